@@ -1,0 +1,91 @@
+# GeoChem Prospector: two commands on a fresh Debian 12 machine: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SYSTEM_PYTHON := /usr/bin/python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-rasterio python3-geopandas python3-shapely \
+	python3-scipy python3-venv gdal-bin xvfb
+BUILD := build
+PLUGIN_LINK := $(BUILD)/plugins/geochem_prospector
+
+export QT_QPA_PLATFORM := offscreen
+export PROJ_DATA := /usr/share/proj
+export QGIS_PLUGINPATH := $(CURDIR)/$(BUILD)/plugins
+export PYTHONDONTWRITEBYTECODE := 1
+
+PYTEST := $(VPY) -m pytest -q
+
+.PHONY: help deps apt venv demo test test-core test-qgis test-headless lint bench package install clean
+
+help:
+	@echo "make demo          install what is missing, run the workflow on the sample data -> demo_output/"
+	@echo "make test          install what is missing, run every test tier"
+	@echo "make test-core | test-qgis | test-headless | lint | bench | package | install | clean"
+
+deps: apt venv $(PLUGIN_LINK)
+
+# apt: only what is missing, so a second run downloads nothing.
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+# --system-site-packages: QGIS, rasterio and geopandas come from Debian (they share QGIS's GDAL).
+$(VENV)/.installed: requirements/torch.txt requirements/test.txt | apt
+	@[ -x $(VPY) ] || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check -r requirements/torch.txt -r requirements/test.txt
+	@touch $@
+
+$(PLUGIN_LINK):
+	@mkdir -p $(dir $@) && ln -sfn "$(CURDIR)" $@
+
+demo: deps
+	$(VPY) scripts/demo.py --output demo_output
+
+test: deps
+	$(PYTEST) -p no:pytest_qgis tests/core
+	$(PYTEST) tests/qgis
+	$(PYTEST) -p no:pytest_qgis tests/headless
+
+test-core: deps
+	$(PYTEST) -p no:pytest_qgis tests/core
+
+test-qgis: deps
+	$(PYTEST) tests/qgis
+
+test-headless: deps
+	$(PYTEST) -p no:pytest_qgis tests/headless
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: deps
+	$(VPY) bench/run.py
+
+# A zip the QGIS plugin manager installs: the plugin folder without tests and development files.
+package:
+	@rm -rf $(BUILD)/package && mkdir -p $(BUILD)/package/geochem_prospector dist
+	git archive --format=tar HEAD metadata.txt __init__.py plugin.py core algorithms ui resources README.md LICENSE \
+		| tar -x -C $(BUILD)/package/geochem_prospector
+	cd $(BUILD)/package && rm -f ../../dist/geochem_prospector.zip && \
+		$(SYSTEM_PYTHON) -m zipfile -c ../../dist/geochem_prospector.zip geochem_prospector
+	@echo "dist/geochem_prospector.zip"
+
+# Link this checkout into the default QGIS profile and enable it there.
+install:
+	@profile=$${QGIS_PROFILE_DIR:-$$HOME/.local/share/QGIS/QGIS3/profiles/default}; \
+	mkdir -p $$profile/python/plugins && ln -sfn "$(CURDIR)" $$profile/python/plugins/geochem_prospector && \
+	$(SYSTEM_PYTHON) scripts/enable_plugin.py $$profile/QGIS/QGIS3.ini && \
+	echo "Linked into $$profile/python/plugins and enabled; restart QGIS."
+
+clean:
+	rm -rf $(BUILD) dist demo_output .pytest_cache .ruff_cache

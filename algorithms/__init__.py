@@ -1,0 +1,1 @@
+"""QGIS Processing adapters: one algorithm per module, no science here."""

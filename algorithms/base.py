@@ -1,0 +1,214 @@
+"""Shared plumbing for the Processing algorithms: errors, inputs, styles, provenance."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import traceback
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsFeatureRequest,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingFeatureSource,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from ..core.errors import Cancelled, ProspectorError
+from ..core.values import to_float_array
+
+PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
+STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")
+ICON = os.path.join(PLUGIN_DIR, "resources", "icons", "prospector.svg")
+
+GROUPS = {"geochemistry": "Geochemistry", "deep learning": "Deep learning"}
+
+
+def plugin_version() -> str:
+    """The version in metadata.txt."""
+    with open(os.path.join(PLUGIN_DIR, "metadata.txt"), encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("version="):
+                return line.split("=", 1)[1].strip()
+    return "unknown"
+
+
+class ProspectorAlgorithm(QgsProcessingAlgorithm):
+    """Base class: turns core errors into clear Processing errors and keeps style post-processors alive."""
+
+    group_id = "geochemistry"
+
+    # Kept on the class: Processing may delete the algorithm instance before layers load.
+    _post_processors: List[QgsProcessingLayerPostProcessorInterface] = []
+
+    def tr(self, text: str) -> str:
+        return QCoreApplication.translate("GeoChemProspector", text)
+
+    def createInstance(self):  # noqa: N802 (QGIS API name)
+        return type(self)()
+
+    def group(self) -> str:
+        return self.tr(GROUPS[self.group_id])
+
+    def groupId(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.group_id
+
+    def icon(self) -> QIcon:
+        return QIcon(ICON)
+
+    def processAlgorithm(self, parameters, context, feedback) -> Dict[str, object]:  # noqa: N802
+        try:
+            return self.run(parameters, context, feedback)
+        except Cancelled:
+            raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
+        except ProspectorError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        except MemoryError:
+            raise QgsProcessingException(
+                self.tr("Out of memory: use a larger PIXEL_SIZE, a smaller EXTENT or a MASK.")
+            ) from None
+        except QgsProcessingException:
+            raise
+        except Exception as exc:  # unexpected: keep the details in the log, give the user one clear line
+            feedback.pushDebugInfo(traceback.format_exc())
+            raise QgsProcessingException(
+                self.tr("Unexpected error in {}: {}: {}. Details are in the log; please report it.").format(
+                    self.id(), type(exc).__name__, exc
+                )
+            ) from None
+
+    def run(self, parameters, context, feedback) -> Dict[str, object]:
+        raise NotImplementedError
+
+    # ---- helpers shared by the algorithms -------------------------------------------------
+
+    def provenance(self, parameters, context, extra: Dict[str, object] | None = None) -> Dict[str, object]:
+        """What made an output: algorithm, plugin and QGIS versions, parameters, time."""
+        record: Dict[str, object] = {
+            "algorithm": f"prospector:{self.name()}",
+            "plugin_version": plugin_version(),
+            "qgis_version": Qgis.QGIS_VERSION,
+            "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "parameters": {k: _describe(v) for k, v in parameters.items()},
+        }
+        if extra:
+            record.update(extra)
+        return record
+
+    def style_on_load(
+        self, context, output_path: str, style: str, name: str | None = None, stretch: bool = True
+    ) -> None:
+        """Load ``resources/styles/<style>.qml`` onto the output when the run finishes (desktop only).
+
+        ``stretch`` re-fits a pseudocolour ramp to the layer's 2-98 % range; leave it off for fixed
+        scales such as probabilities.
+        """
+        if not context.willLoadLayerOnCompletion(output_path):
+            return
+        details = context.layerToLoadOnCompletionDetails(output_path)
+        if name:
+            details.name = name
+        processor = StylePostProcessor(os.path.join(STYLES_DIR, f"{style}.qml"), stretch)
+        ProspectorAlgorithm._post_processors = ProspectorAlgorithm._post_processors[-50:] + [processor]
+        details.setPostProcessor(processor)
+
+
+class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Applies a .qml style; pseudocolour raster styles are re-stretched to the layer's data."""
+
+    def __init__(self, qml_path: str, stretch: bool = True) -> None:
+        super().__init__()
+        self.qml_path = qml_path
+        self.stretch = stretch
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
+        apply_style(layer, self.qml_path, self.stretch)
+
+
+def apply_style(layer, qml_path: str, stretch: bool = True) -> None:
+    """Load a .qml and, for a pseudocolour raster, classify its ramp on the layer's own values."""
+    from qgis.core import QgsColorRampShader, QgsRasterLayer, QgsSingleBandPseudoColorRenderer
+
+    layer.loadNamedStyle(qml_path)
+    if stretch and isinstance(layer, QgsRasterLayer):
+        renderer = layer.renderer()
+        if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and renderer.shader() is not None:
+            band = renderer.band()
+            lo, hi = layer.dataProvider().cumulativeCut(band, 0.02, 0.98)
+            if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+                shader_fn = renderer.shader().rasterShaderFunction()
+                ramp = shader_fn.sourceColorRamp() if shader_fn is not None else None
+                if ramp is not None:
+                    renderer.setClassificationMin(lo)
+                    renderer.setClassificationMax(hi)
+                    renderer.createShader(
+                        ramp.clone(), QgsColorRampShader.Interpolated, QgsColorRampShader.Continuous, 7
+                    )
+    layer.triggerRepaint()
+
+
+def _describe(value: object) -> object:
+    """A JSON-friendly description of a parameter value (layers by source)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_describe(v) for v in value]
+    source = getattr(value, "source", None)
+    if callable(source):
+        return source()
+    return str(value)
+
+
+def point_samples(
+    source: QgsProcessingFeatureSource,
+    fields: Sequence[str],
+    crs: QgsCoordinateReferenceSystem,
+    context,
+    feedback,
+    parameter: str = "INPUT",
+) -> Tuple[np.ndarray, np.ndarray, list]:
+    """Point coordinates (in ``crs``) and raw-parsed field values from a feature source.
+
+    Multipoint features contribute every part with the same values. Returns
+    ``xy`` (n, 2), ``values`` (n, n_fields) with NaN for missing/non-numeric,
+    and one :class:`~core.values.ValueReport` per field.
+    """
+    if source is None:
+        raise QgsProcessingException(f"{parameter}: the layer could not be read; choose a valid point layer.")
+    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
+        raise QgsProcessingException(f"{parameter}: a point layer is needed (samples), not lines or polygons.")
+    names = source.fields().names()
+    missing = [f for f in fields if f not in names]
+    if missing:
+        raise QgsProcessingException(f"FIELDS: {', '.join(missing)} not found in the layer; pick existing fields.")
+    request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
+    request.setDestinationCrs(crs, context.transformContext())
+    xy: List[Tuple[float, float]] = []
+    raw: List[List[object]] = [[] for _ in fields]
+    for feature in source.getFeatures(request):
+        if feedback is not None and feedback.isCanceled():
+            raise Cancelled()
+        geometry = feature.geometry()
+        if geometry is None or geometry.isEmpty():
+            continue
+        parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
+        attrs = [feature[f] for f in fields]
+        for part in parts:
+            xy.append((part.x(), part.y()))
+            for column, value in zip(raw, attrs):
+                column.append(value)
+    if not xy:
+        raise QgsProcessingException(f"{parameter}: the layer has no point features with geometry.")
+    values = np.empty((len(xy), len(fields)))
+    reports = []
+    for j, column in enumerate(raw):
+        values[:, j], report = to_float_array(column)
+        reports.append(report)
+    return np.asarray(xy, dtype=np.float64), values, reports

@@ -1,0 +1,98 @@
+"""Raster grid geometry: a north-up grid described by its corner, cell size and shape."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+
+from .errors import GridTooLargeError, InputError
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A north-up raster grid.
+
+    ``xmin``/``ymax`` are the outer corner of the top-left cell; rows run south.
+    ``crs_wkt`` is carried along untouched so outputs keep the input's CRS.
+    """
+
+    xmin: float
+    ymax: float
+    pixel_size: float
+    width: int
+    height: int
+    crs_wkt: Optional[str] = None
+
+    @property
+    def xmax(self) -> float:
+        return self.xmin + self.width * self.pixel_size
+
+    @property
+    def ymin(self) -> float:
+        return self.ymax - self.height * self.pixel_size
+
+    @property
+    def transform(self) -> Tuple[float, float, float, float, float, float]:
+        """GDAL-order geotransform (x0, dx, 0, y0, 0, -dy)."""
+        return (self.xmin, self.pixel_size, 0.0, self.ymax, 0.0, -self.pixel_size)
+
+    def affine(self):  # -> affine.Affine; imported lazily (not on GPU machines)
+        from affine import Affine
+
+        return Affine(self.pixel_size, 0.0, self.xmin, 0.0, -self.pixel_size, self.ymax)
+
+    def cell_centres(self, row_start: int = 0, row_stop: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
+        """x and y of cell centres for rows ``row_start:row_stop``, flattened row-major."""
+        row_stop = self.height if row_stop is None else row_stop
+        xs = self.xmin + (np.arange(self.width) + 0.5) * self.pixel_size
+        ys = self.ymax - (np.arange(row_start, row_stop) + 0.5) * self.pixel_size
+        gx, gy = np.meshgrid(xs, ys)
+        return gx.ravel(), gy.ravel()
+
+    def rowcol(self, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Row and column indices of the cells holding points (may fall outside the grid)."""
+        col = np.floor((np.asarray(x, dtype=float) - self.xmin) / self.pixel_size).astype(np.int64)
+        row = np.floor((self.ymax - np.asarray(y, dtype=float)) / self.pixel_size).astype(np.int64)
+        return row, col
+
+    @classmethod
+    def from_extent(
+        cls,
+        xmin: float,
+        ymin: float,
+        xmax: float,
+        ymax: float,
+        pixel_size: float,
+        crs_wkt: Optional[str] = None,
+        max_cells: int = 400_000_000,
+    ) -> "GridSpec":
+        """Grid covering an extent; the right and bottom edges grow to whole cells."""
+        if not (pixel_size > 0 and math.isfinite(pixel_size)):
+            raise InputError("the pixel size must be a positive number of map units.", "PIXEL_SIZE")
+        if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)) or xmax <= xmin or ymax <= ymin:
+            raise InputError("the extent is empty or invalid; choose an extent with an area.", "EXTENT")
+        width = max(1, int(math.ceil((xmax - xmin) / pixel_size - 1e-9)))
+        height = max(1, int(math.ceil((ymax - ymin) / pixel_size - 1e-9)))
+        if width * height > max_cells:
+            raise GridTooLargeError(
+                f"a pixel size of {pixel_size:g} over this extent gives {width} x {height} = "
+                f"{width * height:,} cells, more than the {max_cells:,} allowed; use a larger pixel size "
+                "(check that the pixel size is in the layer's map units).",
+                "PIXEL_SIZE",
+            )
+        return cls(float(xmin), float(ymax), float(pixel_size), width, height, crs_wkt)
+
+    def rows_per_block(self, bytes_per_cell: int, budget_bytes: int = 256 * 2**20) -> int:
+        """How many whole rows fit in a memory budget, at least one."""
+        return max(1, min(self.height, budget_bytes // max(1, bytes_per_cell * self.width)))
+
+
+def padded_extent(
+    xmin: float, ymin: float, xmax: float, ymax: float, fraction: float = 0.05, minimum: float = 0.0
+) -> Tuple[float, float, float, float]:
+    """Extent grown on every side by ``fraction`` of its larger side (at least ``minimum``)."""
+    margin = max(fraction * max(xmax - xmin, ymax - ymin), minimum)
+    return xmin - margin, ymin - margin, xmax + margin, ymax + margin

@@ -1,0 +1,170 @@
+"""Inverse-distance-weighted interpolation onto a grid.
+
+Nearest-neighbour search uses a KD-tree (scipy ``cKDTree``); cells are processed
+in blocks of rows so memory stays bounded whatever the grid size, and every
+block is vectorised (no Python loop over cells).
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from .errors import InputError
+from .grid import GridSpec
+
+#: distances below this fraction of the pixel size count as an exact hit
+EXACT_HIT_FRACTION = 1e-9
+
+
+def _validate(points_xy: np.ndarray, values: np.ndarray, power: float, neighbors: int) -> None:
+    if points_xy.ndim != 2 or points_xy.shape[1] != 2:
+        raise InputError("sample coordinates must be an (n, 2) array.", "INPUT")
+    if values.ndim != 2 or values.shape[0] != points_xy.shape[0]:
+        raise InputError("values must be an (n, n_fields) array matching the points.", "FIELDS")
+    if not np.isfinite(points_xy).all():
+        raise InputError("some sample coordinates are not finite; fix or remove those features.", "INPUT")
+    if not (power > 0 and np.isfinite(power)):
+        raise InputError("the power must be a positive number (2 is usual).", "POWER")
+    if neighbors < 0:
+        raise InputError("the number of neighbours must be 0 (all samples) or more.", "NEIGHBORS")
+
+
+def idw_weights_block(distances: np.ndarray, power: float, exact: float) -> np.ndarray:
+    """IDW weights for an (m, k) block of distances (``inf`` marks missing neighbours).
+
+    A row with a distance at or below ``exact`` gets all its weight on the
+    exact hits (averaged if several samples share the location).
+    """
+    with np.errstate(divide="ignore"):
+        weights = np.where(np.isfinite(distances), 1.0 / np.maximum(distances, exact) ** power, 0.0)
+    hits = distances <= exact
+    hit_rows = hits.any(axis=1)
+    if hit_rows.any():
+        weights[hit_rows] = hits[hit_rows].astype(float)
+    return weights
+
+
+def idw_grid(
+    points_xy: np.ndarray,
+    values: np.ndarray,
+    grid: GridSpec,
+    power: float = 2.0,
+    neighbors: int = 12,
+    max_distance: Optional[float] = None,
+    mask: Optional[np.ndarray] = None,
+    log_transform: bool = False,
+    nodata: float = np.nan,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+    block_budget_bytes: int = 128 * 2**20,
+    field_names: Optional[Sequence[str]] = None,
+) -> np.ndarray:
+    """Interpolate one or more value columns onto ``grid`` by inverse distance weighting.
+
+    Parameters
+    ----------
+    points_xy : (n, 2) sample coordinates in the grid's CRS.
+    values : (n,) or (n, n_fields) sample values; NaN marks a missing value
+        (that sample is ignored for that field only).
+    power : distance exponent.
+    neighbors : k nearest samples used per cell; 0 means all samples (global IDW).
+    max_distance : search radius; cells without any sample within it get ``nodata``.
+    mask : (height, width) boolean, True inside the area to fill; outside gets ``nodata``.
+    log_transform : interpolate log10 of the values and back-transform (values must be > 0).
+
+    Returns
+    -------
+    (n_fields, height, width) float32 array.
+    """
+    points_xy = np.asarray(points_xy, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    _validate(points_xy, values, power, neighbors)
+    names = list(field_names) if field_names is not None else [f"field {i + 1}" for i in range(values.shape[1])]
+    if max_distance is not None and not (max_distance > 0):
+        raise InputError("the search radius must be positive, or left empty for no limit.", "MAX_DISTANCE")
+    if mask is not None and mask.shape != (grid.height, grid.width):
+        raise InputError("the mask does not match the output grid.", "MASK")
+
+    work = values.copy()
+    work[~np.isfinite(work)] = np.nan
+    if log_transform:
+        for j, name in enumerate(names):
+            column = work[:, j]
+            bad = np.isfinite(column) & (column <= 0)
+            if bad.any():
+                raise InputError(
+                    f"field '{name}' has {int(bad.sum())} values <= 0, which have no logarithm; "
+                    "turn off the log transform or replace those values (e.g. half the detection limit).",
+                    "LOG_TRANSFORM",
+                )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            work = np.log10(work)
+
+    out = np.full((values.shape[1], grid.height, grid.width), np.float32(nodata), dtype=np.float32)
+    exact = EXACT_HIT_FRACTION * grid.pixel_size
+
+    # Fields sharing the same set of valid samples share one tree and one neighbour query.
+    groups: dict = {}
+    for j in range(work.shape[1]):
+        valid = np.isfinite(work[:, j])
+        if not valid.any():
+            raise InputError(f"field '{names[j]}' has no numeric values.", "FIELDS")
+        groups.setdefault(valid.tobytes(), (valid, []))[1].append(j)
+
+    k_max = max(1, neighbors) if neighbors > 0 else int(max(v.sum() for v, _ in groups.values()))
+    bytes_per_cell = 8 * (k_max * (3 + len(names)) + 2 * len(names) + 4)
+    rows_per_block = grid.rows_per_block(bytes_per_cell, block_budget_bytes)
+    n_blocks = -(-grid.height // rows_per_block)
+    done = 0
+    total = n_blocks * len(groups)
+
+    for valid, columns in groups.values():
+        xy = points_xy[valid]
+        vals = work[valid][:, columns]
+        n = xy.shape[0]
+        k = n if neighbors == 0 else min(neighbors, n)
+        tree = cKDTree(xy) if neighbors > 0 else None
+        for row0 in range(0, grid.height, rows_per_block):
+            check_cancelled(is_cancelled)
+            row1 = min(grid.height, row0 + rows_per_block)
+            cx, cy = grid.cell_centres(row0, row1)
+            inside = np.ones(cx.shape, dtype=bool) if mask is None else mask[row0:row1].ravel().astype(bool)
+            if inside.any():
+                targets = np.column_stack([cx[inside], cy[inside]])
+                if tree is not None:
+                    dist, idx = tree.query(
+                        targets,
+                        k=k,
+                        distance_upper_bound=np.inf if max_distance is None else max_distance,
+                        workers=-1,
+                    )
+                    if k == 1:
+                        dist, idx = dist[:, None], idx[:, None]
+                    idx = np.where(idx >= n, 0, idx)  # missing neighbours: inf distance, weight 0
+                else:
+                    dist = np.hypot(targets[:, 0:1] - xy[None, :, 0], targets[:, 1:2] - xy[None, :, 1])
+                    if max_distance is not None:
+                        dist[dist > max_distance] = np.inf
+                    idx = None
+                weights = idw_weights_block(dist, power, exact)
+                wsum = weights.sum(axis=1)
+                if idx is None:
+                    weighted = weights @ vals
+                else:  # (m, k) x (m, k, f) -> (m, f)
+                    weighted = np.einsum("mk,mkf->mf", weights, vals[idx])
+                est = weighted / np.where(wsum > 0, wsum, 1.0)[:, None]
+                est[wsum <= 0] = np.nan
+                if log_transform:
+                    est = 10.0**est
+                est[~np.isfinite(est)] = nodata
+                for local, j in enumerate(columns):
+                    out[j, row0:row1].reshape(-1)[inside] = est[:, local]
+            done += 1
+            report(progress, done / total)
+    return out

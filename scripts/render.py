@@ -1,0 +1,149 @@
+"""Render demo outputs to PNG with QGIS print layouts (title, legend, scale bar)."""
+
+from __future__ import annotations
+
+import os
+
+from qgis.core import (
+    QgsApplication,
+    QgsLayoutExporter,
+    QgsLayoutItemLabel,
+    QgsLayoutItemLegend,
+    QgsLayoutItemMap,
+    QgsLayoutItemScaleBar,
+    QgsLayoutPoint,
+    QgsLayoutSize,
+    QgsPrintLayout,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRectangle,
+    QgsUnitTypes,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtGui import QColor, QFont
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLES = os.path.join(REPO, "resources", "sample_data")
+_APP = None
+
+
+def qgis_app() -> QgsApplication:
+    global _APP
+    if QgsApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _APP = QgsApplication([], False)
+        _APP.initQgis()
+    return QgsApplication.instance()
+
+
+def vector(name: str, title: str, style: dict) -> QgsVectorLayer:
+    from qgis.core import QgsFillSymbol, QgsLineSymbol, QgsMarkerSymbol
+
+    layer = QgsVectorLayer(os.path.join(SAMPLES, f"{name}.gpkg"), title, "ogr")
+    kind = style.pop("kind")
+    symbol = {"fill": QgsFillSymbol, "line": QgsLineSymbol, "marker": QgsMarkerSymbol}[kind].createSimple(style)
+    layer.renderer().setSymbol(symbol)
+    return layer
+
+
+def render_element_map(raster_path: str, band_name: str, path: str, title: str | None = None) -> str:
+    """A layout of one element band over the study area with lithology, faults and deposits."""
+    qgis_app()
+    from geochem_prospector.algorithms.base import STYLES_DIR, apply_style
+
+    project = QgsProject()
+    raster = QgsRasterLayer(raster_path, f"{band_name} (ppm, IDW)")
+    apply_style(raster, os.path.join(STYLES_DIR, "element_pseudocolor.qml"))
+    from qgis.core import QgsSingleBandPseudoColorRenderer
+
+    index = band_index(raster_path, band_name)
+    renderer = raster.renderer()
+    if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and index != 1:
+        renderer.setBand(index)
+        apply_style_band(raster, index)
+    litho = vector("lithology", "Lithology (1:1M)", {"kind": "fill", "color": "0,0,0,0", "outline_color": "80,80,80", "outline_width": "0.15"})
+    faults = vector("faults", "Faults", {"kind": "line", "color": "20,20,20", "width": "0.35"})
+    area = vector("study_area", "Study area", {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"})
+    deposits = vector(
+        "deposits", "IOCG deposits", {"kind": "marker", "name": "star", "color": "255,255,255", "outline_color": "0,0,0", "size": "3.2"}
+    )
+    deposits.setSubsetString("in_study_area = 1")
+    for layer in (raster, litho, faults, area, deposits):
+        project.addMapLayer(layer)
+    layers = [deposits, area, faults, litho, raster]
+    return export_layout(project, layers, area.extent(), title or f"Till geochemistry, Central Lapland: {band_name}", path)
+
+
+def band_index(raster_path: str, band_name: str) -> int:
+    """1-based index of the band whose description is ``band_name``."""
+    import rasterio
+
+    with rasterio.open(raster_path) as src:
+        return list(src.descriptions).index(band_name) + 1
+
+
+def apply_style_band(raster: QgsRasterLayer, band: int) -> None:
+    """Re-stretch a pseudocolour renderer after changing its band."""
+    from qgis.core import QgsColorRampShader
+
+    renderer = raster.renderer()
+    lo, hi = raster.dataProvider().cumulativeCut(band, 0.02, 0.98)
+    ramp = renderer.shader().rasterShaderFunction().sourceColorRamp().clone()
+    renderer.setClassificationMin(lo)
+    renderer.setClassificationMax(hi)
+    renderer.createShader(ramp, QgsColorRampShader.Interpolated, QgsColorRampShader.Continuous, 7)
+
+
+def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title: str, path: str) -> str:
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()  # A4 landscape
+    page = layout.pageCollection().page(0)
+    page.setPageSize(QgsLayoutSize(297, 210, QgsUnitTypes.LayoutMillimeters))
+
+    label = QgsLayoutItemLabel(layout)
+    label.setText(title)
+    label.setFont(QFont("DejaVu Sans", 16, QFont.Bold))
+    label.attemptMove(QgsLayoutPoint(10, 6, QgsUnitTypes.LayoutMillimeters))
+    label.attemptResize(QgsLayoutSize(277, 12, QgsUnitTypes.LayoutMillimeters))
+    layout.addLayoutItem(label)
+
+    map_item = QgsLayoutItemMap(layout)
+    map_item.attemptMove(QgsLayoutPoint(10, 20, QgsUnitTypes.LayoutMillimeters))
+    map_item.attemptResize(QgsLayoutSize(190, 182, QgsUnitTypes.LayoutMillimeters))
+    map_item.setLayers(layers)
+    map_item.setCrs(layers[0].crs())
+    padded = QgsRectangle(extent)
+    padded.scale(1.04)
+    map_item.zoomToExtent(padded)
+    map_item.setFrameEnabled(True)
+    map_item.setBackgroundColor(QColor(255, 255, 255))
+    layout.addLayoutItem(map_item)
+
+    legend = QgsLayoutItemLegend(layout)
+    legend.setLinkedMap(map_item)
+    legend.setAutoUpdateModel(False)
+    root = legend.model().rootGroup()
+    root.clear()
+    for layer in layers:
+        root.addLayer(layer)
+    legend.attemptMove(QgsLayoutPoint(205, 20, QgsUnitTypes.LayoutMillimeters))
+    layout.addLayoutItem(legend)
+
+    scale = QgsLayoutItemScaleBar(layout)
+    scale.setLinkedMap(map_item)
+    scale.setStyle("Single Box")
+    scale.setUnits(QgsUnitTypes.DistanceKilometers)
+    scale.setUnitLabel("km")
+    scale.setUnitsPerSegment(10)
+    scale.setNumberOfSegments(2)
+    scale.setNumberOfSegmentsLeft(0)
+    scale.attemptMove(QgsLayoutPoint(205, 185, QgsUnitTypes.LayoutMillimeters))
+    layout.addLayoutItem(scale)
+
+    exporter = QgsLayoutExporter(layout)
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = 110
+    result = exporter.exportToImage(path, settings)
+    if result != QgsLayoutExporter.Success:
+        raise RuntimeError(f"layout export failed ({result}) for {path}")
+    return path

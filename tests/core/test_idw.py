@@ -1,0 +1,127 @@
+"""IDW against an independent brute-force implementation and its defining properties."""
+
+import numpy as np
+import pytest
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.idw import idw_grid
+
+
+def brute_force_idw(xy, values, cx, cy, power, k=None, radius=None):
+    """Straightforward per-cell IDW: the textbook formula, one cell at a time."""
+    out = np.full(len(cx), np.nan)
+    for i, (x, y) in enumerate(zip(cx, cy)):
+        d = np.sqrt((xy[:, 0] - x) ** 2 + (xy[:, 1] - y) ** 2)
+        order = np.argsort(d, kind="stable")
+        if k:
+            order = order[:k]
+        if radius is not None:
+            order = order[d[order] <= radius]
+        if len(order) == 0:
+            continue
+        if d[order[0]] == 0:
+            out[i] = values[order[d[order] == 0]].mean()
+            continue
+        w = 1.0 / d[order] ** power
+        out[i] = np.sum(w * values[order]) / np.sum(w)
+    return out
+
+
+@pytest.fixture
+def samples():
+    rng = np.random.default_rng(42)
+    xy = rng.uniform(0, 1000, size=(300, 2))
+    values = np.exp(rng.normal(3, 1, size=300))
+    return xy, values
+
+
+@pytest.mark.parametrize("k,power,radius", [(12, 2.0, None), (0, 2.0, None), (5, 1.5, None), (8, 3.0, 30.0)])
+def test_matches_brute_force(samples, k, power, radius):
+    xy, values = samples
+    grid = GridSpec.from_extent(0, 0, 1000, 1000, 25.0)
+    got = idw_grid(xy, values, grid, power=power, neighbors=k, max_distance=radius)[0].ravel()
+    cx, cy = grid.cell_centres()
+    ref = brute_force_idw(xy, values, cx, cy, power, k=k or None, radius=radius)
+    assert np.array_equal(np.isnan(got), np.isnan(ref))
+    ok = ~np.isnan(ref)
+    np.testing.assert_allclose(got[ok], ref[ok], rtol=2e-6)
+    if radius is not None:
+        assert np.isnan(ref).any(), "the radius case must leave some cells empty"
+
+
+def test_exact_hit_takes_sample_value():
+    grid = GridSpec.from_extent(0, 0, 100, 100, 10.0)
+    cx, cy = grid.cell_centres()
+    xy = np.column_stack([cx[[0, 37, 99]], cy[[0, 37, 99]]])
+    values = np.array([1.0, 50.0, 7.0])
+    out = idw_grid(xy, values, grid, neighbors=3)[0].ravel()
+    assert out[[0, 37, 99]].tolist() == [1.0, 50.0, 7.0]
+
+
+def test_values_stay_within_sample_range(samples):
+    xy, values = samples
+    out = idw_grid(xy, values, GridSpec.from_extent(-100, -100, 1100, 1100, 30.0), neighbors=12)
+    assert np.nanmin(out) >= values.min() * (1 - 1e-6) and np.nanmax(out) <= values.max() * (1 + 1e-6)
+
+
+def test_mask_sets_nodata_outside(samples):
+    xy, values = samples
+    grid = GridSpec.from_extent(0, 0, 1000, 1000, 50.0)
+    mask = np.zeros((grid.height, grid.width), dtype=bool)
+    mask[5:10, 3:15] = True
+    out = idw_grid(xy, values, grid, mask=mask)[0]
+    assert np.isnan(out[~mask]).all() and np.isfinite(out[mask]).all()
+
+
+def test_log_transform_is_geometric_weighting(samples):
+    xy, values = samples
+    grid = GridSpec.from_extent(0, 0, 1000, 1000, 50.0)
+    got = idw_grid(xy, values, grid, neighbors=6, log_transform=True)[0].ravel()
+    cx, cy = grid.cell_centres()
+    ref = 10 ** brute_force_idw(xy, np.log10(values), cx, cy, 2.0, k=6)
+    np.testing.assert_allclose(got, ref, rtol=1e-5)
+
+
+def test_log_transform_refuses_non_positive_values(samples):
+    xy, values = samples
+    values = values.copy()
+    values[3] = 0.0
+    with pytest.raises(InputError, match="LOG_TRANSFORM"):
+        idw_grid(xy, values, GridSpec.from_extent(0, 0, 1000, 1000, 100.0), log_transform=True)
+
+
+def test_blocks_equal_one_shot(samples):
+    xy, values = samples
+    grid = GridSpec.from_extent(0, 0, 1000, 1000, 10.0)
+    one_shot = idw_grid(xy, values, grid, neighbors=12)
+    blocked = idw_grid(xy, values, grid, neighbors=12, block_budget_bytes=1)  # one row per block
+    np.testing.assert_array_equal(one_shot, blocked)
+
+
+def test_missing_values_are_per_field(samples):
+    xy, values = samples
+    two = np.column_stack([values, values * 2])
+    two[:50, 1] = np.nan
+    out = idw_grid(xy, two, GridSpec.from_extent(0, 0, 1000, 1000, 50.0), neighbors=8)
+    single = idw_grid(xy[50:], values[50:] * 2, GridSpec.from_extent(0, 0, 1000, 1000, 50.0), neighbors=8)
+    np.testing.assert_allclose(out[1], single[0], rtol=1e-6)
+    np.testing.assert_allclose(
+        out[0], idw_grid(xy, values, GridSpec.from_extent(0, 0, 1000, 1000, 50.0), neighbors=8)[0]
+    )
+
+
+def test_progress_and_cancel(samples):
+    from geochem_prospector.core.errors import Cancelled
+
+    xy, values = samples
+    seen = []
+    idw_grid(xy, values, GridSpec.from_extent(0, 0, 1000, 1000, 10.0), progress=seen.append, block_budget_bytes=10**5)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 1
+    with pytest.raises(Cancelled):
+        idw_grid(xy, values, GridSpec.from_extent(0, 0, 1000, 1000, 10.0), is_cancelled=lambda: True)
+
+
+def test_field_without_values_is_refused():
+    with pytest.raises(InputError, match="FIELDS"):
+        idw_grid(np.zeros((3, 2)) + [[0, 0], [1, 1], [2, 5]], np.full(3, np.nan), GridSpec.from_extent(0, 0, 5, 5, 1))

@@ -1,0 +1,53 @@
+"""GeoTIFF writing, reading and stacking on a common grid."""
+
+import os
+
+import numpy as np
+import pytest
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.raster_io import PROVENANCE_TAG, atomic_output, read_raster, read_stack, write_geotiff
+
+WKT_3067 = 'PROJCS["ETRS89 / TM35FIN(E,N)",GEOGCS["ETRS89",DATUM["European_Terrestrial_Reference_System_1989",SPHEROID["GRS 1980",6378137,298.257222101]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",27],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1],AUTHORITY["EPSG","3067"]]'
+
+
+def test_write_read_roundtrip(tmp_path):
+    grid = GridSpec(1000.0, 5000.0, 10.0, 30, 20, WKT_3067)
+    data = np.arange(2 * 20 * 30, dtype=np.float32).reshape(2, 20, 30)
+    data[0, 0, 0] = np.nan
+    path = str(tmp_path / "a.tif")
+    write_geotiff(path, data, grid, ["Cu", "Zn"], provenance={"algorithm": "test"})
+    back = read_raster(path)
+    assert back.band_names == ["Cu", "Zn"] and back.grid.width == 30 and back.grid.pixel_size == 10.0
+    assert np.isnan(back.bands[0, 0, 0])
+    np.testing.assert_array_equal(back.bands[1], data[1])
+    import rasterio
+
+    with rasterio.open(path) as src:
+        assert '"algorithm": "test"' in src.tags()[PROVENANCE_TAG]
+    assert read_raster(path, ["Zn"]).band_names == ["Zn"]
+    with pytest.raises(InputError, match="Pb"):
+        read_raster(path, ["Pb"])
+
+
+def test_atomic_output_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.tif"
+    target.write_bytes(b"previous")
+    with pytest.raises(RuntimeError):
+        with atomic_output(str(target)) as tmp:
+            open(tmp, "wb").write(b"half")
+            raise RuntimeError("boom")
+    assert target.read_bytes() == b"previous"
+    assert os.listdir(tmp_path) == ["out.tif"]
+
+
+def test_stack_resamples_onto_first_grid(tmp_path):
+    fine = GridSpec(0.0, 100.0, 10.0, 10, 10, WKT_3067)
+    coarse = GridSpec(0.0, 100.0, 20.0, 5, 5, WKT_3067)
+    write_geotiff(str(tmp_path / "fine.tif"), np.ones((1, 10, 10)), fine, ["a"])
+    write_geotiff(str(tmp_path / "coarse.tif"), np.full((2, 5, 5), 3.0), coarse, ["x", "y"])
+    stack = read_stack([str(tmp_path / "fine.tif"), str(tmp_path / "coarse.tif")])
+    assert stack.band_names == ["fine:a", "coarse:x", "coarse:y"]
+    assert stack.bands.shape == (3, 10, 10)
+    np.testing.assert_allclose(stack.bands[1], 3.0)
