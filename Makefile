@@ -69,7 +69,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 bench: deps
-	$(VPY) bench/run.py
+	$(VPY) bench/run.py $(BENCH)
 
 # A zip the QGIS plugin manager installs: the plugin folder without tests and development files.
 package:
