@@ -23,6 +23,8 @@ sys.path.insert(0, os.path.join(REPO, "build", "plugins"))
 
 from enable_plugin import enable  # noqa: E402
 
+os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
+
 DEMO_ELEMENTS = ["Cu", "Ni", "Co", "Zn", "Th", "La"]
 
 

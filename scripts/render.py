@@ -31,6 +31,7 @@ def qgis_app() -> QgsApplication:
     global _APP
     if QgsApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ.setdefault("PROJ_DATA", "/usr/share/proj")  # the venv hides Debian's PROJ data
         _APP = QgsApplication([], False)
         _APP.initQgis()
     return QgsApplication.instance()
@@ -61,17 +62,29 @@ def render_element_map(raster_path: str, band_name: str, path: str, title: str |
     if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and index != 1:
         renderer.setBand(index)
         apply_style_band(raster, index)
-    litho = vector("lithology", "Lithology (1:1M)", {"kind": "fill", "color": "0,0,0,0", "outline_color": "80,80,80", "outline_width": "0.15"})
+    litho = vector(
+        "lithology",
+        "Lithology (1:1M)",
+        {"kind": "fill", "color": "0,0,0,0", "outline_color": "80,80,80", "outline_width": "0.15"},
+    )
     faults = vector("faults", "Faults", {"kind": "line", "color": "20,20,20", "width": "0.35"})
-    area = vector("study_area", "Study area", {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"})
+    area = vector(
+        "study_area",
+        "Study area",
+        {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"},
+    )
     deposits = vector(
-        "deposits", "IOCG deposits", {"kind": "marker", "name": "star", "color": "255,255,255", "outline_color": "0,0,0", "size": "3.2"}
+        "deposits",
+        "IOCG deposits",
+        {"kind": "marker", "name": "star", "color": "255,255,255", "outline_color": "0,0,0", "size": "3.2"},
     )
     deposits.setSubsetString("in_study_area = 1")
     for layer in (raster, litho, faults, area, deposits):
         project.addMapLayer(layer)
     layers = [deposits, area, faults, litho, raster]
-    return export_layout(project, layers, area.extent(), title or f"Till geochemistry, Central Lapland: {band_name}", path)
+    return export_layout(
+        project, layers, area.extent(), title or f"Till geochemistry, Central Lapland: {band_name}", path
+    )
 
 
 def band_index(raster_path: str, band_name: str) -> int:
@@ -95,6 +108,7 @@ def apply_style_band(raster: QgsRasterLayer, band: int) -> None:
 
 
 def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title: str, path: str) -> str:
+    project.setCrs(layers[-1].crs())  # without a project CRS the layout cannot compute a map scale
     layout = QgsPrintLayout(project)
     layout.initializeDefaults()  # A4 landscape
     page = layout.pageCollection().page(0)
@@ -107,14 +121,18 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
     label.attemptResize(QgsLayoutSize(277, 12, QgsUnitTypes.LayoutMillimeters))
     layout.addLayoutItem(label)
 
-    map_item = QgsLayoutItemMap(layout)
-    map_item.attemptMove(QgsLayoutPoint(10, 20, QgsUnitTypes.LayoutMillimeters))
-    map_item.attemptResize(QgsLayoutSize(190, 182, QgsUnitTypes.LayoutMillimeters))
-    map_item.setLayers(layers)
-    map_item.setCrs(layers[0].crs())
     padded = QgsRectangle(extent)
     padded.scale(1.04)
+    map_height = 182.0
+    map_width = min(190.0, map_height * padded.width() / padded.height())  # keep the extent's aspect ratio
+    map_item = QgsLayoutItemMap(layout)
+    map_item.attemptMove(QgsLayoutPoint(10, 20, QgsUnitTypes.LayoutMillimeters))
+    map_item.attemptResize(QgsLayoutSize(map_width, map_height, QgsUnitTypes.LayoutMillimeters))
+    map_item.setLayers(layers)
+    map_item.setCrs(layers[0].crs())
+    map_item.setExtent(padded)  # a new item has an empty extent, which zoomToExtent cannot scale
     map_item.zoomToExtent(padded)
+    side = 10 + map_width + 8
     map_item.setFrameEnabled(True)
     map_item.setBackgroundColor(QColor(255, 255, 255))
     layout.addLayoutItem(map_item)
@@ -126,7 +144,7 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
     root.clear()
     for layer in layers:
         root.addLayer(layer)
-    legend.attemptMove(QgsLayoutPoint(205, 20, QgsUnitTypes.LayoutMillimeters))
+    legend.attemptMove(QgsLayoutPoint(side, 20, QgsUnitTypes.LayoutMillimeters))
     layout.addLayoutItem(legend)
 
     scale = QgsLayoutItemScaleBar(layout)
@@ -137,12 +155,13 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
     scale.setUnitsPerSegment(10)
     scale.setNumberOfSegments(2)
     scale.setNumberOfSegmentsLeft(0)
-    scale.attemptMove(QgsLayoutPoint(205, 185, QgsUnitTypes.LayoutMillimeters))
+    scale.attemptMove(QgsLayoutPoint(side, 185, QgsUnitTypes.LayoutMillimeters))
     layout.addLayoutItem(scale)
 
     exporter = QgsLayoutExporter(layout)
     settings = QgsLayoutExporter.ImageExportSettings()
     settings.dpi = 110
+    settings.generateWorldFile = False
     result = exporter.exportToImage(path, settings)
     if result != QgsLayoutExporter.Success:
         raise RuntimeError(f"layout export failed ({result}) for {path}")

@@ -16,3 +16,4 @@ if not os.path.exists(_link):
 if PLUGINS not in sys.path:
     sys.path.insert(0, PLUGINS)
 os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -51,3 +51,11 @@ def test_stack_resamples_onto_first_grid(tmp_path):
     assert stack.band_names == ["fine:a", "coarse:x", "coarse:y"]
     assert stack.bands.shape == (3, 10, 10)
     np.testing.assert_allclose(stack.bands[1], 3.0)
+
+
+def test_outputs_get_normal_permissions(tmp_path):
+    path = tmp_path / "p.tif"
+    write_geotiff(str(path), np.zeros((1, 2, 2)), GridSpec(0.0, 2.0, 1.0, 2, 2, WKT_3067), ["a"])
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == 0o666 & ~mask
