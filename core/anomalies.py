@@ -504,7 +504,7 @@ def high_value_points(
     hit = classes.max(axis=1) >= 1
     rows = []
     for i in np.nonzero(hit)[0]:
-        order = sorted((j for j in range(len(names)) if classes[i, j] >= 1), key=lambda j: -classes[i, j])
+        order = sorted((j for j in range(len(names)) if classes[i, j] >= 1), key=lambda j: -int(classes[i, j]))
         row: Dict[str, object] = {name: float(values[i, j]) for j, name in enumerate(names)}
         row.update(
             max_level=int(classes[i].max()),
