@@ -4,7 +4,7 @@ Cell values sit at cell centres. Every square of four neighbouring centres is
 classified by which corners are at or above the level; crossing points are
 interpolated linearly along the square's edges. Each edge's crossing is
 computed once, so neighbouring squares share identical end points and the
-segments join exactly into lines (``shapely.ops.linemerge``). Ambiguous saddle
+segments join exactly into lines (:func:`join_segments`). Ambiguous saddle
 squares are resolved by the mean of the four corners. Squares touching a NaN
 cell produce nothing, so lines stop at the edge of the data.
 """
@@ -52,61 +52,99 @@ def contour_segments(z: np.ndarray, level: float, grid: GridSpec) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     if z.ndim != 2 or z.shape[0] < 2 or z.shape[1] < 2:
         return np.empty((0, 2, 2))
-    px = grid.pixel_size
-    cols = grid.xmin + (np.arange(z.shape[1]) + 0.5) * px
-    rows = grid.ymax - (np.arange(z.shape[0]) + 0.5) * px
-    # crossing points on horizontal edges (i, j)-(i, j+1) and vertical edges (i, j)-(i+1, j)
-    th = _crossing(z[:, :-1], z[:, 1:], level)
-    hx = cols[None, :-1] + th * px
-    hy = np.broadcast_to(rows[:, None], th.shape)
-    tv = _crossing(z[:-1, :], z[1:, :], level)
-    vx = np.broadcast_to(cols[None, :], tv.shape)
-    vy = rows[:-1, None] - tv * px
-
     tl, tr, br, bl = z[:-1, :-1], z[:-1, 1:], z[1:, 1:], z[1:, :-1]
-    valid = np.isfinite(tl) & np.isfinite(tr) & np.isfinite(br) & np.isfinite(bl)
     with np.errstate(invalid="ignore"):
         case = 8 * (tl >= level) + 4 * (tr >= level) + 2 * (br >= level) + 1 * (bl >= level)
-        centre_high = (tl + tr + br + bl) / 4.0 >= level
-    case = np.where(valid, case, 0)
-
-    # edge end points for every square: (edge, 2, H-1, W-1)
-    ex = np.stack([hx[:-1], vx[:, 1:], hx[1:], vx[:, :-1]])
-    ey = np.stack([hy[:-1], vy[:, 1:], hy[1:], vy[:, :-1]])
-
+    valid = np.isfinite(tl) & np.isfinite(tr) & np.isfinite(br) & np.isfinite(bl)
+    ii, jj = np.nonzero(valid & (case != 0) & (case != 15))  # only squares the contour crosses
+    if ii.size == 0:
+        return np.empty((0, 2, 2))
+    case = case[ii, jj]
+    a_tl, a_tr, a_br, a_bl = z[ii, jj], z[ii, jj + 1], z[ii + 1, jj + 1], z[ii + 1, jj]
+    px = grid.pixel_size
+    x0 = grid.xmin + (jj + 0.5) * px  # centre of the top-left corner cell
+    y0 = grid.ymax - (ii + 0.5) * px
+    # edge crossings; a shared edge is computed from the same two values in both squares, so it is identical
+    ex = np.stack(
+        [x0 + _crossing(a_tl, a_tr, level) * px, x0 + px, x0 + _crossing(a_bl, a_br, level) * px, x0]
+    )  # fmt: skip
+    ey = np.stack(
+        [y0, y0 - _crossing(a_tr, a_br, level) * px, y0 - px, y0 - _crossing(a_tl, a_bl, level) * px]
+    )  # fmt: skip
+    centre_high = (a_tl + a_tr + a_br + a_bl) / 4.0 >= level
+    first = np.full((16, 2), -1)
+    for code, segments in _SEGMENTS.items():
+        first[code] = segments[0]
     pieces: List[np.ndarray] = []
 
-    def emit(selector: np.ndarray, segments) -> None:
-        ii, jj = np.nonzero(selector)
-        if ii.size == 0:
-            return
-        for e0, e1 in segments:
-            seg = np.empty((ii.size, 2, 2))
-            seg[:, 0, 0], seg[:, 0, 1] = ex[e0, ii, jj], ey[e0, ii, jj]
-            seg[:, 1, 0], seg[:, 1, 1] = ex[e1, ii, jj], ey[e1, ii, jj]
-            pieces.append(seg)
+    def emit(rows: np.ndarray, edges: np.ndarray) -> None:
+        seg = np.empty((rows.size, 2, 2))
+        seg[:, 0, 0], seg[:, 0, 1] = ex[edges[:, 0], rows], ey[edges[:, 0], rows]
+        seg[:, 1, 0], seg[:, 1, 1] = ex[edges[:, 1], rows], ey[edges[:, 1], rows]
+        pieces.append(seg)
 
-    for code, segments in _SEGMENTS.items():
-        emit(case == code, segments)
+    single = np.nonzero(first[case, 0] >= 0)[0]
+    emit(single, first[case[single]])
     for code, (low, high) in _SADDLES.items():
-        emit((case == code) & ~centre_high, low)
-        emit((case == code) & centre_high, high)
-    if not pieces:
-        return np.empty((0, 2, 2))
+        for segments, centre in ((low, False), (high, True)):
+            rows = np.nonzero((case == code) & (centre_high == centre))[0]
+            for edge_pair in segments:
+                emit(rows, np.broadcast_to(np.array(edge_pair), (rows.size, 2)))
     segments = np.concatenate(pieces)
     keep = np.any(segments[:, 0] != segments[:, 1], axis=1)  # drop zero-length pieces
     return segments[keep]
 
 
-def contour_lines(z: np.ndarray, level: float, grid: GridSpec) -> list:
-    """Contour lines of ``z`` at ``level`` as shapely LineStrings (closed rings where the contour closes)."""
-    from shapely.geometry import MultiLineString
-    from shapely.ops import linemerge
+def join_segments(segments: np.ndarray) -> List[np.ndarray]:
+    """Chain segments that share end points into polylines ((k, 2) arrays; closed rings repeat the first point).
 
-    segments = contour_segments(z, level, grid)
+    A point shared by exactly two segments is inside a line; any other point (one segment: an edge of the
+    data; three or more: a contour passing exactly through a cell centre) ends the lines that meet there.
+    """
     if len(segments) == 0:
         return []
-    merged = linemerge(MultiLineString([tuple(map(tuple, s)) for s in segments]))
-    if merged.is_empty:
-        return []
-    return list(merged.geoms) if merged.geom_type == "MultiLineString" else [merged]
+    points = np.ascontiguousarray(segments.reshape(-1, 2), dtype=np.float64)
+    unique, inverse = np.unique(points.view(np.complex128).ravel(), return_inverse=True)
+    n_segments = len(segments)
+    ends = inverse.reshape(n_segments, 2)
+    flat = inverse
+    owner = np.repeat(np.arange(n_segments), 2)
+    order = np.argsort(flat, kind="stable")
+    starts = np.searchsorted(flat[order], np.arange(unique.size + 1))
+    incident_sorted = owner[order].tolist()
+    starts_l = starts.tolist()
+    a, b = ends[:, 0].tolist(), ends[:, 1].tolist()
+    degree = np.diff(starts).tolist()
+    used = [False] * n_segments
+    chains: List[List[int]] = []
+
+    def walk(segment: int, point: int) -> List[int]:
+        chain = [point]
+        while True:
+            used[segment] = True
+            point = b[segment] if a[segment] == point else a[segment]
+            chain.append(point)
+            if degree[point] != 2:
+                return chain
+            s0, s1 = incident_sorted[starts_l[point]], incident_sorted[starts_l[point] + 1]
+            segment = s1 if s0 == segment else s0
+            if used[segment]:
+                return chain
+
+    for point in range(unique.size):  # open lines start at their ends
+        if degree[point] != 2:
+            for k in range(starts_l[point], starts_l[point + 1]):
+                if not used[incident_sorted[k]]:
+                    chains.append(walk(incident_sorted[k], point))
+    for segment in range(n_segments):  # what is left are closed rings
+        if not used[segment]:
+            chains.append(walk(segment, a[segment]))
+    xy = np.column_stack([unique.real, unique.imag])
+    return [xy[chain] for chain in chains]
+
+
+def contour_lines(z: np.ndarray, level: float, grid: GridSpec) -> list:
+    """Contour lines of ``z`` at ``level`` as shapely LineStrings (closed rings where the contour closes)."""
+    from shapely.geometry import LineString
+
+    return [LineString(line) for line in join_segments(contour_segments(z, level, grid))]

@@ -285,3 +285,16 @@ def test_identify_anomalies_end_to_end_with_mask():
     assert set(result.contours["band"]) <= {"Cu", "Zn", "index"} and len(result.contours) > 0
     assert result.areas.iloc[0]["elements"].startswith("Cu(3)")
     assert [t.name for t in result.thresholds] == ["Cu", "Zn", "index"]
+
+
+def test_contours_with_cells_exactly_at_the_level():
+    """Ties (cells equal to the level count as above it) give the same lines as contourpy on z + 1e-9."""
+    contourpy = pytest.importorskip("contourpy", reason="contourpy (matplotlib) is the test-only reference")
+    z = np.random.default_rng(1).integers(0, 4, (30, 40)).astype(float)
+    grid = GridSpec(0.0, 30.0, 1.0, 40, 30, None)
+    x, y = np.arange(40) + 0.5, 30 - (np.arange(30) + 0.5)
+    for level in (1.0, 2.0):
+        ours = sum(line.length for line in contour_lines(z, level, grid))
+        gen = contourpy.contour_generator(x, y, z + 1e-9, name="serial", corner_mask=False, line_type="Separate")
+        ref = sum(np.hypot(*np.diff(seg, axis=0).T).sum() for seg in gen.lines(level))
+        assert ours == pytest.approx(ref, rel=1e-6)
