@@ -81,6 +81,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
     OUTPUT_ANOMALIES = "OUTPUT_ANOMALIES"
     OUTPUT_POINTS = "OUTPUT_POINTS"
     OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_INDEX = "OUTPUT_INDEX"
 
     group_id = "geochemistry"
 
@@ -113,7 +114,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "(distance to the nearest DEPOSITS point), score (favourability: mean of the percentile ranks of "
             "nap and max index and the assoc_score; deposits are not used) and rank (1 = follow up first); "
             "OUTPUT_POINTS: samples of INPUT (fields named like the bands) at or above a weak level; "
-            "OUTPUT_TABLE: CSV of the thresholds."
+            "OUTPUT_TABLE: CSV of the thresholds; OUTPUT_INDEX (optional): the integrated index as a float "
+            "raster, e.g. as evidence for pseudo-labelling."
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -198,6 +200,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_TABLE, self.tr("Thresholds table"), self.tr("CSV files (*.csv)"), optional=True
+            )
+        )
+
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_INDEX, self.tr("Integrated index (float)"), optional=True, createByDefault=False
             )
         )
 
@@ -309,6 +317,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a weak level or higher")
         elif points_path and points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
+
+        index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
+        if index_path:
+            write_geotiff(index_path, result.index[None], grid, ["index"], provenance=provenance)
+            outputs[self.OUTPUT_INDEX] = index_path
+            self.style_on_load(context, index_path, "element_pseudocolor")
 
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
         if table:

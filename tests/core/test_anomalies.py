@@ -298,3 +298,11 @@ def test_contours_with_cells_exactly_at_the_level():
         gen = contourpy.contour_generator(x, y, z + 1e-9, name="serial", corner_mask=False, line_type="Separate")
         ref = sum(np.hypot(*np.diff(seg, axis=0).T).sum() for seg in gen.lines(level))
         assert ours == pytest.approx(ref, rel=1e-6)
+
+
+def test_cancel_stops_the_work():
+    from geochem_prospector.core.errors import Cancelled
+
+    grid, index = two_blob_grid()
+    with pytest.raises(Cancelled):
+        identify_anomalies(10 ** (1 + index[None]), ["Cu"], grid, is_cancelled=lambda: True)

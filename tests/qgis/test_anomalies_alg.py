@@ -100,9 +100,15 @@ def test_ca_method_and_last_band_style(run_algorithm, element_raster, tmp_path):
 
     paths = outputs(tmp_path)
     paths.pop("OUTPUT_POINTS")
+    paths["OUTPUT_INDEX"] = str(tmp_path / "index.tif")
     result = run_algorithm("prospector:anomalies", {"INPUT_RASTER": element_raster, "METHOD": 1, **paths})
     table = pd.read_csv(result["OUTPUT_TABLE"])
     assert table["detail"].str.startswith("C-A").all() and len(table) == len(ELEMENTS) + 1
+    with rasterio.open(result["OUTPUT_INDEX"]) as src, rasterio.open(result["OUTPUT"]) as classes:
+        index = src.read(1, masked=True)
+        index_class = classes.read(len(ELEMENTS) + 1, masked=True)
+        weak = table.iloc[-1]["weak"]
+        assert np.array_equal(index_class.filled(255) >= 1, (index >= weak).filled(False) | index.mask)
     layer = QgsRasterLayer(result["OUTPUT"], "classes")
     LastBandStyle(os.path.join(STYLES_DIR, "anomaly_classes.qml"), False).postProcessLayer(
         layer, QgsProcessingContext(), None
