@@ -300,7 +300,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         feedback.setProgress(92)
 
         points_source = self.parameterAsSource(parameters, self.INPUT, context)
-        points_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
+        # resolve the destination only when there is something to write (resolving queues the layer to load)
+        points_path = (
+            self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context) if points_source is not None else None
+        )
         if points_source is not None and points_path:
             fields = [n for n in names if n in points_source.fields().names()]
             if not fields:
@@ -315,7 +318,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             outputs[self.OUTPUT_POINTS] = points_path
             self._style(context, points_path, "high_value_points")
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a weak level or higher")
-        elif points_path and points_source is None:
+        elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
 
         index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
