@@ -403,15 +403,15 @@ def anomaly_areas(
     from shapely.ops import unary_union
 
     weak = float(index_levels[0])
-    if not np.isfinite(weak):
-        raise InputError("the integrated index has no weak level, so no anomaly areas can be drawn.", "METHOD")
-    with np.errstate(invalid="ignore"):
-        above = np.isfinite(index) & (index >= weak)
-    labels, count = ndimage.label(above, structure=np.ones((3, 3), dtype=int))
     columns = [
         "area_id", "cells", "area_km2", "max_index", "mean_index", "nap", "max_class", "n_elements",
         "elements", "assoc_score", "deposit_km", "score", "rank",
     ]  # fmt: skip
+    if not np.isfinite(weak):  # e.g. C-A found no break in the index: no anomaly areas
+        return gpd.GeoDataFrame(columns=columns, geometry=[], crs=grid.crs_wkt), np.zeros(index.shape, np.int32)
+    with np.errstate(invalid="ignore"):
+        above = np.isfinite(index) & (index >= weak)
+    labels, count = ndimage.label(above, structure=np.ones((3, 3), dtype=int))
     if count == 0:
         return gpd.GeoDataFrame(columns=columns, geometry=[], crs=grid.crs_wkt), labels
     ids = np.arange(1, count + 1)

@@ -306,3 +306,9 @@ def test_cancel_stops_the_work():
     grid, index = two_blob_grid()
     with pytest.raises(Cancelled):
         identify_anomalies(10 ** (1 + index[None]), ["Cu"], grid, is_cancelled=lambda: True)
+
+
+def test_no_weak_level_gives_no_areas():
+    grid, index = two_blob_grid()
+    areas, labels = anomaly_areas(index, [np.nan] * 3, grid, classify(index, [np.nan] * 3)[None], ["Cu"], ["Cu"])
+    assert len(areas) == 0 and not labels.any()

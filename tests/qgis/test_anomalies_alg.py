@@ -85,6 +85,10 @@ def test_anomalies_all_outputs(run_algorithm, element_raster, tmp_path):
     assert list(areas["rank"]) == list(range(1, len(areas) + 1))
     assert areas["deposit_km"].notna().all() and (areas["cells"] >= 3).all()
     assert areas.crs.to_epsg() == 3067
+    import fiona
+
+    with fiona.open(paths["OUTPUT_ANOMALIES"]) as layer:
+        assert '"prospector:anomalies"' in layer.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"]
     points = gpd.read_file(paths["OUTPUT_POINTS"])
     assert len(points) > 0 and (points["max_level"] >= 1).all()
     # a sample listed as a strong Cu anomaly has Cu at or above the strong level
