@@ -107,7 +107,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "all BANDS: use a subset as association), or the first principal component of the robust "
             "z-scores. It gets its own thresholds by the same method and is the last band of OUTPUT.\n\n"
             "<b>Outputs</b>: OUTPUT class raster (one band per element + 'index'); OUTPUT_CONTOURS lines at "
-            "each level (band, level, value); OUTPUT_ANOMALIES: connected areas (at least MIN_CELLS cells) "
+            "each level (element, level, value); OUTPUT_ANOMALIES: connected areas (at least MIN_CELLS cells) "
             "above the index's weak level with area_km2, max/mean index, nap (normalised area product = "
             "area × mean excess over the weak level), elements anomalous in >= 25 % of the area with the "
             "highest class reached, assoc_score (share of association elements anomalous), deposit_km "

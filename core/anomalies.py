@@ -63,7 +63,7 @@ class Thresholds:
     detail: str = ""
 
     def as_row(self) -> Dict[str, object]:
-        row: Dict[str, object] = {"band": self.name, "method": self.method, "cells": self.n_cells}
+        row: Dict[str, object] = {"element": self.name, "method": self.method, "cells": self.n_cells}
         row["background"] = self.background
         for name, value in zip(LEVEL_NAMES, self.levels):
             row[name] = float(value)
@@ -587,10 +587,10 @@ def identify_anomalies(
             for level_name, value in zip(LEVEL_NAMES, t.levels):
                 if np.isfinite(value):
                     for line in contour_lines(surface, float(value), grid):
-                        lines.append({"band": t.name, "level": level_name, "value": float(value), "geometry": line})
+                        lines.append({"element": t.name, "level": level_name, "value": float(value), "geometry": line})
             check_cancelled(is_cancelled)
     contour_gdf = gpd.GeoDataFrame(
-        lines, columns=["band", "level", "value", "geometry"], geometry="geometry", crs=grid.crs_wkt
+        lines, columns=["element", "level", "value", "geometry"], geometry="geometry", crs=grid.crs_wkt
     )
     report(progress, (len(names) + 2) / steps)
 

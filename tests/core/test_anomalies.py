@@ -282,7 +282,7 @@ def test_identify_anomalies_end_to_end_with_mask():
     assert (result.classes[:, ~mask] == CLASS_NODATA).all()
     # 15 % of the masked cells are at least weak, by construction of the 85th percentile
     assert np.mean(result.classes[0][mask] >= 1) == pytest.approx(0.15, abs=0.01)
-    assert set(result.contours["band"]) <= {"Cu", "Zn", "index"} and len(result.contours) > 0
+    assert set(result.contours["element"]) <= {"Cu", "Zn", "index"} and len(result.contours) > 0
     assert result.areas.iloc[0]["elements"].startswith("Cu(3)")
     assert [t.name for t in result.thresholds] == ["Cu", "Zn", "index"]
 

@@ -67,7 +67,7 @@ def test_anomalies_all_outputs(run_algorithm, element_raster, tmp_path):
     with rasterio.open(element_raster) as src:
         cu = src.read(1, masked=True).compressed()  # band 1 = Cu; nodata outside the study area
     table = pd.read_csv(paths["OUTPUT_TABLE"])
-    assert list(table["band"]) == ["Cu", "Ni", "Th", "La", "index"]
+    assert list(table["element"]) == ["Cu", "Ni", "Th", "La", "index"]
     row = table.iloc[0]
     assert np.allclose([row.weak, row.moderate, row.strong], np.percentile(cu, [85, 95, 98]), rtol=1e-5)
 
@@ -79,7 +79,7 @@ def test_anomalies_all_outputs(run_algorithm, element_raster, tmp_path):
         assert src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"]
 
     contours = gpd.read_file(paths["OUTPUT_CONTOURS"])
-    assert {"band", "level", "value"} <= set(contours.columns) and len(contours) > 0
+    assert {"element", "level", "value"} <= set(contours.columns) and len(contours) > 0
     assert set(contours["level"]) == {"weak", "moderate", "strong"}
     areas = gpd.read_file(paths["OUTPUT_ANOMALIES"])
     assert list(areas["rank"]) == list(range(1, len(areas) + 1))
