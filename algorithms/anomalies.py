@@ -1,0 +1,351 @@
+"""prospector:anomalies: thresholds, integrated index, contours and screened anomaly areas."""
+
+from __future__ import annotations
+
+import os
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsPalettedRasterRenderer,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ..core.anomalies import CLASS_NODATA, INDEX_METHODS, LEVEL_NAMES, METHODS, high_value_points, identify_anomalies
+from ..core.errors import InputError
+from ..core.raster_io import atomic_output, rasterize_mask, read_raster, write_geotiff
+from ..core.vector_io import write_vector
+from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor, apply_style, point_samples
+from .interpolate import InterpolateAlgorithm
+
+METHOD_LABELS = (
+    "Percentiles (cumulative frequency)",
+    "Concentration-area (C-A) fractal",
+    "Mean + k·SD of log10",
+    "Median + k·MAD of log10",
+    "Tukey fences of log10",
+)
+INDEX_LABELS = (
+    "Mean of robust z-scores (log10)",
+    "Mean of robust z-scores of centred log-ratios (CLR)",
+    "First principal component of robust z-scores",
+)
+
+
+def parse_names(text: str) -> list:
+    """'Cu, Ni;Co' -> ['Cu', 'Ni', 'Co']."""
+    return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
+
+
+def parse_numbers(text: str, parameter: str) -> list:
+    try:
+        return [float(part) for part in parse_names(text)]
+    except ValueError:
+        raise InputError(f"'{text}' is not a comma-separated list of numbers, e.g. 85,95,98.", parameter) from None
+
+
+class LastBandStyle(StylePostProcessor):
+    """Apply a .qml, then show the raster's last band (the integrated index)."""
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
+        apply_style(layer, self.qml_path, self.stretch)
+        renderer = layer.renderer()
+        if isinstance(renderer, QgsPalettedRasterRenderer):
+            layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), layer.bandCount(), renderer.classes()))
+            layer.triggerRepaint()
+
+
+class AnomaliesAlgorithm(ProspectorAlgorithm):
+    INPUT_RASTER = "INPUT_RASTER"
+    BANDS = "BANDS"
+    METHOD = "METHOD"
+    PERCENTILES = "PERCENTILES"
+    MULTIPLIERS = "MULTIPLIERS"
+    CA_BREAKS = "CA_BREAKS"
+    ASSOCIATION = "ASSOCIATION"
+    INDEX_METHOD = "INDEX_METHOD"
+    MASK = "MASK"
+    INPUT = "INPUT"
+    DEPOSITS = "DEPOSITS"
+    MIN_CELLS = "MIN_CELLS"
+    OUTPUT = "OUTPUT"
+    OUTPUT_CONTOURS = "OUTPUT_CONTOURS"
+    OUTPUT_ANOMALIES = "OUTPUT_ANOMALIES"
+    OUTPUT_POINTS = "OUTPUT_POINTS"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_INDEX = "OUTPUT_INDEX"
+
+    group_id = "geochemistry"
+
+    def name(self) -> str:
+        return "anomalies"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Identify and screen geochemical anomalies")
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "Finds geochemical anomalies in the element raster made by 'Interpolate geochemistry to rasters' and "
+            "ranks them for follow-up.\n\n"
+            "Thresholds per element (BANDS, band descriptions; empty = all), from the cells inside MASK: "
+            "percentiles (PERCENTILES, default 85,95,98); mean + k·SD or median + k·MAD of log10 values "
+            "(MULTIPLIERS, default 1,2,3; MAD scaled by 1.4826); Tukey fences of log10 values (Q3 + 1.5, 2.25 "
+            "and 3 IQR); or the concentration-area (C-A) fractal: log area above a concentration against log "
+            "concentration (from the median up) fitted by straight segments, the breaks being the levels; "
+            "CA_BREAKS = 0 chooses the number of breaks (0-3) by BIC. Levels are weak, moderate, strong; "
+            "cells are classed 0 background, 1 weak, 2 moderate, 3 strong.\n\n"
+            "Integrated index of the ASSOCIATION elements (e.g. Ag,Pb,Zn,Cd,Cu,As; empty = all): mean of "
+            "robust z-scores (median/MAD) of log10 values, the same on centred log-ratios (the composition is "
+            "all BANDS: use a subset as association), or the first principal component of the robust "
+            "z-scores. It gets its own thresholds by the same method and is the last band of OUTPUT.\n\n"
+            "Outputs: OUTPUT class raster (one band per element + 'index'); OUTPUT_CONTOURS lines at "
+            "each level (element, level, value); OUTPUT_ANOMALIES: connected areas (at least MIN_CELLS cells) "
+            "above the index's weak level with area_km2, max/mean index, nap (normalised area product = "
+            "area × mean excess over the weak level), elements anomalous in >= 25 % of the area with the "
+            "highest class reached, assoc_score (share of association elements anomalous), deposit_km "
+            "(distance to the nearest DEPOSITS point), score (favourability: mean of the percentile ranks of "
+            "nap and max index and the assoc_score; deposits are not used) and rank (1 = follow up first); "
+            "OUTPUT_POINTS: samples of INPUT (fields named like the bands) at or above a weak level; "
+            "OUTPUT_TABLE: CSV of the thresholds; OUTPUT_INDEX (optional): the integrated index as a float "
+            "raster, e.g. as evidence for pseudo-labelling."
+        )
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT_RASTER, self.tr("Element raster")))
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.BANDS, self.tr("Element bands (descriptions, comma separated; empty = all)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(self.METHOD, self.tr("Threshold method"), list(METHOD_LABELS), defaultValue=0)
+        )
+        self.addParameter(
+            QgsProcessingParameterString(self.PERCENTILES, self.tr("Percentiles (weak, moderate, strong)"), "85,95,98")
+        )
+        self.addParameter(
+            QgsProcessingParameterString(self.MULTIPLIERS, self.tr("k for SD / MAD (weak, moderate, strong)"), "1,2,3")
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CA_BREAKS,
+                self.tr("C-A break points (0 = choose by BIC)"),
+                QgsProcessingParameterNumber.Integer,
+                0,
+                minValue=0,
+                maxValue=3,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.ASSOCIATION, self.tr("Association elements for the index (empty = all bands)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.INDEX_METHOD, self.tr("Integrated index"), list(INDEX_LABELS), defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.INPUT,
+                self.tr("Sample points (for high-value points)"),
+                [QgsProcessing.TypeVectorPoint],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.DEPOSITS, self.tr("Known deposits (points)"), [QgsProcessing.TypeVectorPoint], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MIN_CELLS, self.tr("Smallest anomaly (cells)"), QgsProcessingParameterNumber.Integer, 3, minValue=1
+            )
+        )
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Anomaly classes")))
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                self.OUTPUT_CONTOURS, self.tr("Anomaly contours"), QgsProcessing.TypeVectorLine
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                self.OUTPUT_ANOMALIES, self.tr("Ranked anomalies"), QgsProcessing.TypeVectorPolygon
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                self.OUTPUT_POINTS,
+                self.tr("High-value samples"),
+                QgsProcessing.TypeVectorPoint,
+                optional=True,
+                createByDefault=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_TABLE, self.tr("Thresholds table"), self.tr("CSV files (*.csv)"), optional=True
+            )
+        )
+
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_INDEX, self.tr("Integrated index (float)"), optional=True, createByDefault=False
+            )
+        )
+
+    def process(self, parameters, context, feedback):
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT_RASTER, context)
+        if layer is None or not layer.isValid():
+            raise QgsProcessingException("INPUT_RASTER: the raster could not be opened; choose the element raster.")
+        if layer.providerType() != "gdal":
+            raise QgsProcessingException("INPUT_RASTER: a file-based raster (GeoTIFF) is needed.")
+        bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context)) or None
+        raster = read_raster(layer.source(), bands_wanted)
+        names = list(raster.band_names)
+        if len(set(names)) != len(names):
+            raise QgsProcessingException("BANDS: band descriptions repeat; name each band once.")
+        crs = layer.crs() if layer.crs().isValid() else QgsCoordinateReferenceSystem(raster.grid.crs_wkt or "")
+        grid = raster.grid
+        feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
+
+        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
+        index_method = INDEX_METHODS[self.parameterAsEnum(parameters, self.INDEX_METHOD, context)]
+        association = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context)) or names
+        percentiles = parse_numbers(self.parameterAsString(parameters, self.PERCENTILES, context), self.PERCENTILES)
+        multipliers = parse_numbers(self.parameterAsString(parameters, self.MULTIPLIERS, context), self.MULTIPLIERS)
+        if method in ("mean_sd", "median_mad") and len(multipliers) != 3:
+            raise QgsProcessingException("MULTIPLIERS: give three values of k, e.g. 1,2,3.")
+        ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
+
+        mask = None
+        mask_source = self.parameterAsSource(parameters, self.MASK, context)
+        if mask_source is not None:
+            mask = rasterize_mask(InterpolateAlgorithm._shapely_geometries(mask_source, crs, context), grid)
+            if not mask.any():
+                raise QgsProcessingException("MASK: the mask polygons do not cover the raster.")
+
+        deposits_xy = None
+        deposit_source = self.parameterAsSource(parameters, self.DEPOSITS, context)
+        if deposit_source is not None:
+            deposits_xy, _, _ = point_samples(deposit_source, [], crs, context, feedback, self.DEPOSITS)
+
+        result = identify_anomalies(
+            raster.bands,
+            names,
+            grid,
+            method=method,
+            association=association,
+            index_method=index_method,
+            mask=mask,
+            deposits_xy=deposits_xy,
+            min_cells=self.parameterAsInt(parameters, self.MIN_CELLS, context),
+            percentiles=percentiles,
+            multipliers=multipliers,
+            ca_breaks=ca_breaks,
+            progress=lambda f: feedback.setProgress(85 * f),
+            is_cancelled=feedback.isCanceled,
+        )
+        for t in result.thresholds:
+            levels = ", ".join(f"{n} {v:.4g}" for n, v in zip(LEVEL_NAMES, t.levels))
+            feedback.pushInfo(f"{t.name}: {levels} ({t.detail})")
+        if index_method == "pca":
+            feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
+        feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
+
+        source_name = layer.name()
+        provenance = self.provenance(
+            parameters,
+            context,
+            {"method": method, "index_method": index_method, "association": association, "input": source_name},
+        )
+        outputs = {}
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        write_geotiff(
+            output,
+            result.classes,
+            grid,
+            result.class_names,
+            nodata=CLASS_NODATA,
+            provenance=provenance,
+            dtype="uint8",
+        )
+        outputs[self.OUTPUT] = output
+        self._style(context, output, "anomaly_classes", last_band=True)
+
+        contours = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONTOURS, context)
+        write_vector(contours, result.contours, "anomaly_contours", provenance, self.OUTPUT_CONTOURS)
+        outputs[self.OUTPUT_CONTOURS] = contours
+        self._style(context, contours, "anomaly_contours")
+
+        areas = self.parameterAsOutputLayer(parameters, self.OUTPUT_ANOMALIES, context)
+        write_vector(areas, result.areas, "anomalies", provenance, self.OUTPUT_ANOMALIES)
+        outputs[self.OUTPUT_ANOMALIES] = areas
+        self._style(context, areas, "anomaly_areas")
+        feedback.setProgress(92)
+
+        points_source = self.parameterAsSource(parameters, self.INPUT, context)
+        # resolve the destination only when there is something to write (resolving queues the layer to load)
+        points_path = (
+            self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context) if points_source is not None else None
+        )
+        if points_source is not None and points_path:
+            fields = [n for n in names if n in points_source.fields().names()]
+            if not fields:
+                raise QgsProcessingException(
+                    f"INPUT: the sample layer has no field named like the bands ({', '.join(names)})."
+                )
+            xy, values, _ = point_samples(points_source, fields, crs, context, feedback, self.INPUT)
+            chosen = [result.thresholds[names.index(f)] for f in fields]
+            points = high_value_points(xy, values, fields, chosen)
+            points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
+            write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
+            outputs[self.OUTPUT_POINTS] = points_path
+            self._style(context, points_path, "high_value_points")
+            feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a weak level or higher")
+        elif points_source is None:
+            feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
+
+        index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
+        if index_path:
+            write_geotiff(index_path, result.index[None], grid, ["index"], provenance=provenance)
+            outputs[self.OUTPUT_INDEX] = index_path
+            self.style_on_load(context, index_path, "element_pseudocolor")
+
+        table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+        if table:
+            import pandas as pd
+
+            rows = [t.as_row() for t in result.thresholds]
+            weights = "; ".join(f"{k} {v:.3f}" for k, v in result.index_weights.items())
+            rows[-1]["detail"] += f"; index {index_method} of {weights}"
+            with atomic_output(table) as tmp:
+                pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.6g")
+            outputs[self.OUTPUT_TABLE] = table
+        feedback.setProgress(100)
+        return outputs
+
+    def _style(self, context, path: str, style: str, last_band: bool = False) -> None:
+        if not last_band:
+            self.style_on_load(context, path, style, stretch=False)
+            return
+        if not context.willLoadLayerOnCompletion(path):
+            return
+        processor = LastBandStyle(os.path.join(STYLES_DIR, f"{style}.qml"), False)
+        ProspectorAlgorithm._post_processors = ProspectorAlgorithm._post_processors[-50:] + [processor]
+        context.layerToLoadOnCompletionDetails(path).setPostProcessor(processor)

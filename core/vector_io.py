@@ -1,0 +1,41 @@
+"""Vector outputs: GeoDataFrames written atomically as GeoPackage layers with provenance tags."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from typing import Mapping, Optional
+
+from .errors import InputError
+from .raster_io import PROVENANCE_TAG, atomic_output
+
+DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}  # single-file formats only
+
+
+def write_vector(
+    path: str,
+    frame,
+    layer: str,
+    provenance: Optional[Mapping[str, object]] = None,
+    parameter: str = "OUTPUT",
+) -> str:
+    """Write a GeoDataFrame to ``path`` (driver from the extension, GeoPackage preferred), atomically.
+
+    The provenance record is stored as JSON in the layer's metadata (GeoPackage only).
+    """
+    import fiona
+
+    extension = os.path.splitext(path)[1].lower()
+    driver = DRIVERS.get(extension)
+    if driver is None:
+        raise InputError(f"cannot write '{extension or 'no extension'}' files; save as .gpkg (GeoPackage).", parameter)
+    with atomic_output(path) as tmp:
+        os.remove(tmp)  # the drivers want to create the file themselves
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # empty frames are valid outputs
+            frame.to_file(tmp, layer=layer, driver=driver)
+        if provenance is not None and driver == "GPKG":
+            with fiona.open(tmp, "a", layer=layer) as collection:
+                collection.update_tags({PROVENANCE_TAG: json.dumps(provenance, default=str, sort_keys=True)})
+    return path

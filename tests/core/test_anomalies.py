@@ -1,0 +1,314 @@
+"""Anomaly thresholds, C-A fractal breaks, integrated index, anomaly areas and contours.
+
+Every check compares with an independent computation: the standard library's statistics module, scipy.stats,
+numpy.percentile, a brute-force flood fill, contourpy (matplotlib's contour generator, test-only), or a
+synthetic field whose C-A break points are known by construction.
+"""
+
+import math
+import statistics
+
+import numpy as np
+import pytest
+from scipy.stats import median_abs_deviation
+
+from geochem_prospector.core.anomalies import (
+    CLASS_NODATA,
+    anomaly_areas,
+    ca_fit,
+    classify,
+    compute_thresholds,
+    high_value_points,
+    identify_anomalies,
+    integrated_index,
+    threshold_ca,
+    threshold_mean_sd,
+    threshold_median_mad,
+    threshold_percentile,
+    threshold_tukey,
+)
+from geochem_prospector.core.contours import contour_lines, contour_segments
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.grid import GridSpec
+
+RNG = np.random.default_rng(42)
+LOGNORMAL = 10 ** RNG.normal(1.3, 0.4, 3001)
+
+
+def test_percentiles_match_numpy():
+    levels = threshold_percentile(LOGNORMAL, (85, 95, 98))
+    assert np.allclose(levels, np.percentile(LOGNORMAL, [85, 95, 98]))
+    # and a hand computation of numpy's default (linear) rule for one level
+    s = np.sort(LOGNORMAL)
+    pos = 0.95 * (s.size - 1)
+    lo = int(math.floor(pos))
+    assert levels[1] == pytest.approx(s[lo] + (pos - lo) * (s[lo + 1] - s[lo]))
+
+
+def test_mean_sd_of_logs_matches_statistics_module():
+    logs = [math.log10(v) for v in LOGNORMAL]
+    mu, sd = statistics.mean(logs), statistics.stdev(logs)
+    expected = [10 ** (mu + k * sd) for k in (1, 2, 3)]
+    assert np.allclose(threshold_mean_sd(LOGNORMAL, (1, 2, 3)), expected, rtol=1e-10)
+    assert np.allclose(threshold_mean_sd(np.log10(LOGNORMAL), (2,), log=False), [mu + 2 * sd])
+
+
+def test_median_mad_matches_scipy():
+    logs = np.log10(LOGNORMAL)
+    mad = median_abs_deviation(logs, scale="normal")
+    expected = 10 ** (np.median(logs) + np.array([1, 2, 3]) * mad)
+    assert np.allclose(threshold_median_mad(LOGNORMAL), expected, rtol=1e-4)  # 1.4826 vs 1/Phi^-1(3/4)
+
+
+def test_tukey_fences_match_statistics_quantiles():
+    logs = [math.log10(v) for v in LOGNORMAL]
+    q1, _, q3 = statistics.quantiles(logs, n=4, method="inclusive")
+    iqr = q3 - q1
+    expected = [10 ** (q3 + 1.5 * iqr), 10 ** (q3 + 2.25 * iqr), 10 ** (q3 + 3 * iqr)]
+    assert np.allclose(threshold_tukey(LOGNORMAL), expected, rtol=1e-10)
+    # about 0.35 % of a lognormal sample lies above the inner fence
+    assert 0.0 < np.mean(LOGNORMAL >= expected[0]) < 0.02
+
+
+def power_law_field(breaks_log, slopes, n=200, seed=0):
+    """A field whose C-A curve is exactly piecewise linear: log10 A(>=v) = sum of slopes between known breaks.
+
+    Values are the quantiles of that area function, arranged as a noisy concentric anomaly.
+    """
+    count = n * n
+    log_survival = np.log10((np.arange(count) + 0.5) / count)
+    knots_x, knots_y = [0.0], [0.0]
+    for b, slope in zip(list(breaks_log) + [None], slopes):
+        step = 10.0 if b is None else b - knots_x[-1]
+        knots_y.append(knots_y[-1] + slope * step)
+        knots_x.append(knots_x[-1] + step)
+    log_v = np.interp(-log_survival, -np.array(knots_y), np.array(knots_x))
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:n, 0:n]
+    distance = np.hypot(yy - n / 2, xx - n / 2) + rng.normal(0, 3, (n, n))
+    out = np.empty(count)
+    out[np.argsort(distance.ravel())] = np.sort(10**log_v)[::-1]
+    return out.reshape(n, n)
+
+
+def test_ca_recovers_three_known_breaks():
+    truth = np.array([1.2, 1.6, 2.0])  # log10 concentrations 15.8, 39.8, 100
+    field = power_law_field(truth, [-0.5, -1.5, -3.0, -6.0])
+    fit = ca_fit(field)
+    assert fit.n_segments == 4  # chosen by BIC among 1..4 segments
+    assert np.allclose(fit.breaks, truth, atol=0.02)  # within 0.02 log10 units (5 %)
+    assert np.allclose(fit.slopes, [-0.5, -1.5, -3.0, -6.0], rtol=0.05)
+    levels, _ = threshold_ca(field)
+    assert np.allclose(np.log10(levels), truth, atol=0.02)
+
+
+def test_ca_bi_population_gives_one_break_and_undefined_upper_levels():
+    field = power_law_field([1.3], [-0.3, -2.5], seed=1)
+    fit = ca_fit(field)
+    assert fit.n_segments == 2
+    assert fit.breaks[0] == pytest.approx(1.3, abs=0.02)
+    thresholds = compute_thresholds(field, "X", "ca")
+    assert thresholds.levels[0] == pytest.approx(10**1.3, rel=0.05)
+    assert np.isnan(thresholds.levels[1:]).all()
+    classes = classify(field, thresholds.levels)
+    assert set(np.unique(classes)) == {0, 1}
+    assert np.array_equal(classes == 1, field >= thresholds.levels[0])
+
+
+def test_ca_fixed_number_of_breaks():
+    truth = np.array([1.2, 1.6, 2.0])
+    field = power_law_field(truth, [-0.5, -1.5, -3.0, -6.0])
+    fit = ca_fit(field, n_breaks=1)
+    assert fit.n_segments == 2 and fit.breaks.size == 1
+    assert 1.1 < fit.breaks[0] < 2.1
+
+
+def test_classify_matches_digitize_and_marks_nodata():
+    values = LOGNORMAL.copy()
+    values[::97] = np.nan
+    levels = np.percentile(LOGNORMAL, [85, 95, 98])
+    classes = classify(values, levels)
+    finite = np.isfinite(values)
+    assert np.array_equal(classes[finite], np.digitize(values[finite], levels))
+    assert (classes[~finite] == CLASS_NODATA).all()
+
+
+def test_log_methods_reject_nonpositive_values():
+    with pytest.raises(InputError, match="INPUT_RASTER"):
+        compute_thresholds(np.r_[LOGNORMAL, 0.0], "Cu", "mean_sd")
+    # percentiles need no logarithm
+    compute_thresholds(np.r_[LOGNORMAL, 0.0], "Cu", "percentile")
+
+
+def test_integrated_index_methods():
+    a = 10 ** RNG.normal(1, 0.3, (40, 50))
+    noise = 10 ** RNG.normal(0, 0.05, (40, 50))
+    b = a * noise  # b follows a closely
+    c = 10 ** RNG.normal(0.5, 0.2, (40, 50))
+    bands = np.stack([a, b, c])
+    logs = np.log10(bands)
+    z = [(y - np.median(y)) / median_abs_deviation(y, axis=None, scale="normal") for y in logs]
+    index, weights = integrated_index(bands, ["A", "B", "C"], ["A", "B"], "zscore")
+    assert np.allclose(index, (z[0] + z[1]) / 2, atol=1e-3)
+    assert weights == {"A": 0.5, "B": 0.5}
+    # first principal component of two nearly identical variables: equal positive loadings
+    _, weights = integrated_index(bands, ["A", "B", "C"], ["A", "B"], "pca")
+    assert weights["A"] == pytest.approx(weights["B"], abs=0.05) and weights["A"] == pytest.approx(0.707, abs=0.05)
+    # CLR uses the whole composition: log(A) - mean(log A, log B, log C)
+    index, _ = integrated_index(bands, ["A", "B", "C"], ["A"], "clr")
+    clr = logs[0] - logs.mean(axis=0)
+    expected = (clr - np.median(clr)) / median_abs_deviation(clr, axis=None, scale="normal")
+    assert np.allclose(index, expected, atol=1e-3)
+    with pytest.raises(InputError, match="ASSOCIATION"):
+        integrated_index(bands, ["A", "B", "C"], ["Cu"], "zscore")
+
+
+def flood_fill_sizes(mask):
+    """Brute-force 8-connected component sizes (reference for scipy.ndimage.label)."""
+    seen = np.zeros_like(mask, dtype=bool)
+    sizes = []
+    for start in zip(*np.nonzero(mask)):
+        if seen[start]:
+            continue
+        stack, size = [start], 0
+        seen[start] = True
+        while stack:
+            r, c = stack.pop()
+            size += 1
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    rr, cc = r + dr, c + dc
+                    if 0 <= rr < mask.shape[0] and 0 <= cc < mask.shape[1] and mask[rr, cc] and not seen[rr, cc]:
+                        seen[rr, cc] = True
+                        stack.append((rr, cc))
+        sizes.append(size)
+    return sorted(sizes)
+
+
+def two_blob_grid():
+    grid = GridSpec(0.0, 60_000.0, 1000.0, 60, 60, None)
+    yy, xx = np.mgrid[0:60, 0:60]
+    big = 3.0 * np.exp(-((yy - 20) ** 2 + (xx - 20) ** 2) / (2 * 6.0**2))  # strong, wide
+    small = 1.5 * np.exp(-((yy - 45) ** 2 + (xx - 45) ** 2) / (2 * 3.0**2))  # weaker, narrow
+    return grid, big + small
+
+
+def test_anomaly_areas_screening_attributes():
+    grid, index = two_blob_grid()
+    levels = [0.5, 1.0, 2.0]
+    element_classes = np.stack([classify(index, levels), np.zeros(index.shape, np.uint8)])
+    deposits = np.array([[20_500.0, 60_000.0 - 20_500.0], [45_500.0 + 10_000.0, 60_000.0 - 45_500.0]])
+    areas, labels = anomaly_areas(index, levels, grid, element_classes, ["Cu", "Zn"], ["Cu", "Zn"], deposits)
+    assert len(areas) == 2
+    assert sorted(areas["cells"]) == flood_fill_sizes(index >= 0.5)
+    first, second = areas.iloc[0], areas.iloc[1]
+    assert first["rank"] == 1 and first["max_index"] == pytest.approx(index.max())
+    assert first["area_km2"] == pytest.approx(first["cells"] * 1.0)  # 1 km cells
+    cells = index[labels == first["area_id"]]
+    assert first["mean_index"] == pytest.approx(cells.mean())
+    assert first["nap"] == pytest.approx(first["area_km2"] * (cells.mean() - 0.5))
+    assert first["geometry"].area == pytest.approx(first["cells"] * 1e6)
+    assert first["elements"] == "Cu(3)" and first["n_elements"] == 1 and first["assoc_score"] == 0.5
+    assert second["elements"] == "Cu(2)"  # its peak, 1.5, is above the moderate level
+    assert first["deposit_km"] == 0.0  # deposit inside the big anomaly
+    # second deposit lies 10 km east of the small blob's centre; the blob edge is about 3.9 km from the centre
+    edge = second["geometry"].bounds[2]
+    assert second["deposit_km"] == pytest.approx((55_500.0 - edge) / 1000.0, abs=0.5)
+    assert first["score"] > second["score"]
+
+
+def test_min_cells_drops_small_areas():
+    grid, index = two_blob_grid()
+    levels = [1.4, 2.0, 2.5]
+    classes = classify(index, levels)[None]
+    all_areas, _ = anomaly_areas(index, levels, grid, classes, ["Cu"], ["Cu"])
+    big_only, _ = anomaly_areas(index, levels, grid, classes, ["Cu"], ["Cu"], min_cells=int(all_areas.cells.min()) + 1)
+    assert len(all_areas) == 2 and len(big_only) == 1
+
+
+def test_high_value_points_brute_force():
+    values = np.array([[10.0, 1.0], [50.0, 1.0], [10.0, 9.0], [200.0, 20.0]])
+    xy = np.arange(8, dtype=float).reshape(4, 2)
+    t_cu = compute_thresholds(LOGNORMAL, "Cu", "percentile")
+    t_cu.levels = np.array([40.0, 100.0, 150.0])
+    t_zn = compute_thresholds(LOGNORMAL, "Zn", "percentile")
+    t_zn.levels = np.array([5.0, 10.0, 15.0])
+    points = high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn])
+    assert list(points["elements"]) == ["Cu(1)", "Zn(1)", "Cu(3), Zn(3)"]
+    assert list(points["max_level"]) == [1, 1, 3] and list(points["level"]) == ["weak", "weak", "strong"]
+    assert list(points.geometry.x) == [2.0, 4.0, 6.0]
+
+
+def test_contours_match_contourpy_and_lie_on_the_level():
+    contourpy = pytest.importorskip("contourpy", reason="contourpy (matplotlib) is the test-only reference")
+    grid = GridSpec(1000.0, 5000.0, 50.0, 80, 70, None)
+    yy, xx = np.mgrid[0:70, 0:80]
+    z = np.sin(xx / 9.0) * np.cos(yy / 7.0) + 0.02 * xx
+    z[30:36, 40:44] = np.nan
+    x = grid.xmin + (np.arange(80) + 0.5) * grid.pixel_size
+    y = grid.ymax - (np.arange(70) + 0.5) * grid.pixel_size
+    for level in (-0.3, 0.25, 0.8):
+        ours = contour_lines(z, level, grid)
+        gen = contourpy.contour_generator(
+            x, y, np.ma.masked_invalid(z), name="serial", corner_mask=False, line_type="Separate"
+        )
+        ref = gen.lines(level)
+        length = sum(line.length for line in ours)
+        ref_length = sum(np.hypot(*np.diff(seg, axis=0).T).sum() for seg in ref)
+        assert length == pytest.approx(ref_length, rel=1e-6)
+        assert len(ours) == len(ref)
+    # every vertex lies on a cell edge where linear interpolation gives the level
+    seg = contour_segments(z, 0.25, grid)
+    for px, py in seg.reshape(-1, 2)[:200]:
+        c = (px - grid.xmin) / grid.pixel_size - 0.5
+        r = (grid.ymax - py) / grid.pixel_size - 0.5
+        if abs(c - round(c)) < 1e-9:  # on a vertical edge
+            c, r0 = int(round(c)), int(math.floor(r))
+            value = z[r0, c] + (r - r0) * (z[r0 + 1, c] - z[r0, c])
+        else:
+            r, c0 = int(round(r)), int(math.floor(c))
+            value = z[r, c0] + (c - c0) * (z[r, c0 + 1] - z[r, c0])
+        assert value == pytest.approx(0.25, abs=1e-9)
+
+
+def test_identify_anomalies_end_to_end_with_mask():
+    grid, index = two_blob_grid()
+    cu = 10 ** (1.0 + 0.3 * index + RNG.normal(0, 0.02, index.shape))
+    zn = 10 ** (1.5 + RNG.normal(0, 0.1, index.shape))
+    mask = np.ones(index.shape, bool)
+    mask[:, :5] = False
+    result = identify_anomalies(np.stack([cu, zn]), ["Cu", "Zn"], grid, "percentile", ["Cu"], mask=mask)
+    assert result.class_names == ["Cu", "Zn", "index"]
+    assert (result.classes[:, ~mask] == CLASS_NODATA).all()
+    # 15 % of the masked cells are at least weak, by construction of the 85th percentile
+    assert np.mean(result.classes[0][mask] >= 1) == pytest.approx(0.15, abs=0.01)
+    assert set(result.contours["element"]) <= {"Cu", "Zn", "index"} and len(result.contours) > 0
+    assert result.areas.iloc[0]["elements"].startswith("Cu(3)")
+    assert [t.name for t in result.thresholds] == ["Cu", "Zn", "index"]
+
+
+def test_contours_with_cells_exactly_at_the_level():
+    """Ties (cells equal to the level count as above it) give the same lines as contourpy on z + 1e-9."""
+    contourpy = pytest.importorskip("contourpy", reason="contourpy (matplotlib) is the test-only reference")
+    z = np.random.default_rng(1).integers(0, 4, (30, 40)).astype(float)
+    grid = GridSpec(0.0, 30.0, 1.0, 40, 30, None)
+    x, y = np.arange(40) + 0.5, 30 - (np.arange(30) + 0.5)
+    for level in (1.0, 2.0):
+        ours = sum(line.length for line in contour_lines(z, level, grid))
+        gen = contourpy.contour_generator(x, y, z + 1e-9, name="serial", corner_mask=False, line_type="Separate")
+        ref = sum(np.hypot(*np.diff(seg, axis=0).T).sum() for seg in gen.lines(level))
+        assert ours == pytest.approx(ref, rel=1e-6)
+
+
+def test_cancel_stops_the_work():
+    from geochem_prospector.core.errors import Cancelled
+
+    grid, index = two_blob_grid()
+    with pytest.raises(Cancelled):
+        identify_anomalies(10 ** (1 + index[None]), ["Cu"], grid, is_cancelled=lambda: True)
+
+
+def test_no_weak_level_gives_no_areas():
+    grid, index = two_blob_grid()
+    areas, labels = anomaly_areas(index, [np.nan] * 3, grid, classify(index, [np.nan] * 3)[None], ["Cu"], ["Cu"])
+    assert len(areas) == 0 and not labels.any()

@@ -1,0 +1,77 @@
+"""prospector:anomalies through qgis_process.bin, with the C-A method, as a user runs it headless."""
+
+import os
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+
+from geochem_prospector.core.grid import GridSpec, padded_extent
+from geochem_prospector.core.idw import idw_grid
+from geochem_prospector.core.raster_io import rasterize_mask, write_geotiff
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLES = os.path.join(REPO, "resources", "sample_data")
+ELEMENTS = ["Cu", "Ni", "Th", "La"]
+
+
+def element_raster(path):
+    till = gpd.read_file(os.path.join(SAMPLES, "till_geochemistry.gpkg"))
+    area = gpd.read_file(os.path.join(SAMPLES, "study_area.gpkg"))
+    xy = np.column_stack([till.geometry.x, till.geometry.y])
+    grid = GridSpec.from_extent(*padded_extent(*xy.min(0), *xy.max(0)), pixel_size=1000.0, crs_wkt=till.crs.to_wkt())
+    mask = rasterize_mask(list(area.geometry), grid)
+    values = till[ELEMENTS].to_numpy(float)
+    values[values <= 0] = np.nan  # below detection: left out here
+    bands = idw_grid(xy, values, grid, log_transform=True, mask=mask)
+    write_geotiff(path, bands, grid, ELEMENTS)
+
+
+def test_anomalies_runs_headless(qgis_process, tmp_path):
+    raster = str(tmp_path / "elements.tif")
+    element_raster(raster)
+    outputs = {
+        "OUTPUT": str(tmp_path / "classes.tif"),
+        "OUTPUT_CONTOURS": str(tmp_path / "contours.gpkg"),
+        "OUTPUT_ANOMALIES": str(tmp_path / "anomalies.gpkg"),
+        "OUTPUT_TABLE": str(tmp_path / "thresholds.csv"),
+    }
+    code, result, log = qgis_process(
+        "prospector:anomalies",
+        {
+            "INPUT_RASTER": raster,
+            "METHOD": 1,  # C-A fractal, breaks chosen by BIC
+            "ASSOCIATION": "Th,La",
+            "DEPOSITS": os.path.join(SAMPLES, "deposits.gpkg"),
+            **outputs,
+        },
+    )
+    assert code == 0, log
+    for key, path in outputs.items():
+        assert result["results"][key] == path and os.path.exists(path)
+    with rasterio.open(outputs["OUTPUT"]) as src:
+        assert src.descriptions == (*ELEMENTS, "index") and src.crs.to_epsg() == 3067
+    table = pd.read_csv(outputs["OUTPUT_TABLE"])
+    assert table["weak"].notna().all() and table["detail"].str.contains("BIC").all()
+    anomalies = gpd.read_file(outputs["OUTPUT_ANOMALIES"])
+    assert len(anomalies) > 0 and anomalies["rank"].min() == 1
+
+
+def test_bad_association_gives_clear_error(qgis_process, tmp_path):
+    raster = str(tmp_path / "elements.tif")
+    element_raster(raster)
+    out = tmp_path / "classes.tif"
+    code, _, log = qgis_process(
+        "prospector:anomalies",
+        {
+            "INPUT_RASTER": raster,
+            "ASSOCIATION": "Au,Ag",
+            "OUTPUT": str(out),
+            "OUTPUT_CONTOURS": str(tmp_path / "c.gpkg"),
+            "OUTPUT_ANOMALIES": str(tmp_path / "a.gpkg"),
+        },
+    )
+    assert code != 0
+    assert "ASSOCIATION" in log and "Traceback" not in log
+    assert not out.exists()

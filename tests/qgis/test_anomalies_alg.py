@@ -1,0 +1,130 @@
+"""prospector:anomalies in-process: every output written, thresholds as computed independently, styles."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLES = os.path.join(REPO, "resources", "sample_data")
+ELEMENTS = ["Cu", "Ni", "Co", "Zn", "Th", "La"]
+
+
+@pytest.fixture(scope="module")
+def element_raster(tmp_path_factory, prospector_provider):
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    out = str(tmp_path_factory.mktemp("anom") / "elements.tif")
+    processing.run(
+        "prospector:interpolate",
+        {
+            "INPUT": os.path.join(SAMPLES, "till_geochemistry.gpkg"),
+            "FIELDS": ELEMENTS,
+            "PIXEL_SIZE": 1000,
+            "MASK": os.path.join(SAMPLES, "study_area.gpkg"),
+            "LOG_TRANSFORM": True,
+            "OUTPUT": out,
+        },
+        context=QgsProcessingContext(),
+        feedback=QgsProcessingFeedback(),
+    )
+    return out
+
+
+def outputs(tmp_path):
+    return {
+        "OUTPUT": str(tmp_path / "classes.tif"),
+        "OUTPUT_CONTOURS": str(tmp_path / "contours.gpkg"),
+        "OUTPUT_ANOMALIES": str(tmp_path / "anomalies.gpkg"),
+        "OUTPUT_POINTS": str(tmp_path / "points.gpkg"),
+        "OUTPUT_TABLE": str(tmp_path / "thresholds.csv"),
+    }
+
+
+def test_anomalies_all_outputs(run_algorithm, element_raster, tmp_path):
+    import geopandas as gpd
+
+    paths = outputs(tmp_path)
+    result = run_algorithm(
+        "prospector:anomalies",
+        {
+            "INPUT_RASTER": element_raster,
+            "BANDS": "Cu, Ni, Th, La",
+            "METHOD": 0,  # percentiles 85/95/98
+            "ASSOCIATION": "Th,La",
+            "MASK": os.path.join(SAMPLES, "study_area.gpkg"),
+            "INPUT": os.path.join(SAMPLES, "till_geochemistry.gpkg"),
+            "DEPOSITS": os.path.join(SAMPLES, "deposits.gpkg"),
+            **paths,
+        },
+    )
+    for key, path in paths.items():
+        assert result[key] == path and os.path.exists(path), key
+
+    with rasterio.open(element_raster) as src:
+        cu = src.read(1, masked=True).compressed()  # band 1 = Cu; nodata outside the study area
+    table = pd.read_csv(paths["OUTPUT_TABLE"])
+    assert list(table["element"]) == ["Cu", "Ni", "Th", "La", "index"]
+    row = table.iloc[0]
+    assert np.allclose([row.weak, row.moderate, row.strong], np.percentile(cu, [85, 95, 98]), rtol=1e-5)
+
+    with rasterio.open(paths["OUTPUT"]) as src:
+        assert src.descriptions == ("Cu", "Ni", "Th", "La", "index") and src.dtypes[0] == "uint8"
+        classes = src.read(1, masked=True)
+        assert set(np.unique(classes.compressed())) == {0, 1, 2, 3}
+        assert np.mean(classes.compressed() >= 1) == pytest.approx(0.15, abs=0.02)
+        assert src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"]
+
+    contours = gpd.read_file(paths["OUTPUT_CONTOURS"])
+    assert {"element", "level", "value"} <= set(contours.columns) and len(contours) > 0
+    assert set(contours["level"]) == {"weak", "moderate", "strong"}
+    areas = gpd.read_file(paths["OUTPUT_ANOMALIES"])
+    assert list(areas["rank"]) == list(range(1, len(areas) + 1))
+    assert areas["deposit_km"].notna().all() and (areas["cells"] >= 3).all()
+    assert areas.crs.to_epsg() == 3067
+    import fiona
+
+    with fiona.open(paths["OUTPUT_ANOMALIES"]) as layer:
+        assert '"prospector:anomalies"' in layer.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"]
+    points = gpd.read_file(paths["OUTPUT_POINTS"])
+    assert len(points) > 0 and (points["max_level"] >= 1).all()
+    # a sample listed as a strong Cu anomaly has Cu at or above the strong level
+    strong_cu = points[points["elements"].str.contains(r"Cu\(3\)")]
+    assert (strong_cu["Cu"] >= row.strong).all()
+
+
+def test_ca_method_and_last_band_style(run_algorithm, element_raster, tmp_path):
+    from qgis.core import QgsPalettedRasterRenderer, QgsProcessingContext, QgsRasterLayer
+
+    from geochem_prospector.algorithms.anomalies import LastBandStyle
+    from geochem_prospector.algorithms.base import STYLES_DIR
+
+    paths = outputs(tmp_path)
+    paths.pop("OUTPUT_POINTS")
+    paths["OUTPUT_INDEX"] = str(tmp_path / "index.tif")
+    result = run_algorithm("prospector:anomalies", {"INPUT_RASTER": element_raster, "METHOD": 1, **paths})
+    table = pd.read_csv(result["OUTPUT_TABLE"])
+    assert table["detail"].str.startswith("C-A").all() and len(table) == len(ELEMENTS) + 1
+    with rasterio.open(result["OUTPUT_INDEX"]) as src, rasterio.open(result["OUTPUT"]) as classes:
+        index = src.read(1, masked=True)
+        index_class = classes.read(len(ELEMENTS) + 1, masked=True)
+        weak = table.iloc[-1]["weak"]
+        assert np.array_equal(index_class.filled(255) >= 1, (index >= weak).filled(False) | index.mask)
+    layer = QgsRasterLayer(result["OUTPUT"], "classes")
+    LastBandStyle(os.path.join(STYLES_DIR, "anomaly_classes.qml"), False).postProcessLayer(
+        layer, QgsProcessingContext(), None
+    )
+    assert isinstance(layer.renderer(), QgsPalettedRasterRenderer)
+    assert layer.renderer().band() == len(ELEMENTS) + 1
+
+
+def test_unknown_band_is_a_clear_error(run_algorithm, element_raster, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    paths = outputs(tmp_path)
+    with pytest.raises(QgsProcessingException, match="INPUT_RASTER.*Au"):
+        run_algorithm("prospector:anomalies", {"INPUT_RASTER": element_raster, "BANDS": "Cu,Au", **paths})
+    assert not any(os.path.exists(p) for p in paths.values())
