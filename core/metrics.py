@@ -330,6 +330,7 @@ class Evaluation:
     pa: PredictionArea
     confidence: float
     iterations: int
+    placements: np.ndarray  # per used deposit: share of the area ranked below it (ties half)
     notes: list = field(default_factory=list)
 
 
@@ -367,7 +368,8 @@ def evaluate(
     report(progress, 0.05)
     background = np.asarray(raster)[valid].astype(np.float64)
     rng = np.random.default_rng(seed)
-    auc = roc_auc(sample.values, background)
+    deposit_placements = placements(sample.values, np.sort(background))
+    auc = float(deposit_placements.mean())
     check_cancelled(is_cancelled)
     boot, _ = bootstrap_auc(sample.values, background, iterations, confidence, rng, is_cancelled)
     report(progress, 0.35)
@@ -404,6 +406,7 @@ def evaluate(
         pa=prediction_area(curve),
         confidence=confidence,
         iterations=iterations,
+        placements=deposit_placements,
         notes=notes,
     )
     report(progress, 1.0)

@@ -19,17 +19,18 @@ PROVENANCE_TAG = "GEOCHEM_PROSPECTOR_PROVENANCE"
 
 
 @contextmanager
-def atomic_output(path: str) -> Iterator[str]:
+def atomic_output(path: str, parameter: str = "OUTPUT") -> Iterator[str]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
     If the body raises (an error or a cancellation), the temporary file is
-    removed and whatever was at ``path`` before is left untouched.
+    removed and whatever was at ``path`` before is left untouched. ``parameter``
+    names the output in error messages.
     """
     directory = os.path.dirname(os.path.abspath(path)) or "."
     if not os.path.isdir(directory):
-        raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", "OUTPUT")
+        raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", parameter)
     if not os.access(directory, os.W_OK):
-        raise InputError(f"the folder '{directory}' is not writable; choose another output location.", "OUTPUT")
+        raise InputError(f"the folder '{directory}' is not writable; choose another output location.", parameter)
     suffix = os.path.splitext(path)[1]
     fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=suffix, dir=directory)
     os.close(fd)
