@@ -121,15 +121,29 @@ def placements(deposit_values: np.ndarray, sorted_background: np.ndarray) -> np.
 
     ``sorted_background`` must be sorted ascending. The mean of the placements is the AUC.
     """
-    below = np.searchsorted(sorted_background, deposit_values, side="left")
-    up_to = np.searchsorted(sorted_background, deposit_values, side="right")
-    return (below + 0.5 * (up_to - below)) / sorted_background.size
+    values = np.asarray(deposit_values)
+    flat = values.ravel()
+    order = np.argsort(flat, kind="stable") if flat.size > 256 else None
+    queries = flat[order] if order is not None else flat  # sorted queries walk memory in order: several x faster
+    below = np.searchsorted(sorted_background, queries, side="left")
+    up_to = np.searchsorted(sorted_background, queries, side="right")
+    placed = (below + 0.5 * (up_to - below)) / sorted_background.size
+    if order is not None:
+        placed[order] = placed.copy()
+    return placed.reshape(values.shape)
 
 
-def roc_auc(deposit_values: np.ndarray, background: np.ndarray) -> float:
-    """ROC AUC of deposits against the background cells (rank based, ties count half)."""
+def _sorted(b: np.ndarray, presorted: bool) -> np.ndarray:
+    return b if presorted else np.sort(b)
+
+
+def roc_auc(deposit_values: np.ndarray, background: np.ndarray, presorted: bool = False) -> float:
+    """ROC AUC of deposits against the background cells (rank based, ties count half).
+
+    ``presorted=True`` promises ``background`` is sorted ascending (saves a sort on large rasters).
+    """
     p, b = _check_inputs(deposit_values, background)
-    return float(placements(p, np.sort(b)).mean())
+    return float(placements(p, _sorted(b, presorted)).mean())
 
 
 def _percentile_interval(samples: np.ndarray, confidence: float) -> Tuple[float, float]:
@@ -152,6 +166,7 @@ def bootstrap_auc(
     confidence: float = 0.95,
     rng: Optional[np.random.Generator] = None,
     is_cancelled: CancelCallback = None,
+    presorted: bool = False,
 ) -> Tuple[Tuple[float, float], np.ndarray]:
     """Percentile confidence interval of the AUC from resampling the deposits with replacement.
 
@@ -161,7 +176,7 @@ def bootstrap_auc(
     _check_confidence(confidence, iterations)
     p, b = _check_inputs(deposit_values, background)
     rng = rng if rng is not None else np.random.default_rng(0)
-    u = placements(p, np.sort(b))
+    u = placements(p, _sorted(b, presorted))
     m = u.size
     aucs = np.empty(iterations)
     step = max(1, _CHUNK_DRAWS // m)
@@ -212,6 +227,7 @@ def random_placement_p_value(
     iterations: int = 1000,
     rng: Optional[np.random.Generator] = None,
     is_cancelled: CancelCallback = None,
+    presorted: bool = False,
 ) -> float:
     """Monte Carlo p-value: how often ``n_deposits`` random cells reach an AUC of at least ``auc``.
 
@@ -219,7 +235,7 @@ def random_placement_p_value(
     """
     if n_deposits < 1 or iterations < 1:
         raise InputError("need at least one deposit and one iteration.", "DEPOSITS")
-    b = np.sort(np.asarray(background, dtype=np.float64).ravel())
+    b = _sorted(np.asarray(background, dtype=np.float64).ravel(), presorted)
     rng = rng if rng is not None else np.random.default_rng(0)
     hits = 0
     step = max(1, _CHUNK_DRAWS // n_deposits)
@@ -269,11 +285,12 @@ class SuccessCurve:
         return np.unique(np.clip(np.concatenate([keep, even]), 0, n - 1))
 
 
-def success_rate_curve(deposit_values: np.ndarray, background: np.ndarray) -> SuccessCurve:
+def success_rate_curve(deposit_values: np.ndarray, background: np.ndarray, presorted: bool = False) -> SuccessCurve:
     """Fraction of deposits against fraction of area, highest values first, one point per distinct value."""
     p, b = _check_inputs(deposit_values, background)
-    values, counts = np.unique(b, return_counts=True)
-    values, counts = values[::-1], counts[::-1]
+    b = _sorted(b, presorted)
+    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])  # first index of each distinct value
+    values, counts = b[starts][::-1], np.diff(np.r_[starts, b.size])[::-1]
     area = np.concatenate([[0.0], np.cumsum(counts) / b.size])
     area[-1] = 1.0
     ps = np.sort(p)
@@ -367,17 +384,20 @@ def evaluate(
         )
     report(progress, 0.05)
     background = np.asarray(raster)[valid].astype(np.float64)
+    background.sort()  # once, in place: every step below reuses the sorted copy
     rng = np.random.default_rng(seed)
-    deposit_placements = placements(sample.values, np.sort(background))
+    deposit_placements = placements(sample.values, background)
     auc = float(deposit_placements.mean())
     check_cancelled(is_cancelled)
-    boot, _ = bootstrap_auc(sample.values, background, iterations, confidence, rng, is_cancelled)
+    boot, _ = bootstrap_auc(sample.values, background, iterations, confidence, rng, is_cancelled, presorted=True)
     report(progress, 0.35)
     mc, mc_aucs = monte_carlo_auc(sample.values, background, iterations, None, confidence, rng, is_cancelled)
     report(progress, 0.65)
-    p_value = random_placement_p_value(auc, background, sample.values.size, iterations, rng, is_cancelled)
+    p_value = random_placement_p_value(
+        auc, background, sample.values.size, iterations, rng, is_cancelled, presorted=True
+    )
     report(progress, 0.85)
-    curve = success_rate_curve(sample.values, background)
+    curve = success_rate_curve(sample.values, background, presorted=True)
     notes = []
     skipped = sample.status.size - sample.values.size
     if skipped:
