@@ -66,3 +66,20 @@ def test_evaluate_sample_data_headless(qgis_process, cu_raster, tmp_path):
         rows_by_name = {r["name"]: r for r in csv.DictReader(handle) if r["kind"] == "deposit"}
     outside = set(deposits.loc[~deposits["in_study_area"], "Name"])
     assert {name for name, r in rows_by_name.items() if r["status"] != "used"} == outside
+
+
+def test_bad_band_headless_is_a_clear_error(qgis_process, cu_raster, tmp_path):
+    report = tmp_path / "r.html"
+    code, _, log = qgis_process(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": cu_raster,
+            "BAND": 4,
+            "DEPOSITS": os.path.join(SAMPLES, "deposits.gpkg"),
+            "OUTPUT_REPORT": str(report),
+            "OUTPUT_TABLE": str(tmp_path / "t.csv"),
+        },
+    )
+    assert code != 0
+    assert "BAND: band 4 does not exist" in log and "Traceback" not in log
+    assert not report.exists()

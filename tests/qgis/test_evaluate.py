@@ -174,3 +174,15 @@ def test_cancel_leaves_no_output(run_algorithm, raster, tmp_path):
             feedback=feedback,
         )
     assert not report.exists() and not table.exists() and not list(tmp_path.glob(".partial-*"))
+
+
+def test_empty_deposit_layer_and_missing_band_are_named(run_algorithm, raster, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    outputs = {"OUTPUT_REPORT": str(tmp_path / "r.html"), "OUTPUT_TABLE": str(tmp_path / "t.csv")}
+    with pytest.raises(QgsProcessingException, match="DEPOSITS: the layer has no features"):
+        run_algorithm("prospector:evaluate", {"INPUT_RASTER": raster, "DEPOSITS": point_layer([]), **outputs})
+    deposits = point_layer([("ten", centre(1, 4))])
+    with pytest.raises(QgsProcessingException, match="BAND: band 3 does not exist; the raster has 2"):
+        run_algorithm("prospector:evaluate", {"INPUT_RASTER": raster, "BAND": 3, "DEPOSITS": deposits, **outputs})
+    assert [p.name for p in tmp_path.iterdir()] == ["prospectivity.tif"]  # only the input
