@@ -212,7 +212,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         }
         write_table(table_path, result, names)
         try:
-            write_report(report_path, result, f"Evaluation of {layer.name()}", inputs_table, names)
+            title = f"Evaluation of {layer.name()} ({data.band_names[0]})"
+            write_report(report_path, result, title, inputs_table, names)
         except BaseException:
             if os.path.exists(table_path):  # one run, both outputs or none
                 os.remove(table_path)
