@@ -8,6 +8,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from .anomalies import AnomaliesAlgorithm
+from .evaluate import EvaluateAlgorithm
 from .interpolate import InterpolateAlgorithm
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons", "prospector.svg")
@@ -32,5 +33,5 @@ class ProspectorProvider(QgsProcessingProvider):
         return ICON
 
     def loadAlgorithms(self) -> None:  # noqa: N802 (QGIS API name)
-        for algorithm_class in (InterpolateAlgorithm, AnomaliesAlgorithm):
+        for algorithm_class in (InterpolateAlgorithm, AnomaliesAlgorithm, EvaluateAlgorithm):
             self.addAlgorithm(algorithm_class())

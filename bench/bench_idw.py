@@ -22,9 +22,9 @@ from geochem_prospector.core.raster_io import write_geotiff
 K, POWER, EXTENT = 12, 2.0, 10_000.0
 
 
-def timed(fn):
+def timed(fn, *args, **kwargs):
     started = time.perf_counter()
-    result = fn()
+    result = fn(*args, **kwargs)
     return time.perf_counter() - started, result
 
 
@@ -113,10 +113,10 @@ def main() -> None:
         for size in (500, 2000):
             # same k and search radius for both (4 mean spacings: every cell has its 12 neighbours in range)
             radius = 4 * EXTENT / np.sqrt(n)
-            t_ours, ours_band = timed(lambda: ours(xy, values, size, os.path.join(tmp, "ours.tif"), radius=radius))
+            t_ours, ours_band = timed(ours, xy, values, size, os.path.join(tmp, "ours.tif"), radius=radius)
             gdal_out = os.path.join(tmp, "gdal.tif")
             algorithm = f"invdistnn:power={POWER}:smoothing=0:radius={radius}:max_points={K}:nodata=nan"
-            t_gdal, _ = timed(lambda: gdal_grid(points, size, gdal_out, algorithm))
+            t_gdal, _ = timed(gdal_grid, points, size, gdal_out, algorithm)
             with rasterio.open(gdal_out) as src:
                 diff = np.nanmax(np.abs(src.read(1) - ours_band)) / np.ptp(values)
             print(f"{n:>7} {size:>4}x{size:<5} {t_ours:8.2f} {t_gdal:10.2f} {t_gdal / t_ours:6.1f}x  {diff:.1e}")
@@ -126,9 +126,9 @@ def main() -> None:
     values = np.exp(rng.normal(3, 1, n))
     points = os.path.join(tmp, "pts_qgis.gpkg")
     write_points(points, xy, values)
-    t_qgis, _ = timed(lambda: qgis_native_idw(points, size, os.path.join(tmp, "qgis.tif")))
-    t_knn, _ = timed(lambda: ours(xy, values, size, os.path.join(tmp, "ours.tif")))
-    t_global, global_band = timed(lambda: ours(xy, values, size, os.path.join(tmp, "ours_g.tif"), neighbors=0))
+    t_qgis, _ = timed(qgis_native_idw, points, size, os.path.join(tmp, "qgis.tif"))
+    t_knn, _ = timed(ours, xy, values, size, os.path.join(tmp, "ours.tif"))
+    t_global, global_band = timed(ours, xy, values, size, os.path.join(tmp, "ours_g.tif"), neighbors=0)
     with rasterio.open(os.path.join(tmp, "qgis.tif")) as src:
         diff = np.abs(src.read(1) - global_band).max() / np.ptp(values)
     print(f"QGIS native IDW, {n} points -> {size}x{size}: {t_qgis:.2f} s")

@@ -19,17 +19,18 @@ PROVENANCE_TAG = "GEOCHEM_PROSPECTOR_PROVENANCE"
 
 
 @contextmanager
-def atomic_output(path: str) -> Iterator[str]:
+def atomic_output(path: str, parameter: str = "OUTPUT") -> Iterator[str]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
     If the body raises (an error or a cancellation), the temporary file is
-    removed and whatever was at ``path`` before is left untouched.
+    removed and whatever was at ``path`` before is left untouched. ``parameter``
+    names the output in error messages.
     """
     directory = os.path.dirname(os.path.abspath(path)) or "."
     if not os.path.isdir(directory):
-        raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", "OUTPUT")
+        raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", parameter)
     if not os.access(directory, os.W_OK):
-        raise InputError(f"the folder '{directory}' is not writable; choose another output location.", "OUTPUT")
+        raise InputError(f"the folder '{directory}' is not writable; choose another output location.", parameter)
     suffix = os.path.splitext(path)[1]
     fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=suffix, dir=directory)
     os.close(fd)
@@ -113,8 +114,10 @@ class RasterData:
     band_names: list
 
 
-def read_raster(path: str, band_names: Optional[Sequence[str]] = None) -> RasterData:
-    """Read a north-up raster as float32 with NaN for nodata; select bands by description."""
+def read_raster(
+    path: str, band_names: Optional[Sequence[str]] = None, indexes: Optional[Sequence[int]] = None
+) -> RasterData:
+    """Read a north-up raster as float32 with NaN for nodata; select bands by description or 1-based index."""
     import rasterio
 
     try:
@@ -128,7 +131,15 @@ def read_raster(path: str, band_names: Optional[Sequence[str]] = None) -> Raster
         if abs(abs(t.e) - t.a) > 1e-6 * t.a:
             raise InputError("the raster must have square cells; warp it to square cells first.", "INPUT_RASTER")
         names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
-        if band_names is None:
+        if indexes is not None:
+            bad = [i for i in indexes if not 1 <= int(i) <= src.count]
+            if bad:
+                raise InputError(
+                    f"band {', '.join(str(b) for b in bad)} does not exist; the raster has {src.count} band(s).",
+                    "BAND",
+                )
+            indexes = [int(i) for i in indexes]
+        elif band_names is None:
             indexes = list(range(1, src.count + 1))
         else:
             missing = [b for b in band_names if b not in names]

@@ -1,0 +1,283 @@
+"""prospector:evaluate: how well a prospectivity raster predicts (held-out) deposits."""
+
+from __future__ import annotations
+
+import math
+import os
+
+from qgis.core import (
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsFeatureRequest,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsWkbTypes,
+)
+
+from ..core.errors import Cancelled
+from ..core.evaluation_report import write_report, write_table
+from ..core.metrics import evaluate
+from ..core.raster_io import rasterize_mask, read_raster
+from .base import ProspectorAlgorithm
+from .interpolate import InterpolateAlgorithm
+
+#: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions
+NUMBERS = {
+    "AUC": "ROC AUC of the deposits against the study area",
+    "AUC_LOW": "AUC confidence interval, low (bootstrap over deposits)",
+    "AUC_HIGH": "AUC confidence interval, high (bootstrap over deposits)",
+    "AUC_RANDOM_LOW": "AUC against random negatives (Monte Carlo), low",
+    "AUC_RANDOM_HIGH": "AUC against random negatives (Monte Carlo), high",
+    "P_VALUE": "p-value against randomly placed deposits",
+    "CAPTURE_1": "% of deposits in the top 1 % of the area",
+    "CAPTURE_5": "% of deposits in the top 5 % of the area",
+    "CAPTURE_10": "% of deposits in the top 10 % of the area",
+    "CAPTURE_20": "% of deposits in the top 20 % of the area",
+    "PA_PREDICTION_RATE": "P-A intersection: % of deposits predicted",
+    "PA_THRESHOLD": "P-A intersection: prospectivity threshold",
+    "PA_NORMALIZED_DENSITY": "P-A intersection: normalised density",
+    "DEPOSITS_USED": "deposits on valid cells of the study area",
+    "DEPOSITS_SKIPPED": "deposits off the raster, on nodata, outside the mask or without coordinates",
+}
+
+
+class EvaluateAlgorithm(ProspectorAlgorithm):
+    INPUT_RASTER = "INPUT_RASTER"
+    BAND = "BAND"
+    DEPOSITS = "DEPOSITS"
+    NAME_FIELD = "NAME_FIELD"
+    MASK = "MASK"
+    ITERATIONS = "ITERATIONS"
+    SEED = "SEED"
+    OUTPUT_REPORT = "OUTPUT_REPORT"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+
+    group_id = "geochemistry"
+
+    def name(self) -> str:
+        return "evaluate"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Evaluate prospectivity against deposits")
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "Measures how well a prospectivity raster (higher = more prospective) predicts known deposits. Use "
+            "deposits held out of training, or the numbers are optimistic.\n\n"
+            "The study area is every valid cell of the chosen BAND, inside the MASK polygons if given.\n"
+            "- ROC AUC: the chance that a deposit's cell scores higher than a random cell of the study area "
+            "(ties count half; 0.5 = random). Its confidence interval comes from resampling the deposits "
+            "(bootstrap); the ArcSDM-style interval from AUCs against as many random cells as deposits "
+            "(Monte Carlo); the p-value from placing the same number of deposits at random. ITERATIONS sets the "
+            "number of resamples of each, SEED makes them repeatable.\n"
+            "- Success-rate curve and capture efficiency: % of deposits in the top 1, 5, 10 and 20 % of the area.\n"
+            "- Prediction-area (P-A) plot: the intersection where P % of the deposits lie in 100 - P % of the "
+            "area, and its normalised density P / (100 - P).\n\n"
+            "Deposits off the raster, on nodata or outside the mask are not used, and are listed with the reason "
+            "in the report, the table and the log. NAME_FIELD labels the deposits there.\n\n"
+            "Outputs: an HTML report with plots (opens in a browser), a CSV table (column 'kind': metric, capture, "
+            "pa_intersection, success_curve, deposit) and the key numbers as outputs for models and qgis_process."
+        )
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT_RASTER, self.tr("Prospectivity raster")))
+        self.addParameter(
+            # optional: QGIS 3.22 refuses a missing band value instead of using the default
+            QgsProcessingParameterBand(
+                self.BAND, self.tr("Band"), defaultValue=1, parentLayerParameterName=self.INPUT_RASTER, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.DEPOSITS, self.tr("Deposits (held out)"), [QgsProcessing.TypeVectorPoint]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.NAME_FIELD,
+                self.tr("Deposit name field"),
+                parentLayerParameterName=self.DEPOSITS,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.MASK, self.tr("Study area (mask polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.ITERATIONS,
+                self.tr("Resampling iterations (bootstrap, Monte Carlo)"),
+                QgsProcessingParameterNumber.Integer,
+                1000,
+                minValue=10,
+                maxValue=100000,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_REPORT, self.tr("Evaluation report"), self.tr("HTML files (*.html *.htm)")
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_TABLE, self.tr("Evaluation table"), self.tr("CSV files (*.csv)")
+            )
+        )
+        for name, description in NUMBERS.items():
+            self.addOutput(QgsProcessingOutputNumber(name, self.tr(description)))
+
+    def process(self, parameters, context, feedback):
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT_RASTER, context)
+        if layer is None or not layer.isValid():
+            raise QgsProcessingException("INPUT_RASTER: the raster could not be opened; choose a raster layer.")
+        band = self.parameterAsInt(parameters, self.BAND, context) or 1
+        if not 1 <= band <= layer.bandCount():
+            raise QgsProcessingException(f"BAND: band {band} does not exist; the raster has {layer.bandCount()}.")
+        crs = layer.crs()
+        if not crs.isValid():
+            raise QgsProcessingException("INPUT_RASTER: the raster has no CRS; assign one (Layer Properties).")
+        source = self.parameterAsSource(parameters, self.DEPOSITS, context)
+        if source is None:
+            raise QgsProcessingException("DEPOSITS: the deposit layer could not be opened; choose a point layer.")
+        if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
+            raise QgsProcessingException("DEPOSITS: a point layer of deposits is needed.")
+        report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+        table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+        raster_path = layer.source().split("|")[0]
+        inputs = {os.path.abspath(raster_path), os.path.abspath(source.sourceName())}
+        for parameter, path in ((self.OUTPUT_REPORT, report_path), (self.OUTPUT_TABLE, table_path)):
+            if os.path.abspath(path) in inputs:
+                raise QgsProcessingException(f"{parameter}: the output would overwrite an input; choose another file.")
+        if os.path.abspath(report_path) == os.path.abspath(table_path):
+            raise QgsProcessingException("OUTPUT_TABLE: the table and the report need different files.")
+
+        data = read_raster(raster_path, indexes=[band])
+        grid = data.grid
+        raster = data.bands[0]
+        feedback.pushInfo(f"Raster: {grid.width} x {grid.height} cells of {grid.pixel_size:g}, band {band}")
+        if crs.isGeographic():
+            feedback.pushWarning(
+                "INPUT_RASTER is in a geographic CRS: cells differ in area with latitude, so area shares are "
+                "approximate. Reproject it to a projected CRS for exact figures."
+            )
+
+        name_field = self.parameterAsString(parameters, self.NAME_FIELD, context) or None
+        xy, names = self._deposit_points(source, crs, name_field, context, feedback)
+        feedback.pushInfo(f"Deposits: {len(xy)} points")
+
+        mask = None
+        mask_source = self.parameterAsSource(parameters, self.MASK, context)
+        if mask_source is not None:
+            mask = rasterize_mask(InterpolateAlgorithm._shapely_geometries(mask_source, crs, context), grid)
+            if not mask.any():
+                raise QgsProcessingException("MASK: the mask polygons do not cover any cell of the raster.")
+
+        iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
+        result = evaluate(
+            raster,
+            grid,
+            xy,
+            mask,
+            iterations=iterations,
+            seed=self.parameterAsInt(parameters, self.SEED, context),
+            progress=lambda f: feedback.setProgress(90 * f),
+            is_cancelled=feedback.isCanceled,
+        )
+        for note in result.notes:
+            feedback.pushWarning(note)
+        for name, status in zip(names, result.sample.status):
+            if status != "used":
+                feedback.pushInfo(f"  not used: {name} ({status})")
+        if feedback.isCanceled():
+            raise Cancelled()
+
+        inputs_table = {
+            "prospectivity raster": f"{layer.name()} ({raster_path}), band {band}",
+            "deposits": f"{source.sourceName()}",
+            "study area mask": mask_source.sourceName() if mask_source is not None else "valid cells of the raster",
+            "iterations, seed": f"{iterations}, {self.parameterAsInt(parameters, self.SEED, context)}",
+            "CRS": crs.authid() or crs.description(),
+        }
+        write_table(table_path, result, names)
+        try:
+            title = f"Evaluation of {layer.name()} ({data.band_names[0]})"
+            write_report(report_path, result, title, inputs_table, names)
+        except BaseException:
+            if os.path.exists(table_path):  # one run, both outputs or none
+                os.remove(table_path)
+            raise
+        feedback.setProgress(100)
+        feedback.pushInfo(
+            f"AUC {result.auc:.3f} ({100 * result.confidence:g} % CI {result.auc_bootstrap[0]:.3f}-"
+            f"{result.auc_bootstrap[1]:.3f}); top 10 % of the area holds {result.capture[10.0]:.1f} % of the "
+            f"deposits; P-A: {result.pa.prediction_rate:.1f} % of deposits in {result.pa.area:.1f} % of the area."
+        )
+        counts = result.sample.counts
+        numbers = {
+            "AUC": result.auc,
+            "AUC_LOW": result.auc_bootstrap[0],
+            "AUC_HIGH": result.auc_bootstrap[1],
+            "AUC_RANDOM_LOW": result.auc_monte_carlo[0],
+            "AUC_RANDOM_HIGH": result.auc_monte_carlo[1],
+            "P_VALUE": result.p_value,
+            "CAPTURE_1": result.capture[1.0],
+            "CAPTURE_5": result.capture[5.0],
+            "CAPTURE_10": result.capture[10.0],
+            "CAPTURE_20": result.capture[20.0],
+            "PA_PREDICTION_RATE": result.pa.prediction_rate,
+            "PA_THRESHOLD": result.pa.threshold,
+            "PA_NORMALIZED_DENSITY": result.pa.normalized_density,
+            "DEPOSITS_USED": counts["used"],
+            "DEPOSITS_SKIPPED": int(result.sample.status.size - counts["used"]),
+        }
+        return {self.OUTPUT_REPORT: report_path, self.OUTPUT_TABLE: table_path, **numbers}
+
+    @staticmethod
+    def _deposit_points(source, crs, name_field, context, feedback):
+        """Deposit coordinates in ``crs`` and a label per point; features without usable geometry stay in the
+        list with NaN coordinates so that they are reported, not dropped."""
+        transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
+        request = QgsFeatureRequest()
+        if name_field:
+            request.setSubsetOfAttributes([name_field], source.fields())
+        else:
+            request.setNoAttributes()
+        xy, names = [], []
+        for feature in source.getFeatures(request):
+            if feedback.isCanceled():
+                raise Cancelled()
+            label = f"feature {feature.id()}"
+            if name_field:
+                value = feature[name_field]
+                if value is not None and not (hasattr(value, "isNull") and value.isNull()) and str(value).strip():
+                    label = str(value)
+            geometry = feature.geometry()
+            parts = []
+            if geometry is not None and not geometry.isEmpty():
+                try:
+                    geometry.transform(transform)
+                    parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
+                except QgsCsException:
+                    parts = []
+            if not parts:
+                xy.append((math.nan, math.nan))
+                names.append(label)
+                continue
+            for j, point in enumerate(parts):
+                xy.append((point.x(), point.y()))
+                names.append(label if len(parts) == 1 else f"{label} ({j + 1})")
+        if not xy:
+            raise QgsProcessingException("DEPOSITS: the layer has no features; choose a layer with deposit points.")
+        return xy, names

@@ -1,0 +1,276 @@
+"""The evaluation's HTML report (inline SVG plots) and CSV table."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import math
+from html import escape
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from .metrics import USED, Evaluation
+from .raster_io import atomic_output
+from .svgplot import PALETTE, Marker, Series, line_plot
+
+CSV_COLUMNS = ("kind", "name", "threshold", "area_percent", "deposit_percent", "value", "status")
+
+#: curve points written to the CSV and drawn (the success-rate polyline stays exact, see SuccessCurve.downsample)
+MAX_CURVE_POINTS = 2000
+
+
+def _names(ev: Evaluation, deposit_names: Optional[Sequence[str]]) -> List[str]:
+    n = ev.sample.status.size
+    if deposit_names is None or len(deposit_names) != n:
+        return [f"deposit {i + 1}" for i in range(n)]
+    return [str(name) for name in deposit_names]
+
+
+def _top_percent(ev: Evaluation) -> np.ndarray:
+    """Per deposit: percent of the study area ranked above it (NaN for unused deposits)."""
+    top = np.full(ev.sample.status.size, np.nan)
+    top[ev.sample.status == USED] = 100.0 * (1.0 - ev.placements)
+    return top
+
+
+def summary(ev: Evaluation) -> Dict[str, float]:
+    """The key numbers, by name (also the algorithm's numeric outputs)."""
+    counts = ev.sample.counts
+    numbers: Dict[str, float] = {
+        "auc": ev.auc,
+        "auc_bootstrap_low": ev.auc_bootstrap[0],
+        "auc_bootstrap_high": ev.auc_bootstrap[1],
+        "auc_random_negatives_median": ev.auc_monte_carlo_median,
+        "auc_random_negatives_low": ev.auc_monte_carlo[0],
+        "auc_random_negatives_high": ev.auc_monte_carlo[1],
+        "p_value_random": ev.p_value,
+    }
+    for percent, captured in ev.capture.items():
+        numbers[f"capture_top_{percent:g}pct"] = captured
+    numbers.update(
+        pa_prediction_rate=ev.pa.prediction_rate,
+        pa_area=ev.pa.area,
+        pa_threshold=ev.pa.threshold,
+        pa_normalized_density=ev.pa.normalized_density,
+        pa_weight=ev.pa.weight,
+        deposits_total=float(ev.sample.status.size),
+        deposits_used=float(counts[USED]),
+        study_area_cells=float(ev.n_cells),
+        iterations=float(ev.iterations),
+        confidence=ev.confidence,
+    )
+    for status, count in counts.items():
+        if status != USED:
+            numbers["deposits_" + status.replace(" ", "_")] = float(count)
+    return numbers
+
+
+def table_rows(ev: Evaluation, deposit_names: Optional[Sequence[str]] = None) -> List[Dict[str, object]]:
+    """Rows of the CSV: metrics, capture efficiency, P-A intersection, success-rate curve, deposits."""
+    rows: List[Dict[str, object]] = [{"kind": "metric", "name": k, "value": v} for k, v in summary(ev).items()]
+    for percent, captured in ev.capture.items():
+        rows.append(
+            {
+                "kind": "capture",
+                "name": f"top {percent:g} %",
+                "threshold": ev.curve.segment_value(percent / 100.0),
+                "area_percent": percent,
+                "deposit_percent": captured,
+            }
+        )
+    rows.append(
+        {
+            "kind": "pa_intersection",
+            "name": "normalized density",
+            "threshold": ev.pa.threshold,
+            "area_percent": ev.pa.area,
+            "deposit_percent": ev.pa.prediction_rate,
+            "value": ev.pa.normalized_density,
+        }
+    )
+    keep = ev.curve.downsample(MAX_CURVE_POINTS)
+    for k in keep:
+        rows.append(
+            {
+                "kind": "success_curve",
+                "name": int(k),
+                "threshold": ev.curve.thresholds[k] if math.isfinite(ev.curve.thresholds[k]) else "",
+                "area_percent": 100.0 * ev.curve.area[k],
+                "deposit_percent": 100.0 * ev.curve.deposits[k],
+            }
+        )
+    top = _top_percent(ev)
+    for name, value, status, rank in zip(_names(ev, deposit_names), ev.sample.cell_values, ev.sample.status, top):
+        rows.append(
+            {
+                "kind": "deposit",
+                "name": name,
+                "value": "" if not math.isfinite(value) else float(value),
+                "area_percent": "" if not math.isfinite(rank) else float(rank),
+                "status": status,
+            }
+        )
+    return rows
+
+
+def write_table(path: str, ev: Evaluation, deposit_names: Optional[Sequence[str]] = None) -> str:
+    """Write the CSV atomically (``area_percent`` of a deposit row: share of the area ranked above it)."""
+    rows = table_rows(ev, deposit_names)
+    with atomic_output(path, "OUTPUT_TABLE") as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in row.items()})
+    return path
+
+
+def _success_plot(ev: Evaluation) -> str:
+    keep = ev.curve.downsample(MAX_CURVE_POINTS)
+    area, deposits = 100 * ev.curve.area[keep], 100 * ev.curve.deposits[keep]
+    markers = [Marker(p, c, f"top {p:g} %: {c:.0f} %", PALETTE[1]) for p, c in ev.capture.items() if p in (10.0, 20.0)]
+    markers.append(Marker(ev.pa.area, ev.pa.prediction_rate, f"P-A: {ev.pa.prediction_rate:.0f} %", PALETTE[2]))
+    return line_plot(
+        [
+            Series(area, deposits, f"success rate (AUC {ev.auc:.3f})", PALETTE[0]),
+            Series([0, 100], [0, 100], "random map", "#888888", dash="6 4", width=1.5),
+            Series([0, 100], [100, 0], "P + A = 100 %", PALETTE[2], dash="2 3", width=1),
+        ],
+        "Success-rate curve",
+        "% of study area (highest prospectivity first)",
+        "% of deposits",
+        (0, 100),
+        (0, 100),
+        markers,
+    )
+
+
+def _pa_plot(ev: Evaluation) -> str:
+    keep = ev.curve.downsample(MAX_CURVE_POINTS)
+    keep = keep[keep >= 1]  # point 0 is the origin (threshold +inf)
+    thresholds = ev.curve.thresholds[keep]
+    return line_plot(
+        [
+            Series(thresholds, 100 * ev.curve.deposits[keep], "prediction rate (% deposits, left)", PALETTE[0]),
+            Series(thresholds, 100 * (1 - ev.curve.area[keep]), "occupied area (% of area, right)", PALETTE[1]),
+        ],
+        "Prediction-area (P-A) plot",
+        "prospectivity threshold (cells with value >= threshold)",
+        "% of deposits predicted",
+        None,
+        (0, 100),
+        [Marker(ev.pa.threshold, ev.pa.prediction_rate, f"{ev.pa.prediction_rate:.0f} % / {ev.pa.area:.0f} %")],
+        y2_label="% of area occupied",
+        y2_tick_text=lambda t: f"{100 - t:.4g}",
+    )
+
+
+def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = None) -> str:
+    parts = ["<table>"]
+    if header:
+        parts.append("<tr>" + "".join(f"<th>{escape(str(h))}</th>" for h in header) + "</tr>")
+    for row in rows:
+        parts.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+STYLE = """
+body{font-family:sans-serif;max-width:1000px;margin:1em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+th{background:#f0f0f0}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
+.plots svg{margin:0 1em 1em 0;vertical-align:top}
+"""
+
+
+def report_html(
+    ev: Evaluation,
+    title: str = "Prospectivity evaluation",
+    inputs: Optional[Mapping[str, str]] = None,
+    deposit_names: Optional[Sequence[str]] = None,
+) -> str:
+    """A self-contained HTML page: key numbers, plots, capture table, every deposit and its status."""
+    level = f"{100 * ev.confidence:g} %"
+    counts = ev.sample.counts
+    key = [
+        ("ROC AUC (deposits vs the whole study area)", f"{ev.auc:.3f}"),
+        (f"{level} interval, bootstrap over deposits", f"{ev.auc_bootstrap[0]:.3f} – {ev.auc_bootstrap[1]:.3f}"),
+        (
+            f"AUC against random negatives (ArcSDM Monte Carlo): median, {level} interval",
+            f"{ev.auc_monte_carlo_median:.3f} ({ev.auc_monte_carlo[0]:.3f} – {ev.auc_monte_carlo[1]:.3f})",
+        ),
+        ("p-value: chance that as many random cells score as well", f"{ev.p_value:.3g}"),
+        (
+            "P-A intersection: deposits predicted / area occupied",
+            f"{ev.pa.prediction_rate:.1f} % in {ev.pa.area:.1f} % of the area (threshold {ev.pa.threshold:.4g})",
+        ),
+        ("normalised density Nd (weight ln Nd)", f"{ev.pa.normalized_density:.2f} ({ev.pa.weight:.2f})"),
+        ("deposits used / given", f"{counts[USED]} / {ev.sample.status.size}"),
+        ("study-area cells", f"{ev.n_cells:,}"),
+        ("resampling iterations", f"{ev.iterations:,}"),
+    ]
+    capture = [
+        (f"top {p:g} %", f"{c:.1f} %", f"{ev.curve.segment_value(p / 100):.4g}", f"{c / p:.2f}")
+        for p, c in ev.capture.items()
+    ]
+    top = _top_percent(ev)
+    deposits = [
+        (
+            name,
+            "" if not math.isfinite(v) else f"{v:.4g}",
+            "" if not math.isfinite(r) else f"{r:.1f} %",
+            status,
+        )
+        for name, v, status, r in zip(_names(ev, deposit_names), ev.sample.cell_values, ev.sample.status, top)
+    ]
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p class='big'>AUC <b>{ev.auc:.3f}</b> ({level} CI {ev.auc_bootstrap[0]:.3f} – "
+        f"{ev.auc_bootstrap[1]:.3f}); top 10 % of the area holds <b>{ev.capture.get(10.0, float('nan')):.0f} %</b> "
+        f"of the {counts[USED]} deposits.</p>",
+    ]
+    parts += [f"<p class='note'>{escape(note)}</p>" for note in ev.notes]
+    parts += ["<h2>Key numbers</h2>", _table(key)]
+    parts += ["<div class='plots'>", _success_plot(ev), _pa_plot(ev), "</div>"]
+    parts += [
+        "<h2>Capture efficiency</h2>",
+        _table(capture, ["share of area (highest first)", "deposits captured", "threshold", "gain over random"]),
+        "<h2>Deposits</h2>",
+        _table(deposits, ["deposit", "map value", "share of area ranked above it", "status"]),
+        "<h2>How to read this</h2><ul>",
+        "<li><b>AUC</b>: the chance that a deposit's cell scores higher than a random cell of the study area "
+        "(ties count half); 0.5 is a random map, 1 a perfect one. It equals the area under the success-rate "
+        "curve. The bootstrap interval reflects how few deposits there are; the random-negatives interval is "
+        "what the ArcSDM ROC tool reports (AUC against as many random cells as deposits, repeated).</li>",
+        "<li><b>Success-rate curve</b>: cells sorted from the most to the least prospective; the curve shows "
+        "which share of the deposits lies in the first x % of the area. Above the diagonal is better than "
+        "random. Cells of equal value are spread evenly along the curve.</li>",
+        "<li><b>P-A plot</b> (Yousefi &amp; Carranza 2015): the share of deposits predicted and the share of the "
+        "area occupied, against the threshold. At the intersection P % of the deposits lie in 100 − P % of the "
+        "area; a higher intersection is a better map. Nd = P / A, and ln Nd &gt; 0 means better than random.</li>",
+        "<li>Deposits off the raster, on nodata or outside the mask are listed above with their status and are "
+        "not counted. Evaluate against deposits held out of training, or the numbers are optimistic.</li></ul>",
+    ]
+    if inputs:
+        parts += ["<h2>Inputs</h2>", _table(list(inputs.items()))]
+    parts.append(f"<p><small>Written {now} by GeoChem Prospector.</small></p></body></html>")
+    return "\n".join(parts)
+
+
+def write_report(
+    path: str,
+    ev: Evaluation,
+    title: str = "Prospectivity evaluation",
+    inputs: Optional[Mapping[str, str]] = None,
+    deposit_names: Optional[Sequence[str]] = None,
+) -> str:
+    """Write the HTML report atomically."""
+    text = report_html(ev, title, inputs, deposit_names)
+    with atomic_output(path, "OUTPUT_REPORT") as tmp:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return path

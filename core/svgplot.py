@@ -1,0 +1,153 @@
+"""Small self-contained SVG line plots for HTML reports (no matplotlib: nothing beyond numpy)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from html import escape
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+_clip_ids = itertools.count(1)  # clip paths need ids unique within the HTML page
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+
+
+@dataclass
+class Series:
+    """One polyline; ``dash`` is an SVG dash pattern such as ``"6 4"``."""
+
+    x: Sequence[float]
+    y: Sequence[float]
+    label: str
+    color: str = PALETTE[0]
+    dash: Optional[str] = None
+    width: float = 2.0
+
+
+@dataclass
+class Marker:
+    """A labelled point."""
+
+    x: float
+    y: float
+    label: str
+    color: str = "#000000"
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> List[float]:
+    """About ``count`` round tick values covering [lo, hi]."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo] if math.isfinite(lo) else []
+    raw = (hi - lo) / max(1, count)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    ticks = []
+    value = first
+    while value <= hi + 1e-9 * step and len(ticks) < 50:
+        ticks.append(0.0 if abs(value) < 1e-12 * step else value)
+        value += step
+    return ticks
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def line_plot(
+    series: Sequence[Series],
+    title: str,
+    x_label: str,
+    y_label: str,
+    x_range: Optional[Tuple[float, float]] = None,
+    y_range: Optional[Tuple[float, float]] = None,
+    markers: Sequence[Marker] = (),
+    y2_label: Optional[str] = None,
+    y2_tick_text: Optional[Callable[[float], str]] = None,
+    width: int = 560,
+    height: int = 380,
+) -> str:
+    """An ``<svg>`` element with axes, ticks, a legend and the given series.
+
+    A right-hand axis (``y2_label``) labels the same ticks through ``y2_tick_text``: it serves curves drawn on
+    the left scale but read on a transformed one (e.g. a reversed percentage).
+    """
+    xs = np.concatenate([np.asarray(s.x, float) for s in series] + [np.array([m.x for m in markers], float)])
+    ys = np.concatenate([np.asarray(s.y, float) for s in series] + [np.array([m.y for m in markers], float)])
+    xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(ys)]
+    x0, x1 = x_range if x_range else ((xs.min(), xs.max()) if xs.size else (0.0, 1.0))
+    y0, y1 = y_range if y_range else ((ys.min(), ys.max()) if ys.size else (0.0, 1.0))
+    if x1 <= x0:
+        x0, x1 = x0 - 0.5, x0 + 0.5
+    if y1 <= y0:
+        y0, y1 = y0 - 0.5, y0 + 0.5
+    left, right, top, bottom = 62, (62 if y2_label else 18), 34, 52
+    pw, ph = width - left - right, height - top - bottom
+    height += 18 * len(series)  # the legend goes under the plot, where it hides no curve
+
+    def px(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * pw
+
+    def py(y: float) -> float:
+        return top + (1.0 - (y - y0) / (y1 - y0)) * ph
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="{width / 2:.1f}" y="20" text-anchor="middle" font-size="14" font-weight="bold">'
+        f"{escape(title)}</text>",
+        f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#ffffff" stroke="#444444"/>',
+    ]
+    for t in nice_ticks(x0, x1):
+        out.append(f'<line x1="{px(t):.1f}" y1="{top}" x2="{px(t):.1f}" y2="{top + ph}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{px(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_fmt(t)}</text>')
+    for t in nice_ticks(y0, y1):
+        out.append(f'<line x1="{left}" y1="{py(t):.1f}" x2="{left + pw}" y2="{py(t):.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{_fmt(t)}</text>')
+        if y2_label:
+            text = y2_tick_text(t) if y2_tick_text else _fmt(t)
+            out.append(f'<text x="{left + pw + 6}" y="{py(t) + 4:.1f}">{escape(text)}</text>')
+    out.append(
+        f'<text x="{left + pw / 2:.1f}" y="{top + ph + 40}" text-anchor="middle">{escape(x_label)}</text>'
+        f'<text transform="translate(16 {top + ph / 2:.1f}) rotate(-90)" text-anchor="middle">'
+        f"{escape(y_label)}</text>"
+    )
+    if y2_label:
+        out.append(
+            f'<text transform="translate({width - 12} {top + ph / 2:.1f}) rotate(90)" text-anchor="middle">'
+            f"{escape(y2_label)}</text>"
+        )
+    clip = f"plotarea{next(_clip_ids)}"
+    out.append(f'<defs><clipPath id="{clip}"><rect x="{left}" y="{top}" width="{pw}" height="{ph}"/></clipPath></defs>')
+    for s in series:
+        x, y = np.asarray(s.x, float), np.asarray(s.y, float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        points = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(x[ok], y[ok]))
+        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
+        out.append(
+            f'<polyline points="{points}" fill="none" stroke="{s.color}" stroke-width="{s.width}"{dash} '
+            f'clip-path="url(#{clip})"/>'
+        )
+    for m in markers:
+        if math.isfinite(m.x) and math.isfinite(m.y):
+            out.append(f'<circle cx="{px(m.x):.1f}" cy="{py(m.y):.1f}" r="4" fill="{m.color}"/>')
+            anchor = "end" if px(m.x) > left + 0.7 * pw else "start"
+            dx = -7 if anchor == "end" else 7
+            out.append(
+                f'<text x="{px(m.x) + dx:.1f}" y="{py(m.y) - 7:.1f}" text-anchor="{anchor}" fill="{m.color}">'
+                f"{escape(m.label)}</text>"
+            )
+    for i, s in enumerate(series):  # legend, under the x-axis label
+        ly = top + ph + bottom + 4 + 18 * i
+        lx = left
+        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
+        out.append(
+            f'<line x1="{lx}" y1="{ly}" x2="{lx + 22}" y2="{ly}" stroke="{s.color}" stroke-width="{s.width}"{dash}/>'
+            f'<text x="{lx + 28}" y="{ly + 4}">{escape(s.label)}</text>'
+        )
+    out.append("</svg>")
+    return "\n".join(out)

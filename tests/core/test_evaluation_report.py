@@ -1,0 +1,66 @@
+"""The evaluation's CSV and HTML carry the same numbers as core.metrics, and every deposit."""
+
+import csv
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from geochem_prospector.core import evaluation_report, metrics
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.grid import GridSpec
+
+
+@pytest.fixture
+def evaluation():
+    rng = np.random.default_rng(1)
+    grid = GridSpec(xmin=0.0, ymax=400.0, pixel_size=10.0, width=40, height=40)
+    raster = rng.gamma(2.0, size=(40, 40)).astype(np.float32)
+    raster[:5] = np.nan
+    xy = np.array([[105.0, 205.0], [5.0, 395.0], [900.0, 5.0], [255.0, 15.0], [305.0, 125.0]])
+    names = ["Alpha", "Nodata <mine>", "Far away", "Delta", "Echo"]
+    return metrics.evaluate(raster, grid, xy, iterations=100), names
+
+
+def test_csv_holds_metrics_curve_and_every_deposit(evaluation, tmp_path):
+    ev, names = evaluation
+    path = evaluation_report.write_table(str(tmp_path / "t.csv"), ev, names)
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    values = {r["name"]: float(r["value"]) for r in rows if r["kind"] == "metric"}
+    assert values["auc"] == pytest.approx(ev.auc)
+    assert values["deposits_used"] == 3 and values["deposits_nodata_cell"] == 1
+    assert values["deposits_outside_raster"] == 1
+    assert values["capture_top_10pct"] == pytest.approx(ev.capture[10.0])
+    deposits = {r["name"]: r for r in rows if r["kind"] == "deposit"}
+    assert list(deposits) == names
+    assert deposits["Far away"]["status"] == metrics.OUTSIDE_RASTER
+    assert deposits["Nodata <mine>"]["status"] == metrics.NODATA
+    curve = [r for r in rows if r["kind"] == "success_curve"]
+    area = np.array([float(r["area_percent"]) for r in curve])
+    found = np.array([float(r["deposit_percent"]) for r in curve])
+    assert area[0] == 0 and area[-1] == 100 and found[-1] == 100
+    # the area under the written curve is the AUC
+    assert np.trapz(found, area) / 1e4 == pytest.approx(ev.auc, abs=1e-9)
+
+
+def test_html_is_self_contained_with_svg_plots(evaluation, tmp_path):
+    ev, names = evaluation
+    path = evaluation_report.write_report(str(tmp_path / "r.html"), ev, inputs={"raster": "a & b"}, deposit_names=names)
+    text = open(path, encoding="utf-8").read()
+    svgs = [s.split("</svg>")[0] + "</svg>" for s in text.split("<svg")[1:]]
+    assert len(svgs) == 2
+    for svg in svgs:
+        ET.fromstring("<svg" + svg)  # well-formed XML
+    assert "Nodata &lt;mine&gt;" in text and "a &amp; b" in text
+    assert (
+        f"{ev.auc:.3f}" in text
+        and "matplotlib" not in text
+        and "http" not in text.replace("http://www.w3.org/2000/svg", "")
+    )
+
+
+def test_unwritable_folder_names_the_output(evaluation, tmp_path):
+    ev, _ = evaluation
+    with pytest.raises(InputError, match="OUTPUT_REPORT"):
+        evaluation_report.write_report(str(tmp_path / "missing" / "r.html"), ev)

@@ -1,0 +1,210 @@
+"""Evaluation metrics against hand-computed cases and scikit-learn (an independent reference, test-only)."""
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from geochem_prospector.core import metrics
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.grid import GridSpec
+
+
+def centre(grid, row, col):
+    return grid.xmin + (col + 0.5) * grid.pixel_size, grid.ymax - (row + 0.5) * grid.pixel_size
+
+
+def sklearn_auc(deposits, background):
+    """AUC of deposits (label 1) against background cells (label 0), computed by scikit-learn."""
+    deposits, background = np.asarray(deposits, float), np.asarray(background, float)
+    y = np.r_[np.ones(deposits.size), np.zeros(background.size)]
+    return roc_auc_score(y, np.r_[deposits, background])
+
+
+# ---- a 2 x 5 raster with values 1..10 and deposits on the 10 and the 7: every number by hand ----------------------
+
+
+@pytest.fixture
+def ten_cells():
+    grid = GridSpec(xmin=0.0, ymax=20.0, pixel_size=10.0, width=5, height=2)
+    raster = np.arange(1, 11, dtype=np.float32).reshape(2, 5)  # row 0: 1..5, row 1: 6..10
+    deposits = np.array([centre(grid, 1, 4), centre(grid, 1, 1)])  # values 10 and 7
+    return raster, grid, deposits
+
+
+def test_hand_computed_ten_cells(ten_cells):
+    raster, grid, deposits = ten_cells
+    result = metrics.evaluate(raster, grid, deposits, iterations=200)
+    # placements: 10 -> (9 below + 1/2 tie) / 10 = 0.95; 7 -> (6 + 1/2) / 10 = 0.65; mean 0.8
+    assert result.auc == pytest.approx(0.8)
+    assert result.sample.values.tolist() == [10.0, 7.0]
+    assert result.n_cells == 10
+    # success-rate curve: one point per cell, deposits reached at the 1st and 4th cell
+    np.testing.assert_allclose(result.curve.area, np.arange(11) / 10)
+    np.testing.assert_allclose(result.curve.deposits, [0, 0.5, 0.5, 0.5, 1, 1, 1, 1, 1, 1, 1])
+    assert result.curve.thresholds[1:].tolist() == list(range(10, 0, -1))
+    # top 1 % and 5 % lie inside the first cell (linear): 5 % and 25 %; top 10 % and 20 %: 50 %
+    assert result.capture == pytest.approx({1.0: 5.0, 5.0: 25.0, 10.0: 50.0, 20.0: 50.0})
+    # P + A = 100 % between the 3rd (A = 30 %, P = 50 %) and 4th cell (A = 40 %, P = 100 %): A = 1/3, P = 2/3
+    assert result.pa.area == pytest.approx(100 / 3)
+    assert result.pa.prediction_rate == pytest.approx(200 / 3)
+    assert result.pa.normalized_density == pytest.approx(2.0)
+    assert result.pa.weight == pytest.approx(math.log(2.0))
+    assert result.pa.threshold == 7.0
+    assert result.auc_bootstrap[0] <= result.auc <= result.auc_bootstrap[1]
+    assert result.sample.counts[metrics.USED] == 2
+
+
+def test_hand_computed_ties_binary_map():
+    """30 of 100 cells are 1, the rest 0; three deposits on 1, one on 0."""
+    background = np.r_[np.ones(30), np.zeros(70)]
+    deposits = np.array([1.0, 1.0, 1.0, 0.0])
+    # value 1: (70 below + 30/2 ties) / 100 = 0.85; value 0: (0 + 70/2) / 100 = 0.35 -> (3 * 0.85 + 0.35) / 4
+    assert metrics.roc_auc(deposits, background) == pytest.approx(0.725)
+    curve = metrics.success_rate_curve(deposits, background)
+    np.testing.assert_allclose(curve.area, [0, 0.3, 1.0])
+    np.testing.assert_allclose(curve.deposits, [0, 0.75, 1.0])
+    assert curve.auc() == pytest.approx(0.725)
+    assert metrics.capture_efficiency(curve, (10, 20, 30, 65)) == pytest.approx(
+        {10.0: 25.0, 20.0: 50.0, 30.0: 75.0, 65.0: 87.5}
+    )
+    pa = metrics.prediction_area(curve)
+    # on the first segment P = 2.5 A, and P + A = 1 -> A = 1 / 3.5
+    assert pa.area == pytest.approx(100 / 3.5)
+    assert pa.prediction_rate == pytest.approx(250 / 3.5)
+    assert pa.normalized_density == pytest.approx(2.5)
+    assert pa.threshold == 1.0
+    assert curve.segment_value(0.2) == 1.0 and curve.segment_value(0.5) == 0.0
+
+
+def test_constant_map_is_random():
+    background = np.full(50, 3.0)
+    curve = metrics.success_rate_curve([3.0, 3.0], background)
+    assert metrics.roc_auc([3.0, 3.0], background) == 0.5 == curve.auc()
+    pa = metrics.prediction_area(curve)
+    assert pa.prediction_rate == pytest.approx(50.0) and pa.weight == pytest.approx(0.0)
+
+
+# ---- scikit-learn as the reference ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("decimals", [None, 1, 0])  # continuous values, some ties, heavy ties
+def test_auc_matches_sklearn(decimals):
+    rng = np.random.default_rng(7)
+    background = rng.normal(size=3000)
+    deposits = rng.normal(0.7, 1.0, size=25)
+    if decimals is not None:
+        background, deposits = np.round(background, decimals), np.round(deposits, decimals)
+    ours = metrics.roc_auc(deposits, background)
+    assert ours == pytest.approx(sklearn_auc(deposits, background), abs=1e-12)
+    # deposits lie on cells of the map: the success-rate curve's area is the same number
+    on_cells = np.r_[np.sort(background)[-40::4], rng.choice(background, 15)]
+    auc = metrics.roc_auc(on_cells, background)
+    assert auc == pytest.approx(sklearn_auc(on_cells, background), abs=1e-12)
+    assert metrics.success_rate_curve(on_cells, background).auc() == pytest.approx(auc, abs=1e-12)
+
+
+def test_bootstrap_resamples_match_sklearn():
+    rng = np.random.default_rng(3)
+    background = np.round(rng.gamma(2.0, size=500), 1)
+    deposits = np.round(rng.gamma(3.0, size=12), 1)
+    (lo, hi), aucs = metrics.bootstrap_auc(deposits, background, 40, rng=np.random.default_rng(11))
+    draws = np.random.default_rng(11).integers(0, deposits.size, size=(40, deposits.size))
+    expected = [sklearn_auc(deposits[i], background) for i in draws]
+    np.testing.assert_allclose(aucs, expected, atol=1e-12)
+    assert (lo, hi) == pytest.approx(tuple(np.percentile(expected, [2.5, 97.5])))
+
+
+def test_monte_carlo_negatives_match_sklearn():
+    rng = np.random.default_rng(4)
+    background = np.round(rng.normal(size=800), 1)
+    deposits = np.round(rng.normal(1.0, size=9), 1)
+    (lo, hi), aucs = metrics.monte_carlo_auc(deposits, background, 30, rng=np.random.default_rng(5))
+    draws = np.random.default_rng(5).integers(0, background.size, size=(30, deposits.size))
+    expected = [roc_auc_score(np.r_[np.ones(9), np.zeros(9)], np.r_[deposits, background[i]]) for i in draws]
+    np.testing.assert_allclose(aucs, expected, atol=1e-12)
+    assert lo <= np.median(aucs) <= hi
+
+
+def test_intervals_and_p_value_behave():
+    rng = np.random.default_rng(8)
+    background = rng.uniform(size=20000)
+    random_deposits = rng.choice(background, 40)
+    good_deposits = np.sort(background)[-200:][::5]  # all in the top 1 % of the area
+    auc_random = metrics.roc_auc(random_deposits, background)
+    (lo, hi), _ = metrics.bootstrap_auc(random_deposits, background, 500)
+    assert lo < 0.5 < hi and lo < auc_random < hi
+    (mlo, mhi), _ = metrics.monte_carlo_auc(random_deposits, background, 500)
+    assert mlo < auc_random < mhi
+    assert metrics.random_placement_p_value(metrics.roc_auc(good_deposits, background), background, 40, 500) == (
+        pytest.approx(1 / 501)
+    )
+    assert metrics.random_placement_p_value(auc_random, background, 40, 500) > 0.05
+
+
+def test_downsampled_curve_is_exact():
+    rng = np.random.default_rng(9)
+    background = rng.normal(size=50000)
+    deposits = rng.choice(background, 30)
+    curve = metrics.success_rate_curve(deposits, background)
+    keep = curve.downsample(500)
+    assert keep.size < 700 and keep[0] == 0 and keep[-1] == curve.area.size - 1
+    np.testing.assert_allclose(np.interp(curve.area, curve.area[keep], curve.deposits[keep]), curve.deposits)
+
+
+# ---- deposits that cannot be used are reported ----------------------------------------------------------------------
+
+
+def test_deposit_statuses():
+    grid = GridSpec(xmin=100.0, ymax=50.0, pixel_size=10.0, width=4, height=3)
+    raster = np.arange(12, dtype=np.float64).reshape(3, 4)
+    raster[0, 0] = np.nan
+    mask = np.ones((3, 4), bool)
+    mask[2, 3] = False
+    xy = np.array(
+        [
+            centre(grid, 1, 1),  # used (5)
+            centre(grid, 0, 0),  # nodata
+            centre(grid, 2, 3),  # outside mask
+            (99.0, 45.0),  # just west of the raster
+            (140.0, 45.0),  # on the east edge: outside (cells are [xmin, xmax))
+            (np.nan, 45.0),
+            centre(grid, 1, 1),  # same cell as the first
+            (1e300, -1e300),  # far away, must not overflow
+        ]
+    )
+    sample = metrics.sample_deposits(raster, grid, xy, mask)
+    assert sample.status.tolist() == [
+        metrics.USED,
+        metrics.NODATA,
+        metrics.OUTSIDE_MASK,
+        metrics.OUTSIDE_RASTER,
+        metrics.OUTSIDE_RASTER,
+        metrics.NO_COORDINATES,
+        metrics.USED,
+        metrics.OUTSIDE_RASTER,
+    ]
+    assert sample.values.tolist() == [5.0, 5.0]
+    assert sample.shared_cells == 1
+    assert sample.counts == {
+        metrics.USED: 2,
+        metrics.OUTSIDE_RASTER: 3,
+        metrics.NODATA: 1,
+        metrics.OUTSIDE_MASK: 1,
+        metrics.NO_COORDINATES: 1,
+    }
+    result = metrics.evaluate(raster, grid, xy, mask, iterations=50)
+    assert result.n_cells == 10  # 12 cells - 1 nodata - 1 outside the mask
+    assert any("6 of 8 deposits not used" in note for note in result.notes)
+
+
+def test_no_usable_deposit_is_a_clear_error():
+    grid = GridSpec(xmin=0.0, ymax=10.0, pixel_size=1.0, width=10, height=10)
+    raster = np.ones((10, 10))
+    with pytest.raises(InputError, match="DEPOSITS: none of the 2 deposits.*2 outside raster"):
+        metrics.evaluate(raster, grid, np.array([[50.0, 50.0], [-5.0, 5.0]]))
+    with pytest.raises(InputError, match="INPUT_RASTER"):
+        metrics.evaluate(np.full((10, 10), np.nan), grid, np.array([[5.0, 5.0]]))
+    with pytest.raises(InputError, match="MASK"):
+        metrics.evaluate(raster, grid, np.array([[5.0, 5.0]]), mask=np.zeros((10, 10), bool))

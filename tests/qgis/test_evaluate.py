@@ -1,0 +1,188 @@
+"""prospector:evaluate in-process: hand-computed answers through processing.run, reprojection, reporting."""
+
+import csv
+
+import numpy as np
+import pytest
+import rasterio
+
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.raster_io import write_geotiff
+
+GRID = GridSpec(xmin=400000.0, ymax=7500020.0, pixel_size=10.0, width=5, height=2, crs_wkt="EPSG:3067")
+
+
+def centre(row, col):
+    return GRID.xmin + (col + 0.5) * GRID.pixel_size, GRID.ymax - (row + 0.5) * GRID.pixel_size
+
+
+@pytest.fixture
+def raster(tmp_path):
+    """Band 1: values 1..10 (row 0: 1..5, row 1: 6..10); band 2: the same reversed."""
+    path = str(tmp_path / "prospectivity.tif")
+    values = np.arange(1, 11, dtype=np.float32).reshape(2, 5)
+    write_geotiff(path, np.stack([values, 11 - values]), GRID, ["p", "reversed"])
+    return path
+
+
+def point_layer(points, crs="EPSG:3067"):
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    layer = QgsVectorLayer(f"Point?crs={crs}&field=name:string", "deposits", "memory")
+    features = []
+    for name, (x, y) in points:
+        feature = QgsFeature(layer.fields())
+        feature["name"] = name
+        if x is not None:
+            feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def read_rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_hand_computed_answer_and_outputs(run_algorithm, raster, tmp_path):
+    deposits = point_layer(
+        [("ten", centre(1, 4)), ("seven", centre(1, 1)), ("lost", (None, None)), ("far", (0.0, 0.0))]
+    )
+    report, table = tmp_path / "report.html", tmp_path / "table.csv"
+    result = run_algorithm(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": raster,
+            "DEPOSITS": deposits,
+            "NAME_FIELD": "name",
+            "ITERATIONS": 100,
+            "OUTPUT_REPORT": str(report),
+            "OUTPUT_TABLE": str(table),
+        },
+    )
+    # placements 0.95 and 0.65 (see tests/core/test_metrics.py): AUC 0.8; P-A at 2/3 of deposits in 1/3 of area
+    assert result["AUC"] == pytest.approx(0.8)
+    assert result["CAPTURE_10"] == pytest.approx(50.0) and result["CAPTURE_5"] == pytest.approx(25.0)
+    assert result["PA_PREDICTION_RATE"] == pytest.approx(200 / 3)
+    assert result["PA_NORMALIZED_DENSITY"] == pytest.approx(2.0) and result["PA_THRESHOLD"] == 7.0
+    assert result["DEPOSITS_USED"] == 2 and result["DEPOSITS_SKIPPED"] == 2
+    assert result["AUC_LOW"] <= 0.8 <= result["AUC_HIGH"]
+    assert result["OUTPUT_REPORT"] == str(report) and result["OUTPUT_TABLE"] == str(table)
+    statuses = {r["name"]: r["status"] for r in read_rows(table) if r["kind"] == "deposit"}
+    assert statuses == {"ten": "used", "seven": "used", "lost": "no valid coordinates", "far": "outside raster"}
+    html = report.read_text(encoding="utf-8")
+    assert "<svg" in html and "far" in html and "outside raster" in html
+
+
+def test_band_mask_and_reprojected_deposits(run_algorithm, raster, tmp_path):
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsFeature,
+        QgsGeometry,
+        QgsPointXY,
+        QgsProject,
+        QgsRectangle,
+        QgsVectorLayer,
+    )
+
+    to_wgs84 = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:3067"), QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance()
+    )
+    points = []
+    for name, (x, y) in [("a", centre(0, 0)), ("b", centre(0, 3)), ("c", centre(1, 4))]:
+        p = to_wgs84.transform(QgsPointXY(x, y))
+        points.append((name, (p.x(), p.y())))
+    deposits = point_layer(points, "EPSG:4326")
+    # mask: the western 4 columns only (cell c, in column 4, falls outside)
+    mask = QgsVectorLayer("Polygon?crs=EPSG:3067", "mask", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(GRID.xmin, GRID.ymin, GRID.xmin + 40.0, GRID.ymax)))
+    mask.dataProvider().addFeatures([feature])
+    result = run_algorithm(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": raster,
+            "BAND": 2,
+            "DEPOSITS": deposits,
+            "MASK": mask,
+            "ITERATIONS": 50,
+            "OUTPUT_REPORT": str(tmp_path / "r.html"),
+            "OUTPUT_TABLE": str(tmp_path / "t.csv"),
+        },
+    )
+    # band 2 inside the mask: row 0 -> 10 9 8 7, row 1 -> 5 4 3 2 (8 cells). a = 10, b = 7:
+    # placements (7 + 0.5) / 8 and (4 + 0.5) / 8 -> AUC = 12 / 16
+    assert result["AUC"] == pytest.approx(0.75)
+    assert result["DEPOSITS_USED"] == 2 and result["DEPOSITS_SKIPPED"] == 1
+    statuses = [r["status"] for r in read_rows(tmp_path / "t.csv") if r["kind"] == "deposit"]
+    assert statuses == ["used", "used", "outside mask"]
+
+
+def test_report_is_an_html_output(prospector_provider):
+    from qgis.core import QgsApplication
+
+    alg = QgsApplication.processingRegistry().algorithmById("prospector:evaluate")
+    assert alg.outputDefinition("OUTPUT_REPORT").type() == "outputHtml"  # shown in the Results Viewer
+    assert alg.outputDefinition("AUC").type() == "outputNumber"
+
+
+def test_no_usable_deposit_fails_clearly_and_writes_nothing(run_algorithm, raster, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    deposits = point_layer([("far", (0.0, 0.0)), ("farther", (1e7, 1e7))])
+    report, table = tmp_path / "r.html", tmp_path / "t.csv"
+    with pytest.raises(QgsProcessingException, match=r"DEPOSITS: none of the 2 deposits.*2 outside raster"):
+        run_algorithm(
+            "prospector:evaluate",
+            {"INPUT_RASTER": raster, "DEPOSITS": deposits, "OUTPUT_REPORT": str(report), "OUTPUT_TABLE": str(table)},
+        )
+    assert not report.exists() and not table.exists()
+    assert not list(tmp_path.glob(".partial-*"))
+
+
+def test_output_over_an_input_is_refused(run_algorithm, raster, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    deposits = point_layer([("ten", centre(1, 4))])
+    with pytest.raises(QgsProcessingException, match="OUTPUT_TABLE: the output would overwrite an input"):
+        run_algorithm(
+            "prospector:evaluate",
+            {
+                "INPUT_RASTER": raster,
+                "DEPOSITS": deposits,
+                "OUTPUT_REPORT": str(tmp_path / "r.html"),
+                "OUTPUT_TABLE": raster,
+            },
+        )
+    with rasterio.open(raster) as src:  # the input is untouched
+        assert src.read(1).ravel().tolist() == list(range(1, 11))
+
+
+def test_cancel_leaves_no_output(run_algorithm, raster, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    report, table = tmp_path / "r.html", tmp_path / "t.csv"
+    deposits = point_layer([("ten", centre(1, 4))])
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_algorithm(
+            "prospector:evaluate",
+            {"INPUT_RASTER": raster, "DEPOSITS": deposits, "OUTPUT_REPORT": str(report), "OUTPUT_TABLE": str(table)},
+            feedback=feedback,
+        )
+    assert not report.exists() and not table.exists() and not list(tmp_path.glob(".partial-*"))
+
+
+def test_empty_deposit_layer_and_missing_band_are_named(run_algorithm, raster, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    outputs = {"OUTPUT_REPORT": str(tmp_path / "r.html"), "OUTPUT_TABLE": str(tmp_path / "t.csv")}
+    with pytest.raises(QgsProcessingException, match="DEPOSITS: the layer has no features"):
+        run_algorithm("prospector:evaluate", {"INPUT_RASTER": raster, "DEPOSITS": point_layer([]), **outputs})
+    deposits = point_layer([("ten", centre(1, 4))])
+    with pytest.raises(QgsProcessingException, match="BAND: band 3 does not exist; the raster has 2"):
+        run_algorithm("prospector:evaluate", {"INPUT_RASTER": raster, "BAND": 3, "DEPOSITS": deposits, **outputs})
+    assert [p.name for p in tmp_path.iterdir()] == ["prospectivity.tif"]  # only the input
