@@ -122,7 +122,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean(self.LOG_TRANSFORM, self.tr("Interpolate log10 values"), False))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Element rasters")))
 
-    def run(self, parameters, context, feedback):
+    def process(self, parameters, context, feedback):
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise QgsProcessingException("INPUT: the sample layer could not be opened; choose a point layer.")
