@@ -188,7 +188,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             )
         )
 
-    def run(self, parameters, context, feedback):
+    def process(self, parameters, context, feedback):
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
