@@ -280,7 +280,7 @@ def knn_graph(
     dist2 = np.empty((n, k), dtype=np.float32)
     for s in range(0, n, BLOCK):
         check_cancelled(is_cancelled)
-        d, i = tree.query(z[s : s + BLOCK], k=k + 1)
+        d, i = tree.query(z[s : s + BLOCK], k=k + 1, workers=-1)
         indices[s : s + BLOCK] = i[:, 1:]
         dist2[s : s + BLOCK] = d[:, 1:] ** 2
         report(progress, min(1.0, (s + BLOCK) / n))
