@@ -2,6 +2,7 @@
 
 import csv
 import os
+import shutil
 
 import numpy as np
 import rasterio
@@ -11,11 +12,12 @@ SAMPLES = os.path.join(REPO, "resources", "sample_data")
 
 
 def test_self_training_runs_headless(qgis_process, tmp_path):
+    magnetics = shutil.copy(os.path.join(SAMPLES, "magnetics_tmi_nT.tif"), tmp_path)  # QGIS writes .aux.xml beside it
     out, conf, summary = tmp_path / "labels.tif", tmp_path / "conf.tif", tmp_path / "summary.csv"
     code, result, log = qgis_process(
         "prospector:pseudolabel",
         {
-            "INPUT_RASTERS": os.path.join(SAMPLES, "magnetics_tmi_nT.tif"),
+            "INPUT_RASTERS": magnetics,
             "LABELS": os.path.join(SAMPLES, "deposits.gpkg"),
             "MASK": os.path.join(SAMPLES, "study_area.gpkg"),
             "METHOD": 2,

@@ -25,17 +25,26 @@ def till_raster(tmp_path_factory):
     grid = GridSpec.from_extent(*area.total_bounds, pixel_size=1000.0, crs_wkt=till.crs.to_wkt())
     xy = np.column_stack([till.geometry.x, till.geometry.y])
     values = np.column_stack([till[e].astype(float) for e in ("Cu", "La")])
-    path = str(tmp_path_factory.mktemp("till") / "till.tif")
+    folder = tmp_path_factory.mktemp("till")
+    path = str(folder / "till.tif")
     write_geotiff(path, idw_grid(xy, values, grid), grid, ["Cu", "La"])
     return path
 
 
-def test_pu_bagging_on_sample_data(run_algorithm, till_raster, tmp_path):
+@pytest.fixture(scope="module")
+def magnetics(tmp_path_factory):
+    """A copy of the bundled magnetics: QGIS writes .aux.xml statistics beside rasters it opens."""
+    import shutil
+
+    return shutil.copy(os.path.join(SAMPLES, "magnetics_tmi_nT.tif"), tmp_path_factory.mktemp("mag"))
+
+
+def test_pu_bagging_on_sample_data(run_algorithm, till_raster, magnetics, tmp_path):
     out, conf, summary = tmp_path / "labels.tif", tmp_path / "conf.tif", tmp_path / "summary.json"
     result = run_algorithm(
         "prospector:pseudolabel",
         {
-            "INPUT_RASTERS": [till_raster, os.path.join(SAMPLES, "magnetics_tmi_nT.tif")],
+            "INPUT_RASTERS": [till_raster, magnetics],
             "LABELS": os.path.join(SAMPLES, "deposits.gpkg"),
             "MASK": os.path.join(SAMPLES, "study_area.gpkg"),
             "METHOD": 0,
