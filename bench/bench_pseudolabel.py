@@ -66,6 +66,11 @@ def main() -> None:
         f"label spreading, {n:,} cells, 4 bands, k={K}: {seconds:.1f} s, tracemalloc peak {peak / 2**20:.0f} MiB "
         f"({peak / n:.0f} B/cell), process peak RSS {rss:.0f} MiB; {labelled:,} cells labelled"
     )
+    bands, grid, pts, classes = problem(side)
+    for method in ("pu_bagging", "self_training"):
+        t = time.perf_counter()
+        pseudolabel(bands, grid, pts[:6], method=method, positive_radius=3.0, negative_buffer=20.0, seed=1)
+        print(f"{method} (deposits only, defaults), {n:,} cells: {time.perf_counter() - t:.1f} s")
     small = 512
     ours_s, _, small_result = ours(small, trace=False)
     ref_s, ref_labels = reference(small)
