@@ -609,7 +609,7 @@ def summary_record(result: PseudoLabelResult, class_names: Optional[Dict[int, st
         rows.append(
             dict(
                 class_id=int(c),
-                name=names.get(int(c), "barren" if c == "0" else f"mineralised {c}"),
+                name=names.get(int(c), {"0": "barren", "1": "mineralised"}.get(c, f"class {c}")),
                 **v,
                 share=round(balance[c], 6),
             )
