@@ -128,3 +128,27 @@ def test_labels_outside_the_rasters_give_a_clear_error(run_algorithm, till_raste
             },
         )
     assert not out.exists()
+
+
+def test_cancel_leaves_no_output(run_algorithm, till_raster, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    class CancelOnProgress(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.progressChanged.connect(lambda value: value > 5 and self.cancel())
+
+    out, conf = tmp_path / "labels.tif", tmp_path / "conf.tif"
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_algorithm(
+            "prospector:pseudolabel",
+            {
+                "INPUT_RASTERS": [till_raster],
+                "LABELS": os.path.join(SAMPLES, "deposits.gpkg"),
+                "BAGS": 200,
+                "OUTPUT": str(out),
+                "OUTPUT_CONFIDENCE": str(conf),
+            },
+            feedback=CancelOnProgress(),
+        )
+    assert not out.exists() and not conf.exists() and not list(tmp_path.iterdir())
