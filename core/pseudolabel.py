@@ -531,12 +531,12 @@ def pseudolabel(
         labelled_points=int(len(points_xy)),
         unlabelled_cells=counts_unl,
     )
-    relevant = {
+    unused = {
         "pu_bagging": ("iterations", "neighbors", "alpha", "growth"),
         "label_spreading": ("iterations", "bags", "negative_quantile", "growth"),
         "self_training": ("neighbors", "alpha"),
     }[method]
-    settings = {k: v for k, v in settings.items() if k not in relevant}
+    settings = {k: v for k, v in settings.items() if k not in unused}
     report(progress, 1.0)
     return PseudoLabelResult(out_labels, out_conf, counts, settings, n_valid, warnings, history)
 
