@@ -142,6 +142,11 @@ def _distance_to_points(cell_xy: np.ndarray, points: np.ndarray, upper: float) -
     return out
 
 
+def _tolerant(distance: float) -> float:
+    """A distance grown by a rounding tolerance, so cells exactly on a radius count as inside."""
+    return distance * (1 + 1e-9) + 1e-9
+
+
 def _seed_labels(
     grid: GridSpec,
     valid: np.ndarray,
@@ -162,17 +167,18 @@ def _seed_labels(
     if (~usable).any():
         warnings.append(
             f"{int((~usable).sum())} of {len(points_xy)} labelled points fall outside the grid or on nodata "
-            "cells; they were ignored."
+            "cells; their own cells are not labelled, but the radius and buffer of mineralised ones still apply."
         )
     cx, cy = grid.cell_centres()
     cell_xy = np.column_stack([cx, cy])[valid.ravel()]
     flat_valid = np.flatnonzero(valid.ravel())
 
     positive = classes >= 1
-    pos_points = points_xy[positive & usable]
-    dist = _distance_to_points(cell_xy, pos_points, max(positive_radius, negative_buffer) * (1 + 1e-9) + 1e-9)
+    # every mineralised point counts for the buffer, even one on a nodata cell or just outside the grid;
+    # a relative tolerance keeps cells on the buffer's edge inside it
+    dist = _distance_to_points(cell_xy, points_xy[positive], 2 * _tolerant(max(positive_radius, negative_buffer)))
     buffer_flat = np.zeros(h * w, dtype=bool)
-    buffer_flat[flat_valid] = dist <= negative_buffer
+    buffer_flat[flat_valid] = dist <= _tolerant(negative_buffer)
     in_buffer = buffer_flat.reshape(h, w)
     # the cells holding a positive point are always within its buffer
     in_buffer[rows[positive & usable], cols[positive & usable]] = True
@@ -193,13 +199,13 @@ def _seed_labels(
             )
         seeds[br[keep], bc[keep]] = 0
     # positives: every cell within POSITIVE_RADIUS of a point of that class, higher classes win ties
-    for c in sorted(set(int(v) for v in classes[positive & usable])):
-        sel = (classes == c) & usable
-        d = _distance_to_points(cell_xy, points_xy[sel], positive_radius * (1 + 1e-9) + 1e-9)
+    for c in sorted(set(int(v) for v in classes[positive])):
+        sel = classes == c
+        d = _distance_to_points(cell_xy, points_xy[sel], 2 * _tolerant(positive_radius))
         flat = np.zeros(h * w, dtype=bool)
-        flat[flat_valid] = d <= positive_radius
+        flat[flat_valid] = d <= _tolerant(positive_radius)
         cells = flat.reshape(h, w)
-        cells[rows[sel], cols[sel]] = True
+        cells[rows[sel & usable], cols[sel & usable]] = True
         seeds[cells] = c
     return seeds, in_buffer
 
@@ -441,7 +447,11 @@ def pseudolabel(
     seeds = seeds2d[valid]
     in_buffer = buffer2d[valid]
     if not (seeds >= 1).any():
-        raise InputError("no positive (mineralised) point falls on a valid evidence cell.", "LABELS")
+        raise InputError(
+            "no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised point; check "
+            "that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS.",
+            "LABELS",
+        )
     n_classes = int(seeds.max()) + 1
     if method == "pu_bagging" and n_classes > 2:
         warnings.append("PU bagging is two-class: every mineralised class was merged into class 1.")

@@ -115,7 +115,7 @@ def test_held_out_deposits_are_captured_better_than_random(lapland, method, spli
 # property: no barren label within the buffer of a positive; every cell within the radius is positive
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),
     method=st.sampled_from(METHODS),
@@ -130,6 +130,14 @@ def test_no_negative_within_buffer_and_radius_cells_positive(seed, method, n_pos
     features[0] += np.linspace(-2, 2, 24)[None, :]  # some structure to learn
     features[1, rng.integers(0, 24, 5), rng.integers(0, 24, 5)] = np.nan  # nodata cells
     pts = rng.uniform(1, 23, size=(n_pos, 2))
+    cx, cy = grid.cell_centres()
+    d = np.sqrt(((np.column_stack([cx, cy])[:, None, :] - pts[None]) ** 2).sum(-1)).min(axis=1).reshape(24, 24)
+    valid = np.isfinite(features).all(axis=0)
+    r, c = grid.rowcol(pts[:, 0], pts[:, 1])
+    if not (valid & (d <= radius)).any() and not valid[r, c].any():
+        with pytest.raises(InputError, match="LABELS"):  # every positive point on a nodata cell, radius too small
+            pseudolabel(features, grid, pts, method=method, positive_radius=radius)
+        return
     result = pseudolabel(
         features,
         grid,
@@ -142,12 +150,10 @@ def test_no_negative_within_buffer_and_radius_cells_positive(seed, method, n_pos
         bags=6,
         seed=seed,
     )
-    cx, cy = grid.cell_centres()
-    d = np.sqrt(((np.column_stack([cx, cy])[:, None, :] - pts[None]) ** 2).sum(-1)).min(axis=1).reshape(24, 24)
     labels = result.labels
-    valid = np.isfinite(features).all(axis=0)
     assert not ((labels == 0) & (d <= buffer)).any()
     assert (labels[valid & (d <= radius)] == 1).all()
+    assert (labels[r, c][valid[r, c]] == 1).all()
     assert (labels[~valid] == UNLABELLED).all() and np.isnan(result.confidence[~valid]).all()
     conf = result.confidence[valid]
     assert ((conf >= 0) & (conf <= 1)).all()
