@@ -10,6 +10,7 @@ from qgis.PyQt.QtGui import QIcon
 from .anomalies import AnomaliesAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .interpolate import InterpolateAlgorithm
+from .pseudolabel import PseudoLabelAlgorithm
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons", "prospector.svg")
 
@@ -33,5 +34,10 @@ class ProspectorProvider(QgsProcessingProvider):
         return ICON
 
     def loadAlgorithms(self) -> None:  # noqa: N802 (QGIS API name)
-        for algorithm_class in (InterpolateAlgorithm, AnomaliesAlgorithm, EvaluateAlgorithm):
+        for algorithm_class in (
+            InterpolateAlgorithm,
+            AnomaliesAlgorithm,
+            PseudoLabelAlgorithm,
+            EvaluateAlgorithm,
+        ):
             self.addAlgorithm(algorithm_class())

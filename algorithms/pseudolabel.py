@@ -1,0 +1,319 @@
+"""prospector:pseudolabel: extend a few labelled points / known deposits to a label raster."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateTransform,
+    QgsFeatureRequest,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterDistance,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsWkbTypes,
+)
+
+from ..core.errors import Cancelled, InputError
+from ..core.pseudolabel import METHODS, UNLABELLED, class_ids, pseudolabel, summary_record, write_summary
+from ..core.raster_io import rasterize_mask, read_stack, write_geotiff
+from .base import ProspectorAlgorithm
+from .interpolate import InterpolateAlgorithm
+
+LABEL_NODATA = 255
+CONF_NODATA = -9999.0
+METHOD_NAMES = ("PU bagging (positive-unlabelled)", "Label spreading (kNN graph)", "Self-training")
+
+
+class PseudoLabelAlgorithm(ProspectorAlgorithm):
+    INPUT_RASTERS = "INPUT_RASTERS"
+    LABELS = "LABELS"
+    LABEL_FIELD = "LABEL_FIELD"
+    NEGATIVES = "NEGATIVES"
+    MASK = "MASK"
+    METHOD = "METHOD"
+    POSITIVE_RADIUS = "POSITIVE_RADIUS"
+    NEGATIVE_BUFFER = "NEGATIVE_BUFFER"
+    CONFIDENCE = "CONFIDENCE"
+    ITERATIONS = "ITERATIONS"
+    BAGS = "BAGS"
+    NEIGHBORS = "NEIGHBORS"
+    SEED = "SEED"
+    OUTPUT = "OUTPUT"
+    OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
+    OUTPUT_SUMMARY = "OUTPUT_SUMMARY"
+
+    group_id = "geochemistry"
+
+    def name(self) -> str:
+        return "pseudolabel"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Pseudo-label cells from known deposits (semi-supervised)")
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "Extends a few labelled points (known deposits, or samples with a class field) to a label raster that "
+            "can train a classifier, without treating every unlabelled cell as barren.\n\n"
+            "INPUT_RASTERS: evidence layers, aligned to the first one's grid; a cell with nodata in any band stays "
+            "unlabelled. LABELS: points; without LABEL_FIELD every point is a positive (mineralised, class 1). "
+            "LABEL_FIELD: whole numbers (0 = barren, 1.. = mineralised levels) or text ('barren', 'background', "
+            "'negative', 'no' = 0; other values 1, 2, ... in sorted order). NEGATIVES: known barren points or "
+            "polygons. Cells within POSITIVE_RADIUS of a positive point are positive seeds; no cell within "
+            "NEGATIVE_BUFFER of a positive point is ever labelled barren (both distances in the map units of the "
+            "first evidence raster).\n\n"
+            "METHOD: PU bagging scores every cell by many classifiers trained on the positives against random "
+            "unlabelled cells, each cell judged only by the rounds that did not train on it; reliable negatives are "
+            "consistently among the lowest 30 %, reliable positives consistently score like the positives. Best "
+            "with deposits only. Label spreading propagates labels over a k-nearest-neighbour graph in "
+            "standardised feature space: labels follow clusters of similar cells; good when the evidence forms "
+            "distinct populations, and for several classes. Self-training repeatedly fits a logistic regression "
+            "and adds the predictions above CONFIDENCE (each class grows at most 50 % per round) for ITERATIONS "
+            "rounds; without barren labels it starts from PU-bagging's reliable negatives.\n\n"
+            "CONFIDENCE: share of votes (PU bagging) or class probability (the other methods) a cell needs to be "
+            "labelled. OUTPUT: 1 mineralised, 0 barren (or class ids), nodata = unlabelled. OUTPUT_CONFIDENCE: that "
+            "score for every valid cell (1 for seeds). OUTPUT_SUMMARY: counts per class and the settings "
+            "(.html, .json or .csv). Deterministic for a given SEED."
+        )
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.INPUT_RASTERS, self.tr("Evidence rasters"), QgsProcessing.TypeRaster
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.LABELS, self.tr("Labelled points (known deposits or samples)"), [QgsProcessing.TypeVectorPoint]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.LABEL_FIELD,
+                self.tr("Class field (empty = every point is mineralised)"),
+                parentLayerParameterName=self.LABELS,
+                type=QgsProcessingParameterField.Any,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.NEGATIVES,
+                self.tr("Known barren points or polygons"),
+                [QgsProcessing.TypeVectorAnyGeometry],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(self.METHOD, self.tr("Method"), [self.tr(m) for m in METHOD_NAMES], False, 0)
+        )
+        self.addParameter(
+            QgsProcessingParameterDistance(
+                self.POSITIVE_RADIUS,
+                self.tr("Positive radius around each mineralised point"),
+                defaultValue=0.0,
+                parentParameterName=self.LABELS,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterDistance(
+                self.NEGATIVE_BUFFER,
+                self.tr("No barren labels within this distance of a mineralised point"),
+                defaultValue=0.0,
+                parentParameterName=self.LABELS,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CONFIDENCE,
+                self.tr("Confidence needed for a pseudo-label (0.5-1)"),
+                QgsProcessingParameterNumber.Double,
+                0.9,
+                minValue=0.5,
+                maxValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.ITERATIONS,
+                self.tr("Self-training rounds"),
+                QgsProcessingParameterNumber.Integer,
+                5,
+                minValue=1,
+                maxValue=100,
+            )
+        )
+        advanced = [
+            QgsProcessingParameterNumber(
+                self.BAGS, self.tr("PU bagging rounds"), QgsProcessingParameterNumber.Integer, 30, minValue=3
+            ),
+            QgsProcessingParameterNumber(
+                self.NEIGHBORS,
+                self.tr("Label spreading: neighbours per cell"),
+                QgsProcessingParameterNumber.Integer,
+                10,
+                minValue=2,
+                maxValue=100,
+            ),
+        ]
+        for parameter in advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+        self.addParameter(
+            QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
+        )
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Pseudo-labels")))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(self.OUTPUT_CONFIDENCE, self.tr("Pseudo-label confidence"))
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_SUMMARY,
+                self.tr("Summary (counts per class, settings)"),
+                self.tr("HTML files (*.html);;JSON files (*.json);;CSV files (*.csv)"),
+                optional=True,
+                createByDefault=True,
+            )
+        )
+
+    def process(self, parameters, context, feedback):
+        layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
+        if not layers:
+            raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
+        crs = layers[0].crs()
+        if not crs.isValid() or crs.isGeographic():
+            raise QgsProcessingException(
+                "INPUT_RASTERS: the first raster must be in a projected CRS (metres); warp it first."
+            )
+        stack = read_stack([layer.source() for layer in layers], [layer.name() for layer in layers])
+        grid = stack.grid
+        feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
+
+        source = self.parameterAsSource(parameters, self.LABELS, context)
+        if source is None:
+            raise QgsProcessingException("LABELS: the point layer could not be opened; choose a point layer.")
+        field = self.parameterAsString(parameters, self.LABEL_FIELD, context) or None
+        xy, raw = self._points(source, field, crs, context, feedback)
+        class_names = None
+        if field:
+            classes, class_names, usable = class_ids(raw)
+            if (~usable).any():
+                feedback.pushWarning(f"{int((~usable).sum())} points have an empty {field} and were skipped.")
+            xy, classes = xy[usable], classes[usable]
+            if classes.max(initial=0) > 250:
+                raise QgsProcessingException("LABEL_FIELD: class ids must be from 0 (barren) to 250.")
+            feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
+        else:
+            classes = None
+
+        mask = None
+        mask_source = self.parameterAsSource(parameters, self.MASK, context)
+        if mask_source is not None:
+            mask = rasterize_mask(InterpolateAlgorithm._shapely_geometries(mask_source, crs, context), grid)
+            if not mask.any():
+                raise QgsProcessingException("MASK: the mask polygons do not cover the evidence rasters.")
+        negatives = None
+        neg_source = self.parameterAsSource(parameters, self.NEGATIVES, context)
+        if neg_source is not None:
+            geoms = InterpolateAlgorithm._shapely_geometries(neg_source, crs, context)
+            try:
+                negatives = rasterize_mask(geoms, grid)
+            except InputError:
+                raise QgsProcessingException("NEGATIVES: the layer has no features with geometry.") from None
+
+        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
+        settings = dict(
+            method=method,
+            positive_radius=self.parameterAsDouble(parameters, self.POSITIVE_RADIUS, context),
+            negative_buffer=self.parameterAsDouble(parameters, self.NEGATIVE_BUFFER, context),
+            confidence=self.parameterAsDouble(parameters, self.CONFIDENCE, context),
+            iterations=self.parameterAsInt(parameters, self.ITERATIONS, context),
+            bags=self.parameterAsInt(parameters, self.BAGS, context),
+            neighbors=self.parameterAsInt(parameters, self.NEIGHBORS, context),
+            seed=self.parameterAsInt(parameters, self.SEED, context),
+        )
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        output_conf = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context)
+        output_summary = self.parameterAsFileOutput(parameters, self.OUTPUT_SUMMARY, context)
+
+        feedback.pushInfo(f"Method: {method}, {len(xy)} labelled points")
+        result = pseudolabel(
+            stack.bands,
+            grid,
+            xy,
+            classes,
+            negative_cells=negatives,
+            mask=mask,
+            progress=lambda f: feedback.setProgress(90 * f),
+            is_cancelled=feedback.isCanceled,
+            **settings,
+        )
+        for warning in result.warnings:
+            feedback.pushWarning(warning)
+        record = summary_record(result, class_names)
+        for row in record["classes"]:
+            feedback.pushInfo(
+                f"class {row['class_id']} ({row['name']}): {row['seed']} seed + {row['pseudo']} pseudo-labelled "
+                f"cells = {100 * row['share']:.1f} % of the labelled cells"
+            )
+        feedback.pushInfo(f"{record['unlabelled_cells']} of {record['valid_cells']} valid cells left unlabelled.")
+
+        provenance = self.provenance(
+            parameters,
+            context,
+            {"evidence_bands": stack.band_names, "labels": source.sourceName(), "counts": result.counts},
+        )
+        labels = np.where(result.labels == UNLABELLED, LABEL_NODATA, result.labels).astype(np.uint8)
+        write_geotiff(output, labels, grid, ["class"], nodata=LABEL_NODATA, provenance=provenance, dtype="uint8")
+        write_geotiff(output_conf, result.confidence, grid, ["confidence"], nodata=CONF_NODATA, provenance=provenance)
+        results = {self.OUTPUT: output, self.OUTPUT_CONFIDENCE: output_conf}
+        if output_summary:
+            write_summary(output_summary, record)
+            results[self.OUTPUT_SUMMARY] = output_summary
+        feedback.setProgress(100)
+        self.style_on_load(context, output, "pseudolabels", stretch=False)
+        self.style_on_load(context, output_conf, "confidence", stretch=False)
+        return results
+
+    @staticmethod
+    def _points(source, field, crs, context, feedback):
+        """Point coordinates in ``crs`` and the raw class values (None without a field)."""
+        if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
+            raise QgsProcessingException("LABELS: a point layer is needed.")
+        if field and field not in source.fields().names():
+            raise QgsProcessingException(f"LABEL_FIELD: '{field}' is not a field of the labels layer.")
+        request = QgsFeatureRequest()
+        if field:
+            request.setSubsetOfAttributes([field], source.fields())
+        else:
+            request.setNoAttributes()
+        transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
+        xy, raw = [], []
+        for feature in source.getFeatures(request):
+            if feedback.isCanceled():
+                raise Cancelled()
+            geometry = feature.geometry()
+            if geometry is None or geometry.isEmpty():
+                continue
+            geometry.transform(transform)
+            parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
+            value = feature[field] if field else None
+            for part in parts:
+                xy.append((part.x(), part.y()))
+                raw.append(value)
+        if not xy:
+            raise QgsProcessingException("LABELS: the layer has no point features with geometry.")
+        return np.asarray(xy, dtype=np.float64), raw

@@ -1,0 +1,276 @@
+"""core.pseudolabel: real-data hold-out skill, the negative-buffer guarantee, and independent references.
+
+References: brute-force distances (seeds, buffer, capture), scikit-learn (test-only) for the logistic
+regression and label spreading.
+"""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.pseudolabel import (
+    METHODS,
+    UNLABELLED,
+    SoftmaxRegression,
+    _expand,
+    capture,
+    class_ids,
+    pseudolabel,
+    summary_record,
+    write_summary,
+)
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLES = os.path.join(REPO, "resources", "sample_data")
+#: IOCG geochemical signature (Fe-Cu-Co with LREE and Th) plus aeromagnetics; chosen from the deposit model,
+#: not from the deposits' values
+ELEMENTS = ["Cu", "Fe", "Co", "La", "Th"]
+#: spatially separate hold-out groups of the 17 deposits (each time the others label): north / south of the Kolari
+#: cluster's centre line, east / west of it
+SPLITS = {
+    "north": lambda xy: xy[:, 1] > 7_497_000,
+    "south": lambda xy: xy[:, 1] <= 7_497_000,
+    "east": lambda xy: xy[:, 0] > 371_000,
+    "west": lambda xy: xy[:, 0] <= 369_000,
+}
+RADIUS = 1000.0
+BUFFER = 3000.0
+
+
+# ---------------------------------------------------------------------------------------------
+# real data: GTK Central Lapland
+
+
+@pytest.fixture(scope="module")
+def lapland(tmp_path_factory):
+    gpd = pytest.importorskip("geopandas")
+    from geochem_prospector.core.idw import idw_grid
+    from geochem_prospector.core.raster_io import rasterize_mask, read_stack, write_geotiff
+
+    till = gpd.read_file(os.path.join(SAMPLES, "till_geochemistry.gpkg"))
+    area = gpd.read_file(os.path.join(SAMPLES, "study_area.gpkg"))
+    deposits = gpd.read_file(os.path.join(SAMPLES, "deposits.gpkg"))
+    deposits = deposits[deposits["in_study_area"].astype(bool)]
+    grid = GridSpec.from_extent(*area.total_bounds, pixel_size=500.0, crs_wkt=till.crs.to_wkt())
+    mask = rasterize_mask(list(area.geometry), grid)
+    xy = np.column_stack([till.geometry.x, till.geometry.y])
+    values = np.column_stack([till[e].astype(float).clip(lower=0.01) for e in ELEMENTS])
+    bands = idw_grid(xy, values, grid, log_transform=True, mask=mask)
+    path = str(tmp_path_factory.mktemp("lapland") / "till.tif")
+    write_geotiff(path, bands, grid, ELEMENTS)
+    # magnetics (200 m) is resampled onto the 500 m till grid by read_stack
+    stack = read_stack([path, os.path.join(SAMPLES, "magnetics_tmi_nT.tif")])
+    dxy = np.column_stack([deposits.geometry.x, deposits.geometry.y])
+    assert len(dxy) == 17
+    return stack, mask, dxy
+
+
+@pytest.mark.parametrize("split", sorted(SPLITS))
+@pytest.mark.parametrize("method", METHODS)
+def test_held_out_deposits_are_captured_better_than_random(lapland, method, split):
+    from scipy.stats import binom
+
+    stack, mask, deposits = lapland
+    assert stack.band_names[-1].startswith("magnetics_tmi_nT:") and stack.bands.shape[0] == 6
+    hold = SPLITS[split](deposits)
+    train, held = deposits[~hold], deposits[hold]
+    assert 6 <= len(held) <= 11
+    result = pseudolabel(
+        stack.bands,
+        stack.grid,
+        train,
+        mask=mask,
+        method=method,
+        positive_radius=RADIUS,
+        negative_buffer=BUFFER,
+        confidence=0.9,
+        iterations=5,
+        seed=1,
+    )
+    valid = np.isfinite(stack.bands).all(axis=0) & mask
+    captured, area = capture(result.labels, stack.grid, held, RADIUS, valid)
+    hits = round(captured * len(held))
+    # chance that a random labeller with the same positive area captures at least as many
+    p_random = binom.sf(hits - 1, len(held), area)
+    print(
+        f"\n{method} / hold out {split} ({len(held)}): capture {captured:.2f}, pseudo-positive area (within "
+        f"radius) {area:.3f}, p(random >= this) {p_random:.2g}, counts {result.counts}"
+    )
+    # a random labeller with the same positive area captures `area` of the deposits on average
+    assert captured > area
+    assert hits >= 2
+    assert area < 0.5  # skill, not labelling everything positive
+    # no training deposit cell is ever barren; seeds keep confidence 1
+    r, c = stack.grid.rowcol(train[:, 0], train[:, 1])
+    assert (result.labels[r, c] == 1).all() and (result.confidence[r, c] == 1).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# property: no barren label within the buffer of a positive; every cell within the radius is positive
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    method=st.sampled_from(METHODS),
+    n_pos=st.integers(1, 4),
+    radius=st.floats(0.0, 2.5),
+    buffer=st.floats(0.0, 6.0),
+)
+def test_no_negative_within_buffer_and_radius_cells_positive(seed, method, n_pos, radius, buffer):
+    rng = np.random.default_rng(seed)
+    grid = GridSpec(0.0, 24.0, 1.0, 24, 24)
+    features = rng.normal(size=(3, 24, 24)).astype(np.float32)
+    features[0] += np.linspace(-2, 2, 24)[None, :]  # some structure to learn
+    features[1, rng.integers(0, 24, 5), rng.integers(0, 24, 5)] = np.nan  # nodata cells
+    pts = rng.uniform(1, 23, size=(n_pos, 2))
+    cx, cy = grid.cell_centres()
+    d = np.sqrt(((np.column_stack([cx, cy])[:, None, :] - pts[None]) ** 2).sum(-1)).min(axis=1).reshape(24, 24)
+    valid = np.isfinite(features).all(axis=0)
+    r, c = grid.rowcol(pts[:, 0], pts[:, 1])
+    if not (valid & (d <= radius)).any() and not valid[r, c].any():
+        with pytest.raises(InputError, match="LABELS"):  # every positive point on a nodata cell, radius too small
+            pseudolabel(features, grid, pts, method=method, positive_radius=radius)
+        return
+    result = pseudolabel(
+        features,
+        grid,
+        pts,
+        method=method,
+        positive_radius=radius,
+        negative_buffer=buffer,
+        confidence=0.6,
+        iterations=3,
+        bags=6,
+        seed=seed,
+    )
+    labels = result.labels
+    assert not ((labels == 0) & (d <= buffer)).any()
+    assert (labels[valid & (d <= radius)] == 1).all()
+    assert (labels[r, c][valid[r, c]] == 1).all()
+    assert (labels[~valid] == UNLABELLED).all() and np.isnan(result.confidence[~valid]).all()
+    conf = result.confidence[valid]
+    assert ((conf >= 0) & (conf <= 1)).all()
+    assert (result.confidence[labels != UNLABELLED] >= 0.6).all()
+    total = sum(v["total"] for v in result.counts.values())
+    assert total == int((labels != UNLABELLED).sum())
+
+
+def test_deterministic_with_seed():
+    rng = np.random.default_rng(3)
+    grid = GridSpec(0.0, 30.0, 1.0, 30, 30)
+    features = rng.normal(size=(2, 30, 30)).astype(np.float32)
+    pts = np.array([[5.5, 5.5], [20.5, 12.5]])
+    for method in METHODS:
+        a = pseudolabel(features, grid, pts, method=method, seed=5, confidence=0.7)
+        b = pseudolabel(features, grid, pts, method=method, seed=5, confidence=0.7)
+        assert np.array_equal(a.labels, b.labels) and np.array_equal(a.confidence, b.confidence, equal_nan=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# independent references (scikit-learn, test-only)
+
+
+def test_softmax_regression_matches_scikit_learn():
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    y = np.argmax(x @ rng.normal(size=(3, 3)) + rng.normal(scale=0.5, size=(300, 3)), axis=1)
+    l2 = 0.05
+    ours = SoftmaxRegression(3, l2=l2, max_iter=1000).fit(x, y).predict_proba(x)
+    # ours minimises mean loss + l2/2 |W|^2; scikit-learn C * sum loss + 1/2 |W|^2: C = 1 / (n l2)
+    ref = linear_model.LogisticRegression(C=1 / (len(x) * l2), max_iter=5000, tol=1e-10)
+    ref.fit(_expand(x), y)
+    assert np.abs(ours - ref.predict_proba(_expand(x))).max() < 2e-3
+
+
+def test_label_spreading_agrees_with_scikit_learn_on_clusters():
+    semi = pytest.importorskip("sklearn.semi_supervised")
+    rng = np.random.default_rng(1)
+    # two feature populations laid out as the west and east halves of a 20 x 20 grid
+    grid = GridSpec(0.0, 20.0, 1.0, 20, 20)
+    features = rng.normal(scale=0.3, size=(2, 20, 20)).astype(np.float32)
+    features[:, :, 10:] += 3.0
+    pts = np.array([[2.5, 17.5], [15.5, 3.5]])  # one barren point in the west, one mineralised in the east
+    result = pseudolabel(features, grid, pts, np.array([0, 1]), method="label_spreading", confidence=0.6)
+    x = features.reshape(2, -1).T
+    y = np.full(400, -1)
+    r, c = grid.rowcol(pts[:, 0], pts[:, 1])
+    y[r * 20 + c] = [0, 1]
+    ref = semi.LabelSpreading(kernel="knn", n_neighbors=10, alpha=0.9).fit(x, y).transduction_.reshape(20, 20)
+    labelled = result.labels != UNLABELLED
+    assert labelled.mean() > 0.95
+    assert (result.labels[labelled] == ref[labelled]).mean() > 0.99
+    assert (ref[:, 10:] == 1).all() and (ref[:, :10] == 0).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# details
+
+
+def test_capture_against_brute_force():
+    grid = GridSpec(0.0, 10.0, 1.0, 10, 10)
+    labels = np.full((10, 10), UNLABELLED, dtype=np.int16)
+    labels[2, 3] = 1
+    labels[7, 7] = 0
+    pts = np.array([[3.5, 7.5], [5.5, 7.5], [6.9, 2.1], [0.5, 0.5]])
+    captured, area = capture(labels, grid, pts, 2.0)
+    cx, cy = grid.cell_centres()
+    near = np.hypot(cx - 3.5, cy - 7.5) <= 2.0
+    assert area == pytest.approx(near.mean())
+    assert captured == pytest.approx(2 / 4)  # the first two are within 2 of the positive cell centre
+
+
+def test_class_ids_numbers_and_text():
+    ids, names, usable = class_ids([0, 1, 2.0, None, "1"])
+    assert ids[usable].tolist() == [0, 1, 2, 1] and usable.tolist() == [True, True, True, False, True]
+    assert names[0] == "barren"
+    ids, names, usable = class_ids(["Barren", "Au", "Cu", "", "background", "Au"])
+    assert ids[usable].tolist() == [0, 1, 2, 0, 1]
+    assert names == {0: "barren", 1: "Au", 2: "Cu"}
+
+
+def test_known_negatives_pu_multiclass_and_errors():
+    rng = np.random.default_rng(2)
+    grid = GridSpec(0.0, 20.0, 1.0, 20, 20)
+    features = rng.normal(size=(2, 20, 20)).astype(np.float32)
+    negatives = np.zeros((20, 20), dtype=bool)
+    negatives[0, :] = True  # top row barren, but its west end lies within the buffer of the first point
+    pts = np.array([[0.5, 19.5], [10.5, 10.5]])
+    result = pseudolabel(
+        features,
+        grid,
+        pts,
+        np.array([1, 2]),
+        negative_cells=negatives,
+        method="pu_bagging",
+        negative_buffer=3.0,
+        bags=5,
+    )
+    assert any("merged" in w for w in result.warnings) and any("NEGATIVE_BUFFER" in w for w in result.warnings)
+    assert set(np.unique(result.labels)) <= {UNLABELLED, 0, 1}
+    assert (result.labels[0, 4:] == 0).all() and (result.labels[0, :3] != 0).all()
+    with pytest.raises(InputError, match="LABELS"):
+        pseudolabel(features, grid, np.array([[100.0, 100.0]]))
+    with pytest.raises(InputError, match="METHOD"):
+        pseudolabel(features, grid, pts, method="magic")
+
+
+def test_summary_formats(tmp_path):
+    rng = np.random.default_rng(4)
+    grid = GridSpec(0.0, 15.0, 1.0, 15, 15)
+    result = pseudolabel(rng.normal(size=(2, 15, 15)), grid, np.array([[4.5, 4.5]]), method="self_training")
+    record = summary_record(result)
+    assert record["labelled_cells"] + record["unlabelled_cells"] == 225
+    assert abs(sum(r["share"] for r in record["classes"]) - 1) < 1e-4
+    loaded = json.loads(open(write_summary(str(tmp_path / "s.json"), record)).read())
+    assert loaded["settings"]["method"] == "self_training"
+    csv_text = open(write_summary(str(tmp_path / "s.csv"), record)).read()
+    assert csv_text.splitlines()[0] == "class_id,name,seed,pseudo,total,share"
+    assert "<table>" in open(write_summary(str(tmp_path / "s.html"), record)).read()
