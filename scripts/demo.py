@@ -1,8 +1,9 @@
-"""`make demo`: run the GeoChem Prospector workflow headless on the bundled sample data.
+"""`make demo`: run the whole GeoChem Prospector workflow headless on the bundled sample data.
 
-Every step goes through `qgis_process.bin`, as a user would run it, and the
-results are rendered to PNG maps with QGIS. Outputs land in --output
-(default demo_output/); an existing folder's files are replaced.
+Every step goes through `qgis_process.bin`, as a user would run it. A spatially separate group of
+known deposits (the southern Rautuvaara-Kolari group) is held out of training and used only by
+`evaluate`. Results, a styled QGIS project and rendered maps land in --output (default demo_output/);
+files of the same name there are replaced.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ REPO = os.path.dirname(HERE)
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "build", "plugins"))
+os.environ.setdefault("PROJ_DATA", "/usr/share/proj")  # the venv hides Debian's PROJ data from pyproj
 
 from enable_plugin import enable  # noqa: E402
 
-os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
-
-DEMO_ELEMENTS = ["Cu", "Ni", "Co", "Zn", "Th", "La"]
+DEMO_ELEMENTS = ["Cu", "Ni", "Co", "Zn", "Th", "La", "Fe", "Y"]
+#: deposits south of this northing (TM35FIN) form the held-out group; the 9 to the north train the model
+HOLDOUT_NORTHING = 7491500.0
 
 
 def sample(name: str) -> str:
@@ -45,9 +47,9 @@ class QgisProcess:
             XDG_RUNTIME_DIR=self.home,
             QT_QPA_PLATFORM="offscreen",
             QGIS_PLUGINPATH=os.path.join(REPO, "build", "plugins"),
-            PROJ_DATA="/usr/share/proj",
             PYTHONPATH=site,
         )
+        self.log: list = []
 
     def run(self, algorithm: str, parameters: dict) -> dict:
         args = ["qgis_process.bin", "run", algorithm, "--json", "--"]
@@ -61,18 +63,42 @@ class QgisProcess:
             sys.stderr.write(proc.stderr[-4000:] + proc.stdout[-4000:])
             raise SystemExit(f"{algorithm} failed (exit {proc.returncode})")
         results = json.loads(proc.stdout)["results"]
-        print(f"    done in {time.monotonic() - started:.1f} s: {results}", flush=True)
+        seconds = time.monotonic() - started
+        self.log.append({"algorithm": algorithm, "seconds": round(seconds, 1), "results": results})
+        shown = {k: v for k, v in results.items() if not isinstance(v, str) or not v.startswith("/")}
+        print(f"    {seconds:.1f} s {shown if shown else ''}", flush=True)
         return results
+
+
+def split_deposits(out: str) -> tuple:
+    """Write the in-area deposits as a training and a held-out (southern group) layer."""
+    import geopandas as gpd
+
+    deposits = gpd.read_file(sample("deposits.gpkg"))
+    deposits = deposits[deposits["in_study_area"].astype(bool)]
+    held_out = deposits.geometry.y < HOLDOUT_NORTHING
+    paths = []
+    for name, part in (("deposits_training", deposits[~held_out]), ("deposits_heldout", deposits[held_out])):
+        path = os.path.join(out, f"{name}.gpkg")
+        if os.path.exists(path):
+            os.remove(path)
+        part.to_file(path, layer=name, driver="GPKG")
+        paths.append(path)
+    print(f"==> deposits: {int((~held_out).sum())} for training, {int(held_out.sum())} held out (south)")
+    return tuple(paths)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=os.path.join(REPO, "demo_output"))
+    parser.add_argument("--epochs", type=int, default=30)
     args = parser.parse_args()
     out = os.path.abspath(args.output)
     os.makedirs(out, exist_ok=True)
     started = time.monotonic()
     qp = QgisProcess()
+    path = lambda name: os.path.join(out, name)  # noqa: E731
+    training, held_out = split_deposits(out)
 
     elements = qp.run(
         "prospector:interpolate",
@@ -83,15 +109,117 @@ def main() -> None:
             "MASK": sample("study_area.gpkg"),
             "LOG_TRANSFORM": "true",
             "NEIGHBORS": 12,
-            "OUTPUT": os.path.join(out, "elements.tif"),
+            "OUTPUT": path("elements.tif"),
         },
     )["OUTPUT"]
+    anomalies = qp.run(
+        "prospector:anomalies",
+        {
+            "INPUT_RASTER": elements,
+            "METHOD": 1,
+            "ASSOCIATION": "Th,La",
+            "INDEX_METHOD": 0,
+            "MASK": sample("study_area.gpkg"),
+            "INPUT": sample("till_geochemistry.gpkg"),
+            "DEPOSITS": training,
+            "MIN_CELLS": 4,
+            "OUTPUT": path("anomaly_classes.tif"),
+            "OUTPUT_CONTOURS": path("anomaly_contours.gpkg"),
+            "OUTPUT_ANOMALIES": path("anomalies_ranked.gpkg"),
+            "OUTPUT_POINTS": path("high_value_samples.gpkg"),
+            "OUTPUT_TABLE": path("anomaly_thresholds.csv"),
+            "OUTPUT_INDEX": path("anomaly_index.tif"),
+        },
+    )
+    evidence = [elements, sample("magnetics_tmi_nT.tif")]
+    labels = qp.run(
+        "prospector:pseudolabel",
+        {
+            "INPUT_RASTERS": evidence,
+            "LABELS": training,
+            "MASK": sample("study_area.gpkg"),
+            "METHOD": 2,
+            "POSITIVE_RADIUS": 500,
+            "NEGATIVE_BUFFER": 3000,
+            "CONFIDENCE": 0.9,
+            "ITERATIONS": 5,
+            "SEED": 42,
+            "OUTPUT": path("pseudolabels.tif"),
+            "OUTPUT_CONFIDENCE": path("pseudolabel_confidence.tif"),
+            "OUTPUT_SUMMARY": path("pseudolabels.html"),
+        },
+    )
+    layers = {
+        "elements": elements,
+        "anomalies": anomalies,
+        "labels": labels,
+        "training": training,
+        "held_out": held_out,
+    }
+    if has_cnn(qp):
+        model = qp.run(
+            "prospector:traincnn",
+            {
+                "INPUT_RASTERS": evidence,
+                "LABELS": labels["OUTPUT"],
+                "CONFIDENCE": labels["OUTPUT_CONFIDENCE"],
+                "EPOCHS": args.epochs,
+                "SEED": 42,
+                "DEVICE": "cpu",
+                "OUTPUT_MODEL": path("model.pt"),
+                "OUTPUT_REPORT": path("training_report.html"),
+            },
+        )
+        prediction = qp.run(
+            "prospector:predict",
+            {
+                "INPUT_RASTERS": evidence,
+                "MODEL": model["OUTPUT_MODEL"],
+                "MASK": sample("study_area.gpkg"),
+                "DEVICE": "cpu",
+                "OUTPUT": path("prospectivity.tif"),
+                "OUTPUT_UNCERTAINTY": path("prospectivity_uncertainty.tif"),
+            },
+        )
+        layers.update(model=model, prediction=prediction)
+        scored = prediction["OUTPUT"]
+    else:
+        print("    (traincnn/predict not available: evaluating the anomaly index instead)")
+        scored = anomalies["OUTPUT_INDEX"]
+    evaluation = qp.run(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": scored,
+            "DEPOSITS": held_out,
+            "NAME_FIELD": "Name",
+            "MASK": sample("study_area.gpkg"),
+            "ITERATIONS": 1000,
+            "SEED": 0,
+            "OUTPUT_REPORT": path("evaluation.html"),
+            "OUTPUT_TABLE": path("evaluation.csv"),
+        },
+    )
+    layers["evaluation"] = evaluation
 
-    from render import render_element_map
+    from render import build_demo_project, render_element_map, render_project_map
 
-    png = render_element_map(elements, band_name="Cu", path=os.path.join(out, "map_elements.png"))
-    print(f"==> map: {png}")
+    project_path = build_demo_project(layers, path("prospectivity.qgz"))
+    render_project_map(project_path, path("map.png"), evaluation)
+    render_element_map(elements, band_name="Cu", path=path("map_elements.png"))
+    with open(path("demo_log.json"), "w", encoding="utf-8") as handle:
+        json.dump({"steps": qp.log, "seconds": round(time.monotonic() - started, 1)}, handle, indent=2)
+    print(f"==> project {project_path}, maps {path('map.png')} and {path('map_elements.png')}")
+    print(
+        f"Held-out deposits ({evaluation['DEPOSITS_USED']:.0f}): ROC AUC {evaluation['AUC']:.3f} "
+        f"[{evaluation['AUC_LOW']:.3f}, {evaluation['AUC_HIGH']:.3f}], {evaluation['CAPTURE_10']:.0f} % in the top "
+        f"10 % of the area"
+    )
     print(f"Demo finished in {time.monotonic() - started:.0f} s; outputs in {out}")
+
+
+def has_cnn(qp: QgisProcess) -> bool:
+    proc = subprocess.run(["qgis_process.bin", "list"], env=qp.env, capture_output=True, text=True)
+    return "prospector:traincnn" in proc.stdout and "prospector:predict" in proc.stdout
 
 
 if __name__ == "__main__":

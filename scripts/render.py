@@ -116,7 +116,7 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
 
     label = QgsLayoutItemLabel(layout)
     label.setText(title)
-    label.setFont(QFont("DejaVu Sans", 16, QFont.Bold))
+    label.setFont(QFont("DejaVu Sans", 14, QFont.Bold))
     label.attemptMove(QgsLayoutPoint(10, 6, QgsUnitTypes.LayoutMillimeters))
     label.attemptResize(QgsLayoutSize(277, 12, QgsUnitTypes.LayoutMillimeters))
     layout.addLayoutItem(label)
@@ -166,3 +166,121 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
     if result != QgsLayoutExporter.Success:
         raise RuntimeError(f"layout export failed ({result}) for {path}")
     return path
+
+
+def _raster(path: str, name: str, style: str, stretch: bool = True) -> QgsRasterLayer:
+    from geochem_prospector.algorithms.base import STYLES_DIR, apply_style
+
+    layer = QgsRasterLayer(path, name)
+    apply_style(layer, os.path.join(STYLES_DIR, f"{style}.qml"), stretch)
+    return layer
+
+
+def _styled_vector(path: str, name: str, style: str, subset: str = "") -> QgsVectorLayer:
+    from geochem_prospector.algorithms.base import STYLES_DIR
+
+    layer = QgsVectorLayer(path, name, "ogr")
+    if subset:
+        layer.setSubsetString(subset)
+    layer.loadNamedStyle(os.path.join(STYLES_DIR, f"{style}.qml"))
+    return layer
+
+
+def _deposits(path: str, name: str, colour: str, shape: str) -> QgsVectorLayer:
+    from qgis.core import QgsMarkerSymbol
+
+    layer = QgsVectorLayer(path, name, "ogr")
+    layer.renderer().setSymbol(
+        QgsMarkerSymbol.createSimple({"name": shape, "color": colour, "outline_color": "0,0,0", "size": "3.6"})
+    )
+    return layer
+
+
+def build_demo_project(layers: dict, qgz_path: str) -> str:
+    """A QGIS project with every demo output styled, in groups, beside the geology; paths saved relative."""
+    qgis_app()
+    project = QgsProject()
+    root = project.layerTreeRoot()
+
+    def add(group, layer, visible=True):
+        if not layer.isValid():
+            raise RuntimeError(f"demo layer {layer.name()} did not load from {layer.source()}")
+        project.addMapLayer(layer, False)
+        node = group.addLayer(layer)
+        node.setItemVisibilityChecked(visible)
+        return layer
+
+    deposits = root.addGroup("Deposits")
+    add(deposits, _deposits(layers["training"], "Deposits used for training", "255,255,255", "star"))
+    add(deposits, _deposits(layers["held_out"], "Held-out deposits (evaluation only)", "255,0,255", "triangle"))
+    geology = root.addGroup("Geology")
+    add(
+        geology,
+        vector(
+            "study_area",
+            "Study area",
+            {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"},
+        ),
+    )
+    add(geology, vector("faults", "Faults (1:1M)", {"kind": "line", "color": "20,20,20", "width": "0.3"}))
+    add(
+        geology,
+        vector(
+            "lithology",
+            "Lithology (1:1M)",
+            {"kind": "fill", "color": "0,0,0,0", "outline_color": "110,110,110", "outline_width": "0.12"},
+        ),
+    )
+    anomalies = root.addGroup("Anomalies")
+    found = layers["anomalies"]
+    add(anomalies, _styled_vector(found["OUTPUT_ANOMALIES"], "Ranked anomalies (Th-La index)", "anomaly_areas"))
+    add(
+        anomalies,
+        _styled_vector(
+            found["OUTPUT_CONTOURS"], "Anomaly contours (index)", "anomaly_contours", "\"element\" = 'index'"
+        ),
+    )
+    add(anomalies, _styled_vector(found["OUTPUT_POINTS"], "High-value samples", "high_value_points"), False)
+    add(anomalies, _raster(found["OUTPUT_INDEX"], "Integrated anomaly index", "element_pseudocolor"), False)
+    add(anomalies, _raster(found["OUTPUT"], "Anomaly classes", "anomaly_classes", stretch=False), False)
+    if "prediction" in layers:
+        prediction = root.addGroup("Prospectivity (CNN)")
+        add(prediction, _raster(layers["prediction"]["OUTPUT"], "Prospectivity", "prospectivity", stretch=False))
+        uncertainty = layers["prediction"].get("OUTPUT_UNCERTAINTY")
+        if uncertainty:
+            add(prediction, _raster(uncertainty, "Prospectivity uncertainty", "confidence"), False)
+    labels = root.addGroup("Pseudo-labels")
+    add(labels, _raster(layers["labels"]["OUTPUT"], "Pseudo-labels", "pseudolabels", stretch=False), False)
+    add(
+        labels,
+        _raster(layers["labels"]["OUTPUT_CONFIDENCE"], "Pseudo-label confidence", "confidence", stretch=False),
+        False,
+    )
+    geochemistry = root.addGroup("Geochemistry")
+    add(geochemistry, _raster(layers["elements"], "Till elements (ppm, IDW)", "element_pseudocolor"), False)
+
+    project.setCrs(project.mapLayersByName("Study area")[0].crs())
+    project.setTitle("GeoChem Prospector demo: IOCG prospectivity, Central Lapland")
+    project.writeEntry("Paths", "/Absolute", False)
+    if not project.write(qgz_path):
+        raise RuntimeError(f"could not write {qgz_path}: {project.error()}")
+    return qgz_path
+
+
+def render_project_map(qgz_path: str, png_path: str, evaluation: dict) -> str:
+    """The demo's headline map: the visible layers of the demo project in a layout."""
+    qgis_app()
+    project = QgsProject()
+    if not project.read(qgz_path):
+        raise RuntimeError(f"could not read {qgz_path}")
+    root = project.layerTreeRoot()
+    visible = [node.layer() for node in root.findLayers() if node.isVisible()]
+    scored = "Prospectivity" if project.mapLayersByName("Prospectivity") else "Integrated anomaly index"
+    if scored == "Integrated anomaly index":
+        visible.append(project.mapLayersByName(scored)[0])
+    area = project.mapLayersByName("Study area")[0]
+    title = (
+        f"IOCG prospectivity, Central Lapland ({scored.lower()}): held-out AUC {evaluation['AUC']:.2f} "
+        f"[{evaluation['AUC_LOW']:.2f}-{evaluation['AUC_HIGH']:.2f}]"
+    )
+    return export_layout(project, visible, area.extent(), title, png_path)
