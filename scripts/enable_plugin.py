@@ -1,21 +1,21 @@
-"""Enable the plugin in a QGIS profile's QGIS3.ini (used by `make install` and the tests)."""
+"""Enable the plugin in a QGIS profile's QGIS3.ini (used by `make install`, the demo and the tests).
 
-import configparser
+Uses Qt's own QSettings so an existing profile's settings are kept exactly as QGIS wrote them.
+"""
+
 import os
 import sys
 
 
 def enable(ini_path: str, slug: str = "geochem_prospector") -> None:
-    config = configparser.RawConfigParser()
-    config.optionxform = str  # keep key case
-    if os.path.exists(ini_path):
-        config.read(ini_path, encoding="utf-8")
-    if not config.has_section("PythonPlugins"):
-        config.add_section("PythonPlugins")
-    config.set("PythonPlugins", slug, "true")
+    from PyQt5.QtCore import QSettings
+
     os.makedirs(os.path.dirname(ini_path), exist_ok=True)
-    with open(ini_path, "w", encoding="utf-8") as handle:
-        config.write(handle, space_around_delimiters=False)
+    settings = QSettings(ini_path, QSettings.IniFormat)
+    settings.setValue(f"PythonPlugins/{slug}", True)
+    settings.sync()
+    if settings.status() != QSettings.NoError:
+        raise SystemExit(f"could not write {ini_path}")
 
 
 if __name__ == "__main__":
