@@ -43,13 +43,10 @@ from .variogram import MODELS, Variogram, auto_variogram
 MAX_GLOBAL_SAMPLES = 5000
 
 
-class KrigingResult:
-    """Estimates, kriging variances and Lagrange multipliers at the targets (transformed space)."""
-
-    def __init__(self, estimate: np.ndarray, variance: np.ndarray, multiplier: np.ndarray) -> None:
-        self.estimate = estimate
-        self.variance = variance
-        self.multiplier = multiplier
+_SINGULAR = (
+    "the kriging system is singular: samples share a location while the variogram has no nugget; "
+    "average co-located samples first (core.values.average_duplicates) or use a nugget."
+)
 
 
 def _block_size(k: int, budget_bytes: int) -> int:
@@ -104,7 +101,10 @@ def _solve_local(
     has = valid.any(axis=1)
     if not has.all():  # no neighbour in range: keep the system solvable, blank the result afterwards
         a[~has, kk, kk] = 1.0
-    sol = np.linalg.solve(a, b[:, :, None])[:, :, 0]
+    try:
+        sol = np.linalg.solve(a, b[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        raise InputError(_SINGULAR, "INPUT") from None
     w = sol[:, :kk]
     mu = sol[:, kk]
     est = np.einsum("mk,mk->m", w, z[idx])
@@ -132,7 +132,10 @@ class _GlobalSystem:
         a[:n, :n] = variogram.covariance(cdist(xy, xy)) / self.sill
         a[n, n] = 0.0
         self.a = a
-        self.inverse = np.linalg.inv(a)
+        try:
+            self.inverse = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise InputError(_SINGULAR, "INPUT") from None
 
     def predict(self, targets: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         from scipy.spatial.distance import cdist
@@ -205,6 +208,13 @@ def krige_points(
         raise InputError("kriging needs at least 2 samples.", "INPUT")
     k = n if neighbors <= 0 else min(neighbors, n - (1 if exclude is not None else 0))
     k = max(1, k)
+    if "checked" not in cache:
+        if variogram.nugget <= 1e-12 * variogram.sill:
+            if "tree" not in cache:
+                cache["tree"] = cKDTree(xy)
+            if len(cache["tree"].query_pairs(r=0.0, output_type="ndarray")):
+                raise InputError(_SINGULAR, "INPUT")
+        cache["checked"] = True
     m = targets.shape[0]
     est = np.empty(m)
     var = np.empty(m)
