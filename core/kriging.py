@@ -54,6 +54,11 @@ def _block_size(k: int, budget_bytes: int) -> int:
     return int(max(256, min(200_000, budget_bytes // per_target)))
 
 
+def _triangle(k: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of the strict upper triangle of a k x k matrix."""
+    return np.triu_indices(k, 1)
+
+
 def _solve_local(
     xy: np.ndarray,
     z: np.ndarray,
@@ -82,21 +87,35 @@ def _solve_local(
     idx = np.where(valid, idx, 0)
     m = targets.shape[0]
     sill = variogram.sill
-    nb = xy[idx]  # (m, k, 2)
-    diff = nb[:, :, None, :] - nb[:, None, :, :]
-    pair = np.sqrt(np.einsum("mijc,mijc->mij", diff, diff))
-    del diff
+    # pairwise covariances from the upper triangle only (the matrix is symmetric)
+    iu, ju = _triangle(kk)
+    px, py = xy[idx, 0], xy[idx, 1]  # (m, k)
+    dx = px[:, iu] - px[:, ju]
+    dy = py[:, iu] - py[:, ju]
+    dx *= dx
+    dy *= dy
+    dx += dy
+    del dy
+    cov = variogram.unit_covariance(np.sqrt(dx, out=dx))
+    del dx
     a = np.empty((m, kk + 1, kk + 1))
-    both = valid[:, :, None] & valid[:, None, :]
-    a[:, :kk, :kk] = np.where(both, variogram.covariance(pair) / sill, 0.0)
+    a[:, iu, ju] = cov
+    a[:, ju, iu] = cov
+    del cov
     diag = np.arange(kk)
-    a[:, diag, diag] = np.where(valid, a[:, diag, diag], 1.0)
+    a[:, diag, diag] = 1.0
+    all_valid = bool(valid.all())
+    if not all_valid:
+        a[:, :kk, :kk] *= valid[:, :, None] & valid[:, None, :]
+        a[:, diag, diag] = 1.0  # a padded neighbour: identity row, weight 0
     a[:, :kk, kk] = valid
     a[:, kk, :kk] = valid
     a[:, kk, kk] = 0.0
-    b = np.zeros((m, kk + 1))
-    b[:, :kk] = np.where(valid, variogram.covariance(np.where(valid, dist, 0.0)) / sill, 0.0)
-    # covariance(0) is the sill: a target on a sample reproduces it exactly
+    b = np.empty((m, kk + 1))
+    b[:, :kk] = variogram.unit_covariance(np.where(valid, dist, 0.0))
+    if not all_valid:
+        b[:, :kk] *= valid
+    # unit covariance at distance 0 is 1 (the sill): a target on a sample reproduces it exactly
     b[:, kk] = 1.0
     has = valid.any(axis=1)
     if not has.all():  # no neighbour in range: keep the system solvable, blank the result afterwards
@@ -129,7 +148,7 @@ class _GlobalSystem:
             )
         self.xy, self.z, self.variogram, self.sill = xy, z, variogram, variogram.sill
         a = np.ones((n + 1, n + 1))
-        a[:n, :n] = variogram.covariance(cdist(xy, xy)) / self.sill
+        a[:n, :n] = variogram.unit_covariance(cdist(xy, xy))
         a[n, n] = 0.0
         self.a = a
         try:
@@ -142,7 +161,7 @@ class _GlobalSystem:
 
         n = self.xy.shape[0]
         b = np.ones((n + 1, targets.shape[0]))
-        b[:n] = self.variogram.covariance(cdist(self.xy, targets)) / self.sill
+        b[:n] = self.variogram.unit_covariance(cdist(self.xy, targets))
         sol = self.inverse @ b
         w, mu = sol[:n], sol[n]
         est = w.T @ self.z
@@ -176,7 +195,7 @@ def krige_points(
     max_distance: Optional[float] = None,
     exclude: Optional[np.ndarray] = None,
     log_transform: bool = False,
-    block_budget_bytes: int = 64 * 2**20,
+    block_budget_bytes: int = 8 * 2**20,
     is_cancelled: CancelCallback = None,
     _cache: Optional[dict] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
@@ -230,7 +249,7 @@ def krige_points(
             global_mode = False
             k = n - 1
         else:
-            step = max(1, block_budget_bytes // (8 * 3 * (n + 1)))
+            step = max(1, max(block_budget_bytes, 64 * 2**20) // (8 * 3 * (n + 1)))
             for start in range(0, m, step):
                 check_cancelled(is_cancelled)
                 sl = slice(start, start + step)
@@ -284,7 +303,7 @@ def kriging_grid(
     nodata: float = np.nan,
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
-    block_budget_bytes: int = 64 * 2**20,
+    block_budget_bytes: int = 8 * 2**20,
     field_names: Optional[Sequence[str]] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Ordinary kriging of every value column onto ``grid``, row block by row block.
@@ -310,7 +329,9 @@ def kriging_grid(
     out = np.full((f, grid.height, grid.width), np.float32(nodata), dtype=np.float32)
     out_var = np.full((f, grid.height, grid.width), np.float32(nodata), dtype=np.float32)
     k_est = max(1, neighbors) if neighbors > 0 else min(points_xy.shape[0], 200)
-    rows_per_block = grid.rows_per_block(8 * ((k_est + 1) ** 2 * 3 + k_est * k_est * 4), 4 * block_budget_bytes)
+    # rows handed to krige_points at a time (cell centres, masks, results); it solves them in
+    # smaller batches of ``block_budget_bytes`` (cache-sized systems are fastest)
+    rows_per_block = grid.rows_per_block(8 * (12 + 4 * k_est), 8 * block_budget_bytes)
     n_blocks = -(-grid.height // rows_per_block)
     done, total = 0, n_blocks * f
     for j in range(f):

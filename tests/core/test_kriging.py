@@ -21,7 +21,7 @@ def meuse():
     d = pd.read_csv(os.path.join(DATA, "meuse", "meuse.csv"))
     xy = d[["x", "y"]].to_numpy(float)
     rng = np.random.default_rng(0)
-    targets = np.column_stack([rng.uniform(178600, 181400, 150), rng.uniform(329700, 333600, 150)])
+    targets = np.column_stack([rng.uniform(178600, 181400, 60), rng.uniform(329700, 333600, 60)])
     return xy, np.log(d["zinc"].to_numpy(float)), targets
 
 
@@ -65,7 +65,7 @@ def test_search_radius_pads_missing_neighbours(meuse):
     ref = np.array([brute_force_ok(xy, z, t, vg, k=12, radius=250.0) for t in targets])
     np.testing.assert_allclose(est, ref[:, 0], rtol=1e-9, atol=1e-9, equal_nan=True)
     np.testing.assert_allclose(var, ref[:, 1], rtol=1e-9, atol=1e-9, equal_nan=True)
-    assert np.isnan(est[-1]) and np.isfinite(est[:-1]).sum() > 50
+    assert np.isnan(est[-1]) and 20 < np.isfinite(est[:-1]).sum() < 60
 
 
 @pytest.mark.parametrize("k", [0, 16])
@@ -73,9 +73,10 @@ def test_leave_one_out_matches_refits(meuse, k):
     xy, z, _ = meuse
     n = len(z)
     est, var = krige_points(xy, z, xy, MEUSE_VG, neighbors=k, exclude=np.arange(n))
-    ref = np.array([brute_force_ok(xy, z, xy[i], MEUSE_VG, k=k, skip=i) for i in range(n)])
-    np.testing.assert_allclose(est, ref[:, 0], rtol=1e-8, atol=1e-8)
-    np.testing.assert_allclose(var, ref[:, 1], rtol=1e-8, atol=1e-8)
+    check = np.arange(0, n, 4)
+    ref = np.array([brute_force_ok(xy, z, xy[i], MEUSE_VG, k=k, skip=i) for i in check])
+    np.testing.assert_allclose(est[check], ref[:, 0], rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(var[check], ref[:, 1], rtol=1e-8, atol=1e-8)
 
 
 def test_matches_pykrige(meuse):
@@ -110,21 +111,25 @@ def test_exact_at_samples_and_duplicates_refused_without_nugget(meuse):
 
 
 def test_lognormal_back_transform_is_unbiased():
-    """Monte Carlo: mean of back-transformed estimates = E[Z]; plain exp(y*) is biased low."""
+    """Monte Carlo: mean of back-transformed estimates = E[Z]; plain exp(y*) is biased low.
+
+    Each replicate is a copy of the same 12-sample layout placed far (>> range) from the others,
+    so one call with 12 neighbours kriges every replicate independently.
+    """
     rng = np.random.default_rng(7)
-    xy = rng.uniform(0, 1000, size=(12, 2))
+    base = rng.uniform(0, 1000, size=(12, 2))
     vg = Variogram("spherical", 0.8, 0.4, 300.0)
-    c = vg.covariance(np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]))
+    c = vg.covariance(np.hypot(base[:, None, 0] - base[None, :, 0], base[:, None, 1] - base[None, :, 1]))
     chol = np.linalg.cholesky(c)
-    target = np.array([[500.0, 500.0]])
-    mean_log = 2.0
-    ests, naive = [], []
-    for _ in range(3000):
-        y = mean_log + chol @ rng.normal(size=12)
-        ests.append(krige_points(xy, np.exp(y), target, vg, neighbors=0, log_transform=True)[0][0])
-        naive.append(np.exp(krige_points(xy, y, target, vg, neighbors=0)[0][0]))
+    reps, mean_log = 4000, 2.0
+    offsets = np.column_stack([np.arange(reps) * 1e5, np.zeros(reps)])
+    xy = (base[None, :, :] + offsets[:, None, :]).reshape(-1, 2)
+    y = (mean_log + rng.normal(size=(reps, 12)) @ chol.T).ravel()
+    targets = offsets + 500.0
+    est, _ = krige_points(xy, np.exp(y), targets, vg, neighbors=12, log_transform=True)
+    naive = np.exp(krige_points(xy, y, targets, vg, neighbors=12)[0])
     truth = np.exp(mean_log + vg.sill / 2)
-    assert np.mean(ests) == pytest.approx(truth, rel=0.04)
+    assert np.mean(est) == pytest.approx(truth, rel=0.04)
     assert np.mean(naive) < 0.8 * truth
 
 
@@ -136,7 +141,7 @@ def test_grid_equals_points_with_mask_and_cancel(meuse):
     values = np.column_stack([np.exp(z), z])
     values[5, 1] = np.nan
     bands, variances = kriging_grid(
-        xy, values, grid, [MEUSE_VG, MEUSE_VG], neighbors=16, mask=mask, log_transform=False, block_budget_bytes=2**18
+        xy, values, grid, [MEUSE_VG, MEUSE_VG], neighbors=16, mask=mask, log_transform=False, block_budget_bytes=2**12
     )
     cx, cy = grid.cell_centres()
     inside = mask.ravel()
