@@ -75,7 +75,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "Kriging fits a variogram per field (experimental variogram to a third of the sample-area diagonal, "
             "weighted least squares, weights pairs/lag²): spherical, exponential and gaussian are tried and the "
             "best kept, or VARIOGRAM_MODEL picks one. Give VARIOGRAM_RANGE (with NUGGET and partial SILL) to "
-            "use a fixed model instead of the fit. Ranges are practical ranges. The fitted models are listed in "
+            "use a fixed model instead of the fit (ln units with LOG_TRANSFORM). Ranges are practical ranges. The fitted models are listed in "
             "the log and stored in the GeoTIFF metadata. OUTPUT_VARIANCE receives the kriging variance.\n\n"
             "LOG_TRANSFORM interpolates logarithms (the usual choice for lognormal geochemistry): IDW averages "
             "log10 values; kriging works on ln values (variogram and variance in ln units) and back-transforms "

@@ -59,17 +59,10 @@ def _triangle(k: int) -> Tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(k, 1)
 
 
-def _solve_local(
-    xy: np.ndarray,
-    z: np.ndarray,
-    tree: cKDTree,
-    targets: np.ndarray,
-    variogram: Variogram,
-    k: int,
-    max_distance: Optional[float],
-    exclude: Optional[np.ndarray],
+def _neighbours(
+    tree: cKDTree, n: int, targets: np.ndarray, k: int, max_distance: Optional[float], exclude: Optional[np.ndarray]
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = xy.shape[0]
+    """Distances, indices and validity of the ``k`` nearest samples (minus the excluded one)."""
     kq = min(n, k + (1 if exclude is not None else 0))
     dist, idx = tree.query(
         targets, k=kq, distance_upper_bound=np.inf if max_distance is None else max_distance, workers=-1
@@ -83,9 +76,20 @@ def _solve_local(
         dist = np.take_along_axis(dist, order, axis=1)
         idx = np.take_along_axis(idx, order, axis=1)
         valid = np.take_along_axis(valid, order, axis=1)
+    return dist, idx, valid
+
+
+def _solve_local(
+    xy: np.ndarray,
+    z: np.ndarray,
+    dist: np.ndarray,
+    idx: np.ndarray,
+    valid: np.ndarray,
+    variogram: Variogram,
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     kk = idx.shape[1]
     idx = np.where(valid, idx, 0)
-    m = targets.shape[0]
+    m = idx.shape[0]
     sill = variogram.sill
     # pairwise covariances from the upper triangle only (the matrix is symmetric)
     iu, ju = _triangle(kk)
@@ -258,13 +262,19 @@ def krige_points(
         if "tree" not in cache:
             cache["tree"] = cKDTree(xy)
         tree = cache["tree"]
+        # one neighbour query for many targets (thread start-up is per call), small batches to solve
         step = _block_size(k, block_budget_bytes)
-        for start in range(0, m, step):
+        query_step = 64 * step
+        for qstart in range(0, m, query_step):
             check_cancelled(is_cancelled)
-            sl = slice(start, start + step)
-            est[sl], var[sl], mu[sl] = _solve_local(
-                xy, y, tree, targets[sl], variogram, k, max_distance, None if exclude is None else exclude[sl]
+            qsl = slice(qstart, qstart + query_step)
+            dist, idx, valid = _neighbours(
+                tree, n, targets[qsl], k, max_distance, None if exclude is None else exclude[qsl]
             )
+            for start in range(0, dist.shape[0], step):
+                sl = slice(start, start + step)
+                out = slice(qstart + start, qstart + start + step)
+                est[out], var[out], mu[out] = _solve_local(xy, y, dist[sl], idx[sl], valid[sl], variogram)
     if log_transform:
         est = np.exp(est + 0.5 * var + mu)
     return est, var
