@@ -51,7 +51,7 @@ _SINGULAR = (
 
 def _block_size(k: int, budget_bytes: int) -> int:
     per_target = 8 * ((k + 1) ** 2 * 3 + k * k * 4 + 8 * k)
-    return int(max(256, min(200_000, budget_bytes // per_target)))
+    return int(max(16, min(200_000, budget_bytes // per_target)))
 
 
 def _triangle(k: int) -> Tuple[np.ndarray, np.ndarray]:
