@@ -174,12 +174,15 @@ def point_samples(
     context,
     feedback,
     parameter: str = "INPUT",
+    censored_factor: float | None = None,
 ) -> Tuple[np.ndarray, np.ndarray, list]:
     """Point coordinates (in ``crs``) and raw-parsed field values from a feature source.
 
     Multipoint features contribute every part with the same values. Returns
     ``xy`` (n, 2), ``values`` (n, n_fields) with NaN for missing/non-numeric,
-    and one :class:`~core.values.ValueReport` per field.
+    and one :class:`~core.values.ValueReport` per field. With ``censored_factor``
+    below-detection entries ("<5", negative codes) become that fraction of their
+    detection limit (see :func:`core.values.to_float_array`).
     """
     if source is None:
         raise QgsProcessingException(f"{parameter}: the layer could not be read; choose a valid point layer.")
@@ -210,6 +213,6 @@ def point_samples(
     values = np.empty((len(xy), len(fields)))
     reports = []
     for j, column in enumerate(raw):
-        values[:, j], report = to_float_array(column)
+        values[:, j], report = to_float_array(column, censored_factor=censored_factor)
         reports.append(report)
     return np.asarray(xy, dtype=np.float64), values, reports

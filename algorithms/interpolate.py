@@ -11,21 +11,30 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterDistance,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
 )
 
+from ..core import crossval
 from ..core.grid import GridSpec, padded_extent
-from ..core.idw import idw_grid
+from ..core.idw import idw_grid, idw_points
+from ..core.kriging import fit_variograms, krige_points, kriging_grid
 from ..core.raster_io import rasterize_mask, write_geotiff
-from ..core.values import substitute_nonpositive
+from ..core.values import average_duplicates, substitute_nonpositive
+from ..core.variogram import MODELS, Variogram
 from .base import ProspectorAlgorithm, point_samples
 
 NODATA = -9999.0
+METHODS = ("idw", "kriging")
+#: samples closer than this (map units, metres) count as one site and are averaged
+DUPLICATE_TOLERANCE = 1e-3
 
 
 class InterpolateAlgorithm(ProspectorAlgorithm):
@@ -38,7 +47,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     NEIGHBORS = "NEIGHBORS"
     MAX_DISTANCE = "MAX_DISTANCE"
     LOG_TRANSFORM = "LOG_TRANSFORM"
+    METHOD = "METHOD"
+    CENSORED_FACTOR = "CENSORED_FACTOR"
+    VARIOGRAM_MODEL = "VARIOGRAM_MODEL"
+    VARIOGRAM_NUGGET = "VARIOGRAM_NUGGET"
+    VARIOGRAM_SILL = "VARIOGRAM_SILL"
+    VARIOGRAM_RANGE = "VARIOGRAM_RANGE"
     OUTPUT = "OUTPUT"
+    OUTPUT_VARIANCE = "OUTPUT_VARIANCE"
+    OUTPUT_CV = "OUTPUT_CV"
 
     group_id = "geochemistry"
 
@@ -52,11 +69,26 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return self.tr(
             "Grids sample points (soil, till, stream sediment) into a multi-band GeoTIFF, one band per element "
             "field, the band description being the field name.\n\n"
-            "Inverse distance weighting over the NEIGHBORS nearest samples (0 = all samples, global IDW), "
-            "optionally limited to MAX_DISTANCE (cells with no sample in range become nodata). A cell that "
-            "coincides with a sample takes that sample's value.\n\n"
-            "LOG_TRANSFORM interpolates log10 of the concentrations and transforms back, the usual choice for "
-            "lognormally distributed geochemistry; values <= 0 (zero or below-detection codes) are first set to half the field's smallest positive value.\n\n"
+            "METHOD: inverse distance weighting (IDW, default) or ordinary kriging, both over the NEIGHBORS "
+            "nearest samples (0 = all samples), optionally limited to MAX_DISTANCE (cells with no sample in range "
+            "become nodata). A cell on a sample takes that sample's value.\n\n"
+            "Kriging fits a variogram per field (experimental variogram to a third of the sample-area diagonal, "
+            "weighted least squares, weights pairs/lag²): spherical, exponential and gaussian are tried and the "
+            "best kept, or VARIOGRAM_MODEL picks one. Give VARIOGRAM_RANGE (with NUGGET and partial SILL) to "
+            "use a fixed model instead of the fit (ln units with LOG_TRANSFORM). Ranges are practical ranges. The fitted models are listed in "
+            "the log and stored in the GeoTIFF metadata. OUTPUT_VARIANCE receives the kriging variance.\n\n"
+            "LOG_TRANSFORM interpolates logarithms (the usual choice for lognormal geochemistry): IDW averages "
+            "log10 values; kriging works on ln values (variogram and variance in ln units) and back-transforms "
+            "with the lognormal correction exp(y* + variance/2 + Lagrange multiplier), which estimates the mean, "
+            "not the median. Values <= 0 left after censoring are set to half the smallest positive value.\n\n"
+            "Below-detection values: text such as '<5' or '< 0.5', and negative numbers (the laboratory code "
+            "-x = below detection limit x), become CENSORED_FACTOR x the detection limit (default 0.5, half the "
+            "limit); they are counted in the log. Empty, NULL and other text values are skipped and counted. "
+            "Samples at the same location (within 1 mm) are averaged into one.\n\n"
+            "OUTPUT_CV writes a cross-validation table (CSV): leave-one-out up to 3000 samples, 10-fold above; "
+            "per element, IDW at powers 1, 2, 3 (and POWER) and ordinary kriging, with RMSE, MAE, ME (mean "
+            "prediction - observation) and R2 (1 - SSE/SST) in the original units. Lower RMSE/MAE, ME near 0 "
+            "and R2 near 1 are better.\n\n"
             "PIXEL_SIZE is in the layer's map units; left at 0 it is set to a quarter of the mean sample spacing. "
             "EXTENT defaults to the layer extent plus a 5 % margin; cells outside the MASK polygons are nodata. "
             "The layer must be in a projected CRS (metres)."
@@ -119,8 +151,75 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(QgsProcessingParameterBoolean(self.LOG_TRANSFORM, self.tr("Interpolate log10 values"), False))
+        self.addParameter(QgsProcessingParameterBoolean(self.LOG_TRANSFORM, self.tr("Interpolate log values"), False))
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.METHOD,
+                self.tr("Method"),
+                options=[self.tr("Inverse distance weighting (IDW)"), self.tr("Ordinary kriging")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CENSORED_FACTOR,
+                self.tr("Below-detection values: fraction of the detection limit to use"),
+                QgsProcessingParameterNumber.Double,
+                0.5,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        advanced = [
+            QgsProcessingParameterEnum(
+                self.VARIOGRAM_MODEL,
+                self.tr("Kriging: variogram model"),
+                options=[self.tr("Automatic (best fit)")] + [self.tr(m.capitalize()) for m in MODELS],
+                defaultValue=0,
+            ),
+            QgsProcessingParameterNumber(
+                self.VARIOGRAM_NUGGET,
+                self.tr("Kriging: fixed nugget"),
+                QgsProcessingParameterNumber.Double,
+                0.0,
+                minValue=0.0,
+                optional=True,
+            ),
+            QgsProcessingParameterNumber(
+                self.VARIOGRAM_SILL,
+                self.tr("Kriging: fixed partial sill"),
+                QgsProcessingParameterNumber.Double,
+                None,
+                minValue=0.0,
+                optional=True,
+            ),
+            QgsProcessingParameterDistance(
+                self.VARIOGRAM_RANGE,
+                self.tr("Kriging: fixed range (empty or 0 = fit the variogram)"),
+                defaultValue=0.0,
+                parentParameterName=self.INPUT,
+                minValue=0.0,
+                optional=True,
+            ),
+        ]
+        for parameter in advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Element rasters")))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_VARIANCE, self.tr("Kriging variance"), optional=True, createByDefault=False
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_CV,
+                self.tr("Cross-validation table"),
+                fileFilter="CSV files (*.csv)",
+                optional=True,
+                createByDefault=False,
+            )
+        )
 
     def process(self, parameters, context, feedback):
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -139,14 +238,30 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 "Reproject Layer, e.g. to the local UTM zone)."
             )
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
+        variance_output = self._optional_output(parameters, self.OUTPUT_VARIANCE, context, raster=True)
+        cv_output = self._optional_output(parameters, self.OUTPUT_CV, context, raster=False)
+        if variance_output and method != "kriging":
+            raise QgsProcessingException(
+                "OUTPUT_VARIANCE: only ordinary kriging gives a variance; set METHOD to ordinary kriging "
+                "or leave the variance output empty."
+            )
+        fixed = self._fixed_variogram(parameters, context)
+        censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
 
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
-        xy, values, reports = point_samples(source, fields, crs, context, feedback)
+        xy, values, reports = point_samples(source, fields, crs, context, feedback, censored_factor=censored_factor)
         for name, rep in zip(fields, reports):
             skipped = rep.missing + rep.unparsable
-            if rep.numeric == 0:
+            if rep.numeric + rep.censored == 0:
                 raise QgsProcessingException(
                     f"FIELDS: field '{name}' has no numeric values (of {rep.total}); choose an element field."
+                )
+            if rep.censored:
+                limits = ", ".join(f"{v:g}" for v in rep.detection_limits[:5])
+                feedback.pushWarning(
+                    f"{name}: {rep.censored} of {rep.total} values below detection (limits {limits}) set to "
+                    f"{censored_factor:g} x the detection limit."
                 )
             if skipped:
                 feedback.pushWarning(
@@ -154,14 +269,21 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     f"{rep.unparsable} not numbers, e.g. {', '.join(rep.examples[:3]) or '-'})."
                 )
 
+        xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE)
+        if merged:
+            feedback.pushWarning(
+                f"{merged} samples shared a location with another one; co-located samples were averaged "
+                f"({len(xy)} sites remain)."
+            )
+
         log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
         if log_transform:
             for j, name in enumerate(fields):
                 values[:, j], replaced, substitute = substitute_nonpositive(values[:, j])
                 if replaced:
                     feedback.pushWarning(
-                        f"{name}: {replaced} values <= 0 (below detection) set to {substitute:g}, half the "
-                        "smallest positive value, before the log transform."
+                        f"{name}: {replaced} values <= 0 set to {substitute:g}, half the smallest positive value, "
+                        "before the log transform."
                     )
 
         if parameters.get(self.EXTENT) not in (None, ""):
@@ -187,27 +309,162 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 raise QgsProcessingException("MASK: the mask polygons do not cover the output extent.")
 
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
-        bands = idw_grid(
-            xy,
-            values,
-            grid,
-            power=self.parameterAsDouble(parameters, self.POWER, context),
-            neighbors=self.parameterAsInt(parameters, self.NEIGHBORS, context),
-            max_distance=max_distance,
-            mask=mask,
-            log_transform=log_transform,
-            nodata=np.nan,
-            progress=lambda f: feedback.setProgress(95 * f),
-            is_cancelled=feedback.isCanceled,
-            field_names=fields,
-        )
-        provenance = self.provenance(
-            parameters, context, {"method": "idw", "samples": int(len(xy)), "input": source.sourceName()}
-        )
+        power = self.parameterAsDouble(parameters, self.POWER, context)
+        neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
+        variograms = None
+        if method == "kriging" or cv_output:
+            variograms = self._variograms(parameters, context, feedback, xy, values, fields, log_transform, fixed)
+        grid_share = 85 if cv_output else 95
+        progress = lambda f: feedback.setProgress(grid_share * f)  # noqa: E731
+        variance = None
+        if method == "idw":
+            bands = idw_grid(
+                xy,
+                values,
+                grid,
+                power=power,
+                neighbors=neighbors,
+                max_distance=max_distance,
+                mask=mask,
+                log_transform=log_transform,
+                nodata=np.nan,
+                progress=progress,
+                is_cancelled=feedback.isCanceled,
+                field_names=fields,
+            )
+        else:
+            bands, variance = kriging_grid(
+                xy,
+                values,
+                grid,
+                variograms,
+                neighbors=neighbors,
+                max_distance=max_distance,
+                mask=mask,
+                log_transform=log_transform,
+                progress=progress,
+                is_cancelled=feedback.isCanceled,
+                field_names=fields,
+            )
+
+        scores = []
+        if cv_output:
+            scores = self._cross_validate(
+                xy, values, fields, variograms, power, neighbors, max_distance, log_transform, feedback, grid_share
+            )
+
+        extra = {
+            "method": "idw" if method == "idw" else "ordinary kriging",
+            "samples": int(len(xy)),
+            "input": source.sourceName(),
+            "duplicates_merged": int(merged),
+            "censored_factor": censored_factor,
+            "censored": {name: rep.censored for name, rep in zip(fields, reports)},
+            "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if log_transform else "none",
+        }
+        if variograms is not None:
+            extra["variograms"] = {name: vg.as_dict() for name, vg in zip(fields, variograms)}
+        provenance = self.provenance(parameters, context, extra)
         write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance)
-        feedback.setProgress(100)
+        results = {self.OUTPUT: output}
         self.style_on_load(context, output, "element_pseudocolor")
-        return {self.OUTPUT: output}
+        if variance_output:
+            names = [f"{name}_variance" for name in fields]
+            write_geotiff(variance_output, variance, grid, names, nodata=NODATA, provenance=provenance)
+            self.style_on_load(context, variance_output, "element_pseudocolor", name="Kriging variance")
+            results[self.OUTPUT_VARIANCE] = variance_output
+        if cv_output:
+            crossval.write_csv(cv_output, scores)
+            results[self.OUTPUT_CV] = cv_output
+        feedback.setProgress(100)
+        return results
+
+    def _optional_output(self, parameters, name, context, raster):
+        value = parameters.get(name)
+        if value in (None, ""):
+            return None
+        if raster:
+            path = self.parameterAsOutputLayer(parameters, name, context)
+        else:
+            path = self.parameterAsFileOutput(parameters, name, context)
+        return path or None
+
+    def _fixed_variogram(self, parameters, context):
+        """The user's variogram when VARIOGRAM_RANGE is set (> 0), else None (fit it)."""
+        if parameters.get(self.VARIOGRAM_RANGE) in (None, ""):
+            return None
+        vrange = self.parameterAsDouble(parameters, self.VARIOGRAM_RANGE, context)
+        if not vrange > 0:
+            return None
+        model_index = self.parameterAsEnum(parameters, self.VARIOGRAM_MODEL, context)
+        if model_index == 0:
+            raise QgsProcessingException(
+                "VARIOGRAM_MODEL: a fixed VARIOGRAM_RANGE needs a model; choose spherical, exponential or "
+                "gaussian (or clear the range to fit the variogram)."
+            )
+        if parameters.get(self.VARIOGRAM_SILL) in (None, ""):
+            raise QgsProcessingException("VARIOGRAM_SILL: give the partial sill of the fixed variogram model.")
+        nugget = self.parameterAsDouble(parameters, self.VARIOGRAM_NUGGET, context)
+        psill = self.parameterAsDouble(parameters, self.VARIOGRAM_SILL, context)
+        return Variogram(MODELS[model_index - 1], nugget, psill, vrange)
+
+    def _variograms(self, parameters, context, feedback, xy, values, fields, log_transform, fixed):
+        units = "ln units" if log_transform else "value units squared"
+        if fixed is not None:
+            feedback.pushInfo(f"Fixed variogram for every field ({units}): {fixed.describe()}")
+            return [fixed] * len(fields)
+        model_index = self.parameterAsEnum(parameters, self.VARIOGRAM_MODEL, context)
+        models = MODELS if model_index == 0 else (MODELS[model_index - 1],)
+        fitted = fit_variograms(xy, values, fields, log_transform=log_transform, models=models)
+        for name, (vg, scores) in zip(fields, fitted):
+            others = ", ".join(f"{m} {c:.3g}" for m, c in scores.items())
+            feedback.pushInfo(f"{name}: variogram ({units}) {vg.describe()} [weighted SSE: {others}]")
+        return [vg for vg, _ in fitted]
+
+    def _cross_validate(
+        self, xy, values, fields, variograms, power, neighbors, max_distance, log_transform, feedback, start
+    ):
+        powers = sorted({1.0, 2.0, 3.0, float(power)})
+        scores = []
+        steps = len(fields) * (len(powers) + 1)
+        done = 0
+        for j, name in enumerate(fields):
+            ok = np.isfinite(values[:, j])
+            pxy, z = xy[ok], values[ok, j]
+            for p in powers:
+
+                def idw(txy, tz, targets, exclude, p=p):
+                    return idw_points(txy, tz, targets, p, neighbors, max_distance, exclude, log_transform)
+
+                pred, scheme = crossval.cross_validate(pxy, z, idw, is_cancelled=feedback.isCanceled)
+                scores.append(crossval.score(name, "idw", f"power={p:g} k={neighbors}", scheme, z, pred))
+                done += 1
+                feedback.setProgress(start + (99 - start) * done / steps)
+            vg = variograms[j]
+
+            def krige(txy, tz, targets, exclude, vg=vg):
+                est, _ = krige_points(
+                    txy,
+                    tz,
+                    targets,
+                    vg,
+                    neighbors,
+                    max_distance,
+                    exclude,
+                    log_transform,
+                    is_cancelled=feedback.isCanceled,
+                )
+                return est
+
+            pred, scheme = crossval.cross_validate(pxy, z, krige, is_cancelled=feedback.isCanceled)
+            scores.append(crossval.score(name, "ordinary kriging", f"{vg.describe()} k={neighbors}", scheme, z, pred))
+            done += 1
+            feedback.setProgress(start + (99 - start) * done / steps)
+            best = min((s for s in scores if s.element == name), key=lambda s: s.rmse)
+            feedback.pushInfo(
+                f"{name}: cross-validation ({scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
+            )
+        return scores
 
     @staticmethod
     def _shapely_geometries(source, crs, context):

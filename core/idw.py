@@ -168,3 +168,47 @@ def idw_grid(
             done += 1
             report(progress, done / total)
     return out
+
+
+def idw_points(
+    xy: np.ndarray,
+    z: np.ndarray,
+    targets: np.ndarray,
+    power: float = 2.0,
+    neighbors: int = 12,
+    max_distance: Optional[float] = None,
+    exclude: Optional[np.ndarray] = None,
+    log_transform: bool = False,
+    exact: float = 0.0,
+) -> np.ndarray:
+    """IDW of one value column ``z`` (n,) at ``targets`` (m, 2), as :func:`idw_grid` does per cell.
+
+    ``exclude`` (m,) gives, per target, a sample index to leave out
+    (leave-one-out cross-validation). ``log_transform`` uses log10 as
+    :func:`idw_grid`. NaN where no sample lies within ``max_distance``.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    z = np.asarray(z, dtype=np.float64)
+    targets = np.asarray(targets, dtype=np.float64).reshape(-1, 2)
+    _validate(xy, z[:, None], power, neighbors)
+    y = np.log10(z) if log_transform else z
+    n = xy.shape[0]
+    k = n if neighbors <= 0 else min(n, neighbors + (1 if exclude is not None else 0))
+    dist, idx = cKDTree(xy).query(
+        targets, k=k, distance_upper_bound=np.inf if max_distance is None else max_distance, workers=-1
+    )
+    if k == 1:
+        dist, idx = dist[:, None], idx[:, None]
+    if exclude is not None:
+        dist = np.where(idx == exclude[:, None], np.inf, dist)
+        if neighbors > 0:  # keep the nearest `neighbors` of the others
+            order = np.argsort(dist, axis=1, kind="stable")[:, :neighbors]
+            dist = np.take_along_axis(dist, order, axis=1)
+            idx = np.take_along_axis(idx, order, axis=1)
+    idx = np.where(idx >= n, 0, idx)
+    weights = idw_weights_block(dist, power, exact)
+    wsum = weights.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = np.einsum("mk,mk->m", weights, y[idx]) / wsum
+    est[wsum <= 0] = np.nan
+    return 10.0**est if log_transform else est

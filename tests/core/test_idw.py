@@ -125,3 +125,15 @@ def test_progress_and_cancel(samples):
 def test_field_without_values_is_refused():
     with pytest.raises(InputError, match="FIELDS"):
         idw_grid(np.zeros((3, 2)) + [[0, 0], [1, 1], [2, 5]], np.full(3, np.nan), GridSpec.from_extent(0, 0, 5, 5, 1))
+
+
+@pytest.mark.parametrize("k,power,radius", [(12, 2.0, None), (0, 1.0, None), (6, 3.0, 60.0)])
+def test_idw_points_matches_brute_force(samples, k, power, radius):
+    from geochem_prospector.core.idw import idw_points
+
+    xy, values = samples
+    rng = np.random.default_rng(5)
+    targets = np.vstack([rng.uniform(0, 1000, size=(200, 2)), xy[:3]])
+    got = idw_points(xy, values, targets, power, k, radius)
+    ref = brute_force_idw(xy, values, targets[:, 0], targets[:, 1], power, k=k, radius=radius)
+    np.testing.assert_allclose(got, ref, rtol=1e-10, equal_nan=True)

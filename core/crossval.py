@@ -1,0 +1,101 @@
+"""Cross-validation of interpolators: leave-one-out for small sets, k-fold beyond.
+
+Metrics are computed on the original (back-transformed) values:
+RMSE, MAE, ME (mean of prediction - observation; > 0 means overestimation) and
+R2 = 1 - SSE / SST (the share of the variance explained; it can be negative
+when the interpolator does worse than the sample mean).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from .callbacks import CancelCallback, check_cancelled
+
+#: above this many samples leave-one-out gives way to k-fold
+MAX_LOO_SAMPLES = 3000
+DEFAULT_FOLDS = 10
+
+#: predict(train_xy, train_z, targets, exclude) -> predictions at targets
+Predictor = Callable[[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray]], np.ndarray]
+
+
+@dataclass
+class CvScore:
+    element: str
+    method: str
+    settings: str
+    scheme: str
+    n: int
+    rmse: float
+    mae: float
+    me: float
+    r2: float
+
+    def row(self) -> List[object]:
+        return [self.element, self.method, self.settings, self.scheme, self.n] + [
+            f"{v:.6g}" for v in (self.rmse, self.mae, self.me, self.r2)
+        ]
+
+
+CSV_HEADER = ["element", "method", "settings", "scheme", "n", "rmse", "mae", "me", "r2"]
+
+
+def metrics(observed: np.ndarray, predicted: np.ndarray) -> Dict[str, float]:
+    """RMSE, MAE, ME (predicted - observed) and R2 over the pairs where both are finite."""
+    ok = np.isfinite(observed) & np.isfinite(predicted)
+    o, p = np.asarray(observed, dtype=float)[ok], np.asarray(predicted, dtype=float)[ok]
+    if o.size == 0:
+        return {"n": 0, "rmse": math.nan, "mae": math.nan, "me": math.nan, "r2": math.nan}
+    err = p - o
+    sst = float(np.sum((o - o.mean()) ** 2))
+    return {
+        "n": int(o.size),
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "mae": float(np.mean(np.abs(err))),
+        "me": float(np.mean(err)),
+        "r2": 1.0 - float(np.sum(err**2)) / sst if sst > 0 else math.nan,
+    }
+
+
+def cross_validate(
+    xy: np.ndarray,
+    z: np.ndarray,
+    predict: Predictor,
+    max_loo: int = MAX_LOO_SAMPLES,
+    folds: int = DEFAULT_FOLDS,
+    seed: int = 0,
+    is_cancelled: CancelCallback = None,
+) -> "tuple[np.ndarray, str]":
+    """Out-of-sample predictions at every sample and the scheme used ("leave-one-out" or "10-fold")."""
+    n = len(z)
+    if n <= max_loo:
+        return predict(xy, z, xy, np.arange(n)), "leave-one-out"
+    fold = np.random.default_rng(seed).permutation(n) % folds
+    out = np.full(n, np.nan)
+    for f in range(folds):
+        check_cancelled(is_cancelled)
+        test = fold == f
+        out[test] = predict(xy[~test], z[~test], xy[test], None)
+    return out, f"{folds}-fold"
+
+
+def score(element: str, method: str, settings: str, scheme: str, observed, predicted) -> CvScore:
+    m = metrics(observed, predicted)
+    return CvScore(element, method, settings, scheme, m["n"], m["rmse"], m["mae"], m["me"], m["r2"])
+
+
+def write_csv(path: str, scores: Sequence[CvScore]) -> None:
+    """One row per element, method and setting (see :data:`CSV_HEADER`)."""
+    from .raster_io import atomic_output
+
+    with atomic_output(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_HEADER)
+        for s in scores:
+            writer.writerow(s.row())

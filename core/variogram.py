@@ -1,0 +1,211 @@
+"""Experimental semivariograms and their model fits (spherical, exponential, gaussian).
+
+Conventions (stated once, used everywhere):
+
+* ``gamma(h) = nugget + psill * f(h / range)`` for ``h > 0`` and ``gamma(0) = 0``;
+* ``range`` is the *practical* range for every model: spherical reaches the
+  sill at ``range``; exponential ``f = 1 - exp(-3 h / range)`` and gaussian
+  ``f = 1 - exp(-3 h^2 / range^2)`` reach 95 % of it there (as PyKrige's
+  exponential; gstat's ``Exp``/``Gau`` range parameters are ``range / 3`` and
+  ``range / sqrt(3)``).
+
+The fit is weighted least squares with gstat's default weights ``N_j / h_j^2``
+(pairs per lag over squared lag distance, "fit.method = 7"), so the short lags
+that matter most for kriging dominate. The experimental variogram defaults to
+gstat's lag set: cutoff one third of the bounding-box diagonal, 15 lags.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .errors import InputError
+
+MODELS = ("spherical", "exponential", "gaussian")
+
+#: experimental variograms on more samples than this use a random subset (pairs grow as n^2)
+MAX_VARIOGRAM_SAMPLES = 3000
+
+
+@dataclass(frozen=True)
+class Variogram:
+    """An isotropic variogram model; see the module docstring for the formulas."""
+
+    model: str
+    nugget: float
+    psill: float
+    range: float
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise InputError(f"unknown variogram model '{self.model}'; use one of {', '.join(MODELS)}.", "METHOD")
+        if not (self.nugget >= 0 and self.psill >= 0 and self.range > 0) or self.nugget + self.psill <= 0:
+            raise InputError(
+                "a variogram needs nugget >= 0, partial sill >= 0 (not both 0) and range > 0.", "VARIOGRAM_RANGE"
+            )
+
+    @property
+    def sill(self) -> float:
+        return self.nugget + self.psill
+
+    def structure(self, h: np.ndarray) -> np.ndarray:
+        """The unit structure ``f(h)`` (0 at 0, 1 at infinity)."""
+        r = np.asarray(h, dtype=np.float64) / self.range
+        if self.model == "spherical":
+            return np.where(r < 1.0, 1.5 * r - 0.5 * r**3, 1.0)
+        if self.model == "exponential":
+            return 1.0 - np.exp(-3.0 * r)
+        return 1.0 - np.exp(-3.0 * r * r)
+
+    def __call__(self, h: np.ndarray) -> np.ndarray:
+        """Semivariance at lag distance ``h`` (0 at ``h == 0``)."""
+        h = np.asarray(h, dtype=np.float64)
+        return np.where(h > 0, self.nugget + self.psill * self.structure(h), 0.0)
+
+    def covariance(self, h: np.ndarray) -> np.ndarray:
+        """``C(h) = sill - gamma(h)``; ``C(0) = sill``."""
+        return self.sill - self(h)
+
+    def unit_covariance(self, h: np.ndarray) -> np.ndarray:
+        """``C(h) / sill`` (1 at ``h <= 0``), computed in place on a fresh array: the kriging hot path."""
+        r = np.multiply(h, 1.0 / self.range)
+        if self.model == "spherical":
+            np.minimum(r, 1.0, out=r)
+            f = r * r
+            f *= -0.5
+            f += 1.5
+            f *= r  # 1.5 r - 0.5 r^3 = structure
+            np.subtract(1.0, f, out=f)
+        elif self.model == "exponential":
+            f = np.multiply(r, -3.0, out=r)
+            np.exp(f, out=f)
+        else:
+            f = np.multiply(r, r, out=r)
+            f *= -3.0
+            np.exp(f, out=f)
+        f *= self.psill / self.sill
+        f[h <= 0] = 1.0
+        return f
+
+    def as_dict(self) -> Dict[str, object]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        return f"{self.model}, nugget {self.nugget:.4g}, partial sill {self.psill:.4g}, range {self.range:.4g}"
+
+
+@dataclass(frozen=True)
+class ExperimentalVariogram:
+    lags: np.ndarray  # mean pair distance per lag
+    gamma: np.ndarray  # semivariance per lag
+    counts: np.ndarray  # pairs per lag
+
+
+def experimental_variogram(
+    xy: np.ndarray,
+    z: np.ndarray,
+    n_lags: int = 15,
+    max_lag: Optional[float] = None,
+    max_samples: int = MAX_VARIOGRAM_SAMPLES,
+    seed: int = 0,
+) -> ExperimentalVariogram:
+    """Matheron's estimator ``gamma(h) = sum (z_i - z_j)^2 / (2 N(h))`` on equal-width lags.
+
+    ``max_lag`` defaults to a third of the bounding-box diagonal (gstat's cutoff).
+    Above ``max_samples`` samples a random subset (fixed ``seed``) is used. Lags
+    without pairs are dropped.
+    """
+    from scipy.spatial.distance import pdist
+
+    xy = np.asarray(xy, dtype=np.float64)
+    z = np.asarray(z, dtype=np.float64)
+    keep = np.isfinite(z)
+    xy, z = xy[keep], z[keep]
+    if len(z) < 3:
+        raise InputError("at least 3 samples with values are needed for a variogram.", "FIELDS")
+    if max_lag is None:
+        span = xy.max(axis=0) - xy.min(axis=0)
+        max_lag = float(np.hypot(*span)) / 3.0
+    if not max_lag > 0:
+        raise InputError("the samples all lie at one place; no variogram can be computed.", "INPUT")
+    if len(z) > max_samples:
+        pick = np.random.default_rng(seed).choice(len(z), max_samples, replace=False)
+        xy, z = xy[pick], z[pick]
+    dist = pdist(xy)
+    sq = pdist(z[:, None], "sqeuclidean")
+    use = (dist > 0) & (dist <= max_lag)
+    dist, sq = dist[use], sq[use]
+    width = max_lag / n_lags
+    lag = np.minimum((dist / width).astype(np.int64), n_lags - 1)
+    counts = np.bincount(lag, minlength=n_lags)
+    sums = np.bincount(lag, weights=sq, minlength=n_lags)
+    dsum = np.bincount(lag, weights=dist, minlength=n_lags)
+    ok = counts > 0
+    return ExperimentalVariogram(dsum[ok] / counts[ok], sums[ok] / (2.0 * counts[ok]), counts[ok])
+
+
+def fit_variogram(
+    experimental: ExperimentalVariogram, models: Sequence[str] = MODELS
+) -> Tuple[Variogram, Dict[str, float]]:
+    """Weighted least-squares fit of each model; returns the best and every model's weighted SSE.
+
+    Weights are ``N_j / h_j^2``; nugget, partial sill and range are bounded to
+    ``[0, 2 max gamma]``, ``[0, 2 max gamma]`` and ``[lag_1 / 10, 2 max lag]``.
+    """
+    from scipy.optimize import least_squares
+
+    h, g, n = experimental.lags, experimental.gamma, experimental.counts
+    if len(h) < 3:
+        raise InputError("too few lags with sample pairs to fit a variogram; add samples.", "FIELDS")
+    gmax = float(g.max())
+    if not gmax > 0:
+        raise InputError("the values do not vary (zero variogram); nothing to krige.", "FIELDS")
+    sw = np.sqrt(n / np.maximum(h, 1e-12) ** 2)
+    sw = sw / sw.max()
+    hmax = float(h.max())
+    lower = np.array([0.0, 0.0, h.min() / 10.0])
+    upper = np.array([2.0 * gmax, 2.0 * gmax, 2.0 * hmax])
+    scores: Dict[str, float] = {}
+    best: Optional[Variogram] = None
+    best_score = math.inf
+    for model in models:
+        if model not in MODELS:
+            raise InputError(f"unknown variogram model '{model}'.", "VARIOGRAM_MODEL")
+
+        def residuals(p: np.ndarray, model: str = model) -> np.ndarray:
+            r = h / p[2]
+            if model == "spherical":
+                f = np.where(r < 1.0, 1.5 * r - 0.5 * r**3, 1.0)
+            elif model == "exponential":
+                f = 1.0 - np.exp(-3.0 * r)
+            else:
+                f = 1.0 - np.exp(-3.0 * r * r)
+            return sw * (p[0] + p[1] * f - g)
+
+        model_best = None
+        for nugget0, range0 in ((0.1, 0.5), (0.3, 0.3), (0.05, 1.0), (0.5, 0.8)):
+            x0 = np.clip([nugget0 * gmax, (1 - nugget0) * gmax, range0 * hmax], lower + 1e-12, upper - 1e-12)
+            result = least_squares(residuals, x0, bounds=(lower, upper), method="trf", x_scale="jac")
+            cost = float(np.sum(result.fun**2))
+            if model_best is None or cost < model_best[0]:
+                model_best = (cost, result.x)
+        cost, p = model_best
+        scores[model] = cost
+        if cost < best_score and p[0] + p[1] > 0:
+            best_score = cost
+            best = Variogram(model, float(p[0]), float(p[1]), float(p[2]))
+    assert best is not None
+    return best, scores
+
+
+def auto_variogram(
+    xy: np.ndarray, z: np.ndarray, models: Sequence[str] = MODELS, n_lags: int = 15, max_lag: Optional[float] = None
+) -> Tuple[Variogram, Dict[str, float], ExperimentalVariogram]:
+    """Experimental variogram of ``z`` and its best-fitting model."""
+    experimental = experimental_variogram(xy, z, n_lags=n_lags, max_lag=max_lag)
+    model, scores = fit_variogram(experimental, models)
+    return model, scores, experimental
