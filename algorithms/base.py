@@ -65,7 +65,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, object]:  # noqa: N802
         try:
-            return self.run(parameters, context, feedback)
+            return self.process(parameters, context, feedback)
         except Cancelled:
             raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
         except ProspectorError as exc:
@@ -84,7 +84,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 )
             ) from None
 
-    def run(self, parameters, context, feedback) -> Dict[str, object]:
+    def process(self, parameters, context, feedback) -> Dict[str, object]:
+        """The algorithm body (not named run: QgsProcessingAlgorithm.run is a different, public method)."""
         raise NotImplementedError
 
     # ---- helpers shared by the algorithms -------------------------------------------------

@@ -8,6 +8,8 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from .interpolate import InterpolateAlgorithm
+from .predict import PredictAlgorithm
+from .traincnn import TrainCnnAlgorithm
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons", "prospector.svg")
 
@@ -31,5 +33,5 @@ class ProspectorProvider(QgsProcessingProvider):
         return ICON
 
     def loadAlgorithms(self) -> None:  # noqa: N802 (QGIS API name)
-        for algorithm_class in (InterpolateAlgorithm,):
+        for algorithm_class in (InterpolateAlgorithm, TrainCnnAlgorithm, PredictAlgorithm):
             self.addAlgorithm(algorithm_class())
