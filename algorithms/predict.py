@@ -71,7 +71,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(QgsProcessingParameterFile(self.MODEL, self.tr("Model file (from traincnn)"), extension="pt"))
-        self.addParameter(QgsProcessingParameterEnum(self.DEVICE, self.tr("Device"), DEVICES, defaultValue=0))
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.DEVICE, self.tr("Device"), DEVICES, defaultValue="auto", usesStaticStrings=True
+            )
+        )
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
@@ -121,7 +125,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
-        device = cnn.resolve_device(DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)])
+        device = cnn.resolve_device((self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto"))
         thresholds = self._thresholds(parameters, context)
 
         selection, available, grids = band_table(paths, names)

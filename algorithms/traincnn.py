@@ -157,7 +157,11 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
         )
-        self.addParameter(QgsProcessingParameterEnum(self.DEVICE, self.tr("Device"), DEVICES, defaultValue=0))
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.DEVICE, self.tr("Device"), DEVICES, defaultValue="auto", usesStaticStrings=True
+            )
+        )
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.VALIDATION,
@@ -213,7 +217,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             conf_paths, conf_names = layer_paths([conf_layer], self.CONFIDENCE)
             confidence = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE).bands[0]
 
-        device = DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)]
+        device = self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto"
         block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
         model = cnn.PatchCNN(
             patch_size=self.parameterAsInt(parameters, self.PATCH_SIZE, context),

@@ -12,7 +12,7 @@ from geochem_prospector.core.raster_io import write_geotiff
 
 CRS = 'PROJCS["ETRS89 / TM35FIN(E,N)",GEOGCS["ETRS89",DATUM["European_Terrestrial_Reference_System_1989",SPHEROID["GRS 1980",6378137,298.257222101]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",27],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1],AUTHORITY["EPSG","3067"]]'
 GRID = GridSpec(3_400_000.0 - 3_000_000, 7_500_000.0, 100.0, 36, 32, CRS)
-FAST = {"PATCH_SIZE": 5, "EPOCHS": 2, "BATCH_SIZE": 32, "SEED": 1, "DEVICE": 1}
+FAST = {"PATCH_SIZE": 5, "EPOCHS": 2, "BATCH_SIZE": 32, "SEED": 1, "DEVICE": "cpu"}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_train_then_predict(run_algorithm, data, tmp_path):
         {
             "INPUT_RASTERS": rasters,
             "MODEL": result["OUTPUT_MODEL"],
-            "DEVICE": 1,
+            "DEVICE": "cpu",
             "MC_SAMPLES": 4,
             "TILE_SIZE": 16,
             "OUTPUT": str(tmp_path / "prob.tif"),
