@@ -225,6 +225,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         results = {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc}
         if out_cls:
             results[self.OUTPUT_CLASSES] = out_cls
+            self.style_on_load(context, out_cls, "prospectivity_classes", name="Prospectivity classes", stretch=False)
         return results
 
     def _thresholds(self, parameters, context):

@@ -7,7 +7,7 @@ Every layer is shift-equivariant ("valid" convolutions, max pooling with stride 
 as a convolution whose kernel covers the whole remaining feature map), so running the same network over a whole
 window with a halo of ``patch_size // 2`` cells gives, at every cell, exactly the per-patch prediction, for a tiny
 fraction of the cost. Uncertainty is MC-dropout: the dropout layer sits after the fully connected layer, so the
-(deterministic) features are computed once and only the cheap head is resampled.
+(deterministic) features are computed once and only the cheap last layer is resampled.
 
 Model files are ``torch.save`` of a plain dict of strings and tensors, read back with ``weights_only=True`` (no
 pickle code can run); the metadata is a JSON string inside that dict. Runs on plain numpy arrays: no QGIS, no
@@ -60,10 +60,8 @@ class PatchNet(nn.Module):
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
         return F.relu(self.fc(self.features(x)))
 
-    def head(self, h: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        if mask is not None:
-            h = h * mask
-        elif self.training and self.dropout_p > 0:
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        if self.training and self.dropout_p > 0:
             h = F.dropout(h, self.dropout_p, training=True)
         return self.out(h)
 
@@ -428,7 +426,10 @@ class PatchCNN:
         train = train[sw[train] > 0]
         unlabelled = valid & ~labelled
         semi = self.semi_supervised if self.semi_supervised is not None else bool(unlabelled.any())
-        u_rows, u_cols = np.nonzero(unlabelled) if semi else (np.empty(0, int), np.empty(0, int))
+        u_flat = np.flatnonzero(unlabelled) if semi else np.empty(0, np.int64)
+        if u_flat.size > 1_000_000:  # a fixed random subset is plenty for the consistency loss
+            u_flat = np.unique(u_flat[rng.integers(0, u_flat.size, 1_000_000)])
+        u_rows, u_cols = np.divmod(u_flat, width)
         semi = semi and u_rows.size > 0
         counts = np.bincount(y[train], minlength=classes.size).astype(np.float64)
         class_w = (
@@ -645,17 +646,18 @@ class PatchCNN:
             prob = F.softmax(net.head(h), dim=1)[0, pos].cpu().numpy()
             std = None
             if mc_samples > 0:
+                # One dropout mask per sample, shared by the tile's cells: each cell's distribution over masks is
+                # exactly per-patch MC-dropout, and the masks fold into the last layer's weights (one matmul).
                 gen = torch.Generator(device=device).manual_seed(seed)
                 keep = 1.0 - net.dropout_p
-                s = torch.zeros_like(h[:, 0])
-                s2 = torch.zeros_like(h[:, 0])
-                for _ in range(mc_samples):
-                    mask = torch.empty(h.shape, device=device).bernoulli_(keep, generator=gen) / keep
-                    p = F.softmax(net.head(h, mask), dim=1)[:, pos]
-                    s += p
-                    s2 += p * p
-                mean = s / mc_samples
-                std = torch.sqrt(torch.clamp(s2 / mc_samples - mean * mean, min=0.0))[0].cpu().numpy()
+                n_hidden, n_classes = h.shape[1], net.out.weight.shape[0]
+                masks = (torch.rand(mc_samples, n_hidden, generator=gen, device=device) < keep).float() / keep
+                weight = net.out.weight[:, :, 0, 0]  # (classes, hidden)
+                folded = (masks[:, None, :] * weight[None]).reshape(mc_samples * n_classes, n_hidden)
+                cells = h[0].reshape(n_hidden, -1).T  # (cells, hidden)
+                logits = (cells @ folded.T + net.out.bias.repeat(mc_samples)).reshape(-1, mc_samples, n_classes)
+                samples = F.softmax(logits, dim=2)[:, :, pos]
+                std = samples.std(dim=1, unbiased=False).reshape(h.shape[2:]).cpu().numpy()
         prob[bad] = np.nan
         if std is not None:
             std[bad] = np.nan

@@ -142,3 +142,21 @@ def test_cancel_and_bad_model_write_nothing(run_algorithm, data, tmp_path):
             },
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fake.pt"]
+
+
+def test_plugin_loads_without_torch_and_says_what_is_missing():
+    import subprocess
+    import sys
+
+    from geochem_prospector.algorithms import traincnn
+
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        f"sys.path.insert(0, {traincnn.__file__.rsplit('/algorithms/', 1)[0].rsplit('/', 1)[0]!r})\n"
+        "from geochem_prospector.algorithms.provider import ProspectorProvider\n"
+        "from geochem_prospector.algorithms.traincnn import import_cnn\n"
+        "from qgis.core import QgsProcessingException\n"
+        "try:\n    import_cnn()\nexcept QgsProcessingException as exc:\n    print('MESSAGE', exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "MESSAGE" in out.stdout and "PyTorch" in out.stdout and "pip install torch" in out.stdout, out.stderr
