@@ -172,7 +172,8 @@ def spatial_split(
 
     ``blocks``: square blocks of ``block_cells`` cells go wholly to training or validation.
     ``clusters``: positive cells closer than ``cluster_cells`` form clusters (e.g. a deposit and its halo); every
-    labelled cell joins its nearest positive cluster; whole clusters are held out (leave-cluster-out).
+    labelled cell within that distance of a positive joins its nearest cluster, farther cells always train;
+    whole clusters are held out (leave-cluster-out).
     Training cells closer than ``gap`` cells (Chebyshev) to a validation cell are dropped, so no training patch
     overlaps a validation patch.
     """
@@ -200,18 +201,19 @@ def spatial_split(
                 f"all positive cells form one cluster (within {radius:g} cells); use spatial blocks instead.",
                 "VALIDATION",
             )
-        _, nearest = cKDTree(pts[pos]).query(pts)
+        distance, nearest = cKDTree(pts[pos]).query(pts)
         groups = cluster_of_pos[nearest]
+        groups[distance > radius] = -1  # far from every positive: always training
     else:
         raise InputError(f"unknown validation method '{method}'; use blocks or clusters.", "VALIDATION")
 
-    unique_groups = np.unique(groups)
+    unique_groups = np.unique(groups[groups >= 0])
     target = fraction * (np.sum(y == positive) if method == "clusters" else len(y))
     for _attempt in range(200):
         order = rng.permutation(unique_groups)
         chosen: List[int] = []
         count = 0.0
-        for g in order[:-1]:
+        for g in order[: len(order) - 1 if (groups >= 0).all() else len(order)]:
             chosen.append(int(g))
             count += np.sum((groups == g) & (y == positive)) if method == "clusters" else np.sum(groups == g)
             if count >= target:

@@ -14,10 +14,10 @@ Series = Tuple[str, Sequence[float], Sequence[float], str]  # label, x, y, colou
 
 
 def svg_line_chart(
-    series: Sequence[Series], title: str, x_label: str, y_label: str, width: int = 560, height: int = 300
+    series: Sequence[Series], title: str, x_label: str, y_label: str, width: int = 640, height: int = 300
 ) -> str:
     """A small, self-contained SVG line chart with axes, ticks and a legend."""
-    left, right, top, bottom = 60, 20, 30, 45
+    left, right, top, bottom = 60, 150, 30, 45
     xs = [x for _, sx, sy, _ in series for x, y in zip(sx, sy) if _finite(x) and _finite(y)]
     ys = [y for _, sx, sy, _ in series for x, y in zip(sx, sy) if _finite(x) and _finite(y)]
     parts = [
@@ -58,8 +58,8 @@ def svg_line_chart(
         if points:
             parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>')
         ly = top + 12 + 15 * i
-        parts.append(f'<line x1="{left + pw - 150}" x2="{left + pw - 130}" y1="{ly}" y2="{ly}" stroke="{colour}" ')
-        parts.append(f'stroke-width="2"/><text x="{left + pw - 125}" y="{ly + 4}">{html.escape(label)}</text>')
+        parts.append(f'<line x1="{left + pw + 10}" x2="{left + pw + 30}" y1="{ly}" y2="{ly}" stroke="{colour}" ')
+        parts.append(f'stroke-width="2"/><text x="{left + pw + 35}" y="{ly + 4}">{html.escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
