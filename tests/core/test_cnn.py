@@ -211,3 +211,26 @@ def test_bad_inputs_name_the_parameter():
         PatchCNN(**{**SMALL, "patch_size": 8}).fit(bands, labels)
     with pytest.raises(InputError, match="INPUT_RASTERS"):
         PatchCNN(**SMALL).fit(bands, labels).predict_proba(bands[:2])
+
+
+def test_report_plots_every_epoch_and_the_confusion_matrix(trained):
+    import re
+
+    from geochem_prospector.core.cnn_report import training_report_html
+
+    model = trained[0]
+    page = training_report_html(model.metadata_)
+    lines = re.findall(r'<polyline[^>]*points="([^"]*)"', page)
+    assert len(lines) == 4  # train/validation loss and accuracy
+    assert all(len(pts.split()) == len(model.metadata_["history"]) for pts in lines)
+    for row in model.metadata_["metrics"]["confusion_matrix"]:
+        assert "".join(f"<td>{v}</td>" for v in row) in page
+
+
+def test_match_bands_by_name_then_by_unique_band_part():
+    from geochem_prospector.core.raster_windows import match_bands
+
+    found, missing = match_bands(["till:Cu", "till:Ni", "mag:band 1"], ["area2:Ni", "area2:Cu", "mag:band 1"])
+    assert found == [1, 0, 2] and missing == []
+    found, missing = match_bands(["a:band 1", "b:band 1"], ["c:band 1", "d:band 1"])
+    assert missing == ["a:band 1", "b:band 1"]
