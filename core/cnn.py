@@ -177,17 +177,16 @@ def spatial_split(
     Training cells closer than ``gap`` cells (Chebyshev) to a validation cell are dropped, so no training patch
     overlaps a validation patch.
     """
-    from scipy import ndimage
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
-
     classes = np.unique(y)
     if method == "blocks":
         block_cells = max(1, int(block_cells))
         n_block_cols = shape[1] // block_cells + 1
         groups = (rows // block_cells) * n_block_cols + cols // block_cells
     elif method == "clusters":
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+        from scipy.spatial import cKDTree
+
         pos = np.flatnonzero(y == positive)
         if pos.size < 2:
             raise InputError("leave-cluster-out needs at least two positive cells; use spatial blocks.", "VALIDATION")
@@ -223,7 +222,7 @@ def spatial_split(
         near = np.zeros(shape, dtype=bool)
         near[rows[val], cols[val]] = True
         if gap > 0:
-            near = ndimage.binary_dilation(near, structure=np.ones((2 * gap + 1, 2 * gap + 1), dtype=bool))
+            near = _dilate_square(near, gap)
         train = np.flatnonzero(~val_mask & ~near[rows, cols])
         if all((y[val] == c).any() and (y[train] == c).any() for c in classes):
             info = {
@@ -242,19 +241,32 @@ def spatial_split(
     )
 
 
+def _dilate_square(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Cells within ``radius`` (Chebyshev) of a True cell, with 2-D cumulative sums (numpy only)."""
+    k = 2 * radius + 1
+    c = np.pad(mask.astype(np.int64), ((radius + 1, radius), (radius + 1, radius))).cumsum(0).cumsum(1)
+    box = c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]
+    return box > 0
+
+
 # ---- metrics ---------------------------------------------------------------------------------------------------
 
 
 def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
     """Area under the ROC curve (Mann-Whitney U with mid-ranks for ties); NaN if one class is missing."""
-    from scipy.stats import rankdata
-
     y_true = np.asarray(y_true, dtype=bool)
     n_pos, n_neg = int(y_true.sum()), int((~y_true).sum())
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    ranks = rankdata(np.asarray(score, dtype=np.float64))
+    ranks = _mid_ranks(np.asarray(score, dtype=np.float64))
     return float((ranks[y_true].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _mid_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, ties sharing their mean rank (as scipy.stats.rankdata)."""
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return ((ends - counts + 1 + ends) / 2.0)[inverse]
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> List[List[int]]:

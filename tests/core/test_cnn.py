@@ -234,3 +234,12 @@ def test_match_bands_by_name_then_by_unique_band_part():
     assert found == [1, 0, 2] and missing == []
     found, missing = match_bands(["a:band 1", "b:band 1"], ["c:band 1", "d:band 1"])
     assert missing == ["a:band 1", "b:band 1"]
+
+
+def test_square_dilation_matches_scipy():
+    from geochem_prospector.core.cnn import _dilate_square
+
+    mask = np.random.default_rng(4).random((23, 31)) > 0.97
+    for radius in (1, 3, 6):
+        expected = ndimage.binary_dilation(mask, np.ones((2 * radius + 1,) * 2, bool))
+        np.testing.assert_array_equal(_dilate_square(mask, radius), expected)
