@@ -174,7 +174,8 @@ def run_validation(
                     aucs = [roc_auc(y == 1, x[:, j]) for j in range(x.shape[1])]
                     j = int(np.argmax(np.abs(np.asarray(aucs) - 0.5)))
                     score[ok] = allx[ok, j] * (1 if aucs[j] >= 0.5 else -1)
-                    log(f"  fold {f}: best band {j} (training AUC {max(aucs[j], 1 - aucs[j]):.3f})")
+                    name = (ELEMENTS + ["magnetics"])[j]
+                    log(f"  fold {f}: best band {name} (training AUC {max(aucs[j], 1 - aucs[j]):.3f})")
                 else:
                     est = (
                         make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=2000))
