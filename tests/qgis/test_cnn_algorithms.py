@@ -31,6 +31,12 @@ def data(tmp_path_factory):
     return folder
 
 
+def test_report_is_an_html_output(prospector_provider):
+    alg = prospector_provider.algorithm("traincnn")
+    assert alg.outputDefinition("OUTPUT_REPORT").type() == "outputHtml"  # opens in the results viewer
+    assert alg.group() == "Deep learning"
+
+
 def test_train_then_predict(run_algorithm, data, tmp_path):
     rasters = [str(data / "elements.tif"), str(data / "mag.tif")]
     result = run_algorithm(
