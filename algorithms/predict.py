@@ -125,7 +125,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
-        device = cnn.resolve_device((self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto"))
+        device = cnn.resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
         thresholds = self._thresholds(parameters, context)
 
         selection, available, grids = band_table(paths, names)
