@@ -316,6 +316,7 @@ class PatchCNN:
         dropout: float = 0.3,
         mc_samples: int = 20,
         class_balanced: bool = True,
+        early_stopping: bool = True,
     ) -> None:
         self.patch_size = int(patch_size)
         self.epochs = int(epochs)
@@ -337,6 +338,7 @@ class PatchCNN:
         self.dropout = float(dropout)
         self.mc_samples = int(mc_samples)
         self.class_balanced = bool(class_balanced)
+        self.early_stopping = bool(early_stopping)
         self.net_: Optional[PatchNet] = None
         self.metadata_: Dict[str, object] = {}
 
@@ -347,7 +349,7 @@ class PatchCNN:
         keys = (
             "patch_size epochs batch_size learning_rate weight_decay seed device validation block_size "
             "validation_fraction cluster_distance semi_supervised consistency_weight ema_decay patience width "
-            "hidden dropout mc_samples class_balanced"
+            "hidden dropout mc_samples class_balanced early_stopping"
         ).split()
         return {k: getattr(self, k) for k in keys}
 
@@ -523,7 +525,9 @@ class PatchCNN:
                         f"acc {record['train_accuracy']:.3f} | validation loss {val_loss:.4f} acc {val_acc:.3f}"
                     )
                 report(progress, (epoch + 1) / self.epochs)
-                if val_loss < best[0] - 1e-6:
+                if not self.early_stopping:
+                    best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)  # keep the last weights
+                elif val_loss < best[0] - 1e-6:
                     best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)
                 elif epoch + 1 - best[2] >= self.patience:
                     if log:

@@ -243,3 +243,9 @@ def test_square_dilation_matches_scipy():
     for radius in (1, 3, 6):
         expected = ndimage.binary_dilation(mask, np.ones((2 * radius + 1,) * 2, bool))
         np.testing.assert_array_equal(_dilate_square(mask, radius), expected)
+
+
+def test_without_early_stopping_the_last_weights_are_kept():
+    bands, labels = synthetic()
+    model = PatchCNN(**{**SMALL, "epochs": 3, "early_stopping": False}).fit(bands, labels)
+    assert model.metadata_["metrics"]["best_epoch"] == 3 == model.metadata_["metrics"]["epochs_run"]
