@@ -10,7 +10,9 @@ from qgis.PyQt.QtGui import QIcon
 from .anomalies import AnomaliesAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .interpolate import InterpolateAlgorithm
+from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
+from .traincnn import TrainCnnAlgorithm
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons", "prospector.svg")
 
@@ -38,6 +40,8 @@ class ProspectorProvider(QgsProcessingProvider):
             InterpolateAlgorithm,
             AnomaliesAlgorithm,
             PseudoLabelAlgorithm,
+            TrainCnnAlgorithm,
+            PredictAlgorithm,
             EvaluateAlgorithm,
         ):
             self.addAlgorithm(algorithm_class())

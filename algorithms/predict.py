@@ -1,0 +1,292 @@
+"""prospector:predict: dense, tiled prospectivity prediction with a trained CNN model file."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
+)
+
+from ..core.errors import InputError
+from ..core.grid import GridSpec
+from ..core.raster_io import atomic_output, rasterize_mask, read_stack
+from ..core.raster_windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
+from .base import ProspectorAlgorithm
+from .interpolate import InterpolateAlgorithm
+from .traincnn import DEVICES, import_cnn, layer_paths
+
+NODATA = -9999.0
+CLASS_NODATA = 255
+
+
+class PredictAlgorithm(ProspectorAlgorithm):
+    INPUT_RASTERS = "INPUT_RASTERS"
+    MODEL = "MODEL"
+    DEVICE = "DEVICE"
+    MASK = "MASK"
+    MC_SAMPLES = "MC_SAMPLES"
+    TILE_SIZE = "TILE_SIZE"
+    CLASS_THRESHOLDS = "CLASS_THRESHOLDS"
+    OUTPUT = "OUTPUT"
+    OUTPUT_UNCERTAINTY = "OUTPUT_UNCERTAINTY"
+    OUTPUT_CLASSES = "OUTPUT_CLASSES"
+
+    group_id = "deep learning"
+
+    def name(self) -> str:
+        return "predict"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Predict prospectivity (CNN)")
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "Runs a model trained by 'Train prospectivity CNN' over every cell of the INPUT_RASTERS, which must "
+            "hold the model's bands (matched by name; a missing band is named in the error).\n\n"
+            "OUTPUT: probability of the mineralised class, 0-1 (float32). The network is run fully convolutionally "
+            "over tiles of TILE_SIZE cells with a halo of half a patch, which gives exactly the per-patch result "
+            "at a fraction of the cost, with memory bounded by the tile size. Cells lacking any band, or outside "
+            "the MASK polygons, are nodata.\n\n"
+            "OUTPUT_UNCERTAINTY: MC-dropout spread, the standard deviation of the probability over MC_SAMPLES "
+            "random dropout masks on the fully connected layer (0 = skip).\n\n"
+            "OUTPUT_CLASSES (optional): 3 high, 2 moderate, 1 low. CLASS_THRESHOLDS 'a,b' gives the probability "
+            "limits low/moderate and moderate/high; left empty, high is the most prospective 10 % of the "
+            "predicted area and moderate the next 20 %."
+        )
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.INPUT_RASTERS, self.tr("Evidence rasters (the model's bands)"), QgsProcessing.TypeRaster
+            )
+        )
+        self.addParameter(QgsProcessingParameterFile(self.MODEL, self.tr("Model file (from traincnn)"), extension="pt"))
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.DEVICE, self.tr("Device"), DEVICES, defaultValue="auto", usesStaticStrings=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MC_SAMPLES,
+                self.tr("MC-dropout samples for the uncertainty (0 = none)"),
+                QgsProcessingParameterNumber.Integer,
+                20,
+                False,
+                0,
+                1000,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.TILE_SIZE, self.tr("Tile size (cells)"), QgsProcessingParameterNumber.Integer, 512, False, 16, 8192
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.CLASS_THRESHOLDS,
+                self.tr("Class thresholds 'low/moderate,moderate/high' (empty = by area)"),
+                "",
+                optional=True,
+            )
+        )
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Prospectivity probability")))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_UNCERTAINTY, self.tr("Uncertainty (MC-dropout std)"), optional=True, createByDefault=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_CLASSES, self.tr("Prospectivity classes"), optional=True, createByDefault=False
+            )
+        )
+
+    def process(self, parameters, context, feedback):
+        cnn = import_cnn()
+        model_path = self.parameterAsFile(parameters, self.MODEL, context)
+        model = cnn.PatchCNN.load(model_path)
+        layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
+        if not layers:
+            raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
+        paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        device = cnn.resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
+        thresholds = self._thresholds(parameters, context)
+
+        selection, available, grids = band_table(paths, names)
+        found, missing = match_bands(model.band_names, available)
+        if missing:
+            raise InputError(
+                f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
+                f"({', '.join(available)}); add the rasters the model was trained on.",
+                self.INPUT_RASTERS,
+            )
+        grid = grids[0]
+        if grid is None:
+            raise InputError("the first raster must be north-up with square cells.", self.INPUT_RASTERS)
+        if all(g == grid for g in grids):
+            reader = StackWindowReader([selection[i] for i in found], grid)
+            feedback.pushInfo("Inputs share one grid: reading tiles straight from the files.")
+        else:
+            feedback.pushInfo("Inputs are on different grids: aligning them onto the first raster's grid in memory.")
+            stack = read_stack(paths, names)
+            reader = _ArrayReader(cnn.window_reader(stack.bands[found]))
+        trained_px = (model.metadata_.get("grid") or {}).get("pixel_size")
+        if trained_px and abs(trained_px - grid.pixel_size) > 1e-6 * trained_px:
+            feedback.pushWarning(
+                f"The model was trained on {trained_px:g} cells, the inputs have {grid.pixel_size:g} cells: the "
+                "patch covers a different ground area; resample the inputs to the training cell size."
+            )
+
+        mask = None
+        mask_source = self.parameterAsSource(parameters, self.MASK, context)
+        if mask_source is not None:
+            from qgis.core import QgsCoordinateReferenceSystem
+
+            crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else mask_source.sourceCrs()
+            mask = rasterize_mask(InterpolateAlgorithm._shapely_geometries(mask_source, crs, context), grid)
+            if not mask.any():
+                raise QgsProcessingException("MASK: the mask polygons do not cover the rasters.")
+
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        out_unc = self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or None
+        out_cls = self.parameterAsOutputLayer(parameters, self.OUTPUT_CLASSES, context) or None
+        mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context) if out_unc else 0
+        tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
+        provenance = self.provenance(
+            parameters, context, {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes")}
+        )
+        hist = np.zeros(10001, dtype=np.int64)
+        with ExitStack() as stack_ctx:
+            stack_ctx.callback(reader.close)
+            tmp_prob = stack_ctx.enter_context(atomic_output(output))
+            tmp_unc = stack_ctx.enter_context(atomic_output(out_unc)) if out_unc else None
+            tmp_cls = stack_ctx.enter_context(atomic_output(out_cls)) if out_cls else None
+            dst_prob = open_geotiff_writer(tmp_prob, grid, ["prospectivity"], provenance=provenance, nodata=NODATA)
+            dst_unc = (
+                open_geotiff_writer(tmp_unc, grid, ["uncertainty"], provenance=provenance, nodata=NODATA)
+                if tmp_unc
+                else None
+            )
+            try:
+
+                def write(r0: int, c0: int, prob: np.ndarray, std) -> None:
+                    if mask is not None:
+                        outside = ~mask[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]]
+                        prob[outside] = np.nan
+                        if std is not None:
+                            std[outside] = np.nan
+                    write_window(dst_prob, r0, c0, prob, NODATA)
+                    if dst_unc is not None and std is not None:
+                        write_window(dst_unc, r0, c0, std, NODATA)
+                    ok = prob[np.isfinite(prob)]
+                    hist[:] += np.bincount(np.round(ok * 10000).astype(np.int64), minlength=10001)[:10001]
+
+                model.predict_tiled(
+                    reader,
+                    grid.height,
+                    grid.width,
+                    write,
+                    tile=tile,
+                    device=device,
+                    mc_samples=mc,
+                    progress=lambda f: feedback.setProgress((85 if out_cls else 98) * f),
+                    is_cancelled=feedback.isCanceled,
+                )
+            finally:
+                dst_prob.close()
+                if dst_unc is not None:
+                    dst_unc.close()
+            if hist.sum() == 0:
+                raise InputError("no cell has a value in every band (inside the mask).", self.INPUT_RASTERS)
+            if tmp_cls:
+                limits = thresholds or _area_thresholds(hist)
+                feedback.pushInfo(f"Class limits: low < {limits[0]:.4f} <= moderate < {limits[1]:.4f} <= high")
+                self._write_classes(tmp_prob, tmp_cls, grid, limits, provenance, tile, feedback)
+        feedback.setProgress(100)
+        self.style_on_load(context, output, "prospectivity", name="Prospectivity", stretch=False)
+        if out_unc:
+            self.style_on_load(context, out_unc, "element_pseudocolor", name="Prospectivity uncertainty")
+        results = {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc}
+        if out_cls:
+            results[self.OUTPUT_CLASSES] = out_cls
+            self.style_on_load(context, out_cls, "prospectivity_classes", name="Prospectivity classes", stretch=False)
+        return results
+
+    def _thresholds(self, parameters, context):
+        text = (self.parameterAsString(parameters, self.CLASS_THRESHOLDS, context) or "").strip()
+        if not text:
+            return None
+        try:
+            lo, hi = (float(v) for v in text.replace(";", ",").split(","))
+        except ValueError:
+            raise InputError(
+                "give two probabilities separated by a comma, e.g. 0.5,0.8.", self.CLASS_THRESHOLDS
+            ) from None
+        if not 0 <= lo < hi <= 1:
+            raise InputError("the limits must satisfy 0 <= low/moderate < moderate/high <= 1.", self.CLASS_THRESHOLDS)
+        return lo, hi
+
+    def _write_classes(self, prob_path, cls_path, grid: GridSpec, limits, provenance, tile, feedback) -> None:
+        """Second pass over the written probabilities: 1 low, 2 moderate, 3 high."""
+        import rasterio
+        from rasterio.windows import Window
+
+        with rasterio.open(prob_path) as src:
+            dst = open_geotiff_writer(
+                cls_path, grid, ["prospectivity class"], dtype="uint8", nodata=CLASS_NODATA, provenance=provenance
+            )
+            try:
+                for r0 in range(0, grid.height, tile):
+                    if feedback.isCanceled():
+                        from ..core.errors import Cancelled
+
+                        raise Cancelled()
+                    h = min(tile, grid.height - r0)
+                    prob = src.read(1, window=Window(0, r0, grid.width, h), masked=True)
+                    classes = np.full(prob.shape, CLASS_NODATA, dtype=np.uint8)
+                    valid = ~np.ma.getmaskarray(prob)
+                    p = prob.filled(0)
+                    classes[valid] = 1 + (p[valid] >= limits[0]) + (p[valid] >= limits[1])
+                    write_window(dst, r0, 0, classes, CLASS_NODATA)
+                    feedback.setProgress(85 + 13 * (r0 + h) / grid.height)
+            finally:
+                dst.close()
+
+
+class _ArrayReader:
+    """Adapts core.cnn.window_reader to the reader interface (with close())."""
+
+    def __init__(self, read) -> None:
+        self._read = read
+
+    def __call__(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        return self._read(r0, r1, c0, c1)
+
+    def close(self) -> None:
+        pass
+
+
+def _area_thresholds(hist: np.ndarray):
+    """Probability limits leaving 10 % of the predicted area high and the next 20 % moderate."""
+    cum = np.cumsum(hist) / hist.sum()
+    lo = np.searchsorted(cum, 0.70) / 10000
+    hi = np.searchsorted(cum, 0.90) / 10000
+    if hi <= lo:
+        hi = min(1.0, lo + 1e-4)
+    return float(lo), float(hi)

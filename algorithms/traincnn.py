@@ -1,0 +1,293 @@
+"""prospector:traincnn: train the patch CNN on evidence rasters and labels; write a model file and an HTML report."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDistance,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMapLayer,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsRasterLayer,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+
+from ..core.cnn_report import training_report_html
+from ..core.raster_io import atomic_output, read_stack
+from .base import ProspectorAlgorithm, point_samples
+
+DEVICES = ["auto", "cpu", "cuda"]
+VALIDATIONS = ["blocks", "clusters"]
+
+
+def import_cnn():
+    """core.cnn, or a clear message when PyTorch is missing (the rest of the plugin works without it)."""
+    try:
+        from ..core import cnn
+    except ImportError as exc:
+        raise QgsProcessingException(
+            f"PyTorch is needed for the deep-learning steps but could not be imported ({exc}). Install the CPU "
+            "build into the Python that QGIS uses, e.g. `python3 -m pip install torch`, then restart QGIS."
+        ) from None
+    return cnn
+
+
+def layer_paths(layers, parameter: str):
+    """File paths and names of raster layers (GDAL files only)."""
+    paths, names = [], []
+    for layer in layers:
+        if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
+            raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
+        paths.append(layer.source())
+        names.append(os.path.splitext(os.path.basename(layer.source()))[0])
+    return paths, names
+
+
+class TrainCnnAlgorithm(ProspectorAlgorithm):
+    INPUT_RASTERS = "INPUT_RASTERS"
+    LABELS = "LABELS"
+    LABEL_FIELD = "LABEL_FIELD"
+    CONFIDENCE = "CONFIDENCE"
+    PATCH_SIZE = "PATCH_SIZE"
+    EPOCHS = "EPOCHS"
+    BATCH_SIZE = "BATCH_SIZE"
+    LEARNING_RATE = "LEARNING_RATE"
+    SEED = "SEED"
+    DEVICE = "DEVICE"
+    VALIDATION = "VALIDATION"
+    BLOCK_SIZE = "BLOCK_SIZE"
+    SEMI_SUPERVISED = "SEMI_SUPERVISED"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    OUTPUT_REPORT = "OUTPUT_REPORT"
+
+    group_id = "deep learning"
+
+    def name(self) -> str:
+        return "traincnn"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Train prospectivity CNN")
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "Trains a small convolutional neural network (convolution, ReLU, max pooling, fully connected layer, "
+            "softmax with class-balanced cross-entropy) that classifies each cell from a PATCH_SIZE x PATCH_SIZE "
+            "window of every band of the INPUT_RASTERS (aligned onto the first raster's grid).\n\n"
+            "LABELS: a label raster (1 mineralised, 0 barren, nodata = unlabelled; e.g. from pseudolabel) or a point "
+            "layer with a LABEL_FIELD holding the class. CONFIDENCE (optional raster, 0-1) weights each labelled "
+            "cell.\n\n"
+            "Bands are normalised with their median and interquartile range (stored in the model); patches are "
+            "augmented with the 8 rotations/reflections. VALIDATION holds out whole spatial blocks of BLOCK_SIZE "
+            "(map units, 0 = automatic) or whole clusters of positive cells with the cells nearest them "
+            "(leave-cluster-out), never random cells; training cells within one patch of a validation cell are "
+            "dropped. Training stops early when the validation loss stops improving; the best weights are kept. "
+            "SEMI_SUPERVISED adds a mean-teacher consistency loss on unlabelled patches.\n\n"
+            "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
+            "and accuracy against iteration, confusion matrix and validation ROC AUC. With a fixed SEED, training "
+            "on the CPU is reproducible."
+        )
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.INPUT_RASTERS, self.tr("Evidence rasters"), QgsProcessing.TypeRaster
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMapLayer(
+                self.LABELS,
+                self.tr("Labels (label raster, or points with a class field)"),
+                types=[QgsProcessing.TypeRaster, QgsProcessing.TypeVectorPoint],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.LABEL_FIELD,
+                self.tr("Class field (point labels: 1 mineralised, 0 barren)"),
+                parentLayerParameterName=self.LABELS,
+                type=QgsProcessingParameterField.Any,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(self.CONFIDENCE, self.tr("Label confidence raster"), optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.PATCH_SIZE,
+                self.tr("Patch size (odd, cells)"),
+                QgsProcessingParameterNumber.Integer,
+                9,
+                False,
+                5,
+                65,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.EPOCHS, self.tr("Epochs (maximum)"), QgsProcessingParameterNumber.Integer, 60, False, 1, 10000
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.BATCH_SIZE, self.tr("Batch size"), QgsProcessingParameterNumber.Integer, 64, False, 2, 65536
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.LEARNING_RATE,
+                self.tr("Learning rate"),
+                QgsProcessingParameterNumber.Double,
+                0.001,
+                False,
+                1e-6,
+                0.9,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.DEVICE, self.tr("Device"), DEVICES, defaultValue="auto", usesStaticStrings=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.VALIDATION,
+                self.tr("Validation"),
+                [self.tr("Spatial blocks"), self.tr("Leave positive clusters out")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterDistance(
+                self.BLOCK_SIZE,
+                self.tr("Validation block size (0 = automatic)"),
+                defaultValue=0.0,
+                parentParameterName=self.INPUT_RASTERS,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.SEMI_SUPERVISED, self.tr("Semi-supervised (mean teacher on unlabelled cells)"), True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_REPORT, self.tr("Training report"), self.tr("HTML files (*.html)")
+            )
+        )
+
+    def process(self, parameters, context, feedback):
+        cnn = import_cnn()
+        layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
+        if not layers:
+            raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
+        paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
+        report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+        feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
+        stack = read_stack(paths, names)
+        grid = stack.grid
+        feedback.pushInfo(
+            f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
+        )
+
+        labels = self._labels(parameters, context, feedback, grid)
+        confidence = None
+        conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
+        if conf_layer is not None:
+            conf_paths, conf_names = layer_paths([conf_layer], self.CONFIDENCE)
+            confidence = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE).bands[0]
+
+        device = self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto"
+        block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
+        model = cnn.PatchCNN(
+            patch_size=self.parameterAsInt(parameters, self.PATCH_SIZE, context),
+            epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
+            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
+            learning_rate=self.parameterAsDouble(parameters, self.LEARNING_RATE, context),
+            seed=self.parameterAsInt(parameters, self.SEED, context),
+            device=device,
+            validation=VALIDATIONS[self.parameterAsEnum(parameters, self.VALIDATION, context)],
+            block_size=int(round(block / grid.pixel_size)) if block > 0 else 0,
+            semi_supervised=None if self.parameterAsBool(parameters, self.SEMI_SUPERVISED, context) else False,
+        )
+        grid_meta = {
+            "xmin": grid.xmin,
+            "ymax": grid.ymax,
+            "pixel_size": grid.pixel_size,
+            "width": grid.width,
+            "height": grid.height,
+            "crs_wkt": grid.crs_wkt,
+        }
+        model.fit(
+            stack.bands,
+            labels,
+            band_names=stack.band_names,
+            sample_weight=confidence,
+            grid=grid_meta,
+            progress=lambda f: feedback.setProgress(95 * f),
+            is_cancelled=feedback.isCanceled,
+            log=feedback.pushInfo,
+        )
+        metrics = model.metadata_["metrics"]
+        feedback.pushInfo(
+            f"Validation ROC AUC {metrics['validation_roc_auc']:.3f}, accuracy {metrics['validation_accuracy']:.3f}, "
+            f"balanced accuracy {metrics['validation_balanced_accuracy']:.3f} (best epoch {metrics['best_epoch']})"
+        )
+        provenance = self.provenance(parameters, context, {"inputs": paths})
+        report = training_report_html({**model.metadata_, "provenance": provenance})
+        model.save(model_path, extra={"provenance": provenance})
+        with atomic_output(report_path) as tmp:
+            with open(tmp, "w", encoding="utf-8") as handle:
+                handle.write(report)
+        feedback.setProgress(100)
+        return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
+
+    def _labels(self, parameters, context, feedback, grid) -> np.ndarray:
+        """The label raster on the evidence grid: from a raster (nearest cell) or from points with a class field."""
+        layer = self.parameterAsLayer(parameters, self.LABELS, context)
+        if layer is None:
+            raise QgsProcessingException("LABELS: choose a label raster or a point layer with a class field.")
+        if isinstance(layer, QgsRasterLayer):
+            label_paths, label_names = layer_paths([layer], self.LABELS)
+            data = read_stack(label_paths, label_names, reference=grid, resampling="nearest", parameter=self.LABELS)
+            return data.bands[0].astype(np.float64)
+        if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
+            raise QgsProcessingException("LABELS: use a raster or a point layer.")
+        fields = self.parameterAsFields(parameters, self.LABEL_FIELD, context)
+        if not fields:
+            raise QgsProcessingException("LABEL_FIELD: point labels need the field holding the class (1 or 0).")
+        from qgis.core import QgsCoordinateReferenceSystem
+
+        crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layer.crs()
+        source = self.parameterAsSource(parameters, self.LABELS, context)
+        xy, values, _ = point_samples(source, fields[:1], crs, context, feedback, parameter=self.LABELS)
+        rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
+        inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width) & np.isfinite(values[:, 0])
+        if not inside.any():
+            raise QgsProcessingException("LABELS: no labelled point with a class value lies on the evidence rasters.")
+        if (~inside).sum():
+            feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
+        labels = np.full((grid.height, grid.width), np.nan)
+        order = np.argsort(values[inside, 0], kind="stable")  # where points share a cell, the higher class wins
+        labels[rows[inside][order], cols[inside][order]] = values[inside, 0][order]
+        return labels

@@ -1,0 +1,824 @@
+"""A small patch CNN for prospectivity: training, safe model files, exact dense tiled prediction.
+
+The classifier sees a ``patch_size`` x ``patch_size`` window of every evidence band around a cell and predicts the
+class of the centre cell (convolution + ReLU + pooling + fully connected + softmax, cross-entropy loss).
+
+Every layer is shift-equivariant ("valid" convolutions, max pooling with stride 1, the fully connected layer written
+as a convolution whose kernel covers the whole remaining feature map), so running the same network over a whole
+window with a halo of ``patch_size // 2`` cells gives, at every cell, exactly the per-patch prediction, for a tiny
+fraction of the cost. Uncertainty is MC-dropout: the dropout layer sits after the fully connected layer, so the
+(deterministic) features are computed once and only the cheap last layer is resampled.
+
+Model files are ``torch.save`` of a plain dict of strings and tensors, read back with ``weights_only=True`` (no
+pickle code can run); the metadata is a JSON string inside that dict. Runs on plain numpy arrays: no QGIS, no
+rasterio needed (GPU machines).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import hashlib
+import json
+import math
+import os
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
+from torch import nn
+
+from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from .errors import InputError, ModelFileError
+
+FORMAT = "geochem_prospector.patchcnn"
+FORMAT_VERSION = 1
+#: normalised values are clipped to +-CLIP robust standard deviations
+CLIP = 10.0
+LogCallback = Optional[Callable[[str], None]]
+
+
+# ---- network ---------------------------------------------------------------------------------------------------
+
+
+class PatchNet(nn.Module):
+    """conv3x3-ReLU-maxpool2(stride 1)[-conv3x3-ReLU]-FC-ReLU-dropout-FC; receptive field = ``patch_size``."""
+
+    def __init__(self, in_bands: int, n_classes: int, patch_size: int, width: int = 32, hidden: int = 64) -> None:
+        super().__init__()
+        layers: List[nn.Module] = [nn.Conv2d(in_bands, width, 3), nn.ReLU(), nn.MaxPool2d(2, stride=1)]
+        size = patch_size - 3
+        if patch_size >= 7:
+            layers += [nn.Conv2d(width, width, 3), nn.ReLU()]
+            size -= 2
+        self.features = nn.Sequential(*layers)
+        self.fc = nn.Conv2d(width, hidden, size)  # fully connected over the remaining size x size map
+        self.out = nn.Conv2d(hidden, n_classes, 1)
+        self.dropout_p = 0.0
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.fc(self.features(x)))
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        if self.training and self.dropout_p > 0:
+            h = F.dropout(h, self.dropout_p, training=True)
+        return self.out(h)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (B, classes, H - patch + 1, W - patch + 1); a single patch gives a 1 x 1 map."""
+        return self.head(self.hidden(x))
+
+
+# ---- data preparation ------------------------------------------------------------------------------------------
+
+
+def robust_normalisation(bands: np.ndarray, max_cells: int = 1_000_000, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """Per-band median and robust scale (IQR / 1.349, falling back to the std, then 1) over valid cells."""
+    medians, scales = [], []
+    rng = np.random.default_rng(seed)
+    for band in bands:
+        values = band[np.isfinite(band)]
+        if values.size == 0:
+            medians.append(0.0)
+            scales.append(1.0)
+            continue
+        if values.size > max_cells:
+            values = rng.choice(values, max_cells, replace=False)
+        q1, med, q3 = np.percentile(values.astype(np.float64), [25, 50, 75])
+        scale = (q3 - q1) / 1.349
+        if not scale > 0:
+            scale = float(np.std(values))
+        if not scale > 0:
+            scale = 1.0
+        medians.append(float(med))
+        scales.append(float(scale))
+    return np.asarray(medians, dtype=np.float32), np.asarray(scales, dtype=np.float32)
+
+
+def normalise(bands: np.ndarray, median: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """(x - median) / scale clipped to +-CLIP, nodata (NaN) set to 0 (the median); float32."""
+    z = (np.asarray(bands, dtype=np.float32) - median[:, None, None]) / scale[:, None, None]
+    np.clip(z, -CLIP, CLIP, out=z)
+    z[~np.isfinite(z)] = 0.0
+    return z
+
+
+def valid_centres(bands: np.ndarray) -> np.ndarray:
+    """Cells where every band has a value: the only cells that are trained on or predicted."""
+    return np.isfinite(bands).all(axis=0)
+
+
+def extract_patches(padded: np.ndarray, rows: np.ndarray, cols: np.ndarray, patch_size: int) -> np.ndarray:
+    """(n, bands, p, p) patches centred on (rows, cols) of the unpadded grid; ``padded`` has a halo of p // 2."""
+    view = np.lib.stride_tricks.sliding_window_view(padded, (patch_size, patch_size), axis=(1, 2))
+    return np.ascontiguousarray(view[:, rows, cols].transpose(1, 0, 2, 3))
+
+
+def pad_halo(z: np.ndarray, halo: int) -> np.ndarray:
+    """Zero (= median) padding of a normalised stack, as outside the raster is nodata."""
+    return np.pad(z, ((0, 0), (halo, halo), (halo, halo)))
+
+
+def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """One of the 8 rotations/reflections of the square (k = 0 is the identity)."""
+    if k >= 4:
+        x = torch.flip(x, dims=(3,))
+    return torch.rot90(x, k % 4, dims=(2, 3))
+
+
+def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Apply a random dihedral transform to each patch."""
+    ks = rng.integers(0, 8, size=x.shape[0])
+    out = torch.empty_like(x)
+    for k in range(8):
+        idx = np.flatnonzero(ks == k)
+        if idx.size:
+            sel = torch.as_tensor(idx, device=x.device)
+            out[sel] = dihedral(x[sel], k)
+    return out
+
+
+def array_hash(*arrays: Optional[np.ndarray]) -> str:
+    """sha256 of the arrays' shapes and bytes (recorded in the model so its training data can be identified)."""
+    digest = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            digest.update(b"none")
+            continue
+        a = np.ascontiguousarray(a)
+        digest.update(str((a.shape, a.dtype.str)).encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
+
+
+# ---- spatial validation split ----------------------------------------------------------------------------------
+
+
+def spatial_split(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    y: np.ndarray,
+    shape: Tuple[int, int],
+    method: str,
+    block_cells: int,
+    gap: int,
+    rng: np.random.Generator,
+    fraction: float = 0.2,
+    positive: int = 1,
+    cluster_cells: Optional[float] = None,
+) -> Tuple[np.ndarray, np.ndarray, Dict[str, object]]:
+    """Indices (into rows/cols) of training and validation cells, split by space, never by random cells.
+
+    ``blocks``: square blocks of ``block_cells`` cells go wholly to training or validation.
+    ``clusters``: positive cells closer than ``cluster_cells`` form clusters (e.g. a deposit and its halo); every
+    labelled cell within that distance of a positive joins its nearest cluster, farther cells always train;
+    whole clusters are held out (leave-cluster-out).
+    Training cells closer than ``gap`` cells (Chebyshev) to a validation cell are dropped, so no training patch
+    overlaps a validation patch.
+    """
+    classes = np.unique(y)
+    if method == "blocks":
+        block_cells = max(1, int(block_cells))
+        n_block_cols = shape[1] // block_cells + 1
+        groups = (rows // block_cells) * n_block_cols + cols // block_cells
+    elif method == "clusters":
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+        from scipy.spatial import cKDTree
+
+        pos = np.flatnonzero(y == positive)
+        if pos.size < 2:
+            raise InputError("leave-cluster-out needs at least two positive cells; use spatial blocks.", "VALIDATION")
+        pts = np.column_stack([rows, cols]).astype(float)
+        radius = float(cluster_cells if cluster_cells else 2 * gap + 1)
+        pairs = cKDTree(pts[pos]).query_pairs(radius, output_type="ndarray")
+        graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(pos.size, pos.size))
+        n_clusters, cluster_of_pos = connected_components(graph, directed=False)
+        if n_clusters < 2:
+            raise InputError(
+                f"all positive cells form one cluster (within {radius:g} cells); use spatial blocks instead.",
+                "VALIDATION",
+            )
+        distance, nearest = cKDTree(pts[pos]).query(pts)
+        groups = cluster_of_pos[nearest]
+        groups[distance > radius] = -1  # far from every positive: always training
+    else:
+        raise InputError(f"unknown validation method '{method}'; use blocks or clusters.", "VALIDATION")
+
+    unique_groups = np.unique(groups[groups >= 0])
+    target = fraction * (np.sum(y == positive) if method == "clusters" else len(y))
+    for _attempt in range(200):
+        order = rng.permutation(unique_groups)
+        chosen: List[int] = []
+        count = 0.0
+        for g in order[: len(order) - 1 if (groups >= 0).all() else len(order)]:
+            chosen.append(int(g))
+            count += np.sum((groups == g) & (y == positive)) if method == "clusters" else np.sum(groups == g)
+            if count >= target:
+                break
+        val_mask = np.isin(groups, chosen)
+        val = np.flatnonzero(val_mask)
+        near = np.zeros(shape, dtype=bool)
+        near[rows[val], cols[val]] = True
+        if gap > 0:
+            near = _dilate_square(near, gap)
+        train = np.flatnonzero(~val_mask & ~near[rows, cols])
+        if all((y[val] == c).any() and (y[train] == c).any() for c in classes):
+            info = {
+                "method": method,
+                "groups": int(unique_groups.size),
+                "validation_groups": len(chosen),
+                "train_cells": int(train.size),
+                "validation_cells": int(val.size),
+                "dropped_in_gap": int(len(y) - train.size - val.size),
+            }
+            return train, val, info
+    raise InputError(
+        "could not split the labels in space so that every class is in both the training and the validation part; "
+        "add labels, use smaller blocks, or change the validation method.",
+        "VALIDATION",
+    )
+
+
+def _dilate_square(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Cells within ``radius`` (Chebyshev) of a True cell, with 2-D cumulative sums (numpy only)."""
+    k = 2 * radius + 1
+    c = np.pad(mask.astype(np.int64), ((radius + 1, radius), (radius + 1, radius))).cumsum(0).cumsum(1)
+    box = c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]
+    return box > 0
+
+
+# ---- metrics ---------------------------------------------------------------------------------------------------
+
+
+def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney U with mid-ranks for ties); NaN if one class is missing."""
+    y_true = np.asarray(y_true, dtype=bool)
+    n_pos, n_neg = int(y_true.sum()), int((~y_true).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = _mid_ranks(np.asarray(score, dtype=np.float64))
+    return float((ranks[y_true].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _mid_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, ties sharing their mean rank (as scipy.stats.rankdata)."""
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return ((ends - counts + 1 + ends) / 2.0)[inverse]
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> List[List[int]]:
+    """Confusion matrix [true][predicted] as nested lists of counts."""
+    m = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(m, (y_true, y_pred), 1)
+    return m.tolist()
+
+
+# ---- the estimator ---------------------------------------------------------------------------------------------
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> cuda when available, else cpu; a clear error when cuda is asked for and missing."""
+    device = (device or "auto").lower()
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("CUDA was requested but no CUDA GPU is usable by PyTorch here; use auto or cpu.", "DEVICE")
+    if device not in ("cpu",) and not device.startswith("cuda"):
+        raise InputError(f"unknown device '{device}'; use auto, cpu or cuda.", "DEVICE")
+    return device
+
+
+class PatchCNN:
+    """Patch CNN classifier of raster cells, scikit-learn style: configure, ``fit``, ``predict_proba``, ``save``."""
+
+    def __init__(
+        self,
+        patch_size: int = 9,
+        epochs: int = 60,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 1e-4,
+        seed: int = 0,
+        device: str = "auto",
+        validation: str = "blocks",
+        block_size: int = 0,
+        validation_fraction: float = 0.2,
+        cluster_distance: float = 0.0,
+        semi_supervised: Optional[bool] = None,
+        consistency_weight: float = 1.0,
+        ema_decay: float = 0.99,
+        patience: int = 10,
+        width: int = 32,
+        hidden: int = 64,
+        dropout: float = 0.3,
+        mc_samples: int = 20,
+        class_balanced: bool = True,
+        early_stopping: bool = True,
+    ) -> None:
+        self.patch_size = int(patch_size)
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size)
+        self.learning_rate = float(learning_rate)
+        self.weight_decay = float(weight_decay)
+        self.seed = int(seed)
+        self.device = device
+        self.validation = validation
+        self.block_size = int(block_size)
+        self.validation_fraction = float(validation_fraction)
+        self.cluster_distance = float(cluster_distance)
+        self.semi_supervised = semi_supervised
+        self.consistency_weight = float(consistency_weight)
+        self.ema_decay = float(ema_decay)
+        self.patience = int(patience)
+        self.width = int(width)
+        self.hidden = int(hidden)
+        self.dropout = float(dropout)
+        self.mc_samples = int(mc_samples)
+        self.class_balanced = bool(class_balanced)
+        self.early_stopping = bool(early_stopping)
+        self.net_: Optional[PatchNet] = None
+        self.metadata_: Dict[str, object] = {}
+
+    # -- configuration ------------------------------------------------------------------------------------------
+
+    def settings(self) -> Dict[str, object]:
+        """The constructor arguments (recorded in the model file)."""
+        keys = (
+            "patch_size epochs batch_size learning_rate weight_decay seed device validation block_size "
+            "validation_fraction cluster_distance semi_supervised consistency_weight ema_decay patience width "
+            "hidden dropout mc_samples class_balanced early_stopping"
+        ).split()
+        return {k: getattr(self, k) for k in keys}
+
+    def _check_settings(self) -> None:
+        if self.patch_size < 5 or self.patch_size % 2 == 0:
+            raise InputError("the patch size must be an odd number of cells, 5 or more.", "PATCH_SIZE")
+        if self.epochs < 1:
+            raise InputError("train for at least one epoch.", "EPOCHS")
+        if self.batch_size < 2:
+            raise InputError("the batch size must be 2 or more.", "BATCH_SIZE")
+        if not (0 < self.learning_rate < 1):
+            raise InputError("the learning rate must be between 0 and 1 (1e-3 is usual).", "LEARNING_RATE")
+
+    def _build(self, n_bands: int, n_classes: int) -> PatchNet:
+        net = PatchNet(n_bands, n_classes, self.patch_size, self.width, self.hidden)
+        net.dropout_p = self.dropout
+        return net
+
+    # -- training -----------------------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        bands: np.ndarray,
+        labels: np.ndarray,
+        band_names: Optional[Sequence[str]] = None,
+        sample_weight: Optional[np.ndarray] = None,
+        grid: Optional[Dict[str, object]] = None,
+        progress: ProgressCallback = None,
+        is_cancelled: CancelCallback = None,
+        log: LogCallback = None,
+    ) -> "PatchCNN":
+        """Train on a (bands, H, W) stack and an (H, W) label raster (integers; NaN or < 0 = unlabelled).
+
+        ``sample_weight`` (H, W) is a confidence raster (NaN counts as 1). Returns ``self``.
+        """
+        self._check_settings()
+        bands = np.asarray(bands, dtype=np.float32)
+        if bands.ndim != 3:
+            raise InputError("the evidence stack must be (bands, rows, columns).", "INPUT_RASTERS")
+        n_bands, height, width = bands.shape
+        labels = np.asarray(labels, dtype=np.float64)
+        if labels.shape != (height, width):
+            raise InputError("the label raster must be on the evidence rasters' grid.", "LABELS")
+        names = list(band_names) if band_names is not None else [f"band {i + 1}" for i in range(n_bands)]
+        if len(names) != n_bands:
+            raise InputError("one band name is needed per band.", "INPUT_RASTERS")
+        valid = valid_centres(bands)
+        labelled = np.isfinite(labels) & (labels >= 0) & valid
+        rows, cols = np.nonzero(labelled)
+        y_raw = labels[rows, cols]
+        if np.any(y_raw != np.round(y_raw)):
+            raise InputError("labels must be whole class numbers (1 mineralised, 0 barren).", "LABELS")
+        classes = np.unique(y_raw).astype(int)
+        if classes.size < 2:
+            raise InputError(
+                "at least two classes are needed among labelled cells with evidence values "
+                f"(found {classes.tolist()} in {rows.size} cells).",
+                "LABELS",
+            )
+        y = np.searchsorted(classes, y_raw.astype(int))
+        positive = int(classes.size - 1 if 1 not in classes else np.searchsorted(classes, 1))
+        if sample_weight is not None:
+            sw_full = np.asarray(sample_weight, dtype=np.float64)
+            if sw_full.shape != (height, width):
+                raise InputError("the confidence raster must be on the evidence rasters' grid.", "CONFIDENCE")
+            sw = np.nan_to_num(sw_full[rows, cols], nan=1.0)
+            sw = np.clip(sw, 0.0, None)
+        else:
+            sw = np.ones(rows.size)
+
+        device = resolve_device(self.device)
+        rng = np.random.default_rng(self.seed)
+        halo = self.patch_size // 2
+        median, scale = robust_normalisation(bands, seed=self.seed)
+        padded = pad_halo(normalise(bands, median, scale), halo)
+        block = self.block_size or max(4 * self.patch_size, int(round(math.sqrt(height * width) / 6)))
+        train, val, split_info = spatial_split(
+            rows,
+            cols,
+            y,
+            (height, width),
+            self.validation,
+            block,
+            self.patch_size - 1,
+            rng,
+            self.validation_fraction,
+            positive,
+            self.cluster_distance or None,
+        )
+        train = train[sw[train] > 0]
+        unlabelled = valid & ~labelled
+        semi = self.semi_supervised if self.semi_supervised is not None else bool(unlabelled.any())
+        u_flat = np.flatnonzero(unlabelled) if semi else np.empty(0, np.int64)
+        if u_flat.size > 1_000_000:  # a fixed random subset is plenty for the consistency loss
+            u_flat = np.unique(u_flat[rng.integers(0, u_flat.size, 1_000_000)])
+        u_rows, u_cols = np.divmod(u_flat, width)
+        semi = semi and u_rows.size > 0
+        counts = np.bincount(y[train], minlength=classes.size).astype(np.float64)
+        class_w = (
+            counts.sum() / (classes.size * np.maximum(counts, 1.0)) if self.class_balanced else np.ones(classes.size)
+        )
+        if log:
+            log(
+                f"{rows.size} labelled cells ({', '.join(f'class {c}: {int(np.sum(y == i))}' for i, c in enumerate(classes))}); "
+                f"{split_info['method']} validation: {train.size} training, {val.size} validation cells, "
+                f"{split_info['dropped_in_gap']} dropped in the gap between them; semi-supervised: {semi} "
+                f"({u_rows.size} unlabelled cells); device {device}"
+            )
+
+        history: List[Dict[str, float]] = []
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            net = self._build(n_bands, classes.size).to(device)
+            teacher = copy.deepcopy(net).eval() if semi else None
+            if teacher is not None:
+                for p in teacher.parameters():
+                    p.requires_grad_(False)
+            optimiser = torch.optim.Adam(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+            cw = torch.as_tensor(class_w, dtype=torch.float32, device=device)
+            y_t = torch.as_tensor(y, dtype=torch.long)
+            sw_t = torch.as_tensor(sw, dtype=torch.float32)
+            val_x = torch.as_tensor(extract_patches(padded, rows[val], cols[val], self.patch_size))
+            best = (math.inf, None, -1)
+            iteration = 0
+            for epoch in range(self.epochs):
+                net.train()
+                order = rng.permutation(train)
+                tot_loss = tot_w = tot_correct = 0.0
+                for start in range(0, order.size, self.batch_size):
+                    check_cancelled(is_cancelled)
+                    idx = order[start : start + self.batch_size]
+                    x = torch.as_tensor(extract_patches(padded, rows[idx], cols[idx], self.patch_size))
+                    x = augment(x, rng).to(device)
+                    target = y_t[idx].to(device)
+                    w = cw[target] * sw_t[idx].to(device)
+                    logits = net(x).flatten(1)
+                    loss = (F.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum().clamp_min(1e-12)
+                    if semi:
+                        pick = rng.integers(0, u_rows.size, size=idx.size)
+                        xu = torch.as_tensor(extract_patches(padded, u_rows[pick], u_cols[pick], self.patch_size))
+                        student = F.softmax(net(augment(xu, rng).to(device)).flatten(1), dim=1)
+                        with torch.no_grad():
+                            target_u = F.softmax(teacher(augment(xu, rng).to(device)).flatten(1), dim=1)
+                        ramp = math.exp(-5.0 * (1.0 - min(1.0, (epoch + 1) / max(1.0, 0.3 * self.epochs))) ** 2)
+                        loss = loss + self.consistency_weight * ramp * F.mse_loss(student, target_u)
+                    optimiser.zero_grad()
+                    loss.backward()
+                    optimiser.step()
+                    if teacher is not None:
+                        decay = min(self.ema_decay, (iteration + 1) / (iteration + 10))
+                        with torch.no_grad():
+                            for pt, ps in zip(teacher.parameters(), net.parameters()):
+                                pt.mul_(decay).add_(ps.detach(), alpha=1 - decay)
+                    iteration += 1
+                    with torch.no_grad():
+                        tot_loss += float(loss) * float(w.sum())
+                        tot_w += float(w.sum())
+                        tot_correct += float(((logits.argmax(1) == target).float() * w).sum())
+                model = teacher if teacher is not None else net
+                val_loss, val_acc, _ = self._evaluate(model, val_x, y[val], class_w, device)
+                record = {
+                    "epoch": epoch + 1,
+                    "iteration": iteration,
+                    "train_loss": tot_loss / max(tot_w, 1e-12),
+                    "train_accuracy": tot_correct / max(tot_w, 1e-12),
+                    "val_loss": val_loss,
+                    "val_accuracy": val_acc,
+                }
+                history.append(record)
+                if log:
+                    log(
+                        f"epoch {epoch + 1}/{self.epochs} (iteration {iteration}): train loss {record['train_loss']:.4f} "
+                        f"acc {record['train_accuracy']:.3f} | validation loss {val_loss:.4f} acc {val_acc:.3f}"
+                    )
+                report(progress, (epoch + 1) / self.epochs)
+                if not self.early_stopping:
+                    best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)  # keep the last weights
+                elif val_loss < best[0] - 1e-6:
+                    best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)
+                elif epoch + 1 - best[2] >= self.patience:
+                    if log:
+                        log(f"early stop: validation loss has not improved for {self.patience} epochs")
+                    break
+            final = self._build(n_bands, classes.size)
+            final.load_state_dict({k: v.cpu() for k, v in best[1].items()})
+            final.eval()
+            self.net_ = final
+            val_loss, val_acc, val_prob = self._evaluate(final.to(device), val_x, y[val], class_w, device)
+            final.cpu()
+
+        y_val = y[val]
+        pred = val_prob.argmax(axis=1)
+        recall = [float(np.mean(pred[y_val == i] == i)) for i in range(classes.size)]
+        metrics = {
+            "best_epoch": best[2],
+            "epochs_run": len(history),
+            "iterations": iteration,
+            "validation_loss": val_loss,
+            "validation_accuracy": val_acc,
+            "validation_balanced_accuracy": float(np.mean(recall)),
+            "validation_roc_auc": roc_auc(y_val == positive, val_prob[:, positive]),
+            "confusion_matrix": confusion(y_val, pred, classes.size),
+            "split": split_info,
+        }
+        self.metadata_ = {
+            "band_names": names,
+            "normalisation": {"median": median.tolist(), "scale": scale.tolist(), "clip": CLIP},
+            "patch_size": self.patch_size,
+            "classes": classes.tolist(),
+            "positive_class": int(classes[positive]),
+            "grid": grid or {"width": width, "height": height},
+            "settings": {**self.settings(), "device": device, "semi_supervised": semi, "block_size": block},
+            "class_weights": class_w.tolist(),
+            "metrics": metrics,
+            "history": history,
+            "data_hashes": {
+                "bands": array_hash(bands),
+                "labels": array_hash(labels),
+                "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
+            },
+            "uncertainty": f"MC-dropout: standard deviation of the positive-class probability over {self.mc_samples} "
+            f"dropout samples (p = {self.dropout})",
+            "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "torch_version": torch.__version__,
+        }
+        return self
+
+    @staticmethod
+    def _evaluate(
+        model: PatchNet, x: torch.Tensor, y: np.ndarray, class_w: np.ndarray, device: str, batch: int = 1024
+    ) -> Tuple[float, float, np.ndarray]:
+        """Class-weighted loss, accuracy and probabilities of a model on fixed patches (no augmentation)."""
+        was_training = model.training
+        model.eval()
+        probs = []
+        with torch.no_grad():
+            for start in range(0, x.shape[0], batch):
+                probs.append(F.softmax(model(x[start : start + batch].to(device)).flatten(1), dim=1).cpu().numpy())
+        model.train(was_training)
+        prob = np.concatenate(probs).astype(np.float64)
+        w = class_w[y]
+        loss = float(np.sum(-np.log(np.clip(prob[np.arange(y.size), y], 1e-12, 1.0)) * w) / np.sum(w))
+        return loss, float(np.mean(prob.argmax(1) == y)), prob
+
+    # -- prediction ---------------------------------------------------------------------------------------------
+
+    def _require_fitted(self) -> PatchNet:
+        if self.net_ is None:
+            raise InputError("the model is not trained yet; call fit() or load() first.", "MODEL")
+        return self.net_
+
+    @property
+    def band_names(self) -> List[str]:
+        return list(self.metadata_.get("band_names", []))
+
+    def _norm(self) -> Tuple[np.ndarray, np.ndarray]:
+        n = self.metadata_["normalisation"]
+        return np.asarray(n["median"], dtype=np.float32), np.asarray(n["scale"], dtype=np.float32)
+
+    def _check_bands(self, bands: np.ndarray) -> None:
+        if bands.ndim != 3 or bands.shape[0] != len(self.band_names):
+            raise InputError(
+                f"the model needs {len(self.band_names)} bands ({', '.join(self.band_names)}), got "
+                f"{bands.shape[0] if bands.ndim == 3 else 'an array of shape ' + str(bands.shape)}.",
+                "INPUT_RASTERS",
+            )
+
+    def predict_proba_cells(
+        self, bands: np.ndarray, rows: np.ndarray, cols: np.ndarray, device: str = "cpu", batch: int = 2048
+    ) -> np.ndarray:
+        """(n, classes) probabilities at given cells, one patch at a time through the patch classifier."""
+        net = self._require_fitted()
+        bands = np.asarray(bands, dtype=np.float32)
+        self._check_bands(bands)
+        median, scale = self._norm()
+        padded = pad_halo(normalise(bands, median, scale), self.patch_size // 2)
+        dev = resolve_device(device)
+        net.to(dev).eval()
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(rows), batch):
+                x = torch.as_tensor(
+                    extract_patches(padded, rows[start : start + batch], cols[start : start + batch], self.patch_size)
+                )
+                out.append(F.softmax(net(x.to(dev)).flatten(1), dim=1).cpu().numpy())
+        net.cpu()
+        prob = np.concatenate(out) if out else np.empty((0, len(self.metadata_["classes"])), np.float32)
+        prob[~valid_centres(bands)[rows, cols]] = np.nan
+        return prob
+
+    def _positive_index(self) -> int:
+        return list(self.metadata_["classes"]).index(self.metadata_["positive_class"])
+
+    def predict_window(
+        self, window: np.ndarray, device: str = "cpu", mc_samples: int = 0, seed: int = 0
+    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """Dense prediction over a (bands, h + 2 halo, w + 2 halo) window (NaN = nodata, also outside the raster).
+
+        Returns the positive-class probability (h, w) and, when ``mc_samples`` > 0, its MC-dropout standard
+        deviation (h, w); NaN where the centre cell lacks a band.
+        """
+        net = self._require_fitted()
+        median, scale = self._norm()
+        halo = self.patch_size // 2
+        inner = window[:, halo : window.shape[1] - halo, halo : window.shape[2] - halo]
+        bad = ~valid_centres(inner)
+        pos = self._positive_index()
+        x = torch.as_tensor(normalise(window, median, scale))[None].to(device)
+        net.eval()
+        with torch.no_grad():
+            h = net.hidden(x)
+            prob = F.softmax(net.head(h), dim=1)[0, pos].cpu().numpy()
+            std = None
+            if mc_samples > 0:
+                # One dropout mask per sample, shared by the tile's cells: each cell's distribution over masks is
+                # exactly per-patch MC-dropout, and the masks fold into the last layer's weights (one matmul).
+                gen = torch.Generator(device=device).manual_seed(seed)
+                keep = 1.0 - net.dropout_p
+                n_hidden, n_classes = h.shape[1], net.out.weight.shape[0]
+                masks = (torch.rand(mc_samples, n_hidden, generator=gen, device=device) < keep).float() / keep
+                weight = net.out.weight[:, :, 0, 0]  # (classes, hidden)
+                folded = (masks[:, None, :] * weight[None]).reshape(mc_samples * n_classes, n_hidden)
+                cells = h[0].reshape(n_hidden, -1).T  # (cells, hidden)
+                logits = (cells @ folded.T + net.out.bias.repeat(mc_samples)).reshape(-1, mc_samples, n_classes)
+                samples = F.softmax(logits, dim=2)[:, :, pos]
+                std = samples.std(dim=1, unbiased=False).reshape(h.shape[2:]).cpu().numpy()
+        prob[bad] = np.nan
+        if std is not None:
+            std[bad] = np.nan
+        return prob.astype(np.float32), std if std is None else std.astype(np.float32)
+
+    def predict_tiled(
+        self,
+        read_window: Callable[[int, int, int, int], np.ndarray],
+        height: int,
+        width: int,
+        write_window: Callable[[int, int, np.ndarray, Optional[np.ndarray]], None],
+        tile: int = 512,
+        device: str = "auto",
+        mc_samples: Optional[int] = None,
+        progress: ProgressCallback = None,
+        is_cancelled: CancelCallback = None,
+    ) -> None:
+        """Dense prediction tile by tile; memory is bounded by the tile size whatever the raster size.
+
+        ``read_window(row0, row1, col0, col1)`` returns the bands of that (possibly out-of-raster) window, NaN
+        outside; ``write_window(row0, col0, prob, std)`` receives each finished tile.
+        """
+        net = self._require_fitted()
+        dev = resolve_device(device)
+        mc = self.mc_samples if mc_samples is None else int(mc_samples)
+        halo = self.patch_size // 2
+        net.to(dev)
+        tiles = [(r, c) for r in range(0, height, tile) for c in range(0, width, tile)]
+        try:
+            for i, (r0, c0) in enumerate(tiles):
+                check_cancelled(is_cancelled)
+                r1, c1 = min(height, r0 + tile), min(width, c0 + tile)
+                window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
+                prob, std = self.predict_window(window, dev, mc, seed=self.seed + i)
+                write_window(r0, c0, prob, std)
+                report(progress, (i + 1) / len(tiles))
+        finally:
+            net.cpu()
+
+    def predict_proba(
+        self, bands: np.ndarray, device: str = "auto", tile: int = 512, mc_samples: int = 0
+    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """Positive-class probability (H, W) for an in-memory stack, dense and tiled (+ MC-dropout std if asked)."""
+        bands = np.asarray(bands, dtype=np.float32)
+        self._check_bands(bands)
+        height, width = bands.shape[1:]
+        prob = np.full((height, width), np.nan, np.float32)
+        std = np.full((height, width), np.nan, np.float32) if mc_samples else None
+        reader = window_reader(bands)
+
+        def write(r0: int, c0: int, p: np.ndarray, s: Optional[np.ndarray]) -> None:
+            prob[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = p
+            if std is not None and s is not None:
+                std[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = s
+
+        self.predict_tiled(reader, height, width, write, tile=tile, device=device, mc_samples=mc_samples)
+        return prob, std
+
+    # -- model files --------------------------------------------------------------------------------------------
+
+    def save(self, path: str, extra: Optional[Dict[str, object]] = None) -> str:
+        """Write the model atomically: weights as tensors, metadata as JSON (nothing executable)."""
+        from .raster_io import atomic_output
+
+        net = self._require_fitted()
+        metadata = dict(self.metadata_)
+        if extra:
+            metadata.update(extra)
+        payload = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "metadata": json.dumps(metadata, sort_keys=True, default=_json_default),
+            "weights": {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()},
+        }
+        with atomic_output(path) as tmp:
+            torch.save(payload, tmp)
+        return path
+
+    @classmethod
+    def load(cls, path: str) -> "PatchCNN":
+        """Read a model file; refuse anything that is not a valid, safe GeoChem Prospector model."""
+        if not os.path.isfile(path):
+            raise ModelFileError(f"the model file '{path}' does not exist.", "MODEL")
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # corrupt zip, foreign pickle, code-carrying pickle refused by weights_only
+            raise ModelFileError(
+                f"'{os.path.basename(path)}' is not a GeoChem Prospector model file, is damaged, or holds "
+                f"objects that are unsafe to load ({type(exc).__name__}); train a model with prospector:traincnn.",
+                "MODEL",
+            ) from None
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+            raise ModelFileError(
+                f"'{os.path.basename(path)}' is not a GeoChem Prospector CNN model (unknown format).", "MODEL"
+            )
+        version = payload.get("format_version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise ModelFileError(f"model format version {version!r} is newer than this plugin; update it.", "MODEL")
+        try:
+            metadata = json.loads(payload["metadata"])
+            weights = payload["weights"]
+            settings = metadata["settings"]
+            classes = metadata["classes"]
+            names = metadata["band_names"]
+            norm = metadata["normalisation"]
+            if not (isinstance(weights, dict) and all(isinstance(v, torch.Tensor) for v in weights.values())):
+                raise TypeError("weights are not tensors")
+            if len(norm["median"]) != len(names) or len(norm["scale"]) != len(names):
+                raise ValueError("normalisation does not match the bands")
+            model = cls(**{k: v for k, v in settings.items() if k in cls().settings()})
+            net = model._build(len(names), len(classes))
+            net.load_state_dict(weights, strict=True)
+        except ModelFileError:
+            raise
+        except Exception as exc:
+            raise ModelFileError(
+                f"'{os.path.basename(path)}' is damaged or inconsistent ({type(exc).__name__}: {exc}).", "MODEL"
+            ) from None
+        net.eval()
+        model.net_ = net
+        model.metadata_ = metadata
+        return model
+
+
+def window_reader(bands: np.ndarray) -> Callable[[int, int, int, int], np.ndarray]:
+    """A ``read_window`` over an in-memory (bands, H, W) array, NaN outside it."""
+    n, height, width = bands.shape
+
+    def read(r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        out = np.full((n, r1 - r0, c1 - c0), np.nan, dtype=np.float32)
+        rr0, rr1, cc0, cc1 = max(r0, 0), min(r1, height), max(c0, 0), min(c1, width)
+        if rr1 > rr0 and cc1 > cc0:
+            out[:, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = bands[:, rr0:rr1, cc0:cc1]
+        return out
+
+    return read
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)

@@ -1,0 +1,136 @@
+"""Windowed raster reading and writing, so prediction memory is bounded whatever the raster size."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .grid import GridSpec
+from .raster_io import PROVENANCE_TAG
+
+
+class StackWindowReader:
+    """Reads (bands, rows, cols) windows from several rasters on one grid; NaN for nodata and outside.
+
+    ``selection`` lists (path, 1-based band index) in output band order.
+    """
+
+    def __init__(self, selection: Sequence[Tuple[str, int]], grid: GridSpec) -> None:
+        import rasterio
+
+        self.grid = grid
+        self._datasets: Dict[str, object] = {}
+        self._selection = list(selection)
+        for path, _ in self._selection:
+            if path not in self._datasets:
+                self._datasets[path] = rasterio.open(path)
+
+    def __call__(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        from rasterio.windows import Window
+
+        out = np.full((len(self._selection), r1 - r0, c1 - c0), np.nan, dtype=np.float32)
+        rr0, rr1 = max(r0, 0), min(r1, self.grid.height)
+        cc0, cc1 = max(c0, 0), min(c1, self.grid.width)
+        if rr1 <= rr0 or cc1 <= cc0:
+            return out
+        window = Window(cc0, rr0, cc1 - cc0, rr1 - rr0)
+        for i, (path, band) in enumerate(self._selection):
+            data = self._datasets[path].read(band, window=window, masked=True)  # type: ignore[attr-defined]
+            out[i, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = data.astype(np.float32).filled(np.nan)
+        return out
+
+    def close(self) -> None:
+        for ds in self._datasets.values():
+            ds.close()  # type: ignore[attr-defined]
+        self._datasets.clear()
+
+
+def open_geotiff_writer(
+    path: str,
+    grid: GridSpec,
+    band_names: Sequence[str],
+    dtype: str = "float32",
+    nodata: float = -9999.0,
+    provenance: Optional[Mapping[str, object]] = None,
+):
+    """An open rasterio dataset for writing windows (tiled, DEFLATE); close it before renaming."""
+    import json
+
+    import rasterio
+
+    tiled = grid.width >= 256 and grid.height >= 256
+    profile = dict(
+        driver="GTiff",
+        width=grid.width,
+        height=grid.height,
+        count=len(band_names),
+        dtype=dtype,
+        crs=grid.crs_wkt or None,
+        transform=grid.affine(),
+        nodata=nodata,
+        compress="deflate",
+        tiled=tiled,
+        interleave="band",
+        BIGTIFF="IF_SAFER",
+    )
+    if tiled:
+        profile.update(blockxsize=256, blockysize=256)
+    dst = rasterio.open(path, "w", **profile)
+    for i, name in enumerate(band_names, start=1):
+        dst.set_band_description(i, str(name))
+    if provenance is not None:
+        dst.update_tags(**{PROVENANCE_TAG: json.dumps(provenance, default=str, sort_keys=True)})
+    return dst
+
+
+def write_window(dst, row0: int, col0: int, data: np.ndarray, nodata: float) -> None:
+    """Write a 2-D block at (row0, col0), NaN becoming ``nodata``."""
+    from rasterio.windows import Window
+
+    block = np.asarray(data)
+    if np.issubdtype(block.dtype, np.floating):
+        block = np.where(np.isfinite(block), block, nodata).astype(dst.dtypes[0])
+    dst.write(block, 1, window=Window(col0, row0, block.shape[1], block.shape[0]))
+
+
+def band_table(paths: Sequence[str], layer_names: Sequence[str]) -> Tuple[List[Tuple[str, int]], List[str], list]:
+    """(path, band) pairs, their ``<layer>:<band>`` names and each file's grid, without reading pixels."""
+    import rasterio
+
+    selection, names, grids = [], [], []
+    for path, layer in zip(paths, layer_names):
+        with rasterio.open(path) as src:
+            t = src.transform
+            grids.append(
+                GridSpec(t.c, t.f, t.a, src.width, src.height, src.crs.to_wkt() if src.crs else None)
+                if t.b == 0 and t.d == 0 and t.e < 0 and abs(abs(t.e) - t.a) <= 1e-6 * t.a
+                else None
+            )
+            for i, d in enumerate(src.descriptions):
+                selection.append((path, i + 1))
+                names.append(f"{layer}:{d or f'band {i + 1}'}")
+    return selection, names, grids
+
+
+def match_bands(wanted: Sequence[str], available: Sequence[str]) -> Tuple[List[int], List[str]]:
+    """Indexes into ``available`` for each wanted ``<layer>:<band>`` name, and the names not found.
+
+    An exact name wins; otherwise the band part alone matches when it is unique on both sides (so a model trained
+    on ``till:Cu`` runs on ``other_area:Cu``).
+    """
+
+    def band_part(name: str) -> str:
+        return name.split(":", 1)[-1]
+
+    wanted_parts = [band_part(w) for w in wanted]
+    avail_parts = [band_part(a) for a in available]
+    found, missing = [], []
+    for w, part in zip(wanted, wanted_parts):
+        if w in available:
+            found.append(list(available).index(w))
+        elif wanted_parts.count(part) == 1 and avail_parts.count(part) == 1:
+            found.append(avail_parts.index(part))
+        else:
+            missing.append(w)
+    return found, missing

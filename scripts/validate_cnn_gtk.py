@@ -1,0 +1,212 @@
+"""Honest validation of the prospectivity CNN on the bundled GTK Central Lapland data (leave-cluster-out).
+
+Deposits (in_study_area) are grouped into spatial clusters; each fold holds out whole clusters. Models are trained
+on the other deposits (3 x 3 cells around each, positive) and random background cells more than 3 km from a
+training deposit (negative), all other cells unlabelled. Each held-out deposit is scored by the fraction of
+background cells (inside the study area, away from training deposits) that its cell outranks; the mean over all
+held-out deposits is the held-out ROC AUC, with a bootstrap interval over deposits.
+
+Compared on the same folds: best single band (chosen and signed on the training labels), logistic regression and
+random forest on the centre-cell values (scikit-learn, test-only). Usage:
+    .venv/bin/python scripts/validate_cnn_gtk.py [--pixel 500] [--epochs 40] [--folds 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Dict, List
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+SAMPLES = os.path.join(REPO, "resources", "sample_data")
+sys.path.insert(0, os.path.join(REPO, "build", "plugins"))
+os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
+
+ELEMENTS = "Al Ba Ca Co Cr Cu Fe K La Li Mg Mn Ni P Sc Sr Th Ti V Y Zn Zr".split()
+
+
+def load_gtk(pixel: float = 500.0) -> Dict[str, object]:
+    """Interpolated till geochemistry (log10 IDW), magnetics on the same grid, deposit cells, study-area mask."""
+    import geopandas as gpd
+
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.idw import idw_grid
+    from geochem_prospector.core.raster_io import rasterize_mask, read_stack
+    from geochem_prospector.core.values import substitute_nonpositive
+
+    till = gpd.read_file(os.path.join(SAMPLES, "till_geochemistry.gpkg"))
+    area = gpd.read_file(os.path.join(SAMPLES, "study_area.gpkg")).to_crs(till.crs)
+    deposits = gpd.read_file(os.path.join(SAMPLES, "deposits.gpkg")).to_crs(till.crs)
+    deposits = deposits[deposits["in_study_area"].astype(bool)]
+    grid = GridSpec.from_extent(*area.total_bounds, pixel_size=pixel, crs_wkt=till.crs.to_wkt())
+    mask = rasterize_mask(list(area.geometry), grid)
+    xy = np.column_stack([till.geometry.x, till.geometry.y])
+    values = np.column_stack([substitute_nonpositive(till[e].to_numpy(dtype=float))[0] for e in ELEMENTS])
+    geo = idw_grid(xy, values, grid, neighbors=12, mask=mask, log_transform=True)
+    geo = np.log10(geo).astype(np.float32)
+    mag = read_stack([os.path.join(SAMPLES, "magnetics_tmi_nT.tif")], reference=grid, resampling="average").bands
+    mag = np.where(mask, mag, np.nan).astype(np.float32)
+    rows, cols = grid.rowcol(deposits.geometry.x.to_numpy(), deposits.geometry.y.to_numpy())
+    return {"grid": grid, "mask": mask, "geo": geo, "mag": mag, "dep_rows": rows, "dep_cols": cols}
+
+
+def cluster_folds(rows: np.ndarray, cols: np.ndarray, n_folds: int, link_cells: float, seed: int) -> np.ndarray:
+    """Fold number per deposit: single-linkage clusters (within ``link_cells``) spread over folds, whole."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    pts = np.column_stack([rows, cols]).astype(float)
+    pairs = cKDTree(pts).query_pairs(link_cells, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(pts), len(pts)))
+    n, cluster = connected_components(graph, directed=False)
+    sizes = np.bincount(cluster)
+    rng = np.random.default_rng(seed)
+    order = sorted(range(n), key=lambda c: (-sizes[c], rng.random()))
+    load = np.zeros(n_folds)
+    fold_of_cluster = np.zeros(n, dtype=int)
+    for c in order:  # biggest clusters first, each to the emptiest fold
+        f = int(np.argmin(load))
+        fold_of_cluster[c] = f
+        load[f] += sizes[c]
+    return fold_of_cluster[cluster]
+
+
+def fold_labels(data, train: np.ndarray, valid: np.ndarray, rng, n_negative: int, exclusion_cells: float):
+    """Label raster: 3 x 3 positives around training deposits, random negatives away from them; NaN elsewhere."""
+    from scipy import ndimage
+
+    shape = valid.shape
+    pos = np.zeros(shape, dtype=bool)
+    pos[data["dep_rows"][train], data["dep_cols"][train]] = True
+    near = ndimage.distance_transform_edt(~pos) <= exclusion_cells
+    pos = ndimage.binary_dilation(pos, np.ones((3, 3), bool)) & valid
+    labels = np.full(shape, np.nan)
+    candidates = np.flatnonzero((valid & ~near).ravel())
+    neg = rng.choice(candidates, min(n_negative, candidates.size), replace=False)
+    labels.ravel()[neg] = 0.0
+    labels[pos] = 1.0
+    return labels, near
+
+
+def held_out_scores(score: np.ndarray, data, test: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Per held-out deposit: fraction of background cells it outranks (ties count half)."""
+    bg = np.sort(score[background & np.isfinite(score)])
+    out = []
+    for r, c in zip(data["dep_rows"][test], data["dep_cols"][test]):
+        s = score[r, c]
+        if not np.isfinite(s):
+            out.append(np.nan)
+            continue
+        below = np.searchsorted(bg, s, "left")
+        equal = np.searchsorted(bg, s, "right") - below
+        out.append((below + 0.5 * equal) / bg.size)
+    return np.asarray(out)
+
+
+def bootstrap_ci(values: np.ndarray, seed: int = 0, n: int = 2000) -> tuple:
+    v = values[np.isfinite(values)]
+    rng = np.random.default_rng(seed)
+    means = rng.choice(v, (n, v.size), replace=True).mean(axis=1)
+    return float(v.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def run_validation(
+    pixel: float = 500.0,
+    n_folds: int = 4,
+    epochs: int = 40,
+    patch_size: int = 9,
+    seed: int = 0,
+    feature_sets=("geochemistry", "geochemistry+magnetics"),
+    methods=("cnn", "best band", "logistic", "random forest"),
+    log=print,
+) -> Dict[str, Dict[str, tuple]]:
+    """Held-out AUC (mean, 2.5 %, 97.5 %) per feature set and method."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from geochem_prospector.core.cnn import PatchCNN, roc_auc
+
+    started = time.perf_counter()
+    data = load_gtk(pixel)
+    log(f"data ready in {time.perf_counter() - started:.0f} s: grid {data['grid'].width} x {data['grid'].height}")
+    folds = cluster_folds(data["dep_rows"], data["dep_cols"], n_folds, 3000 / pixel, seed)
+    log(f"{len(folds)} deposits in folds {np.bincount(folds).tolist()}")
+    results: Dict[str, Dict[str, tuple]] = {}
+    for fs in feature_sets:
+        bands = data["geo"] if fs == "geochemistry" else np.concatenate([data["geo"], data["mag"]])
+        valid = np.isfinite(bands).all(axis=0) & data["mask"]
+        scores: Dict[str, List[np.ndarray]] = {m: [] for m in methods}
+        for f in range(n_folds):
+            rng = np.random.default_rng(seed + f)
+            train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
+            labels, near = fold_labels(data, train, valid, rng, 600, 3000 / pixel)
+            background = valid & ~near
+            background[data["dep_rows"][test], data["dep_cols"][test]] = False
+            rows, cols = np.nonzero(np.isfinite(labels))
+            y = labels[rows, cols].astype(int)
+            x = bands[:, rows, cols].T
+            allx = bands.reshape(bands.shape[0], -1).T
+            ok = np.isfinite(allx).all(axis=1)
+            for m in methods:
+                score = np.full(valid.size, np.nan)
+                if m == "cnn":
+                    model = PatchCNN(
+                        patch_size=patch_size,
+                        epochs=epochs,
+                        batch_size=64,
+                        seed=seed,
+                        device="cpu",
+                        validation="blocks",
+                        block_size=int(round(10000 / pixel)),
+                        patience=10,
+                    ).fit(bands, labels)
+                    prob, _ = model.predict_proba(bands, device="cpu")
+                    score = prob.ravel().astype(float)
+                elif m == "best band":
+                    aucs = [roc_auc(y == 1, x[:, j]) for j in range(x.shape[1])]
+                    j = int(np.argmax(np.abs(np.asarray(aucs) - 0.5)))
+                    score[ok] = allx[ok, j] * (1 if aucs[j] >= 0.5 else -1)
+                    name = (ELEMENTS + ["magnetics"])[j]
+                    log(f"  fold {f}: best band {name} (training AUC {max(aucs[j], 1 - aucs[j]):.3f})")
+                else:
+                    est = (
+                        make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=2000))
+                        if m == "logistic"
+                        else RandomForestClassifier(
+                            300, min_samples_leaf=3, class_weight="balanced", random_state=seed, n_jobs=1
+                        )
+                    )
+                    est.fit(x, y)
+                    score[ok] = est.predict_proba(allx[ok])[:, 1]
+                s = held_out_scores(score.reshape(valid.shape), data, test, background)
+                scores[m].append(s)
+                log(f"  {fs} fold {f} {m}: held-out AUC {np.nanmean(s):.3f} ({len(test)} deposits)")
+        results[fs] = {m: bootstrap_ci(np.concatenate(scores[m]), seed) for m in methods}
+        for m in methods:
+            mean, lo, hi = results[fs][m]
+            log(f"{fs:24s} {m:14s} held-out AUC {mean:.3f}  95% CI [{lo:.3f}, {hi:.3f}]")
+    log(f"total {time.perf_counter() - started:.0f} s")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pixel", type=float, default=500.0)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--patch", type=int, default=9)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    run_validation(args.pixel, args.folds, args.epochs, args.patch, args.seed, log=lambda s: print(s, flush=True))
+
+
+if __name__ == "__main__":
+    main()

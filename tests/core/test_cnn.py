@@ -1,0 +1,251 @@
+"""core.cnn: dense == per-patch, determinism, safe model files, spatial split, cancel."""
+
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+
+from geochem_prospector.core.cnn import (
+    FORMAT,
+    PatchCNN,
+    extract_patches,
+    pad_halo,
+    roc_auc,
+    spatial_split,
+    window_reader,
+)
+from geochem_prospector.core.errors import Cancelled, InputError, ModelFileError
+
+
+def synthetic(seed=0, height=40, width=44):
+    """Three bands, one carrying a smooth signal; label = signal above a threshold at scattered cells."""
+    rng = np.random.default_rng(seed)
+    bands = rng.normal(size=(3, height, width)).astype(np.float32)
+    bands[0] = ndimage.gaussian_filter(bands[0], 2) * 6 + 100
+    bands[1, :4, :6] = np.nan  # a nodata corner
+    labels = np.full((height, width), np.nan)
+    r, c = rng.integers(0, height, 300), rng.integers(0, width, 300)
+    labels[r, c] = (bands[0, r, c] > 100.6).astype(float)
+    return bands, labels
+
+
+SMALL = dict(patch_size=7, epochs=2, batch_size=32, seed=3, device="cpu", width=8, hidden=16)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    bands, labels = synthetic()
+    return PatchCNN(**SMALL).fit(bands, labels, band_names=["a", "b", "c"]), bands, labels
+
+
+def test_extract_patches_matches_slicing():
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(2, 9, 11)).astype(np.float32)
+    padded = pad_halo(z, 2)
+    rows, cols = np.array([0, 4, 8, 8]), np.array([0, 5, 10, 0])
+    patches = extract_patches(padded, rows, cols, 5)
+    for k, (r, c) in enumerate(zip(rows, cols)):
+        expected = np.zeros((2, 5, 5), np.float32)
+        for dr in range(-2, 3):
+            for dc in range(-2, 3):
+                if 0 <= r + dr < 9 and 0 <= c + dc < 11:
+                    expected[:, dr + 2, dc + 2] = z[:, r + dr, c + dc]
+        np.testing.assert_array_equal(patches[k], expected)
+
+
+def test_dense_tiled_prediction_equals_per_patch_prediction(trained):
+    model, bands, _ = trained
+    rng = np.random.default_rng(5)
+    # tile 16 puts tile seams, the raster edge and the nodata corner among the sampled cells
+    dense, _ = model.predict_proba(bands, device="cpu", tile=16)
+    rows = np.concatenate([rng.integers(0, bands.shape[1], 150), [0, 39, 15, 16, 3, 5]])
+    cols = np.concatenate([rng.integers(0, bands.shape[2], 150), [0, 43, 15, 16, 5, 7]])
+    per_patch = model.predict_proba_cells(bands, rows, cols)[:, 1]
+    assert np.array_equal(np.isnan(per_patch), np.isnan(dense[rows, cols]))
+    assert np.isnan(dense[:4, :6]).all() and np.isfinite(dense[4:, 6:]).all()
+    ok = np.isfinite(per_patch)
+    np.testing.assert_allclose(dense[rows, cols][ok], per_patch[ok], atol=2e-6)
+    # and an independent per-patch pass: the network on one hand-cut, zero-padded patch
+    median = np.asarray(model.metadata_["normalisation"]["median"], np.float32)
+    scale = np.asarray(model.metadata_["normalisation"]["scale"], np.float32)
+    z = np.clip((bands - median[:, None, None]) / scale[:, None, None], -10, 10)
+    z = np.nan_to_num(np.pad(z, ((0, 0), (3, 3), (3, 3)), constant_values=np.nan), nan=0.0)
+    r, c = 20, 30
+    with torch.no_grad():
+        logits = model.net_(torch.as_tensor(z[None, :, r : r + 7, c : c + 7]))
+    assert logits.shape == (1, 2, 1, 1)
+    assert abs(float(torch.softmax(logits.flatten(1), 1)[0, 1]) - dense[r, c]) < 2e-6
+
+
+def test_mc_dropout_uncertainty(trained):
+    model, bands, _ = trained
+    prob, std = model.predict_proba(bands, device="cpu", tile=32, mc_samples=8)
+    ok = np.isfinite(prob)
+    assert np.array_equal(ok, np.isfinite(std))
+    assert (std[ok] >= 0).all() and (std[ok] <= 0.5).all() and std[ok].max() > 0
+    assert ((prob[ok] >= 0) & (prob[ok] <= 1)).all()
+
+
+def test_training_is_deterministic_with_a_seed():
+    bands, labels = synthetic()
+    a = PatchCNN(**SMALL).fit(bands, labels).net_.state_dict()
+    b = PatchCNN(**SMALL).fit(bands, labels).net_.state_dict()
+    c = PatchCNN(**{**SMALL, "seed": 4}).fit(bands, labels).net_.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_learns_a_simple_signal():
+    bands, labels = synthetic()
+    model = PatchCNN(**{**SMALL, "epochs": 12, "patience": 12}).fit(bands, labels)
+    prob, _ = model.predict_proba(bands, device="cpu")
+    known = np.isfinite(labels) & np.isfinite(prob)
+    assert roc_auc(labels[known] == 1, prob[known]) > 0.85
+    history = model.metadata_["history"]
+    assert [h["epoch"] for h in history] == list(range(1, len(history) + 1))
+    assert history[-1]["iteration"] > history[0]["iteration"]
+
+
+def test_model_file_round_trip(trained, tmp_path):
+    model, bands, _ = trained
+    path = str(tmp_path / "m.pt")
+    model.save(path, extra={"note": "x"})
+    loaded = PatchCNN.load(path)
+    assert loaded.band_names == ["a", "b", "c"] and loaded.metadata_["note"] == "x"
+    assert loaded.metadata_["patch_size"] == 7 and loaded.metadata_["classes"] == [0, 1]
+    for k, v in model.net_.state_dict().items():
+        assert torch.equal(v, loaded.net_.state_dict()[k])
+    np.testing.assert_array_equal(model.predict_proba(bands, "cpu")[0], loaded.predict_proba(bands, "cpu")[0])
+    # the file is a plain dict: it opens with weights_only and carries JSON metadata
+    raw = torch.load(path, weights_only=True)
+    assert raw["format"] == FORMAT and isinstance(raw["metadata"], str)
+
+
+class _Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_malicious_and_foreign_files_are_refused(tmp_path, trained):
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": FORMAT, "format_version": 1, "metadata": "{}", "weights": _Evil(str(marker))}, evil)
+    plain = tmp_path / "plain.pt"
+    with open(plain, "wb") as handle:
+        pickle.dump({"format": FORMAT, "x": _Evil(str(marker))}, handle)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(os.urandom(2000))
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"conv.weight": torch.zeros(3)}, foreign)
+    good = trained[0]
+    wrong_shapes = tmp_path / "wrong.pt"
+    good.save(str(wrong_shapes))
+    payload = torch.load(wrong_shapes, weights_only=True)
+    payload["weights"]["out.weight"] = torch.zeros(5, 5)
+    torch.save(payload, wrong_shapes)
+    for path in (evil, plain, junk, foreign, wrong_shapes, tmp_path / "missing.pt"):
+        with pytest.raises(ModelFileError, match="MODEL"):
+            PatchCNN.load(str(path))
+    assert not marker.exists()
+
+
+def test_spatial_split_keeps_validation_apart():
+    bands, labels = synthetic(height=60, width=60)
+    rows, cols = np.nonzero(np.isfinite(labels))
+    y = labels[rows, cols].astype(int)
+    for method in ("blocks", "clusters"):
+        train, val, info = spatial_split(
+            rows, cols, y, (60, 60), method, 15, 6, np.random.default_rng(0), cluster_cells=4
+        )
+        assert set(train).isdisjoint(val) and train.size and val.size
+        # Chebyshev distance from every training cell to every validation cell is more than the gap
+        d = np.maximum(np.abs(rows[train][:, None] - rows[val][None]), np.abs(cols[train][:, None] - cols[val][None]))
+        assert d.min() > 6, method
+        for part in (train, val):
+            assert set(y[part]) == {0, 1}
+
+
+def test_roc_auc_matches_sklearn():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 300)
+    s = np.round(rng.normal(size=300) + y, 1)  # with ties
+    assert roc_auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+
+
+def test_cancel_stops_training_within_one_batch():
+    bands, labels = synthetic()
+    calls = []
+
+    def cancelled():
+        calls.append(1)
+        return len(calls) >= 3
+
+    with pytest.raises(Cancelled):
+        PatchCNN(**SMALL).fit(bands, labels, is_cancelled=cancelled)
+    assert len(calls) == 3
+
+
+def test_cancel_stops_tiled_prediction(trained):
+    model, bands, _ = trained
+    written = []
+    with pytest.raises(Cancelled):
+        model.predict_tiled(
+            window_reader(bands), 40, 44, lambda *a: written.append(a), tile=8, is_cancelled=lambda: len(written) >= 2
+        )
+    assert len(written) == 2
+
+
+def test_bad_inputs_name_the_parameter():
+    bands, labels = synthetic()
+    with pytest.raises(InputError, match="LABELS"):
+        PatchCNN(**SMALL).fit(bands, np.where(np.isfinite(labels), 1.0, np.nan))
+    with pytest.raises(InputError, match="PATCH_SIZE"):
+        PatchCNN(**{**SMALL, "patch_size": 8}).fit(bands, labels)
+    with pytest.raises(InputError, match="INPUT_RASTERS"):
+        PatchCNN(**SMALL).fit(bands, labels).predict_proba(bands[:2])
+
+
+def test_report_plots_every_epoch_and_the_confusion_matrix(trained):
+    import re
+
+    from geochem_prospector.core.cnn_report import training_report_html
+
+    model = trained[0]
+    page = training_report_html(model.metadata_)
+    lines = re.findall(r'<polyline[^>]*points="([^"]*)"', page)
+    assert len(lines) == 4  # train/validation loss and accuracy
+    assert all(len(pts.split()) == len(model.metadata_["history"]) for pts in lines)
+    for row in model.metadata_["metrics"]["confusion_matrix"]:
+        assert "".join(f"<td>{v}</td>" for v in row) in page
+
+
+def test_match_bands_by_name_then_by_unique_band_part():
+    from geochem_prospector.core.raster_windows import match_bands
+
+    found, missing = match_bands(["till:Cu", "till:Ni", "mag:band 1"], ["area2:Ni", "area2:Cu", "mag:band 1"])
+    assert found == [1, 0, 2] and missing == []
+    found, missing = match_bands(["a:band 1", "b:band 1"], ["c:band 1", "d:band 1"])
+    assert missing == ["a:band 1", "b:band 1"]
+
+
+def test_square_dilation_matches_scipy():
+    from geochem_prospector.core.cnn import _dilate_square
+
+    mask = np.random.default_rng(4).random((23, 31)) > 0.97
+    for radius in (1, 3, 6):
+        expected = ndimage.binary_dilation(mask, np.ones((2 * radius + 1,) * 2, bool))
+        np.testing.assert_array_equal(_dilate_square(mask, radius), expected)
+
+
+def test_without_early_stopping_the_last_weights_are_kept():
+    bands, labels = synthetic()
+    model = PatchCNN(**{**SMALL, "epochs": 3, "early_stopping": False}).fit(bands, labels)
+    assert model.metadata_["metrics"]["best_epoch"] == 3 == model.metadata_["metrics"]["epochs_run"]

@@ -1,0 +1,53 @@
+"""prospector:traincnn then prospector:predict through qgis_process.bin, on a small synthetic raster."""
+
+import numpy as np
+import rasterio
+from scipy import ndimage
+
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.raster_io import write_geotiff
+
+
+def test_train_and_predict_headless(qgis_process, tmp_path):
+    rng = np.random.default_rng(0)
+    grid = GridSpec(400_000.0, 7_500_000.0, 200.0, 30, 28, rasterio.crs.CRS.from_epsg(3067).to_wkt())
+    signal = ndimage.gaussian_filter(rng.normal(size=(grid.height, grid.width)), 2) * 5
+    write_geotiff(str(tmp_path / "ev.tif"), np.stack([signal, rng.normal(size=signal.shape)]), grid, ["Cu", "Ni"])
+    labels = np.full(signal.shape, np.nan)
+    r, c = rng.integers(0, grid.height, 200), rng.integers(0, grid.width, 200)
+    labels[r, c] = (signal[r, c] > 0.5).astype(float)
+    write_geotiff(str(tmp_path / "labels.tif"), labels[None], grid, ["label"], nodata=-1)
+
+    code, result, log = qgis_process(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": str(tmp_path / "ev.tif"),
+            "LABELS": str(tmp_path / "labels.tif"),
+            "PATCH_SIZE": 5,
+            "EPOCHS": 2,
+            "BATCH_SIZE": 32,
+            "DEVICE": "cpu",
+            "OUTPUT_MODEL": str(tmp_path / "model.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "report.html"),
+        },
+    )
+    assert code == 0, log
+    assert result["results"]["OUTPUT_MODEL"] == str(tmp_path / "model.pt")
+    assert "epoch 1/2" in log and "<svg" in (tmp_path / "report.html").read_text()
+
+    code, result, log = qgis_process(
+        "prospector:predict",
+        {
+            "INPUT_RASTERS": str(tmp_path / "ev.tif"),
+            "MODEL": str(tmp_path / "model.pt"),
+            "DEVICE": "cpu",
+            "OUTPUT": str(tmp_path / "prob.tif"),
+            "OUTPUT_UNCERTAINTY": str(tmp_path / "unc.tif"),
+        },
+    )
+    assert code == 0, log
+    with rasterio.open(tmp_path / "prob.tif") as src:
+        prob = src.read(1, masked=True)
+        assert src.crs.to_epsg() == 3067 and src.descriptions == ("prospectivity",)
+    assert prob.count() == grid.width * grid.height and 0 <= prob.min() and prob.max() <= 1
+    assert (tmp_path / "unc.tif").exists()

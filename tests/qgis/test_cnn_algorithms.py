@@ -1,0 +1,168 @@
+"""prospector:traincnn and prospector:predict in-process, on small synthetic rasters."""
+
+import numpy as np
+import pytest
+import rasterio
+from qgis.core import QgsProcessingException, QgsProcessingFeedback
+from scipy import ndimage
+
+from geochem_prospector.core.cnn import PatchCNN
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.raster_io import write_geotiff
+
+CRS = 'PROJCS["ETRS89 / TM35FIN(E,N)",GEOGCS["ETRS89",DATUM["European_Terrestrial_Reference_System_1989",SPHEROID["GRS 1980",6378137,298.257222101]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",27],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1],AUTHORITY["EPSG","3067"]]'
+GRID = GridSpec(3_400_000.0 - 3_000_000, 7_500_000.0, 100.0, 36, 32, CRS)
+FAST = {"PATCH_SIZE": 5, "EPOCHS": 2, "BATCH_SIZE": 32, "SEED": 1, "DEVICE": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cnn")
+    rng = np.random.default_rng(0)
+    signal = ndimage.gaussian_filter(rng.normal(size=(GRID.height, GRID.width)), 2) * 5
+    elements = np.stack([signal + 50, rng.normal(size=signal.shape) + 10]).astype(np.float32)
+    elements[:, :2, :3] = np.nan
+    write_geotiff(str(folder / "elements.tif"), elements, GRID, ["Cu", "Ni"])
+    write_geotiff(str(folder / "mag.tif"), rng.normal(size=(1, *signal.shape)), GRID, ["tmi"])
+    labels = np.full(signal.shape, np.nan)
+    r, c = rng.integers(0, GRID.height, 250), rng.integers(0, GRID.width, 250)
+    labels[r, c] = (signal[r, c] > 0.5).astype(float)
+    write_geotiff(str(folder / "labels.tif"), labels[None], GRID, ["label"], nodata=-1)
+    return folder
+
+
+def test_report_is_an_html_output(prospector_provider):
+    alg = prospector_provider.algorithm("traincnn")
+    assert alg.outputDefinition("OUTPUT_REPORT").type() == "outputHtml"  # opens in the results viewer
+    assert alg.group() == "Deep learning"
+
+
+def test_train_then_predict(run_algorithm, data, tmp_path):
+    rasters = [str(data / "elements.tif"), str(data / "mag.tif")]
+    result = run_algorithm(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": rasters,
+            "LABELS": str(data / "labels.tif"),
+            **FAST,
+            "OUTPUT_MODEL": str(tmp_path / "model.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "report.html"),
+        },
+    )
+    model = PatchCNN.load(result["OUTPUT_MODEL"])
+    assert model.band_names == ["elements:Cu", "elements:Ni", "mag:tmi"]
+    assert model.metadata_["grid"]["pixel_size"] == 100.0 and "3067" in model.metadata_["grid"]["crs_wkt"]
+    assert model.metadata_["provenance"]["algorithm"] == "prospector:traincnn"
+    report = (tmp_path / "report.html").read_text()
+    assert report.count("<svg") == 2 and "Validation ROC AUC" in report and "Confusion matrix" in report
+
+    out = run_algorithm(
+        "prospector:predict",
+        {
+            "INPUT_RASTERS": rasters,
+            "MODEL": result["OUTPUT_MODEL"],
+            "DEVICE": "cpu",
+            "MC_SAMPLES": 4,
+            "TILE_SIZE": 16,
+            "OUTPUT": str(tmp_path / "prob.tif"),
+            "OUTPUT_UNCERTAINTY": str(tmp_path / "unc.tif"),
+            "OUTPUT_CLASSES": str(tmp_path / "classes.tif"),
+        },
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        prob = src.read(1, masked=True)
+        assert src.dtypes[0] == "float32" and src.crs.to_epsg() == 3067
+    with rasterio.open(out["OUTPUT_UNCERTAINTY"]) as src:
+        unc = src.read(1, masked=True)
+    with rasterio.open(out["OUTPUT_CLASSES"]) as src:
+        classes = src.read(1, masked=True)
+    assert prob.mask[:2, :3].all() and not prob.mask[2:, 3:].any()
+    assert 0 <= prob.min() and prob.max() <= 1 and unc.min() >= 0
+    # the file equals an in-memory prediction with the loaded model (same core path, no tiling effects)
+    stack = np.concatenate([rasterio.open(p).read(masked=True).filled(np.nan) for p in rasters]).astype(np.float32)
+    expected, _ = model.predict_proba(stack, device="cpu", tile=1000)
+    np.testing.assert_allclose(prob.filled(np.nan), expected, atol=1e-6)
+    # classes: default limits leave about 10 % of the area high
+    assert set(np.unique(classes.compressed())) <= {1, 2, 3}
+    assert 0.05 < np.mean(classes.compressed() == 3) < 0.2
+
+
+def test_point_labels_and_missing_band(run_algorithm, data, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    labels = rasterio.open(data / "labels.tif").read(1, masked=True)
+    rows, cols = np.nonzero(~labels.mask)
+    pts = [Point(GRID.xmin + (c + 0.5) * 100, GRID.ymax - (r + 0.5) * 100) for r, c in zip(rows, cols)]
+    gpd.GeoDataFrame({"cls": labels[rows, cols].astype(int)}, geometry=pts, crs="EPSG:3067").to_file(
+        tmp_path / "pts.gpkg", driver="GPKG"
+    )
+    result = run_algorithm(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": [str(data / "elements.tif")],
+            "LABELS": str(tmp_path / "pts.gpkg"),
+            "LABEL_FIELD": "cls",
+            **FAST,
+            "OUTPUT_MODEL": str(tmp_path / "m.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "r.html"),
+        },
+    )
+    assert PatchCNN.load(result["OUTPUT_MODEL"]).metadata_["data_hashes"]["labels"]
+    with pytest.raises(QgsProcessingException, match="elements:Cu"):
+        run_algorithm(
+            "prospector:predict",
+            {
+                "INPUT_RASTERS": [str(data / "mag.tif")],
+                "MODEL": result["OUTPUT_MODEL"],
+                "OUTPUT": str(tmp_path / "p.tif"),
+            },
+        )
+    assert not (tmp_path / "p.tif").exists()
+
+
+def test_cancel_and_bad_model_write_nothing(run_algorithm, data, tmp_path):
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(lambda _: feedback.cancel())
+    with pytest.raises(QgsProcessingException, match="[Cc]ancel"):
+        run_algorithm(
+            "prospector:traincnn",
+            {
+                "INPUT_RASTERS": [str(data / "elements.tif")],
+                "LABELS": str(data / "labels.tif"),
+                **FAST,
+                "OUTPUT_MODEL": str(tmp_path / "m.pt"),
+                "OUTPUT_REPORT": str(tmp_path / "r.html"),
+            },
+            feedback=feedback,
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    (tmp_path / "fake.pt").write_bytes(b"not a model")
+    with pytest.raises(QgsProcessingException, match="MODEL"):
+        run_algorithm(
+            "prospector:predict",
+            {
+                "INPUT_RASTERS": [str(data / "elements.tif")],
+                "MODEL": str(tmp_path / "fake.pt"),
+                "OUTPUT": str(tmp_path / "p.tif"),
+            },
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fake.pt"]
+
+
+def test_plugin_loads_without_torch_and_says_what_is_missing():
+    import subprocess
+    import sys
+
+    from geochem_prospector.algorithms import traincnn
+
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        f"sys.path.insert(0, {traincnn.__file__.rsplit('/algorithms/', 1)[0].rsplit('/', 1)[0]!r})\n"
+        "from geochem_prospector.algorithms.provider import ProspectorProvider\n"
+        "from geochem_prospector.algorithms.traincnn import import_cnn\n"
+        "from qgis.core import QgsProcessingException\n"
+        "try:\n    import_cnn()\nexcept QgsProcessingException as exc:\n    print('MESSAGE', exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "MESSAGE" in out.stdout and "PyTorch" in out.stdout and "pip install torch" in out.stdout, out.stderr
