@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import QgsProcessingProvider
+from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from .anomalies import AnomaliesAlgorithm
@@ -14,7 +14,9 @@ from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
 from .traincnn import TrainCnnAlgorithm
 
-ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons", "prospector.svg")
+PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
+ICON = os.path.join(PLUGIN_DIR, "resources", "icons", "prospector.svg")
+MODELS_DIR = os.path.join(PLUGIN_DIR, "resources", "models")
 
 
 class ProspectorProvider(QgsProcessingProvider):
@@ -45,3 +47,13 @@ class ProspectorProvider(QgsProcessingProvider):
             EvaluateAlgorithm,
         ):
             self.addAlgorithm(algorithm_class())
+        self._load_models()
+
+    def _load_models(self) -> None:
+        """Graphical-modeler workflows shipped in resources/models appear under this provider."""
+        for name in sorted(os.listdir(MODELS_DIR)) if os.path.isdir(MODELS_DIR) else []:
+            if not name.endswith(".model3"):
+                continue
+            model = QgsProcessingModelAlgorithm()
+            if model.fromFile(os.path.join(MODELS_DIR, name)):
+                self.addAlgorithm(model)

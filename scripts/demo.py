@@ -114,10 +114,18 @@ def main() -> None:
     )["OUTPUT"]
     qp.run(
         "prospector:interpolate",
-        {"INPUT": sample("till_geochemistry.gpkg"), "FIELDS": ["Cu", "Ni"], "PIXEL_SIZE": 500,
-         "MASK": sample("study_area.gpkg"), "METHOD": 1, "NEIGHBORS": 16, "LOG_TRANSFORM": "true",
-         "OUTPUT": path("kriged_cu_ni.tif"), "OUTPUT_VARIANCE": path("kriging_variance.tif"),
-         "OUTPUT_CV": path("cross_validation.csv")},
+        {
+            "INPUT": sample("till_geochemistry.gpkg"),
+            "FIELDS": ["Cu", "Ni"],
+            "PIXEL_SIZE": 500,
+            "MASK": sample("study_area.gpkg"),
+            "METHOD": 1,
+            "NEIGHBORS": 16,
+            "LOG_TRANSFORM": "true",
+            "OUTPUT": path("kriged_cu_ni.tif"),
+            "OUTPUT_VARIANCE": path("kriging_variance.tif"),
+            "OUTPUT_CV": path("cross_validation.csv"),
+        },
     )
     anomalies = qp.run(
         "prospector:anomalies",

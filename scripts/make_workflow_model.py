@@ -39,11 +39,15 @@ def child(model, algorithm_id, child_id, description, sources, outputs):
     step.setDescription(description)
     for name, value in sources.items():
         step.addParameterSources(name, value if isinstance(value, list) else [value])
+    for definition in step.algorithm().parameterDefinitions():  # the modeler stores every default explicitly
+        if definition.name() not in sources and not definition.isDestination():
+            step.addParameterSources(definition.name(), [Source.fromStaticValue(definition.defaultValue())])
     model_outputs = {}
     for child_output, (name, description) in outputs.items():
         output = QgsProcessingModelOutput(name, description)
         output.setChildId(child_id)
         output.setChildOutputName(child_output)
+        output.setMandatory(True)  # an optional model output left empty would reach the step as an empty path
         model_outputs[name] = output
     step.setModelOutputs(model_outputs)
     model.addChildAlgorithm(step)
@@ -103,7 +107,7 @@ def build() -> QgsProcessingModelAlgorithm:
             "LOG_TRANSFORM": Source.fromStaticValue(True),
             "NEIGHBORS": Source.fromStaticValue(12),
         },
-        {"OUTPUT": ("element_rasters", "Element rasters")},
+        {},  # intermediate outputs go to temporary files
     )
     child(
         model,
@@ -118,13 +122,11 @@ def build() -> QgsProcessingModelAlgorithm:
             "INPUT": Source.fromModelParameter("samples"),
         },
         {
-            "OUTPUT": ("anomaly_classes", "Anomaly classes"),
             "OUTPUT_CONTOURS": ("anomaly_contours", "Anomaly contours"),
             "OUTPUT_ANOMALIES": ("ranked_anomalies", "Ranked anomalies"),
-            "OUTPUT_INDEX": ("anomaly_index", "Anomaly index"),
         },
     )
-    evidence = [Source.fromChildOutput("interpolate", "OUTPUT"), Source.fromChildOutput("anomalies", "OUTPUT_INDEX")]
+    evidence = [Source.fromChildOutput("interpolate", "OUTPUT")]
     child(
         model,
         "prospector:pseudolabel",
@@ -139,7 +141,7 @@ def build() -> QgsProcessingModelAlgorithm:
             "NEGATIVE_BUFFER": Source.fromStaticValue(3000),
             "SEED": Source.fromStaticValue(42),
         },
-        {"OUTPUT": ("pseudolabels", "Pseudo-labels"), "OUTPUT_CONFIDENCE": ("label_confidence", "Label confidence")},
+        {"OUTPUT": ("pseudolabels", "Pseudo-labels")},
     )
     child(
         model,
@@ -153,7 +155,7 @@ def build() -> QgsProcessingModelAlgorithm:
             "EPOCHS": Source.fromModelParameter("epochs"),
             "SEED": Source.fromStaticValue(42),
         },
-        {"OUTPUT_MODEL": ("model", "CNN model"), "OUTPUT_REPORT": ("training_report", "Training report")},
+        {"OUTPUT_REPORT": ("training_report", "Training report")},
     )
     child(
         model,
@@ -165,7 +167,7 @@ def build() -> QgsProcessingModelAlgorithm:
             "MODEL": Source.fromChildOutput("traincnn", "OUTPUT_MODEL"),
             "MASK": area,
         },
-        {"OUTPUT": ("prospectivity", "Prospectivity"), "OUTPUT_UNCERTAINTY": ("uncertainty", "Uncertainty")},
+        {"OUTPUT": ("prospectivity", "Prospectivity")},
     )
     child(
         model,
@@ -196,6 +198,7 @@ def main() -> None:
     plugin = GeoChemProspectorPlugin(None)
     plugin.initProcessing()
     model = build()
+    model.updateDestinationParameters()  # turns the child outputs into the model's own output parameters
     ok, errors = model.validate()
     if not ok:
         raise SystemExit("model does not validate: " + "; ".join(errors))
