@@ -48,8 +48,10 @@ class GeoChemProspectorPlugin:
 
     def initProcessing(self) -> None:  # noqa: N802 (QGIS API name)
         if self.provider is None:
-            self.provider = ProspectorProvider()
-            QgsApplication.processingRegistry().addProvider(self.provider)
+            provider = ProspectorProvider()
+            # False when a provider with this id is already registered (the registry then deletes ours)
+            if QgsApplication.processingRegistry().addProvider(provider):
+                self.provider = provider
 
     def initGui(self) -> None:  # noqa: N802 (QGIS API name)
         self.initProcessing()
