@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
-from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
@@ -96,6 +96,7 @@ class GeoChemProspectorPlugin:
 
             self.dock = WorkflowDock(self.iface.mainWindow())
             self.dock.panel.install_requested.connect(self.show_install_dialog)
+            self.dock.panel.sample_data_loaded.connect(self._sample_data_loaded)
             self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
             self.dock.visibilityChanged.connect(self._dock_visibility)
         return self.dock
@@ -116,6 +117,9 @@ class GeoChemProspectorPlugin:
             self.panel_action.blockSignals(False)
 
     def load_sample_data(self) -> None:
+        if self.dock is not None:
+            self.dock.panel.load_sample_data()  # refreshes the panel, then _sample_data_loaded
+            return
         from .ui.sample_data import load_sample_data
 
         try:
@@ -123,8 +127,14 @@ class GeoChemProspectorPlugin:
         except RuntimeError as exc:
             self.iface.messageBar().pushMessage(LOG_TAG, str(exc), Qgis.Critical, 10)
             return
-        if self.dock is not None:
-            self.dock.panel.refresh()
+        self._sample_data_loaded()
+
+    def _sample_data_loaded(self) -> None:
+        from .ui.sample_data import zoom_to_study_area
+
+        canvas = self.iface.mapCanvas()
+        # after QGIS has set the project CRS from the first layer and drawn the full extent
+        QTimer.singleShot(300, lambda: zoom_to_study_area(canvas))
         self.iface.messageBar().pushMessage(
             LOG_TAG,
             self.tr("Sample data loaded: Central Lapland till geochemistry and geology (GTK, CC BY 4.0)."),

@@ -44,7 +44,7 @@ def main():
     app.initQgis()
     layer = vector("till_geochemistry")
     symbol = QgsMarkerSymbol.createSimple(
-        {"name": "circle", "size": "1.4", "color": "40,40,40,200", "outline_style": "no"}
+        {"name": "circle", "size": "1.1", "color": "35,35,70,170", "outline_style": "no"}
     )
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
     save(layer, "till_geochemistry")

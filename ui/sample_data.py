@@ -68,3 +68,20 @@ def load_sample_data(project: Optional[QgsProject] = None) -> Dict[str, str]:
         group.addLayer(layer)
         present[stem] = layer.id()
     return present
+
+
+def zoom_to_study_area(canvas, project: Optional[QgsProject] = None) -> bool:
+    """Zoom the map canvas to the sample study area (plus a margin); False when it is not loaded."""
+    from qgis.core import QgsCoordinateTransform
+
+    project = project or QgsProject.instance()
+    layer_id = loaded_sample_layers(project).get("study_area")
+    layer = project.mapLayer(layer_id) if layer_id else None
+    if canvas is None or layer is None:
+        return False
+    transform = QgsCoordinateTransform(layer.crs(), canvas.mapSettings().destinationCrs(), project)
+    extent = transform.transformBoundingBox(layer.extent())
+    extent.scale(1.1)
+    canvas.setExtent(extent)
+    canvas.refresh()
+    return True

@@ -13,8 +13,10 @@ from typing import Callable, Dict, Mapping, Optional, Tuple
 
 from qgis.core import QgsApplication, QgsProject
 from qgis.PyQt.QtCore import QCoreApplication, QSize, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QFont, QIcon
 from qgis.PyQt.QtWidgets import (
     QDockWidget,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -32,6 +34,7 @@ from . import sample_data
 from .steps import STEPS, Step, prefill_parameters, step_by_id
 from .training_monitor import TrainingChart
 
+ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons")
 PROJECT_SCOPE = "geochem_prospector"
 PROJECT_KEY = "workflow_outputs"
 
@@ -92,6 +95,7 @@ class WorkflowPanel(QWidget):
     """Steps, their state, the sample-data and install buttons, and the training monitor."""
 
     step_finished = pyqtSignal(str)
+    sample_data_loaded = pyqtSignal()
     install_requested = pyqtSignal()
 
     def __init__(
@@ -143,48 +147,58 @@ class WorkflowPanel(QWidget):
         self.sample_button = QToolButton()
         self.sample_button.setObjectName("loadSampleData")
         self.sample_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.sample_button.setIcon(QgsApplication.getThemeIcon("/mActionAddLayer.svg"))
+        self.sample_button.setIcon(QIcon(os.path.join(ICON_DIR, "sample_data.svg")))
         self.sample_button.setText(tr("Load sample data"))
         self.sample_button.setToolTip(
             tr("Add the bundled Central Lapland layers (till geochemistry, deposits, geology, magnetics; GTK)")
         )
         self.sample_button.clicked.connect(self.load_sample_data)
         actions.addWidget(self.sample_button)
-        self.install_button = QToolButton()
-        self.install_button.setObjectName("installDependencies")
-        self.install_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.install_button.setIcon(QgsApplication.getThemeIcon("/mActionRefresh.svg"))
-        self.install_button.setText(tr("Install PyTorch…"))
-        self.install_button.clicked.connect(self.install_requested.emit)
-        actions.addWidget(self.install_button)
         actions.addStretch(1)
         layout.addLayout(actions)
 
-        self.banner = QLabel()
+        # shown while torch is missing: what it means and the one button that fixes it
+        self.banner = QFrame()
         self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("QLabel { background: #fff4d6; border: 1px solid #e0c070; padding: 4px; }")
+        self.banner.setStyleSheet("QFrame#banner { background: #fff4d6; border: 1px solid #e0c070; }")
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.setContentsMargins(6, 4, 6, 4)
+        self.banner_label = QLabel(tr("PyTorch is not installed: Train CNN and Predict need it."))
+        self.banner_label.setWordWrap(True)
+        banner_layout.addWidget(self.banner_label, 1)
+        self.install_button = QToolButton()
+        self.install_button.setObjectName("installDependencies")
+        self.install_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.install_button.setIcon(QIcon(os.path.join(ICON_DIR, "install.svg")))
+        self.install_button.setText(tr("Install PyTorch…"))
+        self.install_button.setToolTip(tr("Install PyTorch into a folder private to this plugin (about 200 MB)"))
+        self.install_button.clicked.connect(self.install_requested.emit)
+        banner_layout.addWidget(self.install_button)
         layout.addWidget(self.banner)
 
         steps_box = QGroupBox(tr("Workflow"))
         grid = QGridLayout(steps_box)
-        grid.setColumnStretch(2, 1)
-        for row, step in enumerate(STEPS):
+        grid.setColumnStretch(1, 1)
+        grid.setVerticalSpacing(1)
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+        for index, step in enumerate(STEPS):
             icon = QLabel()
             icon.setFixedSize(QSize(18, 18))
-            button = QPushButton(f"{row + 1}. {tr(step.title)}")
+            button = QPushButton(f"{index + 1}. {tr(step.title)}")
             button.setObjectName(f"step_{step.step_id}")
-            button.setMinimumWidth(120)
             button.setStyleSheet("text-align: left; padding: 3px 8px;")
             button.clicked.connect(lambda _checked=False, s=step.step_id: self.open_step(s))
             detail = QLabel()
             detail.setObjectName(f"detail_{step.step_id}")
             detail.setWordWrap(True)
-            detail.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+            detail.setFont(small)
+            detail.setContentsMargins(8, 0, 0, 6)
+            detail.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
             detail.linkActivated.connect(lambda _link: self.install_requested.emit())
-            grid.addWidget(icon, row, 0)
-            grid.addWidget(button, row, 1)
-            grid.addWidget(detail, row, 2)
+            grid.addWidget(icon, 2 * index, 0)
+            grid.addWidget(button, 2 * index, 1)
+            grid.addWidget(detail, 2 * index + 1, 1)
             self.rows[step.step_id] = {"icon": icon, "button": button, "detail": detail}
         layout.addWidget(steps_box)
 
@@ -208,7 +222,7 @@ class WorkflowPanel(QWidget):
         step = step_by_id(step_id)
         algorithm = self.algorithm(step)
         if algorithm is None:
-            return "unavailable", tr("Not available yet in this version of the plugin.")
+            return "unavailable", tr("Not in this version of the plugin yet.")
         if self.running == step_id:
             return "running", tr("Running…")
         if step.needs_torch:
@@ -239,10 +253,6 @@ class WorkflowPanel(QWidget):
     def refresh(self, *_args) -> None:
         torch_ok, torch_message = self.torch_check()
         self.banner.setVisible(not torch_ok)
-        self.banner.setText(
-            tr("PyTorch is not installed: Train CNN and Predict need it. Press “Install PyTorch…” (one click).")
-        )
-        self.install_button.setVisible(not torch_ok)
         for step in STEPS:
             state, message = self.step_state(step.step_id)
             row = self.rows[step.step_id]
@@ -303,6 +313,7 @@ class WorkflowPanel(QWidget):
     def load_sample_data(self) -> Dict[str, str]:
         layers = sample_data.load_sample_data(self.project)
         self.refresh()
+        self.sample_data_loaded.emit()
         return layers
 
     # ---- project persistence -------------------------------------------------------------------------

@@ -1,48 +1,48 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis symbologyReferenceScale="-1" hasScaleBasedVisibilityFlag="0" styleCategories="AllStyleCategories" readOnly="0" version="3.22.16-Białowieża" simplifyAlgorithm="0" simplifyLocal="1" maxScale="0" simplifyMaxScale="1" simplifyDrawingHints="1" simplifyDrawingTol="1" minScale="100000000" labelsEnabled="0">
+<qgis minScale="100000000" symbologyReferenceScale="-1" simplifyDrawingTol="1" styleCategories="AllStyleCategories" maxScale="0" labelsEnabled="0" simplifyMaxScale="1" simplifyDrawingHints="1" hasScaleBasedVisibilityFlag="0" simplifyAlgorithm="0" readOnly="0" version="3.22.16-Białowieża" simplifyLocal="1">
   <flags>
     <Identifiable>1</Identifiable>
     <Removable>1</Removable>
     <Searchable>1</Searchable>
     <Private>0</Private>
   </flags>
-  <temporal mode="0" endExpression="" fixedDuration="0" accumulate="0" startField="" startExpression="" enabled="0" durationUnit="min" limitMode="0" durationField="" endField="">
+  <temporal endField="" mode="0" accumulate="0" durationUnit="min" durationField="" fixedDuration="0" startField="" startExpression="" enabled="0" limitMode="0" endExpression="">
     <fixedRange>
       <start></start>
       <end></end>
     </fixedRange>
   </temporal>
-  <renderer-v2 symbollevels="0" referencescale="-1" type="singleSymbol" enableorderby="0" forceraster="0">
+  <renderer-v2 forceraster="0" referencescale="-1" symbollevels="0" enableorderby="0" type="singleSymbol">
     <symbols>
-      <symbol force_rhr="0" name="0" type="marker" clip_to_extent="1" alpha="1">
+      <symbol clip_to_extent="1" name="0" alpha="1" force_rhr="0" type="marker">
         <data_defined_properties>
           <Option type="Map">
-            <Option name="name" type="QString" value=""/>
+            <Option name="name" value="" type="QString"/>
             <Option name="properties"/>
-            <Option name="type" type="QString" value="collection"/>
+            <Option name="type" value="collection" type="QString"/>
           </Option>
         </data_defined_properties>
-        <layer locked="0" pass="0" enabled="1" class="SimpleMarker">
+        <layer pass="0" class="SimpleMarker" locked="0" enabled="1">
           <Option type="Map">
-            <Option name="angle" type="QString" value="0"/>
-            <Option name="cap_style" type="QString" value="square"/>
-            <Option name="color" type="QString" value="220,20,60,255"/>
-            <Option name="horizontal_anchor_point" type="QString" value="1"/>
-            <Option name="joinstyle" type="QString" value="bevel"/>
-            <Option name="name" type="QString" value="star"/>
-            <Option name="offset" type="QString" value="0,0"/>
-            <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
-            <Option name="offset_unit" type="QString" value="MM"/>
-            <Option name="outline_color" type="QString" value="255,255,255,255"/>
-            <Option name="outline_style" type="QString" value="solid"/>
-            <Option name="outline_width" type="QString" value="0.3"/>
-            <Option name="outline_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
-            <Option name="outline_width_unit" type="QString" value="MM"/>
-            <Option name="scale_method" type="QString" value="diameter"/>
-            <Option name="size" type="QString" value="4.2"/>
-            <Option name="size_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
-            <Option name="size_unit" type="QString" value="MM"/>
-            <Option name="vertical_anchor_point" type="QString" value="1"/>
+            <Option name="angle" value="0" type="QString"/>
+            <Option name="cap_style" value="square" type="QString"/>
+            <Option name="color" value="220,20,60,255" type="QString"/>
+            <Option name="horizontal_anchor_point" value="1" type="QString"/>
+            <Option name="joinstyle" value="bevel" type="QString"/>
+            <Option name="name" value="star" type="QString"/>
+            <Option name="offset" value="0,0" type="QString"/>
+            <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
+            <Option name="offset_unit" value="MM" type="QString"/>
+            <Option name="outline_color" value="255,255,255,255" type="QString"/>
+            <Option name="outline_style" value="solid" type="QString"/>
+            <Option name="outline_width" value="0.3" type="QString"/>
+            <Option name="outline_width_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
+            <Option name="outline_width_unit" value="MM" type="QString"/>
+            <Option name="scale_method" value="diameter" type="QString"/>
+            <Option name="size" value="4.2" type="QString"/>
+            <Option name="size_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
+            <Option name="size_unit" value="MM" type="QString"/>
+            <Option name="vertical_anchor_point" value="1" type="QString"/>
           </Option>
           <prop k="angle" v="0"/>
           <prop k="cap_style" v="square"/>
@@ -65,9 +65,9 @@
           <prop k="vertical_anchor_point" v="1"/>
           <data_defined_properties>
             <Option type="Map">
-              <Option name="name" type="QString" value=""/>
+              <Option name="name" value="" type="QString"/>
               <Option name="properties"/>
-              <Option name="type" type="QString" value="collection"/>
+              <Option name="type" value="collection" type="QString"/>
             </Option>
           </data_defined_properties>
         </layer>
@@ -82,9 +82,9 @@
   <blendMode>0</blendMode>
   <featureBlendMode>0</featureBlendMode>
   <layerOpacity>1</layerOpacity>
-  <geometryOptions removeDuplicateNodes="0" geometryPrecision="0">
+  <geometryOptions geometryPrecision="0" removeDuplicateNodes="0">
     <activeChecks type="StringList">
-      <Option type="QString" value=""/>
+      <Option value="" type="QString"/>
     </activeChecks>
     <checkConfiguration/>
   </geometryOptions>
@@ -149,48 +149,48 @@
     </field>
   </fieldConfiguration>
   <aliases>
-    <alias index="0" name="" field="fid"/>
-    <alias index="1" name="" field="Name"/>
-    <alias index="2" name="" field="Commodity"/>
-    <alias index="3" name="" field="commodities"/>
-    <alias index="4" name="" field="size"/>
-    <alias index="5" name="" field="occurrence"/>
-    <alias index="6" name="" field="deposit_type"/>
-    <alias index="7" name="" field="in_study_area"/>
+    <alias name="" field="fid" index="0"/>
+    <alias name="" field="Name" index="1"/>
+    <alias name="" field="Commodity" index="2"/>
+    <alias name="" field="commodities" index="3"/>
+    <alias name="" field="size" index="4"/>
+    <alias name="" field="occurrence" index="5"/>
+    <alias name="" field="deposit_type" index="6"/>
+    <alias name="" field="in_study_area" index="7"/>
   </aliases>
   <defaults>
-    <default applyOnUpdate="0" expression="" field="fid"/>
-    <default applyOnUpdate="0" expression="" field="Name"/>
-    <default applyOnUpdate="0" expression="" field="Commodity"/>
-    <default applyOnUpdate="0" expression="" field="commodities"/>
-    <default applyOnUpdate="0" expression="" field="size"/>
-    <default applyOnUpdate="0" expression="" field="occurrence"/>
-    <default applyOnUpdate="0" expression="" field="deposit_type"/>
-    <default applyOnUpdate="0" expression="" field="in_study_area"/>
+    <default applyOnUpdate="0" field="fid" expression=""/>
+    <default applyOnUpdate="0" field="Name" expression=""/>
+    <default applyOnUpdate="0" field="Commodity" expression=""/>
+    <default applyOnUpdate="0" field="commodities" expression=""/>
+    <default applyOnUpdate="0" field="size" expression=""/>
+    <default applyOnUpdate="0" field="occurrence" expression=""/>
+    <default applyOnUpdate="0" field="deposit_type" expression=""/>
+    <default applyOnUpdate="0" field="in_study_area" expression=""/>
   </defaults>
   <constraints>
-    <constraint exp_strength="0" constraints="3" unique_strength="1" field="fid" notnull_strength="1"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Name" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Commodity" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="commodities" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="size" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="occurrence" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="deposit_type" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="in_study_area" notnull_strength="0"/>
+    <constraint exp_strength="0" notnull_strength="1" unique_strength="1" field="fid" constraints="3"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Name" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Commodity" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="commodities" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="size" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="occurrence" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="deposit_type" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="in_study_area" constraints="0"/>
   </constraints>
   <constraintExpressions>
-    <constraint exp="" field="fid" desc=""/>
-    <constraint exp="" field="Name" desc=""/>
-    <constraint exp="" field="Commodity" desc=""/>
-    <constraint exp="" field="commodities" desc=""/>
-    <constraint exp="" field="size" desc=""/>
-    <constraint exp="" field="occurrence" desc=""/>
-    <constraint exp="" field="deposit_type" desc=""/>
-    <constraint exp="" field="in_study_area" desc=""/>
+    <constraint desc="" field="fid" exp=""/>
+    <constraint desc="" field="Name" exp=""/>
+    <constraint desc="" field="Commodity" exp=""/>
+    <constraint desc="" field="commodities" exp=""/>
+    <constraint desc="" field="size" exp=""/>
+    <constraint desc="" field="occurrence" exp=""/>
+    <constraint desc="" field="deposit_type" exp=""/>
+    <constraint desc="" field="in_study_area" exp=""/>
   </constraintExpressions>
   <expressionfields/>
   <attributeactions/>
-  <attributetableconfig sortOrder="0" sortExpression="" actionWidgetStyle="dropDown">
+  <attributetableconfig actionWidgetStyle="dropDown" sortExpression="" sortOrder="0">
     <columns/>
   </attributetableconfig>
   <conditionalstyles>

@@ -1,52 +1,52 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis symbologyReferenceScale="-1" hasScaleBasedVisibilityFlag="0" styleCategories="AllStyleCategories" readOnly="0" version="3.22.16-Białowieża" simplifyAlgorithm="0" simplifyLocal="1" maxScale="0" simplifyMaxScale="1" simplifyDrawingHints="1" simplifyDrawingTol="1" minScale="100000000" labelsEnabled="0">
+<qgis minScale="100000000" symbologyReferenceScale="-1" simplifyDrawingTol="1" styleCategories="AllStyleCategories" maxScale="0" labelsEnabled="0" simplifyMaxScale="1" simplifyDrawingHints="1" hasScaleBasedVisibilityFlag="0" simplifyAlgorithm="0" readOnly="0" version="3.22.16-Białowieża" simplifyLocal="1">
   <flags>
     <Identifiable>1</Identifiable>
     <Removable>1</Removable>
     <Searchable>1</Searchable>
     <Private>0</Private>
   </flags>
-  <temporal mode="0" endExpression="" fixedDuration="0" accumulate="0" startField="" startExpression="" enabled="0" durationUnit="min" limitMode="0" durationField="" endField="">
+  <temporal endField="" mode="0" accumulate="0" durationUnit="min" durationField="" fixedDuration="0" startField="" startExpression="" enabled="0" limitMode="0" endExpression="">
     <fixedRange>
       <start></start>
       <end></end>
     </fixedRange>
   </temporal>
-  <renderer-v2 symbollevels="0" referencescale="-1" type="singleSymbol" enableorderby="0" forceraster="0">
+  <renderer-v2 forceraster="0" referencescale="-1" symbollevels="0" enableorderby="0" type="singleSymbol">
     <symbols>
-      <symbol force_rhr="0" name="0" type="marker" clip_to_extent="1" alpha="1">
+      <symbol clip_to_extent="1" name="0" alpha="1" force_rhr="0" type="marker">
         <data_defined_properties>
           <Option type="Map">
-            <Option name="name" type="QString" value=""/>
+            <Option name="name" value="" type="QString"/>
             <Option name="properties"/>
-            <Option name="type" type="QString" value="collection"/>
+            <Option name="type" value="collection" type="QString"/>
           </Option>
         </data_defined_properties>
-        <layer locked="0" pass="0" enabled="1" class="SimpleMarker">
+        <layer pass="0" class="SimpleMarker" locked="0" enabled="1">
           <Option type="Map">
-            <Option name="angle" type="QString" value="0"/>
-            <Option name="cap_style" type="QString" value="square"/>
-            <Option name="color" type="QString" value="40,40,40,200"/>
-            <Option name="horizontal_anchor_point" type="QString" value="1"/>
-            <Option name="joinstyle" type="QString" value="bevel"/>
-            <Option name="name" type="QString" value="circle"/>
-            <Option name="offset" type="QString" value="0,0"/>
-            <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
-            <Option name="offset_unit" type="QString" value="MM"/>
-            <Option name="outline_color" type="QString" value="35,35,35,255"/>
-            <Option name="outline_style" type="QString" value="no"/>
-            <Option name="outline_width" type="QString" value="0"/>
-            <Option name="outline_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
-            <Option name="outline_width_unit" type="QString" value="MM"/>
-            <Option name="scale_method" type="QString" value="diameter"/>
-            <Option name="size" type="QString" value="1.4"/>
-            <Option name="size_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
-            <Option name="size_unit" type="QString" value="MM"/>
-            <Option name="vertical_anchor_point" type="QString" value="1"/>
+            <Option name="angle" value="0" type="QString"/>
+            <Option name="cap_style" value="square" type="QString"/>
+            <Option name="color" value="35,35,70,170" type="QString"/>
+            <Option name="horizontal_anchor_point" value="1" type="QString"/>
+            <Option name="joinstyle" value="bevel" type="QString"/>
+            <Option name="name" value="circle" type="QString"/>
+            <Option name="offset" value="0,0" type="QString"/>
+            <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
+            <Option name="offset_unit" value="MM" type="QString"/>
+            <Option name="outline_color" value="35,35,35,255" type="QString"/>
+            <Option name="outline_style" value="no" type="QString"/>
+            <Option name="outline_width" value="0" type="QString"/>
+            <Option name="outline_width_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
+            <Option name="outline_width_unit" value="MM" type="QString"/>
+            <Option name="scale_method" value="diameter" type="QString"/>
+            <Option name="size" value="1.1" type="QString"/>
+            <Option name="size_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
+            <Option name="size_unit" value="MM" type="QString"/>
+            <Option name="vertical_anchor_point" value="1" type="QString"/>
           </Option>
           <prop k="angle" v="0"/>
           <prop k="cap_style" v="square"/>
-          <prop k="color" v="40,40,40,200"/>
+          <prop k="color" v="35,35,70,170"/>
           <prop k="horizontal_anchor_point" v="1"/>
           <prop k="joinstyle" v="bevel"/>
           <prop k="name" v="circle"/>
@@ -59,15 +59,15 @@
           <prop k="outline_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
           <prop k="outline_width_unit" v="MM"/>
           <prop k="scale_method" v="diameter"/>
-          <prop k="size" v="1.4"/>
+          <prop k="size" v="1.1"/>
           <prop k="size_map_unit_scale" v="3x:0,0,0,0,0,0"/>
           <prop k="size_unit" v="MM"/>
           <prop k="vertical_anchor_point" v="1"/>
           <data_defined_properties>
             <Option type="Map">
-              <Option name="name" type="QString" value=""/>
+              <Option name="name" value="" type="QString"/>
               <Option name="properties"/>
-              <Option name="type" type="QString" value="collection"/>
+              <Option name="type" value="collection" type="QString"/>
             </Option>
           </data_defined_properties>
         </layer>
@@ -82,9 +82,9 @@
   <blendMode>0</blendMode>
   <featureBlendMode>0</featureBlendMode>
   <layerOpacity>1</layerOpacity>
-  <geometryOptions removeDuplicateNodes="0" geometryPrecision="0">
+  <geometryOptions geometryPrecision="0" removeDuplicateNodes="0">
     <activeChecks type="StringList">
-      <Option type="QString" value=""/>
+      <Option value="" type="QString"/>
     </activeChecks>
     <checkConfiguration/>
   </geometryOptions>
@@ -338,156 +338,156 @@
     </field>
   </fieldConfiguration>
   <aliases>
-    <alias index="0" name="" field="fid"/>
-    <alias index="1" name="" field="Observatio"/>
-    <alias index="2" name="" field="Year"/>
-    <alias index="3" name="" field="Al"/>
-    <alias index="4" name="" field="Ba"/>
-    <alias index="5" name="" field="Ca"/>
-    <alias index="6" name="" field="Co"/>
-    <alias index="7" name="" field="Cr"/>
-    <alias index="8" name="" field="Cu"/>
-    <alias index="9" name="" field="Fe"/>
-    <alias index="10" name="" field="K"/>
-    <alias index="11" name="" field="La"/>
-    <alias index="12" name="" field="Li"/>
-    <alias index="13" name="" field="Mg"/>
-    <alias index="14" name="" field="Mn"/>
-    <alias index="15" name="" field="Ni"/>
-    <alias index="16" name="" field="P"/>
-    <alias index="17" name="" field="Sc"/>
-    <alias index="18" name="" field="Sr"/>
-    <alias index="19" name="" field="Th"/>
-    <alias index="20" name="" field="Ti"/>
-    <alias index="21" name="" field="V"/>
-    <alias index="22" name="" field="Y"/>
-    <alias index="23" name="" field="Zn"/>
-    <alias index="24" name="" field="Zr"/>
-    <alias index="25" name="" field="Co_flag"/>
-    <alias index="26" name="" field="Cr_flag"/>
-    <alias index="27" name="" field="Cu_flag"/>
-    <alias index="28" name="" field="K_flag"/>
-    <alias index="29" name="" field="Li_flag"/>
-    <alias index="30" name="" field="Ni_flag"/>
-    <alias index="31" name="" field="Sc_flag"/>
-    <alias index="32" name="" field="Th_flag"/>
-    <alias index="33" name="" field="Y_flag"/>
-    <alias index="34" name="" field="Zr_flag"/>
+    <alias name="" field="fid" index="0"/>
+    <alias name="" field="Observatio" index="1"/>
+    <alias name="" field="Year" index="2"/>
+    <alias name="" field="Al" index="3"/>
+    <alias name="" field="Ba" index="4"/>
+    <alias name="" field="Ca" index="5"/>
+    <alias name="" field="Co" index="6"/>
+    <alias name="" field="Cr" index="7"/>
+    <alias name="" field="Cu" index="8"/>
+    <alias name="" field="Fe" index="9"/>
+    <alias name="" field="K" index="10"/>
+    <alias name="" field="La" index="11"/>
+    <alias name="" field="Li" index="12"/>
+    <alias name="" field="Mg" index="13"/>
+    <alias name="" field="Mn" index="14"/>
+    <alias name="" field="Ni" index="15"/>
+    <alias name="" field="P" index="16"/>
+    <alias name="" field="Sc" index="17"/>
+    <alias name="" field="Sr" index="18"/>
+    <alias name="" field="Th" index="19"/>
+    <alias name="" field="Ti" index="20"/>
+    <alias name="" field="V" index="21"/>
+    <alias name="" field="Y" index="22"/>
+    <alias name="" field="Zn" index="23"/>
+    <alias name="" field="Zr" index="24"/>
+    <alias name="" field="Co_flag" index="25"/>
+    <alias name="" field="Cr_flag" index="26"/>
+    <alias name="" field="Cu_flag" index="27"/>
+    <alias name="" field="K_flag" index="28"/>
+    <alias name="" field="Li_flag" index="29"/>
+    <alias name="" field="Ni_flag" index="30"/>
+    <alias name="" field="Sc_flag" index="31"/>
+    <alias name="" field="Th_flag" index="32"/>
+    <alias name="" field="Y_flag" index="33"/>
+    <alias name="" field="Zr_flag" index="34"/>
   </aliases>
   <defaults>
-    <default applyOnUpdate="0" expression="" field="fid"/>
-    <default applyOnUpdate="0" expression="" field="Observatio"/>
-    <default applyOnUpdate="0" expression="" field="Year"/>
-    <default applyOnUpdate="0" expression="" field="Al"/>
-    <default applyOnUpdate="0" expression="" field="Ba"/>
-    <default applyOnUpdate="0" expression="" field="Ca"/>
-    <default applyOnUpdate="0" expression="" field="Co"/>
-    <default applyOnUpdate="0" expression="" field="Cr"/>
-    <default applyOnUpdate="0" expression="" field="Cu"/>
-    <default applyOnUpdate="0" expression="" field="Fe"/>
-    <default applyOnUpdate="0" expression="" field="K"/>
-    <default applyOnUpdate="0" expression="" field="La"/>
-    <default applyOnUpdate="0" expression="" field="Li"/>
-    <default applyOnUpdate="0" expression="" field="Mg"/>
-    <default applyOnUpdate="0" expression="" field="Mn"/>
-    <default applyOnUpdate="0" expression="" field="Ni"/>
-    <default applyOnUpdate="0" expression="" field="P"/>
-    <default applyOnUpdate="0" expression="" field="Sc"/>
-    <default applyOnUpdate="0" expression="" field="Sr"/>
-    <default applyOnUpdate="0" expression="" field="Th"/>
-    <default applyOnUpdate="0" expression="" field="Ti"/>
-    <default applyOnUpdate="0" expression="" field="V"/>
-    <default applyOnUpdate="0" expression="" field="Y"/>
-    <default applyOnUpdate="0" expression="" field="Zn"/>
-    <default applyOnUpdate="0" expression="" field="Zr"/>
-    <default applyOnUpdate="0" expression="" field="Co_flag"/>
-    <default applyOnUpdate="0" expression="" field="Cr_flag"/>
-    <default applyOnUpdate="0" expression="" field="Cu_flag"/>
-    <default applyOnUpdate="0" expression="" field="K_flag"/>
-    <default applyOnUpdate="0" expression="" field="Li_flag"/>
-    <default applyOnUpdate="0" expression="" field="Ni_flag"/>
-    <default applyOnUpdate="0" expression="" field="Sc_flag"/>
-    <default applyOnUpdate="0" expression="" field="Th_flag"/>
-    <default applyOnUpdate="0" expression="" field="Y_flag"/>
-    <default applyOnUpdate="0" expression="" field="Zr_flag"/>
+    <default applyOnUpdate="0" field="fid" expression=""/>
+    <default applyOnUpdate="0" field="Observatio" expression=""/>
+    <default applyOnUpdate="0" field="Year" expression=""/>
+    <default applyOnUpdate="0" field="Al" expression=""/>
+    <default applyOnUpdate="0" field="Ba" expression=""/>
+    <default applyOnUpdate="0" field="Ca" expression=""/>
+    <default applyOnUpdate="0" field="Co" expression=""/>
+    <default applyOnUpdate="0" field="Cr" expression=""/>
+    <default applyOnUpdate="0" field="Cu" expression=""/>
+    <default applyOnUpdate="0" field="Fe" expression=""/>
+    <default applyOnUpdate="0" field="K" expression=""/>
+    <default applyOnUpdate="0" field="La" expression=""/>
+    <default applyOnUpdate="0" field="Li" expression=""/>
+    <default applyOnUpdate="0" field="Mg" expression=""/>
+    <default applyOnUpdate="0" field="Mn" expression=""/>
+    <default applyOnUpdate="0" field="Ni" expression=""/>
+    <default applyOnUpdate="0" field="P" expression=""/>
+    <default applyOnUpdate="0" field="Sc" expression=""/>
+    <default applyOnUpdate="0" field="Sr" expression=""/>
+    <default applyOnUpdate="0" field="Th" expression=""/>
+    <default applyOnUpdate="0" field="Ti" expression=""/>
+    <default applyOnUpdate="0" field="V" expression=""/>
+    <default applyOnUpdate="0" field="Y" expression=""/>
+    <default applyOnUpdate="0" field="Zn" expression=""/>
+    <default applyOnUpdate="0" field="Zr" expression=""/>
+    <default applyOnUpdate="0" field="Co_flag" expression=""/>
+    <default applyOnUpdate="0" field="Cr_flag" expression=""/>
+    <default applyOnUpdate="0" field="Cu_flag" expression=""/>
+    <default applyOnUpdate="0" field="K_flag" expression=""/>
+    <default applyOnUpdate="0" field="Li_flag" expression=""/>
+    <default applyOnUpdate="0" field="Ni_flag" expression=""/>
+    <default applyOnUpdate="0" field="Sc_flag" expression=""/>
+    <default applyOnUpdate="0" field="Th_flag" expression=""/>
+    <default applyOnUpdate="0" field="Y_flag" expression=""/>
+    <default applyOnUpdate="0" field="Zr_flag" expression=""/>
   </defaults>
   <constraints>
-    <constraint exp_strength="0" constraints="3" unique_strength="1" field="fid" notnull_strength="1"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Observatio" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Year" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Al" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Ba" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Ca" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Co" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Cr" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Cu" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Fe" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="K" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="La" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Li" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Mg" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Mn" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Ni" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="P" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Sc" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Sr" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Th" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Ti" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="V" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Y" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Zn" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Zr" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Co_flag" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Cr_flag" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Cu_flag" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="K_flag" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Li_flag" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Ni_flag" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Sc_flag" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Th_flag" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Y_flag" notnull_strength="0"/>
-    <constraint exp_strength="0" constraints="0" unique_strength="0" field="Zr_flag" notnull_strength="0"/>
+    <constraint exp_strength="0" notnull_strength="1" unique_strength="1" field="fid" constraints="3"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Observatio" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Year" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Al" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Ba" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Ca" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Co" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Cr" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Cu" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Fe" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="K" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="La" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Li" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Mg" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Mn" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Ni" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="P" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Sc" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Sr" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Th" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Ti" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="V" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Y" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Zn" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Zr" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Co_flag" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Cr_flag" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Cu_flag" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="K_flag" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Li_flag" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Ni_flag" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Sc_flag" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Th_flag" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Y_flag" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" unique_strength="0" field="Zr_flag" constraints="0"/>
   </constraints>
   <constraintExpressions>
-    <constraint exp="" field="fid" desc=""/>
-    <constraint exp="" field="Observatio" desc=""/>
-    <constraint exp="" field="Year" desc=""/>
-    <constraint exp="" field="Al" desc=""/>
-    <constraint exp="" field="Ba" desc=""/>
-    <constraint exp="" field="Ca" desc=""/>
-    <constraint exp="" field="Co" desc=""/>
-    <constraint exp="" field="Cr" desc=""/>
-    <constraint exp="" field="Cu" desc=""/>
-    <constraint exp="" field="Fe" desc=""/>
-    <constraint exp="" field="K" desc=""/>
-    <constraint exp="" field="La" desc=""/>
-    <constraint exp="" field="Li" desc=""/>
-    <constraint exp="" field="Mg" desc=""/>
-    <constraint exp="" field="Mn" desc=""/>
-    <constraint exp="" field="Ni" desc=""/>
-    <constraint exp="" field="P" desc=""/>
-    <constraint exp="" field="Sc" desc=""/>
-    <constraint exp="" field="Sr" desc=""/>
-    <constraint exp="" field="Th" desc=""/>
-    <constraint exp="" field="Ti" desc=""/>
-    <constraint exp="" field="V" desc=""/>
-    <constraint exp="" field="Y" desc=""/>
-    <constraint exp="" field="Zn" desc=""/>
-    <constraint exp="" field="Zr" desc=""/>
-    <constraint exp="" field="Co_flag" desc=""/>
-    <constraint exp="" field="Cr_flag" desc=""/>
-    <constraint exp="" field="Cu_flag" desc=""/>
-    <constraint exp="" field="K_flag" desc=""/>
-    <constraint exp="" field="Li_flag" desc=""/>
-    <constraint exp="" field="Ni_flag" desc=""/>
-    <constraint exp="" field="Sc_flag" desc=""/>
-    <constraint exp="" field="Th_flag" desc=""/>
-    <constraint exp="" field="Y_flag" desc=""/>
-    <constraint exp="" field="Zr_flag" desc=""/>
+    <constraint desc="" field="fid" exp=""/>
+    <constraint desc="" field="Observatio" exp=""/>
+    <constraint desc="" field="Year" exp=""/>
+    <constraint desc="" field="Al" exp=""/>
+    <constraint desc="" field="Ba" exp=""/>
+    <constraint desc="" field="Ca" exp=""/>
+    <constraint desc="" field="Co" exp=""/>
+    <constraint desc="" field="Cr" exp=""/>
+    <constraint desc="" field="Cu" exp=""/>
+    <constraint desc="" field="Fe" exp=""/>
+    <constraint desc="" field="K" exp=""/>
+    <constraint desc="" field="La" exp=""/>
+    <constraint desc="" field="Li" exp=""/>
+    <constraint desc="" field="Mg" exp=""/>
+    <constraint desc="" field="Mn" exp=""/>
+    <constraint desc="" field="Ni" exp=""/>
+    <constraint desc="" field="P" exp=""/>
+    <constraint desc="" field="Sc" exp=""/>
+    <constraint desc="" field="Sr" exp=""/>
+    <constraint desc="" field="Th" exp=""/>
+    <constraint desc="" field="Ti" exp=""/>
+    <constraint desc="" field="V" exp=""/>
+    <constraint desc="" field="Y" exp=""/>
+    <constraint desc="" field="Zn" exp=""/>
+    <constraint desc="" field="Zr" exp=""/>
+    <constraint desc="" field="Co_flag" exp=""/>
+    <constraint desc="" field="Cr_flag" exp=""/>
+    <constraint desc="" field="Cu_flag" exp=""/>
+    <constraint desc="" field="K_flag" exp=""/>
+    <constraint desc="" field="Li_flag" exp=""/>
+    <constraint desc="" field="Ni_flag" exp=""/>
+    <constraint desc="" field="Sc_flag" exp=""/>
+    <constraint desc="" field="Th_flag" exp=""/>
+    <constraint desc="" field="Y_flag" exp=""/>
+    <constraint desc="" field="Zr_flag" exp=""/>
   </constraintExpressions>
   <expressionfields/>
   <attributeactions/>
-  <attributetableconfig sortOrder="0" sortExpression="" actionWidgetStyle="dropDown">
+  <attributetableconfig actionWidgetStyle="dropDown" sortExpression="" sortOrder="0">
     <columns/>
   </attributetableconfig>
   <conditionalstyles>
