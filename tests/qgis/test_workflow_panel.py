@@ -238,3 +238,70 @@ def test_sample_data_loads_styled_once(project, qgis_app):
     assert group is not None and len(group.findLayers()) == len(sample_data.LAYERS)
     magnetics = project.mapLayer(first["magnetics_tmi_nT"])
     assert magnetics.renderer().type() == "singlebandpseudocolor"
+
+
+class EpochLogger(QgsProcessingAlgorithm):
+    """Logs epoch lines like the CNN step does, through the feedback of QGIS's real dialog."""
+
+    def name(self):
+        return "traincnn"
+
+    def displayName(self):
+        return "traincnn"
+
+    def createInstance(self):
+        return EpochLogger()
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT", "model", optional=True))
+
+    def flags(self):
+        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+
+    def processAlgorithm(self, parameters, context, feedback):
+        for epoch in range(1, 4):
+            feedback.pushInfo(
+                f"Epoch {epoch}/3 train_loss={1.0 / epoch:.3f} val_loss={1.1 / epoch:.3f} "
+                f"train_acc={0.5 + epoch / 10:.2f} val_acc={0.45 + epoch / 10:.2f}"
+            )
+        return {}
+
+
+def test_real_dialog_log_reaches_the_monitor(qgis_iface, qgis_processing, project, monkeypatch):
+    from qgis.gui import QgsBrowserGuiModel, QgsProcessingAlgorithmDialogBase
+    from qgis.PyQt.QtCore import QTimer
+    from qgis.PyQt.QtWidgets import QApplication
+
+    from geochem_prospector.ui.workflow_panel import run_algorithm_dialog
+
+    browser = QgsBrowserGuiModel()
+    monkeypatch.setattr(qgis_iface, "browserModel", lambda: browser, raising=False)
+    registry = QgsApplication.processingRegistry()
+    registry.addProvider(FakeProvider([EpochLogger()]))
+    panel = WorkflowPanel(project=project, runner=run_algorithm_dialog, provider_id=PROVIDER)
+    errors = []
+
+    def drive():
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QgsProcessingAlgorithmDialogBase)]
+        dialogs = [d for d in dialogs if d.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(50, drive)
+            return
+        try:  # an exception escaping a Qt slot would abort the test process
+            dialogs[0].runAlgorithm()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        QTimer.singleShot(200, dialogs[0].close)
+
+    try:
+        QTimer.singleShot(50, drive)
+        panel.open_step("traincnn")
+    finally:
+        panel.teardown()
+        registry.removeProvider(PROVIDER)
+    assert errors == []
+    assert [(r.epoch, r.train_loss, r.val_acc) for r in panel.monitor.records] == [
+        (1, 1.0, 0.55),
+        (2, 0.5, 0.65),
+        (3, 0.333, 0.75),
+    ]
