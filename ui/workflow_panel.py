@@ -122,6 +122,9 @@ class WorkflowPanel(QWidget):
         registry.providerRemoved.connect(self.refresh)
         self.project.readProject.connect(self.load_outputs)
         self.project.cleared.connect(self.load_outputs)
+        # Processing feedback is also logged under "Processing": the monitor follows a training run
+        # started anywhere (toolbox, modeler, this panel); queued because algorithms log from worker threads
+        QgsApplication.messageLog().messageReceived.connect(self._on_log_message, Qt.QueuedConnection)
         self.refresh()
 
     def teardown(self) -> None:
@@ -132,6 +135,7 @@ class WorkflowPanel(QWidget):
             (registry.providerRemoved, self.refresh),
             (self.project.readProject, self.load_outputs),
             (self.project.cleared, self.load_outputs),
+            (QgsApplication.messageLog().messageReceived, self._on_log_message),
         ):
             try:
                 signal.disconnect(slot)
@@ -208,6 +212,11 @@ class WorkflowPanel(QWidget):
         self.monitor.setObjectName("trainingMonitor")
         monitor_layout.addWidget(self.monitor)
         layout.addWidget(monitor_box, 1)
+
+    def _on_log_message(self, message: str, tag: str, _level) -> None:
+        if tag == "Processing" and "poch" in message:
+            for line in message.splitlines():
+                self.monitor.feed_line(line)
 
     # ---- state -----------------------------------------------------------------------------------
 

@@ -305,3 +305,26 @@ def test_real_dialog_log_reaches_the_monitor(qgis_iface, qgis_processing, projec
         (2, 0.5, 0.65),
         (3, 0.333, 0.75),
     ]
+
+
+def test_monitor_follows_processing_log_from_anywhere(project, qgis_app):
+    """A run from the toolbox logs its feedback under "Processing": the monitor picks up the epoch lines."""
+    import time
+
+    from qgis.core import Qgis, QgsMessageLog
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    panel = WorkflowPanel(project=project, runner=lambda *a: None, torch_check=lambda: (True, ""))
+    try:
+        QgsMessageLog.logMessage("Epoch 1/4 train_loss=0.9 val_acc=0.5", "Processing", Qgis.Info)
+        QgsMessageLog.logMessage("Epoch 2/4 train_loss=0.8", "Other plugin", Qgis.Info)
+        end = time.monotonic() + 5
+        while not panel.monitor.records and time.monotonic() < end:
+            QCoreApplication.processEvents()
+        assert [(r.epoch, r.train_loss, r.val_acc) for r in panel.monitor.records] == [(1, 0.9, 0.5)]
+        assert panel.monitor.total_epochs == 4
+    finally:
+        panel.teardown()
+    QgsMessageLog.logMessage("Epoch 3/4 train_loss=0.7", "Processing", Qgis.Info)
+    QCoreApplication.processEvents()
+    assert [r.epoch for r in panel.monitor.records] == [1]  # disconnected on teardown
