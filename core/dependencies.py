@@ -100,12 +100,17 @@ def check_torch() -> Tuple[bool, str]:
 def python_executable(
     exec_prefix: Optional[str] = None, platform: Optional[str] = None, executable: Optional[str] = None
 ) -> Optional[str]:
-    """The Python interpreter QGIS embeds (``sys.executable`` is the QGIS program inside QGIS)."""
-    exec_prefix = exec_prefix or sys.exec_prefix
+    """The interpreter of the running Python (the one QGIS embeds), or None.
+
+    Inside QGIS ``sys.executable`` is the QGIS program or whatever ``python3`` comes first on PATH (maybe
+    another Python altogether), so it is trusted only when it lives under ``exec_prefix``.
+    """
+    exec_prefix = os.path.realpath(exec_prefix or sys.exec_prefix)
     platform = platform or sys.platform
     executable = sys.executable if executable is None else executable
     if executable and re.match(r"python(\d+(\.\d+)?)?(\.exe)?$", os.path.basename(executable).lower()):
-        return executable
+        if os.path.realpath(os.path.dirname(executable)).startswith(exec_prefix):
+            return executable
     if platform.startswith("win"):
         candidates = [os.path.join(exec_prefix, "python.exe"), os.path.join(exec_prefix, "python3.exe")]
     else:
@@ -114,7 +119,7 @@ def python_executable(
     for candidate in candidates:
         if os.path.isfile(candidate):
             return candidate
-    return shutil.which("python3") if not platform.startswith("win") else None
+    return None
 
 
 def cuda_driver_version(nvidia_smi: Optional[str] = None, timeout: float = 10.0) -> Optional[Tuple[int, int]]:

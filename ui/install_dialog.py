@@ -136,6 +136,7 @@ class InstallDependenciesDialog(QDialog):
         self.close_button.setEnabled(not busy)
         self.build_combo.setEnabled(not busy)
         self.progress.setRange(0, 0 if busy else 1)
+        self.progress.setVisible(busy)
 
     def append_log(self, text: str) -> None:
         self.log.appendPlainText(text.rstrip("\n"))

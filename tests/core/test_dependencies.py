@@ -89,17 +89,24 @@ def test_index_url_per_platform():
 
 
 def test_python_executable_inside_qgis(tmp_path):
-    # inside QGIS sys.executable is the QGIS program; the interpreter lives under exec_prefix
-    assert deps.python_executable(executable="/usr/bin/python3.11") == "/usr/bin/python3.11"
+    # a venv or a plain interpreter: sys.executable under exec_prefix is the one
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("")
+    assert deps.python_executable(str(venv), "linux", str(venv / "bin" / "python")) == str(venv / "bin" / "python")
+    # inside QGIS sys.executable is the QGIS program or another python3 on PATH: use exec_prefix's interpreter
     win = tmp_path / "apps" / "Python312"
     win.mkdir(parents=True)
     (win / "python.exe").write_text("")
-    found = deps.python_executable(str(win), "win32", executable=r"C:\OSGeo4W\bin\qgis-bin.exe")
+    found = deps.python_executable(str(win), "win32", executable=r"C:\\OSGeo4W\\bin\\qgis-bin.exe")
     assert found == str(win / "python.exe")
     unix = tmp_path / "usr"
     (unix / "bin").mkdir(parents=True)
     (unix / "bin" / "python3").write_text("")
     assert deps.python_executable(str(unix), "linux", executable="/usr/bin/qgis") == str(unix / "bin" / "python3")
+    pyenv = "/root/.pyenv/shims/python3"  # what an embedded Python may report: not QGIS's interpreter
+    assert deps.python_executable(str(unix), "linux", executable=pyenv) == str(unix / "bin" / "python3")
+    assert deps.python_executable(str(tmp_path / "empty"), "linux", executable="/usr/bin/qgis") is None
 
 
 def test_constraints_pin_installed_versions():
@@ -159,7 +166,10 @@ def test_real_install_of_local_torch_wheel_into_private_folder(tmp_path):
     constraints = tmp_path / "constraints.txt"
     constraints.write_text(deps.constraints_text(deps.installed_versions()))
     # the wheel file itself as the spec: no CUDA build can sneak in from an index
-    cmd = deps.pip_command(sys.executable, target, str(constraints), spec=WHEELS[-1], index=None)
+    # pip run by QGIS's own Python, as the dialog does (falls back to this interpreter's pip)
+    has_pip = subprocess.run(["/usr/bin/python3", "-m", "pip", "--version"], capture_output=True).returncode == 0
+    python = "/usr/bin/python3" if has_pip else sys.executable
+    cmd = deps.pip_command(python, target, str(constraints), spec=WHEELS[-1], index=None)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert os.path.isdir(os.path.join(target, "torch"))

@@ -63,6 +63,16 @@ def screenshot():
         qgis.utils.iface.mainWindow().grab().save(os.path.join(OUT, "screenshot.png"))
         if plugin is not None and plugin.dock is not None:
             plugin.dock.grab().save(os.path.join(OUT, "panel.png"))
+        # the install dialog as a user sees it; the pip command it would run (not run here)
+        from geochem_prospector.ui.install_dialog import InstallDependenciesDialog
+
+        dialog = InstallDependenciesDialog(QgsApplication.qgisSettingsDirPath(), qgis.utils.iface.mainWindow())
+        dialog.show()
+        QApplication.processEvents()
+        dialog.grab().save(os.path.join(OUT, "install_dialog.png"))
+        report["python"] = dialog.python
+        report["install_command"] = dialog.install_command()
+        dialog.close()
     except Exception:  # noqa: BLE001
         report["errors"].append(traceback.format_exc())
     finally:

@@ -60,4 +60,10 @@ def test_desktop_opens_panel_without_errors(tmp_path):
     assert "Till geochemistry samples" in report["layers"] and len(report["layers"]) == 6
     screenshot = out / "screenshot.png"
     assert (out / "panel.png").stat().st_size > 5000 and screenshot.stat().st_size > 20000
+    # inside QGIS sys.executable is the QGIS program: the dialog must still find the Python to run pip with
+    assert report["python"] and os.path.isfile(report["python"]) and "python" in os.path.basename(report["python"])
+    command = report["install_command"]
+    assert command[1:4] == ["-m", "pip", "install"]
+    assert command[command.index("--target") + 1].startswith(str(profiles))
     shutil.copyfile(screenshot, os.path.join(REPO, "docs", "screenshot_panel.png"))
+    shutil.copyfile(out / "install_dialog.png", os.path.join(REPO, "docs", "screenshot_install.png"))
