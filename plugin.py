@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
@@ -16,6 +16,7 @@ PLUGIN_DIR = os.path.dirname(__file__)
 ICONS = os.path.join(PLUGIN_DIR, "resources", "icons")
 MENU = "&GeoChem Prospector"
 LOG_TAG = "GeoChem Prospector"
+FIRST_RUN_KEY = "geochem_prospector/panel_shown_once"
 
 
 def private_deps_dir() -> str:
@@ -74,6 +75,13 @@ class GeoChemProspectorPlugin:
             self.tr("Interpolate geochemistry…"),
             lambda: self._open_algorithm("prospector:interpolate"),
         )
+        # The dock exists from the start (hidden) so QGIS restores it where the user left it; the very
+        # first start shows it, so a new user sees the workflow without looking for it.
+        self.ensure_dock().setVisible(False)
+        settings = QgsSettings()
+        if not settings.value(FIRST_RUN_KEY, False, type=bool):
+            settings.setValue(FIRST_RUN_KEY, True)
+            self.panel_action.setChecked(True)
 
     def _add_action(self, icon: str, text: str, slot, toolbar: bool = False, checkable: bool = False) -> QAction:
         action = QAction(QIcon(os.path.join(ICONS, icon)), text, self.iface.mainWindow())

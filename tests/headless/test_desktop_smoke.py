@@ -66,4 +66,3 @@ def test_desktop_opens_panel_without_errors(tmp_path):
     assert command[1:4] == ["-m", "pip", "install"]
     assert command[command.index("--target") + 1].startswith(str(profiles))
     shutil.copyfile(screenshot, os.path.join(REPO, "docs", "screenshot_panel.png"))
-    shutil.copyfile(out / "install_dialog.png", os.path.join(REPO, "docs", "screenshot_install.png"))

@@ -6,10 +6,19 @@ from qgis.PyQt.QtWidgets import QApplication, QDockWidget
 
 
 def test_init_gui_adds_menu_toolbar_and_dock(qgis_iface, qgis_processing):
-    from geochem_prospector.plugin import GeoChemProspectorPlugin
+    from qgis.core import QgsSettings
 
+    from geochem_prospector.plugin import FIRST_RUN_KEY, GeoChemProspectorPlugin
+
+    QgsSettings().remove(FIRST_RUN_KEY)
+    first = GeoChemProspectorPlugin(qgis_iface)
+    first.initGui()  # the first start shows the panel once
+    assert first.panel_action.isChecked() and not first.dock.isHidden()
+    first.unload()
     plugin = GeoChemProspectorPlugin(qgis_iface)
     plugin.initGui()
+    assert isinstance(plugin.dock, QDockWidget) and plugin.dock.isHidden()  # later starts: as the user left it
+    assert not plugin.panel_action.isChecked()
     try:
         texts = [a.text() for a in plugin.actions]
         assert texts[:3] == ["Workflow panel", "Load sample data", "Install dependencies…"]
