@@ -22,6 +22,7 @@ class Step:
     prefill: Mapping[str, Sequence[Source]] = field(default_factory=dict)
 
 
+# Parameter names as the algorithms declare them (DESIGN.md); a name an algorithm lacks is skipped.
 STEPS: Tuple[Step, ...] = (
     Step(
         "interpolate",
@@ -35,7 +36,7 @@ STEPS: Tuple[Step, ...] = (
         "Identify and screen geochemical anomalies (thresholds, contours, ranked polygons).",
         prefill={
             "INPUT_RASTER": [("interpolate", "OUTPUT")],
-            "INPUT": [("interpolate", "OUTPUT")],
+            "INPUT": [("sample", "till_geochemistry")],
             "DEPOSITS": [("sample", "deposits")],
             "MASK": [("sample", "study_area")],
         },
@@ -45,11 +46,8 @@ STEPS: Tuple[Step, ...] = (
         "Pseudo-labels",
         "Extend known deposits and labelled samples to pseudo-labels (semi-supervised).",
         prefill={
-            "INPUT_RASTER": [("anomalies", "OUTPUT"), ("interpolate", "OUTPUT")],
             "INPUT_RASTERS": [("interpolate", "OUTPUT")],
-            "INPUT": [("sample", "deposits")],
-            "DEPOSITS": [("sample", "deposits")],
-            "ANOMALIES": [("anomalies", "OUTPUT_POLYGONS"), ("anomalies", "OUTPUT_ANOMALIES")],
+            "LABELS": [("sample", "deposits")],
             "MASK": [("sample", "study_area")],
         },
     ),
@@ -59,9 +57,9 @@ STEPS: Tuple[Step, ...] = (
         "Train the convolutional neural network on the labels (live loss and accuracy below).",
         needs_torch=True,
         prefill={
-            "INPUT_RASTER": [("interpolate", "OUTPUT")],
             "INPUT_RASTERS": [("interpolate", "OUTPUT")],
             "LABELS": [("pseudolabel", "OUTPUT")],
+            "CONFIDENCE": [("pseudolabel", "OUTPUT_CONFIDENCE")],
         },
     ),
     Step(
@@ -70,9 +68,8 @@ STEPS: Tuple[Step, ...] = (
         "Map the probability of mineralisation with the trained model.",
         needs_torch=True,
         prefill={
-            "MODEL": [("traincnn", "OUTPUT")],
-            "INPUT_RASTER": [("interpolate", "OUTPUT")],
             "INPUT_RASTERS": [("interpolate", "OUTPUT")],
+            "MODEL": [("traincnn", "OUTPUT_MODEL"), ("traincnn", "OUTPUT")],
             "MASK": [("sample", "study_area")],
         },
     ),
@@ -82,12 +79,14 @@ STEPS: Tuple[Step, ...] = (
         "Test the prospectivity map against held-out deposits (ROC AUC, success-rate curve).",
         prefill={
             "INPUT_RASTER": [("predict", "OUTPUT")],
-            "INPUT": [("predict", "OUTPUT")],
             "DEPOSITS": [("sample", "deposits")],
             "MASK": [("sample", "study_area")],
         },
     ),
 )
+
+# the output a step's row names when it is done, first present wins
+MAIN_OUTPUTS = ("OUTPUT", "OUTPUT_MODEL", "OUTPUT_REPORT")
 
 STEP_IDS: Tuple[str, ...] = tuple(step.step_id for step in STEPS)
 

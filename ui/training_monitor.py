@@ -5,7 +5,8 @@ The CNN training algorithm reports one line per epoch through its feedback, e.g.
     Epoch 3/40 train_loss=0.512 val_loss=0.601 train_acc=0.78 val_acc=0.71
 
 Keys may come in any order and any may be missing; accuracies are fractions (0-1) or percentages
-(``val_acc=71.5%``). :func:`parse_epoch_line` reads such a line; :class:`TrainingChart` draws them.
+(``val_acc=71.5%``). The core trainer's own wording is read too:
+``epoch 3/40 (iteration 12): train loss 0.5123 acc 0.781 | validation loss 0.6010 acc 0.712``. :func:`parse_epoch_line` reads such a line; :class:`TrainingChart` draws them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from qgis.PyQt.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
 
 EPOCH_RE = re.compile(r"\bEpoch\s+(\d+)\s*(?:/\s*(\d+))?", re.IGNORECASE)
-METRIC_RE = re.compile(
-    r"\b(train_loss|val_loss|train_acc|val_acc)\s*[=:]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan)(%?)",
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan"
+# "train_loss=0.5", "val_acc: 71%", "train loss 0.51 acc 0.78 | validation loss 0.60 acc 0.71" (a bare
+# "loss"/"acc" belongs to the last "train"/"validation" before it)
+TOKEN_RE = re.compile(
+    r"(?<![A-Za-z])(?P<who>train(?:ing)?|val(?:idation)?)(?:[ _]+|(?=loss|acc))"
+    rf"|(?<![A-Za-z])(?P<what>loss|acc(?:uracy)?)\s*[=:]?\s*(?P<num>{NUMBER})(?P<pct>%?)",
     re.IGNORECASE,
 )
 METRICS = ("train_loss", "val_loss", "train_acc", "val_acc")
@@ -45,14 +50,18 @@ def parse_epoch_line(line: str) -> Optional[EpochRecord]:
     if not match:
         return None
     values: Dict[str, Optional[float]] = {}
-    for key, number, percent in METRIC_RE.findall(line[match.end() :]):
-        value = float(number)
-        if math.isnan(value):
+    who = None
+    for token in TOKEN_RE.finditer(line[match.end() :]):
+        if token.group("who"):
+            who = "train" if token.group("who").lower().startswith("train") else "val"
             continue
-        key = key.lower()
-        if key.endswith("_acc") and (percent or value > 1.0):
+        value = float(token.group("num"))
+        if who is None or math.isnan(value):
+            continue
+        kind = "loss" if token.group("what").lower() == "loss" else "acc"
+        if kind == "acc" and (token.group("pct") or value > 1.0):
             value /= 100.0
-        values[key] = value
+        values[f"{who}_{kind}"] = value
     if not values:
         return None
     total = int(match.group(2)) if match.group(2) else None

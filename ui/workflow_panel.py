@@ -31,7 +31,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core import dependencies as deps
 from . import sample_data
-from .steps import STEPS, Step, prefill_parameters, step_by_id
+from .steps import MAIN_OUTPUTS, STEPS, Step, prefill_parameters, step_by_id
 from .training_monitor import TrainingChart
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons")
@@ -254,9 +254,11 @@ class WorkflowPanel(QWidget):
         return False
 
     def _output_summary(self, step_id: str) -> str:
-        main = self.outputs.get(step_id, {}).get("OUTPUT")
-        if isinstance(main, str) and main:
-            return tr("Done: {}").format(os.path.basename(main.split("|")[0]))
+        outputs = self.outputs.get(step_id, {})
+        for key in MAIN_OUTPUTS:
+            value = outputs.get(key)
+            if isinstance(value, str) and value:
+                return tr("Done: {}").format(os.path.basename(value.split("|")[0]))
         return tr("Done")
 
     def refresh(self, *_args) -> None:

@@ -18,6 +18,13 @@ def test_parse_full_line():
         ("INFO: Epoch 12 / 600  val_acc=85.5%  train_loss=1e-3", 12, 600, {"val_acc": 0.855, "train_loss": 0.001}),
         ("epoch 2 train_loss: 0.9 train_acc: 64", 2, None, {"train_loss": 0.9, "train_acc": 0.64}),
         ("Epoch 5/10 train_loss=nan val_loss=0.4", 5, 10, {"val_loss": 0.4, "train_loss": None}),
+        (  # the wording of core/cnn.py's training log
+            "epoch 3/60 (iteration 12): train loss 0.5123 acc 0.781 | validation loss 0.6010 acc 0.712",
+            3,
+            60,
+            {"train_loss": 0.5123, "train_acc": 0.781, "val_loss": 0.601, "val_acc": 0.712},
+        ),
+        ("Epoch 7/9 training_accuracy=0.5 interval 3 validation_loss: 2", 7, 9, {"train_acc": 0.5, "val_loss": 2.0}),
     ],
 )
 def test_parse_variants(line, epoch, total, values):
@@ -27,7 +34,9 @@ def test_parse_variants(line, epoch, total, values):
         assert getattr(record, key) == (pytest.approx(value) if value is not None else None)
 
 
-@pytest.mark.parametrize("line", ["Reading 1112 samples", "Epoch 3/40 starting", "", "train_loss=0.5"])
+@pytest.mark.parametrize(
+    "line", ["Reading 1112 samples", "Epoch 3/40 starting", "", "train_loss=0.5", "epoch 2/5 loss 0.3"]
+)
 def test_other_lines_are_ignored(line):
     assert parse_epoch_line(line) is None
 
