@@ -39,6 +39,7 @@ class GeoChemProspectorPlugin:
         self.toolbar = None
         self.dock = None
         self.panel_action = None
+        self._dock_sized = False
         # before any algorithm checks for torch: qgis_process and the desktop both see a torch installed
         # by "Install dependencies"
         activate_private_deps()
@@ -117,6 +118,9 @@ class GeoChemProspectorPlugin:
         if show:
             dock.raise_()
             dock.panel.refresh()
+            if not self._dock_sized:
+                self._dock_sized = True  # room for the step descriptions, once; the user may resize it
+                self.iface.mainWindow().resizeDocks([dock], [380], Qt.Horizontal)
 
     def _dock_visibility(self, visible: bool) -> None:
         if self.panel_action is not None and self.panel_action.isChecked() != visible:

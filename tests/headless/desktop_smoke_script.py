@@ -36,8 +36,7 @@ def open_panel():
         report["plugin_loaded"] = plugin is not None
         if plugin is not None:
             window = qgis.utils.iface.mainWindow()
-            window.resize(1400, 860)
-            window.showMaximized()
+            window.setGeometry(0, 0, 1400, 900)  # Xvfb has no window manager to maximise it
             plugin.panel_action.setChecked(True)
             plugin.load_sample_data()
             panel = plugin.dock.panel
@@ -78,9 +77,10 @@ def screenshot():
     finally:
         with open(os.path.join(OUT, "report.json"), "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=1)
-        QgsProject.instance().setDirty(False)
-        QApplication.closeAllWindows()
-        QTimer.singleShot(500, lambda: os._exit(0))
+        # leave at once: closing windows could ask questions (unsaved project, layers in a temp folder)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 QTimer.singleShot(1500, open_panel)

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -40,8 +41,16 @@ def test_desktop_opens_panel_without_errors(tmp_path):
         "--nologo", "--noversioncheck", "--nocustomization",
         "--code", SCRIPT,
     ]  # fmt: skip
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
-    log = proc.stdout[-4000:] + proc.stderr[-4000:]
+    # own process group, so a QGIS stuck in a dialog is killed with xvfb-run rather than left behind
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+    log = stdout[-4000:] + stderr[-4000:]
     report_path = out / "report.json"
     assert report_path.exists(), f"the startup script did not finish (exit {proc.returncode}):\n{log}"
     report = json.loads(report_path.read_text())
@@ -52,7 +61,7 @@ def test_desktop_opens_panel_without_errors(tmp_path):
         if m["tag"] == "Python error" or "geochem_prospector" in m["message"] and m["level"] >= 2
     ]
     assert python_errors == [], python_errors
-    assert "Traceback" not in proc.stderr, log
+    assert "Traceback" not in stderr, log
     assert report["plugin_loaded"] and "geochem_prospector" in report["active_plugins"]
     assert report["dock_visible"] is True
     assert list(report["steps"]) == ["interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate"]
