@@ -1,0 +1,84 @@
+"""The training monitor parses the CNN's per-epoch log lines and draws them."""
+
+import pytest
+from qgis.PyQt.QtGui import QColor
+
+from geochem_prospector.ui.training_monitor import TrainingChart, parse_epoch_line
+
+
+def test_parse_full_line():
+    record = parse_epoch_line("Epoch 3/40 train_loss=0.512 val_loss=0.601 train_acc=0.78 val_acc=0.71")
+    assert (record.epoch, record.total) == (3, 40)
+    assert (record.train_loss, record.val_loss, record.train_acc, record.val_acc) == (0.512, 0.601, 0.78, 0.71)
+
+
+@pytest.mark.parametrize(
+    "line, epoch, total, values",
+    [
+        ("INFO: Epoch 12 / 600  val_acc=85.5%  train_loss=1e-3", 12, 600, {"val_acc": 0.855, "train_loss": 0.001}),
+        ("epoch 2 train_loss: 0.9 train_acc: 64", 2, None, {"train_loss": 0.9, "train_acc": 0.64}),
+        ("Epoch 5/10 train_loss=nan val_loss=0.4", 5, 10, {"val_loss": 0.4, "train_loss": None}),
+        (  # the wording of core/cnn.py's training log
+            "epoch 3/60 (iteration 12): train loss 0.5123 acc 0.781 | validation loss 0.6010 acc 0.712",
+            3,
+            60,
+            {"train_loss": 0.5123, "train_acc": 0.781, "val_loss": 0.601, "val_acc": 0.712},
+        ),
+        ("Epoch 7/9 training_accuracy=0.5 interval 3 validation_loss: 2", 7, 9, {"train_acc": 0.5, "val_loss": 2.0}),
+    ],
+)
+def test_parse_variants(line, epoch, total, values):
+    record = parse_epoch_line(line)
+    assert (record.epoch, record.total) == (epoch, total)
+    for key, value in values.items():
+        assert getattr(record, key) == (pytest.approx(value) if value is not None else None)
+
+
+@pytest.mark.parametrize(
+    "line", ["Reading 1112 samples", "Epoch 3/40 starting", "", "train_loss=0.5", "epoch 2/5 loss 0.3"]
+)
+def test_other_lines_are_ignored(line):
+    assert parse_epoch_line(line) is None
+
+
+def test_feed_text_handles_partial_lines_and_restarts(qgis_app):
+    chart = TrainingChart()
+    added = chart.feed_text("Model: 3 conv layers\nEpoch 1/3 train_loss=0.9 val_loss=1.0\nEpoch 2/3 train_lo")
+    assert added == 1 and [r.epoch for r in chart.records] == [1]
+    assert chart.feed_text("ss=0.7 val_loss=0.8 train_acc=0.6 val_acc=0.55\n") == 1
+    assert [r.epoch for r in chart.records] == [1, 2] and chart.total_epochs == 3
+    assert chart.records[1].train_loss == 0.7
+    chart.add_epoch(2, 0.65, 0.75)  # the same epoch again replaces it
+    assert [r.train_loss for r in chart.records] == [0.9, 0.65]
+    chart.feed_line("Epoch 1/5 train_loss=2.0")  # a new run starts over
+    assert [r.epoch for r in chart.records] == [1] and chart.total_epochs == 5
+
+
+def _count(image, colour, tolerance=40):
+    count = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            c = QColor(image.pixel(x, y))
+            if (
+                abs(c.red() - colour.red()) + abs(c.green() - colour.green()) + abs(c.blue() - colour.blue())
+                < tolerance
+            ):
+                count += 1
+    return count
+
+
+def test_chart_draws_both_curves_in_their_panels(qgis_app):
+    chart = TrainingChart()
+    chart.resize(400, 300)
+    empty = chart.grab().toImage()
+    assert _count(empty, TrainingChart.COLOURS["train"]) == 0
+    for epoch in range(1, 11):
+        chart.add_epoch(epoch, train_loss=1.0 / epoch, val_loss=1.2 / epoch, train_acc=0.5 + epoch / 25)
+    image = chart.grab().toImage()
+    top = image.copy(0, 0, 400, 150)
+    bottom = image.copy(0, 150, 400, 150)
+    # training curves in both panels; validation only where there is a validation value (loss, top)
+    assert _count(top, TrainingChart.COLOURS["train"]) > 20
+    assert _count(bottom, TrainingChart.COLOURS["train"]) > 20
+    assert _count(top, TrainingChart.COLOURS["val"]) > 10
+    assert _count(bottom.copy(0, 25, 400, 125), TrainingChart.COLOURS["val"]) == 0

@@ -1,0 +1,330 @@
+"""Workflow panel: step states, pre-filled parameters, done-state persistence, monitor wiring, sample data."""
+
+import os
+
+import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsProcessingAlgorithm,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorLayer,
+    QgsProcessingProvider,
+    QgsProject,
+)
+
+from geochem_prospector.ui import sample_data
+from geochem_prospector.ui.steps import STEP_IDS
+from geochem_prospector.ui.workflow_panel import WorkflowPanel
+
+PROVIDER = "prospectorpaneltest"
+
+
+class FakeAlgorithm(QgsProcessingAlgorithm):
+    """Stands in for a step's algorithm: only its parameter definitions matter to the panel."""
+
+    def __init__(self, step_id, params, can_execute=(True, "")):
+        super().__init__()
+        self.step_id, self.params, self.can = step_id, params, can_execute
+
+    def name(self):
+        return self.step_id
+
+    def displayName(self):
+        return self.step_id
+
+    def createInstance(self):
+        return FakeAlgorithm(self.step_id, self.params, self.can)
+
+    def initAlgorithm(self, config=None):
+        for make in self.params:
+            self.addParameter(make())
+
+    def canExecute(self):
+        return self.can
+
+    def processAlgorithm(self, parameters, context, feedback):
+        return {}
+
+
+class FakeProvider(QgsProcessingProvider):
+    def __init__(self, algorithms):
+        super().__init__()
+        self.algs = algorithms
+
+    def id(self):
+        return PROVIDER
+
+    def name(self):
+        return PROVIDER
+
+    def loadAlgorithms(self):
+        for alg in self.algs:
+            self.addAlgorithm(alg.createInstance())
+
+
+def fake_algorithms():
+    """Interpolate, anomalies and traincnn exist; pseudolabel, predict and evaluate have not landed yet."""
+    return [
+        FakeAlgorithm(
+            "interpolate",
+            [
+                lambda: QgsProcessingParameterVectorLayer("INPUT", "in"),
+                lambda: QgsProcessingParameterVectorLayer("MASK", "mask", optional=True),
+                lambda: QgsProcessingParameterRasterDestination("OUTPUT", "out"),
+            ],
+        ),
+        FakeAlgorithm(
+            "anomalies",
+            [
+                lambda: QgsProcessingParameterRasterLayer("INPUT_RASTER", "in"),
+                lambda: QgsProcessingParameterRasterDestination("OUTPUT", "out"),
+            ],
+        ),
+        FakeAlgorithm(
+            "traincnn",
+            [
+                lambda: QgsProcessingParameterMultipleLayers("INPUT_RASTERS", "in"),
+                lambda: QgsProcessingParameterRasterLayer("LABELS", "labels"),
+                lambda: QgsProcessingParameterFileDestination("OUTPUT", "model"),
+            ],
+            can_execute=(False, "traincnn: PyTorch missing"),
+        ),
+    ]
+
+
+@pytest.fixture
+def provider(qgis_app):
+    registry = QgsApplication.processingRegistry()
+    provider = FakeProvider(fake_algorithms())
+    assert registry.addProvider(provider)
+    yield provider
+    if registry.providerById(PROVIDER) is not None:
+        registry.removeProvider(PROVIDER)
+
+
+@pytest.fixture
+def project():
+    project = QgsProject()
+    yield project
+    project.clear()
+
+
+class Runner:
+    def __init__(self, tmp_path, log_lines=()):
+        self.calls, self.tmp_path, self.log_lines = [], tmp_path, log_lines
+
+    def __call__(self, algorithm_id, parameters, on_log):
+        self.calls.append((algorithm_id, dict(parameters)))
+        if on_log is not None:
+            for line in self.log_lines:
+                on_log(line)
+        path = self.tmp_path / (algorithm_id.split(":")[1] + ".tif")
+        path.write_text("x")
+        return {"OUTPUT": str(path), "IGNORED": object()}
+
+
+def panel_for(project, runner, torch=True):
+    return WorkflowPanel(
+        project=project,
+        runner=runner,
+        torch_check=lambda: (True, "") if torch else (False, "PyTorch is not installed"),
+        provider_id=PROVIDER,
+    )
+
+
+def states(panel):
+    return {step: panel.step_state(step)[0] for step in STEP_IDS}
+
+
+def test_six_steps_in_order_missing_ones_unavailable(provider, project, tmp_path):
+    panel = panel_for(project, Runner(tmp_path), torch=False)
+    assert list(panel.rows) == ["interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate"]
+    assert states(panel) == {
+        "interpolate": "ready",
+        "anomalies": "ready",
+        "pseudolabel": "unavailable",
+        "traincnn": "blocked",  # needs torch
+        "predict": "unavailable",
+        "evaluate": "unavailable",
+    }
+    assert not panel.rows["pseudolabel"]["button"].isEnabled()
+    assert not panel.rows["traincnn"]["button"].isEnabled()
+    assert panel.rows["interpolate"]["button"].isEnabled()
+    assert "install" in panel.rows["traincnn"]["detail"].text()
+    assert not panel.banner.isHidden() and not panel.install_button.isHidden()
+    requested = []
+    panel.install_requested.connect(lambda: requested.append(1))
+    panel.rows["traincnn"]["detail"].linkActivated.emit("install")
+    assert requested == [1]
+
+
+def test_steps_light_up_when_their_provider_arrives(project, tmp_path, qgis_app):
+    panel = panel_for(project, Runner(tmp_path))
+    assert set(states(panel).values()) == {"unavailable"}
+    registry = QgsApplication.processingRegistry()
+    registry.addProvider(FakeProvider(fake_algorithms()))
+    try:
+        assert panel.step_state("anomalies")[0] == "ready"
+        assert panel.rows["anomalies"]["icon"].property("state") == "ready"
+    finally:
+        registry.removeProvider(PROVIDER)
+    assert panel.rows["anomalies"]["icon"].property("state") == "unavailable"
+
+
+def test_algorithm_can_execute_message_blocks_step(provider, project, tmp_path):
+    panel = panel_for(project, Runner(tmp_path), torch=True)
+    assert panel.step_state("traincnn") == ("blocked", "traincnn: PyTorch missing")
+    assert panel.banner.isHidden()
+
+
+def test_outputs_prefill_the_next_step_and_persist(provider, project, tmp_path):
+    runner = Runner(tmp_path)
+    panel = panel_for(project, runner)
+    loaded = panel.load_sample_data()
+    assert set(loaded) == {s for s, _ in sample_data.LAYERS}
+    results = panel.open_step("interpolate")
+    assert runner.calls[0] == (
+        f"{PROVIDER}:interpolate",
+        {"INPUT": loaded["till_geochemistry"], "MASK": loaded["study_area"]},
+    )
+    assert panel.step_state("interpolate")[0] == "done"
+    assert panel.rows["interpolate"]["detail"].text() == "Done: interpolate.tif"
+    panel.open_step("anomalies")
+    assert runner.calls[1] == (f"{PROVIDER}:anomalies", {"INPUT_RASTER": results["OUTPUT"]})
+    # multiple-layer parameters get a list; parameters without a source are left to the user
+    assert panel.parameters_for("traincnn") == {"INPUT_RASTERS": [results["OUTPUT"]]}
+
+    # the project remembers; a new panel on the same project knows what is done
+    again = panel_for(project, Runner(tmp_path))
+    assert again.outputs["interpolate"] == {"OUTPUT": results["OUTPUT"]}
+    assert again.step_state("anomalies")[0] == "done"
+    # a deleted output is no longer done
+    os.remove(results["OUTPUT"])
+    again.refresh()
+    assert again.step_state("interpolate")[0] == "ready"
+
+
+def test_cancelled_dialog_records_nothing(provider, project, tmp_path):
+    panel = panel_for(project, lambda *args: None)
+    assert panel.open_step("interpolate") is None
+    assert panel.step_state("interpolate")[0] == "ready" and panel.outputs == {}
+
+
+def test_training_log_feeds_the_monitor(provider, project, tmp_path):
+    lines = [
+        "Training on 412 patches\n",
+        "Epoch 1/2 train_loss=0.70 val_loss=0.72 train_acc=0.55 val_acc=0.52\nEpoch 2/2 train_loss=0.5",
+        "0 val_loss=0.61 train_acc=0.74 val_acc=0.69\n",
+    ]
+    runner = Runner(tmp_path, lines)
+    panel = WorkflowPanel(project=project, runner=runner, torch_check=lambda: (True, ""), provider_id=PROVIDER)
+    panel.monitor.add_epoch(9, 1.0)  # left over from an earlier run: cleared when training starts
+    panel.open_step("traincnn")  # canExecute says no, but open_step itself still works for the runner
+    assert [(r.epoch, r.train_loss, r.val_acc) for r in panel.monitor.records] == [(1, 0.70, 0.52), (2, 0.50, 0.69)]
+
+
+def test_sample_data_loads_styled_once(project, qgis_app):
+    first = sample_data.load_sample_data(project)
+    second = sample_data.load_sample_data(project)
+    assert first == second and len(project.mapLayers()) == len(sample_data.LAYERS)
+    deposits = project.mapLayer(first["deposits"])
+    assert deposits.featureCount() == 26
+    symbol = deposits.renderer().symbol()
+    assert symbol.color().name() == "#dc143c"  # the star from resources/styles/sample_deposits.qml
+    group = project.layerTreeRoot().findGroup(sample_data.GROUP)
+    assert group is not None and len(group.findLayers()) == len(sample_data.LAYERS)
+    magnetics = project.mapLayer(first["magnetics_tmi_nT"])
+    assert magnetics.renderer().type() == "singlebandpseudocolor"
+
+
+class EpochLogger(QgsProcessingAlgorithm):
+    """Logs epoch lines like the CNN step does, through the feedback of QGIS's real dialog."""
+
+    def name(self):
+        return "traincnn"
+
+    def displayName(self):
+        return "traincnn"
+
+    def createInstance(self):
+        return EpochLogger()
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT", "model", optional=True))
+
+    def flags(self):
+        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+
+    def processAlgorithm(self, parameters, context, feedback):
+        for epoch in range(1, 4):
+            feedback.pushInfo(
+                f"Epoch {epoch}/3 train_loss={1.0 / epoch:.3f} val_loss={1.1 / epoch:.3f} "
+                f"train_acc={0.5 + epoch / 10:.2f} val_acc={0.45 + epoch / 10:.2f}"
+            )
+        return {}
+
+
+def test_real_dialog_log_reaches_the_monitor(qgis_iface, qgis_processing, project, monkeypatch):
+    from qgis.gui import QgsBrowserGuiModel, QgsProcessingAlgorithmDialogBase
+    from qgis.PyQt.QtCore import QTimer
+    from qgis.PyQt.QtWidgets import QApplication
+
+    from geochem_prospector.ui.workflow_panel import run_algorithm_dialog
+
+    browser = QgsBrowserGuiModel()
+    monkeypatch.setattr(qgis_iface, "browserModel", lambda: browser, raising=False)
+    registry = QgsApplication.processingRegistry()
+    registry.addProvider(FakeProvider([EpochLogger()]))
+    panel = WorkflowPanel(project=project, runner=run_algorithm_dialog, provider_id=PROVIDER)
+    errors = []
+
+    def drive():
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QgsProcessingAlgorithmDialogBase)]
+        dialogs = [d for d in dialogs if d.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(50, drive)
+            return
+        try:  # an exception escaping a Qt slot would abort the test process
+            dialogs[0].runAlgorithm()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        QTimer.singleShot(200, dialogs[0].close)
+
+    try:
+        QTimer.singleShot(50, drive)
+        panel.open_step("traincnn")
+    finally:
+        panel.teardown()
+        registry.removeProvider(PROVIDER)
+    assert errors == []
+    assert [(r.epoch, r.train_loss, r.val_acc) for r in panel.monitor.records] == [
+        (1, 1.0, 0.55),
+        (2, 0.5, 0.65),
+        (3, 0.333, 0.75),
+    ]
+
+
+def test_monitor_follows_processing_log_from_anywhere(project, qgis_app):
+    """A run from the toolbox logs its feedback under "Processing": the monitor picks up the epoch lines."""
+    import time
+
+    from qgis.core import Qgis, QgsMessageLog
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    panel = WorkflowPanel(project=project, runner=lambda *a: None, torch_check=lambda: (True, ""))
+    try:
+        QgsMessageLog.logMessage("Epoch 1/4 train_loss=0.9 val_acc=0.5", "Processing", Qgis.Info)
+        QgsMessageLog.logMessage("Epoch 2/4 train_loss=0.8", "Other plugin", Qgis.Info)
+        end = time.monotonic() + 5
+        while not panel.monitor.records and time.monotonic() < end:
+            QCoreApplication.processEvents()
+        assert [(r.epoch, r.train_loss, r.val_acc) for r in panel.monitor.records] == [(1, 0.9, 0.5)]
+        assert panel.monitor.total_epochs == 4
+    finally:
+        panel.teardown()
+    QgsMessageLog.logMessage("Epoch 3/4 train_loss=0.7", "Processing", Qgis.Info)
+    QCoreApplication.processEvents()
+    assert [r.epoch for r in panel.monitor.records] == [1]  # disconnected on teardown

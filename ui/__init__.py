@@ -1,0 +1,1 @@
+"""Desktop widgets: workflow dock, training monitor, dependency installer, sample data."""

@@ -1,0 +1,133 @@
+"""The six workflow steps and how one step's outputs pre-fill the next step's parameters (no Qt here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Mapping, Optional, Sequence, Tuple
+
+# A source is ("<step id>", "<output key>") for a previous step's output, or ("sample", "<layer file stem>")
+# for a bundled sample layer that is in the project.
+Source = Tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One workflow step: the algorithm it opens and where its inputs come from."""
+
+    step_id: str
+    title: str
+    description: str
+    needs_torch: bool = False
+    # parameter name -> candidate sources, first available wins; parameters the algorithm lacks are skipped
+    prefill: Mapping[str, Sequence[Source]] = field(default_factory=dict)
+
+
+# Parameter names as the algorithms declare them (DESIGN.md); a name an algorithm lacks is skipped.
+STEPS: Tuple[Step, ...] = (
+    Step(
+        "interpolate",
+        "Interpolate",
+        "Grid the element concentrations of the sample points (one band per element).",
+        prefill={"INPUT": [("sample", "till_geochemistry")], "MASK": [("sample", "study_area")]},
+    ),
+    Step(
+        "anomalies",
+        "Anomalies",
+        "Identify and screen geochemical anomalies (thresholds, contours, ranked polygons).",
+        prefill={
+            "INPUT_RASTER": [("interpolate", "OUTPUT")],
+            "INPUT": [("sample", "till_geochemistry")],
+            "DEPOSITS": [("sample", "deposits")],
+            "MASK": [("sample", "study_area")],
+        },
+    ),
+    Step(
+        "pseudolabel",
+        "Pseudo-labels",
+        "Extend known deposits and labelled samples to pseudo-labels (semi-supervised).",
+        prefill={
+            "INPUT_RASTERS": [("interpolate", "OUTPUT")],
+            "LABELS": [("sample", "deposits")],
+            "MASK": [("sample", "study_area")],
+        },
+    ),
+    Step(
+        "traincnn",
+        "Train CNN",
+        "Train the convolutional neural network on the labels (live loss and accuracy below).",
+        needs_torch=True,
+        prefill={
+            "INPUT_RASTERS": [("interpolate", "OUTPUT")],
+            "LABELS": [("pseudolabel", "OUTPUT")],
+            "CONFIDENCE": [("pseudolabel", "OUTPUT_CONFIDENCE")],
+        },
+    ),
+    Step(
+        "predict",
+        "Predict",
+        "Map the probability of mineralisation with the trained model.",
+        needs_torch=True,
+        prefill={
+            "INPUT_RASTERS": [("interpolate", "OUTPUT")],
+            "MODEL": [("traincnn", "OUTPUT_MODEL"), ("traincnn", "OUTPUT")],
+            "MASK": [("sample", "study_area")],
+        },
+    ),
+    Step(
+        "evaluate",
+        "Evaluate",
+        "Test the prospectivity map against held-out deposits (ROC AUC, success-rate curve).",
+        prefill={
+            "INPUT_RASTER": [("predict", "OUTPUT")],
+            "DEPOSITS": [("sample", "deposits")],
+            "MASK": [("sample", "study_area")],
+        },
+    ),
+)
+
+# the output a step's row names when it is done, first present wins
+MAIN_OUTPUTS = ("OUTPUT", "OUTPUT_MODEL", "OUTPUT_REPORT")
+
+STEP_IDS: Tuple[str, ...] = tuple(step.step_id for step in STEPS)
+
+
+def step_by_id(step_id: str) -> Step:
+    for step in STEPS:
+        if step.step_id == step_id:
+            return step
+    raise KeyError(step_id)
+
+
+def prefill_parameters(
+    step: Step,
+    parameter_names: Sequence[str],
+    outputs: Mapping[str, Mapping[str, object]],
+    sample_layers: Mapping[str, str],
+    multiple: Sequence[str] = (),
+) -> Dict[str, object]:
+    """Initial parameters for ``step``'s dialog.
+
+    ``parameter_names``: the algorithm's parameters; ``outputs``: results of the steps already run, by step id;
+    ``sample_layers``: bundled sample layer stem -> layer id in the project; ``multiple``: parameters taking a list.
+    """
+    values: Dict[str, object] = {}
+    for name, sources in step.prefill.items():
+        if name not in parameter_names:
+            continue
+        value = _first_source(sources, outputs, sample_layers)
+        if value is None:
+            continue
+        values[name] = [value] if name in multiple else value
+    return values
+
+
+def _first_source(
+    sources: Sequence[Source], outputs: Mapping[str, Mapping[str, object]], sample_layers: Mapping[str, str]
+) -> Optional[object]:
+    for origin, key in sources:
+        if origin == "sample":
+            if key in sample_layers:
+                return sample_layers[key]
+        elif outputs.get(origin, {}).get(key) not in (None, ""):
+            return outputs[origin][key]
+    return None
