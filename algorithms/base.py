@@ -44,6 +44,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     """Base class: turns core errors into clear Processing errors and keeps style post-processors alive."""
 
     group_id = "geochemistry"
+    #: the deep-learning steps need PyTorch; the others must work without it
+    needs_torch = False
 
     # Kept on the class: Processing may delete the algorithm instance before layers load.
     _post_processors: List[QgsProcessingLayerPostProcessorInterface] = []
@@ -62,6 +64,14 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def icon(self) -> QIcon:
         return QIcon(ICON)
+
+    def canExecute(self):  # noqa: N802 (QGIS API name)
+        """(False, how to install) for the PyTorch steps when torch is missing; QGIS shows the message."""
+        if not self.needs_torch:
+            return True, ""
+        from ..core.dependencies import check_torch
+
+        return check_torch()
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, object]:  # noqa: N802
         try:

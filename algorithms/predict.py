@@ -42,6 +42,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
     OUTPUT_CLASSES = "OUTPUT_CLASSES"
 
     group_id = "deep learning"
+    needs_torch = True
 
     def name(self) -> str:
         return "predict"

@@ -37,7 +37,8 @@ def import_cnn():
     except ImportError as exc:
         raise QgsProcessingException(
             f"PyTorch is needed for the deep-learning steps but could not be imported ({exc}). Install the CPU "
-            "build into the Python that QGIS uses, e.g. `python3 -m pip install torch`, then restart QGIS."
+            "build with Plugins › GeoChem Prospector › Install dependencies…, or into the Python that QGIS uses "
+            "(`python3 -m pip install torch`), then restart QGIS."
         ) from None
     return cnn
 
@@ -71,6 +72,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
     group_id = "deep learning"
+    needs_torch = True
 
     def name(self) -> str:
         return "traincnn"
