@@ -22,6 +22,8 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import Cancelled, ProspectorError
+from ..core.grid import check_memory
+from ..core.raster_io import check_output_paths
 from ..core.values import to_float_array
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
@@ -65,6 +67,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, object]:  # noqa: N802
         try:
+            self.check_outputs(parameters, context)
             return self.process(parameters, context, feedback)
         except Cancelled:
             raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
@@ -89,6 +92,35 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         raise NotImplementedError
 
     # ---- helpers shared by the algorithms -------------------------------------------------
+
+    def check_outputs(self, parameters, context) -> None:
+        """Before any work: refuse an output that is also an input, two outputs on one file, or an output
+        folder that cannot be written (tested by writing, so it holds for root and read-only mounts)."""
+        outputs: Dict[str, str] = {}
+        inputs: Dict[str, str] = {}
+        for definition in self.parameterDefinitions():
+            name = definition.name()
+            value = parameters.get(name)
+            if value is None:
+                continue
+            if definition.isDestination():
+                path = _destination_path(value, context)
+                if path:
+                    outputs[name] = path
+            else:
+                for i, path in enumerate(_input_paths(value, context)):
+                    inputs[name if i == 0 else f"{name} ({i + 1})"] = path
+        check_output_paths(outputs, inputs)
+
+    def check_memory(self, cells: int, bytes_per_cell: float, parameter: str, what: str) -> None:
+        """Refuse, with the numbers, a step whose estimated memory exceeds what is available."""
+        check_memory(
+            cells,
+            bytes_per_cell,
+            parameter,
+            what,
+            "use a coarser raster or a larger PIXEL_SIZE, or clip the inputs to the study area.",
+        )
 
     def provenance(self, parameters, context, extra: Dict[str, object] | None = None) -> Dict[str, object]:
         """What made an output: algorithm, plugin and QGIS versions, parameters, time."""
@@ -155,6 +187,42 @@ def apply_style(layer, qml_path: str, stretch: bool = True) -> None:
     layer.triggerRepaint()
 
 
+def _destination_path(value: object, context) -> str:
+    """The file a destination parameter will write, without resolving it (resolving queues a layer load);
+    '' for temporary outputs and non-file sinks."""
+    from qgis.core import QgsProcessing, QgsProcessingOutputLayerDefinition, QgsProperty
+
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink
+    if isinstance(value, QgsProperty):
+        value, _ = value.valueAsString(context.expressionContext())
+    if not isinstance(value, str) or not value or value == QgsProcessing.TEMPORARY_OUTPUT:
+        return ""
+    if value.startswith(("memory:", "postgres:", "ogr:", "postgis:")):
+        return ""
+    return value
+
+
+def _input_paths(value: object, context) -> List[str]:
+    """Files behind an input parameter value: paths, layer ids/names in the context's project, layers."""
+    from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProcessingUtils, QgsProperty
+
+    if isinstance(value, (list, tuple)):
+        return [p for item in value for p in _input_paths(item, context)]
+    if isinstance(value, QgsProcessingFeatureSourceDefinition):
+        value = value.source
+    if isinstance(value, QgsProperty):
+        value, _ = value.valueAsString(context.expressionContext())
+    if isinstance(value, QgsMapLayer):
+        value = value.source()
+    elif isinstance(value, str) and value and not os.path.exists(value.split("|")[0]):
+        layer = QgsProcessingUtils.mapLayerFromString(value, context, False)
+        value = layer.source() if layer is not None else ""
+    if isinstance(value, str) and value and os.path.isfile(value.split("|")[0]):
+        return [value.split("|")[0]]
+    return []
+
+
 def _describe(value: object) -> object:
     """A JSON-friendly description of a parameter value (layers by source)."""
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -165,6 +233,17 @@ def _describe(value: object) -> object:
     if callable(source):
         return source()
     return str(value)
+
+
+def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], parameter: str) -> None:
+    """Refuse field names the layer does not have (QGIS does not check names given by qgis_process or a script)."""
+    names = source.fields().names()
+    missing = [f for f in fields if f and f not in names]
+    if missing:
+        raise QgsProcessingException(
+            f"{parameter}: {', '.join(missing)} not found in the layer (it has {', '.join(names) or 'no fields'}); "
+            "pick existing fields."
+        )
 
 
 def point_samples(
@@ -185,10 +264,7 @@ def point_samples(
         raise QgsProcessingException(f"{parameter}: the layer could not be read; choose a valid point layer.")
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
         raise QgsProcessingException(f"{parameter}: a point layer is needed (samples), not lines or polygons.")
-    names = source.fields().names()
-    missing = [f for f in fields if f not in names]
-    if missing:
-        raise QgsProcessingException(f"FIELDS: {', '.join(missing)} not found in the layer; pick existing fields.")
+    check_fields(source, fields, "FIELDS")
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
     request.setDestinationCrs(crs, context.transformContext())
     xy: List[Tuple[float, float]] = []

@@ -19,6 +19,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
+from ..core.callbacks import check_cancelled
 from ..core.grid import GridSpec, padded_extent
 from ..core.idw import idw_grid
 from ..core.raster_io import rasterize_mask, write_geotiff
@@ -171,6 +172,21 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bounds = padded_extent(xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
 
         pixel_size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+        if bounds[2] <= bounds[0] or bounds[3] <= bounds[1]:  # one sample, or all on one line
+            if pixel_size <= 0:
+                raise QgsProcessingException(
+                    f"PIXEL_SIZE: the {len(xy)} sample(s) do not span an area, so no pixel size can be derived; "
+                    "set PIXEL_SIZE (and EXTENT), or add samples."
+                )
+            margin = 10 * pixel_size
+            bounds = (
+                min(bounds[0], xy[:, 0].min() - margin),
+                min(bounds[1], xy[:, 1].min() - margin),
+                max(bounds[2], xy[:, 0].max() + margin),
+                max(bounds[3], xy[:, 1].max() + margin),
+            )
+        if len(xy) < 3:
+            feedback.pushWarning(f"INPUT: only {len(xy)} sample(s): the raster shows little more than their values.")
         if pixel_size <= 0:
             area = max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1e-12)
             spacing = math.sqrt(area / max(len(xy), 1))
@@ -178,6 +194,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"Automatic pixel size: {pixel_size:g} map units (a quarter of the sample spacing).")
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         feedback.pushInfo(f"Output grid: {grid.width} x {grid.height} cells of {pixel_size:g}")
+        # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk
+        self.check_memory(grid.width * grid.height, 9 * len(fields) + 1, self.PIXEL_SIZE, "this output grid")
 
         mask = None
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
@@ -201,6 +219,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             is_cancelled=feedback.isCanceled,
             field_names=fields,
         )
+        check_cancelled(feedback.isCanceled)  # last chance before the output is written
         provenance = self.provenance(
             parameters, context, {"method": "idw", "samples": int(len(xy)), "input": source.sourceName()}
         )

@@ -198,6 +198,10 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 "INPUT_RASTERS: the first raster must be in a projected CRS (metres); warp it first."
             )
+        # every band on the first raster's grid (float32), features, standardised copy, distances, labels
+        cells = layers[0].width() * layers[0].height()
+        n_bands = sum(layer.bandCount() for layer in layers)
+        self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
         stack = read_stack([layer.source() for layer in layers], [layer.name() for layer in layers])
         grid = stack.grid
         feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
@@ -271,6 +275,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             )
         feedback.pushInfo(f"{record['unlabelled_cells']} of {record['valid_cells']} valid cells left unlabelled.")
 
+        if feedback.isCanceled():  # last chance before the outputs are written
+            raise Cancelled()
         provenance = self.provenance(
             parameters,
             context,
@@ -278,7 +284,15 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
         labels = np.where(result.labels == UNLABELLED, LABEL_NODATA, result.labels).astype(np.uint8)
         write_geotiff(output, labels, grid, ["class"], nodata=LABEL_NODATA, provenance=provenance, dtype="uint8")
-        write_geotiff(output_conf, result.confidence, grid, ["confidence"], nodata=CONF_NODATA, provenance=provenance)
+        write_geotiff(
+            output_conf,
+            result.confidence,
+            grid,
+            ["confidence"],
+            nodata=CONF_NODATA,
+            provenance=provenance,
+            parameter=self.OUTPUT_CONFIDENCE,
+        )
         results = {self.OUTPUT: output, self.OUTPUT_CONFIDENCE: output_conf}
         if output_summary:
             write_summary(output_summary, record)

@@ -272,6 +272,12 @@ def compute_thresholds(
     x = _finite(values)
     if x.size < 10:
         raise InputError(f"band '{name}' has fewer than 10 valid cells inside the mask.", "INPUT_RASTER")
+    if x.min() == x.max():
+        raise InputError(
+            f"band '{name}' has the same value ({x.min():g}) in every valid cell inside the mask, so it has no "
+            "anomalies; leave it out of BANDS or check how it was made.",
+            "INPUT_RASTER",
+        )
     detail = ""
     if method == "percentile":
         if len(percentiles) != 3 or not all(0 < p < 100 for p in percentiles):
