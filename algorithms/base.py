@@ -112,15 +112,17 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     inputs[name if i == 0 else f"{name} ({i + 1})"] = path
         check_output_paths(outputs, inputs)
 
-    def check_memory(self, cells: int, bytes_per_cell: float, parameter: str, what: str) -> None:
+    def check_memory(
+        self,
+        cells: int,
+        bytes_per_cell: float,
+        parameter: str,
+        what: str,
+        advice: str = "resample the raster to larger cells (Raster › Projections › Warp) or clip it to the "
+        "study area (Raster › Extraction › Clip Raster by Mask Layer).",
+    ) -> None:
         """Refuse, with the numbers, a step whose estimated memory exceeds what is available."""
-        check_memory(
-            cells,
-            bytes_per_cell,
-            parameter,
-            what,
-            "use a coarser raster or a larger PIXEL_SIZE, or clip the inputs to the study area.",
-        )
+        check_memory(cells, bytes_per_cell, parameter, what, advice)
 
     def provenance(self, parameters, context, extra: Dict[str, object] | None = None) -> Dict[str, object]:
         """What made an output: algorithm, plugin and QGIS versions, parameters, time."""
@@ -282,7 +284,10 @@ def point_samples(
             for column, value in zip(raw, attrs):
                 column.append(value)
     if not xy:
-        raise QgsProcessingException(f"{parameter}: the layer has no point features with geometry.")
+        raise QgsProcessingException(
+            f"{parameter}: the layer has no point features with geometry; choose a layer with points (if only "
+            "selected features are used, select some)."
+        )
     values = np.empty((len(xy), len(fields)))
     reports = []
     for j, column in enumerate(raw):

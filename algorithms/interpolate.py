@@ -195,7 +195,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         feedback.pushInfo(f"Output grid: {grid.width} x {grid.height} cells of {pixel_size:g}")
         # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk
-        self.check_memory(grid.width * grid.height, 9 * len(fields) + 1, self.PIXEL_SIZE, "this output grid")
+        self.check_memory(
+            grid.width * grid.height,
+            9 * len(fields) + 1,
+            self.PIXEL_SIZE,
+            f"a grid of {grid.width} x {grid.height} cells x {len(fields)} band(s)",
+            "use a larger PIXEL_SIZE, a smaller EXTENT or fewer FIELDS.",
+        )
 
         mask = None
         mask_source = self.parameterAsSource(parameters, self.MASK, context)

@@ -329,5 +329,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                 xy.append((part.x(), part.y()))
                 raw.append(value)
         if not xy:
-            raise QgsProcessingException("LABELS: the layer has no point features with geometry.")
+            raise QgsProcessingException(
+                "LABELS: the layer has no point features with geometry; choose a layer with labelled points."
+            )
         return np.asarray(xy, dtype=np.float64), raw

@@ -271,7 +271,11 @@ def compute_thresholds(
     """Anomaly levels of one band by ``method`` (one of :data:`METHODS`)."""
     x = _finite(values)
     if x.size < 10:
-        raise InputError(f"band '{name}' has fewer than 10 valid cells inside the mask.", "INPUT_RASTER")
+        raise InputError(
+            f"band '{name}' has fewer than 10 valid cells inside the mask; check the raster's nodata value and "
+            "that the MASK covers it.",
+            "INPUT_RASTER",
+        )
     if x.min() == x.max():
         raise InputError(
             f"band '{name}' has the same value ({x.min():g}) in every valid cell inside the mask, so it has no "

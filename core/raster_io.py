@@ -51,6 +51,8 @@ def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:
     read-only mount, a full disk or a path under a regular file only show up when writing.
     """
     directory = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise InputError(f"'{directory}' is a file, not a folder; choose an existing folder.", parameter)
     if not os.path.isdir(directory):
         raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", parameter)
     try:
@@ -83,8 +85,7 @@ def check_output_paths(outputs: Mapping[str, str], inputs: Mapping[str, str]) ->
         k = key(path)
         if k in seen_inputs:
             raise InputError(
-                f"'{path}' is also the input {seen_inputs[k]}; choose another file name so the input is not "
-                "overwritten.",
+                f"the output would overwrite an input ({seen_inputs[k]}: '{path}'); choose another file name.",
                 name,
             )
         if k in seen_outputs:

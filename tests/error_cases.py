@@ -131,9 +131,12 @@ def build(folder: str) -> Dict[str, str]:
 
 
 def _geographic_raster(path: str, bands: np.ndarray) -> str:
+    """The same bands in EPSG:4326 over the same ground (its north-west corner), cells of 0.0075 degrees."""
     import rasterio
+    from pyproj import Transformer
     from rasterio.transform import from_origin
 
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(X0, Y0 + SIZE * PIXEL)
     profile = dict(
         driver="GTiff",
         width=SIZE,
@@ -141,7 +144,7 @@ def _geographic_raster(path: str, bands: np.ndarray) -> str:
         count=2,
         dtype="float32",
         crs="EPSG:4326",
-        transform=from_origin(25.0, 67.6, 0.005, 0.005),
+        transform=from_origin(lon - 0.01, lat + 0.01, 0.0075, 0.0075),
         nodata=-9999.0,
     )
     with rasterio.open(path, "w", **profile) as dst:

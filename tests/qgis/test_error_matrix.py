@@ -153,6 +153,12 @@ CASES: List[Case] = [
         _set(INPUT_RASTERS=["geographic_raster"]),
         error=r"^INPUT_RASTERS: .*projected CRS",
     ),
+    Case(
+        "geographic CRS, metre pixel",
+        "evaluate",
+        _set(INPUT_RASTER="geographic_raster", DEPOSITS="deposits_4326"),
+        warning=r"geographic CRS: cells differ in area",
+    ),
     Case("different CRSs", "interpolate", _set(MASK="mask_4326")),
     Case("different CRSs", "anomalies", _set(MASK="mask_4326", DEPOSITS="deposits_4326")),
     Case("different CRSs", "pseudolabel", _set(LABELS="deposits_4326", MASK="mask_4326")),
@@ -182,8 +188,21 @@ for _alg in ALGS:
     CASES += [
         Case("cancel at start", _alg, lambda d, p: p, error=r"Cancelled by the user", cancel_at=0.0),
         Case("cancel midway", _alg, lambda d, p: p, error=r"Cancelled by the user", cancel_at=50.0),
-        Case("output folder not writable", _alg, lambda d, p: p, error=r"OUTPUT\w*: .*folder", outputs_in="file"),
-        Case("output folder read-only (/proc)", _alg, lambda d, p: p, error=r"OUTPUT\w*: .*", outputs_in="/proc"),
+        Case("cancel late", _alg, lambda d, p: p, error=r"Cancelled by the user", cancel_at=85.0),
+        Case(
+            "output folder not writable",
+            _alg,
+            lambda d, p: p,
+            error=r"OUTPUT\w*: .*is a file, not a folder",
+            outputs_in="file",
+        ),
+        Case(
+            "output folder read-only (/proc)",
+            _alg,
+            lambda d, p: p,
+            error=r"OUTPUT\w*: cannot write in the folder '/proc'",
+            outputs_in="/proc",
+        ),
     ]
 CASES += [
     Case("output equals input", "interpolate", _same_as_input("OUTPUT", "samples"), error=r"^OUTPUT: .*input"),
@@ -275,6 +294,7 @@ def test_error_matrix(case: Case, data, run_algorithm, tmp_path):
         with pytest.raises(QgsProcessingException) as raised:
             run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
         message = str(raised.value)
+        print(f"[{case.id}] {message}")  # pytest -rP lists every message (tests/ERROR_MATRIX.md quotes them)
         assert re.search(case.error, message), message
         assert "Unexpected error" not in message, message
         for path in outputs.values():
