@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Dict, Iterable
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional
 
 import numpy as np
 
@@ -187,3 +188,205 @@ def digest(paths: Iterable[str]) -> Dict[str, str]:
         with open(path, "rb") as handle:
             result[path] = hashlib.sha256(handle.read()).hexdigest()
     return result
+
+
+# ---- the matrix ------------------------------------------------------------------------------------------------
+
+ALGS = ("interpolate", "anomalies", "pseudolabel", "evaluate")
+
+
+def outputs_for(alg: str, folder: str) -> Dict[str, str]:
+    """Every destination parameter of ``alg``, as files in ``folder``."""
+    join = os.path.join
+    return {
+        "interpolate": {"OUTPUT": join(folder, "grid.tif")},
+        "anomalies": {
+            "OUTPUT": join(folder, "classes.tif"),
+            "OUTPUT_CONTOURS": join(folder, "contours.gpkg"),
+            "OUTPUT_ANOMALIES": join(folder, "areas.gpkg"),
+            "OUTPUT_TABLE": join(folder, "thresholds.csv"),
+        },
+        "pseudolabel": {
+            "OUTPUT": join(folder, "labels.tif"),
+            "OUTPUT_CONFIDENCE": join(folder, "confidence.tif"),
+            "OUTPUT_SUMMARY": join(folder, "summary.json"),
+        },
+        "evaluate": {"OUTPUT_REPORT": join(folder, "report.html"), "OUTPUT_TABLE": join(folder, "table.csv")},
+    }[alg]
+
+
+def base_params(alg: str, d: Dict[str, str]) -> Dict[str, object]:
+    """A run of ``alg`` that succeeds; each case changes one thing."""
+    return {
+        "interpolate": {"INPUT": d["samples"], "FIELDS": ["Cu", "Pb"], "PIXEL_SIZE": 500, "NEIGHBORS": 8},
+        "anomalies": {"INPUT_RASTER": d["raster"], "METHOD": 0, "MIN_CELLS": 2},
+        "pseudolabel": {
+            "INPUT_RASTERS": [d["raster"]],
+            "LABELS": d["deposits"],
+            "POSITIVE_RADIUS": 300,
+            "NEGATIVE_BUFFER": 1000,
+            "BAGS": 5,
+            "SEED": 1,
+        },
+        "evaluate": {"INPUT_RASTER": d["raster"], "DEPOSITS": d["deposits"], "ITERATIONS": 20},
+    }[alg]
+
+
+@dataclass
+class Case:
+    """One row of the matrix: what to change, and what must happen."""
+
+    case: str
+    alg: str
+    change: Callable[[Dict[str, str], Dict[str, object]], Dict[str, object]]
+    error: Optional[str] = None  # regex the QgsProcessingException must match; None = the run must succeed
+    warning: Optional[str] = None  # regex one log line must match
+    outputs_in: Optional[str] = None  # key of ``d`` holding the output folder (default: a fresh folder)
+    cancel_at: Optional[float] = None  # cancel when progress reaches this (0 = before the first step)
+    inputs: List[str] = field(default_factory=list)  # keys of ``d`` to hash (default: every path in params)
+
+    @property
+    def id(self) -> str:
+        return f"{self.case}-{self.alg}"
+
+
+def _set(**changes):
+    """Change parameters; a value (or list item) naming an input of ``build`` becomes its path."""
+
+    def resolve(d, v):
+        if isinstance(v, list):
+            return [resolve(d, item) for item in v]
+        return d[v] if isinstance(v, str) and v in d else v
+
+    return lambda d, p: {**p, **{k: resolve(d, v) for k, v in changes.items()}}
+
+
+def _same_as_input(output: str, input_key: str):
+    return lambda d, p: {**p, output: d[input_key]}
+
+
+CASES: List[Case] = [
+    # ---- empty layer -----------------------------------------------------------------------------------------
+    Case("empty layer", "interpolate", _set(INPUT="empty"), error=r"^INPUT: .*no point features"),
+    Case("empty layer", "anomalies", _set(INPUT_RASTER="allnodata"), error=r"^INPUT_RASTER: .*valid cells"),
+    Case("empty layer", "pseudolabel", _set(LABELS="deposits_empty"), error=r"^LABELS: .*no point features"),
+    Case("empty layer", "evaluate", _set(DEPOSITS="deposits_empty"), error=r"^DEPOSITS: .*no features"),
+    # ---- no numeric fields / field missing ----------------------------------------------------------------------
+    Case("no numeric fields", "interpolate", _set(FIELDS=["name"]), error=r"^FIELDS: .*'name' has no numeric"),
+    Case(
+        "no numeric fields",
+        "interpolate",
+        _set(INPUT="textonly", FIELDS=["name"]),
+        error=r"^FIELDS: .*no numeric",
+    ),
+    Case("field missing", "interpolate", _set(FIELDS=["Au"]), error=r"^FIELDS: .*Au"),
+    Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^INPUT_RASTER: .*Au.*not found"),
+    Case("field missing", "pseudolabel", _set(LABEL_FIELD="class"), error=r"LABEL_FIELD"),
+    Case("field missing", "evaluate", _set(NAME_FIELD="nope"), error=r"NAME_FIELD"),
+    # ---- text, NULL, '<DL' and negative below-detection values ---------------------------------------------------
+    Case(
+        "text/NULL/<DL values",
+        "interpolate",
+        _set(INPUT="messy", FIELDS=["Cu_raw"]),
+        warning=r"Cu_raw: \d+ of 36 samples skipped",
+    ),
+    Case(
+        "negative below-detection",
+        "interpolate",
+        _set(INPUT="negative", FIELDS=["Cu"], LOG_TRANSFORM=True),
+        warning=r"Cu: 6 values <= 0 \(below detection\)",
+    ),
+    Case("text labels", "pseudolabel", _set(LABELS="messy", LABEL_FIELD="Cu_raw"), error=None),
+    # ---- one sample / all identical / duplicates -----------------------------------------------------------------
+    Case("one sample", "interpolate", _set(INPUT="one")),
+    Case("one sample", "pseudolabel", _set(LABELS="one", POSITIVE_RADIUS=0)),
+    Case("one sample", "evaluate", _set(DEPOSITS="one")),
+    Case("all identical", "interpolate", _set(INPUT="identical", FIELDS=["Cu"])),
+    Case("all identical", "anomalies", _set(INPUT_RASTER="constant"), error=r"^(INPUT_RASTER|METHOD): "),
+    Case("all identical", "pseudolabel", _set(INPUT_RASTERS=["constant"])),
+    Case("all identical", "evaluate", _set(INPUT_RASTER="constant")),
+    Case("duplicate coordinates", "interpolate", _set(INPUT="duplicates")),
+    # ---- CRS -----------------------------------------------------------------------------------------------------
+    Case(
+        "geographic CRS, metre pixel",
+        "interpolate",
+        _set(INPUT="geographic"),
+        error=r"^INPUT: .*geographic CRS.*Reproject",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "anomalies",
+        _set(INPUT_RASTER="geographic_raster"),
+        error=r"^INPUT_RASTER: .*geographic CRS",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["geographic_raster"]),
+        error=r"^INPUT_RASTERS: .*projected CRS",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "evaluate",
+        _set(INPUT_RASTER="geographic_raster", DEPOSITS="deposits_4326"),
+        warning=r"geographic CRS: cells differ in area",
+    ),
+    Case("different CRSs", "interpolate", _set(MASK="mask_4326")),
+    Case("different CRSs", "anomalies", _set(MASK="mask_4326", DEPOSITS="deposits_4326")),
+    Case("different CRSs", "pseudolabel", _set(LABELS="deposits_4326", MASK="mask_4326")),
+    Case("different CRSs", "evaluate", _set(DEPOSITS="deposits_4326", MASK="mask_4326")),
+    # ---- deposits outside the raster or mask ---------------------------------------------------------------------
+    Case("deposits outside", "anomalies", _set(DEPOSITS="deposits_outside")),
+    Case("deposits outside", "pseudolabel", _set(LABELS="deposits_outside"), error=r"^LABELS: .*overlap"),
+    Case("deposits outside", "evaluate", _set(DEPOSITS="deposits_outside"), error=r"^DEPOSITS: none of the 2"),
+    Case("mask outside", "interpolate", _set(MASK="mask_outside"), error=r"^MASK: .*do not cover"),
+    Case("mask outside", "anomalies", _set(MASK="mask_outside"), error=r"^MASK: .*do not cover"),
+    Case("mask outside", "pseudolabel", _set(MASK="mask_outside"), error=r"^MASK: .*do not cover"),
+    Case("mask outside", "evaluate", _set(MASK="mask_outside"), error=r"^MASK: .*do not cover"),
+    # ---- rasters: nodata holes and NaN, one band -----------------------------------------------------------------
+    Case("nodata holes and NaN", "anomalies", _set(INPUT_RASTER="holes")),
+    Case("nodata holes and NaN", "pseudolabel", _set(INPUT_RASTERS=["holes"])),
+    Case("nodata holes and NaN", "evaluate", _set(INPUT_RASTER="holes")),
+    Case("one-band raster", "anomalies", _set(INPUT_RASTER="oneband")),
+    Case("one-band raster", "pseudolabel", _set(INPUT_RASTERS=["oneband"])),
+    Case("one-band raster", "evaluate", _set(INPUT_RASTER="oneband", BAND=2), error=r"^BAND: band 2 does not exist"),
+    # ---- too large for memory: estimated and refused before any allocation -----------------------------------------
+    Case("grid too large", "interpolate", _set(PIXEL_SIZE=0.01), error=r"^PIXEL_SIZE: .*cells.*larger pixel size"),
+    Case("grid too large", "anomalies", _set(INPUT_RASTER="huge"), error=r"^INPUT_RASTER: .*GiB"),
+    Case("grid too large", "pseudolabel", _set(INPUT_RASTERS=["huge"]), error=r"^INPUT_RASTERS: .*GiB"),
+    Case("grid too large", "evaluate", _set(INPUT_RASTER="huge"), error=r"^INPUT_RASTER: .*GiB"),
+]
+for _alg in ALGS:
+    CASES += [
+        Case("cancel at start", _alg, lambda d, p: p, error=r"Cancelled by the user", cancel_at=0.0),
+        Case("cancel midway", _alg, lambda d, p: p, error=r"Cancelled by the user", cancel_at=50.0),
+        Case("cancel late", _alg, lambda d, p: p, error=r"Cancelled by the user", cancel_at=85.0),
+        Case(
+            "output folder not writable",
+            _alg,
+            lambda d, p: p,
+            error=r"OUTPUT\w*: .*is a file, not a folder",
+            outputs_in="file",
+        ),
+        Case(
+            "output folder read-only (/proc)",
+            _alg,
+            lambda d, p: p,
+            error=r"OUTPUT\w*: cannot write in the folder '/proc'",
+            outputs_in="/proc",
+        ),
+    ]
+CASES += [
+    Case("output equals input", "interpolate", _same_as_input("OUTPUT", "samples"), error=r"^OUTPUT: .*input"),
+    Case("output equals input", "anomalies", _same_as_input("OUTPUT", "raster"), error=r"^OUTPUT: .*input"),
+    Case("output equals input", "pseudolabel", _same_as_input("OUTPUT_CONFIDENCE", "raster"), error=r"input"),
+    Case(
+        "output equals input", "evaluate", _same_as_input("OUTPUT_TABLE", "deposits"), error=r"^OUTPUT_TABLE: .*input"
+    ),
+    Case(
+        "two outputs, one file",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_CONTOURS"]},
+        error=r"^OUTPUT_\w+: .*same file",
+    ),
+]
