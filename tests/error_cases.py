@@ -268,13 +268,15 @@ def _same_as_input(output: str, input_key: str):
 CASES: List[Case] = [
     # ---- empty layer -----------------------------------------------------------------------------------------
     Case("empty layer", "interpolate", _set(INPUT="empty"), error=r"^INPUT: .*no point features"),
-    Case("empty layer", "anomalies", _set(INPUT_RASTER="allnodata"), error=r"^INPUT_RASTER: .*valid cells"),
+    Case(
+        "empty raster (all nodata)", "anomalies", _set(INPUT_RASTER="allnodata"), error=r"^INPUT_RASTER: .*valid cells"
+    ),
     Case("empty layer", "pseudolabel", _set(LABELS="deposits_empty"), error=r"^LABELS: .*no point features"),
     Case("empty layer", "evaluate", _set(DEPOSITS="deposits_empty"), error=r"^DEPOSITS: .*no features"),
     # ---- no numeric fields / field missing ----------------------------------------------------------------------
     Case("no numeric fields", "interpolate", _set(FIELDS=["name"]), error=r"^FIELDS: .*'name' has no numeric"),
     Case(
-        "no numeric fields",
+        "layer with only text fields",
         "interpolate",
         _set(INPUT="textonly", FIELDS=["name"]),
         error=r"^FIELDS: .*no numeric",
