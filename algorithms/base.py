@@ -23,7 +23,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
-from ..core.raster_io import check_output_paths
+from ..core.raster_io import check_output_paths, output_group
 from ..core.values import to_float_array
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
@@ -68,7 +68,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, object]:  # noqa: N802
         try:
             self.check_outputs(parameters, context)
-            return self.process(parameters, context, feedback)
+            with output_group():  # several outputs: all of them or none
+                return self.process(parameters, context, feedback)
         except Cancelled:
             raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
         except ProspectorError as exc:

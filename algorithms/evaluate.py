@@ -214,14 +214,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "iterations, seed": f"{iterations}, {self.parameterAsInt(parameters, self.SEED, context)}",
             "CRS": crs.authid() or crs.description(),
         }
+        # both outputs or none: the base class writes them as one output group
         write_table(table_path, result, names)
-        try:
-            title = f"Evaluation of {layer.name()} ({data.band_names[0]})"
-            write_report(report_path, result, title, inputs_table, names)
-        except BaseException:
-            if os.path.exists(table_path):  # one run, both outputs or none
-                os.remove(table_path)
-            raise
+        write_report(report_path, result, f"Evaluation of {layer.name()} ({data.band_names[0]})", inputs_table, names)
         feedback.setProgress(100)
         feedback.pushInfo(
             f"AUC {result.auc:.3f} ({100 * result.confidence:g} % CI {result.auc_bootstrap[0]:.3f}-"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Dict, Iterator, Mapping, Optional, Sequence
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -18,13 +19,52 @@ from .grid import GridSpec, check_memory
 PROVENANCE_TAG = "GEOCHEM_PROSPECTOR_PROVENANCE"
 
 
+#: the output group open in this thread / task, if any (see :func:`output_group`)
+_GROUP: "contextvars.ContextVar[Optional[List[Tuple[str, str]]]]" = contextvars.ContextVar("output_group", default=None)
+
+
+@contextmanager
+def output_group() -> Iterator[None]:
+    """All outputs written inside the block appear together, or none does.
+
+    Inside the block :func:`atomic_output` keeps each finished temporary file beside its destination; they are
+    renamed onto their paths when the block ends normally, and all removed if it raises (a later output
+    failing, a cancellation), so an algorithm with several outputs never leaves some of them behind.
+    """
+    pending: List[Tuple[str, str]] = []
+    token = _GROUP.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            _remove_partial(tmp)
+        raise
+    finally:
+        _GROUP.reset(token)
+    for i, (tmp, path) in enumerate(pending):
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            for rest, _ in pending[i:]:
+                _remove_partial(rest)
+            raise
+        _remove_partial(tmp)  # its .aux.xml, if any
+
+
+def _remove_partial(tmp: str) -> None:
+    for leftover in (tmp, tmp + ".aux.xml"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+
+
 @contextmanager
 def atomic_output(path: str, parameter: str = "OUTPUT") -> Iterator[str]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
     If the body raises (an error or a cancellation), the temporary file is
     removed and whatever was at ``path`` before is left untouched. ``parameter``
-    names the output in error messages.
+    names the output in error messages. Inside :func:`output_group` the rename
+    waits for the group to end.
     """
     directory = check_output_folder(path, parameter)
     suffix = os.path.splitext(path)[1]
@@ -36,12 +76,14 @@ def atomic_output(path: str, parameter: str = "OUTPUT") -> Iterator[str]:
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs get the usual permissions
-        os.replace(tmp, path)
     except BaseException:
-        for leftover in (tmp, tmp + ".aux.xml"):
-            if os.path.exists(leftover):
-                os.remove(leftover)
+        _remove_partial(tmp)
         raise
+    group = _GROUP.get()
+    if group is not None:
+        group.append((tmp, path))
+    else:
+        os.replace(tmp, path)
 
 
 def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:

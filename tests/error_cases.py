@@ -190,6 +190,13 @@ def digest(paths: Iterable[str]) -> Dict[str, str]:
     return result
 
 
+def put_old_outputs(paths: Iterable[str]) -> None:
+    """Files where the outputs will go, as left by an earlier run."""
+    for path in paths:
+        with open(path, "w") as handle:
+            handle.write("an earlier run's output\n")
+
+
 # ---- the matrix ------------------------------------------------------------------------------------------------
 
 ALGS = ("interpolate", "anomalies", "pseudolabel", "evaluate")
@@ -243,6 +250,7 @@ class Case:
     warning: Optional[str] = None  # regex one log line must match
     outputs_in: Optional[str] = None  # key of ``d`` holding the output folder (default: a fresh folder)
     cancel_at: Optional[float] = None  # cancel when progress reaches this (0 = before the first step)
+    old_outputs: bool = False  # put files at the output paths first: a failed run must leave them as they were
     inputs: List[str] = field(default_factory=list)  # keys of ``d`` to hash (default: every path in params)
 
     @property
@@ -384,6 +392,19 @@ CASES += [
     Case("output equals input", "pseudolabel", _same_as_input("OUTPUT_CONFIDENCE", "raster"), error=r"input"),
     Case(
         "output equals input", "evaluate", _same_as_input("OUTPUT_TABLE", "deposits"), error=r"^OUTPUT_TABLE: .*input"
+    ),
+    Case(
+        "late failure (4th output), old outputs kept",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"].replace(".gpkg", ".shp")},
+        error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files",
+        old_outputs=True,
+    ),
+    Case(
+        "late failure (4th output)",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"].replace(".gpkg", ".shp")},
+        error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files",
     ),
     Case(
         "two outputs, one file",

@@ -93,3 +93,27 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
             raise RuntimeError("disk full")
     assert open(path, "rb").read() == before
     assert [f for f in os.listdir(tmp_path) if f.startswith(".partial-")] == []
+
+
+def test_output_group_writes_all_outputs_or_none(tmp_path):
+    from geochem_prospector.core.raster_io import output_group
+
+    a, b = str(tmp_path / "a.txt"), str(tmp_path / "b.txt")
+    with open(a, "w") as handle:
+        handle.write("old a")
+    with pytest.raises(RuntimeError):
+        with output_group():
+            with atomic_output(a) as tmp:
+                with open(tmp, "w") as handle:
+                    handle.write("new a")
+            assert open(a).read() == "old a"  # nothing moves before the group ends
+            raise RuntimeError("the second output failed")
+    assert open(a).read() == "old a" and not os.path.exists(b)
+    assert sorted(os.listdir(tmp_path)) == ["a.txt"]
+    with output_group():
+        for path, text in ((a, "new a"), (b, "new b")):
+            with atomic_output(path) as tmp:
+                with open(tmp, "w") as handle:
+                    handle.write(text)
+    assert (open(a).read(), open(b).read()) == ("new a", "new b")
+    assert sorted(os.listdir(tmp_path)) == ["a.txt", "b.txt"]

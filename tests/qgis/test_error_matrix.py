@@ -17,7 +17,7 @@ from typing import Dict, List
 
 import pytest
 
-from tests.error_cases import CASES, Case, base_params, build, digest, outputs_for
+from tests.error_cases import CASES, Case, base_params, build, digest, outputs_for, put_old_outputs
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,9 @@ def test_error_matrix(case: Case, data, run_algorithm, tmp_path):
     outputs = outputs_for(case.alg, out_folder)
     params = case.change(data, {**base_params(case.alg, data), **outputs})
     outputs = {k: v for k, v in params.items() if k.startswith("OUTPUT")}
-    inputs = _input_paths(params)  # an output that names an input is hashed too
+    if case.old_outputs:
+        put_old_outputs(outputs.values())
+    inputs = _input_paths(params)  # an output naming an input, or an old output, is hashed too
     before = digest(inputs)
     existing = {p for p in outputs.values() if os.path.exists(p)}
     feedback = LogFeedback(case.cancel_at)
