@@ -24,7 +24,7 @@ from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.raster_io import atomic_output, rasterize_mask, read_raster, write_geotiff
 from ..core.vector_io import write_vector
-from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor, apply_style, point_samples
+from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor, apply_style, point_samples, report_values
 from .interpolate import InterpolateAlgorithm
 
 METHOD_LABELS = (
@@ -321,7 +321,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 raise QgsProcessingException(
                     f"INPUT: the sample layer has no field named like the bands ({', '.join(names)})."
                 )
-            xy, values, _ = point_samples(points_source, fields, crs, context, feedback, self.INPUT)
+            xy, values, reports = point_samples(points_source, fields, crs, context, feedback, self.INPUT)
+            report_values(feedback, fields, reports, self.INPUT)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             points = high_value_points(xy, values, fields, chosen)
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points

@@ -24,7 +24,8 @@ from qgis.PyQt.QtGui import QIcon
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
 from ..core.raster_io import check_output_paths, output_group
-from ..core.values import to_float_array
+from ..core.values import ValueReport, to_float_array
+from ..core.vector_io import DRIVERS as VECTOR_DRIVERS
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")
@@ -74,6 +75,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
         except ProspectorError as exc:
             raise QgsProcessingException(str(exc)) from None
+        except OSError as exc:  # disk full, file vanished, network drive gone: not a bug, say what to check
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise QgsProcessingException(
+                self.tr(
+                    "Could not read or write a file{}: {}. Check the path, free disk space and permissions."
+                ).format(where, exc.strerror or exc)
+            ) from None
         except MemoryError:
             raise QgsProcessingException(
                 self.tr("Out of memory: use a larger PIXEL_SIZE, a smaller EXTENT or a MASK.")
@@ -108,6 +116,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 path = _destination_path(value, context)
                 if path:
                     outputs[name] = path
+                    if definition.type() == "vectorDestination":
+                        extension = os.path.splitext(path)[1].lower()
+                        if extension not in VECTOR_DRIVERS:
+                            raise QgsProcessingException(
+                                f"{name}: cannot write '{extension or 'no extension'}' files; save as .gpkg "
+                                "(GeoPackage)."
+                            )
             else:
                 for i, path in enumerate(_input_paths(value, context)):
                     inputs[name if i == 0 else f"{name} ({i + 1})"] = path
@@ -247,6 +262,21 @@ def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], para
             f"{parameter}: {', '.join(missing)} not found in the layer (it has {', '.join(names) or 'no fields'}); "
             "pick existing fields."
         )
+
+
+def report_values(feedback, fields: Sequence[str], reports: Sequence[ValueReport], parameter: str = "FIELDS") -> None:
+    """Refuse a field without any number; warn about values skipped (NULL, text such as '<5' or 'n.d.')."""
+    for name, rep in zip(fields, reports):
+        skipped = rep.missing + rep.unparsable
+        if rep.numeric == 0:
+            raise QgsProcessingException(
+                f"{parameter}: field '{name}' has no numeric values (of {rep.total}); choose an element field."
+            )
+        if skipped:
+            feedback.pushWarning(
+                f"{name}: {skipped} of {rep.total} samples skipped ({rep.missing} empty/NULL, "
+                f"{rep.unparsable} not numbers, e.g. {', '.join(rep.examples[:3]) or '-'})."
+            )
 
 
 def point_samples(

@@ -24,7 +24,7 @@ from ..core.grid import GridSpec, padded_extent
 from ..core.idw import idw_grid
 from ..core.raster_io import rasterize_mask, write_geotiff
 from ..core.values import substitute_nonpositive
-from .base import ProspectorAlgorithm, point_samples
+from .base import ProspectorAlgorithm, point_samples, report_values
 
 NODATA = -9999.0
 
@@ -143,17 +143,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         xy, values, reports = point_samples(source, fields, crs, context, feedback)
-        for name, rep in zip(fields, reports):
-            skipped = rep.missing + rep.unparsable
-            if rep.numeric == 0:
-                raise QgsProcessingException(
-                    f"FIELDS: field '{name}' has no numeric values (of {rep.total}); choose an element field."
-                )
-            if skipped:
-                feedback.pushWarning(
-                    f"{name}: {skipped} of {rep.total} samples skipped ({rep.missing} empty/NULL, "
-                    f"{rep.unparsable} not numbers, e.g. {', '.join(rep.examples[:3]) or '-'})."
-                )
+        report_values(feedback, fields, reports)
 
         log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
         if log_transform:

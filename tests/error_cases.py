@@ -90,6 +90,12 @@ def build(folder: str) -> Dict[str, str]:
         [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)],
         {"name": ["a", "b", "c"]},
     )
+    paths["deposits_dup"] = _points(
+        os.path.join(folder, "deposits_dup.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000)],
+        {"name": ["a", "a again", "b"]},
+    )
+    paths["messy_cu"] = _points(os.path.join(folder, "messy_cu.gpkg"), xy, {**base, "Cu": messy})
     paths["deposits_4326"] = _points(
         os.path.join(folder, "deposits_4326.gpkg"),
         [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)],
@@ -306,6 +312,16 @@ CASES: List[Case] = [
         _set(INPUT="negative", FIELDS=["Cu"], LOG_TRANSFORM=True),
         warning=r"Cu: 6 values <= 0 \(below detection\)",
     ),
+    Case(
+        "text/NULL/<DL values",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["messy_cu"],
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(p["OUTPUT"]), "points.gpkg"),
+        },
+        warning=r"Cu: \d+ of 36 samples skipped",
+    ),
     Case("text labels", "pseudolabel", _set(LABELS="messy", LABEL_FIELD="Cu_raw"), error=None),
     # ---- one sample / all identical / duplicates -----------------------------------------------------------------
     Case("one sample", "interpolate", _set(INPUT="one")),
@@ -316,6 +332,8 @@ CASES: List[Case] = [
     Case("all identical", "pseudolabel", _set(INPUT_RASTERS=["constant"])),
     Case("all identical", "evaluate", _set(INPUT_RASTER="constant")),
     Case("duplicate coordinates", "interpolate", _set(INPUT="duplicates")),
+    Case("duplicate coordinates", "pseudolabel", _set(LABELS="deposits_dup")),
+    Case("duplicate coordinates", "evaluate", _set(DEPOSITS="deposits_dup")),
     # ---- CRS -----------------------------------------------------------------------------------------------------
     Case(
         "geographic CRS, metre pixel",
@@ -394,14 +412,14 @@ CASES += [
         "output equals input", "evaluate", _same_as_input("OUTPUT_TABLE", "deposits"), error=r"^OUTPUT_TABLE: .*input"
     ),
     Case(
-        "late failure (4th output), old outputs kept",
+        "unsupported output format, old outputs kept",
         "anomalies",
         lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"].replace(".gpkg", ".shp")},
         error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files",
         old_outputs=True,
     ),
     Case(
-        "late failure (4th output)",
+        "unsupported output format",
         "anomalies",
         lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"].replace(".gpkg", ".shp")},
         error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files",

@@ -110,3 +110,30 @@ def test_error_matrix(case: Case, data, run_algorithm, tmp_path):
     if case.warning:
         assert re.search(case.warning, log, re.MULTILINE), log
     assert digest(inputs) == before, "an input was modified"
+
+
+def test_a_late_write_failure_leaves_no_output_and_old_files_intact(data, run_algorithm, tmp_path, monkeypatch):
+    """The disk fills while the 3rd of anomalies' outputs is written: the two written before must not appear,
+    files of an earlier run stay as they were, and the message says what to check (no 'Unexpected error')."""
+    from qgis.core import QgsProcessingException
+
+    import geochem_prospector.algorithms.anomalies as module
+
+    real = module.write_vector
+    calls = []
+
+    def failing(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:  # OUTPUT (raster) and OUTPUT_CONTOURS are done by now
+            raise OSError(28, "No space left on device", path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(module, "write_vector", failing)
+    outputs = outputs_for("anomalies", str(tmp_path))
+    put_old_outputs([outputs["OUTPUT"]])
+    before = digest([outputs["OUTPUT"]])
+    with pytest.raises(QgsProcessingException, match=r"^Could not read or write a file .*No space left on device"):
+        run_algorithm("prospector:anomalies", {**base_params("anomalies", data), **outputs})
+    assert len(calls) == 2
+    assert digest([outputs["OUTPUT"]]) == before
+    assert sorted(os.listdir(tmp_path)) == ["classes.tif"]
