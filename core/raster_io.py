@@ -218,6 +218,7 @@ def read_raster(
     (:class:`GridTooLargeError`) before anything is allocated.
     """
     import rasterio
+    import rasterio.errors
 
     try:
         src = rasterio.open(path)
@@ -256,7 +257,14 @@ def read_raster(
             f"reading {len(indexes)} band(s) of {src.width} x {src.height} cells",
             "use a coarser raster (Raster › Projections › Warp with a larger cell size) or clip it to the study area.",
         )
-        data = src.read(indexes, masked=True).astype(np.float32).filled(np.nan)
+        try:
+            data = src.read(indexes, masked=True).astype(np.float32).filled(np.nan)
+        except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
+            raise InputError(
+                f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download it "
+                "again.",
+                parameter,
+            ) from None
         grid = GridSpec(t.c, t.f, t.a, src.width, src.height, src.crs.to_wkt() if src.crs else None)
         return RasterData(data, grid, [names[i - 1] for i in indexes])
 

@@ -130,6 +130,15 @@ def build(folder: str) -> Dict[str, str]:
     paths["allnodata"] = _raster(os.path.join(folder, "allnodata.tif"), np.full((2, SIZE, SIZE), -9999.0), ["Cu", "Pb"])
     paths["geographic_raster"] = _geographic_raster(os.path.join(folder, "geographic.tif"), bands)
     paths["huge"] = _huge_raster(os.path.join(folder, "huge.tif"))
+    # files we did not write: a truncated GeoTIFF and a GeoPackage that is not one
+    with open(paths["raster"], "rb") as handle:
+        head = handle.read(600)
+    paths["corrupt_raster"] = os.path.join(folder, "truncated.tif")
+    with open(paths["corrupt_raster"], "wb") as handle:
+        handle.write(head)
+    paths["corrupt_vector"] = os.path.join(folder, "corrupt.gpkg")
+    with open(paths["corrupt_vector"], "wb") as handle:
+        handle.write(b"SQLite format 3\x00" + bytes(range(256)) * 8)
     # a regular file used as a folder: writing "<file>/out.tif" fails even for root (permission bits do not)
     paths["not_a_folder"] = os.path.join(folder, "regular_file")
     with open(paths["not_a_folder"], "w") as handle:
@@ -378,6 +387,28 @@ CASES: List[Case] = [
     Case("one-band raster", "anomalies", _set(INPUT_RASTER="oneband")),
     Case("one-band raster", "pseudolabel", _set(INPUT_RASTERS=["oneband"])),
     Case("one-band raster", "evaluate", _set(INPUT_RASTER="oneband", BAND=2), error=r"^BAND: band 2 does not exist"),
+    # ---- files we did not write: corrupt or truncated ------------------------------------------------------------
+    Case(
+        "corrupt file",
+        "interpolate",
+        _set(INPUT="corrupt_vector"),
+        error=r"Could not load source layer for INPUT:",  # QGIS's own check, before the algorithm runs
+    ),
+    Case(
+        "corrupt file",
+        "anomalies",
+        _set(INPUT_RASTER="corrupt_raster"),
+        error=r"^INPUT_RASTER: cannot read raster .*truncated or corrupt",
+    ),
+    Case(
+        "corrupt file",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["corrupt_raster"]),
+        error=r"^INPUT_RASTERS: cannot read raster .*truncated or corrupt",
+    ),
+    Case(
+        "corrupt file", "evaluate", _set(DEPOSITS="corrupt_vector"), error=r"Could not load source layer for DEPOSITS:"
+    ),
     # ---- too large for memory: estimated and refused before any allocation -----------------------------------------
     Case("grid too large", "interpolate", _set(PIXEL_SIZE=0.01), error=r"^PIXEL_SIZE: .*cells.*larger pixel size"),
     Case("grid too large", "anomalies", _set(INPUT_RASTER="huge"), error=r"^INPUT_RASTER: .*GiB"),

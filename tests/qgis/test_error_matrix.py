@@ -96,8 +96,10 @@ def test_error_matrix(case: Case, data, run_algorithm, tmp_path):
         with pytest.raises(QgsProcessingException) as raised:
             run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
         message = str(raised.value)
-        print(f"[{case.id}] {message}")  # pytest -rP lists every message (tests/ERROR_MATRIX.md quotes them)
-        assert re.search(case.error, message), message
+        print(
+            f"[{case.id}] " + " / ".join(message.splitlines())
+        )  # pytest -rP lists every message (tests/ERROR_MATRIX.md quotes them)
+        assert re.search(case.error, message, re.MULTILINE), message
         assert "Unexpected error" not in message, message
         for path in outputs.values():
             if path not in existing:
@@ -137,3 +139,27 @@ def test_a_late_write_failure_leaves_no_output_and_old_files_intact(data, run_al
     assert len(calls) == 2
     assert digest([outputs["OUTPUT"]]) == before
     assert sorted(os.listdir(tmp_path)) == ["classes.tif"]
+
+
+def test_layers_in_another_crs_are_reprojected_not_misplaced(data, run_algorithm, tmp_path):
+    """The 'different CRSs' rows run; here the numbers show the deposits (EPSG:4326) landed where the same
+    deposits in the raster's CRS do, rather than being silently misplaced."""
+    import rasterio
+
+    def evaluate(deposits, name):
+        params = {**base_params("evaluate", data), **outputs_for("evaluate", str(tmp_path / name))}
+        (tmp_path / name).mkdir()
+        return run_algorithm("prospector:evaluate", {**params, "DEPOSITS": data[deposits], "SEED": 3})
+
+    same, other = evaluate("deposits", "a"), evaluate("deposits_4326", "b")
+    assert other["DEPOSITS_USED"] == same["DEPOSITS_USED"] == 3
+    assert other["AUC"] == same["AUC"]
+
+    def labels(deposits, name):
+        params = {**base_params("pseudolabel", data), **outputs_for("pseudolabel", str(tmp_path / name))}
+        (tmp_path / name).mkdir()
+        out = run_algorithm("prospector:pseudolabel", {**params, "LABELS": data[deposits]})
+        with rasterio.open(out["OUTPUT"]) as src:
+            return src.read(1)
+
+    assert (labels("deposits", "c") == labels("deposits_4326", "d")).all()
