@@ -32,6 +32,8 @@ STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")
 ICON = os.path.join(PLUGIN_DIR, "resources", "icons", "prospector.svg")
 
 GROUPS = {"geochemistry": "Geochemistry", "deep learning": "Deep learning"}
+#: parameter types whose value names a file an output must never overwrite (a model file is a "file")
+INPUT_TYPES = {"source", "vector", "raster", "multilayer", "file", "layer", "mesh", "pointcloud"}
 
 
 def plugin_version() -> str:
@@ -123,7 +125,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                                 f"{name}: cannot write '{extension or 'no extension'}' files; save as .gpkg "
                                 "(GeoPackage)."
                             )
-            else:
+            elif definition.type() in INPUT_TYPES:
                 for i, path in enumerate(_input_paths(value, context)):
                     inputs[name if i == 0 else f"{name} ({i + 1})"] = path
         check_output_paths(outputs, inputs)

@@ -163,3 +163,42 @@ def test_layers_in_another_crs_are_reprojected_not_misplaced(data, run_algorithm
             return src.read(1)
 
     assert (labels("deposits", "c") == labels("deposits_4326", "d")).all()
+
+
+def test_every_algorithm_gets_the_output_checks_including_file_inputs(prospector_provider, tmp_path):
+    """The checks live in the base class: an algorithm written later (e.g. predict, with a MODEL file input) is
+    covered without code of its own. Shown with a minimal algorithm with a file input and two file outputs."""
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingException,
+        QgsProcessingFeedback,
+        QgsProcessingParameterFile,
+        QgsProcessingParameterFileDestination,
+    )
+
+    from geochem_prospector.algorithms.base import ProspectorAlgorithm
+
+    class Minimal(ProspectorAlgorithm):
+        def name(self):
+            return "minimal"
+
+        def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
+            self.addParameter(QgsProcessingParameterFile("MODEL", "Model"))
+            self.addParameter(QgsProcessingParameterFileDestination("OUTPUT", "Out"))
+            self.addParameter(QgsProcessingParameterFileDestination("OUTPUT_REPORT", "Report"))
+
+        def process(self, parameters, context, feedback):
+            return {}
+
+    model = tmp_path / "model.pt"
+    model.write_bytes(b"weights")
+    alg = Minimal()
+    alg.initAlgorithm()
+    context, feedback = QgsProcessingContext(), QgsProcessingFeedback()
+    good = {"MODEL": str(model), "OUTPUT": str(tmp_path / "a.tif"), "OUTPUT_REPORT": str(tmp_path / "r.html")}
+    assert alg.processAlgorithm(good, context, feedback) == {}
+    with pytest.raises(QgsProcessingException, match=r"^OUTPUT: the output would overwrite an input \(MODEL: "):
+        alg.processAlgorithm({**good, "OUTPUT": str(model)}, context, feedback)
+    with pytest.raises(QgsProcessingException, match=r"^OUTPUT_REPORT: the same file as OUTPUT"):
+        alg.processAlgorithm({**good, "OUTPUT_REPORT": good["OUTPUT"]}, context, feedback)
+    assert model.read_bytes() == b"weights" and sorted(os.listdir(tmp_path)) == ["model.pt"]
