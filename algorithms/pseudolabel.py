@@ -217,6 +217,14 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             if (~usable).any():
                 feedback.pushWarning(f"{int((~usable).sum())} points have an empty {field} and were skipped.")
             xy, classes = xy[usable], classes[usable]
+            n_classes = len(np.unique(classes))
+            if n_classes > 2 and n_classes > len(classes) / 2:
+                examples = ", ".join(str(v) for v in list(class_names.values())[1:4])
+                raise QgsProcessingException(
+                    f"LABEL_FIELD: '{field}' has {n_classes} different values for {len(classes)} points (e.g. "
+                    f"{examples}): it looks like a measurement or an id, not classes. Choose a class field (0 = "
+                    "barren, 1 = mineralised, or words such as 'barren' / 'deposit'), or leave it empty."
+                )
             if classes.max(initial=0) > 250:
                 raise QgsProcessingException("LABEL_FIELD: class ids must be from 0 (barren) to 250.")
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))

@@ -331,7 +331,12 @@ CASES: List[Case] = [
         },
         warning=r"Cu: \d+ of 36 samples skipped",
     ),
-    Case("text labels", "pseudolabel", _set(LABELS="messy", LABEL_FIELD="Cu_raw"), error=None),
+    Case(
+        "text/NULL/<DL values",
+        "pseudolabel",
+        _set(LABELS="messy", LABEL_FIELD="Cu_raw"),
+        error=r"^LABEL_FIELD: 'Cu_raw' has \d+ different values for \d+ points .*not classes",
+    ),
     # ---- one sample / all identical / duplicates -----------------------------------------------------------------
     Case("one sample", "interpolate", _set(INPUT="one")),
     Case("one sample", "pseudolabel", _set(LABELS="one", POSITIVE_RADIUS=0)),
