@@ -20,10 +20,11 @@ from qgis.core import (
 )
 
 from ..core.anomalies import CLASS_NODATA, INDEX_METHODS, LEVEL_NAMES, METHODS, high_value_points, identify_anomalies
+from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.raster_io import atomic_output, rasterize_mask, read_raster, write_geotiff
 from ..core.vector_io import write_vector
-from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor, apply_style, point_samples
+from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor, apply_style, point_samples, report_values
 from .interpolate import InterpolateAlgorithm
 
 METHOD_LABELS = (
@@ -215,7 +216,16 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("INPUT_RASTER: the raster could not be opened; choose the element raster.")
         if layer.providerType() != "gdal":
             raise QgsProcessingException("INPUT_RASTER: a file-based raster (GeoTIFF) is needed.")
+        if layer.crs().isValid() and layer.crs().isGeographic():
+            raise QgsProcessingException(
+                f"INPUT_RASTER: the raster is in a geographic CRS ({layer.crs().authid()}, degrees), but anomaly "
+                "areas (km²) and distances to deposits need metres. Warp it to a projected CRS first (Raster › "
+                "Projections › Warp, e.g. to the local UTM zone), or interpolate from reprojected samples."
+            )
         bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context)) or None
+        n_bands = len(bands_wanted) if bands_wanted else layer.bandCount()
+        # float32 read, float64 working copy, classes, index and its classes, contour and labelling work
+        self.check_memory(layer.width() * layer.height(), 14 * n_bands + 40, self.INPUT_RASTER, "this raster")
         raster = read_raster(layer.source(), bands_wanted)
         names = list(raster.band_names)
         if len(set(names)) != len(names):
@@ -268,6 +278,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
 
+        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
         source_name = layer.name()
         provenance = self.provenance(
             parameters,
@@ -310,7 +321,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 raise QgsProcessingException(
                     f"INPUT: the sample layer has no field named like the bands ({', '.join(names)})."
                 )
-            xy, values, _ = point_samples(points_source, fields, crs, context, feedback, self.INPUT)
+            xy, values, reports = point_samples(points_source, fields, crs, context, feedback, self.INPUT)
+            report_values(feedback, fields, reports, self.INPUT)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             points = high_value_points(xy, values, fields, chosen)
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
@@ -323,7 +335,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
 
         index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
         if index_path:
-            write_geotiff(index_path, result.index[None], grid, ["index"], provenance=provenance)
+            write_geotiff(
+                index_path, result.index[None], grid, ["index"], provenance=provenance, parameter=self.OUTPUT_INDEX
+            )
             outputs[self.OUTPUT_INDEX] = index_path
             self.style_on_load(context, index_path, "element_pseudocolor")
 
@@ -334,7 +348,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             rows = [t.as_row() for t in result.thresholds]
             weights = "; ".join(f"{k} {v:.3f}" for k, v in result.index_weights.items())
             rows[-1]["detail"] += f"; index {index_method} of {weights}"
-            with atomic_output(table) as tmp:
+            with atomic_output(table, self.OUTPUT_TABLE) as tmp:
                 pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.6g")
             outputs[self.OUTPUT_TABLE] = table
         feedback.setProgress(100)

@@ -22,13 +22,18 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import Cancelled, ProspectorError
-from ..core.values import to_float_array
+from ..core.grid import check_memory
+from ..core.raster_io import check_output_paths, output_group
+from ..core.values import ValueReport, to_float_array
+from ..core.vector_io import DRIVERS as VECTOR_DRIVERS
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")
 ICON = os.path.join(PLUGIN_DIR, "resources", "icons", "prospector.svg")
 
 GROUPS = {"geochemistry": "Geochemistry", "deep learning": "Deep learning"}
+#: parameter types whose value names a file an output must never overwrite (a model file is a "file")
+INPUT_TYPES = {"source", "vector", "raster", "multilayer", "file", "layer", "mesh", "pointcloud"}
 
 
 def plugin_version() -> str:
@@ -75,11 +80,20 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, object]:  # noqa: N802
         try:
-            return self.process(parameters, context, feedback)
+            self.check_outputs(parameters, context)
+            with output_group():  # several outputs: all of them or none
+                return self.process(parameters, context, feedback)
         except Cancelled:
             raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
         except ProspectorError as exc:
             raise QgsProcessingException(str(exc)) from None
+        except OSError as exc:  # disk full, file vanished, network drive gone: not a bug, say what to check
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise QgsProcessingException(
+                self.tr(
+                    "Could not read or write a file{}: {}. Check the path, free disk space and permissions."
+                ).format(where, exc.strerror or exc)
+            ) from None
         except MemoryError:
             raise QgsProcessingException(
                 self.tr("Out of memory: use a larger PIXEL_SIZE, a smaller EXTENT or a MASK.")
@@ -99,6 +113,44 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         raise NotImplementedError
 
     # ---- helpers shared by the algorithms -------------------------------------------------
+
+    def check_outputs(self, parameters, context) -> None:
+        """Before any work: refuse an output that is also an input, two outputs on one file, or an output
+        folder that cannot be written (tested by writing, so it holds for root and read-only mounts)."""
+        outputs: Dict[str, str] = {}
+        inputs: Dict[str, str] = {}
+        for definition in self.parameterDefinitions():
+            name = definition.name()
+            value = parameters.get(name)
+            if value is None:
+                continue
+            if definition.isDestination():
+                path = _destination_path(value, context)
+                if path:
+                    outputs[name] = path
+                    if definition.type() == "vectorDestination":
+                        extension = os.path.splitext(path)[1].lower()
+                        if extension not in VECTOR_DRIVERS:
+                            raise QgsProcessingException(
+                                f"{name}: cannot write '{extension or 'no extension'}' files; save as .gpkg "
+                                "(GeoPackage)."
+                            )
+            elif definition.type() in INPUT_TYPES:
+                for i, path in enumerate(_input_paths(value, context)):
+                    inputs[name if i == 0 else f"{name} ({i + 1})"] = path
+        check_output_paths(outputs, inputs)
+
+    def check_memory(
+        self,
+        cells: int,
+        bytes_per_cell: float,
+        parameter: str,
+        what: str,
+        advice: str = "resample the raster to larger cells (Raster › Projections › Warp) or clip it to the "
+        "study area (Raster › Extraction › Clip Raster by Mask Layer).",
+    ) -> None:
+        """Refuse, with the numbers, a step whose estimated memory exceeds what is available."""
+        check_memory(cells, bytes_per_cell, parameter, what, advice)
 
     def provenance(self, parameters, context, extra: Dict[str, object] | None = None) -> Dict[str, object]:
         """What made an output: algorithm, plugin and QGIS versions, parameters, time."""
@@ -165,6 +217,42 @@ def apply_style(layer, qml_path: str, stretch: bool = True) -> None:
     layer.triggerRepaint()
 
 
+def _destination_path(value: object, context) -> str:
+    """The file a destination parameter will write, without resolving it (resolving queues a layer load);
+    '' for temporary outputs and non-file sinks."""
+    from qgis.core import QgsProcessing, QgsProcessingOutputLayerDefinition, QgsProperty
+
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink
+    if isinstance(value, QgsProperty):
+        value, _ = value.valueAsString(context.expressionContext())
+    if not isinstance(value, str) or not value or value == QgsProcessing.TEMPORARY_OUTPUT:
+        return ""
+    if value.startswith(("memory:", "postgres:", "ogr:", "postgis:")):
+        return ""
+    return value
+
+
+def _input_paths(value: object, context) -> List[str]:
+    """Files behind an input parameter value: paths, layer ids/names in the context's project, layers."""
+    from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProcessingUtils, QgsProperty
+
+    if isinstance(value, (list, tuple)):
+        return [p for item in value for p in _input_paths(item, context)]
+    if isinstance(value, QgsProcessingFeatureSourceDefinition):
+        value = value.source
+    if isinstance(value, QgsProperty):
+        value, _ = value.valueAsString(context.expressionContext())
+    if isinstance(value, QgsMapLayer):
+        value = value.source()
+    elif isinstance(value, str) and value and not os.path.exists(value.split("|")[0]):
+        layer = QgsProcessingUtils.mapLayerFromString(value, context, False)
+        value = layer.source() if layer is not None else ""
+    if isinstance(value, str) and value and os.path.isfile(value.split("|")[0]):
+        return [value.split("|")[0]]
+    return []
+
+
 def _describe(value: object) -> object:
     """A JSON-friendly description of a parameter value (layers by source)."""
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -175,6 +263,44 @@ def _describe(value: object) -> object:
     if callable(source):
         return source()
     return str(value)
+
+
+def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], parameter: str) -> None:
+    """Refuse field names the layer does not have (QGIS does not check names given by qgis_process or a script)."""
+    names = source.fields().names()
+    missing = [f for f in fields if f and f not in names]
+    if missing:
+        raise QgsProcessingException(
+            f"{parameter}: {', '.join(missing)} not found in the layer (it has {', '.join(names) or 'no fields'}); "
+            "pick existing fields."
+        )
+
+
+def report_values(
+    feedback,
+    fields: Sequence[str],
+    reports: Sequence[ValueReport],
+    parameter: str = "FIELDS",
+    censored_factor: float | None = None,
+) -> None:
+    """Refuse a field without any number; report below-detection substitutes and skipped values (NULL, text)."""
+    for name, rep in zip(fields, reports):
+        skipped = rep.missing + rep.unparsable
+        if rep.numeric + rep.censored == 0:
+            raise QgsProcessingException(
+                f"{parameter}: field '{name}' has no numeric values (of {rep.total}); choose an element field."
+            )
+        if rep.censored:
+            limits = ", ".join(f"{v:g}" for v in rep.detection_limits[:5])
+            feedback.pushWarning(
+                f"{name}: {rep.censored} of {rep.total} values below detection (limits {limits}) set to "
+                f"{censored_factor:g} x the detection limit."
+            )
+        if skipped:
+            feedback.pushWarning(
+                f"{name}: {skipped} of {rep.total} samples skipped ({rep.missing} empty/NULL, "
+                f"{rep.unparsable} not numbers, e.g. {', '.join(rep.examples[:3]) or '-'})."
+            )
 
 
 def point_samples(
@@ -198,10 +324,7 @@ def point_samples(
         raise QgsProcessingException(f"{parameter}: the layer could not be read; choose a valid point layer.")
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
         raise QgsProcessingException(f"{parameter}: a point layer is needed (samples), not lines or polygons.")
-    names = source.fields().names()
-    missing = [f for f in fields if f not in names]
-    if missing:
-        raise QgsProcessingException(f"FIELDS: {', '.join(missing)} not found in the layer; pick existing fields.")
+    check_fields(source, fields, "FIELDS")
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
     request.setDestinationCrs(crs, context.transformContext())
     xy: List[Tuple[float, float]] = []
@@ -219,7 +342,10 @@ def point_samples(
             for column, value in zip(raw, attrs):
                 column.append(value)
     if not xy:
-        raise QgsProcessingException(f"{parameter}: the layer has no point features with geometry.")
+        raise QgsProcessingException(
+            f"{parameter}: the layer has no point features with geometry; choose a layer with points (if only "
+            "selected features are used, select some)."
+        )
     values = np.empty((len(xy), len(fields)))
     reports = []
     for j, column in enumerate(raw):

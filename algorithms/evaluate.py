@@ -25,7 +25,7 @@ from ..core.errors import Cancelled
 from ..core.evaluation_report import write_report, write_table
 from ..core.metrics import evaluate
 from ..core.raster_io import rasterize_mask, read_raster
-from .base import ProspectorAlgorithm
+from .base import ProspectorAlgorithm, check_fields
 from .interpolate import InterpolateAlgorithm
 
 #: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions
@@ -163,6 +163,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         if os.path.abspath(report_path) == os.path.abspath(table_path):
             raise QgsProcessingException("OUTPUT_TABLE: the table and the report need different files.")
 
+        # the band as float32, its finite values and their ranks (float64): about 40 bytes a cell at most
+        self.check_memory(layer.width() * layer.height(), 40, self.INPUT_RASTER, "evaluating this raster")
         data = read_raster(raster_path, indexes=[band])
         grid = data.grid
         raster = data.bands[0]
@@ -174,6 +176,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             )
 
         name_field = self.parameterAsString(parameters, self.NAME_FIELD, context) or None
+        if name_field:
+            check_fields(source, [name_field], self.NAME_FIELD)
         xy, names = self._deposit_points(source, crs, name_field, context, feedback)
         feedback.pushInfo(f"Deposits: {len(xy)} points")
 
@@ -210,14 +214,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "iterations, seed": f"{iterations}, {self.parameterAsInt(parameters, self.SEED, context)}",
             "CRS": crs.authid() or crs.description(),
         }
+        # both outputs or none: the base class writes them as one output group
         write_table(table_path, result, names)
-        try:
-            title = f"Evaluation of {layer.name()} ({data.band_names[0]})"
-            write_report(report_path, result, title, inputs_table, names)
-        except BaseException:
-            if os.path.exists(table_path):  # one run, both outputs or none
-                os.remove(table_path)
-            raise
+        write_report(report_path, result, f"Evaluation of {layer.name()} ({data.band_names[0]})", inputs_table, names)
         feedback.setProgress(100)
         feedback.pushInfo(
             f"AUC {result.auc:.3f} ({100 * result.confidence:g} % CI {result.auc_bootstrap[0]:.3f}-"

@@ -23,13 +23,14 @@ from qgis.core import (
 )
 
 from ..core import crossval
+from ..core.callbacks import check_cancelled
 from ..core.grid import GridSpec, padded_extent
 from ..core.idw import idw_grid, idw_points
 from ..core.kriging import fit_variograms, krige_points, kriging_grid
 from ..core.raster_io import rasterize_mask, write_geotiff
 from ..core.values import average_duplicates, substitute_nonpositive
 from ..core.variogram import MODELS, Variogram
-from .base import ProspectorAlgorithm, point_samples
+from .base import ProspectorAlgorithm, point_samples, report_values
 
 NODATA = -9999.0
 METHODS = ("idw", "kriging")
@@ -251,23 +252,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         xy, values, reports = point_samples(source, fields, crs, context, feedback, censored_factor=censored_factor)
-        for name, rep in zip(fields, reports):
-            skipped = rep.missing + rep.unparsable
-            if rep.numeric + rep.censored == 0:
-                raise QgsProcessingException(
-                    f"FIELDS: field '{name}' has no numeric values (of {rep.total}); choose an element field."
-                )
-            if rep.censored:
-                limits = ", ".join(f"{v:g}" for v in rep.detection_limits[:5])
-                feedback.pushWarning(
-                    f"{name}: {rep.censored} of {rep.total} values below detection (limits {limits}) set to "
-                    f"{censored_factor:g} x the detection limit."
-                )
-            if skipped:
-                feedback.pushWarning(
-                    f"{name}: {skipped} of {rep.total} samples skipped ({rep.missing} empty/NULL, "
-                    f"{rep.unparsable} not numbers, e.g. {', '.join(rep.examples[:3]) or '-'})."
-                )
+        report_values(feedback, fields, reports, censored_factor=censored_factor)
 
         xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE)
         if merged:
@@ -293,6 +278,21 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bounds = padded_extent(xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
 
         pixel_size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+        if bounds[2] <= bounds[0] or bounds[3] <= bounds[1]:  # one sample, or all on one line
+            if pixel_size <= 0:
+                raise QgsProcessingException(
+                    f"PIXEL_SIZE: the {len(xy)} sample(s) do not span an area, so no pixel size can be derived; "
+                    "set PIXEL_SIZE (and EXTENT), or add samples."
+                )
+            margin = 10 * pixel_size
+            bounds = (
+                min(bounds[0], xy[:, 0].min() - margin),
+                min(bounds[1], xy[:, 1].min() - margin),
+                max(bounds[2], xy[:, 0].max() + margin),
+                max(bounds[3], xy[:, 1].max() + margin),
+            )
+        if len(xy) < 3:
+            feedback.pushWarning(f"INPUT: only {len(xy)} sample(s): the raster shows little more than their values.")
         if pixel_size <= 0:
             area = max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1e-12)
             spacing = math.sqrt(area / max(len(xy), 1))
@@ -300,6 +300,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"Automatic pixel size: {pixel_size:g} map units (a quarter of the sample spacing).")
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         feedback.pushInfo(f"Output grid: {grid.width} x {grid.height} cells of {pixel_size:g}")
+        # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk
+        self.check_memory(
+            grid.width * grid.height,
+            9 * len(fields) + 1,
+            self.PIXEL_SIZE,
+            f"a grid of {grid.width} x {grid.height} cells x {len(fields)} band(s)",
+            "use a larger PIXEL_SIZE, a smaller EXTENT or fewer FIELDS.",
+        )
 
         mask = None
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
@@ -365,6 +373,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if variograms is not None:
             extra["variograms"] = {name: vg.as_dict() for name, vg in zip(fields, variograms)}
         provenance = self.provenance(parameters, context, extra)
+        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
         write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance)
         results = {self.OUTPUT: output}
         self.style_on_load(context, output, "element_pseudocolor")

@@ -198,6 +198,10 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 "INPUT_RASTERS: the first raster must be in a projected CRS (metres); warp it first."
             )
+        # every band on the first raster's grid (float32), features, standardised copy, distances, labels
+        cells = layers[0].width() * layers[0].height()
+        n_bands = sum(layer.bandCount() for layer in layers)
+        self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
         stack = read_stack([layer.source() for layer in layers], [layer.name() for layer in layers])
         grid = stack.grid
         feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
@@ -213,6 +217,14 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             if (~usable).any():
                 feedback.pushWarning(f"{int((~usable).sum())} points have an empty {field} and were skipped.")
             xy, classes = xy[usable], classes[usable]
+            n_classes = len(np.unique(classes))
+            if n_classes > 2 and n_classes > len(classes) / 2:
+                examples = ", ".join(str(v) for v in list(class_names.values())[1:4])
+                raise QgsProcessingException(
+                    f"LABEL_FIELD: '{field}' has {n_classes} different values for {len(classes)} points (e.g. "
+                    f"{examples}): it looks like a measurement or an id, not classes. Choose a class field (0 = "
+                    "barren, 1 = mineralised, or words such as 'barren' / 'deposit'), or leave it empty."
+                )
             if classes.max(initial=0) > 250:
                 raise QgsProcessingException("LABEL_FIELD: class ids must be from 0 (barren) to 250.")
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
@@ -271,6 +283,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             )
         feedback.pushInfo(f"{record['unlabelled_cells']} of {record['valid_cells']} valid cells left unlabelled.")
 
+        if feedback.isCanceled():  # last chance before the outputs are written
+            raise Cancelled()
         provenance = self.provenance(
             parameters,
             context,
@@ -278,7 +292,15 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
         labels = np.where(result.labels == UNLABELLED, LABEL_NODATA, result.labels).astype(np.uint8)
         write_geotiff(output, labels, grid, ["class"], nodata=LABEL_NODATA, provenance=provenance, dtype="uint8")
-        write_geotiff(output_conf, result.confidence, grid, ["confidence"], nodata=CONF_NODATA, provenance=provenance)
+        write_geotiff(
+            output_conf,
+            result.confidence,
+            grid,
+            ["confidence"],
+            nodata=CONF_NODATA,
+            provenance=provenance,
+            parameter=self.OUTPUT_CONFIDENCE,
+        )
         results = {self.OUTPUT: output, self.OUTPUT_CONFIDENCE: output_conf}
         if output_summary:
             write_summary(output_summary, record)
@@ -315,5 +337,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                 xy.append((part.x(), part.y()))
                 raw.append(value)
         if not xy:
-            raise QgsProcessingException("LABELS: the layer has no point features with geometry.")
+            raise QgsProcessingException(
+                "LABELS: the layer has no point features with geometry; choose a layer with labelled points."
+            )
         return np.asarray(xy, dtype=np.float64), raw

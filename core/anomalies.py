@@ -271,7 +271,17 @@ def compute_thresholds(
     """Anomaly levels of one band by ``method`` (one of :data:`METHODS`)."""
     x = _finite(values)
     if x.size < 10:
-        raise InputError(f"band '{name}' has fewer than 10 valid cells inside the mask.", "INPUT_RASTER")
+        raise InputError(
+            f"band '{name}' has fewer than 10 valid cells inside the mask; check the raster's nodata value and "
+            "that the MASK covers it.",
+            "INPUT_RASTER",
+        )
+    if x.min() == x.max():
+        raise InputError(
+            f"band '{name}' has the same value ({x.min():g}) in every valid cell inside the mask, so it has no "
+            "anomalies; leave it out of BANDS or check how it was made.",
+            "INPUT_RASTER",
+        )
     detail = ""
     if method == "percentile":
         if len(percentiles) != 3 or not all(0 < p < 100 for p in percentiles):
@@ -296,6 +306,14 @@ def compute_thresholds(
     levels = np.asarray(levels, dtype=float)
     if method != "ca" and len(levels) != 3:
         raise InputError("give three multipliers, e.g. 1,2,3.", "MULTIPLIERS")
+    # a level at or below the median would class at least half the area as anomalous (heavy ties, e.g. many
+    # below-detection values set to one number): such a level is undefined, like a C-A break that is not there
+    median = float(np.median(x))
+    at_background = np.isfinite(levels) & (levels <= median)
+    if at_background.any():
+        levels = np.where(at_background, np.nan, levels)
+        names = ", ".join(n for n, b in zip(LEVEL_NAMES, at_background) if b)
+        detail += f"; {names} not above the median {median:.4g} (many equal values): undefined"
     finite = levels[np.isfinite(levels)]
     if finite.size > 1 and (np.diff(finite) < 0).any():
         raise InputError("the levels must increase (weak < moderate < strong); sort the values.", "METHOD")

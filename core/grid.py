@@ -90,6 +90,45 @@ class GridSpec:
         return max(1, min(self.height, budget_bytes // max(1, bytes_per_cell * self.width)))
 
 
+def available_memory() -> Optional[int]:
+    """Bytes of memory available to a new allocation (Linux MemAvailable, else physical pages), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import os
+
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(
+    n_values: int,
+    bytes_per_value: float,
+    parameter: str,
+    what: str,
+    advice: str,
+    fraction: float = 0.8,
+    available: Optional[int] = None,
+) -> int:
+    """Estimate the bytes a step needs and refuse it, with the numbers, when they exceed ``fraction`` of
+    the available memory (:class:`GridTooLargeError`). Returns the estimate."""
+    need = int(n_values * bytes_per_value)
+    available = available_memory() if available is None else available
+    if available is not None and need > fraction * available:
+        raise GridTooLargeError(
+            f"{what} needs about {need / 2**30:,.1f} GiB of memory, but only {available / 2**30:,.1f} GiB is "
+            f"available; {advice}",
+            parameter,
+        )
+    return need
+
+
 def padded_extent(
     xmin: float, ymin: float, xmax: float, ymax: float, fraction: float = 0.05, minimum: float = 0.0
 ) -> Tuple[float, float, float, float]:

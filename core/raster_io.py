@@ -2,20 +2,59 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Dict, Iterator, Mapping, Optional, Sequence
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .errors import InputError
-from .grid import GridSpec
+from .grid import GridSpec, check_memory
 
 #: GeoTIFF metadata tag holding the JSON provenance record
 PROVENANCE_TAG = "GEOCHEM_PROSPECTOR_PROVENANCE"
+
+
+#: the output group open in this thread / task, if any (see :func:`output_group`)
+_GROUP: "contextvars.ContextVar[Optional[List[Tuple[str, str]]]]" = contextvars.ContextVar("output_group", default=None)
+
+
+@contextmanager
+def output_group() -> Iterator[None]:
+    """All outputs written inside the block appear together, or none does.
+
+    Inside the block :func:`atomic_output` keeps each finished temporary file beside its destination; they are
+    renamed onto their paths when the block ends normally, and all removed if it raises (a later output
+    failing, a cancellation), so an algorithm with several outputs never leaves some of them behind.
+    """
+    pending: List[Tuple[str, str]] = []
+    token = _GROUP.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            _remove_partial(tmp)
+        raise
+    finally:
+        _GROUP.reset(token)
+    for i, (tmp, path) in enumerate(pending):
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            for rest, _ in pending[i:]:
+                _remove_partial(rest)
+            raise
+        _remove_partial(tmp)  # its .aux.xml, if any
+
+
+def _remove_partial(tmp: str) -> None:
+    for leftover in (tmp, tmp + ".aux.xml"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
 
 
 @contextmanager
@@ -24,25 +63,77 @@ def atomic_output(path: str, parameter: str = "OUTPUT") -> Iterator[str]:
 
     If the body raises (an error or a cancellation), the temporary file is
     removed and whatever was at ``path`` before is left untouched. ``parameter``
-    names the output in error messages.
+    names the output in error messages. Inside :func:`output_group` the rename
+    waits for the group to end.
     """
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(directory):
-        raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", parameter)
-    if not os.access(directory, os.W_OK):
-        raise InputError(f"the folder '{directory}' is not writable; choose another output location.", parameter)
+    directory = check_output_folder(path, parameter)
     suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=suffix, dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=suffix, dir=directory)
+    except OSError as exc:
+        raise InputError(_unwritable(directory, exc), parameter) from None
     os.close(fd)
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs get the usual permissions
-        os.replace(tmp, path)
     except BaseException:
-        for leftover in (tmp, tmp + ".aux.xml"):
-            if os.path.exists(leftover):
-                os.remove(leftover)
+        _remove_partial(tmp)
         raise
+    group = _GROUP.get()
+    if group is not None:
+        group.append((tmp, path))
+    else:
+        os.replace(tmp, path)
+
+
+def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:
+    """The folder of ``path``, after proving a file can be created there; else :class:`InputError`.
+
+    The proof is a real temporary file, not ``os.access``: permission bits say nothing for root, and a
+    read-only mount, a full disk or a path under a regular file only show up when writing.
+    """
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise InputError(f"'{directory}' is a file, not a folder; choose an existing folder.", parameter)
+    if not os.path.isdir(directory):
+        raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", parameter)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=directory)
+    except OSError as exc:
+        raise InputError(_unwritable(directory, exc), parameter) from None
+    os.close(fd)
+    os.remove(probe)
+    return directory
+
+
+def _unwritable(directory: str, exc: OSError) -> str:
+    return f"cannot write in the folder '{directory}' ({exc.strerror or exc}); choose a folder you can write to."
+
+
+def check_output_paths(outputs: Mapping[str, str], inputs: Mapping[str, str]) -> None:
+    """Refuse, before any work, outputs that would overwrite an input or each other, or cannot be written.
+
+    ``outputs`` and ``inputs`` map parameter names to file paths (empty values are skipped).
+    """
+
+    def key(path: str) -> str:
+        return os.path.normcase(os.path.realpath(path.split("|")[0]))
+
+    seen_inputs = {key(p): name for name, p in inputs.items() if p}
+    seen_outputs: Dict[str, str] = {}
+    for name, path in outputs.items():
+        if not path:
+            continue
+        k = key(path)
+        if k in seen_inputs:
+            raise InputError(
+                f"the output would overwrite an input ({seen_inputs[k]}: '{path}'); choose another file name.",
+                name,
+            )
+        if k in seen_outputs:
+            raise InputError(f"the same file as {seen_outputs[k]} ('{path}'); give each output its own file.", name)
+        seen_outputs[k] = name
+        check_output_folder(path, name)
 
 
 def _current_umask() -> int:
@@ -60,11 +151,12 @@ def write_geotiff(
     provenance: Optional[Mapping[str, object]] = None,
     extra_tags: Optional[Mapping[str, str]] = None,
     dtype: str = "float32",
+    parameter: str = "OUTPUT",
 ) -> str:
     """Write a (bands, rows, cols) array as a tiled, DEFLATE-compressed GeoTIFF, atomically.
 
     NaN cells are written as ``nodata``. Band descriptions carry ``band_names``;
-    ``provenance`` is stored as JSON in the dataset tags.
+    ``provenance`` is stored as JSON in the dataset tags. ``parameter`` names the output in errors.
     """
     import rasterio
 
@@ -92,7 +184,7 @@ def write_geotiff(
     )
     if profile["tiled"]:
         profile.update(blockxsize=256, blockysize=256)
-    with atomic_output(path) as tmp:
+    with atomic_output(path, parameter) as tmp:
         with rasterio.open(tmp, "w", **profile) as dst:
             dst.write(data)
             for i, name in enumerate(band_names, start=1):
@@ -115,21 +207,29 @@ class RasterData:
 
 
 def read_raster(
-    path: str, band_names: Optional[Sequence[str]] = None, indexes: Optional[Sequence[int]] = None
+    path: str,
+    band_names: Optional[Sequence[str]] = None,
+    indexes: Optional[Sequence[int]] = None,
+    parameter: str = "INPUT_RASTER",
 ) -> RasterData:
-    """Read a north-up raster as float32 with NaN for nodata; select bands by description or 1-based index."""
+    """Read a north-up raster as float32 with NaN for nodata; select bands by description or 1-based index.
+
+    The memory the read needs is estimated first: a raster too large is refused with the numbers
+    (:class:`GridTooLargeError`) before anything is allocated.
+    """
     import rasterio
+    import rasterio.errors
 
     try:
         src = rasterio.open(path)
     except Exception as exc:  # rasterio raises RasterioIOError, a broad family
-        raise InputError(f"cannot open raster '{path}': {exc}", "INPUT_RASTER") from exc
+        raise InputError(f"cannot open raster '{path}': {exc}", parameter) from exc
     with src:
         t = src.transform
         if t.b != 0 or t.d != 0 or t.e >= 0:
-            raise InputError("the raster must be north-up (no rotation); warp it first.", "INPUT_RASTER")
+            raise InputError("the raster must be north-up (no rotation); warp it first.", parameter)
         if abs(abs(t.e) - t.a) > 1e-6 * t.a:
-            raise InputError("the raster must have square cells; warp it to square cells first.", "INPUT_RASTER")
+            raise InputError("the raster must have square cells; warp it to square cells first.", parameter)
         names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
         if indexes is not None:
             bad = [i for i in indexes if not 1 <= int(i) <= src.count]
@@ -145,10 +245,26 @@ def read_raster(
             missing = [b for b in band_names if b not in names]
             if missing:
                 raise InputError(
-                    f"band(s) {', '.join(missing)} not found; the raster has {', '.join(names)}.", "INPUT_RASTER"
+                    f"band(s) {', '.join(missing)} not found; the raster has {', '.join(names)}.", parameter
                 )
             indexes = [names.index(b) + 1 for b in band_names]
-        data = src.read(indexes, masked=True).astype(np.float32).filled(np.nan)
+        # masked read: source values + mask byte, then the float32 copy and its filled copy
+        per_value = np.dtype(src.dtypes[(indexes or [1])[0] - 1]).itemsize + 1 + 4 + 4
+        check_memory(
+            len(indexes) * src.width * src.height,
+            per_value,
+            parameter,
+            f"reading {len(indexes)} band(s) of {src.width} x {src.height} cells",
+            "use a coarser raster (Raster › Projections › Warp with a larger cell size) or clip it to the study area.",
+        )
+        try:
+            data = src.read(indexes, masked=True).astype(np.float32).filled(np.nan)
+        except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
+            raise InputError(
+                f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download it "
+                "again.",
+                parameter,
+            ) from None
         grid = GridSpec(t.c, t.f, t.a, src.width, src.height, src.crs.to_wkt() if src.crs else None)
         return RasterData(data, grid, [names[i - 1] for i in indexes])
 
@@ -184,14 +300,14 @@ def read_stack(
     if not paths:
         raise InputError("give at least one evidence raster.", parameter)
     names = list(layer_names) if layer_names is not None else [os.path.splitext(os.path.basename(p))[0] for p in paths]
-    first = read_raster(paths[0]) if reference is None else None
+    first = read_raster(paths[0], parameter=parameter) if reference is None else None
     grid = reference if reference is not None else first.grid
     stacks, band_names = [], []
     for path, layer in zip(paths, names):
         if first is not None and path == paths[0]:
             data = first
         else:
-            data = read_raster(path)
+            data = read_raster(path, parameter=parameter)
         if data.grid == grid or (
             data.grid.width == grid.width
             and data.grid.height == grid.height

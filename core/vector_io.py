@@ -30,7 +30,7 @@ def write_vector(
     driver = DRIVERS.get(extension)
     if driver is None:
         raise InputError(f"cannot write '{extension or 'no extension'}' files; save as .gpkg (GeoPackage).", parameter)
-    with atomic_output(path) as tmp:
+    with atomic_output(path, parameter) as tmp:
         os.remove(tmp)  # the drivers want to create the file themselves
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # empty frames are valid outputs

@@ -1,0 +1,119 @@
+"""Shared refusals before any work: outputs over inputs or each other, unwritable folders, too little memory."""
+
+import os
+
+import numpy as np
+import pytest
+
+from geochem_prospector.core.errors import GridTooLargeError, InputError
+from geochem_prospector.core.grid import GridSpec, available_memory, check_memory
+from geochem_prospector.core.raster_io import (
+    atomic_output,
+    check_output_folder,
+    check_output_paths,
+    read_raster,
+    write_geotiff,
+)
+
+
+def test_output_over_an_input_is_refused_whatever_the_spelling(tmp_path):
+    src = tmp_path / "samples.gpkg"
+    src.write_bytes(b"x")
+    link = tmp_path / "link.gpkg"
+    os.symlink(src, link)
+    spellings = [str(src), str(tmp_path / "." / "samples.gpkg"), str(link), f"{src}|layername=samples"]
+    for spelling in spellings:
+        with pytest.raises(InputError, match=r"^OUTPUT: the output would overwrite an input \(INPUT: "):
+            check_output_paths({"OUTPUT": spelling}, {"INPUT": str(src)})
+    assert src.read_bytes() == b"x"
+
+
+def test_two_outputs_on_one_file_are_refused(tmp_path):
+    with pytest.raises(InputError, match=r"^OUTPUT_B: the same file as OUTPUT_A"):
+        check_output_paths({"OUTPUT_A": str(tmp_path / "a.tif"), "OUTPUT_B": str(tmp_path / "a.tif")}, {})
+    check_output_paths({"OUTPUT_A": str(tmp_path / "a.tif"), "OUTPUT_B": "", "OUTPUT_C": str(tmp_path / "c")}, {})
+    assert os.listdir(tmp_path) == []  # the write probe leaves nothing behind
+
+
+def test_unwritable_folders_are_found_by_writing_not_by_permission_bits(tmp_path):
+    # root ignores permission bits, so these cases fail for everyone: a regular file used as a folder, a missing
+    # folder, and /proc (a kernel file system where no file can be created)
+    regular = tmp_path / "file"
+    regular.write_text("")
+    with pytest.raises(InputError, match=r"^OUTPUT_X: '.*file' is a file, not a folder"):
+        check_output_folder(str(regular / "out.tif"), "OUTPUT_X")
+    with pytest.raises(InputError, match=r"^OUTPUT: the folder '.*missing' does not exist"):
+        check_output_folder(str(tmp_path / "missing" / "out.tif"))
+    with pytest.raises(InputError, match=r"^OUTPUT: cannot write in the folder '/proc'"):
+        check_output_folder("/proc/out.tif")
+    with pytest.raises(InputError, match=r"^OUTPUT: cannot write in the folder '/proc'"):
+        with atomic_output("/proc/out.tif"):
+            pass
+
+
+def test_memory_is_estimated_and_refused_with_the_numbers():
+    assert check_memory(1000, 8, "PIXEL_SIZE", "a grid", "use larger cells.", available=10**6) == 8000
+    with pytest.raises(GridTooLargeError, match=r"^PIXEL_SIZE: a grid needs about 7\.5 GiB .* only 1\.0 GiB"):
+        check_memory(10**9, 8, "PIXEL_SIZE", "a grid", "use larger cells.", available=2**30)
+    assert available_memory() is None or available_memory() > 0
+
+
+def test_reading_a_huge_raster_is_refused_before_allocating(tmp_path):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = str(tmp_path / "huge.tif")
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=300_000,
+        height=300_000,
+        count=1,
+        dtype="float32",
+        tiled=True,
+        sparse_ok=True,
+        BIGTIFF="YES",
+        transform=from_origin(0, 300_000, 1, 1),
+    ):
+        pass
+    with pytest.raises(GridTooLargeError, match=r"^EVIDENCE: reading 1 band\(s\) of 300000 x 300000 cells needs"):
+        read_raster(path, parameter="EVIDENCE")
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path):
+    grid = GridSpec(0.0, 2.0, 1.0, 2, 2)
+    path = str(tmp_path / "out.tif")
+    write_geotiff(path, np.ones((1, 2, 2)), grid, ["a"])
+    before = open(path, "rb").read()
+    with pytest.raises(RuntimeError):
+        with atomic_output(path) as tmp:  # a write that fails half way (or is cancelled)
+            with open(tmp, "wb") as handle:
+                handle.write(b"half")
+            raise RuntimeError("disk full")
+    assert open(path, "rb").read() == before
+    assert [f for f in os.listdir(tmp_path) if f.startswith(".partial-")] == []
+
+
+def test_output_group_writes_all_outputs_or_none(tmp_path):
+    from geochem_prospector.core.raster_io import output_group
+
+    a, b = str(tmp_path / "a.txt"), str(tmp_path / "b.txt")
+    with open(a, "w") as handle:
+        handle.write("old a")
+    with pytest.raises(RuntimeError):
+        with output_group():
+            with atomic_output(a) as tmp:
+                with open(tmp, "w") as handle:
+                    handle.write("new a")
+            assert open(a).read() == "old a"  # nothing moves before the group ends
+            raise RuntimeError("the second output failed")
+    assert open(a).read() == "old a" and not os.path.exists(b)
+    assert sorted(os.listdir(tmp_path)) == ["a.txt"]
+    with output_group():
+        for path, text in ((a, "new a"), (b, "new b")):
+            with atomic_output(path) as tmp:
+                with open(tmp, "w") as handle:
+                    handle.write(text)
+    assert (open(a).read(), open(b).read()) == ("new a", "new b")
+    assert sorted(os.listdir(tmp_path)) == ["a.txt", "b.txt"]

@@ -1,0 +1,469 @@
+"""Small synthetic inputs for the error matrix (tests/ERROR_MATRIX.md), built with geopandas and rasterio.
+
+Shared by tests/qgis/test_error_matrix.py (processing.run) and tests/headless/test_error_matrix_headless.py
+(qgis_process). Everything is made in a temporary folder: nothing here depends on ../shared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional
+
+import numpy as np
+
+CRS = "EPSG:3067"  # ETRS89 / TM35FIN, metres
+X0, Y0 = 400_000.0, 7_500_000.0
+PIXEL = 250.0
+SIZE = 40  # raster cells per side: 10 km
+
+
+def _points(path: str, xy, columns: Dict[str, list], crs: str = CRS) -> str:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame(columns, geometry=[Point(x, y) for x, y in xy], crs=CRS)
+    if crs != CRS:
+        frame = frame.to_crs(crs)
+    # an empty frame has no geometry type to infer: give the schema, as a layer made in QGIS has one
+    schema = None
+    if len(frame) == 0:
+        schema = {"geometry": "Point", "properties": {k: "float" if k != "name" else "str" for k in columns}}
+    frame.to_file(path, driver="GPKG", layer=os.path.splitext(os.path.basename(path))[0], schema=schema)
+    return path
+
+
+def _raster(path: str, bands: np.ndarray, names, nodata=-9999.0, crs: str = CRS) -> str:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    bands = np.asarray(bands, dtype=np.float32)
+    profile = dict(
+        driver="GTiff",
+        width=bands.shape[2],
+        height=bands.shape[1],
+        count=bands.shape[0],
+        dtype="float32",
+        crs=crs,
+        transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL),
+        nodata=nodata,
+    )
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(bands)
+        for i, name in enumerate(names, start=1):
+            dst.set_band_description(i, name)
+    return path
+
+
+def build(folder: str) -> Dict[str, str]:
+    """Write every input of the matrix into ``folder``; returns name -> path."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    rng = np.random.default_rng(7)
+    paths: Dict[str, str] = {}
+    n = 36
+    xy = np.column_stack([X0 + rng.uniform(500, 9500, n), Y0 + rng.uniform(500, 9500, n)])
+    cu = np.round(np.exp(rng.normal(3, 0.8, n)), 2)
+    pb = np.round(np.exp(rng.normal(2, 0.6, n)), 2)
+    # text, NULL, '<DL' strings and negative below-detection codes, all in one field (as lab tables deliver them)
+    messy = [str(v) for v in cu]
+    messy[0], messy[1], messy[2], messy[3], messy[4] = "<5", None, "n.d.", "-5", ""
+    base = {"Cu": cu.tolist(), "Pb": pb.tolist(), "name": [f"s{i}" for i in range(n)]}
+    paths["samples"] = _points(os.path.join(folder, "samples.gpkg"), xy, base)
+    paths["messy"] = _points(os.path.join(folder, "messy.gpkg"), xy, {**base, "Cu_raw": messy})
+    negative = cu.copy()
+    negative[:6] = -5.0  # a lab's "below detection" code
+    paths["negative"] = _points(os.path.join(folder, "negative.gpkg"), xy, {**base, "Cu": negative.tolist()})
+    paths["textonly"] = _points(os.path.join(folder, "textonly.gpkg"), xy, {"name": base["name"]})
+    paths["empty"] = _points(os.path.join(folder, "empty.gpkg"), np.zeros((0, 2)), {"Cu": [], "Pb": [], "name": []})
+    paths["one"] = _points(os.path.join(folder, "one.gpkg"), xy[:1], {"Cu": [12.0], "Pb": [3.0], "name": ["s0"]})
+    paths["identical"] = _points(os.path.join(folder, "identical.gpkg"), xy, {**base, "Cu": [10.0] * n})
+    dup = np.vstack([xy[: n // 2], xy[: n // 2]])
+    paths["duplicates"] = _points(
+        os.path.join(folder, "duplicates.gpkg"), dup, {"Cu": cu.tolist(), "Pb": pb.tolist(), "name": base["name"]}
+    )
+    paths["geographic"] = _points(os.path.join(folder, "geographic.gpkg"), xy, base, crs="EPSG:4326")
+    paths["deposits"] = _points(
+        os.path.join(folder, "deposits.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)],
+        {"name": ["a", "b", "c"]},
+    )
+    paths["deposits_dup"] = _points(
+        os.path.join(folder, "deposits_dup.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000)],
+        {"name": ["a", "a again", "b"]},
+    )
+    paths["messy_cu"] = _points(os.path.join(folder, "messy_cu.gpkg"), xy, {**base, "Cu": messy})
+    paths["deposits_4326"] = _points(
+        os.path.join(folder, "deposits_4326.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)],
+        {"name": ["a", "b", "c"]},
+        crs="EPSG:4326",
+    )
+    paths["deposits_outside"] = _points(
+        os.path.join(folder, "deposits_outside.gpkg"),
+        [(X0 - 50_000, Y0), (X0 + 5000, Y0 + 90_000)],
+        {"name": ["far west", "far north"]},
+    )
+    paths["deposits_empty"] = _points(os.path.join(folder, "deposits_empty.gpkg"), np.zeros((0, 2)), {"name": []})
+    area = gpd.GeoDataFrame({"id": [1]}, geometry=[box(X0 + 1000, Y0 + 1000, X0 + 9000, Y0 + 9000)], crs=CRS)
+    paths["mask_4326"] = os.path.join(folder, "mask_4326.gpkg")
+    area.to_crs("EPSG:4326").to_file(paths["mask_4326"], driver="GPKG")
+    far = gpd.GeoDataFrame({"id": [1]}, geometry=[box(X0 + 90_000, Y0, X0 + 95_000, Y0 + 5000)], crs=CRS)
+    paths["mask_outside"] = os.path.join(folder, "mask_outside.gpkg")
+    far.to_file(paths["mask_outside"], driver="GPKG")
+
+    # rasters: 40 x 40 cells of 250 m; a smooth high near the deposits so that every method has structure
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE]
+    hill = np.exp(-(((xx - 8) ** 2 + (yy - 31) ** 2) / 40.0)) + np.exp(-(((xx - 20) ** 2 + (yy - 15) ** 2) / 30.0))
+    noise = rng.lognormal(0, 0.3, (2, SIZE, SIZE))
+    bands = np.stack([20 + 200 * hill, 5 + 40 * hill]) * noise
+    paths["raster"] = _raster(os.path.join(folder, "elements.tif"), bands, ["Cu", "Pb"])
+    holes = bands.copy()
+    holes[:, 5:12, 5:12] = -9999.0  # a nodata hole
+    holes[0, 30:33, 20:25] = np.nan  # NaN cells as well
+    paths["holes"] = _raster(os.path.join(folder, "holes.tif"), holes, ["Cu", "Pb"])
+    paths["oneband"] = _raster(os.path.join(folder, "oneband.tif"), bands[:1], ["Cu"])
+    paths["constant"] = _raster(os.path.join(folder, "constant.tif"), np.full((2, SIZE, SIZE), 10.0), ["Cu", "Pb"])
+    paths["allnodata"] = _raster(os.path.join(folder, "allnodata.tif"), np.full((2, SIZE, SIZE), -9999.0), ["Cu", "Pb"])
+    paths["geographic_raster"] = _geographic_raster(os.path.join(folder, "geographic.tif"), bands)
+    paths["huge"] = _huge_raster(os.path.join(folder, "huge.tif"))
+    # files we did not write: a truncated GeoTIFF and a GeoPackage that is not one
+    with open(paths["raster"], "rb") as handle:
+        head = handle.read(600)
+    paths["corrupt_raster"] = os.path.join(folder, "truncated.tif")
+    with open(paths["corrupt_raster"], "wb") as handle:
+        handle.write(head)
+    paths["corrupt_vector"] = os.path.join(folder, "corrupt.gpkg")
+    with open(paths["corrupt_vector"], "wb") as handle:
+        handle.write(b"SQLite format 3\x00" + bytes(range(256)) * 8)
+    # a regular file used as a folder: writing "<file>/out.tif" fails even for root (permission bits do not)
+    paths["not_a_folder"] = os.path.join(folder, "regular_file")
+    with open(paths["not_a_folder"], "w") as handle:
+        handle.write("not a folder\n")
+    return paths
+
+
+def _geographic_raster(path: str, bands: np.ndarray) -> str:
+    """The same bands in EPSG:4326 over the same ground (its north-west corner), cells of 0.0075 degrees."""
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(X0, Y0 + SIZE * PIXEL)
+    profile = dict(
+        driver="GTiff",
+        width=SIZE,
+        height=SIZE,
+        count=2,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(lon - 0.01, lat + 0.01, 0.0075, 0.0075),
+        nodata=-9999.0,
+    )
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(bands.astype(np.float32))
+        dst.set_band_description(1, "Cu")
+        dst.set_band_description(2, "Pb")
+    return path
+
+
+def _huge_raster(path: str) -> str:
+    """A 200,000 x 200,000 cell GeoTIFF of a few kilobytes: sparse tiles, nothing written."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    profile = dict(
+        driver="GTiff",
+        width=200_000,
+        height=200_000,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=from_origin(X0, Y0 + 200_000 * 1.0, 1.0, 1.0),
+        nodata=-9999.0,
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        sparse_ok=True,
+        compress="deflate",
+        BIGTIFF="YES",
+    )
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.set_band_description(1, "Cu")
+    return path
+
+
+def digest(paths: Iterable[str]) -> Dict[str, str]:
+    """SHA-256 of every input file, so a test can show that inputs were not modified."""
+    result = {}
+    for path in paths:
+        with open(path, "rb") as handle:
+            result[path] = hashlib.sha256(handle.read()).hexdigest()
+    return result
+
+
+def put_old_outputs(paths: Iterable[str]) -> None:
+    """Files where the outputs will go, as left by an earlier run."""
+    for path in paths:
+        with open(path, "w") as handle:
+            handle.write("an earlier run's output\n")
+
+
+# ---- the matrix ------------------------------------------------------------------------------------------------
+
+ALGS = ("interpolate", "anomalies", "pseudolabel", "evaluate")
+
+
+def outputs_for(alg: str, folder: str) -> Dict[str, str]:
+    """Every destination parameter of ``alg``, as files in ``folder``."""
+    join = os.path.join
+    return {
+        "interpolate": {"OUTPUT": join(folder, "grid.tif")},
+        "anomalies": {
+            "OUTPUT": join(folder, "classes.tif"),
+            "OUTPUT_CONTOURS": join(folder, "contours.gpkg"),
+            "OUTPUT_ANOMALIES": join(folder, "areas.gpkg"),
+            "OUTPUT_TABLE": join(folder, "thresholds.csv"),
+        },
+        "pseudolabel": {
+            "OUTPUT": join(folder, "labels.tif"),
+            "OUTPUT_CONFIDENCE": join(folder, "confidence.tif"),
+            "OUTPUT_SUMMARY": join(folder, "summary.json"),
+        },
+        "evaluate": {"OUTPUT_REPORT": join(folder, "report.html"), "OUTPUT_TABLE": join(folder, "table.csv")},
+    }[alg]
+
+
+def base_params(alg: str, d: Dict[str, str]) -> Dict[str, object]:
+    """A run of ``alg`` that succeeds; each case changes one thing."""
+    return {
+        "interpolate": {"INPUT": d["samples"], "FIELDS": ["Cu", "Pb"], "PIXEL_SIZE": 500, "NEIGHBORS": 8},
+        "anomalies": {"INPUT_RASTER": d["raster"], "METHOD": 0, "MIN_CELLS": 2},
+        "pseudolabel": {
+            "INPUT_RASTERS": [d["raster"]],
+            "LABELS": d["deposits"],
+            "POSITIVE_RADIUS": 300,
+            "NEGATIVE_BUFFER": 1000,
+            "BAGS": 5,
+            "SEED": 1,
+        },
+        "evaluate": {"INPUT_RASTER": d["raster"], "DEPOSITS": d["deposits"], "ITERATIONS": 20},
+    }[alg]
+
+
+@dataclass
+class Case:
+    """One row of the matrix: what to change, and what must happen."""
+
+    case: str
+    alg: str
+    change: Callable[[Dict[str, str], Dict[str, object]], Dict[str, object]]
+    error: Optional[str] = None  # regex the QgsProcessingException must match; None = the run must succeed
+    warning: Optional[str] = None  # regex one log line must match
+    outputs_in: Optional[str] = None  # key of ``d`` holding the output folder (default: a fresh folder)
+    cancel_at: Optional[float] = None  # cancel when progress reaches this (0 = before the first step)
+    old_outputs: bool = False  # put files at the output paths first: a failed run must leave them as they were
+    inputs: List[str] = field(default_factory=list)  # keys of ``d`` to hash (default: every path in params)
+
+    @property
+    def id(self) -> str:
+        return f"{self.case}-{self.alg}"
+
+
+def _set(**changes):
+    """Change parameters; a value (or list item) naming an input of ``build`` becomes its path."""
+
+    def resolve(d, v):
+        if isinstance(v, list):
+            return [resolve(d, item) for item in v]
+        return d[v] if isinstance(v, str) and v in d else v
+
+    return lambda d, p: {**p, **{k: resolve(d, v) for k, v in changes.items()}}
+
+
+def _same_as_input(output: str, input_key: str):
+    return lambda d, p: {**p, output: d[input_key]}
+
+
+CASES: List[Case] = [
+    # ---- empty layer -----------------------------------------------------------------------------------------
+    Case("empty layer", "interpolate", _set(INPUT="empty"), error=r"^INPUT: .*no point features"),
+    Case(
+        "empty raster (all nodata)", "anomalies", _set(INPUT_RASTER="allnodata"), error=r"^INPUT_RASTER: .*valid cells"
+    ),
+    Case("empty layer", "pseudolabel", _set(LABELS="deposits_empty"), error=r"^LABELS: .*no point features"),
+    Case("empty layer", "evaluate", _set(DEPOSITS="deposits_empty"), error=r"^DEPOSITS: .*no features"),
+    # ---- no numeric fields / field missing ----------------------------------------------------------------------
+    Case("no numeric fields", "interpolate", _set(FIELDS=["name"]), error=r"^FIELDS: .*'name' has no numeric"),
+    Case(
+        "layer with only text fields",
+        "interpolate",
+        _set(INPUT="textonly", FIELDS=["name"]),
+        error=r"^FIELDS: .*no numeric",
+    ),
+    Case("field missing", "interpolate", _set(FIELDS=["Au"]), error=r"^FIELDS: .*Au"),
+    Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^INPUT_RASTER: .*Au.*not found"),
+    Case("field missing", "pseudolabel", _set(LABEL_FIELD="class"), error=r"LABEL_FIELD"),
+    Case("field missing", "evaluate", _set(NAME_FIELD="nope"), error=r"NAME_FIELD"),
+    # ---- text, NULL, '<DL' and negative below-detection values ---------------------------------------------------
+    Case(
+        "text/NULL/<DL values",
+        "interpolate",
+        _set(INPUT="messy", FIELDS=["Cu_raw"]),
+        warning=r"Cu_raw: \d+ of 36 samples skipped",
+    ),
+    Case(
+        "negative below-detection",
+        "interpolate",
+        _set(INPUT="negative", FIELDS=["Cu"], LOG_TRANSFORM=True),
+        warning=r"Cu: 6 values <= 0 \(below detection\)",
+    ),
+    Case(
+        "text/NULL/<DL values",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["messy_cu"],
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(p["OUTPUT"]), "points.gpkg"),
+        },
+        warning=r"Cu: \d+ of 36 samples skipped",
+    ),
+    Case(
+        "text/NULL/<DL values",
+        "pseudolabel",
+        _set(LABELS="messy", LABEL_FIELD="Cu_raw"),
+        error=r"^LABEL_FIELD: 'Cu_raw' has \d+ different values for \d+ points .*not classes",
+    ),
+    # ---- one sample / all identical / duplicates -----------------------------------------------------------------
+    Case("one sample", "interpolate", _set(INPUT="one")),
+    Case("one sample", "pseudolabel", _set(LABELS="one", POSITIVE_RADIUS=0)),
+    Case("one sample", "evaluate", _set(DEPOSITS="one")),
+    Case("all identical", "interpolate", _set(INPUT="identical", FIELDS=["Cu"])),
+    Case("all identical", "anomalies", _set(INPUT_RASTER="constant"), error=r"^(INPUT_RASTER|METHOD): "),
+    Case("all identical", "pseudolabel", _set(INPUT_RASTERS=["constant"])),
+    Case("all identical", "evaluate", _set(INPUT_RASTER="constant")),
+    Case("duplicate coordinates", "interpolate", _set(INPUT="duplicates")),
+    Case("duplicate coordinates", "pseudolabel", _set(LABELS="deposits_dup")),
+    Case("duplicate coordinates", "evaluate", _set(DEPOSITS="deposits_dup")),
+    # ---- CRS -----------------------------------------------------------------------------------------------------
+    Case(
+        "geographic CRS, metre pixel",
+        "interpolate",
+        _set(INPUT="geographic"),
+        error=r"^INPUT: .*geographic CRS.*Reproject",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "anomalies",
+        _set(INPUT_RASTER="geographic_raster"),
+        error=r"^INPUT_RASTER: .*geographic CRS",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["geographic_raster"]),
+        error=r"^INPUT_RASTERS: .*projected CRS",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "evaluate",
+        _set(INPUT_RASTER="geographic_raster", DEPOSITS="deposits_4326"),
+        warning=r"geographic CRS: cells differ in area",
+    ),
+    Case("different CRSs", "interpolate", _set(MASK="mask_4326")),
+    Case("different CRSs", "anomalies", _set(MASK="mask_4326", DEPOSITS="deposits_4326")),
+    Case("different CRSs", "pseudolabel", _set(LABELS="deposits_4326", MASK="mask_4326")),
+    Case("different CRSs", "evaluate", _set(DEPOSITS="deposits_4326", MASK="mask_4326")),
+    # ---- deposits outside the raster or mask ---------------------------------------------------------------------
+    Case("deposits outside", "anomalies", _set(DEPOSITS="deposits_outside")),
+    Case("deposits outside", "pseudolabel", _set(LABELS="deposits_outside"), error=r"^LABELS: .*overlap"),
+    Case("deposits outside", "evaluate", _set(DEPOSITS="deposits_outside"), error=r"^DEPOSITS: none of the 2"),
+    Case("mask outside", "interpolate", _set(MASK="mask_outside"), error=r"^MASK: .*do not cover"),
+    Case("mask outside", "anomalies", _set(MASK="mask_outside"), error=r"^MASK: .*do not cover"),
+    Case("mask outside", "pseudolabel", _set(MASK="mask_outside"), error=r"^MASK: .*do not cover"),
+    Case("mask outside", "evaluate", _set(MASK="mask_outside"), error=r"^MASK: .*do not cover"),
+    # ---- rasters: nodata holes and NaN, one band -----------------------------------------------------------------
+    Case("nodata holes and NaN", "anomalies", _set(INPUT_RASTER="holes")),
+    Case("nodata holes and NaN", "pseudolabel", _set(INPUT_RASTERS=["holes"])),
+    Case("nodata holes and NaN", "evaluate", _set(INPUT_RASTER="holes")),
+    Case("one-band raster", "anomalies", _set(INPUT_RASTER="oneband")),
+    Case("one-band raster", "pseudolabel", _set(INPUT_RASTERS=["oneband"])),
+    Case("one-band raster", "evaluate", _set(INPUT_RASTER="oneband", BAND=2), error=r"^BAND: band 2 does not exist"),
+    # ---- files we did not write: corrupt or truncated ------------------------------------------------------------
+    Case(
+        "corrupt file",
+        "interpolate",
+        _set(INPUT="corrupt_vector"),
+        error=r"Could not load source layer for INPUT:",  # QGIS's own check, before the algorithm runs
+    ),
+    Case(
+        "corrupt file",
+        "anomalies",
+        _set(INPUT_RASTER="corrupt_raster"),
+        error=r"^INPUT_RASTER: cannot read raster .*truncated or corrupt",
+    ),
+    Case(
+        "corrupt file",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["corrupt_raster"]),
+        error=r"^INPUT_RASTERS: cannot read raster .*truncated or corrupt",
+    ),
+    Case(
+        "corrupt file", "evaluate", _set(DEPOSITS="corrupt_vector"), error=r"Could not load source layer for DEPOSITS:"
+    ),
+    # ---- too large for memory: estimated and refused before any allocation -----------------------------------------
+    Case("grid too large", "interpolate", _set(PIXEL_SIZE=0.01), error=r"^PIXEL_SIZE: .*cells.*larger pixel size"),
+    Case("grid too large", "anomalies", _set(INPUT_RASTER="huge"), error=r"^INPUT_RASTER: .*GiB"),
+    Case("grid too large", "pseudolabel", _set(INPUT_RASTERS=["huge"]), error=r"^INPUT_RASTERS: .*GiB"),
+    Case("grid too large", "evaluate", _set(INPUT_RASTER="huge"), error=r"^INPUT_RASTER: .*GiB"),
+]
+for _alg in ALGS:
+    CASES += [
+        Case("cancel at start", _alg, lambda d, p: p, error=r"Cancelled by the user", cancel_at=0.0),
+        Case("cancel midway", _alg, lambda d, p: p, error=r"Cancelled by the user", cancel_at=50.0),
+        Case("cancel late", _alg, lambda d, p: p, error=r"Cancelled by the user", cancel_at=85.0),
+        Case(
+            "output folder not writable",
+            _alg,
+            lambda d, p: p,
+            error=r"OUTPUT\w*: .*is a file, not a folder",
+            outputs_in="file",
+        ),
+        Case(
+            "output folder read-only (/proc)",
+            _alg,
+            lambda d, p: p,
+            error=r"OUTPUT\w*: cannot write in the folder '/proc'",
+            outputs_in="/proc",
+        ),
+    ]
+CASES += [
+    Case("output equals input", "interpolate", _same_as_input("OUTPUT", "samples"), error=r"^OUTPUT: .*input"),
+    Case("output equals input", "anomalies", _same_as_input("OUTPUT", "raster"), error=r"^OUTPUT: .*input"),
+    Case("output equals input", "pseudolabel", _same_as_input("OUTPUT_CONFIDENCE", "raster"), error=r"input"),
+    Case(
+        "output equals input", "evaluate", _same_as_input("OUTPUT_TABLE", "deposits"), error=r"^OUTPUT_TABLE: .*input"
+    ),
+    Case(
+        "unsupported output format, old outputs kept",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"].replace(".gpkg", ".shp")},
+        error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files",
+        old_outputs=True,
+    ),
+    Case(
+        "unsupported output format",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"].replace(".gpkg", ".shp")},
+        error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files",
+    ),
+    Case(
+        "two outputs, one file",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_CONTOURS"]},
+        error=r"^OUTPUT_\w+: .*same file",
+    ),
+]

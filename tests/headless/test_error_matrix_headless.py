@@ -1,0 +1,64 @@
+"""A representative subset of the error matrix (tests/ERROR_MATRIX.md) through qgis_process, as a user runs it.
+
+Every qgis_process start costs seconds, so only rows whose path differs headless are run here: parameters given
+as strings (field names QGIS does not check), refusals before any work, a memory refusal, a folder that cannot be
+written, and a run that succeeds with a warning. Expected: exit code != 0 with the parameter named in the log, no
+Python traceback, nothing at the output paths, inputs unchanged.
+"""
+
+import os
+import re
+
+import pytest
+
+from tests.error_cases import CASES, base_params, build, digest, outputs_for
+
+HEADLESS = (
+    "field missing-interpolate",
+    "field missing-evaluate",
+    "output equals input-interpolate",
+    "geographic CRS, metre pixel-anomalies",
+    "grid too large-pseudolabel",
+    "output folder not writable-evaluate",
+    "text/NULL/<DL values-interpolate",
+)
+ROWS = [c for c in CASES if c.id in HEADLESS]
+
+
+def test_subset_is_in_the_matrix():
+    assert len(ROWS) == len(HEADLESS)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return build(str(tmp_path_factory.mktemp("headless_matrix_inputs")))
+
+
+@pytest.mark.parametrize("case", ROWS, ids=[c.id for c in ROWS])
+def test_error_matrix_headless(case, data, qgis_process, tmp_path):
+    out_folder = data["not_a_folder"] if case.outputs_in == "file" else str(tmp_path)
+    params = case.change(data, {**base_params(case.alg, data), **outputs_for(case.alg, out_folder)})
+    outputs = [v for k, v in params.items() if k.startswith("OUTPUT")]
+    inputs = [
+        item
+        for value in params.values()
+        for item in (value if isinstance(value, list) else [value])
+        if isinstance(item, str) and os.path.isfile(item)
+    ]
+    before = digest(inputs)
+    existing = {p for p in outputs if os.path.exists(p)}
+
+    code, result, log = qgis_process(f"prospector:{case.alg}", params)
+
+    assert "Traceback" not in log, log
+    if case.error is None:
+        assert code == 0, log
+        assert all(os.path.isfile(p) for p in outputs), log
+    else:
+        assert code != 0, log
+        # qgis_process prints the exception text on its own line
+        assert any(re.search(case.error, line.strip()) for line in log.splitlines()), log
+        assert not [p for p in outputs if p not in existing and os.path.exists(p)]
+    if case.warning:
+        assert re.search(case.warning, log, re.MULTILINE), log
+    assert digest(inputs) == before, "an input was modified"

@@ -1,0 +1,204 @@
+"""The error matrix (tests/ERROR_MATRIX.md) through processing.run: one test per (case, algorithm) row.
+
+Every row checks, beyond its own expectation:
+- a refusal is a QgsProcessingException whose message names the parameter (and says what to do);
+- the log never holds a Python traceback;
+- a refused or cancelled run leaves nothing at any output path, nor a temporary file beside it;
+- the inputs are byte-for-byte unchanged (hashed before and after).
+The rows live in tests/error_cases.py (shared with the qgis_process tests); rows for traincnn / predict (model
+files: corrupt, truncated, another band set, crafted to run code) go there when those algorithms land.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Dict, List
+
+import pytest
+
+from tests.error_cases import CASES, Case, base_params, build, digest, outputs_for, put_old_outputs
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return build(str(tmp_path_factory.mktemp("matrix_inputs")))
+
+
+class LogFeedback:
+    """A QgsProcessingFeedback that keeps every line it is given and can cancel at a progress value."""
+
+    def __new__(cls, cancel_at=None):
+        from qgis.core import QgsProcessingFeedback
+
+        class _Feedback(QgsProcessingFeedback):
+            def __init__(self):
+                super().__init__()
+                self.lines: List[str] = []
+                if cancel_at == 0.0:
+                    self.cancel()
+                elif cancel_at is not None:
+                    self.progressChanged.connect(lambda value: value >= cancel_at and self.cancel())
+
+            def pushInfo(self, info):  # noqa: N802 (QGIS API name)
+                self.lines.append(info)
+                super().pushInfo(info)
+
+            def pushWarning(self, warning):  # noqa: N802 (QGIS API name)
+                self.lines.append(warning)
+                super().pushWarning(warning)
+
+            def pushDebugInfo(self, info):  # noqa: N802 (QGIS API name)
+                self.lines.append(info)
+                super().pushDebugInfo(info)
+
+            def reportError(self, error, fatalError=False):  # noqa: N802, N803 (QGIS API names)
+                self.lines.append(error)
+                super().reportError(error, fatalError)
+
+        return _Feedback()
+
+
+def _input_paths(params: Dict[str, object]) -> List[str]:
+    paths = []
+    for value in params.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and os.path.isfile(item):
+                paths.append(item)
+    return paths
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_error_matrix(case: Case, data, run_algorithm, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    if case.outputs_in == "file":
+        out_folder = data["not_a_folder"]
+    elif case.outputs_in == "/proc":
+        out_folder = "/proc"
+    else:
+        out_folder = str(tmp_path)
+    outputs = outputs_for(case.alg, out_folder)
+    params = case.change(data, {**base_params(case.alg, data), **outputs})
+    outputs = {k: v for k, v in params.items() if k.startswith("OUTPUT")}
+    if case.old_outputs:
+        put_old_outputs(outputs.values())
+    inputs = _input_paths(params)  # an output naming an input, or an old output, is hashed too
+    before = digest(inputs)
+    existing = {p for p in outputs.values() if os.path.exists(p)}
+    feedback = LogFeedback(case.cancel_at)
+
+    if case.error is None:
+        result = run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
+        for key, path in outputs.items():
+            assert result.get(key) == path and os.path.isfile(path), f"{key} was not written"
+    else:
+        with pytest.raises(QgsProcessingException) as raised:
+            run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
+        message = str(raised.value)
+        print(
+            f"[{case.id}] " + " / ".join(message.splitlines())
+        )  # pytest -rP lists every message (tests/ERROR_MATRIX.md quotes them)
+        assert re.search(case.error, message, re.MULTILINE), message
+        assert "Unexpected error" not in message, message
+        for path in outputs.values():
+            if path not in existing:
+                assert not os.path.exists(path), f"{path} left behind"
+        if os.path.isdir(out_folder):
+            assert not [f for f in os.listdir(out_folder) if f.startswith(".partial-")], "temporary file left"
+
+    log = "\n".join(feedback.lines)
+    assert "Traceback" not in log, log
+    if case.warning:
+        assert re.search(case.warning, log, re.MULTILINE), log
+    assert digest(inputs) == before, "an input was modified"
+
+
+def test_a_late_write_failure_leaves_no_output_and_old_files_intact(data, run_algorithm, tmp_path, monkeypatch):
+    """The disk fills while the 3rd of anomalies' outputs is written: the two written before must not appear,
+    files of an earlier run stay as they were, and the message says what to check (no 'Unexpected error')."""
+    from qgis.core import QgsProcessingException
+
+    import geochem_prospector.algorithms.anomalies as module
+
+    real = module.write_vector
+    calls = []
+
+    def failing(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:  # OUTPUT (raster) and OUTPUT_CONTOURS are done by now
+            raise OSError(28, "No space left on device", path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(module, "write_vector", failing)
+    outputs = outputs_for("anomalies", str(tmp_path))
+    put_old_outputs([outputs["OUTPUT"]])
+    before = digest([outputs["OUTPUT"]])
+    with pytest.raises(QgsProcessingException, match=r"^Could not read or write a file .*No space left on device"):
+        run_algorithm("prospector:anomalies", {**base_params("anomalies", data), **outputs})
+    assert len(calls) == 2
+    assert digest([outputs["OUTPUT"]]) == before
+    assert sorted(os.listdir(tmp_path)) == ["classes.tif"]
+
+
+def test_layers_in_another_crs_are_reprojected_not_misplaced(data, run_algorithm, tmp_path):
+    """The 'different CRSs' rows run; here the numbers show the deposits (EPSG:4326) landed where the same
+    deposits in the raster's CRS do, rather than being silently misplaced."""
+    import rasterio
+
+    def evaluate(deposits, name):
+        params = {**base_params("evaluate", data), **outputs_for("evaluate", str(tmp_path / name))}
+        (tmp_path / name).mkdir()
+        return run_algorithm("prospector:evaluate", {**params, "DEPOSITS": data[deposits], "SEED": 3})
+
+    same, other = evaluate("deposits", "a"), evaluate("deposits_4326", "b")
+    assert other["DEPOSITS_USED"] == same["DEPOSITS_USED"] == 3
+    assert other["AUC"] == same["AUC"]
+
+    def labels(deposits, name):
+        params = {**base_params("pseudolabel", data), **outputs_for("pseudolabel", str(tmp_path / name))}
+        (tmp_path / name).mkdir()
+        out = run_algorithm("prospector:pseudolabel", {**params, "LABELS": data[deposits]})
+        with rasterio.open(out["OUTPUT"]) as src:
+            return src.read(1)
+
+    assert (labels("deposits", "c") == labels("deposits_4326", "d")).all()
+
+
+def test_every_algorithm_gets_the_output_checks_including_file_inputs(prospector_provider, tmp_path):
+    """The checks live in the base class: an algorithm written later (e.g. predict, with a MODEL file input) is
+    covered without code of its own. Shown with a minimal algorithm with a file input and two file outputs."""
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingException,
+        QgsProcessingFeedback,
+        QgsProcessingParameterFile,
+        QgsProcessingParameterFileDestination,
+    )
+
+    from geochem_prospector.algorithms.base import ProspectorAlgorithm
+
+    class Minimal(ProspectorAlgorithm):
+        def name(self):
+            return "minimal"
+
+        def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
+            self.addParameter(QgsProcessingParameterFile("MODEL", "Model"))
+            self.addParameter(QgsProcessingParameterFileDestination("OUTPUT", "Out"))
+            self.addParameter(QgsProcessingParameterFileDestination("OUTPUT_REPORT", "Report"))
+
+        def process(self, parameters, context, feedback):
+            return {}
+
+    model = tmp_path / "model.pt"
+    model.write_bytes(b"weights")
+    alg = Minimal()
+    alg.initAlgorithm()
+    context, feedback = QgsProcessingContext(), QgsProcessingFeedback()
+    good = {"MODEL": str(model), "OUTPUT": str(tmp_path / "a.tif"), "OUTPUT_REPORT": str(tmp_path / "r.html")}
+    assert alg.processAlgorithm(good, context, feedback) == {}
+    with pytest.raises(QgsProcessingException, match=r"^OUTPUT: the output would overwrite an input \(MODEL: "):
+        alg.processAlgorithm({**good, "OUTPUT": str(model)}, context, feedback)
+    with pytest.raises(QgsProcessingException, match=r"^OUTPUT_REPORT: the same file as OUTPUT"):
+        alg.processAlgorithm({**good, "OUTPUT_REPORT": good["OUTPUT"]}, context, feedback)
+    assert model.read_bytes() == b"weights" and sorted(os.listdir(tmp_path)) == ["model.pt"]
