@@ -319,7 +319,7 @@ CASES: List[Case] = [
         "negative below-detection",
         "interpolate",
         _set(INPUT="negative", FIELDS=["Cu"], LOG_TRANSFORM=True),
-        warning=r"Cu: 6 values <= 0 \(below detection\)",
+        warning=r"Cu: 6 of 36 values below detection \(limits 5\) set to 0.5 x the detection limit",
     ),
     Case(
         "text/NULL/<DL values",

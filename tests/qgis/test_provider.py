@@ -4,9 +4,15 @@
 def test_provider_registered_with_algorithms(prospector_provider):
     assert prospector_provider is not None
     assert prospector_provider.id() == "prospector"
+    from qgis.core import QgsProcessingModelAlgorithm
+
     ids = {alg.id() for alg in prospector_provider.algorithms()}
-    assert "prospector:interpolate" in ids
+    steps = ("interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate")
+    assert {f"prospector:{step}" for step in steps} | {"prospector:prospectivity_workflow"} <= ids
     for alg in prospector_provider.algorithms():
+        if isinstance(alg, QgsProcessingModelAlgorithm):  # shipped .model3 workflows
+            assert alg.group() == "Workflows" and alg.childAlgorithms()
+            continue
         assert alg.groupId() in ("geochemistry", "deep learning")
         assert alg.shortHelpString(), f"{alg.id()} has no help"
 
