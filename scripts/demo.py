@@ -240,7 +240,8 @@ def main() -> None:
     from render import build_demo_project, render_element_map, render_project_map
 
     project_path = build_demo_project(layers, path("prospectivity.qgz"))
-    render_project_map(project_path, path("map.png"), evaluation)
+    best = max(baselines.items(), key=lambda item: item[1]["AUC"])
+    render_project_map(project_path, path("map.png"), evaluation, (best[0], best[1]["AUC"]))
     render_element_map(elements, band_name="Cu", path=path("map_elements.png"))
     with open(path("demo_log.json"), "w", encoding="utf-8") as handle:
         json.dump(

@@ -116,7 +116,7 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
 
     label = QgsLayoutItemLabel(layout)
     label.setText(title)
-    label.setFont(QFont("DejaVu Sans", 14, QFont.Bold))
+    label.setFont(QFont("DejaVu Sans", 12, QFont.Bold))
     label.attemptMove(QgsLayoutPoint(10, 6, QgsUnitTypes.LayoutMillimeters))
     label.attemptResize(QgsLayoutSize(277, 12, QgsUnitTypes.LayoutMillimeters))
     layout.addLayoutItem(label)
@@ -233,7 +233,10 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
     )
     anomalies = root.addGroup("Anomalies")
     found = layers["anomalies"]
-    add(anomalies, _styled_vector(found["OUTPUT_ANOMALIES"], "Ranked anomalies (Th-La index)", "anomaly_areas"))
+    ranked = add(
+        anomalies, _styled_vector(found["OUTPUT_ANOMALIES"], "Ranked anomalies (Th-La index)", "anomaly_areas")
+    )
+    ranked.setOpacity(0.45)  # let the prospectivity show through
     add(
         anomalies,
         _styled_vector(
@@ -267,7 +270,7 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
     return qgz_path
 
 
-def render_project_map(qgz_path: str, png_path: str, evaluation: dict) -> str:
+def render_project_map(qgz_path: str, png_path: str, evaluation: dict, baseline: tuple | None = None) -> str:
     """The demo's headline map: the visible layers of the demo project in a layout."""
     qgis_app()
     project = QgsProject()
@@ -279,8 +282,11 @@ def render_project_map(qgz_path: str, png_path: str, evaluation: dict) -> str:
     if scored == "Integrated anomaly index":
         visible.append(project.mapLayersByName(scored)[0])
     area = project.mapLayersByName("Study area")[0]
+    what = "CNN prospectivity" if scored == "Prospectivity" else scored.lower()
     title = (
-        f"IOCG prospectivity, Central Lapland ({scored.lower()}): held-out AUC {evaluation['AUC']:.2f} "
-        f"[{evaluation['AUC_LOW']:.2f}-{evaluation['AUC_HIGH']:.2f}]"
+        f"IOCG {what}, Central Lapland: held-out AUC {evaluation['AUC']:.3f} "
+        f"[{evaluation['AUC_LOW']:.3f}-{evaluation['AUC_HIGH']:.3f}]"
     )
+    if baseline:
+        title += f"; {baseline[0]} {baseline[1]:.3f}"
     return export_layout(project, visible, area.extent(), title, png_path)
