@@ -22,10 +22,17 @@ from qgis.core import (
 from ..core.anomalies import CLASS_NODATA, INDEX_METHODS, LEVEL_NAMES, METHODS, high_value_points, identify_anomalies
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
-from ..core.raster_io import atomic_output, rasterize_mask, read_raster, write_geotiff
+from ..core.raster_io import atomic_output, read_raster, write_geotiff
 from ..core.vector_io import write_vector
-from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor, apply_style, point_samples, report_values
-from .interpolate import InterpolateAlgorithm
+from .base import (
+    STYLES_DIR,
+    ProspectorAlgorithm,
+    StylePostProcessor,
+    apply_style,
+    mask_from_source,
+    point_samples,
+    report_values,
+)
 
 METHOD_LABELS = (
     "Percentiles (cumulative frequency)",
@@ -243,12 +250,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("MULTIPLIERS: give three values of k, e.g. 1,2,3.")
         ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
 
-        mask = None
-        mask_source = self.parameterAsSource(parameters, self.MASK, context)
-        if mask_source is not None:
-            mask = rasterize_mask(InterpolateAlgorithm._shapely_geometries(mask_source, crs, context), grid)
-            if not mask.any():
-                raise QgsProcessingException("MASK: the mask polygons do not cover the raster.")
+        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
 
         deposits_xy = None
         deposit_source = self.parameterAsSource(parameters, self.DEPOSITS, context)

@@ -23,7 +23,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
-from ..core.raster_io import check_output_paths, output_group
+from ..core.raster_io import check_output_paths, output_group, rasterize_mask
 from ..core.values import ValueReport, to_float_array
 from ..core.vector_io import DRIVERS as VECTOR_DRIVERS
 
@@ -352,3 +352,36 @@ def point_samples(
         values[:, j], report = to_float_array(column, censored_factor=censored_factor)
         reports.append(report)
     return np.asarray(xy, dtype=np.float64), values, reports
+
+
+def shapely_geometries(source: QgsProcessingFeatureSource, crs, context, parameter: str) -> list:
+    """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out."""
+    from qgis.core import QgsCoordinateTransform, QgsCsException
+    from shapely import wkb
+
+    transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
+    geometries = []
+    for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes()):
+        geometry = feature.geometry()
+        if geometry is None or geometry.isEmpty():
+            continue
+        try:
+            geometry.transform(transform)
+        except QgsCsException as exc:
+            raise QgsProcessingException(
+                f"{parameter}: a feature cannot be reprojected to the rasters' CRS ({exc}); check the layer's CRS."
+            ) from None
+        geometries.append(wkb.loads(bytes(geometry.asWkb())))
+    return geometries
+
+
+def mask_from_source(source: QgsProcessingFeatureSource | None, crs, grid, context, parameter: str = "MASK"):
+    """Boolean grid mask (True inside) from a polygon layer, None without a layer; refused if it misses the grid."""
+    if source is None:
+        return None
+    mask = rasterize_mask(shapely_geometries(source, crs, context, parameter), grid)
+    if not mask.any():
+        raise QgsProcessingException(
+            f"{parameter}: the mask polygons do not cover any cell of the grid; check that the layers overlap."
+        )
+    return mask

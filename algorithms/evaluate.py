@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 
 from qgis.core import (
     QgsCoordinateTransform,
@@ -24,9 +23,8 @@ from qgis.core import (
 from ..core.errors import Cancelled
 from ..core.evaluation_report import write_report, write_table
 from ..core.metrics import evaluate
-from ..core.raster_io import rasterize_mask, read_raster
-from .base import ProspectorAlgorithm, check_fields
-from .interpolate import InterpolateAlgorithm
+from ..core.raster_io import read_raster
+from .base import ProspectorAlgorithm, check_fields, mask_from_source
 
 #: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions
 NUMBERS = {
@@ -155,13 +153,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("DEPOSITS: a point layer of deposits is needed.")
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
-        raster_path = layer.source().split("|")[0]
-        inputs = {os.path.abspath(raster_path), os.path.abspath(source.sourceName())}
-        for parameter, path in ((self.OUTPUT_REPORT, report_path), (self.OUTPUT_TABLE, table_path)):
-            if os.path.abspath(path) in inputs:
-                raise QgsProcessingException(f"{parameter}: the output would overwrite an input; choose another file.")
-        if os.path.abspath(report_path) == os.path.abspath(table_path):
-            raise QgsProcessingException("OUTPUT_TABLE: the table and the report need different files.")
+        raster_path = layer.source().split("|")[0]  # outputs were checked against inputs by check_outputs()
 
         # the band as float32, its finite values and their ranks (float64): about 40 bytes a cell at most
         self.check_memory(layer.width() * layer.height(), 40, self.INPUT_RASTER, "evaluating this raster")
@@ -181,12 +173,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         xy, names = self._deposit_points(source, crs, name_field, context, feedback)
         feedback.pushInfo(f"Deposits: {len(xy)} points")
 
-        mask = None
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
-        if mask_source is not None:
-            mask = rasterize_mask(InterpolateAlgorithm._shapely_geometries(mask_source, crs, context), grid)
-            if not mask.any():
-                raise QgsProcessingException("MASK: the mask polygons do not cover any cell of the raster.")
+        mask = mask_from_source(mask_source, crs, grid, context)
 
         iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
         result = evaluate(

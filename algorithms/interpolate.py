@@ -6,8 +6,6 @@ import math
 
 import numpy as np
 from qgis.core import (
-    QgsCoordinateTransform,
-    QgsFeatureRequest,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -26,11 +24,11 @@ from ..core import crossval
 from ..core.callbacks import check_cancelled
 from ..core.grid import GridSpec, padded_extent
 from ..core.idw import idw_grid, idw_points
-from ..core.kriging import fit_variograms, krige_points, kriging_grid
-from ..core.raster_io import rasterize_mask, write_geotiff
+from ..core.kriging import clip_to_sample_minimum, fit_variograms, krige_points, kriging_grid
+from ..core.raster_io import write_geotiff
 from ..core.values import average_duplicates, substitute_nonpositive
 from ..core.variogram import MODELS, Variogram
-from .base import ProspectorAlgorithm, point_samples, report_values
+from .base import ProspectorAlgorithm, mask_from_source, point_samples, report_values
 
 NODATA = -9999.0
 METHODS = ("idw", "kriging")
@@ -309,12 +307,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "use a larger PIXEL_SIZE, a smaller EXTENT or fewer FIELDS.",
         )
 
-        mask = None
-        mask_source = self.parameterAsSource(parameters, self.MASK, context)
-        if mask_source is not None:
-            mask = rasterize_mask(self._shapely_geometries(mask_source, crs, context), grid)
-            if not mask.any():
-                raise QgsProcessingException("MASK: the mask polygons do not cover the output extent.")
+        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
 
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         power = self.parameterAsDouble(parameters, self.POWER, context)
@@ -354,6 +347,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 is_cancelled=feedback.isCanceled,
                 field_names=fields,
             )
+            if not log_transform:
+                for name, count in zip(fields, clip_to_sample_minimum(bands, values)):
+                    if count:
+                        feedback.pushWarning(
+                            f"{name}: {count} kriged cells fell below the smallest sample value (kriging weights can "
+                            "be negative) and were raised to it; LOG_TRANSFORM avoids this for skewed data."
+                        )
 
         scores = []
         if cv_output:
@@ -474,18 +474,3 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"{name}: cross-validation ({scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
             )
         return scores
-
-    @staticmethod
-    def _shapely_geometries(source, crs, context):
-        """Mask polygons as shapely geometries in the output CRS."""
-        from shapely import wkb
-
-        transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
-        geometries = []
-        for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes()):
-            geometry = feature.geometry()
-            if geometry is None or geometry.isEmpty():
-                continue
-            geometry.transform(transform)
-            geometries.append(wkb.loads(bytes(geometry.asWkb())))
-        return geometries

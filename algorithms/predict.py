@@ -19,10 +19,9 @@ from qgis.core import (
 
 from ..core.errors import InputError
 from ..core.grid import GridSpec
-from ..core.raster_io import atomic_output, rasterize_mask, read_stack
+from ..core.raster_io import atomic_output, read_stack
 from ..core.raster_windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
-from .base import ProspectorAlgorithm
-from .interpolate import InterpolateAlgorithm
+from .base import ProspectorAlgorithm, mask_from_source
 from .traincnn import DEVICES, import_cnn, layer_paths
 
 NODATA = -9999.0
@@ -160,14 +159,17 @@ class PredictAlgorithm(ProspectorAlgorithm):
             from qgis.core import QgsCoordinateReferenceSystem
 
             crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else mask_source.sourceCrs()
-            mask = rasterize_mask(InterpolateAlgorithm._shapely_geometries(mask_source, crs, context), grid)
-            if not mask.any():
-                raise QgsProcessingException("MASK: the mask polygons do not cover the rasters.")
+            mask = mask_from_source(mask_source, crs, grid, context)
 
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        out_unc = self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or None
+        mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
+        out_unc = None
+        if mc > 0:  # resolving the destination queues it for loading, so only when it will be written
+            out_unc = self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or None
+        elif parameters.get(self.OUTPUT_UNCERTAINTY):
+            feedback.pushInfo("MC_SAMPLES is 0: no uncertainty raster is written.")
+        mc = mc if out_unc else 0
         out_cls = self.parameterAsOutputLayer(parameters, self.OUTPUT_CLASSES, context) or None
-        mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context) if out_unc else 0
         tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
         provenance = self.provenance(
             parameters, context, {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes")}

@@ -23,8 +23,7 @@ from qgis.core import (
 from ..core.errors import Cancelled, InputError
 from ..core.pseudolabel import METHODS, UNLABELLED, class_ids, pseudolabel, summary_record, write_summary
 from ..core.raster_io import rasterize_mask, read_stack, write_geotiff
-from .base import ProspectorAlgorithm
-from .interpolate import InterpolateAlgorithm
+from .base import ProspectorAlgorithm, mask_from_source, shapely_geometries
 
 LABEL_NODATA = 255
 CONF_NODATA = -9999.0
@@ -231,16 +230,11 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         else:
             classes = None
 
-        mask = None
-        mask_source = self.parameterAsSource(parameters, self.MASK, context)
-        if mask_source is not None:
-            mask = rasterize_mask(InterpolateAlgorithm._shapely_geometries(mask_source, crs, context), grid)
-            if not mask.any():
-                raise QgsProcessingException("MASK: the mask polygons do not cover the evidence rasters.")
+        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
         negatives = None
         neg_source = self.parameterAsSource(parameters, self.NEGATIVES, context)
         if neg_source is not None:
-            geoms = InterpolateAlgorithm._shapely_geometries(neg_source, crs, context)
+            geoms = shapely_geometries(neg_source, crs, context, self.NEGATIVES)
             try:
                 negatives = rasterize_mask(geoms, grid)
             except InputError:

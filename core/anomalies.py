@@ -83,7 +83,7 @@ def _log_scale(values: np.ndarray, name: str) -> np.ndarray:
     if (values <= 0).any():
         raise InputError(
             f"band '{name}' has {int((values <= 0).sum())} values <= 0 inside the mask, which have no logarithm; "
-            "use the percentile method or interpolate with LOG_TRANSFORM (positive values).",
+            "interpolate the samples with LOG_TRANSFORM (positive values), or with IDW.",
             "INPUT_RASTER",
         )
     return np.log10(values)
@@ -361,7 +361,11 @@ def integrated_index(
     data = np.asarray(bands, dtype=np.float64)
     finite = np.isfinite(data)
     if (data[finite] <= 0).any():
-        raise InputError("the integrated index needs positive concentrations (it uses logarithms).", "INPUT_RASTER")
+        raise InputError(
+            "the integrated index needs positive concentrations (it uses logarithms); interpolate the samples "
+            "with LOG_TRANSFORM, or with IDW.",
+            "INPUT_RASTER",
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = np.log10(data)
     rows = [names.index(a) for a in association]

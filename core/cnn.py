@@ -533,6 +533,10 @@ class PatchCNN:
                     if log:
                         log(f"early stop: validation loss has not improved for {self.patience} epochs")
                     break
+            if best[1] is None:  # every validation loss was NaN: the optimiser diverged
+                raise InputError(
+                    "training diverged (the validation loss is not a number); lower LEARNING_RATE.", "LEARNING_RATE"
+                )
             final = self._build(n_bands, classes.size)
             final.load_state_dict({k: v.cpu() for k, v in best[1].items()})
             final.eval()

@@ -375,3 +375,19 @@ def kriging_grid(
             done += 1
             report(progress, done / total)
     return out, out_var
+
+
+def clip_to_sample_minimum(bands: np.ndarray, values: np.ndarray) -> list:
+    """Raise kriged cells below a field's smallest sample value to that value, in place.
+
+    Ordinary kriging weights can be negative, so estimates of skewed concentrations can
+    undershoot, even below zero, which no concentration can be (and which later log-based
+    steps refuse). Returns how many cells were raised, per field.
+    """
+    counts = []
+    for band, column in zip(bands, np.asarray(values, dtype=np.float64).reshape(len(values), -1).T):
+        lowest = np.nanmin(column)
+        low = np.isfinite(band) & (band < lowest)
+        band[low] = lowest
+        counts.append(int(low.sum()))
+    return counts

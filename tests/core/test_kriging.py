@@ -152,3 +152,13 @@ def test_grid_equals_points_with_mask_and_cancel(meuse):
     assert np.isnan(bands[:, ~mask]).all()
     with pytest.raises(Cancelled):
         kriging_grid(xy, z, grid, MEUSE_VG, is_cancelled=lambda: True)
+
+
+def test_clip_to_sample_minimum_raises_undershoots_only():
+    from geochem_prospector.core.kriging import clip_to_sample_minimum
+
+    bands = np.array([[[-2.0, 0.5, 3.0], [np.nan, 1.0, 9.0]]])
+    counts = clip_to_sample_minimum(bands, np.array([1.0, 4.0, 8.0]))
+    assert counts == [2]
+    np.testing.assert_array_equal(bands[0, 0], [1.0, 1.0, 3.0])
+    assert np.isnan(bands[0, 1, 0]) and bands[0, 1, 2] == 9.0
