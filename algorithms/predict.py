@@ -23,7 +23,7 @@ from ..core.raster_io import atomic_output, rasterize_mask, read_stack
 from ..core.raster_windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
 from .base import ProspectorAlgorithm
 from .interpolate import InterpolateAlgorithm
-from .traincnn import DEVICES, import_cnn, layer_paths
+from .traincnn import DEVICES, import_cnn, layer_paths, require_projected
 
 NODATA = -9999.0
 CLASS_NODATA = 255
@@ -126,6 +126,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        require_projected(
+            layers[0], self.INPUT_RASTERS, "models are trained on projected rasters, with cells of one size in metres."
+        )
         device = cnn.resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
         thresholds = self._thresholds(parameters, context)
 
