@@ -182,6 +182,9 @@ def _model_files(folder: str, bands: np.ndarray, labels: np.ndarray) -> Dict[str
     # never created by the tests: its existence after a run means the crafted file ran code
     paths["crafted_marker"] = os.path.join(folder, "crafted_marker")
     paths["model_crafted"] = crafted_model(os.path.join(folder, "model_crafted.pt"), paths["crafted_marker"])
+    paths["model_crafted_legacy"] = crafted_model(
+        os.path.join(folder, "model_crafted_legacy.pt"), paths["crafted_marker"], legacy=True
+    )
     return paths
 
 
@@ -235,8 +238,9 @@ def _huge_raster(path: str) -> str:
     return path
 
 
-def crafted_model(path: str, marker: str) -> str:
-    """A model file (right format tag) whose pickle calls ``open(marker, "w")`` when unpickled unsafely."""
+def crafted_model(path: str, marker: str, legacy: bool = False) -> str:
+    """A model file (right format tag) whose pickle calls ``open(marker, "w")`` when unpickled unsafely: a torch
+    zip archive, or (``legacy``) the older non-zip torch format, which torch.load reads by another path."""
     import builtins
 
     import torch
@@ -247,7 +251,8 @@ def crafted_model(path: str, marker: str) -> str:
         def __reduce__(self):
             return (builtins.open, (marker, "w"))
 
-    torch.save({"format": FORMAT, "format_version": 1, "metadata": "{}", "weights": Payload()}, path)
+    payload = {"format": FORMAT, "format_version": 1, "metadata": "{}", "weights": Payload()}
+    torch.save(payload, path, _use_new_zipfile_serialization=not legacy)
     return path
 
 
@@ -523,9 +528,22 @@ CASES: List[Case] = [
         error=r"^MODEL: .*unsafe to load",
         never_created=["crafted_marker"],
     ),
+    Case(
+        "model file crafted to run code on load (legacy torch format)",
+        "predict",
+        _set(MODEL="model_crafted_legacy"),
+        error=r"^MODEL: .*unsafe to load",
+        never_created=["crafted_marker"],
+    ),
     # ---- labels for training: none, or none on the rasters ---------------------------------------------------------
     Case(
         "empty layer", "traincnn", _set(LABELS="labels_empty", LABEL_FIELD="cls"), error=r"^LABELS: .*no point features"
+    ),
+    Case(
+        "empty label raster (all nodata)",
+        "traincnn",
+        _set(LABELS="allnodata"),
+        error=r"^LABELS: at least two classes are needed .*found \[\] in 0 cells",
     ),
     Case(
         "labels miss the rasters",

@@ -120,10 +120,11 @@ def test_the_crafted_model_file_does_run_code_when_unpickled_unsafely(tmp_path):
     unsafe way (torch.load without weights_only), it creates its marker file."""
     import torch
 
-    marker = tmp_path / "marker"
-    path = crafted_model(str(tmp_path / "crafted.pt"), str(marker))
-    torch.load(path, weights_only=False)
-    assert marker.exists()
+    for legacy in (False, True):
+        marker = tmp_path / f"marker{legacy}"
+        path = crafted_model(str(tmp_path / f"crafted{legacy}.pt"), str(marker), legacy=legacy)
+        torch.load(path, weights_only=False)
+        assert marker.exists()
 
 
 def test_a_late_write_failure_leaves_no_output_and_old_files_intact(data, run_algorithm, tmp_path, monkeypatch):
