@@ -22,7 +22,7 @@ from ..core.grid import GridSpec
 from ..core.raster_io import atomic_output, read_stack
 from ..core.raster_windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
 from .base import ProspectorAlgorithm, mask_from_source
-from .traincnn import DEVICES, import_cnn, layer_paths
+from .traincnn import DEVICES, import_cnn, layer_paths, require_projected
 
 NODATA = -9999.0
 CLASS_NODATA = 255
@@ -125,6 +125,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        require_projected(
+            layers[0], self.INPUT_RASTERS, "models are trained on projected rasters, with cells of one size in metres."
+        )
         device = cnn.resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
         thresholds = self._thresholds(parameters, context)
 

@@ -23,6 +23,7 @@ from qgis.core import (
 )
 
 from ..core.cnn_report import training_report_html
+from ..core.errors import Cancelled
 from ..core.raster_io import atomic_output, read_stack
 from .base import ProspectorAlgorithm, point_samples
 
@@ -52,6 +53,17 @@ def layer_paths(layers, parameter: str):
         paths.append(layer.source())
         names.append(os.path.splitext(os.path.basename(layer.source()))[0])
     return paths, names
+
+
+def require_projected(layer, parameter: str, why: str) -> None:
+    """Refuse a raster in a geographic CRS (degrees): a patch of cells would cover a different ground area at
+    each latitude, and pixel sizes and BLOCK_SIZE are meant in metres."""
+    crs = layer.crs()
+    if crs.isValid() and crs.isGeographic():
+        raise QgsProcessingException(
+            f"{parameter}: '{layer.name()}' is in a geographic CRS ({crs.authid()}, degrees); {why} Warp it to a "
+            "projected CRS first (Raster › Projections › Warp, e.g. to the local UTM zone)."
+        )
 
 
 class TrainCnnAlgorithm(ProspectorAlgorithm):
@@ -203,6 +215,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        require_projected(layers[0], self.INPUT_RASTERS, "the CNN's patches need cells of one ground size, in metres.")
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
@@ -250,6 +263,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             is_cancelled=feedback.isCanceled,
             log=feedback.pushInfo,
         )
+        if feedback.isCanceled():  # cancelled after the last batch: still write nothing
+            raise Cancelled()
         metrics = model.metadata_["metrics"]
         feedback.pushInfo(
             f"Validation ROC AUC {metrics['validation_roc_auc']:.3f}, accuracy {metrics['validation_accuracy']:.3f}, "

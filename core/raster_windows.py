@@ -6,6 +6,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .errors import InputError
 from .grid import GridSpec
 from .raster_io import PROVENANCE_TAG
 
@@ -13,13 +14,15 @@ from .raster_io import PROVENANCE_TAG
 class StackWindowReader:
     """Reads (bands, rows, cols) windows from several rasters on one grid; NaN for nodata and outside.
 
-    ``selection`` lists (path, 1-based band index) in output band order.
+    ``selection`` lists (path, 1-based band index) in output band order; a file that cannot be read (truncated,
+    corrupt) raises :class:`InputError` naming ``parameter``.
     """
 
-    def __init__(self, selection: Sequence[Tuple[str, int]], grid: GridSpec) -> None:
+    def __init__(self, selection: Sequence[Tuple[str, int]], grid: GridSpec, parameter: str = "INPUT_RASTERS") -> None:
         import rasterio
 
         self.grid = grid
+        self.parameter = parameter
         self._datasets: Dict[str, object] = {}
         self._selection = list(selection)
         for path, _ in self._selection:
@@ -27,6 +30,7 @@ class StackWindowReader:
                 self._datasets[path] = rasterio.open(path)
 
     def __call__(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        import rasterio
         from rasterio.windows import Window
 
         out = np.full((len(self._selection), r1 - r0, c1 - c0), np.nan, dtype=np.float32)
@@ -36,7 +40,14 @@ class StackWindowReader:
             return out
         window = Window(cc0, rr0, cc1 - cc0, rr1 - rr0)
         for i, (path, band) in enumerate(self._selection):
-            data = self._datasets[path].read(band, window=window, masked=True)  # type: ignore[attr-defined]
+            try:
+                data = self._datasets[path].read(band, window=window, masked=True)  # type: ignore[attr-defined]
+            except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
+                raise InputError(
+                    f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download "
+                    "it again.",
+                    self.parameter,
+                ) from None
             out[i, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = data.astype(np.float32).filled(np.nan)
         return out
 

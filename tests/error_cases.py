@@ -143,6 +143,48 @@ def build(folder: str) -> Dict[str, str]:
     paths["not_a_folder"] = os.path.join(folder, "regular_file")
     with open(paths["not_a_folder"], "w") as handle:
         handle.write("not a folder\n")
+    # labels for traincnn: a sparse label raster on the evidence grid, point labels with a class field
+    labels = np.full((1, SIZE, SIZE), -1.0)
+    labels[0, ::3, ::3] = (hill[::3, ::3] > 0.3).astype(float)
+    paths["label_raster"] = _raster(os.path.join(folder, "labels.tif"), labels, ["label"], nodata=-1.0)
+    paths["labels_empty"] = _points(os.path.join(folder, "labels_empty.gpkg"), np.zeros((0, 2)), {"cls": []})
+    paths["labels_outside"] = _points(
+        os.path.join(folder, "labels_outside.gpkg"), [(X0 - 50_000, Y0), (X0 + 5000, Y0 + 90_000)], {"cls": [1, 0]}
+    )
+    paths.update(_model_files(folder, bands, labels[0]))
+    return paths
+
+
+def _model_files(folder: str, bands: np.ndarray, labels: np.ndarray) -> Dict[str, str]:
+    """A tiny trained model for predict, and the model files we did not write: junk, truncated, another band set,
+    and a pickle that would create ``crafted_marker`` when unpickled without ``weights_only``."""
+    from geochem_prospector.core.cnn import PatchCNN
+
+    paths: Dict[str, str] = {}
+    labels = np.where(labels < 0, np.nan, labels)
+    fast = dict(patch_size=5, epochs=1, batch_size=64, seed=1, device="cpu", semi_supervised=False)
+    paths["model"] = (
+        PatchCNN(**fast).fit(bands, labels, ["elements:Cu", "elements:Pb"]).save(os.path.join(folder, "model.pt"))
+    )
+    paths["model_other_bands"] = (
+        PatchCNN(**fast)
+        .fit(bands, labels, ["gravity:bouguer", "magnetics:tmi"])
+        .save(os.path.join(folder, "model_other_bands.pt"))
+    )
+    paths["model_junk"] = os.path.join(folder, "model_junk.pt")
+    with open(paths["model_junk"], "wb") as handle:
+        handle.write(np.random.default_rng(3).bytes(4096))
+    with open(paths["model"], "rb") as handle:
+        whole = handle.read()
+    paths["model_truncated"] = os.path.join(folder, "model_truncated.pt")
+    with open(paths["model_truncated"], "wb") as handle:
+        handle.write(whole[: len(whole) // 2])
+    # never created by the tests: its existence after a run means the crafted file ran code
+    paths["crafted_marker"] = os.path.join(folder, "crafted_marker")
+    paths["model_crafted"] = crafted_model(os.path.join(folder, "model_crafted.pt"), paths["crafted_marker"])
+    paths["model_crafted_legacy"] = crafted_model(
+        os.path.join(folder, "model_crafted_legacy.pt"), paths["crafted_marker"], legacy=True
+    )
     return paths
 
 
@@ -196,6 +238,24 @@ def _huge_raster(path: str) -> str:
     return path
 
 
+def crafted_model(path: str, marker: str, legacy: bool = False) -> str:
+    """A model file (right format tag) whose pickle calls ``open(marker, "w")`` when unpickled unsafely: a torch
+    zip archive, or (``legacy``) the older non-zip torch format, which torch.load reads by another path."""
+    import builtins
+
+    import torch
+
+    from geochem_prospector.core.cnn import FORMAT
+
+    class Payload:
+        def __reduce__(self):
+            return (builtins.open, (marker, "w"))
+
+    payload = {"format": FORMAT, "format_version": 1, "metadata": "{}", "weights": Payload()}
+    torch.save(payload, path, _use_new_zipfile_serialization=not legacy)
+    return path
+
+
 def digest(paths: Iterable[str]) -> Dict[str, str]:
     """SHA-256 of every input file, so a test can show that inputs were not modified."""
     result = {}
@@ -214,7 +274,7 @@ def put_old_outputs(paths: Iterable[str]) -> None:
 
 # ---- the matrix ------------------------------------------------------------------------------------------------
 
-ALGS = ("interpolate", "anomalies", "pseudolabel", "evaluate")
+ALGS = ("interpolate", "anomalies", "pseudolabel", "evaluate", "traincnn", "predict")
 
 
 def outputs_for(alg: str, folder: str) -> Dict[str, str]:
@@ -234,6 +294,12 @@ def outputs_for(alg: str, folder: str) -> Dict[str, str]:
             "OUTPUT_SUMMARY": join(folder, "summary.json"),
         },
         "evaluate": {"OUTPUT_REPORT": join(folder, "report.html"), "OUTPUT_TABLE": join(folder, "table.csv")},
+        "traincnn": {"OUTPUT_MODEL": join(folder, "model.pt"), "OUTPUT_REPORT": join(folder, "training.html")},
+        "predict": {
+            "OUTPUT": join(folder, "prospectivity.tif"),
+            "OUTPUT_UNCERTAINTY": join(folder, "uncertainty.tif"),
+            "OUTPUT_CLASSES": join(folder, "prospectivity_classes.tif"),
+        },
     }[alg]
 
 
@@ -251,6 +317,25 @@ def base_params(alg: str, d: Dict[str, str]) -> Dict[str, object]:
             "SEED": 1,
         },
         "evaluate": {"INPUT_RASTER": d["raster"], "DEPOSITS": d["deposits"], "ITERATIONS": 20},
+        # tiny: 5 x 5 patches, three epochs of a few batches (the PATCH_SIZE minimum is 5)
+        "traincnn": {
+            "INPUT_RASTERS": [d["raster"]],
+            "LABELS": d["label_raster"],
+            "PATCH_SIZE": 5,
+            "EPOCHS": 3,  # progress 33 %, 67 %, 100 %: a cancel at 50 % lands inside the last epoch
+            "BATCH_SIZE": 32,
+            "SEED": 1,
+            "DEVICE": "cpu",
+            "SEMI_SUPERVISED": False,
+        },
+        # 16-cell tiles: 9 tiles over the 40 x 40 grid, so a cancel lands between tiles
+        "predict": {
+            "INPUT_RASTERS": [d["raster"]],
+            "MODEL": d["model"],
+            "DEVICE": "cpu",
+            "MC_SAMPLES": 2,
+            "TILE_SIZE": 16,
+        },
     }[alg]
 
 
@@ -267,6 +352,7 @@ class Case:
     cancel_at: Optional[float] = None  # cancel when progress reaches this (0 = before the first step)
     old_outputs: bool = False  # put files at the output paths first: a failed run must leave them as they were
     inputs: List[str] = field(default_factory=list)  # keys of ``d`` to hash (default: every path in params)
+    never_created: List[str] = field(default_factory=list)  # keys of ``d`` that must not exist after the run
 
     @property
     def id(self) -> str:
@@ -414,11 +500,84 @@ CASES: List[Case] = [
     Case(
         "corrupt file", "evaluate", _set(DEPOSITS="corrupt_vector"), error=r"Could not load source layer for DEPOSITS:"
     ),
+    Case(
+        "corrupt file",
+        "traincnn",
+        _set(INPUT_RASTERS=["corrupt_raster"]),
+        error=r"^INPUT_RASTERS: cannot read raster .*truncated or corrupt",
+    ),
+    Case(
+        "corrupt file",
+        "predict",
+        _set(INPUT_RASTERS=["corrupt_raster"]),
+        error=r"^INPUT_RASTERS: cannot read raster .*truncated or corrupt",
+    ),
+    # ---- model files we did not write: junk, truncated, another band set, code on load -------------------------
+    Case("model file corrupt", "predict", _set(MODEL="model_junk"), error=r"^MODEL: .*not a GeoChem Prospector model"),
+    Case("model file truncated", "predict", _set(MODEL="model_truncated"), error=r"^MODEL: .*damaged"),
+    Case(
+        "model file from another band set",
+        "predict",
+        _set(MODEL="model_other_bands"),
+        error=r"^INPUT_RASTERS: band\(s\) gravity:bouguer, magnetics:tmi needed by the model are not among",
+    ),
+    Case(
+        "model file crafted to run code on load",
+        "predict",
+        _set(MODEL="model_crafted"),
+        error=r"^MODEL: .*unsafe to load",
+        never_created=["crafted_marker"],
+    ),
+    Case(
+        "model file crafted to run code on load (legacy torch format)",
+        "predict",
+        _set(MODEL="model_crafted_legacy"),
+        error=r"^MODEL: .*unsafe to load",
+        never_created=["crafted_marker"],
+    ),
+    # ---- labels for training: none, or none on the rasters ---------------------------------------------------------
+    Case(
+        "empty layer", "traincnn", _set(LABELS="labels_empty", LABEL_FIELD="cls"), error=r"^LABELS: .*no point features"
+    ),
+    Case(
+        "empty label raster (all nodata)",
+        "traincnn",
+        _set(LABELS="allnodata"),
+        error=r"^LABELS: at least two classes are needed .*found \[\] in 0 cells",
+    ),
+    Case(
+        "labels miss the rasters",
+        "traincnn",
+        _set(LABELS="labels_outside", LABEL_FIELD="cls"),
+        error=r"^LABELS: no labelled point .* lies on the evidence rasters",
+    ),
+    Case("nodata holes and NaN", "traincnn", _set(INPUT_RASTERS=["holes"])),
+    Case("nodata holes and NaN", "predict", _set(INPUT_RASTERS=["holes"])),
+    Case("one-band raster", "traincnn", _set(INPUT_RASTERS=["oneband"])),
+    Case(
+        "one-band raster",
+        "predict",
+        _set(INPUT_RASTERS=["oneband"]),
+        error=r"^INPUT_RASTERS: band\(s\) elements:Pb needed by the model are not among the inputs \(oneband:Cu\)",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "traincnn",
+        _set(INPUT_RASTERS=["geographic_raster"]),
+        error=r"^INPUT_RASTERS: 'geographic' is in a geographic CRS \(EPSG:4326, degrees\).*Warp",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "predict",
+        _set(INPUT_RASTERS=["geographic_raster"]),
+        error=r"^INPUT_RASTERS: 'geographic' is in a geographic CRS \(EPSG:4326, degrees\).*Warp",
+    ),
     # ---- too large for memory: estimated and refused before any allocation -----------------------------------------
     Case("grid too large", "interpolate", _set(PIXEL_SIZE=0.01), error=r"^PIXEL_SIZE: .*cells.*larger pixel size"),
     Case("grid too large", "anomalies", _set(INPUT_RASTER="huge"), error=r"^INPUT_RASTER: .*GiB"),
     Case("grid too large", "pseudolabel", _set(INPUT_RASTERS=["huge"]), error=r"^INPUT_RASTERS: .*GiB"),
     Case("grid too large", "evaluate", _set(INPUT_RASTER="huge"), error=r"^INPUT_RASTER: .*GiB"),
+    Case("grid too large", "traincnn", _set(INPUT_RASTERS=["huge"]), error=r"^INPUT_RASTERS: .*GiB"),
 ]
 for _alg in ALGS:
     CASES += [
@@ -447,6 +606,13 @@ CASES += [
     Case(
         "output equals input", "evaluate", _same_as_input("OUTPUT_TABLE", "deposits"), error=r"^OUTPUT_TABLE: .*input"
     ),
+    Case(
+        "output equals input",
+        "traincnn",
+        _same_as_input("OUTPUT_REPORT", "label_raster"),
+        error=r"^OUTPUT_REPORT: .*input",
+    ),
+    Case("output equals input", "predict", _same_as_input("OUTPUT", "model"), error=r"^OUTPUT: .*input \(MODEL: "),
     Case(
         "unsupported output format, old outputs kept",
         "anomalies",

@@ -21,6 +21,8 @@ HEADLESS = (
     "grid too large-pseudolabel",
     "output folder not writable-evaluate",
     "text/NULL/<DL values-interpolate",
+    "model file crafted to run code on load-predict",
+    "output equals input-predict",
 )
 ROWS = [c for c in CASES if c.id in HEADLESS]
 
@@ -61,4 +63,6 @@ def test_error_matrix_headless(case, data, qgis_process, tmp_path):
         assert not [p for p in outputs if p not in existing and os.path.exists(p)]
     if case.warning:
         assert re.search(case.warning, log, re.MULTILINE), log
+    for key in case.never_created:
+        assert not os.path.exists(data[key]), f"{data[key]} exists: the run executed code from an input file"
     assert digest(inputs) == before, "an input was modified"

@@ -5,8 +5,7 @@ Every row checks, beyond its own expectation:
 - the log never holds a Python traceback;
 - a refused or cancelled run leaves nothing at any output path, nor a temporary file beside it;
 - the inputs are byte-for-byte unchanged (hashed before and after).
-The rows live in tests/error_cases.py (shared with the qgis_process tests); rows for traincnn / predict (model
-files: corrupt, truncated, another band set, crafted to run code) go there when those algorithms land.
+The rows live in tests/error_cases.py (shared with the qgis_process tests).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from typing import Dict, List
 
 import pytest
 
-from tests.error_cases import CASES, Case, base_params, build, digest, outputs_for, put_old_outputs
+from tests.error_cases import CASES, Case, base_params, build, crafted_model, digest, outputs_for, put_old_outputs
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +108,23 @@ def test_error_matrix(case: Case, data, run_algorithm, tmp_path):
 
     log = "\n".join(feedback.lines)
     assert "Traceback" not in log, log
+    for key in case.never_created:
+        assert not os.path.exists(data[key]), f"{data[key]} exists: the run executed code from an input file"
     if case.warning:
         assert re.search(case.warning, log, re.MULTILINE), log
     assert digest(inputs) == before, "an input was modified"
+
+
+def test_the_crafted_model_file_does_run_code_when_unpickled_unsafely(tmp_path):
+    """The 'crafted to run code' row proves something only if the file really is an exploit: unpickled the
+    unsafe way (torch.load without weights_only), it creates its marker file."""
+    import torch
+
+    for legacy in (False, True):
+        marker = tmp_path / f"marker{legacy}"
+        path = crafted_model(str(tmp_path / f"crafted{legacy}.pt"), str(marker), legacy=legacy)
+        torch.load(path, weights_only=False)
+        assert marker.exists()
 
 
 def test_a_late_write_failure_leaves_no_output_and_old_files_intact(data, run_algorithm, tmp_path, monkeypatch):
