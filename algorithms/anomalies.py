@@ -34,6 +34,9 @@ from .base import (
     report_values,
 )
 
+#: below-detection samples ('<5', negative codes) count as this fraction of the detection limit
+CENSORED_FACTOR = 0.5
+
 METHOD_LABELS = (
     "Percentiles (cumulative frequency)",
     "Concentration-area (C-A) fractal",
@@ -323,8 +326,11 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 raise QgsProcessingException(
                     f"INPUT: the sample layer has no field named like the bands ({', '.join(names)})."
                 )
-            xy, values, reports = point_samples(points_source, fields, crs, context, feedback, self.INPUT)
-            report_values(feedback, fields, reports, self.INPUT)
+            # below-detection values as interpolate reads them by default: half the detection limit
+            xy, values, reports = point_samples(
+                points_source, fields, crs, context, feedback, self.INPUT, censored_factor=CENSORED_FACTOR
+            )
+            report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             points = high_value_points(xy, values, fields, chosen)
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points

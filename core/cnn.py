@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
 from torch import nn
 
+from . import metrics
 from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from .errors import InputError, ModelFileError
 
@@ -253,20 +254,12 @@ def _dilate_square(mask: np.ndarray, radius: int) -> np.ndarray:
 
 
 def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
-    """Area under the ROC curve (Mann-Whitney U with mid-ranks for ties); NaN if one class is missing."""
+    """Area under the ROC curve of the positive cells against the others; NaN if one class is missing."""
     y_true = np.asarray(y_true, dtype=bool)
-    n_pos, n_neg = int(y_true.sum()), int((~y_true).sum())
-    if n_pos == 0 or n_neg == 0:
+    score = np.asarray(score, dtype=np.float64)
+    if y_true.all() or not y_true.any():
         return float("nan")
-    ranks = _mid_ranks(np.asarray(score, dtype=np.float64))
-    return float((ranks[y_true].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def _mid_ranks(values: np.ndarray) -> np.ndarray:
-    """1-based ranks, ties sharing their mean rank (as scipy.stats.rankdata)."""
-    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    return ((ends - counts + 1 + ends) / 2.0)[inverse]
+    return metrics.roc_auc(score[y_true], score[~y_true])
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> List[List[int]]:
