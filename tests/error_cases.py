@@ -394,6 +394,12 @@ CASES: List[Case] = [
     Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^INPUT_RASTER: .*Au.*not found"),
     Case("field missing", "pseudolabel", _set(LABEL_FIELD="class"), error=r"LABEL_FIELD"),
     Case("field missing", "evaluate", _set(NAME_FIELD="nope"), error=r"NAME_FIELD"),
+    Case(
+        "field missing",
+        "traincnn",
+        _set(LABELS="labels_outside", LABEL_FIELD="class"),
+        error=r"^LABEL_FIELD: class not found in the layer",
+    ),
     # ---- text, NULL, '<DL' and negative below-detection values ---------------------------------------------------
     Case(
         "text/NULL/<DL values",
