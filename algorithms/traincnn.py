@@ -273,8 +273,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
         provenance = self.provenance(parameters, context, {"inputs": paths})
         report = training_report_html({**model.metadata_, "provenance": provenance})
-        model.save(model_path, extra={"provenance": provenance})
-        with atomic_output(report_path) as tmp:
+        model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
+        with atomic_output(report_path, self.OUTPUT_REPORT) as tmp:
             with open(tmp, "w", encoding="utf-8") as handle:
                 handle.write(report)
         feedback.setProgress(100)

@@ -391,7 +391,7 @@ CASES: List[Case] = [
         error=r"^FIELDS: .*no numeric",
     ),
     Case("field missing", "interpolate", _set(FIELDS=["Au"]), error=r"^FIELDS: .*Au"),
-    Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^INPUT_RASTER: .*Au.*not found"),
+    Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^BANDS: band\(s\) Au not found"),
     Case("field missing", "pseudolabel", _set(LABEL_FIELD="class"), error=r"LABEL_FIELD"),
     Case("field missing", "evaluate", _set(NAME_FIELD="nope"), error=r"NAME_FIELD"),
     Case(
