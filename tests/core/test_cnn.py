@@ -227,6 +227,30 @@ def test_report_plots_every_epoch_and_the_confusion_matrix(trained):
         assert "".join(f"<td>{v}</td>" for v in row) in page
 
 
+def test_report_curves_follow_the_history(trained):
+    """Each chart draws the history's (iteration, value) pairs under one linear map, values growing upwards,
+    with the zero line in view (built with core.svgplot, the one SVG plotting module)."""
+    import re
+
+    from geochem_prospector.core.cnn_report import training_report_html
+
+    history = trained[0].metadata_["history"]
+    svgs = re.findall(r"<svg.*?</svg>", training_report_html(trained[0].metadata_), re.S)
+    assert len(svgs) == 2
+    for svg, key in zip(svgs, ("loss", "accuracy")):
+        lines = re.findall(r'<polyline[^>]*points="([^"]*)"', svg)
+        pts = np.array([p.split(",") for line in lines for p in line.split()], float)
+        iterations = np.array([h["iteration"] for h in history] * 2, float)
+        values = np.array([h[f"train_{key}"] for h in history] + [h[f"val_{key}"] for h in history])
+        for coord, data, sign in ((pts[:, 0], iterations, 1), (pts[:, 1], values, -1)):  # SVG y grows downwards
+            slope, intercept = np.polyfit(data, coord, 1)
+            assert np.sign(slope) == sign
+            np.testing.assert_allclose(coord, slope * data + intercept, atol=0.1)
+        assert f">training {key}</text>" in svg and f">validation {key}</text>" in svg
+        assert re.search(r'text-anchor="end">0</text>', svg)  # the y axis starts at 0
+        assert re.search(r"<title>(Loss|Accuracy)", svg)  # svgplot's charts carry an accessible title
+
+
 def test_match_bands_by_name_then_by_unique_band_part():
     from geochem_prospector.core.raster_windows import match_bands
 
