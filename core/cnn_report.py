@@ -82,8 +82,33 @@ never used in training (prospector:evaluate).</p>
 <p>Patch size: {metadata.get("patch_size")} cells; classes: {html.escape(str(classes))}</p>
 <table>{hashes}</table>
 <h2>Settings</h2><table>{settings_rows}</table>
+{_provenance_html(metadata)}
 </body></html>
 """
+
+
+def _provenance_html(metadata: Mapping[str, object]) -> str:
+    """How the model was made (the provenance record the algorithm stores in the model file), as a table."""
+    provenance = metadata.get("provenance")
+    if not isinstance(provenance, Mapping) or not provenance:
+        return ""
+    rows = [
+        ("Algorithm", provenance.get("algorithm")),
+        ("Plugin version", provenance.get("plugin_version")),
+        ("QGIS version", provenance.get("qgis_version")),
+        ("PyTorch version", metadata.get("torch_version")),
+        ("Run at (UTC)", provenance.get("created_utc")),
+    ]
+    cells = [f"<tr><th>{k}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows if v is not None]
+    inputs = provenance.get("inputs") or []
+    if inputs:
+        items = "<br>".join(html.escape(str(i)) for i in inputs)  # type: ignore[union-attr]
+        cells.append(f"<tr><th>Inputs</th><td>{items}</td></tr>")
+    parameters = provenance.get("parameters") or {}
+    for name, value in sorted(dict(parameters).items()):  # type: ignore[call-overload]
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        cells.append(f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(text)}</td></tr>")
+    return "<h2>Provenance</h2><table>" + "".join(cells) + "</table>"
 
 
 def _fmt(value: object) -> str:

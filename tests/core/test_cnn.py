@@ -251,6 +251,32 @@ def test_report_curves_follow_the_history(trained):
         assert re.search(r"<title>(Loss|Accuracy)", svg)  # svgplot's charts carry an accessible title
 
 
+def test_report_shows_the_provenance_it_is_given(trained):
+    from geochem_prospector.core.cnn_report import training_report_html
+
+    provenance = {
+        "algorithm": "prospector:traincnn",
+        "plugin_version": "9.8.7",
+        "qgis_version": "3.22.16-Białowieża",
+        "created_utc": "2026-01-02T03:04:05+00:00",
+        "parameters": {"EPOCHS": 60, "INPUT_RASTERS": ["/data/a<1>.tif", "/data/b.tif"]},
+        "inputs": ["/data/a<1>.tif", "/data/b.tif"],
+    }
+    page = training_report_html({**trained[0].metadata_, "provenance": provenance})
+    section = page[page.index("<h2>Provenance</h2>") :]
+    for expected in (
+        "<th>Algorithm</th><td>prospector:traincnn</td>",
+        "<th>Plugin version</th><td>9.8.7</td>",
+        "<th>QGIS version</th><td>3.22.16-Białowieża</td>",
+        f"<th>PyTorch version</th><td>{torch.__version__}</td>",
+        "<th>Inputs</th><td>/data/a&lt;1&gt;.tif<br>/data/b.tif</td>",  # escaped: a file name is not markup
+        "<th>EPOCHS</th><td>60</td>",
+        "<th>INPUT_RASTERS</th><td>[&quot;/data/a&lt;1&gt;.tif&quot;, &quot;/data/b.tif&quot;]</td>",
+    ):
+        assert expected in section, expected
+    assert "<h2>Provenance</h2>" not in training_report_html(trained[0].metadata_)  # none given, none shown
+
+
 def test_match_bands_by_name_then_by_unique_band_part():
     from geochem_prospector.core.raster_windows import match_bands
 

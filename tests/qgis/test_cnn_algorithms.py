@@ -55,6 +55,9 @@ def test_train_then_predict(run_algorithm, data, tmp_path):
     assert model.metadata_["provenance"]["algorithm"] == "prospector:traincnn"
     report = (tmp_path / "report.html").read_text()
     assert report.count("<svg") == 2 and "Validation ROC AUC" in report and "Confusion matrix" in report
+    provenance = report[report.index("<h2>Provenance</h2>") :]  # how the model was made, beside its metrics
+    assert "<td>prospector:traincnn</td>" in provenance and "<th>Plugin version</th>" in provenance
+    assert all(path in provenance for path in rasters) and "<th>SEED</th><td>1</td>" in provenance
 
     out = run_algorithm(
         "prospector:predict",
