@@ -303,28 +303,25 @@ def report_values(
             )
 
 
-def point_samples(
+def point_attributes(
     source: QgsProcessingFeatureSource,
     fields: Sequence[str],
     crs: QgsCoordinateReferenceSystem,
     context,
     feedback,
     parameter: str = "INPUT",
-    censored_factor: float | None = None,
-) -> Tuple[np.ndarray, np.ndarray, list]:
-    """Point coordinates (in ``crs``) and raw-parsed field values from a feature source.
+    fields_parameter: str = "FIELDS",
+) -> Tuple[np.ndarray, List[List[object]]]:
+    """Point coordinates (in ``crs``) and the raw field values (one list per field) from a feature source.
 
-    Multipoint features contribute every part with the same values. Returns
-    ``xy`` (n, 2), ``values`` (n, n_fields) with NaN for missing/non-numeric,
-    and one :class:`~core.values.ValueReport` per field. With ``censored_factor``
-    below-detection entries ("<5", negative codes) become that fraction of their
-    detection limit (see :func:`core.values.to_float_array`).
+    Multipoint features contribute every part with the same values. ``parameter`` names the layer and
+    ``fields_parameter`` the parameter holding ``fields`` in error messages.
     """
     if source is None:
         raise QgsProcessingException(f"{parameter}: the layer could not be read; choose a valid point layer.")
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
         raise QgsProcessingException(f"{parameter}: a point layer is needed (samples), not lines or polygons.")
-    check_fields(source, fields, "FIELDS")
+    check_fields(source, fields, fields_parameter)
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
     request.setDestinationCrs(crs, context.transformContext())
     xy: List[Tuple[float, float]] = []
@@ -346,12 +343,35 @@ def point_samples(
             f"{parameter}: the layer has no point features with geometry; choose a layer with points (if only "
             "selected features are used, select some)."
         )
+    return np.asarray(xy, dtype=np.float64), raw
+
+
+def point_samples(
+    source: QgsProcessingFeatureSource,
+    fields: Sequence[str],
+    crs: QgsCoordinateReferenceSystem,
+    context,
+    feedback,
+    parameter: str = "INPUT",
+    censored_factor: float | None = None,
+    fields_parameter: str = "FIELDS",
+) -> Tuple[np.ndarray, np.ndarray, list]:
+    """Point coordinates (in ``crs``) and raw-parsed field values from a feature source.
+
+    Multipoint features contribute every part with the same values. Returns
+    ``xy`` (n, 2), ``values`` (n, n_fields) with NaN for missing/non-numeric,
+    and one :class:`~core.values.ValueReport` per field. With ``censored_factor``
+    below-detection entries ("<5", negative codes) become that fraction of their
+    detection limit (see :func:`core.values.to_float_array`). ``fields_parameter``
+    names the parameter holding ``fields`` in error messages.
+    """
+    xy, raw = point_attributes(source, fields, crs, context, feedback, parameter, fields_parameter)
     values = np.empty((len(xy), len(fields)))
     reports = []
     for j, column in enumerate(raw):
         values[:, j], report = to_float_array(column, censored_factor=censored_factor)
         reports.append(report)
-    return np.asarray(xy, dtype=np.float64), values, reports
+    return xy, values, reports
 
 
 def shapely_geometries(source: QgsProcessingFeatureSource, crs, context, parameter: str) -> list:

@@ -379,11 +379,19 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         self.style_on_load(context, output, "element_pseudocolor")
         if variance_output:
             names = [f"{name}_variance" for name in fields]
-            write_geotiff(variance_output, variance, grid, names, nodata=NODATA, provenance=provenance)
+            write_geotiff(
+                variance_output,
+                variance,
+                grid,
+                names,
+                nodata=NODATA,
+                provenance=provenance,
+                parameter=self.OUTPUT_VARIANCE,
+            )
             self.style_on_load(context, variance_output, "element_pseudocolor", name="Kriging variance")
             results[self.OUTPUT_VARIANCE] = variance_output
         if cv_output:
-            crossval.write_csv(cv_output, scores)
+            crossval.write_csv(cv_output, scores, parameter=self.OUTPUT_CV)
             results[self.OUTPUT_CV] = cv_output
         feedback.setProgress(100)
         return results

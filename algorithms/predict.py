@@ -180,9 +180,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
         hist = np.zeros(10001, dtype=np.int64)
         with ExitStack() as stack_ctx:
             stack_ctx.callback(reader.close)
-            tmp_prob = stack_ctx.enter_context(atomic_output(output))
-            tmp_unc = stack_ctx.enter_context(atomic_output(out_unc)) if out_unc else None
-            tmp_cls = stack_ctx.enter_context(atomic_output(out_cls)) if out_cls else None
+            tmp_prob = stack_ctx.enter_context(atomic_output(output, self.OUTPUT))
+            tmp_unc = stack_ctx.enter_context(atomic_output(out_unc, self.OUTPUT_UNCERTAINTY)) if out_unc else None
+            tmp_cls = stack_ctx.enter_context(atomic_output(out_cls, self.OUTPUT_CLASSES)) if out_cls else None
             dst_prob = open_geotiff_writer(tmp_prob, grid, ["prospectivity"], provenance=provenance, nodata=NODATA)
             dst_unc = (
                 open_geotiff_writer(tmp_unc, grid, ["uncertainty"], provenance=provenance, nodata=NODATA)

@@ -297,7 +297,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
         results = {self.OUTPUT: output, self.OUTPUT_CONFIDENCE: output_conf}
         if output_summary:
-            write_summary(output_summary, record)
+            write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY)
             results[self.OUTPUT_SUMMARY] = output_summary
         feedback.setProgress(100)
         self.style_on_load(context, output, "pseudolabels", stretch=False)

@@ -24,8 +24,9 @@ from qgis.core import (
 
 from ..core.cnn_report import training_report_html
 from ..core.errors import Cancelled
+from ..core.pseudolabel import class_ids
 from ..core.raster_io import atomic_output, read_stack
-from .base import ProspectorAlgorithm, point_samples
+from .base import ProspectorAlgorithm, point_attributes
 
 DEVICES = ["auto", "cpu", "cuda"]
 VALIDATIONS = ["blocks", "clusters"]
@@ -272,8 +273,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
         provenance = self.provenance(parameters, context, {"inputs": paths})
         report = training_report_html({**model.metadata_, "provenance": provenance})
-        model.save(model_path, extra={"provenance": provenance})
-        with atomic_output(report_path) as tmp:
+        model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
+        with atomic_output(report_path, self.OUTPUT_REPORT) as tmp:
             with open(tmp, "w", encoding="utf-8") as handle:
                 handle.write(report)
         feedback.setProgress(100)
@@ -292,19 +293,29 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("LABELS: use a raster or a point layer.")
         fields = self.parameterAsFields(parameters, self.LABEL_FIELD, context)
         if not fields:
-            raise QgsProcessingException("LABEL_FIELD: point labels need the field holding the class (1 or 0).")
+            raise QgsProcessingException(
+                "LABEL_FIELD: point labels need the field holding the class (1 or 'deposit' = mineralised, 0 or "
+                "'barren' = barren)."
+            )
         from qgis.core import QgsCoordinateReferenceSystem
 
         crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layer.crs()
         source = self.parameterAsSource(parameters, self.LABELS, context)
-        xy, values, _ = point_samples(source, fields[:1], crs, context, feedback, parameter=self.LABELS)
+        xy, raw = point_attributes(
+            source, fields[:1], crs, context, feedback, parameter=self.LABELS, fields_parameter=self.LABEL_FIELD
+        )
+        # the same reading of class values as pseudolabel: whole numbers as they are, or words ('barren' = 0)
+        classes, class_names, usable = class_ids(raw[0])
+        if usable.any():
+            feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
         rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
-        inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width) & np.isfinite(values[:, 0])
+        inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width) & usable
         if not inside.any():
             raise QgsProcessingException("LABELS: no labelled point with a class value lies on the evidence rasters.")
         if (~inside).sum():
             feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
         labels = np.full((grid.height, grid.width), np.nan)
-        order = np.argsort(values[inside, 0], kind="stable")  # where points share a cell, the higher class wins
-        labels[rows[inside][order], cols[inside][order]] = values[inside, 0][order]
+        values = classes[inside].astype(np.float64)
+        order = np.argsort(values, kind="stable")  # where points share a cell, the higher class wins
+        labels[rows[inside][order], cols[inside][order]] = values[order]
         return labels

@@ -733,8 +733,11 @@ class PatchCNN:
 
     # -- model files --------------------------------------------------------------------------------------------
 
-    def save(self, path: str, extra: Optional[Dict[str, object]] = None) -> str:
-        """Write the model atomically: weights as tensors, metadata as JSON (nothing executable)."""
+    def save(self, path: str, extra: Optional[Dict[str, object]] = None, parameter: str = "OUTPUT_MODEL") -> str:
+        """Write the model atomically: weights as tensors, metadata as JSON (nothing executable).
+
+        ``parameter`` names the output in error messages.
+        """
         from .raster_io import atomic_output
 
         net = self._require_fitted()
@@ -747,7 +750,7 @@ class PatchCNN:
             "metadata": json.dumps(metadata, sort_keys=True, default=_json_default),
             "weights": {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()},
         }
-        with atomic_output(path) as tmp:
+        with atomic_output(path, parameter) as tmp:
             torch.save(payload, tmp)
         return path
 

@@ -8,99 +8,36 @@ from __future__ import annotations
 import html
 import json
 import math
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence
 
-Series = Tuple[str, Sequence[float], Sequence[float], str]  # label, x, y, colour
+from .svgplot import PALETTE, Series, line_plot
 
 
-def svg_line_chart(
-    series: Sequence[Series], title: str, x_label: str, y_label: str, width: int = 640, height: int = 300
-) -> str:
-    """A small, self-contained SVG line chart with axes, ticks and a legend."""
-    left, right, top, bottom = 60, 150, 30, 45
-    xs = [x for _, sx, sy, _ in series for x, y in zip(sx, sy) if _finite(x) and _finite(y)]
-    ys = [y for _, sx, sy, _ in series for x, y in zip(sx, sy) if _finite(x) and _finite(y)]
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-        f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="13">{html.escape(title)}</text>',
-    ]
-    if not xs:
-        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle">no data</text></svg>')
-        return "".join(parts)
-    x0, x1 = min(xs), max(xs)
-    y0, y1 = min(min(ys), 0.0), max(ys)
-    if x1 == x0:
-        x1 = x0 + 1
-    if y1 == y0:
-        y1 = y0 + 1
-    pw, ph = width - left - right, height - top - bottom
-
-    def px(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * pw
-
-    def py(y: float) -> float:
-        return top + ph - (y - y0) / (y1 - y0) * ph
-
-    parts.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>')
-    for t in _ticks(y0, y1):
-        parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 5}" y="{py(t) + 4:.1f}" text-anchor="end">{t:g}</text>')
-    for t in _ticks(x0, x1):
-        parts.append(f'<text x="{px(t):.1f}" y="{top + ph + 15}" text-anchor="middle">{t:g}</text>')
-    parts.append(f'<text x="{left + pw / 2}" y="{height - 8}" text-anchor="middle">{html.escape(x_label)}</text>')
-    parts.append(
-        f'<text x="14" y="{top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 {top + ph / 2})">'
-        f"{html.escape(y_label)}</text>"
+def _curves(history: Sequence[Mapping[str, float]], key: str, title: str, y_label: str) -> str:
+    """Training and validation ``key`` ("loss" or "accuracy") against iteration, from the zero line up."""
+    it = [h["iteration"] for h in history]
+    train = [h[f"train_{key}"] for h in history]
+    val = [h[f"val_{key}"] for h in history]
+    finite = [v for v in train + val if isinstance(v, (int, float)) and math.isfinite(v)]
+    top = 1.0 if key == "accuracy" else max(finite, default=1.0)
+    return line_plot(
+        [
+            Series(it, train, f"training {key}", PALETTE[0]),
+            Series(it, val, f"validation {key}", PALETTE[1]),
+        ],
+        title,
+        "iteration",
+        y_label,
+        y_range=(0.0, max(top, 1e-9)),
     )
-    for i, (label, sx, sy, colour) in enumerate(series):
-        points = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(sx, sy) if _finite(x) and _finite(y))
-        if points:
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>')
-        ly = top + 12 + 15 * i
-        parts.append(f'<line x1="{left + pw + 10}" x2="{left + pw + 30}" y1="{ly}" y2="{ly}" stroke="{colour}" ')
-        parts.append(f'stroke-width="2"/><text x="{left + pw + 35}" y="{ly + 4}">{html.escape(label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _finite(v: object) -> bool:
-    return isinstance(v, (int, float)) and math.isfinite(v)
-
-
-def _ticks(lo: float, hi: float, n: int = 5) -> List[float]:
-    step = 10 ** math.floor(math.log10((hi - lo) / n))
-    for m in (1, 2, 5, 10):
-        if (hi - lo) / (step * m) <= n:
-            step *= m
-            break
-    start = math.ceil(lo / step) * step
-    return [round(start + i * step, 10) for i in range(int((hi - start) / step + 1e-9) + 1)]
 
 
 def training_report_html(metadata: Mapping[str, object], title: str = "GeoChem Prospector: CNN training") -> str:
     """The full report for a trained model's metadata (as stored in the model file)."""
     history: List[Dict[str, float]] = list(metadata.get("history", []))  # type: ignore[arg-type]
     metrics: Dict[str, object] = dict(metadata.get("metrics", {}))  # type: ignore[arg-type]
-    it = [h["iteration"] for h in history]
-    loss_svg = svg_line_chart(
-        [
-            ("training loss", it, [h["train_loss"] for h in history], "#1f77b4"),
-            ("validation loss", it, [h["val_loss"] for h in history], "#d62728"),
-        ],
-        "Loss (class-weighted cross-entropy)",
-        "iteration",
-        "loss",
-    )
-    acc_svg = svg_line_chart(
-        [
-            ("training accuracy", it, [h["train_accuracy"] for h in history], "#1f77b4"),
-            ("validation accuracy", it, [h["val_accuracy"] for h in history], "#d62728"),
-        ],
-        "Accuracy",
-        "iteration",
-        "accuracy",
-    )
+    loss_svg = _curves(history, "loss", "Loss (class-weighted cross-entropy)", "loss")
+    acc_svg = _curves(history, "accuracy", "Accuracy", "accuracy")
     classes = list(metadata.get("classes", []))  # type: ignore[arg-type]
     cm = metrics.get("confusion_matrix", [])
     cm_rows = "".join(
@@ -145,8 +82,33 @@ never used in training (prospector:evaluate).</p>
 <p>Patch size: {metadata.get("patch_size")} cells; classes: {html.escape(str(classes))}</p>
 <table>{hashes}</table>
 <h2>Settings</h2><table>{settings_rows}</table>
+{_provenance_html(metadata)}
 </body></html>
 """
+
+
+def _provenance_html(metadata: Mapping[str, object]) -> str:
+    """How the model was made (the provenance record the algorithm stores in the model file), as a table."""
+    provenance = metadata.get("provenance")
+    if not isinstance(provenance, Mapping) or not provenance:
+        return ""
+    rows = [
+        ("Algorithm", provenance.get("algorithm")),
+        ("Plugin version", provenance.get("plugin_version")),
+        ("QGIS version", provenance.get("qgis_version")),
+        ("PyTorch version", metadata.get("torch_version")),
+        ("Run at (UTC)", provenance.get("created_utc")),
+    ]
+    cells = [f"<tr><th>{k}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows if v is not None]
+    inputs = provenance.get("inputs") or []
+    if inputs:
+        items = "<br>".join(html.escape(str(i)) for i in inputs)  # type: ignore[union-attr]
+        cells.append(f"<tr><th>Inputs</th><td>{items}</td></tr>")
+    parameters = provenance.get("parameters") or {}
+    for name, value in sorted(dict(parameters).items()):  # type: ignore[call-overload]
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        cells.append(f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(text)}</td></tr>")
+    return "<h2>Provenance</h2><table>" + "".join(cells) + "</table>"
 
 
 def _fmt(value: object) -> str:

@@ -90,11 +90,11 @@ def score(element: str, method: str, settings: str, scheme: str, observed, predi
     return CvScore(element, method, settings, scheme, m["n"], m["rmse"], m["mae"], m["me"], m["r2"])
 
 
-def write_csv(path: str, scores: Sequence[CvScore]) -> None:
-    """One row per element, method and setting (see :data:`CSV_HEADER`)."""
+def write_csv(path: str, scores: Sequence[CvScore], parameter: str = "OUTPUT_CV") -> None:
+    """One row per element, method and setting (see :data:`CSV_HEADER`); ``parameter`` names the output in errors."""
     from .raster_io import atomic_output
 
-    with atomic_output(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
+    with atomic_output(path, parameter) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
         for s in scores:

@@ -642,8 +642,9 @@ def summary_record(result: PseudoLabelResult, class_names: Optional[Dict[int, st
     )
 
 
-def write_summary(path: str, record: Dict[str, object]) -> str:
-    """Write the summary atomically; ``.json``, ``.csv`` or (anything else) HTML."""
+def write_summary(path: str, record: Dict[str, object], parameter: str = "OUTPUT_SUMMARY") -> str:
+    """Write the summary atomically; ``.json``, ``.csv`` or (anything else) HTML. ``parameter`` names the output
+    in error messages."""
     ext = path.lower().rsplit(".", 1)[-1] if "." in path else ""
     if ext == "json":
         text = json.dumps(record, indent=2, default=str)
@@ -691,7 +692,7 @@ def write_summary(path: str, record: Dict[str, object]) -> str:
             "<style>body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ccc}</style>"
             "</head><body><h1>Pseudo-labelling summary</h1>" + "".join(body) + "</body></html>"
         )
-    with atomic_output(path) as tmp:
+    with atomic_output(path, parameter) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
     return path

@@ -211,8 +211,12 @@ def read_raster(
     band_names: Optional[Sequence[str]] = None,
     indexes: Optional[Sequence[int]] = None,
     parameter: str = "INPUT_RASTER",
+    band_parameter: Optional[str] = None,
 ) -> RasterData:
     """Read a north-up raster as float32 with NaN for nodata; select bands by description or 1-based index.
+
+    ``parameter`` names the raster in error messages, ``band_parameter`` (default: ``parameter``) the
+    parameter that gave ``band_names``.
 
     The memory the read needs is estimated first: a raster too large is refused with the numbers
     (:class:`GridTooLargeError`) before anything is allocated.
@@ -245,7 +249,8 @@ def read_raster(
             missing = [b for b in band_names if b not in names]
             if missing:
                 raise InputError(
-                    f"band(s) {', '.join(missing)} not found; the raster has {', '.join(names)}.", parameter
+                    f"band(s) {', '.join(missing)} not found; the raster has {', '.join(names)}.",
+                    band_parameter or parameter,
                 )
             indexes = [names.index(b) + 1 for b in band_names]
         # masked read: source values + mask byte, then the float32 copy and its filled copy

@@ -391,9 +391,15 @@ CASES: List[Case] = [
         error=r"^FIELDS: .*no numeric",
     ),
     Case("field missing", "interpolate", _set(FIELDS=["Au"]), error=r"^FIELDS: .*Au"),
-    Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^INPUT_RASTER: .*Au.*not found"),
+    Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^BANDS: band\(s\) Au not found"),
     Case("field missing", "pseudolabel", _set(LABEL_FIELD="class"), error=r"LABEL_FIELD"),
     Case("field missing", "evaluate", _set(NAME_FIELD="nope"), error=r"NAME_FIELD"),
+    Case(
+        "field missing",
+        "traincnn",
+        _set(LABELS="labels_outside", LABEL_FIELD="class"),
+        error=r"^LABEL_FIELD: class not found in the layer",
+    ),
     # ---- text, NULL, '<DL' and negative below-detection values ---------------------------------------------------
     Case(
         "text/NULL/<DL values",

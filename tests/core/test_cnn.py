@@ -227,6 +227,56 @@ def test_report_plots_every_epoch_and_the_confusion_matrix(trained):
         assert "".join(f"<td>{v}</td>" for v in row) in page
 
 
+def test_report_curves_follow_the_history(trained):
+    """Each chart draws the history's (iteration, value) pairs under one linear map, values growing upwards,
+    with the zero line in view (built with core.svgplot, the one SVG plotting module)."""
+    import re
+
+    from geochem_prospector.core.cnn_report import training_report_html
+
+    history = trained[0].metadata_["history"]
+    svgs = re.findall(r"<svg.*?</svg>", training_report_html(trained[0].metadata_), re.S)
+    assert len(svgs) == 2
+    for svg, key in zip(svgs, ("loss", "accuracy")):
+        lines = re.findall(r'<polyline[^>]*points="([^"]*)"', svg)
+        pts = np.array([p.split(",") for line in lines for p in line.split()], float)
+        iterations = np.array([h["iteration"] for h in history] * 2, float)
+        values = np.array([h[f"train_{key}"] for h in history] + [h[f"val_{key}"] for h in history])
+        for coord, data, sign in ((pts[:, 0], iterations, 1), (pts[:, 1], values, -1)):  # SVG y grows downwards
+            slope, intercept = np.polyfit(data, coord, 1)
+            assert np.sign(slope) == sign
+            np.testing.assert_allclose(coord, slope * data + intercept, atol=0.1)
+        assert f">training {key}</text>" in svg and f">validation {key}</text>" in svg
+        assert re.search(r'text-anchor="end">0</text>', svg)  # the y axis starts at 0
+        assert re.search(r"<title>(Loss|Accuracy)", svg)  # svgplot's charts carry an accessible title
+
+
+def test_report_shows_the_provenance_it_is_given(trained):
+    from geochem_prospector.core.cnn_report import training_report_html
+
+    provenance = {
+        "algorithm": "prospector:traincnn",
+        "plugin_version": "9.8.7",
+        "qgis_version": "3.22.16-Białowieża",
+        "created_utc": "2026-01-02T03:04:05+00:00",
+        "parameters": {"EPOCHS": 60, "INPUT_RASTERS": ["/data/a<1>.tif", "/data/b.tif"]},
+        "inputs": ["/data/a<1>.tif", "/data/b.tif"],
+    }
+    page = training_report_html({**trained[0].metadata_, "provenance": provenance})
+    section = page[page.index("<h2>Provenance</h2>") :]
+    for expected in (
+        "<th>Algorithm</th><td>prospector:traincnn</td>",
+        "<th>Plugin version</th><td>9.8.7</td>",
+        "<th>QGIS version</th><td>3.22.16-Białowieża</td>",
+        f"<th>PyTorch version</th><td>{torch.__version__}</td>",
+        "<th>Inputs</th><td>/data/a&lt;1&gt;.tif<br>/data/b.tif</td>",  # escaped: a file name is not markup
+        "<th>EPOCHS</th><td>60</td>",
+        "<th>INPUT_RASTERS</th><td>[&quot;/data/a&lt;1&gt;.tif&quot;, &quot;/data/b.tif&quot;]</td>",
+    ):
+        assert expected in section, expected
+    assert "<h2>Provenance</h2>" not in training_report_html(trained[0].metadata_)  # none given, none shown
+
+
 def test_match_bands_by_name_then_by_unique_band_part():
     from geochem_prospector.core.raster_windows import match_bands
 

@@ -125,6 +125,6 @@ def test_unknown_band_is_a_clear_error(run_algorithm, element_raster, tmp_path):
     from qgis.core import QgsProcessingException
 
     paths = outputs(tmp_path)
-    with pytest.raises(QgsProcessingException, match="INPUT_RASTER.*Au"):
+    with pytest.raises(QgsProcessingException, match=r"^BANDS: band\(s\) Au not found"):
         run_algorithm("prospector:anomalies", {"INPUT_RASTER": element_raster, "BANDS": "Cu,Au", **paths})
     assert not any(os.path.exists(p) for p in paths.values())

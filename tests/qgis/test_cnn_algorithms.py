@@ -55,6 +55,9 @@ def test_train_then_predict(run_algorithm, data, tmp_path):
     assert model.metadata_["provenance"]["algorithm"] == "prospector:traincnn"
     report = (tmp_path / "report.html").read_text()
     assert report.count("<svg") == 2 and "Validation ROC AUC" in report and "Confusion matrix" in report
+    provenance = report[report.index("<h2>Provenance</h2>") :]  # how the model was made, beside its metrics
+    assert "<td>prospector:traincnn</td>" in provenance and "<th>Plugin version</th>" in provenance
+    assert all(path in provenance for path in rasters) and "<th>SEED</th><td>1</td>" in provenance
 
     out = run_algorithm(
         "prospector:predict",
@@ -94,21 +97,48 @@ def test_point_labels_and_missing_band(run_algorithm, data, tmp_path):
     labels = rasterio.open(data / "labels.tif").read(1, masked=True)
     rows, cols = np.nonzero(~labels.mask)
     pts = [Point(GRID.xmin + (c + 0.5) * 100, GRID.ymax - (r + 0.5) * 100) for r, c in zip(rows, cols)]
-    gpd.GeoDataFrame({"cls": labels[rows, cols].astype(int)}, geometry=pts, crs="EPSG:3067").to_file(
+    cls = labels[rows, cols].astype(int)
+    # the same classes as integers and as words (pseudolabel accepts both, so traincnn must too)
+    words = np.where(cls == 1, "deposit", "barren")
+    gpd.GeoDataFrame({"cls": cls, "kind": words}, geometry=pts, crs="EPSG:3067").to_file(
         tmp_path / "pts.gpkg", driver="GPKG"
     )
+    params = {"INPUT_RASTERS": [str(data / "elements.tif")], "LABELS": str(tmp_path / "pts.gpkg"), **FAST}
     result = run_algorithm(
         "prospector:traincnn",
         {
-            "INPUT_RASTERS": [str(data / "elements.tif")],
-            "LABELS": str(tmp_path / "pts.gpkg"),
+            **params,
             "LABEL_FIELD": "cls",
-            **FAST,
             "OUTPUT_MODEL": str(tmp_path / "m.pt"),
             "OUTPUT_REPORT": str(tmp_path / "r.html"),
         },
     )
-    assert PatchCNN.load(result["OUTPUT_MODEL"]).metadata_["data_hashes"]["labels"]
+    hashes = PatchCNN.load(result["OUTPUT_MODEL"]).metadata_["data_hashes"]
+    # the label raster the points make equals the label raster they were taken from (NaN = unlabelled)
+    from geochem_prospector.core.cnn import array_hash
+
+    assert hashes["labels"] == array_hash(labels.astype(np.float64).filled(np.nan))
+    text = run_algorithm(
+        "prospector:traincnn",
+        {
+            **params,
+            "LABEL_FIELD": "kind",
+            "OUTPUT_MODEL": str(tmp_path / "t.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "t.html"),
+        },
+    )
+    assert PatchCNN.load(text["OUTPUT_MODEL"]).metadata_["data_hashes"] == hashes
+    with pytest.raises(QgsProcessingException, match=r"^LABEL_FIELD: class not found in the layer"):
+        run_algorithm(
+            "prospector:traincnn",
+            {
+                **params,
+                "LABEL_FIELD": "class",
+                "OUTPUT_MODEL": str(tmp_path / "x.pt"),
+                "OUTPUT_REPORT": str(tmp_path / "x.html"),
+            },
+        )
+    assert not (tmp_path / "x.pt").exists()
     with pytest.raises(QgsProcessingException, match="elements:Cu"):
         run_algorithm(
             "prospector:predict",

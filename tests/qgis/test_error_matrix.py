@@ -16,7 +16,7 @@ from typing import Dict, List
 
 import pytest
 
-from tests.error_cases import CASES, Case, base_params, build, crafted_model, digest, outputs_for, put_old_outputs
+from tests.error_cases import ALGS, CASES, Case, base_params, build, crafted_model, digest, outputs_for, put_old_outputs
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +152,35 @@ def test_a_late_write_failure_leaves_no_output_and_old_files_intact(data, run_al
     assert len(calls) == 2
     assert digest([outputs["OUTPUT"]]) == before
     assert sorted(os.listdir(tmp_path)) == ["classes.tif"]
+
+
+#: outputs beyond outputs_for(): interpolate's kriging variance and cross-validation table
+EXTRA_OUTPUTS = {"interpolate": {"METHOD": 1, "OUTPUT_VARIANCE": "variance.tif", "OUTPUT_CV": "cv.csv"}}
+WRITES = [
+    (alg, key)
+    for alg in ALGS
+    for key in [*outputs_for(alg, ""), *(k for k in EXTRA_OUTPUTS.get(alg, {}) if k.startswith("OUTPUT"))]
+]
+
+
+@pytest.mark.parametrize("alg,output", WRITES, ids=[f"{a}-{o}" for a, o in WRITES])
+def test_a_failing_write_names_its_own_output(alg, output, data, run_algorithm, tmp_path, monkeypatch):
+    """The folders are checked before any work; should one fail only when its output is written (a network
+    drive gone meanwhile), the message must still name that output, not a generic OUTPUT."""
+    from qgis.core import QgsProcessingException
+
+    from geochem_prospector.algorithms.base import ProspectorAlgorithm
+
+    monkeypatch.setattr(ProspectorAlgorithm, "check_outputs", lambda self, parameters, context: None)
+    extra = {
+        k: os.path.join(str(tmp_path), v) if k.startswith("OUTPUT") else v
+        for k, v in EXTRA_OUTPUTS.get(alg, {}).items()
+    }
+    params = {**base_params(alg, data), **outputs_for(alg, str(tmp_path)), **extra}
+    params[output] = os.path.join(data["not_a_folder"], os.path.basename(params[output]))
+    with pytest.raises(QgsProcessingException, match=rf"^{output}: '.*' is a file, not a folder"):
+        run_algorithm(f"prospector:{alg}", params)
+    assert os.listdir(tmp_path) == []  # the other outputs, written or not, are gone with it
 
 
 def test_layers_in_another_crs_are_reprojected_not_misplaced(data, run_algorithm, tmp_path):
