@@ -576,8 +576,9 @@ BARREN_WORDS = ("barren", "background", "negative", "no", "false", "unmineralise
 def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray]:
     """Class ids from a label field: ``(ids, names, usable)``.
 
-    Whole numbers >= 0 are used as they are (0 = barren). Text values: the words in
-    :data:`BARREN_WORDS` become 0, every other value 1, 2, ... in sorted order. Empty
+    Whole numbers >= 0 are used as they are (0 = barren); negative whole numbers mean
+    "unlabelled" (scikit-learn's -1 convention) and are not usable. Text values: the words
+    in :data:`BARREN_WORDS` become 0, every other value 1, 2, ... in sorted order. Empty
     values are not usable.
     """
     text: List[Optional[str]] = []
@@ -589,9 +590,15 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
             continue
         text.append(str(value).strip())
         try:
-            numbers.append(float(str(value).strip()))
+            number = float(str(value).strip())
         except ValueError:
             numbers.append(None)
+            continue
+        if number < 0 and number.is_integer():  # -1 etc.: explicitly unlabelled
+            text[-1] = None
+            numbers.append(None)
+            continue
+        numbers.append(number)
     usable = np.array([t is not None for t in text], dtype=bool)
     ids = np.zeros(len(text), dtype=np.int64)
     present = [n for n, t in zip(numbers, text) if t is not None]

@@ -274,3 +274,12 @@ def test_summary_formats(tmp_path):
     csv_text = open(write_summary(str(tmp_path / "s.csv"), record)).read()
     assert csv_text.splitlines()[0] == "class_id,name,seed,pseudo,total,share"
     assert "<table>" in open(write_summary(str(tmp_path / "s.html"), record)).read()
+
+
+def test_class_ids_read_negative_whole_numbers_as_unlabelled():
+    from geochem_prospector.core.pseudolabel import class_ids
+
+    ids, names, usable = class_ids([-1, 0, 1, "-1", None, 1])
+    assert usable.tolist() == [False, True, True, False, False, True]
+    assert ids[usable].tolist() == [0, 1, 1]
+    assert names == {0: "barren", 1: "class 1"}
