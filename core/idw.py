@@ -39,8 +39,12 @@ def idw_weights_block(distances: np.ndarray, power: float, exact: float) -> np.n
     A row with a distance at or below ``exact`` gets all its weight on the
     exact hits (averaged if several samples share the location).
     """
+    # In place, one temporary: inf (no neighbour) gives 1 / inf = 0. ``**=`` keeps numpy's fast
+    # paths (square for 2, sqrt for 0.5), so the weights equal ``1 / max(d, exact) ** power`` bit for bit.
+    weights = np.maximum(distances, exact)
+    weights **= power
     with np.errstate(divide="ignore"):
-        weights = np.where(np.isfinite(distances), 1.0 / np.maximum(distances, exact) ** power, 0.0)
+        np.divide(1.0, weights, out=weights)
     hits = distances <= exact
     hit_rows = hits.any(axis=1)
     if hit_rows.any():
@@ -146,7 +150,7 @@ def idw_grid(
                     )
                     if k == 1:
                         dist, idx = dist[:, None], idx[:, None]
-                    idx = np.where(idx >= n, 0, idx)  # missing neighbours: inf distance, weight 0
+                    idx[idx >= n] = 0  # missing neighbours: inf distance, weight 0
                 else:
                     dist = np.hypot(targets[:, 0:1] - xy[None, :, 0], targets[:, 1:2] - xy[None, :, 1])
                     if max_distance is not None:

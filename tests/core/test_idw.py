@@ -137,3 +137,48 @@ def test_idw_points_matches_brute_force(samples, k, power, radius):
     got = idw_points(xy, values, targets, power, k, radius)
     ref = brute_force_idw(xy, values, targets[:, 0], targets[:, 1], power, k=k, radius=radius)
     np.testing.assert_allclose(got, ref, rtol=1e-10, equal_nan=True)
+
+
+@pytest.mark.parametrize("power", [0.5, 1.0, 1.5, 2.0, 3.0])
+def test_weights_equal_textbook_formula_bit_for_bit(power):
+    from geochem_prospector.core.idw import idw_weights_block
+
+    rng = np.random.default_rng(int(power * 10))
+    d = np.sort(rng.uniform(0, 500, size=(400, 12)), axis=1)
+    d[::7, 5:] = np.inf  # fewer neighbours than k (search radius)
+    d[::11, :] = np.inf  # no neighbour at all
+    d[3, :2] = 0.0  # two co-located exact hits
+    d[4, 0] = 1e-12  # within the exact-hit tolerance
+    exact = 1e-9
+    with np.errstate(divide="ignore"):
+        ref = np.where(np.isfinite(d), 1.0 / np.maximum(d, exact) ** power, 0.0)
+    hit_rows = (d <= exact).any(axis=1)
+    ref[hit_rows] = (d[hit_rows] <= exact).astype(float)
+    got = idw_weights_block(d, power, exact)
+    np.testing.assert_array_equal(got, ref)
+    assert got[3].tolist() == [1.0, 1.0] + [0.0] * 10 and got[11].sum() == 0.0
+
+
+@pytest.mark.parametrize("radius", [None, 45.0])
+def test_clustered_points_with_mask_and_radius_match_brute_force(radius):
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(100, 900, size=(6, 2))
+    xy = np.vstack([c + rng.normal(0, 25, size=(60, 2)) for c in centres] + [rng.uniform(0, 1000, size=(40, 2))])
+    grid = GridSpec.from_extent(0, 0, 1000, 1000, 20.0)
+    cx, cy = grid.cell_centres()
+    # samples exactly on cell centres, two of them co-located: the cell takes their (mean) value
+    on_cells = [101, 1260, 1260]
+    xy = np.vstack([xy, np.column_stack([cx[on_cells], cy[on_cells]])])
+    values = np.exp(rng.normal(3, 1, size=len(xy)))
+    mask = np.zeros((grid.height, grid.width), dtype=bool)
+    mask[2:45, 1:40] = True
+    got = idw_grid(xy, values, grid, power=2.0, neighbors=10, max_distance=radius, mask=mask)[0].ravel()
+    ref = brute_force_idw(xy, values, cx, cy, 2.0, k=10, radius=radius)
+    ref[~mask.ravel()] = np.nan
+    assert np.array_equal(np.isnan(got), np.isnan(ref))
+    # where the 10th and 11th nearest are equidistant (the co-located pair) either may be used
+    d = np.sort(np.hypot(cx[:, None] - xy[None, :, 0], cy[:, None] - xy[None, :, 1]), axis=1)
+    ok = ~np.isnan(ref) & (d[:, 9] < d[:, 10])
+    assert ok.sum() > 0.9 * (~np.isnan(ref)).sum()
+    np.testing.assert_allclose(got[ok], ref[ok], rtol=2e-6)
+    assert got[101] == np.float32(values[-3]) and got[1260] == np.float32(values[-2:].mean())
