@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from qgis.core import (
-    QgsCoordinateTransform,
-    QgsFeatureRequest,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterDefinition,
@@ -17,13 +15,12 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
-    QgsWkbTypes,
 )
 
 from ..core.errors import Cancelled, InputError
 from ..core.pseudolabel import METHODS, UNLABELLED, class_ids, pseudolabel, summary_record, write_summary
 from ..core.raster_io import rasterize_mask, read_stack, write_geotiff
-from .base import ProspectorAlgorithm, mask_from_source, shapely_geometries
+from .base import ProspectorAlgorithm, mask_from_source, point_attributes, shapely_geometries
 
 LABEL_NODATA = 255
 CONF_NODATA = -9999.0
@@ -209,7 +206,10 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         if source is None:
             raise QgsProcessingException("LABELS: the point layer could not be opened; choose a point layer.")
         field = self.parameterAsString(parameters, self.LABEL_FIELD, context) or None
-        xy, raw = self._points(source, field, crs, context, feedback)
+        xy, columns = point_attributes(
+            source, [field] if field else [], crs, context, feedback, self.LABELS, self.LABEL_FIELD
+        )
+        raw = columns[0] if field else [None] * len(xy)
         class_names = None
         if field:
             classes, class_names, usable = class_ids(raw)
@@ -303,35 +303,3 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         self.style_on_load(context, output, "pseudolabels", stretch=False)
         self.style_on_load(context, output_conf, "confidence", stretch=False)
         return results
-
-    @staticmethod
-    def _points(source, field, crs, context, feedback):
-        """Point coordinates in ``crs`` and the raw class values (None without a field)."""
-        if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
-            raise QgsProcessingException("LABELS: a point layer is needed.")
-        if field and field not in source.fields().names():
-            raise QgsProcessingException(f"LABEL_FIELD: '{field}' is not a field of the labels layer.")
-        request = QgsFeatureRequest()
-        if field:
-            request.setSubsetOfAttributes([field], source.fields())
-        else:
-            request.setNoAttributes()
-        transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
-        xy, raw = [], []
-        for feature in source.getFeatures(request):
-            if feedback.isCanceled():
-                raise Cancelled()
-            geometry = feature.geometry()
-            if geometry is None or geometry.isEmpty():
-                continue
-            geometry.transform(transform)
-            parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
-            value = feature[field] if field else None
-            for part in parts:
-                xy.append((part.x(), part.y()))
-                raw.append(value)
-        if not xy:
-            raise QgsProcessingException(
-                "LABELS: the layer has no point features with geometry; choose a layer with labelled points."
-            )
-        return np.asarray(xy, dtype=np.float64), raw
