@@ -1,6 +1,6 @@
 """Inverse-distance-weighted interpolation onto a grid.
 
-Nearest-neighbour search uses a KD-tree (scipy ``cKDTree``); cells are processed
+Nearest-neighbour search uses a KD-tree (:mod:`.neighbours`); cells are processed
 in blocks of rows so memory stays bounded whatever the grid size, and every
 block is vectorised (no Python loop over cells).
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from .errors import InputError
 from .grid import GridSpec
+from .neighbours import NeighbourIndex
 
 #: distances below this fraction of the pixel size count as an exact hit
 EXACT_HIT_FRACTION = 1e-9
@@ -133,7 +133,7 @@ def idw_grid(
         vals = work[valid][:, columns]
         n = xy.shape[0]
         k = n if neighbors == 0 else min(neighbors, n)
-        tree = cKDTree(xy) if neighbors > 0 else None
+        tree = NeighbourIndex(xy) if neighbors > 0 else None
         for row0 in range(0, grid.height, rows_per_block):
             check_cancelled(is_cancelled)
             row1 = min(grid.height, row0 + rows_per_block)
@@ -142,14 +142,7 @@ def idw_grid(
             if inside.any():
                 targets = np.column_stack([cx[inside], cy[inside]])
                 if tree is not None:
-                    dist, idx = tree.query(
-                        targets,
-                        k=k,
-                        distance_upper_bound=np.inf if max_distance is None else max_distance,
-                        workers=-1,
-                    )
-                    if k == 1:
-                        dist, idx = dist[:, None], idx[:, None]
+                    dist, idx = tree.query(targets, k, max_distance)
                     idx[idx >= n] = 0  # missing neighbours: inf distance, weight 0
                 else:
                     dist = np.hypot(targets[:, 0:1] - xy[None, :, 0], targets[:, 1:2] - xy[None, :, 1])
@@ -198,11 +191,7 @@ def idw_points(
     y = np.log10(z) if log_transform else z
     n = xy.shape[0]
     k = n if neighbors <= 0 else min(n, neighbors + (1 if exclude is not None else 0))
-    dist, idx = cKDTree(xy).query(
-        targets, k=k, distance_upper_bound=np.inf if max_distance is None else max_distance, workers=-1
-    )
-    if k == 1:
-        dist, idx = dist[:, None], idx[:, None]
+    dist, idx = NeighbourIndex(xy).query(targets, k, max_distance)
     if exclude is not None:
         dist = np.where(idx == exclude[:, None], np.inf, dist)
         if neighbors > 0:  # keep the nearest `neighbors` of the others

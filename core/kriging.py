@@ -1,6 +1,6 @@
 """Ordinary kriging: local neighbourhoods solved in vectorised batches, or one global system.
 
-Local kriging takes the ``k`` nearest samples of every target (scipy ``cKDTree``)
+Local kriging takes the ``k`` nearest samples of every target (:mod:`.neighbours`)
 and solves all the targets of a block at once with ``np.linalg.solve`` on a
 stacked ``(m, k+1, k+1)`` array of covariance-form systems::
 
@@ -37,6 +37,7 @@ from scipy.spatial import cKDTree
 from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from .errors import InputError
 from .grid import GridSpec
+from .neighbours import NeighbourIndex
 from .variogram import MODELS, Variogram, auto_variogram
 
 #: global kriging above this many samples would need a huge dense system; use a neighbourhood instead
@@ -60,15 +61,16 @@ def _triangle(k: int) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def _neighbours(
-    tree: cKDTree, n: int, targets: np.ndarray, k: int, max_distance: Optional[float], exclude: Optional[np.ndarray]
+    tree: NeighbourIndex,
+    n: int,
+    targets: np.ndarray,
+    k: int,
+    max_distance: Optional[float],
+    exclude: Optional[np.ndarray],
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distances, indices and validity of the ``k`` nearest samples (minus the excluded one)."""
     kq = min(n, k + (1 if exclude is not None else 0))
-    dist, idx = tree.query(
-        targets, k=kq, distance_upper_bound=np.inf if max_distance is None else max_distance, workers=-1
-    )
-    if kq == 1:
-        dist, idx = dist[:, None], idx[:, None]
+    dist, idx = tree.query(targets, kq, max_distance)
     valid = idx < n
     if exclude is not None:
         valid &= idx != exclude[:, None]
@@ -233,9 +235,7 @@ def krige_points(
     k = max(1, k)
     if "checked" not in cache:
         if variogram.nugget <= 1e-12 * variogram.sill:
-            if "tree" not in cache:
-                cache["tree"] = cKDTree(xy)
-            if len(cache["tree"].query_pairs(r=0.0, output_type="ndarray")):
+            if len(cKDTree(xy).query_pairs(r=0.0, output_type="ndarray")):
                 raise InputError(_SINGULAR, "INPUT")
         cache["checked"] = True
     m = targets.shape[0]
@@ -260,7 +260,7 @@ def krige_points(
                 est[sl], var[sl], mu[sl] = system.predict(targets[sl])
     if not global_mode:
         if "tree" not in cache:
-            cache["tree"] = cKDTree(xy)
+            cache["tree"] = NeighbourIndex(xy)
         tree = cache["tree"]
         # one neighbour query for many targets (thread start-up is per call), small batches to solve
         step = _block_size(k, block_budget_bytes)

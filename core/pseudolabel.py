@@ -41,6 +41,7 @@ from scipy.spatial import cKDTree
 from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from .errors import InputError
 from .grid import GridSpec
+from .neighbours import NeighbourIndex
 from .raster_io import atomic_output
 
 METHODS = ("pu_bagging", "label_spreading", "self_training")
@@ -281,12 +282,12 @@ def knn_graph(
     """Symmetric k-nearest-neighbour affinity matrix (heat kernel), float32, O(n k) memory."""
     n = len(z)
     k = min(neighbors, n - 1)
-    tree = cKDTree(z)
+    tree = NeighbourIndex(z)
     indices = np.empty((n, k), dtype=np.int32)
     dist2 = np.empty((n, k), dtype=np.float32)
     for s in range(0, n, BLOCK):
         check_cancelled(is_cancelled)
-        d, i = tree.query(z[s : s + BLOCK], k=k + 1, workers=-1)
+        d, i = tree.query(z[s : s + BLOCK], k + 1)
         indices[s : s + BLOCK] = i[:, 1:]
         dist2[s : s + BLOCK] = d[:, 1:] ** 2
         report(progress, min(1.0, (s + BLOCK) / n))

@@ -52,7 +52,12 @@ def test_kriging_validation_rmse_matches_pykrige(jura, element):
     theirs, _ = reference.execute("points", targets[:, 0], targets[:, 1], n_closest_points=16, backend="loop")
     r_ours, r_ref = rmse(ours, observed), rmse(theirs, observed)
     assert abs(r_ours - r_ref) <= 0.10 * r_ref
-    np.testing.assert_allclose(ours, theirs, rtol=1e-6)  # same method: same predictions
+    # Same method, same predictions, wherever the 16 nearest samples are one set: Jura's samples lie on a rough
+    # grid, so some targets have the 16th and 17th nearest at one distance and either search library may pick.
+    dist = np.sort(np.hypot(*(targets[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)), axis=1)
+    unambiguous = dist[:, 16] > dist[:, 15] * (1 + 1e-12)
+    assert unambiguous.sum() >= 90
+    np.testing.assert_allclose(ours[unambiguous], theirs[unambiguous], rtol=1e-6)
     r_idw = rmse(idw_points(xy, z, targets, 2.0, 16), observed)
     # both interpolators are in the range of the spread of the validation data
     assert r_ours < 1.2 * np.std(observed) and r_idw < 1.3 * np.std(observed)
