@@ -53,12 +53,14 @@ class PredictAlgorithm(ProspectorAlgorithm):
         return self.tr(
             "Runs a model trained by 'Train prospectivity CNN' over every cell of the INPUT_RASTERS, which must "
             "hold the model's bands (matched by name; a missing band is named in the error).\n\n"
-            "OUTPUT: probability of the mineralised class, 0-1 (float32). The network is run fully convolutionally "
+            "OUTPUT: probability of the mineralised class, 0-1 (float32), the mean over the model's ensemble of "
+            "networks. Each network is run fully convolutionally "
             "over tiles of TILE_SIZE cells with a halo of half a patch, which gives exactly the per-patch result "
             "at a fraction of the cost, with memory bounded by the tile size. Cells lacking any band, or outside "
             "the MASK polygons, are nodata.\n\n"
-            "OUTPUT_UNCERTAINTY: MC-dropout spread, the standard deviation of the probability over MC_SAMPLES "
-            "random dropout masks on the fully connected layer (0 = skip).\n\n"
+            "OUTPUT_UNCERTAINTY: the standard deviation of the probability over MC_SAMPLES random dropout masks on "
+            "the fully connected layer of every network of the ensemble (ensemble and MC-dropout spread; "
+            "0 = skip).\n\n"
             "OUTPUT_CLASSES (optional): 3 high, 2 moderate, 1 low. CLASS_THRESHOLDS 'a,b' gives the probability "
             "limits low/moderate and moderate/high; left empty, high is the most prospective 10 % of the "
             "predicted area and moderate the next 20 %."
@@ -108,7 +110,10 @@ class PredictAlgorithm(ProspectorAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Prospectivity probability")))
         self.addParameter(
             QgsProcessingParameterRasterDestination(
-                self.OUTPUT_UNCERTAINTY, self.tr("Uncertainty (MC-dropout std)"), optional=True, createByDefault=True
+                self.OUTPUT_UNCERTAINTY,
+                self.tr("Uncertainty (ensemble and MC-dropout std)"),
+                optional=True,
+                createByDefault=True,
             )
         )
         self.addParameter(
@@ -172,6 +177,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
         elif parameters.get(self.OUTPUT_UNCERTAINTY):
             feedback.pushInfo("MC_SAMPLES is 0: no uncertainty raster is written.")
         mc = mc if out_unc else 0
+        if mc:
+            feedback.pushInfo(f"Uncertainty: {model.uncertainty_description(mc)}.")
         out_cls = self.parameterAsOutputLayer(parameters, self.OUTPUT_CLASSES, context) or None
         tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
         provenance = self.provenance(

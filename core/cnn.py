@@ -34,7 +34,10 @@ from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from .errors import InputError, ModelFileError
 
 FORMAT = "geochem_prospector.patchcnn"
-FORMAT_VERSION = 1
+#: 2: weights of every ensemble member, keyed "member<i>.<layer>"; 1 (read only): one network, keys unprefixed
+FORMAT_VERSION = 2
+#: ensemble member i trains from seed + i * MEMBER_SEED_STEP (so seeds 0 and 1 share no member)
+MEMBER_SEED_STEP = 7919
 #: normalised values are clipped to +-CLIP robust standard deviations
 CLIP = 10.0
 LogCallback = Optional[Callable[[str], None]]
@@ -310,6 +313,7 @@ class PatchCNN:
         mc_samples: int = 20,
         class_balanced: bool = True,
         early_stopping: bool = True,
+        ensemble: int = 1,
     ) -> None:
         self.patch_size = int(patch_size)
         self.epochs = int(epochs)
@@ -332,7 +336,8 @@ class PatchCNN:
         self.mc_samples = int(mc_samples)
         self.class_balanced = bool(class_balanced)
         self.early_stopping = bool(early_stopping)
-        self.net_: Optional[PatchNet] = None
+        self.ensemble = int(ensemble)
+        self.nets_: List[PatchNet] = []
         self.metadata_: Dict[str, object] = {}
 
     # -- configuration ------------------------------------------------------------------------------------------
@@ -342,7 +347,7 @@ class PatchCNN:
         keys = (
             "patch_size epochs batch_size learning_rate weight_decay seed device validation block_size "
             "validation_fraction cluster_distance semi_supervised consistency_weight ema_decay patience width "
-            "hidden dropout mc_samples class_balanced early_stopping"
+            "hidden dropout mc_samples class_balanced early_stopping ensemble"
         ).split()
         return {k: getattr(self, k) for k in keys}
 
@@ -355,6 +360,8 @@ class PatchCNN:
             raise InputError("the batch size must be 2 or more.", "BATCH_SIZE")
         if not (0 < self.learning_rate < 1):
             raise InputError("the learning rate must be between 0 and 1 (1e-3 is usual).", "LEARNING_RATE")
+        if not 1 <= self.ensemble <= 100:
+            raise InputError("the ensemble needs 1 to 100 networks (5 is usual).", "ENSEMBLE")
 
     def _build(self, n_bands: int, n_classes: int) -> PatchNet:
         net = PatchNet(n_bands, n_classes, self.patch_size, self.width, self.hidden)
@@ -452,10 +459,109 @@ class PatchCNN:
                 f"({u_rows.size} unlabelled cells); device {device}"
             )
 
+        members, histories = [], []
+        for member in range(self.ensemble):
+            # member 0 continues the split's generator, so a single network trains exactly as before ensembles
+            member_seed = self.seed + MEMBER_SEED_STEP * member
+            member_rng = rng if member == 0 else np.random.default_rng(member_seed)
+            prefix = f"member {member + 1}/{self.ensemble}: " if self.ensemble > 1 else ""
+
+            def member_progress(fraction: float, member: int = member) -> None:
+                report(progress, (member + fraction) / self.ensemble)
+
+            net, history, best_epoch = self._fit_member(
+                padded,
+                rows,
+                cols,
+                y,
+                sw,
+                train,
+                val,
+                u_rows,
+                u_cols,
+                semi,
+                class_w,
+                n_bands,
+                classes.size,
+                member_seed,
+                member_rng,
+                device,
+                member_progress,
+                is_cancelled,
+                (lambda msg, prefix=prefix: log(prefix + msg)) if log else None,
+            )
+            members.append(net)
+            histories.append({"best_epoch": best_epoch, "epochs_run": len(history), "history": history})
+        self.nets_ = members
+        val_x = torch.as_tensor(extract_patches(padded, rows[val], cols[val], self.patch_size))
+        val_loss, val_acc, val_prob = self._evaluate(members, val_x, y[val], class_w, device)
+        history = histories[0]["history"]
+        iteration = history[-1]["iteration"] if history else 0
+        y_val = y[val]
+        pred = val_prob.argmax(axis=1)
+        recall = [float(np.mean(pred[y_val == i] == i)) for i in range(classes.size)]
+        metrics = {
+            "best_epoch": histories[0]["best_epoch"],
+            "epochs_run": len(history),
+            "iterations": iteration,
+            "ensemble": [{k: h[k] for k in ("best_epoch", "epochs_run")} for h in histories],
+            "validation_loss": val_loss,
+            "validation_accuracy": val_acc,
+            "validation_balanced_accuracy": float(np.mean(recall)),
+            "validation_roc_auc": roc_auc(y_val == positive, val_prob[:, positive]),
+            "confusion_matrix": confusion(y_val, pred, classes.size),
+            "split": split_info,
+        }
+        self.metadata_ = {
+            "band_names": names,
+            "normalisation": {"median": median.tolist(), "scale": scale.tolist(), "clip": CLIP},
+            "patch_size": self.patch_size,
+            "classes": classes.tolist(),
+            "positive_class": int(classes[positive]),
+            "grid": grid or {"width": width, "height": height},
+            "settings": {**self.settings(), "device": device, "semi_supervised": semi, "block_size": block},
+            "class_weights": class_w.tolist(),
+            "metrics": metrics,
+            "history": history,
+            "member_histories": [h["history"] for h in histories[1:]],
+            "data_hashes": {
+                "bands": array_hash(bands),
+                "labels": array_hash(labels),
+                "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
+            },
+            "uncertainty": self.uncertainty_description(self.mc_samples),
+            "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "torch_version": torch.__version__,
+        }
+        return self
+
+    def _fit_member(
+        self,
+        padded: np.ndarray,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        y: np.ndarray,
+        sw: np.ndarray,
+        train: np.ndarray,
+        val: np.ndarray,
+        u_rows: np.ndarray,
+        u_cols: np.ndarray,
+        semi: bool,
+        class_w: np.ndarray,
+        n_bands: int,
+        n_classes: int,
+        seed: int,
+        rng: np.random.Generator,
+        device: str,
+        progress: ProgressCallback,
+        is_cancelled: CancelCallback,
+        log: LogCallback,
+    ) -> Tuple[PatchNet, List[Dict[str, float]], int]:
+        """Train one network from ``seed``; returns it (best validation weights, on the CPU), its history, best epoch."""
         history: List[Dict[str, float]] = []
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            net = self._build(n_bands, classes.size).to(device)
+            torch.manual_seed(seed)
+            net = self._build(n_bands, n_classes).to(device)
             teacher = copy.deepcopy(net).eval() if semi else None
             if teacher is not None:
                 for p in teacher.parameters():
@@ -502,7 +608,7 @@ class PatchCNN:
                         tot_w += float(w.sum())
                         tot_correct += float(((logits.argmax(1) == target).float() * w).sum())
                 model = teacher if teacher is not None else net
-                val_loss, val_acc, _ = self._evaluate(model, val_x, y[val], class_w, device)
+                val_loss, val_acc, _ = self._evaluate([model], val_x, y[val], class_w, device)
                 record = {
                     "epoch": epoch + 1,
                     "iteration": iteration,
@@ -530,73 +636,55 @@ class PatchCNN:
                 raise InputError(
                     "training diverged (the validation loss is not a number); lower LEARNING_RATE.", "LEARNING_RATE"
                 )
-            final = self._build(n_bands, classes.size)
+            final = self._build(n_bands, n_classes)
             final.load_state_dict({k: v.cpu() for k, v in best[1].items()})
             final.eval()
-            self.net_ = final
-            val_loss, val_acc, val_prob = self._evaluate(final.to(device), val_x, y[val], class_w, device)
-            final.cpu()
-
-        y_val = y[val]
-        pred = val_prob.argmax(axis=1)
-        recall = [float(np.mean(pred[y_val == i] == i)) for i in range(classes.size)]
-        metrics = {
-            "best_epoch": best[2],
-            "epochs_run": len(history),
-            "iterations": iteration,
-            "validation_loss": val_loss,
-            "validation_accuracy": val_acc,
-            "validation_balanced_accuracy": float(np.mean(recall)),
-            "validation_roc_auc": roc_auc(y_val == positive, val_prob[:, positive]),
-            "confusion_matrix": confusion(y_val, pred, classes.size),
-            "split": split_info,
-        }
-        self.metadata_ = {
-            "band_names": names,
-            "normalisation": {"median": median.tolist(), "scale": scale.tolist(), "clip": CLIP},
-            "patch_size": self.patch_size,
-            "classes": classes.tolist(),
-            "positive_class": int(classes[positive]),
-            "grid": grid or {"width": width, "height": height},
-            "settings": {**self.settings(), "device": device, "semi_supervised": semi, "block_size": block},
-            "class_weights": class_w.tolist(),
-            "metrics": metrics,
-            "history": history,
-            "data_hashes": {
-                "bands": array_hash(bands),
-                "labels": array_hash(labels),
-                "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
-            },
-            "uncertainty": f"MC-dropout: standard deviation of the positive-class probability over {self.mc_samples} "
-            f"dropout samples (p = {self.dropout})",
-            "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "torch_version": torch.__version__,
-        }
-        return self
+        return final, history, best[2]
 
     @staticmethod
     def _evaluate(
-        model: PatchNet, x: torch.Tensor, y: np.ndarray, class_w: np.ndarray, device: str, batch: int = 1024
+        models: Sequence[PatchNet], x: torch.Tensor, y: np.ndarray, class_w: np.ndarray, device: str, batch: int = 1024
     ) -> Tuple[float, float, np.ndarray]:
-        """Class-weighted loss, accuracy and probabilities of a model on fixed patches (no augmentation)."""
-        was_training = model.training
-        model.eval()
+        """Class-weighted loss, accuracy and mean probabilities of networks on fixed patches (no augmentation)."""
         probs = []
-        with torch.no_grad():
-            for start in range(0, x.shape[0], batch):
-                probs.append(F.softmax(model(x[start : start + batch].to(device)).flatten(1), dim=1).cpu().numpy())
-        model.train(was_training)
-        prob = np.concatenate(probs).astype(np.float64)
+        for model in models:
+            was_training, was_on = model.training, next(model.parameters()).device
+            model.to(device).eval()
+            member = []
+            with torch.no_grad():
+                for start in range(0, x.shape[0], batch):
+                    logits = model(x[start : start + batch].to(device)).flatten(1)
+                    member.append(F.softmax(logits, dim=1).cpu().numpy())
+            model.train(was_training).to(was_on)
+            probs.append(np.concatenate(member).astype(np.float64))
+        prob = np.mean(probs, axis=0)
         w = class_w[y]
         loss = float(np.sum(-np.log(np.clip(prob[np.arange(y.size), y], 1e-12, 1.0)) * w) / np.sum(w))
         return loss, float(np.mean(prob.argmax(1) == y)), prob
 
     # -- prediction ---------------------------------------------------------------------------------------------
 
-    def _require_fitted(self) -> PatchNet:
-        if self.net_ is None:
+    @property
+    def net_(self) -> Optional[PatchNet]:
+        """The first (or only) network of the ensemble; None before training."""
+        return self.nets_[0] if self.nets_ else None
+
+    def _require_fitted(self) -> List[PatchNet]:
+        if not self.nets_:
             raise InputError("the model is not trained yet; call fit() or load() first.", "MODEL")
-        return self.net_
+        return self.nets_
+
+    def uncertainty_description(self, mc_samples: int) -> str:
+        """What OUTPUT_UNCERTAINTY holds, for the model file, logs and reports."""
+        n = len(self.nets_) or self.ensemble
+        parts = []
+        if n > 1:
+            parts.append(f"the {n} ensemble networks")
+        if mc_samples > 0:
+            parts.append(f"{mc_samples} MC-dropout masks (p = {self.dropout}){' each' if n > 1 else ''}")
+        if not parts:
+            return "none (one network, no MC-dropout samples)"
+        return "standard deviation of the positive-class probability over " + " x ".join(parts)
 
     @property
     def band_names(self) -> List[str]:
@@ -617,22 +705,29 @@ class PatchCNN:
     def predict_proba_cells(
         self, bands: np.ndarray, rows: np.ndarray, cols: np.ndarray, device: str = "cpu", batch: int = 2048
     ) -> np.ndarray:
-        """(n, classes) probabilities at given cells, one patch at a time through the patch classifier."""
-        net = self._require_fitted()
+        """(n, classes) probabilities at given cells, one patch at a time through the patch classifier (ensemble mean)."""
+        nets = self._require_fitted()
         bands = np.asarray(bands, dtype=np.float32)
         self._check_bands(bands)
         median, scale = self._norm()
         padded = pad_halo(normalise(bands, median, scale), self.patch_size // 2)
         dev = resolve_device(device)
-        net.to(dev).eval()
         out = []
-        with torch.no_grad():
-            for start in range(0, len(rows), batch):
-                x = torch.as_tensor(
-                    extract_patches(padded, rows[start : start + batch], cols[start : start + batch], self.patch_size)
-                )
-                out.append(F.softmax(net(x.to(dev)).flatten(1), dim=1).cpu().numpy())
-        net.cpu()
+        try:
+            with torch.no_grad():
+                for net in nets:
+                    net.to(dev).eval()
+                for start in range(0, len(rows), batch):
+                    x = torch.as_tensor(
+                        extract_patches(
+                            padded, rows[start : start + batch], cols[start : start + batch], self.patch_size
+                        )
+                    ).to(dev)
+                    probs = [F.softmax(net(x).flatten(1), dim=1) for net in nets]
+                    out.append(torch.stack(probs).mean(0).cpu().numpy())
+        finally:
+            for net in nets:
+                net.cpu()
         prob = np.concatenate(out) if out else np.empty((0, len(self.metadata_["classes"])), np.float32)
         prob[~valid_centres(bands)[rows, cols]] = np.nan
         return prob
@@ -645,25 +740,30 @@ class PatchCNN:
     ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """Dense prediction over a (bands, h + 2 halo, w + 2 halo) window (NaN = nodata, also outside the raster).
 
-        Returns the positive-class probability (h, w) and, when ``mc_samples`` > 0, its MC-dropout standard
-        deviation (h, w); NaN where the centre cell lacks a band.
+        Returns the positive-class probability (h, w), the mean over the ensemble's networks, and, when
+        ``mc_samples`` > 0, its standard deviation (h, w) over every network's MC-dropout samples; NaN where the
+        centre cell lacks a band.
         """
-        net = self._require_fitted()
+        nets = self._require_fitted()
         median, scale = self._norm()
         halo = self.patch_size // 2
         inner = window[:, halo : window.shape[1] - halo, halo : window.shape[2] - halo]
         bad = ~valid_centres(inner)
         pos = self._positive_index()
         x = torch.as_tensor(normalise(window, median, scale))[None].to(device)
-        net.eval()
+        total = None
+        sums = squares = None
         with torch.no_grad():
-            h = net.hidden(x)
-            prob = F.softmax(net.head(h), dim=1)[0, pos].cpu().numpy()
-            std = None
-            if mc_samples > 0:
+            gen = torch.Generator(device=device).manual_seed(seed) if mc_samples > 0 else None
+            for net in nets:
+                net.eval()
+                h = net.hidden(x)
+                p = F.softmax(net.head(h), dim=1)[0, pos]
+                total = p if total is None else total + p
+                if gen is None:
+                    continue
                 # One dropout mask per sample, shared by the tile's cells: each cell's distribution over masks is
                 # exactly per-patch MC-dropout, and the masks fold into the last layer's weights (one matmul).
-                gen = torch.Generator(device=device).manual_seed(seed)
                 keep = 1.0 - net.dropout_p
                 n_hidden, n_classes = h.shape[1], net.out.weight.shape[0]
                 masks = (torch.rand(mc_samples, n_hidden, generator=gen, device=device) < keep).float() / keep
@@ -671,8 +771,16 @@ class PatchCNN:
                 folded = (masks[:, None, :] * weight[None]).reshape(mc_samples * n_classes, n_hidden)
                 cells = h[0].reshape(n_hidden, -1).T  # (cells, hidden)
                 logits = (cells @ folded.T + net.out.bias.repeat(mc_samples)).reshape(-1, mc_samples, n_classes)
-                samples = F.softmax(logits, dim=2)[:, :, pos]
-                std = samples.std(dim=1, unbiased=False).reshape(h.shape[2:]).cpu().numpy()
+                samples = F.softmax(logits, dim=2)[:, :, pos].double()  # float64 sums: no cancellation below
+                sums = samples.sum(1) if sums is None else sums + samples.sum(1)
+                squares = (samples**2).sum(1) if squares is None else squares + (samples**2).sum(1)
+            prob = (total / len(nets)).cpu().numpy()
+            std = None
+            if sums is not None:
+                n_samples = mc_samples * len(nets)
+                mean = sums / n_samples
+                var = (squares / n_samples - mean**2).clamp_min(0.0)
+                std = var.sqrt().reshape(prob.shape).cpu().numpy()
         prob[bad] = np.nan
         if std is not None:
             std[bad] = np.nan
@@ -695,11 +803,12 @@ class PatchCNN:
         ``read_window(row0, row1, col0, col1)`` returns the bands of that (possibly out-of-raster) window, NaN
         outside; ``write_window(row0, col0, prob, std)`` receives each finished tile.
         """
-        net = self._require_fitted()
+        nets = self._require_fitted()
         dev = resolve_device(device)
         mc = self.mc_samples if mc_samples is None else int(mc_samples)
         halo = self.patch_size // 2
-        net.to(dev)
+        for net in nets:
+            net.to(dev)
         tiles = [(r, c) for r in range(0, height, tile) for c in range(0, width, tile)]
         try:
             for i, (r0, c0) in enumerate(tiles):
@@ -710,7 +819,8 @@ class PatchCNN:
                 write_window(r0, c0, prob, std)
                 report(progress, (i + 1) / len(tiles))
         finally:
-            net.cpu()
+            for net in nets:
+                net.cpu()
 
     def predict_proba(
         self, bands: np.ndarray, device: str = "auto", tile: int = 512, mc_samples: int = 0
@@ -740,15 +850,20 @@ class PatchCNN:
         """
         from .raster_io import atomic_output
 
-        net = self._require_fitted()
+        nets = self._require_fitted()
         metadata = dict(self.metadata_)
         if extra:
             metadata.update(extra)
+        weights = {
+            f"member{i}.{k}": v.detach().cpu().contiguous().clone()
+            for i, net in enumerate(nets)
+            for k, v in net.state_dict().items()
+        }
         payload = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "metadata": json.dumps(metadata, sort_keys=True, default=_json_default),
-            "weights": {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()},
+            "weights": weights,
         }
         with atomic_output(path, parameter) as tmp:
             torch.save(payload, tmp)
@@ -786,16 +901,28 @@ class PatchCNN:
             if len(norm["median"]) != len(names) or len(norm["scale"]) != len(names):
                 raise ValueError("normalisation does not match the bands")
             model = cls(**{k: v for k, v in settings.items() if k in cls().settings()})
-            net = model._build(len(names), len(classes))
-            net.load_state_dict(weights, strict=True)
+            if version == 1:  # one network, unprefixed keys
+                weights = {f"member0.{k}": v for k, v in weights.items()}
+            members: Dict[int, Dict[str, torch.Tensor]] = {}
+            for key, value in weights.items():
+                member, _, layer = key.partition(".")
+                if not (member.startswith("member") and member[6:].isdigit() and layer):
+                    raise KeyError(f"unexpected weight '{key}'")
+                members.setdefault(int(member[6:]), {})[layer] = value
+            if sorted(members) != list(range(len(members))) or len(members) != model.ensemble:
+                raise ValueError(f"{len(members)} networks stored, the settings say {model.ensemble}")
+            nets = []
+            for i in range(len(members)):
+                net = model._build(len(names), len(classes))
+                net.load_state_dict(members[i], strict=True)
+                nets.append(net.eval())
         except ModelFileError:
             raise
         except Exception as exc:
             raise ModelFileError(
                 f"'{os.path.basename(path)}' is damaged or inconsistent ({type(exc).__name__}: {exc}).", "MODEL"
             ) from None
-        net.eval()
-        model.net_ = net
+        model.nets_ = nets
         model.metadata_ = metadata
         return model
 

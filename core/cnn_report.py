@@ -46,13 +46,24 @@ def training_report_html(metadata: Mapping[str, object], title: str = "GeoChem P
     )
     cm_head = "<tr><th></th>" + "".join(f"<th>predicted {html.escape(str(c))}</th>" for c in classes) + "</tr>"
     split = metrics.get("split", {}) or {}
+    members = list(metrics.get("ensemble") or [])  # type: ignore[call-overload]
+    curves_note = (
+        f'<p class="note">Network 1 of the ensemble of {len(members)}; the validation metrics below are those of '
+        "the ensemble's mean probability.</p>"
+        if len(members) > 1
+        else ""
+    )
+    best_epochs = ", ".join(str(m.get("best_epoch")) for m in members) if members else metrics.get("best_epoch")
+    epochs_run = ", ".join(str(m.get("epochs_run")) for m in members) if members else metrics.get("epochs_run")
     rows = [
         ("Validation ROC AUC", _fmt(metrics.get("validation_roc_auc"))),
         ("Validation accuracy", _fmt(metrics.get("validation_accuracy"))),
         ("Validation balanced accuracy", _fmt(metrics.get("validation_balanced_accuracy"))),
         ("Validation loss", _fmt(metrics.get("validation_loss"))),
-        ("Best epoch (weights kept)", metrics.get("best_epoch")),
-        ("Epochs run / iterations", f"{metrics.get('epochs_run')} / {metrics.get('iterations')}"),
+        ("Networks in the ensemble", max(1, len(members))),
+        ("Best epoch (weights kept)" + (", per network" if len(members) > 1 else ""), best_epochs),
+        ("Epochs run" + (", per network" if len(members) > 1 else ""), epochs_run),
+        ("Iterations (network 1)", metrics.get("iterations")),
         ("Validation split", html.escape(json.dumps(split))),
         ("Uncertainty", html.escape(str(metadata.get("uncertainty", "")))),
     ]
@@ -75,7 +86,7 @@ th,td{{border:1px solid #bbb;padding:3px 8px;text-align:left}} .note{{color:#555
 training cells closer than a patch width to a validation cell are dropped), never a random cell split. They also
 chose the early-stopping epoch, so these figures are somewhat optimistic: check the map against deposits that were
 never used in training (prospector:evaluate).</p>
-<h2>Learning curves</h2>{loss_svg}{acc_svg}
+<h2>Learning curves</h2>{curves_note}{loss_svg}{acc_svg}
 <h2>Validation metrics</h2><table>{metric_rows}</table>
 <h2>Confusion matrix (validation cells)</h2><table>{cm_head}{cm_rows}</table>
 <h2>Inputs</h2><p>Bands ({len(metadata.get("band_names", []))}): {bands}</p>

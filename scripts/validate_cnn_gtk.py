@@ -8,7 +8,7 @@ held-out deposits is the held-out ROC AUC, with a bootstrap interval over deposi
 
 Compared on the same folds: best single band (chosen and signed on the training labels), logistic regression and
 random forest on the centre-cell values (scikit-learn, test-only). Usage:
-    .venv/bin/python scripts/validate_cnn_gtk.py [--pixel 500] [--epochs 40] [--folds 4]
+    .venv/bin/python scripts/validate_cnn_gtk.py [--pixel 500] [--epochs 40] [--folds 4] [--ensemble 5]
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ def run_validation(
     epochs: int = 40,
     patch_size: int = 9,
     seed: int = 0,
+    ensemble: int = 5,
     feature_sets=("geochemistry", "geochemistry+magnetics"),
     methods=("cnn", "best band", "logistic", "random forest"),
     log=print,
@@ -167,6 +168,7 @@ def run_validation(
                         validation="blocks",
                         block_size=int(round(10000 / pixel)),
                         patience=10,
+                        ensemble=ensemble,
                     ).fit(bands, labels)
                     prob, _ = model.predict_proba(bands, device="cpu")
                     score = prob.ravel().astype(float)
@@ -204,8 +206,11 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--patch", type=int, default=9)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ensemble", type=int, default=5, help="networks averaged (traincnn's ENSEMBLE)")
     args = parser.parse_args()
-    run_validation(args.pixel, args.folds, args.epochs, args.patch, args.seed, log=lambda s: print(s, flush=True))
+    run_validation(
+        args.pixel, args.folds, args.epochs, args.patch, args.seed, args.ensemble, log=lambda s: print(s, flush=True)
+    )
 
 
 if __name__ == "__main__":

@@ -323,6 +323,7 @@ def base_params(alg: str, d: Dict[str, str]) -> Dict[str, object]:
             "LABELS": d["label_raster"],
             "PATCH_SIZE": 5,
             "EPOCHS": 3,  # progress 33 %, 67 %, 100 %: a cancel at 50 % lands inside the last epoch
+            "ENSEMBLE": 1,
             "BATCH_SIZE": 32,
             "SEED": 1,
             "DEVICE": "cpu",

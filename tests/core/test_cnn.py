@@ -299,3 +299,104 @@ def test_without_early_stopping_the_last_weights_are_kept():
     bands, labels = synthetic()
     model = PatchCNN(**{**SMALL, "epochs": 3, "early_stopping": False}).fit(bands, labels)
     assert model.metadata_["metrics"]["best_epoch"] == 3 == model.metadata_["metrics"]["epochs_run"]
+
+
+# ---- ensembles -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    bands, labels = synthetic()
+    model = PatchCNN(**{**SMALL, "ensemble": 3}).fit(bands, labels, band_names=["a", "b", "c"])
+    return model, bands, labels
+
+
+def _hand_cut_probability(net, model, bands, r, c):
+    """One network on one zero-padded patch cut by hand (independent of the dense and per-patch code)."""
+    median = np.asarray(model.metadata_["normalisation"]["median"], np.float32)
+    scale = np.asarray(model.metadata_["normalisation"]["scale"], np.float32)
+    z = np.clip((bands - median[:, None, None]) / scale[:, None, None], -10, 10)
+    z = np.nan_to_num(np.pad(z, ((0, 0), (3, 3), (3, 3)), constant_values=np.nan), nan=0.0)
+    with torch.no_grad():
+        logits = net.eval()(torch.as_tensor(z[None, :, r : r + 7, c : c + 7]))
+    return float(torch.softmax(logits.flatten(1), 1)[0, 1])
+
+
+def test_ensemble_members_differ_and_the_first_is_the_single_network(ensemble, trained):
+    model, _, _ = ensemble
+    single, _, _ = trained
+    assert len(model.nets_) == 3 and len(model.metadata_["metrics"]["ensemble"]) == 3
+    states = [net.state_dict() for net in model.nets_]
+    assert all(torch.equal(states[0][k], v) for k, v in single.net_.state_dict().items())
+    assert not all(torch.equal(states[1][k], states[2][k]) for k in states[1])
+
+
+def test_ensemble_prediction_is_the_mean_of_its_networks(ensemble):
+    model, bands, _ = ensemble
+    dense, _ = model.predict_proba(bands, device="cpu", tile=16)
+    rows, cols = np.array([20, 5, 39, 10]), np.array([30, 7, 43, 12])
+    per_patch = model.predict_proba_cells(bands, rows, cols)[:, 1]
+    np.testing.assert_allclose(dense[rows, cols], per_patch, atol=2e-6)
+    for r, c in zip(rows, cols):
+        expected = np.mean([_hand_cut_probability(net, model, bands, r, c) for net in model.nets_])
+        assert abs(dense[r, c] - expected) < 2e-6
+        assert min(_hand_cut_probability(n, model, bands, r, c) for n in model.nets_) < expected  # not one member
+
+
+def test_ensemble_uncertainty_without_dropout_is_the_spread_of_the_networks():
+    bands, labels = synthetic()
+    model = PatchCNN(**{**SMALL, "ensemble": 3, "dropout": 0.0}).fit(bands, labels)
+    prob, std = model.predict_proba(bands, device="cpu", tile=20, mc_samples=4)
+    rows, cols = np.nonzero(np.isfinite(prob))
+    members = np.array(
+        [[_hand_cut_probability(n, model, bands, r, c) for r, c in zip(rows[:50], cols[:50])] for n in model.nets_]
+    )
+    np.testing.assert_allclose(std[rows[:50], cols[:50]], members.std(axis=0), atol=2e-6)
+    assert std[rows, cols].max() > 0
+    assert "3 ensemble networks" in model.uncertainty_description(4)
+
+
+def test_ensemble_model_file_round_trip_and_version_1_files_still_load(ensemble, trained, tmp_path):
+    model, bands, _ = ensemble
+    path = str(tmp_path / "ens.pt")
+    model.save(path)
+    loaded = PatchCNN.load(path)
+    assert len(loaded.nets_) == 3 and loaded.ensemble == 3
+    for a, b in zip(model.nets_, loaded.nets_):
+        assert all(torch.equal(v, b.state_dict()[k]) for k, v in a.state_dict().items())
+    np.testing.assert_array_equal(model.predict_proba(bands, "cpu")[0], loaded.predict_proba(bands, "cpu")[0])
+    # a file written before ensembles: format version 1, one network, unprefixed weight names
+    single, _, _ = trained
+    old = tmp_path / "v1.pt"
+    single.save(str(old))
+    raw = torch.load(old, weights_only=True)
+    raw["format_version"] = 1
+    raw["weights"] = {k.split(".", 1)[1]: v for k, v in raw["weights"].items()}
+    torch.save(raw, old)
+    np.testing.assert_array_equal(
+        PatchCNN.load(str(old)).predict_proba(bands, "cpu")[0], single.predict_proba(bands, "cpu")[0]
+    )
+    # a member missing from the file is refused, not silently dropped
+    raw = torch.load(path, weights_only=True)
+    raw["weights"] = {k: v for k, v in raw["weights"].items() if not k.startswith("member2.")}
+    torch.save(raw, tmp_path / "cut.pt")
+    with pytest.raises(ModelFileError, match="3"):
+        PatchCNN.load(str(tmp_path / "cut.pt"))
+
+
+def test_ensemble_size_is_checked():
+    bands, labels = synthetic()
+    with pytest.raises(InputError) as err:
+        PatchCNN(**{**SMALL, "ensemble": 0}).fit(bands, labels)
+    assert err.value.parameter == "ENSEMBLE"
+
+
+def test_report_lists_every_network_of_the_ensemble(ensemble):
+    from geochem_prospector.core.cnn_report import training_report_html
+
+    model, _, _ = ensemble
+    page = training_report_html(model.metadata_)
+    epochs = ", ".join(str(m["best_epoch"]) for m in model.metadata_["metrics"]["ensemble"])
+    assert "<th>Networks in the ensemble</th><td>3</td>" in page
+    assert f"<th>Best epoch (weights kept), per network</th><td>{epochs}</td>" in page
+    assert "Network 1 of the ensemble of 3" in page

@@ -27,7 +27,11 @@ def test_cnn_ranks_held_out_deposits_above_random():
     torch.set_num_threads(1)  # small convolutions: one thread is fastest and avoids oversubscription
     try:
         results = run_validation(
-            feature_sets=("geochemistry+magnetics",), methods=("cnn", "logistic"), epochs=20, log=lambda s: None
+            feature_sets=("geochemistry+magnetics",),
+            methods=("cnn", "logistic"),
+            epochs=20,
+            ensemble=3,
+            log=lambda s: None,
         )
     finally:
         torch.set_num_threads(threads)

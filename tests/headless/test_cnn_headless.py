@@ -34,6 +34,7 @@ def test_train_and_predict_headless(qgis_process, tmp_path):
     assert code == 0, log
     assert result["results"]["OUTPUT_MODEL"] == str(tmp_path / "model.pt")
     assert "epoch 1/2" in log and "<svg" in (tmp_path / "report.html").read_text()
+    assert "member 5/5: epoch 1/2" in log  # ENSEMBLE's default: five networks
 
     code, result, log = qgis_process(
         "prospector:predict",

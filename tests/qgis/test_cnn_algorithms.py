@@ -12,7 +12,7 @@ from geochem_prospector.core.raster_io import write_geotiff
 
 CRS = 'PROJCS["ETRS89 / TM35FIN(E,N)",GEOGCS["ETRS89",DATUM["European_Terrestrial_Reference_System_1989",SPHEROID["GRS 1980",6378137,298.257222101]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",27],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1],AUTHORITY["EPSG","3067"]]'
 GRID = GridSpec(3_400_000.0 - 3_000_000, 7_500_000.0, 100.0, 36, 32, CRS)
-FAST = {"PATCH_SIZE": 5, "EPOCHS": 2, "BATCH_SIZE": 32, "SEED": 1, "DEVICE": "cpu"}
+FAST = {"PATCH_SIZE": 5, "EPOCHS": 2, "BATCH_SIZE": 32, "SEED": 1, "DEVICE": "cpu", "ENSEMBLE": 1}
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +45,18 @@ def test_train_then_predict(run_algorithm, data, tmp_path):
             "INPUT_RASTERS": rasters,
             "LABELS": str(data / "labels.tif"),
             **FAST,
+            "ENSEMBLE": 2,
             "OUTPUT_MODEL": str(tmp_path / "model.pt"),
             "OUTPUT_REPORT": str(tmp_path / "report.html"),
         },
     )
     model = PatchCNN.load(result["OUTPUT_MODEL"])
-    assert model.band_names == ["elements:Cu", "elements:Ni", "mag:tmi"]
+    assert model.band_names == ["elements:Cu", "elements:Ni", "mag:tmi"] and len(model.nets_) == 2
     assert model.metadata_["grid"]["pixel_size"] == 100.0 and "3067" in model.metadata_["grid"]["crs_wkt"]
     assert model.metadata_["provenance"]["algorithm"] == "prospector:traincnn"
     report = (tmp_path / "report.html").read_text()
     assert report.count("<svg") == 2 and "Validation ROC AUC" in report and "Confusion matrix" in report
+    assert "<th>Networks in the ensemble</th><td>2</td>" in report
     provenance = report[report.index("<h2>Provenance</h2>") :]  # how the model was made, beside its metrics
     assert "<td>prospector:traincnn</td>" in provenance and "<th>Plugin version</th>" in provenance
     assert all(path in provenance for path in rasters) and "<th>SEED</th><td>1</td>" in provenance
