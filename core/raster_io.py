@@ -181,6 +181,7 @@ def write_geotiff(
         predictor=3 if np.issubdtype(data.dtype, np.floating) else 2,
         tiled=grid.width >= 256 and grid.height >= 256,
         interleave="band",
+        num_threads="ALL_CPUS",  # GDAL compresses the tiles in parallel
     )
     if profile["tiled"]:
         profile.update(blockxsize=256, blockysize=256)

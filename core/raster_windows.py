@@ -84,6 +84,7 @@ def open_geotiff_writer(
         tiled=tiled,
         interleave="band",
         BIGTIFF="IF_SAFER",
+        num_threads="ALL_CPUS",  # GDAL compresses the tiles in parallel
     )
     if tiled:
         profile.update(blockxsize=256, blockysize=256)
