@@ -37,10 +37,15 @@ def qgis_app() -> QgsApplication:
     return QgsApplication.instance()
 
 
-def vector(name: str, title: str, style: dict) -> QgsVectorLayer:
+def subset_uri(path: str, subset: str = "") -> str:
+    """An OGR layer URI carrying the filter: QGIS 3.22's setSubsetString() rewrites the GeoPackage's header."""
+    return f"{path}|subset={subset}" if subset else path
+
+
+def vector(name: str, title: str, style: dict, subset: str = "") -> QgsVectorLayer:
     from qgis.core import QgsFillSymbol, QgsLineSymbol, QgsMarkerSymbol
 
-    layer = QgsVectorLayer(os.path.join(SAMPLES, f"{name}.gpkg"), title, "ogr")
+    layer = QgsVectorLayer(subset_uri(os.path.join(SAMPLES, f"{name}.gpkg"), subset), title, "ogr")
     kind = style.pop("kind")
     symbol = {"fill": QgsFillSymbol, "line": QgsLineSymbol, "marker": QgsMarkerSymbol}[kind].createSimple(style)
     layer.renderer().setSymbol(symbol)
@@ -77,8 +82,8 @@ def render_element_map(raster_path: str, band_name: str, path: str, title: str |
         "deposits",
         "IOCG deposits",
         {"kind": "marker", "name": "star", "color": "255,255,255", "outline_color": "0,0,0", "size": "3.2"},
+        subset="in_study_area = 1",
     )
-    deposits.setSubsetString("in_study_area = 1")
     for layer in (raster, litho, faults, area, deposits):
         project.addMapLayer(layer)
     layers = [deposits, area, faults, litho, raster]
@@ -179,9 +184,7 @@ def _raster(path: str, name: str, style: str, stretch: bool = True) -> QgsRaster
 def _styled_vector(path: str, name: str, style: str, subset: str = "") -> QgsVectorLayer:
     from geochem_prospector.algorithms.base import STYLES_DIR
 
-    layer = QgsVectorLayer(path, name, "ogr")
-    if subset:
-        layer.setSubsetString(subset)
+    layer = QgsVectorLayer(subset_uri(path, subset), name, "ogr")
     layer.loadNamedStyle(os.path.join(STYLES_DIR, f"{style}.qml"))
     return layer
 
