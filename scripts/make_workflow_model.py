@@ -92,6 +92,11 @@ def build() -> QgsProcessingModelAlgorithm:
     parameter(
         QgsProcessingParameterNumber("epochs", "Training epochs", QgsProcessingParameterNumber.Integer, 30, minValue=1)
     )
+    parameter(
+        QgsProcessingParameterNumber(
+            "ensemble", "CNNs trained and averaged", QgsProcessingParameterNumber.Integer, 5, minValue=1, maxValue=100
+        )
+    )
     area = Source.fromModelParameter("study_area")
 
     child(
@@ -153,6 +158,7 @@ def build() -> QgsProcessingModelAlgorithm:
             "LABELS": Source.fromChildOutput("pseudolabel", "OUTPUT"),
             "CONFIDENCE": Source.fromChildOutput("pseudolabel", "OUTPUT_CONFIDENCE"),
             "EPOCHS": Source.fromModelParameter("epochs"),
+            "ENSEMBLE": Source.fromModelParameter("ensemble"),
             "SEED": Source.fromStaticValue(42),
         },
         {"OUTPUT_REPORT": ("training_report", "Training report")},

@@ -36,10 +36,12 @@ def test_prospectivity_workflow_model(qgis_process, tmp_path):
             "heldout_deposits": tmp_path / "heldout.gpkg",
             "pixel_size": 2000,
             "epochs": 2,
+            "ensemble": 2,
             **outputs,
         },
     )
     assert code == 0, log[-3000:]
+    assert "member 2/2: epoch 2/2" in log  # the model's ensemble parameter reaches traincnn
     for path in outputs.values():
         assert path.exists() and path.stat().st_size > 0, path
     with rasterio.open(outputs["predict:prospectivity"]) as src:
