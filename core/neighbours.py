@@ -29,7 +29,6 @@ class NeighbourIndex:
 
     def __init__(self, points: np.ndarray, use_pykdtree: Optional[bool] = None) -> None:
         self.points = np.ascontiguousarray(points, dtype=np.float64)
-        self.n = self.points.shape[0]
         use = (PREFER_PYKDTREE if use_pykdtree is None else use_pykdtree) and _PyKDTree is not None
         self._tree = _PyKDTree(self.points) if use else cKDTree(self.points)
         self.backend = "pykdtree" if use else "scipy cKDTree"
