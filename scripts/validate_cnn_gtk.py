@@ -8,16 +8,21 @@ held-out deposits is the held-out ROC AUC, with a bootstrap interval over deposi
 
 Compared on the same folds: best single band (chosen and signed on the training labels), logistic regression and
 random forest on the centre-cell values (scikit-learn, test-only). Usage:
-    .venv/bin/python scripts/validate_cnn_gtk.py [--pixel 500] [--epochs 40] [--folds 4] [--ensemble 5]
+    .venv/bin/python scripts/validate_cnn_gtk.py [--pixel 500] [--epochs 40] [--folds 4] [--ensemble 5] [--json F]
+
+"cnn (nested)" chooses the CNN's settings among CANDIDATES by an inner leave-cluster-out on each outer fold's
+training deposits alone, then trains the chosen settings on all of them: its outer score is an honest estimate of
+"tune on your own deposits, then map".
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -109,11 +114,85 @@ def held_out_scores(score: np.ndarray, data, test: np.ndarray, background: np.nd
     return np.asarray(out)
 
 
+def paired_difference(a: np.ndarray, b: np.ndarray, seed: int = 0, n: int = 2000) -> tuple:
+    """Mean of a - b over the same held-out deposits with a 95 % bootstrap interval (deposits resampled in pairs)."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    return bootstrap_ci(a[ok] - b[ok], seed, n)
+
+
 def bootstrap_ci(values: np.ndarray, seed: int = 0, n: int = 2000) -> tuple:
     v = values[np.isfinite(values)]
     rng = np.random.default_rng(seed)
     means = rng.choice(v, (n, v.size), replace=True).mean(axis=1)
     return float(v.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+#: CNN settings that nested selection chooses among, declared before any run and never changed after seeing an
+#: outer (held-out) score: receptive field, capacity, and early stopping against a fixed number of epochs.
+CANDIDATES: List[Dict[str, object]] = [
+    {"patch_size": p, "width": w, "hidden": h, **stop}
+    for p in (5, 9)
+    for w, h in ((8, 16), (32, 64))
+    for stop in ({"epochs": 40, "early_stopping": True}, {"epochs": 20, "early_stopping": False})
+]
+
+
+def config_name(config: Dict[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in config.items())
+
+
+def cnn_score(bands: np.ndarray, labels: np.ndarray, config: Dict[str, object], base: Dict[str, object]) -> np.ndarray:
+    """Prospectivity (positive-class probability, NaN outside valid cells) of a CNN trained with ``base`` + ``config``."""
+    from geochem_prospector.core.cnn import PatchCNN
+
+    prob, _ = PatchCNN(**{**base, **config}).fit(bands, labels).predict_proba(bands, device="cpu")
+    return np.asarray(prob, dtype=float)
+
+
+def select_config(
+    data,
+    bands: np.ndarray,
+    valid: np.ndarray,
+    outer_train: np.ndarray,
+    base: Dict[str, object],
+    seed: int,
+    exclusion_cells: float,
+    log=print,
+    candidates: Sequence[Dict[str, object]] = tuple(CANDIDATES),
+    inner_folds: int = 3,
+    inner_ensemble: int = 3,
+) -> Tuple[Dict[str, object], Dict[str, float]]:
+    """Nested model selection: leave-cluster-out among the outer fold's *training* deposits only.
+
+    The outer fold's held-out deposits take no part (their cells are ordinary unlabelled background here, as
+    undiscovered deposits are), so the outer score of the chosen settings stays an honest estimate.
+    Returns the candidate with the best inner held-out AUC (ties: the earlier one) and every candidate's inner AUC.
+    """
+    inner = cluster_folds(
+        data["dep_rows"][outer_train], data["dep_cols"][outer_train], inner_folds, exclusion_cells, seed
+    )
+    fold_data = []
+    for g in range(inner_folds):
+        train, test = outer_train[inner != g], outer_train[inner == g]
+        labels, near = fold_labels(
+            data, train, valid, np.random.default_rng(1000 + 10 * seed + g), 600, exclusion_cells
+        )
+        background = valid & ~near
+        background[data["dep_rows"][test], data["dep_cols"][test]] = False
+        fold_data.append((labels, test, background))
+    table: Dict[str, float] = {}
+    best, best_auc = candidates[0], -np.inf
+    for config in candidates:
+        per_deposit = [
+            held_out_scores(cnn_score(bands, labels, config, {**base, "ensemble": inner_ensemble}), data, test, bg)
+            for labels, test, bg in fold_data
+        ]
+        auc = float(np.nanmean(np.concatenate(per_deposit)))
+        table[config_name(config)] = auc
+        log(f"    inner AUC {auc:.3f}  {config_name(config)}")
+        if auc > best_auc:
+            best, best_auc = config, auc
+    return best, table
 
 
 def run_validation(
@@ -124,22 +203,39 @@ def run_validation(
     seed: int = 0,
     ensemble: int = 5,
     feature_sets=("geochemistry", "geochemistry+magnetics"),
-    methods=("cnn", "best band", "logistic", "random forest"),
+    methods=("cnn", "cnn (nested)", "best band", "logistic", "random forest"),
     log=print,
+    selections: Optional[List[Dict[str, object]]] = None,
+    per_deposit: Optional[Dict[str, Dict[str, object]]] = None,
 ) -> Dict[str, Dict[str, tuple]]:
-    """Held-out AUC (mean, 2.5 %, 97.5 %) per feature set and method."""
+    """Held-out AUC (mean, 2.5 %, 97.5 %) per feature set and method.
+
+    ``selections`` receives the nested selection's choices, ``per_deposit`` every method's per-deposit scores with
+    each deposit's fold and, for the CNNs, their paired differences to every baseline.
+    """
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from geochem_prospector.core.cnn import PatchCNN, roc_auc
+    from geochem_prospector.core.cnn import roc_auc
 
     started = time.perf_counter()
     data = load_gtk(pixel)
     log(f"data ready in {time.perf_counter() - started:.0f} s: grid {data['grid'].width} x {data['grid'].height}")
     folds = cluster_folds(data["dep_rows"], data["dep_cols"], n_folds, 3000 / pixel, seed)
     log(f"{len(folds)} deposits in folds {np.bincount(folds).tolist()}")
+    base = {
+        "batch_size": 64,
+        "seed": seed,
+        "device": "cpu",
+        "validation": "blocks",
+        "block_size": int(round(10000 / pixel)),
+        "patience": 10,
+        "ensemble": ensemble,
+    }
+    if selections is None:
+        selections = []
     results: Dict[str, Dict[str, tuple]] = {}
     for fs in feature_sets:
         bands = data["geo"] if fs == "geochemistry" else np.concatenate([data["geo"], data["mag"]])
@@ -159,19 +255,12 @@ def run_validation(
             for m in methods:
                 score = np.full(valid.size, np.nan)
                 if m == "cnn":
-                    model = PatchCNN(
-                        patch_size=patch_size,
-                        epochs=epochs,
-                        batch_size=64,
-                        seed=seed,
-                        device="cpu",
-                        validation="blocks",
-                        block_size=int(round(10000 / pixel)),
-                        patience=10,
-                        ensemble=ensemble,
-                    ).fit(bands, labels)
-                    prob, _ = model.predict_proba(bands, device="cpu")
-                    score = prob.ravel().astype(float)
+                    score = cnn_score(bands, labels, {"patch_size": patch_size, "epochs": epochs}, base).ravel()
+                elif m == "cnn (nested)":
+                    choice, table = select_config(data, bands, valid, train, base, seed + f, 3000 / pixel, log)
+                    log(f"  {fs} fold {f}: inner selection picked {config_name(choice)}")
+                    selections.append({"features": fs, "fold": f, "chosen": config_name(choice), "inner_auc": table})
+                    score = cnn_score(bands, labels, choice, base).ravel()
                 elif m == "best band":
                     aucs = [roc_auc(y == 1, x[:, j]) for j in range(x.shape[1])]
                     j = int(np.argmax(np.abs(np.asarray(aucs) - 0.5)))
@@ -195,8 +284,81 @@ def run_validation(
         for m in methods:
             mean, lo, hi = results[fs][m]
             log(f"{fs:24s} {m:14s} held-out AUC {mean:.3f}  95% CI [{lo:.3f}, {hi:.3f}]")
+        flat = {m: np.concatenate(scores[m]) for m in methods}
+        differences = {}
+        for m in (m for m in methods if m.startswith("cnn")):
+            for b in (b for b in methods if not b.startswith("cnn")):
+                differences[f"{m} - {b}"] = paired_difference(flat[m], flat[b], seed)
+                mean, lo, hi = differences[f"{m} - {b}"]
+                log(f"{fs:24s} {m} - {b}: {mean:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}] (paired over deposits)")
+        if per_deposit is not None:
+            per_deposit[fs] = {
+                "deposit": np.concatenate([np.flatnonzero(folds == f) for f in range(n_folds)]).tolist(),
+                "fold": np.concatenate([np.full(np.sum(folds == f), f) for f in range(n_folds)]).tolist(),
+                "scores": {m: v.tolist() for m, v in flat.items()},
+                "differences": differences,
+            }
     log(f"total {time.perf_counter() - started:.0f} s")
     return results
+
+
+def markdown_report(
+    results: Dict[str, Dict[str, tuple]],
+    per_deposit: Dict[str, Dict[str, object]],
+    selections: List[Dict[str, object]],
+    settings: Dict[str, object],
+) -> str:
+    """The validation as a Markdown page: pooled and per-fold AUCs, paired differences, the nested choices."""
+    lines = [
+        "# Leave-cluster-out validation on the GTK Central Lapland data",
+        "",
+        "Written by `scripts/validate_cnn_gtk.py "
+        + " ".join(
+            f"--{k} {v}" for k, v in settings.items() if k in ("pixel", "epochs", "folds", "patch", "seed", "ensemble")
+        )
+        + "` (methods: "
+        + ", ".join(next(iter(results.values())))
+        + "). A held-out deposit's score is the fraction of background cells its cell outranks; the mean over "
+        "deposits is the held-out ROC AUC (0.5 = random). Intervals: 95 % bootstrap over deposits.",
+        "",
+    ]
+    for fs, by_method in results.items():
+        info = per_deposit[fs]
+        folds = np.asarray(info["fold"])
+        n_folds = int(folds.max()) + 1
+        lines += [
+            f"## {fs}",
+            "",
+            "| method | held-out AUC [95 % CI] | "
+            + " | ".join(f"fold {f} ({int(np.sum(folds == f))} deposits)" for f in range(n_folds))
+            + " |",
+            "|---|---|" + "---|" * n_folds,
+        ]
+        for m, (mean, lo, hi) in by_method.items():
+            v = np.asarray(info["scores"][m], dtype=float)
+            per_fold = " | ".join(f"{np.nanmean(v[folds == f]):.3f}" for f in range(n_folds))
+            lines.append(f"| {m} | {mean:.3f} [{lo:.3f}–{hi:.3f}] | {per_fold} |")
+        lines += ["", "Paired differences (same deposits, bootstrap over deposits):", ""]
+        lines += ["| difference | mean [95 % CI] | CI half-width |", "|---|---|---|"]
+        for name, (mean, lo, hi) in info["differences"].items():
+            lines.append(f"| {name} | {mean:+.3f} [{lo:+.3f} – {hi:+.3f}] | {(hi - lo) / 2:.3f} |")
+        lines.append("")
+        picks = [sel for sel in selections if sel["features"] == fs]
+        if picks:
+            lines += [
+                "Nested selection (inner leave-cluster-out on each fold's training deposits, 3 networks each):",
+                "",
+                "| candidate | " + " | ".join(f"fold {sel['fold']}" for sel in picks) + " |",
+                "|---|" + "---|" * len(picks),
+            ]
+            for name in picks[0]["inner_auc"]:
+                cells = [
+                    f"**{sel['inner_auc'][name]:.3f}**" if sel["chosen"] == name else f"{sel['inner_auc'][name]:.3f}"
+                    for sel in picks
+                ]
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append("")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -207,10 +369,58 @@ def main() -> None:
     parser.add_argument("--patch", type=int, default=9)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ensemble", type=int, default=5, help="networks averaged (traincnn's ENSEMBLE)")
-    args = parser.parse_args()
-    run_validation(
-        args.pixel, args.folds, args.epochs, args.patch, args.seed, args.ensemble, log=lambda s: print(s, flush=True)
+    parser.add_argument("--features", nargs="+", default=["geochemistry", "geochemistry+magnetics"])
+    parser.add_argument(
+        "--methods", nargs="+", default=["cnn", "cnn (nested)", "best band", "logistic", "random forest"]
     )
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--json", help="write the results and the nested selections to this JSON file")
+    parser.add_argument("--markdown", help="write the validation report (tables) to this Markdown file")
+    parser.add_argument(
+        "--from-json", nargs="+", help="only write --markdown from these --json files (e.g. one per feature set)"
+    )
+    args = parser.parse_args()
+    if args.from_json:
+        saved = [json.load(open(path, encoding="utf-8")) for path in args.from_json]
+        with open(args.markdown, "w", encoding="utf-8") as out:
+            out.write(
+                markdown_report(
+                    {fs: {m: tuple(v) for m, v in r.items()} for d in saved for fs, r in d["results"].items()},
+                    {fs: v for d in saved for fs, v in d["per_deposit"].items()},
+                    [sel for d in saved for sel in d["selections"]],
+                    saved[0]["args"],
+                )
+            )
+        return
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    selections: List[Dict[str, object]] = []
+    per_deposit: Dict[str, Dict[str, object]] = {}
+    results = run_validation(
+        args.pixel,
+        args.folds,
+        args.epochs,
+        args.patch,
+        args.seed,
+        args.ensemble,
+        feature_sets=tuple(args.features),
+        methods=tuple(args.methods),
+        log=lambda s: print(s, flush=True),
+        selections=selections,
+        per_deposit=per_deposit,
+    )
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(
+                {"args": vars(args), "results": results, "selections": selections, "per_deposit": per_deposit},
+                out,
+                indent=1,
+            )
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as out:
+            out.write(markdown_report(results, per_deposit, selections, vars(args)))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ well above random cells.
 import os
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -39,3 +40,51 @@ def test_cnn_ranks_held_out_deposits_above_random():
         mean, low, high = results["geochemistry+magnetics"][method]
         assert low <= mean <= high
         assert mean > 0.6, (method, mean)  # random ranking gives 0.5
+
+
+def test_paired_difference_resamples_deposits_in_pairs():
+    from validate_cnn_gtk import bootstrap_ci, paired_difference
+
+    rng = np.random.default_rng(3)
+    b = rng.uniform(0.2, 0.9, 17)  # deposits differ a lot from one another ...
+    a = b + 0.05  # ... but method a beats b by exactly 0.05 on every one
+    mean, low, high = paired_difference(a, b)
+    assert mean == pytest.approx(0.05) and low == pytest.approx(0.05) and high == pytest.approx(0.05)
+    unpaired = bootstrap_ci(a)[2] - bootstrap_ci(a)[1]
+    assert unpaired > 0.1  # resampling each method alone would hide the difference in the deposits' spread
+
+
+def test_nested_selection_never_sees_the_outer_held_out_deposits(monkeypatch):
+    """The inner selection labels only outer-training deposits and picks the candidate that ranks the inner
+    held-out deposits best (a stand-in scorer replaces CNN training)."""
+    import validate_cnn_gtk as v
+    from scipy import ndimage
+
+    data = v.load_gtk(500.0)
+    bands = data["geo"]
+    valid = np.isfinite(bands).all(axis=0) & data["mask"]
+    folds = v.cluster_folds(data["dep_rows"], data["dep_cols"], 4, 6.0, 0)
+    outer_train, outer_test = np.flatnonzero(folds != 0), np.flatnonzero(folds == 0)
+    near_any_deposit = np.zeros(valid.shape, bool)
+    near_any_deposit[data["dep_rows"][outer_train], data["dep_cols"][outer_train]] = True
+    oracle = -ndimage.distance_transform_edt(~near_any_deposit)  # high at every outer-training deposit
+    noise = np.random.default_rng(0).random(valid.shape)
+    seen_labels = []
+
+    def fake_score(bands_, labels, config, base):
+        seen_labels.append(labels)
+        assert base["ensemble"] == 3
+        return oracle if config["kind"] == "oracle" else noise
+
+    monkeypatch.setattr(v, "cnn_score", fake_score)
+    candidates = ({"kind": "noise"}, {"kind": "oracle"})
+    chosen, table = v.select_config(
+        data, bands, valid, outer_train, {"ensemble": 5}, 0, 6.0, lambda s: None, candidates
+    )
+    assert chosen == {"kind": "oracle"}
+    assert table["kind=oracle"] > 0.95 and 0.3 < table["kind=noise"] < 0.7
+    assert len(seen_labels) == 2 * 3  # every candidate on every inner fold
+    test_cells = (data["dep_rows"][outer_test], data["dep_cols"][outer_test])
+    for labels in seen_labels:
+        assert not np.any(labels[test_cells] == 1)  # outer held-out deposits are never positives
+        assert np.nansum(labels == 1) > 0
