@@ -4,11 +4,14 @@ Deposits (in_study_area) are grouped into spatial clusters; each fold holds out 
 on the other deposits (3 x 3 cells around each, positive) and random background cells more than 3 km from a
 training deposit (negative), all other cells unlabelled. Each held-out deposit is scored by the fraction of
 background cells (inside the study area, away from training deposits) that its cell outranks; the mean over all
-held-out deposits is the held-out ROC AUC, with a bootstrap interval over deposits.
+held-out deposits is the held-out ROC AUC, with a bootstrap interval that resamples whole clusters of deposits
+(deposits of one cluster are not independent).
 
 Compared on the same folds: best single band (chosen and signed on the training labels), logistic regression and
 random forest on the centre-cell values (scikit-learn, test-only). Usage:
     .venv/bin/python scripts/validate_cnn_gtk.py [--pixel 500] [--epochs 40] [--folds 4] [--ensemble 5] [--json F]
+        [--markdown F] [--features geochemistry ...] [--methods cnn ...]
+    .venv/bin/python scripts/validate_cnn_gtk.py --from-json A.json B.json --markdown docs/validation_gtk.md
 
 "cnn (nested)" chooses the CNN's settings among CANDIDATES by an inner leave-cluster-out on each outer fold's
 training deposits alone, then trains the chosen settings on all of them: its outer score is an honest estimate of
@@ -60,8 +63,8 @@ def load_gtk(pixel: float = 500.0) -> Dict[str, object]:
     return {"grid": grid, "mask": mask, "geo": geo, "mag": mag, "dep_rows": rows, "dep_cols": cols}
 
 
-def cluster_folds(rows: np.ndarray, cols: np.ndarray, n_folds: int, link_cells: float, seed: int) -> np.ndarray:
-    """Fold number per deposit: single-linkage clusters (within ``link_cells``) spread over folds, whole."""
+def deposit_clusters(rows: np.ndarray, cols: np.ndarray, link_cells: float) -> np.ndarray:
+    """Cluster number per deposit: single linkage of deposits closer than ``link_cells``."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -69,7 +72,13 @@ def cluster_folds(rows: np.ndarray, cols: np.ndarray, n_folds: int, link_cells: 
     pts = np.column_stack([rows, cols]).astype(float)
     pairs = cKDTree(pts).query_pairs(link_cells, output_type="ndarray")
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(pts), len(pts)))
-    n, cluster = connected_components(graph, directed=False)
+    return connected_components(graph, directed=False)[1]
+
+
+def cluster_folds(rows: np.ndarray, cols: np.ndarray, n_folds: int, link_cells: float, seed: int) -> np.ndarray:
+    """Fold number per deposit: single-linkage clusters (within ``link_cells``) spread over folds, whole."""
+    cluster = deposit_clusters(rows, cols, link_cells)
+    n = int(cluster.max()) + 1
     sizes = np.bincount(cluster)
     rng = np.random.default_rng(seed)
     order = sorted(range(n), key=lambda c: (-sizes[c], rng.random()))
@@ -114,16 +123,28 @@ def held_out_scores(score: np.ndarray, data, test: np.ndarray, background: np.nd
     return np.asarray(out)
 
 
-def paired_difference(a: np.ndarray, b: np.ndarray, seed: int = 0, n: int = 2000) -> tuple:
-    """Mean of a - b over the same held-out deposits with a 95 % bootstrap interval (deposits resampled in pairs)."""
+def paired_difference(
+    a: np.ndarray, b: np.ndarray, seed: int = 0, n: int = 2000, groups: Optional[np.ndarray] = None
+) -> tuple:
+    """Mean of a - b over the deposits both scored, with a 95 % bootstrap interval of that mean (deposits, or
+    whole ``groups`` of deposits, resampled with both methods' scores together)."""
     ok = np.isfinite(a) & np.isfinite(b)
-    return bootstrap_ci(a[ok] - b[ok], seed, n)
+    return bootstrap_ci(a[ok] - b[ok], seed, n, None if groups is None else np.asarray(groups)[ok])
 
 
-def bootstrap_ci(values: np.ndarray, seed: int = 0, n: int = 2000) -> tuple:
-    v = values[np.isfinite(values)]
+def bootstrap_ci(values: np.ndarray, seed: int = 0, n: int = 2000, groups: Optional[np.ndarray] = None) -> tuple:
+    """Mean of the finite values and its 95 % percentile-bootstrap interval: deposits resampled one by one, or
+    whole ``groups`` (spatial clusters, whose deposits are not independent) with all their deposits."""
+    ok = np.isfinite(values)
+    v = values[ok]
     rng = np.random.default_rng(seed)
-    means = rng.choice(v, (n, v.size), replace=True).mean(axis=1)
+    if groups is None:
+        means = rng.choice(v, (n, v.size), replace=True).mean(axis=1)
+    else:
+        _, group = np.unique(np.asarray(groups)[ok], return_inverse=True)
+        sums, counts = np.bincount(group, weights=v), np.bincount(group).astype(float)
+        picks = rng.integers(0, sums.size, (n, sums.size))
+        means = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
     return float(v.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
@@ -208,7 +229,7 @@ def run_validation(
     selections: Optional[List[Dict[str, object]]] = None,
     per_deposit: Optional[Dict[str, Dict[str, object]]] = None,
 ) -> Dict[str, Dict[str, tuple]]:
-    """Held-out AUC (mean, 2.5 %, 97.5 %) per feature set and method.
+    """Held-out AUC (mean, 2.5 %, 97.5 %; whole deposit clusters resampled) per feature set and method.
 
     ``selections`` receives the nested selection's choices, ``per_deposit`` every method's per-deposit scores with
     each deposit's fold and, for the CNNs, their paired differences to every baseline.
@@ -224,6 +245,7 @@ def run_validation(
     data = load_gtk(pixel)
     log(f"data ready in {time.perf_counter() - started:.0f} s: grid {data['grid'].width} x {data['grid'].height}")
     folds = cluster_folds(data["dep_rows"], data["dep_cols"], n_folds, 3000 / pixel, seed)
+    clusters = deposit_clusters(data["dep_rows"], data["dep_cols"], 3000 / pixel)
     log(f"{len(folds)} deposits in folds {np.bincount(folds).tolist()}")
     base = {
         "batch_size": 64,
@@ -259,7 +281,15 @@ def run_validation(
                 elif m == "cnn (nested)":
                     choice, table = select_config(data, bands, valid, train, base, seed + f, 3000 / pixel, log)
                     log(f"  {fs} fold {f}: inner selection picked {config_name(choice)}")
-                    selections.append({"features": fs, "fold": f, "chosen": config_name(choice), "inner_auc": table})
+                    selections.append(
+                        {
+                            "features": fs,
+                            "fold": f,
+                            "chosen": config_name(choice),
+                            "inner_auc": table,
+                            "inner_ensemble": 3,
+                        }
+                    )
                     score = cnn_score(bands, labels, choice, base).ravel()
                 elif m == "best band":
                     aucs = [roc_auc(y == 1, x[:, j]) for j in range(x.shape[1])]
@@ -280,21 +310,28 @@ def run_validation(
                 s = held_out_scores(score.reshape(valid.shape), data, test, background)
                 scores[m].append(s)
                 log(f"  {fs} fold {f} {m}: held-out AUC {np.nanmean(s):.3f} ({len(test)} deposits)")
-        results[fs] = {m: bootstrap_ci(np.concatenate(scores[m]), seed) for m in methods}
+        flat = {m: np.concatenate(scores[m]) for m in methods}
+        order = np.concatenate([np.flatnonzero(folds == f) for f in range(n_folds)])  # the scores' deposit order
+        results[fs] = {m: bootstrap_ci(flat[m], seed, groups=clusters[order]) for m in methods}
         for m in methods:
             mean, lo, hi = results[fs][m]
-            log(f"{fs:24s} {m:14s} held-out AUC {mean:.3f}  95% CI [{lo:.3f}, {hi:.3f}]")
-        flat = {m: np.concatenate(scores[m]) for m in methods}
+            _, dlo, dhi = bootstrap_ci(flat[m], seed)
+            log(
+                f"{fs:24s} {m:14s} held-out AUC {mean:.3f}  95% CI [{lo:.3f}, {hi:.3f}] clusters, [{dlo:.3f}, {dhi:.3f}] deposits"
+            )
         differences = {}
-        for m in (m for m in methods if m.startswith("cnn")):
-            for b in (b for b in methods if not b.startswith("cnn")):
-                differences[f"{m} - {b}"] = paired_difference(flat[m], flat[b], seed)
-                mean, lo, hi = differences[f"{m} - {b}"]
-                log(f"{fs:24s} {m} - {b}: {mean:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}] (paired over deposits)")
+        pairs = [(m, b) for m in methods if m.startswith("cnn") for b in methods if not b.startswith("cnn")]
+        if "cnn" in methods and "cnn (nested)" in methods:
+            pairs.append(("cnn (nested)", "cnn"))
+        for m, b in pairs:
+            differences[f"{m} - {b}"] = paired_difference(flat[m], flat[b], seed, groups=clusters[order])
+            mean, lo, hi = differences[f"{m} - {b}"]
+            log(f"{fs:24s} {m} - {b}: {mean:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}] (paired, clusters resampled)")
         if per_deposit is not None:
             per_deposit[fs] = {
-                "deposit": np.concatenate([np.flatnonzero(folds == f) for f in range(n_folds)]).tolist(),
-                "fold": np.concatenate([np.full(np.sum(folds == f), f) for f in range(n_folds)]).tolist(),
+                "deposit": order.tolist(),
+                "fold": folds[order].tolist(),
+                "cluster": clusters[order].tolist(),
                 "scores": {m: v.tolist() for m, v in flat.items()},
                 "differences": differences,
             }
@@ -303,50 +340,62 @@ def run_validation(
 
 
 def markdown_report(
-    results: Dict[str, Dict[str, tuple]],
     per_deposit: Dict[str, Dict[str, object]],
     selections: List[Dict[str, object]],
     settings: Dict[str, object],
+    seed: int = 0,
+    merged: bool = False,
 ) -> str:
-    """The validation as a Markdown page: pooled and per-fold AUCs, paired differences, the nested choices."""
+    """The validation as a Markdown page, from the per-deposit scores: pooled AUCs with intervals over deposits
+    and over whole deposit clusters, per-fold AUCs, paired differences, the nested selection's inner AUCs."""
     lines = [
         "# Leave-cluster-out validation on the GTK Central Lapland data",
         "",
         "Written by `scripts/validate_cnn_gtk.py "
-        + " ".join(
-            f"--{k} {v}" for k, v in settings.items() if k in ("pixel", "epochs", "folds", "patch", "seed", "ensemble")
-        )
-        + "` (methods: "
-        + ", ".join(next(iter(results.values())))
-        + "). A held-out deposit's score is the fraction of background cells its cell outranks; the mean over "
-        "deposits is the held-out ROC AUC (0.5 = random). Intervals: 95 % bootstrap over deposits.",
+        + " ".join(f"--{k} {settings[k]}" for k in ("pixel", "epochs", "folds", "patch", "seed", "ensemble"))
+        + ("` (one run per feature set, merged with `--from-json`)" if merged else "`")
+        + ". A held-out deposit's score is the fraction of "
+        "background cells its cell outranks; the mean over deposits is the held-out ROC AUC (0.5 = random). "
+        "Intervals are 95 % bootstraps, resampling deposits one by one or whole clusters of deposits (linked within "
+        "3 km; their deposits share ground and are not independent, so the cluster interval is the safer one).",
         "",
     ]
-    for fs, by_method in results.items():
-        info = per_deposit[fs]
+    for fs, info in per_deposit.items():
         folds = np.asarray(info["fold"])
+        clusters = np.asarray(info["cluster"])
+        scores = {m: np.asarray(v, dtype=float) for m, v in info["scores"].items()}
         n_folds = int(folds.max()) + 1
         lines += [
             f"## {fs}",
             "",
-            "| method | held-out AUC [95 % CI] | "
+            f"{folds.size} deposits in {np.unique(clusters).size} clusters.",
+            "",
+            "| method | held-out AUC | 95 % CI, deposits | 95 % CI, clusters | "
             + " | ".join(f"fold {f} ({int(np.sum(folds == f))} deposits)" for f in range(n_folds))
             + " |",
-            "|---|---|" + "---|" * n_folds,
+            "|---|---|---|---|" + "---|" * n_folds,
         ]
-        for m, (mean, lo, hi) in by_method.items():
-            v = np.asarray(info["scores"][m], dtype=float)
+        for m, v in scores.items():
+            mean, lo, hi = bootstrap_ci(v, seed)
+            _, clo, chi = bootstrap_ci(v, seed, groups=clusters)
             per_fold = " | ".join(f"{np.nanmean(v[folds == f]):.3f}" for f in range(n_folds))
-            lines.append(f"| {m} | {mean:.3f} [{lo:.3f}–{hi:.3f}] | {per_fold} |")
-        lines += ["", "Paired differences (same deposits, bootstrap over deposits):", ""]
-        lines += ["| difference | mean [95 % CI] | CI half-width |", "|---|---|---|"]
-        for name, (mean, lo, hi) in info["differences"].items():
-            lines.append(f"| {name} | {mean:+.3f} [{lo:+.3f} – {hi:+.3f}] | {(hi - lo) / 2:.3f} |")
+            lines.append(f"| {m} | {mean:.3f} | {lo:.3f}–{hi:.3f} | {clo:.3f}–{chi:.3f} | {per_fold} |")
+        lines += ["", "Paired differences (the same held-out deposits scored by both methods):", ""]
+        lines += ["| difference | mean | 95 % CI, deposits | 95 % CI, clusters |", "|---|---|---|---|"]
+        names = [m for m in scores if m.startswith("cnn")]
+        pairs = [(m, b) for m in names for b in scores if not b.startswith("cnn")]
+        if "cnn" in scores and "cnn (nested)" in scores:
+            pairs.append(("cnn (nested)", "cnn"))
+        for m, b in pairs:
+            mean, lo, hi = paired_difference(scores[m], scores[b], seed)
+            _, clo, chi = paired_difference(scores[m], scores[b], seed, groups=clusters)
+            lines.append(f"| {m} − {b} | {mean:+.3f} | {lo:+.3f} to {hi:+.3f} | {clo:+.3f} to {chi:+.3f} |")
         lines.append("")
         picks = [sel for sel in selections if sel["features"] == fs]
         if picks:
             lines += [
-                "Nested selection (inner leave-cluster-out on each fold's training deposits, 3 networks each):",
+                "Nested selection: inner leave-cluster-out AUC on each outer fold's training deposits "
+                f"({picks[0].get('inner_ensemble', 3)} networks per candidate); bold = chosen:",
                 "",
                 "| candidate | " + " | ".join(f"fold {sel['fold']}" for sel in picks) + " |",
                 "|---|" + "---|" * len(picks),
@@ -359,6 +408,43 @@ def markdown_report(
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
             lines.append("")
     return "\n".join(lines) + "\n"
+
+
+#: settings that must agree between the runs merged into one report
+SHARED_SETTINGS = ("pixel", "epochs", "folds", "patch", "seed", "ensemble")
+
+
+def write_merged_report(json_paths: Sequence[str], markdown_path: str) -> None:
+    """One Markdown report from several --json runs (e.g. one per feature set, run in parallel)."""
+    saved = []
+    for path in json_paths:
+        with open(path, encoding="utf-8") as handle:
+            saved.append(json.load(handle))
+    first = saved[0]["args"]
+    per_deposit: Dict[str, Dict[str, object]] = {}
+    for path, run in zip(json_paths, saved):
+        differing = [k for k in SHARED_SETTINGS if run["args"][k] != first[k]]
+        if differing:
+            raise SystemExit(f"{path}: {', '.join(differing)} differ from {json_paths[0]}; merge runs of one setting.")
+        for fs, info in run["per_deposit"].items():
+            if fs in per_deposit:
+                raise SystemExit(f"{path}: the feature set '{fs}' is already in an earlier file.")
+            per_deposit[fs] = info
+    if any("cluster" not in info for info in per_deposit.values()):  # runs written before clusters were recorded
+        data = load_gtk(float(first["pixel"]))
+        clusters = deposit_clusters(data["dep_rows"], data["dep_cols"], 3000 / float(first["pixel"]))
+        for info in per_deposit.values():
+            info.setdefault("cluster", clusters[np.asarray(info["deposit"])].tolist())
+    with open(markdown_path, "w", encoding="utf-8") as out:
+        out.write(
+            markdown_report(
+                per_deposit,
+                [sel for run in saved for sel in run["selections"]],
+                first,
+                first["seed"],
+                merged=len(saved) > 1,
+            )
+        )
 
 
 def main() -> None:
@@ -381,16 +467,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.from_json:
-        saved = [json.load(open(path, encoding="utf-8")) for path in args.from_json]
-        with open(args.markdown, "w", encoding="utf-8") as out:
-            out.write(
-                markdown_report(
-                    {fs: {m: tuple(v) for m, v in r.items()} for d in saved for fs, r in d["results"].items()},
-                    {fs: v for d in saved for fs, v in d["per_deposit"].items()},
-                    [sel for d in saved for sel in d["selections"]],
-                    saved[0]["args"],
-                )
-            )
+        if not args.markdown:
+            parser.error("--from-json needs --markdown (the report to write)")
+        write_merged_report(args.from_json, args.markdown)
         return
     if args.threads:
         import torch
@@ -420,7 +499,7 @@ def main() -> None:
             )
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as out:
-            out.write(markdown_report(results, per_deposit, selections, vars(args)))
+            out.write(markdown_report(per_deposit, selections, vars(args), args.seed))
 
 
 if __name__ == "__main__":

@@ -47,11 +47,31 @@ def test_paired_difference_resamples_deposits_in_pairs():
 
     rng = np.random.default_rng(3)
     b = rng.uniform(0.2, 0.9, 17)  # deposits differ a lot from one another ...
-    a = b + 0.05  # ... but method a beats b by exactly 0.05 on every one
+    a = b + 0.05 + rng.normal(0, 0.005, 17)  # ... but method a beats b by about 0.05 on every one
+    a[2], b[5] = np.nan, np.nan  # a deposit one method could not score drops out of the pair
+    both = np.isfinite(a) & np.isfinite(b)
     mean, low, high = paired_difference(a, b)
-    assert mean == pytest.approx(0.05) and low == pytest.approx(0.05) and high == pytest.approx(0.05)
-    unpaired = bootstrap_ci(a)[2] - bootstrap_ci(a)[1]
-    assert unpaired > 0.1  # resampling each method alone would hide the difference in the deposits' spread
+    assert mean == pytest.approx(np.mean(a[both] - b[both]))
+    assert 0.04 < low < mean < high < 0.06
+    separate = [bootstrap_ci(a), bootstrap_ci(b)]  # resampling each method alone hides the gap in the spread
+    assert separate[0][1] - separate[1][2] < 0 < low
+
+
+def test_cluster_bootstrap_resamples_whole_clusters():
+    from validate_cnn_gtk import bootstrap_ci
+
+    values = np.array([0.9, 0.8, 0.95, 0.3, 0.6, 0.7])
+    assert bootstrap_ci(values, groups=np.zeros(6, int))[1:] == pytest.approx((values.mean(), values.mean()))
+    singletons = bootstrap_ci(values, seed=4, groups=np.arange(6))
+    low, high = bootstrap_ci(values, seed=4)[1:]
+    assert singletons[1:] == pytest.approx((low, high), abs=0.02)  # one deposit per cluster: the plain bootstrap
+    # two clusters of unequal size: a resample's mean is always one of the few cluster-weighted means
+    groups = np.array([0, 0, 0, 1, 1, 1])
+    mean, low, high = bootstrap_ci(values, groups=groups)
+    assert mean == pytest.approx(values.mean())
+    possible = [values[:3].mean(), values.mean(), values[3:].mean()]
+    assert min(possible) - 1e-12 <= low and high <= max(possible) + 1e-12
+    assert high - low > bootstrap_ci(values)[2] - bootstrap_ci(values)[1]  # clustered scores: a wider interval
 
 
 def test_nested_selection_never_sees_the_outer_held_out_deposits(monkeypatch):
@@ -76,14 +96,25 @@ def test_nested_selection_never_sees_the_outer_held_out_deposits(monkeypatch):
         assert base["ensemble"] == 3
         return oracle if config["kind"] == "oracle" else noise
 
+    scored = []
+    real_held_out_scores = v.held_out_scores
+
+    def recording_held_out_scores(score, data_, test, background):
+        scored.append(np.asarray(test))
+        return real_held_out_scores(score, data_, test, background)
+
     monkeypatch.setattr(v, "cnn_score", fake_score)
+    monkeypatch.setattr(v, "held_out_scores", recording_held_out_scores)
     candidates = ({"kind": "noise"}, {"kind": "oracle"})
     chosen, table = v.select_config(
         data, bands, valid, outer_train, {"ensemble": 5}, 0, 6.0, lambda s: None, candidates
     )
     assert chosen == {"kind": "oracle"}
     assert table["kind=oracle"] > 0.95 and 0.3 < table["kind=noise"] < 0.7
-    assert len(seen_labels) == 2 * 3  # every candidate on every inner fold
+    assert len(seen_labels) == len(scored) == 2 * 3  # every candidate on every inner fold
+    for candidate in range(2):  # each candidate scores every outer-training deposit once, nothing else
+        inner_tests = np.concatenate(scored[3 * candidate : 3 * candidate + 3])
+        assert sorted(inner_tests.tolist()) == sorted(outer_train.tolist())
     test_cells = (data["dep_rows"][outer_test], data["dep_cols"][outer_test])
     for labels in seen_labels:
         assert not np.any(labels[test_cells] == 1)  # outer held-out deposits are never positives
