@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
+    QgsProcessingParameterDistance,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
@@ -29,8 +30,9 @@ from .base import ProspectorAlgorithm, check_fields, mask_from_source
 #: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions
 NUMBERS = {
     "AUC": "ROC AUC of the deposits against the study area",
-    "AUC_LOW": "AUC confidence interval, low (bootstrap over deposits)",
-    "AUC_HIGH": "AUC confidence interval, high (bootstrap over deposits)",
+    "AUC_LOW": "AUC confidence interval, low (bootstrap over deposits or their clusters)",
+    "AUC_HIGH": "AUC confidence interval, high (bootstrap over deposits or their clusters)",
+    "BOOTSTRAP_UNITS": "Deposits or deposit clusters the bootstrap resampled",
     "AUC_RANDOM_LOW": "AUC against random negatives (Monte Carlo), low",
     "AUC_RANDOM_HIGH": "AUC against random negatives (Monte Carlo), high",
     "P_VALUE": "p-value against randomly placed deposits",
@@ -54,6 +56,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
     MASK = "MASK"
     ITERATIONS = "ITERATIONS"
     SEED = "SEED"
+    CLUSTER_DISTANCE = "CLUSTER_DISTANCE"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     OUTPUT_TABLE = "OUTPUT_TABLE"
 
@@ -72,7 +75,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "The study area is every valid cell of the chosen BAND, inside the MASK polygons if given.\n"
             "- ROC AUC: the chance that a deposit's cell scores higher than a random cell of the study area "
             "(ties count half; 0.5 = random). Its confidence interval comes from resampling the deposits "
-            "(bootstrap); the ArcSDM-style interval from AUCs against as many random cells as deposits "
+            "(bootstrap), or, with CLUSTER_DISTANCE > 0, whole clusters of deposits linked within that distance "
+            "(deposits of one district are not independent: their interval is honestly wider); the ArcSDM-style interval from AUCs against as many random cells as deposits "
             "(Monte Carlo); the p-value from placing the same number of deposits at random. ITERATIONS sets the "
             "number of resamples of each, SEED makes them repeatable.\n"
             "- Success-rate curve and capture efficiency: % of deposits in the top 1, 5, 10 and 20 % of the area.\n"
@@ -122,6 +126,15 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
+        )
+        self.addParameter(
+            QgsProcessingParameterDistance(
+                self.CLUSTER_DISTANCE,
+                self.tr("Bootstrap clusters of deposits within (0 = each deposit alone)"),
+                defaultValue=0.0,
+                parentParameterName=self.INPUT_RASTER,
+                minValue=0.0,
+            )
         )
         self.addParameter(
             QgsProcessingParameterFileDestination(
@@ -186,6 +199,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             seed=self.parameterAsInt(parameters, self.SEED, context),
             progress=lambda f: feedback.setProgress(90 * f),
             is_cancelled=feedback.isCanceled,
+            cluster_distance=self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context),
         )
         for note in result.notes:
             feedback.pushWarning(note)
@@ -200,6 +214,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "deposits": f"{source.sourceName()}",
             "study area mask": mask_source.sourceName() if mask_source is not None else "valid cells of the raster",
             "iterations, seed": f"{iterations}, {self.parameterAsInt(parameters, self.SEED, context)}",
+            "bootstrap resamples": result.bootstrap_unit,
             "CRS": crs.authid() or crs.description(),
         }
         # both outputs or none: the base class writes them as one output group
@@ -216,6 +231,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "AUC": result.auc,
             "AUC_LOW": result.auc_bootstrap[0],
             "AUC_HIGH": result.auc_bootstrap[1],
+            "BOOTSTRAP_UNITS": result.n_clusters,
             "AUC_RANDOM_LOW": result.auc_monte_carlo[0],
             "AUC_RANDOM_HIGH": result.auc_monte_carlo[1],
             "P_VALUE": result.p_value,

@@ -41,6 +41,7 @@ def summary(ev: Evaluation) -> Dict[str, float]:
         "auc": ev.auc,
         "auc_bootstrap_low": ev.auc_bootstrap[0],
         "auc_bootstrap_high": ev.auc_bootstrap[1],
+        "auc_bootstrap_units": float(ev.n_clusters),
         "auc_random_negatives_median": ev.auc_monte_carlo_median,
         "auc_random_negatives_low": ev.auc_monte_carlo[0],
         "auc_random_negatives_high": ev.auc_monte_carlo[1],
@@ -195,7 +196,10 @@ def report_html(
     counts = ev.sample.counts
     key = [
         ("ROC AUC (deposits vs the whole study area)", f"{ev.auc:.3f}"),
-        (f"{level} interval, bootstrap over deposits", f"{ev.auc_bootstrap[0]:.3f} – {ev.auc_bootstrap[1]:.3f}"),
+        (
+            f"{level} interval, bootstrap over {ev.bootstrap_unit}",
+            f"{ev.auc_bootstrap[0]:.3f} – {ev.auc_bootstrap[1]:.3f}",
+        ),
         (
             f"AUC against random negatives (ArcSDM Monte Carlo): median, {level} interval",
             f"{ev.auc_monte_carlo_median:.3f} ({ev.auc_monte_carlo[0]:.3f} – {ev.auc_monte_carlo[1]:.3f})",
@@ -244,7 +248,8 @@ def report_html(
         "<h2>How to read this</h2><ul>",
         "<li><b>AUC</b>: the chance that a deposit's cell scores higher than a random cell of the study area "
         "(ties count half); 0.5 is a random map, 1 a perfect one. It equals the area under the success-rate "
-        "curve. The bootstrap interval reflects how few deposits there are; the random-negatives interval is "
+        "curve. The bootstrap interval reflects how few deposits there are (resample clusters of nearby deposits, "
+        "CLUSTER_DISTANCE, when they are not independent); the random-negatives interval is "
         "what the ArcSDM ROC tool reports (AUC against as many random cells as deposits, repeated).</li>",
         "<li><b>Success-rate curve</b>: cells sorted from the most to the least prospective; the curve shows "
         "which share of the deposits lies in the first x % of the area. Above the diagonal is better than "

@@ -159,6 +159,50 @@ def _check_confidence(confidence: float, iterations: int) -> None:
         raise InputError("the number of iterations must be at least 1.", "ITERATIONS")
 
 
+def deposit_clusters(xy: np.ndarray, link_distance: float) -> np.ndarray:
+    """Cluster number (0, 1, ...) per point: single linkage of points at most ``link_distance`` apart.
+
+    Deposits of one district share geology and sampling, so they are not independent evidence of a map's skill;
+    ``link_distance`` 0 keeps every point on its own unless points coincide.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    if pts.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    pairs = cKDTree(pts).query_pairs(max(float(link_distance), 0.0), output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(pts), len(pts)))
+    return connected_components(graph, directed=False)[1].astype(np.int64)
+
+
+def resampled_means(
+    values: np.ndarray,
+    iterations: int,
+    rng: np.random.Generator,
+    groups: Optional[np.ndarray] = None,
+    is_cancelled: CancelCallback = None,
+) -> np.ndarray:
+    """Bootstrap means of ``values``: each draws as many values as there are, with replacement, or, with
+    ``groups``, as many whole groups as there are (each bringing all its values; the mean is over the values)."""
+    v = np.asarray(values, dtype=np.float64)
+    if groups is None:
+        group, sums, counts = None, v, np.ones(v.size)
+    else:
+        _, group = np.unique(np.asarray(groups), return_inverse=True)
+        sums, counts = np.bincount(group, weights=v), np.bincount(group).astype(np.float64)
+    k = sums.size
+    means = np.empty(iterations)
+    step = max(1, _CHUNK_DRAWS // max(k, 1))
+    for start in range(0, iterations, step):
+        check_cancelled(is_cancelled)
+        stop = min(iterations, start + step)
+        picks = rng.integers(0, k, size=(stop - start, k))
+        means[start:stop] = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
+    return means
+
+
 def bootstrap_auc(
     deposit_values: np.ndarray,
     background: np.ndarray,
@@ -167,8 +211,10 @@ def bootstrap_auc(
     rng: Optional[np.random.Generator] = None,
     is_cancelled: CancelCallback = None,
     presorted: bool = False,
+    groups: Optional[np.ndarray] = None,
 ) -> Tuple[Tuple[float, float], np.ndarray]:
-    """Percentile confidence interval of the AUC from resampling the deposits with replacement.
+    """Percentile confidence interval of the AUC from resampling the deposits with replacement (or, with
+    ``groups``, whole clusters of deposits, e.g. from :func:`deposit_clusters`).
 
     The background is the whole study area (a population, not a sample), so only the deposits vary.
     Returns ``((low, high), aucs)``.
@@ -177,13 +223,9 @@ def bootstrap_auc(
     p, b = _check_inputs(deposit_values, background)
     rng = rng if rng is not None else np.random.default_rng(0)
     u = placements(p, _sorted(b, presorted))
-    m = u.size
-    aucs = np.empty(iterations)
-    step = max(1, _CHUNK_DRAWS // m)
-    for start in range(0, iterations, step):
-        check_cancelled(is_cancelled)
-        stop = min(iterations, start + step)
-        aucs[start:stop] = u[rng.integers(0, m, size=(stop - start, m))].mean(axis=1)
+    if groups is not None and np.asarray(groups).shape != u.shape:
+        raise InputError("one cluster number is needed per deposit.", "CLUSTER_DISTANCE")
+    aucs = resampled_means(u, iterations, rng, groups, is_cancelled)
     return _percentile_interval(aucs, confidence), aucs
 
 
@@ -349,6 +391,16 @@ class Evaluation:
     iterations: int
     placements: np.ndarray  # per used deposit: share of the area ranked below it (ties half)
     notes: list = field(default_factory=list)
+    cluster_distance: float = 0.0  # > 0: the bootstrap resampled clusters of deposits linked within this distance
+    n_clusters: int = 0  # clusters the bootstrap resampled (= deposits used when cluster_distance is 0)
+
+    @property
+    def bootstrap_unit(self) -> str:
+        """What the AUC bootstrap resampled, in words."""
+        if self.cluster_distance > 0:
+            plural = "s" if self.n_clusters != 1 else ""
+            return f"{self.n_clusters} cluster{plural} of deposits (linked within {self.cluster_distance:g} map units)"
+        return "deposits"
 
 
 def evaluate(
@@ -362,11 +414,15 @@ def evaluate(
     percents: Sequence[float] = (1, 5, 10, 20),
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
+    cluster_distance: float = 0.0,
 ) -> Evaluation:
     """Evaluate a prospectivity raster (higher = more prospective) against deposit points.
 
-    ``mask`` (True inside the study area) and the raster's nodata (NaN) define the study area.
+    ``mask`` (True inside the study area) and the raster's nodata (NaN) define the study area. With
+    ``cluster_distance`` > 0 (map units) the AUC bootstrap resamples whole clusters of deposits linked within it.
     """
+    if not cluster_distance >= 0:
+        raise InputError("the cluster distance must be 0 (deposits one by one) or more.", "CLUSTER_DISTANCE")
     valid = valid_cells(raster, mask)
     sample = sample_deposits(raster, grid, deposits_xy, mask)
     counts = sample.counts
@@ -389,7 +445,12 @@ def evaluate(
     deposit_placements = placements(sample.values, background)
     auc = float(deposit_placements.mean())
     check_cancelled(is_cancelled)
-    boot, _ = bootstrap_auc(sample.values, background, iterations, confidence, rng, is_cancelled, presorted=True)
+    used_xy = np.asarray(deposits_xy, dtype=np.float64).reshape(-1, 2)[sample.status == USED]
+    groups = deposit_clusters(used_xy, cluster_distance) if cluster_distance > 0 else None
+    n_clusters = int(np.unique(groups).size) if groups is not None else int(sample.values.size)
+    boot, _ = bootstrap_auc(
+        sample.values, background, iterations, confidence, rng, is_cancelled, presorted=True, groups=groups
+    )
     report(progress, 0.35)
     mc, mc_aucs = monte_carlo_auc(sample.values, background, iterations, None, confidence, rng, is_cancelled)
     report(progress, 0.65)
@@ -408,6 +469,11 @@ def evaluate(
         )
     if sample.shared_cells:
         notes.append(f"{sample.shared_cells} deposits share a cell with another deposit; each counts once.")
+    if groups is not None and n_clusters < 10:
+        notes.append(
+            f"the {sample.values.size} deposits form only {n_clusters} cluster(s) within {cluster_distance:g} map "
+            "units: the bootstrap interval rests on that many independent units."
+        )
     if sample.values.size < 10:
         notes.append(
             f"only {sample.values.size} deposits were used: the confidence intervals are wide and the "
@@ -428,6 +494,8 @@ def evaluate(
         iterations=iterations,
         placements=deposit_placements,
         notes=notes,
+        cluster_distance=float(cluster_distance),
+        n_clusters=n_clusters,
     )
     report(progress, 1.0)
     return result

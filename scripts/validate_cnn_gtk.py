@@ -64,15 +64,10 @@ def load_gtk(pixel: float = 500.0) -> Dict[str, object]:
 
 
 def deposit_clusters(rows: np.ndarray, cols: np.ndarray, link_cells: float) -> np.ndarray:
-    """Cluster number per deposit: single linkage of deposits closer than ``link_cells``."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
+    """Cluster number per deposit: single linkage of deposits at most ``link_cells`` apart."""
+    from geochem_prospector.core.metrics import deposit_clusters as clusters_of_points
 
-    pts = np.column_stack([rows, cols]).astype(float)
-    pairs = cKDTree(pts).query_pairs(link_cells, output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(pts), len(pts)))
-    return connected_components(graph, directed=False)[1]
+    return clusters_of_points(np.column_stack([rows, cols]), link_cells)
 
 
 def cluster_folds(rows: np.ndarray, cols: np.ndarray, n_folds: int, link_cells: float, seed: int) -> np.ndarray:
@@ -135,16 +130,11 @@ def paired_difference(
 def bootstrap_ci(values: np.ndarray, seed: int = 0, n: int = 2000, groups: Optional[np.ndarray] = None) -> tuple:
     """Mean of the finite values and its 95 % percentile-bootstrap interval: deposits resampled one by one, or
     whole ``groups`` (spatial clusters, whose deposits are not independent) with all their deposits."""
+    from geochem_prospector.core.metrics import resampled_means
+
     ok = np.isfinite(values)
     v = values[ok]
-    rng = np.random.default_rng(seed)
-    if groups is None:
-        means = rng.choice(v, (n, v.size), replace=True).mean(axis=1)
-    else:
-        _, group = np.unique(np.asarray(groups)[ok], return_inverse=True)
-        sums, counts = np.bincount(group, weights=v), np.bincount(group).astype(float)
-        picks = rng.integers(0, sums.size, (n, sums.size))
-        means = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
+    means = resampled_means(v, n, np.random.default_rng(seed), None if groups is None else np.asarray(groups)[ok])
     return float(v.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 

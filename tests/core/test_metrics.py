@@ -208,3 +208,60 @@ def test_no_usable_deposit_is_a_clear_error():
         metrics.evaluate(np.full((10, 10), np.nan), grid, np.array([[5.0, 5.0]]))
     with pytest.raises(InputError, match="MASK"):
         metrics.evaluate(raster, grid, np.array([[5.0, 5.0]]), mask=np.zeros((10, 10), bool))
+
+
+# ---- clustered deposits: the bootstrap resamples whole clusters ------------------------------------------------------
+
+
+def brute_force_clusters(xy, link):
+    """Single linkage by union-find over every pair (the reference for deposit_clusters)."""
+    parent = list(range(len(xy)))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(len(xy)):
+        for j in range(i + 1, len(xy)):
+            if math.dist(xy[i], xy[j]) <= link:
+                parent[root(i)] = root(j)
+    return [root(i) for i in range(len(xy))]
+
+
+@pytest.mark.parametrize("link", [0.0, 3.0, 8.0, 25.0])
+def test_deposit_clusters_equal_single_linkage_by_brute_force(link):
+    xy = np.random.default_rng(5).uniform(0, 100, (60, 2))
+    xy[7] = xy[3]  # coincident points share a cluster even at distance 0
+    ours, reference = metrics.deposit_clusters(xy, link), brute_force_clusters(xy, link)
+    # same partition: two points share a cluster in one labelling exactly when they do in the other
+    assert np.array_equal(ours[:, None] == ours[None, :], np.equal.outer(reference, reference))
+    assert ours[3] == ours[7]
+
+
+def test_resampled_means_by_group():
+    values = np.array([0.2, 0.9, 0.4, 0.7, 0.6])
+    plain = metrics.resampled_means(values, 300, np.random.default_rng(1))
+    singletons = metrics.resampled_means(values, 300, np.random.default_rng(1), groups=np.arange(5))
+    np.testing.assert_allclose(singletons, plain)  # one deposit per cluster: the ordinary bootstrap, draw for draw
+    assert np.allclose(metrics.resampled_means(values, 50, np.random.default_rng(1), groups=np.zeros(5)), 0.56)
+    # clusters {0.2, 0.9, 0.4} and {0.7, 0.6}: every resample is one of three weighted means
+    grouped = metrics.resampled_means(values, 300, np.random.default_rng(1), groups=[4, 4, 4, 9, 9])
+    possible = [0.5, 0.56, 0.65]
+    assert np.all(np.isclose(grouped[:, None], possible).any(axis=1))
+    assert {round(g, 6) for g in grouped} == {round(p, 6) for p in possible}
+
+
+def test_evaluate_bootstraps_clusters_of_deposits(ten_cells):
+    raster, grid, deposits = ten_cells  # placements 0.95 and 0.65, 30 map units apart
+    alone = metrics.evaluate(raster, grid, deposits, iterations=400)
+    assert alone.n_clusters == 2 and alone.bootstrap_unit == "deposits"
+    assert alone.auc_bootstrap == pytest.approx((0.65, 0.95))
+    one_cluster = metrics.evaluate(raster, grid, deposits, iterations=400, cluster_distance=30.0)
+    assert one_cluster.n_clusters == 1 and one_cluster.bootstrap_unit.startswith("1 cluster of deposits")
+    assert one_cluster.auc_bootstrap == pytest.approx((0.8, 0.8))  # the only cluster is always drawn whole
+    assert any("only 1 cluster(s)" in note for note in one_cluster.notes)
+    assert metrics.evaluate(raster, grid, deposits, iterations=400, cluster_distance=29.0).n_clusters == 2
+    with pytest.raises(InputError, match="cluster distance") as err:
+        metrics.evaluate(raster, grid, deposits, cluster_distance=-1.0)
+    assert err.value.parameter == "CLUSTER_DISTANCE"

@@ -75,6 +75,30 @@ def test_hand_computed_answer_and_outputs(run_algorithm, raster, tmp_path):
     assert "<svg" in html and "far" in html and "outside raster" in html
 
 
+def test_cluster_distance_resamples_nearby_deposits_together(run_algorithm, raster, tmp_path):
+    deposits = point_layer([("ten", centre(1, 4)), ("seven", centre(1, 1))])  # 30 map units apart
+    results = {}
+    for distance in (0.0, 30.0):
+        report = tmp_path / f"report{distance:g}.html"
+        results[distance] = run_algorithm(
+            "prospector:evaluate",
+            {
+                "INPUT_RASTER": raster,
+                "DEPOSITS": deposits,
+                "ITERATIONS": 200,
+                "CLUSTER_DISTANCE": distance,
+                "OUTPUT_REPORT": str(report),
+                "OUTPUT_TABLE": str(tmp_path / f"table{distance:g}.csv"),
+            },
+        )
+    # placements 0.95 and 0.65: one by one the bootstrap spans both; as one cluster it always draws both
+    assert results[0.0]["BOOTSTRAP_UNITS"] == 2
+    assert (results[0.0]["AUC_LOW"], results[0.0]["AUC_HIGH"]) == pytest.approx((0.65, 0.95))
+    assert results[30.0]["BOOTSTRAP_UNITS"] == 1
+    assert (results[30.0]["AUC_LOW"], results[30.0]["AUC_HIGH"]) == pytest.approx((0.8, 0.8))
+    assert "1 cluster of deposits (linked within 30 map units)" in (tmp_path / "report30.html").read_text("utf-8")
+
+
 def test_band_mask_and_reprojected_deposits(run_algorithm, raster, tmp_path):
     from qgis.core import (
         QgsCoordinateReferenceSystem,
