@@ -188,7 +188,7 @@ def resampled_means(
     ``groups``, as many whole groups as there are (each bringing all its values; the mean is over the values)."""
     v = np.asarray(values, dtype=np.float64)
     if groups is None:
-        group, sums, counts = None, v, np.ones(v.size)
+        sums, counts = v, np.ones(v.size)
     else:
         _, group = np.unique(np.asarray(groups), return_inverse=True)
         sums, counts = np.bincount(group, weights=v), np.bincount(group).astype(np.float64)
