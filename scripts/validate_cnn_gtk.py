@@ -148,6 +148,20 @@ CANDIDATES: List[Dict[str, object]] = [
 ]
 
 
+#: networks per candidate in the inner (selection) folds: fewer than the outer ensemble, to keep the run short
+INNER_ENSEMBLE = 3
+#: deposits closer than this (metres) form one cluster: held out together, resampled together
+LINK_METRES = 3000.0
+
+
+def compared_pairs(methods: Sequence[str]) -> List[Tuple[str, str]]:
+    """The paired comparisons reported: every CNN against every baseline, and nested selection against the default."""
+    pairs = [(m, b) for m in methods if m.startswith("cnn") for b in methods if not b.startswith("cnn")]
+    if "cnn" in methods and "cnn (nested)" in methods:
+        pairs.append(("cnn (nested)", "cnn"))
+    return pairs
+
+
 def config_name(config: Dict[str, object]) -> str:
     return ", ".join(f"{k}={v}" for k, v in config.items())
 
@@ -171,7 +185,7 @@ def select_config(
     log=print,
     candidates: Sequence[Dict[str, object]] = tuple(CANDIDATES),
     inner_folds: int = 3,
-    inner_ensemble: int = 3,
+    inner_ensemble: int = INNER_ENSEMBLE,
 ) -> Tuple[Dict[str, object], Dict[str, float]]:
     """Nested model selection: leave-cluster-out among the outer fold's *training* deposits only.
 
@@ -222,7 +236,7 @@ def run_validation(
     """Held-out AUC (mean, 2.5 %, 97.5 %; whole deposit clusters resampled) per feature set and method.
 
     ``selections`` receives the nested selection's choices, ``per_deposit`` every method's per-deposit scores with
-    each deposit's fold and, for the CNNs, their paired differences to every baseline.
+    each deposit's fold and cluster (all the report needs).
     """
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
@@ -234,8 +248,9 @@ def run_validation(
     started = time.perf_counter()
     data = load_gtk(pixel)
     log(f"data ready in {time.perf_counter() - started:.0f} s: grid {data['grid'].width} x {data['grid'].height}")
-    folds = cluster_folds(data["dep_rows"], data["dep_cols"], n_folds, 3000 / pixel, seed)
-    clusters = deposit_clusters(data["dep_rows"], data["dep_cols"], 3000 / pixel)
+    link = LINK_METRES / pixel
+    folds = cluster_folds(data["dep_rows"], data["dep_cols"], n_folds, link, seed)
+    clusters = deposit_clusters(data["dep_rows"], data["dep_cols"], link)
     log(f"{len(folds)} deposits in folds {np.bincount(folds).tolist()}")
     base = {
         "batch_size": 64,
@@ -256,7 +271,7 @@ def run_validation(
         for f in range(n_folds):
             rng = np.random.default_rng(seed + f)
             train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
-            labels, near = fold_labels(data, train, valid, rng, 600, 3000 / pixel)
+            labels, near = fold_labels(data, train, valid, rng, 600, link)
             background = valid & ~near
             background[data["dep_rows"][test], data["dep_cols"][test]] = False
             rows, cols = np.nonzero(np.isfinite(labels))
@@ -269,7 +284,7 @@ def run_validation(
                 if m == "cnn":
                     score = cnn_score(bands, labels, {"patch_size": patch_size, "epochs": epochs}, base).ravel()
                 elif m == "cnn (nested)":
-                    choice, table = select_config(data, bands, valid, train, base, seed + f, 3000 / pixel, log)
+                    choice, table = select_config(data, bands, valid, train, base, seed + f, link, log)
                     log(f"  {fs} fold {f}: inner selection picked {config_name(choice)}")
                     selections.append(
                         {
@@ -277,7 +292,7 @@ def run_validation(
                             "fold": f,
                             "chosen": config_name(choice),
                             "inner_auc": table,
-                            "inner_ensemble": 3,
+                            "inner_ensemble": INNER_ENSEMBLE,
                         }
                     )
                     score = cnn_score(bands, labels, choice, base).ravel()
@@ -309,13 +324,8 @@ def run_validation(
             log(
                 f"{fs:24s} {m:14s} held-out AUC {mean:.3f}  95% CI [{lo:.3f}, {hi:.3f}] clusters, [{dlo:.3f}, {dhi:.3f}] deposits"
             )
-        differences = {}
-        pairs = [(m, b) for m in methods if m.startswith("cnn") for b in methods if not b.startswith("cnn")]
-        if "cnn" in methods and "cnn (nested)" in methods:
-            pairs.append(("cnn (nested)", "cnn"))
-        for m, b in pairs:
-            differences[f"{m} - {b}"] = paired_difference(flat[m], flat[b], seed, groups=clusters[order])
-            mean, lo, hi = differences[f"{m} - {b}"]
+        for m, b in compared_pairs(methods):
+            mean, lo, hi = paired_difference(flat[m], flat[b], seed, groups=clusters[order])
             log(f"{fs:24s} {m} - {b}: {mean:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}] (paired, clusters resampled)")
         if per_deposit is not None:
             per_deposit[fs] = {
@@ -323,7 +333,6 @@ def run_validation(
                 "fold": folds[order].tolist(),
                 "cluster": clusters[order].tolist(),
                 "scores": {m: v.tolist() for m, v in flat.items()},
-                "differences": differences,
             }
     log(f"total {time.perf_counter() - started:.0f} s")
     return results
@@ -372,11 +381,7 @@ def markdown_report(
             lines.append(f"| {m} | {mean:.3f} | {lo:.3f}–{hi:.3f} | {clo:.3f}–{chi:.3f} | {per_fold} |")
         lines += ["", "Paired differences (the same held-out deposits scored by both methods):", ""]
         lines += ["| difference | mean | 95 % CI, deposits | 95 % CI, clusters |", "|---|---|---|---|"]
-        names = [m for m in scores if m.startswith("cnn")]
-        pairs = [(m, b) for m in names for b in scores if not b.startswith("cnn")]
-        if "cnn" in scores and "cnn (nested)" in scores:
-            pairs.append(("cnn (nested)", "cnn"))
-        for m, b in pairs:
+        for m, b in compared_pairs(list(scores)):
             mean, lo, hi = paired_difference(scores[m], scores[b], seed)
             _, clo, chi = paired_difference(scores[m], scores[b], seed, groups=clusters)
             lines.append(f"| {m} − {b} | {mean:+.3f} | {lo:+.3f} to {hi:+.3f} | {clo:+.3f} to {chi:+.3f} |")
@@ -385,7 +390,7 @@ def markdown_report(
         if picks:
             lines += [
                 "Nested selection: inner leave-cluster-out AUC on each outer fold's training deposits "
-                f"({picks[0].get('inner_ensemble', 3)} networks per candidate); bold = chosen:",
+                f"({picks[0].get('inner_ensemble', INNER_ENSEMBLE)} networks per candidate); bold = chosen:",
                 "",
                 "| candidate | " + " | ".join(f"fold {sel['fold']}" for sel in picks) + " |",
                 "|---|" + "---|" * len(picks),
@@ -422,7 +427,7 @@ def write_merged_report(json_paths: Sequence[str], markdown_path: str) -> None:
             per_deposit[fs] = info
     if any("cluster" not in info for info in per_deposit.values()):  # runs written before clusters were recorded
         data = load_gtk(float(first["pixel"]))
-        clusters = deposit_clusters(data["dep_rows"], data["dep_cols"], 3000 / float(first["pixel"]))
+        clusters = deposit_clusters(data["dep_rows"], data["dep_cols"], LINK_METRES / float(first["pixel"]))
         for info in per_deposit.values():
             info.setdefault("cluster", clusters[np.asarray(info["deposit"])].tolist())
     with open(markdown_path, "w", encoding="utf-8") as out:
