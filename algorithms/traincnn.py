@@ -11,12 +11,12 @@ from qgis.core import (
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDistance,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMapLayer,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
     QgsRasterLayer,
     QgsVectorLayer,
     QgsWkbTypes,
@@ -130,11 +130,12 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterField(
+            # A plain string, not QgsProcessingParameterField: in QGIS 3.22 a field parameter whose parent accepts
+            # rasters crashes the dialog (null layer in setParentLayerWrapperValue) as soon as a raster is chosen.
+            # The id and its values (a field name) are unchanged, so existing command lines keep working.
+            QgsProcessingParameterString(
                 self.LABEL_FIELD,
-                self.tr("Class field (point labels: 1 mineralised, 0 barren)"),
-                parentLayerParameterName=self.LABELS,
-                type=QgsProcessingParameterField.Any,
+                self.tr("Class field name (point labels only: 1 mineralised, 0 barren)"),
                 optional=True,
             )
         )
@@ -308,7 +309,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             return data.bands[0].astype(np.float64)
         if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
             raise QgsProcessingException("LABELS: use a raster or a point layer.")
-        fields = self.parameterAsFields(parameters, self.LABEL_FIELD, context)
+        field = (self.parameterAsString(parameters, self.LABEL_FIELD, context) or "").strip()
+        fields = [field] if field else []
         if not fields:
             raise QgsProcessingException(
                 "LABEL_FIELD: point labels need the field holding the class (1 or 'deposit' = mineralised, 0 or "
