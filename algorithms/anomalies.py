@@ -19,11 +19,12 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..core.anomalies import CLASS_NODATA, INDEX_METHODS, LEVEL_NAMES, METHODS, high_value_points, identify_anomalies
+from ..core.anomalies.screening import INDEX_METHODS, high_value_points, identify_anomalies
+from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
-from ..core.raster_io import atomic_output, read_raster, write_geotiff
-from ..core.vector_io import write_vector
+from ..core.io.rasters import atomic_output, read_raster, write_geotiff
+from ..core.io.vectors import write_vector
 from .base import (
     STYLES_DIR,
     ProspectorAlgorithm,

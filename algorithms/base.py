@@ -23,9 +23,9 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
-from ..core.raster_io import check_output_paths, output_group, rasterize_mask
-from ..core.values import ValueReport, to_float_array
-from ..core.vector_io import DRIVERS as VECTOR_DRIVERS
+from ..core.io.rasters import check_output_paths, output_group, rasterize_mask
+from ..core.io.values import ValueReport, to_float_array
+from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")

@@ -22,9 +22,9 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled
-from ..core.evaluation_report import write_report, write_table
-from ..core.metrics import evaluate
-from ..core.raster_io import read_raster
+from ..core.evaluation.evaluate import evaluate
+from ..core.io.rasters import read_raster
+from ..core.reports.evaluation import write_report, write_table
 from .base import ProspectorAlgorithm, check_fields, mask_from_source
 
 #: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions

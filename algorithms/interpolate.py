@@ -20,14 +20,14 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..core import crossval
 from ..core.callbacks import check_cancelled
 from ..core.grid import GridSpec, padded_extent
-from ..core.idw import idw_grid, idw_points
-from ..core.kriging import clip_to_sample_minimum, fit_variograms, krige_points, kriging_grid
-from ..core.raster_io import write_geotiff
-from ..core.values import average_duplicates, substitute_nonpositive
-from ..core.variogram import MODELS, Variogram
+from ..core.interpolation import crossval
+from ..core.interpolation.idw import idw_grid, idw_points
+from ..core.interpolation.kriging import clip_to_sample_minimum, fit_variograms, krige_points, kriging_grid
+from ..core.interpolation.variogram import MODELS, Variogram
+from ..core.io.rasters import write_geotiff
+from ..core.io.values import average_duplicates, substitute_nonpositive
 from .base import ProspectorAlgorithm, mask_from_source, point_samples, report_values
 
 NODATA = -9999.0

@@ -19,8 +19,8 @@ from qgis.core import (
 
 from ..core.errors import InputError
 from ..core.grid import GridSpec
-from ..core.raster_io import atomic_output, read_stack
-from ..core.raster_windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
+from ..core.io.rasters import atomic_output, read_stack
+from ..core.io.windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
 from .base import ProspectorAlgorithm, mask_from_source
 from .traincnn import DEVICES, import_cnn, layer_paths, require_projected
 
@@ -126,6 +126,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
         cnn = import_cnn()
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         model = cnn.PatchCNN.load(model_path)
+        from ..core.learning.network import resolve_device
+        from ..core.learning.patches import window_reader
+
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
@@ -133,7 +136,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         require_projected(
             layers[0], self.INPUT_RASTERS, "models are trained on projected rasters, with cells of one size in metres."
         )
-        device = cnn.resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
+        device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
         thresholds = self._thresholds(parameters, context)
 
         selection, available, grids = band_table(paths, names)
@@ -153,7 +156,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         else:
             feedback.pushInfo("Inputs are on different grids: aligning them onto the first raster's grid in memory.")
             stack = read_stack(paths, names)
-            reader = _ArrayReader(cnn.window_reader(stack.bands[found]))
+            reader = _ArrayReader(window_reader(stack.bands[found]))
         trained_px = (model.metadata_.get("grid") or {}).get("pixel_size")
         if trained_px and abs(trained_px - grid.pixel_size) > 1e-6 * trained_px:
             feedback.pushWarning(
@@ -283,7 +286,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
 
 class _ArrayReader:
-    """Adapts core.cnn.window_reader to the reader interface (with close())."""
+    """Adapts core.learning.patches.window_reader to the reader interface (with close())."""
 
     def __init__(self, read) -> None:
         self._read = read

@@ -18,8 +18,10 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled, InputError
-from ..core.pseudolabel import METHODS, UNLABELLED, class_ids, pseudolabel, summary_record, write_summary
-from ..core.raster_io import rasterize_mask, read_stack, write_geotiff
+from ..core.io.rasters import rasterize_mask, read_stack, write_geotiff
+from ..core.labels.classes import class_ids
+from ..core.labels.pseudolabel import METHODS, UNLABELLED, pseudolabel
+from ..core.reports.labels import summary_record, write_summary
 from .base import ProspectorAlgorithm, mask_from_source, point_attributes, shapely_geometries
 
 LABEL_NODATA = 255

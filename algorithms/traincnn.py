@@ -22,10 +22,10 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.cnn_report import training_report_html
 from ..core.errors import Cancelled
-from ..core.pseudolabel import class_ids
-from ..core.raster_io import atomic_output, read_stack
+from ..core.io.rasters import atomic_output, read_stack
+from ..core.labels.classes import class_ids
+from ..core.reports.training import training_report_html
 from .base import ProspectorAlgorithm, point_attributes
 
 DEVICES = ["auto", "cpu", "cuda"]
@@ -33,9 +33,9 @@ VALIDATIONS = ["blocks", "clusters"]
 
 
 def import_cnn():
-    """core.cnn, or a clear message when PyTorch is missing (the rest of the plugin works without it)."""
+    """core.learning.estimator, or a clear message when PyTorch is missing (the rest of the plugin works without it)."""
     try:
-        from ..core import cnn
+        from ..core.learning import estimator as cnn
     except ImportError as exc:
         raise QgsProcessingException(
             f"PyTorch is needed for the deep-learning steps but could not be imported ({exc}). Install the CPU "

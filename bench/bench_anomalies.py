@@ -9,8 +9,8 @@ import time
 import numpy as np
 from scipy import ndimage
 
-from geochem_prospector.core.anomalies import identify_anomalies
-from geochem_prospector.core.contours import contour_lines
+from geochem_prospector.core.anomalies.contours import contour_lines
+from geochem_prospector.core.anomalies.screening import identify_anomalies
 from geochem_prospector.core.grid import GridSpec
 
 N = 1000

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -24,15 +25,21 @@ REPO = os.path.dirname(HERE)
 
 
 def _import_cnn():
-    """geochem_prospector.core.cnn, through build/plugins or a temporary package link to this checkout."""
+    """geochem_prospector.core.learning (estimator, network, patches), through build/plugins or a temporary package link to this checkout."""
     try:
-        from geochem_prospector.core import cnn
+        from geochem_prospector.core.learning import estimator, network, patches
     except ImportError:
         link_dir = tempfile.mkdtemp(prefix="gp-bench-")
         os.symlink(REPO, os.path.join(link_dir, "geochem_prospector"))
         sys.path.insert(0, link_dir)
-        from geochem_prospector.core import cnn
-    return cnn
+        from geochem_prospector.core.learning import estimator, network, patches
+    return SimpleNamespace(
+        PatchCNN=estimator.PatchCNN,
+        resolve_device=network.resolve_device,
+        extract_patches=patches.extract_patches,
+        normalise=patches.normalise,
+        pad_halo=patches.pad_halo,
+    )
 
 
 def _synthetic(bands: int, size: int, seed: int = 0):

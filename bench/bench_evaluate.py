@@ -9,7 +9,9 @@ import time
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from geochem_prospector.core import metrics
+from geochem_prospector.core.evaluation.auc import roc_auc
+from geochem_prospector.core.evaluation.deposits import sample_deposits
+from geochem_prospector.core.evaluation.evaluate import evaluate
 from geochem_prospector.core.grid import GridSpec
 
 SIDE = 2000
@@ -31,19 +33,19 @@ def main() -> None:
     raster[rng.random((SIDE, SIDE)) < 0.1] = np.nan
     grid = GridSpec(0.0, float(SIDE), 1.0, SIDE, SIDE)
     xy = rng.uniform(0, SIDE, size=(DEPOSITS, 2))
-    sample = metrics.sample_deposits(raster, grid, xy)
+    sample = sample_deposits(raster, grid, xy)
     background = raster[np.isfinite(raster)].astype(np.float64)
     labels = np.r_[np.ones(sample.values.size), np.zeros(background.size)]
     scores = np.r_[sample.values, background]
 
     t_sk, auc_sk = _timed(lambda: roc_auc_score(labels, scores))
-    t_auc, auc = _timed(lambda: metrics.roc_auc(sample.values, background))
-    t_all, result = _timed(lambda: metrics.evaluate(raster, grid, xy, iterations=1000), repeat=2)
+    t_auc, auc = _timed(lambda: roc_auc(sample.values, background))
+    t_all, result = _timed(lambda: evaluate(raster, grid, xy, iterations=1000), repeat=2)
     assert abs(auc - auc_sk) < 1e-12 and abs(result.auc - auc_sk) < 1e-12
     print(f"{SIDE}x{SIDE} cells, {sample.values.size} deposits")
     print(f"scikit-learn roc_auc_score (AUC only):          {t_sk:7.3f} s")
-    print(f"core.metrics.roc_auc (AUC only):                {t_auc:7.3f} s   ratio {t_auc / t_sk:.2f}")
-    print(f"core.metrics.evaluate (everything, 1000 iter.): {t_all:7.3f} s   ratio {t_all / t_sk:.2f}")
+    print(f"core.roc_auc (AUC only):                {t_auc:7.3f} s   ratio {t_auc / t_sk:.2f}")
+    print(f"core.evaluate (everything, 1000 iter.): {t_all:7.3f} s   ratio {t_all / t_sk:.2f}")
 
 
 if __name__ == "__main__":

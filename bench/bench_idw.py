@@ -17,8 +17,8 @@ import numpy as np
 
 from geochem_prospector.core import neighbours
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.idw import idw_grid
-from geochem_prospector.core.raster_io import write_geotiff
+from geochem_prospector.core.interpolation.idw import idw_grid
+from geochem_prospector.core.io.rasters import write_geotiff
 
 K, POWER, EXTENT = 12, 2.0, 10_000.0
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))

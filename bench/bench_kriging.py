@@ -17,8 +17,8 @@ import time
 import numpy as np
 
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.kriging import krige_points, kriging_grid
-from geochem_prospector.core.variogram import Variogram
+from geochem_prospector.core.interpolation.kriging import krige_points, kriging_grid
+from geochem_prospector.core.interpolation.variogram import Variogram
 
 K = 16
 EXTENT = 50_000.0

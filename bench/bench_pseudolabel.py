@@ -15,7 +15,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.pseudolabel import pseudolabel
+from geochem_prospector.core.labels.pseudolabel import pseudolabel
 
 K = 10
 ALPHA = 0.9

@@ -43,9 +43,9 @@ def load_gtk(pixel: float = 500.0) -> Dict[str, object]:
     import geopandas as gpd
 
     from geochem_prospector.core.grid import GridSpec
-    from geochem_prospector.core.idw import idw_grid
-    from geochem_prospector.core.raster_io import rasterize_mask, read_stack
-    from geochem_prospector.core.values import substitute_nonpositive
+    from geochem_prospector.core.interpolation.idw import idw_grid
+    from geochem_prospector.core.io.rasters import rasterize_mask, read_stack
+    from geochem_prospector.core.io.values import substitute_nonpositive
 
     till = gpd.read_file(os.path.join(SAMPLES, "till_geochemistry.gpkg"))
     area = gpd.read_file(os.path.join(SAMPLES, "study_area.gpkg")).to_crs(till.crs)
@@ -65,7 +65,7 @@ def load_gtk(pixel: float = 500.0) -> Dict[str, object]:
 
 def deposit_clusters(rows: np.ndarray, cols: np.ndarray, link_cells: float) -> np.ndarray:
     """Cluster number per deposit: single linkage of deposits at most ``link_cells`` apart."""
-    from geochem_prospector.core.metrics import deposit_clusters as clusters_of_points
+    from geochem_prospector.core.evaluation.auc import deposit_clusters as clusters_of_points
 
     return clusters_of_points(np.column_stack([rows, cols]), link_cells)
 
@@ -130,7 +130,7 @@ def paired_difference(
 def bootstrap_ci(values: np.ndarray, seed: int = 0, n: int = 2000, groups: Optional[np.ndarray] = None) -> tuple:
     """Mean of the finite values and its 95 % percentile-bootstrap interval: deposits resampled one by one, or
     whole ``groups`` (spatial clusters, whose deposits are not independent) with all their deposits."""
-    from geochem_prospector.core.metrics import resampled_means
+    from geochem_prospector.core.evaluation.auc import resampled_means
 
     ok = np.isfinite(values)
     v = values[ok]
@@ -168,7 +168,7 @@ def config_name(config: Dict[str, object]) -> str:
 
 def cnn_score(bands: np.ndarray, labels: np.ndarray, config: Dict[str, object], base: Dict[str, object]) -> np.ndarray:
     """Prospectivity (positive-class probability, NaN outside valid cells) of a CNN trained with ``base`` + ``config``."""
-    from geochem_prospector.core.cnn import PatchCNN
+    from geochem_prospector.core.learning.estimator import PatchCNN
 
     prob, _ = PatchCNN(**{**base, **config}).fit(bands, labels).predict_proba(bands, device="cpu")
     return np.asarray(prob, dtype=float)
@@ -243,7 +243,7 @@ def run_validation(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from geochem_prospector.core.cnn import roc_auc
+    from geochem_prospector.core.learning.estimator import roc_auc
 
     started = time.perf_counter()
     data = load_gtk(pixel)

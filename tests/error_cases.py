@@ -158,7 +158,7 @@ def build(folder: str) -> Dict[str, str]:
 def _model_files(folder: str, bands: np.ndarray, labels: np.ndarray) -> Dict[str, str]:
     """A tiny trained model for predict, and the model files we did not write: junk, truncated, another band set,
     and a pickle that would create ``crafted_marker`` when unpickled without ``weights_only``."""
-    from geochem_prospector.core.cnn import PatchCNN
+    from geochem_prospector.core.learning.estimator import PatchCNN
 
     paths: Dict[str, str] = {}
     labels = np.where(labels < 0, np.nan, labels)
@@ -245,7 +245,7 @@ def crafted_model(path: str, marker: str, legacy: bool = False) -> str:
 
     import torch
 
-    from geochem_prospector.core.cnn import FORMAT
+    from geochem_prospector.core.learning.model_file import FORMAT
 
     class Payload:
         def __reduce__(self):

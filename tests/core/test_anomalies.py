@@ -12,22 +12,24 @@ import numpy as np
 import pytest
 from scipy.stats import median_abs_deviation
 
-from geochem_prospector.core.anomalies import (
-    CLASS_NODATA,
+from geochem_prospector.core.anomalies.contours import contour_lines, contour_segments
+from geochem_prospector.core.anomalies.screening import (
     anomaly_areas,
-    ca_fit,
-    classify,
-    compute_thresholds,
     high_value_points,
     identify_anomalies,
     integrated_index,
+)
+from geochem_prospector.core.anomalies.thresholds import (
+    CLASS_NODATA,
+    ca_fit,
+    classify,
+    compute_thresholds,
     threshold_ca,
     threshold_mean_sd,
     threshold_median_mad,
     threshold_percentile,
     threshold_tukey,
 )
-from geochem_prospector.core.contours import contour_lines, contour_segments
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
 

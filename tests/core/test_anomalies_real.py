@@ -15,10 +15,11 @@ import pytest
 gpd = pytest.importorskip("geopandas")
 pd = pytest.importorskip("pandas")
 
-from geochem_prospector.core.anomalies import METHODS, identify_anomalies, integrated_index  # noqa: E402
+from geochem_prospector.core.anomalies.screening import identify_anomalies, integrated_index  # noqa: E402
+from geochem_prospector.core.anomalies.thresholds import METHODS  # noqa: E402
 from geochem_prospector.core.grid import GridSpec, padded_extent  # noqa: E402
-from geochem_prospector.core.idw import idw_grid  # noqa: E402
-from geochem_prospector.core.raster_io import rasterize_mask  # noqa: E402
+from geochem_prospector.core.interpolation.idw import idw_grid  # noqa: E402
+from geochem_prospector.core.io.rasters import rasterize_mask  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KOLA = os.path.join(HERE, "..", "data", "kola")

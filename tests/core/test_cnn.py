@@ -8,16 +8,11 @@ import pytest
 import torch
 from scipy import ndimage
 
-from geochem_prospector.core.cnn import (
-    FORMAT,
-    PatchCNN,
-    extract_patches,
-    pad_halo,
-    roc_auc,
-    spatial_split,
-    window_reader,
-)
 from geochem_prospector.core.errors import Cancelled, InputError, ModelFileError
+from geochem_prospector.core.learning.estimator import PatchCNN, roc_auc
+from geochem_prospector.core.learning.model_file import FORMAT
+from geochem_prospector.core.learning.patches import extract_patches, pad_halo, window_reader
+from geochem_prospector.core.learning.splits import spatial_split
 
 
 def synthetic(seed=0, height=40, width=44):
@@ -216,7 +211,7 @@ def test_bad_inputs_name_the_parameter():
 def test_report_plots_every_epoch_and_the_confusion_matrix(trained):
     import re
 
-    from geochem_prospector.core.cnn_report import training_report_html
+    from geochem_prospector.core.reports.training import training_report_html
 
     model = trained[0]
     page = training_report_html(model.metadata_)
@@ -232,7 +227,7 @@ def test_report_curves_follow_the_history(trained):
     with the zero line in view (built with core.svgplot, the one SVG plotting module)."""
     import re
 
-    from geochem_prospector.core.cnn_report import training_report_html
+    from geochem_prospector.core.reports.training import training_report_html
 
     history = trained[0].metadata_["history"]
     svgs = re.findall(r"<svg.*?</svg>", training_report_html(trained[0].metadata_), re.S)
@@ -252,7 +247,7 @@ def test_report_curves_follow_the_history(trained):
 
 
 def test_report_shows_the_provenance_it_is_given(trained):
-    from geochem_prospector.core.cnn_report import training_report_html
+    from geochem_prospector.core.reports.training import training_report_html
 
     provenance = {
         "algorithm": "prospector:traincnn",
@@ -278,7 +273,7 @@ def test_report_shows_the_provenance_it_is_given(trained):
 
 
 def test_match_bands_by_name_then_by_unique_band_part():
-    from geochem_prospector.core.raster_windows import match_bands
+    from geochem_prospector.core.io.windows import match_bands
 
     found, missing = match_bands(["till:Cu", "till:Ni", "mag:band 1"], ["area2:Ni", "area2:Cu", "mag:band 1"])
     assert found == [1, 0, 2] and missing == []
@@ -287,7 +282,7 @@ def test_match_bands_by_name_then_by_unique_band_part():
 
 
 def test_square_dilation_matches_scipy():
-    from geochem_prospector.core.cnn import _dilate_square
+    from geochem_prospector.core.learning.splits import _dilate_square
 
     mask = np.random.default_rng(4).random((23, 31)) > 0.97
     for radius in (1, 3, 6):
@@ -392,7 +387,7 @@ def test_ensemble_size_is_checked():
 
 
 def test_report_lists_every_network_of_the_ensemble(ensemble):
-    from geochem_prospector.core.cnn_report import training_report_html
+    from geochem_prospector.core.reports.training import training_report_html
 
     model, _, _ = ensemble
     page = training_report_html(model.metadata_)

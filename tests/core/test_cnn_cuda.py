@@ -5,7 +5,7 @@ import pytest
 import torch
 from test_cnn import SMALL, synthetic
 
-from geochem_prospector.core.cnn import PatchCNN
+from geochem_prospector.core.learning.estimator import PatchCNN
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 

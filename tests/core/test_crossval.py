@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from geochem_prospector.core.crossval import cross_validate, metrics, score, write_csv
-from geochem_prospector.core.idw import idw_points
+from geochem_prospector.core.interpolation.crossval import cross_validate, metrics, score, write_csv
+from geochem_prospector.core.interpolation.idw import idw_points
 
 
 def test_metrics_match_scikit_learn():

@@ -6,9 +6,11 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from geochem_prospector.core import evaluation_report, metrics
 from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.evaluation.deposits import NODATA, OUTSIDE_RASTER
+from geochem_prospector.core.evaluation.evaluate import evaluate
 from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.reports import evaluation as evaluation_report
 
 
 @pytest.fixture
@@ -19,7 +21,7 @@ def evaluation():
     raster[:5] = np.nan
     xy = np.array([[105.0, 205.0], [5.0, 395.0], [900.0, 5.0], [255.0, 15.0], [305.0, 125.0]])
     names = ["Alpha", "Nodata <mine>", "Far away", "Delta", "Echo"]
-    return metrics.evaluate(raster, grid, xy, iterations=100), names
+    return evaluate(raster, grid, xy, iterations=100), names
 
 
 def test_csv_holds_metrics_curve_and_every_deposit(evaluation, tmp_path):
@@ -34,8 +36,8 @@ def test_csv_holds_metrics_curve_and_every_deposit(evaluation, tmp_path):
     assert values["capture_top_10pct"] == pytest.approx(ev.capture[10.0])
     deposits = {r["name"]: r for r in rows if r["kind"] == "deposit"}
     assert list(deposits) == names
-    assert deposits["Far away"]["status"] == metrics.OUTSIDE_RASTER
-    assert deposits["Nodata <mine>"]["status"] == metrics.NODATA
+    assert deposits["Far away"]["status"] == OUTSIDE_RASTER
+    assert deposits["Nodata <mine>"]["status"] == NODATA
     curve = [r for r in rows if r["kind"] == "success_curve"]
     area = np.array([float(r["area_percent"]) for r in curve])
     found = np.array([float(r["deposit_percent"]) for r in curve])

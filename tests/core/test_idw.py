@@ -5,7 +5,7 @@ import pytest
 
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.idw import idw_grid
+from geochem_prospector.core.interpolation.idw import idw_grid
 
 
 def brute_force_idw(xy, values, cx, cy, power, k=None, radius=None):
@@ -129,7 +129,7 @@ def test_field_without_values_is_refused():
 
 @pytest.mark.parametrize("k,power,radius", [(12, 2.0, None), (0, 1.0, None), (6, 3.0, 60.0)])
 def test_idw_points_matches_brute_force(samples, k, power, radius):
-    from geochem_prospector.core.idw import idw_points
+    from geochem_prospector.core.interpolation.idw import idw_points
 
     xy, values = samples
     rng = np.random.default_rng(5)
@@ -141,7 +141,7 @@ def test_idw_points_matches_brute_force(samples, k, power, radius):
 
 @pytest.mark.parametrize("power", [0.5, 1.0, 1.5, 2.0, 3.0])
 def test_weights_equal_textbook_formula_bit_for_bit(power):
-    from geochem_prospector.core.idw import idw_weights_block
+    from geochem_prospector.core.interpolation.idw import idw_weights_block
 
     rng = np.random.default_rng(int(power * 10))
     d = np.sort(rng.uniform(0, 500, size=(400, 12)), axis=1)

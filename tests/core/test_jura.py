@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geochem_prospector.core.idw import idw_points
-from geochem_prospector.core.kriging import krige_points
-from geochem_prospector.core.variogram import auto_variogram
+from geochem_prospector.core.interpolation.idw import idw_points
+from geochem_prospector.core.interpolation.kriging import krige_points
+from geochem_prospector.core.interpolation.variogram import auto_variogram
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "jura")
 ELEMENTS = ["Cd", "Ni", "Zn", "Pb", "Cu", "Co", "Cr"]

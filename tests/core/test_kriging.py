@@ -8,8 +8,8 @@ import pytest
 
 from geochem_prospector.core.errors import Cancelled, InputError
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.kriging import krige_points, kriging_grid
-from geochem_prospector.core.variogram import Variogram
+from geochem_prospector.core.interpolation.kriging import krige_points, kriging_grid
+from geochem_prospector.core.interpolation.variogram import Variogram
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
 #: the published Meuse log(zinc) variogram (gstat vignette)
@@ -155,7 +155,7 @@ def test_grid_equals_points_with_mask_and_cancel(meuse):
 
 
 def test_clip_to_sample_minimum_raises_undershoots_only():
-    from geochem_prospector.core.kriging import clip_to_sample_minimum
+    from geochem_prospector.core.interpolation.kriging import clip_to_sample_minimum
 
     bands = np.array([[[-2.0, 0.5, 3.0], [np.nan, 1.0, 9.0]]])
     counts = clip_to_sample_minimum(bands, np.array([1.0, 4.0, 8.0]))

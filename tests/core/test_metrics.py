@@ -6,8 +6,25 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from geochem_prospector.core import metrics
 from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.evaluation.auc import (
+    bootstrap_auc,
+    deposit_clusters,
+    monte_carlo_auc,
+    random_placement_p_value,
+    resampled_means,
+    roc_auc,
+)
+from geochem_prospector.core.evaluation.curves import capture_efficiency, prediction_area, success_rate_curve
+from geochem_prospector.core.evaluation.deposits import (
+    NO_COORDINATES,
+    NODATA,
+    OUTSIDE_MASK,
+    OUTSIDE_RASTER,
+    USED,
+    sample_deposits,
+)
+from geochem_prospector.core.evaluation.evaluate import evaluate
 from geochem_prospector.core.grid import GridSpec
 
 
@@ -35,7 +52,7 @@ def ten_cells():
 
 def test_hand_computed_ten_cells(ten_cells):
     raster, grid, deposits = ten_cells
-    result = metrics.evaluate(raster, grid, deposits, iterations=200)
+    result = evaluate(raster, grid, deposits, iterations=200)
     # placements: 10 -> (9 below + 1/2 tie) / 10 = 0.95; 7 -> (6 + 1/2) / 10 = 0.65; mean 0.8
     assert result.auc == pytest.approx(0.8)
     assert result.sample.values.tolist() == [10.0, 7.0]
@@ -53,7 +70,7 @@ def test_hand_computed_ten_cells(ten_cells):
     assert result.pa.weight == pytest.approx(math.log(2.0))
     assert result.pa.threshold == 7.0
     assert result.auc_bootstrap[0] <= result.auc <= result.auc_bootstrap[1]
-    assert result.sample.counts[metrics.USED] == 2
+    assert result.sample.counts[USED] == 2
 
 
 def test_hand_computed_ties_binary_map():
@@ -61,15 +78,15 @@ def test_hand_computed_ties_binary_map():
     background = np.r_[np.ones(30), np.zeros(70)]
     deposits = np.array([1.0, 1.0, 1.0, 0.0])
     # value 1: (70 below + 30/2 ties) / 100 = 0.85; value 0: (0 + 70/2) / 100 = 0.35 -> (3 * 0.85 + 0.35) / 4
-    assert metrics.roc_auc(deposits, background) == pytest.approx(0.725)
-    curve = metrics.success_rate_curve(deposits, background)
+    assert roc_auc(deposits, background) == pytest.approx(0.725)
+    curve = success_rate_curve(deposits, background)
     np.testing.assert_allclose(curve.area, [0, 0.3, 1.0])
     np.testing.assert_allclose(curve.deposits, [0, 0.75, 1.0])
     assert curve.auc() == pytest.approx(0.725)
-    assert metrics.capture_efficiency(curve, (10, 20, 30, 65)) == pytest.approx(
+    assert capture_efficiency(curve, (10, 20, 30, 65)) == pytest.approx(
         {10.0: 25.0, 20.0: 50.0, 30.0: 75.0, 65.0: 87.5}
     )
-    pa = metrics.prediction_area(curve)
+    pa = prediction_area(curve)
     # on the first segment P = 2.5 A, and P + A = 1 -> A = 1 / 3.5
     assert pa.area == pytest.approx(100 / 3.5)
     assert pa.prediction_rate == pytest.approx(250 / 3.5)
@@ -80,9 +97,9 @@ def test_hand_computed_ties_binary_map():
 
 def test_constant_map_is_random():
     background = np.full(50, 3.0)
-    curve = metrics.success_rate_curve([3.0, 3.0], background)
-    assert metrics.roc_auc([3.0, 3.0], background) == 0.5 == curve.auc()
-    pa = metrics.prediction_area(curve)
+    curve = success_rate_curve([3.0, 3.0], background)
+    assert roc_auc([3.0, 3.0], background) == 0.5 == curve.auc()
+    pa = prediction_area(curve)
     assert pa.prediction_rate == pytest.approx(50.0) and pa.weight == pytest.approx(0.0)
 
 
@@ -96,20 +113,20 @@ def test_auc_matches_sklearn(decimals):
     deposits = rng.normal(0.7, 1.0, size=25)
     if decimals is not None:
         background, deposits = np.round(background, decimals), np.round(deposits, decimals)
-    ours = metrics.roc_auc(deposits, background)
+    ours = roc_auc(deposits, background)
     assert ours == pytest.approx(sklearn_auc(deposits, background), abs=1e-12)
     # deposits lie on cells of the map: the success-rate curve's area is the same number
     on_cells = np.r_[np.sort(background)[-40::4], rng.choice(background, 15)]
-    auc = metrics.roc_auc(on_cells, background)
+    auc = roc_auc(on_cells, background)
     assert auc == pytest.approx(sklearn_auc(on_cells, background), abs=1e-12)
-    assert metrics.success_rate_curve(on_cells, background).auc() == pytest.approx(auc, abs=1e-12)
+    assert success_rate_curve(on_cells, background).auc() == pytest.approx(auc, abs=1e-12)
 
 
 def test_bootstrap_resamples_match_sklearn():
     rng = np.random.default_rng(3)
     background = np.round(rng.gamma(2.0, size=500), 1)
     deposits = np.round(rng.gamma(3.0, size=12), 1)
-    (lo, hi), aucs = metrics.bootstrap_auc(deposits, background, 40, rng=np.random.default_rng(11))
+    (lo, hi), aucs = bootstrap_auc(deposits, background, 40, rng=np.random.default_rng(11))
     draws = np.random.default_rng(11).integers(0, deposits.size, size=(40, deposits.size))
     expected = [sklearn_auc(deposits[i], background) for i in draws]
     np.testing.assert_allclose(aucs, expected, atol=1e-12)
@@ -120,7 +137,7 @@ def test_monte_carlo_negatives_match_sklearn():
     rng = np.random.default_rng(4)
     background = np.round(rng.normal(size=800), 1)
     deposits = np.round(rng.normal(1.0, size=9), 1)
-    (lo, hi), aucs = metrics.monte_carlo_auc(deposits, background, 30, rng=np.random.default_rng(5))
+    (lo, hi), aucs = monte_carlo_auc(deposits, background, 30, rng=np.random.default_rng(5))
     draws = np.random.default_rng(5).integers(0, background.size, size=(30, deposits.size))
     expected = [roc_auc_score(np.r_[np.ones(9), np.zeros(9)], np.r_[deposits, background[i]]) for i in draws]
     np.testing.assert_allclose(aucs, expected, atol=1e-12)
@@ -132,22 +149,20 @@ def test_intervals_and_p_value_behave():
     background = rng.uniform(size=20000)
     random_deposits = rng.choice(background, 40)
     good_deposits = np.sort(background)[-200:][::5]  # all in the top 1 % of the area
-    auc_random = metrics.roc_auc(random_deposits, background)
-    (lo, hi), _ = metrics.bootstrap_auc(random_deposits, background, 500)
+    auc_random = roc_auc(random_deposits, background)
+    (lo, hi), _ = bootstrap_auc(random_deposits, background, 500)
     assert lo < 0.5 < hi and lo < auc_random < hi
-    (mlo, mhi), _ = metrics.monte_carlo_auc(random_deposits, background, 500)
+    (mlo, mhi), _ = monte_carlo_auc(random_deposits, background, 500)
     assert mlo < auc_random < mhi
-    assert metrics.random_placement_p_value(metrics.roc_auc(good_deposits, background), background, 40, 500) == (
-        pytest.approx(1 / 501)
-    )
-    assert metrics.random_placement_p_value(auc_random, background, 40, 500) > 0.05
+    assert random_placement_p_value(roc_auc(good_deposits, background), background, 40, 500) == (pytest.approx(1 / 501))
+    assert random_placement_p_value(auc_random, background, 40, 500) > 0.05
 
 
 def test_downsampled_curve_is_exact():
     rng = np.random.default_rng(9)
     background = rng.normal(size=50000)
     deposits = rng.choice(background, 30)
-    curve = metrics.success_rate_curve(deposits, background)
+    curve = success_rate_curve(deposits, background)
     keep = curve.downsample(500)
     assert keep.size < 700 and keep[0] == 0 and keep[-1] == curve.area.size - 1
     np.testing.assert_allclose(np.interp(curve.area, curve.area[keep], curve.deposits[keep]), curve.deposits)
@@ -174,27 +189,27 @@ def test_deposit_statuses():
             (1e300, -1e300),  # far away, must not overflow
         ]
     )
-    sample = metrics.sample_deposits(raster, grid, xy, mask)
+    sample = sample_deposits(raster, grid, xy, mask)
     assert sample.status.tolist() == [
-        metrics.USED,
-        metrics.NODATA,
-        metrics.OUTSIDE_MASK,
-        metrics.OUTSIDE_RASTER,
-        metrics.OUTSIDE_RASTER,
-        metrics.NO_COORDINATES,
-        metrics.USED,
-        metrics.OUTSIDE_RASTER,
+        USED,
+        NODATA,
+        OUTSIDE_MASK,
+        OUTSIDE_RASTER,
+        OUTSIDE_RASTER,
+        NO_COORDINATES,
+        USED,
+        OUTSIDE_RASTER,
     ]
     assert sample.values.tolist() == [5.0, 5.0]
     assert sample.shared_cells == 1
     assert sample.counts == {
-        metrics.USED: 2,
-        metrics.OUTSIDE_RASTER: 3,
-        metrics.NODATA: 1,
-        metrics.OUTSIDE_MASK: 1,
-        metrics.NO_COORDINATES: 1,
+        USED: 2,
+        OUTSIDE_RASTER: 3,
+        NODATA: 1,
+        OUTSIDE_MASK: 1,
+        NO_COORDINATES: 1,
     }
-    result = metrics.evaluate(raster, grid, xy, mask, iterations=50)
+    result = evaluate(raster, grid, xy, mask, iterations=50)
     assert result.n_cells == 10  # 12 cells - 1 nodata - 1 outside the mask
     assert any("6 of 8 deposits not used" in note for note in result.notes)
 
@@ -203,11 +218,11 @@ def test_no_usable_deposit_is_a_clear_error():
     grid = GridSpec(xmin=0.0, ymax=10.0, pixel_size=1.0, width=10, height=10)
     raster = np.ones((10, 10))
     with pytest.raises(InputError, match="DEPOSITS: none of the 2 deposits.*2 outside raster"):
-        metrics.evaluate(raster, grid, np.array([[50.0, 50.0], [-5.0, 5.0]]))
+        evaluate(raster, grid, np.array([[50.0, 50.0], [-5.0, 5.0]]))
     with pytest.raises(InputError, match="INPUT_RASTER"):
-        metrics.evaluate(np.full((10, 10), np.nan), grid, np.array([[5.0, 5.0]]))
+        evaluate(np.full((10, 10), np.nan), grid, np.array([[5.0, 5.0]]))
     with pytest.raises(InputError, match="MASK"):
-        metrics.evaluate(raster, grid, np.array([[5.0, 5.0]]), mask=np.zeros((10, 10), bool))
+        evaluate(raster, grid, np.array([[5.0, 5.0]]), mask=np.zeros((10, 10), bool))
 
 
 # ---- clustered deposits: the bootstrap resamples whole clusters ------------------------------------------------------
@@ -233,7 +248,7 @@ def brute_force_clusters(xy, link):
 def test_deposit_clusters_equal_single_linkage_by_brute_force(link):
     xy = np.random.default_rng(5).uniform(0, 100, (60, 2))
     xy[7] = xy[3]  # coincident points share a cluster even at distance 0
-    ours, reference = metrics.deposit_clusters(xy, link), brute_force_clusters(xy, link)
+    ours, reference = deposit_clusters(xy, link), brute_force_clusters(xy, link)
     # same partition: two points share a cluster in one labelling exactly when they do in the other
     assert np.array_equal(ours[:, None] == ours[None, :], np.equal.outer(reference, reference))
     assert ours[3] == ours[7]
@@ -241,12 +256,12 @@ def test_deposit_clusters_equal_single_linkage_by_brute_force(link):
 
 def test_resampled_means_by_group():
     values = np.array([0.2, 0.9, 0.4, 0.7, 0.6])
-    plain = metrics.resampled_means(values, 300, np.random.default_rng(1))
-    singletons = metrics.resampled_means(values, 300, np.random.default_rng(1), groups=np.arange(5))
+    plain = resampled_means(values, 300, np.random.default_rng(1))
+    singletons = resampled_means(values, 300, np.random.default_rng(1), groups=np.arange(5))
     np.testing.assert_allclose(singletons, plain)  # one deposit per cluster: the ordinary bootstrap, draw for draw
-    assert np.allclose(metrics.resampled_means(values, 50, np.random.default_rng(1), groups=np.zeros(5)), 0.56)
+    assert np.allclose(resampled_means(values, 50, np.random.default_rng(1), groups=np.zeros(5)), 0.56)
     # clusters {0.2, 0.9, 0.4} and {0.7, 0.6}: every resample is one of three weighted means
-    grouped = metrics.resampled_means(values, 300, np.random.default_rng(1), groups=[4, 4, 4, 9, 9])
+    grouped = resampled_means(values, 300, np.random.default_rng(1), groups=[4, 4, 4, 9, 9])
     possible = [0.5, 0.56, 0.65]
     assert np.all(np.isclose(grouped[:, None], possible).any(axis=1))
     assert {round(g, 6) for g in grouped} == {round(p, 6) for p in possible}
@@ -254,14 +269,14 @@ def test_resampled_means_by_group():
 
 def test_evaluate_bootstraps_clusters_of_deposits(ten_cells):
     raster, grid, deposits = ten_cells  # placements 0.95 and 0.65, 30 map units apart
-    alone = metrics.evaluate(raster, grid, deposits, iterations=400)
+    alone = evaluate(raster, grid, deposits, iterations=400)
     assert alone.n_clusters == 2 and alone.bootstrap_unit == "deposits"
     assert alone.auc_bootstrap == pytest.approx((0.65, 0.95))
-    one_cluster = metrics.evaluate(raster, grid, deposits, iterations=400, cluster_distance=30.0)
+    one_cluster = evaluate(raster, grid, deposits, iterations=400, cluster_distance=30.0)
     assert one_cluster.n_clusters == 1 and one_cluster.bootstrap_unit.startswith("1 cluster of deposits")
     assert one_cluster.auc_bootstrap == pytest.approx((0.8, 0.8))  # the only cluster is always drawn whole
     assert any("only 1 cluster(s)" in note for note in one_cluster.notes)
-    assert metrics.evaluate(raster, grid, deposits, iterations=400, cluster_distance=29.0).n_clusters == 2
+    assert evaluate(raster, grid, deposits, iterations=400, cluster_distance=29.0).n_clusters == 2
     with pytest.raises(InputError, match="cluster distance") as err:
-        metrics.evaluate(raster, grid, deposits, cluster_distance=-1.0)
+        evaluate(raster, grid, deposits, cluster_distance=-1.0)
     assert err.value.parameter == "CLUSTER_DISTANCE"

@@ -7,7 +7,7 @@ import pytest
 
 from geochem_prospector.core.errors import GridTooLargeError, InputError
 from geochem_prospector.core.grid import GridSpec, available_memory, check_memory
-from geochem_prospector.core.raster_io import (
+from geochem_prospector.core.io.rasters import (
     atomic_output,
     check_output_folder,
     check_output_paths,
@@ -96,7 +96,7 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
 
 
 def test_output_group_writes_all_outputs_or_none(tmp_path):
-    from geochem_prospector.core.raster_io import output_group
+    from geochem_prospector.core.io.rasters import output_group
 
     a, b = str(tmp_path / "a.txt"), str(tmp_path / "b.txt")
     with open(a, "w") as handle:

@@ -10,10 +10,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from geochem_prospector.core import metrics
 from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.evaluation.auc import roc_auc
+from geochem_prospector.core.evaluation.curves import capture_efficiency, prediction_area, success_rate_curve
+from geochem_prospector.core.evaluation.deposits import USED, valid_cells
+from geochem_prospector.core.evaluation.evaluate import evaluate
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.idw import idw_grid
+from geochem_prospector.core.interpolation.idw import idw_grid
 
 BUDGET = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
@@ -39,10 +42,10 @@ def brute_force_auc(p, b):
     st.lists(map_value, min_size=1, max_size=60),
 )
 def test_auc_is_the_pairwise_probability(deposits, background):
-    auc = metrics.roc_auc(deposits, background)
+    auc = roc_auc(deposits, background)
     assert 0.0 <= auc <= 1.0
     assert auc == pytest.approx(brute_force_auc(deposits, background), abs=1e-12)
-    assert metrics.roc_auc(-np.array(deposits), -np.array(background)) == pytest.approx(1.0 - auc, abs=1e-12)
+    assert roc_auc(-np.array(deposits), -np.array(background)) == pytest.approx(1.0 - auc, abs=1e-12)
 
 
 @BUDGET
@@ -51,13 +54,13 @@ def test_curve_capture_and_pa_invariants(background, data):
     background = np.array(background)
     picks = data.draw(st.lists(st.integers(0, background.size - 1), min_size=1, max_size=12))
     deposits = background[picks]  # deposits lie on cells of the map
-    curve = metrics.success_rate_curve(deposits, background)
+    curve = success_rate_curve(deposits, background)
     assert curve.area[0] == 0 and curve.area[-1] == 1 and curve.deposits[-1] == 1
     assert np.all(np.diff(curve.area) > 0) and np.all(np.diff(curve.deposits) >= 0)
-    assert curve.auc() == pytest.approx(metrics.roc_auc(deposits, background), abs=1e-12)
-    capture = list(metrics.capture_efficiency(curve, (1, 5, 10, 20, 50, 100)).values())
+    assert curve.auc() == pytest.approx(roc_auc(deposits, background), abs=1e-12)
+    capture = list(capture_efficiency(curve, (1, 5, 10, 20, 50, 100)).values())
     assert all(0 <= c <= 100 for c in capture) and capture == sorted(capture) and capture[-1] == pytest.approx(100)
-    pa = metrics.prediction_area(curve)
+    pa = prediction_area(curve)
     assert pa.prediction_rate + pa.area == pytest.approx(100)
     assert 0 < pa.area < 100 and pa.normalized_density > 0 and np.isfinite(pa.weight)
     assert pa.threshold in set(background.tolist())
@@ -76,17 +79,17 @@ def test_evaluate_never_crashes_and_accounts_for_every_deposit(raster, xy, mask,
     if mask is not None:
         mask = mask[: raster.size].reshape(raster.shape) if mask.size >= raster.size else None
     try:
-        result = metrics.evaluate(raster, grid, xy, mask, iterations=20)
+        result = evaluate(raster, grid, xy, mask, iterations=20)
     except InputError as exc:  # documented: no usable deposit, no valid cell
         assert str(exc).startswith(("DEPOSITS:", "INPUT_RASTER:", "MASK:"))
         return
     counts = result.sample.counts
-    assert sum(counts.values()) == xy.shape[0] and counts[metrics.USED] >= 1
+    assert sum(counts.values()) == xy.shape[0] and counts[USED] >= 1
     assert 0 <= result.auc <= 1 and result.auc_bootstrap[0] <= result.auc_bootstrap[1]
     assert 0 <= result.auc_monte_carlo[0] <= result.auc_monte_carlo[1] <= 1
     assert 0 < result.p_value <= 1
     assert np.all(np.isfinite(result.sample.values))
-    assert result.n_cells == int(np.count_nonzero(metrics.valid_cells(raster, mask)))
+    assert result.n_cells == int(np.count_nonzero(valid_cells(raster, mask)))
 
 
 # ---- IDW ----------------------------------------------------------------------------------------------------------

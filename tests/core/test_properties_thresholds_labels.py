@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from geochem_prospector.core.anomalies import CLASS_NODATA, METHODS, classify, compute_thresholds
+from geochem_prospector.core.anomalies.thresholds import CLASS_NODATA, METHODS, classify, compute_thresholds
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.pseudolabel import METHODS as LABEL_METHODS
-from geochem_prospector.core.pseudolabel import UNLABELLED, pseudolabel
+from geochem_prospector.core.labels.pseudolabel import METHODS as LABEL_METHODS
+from geochem_prospector.core.labels.pseudolabel import UNLABELLED, pseudolabel
 
 BUDGET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 

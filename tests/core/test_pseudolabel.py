@@ -14,17 +14,10 @@ from hypothesis import strategies as st
 
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.pseudolabel import (
-    METHODS,
-    UNLABELLED,
-    SoftmaxRegression,
-    _expand,
-    capture,
-    class_ids,
-    pseudolabel,
-    summary_record,
-    write_summary,
-)
+from geochem_prospector.core.labels.classes import class_ids
+from geochem_prospector.core.labels.pseudolabel import METHODS, UNLABELLED, capture, pseudolabel
+from geochem_prospector.core.labels.softmax import SoftmaxRegression, _expand
+from geochem_prospector.core.reports.labels import summary_record, write_summary
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
@@ -50,8 +43,8 @@ BUFFER = 3000.0
 @pytest.fixture(scope="module")
 def lapland(tmp_path_factory):
     gpd = pytest.importorskip("geopandas")
-    from geochem_prospector.core.idw import idw_grid
-    from geochem_prospector.core.raster_io import rasterize_mask, read_stack, write_geotiff
+    from geochem_prospector.core.interpolation.idw import idw_grid
+    from geochem_prospector.core.io.rasters import rasterize_mask, read_stack, write_geotiff
 
     till = gpd.read_file(os.path.join(SAMPLES, "till_geochemistry.gpkg"))
     area = gpd.read_file(os.path.join(SAMPLES, "study_area.gpkg"))
@@ -277,7 +270,7 @@ def test_summary_formats(tmp_path):
 
 
 def test_class_ids_read_negative_whole_numbers_as_unlabelled():
-    from geochem_prospector.core.pseudolabel import class_ids
+    from geochem_prospector.core.labels.classes import class_ids
 
     ids, names, usable = class_ids([-1, 0, 1, "-1", None, 1])
     assert usable.tolist() == [False, True, True, False, False, True]

@@ -5,7 +5,7 @@ import pytest
 
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.raster_io import read_raster, write_geotiff
+from geochem_prospector.core.io.rasters import read_raster, write_geotiff
 
 
 def test_read_band_by_index(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geochem_prospector.core.errors import InputError
-from geochem_prospector.core.values import average_duplicates, to_float_array
+from geochem_prospector.core.io.values import average_duplicates, to_float_array
 
 
 def test_censored_values_become_fraction_of_detection_limit():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geochem_prospector.core.errors import InputError
-from geochem_prospector.core.variogram import (
+from geochem_prospector.core.interpolation.variogram import (
     MODELS,
     ExperimentalVariogram,
     Variogram,

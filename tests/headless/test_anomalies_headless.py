@@ -8,8 +8,8 @@ import pandas as pd
 import rasterio
 
 from geochem_prospector.core.grid import GridSpec, padded_extent
-from geochem_prospector.core.idw import idw_grid
-from geochem_prospector.core.raster_io import rasterize_mask, write_geotiff
+from geochem_prospector.core.interpolation.idw import idw_grid
+from geochem_prospector.core.io.rasters import rasterize_mask, write_geotiff
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")

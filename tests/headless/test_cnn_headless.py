@@ -5,7 +5,7 @@ import rasterio
 from scipy import ndimage
 
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.raster_io import write_geotiff
+from geochem_prospector.core.io.rasters import write_geotiff
 
 
 def test_train_and_predict_headless(qgis_process, tmp_path):

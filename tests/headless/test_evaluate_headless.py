@@ -10,8 +10,8 @@ import rasterio
 from sklearn.metrics import roc_auc_score
 
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.idw import idw_grid
-from geochem_prospector.core.raster_io import rasterize_mask, write_geotiff
+from geochem_prospector.core.interpolation.idw import idw_grid
+from geochem_prospector.core.io.rasters import rasterize_mask, write_geotiff
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")

@@ -6,9 +6,9 @@ import rasterio
 from qgis.core import QgsProcessingException, QgsProcessingFeedback
 from scipy import ndimage
 
-from geochem_prospector.core.cnn import PatchCNN
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.raster_io import write_geotiff
+from geochem_prospector.core.io.rasters import write_geotiff
+from geochem_prospector.core.learning.estimator import PatchCNN
 
 CRS = 'PROJCS["ETRS89 / TM35FIN(E,N)",GEOGCS["ETRS89",DATUM["European_Terrestrial_Reference_System_1989",SPHEROID["GRS 1980",6378137,298.257222101]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",27],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1],AUTHORITY["EPSG","3067"]]'
 GRID = GridSpec(3_400_000.0 - 3_000_000, 7_500_000.0, 100.0, 36, 32, CRS)
@@ -117,7 +117,7 @@ def test_point_labels_and_missing_band(run_algorithm, data, tmp_path):
     )
     hashes = PatchCNN.load(result["OUTPUT_MODEL"]).metadata_["data_hashes"]
     # the label raster the points make equals the label raster they were taken from (NaN = unlabelled)
-    from geochem_prospector.core.cnn import array_hash
+    from geochem_prospector.core.learning.model_file import array_hash
 
     assert hashes["labels"] == array_hash(labels.astype(np.float64).filled(np.nan))
     text = run_algorithm(

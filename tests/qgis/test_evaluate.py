@@ -7,7 +7,7 @@ import pytest
 import rasterio
 
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.raster_io import write_geotiff
+from geochem_prospector.core.io.rasters import write_geotiff
 
 GRID = GridSpec(xmin=400000.0, ymax=7500020.0, pixel_size=10.0, width=5, height=2, crs_wkt="EPSG:3067")
 

@@ -10,7 +10,7 @@ import pytest
 import rasterio
 from shapely.geometry import Point
 
-from geochem_prospector.core.raster_io import PROVENANCE_TAG
+from geochem_prospector.core.io.rasters import PROVENANCE_TAG
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")

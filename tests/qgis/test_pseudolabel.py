@@ -17,8 +17,8 @@ def till_raster(tmp_path_factory):
     import geopandas as gpd
 
     from geochem_prospector.core.grid import GridSpec
-    from geochem_prospector.core.idw import idw_grid
-    from geochem_prospector.core.raster_io import write_geotiff
+    from geochem_prospector.core.interpolation.idw import idw_grid
+    from geochem_prospector.core.io.rasters import write_geotiff
 
     till = gpd.read_file(os.path.join(SAMPLES, "till_geochemistry.gpkg"))
     area = gpd.read_file(os.path.join(SAMPLES, "study_area.gpkg"))

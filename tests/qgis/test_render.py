@@ -24,7 +24,7 @@ def test_element_map_renders_and_leaves_the_sample_geopackages_byte_identical(qg
     from render import render_element_map
 
     from geochem_prospector.core.grid import GridSpec
-    from geochem_prospector.core.raster_io import write_geotiff
+    from geochem_prospector.core.io.rasters import write_geotiff
 
     area = gpd.read_file(os.path.join(SAMPLES, "study_area.gpkg"))
     grid = GridSpec.from_extent(*area.total_bounds, pixel_size=2000.0, crs_wkt=area.crs.to_wkt())

@@ -10,8 +10,9 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .metrics import USED, Evaluation
-from .raster_io import atomic_output
+from ..evaluation.deposits import USED
+from ..evaluation.evaluate import Evaluation
+from ..io.rasters import atomic_output
 from .svgplot import PALETTE, Marker, Series, line_plot
 
 CSV_COLUMNS = ("kind", "name", "threshold", "area_percent", "deposit_percent", "value", "status")

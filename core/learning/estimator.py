@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import hashlib
 import json
 import math
 import os
@@ -27,233 +26,29 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
-from torch import nn
 
-from . import metrics
-from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
-from .errors import InputError, ModelFileError
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError, ModelFileError
+from ..evaluation.auc import roc_auc as auc_of_scores
+from .model_file import FORMAT, FORMAT_VERSION, _json_default, array_hash
+from .network import PatchNet, resolve_device
+from .patches import (
+    CLIP,
+    augment,
+    extract_patches,
+    normalise,
+    pad_halo,
+    robust_normalisation,
+    valid_centres,
+    window_reader,
+)
+from .splits import spatial_split
 
-FORMAT = "geochem_prospector.patchcnn"
-#: 2: weights of every ensemble member, keyed "member<i>.<layer>"; 1 (read only): one network, keys unprefixed
-FORMAT_VERSION = 2
 #: ensemble member i trains from seed + i * MEMBER_SEED_STEP (so seeds 0 and 1 share no member)
 MEMBER_SEED_STEP = 7919
-#: normalised values are clipped to +-CLIP robust standard deviations
-CLIP = 10.0
+
+
 LogCallback = Optional[Callable[[str], None]]
-
-
-# ---- network ---------------------------------------------------------------------------------------------------
-
-
-class PatchNet(nn.Module):
-    """conv3x3-ReLU-maxpool2(stride 1)[-conv3x3-ReLU]-FC-ReLU-dropout-FC; receptive field = ``patch_size``."""
-
-    def __init__(self, in_bands: int, n_classes: int, patch_size: int, width: int = 32, hidden: int = 64) -> None:
-        super().__init__()
-        layers: List[nn.Module] = [nn.Conv2d(in_bands, width, 3), nn.ReLU(), nn.MaxPool2d(2, stride=1)]
-        size = patch_size - 3
-        if patch_size >= 7:
-            layers += [nn.Conv2d(width, width, 3), nn.ReLU()]
-            size -= 2
-        self.features = nn.Sequential(*layers)
-        self.fc = nn.Conv2d(width, hidden, size)  # fully connected over the remaining size x size map
-        self.out = nn.Conv2d(hidden, n_classes, 1)
-        self.dropout_p = 0.0
-
-    def hidden(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.fc(self.features(x)))
-
-    def head(self, h: torch.Tensor) -> torch.Tensor:
-        if self.training and self.dropout_p > 0:
-            h = F.dropout(h, self.dropout_p, training=True)
-        return self.out(h)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (B, classes, H - patch + 1, W - patch + 1); a single patch gives a 1 x 1 map."""
-        return self.head(self.hidden(x))
-
-
-# ---- data preparation ------------------------------------------------------------------------------------------
-
-
-def robust_normalisation(bands: np.ndarray, max_cells: int = 1_000_000, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
-    """Per-band median and robust scale (IQR / 1.349, falling back to the std, then 1) over valid cells."""
-    medians, scales = [], []
-    rng = np.random.default_rng(seed)
-    for band in bands:
-        values = band[np.isfinite(band)]
-        if values.size == 0:
-            medians.append(0.0)
-            scales.append(1.0)
-            continue
-        if values.size > max_cells:
-            values = rng.choice(values, max_cells, replace=False)
-        q1, med, q3 = np.percentile(values.astype(np.float64), [25, 50, 75])
-        scale = (q3 - q1) / 1.349
-        if not scale > 0:
-            scale = float(np.std(values))
-        if not scale > 0:
-            scale = 1.0
-        medians.append(float(med))
-        scales.append(float(scale))
-    return np.asarray(medians, dtype=np.float32), np.asarray(scales, dtype=np.float32)
-
-
-def normalise(bands: np.ndarray, median: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """(x - median) / scale clipped to +-CLIP, nodata (NaN) set to 0 (the median); float32."""
-    z = (np.asarray(bands, dtype=np.float32) - median[:, None, None]) / scale[:, None, None]
-    np.clip(z, -CLIP, CLIP, out=z)
-    z[~np.isfinite(z)] = 0.0
-    return z
-
-
-def valid_centres(bands: np.ndarray) -> np.ndarray:
-    """Cells where every band has a value: the only cells that are trained on or predicted."""
-    return np.isfinite(bands).all(axis=0)
-
-
-def extract_patches(padded: np.ndarray, rows: np.ndarray, cols: np.ndarray, patch_size: int) -> np.ndarray:
-    """(n, bands, p, p) patches centred on (rows, cols) of the unpadded grid; ``padded`` has a halo of p // 2."""
-    view = np.lib.stride_tricks.sliding_window_view(padded, (patch_size, patch_size), axis=(1, 2))
-    return np.ascontiguousarray(view[:, rows, cols].transpose(1, 0, 2, 3))
-
-
-def pad_halo(z: np.ndarray, halo: int) -> np.ndarray:
-    """Zero (= median) padding of a normalised stack, as outside the raster is nodata."""
-    return np.pad(z, ((0, 0), (halo, halo), (halo, halo)))
-
-
-def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
-    """One of the 8 rotations/reflections of the square (k = 0 is the identity)."""
-    if k >= 4:
-        x = torch.flip(x, dims=(3,))
-    return torch.rot90(x, k % 4, dims=(2, 3))
-
-
-def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
-    """Apply a random dihedral transform to each patch."""
-    ks = rng.integers(0, 8, size=x.shape[0])
-    out = torch.empty_like(x)
-    for k in range(8):
-        idx = np.flatnonzero(ks == k)
-        if idx.size:
-            sel = torch.as_tensor(idx, device=x.device)
-            out[sel] = dihedral(x[sel], k)
-    return out
-
-
-def array_hash(*arrays: Optional[np.ndarray]) -> str:
-    """sha256 of the arrays' shapes and bytes (recorded in the model so its training data can be identified)."""
-    digest = hashlib.sha256()
-    for a in arrays:
-        if a is None:
-            digest.update(b"none")
-            continue
-        a = np.ascontiguousarray(a)
-        digest.update(str((a.shape, a.dtype.str)).encode())
-        digest.update(a.tobytes())
-    return digest.hexdigest()
-
-
-# ---- spatial validation split ----------------------------------------------------------------------------------
-
-
-def spatial_split(
-    rows: np.ndarray,
-    cols: np.ndarray,
-    y: np.ndarray,
-    shape: Tuple[int, int],
-    method: str,
-    block_cells: int,
-    gap: int,
-    rng: np.random.Generator,
-    fraction: float = 0.2,
-    positive: int = 1,
-    cluster_cells: Optional[float] = None,
-) -> Tuple[np.ndarray, np.ndarray, Dict[str, object]]:
-    """Indices (into rows/cols) of training and validation cells, split by space, never by random cells.
-
-    ``blocks``: square blocks of ``block_cells`` cells go wholly to training or validation.
-    ``clusters``: positive cells closer than ``cluster_cells`` form clusters (e.g. a deposit and its halo); every
-    labelled cell within that distance of a positive joins its nearest cluster, farther cells always train;
-    whole clusters are held out (leave-cluster-out).
-    Training cells closer than ``gap`` cells (Chebyshev) to a validation cell are dropped, so no training patch
-    overlaps a validation patch.
-    """
-    classes = np.unique(y)
-    if method == "blocks":
-        block_cells = max(1, int(block_cells))
-        n_block_cols = shape[1] // block_cells + 1
-        groups = (rows // block_cells) * n_block_cols + cols // block_cells
-    elif method == "clusters":
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-        from scipy.spatial import cKDTree
-
-        pos = np.flatnonzero(y == positive)
-        if pos.size < 2:
-            raise InputError("leave-cluster-out needs at least two positive cells; use spatial blocks.", "VALIDATION")
-        pts = np.column_stack([rows, cols]).astype(float)
-        radius = float(cluster_cells if cluster_cells else 2 * gap + 1)
-        pairs = cKDTree(pts[pos]).query_pairs(radius, output_type="ndarray")
-        graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(pos.size, pos.size))
-        n_clusters, cluster_of_pos = connected_components(graph, directed=False)
-        if n_clusters < 2:
-            raise InputError(
-                f"all positive cells form one cluster (within {radius:g} cells); use spatial blocks instead.",
-                "VALIDATION",
-            )
-        distance, nearest = cKDTree(pts[pos]).query(pts)
-        groups = cluster_of_pos[nearest]
-        groups[distance > radius] = -1  # far from every positive: always training
-    else:
-        raise InputError(f"unknown validation method '{method}'; use blocks or clusters.", "VALIDATION")
-
-    unique_groups = np.unique(groups[groups >= 0])
-    target = fraction * (np.sum(y == positive) if method == "clusters" else len(y))
-    for _attempt in range(200):
-        order = rng.permutation(unique_groups)
-        chosen: List[int] = []
-        count = 0.0
-        for g in order[: len(order) - 1 if (groups >= 0).all() else len(order)]:
-            chosen.append(int(g))
-            count += np.sum((groups == g) & (y == positive)) if method == "clusters" else np.sum(groups == g)
-            if count >= target:
-                break
-        val_mask = np.isin(groups, chosen)
-        val = np.flatnonzero(val_mask)
-        near = np.zeros(shape, dtype=bool)
-        near[rows[val], cols[val]] = True
-        if gap > 0:
-            near = _dilate_square(near, gap)
-        train = np.flatnonzero(~val_mask & ~near[rows, cols])
-        if all((y[val] == c).any() and (y[train] == c).any() for c in classes):
-            info = {
-                "method": method,
-                "groups": int(unique_groups.size),
-                "validation_groups": len(chosen),
-                "train_cells": int(train.size),
-                "validation_cells": int(val.size),
-                "dropped_in_gap": int(len(y) - train.size - val.size),
-            }
-            return train, val, info
-    raise InputError(
-        "could not split the labels in space so that every class is in both the training and the validation part; "
-        "add labels, use smaller blocks, or change the validation method.",
-        "VALIDATION",
-    )
-
-
-def _dilate_square(mask: np.ndarray, radius: int) -> np.ndarray:
-    """Cells within ``radius`` (Chebyshev) of a True cell, with 2-D cumulative sums (numpy only)."""
-    k = 2 * radius + 1
-    c = np.pad(mask.astype(np.int64), ((radius + 1, radius), (radius + 1, radius))).cumsum(0).cumsum(1)
-    box = c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]
-    return box > 0
-
-
-# ---- metrics ---------------------------------------------------------------------------------------------------
 
 
 def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
@@ -262,7 +57,7 @@ def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
     score = np.asarray(score, dtype=np.float64)
     if y_true.all() or not y_true.any():
         return float("nan")
-    return metrics.roc_auc(score[y_true], score[~y_true])
+    return auc_of_scores(score[y_true], score[~y_true])
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> List[List[int]]:
@@ -270,21 +65,6 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> List[Li
     m = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(m, (y_true, y_pred), 1)
     return m.tolist()
-
-
-# ---- the estimator ---------------------------------------------------------------------------------------------
-
-
-def resolve_device(device: str) -> str:
-    """``auto`` -> cuda when available, else cpu; a clear error when cuda is asked for and missing."""
-    device = (device or "auto").lower()
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError("CUDA was requested but no CUDA GPU is usable by PyTorch here; use auto or cpu.", "DEVICE")
-    if device not in ("cpu",) and not device.startswith("cuda"):
-        raise InputError(f"unknown device '{device}'; use auto, cpu or cuda.", "DEVICE")
-    return device
 
 
 class PatchCNN:
@@ -848,7 +628,7 @@ class PatchCNN:
 
         ``parameter`` names the output in error messages.
         """
-        from .raster_io import atomic_output
+        from ..io.rasters import atomic_output
 
         nets = self._require_fitted()
         metadata = dict(self.metadata_)
@@ -925,27 +705,3 @@ class PatchCNN:
         model.nets_ = nets
         model.metadata_ = metadata
         return model
-
-
-def window_reader(bands: np.ndarray) -> Callable[[int, int, int, int], np.ndarray]:
-    """A ``read_window`` over an in-memory (bands, H, W) array, NaN outside it."""
-    n, height, width = bands.shape
-
-    def read(r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
-        out = np.full((n, r1 - r0, c1 - c0), np.nan, dtype=np.float32)
-        rr0, rr1, cc0, cc1 = max(r0, 0), min(r1, height), max(c0, 0), min(c1, width)
-        if rr1 > rr0 and cc1 > cc0:
-            out[:, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = bands[:, rr0:rr1, cc0:cc1]
-        return out
-
-    return read
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)

@@ -11,10 +11,10 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
-from .errors import InputError
-from .grid import GridSpec
-from .neighbours import NeighbourIndex
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError
+from ..grid import GridSpec
+from ..neighbours import NeighbourIndex
 
 #: distances below this fraction of the pixel size count as an exact hit
 EXACT_HIT_FRACTION = 1e-9

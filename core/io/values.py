@@ -9,7 +9,7 @@ from typing import Iterable, List, Optional
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .callbacks import CancelCallback, check_cancelled
+from ..callbacks import CancelCallback, check_cancelled
 
 #: above this many samples leave-one-out gives way to k-fold
 MAX_LOO_SAMPLES = 3000
@@ -92,7 +92,7 @@ def score(element: str, method: str, settings: str, scheme: str, observed, predi
 
 def write_csv(path: str, scores: Sequence[CvScore], parameter: str = "OUTPUT_CV") -> None:
     """One row per element, method and setting (see :data:`CSV_HEADER`); ``parameter`` names the output in errors."""
-    from .raster_io import atomic_output
+    from ..io.rasters import atomic_output
 
     with atomic_output(path, parameter) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

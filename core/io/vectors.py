@@ -7,8 +7,8 @@ import os
 import warnings
 from typing import Mapping, Optional
 
-from .errors import InputError
-from .raster_io import PROVENANCE_TAG, atomic_output
+from ..errors import InputError
+from .rasters import PROVENANCE_TAG, atomic_output
 
 DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}  # single-file formats only
 

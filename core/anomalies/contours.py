@@ -15,7 +15,7 @@ from typing import List
 
 import numpy as np
 
-from .grid import GridSpec
+from ..grid import GridSpec
 
 # Edge ids of a square: 0 top (tl-tr), 1 right (tr-br), 2 bottom (bl-br), 3 left (tl-bl).
 # Case index = 8*tl + 4*tr + 2*br + 1*bl (1 = corner at or above the level).

@@ -12,8 +12,8 @@ from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .errors import InputError
-from .grid import GridSpec, check_memory
+from ..errors import InputError
+from ..grid import GridSpec, check_memory
 
 #: GeoTIFF metadata tag holding the JSON provenance record
 PROVENANCE_TAG = "GEOCHEM_PROSPECTOR_PROVENANCE"

@@ -34,10 +34,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .callbacks import CancelCallback, ProgressCallback, check_cancelled, report
-from .errors import InputError
-from .grid import GridSpec
-from .neighbours import NeighbourIndex
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError
+from ..grid import GridSpec
+from ..neighbours import NeighbourIndex
 from .variogram import MODELS, Variogram, auto_variogram
 
 #: global kriging above this many samples would need a huge dense system; use a neighbourhood instead

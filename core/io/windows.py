@@ -6,9 +6,9 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .errors import InputError
-from .grid import GridSpec
-from .raster_io import PROVENANCE_TAG
+from ..errors import InputError
+from ..grid import GridSpec
+from .rasters import PROVENANCE_TAG
 
 
 class StackWindowReader:

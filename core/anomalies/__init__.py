@@ -1,0 +1,1 @@
+"""Anomaly identification (thresholds, C-A fractal, contours) and screening (index, ranked areas)."""

@@ -1,0 +1,317 @@
+"""Multi-element anomaly screening: the integrated index, connected anomaly areas with screening
+attributes and a favourability score, high-value samples.
+
+The integrated multi-element index combines the association elements: ``zscore`` the mean of robust z-scores
+(median / MAD) of log10 values; ``clr`` the same on centred log-ratio values (the composition being every
+element band given, so choose the association as a subset); ``pca`` the first principal component of the
+robust z-scores (covariance estimated on z-scores winsorised at +-3, sign so that loadings sum positive).
+The index is already on a log scale, so its thresholds are computed without a further log.
+
+Connected areas above the index's weak level are the anomalies; each gets screening attributes and a
+favourability score (see :func:`anomaly_areas`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from scipy import ndimage
+from scipy.stats import rankdata
+
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError
+from ..grid import GridSpec
+from .thresholds import CLASS_NODATA, LEVEL_NAMES, MAD_SCALE, Thresholds, classify, compute_thresholds
+
+INDEX_METHODS = ("zscore", "clr", "pca")
+
+
+#: an element counts as anomalous inside an area when at least this share of the area's cells reach its weak level
+ELEMENT_SHARE = 0.25
+
+
+INDEX_NAME = "index"
+
+
+def robust_z(y: np.ndarray) -> np.ndarray:
+    """(y − median) / (1.4826·MAD) over the finite cells; a zero MAD falls back to the SD."""
+    finite = y[np.isfinite(y)]
+    median = np.median(finite)
+    scale = MAD_SCALE * np.median(np.abs(finite - median))
+    if not scale > 0:
+        scale = finite.std() or 1.0
+    return (y - median) / scale
+
+
+def integrated_index(
+    bands: np.ndarray, names: Sequence[str], association: Sequence[str], method: str = "zscore"
+) -> Tuple[np.ndarray, Dict[str, float]]:
+    """Combine the association bands of (m, H, W) concentrations into one index; returns index and weights."""
+    names = list(names)
+    missing = [a for a in association if a not in names]
+    if missing:
+        raise InputError(f"association element(s) {', '.join(missing)} are not among the bands.", "ASSOCIATION")
+    if not association:
+        raise InputError("choose at least one association element.", "ASSOCIATION")
+    if method not in INDEX_METHODS:
+        raise InputError(f"unknown index method '{method}'; use one of {', '.join(INDEX_METHODS)}.", "INDEX_METHOD")
+    data = np.asarray(bands, dtype=np.float64)
+    finite = np.isfinite(data)
+    if (data[finite] <= 0).any():
+        raise InputError(
+            "the integrated index needs positive concentrations (it uses logarithms); interpolate the samples "
+            "with LOG_TRANSFORM, or with IDW.",
+            "INPUT_RASTER",
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logs = np.log10(data)
+    rows = [names.index(a) for a in association]
+    if method == "clr":
+        if len(names) < 3:
+            raise InputError("CLR needs at least three element bands in BANDS.", "INDEX_METHOD")
+        logs = logs - logs.mean(axis=0, keepdims=True)  # NaN where any band is missing
+    z = np.stack([robust_z(logs[r]) for r in rows])
+    valid = np.isfinite(z).all(axis=0)
+    if not valid.any():
+        raise InputError("no cell has every association element; check the bands and the mask.", "ASSOCIATION")
+    if method in ("zscore", "clr"):
+        weights = np.full(len(rows), 1.0 / len(rows))
+    else:
+        sample = np.clip(z[:, valid], -3.0, 3.0)
+        if sample.shape[1] > 200_000:
+            sample = sample[:, np.random.default_rng(0).choice(sample.shape[1], 200_000, replace=False)]
+        if len(rows) == 1:
+            weights = np.ones(1)
+        else:
+            eigval, eigvec = np.linalg.eigh(np.cov(sample))
+            weights = eigvec[:, -1]
+            if weights.sum() < 0:
+                weights = -weights
+    index = np.tensordot(weights, np.where(np.isfinite(z), z, 0.0), axes=1)
+    index[~valid] = np.nan
+    return index.astype(np.float64), {a: float(w) for a, w in zip(association, weights)}
+
+
+def anomaly_areas(
+    index: np.ndarray,
+    index_levels: Sequence[float],
+    grid: GridSpec,
+    element_classes: np.ndarray,
+    names: Sequence[str],
+    association: Sequence[str],
+    deposits_xy: Optional[np.ndarray] = None,
+    min_cells: int = 1,
+):
+    """Connected areas (8-neighbour) with index >= weak level, with screening attributes, as a GeoDataFrame.
+
+    Attributes: ``cells``, ``area_km2`` (map units taken as metres), ``max_index``, ``mean_index``,
+    ``nap`` (normalised area product = area_km2 × mean excess of the index over the weak level),
+    ``max_class``, ``n_elements`` / ``elements`` (elements with at least :data:`ELEMENT_SHARE` of the area at
+    or above their weak level, with the highest class reached, e.g. ``Cu(3), Ni(2)``), ``assoc_score`` (share
+    of the association elements anomalous inside), ``deposit_km`` (distance to the nearest deposit, 0 inside;
+    empty without deposits), ``score`` (favourability = mean of the percentile rank of nap, the percentile
+    rank of max_index and assoc_score, 0..1) and ``rank`` (1 = most favourable). Known deposits are not
+    part of the score, so the distance can be used to check it.
+    """
+    import geopandas as gpd
+    from rasterio import features
+    from shapely.geometry import Point, shape
+    from shapely.ops import unary_union
+
+    weak = float(index_levels[0])
+    columns = [
+        "area_id", "cells", "area_km2", "max_index", "mean_index", "nap", "max_class", "n_elements",
+        "elements", "assoc_score", "deposit_km", "score", "rank",
+    ]  # fmt: skip
+    if not np.isfinite(weak):  # e.g. C-A found no break in the index: no anomaly areas
+        return gpd.GeoDataFrame(columns=columns, geometry=[], crs=grid.crs_wkt), np.zeros(index.shape, np.int32)
+    with np.errstate(invalid="ignore"):
+        above = np.isfinite(index) & (index >= weak)
+    labels, count = ndimage.label(above, structure=np.ones((3, 3), dtype=int))
+    if count == 0:
+        return gpd.GeoDataFrame(columns=columns, geometry=[], crs=grid.crs_wkt), labels
+    ids = np.arange(1, count + 1)
+    cells = ndimage.sum(np.ones_like(index), labels, ids)
+    keep = ids[cells >= max(1, min_cells)]
+    relabel = np.zeros(count + 1, dtype=np.int32)
+    relabel[keep] = np.arange(1, keep.size + 1)
+    labels = relabel[labels]
+    count = keep.size
+    if count == 0:
+        return gpd.GeoDataFrame(columns=columns, geometry=[], crs=grid.crs_wkt), labels
+    ids = np.arange(1, count + 1)
+    cell_area = grid.pixel_size**2 / 1e6
+    cells = ndimage.sum(np.ones_like(index), labels, ids)
+    max_index = ndimage.maximum(index, labels, ids)
+    mean_index = ndimage.mean(index, labels, ids)
+    index_class = classify(index, index_levels)
+    max_class = ndimage.maximum(index_class, labels, ids)
+    area_km2 = cells * cell_area
+    nap = area_km2 * (mean_index - weak)
+
+    names = list(names)
+    shares = np.zeros((len(names), count))
+    top = np.zeros((len(names), count), dtype=int)
+    for m in range(len(names)):
+        cls = element_classes[m]
+        hit = (cls >= 1) & (cls != CLASS_NODATA)
+        shares[m] = ndimage.sum(hit.astype(float), labels, ids) / cells
+        top[m] = ndimage.maximum(np.where(cls == CLASS_NODATA, 0, cls), labels, ids)
+    anomalous = shares >= ELEMENT_SHARE
+    assoc_rows = [names.index(a) for a in association if a in names]
+    assoc_score = anomalous[assoc_rows].mean(axis=0) if assoc_rows else np.zeros(count)
+
+    polygons: Dict[int, list] = {int(i): [] for i in ids}
+    for geom, value in features.shapes(
+        labels.astype(np.int32), mask=labels > 0, transform=grid.affine(), connectivity=8
+    ):
+        polygons[int(value)].append(shape(geom))
+    geometries = [unary_union(polygons[int(i)]) for i in ids]
+
+    deposit_km = np.full(count, np.nan)
+    if deposits_xy is not None and len(deposits_xy):
+        points = [Point(float(x), float(y)) for x, y in np.asarray(deposits_xy)]
+        deposit_km = np.array([min(g.distance(p) for p in points) / 1000.0 for g in geometries])
+
+    n = float(count)
+    score = (rankdata(nap) / n + rankdata(max_index) / n + assoc_score) / 3.0
+    order = np.lexsort((-nap, -score))  # primary: score desc, then nap desc
+    rank = np.empty(count, dtype=int)
+    rank[order] = np.arange(1, count + 1)
+
+    rows = []
+    for k in range(count):
+        listed = [m for m in range(len(names)) if anomalous[m, k]]
+        listed.sort(key=lambda m: (-top[m, k], -shares[m, k]))
+        rows.append(
+            {
+                "area_id": k + 1,
+                "cells": int(cells[k]),
+                "area_km2": float(area_km2[k]),
+                "max_index": float(max_index[k]),
+                "mean_index": float(mean_index[k]),
+                "nap": float(nap[k]),
+                "max_class": int(max_class[k]),
+                "n_elements": len(listed),
+                "elements": ", ".join(f"{names[m]}({top[m, k]})" for m in listed),
+                "assoc_score": float(assoc_score[k]),
+                "deposit_km": float(deposit_km[k]),
+                "score": float(score[k]),
+                "rank": int(rank[k]),
+            }
+        )
+    gdf = gpd.GeoDataFrame(rows, columns=columns, geometry=geometries, crs=grid.crs_wkt)
+    return gdf.sort_values("rank").reset_index(drop=True), labels
+
+
+def high_value_points(
+    xy: np.ndarray, values: np.ndarray, names: Sequence[str], thresholds: Sequence[Thresholds]
+) -> "object":
+    """Samples reaching at least the weak level of any element (same levels as the map), as a GeoDataFrame.
+
+    Attributes: the element values, ``max_level`` (1..3), ``level`` (its name), ``n_elements`` and ``elements``
+    (e.g. ``Ni(3), Cu(2)``).
+    """
+    import geopandas as gpd
+
+    values = np.asarray(values, dtype=np.float64)
+    classes = np.stack([classify(values[:, j], t.levels) for j, t in enumerate(thresholds)], axis=1)
+    classes[classes == CLASS_NODATA] = 0
+    hit = classes.max(axis=1) >= 1
+    rows = []
+    for i in np.nonzero(hit)[0]:
+        order = sorted((j for j in range(len(names)) if classes[i, j] >= 1), key=lambda j: -int(classes[i, j]))
+        row: Dict[str, object] = {name: float(values[i, j]) for j, name in enumerate(names)}
+        row.update(
+            max_level=int(classes[i].max()),
+            level=LEVEL_NAMES[int(classes[i].max()) - 1],
+            n_elements=len(order),
+            elements=", ".join(f"{names[j]}({classes[i, j]})" for j in order),
+        )
+        rows.append(row)
+    columns = list(names) + ["max_level", "level", "n_elements", "elements"]
+    return gpd.GeoDataFrame(rows, columns=columns, geometry=gpd.points_from_xy(xy[hit, 0], xy[hit, 1]))
+
+
+@dataclass
+class AnomalyResult:
+    classes: np.ndarray  # (m + 1, H, W) uint8, last band = index
+    class_names: List[str]
+    thresholds: List[Thresholds]  # one per element, then the index
+    index: np.ndarray
+    index_weights: Dict[str, float]
+    contours: object  # GeoDataFrame
+    areas: object  # GeoDataFrame
+    labels: np.ndarray
+
+
+def identify_anomalies(
+    bands: np.ndarray,
+    names: Sequence[str],
+    grid: GridSpec,
+    method: str = "percentile",
+    association: Optional[Sequence[str]] = None,
+    index_method: str = "zscore",
+    mask: Optional[np.ndarray] = None,
+    deposits_xy: Optional[np.ndarray] = None,
+    min_cells: int = 1,
+    percentiles: Sequence[float] = (85.0, 95.0, 98.0),
+    multipliers: Sequence[float] = (1.0, 2.0, 3.0),
+    ca_breaks: Optional[int] = None,
+    contours: bool = True,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+) -> AnomalyResult:
+    """Thresholds, classes, integrated index, contours and screened anomaly areas for (m, H, W) bands."""
+    import geopandas as gpd
+
+    from .contours import contour_lines
+
+    names = list(names)
+    data = np.array(bands, dtype=np.float64)
+    if data.ndim == 2:
+        data = data[None]
+    if data.shape[0] != len(names):
+        raise InputError("one name is needed per band.", "BANDS")
+    if mask is not None:
+        if mask.shape != data.shape[1:]:
+            raise InputError("the mask does not match the raster grid.", "MASK")
+        data[:, ~mask.astype(bool)] = np.nan
+    association = list(association) if association else names
+    steps = len(names) + 3
+    thresholds, classes = [], []
+    for m, name in enumerate(names):
+        check_cancelled(is_cancelled)
+        t = compute_thresholds(data[m], name, method, True, percentiles, multipliers, ca_breaks)
+        thresholds.append(t)
+        classes.append(classify(data[m], t.levels))
+        report(progress, (m + 1) / steps)
+    index, weights = integrated_index(data, names, association, index_method)
+    t_index = compute_thresholds(index, INDEX_NAME, method, False, percentiles, multipliers, ca_breaks)
+    thresholds.append(t_index)
+    classes.append(classify(index, t_index.levels))
+    check_cancelled(is_cancelled)
+    report(progress, (len(names) + 1) / steps)
+
+    lines = []
+    if contours:
+        for m, t in enumerate(thresholds):
+            surface = data[m] if m < len(names) else index
+            for level_name, value in zip(LEVEL_NAMES, t.levels):
+                if np.isfinite(value):
+                    for line in contour_lines(surface, float(value), grid):
+                        lines.append({"element": t.name, "level": level_name, "value": float(value), "geometry": line})
+            check_cancelled(is_cancelled)
+    contour_gdf = gpd.GeoDataFrame(
+        lines, columns=["element", "level", "value", "geometry"], geometry="geometry", crs=grid.crs_wkt
+    )
+    report(progress, (len(names) + 2) / steps)
+
+    class_stack = np.stack(classes)
+    areas, labels = anomaly_areas(
+        index, t_index.levels, grid, class_stack[:-1], names, association, deposits_xy, min_cells
+    )
+    report(progress, 1.0)
+    return AnomalyResult(class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels)

@@ -1,0 +1,318 @@
+"""Geochemical anomaly identification and screening.
+
+Thresholds per element (computed on the cells inside the study area):
+
+* ``percentile``: cumulative-frequency percentiles (default 85 / 95 / 98 %);
+* ``mean_sd``: mean + k·SD of log10 values (default k = 1, 2, 3), back-transformed;
+* ``median_mad``: median + k·MAD of log10 values, MAD scaled by 1.4826 so it estimates the SD of a normal;
+* ``tukey``: Tukey's upper inner fence Q3 + 1.5·IQR of log10 values (weak), Q3 + 2.25·IQR (moderate) and the
+  outer fence Q3 + 3·IQR (strong);
+* ``ca``: concentration-area (C-A) fractal: log10 of the area with concentration >= v against log10 v, fitted
+  by straight segments (optimal segmentation by dynamic programming); the number of segments (1-4) is chosen
+  by the Bayesian information criterion unless fixed; the break concentrations (intersections of adjacent
+  segments) are the weak / moderate / strong levels.
+
+Each method returns three levels (weak, moderate, strong); a level that is not defined (e.g. C-A found fewer
+than three breaks) is NaN and that class is simply never reached. Cells are classified 0 background,
+1 weak, 2 moderate, 3 strong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import InputError
+
+LEVEL_NAMES = ("weak", "moderate", "strong")
+
+
+METHODS = ("percentile", "ca", "mean_sd", "median_mad", "tukey")
+
+
+MAD_SCALE = 1.4826
+
+
+CLASS_NODATA = 255
+
+
+#: residual SD (log10 area) below which the C-A BIC sees no improvement: about 2 % in area
+CA_NOISE_FLOOR = 0.01
+
+
+@dataclass
+class Thresholds:
+    """Anomaly levels of one band: ``levels`` = (weak, moderate, strong) on the data scale, NaN if undefined."""
+
+    name: str
+    method: str
+    levels: np.ndarray
+    background: float
+    n_cells: int
+    detail: str = ""
+
+    def as_row(self) -> Dict[str, object]:
+        row: Dict[str, object] = {"element": self.name, "method": self.method, "cells": self.n_cells}
+        row["background"] = self.background
+        for name, value in zip(LEVEL_NAMES, self.levels):
+            row[name] = float(value)
+        row["detail"] = self.detail
+        return row
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64).ravel()
+    return values[np.isfinite(values)]
+
+
+def _log_scale(values: np.ndarray, name: str) -> np.ndarray:
+    if (values <= 0).any():
+        raise InputError(
+            f"band '{name}' has {int((values <= 0).sum())} values <= 0 inside the mask, which have no logarithm; "
+            "interpolate the samples with LOG_TRANSFORM (positive values), or with IDW.",
+            "INPUT_RASTER",
+        )
+    return np.log10(values)
+
+
+def threshold_percentile(values: np.ndarray, percentiles: Sequence[float] = (85.0, 95.0, 98.0)) -> np.ndarray:
+    """Levels at the given cumulative-frequency percentiles (linear interpolation, as ``numpy.percentile``)."""
+    return np.percentile(_finite(values), list(percentiles))
+
+
+def threshold_mean_sd(
+    values: np.ndarray, k: Sequence[float] = (1.0, 2.0, 3.0), log: bool = True, name: str = "band"
+) -> np.ndarray:
+    """mean + k·SD (sample SD, ddof=1) of log10 values, back-transformed (or of raw values if ``log`` is False)."""
+    x = _finite(values)
+    y = _log_scale(x, name) if log else x
+    levels = y.mean() + np.asarray(k, dtype=float) * y.std(ddof=1)
+    return 10.0**levels if log else levels
+
+
+def threshold_median_mad(
+    values: np.ndarray, k: Sequence[float] = (1.0, 2.0, 3.0), log: bool = True, name: str = "band"
+) -> np.ndarray:
+    """median + k·(1.4826·MAD) of log10 values, back-transformed."""
+    x = _finite(values)
+    y = _log_scale(x, name) if log else x
+    median = np.median(y)
+    mad = MAD_SCALE * np.median(np.abs(y - median))
+    levels = median + np.asarray(k, dtype=float) * mad
+    return 10.0**levels if log else levels
+
+
+def threshold_tukey(values: np.ndarray, log: bool = True, name: str = "band") -> np.ndarray:
+    """Q3 + (1.5, 2.25, 3)·IQR of log10 values: upper inner fence, midway, upper outer fence."""
+    x = _finite(values)
+    y = _log_scale(x, name) if log else x
+    q1, q3 = np.percentile(y, [25.0, 75.0])
+    levels = q3 + np.array([1.5, 2.25, 3.0]) * (q3 - q1)
+    return 10.0**levels if log else levels
+
+
+@dataclass
+class CAResult:
+    """A concentration-area fit: the curve, the chosen segmentation and its breaks."""
+
+    x: np.ndarray  # log10 concentration levels (or index values when not log)
+    y: np.ndarray  # log10 cell count with value >= level
+    n_segments: int
+    boundaries: List[int]  # index of the first point of every segment after the first
+    slopes: List[float]
+    breaks: np.ndarray  # break positions on the x scale, ascending
+    bic: Dict[int, float] = field(default_factory=dict)
+
+
+def ca_curve(
+    values: np.ndarray, log: bool = True, n_levels: int = 64, min_cells: int = 10, start_percentile: float = 50.0
+) -> Tuple[np.ndarray, np.ndarray]:
+    """The C-A curve: ``n_levels`` evenly spaced levels on the (log) scale and log10 of the cell counts above them.
+
+    Levels run from the median (``start_percentile``: breaks among low values are not anomaly thresholds) to
+    the highest value still reached by ``min_cells`` cells, so the noisy last few cells do not steer the fit.
+    """
+    x = _finite(values)
+    y = _log_scale(x, "band") if log else x
+    ys = np.sort(y)
+    lo = np.percentile(ys, start_percentile)
+    hi = ys[max(0, ys.size - max(1, min_cells))]
+    if not hi > lo:
+        raise InputError("the band is (nearly) constant inside the mask; C-A needs a range of values.", "INPUT_RASTER")
+    levels = np.linspace(lo, hi, n_levels)
+    counts = ys.size - np.searchsorted(ys, levels, side="left")
+    return levels, np.log10(counts.astype(float))
+
+
+def _segment_costs(x: np.ndarray, y: np.ndarray, min_points: int) -> np.ndarray:
+    """SSE of the least-squares line through points i..j (inclusive); inf for fewer than ``min_points``."""
+    n = x.size
+    cx = np.concatenate([[0.0], np.cumsum(x)])
+    cy = np.concatenate([[0.0], np.cumsum(y)])
+    cxx = np.concatenate([[0.0], np.cumsum(x * x)])
+    cxy = np.concatenate([[0.0], np.cumsum(x * y)])
+    cyy = np.concatenate([[0.0], np.cumsum(y * y)])
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    m = (j - i + 1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sx, sy = cx[j + 1] - cx[i], cy[j + 1] - cy[i]
+        sxx = cxx[j + 1] - cxx[i] - sx * sx / m
+        sxy = cxy[j + 1] - cxy[i] - sx * sy / m
+        syy = cyy[j + 1] - cyy[i] - sy * sy / m
+        sse = syy - np.where(sxx > 0, sxy * sxy / sxx, 0.0)
+    sse = np.maximum(sse, 0.0)
+    sse[(j - i + 1) < min_points] = np.inf
+    return sse
+
+
+def _best_segmentation(cost: np.ndarray, k: int) -> Tuple[float, List[int]]:
+    """Optimal split of points 0..n-1 into ``k`` consecutive segments (dynamic programming)."""
+    n = cost.shape[0]
+    best = np.full((k + 1, n + 1), np.inf)
+    arg = np.zeros((k + 1, n + 1), dtype=int)
+    best[0, 0] = 0.0
+    for s in range(1, k + 1):
+        for end in range(1, n + 1):  # segments cover points 0..end-1
+            starts = np.arange(0, end)
+            candidates = best[s - 1, starts] + cost[starts, end - 1]
+            idx = int(np.argmin(candidates))
+            best[s, end], arg[s, end] = candidates[idx], starts[idx]
+    bounds, end = [], n
+    for s in range(k, 0, -1):
+        start = arg[s, end]
+        bounds.append(start)
+        end = start
+    return float(best[k, n]), sorted(bounds)[1:]
+
+
+def _line(x: np.ndarray, y: np.ndarray) -> Tuple[float, float]:
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(slope), float(intercept)
+
+
+def ca_fit(
+    values: np.ndarray,
+    log: bool = True,
+    n_breaks: Optional[int] = None,
+    max_breaks: int = 3,
+    n_levels: int = 64,
+    min_points: int = 4,
+) -> CAResult:
+    """Fit the C-A curve by straight segments; ``n_breaks`` None chooses 0..``max_breaks`` breaks by BIC.
+
+    BIC = n·ln(max(SSE/n, σ0²)) + p·ln(n) with p = 3·segments − 1 (slope and intercept per segment plus the
+    break positions) and a noise floor σ0 = :data:`CA_NOISE_FLOOR` (log10 area units), so that fitting the
+    rounding of cell counts never pays for an extra segment. A break is where adjacent fitted lines intersect, kept between the last point of one segment
+    and the first of the next.
+    """
+    x, y = ca_curve(values, log=log, n_levels=n_levels)
+    n = x.size
+    cost = _segment_costs(x, y, min_points)
+    options = [n_breaks] if n_breaks is not None else list(range(0, max_breaks + 1))
+    fits, bic = {}, {}
+    for nb in options:
+        sse, bounds = _best_segmentation(cost, nb + 1)
+        if not np.isfinite(sse):
+            continue
+        fits[nb] = bounds
+        bic[nb + 1] = n * np.log(max(sse / n, CA_NOISE_FLOOR**2)) + (3 * (nb + 1) - 1) * np.log(n)
+    if not fits:
+        raise InputError("too few distinct values for a C-A fit with that many breaks.", "CA_BREAKS")
+    chosen = min(fits, key=lambda nb: bic[nb + 1])
+    bounds = fits[chosen]
+    edges = [0] + bounds + [n]
+    lines = [_line(x[a:b], y[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+    breaks = []
+    for s, b in enumerate(bounds):
+        (m1, c1), (m2, c2) = lines[s], lines[s + 1]
+        lo, hi = x[b - 1], x[b]
+        xb = (c2 - c1) / (m1 - m2) if m1 != m2 else 0.5 * (lo + hi)
+        breaks.append(float(np.clip(xb, lo, hi)))
+    return CAResult(x, y, chosen + 1, bounds, [m for m, _ in lines], np.asarray(breaks), bic)
+
+
+def threshold_ca(
+    values: np.ndarray, log: bool = True, n_breaks: Optional[int] = None, name: str = "band"
+) -> Tuple[np.ndarray, CAResult]:
+    """C-A breaks as (weak, moderate, strong) levels on the data scale; missing levels are NaN."""
+    fit = ca_fit(values, log=log, n_breaks=n_breaks)
+    levels = np.full(3, np.nan)
+    brk = fit.breaks[-3:]  # with more breaks than levels the highest three are kept
+    levels[: brk.size] = 10.0**brk if log else brk
+    return levels, fit
+
+
+def compute_thresholds(
+    values: np.ndarray,
+    name: str,
+    method: str = "percentile",
+    log: bool = True,
+    percentiles: Sequence[float] = (85.0, 95.0, 98.0),
+    multipliers: Sequence[float] = (1.0, 2.0, 3.0),
+    ca_breaks: Optional[int] = None,
+) -> Thresholds:
+    """Anomaly levels of one band by ``method`` (one of :data:`METHODS`)."""
+    x = _finite(values)
+    if x.size < 10:
+        raise InputError(
+            f"band '{name}' has fewer than 10 valid cells inside the mask; check the raster's nodata value and "
+            "that the MASK covers it.",
+            "INPUT_RASTER",
+        )
+    if x.min() == x.max():
+        raise InputError(
+            f"band '{name}' has the same value ({x.min():g}) in every valid cell inside the mask, so it has no "
+            "anomalies; leave it out of BANDS or check how it was made.",
+            "INPUT_RASTER",
+        )
+    detail = ""
+    if method == "percentile":
+        if len(percentiles) != 3 or not all(0 < p < 100 for p in percentiles):
+            raise InputError("give three percentiles between 0 and 100, e.g. 85,95,98.", "PERCENTILES")
+        levels = threshold_percentile(x, percentiles)
+        detail = "percentiles " + "/".join(f"{p:g}" for p in percentiles)
+    elif method == "mean_sd":
+        levels = threshold_mean_sd(x, multipliers, log, name)
+        detail = ("log10 " if log else "") + "mean + k*SD, k = " + "/".join(f"{k:g}" for k in multipliers)
+    elif method == "median_mad":
+        levels = threshold_median_mad(x, multipliers, log, name)
+        detail = ("log10 " if log else "") + "median + k*1.4826*MAD, k = " + "/".join(f"{k:g}" for k in multipliers)
+    elif method == "tukey":
+        levels = threshold_tukey(x, log, name)
+        detail = ("log10 " if log else "") + "Q3 + 1.5/2.25/3 IQR"
+    elif method == "ca":
+        levels, fit = threshold_ca(x, log, ca_breaks, name)
+        how = "fixed" if ca_breaks is not None else "BIC"
+        detail = f"C-A {fit.n_segments} segments ({how}), slopes " + "/".join(f"{s:.2f}" for s in fit.slopes)
+    else:
+        raise InputError(f"unknown method '{method}'; use one of {', '.join(METHODS)}.", "METHOD")
+    levels = np.asarray(levels, dtype=float)
+    if method != "ca" and len(levels) != 3:
+        raise InputError("give three multipliers, e.g. 1,2,3.", "MULTIPLIERS")
+    # a level at or below the median would class at least half the area as anomalous (heavy ties, e.g. many
+    # below-detection values set to one number): such a level is undefined, like a C-A break that is not there
+    median = float(np.median(x))
+    at_background = np.isfinite(levels) & (levels <= median)
+    if at_background.any():
+        levels = np.where(at_background, np.nan, levels)
+        names = ", ".join(n for n, b in zip(LEVEL_NAMES, at_background) if b)
+        detail += f"; {names} not above the median {median:.4g} (many equal values): undefined"
+    finite = levels[np.isfinite(levels)]
+    if finite.size > 1 and (np.diff(finite) < 0).any():
+        raise InputError("the levels must increase (weak < moderate < strong); sort the values.", "METHOD")
+    background = float(10.0 ** np.median(np.log10(x))) if log and (x > 0).all() else float(np.median(x))
+    return Thresholds(name, method, levels, background, int(x.size), detail)
+
+
+def classify(values: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """0 background, 1 weak, 2 moderate, 3 strong; :data:`CLASS_NODATA` where the value is NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.zeros(values.shape, dtype=np.uint8)
+    with np.errstate(invalid="ignore"):
+        for level in levels:
+            if np.isfinite(level):
+                out += (values >= level).astype(np.uint8)
+    out[~np.isfinite(values)] = CLASS_NODATA
+    return out

@@ -1,0 +1,1 @@
+"""How well a prospectivity map predicts held-out deposits."""

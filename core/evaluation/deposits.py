@@ -1,0 +1,99 @@
+"""Deposits on the prospectivity raster: the value under each deposit, or why it was not used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Optional
+
+import numpy as np
+
+from ..errors import InputError
+from ..grid import GridSpec
+
+USED = "used"
+
+
+OUTSIDE_RASTER = "outside raster"
+
+
+NODATA = "nodata cell"
+
+
+OUTSIDE_MASK = "outside mask"
+
+
+NO_COORDINATES = "no valid coordinates"
+
+
+STATUSES = (USED, OUTSIDE_RASTER, NODATA, OUTSIDE_MASK, NO_COORDINATES)
+
+
+@dataclass
+class DepositSample:
+    """Raster values at deposits, and what happened to each deposit."""
+
+    values: np.ndarray  # values of the deposits whose status is USED, in input order
+    status: np.ndarray  # (n_deposits,) one of STATUSES per input deposit
+    cell_values: np.ndarray  # (n_deposits,) raster value under each deposit (NaN off the raster)
+    rows: np.ndarray
+    cols: np.ndarray
+
+    @property
+    def counts(self) -> Dict[str, int]:
+        """How many deposits have each status."""
+        return {s: int(np.count_nonzero(self.status == s)) for s in STATUSES}
+
+    @property
+    def shared_cells(self) -> int:
+        """How many used deposits share their cell with an earlier used deposit."""
+        used = self.status == USED
+        cells = np.stack([self.rows[used], self.cols[used]], axis=1)
+        return int(cells.shape[0] - np.unique(cells, axis=0).shape[0]) if cells.size else 0
+
+
+def valid_cells(raster: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
+    """Boolean array: finite cells inside the mask (the study area)."""
+    raster = np.asarray(raster)
+    if raster.ndim != 2:
+        raise InputError("the prospectivity raster must be a single 2-D band.", "INPUT_RASTER")
+    valid = np.isfinite(raster)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != raster.shape:
+            raise InputError("the mask does not match the raster grid.", "MASK")
+        valid &= mask
+    return valid
+
+
+def sample_deposits(
+    raster: np.ndarray, grid: GridSpec, deposits_xy: np.ndarray, mask: Optional[np.ndarray] = None
+) -> DepositSample:
+    """Value of the cell under each deposit, with a status saying whether it can be used."""
+    raster = np.asarray(raster)
+    valid = valid_cells(raster, mask)
+    if raster.shape != (grid.height, grid.width):
+        raise InputError("the raster array does not match its grid.", "INPUT_RASTER")
+    xy = np.asarray(deposits_xy, dtype=np.float64).reshape(-1, 2)
+    n = xy.shape[0]
+    status = np.full(n, USED, dtype=object)
+    rows = np.full(n, -1, dtype=np.int64)
+    cols = np.full(n, -1, dtype=np.int64)
+    cell_values = np.full(n, np.nan)
+    finite = np.isfinite(xy).all(axis=1)
+    status[~finite] = NO_COORDINATES
+    # compute cell indices in float first: a coordinate far off the grid must not overflow the int cast
+    fcol = np.floor((xy[finite, 0] - grid.xmin) / grid.pixel_size)
+    frow = np.floor((grid.ymax - xy[finite, 1]) / grid.pixel_size)
+    on = (fcol >= 0) & (fcol < grid.width) & (frow >= 0) & (frow < grid.height)
+    idx = np.flatnonzero(finite)
+    status[idx[~on]] = OUTSIDE_RASTER
+    on_idx = idx[on]
+    rows[on_idx] = frow[on].astype(np.int64)
+    cols[on_idx] = fcol[on].astype(np.int64)
+    r, c = rows[on_idx], cols[on_idx]
+    cell_values[on_idx] = raster[r, c]
+    finite_value = np.isfinite(raster[r, c])
+    status[on_idx[~finite_value]] = NODATA
+    status[on_idx[finite_value & ~valid[r, c]]] = OUTSIDE_MASK
+    used = status == USED
+    return DepositSample(cell_values[used].copy(), status.astype(str), cell_values, rows, cols)

@@ -1,0 +1,154 @@
+"""How well a prospectivity map predicts known deposits: ROC AUC, success-rate curve, capture, P-A plot.
+
+Conventions (shared by every function here, so the numbers agree with each other):
+
+- The *background* is every valid cell of the study area (finite value, inside the mask); deposit cells are
+  part of it, as in a success-rate curve. Non-finite values (NaN, +/-inf) are nodata.
+- Ties count half: the AUC is the Mann-Whitney statistic
+  ``P(deposit value > random cell value) + 0.5 P(equal)``, which is also the exact area under the
+  success-rate curve when cells of equal value are spread linearly along it.
+- Each deposit counts once, even when several share a cell. Deposits off the raster, on nodata or outside
+  the mask are not silently dropped: :func:`sample_deposits` returns a status for every deposit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError
+from ..grid import GridSpec
+from .auc import bootstrap_auc, deposit_clusters, monte_carlo_auc, placements, random_placement_p_value
+from .curves import PredictionArea, SuccessCurve, capture_efficiency, prediction_area, success_rate_curve
+from .deposits import USED, DepositSample, sample_deposits, valid_cells
+
+
+@dataclass
+class Evaluation:
+    """Everything :func:`evaluate` measures."""
+
+    sample: DepositSample
+    n_cells: int
+    auc: float
+    auc_bootstrap: Tuple[float, float]
+    auc_monte_carlo: Tuple[float, float]
+    auc_monte_carlo_median: float
+    p_value: float
+    curve: SuccessCurve
+    capture: Dict[float, float]
+    pa: PredictionArea
+    confidence: float
+    iterations: int
+    placements: np.ndarray  # per used deposit: share of the area ranked below it (ties half)
+    notes: list = field(default_factory=list)
+    cluster_distance: float = 0.0  # > 0: the bootstrap resampled clusters of deposits linked within this distance
+    n_clusters: int = 0  # clusters the bootstrap resampled (= deposits used when cluster_distance is 0)
+
+    @property
+    def bootstrap_unit(self) -> str:
+        """What the AUC bootstrap resampled, in words."""
+        if self.cluster_distance > 0:
+            plural = "s" if self.n_clusters != 1 else ""
+            return f"{self.n_clusters} cluster{plural} of deposits (linked within {self.cluster_distance:g} map units)"
+        return "deposits"
+
+
+def evaluate(
+    raster: np.ndarray,
+    grid: GridSpec,
+    deposits_xy: np.ndarray,
+    mask: Optional[np.ndarray] = None,
+    iterations: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    percents: Sequence[float] = (1, 5, 10, 20),
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+    cluster_distance: float = 0.0,
+) -> Evaluation:
+    """Evaluate a prospectivity raster (higher = more prospective) against deposit points.
+
+    ``mask`` (True inside the study area) and the raster's nodata (NaN) define the study area. With
+    ``cluster_distance`` > 0 (map units) the AUC bootstrap resamples whole clusters of deposits linked within it.
+    """
+    if not cluster_distance >= 0:
+        raise InputError("the cluster distance must be 0 (deposits one by one) or more.", "CLUSTER_DISTANCE")
+    valid = valid_cells(raster, mask)
+    sample = sample_deposits(raster, grid, deposits_xy, mask)
+    counts = sample.counts
+    if not valid.any():
+        raise InputError(
+            "the raster has no valid (finite, non-nodata) cells inside the study area; check the band and the mask.",
+            "INPUT_RASTER" if mask is None else "MASK",
+        )
+    if sample.values.size == 0:
+        detail = ", ".join(f"{v} {k}" for k, v in counts.items() if v and k != USED) or "no points"
+        raise InputError(
+            f"none of the {sample.status.size} deposits lies on a valid cell of the study area ({detail}); "
+            "check that the deposits and the raster overlap and are in the same CRS.",
+            "DEPOSITS",
+        )
+    report(progress, 0.05)
+    background = np.asarray(raster)[valid].astype(np.float64)
+    background.sort()  # once, in place: every step below reuses the sorted copy
+    rng = np.random.default_rng(seed)
+    deposit_placements = placements(sample.values, background)
+    auc = float(deposit_placements.mean())
+    check_cancelled(is_cancelled)
+    used_xy = np.asarray(deposits_xy, dtype=np.float64).reshape(-1, 2)[sample.status == USED]
+    groups = deposit_clusters(used_xy, cluster_distance) if cluster_distance > 0 else None
+    n_clusters = int(np.unique(groups).size) if groups is not None else int(sample.values.size)
+    boot, _ = bootstrap_auc(
+        sample.values, background, iterations, confidence, rng, is_cancelled, presorted=True, groups=groups
+    )
+    report(progress, 0.35)
+    mc, mc_aucs = monte_carlo_auc(sample.values, background, iterations, None, confidence, rng, is_cancelled)
+    report(progress, 0.65)
+    p_value = random_placement_p_value(
+        auc, background, sample.values.size, iterations, rng, is_cancelled, presorted=True
+    )
+    report(progress, 0.85)
+    curve = success_rate_curve(sample.values, background, presorted=True)
+    notes = []
+    skipped = sample.status.size - sample.values.size
+    if skipped:
+        notes.append(
+            f"{skipped} of {sample.status.size} deposits not used: "
+            + ", ".join(f"{v} {k}" for k, v in counts.items() if v and k != USED)
+            + "."
+        )
+    if sample.shared_cells:
+        notes.append(f"{sample.shared_cells} deposits share a cell with another deposit; each counts once.")
+    if groups is not None and n_clusters < 10:
+        notes.append(
+            f"the {sample.values.size} deposits form only {n_clusters} cluster(s) within {cluster_distance:g} map "
+            "units: the bootstrap interval rests on that many independent units."
+        )
+    if sample.values.size < 10:
+        notes.append(
+            f"only {sample.values.size} deposits were used: the confidence intervals are wide and the "
+            "curves coarse; read them as indicative."
+        )
+    result = Evaluation(
+        sample=sample,
+        n_cells=int(background.size),
+        auc=auc,
+        auc_bootstrap=boot,
+        auc_monte_carlo=mc,
+        auc_monte_carlo_median=float(np.median(mc_aucs)),
+        p_value=p_value,
+        curve=curve,
+        capture=capture_efficiency(curve, percents),
+        pa=prediction_area(curve),
+        confidence=confidence,
+        iterations=iterations,
+        placements=deposit_placements,
+        notes=notes,
+        cluster_distance=float(cluster_distance),
+        n_clusters=n_clusters,
+    )
+    report(progress, 1.0)
+    return result

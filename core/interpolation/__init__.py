@@ -1,0 +1,1 @@
+"""Sample points to grids: IDW, ordinary kriging, variograms, cross-validation."""

@@ -1,0 +1,1 @@
+"""Semi-supervised pseudo-labels: from a few labelled points to a labelled map."""

@@ -1,0 +1,159 @@
+"""The three pseudo-labelling methods' engines: PU bagging, label spreading on a k-NN graph, self-training's fit."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError
+from ..neighbours import NeighbourIndex
+from .seeds import UNLABELLED
+from .softmax import BLOCK, SoftmaxRegression
+
+#: at most this many training cells per class are used for one classifier fit
+MAX_TRAIN_PER_CLASS = 20000
+
+
+def _pu_bagging(
+    x: np.ndarray,
+    seeds: np.ndarray,
+    in_buffer: np.ndarray,
+    bags: int,
+    negative_quantile: float,
+    rng: np.random.Generator,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
+) -> np.ndarray:
+    """Votes: column 0 = share of out-of-bag rounds ranking the cell among the lowest, column 1 = like a positive."""
+    n = len(x)
+    pos = np.flatnonzero(seeds >= 1)
+    known_neg = np.flatnonzero(seeds == 0)
+    unl = np.flatnonzero(seeds == UNLABELLED)
+    pool = np.flatnonzero((seeds == UNLABELLED) & ~in_buffer)
+    if len(pool) == 0:
+        raise InputError("no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer.", "NEGATIVE_BUFFER")
+    n_pos_train = min(len(pos), MAX_TRAIN_PER_CLASS)
+    n_draw = min(len(pool), max(n_pos_train, 50))
+    oob = np.zeros(n, dtype=np.int32)
+    low = np.zeros(n, dtype=np.int32)
+    high = np.zeros(n, dtype=np.int32)
+    in_bag = np.zeros(n, dtype=bool)
+    for b in range(bags):
+        check_cancelled(is_cancelled)
+        p_idx = pos if len(pos) <= n_pos_train else rng.choice(pos, n_pos_train, replace=False)
+        u_idx = rng.choice(pool, n_draw, replace=False)
+        n_idx = np.concatenate([u_idx, known_neg[:MAX_TRAIN_PER_CLASS]])
+        train = np.concatenate([n_idx, p_idx])
+        y = np.concatenate([np.zeros(len(n_idx), dtype=int), np.ones(len(p_idx), dtype=int)])
+        weight = np.where(y == 1, 1.0 / len(p_idx), 1.0 / len(n_idx))
+        model = SoftmaxRegression(2).fit(x[train], y, weight)
+        score = model.predict_proba(x)[:, 1]
+        in_bag[:] = False
+        in_bag[u_idx] = True
+        out = np.flatnonzero(~in_bag)
+        t_low = np.quantile(score[unl], negative_quantile) if len(unl) else -np.inf
+        t_high = np.quantile(score[pos], 0.25)
+        oob[out] += 1
+        low[out] += score[out] <= t_low
+        high[out] += score[out] >= t_high
+        report(progress, (b + 1) / bags)
+    votes = np.zeros((n, 2), dtype=np.float32)
+    seen = oob > 0
+    votes[seen, 0] = low[seen] / oob[seen]
+    votes[seen, 1] = high[seen] / oob[seen]
+    return votes
+
+
+def knn_graph(
+    z: np.ndarray, neighbors: int, is_cancelled: CancelCallback = None, progress: ProgressCallback = None
+) -> sparse.csr_matrix:
+    """Symmetric k-nearest-neighbour affinity matrix (heat kernel), float32, O(n k) memory."""
+    n = len(z)
+    k = min(neighbors, n - 1)
+    tree = NeighbourIndex(z)
+    indices = np.empty((n, k), dtype=np.int32)
+    dist2 = np.empty((n, k), dtype=np.float32)
+    for s in range(0, n, BLOCK):
+        check_cancelled(is_cancelled)
+        d, i = tree.query(z[s : s + BLOCK], k + 1)
+        indices[s : s + BLOCK] = i[:, 1:]
+        dist2[s : s + BLOCK] = d[:, 1:] ** 2
+        report(progress, min(1.0, (s + BLOCK) / n))
+    del tree
+    sigma2 = float(np.mean(dist2)) or 1.0
+    np.multiply(dist2, -1.0 / sigma2, out=dist2)
+    np.exp(dist2, out=dist2)
+    w = sparse.csr_matrix((dist2.ravel(), indices.ravel(), np.arange(0, n * k + 1, k, dtype=np.int64)), shape=(n, n))
+    del indices, dist2
+    w = w.maximum(w.T).tocsr()
+    w.data = w.data.astype(np.float32, copy=False)
+    return w
+
+
+def _label_spreading(
+    x: np.ndarray,
+    seeds: np.ndarray,
+    in_buffer: np.ndarray,
+    n_classes: int,
+    neighbors: int,
+    alpha: float,
+    max_iter: int,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
+) -> np.ndarray:
+    """Class probabilities after spreading the seed labels over the kNN graph."""
+    n = len(x)
+    # principal components keep the neighbour search fast in many bands (at most 8 dimensions)
+    cov = np.cov(x[:: max(1, n // 200000)].T) if x.shape[1] > 1 else np.ones((1, 1))
+    vals, vecs = np.linalg.eigh(np.atleast_2d(cov))
+    order = np.argsort(vals)[::-1]
+    vals, vecs = vals[order], vecs[:, order]
+    keep = int(np.searchsorted(np.cumsum(vals) / vals.sum(), 0.99) + 1) if vals.sum() > 0 else 1
+    keep = max(1, min(8, keep, x.shape[1]))
+    z = (x @ vecs[:, :keep].astype(np.float32)).astype(np.float64)
+    w = knn_graph(z, neighbors, is_cancelled, lambda f: report(progress, 0.4 * f))
+    del z
+    deg = np.asarray(w.sum(axis=1)).ravel()
+    dinv = np.zeros_like(deg)
+    dinv[deg > 0] = 1.0 / np.sqrt(deg[deg > 0])
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(w.indptr))
+    w.data *= (dinv[rows] * dinv[w.indices]).astype(np.float32)
+    del rows
+    y = np.zeros((n, n_classes), dtype=np.float32)
+    labelled = seeds >= 0
+    y[np.flatnonzero(labelled), seeds[labelled]] = 1.0
+    if not (seeds == 0).any():
+        # background prior: the barren class gets the positives' total mass, spread thinly over
+        # the unlabelled cells outside the buffer
+        bg = (seeds == UNLABELLED) & ~in_buffer
+        if bg.any():
+            y[bg, 0] = float(labelled.sum()) / float(bg.sum())
+    f = y.copy()
+    for it in range(max_iter):
+        check_cancelled(is_cancelled)
+        new = alpha * (w @ f) + (1 - alpha) * y
+        change = float(np.abs(new - f).max())
+        f = new
+        report(progress, 0.4 + 0.6 * (it + 1) / max_iter)
+        if change < 1e-6 * max(float(f.max()), 1e-30):
+            break
+    total = f.sum(axis=1, keepdims=True)
+    prob = np.zeros_like(f)
+    np.divide(f, total, out=prob, where=total > 0)
+    return prob
+
+
+def _fit_predict(x: np.ndarray, labels: np.ndarray, n_classes: int, rng: np.random.Generator) -> np.ndarray:
+    """Class-balanced fit on the labelled cells (subsampled per class), probabilities for every cell."""
+    train = []
+    for c in range(n_classes):
+        idx = np.flatnonzero(labels == c)
+        if len(idx) > MAX_TRAIN_PER_CLASS:
+            idx = rng.choice(idx, MAX_TRAIN_PER_CLASS, replace=False)
+        train.append(idx)
+    idx = np.concatenate(train)
+    y = labels[idx].astype(int)
+    counts = np.bincount(y, minlength=n_classes).astype(float)
+    weight = 1.0 / counts[y]
+    return SoftmaxRegression(n_classes).fit(x[idx], y, weight).predict_proba(x)

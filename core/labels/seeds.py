@@ -1,0 +1,104 @@
+"""Seed labels on the grid: positive cells around labelled points, barren cells, distances, standardised features."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..grid import GridSpec
+from .softmax import BLOCK
+
+#: label value of unlabelled (and nodata) cells in :attr:`PseudoLabelResult.labels`
+UNLABELLED = -1
+
+
+def _distance_to_points(cell_xy: np.ndarray, points: np.ndarray, upper: float) -> np.ndarray:
+    """Distance from every cell centre to its nearest point (inf beyond ``upper``)."""
+    if len(points) == 0:
+        return np.full(len(cell_xy), np.inf)
+    tree = cKDTree(points)
+    out = np.empty(len(cell_xy))
+    for s in range(0, len(cell_xy), BLOCK):
+        out[s : s + BLOCK] = tree.query(cell_xy[s : s + BLOCK], k=1, distance_upper_bound=upper)[0]
+    return out
+
+
+def _tolerant(distance: float) -> float:
+    """A distance grown by a rounding tolerance, so cells exactly on a radius count as inside."""
+    return distance * (1 + 1e-9) + 1e-9
+
+
+def _seed_labels(
+    grid: GridSpec,
+    valid: np.ndarray,
+    points_xy: np.ndarray,
+    classes: np.ndarray,
+    negative_cells: Optional[np.ndarray],
+    positive_radius: float,
+    negative_buffer: float,
+    warnings: List[str],
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Seed class per valid cell (UNLABELLED elsewhere) and the 'within the buffer of a positive' flag."""
+    h, w = grid.height, grid.width
+    seeds = np.full((h, w), UNLABELLED, dtype=np.int16)
+    rows, cols = grid.rowcol(points_xy[:, 0], points_xy[:, 1])
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    usable = inside.copy()
+    usable[inside] = valid[rows[inside], cols[inside]]
+    if (~usable).any():
+        warnings.append(
+            f"{int((~usable).sum())} of {len(points_xy)} labelled points fall outside the grid or on nodata "
+            "cells; their own cells are not labelled, but the radius and buffer of mineralised ones still apply."
+        )
+    cx, cy = grid.cell_centres()
+    cell_xy = np.column_stack([cx, cy])[valid.ravel()]
+    flat_valid = np.flatnonzero(valid.ravel())
+
+    positive = classes >= 1
+    # every mineralised point counts for the buffer, even one on a nodata cell or just outside the grid;
+    # a relative tolerance keeps cells on the buffer's edge inside it
+    dist = _distance_to_points(cell_xy, points_xy[positive], 2 * _tolerant(max(positive_radius, negative_buffer)))
+    buffer_flat = np.zeros(h * w, dtype=bool)
+    buffer_flat[flat_valid] = dist <= _tolerant(negative_buffer)
+    in_buffer = buffer_flat.reshape(h, w)
+    # the cells holding a positive point are always within its buffer
+    in_buffer[rows[positive & usable], cols[positive & usable]] = True
+
+    if negative_cells is not None:
+        neg = negative_cells & valid & ~in_buffer
+        dropped = int((negative_cells & valid & in_buffer).sum())
+        if dropped:
+            warnings.append(f"{dropped} known-barren cells lie within NEGATIVE_BUFFER of a positive and were ignored.")
+        seeds[neg] = 0
+    barren = (classes == 0) & usable
+    if barren.any():
+        br, bc = rows[barren], cols[barren]
+        keep = ~in_buffer[br, bc]
+        if (~keep).any():
+            warnings.append(
+                f"{int((~keep).sum())} barren points lie within NEGATIVE_BUFFER of a positive and were ignored."
+            )
+        seeds[br[keep], bc[keep]] = 0
+    # positives: every cell within POSITIVE_RADIUS of a point of that class, higher classes win ties
+    for c in sorted(set(int(v) for v in classes[positive])):
+        sel = classes == c
+        d = _distance_to_points(cell_xy, points_xy[sel], 2 * _tolerant(positive_radius))
+        flat = np.zeros(h * w, dtype=bool)
+        flat[flat_valid] = d <= _tolerant(positive_radius)
+        cells = flat.reshape(h, w)
+        cells[rows[sel & usable], cols[sel & usable]] = True
+        seeds[cells] = c
+    return seeds, in_buffer
+
+
+def _standardise(features: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(valid cells, bands) float32 with zero mean and unit variance per band."""
+    x = features[:, valid].T.astype(np.float32)
+    mean = x.mean(axis=0, dtype=np.float64)
+    std = x.std(axis=0, dtype=np.float64)
+    std[~(std > 0)] = 1.0
+    x -= mean.astype(np.float32)
+    x /= std.astype(np.float32)
+    return x

@@ -1,0 +1,1 @@
+"""The CNN: network, patches, spatial splits, training, the estimator, model files. The only torch user."""

@@ -1,0 +1,91 @@
+"""Patches of the evidence stack: robust normalisation, halo padding, extraction, dihedral augmentation."""
+
+from __future__ import annotations
+
+from typing import Callable, Tuple
+
+import numpy as np
+import torch
+
+#: normalised values are clipped to +-CLIP robust standard deviations
+CLIP = 10.0
+
+
+def robust_normalisation(bands: np.ndarray, max_cells: int = 1_000_000, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """Per-band median and robust scale (IQR / 1.349, falling back to the std, then 1) over valid cells."""
+    medians, scales = [], []
+    rng = np.random.default_rng(seed)
+    for band in bands:
+        values = band[np.isfinite(band)]
+        if values.size == 0:
+            medians.append(0.0)
+            scales.append(1.0)
+            continue
+        if values.size > max_cells:
+            values = rng.choice(values, max_cells, replace=False)
+        q1, med, q3 = np.percentile(values.astype(np.float64), [25, 50, 75])
+        scale = (q3 - q1) / 1.349
+        if not scale > 0:
+            scale = float(np.std(values))
+        if not scale > 0:
+            scale = 1.0
+        medians.append(float(med))
+        scales.append(float(scale))
+    return np.asarray(medians, dtype=np.float32), np.asarray(scales, dtype=np.float32)
+
+
+def normalise(bands: np.ndarray, median: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """(x - median) / scale clipped to +-CLIP, nodata (NaN) set to 0 (the median); float32."""
+    z = (np.asarray(bands, dtype=np.float32) - median[:, None, None]) / scale[:, None, None]
+    np.clip(z, -CLIP, CLIP, out=z)
+    z[~np.isfinite(z)] = 0.0
+    return z
+
+
+def valid_centres(bands: np.ndarray) -> np.ndarray:
+    """Cells where every band has a value: the only cells that are trained on or predicted."""
+    return np.isfinite(bands).all(axis=0)
+
+
+def extract_patches(padded: np.ndarray, rows: np.ndarray, cols: np.ndarray, patch_size: int) -> np.ndarray:
+    """(n, bands, p, p) patches centred on (rows, cols) of the unpadded grid; ``padded`` has a halo of p // 2."""
+    view = np.lib.stride_tricks.sliding_window_view(padded, (patch_size, patch_size), axis=(1, 2))
+    return np.ascontiguousarray(view[:, rows, cols].transpose(1, 0, 2, 3))
+
+
+def pad_halo(z: np.ndarray, halo: int) -> np.ndarray:
+    """Zero (= median) padding of a normalised stack, as outside the raster is nodata."""
+    return np.pad(z, ((0, 0), (halo, halo), (halo, halo)))
+
+
+def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """One of the 8 rotations/reflections of the square (k = 0 is the identity)."""
+    if k >= 4:
+        x = torch.flip(x, dims=(3,))
+    return torch.rot90(x, k % 4, dims=(2, 3))
+
+
+def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Apply a random dihedral transform to each patch."""
+    ks = rng.integers(0, 8, size=x.shape[0])
+    out = torch.empty_like(x)
+    for k in range(8):
+        idx = np.flatnonzero(ks == k)
+        if idx.size:
+            sel = torch.as_tensor(idx, device=x.device)
+            out[sel] = dihedral(x[sel], k)
+    return out
+
+
+def window_reader(bands: np.ndarray) -> Callable[[int, int, int, int], np.ndarray]:
+    """A ``read_window`` over an in-memory (bands, H, W) array, NaN outside it."""
+    n, height, width = bands.shape
+
+    def read(r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        out = np.full((n, r1 - r0, c1 - c0), np.nan, dtype=np.float32)
+        rr0, rr1, cc0, cc1 = max(r0, 0), min(r1, height), max(c0, 0), min(c1, width)
+        if rr1 > rr0 and cc1 > cc0:
+            out[:, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = bands[:, rr0:rr1, cc0:cc1]
+        return out
+
+    return read

@@ -1,0 +1,103 @@
+"""Spatial validation splits: whole blocks or whole clusters of positives, never random cells."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..errors import InputError
+
+
+def spatial_split(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    y: np.ndarray,
+    shape: Tuple[int, int],
+    method: str,
+    block_cells: int,
+    gap: int,
+    rng: np.random.Generator,
+    fraction: float = 0.2,
+    positive: int = 1,
+    cluster_cells: Optional[float] = None,
+) -> Tuple[np.ndarray, np.ndarray, Dict[str, object]]:
+    """Indices (into rows/cols) of training and validation cells, split by space, never by random cells.
+
+    ``blocks``: square blocks of ``block_cells`` cells go wholly to training or validation.
+    ``clusters``: positive cells closer than ``cluster_cells`` form clusters (e.g. a deposit and its halo); every
+    labelled cell within that distance of a positive joins its nearest cluster, farther cells always train;
+    whole clusters are held out (leave-cluster-out).
+    Training cells closer than ``gap`` cells (Chebyshev) to a validation cell are dropped, so no training patch
+    overlaps a validation patch.
+    """
+    classes = np.unique(y)
+    if method == "blocks":
+        block_cells = max(1, int(block_cells))
+        n_block_cols = shape[1] // block_cells + 1
+        groups = (rows // block_cells) * n_block_cols + cols // block_cells
+    elif method == "clusters":
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+        from scipy.spatial import cKDTree
+
+        pos = np.flatnonzero(y == positive)
+        if pos.size < 2:
+            raise InputError("leave-cluster-out needs at least two positive cells; use spatial blocks.", "VALIDATION")
+        pts = np.column_stack([rows, cols]).astype(float)
+        radius = float(cluster_cells if cluster_cells else 2 * gap + 1)
+        pairs = cKDTree(pts[pos]).query_pairs(radius, output_type="ndarray")
+        graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(pos.size, pos.size))
+        n_clusters, cluster_of_pos = connected_components(graph, directed=False)
+        if n_clusters < 2:
+            raise InputError(
+                f"all positive cells form one cluster (within {radius:g} cells); use spatial blocks instead.",
+                "VALIDATION",
+            )
+        distance, nearest = cKDTree(pts[pos]).query(pts)
+        groups = cluster_of_pos[nearest]
+        groups[distance > radius] = -1  # far from every positive: always training
+    else:
+        raise InputError(f"unknown validation method '{method}'; use blocks or clusters.", "VALIDATION")
+
+    unique_groups = np.unique(groups[groups >= 0])
+    target = fraction * (np.sum(y == positive) if method == "clusters" else len(y))
+    for _attempt in range(200):
+        order = rng.permutation(unique_groups)
+        chosen: List[int] = []
+        count = 0.0
+        for g in order[: len(order) - 1 if (groups >= 0).all() else len(order)]:
+            chosen.append(int(g))
+            count += np.sum((groups == g) & (y == positive)) if method == "clusters" else np.sum(groups == g)
+            if count >= target:
+                break
+        val_mask = np.isin(groups, chosen)
+        val = np.flatnonzero(val_mask)
+        near = np.zeros(shape, dtype=bool)
+        near[rows[val], cols[val]] = True
+        if gap > 0:
+            near = _dilate_square(near, gap)
+        train = np.flatnonzero(~val_mask & ~near[rows, cols])
+        if all((y[val] == c).any() and (y[train] == c).any() for c in classes):
+            info = {
+                "method": method,
+                "groups": int(unique_groups.size),
+                "validation_groups": len(chosen),
+                "train_cells": int(train.size),
+                "validation_cells": int(val.size),
+                "dropped_in_gap": int(len(y) - train.size - val.size),
+            }
+            return train, val, info
+    raise InputError(
+        "could not split the labels in space so that every class is in both the training and the validation part; "
+        "add labels, use smaller blocks, or change the validation method.",
+        "VALIDATION",
+    )
+
+
+def _dilate_square(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Cells within ``radius`` (Chebyshev) of a True cell, with 2-D cumulative sums (numpy only)."""
+    k = 2 * radius + 1
+    c = np.pad(mask.astype(np.int64), ((radius + 1, radius), (radius + 1, radius))).cumsum(0).cumsum(1)
+    box = c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]
+    return box > 0

@@ -1,0 +1,1 @@
+"""HTML, SVG, JSON and CSV reports."""
