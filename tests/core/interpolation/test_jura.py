@@ -16,8 +16,9 @@ import pytest
 from geochem_prospector.core.interpolation.idw import idw_points
 from geochem_prospector.core.interpolation.kriging import krige_points
 from geochem_prospector.core.interpolation.variogram import auto_variogram
+from tests.conftest import TEST_DATA
 
-DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "jura")
+DATA = os.path.join(TEST_DATA, "jura")
 ELEMENTS = ["Cd", "Ni", "Zn", "Pb", "Cu", "Co", "Cr"]
 
 

@@ -18,8 +18,8 @@ from geochem_prospector.core.labels.classes import class_ids
 from geochem_prospector.core.labels.pseudolabel import METHODS, UNLABELLED, capture, pseudolabel
 from geochem_prospector.core.labels.softmax import SoftmaxRegression, _expand
 from geochem_prospector.core.reports.labels import summary_record, write_summary
+from tests.conftest import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
 #: IOCG geochemical signature (Fe-Cu-Co with LREE and Th) plus aeromagnetics; chosen from the deposit model,
 #: not from the deposits' values

@@ -20,10 +20,10 @@ from geochem_prospector.core.anomalies.thresholds import METHODS  # noqa: E402
 from geochem_prospector.core.grid import GridSpec, padded_extent  # noqa: E402
 from geochem_prospector.core.interpolation.idw import idw_grid  # noqa: E402
 from geochem_prospector.core.io.rasters import rasterize_mask  # noqa: E402
+from tests.conftest import SAMPLE_DATA, TEST_DATA  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-KOLA = os.path.join(HERE, "..", "data", "kola")
-SAMPLES = os.path.join(HERE, "..", "..", "resources", "sample_data")
+KOLA = os.path.join(TEST_DATA, "kola")
+SAMPLES = SAMPLE_DATA
 GTK_ELEMENTS = "Al Ba Ca Co Cr Cu Fe K La Li Mg Mn Ni P Sc Sr Th Ti V Y Zn Zr".split()
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from test_cnn import SMALL, synthetic
 
 from geochem_prospector.core.learning.estimator import PatchCNN
+from tests.core.learning.test_cnn import SMALL, synthetic
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 

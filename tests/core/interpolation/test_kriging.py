@@ -10,8 +10,9 @@ from geochem_prospector.core.errors import Cancelled, InputError
 from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.interpolation.kriging import krige_points, kriging_grid
 from geochem_prospector.core.interpolation.variogram import Variogram
+from tests.conftest import TEST_DATA
 
-DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
+DATA = TEST_DATA
 #: the published Meuse log(zinc) variogram (gstat vignette)
 MEUSE_VG = Variogram("spherical", 0.0507, 0.5906, 897.0)
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.conftest import REPO
+
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 
 pytest.importorskip("sklearn")

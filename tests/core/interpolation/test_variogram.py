@@ -14,8 +14,9 @@ from geochem_prospector.core.interpolation.variogram import (
     experimental_variogram,
     fit_variogram,
 )
+from tests.conftest import TEST_DATA
 
-DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
+DATA = TEST_DATA
 
 
 def test_experimental_matches_pair_loop():
