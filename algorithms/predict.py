@@ -140,7 +140,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         thresholds = self._thresholds(parameters, context)
 
         selection, available, grids = band_table(paths, names)
-        found, missing = match_bands(model.band_names, available)
+        found, missing = match_bands(model.band_names_, available)
         if missing:
             raise InputError(
                 f"band(s) {', '.join(missing)} needed by the model are not among the inputs "

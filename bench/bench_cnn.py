@@ -92,7 +92,7 @@ def bench_main(args) -> dict:
     rows, cols = np.divmod(np.arange(size * size), size)
     model.predict_proba(grid_bands[:, :64, :64], device=device)  # warm-up
     t = time.perf_counter()
-    dense, _ = model.predict_proba(grid_bands, device=device, tile=args.tile)
+    dense = model.predict_proba(grid_bands, device=device, tile=args.tile)
     _sync(device)
     t_dense = time.perf_counter() - t
     t = time.perf_counter()
@@ -116,7 +116,7 @@ def bench_main(args) -> dict:
     pick = np.random.default_rng(2).choice(size * size, min(300, size * size), replace=False)
     median, scale = model._norm()
     padded = cnn.pad_halo(cnn.normalise(grid_bands, median, scale), args.patch // 2)
-    net = model.net_.to(device).eval()
+    net = model.nets_[0].to(device).eval()
     t = time.perf_counter()
     with torch.no_grad():
         for k in pick:
@@ -131,7 +131,7 @@ def bench_main(args) -> dict:
         flush=True,
     )
     t = time.perf_counter()
-    model.predict_proba(grid_bands, device=device, tile=args.tile, mc_samples=20)
+    model.predict_uncertainty(grid_bands, mc_samples=20, device=device, tile=args.tile)
     _sync(device)
     t_mc = time.perf_counter() - t
     out["dense_mc20_cells_per_s"] = size * size / t_mc

@@ -170,7 +170,7 @@ def cnn_score(bands: np.ndarray, labels: np.ndarray, config: Dict[str, object], 
     """Prospectivity (positive-class probability, NaN outside valid cells) of a CNN trained with ``base`` + ``config``."""
     from geochem_prospector.core.learning.estimator import PatchCNN
 
-    prob, _ = PatchCNN(**{**base, **config}).fit(bands, labels).predict_proba(bands, device="cpu")
+    prob = PatchCNN(**{**base, **config}).fit(bands, labels).predict_proba(bands, device="cpu")
     return np.asarray(prob, dtype=float)
 
 
@@ -243,7 +243,7 @@ def run_validation(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from geochem_prospector.core.learning.estimator import roc_auc
+    from geochem_prospector.core.learning.training import roc_auc
 
     started = time.perf_counter()
     data = load_gtk(pixel)

@@ -51,7 +51,7 @@ def test_train_then_predict(run_algorithm, data, tmp_path):
         },
     )
     model = PatchCNN.load(result["OUTPUT_MODEL"])
-    assert model.band_names == ["elements:Cu", "elements:Ni", "mag:tmi"] and len(model.nets_) == 2
+    assert model.band_names_ == ["elements:Cu", "elements:Ni", "mag:tmi"] and len(model.nets_) == 2
     assert model.metadata_["grid"]["pixel_size"] == 100.0 and "3067" in model.metadata_["grid"]["crs_wkt"]
     assert model.metadata_["provenance"]["algorithm"] == "prospector:traincnn"
     report = (tmp_path / "report.html").read_text()
@@ -85,7 +85,7 @@ def test_train_then_predict(run_algorithm, data, tmp_path):
     assert 0 <= prob.min() and prob.max() <= 1 and unc.min() >= 0
     # the file equals an in-memory prediction with the loaded model (same core path, no tiling effects)
     stack = np.concatenate([rasterio.open(p).read(masked=True).filled(np.nan) for p in rasters]).astype(np.float32)
-    expected, _ = model.predict_proba(stack, device="cpu", tile=1000)
+    expected = model.predict_proba(stack, device="cpu", tile=1000)
     np.testing.assert_allclose(prob.filled(np.nan), expected, atol=1e-6)
     # classes: default limits leave about 10 % of the area high
     assert set(np.unique(classes.compressed())) <= {1, 2, 3}

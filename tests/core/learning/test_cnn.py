@@ -55,7 +55,7 @@ def test_dense_tiled_prediction_equals_per_patch_prediction(trained):
     model, bands, _ = trained
     rng = np.random.default_rng(5)
     # tile 16 puts tile seams, the raster edge and the nodata corner among the sampled cells
-    dense, _ = model.predict_proba(bands, device="cpu", tile=16)
+    dense = model.predict_proba(bands, device="cpu", tile=16)
     rows = np.concatenate([rng.integers(0, bands.shape[1], 150), [0, 39, 15, 16, 3, 5]])
     cols = np.concatenate([rng.integers(0, bands.shape[2], 150), [0, 43, 15, 16, 5, 7]])
     per_patch = model.predict_proba_cells(bands, rows, cols)[:, 1]
@@ -70,14 +70,15 @@ def test_dense_tiled_prediction_equals_per_patch_prediction(trained):
     z = np.nan_to_num(np.pad(z, ((0, 0), (3, 3), (3, 3)), constant_values=np.nan), nan=0.0)
     r, c = 20, 30
     with torch.no_grad():
-        logits = model.net_(torch.as_tensor(z[None, :, r : r + 7, c : c + 7]))
+        logits = model.nets_[0](torch.as_tensor(z[None, :, r : r + 7, c : c + 7]))
     assert logits.shape == (1, 2, 1, 1)
     assert abs(float(torch.softmax(logits.flatten(1), 1)[0, 1]) - dense[r, c]) < 2e-6
 
 
 def test_mc_dropout_uncertainty(trained):
     model, bands, _ = trained
-    prob, std = model.predict_proba(bands, device="cpu", tile=32, mc_samples=8)
+    prob = model.predict_proba(bands, device="cpu", tile=32)
+    std = model.predict_uncertainty(bands, mc_samples=8, device="cpu", tile=32)
     ok = np.isfinite(prob)
     assert np.array_equal(ok, np.isfinite(std))
     assert (std[ok] >= 0).all() and (std[ok] <= 0.5).all() and std[ok].max() > 0
@@ -86,9 +87,9 @@ def test_mc_dropout_uncertainty(trained):
 
 def test_training_is_deterministic_with_a_seed():
     bands, labels = synthetic()
-    a = PatchCNN(**SMALL).fit(bands, labels).net_.state_dict()
-    b = PatchCNN(**SMALL).fit(bands, labels).net_.state_dict()
-    c = PatchCNN(**{**SMALL, "seed": 4}).fit(bands, labels).net_.state_dict()
+    a = PatchCNN(**SMALL).fit(bands, labels).nets_[0].state_dict()
+    b = PatchCNN(**SMALL).fit(bands, labels).nets_[0].state_dict()
+    c = PatchCNN(**{**SMALL, "seed": 4}).fit(bands, labels).nets_[0].state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not all(torch.equal(a[k], c[k]) for k in a)
 
@@ -96,7 +97,7 @@ def test_training_is_deterministic_with_a_seed():
 def test_learns_a_simple_signal():
     bands, labels = synthetic()
     model = PatchCNN(**{**SMALL, "epochs": 12, "patience": 12}).fit(bands, labels)
-    prob, _ = model.predict_proba(bands, device="cpu")
+    prob = model.predict_proba(bands, device="cpu")
     known = np.isfinite(labels) & np.isfinite(prob)
     assert roc_auc(labels[known] == 1, prob[known]) > 0.85
     history = model.metadata_["history"]
@@ -109,11 +110,11 @@ def test_model_file_round_trip(trained, tmp_path):
     path = str(tmp_path / "m.pt")
     model.save(path, extra={"note": "x"})
     loaded = PatchCNN.load(path)
-    assert loaded.band_names == ["a", "b", "c"] and loaded.metadata_["note"] == "x"
+    assert loaded.band_names_ == ["a", "b", "c"] and loaded.metadata_["note"] == "x"
     assert loaded.metadata_["patch_size"] == 7 and loaded.metadata_["classes"] == [0, 1]
-    for k, v in model.net_.state_dict().items():
-        assert torch.equal(v, loaded.net_.state_dict()[k])
-    np.testing.assert_array_equal(model.predict_proba(bands, "cpu")[0], loaded.predict_proba(bands, "cpu")[0])
+    for k, v in model.nets_[0].state_dict().items():
+        assert torch.equal(v, loaded.nets_[0].state_dict()[k])
+    np.testing.assert_array_equal(model.predict_proba(bands, "cpu"), loaded.predict_proba(bands, "cpu"))
     # the file is a plain dict: it opens with weights_only and carries JSON metadata
     raw = torch.load(path, weights_only=True)
     assert raw["format"] == FORMAT and isinstance(raw["metadata"], str)
@@ -322,13 +323,13 @@ def test_ensemble_members_differ_and_the_first_is_the_single_network(ensemble, t
     single, _, _ = trained
     assert len(model.nets_) == 3 and len(model.metadata_["metrics"]["ensemble"]) == 3
     states = [net.state_dict() for net in model.nets_]
-    assert all(torch.equal(states[0][k], v) for k, v in single.net_.state_dict().items())
+    assert all(torch.equal(states[0][k], v) for k, v in single.nets_[0].state_dict().items())
     assert not all(torch.equal(states[1][k], states[2][k]) for k in states[1])
 
 
 def test_ensemble_prediction_is_the_mean_of_its_networks(ensemble):
     model, bands, _ = ensemble
-    dense, _ = model.predict_proba(bands, device="cpu", tile=16)
+    dense = model.predict_proba(bands, device="cpu", tile=16)
     rows, cols = np.array([20, 5, 39, 10]), np.array([30, 7, 43, 12])
     per_patch = model.predict_proba_cells(bands, rows, cols)[:, 1]
     np.testing.assert_allclose(dense[rows, cols], per_patch, atol=2e-6)
@@ -341,7 +342,8 @@ def test_ensemble_prediction_is_the_mean_of_its_networks(ensemble):
 def test_ensemble_uncertainty_without_dropout_is_the_spread_of_the_networks():
     bands, labels = synthetic()
     model = PatchCNN(**{**SMALL, "ensemble": 3, "dropout": 0.0}).fit(bands, labels)
-    prob, std = model.predict_proba(bands, device="cpu", tile=20, mc_samples=4)
+    prob = model.predict_proba(bands, device="cpu", tile=20)
+    std = model.predict_uncertainty(bands, mc_samples=4, device="cpu", tile=20)
     rows, cols = np.nonzero(np.isfinite(prob))
     members = np.array(
         [[_hand_cut_probability(n, model, bands, r, c) for r, c in zip(rows[:50], cols[:50])] for n in model.nets_]
@@ -359,7 +361,7 @@ def test_ensemble_model_file_round_trip_and_version_1_files_still_load(ensemble,
     assert len(loaded.nets_) == 3 and loaded.ensemble == 3
     for a, b in zip(model.nets_, loaded.nets_):
         assert all(torch.equal(v, b.state_dict()[k]) for k, v in a.state_dict().items())
-    np.testing.assert_array_equal(model.predict_proba(bands, "cpu")[0], loaded.predict_proba(bands, "cpu")[0])
+    np.testing.assert_array_equal(model.predict_proba(bands, "cpu"), loaded.predict_proba(bands, "cpu"))
     # a file written before ensembles: format version 1, one network, unprefixed weight names
     single, _, _ = trained
     old = tmp_path / "v1.pt"
@@ -369,7 +371,7 @@ def test_ensemble_model_file_round_trip_and_version_1_files_still_load(ensemble,
     raw["weights"] = {k.split(".", 1)[1]: v for k, v in raw["weights"].items()}
     torch.save(raw, old)
     np.testing.assert_array_equal(
-        PatchCNN.load(str(old)).predict_proba(bands, "cpu")[0], single.predict_proba(bands, "cpu")[0]
+        PatchCNN.load(str(old)).predict_proba(bands, "cpu"), single.predict_proba(bands, "cpu")
     )
     # a member missing from the file is refused, not silently dropped
     raw = torch.load(path, weights_only=True)

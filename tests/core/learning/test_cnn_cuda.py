@@ -15,8 +15,9 @@ def test_ensemble_trains_on_cuda_and_predicts_as_on_the_cpu(tmp_path):
     model = PatchCNN(**{**SMALL, "device": "cuda", "ensemble": 2, "epochs": 4}).fit(bands, labels)
     assert model.metadata_["settings"]["device"].startswith("cuda")
     assert all(p.device.type == "cpu" for net in model.nets_ for p in net.parameters())  # saved and used anywhere
-    gpu, gpu_std = model.predict_proba(bands, device="cuda", tile=16, mc_samples=8)
-    cpu, cpu_std = model.predict_proba(bands, device="cpu", tile=16, mc_samples=8)
+    gpu = model.predict_proba(bands, device="cuda", tile=16)
+    gpu_std = model.predict_uncertainty(bands, mc_samples=8, device="cuda", tile=16)
+    cpu = model.predict_proba(bands, device="cpu", tile=16)
     ok = np.isfinite(cpu)
     assert np.array_equal(ok, np.isfinite(gpu)) and np.array_equal(ok, np.isfinite(gpu_std))
     np.testing.assert_allclose(gpu[ok], cpu[ok], atol=1e-3)  # cuDNN may use TF32 convolutions
@@ -26,4 +27,4 @@ def test_ensemble_trains_on_cuda_and_predicts_as_on_the_cpu(tmp_path):
     np.testing.assert_allclose(per_patch, gpu[rows[:200], cols[:200]], atol=1e-3)
     model.save(str(tmp_path / "m.pt"))
     loaded = PatchCNN.load(str(tmp_path / "m.pt"))
-    np.testing.assert_array_equal(loaded.predict_proba(bands, "cpu", tile=16)[0], cpu)
+    np.testing.assert_array_equal(loaded.predict_proba(bands, "cpu", tile=16), cpu)

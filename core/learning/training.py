@@ -1,0 +1,272 @@
+"""Training one patch network: the validated settings, the prepared data, the epoch loop with early stopping.
+
+The estimator (:mod:`.estimator`) prepares a :class:`TrainingData` once and trains every ensemble member from it
+with :func:`train_network`; :func:`evaluate_networks` scores networks on fixed validation patches.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
+
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError
+from ..evaluation.auc import roc_auc as auc_of_scores
+from .network import PatchNet
+from .patches import augment, extract_patches
+
+LogCallback = Optional[Callable[[str], None]]
+History = List[Dict[str, float]]
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The estimator's settings, checked and converted to their types (the names are the model file's keys)."""
+
+    patch_size: int
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    weight_decay: float
+    seed: int
+    device: str
+    validation: str
+    block_size: int
+    validation_fraction: float
+    cluster_distance: float
+    semi_supervised: Optional[bool]
+    consistency_weight: float
+    ema_decay: float
+    patience: int
+    width: int
+    hidden: int
+    dropout: float
+    mc_samples: int
+    class_balanced: bool
+    early_stopping: bool
+    ensemble: int
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "TrainingConfig":
+        """Convert and check constructor arguments; an :class:`InputError` names the parameter at fault."""
+        converted: Dict[str, Any] = {}
+        for f in fields(cls):
+            value = params[f.name]
+            if f.name == "device":
+                converted[f.name] = str(value or "auto")
+            elif f.name == "validation":
+                converted[f.name] = str(value)
+            elif f.name == "semi_supervised":
+                converted[f.name] = None if value is None else bool(value)
+            else:
+                kind = {"int": int, "float": float, "bool": bool}[str(f.type)]
+                converted[f.name] = kind(value)
+        config = cls(**converted)
+        config.check()
+        return config
+
+    def check(self) -> None:
+        if self.patch_size < 5 or self.patch_size % 2 == 0:
+            raise InputError("the patch size must be an odd number of cells, 5 or more.", "PATCH_SIZE")
+        if self.epochs < 1:
+            raise InputError("train for at least one epoch.", "EPOCHS")
+        if self.batch_size < 2:
+            raise InputError("the batch size must be 2 or more.", "BATCH_SIZE")
+        if not (0 < self.learning_rate < 1):
+            raise InputError("the learning rate must be between 0 and 1 (1e-3 is usual).", "LEARNING_RATE")
+        if not 1 <= self.ensemble <= 100:
+            raise InputError("the ensemble needs 1 to 100 networks (5 is usual).", "ENSEMBLE")
+
+    def as_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+    def build(self, n_bands: int, n_classes: int) -> PatchNet:
+        """A fresh network of these settings (weights from torch's current random state)."""
+        net = PatchNet(n_bands, n_classes, self.patch_size, self.width, self.hidden)
+        net.dropout_p = self.dropout
+        return net
+
+
+@dataclass
+class TrainingData:
+    """Everything one ensemble member trains on, prepared once for all members.
+
+    ``rows``/``cols``/``y``/``weights`` describe the labelled cells; ``train`` and ``val`` index into them.
+    """
+
+    padded: np.ndarray  # normalised bands with a halo of patch_size // 2 cells
+    rows: np.ndarray
+    cols: np.ndarray
+    y: np.ndarray  # class index per labelled cell
+    weights: np.ndarray  # confidence weight per labelled cell
+    train: np.ndarray
+    val: np.ndarray
+    unlabelled_rows: np.ndarray
+    unlabelled_cols: np.ndarray
+    semi_supervised: bool
+    class_weights: np.ndarray
+    n_bands: int
+    n_classes: int
+
+
+def train_network(
+    config: TrainingConfig,
+    data: TrainingData,
+    seed: int,
+    rng: np.random.Generator,
+    device: str,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+    log: LogCallback = None,
+) -> Tuple[PatchNet, History, int]:
+    """Train one network from ``seed``; returns it (best validation weights, on the CPU), its history, best epoch."""
+    history: History = []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = config.build(data.n_bands, data.n_classes).to(device)
+        teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
+        if teacher is not None:
+            for p in teacher.parameters():
+                p.requires_grad_(False)
+        optimiser = torch.optim.Adam(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+        val_x = torch.as_tensor(
+            extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.patch_size)
+        )
+        best: Tuple[float, Optional[Dict[str, torch.Tensor]], int] = (math.inf, None, -1)
+        iteration = 0
+        for epoch in range(config.epochs):
+            iteration, totals = _train_epoch(
+                config, data, net, teacher, optimiser, epoch, iteration, rng, device, is_cancelled
+            )
+            model = teacher if teacher is not None else net
+            val_loss, val_acc, _ = evaluate_networks([model], val_x, data.y[data.val], data.class_weights, device)
+            tot_loss, tot_w, tot_correct = totals
+            record = {
+                "epoch": epoch + 1,
+                "iteration": iteration,
+                "train_loss": tot_loss / max(tot_w, 1e-12),
+                "train_accuracy": tot_correct / max(tot_w, 1e-12),
+                "val_loss": val_loss,
+                "val_accuracy": val_acc,
+            }
+            history.append(record)
+            if log:
+                log(
+                    f"epoch {epoch + 1}/{config.epochs} (iteration {iteration}): train loss {record['train_loss']:.4f} "
+                    f"acc {record['train_accuracy']:.3f} | validation loss {val_loss:.4f} acc {val_acc:.3f}"
+                )
+            report(progress, (epoch + 1) / config.epochs)
+            if not config.early_stopping:
+                best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)  # keep the last weights
+            elif val_loss < best[0] - 1e-6:
+                best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)
+            elif epoch + 1 - best[2] >= config.patience:
+                if log:
+                    log(f"early stop: validation loss has not improved for {config.patience} epochs")
+                break
+        if best[1] is None:  # every validation loss was NaN: the optimiser diverged
+            raise InputError(
+                "training diverged (the validation loss is not a number); lower LEARNING_RATE.", "LEARNING_RATE"
+            )
+        final = config.build(data.n_bands, data.n_classes)
+        final.load_state_dict({k: v.cpu() for k, v in best[1].items()})
+        final.eval()
+    return final, history, best[2]
+
+
+def _train_epoch(
+    config: TrainingConfig,
+    data: TrainingData,
+    net: PatchNet,
+    teacher: Optional[PatchNet],
+    optimiser: torch.optim.Optimizer,
+    epoch: int,
+    iteration: int,
+    rng: np.random.Generator,
+    device: str,
+    is_cancelled: CancelCallback,
+) -> Tuple[int, Tuple[float, float, float]]:
+    """One pass over the training cells; returns the iteration count and (weighted loss, weight, correct) sums."""
+    net.train()
+    cw = torch.as_tensor(data.class_weights, dtype=torch.float32, device=device)
+    y_t = torch.as_tensor(data.y, dtype=torch.long)
+    sw_t = torch.as_tensor(data.weights, dtype=torch.float32)
+    order = rng.permutation(data.train)
+    tot_loss = tot_w = tot_correct = 0.0
+    size = config.patch_size
+    for start in range(0, order.size, config.batch_size):
+        check_cancelled(is_cancelled)
+        idx = order[start : start + config.batch_size]
+        x = torch.as_tensor(extract_patches(data.padded, data.rows[idx], data.cols[idx], size))
+        x = augment(x, rng).to(device)
+        target = y_t[idx].to(device)
+        w = cw[target] * sw_t[idx].to(device)
+        logits = net(x).flatten(1)
+        loss = (F.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum().clamp_min(1e-12)
+        if teacher is not None:
+            pick = rng.integers(0, data.unlabelled_rows.size, size=idx.size)
+            xu = torch.as_tensor(
+                extract_patches(data.padded, data.unlabelled_rows[pick], data.unlabelled_cols[pick], size)
+            )
+            student = F.softmax(net(augment(xu, rng).to(device)).flatten(1), dim=1)
+            with torch.no_grad():
+                target_u = F.softmax(teacher(augment(xu, rng).to(device)).flatten(1), dim=1)
+            ramp = math.exp(-5.0 * (1.0 - min(1.0, (epoch + 1) / max(1.0, 0.3 * config.epochs))) ** 2)
+            loss = loss + config.consistency_weight * ramp * F.mse_loss(student, target_u)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if teacher is not None:
+            decay = min(config.ema_decay, (iteration + 1) / (iteration + 10))
+            with torch.no_grad():
+                for pt, ps in zip(teacher.parameters(), net.parameters()):
+                    pt.mul_(decay).add_(ps.detach(), alpha=1 - decay)
+        iteration += 1
+        with torch.no_grad():
+            tot_loss += float(loss) * float(w.sum())
+            tot_w += float(w.sum())
+            tot_correct += float(((logits.argmax(1) == target).float() * w).sum())
+    return iteration, (tot_loss, tot_w, tot_correct)
+
+
+def evaluate_networks(
+    models: Sequence[PatchNet], x: torch.Tensor, y: np.ndarray, class_w: np.ndarray, device: str, batch: int = 1024
+) -> Tuple[float, float, np.ndarray]:
+    """Class-weighted loss, accuracy and mean probabilities of networks on fixed patches (no augmentation)."""
+    probs = []
+    for model in models:
+        was_training, was_on = model.training, next(model.parameters()).device
+        model.to(device).eval()
+        member = []
+        with torch.no_grad():
+            for start in range(0, x.shape[0], batch):
+                logits = model(x[start : start + batch].to(device)).flatten(1)
+                member.append(F.softmax(logits, dim=1).cpu().numpy())
+        model.train(was_training).to(was_on)
+        probs.append(np.concatenate(member).astype(np.float64))
+    prob = np.mean(probs, axis=0)
+    w = class_w[y]
+    loss = float(np.sum(-np.log(np.clip(prob[np.arange(y.size), y], 1e-12, 1.0)) * w) / np.sum(w))
+    return loss, float(np.mean(prob.argmax(1) == y)), prob
+
+
+def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve of the positive cells against the others; NaN if one class is missing."""
+    y_true = np.asarray(y_true, dtype=bool)
+    score = np.asarray(score, dtype=np.float64)
+    if y_true.all() or not y_true.any():
+        return float("nan")
+    return auc_of_scores(score[y_true], score[~y_true])
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> List[List[int]]:
+    """Confusion matrix [true][predicted] as nested lists of counts."""
+    m = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(m, (y_true, y_pred), 1)
+    return m.tolist()
