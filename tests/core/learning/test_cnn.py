@@ -9,10 +9,11 @@ import torch
 from scipy import ndimage
 
 from geochem_prospector.core.errors import Cancelled, InputError, ModelFileError
-from geochem_prospector.core.learning.estimator import PatchCNN, roc_auc
+from geochem_prospector.core.learning.estimator import PatchCNN
 from geochem_prospector.core.learning.model_file import FORMAT
 from geochem_prospector.core.learning.patches import extract_patches, pad_halo, window_reader
 from geochem_prospector.core.learning.splits import spatial_split
+from geochem_prospector.core.learning.training import roc_auc
 
 
 def synthetic(seed=0, height=40, width=44):

@@ -1,0 +1,168 @@
+"""Fitting an ensemble: the labelled cells, the training record all networks share, the networks one after
+another, and their scores on the validation cells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from ..callbacks import CancelCallback, ProgressCallback, report
+from ..errors import InputError
+from .network import PatchNet
+from .patches import extract_patches, valid_centres
+from .training import LogCallback, TrainingConfig, TrainingData, confusion, evaluate_networks, roc_auc, train_network
+
+#: ensemble member i trains from seed + i * MEMBER_SEED_STEP (so seeds 0 and 1 share no member)
+MEMBER_SEED_STEP = 7919
+
+
+@dataclass
+class LabelledCells:
+    """The labelled cells of a label raster that have evidence, with their class index and weight."""
+
+    valid: np.ndarray  # (H, W) cells with every band
+    labelled: np.ndarray  # (H, W) valid cells with a label
+    rows: np.ndarray
+    cols: np.ndarray
+    y: np.ndarray  # index into ``classes``
+    classes: np.ndarray  # the class values, ascending
+    positive: int  # index of the mineralised class
+    weights: np.ndarray
+
+
+def labelled_cells(bands: np.ndarray, labels: np.ndarray, sample_weight: Optional[np.ndarray]) -> LabelledCells:
+    """The labelled cells with evidence, their classes and confidence weights (NaN weight counts as 1)."""
+    height, width = bands.shape[1:]
+    valid = valid_centres(bands)
+    labelled = np.isfinite(labels) & (labels >= 0) & valid
+    rows, cols = np.nonzero(labelled)
+    y_raw = labels[rows, cols]
+    if np.any(y_raw != np.round(y_raw)):
+        raise InputError("labels must be whole class numbers (1 mineralised, 0 barren).", "LABELS")
+    classes = np.unique(y_raw).astype(int)
+    if classes.size < 2:
+        raise InputError(
+            "at least two classes are needed among labelled cells with evidence values "
+            f"(found {classes.tolist()} in {rows.size} cells).",
+            "LABELS",
+        )
+    y = np.searchsorted(classes, y_raw.astype(int))
+    positive = int(classes.size - 1 if 1 not in classes else np.searchsorted(classes, 1))
+    if sample_weight is not None:
+        sw_full = np.asarray(sample_weight, dtype=np.float64)
+        if sw_full.shape != (height, width):
+            raise InputError("the confidence raster must be on the evidence rasters' grid.", "CONFIDENCE")
+        weights = np.clip(np.nan_to_num(sw_full[rows, cols], nan=1.0), 0.0, None)
+    else:
+        weights = np.ones(rows.size)
+    return LabelledCells(valid, labelled, rows, cols, y, classes, positive, weights)
+
+
+def training_data(
+    config: TrainingConfig,
+    cells: LabelledCells,
+    padded: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    rng: np.random.Generator,
+    n_bands: int,
+) -> TrainingData:
+    """The training record every member shares: unlabelled cells for the consistency loss, class weights."""
+    width = cells.valid.shape[1]
+    unlabelled = cells.valid & ~cells.labelled
+    semi = config.semi_supervised if config.semi_supervised is not None else bool(unlabelled.any())
+    u_flat = np.flatnonzero(unlabelled) if semi else np.empty(0, np.int64)
+    if u_flat.size > 1_000_000:  # a fixed random subset is plenty for the consistency loss
+        u_flat = np.unique(u_flat[rng.integers(0, u_flat.size, 1_000_000)])
+    u_rows, u_cols = np.divmod(u_flat, width)
+    n_classes = int(cells.classes.size)
+    counts = np.bincount(cells.y[train], minlength=n_classes).astype(np.float64)
+    class_w = counts.sum() / (n_classes * np.maximum(counts, 1.0)) if config.class_balanced else np.ones(n_classes)
+    return TrainingData(
+        padded=padded,
+        rows=cells.rows,
+        cols=cells.cols,
+        y=cells.y,
+        weights=cells.weights,
+        train=train,
+        val=val,
+        unlabelled_rows=u_rows,
+        unlabelled_cols=u_cols,
+        semi_supervised=bool(semi and u_rows.size > 0),
+        class_weights=class_w,
+        n_bands=n_bands,
+        n_classes=n_classes,
+    )
+
+
+def train_members(
+    config: TrainingConfig,
+    data: TrainingData,
+    rng: np.random.Generator,
+    device: str,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
+    log: LogCallback,
+) -> Tuple[List[PatchNet], List[Dict[str, Any]]]:
+    """Train the ensemble's networks one after another; returns them and their histories."""
+    members, histories = [], []
+    for member in range(config.ensemble):
+        # member 0 continues the split's generator, so a single network trains exactly as before ensembles
+        member_seed = config.seed + MEMBER_SEED_STEP * member
+        member_rng = rng if member == 0 else np.random.default_rng(member_seed)
+        prefix = f"member {member + 1}/{config.ensemble}: " if config.ensemble > 1 else ""
+
+        def member_progress(fraction: float, member: int = member) -> None:
+            report(progress, (member + fraction) / config.ensemble)
+
+        def member_log(message: str, prefix: str = prefix) -> None:
+            if log:
+                log(prefix + message)
+
+        net, history, best_epoch = train_network(
+            config,
+            data,
+            seed=member_seed,
+            rng=member_rng,
+            device=device,
+            progress=member_progress,
+            is_cancelled=is_cancelled,
+            log=member_log if log else None,
+        )
+        members.append(net)
+        histories.append({"best_epoch": best_epoch, "epochs_run": len(history), "history": history})
+    return members, histories
+
+
+def validation_metrics(
+    config: TrainingConfig,
+    nets: Sequence[PatchNet],
+    data: TrainingData,
+    positive: int,
+    histories: Sequence[Dict[str, Any]],
+    split_info: Dict[str, object],
+    device: str,
+) -> Dict[str, object]:
+    """The ensemble's scores on the validation cells, with the training curves' summary."""
+    val = data.val
+    val_x = torch.as_tensor(extract_patches(data.padded, data.rows[val], data.cols[val], config.patch_size))
+    val_loss, val_acc, val_prob = evaluate_networks(nets, val_x, data.y[val], data.class_weights, device)
+    history = histories[0]["history"]
+    y_val = data.y[val]
+    pred = val_prob.argmax(axis=1)
+    recall = [float(np.mean(pred[y_val == i] == i)) for i in range(data.n_classes)]
+    return {
+        "best_epoch": histories[0]["best_epoch"],
+        "epochs_run": len(history),
+        "iterations": history[-1]["iteration"] if history else 0,
+        "ensemble": [{k: h[k] for k in ("best_epoch", "epochs_run")} for h in histories],
+        "validation_loss": val_loss,
+        "validation_accuracy": val_acc,
+        "validation_balanced_accuracy": float(np.mean(recall)),
+        "validation_roc_auc": roc_auc(y_val == positive, val_prob[:, positive]),
+        "confusion_matrix": confusion(y_val, pred, data.n_classes),
+        "split": split_info,
+    }
