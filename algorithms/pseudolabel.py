@@ -20,7 +20,7 @@ from qgis.core import (
 from ..core.errors import Cancelled, InputError
 from ..core.io.rasters import rasterize_mask, read_stack, write_geotiff
 from ..core.labels.classes import class_ids
-from ..core.labels.pseudolabel import METHODS, UNLABELLED, pseudolabel
+from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
 from .base import ProspectorAlgorithm, mask_from_source, point_attributes, shapely_geometries
 
@@ -243,7 +243,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                 raise QgsProcessingException("NEGATIVES: the layer has no features with geometry.") from None
 
         method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
-        settings = dict(
+        settings = PseudoLabelSettings(
             method=method,
             positive_radius=self.parameterAsDouble(parameters, self.POSITIVE_RADIUS, context),
             negative_buffer=self.parameterAsDouble(parameters, self.NEGATIVE_BUFFER, context),
@@ -265,9 +265,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             classes,
             negative_cells=negatives,
             mask=mask,
+            settings=settings,
             progress=lambda f: feedback.setProgress(90 * f),
             is_cancelled=feedback.isCanceled,
-            **settings,
         )
         for warning in result.warnings:
             feedback.pushWarning(warning)

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.labels.pseudolabel import pseudolabel
+from geochem_prospector.core.labels.pseudolabel import PseudoLabelSettings, pseudolabel
 
 K = 10
 ALPHA = 0.9
@@ -35,7 +35,13 @@ def ours(side: int, trace: bool):
     if trace:
         tracemalloc.start()
     t = time.perf_counter()
-    result = pseudolabel(bands, grid, pts, classes, method="label_spreading", neighbors=K, alpha=ALPHA, confidence=0.6)
+    result = pseudolabel(
+        bands,
+        grid,
+        pts,
+        classes,
+        settings=PseudoLabelSettings(method="label_spreading", neighbors=K, alpha=ALPHA, confidence=0.6),
+    )
     seconds = time.perf_counter() - t
     peak = tracemalloc.get_traced_memory()[1] if trace else 0
     if trace:
@@ -69,7 +75,12 @@ def main() -> None:
     bands, grid, pts, classes = problem(side)
     for method in ("pu_bagging", "self_training"):
         t = time.perf_counter()
-        pseudolabel(bands, grid, pts[:6], method=method, positive_radius=3.0, negative_buffer=20.0, seed=1)
+        pseudolabel(
+            bands,
+            grid,
+            pts[:6],
+            settings=PseudoLabelSettings(method=method, positive_radius=3.0, negative_buffer=20.0, seed=1),
+        )
         print(f"{method} (deposits only, defaults), {n:,} cells: {time.perf_counter() - t:.1f} s")
     small = 512
     ours_s, _, small_result = ours(small, trace=False)

@@ -135,3 +135,15 @@ def padded_extent(
     """Extent grown on every side by ``fraction`` of its larger side (at least ``minimum``)."""
     margin = max(fraction * max(xmax - xmin, ymax - ymin), minimum)
     return xmin - margin, ymin - margin, xmax + margin, ymax + margin
+
+
+def checked_mask(mask: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    """``mask`` as booleans, refused unless it has the grid's (rows, columns) ``shape``."""
+    mask = np.asarray(mask)
+    if mask.shape != tuple(shape):
+        raise InputError(
+            f"the mask ({mask.shape[0] if mask.ndim else 0} x {mask.shape[1] if mask.ndim > 1 else 0} cells) does "
+            f"not match the raster grid ({shape[0]} x {shape[1]} cells).",
+            "MASK",
+        )
+    return mask.astype(bool)

@@ -22,7 +22,7 @@ from scipy.stats import rankdata
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
-from ..grid import GridSpec
+from ..grid import GridSpec, checked_mask
 from .thresholds import CLASS_NODATA, LEVEL_NAMES, MAD_SCALE, Thresholds, classify, compute_thresholds
 
 INDEX_METHODS = ("zscore", "clr", "pca")
@@ -276,9 +276,7 @@ def identify_anomalies(
     if data.shape[0] != len(names):
         raise InputError("one name is needed per band.", "BANDS")
     if mask is not None:
-        if mask.shape != data.shape[1:]:
-            raise InputError("the mask does not match the raster grid.", "MASK")
-        data[:, ~mask.astype(bool)] = np.nan
+        data[:, ~checked_mask(mask, data.shape[1:])] = np.nan
     association = list(association) if association else names
     steps = len(names) + 3
     thresholds, classes = [], []

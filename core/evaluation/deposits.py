@@ -8,7 +8,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from ..errors import InputError
-from ..grid import GridSpec
+from ..grid import GridSpec, checked_mask
 
 USED = "used"
 
@@ -58,10 +58,7 @@ def valid_cells(raster: np.ndarray, mask: Optional[np.ndarray] = None) -> np.nda
         raise InputError("the prospectivity raster must be a single 2-D band.", "INPUT_RASTER")
     valid = np.isfinite(raster)
     if mask is not None:
-        mask = np.asarray(mask, dtype=bool)
-        if mask.shape != raster.shape:
-            raise InputError("the mask does not match the raster grid.", "MASK")
-        valid &= mask
+        valid &= checked_mask(mask, raster.shape)
     return valid
 
 

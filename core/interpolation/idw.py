@@ -13,7 +13,7 @@ import numpy as np
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
-from ..grid import GridSpec
+from ..grid import GridSpec, checked_mask
 from ..neighbours import NeighbourIndex
 
 #: distances below this fraction of the pixel size count as an exact hit
@@ -92,8 +92,8 @@ def idw_grid(
     names = list(field_names) if field_names is not None else [f"field {i + 1}" for i in range(values.shape[1])]
     if max_distance is not None and not (max_distance > 0):
         raise InputError("the search radius must be positive, or left empty for no limit.", "MAX_DISTANCE")
-    if mask is not None and mask.shape != (grid.height, grid.width):
-        raise InputError("the mask does not match the output grid.", "MASK")
+    if mask is not None:
+        mask = checked_mask(mask, (grid.height, grid.width))
 
     work = values.copy()
     work[~np.isfinite(work)] = np.nan

@@ -36,7 +36,7 @@ from scipy.spatial import cKDTree
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
-from ..grid import GridSpec
+from ..grid import GridSpec, checked_mask
 from ..neighbours import NeighbourIndex
 from .variogram import MODELS, Variogram, auto_variogram
 
@@ -332,8 +332,8 @@ def kriging_grid(
         variograms = [variograms] * f
     if len(variograms) != f:
         raise InputError("one variogram per field is needed.", "FIELDS")
-    if mask is not None and mask.shape != (grid.height, grid.width):
-        raise InputError("the mask does not match the output grid.", "MASK")
+    if mask is not None:
+        mask = checked_mask(mask, (grid.height, grid.width))
     if max_distance is not None and not max_distance > 0:
         raise InputError("the search radius must be positive, or left empty for no limit.", "MAX_DISTANCE")
     out = np.full((f, grid.height, grid.width), np.float32(nodata), dtype=np.float32)

@@ -26,7 +26,7 @@ labelled barren. Everything is deterministic for a given ``seed``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -34,7 +34,7 @@ from scipy.ndimage import distance_transform_edt
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
-from ..grid import GridSpec
+from ..grid import GridSpec, checked_mask
 from .methods import _fit_predict, _label_spreading, _pu_bagging
 from .seeds import UNLABELLED, _seed_labels, _standardise
 
@@ -60,6 +60,47 @@ class PseudoLabelResult:
         return {k: (v["total"] / total if total else 0.0) for k, v in self.counts.items()}
 
 
+@dataclass(frozen=True)
+class PseudoLabelSettings:
+    """How labels are extended (see the module docstring); distances in map units.
+
+    ``positive_radius``: cells whose centre is within this distance of a positive point are positive seeds.
+    ``negative_buffer``: no cell within this distance of a positive point is ever labelled barren.
+    ``confidence``: the least score (probability or share of votes) for a pseudo-label.
+    ``iterations``: self-training rounds; ``growth``: self-training adds at most this multiple of a class's
+    current size per round.
+    """
+
+    method: str = "pu_bagging"
+    positive_radius: float = 0.0
+    negative_buffer: float = 0.0
+    confidence: float = 0.9
+    iterations: int = 5
+    bags: int = 30
+    neighbors: int = 10
+    negative_quantile: float = 0.3
+    alpha: float = 0.9
+    growth: float = 0.5
+    seed: int = 0
+
+    def check(self) -> None:
+        if self.method not in METHODS:
+            raise InputError(f"unknown method '{self.method}'; choose one of {', '.join(METHODS)}.", "METHOD")
+        if not (0.5 <= self.confidence <= 1.0):
+            raise InputError("the confidence must be between 0.5 and 1.", "CONFIDENCE")
+        if self.positive_radius < 0 or self.negative_buffer < 0:
+            raise InputError("radii and buffers must be zero or positive distances.", "POSITIVE_RADIUS")
+
+    def record(self) -> Dict[str, object]:
+        """The settings that matter to this method, for the summary."""
+        unused = {
+            "pu_bagging": ("iterations", "neighbors", "alpha", "growth"),
+            "label_spreading": ("iterations", "bags", "negative_quantile", "growth"),
+            "self_training": ("neighbors", "alpha"),
+        }[self.method]
+        return {k: v for k, v in asdict(self).items() if k not in unused}
+
+
 def pseudolabel(
     features: np.ndarray,
     grid: GridSpec,
@@ -67,43 +108,82 @@ def pseudolabel(
     point_classes: Optional[np.ndarray] = None,
     negative_cells: Optional[np.ndarray] = None,
     mask: Optional[np.ndarray] = None,
-    method: str = "pu_bagging",
-    positive_radius: float = 0.0,
-    negative_buffer: float = 0.0,
-    confidence: float = 0.9,
-    iterations: int = 5,
-    bags: int = 30,
-    neighbors: int = 10,
-    negative_quantile: float = 0.3,
-    alpha: float = 0.9,
-    growth: float = 0.5,
-    seed: int = 0,
+    settings: PseudoLabelSettings = PseudoLabelSettings(),
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
 ) -> PseudoLabelResult:
     """Extend point labels to a label raster on ``grid``.
 
-    Parameters
-    ----------
-    features : (bands, height, width) evidence; a cell with NaN in any band is nodata.
-    points_xy : (n, 2) labelled points in the grid's CRS.
-    point_classes : (n,) integer classes, 0 = barren, 1.. = mineralised (levels); None = all 1
-        (known deposits).
-    negative_cells : (height, width) bool, known barren ground.
-    mask : (height, width) bool, True inside the area to label.
-    positive_radius : cells whose centre is within this distance of a positive point are positive seeds.
-    negative_buffer : no cell within this distance of a positive point is ever labelled barren.
-    confidence : the least score (probability or share of votes) for a pseudo-label.
-    iterations : self-training rounds.
-    growth : self-training adds at most this multiple of a class's current size per round.
+    ``features``: (bands, height, width) evidence; a cell with NaN in any band is nodata. ``points_xy``: (n, 2)
+    labelled points in the grid's CRS. ``point_classes``: (n,) integer classes, 0 = barren, 1.. = mineralised
+    (levels); None = all 1 (known deposits). ``negative_cells``: (height, width) bool, known barren ground.
+    ``mask``: (height, width) bool, True inside the area to label.
     """
     warnings: List[str] = []
-    if method not in METHODS:
-        raise InputError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}.", "METHOD")
-    if not (0.5 <= confidence <= 1.0):
-        raise InputError("the confidence must be between 0.5 and 1.", "CONFIDENCE")
-    if positive_radius < 0 or negative_buffer < 0:
-        raise InputError("radii and buffers must be zero or positive distances.", "POSITIVE_RADIUS")
+    settings.check()
+    features, points_xy, classes, valid = _checked_inputs(features, grid, points_xy, point_classes, mask)
+    n_valid = int(valid.sum())
+    seeds2d, buffer2d = _seed_labels(
+        grid, valid, points_xy, classes, negative_cells, settings.positive_radius, settings.negative_buffer, warnings
+    )
+    seeds = seeds2d[valid]
+    in_buffer = buffer2d[valid]
+    if not (seeds >= 1).any():
+        raise InputError(
+            "no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised point; check "
+            "that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS.",
+            "LABELS",
+        )
+    n_classes = int(seeds.max()) + 1
+    if settings.method == "pu_bagging" and n_classes > 2:
+        warnings.append("PU bagging is two-class: every mineralised class was merged into class 1.")
+        seeds = np.where(seeds >= 1, 1, seeds).astype(np.int16)
+        n_classes = 2
+    x = _standardise(features, valid)
+    rng = np.random.default_rng(settings.seed)
+    history: List[Dict[str, object]] = []
+
+    labels = seeds.copy()
+    conf = np.zeros(n_valid, dtype=np.float32)
+    conf[seeds >= 0] = 1.0
+    if settings.method == "pu_bagging":
+        votes = _pu_bagging(x, seeds, in_buffer, settings.bags, settings.negative_quantile, rng, progress, is_cancelled)
+        assign_labels(votes, labels, conf, settings.confidence, in_buffer)
+    elif settings.method == "label_spreading":
+        prob = _label_spreading(
+            x, seeds, in_buffer, n_classes, settings.neighbors, settings.alpha, 200, progress, is_cancelled
+        )
+        assign_labels(prob, labels, conf, settings.confidence, in_buffer)
+    else:
+        history = _self_training(x, seeds, labels, conf, in_buffer, n_classes, settings, rng, progress, is_cancelled)
+
+    out_labels = np.full(valid.shape, UNLABELLED, dtype=np.int16)
+    out_labels[valid] = labels
+    out_conf = np.full(valid.shape, np.nan, dtype=np.float32)
+    out_conf[valid] = np.clip(conf, 0.0, 1.0)
+    counts: Dict[str, Dict[str, int]] = {}
+    for c in range(n_classes):
+        s = int((seeds == c).sum())
+        t = int((labels == c).sum())
+        counts[str(c)] = {"seed": s, "pseudo": t - s, "total": t}
+    record = {
+        **settings.record(),
+        "bands": int(features.shape[0]),
+        "labelled_points": int(len(points_xy)),
+        "unlabelled_cells": int((labels == UNLABELLED).sum()),
+    }
+    report(progress, 1.0)
+    return PseudoLabelResult(out_labels, out_conf, counts, record, n_valid, warnings, history)
+
+
+def _checked_inputs(
+    features: np.ndarray,
+    grid: GridSpec,
+    points_xy: np.ndarray,
+    point_classes: Optional[np.ndarray],
+    mask: Optional[np.ndarray],
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Features as (bands, H, W) float32, points as (n, 2), a class per point, and the valid cells."""
     features = np.asarray(features, dtype=np.float32)
     if features.ndim == 2:
         features = features[None]
@@ -119,124 +199,82 @@ def pseudolabel(
         raise InputError("one class is needed per labelled point.", "LABEL_FIELD")
     if (classes < 0).any() or (classes > 250).any():
         raise InputError("classes must be whole numbers from 0 (barren) to 250.", "LABEL_FIELD")
-
     valid = np.isfinite(features).all(axis=0)
     if mask is not None:
-        if mask.shape != valid.shape:
-            raise InputError("the mask does not match the grid.", "MASK")
-        valid &= mask.astype(bool)
-    n_valid = int(valid.sum())
-    if n_valid < 10:
+        valid &= checked_mask(mask, valid.shape)
+    if int(valid.sum()) < 10:
         raise InputError("fewer than 10 cells have evidence in every band inside the mask.", "INPUT_RASTERS")
+    return features, points_xy, classes, valid
 
-    seeds2d, buffer2d = _seed_labels(
-        grid, valid, points_xy, classes, negative_cells, positive_radius, negative_buffer, warnings
-    )
-    seeds = seeds2d[valid]
-    in_buffer = buffer2d[valid]
-    if not (seeds >= 1).any():
-        raise InputError(
-            "no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised point; check "
-            "that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS.",
-            "LABELS",
-        )
-    n_classes = int(seeds.max()) + 1
-    if method == "pu_bagging" and n_classes > 2:
-        warnings.append("PU bagging is two-class: every mineralised class was merged into class 1.")
-        seeds = np.where(seeds >= 1, 1, seeds).astype(np.int16)
-        n_classes = 2
-    x = _standardise(features, valid)
-    rng = np.random.default_rng(seed)
+
+def assign_labels(
+    scores: np.ndarray,
+    target: np.ndarray,
+    target_conf: np.ndarray,
+    confidence: float,
+    in_buffer: np.ndarray,
+    growth: float = 0.0,
+) -> int:
+    """Label the unlabelled cells whose best class scores at least ``confidence`` (never barren inside the
+    buffer); with ``growth`` > 0 each class grows by at most ``growth`` x its size, most confident first.
+    Updates ``target`` and ``target_conf`` in place; returns how many cells were labelled."""
+    best = scores.argmax(axis=1)
+    top = scores[np.arange(len(scores)), best]
+    free = target == UNLABELLED
+    target_conf[free] = top[free]
+    take = free & (top >= confidence) & ~((best == 0) & in_buffer)
+    if growth > 0:
+        for c in range(scores.shape[1]):
+            cand = np.flatnonzero(take & (best == c))
+            cap = int(np.ceil(growth * max(1, int((target == c).sum()))))
+            if len(cand) > cap:
+                order = np.argsort(-top[cand], kind="stable")
+                take[cand[order[cap:]]] = False
+    target[take] = best[take]
+    return int(take.sum())
+
+
+def _self_training(
+    x: np.ndarray,
+    seeds: np.ndarray,
+    labels: np.ndarray,
+    conf: np.ndarray,
+    in_buffer: np.ndarray,
+    n_classes: int,
+    settings: PseudoLabelSettings,
+    rng: np.random.Generator,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
+) -> List[Dict[str, object]]:
+    """Self-training rounds on ``labels`` (in place), started from PU-bagging negatives when none are known."""
     history: List[Dict[str, object]] = []
-
-    labels = seeds.copy()
-    conf = np.zeros(n_valid, dtype=np.float32)
-    conf[seeds >= 0] = 1.0
-
-    def assign(scores: np.ndarray, target: np.ndarray, target_conf: np.ndarray, growth: float = 0.0) -> int:
-        best = scores.argmax(axis=1)
-        top = scores[np.arange(len(scores)), best]
-        free = target == UNLABELLED
-        target_conf[free] = top[free]
-        take = free & (top >= confidence) & ~((best == 0) & in_buffer)
-        if growth > 0:  # self-training: each class grows by at most `growth` x its size, most confident first
-            for c in range(scores.shape[1]):
-                cand = np.flatnonzero(take & (best == c))
-                cap = int(np.ceil(growth * max(1, int((target == c).sum()))))
-                if len(cand) > cap:
-                    order = np.argsort(-top[cand], kind="stable")
-                    take[cand[order[cap:]]] = False
-        target[take] = best[take]
-        return int(take.sum())
-
-    if method == "pu_bagging":
-        votes = _pu_bagging(x, seeds, in_buffer, bags, negative_quantile, rng, progress, is_cancelled)
-        assign(votes, labels, conf)
-    elif method == "label_spreading":
-        prob = _label_spreading(x, seeds, in_buffer, n_classes, neighbors, alpha, 200, progress, is_cancelled)
-        assign(prob, labels, conf)
-    else:
-        start = 0.0
-        if not (labels == 0).any():
-            votes = _pu_bagging(
-                x,
-                seeds,
-                in_buffer,
-                max(5, bags // 3),
-                negative_quantile,
-                rng,
-                lambda f: report(progress, 0.3 * f),
-                is_cancelled,
-            )
-            best = votes.argmax(axis=1)
-            neg = (labels == UNLABELLED) & (best == 0) & (votes[:, 0] >= confidence) & ~in_buffer
-            labels[neg] = 0
-            conf[neg] = votes[neg, 0]
-            history.append({"round": 0, "added": int(neg.sum()), "note": "reliable negatives from PU bagging"})
-            start = 0.3
-        for r in range(iterations):
-            check_cancelled(is_cancelled)
-            prob = _fit_predict(x, labels, n_classes, rng)
-            added = assign(prob, labels, conf, growth)
-            history.append({"round": r + 1, "added": added})
-            report(progress, start + (1 - start) * (r + 1) / max(1, iterations))
-            if added == 0:
-                break
-
-    out_labels = np.full(valid.shape, UNLABELLED, dtype=np.int16)
-    out_labels[valid] = labels
-    out_conf = np.full(valid.shape, np.nan, dtype=np.float32)
-    out_conf[valid] = np.clip(conf, 0.0, 1.0)
-    counts: Dict[str, Dict[str, int]] = {}
-    for c in range(n_classes):
-        s = int((seeds == c).sum())
-        t = int((labels == c).sum())
-        counts[str(c)] = {"seed": s, "pseudo": t - s, "total": t}
-    counts_unl = int((labels == UNLABELLED).sum())
-    settings = dict(
-        method=method,
-        positive_radius=positive_radius,
-        negative_buffer=negative_buffer,
-        confidence=confidence,
-        iterations=iterations,
-        bags=bags,
-        neighbors=neighbors,
-        negative_quantile=negative_quantile,
-        alpha=alpha,
-        growth=growth,
-        seed=seed,
-        bands=int(features.shape[0]),
-        labelled_points=int(len(points_xy)),
-        unlabelled_cells=counts_unl,
-    )
-    unused = {
-        "pu_bagging": ("iterations", "neighbors", "alpha", "growth"),
-        "label_spreading": ("iterations", "bags", "negative_quantile", "growth"),
-        "self_training": ("neighbors", "alpha"),
-    }[method]
-    settings = {k: v for k, v in settings.items() if k not in unused}
-    report(progress, 1.0)
-    return PseudoLabelResult(out_labels, out_conf, counts, settings, n_valid, warnings, history)
+    start = 0.0
+    if not (labels == 0).any():
+        votes = _pu_bagging(
+            x,
+            seeds,
+            in_buffer,
+            max(5, settings.bags // 3),
+            settings.negative_quantile,
+            rng,
+            lambda f: report(progress, 0.3 * f),
+            is_cancelled,
+        )
+        best = votes.argmax(axis=1)
+        neg = (labels == UNLABELLED) & (best == 0) & (votes[:, 0] >= settings.confidence) & ~in_buffer
+        labels[neg] = 0
+        conf[neg] = votes[neg, 0]
+        history.append({"round": 0, "added": int(neg.sum()), "note": "reliable negatives from PU bagging"})
+        start = 0.3
+    for r in range(settings.iterations):
+        check_cancelled(is_cancelled)
+        prob = _fit_predict(x, labels, n_classes, rng)
+        added = assign_labels(prob, labels, conf, settings.confidence, in_buffer, settings.growth)
+        history.append({"round": r + 1, "added": added})
+        report(progress, start + (1 - start) * (r + 1) / max(1, settings.iterations))
+        if added == 0:
+            break
+    return history
 
 
 def capture(

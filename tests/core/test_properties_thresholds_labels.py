@@ -15,7 +15,7 @@ from geochem_prospector.core.anomalies.thresholds import CLASS_NODATA, METHODS, 
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.labels.pseudolabel import METHODS as LABEL_METHODS
-from geochem_prospector.core.labels.pseudolabel import UNLABELLED, pseudolabel
+from geochem_prospector.core.labels.pseudolabel import UNLABELLED, PseudoLabelSettings, pseudolabel
 
 BUDGET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
@@ -91,13 +91,15 @@ def test_pseudolabels_in_the_allowed_set_and_never_barren_in_the_buffer(
             grid,
             pts,
             classes,
-            method=method,
-            positive_radius=radius * pixel,
-            negative_buffer=buffer * pixel,
-            confidence=0.6,
-            iterations=2,
-            bags=4,
-            seed=seed,
+            settings=PseudoLabelSettings(
+                method=method,
+                positive_radius=radius * pixel,
+                negative_buffer=buffer * pixel,
+                confidence=0.6,
+                iterations=2,
+                bags=4,
+                seed=seed,
+            ),
         )
     except InputError as exc:
         assert str(exc).startswith(("LABELS:", "INPUT_RASTERS:", "NEGATIVE_BUFFER:", "LABEL_FIELD:")), str(exc)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.labels.classes import class_ids
-from geochem_prospector.core.labels.pseudolabel import METHODS, UNLABELLED, capture, pseudolabel
+from geochem_prospector.core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, capture, pseudolabel
 from geochem_prospector.core.labels.softmax import SoftmaxRegression, _expand
 from geochem_prospector.core.reports.labels import summary_record, write_summary
 from tests.conftest import REPO
@@ -79,12 +79,9 @@ def test_held_out_deposits_are_captured_better_than_random(lapland, method, spli
         stack.grid,
         train,
         mask=mask,
-        method=method,
-        positive_radius=RADIUS,
-        negative_buffer=BUFFER,
-        confidence=0.9,
-        iterations=5,
-        seed=1,
+        settings=PseudoLabelSettings(
+            method=method, positive_radius=RADIUS, negative_buffer=BUFFER, confidence=0.9, iterations=5, seed=1
+        ),
     )
     valid = np.isfinite(stack.bands).all(axis=0) & mask
     captured, area = capture(result.labels, stack.grid, held, RADIUS, valid)
@@ -129,19 +126,21 @@ def test_no_negative_within_buffer_and_radius_cells_positive(seed, method, n_pos
     r, c = grid.rowcol(pts[:, 0], pts[:, 1])
     if not (valid & (d <= radius)).any() and not valid[r, c].any():
         with pytest.raises(InputError, match="LABELS"):  # every positive point on a nodata cell, radius too small
-            pseudolabel(features, grid, pts, method=method, positive_radius=radius)
+            pseudolabel(features, grid, pts, settings=PseudoLabelSettings(method=method, positive_radius=radius))
         return
     result = pseudolabel(
         features,
         grid,
         pts,
-        method=method,
-        positive_radius=radius,
-        negative_buffer=buffer,
-        confidence=0.6,
-        iterations=3,
-        bags=6,
-        seed=seed,
+        settings=PseudoLabelSettings(
+            method=method,
+            positive_radius=radius,
+            negative_buffer=buffer,
+            confidence=0.6,
+            iterations=3,
+            bags=6,
+            seed=seed,
+        ),
     )
     labels = result.labels
     assert not ((labels == 0) & (d <= buffer)).any()
@@ -161,8 +160,8 @@ def test_deterministic_with_seed():
     features = rng.normal(size=(2, 30, 30)).astype(np.float32)
     pts = np.array([[5.5, 5.5], [20.5, 12.5]])
     for method in METHODS:
-        a = pseudolabel(features, grid, pts, method=method, seed=5, confidence=0.7)
-        b = pseudolabel(features, grid, pts, method=method, seed=5, confidence=0.7)
+        a = pseudolabel(features, grid, pts, settings=PseudoLabelSettings(method=method, seed=5, confidence=0.7))
+        b = pseudolabel(features, grid, pts, settings=PseudoLabelSettings(method=method, seed=5, confidence=0.7))
         assert np.array_equal(a.labels, b.labels) and np.array_equal(a.confidence, b.confidence, equal_nan=True)
 
 
@@ -191,7 +190,9 @@ def test_label_spreading_agrees_with_scikit_learn_on_clusters():
     features = rng.normal(scale=0.3, size=(2, 20, 20)).astype(np.float32)
     features[:, :, 10:] += 3.0
     pts = np.array([[2.5, 17.5], [15.5, 3.5]])  # one barren point in the west, one mineralised in the east
-    result = pseudolabel(features, grid, pts, np.array([0, 1]), method="label_spreading", confidence=0.6)
+    result = pseudolabel(
+        features, grid, pts, np.array([0, 1]), settings=PseudoLabelSettings(method="label_spreading", confidence=0.6)
+    )
     x = features.reshape(2, -1).T
     y = np.full(400, -1)
     r, c = grid.rowcol(pts[:, 0], pts[:, 1])
@@ -242,9 +243,7 @@ def test_known_negatives_pu_multiclass_and_errors():
         pts,
         np.array([1, 2]),
         negative_cells=negatives,
-        method="pu_bagging",
-        negative_buffer=3.0,
-        bags=5,
+        settings=PseudoLabelSettings(method="pu_bagging", negative_buffer=3.0, bags=5),
     )
     assert any("merged" in w for w in result.warnings) and any("NEGATIVE_BUFFER" in w for w in result.warnings)
     assert set(np.unique(result.labels)) <= {UNLABELLED, 0, 1}
@@ -252,13 +251,15 @@ def test_known_negatives_pu_multiclass_and_errors():
     with pytest.raises(InputError, match="LABELS"):
         pseudolabel(features, grid, np.array([[100.0, 100.0]]))
     with pytest.raises(InputError, match="METHOD"):
-        pseudolabel(features, grid, pts, method="magic")
+        pseudolabel(features, grid, pts, settings=PseudoLabelSettings(method="magic"))
 
 
 def test_summary_formats(tmp_path):
     rng = np.random.default_rng(4)
     grid = GridSpec(0.0, 15.0, 1.0, 15, 15)
-    result = pseudolabel(rng.normal(size=(2, 15, 15)), grid, np.array([[4.5, 4.5]]), method="self_training")
+    result = pseudolabel(
+        rng.normal(size=(2, 15, 15)), grid, np.array([[4.5, 4.5]]), settings=PseudoLabelSettings(method="self_training")
+    )
     record = summary_record(result)
     assert record["labelled_cells"] + record["unlabelled_cells"] == 225
     assert abs(sum(r["share"] for r in record["classes"]) - 1) < 1e-4
