@@ -14,7 +14,7 @@ favourability score (see :func:`anomaly_areas`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import ndimage
@@ -23,6 +23,10 @@ from scipy.stats import rankdata
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 from .thresholds import CLASS_NODATA, LEVEL_NAMES, MAD_SCALE, Thresholds, classify, compute_thresholds
 
 INDEX_METHODS = ("zscore", "clr", "pca")
@@ -94,6 +98,12 @@ def integrated_index(
     return index.astype(np.float64), {a: float(w) for a, w in zip(association, weights)}
 
 
+AREA_COLUMNS = [
+    "area_id", "cells", "area_km2", "max_index", "mean_index", "nap", "max_class", "n_elements",
+    "elements", "assoc_score", "deposit_km", "score", "rank",
+]  # fmt: skip
+
+
 def anomaly_areas(
     index: np.ndarray,
     index_levels: Sequence[float],
@@ -103,10 +113,11 @@ def anomaly_areas(
     association: Sequence[str],
     deposits_xy: Optional[np.ndarray] = None,
     min_cells: int = 1,
-):
-    """Connected areas (8-neighbour) with index >= weak level, with screening attributes, as a GeoDataFrame.
+) -> Tuple["gpd.GeoDataFrame", np.ndarray]:
+    """Connected areas (8-neighbour) with index >= weak level, with screening attributes.
 
-    Attributes: ``cells``, ``area_km2`` (map units taken as metres), ``max_index``, ``mean_index``,
+    Returns a GeoDataFrame (one row per area, sorted by rank) and the (H, W) int32 raster of area ids (0 = no
+    area). Attributes: ``cells``, ``area_km2`` (map units taken as metres), ``max_index``, ``mean_index``,
     ``nap`` (normalised area product = area_km2 × mean excess of the index over the weak level),
     ``max_class``, ``n_elements`` / ``elements`` (elements with at least :data:`ELEMENT_SHARE` of the area at
     or above their weak level, with the highest class reached, e.g. ``Cu(3), Ni(2)``), ``assoc_score`` (share
@@ -116,64 +127,30 @@ def anomaly_areas(
     part of the score, so the distance can be used to check it.
     """
     import geopandas as gpd
-    from rasterio import features
-    from shapely.geometry import Point, shape
-    from shapely.ops import unary_union
 
     weak = float(index_levels[0])
-    columns = [
-        "area_id", "cells", "area_km2", "max_index", "mean_index", "nap", "max_class", "n_elements",
-        "elements", "assoc_score", "deposit_km", "score", "rank",
-    ]  # fmt: skip
+    empty = gpd.GeoDataFrame(columns=AREA_COLUMNS, geometry=[], crs=grid.crs_wkt)
     if not np.isfinite(weak):  # e.g. C-A found no break in the index: no anomaly areas
-        return gpd.GeoDataFrame(columns=columns, geometry=[], crs=grid.crs_wkt), np.zeros(index.shape, np.int32)
-    with np.errstate(invalid="ignore"):
-        above = np.isfinite(index) & (index >= weak)
-    labels, count = ndimage.label(above, structure=np.ones((3, 3), dtype=int))
+        return empty, np.zeros(index.shape, np.int32)
+    labels, count = _connected_areas(index, weak, min_cells)
     if count == 0:
-        return gpd.GeoDataFrame(columns=columns, geometry=[], crs=grid.crs_wkt), labels
+        return empty, labels
     ids = np.arange(1, count + 1)
-    cells = ndimage.sum(np.ones_like(index), labels, ids)
-    keep = ids[cells >= max(1, min_cells)]
-    relabel = np.zeros(count + 1, dtype=np.int32)
-    relabel[keep] = np.arange(1, keep.size + 1)
-    labels = relabel[labels]
-    count = keep.size
-    if count == 0:
-        return gpd.GeoDataFrame(columns=columns, geometry=[], crs=grid.crs_wkt), labels
-    ids = np.arange(1, count + 1)
-    cell_area = grid.pixel_size**2 / 1e6
     cells = ndimage.sum(np.ones_like(index), labels, ids)
     max_index = ndimage.maximum(index, labels, ids)
     mean_index = ndimage.mean(index, labels, ids)
-    index_class = classify(index, index_levels)
-    max_class = ndimage.maximum(index_class, labels, ids)
+    max_class = ndimage.maximum(classify(index, index_levels), labels, ids)
+    cell_area = grid.pixel_size**2 / 1e6
     area_km2 = cells * cell_area
     nap = area_km2 * (mean_index - weak)
 
     names = list(names)
-    shares = np.zeros((len(names), count))
-    top = np.zeros((len(names), count), dtype=int)
-    for m in range(len(names)):
-        cls = element_classes[m]
-        hit = (cls >= 1) & (cls != CLASS_NODATA)
-        shares[m] = ndimage.sum(hit.astype(float), labels, ids) / cells
-        top[m] = ndimage.maximum(np.where(cls == CLASS_NODATA, 0, cls), labels, ids)
+    shares, top = _element_shares(element_classes[: len(names)], labels, ids, cells)
     anomalous = shares >= ELEMENT_SHARE
     assoc_rows = [names.index(a) for a in association if a in names]
     assoc_score = anomalous[assoc_rows].mean(axis=0) if assoc_rows else np.zeros(count)
-
-    polygons: Dict[int, list] = {int(i): [] for i in ids}
-    for geom, value in features.shapes(
-        labels.astype(np.int32), mask=labels > 0, transform=grid.affine(), connectivity=8
-    ):
-        polygons[int(value)].append(shape(geom))
-    geometries = [unary_union(polygons[int(i)]) for i in ids]
-
-    deposit_km = np.full(count, np.nan)
-    if deposits_xy is not None and len(deposits_xy):
-        points = [Point(float(x), float(y)) for x, y in np.asarray(deposits_xy)]
-        deposit_km = np.array([min(g.distance(p) for p in points) / 1000.0 for g in geometries])
+    geometries = _area_polygons(labels, ids, grid)
+    deposit_km = _distance_km(geometries, deposits_xy)
 
     n = float(count)
     score = (rankdata(nap) / n + rankdata(max_index) / n + assoc_score) / 3.0
@@ -202,8 +179,60 @@ def anomaly_areas(
                 "rank": int(rank[k]),
             }
         )
-    gdf = gpd.GeoDataFrame(rows, columns=columns, geometry=geometries, crs=grid.crs_wkt)
+    gdf = gpd.GeoDataFrame(rows, columns=AREA_COLUMNS, geometry=geometries, crs=grid.crs_wkt)
     return gdf.sort_values("rank").reset_index(drop=True), labels
+
+
+def _connected_areas(index: np.ndarray, weak: float, min_cells: int) -> Tuple[np.ndarray, int]:
+    """8-connected areas of cells at or above ``weak`` with at least ``min_cells`` cells, numbered 1..count."""
+    with np.errstate(invalid="ignore"):
+        above = np.isfinite(index) & (index >= weak)
+    labels, count = ndimage.label(above, structure=np.ones((3, 3), dtype=int))
+    if count == 0:
+        return labels, 0
+    ids = np.arange(1, count + 1)
+    cells = ndimage.sum(np.ones_like(index), labels, ids)
+    keep = ids[cells >= max(1, min_cells)]
+    relabel = np.zeros(count + 1, dtype=np.int32)
+    relabel[keep] = np.arange(1, keep.size + 1)
+    return relabel[labels], int(keep.size)
+
+
+def _element_shares(
+    element_classes: np.ndarray, labels: np.ndarray, ids: np.ndarray, cells: np.ndarray
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Per element and area: the share of cells at or above the weak level, and the highest class reached."""
+    shares = np.zeros((len(element_classes), ids.size))
+    top = np.zeros((len(element_classes), ids.size), dtype=int)
+    for m, cls in enumerate(element_classes):
+        hit = (cls >= 1) & (cls != CLASS_NODATA)
+        shares[m] = ndimage.sum(hit.astype(float), labels, ids) / cells
+        top[m] = ndimage.maximum(np.where(cls == CLASS_NODATA, 0, cls), labels, ids)
+    return shares, top
+
+
+def _area_polygons(labels: np.ndarray, ids: np.ndarray, grid: GridSpec) -> List[object]:
+    """One (multi)polygon per area id, traced from the area raster."""
+    from rasterio import features
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    polygons: Dict[int, list] = {int(i): [] for i in ids}
+    for geom, value in features.shapes(
+        labels.astype(np.int32), mask=labels > 0, transform=grid.affine(), connectivity=8
+    ):
+        polygons[int(value)].append(shape(geom))
+    return [unary_union(polygons[int(i)]) for i in ids]
+
+
+def _distance_km(geometries: Sequence[object], deposits_xy: Optional[np.ndarray]) -> np.ndarray:
+    """Distance in km from each geometry to the nearest deposit (0 inside); NaN without deposits."""
+    from shapely.geometry import Point
+
+    if deposits_xy is None or not len(deposits_xy):
+        return np.full(len(geometries), np.nan)
+    points = [Point(float(x), float(y)) for x, y in np.asarray(deposits_xy)]
+    return np.array([min(g.distance(p) for p in points) / 1000.0 for g in geometries])
 
 
 def high_value_points(
