@@ -75,7 +75,7 @@ bench: deps
 # A zip the QGIS plugin manager installs: the plugin folder without tests and development files.
 package:
 	@rm -rf $(BUILD)/package && mkdir -p $(BUILD)/package/geochem_prospector dist
-	git ls-files -z -- metadata.txt __init__.py plugin.py core algorithms ui resources README.md LICENSE \
+	git ls-files -z -- metadata.txt __init__.py plugin.py common.py core algorithms ui resources README.md LICENSE \
 		| xargs -0 tar -cf - | tar -x -C $(BUILD)/package/geochem_prospector
 	cd $(BUILD)/package && rm -f ../../dist/geochem_prospector.zip && \
 		$(SYSTEM_PYTHON) -m zipfile -c ../../dist/geochem_prospector.zip geochem_prospector

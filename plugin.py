@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
 from .algorithms.provider import ProspectorProvider
+from .common import ICONS_DIR, tr
 from .core import dependencies
 
-PLUGIN_DIR = os.path.dirname(__file__)
-ICONS = os.path.join(PLUGIN_DIR, "resources", "icons")
 MENU = "&GeoChem Prospector"
 LOG_TAG = "GeoChem Prospector"
 FIRST_RUN_KEY = "geochem_prospector/panel_shown_once"
@@ -46,7 +45,7 @@ class GeoChemProspectorPlugin:
 
     @staticmethod
     def tr(text: str) -> str:
-        return QCoreApplication.translate("GeoChemProspector", text)
+        return tr(text)
 
     def initProcessing(self) -> None:  # noqa: N802 (QGIS API name)
         if self.provider is None:
@@ -85,7 +84,7 @@ class GeoChemProspectorPlugin:
             self.panel_action.setChecked(True)
 
     def _add_action(self, icon: str, text: str, slot, toolbar: bool = False, checkable: bool = False) -> QAction:
-        action = QAction(QIcon(os.path.join(ICONS, icon)), text, self.iface.mainWindow())
+        action = QAction(QIcon(os.path.join(ICONS_DIR, icon)), text, self.iface.mainWindow())
         action.setCheckable(checkable)
         if checkable:
             action.toggled.connect(slot)

@@ -27,12 +27,14 @@ from ..core.io.rasters import atomic_output, read_raster, write_geotiff
 from ..core.io.vectors import write_vector
 from .base import (
     STYLES_DIR,
+    WARP_ADVICE,
     ProspectorAlgorithm,
     StylePostProcessor,
     apply_style,
     mask_from_source,
     point_samples,
     report_values,
+    require_projected,
 )
 
 #: below-detection samples ('<5', negative codes) count as this fraction of the detection limit
@@ -227,12 +229,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("INPUT_RASTER: the raster could not be opened; choose the element raster.")
         if layer.providerType() != "gdal":
             raise QgsProcessingException("INPUT_RASTER: a file-based raster (GeoTIFF) is needed.")
-        if layer.crs().isValid() and layer.crs().isGeographic():
-            raise QgsProcessingException(
-                f"INPUT_RASTER: the raster is in a geographic CRS ({layer.crs().authid()}, degrees), but anomaly "
-                "areas (km²) and distances to deposits need metres. Warp it to a projected CRS first (Raster › "
-                "Projections › Warp, e.g. to the local UTM zone), or interpolate from reprojected samples."
-            )
+        require_projected(
+            layer.crs(),
+            self.INPUT_RASTER,
+            "the raster",
+            "anomaly areas (km²) and distances to deposits need metres",
+            WARP_ADVICE + ", or interpolate from reprojected samples",
+        )
         bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context)) or None
         n_bands = len(bands_wanted) if bands_wanted else layer.bandCount()
         # float32 read, float64 working copy, classes, index and its classes, contour and labelling work

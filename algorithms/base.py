@@ -18,18 +18,16 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
+from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
 from ..core.io.rasters import check_output_paths, output_group, rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 
-PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
-STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")
-ICON = os.path.join(PLUGIN_DIR, "resources", "icons", "prospector.svg")
+ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
 GROUPS = {"geochemistry": "Geochemistry", "deep learning": "Deep learning"}
 #: parameter types whose value names a file an output must never overwrite (a model file is a "file")
@@ -56,7 +54,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     _post_processors: List[QgsProcessingLayerPostProcessorInterface] = []
 
     def tr(self, text: str) -> str:
-        return QCoreApplication.translate("GeoChemProspector", text)
+        return tr(text)
 
     def createInstance(self):  # noqa: N802 (QGIS API name)
         return type(self)()
@@ -263,6 +261,23 @@ def _describe(value: object) -> object:
     if callable(source):
         return source()
     return str(value)
+
+
+#: how to fix a geographic CRS, for rasters and for vector layers
+WARP_ADVICE = "Warp it to a projected CRS first (Raster › Projections › Warp, e.g. to the local UTM zone)"
+REPROJECT_ADVICE = (
+    "Reproject it to a projected CRS first (Vector › Data Management Tools › Reproject Layer, e.g. to the local "
+    "UTM zone)"
+)
+
+
+def require_projected(crs, parameter: str, subject: str, why: str, advice: str = WARP_ADVICE) -> None:
+    """Refuse a geographic CRS (degrees): cells and distances must be in metres. ``subject`` names the layer,
+    ``why`` says what needs metres."""
+    if crs.isValid() and crs.isGeographic():
+        raise QgsProcessingException(
+            f"{parameter}: {subject} is in a geographic CRS ({crs.authid()}, degrees), but {why}. {advice}."
+        )
 
 
 def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], parameter: str) -> None:

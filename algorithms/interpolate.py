@@ -28,7 +28,14 @@ from ..core.interpolation.kriging import clip_to_sample_minimum, fit_variograms,
 from ..core.interpolation.variogram import MODELS, Variogram
 from ..core.io.rasters import write_geotiff
 from ..core.io.values import average_duplicates, substitute_nonpositive
-from .base import ProspectorAlgorithm, mask_from_source, point_samples, report_values
+from .base import (
+    REPROJECT_ADVICE,
+    ProspectorAlgorithm,
+    mask_from_source,
+    point_samples,
+    report_values,
+    require_projected,
+)
 
 NODATA = -9999.0
 METHODS = ("idw", "kriging")
@@ -230,12 +237,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         crs = source.sourceCrs()
         if not crs.isValid():
             raise QgsProcessingException("INPUT: the layer has no CRS; set its CRS (Layer Properties › Source).")
-        if crs.isGeographic():
-            raise QgsProcessingException(
-                f"INPUT: the layer is in a geographic CRS ({crs.authid()}, degrees), where distances and pixel "
-                "sizes are not in metres. Reproject it to a projected CRS first (Vector › Data Management Tools › "
-                "Reproject Layer, e.g. to the local UTM zone)."
-            )
+        require_projected(crs, self.INPUT, "the layer", "distances and pixel sizes must be in metres", REPROJECT_ADVICE)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
         variance_output = self._optional_output(parameters, self.OUTPUT_VARIANCE, context, raster=True)

@@ -21,8 +21,8 @@ from ..core.errors import InputError
 from ..core.grid import GridSpec
 from ..core.io.rasters import atomic_output, read_stack
 from ..core.io.windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
-from .base import ProspectorAlgorithm, mask_from_source
-from .traincnn import DEVICES, import_cnn, layer_paths, require_projected
+from .base import ProspectorAlgorithm, mask_from_source, require_projected
+from .traincnn import DEVICES, import_cnn, layer_paths
 
 NODATA = -9999.0
 CLASS_NODATA = 255
@@ -134,7 +134,10 @@ class PredictAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
         require_projected(
-            layers[0], self.INPUT_RASTERS, "models are trained on projected rasters, with cells of one size in metres."
+            layers[0].crs(),
+            self.INPUT_RASTERS,
+            f"'{layers[0].name()}'",
+            "models are trained on cells of one size in metres",
         )
         device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
         thresholds = self._thresholds(parameters, context)

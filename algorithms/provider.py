@@ -7,6 +7,7 @@ import os
 from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from ..common import ICONS_DIR, MODELS_DIR
 from .anomalies import AnomaliesAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .interpolate import InterpolateAlgorithm
@@ -14,9 +15,7 @@ from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
 from .traincnn import TrainCnnAlgorithm
 
-PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
-ICON = os.path.join(PLUGIN_DIR, "resources", "icons", "prospector.svg")
-MODELS_DIR = os.path.join(PLUGIN_DIR, "resources", "models")
+ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
 
 class ProspectorProvider(QgsProcessingProvider):

@@ -22,7 +22,7 @@ from ..core.io.rasters import rasterize_mask, read_stack, write_geotiff
 from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
-from .base import ProspectorAlgorithm, mask_from_source, point_attributes, shapely_geometries
+from .base import ProspectorAlgorithm, mask_from_source, point_attributes, require_projected, shapely_geometries
 
 LABEL_NODATA = 255
 CONF_NODATA = -9999.0
@@ -192,10 +192,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
         crs = layers[0].crs()
-        if not crs.isValid() or crs.isGeographic():
-            raise QgsProcessingException(
-                "INPUT_RASTERS: the first raster must be in a projected CRS (metres); warp it first."
-            )
+        if not crs.isValid():
+            raise QgsProcessingException("INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first.")
+        require_projected(crs, self.INPUT_RASTERS, "the first raster", "radii and buffers are distances in metres")
         # every band on the first raster's grid (float32), features, standardised copy, distances, labels
         cells = layers[0].width() * layers[0].height()
         n_bands = sum(layer.bandCount() for layer in layers)

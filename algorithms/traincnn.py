@@ -26,7 +26,7 @@ from ..core.errors import Cancelled
 from ..core.io.rasters import atomic_output, read_stack
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
-from .base import ProspectorAlgorithm, point_attributes
+from .base import ProspectorAlgorithm, point_attributes, require_projected
 
 DEVICES = ["auto", "cpu", "cuda"]
 VALIDATIONS = ["blocks", "clusters"]
@@ -54,17 +54,6 @@ def layer_paths(layers, parameter: str):
         paths.append(layer.source())
         names.append(os.path.splitext(os.path.basename(layer.source()))[0])
     return paths, names
-
-
-def require_projected(layer, parameter: str, why: str) -> None:
-    """Refuse a raster in a geographic CRS (degrees): a patch of cells would cover a different ground area at
-    each latitude, and pixel sizes and BLOCK_SIZE are meant in metres."""
-    crs = layer.crs()
-    if crs.isValid() and crs.isGeographic():
-        raise QgsProcessingException(
-            f"{parameter}: '{layer.name()}' is in a geographic CRS ({crs.authid()}, degrees); {why} Warp it to a "
-            "projected CRS first (Raster › Projections › Warp, e.g. to the local UTM zone)."
-        )
 
 
 class TrainCnnAlgorithm(ProspectorAlgorithm):
@@ -232,7 +221,12 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
-        require_projected(layers[0], self.INPUT_RASTERS, "the CNN's patches need cells of one ground size, in metres.")
+        require_projected(
+            layers[0].crs(),
+            self.INPUT_RASTERS,
+            f"'{layers[0].name()}'",
+            "the CNN's patches need cells of one ground size",
+        )
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")

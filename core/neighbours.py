@@ -48,3 +48,20 @@ class NeighbourIndex:
         if k == 1:
             dist, idx = dist[:, None], idx[:, None]
         return dist, idx.astype(np.intp, copy=False)
+
+
+def linked_clusters(points: np.ndarray, distance: float) -> np.ndarray:
+    """Cluster number (0, 1, ...) per point: single linkage of points at most ``distance`` apart.
+
+    Used for co-located samples, districts of deposits and clusters of positive cells; ``distance`` 0 links only
+    points that coincide.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    pairs = cKDTree(pts).query_pairs(max(float(distance), 0.0), output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(pts), len(pts)))
+    return connected_components(graph, directed=False)[1].astype(np.int64)

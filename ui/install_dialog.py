@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import List, Optional
 
-from qgis.PyQt.QtCore import QCoreApplication, QProcess, QProcessEnvironment, Qt, pyqtSignal
+from qgis.PyQt.QtCore import QProcess, QProcessEnvironment, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QFont
 from qgis.PyQt.QtWidgets import (
     QComboBox,
@@ -23,6 +23,7 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
+from ..common import tr
 from ..core import dependencies as deps
 
 
@@ -58,7 +59,7 @@ class InstallDependenciesDialog(QDialog):
 
     @staticmethod
     def tr(text: str) -> str:
-        return QCoreApplication.translate("GeoChemProspector", text)
+        return tr(text)
 
     # ---- UI ------------------------------------------------------------------------------------
 

@@ -6,11 +6,9 @@ import os
 from typing import Dict, Optional
 
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
-from qgis.PyQt.QtCore import QCoreApplication
 
-PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
-SAMPLE_DIR = os.path.join(PLUGIN_DIR, "resources", "sample_data")
-STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")
+from ..common import SAMPLE_DATA_DIR, STYLES_DIR, tr
+
 GROUP = "GeoChem Prospector sample data (GTK, CC BY 4.0)"
 # file stem, display name; drawn top to bottom in this order
 LAYERS = (
@@ -24,13 +22,9 @@ LAYERS = (
 STYLE = {"magnetics_tmi_nT": "magnetics"}
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("GeoChemProspector", text)
-
-
 def sample_path(stem: str) -> str:
     ext = ".tif" if stem == "magnetics_tmi_nT" else ".gpkg"
-    return os.path.join(SAMPLE_DIR, stem + ext)
+    return os.path.join(SAMPLE_DATA_DIR, stem + ext)
 
 
 def loaded_sample_layers(project: Optional[QgsProject] = None) -> Dict[str, str]:

@@ -16,9 +16,11 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-from qgis.PyQt.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
+from qgis.PyQt.QtCore import QPointF, QRectF, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
+
+from ..common import tr
 
 EPOCH_RE = re.compile(r"\bEpoch\s+(\d+)\s*(?:/\s*(\d+))?", re.IGNORECASE)
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan"
@@ -83,7 +85,7 @@ class TrainingChart(QWidget):
 
     @staticmethod
     def tr(text: str) -> str:
-        return QCoreApplication.translate("GeoChemProspector", text)
+        return tr(text)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API name)
         return QSize(320, 240)

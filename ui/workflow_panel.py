@@ -12,7 +12,7 @@ import os
 from typing import Callable, Dict, Mapping, Optional, Tuple
 
 from qgis.core import QgsApplication, QgsProject
-from qgis.PyQt.QtCore import QCoreApplication, QSize, Qt, pyqtSignal
+from qgis.PyQt.QtCore import QSize, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QFont, QIcon
 from qgis.PyQt.QtWidgets import (
     QDockWidget,
@@ -29,12 +29,12 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..common import ICONS_DIR, tr
 from ..core import dependencies as deps
 from . import sample_data
 from .steps import MAIN_OUTPUTS, STEPS, Step, prefill_parameters, step_by_id
 from .training_monitor import TrainingChart
 
-ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons")
 PROJECT_SCOPE = "geochem_prospector"
 PROJECT_KEY = "workflow_outputs"
 
@@ -49,10 +49,6 @@ ICONS = {
 
 # (algorithm id, parameters, log callback) -> results dict, or None when the dialog was closed without a run
 DialogRunner = Callable[[str, Dict[str, object], Optional[Callable[[str], None]]], Optional[Mapping[str, object]]]
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("GeoChemProspector", text)
 
 
 def run_algorithm_dialog(
@@ -151,7 +147,7 @@ class WorkflowPanel(QWidget):
         self.sample_button = QToolButton()
         self.sample_button.setObjectName("loadSampleData")
         self.sample_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.sample_button.setIcon(QIcon(os.path.join(ICON_DIR, "sample_data.svg")))
+        self.sample_button.setIcon(QIcon(os.path.join(ICONS_DIR, "sample_data.svg")))
         self.sample_button.setText(tr("Load sample data"))
         self.sample_button.setToolTip(
             tr("Add the bundled Central Lapland layers (till geochemistry, deposits, geology, magnetics; GTK)")
@@ -173,7 +169,7 @@ class WorkflowPanel(QWidget):
         self.install_button = QToolButton()
         self.install_button.setObjectName("installDependencies")
         self.install_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.install_button.setIcon(QIcon(os.path.join(ICON_DIR, "install.svg")))
+        self.install_button.setIcon(QIcon(os.path.join(ICONS_DIR, "install.svg")))
         self.install_button.setText(tr("Install PyTorch…"))
         self.install_button.setToolTip(tr("Install PyTorch into a folder private to this plugin (about 200 MB)"))
         self.install_button.clicked.connect(self.install_requested.emit)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..callbacks import CancelCallback, check_cancelled
 from ..errors import InputError
+from ..neighbours import linked_clusters
 
 #: random draws held in memory at once by the resampling loops
 _CHUNK_DRAWS = 2_000_000
@@ -76,16 +77,7 @@ def deposit_clusters(xy: np.ndarray, link_distance: float) -> np.ndarray:
     Deposits of one district share geology and sampling, so they are not independent evidence of a map's skill;
     ``link_distance`` 0 keeps every point on its own unless points coincide.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
-
-    pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-    if pts.shape[0] == 0:
-        return np.empty(0, dtype=np.int64)
-    pairs = cKDTree(pts).query_pairs(max(float(link_distance), 0.0), output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(pts), len(pts)))
-    return connected_components(graph, directed=False)[1].astype(np.int64)
+    return linked_clusters(np.asarray(xy, dtype=np.float64).reshape(-1, 2), link_distance)
 
 
 def resampled_means(

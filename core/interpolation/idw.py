@@ -95,20 +95,7 @@ def idw_grid(
     if mask is not None:
         mask = checked_mask(mask, (grid.height, grid.width))
 
-    work = values.copy()
-    work[~np.isfinite(work)] = np.nan
-    if log_transform:
-        for j, name in enumerate(names):
-            column = work[:, j]
-            bad = np.isfinite(column) & (column <= 0)
-            if bad.any():
-                raise InputError(
-                    f"field '{name}' has {int(bad.sum())} values <= 0, which have no logarithm; "
-                    "turn off the log transform or replace those values (e.g. half the detection limit).",
-                    "LOG_TRANSFORM",
-                )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            work = np.log10(work)
+    work = _working_values(values, names, log_transform)
 
     out = np.full((values.shape[1], grid.height, grid.width), np.float32(nodata), dtype=np.float32)
     exact = EXACT_HIT_FRACTION * grid.pixel_size
@@ -131,8 +118,7 @@ def idw_grid(
     for valid, columns in groups.values():
         xy = points_xy[valid]
         vals = work[valid][:, columns]
-        n = xy.shape[0]
-        k = n if neighbors == 0 else min(neighbors, n)
+        k = xy.shape[0] if neighbors == 0 else min(neighbors, xy.shape[0])
         tree = NeighbourIndex(xy) if neighbors > 0 else None
         for row0 in range(0, grid.height, rows_per_block):
             check_cancelled(is_cancelled)
@@ -141,22 +127,7 @@ def idw_grid(
             inside = np.ones(cx.shape, dtype=bool) if mask is None else mask[row0:row1].ravel().astype(bool)
             if inside.any():
                 targets = np.column_stack([cx[inside], cy[inside]])
-                if tree is not None:
-                    dist, idx = tree.query(targets, k, max_distance)
-                    idx[idx >= n] = 0  # missing neighbours: inf distance, weight 0
-                else:
-                    dist = np.hypot(targets[:, 0:1] - xy[None, :, 0], targets[:, 1:2] - xy[None, :, 1])
-                    if max_distance is not None:
-                        dist[dist > max_distance] = np.inf
-                    idx = None
-                weights = idw_weights_block(dist, power, exact)
-                wsum = weights.sum(axis=1)
-                if idx is None:
-                    weighted = weights @ vals
-                else:  # (m, k) x (m, k, f) -> (m, f)
-                    weighted = np.einsum("mk,mkf->mf", weights, vals[idx])
-                est = weighted / np.where(wsum > 0, wsum, 1.0)[:, None]
-                est[wsum <= 0] = np.nan
+                est = _estimate_block(targets, xy, vals, tree, k, max_distance, power, exact)
                 if log_transform:
                     est = 10.0**est
                 est[~np.isfinite(est)] = nodata
@@ -165,6 +136,56 @@ def idw_grid(
             done += 1
             report(progress, done / total)
     return out
+
+
+def _working_values(values: np.ndarray, names: Sequence[str], log_transform: bool) -> np.ndarray:
+    """A copy of the (n, fields) values with non-finite values as NaN, in log10 when asked (values must be > 0)."""
+    work = values.copy()
+    work[~np.isfinite(work)] = np.nan
+    if log_transform:
+        for j, name in enumerate(names):
+            column = work[:, j]
+            bad = np.isfinite(column) & (column <= 0)
+            if bad.any():
+                raise InputError(
+                    f"field '{name}' has {int(bad.sum())} values <= 0, which have no logarithm; "
+                    "turn off the log transform or replace those values (e.g. half the detection limit).",
+                    "LOG_TRANSFORM",
+                )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            work = np.log10(work)
+    return work
+
+
+def _estimate_block(
+    targets: np.ndarray,
+    xy: np.ndarray,
+    vals: np.ndarray,
+    tree: Optional[NeighbourIndex],
+    k: int,
+    max_distance: Optional[float],
+    power: float,
+    exact: float,
+) -> np.ndarray:
+    """(m, fields) IDW estimates at ``targets`` from the k nearest samples (all samples without a tree); NaN where
+    no sample is in range."""
+    if tree is not None:
+        dist, idx = tree.query(targets, k, max_distance)
+        idx[idx >= xy.shape[0]] = 0  # missing neighbours: inf distance, weight 0
+    else:
+        dist = np.hypot(targets[:, 0:1] - xy[None, :, 0], targets[:, 1:2] - xy[None, :, 1])
+        if max_distance is not None:
+            dist[dist > max_distance] = np.inf
+        idx = None
+    weights = idw_weights_block(dist, power, exact)
+    wsum = weights.sum(axis=1)
+    if idx is None:
+        weighted = weights @ vals
+    else:  # (m, k) x (m, k, f) -> (m, f)
+        weighted = np.einsum("mk,mkf->mf", weights, vals[idx])
+    est = weighted / np.where(wsum > 0, wsum, 1.0)[:, None]
+    est[wsum <= 0] = np.nan
+    return est
 
 
 def idw_points(

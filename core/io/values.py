@@ -10,6 +10,7 @@ from typing import Iterable, List, Optional
 import numpy as np
 
 from ..errors import InputError
+from ..neighbours import linked_clusters
 
 
 @dataclass
@@ -136,10 +137,6 @@ def average_duplicates(
     mean of its finite values per column (NaN if none). Returns the merged
     coordinates, values and how many samples were merged away (n_in - n_out).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
-
     xy = np.asarray(xy, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
     one_d = values.ndim == 1
@@ -148,11 +145,10 @@ def average_duplicates(
     n = xy.shape[0]
     if n < 2:
         return xy.copy(), (values[:, 0] if one_d else values).copy(), 0
-    pairs = cKDTree(xy).query_pairs(r=max(float(tolerance), 0.0), output_type="ndarray")
-    if len(pairs) == 0:
+    labels = linked_clusters(xy, tolerance)
+    n_groups = int(labels.max()) + 1
+    if n_groups == n:
         return xy.copy(), (values[:, 0] if one_d else values).copy(), 0
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    n_groups, labels = connected_components(graph, directed=False)
     counts = np.bincount(labels, minlength=n_groups).astype(float)
     merged_xy = np.column_stack(
         [np.bincount(labels, weights=xy[:, 0]) / counts, np.bincount(labels, weights=xy[:, 1]) / counts]

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from ..errors import InputError
+from ..neighbours import linked_clusters
 
 
 def spatial_split(
@@ -37,8 +38,6 @@ def spatial_split(
         n_block_cols = shape[1] // block_cells + 1
         groups = (rows // block_cells) * n_block_cols + cols // block_cells
     elif method == "clusters":
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
         from scipy.spatial import cKDTree
 
         pos = np.flatnonzero(y == positive)
@@ -46,9 +45,8 @@ def spatial_split(
             raise InputError("leave-cluster-out needs at least two positive cells; use spatial blocks.", "VALIDATION")
         pts = np.column_stack([rows, cols]).astype(float)
         radius = float(cluster_cells if cluster_cells else 2 * gap + 1)
-        pairs = cKDTree(pts[pos]).query_pairs(radius, output_type="ndarray")
-        graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(pos.size, pos.size))
-        n_clusters, cluster_of_pos = connected_components(graph, directed=False)
+        cluster_of_pos = linked_clusters(pts[pos], radius)
+        n_clusters = int(cluster_of_pos.max()) + 1
         if n_clusters < 2:
             raise InputError(
                 f"all positive cells form one cluster (within {radius:g} cells); use spatial blocks instead.",
