@@ -78,6 +78,7 @@ class LastBandStyle(StylePostProcessor):
 
 
 class AnomaliesAlgorithm(ProspectorAlgorithm):
+    ENUM_NAMES = {"METHOD": METHODS, "INDEX_METHOD": INDEX_METHODS}
     INPUT_RASTER = "INPUT_RASTER"
     BANDS = "BANDS"
     METHOD = "METHOD"
@@ -248,8 +249,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         grid = raster.grid
         feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
 
-        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
-        index_method = INDEX_METHODS[self.parameterAsEnum(parameters, self.INDEX_METHOD, context)]
+        method = self.enum_name(parameters, self.METHOD, context)
+        index_method = self.enum_name(parameters, self.INDEX_METHOD, context)
         association = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context)) or names
         percentiles = parse_numbers(self.parameterAsString(parameters, self.PERCENTILES, context), self.PERCENTILES)
         multipliers = parse_numbers(self.parameterAsString(parameters, self.MULTIPLIERS, context), self.MULTIPLIERS)

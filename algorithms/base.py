@@ -150,14 +150,26 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         """Refuse, with the numbers, a step whose estimated memory exceeds what is available."""
         check_memory(cells, bytes_per_cell, parameter, what, advice)
 
+    #: stable names of each enum parameter's options, in option order: what model files and provenance store,
+    #: so that a reordered or translated option list cannot change what a saved value means
+    ENUM_NAMES: Dict[str, Sequence[str]] = {}
+
+    def enum_name(self, parameters, name: str, context) -> str:
+        """The stable name of the chosen option of enum parameter ``name``."""
+        return self.ENUM_NAMES[name][self.parameterAsEnum(parameters, name, context)]
+
     def provenance(self, parameters, context, extra: Dict[str, object] | None = None) -> Dict[str, object]:
-        """What made an output: algorithm, plugin and QGIS versions, parameters, time."""
+        """What made an output: algorithm, plugin and QGIS versions, parameters (enum choices by name), time."""
+        described = {k: _describe(v) for k, v in parameters.items()}
+        for name in self.ENUM_NAMES:
+            if name in parameters and self.parameterDefinition(name) is not None:
+                described[name] = self.enum_name(parameters, name, context)
         record: Dict[str, object] = {
             "algorithm": f"prospector:{self.name()}",
             "plugin_version": plugin_version(),
             "qgis_version": Qgis.QGIS_VERSION,
             "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "parameters": {k: _describe(v) for k, v in parameters.items()},
+            "parameters": described,
         }
         if extra:
             record.update(extra)

@@ -44,6 +44,7 @@ DUPLICATE_TOLERANCE = 1e-3
 
 
 class InterpolateAlgorithm(ProspectorAlgorithm):
+    ENUM_NAMES = {"METHOD": METHODS, "VARIOGRAM_MODEL": ("auto", *MODELS)}
     INPUT = "INPUT"
     FIELDS = "FIELDS"
     PIXEL_SIZE = "PIXEL_SIZE"
@@ -239,7 +240,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("INPUT: the layer has no CRS; set its CRS (Layer Properties › Source).")
         require_projected(crs, self.INPUT, "the layer", "distances and pixel sizes must be in metres", REPROJECT_ADVICE)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
+        method = self.enum_name(parameters, self.METHOD, context)
         variance_output = self._optional_output(parameters, self.OUTPUT_VARIANCE, context, raster=True)
         cv_output = self._optional_output(parameters, self.OUTPUT_CV, context, raster=False)
         if variance_output and method != "kriging":

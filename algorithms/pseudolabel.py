@@ -30,6 +30,7 @@ METHOD_NAMES = ("PU bagging (positive-unlabelled)", "Label spreading (kNN graph)
 
 
 class PseudoLabelAlgorithm(ProspectorAlgorithm):
+    ENUM_NAMES = {"METHOD": METHODS}
     INPUT_RASTERS = "INPUT_RASTERS"
     LABELS = "LABELS"
     LABEL_FIELD = "LABEL_FIELD"
@@ -241,7 +242,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             except InputError:
                 raise QgsProcessingException("NEGATIVES: the layer has no features with geometry.") from None
 
-        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
+        method = self.enum_name(parameters, self.METHOD, context)
         settings = PseudoLabelSettings(
             method=method,
             positive_radius=self.parameterAsDouble(parameters, self.POSITIVE_RADIUS, context),

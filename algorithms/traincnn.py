@@ -57,6 +57,7 @@ def layer_paths(layers, parameter: str):
 
 
 class TrainCnnAlgorithm(ProspectorAlgorithm):
+    ENUM_NAMES = {"VALIDATION": VALIDATIONS}
     INPUT_RASTERS = "INPUT_RASTERS"
     LABELS = "LABELS"
     LABEL_FIELD = "LABEL_FIELD"
@@ -252,7 +253,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             learning_rate=self.parameterAsDouble(parameters, self.LEARNING_RATE, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
             device=device,
-            validation=VALIDATIONS[self.parameterAsEnum(parameters, self.VALIDATION, context)],
+            validation=self.enum_name(parameters, self.VALIDATION, context),
             block_size=int(round(block / grid.pixel_size)) if block > 0 else 0,
             semi_supervised=None if self.parameterAsBool(parameters, self.SEMI_SUPERVISED, context) else False,
             ensemble=self.parameterAsInt(parameters, self.ENSEMBLE, context),

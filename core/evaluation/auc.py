@@ -66,7 +66,8 @@ def _percentile_interval(samples: np.ndarray, confidence: float) -> Tuple[float,
 
 def _check_confidence(confidence: float, iterations: int) -> None:
     if not (0.0 < confidence < 1.0):
-        raise InputError("the confidence level must be between 0 and 1 (e.g. 0.95).", "CONFIDENCE")
+        # no algorithm exposes the level (intervals are 95 %): a wrong value is the caller's, not the user's
+        raise ValueError(f"the confidence level must be between 0 and 1 (e.g. 0.95), not {confidence!r}.")
     if iterations < 1:
         raise InputError("the number of iterations must be at least 1.", "ITERATIONS")
 

@@ -31,3 +31,32 @@ def test_plugin_without_iface_loads_and_unloads(qgis_app, qgis_processing):
     assert plugin.provider is None
     if owned:
         assert registry.providerById("prospector") is None
+
+
+def test_every_enum_option_has_a_stable_name(prospector_provider):
+    """Provenance and model files store enum choices by name: each option list needs its names, in order."""
+    from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingParameterEnum
+
+    checked = 0
+    for alg in prospector_provider.algorithms():
+        if isinstance(alg, QgsProcessingModelAlgorithm):
+            continue
+        for definition in alg.parameterDefinitions():
+            if not isinstance(definition, QgsProcessingParameterEnum) or definition.usesStaticStrings():
+                continue
+            names = alg.ENUM_NAMES.get(definition.name())
+            assert names is not None, f"{alg.id()} {definition.name()} has no stable option names"
+            assert len(names) == len(definition.options()) and len(set(names)) == len(names)
+            checked += 1
+    assert checked >= 6
+
+
+def test_provenance_records_enum_choices_by_name(prospector_provider):
+    from qgis.core import QgsProcessingContext
+
+    alg = prospector_provider.algorithm("traincnn")
+    record = alg.provenance({"VALIDATION": 1, "SEED": 3}, QgsProcessingContext())
+    assert record["parameters"]["VALIDATION"] == "clusters" and record["parameters"]["SEED"] == 3
+    interpolate = prospector_provider.algorithm("interpolate")
+    record = interpolate.provenance({"METHOD": 1, "VARIOGRAM_MODEL": 0}, QgsProcessingContext())
+    assert record["parameters"]["METHOD"] == "kriging" and record["parameters"]["VARIOGRAM_MODEL"] == "auto"

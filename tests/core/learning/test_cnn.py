@@ -398,3 +398,16 @@ def test_report_lists_every_network_of_the_ensemble(ensemble):
     assert "<th>Networks in the ensemble</th><td>3</td>" in page
     assert f"<th>Best epoch (weights kept), per network</th><td>{epochs}</td>" in page
     assert "Network 1 of the ensemble of 3" in page
+
+
+def test_a_model_file_written_by_0_2_0_loads_and_predicts_as_it_did():
+    from tests.conftest import TEST_DATA
+
+    folder = os.path.join(TEST_DATA, "models")
+    bands, _ = synthetic()
+    model = PatchCNN.load(os.path.join(folder, "patchcnn_0.2.0.pt"))
+    expected = np.load(os.path.join(folder, "patchcnn_0.2.0_prediction.npz"))
+    assert model.band_names_ == ["a", "b", "c"] and len(model.nets_) == 2
+    assert model.metadata_["provenance"]["parameters"]["VALIDATION"] == 0  # stored by position then
+    np.testing.assert_array_equal(model.predict_proba(bands, "cpu", tile=16), expected["prob"])
+    np.testing.assert_array_equal(model.predict_uncertainty(bands, 4, "cpu", tile=16), expected["std"])
