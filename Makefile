@@ -65,9 +65,11 @@ test-qgis: deps
 test-headless: deps
 	$(PYTEST) -p no:pytest_qgis tests/headless
 
-lint: venv
+# mypy checks the package as QGIS imports it (build/plugins/geochem_prospector links to this checkout).
+lint: venv $(PLUGIN_LINK)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	MYPYPATH=$(BUILD)/plugins $(VENV)/bin/mypy -p geochem_prospector.core -p geochem_prospector.algorithms
 
 bench: deps
 	$(VPY) bench/run.py $(BENCH)

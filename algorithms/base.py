@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import traceback
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 from qgis.core import (
@@ -76,7 +76,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
         return check_torch()
 
-    def processAlgorithm(self, parameters, context, feedback) -> Dict[str, object]:  # noqa: N802
+    def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
         try:
             self.check_outputs(parameters, context)
             with output_group():  # several outputs: all of them or none
@@ -106,7 +106,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 )
             ) from None
 
-    def process(self, parameters, context, feedback) -> Dict[str, object]:
+    def process(self, parameters, context, feedback) -> Dict[str, Any]:
         """The algorithm body (not named run: QgsProcessingAlgorithm.run is a different, public method)."""
         raise NotImplementedError
 
@@ -158,13 +158,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         """The stable name of the chosen option of enum parameter ``name``."""
         return self.ENUM_NAMES[name][self.parameterAsEnum(parameters, name, context)]
 
-    def provenance(self, parameters, context, extra: Dict[str, object] | None = None) -> Dict[str, object]:
+    def provenance(self, parameters, context, extra: Dict[str, Any] | None = None) -> Dict[str, Any]:
         """What made an output: algorithm, plugin and QGIS versions, parameters (enum choices by name), time."""
         described = {k: _describe(v) for k, v in parameters.items()}
         for name in self.ENUM_NAMES:
             if name in parameters and self.parameterDefinition(name) is not None:
                 described[name] = self.enum_name(parameters, name, context)
-        record: Dict[str, object] = {
+        record: Dict[str, Any] = {
             "algorithm": f"prospector:{self.name()}",
             "plugin_version": plugin_version(),
             "qgis_version": Qgis.QGIS_VERSION,

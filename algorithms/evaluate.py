@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, List
 
 from qgis.core import (
     QgsCoordinateTransform,
@@ -267,7 +268,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 if value is not None and not (hasattr(value, "isNull") and value.isNull()) and str(value).strip():
                     label = str(value)
             geometry = feature.geometry()
-            parts = []
+            parts: List[Any] = []
             if geometry is not None and not geometry.isEmpty():
                 try:
                     geometry.transform(transform)

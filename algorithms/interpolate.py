@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Optional, Tuple
 
 import numpy as np
 from qgis.core import (
@@ -251,6 +252,69 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         fixed = self._fixed_variogram(parameters, context)
         censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
 
+        log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
+        xy, values, reports, merged = self._samples(
+            source, fields, crs, log_transform, censored_factor, context, feedback
+        )
+        grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
+        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+
+        max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
+        power = self.parameterAsDouble(parameters, self.POWER, context)
+        neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
+        variograms = None
+        if method == "kriging" or cv_output:
+            variograms = self._variograms(parameters, context, feedback, xy, values, fields, log_transform, fixed)
+        grid_share = 85 if cv_output else 95
+        progress = lambda f: feedback.setProgress(grid_share * f)  # noqa: E731
+        bands, variance = self._interpolate(
+            method, xy, values, grid, fields, variograms, power, neighbors, max_distance, mask, log_transform,
+            progress, feedback,
+        )  # fmt: skip
+
+        scores = []
+        if cv_output:
+            scores = self._cross_validate(
+                xy, values, fields, variograms, power, neighbors, max_distance, log_transform, feedback, grid_share
+            )
+
+        extra = {
+            "method": "idw" if method == "idw" else "ordinary kriging",
+            "samples": int(len(xy)),
+            "input": source.sourceName(),
+            "duplicates_merged": int(merged),
+            "censored_factor": censored_factor,
+            "censored": {name: rep.censored for name, rep in zip(fields, reports)},
+            "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if log_transform else "none",
+        }
+        if variograms is not None:
+            extra["variograms"] = {name: vg.as_dict() for name, vg in zip(fields, variograms)}
+        provenance = self.provenance(parameters, context, extra)
+        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
+        write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance)
+        results = {self.OUTPUT: output}
+        self.style_on_load(context, output, "element_pseudocolor")
+        if variance_output and variance is not None:
+            names = [f"{name}_variance" for name in fields]
+            write_geotiff(
+                variance_output,
+                variance,
+                grid,
+                names,
+                nodata=NODATA,
+                provenance=provenance,
+                parameter=self.OUTPUT_VARIANCE,
+            )
+            self.style_on_load(context, variance_output, "element_pseudocolor", name="Kriging variance")
+            results[self.OUTPUT_VARIANCE] = variance_output
+        if cv_output:
+            crossval.write_csv(cv_output, scores, parameter=self.OUTPUT_CV)
+            results[self.OUTPUT_CV] = cv_output
+        feedback.setProgress(100)
+        return results
+
+    def _samples(self, source, fields, crs, log_transform, censored_factor, context, feedback):
+        """Sample coordinates and values (co-located samples averaged, values <= 0 replaced before a log)."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         xy, values, reports = point_samples(source, fields, crs, context, feedback, censored_factor=censored_factor)
         report_values(feedback, fields, reports, censored_factor=censored_factor)
@@ -262,7 +326,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"({len(xy)} sites remain)."
             )
 
-        log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
         if log_transform:
             for j, name in enumerate(fields):
                 values[:, j], replaced, substitute = substitute_nonpositive(values[:, j])
@@ -271,7 +334,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                         f"{name}: {replaced} values <= 0 set to {substitute:g}, half the smallest positive value, "
                         "before the log transform."
                     )
+        return xy, values, reports, merged
 
+    def _output_grid(self, parameters, context, feedback, xy, crs, n_fields) -> GridSpec:
+        """EXTENT (default: the samples' extent plus 5 %) at PIXEL_SIZE (default: a quarter of the sample spacing)."""
         if parameters.get(self.EXTENT) not in (None, ""):
             extent = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
             bounds = (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
@@ -304,23 +370,18 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk
         self.check_memory(
             grid.width * grid.height,
-            9 * len(fields) + 1,
+            9 * n_fields + 1,
             self.PIXEL_SIZE,
-            f"a grid of {grid.width} x {grid.height} cells x {len(fields)} band(s)",
+            f"a grid of {grid.width} x {grid.height} cells x {n_fields} band(s)",
             "use a larger PIXEL_SIZE, a smaller EXTENT or fewer FIELDS.",
         )
+        return grid
 
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
-
-        max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
-        power = self.parameterAsDouble(parameters, self.POWER, context)
-        neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
-        variograms = None
-        if method == "kriging" or cv_output:
-            variograms = self._variograms(parameters, context, feedback, xy, values, fields, log_transform, fixed)
-        grid_share = 85 if cv_output else 95
-        progress = lambda f: feedback.setProgress(grid_share * f)  # noqa: E731
-        variance = None
+    def _interpolate(
+        self, method, xy, values, grid, fields, variograms, power, neighbors, max_distance, mask, log_transform,
+        progress, feedback,
+    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:  # fmt: skip
+        """The element bands on ``grid``, and the kriging variance (None for IDW)."""
         if method == "idw":
             bands = idw_grid(
                 xy,
@@ -337,6 +398,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 field_names=fields,
             )
         else:
+            assert variograms is not None  # fitted for kriging
             bands, variance = kriging_grid(
                 xy,
                 values,
@@ -357,47 +419,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                             f"{name}: {count} kriged cells fell below the smallest sample value (kriging weights can "
                             "be negative) and were raised to it; LOG_TRANSFORM avoids this for skewed data."
                         )
-
-        scores = []
-        if cv_output:
-            scores = self._cross_validate(
-                xy, values, fields, variograms, power, neighbors, max_distance, log_transform, feedback, grid_share
-            )
-
-        extra = {
-            "method": "idw" if method == "idw" else "ordinary kriging",
-            "samples": int(len(xy)),
-            "input": source.sourceName(),
-            "duplicates_merged": int(merged),
-            "censored_factor": censored_factor,
-            "censored": {name: rep.censored for name, rep in zip(fields, reports)},
-            "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if log_transform else "none",
-        }
-        if variograms is not None:
-            extra["variograms"] = {name: vg.as_dict() for name, vg in zip(fields, variograms)}
-        provenance = self.provenance(parameters, context, extra)
-        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
-        write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance)
-        results = {self.OUTPUT: output}
-        self.style_on_load(context, output, "element_pseudocolor")
-        if variance_output:
-            names = [f"{name}_variance" for name in fields]
-            write_geotiff(
-                variance_output,
-                variance,
-                grid,
-                names,
-                nodata=NODATA,
-                provenance=provenance,
-                parameter=self.OUTPUT_VARIANCE,
-            )
-            self.style_on_load(context, variance_output, "element_pseudocolor", name="Kriging variance")
-            results[self.OUTPUT_VARIANCE] = variance_output
-        if cv_output:
-            crossval.write_csv(cv_output, scores, parameter=self.OUTPUT_CV)
-            results[self.OUTPUT_CV] = cv_output
-        feedback.setProgress(100)
-        return results
+            return bands, variance
+        return bands, None
 
     def _optional_output(self, parameters, name, context, raster):
         value = parameters.get(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
+from typing import Union
 
 import numpy as np
 from qgis.core import (
@@ -154,7 +155,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if grid is None:
             raise InputError("the first raster must be north-up with square cells.", self.INPUT_RASTERS)
         if all(g == grid for g in grids):
-            reader = StackWindowReader([selection[i] for i in found], grid)
+            reader: Union[StackWindowReader, _ArrayReader] = StackWindowReader([selection[i] for i in found], grid)
             feedback.pushInfo("Inputs share one grid: reading tiles straight from the files.")
         else:
             feedback.pushInfo("Inputs are on different grids: aligning them onto the first raster's grid in memory.")
@@ -304,8 +305,8 @@ class _ArrayReader:
 def _area_thresholds(hist: np.ndarray):
     """Probability limits leaving 10 % of the predicted area high and the next 20 % moderate."""
     cum = np.cumsum(hist) / hist.sum()
-    lo = np.searchsorted(cum, 0.70) / 10000
-    hi = np.searchsorted(cum, 0.90) / 10000
+    lo = float(np.searchsorted(cum, 0.70) / 10000)
+    hi = float(np.searchsorted(cum, 0.90) / 10000)
     if hi <= lo:
         hi = min(1.0, lo + 1e-4)
-    return float(lo), float(hi)
+    return lo, hi

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import List
+
 import numpy as np
 from qgis.core import (
     QgsProcessing,
@@ -211,7 +213,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         xy, columns = point_attributes(
             source, [field] if field else [], crs, context, feedback, self.LABELS, self.LABEL_FIELD
         )
-        raw = columns[0] if field else [None] * len(xy)
+        raw: List[object] = columns[0] if field else [None] * len(xy)
         class_names = None
         if field:
             classes, class_names, usable = class_ids(raw)

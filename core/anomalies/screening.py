@@ -14,7 +14,7 @@ favourability score (see :func:`anomaly_areas`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from scipy import ndimage
@@ -106,7 +106,7 @@ AREA_COLUMNS = [
 
 def anomaly_areas(
     index: np.ndarray,
-    index_levels: Sequence[float],
+    index_levels: Union[Sequence[float], np.ndarray],
     grid: GridSpec,
     element_classes: np.ndarray,
     names: Sequence[str],
@@ -211,7 +211,7 @@ def _element_shares(
     return shares, top
 
 
-def _area_polygons(labels: np.ndarray, ids: np.ndarray, grid: GridSpec) -> List[object]:
+def _area_polygons(labels: np.ndarray, ids: np.ndarray, grid: GridSpec) -> List[Any]:
     """One (multi)polygon per area id, traced from the area raster."""
     from rasterio import features
     from shapely.geometry import shape
@@ -225,7 +225,7 @@ def _area_polygons(labels: np.ndarray, ids: np.ndarray, grid: GridSpec) -> List[
     return [unary_union(polygons[int(i)]) for i in ids]
 
 
-def _distance_km(geometries: Sequence[object], deposits_xy: Optional[np.ndarray]) -> np.ndarray:
+def _distance_km(geometries: Sequence[Any], deposits_xy: Optional[np.ndarray]) -> np.ndarray:
     """Distance in km from each geometry to the nearest deposit (0 inside); NaN without deposits."""
     from shapely.geometry import Point
 
@@ -237,7 +237,7 @@ def _distance_km(geometries: Sequence[object], deposits_xy: Optional[np.ndarray]
 
 def high_value_points(
     xy: np.ndarray, values: np.ndarray, names: Sequence[str], thresholds: Sequence[Thresholds]
-) -> "object":
+) -> "gpd.GeoDataFrame":
     """Samples reaching at least the weak level of any element (same levels as the map), as a GeoDataFrame.
 
     Attributes: the element values, ``max_level`` (1..3), ``level`` (its name), ``n_elements`` and ``elements``
@@ -271,8 +271,8 @@ class AnomalyResult:
     thresholds: List[Thresholds]  # one per element, then the index
     index: np.ndarray
     index_weights: Dict[str, float]
-    contours: object  # GeoDataFrame
-    areas: object  # GeoDataFrame
+    contours: "gpd.GeoDataFrame"
+    areas: "gpd.GeoDataFrame"
     labels: np.ndarray
 
 

@@ -20,7 +20,7 @@ than three breaks) is NaN and that class is simply never reached. Cells are clas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -53,8 +53,8 @@ class Thresholds:
     n_cells: int
     detail: str = ""
 
-    def as_row(self) -> Dict[str, object]:
-        row: Dict[str, object] = {"element": self.name, "method": self.method, "cells": self.n_cells}
+    def as_row(self) -> Dict[str, Any]:
+        row: Dict[str, Any] = {"element": self.name, "method": self.method, "cells": self.n_cells}
         row["background"] = self.background
         for name, value in zip(LEVEL_NAMES, self.levels):
             row[name] = float(value)
@@ -306,7 +306,7 @@ def compute_thresholds(
     return Thresholds(name, method, levels, background, int(x.size), detail)
 
 
-def classify(values: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+def classify(values: np.ndarray, levels: Union[Sequence[float], np.ndarray]) -> np.ndarray:
     """0 background, 1 weak, 2 moderate, 3 strong; :data:`CLASS_NODATA` where the value is NaN."""
     values = np.asarray(values, dtype=np.float64)
     out = np.zeros(values.shape, dtype=np.uint8)

@@ -95,7 +95,7 @@ def resampled_means(
         sums, counts = v, np.ones(v.size)
     else:
         _, group = np.unique(np.asarray(groups), return_inverse=True)
-        sums, counts = np.bincount(group, weights=v), np.bincount(group).astype(np.float64)
+        sums, counts = np.bincount(group, weights=v).astype(np.float64), np.bincount(group).astype(np.float64)
     k = sums.size
     means = np.empty(iterations)
     step = max(1, _CHUNK_DRAWS // max(k, 1))

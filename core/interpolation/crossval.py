@@ -51,7 +51,7 @@ def metrics(observed: np.ndarray, predicted: np.ndarray) -> Dict[str, float]:
     ok = np.isfinite(observed) & np.isfinite(predicted)
     o, p = np.asarray(observed, dtype=float)[ok], np.asarray(predicted, dtype=float)[ok]
     if o.size == 0:
-        return {"n": 0, "rmse": math.nan, "mae": math.nan, "me": math.nan, "r2": math.nan}
+        return {"n": 0.0, "rmse": math.nan, "mae": math.nan, "me": math.nan, "r2": math.nan}
     err = p - o
     sst = float(np.sum((o - o.mean()) ** 2))
     return {
@@ -87,7 +87,7 @@ def cross_validate(
 
 def score(element: str, method: str, settings: str, scheme: str, observed, predicted) -> CvScore:
     m = metrics(observed, predicted)
-    return CvScore(element, method, settings, scheme, m["n"], m["rmse"], m["mae"], m["me"], m["r2"])
+    return CvScore(element, method, settings, scheme, int(m["n"]), m["rmse"], m["mae"], m["me"], m["r2"])
 
 
 def write_csv(path: str, scores: Sequence[CvScore], parameter: str = "OUTPUT_CV") -> None:

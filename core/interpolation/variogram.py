@@ -186,13 +186,14 @@ def fit_variogram(
                 f = 1.0 - np.exp(-3.0 * r * r)
             return sw * (p[0] + p[1] * f - g)
 
-        model_best = None
+        model_best: Optional[Tuple[float, np.ndarray]] = None
         for nugget0, range0 in ((0.1, 0.5), (0.3, 0.3), (0.05, 1.0), (0.5, 0.8)):
             x0 = np.clip([nugget0 * gmax, (1 - nugget0) * gmax, range0 * hmax], lower + 1e-12, upper - 1e-12)
             result = least_squares(residuals, x0, bounds=(lower, upper), method="trf", x_scale="jac")
             cost = float(np.sum(result.fun**2))
             if model_best is None or cost < model_best[0]:
                 model_best = (cost, result.x)
+        assert model_best is not None  # the loop ran
         cost, p = model_best
         scores[model] = cost
         if cost < best_score and p[0] + p[1] > 0:

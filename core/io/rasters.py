@@ -8,7 +8,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -148,7 +148,7 @@ def write_geotiff(
     grid: GridSpec,
     band_names: Sequence[str],
     nodata: float = -9999.0,
-    provenance: Optional[Mapping[str, object]] = None,
+    provenance: Optional[Mapping[str, Any]] = None,
     extra_tags: Optional[Mapping[str, str]] = None,
     dtype: str = "float32",
     parameter: str = "OUTPUT",
@@ -275,7 +275,7 @@ def read_raster(
         return RasterData(data, grid, [names[i - 1] for i in indexes])
 
 
-def rasterize_mask(geometries: Sequence[object], grid: GridSpec) -> np.ndarray:
+def rasterize_mask(geometries: Sequence[Any], grid: GridSpec) -> np.ndarray:
     """Boolean (height, width) array, True where a cell centre lies in any of the shapely geometries."""
     from rasterio import features
 
@@ -307,8 +307,9 @@ def read_stack(
         raise InputError("give at least one evidence raster.", parameter)
     names = list(layer_names) if layer_names is not None else [os.path.splitext(os.path.basename(p))[0] for p in paths]
     first = read_raster(paths[0], parameter=parameter) if reference is None else None
-    grid = reference if reference is not None else first.grid
-    stacks, band_names = [], []
+    grid = reference if reference is not None else first.grid  # type: ignore[union-attr]  # first is read then
+    stacks: List[np.ndarray] = []
+    band_names: List[str] = []
     for path, layer in zip(paths, names):
         if first is not None and path == paths[0]:
             data = first

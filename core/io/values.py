@@ -105,7 +105,7 @@ def _as_float(item: object):
     if _is_null(item):
         return None
     try:
-        return float(item)  # e.g. Decimal
+        return float(item)  # type: ignore[arg-type]  # e.g. Decimal; anything else raises and is skipped
     except (TypeError, ValueError):
         return None
 

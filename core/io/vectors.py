@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from ..errors import InputError
 from .rasters import PROVENANCE_TAG, atomic_output
@@ -17,7 +17,7 @@ def write_vector(
     path: str,
     frame,
     layer: str,
-    provenance: Optional[Mapping[str, object]] = None,
+    provenance: Optional[Mapping[str, Any]] = None,
     parameter: str = "OUTPUT",
 ) -> str:
     """Write a GeoDataFrame to ``path`` (driver from the extension, GeoPackage preferred), atomically.

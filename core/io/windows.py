@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -23,7 +23,7 @@ class StackWindowReader:
 
         self.grid = grid
         self.parameter = parameter
-        self._datasets: Dict[str, object] = {}
+        self._datasets: Dict[str, Any] = {}
         self._selection = list(selection)
         for path, _ in self._selection:
             if path not in self._datasets:
@@ -41,7 +41,7 @@ class StackWindowReader:
         window = Window(cc0, rr0, cc1 - cc0, rr1 - rr0)
         for i, (path, band) in enumerate(self._selection):
             try:
-                data = self._datasets[path].read(band, window=window, masked=True)  # type: ignore[attr-defined]
+                data = self._datasets[path].read(band, window=window, masked=True)
             except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
                 raise InputError(
                     f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download "
@@ -53,7 +53,7 @@ class StackWindowReader:
 
     def close(self) -> None:
         for ds in self._datasets.values():
-            ds.close()  # type: ignore[attr-defined]
+            ds.close()
         self._datasets.clear()
 
 
@@ -63,7 +63,7 @@ def open_geotiff_writer(
     band_names: Sequence[str],
     dtype: str = "float32",
     nodata: float = -9999.0,
-    provenance: Optional[Mapping[str, object]] = None,
+    provenance: Optional[Mapping[str, Any]] = None,
 ):
     """An open rasterio dataset for writing windows (tiled, DEFLATE); close it before renaming."""
     import json

@@ -27,7 +27,7 @@ labelled barren. Everything is deterministic for a given ``seed``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 from scipy.ndimage import distance_transform_edt
@@ -48,10 +48,10 @@ class PseudoLabelResult:
     labels: np.ndarray  # (height, width) int16: class id, UNLABELLED where unlabelled or nodata
     confidence: np.ndarray  # (height, width) float32 in [0, 1], NaN outside the valid cells
     counts: Dict[str, Dict[str, int]]  # class -> {"seed", "pseudo", "total"}
-    settings: Dict[str, object]
+    settings: Dict[str, Any]
     valid_cells: int
     warnings: List[str] = field(default_factory=list)
-    history: List[Dict[str, object]] = field(default_factory=list)
+    history: List[Dict[str, Any]] = field(default_factory=list)
 
     @property
     def class_balance(self) -> Dict[str, float]:
@@ -91,7 +91,7 @@ class PseudoLabelSettings:
         if self.positive_radius < 0 or self.negative_buffer < 0:
             raise InputError("radii and buffers must be zero or positive distances.", "POSITIVE_RADIUS")
 
-    def record(self) -> Dict[str, object]:
+    def record(self) -> Dict[str, Any]:
         """The settings that matter to this method, for the summary."""
         unused = {
             "pu_bagging": ("iterations", "neighbors", "alpha", "growth"),
@@ -141,7 +141,7 @@ def pseudolabel(
         n_classes = 2
     x = _standardise(features, valid)
     rng = np.random.default_rng(settings.seed)
-    history: List[Dict[str, object]] = []
+    history: List[Dict[str, Any]] = []
 
     labels = seeds.copy()
     conf = np.zeros(n_valid, dtype=np.float32)
@@ -245,9 +245,9 @@ def _self_training(
     rng: np.random.Generator,
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
-) -> List[Dict[str, object]]:
+) -> List[Dict[str, Any]]:
     """Self-training rounds on ``labels`` (in place), started from PU-bagging negatives when none are known."""
-    history: List[Dict[str, object]] = []
+    history: List[Dict[str, Any]] = []
     start = 0.0
     if not (labels == 0).any():
         votes = _pu_bagging(

@@ -143,9 +143,9 @@ def validation_metrics(
     data: TrainingData,
     positive: int,
     histories: Sequence[Dict[str, Any]],
-    split_info: Dict[str, object],
+    split_info: Dict[str, Any],
     device: str,
-) -> Dict[str, object]:
+) -> Dict[str, Any]:
     """The ensemble's scores on the validation cells, with the training curves' summary."""
     val = data.val
     val_x = torch.as_tensor(extract_patches(data.padded, data.rows[val], data.cols[val], config.patch_size))

@@ -120,7 +120,7 @@ class PatchCNN:
         labels: np.ndarray,
         band_names: Optional[Sequence[str]] = None,
         sample_weight: Optional[np.ndarray] = None,
-        grid: Optional[Dict[str, object]] = None,
+        grid: Optional[Dict[str, Any]] = None,
         progress: ProgressCallback = None,
         is_cancelled: CancelCallback = None,
         log: LogCallback = None,
@@ -351,7 +351,7 @@ class PatchCNN:
 
     # -- model files --------------------------------------------------------------------------------------------
 
-    def save(self, path: str, extra: Optional[Dict[str, object]] = None, parameter: str = "OUTPUT_MODEL") -> str:
+    def save(self, path: str, extra: Optional[Dict[str, Any]] = None, parameter: str = "OUTPUT_MODEL") -> str:
         """Write the model atomically: weights as tensors, metadata as JSON (nothing executable).
 
         ``parameter`` names the output in error messages.

@@ -56,7 +56,9 @@ def predict_window(
             weight = net.out.weight[:, :, 0, 0]  # (classes, hidden)
             folded = (masks[:, None, :] * weight[None]).reshape(mc_samples * n_classes, n_hidden)
             cells = h[0].reshape(n_hidden, -1).T  # (cells, hidden)
-            logits = (cells @ folded.T + net.out.bias.repeat(mc_samples)).reshape(-1, mc_samples, n_classes)
+            bias = net.out.bias
+            assert bias is not None  # the output convolution has a bias
+            logits = (cells @ folded.T + bias.repeat(mc_samples)).reshape(-1, mc_samples, n_classes)
             samples = F.softmax(logits, dim=2)[:, :, positive].double()  # float64 sums: no cancellation below
             sums = samples.sum(1) if sums is None else sums + samples.sum(1)
             squares = (samples**2).sum(1) if squares is None else squares + (samples**2).sum(1)

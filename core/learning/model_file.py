@@ -48,7 +48,7 @@ def json_default(value: object) -> object:
     return str(value)
 
 
-def write_model(path: str, networks: Sequence[nn.Module], metadata: Mapping[str, object], parameter: str) -> str:
+def write_model(path: str, networks: Sequence[nn.Module], metadata: Mapping[str, Any], parameter: str) -> str:
     """Write the networks' weights (keyed ``member<i>.<layer>``) and the metadata as JSON, atomically."""
     weights = {
         f"member{i}.{k}": v.detach().cpu().contiguous().clone()

@@ -49,7 +49,7 @@ def valid_centres(bands: np.ndarray) -> np.ndarray:
 
 def extract_patches(padded: np.ndarray, rows: np.ndarray, cols: np.ndarray, patch_size: int) -> np.ndarray:
     """(n, bands, p, p) patches centred on (rows, cols) of the unpadded grid; ``padded`` has a halo of p // 2."""
-    view = np.lib.stride_tricks.sliding_window_view(padded, (patch_size, patch_size), axis=(1, 2))
+    view = np.lib.stride_tricks.sliding_window_view(padded, (patch_size, patch_size), axis=(1, 2))  # type: ignore[call-overload]  # numpy's stubs lack the axis tuple
     return np.ascontiguousarray(view[:, rows, cols].transpose(1, 0, 2, 3))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -22,7 +22,7 @@ def spatial_split(
     fraction: float = 0.2,
     positive: int = 1,
     cluster_cells: Optional[float] = None,
-) -> Tuple[np.ndarray, np.ndarray, Dict[str, object]]:
+) -> Tuple[np.ndarray, np.ndarray, Dict[str, Any]]:
     """Indices (into rows/cols) of training and validation cells, split by space, never by random cells.
 
     ``blocks``: square blocks of ``block_cells`` cells go wholly to training or validation.

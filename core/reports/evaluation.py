@@ -6,7 +6,7 @@ import csv
 import datetime
 import math
 from html import escape
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -68,9 +68,9 @@ def summary(ev: Evaluation) -> Dict[str, float]:
     return numbers
 
 
-def table_rows(ev: Evaluation, deposit_names: Optional[Sequence[str]] = None) -> List[Dict[str, object]]:
+def table_rows(ev: Evaluation, deposit_names: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]:
     """Rows of the CSV: metrics, capture efficiency, P-A intersection, success-rate curve, deposits."""
-    rows: List[Dict[str, object]] = [{"kind": "metric", "name": k, "value": v} for k, v in summary(ev).items()]
+    rows: List[Dict[str, Any]] = [{"kind": "metric", "name": k, "value": v} for k, v in summary(ev).items()]
     for percent, captured in ev.capture.items():
         rows.append(
             {

@@ -6,13 +6,13 @@ import csv
 import html
 import io
 import json
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from ..io.rasters import atomic_output
 from ..labels.pseudolabel import PseudoLabelResult
 
 
-def summary_record(result: PseudoLabelResult, class_names: Optional[Dict[int, str]] = None) -> Dict[str, object]:
+def summary_record(result: PseudoLabelResult, class_names: Optional[Dict[int, str]] = None) -> Dict[str, Any]:
     """Counts per class, class balance and settings as a JSON-friendly dict."""
     names = class_names or {}
     balance = result.class_balance
@@ -38,7 +38,7 @@ def summary_record(result: PseudoLabelResult, class_names: Optional[Dict[int, st
     )
 
 
-def write_summary(path: str, record: Dict[str, object], parameter: str = "OUTPUT_SUMMARY") -> str:
+def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SUMMARY") -> str:
     """Write the summary atomically; ``.json``, ``.csv`` or (anything else) HTML. ``parameter`` names the output
     in error messages."""
     ext = path.lower().rsplit(".", 1)[-1] if "." in path else ""
@@ -48,11 +48,11 @@ def write_summary(path: str, record: Dict[str, object], parameter: str = "OUTPUT
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(["class_id", "name", "seed", "pseudo", "total", "share"])
-        for r in record["classes"]:  # type: ignore[union-attr]
+        for r in record["classes"]:
             writer.writerow([r["class_id"], r["name"], r["seed"], r["pseudo"], r["total"], r["share"]])
         writer.writerow([])
         writer.writerow(["setting", "value"])
-        for k, v in record["settings"].items():  # type: ignore[union-attr]
+        for k, v in record["settings"].items():
             writer.writerow([k, v])
         text = buf.getvalue()
     else:
@@ -61,7 +61,7 @@ def write_summary(path: str, record: Dict[str, object], parameter: str = "OUTPUT
             "<table><tr><th>class</th><th>name</th><th>seed cells</th><th>pseudo-labelled</th>"
             "<th>total</th><th>share</th></tr>"
         ]
-        for r in record["classes"]:  # type: ignore[union-attr]
+        for r in record["classes"]:
             body.append(
                 f"<tr><td>{r['class_id']}</td><td>{esc(str(r['name']))}</td><td>{r['seed']}</td>"
                 f"<td>{r['pseudo']}</td><td>{r['total']}</td><td>{100 * r['share']:.1f} %</td></tr>"
@@ -72,16 +72,16 @@ def write_summary(path: str, record: Dict[str, object], parameter: str = "OUTPUT
             f"{record['unlabelled_cells']} left unlabelled (nodata).</p>"
         )
         body.append("<h2>Settings</h2><table>")
-        for k, v in record["settings"].items():  # type: ignore[union-attr]
+        for k, v in record["settings"].items():
             body.append(f"<tr><td>{esc(str(k))}</td><td>{esc(str(v))}</td></tr>")
         body.append("</table>")
         if record["history"]:
             body.append("<h2>Rounds</h2><ul>")
-            body.extend(f"<li>{esc(json.dumps(h))}</li>" for h in record["history"])  # type: ignore[union-attr]
+            body.extend(f"<li>{esc(json.dumps(h))}</li>" for h in record["history"])
             body.append("</ul>")
         if record["warnings"]:
             body.append("<h2>Warnings</h2><ul>")
-            body.extend(f"<li>{esc(str(w))}</li>" for w in record["warnings"])  # type: ignore[union-attr]
+            body.extend(f"<li>{esc(str(w))}</li>" for w in record["warnings"])
             body.append("</ul>")
         text = (
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Pseudo-labelling summary</title>"

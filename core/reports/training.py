@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from typing import Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Sequence
 
 from .svgplot import PALETTE, Series, line_plot
 
@@ -32,21 +32,21 @@ def _curves(history: Sequence[Mapping[str, float]], key: str, title: str, y_labe
     )
 
 
-def training_report_html(metadata: Mapping[str, object], title: str = "GeoChem Prospector: CNN training") -> str:
+def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Prospector: CNN training") -> str:
     """The full report for a trained model's metadata (as stored in the model file)."""
-    history: List[Dict[str, float]] = list(metadata.get("history", []))  # type: ignore[arg-type]
-    metrics: Dict[str, object] = dict(metadata.get("metrics", {}))  # type: ignore[arg-type]
+    history: List[Dict[str, float]] = list(metadata.get("history", []))
+    metrics: Dict[str, Any] = dict(metadata.get("metrics", {}))
     loss_svg = _curves(history, "loss", "Loss (class-weighted cross-entropy)", "loss")
     acc_svg = _curves(history, "accuracy", "Accuracy", "accuracy")
-    classes = list(metadata.get("classes", []))  # type: ignore[arg-type]
+    classes = list(metadata.get("classes", []))
     cm = metrics.get("confusion_matrix", [])
     cm_rows = "".join(
         f"<tr><th>true {html.escape(str(c))}</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
-        for c, row in zip(classes, cm)  # type: ignore[arg-type]
+        for c, row in zip(classes, cm)
     )
     cm_head = "<tr><th></th>" + "".join(f"<th>predicted {html.escape(str(c))}</th>" for c in classes) + "</tr>"
     split = metrics.get("split", {}) or {}
-    members = list(metrics.get("ensemble") or [])  # type: ignore[call-overload]
+    members = list(metrics.get("ensemble") or [])
     curves_note = (
         f'<p class="note">Network 1 of the ensemble of {len(members)}; the validation metrics below are those of '
         "the ensemble's mean probability.</p>"
@@ -68,14 +68,14 @@ def training_report_html(metadata: Mapping[str, object], title: str = "GeoChem P
         ("Uncertainty", html.escape(str(metadata.get("uncertainty", "")))),
     ]
     metric_rows = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    settings = dict(metadata.get("settings", {}))  # type: ignore[arg-type]
+    settings = dict(metadata.get("settings", {}))
     settings_rows = "".join(
         f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in sorted(settings.items())
     )
-    bands = ", ".join(html.escape(str(b)) for b in metadata.get("band_names", []))  # type: ignore[union-attr]
+    bands = ", ".join(html.escape(str(b)) for b in metadata.get("band_names", []))
     hashes = "".join(
         f"<tr><th>{html.escape(k)}</th><td><code>{html.escape(str(v))}</code></td></tr>"
-        for k, v in dict(metadata.get("data_hashes", {})).items()  # type: ignore[arg-type]
+        for k, v in dict(metadata.get("data_hashes", {})).items()
     )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -98,7 +98,7 @@ never used in training (prospector:evaluate).</p>
 """
 
 
-def _provenance_html(metadata: Mapping[str, object]) -> str:
+def _provenance_html(metadata: Mapping[str, Any]) -> str:
     """How the model was made (the provenance record the algorithm stores in the model file), as a table."""
     provenance = metadata.get("provenance")
     if not isinstance(provenance, Mapping) or not provenance:
@@ -113,10 +113,10 @@ def _provenance_html(metadata: Mapping[str, object]) -> str:
     cells = [f"<tr><th>{k}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows if v is not None]
     inputs = provenance.get("inputs") or []
     if inputs:
-        items = "<br>".join(html.escape(str(i)) for i in inputs)  # type: ignore[union-attr]
+        items = "<br>".join(html.escape(str(i)) for i in inputs)
         cells.append(f"<tr><th>Inputs</th><td>{items}</td></tr>")
     parameters = provenance.get("parameters") or {}
-    for name, value in sorted(dict(parameters).items()):  # type: ignore[call-overload]
+    for name, value in sorted(dict(parameters).items()):
         text = value if isinstance(value, str) else json.dumps(value, default=str)
         cells.append(f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(text)}</td></tr>")
     return "<h2>Provenance</h2><table>" + "".join(cells) + "</table>"
