@@ -14,7 +14,7 @@ Conventions (shared by every function here, so the numbers agree with each other
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -112,26 +112,7 @@ def evaluate(
     )
     report(progress, 0.85)
     curve = success_rate_curve(sample.values, background, presorted=True)
-    notes = []
-    skipped = sample.status.size - sample.values.size
-    if skipped:
-        notes.append(
-            f"{skipped} of {sample.status.size} deposits not used: "
-            + ", ".join(f"{v} {k}" for k, v in counts.items() if v and k != USED)
-            + "."
-        )
-    if sample.shared_cells:
-        notes.append(f"{sample.shared_cells} deposits share a cell with another deposit; each counts once.")
-    if groups is not None and n_clusters < 10:
-        notes.append(
-            f"the {sample.values.size} deposits form only {n_clusters} cluster(s) within {cluster_distance:g} map "
-            "units: the bootstrap interval rests on that many independent units."
-        )
-    if sample.values.size < 10:
-        notes.append(
-            f"only {sample.values.size} deposits were used: the confidence intervals are wide and the "
-            "curves coarse; read them as indicative."
-        )
+    notes = _notes(sample, n_clusters if groups is not None else None, cluster_distance)
     result = Evaluation(
         sample=sample,
         n_cells=int(background.size),
@@ -152,3 +133,28 @@ def evaluate(
     )
     report(progress, 1.0)
     return result
+
+
+def _notes(sample: DepositSample, n_clusters: Optional[int], cluster_distance: float) -> List[str]:
+    """What the reader of the figures should know: deposits left out or sharing cells, few independent units."""
+    notes = []
+    skipped = sample.status.size - sample.values.size
+    if skipped:
+        notes.append(
+            f"{skipped} of {sample.status.size} deposits not used: "
+            + ", ".join(f"{v} {k}" for k, v in sample.counts.items() if v and k != USED)
+            + "."
+        )
+    if sample.shared_cells:
+        notes.append(f"{sample.shared_cells} deposits share a cell with another deposit; each counts once.")
+    if n_clusters is not None and n_clusters < 10:
+        notes.append(
+            f"the {sample.values.size} deposits form only {n_clusters} cluster(s) within {cluster_distance:g} map "
+            "units: the bootstrap interval rests on that many independent units."
+        )
+    if sample.values.size < 10:
+        notes.append(
+            f"only {sample.values.size} deposits were used: the confidence intervals are wide and the "
+            "curves coarse; read them as indicative."
+        )
+    return notes

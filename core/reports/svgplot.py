@@ -141,13 +141,19 @@ def line_plot(
                 f'<text x="{px(m.x) + dx:.1f}" y="{py(m.y) - 7:.1f}" text-anchor="{anchor}" fill="{m.color}">'
                 f"{escape(m.label)}</text>"
             )
-    for i, s in enumerate(series):  # legend, under the x-axis label
-        ly = top + ph + bottom + 4 + 18 * i
-        lx = left
-        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
-        out.append(
-            f'<line x1="{lx}" y1="{ly}" x2="{lx + 22}" y2="{ly}" stroke="{s.color}" stroke-width="{s.width}"{dash}/>'
-            f'<text x="{lx + 28}" y="{ly + 4}">{escape(s.label)}</text>'
-        )
+    out.extend(_legend(series, left, top + ph + bottom + 4))  # under the x-axis label
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _legend(series: Sequence[Series], left: float, top: float) -> List[str]:
+    """One line sample and label per series, 18 px apart from ``top`` down."""
+    rows = []
+    for i, s in enumerate(series):
+        ly = top + 18 * i
+        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
+        rows.append(
+            f'<line x1="{left}" y1="{ly}" x2="{left + 22}" y2="{ly}" stroke="{s.color}" stroke-width="{s.width}"{dash}/>'
+            f'<text x="{left + 28}" y="{ly + 4}">{escape(s.label)}</text>'
+        )
+    return rows
