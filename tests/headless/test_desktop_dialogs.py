@@ -11,6 +11,7 @@ Screenshots and report.json are left in the test's temporary folder, or in $PROS
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -209,7 +210,7 @@ def desktop(workflow_outputs, tmp_path_factory):
             }
         )
         if report is None:
-            crashes.append({"dialog": None, "exit": code, "log": stderr[-3000:]})
+            crashes.append({"dialog": None, "exit": code, "timed_out": timed_out, "log": crash_log(stderr + stdout)})
             break
         dialogs += report["dialogs"]
         errors += report["errors"]
@@ -218,7 +219,9 @@ def desktop(workflow_outputs, tmp_path_factory):
         final = report
         if report["finished"] and code == 0 and not timed_out:
             break
-        crashes.append({"dialog": report["current"], "exit": code, "timed_out": timed_out, "log": stderr[-3000:]})
+        crashes.append(
+            {"dialog": report["current"], "exit": code, "timed_out": timed_out, "log": crash_log(stderr + stdout)}
+        )
         if report["current"] is None:
             break  # died outside any dialog: restarting would only repeat it
         seen.add(report["current"])
@@ -235,12 +238,20 @@ def desktop(workflow_outputs, tmp_path_factory):
     }
 
 
+def crash_log(text):
+    """The crash handler's first line and the top of the backtrace it gets from gdb (when gdb is installed)."""
+    lines = text.splitlines()
+    died = [line for line in lines if "died on signal" in line or "Segmentation fault" in line]
+    frames = [line for line in lines if re.match(r"#\d+ ", line)]
+    return "\n".join(died + frames[:14]) or text[-1500:]
+
+
 def describe_crashes(desktop):
     lines = []
     for crash in desktop["crashes"]:
         what = f"while opening dialog {crash['dialog']!r}" if crash["dialog"] else "outside any dialog"
         how = "hung (killed after the timeout)" if crash.get("timed_out") else f"exit status {crash['exit']}"
-        lines.append(f"QGIS died {what}: {how}\n{crash['log'][-1500:]}")
+        lines.append(f"QGIS died {what}: {how}\n{crash['log']}")
     return "\n".join(lines) + f"\n(screenshots and reports in {desktop['out']})"
 
 
