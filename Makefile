@@ -19,12 +19,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PYTEST := $(VPY) -m pytest -q
 
-.PHONY: help deps apt venv demo test test-core test-qgis test-headless lint bench package install clean
+.PHONY: help deps apt venv demo test test-core test-qgis test-headless test-desktop lint bench package install clean
 
 help:
 	@echo "make demo          install what is missing, run the workflow on the sample data -> demo_output/"
 	@echo "make test          install what is missing, run every test tier"
-	@echo "make test-core | test-qgis | test-headless | lint | bench | package | install | clean"
+	@echo "make test-core | test-qgis | test-headless | test-desktop | lint | bench | package | install | clean"
 
 deps: apt venv $(PLUGIN_LINK)
 
@@ -64,6 +64,11 @@ test-qgis: deps
 
 test-headless: deps
 	$(PYTEST) -p no:pytest_qgis tests/headless
+
+# Real QGIS desktop under Xvfb (part of test-headless, so of test): the panel, and every algorithm's dialog
+# opened with real layers (a dialog that kills QGIS fails here). PROSPECTOR_DESKTOP_OUT=dir keeps the screenshots.
+test-desktop: deps
+	$(PYTEST) -p no:pytest_qgis tests/headless/test_desktop_smoke.py tests/headless/test_desktop_dialogs.py
 
 # mypy checks the package as QGIS imports it (build/plugins/geochem_prospector links to this checkout).
 lint: venv $(PLUGIN_LINK)
