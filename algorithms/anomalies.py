@@ -24,6 +24,7 @@ from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.io.rasters import atomic_output, read_raster, write_geotiff
+from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from .base import (
     STYLES_DIR,
@@ -362,7 +363,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             weights = "; ".join(f"{k} {v:.3f}" for k, v in result.index_weights.items())
             rows[-1]["detail"] += f"; index {index_method} of {weights}"
             with atomic_output(table, self.OUTPUT_TABLE) as tmp:
-                pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.6g")
+                frame = pd.DataFrame(rows)
+                for column in frame.select_dtypes(include="object").columns:
+                    frame[column] = frame[column].map(safe_cell)
+                frame.to_csv(tmp, index=False, float_format="%.6g")
             outputs[self.OUTPUT_TABLE] = table
         feedback.setProgress(100)
         return outputs

@@ -90,6 +90,12 @@ def build(folder: str) -> Dict[str, str]:
         [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)],
         {"name": ["a", "b", "c"]},
     )
+    # names and class words a spreadsheet would run as formulas (CSV injection)
+    paths["deposits_formula"] = _points(
+        os.path.join(folder, "deposits_formula.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)],
+        {"name": ['=HYPERLINK("http://example.org","a")', "+1+1", "@SUM(A1)"], "kind": ["=cmd|' /C calc'!A0"] * 3},
+    )
     paths["deposits_dup"] = _points(
         os.path.join(folder, "deposits_dup.gpkg"),
         [(X0 + 2000, Y0 + 2000), (X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000)],
@@ -354,6 +360,7 @@ class Case:
     old_outputs: bool = False  # put files at the output paths first: a failed run must leave them as they were
     inputs: List[str] = field(default_factory=list)  # keys of ``d`` to hash (default: every path in params)
     never_created: List[str] = field(default_factory=list)  # keys of ``d`` that must not exist after the run
+    check: Optional[Callable[[Dict[str, object]], None]] = None  # asserts on the outputs of a run that succeeded
 
     @property
     def id(self) -> str:
@@ -369,6 +376,28 @@ def _set(**changes):
         return d[v] if isinstance(v, str) and v in d else v
 
     return lambda d, p: {**p, **{k: resolve(d, v) for k, v in changes.items()}}
+
+
+def no_live_formula(parameters: Dict[str, object]) -> None:
+    """No cell of any CSV output starts as a spreadsheet formula would (=, +, -, @), unless it is a number."""
+    import csv
+
+    tables = [p for k, p in parameters.items() if k.startswith("OUTPUT") and str(p).endswith(".csv")]
+    assert tables, "the row writes no CSV"
+    for path in tables:
+        with open(str(path), newline="", encoding="utf-8") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        live = [c for c in cells if c[:1] in ("=", "+", "-", "@") and not _is_number(c)]
+        assert not live, f"{path}: {live}"
+        assert any(c.startswith("'=") or c.startswith("'+") or c.startswith("'@") for c in cells), path
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _same_as_input(output: str, input_key: str):
@@ -585,6 +614,24 @@ CASES: List[Case] = [
     Case("grid too large", "pseudolabel", _set(INPUT_RASTERS=["huge"]), error=r"^INPUT_RASTERS: .*GiB"),
     Case("grid too large", "evaluate", _set(INPUT_RASTER="huge"), error=r"^INPUT_RASTER: .*GiB"),
     Case("grid too large", "traincnn", _set(INPUT_RASTERS=["huge"]), error=r"^INPUT_RASTERS: .*GiB"),
+    # ---- CSV tables safe to open (CSV injection) -----------------------------------------------------------------
+    Case(
+        "formula in a name",
+        "evaluate",
+        _set(DEPOSITS="deposits_formula", NAME_FIELD="name"),
+        check=no_live_formula,
+    ),
+    Case(
+        "formula in a name",
+        "pseudolabel",
+        lambda d, p: {
+            **p,
+            "LABELS": d["deposits_formula"],
+            "LABEL_FIELD": "kind",
+            "OUTPUT_SUMMARY": os.path.splitext(str(p["OUTPUT_SUMMARY"]))[0] + ".csv",
+        },
+        check=no_live_formula,
+    ),
 ]
 for _alg in ALGS:
     CASES += [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import math
 from html import escape
@@ -13,6 +12,7 @@ import numpy as np
 from ..evaluation.deposits import USED
 from ..evaluation.evaluate import Evaluation
 from ..io.rasters import atomic_output
+from ..io.tables import SafeDictWriter
 from .svgplot import PALETTE, Marker, Series, line_plot
 
 CSV_COLUMNS = ("kind", "name", "threshold", "area_percent", "deposit_percent", "value", "status")
@@ -121,7 +121,7 @@ def write_table(path: str, ev: Evaluation, deposit_names: Optional[Sequence[str]
     rows = table_rows(ev, deposit_names)
     with atomic_output(path, "OUTPUT_TABLE") as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+            writer = SafeDictWriter(handle, fieldnames=CSV_COLUMNS)
             writer.writeheader()
             for row in rows:
                 writer.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in row.items()})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
 from typing import Any, Dict, Optional
 
 from ..io.rasters import atomic_output
+from ..io.tables import SafeWriter
 from ..labels.pseudolabel import PseudoLabelResult
 
 
@@ -46,7 +46,7 @@ def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SU
         text = json.dumps(record, indent=2, default=str)
     elif ext == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        writer = SafeWriter(buf)
         writer.writerow(["class_id", "name", "seed", "pseudo", "total", "share"])
         for r in record["classes"]:
             writer.writerow([r["class_id"], r["name"], r["seed"], r["pseudo"], r["total"], r["share"]])

@@ -39,6 +39,8 @@ def test_error_matrix_headless(case, data, qgis_process, tmp_path):
     if case.error is None:
         assert code == 0, log
         assert all(os.path.isfile(p) for p in outputs), log
+        if case.check:
+            case.check(params)
     else:
         assert code != 0, log
         # qgis_process prints the exception text on its own line

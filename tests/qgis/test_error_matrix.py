@@ -91,6 +91,8 @@ def test_error_matrix(case: Case, data, run_algorithm, tmp_path):
         result = run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
         for key, path in outputs.items():
             assert result.get(key) == path and os.path.isfile(path), f"{key} was not written"
+        if case.check:
+            case.check(params)
     else:
         with pytest.raises(QgsProcessingException) as raised:
             run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
