@@ -13,9 +13,7 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -23,8 +21,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "desktop_dialogs_script.py")
-sys.path.insert(0, os.path.join(REPO, "scripts"))
-from enable_plugin import enable  # noqa: E402
+from tests.headless.desktop import run_desktop  # noqa: E402
 
 STEP_IDS = ["interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate"]
 ALGORITHMS = [f"prospector:{name}" for name in STEP_IDS] + ["prospector:prospectivity_workflow"]
@@ -145,43 +142,12 @@ def workflow_outputs(qgis_process_env, tmp_path_factory):
 
 
 def launch_qgis(tmp_path, out, inputs_path, skip):
-    profiles = tmp_path / "profiles_root"
-    ini = profiles / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-    if not ini.exists():
-        enable(str(ini))
-        with open(ini, "a", encoding="utf-8") as handle:  # no tips or news dialogs on a fresh profile
-            handle.write("\n[qgis]\ncheckVersion=false\nshowTips322=false\nallowVersionCheck=false\n")
-    env = dict(os.environ)
-    env.pop("QT_QPA_PLATFORM", None)  # the real xcb platform on Xvfb
-    site = os.path.join(REPO, ".venv", "lib", "python3.11", "site-packages")  # torch, as after "Install PyTorch"
-    env.update(
-        QGIS_PLUGINPATH=os.path.join(REPO, "build", "plugins"),
-        PROSPECTOR_DIALOGS_OUT=str(out),
-        PROSPECTOR_DIALOGS_INPUTS=str(inputs_path),
-        PROSPECTOR_DIALOGS_SKIP=json.dumps(sorted(skip)),
-        PROJ_DATA="/usr/share/proj",
-        HOME=str(tmp_path),
-        XDG_RUNTIME_DIR=str(tmp_path),
-        PYTHONPATH=site + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
-    )
-    command = [
-        "xvfb-run", "-a", "-s", "-screen 0 1400x900x24",
-        "qgis", "--profiles-path", str(profiles), "--profile", "default",
-        "--nologo", "--noversioncheck", "--nocustomization",
-        "--code", SCRIPT,
-    ]  # fmt: skip
-    # own process group, so a QGIS stuck in a dialog is killed with xvfb-run rather than left behind
-    proc = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
-    try:
-        stdout, stderr = proc.communicate(timeout=ATTEMPT_TIMEOUT_S)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        stdout, stderr = proc.communicate()
-        timed_out = True
-    return proc.returncode, timed_out, stdout, stderr
+    extra = {
+        "PROSPECTOR_DIALOGS_OUT": str(out),
+        "PROSPECTOR_DIALOGS_INPUTS": str(inputs_path),
+        "PROSPECTOR_DIALOGS_SKIP": json.dumps(sorted(skip)),
+    }
+    return run_desktop(SCRIPT, tmp_path, extra, ATTEMPT_TIMEOUT_S, with_torch=True)
 
 
 @pytest.fixture(scope="module")
