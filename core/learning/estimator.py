@@ -100,8 +100,8 @@ class PatchCNN:
 
     # -- parameters ---------------------------------------------------------------------------------------------
 
-    def get_params(self) -> Dict[str, Any]:
-        """The constructor's arguments as given."""
+    def get_params(self, deep: bool = True) -> Dict[str, Any]:
+        """The constructor's arguments as given (``deep`` is accepted for scikit-learn's ``clone``)."""
         return {name: getattr(self, name) for name in PARAM_NAMES}
 
     def set_params(self, **params: Any) -> "PatchCNN":

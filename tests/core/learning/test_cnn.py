@@ -411,3 +411,27 @@ def test_a_model_file_written_by_0_2_0_loads_and_predicts_as_it_did():
     assert model.metadata_["provenance"]["parameters"]["VALIDATION"] == 0  # stored by position then
     np.testing.assert_array_equal(model.predict_proba(bands, "cpu", tile=16), expected["prob"])
     np.testing.assert_array_equal(model.predict_uncertainty(bands, 4, "cpu", tile=16), expected["std"])
+
+
+def test_the_estimator_keeps_scikit_learns_contract():
+    """scikit-learn's own clone() and its rules: arguments stored unchanged, fitted state only after fit."""
+    from sklearn.base import clone
+
+    settings = {**SMALL, "learning_rate": "0.001", "ensemble": 1}
+    model = PatchCNN(**settings)
+    assert model.get_params() == {**PatchCNN().get_params(), **settings}  # nothing converted or added
+    assert not [name for name in vars(model) if name.endswith("_")]  # no fitted attribute before fit
+    copy = clone(model)
+    assert copy is not model and copy.get_params() == model.get_params()
+    bands, labels = synthetic()
+    model.fit(bands, labels)
+    assert model.learning_rate == "0.001" and model.config_.learning_rate == 0.001
+    assert clone(model).get_params() == model.get_params() and not hasattr(clone(model), "nets_")
+    prob = model.predict_proba(bands)
+    assert prob.shape == labels.shape and np.nanmax(prob) <= 1.0  # probabilities only, no (prob, std) tuple
+    with pytest.raises(TypeError):
+        model.set_params(colour="red")
+    with pytest.raises(InputError, match="^MODEL:"):
+        PatchCNN().predict_proba(bands)
+    with pytest.raises(InputError, match="^PATCH_SIZE:"):
+        PatchCNN(patch_size=6).fit(bands, labels)
