@@ -48,3 +48,17 @@ def test_only_the_learning_package_imports_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", "a module outside core/learning imported torch"
+
+
+def test_io_imports_no_stage_package():
+    """core/io serves every stage, so it may not depend on one (that would make the stages a cycle)."""
+    import re
+
+    stages = ("interpolation", "anomalies", "labels", "learning", "evaluation", "reports")
+    found = []
+    for name in os.listdir(os.path.join(REPO, "core", "io")):
+        if name.endswith(".py"):
+            with open(os.path.join(REPO, "core", "io", name), encoding="utf-8") as handle:
+                text = handle.read()
+            found += [f"{name}: {m}" for m in re.findall(r"from \.\.(\w+)", text) if m in stages]
+    assert found == []
