@@ -191,7 +191,71 @@ def _model_files(folder: str, bands: np.ndarray, labels: np.ndarray) -> Dict[str
     paths["model_crafted_legacy"] = crafted_model(
         os.path.join(folder, "model_crafted_legacy.pt"), paths["crafted_marker"], legacy=True
     )
+    paths.update(_malformed_models(folder, paths["model"]))
     return paths
+
+
+def _malformed_models(folder: str, good: str) -> Dict[str, str]:
+    """The tiny model changed in one place each (metadata or a tensor), and a zip bomb made from it."""
+    import math
+
+    import torch
+
+    def nan_median(meta, weights):
+        meta["normalisation"]["median"][0] = math.nan  # what a constant band's NaN statistics would give
+
+    def positive_class(meta, weights):
+        meta["positive_class"] = 7
+
+    def grid_text(meta, weights):
+        meta["grid"]["pixel_size"] = "250 m"
+
+    def integer_weights(meta, weights):
+        weights["member0.fc.weight"] = weights["member0.fc.weight"].to(torch.int64)
+
+    paths = {}
+    for key, change in (
+        ("model_nan_normalisation", nan_median),
+        ("model_positive_class", positive_class),
+        ("model_grid_text", grid_text),
+        ("model_integer_weights", integer_weights),
+    ):
+        paths[key] = malformed_model(good, os.path.join(folder, f"{key}.pt"), change)
+    paths["model_bomb"] = zip_bomb(good, os.path.join(folder, "model_bomb.pt"))
+    return paths
+
+
+def malformed_model(good: str, path: str, change: Callable[[Dict[str, object], Dict[str, object]], None]) -> str:
+    """``good`` read back safely, ``change(metadata, weights)`` applied, saved as ``path`` as torch.save writes."""
+    import json
+
+    import torch
+
+    raw = torch.load(good, weights_only=True)
+    metadata = json.loads(raw["metadata"])
+    change(metadata, raw["weights"])
+    raw["metadata"] = json.dumps(metadata)
+    torch.save(raw, path)
+    return path
+
+
+def zip_bomb(good: str, path: str, size: int = 1024**3) -> str:
+    """``good`` with its first tensor's data (``data/0``) replaced by ``size`` zero bytes, deflated: ~1 MB per GiB.
+    Written in 1 MiB pieces, so making it allocates no more than that."""
+    import zipfile
+
+    chunk = bytes(1024**2)
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            if not info.filename.endswith("/data/0"):
+                dst.writestr(info, src.read(info.filename))
+                continue
+            entry = zipfile.ZipInfo(info.filename)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(entry, "w", force_zip64=True) as handle:
+                for start in range(0, size, len(chunk)):
+                    handle.write(chunk[: size - start])
+    return path
 
 
 def _geographic_raster(path: str, bands: np.ndarray) -> str:
@@ -685,5 +749,43 @@ CASES += [
         "anomalies",
         lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_CONTOURS"]},
         error=r"^OUTPUT_\w+: .*same file",
+    ),
+]
+# ---- malformed model files (feat/models) -------------------------------------------------------------------------
+CASES += [
+    Case(
+        "model: NaN normalisation",
+        "predict",
+        _set(MODEL="model_nan_normalisation"),
+        error=r"^MODEL: 'model_nan_normalisation\.pt' is not a usable model file: normalisation\.median\[0\] is NaN, "
+        r"but it must be a finite number; train a new model with prospector:traincnn\.",
+    ),
+    Case(
+        "model: positive class not among classes",
+        "predict",
+        _set(MODEL="model_positive_class"),
+        error=r"^MODEL: 'model_positive_class\.pt' is not a usable model file: positive_class is 7, but it must be "
+        r"one of the classes \(0, 1\); train a new model with prospector:traincnn\.",
+    ),
+    Case(
+        "model: text in the grid",
+        "predict",
+        _set(MODEL="model_grid_text"),
+        error=r"^MODEL: 'model_grid_text\.pt' is not a usable model file: grid\.pixel_size is '250 m', but it must be "
+        r"a finite number greater than 0; train a new model",
+    ),
+    Case(
+        "model: integer weights",
+        "predict",
+        _set(MODEL="model_integer_weights"),
+        error=r"^MODEL: 'model_integer_weights\.pt' is not a usable model file: weights 'member0\.fc\.weight' hold "
+        r"int64 numbers, but weights must be floating point; train a new model",
+    ),
+    Case(
+        "model: zip bomb",
+        "predict",
+        _set(MODEL="model_bomb"),
+        error=r"^MODEL: 'model_bomb\.pt' is refused unread: entry '[^']*/data/0' unpacks to 1\.0 GiB from \d+\.\d KiB "
+        r"\(\d[\d,]*:1\)\. .*a zip bomb\); train a new model with prospector:traincnn\.",
     ),
 ]

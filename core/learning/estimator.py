@@ -16,6 +16,7 @@ needed (GPU machines).
 from __future__ import annotations
 
 import datetime
+import inspect
 import math
 import os
 from dataclasses import fields
@@ -29,8 +30,9 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError, ModelFileError
 from .ensemble import labelled_cells, train_members, training_data, validation_metrics
 from .inference import predict_window
-from .model_file import array_hash, read_model, write_model
-from .network import PatchNet, resolve_device
+from .model_file import ExpectedWeights, array_hash, read_model, write_model
+from .model_schema import check_metadata
+from .network import PatchNet, resolve_device, state_shapes
 from .patches import CLIP, extract_patches, normalise, pad_halo, robust_normalisation, valid_centres, window_reader
 from .splits import spatial_split
 from .training import (
@@ -361,24 +363,47 @@ class PatchCNN:
 
     @classmethod
     def load(cls, path: str) -> "PatchCNN":
-        """Read a model file; refuse anything that is not a valid, safe GeoChem Prospector model."""
-        metadata, members = read_model(path)
+        """Read a model file; refuse anything that is not a valid, safe GeoChem Prospector model.
+
+        The whole metadata is checked against the schema (:mod:`.model_schema`) and every tensor against the
+        network it describes before any network is built (:func:`.model_file.read_model`).
+        """
+        metadata, members = read_model(path, expected_weights)
+        settings = check_metadata(metadata, DEFAULTS)  # checked by read_model already: the complete settings
         try:
-            settings = metadata["settings"]
-            model = cls(**{k: v for k, v in settings.items() if k in PARAM_NAMES})
+            model = cls(**settings)
             config = TrainingConfig.from_params(model.get_params())
-            if len(members) != config.ensemble:
-                raise ValueError(f"{len(members)} networks stored, the settings say {config.ensemble}")
             nets = []
             for weights in members:
                 net = config.build(len(metadata["band_names"]), len(metadata["classes"]))
                 net.load_state_dict(weights, strict=True)
                 nets.append(net.eval())
-        except Exception as exc:
+        except Exception as exc:  # not expected once the schema has passed; never a traceback for the user
             raise ModelFileError(
-                f"'{os.path.basename(path)}' is damaged or inconsistent ({type(exc).__name__}: {exc}).", "MODEL"
+                f"'{os.path.basename(path)}' is damaged or inconsistent ({type(exc).__name__}: {exc}); train a new "
+                "model with prospector:traincnn.",
+                "MODEL",
             ) from None
         model.config_ = config
         model.nets_ = nets
         model.metadata_ = metadata
         return model
+
+
+#: the constructor's defaults: the settings an older model file lacks (format 1 has no ``ensemble``)
+DEFAULTS: Dict[str, Any] = {
+    name: p.default for name, p in inspect.signature(PatchCNN.__init__).parameters.items() if name in PARAM_NAMES
+}
+
+
+def expected_weights(metadata: Dict[str, Any]) -> ExpectedWeights:
+    """Check a model file's metadata against the schema and give the networks it describes (for read_model)."""
+    settings = check_metadata(metadata, DEFAULTS)
+    shapes = state_shapes(
+        len(metadata["band_names"]),
+        len(metadata["classes"]),
+        settings["patch_size"],
+        settings["width"],
+        settings["hidden"],
+    )
+    return ExpectedWeights(settings["ensemble"], shapes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
@@ -37,6 +37,14 @@ class PatchNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits (B, classes, H - patch + 1, W - patch + 1); a single patch gives a 1 x 1 map."""
         return self.head(self.hidden(x))
+
+
+def state_shapes(in_bands: int, n_classes: int, patch_size: int, width: int, hidden: int) -> Dict[str, Tuple[int, ...]]:
+    """The shape of every tensor of a :class:`PatchNet`'s state dict, allocating nothing (built on torch's meta
+    device), so a model file's tensors can be checked against its settings before any is read."""
+    with torch.device("meta"):
+        net = PatchNet(in_bands, n_classes, patch_size, width, hidden)
+    return {name: tuple(t.shape) for name, t in net.state_dict().items()}
 
 
 def resolve_device(device: str) -> str:
