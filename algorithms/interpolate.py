@@ -27,8 +27,8 @@ from ..core.interpolation import crossval
 from ..core.interpolation.idw import idw_grid, idw_points
 from ..core.interpolation.kriging import clip_to_sample_minimum, fit_variograms, krige_points, kriging_grid
 from ..core.interpolation.variogram import MODELS, Variogram
-from ..core.io.rasters import write_geotiff
-from ..core.io.values import average_duplicates, substitute_nonpositive
+from ..core.io.rasters import clear_beyond_float32, write_geotiff
+from ..core.io.values import FLOAT32_MAX, average_duplicates, substitute_nonpositive
 from .base import (
     REPROJECT_ADVICE,
     ProspectorAlgorithm,
@@ -272,6 +272,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             progress, feedback,
         )  # fmt: skip
 
+        for name, count in zip(fields, clear_beyond_float32(bands)):
+            if count:
+                feedback.pushWarning(
+                    f"{name}: {count} cells were estimated beyond the float32 range of the output (±3.4e38) and are "
+                    "nodata; check the field's largest values (IDW keeps every estimate within the samples' range)."
+                )
+        if variance is not None:
+            clear_beyond_float32(variance)
         scores = []
         if cv_output:
             scores = self._cross_validate(
@@ -316,7 +324,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     def _samples(self, source, fields, crs, log_transform, censored_factor, context, feedback):
         """Sample coordinates and values (co-located samples averaged, values <= 0 replaced before a log)."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
-        xy, values, reports = point_samples(source, fields, crs, context, feedback, censored_factor=censored_factor)
+        # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
+        xy, values, reports = point_samples(
+            source, fields, crs, context, feedback, censored_factor=censored_factor, max_abs=FLOAT32_MAX
+        )
         report_values(feedback, fields, reports, censored_factor=censored_factor)
 
         xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE)
