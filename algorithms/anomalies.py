@@ -243,6 +243,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         # float32 read, float64 working copy, classes, index and its classes, contour and labelling work
         self.check_memory(layer.width() * layer.height(), 14 * n_bands + 40, self.INPUT_RASTER, "this raster")
         raster = read_raster(layer.source(), bands_wanted, band_parameter=self.BANDS)
+        for warning in raster.warnings:
+            feedback.pushWarning(warning)
         names = list(raster.band_names)
         if len(set(names)) != len(names):
             raise QgsProcessingException("BANDS: band descriptions repeat; name each band once.")

@@ -310,12 +310,32 @@ def report_values(
     parameter: str = "FIELDS",
     censored_factor: float | None = None,
 ) -> None:
-    """Refuse a field without any number; report below-detection substitutes and skipped values (NULL, text)."""
+    """Refuse a field without any number; report how text values were read (thousands separators, decimal
+    commas, ambiguous values), below-detection substitutes, values beyond the float32 range and skipped values
+    (NULL, text)."""
     for name, rep in zip(fields, reports):
         skipped = rep.missing + rep.unparsable
         if rep.numeric + rep.censored == 0:
+            if rep.beyond_range:
+                raise QgsProcessingException(
+                    f"{parameter}: field '{name}' has no values within the float32 range of the output rasters "
+                    f"({rep.beyond_range} of {rep.total} are beyond ±3.4e38, e.g. {rep.beyond_examples[0]:g}); "
+                    "choose an element field, or replace the fill codes by NULL."
+                )
             raise QgsProcessingException(
                 f"{parameter}: field '{name}' has no numeric values (of {rep.total}); choose an element field."
+            )
+        infos, warnings = rep.separator_notes(name)
+        for line in infos:
+            feedback.pushInfo(line)
+        for line in warnings:
+            feedback.pushWarning(line)
+        if rep.beyond_range:
+            examples = ", ".join(f"{v:g}" for v in rep.beyond_examples[:3])
+            feedback.pushWarning(
+                f"{name}: {rep.beyond_range} of {rep.total} values are beyond the float32 range of the output "
+                f"rasters (±3.4e38, e.g. {examples}) and were left out as missing: no concentration is that large, "
+                "so they are fill codes. Replace them by NULL in the layer to silence this."
             )
         if rep.censored:
             limits = ", ".join(f"{v:g}" for v in rep.detection_limits[:5])
@@ -382,6 +402,7 @@ def point_samples(
     parameter: str = "INPUT",
     censored_factor: float | None = None,
     fields_parameter: str = "FIELDS",
+    max_abs: float | None = None,
 ) -> Tuple[np.ndarray, np.ndarray, list]:
     """Point coordinates (in ``crs``) and raw-parsed field values from a feature source.
 
@@ -390,13 +411,14 @@ def point_samples(
     and one :class:`~core.values.ValueReport` per field. With ``censored_factor``
     below-detection entries ("<5", negative codes) become that fraction of their
     detection limit (see :func:`core.values.to_float_array`). ``fields_parameter``
-    names the parameter holding ``fields`` in error messages.
+    names the parameter holding ``fields`` in error messages. With ``max_abs`` values of a larger magnitude
+    are missing (counted in the report).
     """
     xy, raw = point_attributes(source, fields, crs, context, feedback, parameter, fields_parameter)
     values = np.empty((len(xy), len(fields)))
     reports = []
     for j, column in enumerate(raw):
-        values[:, j], report = to_float_array(column, censored_factor=censored_factor)
+        values[:, j], report = to_float_array(column, censored_factor=censored_factor, max_abs=max_abs)
         reports.append(report)
     return xy, values, reports
 

@@ -172,6 +172,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         # the band as float32, its finite values and their ranks (float64): about 40 bytes a cell at most
         self.check_memory(layer.width() * layer.height(), 40, self.INPUT_RASTER, "evaluating this raster")
         data = read_raster(raster_path, indexes=[band])
+        for warning in data.warnings:
+            feedback.pushWarning(warning)
         grid = data.grid
         raster = data.bands[0]
         feedback.pushInfo(f"Raster: {grid.width} x {grid.height} cells of {grid.pixel_size:g}, band {band}")

@@ -27,8 +27,8 @@ from ..core.interpolation import crossval
 from ..core.interpolation.idw import idw_grid, idw_points
 from ..core.interpolation.kriging import clip_to_sample_minimum, fit_variograms, krige_points, kriging_grid
 from ..core.interpolation.variogram import MODELS, Variogram
-from ..core.io.rasters import write_geotiff
-from ..core.io.values import average_duplicates, substitute_nonpositive
+from ..core.io.rasters import clear_beyond_float32, write_geotiff
+from ..core.io.values import FLOAT32_MAX, average_duplicates, substitute_nonpositive
 from .base import (
     REPROJECT_ADVICE,
     ProspectorAlgorithm,
@@ -92,6 +92,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "Below-detection values: text such as '<5' or '< 0.5', and negative numbers (the laboratory code "
             "-x = below detection limit x), become CENSORED_FACTOR x the detection limit (default 0.5, half the "
             "limit); they are counted in the log. Empty, NULL and other text values are skipped and counted. "
+            "Numbers stored as text are read per field: '1,250.5' and '1,250,000' have thousands separators, "
+            "'0,5' and '1.250,5' decimal commas; values such as '1,250' that nothing in the field decides are read "
+            "with the point as decimal mark (1250) and counted. Values beyond the float32 range (above 3.4e38, fill "
+            "codes) are skipped and counted. "
             "Samples at the same location (within 1 mm) are averaged into one.\n\n"
             "OUTPUT_CV writes a cross-validation table (CSV): leave-one-out up to 3000 samples, 10-fold above; "
             "per element, IDW at powers 1, 2, 3 (and POWER) and ordinary kriging, with RMSE, MAE, ME (mean "
@@ -272,6 +276,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             progress, feedback,
         )  # fmt: skip
 
+        for name, count in zip(fields, clear_beyond_float32(bands)):
+            if count:
+                feedback.pushWarning(
+                    f"{name}: {count} cells were estimated beyond the float32 range of the output (±3.4e38) and are "
+                    "nodata; check the field's largest values (IDW keeps every estimate within the samples' range)."
+                )
+        if variance is not None:
+            clear_beyond_float32(variance)
         scores = []
         if cv_output:
             scores = self._cross_validate(
@@ -316,7 +328,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     def _samples(self, source, fields, crs, log_transform, censored_factor, context, feedback):
         """Sample coordinates and values (co-located samples averaged, values <= 0 replaced before a log)."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
-        xy, values, reports = point_samples(source, fields, crs, context, feedback, censored_factor=censored_factor)
+        # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
+        xy, values, reports = point_samples(
+            source, fields, crs, context, feedback, censored_factor=censored_factor, max_abs=FLOAT32_MAX
+        )
         report_values(feedback, fields, reports, censored_factor=censored_factor)
 
         xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE)

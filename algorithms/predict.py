@@ -20,7 +20,7 @@ from qgis.core import (
 
 from ..core.errors import InputError
 from ..core.grid import GridSpec
-from ..core.io.rasters import atomic_output, read_stack
+from ..core.io.rasters import atomic_output, raster_warnings, read_stack
 from ..core.io.windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
 from .traincnn import DEVICES, import_cnn, layer_paths
@@ -157,10 +157,14 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if all(g == grid for g in grids):
             reader: Union[StackWindowReader, _ArrayReader] = StackWindowReader([selection[i] for i in found], grid)
             feedback.pushInfo("Inputs share one grid: reading tiles straight from the files.")
+            warnings = raster_warnings([selection[i] for i in found], self.INPUT_RASTERS)
         else:
             feedback.pushInfo("Inputs are on different grids: aligning them onto the first raster's grid in memory.")
             stack = read_stack(paths, names)
             reader = _ArrayReader(window_reader(stack.bands[found]))
+            warnings = stack.warnings
+        for warning in warnings:
+            feedback.pushWarning(warning)
         trained_px = (model.metadata_.get("grid") or {}).get("pixel_size")
         if trained_px and abs(trained_px - grid.pixel_size) > 1e-6 * trained_px:
             feedback.pushWarning(

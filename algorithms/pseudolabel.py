@@ -203,6 +203,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         n_bands = sum(layer.bandCount() for layer in layers)
         self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
         stack = read_stack([layer.source() for layer in layers], [layer.name() for layer in layers])
+        for warning in stack.warnings:
+            feedback.pushWarning(warning)
         grid = stack.grid
         feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
 

@@ -232,6 +232,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
         stack = read_stack(paths, names)
+        for warning in stack.warnings:
+            feedback.pushWarning(warning)
         grid = stack.grid
         feedback.pushInfo(
             f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
@@ -242,7 +244,10 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
         if conf_layer is not None:
             conf_paths, conf_names = layer_paths([conf_layer], self.CONFIDENCE)
-            confidence = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE).bands[0]
+            conf_data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
+            for warning in conf_data.warnings:
+                feedback.pushWarning(warning)
+            confidence = conf_data.bands[0]
 
         device = self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto"
         block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
@@ -301,6 +306,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         if isinstance(layer, QgsRasterLayer):
             label_paths, label_names = layer_paths([layer], self.LABELS)
             data = read_stack(label_paths, label_names, reference=grid, resampling="nearest", parameter=self.LABELS)
+            for warning in data.warnings:
+                feedback.pushWarning(warning)
             return data.bands[0].astype(np.float64)
         if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
             raise QgsProcessingException("LABELS: use a raster or a point layer.")

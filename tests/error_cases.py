@@ -34,7 +34,7 @@ def _points(path: str, xy, columns: Dict[str, list], crs: str = CRS) -> str:
     return path
 
 
-def _raster(path: str, bands: np.ndarray, names, nodata=-9999.0, crs: str = CRS) -> str:
+def _raster(path: str, bands: np.ndarray, names, nodata: Optional[float] = -9999.0, crs: str = CRS) -> str:
     import rasterio
     from rasterio.transform import from_origin
 
@@ -158,6 +158,32 @@ def build(folder: str) -> Dict[str, str]:
         os.path.join(folder, "labels_outside.gpkg"), [(X0 - 50_000, Y0), (X0 + 5000, Y0 + 90_000)], {"cls": [1, 0]}
     )
     paths.update(_model_files(folder, bands, labels[0]))
+    paths.update(_number_inputs(folder, xy, cu, base, bands))
+    return paths
+
+
+def _number_inputs(folder: str, xy, cu, base, bands) -> Dict[str, str]:
+    """Numbers as tables and rasters write them (see the 'numbers as meant' rows): element fields as text with
+    thousands separators or decimal commas, values beyond float32, and a raster holding -9999 in a block of
+    cells without a nodata tag."""
+    paths: Dict[str, str] = {}
+    ppm = np.round(cu * 100) + 0.5  # about 400 to 20,000 (cu * 100, and a half): most need a thousands separator
+    text = {
+        "Cu_txt": [f"{v:,}" for v in ppm],  # '1,250.5' and '850.3': the point decides, commas are thousands
+        "Cu_int": [f"{int(v):,}" for v in ppm],  # '1,250' and '850' only: ambiguous
+        "Cu_dec": [f"{v:.2f}".replace(".", ",") for v in cu],  # '20,09': decimal commas
+    }
+    paths["thousands"] = _points(os.path.join(folder, "thousands.gpkg"), xy, {**base, **text})
+    paths["thousands_cu"] = _points(os.path.join(folder, "thousands_cu.gpkg"), xy, {**base, "Cu": text["Cu_txt"]})
+    beyond = cu.copy()
+    beyond[:2] = 1e39  # a fill code no float32 band can hold
+    paths["beyond_float32"] = _points(os.path.join(folder, "beyond_float32.gpkg"), xy, {**base, "Cu": beyond.tolist()})
+    paths["all_beyond_float32"] = _points(
+        os.path.join(folder, "all_beyond_float32.gpkg"), xy, {**base, "Cu": [1e39] * len(cu)}
+    )
+    fill = bands.copy()
+    fill[0, 5:12, 5:12] = -9999.0  # 49 of Cu's 1,600 cells, and the file does not say it is nodata
+    paths["fill_no_nodata"] = _raster(os.path.join(folder, "fill.tif"), fill, ["Cu", "Pb"], nodata=None)
     return paths
 
 
@@ -749,6 +775,79 @@ CASES += [
         "anomalies",
         lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_CONTOURS"]},
         error=r"^OUTPUT_\w+: .*same file",
+    ),
+    # ---- numbers as meant (feat/numbers) ------------------------------------------------------------------------
+    Case(
+        "thousands separators",
+        "interpolate",
+        _set(INPUT="thousands", FIELDS=["Cu_txt"]),
+        warning=r"Cu_txt: comma read as thousands separator in \d+ values \(e\.g\. '\d+,\d{3}\.5' = \d+\.5\), "
+        r"as the field writes decimals with a point",
+    ),
+    Case(
+        "thousands separators, ambiguous",
+        "interpolate",
+        _set(INPUT="thousands", FIELDS=["Cu_int"]),
+        warning=r"Cu_int: comma read as thousands separator in (\d+) values .*; \1 of 36 values are ambiguous "
+        r"\(e\.g\. '\d+,\d{3}' = \d+\): nothing else in the field shows",
+    ),
+    Case(
+        "decimal commas",
+        "interpolate",
+        _set(INPUT="thousands", FIELDS=["Cu_dec"]),
+        warning=r"Cu_dec: comma read as "
+        r"decimal comma in 36 values \(e\.g\. '\d+,\d\d' = [\d.]+\), as the field writes decimals with a comma",
+    ),
+    Case(
+        "thousands separators",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["thousands_cu"],
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(p["OUTPUT"]), "points.gpkg"),
+        },
+        warning=r"Cu: comma read as thousands separator in \d+ values",
+    ),
+    Case(
+        "beyond float32",
+        "interpolate",
+        _set(INPUT="beyond_float32", FIELDS=["Cu"]),
+        warning=r"Cu: 2 of 36 values are beyond the float32 range of the output rasters \(±3\.4e38, e\.g\. 1e\+39, "
+        r"1e\+39\) and were left out as missing",
+    ),
+    Case(
+        "beyond float32, every value",
+        "interpolate",
+        _set(INPUT="all_beyond_float32", FIELDS=["Cu"]),
+        error=r"^FIELDS: field 'Cu' has no values within the float32 range of the output rasters \(36 of 36",
+    ),
+    *[
+        Case(
+            "fill value without nodata tag",
+            alg,
+            # anomalies: an index of Pb only (logarithms of -9999 are refused: the next row)
+            {
+                "anomalies": _set(INPUT_RASTER="fill_no_nodata", ASSOCIATION="Pb"),
+                "evaluate": _set(INPUT_RASTER="fill_no_nodata"),
+            }.get(alg, _set(INPUT_RASTERS=["fill_no_nodata"])),
+            # no ^: qgis_process --json quotes each log line
+            warning=rf"{parameter}: band 'Cu' of 'fill\.tif' has no nodata value, but 49 of its 1,600 cells "
+            r"\(3\.1 %\) hold -9999, far below its other values \([\d.]+ to [\d.]+\): .*gdal_edit\.py -a_nodata -9999 ",
+        )
+        for alg, parameter in (
+            ("anomalies", "INPUT_RASTER"),
+            ("evaluate", "INPUT_RASTER"),
+            ("pseudolabel", "INPUT_RASTERS"),
+            ("traincnn", "INPUT_RASTERS"),
+            ("predict", "INPUT_RASTERS"),
+        )
+    ],
+    Case(
+        "fill value without nodata tag, in the index",
+        "anomalies",
+        _set(INPUT_RASTER="fill_no_nodata"),
+        error=r"^INPUT_RASTER: the integrated index needs positive concentrations .*, but band 'Cu' goes down to "
+        r"-9999; if that marks missing data, set the raster's nodata value",
     ),
 ]
 # ---- malformed model files (feat/models) -------------------------------------------------------------------------

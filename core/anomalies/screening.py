@@ -62,16 +62,20 @@ def integrated_index(
     if method not in INDEX_METHODS:
         raise InputError(f"unknown index method '{method}'; use one of {', '.join(INDEX_METHODS)}.", "INDEX_METHOD")
     data = np.asarray(bands, dtype=np.float64)
-    finite = np.isfinite(data)
-    if (data[finite] <= 0).any():
+    rows = [names.index(a) for a in association]
+    # the bands the index takes logarithms of: the association's, or every band for CLR
+    used = range(len(names)) if method == "clr" else sorted(set(rows))
+    lowest = {i: float(np.min(data[i], where=np.isfinite(data[i]), initial=np.inf)) for i in used}
+    worst = min(lowest, key=lambda i: lowest[i])
+    if lowest[worst] <= 0:
         raise InputError(
-            "the integrated index needs positive concentrations (it uses logarithms); interpolate the samples "
-            "with LOG_TRANSFORM, or with IDW.",
+            f"the integrated index needs positive concentrations (it uses logarithms), but band '{names[worst]}' "
+            f"goes down to {lowest[worst]:g}; if that marks missing data, set the raster's nodata value to it, "
+            "otherwise interpolate the samples with LOG_TRANSFORM, or with IDW.",
             "INPUT_RASTER",
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = np.log10(data)
-    rows = [names.index(a) for a in association]
     if method == "clr":
         if len(names) < 3:
             raise InputError("CLR needs at least three element bands in BANDS.", "INDEX_METHOD")

@@ -82,7 +82,8 @@ def idw_grid(
 
     Returns
     -------
-    (n_fields, height, width) float32 array.
+    (n_fields, height, width) float32 array; estimates beyond the float32 range are infinite (see
+    :func:`core.io.rasters.clear_beyond_float32`).
     """
     points_xy = np.asarray(points_xy, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
@@ -131,8 +132,9 @@ def idw_grid(
                 if log_transform:
                     est = 10.0**est
                 est[~np.isfinite(est)] = nodata
-                for local, j in enumerate(columns):
-                    out[j, row0:row1].reshape(-1)[inside] = est[:, local]
+                with np.errstate(over="ignore"):  # beyond float32: inf, for the caller to count (clear_beyond_float32)
+                    for local, j in enumerate(columns):
+                        out[j, row0:row1].reshape(-1)[inside] = est[:, local]
             done += 1
             report(progress, done / total)
     return out

@@ -370,8 +370,9 @@ def kriging_grid(
                 )
                 est[~np.isfinite(est)] = nodata
                 var[~np.isfinite(var)] = nodata
-                out[j, row0:row1].reshape(-1)[inside] = est
-                out_var[j, row0:row1].reshape(-1)[inside] = var
+                with np.errstate(over="ignore"):  # beyond float32: inf, for the caller to count (clear_beyond_float32)
+                    out[j, row0:row1].reshape(-1)[inside] = est
+                    out_var[j, row0:row1].reshape(-1)[inside] = var
             done += 1
             report(progress, done / total)
     return out, out_var

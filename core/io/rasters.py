@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextvars
 import json
+import math
 import os
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..errors import InputError
 from ..grid import GridSpec, check_memory
+from .values import FLOAT32_MAX
 
 #: GeoTIFF metadata tag holding the JSON provenance record
 PROVENANCE_TAG = "GEOCHEM_PROSPECTOR_PROVENANCE"
@@ -142,6 +144,22 @@ def _current_umask() -> int:
     return mask
 
 
+def clear_beyond_float32(bands: np.ndarray) -> List[int]:
+    """Set cells beyond the float32 range (or infinite) to NaN, in place; how many per band.
+
+    A float32 output would hold them as infinity, or as nodata without a word: callers say how many.
+    """
+    bands = np.asarray(bands)
+    counts = []
+    for band in bands if bands.ndim == 3 else bands[None]:
+        with np.errstate(invalid="ignore"):
+            beyond = np.abs(band) > FLOAT32_MAX  # infinity included, NaN not
+        counts.append(int(beyond.sum()))
+        if counts[-1]:
+            band[beyond] = np.nan
+    return counts
+
+
 def write_geotiff(
     path: str,
     bands: np.ndarray,
@@ -165,7 +183,8 @@ def write_geotiff(
         bands = bands[None]
     if bands.shape[0] != len(band_names):
         raise ValueError("one band name is needed per band")
-    data = bands.astype(dtype, copy=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: inf, written as nodata like NaN
+        data = bands.astype(dtype, copy=True)
     if np.issubdtype(data.dtype, np.floating):
         data[~np.isfinite(data)] = nodata
     profile = dict(
@@ -200,11 +219,155 @@ def write_geotiff(
 
 @dataclass
 class RasterData:
-    """Bands read from a raster, with their grid and names; NaN marks nodata."""
+    """Bands read from a raster, with their grid and names; NaN marks nodata.
+
+    ``warnings`` says what in the values looks wrong (a fill value used as data, values beyond float32), for the
+    caller to show (the algorithms push them with ``feedback.pushWarning``).
+    """
 
     bands: np.ndarray  # (count, height, width) float32
     grid: GridSpec
     band_names: list
+    warnings: List[str] = field(default_factory=list)
+
+
+#: values rasters often hold for missing data; used as data when the file has no nodata value to say so
+FILL_VALUES = (
+    -999.0, -9999.0, -99999.0, -999999.0, -32767.0, -32768.0, 255.0, 32767.0, 65535.0,
+    -1e20, 1e20, -1e30, 1e30, -1e38, 1e38, -3.4e38, 3.4e38, -FLOAT32_MAX, FLOAT32_MAX,
+)  # fmt: skip
+#: a fill value is suspected when at least this share of a band's valid cells holds it ...
+FILL_SHARE = 0.01
+_FILL32 = np.array(FILL_VALUES, dtype=np.float32)
+
+
+@dataclass
+class SuspectedFill:
+    """A band's minimum or maximum that looks like a fill value: which, in how many cells, and the other values' range
+    (NaN when every cell holds it)."""
+
+    value: float
+    cells: int
+    valid: int
+    low: float
+    high: float
+
+
+def suspected_fill(band: np.ndarray) -> Optional[SuspectedFill]:
+    """The fill value a band without nodata seems to hold as data, or None.
+
+    Suspected when the band's minimum (or maximum) is one of :data:`FILL_VALUES`, at least :data:`FILL_SHARE` of
+    the valid cells hold it, and it lies farther from the other values than they spread (e.g. -9999 beside
+    values from 20 to 220). NaN cells are ignored.
+    """
+    band = np.asarray(band, dtype=np.float32)
+    valid = np.isfinite(band)
+    n_valid = int(valid.sum())
+    if n_valid == 0:
+        return None
+    for extreme in (
+        float(np.min(band, where=valid, initial=np.inf)),
+        float(np.max(band, where=valid, initial=-np.inf)),
+    ):
+        if not (_FILL32 == np.float32(extreme)).any():
+            continue
+        hits = band == np.float32(extreme)
+        cells = int(hits.sum())
+        if cells < FILL_SHARE * n_valid:
+            continue
+        rest = valid & ~hits
+        if not rest.any():
+            return SuspectedFill(extreme, cells, n_valid, math.nan, math.nan)
+        low = float(np.min(band, where=rest, initial=np.inf))
+        high = float(np.max(band, where=rest, initial=-np.inf))
+        gap = low - extreme if extreme < low else extreme - high
+        if gap > high - low:
+            return SuspectedFill(extreme, cells, n_valid, low, high)
+    return None
+
+
+def band_warnings(
+    band: np.ndarray, has_nodata: bool, name: str, path: str, parameter: str, beyond: int = 0
+) -> List[str]:
+    """What looks wrong in one band as read: a fill value used as data (only without a nodata value) and
+    ``beyond`` cells beyond the float32 range, read as nodata."""
+    where = f"band '{name}' of '{os.path.basename(path)}'"
+    warnings = []
+    if beyond:
+        warnings.append(
+            f"{parameter}: {where} has {beyond:,} cell{'s' if beyond != 1 else ''} beyond the float32 range (magnitude above 3.4e38, or "
+            "infinite), which are not measurements; they were read as nodata. If they mark missing data, set the "
+            f"file's nodata value to them (gdal_edit.py -a_nodata VALUE '{path}')."
+        )
+    fill = None if has_nodata else suspected_fill(band)
+    if fill is not None:
+        value = f"{fill.value:.9g}"
+        if math.isnan(fill.low):
+            found = f"every one of its {fill.valid:,} cells holds {value}"
+        else:
+            side = "below" if fill.value < fill.low else "above"
+            found = (
+                f"{fill.cells:,} of its {fill.valid:,} cells ({100 * fill.cells / fill.valid:.1f} %) hold {value}, "
+                f"far {side} its other values ({fill.low:.4g} to {fill.high:.4g})"
+            )
+        warnings.append(
+            f"{parameter}: {where} has no nodata value, but {found}: that looks like a fill value for missing "
+            f"data, and it was used as data. If it is one, set the file's nodata value to {value} "
+            f"(gdal_edit.py -a_nodata {value} '{path}', or Raster › Conversion › Translate with 'Assign a specified "
+            "nodata value to output bands' for a copy) and run again."
+        )
+    return warnings
+
+
+def _has_nodata(src: Any, index: int) -> bool:
+    """Whether band ``index`` (1-based) says which cells are missing: a nodata value, a mask or alpha band."""
+    from rasterio.enums import MaskFlags
+
+    return list(src.mask_flag_enums[index - 1]) != [MaskFlags.all_valid]
+
+
+def _to_float32(data: np.ndarray) -> "tuple[np.ndarray, List[int]]":
+    """A masked read as float32 with NaN for nodata; cells beyond the float32 range (or infinite) become NaN too,
+    counted per band (without numpy's overflow warning)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.ma.filled(np.ma.asarray(data).astype(np.float32), np.nan)
+    beyond = []
+    for band in out if out.ndim == 3 else out[None]:
+        inf = np.isinf(band)
+        beyond.append(int(inf.sum()))
+        if beyond[-1]:
+            band[inf] = np.nan
+    return out, beyond
+
+
+def raster_warnings(
+    selection: Sequence[Tuple[str, int]], parameter: str = "INPUT_RASTERS", max_cells: int = 4_000_000
+) -> List[str]:
+    """:func:`band_warnings` for the (path, 1-based band) pairs of ``selection`` without reading the bands whole,
+    for readers that work tile by tile: each band is checked on an evenly spaced sample of at most ``max_cells``
+    cells (every cell of a smaller band)."""
+    import rasterio
+    import rasterio.errors
+    from rasterio.enums import Resampling
+
+    warnings: List[str] = []
+    for path in dict.fromkeys(p for p, _ in selection):
+        try:
+            src = rasterio.open(path)
+        except Exception:  # rasterio raises RasterioIOError, a broad family; the reader names the problem
+            continue
+        with src:
+            step = max(1.0, math.sqrt(src.width * src.height / max_cells))
+            shape = (max(1, int(src.height / step)), max(1, int(src.width / step)))
+            names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
+            for index in [i for p, i in selection if p == path]:
+                try:
+                    sample = src.read(index, out_shape=shape, resampling=Resampling.nearest, masked=True)
+                except (rasterio.errors.RasterioError, OSError):
+                    break  # unreadable: the reader refuses it with the reason
+                band, beyond = _to_float32(sample)
+                warnings += band_warnings(band, _has_nodata(src, index), names[index - 1], path, parameter, beyond[0])
+    return warnings
 
 
 def read_raster(
@@ -221,6 +384,10 @@ def read_raster(
 
     The memory the read needs is estimated first: a raster too large is refused with the numbers
     (:class:`GridTooLargeError`) before anything is allocated.
+
+    The values are used as they are, but what looks wrong is said in ``RasterData.warnings``: a band without a
+    nodata value whose minimum or maximum looks like a fill value (-9999, -1e30, ...; :func:`suspected_fill`),
+    and cells beyond the float32 range, which cannot be held as numbers and are read as nodata.
     """
     import rasterio
     import rasterio.errors
@@ -264,7 +431,7 @@ def read_raster(
             "use a coarser raster (Raster › Projections › Warp with a larger cell size) or clip it to the study area.",
         )
         try:
-            data = src.read(indexes, masked=True).astype(np.float32).filled(np.nan)
+            data, beyond = _to_float32(src.read(indexes, masked=True))
         except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
             raise InputError(
                 f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download it "
@@ -272,7 +439,12 @@ def read_raster(
                 parameter,
             ) from None
         grid = GridSpec(t.c, t.f, t.a, src.width, src.height, src.crs.to_wkt() if src.crs else None)
-        return RasterData(data, grid, [names[i - 1] for i in indexes])
+        warnings = [
+            w
+            for k, i in enumerate(indexes)
+            for w in band_warnings(data[k], _has_nodata(src, i), names[i - 1], path, parameter, beyond[k])
+        ]
+        return RasterData(data, grid, [names[i - 1] for i in indexes], warnings)
 
 
 def rasterize_mask(geometries: Sequence[Any], grid: GridSpec) -> np.ndarray:
@@ -310,6 +482,7 @@ def read_stack(
     grid = reference if reference is not None else first.grid  # type: ignore[union-attr]  # first is read then
     stacks: List[np.ndarray] = []
     band_names: List[str] = []
+    warnings: List[str] = []
     for path, layer in zip(paths, names):
         if first is not None and path == paths[0]:
             data = first
@@ -339,7 +512,8 @@ def read_stack(
                     )
         stacks.append(bands)
         band_names.extend(f"{layer}:{b}" for b in data.band_names)
-    return RasterData(np.concatenate(stacks, axis=0), grid, band_names)
+        warnings.extend(data.warnings)
+    return RasterData(np.concatenate(stacks, axis=0), grid, band_names, warnings)
 
 
 def _same_crs(a: Optional[str], b: Optional[str]) -> bool:

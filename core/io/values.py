@@ -1,16 +1,23 @@
-"""Turning attribute values as found in geochemistry tables into floats."""
+"""Turning attribute values as found in geochemistry tables into floats.
+
+Text values are read per field, the way the table was written (see :func:`to_float_array`): thousands
+separators, decimal commas, below-detection entries, NULL and other text.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
 from ..errors import InputError
 from ..neighbours import linked_clusters
+
+#: the largest magnitude a float32 band can hold (about 3.4e38); outputs are float32 GeoTIFFs
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -24,37 +31,209 @@ class ValueReport:
     examples: List[str] = field(default_factory=list)
     censored: int = 0  # below-detection values ("<5", or negative codes) replaced by a substitute
     detection_limits: List[float] = field(default_factory=list)  # distinct limits met (at most 10 kept)
+    # how the separators in text values were read (see to_float_array)
+    decimal_mark: str = ""  # "point", "comma", "mixed" (both seen), "" (no text value shows which)
+    comma_thousands: int = 0  # values read with the comma as thousands separator ("1,250" = 1250)
+    comma_decimal: int = 0  # values read with a decimal comma ("12,75" = 12.75)
+    point_thousands: int = 0  # values read with the point as thousands separator ("1.250,5" = 1250.5)
+    ambiguous: int = 0  # values such as "1,250" read by the default rule, nothing in the field deciding
+    separator_examples: Dict[str, Tuple[str, float]] = field(default_factory=dict)  # reading -> (text, value)
+    beyond_range: int = 0  # finite values larger in magnitude than ``max_abs``, read as missing
+    beyond_examples: List[float] = field(default_factory=list)
+
+    def separator_notes(self, name: str) -> "tuple[list[str], list[str]]":
+        """(information, warnings): how the separators in field ``name``'s text values were read, for the log."""
+        ex = self.separator_examples
+        parts = [
+            f"{label} in {_count(n)}{_eg(ex, key)}"
+            for label, n, key in (
+                ("comma read as thousands separator", self.comma_thousands, "comma_thousands"),
+                ("comma read as decimal comma", self.comma_decimal, "comma_decimal"),
+                ("point read as thousands separator", self.point_thousands, "point_thousands"),
+            )
+            if n
+        ]
+        read = "; ".join(parts)
+        infos: List[str] = []
+        warnings: List[str] = []
+        if self.decimal_mark == "mixed":
+            warnings.append(
+                f"{name}: the field mixes decimal points{_eg(ex, 'point', value=False)} and decimal commas"
+                f"{_eg(ex, 'comma', value=False)}; each value was read by its own form"
+                + (f": {read}" if read else "")
+                + ". Check where the values came from (two tables merged?)."
+            )
+        if self.ambiguous:
+            why = (
+                "the field mixes both forms, so it does not show"
+                if self.decimal_mark == "mixed"
+                else "nothing else in the field shows"
+            )
+            advice = []
+            if "ambiguous_comma" in ex:
+                advice.append(
+                    "If the laboratory wrote decimal commas, replace the commas by points in the field (Field "
+                    f"Calculator: replace(\"{name}\", ',', '.'))"
+                )
+            if "ambiguous_point" in ex:
+                advice.append(
+                    f"If the points separate thousands, remove them (Field Calculator: replace(\"{name}\", '.', ''))"
+                )
+            examples = ", ".join(
+                f"'{ex[k][0]}' = {ex[k][1]:.15g}" for k in ("ambiguous_comma", "ambiguous_point") if k in ex
+            )
+            warnings.append(
+                f"{name}: "
+                + (f"{read}; " if read and self.decimal_mark != "mixed" else "")
+                + f"{self.ambiguous} of {self.total} values are ambiguous (e.g. {examples}): {why} whether their "
+                "separator marks thousands or decimals. They were read with the point as decimal mark and the comma "
+                "as thousands separator ('1,250' = 1250, '1.250' = 1.25). " + ". ".join(advice) + ". Then run again."
+            )
+        elif read and self.decimal_mark != "mixed":
+            mark = {"point": "a point", "comma": "a comma"}.get(self.decimal_mark)
+            reason = (
+                f", as the field writes decimals with {mark}{_eg(ex, self.decimal_mark, value=False)}" if mark else ""
+            )
+            infos.append(f"{name}: {read}{reason}.")
+        return infos, warnings
 
 
-#: "<5", "< 0.5", "<0,5", "<DL 5" style below-detection entries
-_CENSORED = re.compile(r"^\s*<\s*=?\s*(?:dl\s*)?([0-9]*[.,]?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*$", re.IGNORECASE)
+def _count(n: int) -> str:
+    return f"{n} value" if n == 1 else f"{n} values"
+
+
+def _eg(examples: Dict[str, Tuple[str, float]], key: str, value: bool = True) -> str:
+    if key not in examples:
+        return ""
+    text, number = examples[key]
+    return f" (e.g. '{text}' = {number:.15g})" if value else f" (e.g. '{text}')"
+
+
+#: "<5", "< 0.5", "<0,5", "<1,000", "<DL 5" style below-detection entries (the number is read like the others)
+_CENSORED = re.compile(r"^\s*<\s*=?\s*(?:dl\s*)?([0-9.,]*[0-9][0-9.,]*(?:[eE][-+]?[0-9]+)?)\s*$", re.IGNORECASE)
+#: a number as tables write it: sign, digits with points and commas, exponent
+_NUMBER = re.compile(r"^([-+]?)([0-9.,]*[0-9][0-9.,]*)([eE][-+]?[0-9]+)?$")
+_GROUPED = {".": re.compile(r"^[1-9][0-9]{0,2}(?:\.[0-9]{3})+$"), ",": re.compile(r"^[1-9][0-9]{0,2}(?:,[0-9]{3})+$")}
+
+
+def _read_number(text: str, decimal: str) -> Optional[float]:
+    """``text`` read with ``decimal`` ('.' or ',') as decimal mark and the other one as thousands separator
+    (only in well-formed groups of three digits: '1,250,000', not '12,50'); None if it cannot be read so."""
+    match = _NUMBER.match(text)
+    if not match:
+        return None
+    sign, mantissa, exponent = match.groups()
+    if mantissa.count(decimal) > 1:
+        return None
+    whole, _, fraction = mantissa.partition(decimal)
+    thousands = "," if decimal == "." else "."
+    if not fraction.isdigit() and fraction:
+        return None
+    if thousands in whole:
+        if not _GROUPED[thousands].match(whole):
+            return None
+        whole = whole.replace(thousands, "")
+    elif whole and not whole.isdigit():
+        return None
+    if not whole and not fraction:
+        return None
+    return float(f"{sign}{whole or '0'}.{fraction or '0'}{exponent or ''}")
+
+
+def _number_text(item: object) -> Optional[str]:
+    """The number part of a text value (stripped; the limit of a '<5' entry), None for other values."""
+    if not isinstance(item, str):
+        return None
+    match = _CENSORED.match(item)
+    return match.group(1) if match else item.strip()
+
+
+def _readings(text: str) -> "tuple[Optional[float], Optional[float]]":
+    """``text`` read with a decimal point and with a decimal comma (None where that reading is impossible)."""
+    if "," not in text and "." not in text:
+        plain = _read_number(text, ".")
+        return plain, plain
+    return _read_number(text, "."), _read_number(text, ",")
+
+
+def decimal_mark(raw: Iterable[object]) -> "tuple[str, Dict[str, str]]":
+    """How a field's text values write decimals: 'point', 'comma', 'mixed' or '' (nothing shows), with an
+    example of each form seen.
+
+    A value decides when only one reading of it is possible: '2.5', '1,250.5', '1,250,000' and '0.125' can only
+    have a decimal point; '0,5', '12,75', '1250,5', '0,125' and '1.250,5' only a decimal comma (a thousands
+    group never starts with 0 and always has three digits). '1,250' and '1.250' can be read both ways and
+    decide nothing.
+    """
+    seen: Dict[str, str] = {}
+    for item in raw:
+        text = _number_text(item)
+        if text is None or ("," not in text and "." not in text):
+            continue
+        point, comma = _readings(text)
+        if (point is None) != (comma is None):
+            seen.setdefault("point" if point is not None else "comma", text)
+    if len(seen) == 2:
+        return "mixed", seen
+    return (next(iter(seen)) if seen else ""), seen
 
 
 def to_float_array(
-    raw: Iterable[object], censored_factor: Optional[float] = None, negative_is_censored: bool = True
+    raw: Iterable[object],
+    censored_factor: Optional[float] = None,
+    negative_is_censored: bool = True,
+    max_abs: Optional[float] = None,
 ) -> "tuple[np.ndarray, ValueReport]":
     """Convert raw attribute values to float64, NaN for anything missing or not a number.
 
+    Numbers (int, float, Decimal) are kept as they are. Text values are read per field, from all of the
+    field's text values (:func:`decimal_mark`):
+
+    - a value with both separators shows which is which: '1,250.5' (comma = thousands), '1.250,5'
+      (point = thousands);
+    - a comma followed by other than three digits ('0,5', '12,75'), or after a leading 0 ('0,125'), is a
+      decimal comma; commas in groups of three ('1,250,000'), or a point in '2.5', mean the field writes
+      decimal points, so its commas are thousands separators;
+    - values such as '1,250' or '1.250' (one separator, then three digits, no leading 0) fit both readings and
+      follow the field's other values. When nothing in the field decides, or the field mixes both forms, the
+      rule is: **the point is the decimal mark**, so '1,250' is 1250 and '1.250' is 1.25. Why: '1.250' = 1.25 is
+      how QGIS, GDAL and Python read it (and how this plugin always has), and '1,250' = 1250 follows; a field
+      written with decimal commas shows no decisive value only if every value has exactly three decimals and
+      none is below 1, while thousands separators always give three digits; and reading 1250 as 1.25 would
+      hide the very high values an anomaly map is made to find. Such values are counted in
+      ``ValueReport.ambiguous`` and the log says how to read them the other way.
+
     With ``censored_factor`` (e.g. 0.5) below-detection entries are kept as
-    ``censored_factor * detection limit``: text such as ``"<5"`` or ``"< 0.5"``
-    and, when ``negative_is_censored``, the common laboratory code of a negative
-    number ``-x`` meaning "below the detection limit x". Without it (the
-    default) ``"<5"`` counts as text and negatives pass through unchanged.
+    ``censored_factor * detection limit``: text such as ``"<5"``, ``"< 0.5"`` or ``"<0,5"`` and, when
+    ``negative_is_censored``, the common laboratory code of a negative number ``-x`` meaning "below the
+    detection limit x". Without it (the default) ``"<5"`` counts as text and negatives pass through unchanged.
+
+    With ``max_abs`` (e.g. :data:`FLOAT32_MAX`) values whose magnitude exceeds it are read as missing and
+    counted in ``ValueReport.beyond_range``: no concentration is that large, they are fill codes.
     """
     if censored_factor is not None and not (censored_factor >= 0 and math.isfinite(censored_factor)):
         raise InputError("the below-detection substitute must be a fraction >= 0 (0.5 is usual).", "CENSORED_FACTOR")
-    values: List[float] = []
+    items = list(raw)
     rep = ValueReport()
-    for item in raw:
+    rep.decimal_mark, decisive = decimal_mark(items)
+    for key, text in decisive.items():
+        reading = _readings(text)[0 if key == "point" else 1]
+        rep.separator_examples[key] = (text, math.nan if reading is None else reading)
+    values: List[float] = []
+    for item in items:
         rep.total += 1
-        number = _as_float(item)
+        number = _as_float(item, rep)
         if censored_factor is not None:
-            limit = _detection_limit(item, number, negative_is_censored)
+            limit = _detection_limit(item, number, negative_is_censored, rep)
             if limit is not None:
-                rep.censored += 1
-                if limit not in rep.detection_limits and len(rep.detection_limits) < 10:
-                    rep.detection_limits.append(limit)
-                values.append(censored_factor * limit)
+                value = censored_factor * limit
+                if _within(value, max_abs, rep):
+                    rep.censored += 1
+                    if limit not in rep.detection_limits and len(rep.detection_limits) < 10:
+                        rep.detection_limits.append(limit)
+                    values.append(value)
+                else:
+                    values.append(math.nan)
                 continue
         if number is None:
             if item is None or (isinstance(item, str) and not item.strip()) or _is_null(item):
@@ -67,18 +246,63 @@ def to_float_array(
         elif not math.isfinite(number):
             rep.missing += 1
             values.append(math.nan)
+        elif not _within(number, max_abs, rep):
+            values.append(math.nan)
         else:
             rep.numeric += 1
             values.append(number)
     return np.asarray(values, dtype=np.float64), rep
 
 
-def _detection_limit(item: object, number: Optional[float], negative_is_censored: bool) -> Optional[float]:
+def _within(value: float, max_abs: Optional[float], rep: ValueReport) -> bool:
+    """False (and counted) for a value beyond ``max_abs``."""
+    if max_abs is None or abs(value) <= max_abs:
+        return True
+    rep.beyond_range += 1
+    if len(rep.beyond_examples) < 5:
+        rep.beyond_examples.append(value)
+    return False
+
+
+def _read_text(text: str, rep: ValueReport) -> Optional[float]:
+    """A number's text read as the field writes numbers (``rep.decimal_mark``); the reading is counted."""
+    point, comma = _readings(text)
+    if point is None and comma is None:
+        try:
+            return float(text)  # 'nan', 'inf', '1_000': what Python reads, as before
+        except ValueError:
+            return None
+    if point is not None and comma is not None and point != comma:  # '1,250' or '1.250': both readings fit
+        use_comma = rep.decimal_mark == "comma"
+        if rep.decimal_mark not in ("point", "comma"):  # nothing decides (or both forms seen): the point rule
+            rep.ambiguous += 1
+            rep.separator_examples.setdefault("ambiguous_comma" if "," in text else "ambiguous_point", (text, point))
+    else:
+        use_comma = point is None
+    chosen = comma if use_comma else point
+    if chosen is None:  # not reached: at least one reading exists here
+        return None
+    if not use_comma and "," in text:
+        rep.comma_thousands += 1
+        rep.separator_examples.setdefault("comma_thousands", (text, chosen))
+    elif use_comma:
+        if "," in text:
+            rep.comma_decimal += 1
+            rep.separator_examples.setdefault("comma_decimal", (text, chosen))
+        if "." in text:
+            rep.point_thousands += 1
+            rep.separator_examples.setdefault("point_thousands", (text, chosen))
+    return chosen
+
+
+def _detection_limit(
+    item: object, number: Optional[float], negative_is_censored: bool, rep: ValueReport
+) -> Optional[float]:
     """The detection limit if ``item`` is a below-detection entry, else None."""
     if number is None and isinstance(item, str):
         match = _CENSORED.match(item)
         if match:
-            return float(match.group(1).replace(",", "."))
+            return _read_text(match.group(1), rep)
         return None
     if negative_is_censored and number is not None and math.isfinite(number) and number < 0:
         return -number
@@ -91,17 +315,13 @@ def _is_null(item: object) -> bool:
     return bool(is_null()) if callable(is_null) else False
 
 
-def _as_float(item: object):
+def _as_float(item: object, rep: Optional[ValueReport] = None) -> Optional[float]:
     if item is None or isinstance(item, bool):
         return None
     if isinstance(item, (int, float, np.integer, np.floating)):
         return float(item)
     if isinstance(item, str):
-        text = item.strip().replace(",", ".") if item.count(",") == 1 and "." not in item else item.strip()
-        try:
-            return float(text)
-        except ValueError:
-            return None
+        return _read_text(item.strip(), rep if rep is not None else ValueReport())
     if _is_null(item):
         return None
     try:

@@ -48,7 +48,10 @@ class StackWindowReader:
                     "it again.",
                     self.parameter,
                 ) from None
-            out[i, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = data.astype(np.float32).filled(np.nan)
+            with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: nodata, as read_raster reads it
+                block = data.astype(np.float32).filled(np.nan)
+            block[np.isinf(block)] = np.nan
+            out[i, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = block
         return out
 
     def close(self) -> None:

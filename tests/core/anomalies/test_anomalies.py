@@ -165,6 +165,18 @@ def test_integrated_index_methods():
         integrated_index(bands, ["A", "B", "C"], ["Cu"], "zscore")
 
 
+def test_the_index_refuses_non_positive_values_only_in_the_bands_it_takes_logarithms_of():
+    a = 10 ** RNG.normal(1, 0.3, (20, 20))
+    c = a.copy()
+    c[:3, :3] = -9999.0  # a fill value used as data, in a band outside the association
+    bands = np.stack([a, a * 1.1, c])
+    index, _ = integrated_index(bands, ["A", "B", "C"], ["A", "B"], "zscore")
+    assert np.isfinite(index).all()
+    for association, method in ((["C"], "zscore"), (["A"], "clr")):  # CLR takes the logarithm of every band
+        with pytest.raises(InputError, match=r"^INPUT_RASTER: .*but band 'C' goes down to -9999; if that marks"):
+            integrated_index(bands, ["A", "B", "C"], association, method)
+
+
 def flood_fill_sizes(mask):
     """Brute-force 8-connected component sizes (reference for scipy.ndimage.label)."""
     seen = np.zeros_like(mask, dtype=bool)

@@ -73,3 +73,111 @@ def test_tolerance_and_no_duplicates():
     assert n == 1 and sorted(m_v) == [2.0, 7.0]
     m_xy, m_v, n = average_duplicates(xy, v)
     assert n == 0 and np.array_equal(m_v, v)
+
+
+# ---- numbers as meant: thousands separators and decimal commas, decided per field --------------------------------
+
+
+def read(raw, **kwargs):
+    values, rep = to_float_array(raw, **kwargs)
+    return values.tolist(), rep
+
+
+def test_both_separators_in_one_value_show_which_is_which():
+    values, rep = read(["1,250.5", "2,400", "850"])  # '1,250.5': the comma groups thousands
+    assert values == [1250.5, 2400.0, 850.0]
+    assert (rep.decimal_mark, rep.comma_thousands, rep.comma_decimal, rep.ambiguous) == ("point", 2, 0, 0)
+    values, rep = read(["1.250,5", "2,4", "1.250", "3"])  # '1.250,5': the point groups thousands
+    assert values == [1250.5, 2.4, 1250.0, 3.0]
+    assert (rep.decimal_mark, rep.comma_decimal, rep.point_thousands, rep.ambiguous) == ("comma", 2, 2, 0)
+
+
+def test_digit_groups_beside_point_decimals_are_thousands():
+    values, rep = read(["1,250", "12,400", "2.5", "1,250,000", "0.125"])
+    assert values == [1250.0, 12400.0, 2.5, 1250000.0, 0.125]
+    assert (rep.decimal_mark, rep.comma_thousands, rep.ambiguous) == ("point", 3, 0)
+    values, _ = read(["1,250", "7,100,000"])  # two commas can only be groups
+    assert values == [1250.0, 7100000.0]
+
+
+def test_a_comma_not_followed_by_three_digits_is_a_decimal_comma():
+    values, rep = read(["0,5", "12,75", "1,250", "0,125", "1250,5", "1,2345"])
+    # once the field shows decimal commas, '1,250' is 1.25 and '0,125' (a group never starts with 0) 0.125
+    assert values == [0.5, 12.75, 1.25, 0.125, 1250.5, 1.2345]
+    assert (rep.decimal_mark, rep.comma_decimal, rep.comma_thousands, rep.ambiguous) == ("comma", 6, 0, 0)
+    infos, warnings = rep.separator_notes("Cu")
+    assert warnings == [] and infos == [
+        "Cu: comma read as decimal comma in 6 values (e.g. '0,5' = 0.5), as the field writes decimals with a "
+        "comma (e.g. '0,5')."
+    ]
+
+
+def test_only_digit_groups_is_ambiguous_and_read_with_the_point_rule():
+    values, rep = read(["1,250", "2,400", "850", None, "3,100"])
+    assert values[:3] + values[4:] == [1250.0, 2400.0, 850.0, 3100.0] and math.isnan(values[3])
+    assert (rep.decimal_mark, rep.comma_thousands, rep.ambiguous, rep.numeric, rep.missing) == ("", 3, 3, 4, 1)
+    infos, warnings = rep.separator_notes("Cu")
+    assert infos == [] and len(warnings) == 1
+    assert warnings[0].startswith(
+        "Cu: comma read as thousands separator in 3 values (e.g. '1,250' = 1250); 3 of 5 values are ambiguous"
+    )
+    assert "replace(\"Cu\", ',', '.')" in warnings[0]
+    # points alone: '1.250' stays 1.25 as always, but is counted too (a decimal-comma table would mean 1250)
+    values, rep = read(["1.250", "2.000", "850"])
+    assert values == [1.25, 2.0, 850.0] and rep.ambiguous == 2 and rep.point_thousands == 0
+    assert "replace(\"Cu\", '.', '')" in rep.separator_notes("Cu")[1][0]
+
+
+def test_a_field_mixing_both_forms_reads_each_value_by_its_own_form():
+    values, rep = read(["2.5", "0,5", "1,250", "1,250.5"])
+    assert values == [2.5, 0.5, 1250.0, 1250.5]
+    assert (rep.decimal_mark, rep.ambiguous, rep.comma_decimal, rep.comma_thousands) == ("mixed", 1, 1, 2)
+    infos, warnings = rep.separator_notes("Cu")
+    assert infos == [] and len(warnings) == 2
+    assert warnings[0].startswith("Cu: the field mixes decimal points (e.g. '2.5') and decimal commas (e.g. '0,5')")
+    assert warnings[1].startswith("Cu: 1 of 4 values are ambiguous (e.g. '1,250' = 1250)")
+
+
+def test_decided_fields_log_information_not_warnings():
+    _, rep = read(["1,250", "2,400.5", "850"])
+    assert rep.separator_notes("Cu") == (
+        [
+            "Cu: comma read as thousands separator in 2 values (e.g. '1,250' = 1250), as the field writes decimals "
+            "with a point (e.g. '2,400.5')."
+        ],
+        [],
+    )
+    assert read(["2.5", "850", 3])[1].separator_notes("Cu") == ([], [])  # nothing unusual: nothing said
+
+
+def test_below_detection_limits_follow_the_field_rule():
+    # decimal-comma field: '<1,000' is a limit of 1.0
+    values, rep = read(["<1,000", "<0,5", "2,5"], censored_factor=0.5)
+    assert values == [0.5, 0.25, 2.5] and rep.censored == 2 and rep.detection_limits == [1.0, 0.5]
+    # point field: '<1,000' is a limit of 1000; a negative code with thousands is one too
+    values, rep = read(["<1,000", "2.5", "1,500", "-1,250"], censored_factor=0.5)
+    assert values == [500.0, 2.5, 1500.0, 625.0] and rep.detection_limits == [1000.0, 1250.0]
+    assert rep.comma_thousands == 3 and rep.ambiguous == 0
+
+
+def test_numbers_stay_as_they_are_and_bad_groupings_are_text():
+    from decimal import Decimal
+
+    values, rep = read([1250, 2.5, Decimal("1.5"), np.float32(3.0), "1,5E-3", "0,5"])
+    assert values == [1250.0, 2.5, 1.5, 3.0, 0.0015, 0.5]
+    assert rep.comma_decimal == 2 and rep.numeric == 6
+    values, rep = read(["1,25,0", "12,34.5", "1.2.3", "1.250,000.5", "7"])
+    assert all(math.isnan(v) for v in values[:4]) and values[4] == 7.0
+    assert rep.unparsable == 4 and rep.examples == ["1,25,0", "12,34.5", "1.2.3", "1.250,000.5"]
+
+
+def test_values_beyond_float32_are_missing_and_counted():
+    from geochem_prospector.core.io.values import FLOAT32_MAX
+
+    raw = [1e39, "1e39", 5, "-1e39", 3.0e38, -3.0e38, float("inf")]
+    values, rep = read(raw, censored_factor=0.5, max_abs=FLOAT32_MAX)
+    assert [v if math.isfinite(v) else None for v in values] == [None, None, 5.0, None, 3.0e38, 1.5e38, None]
+    assert (rep.beyond_range, rep.numeric, rep.censored, rep.missing) == (3, 2, 1, 1)
+    assert rep.beyond_examples == [1e39, 1e39, 5e38]  # '-1e39' as a below-detection code: half of 1e39
+    values, rep = read(raw)  # without max_abs nothing changes
+    assert rep.beyond_range == 0 and values[0] == 1e39
