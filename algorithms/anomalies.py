@@ -23,7 +23,8 @@ from ..core.anomalies.screening import INDEX_METHODS, high_value_points, identif
 from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
-from ..core.io.rasters import atomic_output, read_raster, write_geotiff
+from ..core.io.outputs import write_text
+from ..core.io.rasters import read_raster, write_geotiff
 from ..core.io.vectors import write_vector
 from .base import (
     STYLES_DIR,
@@ -361,8 +362,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             rows = [t.as_row() for t in result.thresholds]
             weights = "; ".join(f"{k} {v:.3f}" for k, v in result.index_weights.items())
             rows[-1]["detail"] += f"; index {index_method} of {weights}"
-            with atomic_output(table, self.OUTPUT_TABLE) as tmp:
-                pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.6g")
+            write_text(table, pd.DataFrame(rows).to_csv(index=False, float_format="%.6g"), self.OUTPUT_TABLE)
             outputs[self.OUTPUT_TABLE] = table
         feedback.setProgress(100)
         return outputs

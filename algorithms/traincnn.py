@@ -23,7 +23,8 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled
-from ..core.io.rasters import atomic_output, read_stack
+from ..core.io.outputs import write_text
+from ..core.io.rasters import read_stack
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
 from .base import ProspectorAlgorithm, point_attributes, require_projected
@@ -287,9 +288,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         provenance = self.provenance(parameters, context, {"inputs": paths})
         report = training_report_html({**model.metadata_, "provenance": provenance})
         model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
-        with atomic_output(report_path, self.OUTPUT_REPORT) as tmp:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(report)
+        write_text(report_path, report, self.OUTPUT_REPORT)
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
 

@@ -7,6 +7,7 @@ pickle code can run); the metadata is a JSON string inside that dict.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import ModelFileError
-from ..io.rasters import atomic_output
+from ..io.outputs import verify_zip, write_bytes
 
 FORMAT = "geochem_prospector.patchcnn"
 
@@ -61,9 +62,9 @@ def write_model(path: str, networks: Sequence[nn.Module], metadata: Mapping[str,
         "metadata": json.dumps(dict(metadata), sort_keys=True, default=json_default),
         "weights": weights,
     }
-    with atomic_output(path, parameter) as tmp:
-        torch.save(payload, tmp)
-    return path
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)  # in memory first: the file on disk is then checked against these bytes
+    return write_bytes(path, buffer.getvalue(), parameter, verify=verify_zip)
 
 
 def read_model(path: str) -> Tuple[Dict[str, Any], List[Dict[str, torch.Tensor]]]:
