@@ -32,6 +32,7 @@ from .base import (
     ProspectorAlgorithm,
     StylePostProcessor,
     apply_style,
+    layer_file,
     mask_from_source,
     point_samples,
     report_values,
@@ -242,7 +243,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         n_bands = len(bands_wanted) if bands_wanted else layer.bandCount()
         # float32 read, float64 working copy, classes, index and its classes, contour and labelling work
         self.check_memory(layer.width() * layer.height(), 14 * n_bands + 40, self.INPUT_RASTER, "this raster")
-        raster = read_raster(layer.source(), bands_wanted, band_parameter=self.BANDS)
+        raster = read_raster(layer_file(layer), bands_wanted, band_parameter=self.BANDS)
         names = list(raster.band_names)
         if len(set(names)) != len(names):
             raise QgsProcessingException("BANDS: band descriptions repeat; name each band once.")

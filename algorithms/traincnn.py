@@ -27,7 +27,7 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
-from .base import ProspectorAlgorithm, point_attributes, require_projected
+from .base import ProspectorAlgorithm, layer_file, point_attributes, require_projected
 
 DEVICES = ["auto", "cpu", "cuda"]
 VALIDATIONS = ["blocks", "clusters"]
@@ -52,8 +52,8 @@ def layer_paths(layers, parameter: str):
     for layer in layers:
         if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
             raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
-        paths.append(layer.source())
-        names.append(os.path.splitext(os.path.basename(layer.source()))[0])
+        paths.append(layer_file(layer))
+        names.append(os.path.splitext(os.path.basename(layer_file(layer)))[0])
     return paths, names
 
 
