@@ -82,6 +82,11 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
         return check_torch()
 
+    def addParameter(self, definition, createOutput=True):  # noqa: N802, N803 (QGIS API names)
+        """Layer parameters become ones whose check (which opens the layer: QGIS computes statistics then) writes
+        nothing beside the input; qgis_process runs that check itself, before any algorithm code."""
+        return super().addParameter(guarded_parameter(definition), createOutput)
+
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
         """QGIS's checks, which open the input layers, opened so that reading writes nothing beside them."""
         with no_gdal_sidecars():
@@ -323,6 +328,70 @@ def layer_file(layer) -> str:
     if stood_for:
         return str(stood_for)
     return _uri_path(layer.source(), layer.providerType())
+
+
+class _ReadsWithoutWriting:
+    """Mixin for layer parameters: ``checkValueIsAcceptable`` (which loads the layer) with GDAL's PAM off and
+    VRT files opened on memory copies (see :meth:`ProspectorAlgorithm.reading_inputs`)."""
+
+    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS API name)
+        with no_gdal_sidecars():
+            if context is not None:
+                value = _memory_vrt_layers(value, context)
+            return super().checkValueIsAcceptable(value, context)  # type: ignore[misc]
+
+    def clone(self):
+        return guarded_parameter(super().clone())  # type: ignore[misc]
+
+
+def guarded_parameter(definition):
+    """``definition`` as a parameter of the same type, name, flags, help and metadata whose check reads without
+    writing (raster, map layer and multiple-layer parameters); other parameters are returned as they are."""
+    from qgis.core import (
+        QgsProcessingParameterMapLayer,
+        QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterRasterLayer,
+    )
+
+    if isinstance(definition, _ReadsWithoutWriting):
+        return definition
+    optional = bool(definition.flags() & definition.FlagOptional)
+    name, description, default = definition.name(), definition.description(), definition.defaultValue()
+    if isinstance(definition, QgsProcessingParameterRasterLayer):
+        guarded = _RasterLayerParameter(name, description, default, optional)
+    elif isinstance(definition, QgsProcessingParameterMultipleLayers):
+        guarded = _MultipleLayersParameter(name, description, definition.layerType(), default, optional)
+        guarded.setMinimumNumberInputs(definition.minimumNumberInputs())
+    elif isinstance(definition, QgsProcessingParameterMapLayer):
+        guarded = _MapLayerParameter(name, description, default, optional, definition.dataTypes())
+    else:
+        return definition
+    guarded.setFlags(definition.flags())
+    guarded.setHelp(definition.help())
+    guarded.setMetadata(definition.metadata())
+    return guarded
+
+
+def _guarded_classes():
+    from qgis.core import (
+        QgsProcessingParameterMapLayer,
+        QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterRasterLayer,
+    )
+
+    class RasterLayer(_ReadsWithoutWriting, QgsProcessingParameterRasterLayer):
+        pass
+
+    class MultipleLayers(_ReadsWithoutWriting, QgsProcessingParameterMultipleLayers):
+        pass
+
+    class MapLayer(_ReadsWithoutWriting, QgsProcessingParameterMapLayer):
+        pass
+
+    return RasterLayer, MultipleLayers, MapLayer
+
+
+_RasterLayerParameter, _MultipleLayersParameter, _MapLayerParameter = _guarded_classes()
 
 
 def _memory_vrt_layers(value: object, context) -> object:
