@@ -890,7 +890,7 @@ CASES += [
         headless=False,
     ),
     Case(
-        "output over a GeoPackage input given with |layername=",
+        "output over a GeoPackage input given with a layername option",
         "evaluate",
         _set(DEPOSITS="deposits_layername", OUTPUT_TABLE="deposits"),
         error=r"^OUTPUT_TABLE: the output would overwrite an input \(DEPOSITS: '.*deposits\.gpkg'\)",

@@ -332,6 +332,7 @@ class _GdalErrors:
     def stop(self) -> List[str]:
         state = self._local
         found = [m for m in state.messages[self.first :] if _WRITE_FAILURE.search(m) or PREFIX in m]
+        found = list(dict.fromkeys(found))  # GDAL repeats itself; each message once
         state.depth -= 1
         if state.depth == 0 and state.pushed:
             _pop_handler()
