@@ -330,6 +330,14 @@ def layer_file(layer) -> str:
     return _uri_path(layer.source(), layer.providerType())
 
 
+def _release_quietly(copy: str) -> None:
+    """Free a memory VRT when its layer goes (possibly while the interpreter shuts down: never raise then)."""
+    try:
+        release_memory_vrt(copy)
+    except Exception:  # noqa: BLE001 - nothing to report at that point
+        pass
+
+
 class _ReadsWithoutWriting:
     """Mixin for layer parameters: ``checkValueIsAcceptable`` (which loads the layer) with GDAL's PAM off and
     VRT files opened on memory copies (see :meth:`ProspectorAlgorithm.reading_inputs`)."""
@@ -339,9 +347,6 @@ class _ReadsWithoutWriting:
             if context is not None:
                 value = _memory_vrt_layers(value, context)
             return super().checkValueIsAcceptable(value, context)  # type: ignore[misc]
-
-    def clone(self):
-        return guarded_parameter(super().clone())  # type: ignore[misc]
 
 
 def guarded_parameter(definition):
@@ -416,7 +421,7 @@ def _memory_vrt_layers(value: object, context) -> object:
     with no_gdal_sidecars():
         layer = QgsRasterLayer(copy, QFileInfo(value).completeBaseName(), "gdal", QgsRasterLayer.LayerOptions(False))
     layer.setCustomProperty(VRT_PROPERTY, real)
-    layer.destroyed.connect(lambda *_: release_memory_vrt(copy))
+    layer.destroyed.connect(lambda *_: _release_quietly(copy))
     store.addMapLayer(layer)
     return layer
 

@@ -58,7 +58,7 @@ class _Pending:
     tmp: str
     path: str
     parameter: str
-    verify: Optional[Callable[[str], None]] = None
+    size: int = -1  # bytes when it was read back
     backups: List[Tuple[str, str]] = field(default_factory=list)  # (original, backup)
     placed: bool = False
 
@@ -90,7 +90,8 @@ def output_group() -> Iterator[None]:
 
 
 def commit(pending: Sequence[_Pending]) -> None:
-    """Verify every temporary again, then move the previous files aside and the new ones in; undo on failure."""
+    """Check every temporary is still as it was read back, then move the previous files aside and the new ones
+    in; undo everything on failure."""
     try:
         for item in pending:
             _verified(item)
@@ -117,14 +118,12 @@ def _message_of(exc: ProspectorError) -> str:
 
 
 def _verified(item: _Pending) -> None:
-    if not os.path.isfile(item.tmp):
+    if not os.path.isfile(item.tmp) or os.path.getsize(item.tmp) != item.size:
         raise InputError(
-            f"the file written for '{item.path}' disappeared before it could be put in place; nothing was "
-            "replaced. Check that no other program cleans the folder.",
+            f"the file written for '{item.path}' disappeared or changed before it could be put in place; nothing "
+            "was replaced. Check that no other program cleans or writes in the folder.",
             item.parameter,
         )
-    if item.verify is not None:
-        _checked(item.verify, item.tmp, item.path, item.parameter)
 
 
 def _place(item: _Pending) -> None:
@@ -235,11 +234,12 @@ def atomic_output(
         if _is_write_error(exc, tmp):
             raise InputError(_cannot_write(path, _scrub(_reason(exc), tmp, path)), parameter) from None
         raise
+    item = _Pending(tmp, path, parameter, os.path.getsize(tmp))
     group = _GROUP.get()
     if group is not None:
-        group.append(_Pending(tmp, path, parameter, verify))
+        group.append(item)
     else:
-        commit([_Pending(tmp, path, parameter, verify)])
+        commit([item])
 
 
 def _cannot_write(path: str, reason: str) -> str:
