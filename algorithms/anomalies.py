@@ -23,7 +23,8 @@ from ..core.anomalies.screening import INDEX_METHODS, high_value_points, identif
 from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
-from ..core.io.rasters import atomic_output, read_raster, write_geotiff
+from ..core.io.outputs import write_text
+from ..core.io.rasters import read_raster, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from .base import (
@@ -32,6 +33,7 @@ from .base import (
     ProspectorAlgorithm,
     StylePostProcessor,
     apply_style,
+    layer_file,
     mask_from_source,
     point_samples,
     report_values,
@@ -242,7 +244,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         n_bands = len(bands_wanted) if bands_wanted else layer.bandCount()
         # float32 read, float64 working copy, classes, index and its classes, contour and labelling work
         self.check_memory(layer.width() * layer.height(), 14 * n_bands + 40, self.INPUT_RASTER, "this raster")
-        raster = read_raster(layer.source(), bands_wanted, band_parameter=self.BANDS)
+        raster = read_raster(layer_file(layer), bands_wanted, band_parameter=self.BANDS)
         for warning in raster.warnings:
             feedback.pushWarning(warning)
         names = list(raster.band_names)
@@ -364,11 +366,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             rows = [t.as_row() for t in result.thresholds]
             weights = "; ".join(f"{k} {v:.3f}" for k, v in result.index_weights.items())
             rows[-1]["detail"] += f"; index {index_method} of {weights}"
-            with atomic_output(table, self.OUTPUT_TABLE) as tmp:
-                frame = pd.DataFrame(rows)
-                for column in frame.select_dtypes(include="object").columns:
-                    frame[column] = frame[column].map(safe_cell)
-                frame.to_csv(tmp, index=False, float_format="%.6g")
+            frame = pd.DataFrame(rows)
+            for column in frame.select_dtypes(include="object").columns:
+                frame[column] = frame[column].map(safe_cell)
+            write_text(table, frame.to_csv(index=False, float_format="%.6g"), self.OUTPUT_TABLE)
             outputs[self.OUTPUT_TABLE] = table
         feedback.setProgress(100)
         return outputs

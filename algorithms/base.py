@@ -23,7 +23,9 @@ from qgis.PyQt.QtGui import QIcon
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
-from ..core.io.rasters import check_output_paths, output_group, rasterize_mask
+from ..core.io.inputs import memory_vrt, no_gdal_sidecars, release_memory_vrt
+from ..core.io.outputs import check_output_paths, output_group
+from ..core.io.rasters import rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 
@@ -32,6 +34,10 @@ ICON = os.path.join(ICONS_DIR, "prospector.svg")
 GROUPS = {"geochemistry": "Geochemistry", "deep learning": "Deep learning"}
 #: parameter types whose value names a file an output must never overwrite (a model file is a "file")
 INPUT_TYPES = {"source", "vector", "raster", "multilayer", "file", "layer", "mesh", "pointcloud"}
+#: parameter types whose value may be a raster file QGIS opens (and computes statistics on) as a layer
+RASTER_INPUT_TYPES = {"raster", "multilayer", "layer"}
+#: custom property of a layer opened on a memory copy of a VRT: the VRT file it stands for
+VRT_PROPERTY = "geochem_prospector/vrt_file"
 
 
 def plugin_version() -> str:
@@ -76,11 +82,26 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
         return check_torch()
 
+    def addParameter(self, definition, createOutput=True):  # noqa: N802, N803 (QGIS API names)
+        """Layer parameters become ones whose check (which opens the layer: QGIS computes statistics then) writes
+        nothing beside the input; qgis_process runs that check itself, before any algorithm code."""
+        return super().addParameter(guarded_parameter(definition), createOutput)
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
+        """QGIS's checks, which open the input layers, opened so that reading writes nothing beside them."""
+        with no_gdal_sidecars():
+            return super().checkParameterValues(self.reading_inputs(parameters, context), context)
+
+    def validateInputCrs(self, parameters, context):  # noqa: N802 (QGIS API name)
+        with no_gdal_sidecars():
+            return super().validateInputCrs(self.reading_inputs(parameters, context), context)
+
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
         try:
             self.check_outputs(parameters, context)
-            with output_group():  # several outputs: all of them or none
-                return self.process(parameters, context, feedback)
+            # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
+            with no_gdal_sidecars(), output_group():
+                return self.process(self.reading_inputs(parameters, context), context, feedback)
         except Cancelled:
             raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
         except ProspectorError as exc:
@@ -111,6 +132,18 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         raise NotImplementedError
 
     # ---- helpers shared by the algorithms -------------------------------------------------
+
+    def reading_inputs(self, parameters, context) -> Dict[str, Any]:
+        """``parameters`` with every VRT file given to a raster parameter replaced by a layer on a memory copy of
+        it: QGIS computes statistics on the layers it opens, and a VRT stores them by rewriting itself on close
+        (PAM off or not). The copy rewrites itself in memory; the file is never written."""
+        swapped = dict(parameters)
+        for definition in self.parameterDefinitions():
+            name = definition.name()
+            if definition.isDestination() or definition.type() not in RASTER_INPUT_TYPES or name not in parameters:
+                continue
+            swapped[name] = _memory_vrt_layers(parameters[name], context)
+        return swapped
 
     def check_outputs(self, parameters, context) -> None:
         """Before any work: refuse an output that is also an input, two outputs on one file, or an output
@@ -244,7 +277,10 @@ def _destination_path(value: object, context) -> str:
 
 
 def _input_paths(value: object, context) -> List[str]:
-    """Files behind an input parameter value: paths, layer ids/names in the context's project, layers."""
+    """The file an input parameter value names: a path (``|layername=…`` and other options dropped), a URI
+    (``delimitedtext://file:///….csv?delimiter=,…``, ``file:///….csv?…``, any ``provider://uri``), a layer id or
+    name in the context's project, or a layer. The files behind it (sidecars, a VRT's sources) are added by
+    :func:`core.io.outputs.check_output_paths`."""
     from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProcessingUtils, QgsProperty
 
     if isinstance(value, (list, tuple)):
@@ -253,14 +289,141 @@ def _input_paths(value: object, context) -> List[str]:
         value = value.source
     if isinstance(value, QgsProperty):
         value, _ = value.valueAsString(context.expressionContext())
+    path = ""
     if isinstance(value, QgsMapLayer):
-        value = value.source()
-    elif isinstance(value, str) and value and not os.path.exists(value.split("|")[0]):
-        layer = QgsProcessingUtils.mapLayerFromString(value, context, False)
-        value = layer.source() if layer is not None else ""
-    if isinstance(value, str) and value and os.path.isfile(value.split("|")[0]):
-        return [value.split("|")[0]]
-    return []
+        path = layer_file(value)
+    elif isinstance(value, str) and value:
+        path = _uri_path(value)
+        if not path or not os.path.exists(path):
+            layer = QgsProcessingUtils.mapLayerFromString(value, context, False)
+            path = layer_file(layer) if layer is not None else path
+    return [path] if path and os.path.isfile(path) else []
+
+
+def _uri_path(value: str, provider: str = "") -> str:
+    """The local file a layer URI names ('' if none): decoded by the provider QGIS would use."""
+    from qgis.core import QgsProviderRegistry
+
+    registry = QgsProviderRegistry.instance()
+    plain = value.split("|")[0]
+    if not provider and os.path.exists(plain):
+        return plain
+    if not provider and "://" in value:
+        key, rest = value.split("://", 1)
+        if key in registry.providerList():
+            provider, value = key, rest
+    if not provider:
+        provider = "delimitedtext" if value.startswith("file:") else "ogr"
+    try:
+        decoded = registry.decodeUri(provider, value)
+    except Exception:  # a provider that cannot decode: no file to protect
+        return ""
+    path = decoded.get("path") if isinstance(decoded, dict) else None
+    return str(path) if path else ""
+
+
+def layer_file(layer) -> str:
+    """The file a layer reads (a VRT opened on its memory copy: the VRT file); '' for non-file layers."""
+    stood_for = layer.customProperty(VRT_PROPERTY)
+    if stood_for:
+        return str(stood_for)
+    return _uri_path(layer.source(), layer.providerType())
+
+
+def _release_quietly(copy: str) -> None:
+    """Free a memory VRT when its layer goes (possibly while the interpreter shuts down: never raise then)."""
+    try:
+        release_memory_vrt(copy)
+    except Exception:  # noqa: BLE001 - nothing to report at that point
+        pass
+
+
+class _ReadsWithoutWriting:
+    """Mixin for layer parameters: ``checkValueIsAcceptable`` (which loads the layer) with GDAL's PAM off and
+    VRT files opened on memory copies (see :meth:`ProspectorAlgorithm.reading_inputs`)."""
+
+    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS API name)
+        with no_gdal_sidecars():
+            if context is not None:
+                value = _memory_vrt_layers(value, context)
+            return super().checkValueIsAcceptable(value, context)  # type: ignore[misc]
+
+
+def guarded_parameter(definition):
+    """``definition`` as a parameter of the same type, name, flags, help and metadata whose check reads without
+    writing (raster, map layer and multiple-layer parameters); other parameters are returned as they are."""
+    from qgis.core import (
+        QgsProcessingParameterMapLayer,
+        QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterRasterLayer,
+    )
+
+    if isinstance(definition, _ReadsWithoutWriting):
+        return definition
+    optional = bool(definition.flags() & definition.FlagOptional)
+    name, description, default = definition.name(), definition.description(), definition.defaultValue()
+    if isinstance(definition, QgsProcessingParameterRasterLayer):
+        guarded = _RasterLayerParameter(name, description, default, optional)
+    elif isinstance(definition, QgsProcessingParameterMultipleLayers):
+        guarded = _MultipleLayersParameter(name, description, definition.layerType(), default, optional)
+        guarded.setMinimumNumberInputs(definition.minimumNumberInputs())
+    elif isinstance(definition, QgsProcessingParameterMapLayer):
+        guarded = _MapLayerParameter(name, description, default, optional, definition.dataTypes())
+    else:
+        return definition
+    guarded.setFlags(definition.flags())
+    guarded.setHelp(definition.help())
+    guarded.setMetadata(definition.metadata())
+    return guarded
+
+
+def _guarded_classes():
+    from qgis.core import (
+        QgsProcessingParameterMapLayer,
+        QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterRasterLayer,
+    )
+
+    class RasterLayer(_ReadsWithoutWriting, QgsProcessingParameterRasterLayer):
+        pass
+
+    class MultipleLayers(_ReadsWithoutWriting, QgsProcessingParameterMultipleLayers):
+        pass
+
+    class MapLayer(_ReadsWithoutWriting, QgsProcessingParameterMapLayer):
+        pass
+
+    return RasterLayer, MultipleLayers, MapLayer
+
+
+_RasterLayerParameter, _MultipleLayersParameter, _MapLayerParameter = _guarded_classes()
+
+
+def _memory_vrt_layers(value: object, context) -> object:
+    """``value`` with each VRT file path replaced by a layer on a memory copy (kept in the context's store)."""
+    if isinstance(value, (list, tuple)):
+        items = [_memory_vrt_layers(item, context) for item in value]
+        return items if any(a is not b for a, b in zip(items, value)) else value
+    if not (isinstance(value, str) and value.lower().endswith(".vrt") and os.path.isfile(value)):
+        return value
+    from qgis.core import QgsRasterLayer
+    from qgis.PyQt.QtCore import QFileInfo
+
+    real = os.path.realpath(value)
+    store = context.temporaryLayerStore()
+    for layer in store.mapLayers().values():
+        if layer.customProperty(VRT_PROPERTY) == real:
+            return layer
+    try:
+        copy = memory_vrt(real)
+    except Exception:  # not a VRT GDAL could read either: let QGIS report it as it would
+        return value
+    with no_gdal_sidecars():
+        layer = QgsRasterLayer(copy, QFileInfo(value).completeBaseName(), "gdal", QgsRasterLayer.LayerOptions(False))
+    layer.setCustomProperty(VRT_PROPERTY, real)
+    layer.destroyed.connect(lambda *_: _release_quietly(copy))
+    store.addMapLayer(layer)
+    return layer
 
 
 def _describe(value: object) -> object:
@@ -269,6 +432,9 @@ def _describe(value: object) -> object:
         return value
     if isinstance(value, (list, tuple)):
         return [_describe(v) for v in value]
+    custom = getattr(value, "customProperty", None)
+    if callable(custom) and custom(VRT_PROPERTY):
+        return str(custom(VRT_PROPERTY))
     source = getattr(value, "source", None)
     if callable(source):
         return source()

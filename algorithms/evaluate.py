@@ -26,7 +26,7 @@ from ..core.errors import Cancelled
 from ..core.evaluation.evaluate import evaluate
 from ..core.io.rasters import read_raster
 from ..core.reports.evaluation import write_report, write_table
-from .base import ProspectorAlgorithm, check_fields, mask_from_source
+from .base import ProspectorAlgorithm, check_fields, layer_file, mask_from_source
 
 #: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions
 NUMBERS = {
@@ -167,7 +167,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("DEPOSITS: a point layer of deposits is needed.")
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
-        raster_path = layer.source().split("|")[0]  # outputs were checked against inputs by check_outputs()
+        raster_path = layer_file(layer)  # outputs were checked against inputs by check_outputs()
 
         # the band as float32, its finite values and their ranks (float64): about 40 bytes a cell at most
         self.check_memory(layer.width() * layer.height(), 40, self.INPUT_RASTER, "evaluating this raster")

@@ -24,7 +24,14 @@ from ..core.io.rasters import rasterize_mask, read_stack, write_geotiff
 from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
-from .base import ProspectorAlgorithm, mask_from_source, point_attributes, require_projected, shapely_geometries
+from .base import (
+    ProspectorAlgorithm,
+    layer_file,
+    mask_from_source,
+    point_attributes,
+    require_projected,
+    shapely_geometries,
+)
 
 LABEL_NODATA = 255
 CONF_NODATA = -9999.0
@@ -202,7 +209,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         cells = layers[0].width() * layers[0].height()
         n_bands = sum(layer.bandCount() for layer in layers)
         self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
-        stack = read_stack([layer.source() for layer in layers], [layer.name() for layer in layers])
+        stack = read_stack([layer_file(layer) for layer in layers], [layer.name() for layer in layers])
         for warning in stack.warnings:
             feedback.pushWarning(warning)
         grid = stack.grid

@@ -23,10 +23,11 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled
-from ..core.io.rasters import atomic_output, read_stack
+from ..core.io.outputs import write_text
+from ..core.io.rasters import read_stack
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
-from .base import ProspectorAlgorithm, point_attributes, require_projected
+from .base import ProspectorAlgorithm, layer_file, point_attributes, require_projected
 
 DEVICES = ["auto", "cpu", "cuda"]
 VALIDATIONS = ["blocks", "clusters"]
@@ -51,8 +52,8 @@ def layer_paths(layers, parameter: str):
     for layer in layers:
         if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
             raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
-        paths.append(layer.source())
-        names.append(os.path.splitext(os.path.basename(layer.source()))[0])
+        paths.append(layer_file(layer))
+        names.append(os.path.splitext(os.path.basename(layer_file(layer)))[0])
     return paths, names
 
 
@@ -292,9 +293,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         provenance = self.provenance(parameters, context, {"inputs": paths})
         report = training_report_html({**model.metadata_, "provenance": provenance})
         model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
-        with atomic_output(report_path, self.OUTPUT_REPORT) as tmp:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(report)
+        write_text(report_path, report, self.OUTPUT_REPORT)
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import subprocess
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, Iterator, List, Optional
+from urllib.parse import unquote, urlparse
 
 import numpy as np
 
@@ -158,6 +163,7 @@ def build(folder: str) -> Dict[str, str]:
         os.path.join(folder, "labels_outside.gpkg"), [(X0 - 50_000, Y0), (X0 + 5000, Y0 + 90_000)], {"cls": [1, 0]}
     )
     paths.update(_model_files(folder, bands, labels[0]))
+    paths.update(_files_behind_inputs(folder, bands))
     paths.update(_number_inputs(folder, xy, cu, base, bands))
     return paths
 
@@ -185,6 +191,59 @@ def _number_inputs(folder: str, xy, cu, base, bands) -> Dict[str, str]:
     fill[0, 5:12, 5:12] = -9999.0  # 49 of Cu's 1,600 cells, and the file does not say it is nodata
     paths["fill_no_nodata"] = _raster(os.path.join(folder, "fill.tif"), fill, ["Cu", "Pb"], nodata=None)
     return paths
+
+
+def _files_behind_inputs(folder: str, bands: np.ndarray) -> Dict[str, str]:
+    """Inputs that rest on more than one file: a CSV read through a URI, a shapefile and its parts, a VRT with a
+    source relative to it, a raster with statistics beside it, and a GeoTIFF named like an overview file."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    paths: Dict[str, str] = {}
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    paths["deposits_csv"] = os.path.join(folder, "deposits.csv")
+    with open(paths["deposits_csv"], "w", encoding="utf-8") as handle:
+        handle.write("x,y,name\n" + "".join(f"{x},{y},{n}\n" for (x, y), n in zip(deposits, "abc")))
+    paths["deposits_csv_uri"] = (
+        f"delimitedtext://file://{paths['deposits_csv']}?delimiter=,&xField=x&yField=y&crs={CRS}"
+    )
+    frame = gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(x, y) for x, y in deposits], crs=CRS)
+    paths["deposits_shp"] = os.path.join(folder, "deposits_shp.shp")
+    frame.to_file(paths["deposits_shp"], driver="ESRI Shapefile")
+    paths["deposits_dbf"] = os.path.join(folder, "deposits_shp.dbf")
+    paths["deposits_layername"] = os.path.join(folder, "deposits.gpkg") + "|layername=deposits"
+    paths["vrt_source"] = _raster(os.path.join(folder, "vrt_source.tif"), bands, ["Cu", "Pb"])
+    paths["vrt"] = os.path.join(folder, "stack.vrt")
+    with open(paths["vrt"], "w", encoding="utf-8") as handle:
+        handle.write(_vrt_xml("vrt_source.tif", bands.shape[0]))
+    paths["styled"] = _raster(os.path.join(folder, "styled.tif"), bands, ["Cu", "Pb"])
+    paths["styled_aux"] = paths["styled"] + ".aux.xml"
+    with open(paths["styled_aux"], "w", encoding="utf-8") as handle:
+        handle.write(
+            '<PAMDataset><PAMRasterBand band="1"><Metadata><MDI key="STATISTICS_MEAN">1</MDI>'
+            "</Metadata></PAMRasterBand></PAMDataset>\n"
+        )
+    paths["overview_named"] = _raster(os.path.join(folder, "prior.tif.ovr"), bands, ["Cu", "Pb"])
+    paths["overview_owner"] = os.path.join(folder, "prior.tif")
+    return paths
+
+
+def _vrt_xml(source: str, count: int) -> str:
+    """A VRT over ``source`` (named relative to the VRT), band by band, as gdalbuildvrt writes one."""
+    import pyproj
+
+    bands = "".join(
+        f'<VRTRasterBand dataType="Float32" band="{i}"><NoDataValue>-9999</NoDataValue>'
+        f"<Description>{'Cu' if i == 1 else 'Pb'}</Description><SimpleSource>"
+        f'<SourceFilename relativeToVRT="1">{source}</SourceFilename><SourceBand>{i}</SourceBand>'
+        f'<SrcRect xOff="0" yOff="0" xSize="{SIZE}" ySize="{SIZE}"/>'
+        f'<DstRect xOff="0" yOff="0" xSize="{SIZE}" ySize="{SIZE}"/></SimpleSource></VRTRasterBand>'
+        for i in range(1, count + 1)
+    )
+    return (
+        f'<VRTDataset rasterXSize="{SIZE}" rasterYSize="{SIZE}"><SRS>{pyproj.CRS(CRS).to_wkt()}</SRS>'
+        f"<GeoTransform>{X0}, {PIXEL}, 0, {Y0 + SIZE * PIXEL}, 0, {-PIXEL}</GeoTransform>{bands}</VRTDataset>\n"
+    )
 
 
 def _model_files(folder: str, bands: np.ndarray, labels: np.ndarray) -> Dict[str, str]:
@@ -361,6 +420,128 @@ def digest(paths: Iterable[str]) -> Dict[str, str]:
     return result
 
 
+def input_file(value: object) -> Optional[str]:
+    """The file a parameter value names: a path, ``path|layername=…``, or ``provider://file:///path?…``."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.split("://", 1)[1] if value.split("://", 1)[0].isalpha() and "://" in value else value
+    if text.startswith("file:"):
+        text = unquote(urlparse(text).path)
+    text = text.split("|")[0]
+    return text if os.path.isfile(text) else None
+
+
+def input_folders(params: Dict[str, object]) -> List[str]:
+    """The folders of every input (not the outputs): everything in them must be unchanged after a run."""
+    folders = set()
+    for key, value in params.items():
+        if key.startswith("OUTPUT"):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            path = input_file(item)
+            if path:
+                folders.add(os.path.dirname(os.path.abspath(path)))
+    return sorted(folders)
+
+
+def folder_digest(folders: Iterable[str]) -> Dict[str, str]:
+    """SHA-256 of every file in the folders, by path: names and bytes (a new sidecar shows as a new name)."""
+    result = {}
+    for folder in folders:
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                with open(path, "rb") as handle:
+                    result[path] = hashlib.sha256(handle.read()).hexdigest()
+    return result
+
+
+@contextmanager
+def output_folder(case: "Case", data: Dict[str, str], tmp_path: str) -> Iterator[str]:
+    """Where a row's outputs go: a fresh folder, a path under a regular file, /proc, or a small tmpfs (filled by
+    the row's ``prepare``) mounted for the row and unmounted after it."""
+    import pytest
+
+    if case.outputs_in == "file":
+        yield data["not_a_folder"]
+    elif case.outputs_in == "/proc":
+        yield "/proc"
+    elif case.outputs_in == "small disk":
+        mount = os.path.join(tmp_path, "disk")
+        os.mkdir(mount)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", mount], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs for the full-disk row (needs root): {done.stderr.decode()}")
+        try:
+            yield mount
+        finally:
+            subprocess.run(["umount", "-l", mount], capture_output=True)
+    else:
+        yield tmp_path
+
+
+def fill_disk(d: Dict[str, str], params: Dict[str, object]) -> None:
+    """Fill the output folder's file system to the last byte (the old outputs are already there)."""
+    folder = os.path.dirname(str(params["OUTPUT"]))
+    fd = os.open(os.path.join(folder, "filler"), os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def immutable(key: str):
+    """Make the (old) file at output ``key`` immutable (chattr +i); undone after the row."""
+
+    def prepare(d: Dict[str, str], params: Dict[str, object]):
+        import pytest
+
+        path = str(params[key])
+        if subprocess.run(["chattr", "+i", path], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not permitted here (needs root on a file system with attributes)")
+        return lambda: subprocess.run(["chattr", "-i", path], capture_output=True)
+
+    return prepare
+
+
+def folder_at(key: str):
+    """A folder where output ``key`` goes (its old file removed first)."""
+
+    def prepare(d: Dict[str, str], params: Dict[str, object]) -> None:
+        path = str(params[key])
+        if os.path.exists(path):
+            os.remove(path)
+        os.mkdir(path)
+
+    return prepare
+
+
+def killed_runs_left_temporaries(d: Dict[str, str], params: Dict[str, object]):
+    """Temporaries beside the output as runs leave them: of a dead process of this host (removed by the run),
+    of a live one (this test process) and of another host (both kept)."""
+    folder = os.path.dirname(str(params["OUTPUT"]))
+    host = "".join(c if c.isalnum() or c in "._-" else "_" for c in socket.gethostname())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    dead = f".partial-{host}-{child.pid}-deadbeef.tif"
+    kept = [f".partial-{host}-{os.getpid()}-aliveabc.tif", f".partial-elsewhere.example-{child.pid}-otherhst.tif"]
+    for name in [dead, dead + ".aux.xml", *kept]:
+        with open(os.path.join(folder, name), "w") as handle:
+            handle.write("left by a run\n")
+
+    def check() -> None:
+        names = os.listdir(folder)
+        assert dead not in names and dead + ".aux.xml" not in names, names
+        assert all(name in names for name in kept), names
+        for name in kept:
+            os.remove(os.path.join(folder, name))
+
+    return check
+
+
 def put_old_outputs(paths: Iterable[str]) -> None:
     """Files where the outputs will go, as left by an earlier run."""
     for path in paths:
@@ -451,6 +632,10 @@ class Case:
     inputs: List[str] = field(default_factory=list)  # keys of ``d`` to hash (default: every path in params)
     never_created: List[str] = field(default_factory=list)  # keys of ``d`` that must not exist after the run
     check: Optional[Callable[[Dict[str, object]], None]] = None  # asserts on the outputs of a run that succeeded
+    # after the old outputs are in place: set the scene (fill the disk, lock a file); may return a callable run
+    # after the run (checks, undo)
+    prepare: Optional[Callable[[Dict[str, str], Dict[str, object]], Optional[Callable[[], object]]]] = None
+    headless: bool = True  # False: the row needs a layer object, which a qgis_process command line cannot give
 
     @property
     def id(self) -> str:
@@ -887,4 +1072,102 @@ CASES += [
         error=r"^MODEL: 'model_bomb\.pt' is refused unread: entry '[^']*/data/0' unpacks to 1\.0 GiB from \d+\.\d KiB "
         r"\(\d[\d,]*:1\)\. .*a zip bomb\); train a new model with prospector:traincnn\.",
     ),
+]
+
+# ---- outputs commit together, inputs untouched (feat/outputs) -------------------------------------------------
+
+
+def _layer_object(key: str, uri_key: str):
+    """The parameter given as a layer object (as the desktop passes a project layer), e.g. a delimited text
+    layer whose source is ``file:///….csv?delimiter=,…``."""
+
+    def change(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+        from qgis.core import QgsVectorLayer
+
+        uri = d[uri_key].split("://", 1)[1]
+        layer = QgsVectorLayer(uri, "deposits", "delimitedtext")
+        assert layer.isValid() and layer.source().startswith("file:")
+        return {**p, key: layer}
+
+    return change
+
+
+CASES += [
+    Case(
+        "later output cannot replace its previous file (immutable), old outputs kept",
+        "anomalies",
+        lambda d, p: p,
+        error=r"^OUTPUT_TABLE: cannot replace '.*thresholds\.csv' \(Operation not permitted\); nothing was replaced",
+        old_outputs=True,
+        prepare=immutable("OUTPUT_TABLE"),
+    ),
+    Case(
+        "later output path is a folder, old outputs kept",
+        "anomalies",
+        lambda d, p: p,
+        error=r"^OUTPUT_TABLE: '.*thresholds\.csv' is a folder; give the output a file name",
+        old_outputs=True,
+        prepare=folder_at("OUTPUT_TABLE"),
+    ),
+    Case(
+        "disk full while writing, old output kept",
+        "interpolate",
+        lambda d, p: p,
+        error=r"^OUTPUT: (cannot write|the file written for) '.*grid\.tif'.*No space left on device",
+        outputs_in="small disk",
+        old_outputs=True,
+        prepare=fill_disk,
+    ),
+    Case(
+        "temporaries of a killed run are cleaned, a live run's kept",
+        "interpolate",
+        lambda d, p: p,
+        prepare=killed_runs_left_temporaries,
+    ),
+    Case(
+        "output over a CSV input given as a delimitedtext:// URI",
+        "evaluate",
+        _set(DEPOSITS="deposits_csv_uri", OUTPUT_TABLE="deposits_csv"),
+        error=r"^OUTPUT_TABLE: the output would overwrite an input \(DEPOSITS: '.*deposits\.csv'\)",
+    ),
+    Case(
+        "output over a CSV input given as a file:/// layer",
+        "evaluate",
+        lambda d, p: {**_layer_object("DEPOSITS", "deposits_csv_uri")(d, p), "OUTPUT_TABLE": d["deposits_csv"]},
+        error=r"^OUTPUT_TABLE: the output would overwrite an input \(DEPOSITS: '.*deposits\.csv'\)",
+        headless=False,
+    ),
+    Case(
+        "output over a GeoPackage input given with a layername option",
+        "evaluate",
+        _set(DEPOSITS="deposits_layername", OUTPUT_TABLE="deposits"),
+        error=r"^OUTPUT_TABLE: the output would overwrite an input \(DEPOSITS: '.*deposits\.gpkg'\)",
+    ),
+    Case(
+        "output over a VRT's source file",
+        "anomalies",
+        _set(INPUT_RASTER="vrt", OUTPUT="vrt_source"),
+        error=r"^OUTPUT: the output would overwrite '.*vrt_source\.tif', a source file of the input INPUT_RASTER",
+    ),
+    Case(
+        "output over an input's sidecar (.dbf of a shapefile)",
+        "evaluate",
+        _set(DEPOSITS="deposits_shp", OUTPUT_TABLE="deposits_dbf"),
+        error=r"^OUTPUT_TABLE: the output would overwrite '.*deposits_shp\.dbf', a sidecar of the input DEPOSITS",
+    ),
+    Case(
+        "output over an input's sidecar (.aux.xml)",
+        "evaluate",
+        _set(INPUT_RASTER="styled", OUTPUT_REPORT="styled_aux"),
+        error=r"^OUTPUT_REPORT: the output would overwrite '.*styled\.tif\.aux\.xml', a sidecar of the input",
+    ),
+    Case(
+        "output whose sidecar is an input (.ovr)",
+        "anomalies",
+        _set(INPUT_RASTER="overview_named", OUTPUT="overview_owner"),
+        error=r"^OUTPUT: writing '.*prior\.tif' would move aside its sidecar '.*prior\.tif\.ovr', which is the input",
+    ),
+    Case("VRT input, nothing written beside it", "anomalies", _set(INPUT_RASTER="vrt")),
+    Case("VRT input, nothing written beside it", "pseudolabel", _set(INPUT_RASTERS=["vrt"])),
+    Case("VRT input, nothing written beside it", "predict", _set(INPUT_RASTERS=["vrt"])),
 ]

@@ -8,6 +8,7 @@ when the interpolator does worse than the sample mean).
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
@@ -91,11 +92,12 @@ def score(element: str, method: str, settings: str, scheme: str, observed, predi
 
 def write_csv(path: str, scores: Sequence[CvScore], parameter: str = "OUTPUT_CV") -> None:
     """One row per element, method and setting (see :data:`CSV_HEADER`); ``parameter`` names the output in errors."""
-    from ..io.rasters import atomic_output
+    from ..io.outputs import write_text
     from ..io.tables import SafeWriter
 
-    with atomic_output(path, parameter) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = SafeWriter(handle)
-        writer.writerow(CSV_HEADER)
-        for s in scores:
-            writer.writerow(s.row())
+    handle = io.StringIO(newline="")
+    writer = SafeWriter(handle)
+    writer.writerow(CSV_HEADER)
+    for s in scores:
+        writer.writerow(s.row())
+    write_text(path, handle.getvalue(), parameter)

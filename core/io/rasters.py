@@ -1,147 +1,40 @@
-"""GeoTIFF reading and writing with rasterio: atomic writes, band names, provenance tags."""
+"""GeoTIFF reading and writing with rasterio: atomic writes (see :mod:`.outputs`), band names, provenance tags.
+
+Inputs are read with GDAL's PAM off (:func:`.inputs.no_gdal_sidecars`): reading writes nothing beside them.
+"""
 
 from __future__ import annotations
 
-import contextvars
 import json
 import math
 import os
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..errors import InputError
 from ..grid import GridSpec, check_memory
+from .inputs import no_gdal_sidecars
+from .outputs import atomic_output, check_output_folder, check_output_paths, output_group
 from .values import FLOAT32_MAX
+
+__all__ = [
+    "PROVENANCE_TAG",
+    "RasterData",
+    "atomic_output",
+    "check_output_folder",
+    "check_output_paths",
+    "clear_beyond_float32",
+    "output_group",
+    "rasterize_mask",
+    "read_raster",
+    "read_stack",
+    "write_geotiff",
+]
 
 #: GeoTIFF metadata tag holding the JSON provenance record
 PROVENANCE_TAG = "GEOCHEM_PROSPECTOR_PROVENANCE"
-
-
-#: the output group open in this thread / task, if any (see :func:`output_group`)
-_GROUP: "contextvars.ContextVar[Optional[List[Tuple[str, str]]]]" = contextvars.ContextVar("output_group", default=None)
-
-
-@contextmanager
-def output_group() -> Iterator[None]:
-    """All outputs written inside the block appear together, or none does.
-
-    Inside the block :func:`atomic_output` keeps each finished temporary file beside its destination; they are
-    renamed onto their paths when the block ends normally, and all removed if it raises (a later output
-    failing, a cancellation), so an algorithm with several outputs never leaves some of them behind.
-    """
-    pending: List[Tuple[str, str]] = []
-    token = _GROUP.set(pending)
-    try:
-        yield
-    except BaseException:
-        for tmp, _ in pending:
-            _remove_partial(tmp)
-        raise
-    finally:
-        _GROUP.reset(token)
-    for i, (tmp, path) in enumerate(pending):
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            for rest, _ in pending[i:]:
-                _remove_partial(rest)
-            raise
-        _remove_partial(tmp)  # its .aux.xml, if any
-
-
-def _remove_partial(tmp: str) -> None:
-    for leftover in (tmp, tmp + ".aux.xml"):
-        if os.path.exists(leftover):
-            os.remove(leftover)
-
-
-@contextmanager
-def atomic_output(path: str, parameter: str = "OUTPUT") -> Iterator[str]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
-
-    If the body raises (an error or a cancellation), the temporary file is
-    removed and whatever was at ``path`` before is left untouched. ``parameter``
-    names the output in error messages. Inside :func:`output_group` the rename
-    waits for the group to end.
-    """
-    directory = check_output_folder(path, parameter)
-    suffix = os.path.splitext(path)[1]
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=suffix, dir=directory)
-    except OSError as exc:
-        raise InputError(_unwritable(directory, exc), parameter) from None
-    os.close(fd)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs get the usual permissions
-    except BaseException:
-        _remove_partial(tmp)
-        raise
-    group = _GROUP.get()
-    if group is not None:
-        group.append((tmp, path))
-    else:
-        os.replace(tmp, path)
-
-
-def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:
-    """The folder of ``path``, after proving a file can be created there; else :class:`InputError`.
-
-    The proof is a real temporary file, not ``os.access``: permission bits say nothing for root, and a
-    read-only mount, a full disk or a path under a regular file only show up when writing.
-    """
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise InputError(f"'{directory}' is a file, not a folder; choose an existing folder.", parameter)
-    if not os.path.isdir(directory):
-        raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", parameter)
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=directory)
-    except OSError as exc:
-        raise InputError(_unwritable(directory, exc), parameter) from None
-    os.close(fd)
-    os.remove(probe)
-    return directory
-
-
-def _unwritable(directory: str, exc: OSError) -> str:
-    return f"cannot write in the folder '{directory}' ({exc.strerror or exc}); choose a folder you can write to."
-
-
-def check_output_paths(outputs: Mapping[str, str], inputs: Mapping[str, str]) -> None:
-    """Refuse, before any work, outputs that would overwrite an input or each other, or cannot be written.
-
-    ``outputs`` and ``inputs`` map parameter names to file paths (empty values are skipped).
-    """
-
-    def key(path: str) -> str:
-        return os.path.normcase(os.path.realpath(path.split("|")[0]))
-
-    seen_inputs = {key(p): name for name, p in inputs.items() if p}
-    seen_outputs: Dict[str, str] = {}
-    for name, path in outputs.items():
-        if not path:
-            continue
-        k = key(path)
-        if k in seen_inputs:
-            raise InputError(
-                f"the output would overwrite an input ({seen_inputs[k]}: '{path}'); choose another file name.",
-                name,
-            )
-        if k in seen_outputs:
-            raise InputError(f"the same file as {seen_outputs[k]} ('{path}'); give each output its own file.", name)
-        seen_outputs[k] = name
-        check_output_folder(path, name)
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def clear_beyond_float32(bands: np.ndarray) -> List[int]:
@@ -390,12 +283,25 @@ def read_raster(
     and cells beyond the float32 range, which cannot be held as numbers and are read as nodata.
     """
     import rasterio
+
+    with no_gdal_sidecars():  # reading writes nothing beside the input (no .aux.xml)
+        try:
+            src = rasterio.open(path)
+        except Exception as exc:  # rasterio raises RasterioIOError, a broad family
+            raise InputError(f"cannot open raster '{path}': {exc}", parameter) from exc
+        return _read_open(src, path, band_names, indexes, parameter, band_parameter)
+
+
+def _read_open(
+    src: Any,
+    path: str,
+    band_names: Optional[Sequence[str]],
+    indexes: Optional[Sequence[int]],
+    parameter: str,
+    band_parameter: Optional[str],
+) -> RasterData:
     import rasterio.errors
 
-    try:
-        src = rasterio.open(path)
-    except Exception as exc:  # rasterio raises RasterioIOError, a broad family
-        raise InputError(f"cannot open raster '{path}': {exc}", parameter) from exc
     with src:
         t = src.transform
         if t.b != 0 or t.d != 0 or t.e >= 0:

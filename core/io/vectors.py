@@ -8,7 +8,8 @@ import warnings
 from typing import Any, Mapping, Optional
 
 from ..errors import InputError
-from .rasters import PROVENANCE_TAG, atomic_output
+from .outputs import atomic_output, verify_vector
+from .rasters import PROVENANCE_TAG
 
 DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}  # single-file formats only
 
@@ -30,7 +31,12 @@ def write_vector(
     driver = DRIVERS.get(extension)
     if driver is None:
         raise InputError(f"cannot write '{extension or 'no extension'}' files; save as .gpkg (GeoPackage).", parameter)
-    with atomic_output(path, parameter) as tmp:
+    count = len(frame)
+
+    def check(tmp: str) -> None:
+        verify_vector(tmp, layer if driver == "GPKG" else None, count)
+
+    with atomic_output(path, parameter, verify=check) as tmp:
         os.remove(tmp)  # the drivers want to create the file themselves
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # empty frames are valid outputs

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..grid import GridSpec
+from .inputs import no_gdal_sidecars
 from .rasters import PROVENANCE_TAG
 
 
@@ -25,9 +26,10 @@ class StackWindowReader:
         self.parameter = parameter
         self._datasets: Dict[str, Any] = {}
         self._selection = list(selection)
-        for path, _ in self._selection:
-            if path not in self._datasets:
-                self._datasets[path] = rasterio.open(path)
+        with no_gdal_sidecars():  # PAM off from the open on: nothing is written beside the inputs on close
+            for path, _ in self._selection:
+                if path not in self._datasets:
+                    self._datasets[path] = rasterio.open(path)
 
     def __call__(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
         import rasterio
@@ -115,7 +117,7 @@ def band_table(paths: Sequence[str], layer_names: Sequence[str]) -> Tuple[List[T
 
     selection, names, grids = [], [], []
     for path, layer in zip(paths, layer_names):
-        with rasterio.open(path) as src:
+        with no_gdal_sidecars(), rasterio.open(path) as src:
             t = src.transform
             grids.append(
                 GridSpec(t.c, t.f, t.a, src.width, src.height, src.crs.to_wkt() if src.crs else None)

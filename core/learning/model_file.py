@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from ..errors import ModelFileError
-from ..io.rasters import atomic_output
+from ..io.outputs import verify_zip, write_bytes
 from .model_schema import MetadataError
 
 FORMAT = "geochem_prospector.patchcnn"
@@ -70,9 +70,9 @@ def write_model(path: str, networks: Sequence[nn.Module], metadata: Mapping[str,
         "metadata": json.dumps(dict(metadata), sort_keys=True, default=json_default),
         "weights": weights,
     }
-    with atomic_output(path, parameter) as tmp:
-        torch.save(payload, tmp)
-    return path
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)  # in memory first: the file on disk is then checked against these bytes
+    return write_bytes(path, buffer.getvalue(), parameter, verify=verify_zip)
 
 
 # -- reading: sizes first, then the metadata, then the tensors' shapes, and only then torch.load -------------------

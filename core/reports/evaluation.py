@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import math
 from html import escape
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -11,7 +12,7 @@ import numpy as np
 
 from ..evaluation.deposits import USED
 from ..evaluation.evaluate import Evaluation
-from ..io.rasters import atomic_output
+from ..io.outputs import write_text
 from ..io.tables import SafeDictWriter
 from .svgplot import PALETTE, Marker, Series, line_plot
 
@@ -119,13 +120,12 @@ def table_rows(ev: Evaluation, deposit_names: Optional[Sequence[str]] = None) ->
 def write_table(path: str, ev: Evaluation, deposit_names: Optional[Sequence[str]] = None) -> str:
     """Write the CSV atomically (``area_percent`` of a deposit row: share of the area ranked above it)."""
     rows = table_rows(ev, deposit_names)
-    with atomic_output(path, "OUTPUT_TABLE") as tmp:
-        with open(tmp, "w", newline="", encoding="utf-8") as handle:
-            writer = SafeDictWriter(handle, fieldnames=CSV_COLUMNS)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in row.items()})
-    return path
+    handle = io.StringIO(newline="")
+    writer = SafeDictWriter(handle, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in row.items()})
+    return write_text(path, handle.getvalue(), "OUTPUT_TABLE")
 
 
 def _success_plot(ev: Evaluation) -> str:
@@ -276,7 +276,4 @@ def write_report(
 ) -> str:
     """Write the HTML report atomically."""
     text = report_html(ev, title, inputs, deposit_names)
-    with atomic_output(path, "OUTPUT_REPORT") as tmp:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    return path
+    return write_text(path, text, "OUTPUT_REPORT")

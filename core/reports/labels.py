@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any, Dict, Optional
 
-from ..io.rasters import atomic_output
+from ..io.outputs import write_text
 from ..io.tables import SafeWriter
 from ..labels.pseudolabel import PseudoLabelResult
 
@@ -88,7 +88,4 @@ def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SU
             "<style>body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ccc}</style>"
             "</head><body><h1>Pseudo-labelling summary</h1>" + "".join(body) + "</body></html>"
         )
-    with atomic_output(path, parameter) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    return path
+    return write_text(path, text, parameter)

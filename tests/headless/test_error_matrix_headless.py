@@ -1,6 +1,7 @@
 """The error matrix (tests/ERROR_MATRIX.md) through qgis_process, as a user runs it: every row but the
 cancellations, which qgis_process cannot express (tests/qgis runs those). Expected: exit code != 0 with the parameter named in the log, no
-Python traceback, nothing at the output paths, inputs unchanged.
+Python traceback, nothing at the output paths, inputs unchanged and nothing written beside them (every file in the
+inputs' folders hashed).
 """
 
 import os
@@ -8,10 +9,21 @@ import re
 
 import pytest
 
-from tests.error_cases import CASES, base_params, build, digest, outputs_for
+from tests.error_cases import (
+    CASES,
+    base_params,
+    build,
+    digest,
+    folder_digest,
+    input_folders,
+    output_folder,
+    outputs_for,
+    put_old_outputs,
+)
 
-#: every row qgis_process can express: all but the cancellations (qgis_process cannot cancel a run)
-ROWS = [c for c in CASES if c.cancel_at is None]
+#: every row qgis_process can express: all but the cancellations (qgis_process cannot cancel a run) and the rows
+#: that pass a layer object
+ROWS = [c for c in CASES if c.cancel_at is None and c.headless]
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +33,16 @@ def data(tmp_path_factory):
 
 @pytest.mark.parametrize("case", ROWS, ids=[c.id for c in ROWS])
 def test_error_matrix_headless(case, data, qgis_process, tmp_path):
-    out_folder = {"file": data["not_a_folder"], "/proc": "/proc"}.get(case.outputs_in, str(tmp_path))
+    with output_folder(case, data, str(tmp_path)) as out_folder:
+        _run_row(case, data, qgis_process, out_folder)
+
+
+def _run_row(case, data, qgis_process, out_folder):
     params = case.change(data, {**base_params(case.alg, data), **outputs_for(case.alg, out_folder)})
     outputs = [v for k, v in params.items() if k.startswith("OUTPUT")]
+    if case.old_outputs:
+        put_old_outputs(outputs)
+    after_run = case.prepare(data, params) if case.prepare else None
     inputs = [
         item
         for value in params.values()
@@ -31,9 +50,15 @@ def test_error_matrix_headless(case, data, qgis_process, tmp_path):
         if isinstance(item, str) and os.path.isfile(item)
     ]
     before = digest(inputs)
+    folders = input_folders(params)
+    before_folders = folder_digest(folders)
     existing = {p for p in outputs if os.path.exists(p)}
 
-    code, result, log = qgis_process(f"prospector:{case.alg}", params)
+    try:
+        code, result, log = qgis_process(f"prospector:{case.alg}", params)
+    finally:
+        if after_run is not None:
+            after_run()
 
     assert "Traceback" not in log, log
     if case.error is None:
@@ -51,3 +76,4 @@ def test_error_matrix_headless(case, data, qgis_process, tmp_path):
     for key in case.never_created:
         assert not os.path.exists(data[key]), f"{data[key]} exists: the run executed code from an input file"
     assert digest(inputs) == before, "an input was modified"
+    assert folder_digest(folders) == before_folders, "a file beside an input was written or changed"

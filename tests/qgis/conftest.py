@@ -24,6 +24,13 @@ def run_algorithm(prospector_provider):
 
     def _run(algorithm_id, parameters, feedback=None):
         context = QgsProcessingContext()
-        return processing.run(algorithm_id, parameters, context=context, feedback=feedback or QgsProcessingFeedback())
+        try:
+            return processing.run(
+                algorithm_id, parameters, context=context, feedback=feedback or QgsProcessingFeedback()
+            )
+        finally:
+            # as the desktop and qgis_process do when a run ends: the input layers it opened close now (GDAL
+            # writes any sidecar then, so the error matrix's folder check sees it)
+            context.temporaryLayerStore().removeAllMapLayers()
 
     return _run

@@ -4,19 +4,34 @@ Every row checks, beyond its own expectation:
 - a refusal is a QgsProcessingException whose message names the parameter (and says what to do);
 - the log never holds a Python traceback;
 - a refused or cancelled run leaves nothing at any output path, nor a temporary file beside it;
-- the inputs are byte-for-byte unchanged (hashed before and after).
+- the inputs are byte-for-byte unchanged (hashed before and after), and so is every file in their folders
+  (names and bytes): reading an input writes nothing beside it (no .aux.xml, no rewritten VRT).
 The rows live in tests/error_cases.py (shared with the qgis_process tests).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from typing import Dict, List
 
 import pytest
 
-from tests.error_cases import ALGS, CASES, Case, base_params, build, crafted_model, digest, outputs_for, put_old_outputs
+from tests.error_cases import (
+    ALGS,
+    CASES,
+    Case,
+    base_params,
+    build,
+    crafted_model,
+    digest,
+    folder_digest,
+    input_folders,
+    output_folder,
+    outputs_for,
+    put_old_outputs,
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,23 +84,35 @@ def _input_paths(params: Dict[str, object]) -> List[str]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_error_matrix(case: Case, data, run_algorithm, tmp_path):
-    from qgis.core import QgsProcessingException
+    with output_folder(case, data, str(tmp_path)) as out_folder:
+        _run_row(case, data, run_algorithm, out_folder)
 
-    if case.outputs_in == "file":
-        out_folder = data["not_a_folder"]
-    elif case.outputs_in == "/proc":
-        out_folder = "/proc"
-    else:
-        out_folder = str(tmp_path)
+
+def _run_row(case: Case, data, run_algorithm, out_folder: str) -> None:
     outputs = outputs_for(case.alg, out_folder)
     params = case.change(data, {**base_params(case.alg, data), **outputs})
     outputs = {k: v for k, v in params.items() if k.startswith("OUTPUT")}
     if case.old_outputs:
         put_old_outputs(outputs.values())
+    after_run = case.prepare(data, params) if case.prepare else None
     inputs = _input_paths(params)  # an output naming an input, or an old output, is hashed too
     before = digest(inputs)
+    folders = input_folders(params)
+    before_folders = folder_digest(folders)
     existing = {p for p in outputs.values() if os.path.exists(p)}
     feedback = LogFeedback(case.cancel_at)
+    try:
+        _run_and_check(case, data, run_algorithm, params, outputs, existing, out_folder, feedback)
+    finally:
+        if after_run is not None:
+            after_run()
+    gc.collect()  # the run's context and its layers go now: GDAL writes sidecars when a dataset closes
+    assert digest(inputs) == before, "an input was modified"
+    assert folder_digest(folders) == before_folders, "a file beside an input was written or changed"
+
+
+def _run_and_check(case: Case, data, run_algorithm, params, outputs, existing, out_folder, feedback) -> None:
+    from qgis.core import QgsProcessingException
 
     if case.error is None:
         result = run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
@@ -114,7 +141,6 @@ def test_error_matrix(case: Case, data, run_algorithm, tmp_path):
         assert not os.path.exists(data[key]), f"{data[key]} exists: the run executed code from an input file"
     if case.warning:
         assert re.search(case.warning, log, re.MULTILINE), log
-    assert digest(inputs) == before, "an input was modified"
 
 
 def test_the_crafted_model_file_does_run_code_when_unpickled_unsafely(tmp_path):

@@ -1,0 +1,264 @@
+"""Outputs commit together or not at all; the previous files and their sidecars survive any failure; a killed run's
+temporaries are cleaned by the next run; every write error names the parameter and the real path."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.io.outputs import (
+    atomic_output,
+    clean_stale_temporaries,
+    host_tag,
+    output_group,
+    verify_zip,
+    write_bytes,
+    write_text,
+)
+from geochem_prospector.core.io.rasters import write_geotiff
+
+GRID = GridSpec(400_000.0, 7_510_000.0, 250.0, 40, 40, None)
+
+
+def folder_digest(folder) -> dict:
+    """Every file in the folder: name -> sha256 (what the user would see)."""
+    result = {}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                result[name] = hashlib.sha256(handle.read()).hexdigest()
+        else:
+            result[name] = "<folder>"
+    return result
+
+
+def old_run(folder, names):
+    for name in names:
+        (folder / name).write_text(f"the previous run's {name}\n")
+
+
+def test_a_later_output_that_cannot_be_placed_leaves_every_previous_file_as_it_was(tmp_path):
+    old_run(tmp_path, ["a.csv", "b.csv", "a.csv.aux.xml"])
+    before = folder_digest(tmp_path)
+    with pytest.raises(InputError) as raised:
+        with output_group():
+            write_text(str(tmp_path / "a.csv"), "new a\n", "OUTPUT_A")
+            write_text(str(tmp_path / "b.csv"), "new b\n", "OUTPUT_B")
+            with atomic_output(str(tmp_path / "c.csv"), "OUTPUT_C") as tmp:
+                with open(tmp, "w") as handle:
+                    handle.write("new c\n")
+            (tmp_path / "c.csv").mkdir()  # appears after the checks, before the commit
+    message = str(raised.value)
+    assert message.startswith(f"OUTPUT_C: '{tmp_path / 'c.csv'}' is a folder"), message
+    assert ".partial-" not in message
+    after = folder_digest(tmp_path)
+    assert after == {**before, "c.csv": "<folder>"}
+
+
+def test_an_immutable_previous_file_rolls_back_the_outputs_already_placed(tmp_path):
+    old_run(tmp_path, ["a.csv", "b.csv"])
+    if subprocess.run(["chattr", "+i", str(tmp_path / "b.csv")], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not permitted here (needs root on a file system with attributes)")
+    try:
+        before = folder_digest(tmp_path)
+        with pytest.raises(InputError, match=r"^OUTPUT_B: cannot replace '.*b\.csv' \(Operation not permitted\)"):
+            with output_group():
+                write_text(str(tmp_path / "a.csv"), "new a\n", "OUTPUT_A")
+                write_text(str(tmp_path / "b.csv"), "new b\n", "OUTPUT_B")
+        assert folder_digest(tmp_path) == before  # a.csv is the previous one again, no temporary left
+    finally:
+        subprocess.run(["chattr", "-i", str(tmp_path / "b.csv")])
+
+
+def test_previous_sidecars_leave_with_the_previous_file(tmp_path):
+    path = tmp_path / "grid.tif"
+    write_geotiff(str(path), np.ones((1, 40, 40)), GRID, ["Cu"])
+    (tmp_path / "grid.tif.aux.xml").write_text("<PAMDataset>stale statistics</PAMDataset>")
+    (tmp_path / "grid.tif.ovr").write_bytes(b"stale overviews")
+    (tmp_path / "grid.qml").write_text("the user's style")
+    write_geotiff(str(path), np.full((1, 40, 40), 2.0), GRID, ["Cu"])
+    assert sorted(os.listdir(tmp_path)) == ["grid.qml", "grid.tif"]
+
+
+def test_sidecars_come_back_when_the_commit_fails(tmp_path):
+    old_run(tmp_path, ["a.tif", "a.tif.aux.xml", "a.tif.ovr", "b.csv"])
+    before = folder_digest(tmp_path)
+    with pytest.raises(InputError, match=r"^OUTPUT_B: "):
+        with output_group():
+            write_geotiff(str(tmp_path / "a.tif"), np.ones((1, 40, 40)), GRID, ["Cu"])
+            write_text(str(tmp_path / "b.csv"), "new\n", "OUTPUT_B")
+            os.remove(str(tmp_path / "b.csv"))
+            (tmp_path / "b.csv").mkdir()
+    assert folder_digest(tmp_path) == {**before, "b.csv": "<folder>"}
+
+
+def test_every_output_is_read_back_before_anything_is_replaced(tmp_path):
+    old_run(tmp_path, ["grid.tif", "model.pt"])
+    before = folder_digest(tmp_path)
+    with pytest.raises(InputError) as raised:
+        with atomic_output(str(tmp_path / "grid.tif"), "OUTPUT") as tmp:
+            noise = np.random.default_rng(2).normal(size=(1, 300, 300))
+            write_geotiff(str(tmp_path / "whole.tif"), noise, GRID, ["Cu"])
+            with open(str(tmp_path / "whole.tif"), "rb") as src, open(tmp, "wb") as dst:
+                whole = src.read()
+                dst.write(whole[: len(whole) // 2])  # a GeoTIFF cut short, as a full disk leaves it
+    message = str(raised.value)
+    assert message.startswith(f"OUTPUT: the file written for '{tmp_path / 'grid.tif'}' could not be read back")
+    assert ".partial-" not in message
+    with pytest.raises(InputError, match=r"^OUTPUT_MODEL: the file written for .*model\.pt' could not be read back"):
+        write_bytes(str(tmp_path / "model.pt"), b"not a zip archive", "OUTPUT_MODEL", verify=verify_zip)
+    os.remove(str(tmp_path / "whole.tif"))
+    assert folder_digest(tmp_path) == before
+
+
+def test_a_write_error_names_the_parameter_and_the_real_path_never_the_temporary(tmp_path):
+    target = str(tmp_path / "table.csv")
+    with pytest.raises(InputError) as raised:
+        with atomic_output(target, "OUTPUT_TABLE") as tmp:
+            raise OSError(28, "No space left on device", tmp)
+    assert str(raised.value).startswith(f"OUTPUT_TABLE: cannot write '{target}' (No space left on device)")
+    import rasterio.errors
+
+    with pytest.raises(InputError) as raised:
+        with atomic_output(target, "OUTPUT_TABLE") as tmp:
+            raise rasterio.errors.RasterioIOError(f"{tmp}: TIFFAppendToStrip:Write error at scanline 45")
+    assert ".partial-" not in str(raised.value) and target in str(raised.value)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 200 KiB tmpfs, filled to the last byte after the test puts its previous files there."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.decode().strip()}")
+
+    def fill():
+        fd = os.open(str(mount / "filler"), os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    try:
+        yield mount, fill
+    finally:
+        subprocess.run(["umount", str(mount)])
+
+
+def test_a_full_disk_is_an_error_naming_the_output_and_the_previous_file_stays(full_disk):
+    mount, fill = full_disk
+    path = mount / "grid.tif"
+    write_geotiff(str(path), np.ones((1, 40, 40)), GRID, ["Cu"])
+    before = folder_digest(mount)
+    fill()
+    before["filler"] = folder_digest(mount)["filler"]
+    rng = np.random.default_rng(1)
+    with pytest.raises(InputError) as raised:
+        write_geotiff(str(path), rng.normal(size=(2, 300, 300)), GRID, ["Cu", "Pb"], parameter="OUTPUT")
+    message = str(raised.value)
+    assert message.startswith(f"OUTPUT: cannot write '{path}'") or message.startswith(
+        f"OUTPUT: the file written for '{path}' could not be read back"
+    ), message
+    assert "No space left on device" in message and ".partial-" not in message
+    with pytest.raises(InputError, match=r"^OUTPUT_REPORT: cannot write '.*report\.html' \(No space left"):
+        write_text(str(mount / "report.html"), "x" * 100_000, "OUTPUT_REPORT")
+    assert folder_digest(mount) == before
+
+
+# ---- what a killed run leaves -----------------------------------------------------------------------------------
+
+CHILD = """
+import sys, time
+sys.path.insert(0, {plugins!r})
+from geochem_prospector.core.io.outputs import atomic_output
+with atomic_output({target!r}, "OUTPUT") as tmp:
+    with open(tmp, "w") as handle:
+        handle.write("half")
+        handle.flush()
+        print(tmp, flush=True)
+        time.sleep(60)
+"""
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_the_next_run_removes_what_a_killed_run_left_and_nothing_else(tmp_path):
+    plugins = os.path.join(os.path.dirname(__file__), "..", "..", "..", "build", "plugins")
+    target = str(tmp_path / "grid.tif")
+    script = CHILD.format(plugins=os.path.abspath(plugins), target=target)
+    killed = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    left = killed.stdout.readline().strip()  # the child is inside its write now
+    running = subprocess.Popen([sys.executable, "-c", script.replace("grid.tif", "other.tif")], stdout=subprocess.PIPE)
+    live = running.stdout.readline().decode().strip()
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    host, dead = host_tag(), _dead_pid()
+    (tmp_path / "grid.csv").write_text("the previous table")
+    fabricated = {
+        f".partial-{host}-{dead}-abcdefgh.tif": "a dead run's temporary",
+        f".partial-{host}-{dead}-abcdefgh.tif.aux.xml": "its PAM file",
+        # a dead run moved the previous table aside and died before the new one arrived: it comes back
+        f".partial-{host}-{dead}-ijklmnop.old~grid.csv": "never seen",  # grid.csv exists: the stale backup goes
+        f".partial-{host}-{dead}-qrstuvwx.old~cv.csv": "the previous cv table",
+        f".partial-other-host.example-{dead}-abcdefgh.tif": "another machine's run (same pid there, maybe alive)",
+        ".partial-k2j3h4g5.tif": "an older version's name: owner unknown, left alone",
+    }
+    for name, text in fabricated.items():
+        (tmp_path / name).write_text(text)
+    assert os.path.basename(left) in os.listdir(tmp_path)
+    try:
+        write_text(str(tmp_path / "report.html"), "new report", "OUTPUT_REPORT")  # a new run writes here
+        names = set(os.listdir(tmp_path))
+        assert os.path.basename(left) not in names  # killed by SIGKILL: removed
+        assert os.path.basename(live) in names  # its process still runs: untouched
+        assert f".partial-other-host.example-{dead}-abcdefgh.tif" in names and ".partial-k2j3h4g5.tif" in names
+        assert (tmp_path / "cv.csv").read_text() == "the previous cv table"
+        assert (tmp_path / "grid.csv").read_text() == "the previous table"
+        assert names == {
+            os.path.basename(live),
+            f".partial-other-host.example-{dead}-abcdefgh.tif",
+            ".partial-k2j3h4g5.tif",
+            "cv.csv",
+            "grid.csv",
+            "report.html",
+        }
+    finally:
+        running.kill()
+        running.wait()
+    assert socket.gethostname()  # the names carry this host
+
+
+def test_a_process_killed_by_sigterm_is_cleaned_too(tmp_path):
+    plugins = os.path.join(os.path.dirname(__file__), "..", "..", "..", "build", "plugins")
+    script = CHILD.format(plugins=os.path.abspath(plugins), target=str(tmp_path / "grid.tif"))
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    left = os.path.basename(child.stdout.readline().strip())
+    child.send_signal(signal.SIGTERM)
+    child.wait()
+    deadline = time.time() + 5
+    while left not in os.listdir(tmp_path) and time.time() < deadline:
+        time.sleep(0.05)
+    assert left in os.listdir(tmp_path)  # SIGTERM runs no Python cleanup: the temporary stays ...
+    assert clean_stale_temporaries(str(tmp_path)) == [left]  # ... until the next run writes in the folder
+    assert os.listdir(tmp_path) == []
