@@ -23,8 +23,9 @@ from qgis.PyQt.QtGui import QIcon
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
+from ..core.io.destinations import check_output_paths
 from ..core.io.inputs import memory_vrt, no_gdal_sidecars, release_memory_vrt
-from ..core.io.outputs import check_output_paths, output_group
+from ..core.io.outputs import output_group
 from ..core.io.rasters import rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS

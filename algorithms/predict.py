@@ -20,7 +20,8 @@ from qgis.core import (
 
 from ..core.errors import InputError
 from ..core.grid import GridSpec
-from ..core.io.rasters import atomic_output, raster_warnings, read_stack
+from ..core.io.outputs import atomic_output
+from ..core.io.rasters import raster_warnings, read_stack
 from ..core.io.windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
 from .traincnn import DEVICES, import_cnn, layer_paths

@@ -18,39 +18,33 @@ import contextvars
 import io
 import os
 import re
-import socket
 import sqlite3
 import tempfile
 import threading
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 from ..errors import Cancelled, InputError, ProspectorError
-from .inputs import files_behind, output_sidecars
+from .destinations import _unwritable, check_output_folder
+from .inputs import output_sidecars
+from .temporaries import (
+    _OWNED,
+    BACKUP_MARK,
+    PREFIX,
+    _current_umask,
+    _remove_partial,
+    _remove_quietly,
+    clean_stale_temporaries,
+    temporary_prefix,
+)
+from .verify import default_verifier
 
-#: the prefix of every temporary file and backup this package writes
-PREFIX = ".partial-"
-#: what a backup's name holds after the transaction token: ``<token>.old~<original name>``
-BACKUP_MARK = ".old~"
-
-_OWNED = re.compile(r"^\.partial-(?P<host>.+)-(?P<pid>\d+)-(?P<rand>[A-Za-z0-9_]{8})(?P<rest>.*)$")
 #: GDAL messages that mean a write failed (they rarely name the file)
 _WRITE_FAILURE = re.compile(
     r"No space left|Disk quota|[Ww]rite (error|failed)|IO error writing|Failed to write|WriteEncoded|"
     r"[Ff]ile write failed|Seek error|disk is full|Read-only file system",
 )
-
-
-def host_tag() -> str:
-    """This machine's name as it appears in temporary file names (letters, digits, '.', '_' and '-')."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname() or "localhost")
-
-
-def temporary_prefix() -> str:
-    """``.partial-<host>-<pid>-``: what this process's temporary files start with."""
-    return f"{PREFIX}{host_tag()}-{os.getpid()}-"
 
 
 @dataclass
@@ -181,19 +175,6 @@ def _roll_back(pending: Sequence[_Pending]) -> str:
     return ("The previous file could not be put back: " + "; ".join(stuck) + ".") if stuck else ""
 
 
-def _remove_partial(tmp: str) -> None:
-    for leftover in (tmp, tmp + ".aux.xml"):
-        _remove_quietly(leftover)
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        if os.path.lexists(path):
-            os.remove(path)
-    except OSError:
-        pass
-
-
 @contextmanager
 def atomic_output(
     path: str, parameter: str = "OUTPUT", verify: Optional[Callable[[str], None]] = None
@@ -304,9 +285,6 @@ def _fsync(tmp: str, path: str, parameter: str) -> None:
         raise InputError(_cannot_write(path, exc.strerror or str(exc)), parameter) from None
 
 
-# ---- GDAL errors: logged by GDAL, not raised by rasterio; collected per thread while an output is written ------
-
-
 class _GdalErrors:
     """GDAL failures (CE_Failure and worse) reported in this thread between ``start()`` and ``stop()``.
 
@@ -360,56 +338,6 @@ def _pop_handler() -> None:
     gdal.PopErrorHandler()
 
 
-# ---- read-back checks -------------------------------------------------------------------------------------------
-
-
-def default_verifier(path: str) -> Optional[Callable[[str], None]]:
-    """How to read an output back, from its extension: GeoTIFF (every block), GeoPackage (every layer), model
-    (.pt: a zip archive); None for the rest (their writers check the size, see :func:`write_bytes`)."""
-    extension = os.path.splitext(path)[1].lower()
-    if extension in (".tif", ".tiff"):
-        return verify_raster
-    if extension == ".gpkg":
-        return verify_vector
-    if extension == ".pt":
-        return verify_zip
-    return None
-
-
-def verify_raster(path: str) -> None:
-    """Open a raster and read every block of every band (one block at a time: bounded memory)."""
-    import rasterio
-
-    with rasterio.open(path) as src:
-        if src.count < 1 or src.width < 1 or src.height < 1:
-            raise ValueError("the raster has no cells")
-        for band in range(1, src.count + 1):
-            for _, window in src.block_windows(band):
-                src.read(band, window=window)
-
-
-def verify_vector(path: str, layer: Optional[str] = None, features: Optional[int] = None) -> None:
-    """Open every layer of a vector file and count its features; with ``features``, the count must match."""
-    import fiona
-
-    layers = [layer] if layer else fiona.listlayers(path)
-    if not layers:
-        raise ValueError("the file has no layer")
-    for name in layers:
-        with fiona.open(path, layer=name) as collection:
-            count = len(collection)
-        if features is not None and name == (layer or name) and count != features:
-            raise ValueError(f"layer '{name}' has {count} features, {features} were written")
-
-
-def verify_zip(path: str) -> None:
-    """A model file is a zip archive (torch.save): it must open and every member's checksum must match."""
-    with zipfile.ZipFile(path) as archive:
-        bad = archive.testzip()
-    if bad is not None:
-        raise ValueError(f"member '{bad}' is damaged")
-
-
 def write_bytes(
     path: str, data: bytes, parameter: str = "OUTPUT", verify: Optional[Callable[[str], None]] = None
 ) -> str:
@@ -440,147 +368,3 @@ def buffer_bytes(write: Callable[[io.BytesIO], None]) -> bytes:
     buffer = io.BytesIO()
     write(buffer)
     return buffer.getvalue()
-
-
-# ---- what a killed run leaves ---------------------------------------------------------------------------------
-
-
-def clean_stale_temporaries(directory: str) -> List[str]:
-    """Remove the temporaries left in ``directory`` by dead processes of this host; returns what was touched.
-
-    A backup (``…old~<name>``) of a dead process is put back where ``<name>`` is missing (the run died between
-    moving the previous file aside and putting the new one in), else removed. Files of live processes, of
-    other hosts, and names this package did not make are left alone.
-    """
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return []
-    host = host_tag()
-    touched: List[str] = []
-    groups: Dict[str, List[str]] = {}
-    for name in names:
-        match = _OWNED.match(name)
-        if not match or match.group("host") != host or _alive(int(match.group("pid"))):
-            continue
-        rest = match.group("rest")
-        if rest.startswith(BACKUP_MARK):
-            groups.setdefault(name[: len(name) - len(rest) + len(BACKUP_MARK)], []).append(name)
-            continue
-        _remove_quietly(os.path.join(directory, name))
-        touched.append(name)
-    for token, members in groups.items():
-        main = min(members, key=len)  # '<name>' before '<name>.aux.xml'
-        restore = not os.path.lexists(os.path.join(directory, main[len(token) :]))
-        for name in members:
-            backup, original = os.path.join(directory, name), os.path.join(directory, name[len(token) :])
-            try:
-                if restore and not os.path.lexists(original):
-                    os.rename(backup, original)
-                else:
-                    os.remove(backup)
-                touched.append(name)
-            except OSError:
-                pass
-    return touched
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return True  # not a process id we wrote: leave it
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's live process
-        return True
-    except OSError:
-        return True
-    return True
-
-
-# ---- checks before any work -----------------------------------------------------------------------------------
-
-
-def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:
-    """The folder of ``path``, after proving a file can be created there; else :class:`InputError`.
-
-    The proof is a real temporary file, not ``os.access``: permission bits say nothing for root, and a
-    read-only mount, a full disk or a path under a regular file only show up when writing.
-    """
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise InputError(f"'{directory}' is a file, not a folder; choose an existing folder.", parameter)
-    if not os.path.isdir(directory):
-        raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", parameter)
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=directory)
-    except OSError as exc:
-        raise InputError(_unwritable(directory, exc), parameter) from None
-    os.close(fd)
-    os.remove(probe)
-    return directory
-
-
-def _unwritable(directory: str, exc: OSError) -> str:
-    return f"cannot write in the folder '{directory}' ({exc.strerror or exc}); choose a folder you can write to."
-
-
-def _key(path: str) -> str:
-    return os.path.normcase(os.path.realpath(path.split("|")[0]))
-
-
-def check_output_paths(outputs: Mapping[str, str], inputs: Mapping[str, str]) -> None:
-    """Refuse, before any work, outputs that would touch a file behind an input, overwrite each other, stand
-    where a folder is, or cannot be written.
-
-    ``outputs`` and ``inputs`` map parameter names to file paths (empty values are skipped). Behind an input
-    lie the file itself, its sidecars (``.aux.xml``, ``.ovr``, ``.prj``, ``.qml``, a shapefile's ``.dbf``...)
-    and, for a VRT, every source file (see :func:`~.inputs.files_behind`). An output is also refused when one
-    of its own sidecars, which the commit moves aside, is such a file.
-    """
-    behind: Dict[str, Tuple[str, str, str]] = {}  # key -> (input parameter, input path, how it relates)
-    for name, path in inputs.items():
-        if not path:
-            continue
-        for file, relation in files_behind(path):
-            behind.setdefault(_key(file), (name, path, relation))
-    seen_outputs: Dict[str, str] = {}
-    for name, path in outputs.items():
-        if not path:
-            continue
-        k = _key(path)
-        if k in behind:
-            raise InputError(_overwrite_message(path, *behind[k]), name)
-        for sidecar in output_sidecars(path):
-            if _key(sidecar) in behind:
-                input_name, input_path, _ = behind[_key(sidecar)]
-                raise InputError(
-                    f"writing '{path}' would move aside its sidecar '{sidecar}', which is the input {input_name} "
-                    f"('{input_path}') or a file behind it; choose another file name.",
-                    name,
-                )
-        if k in seen_outputs:
-            raise InputError(f"the same file as {seen_outputs[k]} ('{path}'); give each output its own file.", name)
-        seen_outputs[k] = name
-        plain = path.split("|")[0]
-        if os.path.isdir(plain):
-            raise InputError(f"'{plain}' is a folder; give the output a file name.", name)
-        check_output_folder(plain, name)
-
-
-def _overwrite_message(path: str, input_name: str, input_path: str, relation: str) -> str:
-    if relation == "input":
-        return f"the output would overwrite an input ({input_name}: '{input_path}'); choose another file name."
-    return (
-        f"the output would overwrite '{path.split('|')[0]}', {relation} of the input {input_name} ('{input_path}'); "
-        "choose another file name."
-    )
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

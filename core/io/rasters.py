@@ -16,22 +16,8 @@ import numpy as np
 from ..errors import InputError
 from ..grid import GridSpec, check_memory
 from .inputs import no_gdal_sidecars
-from .outputs import atomic_output, check_output_folder, check_output_paths, output_group
+from .outputs import atomic_output
 from .values import FLOAT32_MAX
-
-__all__ = [
-    "PROVENANCE_TAG",
-    "RasterData",
-    "atomic_output",
-    "check_output_folder",
-    "check_output_paths",
-    "clear_beyond_float32",
-    "output_group",
-    "rasterize_mask",
-    "read_raster",
-    "read_stack",
-    "write_geotiff",
-]
 
 #: GeoTIFF metadata tag holding the JSON provenance record
 PROVENANCE_TAG = "GEOCHEM_PROSPECTOR_PROVENANCE"

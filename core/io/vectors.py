@@ -8,8 +8,9 @@ import warnings
 from typing import Any, Mapping, Optional
 
 from ..errors import InputError
-from .outputs import atomic_output, verify_vector
+from .outputs import atomic_output
 from .rasters import PROVENANCE_TAG
+from .verify import verify_vector
 
 DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}  # single-file formats only
 

@@ -11,6 +11,7 @@ import pytest
 
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.io.destinations import check_output_paths
 from geochem_prospector.core.io.inputs import (
     files_behind,
     memory_vrt,
@@ -18,7 +19,6 @@ from geochem_prospector.core.io.inputs import (
     release_memory_vrt,
     vrt_sources,
 )
-from geochem_prospector.core.io.outputs import check_output_paths
 from geochem_prospector.core.io.rasters import read_raster, write_geotiff
 
 GRID = GridSpec(400_000.0, 7_510_000.0, 250.0, 40, 40, None)

@@ -7,13 +7,9 @@ import pytest
 
 from geochem_prospector.core.errors import GridTooLargeError, InputError
 from geochem_prospector.core.grid import GridSpec, available_memory, check_memory
-from geochem_prospector.core.io.rasters import (
-    atomic_output,
-    check_output_folder,
-    check_output_paths,
-    read_raster,
-    write_geotiff,
-)
+from geochem_prospector.core.io.destinations import check_output_folder, check_output_paths
+from geochem_prospector.core.io.outputs import atomic_output
+from geochem_prospector.core.io.rasters import read_raster, write_geotiff
 
 
 def test_output_over_an_input_is_refused_whatever_the_spelling(tmp_path):
@@ -96,7 +92,7 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
 
 
 def test_output_group_writes_all_outputs_or_none(tmp_path):
-    from geochem_prospector.core.io.rasters import output_group
+    from geochem_prospector.core.io.outputs import output_group
 
     a, b = str(tmp_path / "a.txt"), str(tmp_path / "b.txt")
     with open(a, "w") as handle:

@@ -7,7 +7,8 @@ import pytest
 
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.io.rasters import PROVENANCE_TAG, atomic_output, read_raster, read_stack, write_geotiff
+from geochem_prospector.core.io.outputs import atomic_output
+from geochem_prospector.core.io.rasters import PROVENANCE_TAG, read_raster, read_stack, write_geotiff
 
 WKT_3067 = 'PROJCS["ETRS89 / TM35FIN(E,N)",GEOGCS["ETRS89",DATUM["European_Terrestrial_Reference_System_1989",SPHEROID["GRS 1980",6378137,298.257222101]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",27],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1],AUTHORITY["EPSG","3067"]]'
 

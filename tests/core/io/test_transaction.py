@@ -16,16 +16,10 @@ import pytest
 
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.io.outputs import (
-    atomic_output,
-    clean_stale_temporaries,
-    host_tag,
-    output_group,
-    verify_zip,
-    write_bytes,
-    write_text,
-)
+from geochem_prospector.core.io.outputs import atomic_output, output_group, write_bytes, write_text
 from geochem_prospector.core.io.rasters import write_geotiff
+from geochem_prospector.core.io.temporaries import clean_stale_temporaries, host_tag
+from geochem_prospector.core.io.verify import verify_zip
 
 GRID = GridSpec(400_000.0, 7_510_000.0, 250.0, 40, 40, None)
 

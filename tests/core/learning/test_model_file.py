@@ -24,7 +24,7 @@ import pytest
 import torch
 
 from geochem_prospector.core.errors import ModelFileError
-from geochem_prospector.core.learning import model_file
+from geochem_prospector.core.learning import model_archive
 from geochem_prospector.core.learning.estimator import PARAM_NAMES, PatchCNN
 from geochem_prospector.core.learning.model_file import FORMAT
 from geochem_prospector.core.learning.model_schema import SETTINGS
@@ -577,7 +577,7 @@ def test_too_many_entries_are_refused_before_the_directory_is_read(tmp_path):
 def test_a_large_record_or_pickle_is_refused(tmp_path, monkeypatch):
     path = _copy_archive(tmp_path / "record.pt", {"version": _zeros(1024**2)})
     assert "entry '.partial-x7n4htno/version' unpacks to 1.0 MiB (at most 64.0 KiB)" in refused(path)
-    monkeypatch.setattr(model_file, "MAX_PICKLE_BYTES", 1000)
+    monkeypatch.setattr(model_archive, "MAX_PICKLE_BYTES", 1000)
     assert "entry '.partial-x7n4htno/data.pkl' unpacks to 4.1 KiB (at most 1,000 bytes)" in refused(GOOD)
 
 
