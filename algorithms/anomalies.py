@@ -228,6 +228,56 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
+        layer, raster, crs = self._read_input(parameters, context, feedback)
+        names, grid = list(raster.band_names), raster.grid
+        result, method, index_method, association = self._identify(parameters, context, feedback, raster, crs)
+        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
+        source_name = layer.name()
+        provenance = self.provenance(
+            parameters,
+            context,
+            {"method": method, "index_method": index_method, "association": association, "input": source_name},
+        )
+        outputs = {}
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        write_geotiff(
+            output,
+            result.classes,
+            grid,
+            result.class_names,
+            nodata=CLASS_NODATA,
+            provenance=provenance,
+            dtype="uint8",
+        )
+        outputs[self.OUTPUT] = output
+        self._style(context, output, "anomaly_classes", last_band=True)
+
+        contours = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONTOURS, context)
+        write_vector(contours, result.contours, "anomaly_contours", provenance, self.OUTPUT_CONTOURS)
+        outputs[self.OUTPUT_CONTOURS] = contours
+        self._style(context, contours, "anomaly_contours")
+
+        areas = self.parameterAsOutputLayer(parameters, self.OUTPUT_ANOMALIES, context)
+        write_vector(areas, result.areas, "anomalies", provenance, self.OUTPUT_ANOMALIES)
+        outputs[self.OUTPUT_ANOMALIES] = areas
+        self._style(context, areas, "anomaly_areas")
+        feedback.setProgress(92)
+
+        self._write_points(parameters, context, feedback, result, names, grid, crs, provenance, outputs)
+        index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
+        if index_path:
+            write_geotiff(
+                index_path, result.index[None], grid, ["index"], provenance=provenance, parameter=self.OUTPUT_INDEX
+            )
+            outputs[self.OUTPUT_INDEX] = index_path
+            self.style_on_load(context, index_path, "element_pseudocolor")
+
+        self._write_table(parameters, context, result, index_method, outputs)
+        feedback.setProgress(100)
+        return outputs
+
+    def _read_input(self, parameters, context, feedback):
+        """The element raster (checked: file-based, projected, fits in memory), and its CRS."""
         layer = self.parameterAsRasterLayer(parameters, self.INPUT_RASTER, context)
         if layer is None or not layer.isValid():
             raise QgsProcessingException("INPUT_RASTER: the raster could not be opened; choose the element raster.")
@@ -253,7 +303,11 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         crs = layer.crs() if layer.crs().isValid() else QgsCoordinateReferenceSystem(raster.grid.crs_wkt or "")
         grid = raster.grid
         feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
+        return layer, raster, crs
 
+    def _identify(self, parameters, context, feedback, raster, crs):
+        """Thresholds, classes, index, contours and ranked areas; the method names and association used."""
+        names, grid = list(raster.band_names), raster.grid
         method = self.enum_name(parameters, self.METHOD, context)
         index_method = self.enum_name(parameters, self.INDEX_METHOD, context)
         association = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context)) or names
@@ -292,39 +346,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
+        return result, method, index_method, association
 
-        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
-        source_name = layer.name()
-        provenance = self.provenance(
-            parameters,
-            context,
-            {"method": method, "index_method": index_method, "association": association, "input": source_name},
-        )
-        outputs = {}
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_geotiff(
-            output,
-            result.classes,
-            grid,
-            result.class_names,
-            nodata=CLASS_NODATA,
-            provenance=provenance,
-            dtype="uint8",
-        )
-        outputs[self.OUTPUT] = output
-        self._style(context, output, "anomaly_classes", last_band=True)
-
-        contours = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONTOURS, context)
-        write_vector(contours, result.contours, "anomaly_contours", provenance, self.OUTPUT_CONTOURS)
-        outputs[self.OUTPUT_CONTOURS] = contours
-        self._style(context, contours, "anomaly_contours")
-
-        areas = self.parameterAsOutputLayer(parameters, self.OUTPUT_ANOMALIES, context)
-        write_vector(areas, result.areas, "anomalies", provenance, self.OUTPUT_ANOMALIES)
-        outputs[self.OUTPUT_ANOMALIES] = areas
-        self._style(context, areas, "anomaly_areas")
-        feedback.setProgress(92)
-
+    def _write_points(self, parameters, context, feedback, result, names, grid, crs, provenance, outputs) -> None:
+        """OUTPUT_POINTS: the samples (INPUT) at or above a weak level, when samples are given."""
         points_source = self.parameterAsSource(parameters, self.INPUT, context)
         # resolve the destination only when there is something to write (resolving queues the layer to load)
         points_path = (
@@ -351,14 +376,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
 
-        index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
-        if index_path:
-            write_geotiff(
-                index_path, result.index[None], grid, ["index"], provenance=provenance, parameter=self.OUTPUT_INDEX
-            )
-            outputs[self.OUTPUT_INDEX] = index_path
-            self.style_on_load(context, index_path, "element_pseudocolor")
-
+    def _write_table(self, parameters, context, result, index_method, outputs) -> None:
+        """OUTPUT_TABLE: the thresholds of every element and of the index, as CSV (text cells safe to open)."""
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
         if table:
             import pandas as pd
@@ -371,8 +390,6 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 frame[column] = frame[column].map(safe_cell)
             write_text(table, frame.to_csv(index=False, float_format="%.6g"), self.OUTPUT_TABLE)
             outputs[self.OUTPUT_TABLE] = table
-        feedback.setProgress(100)
-        return outputs
 
     def _style(self, context, path: str, style: str, last_band: bool = False) -> None:
         if not last_band:
