@@ -129,11 +129,47 @@ class PredictAlgorithm(ProspectorAlgorithm):
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         model = cnn.PatchCNN.load(model_path)
         from ..core.learning.network import resolve_device
-        from ..core.learning.patches import window_reader
 
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
+        device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
+        thresholds = self._thresholds(parameters, context)
+        reader, grid, paths = self._reader(layers, feedback, model)
+        mask = self._mask(parameters, context, grid)
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
+        out_unc = None
+        if mc > 0:  # resolving the destination queues it for loading, so only when it will be written
+            out_unc = self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or None
+        elif parameters.get(self.OUTPUT_UNCERTAINTY):
+            feedback.pushInfo("MC_SAMPLES is 0: no uncertainty raster is written.")
+        mc = mc if out_unc else 0
+        if mc:
+            feedback.pushInfo(f"Uncertainty: {model.uncertainty_description(mc)}.")
+        out_cls = self.parameterAsOutputLayer(parameters, self.OUTPUT_CLASSES, context) or None
+        tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
+        provenance = self.provenance(
+            parameters, context, {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes")}
+        )
+        self._predict_into(
+            model, reader, grid, mask, device, mc, tile, thresholds, provenance,
+            {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls}, feedback,
+        )  # fmt: skip
+        feedback.setProgress(100)
+        self.style_on_load(context, output, "prospectivity", name="Prospectivity", stretch=False)
+        if out_unc:
+            self.style_on_load(context, out_unc, "element_pseudocolor", name="Prospectivity uncertainty")
+        results = {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc}
+        if out_cls:
+            results[self.OUTPUT_CLASSES] = out_cls
+            self.style_on_load(context, out_cls, "prospectivity_classes", name="Prospectivity classes", stretch=False)
+        return results
+
+    def _reader(self, layers, feedback, model):
+        """Tiles of the bands the model needs, in its order: straight from the files when they share a grid."""
+        from ..core.learning.patches import window_reader
+
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
         require_projected(
             layers[0].crs(),
@@ -141,9 +177,6 @@ class PredictAlgorithm(ProspectorAlgorithm):
             f"'{layers[0].name()}'",
             "models are trained on cells of one size in metres",
         )
-        device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
-        thresholds = self._thresholds(parameters, context)
-
         selection, available, grids = band_table(paths, names)
         found, missing = match_bands(model.band_names_, available)
         if missing:
@@ -172,7 +205,10 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 f"The model was trained on {trained_px:g} cells, the inputs have {grid.pixel_size:g} cells: the "
                 "patch covers a different ground area; resample the inputs to the training cell size."
             )
+        return reader, grid, paths
 
+    def _mask(self, parameters, context, grid):
+        """The MASK polygons on the grid, or None."""
         mask = None
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
         if mask_source is not None:
@@ -180,22 +216,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
             crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else mask_source.sourceCrs()
             mask = mask_from_source(mask_source, crs, grid, context)
+        return mask
 
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
-        out_unc = None
-        if mc > 0:  # resolving the destination queues it for loading, so only when it will be written
-            out_unc = self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or None
-        elif parameters.get(self.OUTPUT_UNCERTAINTY):
-            feedback.pushInfo("MC_SAMPLES is 0: no uncertainty raster is written.")
-        mc = mc if out_unc else 0
-        if mc:
-            feedback.pushInfo(f"Uncertainty: {model.uncertainty_description(mc)}.")
-        out_cls = self.parameterAsOutputLayer(parameters, self.OUTPUT_CLASSES, context) or None
-        tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
-        provenance = self.provenance(
-            parameters, context, {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes")}
-        )
+    def _predict_into(
+        self, model, reader, grid, mask, device, mc, tile, thresholds, provenance, outputs, feedback
+    ) -> None:
+        """Predict tile by tile into the outputs' temporaries; the classes from the probabilities' histogram."""
+        output, out_unc, out_cls = outputs[self.OUTPUT], outputs[self.OUTPUT_UNCERTAINTY], outputs[self.OUTPUT_CLASSES]
         hist = np.zeros(10001, dtype=np.int64)
         with ExitStack() as stack_ctx:
             stack_ctx.callback(reader.close)
@@ -243,15 +270,6 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 limits = thresholds or _area_thresholds(hist)
                 feedback.pushInfo(f"Class limits: low < {limits[0]:.4f} <= moderate < {limits[1]:.4f} <= high")
                 self._write_classes(tmp_prob, tmp_cls, grid, limits, provenance, tile, feedback)
-        feedback.setProgress(100)
-        self.style_on_load(context, output, "prospectivity", name="Prospectivity", stretch=False)
-        if out_unc:
-            self.style_on_load(context, out_unc, "element_pseudocolor", name="Prospectivity uncertainty")
-        results = {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc}
-        if out_cls:
-            results[self.OUTPUT_CLASSES] = out_cls
-            self.style_on_load(context, out_cls, "prospectivity_classes", name="Prospectivity classes", stretch=False)
-        return results
 
     def _thresholds(self, parameters, context):
         text = (self.parameterAsString(parameters, self.CLASS_THRESHOLDS, context) or "").strip()
