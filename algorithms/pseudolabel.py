@@ -198,61 +198,10 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
-        layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
-        if not layers:
-            raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
-        crs = layers[0].crs()
-        if not crs.isValid():
-            raise QgsProcessingException("INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first.")
-        require_projected(crs, self.INPUT_RASTERS, "the first raster", "radii and buffers are distances in metres")
-        # every band on the first raster's grid (float32), features, standardised copy, distances, labels
-        cells = layers[0].width() * layers[0].height()
-        n_bands = sum(layer.bandCount() for layer in layers)
-        self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
-        stack = read_stack([layer_file(layer) for layer in layers], [layer.name() for layer in layers])
-        for warning in stack.warnings:
-            feedback.pushWarning(warning)
+        stack, crs = self._evidence(parameters, context, feedback)
         grid = stack.grid
-        feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
-
-        source = self.parameterAsSource(parameters, self.LABELS, context)
-        if source is None:
-            raise QgsProcessingException("LABELS: the point layer could not be opened; choose a point layer.")
-        field = self.parameterAsString(parameters, self.LABEL_FIELD, context) or None
-        xy, columns = point_attributes(
-            source, [field] if field else [], crs, context, feedback, self.LABELS, self.LABEL_FIELD
-        )
-        raw: List[object] = columns[0] if field else [None] * len(xy)
-        class_names = None
-        if field:
-            classes, class_names, usable = class_ids(raw)
-            if (~usable).any():
-                feedback.pushWarning(f"{int((~usable).sum())} points have an empty {field} and were skipped.")
-            xy, classes = xy[usable], classes[usable]
-            n_classes = len(np.unique(classes))
-            if n_classes > 2 and n_classes > len(classes) / 2:
-                examples = ", ".join(str(v) for v in list(class_names.values())[1:4])
-                raise QgsProcessingException(
-                    f"LABEL_FIELD: '{field}' has {n_classes} different values for {len(classes)} points (e.g. "
-                    f"{examples}): it looks like a measurement or an id, not classes. Choose a class field (0 = "
-                    "barren, 1 = mineralised, or words such as 'barren' / 'deposit'), or leave it empty."
-                )
-            if classes.max(initial=0) > 250:
-                raise QgsProcessingException("LABEL_FIELD: class ids must be from 0 (barren) to 250.")
-            feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
-        else:
-            classes = None
-
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
-        negatives = None
-        neg_source = self.parameterAsSource(parameters, self.NEGATIVES, context)
-        if neg_source is not None:
-            geoms = shapely_geometries(neg_source, crs, context, self.NEGATIVES)
-            try:
-                negatives = rasterize_mask(geoms, grid)
-            except InputError:
-                raise QgsProcessingException("NEGATIVES: the layer has no features with geometry.") from None
-
+        source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
+        mask, negatives = self._areas(parameters, context, crs, grid)
         method = self.enum_name(parameters, self.METHOD, context)
         settings = PseudoLabelSettings(
             method=method,
@@ -316,3 +265,67 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         self.style_on_load(context, output, "pseudolabels", stretch=False)
         self.style_on_load(context, output_conf, "confidence", stretch=False)
         return results
+
+    def _evidence(self, parameters, context, feedback):
+        """The evidence rasters as one stack on the first raster's grid (projected, fits in memory), and its CRS."""
+        layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
+        if not layers:
+            raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
+        crs = layers[0].crs()
+        if not crs.isValid():
+            raise QgsProcessingException("INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first.")
+        require_projected(crs, self.INPUT_RASTERS, "the first raster", "radii and buffers are distances in metres")
+        # every band on the first raster's grid (float32), features, standardised copy, distances, labels
+        cells = layers[0].width() * layers[0].height()
+        n_bands = sum(layer.bandCount() for layer in layers)
+        self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
+        stack = read_stack([layer_file(layer) for layer in layers], [layer.name() for layer in layers])
+        for warning in stack.warnings:
+            feedback.pushWarning(warning)
+        grid = stack.grid
+        feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
+        return stack, crs
+
+    def _labels(self, parameters, context, feedback, crs):
+        """The labelled points, their classes (None: every point mineralised) and the classes' names."""
+        source = self.parameterAsSource(parameters, self.LABELS, context)
+        if source is None:
+            raise QgsProcessingException("LABELS: the point layer could not be opened; choose a point layer.")
+        field = self.parameterAsString(parameters, self.LABEL_FIELD, context) or None
+        xy, columns = point_attributes(
+            source, [field] if field else [], crs, context, feedback, self.LABELS, self.LABEL_FIELD
+        )
+        raw: List[object] = columns[0] if field else [None] * len(xy)
+        class_names = None
+        if field:
+            classes, class_names, usable = class_ids(raw)
+            if (~usable).any():
+                feedback.pushWarning(f"{int((~usable).sum())} points have an empty {field} and were skipped.")
+            xy, classes = xy[usable], classes[usable]
+            n_classes = len(np.unique(classes))
+            if n_classes > 2 and n_classes > len(classes) / 2:
+                examples = ", ".join(str(v) for v in list(class_names.values())[1:4])
+                raise QgsProcessingException(
+                    f"LABEL_FIELD: '{field}' has {n_classes} different values for {len(classes)} points (e.g. "
+                    f"{examples}): it looks like a measurement or an id, not classes. Choose a class field (0 = "
+                    "barren, 1 = mineralised, or words such as 'barren' / 'deposit'), or leave it empty."
+                )
+            if classes.max(initial=0) > 250:
+                raise QgsProcessingException("LABEL_FIELD: class ids must be from 0 (barren) to 250.")
+            feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
+        else:
+            classes = None
+        return source, xy, classes, class_names
+
+    def _areas(self, parameters, context, crs, grid):
+        """The MASK and the known barren ground (NEGATIVES) on the grid, each None when not given."""
+        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        negatives = None
+        neg_source = self.parameterAsSource(parameters, self.NEGATIVES, context)
+        if neg_source is not None:
+            geoms = shapely_geometries(neg_source, crs, context, self.NEGATIVES)
+            try:
+                negatives = rasterize_mask(geoms, grid)
+            except InputError:
+                raise QgsProcessingException("NEGATIVES: the layer has no features with geometry.") from None
+        return mask, negatives
