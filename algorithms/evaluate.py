@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, List
+from typing import Any, Dict, List
 
 from qgis.core import (
     QgsCoordinateTransform,
@@ -229,8 +229,14 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             f"{result.auc_bootstrap[1]:.3f}); top 10 % of the area holds {result.capture[10.0]:.1f} % of the "
             f"deposits; P-A: {result.pa.prediction_rate:.1f} % of deposits in {result.pa.area:.1f} % of the area."
         )
+        numbers = self._numbers(result)
+        return {self.OUTPUT_REPORT: report_path, self.OUTPUT_TABLE: table_path, **numbers}
+
+    @staticmethod
+    def _numbers(result) -> Dict[str, Any]:
+        """The numeric outputs (see :data:`NUMBERS`) of an evaluation."""
         counts = result.sample.counts
-        numbers = {
+        return {
             "AUC": result.auc,
             "AUC_LOW": result.auc_bootstrap[0],
             "AUC_HIGH": result.auc_bootstrap[1],
@@ -248,7 +254,6 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "DEPOSITS_USED": counts["used"],
             "DEPOSITS_SKIPPED": int(result.sample.status.size - counts["used"]),
         }
-        return {self.OUTPUT_REPORT: report_path, self.OUTPUT_TABLE: table_path, **numbers}
 
     @staticmethod
     def _deposit_points(source, crs, name_field, context, feedback):
