@@ -276,14 +276,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             progress, feedback,
         )  # fmt: skip
 
-        for name, count in zip(fields, clear_beyond_float32(bands)):
-            if count:
-                feedback.pushWarning(
-                    f"{name}: {count} cells were estimated beyond the float32 range of the output (±3.4e38) and are "
-                    "nodata; check the field's largest values (IDW keeps every estimate within the samples' range)."
-                )
-        if variance is not None:
-            clear_beyond_float32(variance)
         scores = []
         if cv_output:
             scores = self._cross_validate(
@@ -397,6 +389,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         progress, feedback,
     ) -> Tuple[np.ndarray, Optional[np.ndarray]]:  # fmt: skip
         """The element bands on ``grid``, and the kriging variance (None for IDW)."""
+        variance: Optional[np.ndarray] = None
         if method == "idw":
             bands = idw_grid(
                 xy,
@@ -434,8 +427,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                             f"{name}: {count} kriged cells fell below the smallest sample value (kriging weights can "
                             "be negative) and were raised to it; LOG_TRANSFORM avoids this for skewed data."
                         )
-            return bands, variance
-        return bands, None
+        for name, count in zip(fields, clear_beyond_float32(bands)):
+            if count:
+                feedback.pushWarning(
+                    f"{name}: {count} cells were estimated beyond the float32 range of the output (±3.4e38) and are "
+                    "nodata; check the field's largest values (IDW keeps every estimate within the samples' range)."
+                )
+        if variance is not None:
+            clear_beyond_float32(variance)
+        return bands, variance
 
     def _optional_output(self, parameters, name, context, raster):
         value = parameters.get(name)
