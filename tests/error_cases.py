@@ -482,7 +482,11 @@ def output_folder(case: "Case", data: Dict[str, str], tmp_path: str) -> Iterator
 
 def fill_disk(d: Dict[str, str], params: Dict[str, object]) -> None:
     """Fill the output folder's file system to the last byte (the old outputs are already there)."""
-    folder = os.path.dirname(str(params["OUTPUT"]))
+    fill_file_system(os.path.dirname(str(params["OUTPUT"])))
+
+
+def fill_file_system(folder: str) -> None:
+    """Write zeros into ``folder`` until its file system is full."""
     fd = os.open(os.path.join(folder, "filler"), os.O_WRONLY | os.O_CREAT)
     try:
         while True:

@@ -20,6 +20,7 @@ from geochem_prospector.core.io.outputs import atomic_output, output_group, writ
 from geochem_prospector.core.io.rasters import write_geotiff
 from geochem_prospector.core.io.temporaries import clean_stale_temporaries, host_tag
 from geochem_prospector.core.io.verify import verify_zip
+from tests.error_cases import fill_file_system
 
 GRID = GridSpec(400_000.0, 7_510_000.0, 250.0, 40, 40, None)
 
@@ -140,18 +141,8 @@ def full_disk(tmp_path):
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.decode().strip()}")
 
-    def fill():
-        fd = os.open(str(mount / "filler"), os.O_WRONLY | os.O_CREAT)
-        try:
-            while True:
-                os.write(fd, b"\0" * 4096)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-
     try:
-        yield mount, fill
+        yield mount, lambda: fill_file_system(str(mount))
     finally:
         subprocess.run(["umount", str(mount)])
 
@@ -182,6 +173,7 @@ CHILD = """
 import sys, time
 sys.path.insert(0, {plugins!r})
 from geochem_prospector.core.io.outputs import atomic_output
+from tests.error_cases import fill_file_system
 with atomic_output({target!r}, "OUTPUT") as tmp:
     with open(tmp, "w") as handle:
         handle.write("half")
