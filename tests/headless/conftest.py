@@ -1,11 +1,11 @@
 """qgis_process as a user runs it: a subprocess, a temporary HOME with the plugin enabled."""
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
+
+from tests.headless.cli import run_qgis_process
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
@@ -34,15 +34,6 @@ def qgis_process(qgis_process_env):
     """Run ``qgis_process.bin run ALG --json -- K=V ...``; returns (returncode, parsed JSON or None, stderr)."""
 
     def _run(algorithm_id, parameters, timeout=600):
-        args = ["qgis_process.bin", "run", algorithm_id, "--json", "--"]
-        for key, value in parameters.items():
-            for item in value if isinstance(value, (list, tuple)) else [value]:
-                args.append(f"{key}={item}")
-        proc = subprocess.run(args, env=qgis_process_env, capture_output=True, text=True, timeout=timeout)
-        try:
-            parsed = json.loads(proc.stdout) if proc.stdout.strip() else None
-        except json.JSONDecodeError:
-            parsed = None
-        return proc.returncode, parsed, proc.stderr + proc.stdout
+        return run_qgis_process(qgis_process_env, algorithm_id, parameters, timeout)
 
     return _run

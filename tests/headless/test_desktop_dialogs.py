@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import time
 
 import pytest
@@ -21,6 +20,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "desktop_dialogs_script.py")
+from tests.headless.cli import run_qgis_process  # noqa: E402
 from tests.headless.desktop import run_desktop  # noqa: E402
 
 STEP_IDS = ["interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate"]
@@ -35,13 +35,9 @@ pytestmark = [
 
 
 def run_headless(env, algorithm_id, parameters):
-    args = ["qgis_process.bin", "run", algorithm_id, "--json", "--"]
-    for key, value in parameters.items():
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            args.append(f"{key}={item}")
-    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"{algorithm_id} failed headless:\n{proc.stderr[-3000:]}{proc.stdout[-2000:]}"
-    return json.loads(proc.stdout)["results"]
+    code, parsed, log = run_qgis_process(env, algorithm_id, parameters, timeout=300)
+    assert code == 0 and parsed is not None, f"{algorithm_id} failed headless:\n{log[-5000:]}"
+    return parsed["results"]
 
 
 @pytest.fixture(scope="module")
