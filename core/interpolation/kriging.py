@@ -23,6 +23,10 @@ this is the textbook ``exp(y* + sigma2/2 - psi)``). It makes the estimate
 unbiased for a lognormal variable; ``exp(y*)`` alone estimates the median and
 is biased low. The variance output stays in ln units.
 
+An anisotropic variogram (:class:`.variogram.Variogram` ``angle``, ``ratio``) is applied by kriging in the
+coordinates where it is isotropic (:func:`.variogram.anisotropic_coordinates`, PyKrige's convention); the
+search radius and the nearest neighbours are then measured in those coordinates.
+
 At a target that coincides with a sample the estimate is that sample's value
 (kriging is an exact interpolator; the nugget shows only between samples).
 """
@@ -38,7 +42,7 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
 from ..neighbours import NeighbourIndex
-from .variogram import MODELS, Variogram, auto_variogram
+from .variogram import MODELS, Variogram, anisotropic_coordinates, auto_variogram
 
 #: global kriging above this many samples would need a huge dense system; use a neighbourhood instead
 MAX_GLOBAL_SAMPLES = 5000
@@ -222,6 +226,10 @@ def krige_points(
         raise InputError("kriging needs (n, 2) coordinates and n values.", "INPUT")
     if not np.isfinite(z).all() or not np.isfinite(xy).all():
         raise InputError("kriging input has missing values; drop them first.", "FIELDS")
+    if variogram.anisotropic:
+        xy = anisotropic_coordinates(xy, variogram.angle, variogram.ratio)
+        targets = anisotropic_coordinates(targets, variogram.angle, variogram.ratio)
+        variogram = variogram.isotropic()
     if log_transform:
         if (z <= 0).any():
             raise InputError("values <= 0 have no logarithm; turn off the log transform.", "LOG_TRANSFORM")
@@ -286,15 +294,18 @@ def fit_variograms(
     field_names: Sequence[str],
     log_transform: bool = False,
     models: Sequence[str] = MODELS,
+    estimator: str = "matheron",
+    anisotropy: Optional[Tuple[float, float]] = None,
 ) -> List[Tuple[Variogram, Dict[str, float]]]:
-    """Best variogram per value column (of ``ln`` values when ``log_transform``)."""
+    """Best variogram per value column (of ``ln`` values when ``log_transform``); ``estimator`` and
+    ``anisotropy`` as in :func:`.variogram.auto_variogram`."""
     out = []
     for j, name in enumerate(field_names):
         column = values[:, j]
         ok = np.isfinite(column)
         data = np.log(column[ok]) if log_transform else column[ok]
         try:
-            model, scores, _ = auto_variogram(xy[ok], data, models=models)
+            model, scores, _ = auto_variogram(xy[ok], data, models=models, estimator=estimator, anisotropy=anisotropy)
         except InputError as exc:
             raise InputError(f"field '{name}': {str(exc).split(': ', 1)[-1]}", "FIELDS") from None
         out.append((model, scores))
