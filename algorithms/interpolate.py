@@ -24,7 +24,7 @@ from qgis.core import (
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.grid import GridSpec, padded_extent
-from ..core.interpolation import crossval, selection
+from ..core.interpolation import crossval, levelling, selection
 from ..core.interpolation.anamorphosis import NormalScore
 from ..core.interpolation.idw import idw_grid
 from ..core.interpolation.kriging import clip_to_sample_minimum, kriging_grid
@@ -36,6 +36,7 @@ from .base import (
     REPROJECT_ADVICE,
     ProspectorAlgorithm,
     mask_from_source,
+    point_attributes,
     point_samples,
     report_values,
     require_projected,
@@ -57,6 +58,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         "TRANSFORM": TRANSFORMS,
         "VARIOGRAM_ESTIMATOR": ESTIMATORS,
         "ANISOTROPY": ANISOTROPY,
+        "LEVELLING": levelling.LEVELLING,
     }
     INPUT = "INPUT"
     FIELDS = "FIELDS"
@@ -79,6 +81,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     ANISOTROPY = "ANISOTROPY"
     ANISOTROPY_ANGLE = "ANISOTROPY_ANGLE"
     ANISOTROPY_RATIO = "ANISOTROPY_RATIO"
+    SURVEY_FIELD = "SURVEY_FIELD"
+    LEVELLING = "LEVELLING"
+    OUTPUT_SURVEYS = "OUTPUT_SURVEYS"
     OUTPUT = "OUTPUT"
     OUTPUT_VARIANCE = "OUTPUT_VARIANCE"
     OUTPUT_CV = "OUTPUT_CV"
@@ -131,6 +136,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "extreme pairs. ANISOTROPY: isotropic, fitted (direction and ratio by a grid search over 15° steps "
             "and ratios 1-4), or given by ANISOTROPY_ANGLE (major axis, degrees counter-clockwise from east) and "
             "ANISOTROPY_RATIO (major range / minor range); the range is the major-axis range.\n\n"
+            "SURVEY_FIELD names the survey, batch or laboratory of each sample: every element is levelled onto "
+            "the survey with most samples before gridding, by LEVELLING: median and IQR of log10 values, or "
+            "quantile mapping. Surveys with fewer than 10 values are left as they are, with a warning. "
+            "OUTPUT_SURVEYS receives the per-survey medians before and after (CSV). Without SURVEY_FIELD, medians "
+            "that differ more than 10 x between surveys or between spatially separate groups of samples, and "
+            "detection limits more than 10 x apart in one field, are reported.\n\n"
             "OUTPUT_CV writes a cross-validation table (CSV): leave-one-out up to 3000 samples, 10-fold above; "
             "per element, IDW at powers 1, 2, 3 (and POWER) and ordinary kriging, with RMSE, MAE, ME (mean "
             "prediction - observation) and R2 (1 - SSE/SST) in the original units. Lower RMSE/MAE, ME near 0 "
@@ -233,6 +244,23 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterField(
+                self.SURVEY_FIELD,
+                self.tr("Survey / batch / laboratory field (level the surveys before gridding)"),
+                parentLayerParameterName=self.INPUT,
+                type=QgsProcessingParameterField.Any,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.LEVELLING,
+                self.tr("Survey levelling"),
+                options=[self.tr("Median and IQR of log values"), self.tr("Quantile mapping onto the reference")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterNumber(
                 self.CENSORED_SHARE,
                 self.tr("Heavily censored: share of values at or below detection above which a field is"),
@@ -320,6 +348,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 createByDefault=False,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_SURVEYS,
+                self.tr("Survey levelling table"),
+                fileFilter="CSV files (*.csv)",
+                optional=True,
+                createByDefault=False,
+            )
+        )
 
     def process(self, parameters, context, feedback):
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -336,6 +373,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         method = self.enum_name(parameters, self.METHOD, context)
         variance_output = self._optional_output(parameters, self.OUTPUT_VARIANCE, context, raster=True)
         cv_output = self._optional_output(parameters, self.OUTPUT_CV, context, raster=False)
+        surveys_output = self._optional_output(parameters, self.OUTPUT_SURVEYS, context, raster=False)
+        survey_field = self.parameterAsString(parameters, self.SURVEY_FIELD, context) or None
+        if surveys_output and not survey_field:
+            raise QgsProcessingException(
+                "OUTPUT_SURVEYS: the levelling table needs SURVEY_FIELD (the survey or laboratory of each sample); "
+                "set it or leave the table empty."
+            )
         if variance_output and method == "idw":
             raise QgsProcessingException(
                 "OUTPUT_VARIANCE: only ordinary kriging gives a variance; set METHOD to ordinary kriging "
@@ -346,7 +390,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
 
         log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
-        xy, values, reports, merged, shares = self._samples(source, fields, crs, censored_factor, context, feedback)
+        xy, values, reports, merged, shares, survey_rows = self._samples(
+            parameters, source, fields, crs, censored_factor, survey_field, context, feedback
+        )
         transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform)
         values = self._substitute_for_log(feedback, fields, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
@@ -382,6 +428,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "censored": {name: rep.censored for name, rep in zip(fields, reports)},
             "below_detection_share": {name: round(share, 4) for name, share in zip(fields, shares)},
             "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if log_transform else "none",
+            "levelling": self._levelling_record(parameters, context, survey_field, survey_rows),
             "interpolators": {name: self._describe_choice(c, reasons[name]) for name, c in zip(fields, chosen)},
         }
         variograms = self._recorded_variograms(fields, chosen, candidates, transforms)
@@ -413,12 +460,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if cv_output:
             crossval.write_csv(cv_output, [row for rows in scores for row in rows], parameter=self.OUTPUT_CV)
             results[self.OUTPUT_CV] = cv_output
+        if surveys_output:
+            levelling.write_csv(surveys_output, survey_rows, parameter=self.OUTPUT_SURVEYS)
+            results[self.OUTPUT_SURVEYS] = surveys_output
         feedback.setProgress(100)
         return results
 
-    def _samples(self, source, fields, crs, censored_factor, context, feedback):
-        """Sample coordinates and values (co-located samples averaged) and each field's share of values at or
-        below detection."""
+    def _samples(self, parameters, source, fields, crs, censored_factor, survey_field, context, feedback):
+        """Sample coordinates and values (surveys levelled, co-located samples averaged), each field's share of
+        values at or below detection, and the levelling table."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
         xy, values, reports = point_samples(
@@ -429,6 +479,31 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             selection.below_detection_share(values[:, j], rep.censored, censored_factor)
             for j, rep in enumerate(reports)
         ]
+        for name, rep in zip(fields, reports):
+            spread = levelling.limit_spread(rep.detection_limits)
+            if spread:
+                feedback.pushWarning(
+                    f"{name}: detection limits {spread[0]:g} and {spread[1]:g} ({spread[1] / spread[0]:.0f} x apart) "
+                    "in one field: the samples probably come from different methods or laboratories; name them in "
+                    "SURVEY_FIELD to level them."
+                )
+        survey_rows: list = []
+        if survey_field:
+            _, (raw,) = point_attributes(
+                source, [survey_field], crs, context, feedback, fields_parameter="SURVEY_FIELD"
+            )
+            surveys = np.array(["(none)" if self._missing(v) else str(v) for v in raw])
+            values, survey_rows = self._level(parameters, context, feedback, fields, values, surveys)
+        else:
+            groups = levelling.spatial_groups(xy)
+            for j, name in enumerate(fields):
+                found = levelling.median_disparity(values[:, j], groups)
+                if found:
+                    feedback.pushWarning(
+                        f"{name}: the median of one group of samples ({found[3]:.4g}) is {found[3] / found[1]:.0f} x "
+                        f"that of another ({found[1]:.4g}), the groups lying apart: if they are different surveys "
+                        "or laboratories, name them in SURVEY_FIELD to level them before gridding."
+                    )
 
         xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE)
         if merged:
@@ -436,7 +511,54 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"{merged} samples shared a location with another one; co-located samples were averaged "
                 f"({len(xy)} sites remain)."
             )
-        return xy, values, reports, merged, shares
+        return xy, values, reports, merged, shares, survey_rows
+
+    @staticmethod
+    def _missing(value) -> bool:
+        is_null = getattr(value, "isNull", None)
+        return value is None or (callable(is_null) and bool(is_null())) or not str(value).strip()
+
+    def _level(self, parameters, context, feedback, fields, values, surveys):
+        """Every field levelled survey by survey (see core.interpolation.levelling), with the warnings."""
+        method = self.enum_name(parameters, self.LEVELLING, context)
+        names = sorted(set(surveys.tolist()))
+        feedback.pushInfo(f"SURVEY_FIELD: {len(names)} survey(s): {', '.join(names[:10])}")
+        values = values.copy()
+        rows = []
+        for j, name in enumerate(fields):
+            found = levelling.median_disparity(values[:, j], surveys)
+            if found:
+                feedback.pushWarning(
+                    f"{name}: survey medians differ {found[3] / found[1]:.0f} x (survey '{found[0]}' {found[1]:.4g}, "
+                    f"survey '{found[2]}' {found[3]:.4g}) before levelling."
+                )
+            try:
+                values[:, j], field_rows = levelling.level(values[:, j], surveys, name, method)
+            except InputError as exc:
+                raise QgsProcessingException(f"SURVEY_FIELD: {name}: {str(exc).split(': ', 1)[-1]}") from None
+            for r in field_rows:
+                if r.note.startswith("not levelled"):
+                    feedback.pushWarning(f"{name}: survey '{r.survey}' {r.note} (too few to level).")
+                elif r.levelled:
+                    feedback.pushInfo(
+                        f"{name}: survey '{r.survey}' ({r.n} values) levelled: median {r.median_before:.4g} -> "
+                        f"{r.median_after:.4g}"
+                    )
+            rows.extend(field_rows)
+        return values, rows
+
+    def _levelling_record(self, parameters, context, survey_field, rows):
+        if not survey_field:
+            return None
+        return {
+            "field": survey_field,
+            "method": self.enum_name(parameters, self.LEVELLING, context),
+            "surveys": [
+                {"survey": r.survey, "element": r.element, "n": r.n, "median_before": r.median_before,
+                 "median_after": r.median_after, "levelled": r.levelled, "note": r.note}
+                for r in rows
+            ],
+        }  # fmt: skip
 
     def _transforms(self, parameters, context, feedback, fields, shares, log_transform):
         """Per field: "none", "log" or "normal_score" (TRANSFORM, LOG_TRANSFORM and the censoring)."""
