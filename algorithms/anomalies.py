@@ -19,7 +19,7 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..core.anomalies.screening import INDEX_METHODS, high_value_points, identify_anomalies
+from ..core.anomalies.screening import INDEX_METHODS, MIN_LOG_SCALE, high_value_points, identify_anomalies
 from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
@@ -345,6 +345,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"{t.name}: {levels} ({t.detail})")
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
+        for band, scale in result.floored_scales.items():
+            feedback.pushWarning(
+                f"{band}: its robust scale in the integrated index (1.4826 MAD of log10 values, {scale:.2g}) is "
+                f"below {MIN_LOG_SCALE:g} and was raised to it: the band is nearly constant (levelled flat, or "
+                "only analytical noise) and would otherwise dominate the index."
+            )
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
         return result, method, index_method, association
 

@@ -504,6 +504,17 @@ def report_values(
                 f"rasters (±3.4e38, e.g. {examples}) and were left out as missing: no concentration is that large, "
                 "so they are fill codes. Replace them by NULL in the layer to silence this."
             )
+        if rep.negative_reading == "values" and censored_factor is not None:
+            feedback.pushWarning(
+                f"{name}: {rep.negatives} negative values ({rep.negative_distinct} different) were read as values, "
+                "not as below-detection codes: a laboratory has few detection limits, so the field looks levelled "
+                "or centred. Replace real codes by '<limit' text if that is wrong."
+            )
+        elif rep.negative_reading == "below detection":
+            feedback.pushInfo(
+                f"{name}: {rep.negatives} negative values ({rep.negative_distinct} different) read as below-detection "
+                "codes (-x = below the detection limit x)."
+            )
         if rep.censored:
             limits = ", ".join(f"{v:g}" for v in rep.detection_limits[:5])
             feedback.pushWarning(

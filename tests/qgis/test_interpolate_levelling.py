@@ -91,3 +91,26 @@ def test_survey_table_needs_the_field(run_algorithm, tmp_path):
              "OUTPUT_SURVEYS": str(tmp_path / "s.csv")},
         )  # fmt: skip
     assert not (tmp_path / "x.tif").exists()
+
+
+def test_negative_values_of_a_centred_field_are_values(run_algorithm, tmp_path):
+    rng = np.random.default_rng(6)
+    xy = rng.uniform(0, 4000, (80, 2))
+    centred = rng.normal(0, 1, 80).round(3)  # e.g. a field levelled and centred elsewhere
+    codes = np.where(rng.random(80) < 0.2, -2.0, rng.lognormal(2, 0.5, 80))  # -2 = below 2
+    layer = gpd.GeoDataFrame({"Zc": centred, "Cu": codes}, geometry=[Point(x, y) for x, y in xy], crs="EPSG:3067")
+    path = tmp_path / "centred.gpkg"
+    layer.to_file(path, driver="GPKG")
+    feedback = RecordingFeedback()
+    out = tmp_path / "c.tif"
+    run_algorithm(
+        "prospector:interpolate",
+        {"INPUT": str(path), "FIELDS": ["Zc", "Cu"], "PIXEL_SIZE": 200, "OUTPUT": str(out)},
+        feedback,
+    )
+    n_neg = int((centred < 0).sum())
+    assert any(w.startswith(f"Zc: {n_neg} negative values (") and "read as values" in w for w in feedback.warnings)
+    assert any(i.startswith("Cu: ") and "read as below-detection codes" in i for i in feedback.infos)
+    with rasterio.open(out) as src:
+        zc = src.read(1, masked=True)
+    assert zc.min() < -0.5  # the negatives were kept
