@@ -758,10 +758,11 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     feedback.pushWarning(f"{name}: no kriging on {TRANSFORM_LABELS[transform]}: {exc}")
                     continue
                 others = ", ".join(f"{m} {c:.3g}" for m, c in fits.items())
-                how = "fixed" if fixed is not None else f"{estimator.replace('_', '-')} estimator"
+                how = " (fixed)" if fixed is not None else ""
+                how += " (Cressie-Hawkins estimator)" if estimator == "cressie_hawkins" and not fixed else ""
                 feedback.pushInfo(
-                    f"{name}: variogram of {TRANSFORM_LABELS[transform]} ({units[transform]}, {how}) "
-                    f"{vg.describe()}" + (f" [weighted SSE: {others}]" if others else "")
+                    f"{name}: variogram ({units[transform]}){how} {vg.describe()}"
+                    + (f" [weighted SSE: {others}]" if others else "")
                 )
                 options.append(Candidate("kriging", transform, variogram=vg))
             out.append(options)

@@ -723,6 +723,18 @@ CASES: List[Case] = [
         warning=r"Cu: 6 of 36 values below detection \(limits 5\) set to 0.5 x the detection limit",
     ),
     Case(
+        "heavily censored",
+        "interpolate",
+        _set(INPUT="negative", FIELDS=["Cu"], METHOD=1, CENSORED_SHARE=0.1),
+        warning=r"Cu: heavily censored: 17 % of the values are at or below detection .*normal scores",
+    ),
+    Case(
+        "survey table without survey field",
+        "interpolate",
+        lambda d, p: {**p, "OUTPUT_SURVEYS": os.path.join(os.path.dirname(p["OUTPUT"]), "surveys.csv")},
+        error=r"^OUTPUT_SURVEYS: the levelling table needs SURVEY_FIELD",
+    ),
+    Case(
         "text/NULL/<DL values",
         "anomalies",
         lambda d, p: {
