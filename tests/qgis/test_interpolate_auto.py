@@ -112,3 +112,29 @@ def test_heavy_censoring_switches_to_normal_scores(run_algorithm, tmp_path):
         feedback,
     )  # fmt: skip
     assert "interpolated on log values as TRANSFORM asks" in "\n".join(feedback.warnings)
+
+
+def test_robust_estimator_and_anisotropy_reach_the_variogram(run_algorithm, tmp_path):
+    path = censored_layer(tmp_path, share=0.0)
+    base = {"INPUT": path, "FIELDS": ["Zn"], "PIXEL_SIZE": 500, "METHOD": 1, "LOG_TRANSFORM": True}
+    feedback = RecordingFeedback()
+    given = tmp_path / "given.tif"
+    run_algorithm(
+        "prospector:interpolate",
+        dict(base, VARIOGRAM_ESTIMATOR=1, ANISOTROPY=2, ANISOTROPY_ANGLE=90, ANISOTROPY_RATIO=2.5, OUTPUT=str(given)),
+        feedback,
+    )
+    with rasterio.open(given) as src:
+        prov = json.loads(src.tags()[PROVENANCE_TAG])
+    vg = prov["variograms"]["Zn"]
+    assert (vg["angle"], vg["ratio"]) == (90.0, 2.5)
+    assert (
+        prov["parameters"]["VARIOGRAM_ESTIMATOR"] == "cressie_hawkins" and prov["parameters"]["ANISOTROPY"] == "given"
+    )
+    assert any("Zn: variogram (ln units) (Cressie-Hawkins estimator)" in line for line in feedback.infos)
+    # Zn varies along y only (cos(y / 1800)): the fitted major axis runs east-west, across that variation
+    fitted = tmp_path / "fitted.tif"
+    run_algorithm("prospector:interpolate", dict(base, ANISOTROPY=1, OUTPUT=str(fitted)))
+    with rasterio.open(fitted) as src:
+        vg = json.loads(src.tags()[PROVENANCE_TAG])["variograms"]["Zn"]
+    assert vg["ratio"] > 1.5 and min(vg["angle"], 180 - vg["angle"]) <= 30
