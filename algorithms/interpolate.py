@@ -394,7 +394,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         xy, values, reports, merged, shares, survey_rows = self._samples(
             parameters, source, fields, crs, censored_factor, survey_field, context, feedback
         )
-        transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform)
+        transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform, fixed)
         values = self._substitute_for_log(feedback, fields, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
@@ -561,8 +561,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             ],
         }  # fmt: skip
 
-    def _transforms(self, parameters, context, feedback, fields, shares, log_transform):
-        """Per field: "none", "log" or "normal_score" (TRANSFORM, LOG_TRANSFORM and the censoring)."""
+    def _transforms(self, parameters, context, feedback, fields, shares, log_transform, fixed):
+        """Per field: "none", "log" or "normal_score" (TRANSFORM, LOG_TRANSFORM and the censoring; a fixed
+        variogram is in the units TRANSFORM and LOG_TRANSFORM say, so the censoring does not change them)."""
         choice = self.enum_name(parameters, self.TRANSFORM, context)
         limit = self.parameterAsDouble(parameters, self.CENSORED_SHARE, context)
         base = "log" if log_transform else "none"
@@ -570,7 +571,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         for name, share in zip(fields, shares):
             transform = "normal_score" if choice == "normal_score" else base
             if share > limit:
-                if choice == "auto":
+                if choice == "auto" and fixed is not None:
+                    how = (
+                        f"it stays on {TRANSFORM_LABELS[transform]}, the units of the fixed variogram (set TRANSFORM "
+                        "to normal scores, with a variogram of normal scores, for the censoring-aware transform)."
+                    )
+                elif choice == "auto":
                     transform = "normal_score"
                     how = (
                         "so it is interpolated on normal scores, the censored values sharing one score, rather "
@@ -749,7 +755,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         out = []
         for j, name in enumerate(fields):
             options = [Candidate("idw", transforms[j], p) for p in powers]
-            kriging_transforms = [transforms[j]] if method != "auto" else list(selection.TRANSFORMS)
+            # a fixed variogram has the units of the field's transform only
+            auto = method == "auto" and fixed is None
+            kriging_transforms = list(selection.TRANSFORMS) if auto else [transforms[j]]
             for transform in kriging_transforms:
                 try:
                     vg, fits = self._variogram(xy, values[:, j], transform, models, estimator, anisotropy, fixed)

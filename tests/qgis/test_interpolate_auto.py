@@ -138,3 +138,18 @@ def test_robust_estimator_and_anisotropy_reach_the_variogram(run_algorithm, tmp_
     with rasterio.open(fitted) as src:
         vg = json.loads(src.tags()[PROVENANCE_TAG])["variograms"]["Zn"]
     assert vg["ratio"] > 1.5 and min(vg["angle"], 180 - vg["angle"]) <= 30
+
+
+def test_a_fixed_variogram_keeps_its_units_on_censored_fields(run_algorithm, tmp_path):
+    feedback = RecordingFeedback()
+    out = tmp_path / "fixed.tif"
+    run_algorithm(
+        "prospector:interpolate",
+        {"INPUT": censored_layer(tmp_path), "FIELDS": ["Cu"], "PIXEL_SIZE": 500, "METHOD": 2, "LOG_TRANSFORM": True,
+         "VARIOGRAM_MODEL": 2, "VARIOGRAM_NUGGET": 0.1, "VARIOGRAM_SILL": 0.5, "VARIOGRAM_RANGE": 3000,
+         "OUTPUT": str(out), "OUTPUT_CV": str(tmp_path / "cv.csv")},
+        feedback,
+    )  # fmt: skip
+    assert any("Cu: heavily censored" in w and "the units of the fixed variogram" in w for w in feedback.warnings)
+    rows = list(csv.DictReader(open(tmp_path / "cv.csv", encoding="utf-8")))
+    assert [r["settings"].rsplit("=", 1)[1] for r in rows if r["method"] == "ordinary kriging"] == ["log"]
