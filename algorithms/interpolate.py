@@ -19,6 +19,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
 )
 
 from ..core.callbacks import check_cancelled
@@ -83,6 +84,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     ANISOTROPY_RATIO = "ANISOTROPY_RATIO"
     SURVEY_FIELD = "SURVEY_FIELD"
     LEVELLING = "LEVELLING"
+    REFERENCE_SURVEY = "REFERENCE_SURVEY"
     OUTPUT_SURVEYS = "OUTPUT_SURVEYS"
     OUTPUT = "OUTPUT"
     OUTPUT_VARIANCE = "OUTPUT_VARIANCE"
@@ -139,7 +141,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "ANISOTROPY_RATIO (major range / minor range); the range is the major-axis range.\n\n"
             "SURVEY_FIELD names the survey, batch or laboratory of each sample: every element is levelled onto "
             "the survey with most samples before gridding, by LEVELLING: median and IQR of log10 values, or "
-            "quantile mapping. Surveys with fewer than 10 values are left as they are, with a warning. "
+            "quantile mapping (REFERENCE_SURVEY picks another reference). Surveys with fewer than 10 values are left as they are, with a warning. "
             "OUTPUT_SURVEYS receives the per-survey medians before and after (CSV). Without SURVEY_FIELD, medians "
             "that differ more than 10 x between surveys or between spatially separate groups of samples, and "
             "detection limits more than 10 x apart in one field, are reported.\n\n"
@@ -300,6 +302,11 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 defaultValue=0.0,
                 parentParameterName=self.INPUT,
                 minValue=0.0,
+                optional=True,
+            ),
+            QgsProcessingParameterString(
+                self.REFERENCE_SURVEY,
+                self.tr("Levelling: reference survey (empty = the survey with most samples)"),
                 optional=True,
             ),
             QgsProcessingParameterEnum(
@@ -524,6 +531,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         method = self.enum_name(parameters, self.LEVELLING, context)
         names = sorted(set(surveys.tolist()))
         feedback.pushInfo(f"SURVEY_FIELD: {len(names)} survey(s): {', '.join(names[:10])}")
+        reference = self.parameterAsString(parameters, self.REFERENCE_SURVEY, context).strip() or None
+        if reference is not None and reference not in names:
+            raise QgsProcessingException(
+                f"REFERENCE_SURVEY: '{reference}' is not a value of the survey field (it has "
+                f"{', '.join(names[:10])}{', …' if len(names) > 10 else ''}); name one of them or leave it empty."
+            )
         values = values.copy()
         rows = []
         for j, name in enumerate(fields):
@@ -534,7 +547,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     f"survey '{found[2]}' {found[3]:.4g}) before levelling."
                 )
             try:
-                values[:, j], field_rows = levelling.level(values[:, j], surveys, name, method)
+                values[:, j], field_rows = levelling.level(values[:, j], surveys, name, method, reference)
             except InputError as exc:
                 raise QgsProcessingException(f"SURVEY_FIELD: {name}: {str(exc).split(': ', 1)[-1]}") from None
             for r in field_rows:

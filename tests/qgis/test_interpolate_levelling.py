@@ -114,3 +114,20 @@ def test_negative_values_of_a_centred_field_are_values(run_algorithm, tmp_path):
     with rasterio.open(out) as src:
         zc = src.read(1, masked=True)
     assert zc.min() < -0.5  # the negatives were kept
+
+
+def test_another_reference_survey(run_algorithm, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    path, au = compiled_layer(tmp_path)
+    table = tmp_path / "surveys.csv"
+    params = {"INPUT": path, "FIELDS": ["Au"], "PIXEL_SIZE": 500, "SURVEY_FIELD": "survey", "LEVELLING": 1,
+              "REFERENCE_SURVEY": "leach", "OUTPUT": str(tmp_path / "q.tif"), "OUTPUT_SURVEYS": str(table)}  # fmt: skip
+    run_algorithm("prospector:interpolate", params)
+    rows = {r["survey"]: r for r in csv.DictReader(open(table, encoding="utf-8"))}
+    assert rows["leach"]["note"] == "reference survey"
+    # quantile mapping of 150 values onto the 60 of 'leach': the median maps onto leach's median
+    assert float(rows["total"]["median_after"]) == pytest.approx(np.median(au[150:210]), rel=0.05)
+    with pytest.raises(QgsProcessingException, match="^REFERENCE_SURVEY: 'nope' is not a value of the survey field"):
+        run_algorithm("prospector:interpolate", dict(params, REFERENCE_SURVEY="nope", OUTPUT=str(tmp_path / "n.tif")))
+    assert not (tmp_path / "n.tif").exists()
