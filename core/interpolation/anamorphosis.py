@@ -14,7 +14,8 @@ within the sample range). Kriging of normal scores gives a Gaussian conditional 
 ``N(y*, sigma^2)`` at each cell; the estimate reported in value units is its mean through ``g``,
 ``E[g(Y)]``, computed exactly (:meth:`NormalScore.back_transform_mean`): ``g`` is piecewise linear, so
 ``g(y) = v_0 + sum_j c_j (y - s_j)^+`` (``c_j`` the change of slope at knot ``s_j``) and
-``E[(Y - s)^+] = sigma phi(d) + (y* - s) Phi(d)`` with ``d = (y* - s) / sigma``. Where
+``E[(Y - s)^+] = sigma phi(d) + (y* - s) Phi(d)`` with ``d = (y* - s) / sigma``. It costs one normal CDF per
+cell and distinct sample value (15 s for 250,000 cells and 1,100 distinct values on a busy 2-core machine). Where
 ``sigma^2 = 0`` (on a sample) it is ``g(y*)``, the sample's value. The kriging variance stays in normal-score
 units: 0 on a sample, near 1 (the variance of the scores) far from every sample.
 """
@@ -80,27 +81,37 @@ class NormalScore:
         return out
 
     def back_transform_mean(self, mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
-        """``E[g(Y)]`` for ``Y ~ N(mean, variance)``, element-wise and exact (NaN where either input is NaN)."""
+        """``E[g(Y)]`` for ``Y ~ N(mean, variance)``, element-wise and exact (NaN where either input is NaN).
+
+        ``E[(Y - s)^+] = sigma h(d)`` with ``h(d) = phi(d) + d Phi(d)``, ``d = (mean - s) / sigma``; costs
+        one normal CDF per cell and knot (distinct sample value).
+        """
         mean = np.asarray(mean, dtype=np.float64)
         sd = np.sqrt(np.maximum(np.asarray(variance, dtype=np.float64), 0.0))
         mean, sd = np.broadcast_arrays(mean, sd)
-        slopes = np.diff(self.values) / np.diff(self.scores)
-        change = np.diff(np.concatenate([[0.0], slopes, [0.0]]))  # slope change at every knot
         knots = self.scores
+        slopes = np.diff(self.values) / np.diff(knots)
+        change = np.diff(np.concatenate([[0.0], slopes, [0.0]]))  # slope change at every knot
         flat_m, flat_s = mean.ravel(), sd.ravel()
-        out = np.empty(flat_m.shape)
+        out = np.full(flat_m.shape, np.nan)
+        spread = np.isfinite(flat_m) & np.isfinite(flat_s) & (flat_s > 0)
+        exact = np.isfinite(flat_m) & (flat_s == 0)  # no spread: g itself
+        out[exact] = np.interp(flat_m[exact], knots, self.values)
+        where = np.flatnonzero(spread)
         step = max(1, CHUNK_ELEMENTS // knots.size)
-        for start in range(0, flat_m.size, step):
-            m = flat_m[start : start + step, None]
-            s = flat_s[start : start + step, None]
-            gap = m - knots[None, :]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                d = gap / s
-                expected = s * np.exp(-0.5 * d * d) / np.sqrt(2.0 * np.pi) + gap * ndtr(d)
-            exact = s[:, 0] == 0  # no spread: (m - s)^+
-            expected[exact] = np.maximum(gap[exact], 0.0)
-            out[start : start + step] = self.values[0] + expected @ change
-        out[~(np.isfinite(flat_m) & np.isfinite(flat_s))] = np.nan
+        for start in range(0, where.size, step):
+            cells = where[start : start + step]
+            s = flat_s[cells, None]
+            d = np.subtract(flat_m[cells, None], knots[None, :])
+            d /= s
+            h = np.square(d)
+            h *= -0.5
+            np.exp(h, out=h)
+            h *= 1.0 / np.sqrt(2.0 * np.pi)
+            cdf = ndtr(d)
+            cdf *= d
+            h += cdf
+            out[cells] = self.values[0] + s[:, 0] * (h @ change)
         return out.reshape(mean.shape)
 
     def as_dict(self) -> Dict[str, object]:
