@@ -874,6 +874,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 lambda f, start=start, size=size: progress(start + size * f), feedback, clip=transform == "none",
             )  # fmt: skip
             for i, j in enumerate(cols):
+                check_cancelled(feedback.isCanceled)  # the normal-score back-transform takes seconds per band
                 part_var = None if part_variance is None else part_variance[i]
                 bands[j] = self._back_transform(anamorphoses[i], part[i], part_var)
                 if part_var is not None:
