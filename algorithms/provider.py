@@ -14,6 +14,7 @@ from .interpolate import InterpolateAlgorithm
 from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
 from .traincnn import TrainCnnAlgorithm
+from .trainmodel import TrainModelAlgorithm
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
@@ -42,6 +43,7 @@ class ProspectorProvider(QgsProcessingProvider):
             AnomaliesAlgorithm,
             PseudoLabelAlgorithm,
             TrainCnnAlgorithm,
+            TrainModelAlgorithm,
             PredictAlgorithm,
             EvaluateAlgorithm,
         ):
