@@ -9,6 +9,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, MODELS_DIR
 from .anomalies import AnomaliesAlgorithm
+from .comparemodels import CompareModelsAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .interpolate import InterpolateAlgorithm
 from .predict import PredictAlgorithm
@@ -44,6 +45,7 @@ class ProspectorProvider(QgsProcessingProvider):
             PseudoLabelAlgorithm,
             TrainCnnAlgorithm,
             TrainModelAlgorithm,
+            CompareModelsAlgorithm,
             PredictAlgorithm,
             EvaluateAlgorithm,
         ):

@@ -102,3 +102,62 @@ def test_labels_of_one_class_are_refused(run_algorithm, data, tmp_path):  # noqa
             },
         )
     assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.html").exists()
+
+
+def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):  # noqa: F811
+    import csv
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    with rasterio.open(data / "elements.tif") as src:
+        cu = src.read(1, masked=True).filled(np.nan)
+    # deposits on the highest Cu cells, in separate places
+    order = np.argsort(np.nan_to_num(-cu, nan=0).ravel())
+    picked = []
+    for flat in order:
+        r, c = divmod(int(flat), GRID.width)
+        if all(max(abs(r - r2), abs(c - c2)) > 4 for r2, c2 in picked):
+            picked.append((r, c))
+        if len(picked) == 8:
+            break
+    points = [Point(GRID.xmin + (c + 0.5) * 100, GRID.ymax - (r + 0.5) * 100) for r, c in picked]
+    gpd.GeoDataFrame({"name": [f"d{i}" for i in range(8)]}, geometry=points, crs="EPSG:3067").to_file(
+        tmp_path / "deposits.gpkg"
+    )
+    result = run_algorithm(
+        "prospector:comparemodels",
+        {
+            "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
+            "DEPOSITS": str(tmp_path / "deposits.gpkg"),
+            "LEARNERS": [2, 3],
+            "FOLDS": 2,
+            "CLUSTER_DISTANCE": 300,
+            "NEGATIVES": 100,
+            "N_ESTIMATORS": 10,
+            "PATCH_SIZE": 5,
+            "EPOCHS": 2,
+            "ENSEMBLE": 1,
+            "ITERATIONS": 100,
+            "OUTPUT_REPORT": str(tmp_path / "compare.html"),
+            "OUTPUT_TABLE": str(tmp_path / "compare.csv"),
+            "OUTPUT_MODEL": str(tmp_path / "winner.pt"),
+        },
+    )
+    rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
+    assert {r["learner"] for r in rows} == {"best band", "logistic", "woe", "cnn"}
+    assert len(rows) == 4 * 3  # two folds and the pooled row per learner
+    pooled = {r["learner"]: r for r in rows if r["fold"] == "all"}
+    assert [k for k, r in pooled.items() if r["recommended"] == "yes"] == [result["RECOMMENDED"]]
+    for r in pooled.values():
+        per_fold = [float(f["auc"]) for f in rows if f["learner"] == r["learner"] and f["fold"] != "all"]
+        weights = [int(f["deposits"]) for f in rows if f["learner"] == r["learner"] and f["fold"] != "all"]
+        assert float(r["auc"]) == pytest.approx(np.average(per_fold, weights=weights), abs=1e-5)
+    report = open(result["OUTPUT_REPORT"], encoding="utf-8").read()
+    assert "Recommended:" in report and "<svg" in report and "minus best band" in report
+    if result["RECOMMENDED"] == "best band":
+        assert result["OUTPUT_MODEL"] is None and not (tmp_path / "winner.pt").exists()
+    else:
+        assert load_model(result["OUTPUT_MODEL"]).band_names_[0] == "elements:Cu"
