@@ -215,7 +215,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             valid,
             rows,
             cols,
-            make_mappers(methods, classic, cnn, stack.band_names),
+            make_mappers(methods, classic, cnn, stack.band_names, feedback.isCanceled),
             folds=self.parameterAsInt(parameters, self.FOLDS, context),
             cluster_cells=cluster_cells,
             negatives=negatives,

@@ -308,8 +308,9 @@ class ClassicLearner:
             write_window(r0, c0, self._predict_window(read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)), None)
             report(progress, (i + 1) / len(tiles))
 
-    def predict_proba(self, bands: np.ndarray, tile: int = 512, device: Optional[str] = None) -> np.ndarray:
-        """Positive-class probability (H, W) of an in-memory stack (NaN where a feature lacks a value)."""
+    def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
+        """Positive-class probability (H, W) of an in-memory stack (NaN where a feature lacks a value); as
+        :meth:`PatchCNN.predict_proba` (``device`` is ignored)."""
         bands = np.asarray(bands, dtype=np.float64)
         if bands.ndim != 3 or bands.shape[0] != len(self.band_names_):
             raise InputError(f"the model needs {len(self.band_names_)} bands.", "INPUT_RASTERS")

@@ -286,10 +286,14 @@ def all_labels(
 
 
 def make_mappers(
-    methods: Sequence[str], classic: Dict[str, Any], cnn: Dict[str, Any], band_names: Sequence[str]
+    methods: Sequence[str],
+    classic: Dict[str, Any],
+    cnn: Dict[str, Any],
+    band_names: Sequence[str],
+    is_cancelled: CancelCallback = None,
 ) -> Dict[str, Mapper]:
     """Map makers for the classic ``methods`` (settings ``classic``) and the CNN (settings ``cnn``): each trains
-    on a label raster and maps the whole stack."""
+    on a label raster and maps the whole stack. ``is_cancelled`` stops the CNN's training within a batch."""
     from ..classic.learner import ClassicLearner
 
     mappers: Dict[str, Mapper] = {}
@@ -307,7 +311,7 @@ def make_mappers(
         def cnn_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
             from ..learning.estimator import PatchCNN
 
-            return PatchCNN(**cnn).fit(b, labels, band_names=band_names).predict_proba(b)
+            return PatchCNN(**cnn).fit(b, labels, band_names=band_names, is_cancelled=is_cancelled).predict_proba(b)
 
         mappers["cnn"] = cnn_map
     return mappers
