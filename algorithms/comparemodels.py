@@ -224,6 +224,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             progress=lambda f: feedback.setProgress((85 if model_path else 98) * f),
             is_cancelled=feedback.isCanceled,
             log=feedback.pushInfo,
+            band_names=stack.band_names,
         )
         rec = comparison.recommended
         feedback.pushInfo(f"Recommended: {TITLES.get(rec, rec)}")

@@ -5,10 +5,12 @@ Prints each learner's time (training and mapping, summed over the folds) and its
 cheapest scikit-learn learner measured in the same run, then the held-out figures. Environment:
 BENCH_COMPARE_FEATURES=geochemistry|geochemistry+magnetics (default both), BENCH_COMPARE_EPOCHS (default 40),
 BENCH_COMPARE_PIXEL (default 500 m), BENCH_COMPARE_JSON=file to save the per-deposit scores.
+`python bench/bench_compare.py --markdown SAVED.json` prints the tables of a saved run as Markdown.
 """
 
 import json
 import os
+import re
 import sys
 import time
 
@@ -62,6 +64,7 @@ def run(features: str, pixel: float, epochs: int):
         seed=0,
         iterations=2000,
         log=lambda s: print("  " + s, flush=True),
+        band_names=names,
     )
     return result, time.perf_counter() - started
 
@@ -105,5 +108,58 @@ def main() -> None:
             json.dump(saved, out, indent=1)
 
 
+TITLES = {
+    "best band": "best single band (chosen per fold on the training labels)",
+    "woe": "weights of evidence",
+    "logistic": "logistic regression",
+    "random_forest": "random forest (200 trees)",
+    "gradient_boosting": "gradient boosting (200 trees, depth 3)",
+    "cnn": "CNN, ensemble of 3",
+}
+
+
+def _band_name(match) -> str:
+    """'band 17' in a saved note -> the band's name (runs saved before notes named their bands)."""
+    from lapland import ELEMENTS
+
+    return (list(ELEMENTS) + ["magnetics"])[int(match.group(1)) - 1]
+
+
+def markdown(saved) -> str:
+    """The pooled and per-fold tables of a saved run (BENCH_COMPARE_JSON) as Markdown."""
+    lines = []
+    for features, run in saved.items():
+        folds = np.asarray(run["folds"])
+        n_folds = int(folds.max()) + 1
+        st = run["settings"]
+        lines += [
+            f"### {features}",
+            "",
+            f"{st['deposits']} deposits in {st['clusters']} clusters (3 km), {n_folds} folds, {st['pixel']:g} m cells, "
+            f"CNN {st['epochs']} epochs at most; recommended: **{TITLES.get(run['recommended'], run['recommended'])}**.",
+            "",
+            "| learner | held-out AUC [95 %, clusters] | capture 10 % | capture 20 % | minus best band, paired [95 %] | "
+            + " | ".join(f"fold {f} ({int(np.sum(folds == f))})" for f in range(n_folds))
+            + " | seconds |",
+            "|---|---|---|---|---|" + "---|" * n_folds + "---|",
+        ]
+        for name, row in run["summary"].items():
+            p = np.asarray(run["placements"][name], dtype=float)
+            per_fold = " | ".join(f"{np.nanmean(p[folds == f]):.3f}" for f in range(n_folds))
+            diff = row["minus_best_band"]
+            diff_text = "—" if diff is None else f"{diff[0]:+.3f} [{diff[1]:+.3f}, {diff[2]:+.3f}]"
+            lines.append(
+                f"| {TITLES.get(name, name)} | {row['auc']:.3f} [{row['auc_low']:.3f}, {row['auc_high']:.3f}] | "
+                f"{row['capture_10']:.2f} | {row['capture_20']:.2f} | {diff_text} | {per_fold} | {row['seconds']:.0f} |"
+            )
+        notes = [re.sub(r"band (\d+)", _band_name, n) for n in run["best_band"]]
+        lines += ["", "Best single band per fold: " + "; ".join(notes) + ".", ""]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--markdown":
+        with open(sys.argv[2], encoding="utf-8") as handle:
+            print(markdown(json.load(handle)))
+    else:
+        main()

@@ -216,11 +216,13 @@ def compare(
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
     log: Optional[Callable[[str], None]] = None,
+    band_names: Optional[Sequence[str]] = None,
 ) -> Comparison:
     """Leave-cluster-out comparison of the ``mappers`` (name -> map maker) and the best single band.
 
     ``bands`` (bands, H, W) with NaN = nodata; ``valid`` (H, W) the study area's cells with every band; deposits by
-    cell. Returns a :class:`Comparison` (placements per deposit in the given order).
+    cell; ``band_names`` name the best band in the notes. Returns a :class:`Comparison` (placements per deposit in
+    the given order).
     """
     from .auc import deposit_clusters
 
@@ -245,8 +247,9 @@ def compare(
             if name == "best band":
                 j, sign, auc = best_band(bands, labels)
                 score = sign * bands[j].astype(np.float64)
+                band = band_names[j] if band_names is not None else f"band {j + 1}"
                 learners[name].notes.append(
-                    f"fold {f}: band {j + 1} ({'high' if sign > 0 else 'low'} values, training AUC {auc:.3f})"
+                    f"fold {f}: {band} ({'high' if sign > 0 else 'low'} values, training AUC {auc:.3f})"
                 )
             else:
                 score = np.asarray(mappers[name](bands, labels), dtype=np.float64)
