@@ -226,6 +226,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             log=feedback.pushInfo,
             band_names=stack.band_names,
         )
+        comparison.settings["cluster_distance"] = cluster_cells * grid.pixel_size
         rec = comparison.recommended
         feedback.pushInfo(f"Recommended: {TITLES.get(rec, rec)}")
         provenance = self.provenance(parameters, context, {"inputs": paths})

@@ -81,6 +81,13 @@ def _interval(values: Any, signed: bool = False) -> str:
     return f"{f.format(mean)} [{f.format(lo)}, {f.format(hi)}]"
 
 
+def _distance(settings: Mapping[str, Any]) -> str:
+    """The cluster distance, in map units when the caller recorded them (``cluster_distance``), else in cells."""
+    if "cluster_distance" in settings:
+        return f"{settings['cluster_distance']:g} map units"
+    return f"{settings['cluster_cells']:g} cells"
+
+
 def report_html(comparison: Comparison, band_names: List[str], provenance: Optional[Mapping[str, Any]] = None) -> str:
     """The whole report: pooled and per-fold held-out figures, paired differences, success-rate curves."""
     s = comparison.summary
@@ -140,7 +147,7 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
 {settings["tie"]:.3f} of the best that is simpler wins, in the order {", ".join(html.escape(title(c)) for c in COMPLEXITY)}).
 {verdict}</p>
 <p class="note">Leave-cluster-out: {settings["deposits"]} deposits in {settings["clusters"]} clusters (linked within
-{settings["cluster_cells"]:g} cells), {folds} folds of whole clusters. In each fold every learner was trained on labels
+{_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on labels
 made from the other folds' deposits only (3 x 3 cells each; {settings["negatives"]} random barren cells beyond the
 cluster distance) and scored on the held-out deposits against the background (valid cells away from the training
 deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]} draws). Capture: share of
