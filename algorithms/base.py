@@ -32,7 +32,7 @@ from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
-GROUPS = {"geochemistry": "Geochemistry", "deep learning": "Deep learning"}
+GROUPS = {"geochemistry": "Geochemistry", "deep learning": "Deep learning", "machine learning": "Machine learning"}
 #: parameter types whose value names a file an output must never overwrite (a model file is a "file")
 INPUT_TYPES = {"source", "vector", "raster", "multilayer", "file", "layer", "mesh", "pointcloud"}
 #: parameter types whose value may be a raster file QGIS opens (and computes statistics on) as a layer
@@ -56,6 +56,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     group_id = "geochemistry"
     #: the deep-learning steps need PyTorch; the others must work without it
     needs_torch = False
+    #: the steps that train classic learners also need scikit-learn
+    needs_sklearn = False
 
     # Kept on the class: Processing may delete the algorithm instance before layers load.
     _post_processors: List[QgsProcessingLayerPostProcessorInterface] = []
@@ -77,11 +79,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def canExecute(self):  # noqa: N802 (QGIS API name)
         """(False, how to install) for the PyTorch steps when torch is missing; QGIS shows the message."""
-        if not self.needs_torch:
-            return True, ""
-        from ..core.dependencies import check_torch
+        from ..core.dependencies import check_sklearn, check_torch
 
-        return check_torch()
+        if self.needs_torch:
+            ok, message = check_torch()
+            if not ok:
+                return ok, message
+        return check_sklearn() if self.needs_sklearn else (True, "")
 
     def addParameter(self, definition, createOutput=True):  # noqa: N802, N803 (QGIS API names)
         """Layer parameters become ones whose check (which opens the layer: QGIS computes statistics then) writes

@@ -53,13 +53,15 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
-            "Runs a model trained by 'Train prospectivity CNN' over every cell of the INPUT_RASTERS, which must "
+            "Runs a model trained by 'Train prospectivity CNN' or 'Train prospectivity model' (random forest, "
+            "boosting, logistic regression, weights of evidence) over every cell of the INPUT_RASTERS, which must "
             "hold the model's bands (matched by name; a missing band is named in the error).\n\n"
             "OUTPUT: probability of the mineralised class, 0-1 (float32), the mean over the model's ensemble of "
             "networks. Each network is run fully convolutionally "
             "over tiles of TILE_SIZE cells with a halo of half a patch, which gives exactly the per-patch result "
             "at a fraction of the cost, with memory bounded by the tile size. Cells lacking any band, or outside "
-            "the MASK polygons, are nodata.\n\n"
+            "the MASK polygons, are nodata. A classic model reads its neighbourhood window around each tile the same "
+            "way; it has no uncertainty raster.\n\n"
             "OUTPUT_UNCERTAINTY: the standard deviation of the probability over MC_SAMPLES random dropout masks on "
             "the fully connected layer of every network of the ensemble (ensemble and MC-dropout spread; "
             "0 = skip).\n\n"
@@ -125,9 +127,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
-        cnn = import_cnn()
+        import_cnn()
+        from ..core.learning.classic_file import load_model
+
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
-        model = cnn.PatchCNN.load(model_path)
+        model = load_model(model_path)  # a CNN or a classic learner (trainmodel), by the file's format
         from ..core.learning.network import resolve_device
 
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
@@ -139,6 +143,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
         mask = self._mask(parameters, context, grid)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
+        if mc > 0 and not getattr(model, "has_uncertainty", True):
+            feedback.pushInfo(f"MC_SAMPLES ignored: {model.uncertainty_description(mc)}.")
+            mc = 0
         out_unc = None
         if mc > 0:  # resolving the destination queues it for loading, so only when it will be written
             out_unc = self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or None

@@ -9,11 +9,13 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, MODELS_DIR
 from .anomalies import AnomaliesAlgorithm
+from .comparemodels import CompareModelsAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .interpolate import InterpolateAlgorithm
 from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
 from .traincnn import TrainCnnAlgorithm
+from .trainmodel import TrainModelAlgorithm
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
@@ -42,6 +44,8 @@ class ProspectorProvider(QgsProcessingProvider):
             AnomaliesAlgorithm,
             PseudoLabelAlgorithm,
             TrainCnnAlgorithm,
+            TrainModelAlgorithm,
+            CompareModelsAlgorithm,
             PredictAlgorithm,
             EvaluateAlgorithm,
         ):

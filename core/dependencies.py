@@ -97,6 +97,53 @@ def check_torch() -> Tuple[bool, str]:
     return (True, "") if status.available else (False, status.message)
 
 
+#: scikit-learn (the classic learners' training): Debian's python3-sklearn where QGIS is Debian's, else PyPI
+SKLEARN_SPEC = "scikit-learn>=1.2"
+
+SKLEARN_HINT = (
+    "On Debian or Ubuntu install python3-sklearn (`sudo apt install python3-sklearn`); elsewhere use the menu "
+    "GeoChem Prospector › Install dependencies… (Install scikit-learn)."
+)
+
+
+def sklearn_status() -> DependencyStatus:
+    """Is scikit-learn importable? The message says what to do when it is not."""
+    location = find_module("sklearn")
+    if location is None:
+        return DependencyStatus(
+            "sklearn",
+            False,
+            None,
+            "scikit-learn is not installed, so the classic learners (random forest, gradient boosting, logistic "
+            "regression) cannot be trained or compared; predicting with a saved model does not need it. "
+            + SKLEARN_HINT,
+        )
+    return DependencyStatus("sklearn", True, location, f"scikit-learn found: {location}")
+
+
+def check_sklearn() -> Tuple[bool, str]:
+    """For ``canExecute()`` of the steps that train classic learners: ``(True, "")`` or ``(False, message)``."""
+    status = sklearn_status()
+    return (True, "") if status.available else (False, status.message)
+
+
+def sklearn_verify_command(python: str, target: str) -> List[str]:
+    """Import scikit-learn in a fresh interpreter with ``target`` appended to its path; prints ``sklearn <version>``."""
+    code = (
+        "import sys\n"
+        f"sys.path.append({os.path.abspath(target)!r})\n"
+        "import sklearn\n"
+        "print('sklearn', sklearn.__version__)\n"
+    )
+    return [python, "-c", code]
+
+
+def parse_sklearn_verify(text: str) -> Optional[str]:
+    """``sklearn 1.2.1`` -> ``1.2.1``; None if absent."""
+    match = re.search(r"^sklearn (\S+)\s*$", text or "", re.MULTILINE)
+    return match.group(1) if match else None
+
+
 def python_executable(
     exec_prefix: Optional[str] = None, platform: Optional[str] = None, executable: Optional[str] = None
 ) -> Optional[str]:

@@ -184,3 +184,18 @@ def test_real_install_of_local_torch_wheel_into_private_folder(tmp_path):
     assert parsed is not None, verify.stderr[-3000:]
     assert parsed["file"].startswith(target)
     assert parsed["version"] in os.path.basename(WHEELS[-1])
+
+
+def test_sklearn_missing_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(deps, "find_module", lambda name: None)
+    ok, message = deps.check_sklearn()
+    assert not ok and "python3-sklearn" in message and "Install dependencies" in message
+
+
+def test_sklearn_verify_command_imports_it_in_a_fresh_interpreter(tmp_path):
+    pytest.importorskip("sklearn")
+    import sklearn
+
+    out = subprocess.run(deps.sklearn_verify_command(sys.executable, str(tmp_path)), capture_output=True, text=True)
+    assert deps.parse_sklearn_verify(out.stdout) == sklearn.__version__
+    assert deps.parse_sklearn_verify("torch 2.1 x cuda=False") is None

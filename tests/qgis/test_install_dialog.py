@@ -106,3 +106,20 @@ def test_missing_python_disables_install(qgis_app, tmp_path):
     dialog.python = ""
     dialog._update_buttons()
     assert not dialog.install_button.isEnabled()
+
+
+def test_sklearn_command_installs_from_pypi_with_qgis_packages_pinned(qgis_app, tmp_path):
+    dialog = make_dialog(tmp_path)
+    command = dialog.sklearn_install_command()
+    assert command[-1] == deps.SKLEARN_SPEC and "--index-url" not in command
+    assert command[command.index("--target") + 1] == deps.deps_dir(str(tmp_path / "profile"))
+    assert os.path.isfile(command[command.index("--constraint") + 1])
+
+
+def test_sklearn_install_then_verify(qgis_app, tmp_path, monkeypatch):
+    """pip replaced by a quick command; the verification imports the real scikit-learn in a fresh interpreter."""
+    dialog = make_dialog(tmp_path)
+    monkeypatch.setattr(dialog, "sklearn_install_command", lambda: [sys.executable, "-c", "print('pip ok')"])
+    dialog.start_sklearn_install()
+    assert wait_until(lambda: dialog.state == dialog.IDLE)
+    assert "scikit-learn" in dialog.result_message and "works" in dialog.result_message, dialog.result_message

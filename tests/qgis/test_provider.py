@@ -13,7 +13,7 @@ def test_provider_registered_with_algorithms(prospector_provider):
         if isinstance(alg, QgsProcessingModelAlgorithm):  # shipped .model3 workflows
             assert alg.group() == "Workflows" and alg.childAlgorithms()
             continue
-        assert alg.groupId() in ("geochemistry", "deep learning")
+        assert alg.groupId() in ("geochemistry", "deep learning", "machine learning")
         assert alg.shortHelpString(), f"{alg.id()} has no help"
 
 
