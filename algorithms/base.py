@@ -29,6 +29,7 @@ from ..core.io.outputs import output_group
 from ..core.io.rasters import rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
+from . import help as algorithm_help
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
@@ -43,11 +44,29 @@ VRT_PROPERTY = "geochem_prospector/vrt_file"
 
 def plugin_version() -> str:
     """The version in metadata.txt."""
+    return metadata_value("version") or "unknown"
+
+
+def metadata_value(key: str) -> str:
+    """A value of metadata.txt ('' when absent)."""
     with open(os.path.join(PLUGIN_DIR, "metadata.txt"), encoding="utf-8") as handle:
         for line in handle:
-            if line.startswith("version="):
+            if line.startswith(f"{key}="):
                 return line.split("=", 1)[1].strip()
-    return "unknown"
+    return ""
+
+
+def help_url(algorithm_id: str) -> str:
+    """The plugin's home page at the README section documenting the algorithm ('' without a home page)."""
+    homepage = metadata_value("homepage")
+    if not homepage:
+        return ""
+    try:
+        with open(os.path.join(PLUGIN_DIR, "README.md"), encoding="utf-8") as handle:
+            anchor = algorithm_help.readme_anchor(algorithm_id, handle.read())
+    except OSError:
+        anchor = ""
+    return f"{homepage}#{anchor}" if anchor else homepage
 
 
 class ProspectorAlgorithm(QgsProcessingAlgorithm):
@@ -59,6 +78,28 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     # Kept on the class: Processing may delete the algorithm instance before layers load.
     _post_processors: List[QgsProcessingLayerPostProcessorInterface] = []
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """An algorithm's own help text names parameters by id (NEIGHBORS); the dialog shows it with the form's
+        labels instead (see :func:`algorithms.help.with_labels`)."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("shortHelpString")
+        if own is not None:
+
+            def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+                labels = {d.name(): d.description() for d in self.parameterDefinitions()}
+                return algorithm_help.with_labels(own(self), labels)
+
+            shortHelpString.__doc__ = own.__doc__
+            cls.shortHelpString = shortHelpString
+
+    def tags(self) -> List[str]:
+        """Words the toolbox search finds the algorithm by (algorithms/help.py)."""
+        return [self.tr(tag) for tag in algorithm_help.TAGS.get(self.name(), ())]
+
+    def helpUrl(self) -> str:  # noqa: N802 (QGIS API name)
+        """The README section of the algorithm (the dialog's Help button)."""
+        return help_url(self.name())
 
     def tr(self, text: str) -> str:
         return tr(text)
@@ -85,7 +126,11 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def addParameter(self, definition, createOutput=True):  # noqa: N802, N803 (QGIS API names)
         """Layer parameters become ones whose check (which opens the layer: QGIS computes statistics then) writes
-        nothing beside the input; qgis_process runs that check itself, before any algorithm code."""
+        nothing beside the input; qgis_process runs that check itself, before any algorithm code. A parameter
+        without help gets the text of algorithms/help.py (its tooltip in the dialog)."""
+        text = algorithm_help.PARAMETER_HELP.get(self.name(), {}).get(definition.name())
+        if text and not definition.help():
+            definition.setHelp(self.tr(text))
         return super().addParameter(guarded_parameter(definition), createOutput)
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
