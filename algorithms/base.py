@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import traceback
+import uuid
 from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -30,6 +31,7 @@ from ..core.io.rasters import rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 from . import help as algorithm_help
+from .layers import Placement, apply_legend
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
@@ -143,6 +145,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             return super().validateInputCrs(self.reading_inputs(parameters, context), context)
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
+        self._run_token, self._loaded = uuid.uuid4().hex, 0  # the layers this run loads are placed together
         try:
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
@@ -255,33 +258,71 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return record
 
     def style_on_load(
-        self, context, output_path: str, style: str, name: str | None = None, stretch: bool = True
+        self,
+        context,
+        output_path: str,
+        style: str,
+        name: str | None = None,
+        stretch: bool = True,
+        visible: bool = True,
+        legend: str = "",
+        unit: str = "",
     ) -> None:
-        """Load ``resources/styles/<style>.qml`` onto the output when the run finishes (desktop only).
+        """Load ``resources/styles/<style>.qml`` onto the output when the run finishes (desktop only), name the
+        layer ``name`` and put it in the step's group (algorithms/help.py), shown or not (``visible``).
 
         ``stretch`` re-fits a pseudocolour ramp to the layer's 2-98 % range; leave it off for fixed
-        scales such as probabilities.
+        scales such as probabilities. ``legend`` classes the layer on its values instead (see
+        :func:`algorithms.layers.apply_legend`: ``atlas``, ``area_rank``, ``present_classes``; ``unit`` in
+        the labels).
         """
+        processor = StylePostProcessor(os.path.join(STYLES_DIR, f"{style}.qml"), stretch, legend, unit)
+        self.load_with(context, output_path, processor, name, visible)
+
+    def load_with(self, context, output_path: str, processor, name: str | None = None, visible: bool = True) -> None:
+        """Attach ``processor`` to the output's loading (when the run loads it), with the output's placement."""
         if not context.willLoadLayerOnCompletion(output_path):
             return
         details = context.layerToLoadOnCompletionDetails(output_path)
         if name:
             details.name = name
-        processor = StylePostProcessor(os.path.join(STYLES_DIR, f"{style}.qml"), stretch)
+            details.forceName = True
+        self._loaded = getattr(self, "_loaded", 0) + 1
+        group = algorithm_help.LAYER_GROUPS.get(self.name(), "")
+        processor.placement = Placement(self.tr(group) if group else "", visible, name or "", self._run, self._loaded)
         ProspectorAlgorithm._post_processors = ProspectorAlgorithm._post_processors[-50:] + [processor]
         details.setPostProcessor(processor)
 
+    @property
+    def _run(self) -> str:
+        """One token per algorithm run: the layers of one run are ordered together."""
+        if not getattr(self, "_run_token", ""):
+            self._run_token = uuid.uuid4().hex
+        return self._run_token
+
 
 class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
-    """Applies a .qml style; pseudocolour raster styles are re-stretched to the layer's data."""
+    """Applies a .qml style (pseudocolour raster styles re-stretched to the layer's data, or classed on it), then
+    names, groups and shows or hides the layer."""
 
-    def __init__(self, qml_path: str, stretch: bool = True) -> None:
+    def __init__(self, qml_path: str, stretch: bool = True, legend: str = "", unit: str = "") -> None:
         super().__init__()
         self.qml_path = qml_path
         self.stretch = stretch
+        self.legend = legend
+        self.unit = unit
+        self.placement: Placement | None = None
 
     def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
+        self.style(layer)
+        if self.placement is not None:
+            from qgis.core import QgsProject
+
+            self.placement.apply(layer, context.project() or QgsProject.instance())
+
+    def style(self, layer) -> None:
         apply_style(layer, self.qml_path, self.stretch)
+        apply_legend(layer, self.legend, self.unit)
 
 
 def apply_style(layer, qml_path: str, stretch: bool = True) -> None:

@@ -51,6 +51,14 @@ README_HEADINGS: Dict[str, str] = {
     "evaluate": "### `prospector:evaluate`",
 }
 
+#: the layer-tree group each step's loaded outputs go into (as in `make demo`'s project)
+LAYER_GROUPS: Dict[str, str] = {
+    "interpolate": "Geochemistry",
+    "anomalies": "Anomalies",
+    "pseudolabel": "Pseudo-labels",
+    "predict": "Prospectivity (CNN)",
+}
+
 _ELEMENT_FIELDS = (
     "Element concentrations of the sample points, one raster band each (named after the field). In qgis_process "
     "repeat FIELDS for each field (FIELDS=Cu FIELDS=Ni) or give them as one value separated by semicolons "
@@ -86,6 +94,7 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "Empty or 0 = fit.",
         "OUTPUT": "Multi-band GeoTIFF, one band per element field, in the fields' units.",
         "OUTPUT_VARIANCE": "Kriging variance per band (kriging only). Optional.",
+        "UNITS": "Unit of the element values, shown in the layer name and legend (e.g. ppm, ppb, %). Empty = none.",
         "OUTPUT_CV": "CSV of the cross-validation (RMSE, MAE, ME, R²) of IDW at several powers and of kriging. "
         "Optional.",
     },

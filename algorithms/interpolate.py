@@ -19,6 +19,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
 )
 
 from ..core.callbacks import check_cancelled
@@ -44,6 +45,16 @@ METHODS = ("idw", "kriging")
 DUPLICATE_TOLERANCE = 1e-3
 
 
+def element_layer_name(fields, units: str, method: str) -> str:
+    """'Cu (ppm, IDW)', or 'Cu (ppm, IDW): band 1 of Cu, Fe, Th' for several bands: what the layer shows."""
+    how = ", ".join(part for part in (units, "IDW" if method == "idw" else "kriging") if part)
+    name = f"{fields[0]} ({how})"
+    if len(fields) > 1:
+        listed = ", ".join(fields[:8]) + (", …" if len(fields) > 8 else "")
+        name += f": band 1 of {listed}"
+    return name
+
+
 class InterpolateAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {"METHOD": METHODS, "VARIOGRAM_MODEL": ("auto", *MODELS)}
     INPUT = "INPUT"
@@ -64,6 +75,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     OUTPUT = "OUTPUT"
     OUTPUT_VARIANCE = "OUTPUT_VARIANCE"
     OUTPUT_CV = "OUTPUT_CV"
+    UNITS = "UNITS"
 
     group_id = "geochemistry"
 
@@ -232,6 +244,11 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 createByDefault=False,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.UNITS, self.tr("Unit of the element values (legends)"), "ppm", False, True
+            )
+        )
 
     def process(self, parameters, context, feedback):
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -297,7 +314,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
         write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance)
         results = {self.OUTPUT: output}
-        self.style_on_load(context, output, "element_pseudocolor")
+        units = self.parameterAsString(parameters, self.UNITS, context).strip()
+        self.style_on_load(
+            context,
+            output,
+            "element_pseudocolor",
+            element_layer_name(fields, units, method),
+            legend="atlas",
+            unit=units,
+        )
         if variance_output and variance is not None:
             names = [f"{name}_variance" for name in fields]
             write_geotiff(
@@ -309,7 +334,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 provenance=provenance,
                 parameter=self.OUTPUT_VARIANCE,
             )
-            self.style_on_load(context, variance_output, "element_pseudocolor", name="Kriging variance")
+            self.style_on_load(context, variance_output, "element_pseudocolor", "Kriging variance", visible=False)
             results[self.OUTPUT_VARIANCE] = variance_output
         if cv_output:
             crossval.write_csv(cv_output, scores, parameter=self.OUTPUT_CV)

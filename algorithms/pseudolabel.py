@@ -262,8 +262,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY)
             results[self.OUTPUT_SUMMARY] = output_summary
         feedback.setProgress(100)
-        self.style_on_load(context, output, "pseudolabels", stretch=False)
-        self.style_on_load(context, output_conf, "confidence", stretch=False)
+        self.style_on_load(context, output, "pseudolabels", self.tr("Pseudo-labels"), False, legend="present_classes")
+        self.style_on_load(context, output_conf, "confidence", self.tr("Pseudo-label confidence"), False, visible=False)
         return results
 
     def _evidence(self, parameters, context, feedback):
