@@ -98,6 +98,15 @@ def apply_legend(layer, legend: str, unit: str = "") -> None:
     layer.triggerRepaint()
 
 
+def results_group_name() -> str:
+    """The group Processing loads results into (Settings › Processing › General), '' when none."""
+    try:
+        from processing.core.ProcessingConfig import ProcessingConfig
+    except ImportError:  # Processing plugin not loaded
+        return ""
+    return str(ProcessingConfig.getSetting(ProcessingConfig.RESULTS_GROUP_NAME) or "")
+
+
 def stacking_rank(layer) -> int:
     """Where a layer goes among one run's outputs: points, lines, polygons, then rasters."""
     if isinstance(layer, QgsVectorLayer):
@@ -127,7 +136,10 @@ class Placement:
         if node is None:
             return
         if self.group:
-            container = node.parent() or root  # inside the Processing results group when the user set one
+            # at the top of the tree (the desktop adds a layer beside the selected one, maybe in another
+            # step's group), or inside the Processing results group when the user set one
+            parent = node.parent()
+            container = parent if parent is not None and parent.name() == results_group_name() else root
             group = container.findGroup(self.group)
             if group is None:
                 group = container.insertGroup(0, self.group)

@@ -192,6 +192,11 @@ def test_outputs_prefill_the_next_step_and_persist(provider, project, tmp_path):
     )
     assert panel.step_state("interpolate")[0] == "done"
     assert panel.rows["interpolate"]["detail"].text() == "Done: interpolate.tif"
+    from qgis.core import QgsRasterLayer
+
+    project.addMapLayer(QgsRasterLayer(results["OUTPUT"], "Cu (ppm, IDW)"))  # loaded: named for what it holds
+    panel.refresh()
+    assert panel.rows["interpolate"]["detail"].text() == "Done: Cu (ppm, IDW)"
     panel.open_step("anomalies")
     assert runner.calls[1] == (f"{PROVIDER}:anomalies", {"INPUT_RASTER": results["OUTPUT"]})
     # multiple-layer parameters get a list; parameters without a source are left to the user
