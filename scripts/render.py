@@ -186,7 +186,25 @@ def _styled_vector(path: str, name: str, style: str, subset: str = "") -> QgsVec
 
     layer = QgsVectorLayer(subset_uri(path, subset), name, "ogr")
     layer.loadNamedStyle(os.path.join(STYLES_DIR, f"{style}.qml"))
+    use_installed_label_font(layer)
     return layer
+
+
+def use_installed_label_font(layer: QgsVectorLayer) -> None:
+    """Labels in the font family Qt really draws with: offscreen Qt names its default 'DejaVu LGC Sans', which
+    few systems install, and a project storing it warns of a missing font when opened."""
+    from qgis.PyQt.QtGui import QFontInfo
+
+    labeling = layer.labeling()
+    if labeling is None or not layer.labelsEnabled():
+        return
+    settings = labeling.settings()
+    text = settings.format()
+    font = text.font()
+    font.setFamily(QFontInfo(font).family())
+    text.setFont(font)
+    settings.setFormat(text)
+    labeling.setSettings(settings)
 
 
 def _deposits(path: str, name: str, colour: str, shape: str) -> QgsVectorLayer:

@@ -333,3 +333,25 @@ def test_monitor_follows_processing_log_from_anywhere(project, qgis_app):
     QgsMessageLog.logMessage("Epoch 3/4 train_loss=0.7", "Processing", Qgis.Info)
     QCoreApplication.processEvents()
     assert [r.epoch for r in panel.monitor.records] == [1]  # disconnected on teardown
+
+
+def test_sample_data_open_from_a_copy_so_edits_leave_the_shipped_files_alone(project, qgis_app, tmp_path):
+    import hashlib
+
+    from geochem_prospector.common import SAMPLE_DATA_DIR
+
+    def digest(path):
+        return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+    shipped = os.path.join(SAMPLE_DATA_DIR, "deposits.gpkg")
+    before = digest(shipped)
+    folder = str(tmp_path / "user_copy")
+    loaded = sample_data.load_sample_data(project, folder)
+    for layer_id in loaded.values():
+        assert project.mapLayer(layer_id).source().split("|")[0].startswith(folder)
+    deposits = project.mapLayer(loaded["deposits"])
+    assert deposits.dataProvider().deleteFeatures([f.id() for f in deposits.getFeatures()][:3])
+    project.removeAllMapLayers()
+    assert digest(shipped) == before  # the user's edit changed the copy only
+    again = sample_data.load_sample_data(project, folder)  # the edited copy is kept, not overwritten
+    assert project.mapLayer(again["deposits"]).featureCount() == 23
