@@ -136,9 +136,37 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return super().addParameter(guarded_parameter(definition), createOutput)
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
-        """QGIS's checks, which open the input layers, opened so that reading writes nothing beside them."""
+        """QGIS's checks, which open the input layers, opened so that reading writes nothing beside them; then an
+        input in a geographic CRS is refused before the run starts (the dialog says so without running)."""
         with no_gdal_sidecars():
-            return super().checkParameterValues(self.reading_inputs(parameters, context), context)
+            reading = self.reading_inputs(parameters, context)
+            ok, message = super().checkParameterValues(reading, context)
+            if ok and self.name() in METRE_INPUTS:
+                try:
+                    self.check_projected(reading, context)
+                except QgsProcessingException as exc:
+                    return False, str(exc)
+            return ok, message
+
+    def check_projected(self, parameters, context) -> None:
+        """Refuse the input that must be in metres (METRE_INPUTS) when its CRS is geographic."""
+        from qgis.core import QgsProcessingParameterFeatureSource, QgsProcessingParameterMultipleLayers
+
+        name, why, advice = METRE_INPUTS[self.name()]
+        definition = self.parameterDefinition(name)
+        if definition is None or parameters.get(name) in (None, "", []):
+            return
+        if isinstance(definition, QgsProcessingParameterFeatureSource):
+            source = self.parameterAsSource(parameters, name, context)
+            crs, subject = (source.sourceCrs(), "the layer") if source is not None else (None, "")
+        elif isinstance(definition, QgsProcessingParameterMultipleLayers):
+            layers = self.parameterAsLayerList(parameters, name, context)
+            crs, subject = (layers[0].crs(), f"'{layers[0].name()}'") if layers else (None, "")
+        else:
+            layer = self.parameterAsRasterLayer(parameters, name, context)
+            crs, subject = (layer.crs(), "the raster") if layer is not None else (None, "")
+        if crs is not None:
+            require_projected(crs, name, subject, why, advice)
 
     def validateInputCrs(self, parameters, context):  # noqa: N802 (QGIS API name)
         with no_gdal_sidecars():
@@ -536,6 +564,20 @@ REPROJECT_ADVICE = (
 )
 
 
+#: per algorithm, the input whose distances must be metres: (parameter, why, how to fix); checked before a run
+METRE_INPUTS: Dict[str, Tuple[str, str, str]] = {
+    "interpolate": ("INPUT", "distances and pixel sizes must be in metres", REPROJECT_ADVICE),
+    "anomalies": (
+        "INPUT_RASTER",
+        "anomaly areas (km²) and distances to deposits need metres",
+        WARP_ADVICE + ", or interpolate from reprojected samples",
+    ),
+    "pseudolabel": ("INPUT_RASTERS", "radii and buffers are distances in metres", WARP_ADVICE),
+    "traincnn": ("INPUT_RASTERS", "the CNN's patches need cells of one ground size", WARP_ADVICE),
+    "predict": ("INPUT_RASTERS", "models are trained on cells of one size in metres", WARP_ADVICE),
+}
+
+
 def require_projected(crs, parameter: str, subject: str, why: str, advice: str = WARP_ADVICE) -> None:
     """Refuse a geographic CRS (degrees): cells and distances must be in metres. ``subject`` names the layer,
     ``why`` says what needs metres."""
@@ -550,9 +592,17 @@ def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], para
     names = source.fields().names()
     missing = [f for f in fields if f and f not in names]
     if missing:
+        several = [f for f in missing if "," in f and all(part.strip() in names for part in f.split(","))]
+        hint = ""
+        if several:  # 'Cu,Ni' typed as one value: qgis_process and scripts take a list differently
+            example = several[0].replace(" ", "")
+            hint = (
+                f" To give several fields, repeat {parameter} ({' '.join(f'{parameter}={p}' for p in example.split(','))})"
+                f" or separate them with semicolons ({parameter}='{example.replace(',', ';')}')."
+            )
         raise QgsProcessingException(
             f"{parameter}: {', '.join(missing)} not found in the layer (it has {', '.join(names) or 'no fields'}); "
-            "pick existing fields."
+            "pick existing fields." + hint
         )
 
 

@@ -700,6 +700,13 @@ CASES: List[Case] = [
         error=r"^FIELDS: .*no numeric",
     ),
     Case("field missing", "interpolate", _set(FIELDS=["Au"]), error=r"^FIELDS: .*Au"),
+    Case(
+        "several fields as one value 'Cu,Pb'",
+        "interpolate",
+        _set(FIELDS=["Cu,Pb"]),
+        error=r"^FIELDS: Cu,Pb not found .* repeat FIELDS \(FIELDS=Cu FIELDS=Pb\) or separate them with semicolons "
+        r"\(FIELDS='Cu;Pb'\)",
+    ),
     Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^BANDS: band\(s\) Au not found"),
     Case("field missing", "pseudolabel", _set(LABEL_FIELD="class"), error=r"LABEL_FIELD"),
     Case("field missing", "evaluate", _set(NAME_FIELD="nope"), error=r"NAME_FIELD"),

@@ -117,3 +117,40 @@ def test_help_button_opens_the_readme_section(prospector_provider):
         documented = "traincnn" if step == "predict" else step
         assert url.startswith(("https://", "http://")) and f"#prospector{documented}" in url, url
         assert f"### `prospector:{documented}`" in readme
+
+
+def test_fields_separated_by_semicolons_work_as_the_message_says(run_algorithm, tmp_path):
+    """The refusal of FIELDS='Cu,Fe' suggests 'Cu;Fe': QGIS splits it into two fields (bands read by rasterio)."""
+    import rasterio
+
+    till = os.path.join(REPO, "resources", "sample_data", "till_geochemistry.gpkg")
+    result = run_algorithm(
+        "prospector:interpolate",
+        {"INPUT": till, "FIELDS": "Cu;Fe", "PIXEL_SIZE": 5000, "OUTPUT": str(tmp_path / "e.tif")},
+    )
+    with rasterio.open(result["OUTPUT"]) as src:
+        assert src.descriptions == ("Cu", "Fe")
+
+
+def test_geographic_samples_are_refused_before_the_run(prospector_provider, tmp_path):
+    """The dialog calls checkParameterValues before running: the refusal comes there, not after Run."""
+    import geopandas as gpd
+    from qgis.core import QgsProcessingContext
+    from shapely.geometry import Point
+
+    path = str(tmp_path / "wgs84.gpkg")
+    gpd.GeoDataFrame(
+        {"Cu": [1.0, 2.0, 3.0]}, geometry=[Point(24, 67), Point(24.1, 67), Point(24, 67.1)], crs=4326
+    ).to_file(path)
+    algorithm = prospector_provider.algorithm("interpolate")
+    ok, message = algorithm.checkParameterValues(
+        {"INPUT": path, "FIELDS": ["Cu"], "OUTPUT": "TEMPORARY_OUTPUT"}, QgsProcessingContext()
+    )
+    assert not ok
+    assert message.startswith("INPUT: the layer is in a geographic CRS (EPSG:4326, degrees), but distances and pixel")
+    projected = str(tmp_path / "tm35.gpkg")
+    gpd.read_file(path).to_crs(3067).to_file(projected)
+    ok, message = algorithm.checkParameterValues(
+        {"INPUT": projected, "FIELDS": ["Cu"], "OUTPUT": "TEMPORARY_OUTPUT"}, QgsProcessingContext()
+    )
+    assert ok, message
