@@ -119,11 +119,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return QIcon(ICON)
 
     def canExecute(self):  # noqa: N802 (QGIS API name)
-        """(False, how to install) for the PyTorch steps when torch is missing; QGIS shows the message."""
-        if not self.needs_torch:
-            return True, ""
-        from ..core.dependencies import check_torch
+        """(False, what is missing and how to install it) when scipy, rasterio, geopandas… are missing, or
+        PyTorch for the PyTorch steps; QGIS shows the message."""
+        from ..core.dependencies import check_scientific, check_torch
 
+        ok, message = check_scientific()
+        if not ok or not self.needs_torch:
+            return ok, message
         return check_torch()
 
     def addParameter(self, definition, createOutput=True):  # noqa: N802, N803 (QGIS API names)
