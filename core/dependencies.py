@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 DEPS_FOLDER = "geochem_prospector_deps"
 TORCH_SPEC = "torch>=2.1"
@@ -219,12 +219,12 @@ def pip_command(
     target: str,
     constraints: Optional[str] = None,
     *,
-    spec: str = TORCH_SPEC,
+    spec: Union[str, Sequence[str]] = TORCH_SPEC,
     index: Optional[str] = CPU_INDEX,
     find_links: Sequence[str] = (),
     offline: bool = False,
 ) -> List[str]:
-    """The pip command line that installs ``spec`` into the private ``target`` folder.
+    """The pip command line that installs ``spec`` (one requirement or several) into the private ``target`` folder.
 
     ``index`` replaces PyPI (PyTorch's CPU/CUDA index also serves torch's dependencies); ``find_links``
     adds local folders of wheels; ``offline`` uses only those (``--no-index``).
@@ -254,7 +254,7 @@ def pip_command(
         cmd += ["--index-url", index]
     for folder in find_links:
         cmd += ["--find-links", os.path.abspath(folder)]
-    cmd.append(spec)
+    cmd += [spec] if isinstance(spec, str) else list(spec)
     return cmd
 
 
