@@ -128,6 +128,15 @@ def write_table(path: str, ev: Evaluation, deposit_names: Optional[Sequence[str]
     return write_text(path, handle.getvalue(), "OUTPUT_TABLE")
 
 
+def format_p_value(p: float, iterations: int) -> str:
+    """A Monte Carlo p-value as a reader takes it: '< 0.001 (1,000 resamples)' when no random placement did as
+    well (the estimate (1 + 0) / (1 + n) only says p is below about 1/n), else '0.0123 (1,000 resamples)'."""
+    resamples = f"({iterations:,} resamples)"
+    if iterations > 0 and p <= 1.0 / (1 + iterations) + 1e-15:
+        return f"< {1.0 / iterations:.2g} {resamples}"
+    return f"{p:.3g} {resamples}"
+
+
 def _success_plot(ev: Evaluation) -> str:
     keep = ev.curve.downsample(MAX_CURVE_POINTS)
     area, deposits = 100 * ev.curve.area[keep], 100 * ev.curve.deposits[keep]
@@ -179,10 +188,10 @@ def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = N
 
 
 STYLE = """
-body{font-family:sans-serif;max-width:1000px;margin:1em auto;padding:0 1em;color:#222}
+body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f0f0f0}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
-.plots svg{margin:0 1em 1em 0;vertical-align:top}
+.plots svg{width:100%;max-width:900px;height:auto;margin:0 0 1.5em 0;display:block}
 """
 
 
@@ -205,7 +214,7 @@ def report_html(
             f"AUC against random negatives (ArcSDM Monte Carlo): median, {level} interval",
             f"{ev.auc_monte_carlo_median:.3f} ({ev.auc_monte_carlo[0]:.3f} – {ev.auc_monte_carlo[1]:.3f})",
         ),
-        ("p-value: chance that as many random cells score as well", f"{ev.p_value:.3g}"),
+        ("p-value: chance that as many random cells score as well", format_p_value(ev.p_value, ev.iterations)),
         (
             "P-A intersection: deposits predicted / area occupied",
             f"{ev.pa.prediction_rate:.1f} % in {ev.pa.area:.1f} % of the area (threshold {ev.pa.threshold:.4g})",
