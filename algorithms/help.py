@@ -188,6 +188,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "0 = each deposit alone.",
         "OUTPUT_REPORT": "HTML report with the ROC, success-rate and prediction-area plots.",
         "OUTPUT_TABLE": "CSV of the metrics, capture per area share and deposits.",
+        "BASELINES": "Simple maps to beat (e.g. the magnetics, the anomaly index), band 1 of each: evaluated "
+        "against the same deposits and shown side by side in the report. Optional.",
     },
 }
 

@@ -6,7 +6,7 @@ import datetime
 import io
 import math
 from html import escape
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -128,6 +128,28 @@ def write_table(path: str, ev: Evaluation, deposit_names: Optional[Sequence[str]
     return write_text(path, handle.getvalue(), "OUTPUT_TABLE")
 
 
+#: line colours of baseline maps in the success-rate plot (the evaluated map is PALETTE[0])
+BASELINE_COLOURS = ("#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
+
+
+def baseline_rows(main_name: str, ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]]) -> List[Tuple[str, ...]]:
+    """One row per map, the evaluated one first: AUC, interval, capture in the top 1/5/10/20 %, P-A point."""
+    rows = []
+    for name, item in [(main_name, ev), *baselines]:
+        capture = [f"{item.capture.get(p, float('nan')):.0f} %" for p in (1.0, 5.0, 10.0, 20.0)]
+        rows.append(
+            (
+                name,
+                f"{item.auc:.3f}",
+                f"{item.auc_bootstrap[0]:.3f} – {item.auc_bootstrap[1]:.3f}",
+                *capture,
+                f"{item.pa.prediction_rate:.0f} % in {item.pa.area:.0f} %",
+                f"{item.sample.counts[USED]}",
+            )
+        )
+    return rows
+
+
 def format_p_value(p: float, iterations: int) -> str:
     """A Monte Carlo p-value as a reader takes it: '< 0.001 (1,000 resamples)' when no random placement did as
     well (the estimate (1 + 0) / (1 + n) only says p is below about 1/n), else '0.0123 (1,000 resamples)'."""
@@ -137,14 +159,21 @@ def format_p_value(p: float, iterations: int) -> str:
     return f"{p:.3g} {resamples}"
 
 
-def _success_plot(ev: Evaluation) -> str:
+def _success_plot(ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]] = ()) -> str:
     keep = ev.curve.downsample(MAX_CURVE_POINTS)
     area, deposits = 100 * ev.curve.area[keep], 100 * ev.curve.deposits[keep]
     markers = [Marker(p, c, f"top {p:g} %: {c:.0f} %", PALETTE[1]) for p, c in ev.capture.items() if p in (10.0, 20.0)]
     markers.append(Marker(ev.pa.area, ev.pa.prediction_rate, f"P-A: {ev.pa.prediction_rate:.0f} %", PALETTE[2]))
+    others = []
+    for i, (name, other) in enumerate(baselines):  # the same deposits on each baseline map, thinner lines
+        kept = other.curve.downsample(MAX_CURVE_POINTS)
+        colour = BASELINE_COLOURS[i % len(BASELINE_COLOURS)]
+        label = f"{name} (AUC {other.auc:.3f})"
+        others.append(Series(100 * other.curve.area[kept], 100 * other.curve.deposits[kept], label, colour, width=1.5))
     return line_plot(
         [
             Series(area, deposits, f"success rate (AUC {ev.auc:.3f})", PALETTE[0]),
+            *others,
             Series([0, 100], [0, 100], "random map", "#888888", dash="6 4", width=1.5),
             Series([0, 100], [100, 0], "P + A = 100 %", PALETTE[2], dash="2 3", width=1),
         ],
@@ -200,8 +229,11 @@ def report_html(
     title: str = "Prospectivity evaluation",
     inputs: Optional[Mapping[str, str]] = None,
     deposit_names: Optional[Sequence[str]] = None,
+    baselines: Sequence[Tuple[str, Evaluation]] = (),
+    main_name: str = "evaluated map",
 ) -> str:
-    """A self-contained HTML page: key numbers, plots, capture table, every deposit and its status."""
+    """A self-contained HTML page: key numbers, the baselines side by side, plots, capture table, every deposit
+    and its status. ``baselines``: (name, evaluation of that map against the same deposits)."""
     level = f"{100 * ev.confidence:g} %"
     counts = ev.sample.counts
     key = [
@@ -249,7 +281,17 @@ def report_html(
     ]
     parts += [f"<p class='note'>{escape(note)}</p>" for note in ev.notes]
     parts += ["<h2>Key numbers</h2>", _table(key)]
-    parts += ["<div class='plots'>", _success_plot(ev), _pa_plot(ev), "</div>"]
+    if baselines:
+        parts += [
+            "<h2>Against the baselines</h2>",
+            "<p>The same deposits and study-area polygons on each map (each on its own grid and valid cells). A "
+            "map that does not beat a simple baseline adds little.</p>",
+            _table(
+                baseline_rows(main_name, ev, baselines),
+                ["map", "AUC", f"{level} interval", "top 1 %", "top 5 %", "top 10 %", "top 20 %", "P-A", "deposits"],
+            ),
+        ]
+    parts += ["<div class='plots'>", _success_plot(ev, baselines), _pa_plot(ev), "</div>"]
     parts += [
         "<h2>Capture efficiency</h2>",
         _table(capture, ["share of area (highest first)", "deposits captured", "threshold", "gain over random"]),
@@ -282,7 +324,9 @@ def write_report(
     title: str = "Prospectivity evaluation",
     inputs: Optional[Mapping[str, str]] = None,
     deposit_names: Optional[Sequence[str]] = None,
+    baselines: Sequence[Tuple[str, Evaluation]] = (),
+    main_name: str = "evaluated map",
 ) -> str:
     """Write the HTML report atomically."""
-    text = report_html(ev, title, inputs, deposit_names)
+    text = report_html(ev, title, inputs, deposit_names, baselines, main_name)
     return write_text(path, text, "OUTPUT_REPORT")
