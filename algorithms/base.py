@@ -177,6 +177,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
         self._run_token, self._loaded = uuid.uuid4().hex, 0  # the layers this run loads are placed together
         try:
+            parameters = self.with_default_extensions(parameters, context)
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
             with no_gdal_sidecars(), output_group():
@@ -224,6 +225,29 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             swapped[name] = _memory_vrt_layers(parameters[name], context)
         return swapped
 
+    def with_default_extensions(self, parameters, context) -> Dict[str, Any]:
+        """``parameters`` with each raster or vector destination given without an extension ending in the
+        parameter's default one (.tif, .gpkg), as QGIS's own algorithms write them."""
+        from qgis.core import QgsProcessingOutputLayerDefinition, QgsProperty
+
+        changed = dict(parameters)
+        for definition in self.destinationParameterDefinitions():
+            name = definition.name()
+            if definition.type() not in ("rasterDestination", "vectorDestination") or name not in parameters:
+                continue
+            path = _destination_path(parameters[name], context)
+            if not path or os.path.splitext(os.path.basename(path))[1] or os.path.isdir(path):
+                continue
+            target = f"{path}.{definition.defaultFileExtension()}"
+            value = parameters[name]
+            if isinstance(value, QgsProcessingOutputLayerDefinition):
+                value = QgsProcessingOutputLayerDefinition(value)
+                value.sink = QgsProperty.fromValue(target)
+                changed[name] = value
+            else:
+                changed[name] = target
+        return changed
+
     def check_outputs(self, parameters, context) -> None:
         """Before any work: refuse an output that is also an input, two outputs on one file, or an output
         folder that cannot be written (tested by writing, so it holds for root and read-only mounts)."""
@@ -241,9 +265,16 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     if definition.type() == "vectorDestination":
                         extension = os.path.splitext(path)[1].lower()
                         if extension not in VECTOR_DRIVERS:
+                            why = (
+                                " (a shapefile is several files that cannot be replaced together, and cuts field "
+                                "names such as assoc_score to 10 characters)"
+                                if extension == ".shp"
+                                else ""
+                            )
                             raise QgsProcessingException(
-                                f"{name}: cannot write '{extension or 'no extension'}' files; save as .gpkg "
-                                "(GeoPackage)."
+                                f"{name}: cannot write '{extension or 'no extension'}' files{why}; save as .gpkg "
+                                "(GeoPackage, which QGIS and ArcGIS open) or .geojson, and convert afterwards if "
+                                "needed (Processing › Vector general › Save vector features to file)."
                             )
             elif definition.type() in INPUT_TYPES:
                 for i, path in enumerate(_input_paths(value, context)):
@@ -374,7 +405,33 @@ def apply_style(layer, qml_path: str, stretch: bool = True) -> None:
                     renderer.createShader(
                         ramp.clone(), QgsColorRampShader.Interpolated, QgsColorRampShader.Continuous, 7
                     )
+    round_ramp_legend(layer)
     layer.triggerRepaint()
+
+
+def round_ramp_legend(layer, digits: int = 3) -> None:
+    """A continuous colour-ramp legend labels its ends with ``digits`` significant figures (1,710, not
+    1,713.701343)."""
+    from qgis.core import (
+        QgsBasicNumericFormat,
+        QgsColorRampLegendNodeSettings,
+        QgsColorRampShader,
+        QgsSingleBandPseudoColorRenderer,
+    )
+
+    renderer = layer.renderer() if hasattr(layer, "renderer") else None
+    if not isinstance(renderer, QgsSingleBandPseudoColorRenderer) or renderer.shader() is None:
+        return
+    function = renderer.shader().rasterShaderFunction()
+    if not isinstance(function, QgsColorRampShader):
+        return
+    number = QgsBasicNumericFormat()
+    number.setRoundingType(QgsBasicNumericFormat.SignificantFigures)
+    number.setNumberDecimalPlaces(digits)
+    number.setShowTrailingZeros(False)
+    settings = QgsColorRampLegendNodeSettings(function.legendSettings() or QgsColorRampLegendNodeSettings())
+    settings.setNumericFormat(number)
+    function.setLegendSettings(settings)
 
 
 def _destination_path(value: object, context) -> str:

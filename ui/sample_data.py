@@ -12,6 +12,7 @@ from typing import Dict, Optional
 
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
 
+from ..algorithms.base import round_ramp_legend
 from ..common import SAMPLE_DATA_DIR, STYLES_DIR, tr
 
 GROUP = "GeoChem Prospector sample data (GTK, CC BY 4.0)"
@@ -87,6 +88,7 @@ def load_sample_data(project: Optional[QgsProject] = None, folder: Optional[str]
         if not layer.isValid():
             raise RuntimeError(tr("Could not open the sample layer {}").format(path))
         layer.loadNamedStyle(os.path.join(STYLES_DIR, f"sample_{STYLE.get(stem, stem)}.qml"))
+        round_ramp_legend(layer)
         project.addMapLayer(layer, False)
         group.addLayer(layer)
         present[stem] = layer.id()

@@ -94,10 +94,22 @@ def main():
             },
         )
         run_dialog("prospector:pseudolabel", {"INPUT_RASTERS": [elements], "LABELS": deposits, "MASK": area})
-        report["tree"] = [describe(child) for child in QgsProject.instance().layerTreeRoot().children()]
-        from geochem_prospector.ui.sample_data import zoom_to_study_area
+        root = QgsProject.instance().layerTreeRoot()
+        report["tree"] = [describe(child) for child in root.children()]
+        from geochem_prospector.ui.sample_data import GROUP, zoom_to_study_area
 
         zoom_to_study_area(qgis.utils.iface.mapCanvas())
+        # for the screenshot: the step groups and the element legend in view, other legends folded
+        for node in root.findLayers():
+            node.setExpanded(isinstance(node.layer(), QgsRasterLayer) and node.parent().name() == "Geochemistry")
+        sample_group = root.findGroup(GROUP)
+        if sample_group is not None:
+            sample_group.setExpanded(False)
+        from qgis.PyQt.QtWidgets import QDockWidget
+
+        for dock in window.findChildren(QDockWidget):
+            if dock.objectName() in ("Browser", "Browser2"):
+                dock.hide()  # room for the layer tree
     except Exception:  # noqa: BLE001
         report["errors"].append(traceback.format_exc())
     QTimer.singleShot(3000, finish)

@@ -96,3 +96,5 @@ def test_legends_read_as_an_atlas(desktop):
 def test_screenshot_taken(desktop):
     report, out = desktop
     assert os.path.getsize(os.path.join(out, "main_window.png")) > 50_000
+    if os.environ.get("UPDATE_SCREENSHOTS"):  # refresh the README's picture on request, never as a side effect
+        shutil.copyfile(os.path.join(out, "main_window.png"), os.path.join(REPO, "docs", "screenshot_outputs.png"))

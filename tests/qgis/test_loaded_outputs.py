@@ -156,3 +156,15 @@ def test_prospectivity_legend_is_by_share_of_the_area(qgis_app, tmp_path):
     ]
     valid = gdal_band(path)
     assert shares_by_colour(layer, valid) == pytest.approx([80, 10, 5, 4, 1], abs=100 / valid.size + 0.05)
+
+
+def test_ramp_legends_read_rounded(loaded):
+    """A continuous ramp's legend labels its ends with 3 significant figures (by hand: 1713.7013 -> 1,710)."""
+    from qgis.core import QgsNumericFormatContext
+
+    project, _ = loaded
+    for name in ("Integrated anomaly index", "Pseudo-label confidence"):
+        function = project.mapLayersByName(name)[0].renderer().shader().rasterShaderFunction()
+        number = function.legendSettings().numericFormat()
+        assert number.formatDouble(1713.7013434, QgsNumericFormatContext()) == "1,710"
+        assert number.formatDouble(-0.0428123, QgsNumericFormatContext()) == "-0.0428"
