@@ -135,6 +135,15 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         text = algorithm_help.PARAMETER_HELP.get(self.name(), {}).get(definition.name())
         if text and not definition.help():
             definition.setHelp(self.tr(text))
+        if definition.type() == "distance":
+            # metres (the geographic-CRS check makes sure) until a layer gives its unit; the dialog showed
+            # '<unknown>', and always did when the parent is a list of layers, which gives no unit
+            from qgis.core import QgsUnitTypes
+
+            definition.setDefaultUnit(QgsUnitTypes.DistanceMeters)
+            parent = self.parameterDefinition(definition.parentParameterName() or "")
+            if parent is not None and parent.type() == "multilayer":
+                definition.setParentParameterName("")
         return super().addParameter(guarded_parameter(definition), createOutput)
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)

@@ -154,3 +154,25 @@ def test_geographic_samples_are_refused_before_the_run(prospector_provider, tmp_
         {"INPUT": projected, "FIELDS": ["Cu"], "OUTPUT": "TEMPORARY_OUTPUT"}, QgsProcessingContext()
     )
     assert ok, message
+
+
+def test_every_distance_parameter_shows_a_unit(prospector_provider):
+    """The dialog showed the unit '<unknown>' until a layer was chosen, and always for traincnn's block size (its
+    parent is a list of rasters). Checked on QGIS's own widget: its unit label."""
+    from qgis.core import QgsUnitTypes
+
+    unknown = []
+    for algorithm in _algorithms(prospector_provider):
+        for definition in algorithm.parameterDefinitions():
+            if definition.type() == "distance" and definition.defaultUnit() == QgsUnitTypes.DistanceUnknownUnit:
+                unknown.append(f"{algorithm.id()} {definition.name()}")
+    assert unknown == []
+    from qgis.core import QgsProcessingContext
+    from qgis.gui import QgsGui, QgsProcessingGui
+    from qgis.PyQt.QtWidgets import QLabel
+
+    for alg, name in (("traincnn", "BLOCK_SIZE"), ("evaluate", "CLUSTER_DISTANCE")):
+        definition = prospector_provider.algorithm(alg).parameterDefinition(name)
+        wrapper = QgsGui.processingGuiRegistry().createParameterWidgetWrapper(definition, QgsProcessingGui.Standard)
+        widget = wrapper.createWrappedWidget(QgsProcessingContext())
+        assert "meters" in [label.text() for label in widget.findChildren(QLabel)], (alg, name)
