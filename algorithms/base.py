@@ -116,7 +116,12 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return self.group_id
 
     def icon(self) -> QIcon:
-        return QIcon(ICON)
+        return QIcon(self.svgIconPath())
+
+    def svgIconPath(self) -> str:  # noqa: N802 (QGIS API name)
+        """resources/icons/<algorithm id>.svg, or the plugin's icon."""
+        own = os.path.join(ICONS_DIR, f"{self.name()}.svg")
+        return own if os.path.isfile(own) else ICON
 
     def canExecute(self):  # noqa: N802 (QGIS API name)
         """(False, what is missing and how to install it) when scipy, rasterio, geopandas… are missing, or

@@ -176,3 +176,12 @@ def test_every_distance_parameter_shows_a_unit(prospector_provider):
         wrapper = QgsGui.processingGuiRegistry().createParameterWidgetWrapper(definition, QgsProcessingGui.Standard)
         widget = wrapper.createWrappedWidget(QgsProcessingContext())
         assert "meters" in [label.text() for label in widget.findChildren(QLabel)], (alg, name)
+
+
+def test_each_step_has_its_own_icon(prospector_provider):
+    """Distinct files that Qt renders (QIcon from an SVG QGIS can draw), one per step."""
+    paths = {prospector_provider.algorithm(step).svgIconPath() for step in STEPS}
+    assert len(paths) == len(STEPS) and all(os.path.isfile(p) for p in paths)
+    for step in STEPS:
+        icon = prospector_provider.algorithm(step).icon()
+        assert not icon.isNull() and not icon.pixmap(32, 32).toImage().isNull()
