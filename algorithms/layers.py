@@ -29,6 +29,8 @@ RANK_COLOURS = ("#e8e8e8", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
 #: a layer's custom properties: the run that made it and its place among that run's layers
 RUN_PROPERTY = "geochem_prospector/run"
 ORDER_PROPERTY = "geochem_prospector/order"
+#: the title a layer's legend shows instead of QGIS's 'Band 1: Cu (Gray)'
+TITLE_PROPERTY = "geochem_prospector/legend_title"
 #: cells read to class a band (a regular subsample beyond)
 MAX_LEGEND_CELLS = 4_000_000
 
@@ -85,17 +87,37 @@ def apply_legend(layer, legend: str, unit: str = "") -> None:
     values = band_values(layer, band)
     if values.size == 0:
         return
+    description = layer.dataProvider().generateBandName(band).split(": ", 1)[-1]
     if legend == "present_classes" and isinstance(renderer, QgsPalettedRasterRenderer):
         present = set(np.unique(values).tolist())
         kept = [c for c in renderer.classes() if c.value in present]
         layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), band, kept))
+        layer.setCustomProperty(TITLE_PROPERTY, "Class")
     elif legend == "atlas":
         classes = percentile_classes(values, unit=unit)
         layer.setRenderer(discrete_renderer(layer, band, classes, ATLAS_COLOURS, float(values.max())))
+        layer.setCustomProperty(TITLE_PROPERTY, f"{description} ({unit}), percentile classes" if unit else description)
     elif legend == "area_rank":
         classes = area_rank_classes(values)
         layer.setRenderer(discrete_renderer(layer, band, classes, RANK_COLOURS, float(values.max())))
+        layer.setCustomProperty(TITLE_PROPERTY, f"{description}, by share of the study area")
     layer.triggerRepaint()
+
+
+def title_band_legend(node) -> None:
+    """Show the layer's legend title (set by :func:`apply_legend`) where QGIS writes 'Band 1: Cu (Gray)'.
+
+    A user label of the legend's first node, kept in the project and used by print-layout legends."""
+    from qgis.core import QgsMapLayerLegendUtils
+
+    layer = node.layer() if node is not None else None
+    if layer is None or layer.legend() is None or not layer.customProperty(TITLE_PROPERTY):
+        return
+    title = layer.customProperty(TITLE_PROPERTY)
+    nodes = layer.legend().createLayerTreeModelLegendNodes(node)
+    if nodes and str(nodes[0].data(0) or "").startswith("Band "):  # 0 = Qt.DisplayRole: QGIS's band-name title
+        QgsMapLayerLegendUtils.setLegendNodeUserLabel(node, 0, str(title))
+        layer.legendChanged.emit()  # a layer tree model already showing the legend rebuilds it
 
 
 def results_group_name() -> str:
@@ -156,6 +178,7 @@ class Placement:
             group.insertChildNode(index, moved)
             node.parent().removeChildNode(node)
             node = moved
+        title_band_legend(node)
         node.setItemVisibilityChecked(self.visible)
         if not self.visible:
             node.setExpanded(False)

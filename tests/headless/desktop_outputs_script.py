@@ -12,7 +12,7 @@ import traceback
 
 import qgis.utils
 from qgis.core import QgsApplication, QgsLayerTreeGroup, QgsProject, QgsRasterLayer
-from qgis.PyQt.QtCore import QTimer
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtTest import QTest
 
 OUT = os.environ["PROSPECTOR_OUTPUTS_OUT"]
@@ -65,6 +65,8 @@ def describe(node):
         entry["legend"] = [item.label() for item in renderer.legendSymbolItems()]
         entry["subset"] = layer.subsetString()
     entry["source"] = layer.source()
+    model = qgis.utils.iface.layerTreeView().layerTreeModel()  # what the Layers panel shows under the layer
+    entry["legend_shown"] = [str(n.data(Qt.DisplayRole)) for n in model.layerLegendNodes(node)]
     return entry
 
 

@@ -80,6 +80,7 @@ def test_legends_read_as_an_atlas(desktop):
     (element,) = tree["Geochemistry"]["children"]
     legend = element["legend"]
     assert len(legend) == 7 and legend[0].endswith("ppm (≤ P25)") and legend[-1].endswith("ppm (above P98)")
+    assert element["legend_shown"] == ["Cu (ppm), percentile classes"] + legend  # not QGIS's "Band 1: Cu (Gray)"
     for label in legend:  # rounded: at most 3 significant digits in every limit
         for number in label.replace(",", "").split(" ppm")[0].replace("≤", "").replace(">", "").split("–"):
             digits = number.strip().replace(".", "").lstrip("0")

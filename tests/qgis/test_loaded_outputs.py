@@ -117,6 +117,12 @@ def test_element_legend_classes_hold_the_percentiles_they_state(loaded):
     for item in items[:-1]:  # limits rounded to 3 significant digits, as printed
         number = item.label.split(" ppm")[0].split(" ")[-1].replace(",", "")
         assert float(number) == pytest.approx(item.value, rel=1e-9)
+    from qgis.core import QgsLayerTreeModel
+    from qgis.PyQt.QtCore import Qt
+
+    model = QgsLayerTreeModel(project.layerTreeRoot())
+    shown = [n.data(Qt.DisplayRole) for n in model.layerLegendNodes(project.layerTreeRoot().findLayer(layer.id()))]
+    assert shown[0] == "Cu (ppm), percentile classes" and shown[1:] == labels  # not "Band 1: Cu (Gray)"
     shares = shares_by_colour(layer, gdal_band(elements, 1))
     # 25/25/25/15/5/3/2 % of the cells, give or take what rounding the limits to 3 digits moves (< 2 %)
     assert shares == pytest.approx([25, 25, 25, 15, 5, 3, 2], abs=2.0)
