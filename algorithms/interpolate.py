@@ -52,6 +52,17 @@ ANISOTROPY = ("isotropic", "fitted", "given")
 DUPLICATE_TOLERANCE = 1e-3
 
 
+def element_layer_name(fields, units: str, method: str) -> str:
+    """'Cu (ppm, IDW)', or 'Cu (ppm, IDW): band 1 of Cu, Fe, Th' for several bands: what the layer shows."""
+    label = {"idw": "IDW", "kriging": "kriging", "auto": "best by cross-validation"}.get(method, method)
+    how = ", ".join(part for part in (units, label) if part)
+    name = f"{fields[0]} ({how})"
+    if len(fields) > 1:
+        listed = ", ".join(fields[:8]) + (", …" if len(fields) > 8 else "")
+        name += f": band 1 of {listed}"
+    return name
+
+
 class InterpolateAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {
         "METHOD": METHODS,
@@ -89,6 +100,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     OUTPUT = "OUTPUT"
     OUTPUT_VARIANCE = "OUTPUT_VARIANCE"
     OUTPUT_CV = "OUTPUT_CV"
+    UNITS = "UNITS"
 
     group_id = "geochemistry"
 
@@ -365,6 +377,11 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 createByDefault=False,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.UNITS, self.tr("Unit of the element values (legends)"), "ppm", False, True
+            )
+        )
 
     def process(self, parameters, context, feedback):
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -450,7 +467,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
         write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance, band_tags=band_tags)
         results = {self.OUTPUT: output}
-        self.style_on_load(context, output, "element_pseudocolor")
+        units = self.parameterAsString(parameters, self.UNITS, context).strip()
+        self.style_on_load(
+            context,
+            output,
+            "element_pseudocolor",
+            element_layer_name(fields, units, method),
+            legend="atlas",
+            unit=units,
+        )
         if variance_output and variance is not None:
             names = [f"{name}_variance" for name in fields]
             write_geotiff(
@@ -463,7 +488,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 parameter=self.OUTPUT_VARIANCE,
                 band_tags=[{"variance_units": self._variance_units(c)} for c in chosen],
             )
-            self.style_on_load(context, variance_output, "element_pseudocolor", name="Kriging variance")
+            self.style_on_load(context, variance_output, "element_pseudocolor", "Kriging variance", visible=False)
             results[self.OUTPUT_VARIANCE] = variance_output
         if cv_output:
             crossval.write_csv(cv_output, [row for rows in scores for row in rows], parameter=self.OUTPUT_CV)

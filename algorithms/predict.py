@@ -164,13 +164,16 @@ class PredictAlgorithm(ProspectorAlgorithm):
             {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls}, feedback,
         )  # fmt: skip
         feedback.setProgress(100)
-        self.style_on_load(context, output, "prospectivity", name="Prospectivity", stretch=False)
+        name = "Prospectivity (CNN): most prospective % of the area"
+        self.style_on_load(context, output, "prospectivity", self.tr(name), stretch=False, legend="area_rank")
         if out_unc:
-            self.style_on_load(context, out_unc, "element_pseudocolor", name="Prospectivity uncertainty")
+            self.style_on_load(
+                context, out_unc, "element_pseudocolor", self.tr("Prospectivity uncertainty"), visible=False
+            )
         results = {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc}
         if out_cls:
             results[self.OUTPUT_CLASSES] = out_cls
-            self.style_on_load(context, out_cls, "prospectivity_classes", name="Prospectivity classes", stretch=False)
+            self.style_on_load(context, out_cls, "prospectivity_classes", "Prospectivity classes", False, visible=False)
         return results
 
     def _reader(self, layers, feedback, model):

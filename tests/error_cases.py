@@ -646,6 +646,20 @@ class Case:
         return f"{self.case}-{self.alg}"
 
 
+def _written_with_default_extensions(params: Dict[str, object]) -> None:
+    """As QGIS's own algorithms: 'areas' is written as areas.gpkg and 'classes' as classes.tif, nothing bare."""
+    areas, classes = str(params["OUTPUT_ANOMALIES"]), str(params["OUTPUT"])
+    assert os.path.isfile(areas + ".gpkg") and os.path.isfile(classes + ".tif")
+    assert not os.path.exists(areas) and not os.path.exists(classes)
+
+
+def written_path(path: str) -> str:
+    """The file an output parameter value became: itself, or with the default extension QGIS adds (.gpkg, .tif)."""
+    if os.path.splitext(os.path.basename(path))[1]:
+        return path
+    return next((path + ext for ext in (".gpkg", ".tif") if os.path.isfile(path + ext)), path)
+
+
 def _set(**changes):
     """Change parameters; a value (or list item) naming an input of ``build`` becomes its path."""
 
@@ -700,6 +714,13 @@ CASES: List[Case] = [
         error=r"^FIELDS: .*no numeric",
     ),
     Case("field missing", "interpolate", _set(FIELDS=["Au"]), error=r"^FIELDS: .*Au"),
+    Case(
+        "several fields as one value 'Cu,Pb'",
+        "interpolate",
+        _set(FIELDS=["Cu,Pb"]),
+        error=r"^FIELDS: Cu,Pb not found .* repeat FIELDS \(FIELDS=Cu FIELDS=Pb\) or separate them with semicolons "
+        r"\(FIELDS='Cu;Pb'\)",
+    ),
     Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^BANDS: band\(s\) Au not found"),
     Case("field missing", "pseudolabel", _set(LABEL_FIELD="class"), error=r"LABEL_FIELD"),
     Case("field missing", "evaluate", _set(NAME_FIELD="nope"), error=r"NAME_FIELD"),
@@ -969,7 +990,13 @@ CASES += [
         "unsupported output format",
         "anomalies",
         lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"].replace(".gpkg", ".shp")},
-        error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files",
+        error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files \(a shapefile is several files .* save as \.gpkg",
+    ),
+    Case(
+        "outputs without an extension",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"][: -len(".gpkg")], "OUTPUT": p["OUTPUT"][:-4]},
+        check=_written_with_default_extensions,
     ),
     Case(
         "two outputs, one file",

@@ -131,6 +131,7 @@ class InstallDependenciesDialog(QDialog):
 
     def refresh_status(self) -> None:
         status = deps.torch_status()
+        missing = deps.missing_modules()
         if status.available:
             self.status_label.setText(self.tr("PyTorch is available: {}").format(status.location))
             self.install_button.setText(self.tr("Reinstall PyTorch"))
@@ -144,6 +145,14 @@ class InstallDependenciesDialog(QDialog):
                 + " "
                 + self.tr("scikit-learn is not installed: the classic learners cannot be trained.")
             )
+        if missing:  # installed first, from PyPI, into the same private folder
+            self.status_label.setText(
+                self.tr("This QGIS's Python lacks {}, which every step needs: they are installed first. ").format(
+                    ", ".join(missing)
+                )
+                + self.status_label.text()
+            )
+            self.install_button.setText(self.tr("Install {} and PyTorch").format(", ".join(missing)))
 
     def _update_buttons(self) -> None:
         busy = self.state != self.IDLE
@@ -162,12 +171,24 @@ class InstallDependenciesDialog(QDialog):
 
     def install_command(self) -> List[str]:
         """The pip command line (written constraints file included)."""
+        tag = self.build_combo.currentData()
+        return deps.pip_command(self.python, self.target, self._constraints(), index=deps.index_url(tag))
+
+    def scientific_command(self) -> Optional[List[str]]:
+        """pip installing the scientific packages this Python lacks (from PyPI, into the private folder, the
+        packages QGIS has pinned), or None when nothing is missing."""
+        missing = deps.missing_modules()
+        if not missing:
+            return None
+        return deps.pip_command(self.python, self.target, self._constraints(), spec=missing, index=None)
+
+    def _constraints(self) -> str:
+        """The constraints file pinning what QGIS ships (written next to the private folder)."""
         os.makedirs(self.target, exist_ok=True)
         constraints = os.path.join(os.path.dirname(self.target), f"constraints-{os.path.basename(self.target)}.txt")
         with open(constraints, "w", encoding="utf-8") as handle:
             handle.write(deps.constraints_text(deps.installed_versions()))
-        tag = self.build_combo.currentData()
-        return deps.pip_command(self.python, self.target, constraints, index=deps.index_url(tag))
+        return constraints
 
     def verify_command(self) -> List[str]:
         return deps.verify_command(self.python, self.target)
@@ -222,15 +243,33 @@ class InstallDependenciesDialog(QDialog):
         if self.state != self.IDLE:
             return
         try:
+            first = self.scientific_command()
             command = self.install_command()
         except (OSError, ValueError) as exc:
             self._finish(False, self.tr("Could not prepare the install: {}").format(exc))
             return
         self.log.clear()
-        self.append_log("$ " + " ".join(command))
         self.state = self.INSTALLING
         self._update_buttons()
+        if first is None:
+            self._start_torch(command)
+            return
+        self.append_log("$ " + " ".join(first))
+        self._run(first, lambda process, code, status: self._scientific_finished(process, code, status, command))
+
+    def _start_torch(self, command: List[str]) -> None:
+        self.append_log("$ " + " ".join(command))
         self._run(command, self._install_finished)
+
+    def _scientific_finished(self, process: QProcess, code: int, status, torch_command: List[str]) -> None:
+        if self.state != self.INSTALLING:
+            return
+        self._read(process)
+        if status != QProcess.NormalExit or code != 0:
+            self._finish(False, self.tr("pip failed (exit code {}); see the log above.").format(code))
+            return
+        deps.add_deps_to_path(self.target)
+        self._start_torch(torch_command)
 
     def _run(self, command: List[str], on_finished) -> None:
         process = QProcess(self)

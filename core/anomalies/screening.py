@@ -19,17 +19,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from scipy import ndimage
-from scipy.stats import rankdata
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
+from ..lazy import lazy_function, lazy_module
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 from .thresholds import CLASS_NODATA, LEVEL_NAMES, MAD_SCALE, Thresholds, classify, compute_thresholds
+
+ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
+rankdata = lazy_function("scipy.stats", "rankdata")
 
 INDEX_METHODS = ("zscore", "clr", "pca")
 

@@ -36,13 +36,15 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
+from ..lazy import lazy_function
 from ..neighbours import NeighbourIndex
 from .variogram import MODELS, Variogram, anisotropic_coordinates, auto_variogram
+
+cKDTree = lazy_function("scipy.spatial", "cKDTree")  # noqa: N816 (scipy imported when used: loads without it)
 
 #: global kriging above this many samples would need a huge dense system; use a neighbourhood instead
 MAX_GLOBAL_SAMPLES = 5000
