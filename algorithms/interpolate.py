@@ -37,6 +37,8 @@ from .base import (
     report_values,
     require_projected,
 )
+from .scheduling import HELP as SCHEDULER_HELP
+from .scheduling import scheduler_parameter, task_runner
 
 NODATA = -9999.0
 METHODS = ("idw", "kriging")
@@ -103,7 +105,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "and R2 near 1 are better.\n\n"
             "PIXEL_SIZE is in the layer's map units; left at 0 it is set to a quarter of the mean sample spacing. "
             "EXTENT defaults to the layer extent plus a 5 % margin; cells outside the MASK polygons are nodata. "
-            "The layer must be in a projected CRS (metres)."
+            "The layer must be in a projected CRS (metres).\n\n" + SCHEDULER_HELP.format(what="blocks of rows")
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -214,6 +216,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 optional=True,
             ),
         ]
+        advanced.append(scheduler_parameter(self.tr))
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
@@ -255,6 +258,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         fixed = self._fixed_variogram(parameters, context)
         censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
+        runner = task_runner(self, parameters, context, feedback)
 
         log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
         xy, values, reports, merged = self._samples(
@@ -271,10 +275,11 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             variograms = self._variograms(parameters, context, feedback, xy, values, fields, log_transform, fixed)
         grid_share = 85 if cv_output else 95
         progress = lambda f: feedback.setProgress(grid_share * f)  # noqa: E731
-        bands, variance = self._interpolate(
-            method, xy, values, grid, fields, variograms, power, neighbors, max_distance, mask, log_transform,
-            progress, feedback,
-        )  # fmt: skip
+        with runner:
+            bands, variance = self._interpolate(
+                method, xy, values, grid, fields, variograms, power, neighbors, max_distance, mask, log_transform,
+                progress, feedback, runner,
+            )  # fmt: skip
 
         scores = []
         if cv_output:
@@ -386,7 +391,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
     def _interpolate(
         self, method, xy, values, grid, fields, variograms, power, neighbors, max_distance, mask, log_transform,
-        progress, feedback,
+        progress, feedback, runner=None,
     ) -> Tuple[np.ndarray, Optional[np.ndarray]]:  # fmt: skip
         """The element bands on ``grid``, and the kriging variance (None for IDW)."""
         variance: Optional[np.ndarray] = None
@@ -404,6 +409,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 progress=progress,
                 is_cancelled=feedback.isCanceled,
                 field_names=fields,
+                runner=runner,
             )
         else:
             assert variograms is not None  # fitted for kriging
@@ -419,6 +425,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 progress=progress,
                 is_cancelled=feedback.isCanceled,
                 field_names=fields,
+                runner=runner,
             )
             if not log_transform:
                 for name, count in zip(fields, clip_to_sample_minimum(bands, values)):

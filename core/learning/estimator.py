@@ -298,24 +298,48 @@ class PatchCNN:
         """
         nets = self._require_fitted()
         dev = self._device(device)
-        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
-        halo = self.config_.patch_size // 2
-        median, scale = self._norm()
-        positive = self._positive_index()
         for net in nets:
             net.to(dev)
-        tiles = [(r, c) for r in range(0, height, tile) for c in range(0, width, tile)]
+        tiles = tile_windows(height, width, tile)
         try:
-            for i, (r0, c0) in enumerate(tiles):
+            for i, (r0, r1, c0, c1) in enumerate(tiles):
                 check_cancelled(is_cancelled)
-                r1, c1 = min(height, r0 + tile), min(width, c0 + tile)
-                window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
-                prob, std = predict_window(nets, window, median, scale, halo, positive, dev, mc, self.config_.seed + i)
-                write_window(r0, c0, prob, std)
+                write_window(r0, c0, *self.predict_tile(read_window, i, r0, r1, c0, c1, dev, mc_samples))
                 report(progress, (i + 1) / len(tiles))
         finally:
             for net in nets:
                 net.cpu()
+
+    def predict_tile(
+        self,
+        read_window: Callable[[int, int, int, int], np.ndarray],
+        index: int,
+        r0: int,
+        r1: int,
+        c0: int,
+        c1: int,
+        device: Optional[str] = None,
+        mc_samples: Optional[int] = None,
+    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """Probability and MC-dropout spread of tile ``index`` of :func:`tile_windows` (rows ``r0:r1``, columns
+        ``c0:c1``), read with its halo of half a patch: the unit of work of :meth:`predict_tiled`, in this process
+        and on Dask workers (the networks must already be on ``device``)."""
+        nets = self._require_fitted()
+        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
+        halo = self.config_.patch_size // 2
+        median, scale = self._norm()
+        window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
+        return predict_window(
+            nets,
+            window,
+            median,
+            scale,
+            halo,
+            self._positive_index(),
+            self._device(device),
+            mc,
+            self.config_.seed + index,
+        )
 
     def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
         """Positive-class probability (H, W) of an in-memory stack, dense and tiled (mean over the ensemble)."""
@@ -394,6 +418,15 @@ class PatchCNN:
 DEFAULTS: Dict[str, Any] = {
     name: p.default for name, p in inspect.signature(PatchCNN.__init__).parameters.items() if name in PARAM_NAMES
 }
+
+
+def tile_windows(height: int, width: int, tile: int) -> List[Tuple[int, int, int, int]]:
+    """(row0, row1, col0, col1) of the tiles of a raster, row by row: tile ``i`` draws MC-dropout seed ``seed + i``."""
+    return [
+        (r, min(height, r + tile), c, min(width, c + tile))
+        for r in range(0, height, tile)
+        for c in range(0, width, tile)
+    ]
 
 
 def expected_weights(metadata: Dict[str, Any]) -> ExpectedWeights:
