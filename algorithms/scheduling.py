@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingParameterDefinition, QgsProcessingParameterString
 
 from ..core.distributed.runner import TaskRunner
-from ..core.distributed.scheduler import check_dask, parse_scheduler
+from ..core.distributed.scheduler import check_dask, global_blas, parse_scheduler
 from ..core.errors import InputError
 
 SCHEDULER = "SCHEDULER"
@@ -38,4 +38,10 @@ def task_runner(algorithm, parameters, context, feedback) -> TaskRunner:
         raise InputError(message.split(": ", 1)[1], SCHEDULER)
     if not scheduler.in_process:
         feedback.pushInfo(f"Running on {scheduler.describe()}.")
+    blas = global_blas()
+    if scheduler.kind == "tcp" and blas:
+        feedback.pushInfo(
+            f"This process computes with the BLAS library {blas}: start the workers with LD_PRELOAD={blas} for "
+            "results bit-identical to a run in this process."
+        )
     return TaskRunner(scheduler, SCHEDULER)

@@ -5,13 +5,20 @@ raster (workers open the rasters themselves). The caller's ``consume(key, result
 submission order on the calling thread, so a window writer commits windows in order and the outputs stay one
 transaction. The same function computes every window in both modes, so the results are bit-identical.
 
+Floating-point sums can depend on how many threads share them (a 1-ulp difference in a PyTorch convolution between
+1 and 2 threads), so every task runs on the worker with the thread counts of this process (PyTorch's, and the BLAS
+library's through ``threadpoolctl`` when it is installed): bit-identical then holds on workers with the same CPU
+type and library versions, at the price of more threads than cores on a local cluster.
+
 A worker lost mid-run is handled by Dask: its tasks are recomputed on the other workers (``allowed-failures``
 times); an exception raised by a task is raised here unchanged.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import deque
+from contextlib import ExitStack
 from typing import Any, Callable, Deque, Hashable, Optional, Sequence, Tuple
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
@@ -21,6 +28,41 @@ from .scheduler import Scheduler, dask_client, parse_scheduler
 POLL_S = 0.2
 
 Task = Tuple[Hashable, Tuple[Any, ...]]
+#: (BLAS threads or None, PyTorch threads or None) of the calling process
+ThreadCounts = Tuple[Optional[int], Optional[int]]
+
+
+def thread_counts() -> ThreadCounts:
+    """This process's BLAS thread count (None without ``threadpoolctl``) and PyTorch's (None if not imported)."""
+    blas = None
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        pass
+    else:
+        counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
+        blas = max(counts) if counts else None
+    torch = sys.modules.get("torch")
+    return blas, (torch.get_num_threads() if torch is not None else None)
+
+
+def call_with_threads(counts: ThreadCounts, func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` with the BLAS and PyTorch thread counts of the submitting process (on a worker)."""
+    blas, torch_threads = counts
+    with ExitStack() as stack:
+        if blas is not None:
+            try:
+                from threadpoolctl import threadpool_limits
+            except ImportError:
+                pass
+            else:
+                stack.enter_context(threadpool_limits(limits=blas, user_api="blas"))
+        if torch_threads is not None:
+            import torch
+
+            if torch.get_num_threads() != torch_threads:
+                torch.set_num_threads(torch_threads)
+        return func(*args)
 
 
 class TaskRunner:
@@ -98,13 +140,14 @@ class TaskRunner:
 
         client = self.client
         limit = max(2, self.in_flight_per_worker * self.workers())
+        counts = thread_counts()
         pending: Deque[Tuple[Hashable, Any]] = deque()
         submitted = 0
         try:
             for done in range(len(tasks)):
                 while submitted < len(tasks) and len(pending) < limit:
                     key, args = tasks[submitted]
-                    pending.append((key, client.submit(func, *args, pure=False)))
+                    pending.append((key, client.submit(call_with_threads, counts, func, *args, pure=False)))
                     submitted += 1
                 key, future = pending[0]
                 while True:

@@ -9,8 +9,11 @@ so the plugin loads and runs without it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing.spawn
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Tuple
@@ -86,19 +89,58 @@ def check_dask(scheduler: Scheduler, parameter: str = "SCHEDULER") -> Tuple[bool
     return False, f"{parameter}: running on {scheduler.describe()} needs Dask, which is not installed; {DASK_HINT}"
 
 
+class _DlInfo(ctypes.Structure):
+    _fields_ = [
+        ("dli_fname", ctypes.c_char_p),
+        ("dli_fbase", ctypes.c_void_p),
+        ("dli_sname", ctypes.c_char_p),
+        ("dli_saddr", ctypes.c_void_p),
+    ]
+
+
+def global_blas() -> Optional[str]:
+    """The library that provides ``sgemm_`` in this process's global symbol scope, or None (Linux only).
+
+    ``qgis_process`` and the QGIS program link the system BLAS (``libblas.so.3``) themselves, so it also answers
+    PyTorch's BLAS calls in QGIS (last-bit differences from a plain Python process); workers started with it
+    preloaded compute exactly as QGIS does.
+    """
+    if not os.path.exists("/proc/self/maps"):
+        return None
+    try:
+        scope = ctypes.CDLL(None)
+        address = ctypes.cast(scope.sgemm_, ctypes.c_void_p).value
+        libdl = ctypes.CDLL(ctypes.util.find_library("dl") or "libc.so.6")
+        info = _DlInfo()
+        if not address or not libdl.dladdr(ctypes.c_void_p(address), ctypes.byref(info)) or not info.dli_fname:
+            return None
+    except (AttributeError, OSError):
+        return None
+    path = os.fsdecode(info.dli_fname)
+    return path if os.path.isabs(path) and os.path.isfile(path) else None
+
+
 @contextlib.contextmanager
-def _worker_python() -> Iterator[None]:
-    """Worker processes are spawned with the Python QGIS embeds (inside QGIS ``sys.executable`` is the QGIS
-    program); restored afterwards."""
+def _worker_environment() -> Iterator[None]:
+    """Local workers are spawned with the Python QGIS embeds (inside QGIS ``sys.executable`` is the QGIS program)
+    and with this process's global BLAS preloaded (:func:`global_blas`); both restored afterwards."""
     before = multiprocessing.spawn.get_executable()
     python = python_executable()
     if python:
         multiprocessing.spawn.set_executable(python)
+    preload_before = os.environ.get("LD_PRELOAD")
+    blas = global_blas()
+    if blas and blas not in (preload_before or "").split():
+        os.environ["LD_PRELOAD"] = " ".join(filter(None, [preload_before, blas]))
     try:
         yield
     finally:
         if before:
             multiprocessing.spawn.set_executable(before)
+        if preload_before is None:
+            os.environ.pop("LD_PRELOAD", None)
+        else:
+            os.environ["LD_PRELOAD"] = preload_before
 
 
 @contextlib.contextmanager
@@ -125,7 +167,7 @@ def dask_client(scheduler: Scheduler, parameter: str = "SCHEDULER") -> Iterator[
         finally:
             client.close()
         return
-    with _worker_python():
+    with _worker_environment():
         cluster = LocalCluster(
             n_workers=scheduler.workers,
             threads_per_worker=1,

@@ -170,3 +170,26 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_complete(samples)
         after = set(runner.client.run(os.getpid).values())
     assert killed and killed[0] not in after  # the worker really died (the nanny started another one)
     assert same_bits(here, there)
+
+
+def test_the_global_blas_of_a_process_is_found_for_the_workers():
+    """qgis_process links the system BLAS, which then answers PyTorch's BLAS calls: local workers preload it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import PLUGINS
+
+    blas = "/lib/x86_64-linux-gnu/libblas.so.3"
+    if not os.path.exists(blas):
+        pytest.skip("no system BLAS at /lib/x86_64-linux-gnu/libblas.so.3")
+    code = (
+        f"import sys; sys.path.insert(0, {PLUGINS!r})\n"
+        "from geochem_prospector.core.distributed.scheduler import global_blas\n"
+        "print(global_blas())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert plain.stdout.strip() == "None"  # Python loads extensions' libraries locally
+    env["LD_PRELOAD"] = blas
+    linked = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert os.path.realpath(linked.stdout.strip()) == os.path.realpath(blas)
