@@ -143,11 +143,42 @@ class PatchCNN:
         if len(names) != n_bands:
             raise InputError("one band name is needed per band.", "INPUT_RASTERS")
         cells = labelled_cells(bands, labels, sample_weight)
-
-        device = resolve_device(config.device)
-        rng = np.random.default_rng(config.seed)
         median, scale = robust_normalisation(bands, seed=config.seed)
         padded = pad_halo(normalise(bands, median, scale), config.patch_size // 2)
+
+        def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> Any:
+            return training_data(config, cells, padded, train, val, rng, n_bands)
+
+        hashes = {
+            "bands": array_hash(bands),
+            "labels": array_hash(labels),
+            "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
+        }
+        return self._fit_cells(
+            config, cells, make_data, median, scale, names, (height, width), hashes, grid, progress, is_cancelled, log
+        )
+
+    def _fit_cells(
+        self,
+        config: TrainingConfig,
+        cells: Any,
+        make_data: Callable[[np.ndarray, np.ndarray, np.random.Generator], Any],
+        median: np.ndarray,
+        scale: np.ndarray,
+        names: List[str],
+        shape: Tuple[int, int],
+        hashes: Dict[str, Any],
+        grid: Optional[Dict[str, Any]],
+        progress: ProgressCallback,
+        is_cancelled: CancelCallback,
+        log: LogCallback,
+    ) -> "PatchCNN":
+        """Split, train and describe the ensemble from the labelled ``cells`` (:class:`.ensemble.LabelledCells`);
+        ``make_data(train, val, rng)`` gives the :class:`.training.TrainingData` (whose patches come from the
+        stack in memory, or from a :class:`.streaming.PatchBank` read window by window)."""
+        height, width = shape
+        device = resolve_device(config.device)
+        rng = np.random.default_rng(config.seed)
         block = config.block_size or max(4 * config.patch_size, int(round(math.sqrt(height * width) / 6)))
         train, val, split_info = spatial_split(
             cells.rows,
@@ -162,7 +193,7 @@ class PatchCNN:
             cells.positive,
             config.cluster_distance or None,
         )
-        data = training_data(config, cells, padded, train[cells.weights[train] > 0], val, rng, n_bands)
+        data = make_data(train[cells.weights[train] > 0], val, rng)
         if log:
             counts = ", ".join(f"class {c}: {int(np.sum(cells.y == i))}" for i, c in enumerate(cells.classes))
             log(
@@ -192,11 +223,7 @@ class PatchCNN:
             "metrics": metrics,
             "history": histories[0]["history"],
             "member_histories": [h["history"] for h in histories[1:]],
-            "data_hashes": {
-                "bands": array_hash(bands),
-                "labels": array_hash(labels),
-                "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
-            },
+            "data_hashes": hashes,
             "uncertainty": self.uncertainty_description(config.mc_samples),
             "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "torch_version": torch.__version__,
