@@ -137,6 +137,7 @@ class TaskRunner:
         is_cancelled: CancelCallback,
     ) -> None:
         from distributed import TimeoutError as DaskTimeout
+        from distributed import wait
 
         client = self.client
         limit = max(2, self.in_flight_per_worker * self.workers())
@@ -150,13 +151,13 @@ class TaskRunner:
                     pending.append((key, client.submit(call_with_threads, counts, func, *args, pure=False)))
                     submitted += 1
                 key, future = pending[0]
-                while True:
+                while not future.done():  # wait without fetching: a fetch cut by a timeout can lose its result
                     check_cancelled(is_cancelled)
                     try:
-                        result = future.result(timeout=POLL_S)
-                        break
+                        wait([future], timeout=POLL_S)
                     except (DaskTimeout, TimeoutError):
-                        continue
+                        pass
+                result = future.result()
                 pending.popleft()
                 future.release()
                 consume(key, result)
