@@ -17,6 +17,7 @@ times); an exception raised by a task is raised here unchanged.
 from __future__ import annotations
 
 import sys
+import time
 from collections import deque
 from contextlib import ExitStack
 from typing import Any, Callable, Deque, Hashable, Optional, Sequence, Tuple
@@ -24,8 +25,8 @@ from typing import Any, Callable, Deque, Hashable, Optional, Sequence, Tuple
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from .scheduler import Scheduler, dask_client, parse_scheduler
 
-#: seconds between two looks at is_cancelled() while waiting for a result
-POLL_S = 0.2
+#: seconds between two looks at the next result (and is_cancelled()) while waiting
+POLL_S = 0.05
 
 Task = Tuple[Hashable, Tuple[Any, ...]]
 #: (BLAS threads or None, PyTorch threads or None) of the calling process
@@ -44,6 +45,10 @@ def thread_counts() -> ThreadCounts:
         blas = max(counts) if counts else None
     torch = sys.modules.get("torch")
     return blas, (torch.get_num_threads() if torch is not None else None)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def call_with_threads(counts: ThreadCounts, func: Callable[..., Any], *args: Any) -> Any:
@@ -100,11 +105,12 @@ class TaskRunner:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def share(self, value: Any) -> Any:
-        """``value`` itself in-process; on Dask, a handle sent once to every worker (for arguments that many
-        tasks repeat, such as the sample points)."""
+        """``value`` itself in-process; on Dask, a handle sent to the cluster once (for arguments that many tasks
+        repeat, such as the sample points)."""
         if self.client is None:
             return value
-        return self.client.scatter(value, broadcast=True, hash=False)
+        # a task holding the value, not scattered data: the scheduler can compute it again if its worker is lost
+        return self.client.submit(_same, value, pure=False)
 
     def map(
         self,
@@ -136,9 +142,6 @@ class TaskRunner:
         progress: ProgressCallback,
         is_cancelled: CancelCallback,
     ) -> None:
-        from distributed import TimeoutError as DaskTimeout
-        from distributed import wait
-
         client = self.client
         limit = max(2, self.in_flight_per_worker * self.workers())
         counts = thread_counts()
@@ -151,12 +154,10 @@ class TaskRunner:
                     pending.append((key, client.submit(call_with_threads, counts, func, *args, pure=False)))
                     submitted += 1
                 key, future = pending[0]
+                check_cancelled(is_cancelled)
                 while not future.done():  # wait without fetching: a fetch cut by a timeout can lose its result
+                    time.sleep(POLL_S)
                     check_cancelled(is_cancelled)
-                    try:
-                        wait([future], timeout=POLL_S)
-                    except (DaskTimeout, TimeoutError):
-                        pass
                 result = future.result()
                 pending.popleft()
                 future.release()
