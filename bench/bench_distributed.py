@@ -168,7 +168,7 @@ def main() -> None:
             runs[scheduler] = _child("predict", evidence, model, out, scheduler)
             runs[scheduler]["out"] = out
         here, there = runs[""], runs[f"local:{workers}"]
-        tiles = -((-size // TILE) ** 2)
+        tiles = (-(-size // TILE)) ** 2
         equal = same_pixels(here["out"], there["out"])
         print(f"predict, tiles of {TILE} + halo 4 ({tiles} tiles), torch threads {here['torch_threads']}:")
         print(f"  in-process : {here['wall_s']:7.1f} s  {size * size / here['wall_s']:>12,.0f} cells/s  "
