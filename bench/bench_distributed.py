@@ -8,7 +8,7 @@ of scattered labelled cells, patches read window by window; its peak memory is s
 
 Usage (the issue's size is 20,000; on a 2-core machine use a smaller one and say so):
     BENCH_DISTRIBUTED_SIZE=20000 BENCH_DISTRIBUTED_WORKERS=2 .venv/bin/python bench/run.py distributed
-Defaults: size 3000, 2 workers. BENCH_TMP puts the large temporary files on another disk.
+Defaults: size 3000, 2 workers; BENCH_DISTRIBUTED_PREDICT=0 runs only the training. BENCH_TMP puts the large temporary files on another disk.
 """
 
 from __future__ import annotations
@@ -163,21 +163,22 @@ def main() -> None:
               f"{os.cpu_count()} CPUs", flush=True)  # fmt: skip
         train_model(model)
         runs = {}
-        for scheduler in ("", f"local:{workers}"):
+        for scheduler in ("", f"local:{workers}") if os.environ.get("BENCH_DISTRIBUTED_PREDICT", "1") != "0" else ():
             out = os.path.join(tmp, f"prob_{scheduler.replace(':', '_') or 'here'}.tif")
             runs[scheduler] = _child("predict", evidence, model, out, scheduler)
             runs[scheduler]["out"] = out
-        here, there = runs[""], runs[f"local:{workers}"]
-        tiles = (-(-size // TILE)) ** 2
-        equal = same_pixels(here["out"], there["out"])
-        print(f"predict, tiles of {TILE} + halo 4 ({tiles} tiles), torch threads {here['torch_threads']}:")
-        print(f"  in-process : {here['wall_s']:7.1f} s  {size * size / here['wall_s']:>12,.0f} cells/s  "
-              f"{here['wall_s'] / tiles:.2f} s/tile  peak {here['driver_peak_gb']:.2f} GB")  # fmt: skip
-        print(f"  local:{workers}    : {there['wall_s']:7.1f} s  {size * size / there['wall_s']:>12,.0f} cells/s  "
-              f"(cluster start {there['start_s']:.1f} s)  driver peak {there['driver_peak_gb']:.2f} GB, workers' "
-              f"peaks {', '.join(f'{w:.2f}' for w in there['workers_peak_gb'])} GB "
-              f"({'under' if max(there['workers_peak_gb']) < 2 else 'OVER'} the 2 GB goal)")  # fmt: skip
-        print(f"  outputs bit-identical: {equal}", flush=True)
+        if runs:
+            here, there = runs[""], runs[f"local:{workers}"]
+            tiles = (-(-size // TILE)) ** 2
+            equal = same_pixels(here["out"], there["out"])
+            print(f"predict, tiles of {TILE} + halo 4 ({tiles} tiles), torch threads {here['torch_threads']}:")
+            print(f"  in-process : {here['wall_s']:7.1f} s  {size * size / here['wall_s']:>12,.0f} cells/s  "
+                  f"{here['wall_s'] / tiles:.2f} s/tile  peak {here['driver_peak_gb']:.2f} GB")  # fmt: skip
+            print(f"  local:{workers}    : {there['wall_s']:7.1f} s  {size * size / there['wall_s']:>12,.0f} cells/s  "
+                  f"(cluster start {there['start_s']:.1f} s)  driver peak {there['driver_peak_gb']:.2f} GB, workers' "
+                  f"peaks {', '.join(f'{w:.2f}' for w in there['workers_peak_gb'])} GB "
+                  f"({'under' if max(there['workers_peak_gb']) < 2 else 'OVER'} the 2 GB goal)")  # fmt: skip
+            print(f"  outputs bit-identical: {equal}", flush=True)
         for scheduler in ("", f"local:{workers}"):
             t = _child("train", evidence, labels, scheduler)
             peak = max([t["driver_peak_gb"], *t["workers_peak_gb"]])
@@ -185,7 +186,7 @@ def main() -> None:
                   f"{t['driver_peak_gb']:.2f} GB, workers {', '.join(f'{w:.2f}' for w in t['workers_peak_gb']) or '-'}"
                   f" GB; largest process {peak / gb:.2f} x the raster's {gb:.2f} GB; {' | '.join(t['log'])}",
                   flush=True)  # fmt: skip
-        if not equal:
+        if runs and not equal:
             raise SystemExit("the Dask prediction differs from the in-process one")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
