@@ -42,6 +42,8 @@ from .base import (
     report_values,
     require_projected,
 )
+from .scheduling import HELP as SCHEDULER_HELP
+from .scheduling import scheduler_parameter, task_runner
 
 NODATA = -9999.0
 METHODS = ("idw", "kriging", "auto")
@@ -163,7 +165,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "and R2 near 1 are better.\n\n"
             "PIXEL_SIZE is in the layer's map units; left at 0 it is set to a quarter of the mean sample spacing. "
             "EXTENT defaults to the layer extent plus a 5 % margin; cells outside the MASK polygons are nodata. "
-            "The layer must be in a projected CRS (metres)."
+            "The layer must be in a projected CRS (metres).\n\n" + SCHEDULER_HELP.format(what="blocks of rows")
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -350,6 +352,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 maxValue=100.0,
             ),
         ]
+        advanced.append(scheduler_parameter(self.tr))
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
@@ -413,6 +416,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         fixed = self._fixed_variogram(parameters, context)
         anisotropy = self._anisotropy(parameters, context)
         censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
+        runner = task_runner(self, parameters, context, feedback)
 
         log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
         xy, values, reports, merged, shares, survey_rows = self._samples(
@@ -435,9 +439,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores)
 
         progress = lambda f: feedback.setProgress(cv_share + (99 - cv_share) * f)  # noqa: E731
-        bands, variance = self._interpolate_chosen(
-            chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback
-        )
+        with runner:
+            bands, variance = self._interpolate_chosen(
+                chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner
+            )
         if variance_output and variance is None:
             raise QgsProcessingException(
                 "OUTPUT_VARIANCE: the automatic choice kept IDW for every field, which gives no variance; leave "
@@ -686,7 +691,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
     def _interpolate(
         self, method, xy, values, grid, fields, variograms, power, neighbors, max_distance, mask, log_transform,
-        progress, feedback, clip=True,
+        progress, feedback, clip=True, runner=None,
     ) -> Tuple[np.ndarray, Optional[np.ndarray]]:  # fmt: skip
         """The element bands on ``grid``, and the kriging variance (None for IDW); ``clip`` raises kriged raw
         values below the smallest sample to it."""
@@ -705,6 +710,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 progress=progress,
                 is_cancelled=feedback.isCanceled,
                 field_names=fields,
+                runner=runner,
             )
         else:
             assert variograms is not None  # fitted for kriging
@@ -720,6 +726,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 progress=progress,
                 is_cancelled=feedback.isCanceled,
                 field_names=fields,
+                runner=runner,
             )
             if clip and not log_transform:
                 for name, count in zip(fields, clip_to_sample_minimum(bands, values)):
@@ -877,7 +884,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 reasons[name] = "METHOD = ordinary kriging"
         return chosen, reasons
 
-    def _interpolate_chosen(self, chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback):
+    def _interpolate_chosen(
+        self, chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner=None
+    ):
         """Grid every field with its interpolator (fields sharing one are gridded together), transforms undone."""
         bands = np.full((len(fields), grid.height, grid.width), np.nan, dtype=np.float32)
         variance: Optional[np.ndarray] = None
@@ -897,6 +906,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 method, xy, work, grid, [fields[j] for j in cols], [chosen[j].variogram for j in cols],
                 power or 2.0, neighbors, max_distance, mask, transform == "log",
                 lambda f, start=start, size=size: progress(start + size * f), feedback, clip=transform == "none",
+                runner=runner,
             )  # fmt: skip
             for i, j in enumerate(cols):
                 check_cancelled(feedback.isCanceled)  # the normal-score back-transform takes seconds per band

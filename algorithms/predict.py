@@ -24,6 +24,8 @@ from ..core.io.outputs import atomic_output
 from ..core.io.rasters import raster_warnings, read_stack
 from ..core.io.windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
+from .scheduling import HELP as SCHEDULER_HELP
+from .scheduling import scheduler_parameter, task_runner
 from .traincnn import DEVICES, import_cnn, layer_paths
 
 NODATA = -9999.0
@@ -67,7 +69,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             "0 = skip).\n\n"
             "OUTPUT_CLASSES (optional): 3 high, 2 moderate, 1 low. CLASS_THRESHOLDS 'a,b' gives the probability "
             "limits low/moderate and moderate/high; left empty, high is the most prospective 10 % of the "
-            "predicted area and moderate the next 20 %."
+            "predicted area and moderate the next 20 %.\n\n" + SCHEDULER_HELP.format(what="tiles")
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -111,6 +113,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 optional=True,
             )
         )
+        self.addParameter(scheduler_parameter(self.tr))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Prospectivity probability")))
         self.addParameter(
             QgsProcessingParameterRasterDestination(
@@ -139,6 +142,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
         device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
         thresholds = self._thresholds(parameters, context)
+        runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
         mask = self._mask(parameters, context, grid)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
@@ -159,10 +163,12 @@ class PredictAlgorithm(ProspectorAlgorithm):
         provenance = self.provenance(
             parameters, context, {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes")}
         )
-        self._predict_into(
-            model, reader, grid, mask, device, mc, tile, thresholds, provenance,
-            {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls}, feedback,
-        )  # fmt: skip
+        with runner:
+            self._predict_into(
+                self._tiles_on(runner, model, model_path, reader, feedback), reader, grid, mask, device, mc, tile,
+                thresholds, provenance,
+                {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls}, feedback,
+            )  # fmt: skip
         feedback.setProgress(100)
         name = "Prospectivity (CNN): most prospective % of the area"
         self.style_on_load(context, output, "prospectivity", self.tr(name), stretch=False, legend="area_rank")
@@ -216,6 +222,18 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 "patch covers a different ground area; resample the inputs to the training cell size."
             )
         return reader, grid, paths
+
+    def _tiles_on(self, runner, model, model_path, reader, feedback):
+        """What runs the tiles: the model in this process, or Dask workers reading the files themselves."""
+        if runner.in_process:
+            return model
+        if not isinstance(reader, StackWindowReader):
+            feedback.pushWarning("SCHEDULER: the inputs are aligned in memory (different grids), so the tiles run in "
+                                 "this process; give rasters on one grid to run them on the workers.")  # fmt: skip
+            return model
+        from ..core.distributed.tasks import DistributedTiles
+
+        return DistributedTiles(runner, model_path, reader.selection, reader.grid)
 
     def _mask(self, parameters, context, grid):
         """The MASK polygons on the grid, or None."""

@@ -1214,3 +1214,14 @@ CASES += [
     Case("VRT input, nothing written beside it", "pseudolabel", _set(INPUT_RASTERS=["vrt"])),
     Case("VRT input, nothing written beside it", "predict", _set(INPUT_RASTERS=["vrt"])),
 ]
+
+# SCHEDULER (Dask): a malformed value is refused before any work
+CASES += [
+    Case(
+        "malformed scheduler",
+        alg,
+        lambda d, p: {**p, "SCHEDULER": "local"},
+        error=r"^SCHEDULER: 'local' is not a scheduler; use '' \(empty: in this process\), 'local:N'",
+    )
+    for alg in ("interpolate", "predict")
+]

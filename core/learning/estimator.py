@@ -143,11 +143,42 @@ class PatchCNN:
         if len(names) != n_bands:
             raise InputError("one band name is needed per band.", "INPUT_RASTERS")
         cells = labelled_cells(bands, labels, sample_weight)
-
-        device = resolve_device(config.device)
-        rng = np.random.default_rng(config.seed)
         median, scale = robust_normalisation(bands, seed=config.seed)
         padded = pad_halo(normalise(bands, median, scale), config.patch_size // 2)
+
+        def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> Any:
+            return training_data(config, cells, padded, train, val, rng, n_bands)
+
+        hashes = {
+            "bands": array_hash(bands),
+            "labels": array_hash(labels),
+            "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
+        }
+        return self._fit_cells(
+            config, cells, make_data, median, scale, names, (height, width), hashes, grid, progress, is_cancelled, log
+        )
+
+    def _fit_cells(
+        self,
+        config: TrainingConfig,
+        cells: Any,
+        make_data: Callable[[np.ndarray, np.ndarray, np.random.Generator], Any],
+        median: np.ndarray,
+        scale: np.ndarray,
+        names: List[str],
+        shape: Tuple[int, int],
+        hashes: Dict[str, Any],
+        grid: Optional[Dict[str, Any]],
+        progress: ProgressCallback,
+        is_cancelled: CancelCallback,
+        log: LogCallback,
+    ) -> "PatchCNN":
+        """Split, train and describe the ensemble from the labelled ``cells`` (:class:`.ensemble.LabelledCells`);
+        ``make_data(train, val, rng)`` gives the :class:`.training.TrainingData` (whose patches come from the
+        stack in memory, or from a :class:`.streaming.PatchBank` read window by window)."""
+        height, width = shape
+        device = resolve_device(config.device)
+        rng = np.random.default_rng(config.seed)
         block = config.block_size or max(4 * config.patch_size, int(round(math.sqrt(height * width) / 6)))
         train, val, split_info = spatial_split(
             cells.rows,
@@ -162,7 +193,7 @@ class PatchCNN:
             cells.positive,
             config.cluster_distance or None,
         )
-        data = training_data(config, cells, padded, train[cells.weights[train] > 0], val, rng, n_bands)
+        data = make_data(train[cells.weights[train] > 0], val, rng)
         if log:
             counts = ", ".join(f"class {c}: {int(np.sum(cells.y == i))}" for i, c in enumerate(cells.classes))
             log(
@@ -192,11 +223,7 @@ class PatchCNN:
             "metrics": metrics,
             "history": histories[0]["history"],
             "member_histories": [h["history"] for h in histories[1:]],
-            "data_hashes": {
-                "bands": array_hash(bands),
-                "labels": array_hash(labels),
-                "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
-            },
+            "data_hashes": hashes,
             "uncertainty": self.uncertainty_description(config.mc_samples),
             "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "torch_version": torch.__version__,
@@ -298,24 +325,48 @@ class PatchCNN:
         """
         nets = self._require_fitted()
         dev = self._device(device)
-        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
-        halo = self.config_.patch_size // 2
-        median, scale = self._norm()
-        positive = self._positive_index()
         for net in nets:
             net.to(dev)
-        tiles = [(r, c) for r in range(0, height, tile) for c in range(0, width, tile)]
+        tiles = tile_windows(height, width, tile)
         try:
-            for i, (r0, c0) in enumerate(tiles):
+            for i, (r0, r1, c0, c1) in enumerate(tiles):
                 check_cancelled(is_cancelled)
-                r1, c1 = min(height, r0 + tile), min(width, c0 + tile)
-                window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
-                prob, std = predict_window(nets, window, median, scale, halo, positive, dev, mc, self.config_.seed + i)
-                write_window(r0, c0, prob, std)
+                write_window(r0, c0, *self.predict_tile(read_window, i, r0, r1, c0, c1, dev, mc_samples))
                 report(progress, (i + 1) / len(tiles))
         finally:
             for net in nets:
                 net.cpu()
+
+    def predict_tile(
+        self,
+        read_window: Callable[[int, int, int, int], np.ndarray],
+        index: int,
+        r0: int,
+        r1: int,
+        c0: int,
+        c1: int,
+        device: Optional[str] = None,
+        mc_samples: Optional[int] = None,
+    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """Probability and MC-dropout spread of tile ``index`` of :func:`tile_windows` (rows ``r0:r1``, columns
+        ``c0:c1``), read with its halo of half a patch: the unit of work of :meth:`predict_tiled`, in this process
+        and on Dask workers (the networks must already be on ``device``)."""
+        nets = self._require_fitted()
+        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
+        halo = self.config_.patch_size // 2
+        median, scale = self._norm()
+        window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
+        return predict_window(
+            nets,
+            window,
+            median,
+            scale,
+            halo,
+            self._positive_index(),
+            self._device(device),
+            mc,
+            self.config_.seed + index,
+        )
 
     def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
         """Positive-class probability (H, W) of an in-memory stack, dense and tiled (mean over the ensemble)."""
@@ -394,6 +445,15 @@ class PatchCNN:
 DEFAULTS: Dict[str, Any] = {
     name: p.default for name, p in inspect.signature(PatchCNN.__init__).parameters.items() if name in PARAM_NAMES
 }
+
+
+def tile_windows(height: int, width: int, tile: int) -> List[Tuple[int, int, int, int]]:
+    """(row0, row1, col0, col1) of the tiles of a raster, row by row: tile ``i`` draws MC-dropout seed ``seed + i``."""
+    return [
+        (r, min(height, r + tile), c, min(width, c + tile))
+        for r in range(0, height, tile)
+        for c in range(0, width, tile)
+    ]
 
 
 def expected_weights(metadata: Dict[str, Any]) -> ExpectedWeights:
