@@ -39,6 +39,14 @@ TAGS: Dict[str, Tuple[str, ...]] = {
         "evaluation", "validation", "ROC", "AUC", "success-rate", "success rate", "capture efficiency",
         "prediction-area", "P-A plot", "bootstrap", "held-out", "deposits", "baseline",
     ),
+    "trainmodel": (
+        "random forest", "gradient boosting", "logistic regression", "weights of evidence", "WofE",
+        "machine learning", "classifier", "train", "scikit-learn", "prospectivity", "ArcSDM",
+    ),
+    "comparemodels": (
+        "compare", "model comparison", "cross-validation", "spatial cross-validation", "leave-cluster-out",
+        "held-out", "ROC", "AUC", "random forest", "CNN", "baseline", "which model",
+    ),
 }  # fmt: skip
 
 #: README heading (its start) documenting each algorithm: the Help button opens that section
@@ -49,6 +57,8 @@ README_HEADINGS: Dict[str, str] = {
     "traincnn": "### `prospector:traincnn`",
     "predict": "### `prospector:traincnn`",
     "evaluate": "### `prospector:evaluate`",
+    "trainmodel": "### `prospector:trainmodel`",
+    "comparemodels": "### `prospector:comparemodels`",
 }
 
 #: the layer-tree group each step's loaded outputs go into (as in `make demo`'s project)
@@ -66,6 +76,20 @@ _ELEMENT_FIELDS = (
 )
 _MASK = "Polygons of the study area: cells outside are nodata and not used. Optional."
 _SEED = "Seed of the random numbers: the same seed gives the same result."
+_SCHEDULER = (
+    "Where the work runs. Empty (default): in QGIS. 'local:N': N worker processes on this computer. "
+    "'tcp://host:8786': an existing Dask cluster whose workers see the same paths. The result is identical."
+)
+_CLASSIC = {
+    "WINDOW": "Adds each band's mean and standard deviation over this window (odd, cells) as features, so the "
+    "learner sees some context. 0 = the cell alone.",
+    "N_ESTIMATORS": "Random forest and gradient boosting: number of trees.",
+    "MAX_DEPTH": "Random forest and gradient boosting: how deep a tree may grow. 0 = unlimited (boosting: 3).",
+    "MIN_SAMPLES_LEAF": "Random forest and gradient boosting: fewest training cells in a leaf; larger is smoother.",
+    "LEARNING_RATE": "Gradient boosting: how much each tree corrects the previous ones (0.05-0.2 is usual).",
+    "REGULARISATION": "Logistic regression: inverse strength C of the L2 penalty; smaller is more regularised.",
+    "SEED": "Seed of the random numbers: the same seed gives the same result.",
+}
 
 #: tooltip help per algorithm id and parameter id: what the value means, its unit and a sensible value
 PARAMETER_HELP: Dict[str, Dict[str, str]] = {
@@ -97,6 +121,25 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "UNITS": "Unit of the element values, shown in the layer name and legend (e.g. ppm, ppb, %). Empty = none.",
         "OUTPUT_CV": "CSV of the cross-validation (RMSE, MAE, ME, R²) of IDW at several powers and of kriging. "
         "Optional.",
+        "TRANSFORM": "Values gridded as given by 'Log transform', or as normal scores (Gaussian anamorphosis, "
+        "robust for skewed and heavily censored fields). Automatic uses normal scores only for heavily censored "
+        "fields.",
+        "SURVEY_FIELD": "Field naming the survey, batch or laboratory of each sample: the surveys are levelled to "
+        "each other before gridding. Optional.",
+        "LEVELLING": "How surveys are levelled: by the median and IQR of log values, or by mapping quantiles onto "
+        "the reference survey.",
+        "CENSORED_SHARE": "Share (0-1) of values at or below detection above which a field counts as heavily "
+        "censored: it is then gridded as normal scores with tied ranks, with a warning.",
+        "REFERENCE_SURVEY": "Levelling: the survey the others are levelled onto. Empty = the survey with most samples.",
+        "VARIOGRAM_ESTIMATOR": "Kriging: the classical (Matheron) estimator, or Cressie-Hawkins, robust to a few "
+        "extreme values.",
+        "ANISOTROPY": "Kriging: one range in every direction, a direction and ratio fitted from directional "
+        "variograms, or the ones given below.",
+        "ANISOTROPY_ANGLE": "Kriging, given anisotropy: direction of the longest range, degrees counter-clockwise "
+        "from east.",
+        "ANISOTROPY_RATIO": "Kriging, given anisotropy: longest range / shortest range (1 = isotropic).",
+        "SCHEDULER": _SCHEDULER,
+        "OUTPUT_SURVEYS": "CSV of each survey's sample count and median before and after levelling. Optional.",
     },
     "anomalies": {
         "INPUT_RASTER": "The element raster made by 'Interpolate geochemistry to rasters' (bands named after the "
@@ -175,6 +218,7 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "OUTPUT": "Probability of mineralisation (0-1).",
         "OUTPUT_UNCERTAINTY": "Standard deviation of the probability (ensemble and dropout). Optional.",
         "OUTPUT_CLASSES": "3 high, 2 moderate, 1 low. Optional.",
+        "SCHEDULER": _SCHEDULER,
     },
     "evaluate": {
         "INPUT_RASTER": "Prospectivity raster (higher = more prospective), e.g. from Predict.",
@@ -190,6 +234,36 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "OUTPUT_TABLE": "CSV of the metrics, capture per area share and deposits.",
         "BASELINES": "Simple maps to beat (e.g. the magnetics, the anomaly index), band 1 of each: evaluated "
         "against the same deposits and shown side by side in the report. Optional.",
+    },
+    "trainmodel": {
+        "INPUT_RASTERS": "Evidence rasters; the model remembers their band names, which Predict needs again.",
+        "LABELS": "A label raster (1 mineralised, 0 barren, nodata unlabelled; from Pseudo-labels) or points with "
+        "a class field.",
+        "LABEL_FIELD": "Point labels only: the field holding 1 (mineralised) or 0 (barren).",
+        "CONFIDENCE": "Raster of label confidence (0-1) weighting each labelled cell. Optional.",
+        "METHOD": "The learner: random forest, gradient boosting, logistic regression or weights of evidence.",
+        **_CLASSIC,
+        "OUTPUT_MODEL": "Safe model file (.pt: arrays and JSON, no code), read by Predict.",
+        "OUTPUT_REPORT": "HTML report of what the model learned: importances, coefficients or the weights table.",
+    },
+    "comparemodels": {
+        "INPUT_RASTERS": "Evidence rasters the learners are compared on.",
+        "DEPOSITS": "All known deposits: each fold holds out whole clusters of them.",
+        "MASK": _MASK,
+        "LEARNERS": "Learners to compare; the CNN and the best single band always run.",
+        "FOLDS": "Number of folds; each holds out whole clusters of deposits.",
+        "CLUSTER_DISTANCE": "Deposits closer than this (map units, metres) form one cluster, never split between "
+        "folds.",
+        "NEGATIVES": "Random cells labelled barren in each fold, away from the training deposits.",
+        **_CLASSIC,
+        "PATCH_SIZE": "CNN: width of the square window (cells, odd) the network sees around each cell.",
+        "EPOCHS": "CNN: most passes over the training cells.",
+        "ENSEMBLE": "CNN: networks averaged per fold.",
+        "ITERATIONS": "Resamples of whole clusters for the confidence intervals (e.g. 1000).",
+        "OUTPUT_REPORT": "HTML report: held-out AUC and capture per learner and fold, intervals, paired "
+        "differences against the best band, success-rate curves, the recommended learner.",
+        "OUTPUT_TABLE": "CSV of the same figures.",
+        "OUTPUT_MODEL": "The recommended learner retrained on all deposits (none when the best band wins). Optional.",
     },
 }
 

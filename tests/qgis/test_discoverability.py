@@ -71,14 +71,18 @@ def test_toolbox_search_without_tags_would_not_find_kriging(prospector_provider)
 
 def test_every_parameter_has_a_tooltip_with_help(prospector_provider):
     missing = []
-    for algorithm in _algorithms(prospector_provider):
-        if algorithm.name() not in STEPS:
-            continue
+    for algorithm in _algorithms(prospector_provider):  # every algorithm, the ones added later too
         for definition in algorithm.parameterDefinitions():
             text = definition.help()
             if not text or text not in definition.toolTip():
                 missing.append(f"{algorithm.id()} {definition.name()}")
     assert missing == []
+
+
+def test_every_algorithm_has_tags_and_a_help_link(prospector_provider):
+    for algorithm in _algorithms(prospector_provider):
+        assert len(algorithm.tags()) >= 3, algorithm.id()
+        assert "#prospector" in algorithm.helpUrl(), algorithm.id()
 
 
 def test_help_names_parameters_by_their_labels_not_ids(prospector_provider):
