@@ -10,6 +10,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..common import ICONS_DIR, MODELS_DIR
 from .anomalies import AnomaliesAlgorithm
 from .evaluate import EvaluateAlgorithm
+from .evidence import EvidenceAlgorithm
 from .interpolate import InterpolateAlgorithm
 from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
@@ -40,6 +41,7 @@ class ProspectorProvider(QgsProcessingProvider):
         for algorithm_class in (
             InterpolateAlgorithm,
             AnomaliesAlgorithm,
+            EvidenceAlgorithm,
             PseudoLabelAlgorithm,
             TrainCnnAlgorithm,
             PredictAlgorithm,

@@ -11,7 +11,7 @@ import numpy as np
 from ..callbacks import CancelCallback
 from ..grid import GridSpec
 from .bands import BandSpec, band_name
-from .geometry import PointIndex, SegmentIndex, densify, distance_window, segments_of
+from .geometry import SPACING_CELLS, PointIndex, SegmentIndex, densify, distance_window, segments_of
 
 
 def line_density_window(
@@ -139,7 +139,7 @@ class LineEvidence:
         segs = segments_of(geometries)
         if len(segs) == 0:
             raise ValueError(f"{layer}: no line segments")
-        self.index = SegmentIndex(segs, grid.pixel_size)
+        self.index = SegmentIndex(segs, SPACING_CELLS * grid.pixel_size)
         self.bands: List[BandSpec] = [
             BandSpec(band_name(layer, "distance_m"), "m", "distance", layer, description=f"distance to {kind_label}")
         ]

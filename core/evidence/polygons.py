@@ -11,7 +11,7 @@ from ..callbacks import CancelCallback
 from ..errors import InputError
 from ..grid import GridSpec
 from .bands import BandSpec, band_name, clean_label
-from .geometry import SegmentIndex, distance_window, segments_of
+from .geometry import SPACING_CELLS, SegmentIndex, distance_window, segments_of
 
 
 def class_label(value: object) -> Optional[str]:
@@ -128,7 +128,7 @@ class PolygonEvidence:
             segs = segments_of(contact_lines(geometries, labels))
             if len(segs) == 0:
                 raise ValueError(f"{layer}: no contacts between classes")
-            self.contacts = SegmentIndex(segs, grid.pixel_size)
+            self.contacts = SegmentIndex(segs, SPACING_CELLS * grid.pixel_size)
             self.bands.append(
                 BandSpec(
                     band_name(layer, "contact_distance_m"),
