@@ -281,6 +281,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             for source in sources:
                 if isinstance(source, RasterEvidence):
                     source.close()
+        check_cancelled(feedback.isCanceled)  # a cancel after the last tile: the stack is not committed either
         results = {self.OUTPUT: output}
         if table:
             write_text(table, table_csv(bands), parameter=self.OUTPUT_TABLE)
@@ -405,11 +406,16 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             boxes = [g.bounds for g in geometries]
             bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
                       max(b[3] for b in boxes))  # fmt: skip
-        if not bbox_overlaps(bounds, grid):
-            what = "has no features" if bounds is None else "has no features within the grid's extent"
+        if bounds is None:
             raise QgsProcessingException(
-                f"{parameter}: layer '{name}' {what} ({grid.xmin:.0f}, {grid.ymin:.0f} – {grid.xmax:.0f}, "
-                f"{grid.ymax:.0f}); check the layer's CRS and the EXTENT, or remove the layer."
+                f"{parameter}: layer '{name}' has no features with geometry; choose a layer with features (if only "
+                "selected features are used, select some), or remove it."
+            )
+        if not bbox_overlaps(bounds, grid):
+            raise QgsProcessingException(
+                f"{parameter}: layer '{name}' has no features within the grid's extent ({grid.xmin:.0f}, "
+                f"{grid.ymin:.0f} – {grid.xmax:.0f}, {grid.ymax:.0f}); check the layer's CRS and the EXTENT, or "
+                "remove the layer."
             )
         return geometries, values
 
