@@ -54,6 +54,7 @@ MAX_CLASSES = 20
 class EvidenceAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {"CONTINUOUS_METHOD": CONTINUOUS_METHODS, "CATEGORICAL_METHOD": CATEGORICAL_METHODS}
     REFERENCE_RASTER = "REFERENCE_RASTER"
+    REFERENCE_BANDS = "REFERENCE_BANDS"
     EXTENT = "EXTENT"
     PIXEL_SIZE = "PIXEL_SIZE"
     CRS = "CRS"
@@ -86,7 +87,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         return self.tr(
             "Builds one multi-band GeoTIFF of evidence on one grid, each band named for what it holds "
             "(<layer>:<what>) with its unit in the band metadata, ready for pseudolabel, traincnn and predict.\n\n"
-            "Grid: the REFERENCE_RASTER's grid (e.g. the element rasters of interpolate), or EXTENT (default: the "
+            "Grid: the REFERENCE_RASTER's grid (e.g. the element rasters of interpolate; with REFERENCE_BANDS its bands "
+            "open the stack, so one file holds all the evidence), or EXTENT (default: the "
             "MASK's extent, else the layers' extent) at PIXEL_SIZE in the CRS (default: the first layer's). The "
             "CRS must be projected (metres). Layers in other CRSs are reprojected; cells outside the MASK polygons "
             "are nodata.\n\n"
@@ -111,6 +113,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         self.addParameter(
             QgsProcessingParameterRasterLayer(
                 self.REFERENCE_RASTER, self.tr("Grid from this raster (e.g. the element rasters)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.REFERENCE_BANDS, self.tr("Copy the grid raster's bands into the stack first"), False
             )
         )
         self.addParameter(
@@ -234,7 +241,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         polygons = self.parameterAsSource(parameters, self.POLYGONS, context)
         continuous = self.parameterAsLayerList(parameters, self.CONTINUOUS_RASTERS, context) or []
         categorical = self.parameterAsLayerList(parameters, self.CATEGORICAL_RASTERS, context) or []
-        if not (lines or points or polygons is not None or continuous or categorical):
+        reference = self.parameterAsRasterLayer(parameters, self.REFERENCE_RASTER, context)
+        copy_reference = reference is not None and self.parameterAsBool(parameters, self.REFERENCE_BANDS, context)
+        if not (lines or points or polygons is not None or continuous or categorical or copy_reference):
             raise QgsProcessingException(
                 "LINES: no evidence given; choose at least one layer (LINES, POLYGONS, POINTS, CONTINUOUS_RASTERS or "
                 "CATEGORICAL_RASTERS)."
@@ -242,6 +251,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         grid, crs = self._grid(parameters, context, feedback, lines + points, polygons)
         mask = self._mask(parameters, context, crs, grid)
         sources: List[Any] = []
+        if copy_reference:  # on its own grid, nearest neighbour copies every cell as it is
+            path = _raster_file(reference, self.REFERENCE_RASTER)
+            sources.append(RasterEvidence(reference.name(), path, grid, "nearest", self.REFERENCE_RASTER, "continuous"))
         sources += self._lines(parameters, context, feedback, lines, crs, grid)
         if polygons is not None:
             sources.append(self._polygons(parameters, context, feedback, polygons, crs, grid))

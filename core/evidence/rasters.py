@@ -20,14 +20,23 @@ CATEGORICAL_METHODS = ("nearest", "mode")
 
 class RasterEvidence:
     """Bands ``<layer>:<band description>`` (``band N`` without one) of the raster at ``path``, resampled with
-    ``method`` (one of :data:`CONTINUOUS_METHODS` or :data:`CATEGORICAL_METHODS`, which sets the band kind).
+    ``method`` (one of :data:`CONTINUOUS_METHODS` or :data:`CATEGORICAL_METHODS`, which sets the band kind unless
+    ``kind`` is given).
     The unit is the band's own (GDAL unit type), if it has one. Source nodata stays nodata (NaN).
 
     The file is opened (with GDAL's PAM off: nothing is written beside it) on first use in each process, so the
     object can be sent to another worker; :meth:`close` closes it.
     """
 
-    def __init__(self, layer: str, path: str, grid: GridSpec, method: str, parameter: str = "RASTERS") -> None:
+    def __init__(
+        self,
+        layer: str,
+        path: str,
+        grid: GridSpec,
+        method: str,
+        parameter: str = "RASTERS",
+        kind: Optional[str] = None,
+    ) -> None:
         if method not in CONTINUOUS_METHODS + CATEGORICAL_METHODS:
             raise ValueError(f"unknown resampling {method!r}")
         self.layer, self.path, self.method, self.parameter = layer, path, method, parameter
@@ -39,7 +48,7 @@ class RasterEvidence:
                 "Projections › Assign Projection).",
                 parameter,
             )
-        kind = "continuous" if method in CONTINUOUS_METHODS else "categorical"
+        kind = kind or ("continuous" if method in CONTINUOUS_METHODS else "categorical")
         self.bands: List[BandSpec] = []
         for i in range(src.count):
             what = clean_label(src.descriptions[i] or "") or f"band {i + 1}"

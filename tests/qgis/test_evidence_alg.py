@@ -132,11 +132,18 @@ def test_reference_raster_grid_and_a_layer_in_another_crs(run_algorithm, magneti
     utm = str(tmp_path / "faults_utm34.gpkg")
     gpd.read_file(FAULTS).to_crs("EPSG:32634").to_file(utm, driver="GPKG", layer="faults")
     out = tmp_path / "on_magnetics.tif"
-    run_algorithm("prospector:evidence", {"REFERENCE_RASTER": magnetics, "LINES": [utm], "OUTPUT": str(out)})
+    run_algorithm(
+        "prospector:evidence",
+        {"REFERENCE_RASTER": magnetics, "REFERENCE_BANDS": True, "LINES": [utm], "OUTPUT": str(out)},
+    )
     with rasterio.open(magnetics) as ref, rasterio.open(out) as src:
         assert (src.transform, src.width, src.height, src.crs) == (ref.transform, ref.width, ref.height, ref.crs)
-        assert src.descriptions == ("faults_utm34:distance_m",)  # the layer's name in QGIS: the file's
-        band = src.read(1)
+        # the layer names in QGIS: the files'
+        assert src.descriptions == ("magnetics_tmi_nT:band 1", "faults_utm34:distance_m")
+        copied, original = src.read(1, masked=True), ref.read(1, masked=True)
+        np.testing.assert_array_equal(copied.mask, original.mask)
+        np.testing.assert_array_equal(copied.compressed(), original.compressed())
+        band = src.read(2)
         rows, cols = (
             np.random.default_rng(2).integers(0, src.height, 100),
             np.random.default_rng(3).integers(0, src.width, 100),
