@@ -114,6 +114,14 @@ class SegmentIndex:
         )
         self._tree = NeighbourIndex(mid)
 
+    def __getstate__(self) -> dict:
+        # the KD-tree (pykdtree's is not picklable) is rebuilt where the index is unpickled (another worker)
+        return {"pieces": self.pieces, "half": self.half}
+
+    def __setstate__(self, state: dict) -> None:
+        self.pieces, self.half = state["pieces"], state["half"]
+        self._tree = NeighbourIndex(0.5 * (self.pieces[:, :2] + self.pieces[:, 2:]))
+
     def distance(self, xy: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
         """Exact distance from each point of ``xy`` (m, 2) to the nearest segment."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
@@ -149,6 +157,12 @@ class PointIndex:
         if len(points) == 0:
             raise ValueError("no points to index")
         self._tree = NeighbourIndex(points)
+
+    def __getstate__(self) -> dict:
+        return {"points": self._tree.points}
+
+    def __setstate__(self, state: dict) -> None:
+        self._tree = NeighbourIndex(state["points"])
 
     def distance(self, xy: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
         """Distance from each point of ``xy`` (m, 2) to the nearest indexed point."""

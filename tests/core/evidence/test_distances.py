@@ -183,3 +183,22 @@ def test_multipart_and_polygon_rings_give_segments():
     square = Point(0, 0).buffer(1.0, 1)  # a diamond: 4 segments
     multi = MultiLineString([[(0, 0), (1, 0), (2, 0)], [(5, 5), (6, 6)]])
     assert segments_of([square, multi, Point(3, 3), None]).shape == (4 + 3, 4)
+
+
+def test_sources_travel_to_another_process(scene):
+    """Each source's window() is the unit of work another worker runs: it pickles (the KD-trees are rebuilt) and
+    gives the brute-force distances there."""
+    import pickle
+
+    grid, lines, rng = scene
+    xy = rng.uniform([grid.xmin, grid.ymin], [grid.xmax, grid.ymax], (12, 2))
+    for source in (LineEvidence("faults", lines, grid, density_radius=300.0), PointEvidence("intrusions", xy)):
+        copy = pickle.loads(pickle.dumps(source))
+        block = copy.window(grid, 10, 20, 30, 45)[0]
+        centres = window_centres(grid, 10, 20, 30, 45)
+        if isinstance(source, PointEvidence):
+            brute = np.sqrt(((centres[:, None] - xy[None]) ** 2).sum(axis=2)).min(axis=1)
+        else:
+            union = MultiLineString(lines)
+            brute = np.array([union.distance(Point(x, y)) for x, y in centres])
+        np.testing.assert_allclose(block.ravel(), brute, rtol=1e-6, atol=1e-3)
