@@ -248,7 +248,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 "LINES: no evidence given; choose at least one layer (LINES, POLYGONS, POINTS, CONTINUOUS_RASTERS or "
                 "CATEGORICAL_RASTERS)."
             )
-        grid, crs = self._grid(parameters, context, feedback, lines + points, polygons)
+        grid, crs = self._grid(parameters, context, feedback, lines, points, polygons)
         mask = self._mask(parameters, context, crs, grid)
         sources: List[Any] = []
         if copy_reference:  # on its own grid, nearest neighbour copies every cell as it is
@@ -304,12 +304,12 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
 
     # ---- the grid ------------------------------------------------------------------------------------------
 
-    def _grid(self, parameters, context, feedback, vector_layers, polygons) -> Tuple[GridSpec, Any]:
+    def _grid(self, parameters, context, feedback, lines, points, polygons) -> Tuple[GridSpec, Any]:
         """The output grid and its QGIS CRS: the reference raster's, or EXTENT at PIXEL_SIZE in CRS."""
         reference = self.parameterAsRasterLayer(parameters, self.REFERENCE_RASTER, context)
         if reference is not None:
             return self._reference_grid(reference, parameters, feedback)
-        crs, crs_parameter = self._crs(parameters, context, vector_layers, polygons)
+        crs, crs_parameter = self._crs(parameters, context, lines, points, polygons)
         if not crs.isValid():
             raise QgsProcessingException(
                 "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS."
@@ -325,7 +325,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 "PIXEL_SIZE: give the cell size in metres (or a REFERENCE_RASTER whose grid to use)."
             )
-        bounds = self._bounds(parameters, context, crs, vector_layers, polygons)
+        bounds = self._bounds(parameters, context, crs, lines + points, polygons)
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel, crs_wkt=crs.toWkt())
         feedback.pushInfo(f"Grid: {grid.width} x {grid.height} cells of {pixel:g} m ({crs.authid() or 'custom CRS'})")
         return grid, crs
@@ -351,12 +351,12 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 "REFERENCE_RASTER: the raster has no CRS; assign one (Raster › Projections › Assign Projection)."
             )
         require_projected(crs, self.REFERENCE_RASTER, f"'{reference.name()}'", "distances must be in metres")
-        if any(parameters.get(p) not in (None, "", 0, 0.0, "0") for p in (self.EXTENT, self.PIXEL_SIZE)):
-            feedback.pushWarning("EXTENT and PIXEL_SIZE are ignored: the grid is the REFERENCE_RASTER's.")
+        if any(parameters.get(p) not in (None, "", 0, 0.0, "0") for p in (self.EXTENT, self.PIXEL_SIZE, self.CRS)):
+            feedback.pushWarning("EXTENT, PIXEL_SIZE and CRS are ignored: the grid is the REFERENCE_RASTER's.")
         feedback.pushInfo(f"Grid of '{reference.name()}': {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
         return grid, crs
 
-    def _crs(self, parameters, context, vector_layers, polygons) -> Tuple[Any, str]:
+    def _crs(self, parameters, context, lines, points, polygons) -> Tuple[Any, str]:
         """The grid CRS and the parameter it came from: CRS, else EXTENT's, else the first layer's."""
         if parameters.get(self.CRS) not in (None, ""):
             return self.parameterAsCrs(parameters, self.CRS, context), self.CRS
@@ -364,7 +364,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
             if crs.isValid():
                 return crs, self.EXTENT
-        for layer, parameter in [(lyr, self.LINES) for lyr in vector_layers] + [(polygons, self.POLYGONS)]:
+        layers = [(lyr, self.LINES) for lyr in lines] + [(polygons, self.POLYGONS)] + [(p, self.POINTS) for p in points]
+        for layer, parameter in layers:
             if layer is not None and layer.sourceCrs().isValid():
                 return layer.sourceCrs(), parameter
         mask = self.parameterAsSource(parameters, self.MASK, context)

@@ -122,8 +122,9 @@ class LineEvidence:
     """Bands from one line layer: ``<layer>:distance_m`` (always), ``<layer>:density_km_per_km2`` (with a
     ``density_radius``) and ``<layer>:intersection_distance_m`` (with ``intersections``, when the lines cross).
 
-    ``geometries`` are shapely lines in the grid's CRS. ``spacing`` is the piece length of the distance index
-    (default: the pixel size).
+    ``geometries`` are shapely lines (or polygons: their rings) in the grid's CRS; ``kind_label`` names them in the
+    band descriptions. The distance index cuts them into pieces of :data:`~.geometry.SPACING_CELLS` cells, the
+    density into pieces of half a cell.
     """
 
     def __init__(
