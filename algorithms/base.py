@@ -35,7 +35,12 @@ from .layers import Placement, apply_legend
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
-GROUPS = {"geochemistry": "Geochemistry", "deep learning": "Deep learning", "machine learning": "Machine learning"}
+GROUPS = {
+    "geochemistry": "Geochemistry",
+    "evidence": "Evidence",
+    "machine learning": "Machine learning",
+    "deep learning": "Deep learning",
+}
 #: parameter types whose value names a file an output must never overwrite (a model file is a "file")
 INPUT_TYPES = {"source", "vector", "raster", "multilayer", "file", "layer", "mesh", "pointcloud"}
 #: parameter types whose value may be a raster file QGIS opens (and computes statistics on) as a layer
@@ -820,12 +825,27 @@ def point_samples(
 
 def shapely_geometries(source: QgsProcessingFeatureSource, crs, context, parameter: str) -> list:
     """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out."""
+    return shapely_features(source, crs, context, parameter)[0]
+
+
+def shapely_features(
+    source: QgsProcessingFeatureSource, crs, context, parameter: str, field: str | None = None, feedback=None
+) -> Tuple[list, list]:
+    """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out, and the values of
+    ``field`` for them (an empty list without a field)."""
     from qgis.core import QgsCoordinateTransform, QgsCsException
     from shapely import wkb
 
     transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
-    geometries = []
-    for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes()):
+    request = QgsFeatureRequest()
+    if field:
+        request.setSubsetOfAttributes([field], source.fields())
+    else:
+        request.setNoAttributes()
+    geometries, values = [], []
+    for feature in source.getFeatures(request):
+        if feedback is not None and feedback.isCanceled():
+            raise Cancelled()
         geometry = feature.geometry()
         if geometry is None or geometry.isEmpty():
             continue
@@ -836,7 +856,9 @@ def shapely_geometries(source: QgsProcessingFeatureSource, crs, context, paramet
                 f"{parameter}: a feature cannot be reprojected to the rasters' CRS ({exc}); check the layer's CRS."
             ) from None
         geometries.append(wkb.loads(bytes(geometry.asWkb())))
-    return geometries
+        if field:
+            values.append(feature[field])
+    return geometries, values
 
 
 def mask_from_source(source: QgsProcessingFeatureSource | None, crs, grid, context, parameter: str = "MASK"):

@@ -39,6 +39,10 @@ TAGS: Dict[str, Tuple[str, ...]] = {
         "evaluation", "validation", "ROC", "AUC", "success-rate", "success rate", "capture efficiency",
         "prediction-area", "P-A plot", "bootstrap", "held-out", "deposits", "baseline",
     ),
+    "evidence": (
+        "evidence", "evidence layers", "faults", "structure", "distance", "proximity", "density", "lithology",
+        "geology", "contacts", "one-hot", "geophysics", "magnetics", "resample", "stack", "align",
+    ),
     "trainmodel": (
         "random forest", "gradient boosting", "logistic regression", "weights of evidence", "WofE",
         "machine learning", "classifier", "train", "scikit-learn", "prospectivity", "ArcSDM",
@@ -57,6 +61,7 @@ README_HEADINGS: Dict[str, str] = {
     "traincnn": "### `prospector:traincnn`",
     "predict": "### `prospector:traincnn`",
     "evaluate": "### `prospector:evaluate`",
+    "evidence": "### `prospector:evidence`",
     "trainmodel": "### `prospector:trainmodel`",
     "comparemodels": "### `prospector:comparemodels`",
 }
@@ -67,6 +72,7 @@ LAYER_GROUPS: Dict[str, str] = {
     "anomalies": "Anomalies",
     "pseudolabel": "Pseudo-labels",
     "predict": "Prospectivity (CNN)",
+    "evidence": "Evidence",
 }
 
 _ELEMENT_FIELDS = (
@@ -234,6 +240,33 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "OUTPUT_TABLE": "CSV of the metrics, capture per area share and deposits.",
         "BASELINES": "Simple maps to beat (e.g. the magnetics, the anomaly index), band 1 of each: evaluated "
         "against the same deposits and shown side by side in the report. Optional.",
+    },
+    "evidence": {
+        "REFERENCE_RASTER": "The stack takes this raster's grid (extent, cells, CRS), e.g. the element rasters. "
+        "Or give an extent, pixel size and CRS below.",
+        "REFERENCE_BANDS": "Also copy that raster's own bands into the stack first, so one file holds all the "
+        "evidence.",
+        "EXTENT": "Area of the grid when no raster is given.",
+        "PIXEL_SIZE": "Cell size in metres when no raster is given.",
+        "CRS": "Projected CRS (metres) of the grid when no raster is given; other layers are reprojected to it.",
+        "MASK": _MASK,
+        "LINES": "Faults, contacts, dykes: one band of distance (m) to the nearest line per layer.",
+        "DENSITY_RADIUS": "Also a band of line length per km² within this radius (metres). 0 = no density band.",
+        "INTERSECTIONS": "Also a band of distance (m) to where lines cross, a classic structural control.",
+        "POLYGONS": "Lithology polygons: one 0/1 band per class of the class field.",
+        "CLASS_FIELD": "Field of the polygons holding the class (rock type).",
+        "CLASSES": "Classes to make bands of, separated by ';'. Empty = every class, up to the most below.",
+        "MAX_CLASSES": "Most classes (bands) when all are used; a field with more is refused with its most "
+        "frequent classes listed.",
+        "CONTACTS": "Also a band of distance (m) to the polygons' boundaries (lithological contacts).",
+        "POINTS": "Points used as evidence (intrusion centres, occurrences): distance (m) to the nearest.",
+        "CONTINUOUS_RASTERS": "Magnetics, gravity, radiometrics, DEM: resampled onto the grid.",
+        "CONTINUOUS_METHOD": "Resampling of continuous rasters: bilinear, average (when the cells get coarser) or "
+        "cubic.",
+        "CATEGORICAL_RASTERS": "Classified rasters (codes): resampled onto the grid without mixing codes.",
+        "CATEGORICAL_METHOD": "Resampling of categorical rasters: nearest cell, or the most frequent code.",
+        "OUTPUT": "One GeoTIFF, a band per evidence layer, named for what it holds and with its unit.",
+        "OUTPUT_TABLE": "CSV of the bands: number, name, unit, source and class codes. Optional.",
     },
     "trainmodel": {
         "INPUT_RASTERS": "Evidence rasters; the model remembers their band names, which Predict needs again.",

@@ -11,6 +11,7 @@ from ..common import ICONS_DIR, MODELS_DIR
 from .anomalies import AnomaliesAlgorithm
 from .comparemodels import CompareModelsAlgorithm
 from .evaluate import EvaluateAlgorithm
+from .evidence import EvidenceAlgorithm
 from .interpolate import InterpolateAlgorithm
 from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
@@ -42,6 +43,7 @@ class ProspectorProvider(QgsProcessingProvider):
         for algorithm_class in (
             InterpolateAlgorithm,
             AnomaliesAlgorithm,
+            EvidenceAlgorithm,
             PseudoLabelAlgorithm,
             TrainCnnAlgorithm,
             TrainModelAlgorithm,

@@ -165,6 +165,37 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_model_files(folder, bands, labels[0]))
     paths.update(_files_behind_inputs(folder, bands))
     paths.update(_number_inputs(folder, xy, cu, base, bands))
+    paths.update(_evidence_inputs(folder))
+    return paths
+
+
+def _evidence_inputs(folder: str) -> Dict[str, str]:
+    """Faults (crossing lines), none, or far away; lithology with a 3-class field and a 300-value field."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, box
+
+    paths: Dict[str, str] = {}
+    lines = [
+        LineString([(X0 + 500, Y0 + 500), (X0 + 9500, Y0 + 9000)]),
+        LineString([(X0 + 500, Y0 + 8000), (X0 + 9000, Y0 + 1500)]),
+        LineString([(X0 + 5000, Y0 + 200), (X0 + 5200, Y0 + 9800)]),
+    ]
+    for key, geoms in (("faults", lines), ("faults_far", [LineString([(X0 + 90_000, Y0), (X0 + 95_000, Y0)])])):
+        paths[key] = os.path.join(folder, f"{key}.gpkg")
+        gpd.GeoDataFrame({"id": list(range(len(geoms)))}, geometry=geoms, crs=CRS).to_file(paths[key], driver="GPKG")
+    paths["faults_empty"] = os.path.join(folder, "faults_empty.gpkg")
+    gpd.GeoDataFrame({"id": []}, geometry=[], crs=CRS).to_file(
+        paths["faults_empty"], driver="GPKG", schema={"geometry": "LineString", "properties": {"id": "int"}}
+    )
+    strips = [box(X0 + 10_000 * i / 300, Y0, X0 + 10_000 * (i + 1) / 300, Y0 + 10_000) for i in range(300)]
+    rocks = ["granite", "gabbro", "schist"]
+    frame = gpd.GeoDataFrame(
+        {"rock": [rocks[i * 3 // 300] for i in range(300)], "unit": [f"unit {i}" for i in range(300)]},
+        geometry=strips,
+        crs=CRS,
+    )
+    paths["lithology"] = os.path.join(folder, "lithology.gpkg")
+    frame.to_file(paths["lithology"], driver="GPKG")
     return paths
 
 
@@ -555,7 +586,7 @@ def put_old_outputs(paths: Iterable[str]) -> None:
 
 # ---- the matrix ------------------------------------------------------------------------------------------------
 
-ALGS = ("interpolate", "anomalies", "pseudolabel", "evaluate", "traincnn", "predict")
+ALGS = ("interpolate", "anomalies", "pseudolabel", "evaluate", "traincnn", "predict", "evidence")
 
 
 def outputs_for(alg: str, folder: str) -> Dict[str, str]:
@@ -581,6 +612,7 @@ def outputs_for(alg: str, folder: str) -> Dict[str, str]:
             "OUTPUT_UNCERTAINTY": join(folder, "uncertainty.tif"),
             "OUTPUT_CLASSES": join(folder, "prospectivity_classes.tif"),
         },
+        "evidence": {"OUTPUT": join(folder, "evidence.tif"), "OUTPUT_TABLE": join(folder, "bands.csv")},
     }[alg]
 
 
@@ -617,6 +649,14 @@ def base_params(alg: str, d: Dict[str, str]) -> Dict[str, object]:
             "DEVICE": "cpu",
             "MC_SAMPLES": 2,
             "TILE_SIZE": 16,
+        },
+        "evidence": {
+            "REFERENCE_RASTER": d["raster"],
+            "LINES": [d["faults"]],
+            "INTERSECTIONS": True,
+            "POLYGONS": d["lithology"],
+            "CLASS_FIELD": "rock",
+            "CONTINUOUS_RASTERS": [d["raster"]],
         },
     }[alg]
 
@@ -1224,4 +1264,37 @@ CASES += [
         error=r"^SCHEDULER: 'local' is not a scheduler; use '' \(empty: in this process\), 'local:N'",
     )
     for alg in ("interpolate", "predict")
+]
+
+# ---- evidence layers (feat/evidence) --------------------------------------------------------------------------
+CASES += [
+    Case(
+        "empty layer",
+        "evidence",
+        _set(LINES=["faults_empty"]),
+        error=r"^LINES: layer 'faults_empty' has no features with geometry; choose a layer with features",
+    ),
+    Case(
+        "layer outside the extent",
+        "evidence",
+        _set(LINES=["faults", "faults_far"]),
+        error=r"^LINES: layer 'faults_far' has no features within the grid's extent",
+    ),
+    Case("field missing", "evidence", _set(CLASS_FIELD="nope"), error=r"^CLASS_FIELD: nope not found in the layer"),
+    Case(
+        "class field with hundreds of values",
+        "evidence",
+        _set(CLASS_FIELD="unit"),
+        error=r"^CLASSES: field 'unit' has 300 different values, more than the 20 classes allowed \(one band each\); "
+        r"list the classes to use in CLASSES",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "evidence",
+        _set(REFERENCE_RASTER="geographic_raster"),
+        error=r"^REFERENCE_RASTER: 'geographic' is in a geographic CRS \(EPSG:4326, degrees\)",
+    ),
+    Case("mask outside", "evidence", _set(MASK="mask_outside"), error=r"^MASK: the mask polygons do not cover"),
+    Case("different CRSs", "evidence", _set(MASK="mask_4326")),
+    Case("output equals input", "evidence", _same_as_input("OUTPUT", "raster"), error=r"^OUTPUT: .*input"),
 ]

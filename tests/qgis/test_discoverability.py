@@ -89,7 +89,7 @@ def test_help_names_parameters_by_their_labels_not_ids(prospector_provider):
     for algorithm in _algorithms(prospector_provider):
         text = algorithm.shortHelpString()
         ids = [d.name() for d in algorithm.parameterDefinitions()]
-        left = [i for i in ids if re.search(rf"(?<![\w']){re.escape(i)}(?![\w'])", text)]
+        left = [i for i in ids if re.search(rf"(?<![\w'‘]){re.escape(i)}(?![\w'’])", text)]
         assert left == [], f"{algorithm.id()} help still says {left}"
     interpolate = prospector_provider.algorithm("interpolate").shortHelpString()
     assert "‘Nearest samples per cell’ nearest samples" in interpolate
