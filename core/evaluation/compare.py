@@ -113,6 +113,8 @@ class LearnerScores:
     placement: np.ndarray
     seconds: List[float] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
+    #: why the learner could not be trained in some fold (then it has no scores and is not ranked), else ""
+    failed: str = ""
 
 
 @dataclass
@@ -129,7 +131,7 @@ class Comparison:
     def per_fold(self, name: str) -> List[Dict[str, Any]]:
         """Held-out AUC and capture of one learner in each fold."""
         out = []
-        p = self.learners[name].placement
+        p, seconds = self.learners[name].placement, self.learners[name].seconds
         for f in range(int(self.folds.max()) + 1):
             v = p[self.folds == f]
             v = v[np.isfinite(v)]
@@ -140,7 +142,7 @@ class Comparison:
                     "auc": float(v.mean()) if v.size else float("nan"),
                     "capture_10": capture(v, 0.10),
                     "capture_20": capture(v, 0.20),
-                    "seconds": self.learners[name].seconds[f],
+                    "seconds": seconds[f] if f < len(seconds) else float("nan"),  # none after a failed fold
                 }
             )
         return out
@@ -251,8 +253,23 @@ def compare(
                 learners[name].notes.append(
                     f"fold {f}: {band} ({'high' if sign > 0 else 'low'} values, training AUC {auc:.3f})"
                 )
+            elif learners[name].failed:
+                continue  # already out of the comparison
             else:
-                score = np.asarray(mappers[name](bands, labels), dtype=np.float64)
+                try:
+                    score = np.asarray(mappers[name](bands, labels), dtype=np.float64)
+                except InputError as exc:  # e.g. too few labels in this fold to hold some out for validation
+                    reason = str(exc).split(": ", 1)[1] if exc.parameter else str(exc)
+                    learners[name].failed = (
+                        f"could not be trained on fold {f}'s {train.size} training deposits ({reason}); a coarser "
+                        "grid or fewer folds gives each fold more labelled cells"
+                    )
+                    learners[name].placement[:] = np.nan
+                    if log:
+                        log(f"{TITLES.get(name, name)} left out of the comparison: {learners[name].failed}")
+                    done += folds - f
+                    report(progress, done / steps)
+                    continue
             learners[name].seconds.append(time.perf_counter() - started)
             bg = np.sort(score[background & np.isfinite(score)])
             values = score[rows[test], cols[test]]

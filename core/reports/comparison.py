@@ -139,6 +139,13 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
             "with these few deposit clusters the gap is not resolved."
         )
     notes = "".join(f"<li>{html.escape(t)}</li>" for t in comparison.learners["best band"].notes)
+    left_out = "".join(
+        f"<li><b>{html.escape(title(n))}</b> {html.escape(scores.failed)}: not compared, never recommended.</li>"
+        for n, scores in comparison.learners.items()
+        if scores.failed
+    )
+    if left_out:
+        verdict += f"</p><p><b>Left out:</b></p><ul>{left_out}</ul><p>"
     bands = ", ".join(f"{i + 1} = {html.escape(b)}" for i, b in enumerate(band_names))
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>GeoChem Prospector: learners compared</title>{STYLE}</head><body>

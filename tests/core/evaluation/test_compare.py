@@ -95,3 +95,33 @@ def test_ties_go_to_the_simpler_learner_and_clear_wins_to_the_best():
     assert recommended == "random_forest"
     assert summary["random_forest"]["minus_best_band"][0] == pytest.approx(0.23)
     assert capture(np.array([0.95, 0.85, 0.5, np.nan]), 0.1) == pytest.approx(1 / 3)
+
+
+def test_a_learner_that_cannot_train_in_one_fold_is_left_out_not_the_whole_comparison():
+    """As the CNN when a fold's few deposits cannot be split for validation: the others are still compared."""
+    from geochem_prospector.core.reports.comparison import report_html
+
+    bands, valid, rows, cols = scene(2)
+    calls = []
+
+    def fragile(b, labels):
+        calls.append(1)
+        if len(calls) == 2:
+            raise InputError("too few labelled cells to hold some out", "VALIDATION")
+        return -b[1]
+
+    def good(b, labels):
+        return -b[1] + 0.01 * b[0]
+
+    lines = []
+    result = compare(
+        bands, valid, rows, cols, {"fragile": fragile, "good": good}, folds=3, cluster_cells=4.0, iterations=100,
+        log=lines.append,
+    )  # fmt: skip
+    assert len(calls) == 2  # not asked again after it failed
+    assert np.isnan(result.learners["fragile"].placement).all()  # its first fold's scores are dropped too
+    assert "fold 1" in result.learners["fragile"].failed and "VALIDATION" not in result.learners["fragile"].failed
+    assert not np.isfinite(result.summary["fragile"]["auc"]) and result.recommended != "fragile"
+    assert np.isfinite(result.summary["good"]["auc"])
+    assert any("left out of the comparison" in line for line in lines)
+    assert "Left out:" in report_html(result, ["a", "b", "c"])
