@@ -116,12 +116,12 @@ def build() -> QgsProcessingModelAlgorithm:
     )
     parameter(
         QgsProcessingParameterMultipleLayers(
-            "faults", "Faults and other structures (optional)", QgsProcessing.TypeVectorLine, optional=True
+            "faults", "Faults and other structures", QgsProcessing.TypeVectorLine, optional=True
         )
     )
     parameter(
         QgsProcessingParameterFeatureSource(
-            "lithology", "Lithology polygons (optional)", [QgsProcessing.TypeVectorPolygon], optional=True
+            "lithology", "Lithology polygons", [QgsProcessing.TypeVectorPolygon], optional=True
         )
     )
     parameter(
