@@ -1,8 +1,16 @@
 """Rebuild resources/models/prospectivity_workflow.model3 with QGIS's model API (developers only).
 
 Usage: make deps && .venv/bin/python scripts/make_workflow_model.py
-The model chains interpolate -> anomalies -> evidence -> pseudolabel -> traincnn -> predict -> evaluate with
-the defaults of the demo (faults and lithology are optional inputs of the evidence step); the provider loads it, so it appears in the toolbox as prospector:prospectivity_workflow.
+The model chains interpolate -> anomalies -> evidence -> pseudolabel -> traincnn -> predict -> evaluate ->
+comparemodels with the defaults of the demo (faults and lithology are optional inputs of the evidence step); the
+provider loads it, so it appears in the toolbox as prospector:prospectivity_workflow.
+
+Layout: every component has a position, so the Model Designer shows a left-to-right flow: the inputs in one column on
+the left (in the order a user fills them), the steps on a staircase in workflow order, each step's outputs to its
+right. QGIS 3.22 reads a model's inputs back in alphabetical id order unless the file carries a parameter order
+(QgsProcessingModelAlgorithm.setParameterOrder, written as "parameterOrder"); the ids themselves are public API
+(qgis_process, saved runs), so the order is set, not the ids renamed. In 3.22 a model's name() is also its display
+name, so the human title travels as the help's short description (the toolbox tooltip) and the help's first line.
 """
 
 import os
@@ -28,24 +36,37 @@ from qgis.core import (  # noqa: E402
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
 )
+from qgis.PyQt.QtCore import QPointF  # noqa: E402
 
 MODEL_PATH = os.path.join(REPO, "resources", "models", "prospectivity_workflow.model3")
 
 Source = QgsProcessingModelChildParameterSource
 
+TITLE = "Prospectivity workflow: geochemistry to a prospectivity map"
+# Model Designer layout; components are 200 x 30 by default (QgsProcessingModelComponent.size())
+INPUT_X, INPUT_Y, INPUT_STEP = 120.0, 60.0, 60.0  # one column of inputs, top to bottom in fill order
+STEP_X, STEP_DX = 470.0, 250.0  # steps left to right in workflow order
+STEP_Y, STEP_DY = 60.0, 140.0  # and top to bottom, so each step's outputs fit to its right
+OUTPUT_DX, OUTPUT_DY = 250.0, 40.0  # a step's outputs: one column to its right, stacked
+
 
 def child(model, algorithm_id, child_id, description, sources, outputs):
+    index = len(model.childAlgorithms())  # steps are added in workflow order
+    position = QPointF(STEP_X + index * STEP_DX, STEP_Y + index * STEP_DY)
     step = QgsProcessingModelChildAlgorithm(algorithm_id)
     step.setChildId(child_id)
     step.setDescription(description)
+    step.setPosition(position)
     for name, value in sources.items():
         step.addParameterSources(name, value if isinstance(value, list) else [value])
     for definition in step.algorithm().parameterDefinitions():  # the modeler stores every default explicitly
         if definition.name() not in sources and not definition.isDestination():
             step.addParameterSources(definition.name(), [Source.fromStaticValue(definition.defaultValue())])
     model_outputs = {}
-    for child_output, (name, description) in outputs.items():
-        output = QgsProcessingModelOutput(name, description)
+    for row, (child_output, (name, description)) in enumerate(outputs.items()):
+        output = QgsProcessingModelOutput(name, description)  # name: part of the public id step:name
+        output.setDescription(description)
+        output.setPosition(position + QPointF(OUTPUT_DX, row * OUTPUT_DY))
         output.setChildId(child_id)
         output.setChildOutputName(child_output)
         output.setMandatory(True)  # an optional model output left empty would reach the step as an empty path
@@ -59,15 +80,22 @@ def build() -> QgsProcessingModelAlgorithm:
     model = QgsProcessingModelAlgorithm("prospectivity_workflow", "Workflows", "workflows")
     model.setHelpContent(
         {
-            "ALG_DESC": "The whole GeoChem Prospector workflow: interpolate element rasters, identify and screen "
-            "anomalies, add evidence from faults and lithology (optional) to the element rasters in one stack, pseudo-label "
-            "from training deposits, train the CNN, predict prospectivity and evaluate it "
-            "against held-out deposits. Give training and held-out deposits as separate layers, spatially apart."
+            "SHORT_DESCRIPTION": TITLE,
+            "ALG_DESC": TITLE + ". The whole GeoChem Prospector workflow: interpolate element rasters, identify and "
+            "screen anomalies, add evidence from faults and lithology (optional) to the element rasters in one stack, "
+            "pseudo-label from training deposits, train the CNN, predict prospectivity and evaluate it against "
+            "held-out deposits; beside it, compare the classic learners, the CNN and the best single band "
+            "leave-cluster-out on the training deposits, on the same evidence stack. Give training and held-out "
+            "deposits as separate layers, spatially apart.",
         }
     )
+    order = []
 
     def parameter(definition):
-        model.addModelParameter(definition, QgsProcessingModelParameter(definition.name()))
+        component = QgsProcessingModelParameter(definition.name())
+        component.setPosition(QPointF(INPUT_X, INPUT_Y + len(order) * INPUT_STEP))
+        model.addModelParameter(definition, component)
+        order.append(definition.name())
 
     parameter(QgsProcessingParameterFeatureSource("samples", "Sample points", [QgsProcessing.TypeVectorPoint]))
     parameter(
@@ -88,12 +116,12 @@ def build() -> QgsProcessingModelAlgorithm:
     )
     parameter(
         QgsProcessingParameterMultipleLayers(
-            "faults", "Faults and other structures (optional)", QgsProcessing.TypeVectorLine, optional=True
+            "faults", "Faults and other structures", QgsProcessing.TypeVectorLine, optional=True
         )
     )
     parameter(
         QgsProcessingParameterFeatureSource(
-            "lithology", "Lithology polygons (optional)", [QgsProcessing.TypeVectorPolygon], optional=True
+            "lithology", "Lithology polygons", [QgsProcessing.TypeVectorPolygon], optional=True
         )
     )
     parameter(
@@ -107,6 +135,16 @@ def build() -> QgsProcessingModelAlgorithm:
         )
     )
     parameter(
+        QgsProcessingParameterNumber(
+            "patch_size",
+            "CNN patch size (odd, cells)",
+            QgsProcessingParameterNumber.Integer,
+            9,
+            minValue=5,
+            maxValue=65,
+        )
+    )
+    parameter(
         QgsProcessingParameterNumber("epochs", "Training epochs", QgsProcessingParameterNumber.Integer, 30, minValue=1)
     )
     parameter(
@@ -114,6 +152,17 @@ def build() -> QgsProcessingModelAlgorithm:
             "ensemble", "CNNs trained and averaged", QgsProcessingParameterNumber.Integer, 5, minValue=1, maxValue=100
         )
     )
+    parameter(
+        QgsProcessingParameterNumber(
+            "folds",
+            "Folds of whole deposit clusters (learner comparison)",
+            QgsProcessingParameterNumber.Integer,
+            4,
+            minValue=2,
+            maxValue=100,
+        )
+    )
+    model.setParameterOrder(order)  # the dialog lists the inputs as added, not by id
     area = Source.fromModelParameter("study_area")
 
     child(
@@ -189,11 +238,12 @@ def build() -> QgsProcessingModelAlgorithm:
             "INPUT_RASTERS": evidence,
             "LABELS": Source.fromChildOutput("pseudolabel", "OUTPUT"),
             "CONFIDENCE": Source.fromChildOutput("pseudolabel", "OUTPUT_CONFIDENCE"),
+            "PATCH_SIZE": Source.fromModelParameter("patch_size"),
             "EPOCHS": Source.fromModelParameter("epochs"),
             "ENSEMBLE": Source.fromModelParameter("ensemble"),
             "SEED": Source.fromStaticValue(42),
         },
-        {"OUTPUT_REPORT": ("training_report", "Training report")},
+        {"OUTPUT_REPORT": ("training_report", "CNN training report")},
     )
     child(
         model,
@@ -218,8 +268,27 @@ def build() -> QgsProcessingModelAlgorithm:
             "MASK": area,
         },
         {
-            "OUTPUT_REPORT": ("evaluation_report", "Evaluation report"),
-            "OUTPUT_TABLE": ("evaluation_table", "Evaluation table"),
+            "OUTPUT_REPORT": ("evaluation_report", "Evaluation on held-out deposits (report)"),
+            "OUTPUT_TABLE": ("evaluation_table", "Evaluation on held-out deposits (table)"),
+        },
+    )
+    child(
+        model,
+        "prospector:comparemodels",
+        "comparemodels",
+        "Compare learners on the training deposits",
+        {
+            "INPUT_RASTERS": evidence,
+            "DEPOSITS": Source.fromModelParameter("training_deposits"),
+            "MASK": area,
+            "FOLDS": Source.fromModelParameter("folds"),
+            "PATCH_SIZE": Source.fromModelParameter("patch_size"),
+            "EPOCHS": Source.fromModelParameter("epochs"),
+            "ENSEMBLE": Source.fromModelParameter("ensemble"),
+        },
+        {
+            "OUTPUT_REPORT": ("comparison_report", "Learner comparison (report)"),
+            "OUTPUT_TABLE": ("comparison_table", "Learner comparison (table)"),
         },
     )
     return model

@@ -1,4 +1,5 @@
-"""The shipped graphical model runs the whole workflow through qgis_process and writes every output."""
+"""The shipped graphical model runs the whole workflow (with the learner comparison) through qgis_process and writes
+every output."""
 
 import csv
 import os
@@ -27,6 +28,8 @@ def test_prospectivity_workflow_model(qgis_process, tmp_path, geology):
         "predict:prospectivity": tmp_path / "prospectivity.tif",
         "evaluate:evaluation_report": tmp_path / "evaluation.html",
         "evaluate:evaluation_table": tmp_path / "evaluation.csv",
+        "comparemodels:comparison_report": tmp_path / "comparison.html",
+        "comparemodels:comparison_table": tmp_path / "comparison.csv",
     }
     geology_inputs = {}
     if geology:
@@ -43,10 +46,14 @@ def test_prospectivity_workflow_model(qgis_process, tmp_path, geology):
             "study_area": os.path.join(SAMPLES, "study_area.gpkg"),
             "training_deposits": tmp_path / "training.gpkg",
             "heldout_deposits": tmp_path / "heldout.gpkg",
-            # with 13 more bands, 2 km cells leave too few pseudo-labels for traincnn's spatial validation split
-            "pixel_size": 1000 if geology else 2000,
+            # 2 km cells and 5-cell patches (traincnn and the comparison's CNN share them): their spatial validation
+            # blocks (4 patches wide) are small enough to split; with 9-cell patches, or on a 1 or 1.5 km grid, the
+            # comparison's CNN cannot split the few labels of a fold's 4 or 5 training deposits
+            "pixel_size": 2000,
+            "patch_size": 5,
             "epochs": 2,
             "ensemble": 2,
+            "folds": 2,  # the comparison trains the model's small CNN ensemble once per fold
             **outputs,
             **geology_inputs,
         },
@@ -72,3 +79,17 @@ def test_prospectivity_workflow_model(qgis_process, tmp_path, geology):
     metrics = {row["name"]: row["value"] for row in rows if row.get("kind") == "metric"}
     assert 0.0 <= float(metrics["auc"]) <= 1.0, metrics
     assert int(float(metrics["deposits_used"])) == int(south.sum())
+    # the comparison step: every learner, the CNN and the best band, on 2 folds of the training deposits only
+    with open(outputs["comparemodels:comparison_table"], newline="", encoding="utf-8") as handle:
+        compared = list(csv.DictReader(handle))
+    learners = {"best band", "woe", "logistic", "random_forest", "gradient_boosting", "cnn"}
+    assert {row["learner"] for row in compared} == learners
+    pooled = {row["learner"]: row for row in compared if row["fold"] == "all"}
+    assert [row["recommended"] for row in pooled.values()].count("yes") == 1
+    for learner in learners:
+        folds = [row for row in compared if row["learner"] == learner and row["fold"] != "all"]
+        assert len(folds) == 2, (learner, folds)
+        held_out = sum(int(row["deposits"]) for row in folds)
+        assert held_out == int(pooled[learner]["deposits"])
+        assert 0 < held_out <= int((~south).sum())  # the training deposits, never the held-out ones
+        assert 0.0 <= float(pooled[learner]["auc"]) <= 1.0
