@@ -11,9 +11,19 @@ import torch
 
 from ..callbacks import CancelCallback, ProgressCallback, report
 from ..errors import InputError
+from .calibration import COMBINE_LOGITS, Calibration, TemperatureFit, combine_logits, fit_temperature
 from .network import PatchNet
 from .patches import extract_patches, valid_centres
-from .training import LogCallback, TrainingConfig, TrainingData, confusion, evaluate_networks, roc_auc, train_network
+from .training import (
+    LogCallback,
+    TrainingConfig,
+    TrainingData,
+    confusion,
+    network_logits,
+    roc_auc,
+    train_network,
+    weighted_loss_accuracy,
+)
 
 #: ensemble member i trains from seed + i * MEMBER_SEED_STEP (so seeds 0 and 1 share no member)
 MEMBER_SEED_STEP = 7919
@@ -145,16 +155,20 @@ def validation_metrics(
     histories: Sequence[Dict[str, Any]],
     split_info: Dict[str, Any],
     device: str,
-) -> Dict[str, Any]:
-    """The ensemble's scores on the validation cells, with the training curves' summary."""
+) -> Tuple[Dict[str, Any], TemperatureFit]:
+    """The ensemble's scores on the validation cells (mean logits, temperature-scaled), with the training curves'
+    summary, and the temperature fitted on those cells."""
     val = data.val
     val_x = torch.as_tensor(extract_patches(data.padded, data.rows[val], data.cols[val], config.patch_size))
-    val_loss, val_acc, val_prob = evaluate_networks(nets, val_x, data.y[val], data.class_weights, device)
-    history = histories[0]["history"]
     y_val = data.y[val]
+    logits = network_logits(nets, val_x, device)
+    fit = fit_temperature(logits.mean(axis=0), y_val)
+    val_prob = np.exp(combine_logits(logits, Calibration(COMBINE_LOGITS, fit.temperature)))
+    val_loss, val_acc = weighted_loss_accuracy(val_prob, y_val, data.class_weights)
+    history = histories[0]["history"]
     pred = val_prob.argmax(axis=1)
     recall = [float(np.mean(pred[y_val == i] == i)) for i in range(data.n_classes)]
-    return {
+    metrics = {
         "best_epoch": histories[0]["best_epoch"],
         "epochs_run": len(history),
         "iterations": history[-1]["iteration"] if history else 0,
@@ -166,3 +180,4 @@ def validation_metrics(
         "confusion_matrix": confusion(y_val, pred, data.n_classes),
         "split": split_info,
     }
+    return metrics, fit

@@ -24,12 +24,12 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError, ModelFileError
+from .calibration import Calibration, combine_logits
 from .ensemble import labelled_cells, train_members, training_data, validation_metrics
-from .inference import predict_window
+from .inference import predict_window_scores
 from .model_file import ExpectedWeights, array_hash, read_model, write_model
 from .model_schema import check_metadata
 from .network import PatchNet, resolve_device, state_shapes
@@ -174,7 +174,13 @@ class PatchCNN:
         nets, histories = train_members(config, data, rng, device, progress, is_cancelled, log)
         self.config_ = config
         self.nets_ = nets
-        metrics = validation_metrics(config, nets, data, cells.positive, histories, split_info, device)
+        metrics, temperature = validation_metrics(config, nets, data, cells.positive, histories, split_info, device)
+        if log:
+            log(
+                f"calibration: the networks' mean logits divided by T = {temperature.temperature:.4g} "
+                f"({temperature.note}; validation NLL {temperature.nll_at_1:.4f} at T = 1, "
+                f"{temperature.nll:.4f} at T)"
+            )
         self.metadata_ = {
             "band_names": names,
             "normalisation": {"median": median.tolist(), "scale": scale.tolist(), "clip": CLIP},
@@ -189,6 +195,7 @@ class PatchCNN:
                 "block_size": block,
             },
             "class_weights": data.class_weights.tolist(),
+            "calibration": temperature.as_metadata(),
             "metrics": metrics,
             "history": histories[0]["history"],
             "member_histories": [h["history"] for h in histories[1:]],
@@ -242,6 +249,13 @@ class PatchCNN:
                 "INPUT_RASTERS",
             )
 
+    @property
+    def calibration_(self) -> Calibration:
+        """How the networks are combined: mean logit / temperature, or (model files before 0.4.0) the mean
+        probability."""
+        self._require_fitted()
+        return Calibration.from_metadata(self.metadata_)
+
     def _positive_index(self) -> int:
         return list(self.metadata_["classes"]).index(self.metadata_["positive_class"])
 
@@ -253,7 +267,8 @@ class PatchCNN:
     def predict_proba_cells(
         self, bands: np.ndarray, rows: np.ndarray, cols: np.ndarray, device: Optional[str] = None, batch: int = 2048
     ) -> np.ndarray:
-        """(n, classes) probabilities at given cells, one patch at a time through the patch classifier (ensemble mean)."""
+        """(n, classes) probabilities at given cells, one patch at a time through the patch classifier (the ensemble
+        combined as :attr:`calibration_` says)."""
         nets = self._require_fitted()
         bands = np.asarray(bands, dtype=np.float32)
         self._check_bands(bands)
@@ -261,6 +276,7 @@ class PatchCNN:
         size = self.config_.patch_size
         padded = pad_halo(normalise(bands, median, scale), size // 2)
         dev = self._device(device)
+        calibration = self.calibration_
         out = []
         try:
             with torch.no_grad():
@@ -269,8 +285,8 @@ class PatchCNN:
                 for start in range(0, len(rows), batch):
                     picked = slice(start, start + batch)
                     x = torch.as_tensor(extract_patches(padded, rows[picked], cols[picked], size)).to(dev)
-                    probs = [F.softmax(net(x).flatten(1), dim=1) for net in nets]
-                    out.append(torch.stack(probs).mean(0).cpu().numpy())
+                    logits = torch.stack([net(x).flatten(1) for net in nets]).cpu().numpy()
+                    out.append(np.exp(combine_logits(logits, calibration)).astype(np.float32))
         finally:
             for net in nets:
                 net.cpu()
@@ -283,18 +299,21 @@ class PatchCNN:
         read_window: Callable[[int, int, int, int], np.ndarray],
         height: int,
         width: int,
-        write_window: Callable[[int, int, np.ndarray, Optional[np.ndarray]], None],
+        write_window: Callable[..., None],
         tile: int = 512,
         device: Optional[str] = None,
         mc_samples: Optional[int] = None,
         progress: ProgressCallback = None,
         is_cancelled: CancelCallback = None,
+        with_score: bool = False,
     ) -> None:
         """Dense prediction tile by tile; memory is bounded by the tile size whatever the raster size.
 
         ``read_window(row0, row1, col0, col1)`` returns the bands of that (possibly out-of-raster) window, NaN
         outside; ``write_window(row0, col0, prob, std)`` receives each finished tile (``std`` None without
-        MC-dropout samples). ``mc_samples`` None uses the model's own.
+        MC-dropout samples), and ``with_score`` adds the ranking score: ``write_window(row0, col0, prob, std,
+        score)`` (the ensemble's log-odds, which never saturate; see :class:`.inference.WindowScores`).
+        ``mc_samples`` None uses the model's own.
         """
         nets = self._require_fitted()
         dev = self._device(device)
@@ -302,6 +321,7 @@ class PatchCNN:
         halo = self.config_.patch_size // 2
         median, scale = self._norm()
         positive = self._positive_index()
+        calibration = self.calibration_
         for net in nets:
             net.to(dev)
         tiles = [(r, c) for r in range(0, height, tile) for c in range(0, width, tile)]
@@ -310,16 +330,27 @@ class PatchCNN:
                 check_cancelled(is_cancelled)
                 r1, c1 = min(height, r0 + tile), min(width, c0 + tile)
                 window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
-                prob, std = predict_window(nets, window, median, scale, halo, positive, dev, mc, self.config_.seed + i)
-                write_window(r0, c0, prob, std)
+                scored = predict_window_scores(
+                    nets, window, median, scale, halo, positive, dev, mc, self.config_.seed + i, calibration
+                )
+                if with_score:
+                    write_window(r0, c0, scored.prob, scored.std, scored.score)
+                else:
+                    write_window(r0, c0, scored.prob, scored.std)
                 report(progress, (i + 1) / len(tiles))
         finally:
             for net in nets:
                 net.cpu()
 
     def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
-        """Positive-class probability (H, W) of an in-memory stack, dense and tiled (mean over the ensemble)."""
+        """Positive-class probability (H, W) of an in-memory stack, dense and tiled (the ensemble combined as
+        :attr:`calibration_` says)."""
         return self._predict_in_memory(bands, device, tile, 0)[0]
+
+    def predict_score(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
+        """The ranking score (H, W): the ensemble's log-odds of the positive class (the probability for model
+        files before 0.4.0), in the order of :meth:`predict_proba` but without its float32 saturation."""
+        return self._predict_in_memory(bands, device, tile, 0)[2]
 
     def predict_uncertainty(
         self, bands: np.ndarray, mc_samples: Optional[int] = None, device: Optional[str] = None, tile: int = 512
@@ -336,20 +367,25 @@ class PatchCNN:
 
     def _predict_in_memory(
         self, bands: np.ndarray, device: Optional[str], tile: int, mc_samples: int
-    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    ) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
         bands = np.asarray(bands, dtype=np.float32)
         self._check_bands(bands)
         height, width = bands.shape[1:]
         prob = np.full((height, width), np.nan, np.float32)
+        score = np.full((height, width), np.nan, np.float32)
         std = np.full((height, width), np.nan, np.float32) if mc_samples else None
 
-        def write(r0: int, c0: int, p: np.ndarray, s: Optional[np.ndarray]) -> None:
+        def write(r0: int, c0: int, p: np.ndarray, s: Optional[np.ndarray], z: np.ndarray) -> None:
             prob[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = p
+            score[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = z
             if std is not None and s is not None:
                 std[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = s
 
-        self.predict_tiled(window_reader(bands), height, width, write, tile=tile, device=device, mc_samples=mc_samples)
-        return prob, std
+        self.predict_tiled(
+            window_reader(bands), height, width, write, tile=tile, device=device, mc_samples=mc_samples,
+            with_score=True,
+        )  # fmt: skip
+        return prob, std, score
 
     # -- model files --------------------------------------------------------------------------------------------
 

@@ -198,6 +198,19 @@ METADATA = Record(
         ),
         "settings": Record(fields=SETTINGS, closed=True),
         "class_weights": ListOf(NON_NEGATIVE, 2, MAX_CLASSES),
+        # how the networks are combined into one probability; absent (files before 0.4.0): mean probability, T = 1
+        "calibration": Record(
+            fields={
+                "combine": Text(choices=("probabilities", "logits")),
+                "temperature": Number(1e-3, 1e4),
+                "validation_nll_at_1": Nullable(NON_NEGATIVE),
+                "validation_nll": Nullable(NON_NEGATIVE),
+                "validation_cells": Int(0, INT64[1]),
+                "note": Text(max_length=1000),
+            },
+            required=("combine", "temperature"),
+            closed=True,
+        ),
         "metrics": OPEN,
         "history": ListOf(OPEN),
         "member_histories": ListOf(ListOf(OPEN), 0, 100),

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
+from scipy.special import softmax
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
@@ -235,25 +236,34 @@ def _train_epoch(
     return iteration, (tot_loss, tot_w, tot_correct)
 
 
-def evaluate_networks(
-    models: Sequence[PatchNet], x: torch.Tensor, y: np.ndarray, class_w: np.ndarray, device: str, batch: int = 1024
-) -> Tuple[float, float, np.ndarray]:
-    """Class-weighted loss, accuracy and mean probabilities of networks on fixed patches (no augmentation)."""
-    probs = []
+def network_logits(models: Sequence[PatchNet], x: torch.Tensor, device: str, batch: int = 1024) -> np.ndarray:
+    """(networks, n, classes) logits of each network on fixed patches (no augmentation, no dropout), float64."""
+    out = []
     for model in models:
         was_training, was_on = model.training, next(model.parameters()).device
         model.to(device).eval()
         member = []
         with torch.no_grad():
             for start in range(0, x.shape[0], batch):
-                logits = model(x[start : start + batch].to(device)).flatten(1)
-                member.append(F.softmax(logits, dim=1).cpu().numpy())
+                member.append(model(x[start : start + batch].to(device)).flatten(1).cpu().numpy())
         model.train(was_training).to(was_on)
-        probs.append(np.concatenate(member).astype(np.float64))
-    prob = np.mean(probs, axis=0)
+        out.append(np.concatenate(member).astype(np.float64) if member else np.empty((0, 0)))
+    return np.stack(out)
+
+
+def evaluate_networks(
+    models: Sequence[PatchNet], x: torch.Tensor, y: np.ndarray, class_w: np.ndarray, device: str, batch: int = 1024
+) -> Tuple[float, float, np.ndarray]:
+    """Class-weighted loss, accuracy and mean probabilities of networks on fixed patches (no augmentation)."""
+    prob = softmax(network_logits(models, x, device, batch), axis=2).mean(axis=0)
+    return (*weighted_loss_accuracy(prob, y, class_w), prob)
+
+
+def weighted_loss_accuracy(prob: np.ndarray, y: np.ndarray, class_w: np.ndarray) -> Tuple[float, float]:
+    """Class-weighted cross-entropy and accuracy of (n, classes) probabilities against class indices ``y``."""
     w = class_w[y]
     loss = float(np.sum(-np.log(np.clip(prob[np.arange(y.size), y], 1e-12, 1.0)) * w) / np.sum(w))
-    return loss, float(np.mean(prob.argmax(1) == y)), prob
+    return loss, float(np.mean(prob.argmax(1) == y))
 
 
 def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
