@@ -99,11 +99,13 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "(leave-cluster-out), never random cells; training cells within one patch of a validation cell are "
             "dropped. Training stops early when the validation loss stops improving; the best weights are kept. "
             "SEMI_SUPERVISED adds a mean-teacher consistency loss on unlabelled patches.\n\n"
-            "ENSEMBLE networks are trained from different seeds on the same split and their probabilities averaged: "
+            "ENSEMBLE networks are trained from different seeds on the same split and their logits averaged, "
+            "divided by a temperature fitted on the validation cells (stored in the model): "
             "with few deposits one network depends much on its seed (held-out AUC from 0.56 to 0.80 across ten "
             "seeds on the Lapland data), their average far less; training takes ENSEMBLE times as long.\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
-            "and accuracy against iteration, confusion matrix and validation ROC AUC. With a fixed SEED, training "
+            "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
+            "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
             "on the CPU is reproducible."
         )
 
@@ -288,7 +290,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(
             f"Validation ROC AUC {metrics['validation_roc_auc']:.3f}, accuracy {metrics['validation_accuracy']:.3f}, "
             f"balanced accuracy {metrics['validation_balanced_accuracy']:.3f} (best epoch "
-            f"{', '.join(str(m['best_epoch']) for m in metrics['ensemble'])})"
+            f"{', '.join(str(m['best_epoch']) for m in metrics['ensemble'])}): agreement with the training labels, "
+            "not map skill; judge the map against held-out deposits with prospector:evaluate or comparemodels."
         )
         provenance = self.provenance(parameters, context, {"inputs": paths})
         report = training_report_html({**model.metadata_, "provenance": provenance})

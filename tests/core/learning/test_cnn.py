@@ -401,6 +401,8 @@ def test_ensemble_size_is_checked():
 
 
 def test_report_lists_every_network_of_the_ensemble(ensemble):
+    import re
+
     from geochem_prospector.core.reports.training import training_report_html
 
     model, _, _ = ensemble
@@ -408,7 +410,27 @@ def test_report_lists_every_network_of_the_ensemble(ensemble):
     epochs = ", ".join(str(m["best_epoch"]) for m in model.metadata_["metrics"]["ensemble"])
     assert "<th>Networks in the ensemble</th><td>3</td>" in page
     assert f"<th>Best epoch (weights kept), per network</th><td>{epochs}</td>" in page
-    assert "Network 1 of the ensemble of 3" in page
+    assert "Every network of the ensemble of 3" in page
+    # per-epoch curves of every network: training and validation loss and accuracy, each as long as its history
+    histories = [model.metadata_["history"], *model.metadata_["member_histories"]]
+    lines = re.findall(r'<polyline[^>]*points="([^"]*)"', page)
+    assert len(lines) == 4 * 3
+    lengths = [len(h) for h in histories]
+    assert sorted(len(pts.split()) for pts in lines) == sorted(lengths * 4)
+    for i in range(3):
+        assert f">network {i + 1}: validation loss</text>" in page
+
+
+def test_report_says_first_that_agreement_with_labels_is_not_map_skill(trained):
+    from geochem_prospector.core.reports.training import training_report_html
+
+    page = training_report_html(trained[0].metadata_)
+    body = page[page.index("<body>") :]
+    first = body[: body.index("<h2>")]  # before any figure
+    assert "Agreement with the training labels is not map skill" in first
+    assert "prospector:evaluate" in first and "prospector:comparemodels" in first
+    calibration = trained[0].metadata_["calibration"]
+    assert f"<th>Temperature T</th><td>{calibration['temperature']:.3f}</td>" in page
 
 
 def test_a_model_file_written_by_0_2_0_loads_and_predicts_as_it_did():
