@@ -31,6 +31,7 @@ from .base import ProspectorAlgorithm, layer_file, point_attributes, require_pro
 
 DEVICES = ["auto", "cpu", "cuda"]
 VALIDATIONS = ["blocks", "clusters"]
+TRAININGS = ["pseudolabels", "pu"]
 
 
 def import_cnn():
@@ -58,7 +59,7 @@ def layer_paths(layers, parameter: str):
 
 
 class TrainCnnAlgorithm(ProspectorAlgorithm):
-    ENUM_NAMES = {"VALIDATION": VALIDATIONS}
+    ENUM_NAMES = {"VALIDATION": VALIDATIONS, "TRAINING": TRAININGS}
     INPUT_RASTERS = "INPUT_RASTERS"
     LABELS = "LABELS"
     LABEL_FIELD = "LABEL_FIELD"
@@ -73,6 +74,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     BLOCK_SIZE = "BLOCK_SIZE"
     SEMI_SUPERVISED = "SEMI_SUPERVISED"
     ENSEMBLE = "ENSEMBLE"
+    TRAINING = "TRAINING"
+    CLASS_PRIOR = "CLASS_PRIOR"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
@@ -103,6 +106,11 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "divided by a temperature fitted on the validation cells (stored in the model): "
             "with few deposits one network depends much on its seed (held-out AUC from 0.56 to 0.80 across ten "
             "seeds on the Lapland data), their average far less; training takes ENSEMBLE times as long.\n\n"
+            "TRAINING: 'labelled cells' learns the labelled cells with class-balanced cross-entropy (and the mean "
+            "teacher); 'positive-unlabelled' learns the cells labelled 1 against every other valid cell as "
+            "unlabelled, barren labels included, with the non-negative PU risk (Kiryo et al. 2017) and the "
+            "CLASS_PRIOR, the share of positive ground among all cells (0 = the share labelled 1, a lower "
+            "bound): no barren label has to be invented.\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
@@ -209,6 +217,25 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterEnum(
+                self.TRAINING,
+                self.tr("Training"),
+                [self.tr("Labelled cells (cross-entropy)"), self.tr("Positive-unlabelled (non-negative PU risk)")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CLASS_PRIOR,
+                self.tr("Class prior for positive-unlabelled training (0 = share of cells labelled 1)"),
+                QgsProcessingParameterNumber.Double,
+                0.0,
+                False,
+                0.0,
+                0.99,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
             )
@@ -265,6 +292,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             block_size=int(round(block / grid.pixel_size)) if block > 0 else 0,
             semi_supervised=None if self.parameterAsBool(parameters, self.SEMI_SUPERVISED, context) else False,
             ensemble=self.parameterAsInt(parameters, self.ENSEMBLE, context),
+            training=self.enum_name(parameters, self.TRAINING, context),
+            class_prior=self.parameterAsDouble(parameters, self.CLASS_PRIOR, context),
         )
         grid_meta = {
             "xmin": grid.xmin,

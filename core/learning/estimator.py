@@ -28,7 +28,7 @@ import torch
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError, ModelFileError
 from .calibration import Calibration, combine_logits
-from .ensemble import labelled_cells, train_members, training_data, validation_metrics
+from .ensemble import labelled_cells, pu_cells, train_members, training_data, validation_metrics
 from .inference import predict_window_scores
 from .model_file import ExpectedWeights, array_hash, read_model, write_model
 from .model_schema import check_metadata
@@ -76,6 +76,8 @@ class PatchCNN:
         class_balanced: bool = True,
         early_stopping: bool = True,
         ensemble: int = 1,
+        training: str = "pseudolabels",
+        class_prior: float = 0.0,
     ) -> None:
         self.patch_size = patch_size
         self.epochs = epochs
@@ -99,6 +101,8 @@ class PatchCNN:
         self.class_balanced = class_balanced
         self.early_stopping = early_stopping
         self.ensemble = ensemble
+        self.training = training
+        self.class_prior = class_prior
 
     # -- parameters ---------------------------------------------------------------------------------------------
 
@@ -142,10 +146,12 @@ class PatchCNN:
         names = list(band_names) if band_names is not None else [f"band {i + 1}" for i in range(n_bands)]
         if len(names) != n_bands:
             raise InputError("one band name is needed per band.", "INPUT_RASTERS")
-        cells = labelled_cells(bands, labels, sample_weight)
-
         device = resolve_device(config.device)
         rng = np.random.default_rng(config.seed)
+        if config.training == "pu":
+            cells, prior = pu_cells(bands, labels, sample_weight, config.class_prior, rng)
+        else:
+            cells, prior = labelled_cells(bands, labels, sample_weight), None
         median, scale = robust_normalisation(bands, seed=config.seed)
         padded = pad_halo(normalise(bands, median, scale), config.patch_size // 2)
         block = config.block_size or max(4 * config.patch_size, int(round(math.sqrt(height * width) / 6)))
@@ -162,7 +168,7 @@ class PatchCNN:
             cells.positive,
             config.cluster_distance or None,
         )
-        data = training_data(config, cells, padded, train[cells.weights[train] > 0], val, rng, n_bands)
+        data = training_data(config, cells, padded, train[cells.weights[train] > 0], val, rng, n_bands, prior)
         if log:
             counts = ", ".join(f"class {c}: {int(np.sum(cells.y == i))}" for i, c in enumerate(cells.classes))
             log(
@@ -171,6 +177,12 @@ class PatchCNN:
                 f"{split_info['dropped_in_gap']} dropped in the gap between them; semi-supervised: "
                 f"{data.semi_supervised} ({data.unlabelled_rows.size} unlabelled cells); device {device}"
             )
+            if prior is not None:
+                log(
+                    f"positive-unlabelled training (non-negative PU risk): {int(np.sum(cells.y == 1))} positive "
+                    f"cells against {int(np.sum(cells.y == 0))} unlabelled ones drawn from every other valid cell; "
+                    f"class prior {prior:.4g}{' (the share of valid cells labelled positive)' if not config.class_prior else ''}"
+                )
         nets, histories = train_members(config, data, rng, device, progress, is_cancelled, log)
         self.config_ = config
         self.nets_ = nets
@@ -193,6 +205,7 @@ class PatchCNN:
                 "device": device,
                 "semi_supervised": data.semi_supervised,
                 "block_size": block,
+                "class_prior": prior if prior is not None else config.class_prior,
             },
             "class_weights": data.class_weights.tolist(),
             "calibration": temperature.as_metadata(),

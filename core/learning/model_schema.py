@@ -163,6 +163,8 @@ SETTINGS: Dict[str, Spec] = {
     "class_balanced": Flag(),
     "early_stopping": Flag(),
     "ensemble": Int(1, 100),
+    "training": Text(choices=("pseudolabels", "pu")),
+    "class_prior": Number(0.0, 1.0, high_open=True),
 }
 
 OPEN = Record()

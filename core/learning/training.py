@@ -21,9 +21,14 @@ from ..errors import InputError
 from ..evaluation.auc import roc_auc as auc_of_scores
 from .network import PatchNet
 from .patches import augment, extract_patches
+from .pu import log_odds, nnpu_risk
 
 LogCallback = Optional[Callable[[str], None]]
 History = List[Dict[str, float]]
+
+#: how the networks learn: "pseudolabels", class-balanced cross-entropy on the labelled cells (with the mean
+#: teacher on unlabelled ones); "pu", positives against every other valid cell as unlabelled (non-negative PU risk)
+TRAINING_MODES = ("pseudolabels", "pu")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class TrainingConfig:
     class_balanced: bool
     early_stopping: bool
     ensemble: int
+    training: str
+    class_prior: float
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "TrainingConfig":
@@ -61,7 +68,7 @@ class TrainingConfig:
             value = params[f.name]
             if f.name == "device":
                 converted[f.name] = str(value or "auto")
-            elif f.name == "validation":
+            elif f.name in ("validation", "training"):
                 converted[f.name] = str(value)
             elif f.name == "semi_supervised":
                 converted[f.name] = None if value is None else bool(value)
@@ -83,6 +90,13 @@ class TrainingConfig:
             raise InputError("the learning rate must be between 0 and 1 (1e-3 is usual).", "LEARNING_RATE")
         if not 1 <= self.ensemble <= 100:
             raise InputError("the ensemble needs 1 to 100 networks (5 is usual).", "ENSEMBLE")
+        if self.training not in TRAINING_MODES:
+            raise InputError(f"unknown training '{self.training}'; use {' or '.join(TRAINING_MODES)}.", "TRAINING")
+        if not 0.0 <= self.class_prior < 1.0:
+            raise InputError(
+                "the class prior must be from 0 (automatic) to below 1: the share of positive ground among all cells.",
+                "CLASS_PRIOR",
+            )
 
     def as_dict(self) -> Dict[str, Any]:
         return asdict(self)
@@ -114,6 +128,7 @@ class TrainingData:
     class_weights: np.ndarray
     n_bands: int
     n_classes: int
+    prior: Optional[float] = None  # positive-unlabelled training: y = 1 positives, 0 unlabelled, with this prior
 
 
 def train_network(
@@ -147,6 +162,8 @@ def train_network(
             )
             model = teacher if teacher is not None else net
             val_loss, val_acc, _ = evaluate_networks([model], val_x, data.y[data.val], data.class_weights, device)
+            if data.prior is not None:  # the PU risk, not a cross-entropy that takes unlabelled cells as barren
+                val_loss = pu_validation_risk(network_logits([model], val_x, device)[0], data, data.val)
             tot_loss, tot_w, tot_correct = totals
             record = {
                 "epoch": epoch + 1,
@@ -209,7 +226,12 @@ def _train_epoch(
         target = y_t[idx].to(device)
         w = cw[target] * sw_t[idx].to(device)
         logits = net(x).flatten(1)
-        loss = (F.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum().clamp_min(1e-12)
+        if data.prior is not None:
+            pu = nnpu_risk(log_odds(logits), target == 1, data.prior, sw_t[idx].to(device))
+            loss, reported = pu.objective, pu.risk
+        else:
+            loss = (F.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum().clamp_min(1e-12)
+            reported = loss
         if teacher is not None:
             pick = rng.integers(0, data.unlabelled_rows.size, size=idx.size)
             xu = torch.as_tensor(
@@ -219,7 +241,8 @@ def _train_epoch(
             with torch.no_grad():
                 target_u = F.softmax(teacher(augment(xu, rng).to(device)).flatten(1), dim=1)
             ramp = math.exp(-5.0 * (1.0 - min(1.0, (epoch + 1) / max(1.0, 0.3 * config.epochs))) ** 2)
-            loss = loss + config.consistency_weight * ramp * F.mse_loss(student, target_u)
+            consistency = config.consistency_weight * ramp * F.mse_loss(student, target_u)
+            loss, reported = loss + consistency, reported + consistency
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -230,7 +253,7 @@ def _train_epoch(
                     pt.mul_(decay).add_(ps.detach(), alpha=1 - decay)
         iteration += 1
         with torch.no_grad():
-            tot_loss += float(loss) * float(w.sum())
+            tot_loss += float(reported) * float(w.sum())
             tot_w += float(w.sum())
             tot_correct += float(((logits.argmax(1) == target).float() * w).sum())
     return iteration, (tot_loss, tot_w, tot_correct)
@@ -257,6 +280,18 @@ def evaluate_networks(
     """Class-weighted loss, accuracy and mean probabilities of networks on fixed patches (no augmentation)."""
     prob = softmax(network_logits(models, x, device, batch), axis=2).mean(axis=0)
     return (*weighted_loss_accuracy(prob, y, class_w), prob)
+
+
+def pu_validation_risk(logits: np.ndarray, data: TrainingData, index: np.ndarray) -> float:
+    """The non-negative PU risk of (n, 2) logits of the cells ``index`` (into the data's cells)."""
+    assert data.prior is not None
+    risk = nnpu_risk(
+        log_odds(torch.as_tensor(logits)),
+        torch.as_tensor(data.y[index] == 1),
+        data.prior,
+        torch.as_tensor(data.weights[index]),
+    ).risk
+    return float(risk)
 
 
 def weighted_loss_accuracy(prob: np.ndarray, y: np.ndarray, class_w: np.ndarray) -> Tuple[float, float]:

@@ -261,3 +261,35 @@ def test_rank_is_the_percentile_of_the_study_area(run_algorithm, data, tmp_path)
     assert ok, message
     items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
     assert [i.value for i in items][:4] == [80, 90, 95, 99] and "top 1 %" in items[-1].label
+
+
+def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorithm, data, tmp_path):
+    result = run_algorithm(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": [str(data / "elements.tif")],
+            "LABELS": str(data / "labels.tif"),
+            **FAST,
+            "TRAINING": 1,
+            "CLASS_PRIOR": 0.2,
+            "OUTPUT_MODEL": str(tmp_path / "pu.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "pu.html"),
+        },
+    )
+    model = PatchCNN.load(result["OUTPUT_MODEL"])
+    assert model.metadata_["settings"]["training"] == "pu" and model.metadata_["settings"]["class_prior"] == 0.2
+    assert model.metadata_["provenance"]["parameters"]["TRAINING"] == "pu"
+    with pytest.raises(QgsProcessingException, match="CLASS_PRIOR"):  # beyond the parameter's 0-0.99
+        run_algorithm(
+            "prospector:traincnn",
+            {
+                "INPUT_RASTERS": [str(data / "elements.tif")],
+                "LABELS": str(data / "labels.tif"),
+                **FAST,
+                "TRAINING": 1,
+                "CLASS_PRIOR": 0.995,
+                "OUTPUT_MODEL": str(tmp_path / "bad.pt"),
+                "OUTPUT_REPORT": str(tmp_path / "bad.html"),
+            },
+        )
+    assert not (tmp_path / "bad.pt").exists()
