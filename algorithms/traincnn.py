@@ -76,6 +76,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     ENSEMBLE = "ENSEMBLE"
     TRAINING = "TRAINING"
     CLASS_PRIOR = "CLASS_PRIOR"
+    COARSE_VIEW = "COARSE_VIEW"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
@@ -111,6 +112,9 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "unlabelled, barren labels included, with the non-negative PU risk (Kiryo et al. 2017) and the "
             "CLASS_PRIOR, the share of positive ground among all cells (0 = the share labelled 1, a lower "
             "bound): no barren label has to be invented.\n\n"
+            "COARSE_VIEW (an odd factor k, 0 = none) adds a second view of the neighbourhood: the bands averaged "
+            "over k x k cells, PATCH_SIZE x PATCH_SIZE of those coarse cells, so the network sees k x PATCH_SIZE "
+            "cells (e.g. distance to faults or contacts at kilometre scale) without a huge fine patch.\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
@@ -236,6 +240,17 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterNumber(
+                self.COARSE_VIEW,
+                self.tr("Coarse second view: odd factor k (patch of k x k averaged cells; 0 = none)"),
+                QgsProcessingParameterNumber.Integer,
+                0,
+                False,
+                0,
+                51,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
             )
@@ -294,6 +309,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             ensemble=self.parameterAsInt(parameters, self.ENSEMBLE, context),
             training=self.enum_name(parameters, self.TRAINING, context),
             class_prior=self.parameterAsDouble(parameters, self.CLASS_PRIOR, context),
+            coarse=self.parameterAsInt(parameters, self.COARSE_VIEW, context),
         )
         grid_meta = {
             "xmin": grid.xmin,

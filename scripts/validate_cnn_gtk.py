@@ -157,8 +157,9 @@ LINK_METRES = 3000.0
 def compared_pairs(methods: Sequence[str]) -> List[Tuple[str, str]]:
     """The paired comparisons reported: every CNN against every baseline, and nested selection against the default."""
     pairs = [(m, b) for m in methods if m.startswith("cnn") for b in methods if not b.startswith("cnn")]
-    if "cnn" in methods and "cnn (nested)" in methods:
-        pairs.append(("cnn (nested)", "cnn"))
+    for variant in ("cnn (nested)", "cnn (pu)"):
+        if "cnn" in methods and variant in methods:
+            pairs.append((variant, "cnn"))
     return pairs
 
 
@@ -167,11 +168,12 @@ def config_name(config: Dict[str, object]) -> str:
 
 
 def cnn_score(bands: np.ndarray, labels: np.ndarray, config: Dict[str, object], base: Dict[str, object]) -> np.ndarray:
-    """Prospectivity (positive-class probability, NaN outside valid cells) of a CNN trained with ``base`` + ``config``."""
+    """Prospectivity score (the ensemble's log-odds, which rank without the ties of saturated probabilities; NaN
+    outside valid cells) of a CNN trained with ``base`` + ``config``."""
     from geochem_prospector.core.learning.estimator import PatchCNN
 
-    prob = PatchCNN(**{**base, **config}).fit(bands, labels).predict_proba(bands, device="cpu")
-    return np.asarray(prob, dtype=float)
+    score = PatchCNN(**{**base, **config}).fit(bands, labels).predict_score(bands, device="cpu")
+    return np.asarray(score, dtype=float)
 
 
 def select_config(
@@ -283,6 +285,10 @@ def run_validation(
                 score = np.full(valid.size, np.nan)
                 if m == "cnn":
                     score = cnn_score(bands, labels, {"patch_size": patch_size, "epochs": epochs}, base).ravel()
+                elif m == "cnn (pu)":  # the same positives against every other valid cell as unlabelled
+                    pu = np.where(labels == 1, 1.0, np.nan)
+                    config = {"patch_size": patch_size, "epochs": epochs, "training": "pu"}
+                    score = cnn_score(bands, pu, config, base).ravel()
                 elif m == "cnn (nested)":
                     choice, table = select_config(data, bands, valid, train, base, seed + f, link, log)
                     log(f"  {fs} fold {f}: inner selection picked {config_name(choice)}")

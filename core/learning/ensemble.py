@@ -207,7 +207,7 @@ def validation_metrics(
     """The ensemble's scores on the validation cells (mean logits, temperature-scaled), with the training curves'
     summary, and the temperature fitted on those cells."""
     val = data.val
-    val_x = torch.as_tensor(extract_patches(data.padded, data.rows[val], data.cols[val], config.patch_size))
+    val_x = torch.as_tensor(extract_patches(data.padded, data.rows[val], data.cols[val], config.field))
     y_val = data.y[val]
     logits = network_logits(nets, val_x, device)
     if data.prior is None:

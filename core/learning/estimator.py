@@ -78,6 +78,7 @@ class PatchCNN:
         ensemble: int = 1,
         training: str = "pseudolabels",
         class_prior: float = 0.0,
+        coarse: int = 0,
     ) -> None:
         self.patch_size = patch_size
         self.epochs = epochs
@@ -103,6 +104,7 @@ class PatchCNN:
         self.ensemble = ensemble
         self.training = training
         self.class_prior = class_prior
+        self.coarse = coarse
 
     # -- parameters ---------------------------------------------------------------------------------------------
 
@@ -153,8 +155,8 @@ class PatchCNN:
         else:
             cells, prior = labelled_cells(bands, labels, sample_weight), None
         median, scale = robust_normalisation(bands, seed=config.seed)
-        padded = pad_halo(normalise(bands, median, scale), config.patch_size // 2)
-        block = config.block_size or max(4 * config.patch_size, int(round(math.sqrt(height * width) / 6)))
+        padded = pad_halo(normalise(bands, median, scale), config.field // 2)
+        block = config.block_size or max(4 * config.field, int(round(math.sqrt(height * width) / 6)))
         train, val, split_info = spatial_split(
             cells.rows,
             cells.cols,
@@ -162,7 +164,7 @@ class PatchCNN:
             (height, width),
             config.validation,
             block,
-            config.patch_size - 1,
+            config.field - 1,
             rng,
             config.validation_fraction,
             cells.positive,
@@ -286,7 +288,7 @@ class PatchCNN:
         bands = np.asarray(bands, dtype=np.float32)
         self._check_bands(bands)
         median, scale = self._norm()
-        size = self.config_.patch_size
+        size = self.config_.field
         padded = pad_halo(normalise(bands, median, scale), size // 2)
         dev = self._device(device)
         calibration = self.calibration_
@@ -331,7 +333,7 @@ class PatchCNN:
         nets = self._require_fitted()
         dev = self._device(device)
         mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
-        halo = self.config_.patch_size // 2
+        halo = self.config_.field // 2
         median, scale = self._norm()
         positive = self._positive_index()
         calibration = self.calibration_
@@ -454,5 +456,6 @@ def expected_weights(metadata: Dict[str, Any]) -> ExpectedWeights:
         settings["patch_size"],
         settings["width"],
         settings["hidden"],
+        settings["coarse"],
     )
     return ExpectedWeights(settings["ensemble"], shapes)

@@ -165,6 +165,7 @@ SETTINGS: Dict[str, Spec] = {
     "ensemble": Int(1, 100),
     "training": Text(choices=("pseudolabels", "pu")),
     "class_prior": Number(0.0, 1.0, high_open=True),
+    "coarse": Int(0, 51),  # 0 (or 1): no coarse view; else an odd factor, checked with the patch size below
 }
 
 OPEN = Record()
@@ -359,12 +360,23 @@ def _one_patch_size(metadata: Dict[str, Any]) -> None:
         )
 
 
+def _coarse_view(metadata: Dict[str, Any]) -> None:
+    coarse = metadata["settings"].get("coarse", 0)
+    if coarse >= 2 and (coarse % 2 == 0 or coarse * metadata["patch_size"] > 255):
+        raise MetadataError(
+            "settings.coarse",
+            f"is {coarse}, but it must be 0, 1 or an odd factor whose product with patch_size "
+            f"({metadata['patch_size']}) is at most 255",
+        )
+
+
 #: checks across fields, run once every field has its type and range
 CROSS_CHECKS: Sequence[Callable[[Dict[str, Any]], None]] = (
     _one_per_band,
     _positive_among_classes,
     _one_weight_per_class,
     _one_patch_size,
+    _coarse_view,
 )
 
 

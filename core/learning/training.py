@@ -19,7 +19,7 @@ from scipy.special import softmax
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..evaluation.auc import roc_auc as auc_of_scores
-from .network import PatchNet
+from .network import PatchNet, receptive_field
 from .patches import augment, extract_patches
 from .pu import log_odds, nnpu_risk
 
@@ -59,6 +59,7 @@ class TrainingConfig:
     ensemble: int
     training: str
     class_prior: float
+    coarse: int
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "TrainingConfig":
@@ -90,6 +91,12 @@ class TrainingConfig:
             raise InputError("the learning rate must be between 0 and 1 (1e-3 is usual).", "LEARNING_RATE")
         if not 1 <= self.ensemble <= 100:
             raise InputError("the ensemble needs 1 to 100 networks (5 is usual).", "ENSEMBLE")
+        if self.coarse not in (0, 1) and (self.coarse < 3 or self.coarse % 2 == 0 or self.field > 255):
+            raise InputError(
+                "the coarse view needs an odd factor of 3 or more (0 = none), and the patch size times it must "
+                f"not exceed 255 cells (got {self.coarse} x {self.patch_size}).",
+                "COARSE_VIEW",
+            )
         if self.training not in TRAINING_MODES:
             raise InputError(f"unknown training '{self.training}'; use {' or '.join(TRAINING_MODES)}.", "TRAINING")
         if not 0.0 <= self.class_prior < 1.0:
@@ -101,9 +108,14 @@ class TrainingConfig:
     def as_dict(self) -> Dict[str, Any]:
         return asdict(self)
 
+    @property
+    def field(self) -> int:
+        """The cells across the window the network sees around a cell (patches are cut this large)."""
+        return receptive_field(self.patch_size, self.coarse)
+
     def build(self, n_bands: int, n_classes: int) -> PatchNet:
         """A fresh network of these settings (weights from torch's current random state)."""
-        net = PatchNet(n_bands, n_classes, self.patch_size, self.width, self.hidden)
+        net = PatchNet(n_bands, n_classes, self.patch_size, self.width, self.hidden, self.coarse)
         net.dropout_p = self.dropout
         return net
 
@@ -115,7 +127,7 @@ class TrainingData:
     ``rows``/``cols``/``y``/``weights`` describe the labelled cells; ``train`` and ``val`` index into them.
     """
 
-    padded: np.ndarray  # normalised bands with a halo of patch_size // 2 cells
+    padded: np.ndarray  # normalised bands with a halo of field // 2 cells
     rows: np.ndarray
     cols: np.ndarray
     y: np.ndarray  # class index per labelled cell
@@ -151,9 +163,7 @@ def train_network(
             for p in teacher.parameters():
                 p.requires_grad_(False)
         optimiser = torch.optim.Adam(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-        val_x = torch.as_tensor(
-            extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.patch_size)
-        )
+        val_x = torch.as_tensor(extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.field))
         best: Tuple[float, Optional[Dict[str, torch.Tensor]], int] = (math.inf, None, -1)
         iteration = 0
         for epoch in range(config.epochs):
@@ -217,7 +227,7 @@ def _train_epoch(
     sw_t = torch.as_tensor(data.weights, dtype=torch.float32)
     order = rng.permutation(data.train)
     tot_loss = tot_w = tot_correct = 0.0
-    size = config.patch_size
+    size = config.field
     for start in range(0, order.size, config.batch_size):
         check_cancelled(is_cancelled)
         idx = order[start : start + config.batch_size]

@@ -471,3 +471,56 @@ def test_the_estimator_keeps_scikit_learns_contract():
         PatchCNN().predict_proba(bands)
     with pytest.raises(InputError, match="^PATCH_SIZE:"):
         PatchCNN(patch_size=6).fit(bands, labels)
+
+
+# ---- the coarse second view ------------------------------------------------------------------------------------
+
+
+def test_the_coarse_view_sees_k_times_the_patch_and_dense_equals_per_patch():
+    bands, labels = synthetic(height=48, width=52)
+    model = PatchCNN(**{**SMALL, "patch_size": 5, "coarse": 3, "epochs": 1, "block_size": 12}).fit(bands, labels)
+    net = model.nets_[0]
+    assert model.config_.field == 15 and net.crop == 5
+    # a hand-made check of what the network sees: a change 7 cells from the centre (beyond the fine 5 x 5 patch,
+    # within the coarse 15 x 15 view) moves the output; one 8 cells away (beyond both) does not
+    rng = np.random.default_rng(0)
+    x = torch.as_tensor(rng.normal(size=(1, 3, 17, 17)).astype(np.float32))
+    with torch.no_grad():
+        base = net(x)  # (1, 2, 3, 3): the centre cell is [1, 1], its window x[..., 1:16, 1:16]
+        near, far = x.clone(), x.clone()
+        near[0, :, 8, 1] += 5.0  # 7 cells left of the centre (8, 8)
+        far[0, :, 8, 0] += 5.0  # 8 cells left
+        assert not torch.allclose(net(near)[0, :, 1, 1], base[0, :, 1, 1])
+        assert torch.equal(net(far)[0, :, 1, 1], base[0, :, 1, 1])
+    # dense tiled prediction equals the per-patch one (tile seams, edges, the nodata corner)
+    dense = model.predict_proba(bands, device="cpu", tile=16)
+    rows = np.concatenate([rng.integers(0, 48, 120), [0, 47, 15, 16, 3, 5]])
+    cols = np.concatenate([rng.integers(0, 52, 120), [0, 51, 15, 16, 5, 7]])
+    per_patch = model.predict_proba_cells(bands, rows, cols)[:, 1]
+    ok = np.isfinite(per_patch)
+    assert np.array_equal(ok, np.isfinite(dense[rows, cols]))
+    np.testing.assert_allclose(dense[rows, cols][ok], per_patch[ok], atol=2e-6)
+
+
+def test_the_coarse_branch_averages_k_by_k_cells():
+    """The coarse branch's input is scipy's uniform (mean) filter of the bands, sampled every k cells."""
+    model = PatchCNN(**{**SMALL, "patch_size": 5, "coarse": 3, "epochs": 1, "block_size": 12})
+    bands, labels = synthetic()
+    net = model.fit(bands, labels).nets_[0]
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 15, 15)).astype(np.float32)
+    seen = {}
+    net.coarse_features.register_forward_hook(lambda _m, inputs, _o: seen.update(x=inputs[0]))
+    with torch.no_grad():
+        net(torch.as_tensor(x[None]))
+    expected = np.stack([ndimage.uniform_filter(b.astype(np.float64), 3, mode="constant")[1:-1, 1:-1] for b in x])
+    np.testing.assert_allclose(seen["x"][0].numpy(), expected, atol=1e-5)
+
+
+def test_coarse_view_settings_are_checked():
+    bands, labels = synthetic()
+    for coarse in (2, 4):
+        with pytest.raises(InputError, match="^COARSE_VIEW:"):
+            PatchCNN(**{**SMALL, "coarse": coarse}).fit(bands, labels)
+    with pytest.raises(InputError, match="^COARSE_VIEW:"):
+        PatchCNN(**{**SMALL, "patch_size": 65, "coarse": 5}).fit(bands, labels)
