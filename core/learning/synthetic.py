@@ -73,7 +73,5 @@ def fault_intersection_system(
         centres.append((int(rr[k]), int(cc[k])))
     rows = np.array([r for r, _ in centres], dtype=np.int64)
     cols = np.array([c for _, c in centres], dtype=np.int64)
-    bands = np.stack(
-        [faults.astype(np.float32), unit.astype(np.float32), rng.normal(size=shape).astype(np.float32)]
-    )
+    bands = np.stack([faults.astype(np.float32), unit.astype(np.float32), rng.normal(size=shape).astype(np.float32)])
     return MineralSystem(bands, rows, cols, faults, unit)
