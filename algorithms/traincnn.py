@@ -77,6 +77,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     TRAINING = "TRAINING"
     CLASS_PRIOR = "CLASS_PRIOR"
     COARSE_VIEW = "COARSE_VIEW"
+    PRETRAIN_EPOCHS = "PRETRAIN_EPOCHS"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
@@ -115,6 +116,9 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "COARSE_VIEW (an odd factor k, 0 = none) adds a second view of the neighbourhood: the bands averaged "
             "over k x k cells, PATCH_SIZE x PATCH_SIZE of those coarse cells, so the network sees k x PATCH_SIZE "
             "cells (e.g. distance to faults or contacts at kilometre scale) without a huge fine patch.\n\n"
+            "PRETRAIN_EPOCHS (0 = none) first pre-trains each network's layers without labels on patches around "
+            "every valid cell: bands hidden at random are predicted from the others (masked-band "
+            "reconstruction); training on the labels then starts from these layers.\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
@@ -251,6 +255,17 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterNumber(
+                self.PRETRAIN_EPOCHS,
+                self.tr("Self-supervised pre-training epochs (masked bands, every valid cell; 0 = none)"),
+                QgsProcessingParameterNumber.Integer,
+                0,
+                False,
+                0,
+                10000,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
             )
@@ -310,6 +325,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             training=self.enum_name(parameters, self.TRAINING, context),
             class_prior=self.parameterAsDouble(parameters, self.CLASS_PRIOR, context),
             coarse=self.parameterAsInt(parameters, self.COARSE_VIEW, context),
+            pretrain_epochs=self.parameterAsInt(parameters, self.PRETRAIN_EPOCHS, context),
         )
         grid_meta = {
             "xmin": grid.xmin,

@@ -26,7 +26,7 @@ from ..evaluation.auc import placements
 T_MIN = 0.05
 T_MAX = 100.0
 
-#: how an ensemble combines its networks: "probabilities" (model files before 0.4.0), "logits" (since)
+#: how an ensemble combines its networks: "probabilities" (model files without a calibration, 0.2.x), "logits" (since 0.3.0)
 COMBINE_PROBABILITIES = "probabilities"
 COMBINE_LOGITS = "logits"
 
@@ -35,7 +35,7 @@ COMBINE_LOGITS = "logits"
 class Calibration:
     """How a model turns its networks' logits into one probability (stored in the model file's ``calibration``).
 
-    A model file without ``calibration`` (0.3.0 and earlier) averages probabilities at temperature 1, as it did.
+    A model file without ``calibration`` (0.2.x) averages probabilities at temperature 1, as it did.
     """
 
     combine: str = COMBINE_PROBABILITIES

@@ -134,6 +134,7 @@ def training_data(
     if u_flat.size > 1_000_000:  # a fixed random subset is plenty for the consistency loss
         u_flat = np.unique(u_flat[rng.integers(0, u_flat.size, 1_000_000)])
     u_rows, u_cols = np.divmod(u_flat, width)
+    v_rows, v_cols = np.nonzero(cells.valid) if config.pretrain_epochs > 0 else (np.empty(0, np.int64),) * 2
     n_classes = int(cells.classes.size)
     counts = np.bincount(cells.y[train], minlength=n_classes).astype(np.float64)
     balanced = config.class_balanced and prior is None
@@ -153,6 +154,8 @@ def training_data(
         n_bands=n_bands,
         n_classes=n_classes,
         prior=prior,
+        valid_rows=v_rows,
+        valid_cols=v_cols,
     )
 
 

@@ -79,6 +79,7 @@ class PatchCNN:
         training: str = "pseudolabels",
         class_prior: float = 0.0,
         coarse: int = 0,
+        pretrain_epochs: int = 0,
     ) -> None:
         self.patch_size = patch_size
         self.epochs = epochs
@@ -105,6 +106,7 @@ class PatchCNN:
         self.training = training
         self.class_prior = class_prior
         self.coarse = coarse
+        self.pretrain_epochs = pretrain_epochs
 
     # -- parameters ---------------------------------------------------------------------------------------------
 
@@ -266,7 +268,7 @@ class PatchCNN:
 
     @property
     def calibration_(self) -> Calibration:
-        """How the networks are combined: mean logit / temperature, or (model files before 0.4.0) the mean
+        """How the networks are combined: mean logit / temperature, or (0.2.x model files) the mean
         probability."""
         self._require_fitted()
         return Calibration.from_metadata(self.metadata_)
@@ -364,7 +366,7 @@ class PatchCNN:
 
     def predict_score(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
         """The ranking score (H, W): the ensemble's log-odds of the positive class (the probability for model
-        files before 0.4.0), in the order of :meth:`predict_proba` but without its float32 saturation."""
+        files of 0.2.x), in the order of :meth:`predict_proba` but without its float32 saturation."""
         return self._predict_in_memory(bands, device, tile, 0)[2]
 
     def predict_uncertainty(

@@ -44,7 +44,7 @@ def predict_window(
     """Dense prediction over a (bands, h + 2 halo, w + 2 halo) window (NaN = nodata, also outside the raster).
 
     Returns the probability (h, w) of class index ``positive``, combined over the networks as ``calibration``
-    says (None: the mean probability, as model files before 0.4.0), and, when ``mc_samples`` > 0, its standard
+    says (None: the mean probability, as model files without a calibration, 0.2.x), and, when ``mc_samples`` > 0, its standard
     deviation (h, w) over every network's MC-dropout samples; NaN where the centre cell lacks a band.
     """
     scored = predict_window_scores(nets, window, median, scale, halo, positive, device, mc_samples, seed, calibration)

@@ -165,6 +165,7 @@ SETTINGS: Dict[str, Spec] = {
     "ensemble": Int(1, 100),
     "training": Text(choices=("pseudolabels", "pu")),
     "class_prior": Number(0.0, 1.0, high_open=True),
+    "pretrain_epochs": Int(0, 10_000_000),
     "coarse": Int(0, 51),  # 0 (or 1): no coarse view; else an odd factor, checked with the patch size below
 }
 
@@ -201,7 +202,7 @@ METADATA = Record(
         ),
         "settings": Record(fields=SETTINGS, closed=True),
         "class_weights": ListOf(NON_NEGATIVE, 2, MAX_CLASSES),
-        # how the networks are combined into one probability; absent (files before 0.4.0): mean probability, T = 1
+        # how the networks are combined into one probability; absent (0.2.x files): mean probability, T = 1
         "calibration": Record(
             fields={
                 "combine": Text(choices=("probabilities", "logits")),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -60,6 +60,7 @@ class TrainingConfig:
     training: str
     class_prior: float
     coarse: int
+    pretrain_epochs: int
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "TrainingConfig":
@@ -97,6 +98,8 @@ class TrainingConfig:
                 f"not exceed 255 cells (got {self.coarse} x {self.patch_size}).",
                 "COARSE_VIEW",
             )
+        if self.pretrain_epochs < 0:
+            raise InputError("pre-train for 0 (none) or more epochs.", "PRETRAIN_EPOCHS")
         if self.training not in TRAINING_MODES:
             raise InputError(f"unknown training '{self.training}'; use {' or '.join(TRAINING_MODES)}.", "TRAINING")
         if not 0.0 <= self.class_prior < 1.0:
@@ -141,6 +144,8 @@ class TrainingData:
     n_bands: int
     n_classes: int
     prior: Optional[float] = None  # positive-unlabelled training: y = 1 positives, 0 unlabelled, with this prior
+    valid_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # every valid cell (pre-training)
+    valid_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
 
 def train_network(
@@ -158,6 +163,8 @@ def train_network(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = config.build(data.n_bands, data.n_classes).to(device)
+        if config.pretrain_epochs > 0:
+            pretrain_network(config, data, net, rng, device, is_cancelled, log)
         teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
         if teacher is not None:
             for p in teacher.parameters():
@@ -206,6 +213,66 @@ def train_network(
         final.load_state_dict({k: v.cpu() for k, v in best[1].items()})
         final.eval()
     return final, history, best[2]
+
+
+#: masked-band pre-training: cells drawn per epoch, and the chance that a band is hidden in a patch
+PRETRAIN_CELLS = 8192
+MASK_PROBABILITY = 0.3
+
+
+def pretrain_network(
+    config: TrainingConfig,
+    data: TrainingData,
+    net: PatchNet,
+    rng: np.random.Generator,
+    device: str,
+    is_cancelled: CancelCallback = None,
+    log: LogCallback = None,
+) -> List[float]:
+    """Self-supervised pre-training on patches around every valid cell, labels unused: masked-band reconstruction.
+
+    In each patch every band is hidden (set to 0, its median) with probability MASK_PROBABILITY (at least one
+    band); the network's convolutional and fully connected layers, with a linear decoder in place of the class
+    layer, predict the centre cell's hidden values (mean squared error of the normalised values). Predicting a band
+    from the others and from its surroundings makes the layers learn the relations between the bands and their
+    spatial patterns from all cells, not only the few labelled ones. The decoder is then dropped; fine-tuning on
+    the labels starts from these layers. Returns the mean loss per epoch.
+    """
+    if data.valid_rows.size == 0:
+        return []
+    decoder = torch.nn.Conv2d(net.fc.out_channels, data.n_bands, 1).to(device)
+    params = [p for name, p in net.named_parameters() if not name.startswith("out.")] + list(decoder.parameters())
+    optimiser = torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    size, centre = config.field, config.field // 2
+    losses = []
+    net.train()
+    for epoch in range(config.pretrain_epochs):
+        n = min(PRETRAIN_CELLS, data.valid_rows.size)
+        pick = rng.choice(data.valid_rows.size, n, replace=False)
+        total = 0.0
+        for start in range(0, n, config.batch_size):
+            check_cancelled(is_cancelled)
+            idx = pick[start : start + config.batch_size]
+            x = augment(
+                torch.as_tensor(extract_patches(data.padded, data.valid_rows[idx], data.valid_cols[idx], size)), rng
+            )
+            hidden = torch.as_tensor(rng.random((x.shape[0], data.n_bands)) < MASK_PROBABILITY)
+            hidden[np.arange(x.shape[0]), rng.integers(0, data.n_bands, x.shape[0])] = True  # at least one band
+            x, hidden = x.to(device), hidden.to(device)
+            target = x[:, :, centre, centre].clone()
+            masked = x * (~hidden)[:, :, None, None]
+            recon = decoder(net.hidden(masked)).flatten(1)
+            loss = ((recon - target) ** 2 * hidden).sum() / hidden.sum()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach()) * idx.size
+        losses.append(total / n)
+        if log:
+            log(
+                f"pre-training epoch {epoch + 1}/{config.pretrain_epochs}: masked-band reconstruction loss {losses[-1]:.4f}"
+            )
+    return losses
 
 
 def _train_epoch(

@@ -273,6 +273,7 @@ def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorit
             "TRAINING": 1,
             "CLASS_PRIOR": 0.2,
             "COARSE_VIEW": 3,
+            "PRETRAIN_EPOCHS": 1,
             "BLOCK_SIZE": 1000,
             "OUTPUT_MODEL": str(tmp_path / "pu.pt"),
             "OUTPUT_REPORT": str(tmp_path / "pu.html"),
@@ -282,6 +283,7 @@ def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorit
     assert model.metadata_["settings"]["training"] == "pu" and model.metadata_["settings"]["class_prior"] == 0.2
     assert model.metadata_["provenance"]["parameters"]["TRAINING"] == "pu"
     assert model.metadata_["settings"]["coarse"] == 3 and model.config_.field == 15
+    assert model.metadata_["settings"]["pretrain_epochs"] == 1
     with pytest.raises(QgsProcessingException, match="CLASS_PRIOR"):  # beyond the parameter's 0-0.99
         run_algorithm(
             "prospector:traincnn",

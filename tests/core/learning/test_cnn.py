@@ -524,3 +524,35 @@ def test_coarse_view_settings_are_checked():
             PatchCNN(**{**SMALL, "coarse": coarse}).fit(bands, labels)
     with pytest.raises(InputError, match="^COARSE_VIEW:"):
         PatchCNN(**{**SMALL, "patch_size": 65, "coarse": 5}).fit(bands, labels)
+
+
+# ---- self-supervised pre-training ------------------------------------------------------------------------------
+
+
+def test_masked_band_pretraining_learns_to_predict_hidden_bands_from_the_others():
+    """Two bands that are one signal plus noise: a hidden band is predicted from the other far better than by the
+    median (0 in normalised units), the best guess without the other bands; the baseline is computed here from
+    the normalised bands themselves."""
+    from geochem_prospector.core.learning.patches import normalise, robust_normalisation
+
+    rng = np.random.default_rng(2)
+    signal = ndimage.gaussian_filter(rng.normal(size=(40, 44)), 2) * 8
+    bands = np.stack([signal, signal + 0.1 * rng.normal(size=signal.shape), rng.normal(size=signal.shape)])
+    bands = bands.astype(np.float32)
+    labels = np.full(signal.shape, np.nan)
+    r, c = rng.integers(0, 40, 200), rng.integers(0, 44, 200)
+    labels[r, c] = (signal[r, c] > 0.5).astype(float)
+    messages = []
+    model = PatchCNN(**{**SMALL, "epochs": 1, "pretrain_epochs": 6}).fit(bands, labels, log=messages.append)
+    losses = [float(m.rsplit(" ", 1)[1]) for m in messages if "masked-band reconstruction loss" in m]
+    assert len(losses) == 6 and model.metadata_["settings"]["pretrain_epochs"] == 6
+    median, scale = robust_normalisation(bands, seed=SMALL["seed"])
+    z = normalise(bands, median, scale)
+    baseline = float(np.mean(z**2))  # predicting every hidden value by the median, averaged over the bands
+    assert losses[-1] < 0.75 * baseline and losses[-1] < losses[0]  # the noise band stays unpredictable (~1)
+
+
+def test_pretraining_is_checked():
+    bands, labels = synthetic()
+    with pytest.raises(InputError, match="^PRETRAIN_EPOCHS:"):
+        PatchCNN(**{**SMALL, "pretrain_epochs": -1}).fit(bands, labels)
