@@ -26,7 +26,7 @@ from ..evaluation.auc import placements
 T_MIN = 0.05
 T_MAX = 100.0
 
-#: how an ensemble combines its networks: "probabilities" (model files without a calibration, 0.2.x), "logits" (since 0.3.0)
+#: how an ensemble combines its networks: "probabilities" (model files without a calibration, 0.2.x), "logits"
 COMBINE_PROBABILITIES = "probabilities"
 COMBINE_LOGITS = "logits"
 

@@ -185,7 +185,8 @@ class PatchCNN:
                 log(
                     f"positive-unlabelled training (non-negative PU risk): {int(np.sum(cells.y == 1))} positive "
                     f"cells against {int(np.sum(cells.y == 0))} unlabelled ones drawn from every other valid cell; "
-                    f"class prior {prior:.4g}{' (the share of valid cells labelled positive)' if not config.class_prior else ''}"
+                    f"class prior {prior:.4g}"
+                    + ("" if config.class_prior else " (the share of valid cells labelled positive)")
                 )
         nets, histories = train_members(config, data, rng, device, progress, is_cancelled, log)
         self.config_ = config

@@ -1,7 +1,7 @@
 """Dense prediction of a window by an ensemble of patch networks, with MC-dropout spread.
 
-The networks are shift-equivariant, so one pass over a window with a halo of ``patch_size // 2`` cells gives, at
-every inner cell, exactly the per-patch prediction. This per-window function is the unit of work of tiled (and
+The networks are shift-equivariant, so one pass over a window with a halo of half their field (``patch_size // 2``
+cells, more with a coarse view) gives, at every inner cell, exactly the per-patch prediction. This per-window function is the unit of work of tiled (and
 distributed) prediction. How the networks are combined (mean logit / temperature, or the mean probability of
 older model files) is the model's :class:`.calibration.Calibration`.
 """
@@ -44,8 +44,8 @@ def predict_window(
     """Dense prediction over a (bands, h + 2 halo, w + 2 halo) window (NaN = nodata, also outside the raster).
 
     Returns the probability (h, w) of class index ``positive``, combined over the networks as ``calibration``
-    says (None: the mean probability, as model files without a calibration, 0.2.x), and, when ``mc_samples`` > 0, its standard
-    deviation (h, w) over every network's MC-dropout samples; NaN where the centre cell lacks a band.
+    says (None: the mean probability, as model files without a calibration, 0.2.x), and, when ``mc_samples`` > 0,
+    its standard deviation (h, w) over every network's MC-dropout samples; NaN where the centre cell lacks a band.
     """
     scored = predict_window_scores(nets, window, median, scale, halo, positive, device, mc_samples, seed, calibration)
     return scored.prob, scored.std

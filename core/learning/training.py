@@ -270,7 +270,8 @@ def pretrain_network(
         losses.append(total / n)
         if log:
             log(
-                f"pre-training epoch {epoch + 1}/{config.pretrain_epochs}: masked-band reconstruction loss {losses[-1]:.4f}"
+                f"pre-training epoch {epoch + 1}/{config.pretrain_epochs}: masked-band reconstruction loss "
+                f"{losses[-1]:.4f}"
             )
     return losses
 
