@@ -8,7 +8,9 @@ VPY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # python3-matplotlib only brings contourpy, the tests' independent reference for anomaly contours.
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-rasterio python3-geopandas python3-shapely \
-	python3-scipy python3-pykdtree python3-venv gdal-bin xvfb python3-matplotlib
+	python3-scipy python3-pykdtree python3-venv gdal-bin xvfb python3-matplotlib python3-sklearn
+# the optional SCHEDULER (local:N, tcp://host:port) runs on Dask
+APT_PACKAGES += python3-dask python3-distributed
 BUILD := build
 PLUGIN_LINK := $(BUILD)/plugins/geochem_prospector
 

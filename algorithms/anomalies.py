@@ -19,7 +19,7 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..core.anomalies.screening import INDEX_METHODS, high_value_points, identify_anomalies
+from ..core.anomalies.screening import INDEX_METHODS, MIN_LOG_SCALE, high_value_points, identify_anomalies
 from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
@@ -32,7 +32,6 @@ from .base import (
     WARP_ADVICE,
     ProspectorAlgorithm,
     StylePostProcessor,
-    apply_style,
     layer_file,
     mask_from_source,
     point_samples,
@@ -72,12 +71,20 @@ def parse_numbers(text: str, parameter: str) -> list:
 class LastBandStyle(StylePostProcessor):
     """Apply a .qml, then show the raster's last band (the integrated index)."""
 
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
-        apply_style(layer, self.qml_path, self.stretch)
+    def style(self, layer) -> None:
+        super().style(layer)
         renderer = layer.renderer()
         if isinstance(renderer, QgsPalettedRasterRenderer):
             layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), layer.bandCount(), renderer.classes()))
             layer.triggerRepaint()
+
+
+class IndexContoursStyle(StylePostProcessor):
+    """Apply a .qml, then show only the contours of the integrated index (the layer's filter holds the rest)."""
+
+    def style(self, layer) -> None:
+        super().style(layer)
+        layer.setSubsetString("\"element\" = 'index'")
 
 
 class AnomaliesAlgorithm(ProspectorAlgorithm):
@@ -250,17 +257,17 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             dtype="uint8",
         )
         outputs[self.OUTPUT] = output
-        self._style(context, output, "anomaly_classes", last_band=True)
+        self._style(context, output, "anomaly_classes", "Anomaly classes (index band)", False, LastBandStyle)
 
         contours = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONTOURS, context)
         write_vector(contours, result.contours, "anomaly_contours", provenance, self.OUTPUT_CONTOURS)
         outputs[self.OUTPUT_CONTOURS] = contours
-        self._style(context, contours, "anomaly_contours")
+        self._style(context, contours, "anomaly_contours", "Anomaly contours of the index", kind=IndexContoursStyle)
 
         areas = self.parameterAsOutputLayer(parameters, self.OUTPUT_ANOMALIES, context)
         write_vector(areas, result.areas, "anomalies", provenance, self.OUTPUT_ANOMALIES)
         outputs[self.OUTPUT_ANOMALIES] = areas
-        self._style(context, areas, "anomaly_areas")
+        self._style(context, areas, "anomaly_areas", "Ranked anomalies (1 = follow up first)")
         feedback.setProgress(92)
 
         self._write_points(parameters, context, feedback, result, names, grid, crs, provenance, outputs)
@@ -270,7 +277,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 index_path, result.index[None], grid, ["index"], provenance=provenance, parameter=self.OUTPUT_INDEX
             )
             outputs[self.OUTPUT_INDEX] = index_path
-            self.style_on_load(context, index_path, "element_pseudocolor")
+            self.style_on_load(
+                context, index_path, "element_pseudocolor", self.tr("Integrated anomaly index"), visible=False
+            )
 
         self._write_table(parameters, context, result, index_method, outputs)
         feedback.setProgress(100)
@@ -345,6 +354,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"{t.name}: {levels} ({t.detail})")
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
+        for band, scale in result.floored_scales.items():
+            feedback.pushWarning(
+                f"{band}: its robust scale in the integrated index (1.4826 MAD of log10 values, {scale:.2g}) is "
+                f"below {MIN_LOG_SCALE:g} and was raised to it: the band is nearly constant (levelled flat, or "
+                "only analytical noise) and would otherwise dominate the index."
+            )
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
         return result, method, index_method, association
 
@@ -371,7 +386,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
             write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
             outputs[self.OUTPUT_POINTS] = points_path
-            self._style(context, points_path, "high_value_points")
+            self._style(context, points_path, "high_value_points", "High-value samples", False)
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a weak level or higher")
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
@@ -391,12 +406,6 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             write_text(table, frame.to_csv(index=False, float_format="%.6g"), self.OUTPUT_TABLE)
             outputs[self.OUTPUT_TABLE] = table
 
-    def _style(self, context, path: str, style: str, last_band: bool = False) -> None:
-        if not last_band:
-            self.style_on_load(context, path, style, stretch=False)
-            return
-        if not context.willLoadLayerOnCompletion(path):
-            return
-        processor = LastBandStyle(os.path.join(STYLES_DIR, f"{style}.qml"), False)
-        ProspectorAlgorithm._post_processors = ProspectorAlgorithm._post_processors[-50:] + [processor]
-        context.layerToLoadOnCompletionDetails(path).setPostProcessor(processor)
+    def _style(self, context, path: str, style: str, name: str, visible: bool = True, kind=StylePostProcessor) -> None:
+        """Style, name and place an output as it loads; ``kind`` may be one of the post-processors above."""
+        self.load_with(context, path, kind(os.path.join(STYLES_DIR, f"{style}.qml"), False), self.tr(name), visible)

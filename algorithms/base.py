@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import traceback
+import uuid
 from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -29,10 +30,17 @@ from ..core.io.outputs import output_group
 from ..core.io.rasters import rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
+from . import help as algorithm_help
+from .layers import Placement, apply_legend
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
-GROUPS = {"geochemistry": "Geochemistry", "deep learning": "Deep learning"}
+GROUPS = {
+    "geochemistry": "Geochemistry",
+    "evidence": "Evidence",
+    "machine learning": "Machine learning",
+    "deep learning": "Deep learning",
+}
 #: parameter types whose value names a file an output must never overwrite (a model file is a "file")
 INPUT_TYPES = {"source", "vector", "raster", "multilayer", "file", "layer", "mesh", "pointcloud"}
 #: parameter types whose value may be a raster file QGIS opens (and computes statistics on) as a layer
@@ -43,11 +51,29 @@ VRT_PROPERTY = "geochem_prospector/vrt_file"
 
 def plugin_version() -> str:
     """The version in metadata.txt."""
+    return metadata_value("version") or "unknown"
+
+
+def metadata_value(key: str) -> str:
+    """A value of metadata.txt ('' when absent)."""
     with open(os.path.join(PLUGIN_DIR, "metadata.txt"), encoding="utf-8") as handle:
         for line in handle:
-            if line.startswith("version="):
+            if line.startswith(f"{key}="):
                 return line.split("=", 1)[1].strip()
-    return "unknown"
+    return ""
+
+
+def help_url(algorithm_id: str) -> str:
+    """The plugin's home page at the README section documenting the algorithm ('' without a home page)."""
+    homepage = metadata_value("homepage")
+    if not homepage:
+        return ""
+    try:
+        with open(os.path.join(PLUGIN_DIR, "README.md"), encoding="utf-8") as handle:
+            anchor = algorithm_help.readme_anchor(algorithm_id, handle.read())
+    except OSError:
+        anchor = ""
+    return f"{homepage}#{anchor}" if anchor else homepage
 
 
 class ProspectorAlgorithm(QgsProcessingAlgorithm):
@@ -56,9 +82,33 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     group_id = "geochemistry"
     #: the deep-learning steps need PyTorch; the others must work without it
     needs_torch = False
+    #: the steps that train classic learners also need scikit-learn
+    needs_sklearn = False
 
     # Kept on the class: Processing may delete the algorithm instance before layers load.
     _post_processors: List[QgsProcessingLayerPostProcessorInterface] = []
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """An algorithm's own help text names parameters by id (NEIGHBORS); the dialog shows it with the form's
+        labels instead (see :func:`algorithms.help.with_labels`)."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("shortHelpString")
+        if own is not None:
+
+            def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+                labels = {d.name(): d.description() for d in self.parameterDefinitions()}
+                return algorithm_help.with_labels(own(self), labels)
+
+            shortHelpString.__doc__ = own.__doc__
+            cls.shortHelpString = shortHelpString
+
+    def tags(self) -> List[str]:
+        """Words the toolbox search finds the algorithm by (algorithms/help.py)."""
+        return [self.tr(tag) for tag in algorithm_help.TAGS.get(self.name(), ())]
+
+    def helpUrl(self) -> str:  # noqa: N802 (QGIS API name)
+        """The README section of the algorithm (the dialog's Help button)."""
+        return help_url(self.name())
 
     def tr(self, text: str) -> str:
         return tr(text)
@@ -73,32 +123,88 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return self.group_id
 
     def icon(self) -> QIcon:
-        return QIcon(ICON)
+        return QIcon(self.svgIconPath())
+
+    def svgIconPath(self) -> str:  # noqa: N802 (QGIS API name)
+        """resources/icons/<algorithm id>.svg, or the plugin's icon."""
+        own = os.path.join(ICONS_DIR, f"{self.name()}.svg")
+        return own if os.path.isfile(own) else ICON
 
     def canExecute(self):  # noqa: N802 (QGIS API name)
-        """(False, how to install) for the PyTorch steps when torch is missing; QGIS shows the message."""
-        if not self.needs_torch:
-            return True, ""
-        from ..core.dependencies import check_torch
+        """(False, what is missing and how to install it) when scipy, rasterio, geopandas… are missing, or
+        PyTorch / scikit-learn for the steps that need them; QGIS shows the message."""
+        from ..core.dependencies import check_scientific, check_sklearn, check_torch
 
-        return check_torch()
+        for needed, check in (
+            (True, check_scientific),
+            (self.needs_torch, check_torch),
+            (self.needs_sklearn, check_sklearn),
+        ):
+            if needed:
+                ok, message = check()
+                if not ok:
+                    return ok, message
+        return True, ""
 
     def addParameter(self, definition, createOutput=True):  # noqa: N802, N803 (QGIS API names)
         """Layer parameters become ones whose check (which opens the layer: QGIS computes statistics then) writes
-        nothing beside the input; qgis_process runs that check itself, before any algorithm code."""
+        nothing beside the input; qgis_process runs that check itself, before any algorithm code. A parameter
+        without help gets the text of algorithms/help.py (its tooltip in the dialog)."""
+        text = algorithm_help.PARAMETER_HELP.get(self.name(), {}).get(definition.name())
+        if text and not definition.help():
+            definition.setHelp(self.tr(text))
+        if definition.type() == "distance":
+            # metres (the geographic-CRS check makes sure) until a layer gives its unit; the dialog showed
+            # '<unknown>', and always did when the parent is a list of layers, which gives no unit
+            from qgis.core import QgsUnitTypes
+
+            definition.setDefaultUnit(QgsUnitTypes.DistanceMeters)
+            parent = self.parameterDefinition(definition.parentParameterName() or "")
+            if parent is not None and parent.type() == "multilayer":
+                definition.setParentParameterName("")
         return super().addParameter(guarded_parameter(definition), createOutput)
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
-        """QGIS's checks, which open the input layers, opened so that reading writes nothing beside them."""
+        """QGIS's checks, which open the input layers, opened so that reading writes nothing beside them; then an
+        input in a geographic CRS is refused before the run starts (the dialog says so without running)."""
         with no_gdal_sidecars():
-            return super().checkParameterValues(self.reading_inputs(parameters, context), context)
+            reading = self.reading_inputs(parameters, context)
+            ok, message = super().checkParameterValues(reading, context)
+            if ok and self.name() in METRE_INPUTS:
+                try:
+                    self.check_projected(reading, context)
+                except QgsProcessingException as exc:
+                    return False, str(exc)
+            return ok, message
+
+    def check_projected(self, parameters, context) -> None:
+        """Refuse the input that must be in metres (METRE_INPUTS) when its CRS is geographic."""
+        from qgis.core import QgsProcessingParameterFeatureSource, QgsProcessingParameterMultipleLayers
+
+        name, why, advice = METRE_INPUTS[self.name()]
+        definition = self.parameterDefinition(name)
+        if definition is None or parameters.get(name) in (None, "", []):
+            return
+        if isinstance(definition, QgsProcessingParameterFeatureSource):
+            source = self.parameterAsSource(parameters, name, context)
+            crs, subject = (source.sourceCrs(), "the layer") if source is not None else (None, "")
+        elif isinstance(definition, QgsProcessingParameterMultipleLayers):
+            layers = self.parameterAsLayerList(parameters, name, context)
+            crs, subject = (layers[0].crs(), f"'{layers[0].name()}'") if layers else (None, "")
+        else:
+            layer = self.parameterAsRasterLayer(parameters, name, context)
+            crs, subject = (layer.crs(), "the raster") if layer is not None else (None, "")
+        if crs is not None:
+            require_projected(crs, name, subject, why, advice)
 
     def validateInputCrs(self, parameters, context):  # noqa: N802 (QGIS API name)
         with no_gdal_sidecars():
             return super().validateInputCrs(self.reading_inputs(parameters, context), context)
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
+        self._run_token, self._loaded = uuid.uuid4().hex, 0  # the layers this run loads are placed together
         try:
+            parameters = self.with_default_extensions(parameters, context)
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
             with no_gdal_sidecars(), output_group():
@@ -146,6 +252,29 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             swapped[name] = _memory_vrt_layers(parameters[name], context)
         return swapped
 
+    def with_default_extensions(self, parameters, context) -> Dict[str, Any]:
+        """``parameters`` with each raster or vector destination given without an extension ending in the
+        parameter's default one (.tif, .gpkg), as QGIS's own algorithms write them."""
+        from qgis.core import QgsProcessingOutputLayerDefinition, QgsProperty
+
+        changed = dict(parameters)
+        for definition in self.destinationParameterDefinitions():
+            name = definition.name()
+            if definition.type() not in ("rasterDestination", "vectorDestination") or name not in parameters:
+                continue
+            path = _destination_path(parameters[name], context)
+            if not path or os.path.splitext(os.path.basename(path))[1] or os.path.isdir(path):
+                continue
+            target = f"{path}.{definition.defaultFileExtension()}"
+            value = parameters[name]
+            if isinstance(value, QgsProcessingOutputLayerDefinition):
+                value = QgsProcessingOutputLayerDefinition(value)
+                value.sink = QgsProperty.fromValue(target)
+                changed[name] = value
+            else:
+                changed[name] = target
+        return changed
+
     def check_outputs(self, parameters, context) -> None:
         """Before any work: refuse an output that is also an input, two outputs on one file, or an output
         folder that cannot be written (tested by writing, so it holds for root and read-only mounts)."""
@@ -163,9 +292,16 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     if definition.type() == "vectorDestination":
                         extension = os.path.splitext(path)[1].lower()
                         if extension not in VECTOR_DRIVERS:
+                            why = (
+                                " (a shapefile is several files that cannot be replaced together, and cuts field "
+                                "names such as assoc_score to 10 characters)"
+                                if extension == ".shp"
+                                else ""
+                            )
                             raise QgsProcessingException(
-                                f"{name}: cannot write '{extension or 'no extension'}' files; save as .gpkg "
-                                "(GeoPackage)."
+                                f"{name}: cannot write '{extension or 'no extension'}' files{why}; save as .gpkg "
+                                "(GeoPackage, which QGIS and ArcGIS open) or .geojson, and convert afterwards if "
+                                "needed (Processing › Vector general › Save vector features to file)."
                             )
             elif definition.type() in INPUT_TYPES:
                 for i, path in enumerate(_input_paths(value, context)):
@@ -210,33 +346,71 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return record
 
     def style_on_load(
-        self, context, output_path: str, style: str, name: str | None = None, stretch: bool = True
+        self,
+        context,
+        output_path: str,
+        style: str,
+        name: str | None = None,
+        stretch: bool = True,
+        visible: bool = True,
+        legend: str = "",
+        unit: str = "",
     ) -> None:
-        """Load ``resources/styles/<style>.qml`` onto the output when the run finishes (desktop only).
+        """Load ``resources/styles/<style>.qml`` onto the output when the run finishes (desktop only), name the
+        layer ``name`` and put it in the step's group (algorithms/help.py), shown or not (``visible``).
 
         ``stretch`` re-fits a pseudocolour ramp to the layer's 2-98 % range; leave it off for fixed
-        scales such as probabilities.
+        scales such as probabilities. ``legend`` classes the layer on its values instead (see
+        :func:`algorithms.layers.apply_legend`: ``atlas``, ``area_rank``, ``present_classes``; ``unit`` in
+        the labels).
         """
+        processor = StylePostProcessor(os.path.join(STYLES_DIR, f"{style}.qml"), stretch, legend, unit)
+        self.load_with(context, output_path, processor, name, visible)
+
+    def load_with(self, context, output_path: str, processor, name: str | None = None, visible: bool = True) -> None:
+        """Attach ``processor`` to the output's loading (when the run loads it), with the output's placement."""
         if not context.willLoadLayerOnCompletion(output_path):
             return
         details = context.layerToLoadOnCompletionDetails(output_path)
         if name:
             details.name = name
-        processor = StylePostProcessor(os.path.join(STYLES_DIR, f"{style}.qml"), stretch)
+            details.forceName = True
+        self._loaded = getattr(self, "_loaded", 0) + 1
+        group = algorithm_help.LAYER_GROUPS.get(self.name(), "")
+        processor.placement = Placement(self.tr(group) if group else "", visible, name or "", self._run, self._loaded)
         ProspectorAlgorithm._post_processors = ProspectorAlgorithm._post_processors[-50:] + [processor]
         details.setPostProcessor(processor)
 
+    @property
+    def _run(self) -> str:
+        """One token per algorithm run: the layers of one run are ordered together."""
+        if not getattr(self, "_run_token", ""):
+            self._run_token = uuid.uuid4().hex
+        return self._run_token
+
 
 class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
-    """Applies a .qml style; pseudocolour raster styles are re-stretched to the layer's data."""
+    """Applies a .qml style (pseudocolour raster styles re-stretched to the layer's data, or classed on it), then
+    names, groups and shows or hides the layer."""
 
-    def __init__(self, qml_path: str, stretch: bool = True) -> None:
+    def __init__(self, qml_path: str, stretch: bool = True, legend: str = "", unit: str = "") -> None:
         super().__init__()
         self.qml_path = qml_path
         self.stretch = stretch
+        self.legend = legend
+        self.unit = unit
+        self.placement: Placement | None = None
 
     def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
+        self.style(layer)
+        if self.placement is not None:
+            from qgis.core import QgsProject
+
+            self.placement.apply(layer, context.project() or QgsProject.instance())
+
+    def style(self, layer) -> None:
         apply_style(layer, self.qml_path, self.stretch)
+        apply_legend(layer, self.legend, self.unit)
 
 
 def apply_style(layer, qml_path: str, stretch: bool = True) -> None:
@@ -258,7 +432,33 @@ def apply_style(layer, qml_path: str, stretch: bool = True) -> None:
                     renderer.createShader(
                         ramp.clone(), QgsColorRampShader.Interpolated, QgsColorRampShader.Continuous, 7
                     )
+    round_ramp_legend(layer)
     layer.triggerRepaint()
+
+
+def round_ramp_legend(layer, digits: int = 3) -> None:
+    """A continuous colour-ramp legend labels its ends with ``digits`` significant figures (1,710, not
+    1,713.701343)."""
+    from qgis.core import (
+        QgsBasicNumericFormat,
+        QgsColorRampLegendNodeSettings,
+        QgsColorRampShader,
+        QgsSingleBandPseudoColorRenderer,
+    )
+
+    renderer = layer.renderer() if hasattr(layer, "renderer") else None
+    if not isinstance(renderer, QgsSingleBandPseudoColorRenderer) or renderer.shader() is None:
+        return
+    function = renderer.shader().rasterShaderFunction()
+    if not isinstance(function, QgsColorRampShader):
+        return
+    number = QgsBasicNumericFormat()
+    number.setRoundingType(QgsBasicNumericFormat.SignificantFigures)
+    number.setNumberDecimalPlaces(digits)
+    number.setShowTrailingZeros(False)
+    settings = QgsColorRampLegendNodeSettings(function.legendSettings() or QgsColorRampLegendNodeSettings())
+    settings.setNumericFormat(number)
+    function.setLegendSettings(settings)
 
 
 def _destination_path(value: object, context) -> str:
@@ -450,6 +650,20 @@ REPROJECT_ADVICE = (
 )
 
 
+#: per algorithm, the input whose distances must be metres: (parameter, why, how to fix); checked before a run
+METRE_INPUTS: Dict[str, Tuple[str, str, str]] = {
+    "interpolate": ("INPUT", "distances and pixel sizes must be in metres", REPROJECT_ADVICE),
+    "anomalies": (
+        "INPUT_RASTER",
+        "anomaly areas (km²) and distances to deposits need metres",
+        WARP_ADVICE + ", or interpolate from reprojected samples",
+    ),
+    "pseudolabel": ("INPUT_RASTERS", "radii and buffers are distances in metres", WARP_ADVICE),
+    "traincnn": ("INPUT_RASTERS", "the CNN's patches need cells of one ground size", WARP_ADVICE),
+    "predict": ("INPUT_RASTERS", "models are trained on cells of one size in metres", WARP_ADVICE),
+}
+
+
 def require_projected(crs, parameter: str, subject: str, why: str, advice: str = WARP_ADVICE) -> None:
     """Refuse a geographic CRS (degrees): cells and distances must be in metres. ``subject`` names the layer,
     ``why`` says what needs metres."""
@@ -464,9 +678,17 @@ def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], para
     names = source.fields().names()
     missing = [f for f in fields if f and f not in names]
     if missing:
+        several = [f for f in missing if "," in f and all(part.strip() in names for part in f.split(","))]
+        hint = ""
+        if several:  # 'Cu,Ni' typed as one value: qgis_process and scripts take a list differently
+            example = several[0].replace(" ", "")
+            hint = (
+                f" To give several fields, repeat {parameter} ({' '.join(f'{parameter}={p}' for p in example.split(','))})"
+                f" or separate them with semicolons ({parameter}='{example.replace(',', ';')}')."
+            )
         raise QgsProcessingException(
             f"{parameter}: {', '.join(missing)} not found in the layer (it has {', '.join(names) or 'no fields'}); "
-            "pick existing fields."
+            "pick existing fields." + hint
         )
 
 
@@ -503,6 +725,17 @@ def report_values(
                 f"{name}: {rep.beyond_range} of {rep.total} values are beyond the float32 range of the output "
                 f"rasters (±3.4e38, e.g. {examples}) and were left out as missing: no concentration is that large, "
                 "so they are fill codes. Replace them by NULL in the layer to silence this."
+            )
+        if rep.negative_reading == "values" and censored_factor is not None:
+            feedback.pushWarning(
+                f"{name}: {rep.negatives} negative values ({rep.negative_distinct} different) were read as values, "
+                "not as below-detection codes: a laboratory has few detection limits, so the field looks levelled "
+                "or centred. Replace real codes by '<limit' text if that is wrong."
+            )
+        elif rep.negative_reading == "below detection":
+            feedback.pushInfo(
+                f"{name}: {rep.negatives} negative values ({rep.negative_distinct} different) read as below-detection "
+                "codes (-x = below the detection limit x)."
             )
         if rep.censored:
             limits = ", ".join(f"{v:g}" for v in rep.detection_limits[:5])
@@ -592,12 +825,27 @@ def point_samples(
 
 def shapely_geometries(source: QgsProcessingFeatureSource, crs, context, parameter: str) -> list:
     """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out."""
+    return shapely_features(source, crs, context, parameter)[0]
+
+
+def shapely_features(
+    source: QgsProcessingFeatureSource, crs, context, parameter: str, field: str | None = None, feedback=None
+) -> Tuple[list, list]:
+    """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out, and the values of
+    ``field`` for them (an empty list without a field)."""
     from qgis.core import QgsCoordinateTransform, QgsCsException
     from shapely import wkb
 
     transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
-    geometries = []
-    for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes()):
+    request = QgsFeatureRequest()
+    if field:
+        request.setSubsetOfAttributes([field], source.fields())
+    else:
+        request.setNoAttributes()
+    geometries, values = [], []
+    for feature in source.getFeatures(request):
+        if feedback is not None and feedback.isCanceled():
+            raise Cancelled()
         geometry = feature.geometry()
         if geometry is None or geometry.isEmpty():
             continue
@@ -608,7 +856,9 @@ def shapely_geometries(source: QgsProcessingFeatureSource, crs, context, paramet
                 f"{parameter}: a feature cannot be reprojected to the rasters' CRS ({exc}); check the layer's CRS."
             ) from None
         geometries.append(wkb.loads(bytes(geometry.asWkb())))
-    return geometries
+        if field:
+            values.append(feature[field])
+    return geometries, values
 
 
 def mask_from_source(source: QgsProcessingFeatureSource | None, crs, grid, context, parameter: str = "MASK"):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
+import numpy as np
 from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
@@ -17,6 +18,7 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsWkbTypes,
@@ -60,6 +62,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
     CLUSTER_DISTANCE = "CLUSTER_DISTANCE"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     OUTPUT_TABLE = "OUTPUT_TABLE"
+    BASELINES = "BASELINES"
 
     group_id = "geochemistry"
 
@@ -147,6 +150,15 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 self.OUTPUT_TABLE, self.tr("Evaluation table"), self.tr("CSV files (*.csv)")
             )
         )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.BASELINES,
+                self.tr("Baseline maps to compare (e.g. magnetics)"),
+                QgsProcessing.TypeRaster,
+                None,
+                True,
+            )
+        )
         for name, description in NUMBERS.items():
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(description)))
 
@@ -220,9 +232,13 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "bootstrap resamples": result.bootstrap_unit,
             "CRS": crs.authid() or crs.description(),
         }
+        baselines = self._baselines(parameters, context, feedback, xy, crs, mask_source, iterations)
+        if baselines:
+            inputs_table["baseline maps"] = ", ".join(name for name, _ in baselines)
         # both outputs or none: the base class writes them as one output group
         write_table(table_path, result, names)
-        write_report(report_path, result, f"Evaluation of {layer.name()} ({data.band_names[0]})", inputs_table, names)
+        title = f"Evaluation of {layer.name()} ({data.band_names[0]})"
+        write_report(report_path, result, title, inputs_table, names, baselines, layer.name())
         feedback.setProgress(100)
         feedback.pushInfo(
             f"AUC {result.auc:.3f} ({100 * result.confidence:g} % CI {result.auc_bootstrap[0]:.3f}-"
@@ -231,6 +247,35 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         )
         numbers = self._numbers(result)
         return {self.OUTPUT_REPORT: report_path, self.OUTPUT_TABLE: table_path, **numbers}
+
+    def _baselines(self, parameters, context, feedback, xy, crs, mask_source, iterations) -> List[Tuple[str, Any]]:
+        """Each BASELINES raster (band 1) evaluated against the same deposits and mask polygons, on its own grid."""
+        evaluations: List[Tuple[str, Any]] = []
+        for layer in self.parameterAsLayerList(parameters, self.BASELINES, context):
+            self.check_memory(layer.width() * layer.height(), 40, self.BASELINES, f"evaluating '{layer.name()}'")
+            data = read_raster(layer_file(layer), indexes=[1])
+            mask = mask_from_source(mask_source, layer.crs(), data.grid, context, self.BASELINES)
+            transform = QgsCoordinateTransform(crs, layer.crs(), context.transformContext())
+            moved = np.full((len(xy), 2), np.nan)
+            for i, (x, y) in enumerate(xy):
+                if math.isfinite(x) and math.isfinite(y):
+                    point = transform.transform(x, y)
+                    moved[i] = point.x(), point.y()
+            result = evaluate(
+                data.bands[0],
+                data.grid,
+                moved,
+                mask,
+                iterations=iterations,
+                seed=self.parameterAsInt(parameters, self.SEED, context),
+                is_cancelled=feedback.isCanceled,
+                cluster_distance=self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context),
+            )
+            feedback.pushInfo(
+                f"Baseline {layer.name()}: AUC {result.auc:.3f}, top 10 % holds {result.capture[10.0]:.1f} %"
+            )
+            evaluations.append((layer.name(), result))
+        return evaluations
 
     @staticmethod
     def _numbers(result) -> Dict[str, Any]:

@@ -19,33 +19,61 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
 )
 
 from ..core.callbacks import check_cancelled
+from ..core.errors import InputError
 from ..core.grid import GridSpec, padded_extent
-from ..core.interpolation import crossval
-from ..core.interpolation.idw import idw_grid, idw_points
-from ..core.interpolation.kriging import clip_to_sample_minimum, fit_variograms, krige_points, kriging_grid
-from ..core.interpolation.variogram import MODELS, Variogram
+from ..core.interpolation import crossval, levelling, selection
+from ..core.interpolation.anamorphosis import NormalScore
+from ..core.interpolation.idw import idw_grid
+from ..core.interpolation.kriging import clip_to_sample_minimum, kriging_grid
+from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
+from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
 from ..core.io.values import FLOAT32_MAX, average_duplicates, substitute_nonpositive
 from .base import (
     REPROJECT_ADVICE,
     ProspectorAlgorithm,
     mask_from_source,
+    point_attributes,
     point_samples,
     report_values,
     require_projected,
 )
+from .scheduling import HELP as SCHEDULER_HELP
+from .scheduling import scheduler_parameter, task_runner
 
 NODATA = -9999.0
-METHODS = ("idw", "kriging")
+METHODS = ("idw", "kriging", "auto")
+#: TRANSFORM: "auto" = as LOG_TRANSFORM, normal scores for heavily censored fields
+TRANSFORMS = ("auto", "log_setting", "normal_score")
+ANISOTROPY = ("isotropic", "fitted", "given")
 #: samples closer than this (map units, metres) count as one site and are averaged
 DUPLICATE_TOLERANCE = 1e-3
 
 
+def element_layer_name(fields, units: str, method: str) -> str:
+    """'Cu (ppm, IDW)', or 'Cu (ppm, IDW): band 1 of Cu, Fe, Th' for several bands: what the layer shows."""
+    label = {"idw": "IDW", "kriging": "kriging", "auto": "best by cross-validation"}.get(method, method)
+    how = ", ".join(part for part in (units, label) if part)
+    name = f"{fields[0]} ({how})"
+    if len(fields) > 1:
+        listed = ", ".join(fields[:8]) + (", …" if len(fields) > 8 else "")
+        name += f": band 1 of {listed}"
+    return name
+
+
 class InterpolateAlgorithm(ProspectorAlgorithm):
-    ENUM_NAMES = {"METHOD": METHODS, "VARIOGRAM_MODEL": ("auto", *MODELS)}
+    ENUM_NAMES = {
+        "METHOD": METHODS,
+        "VARIOGRAM_MODEL": ("auto", *MODELS),
+        "TRANSFORM": TRANSFORMS,
+        "VARIOGRAM_ESTIMATOR": ESTIMATORS,
+        "ANISOTROPY": ANISOTROPY,
+        "LEVELLING": levelling.LEVELLING,
+    }
     INPUT = "INPUT"
     FIELDS = "FIELDS"
     PIXEL_SIZE = "PIXEL_SIZE"
@@ -61,9 +89,20 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     VARIOGRAM_NUGGET = "VARIOGRAM_NUGGET"
     VARIOGRAM_SILL = "VARIOGRAM_SILL"
     VARIOGRAM_RANGE = "VARIOGRAM_RANGE"
+    TRANSFORM = "TRANSFORM"
+    CENSORED_SHARE = "CENSORED_SHARE"
+    VARIOGRAM_ESTIMATOR = "VARIOGRAM_ESTIMATOR"
+    ANISOTROPY = "ANISOTROPY"
+    ANISOTROPY_ANGLE = "ANISOTROPY_ANGLE"
+    ANISOTROPY_RATIO = "ANISOTROPY_RATIO"
+    SURVEY_FIELD = "SURVEY_FIELD"
+    LEVELLING = "LEVELLING"
+    REFERENCE_SURVEY = "REFERENCE_SURVEY"
+    OUTPUT_SURVEYS = "OUTPUT_SURVEYS"
     OUTPUT = "OUTPUT"
     OUTPUT_VARIANCE = "OUTPUT_VARIANCE"
     OUTPUT_CV = "OUTPUT_CV"
+    UNITS = "UNITS"
 
     group_id = "geochemistry"
 
@@ -97,13 +136,36 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "with the point as decimal mark (1250) and counted. Values beyond the float32 range (above 3.4e38, fill "
             "codes) are skipped and counted. "
             "Samples at the same location (within 1 mm) are averaged into one.\n\n"
+            "TRANSFORM (kriging and IDW): 'Automatic' follows LOG_TRANSFORM except for heavily censored fields "
+            "(more than CENSORED_SHARE of the values at or below detection, default 0.25), which are interpolated "
+            "on normal scores; 'Normal scores' uses a Gaussian anamorphosis for every field: values become normal "
+            "scores (tied values such as a detection-limit substitute share one score, the mean of the ranks they "
+            "span), are interpolated, and come back through the fitted anamorphosis (kriging: the mean of the "
+            "back-transformed conditional distribution; the variance output is then in normal-score units). "
+            "Estimates stay within the sample range.\n\n"
+            "METHOD 'Automatic (best cross-validation)' cross-validates, per element, IDW at powers 1, 2, 3 (and "
+            "POWER) and ordinary kriging on raw values, log values and normal scores, and keeps the smallest RMSE; "
+            "the choice and its figures are in the log, the band metadata and the provenance (OUTPUT_VARIANCE: nodata for "
+            "elements gridded by IDW). Whatever the method, "
+            "a kriged element that cross-validates much worse than IDW (RMSE more than 1.2 x) gets a warning, "
+            "and so does a variogram that is almost pure nugget.\n\n"
+            "VARIOGRAM_ESTIMATOR: Matheron's (classical) or Cressie-Hawkins' robust estimator, which resists a few "
+            "extreme pairs. ANISOTROPY: isotropic, fitted (direction and ratio by a grid search over 15° steps "
+            "and ratios 1-4), or given by ANISOTROPY_ANGLE (major axis, degrees counter-clockwise from east) and "
+            "ANISOTROPY_RATIO (major range / minor range); the range is the major-axis range.\n\n"
+            "SURVEY_FIELD names the survey, batch or laboratory of each sample: every element is levelled onto "
+            "the survey with most samples before gridding, by LEVELLING: median and IQR of log10 values, or "
+            "quantile mapping (REFERENCE_SURVEY picks another reference). Surveys with fewer than 10 values are left as they are, with a warning. "
+            "OUTPUT_SURVEYS receives the per-survey medians before and after (CSV). Without SURVEY_FIELD, medians "
+            "that differ more than 10 x between surveys or between spatially separate groups of samples, and "
+            "detection limits more than 10 x apart in one field, are reported.\n\n"
             "OUTPUT_CV writes a cross-validation table (CSV): leave-one-out up to 3000 samples, 10-fold above; "
             "per element, IDW at powers 1, 2, 3 (and POWER) and ordinary kriging, with RMSE, MAE, ME (mean "
             "prediction - observation) and R2 (1 - SSE/SST) in the original units. Lower RMSE/MAE, ME near 0 "
             "and R2 near 1 are better.\n\n"
             "PIXEL_SIZE is in the layer's map units; left at 0 it is set to a quarter of the mean sample spacing. "
             "EXTENT defaults to the layer extent plus a 5 % margin; cells outside the MASK polygons are nodata. "
-            "The layer must be in a projected CRS (metres)."
+            "The layer must be in a projected CRS (metres).\n\n" + SCHEDULER_HELP.format(what="blocks of rows")
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -168,7 +230,11 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             QgsProcessingParameterEnum(
                 self.METHOD,
                 self.tr("Method"),
-                options=[self.tr("Inverse distance weighting (IDW)"), self.tr("Ordinary kriging")],
+                options=[
+                    self.tr("Inverse distance weighting (IDW)"),
+                    self.tr("Ordinary kriging"),
+                    self.tr("Automatic (best cross-validation)"),
+                ],
                 defaultValue=0,
             )
         )
@@ -178,6 +244,45 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 self.tr("Below-detection values: fraction of the detection limit to use"),
                 QgsProcessingParameterNumber.Double,
                 0.5,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.TRANSFORM,
+                self.tr("Transform"),
+                options=[
+                    self.tr("Automatic (LOG_TRANSFORM; normal scores for heavily censored fields)"),
+                    self.tr("As LOG_TRANSFORM (log or raw values)"),
+                    self.tr("Normal scores (Gaussian anamorphosis)"),
+                ],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.SURVEY_FIELD,
+                self.tr("Survey / batch / laboratory field (level the surveys before gridding)"),
+                parentLayerParameterName=self.INPUT,
+                type=QgsProcessingParameterField.Any,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.LEVELLING,
+                self.tr("Survey levelling"),
+                options=[self.tr("Median and IQR of log values"), self.tr("Quantile mapping onto the reference")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CENSORED_SHARE,
+                self.tr("Heavily censored: share of values at or below detection above which a field is"),
+                QgsProcessingParameterNumber.Double,
+                selection.HEAVY_CENSORING,
                 minValue=0.0,
                 maxValue=1.0,
             )
@@ -213,7 +318,41 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 minValue=0.0,
                 optional=True,
             ),
+            QgsProcessingParameterString(
+                self.REFERENCE_SURVEY,
+                self.tr("Levelling: reference survey (empty = the survey with most samples)"),
+                optional=True,
+            ),
+            QgsProcessingParameterEnum(
+                self.VARIOGRAM_ESTIMATOR,
+                self.tr("Kriging: variogram estimator"),
+                options=[self.tr("Matheron (classical)"), self.tr("Cressie-Hawkins (robust)")],
+                defaultValue=0,
+            ),
+            QgsProcessingParameterEnum(
+                self.ANISOTROPY,
+                self.tr("Kriging: anisotropy"),
+                options=[self.tr("Isotropic"), self.tr("Fitted (direction and ratio)"), self.tr("Given")],
+                defaultValue=0,
+            ),
+            QgsProcessingParameterNumber(
+                self.ANISOTROPY_ANGLE,
+                self.tr("Kriging: anisotropy major-axis direction (degrees counter-clockwise from east)"),
+                QgsProcessingParameterNumber.Double,
+                0.0,
+                minValue=-360.0,
+                maxValue=360.0,
+            ),
+            QgsProcessingParameterNumber(
+                self.ANISOTROPY_RATIO,
+                self.tr("Kriging: anisotropy ratio (major range / minor range)"),
+                QgsProcessingParameterNumber.Double,
+                1.0,
+                minValue=1.0,
+                maxValue=100.0,
+            ),
         ]
+        advanced.append(scheduler_parameter(self.tr))
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
@@ -232,6 +371,20 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 createByDefault=False,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_SURVEYS,
+                self.tr("Survey levelling table"),
+                fileFilter="CSV files (*.csv)",
+                optional=True,
+                createByDefault=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.UNITS, self.tr("Unit of the element values (legends)"), "ppm", False, True
+            )
+        )
 
     def process(self, parameters, context, feedback):
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -248,56 +401,86 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         method = self.enum_name(parameters, self.METHOD, context)
         variance_output = self._optional_output(parameters, self.OUTPUT_VARIANCE, context, raster=True)
         cv_output = self._optional_output(parameters, self.OUTPUT_CV, context, raster=False)
-        if variance_output and method != "kriging":
+        surveys_output = self._optional_output(parameters, self.OUTPUT_SURVEYS, context, raster=False)
+        survey_field = self.parameterAsString(parameters, self.SURVEY_FIELD, context) or None
+        if surveys_output and not survey_field:
+            raise QgsProcessingException(
+                "OUTPUT_SURVEYS: the levelling table needs SURVEY_FIELD (the survey or laboratory of each sample); "
+                "set it or leave the table empty."
+            )
+        if variance_output and method == "idw":
             raise QgsProcessingException(
                 "OUTPUT_VARIANCE: only ordinary kriging gives a variance; set METHOD to ordinary kriging "
                 "or leave the variance output empty."
             )
         fixed = self._fixed_variogram(parameters, context)
+        anisotropy = self._anisotropy(parameters, context)
         censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
+        runner = task_runner(self, parameters, context, feedback)
 
         log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
-        xy, values, reports, merged = self._samples(
-            source, fields, crs, log_transform, censored_factor, context, feedback
+        xy, values, reports, merged, shares, survey_rows = self._samples(
+            parameters, source, fields, crs, censored_factor, survey_field, context, feedback
         )
+        transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform, fixed)
+        values = self._substitute_for_log(feedback, fields, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
 
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
-        variograms = None
-        if method == "kriging" or cv_output:
-            variograms = self._variograms(parameters, context, feedback, xy, values, fields, log_transform, fixed)
-        grid_share = 85 if cv_output else 95
-        progress = lambda f: feedback.setProgress(grid_share * f)  # noqa: E731
-        bands, variance = self._interpolate(
-            method, xy, values, grid, fields, variograms, power, neighbors, max_distance, mask, log_transform,
-            progress, feedback,
+        candidates = self._candidates(
+            parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy,
+            bool(cv_output),
         )  # fmt: skip
+        cv_share = 40 if (cv_output or method != "idw") else 0
+        scores = self._cross_validate(xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share)
+        chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores)
 
-        scores = []
-        if cv_output:
-            scores = self._cross_validate(
-                xy, values, fields, variograms, power, neighbors, max_distance, log_transform, feedback, grid_share
+        progress = lambda f: feedback.setProgress(cv_share + (99 - cv_share) * f)  # noqa: E731
+        with runner:
+            bands, variance = self._interpolate_chosen(
+                chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner
+            )
+        if variance_output and variance is None:
+            raise QgsProcessingException(
+                "OUTPUT_VARIANCE: the automatic choice kept IDW for every field, which gives no variance; leave "
+                "the variance output empty or set METHOD to ordinary kriging."
             )
 
         extra = {
-            "method": "idw" if method == "idw" else "ordinary kriging",
+            "method": {"idw": "idw", "kriging": "ordinary kriging"}.get(method, "automatic (best cross-validation)"),
             "samples": int(len(xy)),
             "input": source.sourceName(),
             "duplicates_merged": int(merged),
             "censored_factor": censored_factor,
             "censored": {name: rep.censored for name, rep in zip(fields, reports)},
+            "below_detection_share": {name: round(share, 4) for name, share in zip(fields, shares)},
             "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if log_transform else "none",
+            "levelling": self._levelling_record(parameters, context, survey_field, survey_rows),
+            "interpolators": {name: self._describe_choice(c, reasons[name]) for name, c in zip(fields, chosen)},
         }
-        if variograms is not None:
-            extra["variograms"] = {name: vg.as_dict() for name, vg in zip(fields, variograms)}
+        variograms = self._recorded_variograms(fields, chosen, candidates, transforms)
+        if variograms:
+            extra["variograms"] = variograms
         provenance = self.provenance(parameters, context, extra)
+        band_tags = [
+            {"interpolator": c.label(), "transform": c.transform, "choice": reasons[name]}
+            for name, c in zip(fields, chosen)
+        ]
         check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
-        write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance)
+        write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance, band_tags=band_tags)
         results = {self.OUTPUT: output}
-        self.style_on_load(context, output, "element_pseudocolor")
+        units = self.parameterAsString(parameters, self.UNITS, context).strip()
+        self.style_on_load(
+            context,
+            output,
+            "element_pseudocolor",
+            element_layer_name(fields, units, method),
+            legend="atlas",
+            unit=units,
+        )
         if variance_output and variance is not None:
             names = [f"{name}_variance" for name in fields]
             write_geotiff(
@@ -308,23 +491,57 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 nodata=NODATA,
                 provenance=provenance,
                 parameter=self.OUTPUT_VARIANCE,
+                band_tags=[{"variance_units": self._variance_units(c)} for c in chosen],
             )
-            self.style_on_load(context, variance_output, "element_pseudocolor", name="Kriging variance")
+            self.style_on_load(context, variance_output, "element_pseudocolor", "Kriging variance", visible=False)
             results[self.OUTPUT_VARIANCE] = variance_output
         if cv_output:
-            crossval.write_csv(cv_output, scores, parameter=self.OUTPUT_CV)
+            crossval.write_csv(cv_output, [row for rows in scores for row in rows], parameter=self.OUTPUT_CV)
             results[self.OUTPUT_CV] = cv_output
+        if surveys_output:
+            levelling.write_csv(surveys_output, survey_rows, parameter=self.OUTPUT_SURVEYS)
+            results[self.OUTPUT_SURVEYS] = surveys_output
         feedback.setProgress(100)
         return results
 
-    def _samples(self, source, fields, crs, log_transform, censored_factor, context, feedback):
-        """Sample coordinates and values (co-located samples averaged, values <= 0 replaced before a log)."""
+    def _samples(self, parameters, source, fields, crs, censored_factor, survey_field, context, feedback):
+        """Sample coordinates and values (surveys levelled, co-located samples averaged), each field's share of
+        values at or below detection, and the levelling table."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
         xy, values, reports = point_samples(
             source, fields, crs, context, feedback, censored_factor=censored_factor, max_abs=FLOAT32_MAX
         )
         report_values(feedback, fields, reports, censored_factor=censored_factor)
+        shares = [
+            selection.below_detection_share(values[:, j], rep.censored, censored_factor)
+            for j, rep in enumerate(reports)
+        ]
+        for name, rep in zip(fields, reports):
+            spread = levelling.limit_spread(rep.detection_limits)
+            if spread:
+                feedback.pushWarning(
+                    f"{name}: detection limits {spread[0]:g} and {spread[1]:g} ({spread[1] / spread[0]:.0f} x apart) "
+                    "in one field: the samples probably come from different methods or laboratories; name them in "
+                    "SURVEY_FIELD to level them."
+                )
+        survey_rows: list = []
+        if survey_field:
+            _, (raw,) = point_attributes(
+                source, [survey_field], crs, context, feedback, fields_parameter="SURVEY_FIELD"
+            )
+            surveys = np.array(["(none)" if self._missing(v) else str(v) for v in raw])
+            values, survey_rows = self._level(parameters, context, feedback, fields, values, surveys)
+        else:
+            groups = levelling.spatial_groups(xy)
+            for j, name in enumerate(fields):
+                found = levelling.median_disparity(values[:, j], groups)
+                if found:
+                    feedback.pushWarning(
+                        f"{name}: the median of one group of samples ({found[3]:.4g}) is {found[3] / found[1]:.0f} x "
+                        f"that of another ({found[1]:.4g}), the groups lying apart: if they are different surveys "
+                        "or laboratories, name them in SURVEY_FIELD to level them before gridding."
+                    )
 
         xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE)
         if merged:
@@ -332,16 +549,104 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"{merged} samples shared a location with another one; co-located samples were averaged "
                 f"({len(xy)} sites remain)."
             )
+        return xy, values, reports, merged, shares, survey_rows
 
-        if log_transform:
-            for j, name in enumerate(fields):
-                values[:, j], replaced, substitute = substitute_nonpositive(values[:, j])
-                if replaced:
-                    feedback.pushWarning(
-                        f"{name}: {replaced} values <= 0 set to {substitute:g}, half the smallest positive value, "
-                        "before the log transform."
+    @staticmethod
+    def _missing(value) -> bool:
+        is_null = getattr(value, "isNull", None)
+        return value is None or (callable(is_null) and bool(is_null())) or not str(value).strip()
+
+    def _level(self, parameters, context, feedback, fields, values, surveys):
+        """Every field levelled survey by survey (see core.interpolation.levelling), with the warnings."""
+        method = self.enum_name(parameters, self.LEVELLING, context)
+        names = sorted(set(surveys.tolist()))
+        feedback.pushInfo(f"SURVEY_FIELD: {len(names)} survey(s): {', '.join(names[:10])}")
+        reference = self.parameterAsString(parameters, self.REFERENCE_SURVEY, context).strip() or None
+        if reference is not None and reference not in names:
+            raise QgsProcessingException(
+                f"REFERENCE_SURVEY: '{reference}' is not a value of the survey field (it has "
+                f"{', '.join(names[:10])}{', …' if len(names) > 10 else ''}); name one of them or leave it empty."
+            )
+        values = values.copy()
+        rows = []
+        for j, name in enumerate(fields):
+            found = levelling.median_disparity(values[:, j], surveys)
+            if found:
+                feedback.pushWarning(
+                    f"{name}: survey medians differ {found[3] / found[1]:.0f} x (survey '{found[0]}' {found[1]:.4g}, "
+                    f"survey '{found[2]}' {found[3]:.4g}) before levelling."
+                )
+            try:
+                values[:, j], field_rows = levelling.level(values[:, j], surveys, name, method, reference)
+            except InputError as exc:
+                raise QgsProcessingException(f"SURVEY_FIELD: {name}: {str(exc).split(': ', 1)[-1]}") from None
+            for r in field_rows:
+                if r.note.startswith("not levelled"):
+                    feedback.pushWarning(f"{name}: survey '{r.survey}' {r.note} (too few to level).")
+                elif r.levelled:
+                    feedback.pushInfo(
+                        f"{name}: survey '{r.survey}' ({r.n} values) levelled: median {r.median_before:.4g} -> "
+                        f"{r.median_after:.4g}"
                     )
-        return xy, values, reports, merged
+            rows.extend(field_rows)
+        return values, rows
+
+    def _levelling_record(self, parameters, context, survey_field, rows):
+        if not survey_field:
+            return None
+        return {
+            "field": survey_field,
+            "method": self.enum_name(parameters, self.LEVELLING, context),
+            "surveys": [
+                {"survey": r.survey, "element": r.element, "n": r.n, "median_before": r.median_before,
+                 "median_after": r.median_after, "levelled": r.levelled, "note": r.note}
+                for r in rows
+            ],
+        }  # fmt: skip
+
+    def _transforms(self, parameters, context, feedback, fields, shares, log_transform, fixed):
+        """Per field: "none", "log" or "normal_score" (TRANSFORM, LOG_TRANSFORM and the censoring; a fixed
+        variogram is in the units TRANSFORM and LOG_TRANSFORM say, so the censoring does not change them)."""
+        choice = self.enum_name(parameters, self.TRANSFORM, context)
+        limit = self.parameterAsDouble(parameters, self.CENSORED_SHARE, context)
+        base = "log" if log_transform else "none"
+        out = []
+        for name, share in zip(fields, shares):
+            transform = "normal_score" if choice == "normal_score" else base
+            if share > limit:
+                if choice == "auto" and fixed is not None:
+                    how = (
+                        f"it stays on {TRANSFORM_LABELS[transform]}, the units of the fixed variogram (set TRANSFORM "
+                        "to normal scores, with a variogram of normal scores, for the censoring-aware transform)."
+                    )
+                elif choice == "auto":
+                    transform = "normal_score"
+                    how = (
+                        "so it is interpolated on normal scores, the censored values sharing one score, rather "
+                        "than as one constant substitute (set TRANSFORM to 'As LOG_TRANSFORM' to override)."
+                    )
+                else:
+                    how = f"it is interpolated on {TRANSFORM_LABELS[transform]} as TRANSFORM asks."
+                feedback.pushWarning(
+                    f"{name}: heavily censored: {100 * share:.0f} % of the values are at or below detection "
+                    f"(more than CENSORED_SHARE = {100 * limit:.0f} %); {how}"
+                )
+            out.append(transform)
+        return out
+
+    def _substitute_for_log(self, feedback, fields, values, transforms):
+        """Values <= 0 of the fields interpolated on logarithms set to half the field's smallest positive value."""
+        values = values.copy()
+        for j, name in enumerate(fields):
+            if transforms[j] != "log":
+                continue
+            values[:, j], replaced, substitute = substitute_nonpositive(values[:, j])
+            if replaced:
+                feedback.pushWarning(
+                    f"{name}: {replaced} values <= 0 set to {substitute:g}, half the smallest positive value, "
+                    "before the log transform."
+                )
+        return values
 
     def _output_grid(self, parameters, context, feedback, xy, crs, n_fields) -> GridSpec:
         """EXTENT (default: the samples' extent plus 5 %) at PIXEL_SIZE (default: a quarter of the sample spacing)."""
@@ -386,9 +691,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
     def _interpolate(
         self, method, xy, values, grid, fields, variograms, power, neighbors, max_distance, mask, log_transform,
-        progress, feedback,
+        progress, feedback, clip=True, runner=None,
     ) -> Tuple[np.ndarray, Optional[np.ndarray]]:  # fmt: skip
-        """The element bands on ``grid``, and the kriging variance (None for IDW)."""
+        """The element bands on ``grid``, and the kriging variance (None for IDW); ``clip`` raises kriged raw
+        values below the smallest sample to it."""
         variance: Optional[np.ndarray] = None
         if method == "idw":
             bands = idw_grid(
@@ -404,6 +710,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 progress=progress,
                 is_cancelled=feedback.isCanceled,
                 field_names=fields,
+                runner=runner,
             )
         else:
             assert variograms is not None  # fitted for kriging
@@ -419,8 +726,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 progress=progress,
                 is_cancelled=feedback.isCanceled,
                 field_names=fields,
+                runner=runner,
             )
-            if not log_transform:
+            if clip and not log_transform:
                 for name, count in zip(fields, clip_to_sample_minimum(bands, values)):
                     if count:
                         feedback.pushWarning(
@@ -466,60 +774,184 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         psill = self.parameterAsDouble(parameters, self.VARIOGRAM_SILL, context)
         return Variogram(MODELS[model_index - 1], nugget, psill, vrange)
 
-    def _variograms(self, parameters, context, feedback, xy, values, fields, log_transform, fixed):
-        units = "ln units" if log_transform else "value units squared"
-        if fixed is not None:
-            feedback.pushInfo(f"Fixed variogram for every field ({units}): {fixed.describe()}")
-            return [fixed] * len(fields)
+    def _anisotropy(self, parameters, context):
+        """None (isotropic), "fit", or the given (angle, ratio)."""
+        choice = self.enum_name(parameters, self.ANISOTROPY, context)
+        if choice == "isotropic":
+            return None
+        if choice == "fitted":
+            return "fit"
+        ratio = self.parameterAsDouble(parameters, self.ANISOTROPY_RATIO, context)
+        if not ratio >= 1.0:
+            raise QgsProcessingException("ANISOTROPY_RATIO: give the major range / minor range, 1 or more.")
+        return (self.parameterAsDouble(parameters, self.ANISOTROPY_ANGLE, context), ratio)
+
+    def _candidates(
+        self, parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy, cv
+    ):
+        """Per field, the interpolators to cross-validate (or the one to use when nothing is cross-validated)."""
+        if method == "idw" and not cv:
+            return [[Candidate("idw", t, float(power))] for t in transforms]
+        powers = sorted({1.0, 2.0, 3.0, float(power)})
         model_index = self.parameterAsEnum(parameters, self.VARIOGRAM_MODEL, context)
         models = MODELS if model_index == 0 else (MODELS[model_index - 1],)
-        fitted = fit_variograms(xy, values, fields, log_transform=log_transform, models=models)
-        for name, (vg, scores) in zip(fields, fitted):
-            others = ", ".join(f"{m} {c:.3g}" for m, c in scores.items())
-            feedback.pushInfo(f"{name}: variogram ({units}) {vg.describe()} [weighted SSE: {others}]")
-        return [vg for vg, _ in fitted]
-
-    def _cross_validate(
-        self, xy, values, fields, variograms, power, neighbors, max_distance, log_transform, feedback, start
-    ):
-        powers = sorted({1.0, 2.0, 3.0, float(power)})
-        scores = []
-        steps = len(fields) * (len(powers) + 1)
-        done = 0
+        estimator = self.enum_name(parameters, self.VARIOGRAM_ESTIMATOR, context)
+        units = {"none": "value units squared", "log": "ln units", "normal_score": "normal-score units"}
+        out = []
         for j, name in enumerate(fields):
-            ok = np.isfinite(values[:, j])
-            pxy, z = xy[ok], values[ok, j]
-            for p in powers:
-
-                def idw(txy, tz, targets, exclude, p=p):
-                    return idw_points(txy, tz, targets, p, neighbors, max_distance, exclude, log_transform)
-
-                pred, scheme = crossval.cross_validate(pxy, z, idw, is_cancelled=feedback.isCanceled)
-                scores.append(crossval.score(name, "idw", f"power={p:g} k={neighbors}", scheme, z, pred))
-                done += 1
-                feedback.setProgress(start + (99 - start) * done / steps)
-            vg = variograms[j]
-
-            def krige(txy, tz, targets, exclude, vg=vg):
-                est, _ = krige_points(
-                    txy,
-                    tz,
-                    targets,
-                    vg,
-                    neighbors,
-                    max_distance,
-                    exclude,
-                    log_transform,
-                    is_cancelled=feedback.isCanceled,
+            options = [Candidate("idw", transforms[j], p) for p in powers]
+            # a fixed variogram has the units of the field's transform only
+            auto = method == "auto" and fixed is None
+            kriging_transforms = list(selection.TRANSFORMS) if auto else [transforms[j]]
+            for transform in kriging_transforms:
+                try:
+                    vg, fits = self._variogram(xy, values[:, j], transform, models, estimator, anisotropy, fixed)
+                except InputError as exc:
+                    if method == "kriging":
+                        raise InputError(f"field '{name}': {str(exc).split(': ', 1)[-1]}", "FIELDS") from None
+                    feedback.pushWarning(f"{name}: no kriging on {TRANSFORM_LABELS[transform]}: {exc}")
+                    continue
+                others = ", ".join(f"{m} {c:.3g}" for m, c in fits.items())
+                how = " (fixed)" if fixed is not None else ""
+                how += " (Cressie-Hawkins estimator)" if estimator == "cressie_hawkins" and not fixed else ""
+                feedback.pushInfo(
+                    f"{name}: variogram ({units[transform]}){how} {vg.describe()}"
+                    + (f" [weighted SSE: {others}]" if others else "")
                 )
-                return est
+                options.append(Candidate("kriging", transform, variogram=vg))
+            out.append(options)
+        return out
 
-            pred, scheme = crossval.cross_validate(pxy, z, krige, is_cancelled=feedback.isCanceled)
-            scores.append(crossval.score(name, "ordinary kriging", f"{vg.describe()} k={neighbors}", scheme, z, pred))
-            done += 1
-            feedback.setProgress(start + (99 - start) * done / steps)
-            best = min((s for s in scores if s.element == name), key=lambda s: s.rmse)
+    def _variogram(self, xy, z, transform, models, estimator, anisotropy, fixed):
+        """The fixed variogram (with the given anisotropy), or the fit of ``z`` in the transform's units."""
+        if fixed is not None:
+            if isinstance(anisotropy, tuple):
+                fixed = Variogram(fixed.model, fixed.nugget, fixed.psill, fixed.range, *anisotropy)
+            return fixed, {}
+        if anisotropy == "fit":
+            ok = np.isfinite(z)
+            data = selection.kriging_units(z[ok], transform)
+            anisotropy = fit_anisotropy(xy[ok], data, models=models, estimator=estimator)
+        return selection.fit_variogram_for(xy, z, transform, models, estimator, anisotropy)
+
+    def _cross_validate(self, xy, values, fields, candidates, neighbors, max_distance, feedback, share):
+        """Per field, the cross-validation scores of its candidates (empty when there is one candidate)."""
+        steps = max(1, sum(len(c) for c in candidates if len(c) > 1))
+        done = 0
+        out: list = []
+        for j, name in enumerate(fields):
+            options = candidates[j]
+            if len(options) == 1:
+                out.append([])
+                continue
+            rows = []
+            for c in options:
+                rows.append(
+                    selection.cross_validate_candidate(
+                        name, c, xy, values[:, j], neighbors, max_distance, feedback.isCanceled
+                    )
+                )
+                done += 1
+                feedback.setProgress(share * done / steps)
+            best = min(rows, key=lambda r: r.rmse)
             feedback.pushInfo(
-                f"{name}: cross-validation ({scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
+                f"{name}: cross-validation ({best.scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
             )
-        return scores
+            for warning in selection.kriging_warnings(name, options, rows):
+                feedback.pushWarning(warning)
+            out.append(rows)
+        return out
+
+    def _choose(self, feedback, fields, method, power, candidates, scores):
+        """The interpolator of every field and why it was chosen."""
+        chosen, reasons = [], {}
+        for name, options, rows in zip(fields, candidates, scores):
+            if method == "auto":
+                best = selection.choose(options, rows)
+                ranking = sorted(zip(options, rows), key=lambda pair: pair[1].rmse)
+                runners = ", ".join(f"{c.label()} {r.rmse:.4g}" for c, r in ranking[1:4])
+                reasons[name] = (
+                    f"lowest cross-validated RMSE {rows[best].rmse:.4g} ({rows[best].scheme}, R2 {rows[best].r2:.3g})"
+                    f" of {len(options)} candidates; next: {runners}"
+                )
+                feedback.pushInfo(f"{name}: automatic choice: {options[best].label()}: {reasons[name]}")
+                chosen.append(options[best])
+            elif method == "idw":
+                chosen.append(next(c for c in options if c.method == "idw" and c.power == float(power)))
+                reasons[name] = "METHOD = IDW"
+            else:
+                chosen.append(next(c for c in options if c.method == "kriging"))
+                reasons[name] = "METHOD = ordinary kriging"
+        return chosen, reasons
+
+    def _interpolate_chosen(
+        self, chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner=None
+    ):
+        """Grid every field with its interpolator (fields sharing one are gridded together), transforms undone."""
+        bands = np.full((len(fields), grid.height, grid.width), np.nan, dtype=np.float32)
+        variance: Optional[np.ndarray] = None
+        groups: dict = {}
+        for j, c in enumerate(chosen):
+            groups.setdefault((c.method, c.transform, c.power if c.method == "idw" else None), []).append(j)
+        done = 0
+        for (method, transform, power), cols in groups.items():
+            work = np.empty((len(xy), len(cols)))
+            anamorphoses = []
+            for i, j in enumerate(cols):
+                z, anamorphosis, _ = selection.working_values(values[:, j], transform)
+                anamorphoses.append(anamorphosis)
+                work[:, i] = z if anamorphosis is None else anamorphosis.transform(z)
+            start, size = done / len(fields), len(cols) / len(fields)
+            part, part_variance = self._interpolate(
+                method, xy, work, grid, [fields[j] for j in cols], [chosen[j].variogram for j in cols],
+                power or 2.0, neighbors, max_distance, mask, transform == "log",
+                lambda f, start=start, size=size: progress(start + size * f), feedback, clip=transform == "none",
+                runner=runner,
+            )  # fmt: skip
+            for i, j in enumerate(cols):
+                check_cancelled(feedback.isCanceled)  # the normal-score back-transform takes seconds per band
+                part_var = None if part_variance is None else part_variance[i]
+                bands[j] = self._back_transform(anamorphoses[i], part[i], part_var)
+                if part_var is not None:
+                    if variance is None:
+                        variance = np.full_like(bands, np.nan)
+                    variance[j] = part_var
+            done += len(cols)
+        return bands, variance
+
+    @staticmethod
+    def _back_transform(anamorphosis: Optional[NormalScore], band, band_variance):
+        """A band of normal scores back in value units (kriging: the mean through the anamorphosis)."""
+        if anamorphosis is None:
+            return band
+        if band_variance is None:
+            return anamorphosis.back_transform(band).astype(np.float32)
+        return anamorphosis.back_transform_mean(band, band_variance).astype(np.float32)
+
+    @staticmethod
+    def _describe_choice(c: Candidate, reason: str) -> dict:
+        out: dict = {"interpolator": c.label(), "method": c.method, "transform": c.transform, "reason": reason}
+        if c.method == "idw":
+            out["power"] = c.power
+        elif c.variogram is not None:
+            out["variogram"] = c.variogram.as_dict()
+        return out
+
+    @staticmethod
+    def _variance_units(c: Candidate) -> str:
+        if c.method == "idw":
+            return "none (IDW gives no variance)"
+        return {"none": "value units squared", "log": "ln units", "normal_score": "normal scores"}[c.transform]
+
+    @staticmethod
+    def _recorded_variograms(fields, chosen, candidates, transforms):
+        """The variogram of every kriged field, else that of its kriging candidate in its own transform."""
+        out = {}
+        for name, c, options, transform in zip(fields, chosen, candidates, transforms):
+            if c.variogram is not None:
+                out[name] = c.variogram.as_dict()
+                continue
+            for option in options:
+                if option.variogram is not None and option.transform == transform:
+                    out[name] = option.variogram.as_dict()
+        return out

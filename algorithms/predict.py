@@ -24,6 +24,8 @@ from ..core.io.outputs import atomic_output
 from ..core.io.rasters import raster_warnings, read_stack
 from ..core.io.windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
+from .scheduling import HELP as SCHEDULER_HELP
+from .scheduling import scheduler_parameter, task_runner
 from .traincnn import DEVICES, import_cnn, layer_paths
 
 NODATA = -9999.0
@@ -54,13 +56,15 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
-            "Runs a model trained by 'Train prospectivity CNN' over every cell of the INPUT_RASTERS, which must "
+            "Runs a model trained by 'Train prospectivity CNN' or 'Train prospectivity model' (random forest, "
+            "boosting, logistic regression, weights of evidence) over every cell of the INPUT_RASTERS, which must "
             "hold the model's bands (matched by name; a missing band is named in the error).\n\n"
             "OUTPUT: probability of the mineralised class, 0-1 (float32), the mean over the model's ensemble of "
             "networks. Each network is run fully convolutionally "
             "over tiles of TILE_SIZE cells with a halo of half a patch, which gives exactly the per-patch result "
             "at a fraction of the cost, with memory bounded by the tile size. Cells lacking any band, or outside "
-            "the MASK polygons, are nodata.\n\n"
+            "the MASK polygons, are nodata. A classic model reads its neighbourhood window around each tile the same "
+            "way; it has no uncertainty raster.\n\n"
             "OUTPUT_UNCERTAINTY: the standard deviation of the probability over MC_SAMPLES random dropout masks on "
             "the fully connected layer of every network of the ensemble (ensemble and MC-dropout spread; "
             "0 = skip).\n\n"
@@ -70,7 +74,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
             "OUTPUT_RANK (optional): the percentile of the study area, 0-100: the share of the predicted cells "
             "scoring lower (ties count half). 99 or more is the top 1 % of the area, 95 the top 5 %; styled by the "
             "top 1 / 5 / 10 / 20 % classes. It ranks by the ensemble's log-odds, which never saturate, so cells "
-            "that all show 1.0 in the probability keep their order. Needs about 12 bytes of memory per cell."
+            "that all show 1.0 in the probability keep their order. Needs about 12 bytes of memory per cell.\n\n"
+            + SCHEDULER_HELP.format(what="tiles")
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -114,6 +119,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 optional=True,
             )
         )
+        self.addParameter(scheduler_parameter(self.tr))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Prospectivity probability")))
         self.addParameter(
             QgsProcessingParameterRasterDestination(
@@ -138,9 +144,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
-        cnn = import_cnn()
+        import_cnn()
+        from ..core.learning.classic_file import load_model
+
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
-        model = cnn.PatchCNN.load(model_path)
+        model = load_model(model_path)  # a CNN or a classic learner (trainmodel), by the file's format
         from ..core.learning.network import resolve_device
 
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
@@ -148,10 +156,14 @@ class PredictAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
         device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
         thresholds = self._thresholds(parameters, context)
+        runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
         mask = self._mask(parameters, context, grid)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
+        if mc > 0 and not getattr(model, "has_uncertainty", True):
+            feedback.pushInfo(f"MC_SAMPLES ignored: {model.uncertainty_description(mc)}.")
+            mc = 0
         out_unc = None
         if mc > 0:  # resolving the destination queues it for loading, so only when it will be written
             out_unc = self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or None
@@ -174,22 +186,30 @@ class PredictAlgorithm(ProspectorAlgorithm):
         provenance = self.provenance(
             parameters, context, {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes")}
         )
-        self._predict_into(
-            model, reader, grid, mask, device, mc, tile, thresholds, provenance,
-            {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls,
-             self.OUTPUT_RANK: out_rank}, feedback,
-        )  # fmt: skip
+        with runner:
+            self._predict_into(
+                self._tiles_on(runner, model, model_path, reader, feedback), reader, grid, mask, device, mc, tile,
+                thresholds, provenance,
+                {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls,
+                 self.OUTPUT_RANK: out_rank}, feedback,
+            )  # fmt: skip
         feedback.setProgress(100)
-        self.style_on_load(context, output, "prospectivity", name="Prospectivity", stretch=False)
+        name = "Prospectivity (CNN): most prospective % of the area"
+        self.style_on_load(context, output, "prospectivity", self.tr(name), stretch=False, legend="area_rank")
         if out_unc:
-            self.style_on_load(context, out_unc, "element_pseudocolor", name="Prospectivity uncertainty")
+            self.style_on_load(
+                context, out_unc, "element_pseudocolor", self.tr("Prospectivity uncertainty"), visible=False
+            )
         results = {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc}
         if out_cls:
             results[self.OUTPUT_CLASSES] = out_cls
-            self.style_on_load(context, out_cls, "prospectivity_classes", name="Prospectivity classes", stretch=False)
+            self.style_on_load(context, out_cls, "prospectivity_classes", "Prospectivity classes", False, visible=False)
         if out_rank:
             results[self.OUTPUT_RANK] = out_rank
-            self.style_on_load(context, out_rank, "prospectivity_rank", name="Prospectivity rank (%)", stretch=False)
+            self.style_on_load(
+                context, out_rank, "prospectivity_rank", self.tr("Prospectivity rank: percentile of the area"), False,
+                visible=False, legend="area_rank",
+            )  # fmt: skip
         return results
 
     def _reader(self, layers, feedback, model):
@@ -232,6 +252,18 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 "patch covers a different ground area; resample the inputs to the training cell size."
             )
         return reader, grid, paths
+
+    def _tiles_on(self, runner, model, model_path, reader, feedback):
+        """What runs the tiles: the model in this process, or Dask workers reading the files themselves."""
+        if runner.in_process:
+            return model
+        if not isinstance(reader, StackWindowReader):
+            feedback.pushWarning("SCHEDULER: the inputs are aligned in memory (different grids), so the tiles run in "
+                                 "this process; give rasters on one grid to run them on the workers.")  # fmt: skip
+            return model
+        from ..core.distributed.tasks import DistributedTiles
+
+        return DistributedTiles(runner, model_path, reader.selection, reader.grid)
 
     def _mask(self, parameters, context, grid):
         """The MASK polygons on the grid, or None."""

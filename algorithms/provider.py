@@ -9,11 +9,14 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, MODELS_DIR
 from .anomalies import AnomaliesAlgorithm
+from .comparemodels import CompareModelsAlgorithm
 from .evaluate import EvaluateAlgorithm
+from .evidence import EvidenceAlgorithm
 from .interpolate import InterpolateAlgorithm
 from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
 from .traincnn import TrainCnnAlgorithm
+from .trainmodel import TrainModelAlgorithm
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
@@ -40,8 +43,11 @@ class ProspectorProvider(QgsProcessingProvider):
         for algorithm_class in (
             InterpolateAlgorithm,
             AnomaliesAlgorithm,
+            EvidenceAlgorithm,
             PseudoLabelAlgorithm,
             TrainCnnAlgorithm,
+            TrainModelAlgorithm,
+            CompareModelsAlgorithm,
             PredictAlgorithm,
             EvaluateAlgorithm,
         ):

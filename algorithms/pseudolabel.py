@@ -24,6 +24,7 @@ from ..core.io.rasters import rasterize_mask, read_stack, write_geotiff
 from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
+from ..core.reports.thumbnail import label_map_svg
 from .base import (
     ProspectorAlgorithm,
     layer_file,
@@ -259,11 +260,12 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
         results = {self.OUTPUT: output, self.OUTPUT_CONFIDENCE: output_conf}
         if output_summary:
-            write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY)
+            thumbnail = label_map_svg(result.labels, grid, xy, "Pseudo-labels and labelled points")
+            write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY, thumbnail=thumbnail)
             results[self.OUTPUT_SUMMARY] = output_summary
         feedback.setProgress(100)
-        self.style_on_load(context, output, "pseudolabels", stretch=False)
-        self.style_on_load(context, output_conf, "confidence", stretch=False)
+        self.style_on_load(context, output, "pseudolabels", self.tr("Pseudo-labels"), False, legend="present_classes")
+        self.style_on_load(context, output_conf, "confidence", self.tr("Pseudo-label confidence"), False, visible=False)
         return results
 
     def _evidence(self, parameters, context, feedback):

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 DEPS_FOLDER = "geochem_prospector_deps"
 TORCH_SPEC = "torch>=2.1"
@@ -67,6 +67,8 @@ def add_deps_to_path(folder: str, path: Optional[List[str]] = None) -> bool:
 def find_module(name: str) -> Optional[str]:
     """Where ``name`` would be imported from, or None; does not import it (importing torch takes seconds)."""
     if name in sys.modules:
+        if sys.modules[name] is None:  # blocked: importing it raises ImportError
+            return None
         return getattr(sys.modules[name], "__file__", None) or name
     try:
         spec = importlib.util.find_spec(name)
@@ -91,10 +93,87 @@ def torch_status() -> DependencyStatus:
     return DependencyStatus("torch", True, location, f"PyTorch found: {location}")
 
 
+#: modules every step needs, by import name -> the package to install; QGIS's Debian/Ubuntu/OSGeo4W packages
+#: bring them, some Windows and macOS builds do not
+SCIENTIFIC_MODULES: Dict[str, str] = {
+    "scipy": "scipy",
+    "rasterio": "rasterio",
+    "geopandas": "geopandas",
+    "shapely": "shapely",
+    "pandas": "pandas",
+}
+
+
+def missing_modules(modules: Mapping[str, str] = SCIENTIFIC_MODULES) -> List[str]:
+    """The packages (install names) of ``modules`` that cannot be imported, without importing any."""
+    return [package for name, package in modules.items() if find_module(name) is None]
+
+
+def check_scientific(modules: Mapping[str, str] = SCIENTIFIC_MODULES) -> Tuple[bool, str]:
+    """For ``canExecute()``: ``(True, "")``, or ``(False, message)`` naming what this QGIS's Python lacks."""
+    missing = missing_modules(modules)
+    if not missing:
+        return True, ""
+    return False, (
+        f"This QGIS's Python lacks {', '.join(missing)}, which every GeoChem Prospector step needs. Install "
+        "them from QGIS with the menu GeoChem Prospector › Install dependencies… (into a folder of the plugin; "
+        "nothing QGIS ships is replaced), or with QGIS's own installer (OSGeo4W: python3-"
+        + " python3-".join(missing)
+        + ")."
+    )
+
+
 def check_torch() -> Tuple[bool, str]:
     """For ``QgsProcessingAlgorithm.canExecute()``: ``(True, "")`` or ``(False, message)``."""
     status = torch_status()
     return (True, "") if status.available else (False, status.message)
+
+
+#: scikit-learn (the classic learners' training): Debian's python3-sklearn where QGIS is Debian's, else PyPI
+SKLEARN_SPEC = "scikit-learn>=1.2"
+
+SKLEARN_HINT = (
+    "On Debian or Ubuntu install python3-sklearn (`sudo apt install python3-sklearn`); elsewhere use the menu "
+    "GeoChem Prospector › Install dependencies… (Install scikit-learn)."
+)
+
+
+def sklearn_status() -> DependencyStatus:
+    """Is scikit-learn importable? The message says what to do when it is not."""
+    location = find_module("sklearn")
+    if location is None:
+        return DependencyStatus(
+            "sklearn",
+            False,
+            None,
+            "scikit-learn is not installed, so the classic learners (random forest, gradient boosting, logistic "
+            "regression) cannot be trained or compared; predicting with a saved model does not need it. "
+            + SKLEARN_HINT,
+        )
+    return DependencyStatus("sklearn", True, location, f"scikit-learn found: {location}")
+
+
+def check_sklearn() -> Tuple[bool, str]:
+    """For ``canExecute()`` of the steps that train classic learners: ``(True, "")`` or ``(False, message)``."""
+    status = sklearn_status()
+    return (True, "") if status.available else (False, status.message)
+
+
+def sklearn_verify_command(python: str, target: str) -> List[str]:
+    """Import scikit-learn in a fresh interpreter with ``target`` appended to its path; prints ``sklearn <version>``."""
+    code = (
+        "import sys\n"
+        f"sys.path.append({os.path.abspath(target)!r})\n"
+        "import sklearn\n"
+        "print('sklearn', sklearn.__version__)\n"
+    )
+    return [python, "-c", code]
+
+
+def parse_sklearn_verify(text: str) -> Optional[str]:
+    """``sklearn 1.2.1`` -> ``1.2.1``; None if absent."""
+    match = re.search(r"^sklearn (\S+)\s*$", text or "", re.MULTILINE)
+    return match.group(1) if match else None
 
 
 def python_executable(
@@ -187,12 +266,12 @@ def pip_command(
     target: str,
     constraints: Optional[str] = None,
     *,
-    spec: str = TORCH_SPEC,
+    spec: Union[str, Sequence[str]] = TORCH_SPEC,
     index: Optional[str] = CPU_INDEX,
     find_links: Sequence[str] = (),
     offline: bool = False,
 ) -> List[str]:
-    """The pip command line that installs ``spec`` into the private ``target`` folder.
+    """The pip command line that installs ``spec`` (one requirement or several) into the private ``target`` folder.
 
     ``index`` replaces PyPI (PyTorch's CPU/CUDA index also serves torch's dependencies); ``find_links``
     adds local folders of wheels; ``offline`` uses only those (``--no-index``).
@@ -222,7 +301,7 @@ def pip_command(
         cmd += ["--index-url", index]
     for folder in find_links:
         cmd += ["--find-links", os.path.abspath(folder)]
-    cmd.append(spec)
+    cmd += [spec] if isinstance(spec, str) else list(spec)
     return cmd
 
 

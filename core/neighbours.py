@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Optional, Tuple
 
 import numpy as np
-from scipy.spatial import cKDTree
+
+from .lazy import lazy_function
+
+cKDTree = lazy_function("scipy.spatial", "cKDTree")  # noqa: N816 (scipy imported when used: loads without it)
 
 try:  # pragma: no cover - which branch runs depends on the machine
     from pykdtree.kdtree import KDTree as _PyKDTree
@@ -40,7 +43,7 @@ class NeighbourIndex:
         """
         targets = np.ascontiguousarray(targets, dtype=np.float64)
         upper = np.inf if max_distance is None else float(max_distance)
-        if isinstance(self._tree, cKDTree):
+        if self.backend == "scipy cKDTree":
             dist, idx = self._tree.query(targets, k=k, distance_upper_bound=upper, workers=-1)
         else:
             bound = None if np.isinf(upper) else upper

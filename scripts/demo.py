@@ -94,6 +94,11 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=12)
     # three networks keep the demo near five minutes on two cores; traincnn's default is five
     parser.add_argument("--ensemble", type=int, default=3)
+    parser.add_argument(
+        "--compare-geology",
+        action="store_true",
+        help="also train and evaluate the CNN without the geology (elements and magnetics only), as before 0.4",
+    )
     args = parser.parse_args()
     out = os.path.abspath(args.output)
     os.makedirs(out, exist_ok=True)
@@ -148,7 +153,23 @@ def main() -> None:
             "OUTPUT_INDEX": path("anomaly_index.tif"),
         },
     )
-    evidence = [elements, sample("magnetics_tmi_nT.tif")]
+    # geology beside the geochemistry: distance to faults, lithology classes and contacts, magnetics, on one grid
+    stack = qp.run(
+        "prospector:evidence",
+        {
+            "REFERENCE_RASTER": elements,
+            "LINES": sample("faults.gpkg"),
+            "POLYGONS": sample("lithology.gpkg"),
+            "CLASS_FIELD": "GENERALI_1",
+            "CONTACTS": "true",
+            "CONTINUOUS_RASTERS": sample("magnetics_tmi_nT.tif"),
+            "CONTINUOUS_METHOD": 1,  # average: the 200 m magnetics onto the 250 m grid
+            "MASK": sample("study_area.gpkg"),
+            "OUTPUT": path("evidence.tif"),
+            "OUTPUT_TABLE": path("evidence_bands.csv"),
+        },
+    )["OUTPUT"]
+    evidence = [elements, stack]
     labels = qp.run(
         "prospector:pseudolabel",
         {
@@ -219,12 +240,18 @@ def main() -> None:
         },
     )
     layers["evaluation"] = evaluation
-    # Baselines on the same held-out deposits: the CNN map has to be read against them.
+    if args.compare_geology and "model" in layers:
+        layers["without_geology"] = without_geology(qp, path, elements, labels, held_out, args)
+    # Baselines on the same held-out deposits: the CNN map has to be read against them. Distances are scored as
+    # proximity (1 - AUC of the distance: near is prospective).
     baselines = {}
+    bands = evidence_bands(path("evidence_bands.csv"))
     for name, raster, band in (
         ("magnetics alone", sample("magnetics_tmi_nT.tif"), 1),
         ("Th alone (best single element)", elements, DEMO_ELEMENTS.index("Th") + 1),
         ("anomaly index (Th-La)", anomalies["OUTPUT_INDEX"], 1),
+        ("proximity to faults", stack, bands["faults:distance_m"]),
+        ("proximity to lithological contacts", stack, bands["lithology:contact_distance_m"]),
     ):
         result = qp.run(
             "prospector:evaluate",
@@ -240,6 +267,9 @@ def main() -> None:
             },
         )
         baselines[name] = {k: result[k] for k in ("AUC", "AUC_LOW", "AUC_HIGH", "CAPTURE_10")}
+        if name.startswith("proximity"):
+            auc, low, high = result["AUC"], result["AUC_LOW"], result["AUC_HIGH"]
+            baselines[name].update(AUC=1 - auc, AUC_LOW=1 - high, AUC_HIGH=1 - low, CAPTURE_10=None)
 
     from render import build_demo_project, render_element_map, render_project_map
 
@@ -249,7 +279,14 @@ def main() -> None:
     render_element_map(elements, band_name="Cu", path=path("map_elements.png"))
     with open(path("demo_log.json"), "w", encoding="utf-8") as handle:
         json.dump(
-            {"steps": qp.log, "baselines": baselines, "seconds": round(time.monotonic() - started, 1)}, handle, indent=2
+            {
+                "steps": qp.log,
+                "baselines": baselines,
+                "without_geology": layers.get("without_geology"),
+                "seconds": round(time.monotonic() - started, 1),
+            },
+            handle,
+            indent=2,
         )
     print(f"==> project {project_path}, maps {path('map.png')} and {path('map_elements.png')}")
     print(
@@ -257,9 +294,66 @@ def main() -> None:
         f"[{evaluation['AUC_LOW']:.3f}, {evaluation['AUC_HIGH']:.3f}], {evaluation['CAPTURE_10']:.0f} % in the top "
         f"10 % of the area"
     )
+    if "without_geology" in layers:
+        other = layers["without_geology"]
+        print(
+            f"  the same CNN without the geology (elements and magnetics only): AUC {other['AUC']:.3f} "
+            f"[{other['AUC_LOW']:.3f}, {other['AUC_HIGH']:.3f}], {other['CAPTURE_10']:.0f} % in the top 10 %"
+        )
     for name, result in baselines.items():
         print(f"  baseline {name}: AUC {result['AUC']:.3f} [{result['AUC_LOW']:.3f}, {result['AUC_HIGH']:.3f}]")
     print(f"Demo finished in {time.monotonic() - started:.0f} s; outputs in {out}")
+
+
+def evidence_bands(table: str) -> dict:
+    """Band name -> 1-based band number, from prospector:evidence's band table."""
+    import csv
+
+    with open(table, newline="", encoding="utf-8") as handle:
+        return {row["name"]: int(row["band"]) for row in csv.DictReader(handle)}
+
+
+def without_geology(qp: QgisProcess, path, elements: str, labels: dict, held_out: str, args) -> dict:
+    """The same CNN, labels and held-out deposits with the element rasters and magnetics only: what the geology
+    adds is the difference."""
+    inputs = [elements, sample("magnetics_tmi_nT.tif")]
+    model = qp.run(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": inputs,
+            "LABELS": labels["OUTPUT"],
+            "CONFIDENCE": labels["OUTPUT_CONFIDENCE"],
+            "EPOCHS": args.epochs,
+            "ENSEMBLE": args.ensemble,
+            "SEED": 42,
+            "DEVICE": "cpu",
+            "OUTPUT_MODEL": path("model_without_geology.pt"),
+            "OUTPUT_REPORT": path("training_report_without_geology.html"),
+        },
+    )
+    prediction = qp.run(
+        "prospector:predict",
+        {
+            "INPUT_RASTERS": inputs,
+            "MODEL": model["OUTPUT_MODEL"],
+            "MASK": sample("study_area.gpkg"),
+            "DEVICE": "cpu",
+            "OUTPUT": path("prospectivity_without_geology.tif"),
+        },
+    )
+    result = qp.run(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": prediction["OUTPUT"],
+            "DEPOSITS": held_out,
+            "MASK": sample("study_area.gpkg"),
+            "ITERATIONS": 1000,
+            "SEED": 0,
+            "OUTPUT_REPORT": path("evaluation_without_geology.html"),
+            "OUTPUT_TABLE": path("evaluation_without_geology.csv"),
+        },
+    )
+    return {k: result[k] for k in ("AUC", "AUC_LOW", "AUC_HIGH", "CAPTURE_10")}
 
 
 def has_cnn(qp: QgisProcess) -> bool:

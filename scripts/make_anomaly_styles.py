@@ -4,6 +4,7 @@ Run with QGIS's Python: QT_QPA_PLATFORM=offscreen /usr/bin/python3 scripts/make_
 """
 
 import os
+import re
 import tempfile
 
 from qgis.core import (
@@ -90,6 +91,11 @@ def area_style(path):
     layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
     layer.setLabelsEnabled(True)
     layer.saveNamedStyle(path)
+    # no font family: QGIS then labels in the user's own application font, never warning that it is missing
+    with open(path, encoding="utf-8") as handle:
+        text = re.sub(r' fontFamily="[^"]*"', "", handle.read())
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def point_style(path):

@@ -1,8 +1,8 @@
 """Rebuild resources/models/prospectivity_workflow.model3 with QGIS's model API (developers only).
 
 Usage: make deps && .venv/bin/python scripts/make_workflow_model.py
-The model chains interpolate -> anomalies -> pseudolabel -> traincnn -> predict -> evaluate with the
-defaults of the demo; the provider loads it, so it appears in the toolbox as prospector:prospectivity_workflow.
+The model chains interpolate -> anomalies -> evidence -> pseudolabel -> traincnn -> predict -> evaluate with
+the defaults of the demo (faults and lithology are optional inputs of the evidence step); the provider loads it, so it appears in the toolbox as prospector:prospectivity_workflow.
 """
 
 import os
@@ -25,6 +25,7 @@ from qgis.core import (  # noqa: E402
     QgsProcessingModelParameter,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
 )
 
@@ -59,7 +60,8 @@ def build() -> QgsProcessingModelAlgorithm:
     model.setHelpContent(
         {
             "ALG_DESC": "The whole GeoChem Prospector workflow: interpolate element rasters, identify and screen "
-            "anomalies, pseudo-label from training deposits, train the CNN, predict prospectivity and evaluate it "
+            "anomalies, add evidence from faults and lithology (optional) to the element rasters in one stack, pseudo-label "
+            "from training deposits, train the CNN, predict prospectivity and evaluate it "
             "against held-out deposits. Give training and held-out deposits as separate layers, spatially apart."
         }
     )
@@ -82,6 +84,21 @@ def build() -> QgsProcessingModelAlgorithm:
     parameter(
         QgsProcessingParameterFeatureSource(
             "heldout_deposits", "Held-out deposits for evaluation", [QgsProcessing.TypeVectorPoint]
+        )
+    )
+    parameter(
+        QgsProcessingParameterMultipleLayers(
+            "faults", "Faults and other structures (optional)", QgsProcessing.TypeVectorLine, optional=True
+        )
+    )
+    parameter(
+        QgsProcessingParameterFeatureSource(
+            "lithology", "Lithology polygons (optional)", [QgsProcessing.TypeVectorPolygon], optional=True
+        )
+    )
+    parameter(
+        QgsProcessingParameterField(
+            "lithology_field", "Lithology class field", parentLayerParameterName="lithology", optional=True
         )
     )
     parameter(
@@ -131,7 +148,22 @@ def build() -> QgsProcessingModelAlgorithm:
             "OUTPUT_ANOMALIES": ("ranked_anomalies", "Ranked anomalies"),
         },
     )
-    evidence = [Source.fromChildOutput("interpolate", "OUTPUT")]
+    child(
+        model,
+        "prospector:evidence",
+        "evidence",
+        "Stack the element rasters with the geology",
+        {
+            "REFERENCE_RASTER": Source.fromChildOutput("interpolate", "OUTPUT"),
+            "REFERENCE_BANDS": Source.fromStaticValue(True),
+            "LINES": Source.fromModelParameter("faults"),
+            "POLYGONS": Source.fromModelParameter("lithology"),
+            "CLASS_FIELD": Source.fromModelParameter("lithology_field"),
+            "MASK": area,
+        },
+        {},
+    )
+    evidence = [Source.fromChildOutput("evidence", "OUTPUT")]
     child(
         model,
         "prospector:pseudolabel",

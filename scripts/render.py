@@ -145,10 +145,12 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
     legend = QgsLayoutItemLegend(layout)
     legend.setLinkedMap(map_item)
     legend.setAutoUpdateModel(False)
+    from geochem_prospector.algorithms.layers import title_band_legend
+
     root = legend.model().rootGroup()
     root.clear()
     for layer in layers:
-        root.addLayer(layer)
+        title_band_legend(root.addLayer(layer))  # the layer's own title, not QGIS's "Band 1: … (Gray)"
     legend.attemptMove(QgsLayoutPoint(side, 20, QgsUnitTypes.LayoutMillimeters))
     layout.addLayoutItem(legend)
 
@@ -173,11 +175,14 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
     return path
 
 
-def _raster(path: str, name: str, style: str, stretch: bool = True) -> QgsRasterLayer:
+def _raster(path: str, name: str, style: str, stretch: bool = True, legend: str = "") -> QgsRasterLayer:
+    """A styled raster; ``legend`` classes it on its values as the desktop loads it (algorithms.layers)."""
     from geochem_prospector.algorithms.base import STYLES_DIR, apply_style
+    from geochem_prospector.algorithms.layers import apply_legend
 
     layer = QgsRasterLayer(path, name)
     apply_style(layer, os.path.join(STYLES_DIR, f"{style}.qml"), stretch)
+    apply_legend(layer, legend, "ppm" if legend == "atlas" else "")
     return layer
 
 
@@ -186,7 +191,25 @@ def _styled_vector(path: str, name: str, style: str, subset: str = "") -> QgsVec
 
     layer = QgsVectorLayer(subset_uri(path, subset), name, "ogr")
     layer.loadNamedStyle(os.path.join(STYLES_DIR, f"{style}.qml"))
+    use_installed_label_font(layer)
     return layer
+
+
+def use_installed_label_font(layer: QgsVectorLayer) -> None:
+    """Labels in the font family Qt really draws with: offscreen Qt names its default 'DejaVu LGC Sans', which
+    few systems install, and a project storing it warns of a missing font when opened."""
+    from qgis.PyQt.QtGui import QFontInfo
+
+    labeling = layer.labeling()
+    if labeling is None or not layer.labelsEnabled():
+        return
+    settings = labeling.settings()
+    text = settings.format()
+    font = text.font()
+    font.setFamily(QFontInfo(font).family())
+    text.setFont(font)
+    settings.setFormat(text)
+    labeling.setSettings(settings)
 
 
 def _deposits(path: str, name: str, colour: str, shape: str) -> QgsVectorLayer:
@@ -202,6 +225,8 @@ def _deposits(path: str, name: str, colour: str, shape: str) -> QgsVectorLayer:
 def build_demo_project(layers: dict, qgz_path: str) -> str:
     """A QGIS project with every demo output styled, in groups, beside the geology; paths saved relative."""
     qgis_app()
+    from geochem_prospector.algorithms.layers import title_band_legend
+
     project = QgsProject()
     root = project.layerTreeRoot()
 
@@ -210,6 +235,7 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
             raise RuntimeError(f"demo layer {layer.name()} did not load from {layer.source()}")
         project.addMapLayer(layer, False)
         node = group.addLayer(layer)
+        title_band_legend(node)
         node.setItemVisibilityChecked(visible)
         return layer
 
@@ -251,19 +277,32 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
     add(anomalies, _raster(found["OUTPUT"], "Anomaly classes", "anomaly_classes", stretch=False), False)
     if "prediction" in layers:
         prediction = root.addGroup("Prospectivity (CNN)")
-        add(prediction, _raster(layers["prediction"]["OUTPUT"], "Prospectivity", "prospectivity", stretch=False))
+        add(
+            prediction,
+            _raster(
+                layers["prediction"]["OUTPUT"], "Prospectivity", "prospectivity", stretch=False, legend="area_rank"
+            ),
+        )
         uncertainty = layers["prediction"].get("OUTPUT_UNCERTAINTY")
         if uncertainty:
             add(prediction, _raster(uncertainty, "Prospectivity uncertainty", "confidence"), False)
     labels = root.addGroup("Pseudo-labels")
-    add(labels, _raster(layers["labels"]["OUTPUT"], "Pseudo-labels", "pseudolabels", stretch=False), False)
+    add(
+        labels,
+        _raster(layers["labels"]["OUTPUT"], "Pseudo-labels", "pseudolabels", stretch=False, legend="present_classes"),
+        False,
+    )
     add(
         labels,
         _raster(layers["labels"]["OUTPUT_CONFIDENCE"], "Pseudo-label confidence", "confidence", stretch=False),
         False,
     )
     geochemistry = root.addGroup("Geochemistry")
-    add(geochemistry, _raster(layers["elements"], "Till elements (ppm, IDW)", "element_pseudocolor"), False)
+    add(
+        geochemistry,
+        _raster(layers["elements"], "Till elements (ppm, IDW)", "element_pseudocolor", legend="atlas"),
+        False,
+    )
 
     project.setCrs(project.mapLayersByName("Study area")[0].crs())
     project.setTitle("GeoChem Prospector demo: IOCG prospectivity, Central Lapland")

@@ -165,6 +165,37 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_model_files(folder, bands, labels[0]))
     paths.update(_files_behind_inputs(folder, bands))
     paths.update(_number_inputs(folder, xy, cu, base, bands))
+    paths.update(_evidence_inputs(folder))
+    return paths
+
+
+def _evidence_inputs(folder: str) -> Dict[str, str]:
+    """Faults (crossing lines), none, or far away; lithology with a 3-class field and a 300-value field."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, box
+
+    paths: Dict[str, str] = {}
+    lines = [
+        LineString([(X0 + 500, Y0 + 500), (X0 + 9500, Y0 + 9000)]),
+        LineString([(X0 + 500, Y0 + 8000), (X0 + 9000, Y0 + 1500)]),
+        LineString([(X0 + 5000, Y0 + 200), (X0 + 5200, Y0 + 9800)]),
+    ]
+    for key, geoms in (("faults", lines), ("faults_far", [LineString([(X0 + 90_000, Y0), (X0 + 95_000, Y0)])])):
+        paths[key] = os.path.join(folder, f"{key}.gpkg")
+        gpd.GeoDataFrame({"id": list(range(len(geoms)))}, geometry=geoms, crs=CRS).to_file(paths[key], driver="GPKG")
+    paths["faults_empty"] = os.path.join(folder, "faults_empty.gpkg")
+    gpd.GeoDataFrame({"id": []}, geometry=[], crs=CRS).to_file(
+        paths["faults_empty"], driver="GPKG", schema={"geometry": "LineString", "properties": {"id": "int"}}
+    )
+    strips = [box(X0 + 10_000 * i / 300, Y0, X0 + 10_000 * (i + 1) / 300, Y0 + 10_000) for i in range(300)]
+    rocks = ["granite", "gabbro", "schist"]
+    frame = gpd.GeoDataFrame(
+        {"rock": [rocks[i * 3 // 300] for i in range(300)], "unit": [f"unit {i}" for i in range(300)]},
+        geometry=strips,
+        crs=CRS,
+    )
+    paths["lithology"] = os.path.join(folder, "lithology.gpkg")
+    frame.to_file(paths["lithology"], driver="GPKG")
     return paths
 
 
@@ -555,7 +586,7 @@ def put_old_outputs(paths: Iterable[str]) -> None:
 
 # ---- the matrix ------------------------------------------------------------------------------------------------
 
-ALGS = ("interpolate", "anomalies", "pseudolabel", "evaluate", "traincnn", "predict")
+ALGS = ("interpolate", "anomalies", "pseudolabel", "evaluate", "traincnn", "predict", "evidence")
 
 
 def outputs_for(alg: str, folder: str) -> Dict[str, str]:
@@ -581,6 +612,7 @@ def outputs_for(alg: str, folder: str) -> Dict[str, str]:
             "OUTPUT_UNCERTAINTY": join(folder, "uncertainty.tif"),
             "OUTPUT_CLASSES": join(folder, "prospectivity_classes.tif"),
         },
+        "evidence": {"OUTPUT": join(folder, "evidence.tif"), "OUTPUT_TABLE": join(folder, "bands.csv")},
     }[alg]
 
 
@@ -618,6 +650,14 @@ def base_params(alg: str, d: Dict[str, str]) -> Dict[str, object]:
             "MC_SAMPLES": 2,
             "TILE_SIZE": 16,
         },
+        "evidence": {
+            "REFERENCE_RASTER": d["raster"],
+            "LINES": [d["faults"]],
+            "INTERSECTIONS": True,
+            "POLYGONS": d["lithology"],
+            "CLASS_FIELD": "rock",
+            "CONTINUOUS_RASTERS": [d["raster"]],
+        },
     }[alg]
 
 
@@ -644,6 +684,20 @@ class Case:
     @property
     def id(self) -> str:
         return f"{self.case}-{self.alg}"
+
+
+def _written_with_default_extensions(params: Dict[str, object]) -> None:
+    """As QGIS's own algorithms: 'areas' is written as areas.gpkg and 'classes' as classes.tif, nothing bare."""
+    areas, classes = str(params["OUTPUT_ANOMALIES"]), str(params["OUTPUT"])
+    assert os.path.isfile(areas + ".gpkg") and os.path.isfile(classes + ".tif")
+    assert not os.path.exists(areas) and not os.path.exists(classes)
+
+
+def written_path(path: str) -> str:
+    """The file an output parameter value became: itself, or with the default extension QGIS adds (.gpkg, .tif)."""
+    if os.path.splitext(os.path.basename(path))[1]:
+        return path
+    return next((path + ext for ext in (".gpkg", ".tif") if os.path.isfile(path + ext)), path)
 
 
 def _set(**changes):
@@ -700,6 +754,13 @@ CASES: List[Case] = [
         error=r"^FIELDS: .*no numeric",
     ),
     Case("field missing", "interpolate", _set(FIELDS=["Au"]), error=r"^FIELDS: .*Au"),
+    Case(
+        "several fields as one value 'Cu,Pb'",
+        "interpolate",
+        _set(FIELDS=["Cu,Pb"]),
+        error=r"^FIELDS: Cu,Pb not found .* repeat FIELDS \(FIELDS=Cu FIELDS=Pb\) or separate them with semicolons "
+        r"\(FIELDS='Cu;Pb'\)",
+    ),
     Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^BANDS: band\(s\) Au not found"),
     Case("field missing", "pseudolabel", _set(LABEL_FIELD="class"), error=r"LABEL_FIELD"),
     Case("field missing", "evaluate", _set(NAME_FIELD="nope"), error=r"NAME_FIELD"),
@@ -721,6 +782,18 @@ CASES: List[Case] = [
         "interpolate",
         _set(INPUT="negative", FIELDS=["Cu"], LOG_TRANSFORM=True),
         warning=r"Cu: 6 of 36 values below detection \(limits 5\) set to 0.5 x the detection limit",
+    ),
+    Case(
+        "heavily censored",
+        "interpolate",
+        _set(INPUT="negative", FIELDS=["Cu"], METHOD=1, CENSORED_SHARE=0.1),
+        warning=r"Cu: heavily censored: 17 % of the values are at or below detection .*normal scores",
+    ),
+    Case(
+        "survey table without survey field",
+        "interpolate",
+        lambda d, p: {**p, "OUTPUT_SURVEYS": os.path.join(os.path.dirname(p["OUTPUT"]), "surveys.csv")},
+        error=r"^OUTPUT_SURVEYS: the levelling table needs SURVEY_FIELD",
     ),
     Case(
         "text/NULL/<DL values",
@@ -957,7 +1030,13 @@ CASES += [
         "unsupported output format",
         "anomalies",
         lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"].replace(".gpkg", ".shp")},
-        error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files",
+        error=r"^OUTPUT_ANOMALIES: cannot write '\.shp' files \(a shapefile is several files .* save as \.gpkg",
+    ),
+    Case(
+        "outputs without an extension",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": p["OUTPUT_ANOMALIES"][: -len(".gpkg")], "OUTPUT": p["OUTPUT"][:-4]},
+        check=_written_with_default_extensions,
     ),
     Case(
         "two outputs, one file",
@@ -1174,4 +1253,48 @@ CASES += [
     Case("VRT input, nothing written beside it", "anomalies", _set(INPUT_RASTER="vrt")),
     Case("VRT input, nothing written beside it", "pseudolabel", _set(INPUT_RASTERS=["vrt"])),
     Case("VRT input, nothing written beside it", "predict", _set(INPUT_RASTERS=["vrt"])),
+]
+
+# SCHEDULER (Dask): a malformed value is refused before any work
+CASES += [
+    Case(
+        "malformed scheduler",
+        alg,
+        lambda d, p: {**p, "SCHEDULER": "local"},
+        error=r"^SCHEDULER: 'local' is not a scheduler; use '' \(empty: in this process\), 'local:N'",
+    )
+    for alg in ("interpolate", "predict")
+]
+
+# ---- evidence layers (feat/evidence) --------------------------------------------------------------------------
+CASES += [
+    Case(
+        "empty layer",
+        "evidence",
+        _set(LINES=["faults_empty"]),
+        error=r"^LINES: layer 'faults_empty' has no features with geometry; choose a layer with features",
+    ),
+    Case(
+        "layer outside the extent",
+        "evidence",
+        _set(LINES=["faults", "faults_far"]),
+        error=r"^LINES: layer 'faults_far' has no features within the grid's extent",
+    ),
+    Case("field missing", "evidence", _set(CLASS_FIELD="nope"), error=r"^CLASS_FIELD: nope not found in the layer"),
+    Case(
+        "class field with hundreds of values",
+        "evidence",
+        _set(CLASS_FIELD="unit"),
+        error=r"^CLASSES: field 'unit' has 300 different values, more than the 20 classes allowed \(one band each\); "
+        r"list the classes to use in CLASSES",
+    ),
+    Case(
+        "geographic CRS, metre pixel",
+        "evidence",
+        _set(REFERENCE_RASTER="geographic_raster"),
+        error=r"^REFERENCE_RASTER: 'geographic' is in a geographic CRS \(EPSG:4326, degrees\)",
+    ),
+    Case("mask outside", "evidence", _set(MASK="mask_outside"), error=r"^MASK: the mask polygons do not cover"),
+    Case("different CRSs", "evidence", _set(MASK="mask_4326")),
+    Case("output equals input", "evidence", _same_as_input("OUTPUT", "raster"), error=r"^OUTPUT: .*input"),
 ]

@@ -110,13 +110,20 @@ class InstallDependenciesDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.install_button = QPushButton(self.tr("Install PyTorch"))
         self.install_button.setObjectName("install")
+        self.sklearn_button = QPushButton(self.tr("Install scikit-learn"))
+        self.sklearn_button.setObjectName("install_sklearn")
+        self.sklearn_button.setToolTip(
+            self.tr("For the classic learners (Train model, Compare models). On Debian/Ubuntu prefer python3-sklearn.")
+        )
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setObjectName("cancel")
         self.close_button = QPushButton(self.tr("Close"))
         self.buttons.addButton(self.install_button, QDialogButtonBox.ActionRole)
+        self.buttons.addButton(self.sklearn_button, QDialogButtonBox.ActionRole)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.RejectRole)
         self.buttons.addButton(self.close_button, QDialogButtonBox.AcceptRole)
         self.install_button.clicked.connect(self.start_install)
+        self.sklearn_button.clicked.connect(self.start_sklearn_install)
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.accept)
         layout.addWidget(self.buttons)
@@ -124,15 +131,33 @@ class InstallDependenciesDialog(QDialog):
 
     def refresh_status(self) -> None:
         status = deps.torch_status()
+        missing = deps.missing_modules()
         if status.available:
             self.status_label.setText(self.tr("PyTorch is available: {}").format(status.location))
             self.install_button.setText(self.tr("Reinstall PyTorch"))
         else:
             self.status_label.setText(self.tr("PyTorch is not installed: the CNN steps cannot run yet."))
+        sklearn = deps.sklearn_status()
+        self.sklearn_button.setVisible(not sklearn.available)
+        if not sklearn.available:
+            self.status_label.setText(
+                self.status_label.text()
+                + " "
+                + self.tr("scikit-learn is not installed: the classic learners cannot be trained.")
+            )
+        if missing:  # installed first, from PyPI, into the same private folder
+            self.status_label.setText(
+                self.tr("This QGIS's Python lacks {}, which every step needs: they are installed first. ").format(
+                    ", ".join(missing)
+                )
+                + self.status_label.text()
+            )
+            self.install_button.setText(self.tr("Install {} and PyTorch").format(", ".join(missing)))
 
     def _update_buttons(self) -> None:
         busy = self.state != self.IDLE
         self.install_button.setEnabled(not busy and bool(self.python))
+        self.sklearn_button.setEnabled(not busy and bool(self.python))
         self.cancel_button.setEnabled(busy)
         self.close_button.setEnabled(not busy)
         self.build_combo.setEnabled(not busy)
@@ -146,23 +171,41 @@ class InstallDependenciesDialog(QDialog):
 
     def install_command(self) -> List[str]:
         """The pip command line (written constraints file included)."""
+        tag = self.build_combo.currentData()
+        return deps.pip_command(self.python, self.target, self._constraints(), index=deps.index_url(tag))
+
+    def scientific_command(self) -> Optional[List[str]]:
+        """pip installing the scientific packages this Python lacks (from PyPI, into the private folder, the
+        packages QGIS has pinned), or None when nothing is missing."""
+        missing = deps.missing_modules()
+        if not missing:
+            return None
+        return deps.pip_command(self.python, self.target, self._constraints(), spec=missing, index=None)
+
+    def _constraints(self) -> str:
+        """The constraints file pinning what QGIS ships (written next to the private folder)."""
         os.makedirs(self.target, exist_ok=True)
         constraints = os.path.join(os.path.dirname(self.target), f"constraints-{os.path.basename(self.target)}.txt")
         with open(constraints, "w", encoding="utf-8") as handle:
             handle.write(deps.constraints_text(deps.installed_versions()))
-        tag = self.build_combo.currentData()
-        return deps.pip_command(self.python, self.target, constraints, index=deps.index_url(tag))
+        return constraints
 
     def verify_command(self) -> List[str]:
         return deps.verify_command(self.python, self.target)
 
-    # ---- process handling ------------------------------------------------------------------------
+    def sklearn_install_command(self) -> List[str]:
+        """pip installs scikit-learn from PyPI into the same private folder, QGIS's packages pinned."""
+        command = self.install_command()
+        return deps.pip_command(
+            self.python, self.target, command[command.index("--constraint") + 1], spec=deps.SKLEARN_SPEC, index=None
+        )
 
-    def start_install(self) -> None:
+    def start_sklearn_install(self) -> None:
+        """Install scikit-learn, then check that it imports in a fresh interpreter."""
         if self.state != self.IDLE:
             return
         try:
-            command = self.install_command()
+            command = self.sklearn_install_command()
         except (OSError, ValueError) as exc:
             self._finish(False, self.tr("Could not prepare the install: {}").format(exc))
             return
@@ -170,7 +213,63 @@ class InstallDependenciesDialog(QDialog):
         self.append_log("$ " + " ".join(command))
         self.state = self.INSTALLING
         self._update_buttons()
+        self._run(command, self._sklearn_installed)
+
+    def _sklearn_installed(self, process: QProcess, code: int, status) -> None:
+        if self.state != self.INSTALLING:
+            return
+        self._read(process)
+        if status != QProcess.NormalExit or code != 0:
+            self._finish(False, self.tr("pip failed (exit code {}); see the log above.").format(code))
+            return
+        self.state = self.VERIFYING
+        self._output = ""
+        self._run(deps.sklearn_verify_command(self.python, self.target), self._sklearn_verified)
+
+    def _sklearn_verified(self, process: QProcess, code: int, status) -> None:
+        if self.state != self.VERIFYING:
+            return
+        self._read(process)
+        version = deps.parse_sklearn_verify(self._output)
+        if code != 0 or version is None:
+            self._finish(False, self.tr("scikit-learn was installed but does not import; see the log above."))
+            return
+        deps.add_deps_to_path(self.target)
+        self._finish(True, self.tr("scikit-learn {} is installed and works.").format(version))
+
+    # ---- process handling ------------------------------------------------------------------------
+
+    def start_install(self) -> None:
+        if self.state != self.IDLE:
+            return
+        try:
+            first = self.scientific_command()
+            command = self.install_command()
+        except (OSError, ValueError) as exc:
+            self._finish(False, self.tr("Could not prepare the install: {}").format(exc))
+            return
+        self.log.clear()
+        self.state = self.INSTALLING
+        self._update_buttons()
+        if first is None:
+            self._start_torch(command)
+            return
+        self.append_log("$ " + " ".join(first))
+        self._run(first, lambda process, code, status: self._scientific_finished(process, code, status, command))
+
+    def _start_torch(self, command: List[str]) -> None:
+        self.append_log("$ " + " ".join(command))
         self._run(command, self._install_finished)
+
+    def _scientific_finished(self, process: QProcess, code: int, status, torch_command: List[str]) -> None:
+        if self.state != self.INSTALLING:
+            return
+        self._read(process)
+        if status != QProcess.NormalExit or code != 0:
+            self._finish(False, self.tr("pip failed (exit code {}); see the log above.").format(code))
+            return
+        deps.add_deps_to_path(self.target)
+        self._start_torch(torch_command)
 
     def _run(self, command: List[str], on_finished) -> None:
         process = QProcess(self)

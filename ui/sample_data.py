@@ -1,12 +1,18 @@
-"""Load the bundled Central Lapland sample layers, styled, into a project group."""
+"""Load the bundled Central Lapland sample layers, styled, into a project group.
+
+The layers open from a copy in the user's profile folder, never from the plugin folder: editing them must not
+change the files the plugin ships (an update would also replace the user's edits without a word).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from typing import Dict, Optional
 
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
 
+from ..algorithms.base import round_ramp_legend
 from ..common import SAMPLE_DATA_DIR, STYLES_DIR, tr
 
 GROUP = "GeoChem Prospector sample data (GTK, CC BY 4.0)"
@@ -22,35 +28,59 @@ LAYERS = (
 STYLE = {"magnetics_tmi_nT": "magnetics"}
 
 
-def sample_path(stem: str) -> str:
+def user_sample_dir() -> str:
+    """Where the sample data are copied to: a folder of the user's QGIS profile."""
+    from qgis.core import QgsApplication
+
+    return os.path.join(QgsApplication.qgisSettingsDirPath(), "geochem_prospector", "sample_data")
+
+
+def sample_path(stem: str, folder: Optional[str] = None) -> str:
+    """A sample layer's file in ``folder`` (default: the user's copy; :data:`SAMPLE_DATA_DIR` is the shipped one)."""
     ext = ".tif" if stem == "magnetics_tmi_nT" else ".gpkg"
-    return os.path.join(SAMPLE_DATA_DIR, stem + ext)
+    return os.path.join(folder or user_sample_dir(), stem + ext)
 
 
-def loaded_sample_layers(project: Optional[QgsProject] = None) -> Dict[str, str]:
-    """Bundled sample layers in the project: file stem -> layer id."""
+def copy_sample_data(folder: Optional[str] = None) -> str:
+    """Copy the shipped sample files (layers, sidecars, README) into ``folder`` (default: the user's profile);
+    files already there are kept as they are, edits included. Returns the folder."""
+    folder = folder or user_sample_dir()
+    os.makedirs(folder, exist_ok=True)
+    for name in sorted(os.listdir(SAMPLE_DATA_DIR)):
+        source, target = os.path.join(SAMPLE_DATA_DIR, name), os.path.join(folder, name)
+        if os.path.isfile(source) and not os.path.exists(target):
+            shutil.copy2(source, target + ".partial")
+            os.replace(target + ".partial", target)
+    return folder
+
+
+def loaded_sample_layers(project: Optional[QgsProject] = None, folder: Optional[str] = None) -> Dict[str, str]:
+    """Sample layers in the project (the user's copy in ``folder``, or the shipped files a project of an older
+    version opened): file stem -> layer id."""
     project = project or QgsProject.instance()
     found: Dict[str, str] = {}
     for stem, _ in LAYERS:
-        wanted = os.path.normcase(os.path.realpath(sample_path(stem)))
+        wanted = {os.path.normcase(os.path.realpath(sample_path(stem, where))) for where in (folder, SAMPLE_DATA_DIR)}
         for layer in project.mapLayers().values():
             source = layer.source().split("|")[0]
-            if os.path.normcase(os.path.realpath(source)) == wanted:
+            if os.path.normcase(os.path.realpath(source)) in wanted:
                 found[stem] = layer.id()
                 break
     return found
 
 
-def load_sample_data(project: Optional[QgsProject] = None) -> Dict[str, str]:
-    """Add the sample layers (styled, in one group) unless already there; returns stem -> layer id."""
+def load_sample_data(project: Optional[QgsProject] = None, folder: Optional[str] = None) -> Dict[str, str]:
+    """Copy the sample data to ``folder`` (default: the user's profile) and add the layers from there (styled,
+    in one group) unless already there; returns stem -> layer id."""
     project = project or QgsProject.instance()
-    present = loaded_sample_layers(project)
+    folder = copy_sample_data(folder)
+    present = loaded_sample_layers(project, folder)
     root = project.layerTreeRoot()
     group = root.findGroup(tr(GROUP)) or root.insertGroup(0, tr(GROUP))
     for stem, title in LAYERS:
         if stem in present:
             continue
-        path = sample_path(stem)
+        path = sample_path(stem, folder)
         if stem == "magnetics_tmi_nT":
             layer = QgsRasterLayer(path, tr(title))
         else:
@@ -58,6 +88,7 @@ def load_sample_data(project: Optional[QgsProject] = None) -> Dict[str, str]:
         if not layer.isValid():
             raise RuntimeError(tr("Could not open the sample layer {}").format(path))
         layer.loadNamedStyle(os.path.join(STYLES_DIR, f"sample_{STYLE.get(stem, stem)}.qml"))
+        round_ramp_legend(layer)
         project.addMapLayer(layer, False)
         group.addLayer(layer)
         present[stem] = layer.id()

@@ -254,8 +254,16 @@ class WorkflowPanel(QWidget):
         for key in MAIN_OUTPUTS:
             value = outputs.get(key)
             if isinstance(value, str) and value:
-                return tr("Done: {}").format(os.path.basename(value.split("|")[0]))
+                return tr("Done: {}").format(self._loaded_name(value) or os.path.basename(value.split("|")[0]))
         return tr("Done")
+
+    def _loaded_name(self, output: str) -> str:
+        """The name of the project layer showing ``output`` ('' when it is not loaded): what the user sees."""
+        wanted = os.path.normcase(os.path.realpath(output.split("|")[0]))
+        for layer in self.project.mapLayers().values():
+            if os.path.normcase(os.path.realpath(layer.source().split("|")[0])) == wanted:
+                return layer.name()
+        return ""
 
     def refresh(self, *_args) -> None:
         torch_ok, torch_message = self.torch_check()

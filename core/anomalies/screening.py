@@ -5,7 +5,9 @@ The integrated multi-element index combines the association elements: ``zscore``
 (median / MAD) of log10 values; ``clr`` the same on centred log-ratio values (the composition being every
 element band given, so choose the association as a subset); ``pca`` the first principal component of the
 robust z-scores (covariance estimated on z-scores winsorised at +-3, sign so that loadings sum positive).
-The index is already on a log scale, so its thresholds are computed without a further log.
+The index is already on a log scale, so its thresholds are computed without a further log. The robust scale
+of every band is floored at :data:`MIN_LOG_SCALE` log10 units: a near-constant band (levelled flat, or only
+analytical noise) would otherwise get z-scores in the thousands and be the index alone.
 
 Connected areas above the index's weak level are the anomalies; each gets screening attributes and a
 favourability score (see :func:`anomaly_areas`).
@@ -13,21 +15,23 @@ favourability score (see :func:`anomaly_areas`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from scipy import ndimage
-from scipy.stats import rankdata
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
+from ..lazy import lazy_function, lazy_module
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 from .thresholds import CLASS_NODATA, LEVEL_NAMES, MAD_SCALE, Thresholds, classify, compute_thresholds
+
+ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
+rankdata = lazy_function("scipy.stats", "rankdata")
 
 INDEX_METHODS = ("zscore", "clr", "pca")
 
@@ -38,21 +42,40 @@ ELEMENT_SHARE = 0.25
 
 INDEX_NAME = "index"
 
+#: the smallest robust scale (1.4826 MAD of log10 values, about 12 % relative variation) a band enters the
+#: integrated index with: about the analytical precision of a geochemical method
+MIN_LOG_SCALE = 0.05
 
-def robust_z(y: np.ndarray) -> np.ndarray:
-    """(y − median) / (1.4826·MAD) over the finite cells; a zero MAD falls back to the SD."""
+
+def robust_scale(y: np.ndarray) -> Tuple[float, float]:
+    """(median, 1.4826·MAD) over the finite cells; a zero MAD falls back to the SD (then 1)."""
     finite = y[np.isfinite(y)]
-    median = np.median(finite)
-    scale = MAD_SCALE * np.median(np.abs(finite - median))
+    median = float(np.median(finite))
+    scale = float(MAD_SCALE * np.median(np.abs(finite - median)))
     if not scale > 0:
-        scale = finite.std() or 1.0
-    return (y - median) / scale
+        scale = float(finite.std()) or 1.0
+    return median, scale
+
+
+def robust_z(y: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """(y − median) / max(1.4826·MAD, ``floor``) over the finite cells; a zero MAD falls back to the SD."""
+    median, scale = robust_scale(y)
+    return (y - median) / max(scale, floor)
 
 
 def integrated_index(
-    bands: np.ndarray, names: Sequence[str], association: Sequence[str], method: str = "zscore"
+    bands: np.ndarray,
+    names: Sequence[str],
+    association: Sequence[str],
+    method: str = "zscore",
+    scale_floor: float = MIN_LOG_SCALE,
+    floored: Optional[Dict[str, float]] = None,
 ) -> Tuple[np.ndarray, Dict[str, float]]:
-    """Combine the association bands of (m, H, W) concentrations into one index; returns index and weights."""
+    """Combine the association bands of (m, H, W) concentrations into one index; returns index and weights.
+
+    Robust scales below ``scale_floor`` (log10 units) are raised to it; when ``floored`` is given, it receives
+    each such band's own scale.
+    """
     names = list(names)
     missing = [a for a in association if a not in names]
     if missing:
@@ -80,7 +103,11 @@ def integrated_index(
         if len(names) < 3:
             raise InputError("CLR needs at least three element bands in BANDS.", "INDEX_METHOD")
         logs = logs - logs.mean(axis=0, keepdims=True)  # NaN where any band is missing
-    z = np.stack([robust_z(logs[r]) for r in rows])
+    for r in sorted(set(rows)):
+        scale = robust_scale(logs[r])[1]
+        if scale < scale_floor and floored is not None:
+            floored[names[r]] = scale
+    z = np.stack([robust_z(logs[r], scale_floor) for r in rows])
     valid = np.isfinite(z).all(axis=0)
     if not valid.any():
         raise InputError("no cell has every association element; check the bands and the mask.", "ASSOCIATION")
@@ -278,6 +305,7 @@ class AnomalyResult:
     contours: "gpd.GeoDataFrame"
     areas: "gpd.GeoDataFrame"
     labels: np.ndarray
+    floored_scales: Dict[str, float] = field(default_factory=dict)  # band -> its own robust scale, below the floor
 
 
 def identify_anomalies(
@@ -319,7 +347,8 @@ def identify_anomalies(
         thresholds.append(t)
         classes.append(classify(data[m], t.levels))
         report(progress, (m + 1) / steps)
-    index, weights = integrated_index(data, names, association, index_method)
+    floored: Dict[str, float] = {}
+    index, weights = integrated_index(data, names, association, index_method, floored=floored)
     t_index = compute_thresholds(index, INDEX_NAME, method, False, percentiles, multipliers, ca_breaks)
     thresholds.append(t_index)
     classes.append(classify(index, t_index.levels))
@@ -345,4 +374,6 @@ def identify_anomalies(
         index, t_index.levels, grid, class_stack[:-1], names, association, deposits_xy, min_cells
     )
     report(progress, 1.0)
-    return AnomalyResult(class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels)
+    return AnomalyResult(
+        class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels, floored
+    )

@@ -11,7 +11,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..callbacks import CancelCallback, ProgressCallback
+from ..distributed.runner import TaskRunner, run_tasks
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
 from ..neighbours import NeighbourIndex
@@ -66,6 +67,7 @@ def idw_grid(
     is_cancelled: CancelCallback = None,
     block_budget_bytes: int = 128 * 2**20,
     field_names: Optional[Sequence[str]] = None,
+    runner: Optional[TaskRunner] = None,
 ) -> np.ndarray:
     """Interpolate one or more value columns onto ``grid`` by inverse distance weighting.
 
@@ -79,6 +81,7 @@ def idw_grid(
     max_distance : search radius; cells without any sample within it get ``nodata``.
     mask : (height, width) boolean, True inside the area to fill; outside gets ``nodata``.
     log_transform : interpolate log10 of the values and back-transform (values must be > 0).
+    runner : where the blocks of rows run (:class:`core.distributed.runner.TaskRunner`); None = this process.
 
     Returns
     -------
@@ -112,32 +115,83 @@ def idw_grid(
     k_max = max(1, neighbors) if neighbors > 0 else int(max(v.sum() for v, _ in groups.values()))
     bytes_per_cell = 8 * (k_max * (3 + len(names)) + 2 * len(names) + 4)
     rows_per_block = grid.rows_per_block(bytes_per_cell, block_budget_bytes)
-    n_blocks = -(-grid.height // rows_per_block)
-    done = 0
-    total = n_blocks * len(groups)
 
+    # One task per field group and block of rows; on Dask the workers build their own KD-tree.
+    tasks = []
     for valid, columns in groups.values():
         xy = points_xy[valid]
         vals = work[valid][:, columns]
         k = xy.shape[0] if neighbors == 0 else min(neighbors, xy.shape[0])
-        tree = NeighbourIndex(xy) if neighbors > 0 else None
+        use_tree = neighbors > 0
+        tree = NeighbourIndex(xy) if use_tree and (runner is None or runner.in_process) else None
+        if runner is not None:
+            xy, vals = runner.share(xy), runner.share(vals)
         for row0 in range(0, grid.height, rows_per_block):
-            check_cancelled(is_cancelled)
             row1 = min(grid.height, row0 + rows_per_block)
-            cx, cy = grid.cell_centres(row0, row1)
-            inside = np.ones(cx.shape, dtype=bool) if mask is None else mask[row0:row1].ravel().astype(bool)
-            if inside.any():
-                targets = np.column_stack([cx[inside], cy[inside]])
-                est = _estimate_block(targets, xy, vals, tree, k, max_distance, power, exact)
-                if log_transform:
-                    est = 10.0**est
-                est[~np.isfinite(est)] = nodata
-                with np.errstate(over="ignore"):  # beyond float32: inf, for the caller to count (clear_beyond_float32)
-                    for local, j in enumerate(columns):
-                        out[j, row0:row1].reshape(-1)[inside] = est[:, local]
-            done += 1
-            report(progress, done / total)
+            rows_mask = None if mask is None else mask[row0:row1]
+            args = (
+                xy,
+                vals,
+                use_tree,
+                tree,
+                grid,
+                row0,
+                row1,
+                rows_mask,
+                k,
+                max_distance,
+                power,
+                exact,
+                log_transform,
+                nodata,
+            )
+            tasks.append(((tuple(columns), row0, row1), args))
+
+    def consume(key, est: Optional[np.ndarray]) -> None:
+        columns, row0, row1 = key
+        if est is not None:
+            out[list(columns), row0:row1] = est
+
+    run_tasks(runner, idw_rows, tasks, consume, progress, is_cancelled)
     return out
+
+
+def idw_rows(
+    xy: np.ndarray,
+    vals: np.ndarray,
+    use_tree: bool,
+    tree: Optional[NeighbourIndex],
+    grid: GridSpec,
+    row0: int,
+    row1: int,
+    rows_mask: Optional[np.ndarray],
+    k: int,
+    max_distance: Optional[float],
+    power: float,
+    exact: float,
+    log_transform: bool,
+    nodata: float,
+) -> Optional[np.ndarray]:
+    """IDW of rows ``row0:row1`` of ``grid``: (fields, rows, width) float32 (``nodata`` outside ``rows_mask`` and
+    where no sample is in range; beyond float32: inf), or None when the mask leaves no cell. The unit of work of
+    :func:`idw_grid` in this process and on Dask workers; with ``use_tree`` and no ``tree``, it builds the KD-tree.
+    """
+    if use_tree and tree is None:
+        tree = NeighbourIndex(xy)
+    cx, cy = grid.cell_centres(row0, row1)
+    inside = np.ones(cx.shape, dtype=bool) if rows_mask is None else rows_mask.ravel().astype(bool)
+    if not inside.any():
+        return None
+    targets = np.column_stack([cx[inside], cy[inside]])
+    est = _estimate_block(targets, xy, vals, tree, k, max_distance, power, exact)
+    if log_transform:
+        est = 10.0**est
+    est[~np.isfinite(est)] = nodata
+    block = np.full((vals.shape[1], row1 - row0, grid.width), np.float32(nodata), dtype=np.float32)
+    with np.errstate(over="ignore"):  # beyond float32: inf, for the caller to count (clear_beyond_float32)
+        for local in range(vals.shape[1]):
+            block[local].reshape(-1)[inside] = est[:, local]
+    return block
 
 
 def _working_values(values: np.ndarray, names: Sequence[str], log_transform: bool) -> np.ndarray:

@@ -23,6 +23,10 @@ this is the textbook ``exp(y* + sigma2/2 - psi)``). It makes the estimate
 unbiased for a lognormal variable; ``exp(y*)`` alone estimates the median and
 is biased low. The variance output stays in ln units.
 
+An anisotropic variogram (:class:`.variogram.Variogram` ``angle``, ``ratio``) is applied by kriging in the
+coordinates where it is isotropic (:func:`.variogram.anisotropic_coordinates`, PyKrige's convention); the
+search radius and the nearest neighbours are then measured in those coordinates.
+
 At a target that coincides with a sample the estimate is that sample's value
 (kriging is an exact interpolator; the nugget shows only between samples).
 """
@@ -32,13 +36,16 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from scipy.spatial import cKDTree
 
-from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled
+from ..distributed.runner import TaskRunner, run_tasks
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
+from ..lazy import lazy_function
 from ..neighbours import NeighbourIndex
-from .variogram import MODELS, Variogram, auto_variogram
+from .variogram import MODELS, Variogram, anisotropic_coordinates, auto_variogram
+
+cKDTree = lazy_function("scipy.spatial", "cKDTree")  # noqa: N816 (scipy imported when used: loads without it)
 
 #: global kriging above this many samples would need a huge dense system; use a neighbourhood instead
 MAX_GLOBAL_SAMPLES = 5000
@@ -222,6 +229,10 @@ def krige_points(
         raise InputError("kriging needs (n, 2) coordinates and n values.", "INPUT")
     if not np.isfinite(z).all() or not np.isfinite(xy).all():
         raise InputError("kriging input has missing values; drop them first.", "FIELDS")
+    if variogram.anisotropic:
+        xy = anisotropic_coordinates(xy, variogram.angle, variogram.ratio)
+        targets = anisotropic_coordinates(targets, variogram.angle, variogram.ratio)
+        variogram = variogram.isotropic()
     if log_transform:
         if (z <= 0).any():
             raise InputError("values <= 0 have no logarithm; turn off the log transform.", "LOG_TRANSFORM")
@@ -286,15 +297,18 @@ def fit_variograms(
     field_names: Sequence[str],
     log_transform: bool = False,
     models: Sequence[str] = MODELS,
+    estimator: str = "matheron",
+    anisotropy: Optional[Tuple[float, float]] = None,
 ) -> List[Tuple[Variogram, Dict[str, float]]]:
-    """Best variogram per value column (of ``ln`` values when ``log_transform``)."""
+    """Best variogram per value column (of ``ln`` values when ``log_transform``); ``estimator`` and
+    ``anisotropy`` as in :func:`.variogram.auto_variogram`."""
     out = []
     for j, name in enumerate(field_names):
         column = values[:, j]
         ok = np.isfinite(column)
         data = np.log(column[ok]) if log_transform else column[ok]
         try:
-            model, scores, _ = auto_variogram(xy[ok], data, models=models)
+            model, scores, _ = auto_variogram(xy[ok], data, models=models, estimator=estimator, anisotropy=anisotropy)
         except InputError as exc:
             raise InputError(f"field '{name}': {str(exc).split(': ', 1)[-1]}", "FIELDS") from None
         out.append((model, scores))
@@ -315,8 +329,10 @@ def kriging_grid(
     is_cancelled: CancelCallback = None,
     block_budget_bytes: int = 8 * 2**20,
     field_names: Optional[Sequence[str]] = None,
+    runner: Optional[TaskRunner] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
-    """Ordinary kriging of every value column onto ``grid``, row block by row block.
+    """Ordinary kriging of every value column onto ``grid``, row block by row block (on ``runner``, a
+    :class:`core.distributed.runner.TaskRunner`, when given; None = this process).
 
     ``values`` (n,) or (n, f) with NaN for missing (per column); one variogram
     per column (of ``ln`` values when ``log_transform``). Returns
@@ -342,40 +358,75 @@ def kriging_grid(
     # rows handed to krige_points at a time (cell centres, masks, results); it solves them in
     # smaller batches of ``block_budget_bytes`` (cache-sized systems are fastest)
     rows_per_block = grid.rows_per_block(8 * (12 + 4 * k_est), 8 * block_budget_bytes)
-    n_blocks = -(-grid.height // rows_per_block)
-    done, total = 0, n_blocks * f
+    tasks = []
     for j in range(f):
         ok = np.isfinite(values[:, j])
         if ok.sum() < 2:
             raise InputError(f"field '{names[j]}' has fewer than 2 numeric values.", "FIELDS")
         xy, z = points_xy[ok], values[ok, j]
-        cache: dict = {}
+        # in this process the blocks of a field share its KD-tree / global system (and the cancel check);
+        # each worker makes its own
+        here = runner is None or runner.in_process
+        cache: Optional[dict] = {} if here else None
+        if runner is not None:
+            xy, z = runner.share(xy), runner.share(z)
         for row0 in range(0, grid.height, rows_per_block):
-            check_cancelled(is_cancelled)
             row1 = min(grid.height, row0 + rows_per_block)
-            cx, cy = grid.cell_centres(row0, row1)
-            inside = np.ones(cx.shape, dtype=bool) if mask is None else mask[row0:row1].ravel().astype(bool)
-            if inside.any():
-                est, var = krige_points(
-                    xy,
-                    z,
-                    np.column_stack([cx[inside], cy[inside]]),
-                    variograms[j],
-                    neighbors=neighbors,
-                    max_distance=max_distance,
-                    log_transform=log_transform,
-                    block_budget_bytes=block_budget_bytes,
-                    is_cancelled=is_cancelled,
-                    _cache=cache,
-                )
-                est[~np.isfinite(est)] = nodata
-                var[~np.isfinite(var)] = nodata
-                with np.errstate(over="ignore"):  # beyond float32: inf, for the caller to count (clear_beyond_float32)
-                    out[j, row0:row1].reshape(-1)[inside] = est
-                    out_var[j, row0:row1].reshape(-1)[inside] = var
-            done += 1
-            report(progress, done / total)
+            rows_mask = None if mask is None else mask[row0:row1]
+            args = (xy, z, grid, row0, row1, rows_mask, variograms[j], neighbors, max_distance, log_transform)
+            tasks.append(((j, row0, row1), args + (block_budget_bytes, nodata, cache, is_cancelled if here else None)))
+
+    def consume(key, result: Optional[Tuple[np.ndarray, np.ndarray]]) -> None:
+        j, row0, row1 = key
+        if result is not None:
+            out[j, row0:row1], out_var[j, row0:row1] = result
+
+    run_tasks(runner, kriging_rows, tasks, consume, progress, is_cancelled)
     return out, out_var
+
+
+def kriging_rows(
+    xy: np.ndarray,
+    z: np.ndarray,
+    grid: GridSpec,
+    row0: int,
+    row1: int,
+    rows_mask: Optional[np.ndarray],
+    variogram: Variogram,
+    neighbors: int,
+    max_distance: Optional[float],
+    log_transform: bool,
+    block_budget_bytes: int,
+    nodata: float,
+    cache: Optional[dict] = None,
+    is_cancelled: CancelCallback = None,
+) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+    """Kriging estimate and variance of rows ``row0:row1`` of ``grid``, each (rows, width) float32 (``nodata``
+    outside ``rows_mask`` and where no sample is in range; beyond float32: inf), or None when the mask leaves no
+    cell. The unit of work of :func:`kriging_grid`, in this process and on Dask workers."""
+    cx, cy = grid.cell_centres(row0, row1)
+    inside = np.ones(cx.shape, dtype=bool) if rows_mask is None else rows_mask.ravel().astype(bool)
+    if not inside.any():
+        return None
+    est, var = krige_points(
+        xy,
+        z,
+        np.column_stack([cx[inside], cy[inside]]),
+        variogram,
+        neighbors=neighbors,
+        max_distance=max_distance,
+        log_transform=log_transform,
+        block_budget_bytes=block_budget_bytes,
+        is_cancelled=is_cancelled,
+        _cache=cache,
+    )
+    est[~np.isfinite(est)] = nodata
+    var[~np.isfinite(var)] = nodata
+    block = np.full((2, row1 - row0, grid.width), np.float32(nodata), dtype=np.float32)
+    with np.errstate(over="ignore"):  # beyond float32: inf, for the caller to count (clear_beyond_float32)
+        block[0].reshape(-1)[inside] = est
+        block[1].reshape(-1)[inside] = var
+    return block[0], block[1]
 
 
 def clip_to_sample_minimum(bands: np.ndarray, values: np.ndarray) -> list:

@@ -9,6 +9,15 @@ Conventions (stated once, used everywhere):
   exponential; gstat's ``Exp``/``Gau`` range parameters are ``range / 3`` and
   ``range / sqrt(3)``).
 
+Geometric anisotropy (``angle``, ``ratio``) follows PyKrige: ``range`` is the range along the major axis,
+which points ``angle`` degrees counter-clockwise from the x axis (east); along the minor axis the range is
+``range / ratio``. Distances are measured after rotating the coordinates by ``-angle`` and stretching the
+minor axis by ``ratio`` (:func:`anisotropic_coordinates`), so an anisotropic model is an isotropic one in
+those coordinates.
+
+The experimental variogram uses Matheron's estimator, or Cressie and Hawkins' robust one (1980), which
+averages square roots of the absolute differences and resists outliers that dominate squared differences.
+
 The fit is weighted least squares with gstat's default weights ``N_j / h_j^2``
 (pairs per lag over squared lag distance, "fit.method = 7"), so the short lags
 that matter most for kriging dominate. The experimental variogram defaults to
@@ -30,6 +39,11 @@ MODELS = ("spherical", "exponential", "gaussian")
 #: experimental variograms on more samples than this use a random subset (pairs grow as n^2)
 MAX_VARIOGRAM_SAMPLES = 3000
 
+ESTIMATORS = ("matheron", "cressie_hawkins")
+
+#: a fitted nugget above this share of the sill: the variogram explains (almost) nothing
+PURE_NUGGET_SHARE = 0.9
+
 
 @dataclass(frozen=True)
 class Variogram:
@@ -39,8 +53,15 @@ class Variogram:
     nugget: float
     psill: float
     range: float
+    angle: float = 0.0  # direction of the major axis, degrees counter-clockwise from east
+    ratio: float = 1.0  # major range / minor range (1 = isotropic)
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.angle) and math.isfinite(self.ratio) and self.ratio >= 1.0):
+            raise InputError(
+                "the anisotropy ratio must be >= 1 (major range / minor range) and the angle finite.",
+                "ANISOTROPY_RATIO",
+            )
         if self.model not in MODELS:
             raise InputError(f"unknown variogram model '{self.model}'; use one of {', '.join(MODELS)}.", "METHOD")
         if not (self.nugget >= 0 and self.psill >= 0 and self.range > 0) or self.nugget + self.psill <= 0:
@@ -51,6 +72,19 @@ class Variogram:
     @property
     def sill(self) -> float:
         return self.nugget + self.psill
+
+    @property
+    def anisotropic(self) -> bool:
+        return self.ratio != 1.0
+
+    @property
+    def nugget_share(self) -> float:
+        """``nugget / sill``: 1 for a pure-nugget model, which says the samples carry no spatial structure."""
+        return self.nugget / self.sill
+
+    def isotropic(self) -> "Variogram":
+        """The same model without its anisotropy (for coordinates already made isotropic)."""
+        return Variogram(self.model, self.nugget, self.psill, self.range)
 
     def structure(self, h: np.ndarray) -> np.ndarray:
         """The unit structure ``f(h)`` (0 at 0, 1 at infinity)."""
@@ -92,10 +126,31 @@ class Variogram:
         return f
 
     def as_dict(self) -> Dict[str, object]:
-        return asdict(self)
+        """The model as a plain dict (the anisotropy only when there is one, as before it existed)."""
+        out = asdict(self)
+        if not self.anisotropic:
+            del out["angle"], out["ratio"]
+        return out
 
     def describe(self) -> str:
-        return f"{self.model}, nugget {self.nugget:.4g}, partial sill {self.psill:.4g}, range {self.range:.4g}"
+        text = f"{self.model}, nugget {self.nugget:.4g}, partial sill {self.psill:.4g}, range {self.range:.4g}"
+        if self.anisotropic:
+            text += f" (major axis {self.angle:.4g}° from east, anisotropy ratio {self.ratio:.4g})"
+        return text
+
+
+def anisotropic_coordinates(xy: np.ndarray, angle: float, ratio: float) -> np.ndarray:
+    """Coordinates in which a model of anisotropy (``angle``, ``ratio``) is isotropic (PyKrige's convention).
+
+    Rotated by ``-angle`` degrees (the major axis onto x) and the minor axis (y) stretched by ``ratio``.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    a = math.radians(angle)
+    c, s = math.cos(a), math.sin(a)
+    out = np.empty_like(xy)
+    out[:, 0] = c * xy[:, 0] + s * xy[:, 1]
+    out[:, 1] = ratio * (-s * xy[:, 0] + c * xy[:, 1])
+    return out
 
 
 @dataclass(frozen=True)
@@ -112,8 +167,10 @@ def experimental_variogram(
     max_lag: Optional[float] = None,
     max_samples: int = MAX_VARIOGRAM_SAMPLES,
     seed: int = 0,
+    estimator: str = "matheron",
 ) -> ExperimentalVariogram:
-    """Matheron's estimator ``gamma(h) = sum (z_i - z_j)^2 / (2 N(h))`` on equal-width lags.
+    """Semivariance on equal-width lags: Matheron's ``sum (z_i - z_j)^2 / (2 N(h))`` or, with
+    ``estimator="cressie_hawkins"``, ``(mean |z_i - z_j|^0.5)^4 / (2 (0.457 + 0.494 / N + 0.045 / N^2))``.
 
     ``max_lag`` defaults to a third of the bounding-box diagonal (gstat's cutoff).
     Above ``max_samples`` samples a random subset (fixed ``seed``) is used. Lags
@@ -135,8 +192,13 @@ def experimental_variogram(
     if len(z) > max_samples:
         pick = np.random.default_rng(seed).choice(len(z), max_samples, replace=False)
         xy, z = xy[pick], z[pick]
+    if estimator not in ESTIMATORS:
+        raise InputError(f"unknown variogram estimator '{estimator}'; use one of {', '.join(ESTIMATORS)}.", "FIELDS")
     dist = pdist(xy)
-    sq = pdist(z[:, None], "sqeuclidean")
+    if estimator == "matheron":
+        sq = pdist(z[:, None], "sqeuclidean")
+    else:
+        sq = np.sqrt(pdist(z[:, None], "cityblock"))
     use = (dist > 0) & (dist <= max_lag)
     dist, sq = dist[use], sq[use]
     width = max_lag / n_lags
@@ -145,7 +207,12 @@ def experimental_variogram(
     sums = np.bincount(lag, weights=sq, minlength=n_lags)
     dsum = np.bincount(lag, weights=dist, minlength=n_lags)
     ok = counts > 0
-    return ExperimentalVariogram(dsum[ok] / counts[ok], sums[ok] / (2.0 * counts[ok]), counts[ok])
+    counts, sums, dsum = counts[ok], sums[ok], dsum[ok]
+    if estimator == "matheron":
+        gamma = sums / (2.0 * counts)
+    else:
+        gamma = (sums / counts) ** 4 / (2.0 * (0.457 + 0.494 / counts + 0.045 / counts**2))
+    return ExperimentalVariogram(dsum / counts, gamma, counts)
 
 
 def fit_variogram(
@@ -204,9 +271,93 @@ def fit_variogram(
 
 
 def auto_variogram(
-    xy: np.ndarray, z: np.ndarray, models: Sequence[str] = MODELS, n_lags: int = 15, max_lag: Optional[float] = None
+    xy: np.ndarray,
+    z: np.ndarray,
+    models: Sequence[str] = MODELS,
+    n_lags: int = 15,
+    max_lag: Optional[float] = None,
+    estimator: str = "matheron",
+    anisotropy: Optional[Tuple[float, float]] = None,
 ) -> Tuple[Variogram, Dict[str, float], ExperimentalVariogram]:
-    """Experimental variogram of ``z`` and its best-fitting model."""
-    experimental = experimental_variogram(xy, z, n_lags=n_lags, max_lag=max_lag)
+    """Experimental variogram of ``z`` and its best-fitting model.
+
+    ``anisotropy`` (angle, ratio) fits the model in the coordinates where it is isotropic and returns it with
+    that anisotropy; ``max_lag`` is then measured in those coordinates (along the major axis).
+    """
+    if anisotropy is not None and anisotropy[1] != 1.0:
+        xy = anisotropic_coordinates(xy, *anisotropy)
+    experimental = experimental_variogram(xy, z, n_lags=n_lags, max_lag=max_lag, estimator=estimator)
     model, scores = fit_variogram(experimental, models)
+    if anisotropy is not None and anisotropy[1] != 1.0:
+        model = Variogram(model.model, model.nugget, model.psill, model.range, *anisotropy)
     return model, scores, experimental
+
+
+def fit_anisotropy(
+    xy: np.ndarray,
+    z: np.ndarray,
+    models: Sequence[str] = MODELS,
+    estimator: str = "matheron",
+    step: float = 15.0,
+    tolerance: float = 22.5,
+    max_ratio: float = 10.0,
+    n_lags: int = 15,
+    seed: int = 0,
+) -> Tuple[float, float]:
+    """The geometric anisotropy (angle, ratio) of ``z`` from directional variograms.
+
+    The isotropic model is fitted first; then, every ``step`` degrees, the directional experimental variogram
+    (pairs within ``tolerance`` degrees of the direction) is fitted with that model's nugget and sill and only
+    the range free. The major axis is the direction of the longest range; the ratio is that range over the
+    range across it (at most ``max_ratio``).
+    """
+    from scipy.optimize import minimize_scalar
+
+    base, _, _ = auto_variogram(xy, z, models, n_lags=n_lags, estimator=estimator)
+    xy = np.asarray(xy, dtype=np.float64)
+    z = np.asarray(z, dtype=np.float64)
+    if len(z) > MAX_VARIOGRAM_SAMPLES:
+        pick = np.random.default_rng(seed).choice(len(z), MAX_VARIOGRAM_SAMPLES, replace=False)
+        xy, z = xy[pick], z[pick]
+    span = xy.max(axis=0) - xy.min(axis=0)
+    max_lag = float(np.hypot(*span)) / 3.0
+    i, j = np.triu_indices(len(z), 1)
+    dx, dy = xy[j, 0] - xy[i, 0], xy[j, 1] - xy[i, 1]
+    dist = np.hypot(dx, dy)
+    use = (dist > 0) & (dist <= max_lag)
+    i, j, dist = i[use], j[use], dist[use]
+    direction = np.degrees(np.arctan2(dy[use], dx[use])) % 180.0
+    diff = z[i] - z[j]
+    width = max_lag / n_lags
+    lag = np.minimum((dist / width).astype(np.int64), n_lags - 1)
+    angles = np.arange(0.0, 180.0, step)
+    ranges = np.full(angles.size, np.nan)
+    for k, angle in enumerate(angles):
+        off = np.abs((direction - angle + 90.0) % 180.0 - 90.0)
+        sel = off <= tolerance
+        counts = np.bincount(lag[sel], minlength=n_lags)
+        ok = counts > 0
+        if ok.sum() < 3:
+            continue
+        h = np.bincount(lag[sel], weights=dist[sel], minlength=n_lags)[ok] / counts[ok]
+        if estimator == "matheron":
+            g = np.bincount(lag[sel], weights=diff[sel] ** 2, minlength=n_lags)[ok] / (2.0 * counts[ok])
+        else:
+            root = np.bincount(lag[sel], weights=np.sqrt(np.abs(diff[sel])), minlength=n_lags)[ok] / counts[ok]
+            c = counts[ok]
+            g = root**4 / (2.0 * (0.457 + 0.494 / c + 0.045 / c**2))
+        w = counts[ok] / np.maximum(h, 1e-12) ** 2
+
+        def cost(log_range: float, h: np.ndarray = h, g: np.ndarray = g, w: np.ndarray = w) -> float:
+            model = Variogram(base.model, base.nugget, base.psill, float(np.exp(log_range)))
+            return float(np.sum(w * (model(h) - g) ** 2))
+
+        low, high = math.log(width / 10.0), math.log(10.0 * max_lag)
+        ranges[k] = math.exp(minimize_scalar(cost, bounds=(low, high), method="bounded").x)
+    if not np.isfinite(ranges).any():
+        return 0.0, 1.0
+    major = int(np.nanargmax(ranges))
+    across = ranges[int(np.argmin(np.abs((angles - angles[major]) % 180.0 - 90.0)))]
+    if not np.isfinite(across) or across <= 0:
+        return float(angles[major]), 1.0
+    return float(angles[major]), float(min(max_ratio, max(1.0, ranges[major] / across)))

@@ -49,11 +49,13 @@ def write_geotiff(
     extra_tags: Optional[Mapping[str, str]] = None,
     dtype: str = "float32",
     parameter: str = "OUTPUT",
+    band_tags: Optional[Sequence[Mapping[str, str]]] = None,
 ) -> str:
     """Write a (bands, rows, cols) array as a tiled, DEFLATE-compressed GeoTIFF, atomically.
 
     NaN cells are written as ``nodata``. Band descriptions carry ``band_names``;
-    ``provenance`` is stored as JSON in the dataset tags. ``parameter`` names the output in errors.
+    ``provenance`` is stored as JSON in the dataset tags, ``band_tags`` (one mapping per band) in the bands'
+    metadata. ``parameter`` names the output in errors.
     """
     import rasterio
 
@@ -88,6 +90,8 @@ def write_geotiff(
             dst.write(data)
             for i, name in enumerate(band_names, start=1):
                 dst.set_band_description(i, str(name))
+                if band_tags is not None and band_tags[i - 1]:
+                    dst.update_tags(i, **{k: str(v) for k, v in band_tags[i - 1].items()})
             tags: Dict[str, str] = dict(extra_tags or {})
             if provenance is not None:
                 tags[PROVENANCE_TAG] = json.dumps(provenance, default=str, sort_keys=True)

@@ -19,6 +19,10 @@ from ..neighbours import linked_clusters
 #: the largest magnitude a float32 band can hold (about 3.4e38); outputs are float32 GeoTIFFs
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
+#: a laboratory reports few detection limits: a field with more distinct negative values than this (and than
+#: a tenth of its negative values) holds real negative values (levelled or centred data), not codes
+MAX_NEGATIVE_CODES = 5
+
 
 @dataclass
 class ValueReport:
@@ -40,6 +44,10 @@ class ValueReport:
     separator_examples: Dict[str, Tuple[str, float]] = field(default_factory=dict)  # reading -> (text, value)
     beyond_range: int = 0  # finite values larger in magnitude than ``max_abs``, read as missing
     beyond_examples: List[float] = field(default_factory=list)
+    # how negative numbers were read: "below detection" (-x = below x), "values", "" (none met)
+    negative_reading: str = ""
+    negatives: int = 0  # negative numbers met
+    negative_distinct: int = 0  # distinct negative numbers met
 
     def separator_notes(self, name: str) -> "tuple[list[str], list[str]]":
         """(information, warnings): how the separators in field ``name``'s text values were read, for the log."""
@@ -181,7 +189,7 @@ def decimal_mark(raw: Iterable[object]) -> "tuple[str, Dict[str, str]]":
 def to_float_array(
     raw: Iterable[object],
     censored_factor: Optional[float] = None,
-    negative_is_censored: bool = True,
+    negative_is_censored: Optional[bool] = None,
     max_abs: Optional[float] = None,
 ) -> "tuple[np.ndarray, ValueReport]":
     """Convert raw attribute values to float64, NaN for anything missing or not a number.
@@ -207,6 +215,9 @@ def to_float_array(
     ``censored_factor * detection limit``: text such as ``"<5"``, ``"< 0.5"`` or ``"<0,5"`` and, when
     ``negative_is_censored``, the common laboratory code of a negative number ``-x`` meaning "below the
     detection limit x". Without it (the default) ``"<5"`` counts as text and negatives pass through unchanged.
+    ``negative_is_censored=None`` (the default) decides per field (:func:`negatives_are_codes`): negatives are
+    codes only where that reading is consistent, i.e. the field has few distinct negative values; a field of
+    levelled or centred values keeps its negatives. ``ValueReport.negative_reading`` says which was used.
 
     With ``max_abs`` (e.g. :data:`FLOAT32_MAX`) values whose magnitude exceeds it are read as missing and
     counted in ``ValueReport.beyond_range``: no concentration is that large, they are fill codes.
@@ -219,12 +230,20 @@ def to_float_array(
     for key, text in decisive.items():
         reading = _readings(text)[0 if key == "point" else 1]
         rep.separator_examples[key] = (text, math.nan if reading is None else reading)
+    numbers = [_as_float(item, ValueReport()) for item in items]  # '<5' entries are text, not numbers
+    negatives = [v for v in numbers if v is not None and math.isfinite(v) and v < 0]
+    if negatives:
+        rep.negatives, rep.negative_distinct = len(negatives), len(set(negatives))
+        if negative_is_censored is None:
+            negative_is_censored = negatives_are_codes(negatives, numbers)
+        read_as_codes = negative_is_censored and censored_factor is not None
+        rep.negative_reading = "below detection" if read_as_codes else "values"
     values: List[float] = []
     for item in items:
         rep.total += 1
         number = _as_float(item, rep)
         if censored_factor is not None:
-            limit = _detection_limit(item, number, negative_is_censored, rep)
+            limit = _detection_limit(item, number, negative_is_censored is not False, rep)
             if limit is not None:
                 value = censored_factor * limit
                 if _within(value, max_abs, rep):
@@ -252,6 +271,20 @@ def to_float_array(
             rep.numeric += 1
             values.append(number)
     return np.asarray(values, dtype=np.float64), rep
+
+
+def negatives_are_codes(negatives: List[float], numbers: List[Optional[float]]) -> bool:
+    """Whether a field's negative numbers read consistently as below-detection codes: at most
+    :data:`MAX_NEGATIVE_CODES` distinct ones, or at most a tenth as many distinct as there are negatives, all
+    no larger in magnitude than the median of the field's positive numbers (detection limits lie below the
+    values detected)."""
+    distinct = set(negatives)
+    if len(distinct) <= MAX_NEGATIVE_CODES:
+        return True
+    if len(distinct) > 0.1 * len(negatives):
+        return False
+    positive = [v for v in numbers if v is not None and math.isfinite(v) and v > 0]
+    return bool(positive) and -min(distinct) <= float(np.median(positive))
 
 
 def _within(value: float, max_abs: Optional[float], rep: ValueReport) -> bool:

@@ -31,6 +31,11 @@ class StackWindowReader:
                 if path not in self._datasets:
                     self._datasets[path] = rasterio.open(path)
 
+    @property
+    def selection(self) -> List[Tuple[str, int]]:
+        """(path, band) of each output band: what a Dask worker needs to open the same reader."""
+        return list(self._selection)
+
     def __call__(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
         import rasterio
         from rasterio.windows import Window

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import sparse
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
+from ..lazy import lazy_module
 from ..neighbours import NeighbourIndex
 from .seeds import UNLABELLED
 from .softmax import BLOCK, SoftmaxRegression
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+sparse = lazy_module("scipy.sparse")  # scipy imported when used: the plugin loads without it
 
 #: at most this many training cells per class are used for one classifier fit
 MAX_TRAIN_PER_CLASS = 20000
@@ -67,7 +74,7 @@ def _pu_bagging(
 
 def knn_graph(
     z: np.ndarray, neighbors: int, is_cancelled: CancelCallback = None, progress: ProgressCallback = None
-) -> sparse.csr_matrix:
+) -> "csr_matrix":
     """Symmetric k-nearest-neighbour affinity matrix (heat kernel), float32, O(n k) memory."""
     n = len(z)
     k = min(neighbors, n - 1)

@@ -30,13 +30,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
-from scipy.ndimage import distance_transform_edt
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
+from ..lazy import lazy_function
 from .methods import _fit_predict, _label_spreading, _pu_bagging
 from .seeds import UNLABELLED, _seed_labels, _standardise
+
+distance_transform_edt = lazy_function("scipy.ndimage", "distance_transform_edt")  # scipy imported when used
 
 METHODS = ("pu_bagging", "label_spreading", "self_training")
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from ..grid import GridSpec
+from ..lazy import lazy_function
 from .softmax import BLOCK
+
+cKDTree = lazy_function("scipy.spatial", "cKDTree")  # noqa: N816 (scipy imported when used: loads without it)
 
 #: label value of unlabelled (and nodata) cells in :attr:`PseudoLabelResult.labels`
 UNLABELLED = -1

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Optional, Tuple
 
 import numpy as np
-from scipy import optimize
+
+from ..lazy import lazy_module
+
+optimize = lazy_module("scipy.optimize")  # scipy imported when used: the plugin loads without it
 
 #: rows predicted per block (bounded memory whatever the grid size)
 BLOCK = 65536

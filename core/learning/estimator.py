@@ -29,7 +29,7 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError, ModelFileError
 from .calibration import Calibration, combine_logits
 from .ensemble import labelled_cells, pu_cells, train_members, training_data, validation_metrics
-from .inference import predict_window_scores
+from .inference import WindowScores, predict_window_scores
 from .model_file import ExpectedWeights, array_hash, read_model, write_model
 from .model_schema import check_metadata
 from .network import PatchNet, resolve_device, state_shapes
@@ -150,7 +150,6 @@ class PatchCNN:
         names = list(band_names) if band_names is not None else [f"band {i + 1}" for i in range(n_bands)]
         if len(names) != n_bands:
             raise InputError("one band name is needed per band.", "INPUT_RASTERS")
-        device = resolve_device(config.device)
         rng = np.random.default_rng(config.seed)
         if config.training == "pu":
             cells, prior = pu_cells(bands, labels, sample_weight, config.class_prior, rng)
@@ -158,6 +157,45 @@ class PatchCNN:
             cells, prior = labelled_cells(bands, labels, sample_weight), None
         median, scale = robust_normalisation(bands, seed=config.seed)
         padded = pad_halo(normalise(bands, median, scale), config.field // 2)
+
+        def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> Any:
+            return training_data(config, cells, padded, train, val, rng, n_bands, prior)
+
+        hashes = {
+            "bands": array_hash(bands),
+            "labels": array_hash(labels),
+            "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
+        }
+        return self._fit_cells(
+            config, cells, make_data, median, scale, names, (height, width), hashes, grid, progress, is_cancelled, log,
+            prior, rng,
+        )  # fmt: skip
+
+    def _fit_cells(
+        self,
+        config: TrainingConfig,
+        cells: Any,
+        make_data: Callable[[np.ndarray, np.ndarray, np.random.Generator], Any],
+        median: np.ndarray,
+        scale: np.ndarray,
+        names: List[str],
+        shape: Tuple[int, int],
+        hashes: Dict[str, Any],
+        grid: Optional[Dict[str, Any]],
+        progress: ProgressCallback,
+        is_cancelled: CancelCallback,
+        log: LogCallback,
+        prior: Optional[float] = None,
+        rng: Optional[np.random.Generator] = None,
+    ) -> "PatchCNN":
+        """Split, train and describe the ensemble from the labelled ``cells`` (:class:`.ensemble.LabelledCells`);
+        ``make_data(train, val, rng)`` gives the :class:`.training.TrainingData` (whose patches come from the
+        stack in memory, or from a :class:`.streaming.PatchBank` read window by window). ``prior``: the class
+        prior of positive-unlabelled cells (:func:`.ensemble.pu_cells`), None for labelled cells; ``rng``: the
+        generator that drew them (None: a fresh one from the seed), which the split continues."""
+        height, width = shape
+        device = resolve_device(config.device)
+        rng = np.random.default_rng(config.seed) if rng is None else rng
         block = config.block_size or max(4 * config.field, int(round(math.sqrt(height * width) / 6)))
         train, val, split_info = spatial_split(
             cells.rows,
@@ -172,7 +210,7 @@ class PatchCNN:
             cells.positive,
             config.cluster_distance or None,
         )
-        data = training_data(config, cells, padded, train[cells.weights[train] > 0], val, rng, n_bands, prior)
+        data = make_data(train[cells.weights[train] > 0], val, rng)
         if log:
             counts = ", ".join(f"class {c}: {int(np.sum(cells.y == i))}" for i, c in enumerate(cells.classes))
             log(
@@ -217,11 +255,7 @@ class PatchCNN:
             "metrics": metrics,
             "history": histories[0]["history"],
             "member_histories": [h["history"] for h in histories[1:]],
-            "data_hashes": {
-                "bands": array_hash(bands),
-                "labels": array_hash(labels),
-                "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
-            },
+            "data_hashes": hashes,
             "uncertainty": self.uncertainty_description(config.mc_samples),
             "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "torch_version": torch.__version__,
@@ -335,22 +369,13 @@ class PatchCNN:
         """
         nets = self._require_fitted()
         dev = self._device(device)
-        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
-        halo = self.config_.field // 2
-        median, scale = self._norm()
-        positive = self._positive_index()
-        calibration = self.calibration_
         for net in nets:
             net.to(dev)
-        tiles = [(r, c) for r in range(0, height, tile) for c in range(0, width, tile)]
+        tiles = tile_windows(height, width, tile)
         try:
-            for i, (r0, c0) in enumerate(tiles):
+            for i, (r0, r1, c0, c1) in enumerate(tiles):
                 check_cancelled(is_cancelled)
-                r1, c1 = min(height, r0 + tile), min(width, c0 + tile)
-                window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
-                scored = predict_window_scores(
-                    nets, window, median, scale, halo, positive, dev, mc, self.config_.seed + i, calibration
-                )
+                scored = self.predict_tile(read_window, i, r0, r1, c0, c1, dev, mc_samples)
                 if with_score:
                     write_window(r0, c0, scored.prob, scored.std, scored.score)
                 else:
@@ -359,6 +384,40 @@ class PatchCNN:
         finally:
             for net in nets:
                 net.cpu()
+
+    def predict_tile(
+        self,
+        read_window: Callable[[int, int, int, int], np.ndarray],
+        index: int,
+        r0: int,
+        r1: int,
+        c0: int,
+        c1: int,
+        device: Optional[str] = None,
+        mc_samples: Optional[int] = None,
+    ) -> WindowScores:
+        """Probability, MC-dropout spread and ranking score (:class:`.inference.WindowScores`) of tile ``index``
+        of :func:`tile_windows` (rows ``r0:r1``, columns ``c0:c1``), read with its halo of half the receptive
+        field (the coarse view's included), the ensemble combined as :attr:`calibration_` says: the unit of work
+        of :meth:`predict_tiled`, in this process and on Dask workers (the networks must already be on
+        ``device``)."""
+        nets = self._require_fitted()
+        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
+        halo = self.config_.field // 2
+        median, scale = self._norm()
+        window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
+        return predict_window_scores(
+            nets,
+            window,
+            median,
+            scale,
+            halo,
+            self._positive_index(),
+            self._device(device),
+            mc,
+            self.config_.seed + index,
+            self.calibration_,
+        )
 
     def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
         """Positive-class probability (H, W) of an in-memory stack, dense and tiled (the ensemble combined as
@@ -448,6 +507,15 @@ class PatchCNN:
 DEFAULTS: Dict[str, Any] = {
     name: p.default for name, p in inspect.signature(PatchCNN.__init__).parameters.items() if name in PARAM_NAMES
 }
+
+
+def tile_windows(height: int, width: int, tile: int) -> List[Tuple[int, int, int, int]]:
+    """(row0, row1, col0, col1) of the tiles of a raster, row by row: tile ``i`` draws MC-dropout seed ``seed + i``."""
+    return [
+        (r, min(height, r + tile), c, min(width, c + tile))
+        for r in range(0, height, tile)
+        for c in range(0, width, tile)
+    ]
 
 
 def expected_weights(metadata: Dict[str, Any]) -> ExpectedWeights:

@@ -93,13 +93,13 @@ class ExpectedWeights:
     shapes: Dict[str, Tuple[int, ...]]
 
 
-def _format_version(payload: Any) -> int:
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+def _format_version(payload: Any, fmt: str = FORMAT, newest: int = FORMAT_VERSION) -> int:
+    if not isinstance(payload, dict) or payload.get("format") != fmt:
         raise _Refused("format", "unknown format")
     version = payload.get("format_version")
     if type(version) is not int or version < 1:
-        raise _invalid("format_version", f"is {version!r}, but it must be a whole number from 1 to {FORMAT_VERSION}")
-    if version > FORMAT_VERSION:
+        raise _invalid("format_version", f"is {version!r}, but it must be a whole number from 1 to {newest}")
+    if version > newest:
         raise _Refused("newer", str(version))
     return version
 
@@ -222,7 +222,10 @@ def _loaded_weights(
 
 
 def read_model(
-    path: str, expected_weights: Callable[[Dict[str, Any]], ExpectedWeights]
+    path: str,
+    expected_weights: Callable[[Dict[str, Any]], ExpectedWeights],
+    fmt: str = FORMAT,
+    newest: int = FORMAT_VERSION,
 ) -> Tuple[Dict[str, Any], List[Dict[str, torch.Tensor]]]:
     """The metadata and each network's weights of a model file; refuse anything that is not a safe, valid one.
 
@@ -231,7 +234,8 @@ def read_model(
     schema check of :mod:`.model_schema`, raising :class:`MetadataError`, and the shapes of the network it
     describes); each tensor's dtype, shape and storage size against those. Only then does
     ``torch.load(weights_only=True)``, which cannot run pickled code, read the tensors, from the same open file.
-    Every refusal is a :class:`ModelFileError` of ``MODEL`` naming what is wrong.
+    Every refusal is a :class:`ModelFileError` of ``MODEL`` naming what is wrong. ``fmt`` and ``newest``: the
+    format name and newest version read (the CNN's by default; the classic learners' have their own).
     """
     name = os.path.basename(path)
     if not os.path.isfile(path):
@@ -245,7 +249,7 @@ def read_model(
                 raise _not_a_model(f"a damaged data.pkl: {exc}") from None
             payload = _inspect_pickle(data)
             del data
-            version = _format_version(payload)
+            version = _format_version(payload, fmt, newest)
             metadata = _metadata(payload)
             members = _members(payload, version)
             try:
@@ -265,6 +269,27 @@ def read_model(
     except OSError as exc:
         raise ModelFileError(f"cannot read the model file '{path}' ({exc.strerror or exc}).", "MODEL") from None
     return metadata, weights
+
+
+def model_format(path: str) -> Any:
+    """The ``format`` a model file declares (read through the same size checks and restricted unpickler as
+    :func:`read_model`, no tensor read), so that a caller can choose the reader; None when it declares none."""
+    name = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise ModelFileError(f"the model file '{path}' does not exist; check the path, or {TRAIN_NEW}.", "MODEL")
+    try:
+        with open(path, "rb") as handle:
+            archive, folder = _archive(handle)
+            try:
+                data = archive.read(f"{folder}/data.pkl")
+            except Exception as exc:  # BadZipFile (CRC), zlib.error, RuntimeError (encrypted), ...
+                raise _not_a_model(f"a damaged data.pkl: {exc}") from None
+            payload = _inspect_pickle(data)
+    except _Refused as refused:
+        raise ModelFileError(_message(name, refused), "MODEL") from None
+    except OSError as exc:
+        raise ModelFileError(f"cannot read the model file '{path}' ({exc.strerror or exc}).", "MODEL") from None
+    return payload.get("format") if isinstance(payload, dict) else None
 
 
 def _message(name: str, refused: _Refused) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Tuple
+from typing import Any, Callable, Tuple
 
 import numpy as np
 import torch
@@ -47,8 +47,11 @@ def valid_centres(bands: np.ndarray) -> np.ndarray:
     return np.isfinite(bands).all(axis=0)
 
 
-def extract_patches(padded: np.ndarray, rows: np.ndarray, cols: np.ndarray, patch_size: int) -> np.ndarray:
-    """(n, bands, p, p) patches centred on (rows, cols) of the unpadded grid; ``padded`` has a halo of p // 2."""
+def extract_patches(padded: Any, rows: np.ndarray, cols: np.ndarray, patch_size: int) -> np.ndarray:
+    """(n, bands, p, p) patches centred on (rows, cols) of the unpadded grid; ``padded`` has a halo of p // 2, or is
+    a bank of patches read window by window (:class:`.streaming.PatchBank`, which has ``patches(rows, cols, p)``)."""
+    if not isinstance(padded, np.ndarray):
+        return padded.patches(rows, cols, patch_size)
     view = np.lib.stride_tricks.sliding_window_view(padded, (patch_size, patch_size), axis=(1, 2))  # type: ignore[call-overload]  # numpy's stubs lack the axis tuple
     return np.ascontiguousarray(view[:, rows, cols].transpose(1, 0, 2, 3))
 

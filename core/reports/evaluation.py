@@ -6,7 +6,7 @@ import datetime
 import io
 import math
 from html import escape
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -128,14 +128,52 @@ def write_table(path: str, ev: Evaluation, deposit_names: Optional[Sequence[str]
     return write_text(path, handle.getvalue(), "OUTPUT_TABLE")
 
 
-def _success_plot(ev: Evaluation) -> str:
+#: line colours of baseline maps in the success-rate plot (the evaluated map is PALETTE[0])
+BASELINE_COLOURS = ("#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
+
+
+def baseline_rows(main_name: str, ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]]) -> List[Tuple[str, ...]]:
+    """One row per map, the evaluated one first: AUC, interval, capture in the top 1/5/10/20 %, P-A point."""
+    rows = []
+    for name, item in [(main_name, ev), *baselines]:
+        capture = [f"{item.capture.get(p, float('nan')):.0f} %" for p in (1.0, 5.0, 10.0, 20.0)]
+        rows.append(
+            (
+                name,
+                f"{item.auc:.3f}",
+                f"{item.auc_bootstrap[0]:.3f} – {item.auc_bootstrap[1]:.3f}",
+                *capture,
+                f"{item.pa.prediction_rate:.0f} % in {item.pa.area:.0f} %",
+                f"{item.sample.counts[USED]}",
+            )
+        )
+    return rows
+
+
+def format_p_value(p: float, iterations: int) -> str:
+    """A Monte Carlo p-value as a reader takes it: '< 0.001 (1,000 resamples)' when no random placement did as
+    well (the estimate (1 + 0) / (1 + n) only says p is below about 1/n), else '0.0123 (1,000 resamples)'."""
+    resamples = f"({iterations:,} resamples)"
+    if iterations > 0 and p <= 1.0 / (1 + iterations) + 1e-15:
+        return f"< {1.0 / iterations:.2g} {resamples}"
+    return f"{p:.3g} {resamples}"
+
+
+def _success_plot(ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]] = ()) -> str:
     keep = ev.curve.downsample(MAX_CURVE_POINTS)
     area, deposits = 100 * ev.curve.area[keep], 100 * ev.curve.deposits[keep]
     markers = [Marker(p, c, f"top {p:g} %: {c:.0f} %", PALETTE[1]) for p, c in ev.capture.items() if p in (10.0, 20.0)]
     markers.append(Marker(ev.pa.area, ev.pa.prediction_rate, f"P-A: {ev.pa.prediction_rate:.0f} %", PALETTE[2]))
+    others = []
+    for i, (name, other) in enumerate(baselines):  # the same deposits on each baseline map, thinner lines
+        kept = other.curve.downsample(MAX_CURVE_POINTS)
+        colour = BASELINE_COLOURS[i % len(BASELINE_COLOURS)]
+        label = f"{name} (AUC {other.auc:.3f})"
+        others.append(Series(100 * other.curve.area[kept], 100 * other.curve.deposits[kept], label, colour, width=1.5))
     return line_plot(
         [
             Series(area, deposits, f"success rate (AUC {ev.auc:.3f})", PALETTE[0]),
+            *others,
             Series([0, 100], [0, 100], "random map", "#888888", dash="6 4", width=1.5),
             Series([0, 100], [100, 0], "P + A = 100 %", PALETTE[2], dash="2 3", width=1),
         ],
@@ -179,10 +217,10 @@ def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = N
 
 
 STYLE = """
-body{font-family:sans-serif;max-width:1000px;margin:1em auto;padding:0 1em;color:#222}
+body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f0f0f0}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
-.plots svg{margin:0 1em 1em 0;vertical-align:top}
+.plots svg{width:100%;max-width:900px;height:auto;margin:0 0 1.5em 0;display:block}
 """
 
 
@@ -191,8 +229,11 @@ def report_html(
     title: str = "Prospectivity evaluation",
     inputs: Optional[Mapping[str, str]] = None,
     deposit_names: Optional[Sequence[str]] = None,
+    baselines: Sequence[Tuple[str, Evaluation]] = (),
+    main_name: str = "evaluated map",
 ) -> str:
-    """A self-contained HTML page: key numbers, plots, capture table, every deposit and its status."""
+    """A self-contained HTML page: key numbers, the baselines side by side, plots, capture table, every deposit
+    and its status. ``baselines``: (name, evaluation of that map against the same deposits)."""
     level = f"{100 * ev.confidence:g} %"
     counts = ev.sample.counts
     key = [
@@ -205,7 +246,7 @@ def report_html(
             f"AUC against random negatives (ArcSDM Monte Carlo): median, {level} interval",
             f"{ev.auc_monte_carlo_median:.3f} ({ev.auc_monte_carlo[0]:.3f} – {ev.auc_monte_carlo[1]:.3f})",
         ),
-        ("p-value: chance that as many random cells score as well", f"{ev.p_value:.3g}"),
+        ("p-value: chance that as many random cells score as well", format_p_value(ev.p_value, ev.iterations)),
         (
             "P-A intersection: deposits predicted / area occupied",
             f"{ev.pa.prediction_rate:.1f} % in {ev.pa.area:.1f} % of the area (threshold {ev.pa.threshold:.4g})",
@@ -240,7 +281,17 @@ def report_html(
     ]
     parts += [f"<p class='note'>{escape(note)}</p>" for note in ev.notes]
     parts += ["<h2>Key numbers</h2>", _table(key)]
-    parts += ["<div class='plots'>", _success_plot(ev), _pa_plot(ev), "</div>"]
+    if baselines:
+        parts += [
+            "<h2>Against the baselines</h2>",
+            "<p>The same deposits and study-area polygons on each map (each on its own grid and valid cells). A "
+            "map that does not beat a simple baseline adds little.</p>",
+            _table(
+                baseline_rows(main_name, ev, baselines),
+                ["map", "AUC", f"{level} interval", "top 1 %", "top 5 %", "top 10 %", "top 20 %", "P-A", "deposits"],
+            ),
+        ]
+    parts += ["<div class='plots'>", _success_plot(ev, baselines), _pa_plot(ev), "</div>"]
     parts += [
         "<h2>Capture efficiency</h2>",
         _table(capture, ["share of area (highest first)", "deposits captured", "threshold", "gain over random"]),
@@ -273,7 +324,9 @@ def write_report(
     title: str = "Prospectivity evaluation",
     inputs: Optional[Mapping[str, str]] = None,
     deposit_names: Optional[Sequence[str]] = None,
+    baselines: Sequence[Tuple[str, Evaluation]] = (),
+    main_name: str = "evaluated map",
 ) -> str:
     """Write the HTML report atomically."""
-    text = report_html(ev, title, inputs, deposit_names)
+    text = report_html(ev, title, inputs, deposit_names, baselines, main_name)
     return write_text(path, text, "OUTPUT_REPORT")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from ..io.outputs import write_text
 from ..io.tables import SafeWriter
@@ -38,9 +38,51 @@ def summary_record(result: PseudoLabelResult, class_names: Optional[Dict[int, st
     )
 
 
-def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SUMMARY") -> str:
-    """Write the summary atomically; ``.json``, ``.csv`` or (anything else) HTML. ``parameter`` names the output
-    in error messages."""
+METHOD_WORDS = {"pu_bagging": "PU bagging", "label_spreading": "label spreading", "self_training": "self-training"}
+
+
+def _distance(value: float) -> str:
+    return f"{value:,g} map units (metres in a metric CRS)" if value else "0 (only the cell of the point)"
+
+
+#: each setting in words, and its value with its unit
+SETTING_WORDS: Dict[str, Tuple[str, Callable[[Any], str]]] = {
+    "method": ("Method", lambda v: METHOD_WORDS.get(v, str(v))),
+    "positive_radius": ("Cells labelled mineralised around each mineralised point, within", _distance),
+    "negative_buffer": ("No cell labelled barren within this distance of a mineralised point", _distance),
+    "confidence": ("Confidence a cell needs for a pseudo-label (share of votes or probability)", lambda v: f"{v:g}"),
+    "iterations": ("Self-training rounds", lambda v: f"{v:d}"),
+    "bags": ("PU bagging: classifiers trained on the positives against random cells", lambda v: f"{v:d}"),
+    "neighbors": ("Label spreading: neighbours of each cell", lambda v: f"{v:d}"),
+    "negative_quantile": ("Reliable barren cells: consistently among the lowest", lambda v: f"{100 * v:g} % of scores"),
+    "alpha": ("Label spreading: weight of the neighbours' labels (alpha)", lambda v: f"{v:g}"),
+    "growth": ("Self-training: most a class may grow in one round", lambda v: f"{100 * v:g} % of its size"),
+    "seed": ("Random seed", str),
+}
+
+
+def setting_in_words(key: str, value: Any) -> Tuple[str, str]:
+    """(what the setting means, its value with a unit); unknown settings as they are."""
+    label, formatter = SETTING_WORDS.get(key, (key, str))
+    try:
+        return label, formatter(value)
+    except (TypeError, ValueError):
+        return label, str(value)
+
+
+def _round_in_words(entry: Dict[str, Any]) -> str:
+    text = f"Round {entry.get('round', '?')}: {entry.get('added', 0):,} cells labelled"
+    rest = {k: v for k, v in entry.items() if k not in ("round", "added")}
+    if "note" in rest:
+        text += f" ({rest.pop('note')})"
+    if rest:
+        text += "; " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rest.items())
+    return text
+
+
+def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SUMMARY", thumbnail: str = "") -> str:
+    """Write the summary atomically; ``.json``, ``.csv`` or (anything else) HTML, with ``thumbnail`` (an
+    ``<svg>`` map of the labels) in the HTML. ``parameter`` names the output in error messages."""
     ext = path.lower().rsplit(".", 1)[-1] if "." in path else ""
     if ext == "json":
         text = json.dumps(record, indent=2, default=str)
@@ -71,13 +113,20 @@ def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SU
             f"<p>{record['labelled_cells']} of {record['valid_cells']} valid cells labelled; "
             f"{record['unlabelled_cells']} left unlabelled (nodata).</p>"
         )
+        if thumbnail:
+            body.append("<h2>Map</h2>" + thumbnail)
+            body.append(
+                "<p>Red: mineralised, blue: barren, grey: unlabelled or outside; white dots: the labelled points. "
+                "A block of cells shows its highest class.</p>"
+            )
         body.append("<h2>Settings</h2><table>")
         for k, v in record["settings"].items():
-            body.append(f"<tr><td>{esc(str(k))}</td><td>{esc(str(v))}</td></tr>")
+            label, value = setting_in_words(k, v)
+            body.append(f"<tr><td>{esc(label)}</td><td>{esc(value)}</td></tr>")
         body.append("</table>")
         if record["history"]:
             body.append("<h2>Rounds</h2><ul>")
-            body.extend(f"<li>{esc(json.dumps(h))}</li>" for h in record["history"])
+            body.extend(f"<li>{esc(_round_in_words(h))}</li>" for h in record["history"])
             body.append("</ul>")
         if record["warnings"]:
             body.append("<h2>Warnings</h2><ul>")

@@ -132,18 +132,40 @@ def line_plot(
             f'<polyline points="{points}" fill="none" stroke="{s.color}" stroke-width="{s.width}"{dash} '
             f'clip-path="url(#{clip})"/>'
         )
+    placed: List[Tuple[float, float, float]] = []  # label boxes drawn so far: left, right, baseline
     for m in markers:
         if math.isfinite(m.x) and math.isfinite(m.y):
             out.append(f'<circle cx="{px(m.x):.1f}" cy="{py(m.y):.1f}" r="4" fill="{m.color}"/>')
             anchor = "end" if px(m.x) > left + 0.7 * pw else "start"
-            dx = -7 if anchor == "end" else 7
+            lx = float(px(m.x)) + (-7 if anchor == "end" else 7)
+            extent = LABEL_CHAR_WIDTH * len(m.label)
+            span = (lx - extent, lx) if anchor == "end" else (lx, lx + extent)
+            ly = label_baseline(span, float(py(m.y)) - 7, placed)
+            placed.append((span[0], span[1], ly))
             out.append(
-                f'<text x="{px(m.x) + dx:.1f}" y="{py(m.y) - 7:.1f}" text-anchor="{anchor}" fill="{m.color}">'
-                f"{escape(m.label)}</text>"
+                f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="{m.color}">{escape(m.label)}</text>'
             )
     out.extend(_legend(series, left, top + ph + bottom + 4))  # under the x-axis label
     out.append("</svg>")
     return "\n".join(out)
+
+
+#: width (px) of one character of a 12 px sans-serif label, generously: for telling whether two labels overlap
+LABEL_CHAR_WIDTH = 7.0
+#: height (px) a label line needs
+LABEL_LINE = 15.0
+
+
+def label_baseline(span: Tuple[float, float], wanted: float, placed: Sequence[Tuple[float, float, float]]) -> float:
+    """The baseline nearest below ``wanted`` at which a label covering ``span`` (left, right) overlaps none of the
+    ``placed`` labels (left, right, baseline)."""
+    y = wanted
+    for _ in range(len(placed) + 1):
+        clash = [b for lo, hi, b in placed if lo < span[1] and span[0] < hi and abs(b - y) < LABEL_LINE]
+        if not clash:
+            return y
+        y = max(clash) + LABEL_LINE
+    return y
 
 
 def _legend(series: Sequence[Series], left: float, top: float) -> List[str]:

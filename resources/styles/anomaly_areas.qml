@@ -245,7 +245,7 @@
   </renderer-v2>
   <labeling type="simple">
     <settings calloutType="simple">
-      <text-style fontWordSpacing="0" multilineHeight="1" capitalization="0" fontSizeUnit="Point" fontUnderline="0" namedStyle="" fieldName="rank" isExpression="0" useSubstitutions="0" allowHtml="0" textOpacity="1" fontSizeMapUnitScale="3x:0,0,0,0,0,0" textOrientation="horizontal" previewBkgrdColor="255,255,255,255" legendString="Aa" fontSize="9" fontKerning="1" fontItalic="0" fontWeight="50" fontStrikeout="0" fontFamily="DejaVu LGC Sans" blendMode="0" fontLetterSpacing="0" textColor="0,0,0,255">
+      <text-style fontWordSpacing="0" multilineHeight="1" capitalization="0" fontSizeUnit="Point" fontUnderline="0" namedStyle="" fieldName="rank" isExpression="0" useSubstitutions="0" allowHtml="0" textOpacity="1" fontSizeMapUnitScale="3x:0,0,0,0,0,0" textOrientation="horizontal" previewBkgrdColor="255,255,255,255" legendString="Aa" fontSize="9" fontKerning="1" fontItalic="0" fontWeight="50" fontStrikeout="0" blendMode="0" fontLetterSpacing="0" textColor="0,0,0,255">
         <families/>
         <text-buffer bufferNoFill="1" bufferColor="255,255,255,255" bufferOpacity="1" bufferDraw="1" bufferBlendMode="0" bufferJoinStyle="128" bufferSizeUnits="MM" bufferSize="1" bufferSizeMapUnitScale="3x:0,0,0,0,0,0"/>
         <text-mask maskSizeUnits="MM" maskSize="1.5" maskOpacity="1" maskedSymbolLayers="" maskJoinStyle="128" maskSizeMapUnitScale="3x:0,0,0,0,0,0" maskEnabled="0" maskType="0"/>

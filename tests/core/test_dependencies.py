@@ -184,3 +184,47 @@ def test_real_install_of_local_torch_wheel_into_private_folder(tmp_path):
     assert parsed is not None, verify.stderr[-3000:]
     assert parsed["file"].startswith(target)
     assert parsed["version"] in os.path.basename(WHEELS[-1])
+
+
+def test_sklearn_missing_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(deps, "find_module", lambda name: None)
+    ok, message = deps.check_sklearn()
+    assert not ok and "python3-sklearn" in message and "Install dependencies" in message
+
+
+def test_sklearn_verify_command_imports_it_in_a_fresh_interpreter(tmp_path):
+    pytest.importorskip("sklearn")
+    import sklearn
+
+    out = subprocess.run(deps.sklearn_verify_command(sys.executable, str(tmp_path)), capture_output=True, text=True)
+    assert deps.parse_sklearn_verify(out.stdout) == sklearn.__version__
+    assert deps.parse_sklearn_verify("torch 2.1 x cuda=False") is None
+
+
+def test_a_hidden_module_is_reported_missing_by_its_package_name(monkeypatch):
+    """Hidden as Python blocks an import (None in sys.modules); the reference is the ImportError itself."""
+    assert deps.check_scientific() == (True, "")
+    monkeypatch.setitem(sys.modules, "rasterio", None)
+    with pytest.raises(ImportError):
+        import rasterio  # noqa: F401
+    assert deps.missing_modules() == ["rasterio"]
+    ok, message = deps.check_scientific()
+    assert not ok and message.startswith("This QGIS's Python lacks rasterio, which every GeoChem Prospector step")
+    assert "Install dependencies" in message
+
+
+def test_lazy_imports_behave_like_the_module_and_fail_only_when_used(monkeypatch):
+    import numpy as np
+    from scipy import ndimage
+
+    from geochem_prospector.core.lazy import lazy_function, lazy_module
+
+    lazy = lazy_module("scipy.ndimage")
+    image = np.array([[1, 0, 1], [0, 0, 1]])
+    assert np.array_equal(lazy.label(image)[0], ndimage.label(image)[0])
+    tree = lazy_function("scipy.spatial", "cKDTree")(np.array([[0.0, 0.0], [3.0, 4.0]]))
+    assert tree.query([0.0, 0.0], k=2)[0][1] == 5.0  # a 3-4-5 triangle
+    monkeypatch.setitem(sys.modules, "scipy.ndimage", None)
+    stand_in = lazy_module("scipy.ndimage")  # creating it imports nothing
+    with pytest.raises(ImportError):
+        stand_in.label(image)

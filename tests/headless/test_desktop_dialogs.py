@@ -24,7 +24,7 @@ from tests.headless.cli import run_qgis_process  # noqa: E402
 from tests.headless.desktop import run_desktop  # noqa: E402
 
 STEP_IDS = ["interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate"]
-ALGORITHMS = [f"prospector:{name}" for name in STEP_IDS] + ["prospector:prospectivity_workflow"]
+ALGORITHMS = [f"prospector:{name}" for name in STEP_IDS] + ["prospector:evidence", "prospector:prospectivity_workflow"]
 MAX_ATTEMPTS = 4  # QGIS restarts after a crash; more crashing dialogs than this and the rest go unopened
 ATTEMPT_TIMEOUT_S = 240
 

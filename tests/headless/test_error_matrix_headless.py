@@ -19,6 +19,7 @@ from tests.error_cases import (
     output_folder,
     outputs_for,
     put_old_outputs,
+    written_path,
 )
 
 #: every row qgis_process can express: all but the cancellations (qgis_process cannot cancel a run) and the rows
@@ -63,7 +64,7 @@ def _run_row(case, data, qgis_process, out_folder):
     assert "Traceback" not in log, log
     if case.error is None:
         assert code == 0, log
-        assert all(os.path.isfile(p) for p in outputs), log
+        assert all(os.path.isfile(written_path(p)) for p in outputs), log
         if case.check:
             case.check(params)
     else:

@@ -5,13 +5,15 @@ import os
 
 import geopandas as gpd
 import numpy as np
+import pytest
 import rasterio
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
 
 
-def test_prospectivity_workflow_model(qgis_process, tmp_path):
+@pytest.mark.parametrize("geology", [True, False], ids=["with faults and lithology", "without"])
+def test_prospectivity_workflow_model(qgis_process, tmp_path, geology):
     deposits = gpd.read_file(os.path.join(SAMPLES, "deposits.gpkg"))
     deposits = deposits[deposits["in_study_area"].astype(bool)]
     south = deposits.geometry.y < 7491500  # a spatially separate held-out group
@@ -26,6 +28,13 @@ def test_prospectivity_workflow_model(qgis_process, tmp_path):
         "evaluate:evaluation_report": tmp_path / "evaluation.html",
         "evaluate:evaluation_table": tmp_path / "evaluation.csv",
     }
+    geology_inputs = {}
+    if geology:
+        geology_inputs = {
+            "faults": os.path.join(SAMPLES, "faults.gpkg"),
+            "lithology": os.path.join(SAMPLES, "lithology.gpkg"),
+            "lithology_field": "GENERALI_1",
+        }
     code, result, log = qgis_process(
         "prospector:prospectivity_workflow",
         {
@@ -34,13 +43,20 @@ def test_prospectivity_workflow_model(qgis_process, tmp_path):
             "study_area": os.path.join(SAMPLES, "study_area.gpkg"),
             "training_deposits": tmp_path / "training.gpkg",
             "heldout_deposits": tmp_path / "heldout.gpkg",
-            "pixel_size": 2000,
+            # with 13 more bands, 2 km cells leave too few pseudo-labels for traincnn's spatial validation split
+            "pixel_size": 1000 if geology else 2000,
             "epochs": 2,
             "ensemble": 2,
             **outputs,
+            **geology_inputs,
         },
     )
     assert code == 0, log[-3000:]
+    # the evidence step stacks the element rasters with the geology; the later steps read that stack
+    stacked = ["interpolate_OUTPUT", "OUTPUT"]
+    assert "faults:distance_m" in log if geology else "faults:distance_m" not in log
+    assert ("lithology:contact_distance_m" in log) == geology
+    assert any(f"{name}:Cu" in log for name in stacked), log[-3000:]
     assert "member 2/2: epoch 2/2" in log  # the model's ensemble parameter reaches traincnn
     for path in outputs.values():
         assert path.exists() and path.stat().st_size > 0, path

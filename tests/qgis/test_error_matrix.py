@@ -31,6 +31,7 @@ from tests.error_cases import (
     output_folder,
     outputs_for,
     put_old_outputs,
+    written_path,
 )
 
 
@@ -117,6 +118,7 @@ def _run_and_check(case: Case, data, run_algorithm, params, outputs, existing, o
     if case.error is None:
         result = run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
         for key, path in outputs.items():
+            path = written_path(path)
             assert result.get(key) == path and os.path.isfile(path), f"{key} was not written"
         if case.check:
             case.check(params)

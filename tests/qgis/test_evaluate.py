@@ -210,3 +210,31 @@ def test_empty_deposit_layer_and_missing_band_are_named(run_algorithm, raster, t
     with pytest.raises(QgsProcessingException, match="BAND: band 3 does not exist; the raster has 2"):
         run_algorithm("prospector:evaluate", {"INPUT_RASTER": raster, "BAND": 3, "DEPOSITS": deposits, **outputs})
     assert [p.name for p in tmp_path.iterdir()] == ["prospectivity.tif"]  # only the input
+
+
+def test_baselines_side_by_side_with_hand_computed_aucs(run_algorithm, raster, tmp_path):
+    """Baseline = the map reversed (11 - v), a separate raster: the deposits on 10 and 7 sit on 1 and 4 there.
+    Placements (ties half) 0.05 and 0.35 by hand: AUC 0.2, beside the map's 0.8."""
+    reversed_path = str(tmp_path / "reversed.tif")
+    values = 11 - np.arange(1, 11, dtype=np.float32).reshape(2, 5)
+    write_geotiff(reversed_path, values[None], GRID, ["reversed"])
+    deposits = point_layer([("ten", centre(1, 4)), ("seven", centre(1, 1))])
+    report = tmp_path / "report.html"
+    result = run_algorithm(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": raster,
+            "DEPOSITS": deposits,
+            "ITERATIONS": 50,
+            "BASELINES": [reversed_path],
+            "OUTPUT_REPORT": str(report),
+            "OUTPUT_TABLE": str(tmp_path / "table.csv"),
+        },
+    )
+    assert result["AUC"] == pytest.approx(0.8)  # the main figures are the evaluated map's
+    html = report.read_text(encoding="utf-8")
+    section = html.split("<h2>Against the baselines</h2>")[1].split("<h2>")[0]
+    rows = [r for r in section.split("<tr>")[2:]]
+    assert rows[0].startswith("<td>prospectivity</td><td>0.800</td>")
+    assert rows[1].startswith("<td>reversed</td><td>0.200</td>")
+    assert "reversed (AUC 0.200)" in html  # its curve in the success-rate plot

@@ -106,3 +106,55 @@ def test_missing_python_disables_install(qgis_app, tmp_path):
     dialog.python = ""
     dialog._update_buttons()
     assert not dialog.install_button.isEnabled()
+
+
+def test_sklearn_command_installs_from_pypi_with_qgis_packages_pinned(qgis_app, tmp_path):
+    dialog = make_dialog(tmp_path)
+    command = dialog.sklearn_install_command()
+    assert command[-1] == deps.SKLEARN_SPEC and "--index-url" not in command
+    assert command[command.index("--target") + 1] == deps.deps_dir(str(tmp_path / "profile"))
+    assert os.path.isfile(command[command.index("--constraint") + 1])
+
+
+def test_sklearn_install_then_verify(qgis_app, tmp_path, monkeypatch):
+    """pip replaced by a quick command; the verification imports the real scikit-learn in a fresh interpreter."""
+    dialog = make_dialog(tmp_path)
+    monkeypatch.setattr(dialog, "sklearn_install_command", lambda: [sys.executable, "-c", "print('pip ok')"])
+    dialog.start_sklearn_install()
+    assert wait_until(lambda: dialog.state == dialog.IDLE)
+    assert "scikit-learn" in dialog.result_message and "works" in dialog.result_message, dialog.result_message
+
+
+def test_missing_scientific_packages_are_installed_first_from_pypi_into_the_private_folder(
+    qgis_app, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(deps.SCIENTIFIC_MODULES, "geochem_absent_module_xyz", "absent-package-xyz")
+    dialog = make_dialog(tmp_path)
+    assert "lacks absent-package-xyz" in dialog.status_label.text()
+    command = dialog.scientific_command()
+    assert command[-1] == "absent-package-xyz" and "--index-url" not in command  # PyPI, not PyTorch's index
+    assert command[command.index("--target") + 1] == deps.deps_dir(str(tmp_path / "profile"))
+    import numpy
+
+    pins = open(command[command.index("--constraint") + 1], encoding="utf-8").read().splitlines()
+    assert f"numpy=={numpy.__version__}" in pins  # nothing QGIS ships is replaced
+    monkeypatch.setattr(dialog, "scientific_command", lambda: [sys.executable, "-c", "print('installed science')"])
+    monkeypatch.setattr(dialog, "install_command", lambda: [sys.executable, "-c", "print('installed torch')"])
+    monkeypatch.setattr(
+        dialog, "verify_command", lambda: [sys.executable, "-c", "print('torch 9.9 /p/torch/__init__.py cuda=False')"]
+    )
+    versions = []
+    dialog.installed.connect(versions.append)
+    dialog.install_button.click()
+    assert wait_until(lambda: versions)
+    log = dialog.log.toPlainText()
+    assert log.index("installed science") < log.index("installed torch") < log.index("9.9 is installed and works")
+
+
+def test_failing_scientific_install_stops_before_torch(qgis_app, tmp_path, monkeypatch):
+    dialog = make_dialog(tmp_path)
+    monkeypatch.setattr(dialog, "scientific_command", lambda: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    monkeypatch.setattr(dialog, "install_command", lambda: [sys.executable, "-c", "print('installed torch')"])
+    dialog.install_button.click()
+    assert wait_until(lambda: dialog.state == dialog.IDLE)
+    assert "exit code 3" in dialog.result_message and "installed torch" not in dialog.log.toPlainText()

@@ -7,13 +7,13 @@ def test_provider_registered_with_algorithms(prospector_provider):
     from qgis.core import QgsProcessingModelAlgorithm
 
     ids = {alg.id() for alg in prospector_provider.algorithms()}
-    steps = ("interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate")
+    steps = ("interpolate", "anomalies", "evidence", "pseudolabel", "traincnn", "predict", "evaluate")
     assert {f"prospector:{step}" for step in steps} | {"prospector:prospectivity_workflow"} <= ids
     for alg in prospector_provider.algorithms():
         if isinstance(alg, QgsProcessingModelAlgorithm):  # shipped .model3 workflows
             assert alg.group() == "Workflows" and alg.childAlgorithms()
             continue
-        assert alg.groupId() in ("geochemistry", "deep learning")
+        assert alg.groupId() in ("geochemistry", "evidence", "deep learning", "machine learning")
         assert alg.shortHelpString(), f"{alg.id()} has no help"
 
 

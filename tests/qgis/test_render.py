@@ -35,3 +35,35 @@ def test_element_map_renders_and_leaves_the_sample_geopackages_byte_identical(qg
     assert os.path.getsize(png) > 20_000  # a real layout, not an empty page
     # QGIS 3.22's setSubsetString() opened the deposits in update mode and bumped the GeoPackage's change counter
     assert _digests() == before
+
+
+def test_labels_use_a_font_the_system_has(qgis_app, tmp_path):
+    """No missing-font warning on opening: the style names no family, and a saved project names one fontconfig
+    (fc-list, the reference) has; offscreen Qt's default 'DejaVu LGC Sans' is rarely installed."""
+    import re
+    import shutil
+    import subprocess
+
+    import pytest
+    from qgis.core import QgsProject, QgsVectorLayer
+    from render import use_installed_label_font
+
+    from geochem_prospector.algorithms.base import STYLES_DIR
+
+    if shutil.which("fc-list") is None:
+        pytest.skip("fc-list (fontconfig) is not installed")
+    qml = os.path.join(STYLES_DIR, "anomaly_areas.qml")
+    assert "fontFamily=" not in open(qml, encoding="utf-8").read()
+    layer = QgsVectorLayer("Polygon?crs=EPSG:3067&field=rank:integer&field=score:double", "areas", "memory")
+    layer.loadNamedStyle(qml)
+    use_installed_label_font(layer)
+    project = QgsProject()
+    project.addMapLayer(layer)
+    assert project.write(str(tmp_path / "p.qgs"))
+    families = set(re.findall(r'fontFamily="([^"]*)"', (tmp_path / "p.qgs").read_text(encoding="utf-8")))
+    installed = {
+        name.strip()
+        for line in subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout.splitlines()
+        for name in line.split(",")
+    }
+    assert families and families <= installed, (families, sorted(installed))

@@ -192,6 +192,11 @@ def test_outputs_prefill_the_next_step_and_persist(provider, project, tmp_path):
     )
     assert panel.step_state("interpolate")[0] == "done"
     assert panel.rows["interpolate"]["detail"].text() == "Done: interpolate.tif"
+    from qgis.core import QgsRasterLayer
+
+    project.addMapLayer(QgsRasterLayer(results["OUTPUT"], "Cu (ppm, IDW)"))  # loaded: named for what it holds
+    panel.refresh()
+    assert panel.rows["interpolate"]["detail"].text() == "Done: Cu (ppm, IDW)"
     panel.open_step("anomalies")
     assert runner.calls[1] == (f"{PROVIDER}:anomalies", {"INPUT_RASTER": results["OUTPUT"]})
     # multiple-layer parameters get a list; parameters without a source are left to the user
@@ -328,3 +333,25 @@ def test_monitor_follows_processing_log_from_anywhere(project, qgis_app):
     QgsMessageLog.logMessage("Epoch 3/4 train_loss=0.7", "Processing", Qgis.Info)
     QCoreApplication.processEvents()
     assert [r.epoch for r in panel.monitor.records] == [1]  # disconnected on teardown
+
+
+def test_sample_data_open_from_a_copy_so_edits_leave_the_shipped_files_alone(project, qgis_app, tmp_path):
+    import hashlib
+
+    from geochem_prospector.common import SAMPLE_DATA_DIR
+
+    def digest(path):
+        return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+    shipped = os.path.join(SAMPLE_DATA_DIR, "deposits.gpkg")
+    before = digest(shipped)
+    folder = str(tmp_path / "user_copy")
+    loaded = sample_data.load_sample_data(project, folder)
+    for layer_id in loaded.values():
+        assert project.mapLayer(layer_id).source().split("|")[0].startswith(folder)
+    deposits = project.mapLayer(loaded["deposits"])
+    assert deposits.dataProvider().deleteFeatures([f.id() for f in deposits.getFeatures()][:3])
+    project.removeAllMapLayers()
+    assert digest(shipped) == before  # the user's edit changed the copy only
+    again = sample_data.load_sample_data(project, folder)  # the edited copy is kept, not overwritten
+    assert project.mapLayer(again["deposits"]).featureCount() == 23

@@ -326,3 +326,24 @@ def test_no_weak_level_gives_no_areas():
     grid, index = two_blob_grid()
     areas, labels = anomaly_areas(index, [np.nan] * 3, grid, classify(index, [np.nan] * 3)[None], ["Cu"], ["Cu"])
     assert len(areas) == 0 and not labels.any()
+
+
+def test_a_near_constant_band_cannot_dominate_the_index():
+    rng = np.random.default_rng(12)
+    signal = rng.lognormal(2.0, 0.6, (40, 50))  # an informative band
+    flat = 10 ** (1.0 + 1e-4 * rng.normal(size=(40, 50)))  # levelled flat: log10 MAD ~ 1e-4 ...
+    flat[:5, :5] *= 2.0  # ... but for one small patch (a survey too small to level): z-scores near 3,000
+    bands = np.stack([signal, flat])
+    floored: dict = {}
+    index, _ = integrated_index(bands, ["Cu", "Au"], ["Cu", "Au"], "zscore", floored=floored)
+    # by hand: mean of the robust z-scores, the flat band's scale raised to 0.05 log10 units
+    logs = np.log10(bands)
+    med = np.median(logs, axis=(1, 2))
+    mad = 1.4826 * np.median(np.abs(logs - med[:, None, None]), axis=(1, 2))
+    assert mad[1] < 1e-3 and mad[0] > 0.05
+    expected = 0.5 * ((logs[0] - med[0]) / mad[0] + (logs[1] - med[1]) / 0.05)
+    np.testing.assert_allclose(index, expected, rtol=1e-10)
+    assert list(floored) == ["Au"] and floored["Au"] == pytest.approx(mad[1])
+    assert np.corrcoef(index.ravel(), logs[0].ravel())[0, 1] > 0.7  # the index still follows the informative band
+    unfloored, _ = integrated_index(bands, ["Cu", "Au"], ["Cu", "Au"], "zscore", scale_floor=0.0)
+    assert abs(np.corrcoef(unfloored.ravel(), logs[0].ravel())[0, 1]) < 0.2  # what the floor prevents

@@ -181,3 +181,24 @@ def test_values_beyond_float32_are_missing_and_counted():
     assert rep.beyond_examples == [1e39, 1e39, 5e38]  # '-1e39' as a below-detection code: half of 1e39
     values, rep = read(raw)  # without max_abs nothing changes
     assert rep.beyond_range == 0 and values[0] == 1e39
+
+
+def test_negatives_are_codes_only_where_that_reading_is_consistent():
+    # a laboratory's codes: few distinct negatives (-5 = below 5, -0.5 = below 0.5)
+    raw = [-5, -5, -0.5, 12.0, 30.0, -5, 8.0]
+    values, rep = to_float_array(raw, censored_factor=0.5)
+    np.testing.assert_array_equal(values, [2.5, 2.5, 0.25, 12.0, 30.0, 2.5, 8.0])
+    assert rep.negative_reading == "below detection" and (rep.negatives, rep.negative_distinct) == (4, 2)
+    # levelled or centred values: negatives of every size, as many distinct ones as values
+    centred = list(np.random.default_rng(0).normal(0, 1, 200).round(4))
+    values, rep = to_float_array(centred, censored_factor=0.5)
+    np.testing.assert_array_equal(values, centred)
+    assert rep.negative_reading == "values" and rep.censored == 0 and rep.negatives == sum(v < 0 for v in centred)
+    # many negatives but few distinct codes, all below the detected values' median: codes
+    many = [-1.0] * 300 + [-2.0] * 100 + [-0.5, -0.2, -0.1, -0.05, -0.02, -0.01] * 5 + list(np.linspace(3, 90, 200))
+    assert to_float_array(many, censored_factor=0.5)[1].negative_reading == "below detection"
+    # the caller can still decide
+    values, rep = to_float_array(centred, censored_factor=0.5, negative_is_censored=True)
+    assert rep.censored == rep.negatives and rep.negative_reading == "below detection"
+    # no factor: negatives are values, said so
+    assert to_float_array([-1, 2])[1].negative_reading == "values"

@@ -1,0 +1,276 @@
+"""prospector:comparemodels: leave-cluster-out comparison of the learners, the CNN and the best single band on
+held-out deposits; an HTML report, a CSV table, the recommended learner and, optionally, it retrained on all."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputString,
+    QgsProcessingParameterDistance,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+)
+
+from ..core.errors import Cancelled
+from ..core.evaluation.compare import TITLES, all_labels, compare, make_mappers, retrain
+from ..core.io.outputs import write_text
+from ..core.io.rasters import read_stack
+from ..core.reports.comparison import report_html, write_table
+from .base import ProspectorAlgorithm, mask_from_source, require_projected
+from .evaluate import EvaluateAlgorithm
+from .traincnn import import_cnn, layer_paths
+from .trainmodel import LEARNERS, grid_record, learner_parameters, learner_settings
+
+
+class CompareModelsAlgorithm(ProspectorAlgorithm):
+    ENUM_NAMES = {"LEARNERS": LEARNERS}
+    INPUT_RASTERS = "INPUT_RASTERS"
+    DEPOSITS = "DEPOSITS"
+    MASK = "MASK"
+    LEARNERS = "LEARNERS"
+    FOLDS = "FOLDS"
+    CLUSTER_DISTANCE = "CLUSTER_DISTANCE"
+    NEGATIVES = "NEGATIVES"
+    PATCH_SIZE = "PATCH_SIZE"
+    EPOCHS = "EPOCHS"
+    ENSEMBLE = "ENSEMBLE"
+    ITERATIONS = "ITERATIONS"
+    OUTPUT_REPORT = "OUTPUT_REPORT"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    RECOMMENDED = "RECOMMENDED"
+
+    group_id = "machine learning"
+    needs_torch = True
+    needs_sklearn = True
+
+    def name(self) -> str:
+        return "comparemodels"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Compare models on held-out deposits")
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "Which learner makes the best map here? Known DEPOSITS are linked into clusters (within "
+            "CLUSTER_DISTANCE) and whole clusters are spread over FOLDS. In each fold every chosen LEARNER, the CNN "
+            "and the best single band (chosen, with its sign, on the training deposits alone) are trained on labels "
+            "made from the other folds' deposits only (the 3 x 3 cells of each deposit mineralised, NEGATIVES random "
+            "cells beyond CLUSTER_DISTANCE barren) and scored on the held-out deposits against the background.\n\n"
+            "OUTPUT_REPORT: held-out ROC AUC and capture at 10 / 20 % of the area per learner and per fold, 95 % "
+            "intervals resampling whole clusters, paired differences against the best single band, and the "
+            "success-rate curves overlaid. OUTPUT_TABLE: the same as CSV. RECOMMENDED: the learner with the highest "
+            "held-out AUC; within 0.01 of it, the simpler one wins (best band, weights of evidence, logistic "
+            "regression, random forest, gradient boosting, CNN). OUTPUT_MODEL (optional): the recommended learner "
+            "retrained on labels from all deposits, for 'Predict prospectivity' (none when the best band wins).\n\n"
+            "With a few deposit clusters the intervals are wide: read the paired differences before trusting a "
+            "winner. The CNN trains ENSEMBLE networks per fold, which takes most of the time."
+        )
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.INPUT_RASTERS, self.tr("Evidence rasters"), QgsProcessing.TypeRaster
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.DEPOSITS, self.tr("Known deposits"), [QgsProcessing.TypeVectorPoint]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.MASK, self.tr("Study area (mask polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.LEARNERS,
+                self.tr("Learners (the CNN and the best single band are always included)"),
+                [self.tr(TITLES[m]) for m in LEARNERS],
+                allowMultiple=True,
+                defaultValue=list(range(len(LEARNERS))),
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.FOLDS,
+                self.tr("Folds (of whole deposit clusters)"),
+                QgsProcessingParameterNumber.Integer,
+                4,
+                False,
+                2,
+                100,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterDistance(
+                self.CLUSTER_DISTANCE,
+                self.tr("Deposits closer than this form one cluster"),
+                defaultValue=3000.0,
+                parentParameterName=self.INPUT_RASTERS,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.NEGATIVES,
+                self.tr("Random barren cells per fold"),
+                QgsProcessingParameterNumber.Integer,
+                600,
+                False,
+                10,
+            )
+        )
+        learner_parameters(self)
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.PATCH_SIZE,
+                self.tr("CNN patch size (odd, cells)"),
+                QgsProcessingParameterNumber.Integer,
+                9,
+                False,
+                5,
+                65,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.EPOCHS, self.tr("CNN epochs (maximum)"), QgsProcessingParameterNumber.Integer, 40, False, 1, 10000
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.ENSEMBLE, self.tr("CNN networks per fold"), QgsProcessingParameterNumber.Integer, 3, False, 1, 100
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.ITERATIONS,
+                self.tr("Bootstrap iterations"),
+                QgsProcessingParameterNumber.Integer,
+                1000,
+                False,
+                10,
+                100000,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_REPORT, self.tr("Comparison report"), self.tr("HTML files (*.html)")
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_TABLE, self.tr("Comparison table"), self.tr("CSV files (*.csv)")
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_MODEL,
+                self.tr("Recommended learner retrained on all deposits"),
+                self.tr("GeoChem Prospector model (*.pt)"),
+                optional=True,
+                createByDefault=False,
+            )
+        )
+        self.addOutput(QgsProcessingOutputString(self.RECOMMENDED, self.tr("Recommended learner")))
+
+    def process(self, parameters, context, feedback):
+        import_cnn()
+        layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
+        if not layers:
+            raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
+        paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        require_projected(layers[0].crs(), self.INPUT_RASTERS, f"'{layers[0].name()}'", "distances are in metres")
+        stack = read_stack(paths, names)
+        for warning in stack.warnings:
+            feedback.pushWarning(warning)
+        grid = stack.grid
+        crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layers[0].crs()
+        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        valid = np.isfinite(stack.bands).all(axis=0) & (mask if mask is not None else True)
+        rows, cols = self._deposits(parameters, context, feedback, crs, grid, valid)
+        methods = [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)]
+        classic = learner_settings(self, parameters, context)
+        cnn = {
+            "patch_size": self.parameterAsInt(parameters, self.PATCH_SIZE, context),
+            "epochs": self.parameterAsInt(parameters, self.EPOCHS, context),
+            "ensemble": self.parameterAsInt(parameters, self.ENSEMBLE, context),
+            "seed": classic["seed"],
+            "device": "cpu",
+        }
+        cluster_cells = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context) / grid.pixel_size
+        negatives = self.parameterAsInt(parameters, self.NEGATIVES, context)
+        model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
+        bands = np.where(valid, stack.bands, np.nan).astype(np.float32)
+        comparison = compare(
+            bands,
+            valid,
+            rows,
+            cols,
+            make_mappers(methods, classic, cnn, stack.band_names, feedback.isCanceled),
+            folds=self.parameterAsInt(parameters, self.FOLDS, context),
+            cluster_cells=cluster_cells,
+            negatives=negatives,
+            seed=classic["seed"],
+            iterations=self.parameterAsInt(parameters, self.ITERATIONS, context),
+            progress=lambda f: feedback.setProgress((85 if model_path else 98) * f),
+            is_cancelled=feedback.isCanceled,
+            log=feedback.pushInfo,
+            band_names=stack.band_names,
+        )
+        comparison.settings["cluster_distance"] = cluster_cells * grid.pixel_size
+        rec = comparison.recommended
+        feedback.pushInfo(f"Recommended: {TITLES.get(rec, rec)}")
+        provenance = self.provenance(parameters, context, {"inputs": paths})
+        results: dict = {self.RECOMMENDED: rec}
+        if model_path:
+            labels = all_labels(valid, rows, cols, negatives, cluster_cells, classic["seed"])
+            model = retrain(rec, classic, cnn, bands, labels, band_names=stack.band_names, grid=grid_record(grid))
+            if feedback.isCanceled():
+                raise Cancelled()
+            if model is None:
+                feedback.pushWarning(
+                    "The best single band wins: map with that band itself; no model file is written (OUTPUT_MODEL)."
+                )
+                results[self.OUTPUT_MODEL] = None
+            else:
+                model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
+                results[self.OUTPUT_MODEL] = model_path
+        report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+        table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+        write_text(report, report_html(comparison, stack.band_names, provenance), self.OUTPUT_REPORT)
+        write_table(table, comparison, self.OUTPUT_TABLE)
+        feedback.setProgress(100)
+        return {**results, self.OUTPUT_REPORT: report, self.OUTPUT_TABLE: table}
+
+    def _deposits(self, parameters, context, feedback, crs, grid, valid):
+        """Cells of the deposits on valid cells (one per cell); those elsewhere are named in a warning."""
+        source = self.parameterAsSource(parameters, self.DEPOSITS, context)
+        if source is None:
+            raise QgsProcessingException("DEPOSITS: choose a point layer of known deposits.")
+        xy, labels = EvaluateAlgorithm._deposit_points(source, crs, None, context, feedback)
+        xy = np.asarray(xy, dtype=np.float64)
+        ok = np.isfinite(xy).all(axis=1)
+        rows, cols = np.full(len(xy), -1), np.full(len(xy), -1)
+        rows[ok], cols[ok] = grid.rowcol(xy[ok, 0], xy[ok, 1])
+        inside = ok & (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+        inside[inside] = valid[rows[inside], cols[inside]]
+        if (~inside).any():
+            skipped = [labels[i] for i in np.flatnonzero(~inside)]
+            feedback.pushWarning(
+                f"{len(skipped)} deposit(s) off the rasters, on nodata or outside the mask are left out: "
+                + ", ".join(skipped[:10])
+                + (" …" if len(skipped) > 10 else "")
+            )
+        cells = np.unique(np.column_stack([rows[inside], cols[inside]]), axis=0)
+        if cells.shape[0] < 2:
+            raise QgsProcessingException("DEPOSITS: fewer than two deposits lie on valid cells of the rasters.")
+        return cells[:, 0], cells[:, 1]

@@ -1,0 +1,502 @@
+"""prospector:evidence: faults, lithology, points and geophysics to one aligned, named multi-band GeoTIFF."""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional, Tuple
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterDistance,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsRasterLayer,
+    QgsRectangle,
+)
+
+from ..core.callbacks import check_cancelled
+from ..core.errors import InputError
+from ..core.evidence.bands import table_csv
+from ..core.evidence.geometry import bbox_overlaps, points_of, segments_of
+from ..core.evidence.lines import LineEvidence
+from ..core.evidence.points import PointEvidence
+from ..core.evidence.polygons import PolygonEvidence, choose_classes, class_label
+from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence
+from ..core.evidence.stack import mask_cells, write_stack
+from ..core.grid import GridSpec
+from ..core.io.outputs import write_text
+from .base import (
+    REPROJECT_ADVICE,
+    VRT_PROPERTY,
+    ProspectorAlgorithm,
+    check_fields,
+    layer_file,
+    require_projected,
+    shapely_features,
+)
+
+#: most classes written as bands when CLASSES is empty
+MAX_CLASSES = 20
+
+
+class EvidenceAlgorithm(ProspectorAlgorithm):
+    ENUM_NAMES = {"CONTINUOUS_METHOD": CONTINUOUS_METHODS, "CATEGORICAL_METHOD": CATEGORICAL_METHODS}
+    REFERENCE_RASTER = "REFERENCE_RASTER"
+    REFERENCE_BANDS = "REFERENCE_BANDS"
+    EXTENT = "EXTENT"
+    PIXEL_SIZE = "PIXEL_SIZE"
+    CRS = "CRS"
+    MASK = "MASK"
+    LINES = "LINES"
+    DENSITY_RADIUS = "DENSITY_RADIUS"
+    INTERSECTIONS = "INTERSECTIONS"
+    POLYGONS = "POLYGONS"
+    CLASS_FIELD = "CLASS_FIELD"
+    CLASSES = "CLASSES"
+    MAX_CLASSES = "MAX_CLASSES"
+    CONTACTS = "CONTACTS"
+    POINTS = "POINTS"
+    CONTINUOUS_RASTERS = "CONTINUOUS_RASTERS"
+    CONTINUOUS_METHOD = "CONTINUOUS_METHOD"
+    CATEGORICAL_RASTERS = "CATEGORICAL_RASTERS"
+    CATEGORICAL_METHOD = "CATEGORICAL_METHOD"
+    OUTPUT = "OUTPUT"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+
+    group_id = "evidence"
+
+    def name(self) -> str:
+        return "evidence"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Build evidence layers (faults, lithology, geophysics)")
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "Builds one multi-band GeoTIFF of evidence on one grid, each band named for what it holds "
+            "(<layer>:<what>) with its unit in the band metadata, ready for pseudolabel, traincnn and predict.\n\n"
+            "Grid: the REFERENCE_RASTER's grid (e.g. the element rasters of interpolate; with REFERENCE_BANDS its bands "
+            "open the stack, so one file holds all the evidence), or EXTENT (default: the "
+            "MASK's extent, else the layers' extent) at PIXEL_SIZE in the CRS (default: the first layer's). The "
+            "CRS must be projected (metres). Layers in other CRSs are reprojected; cells outside the MASK polygons "
+            "are nodata.\n\n"
+            "LINES (faults, contacts, dykes), one layer or more: <layer>:distance_m, the exact distance from each "
+            "cell centre to the nearest line (features beyond the grid count too); with DENSITY_RADIUS > 0, "
+            "<layer>:density_km_per_km2, the line length within that radius per km2; with INTERSECTIONS, "
+            "<layer>:intersection_distance_m, the distance to points where two features of the layer cross or "
+            "meet (two features continuing each other end to end do not count).\n\n"
+            "POLYGONS (lithology) with a CLASS_FIELD: one band <layer>:<class> per class, 1 where the cell centre "
+            "lies in a polygon of that class and 0 elsewhere; CLASSES lists the classes to use (separated by ';'), "
+            "empty = every class when the field has at most MAX_CLASSES values. With CONTACTS, "
+            "<layer>:contact_distance_m, the distance to the boundaries between classes (not the map's outline).\n\n"
+            "POINTS (intrusion centres, occurrences used as evidence, not as labels): <layer>:distance_m.\n\n"
+            "CONTINUOUS_RASTERS (magnetics, gravity, radiometrics, DEM) are resampled with CONTINUOUS_METHOD "
+            "(bilinear, average or cubic), CATEGORICAL_RASTERS (classified maps) with CATEGORICAL_METHOD (nearest "
+            "or mode), by GDAL's warper; their bands keep their descriptions (<layer>:<band>) and units.\n\n"
+            "OUTPUT_TABLE (CSV) lists every band: number, name, kind, unit, source layer and class value. The "
+            "evidence is computed tile by tile (512 x 512 cells): memory does not grow with the grid."
+        )
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.REFERENCE_RASTER, self.tr("Grid from this raster (e.g. the element rasters)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.REFERENCE_BANDS, self.tr("Copy the grid raster's bands into the stack first"), False
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent (without a raster)"), optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterDistance(
+                self.PIXEL_SIZE, self.tr("Pixel size (without a raster)"), defaultValue=0.0, minValue=0.0, optional=True
+            )
+        )
+        self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("CRS (without a raster)"), optional=True))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.LINES, self.tr("Lines: faults, contacts, dykes"), QgsProcessing.TypeVectorLine, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterDistance(
+                self.DENSITY_RADIUS,
+                self.tr("Line density radius (0 = no density band)"),
+                defaultValue=0.0,
+                minValue=0.0,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(self.INTERSECTIONS, self.tr("Distance to intersections of lines"), False)
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.POLYGONS,
+                self.tr("Polygons with classes: lithology"),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.CLASS_FIELD,
+                self.tr("Class field"),
+                parentLayerParameterName=self.POLYGONS,
+                type=QgsProcessingParameterField.Any,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.CLASSES, self.tr("Classes to use, separated by ';' (empty = all)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_CLASSES,
+                self.tr("Most classes when all are used"),
+                QgsProcessingParameterNumber.Integer,
+                MAX_CLASSES,
+                minValue=1,
+                maxValue=255,
+            )
+        )
+        self.addParameter(QgsProcessingParameterBoolean(self.CONTACTS, self.tr("Distance to contacts"), True))
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.POINTS,
+                self.tr("Points: intrusion centres, occurrences"),
+                QgsProcessing.TypeVectorPoint,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.CONTINUOUS_RASTERS,
+                self.tr("Continuous rasters: magnetics, gravity, radiometrics, DEM"),
+                QgsProcessing.TypeRaster,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.CONTINUOUS_METHOD,
+                self.tr("Resampling of continuous rasters"),
+                options=[self.tr("Bilinear"), self.tr("Average"), self.tr("Cubic")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.CATEGORICAL_RASTERS,
+                self.tr("Categorical rasters: classified maps"),
+                QgsProcessing.TypeRaster,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.CATEGORICAL_METHOD,
+                self.tr("Resampling of categorical rasters"),
+                options=[self.tr("Nearest neighbour"), self.tr("Mode (most frequent)")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Evidence stack")))
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_TABLE,
+                self.tr("Band table"),
+                fileFilter="CSV files (*.csv)",
+                optional=True,
+                createByDefault=False,
+            )
+        )
+
+    def process(self, parameters, context, feedback):
+        lines = self.parameterAsLayerList(parameters, self.LINES, context) or []
+        points = self.parameterAsLayerList(parameters, self.POINTS, context) or []
+        polygons = self.parameterAsSource(parameters, self.POLYGONS, context)
+        continuous = self.parameterAsLayerList(parameters, self.CONTINUOUS_RASTERS, context) or []
+        categorical = self.parameterAsLayerList(parameters, self.CATEGORICAL_RASTERS, context) or []
+        reference = self.parameterAsRasterLayer(parameters, self.REFERENCE_RASTER, context)
+        copy_reference = reference is not None and self.parameterAsBool(parameters, self.REFERENCE_BANDS, context)
+        if not (lines or points or polygons is not None or continuous or categorical or copy_reference):
+            raise QgsProcessingException(
+                "LINES: no evidence given; choose at least one layer (LINES, POLYGONS, POINTS, CONTINUOUS_RASTERS or "
+                "CATEGORICAL_RASTERS)."
+            )
+        grid, crs = self._grid(parameters, context, feedback, lines, points, polygons)
+        mask = self._mask(parameters, context, crs, grid)
+        sources: List[Any] = []
+        if copy_reference:  # on its own grid, nearest neighbour copies every cell as it is
+            path = _raster_file(reference, self.REFERENCE_RASTER)
+            sources.append(RasterEvidence(reference.name(), path, grid, "nearest", self.REFERENCE_RASTER, "continuous"))
+        sources += self._lines(parameters, context, feedback, lines, crs, grid)
+        if polygons is not None:
+            sources.append(self._polygons(parameters, context, feedback, polygons, crs, grid))
+        sources += self._points(context, feedback, points, crs, grid)
+        for layers, method_name, parameter in (
+            (continuous, self.CONTINUOUS_METHOD, self.CONTINUOUS_RASTERS),
+            (categorical, self.CATEGORICAL_METHOD, self.CATEGORICAL_RASTERS),
+        ):
+            method = self.enum_name(parameters, method_name, context)
+            for layer in layers:
+                sources.append(RasterEvidence(layer.name(), _raster_file(layer, parameter), grid, method, parameter))
+
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        table = (
+            self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+            if parameters.get(self.OUTPUT_TABLE) not in (None, "")
+            else ""
+        )
+        bands = [b for s in sources for b in s.bands]
+        feedback.pushInfo(f"{len(bands)} band(s): {', '.join(b.name for b in bands)}")
+        provenance = self.provenance(
+            parameters, context, {"bands": [{"name": b.name, "unit": b.unit, "kind": b.kind} for b in bands]}
+        )
+        check_cancelled(feedback.isCanceled)
+        try:
+            write_stack(
+                output,
+                grid,
+                sources,
+                mask,
+                provenance=provenance,
+                progress=lambda f: feedback.setProgress(99 * f),
+                is_cancelled=feedback.isCanceled,
+                parameter=self.OUTPUT,
+            )
+        finally:
+            for source in sources:
+                if isinstance(source, RasterEvidence):
+                    source.close()
+        check_cancelled(feedback.isCanceled)  # a cancel after the last tile: the stack is not committed either
+        results = {self.OUTPUT: output}
+        if table:
+            write_text(table, table_csv(bands), parameter=self.OUTPUT_TABLE)
+            results[self.OUTPUT_TABLE] = table
+        self.style_on_load(context, output, "element_pseudocolor", name="Evidence")
+        feedback.setProgress(100)
+        return results
+
+    # ---- the grid ------------------------------------------------------------------------------------------
+
+    def _grid(self, parameters, context, feedback, lines, points, polygons) -> Tuple[GridSpec, Any]:
+        """The output grid and its QGIS CRS: the reference raster's, or EXTENT at PIXEL_SIZE in CRS."""
+        reference = self.parameterAsRasterLayer(parameters, self.REFERENCE_RASTER, context)
+        if reference is not None:
+            return self._reference_grid(reference, parameters, feedback)
+        crs, crs_parameter = self._crs(parameters, context, lines, points, polygons)
+        if not crs.isValid():
+            raise QgsProcessingException(
+                "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS."
+            )
+        require_projected(crs, crs_parameter, "the grid's CRS", "distances and pixel sizes must be in metres",
+                          REPROJECT_ADVICE + " or choose a projected CRS")  # fmt: skip
+        pixel = (
+            self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+            if parameters.get(self.PIXEL_SIZE) not in (None, "")
+            else 0.0
+        )
+        if not pixel > 0:
+            raise QgsProcessingException(
+                "PIXEL_SIZE: give the cell size in metres (or a REFERENCE_RASTER whose grid to use)."
+            )
+        bounds = self._bounds(parameters, context, crs, lines + points, polygons)
+        grid = GridSpec.from_extent(*bounds, pixel_size=pixel, crs_wkt=crs.toWkt())
+        feedback.pushInfo(f"Grid: {grid.width} x {grid.height} cells of {pixel:g} m ({crs.authid() or 'custom CRS'})")
+        return grid, crs
+
+    def _reference_grid(self, reference: QgsRasterLayer, parameters, feedback) -> Tuple[GridSpec, Any]:
+        import rasterio
+
+        from ..core.io.inputs import no_gdal_sidecars
+
+        path = _raster_file(reference, self.REFERENCE_RASTER)
+        with no_gdal_sidecars(), rasterio.open(path) as src:
+            t = src.transform
+            if t.b != 0 or t.d != 0 or t.e >= 0 or abs(abs(t.e) - t.a) > 1e-6 * t.a:
+                raise InputError(
+                    "the reference raster must be north-up with square cells; warp it first (Raster › Projections "
+                    "› Warp).",
+                    self.REFERENCE_RASTER,
+                )
+            grid = GridSpec(t.c, t.f, t.a, src.width, src.height, src.crs.to_wkt() if src.crs else None)
+        crs = reference.crs()
+        if not crs.isValid():
+            raise QgsProcessingException(
+                "REFERENCE_RASTER: the raster has no CRS; assign one (Raster › Projections › Assign Projection)."
+            )
+        require_projected(crs, self.REFERENCE_RASTER, f"'{reference.name()}'", "distances must be in metres")
+        if any(parameters.get(p) not in (None, "", 0, 0.0, "0") for p in (self.EXTENT, self.PIXEL_SIZE, self.CRS)):
+            feedback.pushWarning("EXTENT, PIXEL_SIZE and CRS are ignored: the grid is the REFERENCE_RASTER's.")
+        feedback.pushInfo(f"Grid of '{reference.name()}': {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
+        return grid, crs
+
+    def _crs(self, parameters, context, lines, points, polygons) -> Tuple[Any, str]:
+        """The grid CRS and the parameter it came from: CRS, else EXTENT's, else the first layer's."""
+        if parameters.get(self.CRS) not in (None, ""):
+            return self.parameterAsCrs(parameters, self.CRS, context), self.CRS
+        if parameters.get(self.EXTENT) not in (None, ""):
+            crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
+            if crs.isValid():
+                return crs, self.EXTENT
+        layers = [(lyr, self.LINES) for lyr in lines] + [(polygons, self.POLYGONS)] + [(p, self.POINTS) for p in points]
+        for layer, parameter in layers:
+            if layer is not None and layer.sourceCrs().isValid():
+                return layer.sourceCrs(), parameter
+        mask = self.parameterAsSource(parameters, self.MASK, context)
+        if mask is not None:
+            return mask.sourceCrs(), self.MASK
+        return QgsCoordinateReferenceSystem(), self.CRS
+
+    def _bounds(self, parameters, context, crs, vector_layers, polygons) -> Tuple[float, float, float, float]:
+        if parameters.get(self.EXTENT) not in (None, ""):
+            rect = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
+        else:
+            mask = self.parameterAsSource(parameters, self.MASK, context)
+            layers = [mask] if mask is not None else [*vector_layers, *([polygons] if polygons is not None else [])]
+            rect = QgsRectangle()
+            rect.setMinimal()
+            for layer in layers:
+                transform = QgsCoordinateTransform(layer.sourceCrs(), crs, context.transformContext())
+                extent = transform.transformBoundingBox(layer.sourceExtent())
+                rect.combineExtentWith(extent)
+            if rect.isEmpty() or rect.isNull():
+                raise QgsProcessingException(
+                    "EXTENT: no extent given and the layers have none to use; give an EXTENT or a REFERENCE_RASTER."
+                )
+        return rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()
+
+    def _mask(self, parameters, context, crs, grid: GridSpec) -> Optional[list]:
+        source = self.parameterAsSource(parameters, self.MASK, context)
+        if source is None:
+            return None
+        geometries, _ = shapely_features(source, crs, context, self.MASK)
+        if not geometries:
+            raise QgsProcessingException(
+                "MASK: the mask layer has no polygons; choose a polygon layer with features or leave MASK empty."
+            )
+        if mask_cells(geometries, grid) == 0:
+            raise QgsProcessingException(
+                "MASK: the mask polygons do not cover the centre of any cell of the grid; check that the mask "
+                "overlaps the extent (and its CRS)."
+            )
+        return geometries
+
+    # ---- the sources ---------------------------------------------------------------------------------------
+
+    def _read(self, layer, crs, context, feedback, parameter: str, grid: GridSpec, field: Optional[str] = None):
+        """Shapely geometries (and ``field`` values) of a layer in the grid's CRS; refused when none reaches
+        the grid's extent."""
+        geometries, values = shapely_features(layer, crs, context, parameter, field, feedback)
+        name = _layer_name(layer)
+        bounds = None
+        if geometries:
+            boxes = [g.bounds for g in geometries]
+            bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                      max(b[3] for b in boxes))  # fmt: skip
+        if bounds is None:
+            raise QgsProcessingException(
+                f"{parameter}: layer '{name}' has no features with geometry; choose a layer with features (if only "
+                "selected features are used, select some), or remove it."
+            )
+        if not bbox_overlaps(bounds, grid):
+            raise QgsProcessingException(
+                f"{parameter}: layer '{name}' has no features within the grid's extent ({grid.xmin:.0f}, "
+                f"{grid.ymin:.0f} – {grid.xmax:.0f}, {grid.ymax:.0f}); check the layer's CRS and the EXTENT, or "
+                "remove the layer."
+            )
+        return geometries, values
+
+    def _lines(self, parameters, context, feedback, layers, crs, grid) -> list:
+        radius = (
+            self.parameterAsDouble(parameters, self.DENSITY_RADIUS, context)
+            if parameters.get(self.DENSITY_RADIUS) not in (None, "")
+            else 0.0
+        )
+        if radius > 0 and radius < grid.pixel_size:
+            raise QgsProcessingException(
+                f"DENSITY_RADIUS: {radius:g} is smaller than a cell ({grid.pixel_size:g}); use at least a few cells, "
+                "or 0 for no density band."
+            )
+        crossings = self.parameterAsBool(parameters, self.INTERSECTIONS, context)
+        sources = []
+        for layer in layers:
+            geometries, _ = self._read(layer, crs, context, feedback, self.LINES, grid)
+            if len(segments_of(geometries)) == 0:
+                raise QgsProcessingException(f"LINES: layer '{layer.name()}' has no lines with two or more vertices.")
+            source = LineEvidence(layer.name(), geometries, grid, radius or None, crossings, "the lines")
+            if crossings and source.crossings is None:
+                feedback.pushWarning(f"LINES: the lines of '{layer.name()}' do not cross: no intersection band.")
+            elif crossings:
+                feedback.pushInfo(f"{layer.name()}: {source.n_intersections} intersections of lines")
+            sources.append(source)
+        return sources
+
+    def _polygons(self, parameters, context, feedback, source, crs, grid) -> PolygonEvidence:
+        field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
+        if not field:
+            raise QgsProcessingException(
+                "CLASS_FIELD: choose the field of POLYGONS that holds the classes (e.g. the rock type)."
+            )
+        check_fields(source, [field], self.CLASS_FIELD)
+        geometries, values = self._read(source, crs, context, feedback, self.POLYGONS, grid, field)
+        labels = [class_label(v) for v in values]
+        wanted = [c for c in (self.parameterAsString(parameters, self.CLASSES, context) or "").split(";") if c.strip()]
+        classes = choose_classes(labels, wanted, self.parameterAsInt(parameters, self.MAX_CLASSES, context), field)
+        contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
+        name = _layer_name(source)
+        try:
+            evidence = PolygonEvidence(name, geometries, labels, classes, grid, contacts, field)
+        except ValueError:
+            raise QgsProcessingException(
+                f"CONTACTS: every polygon of '{name}' holds one class, so there are no contacts; turn CONTACTS off."
+            ) from None
+        feedback.pushInfo(f"{name}: {len(classes)} class band(s) from field '{field}': {'; '.join(classes)}")
+        return evidence
+
+    def _points(self, context, feedback, layers, crs, grid) -> list:
+        sources = []
+        for layer in layers:
+            geometries, _ = self._read(layer, crs, context, feedback, self.POINTS, grid)
+            sources.append(PointEvidence(layer.name(), points_of(geometries), "the points"))
+        return sources
+
+
+def _layer_name(layer) -> str:
+    name = getattr(layer, "name", None)
+    return str(name() if callable(name) else layer.sourceName())
+
+
+def _raster_file(layer, parameter: str) -> str:
+    """The file of a GDAL raster layer (a VRT: its memory copy, which reads without rewriting the file)."""
+    if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
+        raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
+    path = layer.source() if layer.customProperty(VRT_PROPERTY) else layer_file(layer)
+    if not path:
+        raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a raster file; save it first.")
+    return path

@@ -1,0 +1,350 @@
+"""What the Processing toolbox and dialogs tell a user about each algorithm, in one place.
+
+Read by :class:`algorithms.base.ProspectorAlgorithm`: search tags (``tags()``), the README section a Help button
+opens (``helpUrl()``), the help shown as each parameter's tooltip (``setHelp``), and the help text with the
+parameters named by the labels the form shows rather than by their ids. Algorithm files only declare parameters;
+an algorithm or a parameter missing here simply gets no tags or tooltip text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Mapping, Tuple
+
+#: toolbox search words per algorithm id (QGIS matches them besides the display name)
+TAGS: Dict[str, Tuple[str, ...]] = {
+    "interpolate": (
+        "interpolation", "gridding", "grid", "IDW", "inverse distance weighting", "kriging", "ordinary kriging",
+        "variogram", "geostatistics", "cross-validation", "geochemistry", "soil", "till", "stream sediment",
+        "below detection", "censored", "element", "raster",
+    ),
+    "anomalies": (
+        "anomaly", "anomalies", "geochemical anomaly", "threshold", "percentile", "C-A fractal",
+        "concentration-area", "fractal", "MAD", "Tukey", "contour", "contours", "high-value", "index",
+        "CLR", "PCA", "screening", "ranking", "geochemistry",
+    ),
+    "pseudolabel": (
+        "pseudo-label", "pseudolabel", "semi-supervised", "PU learning", "positive-unlabelled", "bagging",
+        "label spreading", "self-training", "deposits", "training data", "labels",
+    ),
+    "traincnn": (
+        "CNN", "convolutional neural network", "deep learning", "neural network", "machine learning", "train",
+        "training", "mean teacher", "semi-supervised", "ensemble", "PyTorch", "prospectivity",
+    ),
+    "predict": (
+        "predict", "prediction", "prospectivity", "mineral prospectivity", "probability", "CNN",
+        "uncertainty", "MC dropout", "ensemble", "map",
+    ),
+    "evaluate": (
+        "evaluation", "validation", "ROC", "AUC", "success-rate", "success rate", "capture efficiency",
+        "prediction-area", "P-A plot", "bootstrap", "held-out", "deposits", "baseline",
+    ),
+    "evidence": (
+        "evidence", "evidence layers", "faults", "structure", "distance", "proximity", "density", "lithology",
+        "geology", "contacts", "one-hot", "geophysics", "magnetics", "resample", "stack", "align",
+    ),
+    "trainmodel": (
+        "random forest", "gradient boosting", "logistic regression", "weights of evidence", "WofE",
+        "machine learning", "classifier", "train", "scikit-learn", "prospectivity", "ArcSDM",
+    ),
+    "comparemodels": (
+        "compare", "model comparison", "cross-validation", "spatial cross-validation", "leave-cluster-out",
+        "held-out", "ROC", "AUC", "random forest", "CNN", "baseline", "which model",
+    ),
+}  # fmt: skip
+
+#: README heading (its start) documenting each algorithm: the Help button opens that section
+README_HEADINGS: Dict[str, str] = {
+    "interpolate": "### `prospector:interpolate`",
+    "anomalies": "### `prospector:anomalies`",
+    "pseudolabel": "### `prospector:pseudolabel`",
+    "traincnn": "### `prospector:traincnn`",
+    "predict": "### `prospector:traincnn`",
+    "evaluate": "### `prospector:evaluate`",
+    "evidence": "### `prospector:evidence`",
+    "trainmodel": "### `prospector:trainmodel`",
+    "comparemodels": "### `prospector:comparemodels`",
+}
+
+#: the layer-tree group each step's loaded outputs go into (as in `make demo`'s project)
+LAYER_GROUPS: Dict[str, str] = {
+    "interpolate": "Geochemistry",
+    "anomalies": "Anomalies",
+    "pseudolabel": "Pseudo-labels",
+    "predict": "Prospectivity (CNN)",
+    "evidence": "Evidence",
+}
+
+_ELEMENT_FIELDS = (
+    "Element concentrations of the sample points, one raster band each (named after the field). In qgis_process "
+    "repeat FIELDS for each field (FIELDS=Cu FIELDS=Ni) or give them as one value separated by semicolons "
+    "(FIELDS='Cu;Ni')."
+)
+_MASK = "Polygons of the study area: cells outside are nodata and not used. Optional."
+_SEED = "Seed of the random numbers: the same seed gives the same result."
+_SCHEDULER = (
+    "Where the work runs. Empty (default): in QGIS. 'local:N': N worker processes on this computer. "
+    "'tcp://host:8786': an existing Dask cluster whose workers see the same paths. The result is identical."
+)
+_CLASSIC = {
+    "WINDOW": "Adds each band's mean and standard deviation over this window (odd, cells) as features, so the "
+    "learner sees some context. 0 = the cell alone.",
+    "N_ESTIMATORS": "Random forest and gradient boosting: number of trees.",
+    "MAX_DEPTH": "Random forest and gradient boosting: how deep a tree may grow. 0 = unlimited (boosting: 3).",
+    "MIN_SAMPLES_LEAF": "Random forest and gradient boosting: fewest training cells in a leaf; larger is smoother.",
+    "LEARNING_RATE": "Gradient boosting: how much each tree corrects the previous ones (0.05-0.2 is usual).",
+    "REGULARISATION": "Logistic regression: inverse strength C of the L2 penalty; smaller is more regularised.",
+    "SEED": "Seed of the random numbers: the same seed gives the same result.",
+}
+
+#: tooltip help per algorithm id and parameter id: what the value means, its unit and a sensible value
+PARAMETER_HELP: Dict[str, Dict[str, str]] = {
+    "interpolate": {
+        "INPUT": "Point layer of soil, till or stream-sediment samples in a projected CRS (metres).",
+        "FIELDS": _ELEMENT_FIELDS,
+        "PIXEL_SIZE": "Cell size in the layer's map units (metres). 0 = a quarter of the mean sample spacing.",
+        "EXTENT": "Area to grid. Empty = the extent of the samples plus a 5 % margin.",
+        "MASK": _MASK,
+        "POWER": "Inverse distance weighting: weight = 1 / distance^power. 2 is usual; higher is more local.",
+        "NEIGHBORS": "How many of the nearest samples each cell uses (IDW and kriging). 0 = all samples.",
+        "MAX_DISTANCE": "Only samples within this distance (map units) are used; cells with none are nodata. "
+        "0 = no limit.",
+        "LOG_TRANSFORM": "Interpolate logarithms (the usual choice for skewed, lognormal concentrations); the "
+        "rasters are back-transformed to concentrations.",
+        "METHOD": "Inverse distance weighting (fast, no model) or ordinary kriging (fits a variogram per element, "
+        "gives a kriging variance).",
+        "CENSORED_FACTOR": "Values below detection ('<5', or -5 for 'below 5') become this fraction of the "
+        "detection limit. 0.5 (half the limit) is usual.",
+        "VARIOGRAM_MODEL": "Kriging only: the variogram model; Automatic fits spherical, exponential and gaussian "
+        "and keeps the best.",
+        "VARIOGRAM_NUGGET": "Kriging only, with a fixed range: the nugget (in squared concentration units, or ln "
+        "units with log values).",
+        "VARIOGRAM_SILL": "Kriging only, with a fixed range: the partial sill (same units as the nugget).",
+        "VARIOGRAM_RANGE": "Kriging only: a fixed practical range in map units instead of fitting the variogram. "
+        "Empty or 0 = fit.",
+        "OUTPUT": "Multi-band GeoTIFF, one band per element field, in the fields' units.",
+        "OUTPUT_VARIANCE": "Kriging variance per band (kriging only). Optional.",
+        "UNITS": "Unit of the element values, shown in the layer name and legend (e.g. ppm, ppb, %). Empty = none.",
+        "OUTPUT_CV": "CSV of the cross-validation (RMSE, MAE, ME, R²) of IDW at several powers and of kriging. "
+        "Optional.",
+        "TRANSFORM": "Values gridded as given by 'Log transform', or as normal scores (Gaussian anamorphosis, "
+        "robust for skewed and heavily censored fields). Automatic uses normal scores only for heavily censored "
+        "fields.",
+        "SURVEY_FIELD": "Field naming the survey, batch or laboratory of each sample: the surveys are levelled to "
+        "each other before gridding. Optional.",
+        "LEVELLING": "How surveys are levelled: by the median and IQR of log values, or by mapping quantiles onto "
+        "the reference survey.",
+        "CENSORED_SHARE": "Share (0-1) of values at or below detection above which a field counts as heavily "
+        "censored: it is then gridded as normal scores with tied ranks, with a warning.",
+        "REFERENCE_SURVEY": "Levelling: the survey the others are levelled onto. Empty = the survey with most samples.",
+        "VARIOGRAM_ESTIMATOR": "Kriging: the classical (Matheron) estimator, or Cressie-Hawkins, robust to a few "
+        "extreme values.",
+        "ANISOTROPY": "Kriging: one range in every direction, a direction and ratio fitted from directional "
+        "variograms, or the ones given below.",
+        "ANISOTROPY_ANGLE": "Kriging, given anisotropy: direction of the longest range, degrees counter-clockwise "
+        "from east.",
+        "ANISOTROPY_RATIO": "Kriging, given anisotropy: longest range / shortest range (1 = isotropic).",
+        "SCHEDULER": _SCHEDULER,
+        "OUTPUT_SURVEYS": "CSV of each survey's sample count and median before and after levelling. Optional.",
+    },
+    "anomalies": {
+        "INPUT_RASTER": "The element raster made by 'Interpolate geochemistry to rasters' (bands named after the "
+        "elements).",
+        "BANDS": "Elements to classify, by band name. Empty = all bands.",
+        "METHOD": "How the weak, moderate and strong thresholds are set for each element and for the index.",
+        "PERCENTILES": "Percentile method: the weak, moderate and strong thresholds as percentiles of the cells, "
+        "e.g. 85,95,98.",
+        "MULTIPLIERS": "Mean + k·SD and median + k·MAD methods: k for weak, moderate and strong, e.g. 1,2,3.",
+        "CA_BREAKS": "Concentration-area fractal: number of break points (1-3). 0 = chosen by BIC.",
+        "ASSOCIATION": "Elements of the integrated index (e.g. Ag, Pb, Zn, Cu). Empty = all bands.",
+        "INDEX_METHOD": "How the association elements are combined into one anomaly index.",
+        "MASK": _MASK,
+        "INPUT": "The sample points, to list the samples at or above a weak level. Optional.",
+        "DEPOSITS": "Known deposits: each anomaly area gets its distance to the nearest one (not used in the "
+        "score). Optional.",
+        "MIN_CELLS": "Anomaly areas smaller than this many cells are dropped.",
+        "OUTPUT": "Classes per element and for the index: 0 background, 1 weak, 2 moderate, 3 strong.",
+        "OUTPUT_CONTOURS": "Contour lines at the thresholds, with element, level and value.",
+        "OUTPUT_ANOMALIES": "Connected anomalous areas of the index, with area (km²), score and rank (1 = follow up "
+        "first).",
+        "OUTPUT_POINTS": "The samples at or above a weak level of any element.",
+        "OUTPUT_TABLE": "CSV of the thresholds of every element and of the index. Optional.",
+        "OUTPUT_INDEX": "The integrated anomaly index as a float raster (e.g. evidence for pseudo-labels). Optional.",
+    },
+    "pseudolabel": {
+        "INPUT_RASTERS": "Evidence rasters (element rasters, anomaly index, geophysics), aligned on the first one's "
+        "grid.",
+        "LABELS": "Known deposits or labelled samples (points).",
+        "LABEL_FIELD": "Field with the class of each point (0 = barren, 1 = mineralised, or text such as "
+        "'barren'). Empty = every point is mineralised.",
+        "NEGATIVES": "Places known to be barren (points or polygons). Optional.",
+        "MASK": _MASK,
+        "METHOD": "How the few labels are extended: PU bagging (deposits only), label spreading or self-training.",
+        "POSITIVE_RADIUS": "Cells within this distance (map units, metres) of a mineralised point are labelled "
+        "mineralised. 0 = only the cell of the point.",
+        "NEGATIVE_BUFFER": "No cell within this distance (map units, metres) of a mineralised point is labelled "
+        "barren.",
+        "CONFIDENCE": "Share of votes or class probability (0.5-1) a cell needs to get a pseudo-label.",
+        "ITERATIONS": "Self-training: number of rounds.",
+        "BAGS": "PU bagging: number of classifiers, each trained on the positives against random cells.",
+        "NEIGHBORS": "Label spreading: number of neighbours of each cell in the similarity graph.",
+        "SEED": _SEED,
+        "OUTPUT": "Label raster: 1 mineralised, 0 barren, nodata = unlabelled.",
+        "OUTPUT_CONFIDENCE": "Confidence (0-1) of the label of every cell.",
+        "OUTPUT_SUMMARY": "Counts per class and the settings, as HTML, JSON or CSV (by the extension).",
+    },
+    "traincnn": {
+        "INPUT_RASTERS": "Evidence rasters; the model remembers their band names, which Predict needs again.",
+        "LABELS": "A label raster (1 mineralised, 0 barren, nodata unlabelled; from Pseudo-labels) or points with "
+        "a class field.",
+        "LABEL_FIELD": "Point labels only: the field holding 1 (mineralised) or 0 (barren).",
+        "CONFIDENCE": "Raster of label confidence (0-1) weighting each labelled cell. Optional.",
+        "PATCH_SIZE": "Width of the square window (cells, odd) the network sees around each cell.",
+        "EPOCHS": "Most passes over the training cells; training stops earlier when validation stops improving.",
+        "BATCH_SIZE": "Patches per optimisation step.",
+        "LEARNING_RATE": "Step size of the Adam optimiser.",
+        "SEED": _SEED,
+        "DEVICE": "Where to train: auto uses a CUDA GPU when there is one.",
+        "VALIDATION": "How cells are held out for validation: whole spatial blocks, or whole clusters of deposits.",
+        "BLOCK_SIZE": "Side of a validation block, in the rasters' map units (metres). 0 = automatic.",
+        "SEMI_SUPERVISED": "Also learn from unlabelled cells (mean-teacher consistency).",
+        "ENSEMBLE": "Networks trained from different seeds, their logits averaged and divided by a temperature "
+        "fitted on the validation cells: steadier with few deposits, slower.",
+        "TRAINING": "Labelled cells (class-balanced cross-entropy), or positive-unlabelled: the cells labelled 1 "
+        "against every other valid cell as unlabelled, no barren label needed.",
+        "CLASS_PRIOR": "Positive-unlabelled only: the share of positive ground among all cells. 0 = the share of "
+        "cells labelled 1 (a lower bound).",
+        "COARSE_VIEW": "Odd factor k: a second view of k x k averaged cells, so the network sees k x the patch "
+        "(e.g. faults at kilometre scale). 0 = none.",
+        "PRETRAIN_EPOCHS": "Epochs of self-supervised pre-training (hidden bands predicted from the others, on "
+        "every valid cell) before training on the labels. 0 = none.",
+        "OUTPUT_MODEL": "Safe model file (.pt: tensors and JSON, no code).",
+        "OUTPUT_REPORT": "HTML report: loss and accuracy per epoch, confusion matrix, validation ROC AUC.",
+    },
+    "predict": {
+        "INPUT_RASTERS": "Rasters holding the bands the model was trained on (matched by band name).",
+        "MODEL": "Model file made by 'Train prospectivity CNN'.",
+        "DEVICE": "Where to predict: auto uses a CUDA GPU when there is one.",
+        "MASK": _MASK,
+        "MC_SAMPLES": "Random dropout passes for the uncertainty raster. 0 = no uncertainty.",
+        "TILE_SIZE": "Cells per tile side; smaller uses less memory.",
+        "CLASS_THRESHOLDS": "Probabilities separating low/moderate and moderate/high, e.g. 0.3,0.6. Empty = by "
+        "area (high = top 10 %, moderate = next 20 %).",
+        "OUTPUT": "Probability of mineralisation (0-1).",
+        "OUTPUT_UNCERTAINTY": "Standard deviation of the probability (ensemble and dropout). Optional.",
+        "OUTPUT_CLASSES": "3 high, 2 moderate, 1 low. Optional.",
+        "OUTPUT_RANK": "Percentile of the study area (0-100): 99 = the top 1 % of the area; ranks by log-odds, "
+        "which do not saturate. About 12 bytes of memory per cell. Optional.",
+        "SCHEDULER": _SCHEDULER,
+    },
+    "evaluate": {
+        "INPUT_RASTER": "Prospectivity raster (higher = more prospective), e.g. from Predict.",
+        "BAND": "Band of the raster to evaluate.",
+        "DEPOSITS": "Deposits NOT used in training (held out), or the figures are optimistic.",
+        "NAME_FIELD": "Field naming each deposit in the report. Optional.",
+        "MASK": "Polygons of the study area: only cells inside count as area. Optional.",
+        "ITERATIONS": "Resamples for the confidence intervals and the p-value (e.g. 1000).",
+        "SEED": _SEED,
+        "CLUSTER_DISTANCE": "Deposits closer than this (map units, metres) are resampled together as one cluster. "
+        "0 = each deposit alone.",
+        "OUTPUT_REPORT": "HTML report with the ROC, success-rate and prediction-area plots.",
+        "OUTPUT_TABLE": "CSV of the metrics, capture per area share and deposits.",
+        "BASELINES": "Simple maps to beat (e.g. the magnetics, the anomaly index), band 1 of each: evaluated "
+        "against the same deposits and shown side by side in the report. Optional.",
+    },
+    "evidence": {
+        "REFERENCE_RASTER": "The stack takes this raster's grid (extent, cells, CRS), e.g. the element rasters. "
+        "Or give an extent, pixel size and CRS below.",
+        "REFERENCE_BANDS": "Also copy that raster's own bands into the stack first, so one file holds all the "
+        "evidence.",
+        "EXTENT": "Area of the grid when no raster is given.",
+        "PIXEL_SIZE": "Cell size in metres when no raster is given.",
+        "CRS": "Projected CRS (metres) of the grid when no raster is given; other layers are reprojected to it.",
+        "MASK": _MASK,
+        "LINES": "Faults, contacts, dykes: one band of distance (m) to the nearest line per layer.",
+        "DENSITY_RADIUS": "Also a band of line length per km² within this radius (metres). 0 = no density band.",
+        "INTERSECTIONS": "Also a band of distance (m) to where lines cross, a classic structural control.",
+        "POLYGONS": "Lithology polygons: one 0/1 band per class of the class field.",
+        "CLASS_FIELD": "Field of the polygons holding the class (rock type).",
+        "CLASSES": "Classes to make bands of, separated by ';'. Empty = every class, up to the most below.",
+        "MAX_CLASSES": "Most classes (bands) when all are used; a field with more is refused with its most "
+        "frequent classes listed.",
+        "CONTACTS": "Also a band of distance (m) to the polygons' boundaries (lithological contacts).",
+        "POINTS": "Points used as evidence (intrusion centres, occurrences): distance (m) to the nearest.",
+        "CONTINUOUS_RASTERS": "Magnetics, gravity, radiometrics, DEM: resampled onto the grid.",
+        "CONTINUOUS_METHOD": "Resampling of continuous rasters: bilinear, average (when the cells get coarser) or "
+        "cubic.",
+        "CATEGORICAL_RASTERS": "Classified rasters (codes): resampled onto the grid without mixing codes.",
+        "CATEGORICAL_METHOD": "Resampling of categorical rasters: nearest cell, or the most frequent code.",
+        "OUTPUT": "One GeoTIFF, a band per evidence layer, named for what it holds and with its unit.",
+        "OUTPUT_TABLE": "CSV of the bands: number, name, unit, source and class codes. Optional.",
+    },
+    "trainmodel": {
+        "INPUT_RASTERS": "Evidence rasters; the model remembers their band names, which Predict needs again.",
+        "LABELS": "A label raster (1 mineralised, 0 barren, nodata unlabelled; from Pseudo-labels) or points with "
+        "a class field.",
+        "LABEL_FIELD": "Point labels only: the field holding 1 (mineralised) or 0 (barren).",
+        "CONFIDENCE": "Raster of label confidence (0-1) weighting each labelled cell. Optional.",
+        "METHOD": "The learner: random forest, gradient boosting, logistic regression or weights of evidence.",
+        **_CLASSIC,
+        "OUTPUT_MODEL": "Safe model file (.pt: arrays and JSON, no code), read by Predict.",
+        "OUTPUT_REPORT": "HTML report of what the model learned: importances, coefficients or the weights table.",
+    },
+    "comparemodels": {
+        "INPUT_RASTERS": "Evidence rasters the learners are compared on.",
+        "DEPOSITS": "All known deposits: each fold holds out whole clusters of them.",
+        "MASK": _MASK,
+        "LEARNERS": "Learners to compare; the CNN and the best single band always run.",
+        "FOLDS": "Number of folds; each holds out whole clusters of deposits.",
+        "CLUSTER_DISTANCE": "Deposits closer than this (map units, metres) form one cluster, never split between "
+        "folds.",
+        "NEGATIVES": "Random cells labelled barren in each fold, away from the training deposits.",
+        **_CLASSIC,
+        "PATCH_SIZE": "CNN: width of the square window (cells, odd) the network sees around each cell.",
+        "EPOCHS": "CNN: most passes over the training cells.",
+        "ENSEMBLE": "CNN: networks averaged per fold.",
+        "ITERATIONS": "Resamples of whole clusters for the confidence intervals (e.g. 1000).",
+        "OUTPUT_REPORT": "HTML report: held-out AUC and capture per learner and fold, intervals, paired "
+        "differences against the best band, success-rate curves, the recommended learner.",
+        "OUTPUT_TABLE": "CSV of the same figures.",
+        "OUTPUT_MODEL": "The recommended learner retrained on all deposits (none when the best band wins). Optional.",
+    },
+}
+
+_ID = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\b")
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def short_label(description: str) -> str:
+    """A parameter's form label without its trailing note: 'Search radius (0 = unlimited)' -> 'Search radius'."""
+    shorter = _TRAILING_NOTE.sub("", description).strip()
+    return shorter or description
+
+
+def with_labels(text: str, labels: Mapping[str, str]) -> str:
+    """``text`` with every parameter id in ``labels`` (id -> form label) replaced by the label in quotes, as
+    the form shows it: 'NEIGHBORS nearest samples' -> '‘Nearest samples per cell’ nearest samples'."""
+
+    def label(match: re.Match) -> str:
+        word = match.group(0)
+        return f"‘{short_label(labels[word])}’" if word in labels else word
+
+    return _ID.sub(label, text)
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
+    text = heading.lstrip("#").strip().lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def readme_anchor(algorithm_id: str, readme_text: str) -> str:
+    """The anchor of the README heading documenting ``algorithm_id`` ('' when there is none)."""
+    start = README_HEADINGS.get(algorithm_id)
+    if not start:
+        return ""
+    for line in readme_text.splitlines():
+        if line.startswith(start):
+            return github_anchor(line)
+    return ""

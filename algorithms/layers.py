@@ -1,0 +1,184 @@
+"""How a run's outputs appear in the desktop: legends classed on the data, names, one group per step, order, and
+which layers are shown. Used by the style post-processors of :mod:`algorithms.base` (main thread, after QGIS has
+added the layer to the project); nothing here runs under qgis_process, which loads no layers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import List, Sequence
+
+import numpy as np
+from qgis.core import (
+    QgsColorRampShader,
+    QgsPalettedRasterRenderer,
+    QgsRasterLayer,
+    QgsRasterShader,
+    QgsSingleBandPseudoColorRenderer,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtGui import QColor
+
+from ..core.reports.legend import LegendClass, area_rank_classes, percentile_classes
+
+#: colours of the element classes (low to high, blue to dark red), as geochemical atlases draw them
+ATLAS_COLOURS = ("#313695", "#74add1", "#e0f3f8", "#fee090", "#fdae61", "#f46d43", "#d73027", "#a50026")
+#: colours of the prospectivity area classes: rest of the area, top 20, 10, 5, 1 %
+RANK_COLOURS = ("#e8e8e8", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
+#: a layer's custom properties: the run that made it and its place among that run's layers
+RUN_PROPERTY = "geochem_prospector/run"
+ORDER_PROPERTY = "geochem_prospector/order"
+#: the title a layer's legend shows instead of QGIS's 'Band 1: Cu (Gray)'
+TITLE_PROPERTY = "geochem_prospector/legend_title"
+#: cells read to class a band (a regular subsample beyond)
+MAX_LEGEND_CELLS = 4_000_000
+
+
+def band_values(layer: QgsRasterLayer, band: int, max_cells: int = MAX_LEGEND_CELLS) -> np.ndarray:
+    """The valid values of ``band`` of a file-based raster layer (every cell, or a regular subsample of about
+    ``max_cells``), as float64 without nodata."""
+    import rasterio
+
+    with rasterio.open(layer.source().split("|")[0]) as src:
+        step = max(1, int(math.ceil(math.sqrt(src.width * src.height / max_cells))))
+        shape = (max(1, src.height // step), max(1, src.width // step))
+        data = src.read(band, out_shape=shape, masked=True) if step > 1 else src.read(band, masked=True)
+    values = np.ma.filled(data.astype(np.float64), np.nan)
+    return values[np.isfinite(values)]
+
+
+def _spread(colours: Sequence[str], count: int) -> List[str]:
+    """``count`` colours spread over ``colours``, keeping both ends."""
+    if count >= len(colours):
+        return list(colours)[:count] + [colours[-1]] * (count - len(colours))
+    if count == 1:
+        return [colours[-1]]
+    return [colours[round(i * (len(colours) - 1) / (count - 1))] for i in range(count)]
+
+
+def discrete_renderer(
+    layer: QgsRasterLayer, band: int, classes: Sequence[LegendClass], colours: Sequence[str], top: float
+) -> QgsSingleBandPseudoColorRenderer:
+    """A pseudocolour renderer of ``band`` with one discrete colour per class (the last class up to ``top``)."""
+    shader_function = QgsColorRampShader()
+    shader_function.setColorRampType(QgsColorRampShader.Discrete)
+    items = []
+    for legend_class, colour in zip(classes, _spread(colours, len(classes))):
+        upper = legend_class.upper if math.isfinite(legend_class.upper) else max(top, 0.0) + abs(top) + 1.0
+        items.append(QgsColorRampShader.ColorRampItem(upper, QColor(colour), legend_class.label))
+    shader_function.setColorRampItemList(items)
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(shader_function)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
+    renderer.setClassificationMin(float(items[0].value) if items else 0.0)
+    renderer.setClassificationMax(float(items[-1].value) if items else 1.0)
+    return renderer
+
+
+def apply_legend(layer, legend: str, unit: str = "") -> None:
+    """Class the layer on its own values: ``atlas`` (element percentiles 25/50/75/90/95/98, rounded, with the
+    unit), ``area_rank`` (most prospective 1/5/10/20 % of the area) or ``present_classes`` (a paletted style
+    keeps only the classes found in the raster). Anything else leaves the style as it is."""
+    if not legend or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
+        return
+    renderer = layer.renderer()
+    band = renderer.band() if hasattr(renderer, "band") else 1
+    values = band_values(layer, band)
+    if values.size == 0:
+        return
+    description = layer.dataProvider().generateBandName(band).split(": ", 1)[-1]
+    if legend == "present_classes" and isinstance(renderer, QgsPalettedRasterRenderer):
+        present = set(np.unique(values).tolist())
+        kept = [c for c in renderer.classes() if c.value in present]
+        layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), band, kept))
+        layer.setCustomProperty(TITLE_PROPERTY, "Class")
+    elif legend == "atlas":
+        classes = percentile_classes(values, unit=unit)
+        layer.setRenderer(discrete_renderer(layer, band, classes, ATLAS_COLOURS, float(values.max())))
+        layer.setCustomProperty(TITLE_PROPERTY, f"{description} ({unit}), percentile classes" if unit else description)
+    elif legend == "area_rank":
+        classes = area_rank_classes(values)
+        layer.setRenderer(discrete_renderer(layer, band, classes, RANK_COLOURS, float(values.max())))
+        layer.setCustomProperty(TITLE_PROPERTY, f"{description}, by share of the study area")
+    layer.triggerRepaint()
+
+
+def title_band_legend(node) -> None:
+    """Show the layer's legend title (set by :func:`apply_legend`) where QGIS writes 'Band 1: Cu (Gray)'.
+
+    A user label of the legend's first node, kept in the project and used by print-layout legends."""
+    from qgis.core import QgsMapLayerLegendUtils
+
+    layer = node.layer() if node is not None else None
+    if layer is None or layer.legend() is None or not layer.customProperty(TITLE_PROPERTY):
+        return
+    title = layer.customProperty(TITLE_PROPERTY)
+    nodes = layer.legend().createLayerTreeModelLegendNodes(node)
+    if nodes and str(nodes[0].data(0) or "").startswith("Band "):  # 0 = Qt.DisplayRole: QGIS's band-name title
+        QgsMapLayerLegendUtils.setLegendNodeUserLabel(node, 0, str(title))
+        layer.legendChanged.emit()  # a layer tree model already showing the legend rebuilds it
+
+
+def results_group_name() -> str:
+    """The group Processing loads results into (Settings › Processing › General), '' when none."""
+    try:
+        from processing.core.ProcessingConfig import ProcessingConfig
+    except ImportError:  # Processing plugin not loaded
+        return ""
+    return str(ProcessingConfig.getSetting(ProcessingConfig.RESULTS_GROUP_NAME) or "")
+
+
+def stacking_rank(layer) -> int:
+    """Where a layer goes among one run's outputs: points, lines, polygons, then rasters."""
+    if isinstance(layer, QgsVectorLayer):
+        return {QgsWkbTypes.PointGeometry: 0, QgsWkbTypes.LineGeometry: 1}.get(layer.geometryType(), 2)
+    return 3
+
+
+@dataclass
+class Placement:
+    """Where a loaded output goes: ``group`` (the step's group; '' = where QGIS put it), shown or not, its name,
+    the run that made it and the order it was declared in."""
+
+    group: str
+    visible: bool
+    name: str
+    run: str
+    sequence: int
+
+    def apply(self, layer, project) -> None:
+        if self.name:
+            layer.setName(self.name)
+        order = stacking_rank(layer) * 1000 + self.sequence
+        layer.setCustomProperty(RUN_PROPERTY, self.run)
+        layer.setCustomProperty(ORDER_PROPERTY, order)
+        root = project.layerTreeRoot()
+        node = root.findLayer(layer.id())
+        if node is None:
+            return
+        if self.group:
+            # at the top of the tree (the desktop adds a layer beside the selected one, maybe in another
+            # step's group), or inside the Processing results group when the user set one
+            parent = node.parent()
+            container = parent if parent is not None and parent.name() == results_group_name() else root
+            group = container.findGroup(self.group)
+            if group is None:
+                group = container.insertGroup(0, self.group)
+            # this run's layers first (newest run on top), in stacking order
+            index = 0
+            for child in group.children():
+                other = getattr(child, "layer", lambda: None)()
+                if other is None or other.customProperty(RUN_PROPERTY) != self.run:
+                    break
+                if int(other.customProperty(ORDER_PROPERTY) or 0) > order:
+                    break
+                index += 1
+            moved = node.clone()
+            group.insertChildNode(index, moved)
+            node.parent().removeChildNode(node)
+            node = moved
+        title_band_legend(node)
+        node.setItemVisibilityChecked(self.visible)
+        if not self.visible:
+            node.setExpanded(False)

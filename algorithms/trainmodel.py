@@ -1,0 +1,239 @@
+"""prospector:trainmodel: train a classic learner (random forest, gradient boosting, logistic regression, weights
+of evidence) on evidence rasters and the CNN's labels; write a safe model file and an HTML report."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMapLayer,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner
+from ..core.io.outputs import write_text
+from ..core.io.rasters import read_stack
+from ..core.reports.classic import classic_report_html
+from .base import ProspectorAlgorithm, require_projected
+from .traincnn import TrainCnnAlgorithm, import_cnn, layer_paths
+
+#: METHOD's options, by name (stored by name in provenance; append only)
+LEARNERS = ["random_forest", "gradient_boosting", "logistic", "woe"]
+assert set(LEARNERS) == set(METHODS)
+
+
+def grid_record(grid) -> dict:
+    """The grid a model was trained on, as stored in its metadata."""
+    return {
+        "xmin": grid.xmin,
+        "ymax": grid.ymax,
+        "pixel_size": grid.pixel_size,
+        "width": grid.width,
+        "height": grid.height,
+        "crs_wkt": grid.crs_wkt,
+    }
+
+
+def learner_parameters(alg: ProspectorAlgorithm) -> None:
+    """The learners' settings (shared by trainmodel and comparemodels): window, trees, rate, regularisation."""
+    advanced = [
+        QgsProcessingParameterNumber(
+            "WINDOW",
+            alg.tr("Neighbourhood window for mean and std features (odd cells; 0 = the cell alone)"),
+            QgsProcessingParameterNumber.Integer,
+            0,
+            False,
+            0,
+            51,
+        ),
+        QgsProcessingParameterNumber(
+            "N_ESTIMATORS", alg.tr("Trees"), QgsProcessingParameterNumber.Integer, 200, False, 1, 100000
+        ),
+        QgsProcessingParameterNumber(
+            "MAX_DEPTH",
+            alg.tr("Tree depth (0 = unlimited; boosting: 0 = 3)"),
+            QgsProcessingParameterNumber.Integer,
+            0,
+            False,
+            0,
+            1000,
+        ),
+        QgsProcessingParameterNumber(
+            "MIN_SAMPLES_LEAF", alg.tr("Cells per leaf (minimum)"), QgsProcessingParameterNumber.Integer, 5, False, 1
+        ),
+        QgsProcessingParameterNumber(
+            "LEARNING_RATE",
+            alg.tr("Boosting learning rate"),
+            QgsProcessingParameterNumber.Double,
+            0.1,
+            False,
+            1e-6,
+            1.0,
+        ),
+        QgsProcessingParameterNumber(
+            "REGULARISATION",
+            alg.tr("Logistic regression: inverse regularisation strength C"),
+            QgsProcessingParameterNumber.Double,
+            1.0,
+            False,
+            1e-9,
+        ),
+        QgsProcessingParameterNumber("SEED", alg.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0),
+    ]
+    for param in advanced:
+        if param.name() != "WINDOW":
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        alg.addParameter(param)
+
+
+def learner_settings(alg: ProspectorAlgorithm, parameters, context) -> dict:
+    """The ClassicLearner arguments from the parameters of :func:`learner_parameters`."""
+    return {
+        "window": alg.parameterAsInt(parameters, "WINDOW", context),
+        "n_estimators": alg.parameterAsInt(parameters, "N_ESTIMATORS", context),
+        "max_depth": alg.parameterAsInt(parameters, "MAX_DEPTH", context),
+        "min_samples_leaf": alg.parameterAsInt(parameters, "MIN_SAMPLES_LEAF", context),
+        "learning_rate": alg.parameterAsDouble(parameters, "LEARNING_RATE", context),
+        "regularisation": alg.parameterAsDouble(parameters, "REGULARISATION", context),
+        "seed": alg.parameterAsInt(parameters, "SEED", context),
+    }
+
+
+class TrainModelAlgorithm(ProspectorAlgorithm):
+    ENUM_NAMES = {"METHOD": LEARNERS}
+    INPUT_RASTERS = "INPUT_RASTERS"
+    LABELS = "LABELS"
+    LABEL_FIELD = "LABEL_FIELD"
+    CONFIDENCE = "CONFIDENCE"
+    METHOD = "METHOD"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    OUTPUT_REPORT = "OUTPUT_REPORT"
+
+    group_id = "machine learning"
+    needs_torch = True  # the model file is the CNN's safe container
+    needs_sklearn = True
+
+    #: labels are read exactly as traincnn reads them (label raster, or points with a class field)
+    _labels = TrainCnnAlgorithm._labels
+
+    def name(self) -> str:
+        return "trainmodel"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Train prospectivity model (random forest, boosting, logistic, weights of evidence)")
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "Trains a classic learner on the same labels as 'Train prospectivity CNN': a label raster (1 and above "
+            "mineralised, 0 barren, nodata unlabelled; e.g. from pseudolabel) or points with a LABEL_FIELD, "
+            "optionally weighted by a CONFIDENCE raster. Both classes are weighted to the same total.\n\n"
+            "METHOD: random forest, gradient boosting, regularised logistic regression (standardised features, "
+            "L2 penalty 1/C) or weights of evidence (a categorical band - at most 16 whole-number values - gets a "
+            "weight per value; a continuous band is made binary at the threshold of largest studentised contrast).\n\n"
+            "Features are the evidence bands at each cell; WINDOW (odd, cells) adds each band's mean and standard "
+            "deviation over that window, so these learners see some context too.\n\n"
+            "OUTPUT_MODEL: a safe model file (arrays and JSON; trees as node tables, never a pickled estimator) that "
+            "'Predict prospectivity' reads like a CNN model. OUTPUT_REPORT: what the model learned (feature "
+            "importances, coefficients, or the weights table with contrasts and the Agterberg-Cheng conditional "
+            "independence test). Compare learners on held-out deposits with 'Compare models'."
+        )
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.INPUT_RASTERS, self.tr("Evidence rasters"), QgsProcessing.TypeRaster
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMapLayer(
+                self.LABELS,
+                self.tr("Labels (label raster, or points with a class field)"),
+                types=[QgsProcessing.TypeRaster, QgsProcessing.TypeVectorPoint],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.LABEL_FIELD,
+                self.tr("Class field name (point labels only: 1 mineralised, 0 barren)"),
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(self.CONFIDENCE, self.tr("Label confidence raster"), optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.METHOD, self.tr("Learner"), [self.tr(METHOD_TITLES[m]) for m in LEARNERS], defaultValue=0
+            )
+        )
+        learner_parameters(self)
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT_REPORT, self.tr("Model report"), self.tr("HTML files (*.html)")
+            )
+        )
+
+    def process(self, parameters, context, feedback):
+        import_cnn()  # the model file needs PyTorch: say so before any work
+        layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
+        if not layers:
+            raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
+        paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        require_projected(
+            layers[0].crs(), self.INPUT_RASTERS, f"'{layers[0].name()}'", "the neighbourhood window needs square cells"
+        )
+        model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
+        report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+        feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
+        stack = read_stack(paths, names)
+        for warning in stack.warnings:
+            feedback.pushWarning(warning)
+        grid = stack.grid
+        labels = self._labels(parameters, context, feedback, grid)
+        confidence = self._confidence(parameters, context, feedback, grid)
+        method = self.enum_name(parameters, self.METHOD, context)
+        model = ClassicLearner(method, **learner_settings(self, parameters, context))
+        feedback.pushInfo(f"Training {METHOD_TITLES[method]} on {', '.join(stack.band_names)}")
+        feedback.setProgress(10)
+        model.fit(stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_record(grid))
+        if feedback.isCanceled():
+            from ..core.errors import Cancelled
+
+            raise Cancelled()
+        training = model.metadata_["training"]
+        feedback.pushInfo(
+            f"{training['mineralised_cells']} mineralised and {training['barren_cells']} barren training cells; "
+            f"{len(model.metadata_['feature_names'])} features"
+        )
+        ci = model.metadata_["summary"].get("conditional_independence")
+        if ci:
+            feedback.pushInfo(
+                f"Conditional independence: n = {ci['n']:.1f}, T = {ci['T']:.1f}, n/T = {ci['ratio']:.3f}, "
+                f"z = {ci['z']:.2f}, p = {ci['p_value']:.3f}"
+            )
+        provenance = self.provenance(parameters, context, {"inputs": paths})
+        model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
+        write_text(report_path, classic_report_html({**model.metadata_, "provenance": provenance}), self.OUTPUT_REPORT)
+        feedback.setProgress(100)
+        return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
+
+    def _confidence(self, parameters, context, feedback, grid):
+        layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
+        if layer is None:
+            return None
+        conf_paths, conf_names = layer_paths([layer], self.CONFIDENCE)
+        data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
+        for warning in data.warnings:
+            feedback.pushWarning(warning)
+        return data.bands[0]

@@ -1,0 +1,139 @@
+"""The tasks Dask workers run: each opens the rasters and the model file itself (paths travel, never a raster).
+
+Open readers and loaded models are kept per worker process (a few, keyed by path, size and modification time, so a
+replaced file is opened again), so a worker opens each file once per run, not once per tile.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from typing import Any, Callable, Hashable, List, Optional, Sequence, Tuple
+
+from ..callbacks import CancelCallback, ProgressCallback
+from ..grid import GridSpec
+from .runner import TaskRunner, run_tasks
+
+#: open readers / loaded models kept per worker process
+CACHE_SIZE = 4
+
+_readers: "OrderedDict[Hashable, Any]" = OrderedDict()
+_models: "OrderedDict[Hashable, Any]" = OrderedDict()
+
+
+def _stamp(path: str) -> Tuple[str, int, int]:
+    st = os.stat(path)
+    return os.path.abspath(path), st.st_size, st.st_mtime_ns
+
+
+def _cached(cache: "OrderedDict[Hashable, Any]", key: Hashable, make: Callable[[], Any], close=None) -> Any:
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = make()
+    cache[key] = value
+    while len(cache) > CACHE_SIZE:
+        _, old = cache.popitem(last=False)
+        if close is not None:
+            close(old)
+    return value
+
+
+def stack_reader(selection: Sequence[Tuple[str, int]], grid: GridSpec, parameter: str = "INPUT_RASTERS") -> Any:
+    """A :class:`core.io.windows.StackWindowReader` of ``selection`` on ``grid``, opened once per process."""
+    from ..io.windows import StackWindowReader
+
+    key = (tuple(_stamp(p) + (b,) for p, b in selection), grid, parameter)
+    return _cached(_readers, key, lambda: StackWindowReader(selection, grid, parameter), lambda r: r.close())
+
+
+def patch_model(path: str, device: str) -> Any:
+    """The model file at ``path`` (validated on load, as everywhere), its networks on ``device``, once per process."""
+    from ..learning.estimator import PatchCNN
+
+    def load() -> Any:
+        model = PatchCNN.load(path)
+        for net in model._require_fitted():
+            net.to(device)
+        return model
+
+    return _cached(_models, (_stamp(path), device), load)
+
+
+def predict_tile_task(
+    model_path: str,
+    selection: Sequence[Tuple[str, int]],
+    grid: GridSpec,
+    index: int,
+    r0: int,
+    r1: int,
+    c0: int,
+    c1: int,
+    device: str,
+    mc_samples: Optional[int],
+) -> Any:
+    """Tile ``index`` of a prediction (a :class:`core.learning.inference.WindowScores`: probability, spread and
+    ranking score), computed on a worker exactly as :meth:`PatchCNN.predict_tiled` does."""
+    model = patch_model(model_path, device)
+    return model.predict_tile(stack_reader(selection, grid), index, r0, r1, c0, c1, device, mc_samples)
+
+
+def predict_tiles(
+    runner: TaskRunner,
+    model_path: str,
+    selection: Sequence[Tuple[str, int]],
+    grid: GridSpec,
+    write_window: Callable[..., None],
+    tile: int = 512,
+    device: str = "cpu",
+    mc_samples: Optional[int] = None,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+    with_score: bool = False,
+) -> None:
+    """:meth:`PatchCNN.predict_tiled` of the model file over the bands ``selection`` ((path, band) on ``grid``),
+    one task per tile on ``runner``; ``write_window(row0, col0, prob, std)`` receives the tiles in order
+    (``write_window(row0, col0, prob, std, score)`` with ``with_score``)."""
+    from ..learning.estimator import tile_windows
+
+    tasks: List[Tuple[Hashable, Tuple[Any, ...]]] = []
+    selection = [(str(p), int(b)) for p, b in selection]
+    for i, (r0, r1, c0, c1) in enumerate(tile_windows(grid.height, grid.width, tile)):
+        tasks.append(((r0, c0), (model_path, selection, grid, i, r0, r1, c0, c1, device, mc_samples)))
+
+    def consume(key: Any, result: Any) -> None:
+        if with_score:
+            write_window(key[0], key[1], result.prob, result.std, result.score)
+        else:
+            write_window(key[0], key[1], result.prob, result.std)
+
+    run_tasks(runner, predict_tile_task, tasks, consume, progress, is_cancelled)
+
+
+class DistributedTiles:
+    """Stands in for a model in ``predict_tiled(read_window, height, width, write_window, ...)`` calls: the
+    tiles run on ``runner``, whose workers read ``selection`` from the files and load the model from
+    ``model_path`` (``read_window`` is not used)."""
+
+    def __init__(self, runner: TaskRunner, model_path: str, selection: Sequence[Tuple[str, int]], grid: GridSpec):
+        self.runner, self.model_path, self.selection, self.grid = runner, model_path, list(selection), grid
+
+    def predict_tiled(
+        self,
+        read_window: Any,
+        height: int,
+        width: int,
+        write_window: Callable[..., None],
+        tile: int = 512,
+        device: Optional[str] = None,
+        mc_samples: Optional[int] = None,
+        progress: ProgressCallback = None,
+        is_cancelled: CancelCallback = None,
+        with_score: bool = False,
+    ) -> None:
+        if (height, width) != (self.grid.height, self.grid.width):
+            raise ValueError("the tiles' grid differs from the reader's")
+        predict_tiles(
+            self.runner, self.model_path, self.selection, self.grid, write_window, tile, device or "cpu",
+            mc_samples, progress, is_cancelled, with_score,
+        )  # fmt: skip

@@ -1,0 +1,336 @@
+"""Which learner makes the best map? Leave-cluster-out spatial cross-validation of several learners on the same
+folds, against the best single evidence band.
+
+Known deposits are linked into clusters (single linkage within ``cluster_cells``); whole clusters are spread over
+``folds`` (largest first, each to the fold with fewest deposits). In each fold every learner trains on labels built
+from the *other* deposits alone — the 3 x 3 cells around each training deposit mineralised, ``negatives`` random
+cells farther than ``cluster_cells`` from every training deposit barren, the rest unlabelled — and maps the whole
+grid. Each held-out deposit is scored by the share of the background it outranks (ties half; background = valid
+cells away from the training deposits, the held-out deposits' own cells excluded): their mean is the held-out ROC
+AUC. The best single band is chosen, with its sign, on each fold's training labels alone. Intervals resample whole
+clusters; paired differences compare two learners on the same deposits. The learner with the highest pooled AUC
+wins; a learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from scipy import ndimage
+
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError
+from .auc import placements, resampled_means, roc_auc
+
+#: the learners from simplest to most complex: a tie goes to the earlier one
+COMPLEXITY = ("best band", "woe", "logistic", "random_forest", "gradient_boosting", "cnn")
+
+#: how reports name them
+TITLES = {
+    "best band": "best single band",
+    "woe": "weights of evidence",
+    "logistic": "logistic regression",
+    "random_forest": "random forest",
+    "gradient_boosting": "gradient boosting",
+    "cnn": "CNN",
+}
+
+#: held-out AUCs closer than this to the best count as a tie
+TIE = 0.01
+
+#: a map maker: (bands, label raster) -> score raster (higher = more prospective; NaN = no value)
+Mapper = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def cluster_folds(clusters: np.ndarray, folds: int, seed: int = 0) -> np.ndarray:
+    """Fold number per deposit: whole clusters, largest first, each to the fold holding fewest deposits so far
+    (ties between equal clusters broken by ``seed``)."""
+    n = int(clusters.max()) + 1
+    if folds < 2 or folds > n:
+        raise InputError(
+            f"the {clusters.size} deposits form {n} clusters within CLUSTER_DISTANCE; FOLDS must be from 2 to {n} "
+            "(whole clusters are held out). Lower CLUSTER_DISTANCE or FOLDS, or add deposits.",
+            "FOLDS",
+        )
+    sizes = np.bincount(clusters)
+    rng = np.random.default_rng(seed)
+    order = sorted(range(n), key=lambda c: (-sizes[c], rng.random()))
+    load = np.zeros(folds)
+    fold_of_cluster = np.zeros(n, dtype=np.int64)
+    for c in order:
+        f = int(np.argmin(load))
+        fold_of_cluster[c] = f
+        load[f] += sizes[c]
+    return fold_of_cluster[clusters]
+
+
+def fold_labels(
+    valid: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    negatives: int,
+    exclusion_cells: float,
+    rng: np.random.Generator,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Label raster from training deposits (3 x 3 mineralised cells each, ``negatives`` random barren cells farther
+    than ``exclusion_cells``), and the cells within ``exclusion_cells`` of a training deposit."""
+    deposit = np.zeros(valid.shape, dtype=bool)
+    deposit[rows, cols] = True
+    near = ndimage.distance_transform_edt(~deposit) <= exclusion_cells
+    positive = ndimage.binary_dilation(deposit, np.ones((3, 3), bool)) & valid
+    labels = np.full(valid.shape, np.nan)
+    candidates = np.flatnonzero((valid & ~near).ravel())
+    if candidates.size == 0:
+        raise InputError("no valid cell lies farther than CLUSTER_DISTANCE from the training deposits.", "NEGATIVES")
+    labels.ravel()[rng.choice(candidates, min(negatives, candidates.size), replace=False)] = 0.0
+    labels[positive] = 1.0
+    return labels, near
+
+
+def best_band(bands: np.ndarray, labels: np.ndarray) -> Tuple[int, float, float]:
+    """The band whose training AUC (mineralised against barren labelled cells) is farthest from 0.5, its sign
+    (+1: high values favourable) and that AUC."""
+    pos, neg = labels == 1, labels == 0
+    best = (0, 1.0, 0.5)
+    for j, band in enumerate(bands):
+        p, n = band[pos & np.isfinite(band)], band[neg & np.isfinite(band)]
+        if p.size == 0 or n.size == 0:
+            continue
+        auc = roc_auc(p, n)
+        if abs(auc - 0.5) > abs(best[2] - 0.5):
+            best = (j, 1.0 if auc >= 0.5 else -1.0, auc)
+    return best
+
+
+@dataclass
+class LearnerScores:
+    """One learner's held-out scores: per deposit (in deposit order), per fold, the seconds each fold took."""
+
+    name: str
+    placement: np.ndarray
+    seconds: List[float] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    """Everything the report and the table need."""
+
+    learners: Dict[str, LearnerScores]
+    folds: np.ndarray  # fold per deposit
+    clusters: np.ndarray  # cluster per deposit
+    summary: Dict[str, Dict[str, Any]]
+    recommended: str
+    settings: Dict[str, Any]
+
+    def per_fold(self, name: str) -> List[Dict[str, Any]]:
+        """Held-out AUC and capture of one learner in each fold."""
+        out = []
+        p = self.learners[name].placement
+        for f in range(int(self.folds.max()) + 1):
+            v = p[self.folds == f]
+            v = v[np.isfinite(v)]
+            out.append(
+                {
+                    "fold": f,
+                    "deposits": int(np.sum(self.folds == f)),
+                    "auc": float(v.mean()) if v.size else float("nan"),
+                    "capture_10": capture(v, 0.10),
+                    "capture_20": capture(v, 0.20),
+                    "seconds": self.learners[name].seconds[f],
+                }
+            )
+        return out
+
+
+def capture(placement: np.ndarray, area: float) -> float:
+    """Share of deposits in the top ``area`` of the background: those outranking more than 1 - ``area`` of it."""
+    v = placement[np.isfinite(placement)]
+    return float(np.mean(v > 1.0 - area)) if v.size else float("nan")
+
+
+def success_curve(placement: np.ndarray, points: int = 201) -> Tuple[np.ndarray, np.ndarray]:
+    """Share of held-out deposits (y) within the top x of the background, x from 0 to 1."""
+    area = np.linspace(0.0, 1.0, points)
+    v = np.sort(1.0 - placement[np.isfinite(placement)])
+    return area, np.searchsorted(v, area, side="right") / max(v.size, 1)
+
+
+def _interval(values: np.ndarray, groups: np.ndarray, iterations: int, seed: int) -> Tuple[float, float, float]:
+    ok = np.isfinite(values)
+    v = values[ok]
+    if v.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    means = resampled_means(v, iterations, np.random.default_rng(seed), groups[ok])
+    return float(v.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def summarise(
+    learners: Dict[str, LearnerScores], clusters: np.ndarray, iterations: int, seed: int, tie: float = TIE
+) -> Tuple[Dict[str, Dict[str, Any]], str]:
+    """Pooled AUC with its cluster interval, capture at 10 / 20 %, the paired difference against the best single
+    band with its interval, and the recommended learner (highest AUC; within ``tie`` of it, the simplest)."""
+    base = learners["best band"].placement
+    summary: Dict[str, Dict[str, Any]] = {}
+    for name, scores in learners.items():
+        auc, lo, hi = _interval(scores.placement, clusters, iterations, seed)
+        both = np.isfinite(scores.placement) & np.isfinite(base)
+        diff = (
+            _interval((scores.placement - base)[both], clusters[both], iterations, seed)
+            if name != "best band"
+            else None
+        )
+        summary[name] = {
+            "auc": auc,
+            "auc_low": lo,
+            "auc_high": hi,
+            "capture_10": capture(scores.placement, 0.10),
+            "capture_20": capture(scores.placement, 0.20),
+            "minus_best_band": diff,
+            "seconds": float(np.sum(scores.seconds)),
+        }
+    ranked = [n for n in learners if np.isfinite(summary[n]["auc"])]
+    if not ranked:
+        raise InputError("no held-out deposit got a score from any learner.", "DEPOSITS")
+    top = max(summary[n]["auc"] for n in ranked)
+    tied = [n for n in ranked if summary[n]["auc"] >= top - tie]
+    recommended = min(tied, key=lambda n: COMPLEXITY.index(n) if n in COMPLEXITY else len(COMPLEXITY))
+    return summary, recommended
+
+
+def compare(
+    bands: np.ndarray,
+    valid: np.ndarray,
+    deposit_rows: np.ndarray,
+    deposit_cols: np.ndarray,
+    mappers: Dict[str, Mapper],
+    folds: int = 4,
+    cluster_cells: float = 6.0,
+    negatives: int = 600,
+    seed: int = 0,
+    iterations: int = 1000,
+    tie: float = TIE,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+    log: Optional[Callable[[str], None]] = None,
+    band_names: Optional[Sequence[str]] = None,
+) -> Comparison:
+    """Leave-cluster-out comparison of the ``mappers`` (name -> map maker) and the best single band.
+
+    ``bands`` (bands, H, W) with NaN = nodata; ``valid`` (H, W) the study area's cells with every band; deposits by
+    cell; ``band_names`` name the best band in the notes. Returns a :class:`Comparison` (placements per deposit in
+    the given order).
+    """
+    from .auc import deposit_clusters
+
+    rows, cols = np.asarray(deposit_rows), np.asarray(deposit_cols)
+    if rows.size < 2:
+        raise InputError("at least two deposits on valid cells are needed to hold some out.", "DEPOSITS")
+    clusters = deposit_clusters(np.column_stack([rows, cols]).astype(float), cluster_cells)
+    fold = cluster_folds(clusters, folds, seed)
+    names = ["best band", *mappers]
+    learners = {n: LearnerScores(n, np.full(rows.size, np.nan)) for n in names}
+    steps, done = folds * len(names), 0
+    for f in range(folds):
+        train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+        labels, near = fold_labels(
+            valid, rows[train], cols[train], negatives, cluster_cells, np.random.default_rng(seed + f)
+        )
+        background = valid & ~near
+        background[rows[test], cols[test]] = False
+        for name in names:
+            check_cancelled(is_cancelled)
+            started = time.perf_counter()
+            if name == "best band":
+                j, sign, auc = best_band(bands, labels)
+                score = sign * bands[j].astype(np.float64)
+                band = band_names[j] if band_names is not None else f"band {j + 1}"
+                learners[name].notes.append(
+                    f"fold {f}: {band} ({'high' if sign > 0 else 'low'} values, training AUC {auc:.3f})"
+                )
+            else:
+                score = np.asarray(mappers[name](bands, labels), dtype=np.float64)
+            learners[name].seconds.append(time.perf_counter() - started)
+            bg = np.sort(score[background & np.isfinite(score)])
+            values = score[rows[test], cols[test]]
+            ok = np.isfinite(values)
+            if bg.size:
+                learners[name].placement[test[ok]] = placements(values[ok], bg)
+            done += 1
+            report(progress, done / steps)
+            if log:
+                v = learners[name].placement[test]
+                log(
+                    f"fold {f} ({test.size} deposits): {TITLES.get(name, name)} held-out AUC {np.nanmean(v):.3f} "
+                    f"in {learners[name].seconds[-1]:.1f} s"
+                )
+    summary, recommended = summarise(learners, clusters, iterations, seed, tie)
+    settings = {
+        "folds": folds,
+        "cluster_cells": cluster_cells,
+        "negatives": negatives,
+        "seed": seed,
+        "tie": tie,
+        "iterations": iterations,
+        "clusters": int(clusters.max()) + 1,
+        "deposits": int(rows.size),
+    }
+    return Comparison(learners, fold, clusters, summary, recommended, settings)
+
+
+def all_labels(
+    valid: np.ndarray, rows: np.ndarray, cols: np.ndarray, negatives: int, cluster_cells: float, seed: int
+) -> np.ndarray:
+    """The label raster from every deposit, as a fold builds it from its training deposits (to retrain the winner)."""
+    return fold_labels(valid, rows, cols, negatives, cluster_cells, np.random.default_rng(seed + 10_000))[0]
+
+
+def make_mappers(
+    methods: Sequence[str],
+    classic: Dict[str, Any],
+    cnn: Dict[str, Any],
+    band_names: Sequence[str],
+    is_cancelled: CancelCallback = None,
+) -> Dict[str, Mapper]:
+    """Map makers for the classic ``methods`` (settings ``classic``) and the CNN (settings ``cnn``): each trains
+    on a label raster and maps the whole stack. ``is_cancelled`` stops the CNN's training within a batch."""
+    from ..classic.learner import ClassicLearner
+
+    mappers: Dict[str, Mapper] = {}
+
+    def classic_map(method: str) -> Mapper:
+        def fit_and_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
+            return ClassicLearner(method, **classic).fit(b, labels, band_names).predict_proba(b)
+
+        return fit_and_map
+
+    for method in methods:
+        mappers[method] = classic_map(method)
+    if cnn:
+
+        def cnn_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
+            from ..learning.estimator import PatchCNN
+
+            return PatchCNN(**cnn).fit(b, labels, band_names=band_names, is_cancelled=is_cancelled).predict_proba(b)
+
+        mappers["cnn"] = cnn_map
+    return mappers
+
+
+def retrain(
+    name: str, classic: Dict[str, Any], cnn: Dict[str, Any], bands: np.ndarray, labels: np.ndarray, **fit: Any
+) -> Any:
+    """The recommended learner trained on labels from every deposit (``fit``: band_names, grid); None for the
+    best single band, which is a band, not a model."""
+    if name == "best band":
+        return None
+    if name == "cnn":
+        from ..learning.estimator import PatchCNN
+
+        return PatchCNN(**cnn).fit(bands, labels, **fit)
+    from ..classic.learner import ClassicLearner
+
+    return ClassicLearner(name, **classic).fit(bands, labels, **fit)

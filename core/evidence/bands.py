@@ -1,0 +1,55 @@
+"""What an evidence band holds: its name ``<layer>:<what>``, unit and kind, and the table listing them."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+from ..io.tables import SafeWriter
+
+#: kinds of band (stored in each band's metadata as KIND)
+KINDS = ("distance", "density", "class", "continuous", "categorical")
+
+
+@dataclass(frozen=True)
+class BandSpec:
+    """One output band: ``name`` (``faults:distance_m``), ``unit`` (``m``, ``km/km2``, ``1`` for 0/1 classes, or
+    the source raster's), ``kind`` (one of :data:`KINDS`), the ``source`` layer, and for class bands the class
+    ``value`` as it is in the attribute table."""
+
+    name: str
+    unit: str
+    kind: str
+    source: str
+    value: Optional[str] = None
+    description: str = ""
+
+
+def band_name(layer: str, what: str) -> str:
+    """``<layer>:<what>`` with the layer name's colons replaced (the first colon separates layer and band)."""
+    return f"{clean_label(layer).replace(':', '_')}:{clean_label(what)}"
+
+
+def clean_label(text: object) -> str:
+    """A label on one line, without control characters, trimmed ('' stays '')."""
+    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", str(text))).strip()
+
+
+def table_csv(bands: Sequence[BandSpec]) -> str:
+    """The band table as CSV text: band number, name, kind, unit, source layer, class value, description.
+
+    Text cells that a spreadsheet would read as a formula get a leading apostrophe (:class:`..io.tables.SafeWriter`).
+    """
+    out = io.StringIO()
+    writer = SafeWriter(out, lineterminator="\n")
+    writer.writerow(["band", "name", "kind", "unit", "source", "class_value", "description"])
+    for i, b in enumerate(bands, start=1):
+        writer.writerow([i, b.name, b.kind, b.unit, b.source, b.value or "", b.description])
+    return out.getvalue()
+
+
+def names(bands: Sequence[BandSpec]) -> List[str]:
+    """The band names, in order."""
+    return [b.name for b in bands]

@@ -1,0 +1,193 @@
+"""Evidence from lines (faults, contacts, dykes): distance, density within a radius, distance to intersections."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, List, Optional, Sequence
+
+import numpy as np
+
+from ..callbacks import CancelCallback
+from ..grid import GridSpec
+from .bands import BandSpec, band_name
+from .geometry import SPACING_CELLS, PointIndex, SegmentIndex, densify, distance_window, segments_of
+
+
+def line_density_window(
+    pieces: np.ndarray,
+    grid: GridSpec,
+    radius: float,
+    r0: int,
+    r1: int,
+    c0: int,
+    c1: int,
+    order: Optional[np.ndarray] = None,
+    rows: Optional[np.ndarray] = None,
+) -> np.ndarray:
+    """(rows, cols) line density in km per km² within ``radius`` (map units, metres) of each cell centre.
+
+    ``pieces`` are the lines cut into pieces no longer than half a cell (:func:`~.geometry.densify`); each piece's
+    length counts for the cell holding its midpoint, and a cell's density is the length in the cells whose centres
+    lie within ``radius`` of its own, over the circle's area: the circle's line length up to where in their cells
+    the pieces lie (within a cell of the true circle). The window reads pieces within ``radius`` of it only (its
+    halo). ``order`` (pieces sorted by midpoint row) and ``rows`` (those rows, sorted) speed the selection up;
+    :class:`LineEvidence` computes them once.
+    """
+    from scipy.signal import fftconvolve
+
+    px = grid.pixel_size
+    halo = int(math.ceil(radius / px))
+    mid = 0.5 * (pieces[:, :2] + pieces[:, 2:])
+    if order is None or rows is None:
+        row_all = np.floor((grid.ymax - mid[:, 1]) / px).astype(np.int64)
+        order = np.argsort(row_all, kind="stable")
+        rows = row_all[order]
+    lo, hi = np.searchsorted(rows, [r0 - halo, r1 + halo])
+    sel = order[lo:hi]
+    col = np.floor((mid[sel, 0] - grid.xmin) / px).astype(np.int64) - (c0 - halo)
+    row = rows[lo:hi] - (r0 - halo)
+    height, width = r1 - r0 + 2 * halo, c1 - c0 + 2 * halo
+    inside = (col >= 0) & (col < width)
+    length = np.hypot(pieces[sel, 2] - pieces[sel, 0], pieces[sel, 3] - pieces[sel, 1])
+    binned = np.bincount(row[inside] * width + col[inside], weights=length[inside], minlength=height * width).reshape(
+        height, width
+    )
+    offsets = np.arange(-halo, halo + 1) * px
+    disk = (offsets[:, None] ** 2 + offsets[None, :] ** 2 <= radius * radius).astype(np.float64)
+    summed = fftconvolve(binned, disk, mode="valid") if binned.any() else np.zeros((r1 - r0, c1 - c0))
+    area_km2 = math.pi * radius * radius / 1e6
+    out = np.clip(summed, 0.0, None) / 1000.0 / area_km2  # fft round-off can leave -1e-12
+    return out.astype(np.float32)
+
+
+def intersections(geometries: Sequence[Any]) -> np.ndarray:
+    """(n, 2) points where two different line features cross or touch, without the shared end points of two
+    features that merely continue each other (a line split into pieces); a point where three or more feature ends
+    meet is kept. Duplicates (within 1e-6 map units) are dropped."""
+    from shapely.strtree import STRtree
+
+    lines = [g for g in geometries if g is not None and not g.is_empty]
+    if len(lines) < 2:
+        return np.empty((0, 2))
+    ends: dict = {}
+    for i, g in enumerate(lines):
+        for part in getattr(g, "geoms", [g]):
+            coords = list(part.coords)
+            if len(coords) >= 2:
+                for end in (coords[0][:2], coords[-1][:2]):
+                    ends.setdefault(_key(end), set()).add(i)
+    with warnings.catch_warnings():  # shapely 1.8 announces STRtree's 2.0 changes; both are handled below
+        warnings.simplefilter("ignore")
+        tree = STRtree(lines)
+    # shapely 1.8 (Debian 12): query_items gives indices; shapely 2: query does
+    query = getattr(tree, "query_items", tree.query)
+    found: List[tuple] = []
+    for i, g in enumerate(lines):
+        for j in (int(j) for j in query(g)):
+            if j <= i or not g.intersects(lines[j]):
+                continue
+            for p in _points_in(g.intersection(lines[j])):
+                owners = ends.get(_key(p), set())
+                if i in owners and j in owners and len(owners) == 2:
+                    continue  # end to end: one line in two pieces
+                found.append(p)
+    if not found:
+        return np.empty((0, 2))
+    xy = np.asarray(found, dtype=np.float64)
+    _, first = np.unique(np.round(xy / 1e-6), axis=0, return_index=True)
+    return xy[np.sort(first)]
+
+
+def _key(xy) -> tuple:
+    return (round(float(xy[0]), 6), round(float(xy[1]), 6))
+
+
+def _points_in(geometry: Any) -> List[tuple]:
+    """Points of an intersection: its points, and the end points of shared (overlapping) stretches."""
+    if geometry.is_empty:
+        return []
+    kind = geometry.geom_type
+    if kind == "Point":
+        return [(geometry.x, geometry.y)]
+    if kind == "LineString":
+        coords = list(geometry.coords)
+        return [coords[0][:2], coords[-1][:2]]
+    if hasattr(geometry, "geoms"):
+        return [p for part in geometry.geoms for p in _points_in(part)]
+    return []
+
+
+class LineEvidence:
+    """Bands from one line layer: ``<layer>:distance_m`` (always), ``<layer>:density_km_per_km2`` (with a
+    ``density_radius``) and ``<layer>:intersection_distance_m`` (with ``intersections``, when the lines cross).
+
+    ``geometries`` are shapely lines (or polygons: their rings) in the grid's CRS; ``kind_label`` names them in the
+    band descriptions. The distance index cuts them into pieces of :data:`~.geometry.SPACING_CELLS` cells, the
+    density into pieces of half a cell.
+    """
+
+    def __init__(
+        self,
+        layer: str,
+        geometries: Sequence[Any],
+        grid: GridSpec,
+        density_radius: Optional[float] = None,
+        intersections_band: bool = False,
+        kind_label: str = "lines",
+    ) -> None:
+        self.layer = layer
+        segs = segments_of(geometries)
+        if len(segs) == 0:
+            raise ValueError(f"{layer}: no line segments")
+        self.index = SegmentIndex(segs, SPACING_CELLS * grid.pixel_size)
+        self.bands: List[BandSpec] = [
+            BandSpec(band_name(layer, "distance_m"), "m", "distance", layer, description=f"distance to {kind_label}")
+        ]
+        self.density_radius = density_radius if density_radius and density_radius > 0 else None
+        if self.density_radius is not None:
+            self.pieces = densify(segs, grid.pixel_size / 2)
+            mid_y = 0.5 * (self.pieces[:, 1] + self.pieces[:, 3])
+            row_all = np.floor((grid.ymax - mid_y) / grid.pixel_size).astype(np.int64)
+            self._order = np.argsort(row_all, kind="stable")
+            self._rows = row_all[self._order]
+            self.bands.append(
+                BandSpec(
+                    band_name(layer, "density_km_per_km2"),
+                    "km/km2",
+                    "density",
+                    layer,
+                    description=f"length of {kind_label} within {self.density_radius:g} map units, per km2",
+                )
+            )
+        self.crossings: Optional[PointIndex] = None
+        self.n_intersections = 0
+        if intersections_band:
+            xy = intersections(geometries)
+            self.n_intersections = len(xy)
+            if len(xy):
+                self.crossings = PointIndex(xy)
+                self.bands.append(
+                    BandSpec(
+                        band_name(layer, "intersection_distance_m"),
+                        "m",
+                        "distance",
+                        layer,
+                        description=f"distance to intersections of {kind_label}",
+                    )
+                )
+
+    def window(
+        self, grid: GridSpec, r0: int, r1: int, c0: int, c1: int, is_cancelled: CancelCallback = None
+    ) -> np.ndarray:
+        """(bands, rows, cols) float32 for one window."""
+        out = [distance_window(self.index, grid, r0, r1, c0, c1, is_cancelled)]
+        if self.density_radius is not None:
+            out.append(
+                line_density_window(
+                    self.pieces, grid, self.density_radius, r0, r1, c0, c1, order=self._order, rows=self._rows
+                )
+            )
+        if self.crossings is not None:
+            out.append(distance_window(self.crossings, grid, r0, r1, c0, c1, is_cancelled))
+        return np.stack(out)

@@ -1,0 +1,172 @@
+"""Evidence from polygons with a class field (lithology): one 0/1 band per class, distance to the contacts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from ..callbacks import CancelCallback
+from ..errors import InputError
+from ..grid import GridSpec
+from .bands import BandSpec, band_name, clean_label
+from .geometry import SPACING_CELLS, SegmentIndex, distance_window, segments_of
+
+
+def class_label(value: object) -> Optional[str]:
+    """The class a field value stands for: its text, trimmed; None for NULL and empty values. Whole numbers
+    stored as reals (3.0) read as 3."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        if value.is_integer():
+            value = int(value)
+    text = clean_label(value)
+    if not text or text.upper() == "NULL":
+        return None
+    return text
+
+
+def choose_classes(
+    labels: Sequence[Optional[str]],
+    wanted: Sequence[str],
+    max_classes: int,
+    field: str,
+    classes_parameter: str = "CLASSES",
+    field_parameter: str = "CLASS_FIELD",
+) -> List[str]:
+    """The classes to write a band for: ``wanted`` (each must occur), or every class when it has at most
+    ``max_classes`` of them, largest count first then by name. Refused with the list to pick from otherwise."""
+    counts = Counter(label for label in labels if label is not None)
+    if not counts:
+        raise InputError(f"field '{field}' has no values (all empty or NULL); choose the class field.", field_parameter)
+    ranked = sorted(counts, key=lambda v: (-counts[v], v))
+    if wanted:
+        wanted = [clean_label(w) for w in wanted if clean_label(w)]
+        missing = [w for w in wanted if w not in counts]
+        if missing:
+            raise InputError(
+                f"{', '.join(repr(m) for m in missing)} not found in field '{field}'; its values include "
+                f"{_listing(ranked, counts)}.",
+                classes_parameter,
+            )
+        return list(dict.fromkeys(wanted))
+    if len(ranked) > max_classes:
+        raise InputError(
+            f"field '{field}' has {len(ranked)} different values, more than the {max_classes} classes allowed "
+            f"(one band each); list the classes to use in {classes_parameter} (separated by ';'), e.g. the most "
+            f"frequent: {_listing(ranked, counts)}; or choose a field with fewer values (a generalised lithology), "
+            "or raise MAX_CLASSES.",
+            classes_parameter,
+        )
+    return ranked
+
+
+def _listing(ranked: Sequence[str], counts: Dict[str, int], limit: int = 8) -> str:
+    shown = "; ".join(f"'{v}' ({counts[v]})" for v in ranked[:limit])
+    return shown + (f"; ... ({len(ranked) - limit} more)" if len(ranked) > limit else "")
+
+
+def contact_lines(geometries: Sequence[Any], labels: Sequence[Optional[str]]) -> List[Any]:
+    """The boundaries between polygons of different classes (NULL counts as a class of its own), without the
+    outline of the map: each class's polygons are merged, their boundaries taken, and the parts on the outer
+    boundary of all polygons removed."""
+    from shapely.ops import unary_union
+
+    groups: Dict[Optional[str], List[Any]] = {}
+    for geometry, label in zip(geometries, labels):
+        if geometry is not None and not geometry.is_empty:
+            groups.setdefault(label, []).append(geometry.buffer(0) if not geometry.is_valid else geometry)
+    if len(groups) < 2:
+        return []
+    merged = [unary_union(parts) for parts in groups.values()]
+    outline = unary_union(merged).boundary
+    xmin, ymin, xmax, ymax = outline.bounds
+    tolerance = 1e-7 * max(xmax - xmin, ymax - ymin, 1.0)
+    rim = outline.buffer(tolerance)
+    contacts = unary_union([m.boundary for m in merged]).difference(rim)
+    return [] if contacts.is_empty else [contacts]
+
+
+class PolygonEvidence:
+    """Bands from one polygon layer with a class field: ``<layer>:<class>`` (1 inside polygons of that class, 0
+    elsewhere; a cell belongs to the polygon holding its centre, as ``gdal_rasterize`` decides, the later feature
+    winning where polygons overlap) for each of ``classes``, and ``<layer>:contact_distance_m`` (distance to the
+    boundaries between classes, :func:`contact_lines`) with ``contacts``.
+
+    ``geometries`` are shapely polygons in the grid's CRS, ``labels`` their classes (:func:`class_label`).
+    """
+
+    def __init__(
+        self,
+        layer: str,
+        geometries: Sequence[Any],
+        labels: Sequence[Optional[str]],
+        classes: Sequence[str],
+        grid: GridSpec,
+        contacts: bool = True,
+        field: str = "",
+    ) -> None:
+        self.layer = layer
+        self.classes = list(classes)
+        code = {c: i + 1 for i, c in enumerate(self.classes)}
+        self.shapes = [
+            (g, code[label])
+            for g, label in zip(geometries, labels)
+            if label in code and g is not None and not g.is_empty
+        ]
+        self._bounds = np.array([g.bounds for g, _ in self.shapes], dtype=np.float64).reshape(-1, 4)
+        self.bands: List[BandSpec] = [
+            BandSpec(band_name(layer, c), "1", "class", layer, value=c, description=f"1 where {field or 'class'} = {c}")
+            for c in self.classes
+        ]
+        self.contacts: Optional[SegmentIndex] = None
+        if contacts:
+            segs = segments_of(contact_lines(geometries, labels))
+            if len(segs) == 0:
+                raise ValueError(f"{layer}: no contacts between classes")
+            self.contacts = SegmentIndex(segs, SPACING_CELLS * grid.pixel_size)
+            self.bands.append(
+                BandSpec(
+                    band_name(layer, "contact_distance_m"),
+                    "m",
+                    "distance",
+                    layer,
+                    description=f"distance to the boundaries between {field or 'class'} values",
+                )
+            )
+
+    def codes_window(self, grid: GridSpec, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """(rows, cols) uint16 class codes (1 = first class, 0 = none of the classes) for one window."""
+        from affine import Affine
+        from rasterio import features
+
+        shape = (r1 - r0, c1 - c0)
+        px = grid.pixel_size
+        x0, x1 = grid.xmin + c0 * px, grid.xmin + c1 * px
+        y1, y0 = grid.ymax - r0 * px, grid.ymax - r1 * px
+        b = self._bounds
+        near = np.flatnonzero((b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1))
+        if not len(near):
+            return np.zeros(shape, dtype=np.uint16)
+        transform = grid.affine() * Affine.translation(c0, r0)
+        # in feature order, so the later feature wins where polygons overlap, as in gdal_rasterize
+        shapes = [self.shapes[i] for i in near]
+        return features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="uint16")
+
+    def window(
+        self, grid: GridSpec, r0: int, r1: int, c0: int, c1: int, is_cancelled: CancelCallback = None
+    ) -> np.ndarray:
+        """(bands, rows, cols) float32 for one window."""
+        codes = self.codes_window(grid, r0, r1, c0, c1)
+        out = [(codes == i + 1).astype(np.float32) for i in range(len(self.classes))]
+        if self.contacts is not None:
+            out.append(distance_window(self.contacts, grid, r0, r1, c0, c1, is_cancelled))
+        return np.stack(out)
+
+    def class_table(self) -> List[Dict[str, object]]:
+        """One row per class band: code, class value, band name."""
+        return [{"code": i + 1, "value": c, "band": b.name} for i, (c, b) in enumerate(zip(self.classes, self.bands))]

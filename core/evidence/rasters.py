@@ -1,0 +1,110 @@
+"""Evidence from rasters (magnetics, gravity, radiometrics, DEM): every band resampled onto the grid by GDAL's
+warper (``rasterio.warp.reproject``), reprojecting when the CRS differs, window by window."""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+import numpy as np
+
+from ..callbacks import CancelCallback, check_cancelled
+from ..errors import InputError
+from ..grid import GridSpec
+from ..io.inputs import no_gdal_sidecars
+from .bands import BandSpec, band_name, clean_label
+
+#: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
+CONTINUOUS_METHODS = ("bilinear", "average", "cubic")
+CATEGORICAL_METHODS = ("nearest", "mode")
+
+
+class RasterEvidence:
+    """Bands ``<layer>:<band description>`` (``band N`` without one) of the raster at ``path``, resampled with
+    ``method`` (one of :data:`CONTINUOUS_METHODS` or :data:`CATEGORICAL_METHODS`, which sets the band kind unless
+    ``kind`` is given).
+    The unit is the band's own (GDAL unit type), if it has one. Source nodata stays nodata (NaN).
+
+    The file is opened (with GDAL's PAM off: nothing is written beside it) on first use in each process, so the
+    object can be sent to another worker; :meth:`close` closes it.
+    """
+
+    def __init__(
+        self,
+        layer: str,
+        path: str,
+        grid: GridSpec,
+        method: str,
+        parameter: str = "RASTERS",
+        kind: Optional[str] = None,
+    ) -> None:
+        if method not in CONTINUOUS_METHODS + CATEGORICAL_METHODS:
+            raise ValueError(f"unknown resampling {method!r}")
+        self.layer, self.path, self.method, self.parameter = layer, path, method, parameter
+        self._ds: Optional[Any] = None
+        src = self._dataset()
+        if src.crs is None and grid.crs_wkt:
+            raise InputError(
+                f"raster '{path}' has no CRS, so it cannot be placed on the grid; assign its CRS first (Raster › "
+                "Projections › Assign Projection).",
+                parameter,
+            )
+        kind = kind or ("continuous" if method in CONTINUOUS_METHODS else "categorical")
+        self.bands: List[BandSpec] = []
+        for i in range(src.count):
+            what = clean_label(src.descriptions[i] or "") or f"band {i + 1}"
+            unit = clean_label(src.units[i] or "") if src.units else ""
+            self.bands.append(
+                BandSpec(band_name(layer, what), unit, kind, layer, description=f"{what} resampled ({method})")
+            )
+
+    def _dataset(self) -> Any:
+        if self._ds is None:
+            import rasterio
+
+            with no_gdal_sidecars():
+                try:
+                    self._ds = rasterio.open(self.path)
+                except Exception as exc:  # rasterio raises RasterioIOError, a broad family
+                    raise InputError(f"cannot open raster '{self.path}': {exc}", self.parameter) from None
+        return self._ds
+
+    def window(
+        self, grid: GridSpec, r0: int, r1: int, c0: int, c1: int, is_cancelled: CancelCallback = None
+    ) -> np.ndarray:
+        """(bands, rows, cols) float32 for one window; NaN where the source has no data."""
+        import rasterio
+        from affine import Affine
+        from rasterio.warp import Resampling, reproject
+
+        src = self._dataset()
+        out = np.full((src.count, r1 - r0, c1 - c0), np.nan, dtype=np.float32)
+        transform = grid.affine() * Affine.translation(c0, r0)
+        with no_gdal_sidecars():
+            for i in range(src.count):
+                check_cancelled(is_cancelled)
+                try:
+                    reproject(
+                        source=rasterio.band(src, i + 1),
+                        destination=out[i],
+                        dst_transform=transform,
+                        dst_crs=grid.crs_wkt or src.crs,
+                        dst_nodata=np.nan,
+                        resampling=getattr(Resampling, self.method),
+                    )
+                except (rasterio.errors.RasterioError, OSError) as exc:
+                    raise InputError(
+                        f"cannot read raster '{self.path}' ({exc}); the file may be truncated or corrupt.",
+                        self.parameter,
+                    ) from None
+        out[np.isinf(out)] = np.nan
+        return out
+
+    def close(self) -> None:
+        if self._ds is not None:
+            self._ds.close()
+            self._ds = None
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_ds"] = None  # an open dataset does not travel; the worker opens the file itself
+        return state

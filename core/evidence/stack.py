@@ -1,0 +1,133 @@
+"""One aligned evidence stack: every source's bands computed tile by tile and written into one GeoTIFF."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
+
+import numpy as np
+
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError
+from ..grid import GridSpec
+from .bands import BandSpec
+
+NODATA = -9999.0
+#: tile side (cells): a tile of every band is what is held in memory at once
+TILE = 512
+
+
+class EvidenceSource(Protocol):
+    """What :func:`write_stack` needs of a source: its bands and a per-window function."""
+
+    bands: List[BandSpec]
+
+    def window(
+        self, grid: GridSpec, r0: int, r1: int, c0: int, c1: int, is_cancelled: CancelCallback = None
+    ) -> np.ndarray: ...
+
+
+def tiles(grid: GridSpec, size: int = TILE) -> Iterator[Tuple[int, int, int, int]]:
+    """Windows (r0, r1, c0, c1) of at most ``size`` x ``size`` cells covering the grid, row of tiles by row."""
+    for r0 in range(0, grid.height, size):
+        for c0 in range(0, grid.width, size):
+            yield r0, min(r0 + size, grid.height), c0, min(c0 + size, grid.width)
+
+
+def mask_window(mask_geometries: Optional[Sequence[Any]], grid: GridSpec, r0: int, r1: int, c0: int, c1: int):
+    """(rows, cols) bool, True where the window's cell centres lie in the mask polygons; None without a mask."""
+    if mask_geometries is None:
+        return None
+    from affine import Affine
+    from rasterio import features
+
+    shape = (r1 - r0, c1 - c0)
+    if not mask_geometries:
+        return np.zeros(shape, dtype=bool)
+    transform = grid.affine() * Affine.translation(c0, r0)
+    shapes = ((g, 1) for g in mask_geometries)
+    return features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="uint8").astype(bool)
+
+
+def mask_cells(mask_geometries: Sequence[Any], grid: GridSpec, size: int = TILE) -> int:
+    """How many cells of the grid the mask polygons cover (tile by tile: bounded memory)."""
+    geoms = [g for g in mask_geometries if g is not None and not g.is_empty]
+    total = 0
+    for r0, r1, c0, c1 in tiles(grid, size):
+        m = mask_window(geoms, grid, r0, r1, c0, c1)
+        total += int(m.sum()) if m is not None else 0
+    return total
+
+
+def evidence_window(
+    sources: Sequence[EvidenceSource],
+    grid: GridSpec,
+    r0: int,
+    r1: int,
+    c0: int,
+    c1: int,
+    mask_geometries: Optional[Sequence[Any]] = None,
+    is_cancelled: CancelCallback = None,
+) -> np.ndarray:
+    """(bands, rows, cols) float32 of every source for one window, NaN outside the mask: the unit of work."""
+    blocks = [s.window(grid, r0, r1, c0, c1, is_cancelled) for s in sources]
+    out = np.concatenate(blocks, axis=0).astype(np.float32, copy=False)
+    inside = mask_window(mask_geometries, grid, r0, r1, c0, c1)
+    if inside is not None:
+        out[:, ~inside] = np.nan
+    return out
+
+
+def write_stack(
+    path: str,
+    grid: GridSpec,
+    sources: Sequence[EvidenceSource],
+    mask_geometries: Optional[Sequence[Any]] = None,
+    provenance: Optional[Mapping[str, Any]] = None,
+    tile: int = TILE,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+    parameter: str = "OUTPUT",
+) -> List[BandSpec]:
+    """Write every source's bands into one float32 GeoTIFF at ``path`` (atomically: see
+    :func:`..io.outputs.atomic_output`), tile by tile; returns the bands written.
+
+    Each band carries its name as description, its unit (GDAL unit type, which QGIS shows) and metadata items
+    ``KIND``, ``UNIT``, ``SOURCE`` and, for class bands, ``CLASS_VALUE``; the dataset carries the band table
+    (``EVIDENCE_BANDS``, JSON) and ``provenance``. NaN (no data, outside the mask) is written as :data:`NODATA`.
+    """
+    from rasterio.windows import Window
+
+    from ..io.outputs import atomic_output
+    from ..io.windows import open_geotiff_writer
+
+    bands = [b for s in sources for b in s.bands]
+    if not bands:
+        raise InputError("no evidence to compute; give at least one layer.", parameter)
+    names = [b.name for b in bands]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(
+            f"two bands would be named {', '.join(duplicates)}: two inputs have the same layer name; rename one layer.",
+            parameter,
+        )
+    windows = list(tiles(grid, tile))
+    with atomic_output(path, parameter) as tmp:
+        dst = open_geotiff_writer(tmp, grid, names, provenance=provenance, nodata=NODATA)
+        try:
+            for i, b in enumerate(bands, start=1):
+                dst.set_band_unit(i, b.unit)
+                tags = {"KIND": b.kind, "UNIT": b.unit, "SOURCE": b.source}
+                if b.value is not None:
+                    tags["CLASS_VALUE"] = b.value
+                dst.update_tags(i, **tags)
+            dst.update_tags(EVIDENCE_BANDS=json.dumps([b.__dict__ for b in bands], sort_keys=True))
+            for done, (r0, r1, c0, c1) in enumerate(windows):
+                check_cancelled(is_cancelled)
+                block = evidence_window(sources, grid, r0, r1, c0, c1, mask_geometries, is_cancelled)
+                block = np.where(np.isfinite(block), block, np.float32(NODATA)).astype(np.float32)
+                dst.write(block, window=Window(c0, r0, c1 - c0, r1 - r0))
+                report(progress, (done + 1) / len(windows))
+        finally:
+            dst.close()
+    return bands

@@ -1,0 +1,284 @@
+"""Training on rasters larger than memory: labelled cells, normalisation and patches gathered window by window.
+
+Two passes over windows of the evidence, label (and confidence) rasters, each window a task (in this process or on
+Dask workers, which open the files themselves): the first finds the labelled cells, a random sample of cells for
+the robust normalisation and a random subset of unlabelled cells for the consistency loss; the second cuts the
+normalised patches of those cells (a halo of half a patch read around each window) into a :class:`PatchBank`, the
+only copy of evidence the training holds. Memory: (labelled + unlabelled cells) x bands x patch² x 4 bytes, plus
+one window per task, whatever the raster size.
+
+On a raster that fits the in-memory path's limits (under ``max_cells`` cells, every unlabelled cell kept) the cells,
+the normalisation and the patches are those of :meth:`PatchCNN.fit`, in the same order, so the trained model is the
+same; on larger rasters the normalisation sample and the unlabelled subset are drawn window by window instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..callbacks import CancelCallback, ProgressCallback, report
+from ..distributed.runner import TaskRunner, run_tasks
+from ..distributed.tasks import stack_reader
+from ..errors import InputError
+from ..grid import GridSpec
+from .ensemble import LabelledCells
+from .model_file import array_hash
+from .patches import extract_patches, normalise, robust_normalisation, valid_centres
+from .training import LogCallback, TrainingConfig, TrainingData
+
+Selection = Sequence[Tuple[str, int]]
+
+#: cells sampled for the robust normalisation (as :func:`.patches.robust_normalisation` keeps in memory)
+NORMALISATION_CELLS = 1_000_000
+
+
+class PatchBank:
+    """Normalised patches of a fixed set of cells, stored in the order of their flat index ``row * width + col``;
+    :func:`.patches.extract_patches` takes it in place of the padded stack."""
+
+    def __init__(self, keys: np.ndarray, patches: np.ndarray, width: int) -> None:
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.patches_ = patches
+        self.width = int(width)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.patches_.nbytes + self.keys.nbytes)
+
+    def patches(self, rows: np.ndarray, cols: np.ndarray, patch_size: int) -> np.ndarray:
+        if patch_size != self.patches_.shape[-1]:
+            raise ValueError(f"the bank holds patches of {self.patches_.shape[-1]} cells, not {patch_size}")
+        flat = np.asarray(rows, dtype=np.int64) * self.width + np.asarray(cols, dtype=np.int64)
+        idx = np.minimum(np.searchsorted(self.keys, flat), max(self.keys.size - 1, 0))
+        if self.keys.size == 0 or not np.array_equal(self.keys[idx], flat):
+            raise KeyError("a cell whose patch was not read was asked for")
+        return self.patches_[idx]
+
+
+@dataclass
+class WindowScan:
+    """What the first pass finds in one window (global row/column indices)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+    sample: np.ndarray  # (bands, m) values of randomly drawn cells, NaN for nodata
+    unlabelled_rows: np.ndarray
+    unlabelled_cols: np.ndarray
+    digests: Tuple[str, str, str]
+
+
+def scan_window(
+    selection: Selection,
+    label_selection: Selection,
+    weight_selection: Optional[Selection],
+    grid: GridSpec,
+    index: int,
+    r0: int,
+    r1: int,
+    c0: int,
+    c1: int,
+    seed: int,
+    sample_quota: int,
+    unlabelled_quota: int,
+) -> WindowScan:
+    """First pass over one window: labelled cells with evidence, a normalisation sample, unlabelled cells."""
+    bands = stack_reader(selection, grid, "INPUT_RASTERS")(r0, r1, c0, c1)
+    labels = stack_reader(label_selection, grid, "LABELS")(r0, r1, c0, c1)[0].astype(np.float64)
+    weights = None
+    if weight_selection:
+        weights = stack_reader(weight_selection, grid, "CONFIDENCE")(r0, r1, c0, c1)[0].astype(np.float64)
+    valid = valid_centres(bands)
+    labelled = np.isfinite(labels) & (labels >= 0) & valid
+    rows, cols = np.nonzero(labelled)
+    rng = np.random.default_rng([seed, index])
+    n_cells = bands.shape[1] * bands.shape[2]
+    drawn = np.sort(rng.choice(n_cells, min(n_cells, sample_quota), replace=False))
+    sample = bands.reshape(bands.shape[0], -1)[:, drawn]
+    unlabelled = np.flatnonzero(valid & ~labelled)
+    if unlabelled.size > unlabelled_quota:
+        unlabelled = np.sort(rng.choice(unlabelled, unlabelled_quota, replace=False))
+    u_rows, u_cols = np.divmod(unlabelled, bands.shape[2])
+    w = np.ones(rows.size) if weights is None else np.clip(np.nan_to_num(weights[rows, cols], nan=1.0), 0.0, None)
+    digests = (array_hash(bands), array_hash(labels), array_hash(weights))
+    return WindowScan(rows + r0, cols + c0, labels[rows, cols], w, sample, u_rows + r0, u_cols + c0, digests)
+
+
+def window_patches(
+    selection: Selection,
+    grid: GridSpec,
+    r0: int,
+    r1: int,
+    c0: int,
+    c1: int,
+    median: np.ndarray,
+    scale: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    patch_size: int,
+) -> np.ndarray:
+    """Second pass: the normalised (n, bands, p, p) patches of cells (rows, cols) inside the window, read with a
+    halo of p // 2 (NaN outside the raster normalises to 0, as :func:`.patches.pad_halo` pads)."""
+    halo = patch_size // 2
+    window = stack_reader(selection, grid, "INPUT_RASTERS")(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
+    return extract_patches(normalise(window, median, scale), rows - r0, cols - c0, patch_size)
+
+
+def _labelled(rows: np.ndarray, cols: np.ndarray, y_raw: np.ndarray, weights: np.ndarray) -> LabelledCells:
+    """The labelled cells as :func:`.ensemble.labelled_cells` describes them (without the whole-raster masks)."""
+    if np.any(y_raw != np.round(y_raw)):
+        raise InputError("labels must be whole class numbers (1 mineralised, 0 barren).", "LABELS")
+    classes = np.unique(y_raw).astype(int)
+    if classes.size < 2:
+        raise InputError(
+            "at least two classes are needed among labelled cells with evidence values "
+            f"(found {classes.tolist()} in {rows.size} cells).",
+            "LABELS",
+        )
+    y = np.searchsorted(classes, y_raw.astype(int))
+    positive = int(classes.size - 1 if 1 not in classes else np.searchsorted(classes, 1))
+    none = np.zeros((0, 0), dtype=bool)
+    return LabelledCells(none, none, rows, cols, y, classes, positive, weights)
+
+
+def _combined(digests: List[str]) -> str:
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def fit_windows(
+    model: Any,
+    selection: Selection,
+    grid: GridSpec,
+    label_selection: Selection,
+    weight_selection: Optional[Selection] = None,
+    band_names: Optional[Sequence[str]] = None,
+    grid_info: Optional[Dict[str, Any]] = None,
+    runner: Optional[TaskRunner] = None,
+    window: int = 1024,
+    unlabelled_cells: int = 20_000,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+    log: LogCallback = None,
+) -> Any:
+    """:meth:`PatchCNN.fit` of ``model`` on rasters read window by window (``selection``: (path, band) of the
+    evidence on ``grid``; ``label_selection`` / ``weight_selection``: the label and confidence bands on the same
+    grid), never holding the whole stack; windows run on ``runner`` (None: this process).
+
+    Labelled cells only: positive-unlabelled training and masked-band pre-training draw from every valid cell of
+    the raster, which these two passes do not hold, so ``training="pu"`` and ``pretrain_epochs`` > 0 are refused.
+    The coarse view works (the patches are cut at the full receptive field)."""
+    from .estimator import tile_windows
+
+    config = TrainingConfig.from_params(model.get_params())
+    if config.training == "pu":
+        raise InputError(
+            "positive-unlabelled training (pu) is not available when training window by window; use the default "
+            "training mode, or train in memory.",
+            "TRAINING",
+        )
+    if config.pretrain_epochs > 0:
+        raise InputError(
+            "masked-band pre-training is not available when training window by window; set it to 0, or train in "
+            "memory.",
+            "PRETRAIN_EPOCHS",
+        )
+    names = list(band_names) if band_names is not None else [f"band {i + 1}" for i in range(len(selection))]
+    if len(names) != len(selection):
+        raise InputError("one band name is needed per band.", "INPUT_RASTERS")
+    height, width = grid.height, grid.width
+    windows = tile_windows(height, width, window)
+    total = height * width
+    tasks = []
+    for i, (r0, r1, c0, c1) in enumerate(windows):
+        share = (r1 - r0) * (c1 - c0) / total
+        quotas = (math.ceil(NORMALISATION_CELLS * share), math.ceil(unlabelled_cells * share))
+        tasks.append((i, (selection, label_selection, weight_selection, grid, i, r0, r1, c0, c1, config.seed, *quotas)))
+    scans: List[WindowScan] = []
+    run_tasks(runner, scan_window, tasks, lambda _, scan: scans.append(scan), lambda f: report(progress, 0.05 * f),
+              is_cancelled)  # fmt: skip
+
+    rows = np.concatenate([s.rows for s in scans])
+    cols = np.concatenate([s.cols for s in scans])
+    order = np.argsort(rows.astype(np.int64) * width + cols, kind="stable")  # row-major, as np.nonzero
+    cells = _labelled(
+        rows[order],
+        cols[order],
+        np.concatenate([s.labels for s in scans])[order],
+        np.concatenate([s.weights for s in scans])[order],
+    )
+    median, scale = robust_normalisation(np.concatenate([s.sample for s in scans], axis=1), seed=config.seed)
+    u_rows = np.concatenate([s.unlabelled_rows for s in scans])
+    u_cols = np.concatenate([s.unlabelled_cols for s in scans])
+    u_order = np.argsort(u_rows.astype(np.int64) * width + u_cols, kind="stable")
+    u_rows, u_cols = u_rows[u_order], u_cols[u_order]
+    semi = config.semi_supervised if config.semi_supervised is not None else bool(u_rows.size)
+    if not semi:
+        u_rows, u_cols = u_rows[:0], u_cols[:0]
+    bank = _read_bank(
+        selection, grid, windows, window, median, scale, config.field, np.concatenate([cells.rows, u_rows]),
+        np.concatenate([cells.cols, u_cols]), runner, progress, is_cancelled,
+    )  # fmt: skip
+    if log:
+        log(f"patches read window by window: {bank.keys.size} cells, {bank.nbytes / 2**20:.0f} MiB")
+
+    def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> TrainingData:
+        n_classes = int(cells.classes.size)
+        counts = np.bincount(cells.y[train], minlength=n_classes).astype(np.float64)
+        class_w = counts.sum() / (n_classes * np.maximum(counts, 1.0)) if config.class_balanced else np.ones(n_classes)
+        padded: Any = bank  # extract_patches reads it as it reads a padded stack
+        return TrainingData(
+            padded, cells.rows, cells.cols, cells.y, cells.weights, train, val, u_rows, u_cols,
+            bool(semi and u_rows.size > 0), class_w, len(selection), n_classes,
+        )  # fmt: skip
+
+    hashes = {k: _combined([s.digests[j] for s in scans]) for j, k in enumerate(("bands", "labels", "weights"))}
+    if not weight_selection:
+        hashes["weights"] = array_hash(None)
+
+    def fit_progress(fraction: float) -> None:
+        report(progress, 0.1 + 0.9 * fraction)
+
+    return model._fit_cells(
+        config, cells, make_data, median, scale, names, (height, width), hashes, grid_info, fit_progress,
+        is_cancelled, log,
+    )  # fmt: skip
+
+
+def _read_bank(
+    selection: Selection,
+    grid: GridSpec,
+    windows: List[Tuple[int, int, int, int]],
+    window: int,
+    median: np.ndarray,
+    scale: np.ndarray,
+    patch_size: int,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    runner: Optional[TaskRunner],
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
+) -> PatchBank:
+    """The patches of cells (rows, cols), one task per window holding any of them."""
+    keys, first = np.unique(rows.astype(np.int64) * grid.width + cols, return_index=True)
+    rows, cols = rows[first], cols[first]
+    n_wcols = -(-grid.width // window)
+    owner = (rows // window) * n_wcols + cols // window
+    patches = np.empty((keys.size, len(selection), patch_size, patch_size), dtype=np.float32)
+    tasks = []
+    places = {}
+    for w in np.unique(owner).tolist():
+        at = places[w] = np.flatnonzero(owner == w)
+        r0, r1, c0, c1 = windows[w]
+        tasks.append((w, (selection, grid, r0, r1, c0, c1, median, scale, rows[at], cols[at], patch_size)))
+
+    def consume(w: Any, block: np.ndarray) -> None:
+        patches[places[w]] = block
+
+    run_tasks(runner, window_patches, tasks, consume, lambda f: report(progress, 0.05 + 0.05 * f), is_cancelled)
+    return PatchBank(keys, patches, grid.width)

@@ -1,0 +1,146 @@
+"""HTML report of a classic learner (:mod:`..classic.learner`): what it learned — feature importances, standardised
+coefficients or the weights-of-evidence table with the conditional-independence test — and its settings."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any, List, Mapping, Sequence
+
+from ..classic.learner import METHOD_TITLES
+from .training import _provenance_html
+
+STYLE = (
+    "<style>body{font-family:sans-serif;max-width:1200px;margin:1em} table{border-collapse:collapse;margin:0.5em 0}"
+    " th,td{border:1px solid #bbb;padding:3px 8px;text-align:left} td.n{text-align:right} .note{color:#555}"
+    " .bar{background:#3b6ea5;height:0.8em;display:inline-block}</style>"
+)
+
+
+def number(value: object, digits: int = 3) -> str:
+    """A number for a table cell (n/a when not finite)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if math.isfinite(value) else "n/a"
+    return html.escape(str(value))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """An HTML table; numbers right-aligned."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="n">{number(v)}</td>'
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+            else f"<td>{v}</td>"
+            for v in row
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _ranked(values: Mapping[str, float], title: str, note: str) -> str:
+    items = sorted(values.items(), key=lambda kv: -abs(kv[1]))
+    top = max((abs(v) for _, v in items), default=1.0) or 1.0
+    rows: List[List[object]] = [
+        [html.escape(k), v, f'<span class="bar" style="width:{200 * abs(v) / top:.0f}px"></span>'] for k, v in items
+    ]
+    return f"<h2>{title}</h2><p class='note'>{note}</p>" + table(["feature", "value", ""], rows)
+
+
+def what_it_learned(metadata: Mapping[str, Any]) -> str:
+    """The learner's importances, coefficients or weights table, as HTML."""
+    summary = dict(metadata.get("summary") or {})
+    method = metadata.get("method")
+    if method in ("random_forest", "gradient_boosting"):
+        return _ranked(
+            summary.get("importance", {}),
+            "Feature importances",
+            "Mean decrease in impurity over the trees (sums to 1); high for features the trees split on often and "
+            "usefully. Correlated features share their importance.",
+        )
+    if method == "logistic":
+        return _ranked(
+            summary.get("coefficients", {}),
+            "Coefficients",
+            "Change in log-odds of mineralisation per standard deviation of the feature (positive: high values are "
+            f"favourable); intercept {number(summary.get('intercept'))}.",
+        )
+    rows = [
+        [
+            html.escape(str(r["feature"])),
+            html.escape(str(r["kind"])),
+            html.escape(str(r["pattern"])),
+            r["deposit_cells"],
+            r["other_cells"],
+            r["w_plus"],
+            r["s_w_plus"],
+            r["w_minus"],
+            r["s_w_minus"],
+            r["contrast"],
+            r["s_contrast"],
+            r["studentised_contrast"],
+        ]
+        for r in summary.get("weights", [])
+    ]
+    ci = dict(summary.get("conditional_independence") or {})
+    verdict = (
+        "T exceeds n significantly (p < 0.05): the evidence is <b>not</b> conditionally independent; the "
+        "posterior probabilities are inflated. Drop or combine correlated features."
+        if ci.get("p_value", 1.0) < 0.05
+        else "No significant excess of T over n at the 5 % level."
+    )
+    return (
+        "<h2>Weights of evidence</h2><p class='note'>W+ applies to cells on the pattern, W- to the others (for a "
+        "categorical value, W+ is that value's weight). Counts are training cells weighted by their confidence. "
+        "A studentised contrast above about 2 is significant.</p>"
+        + table(
+            [
+                "feature",
+                "kind",
+                "pattern",
+                "deposit cells",
+                "other cells",
+                "W+",
+                "s(W+)",
+                "W-",
+                "s(W-)",
+                "C",
+                "s(C)",
+                "C/s(C)",
+            ],
+            rows,
+        )
+        + "<h2>Conditional independence (Agterberg &amp; Cheng 2002)</h2>"
+        + table(
+            ["n (deposit cells)", "T (sum of posteriors)", "n/T", "s(T)", "z = (T - n)/s(T)", "p (one-sided)"],
+            [[ci.get("n"), ci.get("T"), ci.get("ratio"), ci.get("s_T"), ci.get("z"), ci.get("p_value")]],
+        )
+        + f"<p>{verdict}</p>"
+    )
+
+
+def classic_report_html(metadata: Mapping[str, Any]) -> str:
+    """The full report of a classic model's metadata (as stored in the model file)."""
+    method = str(metadata.get("method"))
+    title = f"GeoChem Prospector: {METHOD_TITLES.get(method, method)}"
+    training = dict(metadata.get("training") or {})
+    settings = dict(metadata.get("settings") or {})
+    features = ", ".join(html.escape(str(f)) for f in metadata.get("feature_names", []))
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>{STYLE}</head><body>
+<h1>{html.escape(title)}</h1>
+<p class="note">These figures describe the fit to the training labels, not the map's skill: only deposits never
+used in training tell that (prospector:comparemodels, prospector:evaluate).</p>
+{what_it_learned(metadata)}
+<h2>Training cells</h2>
+{table(["mineralised cells", "barren cells", "weight, mineralised", "weight, barren"], [[training.get("mineralised_cells"), training.get("barren_cells"), training.get("weight_mineralised"), training.get("weight_barren")]])}
+<h2>Features ({len(metadata.get("feature_names", []))})</h2><p>{features}</p>
+<h2>Settings</h2>{table(["setting", "value"], [[html.escape(k), html.escape(str(v))] for k, v in sorted(settings.items())])}
+{_provenance_html(metadata)}
+</body></html>
+"""

@@ -1,0 +1,163 @@
+"""The comparison of learners (:mod:`..evaluation.compare`) as an HTML report and a CSV table."""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+from typing import Any, Dict, List, Mapping, Optional
+
+from ..evaluation.compare import COMPLEXITY, TITLES, Comparison, success_curve
+from ..io.outputs import write_text
+from ..io.tables import SafeDictWriter
+from .classic import STYLE, table
+from .svgplot import PALETTE, Series, line_plot
+from .training import _provenance_html
+
+CSV_COLUMNS = [
+    "learner",
+    "fold",
+    "deposits",
+    "auc",
+    "auc_low",
+    "auc_high",
+    "capture_10",
+    "capture_20",
+    "minus_best_band",
+    "minus_best_band_low",
+    "minus_best_band_high",
+    "seconds",
+    "recommended",
+]
+
+
+def title(name: str) -> str:
+    return TITLES.get(name, name)
+
+
+def table_rows(comparison: Comparison) -> List[Dict[str, Any]]:
+    """One row per learner and fold, then one pooled row per learner (fold ``all``, with intervals)."""
+    rows: List[Dict[str, Any]] = []
+    for name in comparison.learners:
+        for f in comparison.per_fold(name):
+            rows.append({"learner": name, **f, "recommended": ""})
+    for name, s in comparison.summary.items():
+        diff = s["minus_best_band"] or (None, None, None)
+        rows.append(
+            {
+                "learner": name,
+                "fold": "all",
+                "deposits": int(comparison.folds.size),
+                "auc": s["auc"],
+                "auc_low": s["auc_low"],
+                "auc_high": s["auc_high"],
+                "capture_10": s["capture_10"],
+                "capture_20": s["capture_20"],
+                "minus_best_band": diff[0],
+                "minus_best_band_low": diff[1],
+                "minus_best_band_high": diff[2],
+                "seconds": s["seconds"],
+                "recommended": "yes" if name == comparison.recommended else "no",
+            }
+        )
+    return rows
+
+
+def write_table(path: str, comparison: Comparison, parameter: str = "OUTPUT_TABLE") -> str:
+    handle = io.StringIO(newline="")
+    writer = SafeDictWriter(handle, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for row in table_rows(comparison):
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else ("" if v is None else v)) for k, v in row.items()})
+    return write_text(path, handle.getvalue(), parameter)
+
+
+def _interval(values: Any, signed: bool = False) -> str:
+    """``mean [low, high]``, or n/a."""
+    mean, lo, hi = values
+    if mean is None or not math.isfinite(mean):
+        return "n/a"
+    f = "{:+.3f}" if signed else "{:.3f}"
+    return f"{f.format(mean)} [{f.format(lo)}, {f.format(hi)}]"
+
+
+def _distance(settings: Mapping[str, Any]) -> str:
+    """The cluster distance, in map units when the caller recorded them (``cluster_distance``), else in cells."""
+    if "cluster_distance" in settings:
+        return f"{settings['cluster_distance']:g} map units"
+    return f"{settings['cluster_cells']:g} cells"
+
+
+def report_html(comparison: Comparison, band_names: List[str], provenance: Optional[Mapping[str, Any]] = None) -> str:
+    """The whole report: pooled and per-fold held-out figures, paired differences, success-rate curves."""
+    s = comparison.summary
+    settings = comparison.settings
+    pooled = [
+        [
+            ("<b>" + html.escape(title(n)) + "</b>") if n == comparison.recommended else html.escape(title(n)),
+            _interval((s[n]["auc"], s[n]["auc_low"], s[n]["auc_high"])),
+            s[n]["capture_10"],
+            s[n]["capture_20"],
+            "—" if s[n]["minus_best_band"] is None else _interval(s[n]["minus_best_band"], signed=True),
+            s[n]["seconds"],
+        ]
+        for n in comparison.learners
+    ]
+    folds = int(comparison.folds.max()) + 1
+    per_fold = [
+        [html.escape(title(n))] + [f"{r['auc']:.3f}" for r in comparison.per_fold(n)] for n in comparison.learners
+    ]
+    series = []
+    for i, n in enumerate(comparison.learners):
+        x, y = success_curve(comparison.learners[n].placement)
+        series.append(
+            Series(
+                list(100 * x), list(100 * y), title(n), PALETTE[i % len(PALETTE)], "6 4" if n == "best band" else None
+            )
+        )
+    series.append(Series([0, 100], [0, 100], "random", "#999999", "2 4", 1.0))
+    plot = line_plot(
+        series,
+        "Success rate of held-out deposits",
+        "% of area (highest first)",
+        "% of held-out deposits",
+        (0, 100),
+        (0, 100),
+    )
+    rec = comparison.recommended
+    diff = s[rec]["minus_best_band"]
+    if rec == "best band":
+        verdict = (
+            "No learner beats the best single band by more than the tie margin: map with the band itself (its sign "
+            "and name per fold are listed below), or collect more deposits."
+        )
+    elif diff is not None and diff[1] > 0:
+        verdict = f"{html.escape(title(rec))} beats the best single band on these folds (paired interval above 0)."
+    else:
+        verdict = (
+            f"{html.escape(title(rec))} scores highest, but its paired difference to the best single band includes 0: "
+            "with these few deposit clusters the gap is not resolved."
+        )
+    notes = "".join(f"<li>{html.escape(t)}</li>" for t in comparison.learners["best band"].notes)
+    bands = ", ".join(f"{i + 1} = {html.escape(b)}" for i, b in enumerate(band_names))
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>GeoChem Prospector: learners compared</title>{STYLE}</head><body>
+<h1>Learners compared on held-out deposits</h1>
+<p><b>Recommended: {html.escape(title(rec))}</b> (highest pooled held-out AUC; a learner within
+{settings["tie"]:.3f} of the best that is simpler wins, in the order {", ".join(html.escape(title(c)) for c in COMPLEXITY)}).
+{verdict}</p>
+<p class="note">Leave-cluster-out: {settings["deposits"]} deposits in {settings["clusters"]} clusters (linked within
+{_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on labels
+made from the other folds' deposits only (3 x 3 cells each; {settings["negatives"]} random barren cells beyond the
+cluster distance) and scored on the held-out deposits against the background (valid cells away from the training
+deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]} draws). Capture: share of
+held-out deposits in the top 10 / 20 % of the background.</p>
+<h2>Pooled over folds</h2>
+{table(["learner", "held-out AUC [95 %]", "capture 10 %", "capture 20 %", "minus best band, paired [95 %]", "seconds"], pooled)}
+<h2>Per fold</h2>
+{table(["learner"] + [f"fold {f} ({int((comparison.folds == f).sum())} deposits)" for f in range(folds)], per_fold)}
+<h2>Success-rate curves</h2>{plot}
+<h2>Best single band, chosen on each fold's training labels</h2><ul>{notes}</ul><p class="note">Bands: {bands}</p>
+{_provenance_html({"provenance": provenance} if provenance else {})}
+</body></html>
+"""

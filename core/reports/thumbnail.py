@@ -1,0 +1,85 @@
+"""A small map of a class raster with points over it, for HTML reports: a PNG (written here, zlib only) inside an
+SVG that marks the points. Self-contained: the report stays one file that opens in any browser."""
+
+from __future__ import annotations
+
+import base64
+import math
+import struct
+import zlib
+from html import escape
+from typing import Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..grid import GridSpec
+
+#: colours of label classes (0 barren, 1 mineralised, 2.. further classes) and of unlabelled / outside cells
+CLASS_COLOURS = {0: (74, 144, 200), 1: (215, 48, 31), 2: (252, 141, 89), 3: (127, 0, 0)}
+UNLABELLED_COLOUR = (235, 235, 235)
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    """An 8-bit RGB PNG of a (height, width, 3) uint8 array."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    height, width, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[row].tobytes() for row in range(height))  # filter 0 (none) on every row
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def class_image(labels: np.ndarray, max_cells: int = 400, colours: Optional[Mapping[int, Tuple[int, ...]]] = None):
+    """RGB image of a class raster (negative values = unlabelled), at most ``max_cells`` per side: a block shows
+    its highest class, so that scattered mineralised cells stay visible. Returns (image, block size)."""
+    colours = colours or CLASS_COLOURS
+    labels = np.asarray(labels)
+    step = max(1, int(math.ceil(max(labels.shape) / max_cells)))
+    if step > 1:
+        rows, cols = (math.ceil(n / step) for n in labels.shape)
+        padded = np.full((rows * step, cols * step), -1, dtype=np.int64)
+        padded[: labels.shape[0], : labels.shape[1]] = labels
+        labels = padded.reshape(rows, step, cols, step).max(axis=(1, 3))
+    image = np.empty(labels.shape + (3,), dtype=np.uint8)
+    image[:] = UNLABELLED_COLOUR
+    for value, colour in colours.items():
+        image[labels == value] = colour
+    return image, step
+
+
+def label_map_svg(
+    labels: np.ndarray,
+    grid: GridSpec,
+    points_xy: Sequence[Tuple[float, float]] = (),
+    title: str = "Labels and deposits",
+    size: int = 560,
+) -> str:
+    """An ``<svg>`` of the class raster (``size`` px on its longer side) with each point as a white star."""
+    image, step = class_image(labels)
+    height, width = image.shape[:2]
+    scale = size / max(height, width)
+    w, h = width * scale, height * scale
+    data = base64.b64encode(png_bytes(image)).decode("ascii")
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="{h + 24:.0f}" '
+        f'viewBox="0 0 {w:.1f} {h + 24:.1f}" font-family="sans-serif" font-size="12" role="img">',
+        f"<title>{escape(title)}</title>",
+        f'<image x="0" y="24" width="{w:.1f}" height="{h:.1f}" preserveAspectRatio="none" '
+        f'style="image-rendering:pixelated" href="data:image/png;base64,{data}"/>',
+        f'<text x="0" y="16" font-weight="bold">{escape(title)}</text>',
+    ]
+    cell = grid.pixel_size * step  # ground size of one image pixel
+    for x, y in points_xy:
+        if not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        px = (x - grid.xmin) / cell * scale
+        py = 24 + (grid.ymax - y) / cell * scale
+        if 0 <= px <= w and 24 <= py <= h + 24:
+            parts.append(
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4.5" fill="#ffffff" stroke="#000000" stroke-width="1.5"/>'
+            )
+    parts.append("</svg>")
+    return "\n".join(parts)

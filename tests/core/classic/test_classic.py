@@ -1,0 +1,272 @@
+"""Classic learners: predictions from the saved arrays equal scikit-learn's predict_proba, weights of evidence equal
+hand-computed tables, window features equal a brute-force window, and model files refuse tampering."""
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+from geochem_prospector.core.classic.features import cell_features, window_features
+from geochem_prospector.core.classic.learner import ClassicLearner
+from geochem_prospector.core.classic.woe import (
+    QUANTILES,
+    conditional_independence,
+    fit_weights,
+    two_class_weights,
+    woe_logit,
+)
+from geochem_prospector.core.errors import InputError, ModelFileError
+
+sklearn = pytest.importorskip("sklearn")
+
+
+def synthetic(seed=0, shape=(40, 50)):
+    """Three bands (one with a nodata hole) and a label raster driven by the first two, some cells unlabelled."""
+    rng = np.random.default_rng(seed)
+    bands = rng.normal(size=(3, *shape)).astype(np.float32)
+    bands[0] += np.linspace(0, 2, shape[1])[None, :]
+    bands[2, 5:8, 5:9] = np.nan
+    logit = 1.5 * bands[0] - bands[1] - 2.0
+    labels = (rng.random(shape) < 1 / (1 + np.exp(-logit))).astype(np.float64)
+    labels[rng.random(shape) < 0.3] = np.nan
+    confidence = rng.uniform(0.5, 1.0, shape)
+    return bands, labels, confidence
+
+
+@pytest.mark.parametrize("method", ["random_forest", "gradient_boosting", "logistic"])
+@pytest.mark.parametrize("window", [0, 3])
+def test_arrays_predict_like_sklearn(method, window, tmp_path):
+    bands, labels, confidence = synthetic()
+    model = ClassicLearner(method, window=window, n_estimators=25, seed=3).fit(bands, labels, sample_weight=confidence)
+    feats = cell_features(bands, window, np.asarray(model.metadata_["shift"]))
+    ok = np.isfinite(feats).all(axis=0)
+    x = feats[:, ok].T
+    if method == "logistic":
+        scaler, logistic = model.estimator_
+        reference = logistic.predict_proba(scaler.transform(x))[:, 1]
+    else:
+        reference = model.estimator_.predict_proba(x)[:, 1]
+    np.testing.assert_allclose(model.predict_features(x), reference, rtol=0, atol=1e-6)
+    # the whole map, tiled with a halo, and the same from the model file (read without pickle)
+    prob = model.predict_proba(bands, tile=16)
+    np.testing.assert_allclose(prob[ok], reference, rtol=0, atol=1e-6)
+    assert np.isnan(prob[~ok]).all()
+    path = model.save(str(tmp_path / "model.pt"))
+    pytest.importorskip("torch")
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    loaded = load_model(path)
+    assert isinstance(loaded, ClassicLearner)
+    np.testing.assert_array_equal(loaded.predict_proba(bands, tile=7), prob)
+
+
+def test_window_features_equal_brute_force():
+    bands, _, _ = synthetic(1, (12, 15))
+    feats = cell_features(bands, 5)
+    rng = np.random.default_rng(0)
+    for r, c in zip(rng.integers(0, 12, 30), rng.integers(0, 15, 30)):
+        block = bands[:, max(r - 2, 0) : r + 3, max(c - 2, 0) : c + 3].astype(np.float64)
+        for b in range(3):
+            if not np.isfinite(bands[:, r, c]).all():
+                assert np.isnan(feats[:, r, c]).all()
+                continue
+            assert feats[b, r, c] == bands[b, r, c]
+            assert feats[3 + b, r, c] == pytest.approx(np.nanmean(block[b]), abs=1e-9)
+            assert feats[6 + b, r, c] == pytest.approx(np.nanstd(block[b]), abs=1e-9)
+
+
+def test_tiles_do_not_change_window_features():
+    bands, _, _ = synthetic(2, (20, 20))
+    whole = cell_features(bands, 7, np.array([0.5, 0.1, 0.0]))
+    padded = np.pad(bands.astype(np.float64), ((0, 0), (3, 3), (3, 3)), constant_values=np.nan)
+    part = window_features(padded[:, 5 : 5 + 9 + 6, 2 : 2 + 11 + 6], 7, np.array([0.5, 0.1, 0.0]))
+    np.testing.assert_array_equal(part, whole[:, 5:14, 2:13])
+
+
+def test_two_class_weights_by_hand():
+    # 40 deposit cells (30 on the pattern), 960 others (200 on the pattern)
+    w = two_class_weights(30, 200, 40, 960)
+    assert w.w_plus == pytest.approx(math.log((30 / 40) / (200 / 960)), abs=1e-12)  # 1.2809
+    assert w.w_minus == pytest.approx(math.log((10 / 40) / (760 / 960)), abs=1e-12)  # -1.1527
+    assert w.contrast == pytest.approx(1.2809338454620642 + 1.1526795099383855, abs=1e-9)
+    assert w.s_contrast == pytest.approx(math.sqrt(1 / 30 + 1 / 200 + 1 / 10 + 1 / 760), abs=1e-12)
+    assert w.studentised == pytest.approx(w.contrast / w.s_contrast)
+
+
+def test_binary_evidence_table_and_posterior_by_hand():
+    # a 0/1 evidence raster is categorical: the weight of 1 is W+, of 0 is W-
+    x = np.zeros((1000, 1))
+    y = np.zeros(1000, dtype=bool)
+    x[:230, 0] = 1  # pattern on 230 cells
+    y[:30] = True  # 30 deposits on the pattern
+    y[230:240] = True  # 10 off it
+    arrays, table = fit_weights(x, y, np.ones(1000), ["host rock"])
+    by_value = {row["pattern"]: row for row in table}
+    assert by_value["= 1"]["w_plus"] == pytest.approx(math.log((30 / 40) / (200 / 960)))
+    assert by_value["= 0"]["w_plus"] == pytest.approx(math.log((10 / 40) / (760 / 960)))
+    assert by_value["= 1"]["contrast"] == pytest.approx(
+        math.log((30 / 40) / (200 / 960)) - math.log((10 / 40) / (760 / 960))
+    )
+    assert by_value["= 1"]["s_contrast"] == pytest.approx(math.sqrt(1 / 30 + 1 / 200 + 1 / 10 + 1 / 760))
+    logit = woe_logit(arrays, np.array([[1.0], [0.0]]))
+    prior = math.log(40 / 960)
+    assert logit[0] == pytest.approx(prior + math.log((30 / 40) / (200 / 960)))
+    assert logit[1] == pytest.approx(prior + math.log((10 / 40) / (760 / 960)))
+
+
+def test_continuous_evidence_threshold_is_the_best_studentised_contrast():
+    rng = np.random.default_rng(4)
+    v = rng.normal(size=3000)
+    y = rng.random(3000) < np.where(v < -0.8, 0.15, 0.02)  # deposits favour LOW values
+    arrays, table = fit_weights(v[:, None], y, np.ones(3000), ["Cu"], max_categories=16)
+    row = table[0]
+    assert row["kind"] == "binary" and row["pattern"].startswith("<")
+    best = 0.0
+    for t in np.unique(np.quantile(v, QUANTILES)):  # brute force over the same candidates, by the formulas
+        b = v < t
+        a_, b_, c_, d_ = (b & y).sum(), (b & ~y).sum(), (~b & y).sum(), (~b & ~y).sum()
+        c = math.log((a_ / (a_ + c_)) / (b_ / (b_ + d_))) - math.log((c_ / (a_ + c_)) / (d_ / (b_ + d_)))
+        best = max(best, abs(c / math.sqrt(1 / a_ + 1 / b_ + 1 / c_ + 1 / d_)))
+    assert abs(row["studentised_contrast"]) == pytest.approx(best)
+    assert row["contrast"] > 0
+
+
+def test_conditional_independence_by_hand():
+    rng = np.random.default_rng(5)
+    x = (rng.random((600, 2)) < [0.3, 0.5]).astype(float)
+    y = rng.random(600) < 0.05 + 0.2 * x[:, 0] * x[:, 1]  # interaction: not conditionally independent
+    arrays, _ = fit_weights(x, y, np.ones(600), ["a", "b"])
+    ci = conditional_independence(arrays, x, y, np.ones(600))
+    n = y.sum()
+    weights = {}  # (feature, value) -> (W, s²) by the formulas
+    for j in range(2):
+        for value in (0.0, 1.0):
+            on = x[:, j] == value
+            a_, b_ = (on & y).sum(), (on & ~y).sum()
+            weights[j, value] = (math.log((a_ / n) / (b_ / (~y).sum())), 1 / a_ + 1 / b_)
+    prior = math.log(n / (~y).sum())
+    t = var = 0.0
+    for c0 in (0.0, 1.0):
+        for c1 in (0.0, 1.0):
+            count = np.sum((x[:, 0] == c0) & (x[:, 1] == c1))
+            logit = prior + weights[0, c0][0] + weights[1, c1][0]
+            p = 1 / (1 + math.exp(-logit))
+            t += count * p
+            var += (count * p) ** 2 * (1 / n + weights[0, c0][1] + weights[1, c1][1])
+    assert ci["T"] == pytest.approx(t) and ci["n"] == n
+    assert ci["s_T"] == pytest.approx(math.sqrt(var))
+    assert ci["z"] == pytest.approx((t - n) / math.sqrt(var))
+    assert ci["p_value"] == pytest.approx(0.5 * math.erfc(ci["z"] / math.sqrt(2)))
+
+
+def test_woe_learner_maps_and_saves(tmp_path):
+    bands, labels, confidence = synthetic(6)
+    model = ClassicLearner("woe").fit(bands, labels, band_names=["a", "b", "c"], sample_weight=confidence)
+    prob = model.predict_proba(bands)
+    assert np.nanmean(prob[labels == 1]) > np.nanmean(prob[labels == 0])
+    assert {r["feature"] for r in model.metadata_["summary"]["weights"]} == {"a", "b", "c"}
+    pytest.importorskip("torch")
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    np.testing.assert_array_equal(load_model(model.save(str(tmp_path / "w.pt"))).predict_proba(bands), prob)
+
+
+def test_bad_settings_and_labels_name_the_parameter():
+    bands, labels, _ = synthetic()
+    with pytest.raises(InputError, match="WINDOW"):
+        ClassicLearner(window=4).fit(bands, labels)
+    with pytest.raises(InputError, match="METHOD"):
+        ClassicLearner("svm").fit(bands, labels)
+    with pytest.raises(InputError, match="LABELS"):
+        ClassicLearner("logistic").fit(bands, np.zeros(labels.shape))
+
+
+torch = pytest.importorskip("torch")
+
+
+def _tampered(tmp_path, change, method="random_forest"):
+    bands, labels, _ = synthetic()
+    path = ClassicLearner(method, n_estimators=3).fit(bands, labels).save(str(tmp_path / "good.pt"))
+    raw = torch.load(path, weights_only=True)
+    import json
+
+    meta = json.loads(raw["metadata"])
+    change(meta, raw["weights"])
+    raw["metadata"] = json.dumps(meta)
+    bad = str(tmp_path / "bad.pt")
+    torch.save(raw, bad)
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    with pytest.raises(ModelFileError) as err:
+        load_model(bad)
+    return str(err.value)
+
+
+def test_tree_pointing_back_is_refused(tmp_path):
+    def loop(meta, weights):
+        left = weights["left"]
+        inner = int(torch.nonzero(left >= 0)[1])
+        left[inner] = 0.0  # back to the root: a walk would never end
+
+    assert "points back" in _tampered(tmp_path, loop)
+
+
+def test_sizes_must_match_the_arrays(tmp_path):
+    def more(meta, weights):
+        meta["sizes"]["nodes"] += 1
+
+    assert "shape" in _tampered(tmp_path, more)
+
+
+def test_unknown_method_and_pickles_are_refused(tmp_path):
+    def method(meta, weights):
+        meta["method"] = "os.system"
+
+    assert "method" in _tampered(tmp_path, method, "logistic")
+    evil = tmp_path / "evil.pt"
+    import pickle
+
+    with open(evil, "wb") as handle:
+        pickle.dump({"format": "geochem_prospector.classic"}, handle)
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    with pytest.raises(ModelFileError):
+        load_model(str(evil))
+    assert os.path.exists(evil)
+
+
+DEBIAN_CHECK = """
+import sys
+sys.path.insert(0, {plugins!r})
+import numpy as np, sklearn
+from geochem_prospector.core.classic.learner import ClassicLearner
+rng = np.random.default_rng(0)
+bands = rng.normal(size=(3, 30, 30)).astype(np.float32)
+labels = (rng.random((30, 30)) < 1 / (1 + np.exp(-(1.5 * bands[0] - bands[1] - 1)))).astype(float)
+worst = 0.0
+for method in ("random_forest", "gradient_boosting", "logistic"):
+    m = ClassicLearner(method, n_estimators=20).fit(bands, labels)
+    x = bands.reshape(3, -1).T.astype(np.float64)
+    est = m.estimator_
+    ref = est[1].predict_proba(est[0].transform(x))[:, 1] if method == "logistic" else est.predict_proba(x)[:, 1]
+    worst = max(worst, float(np.abs(m.predict_features(x) - ref).max()))
+print(sklearn.__version__, worst)
+"""
+
+
+def test_arrays_predict_like_debians_sklearn():
+    """QGIS runs Debian's scikit-learn (1.2.1 on bookworm), older than the venv's: the export must fit both."""
+    import subprocess
+
+    from tests.conftest import REPO
+
+    python = "/usr/bin/python3"
+    if not os.path.exists(python):
+        pytest.skip("no system Python")
+    probe = subprocess.run([python, "-c", "import sklearn"], capture_output=True)
+    if probe.returncode:
+        pytest.skip("the system Python has no scikit-learn (python3-sklearn)")
+    code = DEBIAN_CHECK.format(plugins=os.path.join(REPO, "build", "plugins"))
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert float(out[1]) < 1e-6, out

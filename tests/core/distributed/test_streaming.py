@@ -1,0 +1,100 @@
+"""Training that reads its patches window by window (core.learning.streaming) against the in-memory path: the same
+patches bit for bit, the same trained networks on a raster the in-memory path holds whole, and the same again with
+the windows read on a local Dask cluster of 2 workers."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="PyTorch is not installed")
+
+from geochem_prospector.core.grid import GridSpec  # noqa: E402
+from geochem_prospector.core.io.rasters import write_geotiff  # noqa: E402
+from geochem_prospector.core.learning.estimator import PatchCNN  # noqa: E402
+from geochem_prospector.core.learning.patches import extract_patches, normalise, pad_halo  # noqa: E402
+from geochem_prospector.core.learning.streaming import _read_bank, fit_windows  # noqa: E402
+from tests.core.learning.test_cnn import SMALL, synthetic  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    bands, labels = synthetic()
+    rng = np.random.default_rng(5)
+    weights = rng.uniform(0.2, 1.0, labels.shape)
+    grid = GridSpec(500000.0, 7000000.0, 25.0, bands.shape[2], bands.shape[1], None)
+    folder = tmp_path_factory.mktemp("stream")
+    write_geotiff(str(folder / "ev.tif"), bands, grid, ["a", "b", "c"])
+    write_geotiff(str(folder / "labels.tif"), labels[None], grid, ["label"], nodata=-1)
+    write_geotiff(str(folder / "conf.tif"), weights[None], grid, ["confidence"])
+    selection = [(str(folder / "ev.tif"), b) for b in (1, 2, 3)]
+    return bands, labels, weights, grid, selection, [(str(folder / "labels.tif"), 1)], [(str(folder / "conf.tif"), 1)]
+
+
+def test_patches_read_window_by_window_are_the_in_memory_patches(files):
+    bands, _, _, grid, selection, _, _ = files
+    median = np.array([100.0, 0.1, -0.2], np.float32)
+    scale = np.array([2.0, 1.1, 0.9], np.float32)
+    rng = np.random.default_rng(0)
+    rows, cols = rng.integers(0, grid.height, 300), rng.integers(0, grid.width, 300)
+    rows[:4], cols[:4] = [0, 0, grid.height - 1, 5], [0, grid.width - 1, grid.width - 1, 3]  # corners, nodata corner
+    from geochem_prospector.core.learning.estimator import tile_windows
+
+    bank = _read_bank(selection, grid, tile_windows(grid.height, grid.width, 16), 16, median, scale, 7, rows, cols,
+                      None, None, None)  # fmt: skip
+    expected = extract_patches(pad_halo(normalise(bands, median, scale), 3), rows, cols, 7)
+    assert extract_patches(bank, rows, cols, 7).tobytes() == expected.tobytes()
+    with pytest.raises(KeyError):
+        bank.patches(np.array([0]), np.array([1 if (0, 1) not in set(zip(rows, cols)) else 2]), 7)
+
+
+def same_model(a, b):
+    for net_a, net_b in zip(a.nets_, b.nets_, strict=True):
+        for (ka, va), (kb, vb) in zip(net_a.state_dict().items(), net_b.state_dict().items(), strict=True):
+            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
+    assert a.metadata_["normalisation"] == b.metadata_["normalisation"]
+    assert a.metadata_["metrics"]["validation_loss"] == b.metadata_["metrics"]["validation_loss"]
+    return True
+
+
+@pytest.mark.parametrize(
+    "semi, coarse",
+    [(False, {}), (True, {}), (False, {"patch_size": 5, "coarse": 3, "block_size": 12})],  # coarse: 15-cell view
+)
+def test_window_by_window_training_is_the_in_memory_training(files, semi, coarse):
+    bands, labels, weights, grid, selection, label_sel, weight_sel = files
+    settings = {**SMALL, "ensemble": 2, "semi_supervised": semi, **coarse}
+    in_memory = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"], sample_weight=weights)
+    fractions = []
+    streamed = fit_windows(
+        PatchCNN(**settings), selection, grid, label_sel, weight_sel, ["a", "b", "c"], window=16,
+        unlabelled_cells=grid.width * grid.height, progress=fractions.append,
+    )  # fmt: skip
+    assert same_model(in_memory, streamed)
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    prob = streamed.predict_proba(bands)
+    assert prob.tobytes() == in_memory.predict_proba(bands).tobytes()
+
+
+def test_window_by_window_training_on_two_workers(files):
+    pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
+    from geochem_prospector.core.distributed.runner import TaskRunner
+
+    _, _, _, grid, selection, label_sel, _ = files
+    settings = {**SMALL, "ensemble": 1}
+    kwargs = dict(band_names=["a", "b", "c"], window=16, unlabelled_cells=500)  # a subset of the unlabelled cells
+    here = fit_windows(PatchCNN(**settings), selection, grid, label_sel, **kwargs)
+    with TaskRunner("local:2") as runner:
+        there = fit_windows(PatchCNN(**settings), selection, grid, label_sel, runner=runner, **kwargs)
+    assert same_model(here, there)
+    assert here.metadata_["data_hashes"] == there.metadata_["data_hashes"]
+
+
+@pytest.mark.parametrize(
+    "setting, parameter", [({"training": "pu"}, "TRAINING"), ({"pretrain_epochs": 1}, "PRETRAIN_EPOCHS")]
+)
+def test_window_by_window_training_refuses_what_needs_every_valid_cell(files, setting, parameter):
+    from geochem_prospector.core.errors import InputError
+
+    _, _, _, grid, selection, label_sel, _ = files
+    with pytest.raises(InputError) as error:
+        fit_windows(PatchCNN(**{**SMALL, **setting}), selection, grid, label_sel, window=16)
+    assert error.value.parameter == parameter and "window by window" in str(error.value)

@@ -1,0 +1,164 @@
+"""Class bands against gdal_rasterize, contact distance by hand, resampling against gdalwarp, the written stack's
+names, units and mask, and the refusals of class choices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.evidence.geometry import window_centres
+from geochem_prospector.core.evidence.polygons import PolygonEvidence, choose_classes, class_label
+from geochem_prospector.core.evidence.rasters import RasterEvidence
+from geochem_prospector.core.evidence.stack import NODATA, write_stack
+from geochem_prospector.core.grid import GridSpec
+
+from .helpers import CRS, gdalwarp, rasterize_vector, read, run, write_polygons
+
+PX = 100.0
+GRID = GridSpec(400_000.0, 7_506_000.0, PX, 60, 60, CRS)  # 6 x 6 km
+
+
+def lithology():
+    """Non-overlapping polygons: west granite, east gabbro (contact at x = 403,000), a schist disc and an
+    oblique quartzite triangle inside them."""
+    from shapely.geometry import Polygon
+
+    disc = Point(401_500, 7_504_000).buffer(700, 64)
+    triangle = Polygon([(403_500, 7_500_500), (405_500, 7_501_000), (404_000, 7_502_300)])
+    west = box(400_000, 7_500_000, 403_000, 7_506_000).difference(disc)
+    east = box(403_000, 7_500_000, 406_000, 7_506_000).difference(triangle)
+    return [west, east, disc, triangle], ["granite", "gabbro", "schist", "quartzite"]
+
+
+def test_class_bands_equal_gdal_rasterize(tmp_path):
+    polygons, rocks = lithology()
+    vector = write_polygons(str(tmp_path / "lith.gpkg"), polygons, rocks)
+    evidence = PolygonEvidence("lithology", polygons, rocks, ["schist", "quartzite", "granite"], GRID, contacts=False)
+    assert [b.name for b in evidence.bands] == ["lithology:schist", "lithology:quartzite", "lithology:granite"]
+    ours = evidence.window(GRID, 0, 60, 0, 60)
+    for band, rock in zip(ours, ["schist", "quartzite", "granite"]):
+        gdal = read(rasterize_vector(str(tmp_path / f"{rock}.tif"), vector, GRID, where=f"rock = '{rock}'"))
+        assert gdal.sum() > 20
+        np.testing.assert_array_equal(band, gdal)
+
+
+def test_contact_distance_by_hand():
+    # two classes side by side: the only contact is x = 403,000; the map's outline is no contact
+    polygons = [box(400_000, 7_500_000, 403_000, 7_506_000), box(403_000, 7_500_000, 406_000, 7_506_000)]
+    evidence = PolygonEvidence("lithology", polygons, ["granite", "gabbro"], ["granite"], GRID, contacts=True)
+    assert evidence.bands[-1].name == "lithology:contact_distance_m"
+    block = evidence.window(GRID, 0, 60, 0, 60)[-1]
+    x = window_centres(GRID, 0, 60, 0, 60)[:, 0].reshape(60, 60)
+    np.testing.assert_allclose(block, np.abs(x - 403_000), atol=1e-3)
+
+
+def test_contact_distance_of_a_disc_by_hand():
+    polygons, rocks = lithology()
+    evidence = PolygonEvidence("lithology", polygons[2:3] + polygons[:1], ["schist", "granite"], ["schist"], GRID)
+    block = evidence.window(GRID, 0, 60, 0, 60)[-1]
+    xy = window_centres(GRID, 0, 60, 0, 60)
+    # the disc is a 64-segment polygon: its edges lie between r cos(pi/256) and r from the centre
+    radial = np.abs(np.hypot(xy[:, 0] - 401_500, xy[:, 1] - 7_504_000) - 700)
+    assert np.all(np.abs(block.ravel() - radial) <= 700 * (1 - np.cos(np.pi / 256)) + 1e-3)
+
+
+def test_class_choice():
+    labels = [class_label(v) for v in ["granite", " granite ", None, "", 3.0, "NULL", "gabbro"]]
+    assert labels == ["granite", "granite", None, None, "3", None, "gabbro"]
+    assert choose_classes(labels, [], 5, "rock") == ["granite", "3", "gabbro"]
+    assert choose_classes(labels, ["gabbro"], 5, "rock") == ["gabbro"]
+    many = [f"unit {i}" for i in range(300)]
+    with pytest.raises(InputError, match=r"^CLASSES: field 'rock' has 300 different values, more than the 20 .*"
+                       r"list the classes to use in CLASSES"):  # fmt: skip
+        choose_classes(many, [], 20, "rock")
+    with pytest.raises(InputError, match=r"^CLASSES: 'basalt' not found in field 'rock'"):
+        choose_classes(labels, ["basalt"], 5, "rock")
+    with pytest.raises(InputError, match=r"^CLASS_FIELD: field 'rock' has no values"):
+        choose_classes([None, None], [], 5, "rock")
+
+
+def source_raster(path: str, crs: str = CRS, categorical: bool = False) -> str:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(5)
+    # 37 m cells over a larger area than the grid, with a nodata hole
+    if categorical:
+        data = rng.integers(1, 5, (220, 220)).astype(np.float32)
+    else:
+        yy, xx = np.mgrid[0:220, 0:220]
+        data = (np.sin(xx / 9.0) * 40 + yy * 0.7 + rng.normal(0, 3, (220, 220))).astype(np.float32)
+    data[100:110, 90:120] = -9999
+    with rasterio.open(
+        path, "w", driver="GTiff", width=220, height=220, count=1, dtype="float32", crs=crs,
+        transform=from_origin(399_800.0, 7_506_300.0, 37.0, 37.0), nodata=-9999,
+    ) as dst:  # fmt: skip
+        dst.write(data, 1)
+        dst.set_band_description(1, "tmi")
+        dst.set_band_unit(1, "nT")
+    return path
+
+
+@pytest.mark.parametrize("method", ["bilinear", "average", "cubic", "nearest", "mode"])
+def test_resampling_equals_gdalwarp(tmp_path, method):
+    src = source_raster(str(tmp_path / "src.tif"), categorical=method in ("nearest", "mode"))
+    evidence = RasterEvidence("magnetics", src, GRID, method)
+    assert evidence.bands[0].name == "magnetics:tmi" and evidence.bands[0].unit == "nT"
+    # window by window (17-cell tiles) against one gdalwarp of the whole grid
+    ours = np.block([[evidence.window(GRID, r, min(r + 17, 60), c, min(c + 17, 60))[0] for c in range(0, 60, 17)]
+                     for r in range(0, 60, 17)])  # fmt: skip
+    gdal = gdalwarp(str(tmp_path / "warped.tif"), src, GRID, method)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(gdal))
+    assert np.isnan(ours).any() and (~np.isnan(ours)).sum() > 3000
+    np.testing.assert_allclose(ours, gdal, rtol=1e-5, atol=1e-4, equal_nan=True)
+    evidence.close()
+
+
+def test_reprojected_raster_equals_gdalwarp(tmp_path):
+    # source in UTM zone 34N (central meridian 21° E, 6° west of TM35FIN's): a rotated grid, warped back by GDAL
+    src = source_raster(str(tmp_path / "src.tif"))
+    utm = str(tmp_path / "utm.tif")
+    run(["gdalwarp", "-q", "-t_srs", "EPSG:32634", "-tr", "41", "41", "-r", "bilinear", src, utm])
+    evidence = RasterEvidence("magnetics", utm, GRID, "bilinear")
+    ours = evidence.window(GRID, 0, 60, 0, 60)[0]
+    gdal = gdalwarp(str(tmp_path / "back.tif"), utm, GRID, "bilinear")
+    ok = np.isfinite(ours) & np.isfinite(gdal)
+    assert ok.sum() > 3000
+    np.testing.assert_allclose(ours[ok], gdal[ok], rtol=1e-4, atol=1e-3)
+    evidence.close()
+
+
+def test_written_stack_names_units_and_mask(tmp_path):
+    import rasterio
+
+    polygons, rocks = lithology()
+    src = source_raster(str(tmp_path / "src.tif"))
+    sources = [
+        PolygonEvidence("lithology", polygons, rocks, ["granite", "schist"], GRID, field="rock"),
+        RasterEvidence("magnetics", src, GRID, "average"),
+    ]
+    mask = [box(400_000, 7_500_000, 403_000, 7_506_000)]  # the western half
+    out = str(tmp_path / "evidence.tif")
+    bands = write_stack(out, GRID, sources, mask, provenance={"algorithm": "test"}, tile=16)
+    with rasterio.open(out) as ds:
+        assert ds.descriptions == (
+            "lithology:granite", "lithology:schist", "lithology:contact_distance_m", "magnetics:tmi",
+        )  # fmt: skip
+        assert ds.units == ("1", "1", "m", "nT")
+        assert ds.tags(1)["CLASS_VALUE"] == "granite" and ds.tags(3)["KIND"] == "distance"
+        assert ds.nodata == NODATA
+        data = ds.read(masked=True)
+    assert len(bands) == 4
+    assert data.mask[:, :, 30:].all()  # east of the mask: nodata in every band
+    gdal = gdalwarp(str(tmp_path / "w.tif"), src, GRID, "average")
+    np.testing.assert_allclose(data[3, :, :30].filled(np.nan), gdal[:, :30], rtol=1e-5, atol=1e-4, equal_nan=True)
+
+
+def test_same_layer_name_twice_is_refused(tmp_path):
+    src = source_raster(str(tmp_path / "src.tif"))
+    sources = [RasterEvidence("magnetics", src, GRID, "average"), RasterEvidence("magnetics", src, GRID, "bilinear")]
+    with pytest.raises(InputError, match=r"^OUTPUT: two bands would be named magnetics:tmi"):
+        write_stack(str(tmp_path / "e.tif"), GRID, sources)
+    assert not (tmp_path / "e.tif").exists()

@@ -1,0 +1,204 @@
+"""Distance, density and intersection bands against independent references: brute-force shapely distances,
+gdal_proximity on lines and points burned by gdal_rasterize, shapely circle intersections, hand computation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from shapely.geometry import LineString, MultiLineString, Point
+
+from geochem_prospector.core.evidence.geometry import (
+    PointIndex,
+    SegmentIndex,
+    densify,
+    distance_window,
+    segments_of,
+    window_centres,
+)
+from geochem_prospector.core.evidence.lines import LineEvidence, intersections, line_density_window
+from geochem_prospector.core.evidence.points import PointEvidence
+from geochem_prospector.core.grid import GridSpec
+
+from .helpers import CRS, gdal_proximity, rasterize_vector, write_lines, write_points
+
+PX = 50.0
+
+
+def random_lines(rng, n, x0, y0, size, max_vertices=6):
+    lines = []
+    for _ in range(n):
+        k = int(rng.integers(2, max_vertices + 1))
+        start = rng.uniform([x0, y0], [x0 + size, y0 + size])
+        steps = rng.normal(0, size / 15, (k - 1, 2))
+        xy = np.vstack([start, start + np.cumsum(steps, axis=0)])
+        lines.append(LineString(xy))
+    return lines
+
+
+@pytest.fixture(scope="module")
+def scene():
+    rng = np.random.default_rng(3)
+    # a 12 x 12 km grid, lines in its central 6 km only: the outer cells are far from every line
+    grid = GridSpec(500_000.0, 7_012_000.0, PX, 240, 240, CRS)
+    lines = random_lines(rng, 25, 503_000.0, 7_003_000.0, 6000.0)
+    return grid, lines, rng
+
+
+def test_line_distance_is_the_shapely_distance_at_random_cells(scene):
+    grid, lines, rng = scene
+    union = MultiLineString(lines)
+    index = SegmentIndex(segments_of(lines), grid.pixel_size)
+    rows = rng.integers(0, grid.height, 400)
+    cols = rng.integers(0, grid.width, 400)
+    xy = np.column_stack([grid.xmin + (cols + 0.5) * PX, grid.ymax - (rows + 0.5) * PX])
+    ours = index.distance(xy)
+    reference = np.array([union.distance(Point(x, y)) for x, y in xy])
+    assert reference.max() > 50 * PX  # far cells are in the sample
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-6)
+    # and through a window, as float32
+    r0, c0 = int(rows[0]), int(cols[0])
+    block = distance_window(index, grid, r0, r0 + 1, c0, c0 + 1)
+    assert abs(float(block[0, 0]) - reference[0]) <= 1e-3 + 1e-6 * reference[0]
+
+
+def test_one_long_segment_far_away_is_exact():
+    # the worst case for the nearest-piece search: a long line seen side-on from far away
+    grid = GridSpec(0.0, 10_000.0, 10.0, 10, 10, None)
+    line = LineString([(-50_000.0, 60_000.0), (50_000.0, 60_000.0)])
+    index = SegmentIndex(segments_of([line]), 10.0)
+    xy = window_centres(grid, 0, 10, 0, 10)
+    np.testing.assert_allclose(index.distance(xy), 60_000.0 - xy[:, 1], atol=1e-6)
+
+
+def test_line_distance_within_rasterization_error_of_gdal_proximity(tmp_path, scene):
+    grid, lines, _ = scene
+    vector = write_lines(str(tmp_path / "lines.gpkg"), lines)
+    burned = rasterize_vector(str(tmp_path / "burn.tif"), vector, grid, all_touched=True)
+    gdal = gdal_proximity(str(tmp_path / "prox.tif"), burned)
+    evidence = LineEvidence("faults", lines, grid)
+    ours = evidence.window(grid, 0, grid.height, 0, grid.width)[0]
+    # gdal_proximity measures to the centres of burned cells, each within half a cell diagonal of the line
+    bound = PX * math.sqrt(2) / 2 + 1e-3
+    assert np.abs(ours - gdal).max() <= bound
+    assert np.abs(ours - gdal).mean() < PX / 2
+
+
+def test_point_distance_against_gdal_proximity_and_brute_force(tmp_path, scene):
+    grid, _, rng = scene
+    xy = rng.uniform([grid.xmin, grid.ymin], [grid.xmax, grid.ymax], (30, 2))
+    vector = write_points(str(tmp_path / "points.gpkg"), xy)
+    gdal = gdal_proximity(str(tmp_path / "prox.tif"), rasterize_vector(str(tmp_path / "b.tif"), vector, grid))
+    ours = PointEvidence("intrusions", xy).window(grid, 0, grid.height, 0, grid.width)[0]
+    assert np.abs(ours - gdal).max() <= PX * math.sqrt(2) / 2 + 1e-3
+    centres = window_centres(grid, 0, grid.height, 0, grid.width)
+    brute = np.sqrt(((centres[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    np.testing.assert_allclose(ours.ravel(), brute, rtol=1e-6, atol=1e-3)
+    np.testing.assert_allclose(PointIndex(xy).distance(centres), brute, atol=1e-6)
+
+
+def test_line_density_against_shapely_circles(scene):
+    grid, lines, rng = scene
+    radius = 600.0
+    evidence = LineEvidence("faults", lines, grid, density_radius=radius)
+    block = evidence.window(grid, 60, 180, 60, 180)
+    assert [b.name for b in evidence.bands] == ["faults:distance_m", "faults:density_km_per_km2"]
+    density = block[1]
+    union = MultiLineString(lines)
+    area_km2 = math.pi * radius**2 / 1e6
+    checked = 0
+    for r, c in zip(rng.integers(0, 120, 150), rng.integers(0, 120, 150)):
+        x = grid.xmin + (60 + c + 0.5) * PX
+        y = grid.ymax - (60 + r + 0.5) * PX
+        centre = Point(x, y)
+        exact = union.intersection(centre.buffer(radius, 256)).length / 1000 / area_km2
+        # a piece counts from its cell's centre (within 0.71 + 0.25 cells of it): only line within a cell of the circle differs
+        ring = (
+            (
+                union.intersection(centre.buffer(radius + PX, 256)).length
+                - union.intersection(centre.buffer(radius - PX, 256)).length
+            )
+            / 1000
+            / area_km2
+        )
+        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c)
+        checked += exact > 0
+    assert checked > 30
+
+
+def test_density_of_one_straight_line_by_hand():
+    # a straight line through the circle's centre: 2 r of line in pi r^2
+    grid = GridSpec(0.0, 4000.0, 10.0, 400, 400, None)
+    line = LineString([(-1000.0, 2005.0), (5000.0, 2005.0)])  # along a row of cell centres
+    pieces = densify(segments_of([line]), 5.0)
+    block = line_density_window(pieces, grid, 500.0, 199, 200, 150, 250)
+    expected = 2 * 0.5 / (math.pi * 0.5**2)  # km per km2
+    np.testing.assert_allclose(block, expected, rtol=0.02)
+
+
+def test_windows_need_no_halo_for_distance(scene):
+    grid, lines, _ = scene
+    evidence = LineEvidence("faults", lines, grid, density_radius=400.0)
+    whole = evidence.window(grid, 0, 100, 0, 100)
+    parts = np.block(
+        [
+            [evidence.window(grid, 0, 37, 0, 61), evidence.window(grid, 0, 37, 61, 100)],
+            [evidence.window(grid, 37, 100, 0, 61), evidence.window(grid, 37, 100, 61, 100)],
+        ]
+    )
+    np.testing.assert_allclose(parts, whole, atol=1e-3)
+
+
+def test_intersections_by_hand():
+    cross_a = LineString([(0, 0), (10, 10)])
+    cross_b = LineString([(0, 10), (10, 0)])  # crosses a at (5, 5)
+    tee = LineString([(20, 0), (20, 10)])
+    stem = LineString([(20, 5), (30, 5)])  # ends on tee's middle: a T junction at (20, 5)
+    piece_1 = LineString([(40, 0), (40, 5)])
+    piece_2 = LineString([(40, 5), (40, 10)])  # one line in two pieces: (40, 5) is no intersection
+    found = intersections([cross_a, cross_b, tee, stem, piece_1, piece_2])
+    assert sorted(map(tuple, np.round(found, 9))) == [(5.0, 5.0), (20.0, 5.0)]
+
+
+def test_intersection_band_against_brute_force(scene):
+    grid, lines, _ = scene
+    evidence = LineEvidence("faults", lines, grid, intersections_band=True)
+    assert evidence.bands[-1].name == "faults:intersection_distance_m"
+    # every pairwise crossing, found by shapely one pair at a time
+    crossings = []
+    for i, a in enumerate(lines):
+        for b in lines[i + 1 :]:
+            shared = a.intersection(b)
+            crossings += [(p.x, p.y) for p in getattr(shared, "geoms", [shared]) if p.geom_type == "Point"]
+    assert len(crossings) == evidence.n_intersections > 3
+    block = evidence.window(grid, 50, 60, 50, 60)[-1]
+    centres = window_centres(grid, 50, 60, 50, 60)
+    pts = np.asarray(crossings)
+    brute = np.sqrt(((centres[:, None] - pts[None]) ** 2).sum(axis=2)).min(axis=1)
+    np.testing.assert_allclose(block.ravel(), brute, rtol=1e-6, atol=1e-3)
+
+
+def test_multipart_and_polygon_rings_give_segments():
+    square = Point(0, 0).buffer(1.0, 1)  # a diamond: 4 segments
+    multi = MultiLineString([[(0, 0), (1, 0), (2, 0)], [(5, 5), (6, 6)]])
+    assert segments_of([square, multi, Point(3, 3), None]).shape == (4 + 3, 4)
+
+
+def test_sources_travel_to_another_process(scene):
+    """Each source's window() is the unit of work another worker runs: it pickles (the KD-trees are rebuilt) and
+    gives the brute-force distances there."""
+    import pickle
+
+    grid, lines, rng = scene
+    xy = rng.uniform([grid.xmin, grid.ymin], [grid.xmax, grid.ymax], (12, 2))
+    for source in (LineEvidence("faults", lines, grid, density_radius=300.0), PointEvidence("intrusions", xy)):
+        copy = pickle.loads(pickle.dumps(source))
+        block = copy.window(grid, 10, 20, 30, 45)[0]
+        centres = window_centres(grid, 10, 20, 30, 45)
+        if isinstance(source, PointEvidence):
+            brute = np.sqrt(((centres[:, None] - xy[None]) ** 2).sum(axis=2)).min(axis=1)
+        else:
+            union = MultiLineString(lines)
+            brute = np.array([union.distance(Point(x, y)) for x, y in centres])
+        np.testing.assert_allclose(block.ravel(), brute, rtol=1e-6, atol=1e-3)

@@ -1,0 +1,69 @@
+"""Candidates, their cross-validation against a hand-rolled leave-one-out loop, the automatic choice and the
+warnings about kriging that does worse than IDW or fits pure nugget."""
+
+import numpy as np
+import pytest
+
+from geochem_prospector.core.interpolation import crossval
+from geochem_prospector.core.interpolation.selection import (
+    Candidate,
+    below_detection_share,
+    choose,
+    cross_validate_candidate,
+    kriging_warnings,
+)
+from geochem_prospector.core.interpolation.variogram import Variogram
+
+
+def test_idw_candidate_cv_equals_a_leave_one_out_loop():
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 100, (40, 2))
+    z = rng.lognormal(1, 0.5, 40)
+    score = cross_validate_candidate("Cu", Candidate("idw", "log", 2.0), xy, z, neighbors=8)
+    loo = np.array([10 ** np.sum(w * np.log10(z[o])) for w, o in (_weights(xy, i, 8) for i in range(40))])
+    assert score.rmse == pytest.approx(np.sqrt(np.mean((loo - z) ** 2)), rel=1e-9)
+    assert score.method == "idw" and score.settings == "power=2 k=8 transform=log"
+
+
+def _weights(xy, i, k):
+    """Normalised inverse-square-distance weights of the k nearest other samples of sample i, by brute force."""
+    d = np.hypot(*(xy - xy[i]).T)
+    d[i] = np.inf
+    order = np.argsort(d)[:k]
+    w = 1 / d[order] ** 2
+    return w / w.sum(), order
+
+
+def test_choice_is_the_smallest_rmse_and_nan_never_wins():
+    cands = [Candidate("idw", "none", p) for p in (1.0, 2.0, 3.0)]
+    rows = [crossval.CvScore("Cu", "idw", "", "loo", 10, r, 0, 0, 0) for r in (2.0, np.nan, 1.5)]
+    assert choose(cands, rows) == 2
+
+
+def test_kriging_much_worse_than_idw_and_pure_nugget_are_reported():
+    vg = Variogram("gaussian", 3.13, 0.2, 611.0)  # nugget 94 % of the sill: explains nothing
+    cands = [Candidate("idw", "log", 2.0), Candidate("kriging", "log", variogram=vg)]
+    rows = [
+        crossval.CvScore("Cu", "idw", "power=2", "loo", 1368, 1.27, 0.8, 0.1, 0.3),
+        crossval.CvScore("Cu", "ordinary kriging", "", "loo", 1368, 2.93, 1.9, 1.5, -4.8),
+    ]
+    text = "\n".join(kriging_warnings("Cu", cands, rows))
+    assert "Cu: ordinary kriging on log values cross-validates much worse than IDW: RMSE 2.93 against 1.27" in text
+    assert "R2 -4.8" in text and "mean error +1.5" in text
+    assert "almost pure nugget (nugget 3.13 = 94 % of the sill)" in text
+    good = [rows[0], crossval.CvScore("Cu", "ordinary kriging", "", "loo", 1368, 1.3, 0.8, 0.0, 0.3)]
+    assert (
+        kriging_warnings(
+            "Cu", [cands[0], Candidate("kriging", "log", variogram=Variogram("gaussian", 0.1, 1, 611.0))], good
+        )
+        == []
+    )
+
+
+def test_below_detection_share_by_hand():
+    # 3 censored entries (already substitutes), 2 zeros, 5 positive values, 1 missing
+    values = np.array([0.5, 0.5, 0.5, 0.0, 0.0, 3, 4, 5, 6, 7, np.nan])
+    assert below_detection_share(values, censored=3, censored_factor=0.5) == pytest.approx(5 / 10)
+    # with a factor of 0 the censored entries are the zeros themselves: not counted twice
+    values0 = np.array([0.0, 0.0, 0.0, 3, 4])
+    assert below_detection_share(values0, censored=3, censored_factor=0.0) == pytest.approx(3 / 5)

@@ -1,0 +1,75 @@
+"""Pseudo-label report: settings in words with units, rounds in words, a map thumbnail whose PNG Pillow (the
+independent reference decoder) reads back cell for cell."""
+
+import base64
+import io
+import re
+
+import numpy as np
+from PIL import Image
+
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.reports.labels import setting_in_words, write_summary
+from geochem_prospector.core.reports.thumbnail import (
+    CLASS_COLOURS,
+    UNLABELLED_COLOUR,
+    class_image,
+    label_map_svg,
+    png_bytes,
+)
+
+
+def test_png_decodes_to_the_same_pixels():
+    rgb = np.random.default_rng(0).integers(0, 256, size=(7, 11, 3), dtype=np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(png_bytes(rgb))).convert("RGB"))
+    assert np.array_equal(decoded, rgb)
+
+
+def test_class_image_blocks_keep_the_highest_class():
+    labels = np.full((5, 6), -1)
+    labels[0, 0] = 0
+    labels[1, 1] = 1  # same 2x2 block as the barren cell: the block shows mineralised
+    labels[4, 5] = 0
+    image, step = class_image(labels, max_cells=3)
+    assert step == 2 and image.shape == (3, 3, 3)
+    assert tuple(image[0, 0]) == CLASS_COLOURS[1]
+    assert tuple(image[2, 2]) == CLASS_COLOURS[0] and tuple(image[1, 1]) == UNLABELLED_COLOUR
+
+
+def test_thumbnail_places_points_on_their_cells():
+    grid = GridSpec(xmin=1000.0, ymax=2000.0, pixel_size=10.0, width=4, height=2)
+    labels = np.array([[0, 1, -1, -1], [-1, -1, 0, 1]])
+    svg = label_map_svg(labels, grid, [(1015.0, 1995.0), (np.nan, np.nan)], size=400)  # the centre of cell (0, 1)
+    png = base64.b64decode(re.search(r"base64,([^\"]+)\"", svg).group(1))
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))[0, 1], CLASS_COLOURS[1])
+    ((cx, cy),) = [tuple(map(float, m)) for m in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', svg)]
+    # 4 cells over 400 px: 100 px a cell; cell (0, 1) spans x 100-200, y 24-124 (a 24 px title above)
+    assert (cx, cy) == (150.0, 74.0)
+
+
+def test_settings_and_rounds_in_words_with_units(tmp_path):
+    assert setting_in_words("positive_radius", 2000.0) == (
+        "Cells labelled mineralised around each mineralised point, within",
+        "2,000 map units (metres in a metric CRS)",
+    )
+    assert setting_in_words("negative_buffer", 0.0)[1] == "0 (only the cell of the point)"
+    assert setting_in_words("method", "pu_bagging") == ("Method", "PU bagging")
+    assert setting_in_words("negative_quantile", 0.3)[1] == "30 % of scores"
+    record = {
+        "classes": [{"class_id": 1, "name": "mineralised", "seed": 3, "pseudo": 5, "total": 8, "share": 1.0}],
+        "valid_cells": 100,
+        "labelled_cells": 8,
+        "unlabelled_cells": 92,
+        "settings": {"method": "self_training", "positive_radius": 500.0, "growth": 0.5},
+        "history": [
+            {"round": 0, "added": 1234, "note": "reliable negatives from PU bagging"},
+            {"round": 1, "added": 7},
+        ],
+        "warnings": [],
+    }
+    path = write_summary(str(tmp_path / "s.html"), record, thumbnail="<svg id='map'></svg>")
+    text = open(path, encoding="utf-8").read()
+    assert "self-training" in text and "500 map units" in text and "50 % of its size" in text
+    assert "Round 0: 1,234 cells labelled (reliable negatives from PU bagging)" in text
+    assert "Round 1: 7 cells labelled" in text and "<svg id='map'></svg>" in text
+    assert "positive_radius" not in text and "{" not in text.split("<body>")[1]  # no snake_case, no raw JSON

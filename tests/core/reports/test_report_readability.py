@@ -1,0 +1,53 @@
+"""Readable reports: p-values as a reader takes them, marker labels that do not overlap, plots that scale."""
+
+import re
+
+from geochem_prospector.core.reports.evaluation import STYLE, format_p_value
+from geochem_prospector.core.reports.svgplot import LABEL_CHAR_WIDTH, LABEL_LINE, Marker, Series, line_plot
+
+
+def test_p_value_with_no_random_placement_as_good_reads_below_one_over_n():
+    assert format_p_value(1 / 1001, 1000) == "< 0.001 (1,000 resamples)"  # was printed '0.000999'
+    assert format_p_value(1 / 201, 200) == "< 0.005 (200 resamples)"
+    assert format_p_value(13 / 1001, 1000) == "0.013 (1,000 resamples)"
+
+
+def _labels(svg):
+    return [
+        (float(x), float(y), anchor, text)
+        for x, y, anchor, text in re.findall(
+            r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="(\w+)" fill="[^"]+">([^<]+)<', svg
+        )
+    ]
+
+
+def _span(x, anchor, text):
+    width = LABEL_CHAR_WIDTH * len(text)
+    return (x - width, x) if anchor == "end" else (x, x + width)
+
+
+def test_marker_labels_close_together_do_not_overlap():
+    """Three markers a few pixels apart (as top 10 %, top 20 % and P-A on a steep success curve): by hand, each
+    label's box must clear the others by a full line."""
+    markers = [Marker(10, 80, "top 10 %: 80 %"), Marker(12, 82, "top 20 %: 82 %"), Marker(14, 81, "P-A: 81 %")]
+    svg = line_plot([Series([0, 100], [0, 100], "diagonal")], "t", "x", "y", (0, 100), (0, 100), markers)
+    labels = _labels(svg)
+    assert len(labels) == 3
+    for i, (x1, y1, a1, t1) in enumerate(labels):
+        for x2, y2, a2, t2 in labels[i + 1 :]:
+            lo1, hi1 = _span(x1, a1, t1)
+            lo2, hi2 = _span(x2, a2, t2)
+            if lo1 < hi2 and lo2 < hi1:  # they share columns: they must be a line apart
+                assert abs(y1 - y2) >= LABEL_LINE, (t1, y1, t2, y2)
+
+
+def test_markers_far_apart_keep_their_place():
+    markers = [Marker(10, 20, "a"), Marker(80, 90, "b")]
+    svg = line_plot([Series([0, 100], [0, 100], "d")], "t", "x", "y", (0, 100), (0, 100), markers)
+    (_, ya, _, _), (_, yb, _, _) = _labels(svg)
+    # 380 px high, plot 34..328: y = 34 + (1 - v/100) * 294, label 7 px above the point
+    assert ya == round(34 + 0.8 * 294 - 7, 1) and yb == round(34 + 0.1 * 294 - 7, 1)
+
+
+def test_report_plots_scale_to_the_page():
+    assert ".plots svg{width:100%;max-width:900px;height:auto" in STYLE

@@ -1,0 +1,126 @@
+"""SCHEDULER through qgis_process.bin: interpolate (IDW, kriging) and predict on a local Dask cluster of 2 workers
+give files whose pixels are bit-identical to the in-process run's; malformed and unreachable schedulers are
+refused with a message naming SCHEDULER, and nothing is written."""
+
+import os
+import socket
+
+import numpy as np
+import pytest
+import rasterio
+
+pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLES = os.path.join(REPO, "resources", "sample_data")
+
+
+def pixels(path):
+    """Every band's raw bytes, the band names and the grid (not the provenance, which records SCHEDULER)."""
+    with rasterio.open(path) as src:
+        return src.read().tobytes(), src.descriptions, src.transform, src.nodata, src.dtypes
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"METHOD": 0, "PIXEL_SIZE": 100, "NEIGHBORS": 12, "LOG_TRANSFORM": "true"},  # 3 blocks of rows
+        {"METHOD": 1, "PIXEL_SIZE": 150, "NEIGHBORS": 12, "OUTPUT_VARIANCE": "variance.tif"},  # 3 blocks per field
+    ],
+    ids=["idw", "kriging"],
+)
+def test_interpolate_on_two_workers_is_bit_identical(qgis_process, tmp_path, settings):
+    outputs = {}
+    for scheduler in ("", "local:2"):
+        folder = tmp_path / (scheduler.replace(":", "_") or "here")
+        folder.mkdir()
+        parameters = {
+            "INPUT": os.path.join(SAMPLES, "till_geochemistry.gpkg"),
+            "FIELDS": ["Cu", "Ni"],
+            "MASK": os.path.join(SAMPLES, "study_area.gpkg"),
+            "SCHEDULER": scheduler,
+            "OUTPUT": str(folder / "till.tif"),
+            **settings,
+        }
+        if "OUTPUT_VARIANCE" in settings:
+            parameters["OUTPUT_VARIANCE"] = str(folder / "variance.tif")
+        code, result, log = qgis_process("prospector:interpolate", parameters)
+        assert code == 0, log
+        assert ("local Dask cluster of 2 worker" in log) == bool(scheduler)
+        outputs[scheduler] = [
+            pixels(folder / name) for name in ("till.tif", "variance.tif") if (folder / name).exists()
+        ]
+    assert len(outputs[""]) == (2 if "OUTPUT_VARIANCE" in settings else 1)
+    assert outputs["local:2"] == outputs[""]
+    values = np.frombuffer(outputs[""][0][0], np.float32)
+    assert 0.05 < (values == -9999).mean() < 0.6  # the mask made nodata, the rest has values
+
+
+def test_predict_on_two_workers_is_bit_identical(qgis_process, tmp_path):
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.io.rasters import write_geotiff
+    from geochem_prospector.core.learning.estimator import PatchCNN
+    from tests.core.learning.test_cnn import SMALL, synthetic
+
+    bands, labels = synthetic(height=50, width=61)
+    grid = GridSpec(400_000.0, 7_500_000.0, 200.0, 61, 50, rasterio.crs.CRS.from_epsg(3067).to_wkt())
+    write_geotiff(str(tmp_path / "ev.tif"), bands, grid, ["a", "b", "c"])
+    model = PatchCNN(**{**SMALL, "ensemble": 2}).fit(bands, labels, band_names=["ev:a", "ev:b", "ev:c"])
+    model.save(str(tmp_path / "model.pt"))
+    outputs = {}
+    for scheduler in ("", "local:2"):
+        name = scheduler.replace(":", "_") or "here"
+        code, result, log = qgis_process(
+            "prospector:predict",
+            {
+                "INPUT_RASTERS": str(tmp_path / "ev.tif"),
+                "MODEL": str(tmp_path / "model.pt"),
+                "DEVICE": "cpu",
+                "TILE_SIZE": 16,  # 16 tiles
+                "MC_SAMPLES": 5,
+                "SCHEDULER": scheduler,
+                "OUTPUT": str(tmp_path / f"prob_{name}.tif"),
+                "OUTPUT_UNCERTAINTY": str(tmp_path / f"unc_{name}.tif"),
+                "OUTPUT_CLASSES": str(tmp_path / f"cls_{name}.tif"),
+                "OUTPUT_RANK": str(tmp_path / f"rank_{name}.tif"),  # from the scores the workers return
+            },
+        )
+        assert code == 0, log
+        outputs[scheduler] = [pixels(tmp_path / f"{what}_{name}.tif") for what in ("prob", "unc", "cls", "rank")]
+    assert outputs["local:2"] == outputs[""]
+    prob = np.frombuffer(outputs[""][0][0], np.float32)
+    assert ((prob >= 0) & (prob <= 1)).mean() > 0.9 and (prob == -9999).sum() > 0  # the nodata corner
+    # the rank is scipy's percentile of the area (kind "mean": average ranks) of the model's in-memory scores
+    from scipy.stats import rankdata
+
+    score = model.predict_score(bands, "cpu")
+    ok = np.isfinite(score)
+    expected = np.full(score.shape, -9999.0, np.float32)
+    expected[ok] = (rankdata(score[ok]) - 0.5) / ok.sum() * 100
+    rank = np.frombuffer(outputs[""][3][0], np.float32).reshape(score.shape)
+    np.testing.assert_allclose(rank, expected, atol=1e-3)  # a score's last bit may differ with the tile size
+
+
+def test_bad_schedulers_are_refused_naming_the_parameter(qgis_process, tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for scheduler, message in (
+        ("local", "SCHEDULER: 'local' is not a scheduler; use ''"),
+        ("local:0", "SCHEDULER: 'local:0': the number of local workers must be between 1"),
+        (f"tcp://127.0.0.1:{port}", f"SCHEDULER: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"),
+    ):
+        out = tmp_path / "till.tif"
+        code, _, log = qgis_process(
+            "prospector:interpolate",
+            {
+                "INPUT": os.path.join(SAMPLES, "till_geochemistry.gpkg"),
+                "FIELDS": ["Cu"],
+                "PIXEL_SIZE": 1000,
+                "SCHEDULER": scheduler,
+                "OUTPUT": str(out),
+            },
+        )
+        assert code != 0 and message in log and "Traceback" not in log, log
+        assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith("till")]

@@ -1,0 +1,163 @@
+"""prospector:trainmodel, predict with its model file, and prospector:comparemodels, in-process, on small rasters."""
+
+import numpy as np
+import pytest
+import rasterio
+from qgis.core import QgsProcessingException
+
+from geochem_prospector.core.io.rasters import write_geotiff
+from tests.qgis.test_cnn_algorithms import GRID, data  # noqa: F401 (the module's synthetic rasters)
+
+sklearn = pytest.importorskip("sklearn")
+
+
+def test_trainmodel_is_an_html_report_in_machine_learning(prospector_provider):
+    alg = prospector_provider.algorithm("trainmodel")
+    assert alg.outputDefinition("OUTPUT_REPORT").type() == "outputHtml"
+    assert alg.group() == "Machine learning" and alg.canExecute()[0]
+
+
+def test_logistic_model_predicts_like_sklearn(run_algorithm, data, tmp_path):  # noqa: F811
+    """The map written by predict from a trainmodel file equals scikit-learn fitted here on the same cells."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    rasters = [str(data / "elements.tif"), str(data / "mag.tif")]
+    result = run_algorithm(
+        "prospector:trainmodel",
+        {
+            "INPUT_RASTERS": rasters,
+            "LABELS": str(data / "labels.tif"),
+            "METHOD": 2,
+            "REGULARISATION": 0.5,
+            "OUTPUT_MODEL": str(tmp_path / "logistic.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "logistic.html"),
+        },
+    )
+    report = (tmp_path / "logistic.html").read_text()
+    assert "Coefficients" in report and "elements:Cu" in report and "prospector:trainmodel" in report
+    out = run_algorithm(
+        "prospector:predict",
+        {"INPUT_RASTERS": rasters, "MODEL": result["OUTPUT_MODEL"], "TILE_SIZE": 16, "OUTPUT": str(tmp_path / "p.tif")},
+    )
+    assert out["OUTPUT_UNCERTAINTY"] is None
+    with rasterio.open(out["OUTPUT"]) as src:
+        prob = src.read(1, masked=True)
+    with (
+        rasterio.open(data / "elements.tif") as a,
+        rasterio.open(data / "mag.tif") as b,
+        rasterio.open(data / "labels.tif") as lab,
+    ):
+        bands = np.concatenate([a.read(masked=True).filled(np.nan), b.read(masked=True).filled(np.nan)])
+        labels = lab.read(1, masked=True).filled(np.nan)
+    x_all = bands.reshape(3, -1).T.astype(np.float64)
+    ok = np.isfinite(x_all).all(axis=1)
+    use = ok & np.isfinite(labels.ravel())
+    y = labels.ravel()[use] >= 1
+    w = np.where(y, use.sum() / (2 * y.sum()), use.sum() / (2 * (~y).sum()))
+    scaler = StandardScaler().fit(x_all[use])
+    reference = LogisticRegression(C=0.5, max_iter=5000).fit(scaler.transform(x_all[use]), y, sample_weight=w)
+    expected = reference.predict_proba(scaler.transform(x_all[ok]))[:, 1]
+    np.testing.assert_allclose(prob.ravel()[ok].filled(np.nan), expected, atol=1e-5)
+    assert prob.mask.ravel()[~ok].all()
+
+
+@pytest.mark.parametrize("method", [0, 1, 3])
+def test_other_learners_train_and_predict(run_algorithm, data, tmp_path, method):  # noqa: F811
+    rasters = [str(data / "elements.tif")]
+    result = run_algorithm(
+        "prospector:trainmodel",
+        {
+            "INPUT_RASTERS": rasters,
+            "LABELS": str(data / "labels.tif"),
+            "METHOD": method,
+            "WINDOW": 3,
+            "N_ESTIMATORS": 10,
+            "OUTPUT_MODEL": str(tmp_path / "m.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "m.html"),
+        },
+    )
+    report = (tmp_path / "m.html").read_text()
+    assert ("Weights of evidence" in report and "Agterberg" in report) if method == 3 else "importances" in report
+    out = run_algorithm(
+        "prospector:predict",
+        {"INPUT_RASTERS": rasters, "MODEL": result["OUTPUT_MODEL"], "OUTPUT": str(tmp_path / "p.tif")},
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        prob = src.read(1, masked=True)
+    assert 0 <= prob.min() <= prob.max() <= 1 and prob.count() > 0.9 * prob.size
+
+
+def test_labels_of_one_class_are_refused(run_algorithm, data, tmp_path):  # noqa: F811
+    labels = np.ones((1, GRID.height, GRID.width))
+    write_geotiff(str(tmp_path / "ones.tif"), labels, GRID, ["label"], nodata=-1)
+    with pytest.raises(QgsProcessingException, match="LABELS: both mineralised"):
+        run_algorithm(
+            "prospector:trainmodel",
+            {
+                "INPUT_RASTERS": [str(data / "elements.tif")],
+                "LABELS": str(tmp_path / "ones.tif"),
+                "OUTPUT_MODEL": str(tmp_path / "m.pt"),
+                "OUTPUT_REPORT": str(tmp_path / "m.html"),
+            },
+        )
+    assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.html").exists()
+
+
+def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):  # noqa: F811
+    import csv
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    with rasterio.open(data / "elements.tif") as src:
+        cu = src.read(1, masked=True).filled(np.nan)
+    # deposits on the highest Cu cells, in separate places
+    order = np.argsort(np.nan_to_num(-cu, nan=0).ravel())
+    picked = []
+    for flat in order:
+        r, c = divmod(int(flat), GRID.width)
+        if all(max(abs(r - r2), abs(c - c2)) > 4 for r2, c2 in picked):
+            picked.append((r, c))
+        if len(picked) == 8:
+            break
+    points = [Point(GRID.xmin + (c + 0.5) * 100, GRID.ymax - (r + 0.5) * 100) for r, c in picked]
+    gpd.GeoDataFrame({"name": [f"d{i}" for i in range(8)]}, geometry=points, crs="EPSG:3067").to_file(
+        tmp_path / "deposits.gpkg"
+    )
+    result = run_algorithm(
+        "prospector:comparemodels",
+        {
+            "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
+            "DEPOSITS": str(tmp_path / "deposits.gpkg"),
+            "LEARNERS": [2, 3],
+            "FOLDS": 2,
+            "CLUSTER_DISTANCE": 300,
+            "NEGATIVES": 100,
+            "N_ESTIMATORS": 10,
+            "PATCH_SIZE": 5,
+            "EPOCHS": 2,
+            "ENSEMBLE": 1,
+            "ITERATIONS": 100,
+            "OUTPUT_REPORT": str(tmp_path / "compare.html"),
+            "OUTPUT_TABLE": str(tmp_path / "compare.csv"),
+            "OUTPUT_MODEL": str(tmp_path / "winner.pt"),
+        },
+    )
+    rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
+    assert {r["learner"] for r in rows} == {"best band", "logistic", "woe", "cnn"}
+    assert len(rows) == 4 * 3  # two folds and the pooled row per learner
+    pooled = {r["learner"]: r for r in rows if r["fold"] == "all"}
+    assert [k for k, r in pooled.items() if r["recommended"] == "yes"] == [result["RECOMMENDED"]]
+    for r in pooled.values():
+        per_fold = [float(f["auc"]) for f in rows if f["learner"] == r["learner"] and f["fold"] != "all"]
+        weights = [int(f["deposits"]) for f in rows if f["learner"] == r["learner"] and f["fold"] != "all"]
+        assert float(r["auc"]) == pytest.approx(np.average(per_fold, weights=weights), abs=1e-5)
+    report = open(result["OUTPUT_REPORT"], encoding="utf-8").read()
+    assert "Recommended:" in report and "<svg" in report and "minus best band" in report
+    if result["RECOMMENDED"] == "best band":
+        assert result["OUTPUT_MODEL"] is None and not (tmp_path / "winner.pt").exists()
+    else:
+        assert load_model(result["OUTPUT_MODEL"]).band_names_[0] == "elements:Cu"

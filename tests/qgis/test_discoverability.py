@@ -1,0 +1,191 @@
+"""The toolbox finds the algorithms by what a geologist would type; dialogs explain parameters by their labels.
+
+The reference is QGIS itself: its toolbox filter (QgsProcessingToolboxProxyModel, what the search box uses) and the
+tooltip it builds from a parameter (QgsProcessingParameterDefinition.toolTip). Anchors are GitHub's, by hand.
+"""
+
+import os
+import re
+
+import pytest
+
+from geochem_prospector.algorithms.help import with_labels
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+STEPS = ("interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate")
+
+
+def _algorithms(provider):
+    from qgis.core import QgsProcessingModelAlgorithm
+
+    return [a for a in provider.algorithms() if not isinstance(a, QgsProcessingModelAlgorithm)]
+
+
+def _toolbox_search(text):
+    """Algorithm ids the Processing toolbox lists for ``text`` typed in its search box."""
+    from qgis.core import QgsApplication
+    from qgis.gui import QgsProcessingToolboxProxyModel
+
+    model = QgsProcessingToolboxProxyModel(None, QgsApplication.processingRegistry())
+    model.setFilterString(text)
+    found = []
+
+    def walk(parent):
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            algorithm = model.toolboxModel().algorithmForIndex(model.mapToSource(index))
+            if algorithm is not None:
+                found.append(algorithm.id())
+            walk(index)
+
+    from qgis.PyQt.QtCore import QModelIndex
+
+    walk(QModelIndex())
+    return found
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("kriging", {"prospector:interpolate"}),
+        ("IDW", {"prospector:interpolate"}),
+        ("variogram", {"prospector:interpolate"}),
+        ("anomaly", {"prospector:anomalies"}),
+        ("C-A fractal", {"prospector:anomalies"}),
+        ("semi-supervised", {"prospector:pseudolabel", "prospector:traincnn"}),
+        ("CNN", {"prospector:traincnn", "prospector:predict"}),
+        ("ROC", {"prospector:evaluate"}),
+        ("success-rate", {"prospector:evaluate"}),
+    ],
+)
+def test_toolbox_search_finds_algorithms_by_tag(prospector_provider, typed, expected):
+    found = {i for i in _toolbox_search(typed) if i.startswith("prospector:")}
+    assert expected <= found, f"searching {typed!r} lists {sorted(found)}"
+
+
+def test_toolbox_search_without_tags_would_not_find_kriging(prospector_provider):
+    """The words are not in the display names: without tags() the search above finds nothing (the test can fail)."""
+    names = " ".join(a.displayName().lower() for a in _algorithms(prospector_provider))
+    assert "kriging" not in names and "idw" not in names and "roc" not in names.split()
+
+
+def test_every_parameter_has_a_tooltip_with_help(prospector_provider):
+    missing = []
+    for algorithm in _algorithms(prospector_provider):  # every algorithm, the ones added later too
+        for definition in algorithm.parameterDefinitions():
+            text = definition.help()
+            if not text or text not in definition.toolTip():
+                missing.append(f"{algorithm.id()} {definition.name()}")
+    assert missing == []
+
+
+def test_every_algorithm_has_tags_and_a_help_link(prospector_provider):
+    for algorithm in _algorithms(prospector_provider):
+        assert len(algorithm.tags()) >= 3, algorithm.id()
+        assert "#prospector" in algorithm.helpUrl(), algorithm.id()
+
+
+def test_help_names_parameters_by_their_labels_not_ids(prospector_provider):
+    for algorithm in _algorithms(prospector_provider):
+        text = algorithm.shortHelpString()
+        ids = [d.name() for d in algorithm.parameterDefinitions()]
+        left = [i for i in ids if re.search(rf"(?<![\w'‘]){re.escape(i)}(?![\w'’])", text)]
+        assert left == [], f"{algorithm.id()} help still says {left}"
+    interpolate = prospector_provider.algorithm("interpolate").shortHelpString()
+    assert "‘Nearest samples per cell’ nearest samples" in interpolate
+    assert "‘Search radius’" in interpolate and "NEIGHBORS" not in interpolate
+
+
+def test_with_labels_replaces_whole_ids_only():
+    labels = {"OUTPUT": "Element rasters", "NEIGHBORS": "Nearest samples per cell (0 = all)"}
+    text = "OUTPUT and OUTPUT_CV use NEIGHBORS; NEIGHBOURS and output stay."
+    assert with_labels(text, labels) == (
+        "‘Element rasters’ and OUTPUT_CV use ‘Nearest samples per cell’; NEIGHBOURS and output stay."
+    )
+
+
+def test_help_button_opens_the_readme_section(prospector_provider):
+    """GitHub's anchors of the README headings, worked out by hand (lower case, punctuation dropped, spaces '-')."""
+    expected = {
+        "interpolate": "#prospectorinterpolate",
+        "anomalies": "#prospectoranomalies--identify-and-screen-anomalies",
+        "evaluate": "#prospectorevaluate--against-held-out-deposits",
+    }
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    for step, anchor in expected.items():
+        url = prospector_provider.algorithm(step).helpUrl()
+        assert url.endswith(anchor), url
+    for step in STEPS:  # predict is documented with traincnn
+        url = prospector_provider.algorithm(step).helpUrl()
+        documented = "traincnn" if step == "predict" else step
+        assert url.startswith(("https://", "http://")) and f"#prospector{documented}" in url, url
+        assert f"### `prospector:{documented}`" in readme
+
+
+def test_fields_separated_by_semicolons_work_as_the_message_says(run_algorithm, tmp_path):
+    """The refusal of FIELDS='Cu,Fe' suggests 'Cu;Fe': QGIS splits it into two fields (bands read by rasterio)."""
+    import rasterio
+
+    till = os.path.join(REPO, "resources", "sample_data", "till_geochemistry.gpkg")
+    result = run_algorithm(
+        "prospector:interpolate",
+        {"INPUT": till, "FIELDS": "Cu;Fe", "PIXEL_SIZE": 5000, "OUTPUT": str(tmp_path / "e.tif")},
+    )
+    with rasterio.open(result["OUTPUT"]) as src:
+        assert src.descriptions == ("Cu", "Fe")
+
+
+def test_geographic_samples_are_refused_before_the_run(prospector_provider, tmp_path):
+    """The dialog calls checkParameterValues before running: the refusal comes there, not after Run."""
+    import geopandas as gpd
+    from qgis.core import QgsProcessingContext
+    from shapely.geometry import Point
+
+    path = str(tmp_path / "wgs84.gpkg")
+    gpd.GeoDataFrame(
+        {"Cu": [1.0, 2.0, 3.0]}, geometry=[Point(24, 67), Point(24.1, 67), Point(24, 67.1)], crs=4326
+    ).to_file(path)
+    algorithm = prospector_provider.algorithm("interpolate")
+    ok, message = algorithm.checkParameterValues(
+        {"INPUT": path, "FIELDS": ["Cu"], "OUTPUT": "TEMPORARY_OUTPUT"}, QgsProcessingContext()
+    )
+    assert not ok
+    assert message.startswith("INPUT: the layer is in a geographic CRS (EPSG:4326, degrees), but distances and pixel")
+    projected = str(tmp_path / "tm35.gpkg")
+    gpd.read_file(path).to_crs(3067).to_file(projected)
+    ok, message = algorithm.checkParameterValues(
+        {"INPUT": projected, "FIELDS": ["Cu"], "OUTPUT": "TEMPORARY_OUTPUT"}, QgsProcessingContext()
+    )
+    assert ok, message
+
+
+def test_every_distance_parameter_shows_a_unit(prospector_provider):
+    """The dialog showed the unit '<unknown>' until a layer was chosen, and always for traincnn's block size (its
+    parent is a list of rasters). Checked on QGIS's own widget: its unit label."""
+    from qgis.core import QgsUnitTypes
+
+    unknown = []
+    for algorithm in _algorithms(prospector_provider):
+        for definition in algorithm.parameterDefinitions():
+            if definition.type() == "distance" and definition.defaultUnit() == QgsUnitTypes.DistanceUnknownUnit:
+                unknown.append(f"{algorithm.id()} {definition.name()}")
+    assert unknown == []
+    from qgis.core import QgsProcessingContext
+    from qgis.gui import QgsGui, QgsProcessingGui
+    from qgis.PyQt.QtWidgets import QLabel
+
+    for alg, name in (("traincnn", "BLOCK_SIZE"), ("evaluate", "CLUSTER_DISTANCE")):
+        definition = prospector_provider.algorithm(alg).parameterDefinition(name)
+        wrapper = QgsGui.processingGuiRegistry().createParameterWidgetWrapper(definition, QgsProcessingGui.Standard)
+        widget = wrapper.createWrappedWidget(QgsProcessingContext())
+        assert "meters" in [label.text() for label in widget.findChildren(QLabel)], (alg, name)
+
+
+def test_each_step_has_its_own_icon(prospector_provider):
+    """Distinct files that Qt renders (QIcon from an SVG QGIS can draw), one per step."""
+    paths = {prospector_provider.algorithm(step).svgIconPath() for step in STEPS}
+    assert len(paths) == len(STEPS) and all(os.path.isfile(p) for p in paths)
+    for step in STEPS:
+        icon = prospector_provider.algorithm(step).icon()
+        assert not icon.isNull() and not icon.pixmap(32, 32).toImage().isNull()

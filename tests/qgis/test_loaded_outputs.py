@@ -1,0 +1,176 @@
+"""Outputs as the desktop loads them (processing.runAndLoadResults: the same Postprocessing code as the dialog's
+Run): named for what they hold, one group per step, vectors above rasters, secondary outputs unchecked, legends
+classed on the data.
+
+References: cells counted per class with QGIS's own shader (what the map draws) and read with GDAL (osgeo.gdal),
+against the shares the legend states; the pseudo-label classes against the values GDAL reads.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLES = os.path.join(REPO, "resources", "sample_data")
+TILL, AREA, DEPOSITS = (os.path.join(SAMPLES, f"{n}.gpkg") for n in ("till_geochemistry", "study_area", "deposits"))
+
+
+def gdal_band(path, band=1):
+    from osgeo import gdal
+
+    dataset = gdal.Open(path)
+    raster = dataset.GetRasterBand(band)
+    values = raster.ReadAsArray().astype(np.float64)
+    nodata = raster.GetNoDataValue()
+    if nodata is not None:
+        values[values == nodata] = np.nan
+    return values[np.isfinite(values)]
+
+
+def shares_by_colour(layer, values):
+    """% of ``values`` QGIS's shader draws in each legend colour, in legend order."""
+    function = layer.renderer().shader().rasterShaderFunction()
+    colours = [item.color.name() for item in function.colorRampItemList()]
+    counts = dict.fromkeys(colours, 0)
+    for value in values:
+        ok, red, green, blue, _ = function.shade(float(value))
+        assert ok
+        counts[f"#{red:02x}{green:02x}{blue:02x}"] += 1
+    return [100.0 * counts[c] / len(values) for c in colours]
+
+
+def tree(group):
+    """[(name, checked, layer)] of a group's layers, top to bottom."""
+    return [(n.name(), n.itemVisibilityChecked(), n.layer()) for n in group.children()]
+
+
+@pytest.fixture
+def loaded(prospector_provider, tmp_path):
+    """Interpolate, anomalies and pseudo-labels run on a 2 km grid and loaded into the project as the dialog does."""
+    import processing
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    project.clear()
+    elements = processing.runAndLoadResults(
+        "prospector:interpolate",
+        {"INPUT": TILL, "FIELDS": ["Cu", "Fe", "Th"], "PIXEL_SIZE": 2000, "MASK": AREA, "OUTPUT": "TEMPORARY_OUTPUT"},
+    )["OUTPUT"]
+    temporary = {k: "TEMPORARY_OUTPUT" for k in ("OUTPUT", "OUTPUT_CONTOURS", "OUTPUT_ANOMALIES", "OUTPUT_POINTS")}
+    processing.runAndLoadResults(
+        "prospector:anomalies",
+        {
+            "INPUT_RASTER": elements,
+            "INPUT": TILL,
+            "DEPOSITS": DEPOSITS,
+            "MASK": AREA,
+            "OUTPUT_INDEX": "TEMPORARY_OUTPUT",
+        }
+        | temporary,
+    )
+    processing.runAndLoadResults(
+        "prospector:pseudolabel",
+        {
+            "INPUT_RASTERS": [elements],
+            "LABELS": DEPOSITS,
+            "MASK": AREA,
+            "OUTPUT": "TEMPORARY_OUTPUT",
+            "OUTPUT_CONFIDENCE": "TEMPORARY_OUTPUT",
+            "OUTPUT_SUMMARY": str(tmp_path / "summary.html"),
+        },
+    )
+    yield project, elements
+    project.clear()
+
+
+def test_each_step_loads_into_its_group_named_ordered_and_shown_as_in_the_demo(loaded):
+    project, _ = loaded
+    root = project.layerTreeRoot()
+    assert [g.name() for g in root.children()] == ["Pseudo-labels", "Anomalies", "Geochemistry"]
+    anomalies = tree(root.findGroup("Anomalies"))
+    assert [(name, checked) for name, checked, _ in anomalies] == [
+        ("High-value samples", False),
+        ("Anomaly contours of the index", True),
+        ("Ranked anomalies (1 = follow up first)", True),
+        ("Anomaly classes (index band)", False),
+        ("Integrated anomaly index", False),
+    ]
+    contours = anomalies[1][2]
+    assert {f["element"] for f in contours.getFeatures()} == {"index"}  # the filter shows the index's contours
+    labels = tree(root.findGroup("Pseudo-labels"))
+    assert [(name, checked) for name, checked, _ in labels] == [
+        ("Pseudo-labels", True),
+        ("Pseudo-label confidence", False),
+    ]
+    ((name, checked, _),) = tree(root.findGroup("Geochemistry"))
+    assert name == "Cu (ppm, IDW): band 1 of Cu, Fe, Th" and checked
+
+
+def test_element_legend_classes_hold_the_percentiles_they_state(loaded):
+    project, elements = loaded
+    layer = project.mapLayersByName("Cu (ppm, IDW): band 1 of Cu, Fe, Th")[0]
+    items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
+    labels = [item.label for item in items]
+    assert labels[0].startswith("≤ ") and labels[0].endswith(" ppm (≤ P25)")
+    assert labels[-1].endswith(" ppm (above P98)") and len(labels) == 7
+    for item in items[:-1]:  # limits rounded to 3 significant digits, as printed
+        number = item.label.split(" ppm")[0].split(" ")[-1].replace(",", "")
+        assert float(number) == pytest.approx(item.value, rel=1e-9)
+    from qgis.core import QgsLayerTreeModel
+    from qgis.PyQt.QtCore import Qt
+
+    model = QgsLayerTreeModel(project.layerTreeRoot())
+    shown = [n.data(Qt.DisplayRole) for n in model.layerLegendNodes(project.layerTreeRoot().findLayer(layer.id()))]
+    assert shown[0] == "Cu (ppm), percentile classes" and shown[1:] == labels  # not "Band 1: Cu (Gray)"
+    shares = shares_by_colour(layer, gdal_band(elements, 1))
+    # 25/25/25/15/5/3/2 % of the cells, give or take what rounding the limits to 3 digits moves (< 2 %)
+    assert shares == pytest.approx([25, 25, 25, 15, 5, 3, 2], abs=2.0)
+
+
+def test_pseudolabel_legend_lists_only_classes_in_the_raster(loaded):
+    project, _ = loaded
+    layer = project.mapLayersByName("Pseudo-labels")[0]
+    present = set(np.unique(gdal_band(layer.source(), 1)).tolist())
+    listed = {c.value for c in layer.renderer().classes()}
+    assert listed == present and listed <= {0.0, 1.0}
+
+
+def test_prospectivity_legend_is_by_share_of_the_area(qgis_app, tmp_path):
+    """A probability raster with nodata outside a disc: QGIS draws 1/4/5/10/80 % of the valid cells per class."""
+    from qgis.core import QgsRasterLayer
+
+    from geochem_prospector.algorithms.layers import apply_legend
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.io.rasters import write_geotiff
+
+    grid = GridSpec.from_extent(0, 0, 12000, 10000, pixel_size=100.0, crs_wkt="EPSG:3067")
+    rng = np.random.default_rng(3)
+    probability = rng.beta(0.6, 3.0, size=(grid.height, grid.width))
+    rows, cols = np.mgrid[: grid.height, : grid.width]
+    probability[(rows - 50) ** 2 + (cols - 60) ** 2 > 45**2] = np.nan
+    path = write_geotiff(str(tmp_path / "p.tif"), probability[None], grid, ["probability"])
+    layer = QgsRasterLayer(path, "p")
+    apply_legend(layer, "area_rank")
+    labels = [i.label for i in layer.renderer().shader().rasterShaderFunction().colorRampItemList()]
+    assert labels == [
+        "Rest of the area (lowest 80 %)",
+        "Top 10–20 % of the area",
+        "Top 5–10 % of the area",
+        "Top 1–5 % of the area",
+        "Top 1 % of the area",
+    ]
+    valid = gdal_band(path)
+    assert shares_by_colour(layer, valid) == pytest.approx([80, 10, 5, 4, 1], abs=100 / valid.size + 0.05)
+
+
+def test_ramp_legends_read_rounded(loaded):
+    """A continuous ramp's legend labels its ends with 3 significant figures (by hand: 1713.7013 -> 1,710)."""
+    from qgis.core import QgsNumericFormatContext
+
+    project, _ = loaded
+    for name in ("Integrated anomaly index", "Pseudo-label confidence"):
+        function = project.mapLayersByName(name)[0].renderer().shader().rasterShaderFunction()
+        number = function.legendSettings().numericFormat()
+        assert number.formatDouble(1713.7013434, QgsNumericFormatContext()) == "1,710"
+        assert number.formatDouble(-0.0428123, QgsNumericFormatContext()) == "-0.0428"
