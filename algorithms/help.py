@@ -208,7 +208,16 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "VALIDATION": "How cells are held out for validation: whole spatial blocks, or whole clusters of deposits.",
         "BLOCK_SIZE": "Side of a validation block, in the rasters' map units (metres). 0 = automatic.",
         "SEMI_SUPERVISED": "Also learn from unlabelled cells (mean-teacher consistency).",
-        "ENSEMBLE": "Networks trained from different seeds and averaged: steadier with few deposits, slower.",
+        "ENSEMBLE": "Networks trained from different seeds, their logits averaged and divided by a temperature "
+        "fitted on the validation cells: steadier with few deposits, slower.",
+        "TRAINING": "Labelled cells (class-balanced cross-entropy), or positive-unlabelled: the cells labelled 1 "
+        "against every other valid cell as unlabelled, no barren label needed.",
+        "CLASS_PRIOR": "Positive-unlabelled only: the share of positive ground among all cells. 0 = the share of "
+        "cells labelled 1 (a lower bound).",
+        "COARSE_VIEW": "Odd factor k: a second view of k x k averaged cells, so the network sees k x the patch "
+        "(e.g. faults at kilometre scale). 0 = none.",
+        "PRETRAIN_EPOCHS": "Epochs of self-supervised pre-training (hidden bands predicted from the others, on "
+        "every valid cell) before training on the labels. 0 = none.",
         "OUTPUT_MODEL": "Safe model file (.pt: tensors and JSON, no code).",
         "OUTPUT_REPORT": "HTML report: loss and accuracy per epoch, confusion matrix, validation ROC AUC.",
     },
@@ -224,6 +233,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "OUTPUT": "Probability of mineralisation (0-1).",
         "OUTPUT_UNCERTAINTY": "Standard deviation of the probability (ensemble and dropout). Optional.",
         "OUTPUT_CLASSES": "3 high, 2 moderate, 1 low. Optional.",
+        "OUTPUT_RANK": "Percentile of the study area (0-100): 99 = the top 1 % of the area; ranks by log-odds, "
+        "which do not saturate. About 12 bytes of memory per cell. Optional.",
         "SCHEDULER": _SCHEDULER,
     },
     "evaluate": {

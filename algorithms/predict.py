@@ -19,7 +19,7 @@ from qgis.core import (
 )
 
 from ..core.errors import InputError
-from ..core.grid import GridSpec
+from ..core.grid import GridSpec, check_memory
 from ..core.io.outputs import atomic_output
 from ..core.io.rasters import raster_warnings, read_stack
 from ..core.io.windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
@@ -43,6 +43,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
     OUTPUT = "OUTPUT"
     OUTPUT_UNCERTAINTY = "OUTPUT_UNCERTAINTY"
     OUTPUT_CLASSES = "OUTPUT_CLASSES"
+    OUTPUT_RANK = "OUTPUT_RANK"
 
     group_id = "deep learning"
     needs_torch = True
@@ -69,7 +70,12 @@ class PredictAlgorithm(ProspectorAlgorithm):
             "0 = skip).\n\n"
             "OUTPUT_CLASSES (optional): 3 high, 2 moderate, 1 low. CLASS_THRESHOLDS 'a,b' gives the probability "
             "limits low/moderate and moderate/high; left empty, high is the most prospective 10 % of the "
-            "predicted area and moderate the next 20 %.\n\n" + SCHEDULER_HELP.format(what="tiles")
+            "predicted area and moderate the next 20 %.\n\n"
+            "OUTPUT_RANK (optional): the percentile of the study area, 0-100: the share of the predicted cells "
+            "scoring lower (ties count half). 99 or more is the top 1 % of the area, 95 the top 5 %; styled by the "
+            "top 1 / 5 / 10 / 20 % classes. It ranks by the ensemble's log-odds, which never saturate, so cells "
+            "that all show 1.0 in the probability keep their order. Needs about 12 bytes of memory per cell.\n\n"
+            + SCHEDULER_HELP.format(what="tiles")
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -128,6 +134,14 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 self.OUTPUT_CLASSES, self.tr("Prospectivity classes"), optional=True, createByDefault=False
             )
         )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_RANK,
+                self.tr("Rank: percentile of the study area (0-100)"),
+                optional=True,
+                createByDefault=False,
+            )
+        )
 
     def process(self, parameters, context, feedback):
         import_cnn()
@@ -159,6 +173,15 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if mc:
             feedback.pushInfo(f"Uncertainty: {model.uncertainty_description(mc)}.")
         out_cls = self.parameterAsOutputLayer(parameters, self.OUTPUT_CLASSES, context) or None
+        out_rank = self.parameterAsOutputLayer(parameters, self.OUTPUT_RANK, context) or None
+        if out_rank:
+            check_memory(
+                grid.height * grid.width,
+                12,  # the score of every cell (float32), the sorted scores of the area and a sort's scratch
+                self.OUTPUT_RANK,
+                "The rank of every cell",
+                "leave OUTPUT_RANK empty, or use a larger pixel size or a smaller MASK.",
+            )
         tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
         provenance = self.provenance(
             parameters, context, {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes")}
@@ -167,7 +190,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
             self._predict_into(
                 self._tiles_on(runner, model, model_path, reader, feedback), reader, grid, mask, device, mc, tile,
                 thresholds, provenance,
-                {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls}, feedback,
+                {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls,
+                 self.OUTPUT_RANK: out_rank}, feedback,
             )  # fmt: skip
         feedback.setProgress(100)
         name = "Prospectivity (CNN): most prospective % of the area"
@@ -180,6 +204,12 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if out_cls:
             results[self.OUTPUT_CLASSES] = out_cls
             self.style_on_load(context, out_cls, "prospectivity_classes", "Prospectivity classes", False, visible=False)
+        if out_rank:
+            results[self.OUTPUT_RANK] = out_rank
+            self.style_on_load(
+                context, out_rank, "prospectivity_rank", self.tr("Prospectivity rank: percentile of the area"), False,
+                visible=False, legend="area_rank",
+            )  # fmt: skip
         return results
 
     def _reader(self, layers, feedback, model):
@@ -251,12 +281,15 @@ class PredictAlgorithm(ProspectorAlgorithm):
     ) -> None:
         """Predict tile by tile into the outputs' temporaries; the classes from the probabilities' histogram."""
         output, out_unc, out_cls = outputs[self.OUTPUT], outputs[self.OUTPUT_UNCERTAINTY], outputs[self.OUTPUT_CLASSES]
+        out_rank = outputs.get(self.OUTPUT_RANK)
         hist = np.zeros(10001, dtype=np.int64)
+        scores = np.full((grid.height, grid.width), np.nan, np.float32) if out_rank else None
         with ExitStack() as stack_ctx:
             stack_ctx.callback(reader.close)
             tmp_prob = stack_ctx.enter_context(atomic_output(output, self.OUTPUT))
             tmp_unc = stack_ctx.enter_context(atomic_output(out_unc, self.OUTPUT_UNCERTAINTY)) if out_unc else None
             tmp_cls = stack_ctx.enter_context(atomic_output(out_cls, self.OUTPUT_CLASSES)) if out_cls else None
+            tmp_rank = stack_ctx.enter_context(atomic_output(out_rank, self.OUTPUT_RANK)) if out_rank else None
             dst_prob = open_geotiff_writer(tmp_prob, grid, ["prospectivity"], provenance=provenance, nodata=NODATA)
             dst_unc = (
                 open_geotiff_writer(tmp_unc, grid, ["uncertainty"], provenance=provenance, nodata=NODATA)
@@ -265,12 +298,16 @@ class PredictAlgorithm(ProspectorAlgorithm):
             )
             try:
 
-                def write(r0: int, c0: int, prob: np.ndarray, std) -> None:
+                def write(r0: int, c0: int, prob: np.ndarray, std, score=None) -> None:
                     if mask is not None:
                         outside = ~mask[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]]
                         prob[outside] = np.nan
                         if std is not None:
                             std[outside] = np.nan
+                    if scores is not None:
+                        scores[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]] = np.where(
+                            np.isfinite(prob), score, np.nan
+                        )
                     write_window(dst_prob, r0, c0, prob, NODATA)
                     if dst_unc is not None and std is not None:
                         write_window(dst_unc, r0, c0, std, NODATA)
@@ -285,8 +322,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     tile=tile,
                     device=device,
                     mc_samples=mc,
-                    progress=lambda f: feedback.setProgress((85 if out_cls else 98) * f),
+                    progress=lambda f: feedback.setProgress((85 if out_cls or out_rank else 98) * f),
                     is_cancelled=feedback.isCanceled,
+                    with_score=scores is not None,
                 )
             finally:
                 dst_prob.close()
@@ -298,6 +336,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 limits = thresholds or _area_thresholds(hist)
                 feedback.pushInfo(f"Class limits: low < {limits[0]:.4f} <= moderate < {limits[1]:.4f} <= high")
                 self._write_classes(tmp_prob, tmp_cls, grid, limits, provenance, tile, feedback)
+            if tmp_rank and scores is not None:
+                self._write_rank(scores, tmp_rank, grid, provenance, tile, feedback)
 
     def _thresholds(self, parameters, context):
         text = (self.parameterAsString(parameters, self.CLASS_THRESHOLDS, context) or "").strip()
@@ -338,6 +378,29 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     feedback.setProgress(85 + 13 * (r0 + h) / grid.height)
             finally:
                 dst.close()
+
+    def _write_rank(self, scores: np.ndarray, rank_path, grid: GridSpec, provenance, tile, feedback) -> None:
+        """The percentile of the study area of every cell, from the scores kept in memory (ties count half)."""
+        from ..core.callbacks import check_cancelled
+        from ..core.learning.calibration import area_percentile, tie_statistics
+
+        sorted_area = np.sort(scores[np.isfinite(scores)])
+        ties = tie_statistics(sorted_area)
+        feedback.pushInfo(
+            f"Rank: {ties['cells']} cells, {ties['distinct_values']} distinct scores; the largest tie holds "
+            f"{100 * ties['largest_tie_fraction']:.2f} % of the area."
+        )
+        dst = open_geotiff_writer(
+            rank_path, grid, ["percentile of the study area"], provenance=provenance, nodata=NODATA
+        )
+        try:
+            for r0 in range(0, grid.height, tile):
+                check_cancelled(feedback.isCanceled)
+                rank = area_percentile(scores[r0 : r0 + tile], sorted_area)
+                write_window(dst, r0, 0, rank, NODATA)
+                feedback.setProgress(98 + min(1.0, (r0 + tile) / grid.height))
+        finally:
+            dst.close()
 
 
 class _ArrayReader:

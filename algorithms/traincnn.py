@@ -31,6 +31,7 @@ from .base import ProspectorAlgorithm, layer_file, point_attributes, require_pro
 
 DEVICES = ["auto", "cpu", "cuda"]
 VALIDATIONS = ["blocks", "clusters"]
+TRAININGS = ["pseudolabels", "pu"]
 
 
 def import_cnn():
@@ -58,7 +59,7 @@ def layer_paths(layers, parameter: str):
 
 
 class TrainCnnAlgorithm(ProspectorAlgorithm):
-    ENUM_NAMES = {"VALIDATION": VALIDATIONS}
+    ENUM_NAMES = {"VALIDATION": VALIDATIONS, "TRAINING": TRAININGS}
     INPUT_RASTERS = "INPUT_RASTERS"
     LABELS = "LABELS"
     LABEL_FIELD = "LABEL_FIELD"
@@ -73,6 +74,10 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     BLOCK_SIZE = "BLOCK_SIZE"
     SEMI_SUPERVISED = "SEMI_SUPERVISED"
     ENSEMBLE = "ENSEMBLE"
+    TRAINING = "TRAINING"
+    CLASS_PRIOR = "CLASS_PRIOR"
+    COARSE_VIEW = "COARSE_VIEW"
+    PRETRAIN_EPOCHS = "PRETRAIN_EPOCHS"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
@@ -99,11 +104,24 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "(leave-cluster-out), never random cells; training cells within one patch of a validation cell are "
             "dropped. Training stops early when the validation loss stops improving; the best weights are kept. "
             "SEMI_SUPERVISED adds a mean-teacher consistency loss on unlabelled patches.\n\n"
-            "ENSEMBLE networks are trained from different seeds on the same split and their probabilities averaged: "
+            "ENSEMBLE networks are trained from different seeds on the same split and their logits averaged, "
+            "divided by a temperature fitted on the validation cells (stored in the model): "
             "with few deposits one network depends much on its seed (held-out AUC from 0.56 to 0.80 across ten "
             "seeds on the Lapland data), their average far less; training takes ENSEMBLE times as long.\n\n"
+            "TRAINING: 'labelled cells' learns the labelled cells with class-balanced cross-entropy (and the mean "
+            "teacher); 'positive-unlabelled' learns the cells labelled 1 against every other valid cell as "
+            "unlabelled, barren labels included, with the non-negative PU risk (Kiryo et al. 2017) and the "
+            "CLASS_PRIOR, the share of positive ground among all cells (0 = the share labelled 1, a lower "
+            "bound): no barren label has to be invented.\n\n"
+            "COARSE_VIEW (an odd factor k, 0 = none) adds a second view of the neighbourhood: the bands averaged "
+            "over k x k cells, PATCH_SIZE x PATCH_SIZE of those coarse cells, so the network sees k x PATCH_SIZE "
+            "cells (e.g. distance to faults or contacts at kilometre scale) without a huge fine patch.\n\n"
+            "PRETRAIN_EPOCHS (0 = none) first pre-trains each network's layers without labels on patches around "
+            "every valid cell: bands hidden at random are predicted from the others (masked-band "
+            "reconstruction); training on the labels then starts from these layers.\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
-            "and accuracy against iteration, confusion matrix and validation ROC AUC. With a fixed SEED, training "
+            "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
+            "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
             "on the CPU is reproducible."
         )
 
@@ -207,6 +225,47 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterEnum(
+                self.TRAINING,
+                self.tr("Training"),
+                [self.tr("Labelled cells (cross-entropy)"), self.tr("Positive-unlabelled (non-negative PU risk)")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CLASS_PRIOR,
+                self.tr("Class prior for positive-unlabelled training (0 = share of cells labelled 1)"),
+                QgsProcessingParameterNumber.Double,
+                0.0,
+                False,
+                0.0,
+                0.99,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.COARSE_VIEW,
+                self.tr("Coarse second view: odd factor k (patch of k x k averaged cells; 0 = none)"),
+                QgsProcessingParameterNumber.Integer,
+                0,
+                False,
+                0,
+                51,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.PRETRAIN_EPOCHS,
+                self.tr("Self-supervised pre-training epochs (masked bands, every valid cell; 0 = none)"),
+                QgsProcessingParameterNumber.Integer,
+                0,
+                False,
+                0,
+                10000,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
             )
@@ -263,6 +322,10 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             block_size=int(round(block / grid.pixel_size)) if block > 0 else 0,
             semi_supervised=None if self.parameterAsBool(parameters, self.SEMI_SUPERVISED, context) else False,
             ensemble=self.parameterAsInt(parameters, self.ENSEMBLE, context),
+            training=self.enum_name(parameters, self.TRAINING, context),
+            class_prior=self.parameterAsDouble(parameters, self.CLASS_PRIOR, context),
+            coarse=self.parameterAsInt(parameters, self.COARSE_VIEW, context),
+            pretrain_epochs=self.parameterAsInt(parameters, self.PRETRAIN_EPOCHS, context),
         )
         grid_meta = {
             "xmin": grid.xmin,
@@ -288,7 +351,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(
             f"Validation ROC AUC {metrics['validation_roc_auc']:.3f}, accuracy {metrics['validation_accuracy']:.3f}, "
             f"balanced accuracy {metrics['validation_balanced_accuracy']:.3f} (best epoch "
-            f"{', '.join(str(m['best_epoch']) for m in metrics['ensemble'])})"
+            f"{', '.join(str(m['best_epoch']) for m in metrics['ensemble'])}): agreement with the training labels, "
+            "not map skill; judge the map against held-out deposits with prospector:evaluate or comparemodels."
         )
         provenance = self.provenance(parameters, context, {"inputs": paths})
         report = training_report_html({**model.metadata_, "provenance": provenance})

@@ -218,6 +218,7 @@ def main() -> None:
                 "DEVICE": "cpu",
                 "OUTPUT": path("prospectivity.tif"),
                 "OUTPUT_UNCERTAINTY": path("prospectivity_uncertainty.tif"),
+                "OUTPUT_RANK": path("prospectivity_rank.tif"),
             },
         )
         layers.update(model=model, prediction=prediction)

@@ -129,11 +129,20 @@ INNER_ENSEMBLE = 3
 LINK_METRES = 3000.0
 
 
+#: the training modes of traincnn compared with the default CNN (issue #18), as settings over the default's
+VARIANTS: Dict[str, Dict[str, object]] = {
+    "cnn (pu)": {"training": "pu"},
+    "cnn (coarse)": {"patch_size": 5, "coarse": 3},  # a 5 x 5 fine patch and 5 x 5 cells of 3 x 3: 15 cells
+    "cnn (pretrain)": {"pretrain_epochs": 5},
+}
+
+
 def compared_pairs(methods: Sequence[str]) -> List[Tuple[str, str]]:
     """The paired comparisons reported: every CNN against every baseline, and nested selection against the default."""
     pairs = [(m, b) for m in methods if m.startswith("cnn") for b in methods if not b.startswith("cnn")]
-    if "cnn" in methods and "cnn (nested)" in methods:
-        pairs.append(("cnn (nested)", "cnn"))
+    for variant in ("cnn (nested)", *VARIANTS):
+        if "cnn" in methods and variant in methods:
+            pairs.append((variant, "cnn"))
     return pairs
 
 
@@ -142,11 +151,12 @@ def config_name(config: Dict[str, object]) -> str:
 
 
 def cnn_score(bands: np.ndarray, labels: np.ndarray, config: Dict[str, object], base: Dict[str, object]) -> np.ndarray:
-    """Prospectivity (positive-class probability, NaN outside valid cells) of a CNN trained with ``base`` + ``config``."""
+    """Prospectivity score (the ensemble's log-odds, which rank without the ties of saturated probabilities; NaN
+    outside valid cells) of a CNN trained with ``base`` + ``config``."""
     from geochem_prospector.core.learning.estimator import PatchCNN
 
-    prob = PatchCNN(**{**base, **config}).fit(bands, labels).predict_proba(bands, device="cpu")
-    return np.asarray(prob, dtype=float)
+    score = PatchCNN(**{**base, **config}).fit(bands, labels).predict_score(bands, device="cpu")
+    return np.asarray(score, dtype=float)
 
 
 def select_config(
@@ -258,6 +268,10 @@ def run_validation(
                 score = np.full(valid.size, np.nan)
                 if m == "cnn":
                     score = cnn_score(bands, labels, {"patch_size": patch_size, "epochs": epochs}, base).ravel()
+                elif m in VARIANTS:  # pu: the same positives against every other valid cell as unlabelled
+                    config = {"patch_size": patch_size, "epochs": epochs, **VARIANTS[m]}
+                    fold_labels_m = np.where(labels == 1, 1.0, np.nan) if config.get("training") == "pu" else labels
+                    score = cnn_score(bands, fold_labels_m, config, base).ravel()
                 elif m == "cnn (nested)":
                     choice, table = select_config(data, bands, valid, train, base, seed + f, link, log)
                     log(f"  {fs} fold {f}: inner selection picked {config_name(choice)}")

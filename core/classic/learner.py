@@ -290,22 +290,28 @@ class ClassicLearner:
         read_window: Callable[[int, int, int, int], np.ndarray],
         height: int,
         width: int,
-        write_window: Callable[[int, int, np.ndarray, Optional[np.ndarray]], None],
+        write_window: Callable[..., None],
         tile: int = 512,
         device: Optional[str] = None,
         mc_samples: Optional[int] = None,
         progress: ProgressCallback = None,
         is_cancelled: CancelCallback = None,
+        with_score: bool = False,
     ) -> None:
         """Tile by tile, as :meth:`PatchCNN.predict_tiled` (``device`` and ``mc_samples`` are ignored; the
-        uncertainty passed to ``write_window`` is None)."""
+        uncertainty passed to ``write_window`` is None; with ``with_score`` the ranking score passed after it is
+        the probability itself)."""
         self._require_fitted()
         halo = self.metadata_["window"] // 2
         tiles = [(r, c) for r in range(0, height, tile) for c in range(0, width, tile)]
         for i, (r0, c0) in enumerate(tiles):
             check_cancelled(is_cancelled)
             r1, c1 = min(height, r0 + tile), min(width, c0 + tile)
-            write_window(r0, c0, self._predict_window(read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)), None)
+            prob = self._predict_window(read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo))
+            if with_score:
+                write_window(r0, c0, prob, None, prob.copy())
+            else:
+                write_window(r0, c0, prob, None)
             report(progress, (i + 1) / len(tiles))
 
     def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:

@@ -10,8 +10,6 @@ import os
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, List, Optional, Sequence, Tuple
 
-import numpy as np
-
 from ..callbacks import CancelCallback, ProgressCallback
 from ..grid import GridSpec
 from .runner import TaskRunner, run_tasks
@@ -73,8 +71,9 @@ def predict_tile_task(
     c1: int,
     device: str,
     mc_samples: Optional[int],
-) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-    """Tile ``index`` of a prediction, computed on a worker exactly as :meth:`PatchCNN.predict_tiled` does."""
+) -> Any:
+    """Tile ``index`` of a prediction (a :class:`core.learning.inference.WindowScores`: probability, spread and
+    ranking score), computed on a worker exactly as :meth:`PatchCNN.predict_tiled` does."""
     model = patch_model(model_path, device)
     return model.predict_tile(stack_reader(selection, grid), index, r0, r1, c0, c1, device, mc_samples)
 
@@ -84,15 +83,17 @@ def predict_tiles(
     model_path: str,
     selection: Sequence[Tuple[str, int]],
     grid: GridSpec,
-    write_window: Callable[[int, int, np.ndarray, Optional[np.ndarray]], None],
+    write_window: Callable[..., None],
     tile: int = 512,
     device: str = "cpu",
     mc_samples: Optional[int] = None,
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
+    with_score: bool = False,
 ) -> None:
     """:meth:`PatchCNN.predict_tiled` of the model file over the bands ``selection`` ((path, band) on ``grid``),
-    one task per tile on ``runner``; ``write_window(row0, col0, prob, std)`` receives the tiles in order."""
+    one task per tile on ``runner``; ``write_window(row0, col0, prob, std)`` receives the tiles in order
+    (``write_window(row0, col0, prob, std, score)`` with ``with_score``)."""
     from ..learning.estimator import tile_windows
 
     tasks: List[Tuple[Hashable, Tuple[Any, ...]]] = []
@@ -100,8 +101,11 @@ def predict_tiles(
     for i, (r0, r1, c0, c1) in enumerate(tile_windows(grid.height, grid.width, tile)):
         tasks.append(((r0, c0), (model_path, selection, grid, i, r0, r1, c0, c1, device, mc_samples)))
 
-    def consume(key: Any, result: Tuple[np.ndarray, Optional[np.ndarray]]) -> None:
-        write_window(key[0], key[1], *result)
+    def consume(key: Any, result: Any) -> None:
+        if with_score:
+            write_window(key[0], key[1], result.prob, result.std, result.score)
+        else:
+            write_window(key[0], key[1], result.prob, result.std)
 
     run_tasks(runner, predict_tile_task, tasks, consume, progress, is_cancelled)
 
@@ -119,16 +123,17 @@ class DistributedTiles:
         read_window: Any,
         height: int,
         width: int,
-        write_window: Callable[[int, int, np.ndarray, Optional[np.ndarray]], None],
+        write_window: Callable[..., None],
         tile: int = 512,
         device: Optional[str] = None,
         mc_samples: Optional[int] = None,
         progress: ProgressCallback = None,
         is_cancelled: CancelCallback = None,
+        with_score: bool = False,
     ) -> None:
         if (height, width) != (self.grid.height, self.grid.width):
             raise ValueError("the tiles' grid differs from the reader's")
         predict_tiles(
             self.runner, self.model_path, self.selection, self.grid, write_window, tile, device or "cpu",
-            mc_samples, progress, is_cancelled,
+            mc_samples, progress, is_cancelled, with_score,
         )  # fmt: skip

@@ -3,6 +3,7 @@ another, and their scores on the validation cells."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -11,9 +12,21 @@ import torch
 
 from ..callbacks import CancelCallback, ProgressCallback, report
 from ..errors import InputError
+from .calibration import COMBINE_LOGITS, Calibration, TemperatureFit, combine_logits, fit_temperature
 from .network import PatchNet
 from .patches import extract_patches, valid_centres
-from .training import LogCallback, TrainingConfig, TrainingData, confusion, evaluate_networks, roc_auc, train_network
+from .pu import check_prior, default_prior, unlabelled_sample
+from .training import (
+    LogCallback,
+    TrainingConfig,
+    TrainingData,
+    confusion,
+    network_logits,
+    pu_validation_risk,
+    roc_auc,
+    train_network,
+    weighted_loss_accuracy,
+)
 
 #: ensemble member i trains from seed + i * MEMBER_SEED_STEP (so seeds 0 and 1 share no member)
 MEMBER_SEED_STEP = 7919
@@ -61,6 +74,47 @@ def labelled_cells(bands: np.ndarray, labels: np.ndarray, sample_weight: Optiona
     return LabelledCells(valid, labelled, rows, cols, y, classes, positive, weights)
 
 
+def pu_cells(
+    bands: np.ndarray,
+    labels: np.ndarray,
+    sample_weight: Optional[np.ndarray],
+    class_prior: float,
+    rng: np.random.Generator,
+) -> Tuple[LabelledCells, float]:
+    """Positive-unlabelled cells: the cells labelled 1 (mineralised) as positives (class index 1), and a random
+    sample of every other valid cell, barren labels included, as unlabelled (class index 0); with the class prior
+    (``class_prior`` 0: the share of valid cells labelled positive)."""
+    valid = valid_centres(bands)
+    positive = np.isfinite(labels) & (labels == 1) & valid
+    n_pos = int(positive.sum())
+    if n_pos < 2:
+        raise InputError(
+            f"positive-unlabelled training needs at least two cells labelled 1 (mineralised) with evidence values "
+            f"(found {n_pos}).",
+            "LABELS",
+        )
+    candidates = np.flatnonzero(valid & ~positive)
+    if candidates.size == 0:
+        raise InputError("every valid cell is labelled positive: there is nothing unlabelled to learn from.", "LABELS")
+    prior = class_prior or default_prior(n_pos, int(valid.sum()))
+    check_prior(prior)
+    unlabelled = unlabelled_sample(candidates, n_pos, rng)
+    height, width = labels.shape
+    p_rows, p_cols = np.nonzero(positive)
+    u_rows, u_cols = np.divmod(unlabelled, width)
+    rows, cols = np.concatenate([p_rows, u_rows]), np.concatenate([p_cols, u_cols])
+    y = np.concatenate([np.ones(n_pos, np.int64), np.zeros(unlabelled.size, np.int64)])
+    weights = np.ones(rows.size)
+    if sample_weight is not None:
+        sw_full = np.asarray(sample_weight, dtype=np.float64)
+        if sw_full.shape != (height, width):
+            raise InputError("the confidence raster must be on the evidence rasters' grid.", "CONFIDENCE")
+        weights[:n_pos] = np.clip(np.nan_to_num(sw_full[p_rows, p_cols], nan=1.0), 0.0, None)
+    used = np.zeros((height, width), dtype=bool)
+    used[rows, cols] = True
+    return LabelledCells(valid, used, rows, cols, y, np.array([0, 1]), 1, weights), prior
+
+
 def training_data(
     config: TrainingConfig,
     cells: LabelledCells,
@@ -69,8 +123,10 @@ def training_data(
     val: np.ndarray,
     rng: np.random.Generator,
     n_bands: int,
+    prior: Optional[float] = None,
 ) -> TrainingData:
-    """The training record every member shares: unlabelled cells for the consistency loss, class weights."""
+    """The training record every member shares: unlabelled cells for the consistency loss, class weights (none
+    for positive-unlabelled training, ``prior`` given: its risk weighs the classes itself)."""
     width = cells.valid.shape[1]
     unlabelled = cells.valid & ~cells.labelled
     semi = config.semi_supervised if config.semi_supervised is not None else bool(unlabelled.any())
@@ -78,9 +134,11 @@ def training_data(
     if u_flat.size > 1_000_000:  # a fixed random subset is plenty for the consistency loss
         u_flat = np.unique(u_flat[rng.integers(0, u_flat.size, 1_000_000)])
     u_rows, u_cols = np.divmod(u_flat, width)
+    v_rows, v_cols = np.nonzero(cells.valid) if config.pretrain_epochs > 0 else (np.empty(0, np.int64),) * 2
     n_classes = int(cells.classes.size)
     counts = np.bincount(cells.y[train], minlength=n_classes).astype(np.float64)
-    class_w = counts.sum() / (n_classes * np.maximum(counts, 1.0)) if config.class_balanced else np.ones(n_classes)
+    balanced = config.class_balanced and prior is None
+    class_w = counts.sum() / (n_classes * np.maximum(counts, 1.0)) if balanced else np.ones(n_classes)
     return TrainingData(
         padded=padded,
         rows=cells.rows,
@@ -95,6 +153,9 @@ def training_data(
         class_weights=class_w,
         n_bands=n_bands,
         n_classes=n_classes,
+        prior=prior,
+        valid_rows=v_rows,
+        valid_cols=v_cols,
     )
 
 
@@ -145,16 +206,31 @@ def validation_metrics(
     histories: Sequence[Dict[str, Any]],
     split_info: Dict[str, Any],
     device: str,
-) -> Dict[str, Any]:
-    """The ensemble's scores on the validation cells, with the training curves' summary."""
+) -> Tuple[Dict[str, Any], TemperatureFit]:
+    """The ensemble's scores on the validation cells (mean logits, temperature-scaled), with the training curves'
+    summary, and the temperature fitted on those cells."""
     val = data.val
-    val_x = torch.as_tensor(extract_patches(data.padded, data.rows[val], data.cols[val], config.patch_size))
-    val_loss, val_acc, val_prob = evaluate_networks(nets, val_x, data.y[val], data.class_weights, device)
-    history = histories[0]["history"]
+    val_x = torch.as_tensor(extract_patches(data.padded, data.rows[val], data.cols[val], config.field))
     y_val = data.y[val]
+    logits = network_logits(nets, val_x, device)
+    if data.prior is None:
+        fit = fit_temperature(logits.mean(axis=0), y_val)
+    else:  # unlabelled is not barren: a likelihood against it would calibrate towards the wrong labels
+        fit = TemperatureFit(
+            1.0,
+            math.nan,
+            math.nan,
+            int(y_val.size),
+            "positive-unlabelled training has no barren cells to fit on: T = 1",
+        )
+    val_prob = np.exp(combine_logits(logits, Calibration(COMBINE_LOGITS, fit.temperature)))
+    val_loss, val_acc = weighted_loss_accuracy(val_prob, y_val, data.class_weights)
+    if data.prior is not None:  # the PU risk of the ensemble's mean logits, not a cross-entropy against unlabelled
+        val_loss = pu_validation_risk(logits.mean(axis=0), data, val)
+    history = histories[0]["history"]
     pred = val_prob.argmax(axis=1)
     recall = [float(np.mean(pred[y_val == i] == i)) for i in range(data.n_classes)]
-    return {
+    metrics = {
         "best_epoch": histories[0]["best_epoch"],
         "epochs_run": len(history),
         "iterations": history[-1]["iteration"] if history else 0,
@@ -166,3 +242,4 @@ def validation_metrics(
         "confusion_matrix": confusion(y_val, pred, data.n_classes),
         "split": split_info,
     }
+    return metrics, fit

@@ -24,12 +24,12 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError, ModelFileError
-from .ensemble import labelled_cells, train_members, training_data, validation_metrics
-from .inference import predict_window
+from .calibration import Calibration, combine_logits
+from .ensemble import labelled_cells, pu_cells, train_members, training_data, validation_metrics
+from .inference import WindowScores, predict_window_scores
 from .model_file import ExpectedWeights, array_hash, read_model, write_model
 from .model_schema import check_metadata
 from .network import PatchNet, resolve_device, state_shapes
@@ -76,6 +76,10 @@ class PatchCNN:
         class_balanced: bool = True,
         early_stopping: bool = True,
         ensemble: int = 1,
+        training: str = "pseudolabels",
+        class_prior: float = 0.0,
+        coarse: int = 0,
+        pretrain_epochs: int = 0,
     ) -> None:
         self.patch_size = patch_size
         self.epochs = epochs
@@ -99,6 +103,10 @@ class PatchCNN:
         self.class_balanced = class_balanced
         self.early_stopping = early_stopping
         self.ensemble = ensemble
+        self.training = training
+        self.class_prior = class_prior
+        self.coarse = coarse
+        self.pretrain_epochs = pretrain_epochs
 
     # -- parameters ---------------------------------------------------------------------------------------------
 
@@ -142,12 +150,16 @@ class PatchCNN:
         names = list(band_names) if band_names is not None else [f"band {i + 1}" for i in range(n_bands)]
         if len(names) != n_bands:
             raise InputError("one band name is needed per band.", "INPUT_RASTERS")
-        cells = labelled_cells(bands, labels, sample_weight)
+        rng = np.random.default_rng(config.seed)
+        if config.training == "pu":
+            cells, prior = pu_cells(bands, labels, sample_weight, config.class_prior, rng)
+        else:
+            cells, prior = labelled_cells(bands, labels, sample_weight), None
         median, scale = robust_normalisation(bands, seed=config.seed)
-        padded = pad_halo(normalise(bands, median, scale), config.patch_size // 2)
+        padded = pad_halo(normalise(bands, median, scale), config.field // 2)
 
         def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> Any:
-            return training_data(config, cells, padded, train, val, rng, n_bands)
+            return training_data(config, cells, padded, train, val, rng, n_bands, prior)
 
         hashes = {
             "bands": array_hash(bands),
@@ -155,8 +167,9 @@ class PatchCNN:
             "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
         }
         return self._fit_cells(
-            config, cells, make_data, median, scale, names, (height, width), hashes, grid, progress, is_cancelled, log
-        )
+            config, cells, make_data, median, scale, names, (height, width), hashes, grid, progress, is_cancelled, log,
+            prior, rng,
+        )  # fmt: skip
 
     def _fit_cells(
         self,
@@ -172,14 +185,18 @@ class PatchCNN:
         progress: ProgressCallback,
         is_cancelled: CancelCallback,
         log: LogCallback,
+        prior: Optional[float] = None,
+        rng: Optional[np.random.Generator] = None,
     ) -> "PatchCNN":
         """Split, train and describe the ensemble from the labelled ``cells`` (:class:`.ensemble.LabelledCells`);
         ``make_data(train, val, rng)`` gives the :class:`.training.TrainingData` (whose patches come from the
-        stack in memory, or from a :class:`.streaming.PatchBank` read window by window)."""
+        stack in memory, or from a :class:`.streaming.PatchBank` read window by window). ``prior``: the class
+        prior of positive-unlabelled cells (:func:`.ensemble.pu_cells`), None for labelled cells; ``rng``: the
+        generator that drew them (None: a fresh one from the seed), which the split continues."""
         height, width = shape
         device = resolve_device(config.device)
-        rng = np.random.default_rng(config.seed)
-        block = config.block_size or max(4 * config.patch_size, int(round(math.sqrt(height * width) / 6)))
+        rng = np.random.default_rng(config.seed) if rng is None else rng
+        block = config.block_size or max(4 * config.field, int(round(math.sqrt(height * width) / 6)))
         train, val, split_info = spatial_split(
             cells.rows,
             cells.cols,
@@ -187,7 +204,7 @@ class PatchCNN:
             (height, width),
             config.validation,
             block,
-            config.patch_size - 1,
+            config.field - 1,
             rng,
             config.validation_fraction,
             cells.positive,
@@ -202,10 +219,23 @@ class PatchCNN:
                 f"{split_info['dropped_in_gap']} dropped in the gap between them; semi-supervised: "
                 f"{data.semi_supervised} ({data.unlabelled_rows.size} unlabelled cells); device {device}"
             )
+            if prior is not None:
+                log(
+                    f"positive-unlabelled training (non-negative PU risk): {int(np.sum(cells.y == 1))} positive "
+                    f"cells against {int(np.sum(cells.y == 0))} unlabelled ones drawn from every other valid cell; "
+                    f"class prior {prior:.4g}"
+                    + ("" if config.class_prior else " (the share of valid cells labelled positive)")
+                )
         nets, histories = train_members(config, data, rng, device, progress, is_cancelled, log)
         self.config_ = config
         self.nets_ = nets
-        metrics = validation_metrics(config, nets, data, cells.positive, histories, split_info, device)
+        metrics, temperature = validation_metrics(config, nets, data, cells.positive, histories, split_info, device)
+        if log:
+            log(
+                f"calibration: the networks' mean logits divided by T = {temperature.temperature:.4g} "
+                f"({temperature.note}; validation NLL {temperature.nll_at_1:.4f} at T = 1, "
+                f"{temperature.nll:.4f} at T)"
+            )
         self.metadata_ = {
             "band_names": names,
             "normalisation": {"median": median.tolist(), "scale": scale.tolist(), "clip": CLIP},
@@ -218,8 +248,10 @@ class PatchCNN:
                 "device": device,
                 "semi_supervised": data.semi_supervised,
                 "block_size": block,
+                "class_prior": prior if prior is not None else config.class_prior,
             },
             "class_weights": data.class_weights.tolist(),
+            "calibration": temperature.as_metadata(),
             "metrics": metrics,
             "history": histories[0]["history"],
             "member_histories": [h["history"] for h in histories[1:]],
@@ -269,6 +301,13 @@ class PatchCNN:
                 "INPUT_RASTERS",
             )
 
+    @property
+    def calibration_(self) -> Calibration:
+        """How the networks are combined: mean logit / temperature, or (0.2.x model files) the mean
+        probability."""
+        self._require_fitted()
+        return Calibration.from_metadata(self.metadata_)
+
     def _positive_index(self) -> int:
         return list(self.metadata_["classes"]).index(self.metadata_["positive_class"])
 
@@ -280,14 +319,16 @@ class PatchCNN:
     def predict_proba_cells(
         self, bands: np.ndarray, rows: np.ndarray, cols: np.ndarray, device: Optional[str] = None, batch: int = 2048
     ) -> np.ndarray:
-        """(n, classes) probabilities at given cells, one patch at a time through the patch classifier (ensemble mean)."""
+        """(n, classes) probabilities at given cells, one patch at a time through the patch classifier (the ensemble
+        combined as :attr:`calibration_` says)."""
         nets = self._require_fitted()
         bands = np.asarray(bands, dtype=np.float32)
         self._check_bands(bands)
         median, scale = self._norm()
-        size = self.config_.patch_size
+        size = self.config_.field
         padded = pad_halo(normalise(bands, median, scale), size // 2)
         dev = self._device(device)
+        calibration = self.calibration_
         out = []
         try:
             with torch.no_grad():
@@ -296,8 +337,8 @@ class PatchCNN:
                 for start in range(0, len(rows), batch):
                     picked = slice(start, start + batch)
                     x = torch.as_tensor(extract_patches(padded, rows[picked], cols[picked], size)).to(dev)
-                    probs = [F.softmax(net(x).flatten(1), dim=1) for net in nets]
-                    out.append(torch.stack(probs).mean(0).cpu().numpy())
+                    logits = torch.stack([net(x).flatten(1) for net in nets]).cpu().numpy()
+                    out.append(np.exp(combine_logits(logits, calibration)).astype(np.float32))
         finally:
             for net in nets:
                 net.cpu()
@@ -310,18 +351,21 @@ class PatchCNN:
         read_window: Callable[[int, int, int, int], np.ndarray],
         height: int,
         width: int,
-        write_window: Callable[[int, int, np.ndarray, Optional[np.ndarray]], None],
+        write_window: Callable[..., None],
         tile: int = 512,
         device: Optional[str] = None,
         mc_samples: Optional[int] = None,
         progress: ProgressCallback = None,
         is_cancelled: CancelCallback = None,
+        with_score: bool = False,
     ) -> None:
         """Dense prediction tile by tile; memory is bounded by the tile size whatever the raster size.
 
         ``read_window(row0, row1, col0, col1)`` returns the bands of that (possibly out-of-raster) window, NaN
         outside; ``write_window(row0, col0, prob, std)`` receives each finished tile (``std`` None without
-        MC-dropout samples). ``mc_samples`` None uses the model's own.
+        MC-dropout samples), and ``with_score`` adds the ranking score: ``write_window(row0, col0, prob, std,
+        score)`` (the ensemble's log-odds, which never saturate; see :class:`.inference.WindowScores`).
+        ``mc_samples`` None uses the model's own.
         """
         nets = self._require_fitted()
         dev = self._device(device)
@@ -331,7 +375,11 @@ class PatchCNN:
         try:
             for i, (r0, r1, c0, c1) in enumerate(tiles):
                 check_cancelled(is_cancelled)
-                write_window(r0, c0, *self.predict_tile(read_window, i, r0, r1, c0, c1, dev, mc_samples))
+                scored = self.predict_tile(read_window, i, r0, r1, c0, c1, dev, mc_samples)
+                if with_score:
+                    write_window(r0, c0, scored.prob, scored.std, scored.score)
+                else:
+                    write_window(r0, c0, scored.prob, scored.std)
                 report(progress, (i + 1) / len(tiles))
         finally:
             for net in nets:
@@ -347,16 +395,18 @@ class PatchCNN:
         c1: int,
         device: Optional[str] = None,
         mc_samples: Optional[int] = None,
-    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-        """Probability and MC-dropout spread of tile ``index`` of :func:`tile_windows` (rows ``r0:r1``, columns
-        ``c0:c1``), read with its halo of half a patch: the unit of work of :meth:`predict_tiled`, in this process
-        and on Dask workers (the networks must already be on ``device``)."""
+    ) -> WindowScores:
+        """Probability, MC-dropout spread and ranking score (:class:`.inference.WindowScores`) of tile ``index``
+        of :func:`tile_windows` (rows ``r0:r1``, columns ``c0:c1``), read with its halo of half the receptive
+        field (the coarse view's included), the ensemble combined as :attr:`calibration_` says: the unit of work
+        of :meth:`predict_tiled`, in this process and on Dask workers (the networks must already be on
+        ``device``)."""
         nets = self._require_fitted()
         mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
-        halo = self.config_.patch_size // 2
+        halo = self.config_.field // 2
         median, scale = self._norm()
         window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
-        return predict_window(
+        return predict_window_scores(
             nets,
             window,
             median,
@@ -366,11 +416,18 @@ class PatchCNN:
             self._device(device),
             mc,
             self.config_.seed + index,
+            self.calibration_,
         )
 
     def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
-        """Positive-class probability (H, W) of an in-memory stack, dense and tiled (mean over the ensemble)."""
+        """Positive-class probability (H, W) of an in-memory stack, dense and tiled (the ensemble combined as
+        :attr:`calibration_` says)."""
         return self._predict_in_memory(bands, device, tile, 0)[0]
+
+    def predict_score(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
+        """The ranking score (H, W): the ensemble's log-odds of the positive class (the probability for model
+        files of 0.2.x), in the order of :meth:`predict_proba` but without its float32 saturation."""
+        return self._predict_in_memory(bands, device, tile, 0)[2]
 
     def predict_uncertainty(
         self, bands: np.ndarray, mc_samples: Optional[int] = None, device: Optional[str] = None, tile: int = 512
@@ -387,20 +444,25 @@ class PatchCNN:
 
     def _predict_in_memory(
         self, bands: np.ndarray, device: Optional[str], tile: int, mc_samples: int
-    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    ) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
         bands = np.asarray(bands, dtype=np.float32)
         self._check_bands(bands)
         height, width = bands.shape[1:]
         prob = np.full((height, width), np.nan, np.float32)
+        score = np.full((height, width), np.nan, np.float32)
         std = np.full((height, width), np.nan, np.float32) if mc_samples else None
 
-        def write(r0: int, c0: int, p: np.ndarray, s: Optional[np.ndarray]) -> None:
+        def write(r0: int, c0: int, p: np.ndarray, s: Optional[np.ndarray], z: np.ndarray) -> None:
             prob[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = p
+            score[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = z
             if std is not None and s is not None:
                 std[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = s
 
-        self.predict_tiled(window_reader(bands), height, width, write, tile=tile, device=device, mc_samples=mc_samples)
-        return prob, std
+        self.predict_tiled(
+            window_reader(bands), height, width, write, tile=tile, device=device, mc_samples=mc_samples,
+            with_score=True,
+        )  # fmt: skip
+        return prob, std, score
 
     # -- model files --------------------------------------------------------------------------------------------
 
@@ -465,5 +527,6 @@ def expected_weights(metadata: Dict[str, Any]) -> ExpectedWeights:
         settings["patch_size"],
         settings["width"],
         settings["hidden"],
+        settings["coarse"],
     )
     return ExpectedWeights(settings["ensemble"], shapes)

@@ -163,6 +163,10 @@ SETTINGS: Dict[str, Spec] = {
     "class_balanced": Flag(),
     "early_stopping": Flag(),
     "ensemble": Int(1, 100),
+    "training": Text(choices=("pseudolabels", "pu")),
+    "class_prior": Number(0.0, 1.0, high_open=True),
+    "pretrain_epochs": Int(0, 10_000_000),
+    "coarse": Int(0, 51),  # 0 (or 1): no coarse view; else an odd factor, checked with the patch size below
 }
 
 OPEN = Record()
@@ -198,6 +202,19 @@ METADATA = Record(
         ),
         "settings": Record(fields=SETTINGS, closed=True),
         "class_weights": ListOf(NON_NEGATIVE, 2, MAX_CLASSES),
+        # how the networks are combined into one probability; absent (0.2.x files): mean probability, T = 1
+        "calibration": Record(
+            fields={
+                "combine": Text(choices=("probabilities", "logits")),
+                "temperature": Number(1e-3, 1e4),
+                "validation_nll_at_1": Nullable(NON_NEGATIVE),
+                "validation_nll": Nullable(NON_NEGATIVE),
+                "validation_cells": Int(0, INT64[1]),
+                "note": Text(max_length=1000),
+            },
+            required=("combine", "temperature"),
+            closed=True,
+        ),
         "metrics": OPEN,
         "history": ListOf(OPEN),
         "member_histories": ListOf(ListOf(OPEN), 0, 100),
@@ -344,12 +361,23 @@ def _one_patch_size(metadata: Dict[str, Any]) -> None:
         )
 
 
+def _coarse_view(metadata: Dict[str, Any]) -> None:
+    coarse = metadata["settings"].get("coarse", 0)
+    if coarse >= 2 and (coarse % 2 == 0 or coarse * metadata["patch_size"] > 255):
+        raise MetadataError(
+            "settings.coarse",
+            f"is {coarse}, but it must be 0, 1 or an odd factor whose product with patch_size "
+            f"({metadata['patch_size']}) is at most 255",
+        )
+
+
 #: checks across fields, run once every field has its type and range
 CROSS_CHECKS: Sequence[Callable[[Dict[str, Any]], None]] = (
     _one_per_band,
     _positive_among_classes,
     _one_weight_per_class,
     _one_patch_size,
+    _coarse_view,
 )
 
 

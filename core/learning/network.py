@@ -11,23 +11,55 @@ from torch import nn
 from ..errors import InputError
 
 
-class PatchNet(nn.Module):
-    """conv3x3-ReLU-maxpool2(stride 1)[-conv3x3-ReLU]-FC-ReLU-dropout-FC; receptive field = ``patch_size``."""
+def _branch(in_bands: int, patch_size: int, width: int, dilation: int) -> Tuple[nn.Sequential, int]:
+    """conv3x3-ReLU-maxpool2(stride 1)[-conv3x3-ReLU] with every kernel spaced ``dilation`` cells apart; returns
+    the layers and the size (in kernel steps) of the map left for the fully connected layer."""
+    d = dilation
+    layers: List[nn.Module] = [
+        nn.Conv2d(in_bands, width, 3, dilation=d),
+        nn.ReLU(),
+        nn.MaxPool2d(2, stride=1, dilation=d),
+    ]
+    size = patch_size - 3
+    if patch_size >= 7:
+        layers += [nn.Conv2d(width, width, 3, dilation=d), nn.ReLU()]
+        size -= 2
+    return nn.Sequential(*layers), size
 
-    def __init__(self, in_bands: int, n_classes: int, patch_size: int, width: int = 32, hidden: int = 64) -> None:
+
+class PatchNet(nn.Module):
+    """conv3x3-ReLU-maxpool2(stride 1)[-conv3x3-ReLU]-FC-ReLU-dropout-FC; receptive field = ``patch_size``.
+
+    ``coarse`` (an odd factor k >= 3; 0 = none) adds a second view of the neighbourhood at k times coarser
+    resolution: the bands averaged over k x k cells (average pooling, stride 1), seen by the same kind of branch
+    with every kernel spaced k cells apart, so it covers ``k * patch_size`` cells with ``patch_size`` x
+    ``patch_size`` coarse cells. Both branches meet in the fully connected layer (their outputs are summed, which
+    is one fully connected layer over both feature maps). The receptive field is then ``k * patch_size`` cells and
+    the fine branch sees its centre. Every layer stays shift-equivariant at the fine resolution.
+    """
+
+    def __init__(
+        self, in_bands: int, n_classes: int, patch_size: int, width: int = 32, hidden: int = 64, coarse: int = 0
+    ) -> None:
         super().__init__()
-        layers: List[nn.Module] = [nn.Conv2d(in_bands, width, 3), nn.ReLU(), nn.MaxPool2d(2, stride=1)]
-        size = patch_size - 3
-        if patch_size >= 7:
-            layers += [nn.Conv2d(width, width, 3), nn.ReLU()]
-            size -= 2
-        self.features = nn.Sequential(*layers)
+        self.features, size = _branch(in_bands, patch_size, width, 1)
         self.fc = nn.Conv2d(width, hidden, size)  # fully connected over the remaining size x size map
+        self.coarse = coarse if coarse >= 3 else 0
+        self.crop = 0
+        if self.coarse:
+            self.coarse_features, _ = _branch(in_bands, patch_size, width, self.coarse)
+            self.coarse_fc = nn.Conv2d(width, hidden, size, dilation=self.coarse, bias=False)
+            self.crop = (self.coarse * patch_size - patch_size) // 2
         self.out = nn.Conv2d(hidden, n_classes, 1)
         self.dropout_p = 0.0
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.fc(self.features(x)))
+        if not self.coarse:
+            return F.relu(self.fc(self.features(x)))
+        c = self.crop
+        fine = self.fc(self.features(x[:, :, c : x.shape[2] - c, c : x.shape[3] - c]))
+        pooled = F.avg_pool2d(x, self.coarse, stride=1)
+        return F.relu(fine + self.coarse_fc(self.coarse_features(pooled)))
 
     def head(self, h: torch.Tensor) -> torch.Tensor:
         if self.training and self.dropout_p > 0:
@@ -35,15 +67,23 @@ class PatchNet(nn.Module):
         return self.out(h)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (B, classes, H - patch + 1, W - patch + 1); a single patch gives a 1 x 1 map."""
+        """Logits (B, classes, H - field + 1, W - field + 1); a single patch of the receptive field gives a 1 x 1
+        map."""
         return self.head(self.hidden(x))
 
 
-def state_shapes(in_bands: int, n_classes: int, patch_size: int, width: int, hidden: int) -> Dict[str, Tuple[int, ...]]:
+def receptive_field(patch_size: int, coarse: int) -> int:
+    """Cells across the window a :class:`PatchNet` sees around a cell: the patch, or k times it with a coarse view."""
+    return patch_size * coarse if coarse >= 3 else patch_size
+
+
+def state_shapes(
+    in_bands: int, n_classes: int, patch_size: int, width: int, hidden: int, coarse: int = 0
+) -> Dict[str, Tuple[int, ...]]:
     """The shape of every tensor of a :class:`PatchNet`'s state dict, allocating nothing (built on torch's meta
     device), so a model file's tensors can be checked against its settings before any is read."""
     with torch.device("meta"):
-        net = PatchNet(in_bands, n_classes, patch_size, width, hidden)
+        net = PatchNet(in_bands, n_classes, patch_size, width, hidden, coarse)
     return {name: tuple(t.shape) for name, t in net.state_dict().items()}
 
 

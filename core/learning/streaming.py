@@ -168,10 +168,26 @@ def fit_windows(
 ) -> Any:
     """:meth:`PatchCNN.fit` of ``model`` on rasters read window by window (``selection``: (path, band) of the
     evidence on ``grid``; ``label_selection`` / ``weight_selection``: the label and confidence bands on the same
-    grid), never holding the whole stack; windows run on ``runner`` (None: this process)."""
+    grid), never holding the whole stack; windows run on ``runner`` (None: this process).
+
+    Labelled cells only: positive-unlabelled training and masked-band pre-training draw from every valid cell of
+    the raster, which these two passes do not hold, so ``training="pu"`` and ``pretrain_epochs`` > 0 are refused.
+    The coarse view works (the patches are cut at the full receptive field)."""
     from .estimator import tile_windows
 
     config = TrainingConfig.from_params(model.get_params())
+    if config.training == "pu":
+        raise InputError(
+            "positive-unlabelled training (pu) is not available when training window by window; use the default "
+            "training mode, or train in memory.",
+            "TRAINING",
+        )
+    if config.pretrain_epochs > 0:
+        raise InputError(
+            "masked-band pre-training is not available when training window by window; set it to 0, or train in "
+            "memory.",
+            "PRETRAIN_EPOCHS",
+        )
     names = list(band_names) if band_names is not None else [f"band {i + 1}" for i in range(len(selection))]
     if len(names) != len(selection):
         raise InputError("one band name is needed per band.", "INPUT_RASTERS")
@@ -205,7 +221,7 @@ def fit_windows(
     if not semi:
         u_rows, u_cols = u_rows[:0], u_cols[:0]
     bank = _read_bank(
-        selection, grid, windows, window, median, scale, config.patch_size, np.concatenate([cells.rows, u_rows]),
+        selection, grid, windows, window, median, scale, config.field, np.concatenate([cells.rows, u_rows]),
         np.concatenate([cells.cols, u_cols]), runner, progress, is_cancelled,
     )  # fmt: skip
     if log:

@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
+from scipy.special import softmax
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..evaluation.auc import roc_auc as auc_of_scores
-from .network import PatchNet
+from .network import PatchNet, receptive_field
 from .patches import augment, extract_patches
+from .pu import log_odds, nnpu_risk
 
 LogCallback = Optional[Callable[[str], None]]
 History = List[Dict[str, float]]
+
+#: how the networks learn: "pseudolabels", class-balanced cross-entropy on the labelled cells (with the mean
+#: teacher on unlabelled ones); "pu", positives against every other valid cell as unlabelled (non-negative PU risk)
+TRAINING_MODES = ("pseudolabels", "pu")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,10 @@ class TrainingConfig:
     class_balanced: bool
     early_stopping: bool
     ensemble: int
+    training: str
+    class_prior: float
+    coarse: int
+    pretrain_epochs: int
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "TrainingConfig":
@@ -60,7 +70,7 @@ class TrainingConfig:
             value = params[f.name]
             if f.name == "device":
                 converted[f.name] = str(value or "auto")
-            elif f.name == "validation":
+            elif f.name in ("validation", "training"):
                 converted[f.name] = str(value)
             elif f.name == "semi_supervised":
                 converted[f.name] = None if value is None else bool(value)
@@ -82,13 +92,33 @@ class TrainingConfig:
             raise InputError("the learning rate must be between 0 and 1 (1e-3 is usual).", "LEARNING_RATE")
         if not 1 <= self.ensemble <= 100:
             raise InputError("the ensemble needs 1 to 100 networks (5 is usual).", "ENSEMBLE")
+        if self.coarse not in (0, 1) and (self.coarse < 3 or self.coarse % 2 == 0 or self.field > 255):
+            raise InputError(
+                "the coarse view needs an odd factor of 3 or more (0 = none), and the patch size times it must "
+                f"not exceed 255 cells (got {self.coarse} x {self.patch_size}).",
+                "COARSE_VIEW",
+            )
+        if self.pretrain_epochs < 0:
+            raise InputError("pre-train for 0 (none) or more epochs.", "PRETRAIN_EPOCHS")
+        if self.training not in TRAINING_MODES:
+            raise InputError(f"unknown training '{self.training}'; use {' or '.join(TRAINING_MODES)}.", "TRAINING")
+        if not 0.0 <= self.class_prior < 1.0:
+            raise InputError(
+                "the class prior must be from 0 (automatic) to below 1: the share of positive ground among all cells.",
+                "CLASS_PRIOR",
+            )
 
     def as_dict(self) -> Dict[str, Any]:
         return asdict(self)
 
+    @property
+    def field(self) -> int:
+        """The cells across the window the network sees around a cell (patches are cut this large)."""
+        return receptive_field(self.patch_size, self.coarse)
+
     def build(self, n_bands: int, n_classes: int) -> PatchNet:
         """A fresh network of these settings (weights from torch's current random state)."""
-        net = PatchNet(n_bands, n_classes, self.patch_size, self.width, self.hidden)
+        net = PatchNet(n_bands, n_classes, self.patch_size, self.width, self.hidden, self.coarse)
         net.dropout_p = self.dropout
         return net
 
@@ -100,7 +130,7 @@ class TrainingData:
     ``rows``/``cols``/``y``/``weights`` describe the labelled cells; ``train`` and ``val`` index into them.
     """
 
-    padded: np.ndarray  # normalised bands with a halo of patch_size // 2 cells
+    padded: np.ndarray  # normalised bands with a halo of field // 2 cells
     rows: np.ndarray
     cols: np.ndarray
     y: np.ndarray  # class index per labelled cell
@@ -113,6 +143,9 @@ class TrainingData:
     class_weights: np.ndarray
     n_bands: int
     n_classes: int
+    prior: Optional[float] = None  # positive-unlabelled training: y = 1 positives, 0 unlabelled, with this prior
+    valid_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # every valid cell (pre-training)
+    valid_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
 
 def train_network(
@@ -130,14 +163,14 @@ def train_network(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = config.build(data.n_bands, data.n_classes).to(device)
+        if config.pretrain_epochs > 0:
+            pretrain_network(config, data, net, rng, device, is_cancelled, log)
         teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
         if teacher is not None:
             for p in teacher.parameters():
                 p.requires_grad_(False)
         optimiser = torch.optim.Adam(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-        val_x = torch.as_tensor(
-            extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.patch_size)
-        )
+        val_x = torch.as_tensor(extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.field))
         best: Tuple[float, Optional[Dict[str, torch.Tensor]], int] = (math.inf, None, -1)
         iteration = 0
         for epoch in range(config.epochs):
@@ -146,6 +179,8 @@ def train_network(
             )
             model = teacher if teacher is not None else net
             val_loss, val_acc, _ = evaluate_networks([model], val_x, data.y[data.val], data.class_weights, device)
+            if data.prior is not None:  # the PU risk, not a cross-entropy that takes unlabelled cells as barren
+                val_loss = pu_validation_risk(network_logits([model], val_x, device)[0], data, data.val)
             tot_loss, tot_w, tot_correct = totals
             record = {
                 "epoch": epoch + 1,
@@ -180,6 +215,67 @@ def train_network(
     return final, history, best[2]
 
 
+#: masked-band pre-training: cells drawn per epoch, and the chance that a band is hidden in a patch
+PRETRAIN_CELLS = 8192
+MASK_PROBABILITY = 0.3
+
+
+def pretrain_network(
+    config: TrainingConfig,
+    data: TrainingData,
+    net: PatchNet,
+    rng: np.random.Generator,
+    device: str,
+    is_cancelled: CancelCallback = None,
+    log: LogCallback = None,
+) -> List[float]:
+    """Self-supervised pre-training on patches around every valid cell, labels unused: masked-band reconstruction.
+
+    In each patch every band is hidden (set to 0, its median) with probability MASK_PROBABILITY (at least one
+    band); the network's convolutional and fully connected layers, with a linear decoder in place of the class
+    layer, predict the centre cell's hidden values (mean squared error of the normalised values). Predicting a band
+    from the others and from its surroundings makes the layers learn the relations between the bands and their
+    spatial patterns from all cells, not only the few labelled ones. The decoder is then dropped; fine-tuning on
+    the labels starts from these layers. Returns the mean loss per epoch.
+    """
+    if data.valid_rows.size == 0:
+        return []
+    decoder = torch.nn.Conv2d(net.fc.out_channels, data.n_bands, 1).to(device)
+    params = [p for name, p in net.named_parameters() if not name.startswith("out.")] + list(decoder.parameters())
+    optimiser = torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    size, centre = config.field, config.field // 2
+    losses = []
+    net.train()
+    for epoch in range(config.pretrain_epochs):
+        n = min(PRETRAIN_CELLS, data.valid_rows.size)
+        pick = rng.choice(data.valid_rows.size, n, replace=False)
+        total = 0.0
+        for start in range(0, n, config.batch_size):
+            check_cancelled(is_cancelled)
+            idx = pick[start : start + config.batch_size]
+            x = augment(
+                torch.as_tensor(extract_patches(data.padded, data.valid_rows[idx], data.valid_cols[idx], size)), rng
+            )
+            hidden = torch.as_tensor(rng.random((x.shape[0], data.n_bands)) < MASK_PROBABILITY)
+            hidden[np.arange(x.shape[0]), rng.integers(0, data.n_bands, x.shape[0])] = True  # at least one band
+            x, hidden = x.to(device), hidden.to(device)
+            target = x[:, :, centre, centre].clone()
+            masked = x * (~hidden)[:, :, None, None]
+            recon = decoder(net.hidden(masked)).flatten(1)
+            loss = ((recon - target) ** 2 * hidden).sum() / hidden.sum()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach()) * idx.size
+        losses.append(total / n)
+        if log:
+            log(
+                f"pre-training epoch {epoch + 1}/{config.pretrain_epochs}: masked-band reconstruction loss "
+                f"{losses[-1]:.4f}"
+            )
+    return losses
+
+
 def _train_epoch(
     config: TrainingConfig,
     data: TrainingData,
@@ -199,7 +295,7 @@ def _train_epoch(
     sw_t = torch.as_tensor(data.weights, dtype=torch.float32)
     order = rng.permutation(data.train)
     tot_loss = tot_w = tot_correct = 0.0
-    size = config.patch_size
+    size = config.field
     for start in range(0, order.size, config.batch_size):
         check_cancelled(is_cancelled)
         idx = order[start : start + config.batch_size]
@@ -208,7 +304,12 @@ def _train_epoch(
         target = y_t[idx].to(device)
         w = cw[target] * sw_t[idx].to(device)
         logits = net(x).flatten(1)
-        loss = (F.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum().clamp_min(1e-12)
+        if data.prior is not None:
+            pu = nnpu_risk(log_odds(logits), target == 1, data.prior, sw_t[idx].to(device))
+            loss, reported = pu.objective, pu.risk
+        else:
+            loss = (F.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum().clamp_min(1e-12)
+            reported = loss
         if teacher is not None:
             pick = rng.integers(0, data.unlabelled_rows.size, size=idx.size)
             xu = torch.as_tensor(
@@ -218,7 +319,8 @@ def _train_epoch(
             with torch.no_grad():
                 target_u = F.softmax(teacher(augment(xu, rng).to(device)).flatten(1), dim=1)
             ramp = math.exp(-5.0 * (1.0 - min(1.0, (epoch + 1) / max(1.0, 0.3 * config.epochs))) ** 2)
-            loss = loss + config.consistency_weight * ramp * F.mse_loss(student, target_u)
+            consistency = config.consistency_weight * ramp * F.mse_loss(student, target_u)
+            loss, reported = loss + consistency, reported + consistency
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -229,31 +331,52 @@ def _train_epoch(
                     pt.mul_(decay).add_(ps.detach(), alpha=1 - decay)
         iteration += 1
         with torch.no_grad():
-            tot_loss += float(loss) * float(w.sum())
+            tot_loss += float(reported) * float(w.sum())
             tot_w += float(w.sum())
             tot_correct += float(((logits.argmax(1) == target).float() * w).sum())
     return iteration, (tot_loss, tot_w, tot_correct)
 
 
-def evaluate_networks(
-    models: Sequence[PatchNet], x: torch.Tensor, y: np.ndarray, class_w: np.ndarray, device: str, batch: int = 1024
-) -> Tuple[float, float, np.ndarray]:
-    """Class-weighted loss, accuracy and mean probabilities of networks on fixed patches (no augmentation)."""
-    probs = []
+def network_logits(models: Sequence[PatchNet], x: torch.Tensor, device: str, batch: int = 1024) -> np.ndarray:
+    """(networks, n, classes) logits of each network on fixed patches (no augmentation, no dropout), float64."""
+    out = []
     for model in models:
         was_training, was_on = model.training, next(model.parameters()).device
         model.to(device).eval()
         member = []
         with torch.no_grad():
             for start in range(0, x.shape[0], batch):
-                logits = model(x[start : start + batch].to(device)).flatten(1)
-                member.append(F.softmax(logits, dim=1).cpu().numpy())
+                member.append(model(x[start : start + batch].to(device)).flatten(1).cpu().numpy())
         model.train(was_training).to(was_on)
-        probs.append(np.concatenate(member).astype(np.float64))
-    prob = np.mean(probs, axis=0)
+        out.append(np.concatenate(member).astype(np.float64) if member else np.empty((0, 0)))
+    return np.stack(out)
+
+
+def evaluate_networks(
+    models: Sequence[PatchNet], x: torch.Tensor, y: np.ndarray, class_w: np.ndarray, device: str, batch: int = 1024
+) -> Tuple[float, float, np.ndarray]:
+    """Class-weighted loss, accuracy and mean probabilities of networks on fixed patches (no augmentation)."""
+    prob = softmax(network_logits(models, x, device, batch), axis=2).mean(axis=0)
+    return (*weighted_loss_accuracy(prob, y, class_w), prob)
+
+
+def pu_validation_risk(logits: np.ndarray, data: TrainingData, index: np.ndarray) -> float:
+    """The non-negative PU risk of (n, 2) logits of the cells ``index`` (into the data's cells)."""
+    assert data.prior is not None
+    risk = nnpu_risk(
+        log_odds(torch.as_tensor(logits)),
+        torch.as_tensor(data.y[index] == 1),
+        data.prior,
+        torch.as_tensor(data.weights[index]),
+    ).risk
+    return float(risk)
+
+
+def weighted_loss_accuracy(prob: np.ndarray, y: np.ndarray, class_w: np.ndarray) -> Tuple[float, float]:
+    """Class-weighted cross-entropy and accuracy of (n, classes) probabilities against class indices ``y``."""
     w = class_w[y]
     loss = float(np.sum(-np.log(np.clip(prob[np.arange(y.size), y], 1e-12, 1.0)) * w) / np.sum(w))
-    return loss, float(np.mean(prob.argmax(1) == y)), prob
+    return loss, float(np.mean(prob.argmax(1) == y))
 
 
 def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:

@@ -1,4 +1,5 @@
-"""HTML training report of a patch CNN: loss/accuracy against iteration as inline SVG, confusion matrix, metrics.
+"""HTML training report of a patch CNN: what its figures do not measure (first), loss/accuracy against iteration
+for every network as inline SVG, confusion matrix, metrics, calibration.
 
 Pure string building (no matplotlib, no torch): the report opens in QGIS's results viewer and in any browser.
 """
@@ -13,31 +14,44 @@ from typing import Any, Dict, List, Mapping, Sequence
 from .svgplot import PALETTE, Series, line_plot
 
 
-def _curves(history: Sequence[Mapping[str, float]], key: str, title: str, y_label: str) -> str:
-    """Training and validation ``key`` ("loss" or "accuracy") against iteration, from the zero line up."""
-    it = [h["iteration"] for h in history]
-    train = [h[f"train_{key}"] for h in history]
-    val = [h[f"val_{key}"] for h in history]
-    finite = [v for v in train + val if isinstance(v, (int, float)) and math.isfinite(v)]
+def _curves(histories: Sequence[Sequence[Mapping[str, float]]], key: str, title: str, y_label: str) -> str:
+    """Training (solid) and validation (dashed) ``key`` ("loss" or "accuracy") against iteration for every network
+    of the ensemble, one colour per network, from the zero line up."""
+    series = []
+    finite: List[float] = []
+    for i, history in enumerate(histories):
+        it = [h["iteration"] for h in history]
+        train = [h[f"train_{key}"] for h in history]
+        val = [h[f"val_{key}"] for h in history]
+        finite += [v for v in train + val if isinstance(v, (int, float)) and math.isfinite(v)]
+        name = f"network {i + 1}: " if len(histories) > 1 else ""
+        colour = PALETTE[i % len(PALETTE)] if len(histories) > 1 else PALETTE[0]
+        series += [
+            Series(it, train, f"{name}training {key}", colour),
+            Series(it, val, f"{name}validation {key}", colour if len(histories) > 1 else PALETTE[1], dash="6 4"),
+        ]
     top = 1.0 if key == "accuracy" else max(finite, default=1.0)
-    return line_plot(
-        [
-            Series(it, train, f"training {key}", PALETTE[0]),
-            Series(it, val, f"validation {key}", PALETTE[1]),
-        ],
-        title,
-        "iteration",
-        y_label,
-        y_range=(0.0, max(top, 1e-9)),
-    )
+    return line_plot(series, title, "iteration", y_label, y_range=(0.0, max(top, 1e-9)))
+
+
+#: the report's first lines: what its figures measure and what they do not
+NOT_MAP_SKILL = (
+    '<p class="warning"><strong>Agreement with the training labels is not map skill.</strong> The figures below '
+    "compare the network with labels held out in space from its training cells; when those labels are "
+    "pseudo-labels grown from the same evidence (prospector:pseudolabel), a validation ROC AUC near 1 says only "
+    "that the network reproduces the pseudo-labeller. How good the map is shows only against deposits never used "
+    "in training or labelling: run <b>prospector:evaluate</b> on held-out deposits (with its baselines), and "
+    "<b>prospector:comparemodels</b> to compare learners on the same leave-cluster-out folds.</p>"
+)
 
 
 def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Prospector: CNN training") -> str:
     """The full report for a trained model's metadata (as stored in the model file)."""
     history: List[Dict[str, float]] = list(metadata.get("history", []))
+    histories = [history] + [list(h) for h in metadata.get("member_histories", []) or []]
     metrics: Dict[str, Any] = dict(metadata.get("metrics", {}))
-    loss_svg = _curves(history, "loss", "Loss (class-weighted cross-entropy)", "loss")
-    acc_svg = _curves(history, "accuracy", "Accuracy", "accuracy")
+    loss_svg = _curves(histories, "loss", "Loss (class-weighted cross-entropy)", "loss")
+    acc_svg = _curves(histories, "accuracy", "Accuracy", "accuracy")
     classes = list(metadata.get("classes", []))
     cm = metrics.get("confusion_matrix", [])
     cm_rows = "".join(
@@ -47,10 +61,16 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     cm_head = "<tr><th></th>" + "".join(f"<th>predicted {html.escape(str(c))}</th>" for c in classes) + "</tr>"
     split = metrics.get("split", {}) or {}
     members = list(metrics.get("ensemble") or [])
+    calibration = dict(metadata.get("calibration") or {})
+    combined = (
+        f"the ensemble's mean logit divided by the temperature T = {_fmt(float(calibration['temperature']))}"
+        if calibration.get("combine") == "logits"
+        else "the ensemble's mean probability"
+    )
     curves_note = (
-        f'<p class="note">Network 1 of the ensemble of {len(members)}; the validation metrics below are those of '
-        "the ensemble's mean probability.</p>"
-        if len(members) > 1
+        f'<p class="note">Every network of the ensemble of {len(histories)}: solid lines training, dashed lines '
+        f"validation, one colour per network. The validation metrics below are those of {combined}.</p>"
+        if len(histories) > 1
         else ""
     )
     best_epochs = ", ".join(str(m.get("best_epoch")) for m in members) if members else metrics.get("best_epoch")
@@ -67,6 +87,14 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
         ("Validation split", html.escape(json.dumps(split))),
         ("Uncertainty", html.escape(str(metadata.get("uncertainty", "")))),
     ]
+    if calibration:
+        rows += [
+            ("Networks combined by", html.escape(str(calibration.get("combine")))),
+            ("Temperature T", _fmt(calibration.get("temperature"))),
+            ("Validation NLL at T = 1 / at T", f"{_fmt(calibration.get('validation_nll_at_1'))} / "
+             f"{_fmt(calibration.get('validation_nll'))}"),
+            ("Temperature fit", html.escape(str(calibration.get("note", "")))),
+        ]  # fmt: skip
     metric_rows = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     settings = dict(metadata.get("settings", {}))
     settings_rows = "".join(
@@ -80,8 +108,10 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:1em}} table{{border-collapse:collapse;margin:0.5em 0}}
-th,td{{border:1px solid #bbb;padding:3px 8px;text-align:left}} .note{{color:#555}}</style></head><body>
+th,td{{border:1px solid #bbb;padding:3px 8px;text-align:left}} .note{{color:#555}}
+.warning{{border-left:4px solid #d62728;padding:4px 10px;background:#fff4f4}}</style></head><body>
 <h1>{html.escape(title)}</h1>
+{NOT_MAP_SKILL}
 <p class="note">Validation cells are separated in space from training cells ({html.escape(str(split.get("method")))};
 training cells closer than a patch width to a validation cell are dropped), never a random cell split. They also
 chose the early-stopping epoch, so these figures are somewhat optimistic: check the map against deposits that were

@@ -66,9 +66,8 @@ def test_predict_on_two_workers_is_bit_identical(qgis_process, tmp_path):
     bands, labels = synthetic(height=50, width=61)
     grid = GridSpec(400_000.0, 7_500_000.0, 200.0, 61, 50, rasterio.crs.CRS.from_epsg(3067).to_wkt())
     write_geotiff(str(tmp_path / "ev.tif"), bands, grid, ["a", "b", "c"])
-    PatchCNN(**{**SMALL, "ensemble": 2}).fit(bands, labels, band_names=["ev:a", "ev:b", "ev:c"]).save(
-        str(tmp_path / "model.pt")
-    )
+    model = PatchCNN(**{**SMALL, "ensemble": 2}).fit(bands, labels, band_names=["ev:a", "ev:b", "ev:c"])
+    model.save(str(tmp_path / "model.pt"))
     outputs = {}
     for scheduler in ("", "local:2"):
         name = scheduler.replace(":", "_") or "here"
@@ -84,13 +83,23 @@ def test_predict_on_two_workers_is_bit_identical(qgis_process, tmp_path):
                 "OUTPUT": str(tmp_path / f"prob_{name}.tif"),
                 "OUTPUT_UNCERTAINTY": str(tmp_path / f"unc_{name}.tif"),
                 "OUTPUT_CLASSES": str(tmp_path / f"cls_{name}.tif"),
+                "OUTPUT_RANK": str(tmp_path / f"rank_{name}.tif"),  # from the scores the workers return
             },
         )
         assert code == 0, log
-        outputs[scheduler] = [pixels(tmp_path / f"{what}_{name}.tif") for what in ("prob", "unc", "cls")]
+        outputs[scheduler] = [pixels(tmp_path / f"{what}_{name}.tif") for what in ("prob", "unc", "cls", "rank")]
     assert outputs["local:2"] == outputs[""]
     prob = np.frombuffer(outputs[""][0][0], np.float32)
     assert ((prob >= 0) & (prob <= 1)).mean() > 0.9 and (prob == -9999).sum() > 0  # the nodata corner
+    # the rank is scipy's percentile of the area (kind "mean": average ranks) of the model's in-memory scores
+    from scipy.stats import rankdata
+
+    score = model.predict_score(bands, "cpu")
+    ok = np.isfinite(score)
+    expected = np.full(score.shape, -9999.0, np.float32)
+    expected[ok] = (rankdata(score[ok]) - 0.5) / ok.sum() * 100
+    rank = np.frombuffer(outputs[""][3][0], np.float32).reshape(score.shape)
+    np.testing.assert_allclose(rank, expected, atol=1e-3)  # a score's last bit may differ with the tile size
 
 
 def test_bad_schedulers_are_refused_naming_the_parameter(qgis_process, tmp_path):

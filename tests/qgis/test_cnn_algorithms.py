@@ -1,5 +1,7 @@
 """prospector:traincnn and prospector:predict in-process, on small synthetic rasters."""
 
+import os
+
 import numpy as np
 import pytest
 import rasterio
@@ -198,3 +200,101 @@ def test_plugin_loads_without_torch_and_says_what_is_missing():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "MESSAGE" in out.stdout and "PyTorch" in out.stdout and "pip install torch" in out.stdout, out.stderr
+
+
+def test_rank_is_the_percentile_of_the_study_area(run_algorithm, data, tmp_path):
+    """OUTPUT_RANK against scipy's rankdata of the model's scores inside the MASK, and in the order of the
+    probabilities wherever they differ; the style has the top 1 / 5 / 10 / 20 % classes."""
+    import geopandas as gpd
+    from qgis.core import QgsRasterLayer
+    from scipy import stats
+    from shapely.geometry import box
+
+    from geochem_prospector.common import STYLES_DIR
+
+    rasters = [str(data / "elements.tif")]
+    trained = run_algorithm(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": rasters,
+            "LABELS": str(data / "labels.tif"),
+            **FAST,
+            "OUTPUT_MODEL": str(tmp_path / "model.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "report.html"),
+        },
+    )
+    # the study area: the western 20 of 32 columns
+    area = box(GRID.xmin, GRID.ymax - GRID.height * 100, GRID.xmin + 20 * 100, GRID.ymax)
+    gpd.GeoDataFrame(geometry=[area], crs="EPSG:3067").to_file(tmp_path / "area.gpkg", driver="GPKG")
+    out = run_algorithm(
+        "prospector:predict",
+        {
+            "INPUT_RASTERS": rasters,
+            "MODEL": trained["OUTPUT_MODEL"],
+            "MASK": str(tmp_path / "area.gpkg"),
+            "DEVICE": "cpu",
+            "MC_SAMPLES": 0,
+            "TILE_SIZE": 16,
+            "OUTPUT": str(tmp_path / "prob.tif"),
+            "OUTPUT_RANK": str(tmp_path / "rank.tif"),
+        },
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        prob = src.read(1, masked=True)
+    with rasterio.open(out["OUTPUT_RANK"]) as src:
+        rank = src.read(1, masked=True)
+        assert src.dtypes[0] == "float32" and src.descriptions == ("percentile of the study area",)
+    assert np.array_equal(rank.mask, prob.mask) and rank.mask[:, 20:].all() and not rank.mask[2:, 3:20].any()
+    model = PatchCNN.load(trained["OUTPUT_MODEL"])
+    stack = rasterio.open(rasters[0]).read(masked=True).filled(np.nan).astype(np.float32)
+    score = model.predict_score(stack, device="cpu")[~rank.mask]
+    expected = 100 * (stats.rankdata(score, method="average") - 0.5) / score.size
+    np.testing.assert_allclose(rank.compressed(), expected, atol=1e-4)
+    assert stats.percentileofscore(score, score.max(), kind="mean") == pytest.approx(rank.max(), abs=1e-4)
+    # wherever two probabilities differ, the rank orders them alike
+    p, r = prob.compressed().astype(np.float64), rank.compressed().astype(np.float64)
+    order = np.argsort(p, kind="stable")
+    rising = np.diff(p[order]) > 0
+    assert (np.diff(r[order])[rising] > 0).all()
+    layer = QgsRasterLayer(out["OUTPUT_RANK"], "rank")
+    message, ok = layer.loadNamedStyle(os.path.join(STYLES_DIR, "prospectivity_rank.qml"))
+    assert ok, message
+    items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
+    assert [i.value for i in items][:4] == [80, 90, 95, 99] and "top 1 %" in items[-1].label
+
+
+def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorithm, data, tmp_path):
+    result = run_algorithm(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": [str(data / "elements.tif")],
+            "LABELS": str(data / "labels.tif"),
+            **FAST,
+            "TRAINING": 1,
+            "CLASS_PRIOR": 0.2,
+            "COARSE_VIEW": 3,
+            "PRETRAIN_EPOCHS": 1,
+            "BLOCK_SIZE": 1000,
+            "OUTPUT_MODEL": str(tmp_path / "pu.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "pu.html"),
+        },
+    )
+    model = PatchCNN.load(result["OUTPUT_MODEL"])
+    assert model.metadata_["settings"]["training"] == "pu" and model.metadata_["settings"]["class_prior"] == 0.2
+    assert model.metadata_["provenance"]["parameters"]["TRAINING"] == "pu"
+    assert model.metadata_["settings"]["coarse"] == 3 and model.config_.field == 15
+    assert model.metadata_["settings"]["pretrain_epochs"] == 1
+    with pytest.raises(QgsProcessingException, match="CLASS_PRIOR"):  # beyond the parameter's 0-0.99
+        run_algorithm(
+            "prospector:traincnn",
+            {
+                "INPUT_RASTERS": [str(data / "elements.tif")],
+                "LABELS": str(data / "labels.tif"),
+                **FAST,
+                "TRAINING": 1,
+                "CLASS_PRIOR": 0.995,
+                "OUTPUT_MODEL": str(tmp_path / "bad.pt"),
+                "OUTPUT_REPORT": str(tmp_path / "bad.html"),
+            },
+        )
+    assert not (tmp_path / "bad.pt").exists()

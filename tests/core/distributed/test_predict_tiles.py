@@ -18,7 +18,7 @@ from geochem_prospector.core.io.rasters import write_geotiff  # noqa: E402
 from geochem_prospector.core.io.windows import StackWindowReader  # noqa: E402
 from geochem_prospector.core.learning.estimator import PatchCNN  # noqa: E402
 from tests.conftest import TEST_DATA  # noqa: E402
-from tests.core.learning.test_cnn import synthetic  # noqa: E402
+from tests.core.learning.test_cnn import SMALL, synthetic  # noqa: E402
 
 MODEL = os.path.join(TEST_DATA, "models", "patchcnn_0.2.0.pt")
 
@@ -93,3 +93,45 @@ def test_a_bad_model_file_is_refused_on_the_worker_with_the_usual_message(stack,
             None, grid.height, grid.width, lambda *a: None, tile=16
         )
     assert "MODEL" in str(err.value)
+
+
+def test_scores_of_a_coarse_view_ensemble_on_two_workers_are_bit_identical(stack, two_torch_threads, tmp_path):
+    """The ranking score travels with the tiles, and the coarse view's wider halo is read on the workers: a
+    logit-averaged, temperature-calibrated ensemble with a 15-cell view, against this process bit for bit and
+    against the patch-by-patch classifier (whose probability gives the log-odds independently)."""
+    path, grid = stack
+    bands, labels = synthetic()
+    settings = {**SMALL, "patch_size": 5, "coarse": 3, "block_size": 12, "ensemble": 2, "epochs": 1}
+    model = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"])
+    assert model.config_.field == 15 and model.calibration_.combine == "logits"
+    model_path = str(tmp_path / "coarse.pt")
+    model.save(model_path)
+    selection = [(path, 1), (path, 2), (path, 3)]
+
+    def collect_scores():
+        out = {k: np.full((grid.height, grid.width), -1.0, np.float32) for k in ("prob", "std", "score")}
+
+        def write(r0, c0, p, s, score):
+            for key, value in (("prob", p), ("std", s), ("score", score)):
+                out[key][r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = value
+
+        return out, write
+
+    here, write = collect_scores()
+    reader = StackWindowReader(selection, grid)
+    PatchCNN.load(model_path).predict_tiled(reader, grid.height, grid.width, write, 16, "cpu", 3, with_score=True)
+    reader.close()
+    there, write2 = collect_scores()
+    with TaskRunner("local:2") as runner:
+        DistributedTiles(runner, model_path, selection, grid).predict_tiled(
+            None, grid.height, grid.width, write2, 16, "cpu", 3, with_score=True
+        )
+    for key in ("prob", "std", "score"):
+        assert here[key].tobytes() == there[key].tobytes(), key
+    rows, cols = np.indices(bands.shape[1:]).reshape(2, -1)
+    per_patch = model.predict_proba_cells(bands, rows, cols, "cpu").reshape(*bands.shape[1:], 2).astype(np.float64)
+    np.testing.assert_allclose(there["prob"], per_patch[..., 1], atol=1e-5, equal_nan=True)
+    ok = np.isfinite(per_patch[..., 1]) & (np.abs(per_patch[..., 1] - 0.5) < 0.49)  # log-odds well defined
+    assert ok.sum() > 100
+    log_odds = np.log(per_patch[..., 1] / per_patch[..., 0])
+    np.testing.assert_allclose(there["score"][ok], log_odds[ok], atol=1e-3)

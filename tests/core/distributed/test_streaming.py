@@ -55,10 +55,13 @@ def same_model(a, b):
     return True
 
 
-@pytest.mark.parametrize("semi", [False, True])
-def test_window_by_window_training_is_the_in_memory_training(files, semi):
+@pytest.mark.parametrize(
+    "semi, coarse",
+    [(False, {}), (True, {}), (False, {"patch_size": 5, "coarse": 3, "block_size": 12})],  # coarse: 15-cell view
+)
+def test_window_by_window_training_is_the_in_memory_training(files, semi, coarse):
     bands, labels, weights, grid, selection, label_sel, weight_sel = files
-    settings = {**SMALL, "ensemble": 2, "semi_supervised": semi}
+    settings = {**SMALL, "ensemble": 2, "semi_supervised": semi, **coarse}
     in_memory = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"], sample_weight=weights)
     fractions = []
     streamed = fit_windows(
@@ -83,3 +86,15 @@ def test_window_by_window_training_on_two_workers(files):
         there = fit_windows(PatchCNN(**settings), selection, grid, label_sel, runner=runner, **kwargs)
     assert same_model(here, there)
     assert here.metadata_["data_hashes"] == there.metadata_["data_hashes"]
+
+
+@pytest.mark.parametrize(
+    "setting, parameter", [({"training": "pu"}, "TRAINING"), ({"pretrain_epochs": 1}, "PRETRAIN_EPOCHS")]
+)
+def test_window_by_window_training_refuses_what_needs_every_valid_cell(files, setting, parameter):
+    from geochem_prospector.core.errors import InputError
+
+    _, _, _, grid, selection, label_sel, _ = files
+    with pytest.raises(InputError) as error:
+        fit_windows(PatchCNN(**{**SMALL, **setting}), selection, grid, label_sel, window=16)
+    assert error.value.parameter == parameter and "window by window" in str(error.value)

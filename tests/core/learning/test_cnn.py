@@ -73,7 +73,8 @@ def test_dense_tiled_prediction_equals_per_patch_prediction(trained):
     with torch.no_grad():
         logits = model.nets_[0](torch.as_tensor(z[None, :, r : r + 7, c : c + 7]))
     assert logits.shape == (1, 2, 1, 1)
-    assert abs(float(torch.softmax(logits.flatten(1), 1)[0, 1]) - dense[r, c]) < 2e-6
+    temperature = model.metadata_["calibration"]["temperature"]  # one network: its logits / T
+    assert abs(float(torch.softmax(logits.flatten(1) / temperature, 1)[0, 1]) - dense[r, c]) < 2e-6
 
 
 def test_mc_dropout_uncertainty(trained):
@@ -308,15 +309,20 @@ def ensemble():
     return model, bands, labels
 
 
-def _hand_cut_probability(net, model, bands, r, c):
-    """One network on one zero-padded patch cut by hand (independent of the dense and per-patch code)."""
+def _hand_cut_log_odds(net, model, bands, r, c):
+    """One network's log-odds (logit 1 - logit 0) on one zero-padded patch cut by hand (independent of the dense
+    and per-patch code)."""
     median = np.asarray(model.metadata_["normalisation"]["median"], np.float32)
     scale = np.asarray(model.metadata_["normalisation"]["scale"], np.float32)
     z = np.clip((bands - median[:, None, None]) / scale[:, None, None], -10, 10)
     z = np.nan_to_num(np.pad(z, ((0, 0), (3, 3), (3, 3)), constant_values=np.nan), nan=0.0)
     with torch.no_grad():
-        logits = net.eval()(torch.as_tensor(z[None, :, r : r + 7, c : c + 7]))
-    return float(torch.softmax(logits.flatten(1), 1)[0, 1])
+        logits = net.eval()(torch.as_tensor(z[None, :, r : r + 7, c : c + 7])).flatten().double()
+    return float(logits[1] - logits[0])
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
 def test_ensemble_members_differ_and_the_first_is_the_single_network(ensemble, trained):
@@ -328,16 +334,21 @@ def test_ensemble_members_differ_and_the_first_is_the_single_network(ensemble, t
     assert not all(torch.equal(states[1][k], states[2][k]) for k in states[1])
 
 
-def test_ensemble_prediction_is_the_mean_of_its_networks(ensemble):
+def test_ensemble_prediction_is_its_networks_mean_logit_over_the_temperature(ensemble):
     model, bands, _ = ensemble
     dense = model.predict_proba(bands, device="cpu", tile=16)
+    score = model.predict_score(bands, device="cpu", tile=16)
+    temperature = model.metadata_["calibration"]["temperature"]
+    assert model.metadata_["calibration"]["combine"] == "logits"
     rows, cols = np.array([20, 5, 39, 10]), np.array([30, 7, 43, 12])
     per_patch = model.predict_proba_cells(bands, rows, cols)[:, 1]
     np.testing.assert_allclose(dense[rows, cols], per_patch, atol=2e-6)
     for r, c in zip(rows, cols):
-        expected = np.mean([_hand_cut_probability(net, model, bands, r, c) for net in model.nets_])
+        log_odds = [_hand_cut_log_odds(net, model, bands, r, c) for net in model.nets_]
+        expected = _sigmoid(np.mean(log_odds) / temperature)
         assert abs(dense[r, c] - expected) < 2e-6
-        assert min(_hand_cut_probability(n, model, bands, r, c) for n in model.nets_) < expected  # not one member
+        assert abs(score[r, c] - np.mean(log_odds) / temperature) < 1e-5  # the score is the log-odds
+        assert min(_sigmoid(z / temperature) for z in log_odds) < expected  # not one member
 
 
 def test_ensemble_uncertainty_without_dropout_is_the_spread_of_the_networks():
@@ -346,9 +357,9 @@ def test_ensemble_uncertainty_without_dropout_is_the_spread_of_the_networks():
     prob = model.predict_proba(bands, device="cpu", tile=20)
     std = model.predict_uncertainty(bands, mc_samples=4, device="cpu", tile=20)
     rows, cols = np.nonzero(np.isfinite(prob))
-    members = np.array(
-        [[_hand_cut_probability(n, model, bands, r, c) for r, c in zip(rows[:50], cols[:50])] for n in model.nets_]
-    )
+    temperature = model.metadata_["calibration"]["temperature"]
+    log_odds = [[_hand_cut_log_odds(n, model, bands, r, c) for r, c in zip(rows[:50], cols[:50])] for n in model.nets_]
+    members = _sigmoid(np.array(log_odds) / temperature)  # each network's probability at T
     np.testing.assert_allclose(std[rows[:50], cols[:50]], members.std(axis=0), atol=2e-6)
     assert std[rows, cols].max() > 0
     assert "3 ensemble networks" in model.uncertainty_description(4)
@@ -390,6 +401,8 @@ def test_ensemble_size_is_checked():
 
 
 def test_report_lists_every_network_of_the_ensemble(ensemble):
+    import re
+
     from geochem_prospector.core.reports.training import training_report_html
 
     model, _, _ = ensemble
@@ -397,7 +410,27 @@ def test_report_lists_every_network_of_the_ensemble(ensemble):
     epochs = ", ".join(str(m["best_epoch"]) for m in model.metadata_["metrics"]["ensemble"])
     assert "<th>Networks in the ensemble</th><td>3</td>" in page
     assert f"<th>Best epoch (weights kept), per network</th><td>{epochs}</td>" in page
-    assert "Network 1 of the ensemble of 3" in page
+    assert "Every network of the ensemble of 3" in page
+    # per-epoch curves of every network: training and validation loss and accuracy, each as long as its history
+    histories = [model.metadata_["history"], *model.metadata_["member_histories"]]
+    lines = re.findall(r'<polyline[^>]*points="([^"]*)"', page)
+    assert len(lines) == 4 * 3
+    lengths = [len(h) for h in histories]
+    assert sorted(len(pts.split()) for pts in lines) == sorted(lengths * 4)
+    for i in range(3):
+        assert f">network {i + 1}: validation loss</text>" in page
+
+
+def test_report_says_first_that_agreement_with_labels_is_not_map_skill(trained):
+    from geochem_prospector.core.reports.training import training_report_html
+
+    page = training_report_html(trained[0].metadata_)
+    body = page[page.index("<body>") :]
+    first = body[: body.index("<h2>")]  # before any figure
+    assert "Agreement with the training labels is not map skill" in first
+    assert "prospector:evaluate" in first and "prospector:comparemodels" in first
+    calibration = trained[0].metadata_["calibration"]
+    assert f"<th>Temperature T</th><td>{calibration['temperature']:.3f}</td>" in page
 
 
 def test_a_model_file_written_by_0_2_0_loads_and_predicts_as_it_did():
@@ -409,6 +442,7 @@ def test_a_model_file_written_by_0_2_0_loads_and_predicts_as_it_did():
     expected = np.load(os.path.join(folder, "patchcnn_0.2.0_prediction.npz"))
     assert model.band_names_ == ["a", "b", "c"] and len(model.nets_) == 2
     assert model.metadata_["provenance"]["parameters"]["VALIDATION"] == 0  # stored by position then
+    assert "calibration" not in model.metadata_ and model.calibration_.combine == "probabilities"
     # float32 sums round differently on other processors' SIMD paths (6e-8 seen): equal to float32 precision
     np.testing.assert_allclose(model.predict_proba(bands, "cpu", tile=16), expected["prob"], rtol=0, atol=1e-6)
     np.testing.assert_allclose(model.predict_uncertainty(bands, 4, "cpu", tile=16), expected["std"], rtol=0, atol=1e-6)
@@ -436,3 +470,88 @@ def test_the_estimator_keeps_scikit_learns_contract():
         PatchCNN().predict_proba(bands)
     with pytest.raises(InputError, match="^PATCH_SIZE:"):
         PatchCNN(patch_size=6).fit(bands, labels)
+
+
+# ---- the coarse second view ------------------------------------------------------------------------------------
+
+
+def test_the_coarse_view_sees_k_times_the_patch_and_dense_equals_per_patch():
+    bands, labels = synthetic(height=48, width=52)
+    model = PatchCNN(**{**SMALL, "patch_size": 5, "coarse": 3, "epochs": 1, "block_size": 12}).fit(bands, labels)
+    net = model.nets_[0]
+    assert model.config_.field == 15 and net.crop == 5
+    # a hand-made check of what the network sees: a change 7 cells from the centre (beyond the fine 5 x 5 patch,
+    # within the coarse 15 x 15 view) moves the output; one 8 cells away (beyond both) does not
+    rng = np.random.default_rng(0)
+    x = torch.as_tensor(rng.normal(size=(1, 3, 17, 17)).astype(np.float32))
+    with torch.no_grad():
+        base = net(x)  # (1, 2, 3, 3): the centre cell is [1, 1], its window x[..., 1:16, 1:16]
+        near, far = x.clone(), x.clone()
+        near[0, :, 8, 1] += 5.0  # 7 cells left of the centre (8, 8)
+        far[0, :, 8, 0] += 5.0  # 8 cells left
+        assert not torch.allclose(net(near)[0, :, 1, 1], base[0, :, 1, 1])
+        assert torch.equal(net(far)[0, :, 1, 1], base[0, :, 1, 1])
+    # dense tiled prediction equals the per-patch one (tile seams, edges, the nodata corner)
+    dense = model.predict_proba(bands, device="cpu", tile=16)
+    rows = np.concatenate([rng.integers(0, 48, 120), [0, 47, 15, 16, 3, 5]])
+    cols = np.concatenate([rng.integers(0, 52, 120), [0, 51, 15, 16, 5, 7]])
+    per_patch = model.predict_proba_cells(bands, rows, cols)[:, 1]
+    ok = np.isfinite(per_patch)
+    assert np.array_equal(ok, np.isfinite(dense[rows, cols]))
+    np.testing.assert_allclose(dense[rows, cols][ok], per_patch[ok], atol=2e-6)
+
+
+def test_the_coarse_branch_averages_k_by_k_cells():
+    """The coarse branch's input is scipy's uniform (mean) filter of the bands, sampled every k cells."""
+    model = PatchCNN(**{**SMALL, "patch_size": 5, "coarse": 3, "epochs": 1, "block_size": 12})
+    bands, labels = synthetic()
+    net = model.fit(bands, labels).nets_[0]
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 15, 15)).astype(np.float32)
+    seen = {}
+    net.coarse_features.register_forward_hook(lambda _m, inputs, _o: seen.update(x=inputs[0]))
+    with torch.no_grad():
+        net(torch.as_tensor(x[None]))
+    expected = np.stack([ndimage.uniform_filter(b.astype(np.float64), 3, mode="constant")[1:-1, 1:-1] for b in x])
+    np.testing.assert_allclose(seen["x"][0].numpy(), expected, atol=1e-5)
+
+
+def test_coarse_view_settings_are_checked():
+    bands, labels = synthetic()
+    for coarse in (2, 4):
+        with pytest.raises(InputError, match="^COARSE_VIEW:"):
+            PatchCNN(**{**SMALL, "coarse": coarse}).fit(bands, labels)
+    with pytest.raises(InputError, match="^COARSE_VIEW:"):
+        PatchCNN(**{**SMALL, "patch_size": 65, "coarse": 5}).fit(bands, labels)
+
+
+# ---- self-supervised pre-training ------------------------------------------------------------------------------
+
+
+def test_masked_band_pretraining_learns_to_predict_hidden_bands_from_the_others():
+    """Two bands that are one signal plus noise: a hidden band is predicted from the other far better than by the
+    median (0 in normalised units), the best guess without the other bands; the baseline is computed here from
+    the normalised bands themselves."""
+    from geochem_prospector.core.learning.patches import normalise, robust_normalisation
+
+    rng = np.random.default_rng(2)
+    signal = ndimage.gaussian_filter(rng.normal(size=(40, 44)), 2) * 8
+    bands = np.stack([signal, signal + 0.1 * rng.normal(size=signal.shape), rng.normal(size=signal.shape)])
+    bands = bands.astype(np.float32)
+    labels = np.full(signal.shape, np.nan)
+    r, c = rng.integers(0, 40, 200), rng.integers(0, 44, 200)
+    labels[r, c] = (signal[r, c] > 0.5).astype(float)
+    messages = []
+    model = PatchCNN(**{**SMALL, "epochs": 1, "pretrain_epochs": 6}).fit(bands, labels, log=messages.append)
+    losses = [float(m.rsplit(" ", 1)[1]) for m in messages if "masked-band reconstruction loss" in m]
+    assert len(losses) == 6 and model.metadata_["settings"]["pretrain_epochs"] == 6
+    median, scale = robust_normalisation(bands, seed=SMALL["seed"])
+    z = normalise(bands, median, scale)
+    baseline = float(np.mean(z**2))  # predicting every hidden value by the median, averaged over the bands
+    assert losses[-1] < 0.75 * baseline and losses[-1] < losses[0]  # the noise band stays unpredictable (~1)
+
+
+def test_pretraining_is_checked():
+    bands, labels = synthetic()
+    with pytest.raises(InputError, match="^PRETRAIN_EPOCHS:"):
+        PatchCNN(**{**SMALL, "pretrain_epochs": -1}).fit(bands, labels)

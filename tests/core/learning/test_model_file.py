@@ -249,6 +249,26 @@ METADATA_CASES = [
     ("settings not an object", _set("settings", "fast"), "settings is 'fast', but it must be a JSON object"),
     ("history not a list", _set("history", {"epoch": 1}), "history is a JSON object, but it must be a list"),
     ("data hashes not text", _set("data_hashes.bands", 5), "data_hashes.bands is 5"),
+    (
+        "temperature 0",
+        _set("calibration", {"combine": "logits", "temperature": 0}),
+        "calibration.temperature is 0, but it must be a finite number at least 0.001 and at most 10000",
+    ),
+    (
+        "temperature NaN",
+        _set("calibration", {"combine": "logits", "temperature": math.nan}),
+        "calibration.temperature is NaN",
+    ),
+    (
+        "unknown combination",
+        _set("calibration", {"combine": "median", "temperature": 1.0}),
+        "calibration.combine is 'median', but it must be one of 'probabilities', 'logits'",
+    ),
+    (
+        "calibration without temperature",
+        _set("calibration", {"combine": "logits"}),
+        "calibration.temperature is missing",
+    ),
 ]
 
 

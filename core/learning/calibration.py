@@ -1,0 +1,165 @@
+"""Scores that rank: the ensemble's combined logits, temperature scaling fitted on the validation cells, the
+percentile of the study area a geologist can read, and how much of a map is tied.
+
+Averaging the members' *probabilities* saturates: a cell every network calls certain gets exactly 1.0 in float32,
+and many such cells tie, so their order is lost. The members' *logits* (log-odds) are averaged instead
+(equivalently, the normalised geometric mean of their probabilities), and one temperature ``T`` fitted on the
+validation cells divides them before the softmax (Guo et al. 2017, "On calibration of modern neural networks").
+``T`` rescales every logit alike, so it changes probabilities, never the order of cells.
+
+No torch: plain numpy on the logits, so the fit can be checked against a brute-force search.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+
+from ..evaluation.auc import placements
+
+#: the temperatures searched; a fit at the lower bound means the validation cells are perfectly separated
+T_MIN = 0.05
+T_MAX = 100.0
+
+#: how an ensemble combines its networks: "probabilities" (model files without a calibration, 0.2.x), "logits"
+COMBINE_PROBABILITIES = "probabilities"
+COMBINE_LOGITS = "logits"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How a model turns its networks' logits into one probability (stored in the model file's ``calibration``).
+
+    A model file without ``calibration`` (0.2.x) averages probabilities at temperature 1, as it did.
+    """
+
+    combine: str = COMBINE_PROBABILITIES
+    temperature: float = 1.0
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, Any]) -> "Calibration":
+        stored = metadata.get("calibration")
+        if not isinstance(stored, Mapping):
+            return cls()
+        return cls(str(stored.get("combine", COMBINE_PROBABILITIES)), float(stored.get("temperature", 1.0)))
+
+
+@dataclass(frozen=True)
+class TemperatureFit:
+    """A fitted temperature and the validation NLL (mean negative log-likelihood) at T = 1 and at T."""
+
+    temperature: float
+    nll_at_1: float
+    nll: float
+    n_cells: int
+    note: str
+
+    def as_metadata(self) -> Dict[str, Any]:
+        return {
+            "combine": COMBINE_LOGITS,
+            "temperature": self.temperature,
+            "validation_nll_at_1": self.nll_at_1 if math.isfinite(self.nll_at_1) else None,
+            "validation_nll": self.nll if math.isfinite(self.nll) else None,
+            "validation_cells": self.n_cells,
+            "note": self.note,
+        }
+
+
+def mean_nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
+    """Mean negative log-likelihood of class indices ``y`` under softmax(logits / temperature)."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    return float(-np.mean(log_softmax(z, axis=1)[np.arange(y.size), y]))
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> TemperatureFit:
+    """The temperature in [T_MIN, T_MAX] minimising the validation NLL of softmax(logits / T).
+
+    The NLL is convex in 1/T, so a bounded search on log T finds its minimum. When it lies on the lower bound,
+    the validation cells are perfectly separated (every larger 1/T lowers the NLL): the data do not identify a
+    temperature, and T = 1 is kept, with a note saying so. Without validation cells of two classes T = 1 too.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    if y.size == 0 or np.unique(y).size < 2 or not np.isfinite(logits).all():
+        nll1 = mean_nll(logits, y, 1.0) if y.size else math.nan
+        return TemperatureFit(1.0, nll1, nll1, int(y.size), "no validation cells of two classes: T = 1 kept")
+    nll1 = mean_nll(logits, y, 1.0)
+    lo, hi = math.log(T_MIN), math.log(T_MAX)
+    # a coarse grid first (the NLL in log T is unimodal but flat far out), then Brent within the best bracket
+    grid = np.linspace(lo, hi, 41)
+    values = np.array([mean_nll(logits, y, math.exp(t)) for t in grid])
+    best = int(np.argmin(values))
+    bracket = (grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)])
+    found = minimize_scalar(
+        lambda t: mean_nll(logits, y, math.exp(t)), bounds=bracket, method="bounded", options={"xatol": 1e-6}
+    )
+    t_best, nll_best = (float(found.x), float(found.fun)) if found.fun <= values[best] else (grid[best], values[best])
+    if t_best <= lo + 1e-3:
+        return TemperatureFit(
+            1.0,
+            nll1,
+            nll1,
+            int(y.size),
+            f"the validation cells are perfectly separated (the NLL keeps falling down to T = {T_MIN:g}): the "
+            "temperature is not identified and T = 1 is kept",
+        )
+    return TemperatureFit(math.exp(t_best), nll1, nll_best, int(y.size), "fitted on the validation cells")
+
+
+def combine_logits(member_logits: np.ndarray, calibration: Calibration) -> np.ndarray:
+    """(members, n, classes) logits -> (n, classes) log-probabilities of the ensemble under ``calibration``."""
+    z = np.asarray(member_logits, dtype=np.float64)
+    if calibration.combine == COMBINE_LOGITS:
+        return log_softmax(z.mean(axis=0) / calibration.temperature, axis=1)
+    return np.log(np.exp(log_softmax(z / calibration.temperature, axis=2)).mean(axis=0))
+
+
+#: the classes of the rank map: a cell in the top p % of the study area has a percentile of at least 100 - p
+RANK_CLASSES = (20.0, 10.0, 5.0, 1.0)
+
+
+def area_percentile(values: np.ndarray, sorted_area: np.ndarray) -> np.ndarray:
+    """The percentile of the study area of each value (0-100, float32; NaN stays NaN): the share of the area's
+    cells scoring lower plus half those scoring the same (mid-rank, scipy's ``percentileofscore(kind="mean")``).
+
+    ``sorted_area`` holds the score of every valid cell of the study area, ascending. A cell at 99.5 lies in the
+    top 1 % of the area, one at 50 in the middle. Ties share one mid-rank, so a map that ties cannot pretend an
+    order it does not have.
+    """
+    values = np.asarray(values)
+    out = np.full(values.shape, np.nan, dtype=np.float32)
+    ok = np.isfinite(values)
+    if ok.any() and sorted_area.size:
+        out[ok] = 100.0 * placements(values[ok], sorted_area)
+    return out
+
+
+def tie_statistics(values: np.ndarray, deposit_values: Optional[np.ndarray] = None) -> Dict[str, Any]:
+    """How much of a map is tied: the largest share of valid cells holding one value, and, given the deposits'
+    values, how many deposits share the map's maximum and how many share any value with another deposit."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"cells": 0, "largest_tie_fraction": math.nan, "largest_tie_value": math.nan}
+    uniq, counts = np.unique(v, return_counts=True)
+    top = int(np.argmax(counts))
+    stats: Dict[str, Any] = {
+        "cells": int(v.size),
+        "distinct_values": int(uniq.size),
+        "largest_tie_fraction": float(counts[top] / v.size),
+        "largest_tie_value": float(uniq[top]),
+        "cells_at_maximum": int(counts[-1]),
+    }
+    if deposit_values is not None:
+        d = np.asarray(deposit_values, dtype=np.float64).ravel()
+        d = d[np.isfinite(d)]
+        _, d_counts = np.unique(d, return_counts=True)
+        stats["deposits_at_maximum"] = int(np.sum(d == uniq[-1]))
+        stats["deposits_at_their_maximum"] = int(np.sum(d == d.max())) if d.size else 0
+        stats["deposits_tied_with_another"] = int(d_counts[d_counts > 1].sum())
+    return stats

@@ -1,0 +1,95 @@
+"""Positive-unlabelled training: deposits (or pseudo-positives) against every other valid cell as *unlabelled*,
+with a class prior, through the non-negative PU risk of Kiryo et al. (2017, "Positive-unlabeled learning with
+non-negative risk estimator", NeurIPS), so that no barren label has to be invented.
+
+With ``g`` the network's log-odds of the positive class, a loss ``l(g, +1) = softplus(-g)`` (logistic) and
+``l(g, -1) = softplus(g)``, and the class prior ``pi`` (the share of positive ground among all cells):
+
+    R_pu(g) = pi * R_p+(g) + max(0, R_u-(g) - pi * R_p-(g))
+
+where ``R_p+`` and ``R_p-`` are the mean losses of the positive cells labelled positive and negative, and ``R_u-`` the
+mean loss of the unlabelled cells labelled negative. The unbiased PU risk (without the max) goes negative when a
+flexible network overfits; when ``R_u- - pi R_p-`` falls below ``-beta`` the step instead *raises* it (gradient
+ascent with factor ``gamma``), Kiryo et al.'s Algorithm 1 (beta = 0, gamma = 1 as in their experiments).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
+
+from ..errors import InputError
+
+#: Kiryo et al.'s defaults
+BETA = 0.0
+GAMMA = 1.0
+#: the unlabelled cells of a fit: this many per positive cell (at least MIN, at most MAX), drawn once at random
+UNLABELLED_PER_POSITIVE = 20
+MIN_UNLABELLED = 2000
+MAX_UNLABELLED = 200_000
+
+
+class PuRisk(NamedTuple):
+    """The non-negative PU risk (to report) and the quantity to minimise in this step (the risk, or the
+    negated negative part when it fell below -beta)."""
+
+    risk: torch.Tensor
+    objective: torch.Tensor
+
+
+def log_odds(logits: torch.Tensor, positive: int = 1) -> torch.Tensor:
+    """(n, 2) logits -> (n,) log-odds of class index ``positive``."""
+    return logits[:, positive] - logits[:, 1 - positive]
+
+
+def nnpu_risk(
+    g: torch.Tensor,
+    is_positive: torch.Tensor,
+    prior: float,
+    weights: Optional[torch.Tensor] = None,
+    beta: float = BETA,
+    gamma: float = GAMMA,
+) -> PuRisk:
+    """The non-negative PU risk of log-odds ``g`` (n,) with ``is_positive`` (n,) marking the labelled positives
+    (every other cell is unlabelled); ``weights`` (n,) weight the positives (label confidence; 1 if None).
+
+    A batch without positives has R_p+ = R_p- = 0; one without unlabelled cells R_u- = 0.
+    """
+    pos = is_positive.bool()
+    w = torch.ones_like(g) if weights is None else weights.to(g.dtype)
+    wp = torch.where(pos, w, torch.zeros_like(w))
+    n_p = wp.sum().clamp_min(1e-12)
+    n_u = (~pos).sum().clamp_min(1)
+    r_p_plus = (wp * F.softplus(-g)).sum() / n_p
+    r_p_minus = (wp * F.softplus(g)).sum() / n_p
+    r_u_minus = torch.where(~pos, F.softplus(g), torch.zeros_like(g)).sum() / n_u
+    negative = r_u_minus - prior * r_p_minus
+    risk = prior * r_p_plus + negative.clamp_min(0.0)
+    if float(negative.detach()) < -beta:
+        return PuRisk(risk, -gamma * negative)
+    return PuRisk(risk, prior * r_p_plus + negative)
+
+
+def check_prior(prior: float) -> None:
+    if not 0.0 < prior < 1.0:
+        raise InputError(
+            f"the class prior must be between 0 and 1 (the share of positive ground among all cells), not {prior:g}.",
+            "CLASS_PRIOR",
+        )
+
+
+def default_prior(n_positive: int, n_valid: int) -> float:
+    """The class prior used when none is given: the share of the valid cells labelled positive (a lower bound:
+    undiscovered deposits make the true share larger)."""
+    return float(min(0.5, max(n_positive, 1) / max(n_valid, 1)))
+
+
+def unlabelled_sample(candidates: np.ndarray, n_positive: int, rng: np.random.Generator) -> np.ndarray:
+    """A random subset (sorted flat indices) of the unlabelled candidate cells, sized by the positives."""
+    n = int(min(candidates.size, max(MIN_UNLABELLED, UNLABELLED_PER_POSITIVE * n_positive), MAX_UNLABELLED))
+    if n >= candidates.size:
+        return candidates
+    return np.sort(rng.choice(candidates, n, replace=False))

@@ -1,0 +1,96 @@
+"""core.learning.pu: the non-negative PU risk against a hand computation, and PU training of the patch CNN."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.learning.estimator import PatchCNN
+from geochem_prospector.core.learning.pu import default_prior, nnpu_risk
+from geochem_prospector.core.learning.training import roc_auc
+from tests.core.learning.test_cnn import SMALL, synthetic
+
+
+def softplus(x):
+    return math.log1p(math.exp(x))
+
+
+def hand_risk(g, positive, prior, weights):
+    """Kiryo et al. (2017) eq. 6 and Algorithm 1 written out with the logistic loss, one cell at a time."""
+    p = [(gi, wi) for gi, pi, wi in zip(g, positive, weights) if pi]
+    u = [gi for gi, pi in zip(g, positive) if not pi]
+    wsum = sum(w for _, w in p)
+    r_p_plus = sum(w * softplus(-gi) for gi, w in p) / wsum  # positives labelled positive
+    r_p_minus = sum(w * softplus(gi) for gi, w in p) / wsum  # positives labelled negative
+    r_u_minus = sum(softplus(gi) for gi in u) / len(u)  # unlabelled labelled negative
+    negative = r_u_minus - prior * r_p_minus
+    risk = prior * r_p_plus + max(0.0, negative)
+    objective = -negative if negative < 0 else prior * r_p_plus + negative
+    return risk, objective, negative
+
+
+@pytest.mark.parametrize(
+    "g,positive,prior,weights",
+    [
+        ([2.0, 0.5, -1.0, -3.0, 0.2], [1, 1, 0, 0, 0], 0.3, [1, 1, 1, 1, 1]),  # the negative part stays positive
+        ([4.0, 3.0, -6.0, -7.0, -5.0, -8.0], [1, 1, 0, 0, 0, 0], 0.4, [0.5, 1, 1, 1, 1, 1]),  # it goes negative
+    ],
+)
+def test_the_risk_is_kiryos_written_out_by_hand(g, positive, prior, weights):
+    risk, objective, negative = hand_risk(g, positive, prior, weights)
+    got = nnpu_risk(
+        torch.tensor(g, dtype=torch.float64),
+        torch.tensor(positive, dtype=torch.bool),
+        prior,
+        torch.tensor(weights, dtype=torch.float64),
+    )
+    assert float(got.risk) == pytest.approx(risk, abs=1e-12)
+    assert float(got.objective) == pytest.approx(objective, abs=1e-12)
+    assert risk >= 0
+
+
+def test_the_second_case_takes_the_defitting_step():
+    _, objective, negative = hand_risk([4.0, 3.0, -6.0, -7.0, -5.0, -8.0], [1, 1, 0, 0, 0, 0], 0.4, [0.5] + [1] * 5)
+    assert negative < 0 and objective == -negative  # gradient ascent on the negative part (Algorithm 1)
+    g = torch.tensor([4.0, 3.0, -6.0, -7.0, -5.0, -8.0], dtype=torch.float64, requires_grad=True)
+    nnpu_risk(g, torch.tensor([1, 1, 0, 0, 0, 0], dtype=torch.bool), 0.4).objective.backward()
+    assert g.grad is not None and (g.grad[2:] < 0).all()  # pushes the unlabelled cells' scores *up*
+
+
+def pu_labels(seed=0):
+    """Positives only: the cells of the synthetic signal's top, no barren label anywhere."""
+    bands, labels = synthetic(seed)
+    pu = np.full(labels.shape, np.nan)
+    pu[labels == 1] = 1.0
+    return bands, pu, labels
+
+
+def test_pu_training_learns_from_positives_alone():
+    bands, pu, labels = pu_labels()
+    assert not (pu == 0).any()
+    model = PatchCNN(**{**SMALL, "epochs": 12, "patience": 12, "training": "pu"}).fit(bands, pu)
+    prob = model.predict_proba(bands, device="cpu")
+    known = np.isfinite(labels) & np.isfinite(prob)
+    # judged on the barren *and* mineralised cells it never saw as such
+    assert roc_auc(labels[known] == 1, prob[known]) > 0.85
+    settings = model.metadata_["settings"]
+    valid = np.isfinite(bands).all(axis=0)
+    assert settings["training"] == "pu"
+    n_positive = int(((pu == 1) & valid).sum())
+    assert settings["class_prior"] == pytest.approx(default_prior(n_positive, int(valid.sum())))
+    assert default_prior(n_positive, int(valid.sum())) == pytest.approx(n_positive / valid.sum())
+    assert model.metadata_["calibration"]["temperature"] == 1.0
+
+
+def test_pu_settings_are_checked():
+    bands, pu, _ = pu_labels()
+    with pytest.raises(InputError, match="^TRAINING:"):
+        PatchCNN(**{**SMALL, "training": "magic"}).fit(bands, pu)
+    with pytest.raises(InputError, match="^CLASS_PRIOR:"):
+        PatchCNN(**{**SMALL, "training": "pu", "class_prior": 1.0}).fit(bands, pu)
+    none = np.full(pu.shape, np.nan)
+    none[3, 3] = 1
+    with pytest.raises(InputError, match="^LABELS: positive-unlabelled training needs at least two"):
+        PatchCNN(**{**SMALL, "training": "pu"}).fit(bands, none)
