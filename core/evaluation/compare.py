@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from scipy import ndimage
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
+from ..lazy import lazy_module
 from .auc import placements, resampled_means, roc_auc
+
+ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
 
 #: the learners from simplest to most complex: a tie goes to the earlier one
 COMPLEXITY = ("best band", "woe", "logistic", "random_forest", "gradient_boosting", "cnn")

@@ -26,9 +26,12 @@ from dataclasses import dataclass
 from typing import Dict
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from ..errors import InputError
+from ..lazy import lazy_function
+
+ndtr = lazy_function("scipy.special", "ndtr")  # scipy imported when used: the plugin loads without it
+ndtri = lazy_function("scipy.special", "ndtri")
 
 #: cells x knots evaluated at a time by the back-transform (bounds its memory to a few tens of MB)
 CHUNK_ELEMENTS = 2_000_000

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax
 
 from ..evaluation.auc import placements
+from ..lazy import lazy_function
+
+minimize_scalar = lazy_function("scipy.optimize", "minimize_scalar")  # scipy imported when used
+log_softmax = lazy_function("scipy.special", "log_softmax")
 
 #: the temperatures searched; a fit at the lower bound means the validation cells are perfectly separated
 T_MIN = 0.05

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from typing import List, Tuple
 
 import numpy as np
-from scipy import ndimage
+
+from ..lazy import lazy_module
+
+ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
 
 #: the evidence bands, in order
 BAND_NAMES = ("fault", "favourable unit", "noise")

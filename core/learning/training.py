@@ -14,14 +14,16 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
-from scipy.special import softmax
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..evaluation.auc import roc_auc as auc_of_scores
+from ..lazy import lazy_function
 from .network import PatchNet, receptive_field
 from .patches import augment, extract_patches
 from .pu import log_odds, nnpu_risk
+
+softmax = lazy_function("scipy.special", "softmax")  # scipy imported when used: the plugin loads without it
 
 LogCallback = Optional[Callable[[str], None]]
 History = List[Dict[str, float]]
