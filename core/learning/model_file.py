@@ -7,6 +7,7 @@ Sizes are checked before anything is decompressed or allocated (:func:`read_mode
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -14,7 +15,7 @@ import math
 import os
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -237,59 +238,55 @@ def read_model(
     Every refusal is a :class:`ModelFileError` of ``MODEL`` naming what is wrong. ``fmt`` and ``newest``: the
     format name and newest version read (the CNN's by default; the classic learners' have their own).
     """
-    name = os.path.basename(path)
-    if not os.path.isfile(path):
-        raise ModelFileError(f"the model file '{path}' does not exist; check the path, or {TRAIN_NEW}.", "MODEL")
-    try:
-        with open(path, "rb") as handle:
-            archive, folder = _archive(handle)
-            try:
-                data = archive.read(f"{folder}/data.pkl")
-            except Exception as exc:  # BadZipFile (CRC), zlib.error, RuntimeError (encrypted), ...
-                raise _not_a_model(f"a damaged data.pkl: {exc}") from None
-            payload = _inspect_pickle(data)
-            del data
-            version = _format_version(payload, fmt, newest)
-            metadata = _metadata(payload)
-            members = _members(payload, version)
-            try:
-                expected = expected_weights(metadata)
-            except MetadataError as exc:
-                raise _invalid(exc.field, exc.problem) from None
-            _check_tensors(members, expected, version)
-            _check_storage_entries(archive, folder, members)
-            handle.seek(0)
-            try:
-                loaded = torch.load(handle, map_location="cpu", weights_only=True)
-            except Exception as exc:  # a damaged entry (CRC), or anything torch's own safe unpickler refuses
-                raise _not_a_model(f"{type(exc).__name__}: {str(exc)[:200]}") from None
-            weights = _loaded_weights(loaded, payload["metadata"], members, version)
-    except _Refused as refused:
-        raise ModelFileError(_message(name, refused), "MODEL") from None
-    except OSError as exc:
-        raise ModelFileError(f"cannot read the model file '{path}' ({exc.strerror or exc}).", "MODEL") from None
+    with _model_errors(path), open(path, "rb") as handle:
+        archive, folder, payload = _payload(handle)
+        version = _format_version(payload, fmt, newest)
+        metadata = _metadata(payload)
+        members = _members(payload, version)
+        try:
+            expected = expected_weights(metadata)
+        except MetadataError as exc:
+            raise _invalid(exc.field, exc.problem) from None
+        _check_tensors(members, expected, version)
+        _check_storage_entries(archive, folder, members)
+        handle.seek(0)
+        try:
+            loaded = torch.load(handle, map_location="cpu", weights_only=True)
+        except Exception as exc:  # a damaged entry (CRC), or anything torch's own safe unpickler refuses
+            raise _not_a_model(f"{type(exc).__name__}: {str(exc)[:200]}") from None
+        weights = _loaded_weights(loaded, payload["metadata"], members, version)
     return metadata, weights
 
 
 def model_format(path: str) -> Any:
     """The ``format`` a model file declares (read through the same size checks and restricted unpickler as
     :func:`read_model`, no tensor read), so that a caller can choose the reader; None when it declares none."""
-    name = os.path.basename(path)
+    with _model_errors(path), open(path, "rb") as handle:
+        payload = _payload(handle)[2]
+    return payload.get("format") if isinstance(payload, dict) else None
+
+
+@contextlib.contextmanager
+def _model_errors(path: str) -> Iterator[None]:
+    """A missing file, an unreadable one and every refusal inside as one :class:`ModelFileError` naming MODEL."""
     if not os.path.isfile(path):
         raise ModelFileError(f"the model file '{path}' does not exist; check the path, or {TRAIN_NEW}.", "MODEL")
     try:
-        with open(path, "rb") as handle:
-            archive, folder = _archive(handle)
-            try:
-                data = archive.read(f"{folder}/data.pkl")
-            except Exception as exc:  # BadZipFile (CRC), zlib.error, RuntimeError (encrypted), ...
-                raise _not_a_model(f"a damaged data.pkl: {exc}") from None
-            payload = _inspect_pickle(data)
+        yield
     except _Refused as refused:
-        raise ModelFileError(_message(name, refused), "MODEL") from None
+        raise ModelFileError(_message(os.path.basename(path), refused), "MODEL") from None
     except OSError as exc:
         raise ModelFileError(f"cannot read the model file '{path}' ({exc.strerror or exc}).", "MODEL") from None
-    return payload.get("format") if isinstance(payload, dict) else None
+
+
+def _payload(handle: Any) -> Tuple[zipfile.ZipFile, str, Any]:
+    """The archive, its folder and its data.pkl read through the restricted unpickler (no tensor read yet)."""
+    archive, folder = _archive(handle)
+    try:
+        data = archive.read(f"{folder}/data.pkl")
+    except Exception as exc:  # BadZipFile (CRC), zlib.error, RuntimeError (encrypted), ...
+        raise _not_a_model(f"a damaged data.pkl: {exc}") from None
+    return archive, folder, _inspect_pickle(data)
 
 
 def _message(name: str, refused: _Refused) -> str:
