@@ -9,6 +9,8 @@ from qgis.core import (
     QgsPalettedRasterRenderer,
     QgsProcessing,
     QgsProcessingException,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
@@ -27,6 +29,7 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_raster, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
+from ..core.io.windows import band_table
 from .base import (
     STYLES_DIR,
     WARP_ADVICE,
@@ -61,6 +64,37 @@ def parse_names(text: str) -> list:
     return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
 
 
+def parse_band_numbers(value: object, parameter: str) -> list:
+    """A band parameter's value (1-based numbers: a list, or text '1;3' as qgis_process and the modeler give it)
+    as a list of ints; anything else is refused naming ``parameter`` (QGIS itself would read it as band 0)."""
+    if value is None or value == "":
+        return []
+    parts = [str(v) for v in value] if isinstance(value, (list, tuple)) else [value]
+    numbers = []
+    for part in parts:
+        for item in str(part).replace(",", ";").split(";"):
+            item = item.strip()
+            if not item:
+                continue
+            try:
+                numbers.append(int(item))
+            except ValueError:
+                raise InputError(
+                    f"'{item}' is not a band number; choose bands with the band chooser (1-based numbers such as "
+                    "1;3), or give band names in the advanced text parameter.",
+                    parameter,
+                ) from None
+    return numbers
+
+
+def both_given(chooser: str, text: str) -> str:
+    """The message for a band chooser and its text fallback both given."""
+    return (
+        f"{chooser} and {text} both choose bands; use the band chooser ({chooser}) and leave {text} (band names, "
+        "advanced) empty."
+    )
+
+
 def parse_numbers(text: str, parameter: str) -> list:
     try:
         return [float(part) for part in parse_names(text)]
@@ -91,6 +125,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {"METHOD": METHODS, "INDEX_METHOD": INDEX_METHODS}
     INPUT_RASTER = "INPUT_RASTER"
     BANDS = "BANDS"
+    ELEMENT_BANDS = "ELEMENT_BANDS"
+    ASSOCIATION_BANDS = "ASSOCIATION_BANDS"
     METHOD = "METHOD"
     PERCENTILES = "PERCENTILES"
     MULTIPLIERS = "MULTIPLIERS"
@@ -120,17 +156,20 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         return self.tr(
             "Finds geochemical anomalies in the element raster made by 'Interpolate geochemistry to rasters' and "
             "ranks them for follow-up.\n\n"
-            "Thresholds per element (BANDS, band descriptions; empty = all), from the cells inside MASK: "
+            "Thresholds per element (ELEMENT_BANDS; empty = all bands), from the cells inside MASK: "
             "percentiles (PERCENTILES, default 85,95,98); mean + k·SD or median + k·MAD of log10 values "
             "(MULTIPLIERS, default 1,2,3; MAD scaled by 1.4826); Tukey fences of log10 values (Q3 + 1.5, 2.25 "
             "and 3 IQR); or the concentration-area (C-A) fractal: log area above a concentration against log "
             "concentration (from the median up) fitted by straight segments, the breaks being the levels; "
             "CA_BREAKS = 0 chooses the number of breaks (0-3) by BIC. Levels are weak, moderate, strong; "
             "cells are classed 0 background, 1 weak, 2 moderate, 3 strong.\n\n"
-            "Integrated index of the ASSOCIATION elements (e.g. Ag,Pb,Zn,Cd,Cu,As; empty = all): mean of "
-            "robust z-scores (median/MAD) of log10 values, the same on centred log-ratios (the composition is "
-            "all BANDS: use a subset as association), or the first principal component of the robust "
-            "z-scores. It gets its own thresholds by the same method and is the last band of OUTPUT.\n\n"
+            "Integrated index of the ASSOCIATION_BANDS elements (e.g. Ag, Pb, Zn, Cd, Cu, As; empty = all "
+            "element bands): mean of robust z-scores (median/MAD) of log10 values, the same on centred "
+            "log-ratios (the composition is all element bands: use a subset as association), or the first "
+            "principal component of the robust z-scores. It gets its own thresholds by the same method and is "
+            "the last band of OUTPUT.\n\n"
+            "Scripts and models of 0.2 may still give the bands by name in BANDS and ASSOCIATION (advanced, "
+            "comma separated); a band chooser and its text parameter given together are refused.\n\n"
             "Outputs: OUTPUT class raster (one band per element + 'index'); OUTPUT_CONTOURS lines at "
             "each level (element, level, value); OUTPUT_ANOMALIES: connected areas (at least MIN_CELLS cells) "
             "above the index's weak level with area_km2, max/mean index, nap (normalised area product = "
@@ -146,8 +185,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT_RASTER, self.tr("Element raster")))
         self.addParameter(
-            QgsProcessingParameterString(
-                self.BANDS, self.tr("Element bands (descriptions, comma separated; empty = all)"), optional=True
+            QgsProcessingParameterBand(
+                self.ELEMENT_BANDS,
+                self.tr("Element bands (empty = all)"),
+                parentLayerParameterName=self.INPUT_RASTER,
+                optional=True,
+                allowMultiple=True,
             )
         )
         self.addParameter(
@@ -170,8 +213,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterString(
-                self.ASSOCIATION, self.tr("Association elements for the index (empty = all bands)"), optional=True
+            QgsProcessingParameterBand(
+                self.ASSOCIATION_BANDS,
+                self.tr("Association bands for the index (empty = all element bands)"),
+                parentLayerParameterName=self.INPUT_RASTER,
+                optional=True,
+                allowMultiple=True,
             )
         )
         self.addParameter(
@@ -233,11 +280,28 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 self.OUTPUT_INDEX, self.tr("Integrated index (float)"), optional=True, createByDefault=False
             )
         )
+        # the text parameters of 0.2 (band descriptions, comma separated), kept for scripts and models that set them
+        for name, label in (
+            (self.BANDS, "Element bands by name (comma separated; instead of the band chooser)"),
+            (self.ASSOCIATION, "Association elements by name (comma separated; instead of the band chooser)"),
+        ):
+            parameter = QgsProcessingParameterString(name, self.tr(label), optional=True)
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
+        """QGIS's checks, then a band chooser and its text fallback both given is refused before the run."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if ok:
+            for chooser, text in ((self.ELEMENT_BANDS, self.BANDS), (self.ASSOCIATION_BANDS, self.ASSOCIATION)):
+                if parameters.get(chooser) not in (None, "", []) and str(parameters.get(text) or "").strip():
+                    return False, self.tr(both_given(chooser, text))
+        return ok, message
 
     def process(self, parameters, context, feedback):
         layer, raster, crs = self._read_input(parameters, context, feedback)
         names, grid = list(raster.band_names), raster.grid
-        result, method, index_method, association = self._identify(parameters, context, feedback, raster, crs)
+        result, method, index_method, association = self._identify(parameters, context, feedback, layer, raster, crs)
         check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
         source_name = layer.name()
         provenance = self.provenance(
@@ -300,10 +364,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             WARP_ADVICE + ", or interpolate from reprojected samples",
         )
         bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context)) or None
-        n_bands = len(bands_wanted) if bands_wanted else layer.bandCount()
+        indexes = self._band_numbers(parameters, self.ELEMENT_BANDS, layer.bandCount())
+        if indexes and bands_wanted:
+            raise QgsProcessingException(both_given(self.ELEMENT_BANDS, self.BANDS))
+        n_bands = len(bands_wanted or indexes) or layer.bandCount()
         # float32 read, float64 working copy, classes, index and its classes, contour and labelling work
         self.check_memory(layer.width() * layer.height(), 14 * n_bands + 40, self.INPUT_RASTER, "this raster")
-        raster = read_raster(layer_file(layer), bands_wanted, band_parameter=self.BANDS)
+        raster = read_raster(layer_file(layer), bands_wanted, indexes or None, band_parameter=self.BANDS)
         for warning in raster.warnings:
             feedback.pushWarning(warning)
         names = list(raster.band_names)
@@ -314,12 +381,43 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
         return layer, raster, crs
 
-    def _identify(self, parameters, context, feedback, raster, crs):
+    def _band_numbers(self, parameters, name: str, count: int) -> list:
+        """The 1-based bands chosen in band parameter ``name``, each checked to exist in a raster of ``count``."""
+        numbers = parse_band_numbers(parameters.get(name), name)
+        bad = [n for n in numbers if not 1 <= n <= count]
+        if bad:
+            raise QgsProcessingException(
+                f"{name}: band {', '.join(map(str, bad))} does not exist; the raster has {count} band(s)."
+            )
+        if len(set(numbers)) != len(numbers):
+            raise QgsProcessingException(f"{name}: a band is chosen twice; choose each band once.")
+        return numbers
+
+    def _association(self, parameters, context, layer, names: list) -> list:
+        """The association elements by name: from ASSOCIATION_BANDS (which must be element bands), or the
+        names given in ASSOCIATION, or every element band."""
+        by_name = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context))
+        numbers = self._band_numbers(parameters, self.ASSOCIATION_BANDS, layer.bandCount())
+        if numbers and by_name:
+            raise QgsProcessingException(both_given(self.ASSOCIATION_BANDS, self.ASSOCIATION))
+        if not numbers:
+            return by_name or names
+        descriptions = [n.split(":", 1)[1] for n in band_table([layer_file(layer)], [""])[1]]
+        chosen = [descriptions[n - 1] for n in numbers]
+        outside = [f"{n} ({d})" for n, d in zip(numbers, chosen) if d not in names]
+        if outside:
+            raise QgsProcessingException(
+                f"ASSOCIATION_BANDS: band {', '.join(outside)} is not among the element bands; add it to the "
+                "element bands or leave it out of the association."
+            )
+        return chosen
+
+    def _identify(self, parameters, context, feedback, layer, raster, crs):
         """Thresholds, classes, index, contours and ranked areas; the method names and association used."""
         names, grid = list(raster.band_names), raster.grid
         method = self.enum_name(parameters, self.METHOD, context)
         index_method = self.enum_name(parameters, self.INDEX_METHOD, context)
-        association = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context)) or names
+        association = self._association(parameters, context, layer, names)
         percentiles = parse_numbers(self.parameterAsString(parameters, self.PERCENTILES, context), self.PERCENTILES)
         multipliers = parse_numbers(self.parameterAsString(parameters, self.MULTIPLIERS, context), self.MULTIPLIERS)
         if method in ("mean_sd", "median_mad") and len(multipliers) != 3:

@@ -150,13 +150,18 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
     "anomalies": {
         "INPUT_RASTER": "The element raster made by 'Interpolate geochemistry to rasters' (bands named after the "
         "elements).",
-        "BANDS": "Elements to classify, by band name. Empty = all bands.",
+        "ELEMENT_BANDS": "Element bands to classify. Empty = all bands.",
+        "BANDS": "The element bands by band name, comma separated (e.g. Cu, Ni), for scripts written before the "
+        "band chooser. Leave empty when bands are chosen above.",
         "METHOD": "How the weak, moderate and strong thresholds are set for each element and for the index.",
         "PERCENTILES": "Percentile method: the weak, moderate and strong thresholds as percentiles of the cells, "
         "e.g. 85,95,98.",
         "MULTIPLIERS": "Mean + k·SD and median + k·MAD methods: k for weak, moderate and strong, e.g. 1,2,3.",
         "CA_BREAKS": "Concentration-area fractal: number of break points (1-3). 0 = chosen by BIC.",
-        "ASSOCIATION": "Elements of the integrated index (e.g. Ag, Pb, Zn, Cu). Empty = all bands.",
+        "ASSOCIATION_BANDS": "Element bands combined in the integrated index (e.g. Ag, Pb, Zn, Cu); each must be "
+        "among the element bands. Empty = all element bands.",
+        "ASSOCIATION": "The association by band name, comma separated (e.g. Ag, Pb, Zn), for scripts written "
+        "before the band chooser. Leave empty when association bands are chosen above.",
         "INDEX_METHOD": "How the association elements are combined into one anomaly index.",
         "MASK": _MASK,
         "INPUT": "The sample points, to list the samples at or above a weak level. Optional.",

@@ -128,3 +128,53 @@ def test_unknown_band_is_a_clear_error(run_algorithm, element_raster, tmp_path):
     with pytest.raises(QgsProcessingException, match=r"^BANDS: band\(s\) Au not found"):
         run_algorithm("prospector:anomalies", {"INPUT_RASTER": element_raster, "BANDS": "Cu,Au", **paths})
     assert not any(os.path.exists(p) for p in paths.values())
+
+
+def test_band_choosers_select_elements_and_association(run_algorithm, element_raster, tmp_path):
+    """ELEMENT_BANDS as qgis_process gives it ('1;5;6'), ASSOCIATION_BANDS as the dialog gives it ([5, 6]): the
+    thresholds are the percentiles of the chosen bands and the index the mean robust z-score of log10 Th and La,
+    both computed here with numpy."""
+    paths = outputs(tmp_path)
+    paths.pop("OUTPUT_POINTS")
+    paths["OUTPUT_INDEX"] = str(tmp_path / "index.tif")
+    result = run_algorithm(
+        "prospector:anomalies",
+        {"INPUT_RASTER": element_raster, "ELEMENT_BANDS": "1;5;6", "ASSOCIATION_BANDS": [5, 6], **paths},
+    )
+    table = pd.read_csv(result["OUTPUT_TABLE"])
+    assert list(table["element"]) == ["Cu", "Th", "La", "index"]
+    with rasterio.open(element_raster) as src:
+        assert src.descriptions[4:6] == ("Th", "La")
+        bands = src.read([1, 5, 6], masked=True)
+    expected = np.percentile(bands[2].compressed(), [85, 95, 98])
+    assert np.allclose(table.iloc[2][["weak", "moderate", "strong"]].astype(float), expected, rtol=1e-5)
+
+    def robust_z(band):
+        y = np.log10(band.compressed())
+        median = np.median(y)
+        return (np.ma.log10(band) - median) / (1.4826 * np.median(np.abs(y - median)))
+
+    with rasterio.open(result["OUTPUT_INDEX"]) as src:
+        index = src.read(1, masked=True)
+    reference = (robust_z(bands[1]) + robust_z(bands[2])) / 2
+    assert np.array_equal(index.mask, reference.mask)
+    assert np.allclose(index.compressed(), reference.compressed(), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        ({"ELEMENT_BANDS": [1, 2], "BANDS": "Cu,Ni"}, r"ELEMENT_BANDS and BANDS both choose bands"),
+        ({"ASSOCIATION_BANDS": [5], "ASSOCIATION": "Th"}, r"ASSOCIATION_BANDS and ASSOCIATION both choose bands"),
+        ({"ELEMENT_BANDS": [1, 2], "ASSOCIATION_BANDS": [5]}, r"ASSOCIATION_BANDS: band 5 \(Th\) is not among"),
+        ({"ELEMENT_BANDS": [1, 9]}, r"ELEMENT_BANDS: band 9 does not exist; the raster has 6 band"),
+        ({"ELEMENT_BANDS": "Cu;Ni"}, r"ELEMENT_BANDS: 'Cu' is not a band number"),
+    ],
+)
+def test_band_choosers_refuse_clearly(run_algorithm, element_raster, tmp_path, given, message):
+    from qgis.core import QgsProcessingException
+
+    paths = outputs(tmp_path)
+    with pytest.raises(QgsProcessingException, match=message):
+        run_algorithm("prospector:anomalies", {"INPUT_RASTER": element_raster, **given, **paths})
+    assert not any(os.path.exists(p) for p in paths.values())
