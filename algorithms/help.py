@@ -78,7 +78,7 @@ LAYER_GROUPS: Dict[str, str] = {
 _ELEMENT_FIELDS = (
     "Element concentrations of the sample points, one raster band each (named after the field). In qgis_process "
     "repeat FIELDS for each field (FIELDS=Cu FIELDS=Ni) or give them as one value separated by semicolons "
-    "(FIELDS='Cu;Ni')."
+    "(FIELDS='Cu;Ni'). Identifier, date and flag fields (fid, Year, Cu_flag, sample_id) are refused."
 )
 _MASK = "Polygons of the study area: cells outside are nodata and not used. Optional."
 _SEED = "Seed of the random numbers: the same seed gives the same result."

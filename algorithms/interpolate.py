@@ -32,7 +32,7 @@ from ..core.interpolation.kriging import clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
 from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
-from ..core.io.values import FLOAT32_MAX, average_duplicates, substitute_nonpositive
+from ..core.io.values import FLOAT32_MAX, average_duplicates, non_element_fields, substitute_nonpositive
 from .base import (
     REPROJECT_ADVICE,
     ProspectorAlgorithm,
@@ -393,6 +393,17 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         fields = self.parameterAsFields(parameters, self.FIELDS, context)
         if not fields:
             raise QgsProcessingException("FIELDS: choose at least one element field to interpolate.")
+        odd = non_element_fields(fields)
+        if odd:
+            what, it = (
+                ("is an identifier, date or quality flag", "it")
+                if len(odd) == 1
+                else ("are identifiers, dates or quality flags", "them")
+            )
+            raise QgsProcessingException(
+                f"FIELDS: {', '.join(odd)} {what}, not element concentrations; leave {it} out of the element fields "
+                "(each field chosen becomes a band)."
+            )
         crs = source.sourceCrs()
         if not crs.isValid():
             raise QgsProcessingException("INPUT: the layer has no CRS; set its CRS (Layer Properties › Source).")
