@@ -102,6 +102,14 @@ def parse_numbers(text: str, parameter: str) -> list:
         raise InputError(f"'{text}' is not a comma-separated list of numbers, e.g. 85,95,98.", parameter) from None
 
 
+#: the threshold boxes and the methods that read them (the others ignore the box: a value given is warned about)
+THRESHOLD_BOXES = {
+    "PERCENTILES": ("percentile",),
+    "MULTIPLIERS": ("mean_sd", "median_mad"),
+    "CA_BREAKS": ("ca",),
+}
+
+
 class LastBandStyle(StylePostProcessor):
     """Apply a .qml, then show the raster's last band (the integrated index)."""
 
@@ -162,7 +170,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "and 3 IQR); or the concentration-area (C-A) fractal: log area above a concentration against log "
             "concentration (from the median up) fitted by straight segments, the breaks being the levels; "
             "CA_BREAKS = 0 chooses the number of breaks (0-3) by BIC. Levels are weak, moderate, strong; "
-            "cells are classed 0 background, 1 weak, 2 moderate, 3 strong.\n\n"
+            "cells are classed 0 background, 1 weak, 2 moderate, 3 strong. The form shows every threshold box "
+            "whatever the method (QGIS 3.22 cannot hide them): each box's label names the method that reads it "
+            "(Tukey fences read none), and a box changed for a method that ignores it is a warning in the log.\n\n"
             "Integrated index of the ASSOCIATION_BANDS elements (e.g. Ag, Pb, Zn, Cd, Cu, As; empty = all "
             "element bands): mean of robust z-scores (median/MAD) of log10 values, the same on centred "
             "log-ratios (the composition is all element bands: use a subset as association), or the first "
@@ -197,15 +207,21 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             QgsProcessingParameterEnum(self.METHOD, self.tr("Threshold method"), list(METHOD_LABELS), defaultValue=0)
         )
         self.addParameter(
-            QgsProcessingParameterString(self.PERCENTILES, self.tr("Percentiles (weak, moderate, strong)"), "85,95,98")
+            QgsProcessingParameterString(
+                self.PERCENTILES, self.tr("Percentiles method only: weak, moderate, strong percentiles"), "85,95,98"
+            )
         )
         self.addParameter(
-            QgsProcessingParameterString(self.MULTIPLIERS, self.tr("k for SD / MAD (weak, moderate, strong)"), "1,2,3")
+            QgsProcessingParameterString(
+                self.MULTIPLIERS,
+                self.tr("Mean + k·SD / median + k·MAD only: k for weak, moderate, strong"),
+                "1,2,3",
+            )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.CA_BREAKS,
-                self.tr("C-A break points (0 = choose by BIC)"),
+                self.tr("C-A fractal method only: break points (0 = choose by BIC)"),
                 QgsProcessingParameterNumber.Integer,
                 0,
                 minValue=0,
@@ -423,6 +439,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         if method in ("mean_sd", "median_mad") and len(multipliers) != 3:
             raise QgsProcessingException("MULTIPLIERS: give three values of k, e.g. 1,2,3.")
         ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
+        self._warn_ignored_boxes(parameters, method, feedback)
 
         mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
 
@@ -460,6 +477,18 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             )
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
         return result, method, index_method, association
+
+    def _warn_ignored_boxes(self, parameters, method: str, feedback) -> None:
+        """A warning for each threshold box set away from its default that ``method`` does not read (the 3.22
+        dialog cannot hide a box when the method changes)."""
+        label = METHOD_LABELS[METHODS.index(method)]
+        for name, methods in THRESHOLD_BOXES.items():
+            definition = self.parameterDefinition(name)
+            value = parameters.get(name)
+            if method in methods or value is None or str(value).strip() in ("", str(definition.defaultValue())):
+                continue
+            readers = " and ".join(METHOD_LABELS[METHODS.index(m)] for m in methods)
+            feedback.pushWarning(f"{name} ({value}) is used by {readers} only; the method chosen, {label}, ignores it.")
 
     def _write_points(self, parameters, context, feedback, result, names, grid, crs, provenance, outputs) -> None:
         """OUTPUT_POINTS: the samples (INPUT) at or above a weak level, when samples are given."""

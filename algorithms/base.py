@@ -90,8 +90,17 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def __init_subclass__(cls, **kwargs) -> None:
         """An algorithm's own help text names parameters by id (NEIGHBORS); the dialog shows it with the form's
-        labels instead (see :func:`algorithms.help.with_labels`)."""
+        labels instead (see :func:`algorithms.help.with_labels`). Its display name starts with its workflow step
+        (:func:`algorithms.help.numbered`)."""
         super().__init_subclass__(**kwargs)
+        title = cls.__dict__.get("displayName")
+        if title is not None:  # the workflow step first, so the toolbox lists a group's steps in workflow order
+
+            def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+                return algorithm_help.numbered(self.name(), title(self))
+
+            displayName.__doc__ = title.__doc__
+            cls.displayName = displayName
         own = cls.__dict__.get("shortHelpString")
         if own is not None:
 

@@ -66,6 +66,29 @@ README_HEADINGS: Dict[str, str] = {
     "comparemodels": "### `prospector:comparemodels`",
 }
 
+#: each algorithm's step in the workflow (README's table), shown before its display name: the toolbox sorts the
+#: algorithms of a group by display name, which listed the steps alphabetically (the reverse of the workflow); ids
+#: are public API and stay. One digit each, so a locale-aware sort cannot put 10 between 1 and 2.
+WORKFLOW_STEPS: Dict[str, int] = {
+    "interpolate": 1,
+    "anomalies": 2,
+    "evidence": 3,
+    "pseudolabel": 4,
+    "traincnn": 5,
+    "trainmodel": 6,
+    "comparemodels": 7,
+    "predict": 8,
+    "evaluate": 9,
+}
+
+
+def numbered(algorithm_id: str, name: str) -> str:
+    """'Interpolate geochemistry to rasters' -> '1 · Interpolate geochemistry to rasters' (unchanged when the
+    algorithm is not a workflow step)."""
+    step = WORKFLOW_STEPS.get(algorithm_id)
+    return f"{step} · {name}" if step else name
+
+
 #: the layer-tree group each step's loaded outputs go into (as in `make demo`'s project)
 LAYER_GROUPS: Dict[str, str] = {
     "interpolate": "Geochemistry",

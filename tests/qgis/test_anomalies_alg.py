@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 import rasterio
 
+from tests.qgis.test_interpolate_kriging import RecordingFeedback
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
 ELEMENTS = ["Cu", "Ni", "Co", "Zn", "Th", "La"]
@@ -178,3 +180,26 @@ def test_band_choosers_refuse_clearly(run_algorithm, element_raster, tmp_path, g
     with pytest.raises(QgsProcessingException, match=message):
         run_algorithm("prospector:anomalies", {"INPUT_RASTER": element_raster, **given, **paths})
     assert not any(os.path.exists(p) for p in paths.values())
+
+
+@pytest.mark.parametrize(
+    "method, boxes, warned",
+    [
+        (1, {"PERCENTILES": "80,90,99"}, ["PERCENTILES"]),  # C-A reads CA_BREAKS only
+        (0, {"CA_BREAKS": 2, "MULTIPLIERS": "1.5,2,3"}, ["MULTIPLIERS", "CA_BREAKS"]),
+        (4, {"PERCENTILES": "85,95,98", "MULTIPLIERS": "1,2,3", "CA_BREAKS": 0}, []),  # defaults: nothing said
+        (2, {"MULTIPLIERS": "1.5,2,3"}, []),  # mean + k·SD reads MULTIPLIERS
+    ],
+)
+def test_a_box_the_method_ignores_is_a_warning(run_algorithm, element_raster, tmp_path, method, boxes, warned):
+    feedback = RecordingFeedback()
+    paths = outputs(tmp_path)
+    paths.pop("OUTPUT_POINTS")
+    run_algorithm(
+        "prospector:anomalies",
+        {"INPUT_RASTER": element_raster, "ELEMENT_BANDS": [1, 2], "METHOD": method, **boxes, **paths},
+        feedback,
+    )
+    ignored = [w.split(" ", 1)[0] for w in feedback.warnings if "ignores it" in w]
+    assert sorted(ignored) == sorted(warned)
+    assert all("only; the method chosen" in w for w in feedback.warnings if "ignores it" in w)

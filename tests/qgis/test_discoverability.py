@@ -189,3 +189,34 @@ def test_each_step_has_its_own_icon(prospector_provider):
     for step in STEPS:
         icon = prospector_provider.algorithm(step).icon()
         assert not icon.isNull() and not icon.pixmap(32, 32).toImage().isNull()
+
+
+def test_toolbox_lists_each_group_in_workflow_order(prospector_provider):
+    """The steps as QGIS's toolbox model sorts them (display names, locale-aware), against the workflow of the
+    README's table, typed here by hand; before the step numbers the Geochemistry group read anomalies, evaluate,
+    interpolate, pseudolabel."""
+    from qgis.core import QgsApplication
+    from qgis.gui import QgsProcessingToolboxProxyModel
+    from qgis.PyQt.QtCore import QModelIndex
+
+    workflow = [
+        "interpolate", "anomalies", "evidence", "pseudolabel", "traincnn", "trainmodel", "comparemodels", "predict",
+        "evaluate",
+    ]  # fmt: skip
+    model = QgsProcessingToolboxProxyModel(None, QgsApplication.processingRegistry())
+    groups = {}
+
+    def walk(parent, group):
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            algorithm = model.toolboxModel().algorithmForIndex(model.mapToSource(index))
+            if algorithm is None:
+                walk(index, model.data(index))
+            elif algorithm.provider().id() == "prospector" and algorithm.name() in workflow:
+                groups.setdefault(group, []).append(algorithm.name())
+
+    walk(QModelIndex(), None)
+    assert set(groups) == {"Geochemistry", "Evidence", "Machine learning", "Deep learning"}
+    for group, listed in groups.items():
+        assert listed == sorted(listed, key=workflow.index), group
+    assert groups["Geochemistry"] == ["interpolate", "anomalies", "pseudolabel", "evaluate"]
