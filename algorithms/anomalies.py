@@ -102,6 +102,12 @@ def parse_numbers(text: str, parameter: str) -> list:
         raise InputError(f"'{text}' is not a comma-separated list of numbers, e.g. 85,95,98.", parameter) from None
 
 
+#: the defaults of AREA_LEVEL and POINTS_LEVEL (indexes into LEVEL_NAMES), chosen by scripts/measure_defaults.py on
+#: the sample data (README): outlines at the weak level keep the areas around deposits that the moderate level loses;
+#: samples listed from the moderate level (the weak one flagged 51-61 % of the samples)
+DEFAULT_AREA_LEVEL = 0
+DEFAULT_POINTS_LEVEL = 1
+
 #: the threshold boxes and the methods that read them (the others ignore the box: a value given is warned about)
 THRESHOLD_BOXES = {
     "PERCENTILES": ("percentile",),
@@ -130,7 +136,12 @@ class IndexContoursStyle(StylePostProcessor):
 
 
 class AnomaliesAlgorithm(ProspectorAlgorithm):
-    ENUM_NAMES = {"METHOD": METHODS, "INDEX_METHOD": INDEX_METHODS}
+    ENUM_NAMES = {
+        "METHOD": METHODS,
+        "INDEX_METHOD": INDEX_METHODS,
+        "AREA_LEVEL": LEVEL_NAMES,
+        "POINTS_LEVEL": LEVEL_NAMES,
+    }
     INPUT_RASTER = "INPUT_RASTER"
     BANDS = "BANDS"
     ELEMENT_BANDS = "ELEMENT_BANDS"
@@ -145,6 +156,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
     INPUT = "INPUT"
     DEPOSITS = "DEPOSITS"
     MIN_CELLS = "MIN_CELLS"
+    AREA_LEVEL = "AREA_LEVEL"
+    POINTS_LEVEL = "POINTS_LEVEL"
     OUTPUT = "OUTPUT"
     OUTPUT_CONTOURS = "OUTPUT_CONTOURS"
     OUTPUT_ANOMALIES = "OUTPUT_ANOMALIES"
@@ -182,12 +195,14 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "comma separated); a band chooser and its text parameter given together are refused.\n\n"
             "Outputs: OUTPUT class raster (one band per element + 'index'); OUTPUT_CONTOURS lines at "
             "each level (element, level, value); OUTPUT_ANOMALIES: connected areas (at least MIN_CELLS cells) "
-            "above the index's weak level with area_km2, max/mean index, nap (normalised area product = "
-            "area × mean excess over the weak level), elements anomalous in >= 25 % of the area with the "
+            "above the index's level AREA_LEVEL (weak by default; moderate or strong split a large weak area into "
+            "its cores) with area_km2, max/mean index, nap (normalised area product = area × mean excess over "
+            "that level), elements anomalous in >= 25 % of the area with the "
             "highest class reached, assoc_score (share of association elements anomalous), deposit_km "
             "(distance to the nearest DEPOSITS point), score (favourability: mean of the percentile ranks of "
             "nap and max index and the assoc_score; deposits are not used) and rank (1 = follow up first); "
-            "OUTPUT_POINTS: samples of INPUT (fields named like the bands) at or above a weak level; "
+            "OUTPUT_POINTS: samples of INPUT (fields named like the bands) at or above the POINTS_LEVEL of an "
+            "element (moderate by default: at the weak level half the samples or more are listed); "
             "OUTPUT_TABLE: CSV of the thresholds; OUTPUT_INDEX (optional): the integrated index as a float "
             "raster, e.g. as evidence for pseudo-labelling."
         )
@@ -263,6 +278,22 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.MIN_CELLS, self.tr("Smallest anomaly (cells)"), QgsProcessingParameterNumber.Integer, 3, minValue=1
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.AREA_LEVEL,
+                self.tr("Outline ranked anomalies at the index's level"),
+                [self.tr(level) for level in LEVEL_NAMES],
+                defaultValue=DEFAULT_AREA_LEVEL,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.POINTS_LEVEL,
+                self.tr("High-value samples: at least this level of an element"),
+                [self.tr(level) for level in LEVEL_NAMES],
+                defaultValue=DEFAULT_POINTS_LEVEL,
             )
         )
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Anomaly classes")))
@@ -461,6 +492,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             percentiles=percentiles,
             multipliers=multipliers,
             ca_breaks=ca_breaks,
+            area_level=self.parameterAsEnum(parameters, self.AREA_LEVEL, context),
             progress=lambda f: feedback.setProgress(85 * f),
             is_cancelled=feedback.isCanceled,
         )
@@ -491,7 +523,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback.pushWarning(f"{name} ({value}) is used by {readers} only; the method chosen, {label}, ignores it.")
 
     def _write_points(self, parameters, context, feedback, result, names, grid, crs, provenance, outputs) -> None:
-        """OUTPUT_POINTS: the samples (INPUT) at or above a weak level, when samples are given."""
+        """OUTPUT_POINTS: the samples (INPUT) at or above POINTS_LEVEL, when samples are given."""
         points_source = self.parameterAsSource(parameters, self.INPUT, context)
         # resolve the destination only when there is something to write (resolving queues the layer to load)
         points_path = (
@@ -509,12 +541,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             )
             report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
             chosen = [result.thresholds[names.index(f)] for f in fields]
-            points = high_value_points(xy, values, fields, chosen)
+            level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
+            points = high_value_points(xy, values, fields, chosen, level)
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
             write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
             outputs[self.OUTPUT_POINTS] = points_path
             self._style(context, points_path, "high_value_points", "High-value samples", False)
-            feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a weak level or higher")
+            feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
 

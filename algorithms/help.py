@@ -187,15 +187,20 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "before the band chooser. Leave empty when association bands are chosen above.",
         "INDEX_METHOD": "How the association elements are combined into one anomaly index.",
         "MASK": _MASK,
-        "INPUT": "The sample points, to list the samples at or above a weak level. Optional.",
+        "INPUT": "The sample points, to list the high-value samples. Optional.",
         "DEPOSITS": "Known deposits: each anomaly area gets its distance to the nearest one (not used in the "
         "score). Optional.",
         "MIN_CELLS": "Anomaly areas smaller than this many cells are dropped.",
+        "AREA_LEVEL": "The index level that outlines the ranked anomalies: weak (the default) gives the whole "
+        "anomalous ground, moderate or strong split a large area into its cores (on the sample data the moderate "
+        "outline leaves every known deposit outside the areas).",
+        "POINTS_LEVEL": "High-value samples: the level an element must reach. Moderate by default; at the weak "
+        "level half or more of the samples were listed on the sample data.",
         "OUTPUT": "Classes per element and for the index: 0 background, 1 weak, 2 moderate, 3 strong.",
         "OUTPUT_CONTOURS": "Contour lines at the thresholds, with element, level and value.",
         "OUTPUT_ANOMALIES": "Connected anomalous areas of the index, with area (km²), score and rank (1 = follow up "
         "first).",
-        "OUTPUT_POINTS": "The samples at or above a weak level of any element.",
+        "OUTPUT_POINTS": "The samples at or above the chosen level (moderate by default) of any element.",
         "OUTPUT_TABLE": "CSV of the thresholds of every element and of the index. Optional.",
         "OUTPUT_INDEX": "The integrated anomaly index as a float raster (e.g. evidence for pseudo-labels). Optional.",
     },

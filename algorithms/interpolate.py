@@ -225,7 +225,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(QgsProcessingParameterBoolean(self.LOG_TRANSFORM, self.tr("Interpolate log values"), False))
+        self.addParameter(QgsProcessingParameterBoolean(self.LOG_TRANSFORM, self.tr("Interpolate log values"), True))
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.METHOD,

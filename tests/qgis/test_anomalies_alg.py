@@ -92,7 +92,10 @@ def test_anomalies_all_outputs(run_algorithm, element_raster, tmp_path):
     with fiona.open(paths["OUTPUT_ANOMALIES"]) as layer:
         assert '"prospector:anomalies"' in layer.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"]
     points = gpd.read_file(paths["OUTPUT_POINTS"])
-    assert len(points) > 0 and (points["max_level"] >= 1).all()
+    # by default a sample is listed from an element's moderate level up (the thresholds table's column)
+    moderate = table.set_index("element")["moderate"]
+    reached = np.column_stack([points[e] >= moderate[e] for e in ["Cu", "Ni", "Th", "La"]]).any(axis=1)
+    assert len(points) > 0 and (points["max_level"] >= 2).all() and reached.all()
     # a sample listed as a strong Cu anomaly has Cu at or above the strong level
     strong_cu = points[points["elements"].str.contains(r"Cu\(3\)")]
     assert (strong_cu["Cu"] >= row.strong).all()
@@ -203,3 +206,25 @@ def test_a_box_the_method_ignores_is_a_warning(run_algorithm, element_raster, tm
     ignored = [w.split(" ", 1)[0] for w in feedback.warnings if "ignores it" in w]
     assert sorted(ignored) == sorted(warned)
     assert all("only; the method chosen" in w for w in feedback.warnings if "ignores it" in w)
+
+
+def test_areas_outlined_at_the_moderate_level(run_algorithm, element_raster, tmp_path):
+    """AREA_LEVEL = moderate: every cell of every area has an index at or above the index's moderate threshold
+    (read from the float index and the thresholds table), and the areas cover less ground than the weak outline."""
+    import geopandas as gpd
+    from rasterio.features import geometry_mask
+
+    areas = {}
+    for level in (0, 1):
+        paths = outputs(tmp_path / str(level))
+        os.makedirs(tmp_path / str(level))
+        paths.pop("OUTPUT_POINTS")
+        paths["OUTPUT_INDEX"] = str(tmp_path / str(level) / "index.tif")
+        result = run_algorithm("prospector:anomalies", {"INPUT_RASTER": element_raster, "AREA_LEVEL": level, **paths})
+        areas[level] = gpd.read_file(result["OUTPUT_ANOMALIES"])
+    moderate = pd.read_csv(result["OUTPUT_TABLE"]).set_index("element").loc["index", "moderate"]
+    with rasterio.open(result["OUTPUT_INDEX"]) as src:
+        index = src.read(1, masked=True)
+        inside = ~geometry_mask(list(areas[1].geometry), index.shape, src.transform)
+    assert inside.any() and (index[inside] >= moderate - 1e-6).all()
+    assert areas[1]["area_km2"].sum() < areas[0]["area_km2"].sum()
