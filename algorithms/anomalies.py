@@ -223,20 +223,20 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterString(
-                self.PERCENTILES, self.tr("Percentiles method only: weak, moderate, strong percentiles"), "85,95,98"
+                self.PERCENTILES, self.tr("Percentiles method only: weak, moderate, strong"), "85,95,98"
             )
         )
         self.addParameter(
             QgsProcessingParameterString(
                 self.MULTIPLIERS,
-                self.tr("Mean + k·SD / median + k·MAD only: k for weak, moderate, strong"),
+                self.tr("SD and MAD methods only: k for weak, moderate, strong"),
                 "1,2,3",
             )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.CA_BREAKS,
-                self.tr("C-A fractal method only: break points (0 = choose by BIC)"),
+                self.tr("C-A fractal method only: break points (0 = by BIC)"),
                 QgsProcessingParameterNumber.Integer,
                 0,
                 minValue=0,
