@@ -197,6 +197,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         if isinstance(definition, QgsProcessingParameterFeatureSource):
             source = self.parameterAsSource(parameters, name, context)
             crs, subject = (source.sourceCrs(), "the layer") if source is not None else (None, "")
+            if crs is not None and crs.isValid() and crs.isGeographic():
+                advice += utm_advice(source.sourceExtent().center())
         elif isinstance(definition, QgsProcessingParameterMultipleLayers):
             layers = self.parameterAsLayerList(parameters, name, context)
             crs, subject = (layers[0].crs(), f"'{layers[0].name()}'") if layers else (None, "")
@@ -671,6 +673,18 @@ METRE_INPUTS: Dict[str, Tuple[str, str, str]] = {
     "traincnn": ("INPUT_RASTERS", "the CNN's patches need cells of one ground size", WARP_ADVICE),
     "predict": ("INPUT_RASTERS", "models are trained on cells of one size in metres", WARP_ADVICE),
 }
+
+
+def utm_advice(centre) -> str:
+    """': here EPSG:32635 (WGS 84 / UTM zone 35N, the zone of the layer's centre)' for a centre point in degrees;
+    '' when it is not a longitude and latitude."""
+    from ..core.grid import utm_epsg
+
+    try:
+        code = utm_epsg(centre.x(), centre.y())
+    except ValueError:
+        return ""
+    return f": here EPSG:{code} (WGS 84 / UTM zone {code % 100}{'N' if code < 32700 else 'S'}, the zone of the layer's centre)"
 
 
 def require_projected(crs, parameter: str, subject: str, why: str, advice: str = WARP_ADVICE) -> None:

@@ -152,6 +152,8 @@ def test_geographic_samples_are_refused_before_the_run(prospector_provider, tmp_
     )
     assert not ok
     assert message.startswith("INPUT: the layer is in a geographic CRS (EPSG:4326, degrees), but distances and pixel")
+    # 24° E, 67° N lies in UTM zone 35 (18-24° E is 34, 24-30° E is 35): the message names it
+    assert "UTM zone): here EPSG:32635 (WGS 84 / UTM zone 35N, the zone of the layer's centre)" in message
     projected = str(tmp_path / "tm35.gpkg")
     gpd.read_file(path).to_crs(3067).to_file(projected)
     ok, message = algorithm.checkParameterValues(
