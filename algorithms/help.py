@@ -133,7 +133,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "MAX_DISTANCE": "Only samples within this distance (map units) are used; cells with none are nodata. "
         "0 = no limit.",
         "LOG_TRANSFORM": "Interpolate logarithms (the usual choice for skewed, lognormal concentrations); the "
-        "rasters are back-transformed to concentrations.",
+        "rasters are back-transformed to concentrations. On by default: it cross-validated better for 20 of the "
+        "sample data's 22 elements.",
         "METHOD": "Inverse distance weighting (fast, no model) or ordinary kriging (fits a variogram per element, "
         "gives a kriging variance).",
         "CENSORED_FACTOR": "Values below detection ('<5', or -5 for 'below 5') become this fraction of the "
