@@ -9,6 +9,8 @@ from qgis.core import (
     QgsPalettedRasterRenderer,
     QgsProcessing,
     QgsProcessingException,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
@@ -27,6 +29,7 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_raster, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
+from ..core.io.windows import band_table
 from .base import (
     STYLES_DIR,
     WARP_ADVICE,
@@ -61,11 +64,56 @@ def parse_names(text: str) -> list:
     return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
 
 
+def parse_band_numbers(value: object, parameter: str) -> list:
+    """A band parameter's value (1-based numbers: a list, or text '1;3' as qgis_process and the modeler give it)
+    as a list of ints; anything else is refused naming ``parameter`` (QGIS itself would read it as band 0)."""
+    if value is None or value == "":
+        return []
+    parts = [str(v) for v in value] if isinstance(value, (list, tuple)) else [value]
+    numbers = []
+    for part in parts:
+        for item in str(part).replace(",", ";").split(";"):
+            item = item.strip()
+            if not item:
+                continue
+            try:
+                numbers.append(int(item))
+            except ValueError:
+                raise InputError(
+                    f"'{item}' is not a band number; choose bands with the band chooser (1-based numbers such as "
+                    "1;3), or give band names in the advanced text parameter.",
+                    parameter,
+                ) from None
+    return numbers
+
+
+def both_given(chooser: str, text: str) -> str:
+    """The message for a band chooser and its text fallback both given."""
+    return (
+        f"{chooser} and {text} both choose bands; use the band chooser ({chooser}) and leave {text} (band names, "
+        "advanced) empty."
+    )
+
+
 def parse_numbers(text: str, parameter: str) -> list:
     try:
         return [float(part) for part in parse_names(text)]
     except ValueError:
         raise InputError(f"'{text}' is not a comma-separated list of numbers, e.g. 85,95,98.", parameter) from None
+
+
+#: the defaults of AREA_LEVEL and POINTS_LEVEL (indexes into LEVEL_NAMES), chosen by scripts/measure_defaults.py on
+#: the sample data (README): outlines at the weak level keep the areas around deposits that the moderate level loses;
+#: samples listed from the moderate level (the weak one flagged 51-61 % of the samples)
+DEFAULT_AREA_LEVEL = 0
+DEFAULT_POINTS_LEVEL = 1
+
+#: the threshold boxes and the methods that read them (the others ignore the box: a value given is warned about)
+THRESHOLD_BOXES = {
+    "PERCENTILES": ("percentile",),
+    "MULTIPLIERS": ("mean_sd", "median_mad"),
+    "CA_BREAKS": ("ca",),
+}
 
 
 class LastBandStyle(StylePostProcessor):
@@ -88,9 +136,16 @@ class IndexContoursStyle(StylePostProcessor):
 
 
 class AnomaliesAlgorithm(ProspectorAlgorithm):
-    ENUM_NAMES = {"METHOD": METHODS, "INDEX_METHOD": INDEX_METHODS}
+    ENUM_NAMES = {
+        "METHOD": METHODS,
+        "INDEX_METHOD": INDEX_METHODS,
+        "AREA_LEVEL": LEVEL_NAMES,
+        "POINTS_LEVEL": LEVEL_NAMES,
+    }
     INPUT_RASTER = "INPUT_RASTER"
     BANDS = "BANDS"
+    ELEMENT_BANDS = "ELEMENT_BANDS"
+    ASSOCIATION_BANDS = "ASSOCIATION_BANDS"
     METHOD = "METHOD"
     PERCENTILES = "PERCENTILES"
     MULTIPLIERS = "MULTIPLIERS"
@@ -101,6 +156,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
     INPUT = "INPUT"
     DEPOSITS = "DEPOSITS"
     MIN_CELLS = "MIN_CELLS"
+    AREA_LEVEL = "AREA_LEVEL"
+    POINTS_LEVEL = "POINTS_LEVEL"
     OUTPUT = "OUTPUT"
     OUTPUT_CONTOURS = "OUTPUT_CONTOURS"
     OUTPUT_ANOMALIES = "OUTPUT_ANOMALIES"
@@ -120,25 +177,32 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         return self.tr(
             "Finds geochemical anomalies in the element raster made by 'Interpolate geochemistry to rasters' and "
             "ranks them for follow-up.\n\n"
-            "Thresholds per element (BANDS, band descriptions; empty = all), from the cells inside MASK: "
+            "Thresholds per element (ELEMENT_BANDS; empty = all bands), from the cells inside MASK: "
             "percentiles (PERCENTILES, default 85,95,98); mean + k·SD or median + k·MAD of log10 values "
             "(MULTIPLIERS, default 1,2,3; MAD scaled by 1.4826); Tukey fences of log10 values (Q3 + 1.5, 2.25 "
             "and 3 IQR); or the concentration-area (C-A) fractal: log area above a concentration against log "
             "concentration (from the median up) fitted by straight segments, the breaks being the levels; "
             "CA_BREAKS = 0 chooses the number of breaks (0-3) by BIC. Levels are weak, moderate, strong; "
-            "cells are classed 0 background, 1 weak, 2 moderate, 3 strong.\n\n"
-            "Integrated index of the ASSOCIATION elements (e.g. Ag,Pb,Zn,Cd,Cu,As; empty = all): mean of "
-            "robust z-scores (median/MAD) of log10 values, the same on centred log-ratios (the composition is "
-            "all BANDS: use a subset as association), or the first principal component of the robust "
-            "z-scores. It gets its own thresholds by the same method and is the last band of OUTPUT.\n\n"
+            "cells are classed 0 background, 1 weak, 2 moderate, 3 strong. The form shows every threshold box "
+            "whatever the method (QGIS 3.22 cannot hide them): each box's label names the method that reads it "
+            "(Tukey fences read none), and a box changed for a method that ignores it is a warning in the log.\n\n"
+            "Integrated index of the ASSOCIATION_BANDS elements (e.g. Ag, Pb, Zn, Cd, Cu, As; empty = all "
+            "element bands): mean of robust z-scores (median/MAD) of log10 values, the same on centred "
+            "log-ratios (the composition is all element bands: use a subset as association), or the first "
+            "principal component of the robust z-scores. It gets its own thresholds by the same method and is "
+            "the last band of OUTPUT.\n\n"
+            "Scripts and models of 0.2 may still give the bands by name in BANDS and ASSOCIATION (advanced, "
+            "comma separated); a band chooser and its text parameter given together are refused.\n\n"
             "Outputs: OUTPUT class raster (one band per element + 'index'); OUTPUT_CONTOURS lines at "
             "each level (element, level, value); OUTPUT_ANOMALIES: connected areas (at least MIN_CELLS cells) "
-            "above the index's weak level with area_km2, max/mean index, nap (normalised area product = "
-            "area × mean excess over the weak level), elements anomalous in >= 25 % of the area with the "
+            "above the index's level AREA_LEVEL (weak by default; moderate or strong split a large weak area into "
+            "its cores) with area_km2, max/mean index, nap (normalised area product = area × mean excess over "
+            "that level), elements anomalous in >= 25 % of the area with the "
             "highest class reached, assoc_score (share of association elements anomalous), deposit_km "
             "(distance to the nearest DEPOSITS point), score (favourability: mean of the percentile ranks of "
             "nap and max index and the assoc_score; deposits are not used) and rank (1 = follow up first); "
-            "OUTPUT_POINTS: samples of INPUT (fields named like the bands) at or above a weak level; "
+            "OUTPUT_POINTS: samples of INPUT (fields named like the bands) at or above the POINTS_LEVEL of an "
+            "element (moderate by default: at the weak level half the samples or more are listed); "
             "OUTPUT_TABLE: CSV of the thresholds; OUTPUT_INDEX (optional): the integrated index as a float "
             "raster, e.g. as evidence for pseudo-labelling."
         )
@@ -146,23 +210,33 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT_RASTER, self.tr("Element raster")))
         self.addParameter(
-            QgsProcessingParameterString(
-                self.BANDS, self.tr("Element bands (descriptions, comma separated; empty = all)"), optional=True
+            QgsProcessingParameterBand(
+                self.ELEMENT_BANDS,
+                self.tr("Element bands (empty = all)"),
+                parentLayerParameterName=self.INPUT_RASTER,
+                optional=True,
+                allowMultiple=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterEnum(self.METHOD, self.tr("Threshold method"), list(METHOD_LABELS), defaultValue=0)
         )
         self.addParameter(
-            QgsProcessingParameterString(self.PERCENTILES, self.tr("Percentiles (weak, moderate, strong)"), "85,95,98")
+            QgsProcessingParameterString(
+                self.PERCENTILES, self.tr("Percentiles method only: weak, moderate, strong"), "85,95,98"
+            )
         )
         self.addParameter(
-            QgsProcessingParameterString(self.MULTIPLIERS, self.tr("k for SD / MAD (weak, moderate, strong)"), "1,2,3")
+            QgsProcessingParameterString(
+                self.MULTIPLIERS,
+                self.tr("SD and MAD methods only: k for weak, moderate, strong"),
+                "1,2,3",
+            )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.CA_BREAKS,
-                self.tr("C-A break points (0 = choose by BIC)"),
+                self.tr("C-A fractal method only: break points (0 = by BIC)"),
                 QgsProcessingParameterNumber.Integer,
                 0,
                 minValue=0,
@@ -170,8 +244,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterString(
-                self.ASSOCIATION, self.tr("Association elements for the index (empty = all bands)"), optional=True
+            QgsProcessingParameterBand(
+                self.ASSOCIATION_BANDS,
+                self.tr("Association bands for the index (empty = all element bands)"),
+                parentLayerParameterName=self.INPUT_RASTER,
+                optional=True,
+                allowMultiple=True,
             )
         )
         self.addParameter(
@@ -200,6 +278,22 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.MIN_CELLS, self.tr("Smallest anomaly (cells)"), QgsProcessingParameterNumber.Integer, 3, minValue=1
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.AREA_LEVEL,
+                self.tr("Outline ranked anomalies at the index's level"),
+                [self.tr(level) for level in LEVEL_NAMES],
+                defaultValue=DEFAULT_AREA_LEVEL,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.POINTS_LEVEL,
+                self.tr("High-value samples: at least this level of an element"),
+                [self.tr(level) for level in LEVEL_NAMES],
+                defaultValue=DEFAULT_POINTS_LEVEL,
             )
         )
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Anomaly classes")))
@@ -233,11 +327,28 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 self.OUTPUT_INDEX, self.tr("Integrated index (float)"), optional=True, createByDefault=False
             )
         )
+        # the text parameters of 0.2 (band descriptions, comma separated), kept for scripts and models that set them
+        for name, label in (
+            (self.BANDS, "Element bands by name (comma separated; instead of the band chooser)"),
+            (self.ASSOCIATION, "Association elements by name (comma separated; instead of the band chooser)"),
+        ):
+            parameter = QgsProcessingParameterString(name, self.tr(label), optional=True)
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
+        """QGIS's checks, then a band chooser and its text fallback both given is refused before the run."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if ok:
+            for chooser, text in ((self.ELEMENT_BANDS, self.BANDS), (self.ASSOCIATION_BANDS, self.ASSOCIATION)):
+                if parameters.get(chooser) not in (None, "", []) and str(parameters.get(text) or "").strip():
+                    return False, self.tr(both_given(chooser, text))
+        return ok, message
 
     def process(self, parameters, context, feedback):
         layer, raster, crs = self._read_input(parameters, context, feedback)
         names, grid = list(raster.band_names), raster.grid
-        result, method, index_method, association = self._identify(parameters, context, feedback, raster, crs)
+        result, method, index_method, association = self._identify(parameters, context, feedback, layer, raster, crs)
         check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
         source_name = layer.name()
         provenance = self.provenance(
@@ -300,10 +411,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             WARP_ADVICE + ", or interpolate from reprojected samples",
         )
         bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context)) or None
-        n_bands = len(bands_wanted) if bands_wanted else layer.bandCount()
+        indexes = self._band_numbers(parameters, self.ELEMENT_BANDS, layer.bandCount())
+        if indexes and bands_wanted:
+            raise QgsProcessingException(both_given(self.ELEMENT_BANDS, self.BANDS))
+        n_bands = len(bands_wanted or indexes) or layer.bandCount()
         # float32 read, float64 working copy, classes, index and its classes, contour and labelling work
         self.check_memory(layer.width() * layer.height(), 14 * n_bands + 40, self.INPUT_RASTER, "this raster")
-        raster = read_raster(layer_file(layer), bands_wanted, band_parameter=self.BANDS)
+        raster = read_raster(layer_file(layer), bands_wanted, indexes or None, band_parameter=self.BANDS)
         for warning in raster.warnings:
             feedback.pushWarning(warning)
         names = list(raster.band_names)
@@ -314,17 +428,49 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
         return layer, raster, crs
 
-    def _identify(self, parameters, context, feedback, raster, crs):
+    def _band_numbers(self, parameters, name: str, count: int) -> list:
+        """The 1-based bands chosen in band parameter ``name``, each checked to exist in a raster of ``count``."""
+        numbers = parse_band_numbers(parameters.get(name), name)
+        bad = [n for n in numbers if not 1 <= n <= count]
+        if bad:
+            raise QgsProcessingException(
+                f"{name}: band {', '.join(map(str, bad))} does not exist; the raster has {count} band(s)."
+            )
+        if len(set(numbers)) != len(numbers):
+            raise QgsProcessingException(f"{name}: a band is chosen twice; choose each band once.")
+        return numbers
+
+    def _association(self, parameters, context, layer, names: list) -> list:
+        """The association elements by name: from ASSOCIATION_BANDS (which must be element bands), or the
+        names given in ASSOCIATION, or every element band."""
+        by_name = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context))
+        numbers = self._band_numbers(parameters, self.ASSOCIATION_BANDS, layer.bandCount())
+        if numbers and by_name:
+            raise QgsProcessingException(both_given(self.ASSOCIATION_BANDS, self.ASSOCIATION))
+        if not numbers:
+            return by_name or names
+        descriptions = [n.split(":", 1)[1] for n in band_table([layer_file(layer)], [""])[1]]
+        chosen = [descriptions[n - 1] for n in numbers]
+        outside = [f"{n} ({d})" for n, d in zip(numbers, chosen) if d not in names]
+        if outside:
+            raise QgsProcessingException(
+                f"ASSOCIATION_BANDS: band {', '.join(outside)} is not among the element bands; add it to the "
+                "element bands or leave it out of the association."
+            )
+        return chosen
+
+    def _identify(self, parameters, context, feedback, layer, raster, crs):
         """Thresholds, classes, index, contours and ranked areas; the method names and association used."""
         names, grid = list(raster.band_names), raster.grid
         method = self.enum_name(parameters, self.METHOD, context)
         index_method = self.enum_name(parameters, self.INDEX_METHOD, context)
-        association = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context)) or names
+        association = self._association(parameters, context, layer, names)
         percentiles = parse_numbers(self.parameterAsString(parameters, self.PERCENTILES, context), self.PERCENTILES)
         multipliers = parse_numbers(self.parameterAsString(parameters, self.MULTIPLIERS, context), self.MULTIPLIERS)
         if method in ("mean_sd", "median_mad") and len(multipliers) != 3:
             raise QgsProcessingException("MULTIPLIERS: give three values of k, e.g. 1,2,3.")
         ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
+        self._warn_ignored_boxes(parameters, method, feedback)
 
         mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
 
@@ -346,6 +492,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             percentiles=percentiles,
             multipliers=multipliers,
             ca_breaks=ca_breaks,
+            area_level=self.parameterAsEnum(parameters, self.AREA_LEVEL, context),
             progress=lambda f: feedback.setProgress(85 * f),
             is_cancelled=feedback.isCanceled,
         )
@@ -363,8 +510,20 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
         return result, method, index_method, association
 
+    def _warn_ignored_boxes(self, parameters, method: str, feedback) -> None:
+        """A warning for each threshold box set away from its default that ``method`` does not read (the 3.22
+        dialog cannot hide a box when the method changes)."""
+        label = METHOD_LABELS[METHODS.index(method)]
+        for name, methods in THRESHOLD_BOXES.items():
+            definition = self.parameterDefinition(name)
+            value = parameters.get(name)
+            if method in methods or value is None or str(value).strip() in ("", str(definition.defaultValue())):
+                continue
+            readers = " and ".join(METHOD_LABELS[METHODS.index(m)] for m in methods)
+            feedback.pushWarning(f"{name} ({value}) is used by {readers} only; the method chosen, {label}, ignores it.")
+
     def _write_points(self, parameters, context, feedback, result, names, grid, crs, provenance, outputs) -> None:
-        """OUTPUT_POINTS: the samples (INPUT) at or above a weak level, when samples are given."""
+        """OUTPUT_POINTS: the samples (INPUT) at or above POINTS_LEVEL, when samples are given."""
         points_source = self.parameterAsSource(parameters, self.INPUT, context)
         # resolve the destination only when there is something to write (resolving queues the layer to load)
         points_path = (
@@ -382,12 +541,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             )
             report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
             chosen = [result.thresholds[names.index(f)] for f in fields]
-            points = high_value_points(xy, values, fields, chosen)
+            level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
+            points = high_value_points(xy, values, fields, chosen, level)
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
             write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
             outputs[self.OUTPUT_POINTS] = points_path
             self._style(context, points_path, "high_value_points", "High-value samples", False)
-            feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a weak level or higher")
+            feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
 

@@ -90,8 +90,17 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def __init_subclass__(cls, **kwargs) -> None:
         """An algorithm's own help text names parameters by id (NEIGHBORS); the dialog shows it with the form's
-        labels instead (see :func:`algorithms.help.with_labels`)."""
+        labels instead (see :func:`algorithms.help.with_labels`). Its display name starts with its workflow step
+        (:func:`algorithms.help.numbered`)."""
         super().__init_subclass__(**kwargs)
+        title = cls.__dict__.get("displayName")
+        if title is not None:  # the workflow step first, so the toolbox lists a group's steps in workflow order
+
+            def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+                return algorithm_help.numbered(self.name(), title(self))
+
+            displayName.__doc__ = title.__doc__
+            cls.displayName = displayName
         own = cls.__dict__.get("shortHelpString")
         if own is not None:
 
@@ -188,6 +197,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         if isinstance(definition, QgsProcessingParameterFeatureSource):
             source = self.parameterAsSource(parameters, name, context)
             crs, subject = (source.sourceCrs(), "the layer") if source is not None else (None, "")
+            if crs is not None and crs.isValid() and crs.isGeographic():
+                advice += utm_advice(source.sourceExtent().center())
         elif isinstance(definition, QgsProcessingParameterMultipleLayers):
             layers = self.parameterAsLayerList(parameters, name, context)
             crs, subject = (layers[0].crs(), f"'{layers[0].name()}'") if layers else (None, "")
@@ -662,6 +673,18 @@ METRE_INPUTS: Dict[str, Tuple[str, str, str]] = {
     "traincnn": ("INPUT_RASTERS", "the CNN's patches need cells of one ground size", WARP_ADVICE),
     "predict": ("INPUT_RASTERS", "models are trained on cells of one size in metres", WARP_ADVICE),
 }
+
+
+def utm_advice(centre) -> str:
+    """': here EPSG:32635 (WGS 84 / UTM zone 35N, the zone of the layer's centre)' for a centre point in degrees;
+    '' when it is not a longitude and latitude."""
+    from ..core.grid import utm_epsg
+
+    try:
+        code = utm_epsg(centre.x(), centre.y())
+    except ValueError:
+        return ""
+    return f": here EPSG:{code} (WGS 84 / UTM zone {code % 100}{'N' if code < 32700 else 'S'}, the zone of the layer's centre)"
 
 
 def require_projected(crs, parameter: str, subject: str, why: str, advice: str = WARP_ADVICE) -> None:

@@ -32,7 +32,7 @@ from ..core.interpolation.kriging import clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
 from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
-from ..core.io.values import FLOAT32_MAX, average_duplicates, substitute_nonpositive
+from ..core.io.values import FLOAT32_MAX, average_duplicates, non_element_fields, substitute_nonpositive
 from .base import (
     REPROJECT_ADVICE,
     ProspectorAlgorithm,
@@ -124,7 +124,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "best kept, or VARIOGRAM_MODEL picks one. Give VARIOGRAM_RANGE (with NUGGET and partial SILL) to "
             "use a fixed model instead of the fit (ln units with LOG_TRANSFORM). Ranges are practical ranges. The fitted models are listed in "
             "the log and stored in the GeoTIFF metadata. OUTPUT_VARIANCE receives the kriging variance.\n\n"
-            "LOG_TRANSFORM interpolates logarithms (the usual choice for lognormal geochemistry): IDW averages "
+            "LOG_TRANSFORM (on by default) interpolates logarithms (the usual choice for lognormal geochemistry): "
+            "IDW averages "
             "log10 values; kriging works on ln values (variogram and variance in ln units) and back-transforms "
             "with the lognormal correction exp(y* + variance/2 + Lagrange multiplier), which estimates the mean, "
             "not the median. Values <= 0 left after censoring are set to half the smallest positive value.\n\n"
@@ -225,7 +226,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(QgsProcessingParameterBoolean(self.LOG_TRANSFORM, self.tr("Interpolate log values"), False))
+        self.addParameter(QgsProcessingParameterBoolean(self.LOG_TRANSFORM, self.tr("Interpolate log values"), True))
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.METHOD,
@@ -393,6 +394,17 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         fields = self.parameterAsFields(parameters, self.FIELDS, context)
         if not fields:
             raise QgsProcessingException("FIELDS: choose at least one element field to interpolate.")
+        odd = non_element_fields(fields)
+        if odd:
+            what, it = (
+                ("is an identifier, date or quality flag", "it")
+                if len(odd) == 1
+                else ("are identifiers, dates or quality flags", "them")
+            )
+            raise QgsProcessingException(
+                f"FIELDS: {', '.join(odd)} {what}, not element concentrations; leave {it} out of the element fields "
+                "(each field chosen becomes a band)."
+            )
         crs = source.sourceCrs()
         if not crs.isValid():
             raise QgsProcessingException("INPUT: the layer has no CRS; set its CRS (Layer Properties › Source).")

@@ -147,3 +147,13 @@ def checked_mask(mask: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
             "MASK",
         )
     return mask.astype(bool)
+
+
+def utm_epsg(lon: float, lat: float) -> int:
+    """The EPSG code of the WGS 84 / UTM zone holding (lon, lat) in degrees: 326zz north of the equator, 327zz
+    south; plain 6° zones, as PROJ's areas of use for these CRSs (without the military grid's Norway and Svalbard
+    exceptions, which matter for map sheets, not for a local projection)."""
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise ValueError(f"({lon}, {lat}) is not a longitude and latitude in degrees")
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return (32600 if lat >= 0.0 else 32700) + zone

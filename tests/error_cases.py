@@ -761,7 +761,19 @@ CASES: List[Case] = [
         error=r"^FIELDS: Cu,Pb not found .* repeat FIELDS \(FIELDS=Cu FIELDS=Pb\) or separate them with semicolons "
         r"\(FIELDS='Cu;Pb'\)",
     ),
+    Case(
+        "identifier or flag field as an element",
+        "interpolate",
+        _set(FIELDS=["Cu", "fid"]),
+        error=r"^FIELDS: fid is an identifier, date or quality flag, not element",
+    ),
     Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^BANDS: band\(s\) Au not found"),
+    Case(
+        "band chooser and band names both given",
+        "anomalies",
+        _set(ELEMENT_BANDS=[1], BANDS="Cu"),
+        error=r"ELEMENT_BANDS and BANDS both choose bands",
+    ),
     Case("field missing", "pseudolabel", _set(LABEL_FIELD="class"), error=r"LABEL_FIELD"),
     Case("field missing", "evaluate", _set(NAME_FIELD="nope"), error=r"NAME_FIELD"),
     Case(

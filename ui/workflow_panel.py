@@ -29,6 +29,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..algorithms.help import WORKFLOW_STEPS
 from ..common import ICONS_DIR, tr
 from ..core import dependencies as deps
 from . import sample_data
@@ -185,7 +186,8 @@ class WorkflowPanel(QWidget):
         for index, step in enumerate(STEPS):
             icon = QLabel()
             icon.setFixedSize(QSize(18, 18))
-            button = QPushButton(f"{index + 1}. {tr(step.title)}")
+            # the step's number in the toolbox and the dialogs' titles ("4 · Pseudo-label cells…")
+            button = QPushButton(f"{WORKFLOW_STEPS.get(step.step_id, index + 1)}. {tr(step.title)}")
             button.setObjectName(f"step_{step.step_id}")
             button.setStyleSheet("text-align: left; padding: 3px 8px;")
             button.clicked.connect(lambda _checked=False, s=step.step_id: self.open_step(s))

@@ -9,8 +9,9 @@ The index is already on a log scale, so its thresholds are computed without a fu
 of every band is floored at :data:`MIN_LOG_SCALE` log10 units: a near-constant band (levelled flat, or only
 analytical noise) would otherwise get z-scores in the thousands and be the index alone.
 
-Connected areas above the index's weak level are the anomalies; each gets screening attributes and a
-favourability score (see :func:`anomaly_areas`).
+Connected areas above one of the index's levels (the weak one by default; the moderate or strong one splits a
+large weak area into its cores) are the anomalies; each gets screening attributes and a favourability score (see
+:func:`anomaly_areas`).
 """
 
 from __future__ import annotations
@@ -144,12 +145,14 @@ def anomaly_areas(
     association: Sequence[str],
     deposits_xy: Optional[np.ndarray] = None,
     min_cells: int = 1,
+    outline: int = 0,
 ) -> Tuple["gpd.GeoDataFrame", np.ndarray]:
-    """Connected areas (8-neighbour) with index >= weak level, with screening attributes.
+    """Connected areas (8-neighbour) with index >= the level ``outline`` (0 weak, 1 moderate, 2 strong), with
+    screening attributes; "the outline level" below is that level.
 
     Returns a GeoDataFrame (one row per area, sorted by rank) and the (H, W) int32 raster of area ids (0 = no
     area). Attributes: ``cells``, ``area_km2`` (map units taken as metres), ``max_index``, ``mean_index``,
-    ``nap`` (normalised area product = area_km2 × mean excess of the index over the weak level),
+    ``nap`` (normalised area product = area_km2 × mean excess of the index over the outline level),
     ``max_class``, ``n_elements`` / ``elements`` (elements with at least :data:`ELEMENT_SHARE` of the area at
     or above their weak level, with the highest class reached, e.g. ``Cu(3), Ni(2)``), ``assoc_score`` (share
     of the association elements anomalous inside), ``deposit_km`` (distance to the nearest deposit, 0 inside;
@@ -159,9 +162,11 @@ def anomaly_areas(
     """
     import geopandas as gpd
 
-    weak = float(index_levels[0])
+    if outline not in (0, 1, 2):
+        raise InputError(f"the outline level must be 0, 1 or 2 (weak, moderate, strong), not {outline}.", "AREA_LEVEL")
+    weak = float(index_levels[outline])  # the outline level
     empty = gpd.GeoDataFrame(columns=AREA_COLUMNS, geometry=[], crs=grid.crs_wkt)
-    if not np.isfinite(weak):  # e.g. C-A found no break in the index: no anomaly areas
+    if not np.isfinite(weak):  # e.g. C-A found no break (or fewer than asked) in the index: no anomaly areas
         return empty, np.zeros(index.shape, np.int32)
     labels, count = _connected_areas(index, weak, min_cells)
     if count == 0:
@@ -267,9 +272,10 @@ def _distance_km(geometries: Sequence[Any], deposits_xy: Optional[np.ndarray]) -
 
 
 def high_value_points(
-    xy: np.ndarray, values: np.ndarray, names: Sequence[str], thresholds: Sequence[Thresholds]
+    xy: np.ndarray, values: np.ndarray, names: Sequence[str], thresholds: Sequence[Thresholds], min_level: int = 1
 ) -> "gpd.GeoDataFrame":
-    """Samples reaching at least the weak level of any element (same levels as the map), as a GeoDataFrame.
+    """Samples reaching at least level ``min_level`` (1 weak, 2 moderate, 3 strong) of any element (same levels
+    as the map), as a GeoDataFrame; ``elements`` lists the elements at that level or above.
 
     Attributes: the element values, ``max_level`` (1..3), ``level`` (its name), ``n_elements`` and ``elements``
     (e.g. ``Ni(3), Cu(2)``).
@@ -279,10 +285,12 @@ def high_value_points(
     values = np.asarray(values, dtype=np.float64)
     classes = np.stack([classify(values[:, j], t.levels) for j, t in enumerate(thresholds)], axis=1)
     classes[classes == CLASS_NODATA] = 0
-    hit = classes.max(axis=1) >= 1
+    if min_level not in (1, 2, 3):
+        raise InputError(f"the level must be 1, 2 or 3 (weak, moderate, strong), not {min_level}.", "POINTS_LEVEL")
+    hit = classes.max(axis=1) >= min_level
     rows = []
     for i in np.nonzero(hit)[0]:
-        order = sorted((j for j in range(len(names)) if classes[i, j] >= 1), key=lambda j: -int(classes[i, j]))
+        order = sorted((j for j in range(len(names)) if classes[i, j] >= min_level), key=lambda j: -int(classes[i, j]))
         row: Dict[str, object] = {name: float(values[i, j]) for j, name in enumerate(names)}
         row.update(
             max_level=int(classes[i].max()),
@@ -322,10 +330,12 @@ def identify_anomalies(
     multipliers: Sequence[float] = (1.0, 2.0, 3.0),
     ca_breaks: Optional[int] = None,
     contours: bool = True,
+    area_level: int = 0,
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
 ) -> AnomalyResult:
-    """Thresholds, classes, integrated index, contours and screened anomaly areas for (m, H, W) bands."""
+    """Thresholds, classes, integrated index, contours and screened anomaly areas for (m, H, W) bands; the areas
+    are outlined at the index's level ``area_level`` (0 weak, 1 moderate, 2 strong)."""
     import geopandas as gpd
 
     from .contours import contour_lines
@@ -371,7 +381,7 @@ def identify_anomalies(
 
     class_stack = np.stack(classes)
     areas, labels = anomaly_areas(
-        index, t_index.levels, grid, class_stack[:-1], names, association, deposits_xy, min_cells
+        index, t_index.levels, grid, class_stack[:-1], names, association, deposits_xy, min_cells, area_level
     )
     report(progress, 1.0)
     return AnomalyResult(

@@ -24,6 +24,19 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 MAX_NEGATIVE_CODES = 5
 
 
+#: field names that hold identifiers, dates or quality flags rather than concentrations (matched case-insensitively)
+NON_ELEMENT_FIELD = re.compile(
+    r"^(fid|ogc_fid|id|objectid|gid|year|date|time|datetime)$|_flag$|^flag_|_id$|^id_|_date$|_year$",
+    re.IGNORECASE,
+)
+
+
+def non_element_fields(names: Iterable[str]) -> List[str]:
+    """The names among ``names`` that are plainly not element concentrations (``fid``, ``Year``, ``Cu_flag``,
+    ``sample_id``…): QGIS's field chooser offers every field, and gridding one of these makes a meaningless band."""
+    return [name for name in names if NON_ELEMENT_FIELD.search(name.strip())]
+
+
 @dataclass
 class ValueReport:
     """What happened while converting one field's values."""

@@ -38,10 +38,10 @@
         <stdDevFactor>2</stdDevFactor>
       </minMaxOrigin>
       <colorPalette>
-        <paletteEntry color="#4a90c8" label="barren (0)" value="0" alpha="255"/>
-        <paletteEntry color="#d7301f" label="mineralised (1)" value="1" alpha="255"/>
-        <paletteEntry color="#fc8d59" label="class 2" value="2" alpha="255"/>
-        <paletteEntry color="#7f0000" label="class 3" value="3" alpha="255"/>
+        <paletteEntry color="#a6a6a6" label="barren (0)" value="0" alpha="255"/>
+        <paletteEntry color="#7b3294" label="mineralised (1)" value="1" alpha="255"/>
+        <paletteEntry color="#c2a5cf" label="class 2" value="2" alpha="255"/>
+        <paletteEntry color="#40004b" label="class 3" value="3" alpha="255"/>
       </colorPalette>
     </rasterrenderer>
     <brightnesscontrast contrast="0" brightness="0" gamma="1"/>

@@ -39,6 +39,10 @@ def run_dialog(algorithm_id, parameters, timeout=120.0):
     dialog.show()
     QTest.qWait(300)
     dialog.grab().save(os.path.join(OUT, f"{algorithm_id.split(':')[1]}_dialog.png"))
+    # what the form's standard widgets hand to the algorithm (the band choosers among them)
+    given = dialog.mainWidget().createProcessingParameters()
+    chosen = {k: v for k, v in given.items() if k in ("ELEMENT_BANDS", "ASSOCIATION_BANDS", "BANDS", "ASSOCIATION")}
+    report.setdefault("dialogs", {})[algorithm_id] = {"title": dialog.windowTitle(), "given": chosen}
     dialog.runButton().click()
     started = time.monotonic()
     while not dialog.wasExecuted() and time.monotonic() - started < timeout:
@@ -70,6 +74,32 @@ def describe(node):
     return entry
 
 
+def toolbox_groups():
+    """The plugin's groups and algorithm names as the Processing toolbox dock lists them, top to bottom."""
+    from qgis.gui import QgsProcessingToolboxTreeView
+    from qgis.PyQt.QtCore import QModelIndex
+
+    view = qgis.utils.iface.mainWindow().findChild(QgsProcessingToolboxTreeView)
+    if view is None:
+        report["errors"].append("no Processing toolbox tree view in the main window")
+        return {}
+    model = view.model()
+    groups = {}
+
+    def walk(parent, path):
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            text = str(model.data(index, Qt.DisplayRole))
+            algorithm = view.algorithmForIndex(index)
+            if algorithm is None:
+                walk(index, path + [text])
+            elif algorithm.provider() is not None and algorithm.provider().id() == "prospector":
+                groups.setdefault(path[-1] if path else "", []).append([algorithm.name(), text])
+
+    walk(QModelIndex(), [])
+    return groups
+
+
 def main():
     try:
         window = qgis.utils.iface.mainWindow()
@@ -85,10 +115,13 @@ def main():
             {"INPUT": till, "FIELDS": ["Cu", "Fe", "Th"], "PIXEL_SIZE": 2000, "MASK": area},
         ).get("OUTPUT")
         report["elements"] = elements
+        report["toolbox"] = toolbox_groups()
         run_dialog(
             "prospector:anomalies",
             {
                 "INPUT_RASTER": elements,
+                "ELEMENT_BANDS": [1, 3],  # Cu and Th of Cu, Fe, Th, in the band chooser
+                "ASSOCIATION_BANDS": [1, 3],
                 "INPUT": till,
                 "DEPOSITS": deposits,
                 "MASK": area,

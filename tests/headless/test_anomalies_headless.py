@@ -28,15 +28,19 @@ def element_raster(path):
     write_geotiff(path, bands, grid, ELEMENTS)
 
 
-def test_anomalies_runs_headless(qgis_process, tmp_path):
-    raster = str(tmp_path / "elements.tif")
-    element_raster(raster)
-    outputs = {
+def output_paths(tmp_path):
+    return {
         "OUTPUT": str(tmp_path / "classes.tif"),
         "OUTPUT_CONTOURS": str(tmp_path / "contours.gpkg"),
         "OUTPUT_ANOMALIES": str(tmp_path / "anomalies.gpkg"),
         "OUTPUT_TABLE": str(tmp_path / "thresholds.csv"),
     }
+
+
+def test_anomalies_runs_headless(qgis_process, tmp_path):
+    raster = str(tmp_path / "elements.tif")
+    element_raster(raster)
+    outputs = output_paths(tmp_path)
     code, result, log = qgis_process(
         "prospector:anomalies",
         {
@@ -75,3 +79,22 @@ def test_bad_association_gives_clear_error(qgis_process, tmp_path):
     assert code != 0
     assert "ASSOCIATION" in log and "Traceback" not in log
     assert not out.exists()
+
+
+def test_band_choosers_headless(qgis_process, tmp_path):
+    """The band choosers as a command line gives them: the key repeated (ELEMENT_BANDS=1 ELEMENT_BANDS=3 ...)."""
+    raster = str(tmp_path / "elements.tif")
+    element_raster(raster)
+    outputs = output_paths(tmp_path)
+    code, _, log = qgis_process(
+        "prospector:anomalies",
+        {"INPUT_RASTER": raster, "ELEMENT_BANDS": [1, 3, 4], "ASSOCIATION_BANDS": [3, 4], **outputs},
+    )
+    assert code == 0, log
+    with rasterio.open(outputs["OUTPUT"]) as src:
+        assert src.descriptions == ("Cu", "Th", "La", "index")
+    with rasterio.open(raster) as src:
+        th = src.read(3, masked=True).compressed()
+    table = pd.read_csv(outputs["OUTPUT_TABLE"])
+    assert np.allclose(table.iloc[1][["weak", "moderate", "strong"]].astype(float), np.percentile(th, [85, 95, 98]))
+    assert "index" in table["element"].iloc[-1] and "Th 0." in table["detail"].iloc[-1]

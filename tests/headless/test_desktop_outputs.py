@@ -94,6 +94,38 @@ def test_legends_read_as_an_atlas(desktop):
     assert set(labels["legend"]) == {names[v] for v in present}
 
 
+def test_band_choosers_work_in_the_dialog(desktop):
+    """The anomaly dialog's standard band widgets hand the chosen bands to the run: the class raster holds Cu and
+    Th (bands 1 and 3 of Cu, Fe, Th) and the index, as GDAL reads it."""
+    from osgeo import gdal
+
+    report, _ = desktop
+    given = report["dialogs"]["prospector:anomalies"]["given"]
+    assert [int(b) for b in given["ELEMENT_BANDS"]] == [1, 3] and [int(b) for b in given["ASSOCIATION_BANDS"]] == [1, 3]
+    assert not given.get("BANDS") and not given.get("ASSOCIATION")
+    classes = by_name(by_name(report["tree"])["Anomalies"]["children"])["Anomaly classes (index band)"]
+    dataset = gdal.Open(classes["source"])
+    names = [dataset.GetRasterBand(i + 1).GetDescription() for i in range(dataset.RasterCount)]
+    assert names == ["Cu", "Th", "index"]
+
+
+def test_toolbox_and_dialogs_show_the_workflow_order(desktop):
+    """The Processing toolbox dock lists each group's steps in workflow order (README's table, typed here), each
+    name starting with its step number; the dialogs' titles carry the same names."""
+    report, _ = desktop
+    toolbox = report["toolbox"]
+    assert [n for n, _ in toolbox["Geochemistry"]] == ["interpolate", "anomalies", "pseudolabel", "evaluate"]
+    assert [n for n, _ in toolbox["Machine learning"]] == ["trainmodel", "comparemodels"]
+    assert [n for n, _ in toolbox["Deep learning"]] == ["traincnn", "predict"]
+    assert [t for _, t in toolbox["Geochemistry"]][:2] == [
+        "1 · Interpolate geochemistry to rasters",
+        "2 · Identify and screen geochemical anomalies",
+    ]
+    titles = {k: v["title"] for k, v in report["dialogs"].items()}
+    assert titles["prospector:interpolate"].startswith("1 · Interpolate geochemistry to rasters")
+    assert titles["prospector:pseudolabel"].startswith("4 · Pseudo-label cells")
+
+
 def test_screenshot_taken(desktop):
     report, out = desktop
     assert os.path.getsize(os.path.join(out, "main_window.png")) > 50_000

@@ -152,6 +152,8 @@ def test_geographic_samples_are_refused_before_the_run(prospector_provider, tmp_
     )
     assert not ok
     assert message.startswith("INPUT: the layer is in a geographic CRS (EPSG:4326, degrees), but distances and pixel")
+    # 24° E, 67° N lies in UTM zone 35 (18-24° E is 34, 24-30° E is 35): the message names it
+    assert "UTM zone): here EPSG:32635 (WGS 84 / UTM zone 35N, the zone of the layer's centre)" in message
     projected = str(tmp_path / "tm35.gpkg")
     gpd.read_file(path).to_crs(3067).to_file(projected)
     ok, message = algorithm.checkParameterValues(
@@ -189,3 +191,34 @@ def test_each_step_has_its_own_icon(prospector_provider):
     for step in STEPS:
         icon = prospector_provider.algorithm(step).icon()
         assert not icon.isNull() and not icon.pixmap(32, 32).toImage().isNull()
+
+
+def test_toolbox_lists_each_group_in_workflow_order(prospector_provider):
+    """The steps as QGIS's toolbox model sorts them (display names, locale-aware), against the workflow of the
+    README's table, typed here by hand; before the step numbers the Geochemistry group read anomalies, evaluate,
+    interpolate, pseudolabel."""
+    from qgis.core import QgsApplication
+    from qgis.gui import QgsProcessingToolboxProxyModel
+    from qgis.PyQt.QtCore import QModelIndex
+
+    workflow = [
+        "interpolate", "anomalies", "evidence", "pseudolabel", "traincnn", "trainmodel", "comparemodels", "predict",
+        "evaluate",
+    ]  # fmt: skip
+    model = QgsProcessingToolboxProxyModel(None, QgsApplication.processingRegistry())
+    groups = {}
+
+    def walk(parent, group):
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            algorithm = model.toolboxModel().algorithmForIndex(model.mapToSource(index))
+            if algorithm is None:
+                walk(index, model.data(index))
+            elif algorithm.provider().id() == "prospector" and algorithm.name() in workflow:
+                groups.setdefault(group, []).append(algorithm.name())
+
+    walk(QModelIndex(), None)
+    assert set(groups) == {"Geochemistry", "Evidence", "Machine learning", "Deep learning"}
+    for group, listed in groups.items():
+        assert listed == sorted(listed, key=workflow.index), group
+    assert groups["Geochemistry"] == ["interpolate", "anomalies", "pseudolabel", "evaluate"]

@@ -30,7 +30,15 @@ def read(path):
 
 
 def ours(run_algorithm, points, tmp_path, **extra):
-    params = {"INPUT": points, "FIELDS": ["Cu"], "PIXEL_SIZE": PIXEL, "EXTENT": EXTENT, "POWER": 2.0}
+    # the references (QGIS, gdal_grid) average raw values: the log transform (on by default) is turned off
+    params = {
+        "INPUT": points,
+        "FIELDS": ["Cu"],
+        "PIXEL_SIZE": PIXEL,
+        "EXTENT": EXTENT,
+        "POWER": 2.0,
+        "LOG_TRANSFORM": False,
+    }
     params.update(extra)
     params["OUTPUT"] = str(tmp_path / "ours.tif")
     return read(run_algorithm("prospector:interpolate", params)["OUTPUT"])

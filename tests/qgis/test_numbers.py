@@ -57,6 +57,7 @@ def interpolate(run_algorithm, samples, tmp_path, fields):
         "EXTENT": EXTENT,
         "NEIGHBORS": 0,  # every sample
         "POWER": 2.0,
+        "LOG_TRANSFORM": False,  # the hand computation averages raw values (the default is log values)
         "OUTPUT": str(tmp_path / "out.tif"),
     }
     out = run_algorithm("prospector:interpolate", params, feedback=feedback)["OUTPUT"]

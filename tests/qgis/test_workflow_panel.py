@@ -355,3 +355,20 @@ def test_sample_data_open_from_a_copy_so_edits_leave_the_shipped_files_alone(pro
     assert digest(shipped) == before  # the user's edit changed the copy only
     again = sample_data.load_sample_data(project, folder)  # the edited copy is kept, not overwritten
     assert project.mapLayer(again["deposits"]).featureCount() == 23
+
+
+def test_panel_numbers_steps_as_the_toolbox_does(provider, project, tmp_path):
+    """Each button's number is the one the algorithm's toolbox name starts with (the plugin's algorithm classes),
+    so "Pseudo-labels" is step 4 in the panel, the toolbox and the dialog's title alike."""
+    from geochem_prospector.algorithms import provider as plugin_provider
+
+    algorithms = {
+        a.name(): a
+        for a in (getattr(plugin_provider, n)() for n in dir(plugin_provider) if n.endswith("Algorithm"))
+        if hasattr(a, "displayName") and a.name()
+    }
+    panel = panel_for(project, Runner(tmp_path), torch=False)
+    for step_id, row in panel.rows.items():
+        name = algorithms[step_id].displayName()
+        assert row["button"].text().split(".", 1)[0] == name.split(" · ", 1)[0], step_id
+    assert panel.rows["pseudolabel"]["button"].text() == "4. Pseudo-labels"

@@ -240,13 +240,19 @@ def test_min_cells_drops_small_areas():
     assert len(all_areas) == 2 and len(big_only) == 1
 
 
-def test_high_value_points_brute_force():
-    values = np.array([[10.0, 1.0], [50.0, 1.0], [10.0, 9.0], [200.0, 20.0]])
-    xy = np.arange(8, dtype=float).reshape(4, 2)
+def cu_zn_levels():
+    """Cu levels 40/100/150 and Zn levels 5/10/15, set by hand."""
     t_cu = compute_thresholds(LOGNORMAL, "Cu", "percentile")
     t_cu.levels = np.array([40.0, 100.0, 150.0])
     t_zn = compute_thresholds(LOGNORMAL, "Zn", "percentile")
     t_zn.levels = np.array([5.0, 10.0, 15.0])
+    return t_cu, t_zn
+
+
+def test_high_value_points_brute_force():
+    values = np.array([[10.0, 1.0], [50.0, 1.0], [10.0, 9.0], [200.0, 20.0]])
+    xy = np.arange(8, dtype=float).reshape(4, 2)
+    t_cu, t_zn = cu_zn_levels()
     points = high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn])
     assert list(points["elements"]) == ["Cu(1)", "Zn(1)", "Cu(3), Zn(3)"]
     assert list(points["max_level"]) == [1, 1, 3] and list(points["level"]) == ["weak", "weak", "strong"]
@@ -347,3 +353,35 @@ def test_a_near_constant_band_cannot_dominate_the_index():
     assert np.corrcoef(index.ravel(), logs[0].ravel())[0, 1] > 0.7  # the index still follows the informative band
     unfloored, _ = integrated_index(bands, ["Cu", "Au"], ["Cu", "Au"], "zscore", scale_floor=0.0)
     assert abs(np.corrcoef(unfloored.ravel(), logs[0].ravel())[0, 1]) < 0.2  # what the floor prevents
+
+
+def test_outline_level_splits_areas_at_a_higher_level():
+    """Outlined at the moderate level, the areas are the flood-filled regions of index >= moderate (reference:
+    the test's own flood fill), and nap is the excess over that level."""
+    grid, index = two_blob_grid()
+    levels = [0.5, 1.0, 2.0]
+    classes = classify(index, levels)[None]
+    weak, _ = anomaly_areas(index, levels, grid, classes, ["Cu"], ["Cu"])
+    moderate, labels = anomaly_areas(index, levels, grid, classes, ["Cu"], ["Cu"], outline=1)
+    strong, _ = anomaly_areas(index, levels, grid, classes, ["Cu"], ["Cu"], outline=2)
+    assert sorted(moderate["cells"]) == flood_fill_sizes(index >= 1.0)
+    assert sorted(strong["cells"]) == flood_fill_sizes(index >= 2.0) and len(strong) == 1
+    assert moderate["cells"].sum() < weak["cells"].sum()
+    first = moderate.iloc[0]
+    cells = index[labels == first["area_id"]]
+    assert first["nap"] == pytest.approx(first["area_km2"] * (cells.mean() - 1.0))
+    with pytest.raises(InputError, match="AREA_LEVEL"):
+        anomaly_areas(index, levels, grid, classes, ["Cu"], ["Cu"], outline=3)
+
+
+def test_high_value_points_from_a_higher_level():
+    """min_level 2 keeps the samples with an element at its moderate level or above (by hand: rows 1 and 3), and
+    lists only those elements."""
+    values = np.array([[10.0, 1.0], [150.0, 6.0], [50.0, 9.0], [200.0, 12.0]])
+    xy = np.arange(8, dtype=float).reshape(4, 2)
+    t_cu, t_zn = cu_zn_levels()
+    points = high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn], min_level=2)
+    assert list(points["elements"]) == ["Cu(3)", "Cu(3), Zn(2)"]
+    assert list(points.geometry.x) == [2.0, 6.0]
+    with pytest.raises(InputError, match="POINTS_LEVEL"):
+        high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn], min_level=0)

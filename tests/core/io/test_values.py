@@ -202,3 +202,12 @@ def test_negatives_are_codes_only_where_that_reading_is_consistent():
     assert rep.censored == rep.negatives and rep.negative_reading == "below detection"
     # no factor: negatives are values, said so
     assert to_float_array([-1, 2])[1].negative_reading == "values"
+
+
+def test_non_element_fields_are_named():
+    """Identifiers, dates and quality flags (the sample data's Year and *_flag fields, GeoPackage's fid) are named;
+    element symbols, including ones that share letters with them (Y, Cd), are not."""
+    from geochem_prospector.core.io.values import non_element_fields
+
+    names = ["fid", "Year", "Cu_flag", "FLAG_Ni", "sample_id", "ID", "Date", "Cu", "Y", "Cd", "Fe", "Au_ppb", "Ti"]
+    assert non_element_fields(names) == ["fid", "Year", "Cu_flag", "FLAG_Ni", "sample_id", "ID", "Date"]
