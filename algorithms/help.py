@@ -278,6 +278,7 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "CATEGORICAL_METHOD": "Resampling of categorical rasters: nearest cell, or the most frequent code.",
         "OUTPUT": "One GeoTIFF, a band per evidence layer, named for what it holds and with its unit.",
         "OUTPUT_TABLE": "CSV of the bands: number, name, unit, source and class codes. Optional.",
+        "SCHEDULER": _SCHEDULER,
     },
     "trainmodel": {
         "INPUT_RASTERS": "Evidence rasters; the model remembers their band names, which Predict needs again.",
