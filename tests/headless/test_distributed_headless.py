@@ -205,3 +205,31 @@ def test_bad_schedulers_are_refused_on_evidence(qgis_process, tmp_path):
         )
         assert code != 0 and message in log and "Traceback" not in log, log
         assert not os.listdir(tmp_path)
+
+
+def test_the_default_scheduler_setting_reaches_qgis_process(qgis_process_env, tmp_path):
+    """The "Default Dask scheduler" saved in the profile (as the options dialog saves it) is used by qgis_process
+    when SCHEDULER is empty: the run says so and its stack equals the one computed in this process."""
+    from PyQt5.QtCore import QSettings
+
+    from tests.headless.cli import run_qgis_process
+
+    home = tmp_path / "home"
+    ini = home / ".local/share/QGIS/QGIS3/profiles/default/QGIS/QGIS3.ini"
+    ini.parent.mkdir(parents=True)
+    shutil.copy(os.path.join(qgis_process_env["HOME"], ".local/share/QGIS/QGIS3/profiles/default/QGIS/QGIS3.ini"),
+                ini)  # fmt: skip
+    settings = QSettings(str(ini), QSettings.IniFormat)
+    settings.setValue("Processing/Configuration/PROSPECTOR_DEFAULT_SCHEDULER", "local:2")
+    settings.sync()
+    env = {**qgis_process_env, "HOME": str(home), "XDG_RUNTIME_DIR": str(home)}
+    outputs = {}
+    for name, environment in (("here", qgis_process_env), ("default", env)):
+        out = tmp_path / f"{name}.tif"
+        parameters = {"LINES": os.path.join(SAMPLES, "faults.gpkg"), "PIXEL_SIZE": 400, "OUTPUT": str(out)}
+        code, _, log = run_qgis_process(environment, "prospector:evidence", parameters, 600)
+        assert code == 0, log
+        assert ("local Dask cluster of 2 worker process(es) (SCHEDULER is empty" in log) == (name == "default"), log
+        outputs[name] = pixels(out)
+    assert outputs["default"] == outputs["here"]
+    assert np.frombuffer(outputs["here"][0], np.float32).max() > 1000  # distances in metres, not an empty stack
