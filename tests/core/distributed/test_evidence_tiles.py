@@ -113,6 +113,20 @@ def test_a_raster_source_travels_as_its_path(tmp_path):
     copy.close()
 
 
+def test_a_line_source_travels_as_its_segments():
+    """What a worker receives of a line layer is its segments (not the half-cell density pieces, one per 50 m of
+    line here), and the copy computes every band bit for bit as the original."""
+    lines = faults()
+    source = LineEvidence("faults", lines, GRID, density_radius=350.0, intersections_band=True)
+    segments = source.index.segments
+    assert len(source.pieces) > 20 * len(segments)
+    payload = pickle.dumps(source)
+    assert len(payload) < 2 * segments.nbytes + 8192  # the segments, the crossings and the band table
+    copy = pickle.loads(payload)
+    for window in ((0, 60, 0, 60), (7, 23, 40, 59)):
+        assert copy.window(GRID, *window).tobytes() == source.window(GRID, *window).tobytes()
+
+
 def test_cancel_on_the_cluster_writes_nothing(cluster, tmp_path):
     seen = []
     out = tmp_path / "cancelled.tif"
