@@ -113,3 +113,22 @@ def test_a_bad_default_is_refused_naming_scheduler_and_the_setting(config, run_a
     assert message.startswith(prefix + f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
     assert "clear the default in Settings › Options › Processing › Providers › GeoChem Prospector" in message
     assert not os.listdir(tmp_path)
+
+
+def test_the_options_dialog_lists_it_under_providers(config, qgis_app):
+    """Settings › Options › Processing: Providers › GeoChem Prospector holds the setting, showing its value."""
+    from processing.gui.ConfigDialog import ConfigDialog
+
+    config.setSettingValue(NAME, "local:3")
+    dialog = ConfigDialog(showSearch=False)
+    try:
+        model = dialog.model
+        root = model.invisibleRootItem()
+        providers = next(root.child(i) for i in range(root.rowCount()) if root.child(i).text() == "Providers")
+        ours = next(providers.child(i) for i in range(providers.rowCount())
+                    if providers.child(i).text() == "GeoChem Prospector")  # fmt: skip
+        rows = {ours.child(i, 0).text(): ours.child(i, 1) for i in range(ours.rowCount())}
+        label = next(text for text in rows if text.startswith("Default Dask scheduler"))
+        assert rows[label].data(0) == "local:3"
+    finally:
+        dialog.deleteLater()
