@@ -83,7 +83,8 @@ _ELEMENT_FIELDS = (
 _MASK = "Polygons of the study area: cells outside are nodata and not used. Optional."
 _SEED = "Seed of the random numbers: the same seed gives the same result."
 _SCHEDULER = (
-    "Where the work runs. Empty (default): in QGIS. 'local:N': N worker processes on this computer. "
+    "Where the work runs. Empty (default): the Default Dask scheduler of the Processing options, in QGIS unless set "
+    "there. 'local:N': N worker processes on this computer. "
     "'tcp://host:8786': an existing Dask cluster whose workers see the same paths. The result is identical."
 )
 _CLASSIC = {

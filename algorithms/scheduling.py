@@ -21,7 +21,9 @@ SETTING_PATH = "Settings › Options › Processing › Providers › GeoChem Pr
 _EMPTY_ADVICE = "leave SCHEDULER empty to run in this process"
 
 HELP = (
-    "SCHEDULER (advanced): where the {what} run. Empty (default): in this process, nothing to install. "
+    "SCHEDULER (advanced): where the {what} run. Empty (default): the Default Dask scheduler of the Processing "
+    "settings (Settings › Options › Processing › Providers › GeoChem Prospector), itself empty unless set there: in "
+    "this process, nothing to install. "
     "'local:N': N worker processes on this computer, started for the run. 'tcp://host:8786': an existing Dask "
     "cluster (dask-scheduler / dask-worker), whose workers must reach the input and output paths under the same "
     "names (a shared file system) and import this plugin (geochem_prospector on their PYTHONPATH) with the same "
@@ -33,7 +35,10 @@ HELP = (
 def scheduler_parameter(tr) -> QgsProcessingParameterString:
     """The advanced, optional SCHEDULER string parameter."""
     parameter = QgsProcessingParameterString(
-        SCHEDULER, tr("Scheduler: empty = this process, local:N, tcp://host:8786 (Dask)"), "", optional=True
+        SCHEDULER,
+        tr("Scheduler: empty = the default of the Processing options, local:N, tcp://host:8786 (Dask)"),
+        "",
+        optional=True,
     )
     parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
     return parameter
