@@ -46,6 +46,8 @@ from .base import (
     require_projected,
     shapely_features,
 )
+from .scheduling import HELP as SCHEDULER_HELP
+from .scheduling import scheduler_parameter, task_runner
 
 #: most classes written as bands when CLASSES is empty
 MAX_CLASSES = 20
@@ -106,7 +108,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             "(bilinear, average or cubic), CATEGORICAL_RASTERS (classified maps) with CATEGORICAL_METHOD (nearest "
             "or mode), by GDAL's warper; their bands keep their descriptions (<layer>:<band>) and units.\n\n"
             "OUTPUT_TABLE (CSV) lists every band: number, name, kind, unit, source layer and class value. The "
-            "evidence is computed tile by tile (512 x 512 cells): memory does not grow with the grid."
+            "evidence is computed tile by tile (512 x 512 cells): memory does not grow with the grid.\n\n"
+            + SCHEDULER_HELP.format(what="tiles")
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -224,6 +227,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 defaultValue=0,
             )
         )
+        self.addParameter(scheduler_parameter(self.tr))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Evidence stack")))
         self.addParameter(
             QgsProcessingParameterFileDestination(
@@ -248,11 +252,13 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 "LINES: no evidence given; choose at least one layer (LINES, POLYGONS, POINTS, CONTINUOUS_RASTERS or "
                 "CATEGORICAL_RASTERS)."
             )
+        runner = task_runner(self, parameters, context, feedback)
+        shared = not runner.in_process  # workers open the raster files themselves
         grid, crs = self._grid(parameters, context, feedback, lines, points, polygons)
         mask = self._mask(parameters, context, crs, grid)
         sources: List[Any] = []
         if copy_reference:  # on its own grid, nearest neighbour copies every cell as it is
-            path = _raster_file(reference, self.REFERENCE_RASTER)
+            path = _raster_file(reference, self.REFERENCE_RASTER, shared)
             sources.append(RasterEvidence(reference.name(), path, grid, "nearest", self.REFERENCE_RASTER, "continuous"))
         sources += self._lines(parameters, context, feedback, lines, crs, grid)
         if polygons is not None:
@@ -264,7 +270,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         ):
             method = self.enum_name(parameters, method_name, context)
             for layer in layers:
-                sources.append(RasterEvidence(layer.name(), _raster_file(layer, parameter), grid, method, parameter))
+                path = _raster_file(layer, parameter, shared)
+                sources.append(RasterEvidence(layer.name(), path, grid, method, parameter))
 
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         table = (
@@ -279,16 +286,18 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         )
         check_cancelled(feedback.isCanceled)
         try:
-            write_stack(
-                output,
-                grid,
-                sources,
-                mask,
-                provenance=provenance,
-                progress=lambda f: feedback.setProgress(99 * f),
-                is_cancelled=feedback.isCanceled,
-                parameter=self.OUTPUT,
-            )
+            with runner:
+                write_stack(
+                    output,
+                    grid,
+                    sources,
+                    mask,
+                    provenance=provenance,
+                    progress=lambda f: feedback.setProgress(99 * f),
+                    is_cancelled=feedback.isCanceled,
+                    parameter=self.OUTPUT,
+                    runner=runner,
+                )
         finally:
             for source in sources:
                 if isinstance(source, RasterEvidence):
@@ -492,11 +501,13 @@ def _layer_name(layer) -> str:
     return str(name() if callable(name) else layer.sourceName())
 
 
-def _raster_file(layer, parameter: str) -> str:
-    """The file of a GDAL raster layer (a VRT: its memory copy, which reads without rewriting the file)."""
+def _raster_file(layer, parameter: str, shared: bool = False) -> str:
+    """The file of a GDAL raster layer (a VRT: its memory copy, which reads without rewriting the file; with
+    ``shared``, for Dask workers, which cannot see this process's memory files: the VRT file itself, which the
+    workers open read-only with GDAL's PAM off)."""
     if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
         raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
-    path = layer.source() if layer.customProperty(VRT_PROPERTY) else layer_file(layer)
+    path = layer.source() if layer.customProperty(VRT_PROPERTY) and not shared else layer_file(layer)
     if not path:
         raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a raster file; save it first.")
     return path

@@ -106,7 +106,8 @@ _ELEMENT_FIELDS = (
 _MASK = "Polygons of the study area: cells outside are nodata and not used. Optional."
 _SEED = "Seed of the random numbers: the same seed gives the same result."
 _SCHEDULER = (
-    "Where the work runs. Empty (default): in QGIS. 'local:N': N worker processes on this computer. "
+    "Where the work runs. Empty (default): the Default Dask scheduler of the Processing options, in QGIS unless set "
+    "there. 'local:N': N worker processes on this computer. "
     "'tcp://host:8786': an existing Dask cluster whose workers see the same paths. The result is identical."
 )
 _CLASSIC = {
@@ -312,6 +313,7 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "CATEGORICAL_METHOD": "Resampling of categorical rasters: nearest cell, or the most frequent code.",
         "OUTPUT": "One GeoTIFF, a band per evidence layer, named for what it holds and with its unit.",
         "OUTPUT_TABLE": "CSV of the bands: number, name, unit, source and class codes. Optional.",
+        "SCHEDULER": _SCHEDULER,
     },
     "trainmodel": {
         "INPUT_RASTERS": "Evidence rasters; the model remembers their band names, which Predict needs again.",

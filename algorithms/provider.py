@@ -15,6 +15,7 @@ from .evidence import EvidenceAlgorithm
 from .interpolate import InterpolateAlgorithm
 from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
+from .scheduling import register_setting, unregister_setting
 from .traincnn import TrainCnnAlgorithm
 from .trainmodel import TrainModelAlgorithm
 
@@ -38,6 +39,16 @@ class ProspectorProvider(QgsProcessingProvider):
 
     def svgIconPath(self) -> str:  # noqa: N802 (QGIS API name)
         return ICON
+
+    def load(self) -> bool:
+        """Registers the provider's Processing settings (Settings > Options > Processing > Providers), then the
+        algorithms."""
+        register_setting(self.name(), self.icon())
+        self.refreshAlgorithms()
+        return True
+
+    def unload(self) -> None:
+        unregister_setting()
 
     def loadAlgorithms(self) -> None:  # noqa: N802 (QGIS API name)
         for algorithm_class in (

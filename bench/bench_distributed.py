@@ -1,4 +1,9 @@
-"""Predict and train on a large synthetic evidence raster in this process and on a local Dask cluster (issue #20).
+"""Evidence, predict and train on large synthetic inputs in this process and on a local Dask cluster (issue #20).
+
+Evidence: write_stack of a synthetic scene (EVIDENCE_SIZE x EVIDENCE_SIZE cells of 25 m: random faults with
+distance, density within 1 km and distance to intersections; random points; a 40 m magnetic raster resampled
+bilinearly; a disc mask) in tiles of 512, each mode in its own process, with wall time, the cluster's start, peak
+memory of the driver and of every worker; the two stacks are compared pixel for pixel (they must be bit-identical).
 
 Prediction: a SIZE x SIZE x 30 float32 raster (bench_predict_large's writer), a small 9-cell-patch model, tiles of
 512 (halo 4); each mode runs in its own Python process, writing a GeoTIFF through the algorithm's window writer, and
@@ -8,7 +13,9 @@ of scattered labelled cells, patches read window by window; its peak memory is s
 
 Usage (the issue's size is 20,000; on a 2-core machine use a smaller one and say so):
     BENCH_DISTRIBUTED_SIZE=20000 BENCH_DISTRIBUTED_WORKERS=2 .venv/bin/python bench/run.py distributed
-Defaults: size 3000, 2 workers; BENCH_DISTRIBUTED_PREDICT=0 runs only the training. BENCH_TMP puts the large temporary files on another disk.
+Defaults: size 3000, 2 workers; BENCH_DISTRIBUTED_PREDICT=0 skips the prediction, BENCH_DISTRIBUTED_TRAIN=0 the
+training, BENCH_DISTRIBUTED_EVIDENCE=0 the evidence; BENCH_DISTRIBUTED_EVIDENCE_SIZE (default 4000) sizes the
+evidence grid. BENCH_TMP puts the large temporary files on another disk.
 """
 
 from __future__ import annotations
@@ -31,6 +38,12 @@ TILE = 512
 
 def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+
+
+def _cpu_s() -> float:
+    """CPU seconds (user + system) this process has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _grid(path):
@@ -104,6 +117,122 @@ def child_train(evidence: str, labels: str, scheduler: str) -> dict:
     }
 
 
+#: the evidence scene: cell size (m), faults, points, density radius (m)
+EVIDENCE_PIXEL, EVIDENCE_FAULTS, EVIDENCE_POINTS, EVIDENCE_RADIUS = 25.0, 3000, 200, 1000.0
+
+
+def write_evidence_scene(folder: str, size: int, seed: int = 2) -> None:
+    """Faults (segments, .npy), points (.npy) and a 40 m one-band magnetic raster over a ``size``² grid of 25 m."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(seed)
+    extent = size * EVIDENCE_PIXEL
+    start = rng.uniform(0, extent, (EVIDENCE_FAULTS, 2))
+    angle = rng.uniform(0, np.pi, EVIDENCE_FAULTS)
+    length = rng.uniform(500.0, 8000.0, EVIDENCE_FAULTS)
+    end = start + np.column_stack([np.cos(angle), np.sin(angle)]) * length[:, None]
+    np.save(os.path.join(folder, "faults.npy"), np.column_stack([start, end]))
+    np.save(os.path.join(folder, "points.npy"), rng.uniform(0, extent, (EVIDENCE_POINTS, 2)))
+    n = int(np.ceil(extent / 40.0)) + 2
+    yy, xx = np.mgrid[0:n, 0:n]
+    data = (np.sin(xx / 37.0) * 300 + np.cos(yy / 23.0) * 200 + xx * 0.05).astype(np.float32)
+    with rasterio.open(
+        os.path.join(folder, "magnetics.tif"), "w", driver="GTiff", width=n, height=n, count=1, dtype="float32",
+        crs="EPSG:3067", transform=from_origin(-40.0, extent + 40.0, 40.0, 40.0), tiled=True, compress="deflate",
+    ) as dst:  # fmt: skip
+        dst.write(data, 1)
+        dst.set_band_description(1, "tmi")
+
+
+def child_evidence(folder: str, size: str, out: str, scheduler: str) -> dict:
+    """One evidence run (in its own process): sources built as the algorithm builds them, then write_stack."""
+    from shapely.geometry import LineString, Point
+
+    from geochem_prospector.core.distributed.runner import TaskRunner
+    from geochem_prospector.core.evidence.lines import LineEvidence
+    from geochem_prospector.core.evidence.points import PointEvidence
+    from geochem_prospector.core.evidence.rasters import RasterEvidence
+    from geochem_prospector.core.evidence.stack import write_stack
+    from geochem_prospector.core.grid import GridSpec
+
+    n = int(size)
+    extent = n * EVIDENCE_PIXEL
+    grid = GridSpec(0.0, extent, EVIDENCE_PIXEL, n, n, "EPSG:3067")
+    started = time.perf_counter()
+    segments = np.load(os.path.join(folder, "faults.npy"))
+    sources = [
+        LineEvidence("faults", [LineString([(a, b), (c, d)]) for a, b, c, d in segments], grid, EVIDENCE_RADIUS, True),
+        PointEvidence("intrusions", np.load(os.path.join(folder, "points.npy"))),
+        RasterEvidence("magnetics", os.path.join(folder, "magnetics.tif"), grid, "bilinear"),
+    ]
+    mask = [Point(extent / 2, extent / 2).buffer(0.48 * extent, 64)]
+    prepared = time.perf_counter()
+    workers, workers_cpu = {}, {}
+    with TaskRunner(scheduler) as runner:
+        ready = time.perf_counter()
+        write_stack(out, grid, sources, mask, tile=TILE, runner=runner)
+        if not runner.in_process:
+            workers = runner.client.run(_peak_gb)
+            workers_cpu = runner.client.run(_cpu_s)
+    sources[2].close()
+    return {
+        "cpu_s": _cpu_s() + sum(workers_cpu.values()),
+        "wall_s": time.perf_counter() - started,
+        "prepare_s": prepared - started,
+        "start_s": ready - prepared,
+        "driver_peak_gb": _peak_gb(),
+        "workers_peak_gb": sorted(workers.values()),
+        "bands": sum(len(s.bands) for s in sources),
+    }
+
+
+def same_stacks(a: str, b: str) -> bool:
+    """Every band's pixels, byte for byte, and the band names."""
+    import rasterio
+    from rasterio.windows import Window
+
+    with rasterio.open(a) as x, rasterio.open(b) as y:
+        if x.descriptions != y.descriptions or x.count != y.count:
+            return False
+        for r0 in range(0, x.height, 1024):
+            w = Window(0, r0, x.width, min(1024, x.height - r0))
+            if x.read(window=w).tobytes() != y.read(window=w).tobytes():
+                return False
+    return True
+
+
+def bench_evidence(tmp: str, workers: int) -> bool:
+    """Evidence in this process and on ``local:workers``; prints the comparison, returns whether they are equal."""
+    size = int(os.environ.get("BENCH_DISTRIBUTED_EVIDENCE_SIZE", "4000"))
+    started = time.perf_counter()
+    write_evidence_scene(tmp, size)
+    print(f"evidence scene {size} x {size} cells of {EVIDENCE_PIXEL:g} m: {EVIDENCE_FAULTS} faults (distance, density "
+          f"within {EVIDENCE_RADIUS:g} m, intersections), {EVIDENCE_POINTS} points, a 40 m raster, a disc mask; "
+          f"written in {time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+    runs = {}
+    for scheduler in ("", f"local:{workers}"):
+        out = os.path.join(tmp, f"evidence_{scheduler.replace(':', '_') or 'here'}.tif")
+        runs[scheduler] = _child("evidence", tmp, str(size), out, scheduler)
+        runs[scheduler]["out"] = out
+    here, there = runs[""], runs[f"local:{workers}"]
+    tiles = (-(-size // TILE)) ** 2
+    equal = same_stacks(here["out"], there["out"])
+    print(f"evidence, {here['bands']} bands, tiles of {TILE} ({tiles} tiles), sources prepared in "
+          f"{here['prepare_s']:.1f} s (in the driver, both modes):")  # fmt: skip
+    print(f"  in-process : {here['wall_s']:7.1f} s  {size * size / here['wall_s']:>12,.0f} cells/s  "
+          f"{(here['wall_s'] - here['prepare_s']) / tiles:.2f} s/tile  CPU {here['cpu_s']:.0f} s  "
+          f"peak {here['driver_peak_gb']:.2f} GB")  # fmt: skip
+    print(f"  local:{workers}    : {there['wall_s']:7.1f} s  {size * size / there['wall_s']:>12,.0f} cells/s  "
+          f"CPU {there['cpu_s']:.0f} s (driver and workers)  "
+          f"(cluster start {there['start_s']:.1f} s)  driver peak {there['driver_peak_gb']:.2f} GB, workers' "
+          f"peaks {', '.join(f'{w:.2f}' for w in there['workers_peak_gb'])} GB")  # fmt: skip
+    print(f"  stacks bit-identical: {equal}", flush=True)
+    for run in runs.values():
+        os.remove(run["out"])
+    return equal
+
+
 def write_labels(path: str, size: int, n: int = 4000, seed: int = 1) -> None:
     """A label raster: nodata except ``n`` scattered cells, 1 where the first band is high, else 0."""
     import rasterio
@@ -153,7 +282,13 @@ def main() -> None:
     size = int(os.environ.get("BENCH_DISTRIBUTED_SIZE", "3000"))
     workers = int(os.environ.get("BENCH_DISTRIBUTED_WORKERS", "2"))
     tmp = tempfile.mkdtemp(prefix="bench-distributed-", dir=os.environ.get("BENCH_TMP"))
+    predict = os.environ.get("BENCH_DISTRIBUTED_PREDICT", "1") != "0"
+    train = os.environ.get("BENCH_DISTRIBUTED_TRAIN", "1") != "0"
     try:
+        if os.environ.get("BENCH_DISTRIBUTED_EVIDENCE", "1") != "0" and not bench_evidence(tmp, workers):
+            raise SystemExit("the Dask evidence stack differs from the in-process one")
+        if not (predict or train):
+            return
         evidence, model, labels = (os.path.join(tmp, n) for n in ("evidence.tif", "model.pt", "labels.tif"))
         started = time.perf_counter()
         write_evidence(evidence, size)
@@ -163,7 +298,7 @@ def main() -> None:
               f"{os.cpu_count()} CPUs", flush=True)  # fmt: skip
         train_model(model)
         runs = {}
-        for scheduler in ("", f"local:{workers}") if os.environ.get("BENCH_DISTRIBUTED_PREDICT", "1") != "0" else ():
+        for scheduler in ("", f"local:{workers}") if predict else ():
             out = os.path.join(tmp, f"prob_{scheduler.replace(':', '_') or 'here'}.tif")
             runs[scheduler] = _child("predict", evidence, model, out, scheduler)
             runs[scheduler]["out"] = out
@@ -179,7 +314,7 @@ def main() -> None:
                   f"peaks {', '.join(f'{w:.2f}' for w in there['workers_peak_gb'])} GB "
                   f"({'under' if max(there['workers_peak_gb']) < 2 else 'OVER'} the 2 GB goal)")  # fmt: skip
             print(f"  outputs bit-identical: {equal}", flush=True)
-        for scheduler in ("", f"local:{workers}"):
+        for scheduler in ("", f"local:{workers}") if train else ():
             t = _child("train", evidence, labels, scheduler)
             peak = max([t["driver_peak_gb"], *t["workers_peak_gb"]])
             print(f"train (fit_windows, 2 epochs) {scheduler or 'in-process'}: {t['wall_s']:.0f} s, driver peak "
@@ -195,6 +330,8 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "predict":
         print(json.dumps(child_predict(*sys.argv[2:6])))
+    elif len(sys.argv) > 1 and sys.argv[1] == "evidence":
+        print(json.dumps(child_evidence(*sys.argv[2:6])))
     elif len(sys.argv) > 1 and sys.argv[1] == "train":
         print(json.dumps(child_train(*sys.argv[2:5])))
     else:

@@ -1267,7 +1267,15 @@ CASES += [
     Case("VRT input, nothing written beside it", "predict", _set(INPUT_RASTERS=["vrt"])),
 ]
 
-# SCHEDULER (Dask): a malformed value is refused before any work
+
+def _closed_port() -> int:
+    """A local TCP port nobody listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# SCHEDULER (Dask): a malformed value is refused before any work; an unreachable cluster before anything is written
 CASES += [
     Case(
         "malformed scheduler",
@@ -1275,7 +1283,17 @@ CASES += [
         lambda d, p: {**p, "SCHEDULER": "local"},
         error=r"^SCHEDULER: 'local' is not a scheduler; use '' \(empty: in this process\), 'local:N'",
     )
-    for alg in ("interpolate", "predict")
+    for alg in ("interpolate", "predict", "evidence")
+]
+CASES += [
+    Case(
+        "unreachable scheduler",
+        alg,
+        lambda d, p: {**p, "SCHEDULER": f"tcp://127.0.0.1:{_closed_port()}"},
+        error=r"^SCHEDULER: cannot reach the Dask scheduler at tcp://127\.0\.0\.1:\d+ \(.*\); check that "
+        r"`dask-scheduler` runs there and the port is open, or leave SCHEDULER empty to run in this process\.",
+    )
+    for alg in ("interpolate", "predict", "evidence")
 ]
 
 # ---- evidence layers (feat/evidence) --------------------------------------------------------------------------

@@ -96,6 +96,7 @@ class SegmentIndex:
             raise ValueError("no segments to index")
         if not spacing > 0:
             raise ValueError("spacing must be positive")
+        self.segments, self.spacing = segments, float(spacing)
         self._set(densify(segments, spacing))
 
     def _set(self, pieces: np.ndarray) -> None:
@@ -110,11 +111,13 @@ class SegmentIndex:
         self._tree = NeighbourIndex(np.column_stack([pieces[:, 0] + 0.5 * dx, pieces[:, 1] + 0.5 * dy]))
 
     def __getstate__(self) -> dict:
-        # the KD-tree (pykdtree's is not picklable) is rebuilt where the index is unpickled (another worker)
-        return {"pieces": self.pieces}
+        # the segments travel (never more than the pieces cut from them); the pieces and the KD-tree (pykdtree's
+        # is not picklable) are rebuilt, identically, where the index is unpickled (another worker)
+        return {"segments": self.segments, "spacing": self.spacing}
 
     def __setstate__(self, state: dict) -> None:
-        self._set(state["pieces"])
+        self.segments, self.spacing = state["segments"], state["spacing"]
+        self._set(densify(self.segments, self.spacing))
 
     def distance(self, xy: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
         """Exact distance from each point of ``xy`` (m, 2) to the nearest segment."""

@@ -145,12 +145,9 @@ class LineEvidence:
             BandSpec(band_name(layer, "distance_m"), "m", "distance", layer, description=f"distance to {kind_label}")
         ]
         self.density_radius = density_radius if density_radius and density_radius > 0 else None
+        self._grid = grid
         if self.density_radius is not None:
-            self.pieces = densify(segs, grid.pixel_size / 2)
-            mid_y = 0.5 * (self.pieces[:, 1] + self.pieces[:, 3])
-            row_all = np.floor((grid.ymax - mid_y) / grid.pixel_size).astype(np.int64)
-            self._order = np.argsort(row_all, kind="stable")
-            self._rows = row_all[self._order]
+            self._density_pieces()
             self.bands.append(
                 BandSpec(
                     band_name(layer, "density_km_per_km2"),
@@ -176,6 +173,28 @@ class LineEvidence:
                         description=f"distance to intersections of {kind_label}",
                     )
                 )
+
+    def _density_pieces(self) -> None:
+        """The half-cell pieces of the density band, sorted by the row of their midpoints."""
+        grid = self._grid
+        self.pieces = densify(self.index.segments, grid.pixel_size / 2)
+        mid_y = 0.5 * (self.pieces[:, 1] + self.pieces[:, 3])
+        row_all = np.floor((grid.ymax - mid_y) / grid.pixel_size).astype(np.int64)
+        self._order = np.argsort(row_all, kind="stable")
+        self._rows = row_all[self._order]
+
+    def __getstate__(self) -> dict:
+        # what travels to a worker is the segments (in the index), not the density pieces cut from them (one per
+        # half cell of line): those are cut again, identically, where the source is unpickled
+        state = dict(self.__dict__)
+        for name in ("pieces", "_order", "_rows"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.density_radius is not None:
+            self._density_pieces()
 
     def window(
         self, grid: GridSpec, r0: int, r1: int, c0: int, c1: int, is_cancelled: CancelCallback = None

@@ -3,6 +3,7 @@ warper (``rasterio.warp.reproject``), reprojecting when the CRS differs, window 
 
 from __future__ import annotations
 
+import threading
 from typing import Any, List, Optional
 
 import numpy as np
@@ -25,7 +26,8 @@ class RasterEvidence:
     The unit is the band's own (GDAL unit type), if it has one. Source nodata stays nodata (NaN).
 
     The file is opened (with GDAL's PAM off: nothing is written beside it) on first use in each process, so the
-    object can be sent to another worker; :meth:`close` closes it.
+    object can be sent to another worker; :meth:`close` closes it. A GDAL dataset must not be read by two threads
+    at once, so windows of one source are read one at a time (a Dask worker may run several threads).
     """
 
     def __init__(
@@ -41,6 +43,7 @@ class RasterEvidence:
             raise ValueError(f"unknown resampling {method!r}")
         self.layer, self.path, self.method, self.parameter = layer, path, method, parameter
         self._ds: Optional[Any] = None
+        self._lock = threading.Lock()
         src = self._dataset()
         if src.crs is None and grid.crs_wkt:
             raise InputError(
@@ -72,6 +75,10 @@ class RasterEvidence:
         self, grid: GridSpec, r0: int, r1: int, c0: int, c1: int, is_cancelled: CancelCallback = None
     ) -> np.ndarray:
         """(bands, rows, cols) float32 for one window; NaN where the source has no data."""
+        with self._lock:
+            return self._window(grid, r0, r1, c0, c1, is_cancelled)
+
+    def _window(self, grid: GridSpec, r0: int, r1: int, c0: int, c1: int, is_cancelled: CancelCallback) -> np.ndarray:
         import rasterio
         from affine import Affine
         from rasterio.warp import Resampling, reproject
@@ -107,4 +114,9 @@ class RasterEvidence:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_ds"] = None  # an open dataset does not travel; the worker opens the file itself
+        del state["_lock"]
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()

@@ -1,8 +1,9 @@
-"""SCHEDULER through qgis_process.bin: interpolate (IDW, kriging) and predict on a local Dask cluster of 2 workers
-give files whose pixels are bit-identical to the in-process run's; malformed and unreachable schedulers are
-refused with a message naming SCHEDULER, and nothing is written."""
+"""SCHEDULER through qgis_process.bin: interpolate (IDW, kriging), evidence and predict on a local Dask cluster of
+2 workers give files whose pixels are bit-identical to the in-process run's; malformed and unreachable schedulers
+are refused with a message naming SCHEDULER, and nothing is written."""
 
 import os
+import shutil
 import socket
 
 import numpy as np
@@ -124,3 +125,111 @@ def test_bad_schedulers_are_refused_naming_the_parameter(qgis_process, tmp_path)
         )
         assert code != 0 and message in log and "Traceback" not in log, log
         assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith("till")]
+
+
+def test_evidence_on_two_workers_is_bit_identical(qgis_process, tmp_path):
+    """Lines (distance, density, intersections), lithology (classes, contacts) and magnetics through a VRT (the
+    workers read the VRT file itself, not this process's memory copy) on 4 tiles of 512 cells; the VRT is not
+    rewritten and nothing is written beside it."""
+    import subprocess
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+    from shapely.ops import unary_union
+
+    magnetics = shutil.copy(os.path.join(SAMPLES, "magnetics_tmi_nT.tif"), tmp_path)
+    vrt = str(tmp_path / "magnetics.vrt")
+    subprocess.run(["gdalbuildvrt", "-q", vrt, magnetics], check=True)
+    before = sorted(os.listdir(tmp_path)), open(vrt, "rb").read()
+    outputs, shapes = {}, {}
+    for scheduler in ("", "local:2"):
+        out = tmp_path / f"evidence_{scheduler.replace(':', '_') or 'here'}.tif"
+        code, result, log = qgis_process(
+            "prospector:evidence",
+            {
+                "LINES": os.path.join(SAMPLES, "faults.gpkg"),
+                "DENSITY_RADIUS": 2000,
+                "INTERSECTIONS": "true",
+                "POLYGONS": os.path.join(SAMPLES, "lithology.gpkg"),
+                "CLASS_FIELD": "GENERALI_1",
+                "CLASSES": "Granit",
+                "CONTINUOUS_RASTERS": vrt,
+                "MASK": os.path.join(SAMPLES, "study_area.gpkg"),
+                "PIXEL_SIZE": 120,  # 567 x 684 cells: 4 tiles
+                "SCHEDULER": scheduler,
+                "OUTPUT": str(out),
+            },
+        )
+        assert code == 0, log
+        assert ("local Dask cluster of 2 worker" in log) == bool(scheduler)
+        outputs[scheduler] = pixels(out)
+        with rasterio.open(out) as src:
+            shapes[scheduler] = (src.count, src.height, src.width)
+        out.unlink()
+    assert (sorted(os.listdir(tmp_path)), open(vrt, "rb").read()) == before
+    assert outputs["local:2"] == outputs[""]
+    data, names, transform = outputs[""][0], outputs[""][1], outputs[""][2]
+    assert names[:3] == ("faults:distance_m", "faults:density_km_per_km2", "faults:intersection_distance_m")
+    assert names[-1] == "magnetics:band 1"
+    count, height, width = shapes[""]
+    assert height > 512 and width > 512  # more than one tile each way
+    bands = np.frombuffer(data, np.float32).reshape(count, height * width)
+    magnetic = bands[-1]
+    assert 0.3 < (magnetic != -9999).mean() < 0.95  # the mask made nodata, the rest has values from the workers
+    # the distance band is shapely's distance to the faults (an independent reference) at a few cells
+    faults = unary_union(list(gpd.read_file(os.path.join(SAMPLES, "faults.gpkg")).geometry))
+    distance = bands[0].reshape(-1, width)
+    rows, cols = np.nonzero(distance != -9999)
+    for r, c in list(zip(rows, cols))[:: max(1, len(rows) // 30)]:
+        x, y = transform * (c + 0.5, r + 0.5)
+        assert abs(float(distance[r, c]) - faults.distance(Point(x, y))) <= 0.01
+
+
+def test_bad_schedulers_are_refused_on_evidence(qgis_process, tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for scheduler, message in (
+        ("tcp:/host:8786", "SCHEDULER: 'tcp:/host:8786' is not a scheduler; use ''"),
+        (f"tcp://127.0.0.1:{port}", f"SCHEDULER: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"),
+    ):
+        out = tmp_path / "evidence.tif"
+        code, _, log = qgis_process(
+            "prospector:evidence",
+            {
+                "LINES": os.path.join(SAMPLES, "faults.gpkg"),
+                "PIXEL_SIZE": 2000,
+                "SCHEDULER": scheduler,
+                "OUTPUT": str(out),
+            },
+        )
+        assert code != 0 and message in log and "Traceback" not in log, log
+        assert not os.listdir(tmp_path)
+
+
+def test_the_default_scheduler_setting_reaches_qgis_process(qgis_process_env, tmp_path):
+    """The "Default Dask scheduler" saved in the profile (as the options dialog saves it) is used by qgis_process
+    when SCHEDULER is empty: the run says so and its stack equals the one computed in this process."""
+    from PyQt5.QtCore import QSettings
+
+    from tests.headless.cli import run_qgis_process
+
+    home = tmp_path / "home"
+    ini = home / ".local/share/QGIS/QGIS3/profiles/default/QGIS/QGIS3.ini"
+    ini.parent.mkdir(parents=True)
+    shutil.copy(os.path.join(qgis_process_env["HOME"], ".local/share/QGIS/QGIS3/profiles/default/QGIS/QGIS3.ini"),
+                ini)  # fmt: skip
+    settings = QSettings(str(ini), QSettings.IniFormat)
+    settings.setValue("Processing/Configuration/PROSPECTOR_DEFAULT_SCHEDULER", "local:2")
+    settings.sync()
+    env = {**qgis_process_env, "HOME": str(home), "XDG_RUNTIME_DIR": str(home)}
+    outputs = {}
+    for name, environment in (("here", qgis_process_env), ("default", env)):
+        out = tmp_path / f"{name}.tif"
+        parameters = {"LINES": os.path.join(SAMPLES, "faults.gpkg"), "PIXEL_SIZE": 400, "OUTPUT": str(out)}
+        code, _, log = run_qgis_process(environment, "prospector:evidence", parameters, 600)
+        assert code == 0, log
+        assert ("local Dask cluster of 2 worker process(es) (SCHEDULER is empty" in log) == (name == "default"), log
+        outputs[name] = pixels(out)
+    assert outputs["default"] == outputs["here"]
+    assert np.frombuffer(outputs["here"][0], np.float32).max() > 1000  # distances in metres, not an empty stack
