@@ -9,6 +9,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputString,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterDistance,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
@@ -18,7 +19,15 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled
-from ..core.evaluation.compare import TITLES, all_labels, compare, make_mappers, retrain
+from ..core.evaluation.compare import (
+    CNN_MODES,
+    TITLES,
+    all_labels,
+    cnn_mode_settings,
+    compare,
+    make_mappers,
+    retrain,
+)
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack
 from ..core.reports.comparison import report_html, write_table
@@ -29,7 +38,7 @@ from .trainmodel import LEARNERS, grid_record, learner_parameters, learner_setti
 
 
 class CompareModelsAlgorithm(ProspectorAlgorithm):
-    ENUM_NAMES = {"LEARNERS": LEARNERS}
+    ENUM_NAMES = {"LEARNERS": LEARNERS, "CNN_MODES": list(CNN_MODES)}
     INPUT_RASTERS = "INPUT_RASTERS"
     DEPOSITS = "DEPOSITS"
     MASK = "MASK"
@@ -41,6 +50,10 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
     EPOCHS = "EPOCHS"
     ENSEMBLE = "ENSEMBLE"
     ITERATIONS = "ITERATIONS"
+    CNN_MODES = "CNN_MODES"
+    CLASS_PRIOR = "CLASS_PRIOR"
+    COARSE_VIEW = "COARSE_VIEW"
+    PRETRAIN_EPOCHS = "PRETRAIN_EPOCHS"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     OUTPUT_TABLE = "OUTPUT_TABLE"
     OUTPUT_MODEL = "OUTPUT_MODEL"
@@ -69,8 +82,12 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             "held-out AUC; within 0.01 of it, the simpler one wins (best band, weights of evidence, logistic "
             "regression, random forest, gradient boosting, CNN). OUTPUT_MODEL (optional): the recommended learner "
             "retrained on labels from all deposits, for 'Predict prospectivity' (none when the best band wins).\n\n"
+            "CNN_MODES compares the CNN's training modes side by side on the same folds, each as a learner: the "
+            "default (labelled cells), positive-unlabelled (with CLASS_PRIOR), masked-band pre-training "
+            "(PRETRAIN_EPOCHS) and a coarse second view (COARSE_VIEW), as in 'Train CNN'; each variant's paired "
+            "difference against the default CNN is reported too. A tie goes to the simpler mode, in that order.\n\n"
             "With a few deposit clusters the intervals are wide: read the paired differences before trusting a "
-            "winner. The CNN trains ENSEMBLE networks per fold, which takes most of the time."
+            "winner. Each CNN trains ENSEMBLE networks per fold, which takes most of the time."
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -162,6 +179,46 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterEnum(
+                self.CNN_MODES,
+                self.tr("CNN training modes, each compared as a learner"),
+                [self.tr(TITLES[m]) for m in CNN_MODES],
+                allowMultiple=True,
+                defaultValue=[0],
+            )
+        )
+        for param in (
+            QgsProcessingParameterNumber(
+                self.CLASS_PRIOR,
+                self.tr("Positive-unlabelled CNN: class prior (0 = share of cells labelled mineralised)"),
+                QgsProcessingParameterNumber.Double,
+                0.0,
+                False,
+                0.0,
+                0.99,
+            ),
+            QgsProcessingParameterNumber(
+                self.PRETRAIN_EPOCHS,
+                self.tr("Pre-trained CNN: masked-band pre-training epochs"),
+                QgsProcessingParameterNumber.Integer,
+                5,
+                False,
+                1,
+                10000,
+            ),
+            QgsProcessingParameterNumber(
+                self.COARSE_VIEW,
+                self.tr("Coarse-view CNN: odd factor k (patch of k x k averaged cells)"),
+                QgsProcessingParameterNumber.Integer,
+                3,
+                False,
+                3,
+                51,
+            ),
+        ):
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_REPORT, self.tr("Comparison report"), self.tr("HTML files (*.html)")
             )
@@ -206,6 +263,17 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             "seed": classic["seed"],
             "device": "cpu",
         }
+        modes = [CNN_MODES[i] for i in self.parameterAsEnums(parameters, self.CNN_MODES, context)] or ["cnn"]
+        cnn_modes = {
+            m: cnn_mode_settings(
+                m,
+                cnn,
+                coarse=self.parameterAsInt(parameters, self.COARSE_VIEW, context),
+                pretrain_epochs=self.parameterAsInt(parameters, self.PRETRAIN_EPOCHS, context),
+                class_prior=self.parameterAsDouble(parameters, self.CLASS_PRIOR, context),
+            )
+            for m in modes
+        }
         cluster_cells = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context) / grid.pixel_size
         negatives = self.parameterAsInt(parameters, self.NEGATIVES, context)
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
@@ -215,7 +283,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             valid,
             rows,
             cols,
-            make_mappers(methods, classic, cnn, stack.band_names, feedback.isCanceled),
+            make_mappers(methods, classic, cnn, stack.band_names, feedback.isCanceled, cnn_modes),
             folds=self.parameterAsInt(parameters, self.FOLDS, context),
             cluster_cells=cluster_cells,
             negatives=negatives,
@@ -233,7 +301,9 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         results: dict = {self.RECOMMENDED: rec}
         if model_path:
             labels = all_labels(valid, rows, cols, negatives, cluster_cells, classic["seed"])
-            model = retrain(rec, classic, cnn, bands, labels, band_names=stack.band_names, grid=grid_record(grid))
+            model = retrain(
+                rec, classic, cnn, bands, labels, cnn_modes, band_names=stack.band_names, grid=grid_record(grid)
+            )
             if feedback.isCanceled():
                 raise Cancelled()
             if model is None:

@@ -8,8 +8,9 @@ cells farther than ``cluster_cells`` from every training deposit barren, the res
 grid. Each held-out deposit is scored by the share of the background it outranks (ties half; background = valid
 cells away from the training deposits, the held-out deposits' own cells excluded): their mean is the held-out ROC
 AUC. The best single band is chosen, with its sign, on each fold's training labels alone. Intervals resample whole
-clusters; paired differences compare two learners on the same deposits. The learner with the highest pooled AUC
-wins; a learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
+clusters; paired differences compare two learners on the same deposits (every learner against the best single band,
+every CNN variant of :data:`CNN_MODES` against the default CNN). The learner with the highest pooled AUC wins; a
+learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
 """
 
 from __future__ import annotations
@@ -27,8 +28,23 @@ from .auc import placements, resampled_means, roc_auc
 
 ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
 
-#: the learners from simplest to most complex: a tie goes to the earlier one
-COMPLEXITY = ("best band", "woe", "logistic", "random_forest", "gradient_boosting", "cnn")
+#: the CNN variants that can be compared side by side, as learner names: the default CNN (labelled cells), and
+#: traincnn's TRAINING=pu, PRETRAIN_EPOCHS and COARSE_VIEW (settings: :func:`cnn_mode_settings`)
+CNN_MODES = ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse")
+
+#: the learners from simplest to most complex: a tie goes to the earlier one (the CNN variants: the default's
+#: network and loss; another loss; an extra pre-training stage; a second, coarser input view)
+COMPLEXITY = (
+    "best band",
+    "woe",
+    "logistic",
+    "random_forest",
+    "gradient_boosting",
+    "cnn",
+    "cnn_pu",
+    "cnn_pretrain",
+    "cnn_coarse",
+)
 
 #: how reports name them
 TITLES = {
@@ -38,6 +54,9 @@ TITLES = {
     "random_forest": "random forest",
     "gradient_boosting": "gradient boosting",
     "cnn": "CNN",
+    "cnn_pu": "CNN, positive-unlabelled",
+    "cnn_pretrain": "CNN, masked-band pre-training",
+    "cnn_coarse": "CNN with a coarse view",
 }
 
 #: held-out AUCs closer than this to the best count as a tie
@@ -172,19 +191,30 @@ def _interval(values: np.ndarray, groups: np.ndarray, iterations: int, seed: int
     return float(v.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def paired(
+    a: np.ndarray, b: np.ndarray, clusters: np.ndarray, iterations: int, seed: int
+) -> Tuple[float, float, float]:
+    """Mean of ``a`` - ``b`` over the deposits both scored, with its 95 % interval resampling whole clusters (the
+    two learners' scores of a deposit drawn together)."""
+    both = np.isfinite(a) & np.isfinite(b)
+    return _interval((a - b)[both], clusters[both], iterations, seed)
+
+
 def summarise(
     learners: Dict[str, LearnerScores], clusters: np.ndarray, iterations: int, seed: int, tie: float = TIE
 ) -> Tuple[Dict[str, Dict[str, Any]], str]:
-    """Pooled AUC with its cluster interval, capture at 10 / 20 %, the paired difference against the best single
-    band with its interval, and the recommended learner (highest AUC; within ``tie`` of it, the simplest)."""
+    """Pooled AUC with its cluster interval, capture at 10 / 20 %, the paired differences against the best single
+    band and (CNN variants) against the default CNN with their intervals, and the recommended learner (highest AUC;
+    within ``tie`` of it, the simplest)."""
     base = learners["best band"].placement
+    cnn = learners["cnn"].placement if "cnn" in learners and not learners["cnn"].failed else None
     summary: Dict[str, Dict[str, Any]] = {}
     for name, scores in learners.items():
         auc, lo, hi = _interval(scores.placement, clusters, iterations, seed)
-        both = np.isfinite(scores.placement) & np.isfinite(base)
-        diff = (
-            _interval((scores.placement - base)[both], clusters[both], iterations, seed)
-            if name != "best band"
+        diff = paired(scores.placement, base, clusters, iterations, seed) if name != "best band" else None
+        diff_cnn = (
+            paired(scores.placement, cnn, clusters, iterations, seed)
+            if cnn is not None and name in CNN_MODES and name != "cnn"
             else None
         )
         summary[name] = {
@@ -194,6 +224,7 @@ def summarise(
             "capture_10": capture(scores.placement, 0.10),
             "capture_20": capture(scores.placement, 0.20),
             "minus_best_band": diff,
+            "minus_cnn": diff_cnn,
             "seconds": float(np.sum(scores.seconds)),
         }
     ranked = [n for n in learners if np.isfinite(summary[n]["auc"])]
@@ -307,15 +338,42 @@ def all_labels(
     return fold_labels(valid, rows, cols, negatives, cluster_cells, np.random.default_rng(seed + 10_000))[0]
 
 
+def cnn_mode_settings(
+    mode: str, cnn: Dict[str, Any], coarse: int = 3, pretrain_epochs: int = 5, class_prior: float = 0.0
+) -> Dict[str, Any]:
+    """PatchCNN settings of the CNN variant ``mode`` (a key of :data:`CNN_MODES`) over the shared ``cnn`` settings:
+    ``coarse`` (odd factor) for the coarse view, ``pretrain_epochs`` for masked-band pre-training, ``class_prior``
+    (0 = the share of positive cells) for positive-unlabelled training. Checked before any training: an
+    :class:`InputError` names the parameter at fault."""
+    from ..learning.estimator import PatchCNN
+    from ..learning.training import TrainingConfig
+
+    if mode not in CNN_MODES:
+        raise InputError(f"unknown CNN mode '{mode}' (one of {', '.join(CNN_MODES)}).", "CNN_MODES")
+    overrides: Dict[str, Dict[str, Any]] = {
+        "cnn": {},
+        "cnn_pu": {"training": "pu", "class_prior": class_prior},
+        "cnn_pretrain": {"pretrain_epochs": pretrain_epochs},
+        "cnn_coarse": {"coarse": coarse},
+    }
+    settings = {**cnn, **overrides[mode]}
+    TrainingConfig.from_params(PatchCNN(**settings).get_params())
+    return settings
+
+
 def make_mappers(
     methods: Sequence[str],
     classic: Dict[str, Any],
     cnn: Dict[str, Any],
     band_names: Sequence[str],
     is_cancelled: CancelCallback = None,
+    cnn_modes: Optional[Dict[str, Dict[str, Any]]] = None,
 ) -> Dict[str, Mapper]:
-    """Map makers for the classic ``methods`` (settings ``classic``) and the CNN (settings ``cnn``): each trains
-    on a label raster and maps the whole stack. ``is_cancelled`` stops the CNN's training within a batch."""
+    """Map makers for the classic ``methods`` (settings ``classic``) and the CNN (settings ``cnn``; empty: no CNN):
+    each trains on a label raster and maps the whole stack. ``cnn_modes`` (learner name -> full PatchCNN settings,
+    e.g. from :func:`cnn_mode_settings`) replaces the one default CNN by several variants trained on the same folds.
+    A CNN maps its ensemble's log-odds, which rank cells in the order of its probabilities without their
+    saturation ties. ``is_cancelled`` stops the CNN's training within a batch."""
     from ..classic.learner import ClassicLearner
 
     mappers: Dict[str, Mapper] = {}
@@ -326,30 +384,41 @@ def make_mappers(
 
         return fit_and_map
 
-    for method in methods:
-        mappers[method] = classic_map(method)
-    if cnn:
-
-        def cnn_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    def cnn_map(settings: Dict[str, Any]) -> Mapper:
+        def fit_and_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
             from ..learning.estimator import PatchCNN
 
-            return PatchCNN(**cnn).fit(b, labels, band_names=band_names, is_cancelled=is_cancelled).predict_proba(b)
+            net = PatchCNN(**settings).fit(b, labels, band_names=band_names, is_cancelled=is_cancelled)
+            return net.predict_score(b)
 
-        mappers["cnn"] = cnn_map
+        return fit_and_map
+
+    for method in methods:
+        mappers[method] = classic_map(method)
+    for name, settings in (cnn_modes if cnn_modes is not None else ({"cnn": cnn} if cnn else {})).items():
+        mappers[name] = cnn_map(settings)
     return mappers
 
 
 def retrain(
-    name: str, classic: Dict[str, Any], cnn: Dict[str, Any], bands: np.ndarray, labels: np.ndarray, **fit: Any
+    name: str,
+    classic: Dict[str, Any],
+    cnn: Dict[str, Any],
+    bands: np.ndarray,
+    labels: np.ndarray,
+    cnn_modes: Optional[Dict[str, Dict[str, Any]]] = None,
+    **fit: Any,
 ) -> Any:
-    """The recommended learner trained on labels from every deposit (``fit``: band_names, grid); None for the
+    """The recommended learner trained on labels from every deposit (``fit``: band_names, grid); a CNN variant
+    with its settings in ``cnn_modes`` (as given to :func:`make_mappers`; the default CNN: ``cnn``). None for the
     best single band, which is a band, not a model."""
     if name == "best band":
         return None
-    if name == "cnn":
+    if name in CNN_MODES:
         from ..learning.estimator import PatchCNN
 
-        return PatchCNN(**cnn).fit(bands, labels, **fit)
+        settings = (cnn_modes or {}).get(name, cnn if name == "cnn" else cnn_mode_settings(name, cnn))
+        return PatchCNN(**settings).fit(bands, labels, **fit)
     from ..classic.learner import ClassicLearner
 
     return ClassicLearner(name, **classic).fit(bands, labels, **fit)

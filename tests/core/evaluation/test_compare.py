@@ -125,3 +125,66 @@ def test_a_learner_that_cannot_train_in_one_fold_is_left_out_not_the_whole_compa
     assert np.isfinite(result.summary["good"]["auc"])
     assert any("left out of the comparison" in line for line in lines)
     assert "Left out:" in report_html(result, ["a", "b", "c"])
+
+
+def test_cnn_variants_are_paired_against_the_default_cnn_and_ties_go_to_the_simpler_mode():
+    clusters = np.repeat(np.arange(5), 2)
+    p = np.linspace(0.5, 0.95, 10)
+    learners = {
+        "best band": LearnerScores("best band", p - 0.2, [0.0]),
+        "cnn": LearnerScores("cnn", p, [0.0]),
+        "cnn_pu": LearnerScores("cnn_pu", p + 0.005, [0.0]),
+        "cnn_coarse": LearnerScores("cnn_coarse", p - 0.1, [0.0]),
+    }
+    learners["cnn_coarse"].placement[3] = np.nan  # a deposit one learner did not score: left out of the pair
+    summary, recommended = summarise(learners, clusters, 200, 0)
+    assert recommended == "cnn"  # the PU variant is within the tie margin: the default CNN is simpler
+    assert summary["cnn_pu"]["minus_cnn"][0] == pytest.approx(0.005)
+    assert summary["cnn_coarse"]["minus_cnn"][0] == pytest.approx(-0.1)  # hand: every paired difference is -0.1
+    assert summary["cnn"]["minus_cnn"] is None and summary["best band"]["minus_cnn"] is None
+    lo, hi = summary["cnn_coarse"]["minus_cnn"][1:]
+    assert lo == pytest.approx(-0.1) and hi == pytest.approx(-0.1)
+    learners["cnn_coarse"].placement = p + 0.05
+    assert summarise(learners, clusters, 200, 0)[1] == "cnn_coarse"  # a clear win goes to the best
+
+
+def test_cnn_mode_settings_follow_traincnn_and_are_checked_before_training():
+    pytest.importorskip("torch")
+    from geochem_prospector.core.evaluation.compare import CNN_MODES, cnn_mode_settings
+
+    base = {"patch_size": 5, "epochs": 2, "ensemble": 1, "seed": 0, "device": "cpu"}
+    assert cnn_mode_settings("cnn", base) == base
+    assert cnn_mode_settings("cnn_pu", base, class_prior=0.02) == {**base, "training": "pu", "class_prior": 0.02}
+    assert cnn_mode_settings("cnn_pretrain", base, pretrain_epochs=7) == {**base, "pretrain_epochs": 7}
+    assert cnn_mode_settings("cnn_coarse", base, coarse=5) == {**base, "coarse": 5}
+    assert set(CNN_MODES) == {"cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse"}
+    with pytest.raises(InputError, match="COARSE_VIEW"):
+        cnn_mode_settings("cnn_coarse", base, coarse=4)
+    with pytest.raises(InputError, match="CLASS_PRIOR"):
+        cnn_mode_settings("cnn_pu", base, class_prior=1.5)
+    with pytest.raises(InputError, match="CNN_MODES"):
+        cnn_mode_settings("cnn_big", base)
+
+
+def test_each_cnn_mode_maps_what_patchcnn_trained_with_its_settings_maps():
+    """The mappers train the mode's own network: their maps equal PatchCNN fitted here with those settings."""
+    pytest.importorskip("torch")
+    from geochem_prospector.core.evaluation.compare import cnn_mode_settings, make_mappers, retrain
+    from geochem_prospector.core.learning.estimator import PatchCNN
+    from tests.core.learning.test_cnn import synthetic  # the CNN tests' scene: labels every block can split
+
+    bands, labels = synthetic()
+    base = {"patch_size": 5, "epochs": 1, "ensemble": 1, "seed": 0, "device": "cpu", "width": 8, "hidden": 16}
+    base["block_size"] = 11  # the coarse view sees 15 cells: the automatic block would cover the whole scene
+    modes = {m: cnn_mode_settings(m, base) for m in ("cnn", "cnn_pu", "cnn_coarse")}
+    mappers = make_mappers([], {}, base, ["a", "b", "c"], cnn_modes=modes)
+    assert list(mappers) == ["cnn", "cnn_pu", "cnn_coarse"]
+    maps = {}
+    for name, settings in modes.items():
+        maps[name] = mappers[name](bands, labels)
+        expected = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"]).predict_score(bands)
+        np.testing.assert_allclose(maps[name], expected, rtol=1e-6, equal_nan=True)
+    assert not np.allclose(maps["cnn"], maps["cnn_pu"], equal_nan=True)
+    model = retrain("cnn_pu", {}, base, bands, labels, modes, band_names=["a", "b", "c"])
+    assert model.config_.training == "pu"
+    assert list(make_mappers([], {}, base, ["a", "b", "c"])) == ["cnn"]  # without modes: the one default CNN
