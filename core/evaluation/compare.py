@@ -331,6 +331,58 @@ def compare(
     return Comparison(learners, fold, clusters, summary, recommended, settings)
 
 
+def training_deposits(labels: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The deposit cells behind a fold's label raster (:func:`fold_labels`): the mineralised cells whose whole
+    3 x 3 neighbourhood is mineralised or off the valid cells."""
+    positive = labels == 1
+    core = ndimage.binary_erosion(positive | ~valid, np.ones((3, 3), bool), border_value=1) & positive
+    rows, cols = np.nonzero(core)
+    return rows, cols
+
+
+@dataclass
+class NestedChoice:
+    """What one nested selection saw: every candidate's inner held-out AUC, and the one chosen."""
+
+    chosen: str
+    inner_auc: Dict[str, float]
+
+
+def nested_mapper(
+    candidates: Dict[str, Mapper],
+    folds: int = 3,
+    cluster_cells: float = 6.0,
+    negatives: int = 600,
+    seed: int = 0,
+    choices: Optional[List[NestedChoice]] = None,
+    log: Optional[Callable[[str], None]] = None,
+) -> Mapper:
+    """A map maker that tunes itself on its own training labels: a leave-cluster-out :func:`compare` of the
+    ``candidates`` among the deposits behind the labels (:func:`training_deposits`; the outer fold's held-out
+    deposits are not among them), then the candidate with the best inner pooled AUC (ties: the earlier one)
+    trained on all the labels. Its outer held-out score is an honest estimate of "tune on your own deposits, then
+    map". Each selection is appended to ``choices``."""
+
+    def select_and_map(bands: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        valid = np.isfinite(bands).all(axis=0)
+        rows, cols = training_deposits(labels, valid)
+        inner = compare(
+            bands, valid, rows, cols, candidates, folds, cluster_cells, negatives, seed, iterations=10, tie=0.0
+        )
+        aucs = {n: inner.summary[n]["auc"] for n in candidates}
+        ranked = [n for n in candidates if np.isfinite(aucs[n])]
+        if not ranked:
+            raise InputError("no candidate could be trained on the inner folds.", "CANDIDATES")
+        best = max(ranked, key=lambda n: (aucs[n], -list(candidates).index(n)))
+        if choices is not None:
+            choices.append(NestedChoice(best, aucs))
+        if log:
+            log(f"nested selection: {best} (inner AUC {aucs[best]:.3f}) among {len(candidates)} candidates")
+        return candidates[best](bands, labels)
+
+    return select_and_map
+
+
 def all_labels(
     valid: np.ndarray, rows: np.ndarray, cols: np.ndarray, negatives: int, cluster_cells: float, seed: int
 ) -> np.ndarray:

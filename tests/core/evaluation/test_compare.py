@@ -188,3 +188,41 @@ def test_each_cnn_mode_maps_what_patchcnn_trained_with_its_settings_maps():
     model = retrain("cnn_pu", {}, base, bands, labels, modes, band_names=["a", "b", "c"])
     assert model.config_.training == "pu"
     assert list(make_mappers([], {}, base, ["a", "b", "c"])) == ["cnn"]  # without modes: the one default CNN
+
+
+def test_training_deposits_are_recovered_from_a_folds_labels():
+    from geochem_prospector.core.evaluation.compare import fold_labels, training_deposits
+
+    valid = np.ones((40, 50), dtype=bool)
+    valid[:6, :6] = False  # a deposit beside nodata keeps only part of its 3 x 3 block
+    rows, cols = np.array([6, 20, 30, 6, 39]), np.array([6, 25, 40, 30, 0])  # spaced; two on edges
+    labels, _ = fold_labels(valid, rows, cols, 100, 3.0, np.random.default_rng(0))
+    found = set(zip(*training_deposits(labels, valid)))
+    assert found == set(zip(rows.tolist(), cols.tolist()))
+
+
+def test_nested_selection_picks_on_the_training_deposits_alone():
+    """The inner comparison sees only the outer fold's training deposits; it picks the candidate that ranks
+    them, and the outer fold then maps with that candidate."""
+    from geochem_prospector.core.evaluation.compare import nested_mapper
+
+    bands, valid, rows, cols = scene(5, n=30)
+    noise = np.random.default_rng(1).random(valid.shape)
+    seen = []
+
+    def signal(b, labels):
+        seen.append(labels)
+        return -b[1]
+
+    choices = []
+    nested = nested_mapper({"noise": lambda b, labels: noise, "signal": signal}, 3, 4.0, 200, 0, choices)
+    outer = compare(
+        bands, valid, rows, cols, {"nested": nested, "signal": signal}, folds=3, cluster_cells=4.0, iterations=50
+    )
+    assert [c.chosen for c in choices] == ["signal"] * 3
+    assert all(c.inner_auc["signal"] > 0.9 > 0.7 > c.inner_auc["noise"] for c in choices)
+    np.testing.assert_array_equal(outer.learners["nested"].placement, outer.learners["signal"].placement)
+    for f in range(len(choices)):  # the outer fold's held-out deposits are never positive in the inner labels
+        test = outer.folds == f
+        inner_labels = seen[f * 5 : f * 5 + 3]  # per outer fold: 3 inner folds, the nested fit, the plain signal
+        assert all(not np.any(lab[rows[test], cols[test]] == 1) for lab in inner_labels)
