@@ -16,6 +16,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
 )
 
 from ..core.errors import Cancelled
@@ -23,6 +24,7 @@ from ..core.evaluation.compare import (
     CNN_MODES,
     TITLES,
     all_labels,
+    binary_labels,
     cnn_mode_settings,
     compare,
     make_mappers,
@@ -33,7 +35,7 @@ from ..core.io.rasters import read_stack
 from ..core.reports.comparison import report_html, write_table
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
 from .evaluate import EvaluateAlgorithm
-from .traincnn import import_cnn, layer_paths
+from .traincnn import TrainCnnAlgorithm, import_cnn, layer_paths
 from .trainmodel import LEARNERS, grid_record, learner_parameters, learner_settings
 
 
@@ -46,6 +48,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
     FOLDS = "FOLDS"
     CLUSTER_DISTANCE = "CLUSTER_DISTANCE"
     NEGATIVES = "NEGATIVES"
+    LABELS = "LABELS"
     PATCH_SIZE = "PATCH_SIZE"
     EPOCHS = "EPOCHS"
     ENSEMBLE = "ENSEMBLE"
@@ -60,6 +63,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
     RECOMMENDED = "RECOMMENDED"
 
     group_id = "machine learning"
+    _labels = TrainCnnAlgorithm._labels
     needs_torch = True
     needs_sklearn = True
 
@@ -86,6 +90,11 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             "default (labelled cells), positive-unlabelled (with CLASS_PRIOR), masked-band pre-training "
             "(PRETRAIN_EPOCHS) and a coarse second view (COARSE_VIEW), as in 'Train CNN'; each variant's paired "
             "difference against the default CNN is reported too. A tie goes to the simpler mode, in that order.\n\n"
+            "LABELS (optional): a label raster, e.g. from 'Pseudo-labels', that every fold learns from instead of "
+            "labels made from its deposits; its labelled cells within CLUSTER_DISTANCE of each fold's held-out "
+            "deposits are hidden in that fold (the deposits still define the folds). Labels grown farther from a "
+            "deposit than CLUSTER_DISTANCE still carry what that deposit taught: keep the distance at least their "
+            "reach.\n\n"
             "With a few deposit clusters the intervals are wide: read the paired differences before trusting a "
             "winner. Each CNN trains ENSEMBLE networks per fold, which takes most of the time."
         )
@@ -143,6 +152,13 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 600,
                 False,
                 10,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.LABELS,
+                self.tr("Label raster to learn from instead (1 mineralised, 0 barren, nodata unlabelled; optional)"),
+                optional=True,
             )
         )
         learner_parameters(self)
@@ -278,6 +294,13 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         negatives = self.parameterAsInt(parameters, self.NEGATIVES, context)
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
         bands = np.where(valid, stack.bands, np.nan).astype(np.float32)
+        user_labels = None
+        if self.parameterAsRasterLayer(parameters, self.LABELS, context) is not None:
+            user_labels = self._labels(parameters, context, feedback, grid)
+            feedback.pushInfo(
+                "Learning from LABELS: in each fold its labelled cells within CLUSTER_DISTANCE of the held-out "
+                "deposits are hidden; NEGATIVES is not used."
+            )
         comparison = compare(
             bands,
             valid,
@@ -293,6 +316,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             is_cancelled=feedback.isCanceled,
             log=feedback.pushInfo,
             band_names=stack.band_names,
+            labels=user_labels,
         )
         comparison.settings["cluster_distance"] = cluster_cells * grid.pixel_size
         rec = comparison.recommended
@@ -300,7 +324,11 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         provenance = self.provenance(parameters, context, {"inputs": paths})
         results: dict = {self.RECOMMENDED: rec}
         if model_path:
-            labels = all_labels(valid, rows, cols, negatives, cluster_cells, classic["seed"])
+            labels = (
+                all_labels(valid, rows, cols, negatives, cluster_cells, classic["seed"])
+                if user_labels is None
+                else binary_labels(user_labels, valid)
+            )
             model = retrain(
                 rec, classic, cnn, bands, labels, cnn_modes, band_names=stack.band_names, grid=grid_record(grid)
             )
@@ -342,5 +370,9 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             )
         cells = np.unique(np.column_stack([rows[inside], cols[inside]]), axis=0)
         if cells.shape[0] < 2:
-            raise QgsProcessingException("DEPOSITS: fewer than two deposits lie on valid cells of the rasters.")
+            raise QgsProcessingException(
+                f"DEPOSITS: {cells.shape[0]} of the {len(xy)} deposits lie on valid cells of the rasters, and at "
+                "least two are needed; check that the deposits overlap the rasters (and their CRS), the rasters' "
+                "nodata and the MASK."
+            )
         return cells[:, 0], cells[:, 1]

@@ -299,6 +299,9 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "CLUSTER_DISTANCE": "Deposits closer than this (map units, metres) form one cluster, never split between "
         "folds.",
         "NEGATIVES": "Random cells labelled barren in each fold, away from the training deposits.",
+        "LABELS": "Optional label raster (1 mineralised, 0 barren, nodata unlabelled; e.g. from Pseudo-labels) to "
+        "learn from instead of labels made from the deposits; in each fold its cells within the cluster distance of "
+        "the held-out deposits are hidden.",
         **_CLASSIC,
         "PATCH_SIZE": "CNN: width of the square window (cells, odd) the network sees around each cell.",
         "EPOCHS": "CNN: most passes over the training cells.",

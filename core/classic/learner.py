@@ -134,7 +134,8 @@ class ClassicLearner:
             setattr(self, name, value)
         return self
 
-    def _check(self) -> None:
+    def check(self) -> None:
+        """Check the settings before any work; an :class:`InputError` names the parameter at fault."""
         if self.method not in METHODS:
             raise InputError(f"unknown learner '{self.method}'; use one of {', '.join(METHODS)}.", "METHOD")
         check_window(self.window)
@@ -154,7 +155,7 @@ class ClassicLearner:
         grid: Optional[Dict[str, Any]] = None,
     ) -> "ClassicLearner":
         """Train on a (bands, H, W) stack and an (H, W) label raster; returns ``self``."""
-        self._check()
+        self.check()
         bands = np.asarray(bands, dtype=np.float64)
         if bands.ndim != 3:
             raise InputError("the evidence stack must be (bands, rows, columns).", "INPUT_RASTERS")

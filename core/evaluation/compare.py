@@ -111,6 +111,48 @@ def fold_labels(
     return labels, near
 
 
+def binary_labels(labels: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """A label raster as the learners take it: classes 1 and above mineralised (1), 0 barren, the rest and the cells
+    off ``valid`` unlabelled (NaN)."""
+    raw = np.asarray(labels, dtype=np.float64)
+    return np.where(valid & (raw >= 1), 1.0, np.where(valid & (raw == 0), 0.0, np.nan))
+
+
+def within(shape: Tuple[int, ...], cells: Tuple[np.ndarray, np.ndarray], distance: float) -> np.ndarray:
+    """The cells of a grid of ``shape`` within ``distance`` (cells) of any of the (rows, cols) ``cells``."""
+    marked = np.zeros(shape, dtype=bool)
+    marked[cells] = True
+    return ndimage.distance_transform_edt(~marked) <= distance
+
+
+def _require_both_classes(labels: np.ndarray, message: str) -> None:
+    for cls, word in ((1.0, "mineralised (1 and above)"), (0.0, "barren (0)")):
+        if not np.any(labels == cls):
+            raise InputError(message.format(word), "LABELS")
+
+
+def user_fold_labels(
+    labels: np.ndarray,
+    valid: np.ndarray,
+    train: Tuple[np.ndarray, np.ndarray],
+    test: Tuple[np.ndarray, np.ndarray],
+    exclusion_cells: float,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """A fold's labels from the user's label raster (1 and above mineralised, 0 barren, else unlabelled): every
+    labelled cell within ``exclusion_cells`` of a held-out (``test``) deposit hidden, so that the held-out deposits'
+    own labels take no part; and, as :func:`fold_labels`, the cells within ``exclusion_cells`` of a training deposit."""
+    near, held = within(valid.shape, train, exclusion_cells), within(valid.shape, test, exclusion_cells)
+    out = binary_labels(labels, valid)
+    _require_both_classes(out, "no valid cell is labelled {}; the learners need both classes (e.g. 'Pseudo-labels').")
+    out[held] = np.nan
+    _require_both_classes(
+        out,
+        "no cell labelled {} remains once the labels within CLUSTER_DISTANCE of a fold's held-out deposits are "
+        "hidden; label more ground, or lower CLUSTER_DISTANCE or FOLDS.",
+    )
+    return out, near
+
+
 def best_band(bands: np.ndarray, labels: np.ndarray) -> Tuple[int, float, float]:
     """The band whose training AUC (mineralised against barren labelled cells) is farthest from 0.5, its sign
     (+1: high values favourable) and that AUC."""
@@ -252,12 +294,14 @@ def compare(
     is_cancelled: CancelCallback = None,
     log: Optional[Callable[[str], None]] = None,
     band_names: Optional[Sequence[str]] = None,
+    labels: Optional[np.ndarray] = None,
 ) -> Comparison:
     """Leave-cluster-out comparison of the ``mappers`` (name -> map maker) and the best single band.
 
     ``bands`` (bands, H, W) with NaN = nodata; ``valid`` (H, W) the study area's cells with every band; deposits by
-    cell; ``band_names`` name the best band in the notes. Returns a :class:`Comparison` (placements per deposit in
-    the given order).
+    cell; ``band_names`` name the best band in the notes; ``labels`` (H, W), optional, the user's label raster that
+    every fold learns from instead of labels built from its training deposits (:func:`user_fold_labels`; the
+    deposits still define the folds). Returns a :class:`Comparison` (placements per deposit in the given order).
     """
     from .auc import deposit_clusters
 
@@ -271,16 +315,21 @@ def compare(
     steps, done = folds * len(names), 0
     for f in range(folds):
         train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
-        labels, near = fold_labels(
-            valid, rows[train], cols[train], negatives, cluster_cells, np.random.default_rng(seed + f)
-        )
+        if labels is None:
+            fold_lab, near = fold_labels(
+                valid, rows[train], cols[train], negatives, cluster_cells, np.random.default_rng(seed + f)
+            )
+        else:
+            fold_lab, near = user_fold_labels(
+                labels, valid, (rows[train], cols[train]), (rows[test], cols[test]), cluster_cells
+            )
         background = valid & ~near
         background[rows[test], cols[test]] = False
         for name in names:
             check_cancelled(is_cancelled)
             started = time.perf_counter()
             if name == "best band":
-                j, sign, auc = best_band(bands, labels)
+                j, sign, auc = best_band(bands, fold_lab)
                 score = sign * bands[j].astype(np.float64)
                 band = band_names[j] if band_names is not None else f"band {j + 1}"
                 learners[name].notes.append(
@@ -290,7 +339,7 @@ def compare(
                 continue  # already out of the comparison
             else:
                 try:
-                    score = np.asarray(mappers[name](bands, labels), dtype=np.float64)
+                    score = np.asarray(mappers[name](bands, fold_lab), dtype=np.float64)
                 except InputError as exc:  # e.g. too few labels in this fold to hold some out for validation
                     reason = str(exc).split(": ", 1)[1] if exc.parameter else str(exc)
                     learners[name].failed = (
@@ -327,6 +376,7 @@ def compare(
         "iterations": iterations,
         "clusters": int(clusters.max()) + 1,
         "deposits": int(rows.size),
+        "labels": "user" if labels is not None else "deposits",
     }
     return Comparison(learners, fold, clusters, summary, recommended, settings)
 
@@ -446,6 +496,7 @@ def make_mappers(
         return fit_and_map
 
     for method in methods:
+        ClassicLearner(method, **classic).check()  # bad settings refused before any fold, not left out per fold
         mappers[method] = classic_map(method)
     for name, settings in (cnn_modes if cnn_modes is not None else ({"cnn": cnn} if cnn else {})).items():
         mappers[name] = cnn_map(settings)

@@ -158,6 +158,16 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
     if left_out:
         verdict += f"</p><p><b>Left out:</b></p><ul>{left_out}</ul><p>"
     bands = ", ".join(f"{i + 1} = {html.escape(b)}" for i, b in enumerate(band_names))
+    if settings.get("labels") == "user":
+        labels_note = (
+            "the given label raster (LABELS), its labelled cells within the cluster distance of that fold's held-out "
+            "deposits hidden"
+        )
+    else:
+        labels_note = (
+            f"labels made from the other folds' deposits only (3 x 3 cells each; {settings['negatives']} random "
+            "barren cells beyond the cluster distance)"
+        )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>GeoChem Prospector: learners compared</title>{STYLE}</head><body>
 <h1>Learners compared on held-out deposits</h1>
@@ -165,10 +175,8 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
 {settings["tie"]:.3f} of the best that is simpler wins, in the order {", ".join(html.escape(title(c)) for c in COMPLEXITY)}).
 {verdict}</p>
 <p class="note">Leave-cluster-out: {settings["deposits"]} deposits in {settings["clusters"]} clusters (linked within
-{_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on labels
-made from the other folds' deposits only (3 x 3 cells each; {settings["negatives"]} random barren cells beyond the
-cluster distance) and scored on the held-out deposits against the background (valid cells away from the training
-deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]} draws). Capture: share of
+{_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on {labels_note}
+and scored on the held-out deposits against the background (valid cells away from the training deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]} draws). Capture: share of
 held-out deposits in the top 10 / 20 % of the background.</p>
 <h2>Pooled over folds</h2>
 {table(pooled_columns + ["seconds"], pooled)}

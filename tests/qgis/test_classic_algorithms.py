@@ -126,31 +126,36 @@ def deposits_layer(data, tmp_path):  # noqa: F811 (the data folder)
     )
 
 
+def compare_params(data, tmp_path, **changes):  # noqa: F811 (the data folder)
+    """A small comparemodels run on the synthetic rasters and deposits_layer's deposits, changed by ``changes``."""
+    return {
+        "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
+        "DEPOSITS": str(tmp_path / "deposits.gpkg"),
+        "LEARNERS": [2],
+        "FOLDS": 2,
+        "CLUSTER_DISTANCE": 300,
+        "NEGATIVES": 100,
+        "PATCH_SIZE": 5,
+        "EPOCHS": 1,
+        "ENSEMBLE": 1,
+        "ITERATIONS": 50,
+        "OUTPUT_REPORT": str(tmp_path / "compare.html"),
+        "OUTPUT_TABLE": str(tmp_path / "compare.csv"),
+        **changes,
+    }
+
+
 def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):  # noqa: F811
     import csv
 
     from geochem_prospector.core.learning.classic_file import load_model
 
     deposits_layer(data, tmp_path)
-    result = run_algorithm(
-        "prospector:comparemodels",
-        {
-            "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
-            "DEPOSITS": str(tmp_path / "deposits.gpkg"),
-            "LEARNERS": [2, 3],
-            "FOLDS": 2,
-            "CLUSTER_DISTANCE": 300,
-            "NEGATIVES": 100,
-            "N_ESTIMATORS": 10,
-            "PATCH_SIZE": 5,
-            "EPOCHS": 2,
-            "ENSEMBLE": 1,
-            "ITERATIONS": 100,
-            "OUTPUT_REPORT": str(tmp_path / "compare.html"),
-            "OUTPUT_TABLE": str(tmp_path / "compare.csv"),
-            "OUTPUT_MODEL": str(tmp_path / "winner.pt"),
-        },
-    )
+    params = compare_params(
+        data, tmp_path, LEARNERS=[2, 3], N_ESTIMATORS=10, EPOCHS=2, ITERATIONS=100,
+        OUTPUT_MODEL=str(tmp_path / "winner.pt"),
+    )  # fmt: skip
+    result = run_algorithm("prospector:comparemodels", params)
     rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
     assert {r["learner"] for r in rows} == {"best band", "logistic", "woe", "cnn"}
     assert len(rows) == 4 * 3  # two folds and the pooled row per learner
@@ -174,24 +179,7 @@ def test_comparemodels_compares_cnn_modes_side_by_side(run_algorithm, data, tmp_
     import csv
 
     deposits_layer(data, tmp_path)
-    result = run_algorithm(
-        "prospector:comparemodels",
-        {
-            "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
-            "DEPOSITS": str(tmp_path / "deposits.gpkg"),
-            "LEARNERS": [2],
-            "CNN_MODES": [0, 1, 3],
-            "FOLDS": 2,
-            "CLUSTER_DISTANCE": 300,
-            "NEGATIVES": 100,
-            "PATCH_SIZE": 5,
-            "EPOCHS": 1,
-            "ENSEMBLE": 1,
-            "ITERATIONS": 50,
-            "OUTPUT_REPORT": str(tmp_path / "compare.html"),
-            "OUTPUT_TABLE": str(tmp_path / "compare.csv"),
-        },
-    )
+    result = run_algorithm("prospector:comparemodels", compare_params(data, tmp_path, CNN_MODES=[0, 1, 3]))
     rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
     pooled = {r["learner"]: r for r in rows if r["fold"] == "all"}
     assert set(pooled) == {"best band", "logistic", "cnn", "cnn_pu", "cnn_coarse"}
@@ -211,17 +199,18 @@ def test_comparemodels_compares_cnn_modes_side_by_side(run_algorithm, data, tmp_
 def test_comparemodels_refuses_an_even_coarse_view_before_training(run_algorithm, data, tmp_path):  # noqa: F811
     deposits_layer(data, tmp_path)
     with pytest.raises(QgsProcessingException, match="COARSE_VIEW"):
-        run_algorithm(
-            "prospector:comparemodels",
-            {
-                "INPUT_RASTERS": [str(data / "elements.tif")],
-                "DEPOSITS": str(tmp_path / "deposits.gpkg"),
-                "CNN_MODES": [0, 3],
-                "COARSE_VIEW": 4,
-                "FOLDS": 2,
-                "CLUSTER_DISTANCE": 300,
-                "OUTPUT_REPORT": str(tmp_path / "c.html"),
-                "OUTPUT_TABLE": str(tmp_path / "c.csv"),
-            },
-        )
-    assert not (tmp_path / "c.html").exists() and not (tmp_path / "c.csv").exists()
+        run_algorithm("prospector:comparemodels", compare_params(data, tmp_path, CNN_MODES=[0, 3], COARSE_VIEW=4))
+    assert not (tmp_path / "compare.html").exists() and not (tmp_path / "compare.csv").exists()
+
+
+def test_comparemodels_learns_from_a_label_raster(run_algorithm, data, tmp_path):  # noqa: F811
+    """LABELS: the folds learn from the given raster (the report says so); the deposits still define the folds."""
+    import csv
+
+    deposits_layer(data, tmp_path)
+    result = run_algorithm("prospector:comparemodels", compare_params(data, tmp_path, LABELS=str(data / "labels.tif")))
+    report = open(result["OUTPUT_REPORT"], encoding="utf-8").read()
+    assert "the given label raster (LABELS)" in report
+    rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
+    pooled = {r["learner"]: r for r in rows if r["fold"] == "all"}
+    assert int(pooled["logistic"]["deposits"]) == 8 and pooled["logistic"]["auc"] != "nan"

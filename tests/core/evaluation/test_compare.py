@@ -226,3 +226,28 @@ def test_nested_selection_picks_on_the_training_deposits_alone():
         test = outer.folds == f
         inner_labels = seen[f * 5 : f * 5 + 3]  # per outer fold: 3 inner folds, the nested fit, the plain signal
         assert all(not np.any(lab[rows[test], cols[test]] == 1) for lab in inner_labels)
+
+
+def test_user_labels_hide_the_held_out_deposits_ground_in_each_fold():
+    """With a label raster, every fold learns from it with the labelled cells within the cluster distance of its
+    held-out deposits hidden (brute force over cells and deposits); the rest are the user's classes."""
+    from geochem_prospector.core.evaluation.compare import user_fold_labels
+
+    bands, valid, rows, cols = scene(6, n=20)
+    rng = np.random.default_rng(2)
+    user = rng.choice([0.0, 1.0, 2.0, np.nan, -1.0], size=valid.shape)  # 2: a class above 1 is mineralised too
+    seen = []
+    result = compare(
+        bands, valid, rows, cols, {"spy": lambda b, lab: seen.append(lab) or -b[1]}, folds=3, cluster_cells=4.0,
+        iterations=20, labels=user,
+    )  # fmt: skip
+    assert result.settings["labels"] == "user" and len(seen) == 3
+    for f, lab in enumerate(seen):
+        test = result.folds == f
+        for r in range(valid.shape[0]):
+            for c in range(valid.shape[1]):
+                hidden = np.any(np.hypot(rows[test] - r, cols[test] - c) <= 4.0) or not valid[r, c]
+                expected = np.nan if hidden or not (user[r, c] >= 0) else min(user[r, c], 1.0)
+                assert lab[r, c] == expected or (np.isnan(expected) and np.isnan(lab[r, c])), (f, r, c)
+    with pytest.raises(InputError, match="LABELS"):
+        user_fold_labels(np.zeros(valid.shape), valid, (rows[:2], cols[:2]), (rows[2:], cols[2:]), 4.0)
