@@ -9,27 +9,38 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputString,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterDistance,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
 )
 
 from ..core.errors import Cancelled
-from ..core.evaluation.compare import TITLES, all_labels, compare, make_mappers, retrain
+from ..core.evaluation.compare import (
+    CNN_MODES,
+    TITLES,
+    all_labels,
+    binary_labels,
+    cnn_mode_settings,
+    compare,
+    make_mappers,
+    retrain,
+)
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack
 from ..core.reports.comparison import report_html, write_table
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
 from .evaluate import EvaluateAlgorithm
-from .traincnn import import_cnn, layer_paths
+from .traincnn import TrainCnnAlgorithm, import_cnn, layer_paths
 from .trainmodel import LEARNERS, grid_record, learner_parameters, learner_settings
 
 
 class CompareModelsAlgorithm(ProspectorAlgorithm):
-    ENUM_NAMES = {"LEARNERS": LEARNERS}
+    ENUM_NAMES = {"LEARNERS": LEARNERS, "CNN_MODES": list(CNN_MODES)}
     INPUT_RASTERS = "INPUT_RASTERS"
     DEPOSITS = "DEPOSITS"
     MASK = "MASK"
@@ -37,16 +48,22 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
     FOLDS = "FOLDS"
     CLUSTER_DISTANCE = "CLUSTER_DISTANCE"
     NEGATIVES = "NEGATIVES"
+    LABELS = "LABELS"
     PATCH_SIZE = "PATCH_SIZE"
     EPOCHS = "EPOCHS"
     ENSEMBLE = "ENSEMBLE"
     ITERATIONS = "ITERATIONS"
+    CNN_MODES = "CNN_MODES"
+    CLASS_PRIOR = "CLASS_PRIOR"
+    COARSE_VIEW = "COARSE_VIEW"
+    PRETRAIN_EPOCHS = "PRETRAIN_EPOCHS"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     OUTPUT_TABLE = "OUTPUT_TABLE"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     RECOMMENDED = "RECOMMENDED"
 
     group_id = "machine learning"
+    _labels = TrainCnnAlgorithm._labels
     needs_torch = True
     needs_sklearn = True
 
@@ -69,8 +86,17 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             "held-out AUC; within 0.01 of it, the simpler one wins (best band, weights of evidence, logistic "
             "regression, random forest, gradient boosting, CNN). OUTPUT_MODEL (optional): the recommended learner "
             "retrained on labels from all deposits, for 'Predict prospectivity' (none when the best band wins).\n\n"
+            "CNN_MODES compares the CNN's training modes side by side on the same folds, each as a learner: the "
+            "default (labelled cells), positive-unlabelled (with CLASS_PRIOR), masked-band pre-training "
+            "(PRETRAIN_EPOCHS) and a coarse second view (COARSE_VIEW), as in 'Train CNN'; each variant's paired "
+            "difference against the default CNN is reported too. A tie goes to the simpler mode, in that order.\n\n"
+            "LABELS (optional): a label raster, e.g. from 'Pseudo-labels', that every fold learns from instead of "
+            "labels made from its deposits; its labelled cells within CLUSTER_DISTANCE of each fold's held-out "
+            "deposits are hidden in that fold (the deposits still define the folds). Labels grown farther from a "
+            "deposit than CLUSTER_DISTANCE still carry what that deposit taught: keep the distance at least their "
+            "reach.\n\n"
             "With a few deposit clusters the intervals are wide: read the paired differences before trusting a "
-            "winner. The CNN trains ENSEMBLE networks per fold, which takes most of the time."
+            "winner. Each CNN trains ENSEMBLE networks per fold, which takes most of the time."
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -128,6 +154,13 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 10,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.LABELS,
+                self.tr("Label raster to learn from instead (1 mineralised, 0 barren, nodata unlabelled; optional)"),
+                optional=True,
+            )
+        )
         learner_parameters(self)
         self.addParameter(
             QgsProcessingParameterNumber(
@@ -161,6 +194,46 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 100000,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.CNN_MODES,
+                self.tr("CNN training modes, each compared as a learner"),
+                [self.tr(TITLES[m]) for m in CNN_MODES],
+                allowMultiple=True,
+                defaultValue=[0],
+            )
+        )
+        for param in (
+            QgsProcessingParameterNumber(
+                self.CLASS_PRIOR,
+                self.tr("Positive-unlabelled CNN: class prior (0 = share of cells labelled mineralised)"),
+                QgsProcessingParameterNumber.Double,
+                0.0,
+                False,
+                0.0,
+                0.99,
+            ),
+            QgsProcessingParameterNumber(
+                self.PRETRAIN_EPOCHS,
+                self.tr("Pre-trained CNN: masked-band pre-training epochs"),
+                QgsProcessingParameterNumber.Integer,
+                5,
+                False,
+                1,
+                10000,
+            ),
+            QgsProcessingParameterNumber(
+                self.COARSE_VIEW,
+                self.tr("Coarse-view CNN: odd factor k (patch of k x k averaged cells)"),
+                QgsProcessingParameterNumber.Integer,
+                3,
+                False,
+                3,
+                51,
+            ),
+        ):
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_REPORT, self.tr("Comparison report"), self.tr("HTML files (*.html)")
@@ -206,16 +279,34 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             "seed": classic["seed"],
             "device": "cpu",
         }
+        modes = [CNN_MODES[i] for i in self.parameterAsEnums(parameters, self.CNN_MODES, context)] or ["cnn"]
+        cnn_modes = {
+            m: cnn_mode_settings(
+                m,
+                cnn,
+                coarse=self.parameterAsInt(parameters, self.COARSE_VIEW, context),
+                pretrain_epochs=self.parameterAsInt(parameters, self.PRETRAIN_EPOCHS, context),
+                class_prior=self.parameterAsDouble(parameters, self.CLASS_PRIOR, context),
+            )
+            for m in modes
+        }
         cluster_cells = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context) / grid.pixel_size
         negatives = self.parameterAsInt(parameters, self.NEGATIVES, context)
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
         bands = np.where(valid, stack.bands, np.nan).astype(np.float32)
+        user_labels = None
+        if self.parameterAsRasterLayer(parameters, self.LABELS, context) is not None:
+            user_labels = self._labels(parameters, context, feedback, grid)
+            feedback.pushInfo(
+                "Learning from LABELS: in each fold its labelled cells within CLUSTER_DISTANCE of the held-out "
+                "deposits are hidden; NEGATIVES is not used."
+            )
         comparison = compare(
             bands,
             valid,
             rows,
             cols,
-            make_mappers(methods, classic, cnn, stack.band_names, feedback.isCanceled),
+            make_mappers(methods, classic, cnn, stack.band_names, feedback.isCanceled, cnn_modes),
             folds=self.parameterAsInt(parameters, self.FOLDS, context),
             cluster_cells=cluster_cells,
             negatives=negatives,
@@ -225,6 +316,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             is_cancelled=feedback.isCanceled,
             log=feedback.pushInfo,
             band_names=stack.band_names,
+            labels=user_labels,
         )
         comparison.settings["cluster_distance"] = cluster_cells * grid.pixel_size
         rec = comparison.recommended
@@ -232,8 +324,14 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         provenance = self.provenance(parameters, context, {"inputs": paths})
         results: dict = {self.RECOMMENDED: rec}
         if model_path:
-            labels = all_labels(valid, rows, cols, negatives, cluster_cells, classic["seed"])
-            model = retrain(rec, classic, cnn, bands, labels, band_names=stack.band_names, grid=grid_record(grid))
+            labels = (
+                all_labels(valid, rows, cols, negatives, cluster_cells, classic["seed"])
+                if user_labels is None
+                else binary_labels(user_labels, valid)
+            )
+            model = retrain(
+                rec, classic, cnn, bands, labels, cnn_modes, band_names=stack.band_names, grid=grid_record(grid)
+            )
             if feedback.isCanceled():
                 raise Cancelled()
             if model is None:
@@ -272,5 +370,9 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             )
         cells = np.unique(np.column_stack([rows[inside], cols[inside]]), axis=0)
         if cells.shape[0] < 2:
-            raise QgsProcessingException("DEPOSITS: fewer than two deposits lie on valid cells of the rasters.")
+            raise QgsProcessingException(
+                f"DEPOSITS: {cells.shape[0]} of the {len(xy)} deposits lie on valid cells of the rasters, and at "
+                "least two are needed; check that the deposits overlap the rasters (and their CRS), the rasters' "
+                "nodata and the MASK."
+            )
         return cells[:, 0], cells[:, 1]

@@ -335,13 +335,26 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "CLUSTER_DISTANCE": "Deposits closer than this (map units, metres) form one cluster, never split between "
         "folds.",
         "NEGATIVES": "Random cells labelled barren in each fold, away from the training deposits.",
+        "LABELS": "Optional label raster (1 mineralised, 0 barren, nodata unlabelled; e.g. from Pseudo-labels) to "
+        "learn from instead of labels made from the deposits; in each fold its cells within the cluster distance of "
+        "the held-out deposits are hidden.",
         **_CLASSIC,
         "PATCH_SIZE": "CNN: width of the square window (cells, odd) the network sees around each cell.",
         "EPOCHS": "CNN: most passes over the training cells.",
         "ENSEMBLE": "CNN: networks averaged per fold.",
         "ITERATIONS": "Resamples of whole clusters for the confidence intervals (e.g. 1000).",
+        "CNN_MODES": "CNN training modes compared side by side, each as a learner on the same folds: the default "
+        "(labelled cells), positive-unlabelled, masked-band pre-training, coarse second view (as in Train CNN). "
+        "Each mode trains its own ensemble per fold.",
+        "CLASS_PRIOR": "Positive-unlabelled CNN: share of positive ground among all cells. 0 = the share labelled "
+        "mineralised (a lower bound).",
+        "PRETRAIN_EPOCHS": "Pre-trained CNN: epochs of masked-band reconstruction on every valid cell before "
+        "training on the labels (e.g. 5).",
+        "COARSE_VIEW": "Coarse-view CNN: odd factor k; the network also sees the bands averaged over k x k cells, "
+        "over k x patch size cells in all (e.g. 3).",
         "OUTPUT_REPORT": "HTML report: held-out AUC and capture per learner and fold, intervals, paired "
-        "differences against the best band, success-rate curves, the recommended learner.",
+        "differences against the best band (CNN modes: also against the default CNN), success-rate curves, the "
+        "recommended learner.",
         "OUTPUT_TABLE": "CSV of the same figures.",
         "OUTPUT_MODEL": "The recommended learner retrained on all deposits (none when the best band wins). Optional.",
     },

@@ -22,7 +22,14 @@ from ..core.errors import InputError
 from ..core.grid import GridSpec, check_memory
 from ..core.io.outputs import atomic_output
 from ..core.io.rasters import raster_warnings, read_stack
-from ..core.io.windows import StackWindowReader, band_table, match_bands, open_geotiff_writer, write_window
+from ..core.io.windows import (
+    StackWindowReader,
+    array_window_reader,
+    band_table,
+    match_bands,
+    open_geotiff_writer,
+    write_window,
+)
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
@@ -46,7 +53,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
     OUTPUT_RANK = "OUTPUT_RANK"
 
     group_id = "deep learning"
-    needs_torch = True
+    needs_torch = False  # a classic learner's model needs none; a CNN's asks for PyTorch in process()
 
     def name(self) -> str:
         return "predict"
@@ -144,17 +151,22 @@ class PredictAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
-        import_cnn()
-        from ..core.learning.classic_file import load_model
+        from ..core.learning.classic_file import FORMAT_CLASSIC, load_model, model_format
 
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
+        classic = model_format(model_path) == FORMAT_CLASSIC  # a classic learner's file needs no PyTorch
+        if not classic:
+            import_cnn()
         model = load_model(model_path)  # a CNN or a classic learner (trainmodel), by the file's format
-        from ..core.learning.network import resolve_device
 
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
-        device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
+        device = "cpu"
+        if not classic:
+            from ..core.learning.network import resolve_device
+
+            device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
         thresholds = self._thresholds(parameters, context)
         runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
@@ -214,8 +226,6 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
     def _reader(self, layers, feedback, model):
         """Tiles of the bands the model needs, in its order: straight from the files when they share a grid."""
-        from ..core.learning.patches import window_reader
-
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
         require_projected(
             layers[0].crs(),
@@ -241,7 +251,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         else:
             feedback.pushInfo("Inputs are on different grids: aligning them onto the first raster's grid in memory.")
             stack = read_stack(paths, names)
-            reader = _ArrayReader(window_reader(stack.bands[found]))
+            reader = _ArrayReader(array_window_reader(stack.bands[found]))
             warnings = stack.warnings
         for warning in warnings:
             feedback.pushWarning(warning)

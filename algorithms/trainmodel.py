@@ -21,7 +21,7 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack
 from ..core.reports.classic import classic_report_html
 from .base import ProspectorAlgorithm, require_projected
-from .traincnn import TrainCnnAlgorithm, import_cnn, layer_paths
+from .traincnn import TrainCnnAlgorithm, layer_paths
 
 #: METHOD's options, by name (stored by name in provenance; append only)
 LEARNERS = ["random_forest", "gradient_boosting", "logistic", "woe"]
@@ -116,7 +116,6 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
     group_id = "machine learning"
-    needs_torch = True  # the model file is the CNN's safe container
     needs_sklearn = True
 
     #: labels are read exactly as traincnn reads them (label raster, or points with a class field)
@@ -185,7 +184,6 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
-        import_cnn()  # the model file needs PyTorch: say so before any work
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")

@@ -166,6 +166,8 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_files_behind_inputs(folder, bands))
     paths.update(_number_inputs(folder, xy, cu, base, bands))
     paths.update(_evidence_inputs(folder))
+    one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
+    paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
 
 
@@ -613,6 +615,8 @@ def outputs_for(alg: str, folder: str) -> Dict[str, str]:
             "OUTPUT_CLASSES": join(folder, "prospectivity_classes.tif"),
         },
         "evidence": {"OUTPUT": join(folder, "evidence.tif"), "OUTPUT_TABLE": join(folder, "bands.csv")},
+        "trainmodel": {"OUTPUT_MODEL": join(folder, "classic.pt"), "OUTPUT_REPORT": join(folder, "classic.html")},
+        "comparemodels": {"OUTPUT_REPORT": join(folder, "compare.html"), "OUTPUT_TABLE": join(folder, "compare.csv")},
     }[alg]
 
 
@@ -657,6 +661,20 @@ def base_params(alg: str, d: Dict[str, str]) -> Dict[str, object]:
             "POLYGONS": d["lithology"],
             "CLASS_FIELD": "rock",
             "CONTINUOUS_RASTERS": [d["raster"]],
+        },
+        "trainmodel": {"INPUT_RASTERS": [d["raster"]], "LABELS": d["label_raster"], "METHOD": 2},
+        # logistic regression and a tiny CNN, 2 folds of the 3 deposits (each its own cluster)
+        "comparemodels": {
+            "INPUT_RASTERS": [d["raster"]],
+            "DEPOSITS": d["deposits"],
+            "LEARNERS": [2],
+            "FOLDS": 2,
+            "CLUSTER_DISTANCE": 500,
+            "NEGATIVES": 50,
+            "PATCH_SIZE": 5,
+            "EPOCHS": 1,
+            "ENSEMBLE": 1,
+            "ITERATIONS": 20,
         },
     }[alg]
 
@@ -1327,4 +1345,47 @@ CASES += [
     Case("mask outside", "evidence", _set(MASK="mask_outside"), error=r"^MASK: the mask polygons do not cover"),
     Case("different CRSs", "evidence", _set(MASK="mask_4326")),
     Case("output equals input", "evidence", _same_as_input("OUTPUT", "raster"), error=r"^OUTPUT: .*input"),
+]
+
+# ---- classic learners and the comparison (#17, #18) -----------------------------------------------------------
+CASES += [
+    Case(
+        "bad learner settings",
+        alg,
+        _set(WINDOW=4),
+        error=r"^WINDOW: the neighbourhood window must be 0 \(the cell alone\) or an odd number of cells",
+    )
+    for alg in ("trainmodel", "comparemodels")
+]
+CASES += [
+    Case(
+        "labels of one class",
+        "trainmodel",
+        _set(LABELS="labels_one_class"),
+        error=r"^LABELS: both mineralised \(1 and above\) and barren \(0\) cells are needed",
+    ),
+    Case(
+        "bad CNN mode settings",
+        "comparemodels",
+        _set(CNN_MODES=[0, 3], COARSE_VIEW=4),
+        error=r"^COARSE_VIEW: the coarse view needs an odd factor of 3 or more",
+    ),
+    Case(
+        "no deposits inside the stack",
+        "comparemodels",
+        _set(DEPOSITS="deposits_outside"),
+        error=r"^DEPOSITS: 0 of the 2 deposits lie on valid cells of the rasters, and at least two are needed; check",
+    ),
+    Case(
+        "fewer clusters than folds",
+        "comparemodels",
+        _set(FOLDS=4),
+        error=r"^FOLDS: the 3 deposits form 3 clusters within CLUSTER_DISTANCE; FOLDS must be from 2 to 3",
+    ),
+    Case(
+        "labels of one class",
+        "comparemodels",
+        _set(LABELS="labels_one_class"),
+        error=r"^LABELS: no valid cell is labelled barren \(0\); the learners need both classes \(e\.g\. 'Pseudo-labels'\)",
+    ),
 ]

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
+from ..io.windows import array_window_reader
 from .arrays import (
     Arrays,
     TreeTable,
@@ -133,7 +134,8 @@ class ClassicLearner:
             setattr(self, name, value)
         return self
 
-    def _check(self) -> None:
+    def check(self) -> None:
+        """Check the settings before any work; an :class:`InputError` names the parameter at fault."""
         if self.method not in METHODS:
             raise InputError(f"unknown learner '{self.method}'; use one of {', '.join(METHODS)}.", "METHOD")
         check_window(self.window)
@@ -153,7 +155,7 @@ class ClassicLearner:
         grid: Optional[Dict[str, Any]] = None,
     ) -> "ClassicLearner":
         """Train on a (bands, H, W) stack and an (H, W) label raster; returns ``self``."""
-        self._check()
+        self.check()
         bands = np.asarray(bands, dtype=np.float64)
         if bands.ndim != 3:
             raise InputError("the evidence stack must be (bands, rows, columns).", "INPUT_RASTERS")
@@ -323,16 +325,10 @@ class ClassicLearner:
         height, width = bands.shape[1:]
         out = np.full((height, width), np.nan, np.float32)
 
-        def read(r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
-            window = np.full((bands.shape[0], r1 - r0, c1 - c0), np.nan)
-            rr0, rr1, cc0, cc1 = max(r0, 0), min(r1, height), max(c0, 0), min(c1, width)
-            window[:, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = bands[:, rr0:rr1, cc0:cc1]
-            return window
-
         def write(r0: int, c0: int, p: np.ndarray, s: Optional[np.ndarray]) -> None:
             out[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = p
 
-        self.predict_tiled(read, height, width, write, tile=tile)
+        self.predict_tiled(array_window_reader(bands, np.float64), height, width, write, tile=tile)
         return out
 
     # -- model files --------------------------------------------------------------------------------------------

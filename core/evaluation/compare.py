@@ -8,8 +8,9 @@ cells farther than ``cluster_cells`` from every training deposit barren, the res
 grid. Each held-out deposit is scored by the share of the background it outranks (ties half; background = valid
 cells away from the training deposits, the held-out deposits' own cells excluded): their mean is the held-out ROC
 AUC. The best single band is chosen, with its sign, on each fold's training labels alone. Intervals resample whole
-clusters; paired differences compare two learners on the same deposits. The learner with the highest pooled AUC
-wins; a learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
+clusters; paired differences compare two learners on the same deposits (every learner against the best single band,
+every CNN variant of :data:`CNN_MODES` against the default CNN). The learner with the highest pooled AUC wins; a
+learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
 """
 
 from __future__ import annotations
@@ -27,8 +28,23 @@ from .auc import placements, resampled_means, roc_auc
 
 ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
 
-#: the learners from simplest to most complex: a tie goes to the earlier one
-COMPLEXITY = ("best band", "woe", "logistic", "random_forest", "gradient_boosting", "cnn")
+#: the CNN variants that can be compared side by side, as learner names: the default CNN (labelled cells), and
+#: traincnn's TRAINING=pu, PRETRAIN_EPOCHS and COARSE_VIEW (settings: :func:`cnn_mode_settings`)
+CNN_MODES = ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse")
+
+#: the learners from simplest to most complex: a tie goes to the earlier one (the CNN variants: the default's
+#: network and loss; another loss; an extra pre-training stage; a second, coarser input view)
+COMPLEXITY = (
+    "best band",
+    "woe",
+    "logistic",
+    "random_forest",
+    "gradient_boosting",
+    "cnn",
+    "cnn_pu",
+    "cnn_pretrain",
+    "cnn_coarse",
+)
 
 #: how reports name them
 TITLES = {
@@ -38,6 +54,9 @@ TITLES = {
     "random_forest": "random forest",
     "gradient_boosting": "gradient boosting",
     "cnn": "CNN",
+    "cnn_pu": "CNN, positive-unlabelled",
+    "cnn_pretrain": "CNN, masked-band pre-training",
+    "cnn_coarse": "CNN with a coarse view",
 }
 
 #: held-out AUCs closer than this to the best count as a tie
@@ -90,6 +109,48 @@ def fold_labels(
     labels.ravel()[rng.choice(candidates, min(negatives, candidates.size), replace=False)] = 0.0
     labels[positive] = 1.0
     return labels, near
+
+
+def binary_labels(labels: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """A label raster as the learners take it: classes 1 and above mineralised (1), 0 barren, the rest and the cells
+    off ``valid`` unlabelled (NaN)."""
+    raw = np.asarray(labels, dtype=np.float64)
+    return np.where(valid & (raw >= 1), 1.0, np.where(valid & (raw == 0), 0.0, np.nan))
+
+
+def within(shape: Tuple[int, ...], cells: Tuple[np.ndarray, np.ndarray], distance: float) -> np.ndarray:
+    """The cells of a grid of ``shape`` within ``distance`` (cells) of any of the (rows, cols) ``cells``."""
+    marked = np.zeros(shape, dtype=bool)
+    marked[cells] = True
+    return ndimage.distance_transform_edt(~marked) <= distance
+
+
+def _require_both_classes(labels: np.ndarray, message: str) -> None:
+    for cls, word in ((1.0, "mineralised (1 and above)"), (0.0, "barren (0)")):
+        if not np.any(labels == cls):
+            raise InputError(message.format(word), "LABELS")
+
+
+def user_fold_labels(
+    labels: np.ndarray,
+    valid: np.ndarray,
+    train: Tuple[np.ndarray, np.ndarray],
+    test: Tuple[np.ndarray, np.ndarray],
+    exclusion_cells: float,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """A fold's labels from the user's label raster (1 and above mineralised, 0 barren, else unlabelled): every
+    labelled cell within ``exclusion_cells`` of a held-out (``test``) deposit hidden, so that the held-out deposits'
+    own labels take no part; and, as :func:`fold_labels`, the cells within ``exclusion_cells`` of a training deposit."""
+    near, held = within(valid.shape, train, exclusion_cells), within(valid.shape, test, exclusion_cells)
+    out = binary_labels(labels, valid)
+    _require_both_classes(out, "no valid cell is labelled {}; the learners need both classes (e.g. 'Pseudo-labels').")
+    out[held] = np.nan
+    _require_both_classes(
+        out,
+        "no cell labelled {} remains once the labels within CLUSTER_DISTANCE of a fold's held-out deposits are "
+        "hidden; label more ground, or lower CLUSTER_DISTANCE or FOLDS.",
+    )
+    return out, near
 
 
 def best_band(bands: np.ndarray, labels: np.ndarray) -> Tuple[int, float, float]:
@@ -172,19 +233,30 @@ def _interval(values: np.ndarray, groups: np.ndarray, iterations: int, seed: int
     return float(v.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def paired(
+    a: np.ndarray, b: np.ndarray, clusters: np.ndarray, iterations: int, seed: int
+) -> Tuple[float, float, float]:
+    """Mean of ``a`` - ``b`` over the deposits both scored, with its 95 % interval resampling whole clusters (the
+    two learners' scores of a deposit drawn together)."""
+    both = np.isfinite(a) & np.isfinite(b)
+    return _interval((a - b)[both], clusters[both], iterations, seed)
+
+
 def summarise(
     learners: Dict[str, LearnerScores], clusters: np.ndarray, iterations: int, seed: int, tie: float = TIE
 ) -> Tuple[Dict[str, Dict[str, Any]], str]:
-    """Pooled AUC with its cluster interval, capture at 10 / 20 %, the paired difference against the best single
-    band with its interval, and the recommended learner (highest AUC; within ``tie`` of it, the simplest)."""
+    """Pooled AUC with its cluster interval, capture at 10 / 20 %, the paired differences against the best single
+    band and (CNN variants) against the default CNN with their intervals, and the recommended learner (highest AUC;
+    within ``tie`` of it, the simplest)."""
     base = learners["best band"].placement
+    cnn = learners["cnn"].placement if "cnn" in learners and not learners["cnn"].failed else None
     summary: Dict[str, Dict[str, Any]] = {}
     for name, scores in learners.items():
         auc, lo, hi = _interval(scores.placement, clusters, iterations, seed)
-        both = np.isfinite(scores.placement) & np.isfinite(base)
-        diff = (
-            _interval((scores.placement - base)[both], clusters[both], iterations, seed)
-            if name != "best band"
+        diff = paired(scores.placement, base, clusters, iterations, seed) if name != "best band" else None
+        diff_cnn = (
+            paired(scores.placement, cnn, clusters, iterations, seed)
+            if cnn is not None and name in CNN_MODES and name != "cnn"
             else None
         )
         summary[name] = {
@@ -194,6 +266,7 @@ def summarise(
             "capture_10": capture(scores.placement, 0.10),
             "capture_20": capture(scores.placement, 0.20),
             "minus_best_band": diff,
+            "minus_cnn": diff_cnn,
             "seconds": float(np.sum(scores.seconds)),
         }
     ranked = [n for n in learners if np.isfinite(summary[n]["auc"])]
@@ -221,12 +294,14 @@ def compare(
     is_cancelled: CancelCallback = None,
     log: Optional[Callable[[str], None]] = None,
     band_names: Optional[Sequence[str]] = None,
+    labels: Optional[np.ndarray] = None,
 ) -> Comparison:
     """Leave-cluster-out comparison of the ``mappers`` (name -> map maker) and the best single band.
 
     ``bands`` (bands, H, W) with NaN = nodata; ``valid`` (H, W) the study area's cells with every band; deposits by
-    cell; ``band_names`` name the best band in the notes. Returns a :class:`Comparison` (placements per deposit in
-    the given order).
+    cell; ``band_names`` name the best band in the notes; ``labels`` (H, W), optional, the user's label raster that
+    every fold learns from instead of labels built from its training deposits (:func:`user_fold_labels`; the
+    deposits still define the folds). Returns a :class:`Comparison` (placements per deposit in the given order).
     """
     from .auc import deposit_clusters
 
@@ -240,16 +315,21 @@ def compare(
     steps, done = folds * len(names), 0
     for f in range(folds):
         train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
-        labels, near = fold_labels(
-            valid, rows[train], cols[train], negatives, cluster_cells, np.random.default_rng(seed + f)
-        )
+        if labels is None:
+            fold_lab, near = fold_labels(
+                valid, rows[train], cols[train], negatives, cluster_cells, np.random.default_rng(seed + f)
+            )
+        else:
+            fold_lab, near = user_fold_labels(
+                labels, valid, (rows[train], cols[train]), (rows[test], cols[test]), cluster_cells
+            )
         background = valid & ~near
         background[rows[test], cols[test]] = False
         for name in names:
             check_cancelled(is_cancelled)
             started = time.perf_counter()
             if name == "best band":
-                j, sign, auc = best_band(bands, labels)
+                j, sign, auc = best_band(bands, fold_lab)
                 score = sign * bands[j].astype(np.float64)
                 band = band_names[j] if band_names is not None else f"band {j + 1}"
                 learners[name].notes.append(
@@ -259,7 +339,7 @@ def compare(
                 continue  # already out of the comparison
             else:
                 try:
-                    score = np.asarray(mappers[name](bands, labels), dtype=np.float64)
+                    score = np.asarray(mappers[name](bands, fold_lab), dtype=np.float64)
                 except InputError as exc:  # e.g. too few labels in this fold to hold some out for validation
                     reason = str(exc).split(": ", 1)[1] if exc.parameter else str(exc)
                     learners[name].failed = (
@@ -296,8 +376,61 @@ def compare(
         "iterations": iterations,
         "clusters": int(clusters.max()) + 1,
         "deposits": int(rows.size),
+        "labels": "user" if labels is not None else "deposits",
     }
     return Comparison(learners, fold, clusters, summary, recommended, settings)
+
+
+def training_deposits(labels: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The deposit cells behind a fold's label raster (:func:`fold_labels`): the mineralised cells whose whole
+    3 x 3 neighbourhood is mineralised or off the valid cells."""
+    positive = labels == 1
+    core = ndimage.binary_erosion(positive | ~valid, np.ones((3, 3), bool), border_value=1) & positive
+    rows, cols = np.nonzero(core)
+    return rows, cols
+
+
+@dataclass
+class NestedChoice:
+    """What one nested selection saw: every candidate's inner held-out AUC, and the one chosen."""
+
+    chosen: str
+    inner_auc: Dict[str, float]
+
+
+def nested_mapper(
+    candidates: Dict[str, Mapper],
+    folds: int = 3,
+    cluster_cells: float = 6.0,
+    negatives: int = 600,
+    seed: int = 0,
+    choices: Optional[List[NestedChoice]] = None,
+    log: Optional[Callable[[str], None]] = None,
+) -> Mapper:
+    """A map maker that tunes itself on its own training labels: a leave-cluster-out :func:`compare` of the
+    ``candidates`` among the deposits behind the labels (:func:`training_deposits`; the outer fold's held-out
+    deposits are not among them), then the candidate with the best inner pooled AUC (ties: the earlier one)
+    trained on all the labels. Its outer held-out score is an honest estimate of "tune on your own deposits, then
+    map". Each selection is appended to ``choices``."""
+
+    def select_and_map(bands: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        valid = np.isfinite(bands).all(axis=0)
+        rows, cols = training_deposits(labels, valid)
+        inner = compare(
+            bands, valid, rows, cols, candidates, folds, cluster_cells, negatives, seed, iterations=10, tie=0.0
+        )
+        aucs = {n: inner.summary[n]["auc"] for n in candidates}
+        ranked = [n for n in candidates if np.isfinite(aucs[n])]
+        if not ranked:
+            raise InputError("no candidate could be trained on the inner folds.", "CANDIDATES")
+        best = max(ranked, key=lambda n: (aucs[n], -list(candidates).index(n)))
+        if choices is not None:
+            choices.append(NestedChoice(best, aucs))
+        if log:
+            log(f"nested selection: {best} (inner AUC {aucs[best]:.3f}) among {len(candidates)} candidates")
+        return candidates[best](bands, labels)
+
+    return select_and_map
 
 
 def all_labels(
@@ -307,15 +440,42 @@ def all_labels(
     return fold_labels(valid, rows, cols, negatives, cluster_cells, np.random.default_rng(seed + 10_000))[0]
 
 
+def cnn_mode_settings(
+    mode: str, cnn: Dict[str, Any], coarse: int = 3, pretrain_epochs: int = 5, class_prior: float = 0.0
+) -> Dict[str, Any]:
+    """PatchCNN settings of the CNN variant ``mode`` (a key of :data:`CNN_MODES`) over the shared ``cnn`` settings:
+    ``coarse`` (odd factor) for the coarse view, ``pretrain_epochs`` for masked-band pre-training, ``class_prior``
+    (0 = the share of positive cells) for positive-unlabelled training. Checked before any training: an
+    :class:`InputError` names the parameter at fault."""
+    from ..learning.estimator import PatchCNN
+    from ..learning.training import TrainingConfig
+
+    if mode not in CNN_MODES:
+        raise InputError(f"unknown CNN mode '{mode}' (one of {', '.join(CNN_MODES)}).", "CNN_MODES")
+    overrides: Dict[str, Dict[str, Any]] = {
+        "cnn": {},
+        "cnn_pu": {"training": "pu", "class_prior": class_prior},
+        "cnn_pretrain": {"pretrain_epochs": pretrain_epochs},
+        "cnn_coarse": {"coarse": coarse},
+    }
+    settings = {**cnn, **overrides[mode]}
+    TrainingConfig.from_params(PatchCNN(**settings).get_params())
+    return settings
+
+
 def make_mappers(
     methods: Sequence[str],
     classic: Dict[str, Any],
     cnn: Dict[str, Any],
     band_names: Sequence[str],
     is_cancelled: CancelCallback = None,
+    cnn_modes: Optional[Dict[str, Dict[str, Any]]] = None,
 ) -> Dict[str, Mapper]:
-    """Map makers for the classic ``methods`` (settings ``classic``) and the CNN (settings ``cnn``): each trains
-    on a label raster and maps the whole stack. ``is_cancelled`` stops the CNN's training within a batch."""
+    """Map makers for the classic ``methods`` (settings ``classic``) and the CNN (settings ``cnn``; empty: no CNN):
+    each trains on a label raster and maps the whole stack. ``cnn_modes`` (learner name -> full PatchCNN settings,
+    e.g. from :func:`cnn_mode_settings`) replaces the one default CNN by several variants trained on the same folds.
+    A CNN maps its ensemble's log-odds, which rank cells in the order of its probabilities without their
+    saturation ties. ``is_cancelled`` stops the CNN's training within a batch."""
     from ..classic.learner import ClassicLearner
 
     mappers: Dict[str, Mapper] = {}
@@ -326,30 +486,42 @@ def make_mappers(
 
         return fit_and_map
 
-    for method in methods:
-        mappers[method] = classic_map(method)
-    if cnn:
-
-        def cnn_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    def cnn_map(settings: Dict[str, Any]) -> Mapper:
+        def fit_and_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
             from ..learning.estimator import PatchCNN
 
-            return PatchCNN(**cnn).fit(b, labels, band_names=band_names, is_cancelled=is_cancelled).predict_proba(b)
+            net = PatchCNN(**settings).fit(b, labels, band_names=band_names, is_cancelled=is_cancelled)
+            return net.predict_score(b)
 
-        mappers["cnn"] = cnn_map
+        return fit_and_map
+
+    for method in methods:
+        ClassicLearner(method, **classic).check()  # bad settings refused before any fold, not left out per fold
+        mappers[method] = classic_map(method)
+    for name, settings in (cnn_modes if cnn_modes is not None else ({"cnn": cnn} if cnn else {})).items():
+        mappers[name] = cnn_map(settings)
     return mappers
 
 
 def retrain(
-    name: str, classic: Dict[str, Any], cnn: Dict[str, Any], bands: np.ndarray, labels: np.ndarray, **fit: Any
+    name: str,
+    classic: Dict[str, Any],
+    cnn: Dict[str, Any],
+    bands: np.ndarray,
+    labels: np.ndarray,
+    cnn_modes: Optional[Dict[str, Dict[str, Any]]] = None,
+    **fit: Any,
 ) -> Any:
-    """The recommended learner trained on labels from every deposit (``fit``: band_names, grid); None for the
+    """The recommended learner trained on labels from every deposit (``fit``: band_names, grid); a CNN variant
+    with its settings in ``cnn_modes`` (as given to :func:`make_mappers`; the default CNN: ``cnn``). None for the
     best single band, which is a band, not a model."""
     if name == "best band":
         return None
-    if name == "cnn":
+    if name in CNN_MODES:
         from ..learning.estimator import PatchCNN
 
-        return PatchCNN(**cnn).fit(bands, labels, **fit)
+        settings = (cnn_modes or {}).get(name, cnn if name == "cnn" else cnn_mode_settings(name, cnn))
+        return PatchCNN(**settings).fit(bands, labels, **fit)
     from ..classic.learner import ClassicLearner
 
     return ClassicLearner(name, **classic).fit(bands, labels, **fit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -156,3 +156,17 @@ def match_bands(wanted: Sequence[str], available: Sequence[str]) -> Tuple[List[i
         else:
             missing.append(w)
     return found, missing
+
+
+def array_window_reader(bands: np.ndarray, dtype: Any = np.float32) -> Callable[[int, int, int, int], np.ndarray]:
+    """A ``read_window(r0, r1, c0, c1)`` over an in-memory (bands, H, W) array, NaN outside it (no torch needed)."""
+    n, height, width = bands.shape
+
+    def read(r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        out = np.full((n, r1 - r0, c1 - c0), np.nan, dtype=dtype)
+        rr0, rr1, cc0, cc1 = max(r0, 0), min(r1, height), max(c0, 0), min(c1, width)
+        if rr1 > rr0 and cc1 > cc0:
+            out[:, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = bands[:, rr0:rr1, cc0:cc1]
+        return out
+
+    return read

@@ -15,11 +15,13 @@ import math
 import os
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
-import torch
-from torch import nn
+
+if TYPE_CHECKING:  # torch is imported where tensors are made: classic model files are read without it
+    import torch
+    from torch import nn
 
 from ..errors import ModelFileError
 from ..io.outputs import write_bytes
@@ -70,6 +72,8 @@ def json_default(value: object) -> object:
 
 def write_model(path: str, networks: Sequence[nn.Module], metadata: Mapping[str, Any], parameter: str) -> str:
     """Write the networks' weights (keyed ``member<i>.<layer>``) and the metadata as JSON, atomically."""
+    import torch
+
     weights = {
         f"member{i}.{k}": v.detach().cpu().contiguous().clone()
         for i, net in enumerate(networks)
@@ -202,6 +206,8 @@ def _loaded_weights(
     payload: Any, metadata_text: str, members: List[Dict[str, TensorRef]], version: int
 ) -> List[Dict[str, torch.Tensor]]:
     """The tensors torch.load read: as inspected (the file did not change meanwhile), with finite values."""
+    import torch
+
     if not isinstance(payload, dict) or payload.get("metadata") != metadata_text:
         raise _not_a_model("the file changed while it was being read")
     weights = payload.get("weights")
@@ -222,12 +228,43 @@ def _loaded_weights(
     return loaded
 
 
+def _numpy_weights(archive: zipfile.ZipFile, folder: str, members: List[Dict[str, TensorRef]]) -> List[Dict[str, Any]]:
+    """The checked tensors read as numpy arrays straight from their storage entries (no torch): little-endian
+    storages of a dtype numpy has, each tensor within its storage (checked before), finite values."""
+    order = f"{folder}/byteorder"
+    if order in archive.namelist() and archive.read(order) != b"little":
+        raise _invalid("byteorder", "is not little-endian")
+    storages: Dict[str, np.ndarray] = {}
+    loaded: List[Dict[str, Any]] = []
+    for tensors in members:
+        network: Dict[str, Any] = {}
+        for layer, ref in tensors.items():
+            if ref.storage.dtype not in ("float16", "float32", "float64"):
+                raise _invalid(
+                    f"weights '{layer}'", f"hold {ref.storage.dtype} numbers, which this reader does not read"
+                )
+            if ref.storage.key not in storages:
+                raw = archive.read(f"{folder}/data/{ref.storage.key}")
+                storages[ref.storage.key] = np.frombuffer(raw, dtype=np.dtype(ref.storage.dtype).newbyteorder("<"))
+            data = storages[ref.storage.key]
+            itemsize = data.itemsize
+            array = np.lib.stride_tricks.as_strided(
+                data[ref.offset :], shape=ref.shape, strides=tuple(s * itemsize for s in ref.stride), writeable=False
+            ).copy()
+            if not np.isfinite(array).all():
+                raise _invalid(f"weights '{layer}'", "hold NaN or infinite values")
+            network[layer] = array
+        loaded.append(network)
+    return loaded
+
+
 def read_model(
     path: str,
     expected_weights: Callable[[Dict[str, Any]], ExpectedWeights],
     fmt: str = FORMAT,
     newest: int = FORMAT_VERSION,
-) -> Tuple[Dict[str, Any], List[Dict[str, torch.Tensor]]]:
+    numpy_arrays: bool = False,
+) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     """The metadata and each network's weights of a model file; refuse anything that is not a safe, valid one.
 
     In order, each step bounded by the ones before: the zip archive's directory and every entry's unpacked size;
@@ -237,6 +274,7 @@ def read_model(
     ``torch.load(weights_only=True)``, which cannot run pickled code, read the tensors, from the same open file.
     Every refusal is a :class:`ModelFileError` of ``MODEL`` naming what is wrong. ``fmt`` and ``newest``: the
     format name and newest version read (the CNN's by default; the classic learners' have their own).
+    ``numpy_arrays``: read the checked storages as numpy arrays instead, without torch (the classic learners).
     """
     with _model_errors(path), open(path, "rb") as handle:
         archive, folder, payload = _payload(handle)
@@ -249,6 +287,15 @@ def read_model(
             raise _invalid(exc.field, exc.problem) from None
         _check_tensors(members, expected, version)
         _check_storage_entries(archive, folder, members)
+        if numpy_arrays:
+            try:
+                return metadata, _numpy_weights(archive, folder, members)
+            except _Refused:
+                raise
+            except Exception as exc:  # a damaged entry (CRC), a storage numpy cannot lay out
+                raise _not_a_model(f"{type(exc).__name__}: {str(exc)[:200]}") from None
+        import torch
+
         handle.seek(0)
         try:
             loaded = torch.load(handle, map_location="cpu", weights_only=True)

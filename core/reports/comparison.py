@@ -28,6 +28,9 @@ CSV_COLUMNS = [
     "minus_best_band_high",
     "seconds",
     "recommended",
+    "minus_cnn",
+    "minus_cnn_low",
+    "minus_cnn_high",
 ]
 
 
@@ -43,6 +46,7 @@ def table_rows(comparison: Comparison) -> List[Dict[str, Any]]:
             rows.append({"learner": name, **f, "recommended": ""})
     for name, s in comparison.summary.items():
         diff = s["minus_best_band"] or (None, None, None)
+        diff_cnn = s.get("minus_cnn") or (None, None, None)
         rows.append(
             {
                 "learner": name,
@@ -58,6 +62,9 @@ def table_rows(comparison: Comparison) -> List[Dict[str, Any]]:
                 "minus_best_band_high": diff[2],
                 "seconds": s["seconds"],
                 "recommended": "yes" if name == comparison.recommended else "no",
+                "minus_cnn": diff_cnn[0],
+                "minus_cnn_low": diff_cnn[1],
+                "minus_cnn_high": diff_cnn[2],
             }
         )
     return rows
@@ -92,6 +99,7 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
     """The whole report: pooled and per-fold held-out figures, paired differences, success-rate curves."""
     s = comparison.summary
     settings = comparison.settings
+    variants = any(s[n].get("minus_cnn") is not None for n in s)  # CNN modes beside the default CNN
     pooled = [
         [
             ("<b>" + html.escape(title(n)) + "</b>") if n == comparison.recommended else html.escape(title(n)),
@@ -99,10 +107,13 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
             s[n]["capture_10"],
             s[n]["capture_20"],
             "—" if s[n]["minus_best_band"] is None else _interval(s[n]["minus_best_band"], signed=True),
+            *([] if not variants else ["—" if s[n].get("minus_cnn") is None else _interval(s[n]["minus_cnn"], True)]),
             s[n]["seconds"],
         ]
         for n in comparison.learners
     ]
+    pooled_columns = ["learner", "held-out AUC [95 %]", "capture 10 %", "capture 20 %"]
+    pooled_columns += ["minus best band, paired [95 %]"] + (["minus default CNN, paired [95 %]"] if variants else [])
     folds = int(comparison.folds.max()) + 1
     per_fold = [
         [html.escape(title(n))] + [f"{r['auc']:.3f}" for r in comparison.per_fold(n)] for n in comparison.learners
@@ -147,6 +158,16 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
     if left_out:
         verdict += f"</p><p><b>Left out:</b></p><ul>{left_out}</ul><p>"
     bands = ", ".join(f"{i + 1} = {html.escape(b)}" for i, b in enumerate(band_names))
+    if settings.get("labels") == "user":
+        labels_note = (
+            "the given label raster (LABELS), its labelled cells within the cluster distance of that fold's held-out "
+            "deposits hidden"
+        )
+    else:
+        labels_note = (
+            f"labels made from the other folds' deposits only (3 x 3 cells each; {settings['negatives']} random "
+            "barren cells beyond the cluster distance)"
+        )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>GeoChem Prospector: learners compared</title>{STYLE}</head><body>
 <h1>Learners compared on held-out deposits</h1>
@@ -154,13 +175,11 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
 {settings["tie"]:.3f} of the best that is simpler wins, in the order {", ".join(html.escape(title(c)) for c in COMPLEXITY)}).
 {verdict}</p>
 <p class="note">Leave-cluster-out: {settings["deposits"]} deposits in {settings["clusters"]} clusters (linked within
-{_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on labels
-made from the other folds' deposits only (3 x 3 cells each; {settings["negatives"]} random barren cells beyond the
-cluster distance) and scored on the held-out deposits against the background (valid cells away from the training
-deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]} draws). Capture: share of
+{_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on {labels_note}
+and scored on the held-out deposits against the background (valid cells away from the training deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]} draws). Capture: share of
 held-out deposits in the top 10 / 20 % of the background.</p>
 <h2>Pooled over folds</h2>
-{table(["learner", "held-out AUC [95 %]", "capture 10 %", "capture 20 %", "minus best band, paired [95 %]", "seconds"], pooled)}
+{table(pooled_columns + ["seconds"], pooled)}
 <h2>Per fold</h2>
 {table(["learner"] + [f"fold {f} ({int((comparison.folds == f).sum())} deposits)" for f in range(folds)], per_fold)}
 <h2>Success-rate curves</h2>{plot}

@@ -48,3 +48,64 @@ def test_plugin_loads_without_torch(tmp_path):
     for name, (ok, message) in report["algorithms"].items():
         if not ok:  # only the CNN steps may refuse, and they must say how to get torch
             assert "PyTorch" in message and "Install dependencies" in message, (name, message)
+
+
+HIDE_TORCH = """
+import sys
+sys.modules["torch"] = None  # 'import torch' now raises ImportError, as in a QGIS without PyTorch
+"""
+
+
+def test_classic_model_trains_and_predicts_without_torch(qgis_process_env, tmp_path):
+    """trainmodel and predict of a classic model run through qgis_process with torch hidden from QGIS's Python;
+    the CNN step, in the same environment, says PyTorch is missing (the reference that it is hidden)."""
+    import numpy as np
+    import rasterio
+
+    from tests.headless.cli import run_qgis_process
+    from tests.headless.test_classic_headless import signal_scene
+
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(HIDE_TORCH)
+    env = {k: v for k, v in qgis_process_env.items() if k != "VIRTUAL_ENV"}
+    env["PYTHONPATH"] = str(hide)  # QGIS's own Python and Debian's packages (scikit-learn), without the venv
+    signal, labels = signal_scene(tmp_path, seed=1, width=24, height=22)[1:]
+    code, _, log = run_qgis_process(
+        env,
+        "prospector:traincnn",
+        {"INPUT_RASTERS": str(tmp_path / "ev.tif"), "LABELS": str(tmp_path / "labels.tif"),
+         "OUTPUT_MODEL": str(tmp_path / "cnn.pt"), "OUTPUT_REPORT": str(tmp_path / "cnn.html")},
+        timeout=300,
+    )  # fmt: skip
+    assert code != 0 and "PyTorch" in log, log[-2000:]
+    code, _, log = run_qgis_process(
+        env,
+        "prospector:trainmodel",
+        {"INPUT_RASTERS": str(tmp_path / "ev.tif"), "LABELS": str(tmp_path / "labels.tif"), "METHOD": "2",
+         "OUTPUT_MODEL": str(tmp_path / "model.pt"), "OUTPUT_REPORT": str(tmp_path / "report.html")},
+        timeout=300,
+    )  # fmt: skip
+    assert code == 0, log[-3000:]
+    code, _, log = run_qgis_process(
+        env,
+        "prospector:predict",
+        {"INPUT_RASTERS": str(tmp_path / "ev.tif"), "MODEL": str(tmp_path / "model.pt"),
+         "OUTPUT": str(tmp_path / "p.tif")},
+        timeout=300,
+    )  # fmt: skip
+    assert code == 0, log[-3000:]
+    # the reference: scikit-learn's logistic regression (regularisation C = 1, as trainmodel's default) on the
+    # same labelled cells, standardised as the learner does, maps the same probabilities
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    ok = np.isfinite(labels)
+    with rasterio.open(tmp_path / "ev.tif") as src:
+        x = np.moveaxis(src.read().astype(float), 0, -1)  # the evidence as written (float32)
+    scaler = StandardScaler().fit(x[ok])
+    est = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(scaler.transform(x[ok]), labels[ok])
+    expected = est.predict_proba(scaler.transform(x.reshape(-1, 2)))[:, 1].reshape(signal.shape)
+    with rasterio.open(tmp_path / "p.tif") as src:
+        prob = src.read(1)
+    np.testing.assert_allclose(prob, expected, atol=2e-3)

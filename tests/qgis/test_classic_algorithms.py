@@ -104,13 +104,10 @@ def test_labels_of_one_class_are_refused(run_algorithm, data, tmp_path):  # noqa
     assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.html").exists()
 
 
-def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):  # noqa: F811
-    import csv
-
+def deposits_layer(data, tmp_path):  # noqa: F811 (the data folder)
+    """deposits.gpkg: 8 deposits on the highest Cu cells of the synthetic rasters, in separate places."""
     import geopandas as gpd
     from shapely.geometry import Point
-
-    from geochem_prospector.core.learning.classic_file import load_model
 
     with rasterio.open(data / "elements.tif") as src:
         cu = src.read(1, masked=True).filled(np.nan)
@@ -127,25 +124,38 @@ def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):  
     gpd.GeoDataFrame({"name": [f"d{i}" for i in range(8)]}, geometry=points, crs="EPSG:3067").to_file(
         tmp_path / "deposits.gpkg"
     )
-    result = run_algorithm(
-        "prospector:comparemodels",
-        {
-            "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
-            "DEPOSITS": str(tmp_path / "deposits.gpkg"),
-            "LEARNERS": [2, 3],
-            "FOLDS": 2,
-            "CLUSTER_DISTANCE": 300,
-            "NEGATIVES": 100,
-            "N_ESTIMATORS": 10,
-            "PATCH_SIZE": 5,
-            "EPOCHS": 2,
-            "ENSEMBLE": 1,
-            "ITERATIONS": 100,
-            "OUTPUT_REPORT": str(tmp_path / "compare.html"),
-            "OUTPUT_TABLE": str(tmp_path / "compare.csv"),
-            "OUTPUT_MODEL": str(tmp_path / "winner.pt"),
-        },
-    )
+
+
+def compare_params(data, tmp_path, **changes):  # noqa: F811 (the data folder)
+    """A small comparemodels run on the synthetic rasters and deposits_layer's deposits, changed by ``changes``."""
+    return {
+        "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
+        "DEPOSITS": str(tmp_path / "deposits.gpkg"),
+        "LEARNERS": [2],
+        "FOLDS": 2,
+        "CLUSTER_DISTANCE": 300,
+        "NEGATIVES": 100,
+        "PATCH_SIZE": 5,
+        "EPOCHS": 1,
+        "ENSEMBLE": 1,
+        "ITERATIONS": 50,
+        "OUTPUT_REPORT": str(tmp_path / "compare.html"),
+        "OUTPUT_TABLE": str(tmp_path / "compare.csv"),
+        **changes,
+    }
+
+
+def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):  # noqa: F811
+    import csv
+
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    deposits_layer(data, tmp_path)
+    params = compare_params(
+        data, tmp_path, LEARNERS=[2, 3], N_ESTIMATORS=10, EPOCHS=2, ITERATIONS=100,
+        OUTPUT_MODEL=str(tmp_path / "winner.pt"),
+    )  # fmt: skip
+    result = run_algorithm("prospector:comparemodels", params)
     rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
     assert {r["learner"] for r in rows} == {"best band", "logistic", "woe", "cnn"}
     assert len(rows) == 4 * 3  # two folds and the pooled row per learner
@@ -161,3 +171,46 @@ def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):  
         assert result["OUTPUT_MODEL"] is None and not (tmp_path / "winner.pt").exists()
     else:
         assert load_model(result["OUTPUT_MODEL"]).band_names_[0] == "elements:Cu"
+
+
+def test_comparemodels_compares_cnn_modes_side_by_side(run_algorithm, data, tmp_path):  # noqa: F811
+    """CNN_MODES: each mode is a learner on the same folds; a variant's paired difference to the default CNN is the
+    difference of their held-out AUCs when both scored every deposit (mean of differences = difference of means)."""
+    import csv
+
+    deposits_layer(data, tmp_path)
+    result = run_algorithm("prospector:comparemodels", compare_params(data, tmp_path, CNN_MODES=[0, 1, 3]))
+    rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
+    pooled = {r["learner"]: r for r in rows if r["fold"] == "all"}
+    assert set(pooled) == {"best band", "logistic", "cnn", "cnn_pu", "cnn_coarse"}
+    assert pooled["cnn_pu"]["auc"] != "nan" and pooled["cnn"]["auc"] != "nan"
+    expected = float(pooled["cnn_pu"]["auc"]) - float(pooled["cnn"]["auc"])
+    assert float(pooled["cnn_pu"]["minus_cnn"]) == pytest.approx(expected, abs=1e-5)
+    report = open(result["OUTPUT_REPORT"], encoding="utf-8").read()
+    if pooled["cnn_coarse"]["auc"] == "nan":  # its 15-cell view leaves too few spatial blocks on this small grid
+        assert "Left out:" in report and "CNN with a coarse view" in report
+    else:
+        expected = float(pooled["cnn_coarse"]["auc"]) - float(pooled["cnn"]["auc"])
+        assert float(pooled["cnn_coarse"]["minus_cnn"]) == pytest.approx(expected, abs=1e-5)
+    assert pooled["cnn"]["minus_cnn"] == "" and pooled["logistic"]["minus_cnn"] == ""
+    assert "minus default CNN" in report and "CNN, positive-unlabelled" in report
+
+
+def test_comparemodels_refuses_an_even_coarse_view_before_training(run_algorithm, data, tmp_path):  # noqa: F811
+    deposits_layer(data, tmp_path)
+    with pytest.raises(QgsProcessingException, match="COARSE_VIEW"):
+        run_algorithm("prospector:comparemodels", compare_params(data, tmp_path, CNN_MODES=[0, 3], COARSE_VIEW=4))
+    assert not (tmp_path / "compare.html").exists() and not (tmp_path / "compare.csv").exists()
+
+
+def test_comparemodels_learns_from_a_label_raster(run_algorithm, data, tmp_path):  # noqa: F811
+    """LABELS: the folds learn from the given raster (the report says so); the deposits still define the folds."""
+    import csv
+
+    deposits_layer(data, tmp_path)
+    result = run_algorithm("prospector:comparemodels", compare_params(data, tmp_path, LABELS=str(data / "labels.tif")))
+    report = open(result["OUTPUT_REPORT"], encoding="utf-8").read()
+    assert "the given label raster (LABELS)" in report
+    rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
+    pooled = {r["learner"]: r for r in rows if r["fold"] == "all"}
+    assert int(pooled["logistic"]["deposits"]) == 8 and pooled["logistic"]["auc"] != "nan"

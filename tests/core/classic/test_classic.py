@@ -270,3 +270,34 @@ def test_arrays_predict_like_debians_sklearn():
     code = DEBIAN_CHECK.format(plugins=os.path.join(REPO, "build", "plugins"))
     out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert float(out[1]) < 1e-6, out
+
+
+def test_model_file_is_what_torch_reads_and_torch_written_files_still_load(tmp_path):
+    """Written without torch, the file is what torch.load(weights_only=True) reads: the same arrays and metadata.
+    And a file laid out by torch.save itself (as 0.3 wrote them) reads without torch into the same model."""
+    from geochem_prospector.core.learning.classic_file import load_model, read_classic
+
+    bands, labels, _ = synthetic()
+    model = ClassicLearner("gradient_boosting", n_estimators=4).fit(bands, labels)
+    path = model.save(str(tmp_path / "gb.pt"))
+    metadata, arrays = read_classic(path)
+    raw = torch.load(path, weights_only=True)
+    assert raw["format"] == "geochem_prospector.classic" and raw["format_version"] == 1
+    assert sorted(raw["weights"]) == sorted(arrays)
+    for name, tensor in raw["weights"].items():
+        assert tensor.dtype == torch.float64
+        np.testing.assert_array_equal(tensor.numpy(), arrays[name])
+    import json
+
+    assert json.loads(raw["metadata"]) == metadata
+    torch.save(raw, str(tmp_path / "torch.pt"))
+    np.testing.assert_array_equal(
+        load_model(str(tmp_path / "torch.pt")).predict_proba(bands), model.predict_proba(bands)
+    )
+
+
+def test_non_finite_weights_are_refused(tmp_path):
+    def nan(meta, weights):
+        weights["value"][0] = float("nan")
+
+    assert "NaN" in _tampered(tmp_path, nan)

@@ -125,3 +125,129 @@ def test_a_learner_that_cannot_train_in_one_fold_is_left_out_not_the_whole_compa
     assert np.isfinite(result.summary["good"]["auc"])
     assert any("left out of the comparison" in line for line in lines)
     assert "Left out:" in report_html(result, ["a", "b", "c"])
+
+
+def test_cnn_variants_are_paired_against_the_default_cnn_and_ties_go_to_the_simpler_mode():
+    clusters = np.repeat(np.arange(5), 2)
+    p = np.linspace(0.5, 0.95, 10)
+    learners = {
+        "best band": LearnerScores("best band", p - 0.2, [0.0]),
+        "cnn": LearnerScores("cnn", p, [0.0]),
+        "cnn_pu": LearnerScores("cnn_pu", p + 0.005, [0.0]),
+        "cnn_coarse": LearnerScores("cnn_coarse", p - 0.1, [0.0]),
+    }
+    learners["cnn_coarse"].placement[3] = np.nan  # a deposit one learner did not score: left out of the pair
+    summary, recommended = summarise(learners, clusters, 200, 0)
+    assert recommended == "cnn"  # the PU variant is within the tie margin: the default CNN is simpler
+    assert summary["cnn_pu"]["minus_cnn"][0] == pytest.approx(0.005)
+    assert summary["cnn_coarse"]["minus_cnn"][0] == pytest.approx(-0.1)  # hand: every paired difference is -0.1
+    assert summary["cnn"]["minus_cnn"] is None and summary["best band"]["minus_cnn"] is None
+    lo, hi = summary["cnn_coarse"]["minus_cnn"][1:]
+    assert lo == pytest.approx(-0.1) and hi == pytest.approx(-0.1)
+    learners["cnn_coarse"].placement = p + 0.05
+    assert summarise(learners, clusters, 200, 0)[1] == "cnn_coarse"  # a clear win goes to the best
+
+
+def test_cnn_mode_settings_follow_traincnn_and_are_checked_before_training():
+    pytest.importorskip("torch")
+    from geochem_prospector.core.evaluation.compare import CNN_MODES, cnn_mode_settings
+
+    base = {"patch_size": 5, "epochs": 2, "ensemble": 1, "seed": 0, "device": "cpu"}
+    assert cnn_mode_settings("cnn", base) == base
+    assert cnn_mode_settings("cnn_pu", base, class_prior=0.02) == {**base, "training": "pu", "class_prior": 0.02}
+    assert cnn_mode_settings("cnn_pretrain", base, pretrain_epochs=7) == {**base, "pretrain_epochs": 7}
+    assert cnn_mode_settings("cnn_coarse", base, coarse=5) == {**base, "coarse": 5}
+    assert set(CNN_MODES) == {"cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse"}
+    with pytest.raises(InputError, match="COARSE_VIEW"):
+        cnn_mode_settings("cnn_coarse", base, coarse=4)
+    with pytest.raises(InputError, match="CLASS_PRIOR"):
+        cnn_mode_settings("cnn_pu", base, class_prior=1.5)
+    with pytest.raises(InputError, match="CNN_MODES"):
+        cnn_mode_settings("cnn_big", base)
+
+
+def test_each_cnn_mode_maps_what_patchcnn_trained_with_its_settings_maps():
+    """The mappers train the mode's own network: their maps equal PatchCNN fitted here with those settings."""
+    pytest.importorskip("torch")
+    from geochem_prospector.core.evaluation.compare import cnn_mode_settings, make_mappers, retrain
+    from geochem_prospector.core.learning.estimator import PatchCNN
+    from tests.core.learning.test_cnn import synthetic  # the CNN tests' scene: labels every block can split
+
+    bands, labels = synthetic()
+    base = {"patch_size": 5, "epochs": 1, "ensemble": 1, "seed": 0, "device": "cpu", "width": 8, "hidden": 16}
+    base["block_size"] = 11  # the coarse view sees 15 cells: the automatic block would cover the whole scene
+    modes = {m: cnn_mode_settings(m, base) for m in ("cnn", "cnn_pu", "cnn_coarse")}
+    mappers = make_mappers([], {}, base, ["a", "b", "c"], cnn_modes=modes)
+    assert list(mappers) == ["cnn", "cnn_pu", "cnn_coarse"]
+    maps = {}
+    for name, settings in modes.items():
+        maps[name] = mappers[name](bands, labels)
+        expected = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"]).predict_score(bands)
+        np.testing.assert_allclose(maps[name], expected, rtol=1e-6, equal_nan=True)
+    assert not np.allclose(maps["cnn"], maps["cnn_pu"], equal_nan=True)
+    model = retrain("cnn_pu", {}, base, bands, labels, modes, band_names=["a", "b", "c"])
+    assert model.config_.training == "pu"
+    assert list(make_mappers([], {}, base, ["a", "b", "c"])) == ["cnn"]  # without modes: the one default CNN
+
+
+def test_training_deposits_are_recovered_from_a_folds_labels():
+    from geochem_prospector.core.evaluation.compare import fold_labels, training_deposits
+
+    valid = np.ones((40, 50), dtype=bool)
+    valid[:6, :6] = False  # a deposit beside nodata keeps only part of its 3 x 3 block
+    rows, cols = np.array([6, 20, 30, 6, 39]), np.array([6, 25, 40, 30, 0])  # spaced; two on edges
+    labels, _ = fold_labels(valid, rows, cols, 100, 3.0, np.random.default_rng(0))
+    found = set(zip(*training_deposits(labels, valid)))
+    assert found == set(zip(rows.tolist(), cols.tolist()))
+
+
+def test_nested_selection_picks_on_the_training_deposits_alone():
+    """The inner comparison sees only the outer fold's training deposits; it picks the candidate that ranks
+    them, and the outer fold then maps with that candidate."""
+    from geochem_prospector.core.evaluation.compare import nested_mapper
+
+    bands, valid, rows, cols = scene(5, n=30)
+    noise = np.random.default_rng(1).random(valid.shape)
+    seen = []
+
+    def signal(b, labels):
+        seen.append(labels)
+        return -b[1]
+
+    choices = []
+    nested = nested_mapper({"noise": lambda b, labels: noise, "signal": signal}, 3, 4.0, 200, 0, choices)
+    outer = compare(
+        bands, valid, rows, cols, {"nested": nested, "signal": signal}, folds=3, cluster_cells=4.0, iterations=50
+    )
+    assert [c.chosen for c in choices] == ["signal"] * 3
+    assert all(c.inner_auc["signal"] > 0.9 > 0.7 > c.inner_auc["noise"] for c in choices)
+    np.testing.assert_array_equal(outer.learners["nested"].placement, outer.learners["signal"].placement)
+    for f in range(len(choices)):  # the outer fold's held-out deposits are never positive in the inner labels
+        test = outer.folds == f
+        inner_labels = seen[f * 5 : f * 5 + 3]  # per outer fold: 3 inner folds, the nested fit, the plain signal
+        assert all(not np.any(lab[rows[test], cols[test]] == 1) for lab in inner_labels)
+
+
+def test_user_labels_hide_the_held_out_deposits_ground_in_each_fold():
+    """With a label raster, every fold learns from it with the labelled cells within the cluster distance of its
+    held-out deposits hidden (brute force over cells and deposits); the rest are the user's classes."""
+    from geochem_prospector.core.evaluation.compare import user_fold_labels
+
+    bands, valid, rows, cols = scene(6, n=20)
+    rng = np.random.default_rng(2)
+    user = rng.choice([0.0, 1.0, 2.0, np.nan, -1.0], size=valid.shape)  # 2: a class above 1 is mineralised too
+    seen = []
+    result = compare(
+        bands, valid, rows, cols, {"spy": lambda b, lab: seen.append(lab) or -b[1]}, folds=3, cluster_cells=4.0,
+        iterations=20, labels=user,
+    )  # fmt: skip
+    assert result.settings["labels"] == "user" and len(seen) == 3
+    for f, lab in enumerate(seen):
+        test = result.folds == f
+        for r in range(valid.shape[0]):
+            for c in range(valid.shape[1]):
+                hidden = np.any(np.hypot(rows[test] - r, cols[test] - c) <= 4.0) or not valid[r, c]
+                expected = np.nan if hidden or not (user[r, c] >= 0) else min(user[r, c], 1.0)
+                assert lab[r, c] == expected or (np.isnan(expected) and np.isnan(lab[r, c])), (f, r, c)
+    with pytest.raises(InputError, match="LABELS"):
+        user_fold_labels(np.zeros(valid.shape), valid, (rows[:2], cols[:2]), (rows[2:], cols[2:]), 4.0)

@@ -1,0 +1,293 @@
+"""Leave-cluster-out validation on the bundled GTK Central Lapland sample, through the core of
+`prospector:comparemodels` (core/evaluation/compare.py): the same folds, labels, scores, intervals, paired
+differences and recommendation as the algorithm, on the same learners, the CNN's training modes included.
+
+One run per evidence set (they can run side by side, one CPU each), then one Markdown page from the saved runs:
+    .venv/bin/python scripts/validate_lapland.py --features geochemistry --json geo.json
+    .venv/bin/python scripts/validate_lapland.py --features geochemistry+magnetics --json mag.json
+    .venv/bin/python scripts/validate_lapland.py --from-json geo.json mag.json --markdown docs/validation_lapland.md
+
+Settings are fixed before the run (nothing is tuned on held-out deposits): 500 m cells, IDW log-geochemistry of 22
+elements (scripts/lapland.py), 4 folds of whole clusters (3 km), 600 barren cells per fold; the classic learners with
+the defaults of comparemodels; every CNN with patch 9, at most 40 epochs with early stopping on 10 km blocks, an
+ensemble of --ensemble networks; the CNN variants: positive-unlabelled (class prior = share of positive cells),
+masked-band pre-training (5 epochs), a coarse view (factor 3).
+
+--nested adds "CNN, nested": in each outer fold a leave-cluster-out among that fold's training deposits alone
+(core's nested_mapper: 3 inner folds, INNER_ENSEMBLE networks per candidate) chooses among CANDIDATES, declared
+before any run, and the choice is trained on all of them; its outer score estimates "tune on your own deposits, then
+map". It trains 8 x 3 x INNER_ENSEMBLE + ensemble networks per fold: hours on a loaded 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any, Dict, List, Sequence
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from lapland import ELEMENTS, load_gtk  # noqa: E402 (after the path set-up above)
+
+LEARNERS = ("woe", "logistic", "random_forest", "gradient_boosting")
+CLASSIC = {
+    "window": 0,
+    "n_estimators": 200,
+    "max_depth": 0,
+    "min_samples_leaf": 5,
+    "learning_rate": 0.1,
+    "regularisation": 1.0,
+    "seed": 0,
+}
+LINK_METRES = 3000.0
+#: CNN settings the nested selection chooses among (declared before any run; never changed after seeing an outer
+#: score): receptive field, capacity, and early stopping against a fixed number of epochs
+CANDIDATES: List[Dict[str, Any]] = [
+    {"patch_size": p, "width": w, "hidden": h, **stop}
+    for p in (5, 9)
+    for w, h in ((8, 16), (32, 64))
+    for stop in ({"epochs": 40, "early_stopping": True}, {"epochs": 20, "early_stopping": False})
+]
+#: networks per candidate in the inner folds: fewer than the outer ensemble, to keep the run shorter
+INNER_ENSEMBLE = 3
+FEATURES = ("geochemistry", "geochemistry+magnetics")
+
+
+def evidence(data: Dict[str, Any], features: str):
+    """Bands (NaN off the study area), valid cells and band names of one evidence set."""
+    if features not in FEATURES:
+        raise SystemExit(f"--features: one of {', '.join(FEATURES)}")
+    bands = data["geo"] if features == "geochemistry" else np.concatenate([data["geo"], data["mag"]])
+    names = list(ELEMENTS) + (["magnetics"] if features != "geochemistry" else [])
+    valid = np.isfinite(bands).all(axis=0) & data["mask"]
+    return np.where(valid, bands, np.nan).astype(np.float32), valid, names
+
+
+def run(
+    features: str,
+    pixel: float = 500.0,
+    epochs: int = 40,
+    ensemble: int = 3,
+    folds: int = 4,
+    learners: Sequence[str] = LEARNERS,
+    modes: Sequence[str] = ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse"),
+    iterations: int = 2000,
+    log=print,
+    nested: bool = False,
+) -> Dict[str, Any]:
+    """One comparison (comparemodels' core) on one evidence set; the saved record of :func:`record`."""
+    from geochem_prospector.core.evaluation.compare import (
+        cnn_mode_settings,
+        compare,
+        make_mappers,
+        nested_mapper,
+    )
+
+    data = load_gtk(pixel)
+    bands, valid, names = evidence(data, features)
+    cnn = {
+        "patch_size": 9,
+        "epochs": epochs,
+        "ensemble": ensemble,
+        "seed": 0,
+        "device": "cpu",
+        "batch_size": 64,
+        "block_size": int(round(10000 / pixel)),
+    }
+    modes_settings = {m: cnn_mode_settings(m, cnn) for m in modes}
+    mappers = make_mappers(learners, CLASSIC, cnn, names, cnn_modes=modes_settings)
+    choices: List[Any] = []
+    if nested:
+        candidates = make_mappers(
+            [], {}, cnn, names, cnn_modes={config_name(c): {**cnn, "ensemble": INNER_ENSEMBLE, **c} for c in CANDIDATES}
+        )
+        mappers["cnn (nested)"] = nested_mapper(candidates, 3, LINK_METRES / pixel, 600, 0, choices, log)
+    started = time.perf_counter()
+    result = compare(
+        bands,
+        valid,
+        data["dep_rows"],
+        data["dep_cols"],
+        mappers,
+        folds=folds,
+        cluster_cells=LINK_METRES / pixel,
+        negatives=600,
+        seed=0,
+        iterations=iterations,
+        log=log,
+        band_names=names,
+    )
+    total = time.perf_counter() - started
+    saved = record(
+        result,
+        {
+            "pixel": pixel,
+            "epochs": epochs,
+            "ensemble": ensemble,
+            "seconds": total,
+            "cnn": modes_settings,
+            "classic": CLASSIC,
+        },
+    )
+    saved["nested"] = [{"chosen": c.chosen, "inner_auc": c.inner_auc} for c in choices]
+    return saved
+
+
+def config_name(config: Dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in config.items())
+
+
+def record(result, settings: Dict[str, Any]) -> Dict[str, Any]:
+    """A :class:`Comparison` as JSON-able data: summary, per-deposit placements, folds, clusters, timings, notes."""
+    return {
+        "summary": result.summary,
+        "recommended": result.recommended,
+        "folds": result.folds.tolist(),
+        "clusters": result.clusters.tolist(),
+        "placements": {n: v.placement.tolist() for n, v in result.learners.items()},
+        "seconds": {n: v.seconds for n, v in result.learners.items()},
+        "failed": {n: v.failed for n, v in result.learners.items() if v.failed},
+        "best_band": result.learners["best band"].notes,
+        "settings": {**result.settings, **settings},
+    }
+
+
+def _interval(v, signed: bool = False) -> str:
+    if v is None:
+        return "—"
+    f = "{:+.3f}" if signed else "{:.3f}"
+    return f"{f.format(v[0])} [{f.format(v[1])}, {f.format(v[2])}]"
+
+
+def markdown(saved: Dict[str, Dict[str, Any]]) -> str:
+    """The tables of saved runs (evidence set -> :func:`record`) as Markdown: pooled AUC with its cluster interval,
+    capture, paired differences against the best band and (CNN variants) the default CNN, per fold, seconds."""
+    from geochem_prospector.core.evaluation.compare import TITLES, paired
+
+    lines: List[str] = []
+    for features, run in saved.items():
+        folds = np.asarray(run["folds"])
+        clusters = np.asarray(run["clusters"])
+        n_folds = int(folds.max()) + 1
+        st = run["settings"]
+        lines += [
+            f"### {features}",
+            "",
+            f"{st['deposits']} deposits in {st['clusters']} clusters (3 km), {n_folds} folds, {st['pixel']:g} m cells, "
+            f"each CNN an ensemble of {st.get('ensemble', 3)} (at most {st['epochs']} epochs)"
+            + (f"; run took {st['seconds']:.0f} s" if "seconds" in st else "")
+            + "; "
+            f"recommended: **{TITLES.get(run['recommended'], run['recommended'])}**.",
+            "",
+            "| learner | held-out AUC [95 %, clusters] | capture 10 % | capture 20 % | minus best band, paired [95 %] "
+            "| minus default CNN, paired [95 %] | "
+            + " | ".join(f"fold {f} ({int(np.sum(folds == f))})" for f in range(n_folds))
+            + " | seconds |",
+            "|---|---|---|---|---|---|" + "---|" * n_folds + "---|",
+        ]
+        for name, row in run["summary"].items():
+            p = np.asarray(run["placements"][name], dtype=float)
+            per_fold = " | ".join(
+                f"{np.nanmean(p[folds == f]):.3f}" if np.isfinite(p[folds == f]).any() else "n/a"
+                for f in range(n_folds)
+            )
+            auc = "n/a" if not np.isfinite(row["auc"]) else _interval((row["auc"], row["auc_low"], row["auc_high"]))
+            lines.append(
+                f"| {TITLES.get(name, name)} | {auc} | {row['capture_10']:.2f} | {row['capture_20']:.2f} | "
+                f"{_interval(row['minus_best_band'], True)} | {_interval(row.get('minus_cnn'), True)} | {per_fold} | "
+                f"{row['seconds']:.0f} |"
+            )
+        for name, why in run.get("failed", {}).items():
+            lines += ["", f"{TITLES.get(name, name)}: left out, {why}."]
+        lines += ["", "Best single band per fold: " + "; ".join(run["best_band"]) + ".", ""]
+        if run.get("nested"):
+            picks = run["nested"]
+            lines += [
+                "Nested selection: inner leave-cluster-out AUC on each outer fold's training deposits; bold = chosen:",
+                "",
+                "| candidate | " + " | ".join(f"fold {f}" for f in range(len(picks))) + " |",
+                "|---|" + "---|" * len(picks),
+            ]
+            for name in picks[0]["inner_auc"]:
+                cells = [
+                    f"**{p['inner_auc'][name]:.3f}**" if p["chosen"] == name else f"{p['inner_auc'][name]:.3f}"
+                    for p in picks
+                ]
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append("")
+        # each CNN against the best non-CNN learner of this run (issue #18's target), paired over the same deposits
+        classic = [n for n in run["summary"] if not n.startswith("cnn") and np.isfinite(run["summary"][n]["auc"])]
+        best = max(classic, key=lambda n: run["summary"][n]["auc"])
+        cnns = [n for n in run["summary"] if n.startswith("cnn") and np.isfinite(run["summary"][n]["auc"])]
+        if cnns:
+            ref = np.asarray(run["placements"][best], dtype=float)
+            lines += [
+                f"Each CNN against the best other learner ({TITLES.get(best, best)}), paired over the same deposits, "
+                "clusters resampled: "
+                + "; ".join(
+                    f"{TITLES.get(n, n)} {_interval(paired(np.asarray(run['placements'][n], float), ref, clusters, 2000, 0), True)}"
+                    for n in cnns
+                )
+                + ".",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--features", default="geochemistry", help=" or ".join(FEATURES))
+    parser.add_argument("--pixel", type=float, default=500.0)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--ensemble", type=int, default=3, help="networks per CNN and fold")
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--learners", nargs="*", default=list(LEARNERS))
+    parser.add_argument("--modes", nargs="*", default=["cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse"])
+    parser.add_argument("--nested", action="store_true", help="add the CNN with nested selection (slow)")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--json", help="save the run (summary, per-deposit placements) to this file")
+    parser.add_argument("--from-json", nargs="+", help="only write --markdown from these saved runs")
+    parser.add_argument("--markdown", help="write the tables to this Markdown file (default: print them)")
+    args = parser.parse_args()
+    if args.from_json:
+        saved: Dict[str, Any] = {}
+        for path in args.from_json:
+            with open(path, encoding="utf-8") as handle:
+                saved.update(json.load(handle))
+    else:
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        saved = {
+            args.features: run(
+                args.features,
+                args.pixel,
+                args.epochs,
+                args.ensemble,
+                args.folds,
+                args.learners,
+                args.modes,
+                log=lambda s: print(s, flush=True),
+                nested=args.nested,
+            )
+        }
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as out:
+                json.dump(saved, out, indent=1)
+    text = markdown(saved)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
