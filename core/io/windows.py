@@ -43,9 +43,12 @@ class StackWindowReader:
         import rasterio
         from rasterio.windows import Window
 
-        out = np.full((len(self._selection), r1 - r0, c1 - c0), np.nan, dtype=np.float32)
+        out = np.empty((len(self._selection), r1 - r0, c1 - c0), dtype=np.float32)
         rr0, rr1 = max(r0, 0), min(r1, self.grid.height)
         cc0, cc1 = max(c0, 0), min(c1, self.grid.width)
+        whole = (rr0, rr1, cc0, cc1) == (r0, r1, c0, c1)
+        if not whole:
+            out.fill(np.nan)
         if rr1 <= rr0 or cc1 <= cc0:
             return out
         window = Window(cc0, rr0, cc1 - cc0, rr1 - rr0)
@@ -55,11 +58,17 @@ class StackWindowReader:
                 dataset = self._datasets[path]
                 fast = [i for i in rows if self._raw_ok(dataset, self._selection[i][1])]
                 if fast:  # one GDAL call for the file's float32 bands, nodata found in numpy (see _raw_ok)
-                    data = dataset.read([self._selection[i][1] for i in fast], window=window)
+                    bands = [self._selection[i][1] for i in fast]
+                    direct = whole and fast == list(range(fast[0], fast[-1] + 1))  # straight into out: no copy
+                    if direct:
+                        data = dataset.read(bands, window=window, out=out[fast[0] : fast[-1] + 1])
+                    else:
+                        data = dataset.read(bands, window=window)
                     for k, i in enumerate(fast):
                         if not self._mask_raw(data[k], dataset.nodatavals[self._selection[i][1] - 1]):
                             data[k] = self._read_masked(dataset, self._selection[i][1], window)
-                        out[i][inner] = data[k]
+                        if not direct:
+                            out[i][inner] = data[k]
                 for i in rows:
                     if i not in fast:
                         out[i][inner] = self._read_masked(dataset, self._selection[i][1], window)
@@ -116,61 +125,6 @@ class StackWindowReader:
         for ds in self._datasets.values():
             ds.close()
         self._datasets.clear()
-
-
-class PrefetchingReader:
-    """Wraps a window reader ``read(r0, r1, c0, c1)`` that will be asked for ``windows`` in that order: while the
-    caller computes on one window, a background thread reads the next (GDAL and numpy release the GIL while they
-    read and convert), so reading overlaps computing. A call for any other window waits for the read in flight
-    to finish (keeping its result), then reads directly: the wrapped reader is never used by two threads at once.
-    One window is read ahead, so memory grows by one window. The error of a read ahead is raised by the call that
-    asks for that window. Close it (or use it as a context manager) before closing the wrapped reader.
-    """
-
-    def __init__(self, read: Any, windows: Sequence[Tuple[int, int, int, int]]) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self._read = read
-        self._windows = [tuple(w) for w in windows]
-        self._next = 0
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prospector-read-ahead")
-        self._pending: Optional[Tuple[Tuple[int, ...], Any]] = None
-        self._submit()
-
-    def _submit(self) -> None:
-        self._pending = None
-        if self._next < len(self._windows):
-            window = self._windows[self._next]
-            self._next += 1
-            self._pending = (window, self._pool.submit(self._read, *window))
-
-    def _wait(self) -> None:
-        """Wait for the read in flight to finish (its result or error kept for the call that asks for it)."""
-        if self._pending is not None:
-            self._pending[1].exception()
-
-    def __call__(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
-        window = (r0, r1, c0, c1)
-        if self._pending is not None and self._pending[0] == window:
-            future = self._pending[1]
-            try:
-                return future.result()
-            finally:
-                self._submit()
-        self._wait()
-        return self._read(r0, r1, c0, c1)
-
-    def close(self) -> None:
-        self._wait()
-        self._pending = None
-        self._next = len(self._windows)
-        self._pool.shutdown(wait=True)
-
-    def __enter__(self) -> "PrefetchingReader":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 def open_geotiff_writer(

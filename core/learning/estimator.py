@@ -27,7 +27,6 @@ import torch
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError, ModelFileError
-from ..io.windows import PrefetchingReader
 from .calibration import Calibration, combine_logits
 from .ensemble import labelled_cells, pu_cells, train_members, training_data, validation_metrics
 from .inference import WindowScores, predict_window_scores
@@ -373,21 +372,16 @@ class PatchCNN:
         for net in nets:
             net.to(dev)
         tiles = tile_windows(height, width, tile)
-        halo = self.config_.field // 2  # as predict_tile reads: the next tile is read while this one computes
-        ahead = PrefetchingReader(
-            read_window, [(r0 - halo, r1 + halo, c0 - halo, c1 + halo) for r0, r1, c0, c1 in tiles]
-        )
         try:
             for i, (r0, r1, c0, c1) in enumerate(tiles):
                 check_cancelled(is_cancelled)
-                scored = self.predict_tile(ahead, i, r0, r1, c0, c1, dev, mc_samples)
+                scored = self.predict_tile(read_window, i, r0, r1, c0, c1, dev, mc_samples)
                 if with_score:
                     write_window(r0, c0, scored.prob, scored.std, scored.score)
                 else:
                     write_window(r0, c0, scored.prob, scored.std)
                 report(progress, (i + 1) / len(tiles))
         finally:
-            ahead.close()
             for net in nets:
                 net.cpu()
 
