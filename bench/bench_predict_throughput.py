@@ -8,7 +8,8 @@ Three figures, each a ratio to a reference timed in this run (so a loaded, share
    count). Multiply-adds per cell are counted from the network's layers, not hard-coded; the arithmetic limit of
    a W x H x B raster is cells x multiply-adds x 2 / that throughput (x the networks of the ensemble).
 2. **Dense prediction**: ``core.learning.inference.predict_window_scores`` on tiles of ``TILE`` cells plus their
-   halo (random bands, a few NaN cells), as the algorithm calls it: cells/s and its share of (1).
+   halo (random bands, a few NaN cells), as the algorithm calls it: cells/s and its share of (1); also with 20
+   MC-dropout samples and on tiles of 256 and 1024 cells.
 3. **End to end**: ``qgis_process.bin run prospector:predict`` on a SIZE x SIZE x BANDS tiled GeoTIFF (written
    first, never held in memory) under ``/usr/bin/time``: wall time, peak RSS, and the wall time over the
    arithmetic limit of (1) (the issue's target: within 2x).
@@ -185,6 +186,12 @@ def main() -> None:
         print(f"dense prediction (predict_window_scores, tiles of {tile} + halo, MC {mc}): {cells_s:,.0f} cells/s "
               f"median, {best_s:,.0f} best = {cells_s * flops / 1e9:.1f} GFLOP/s = "
               f"{100 * cells_s * flops / ref:.0f} % of the convolution throughput (target >= 50 %)")  # fmt: skip
+        mc_cells, _ = dense_throughput(model, tile, 20)
+        print(f"  with 20 MC-dropout samples (predict's default): {mc_cells:,.0f} cells/s = "
+              f"{100 * mc_cells * flops / ref:.0f} %")  # fmt: skip
+        for size_t in (256, 1024):
+            t_cells, _ = dense_throughput(model, size_t, mc, n_tiles=2)
+            print(f"  tiles of {size_t} + halo: {t_cells:,.0f} cells/s = {100 * t_cells * flops / ref:.0f} %")
         limit = size * size * flops / ref
         print(f"arithmetic limit for {size} x {size} x {BANDS}: {limit:.1f} s")
         if with_qgis:
