@@ -99,16 +99,23 @@ def predict_window_scores(
             n_hidden, n_classes = h.shape[1], net.out.weight.shape[0]
             masks = (torch.rand(mc_samples, n_hidden, generator=gen, device=device) < keep).float() / keep
             weight = net.out.weight[:, :, 0, 0]  # (classes, hidden)
-            folded = (masks[:, None, :] * weight[None]).reshape(mc_samples * n_classes, n_hidden)
             cells = _cells(h)  # (cells, hidden)
             bias = net.out.bias
             assert bias is not None  # the output convolution has a bias
-            logits = (cells @ folded.T + bias.repeat(mc_samples)).reshape(-1, mc_samples, n_classes)
-            if temperature != 1.0:
-                logits = logits / temperature
-            samples = F.softmax(logits, dim=2)[:, :, positive].double()  # float64 sums: no cancellation below
+            if n_classes == 2:  # softmax of two logits = sigmoid of their difference: one output per mask
+                other = 1 - positive
+                folded = masks * (weight[positive] - weight[other])[None]  # (samples, hidden)
+                margin = torch.addmm(bias[positive] - bias[other], cells, folded.T)  # (cells, samples)
+                samples = torch.sigmoid(margin / temperature if temperature != 1.0 else margin).double()
+            else:
+                folded = (masks[:, None, :] * weight[None]).reshape(mc_samples * n_classes, n_hidden)
+                logits = (cells @ folded.T + bias.repeat(mc_samples)).reshape(-1, mc_samples, n_classes)
+                if temperature != 1.0:
+                    logits = logits / temperature
+                samples = F.softmax(logits, dim=2)[:, :, positive].double()
+            # float64 sums: no cancellation in the variance below
             sums = samples.sum(1) if sums is None else sums + samples.sum(1)
-            squares = (samples**2).sum(1) if squares is None else squares + (samples**2).sum(1)
+            squares = samples.square_().sum(1) if squares is None else squares + samples.square_().sum(1)
         assert total is not None, "predict_window needs at least one network"
         if by_logits:
             log_p = F.log_softmax(total[0] / (len(nets) * temperature), dim=0)
