@@ -16,7 +16,10 @@ class StackWindowReader:
     """Reads (bands, rows, cols) windows from several rasters on one grid; NaN for nodata and outside.
 
     ``selection`` lists (path, 1-based band index) in output band order; a file that cannot be read (truncated,
-    corrupt) raises :class:`InputError` naming ``parameter``.
+    corrupt) raises :class:`InputError` naming ``parameter``. A file's float32 bands whose mask is their nodata
+    value (or none) are read in one raw GDAL call and their nodata cells found in numpy (several times faster
+    than GDAL's mask band); any other band, or a value within GDAL's tolerance of nodata without equalling it,
+    is read through GDAL's mask as before: the same values either way.
     """
 
     def __init__(self, selection: Sequence[Tuple[str, int]], grid: GridSpec, parameter: str = "INPUT_RASTERS") -> None:
@@ -40,26 +43,83 @@ class StackWindowReader:
         import rasterio
         from rasterio.windows import Window
 
-        out = np.full((len(self._selection), r1 - r0, c1 - c0), np.nan, dtype=np.float32)
+        out = np.empty((len(self._selection), r1 - r0, c1 - c0), dtype=np.float32)
         rr0, rr1 = max(r0, 0), min(r1, self.grid.height)
         cc0, cc1 = max(c0, 0), min(c1, self.grid.width)
+        whole = (rr0, rr1, cc0, cc1) == (r0, r1, c0, c1)
+        if not whole:
+            out.fill(np.nan)
         if rr1 <= rr0 or cc1 <= cc0:
             return out
         window = Window(cc0, rr0, cc1 - cc0, rr1 - rr0)
-        for i, (path, band) in enumerate(self._selection):
-            try:
-                data = self._datasets[path].read(band, window=window, masked=True)
-            except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
-                raise InputError(
-                    f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download "
-                    "it again.",
-                    self.parameter,
-                ) from None
-            with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: nodata, as read_raster reads it
-                block = data.astype(np.float32).filled(np.nan)
-            block[np.isinf(block)] = np.nan
-            out[i, rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = block
+        inner = (slice(rr0 - r0, rr1 - r0), slice(cc0 - c0, cc1 - c0))
+        try:
+            for path, rows in self._groups().items():
+                dataset = self._datasets[path]
+                fast = [i for i in rows if self._raw_ok(dataset, self._selection[i][1])]
+                if fast:  # one GDAL call for the file's float32 bands, nodata found in numpy (see _raw_ok)
+                    bands = [self._selection[i][1] for i in fast]
+                    direct = whole and fast == list(range(fast[0], fast[-1] + 1))  # straight into out: no copy
+                    if direct:
+                        data = dataset.read(bands, window=window, out=out[fast[0] : fast[-1] + 1])
+                    else:
+                        data = dataset.read(bands, window=window)
+                    for k, i in enumerate(fast):
+                        if not self._mask_raw(data[k], dataset.nodatavals[self._selection[i][1] - 1]):
+                            data[k] = self._read_masked(dataset, self._selection[i][1], window)
+                        if not direct:
+                            out[i][inner] = data[k]
+                for i in rows:
+                    if i not in fast:
+                        out[i][inner] = self._read_masked(dataset, self._selection[i][1], window)
+        except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
+            raise InputError(
+                f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download "
+                "it again.",
+                self.parameter,
+            ) from None
         return out
+
+    def _groups(self) -> Dict[str, List[int]]:
+        """Output band indexes by file, in order."""
+        groups: Dict[str, List[int]] = {}
+        for i, (path, _) in enumerate(self._selection):
+            groups.setdefault(path, []).append(i)
+        return groups
+
+    @staticmethod
+    def _raw_ok(dataset: Any, band: int) -> bool:
+        """Whether the band can be read raw: float32 (no conversion), its mask from the nodata value alone or
+        none at all (no mask band, no alpha)."""
+        from rasterio.enums import MaskFlags
+
+        flags = dataset.mask_flag_enums[band - 1]
+        return dataset.dtypes[band - 1] == "float32" and list(flags) in ([MaskFlags.nodata], [MaskFlags.all_valid])
+
+    @staticmethod
+    def _mask_raw(block: np.ndarray, nodata: Optional[float]) -> bool:
+        """Set nodata and +-inf cells of a raw float32 block to NaN in place, as the masked read does; False
+        (block untouched) when a value lies near the nodata value without equalling it, where GDAL's own
+        tolerance decides (the caller then reads that band masked)."""
+        if nodata is not None and not np.isnan(nodata):
+            nd = np.float32(nodata)
+            tol = np.float32(max(1e-5 * abs(float(nd)), 1e-30))  # far wider than GDAL's few-ulp tolerance
+            exact = block == nd
+            near = (block >= nd - tol) & (block <= nd + tol)
+            if np.count_nonzero(near) != np.count_nonzero(exact):
+                return False
+            block[exact] = np.nan
+        block[np.isinf(block)] = np.nan  # beyond float32 written as inf: nodata, as read_raster reads it
+        return True
+
+    @staticmethod
+    def _read_masked(dataset: Any, band: int, window: Any) -> np.ndarray:
+        """One band through GDAL's mask (nodata, mask band or alpha), as float32 with NaN where masked."""
+        data = dataset.read(band, window=window, masked=True)
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: nodata, as read_raster reads it
+            block = data.astype(np.float32).filled(np.nan)
+        block[np.isinf(block)] = np.nan
+        return block
 
     def close(self) -> None:
         for ds in self._datasets.values():
