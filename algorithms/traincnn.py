@@ -9,6 +9,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterDistance,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
@@ -78,6 +79,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     CLASS_PRIOR = "CLASS_PRIOR"
     COARSE_VIEW = "COARSE_VIEW"
     PRETRAIN_EPOCHS = "PRETRAIN_EPOCHS"
+    BARREN_RATIO = "BARREN_RATIO"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
@@ -119,6 +121,11 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "PRETRAIN_EPOCHS (0 = none) first pre-trains each network's layers without labels on patches around "
             "every valid cell: bands hidden at random are predicted from the others (masked-band "
             "reconstruction); training on the labels then starts from these layers.\n\n"
+            "BARREN_RATIO (advanced) caps the barren cells each epoch visits: every positive training cell and "
+            "BARREN_RATIO barren cells per positive one (at least 2048), a fresh draw each epoch that cycles "
+            "through every barren cell, weighted so that the loss stays that of all cells; training time then "
+            "grows with the positives, not with the barren ground. 0 = every barren cell in every epoch (as in "
+            "earlier versions).\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
@@ -265,6 +272,17 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 10000,
             )
         )
+        barren = QgsProcessingParameterNumber(
+            self.BARREN_RATIO,
+            self.tr("Barren cells drawn per positive cell in each epoch (0 = every barren cell)"),
+            QgsProcessingParameterNumber.Double,
+            1.0,
+            False,
+            0.0,
+            1000.0,
+        )
+        barren.setFlags(barren.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(barren)
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
@@ -326,6 +344,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             class_prior=self.parameterAsDouble(parameters, self.CLASS_PRIOR, context),
             coarse=self.parameterAsInt(parameters, self.COARSE_VIEW, context),
             pretrain_epochs=self.parameterAsInt(parameters, self.PRETRAIN_EPOCHS, context),
+            barren_ratio=self.parameterAsDouble(parameters, self.BARREN_RATIO, context),
         )
         grid_meta = {
             "xmin": grid.xmin,
