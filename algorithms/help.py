@@ -253,6 +253,9 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "(e.g. faults at kilometre scale). 0 = none.",
         "PRETRAIN_EPOCHS": "Epochs of self-supervised pre-training (hidden bands predicted from the others, on "
         "every valid cell) before training on the labels. 0 = none.",
+        "BARREN_RATIO": "Barren cells each epoch draws per positive training cell (at least 2048; a fresh draw "
+        "each epoch, cycling through all of them): training time grows with the positives, not the barren ground. "
+        "0 = every barren cell in every epoch.",
         "OUTPUT_MODEL": "Safe model file (.pt: tensors and JSON, no code).",
         "OUTPUT_REPORT": "HTML report: loss and accuracy per epoch, confusion matrix, validation ROC AUC.",
     },

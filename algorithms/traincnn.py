@@ -9,6 +9,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterDistance,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
@@ -30,6 +31,26 @@ from ..core.reports.training import training_report_html
 from .base import ProspectorAlgorithm, layer_file, point_attributes, require_projected
 
 DEVICES = ["auto", "cpu", "cuda"]
+#: evidence stacks larger than this (bands x cells x 4 bytes) are read window by window (core.learning.streaming)
+#: when every input shares one grid; smaller ones are read whole, which is faster and gives the same model
+STREAM_ABOVE_BYTES = 1 << 30
+#: the windows of that reading (cells a side), and the memory its bank of unlabelled patches may take
+STREAM_WINDOW = 1024
+UNLABELLED_BANK_BYTES = 512 << 20
+
+
+def grid_meta(grid) -> dict:
+    """The grid as a model file stores it."""
+    return {
+        "xmin": grid.xmin,
+        "ymax": grid.ymax,
+        "pixel_size": grid.pixel_size,
+        "width": grid.width,
+        "height": grid.height,
+        "crs_wkt": grid.crs_wkt,
+    }
+
+
 VALIDATIONS = ["blocks", "clusters"]
 TRAININGS = ["pseudolabels", "pu"]
 
@@ -78,6 +99,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     CLASS_PRIOR = "CLASS_PRIOR"
     COARSE_VIEW = "COARSE_VIEW"
     PRETRAIN_EPOCHS = "PRETRAIN_EPOCHS"
+    BARREN_RATIO = "BARREN_RATIO"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
@@ -119,6 +141,11 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "PRETRAIN_EPOCHS (0 = none) first pre-trains each network's layers without labels on patches around "
             "every valid cell: bands hidden at random are predicted from the others (masked-band "
             "reconstruction); training on the labels then starts from these layers.\n\n"
+            "BARREN_RATIO (advanced) caps the barren cells each epoch visits: every positive training cell and "
+            "BARREN_RATIO barren cells per positive one (at least 2048), a fresh draw each epoch that cycles "
+            "through every barren cell, weighted so that the loss stays that of all cells; training time then "
+            "grows with the positives, not with the barren ground. 0 = every barren cell in every epoch (as in "
+            "earlier versions).\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
@@ -265,6 +292,17 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 10000,
             )
         )
+        barren = QgsProcessingParameterNumber(
+            self.BARREN_RATIO,
+            self.tr("Barren cells drawn per positive cell in each epoch (0 = every barren cell)"),
+            QgsProcessingParameterNumber.Double,
+            1.0,
+            False,
+            0.0,
+            1000.0,
+        )
+        barren.setFlags(barren.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(barren)
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
@@ -290,61 +328,60 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
-        feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
-        stack = read_stack(paths, names)
-        for warning in stack.warnings:
-            feedback.pushWarning(warning)
-        grid = stack.grid
-        feedback.pushInfo(
-            f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
-        )
-
-        labels = self._labels(parameters, context, feedback, grid)
-        confidence = None
-        conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
-        if conf_layer is not None:
-            conf_paths, conf_names = layer_paths([conf_layer], self.CONFIDENCE)
-            conf_data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
-            for warning in conf_data.warnings:
-                feedback.pushWarning(warning)
-            confidence = conf_data.bands[0]
-
-        device = self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto"
-        block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
         model = cnn.PatchCNN(
             patch_size=self.parameterAsInt(parameters, self.PATCH_SIZE, context),
             epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
             batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
             learning_rate=self.parameterAsDouble(parameters, self.LEARNING_RATE, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
-            device=device,
+            device=self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto",
             validation=self.enum_name(parameters, self.VALIDATION, context),
-            block_size=int(round(block / grid.pixel_size)) if block > 0 else 0,
             semi_supervised=None if self.parameterAsBool(parameters, self.SEMI_SUPERVISED, context) else False,
             ensemble=self.parameterAsInt(parameters, self.ENSEMBLE, context),
             training=self.enum_name(parameters, self.TRAINING, context),
             class_prior=self.parameterAsDouble(parameters, self.CLASS_PRIOR, context),
             coarse=self.parameterAsInt(parameters, self.COARSE_VIEW, context),
             pretrain_epochs=self.parameterAsInt(parameters, self.PRETRAIN_EPOCHS, context),
+            barren_ratio=self.parameterAsDouble(parameters, self.BARREN_RATIO, context),
         )
-        grid_meta = {
-            "xmin": grid.xmin,
-            "ymax": grid.ymax,
-            "pixel_size": grid.pixel_size,
-            "width": grid.width,
-            "height": grid.height,
-            "crs_wkt": grid.crs_wkt,
-        }
-        model.fit(
-            stack.bands,
-            labels,
-            band_names=stack.band_names,
-            sample_weight=confidence,
-            grid=grid_meta,
-            progress=lambda f: feedback.setProgress(95 * f),
-            is_cancelled=feedback.isCanceled,
-            log=feedback.pushInfo,
+        fit_args = dict(
+            progress=lambda f: feedback.setProgress(95 * f), is_cancelled=feedback.isCanceled, log=feedback.pushInfo
         )
+        streamed = self._streamed(parameters, context, feedback, paths, names, model)
+        if streamed is not None:
+            fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
+            model.set_params(block_size=self._block_cells(parameters, context, grid))
+            from ..core.learning.network import receptive_field
+
+            per_cell = len(selection) * receptive_field(model.patch_size, model.coarse) ** 2 * 4  # one patch
+            fit_windows(
+                model, selection, grid, label_selection, weight_selection, band_names, grid_meta(grid),
+                window=STREAM_WINDOW, unlabelled_cells=int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell)),
+                **fit_args,
+            )  # fmt: skip
+        else:
+            feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
+            stack = read_stack(paths, names)
+            for warning in stack.warnings:
+                feedback.pushWarning(warning)
+            grid = stack.grid
+            feedback.pushInfo(
+                f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
+            )
+            labels = self._labels(parameters, context, feedback, grid)
+            confidence = None
+            conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
+            if conf_layer is not None:
+                conf_paths, conf_names = layer_paths([conf_layer], self.CONFIDENCE)
+                conf_data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
+                for warning in conf_data.warnings:
+                    feedback.pushWarning(warning)
+                confidence = conf_data.bands[0]
+            model.set_params(block_size=self._block_cells(parameters, context, grid))
+            model.fit(
+                stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),
+                **fit_args,
+            )  # fmt: skip
         if feedback.isCanceled():  # cancelled after the last batch: still write nothing
             raise Cancelled()
         metrics = model.metadata_["metrics"]
@@ -360,6 +397,62 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         write_text(report_path, report, self.OUTPUT_REPORT)
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
+
+    def _block_cells(self, parameters, context, grid) -> int:
+        """BLOCK_SIZE in cells of the grid (0 = automatic)."""
+        block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
+        return int(round(block / grid.pixel_size)) if block > 0 else 0
+
+    def _streamed(self, parameters, context, feedback, paths, names, model):
+        """(fit_windows, selection, label and confidence selections, band names, grid) when the evidence stack is
+        larger than STREAM_ABOVE_BYTES and can be read window by window (every raster, the label raster and the
+        confidence on one grid; labelled-cell training without pre-training); None to read it into memory."""
+        from ..core.io.rasters import raster_warnings
+        from ..core.io.windows import band_table
+
+        selection, band_names, grids = band_table(paths, names)
+        grid = grids[0]
+        size = len(selection) * (grid.width * grid.height if grid is not None else 0) * 4
+        if grid is None or size <= STREAM_ABOVE_BYTES:
+            return None
+        why = []
+        if any(g != grid for g in grids):
+            why.append("the evidence rasters are on different grids")
+        label_layer = self.parameterAsLayer(parameters, self.LABELS, context)
+        conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
+        label_selection = weight_selection = None
+        for parameter, layer in ((self.LABELS, label_layer), (self.CONFIDENCE, conf_layer)):
+            if layer is None:
+                continue
+            if not isinstance(layer, QgsRasterLayer):
+                why.append(f"{parameter} is not a raster on the evidence grid")
+                continue
+            layer_selection, _, layer_grids = band_table(*layer_paths([layer], parameter))
+            if layer_grids[0] != grid:
+                why.append(f"{parameter} is not on the evidence rasters' grid")
+            elif parameter == self.LABELS:
+                label_selection = layer_selection[:1]
+            else:
+                weight_selection = layer_selection[:1]
+        if model.training != "pseudolabels" or model.pretrain_epochs > 0:
+            why.append("positive-unlabelled training and pre-training draw from every valid cell")
+        if why:
+            feedback.pushInfo(
+                f"The evidence stack ({size / 2**30:.1f} GiB) is read into memory: {'; '.join(why)}, so it cannot "
+                "be read window by window."
+            )
+            return None
+        from ..core.learning.streaming import fit_windows
+
+        feedback.pushInfo(
+            f"The evidence stack ({len(selection)} bands of {grid.width} x {grid.height} cells, {size / 2**30:.1f} "
+            "GiB) is read window by window: only the patches around labelled and sampled cells are kept."
+        )
+        for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(
+            label_selection or [], self.LABELS
+        ):
+            feedback.pushWarning(warning)
+        return fit_windows, selection, label_selection, weight_selection, band_names, grid
 
     def _labels(self, parameters, context, feedback, grid) -> np.ndarray:
         """The label raster on the evidence grid: from a raster (nearest cell) or from points with a class field."""

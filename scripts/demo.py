@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,17 +58,27 @@ class QgisProcess:
             for item in value if isinstance(value, (list, tuple)) else [value]:
                 args.append(f"{key}={item}")
         started = time.monotonic()
+        cpu_before = _children_cpu()
         print(f"==> {algorithm}", flush=True)
         proc = subprocess.run(args, env=self.env, capture_output=True, text=True)
+        cpu = _children_cpu() - cpu_before
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr[-4000:] + proc.stdout[-4000:])
             raise SystemExit(f"{algorithm} failed (exit {proc.returncode})")
         results = json.loads(proc.stdout)["results"]
         seconds = time.monotonic() - started
-        self.log.append({"algorithm": algorithm, "seconds": round(seconds, 1), "results": results})
+        self.log.append(
+            {"algorithm": algorithm, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "results": results}
+        )
         shown = {k: v for k, v in results.items() if not isinstance(v, str) or not v.startswith("/")}
-        print(f"    {seconds:.1f} s {shown if shown else ''}", flush=True)
+        print(f"    {seconds:.1f} s ({cpu:.1f} s CPU) {shown if shown else ''}", flush=True)
         return results
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes (qgis_process runs), all cores together."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def split_deposits(out: str) -> tuple:

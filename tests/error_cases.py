@@ -1314,6 +1314,16 @@ CASES += [
     for alg in ("interpolate", "predict", "evidence")
 ]
 
+# BARREN_RATIO (traincnn): a ratio QGIS's range lets through but that would leave the barren ground barely seen
+CASES += [
+    Case(
+        "barren ratio below 0.1",
+        "traincnn",
+        _set(BARREN_RATIO=0.05),
+        error=r"^BARREN_RATIO: draw from 0\.1 to 1000 barren cells per positive cell in each epoch, or 0 for every",
+    )
+]
+
 # ---- evidence layers (feat/evidence) --------------------------------------------------------------------------
 CASES += [
     Case(

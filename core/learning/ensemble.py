@@ -156,6 +156,7 @@ def training_data(
         prior=prior,
         valid_rows=v_rows,
         valid_cols=v_cols,
+        positive=cells.positive,
     )
 
 

@@ -35,10 +35,7 @@ from .model_schema import check_metadata
 from .network import PatchNet, resolve_device, state_shapes
 from .patches import CLIP, extract_patches, normalise, pad_halo, robust_normalisation, valid_centres, window_reader
 from .splits import spatial_split
-from .training import (
-    LogCallback,
-    TrainingConfig,
-)
+from .training import EpochSampler, LogCallback, TrainingConfig
 
 #: the constructor's arguments, in order: the keys of ``settings`` in a model file
 PARAM_NAMES = tuple(f.name for f in fields(TrainingConfig))
@@ -80,6 +77,7 @@ class PatchCNN:
         class_prior: float = 0.0,
         coarse: int = 0,
         pretrain_epochs: int = 0,
+        barren_ratio: float = 1.0,
     ) -> None:
         self.patch_size = patch_size
         self.epochs = epochs
@@ -107,6 +105,7 @@ class PatchCNN:
         self.class_prior = class_prior
         self.coarse = coarse
         self.pretrain_epochs = pretrain_epochs
+        self.barren_ratio = barren_ratio
 
     # -- parameters ---------------------------------------------------------------------------------------------
 
@@ -225,6 +224,14 @@ class PatchCNN:
                     f"cells against {int(np.sum(cells.y == 0))} unlabelled ones drawn from every other valid cell; "
                     f"class prior {prior:.4g}"
                     + ("" if config.class_prior else " (the share of valid cells labelled positive)")
+                )
+            sampler = EpochSampler(data, config.barren_ratio if prior is None else 0.0)
+            if sampler.capped:
+                log(
+                    f"class-balanced sampling: each epoch visits the {sampler.positives.size} positive training "
+                    f"cells and {sampler.cap} of the {sampler.barren.size} barren ones (BARREN_RATIO "
+                    f"{config.barren_ratio:g}, at least {sampler.floor}), a fresh draw each epoch that cycles "
+                    "through all of them, weighted so the loss is that of every cell"
                 )
         nets, histories = train_members(config, data, rng, device, progress, is_cancelled, log)
         self.config_ = config

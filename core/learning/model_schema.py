@@ -167,6 +167,7 @@ SETTINGS: Dict[str, Spec] = {
     "class_prior": Number(0.0, 1.0, high_open=True),
     "pretrain_epochs": Int(0, 10_000_000),
     "coarse": Int(0, 51),  # 0 (or 1): no coarse view; else an odd factor, checked with the patch size below
+    "barren_ratio": Number(0.0, 1000.0),  # 0: every barren cell every epoch (older files lack it: 1.0 is read)
 }
 
 OPEN = Record()

@@ -71,11 +71,7 @@ def spatial_split(
                 break
         val_mask = np.isin(groups, chosen)
         val = np.flatnonzero(val_mask)
-        near = np.zeros(shape, dtype=bool)
-        near[rows[val], cols[val]] = True
-        if gap > 0:
-            near = _dilate_square(near, gap)
-        train = np.flatnonzero(~val_mask & ~near[rows, cols])
+        train = np.flatnonzero(~val_mask & ~_near(rows, cols, val, gap))
         if all((y[val] == c).any() and (y[train] == c).any() for c in classes):
             info = {
                 "method": method,
@@ -91,6 +87,19 @@ def spatial_split(
         "add labels, use smaller blocks, or change the validation method.",
         "VALIDATION",
     )
+
+
+def _near(rows: np.ndarray, cols: np.ndarray, val: np.ndarray, gap: int) -> np.ndarray:
+    """Which cells (rows, cols) lie within ``gap`` cells (Chebyshev) of a validation cell (indices ``val``): a
+    k-d tree over the labelled cells only, so memory follows the labelled cells, never the grid (the square
+    dilation of a whole-grid mask, :func:`_dilate_square`, gives the same cells)."""
+    from scipy.spatial import cKDTree
+
+    if val.size == 0:
+        return np.zeros(rows.size, dtype=bool)
+    points = np.column_stack([rows, cols]).astype(np.float64)
+    distance, _ = cKDTree(points[val]).query(points, k=1, p=np.inf, distance_upper_bound=gap + 0.5)
+    return np.isfinite(distance)
 
 
 def _dilate_square(mask: np.ndarray, radius: int) -> np.ndarray:

@@ -234,7 +234,7 @@ def fit_windows(
         padded: Any = bank  # extract_patches reads it as it reads a padded stack
         return TrainingData(
             padded, cells.rows, cells.cols, cells.y, cells.weights, train, val, u_rows, u_cols,
-            bool(semi and u_rows.size > 0), class_w, len(selection), n_classes,
+            bool(semi and u_rows.size > 0), class_w, len(selection), n_classes, positive=cells.positive,
         )  # fmt: skip
 
     hashes = {k: _combined([s.digests[j] for s in scans]) for j, k in enumerate(("bands", "labels", "weights"))}

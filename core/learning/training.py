@@ -63,6 +63,7 @@ class TrainingConfig:
     class_prior: float
     coarse: int
     pretrain_epochs: int
+    barren_ratio: float
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "TrainingConfig":
@@ -104,6 +105,12 @@ class TrainingConfig:
             raise InputError("pre-train for 0 (none) or more epochs.", "PRETRAIN_EPOCHS")
         if self.training not in TRAINING_MODES:
             raise InputError(f"unknown training '{self.training}'; use {' or '.join(TRAINING_MODES)}.", "TRAINING")
+        if not (self.barren_ratio == 0 or 0.1 <= self.barren_ratio <= 1000):
+            raise InputError(
+                "draw from 0.1 to 1000 barren cells per positive cell in each epoch, or 0 for every barren cell in "
+                f"every epoch (got {self.barren_ratio:g}).",
+                "BARREN_RATIO",
+            )
         if not 0.0 <= self.class_prior < 1.0:
             raise InputError(
                 "the class prior must be from 0 (automatic) to below 1: the share of positive ground among all cells.",
@@ -148,6 +155,64 @@ class TrainingData:
     prior: Optional[float] = None  # positive-unlabelled training: y = 1 positives, 0 unlabelled, with this prior
     valid_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # every valid cell (pre-training)
     valid_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    positive: Optional[int] = None  # class index of the mineralised class (None: the last class)
+
+
+#: the fewest barren cells an epoch draws when BARREN_RATIO caps them, so that a few positive cells still make an
+#: epoch of some 30 batches of 64 and early stopping judges whole passes over something, not a handful of batches
+MIN_BARREN_PER_EPOCH = 2048
+
+
+class EpochSampler:
+    """The training cells each epoch visits: every positive (mineralised) training cell and, with ``barren_ratio``
+    > 0, at most ``barren_ratio`` barren cells (every other class) per positive one, but at least
+    MIN_BARREN_PER_EPOCH, so that an epoch's cost grows with the positives, not with the barren ground.
+
+    The barren cells of an epoch are the next ones of a shuffled cycle through all of them (a new shuffle when a
+    cycle is used up), so every barren cell is visited once every ``ceil(n_barren / cap)`` epochs or so, and none
+    twice in one epoch. Each drawn barren cell weighs ``n / drawn`` of its class (an importance weight), so an
+    epoch's expected loss is the loss over every training cell, with the class balancing unchanged. Without a cap
+    (ratio 0, or fewer barren cells than the cap) an epoch is a permutation of every training cell, as before.
+    """
+
+    def __init__(self, data: TrainingData, barren_ratio: float) -> None:
+        positive = data.n_classes - 1 if data.positive is None else data.positive
+        self.train = data.train
+        self.y = data.y
+        self.n_classes = data.n_classes
+        is_positive = data.y[data.train] == positive
+        self.positives = data.train[is_positive]
+        self.barren = data.train[~is_positive]
+        self.floor = MIN_BARREN_PER_EPOCH
+        cap = max(math.ceil(barren_ratio * self.positives.size), self.floor) if barren_ratio > 0 else 0
+        self.capped = 0 < cap < self.barren.size
+        self.cap = cap if self.capped else int(self.barren.size)
+        self._queue = np.empty(0, np.int64)
+        counts = np.bincount(data.y[self.barren], minlength=self.n_classes).astype(np.float64)
+        self._barren_counts = counts
+
+    @property
+    def per_epoch(self) -> int:
+        """Training cells visited in one epoch."""
+        return int(self.positives.size + self.cap)
+
+    def epoch(self, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
+        """The cells of the next epoch in visiting order, and the per-class factor of their loss weights."""
+        if not self.capped:
+            return rng.permutation(self.train), np.ones(self.n_classes)
+        if self._queue.size >= self.cap:
+            drawn, self._queue = self._queue[: self.cap], self._queue[self.cap :]
+        else:  # the rest of this cycle, then the start of a new one without those cells
+            fresh = rng.permutation(self.barren)
+            fresh = fresh[~np.isin(fresh, self._queue)]
+            need = self.cap - self._queue.size
+            drawn, self._queue = np.concatenate([self._queue, fresh[:need]]), fresh[need:]
+        drawn_counts = np.bincount(self.y[drawn], minlength=self.n_classes).astype(np.float64)
+        factor = np.ones(self.n_classes)
+        seen = drawn_counts > 0
+        factor[seen] = self._barren_counts[seen] / drawn_counts[seen]
+        factor[self._barren_counts == 0] = 1.0
+        return rng.permutation(np.concatenate([self.positives, drawn])), factor
 
 
 def train_network(
@@ -175,9 +240,10 @@ def train_network(
         val_x = torch.as_tensor(extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.field))
         best: Tuple[float, Optional[Dict[str, torch.Tensor]], int] = (math.inf, None, -1)
         iteration = 0
+        sampler = EpochSampler(data, config.barren_ratio if data.prior is None else 0.0)
         for epoch in range(config.epochs):
             iteration, totals = _train_epoch(
-                config, data, net, teacher, optimiser, epoch, iteration, rng, device, is_cancelled
+                config, data, net, teacher, optimiser, epoch, iteration, rng, device, is_cancelled, sampler
             )
             model = teacher if teacher is not None else net
             val_loss, val_acc, _ = evaluate_networks([model], val_x, data.y[data.val], data.class_weights, device)
@@ -289,13 +355,15 @@ def _train_epoch(
     rng: np.random.Generator,
     device: str,
     is_cancelled: CancelCallback,
+    sampler: EpochSampler,
 ) -> Tuple[int, Tuple[float, float, float]]:
-    """One pass over the training cells; returns the iteration count and (weighted loss, weight, correct) sums."""
+    """One epoch over the cells ``sampler`` draws; returns the iteration count and (weighted loss, weight, correct)
+    sums."""
     net.train()
-    cw = torch.as_tensor(data.class_weights, dtype=torch.float32, device=device)
+    order, factor = sampler.epoch(rng)
+    cw = torch.as_tensor(data.class_weights * factor, dtype=torch.float32, device=device)
     y_t = torch.as_tensor(data.y, dtype=torch.long)
     sw_t = torch.as_tensor(data.weights, dtype=torch.float32)
-    order = rng.permutation(data.train)
     tot_loss = tot_w = tot_correct = 0.0
     size = config.field
     for start in range(0, order.size, config.batch_size):

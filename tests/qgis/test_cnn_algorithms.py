@@ -298,3 +298,74 @@ def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorit
             },
         )
     assert not (tmp_path / "bad.pt").exists()
+
+
+def test_a_stack_read_window_by_window_trains_the_model_of_the_whole_stack(run_algorithm, data, tmp_path, monkeypatch):
+    """#20: above STREAM_ABOVE_BYTES traincnn reads only the patches around labelled and sampled cells, window by
+    window; on a raster the whole-stack path holds (every unlabelled cell kept) the trained networks are the same
+    bit for bit. Here the threshold is 0 and the windows 16 cells, so this small raster is streamed in 9 windows."""
+    from geochem_prospector.algorithms import traincnn
+
+    rng = np.random.default_rng(3)
+    write_geotiff(str(tmp_path / "conf.tif"), rng.uniform(0.3, 1, (1, GRID.height, GRID.width)), GRID, ["c"])
+    params = {
+        "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
+        "LABELS": str(data / "labels.tif"),
+        "CONFIDENCE": str(tmp_path / "conf.tif"),
+        **FAST,
+        "ENSEMBLE": 2,
+        "BARREN_RATIO": 0.5,
+    }
+    logs = {}
+    models = {}
+    for name, threshold in (("whole", 1 << 40), ("windows", 0)):
+        monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", threshold)
+        monkeypatch.setattr(traincnn, "STREAM_WINDOW", 16)
+        feedback = Recorder()
+        result = run_algorithm(
+            "prospector:traincnn",
+            {**params, "OUTPUT_MODEL": str(tmp_path / f"{name}.pt"), "OUTPUT_REPORT": str(tmp_path / f"{name}.html")},
+            feedback=feedback,
+        )
+        models[name], logs[name] = PatchCNN.load(result["OUTPUT_MODEL"]), feedback.lines
+    assert any("read window by window" in line for line in logs["windows"])
+    assert not any("read window by window" in line for line in logs["whole"])
+    whole, windows = models["whole"], models["windows"]
+    assert whole.band_names_ == windows.band_names_ and len(windows.nets_) == 2
+    assert whole.metadata_["normalisation"] == windows.metadata_["normalisation"]
+    for a, b in zip(whole.nets_, windows.nets_, strict=True):
+        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
+
+
+def test_a_stack_on_different_grids_is_read_whole_and_says_why(run_algorithm, data, tmp_path, monkeypatch):
+    from geochem_prospector.algorithms import traincnn
+
+    other = GridSpec(GRID.xmin, GRID.ymax, 50.0, 2 * GRID.width, 2 * GRID.height, CRS)  # a finer grid
+    write_geotiff(str(tmp_path / "fine.tif"), np.ones((1, other.height, other.width)), other, ["fine"])
+    monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", 0)
+    feedback = Recorder()
+    run_algorithm(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": [str(data / "elements.tif"), str(tmp_path / "fine.tif")],
+            "LABELS": str(data / "labels.tif"),
+            **FAST,
+            "OUTPUT_MODEL": str(tmp_path / "m.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "m.html"),
+        },
+        feedback=feedback,
+    )
+    assert any("read into memory: the evidence rasters are on different grids" in line for line in feedback.lines)
+
+
+class Recorder(QgsProcessingFeedback):
+    """A feedback that keeps the log lines."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def pushInfo(self, info):  # noqa: N802 (QGIS API name)
+        self.lines.append(info)
+        super().pushInfo(info)

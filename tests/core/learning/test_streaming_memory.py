@@ -1,0 +1,102 @@
+"""Training window by window (#20) holds far less than the raster: the peak of the memory Python and numpy allocate
+(tracemalloc; numpy reports its arrays to it) while fit_windows trains on a raster, against a budget of a quarter of
+the raster's size; the whole-stack fit on the same raster, measured the same way, is the reference that shows the
+measurement sees a whole-stack read. GDAL's block cache (bounded by GDAL_CACHEMAX) and torch's own allocations are
+not in tracemalloc's view; the networks here are tiny."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="PyTorch is not installed")
+
+from geochem_prospector.core.grid import GridSpec  # noqa: E402
+from geochem_prospector.core.io.rasters import write_geotiff  # noqa: E402
+from geochem_prospector.core.learning import streaming  # noqa: E402
+from geochem_prospector.core.learning.estimator import PatchCNN  # noqa: E402
+from tests.core.learning.test_cnn import SMALL  # noqa: E402
+
+SIZE, BANDS = 1024, 6  # 24 MiB of float32 evidence
+
+
+@pytest.fixture(scope="module")
+def raster(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    bands = rng.normal(size=(BANDS, SIZE, SIZE)).astype(np.float32)
+    labels = np.full((SIZE, SIZE), np.nan, np.float32)
+    r, c = rng.integers(0, SIZE, 400), rng.integers(0, SIZE, 400)
+    labels[r, c] = (bands[0, r, c] > 0.5).astype(np.float32)
+    grid = GridSpec(500000.0, 7000000.0, 100.0, SIZE, SIZE, None)
+    folder = tmp_path_factory.mktemp("big")
+    write_geotiff(str(folder / "ev.tif"), bands, grid, [f"b{i}" for i in range(BANDS)])
+    write_geotiff(str(folder / "labels.tif"), labels[None], grid, ["label"], nodata=-1)
+    small = GridSpec(500000.0, 7000000.0, 100.0, 40, 40, None)  # for a warm-up run: modules imported untraced
+    write_geotiff(str(folder / "small.tif"), bands[:, :40, :40], small, [f"b{i}" for i in range(BANDS)])
+    write_geotiff(str(folder / "small_labels.tif"), warm_labels()[None], small, ["label"], nodata=-1)
+    return folder, grid, bands, labels
+
+
+def warm_labels():
+    labels = np.zeros((40, 40))
+    labels[::3, ::3] = 1
+    return labels
+
+
+def peak_bytes(run):
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_training_window_by_window_peaks_well_under_the_raster_size(raster, monkeypatch):
+    folder, grid, bands, labels = raster
+    monkeypatch.setattr(streaming, "NORMALISATION_CELLS", 50_000)  # the fixed-size sample, scaled to this raster
+    raster_bytes = bands.nbytes
+    settings = {**SMALL, "epochs": 1, "semi_supervised": False}
+    selection = [(str(folder / "ev.tif"), b + 1) for b in range(BANDS)]
+
+    def streamed():
+        streaming.fit_windows(
+            PatchCNN(**settings), selection, grid, [(str(folder / "labels.tif"), 1)], window=128, unlabelled_cells=0
+        )
+
+    def whole():
+        PatchCNN(**settings).fit(bands, labels)
+
+    # warm-up: the modules training imports (torch, scipy, rasterio) are Python objects tracemalloc would count
+    small = GridSpec(500000.0, 7000000.0, 100.0, 40, 40, None)
+    PatchCNN(**settings).fit(bands[:, :40, :40], warm_labels())
+    streaming.fit_windows(
+        PatchCNN(**settings), [(str(folder / "small.tif"), b + 1) for b in range(BANDS)], small,
+        [(str(folder / "small_labels.tif"), 1)], window=16, unlabelled_cells=0,
+    )  # fmt: skip
+    budget = raster_bytes // 4
+    streamed_peak = peak_bytes(streamed)
+    whole_peak = peak_bytes(whole)
+    assert whole_peak > raster_bytes  # the reference: a whole-stack fit holds at least one copy of the stack
+    assert streamed_peak < budget, f"{streamed_peak / 2**20:.1f} MiB, budget {budget / 2**20:.1f} MiB"
+
+
+def test_the_gap_around_validation_cells_is_found_without_a_grid():
+    """The split's gap (training cells within `gap` cells of a validation cell are dropped) from a k-d tree over the
+    labelled cells equals the square dilation of a whole-grid mask and a brute-force Chebyshev distance."""
+    from geochem_prospector.core.learning.splits import _dilate_square, _near
+
+    rng = np.random.default_rng(2)
+    rows, cols = rng.integers(0, 60, 500), rng.integers(0, 70, 500)
+    val = np.flatnonzero(rng.random(500) < 0.2)
+    for gap in (0, 1, 4):
+        grid = np.zeros((60, 70), bool)
+        grid[rows[val], cols[val]] = True
+        dilated = _dilate_square(grid, gap)[rows, cols] if gap else grid[rows, cols]
+        brute = np.array(
+            [np.any(np.maximum(abs(rows[val] - r), abs(cols[val] - c)) <= gap) for r, c in zip(rows, cols)]
+        )
+        assert np.array_equal(_near(rows, cols, val, gap), brute)
+        assert np.array_equal(dilated, brute)
+    assert not _near(rows, cols, val[:0], 3).any()
