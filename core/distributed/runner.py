@@ -127,10 +127,17 @@ class TaskRunner:
         """
         total = len(tasks)
         if self.client is None:
-            for i, (key, args) in enumerate(tasks):
-                check_cancelled(is_cancelled)
-                consume(key, func(*args))
-                report(progress, (i + 1) / max(total, 1))
+            try:
+                for i, (key, args) in enumerate(tasks):
+                    check_cancelled(is_cancelled)
+                    consume(key, func(*args))
+                    report(progress, (i + 1) / max(total, 1))
+            finally:
+                # In this process the tasks' cached readers would keep the inputs open after the run (a file lock on
+                # Windows, and GDAL datasets outliving QGIS's GDAL at exit: a crash on closing QGIS).
+                from .tasks import release_cached
+
+                release_cached()
             return
         self._map_dask(func, tasks, consume, progress, is_cancelled)
 

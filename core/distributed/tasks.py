@@ -39,6 +39,14 @@ def _cached(cache: "OrderedDict[Hashable, Any]", key: Hashable, make: Callable[[
     return value
 
 
+def release_cached() -> None:
+    """Close every cached reader and forget the loaded models of this process."""
+    while _readers:
+        _, reader = _readers.popitem(last=False)
+        reader.close()
+    _models.clear()
+
+
 def stack_reader(selection: Sequence[Tuple[str, int]], grid: GridSpec, parameter: str = "INPUT_RASTERS") -> Any:
     """A :class:`core.io.windows.StackWindowReader` of ``selection`` on ``grid``, opened once per process."""
     from ..io.windows import StackWindowReader
