@@ -20,6 +20,7 @@ from qgis.core import (
     QgsUnitTypes,
     QgsVectorLayer,
 )
+from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QFont
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -165,13 +166,11 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
     scale.attemptMove(QgsLayoutPoint(side, 185, QgsUnitTypes.LayoutMillimeters))
     layout.addLayoutItem(scale)
 
-    exporter = QgsLayoutExporter(layout)
-    settings = QgsLayoutExporter.ImageExportSettings()
-    settings.dpi = 110
-    settings.generateWorldFile = False
-    result = exporter.exportToImage(path, settings)
-    if result != QgsLayoutExporter.Success:
-        raise RuntimeError(f"layout export failed ({result}) for {path}")
+    # The page rendered to an image and saved by Qt: exportToImage georeferences a map layout through GDAL, which
+    # cannot update a PNG in place and printed "ERROR 6" on every demo run (the picture was fine).
+    image = QgsLayoutExporter(layout).renderPageToImage(0, QSize(), 110)
+    if image.isNull() or not image.save(path, "PNG"):
+        raise RuntimeError(f"layout export failed for {path}")
     return path
 
 
