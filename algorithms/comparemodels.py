@@ -35,8 +35,8 @@ from ..core.io.rasters import read_stack
 from ..core.reports.comparison import report_html, write_table
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
 from .evaluate import EvaluateAlgorithm
-from .traincnn import TrainCnnAlgorithm, import_cnn, layer_paths
-from .trainmodel import LEARNERS, grid_record, learner_parameters, learner_settings
+from .traincnn import TrainCnnAlgorithm, grid_meta, import_cnn, layer_paths
+from .trainmodel import LEARNERS, learner_parameters, learner_settings
 
 
 class CompareModelsAlgorithm(ProspectorAlgorithm):
@@ -330,7 +330,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 else binary_labels(user_labels, valid)
             )
             model = retrain(
-                rec, classic, cnn, bands, labels, cnn_modes, band_names=stack.band_names, grid=grid_record(grid)
+                rec, classic, cnn, bands, labels, cnn_modes, band_names=stack.band_names, grid=grid_meta(grid)
             )
             if feedback.isCanceled():
                 raise Cancelled()

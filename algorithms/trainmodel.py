@@ -21,23 +21,11 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack
 from ..core.reports.classic import classic_report_html
 from .base import ProspectorAlgorithm, require_projected
-from .traincnn import TrainCnnAlgorithm, layer_paths
+from .traincnn import TrainCnnAlgorithm, grid_meta, layer_paths
 
 #: METHOD's options, by name (stored by name in provenance; append only)
 LEARNERS = ["random_forest", "gradient_boosting", "logistic", "woe"]
 assert set(LEARNERS) == set(METHODS)
-
-
-def grid_record(grid) -> dict:
-    """The grid a model was trained on, as stored in its metadata."""
-    return {
-        "xmin": grid.xmin,
-        "ymax": grid.ymax,
-        "pixel_size": grid.pixel_size,
-        "width": grid.width,
-        "height": grid.height,
-        "crs_wkt": grid.crs_wkt,
-    }
 
 
 def learner_parameters(alg: ProspectorAlgorithm) -> None:
@@ -204,7 +192,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         model = ClassicLearner(method, **learner_settings(self, parameters, context))
         feedback.pushInfo(f"Training {METHOD_TITLES[method]} on {', '.join(stack.band_names)}")
         feedback.setProgress(10)
-        model.fit(stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_record(grid))
+        model.fit(stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid))
         if feedback.isCanceled():
             from ..core.errors import Cancelled
 

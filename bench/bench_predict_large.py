@@ -67,6 +67,21 @@ def train_model(path: str) -> None:
     model.save(path)
 
 
+def timed_predict(qp, tmp: str, parameters: list) -> tuple:
+    """(wall seconds, peak RSS GB) of one ``qgis_process.bin run prospector:predict`` with ``parameters``
+    (KEY=value strings), measured by /usr/bin/time; exits with its stderr if the run fails."""
+    args = ["/usr/bin/time", "-f", "%M %e", "-o", os.path.join(tmp, "time.txt"), "qgis_process.bin", "run"]
+    args += ["prospector:predict", "--json", "--", *parameters]
+    proc = subprocess.run(args, env=qp.env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-3000:])
+        raise SystemExit("qgis_process prospector:predict failed")
+    json.loads(proc.stdout)  # the run reported its results
+    with open(os.path.join(tmp, "time.txt")) as f:
+        max_kb, seconds = f.read().split()[-2:]
+    return float(seconds), int(max_kb) * 1024 / 1e9
+
+
 def main() -> None:
     from demo import QgisProcess
 
@@ -81,18 +96,11 @@ def main() -> None:
             f"evidence raster {size} x {size} x {BANDS}: {gb:.1f} GB written in {time.perf_counter() - started:.0f} s"
         )
         train_model(model)
-        qp = QgisProcess()
-        args = ["/usr/bin/time", "-f", "%M %e", "-o", os.path.join(tmp, "time.txt"), "qgis_process.bin", "run"]
-        args += ["prospector:predict", "--json", "--", f"INPUT_RASTERS={evidence}", f"MODEL={model}"]
-        args += ["DEVICE=cpu", "MC_SAMPLES=0", f"OUTPUT={prob}"]
-        proc = subprocess.run(args, env=qp.env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr[-3000:])
-            raise SystemExit("qgis_process prospector:predict failed")
-        json.loads(proc.stdout)  # the run reported its results
-        with open(os.path.join(tmp, "time.txt")) as f:
-            max_kb, seconds = f.read().split()[-2:]
-        peak_gb = int(max_kb) * 1024 / 1e9
+        seconds, peak_gb = timed_predict(
+            QgisProcess(),
+            tmp,
+            [f"INPUT_RASTERS={evidence}", f"MODEL={model}", "DEVICE=cpu", "MC_SAMPLES=0", f"OUTPUT={prob}"],
+        )
         cells = size * size
         print(
             f"qgis_process prospector:predict: {float(seconds):.0f} s ({cells / float(seconds):,.0f} cells/s), peak "

@@ -21,10 +21,8 @@ Usage (environment variables, as ``make bench`` passes nothing else):
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -128,7 +126,7 @@ def dense_throughput(model, tile: int, mc: int, n_tiles: int = 3) -> Tuple[float
 
 def end_to_end(size: int, bands: int, model_path: str, tmp: str, tile: int, mc: int) -> Tuple[float, float, float]:
     """(wall seconds, peak RSS GB, input GB) of qgis_process prospector:predict on a size x size x bands raster."""
-    from bench_predict_large import write_evidence
+    from bench_predict_large import timed_predict, write_evidence
     from demo import QgisProcess
 
     evidence, prob, unc = (os.path.join(tmp, n) for n in ("evidence.tif", "prob.tif", "unc.tif"))
@@ -136,20 +134,10 @@ def end_to_end(size: int, bands: int, model_path: str, tmp: str, tile: int, mc: 
     write_evidence(evidence, size)
     gb = os.path.getsize(evidence) / 1e9
     print(f"evidence {size} x {size} x {bands}: {gb:.2f} GB written in {time.perf_counter() - started:.0f} s")
-    qp = QgisProcess()
-    args = ["/usr/bin/time", "-f", "%M %e", "-o", os.path.join(tmp, "time.txt"), "qgis_process.bin", "run"]
-    args += ["prospector:predict", "--json", "--", f"INPUT_RASTERS={evidence}", f"MODEL={model_path}"]
-    args += ["DEVICE=cpu", f"MC_SAMPLES={mc}", f"TILE_SIZE={tile}", f"OUTPUT={prob}"]
-    if mc:
-        args.append(f"OUTPUT_UNCERTAINTY={unc}")
-    proc = subprocess.run(args, env=qp.env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr[-3000:])
-        raise SystemExit("qgis_process prospector:predict failed")
-    json.loads(proc.stdout)  # the run reported its results
-    with open(os.path.join(tmp, "time.txt")) as f:
-        max_kb, seconds = f.read().split()[-2:]
-    return float(seconds), int(max_kb) * 1024 / 1e9, gb
+    parameters = [f"INPUT_RASTERS={evidence}", f"MODEL={model_path}", "DEVICE=cpu", f"MC_SAMPLES={mc}"]
+    parameters += [f"TILE_SIZE={tile}", f"OUTPUT={prob}"] + ([f"OUTPUT_UNCERTAINTY={unc}"] if mc else [])
+    seconds, peak_gb = timed_predict(QgisProcess(), tmp, parameters)
+    return seconds, peak_gb, gb
 
 
 def main() -> None:
