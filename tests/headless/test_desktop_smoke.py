@@ -33,7 +33,15 @@ def test_desktop_opens_panel_without_errors(tmp_path):
     assert "Traceback" not in stderr, log
     assert report["plugin_loaded"] and "geochem_prospector" in report["active_plugins"]
     assert report["dock_visible"] is True
-    assert list(report["steps"]) == ["interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate"]
+    assert list(report["steps"]) == [
+        "interpolate",
+        "anomalies",
+        "evidence",
+        "pseudolabel",
+        "traincnn",
+        "predict",
+        "evaluate",
+    ]
     assert report["steps"]["interpolate"] in ("ready", "done")
     assert "Till geochemistry samples" in report["layers"] and len(report["layers"]) == 6
     screenshot = out / "screenshot.png"
