@@ -9,6 +9,9 @@ from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
 
+#: the mission's workflow steps in order, written out: the reference the panel's step list is checked against
+WORKFLOW_STEPS = ("interpolate", "anomalies", "evidence", "pseudolabel", "traincnn", "predict", "evaluate")
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nobody listens on (bound, then released)."""

@@ -22,8 +22,9 @@ SAMPLES = os.path.join(REPO, "resources", "sample_data")
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "desktop_dialogs_script.py")
 from tests.headless.cli import run_qgis_process  # noqa: E402
 from tests.headless.desktop import run_desktop  # noqa: E402
+from tests.helpers import WORKFLOW_STEPS  # noqa: E402
 
-STEP_IDS = ["interpolate", "anomalies", "evidence", "pseudolabel", "traincnn", "predict", "evaluate"]
+STEP_IDS = list(WORKFLOW_STEPS)
 ALGORITHMS = [f"prospector:{name}" for name in STEP_IDS] + ["prospector:prospectivity_workflow"]
 MAX_ATTEMPTS = 4  # QGIS restarts after a crash; more crashing dialogs than this and the rest go unopened
 ATTEMPT_TIMEOUT_S = 240

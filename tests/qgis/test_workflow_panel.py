@@ -18,6 +18,7 @@ from qgis.core import (
 from geochem_prospector.ui import sample_data
 from geochem_prospector.ui.steps import STEP_IDS
 from geochem_prospector.ui.workflow_panel import WorkflowPanel
+from tests.helpers import WORKFLOW_STEPS
 
 PROVIDER = "prospectorpaneltest"
 
@@ -141,15 +142,7 @@ def states(panel):
 
 def test_seven_steps_in_order_missing_ones_unavailable(provider, project, tmp_path):
     panel = panel_for(project, Runner(tmp_path), torch=False)
-    assert list(panel.rows) == [
-        "interpolate",
-        "anomalies",
-        "evidence",
-        "pseudolabel",
-        "traincnn",
-        "predict",
-        "evaluate",
-    ]
+    assert tuple(panel.rows) == WORKFLOW_STEPS
     assert states(panel) == {
         "interpolate": "ready",
         "anomalies": "ready",
