@@ -12,7 +12,7 @@ import rasterio
 from qgis.core import QgsProcessingException
 
 from tests.helpers import free_port
-from tests.qgis.test_interpolate_kriging import RecordingFeedback
+from tests.qgis.feedback import RecordingFeedback
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
