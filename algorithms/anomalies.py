@@ -30,6 +30,7 @@ from ..core.io.rasters import read_raster, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
+from . import parameters as params
 from .base import (
     STYLES_DIR,
     WARP_ADVICE,
@@ -257,11 +258,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 self.INDEX_METHOD, self.tr("Integrated index"), list(INDEX_LABELS), defaultValue=0
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
-            )
-        )
+        self.addParameter(params.mask())
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.INPUT,

@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
 )
@@ -33,6 +32,7 @@ from ..core.evaluation.compare import (
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack
 from ..core.reports.comparison import report_html, write_table
+from . import parameters as params
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
 from .evaluate import EvaluateAlgorithm
 from .traincnn import TrainCnnAlgorithm, grid_meta, import_cnn, layer_paths
@@ -100,21 +100,13 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
-        self.addParameter(
-            QgsProcessingParameterMultipleLayers(
-                self.INPUT_RASTERS, self.tr("Evidence rasters"), QgsProcessing.TypeRaster
-            )
-        )
+        self.addParameter(params.evidence_rasters())
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.DEPOSITS, self.tr("Known deposits"), [QgsProcessing.TypeVectorPoint]
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.MASK, self.tr("Study area (mask polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
-            )
-        )
+        self.addParameter(params.mask(params.STUDY_AREA_DESCRIPTION))
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.LEARNERS,
@@ -245,13 +237,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterFileDestination(
-                self.OUTPUT_MODEL,
-                self.tr("Recommended learner retrained on all deposits"),
-                self.tr("GeoChem Prospector model (*.pt)"),
-                optional=True,
-                createByDefault=False,
-            )
+            params.model_file(self.OUTPUT_MODEL, "Recommended learner retrained on all deposits", optional=True)
         )
         self.addOutput(QgsProcessingOutputString(self.RECOMMENDED, self.tr("Recommended learner")))
 

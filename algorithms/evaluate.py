@@ -28,6 +28,7 @@ from ..core.errors import Cancelled
 from ..core.evaluation.evaluate import evaluate
 from ..core.io.rasters import read_raster
 from ..core.reports.evaluation import write_report, write_table
+from . import parameters as params
 from .base import ProspectorAlgorithm, check_fields, layer_file, mask_from_source
 
 #: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions
@@ -113,11 +114,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.MASK, self.tr("Study area (mask polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
-            )
-        )
+        self.addParameter(params.mask(params.STUDY_AREA_DESCRIPTION))
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.ITERATIONS,
@@ -128,9 +125,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 maxValue=100000,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
-        )
+        self.addParameter(params.seed())
         self.addParameter(
             QgsProcessingParameterDistance(
                 self.CLUSTER_DISTANCE,

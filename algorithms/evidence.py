@@ -37,6 +37,7 @@ from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, Ras
 from ..core.evidence.stack import mask_cells, write_stack
 from ..core.grid import GridSpec
 from ..core.io.outputs import write_text
+from . import parameters as params
 from .base import (
     REPROJECT_ADVICE,
     VRT_PROPERTY,
@@ -132,11 +133,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("CRS (without a raster)"), optional=True))
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
-            )
-        )
+        self.addParameter(params.mask())
         self.addParameter(
             QgsProcessingParameterMultipleLayers(
                 self.LINES, self.tr("Lines: faults, contacts, dykes"), QgsProcessing.TypeVectorLine, optional=True

@@ -33,6 +33,7 @@ from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
 from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
 from ..core.io.values import FLOAT32_MAX, average_duplicates, non_element_fields, substitute_nonpositive
+from . import parameters as params
 from .base import (
     REPROJECT_ADVICE,
     ProspectorAlgorithm,
@@ -192,11 +193,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         )
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent"), optional=True))
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
-            )
-        )
+        self.addParameter(params.mask())
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.POWER,

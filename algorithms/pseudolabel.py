@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
 )
@@ -25,6 +24,7 @@ from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
 from ..core.reports.thumbnail import label_map_svg
+from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
     layer_file,
@@ -92,11 +92,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
-        self.addParameter(
-            QgsProcessingParameterMultipleLayers(
-                self.INPUT_RASTERS, self.tr("Evidence rasters"), QgsProcessing.TypeRaster
-            )
-        )
+        self.addParameter(params.evidence_rasters())
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.LABELS, self.tr("Labelled points (known deposits or samples)"), [QgsProcessing.TypeVectorPoint]
@@ -119,11 +115,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
-            )
-        )
+        self.addParameter(params.mask())
         self.addParameter(
             QgsProcessingParameterEnum(self.METHOD, self.tr("Method"), [self.tr(m) for m in METHOD_NAMES], False, 0)
         )
@@ -181,9 +173,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
-        self.addParameter(
-            QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
-        )
+        self.addParameter(params.seed())
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Pseudo-labels")))
         self.addParameter(
             QgsProcessingParameterRasterDestination(self.OUTPUT_CONFIDENCE, self.tr("Pseudo-label confidence"))

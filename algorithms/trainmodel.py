@@ -10,7 +10,6 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMapLayer,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
@@ -20,6 +19,7 @@ from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack
 from ..core.reports.classic import classic_report_html
+from . import parameters as params
 from .base import ProspectorAlgorithm, require_projected
 from .traincnn import TrainCnnAlgorithm, grid_meta, layer_paths
 
@@ -72,7 +72,7 @@ def learner_parameters(alg: ProspectorAlgorithm) -> None:
             False,
             1e-9,
         ),
-        QgsProcessingParameterNumber("SEED", alg.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0),
+        params.seed(),
     ]
     for param in advanced:
         if param.name() != "WINDOW":
@@ -132,11 +132,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
-        self.addParameter(
-            QgsProcessingParameterMultipleLayers(
-                self.INPUT_RASTERS, self.tr("Evidence rasters"), QgsProcessing.TypeRaster
-            )
-        )
+        self.addParameter(params.evidence_rasters())
         self.addParameter(
             QgsProcessingParameterMapLayer(
                 self.LABELS,
@@ -160,11 +156,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
             )
         )
         learner_parameters(self)
-        self.addParameter(
-            QgsProcessingParameterFileDestination(
-                self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
-            )
-        )
+        self.addParameter(params.model_file(self.OUTPUT_MODEL, "Model file"))
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_REPORT, self.tr("Model report"), self.tr("HTML files (*.html)")

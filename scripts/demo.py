@@ -24,6 +24,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "build", "plugins"))
 os.environ.setdefault("PROJ_DATA", "/usr/share/proj")  # the venv hides Debian's PROJ data from pyproj
 
+import cnn_steps  # noqa: E402
 from enable_plugin import enable  # noqa: E402
 
 DEMO_ELEMENTS = ["Cu", "Ni", "Co", "Zn", "Th", "La", "Fe", "Y"]
@@ -206,49 +207,31 @@ def main() -> None:
         "held_out": held_out,
     }
     if has_cnn(qp):
-        model = qp.run(
-            "prospector:traincnn",
-            {
-                "INPUT_RASTERS": evidence,
-                "LABELS": labels["OUTPUT"],
-                "CONFIDENCE": labels["OUTPUT_CONFIDENCE"],
-                "EPOCHS": args.epochs,
-                "ENSEMBLE": args.ensemble,
-                "SEED": 42,
-                "DEVICE": "cpu",
-                "OUTPUT_MODEL": path("model.pt"),
-                "OUTPUT_REPORT": path("training_report.html"),
-            },
+        model = cnn_steps.train(
+            qp, evidence, labels, args.epochs, args.ensemble, path("model.pt"), path("training_report.html")
         )
-        prediction = qp.run(
-            "prospector:predict",
-            {
-                "INPUT_RASTERS": evidence,
-                "MODEL": model["OUTPUT_MODEL"],
-                "MASK": sample("study_area.gpkg"),
-                "DEVICE": "cpu",
-                "OUTPUT": path("prospectivity.tif"),
-                "OUTPUT_UNCERTAINTY": path("prospectivity_uncertainty.tif"),
-                "OUTPUT_RANK": path("prospectivity_rank.tif"),
-            },
+        prediction = cnn_steps.predict(
+            qp,
+            evidence,
+            model["OUTPUT_MODEL"],
+            sample("study_area.gpkg"),
+            path("prospectivity.tif"),
+            OUTPUT_UNCERTAINTY=path("prospectivity_uncertainty.tif"),
+            OUTPUT_RANK=path("prospectivity_rank.tif"),
         )
         layers.update(model=model, prediction=prediction)
         scored = prediction["OUTPUT"]
     else:
         print("    (traincnn/predict not available: evaluating the anomaly index instead)")
         scored = anomalies["OUTPUT_INDEX"]
-    evaluation = qp.run(
-        "prospector:evaluate",
-        {
-            "INPUT_RASTER": scored,
-            "DEPOSITS": held_out,
-            "NAME_FIELD": "Name",
-            "MASK": sample("study_area.gpkg"),
-            "ITERATIONS": 1000,
-            "SEED": 0,
-            "OUTPUT_REPORT": path("evaluation.html"),
-            "OUTPUT_TABLE": path("evaluation.csv"),
-        },
+    evaluation = cnn_steps.evaluate(
+        qp,
+        scored,
+        held_out,
+        sample("study_area.gpkg"),
+        path("evaluation.html"),
+        path("evaluation.csv"),
+        NAME_FIELD="Name",
     )
     layers["evaluation"] = evaluation
     if args.compare_geology and "model" in layers:
@@ -328,43 +311,26 @@ def without_geology(qp: QgisProcess, path, elements: str, labels: dict, held_out
     """The same CNN, labels and held-out deposits with the element rasters and magnetics only: what the geology
     adds is the difference."""
     inputs = [elements, sample("magnetics_tmi_nT.tif")]
-    model = qp.run(
-        "prospector:traincnn",
-        {
-            "INPUT_RASTERS": inputs,
-            "LABELS": labels["OUTPUT"],
-            "CONFIDENCE": labels["OUTPUT_CONFIDENCE"],
-            "EPOCHS": args.epochs,
-            "ENSEMBLE": args.ensemble,
-            "SEED": 42,
-            "DEVICE": "cpu",
-            "OUTPUT_MODEL": path("model_without_geology.pt"),
-            "OUTPUT_REPORT": path("training_report_without_geology.html"),
-        },
+    area = sample("study_area.gpkg")
+    model = cnn_steps.train(
+        qp,
+        inputs,
+        labels,
+        args.epochs,
+        args.ensemble,
+        path("model_without_geology.pt"),
+        path("training_report_without_geology.html"),
     )
-    prediction = qp.run(
-        "prospector:predict",
-        {
-            "INPUT_RASTERS": inputs,
-            "MODEL": model["OUTPUT_MODEL"],
-            "MASK": sample("study_area.gpkg"),
-            "DEVICE": "cpu",
-            "OUTPUT": path("prospectivity_without_geology.tif"),
-        },
+    prediction = cnn_steps.predict(qp, inputs, model["OUTPUT_MODEL"], area, path("prospectivity_without_geology.tif"))
+    result = cnn_steps.evaluate(
+        qp,
+        prediction["OUTPUT"],
+        held_out,
+        area,
+        path("evaluation_without_geology.html"),
+        path("evaluation_without_geology.csv"),
     )
-    result = qp.run(
-        "prospector:evaluate",
-        {
-            "INPUT_RASTER": prediction["OUTPUT"],
-            "DEPOSITS": held_out,
-            "MASK": sample("study_area.gpkg"),
-            "ITERATIONS": 1000,
-            "SEED": 0,
-            "OUTPUT_REPORT": path("evaluation_without_geology.html"),
-            "OUTPUT_TABLE": path("evaluation_without_geology.csv"),
-        },
-    )
-    return {k: result[k] for k in ("AUC", "AUC_LOW", "AUC_HIGH", "CAPTURE_10")}
+    return {k: result[k] for k in cnn_steps.SUMMARY}
 
 
 def has_cnn(qp: QgisProcess) -> bool:

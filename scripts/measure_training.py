@@ -19,6 +19,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import cnn_steps  # noqa: E402
 from demo import QgisProcess, sample  # noqa: E402
 
 
@@ -42,42 +43,30 @@ def main() -> None:
         tag = f"ratio{ratio:g}"
         started = time.monotonic()
         first = len(qp.log)
-        model = qp.run(
-            "prospector:traincnn",
+        area = sample("study_area.gpkg")
+        model = cnn_steps.train(
+            qp,
+            evidence,
             {
-                "INPUT_RASTERS": evidence,
-                "LABELS": os.path.join(demo, "pseudolabels.tif"),
-                "CONFIDENCE": os.path.join(demo, "pseudolabel_confidence.tif"),
-                "EPOCHS": args.epochs,
-                "ENSEMBLE": args.ensemble,
-                "SEED": 42,
-                "DEVICE": "cpu",
-                "BARREN_RATIO": ratio,
-                "OUTPUT_MODEL": os.path.join(out, f"model_{tag}.pt"),
-                "OUTPUT_REPORT": os.path.join(out, f"training_{tag}.html"),
+                "OUTPUT": os.path.join(demo, "pseudolabels.tif"),
+                "OUTPUT_CONFIDENCE": os.path.join(demo, "pseudolabel_confidence.tif"),
             },
+            args.epochs,
+            args.ensemble,
+            os.path.join(out, f"model_{tag}.pt"),
+            os.path.join(out, f"training_{tag}.html"),
+            BARREN_RATIO=ratio,
         )
-        prediction = qp.run(
-            "prospector:predict",
-            {
-                "INPUT_RASTERS": evidence,
-                "MODEL": model["OUTPUT_MODEL"],
-                "MASK": sample("study_area.gpkg"),
-                "DEVICE": "cpu",
-                "OUTPUT": os.path.join(out, f"prospectivity_{tag}.tif"),
-            },
+        prediction = cnn_steps.predict(
+            qp, evidence, model["OUTPUT_MODEL"], area, os.path.join(out, f"prospectivity_{tag}.tif")
         )
-        evaluation = qp.run(
-            "prospector:evaluate",
-            {
-                "INPUT_RASTER": prediction["OUTPUT"],
-                "DEPOSITS": os.path.join(demo, "deposits_heldout.gpkg"),
-                "MASK": sample("study_area.gpkg"),
-                "ITERATIONS": 1000,
-                "SEED": 0,
-                "OUTPUT_REPORT": os.path.join(out, f"evaluation_{tag}.html"),
-                "OUTPUT_TABLE": os.path.join(out, f"evaluation_{tag}.csv"),
-            },
+        evaluation = cnn_steps.evaluate(
+            qp,
+            prediction["OUTPUT"],
+            os.path.join(demo, "deposits_heldout.gpkg"),
+            area,
+            os.path.join(out, f"evaluation_{tag}.html"),
+            os.path.join(out, f"evaluation_{tag}.csv"),
         )
         train = qp.log[first]
         runs.append(
@@ -86,7 +75,7 @@ def main() -> None:
                 "train_seconds": train["seconds"],
                 "train_cpu_seconds": train["cpu_seconds"],
                 "total_seconds": round(time.monotonic() - started, 1),
-                **{k: evaluation[k] for k in ("AUC", "AUC_LOW", "AUC_HIGH", "CAPTURE_10", "DEPOSITS_USED")},
+                **{k: evaluation[k] for k in (*cnn_steps.SUMMARY, "DEPOSITS_USED")},
             }
         )
         r = runs[-1]

@@ -1,9 +1,9 @@
-"""The six workflow steps and how one step's outputs pre-fill the next step's parameters (no Qt here)."""
+"""The seven workflow steps and how one step's outputs pre-fill the next step's parameters (no Qt here)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 # A source is ("<step id>", "<output key>") for a previous step's output, or ("sample", "<layer file stem>")
 # for a bundled sample layer that is in the project.
@@ -18,8 +18,12 @@ class Step:
     title: str
     description: str
     needs_torch: bool = False
-    # parameter name -> candidate sources, first available wins; parameters the algorithm lacks are skipped
+    # parameter name -> candidate sources: a parameter taking one layer gets the first available, one taking a
+    # list of layers every available one, in order; parameters the algorithm lacks are skipped
     prefill: Mapping[str, Sequence[Source]] = field(default_factory=dict)
+    # parameter name -> (sample layer stem, value): the value, when that sample layer is in the project (the
+    # settings that go with it, such as the field of the sample lithology holding the rock classes)
+    sample_settings: Mapping[str, Tuple[str, object]] = field(default_factory=dict)
 
 
 # Parameter names as the algorithms declare them (DESIGN.md); a name an algorithm lacks is skipped.
@@ -42,11 +46,25 @@ STEPS: Tuple[Step, ...] = (
         },
     ),
     Step(
+        "evidence",
+        "Evidence",
+        "Put faults, contacts, lithology and geophysics on the element rasters' grid as one evidence stack.",
+        prefill={
+            "REFERENCE_RASTER": [("interpolate", "OUTPUT")],
+            "LINES": [("sample", "faults")],
+            "POLYGONS": [("sample", "lithology")],
+            "CONTINUOUS_RASTERS": [("sample", "magnetics_tmi_nT")],
+            "MASK": [("sample", "study_area")],
+        },
+        # the sample lithology's rock classes (as `make demo` uses them), and the contacts between them
+        sample_settings={"CLASS_FIELD": ("lithology", "GENERALI_1"), "CONTACTS": ("lithology", True)},
+    ),
+    Step(
         "pseudolabel",
         "Pseudo-labels",
         "Extend known deposits and labelled samples to pseudo-labels (semi-supervised).",
         prefill={
-            "INPUT_RASTERS": [("interpolate", "OUTPUT")],
+            "INPUT_RASTERS": [("interpolate", "OUTPUT"), ("evidence", "OUTPUT")],
             "LABELS": [("sample", "deposits")],
             "MASK": [("sample", "study_area")],
         },
@@ -57,7 +75,7 @@ STEPS: Tuple[Step, ...] = (
         "Train the convolutional neural network on the labels (live loss and accuracy below).",
         needs_torch=True,
         prefill={
-            "INPUT_RASTERS": [("interpolate", "OUTPUT")],
+            "INPUT_RASTERS": [("interpolate", "OUTPUT"), ("evidence", "OUTPUT")],
             "LABELS": [("pseudolabel", "OUTPUT")],
             "CONFIDENCE": [("pseudolabel", "OUTPUT_CONFIDENCE")],
         },
@@ -68,7 +86,7 @@ STEPS: Tuple[Step, ...] = (
         "Map the probability of mineralisation with the trained model.",
         needs_torch=True,
         prefill={
-            "INPUT_RASTERS": [("interpolate", "OUTPUT")],
+            "INPUT_RASTERS": [("interpolate", "OUTPUT"), ("evidence", "OUTPUT")],
             "MODEL": [("traincnn", "OUTPUT_MODEL"), ("traincnn", "OUTPUT")],
             "MASK": [("sample", "study_area")],
         },
@@ -114,20 +132,24 @@ def prefill_parameters(
     for name, sources in step.prefill.items():
         if name not in parameter_names:
             continue
-        value = _first_source(sources, outputs, sample_layers)
-        if value is None:
-            continue
-        values[name] = [value] if name in multiple else value
+        found = _available(sources, outputs, sample_layers)
+        if found:
+            values[name] = found if name in multiple else found[0]
+    for name, (stem, value) in step.sample_settings.items():
+        if name in parameter_names and stem in sample_layers:
+            values[name] = value
     return values
 
 
-def _first_source(
+def _available(
     sources: Sequence[Source], outputs: Mapping[str, Mapping[str, object]], sample_layers: Mapping[str, str]
-) -> Optional[object]:
+) -> List[object]:
+    """The values of ``sources`` that exist (a loaded sample layer's id, a recorded output), in order."""
+    found: List[object] = []
     for origin, key in sources:
         if origin == "sample":
             if key in sample_layers:
-                return sample_layers[key]
+                found.append(sample_layers[key])
         elif outputs.get(origin, {}).get(key) not in (None, ""):
-            return outputs[origin][key]
-    return None
+            found.append(outputs[origin][key])
+    return found

@@ -1,4 +1,4 @@
-"""The workflow dock: the six steps in order, each opening its algorithm dialog pre-filled from the last step.
+"""The workflow dock: the seven steps in order, each opening its algorithm dialog pre-filled from the last step.
 
 A step whose algorithm is not registered (not in this version, or its provider failed) shows as unavailable;
 the panel refreshes when providers change, so steps light up as they are added. Outputs of the steps run

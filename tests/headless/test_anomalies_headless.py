@@ -5,18 +5,22 @@ import os
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import rasterio
 
 from geochem_prospector.core.grid import GridSpec, padded_extent
 from geochem_prospector.core.interpolation.idw import idw_grid
 from geochem_prospector.core.io.rasters import rasterize_mask, write_geotiff
+from tests.conftest import SAMPLE_DATA as SAMPLES
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLES = os.path.join(REPO, "resources", "sample_data")
 ELEMENTS = ["Cu", "Ni", "Th", "La"]
 
 
-def element_raster(path):
+@pytest.fixture(scope="module")
+def raster(tmp_path_factory):
+    """elements.tif: the sample till's Cu, Ni, Th and La by IDW (log values, 1 km cells, the study area), written
+    once for the module's tests, which only read it."""
+    path = str(tmp_path_factory.mktemp("anomalies") / "elements.tif")
     till = gpd.read_file(os.path.join(SAMPLES, "till_geochemistry.gpkg"))
     area = gpd.read_file(os.path.join(SAMPLES, "study_area.gpkg"))
     xy = np.column_stack([till.geometry.x, till.geometry.y])
@@ -26,6 +30,7 @@ def element_raster(path):
     values[values <= 0] = np.nan  # below detection: left out here
     bands = idw_grid(xy, values, grid, log_transform=True, mask=mask)
     write_geotiff(path, bands, grid, ELEMENTS)
+    return path
 
 
 def output_paths(tmp_path):
@@ -37,9 +42,7 @@ def output_paths(tmp_path):
     }
 
 
-def test_anomalies_runs_headless(qgis_process, tmp_path):
-    raster = str(tmp_path / "elements.tif")
-    element_raster(raster)
+def test_anomalies_runs_headless(qgis_process, raster, tmp_path):
     outputs = output_paths(tmp_path)
     code, result, log = qgis_process(
         "prospector:anomalies",
@@ -62,9 +65,7 @@ def test_anomalies_runs_headless(qgis_process, tmp_path):
     assert len(anomalies) > 0 and anomalies["rank"].min() == 1
 
 
-def test_bad_association_gives_clear_error(qgis_process, tmp_path):
-    raster = str(tmp_path / "elements.tif")
-    element_raster(raster)
+def test_bad_association_gives_clear_error(qgis_process, raster, tmp_path):
     out = tmp_path / "classes.tif"
     code, _, log = qgis_process(
         "prospector:anomalies",
@@ -81,10 +82,8 @@ def test_bad_association_gives_clear_error(qgis_process, tmp_path):
     assert not out.exists()
 
 
-def test_band_choosers_headless(qgis_process, tmp_path):
+def test_band_choosers_headless(qgis_process, raster, tmp_path):
     """The band choosers as a command line gives them: the key repeated (ELEMENT_BANDS=1 ELEMENT_BANDS=3 ...)."""
-    raster = str(tmp_path / "elements.tif")
-    element_raster(raster)
     outputs = output_paths(tmp_path)
     code, _, log = qgis_process(
         "prospector:anomalies",

@@ -1,22 +1,12 @@
 """prospector:traincnn then prospector:predict through qgis_process.bin, on a small synthetic raster."""
 
-import numpy as np
 import rasterio
-from scipy import ndimage
 
-from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.io.rasters import write_geotiff
+from tests.headless.scenes import signal_scene
 
 
 def test_train_and_predict_headless(qgis_process, tmp_path):
-    rng = np.random.default_rng(0)
-    grid = GridSpec(400_000.0, 7_500_000.0, 200.0, 30, 28, rasterio.crs.CRS.from_epsg(3067).to_wkt())
-    signal = ndimage.gaussian_filter(rng.normal(size=(grid.height, grid.width)), 2) * 5
-    write_geotiff(str(tmp_path / "ev.tif"), np.stack([signal, rng.normal(size=signal.shape)]), grid, ["Cu", "Ni"])
-    labels = np.full(signal.shape, np.nan)
-    r, c = rng.integers(0, grid.height, 200), rng.integers(0, grid.width, 200)
-    labels[r, c] = (signal[r, c] > 0.5).astype(float)
-    write_geotiff(str(tmp_path / "labels.tif"), labels[None], grid, ["label"], nodata=-1)
+    grid = signal_scene(tmp_path)[0]
 
     code, result, log = qgis_process(
         "prospector:traincnn",

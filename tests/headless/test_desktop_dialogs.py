@@ -22,9 +22,10 @@ SAMPLES = os.path.join(REPO, "resources", "sample_data")
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "desktop_dialogs_script.py")
 from tests.headless.cli import run_qgis_process  # noqa: E402
 from tests.headless.desktop import run_desktop  # noqa: E402
+from tests.helpers import WORKFLOW_STEPS  # noqa: E402
 
-STEP_IDS = ["interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate"]
-ALGORITHMS = [f"prospector:{name}" for name in STEP_IDS] + ["prospector:evidence", "prospector:prospectivity_workflow"]
+STEP_IDS = list(WORKFLOW_STEPS)
+ALGORITHMS = [f"prospector:{name}" for name in STEP_IDS] + ["prospector:prospectivity_workflow"]
 MAX_ATTEMPTS = 4  # QGIS restarts after a crash; more crashing dialogs than this and the rest go unopened
 ATTEMPT_TIMEOUT_S = 240
 
@@ -66,11 +67,26 @@ def workflow_outputs(qgis_process_env, tmp_path_factory):
             "OUTPUT_POINTS": d / "high_value_points.gpkg",
         },
     )
+    steps["evidence"] = run_headless(
+        qgis_process_env,
+        "prospector:evidence",
+        {
+            "REFERENCE_RASTER": elements,
+            "LINES": os.path.join(SAMPLES, "faults.gpkg"),
+            "POLYGONS": os.path.join(SAMPLES, "lithology.gpkg"),
+            "CLASS_FIELD": "GENERALI_1",
+            "CONTACTS": "true",
+            "CONTINUOUS_RASTERS": os.path.join(SAMPLES, "magnetics_tmi_nT.tif"),
+            "MASK": area,
+            "OUTPUT": d / "evidence.tif",
+        },
+    )
+    evidence = [elements, steps["evidence"]["OUTPUT"]]  # as the panel fills the learning steps
     steps["pseudolabel"] = run_headless(
         qgis_process_env,
         "prospector:pseudolabel",
         {
-            "INPUT_RASTERS": elements,
+            "INPUT_RASTERS": evidence,
             "LABELS": deposits,
             "MASK": area,
             "OUTPUT": d / "pseudolabels.tif",
@@ -82,7 +98,7 @@ def workflow_outputs(qgis_process_env, tmp_path_factory):
         qgis_process_env,
         "prospector:traincnn",
         {
-            "INPUT_RASTERS": elements,
+            "INPUT_RASTERS": evidence,
             "LABELS": steps["pseudolabel"]["OUTPUT"],
             "CONFIDENCE": steps["pseudolabel"]["OUTPUT_CONFIDENCE"],
             "PATCH_SIZE": 5,
@@ -97,7 +113,7 @@ def workflow_outputs(qgis_process_env, tmp_path_factory):
         qgis_process_env,
         "prospector:predict",
         {
-            "INPUT_RASTERS": elements,
+            "INPUT_RASTERS": evidence,
             "MODEL": steps["traincnn"]["OUTPUT_MODEL"],
             "DEVICE": "cpu",
             "MC_SAMPLES": 2,
@@ -122,6 +138,7 @@ def workflow_outputs(qgis_process_env, tmp_path_factory):
         name: str(d / name) + ext
         for name, ext in (
             ("elements", ".tif"),
+            ("evidence", ".tif"),
             ("anomaly_classes", ".tif"),
             ("pseudolabels", ".tif"),
             ("confidence", ".tif"),
@@ -292,11 +309,14 @@ def test_panel_steps_open_with_previous_outputs(desktop, workflow_outputs):
             assert d["parameters"] == d["prefill"]  # the dialog got what parameters_for() built
         # once every earlier step has run, every input the step pre-fills is pre-filled
         last = max(opened, key=lambda d: d["stage"])
-        assert sorted(last["prefill"]) == sorted(step.prefill), (last["key"], last["prefill"])
+        assert sorted(last["prefill"]) == sorted({*step.prefill, *step.sample_settings}), (last["key"], last["prefill"])
     traincnn = desktop["dialogs"]["panel:after_pseudolabel:traincnn"]
     assert traincnn["prefill"]["LABELS"] == results["pseudolabel"]["OUTPUT"]  # a raster in LABELS: the 3.22 crash
     assert traincnn["prefill"]["CONFIDENCE"] == results["pseudolabel"]["OUTPUT_CONFIDENCE"]
-    assert traincnn["prefill"]["INPUT_RASTERS"] == [results["interpolate"]["OUTPUT"]]
+    assert traincnn["prefill"]["INPUT_RASTERS"] == [results["interpolate"]["OUTPUT"], results["evidence"]["OUTPUT"]]
+    evidence = desktop["dialogs"]["panel:after_interpolate:evidence"]
+    assert evidence["prefill"]["REFERENCE_RASTER"] == results["interpolate"]["OUTPUT"]
+    assert evidence["prefill"]["CLASS_FIELD"] == "GENERALI_1" and evidence["prefill"]["CONTACTS"] is True
     predict = desktop["dialogs"]["panel:after_traincnn:predict"]
     assert predict["prefill"]["MODEL"] == results["traincnn"]["OUTPUT_MODEL"]
     evaluate = desktop["dialogs"]["panel:after_predict:evaluate"]

@@ -4,7 +4,6 @@ are refused with a message naming SCHEDULER, and nothing is written."""
 
 import os
 import shutil
-import socket
 
 import numpy as np
 import pytest
@@ -12,8 +11,8 @@ import rasterio
 
 pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLES = os.path.join(REPO, "resources", "sample_data")
+from tests.conftest import SAMPLE_DATA as SAMPLES  # noqa: E402
+from tests.helpers import free_port  # noqa: E402
 
 
 def pixels(path):
@@ -103,28 +102,29 @@ def test_predict_on_two_workers_is_bit_identical(qgis_process, tmp_path):
     np.testing.assert_allclose(rank, expected, atol=1e-3)  # a score's last bit may differ with the tile size
 
 
+def assert_refused(qgis_process, tmp_path, algorithm, parameters, cases):
+    """Each (SCHEDULER, message) of ``cases`` fails ``algorithm`` with that message and no traceback, and leaves
+    ``tmp_path`` (where ``parameters`` put the outputs) empty."""
+    for scheduler, message in cases:
+        code, _, log = qgis_process(algorithm, {**parameters, "SCHEDULER": scheduler})
+        assert code != 0 and message in log and "Traceback" not in log, log
+        assert not os.listdir(tmp_path)
+
+
 def test_bad_schedulers_are_refused_naming_the_parameter(qgis_process, tmp_path):
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    for scheduler, message in (
+    port = free_port()
+    parameters = {
+        "INPUT": os.path.join(SAMPLES, "till_geochemistry.gpkg"),
+        "FIELDS": ["Cu"],
+        "PIXEL_SIZE": 1000,
+        "OUTPUT": str(tmp_path / "till.tif"),
+    }
+    cases = (
         ("local", "SCHEDULER: 'local' is not a scheduler; use ''"),
         ("local:0", "SCHEDULER: 'local:0': the number of local workers must be between 1"),
         (f"tcp://127.0.0.1:{port}", f"SCHEDULER: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"),
-    ):
-        out = tmp_path / "till.tif"
-        code, _, log = qgis_process(
-            "prospector:interpolate",
-            {
-                "INPUT": os.path.join(SAMPLES, "till_geochemistry.gpkg"),
-                "FIELDS": ["Cu"],
-                "PIXEL_SIZE": 1000,
-                "SCHEDULER": scheduler,
-                "OUTPUT": str(out),
-            },
-        )
-        assert code != 0 and message in log and "Traceback" not in log, log
-        assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith("till")]
+    )
+    assert_refused(qgis_process, tmp_path, "prospector:interpolate", parameters, cases)
 
 
 def test_evidence_on_two_workers_is_bit_identical(qgis_process, tmp_path):
@@ -186,25 +186,17 @@ def test_evidence_on_two_workers_is_bit_identical(qgis_process, tmp_path):
 
 
 def test_bad_schedulers_are_refused_on_evidence(qgis_process, tmp_path):
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    for scheduler, message in (
+    port = free_port()
+    parameters = {
+        "LINES": os.path.join(SAMPLES, "faults.gpkg"),
+        "PIXEL_SIZE": 2000,
+        "OUTPUT": str(tmp_path / "evidence.tif"),
+    }
+    cases = (
         ("tcp:/host:8786", "SCHEDULER: 'tcp:/host:8786' is not a scheduler; use ''"),
         (f"tcp://127.0.0.1:{port}", f"SCHEDULER: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"),
-    ):
-        out = tmp_path / "evidence.tif"
-        code, _, log = qgis_process(
-            "prospector:evidence",
-            {
-                "LINES": os.path.join(SAMPLES, "faults.gpkg"),
-                "PIXEL_SIZE": 2000,
-                "SCHEDULER": scheduler,
-                "OUTPUT": str(out),
-            },
-        )
-        assert code != 0 and message in log and "Traceback" not in log, log
-        assert not os.listdir(tmp_path)
+    )
+    assert_refused(qgis_process, tmp_path, "prospector:evidence", parameters, cases)
 
 
 def test_the_default_scheduler_setting_reaches_qgis_process(qgis_process_env, tmp_path):

@@ -63,7 +63,7 @@ def test_classic_model_trains_and_predicts_without_torch(qgis_process_env, tmp_p
     import rasterio
 
     from tests.headless.cli import run_qgis_process
-    from tests.headless.test_classic_headless import signal_scene
+    from tests.headless.scenes import signal_scene
 
     hide = tmp_path / "hide"
     hide.mkdir()

@@ -34,3 +34,12 @@ def run_algorithm(prospector_provider):
             context.temporaryLayerStore().removeAllMapLayers()
 
     return _run
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """The folder of the synthetic scene of :mod:`tests.qgis.synthetic` (elements.tif, mag.tif, labels.tif), written
+    once per test module (a module with its own ``data`` fixture overrides this one)."""
+    from tests.qgis.synthetic import write_scene
+
+    return write_scene(tmp_path_factory.mktemp("cnn"))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import rasterio
 
-from tests.qgis.test_interpolate_kriging import RecordingFeedback
+from tests.qgis.feedback import RecordingFeedback
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")

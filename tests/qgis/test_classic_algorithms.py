@@ -6,7 +6,7 @@ import rasterio
 from qgis.core import QgsProcessingException
 
 from geochem_prospector.core.io.rasters import write_geotiff
-from tests.qgis.test_cnn_algorithms import GRID, data  # noqa: F401 (the module's synthetic rasters)
+from tests.qgis.synthetic import GRID
 
 sklearn = pytest.importorskip("sklearn")
 
@@ -17,7 +17,7 @@ def test_trainmodel_is_an_html_report_in_machine_learning(prospector_provider):
     assert alg.group() == "Machine learning" and alg.canExecute()[0]
 
 
-def test_logistic_model_predicts_like_sklearn(run_algorithm, data, tmp_path):  # noqa: F811
+def test_logistic_model_predicts_like_sklearn(run_algorithm, data, tmp_path):
     """The map written by predict from a trainmodel file equals scikit-learn fitted here on the same cells."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -63,7 +63,7 @@ def test_logistic_model_predicts_like_sklearn(run_algorithm, data, tmp_path):  #
 
 
 @pytest.mark.parametrize("method", [0, 1, 3])
-def test_other_learners_train_and_predict(run_algorithm, data, tmp_path, method):  # noqa: F811
+def test_other_learners_train_and_predict(run_algorithm, data, tmp_path, method):
     rasters = [str(data / "elements.tif")]
     result = run_algorithm(
         "prospector:trainmodel",
@@ -88,7 +88,7 @@ def test_other_learners_train_and_predict(run_algorithm, data, tmp_path, method)
     assert 0 <= prob.min() <= prob.max() <= 1 and prob.count() > 0.9 * prob.size
 
 
-def test_labels_of_one_class_are_refused(run_algorithm, data, tmp_path):  # noqa: F811
+def test_labels_of_one_class_are_refused(run_algorithm, data, tmp_path):
     labels = np.ones((1, GRID.height, GRID.width))
     write_geotiff(str(tmp_path / "ones.tif"), labels, GRID, ["label"], nodata=-1)
     with pytest.raises(QgsProcessingException, match="LABELS: both mineralised"):
@@ -104,7 +104,7 @@ def test_labels_of_one_class_are_refused(run_algorithm, data, tmp_path):  # noqa
     assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.html").exists()
 
 
-def deposits_layer(data, tmp_path):  # noqa: F811 (the data folder)
+def deposits_layer(data, tmp_path):
     """deposits.gpkg: 8 deposits on the highest Cu cells of the synthetic rasters, in separate places."""
     import geopandas as gpd
     from shapely.geometry import Point
@@ -126,7 +126,7 @@ def deposits_layer(data, tmp_path):  # noqa: F811 (the data folder)
     )
 
 
-def compare_params(data, tmp_path, **changes):  # noqa: F811 (the data folder)
+def compare_params(data, tmp_path, **changes):
     """A small comparemodels run on the synthetic rasters and deposits_layer's deposits, changed by ``changes``."""
     return {
         "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
@@ -145,7 +145,7 @@ def compare_params(data, tmp_path, **changes):  # noqa: F811 (the data folder)
     }
 
 
-def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):  # noqa: F811
+def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):
     import csv
 
     from geochem_prospector.core.learning.classic_file import load_model
@@ -173,7 +173,7 @@ def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):  
         assert load_model(result["OUTPUT_MODEL"]).band_names_[0] == "elements:Cu"
 
 
-def test_comparemodels_compares_cnn_modes_side_by_side(run_algorithm, data, tmp_path):  # noqa: F811
+def test_comparemodels_compares_cnn_modes_side_by_side(run_algorithm, data, tmp_path):
     """CNN_MODES: each mode is a learner on the same folds; a variant's paired difference to the default CNN is the
     difference of their held-out AUCs when both scored every deposit (mean of differences = difference of means)."""
     import csv
@@ -196,14 +196,14 @@ def test_comparemodels_compares_cnn_modes_side_by_side(run_algorithm, data, tmp_
     assert "minus default CNN" in report and "CNN, positive-unlabelled" in report
 
 
-def test_comparemodels_refuses_an_even_coarse_view_before_training(run_algorithm, data, tmp_path):  # noqa: F811
+def test_comparemodels_refuses_an_even_coarse_view_before_training(run_algorithm, data, tmp_path):
     deposits_layer(data, tmp_path)
     with pytest.raises(QgsProcessingException, match="COARSE_VIEW"):
         run_algorithm("prospector:comparemodels", compare_params(data, tmp_path, CNN_MODES=[0, 3], COARSE_VIEW=4))
     assert not (tmp_path / "compare.html").exists() and not (tmp_path / "compare.csv").exists()
 
 
-def test_comparemodels_learns_from_a_label_raster(run_algorithm, data, tmp_path):  # noqa: F811
+def test_comparemodels_learns_from_a_label_raster(run_algorithm, data, tmp_path):
     """LABELS: the folds learn from the given raster (the report says so); the deposits still define the folds."""
     import csv
 

@@ -9,7 +9,7 @@ import rasterio
 from shapely.geometry import Point
 
 from geochem_prospector.core.io.rasters import PROVENANCE_TAG
-from tests.qgis.test_interpolate_kriging import RecordingFeedback
+from tests.qgis.feedback import RecordingFeedback
 
 
 def censored_layer(tmp_path, share=0.4, n=160, seed=5):

@@ -11,31 +11,10 @@ import rasterio
 from shapely.geometry import Point
 
 from geochem_prospector.core.io.rasters import PROVENANCE_TAG
+from tests.qgis.feedback import RecordingFeedback
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
-
-
-class RecordingFeedback:
-    """A QgsProcessingFeedback that keeps the warnings and infos it was given."""
-
-    def __new__(cls):
-        from qgis.core import QgsProcessingFeedback
-
-        class _Feedback(QgsProcessingFeedback):
-            def __init__(self):
-                super().__init__()
-                self.warnings, self.infos = [], []
-
-            def pushWarning(self, text):  # noqa: N802
-                self.warnings.append(text)
-                super().pushWarning(text)
-
-            def pushInfo(self, text):  # noqa: N802
-                self.infos.append(text)
-                super().pushInfo(text)
-
-        return _Feedback()
 
 
 def test_kriging_with_variance_and_cv(run_algorithm, tmp_path):

@@ -10,7 +10,7 @@ import rasterio
 from shapely.geometry import Point
 
 from geochem_prospector.core.io.rasters import PROVENANCE_TAG
-from tests.qgis.test_interpolate_kriging import RecordingFeedback
+from tests.qgis.feedback import RecordingFeedback
 
 
 def compiled_layer(tmp_path, gap=0.0):

@@ -5,14 +5,14 @@ says so, and its stack equals the in-process one bit for bit; the distance band 
 from __future__ import annotations
 
 import os
-import socket
 
 import numpy as np
 import pytest
 import rasterio
 from qgis.core import QgsProcessingException
 
-from tests.qgis.test_interpolate_kriging import RecordingFeedback
+from tests.helpers import free_port
+from tests.qgis.feedback import RecordingFeedback
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
@@ -103,9 +103,7 @@ def test_a_bad_default_is_refused_naming_scheduler_and_the_setting(config, run_a
         run_algorithm("prospector:evidence", evidence(tmp_path, "bad.tif"))
     prefix = "SCHEDULER: empty, so the default Dask scheduler of the Processing settings is used: "
     assert str(err.value).startswith(prefix + "'local' is not a scheduler")
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     config.setSettingValue(NAME, f"tcp://127.0.0.1:{port}")
     with pytest.raises(QgsProcessingException) as err:
         run_algorithm("prospector:evidence", evidence(tmp_path, "bad.tif"))

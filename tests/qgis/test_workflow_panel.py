@@ -18,6 +18,7 @@ from qgis.core import (
 from geochem_prospector.ui import sample_data
 from geochem_prospector.ui.steps import STEP_IDS
 from geochem_prospector.ui.workflow_panel import WorkflowPanel
+from tests.helpers import WORKFLOW_STEPS
 
 PROVIDER = "prospectorpaneltest"
 
@@ -139,12 +140,13 @@ def states(panel):
     return {step: panel.step_state(step)[0] for step in STEP_IDS}
 
 
-def test_six_steps_in_order_missing_ones_unavailable(provider, project, tmp_path):
+def test_seven_steps_in_order_missing_ones_unavailable(provider, project, tmp_path):
     panel = panel_for(project, Runner(tmp_path), torch=False)
-    assert list(panel.rows) == ["interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate"]
+    assert tuple(panel.rows) == WORKFLOW_STEPS
     assert states(panel) == {
         "interpolate": "ready",
         "anomalies": "ready",
+        "evidence": "unavailable",
         "pseudolabel": "unavailable",
         "traincnn": "blocked",  # needs torch
         "predict": "unavailable",
@@ -372,3 +374,65 @@ def test_panel_numbers_steps_as_the_toolbox_does(provider, project, tmp_path):
         name = algorithms[step_id].displayName()
         assert row["button"].text().split(".", 1)[0] == name.split(" · ", 1)[0], step_id
     assert panel.rows["pseudolabel"]["button"].text() == "4. Pseudo-labels"
+
+
+def test_every_prefilled_parameter_is_one_of_the_real_algorithm(prospector_provider):
+    """A misspelt name would be skipped without a word: each step's pre-filled parameters exist in its algorithm."""
+    from geochem_prospector.ui.steps import STEPS
+
+    for step in STEPS:
+        names = {d.name() for d in prospector_provider.algorithm(step.step_id).parameterDefinitions()}
+        assert set(step.prefill) | set(step.sample_settings) <= names, step.step_id
+
+
+def test_evidence_step_is_filled_from_the_sample_data_and_the_element_rasters(prospector_provider, project, tmp_path):
+    """The real interpolate and evidence algorithms, run as the panel fills them: the stack holds the faults, the
+    lithology's rock classes and contacts and the magnetics on the element rasters' grid, and the learning steps
+    then get the element rasters and the stack."""
+    import processing
+    import rasterio
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    panel = panel_for(project, Runner(tmp_path))
+    panel.provider_id = "prospector"
+    loaded = panel.load_sample_data()
+    assert [row for row in panel.rows][2] == "evidence"
+    assert panel.rows["evidence"]["button"].text() == "3. Evidence"
+    assert panel.parameters_for("evidence") == {
+        "LINES": [loaded["faults"]],
+        "POLYGONS": loaded["lithology"],
+        "CLASS_FIELD": "GENERALI_1",
+        "CONTACTS": True,
+        "CONTINUOUS_RASTERS": [loaded["magnetics_tmi_nT"]],
+        "MASK": loaded["study_area"],
+    }  # before interpolate: no grid raster yet
+
+    def run(step_id, parameters):
+        context = QgsProcessingContext()
+        context.setProject(project)
+        results = processing.run(f"prospector:{step_id}", parameters, context=context, feedback=QgsProcessingFeedback())
+        panel.record_results(step_id, results)
+        return results
+
+    interpolate = panel.parameters_for("interpolate")
+    elements = run(
+        "interpolate", {**interpolate, "FIELDS": ["Cu"], "PIXEL_SIZE": 2000, "OUTPUT": str(tmp_path / "cu.tif")}
+    )
+    evidence = panel.parameters_for("evidence")
+    assert evidence["REFERENCE_RASTER"] == elements["OUTPUT"]
+    stack = run("evidence", {**evidence, "OUTPUT": str(tmp_path / "evidence.tif")})
+    lithology = project.mapLayer(loaded["lithology"])
+    faults, magnetics = (project.mapLayer(loaded[stem]).name() for stem in ("faults", "magnetics_tmi_nT"))
+    classes = {str(f["GENERALI_1"]) for f in lithology.getFeatures()}
+    with rasterio.open(stack["OUTPUT"]) as src, rasterio.open(elements["OUTPUT"]) as grid:
+        assert (src.transform, src.shape, src.crs) == (grid.transform, grid.shape, grid.crs)
+        names = list(src.descriptions)
+    # bands are named <layer>:<what>, after the project's layers (evidence's help)
+    assert f"{faults}:distance_m" in names and f"{lithology.name()}:contact_distance_m" in names
+    assert {n.split(":", 1)[1] for n in names if n.startswith(lithology.name() + ":")} == classes | {
+        "contact_distance_m"
+    }
+    assert sum(n.startswith(magnetics + ":") for n in names) == 1
+    rasters = [elements["OUTPUT"], stack["OUTPUT"]]
+    for step_id in ("pseudolabel", "traincnn", "predict"):
+        assert panel.parameters_for(step_id)["INPUT_RASTERS"] == rasters, step_id

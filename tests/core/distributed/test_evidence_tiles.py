@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
-import socket
 
 import numpy as np
 import pytest
@@ -27,6 +25,7 @@ from geochem_prospector.core.evidence.stack import write_stack
 from geochem_prospector.core.grid import GridSpec
 from tests.core.evidence.helpers import CRS, gdalwarp
 from tests.core.evidence.test_classes_rasters import lithology, source_raster
+from tests.helpers import free_port, run_killing_a_worker
 
 pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
 
@@ -67,12 +66,6 @@ def raw(path):
 
 def same_stack(a, b):
     return a[0].dtype == b[0].dtype and a[0].tobytes() == b[0].tobytes() and a[1:] == b[1:]
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with TaskRunner("local:2") as runner:
-        yield runner
 
 
 def test_evidence_on_two_workers_is_bit_identical(cluster, tmp_path):
@@ -143,19 +136,9 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_stack_is_complete(tmp_path)
     evidence = sources(tmp_path, grid)
     here, there = str(tmp_path / "here.tif"), str(tmp_path / "there.tif")
     write_stack(here, grid, evidence, MASK, tile=8)
-    killed = []
-    with TaskRunner("local:2") as runner:
-        pids = runner.client.run(os.getpid)
-
-        def kill_one(fraction):
-            if not killed and fraction > 0.1:
-                victim = sorted(pids.values())[0]
-                os.kill(victim, signal.SIGKILL)
-                killed.append(victim)
-
-        write_stack(there, grid, evidence, MASK, tile=8, runner=runner, progress=kill_one)
-        after = set(runner.client.run(os.getpid).values())
-    assert killed and killed[0] not in after  # the worker really died (the nanny started another one)
+    run_killing_a_worker(
+        lambda runner, progress: write_stack(there, grid, evidence, MASK, tile=8, runner=runner, progress=progress)
+    )
     assert same_stack(raw(here), raw(there))
 
 
@@ -171,9 +154,7 @@ def tcp_cluster(tmp_path):
 
     from tests.conftest import PLUGINS, REPO
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([PLUGINS, REPO]), "PROJ_DATA": "/usr/share/proj"}
     cli = "distributed.cli.dask_"

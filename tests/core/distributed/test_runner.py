@@ -2,8 +2,6 @@
 bit with the same tasks in this process (itself checked against brute-force IDW)."""
 
 import os
-import signal
-import socket
 
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ from geochem_prospector.core.interpolation.idw import idw_grid
 from geochem_prospector.core.interpolation.kriging import kriging_grid
 from geochem_prospector.core.interpolation.variogram import Variogram
 from tests.core.interpolation.test_idw import brute_force_idw
+from tests.helpers import free_port, run_killing_a_worker
 
 pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
 
@@ -66,18 +65,10 @@ def test_without_dask_a_scheduler_is_refused_with_what_to_install(monkeypatch):
 
 def test_unreachable_tcp_scheduler(monkeypatch):
     monkeypatch.setattr(sched, "CONNECT_TIMEOUT_S", 2.0)
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with pytest.raises(InputError, match=f"SCHEDULER: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"):
         with TaskRunner(f"tcp://127.0.0.1:{port}"):
             pass
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with TaskRunner("local:2") as runner:
-        yield runner
 
 
 @pytest.fixture(scope="module")
@@ -156,19 +147,9 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_complete(samples)
     grid = GridSpec(0.0, 1000.0, 5.0, 200, 200, None)
     kwargs = dict(neighbors=0, block_budget_bytes=2**16)  # global IDW, ~100 small blocks
     here = idw_grid(xy, values, grid, **kwargs)
-    killed = []
-    with TaskRunner("local:2") as runner:
-        pids = runner.client.run(os.getpid)
-
-        def kill_one(fraction):
-            if not killed and fraction > 0.1:
-                victim = sorted(pids.values())[0]
-                os.kill(victim, signal.SIGKILL)
-                killed.append(victim)
-
-        there = idw_grid(xy, values, grid, runner=runner, progress=kill_one, **kwargs)
-        after = set(runner.client.run(os.getpid).values())
-    assert killed and killed[0] not in after  # the worker really died (the nanny started another one)
+    there = run_killing_a_worker(
+        lambda runner, progress: idw_grid(xy, values, grid, runner=runner, progress=progress, **kwargs)
+    )
     assert same_bits(here, there)
 
 
