@@ -34,9 +34,9 @@ def test_the_rule_equals_brute_force(halo, cache_mib, budget_mib):
     got = choose_tile_size(halo, cell_bytes, hidden, 20_000, 30_000, cache_mib * 2**20, budget and 16 * budget, None)
     assert got.size == brute_force(halo, cell_bytes, hidden, 20_000, 30_000, cache_mib * 2**20, budget)
     assert got.size % STEP == 0 and got.reason
-    # GDAL_CACHEMAX / 4 is a budget just as available memory / 16 is; the smaller one binds
+    # GDAL_CACHEMAX / 5 is a budget just as available memory / 16 is; the smaller one binds
     if budget is not None:
-        both = choose_tile_size(halo, cell_bytes, hidden, 20_000, 30_000, cache_mib * 2**20, 10**15, 4 * budget)
+        both = choose_tile_size(halo, cell_bytes, hidden, 20_000, 30_000, cache_mib * 2**20, 10**15, 5 * budget)
         assert both.size == got.size and "GDAL_CACHEMAX" in both.reason
 
 
@@ -44,10 +44,12 @@ def test_halo_bound_by_hand():
     # halo 4: 320 + 8 = 328 -> (328/320)^2 = 1.0506 (over 5 %), 384: (392/384)^2 = 1.042 -> 384
     got = choose_tile_size(4, 752, 64, 10_000, 10_000, cache=1024, available=None, gdal_cache=None)
     assert got.size == 384 and "halo 4" in got.reason
-    # 240 MiB of cache per CPU: 64 hidden channels x 4 bytes x 990^2 = 251 MB -> 960; 1 GiB of GDAL cache: 256 MiB
-    # for 752 bytes a cell: sqrt(256 MiB / 752) = 597 cells with the halo, 589 without -> 576
-    got = choose_tile_size(4, 752, 64, 10_000, 10_000, 240 * 2**20, available=None, gdal_cache=2**30)
+    # 240 MiB of cache per CPU: 64 hidden channels x 4 bytes x 990^2 = 251 MB -> 960; 1.25 GiB of GDAL cache: 256
+    # MiB for 752 bytes a cell: sqrt(256 MiB / 752) = 597 cells with the halo, 589 without -> 576
+    got = choose_tile_size(4, 752, 64, 10_000, 10_000, 240 * 2**20, available=None, gdal_cache=5 * 2**28)
     assert got.size == 576 and "GDAL_CACHEMAX" in got.reason
+    # this machine: 1,205 MiB of GDAL cache (5 % of 24 GB): 241 MiB, sqrt(241 MiB / 752) = 566 - 8 -> 512
+    assert choose_tile_size(4, 752, 64, 10_000, 10_000, 240 * 2**20, 19 * 2**30, 1_263_803_596).size == 512
     # a raster of 300 x 200 needs one tile of 320
     assert choose_tile_size(4, 752, 64, 200, 300, 240 * 2**20, None, None).size == 320
 
@@ -101,7 +103,7 @@ def test_gdal_cachemax_as_gdal_reads_it(monkeypatch, value, expected):
 
 def test_tile_size_here_reads_this_machine(monkeypatch, tmp_path):
     make_cache(tmp_path, [(3, "Unified", "8M", "0-3")])  # 2 MiB per CPU
-    monkeypatch.setenv("GDAL_CACHEMAX", "64")  # 64 MiB -> 16 MiB budget
+    monkeypatch.setenv("GDAL_CACHEMAX", "80")  # 80 MiB -> 16 MiB budget
     monkeypatch.setattr("geochem_prospector.core.grid.available_memory", lambda: 64 * 2**30)
     got = tiling.tile_size_here(4, 752, 64, 5_000, 5_000, cache_root=str(tmp_path))
     # the halo wants 384 (2 MiB of cache holds only 64 hidden channels of 90^2 cells); 16 MiB / 752 bytes: 149^2
