@@ -69,7 +69,10 @@ class PredictAlgorithm(ProspectorAlgorithm):
             "OUTPUT: probability of the mineralised class, 0-1 (float32), the mean over the model's ensemble of "
             "networks. Each network is run fully convolutionally "
             "over tiles of TILE_SIZE cells with a halo of half a patch, which gives exactly the per-patch result "
-            "at a fraction of the cost, with memory bounded by the tile size. Cells lacking any band, or outside "
+            "at a fraction of the cost, with memory bounded by the tile size. TILE_SIZE 0 (the default) chooses it "
+            "from the network, the CPU's cache and the free memory / GDAL_CACHEMAX; the log says which size and "
+            "why. The tile size changes no probability, but each tile draws its own MC-dropout masks: give the "
+            "logged size to reproduce an uncertainty raster exactly. Cells lacking any band, or outside "
             "the MASK polygons, are nodata. A classic model reads its neighbourhood window around each tile the same "
             "way; it has no uncertainty raster.\n\n"
             "OUTPUT_UNCERTAINTY: the standard deviation of the probability over MC_SAMPLES random dropout masks on "
@@ -115,7 +118,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.TILE_SIZE, self.tr("Tile size (cells)"), QgsProcessingParameterNumber.Integer, 512, False, 16, 8192
+                self.TILE_SIZE,
+                self.tr("Tile size (cells; 0 = chosen from the cache and memory)"),
+                QgsProcessingParameterNumber.Integer,
+                0,
+                False,
+                0,
+                8192,
             )
         )
         self.addParameter(
@@ -168,6 +177,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
             device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
         thresholds = self._thresholds(parameters, context)
+        asked_tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
+        if 0 < asked_tile < 16:
+            raise InputError("give 0 (chosen from the cache and memory) or at least 16 cells.", self.TILE_SIZE)
         runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
         mask = self._mask(parameters, context, grid)
@@ -194,10 +206,14 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 "The rank of every cell",
                 "leave OUTPUT_RANK empty, or use a larger pixel size or a smaller MASK.",
             )
-        tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
+        tile = self._tile_size(asked_tile, model, classic, grid, mc)
+        feedback.pushInfo(f"Tile size: {tile.size} cells ({tile.reason}).")
         provenance = self.provenance(
-            parameters, context, {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes")}
+            parameters,
+            context,
+            {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes"), "tile_size": tile.size},
         )
+        tile = tile.size
         with runner:
             self._predict_into(
                 self._tiles_on(runner, model, model_path, reader, feedback), reader, grid, mask, device, mc, tile,
@@ -223,6 +239,21 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 visible=False, legend="area_rank",
             )  # fmt: skip
         return results
+
+    def _tile_size(self, asked: int, model, classic: bool, grid: GridSpec, mc: int):
+        """TILE_SIZE, or (0) the size chosen here, once, from the network, the cache and the memory
+        (core.learning.tiling); Dask workers get it with their tiles."""
+        from ..core.learning.tiling import TileChoice
+
+        if asked:
+            return TileChoice(asked, "TILE_SIZE")
+        if classic:
+            return TileChoice(512, "a classic model's neighbourhood features: the fixed 512")
+        from ..core.learning.tiling import bytes_per_cell, tile_size_here
+
+        config = model.config_
+        cell_bytes = bytes_per_cell(len(model.band_names_), config.width, config.hidden, bool(config.coarse), mc)
+        return tile_size_here(config.field // 2, cell_bytes, config.hidden, grid.height, grid.width)
 
     def _reader(self, layers, feedback, model):
         """Tiles of the bands the model needs, in its order: straight from the files when they share a grid."""

@@ -10,13 +10,17 @@ Three figures, each a ratio to a reference timed in this run (so a loaded, share
 2. **Dense prediction**: ``core.learning.inference.predict_window_scores`` on tiles of ``TILE`` cells plus their
    halo (random bands, a few NaN cells), as the algorithm calls it: cells/s and its share of (1); also with 20
    MC-dropout samples and on tiles of 256 and 1024 cells.
-3. **End to end**: ``qgis_process.bin run prospector:predict`` on a SIZE x SIZE x BANDS tiled GeoTIFF (written
+3. **Tile size** (#22): the size ``core.learning.tiling`` chooses on this machine (and why) against fixed sizes of
+   256, 512 and 1024, each as a share of (1).
+4. **End to end**: ``qgis_process.bin run prospector:predict`` on a SIZE x SIZE x BANDS tiled GeoTIFF (written
    first, never held in memory) under ``/usr/bin/time``: wall time, peak RSS, and the wall time over the
-   arithmetic limit of (1) (the issue's target: within 2x).
+   arithmetic limit of (1) (the issue's target: within 2x), with the chosen tile size (TILE_SIZE 0) unless
+   ``BENCH_THROUGHPUT_TILE`` is set.
 
 Usage (environment variables, as ``make bench`` passes nothing else):
     BENCH_THROUGHPUT_SIZE=2000 BENCH=predict_throughput make bench
-    BENCH_THROUGHPUT_QGIS=0 (skip 3), BENCH_THROUGHPUT_TILE=512, BENCH_THROUGHPUT_MC=0, BENCH_TMP=/big/disk
+    BENCH_THROUGHPUT_QGIS=0 (skip 4), BENCH_THROUGHPUT_TILE=0 (0: chosen), BENCH_THROUGHPUT_MC=0,
+    BENCH_TMP=/big/disk
 """
 
 from __future__ import annotations
@@ -146,7 +150,7 @@ def main() -> None:
     from bench_predict_large import BANDS, train_model
 
     size = int(os.environ.get("BENCH_THROUGHPUT_SIZE", "2000"))
-    tile = int(os.environ.get("BENCH_THROUGHPUT_TILE", "512"))
+    tile = int(os.environ.get("BENCH_THROUGHPUT_TILE", "0"))
     mc = int(os.environ.get("BENCH_THROUGHPUT_MC", "0"))
     with_qgis = os.environ.get("BENCH_THROUGHPUT_QGIS", "1") != "0"
     _import_cnn()  # puts geochem_prospector on the path
@@ -169,6 +173,13 @@ def main() -> None:
         print(f"convolution throughput on the network's layer shapes ({REF} x {REF} outputs each): "
               f"{ref / 1e9:.1f} GFLOP/s")  # fmt: skip
         print("\n".join(lines))
+        from geochem_prospector.core.learning.tiling import bytes_per_cell, tile_size_here
+
+        cfg = model.config_
+        choice = tile_size_here(cfg.field // 2, bytes_per_cell(BANDS, cfg.width, cfg.hidden, bool(cfg.coarse), mc),
+                                cfg.hidden, size, size)  # fmt: skip
+        print(f"tile size chosen here for {size} x {size}, MC {mc}: {choice.size} ({choice.reason})")
+        tile = tile or choice.size
         cells_s, best_s = dense_throughput(model, tile, mc)
         flops = 2.0 * macs * n_nets
         print(f"dense prediction (predict_window_scores, tiles of {tile} + halo, MC {mc}): {cells_s:,.0f} cells/s "
@@ -177,13 +188,15 @@ def main() -> None:
         mc_cells, _ = dense_throughput(model, tile, 20)
         print(f"  with 20 MC-dropout samples (predict's default): {mc_cells:,.0f} cells/s = "
               f"{100 * mc_cells * flops / ref:.0f} %")  # fmt: skip
-        for size_t in (256, 1024):
+        for size_t in (256, 512, 1024, tile, 256, 512, 1024, tile):  # twice, interleaved: the machine drifts
             t_cells, _ = dense_throughput(model, size_t, mc, n_tiles=2)
-            print(f"  tiles of {size_t} + halo: {t_cells:,.0f} cells/s = {100 * t_cells * flops / ref:.0f} %")
+            print(f"  tiles of {size_t} + halo{' (chosen)' if size_t == tile else ''}: {t_cells:,.0f} cells/s = "
+                  f"{100 * t_cells * flops / ref:.0f} %")  # fmt: skip
         limit = size * size * flops / ref
         print(f"arithmetic limit for {size} x {size} x {BANDS}: {limit:.1f} s")
         if with_qgis:
-            wall, peak, gb = end_to_end(size, BANDS, model_path, tmp, tile, mc)
+            e2e_tile = int(os.environ.get("BENCH_THROUGHPUT_TILE", "0"))  # 0: predict chooses, as by default
+            wall, peak, gb = end_to_end(size, BANDS, model_path, tmp, e2e_tile, mc)
             print(f"qgis_process prospector:predict {size} x {size} x {BANDS}: {wall:.1f} s "
                   f"({size * size / wall:,.0f} cells/s) = {wall / limit:.2f} x the arithmetic limit (target <= 2); "
                   f"peak RSS {peak:.2f} GB ({peak / gb:.2f} x the input)")  # fmt: skip

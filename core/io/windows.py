@@ -59,9 +59,11 @@ class StackWindowReader:
                 fast = [i for i in rows if self._raw_ok(dataset, self._selection[i][1])]
                 if fast:  # one GDAL call for the file's float32 bands, nodata found in numpy (see _raw_ok)
                     bands = [self._selection[i][1] for i in fast]
-                    direct = whole and fast == list(range(fast[0], fast[-1] + 1))  # straight into out: no copy
+                    direct = fast == list(range(fast[0], fast[-1] + 1))  # straight into out (strided): no copy
                     if direct:
-                        data = dataset.read(bands, window=window, out=out[fast[0] : fast[-1] + 1])
+                        data = dataset.read(
+                            bands, window=window, out=out[fast[0] : fast[-1] + 1][(slice(None),) + inner]
+                        )
                     else:
                         data = dataset.read(bands, window=window)
                     for k, i in enumerate(fast):

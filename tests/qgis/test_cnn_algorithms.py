@@ -351,3 +351,52 @@ class Recorder(QgsProcessingFeedback):
     def pushInfo(self, info):  # noqa: N802 (QGIS API name)
         self.lines.append(info)
         super().pushInfo(info)
+
+
+def test_the_tile_size_is_chosen_once_logged_and_changes_no_probability(run_algorithm, tmp_path, monkeypatch):
+    """TILE_SIZE 0 (the default): the size comes from core.learning.tiling (GDAL_CACHEMAX of 1 MiB here: a working
+    set of 256 KiB, so the smallest step, 64 cells: 3 x 3 tiles on 150 x 140 cells), is logged and recorded, and
+    the probability equals one window over the whole raster; the uncertainty equals an explicit TILE_SIZE of the
+    logged size bit for bit. TILE_SIZE 1-15 is refused naming the parameter, nothing written."""
+    import json
+
+    from geochem_prospector.core.io.rasters import PROVENANCE_TAG
+    from tests.core.learning.test_cnn import SMALL, synthetic
+
+    bands, labels = synthetic(height=150, width=140)
+    grid = GridSpec(400_000.0, 7_500_000.0, 100.0, 140, 150, CRS)
+    write_geotiff(str(tmp_path / "ev.tif"), bands, grid, ["a", "b", "c"])
+    model = PatchCNN(**{**SMALL, "epochs": 1}).fit(bands, labels, band_names=["ev:a", "ev:b", "ev:c"])
+    model.save(str(tmp_path / "model.pt"))
+    monkeypatch.setenv("GDAL_CACHEMAX", "1")
+    common = {"INPUT_RASTERS": [str(tmp_path / "ev.tif")], "MODEL": str(tmp_path / "model.pt"), "DEVICE": "cpu",
+              "MC_SAMPLES": 3}  # fmt: skip
+    feedback = Recorder()
+    auto = run_algorithm(
+        "prospector:predict",
+        {**common, "OUTPUT": str(tmp_path / "p.tif"), "OUTPUT_UNCERTAINTY": str(tmp_path / "u.tif")},
+        feedback=feedback,
+    )
+    chosen = [line for line in feedback.lines if line.startswith("Tile size:")]
+    assert len(chosen) == 1 and chosen[0].startswith("Tile size: 64 cells") and "GDAL_CACHEMAX 1 MiB" in chosen[0]
+    with rasterio.open(auto["OUTPUT"]) as src:
+        prob = src.read(1, masked=True).filled(np.nan)
+        assert json.loads(src.tags()[PROVENANCE_TAG])["tile_size"] == 64
+    expected = model.predict_proba(bands, device="cpu", tile=1000)  # one window
+    np.testing.assert_allclose(prob, expected, atol=1e-6)
+    assert np.isnan(prob).sum() == np.isnan(expected).sum()
+    fixed = run_algorithm(
+        "prospector:predict",
+        {
+            **common,
+            "TILE_SIZE": 64,
+            "OUTPUT": str(tmp_path / "p64.tif"),
+            "OUTPUT_UNCERTAINTY": str(tmp_path / "u64.tif"),
+        },
+    )
+    for a, b in ((auto["OUTPUT"], fixed["OUTPUT"]), (auto["OUTPUT_UNCERTAINTY"], fixed["OUTPUT_UNCERTAINTY"])):
+        with rasterio.open(a) as x, rasterio.open(b) as y:
+            assert x.read().tobytes() == y.read().tobytes()
+    with pytest.raises(QgsProcessingException, match="TILE_SIZE: give 0"):
+        run_algorithm("prospector:predict", {**common, "TILE_SIZE": 5, "OUTPUT": str(tmp_path / "bad.tif")})
+    assert not (tmp_path / "bad.tif").exists()
