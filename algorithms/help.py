@@ -233,7 +233,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "LABELS": "A label raster (1 mineralised, 0 barren, nodata unlabelled; from Pseudo-labels) or points with "
         "a class field.",
         "LABEL_FIELD": "Point labels only: the field holding 1 (mineralised) or 0 (barren).",
-        "CONFIDENCE": "Raster of label confidence (0-1) weighting each labelled cell. Optional.",
+        "CONFIDENCE": "Raster of label confidence (0-1) weighting each labelled cell; between 0.5 and 1 it is also "
+        "what the temperature is fitted to, so probabilities are no surer than the labels. Optional.",
         "PATCH_SIZE": "Width of the square window (cells, odd) the network sees around each cell.",
         "EPOCHS": "Most passes over the training cells; training stops earlier when validation stops improving.",
         "BATCH_SIZE": "Patches per optimisation step.",

@@ -12,7 +12,14 @@ import torch
 
 from ..callbacks import CancelCallback, ProgressCallback, report
 from ..errors import InputError
-from .calibration import COMBINE_LOGITS, Calibration, TemperatureFit, combine_logits, fit_temperature
+from .calibration import (
+    COMBINE_LOGITS,
+    Calibration,
+    TemperatureFit,
+    combine_logits,
+    confidence_targets,
+    fit_temperature,
+)
 from .network import PatchNet
 from .patches import extract_patches, valid_centres
 from .pu import check_prior, default_prior, unlabelled_sample
@@ -209,13 +216,14 @@ def validation_metrics(
     device: str,
 ) -> Tuple[Dict[str, Any], TemperatureFit]:
     """The ensemble's scores on the validation cells (mean logits, temperature-scaled), with the training curves'
-    summary, and the temperature fitted on those cells."""
+    summary, and the temperature fitted on those cells (against their labels' confidence when the sample weights
+    are confidences, :func:`.calibration.confidence_targets`)."""
     val = data.val
     val_x = torch.as_tensor(extract_patches(data.padded, data.rows[val], data.cols[val], config.field))
     y_val = data.y[val]
     logits = network_logits(nets, val_x, device)
     if data.prior is None:
-        fit = fit_temperature(logits.mean(axis=0), y_val)
+        fit = fit_temperature(logits.mean(axis=0), y_val, confidence_targets(data.weights[val]))
     else:  # unlabelled is not barren: a likelihood against it would calibrate towards the wrong labels
         fit = TemperatureFit(
             1.0,

@@ -211,6 +211,7 @@ METADATA = Record(
                 "validation_nll_at_1": Nullable(NON_NEGATIVE),
                 "validation_nll": Nullable(NON_NEGATIVE),
                 "validation_cells": Int(0, INT64[1]),
+                "targets": Text(choices=("labels", "confidence")),
                 "note": Text(max_length=1000),
             },
             required=("combine", "temperature"),
