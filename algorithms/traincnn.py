@@ -29,6 +29,8 @@ from ..core.io.rasters import read_stack
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
 from .base import ProspectorAlgorithm, layer_file, point_attributes, require_projected
+from .scheduling import HELP as SCHEDULER_HELP
+from .scheduling import scheduler_parameter, task_runner
 
 DEVICES = ["auto", "cpu", "cuda"]
 #: evidence stacks larger than this (bands x cells x 4 bytes) are read window by window (core.learning.streaming)
@@ -149,7 +151,14 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
-            "on the CPU is reproducible."
+            "on the CPU is reproducible.\n\n"
+            + SCHEDULER_HELP.format(what="windows of the patch extraction")
+            + " With a scheduler the evidence is read window by window whatever its size (as it is without one "
+            "for stacks over 1 GiB): the workers read the windows and cut the patches, the training itself runs "
+            "in this process. The networks are then those of the run in this process when that run also reads "
+            "window by window, or when the raster has at most a million cells and every unlabelled patch fits "
+            "the bank (512 MiB); otherwise the normalisation sample and the unlabelled cells of the mean teacher "
+            "are drawn window by window instead of from the whole stack."
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -303,6 +312,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
         barren.setFlags(barren.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(barren)
+        self.addParameter(scheduler_parameter(self.tr))
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
@@ -347,18 +357,20 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         fit_args = dict(
             progress=lambda f: feedback.setProgress(95 * f), is_cancelled=feedback.isCanceled, log=feedback.pushInfo
         )
-        streamed = self._streamed(parameters, context, feedback, paths, names, model)
+        runner = task_runner(self, parameters, context, feedback)
+        streamed = self._streamed(parameters, context, feedback, paths, names, model, not runner.in_process)
         if streamed is not None:
             fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
             model.set_params(block_size=self._block_cells(parameters, context, grid))
             from ..core.learning.network import receptive_field
 
             per_cell = len(selection) * receptive_field(model.patch_size, model.coarse) ** 2 * 4  # one patch
-            fit_windows(
-                model, selection, grid, label_selection, weight_selection, band_names, grid_meta(grid),
-                window=STREAM_WINDOW, unlabelled_cells=int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell)),
-                **fit_args,
-            )  # fmt: skip
+            with runner:
+                fit_windows(
+                    model, selection, grid, label_selection, weight_selection, band_names, grid_meta(grid),
+                    runner=runner, window=STREAM_WINDOW,
+                    unlabelled_cells=int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell)), **fit_args,
+                )  # fmt: skip
         else:
             feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
             stack = read_stack(paths, names)
@@ -382,6 +394,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),
                 **fit_args,
             )  # fmt: skip
+            model.metadata_["reading"] = {"mode": "whole stack in memory, in this process"}
         if feedback.isCanceled():  # cancelled after the last batch: still write nothing
             raise Cancelled()
         metrics = model.metadata_["metrics"]
@@ -403,17 +416,18 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
         return int(round(block / grid.pixel_size)) if block > 0 else 0
 
-    def _streamed(self, parameters, context, feedback, paths, names, model):
+    def _streamed(self, parameters, context, feedback, paths, names, model, distributed=False):
         """(fit_windows, selection, label and confidence selections, band names, grid) when the evidence stack is
-        larger than STREAM_ABOVE_BYTES and can be read window by window (every raster, the label raster and the
-        confidence on one grid; labelled-cell training without pre-training); None to read it into memory."""
+        larger than STREAM_ABOVE_BYTES, or a scheduler is set (``distributed``), and it can be read window by
+        window (every raster, the label raster and the confidence on one grid; labelled-cell training without
+        pre-training); None to read it into memory."""
         from ..core.io.rasters import raster_warnings
         from ..core.io.windows import band_table
 
         selection, band_names, grids = band_table(paths, names)
         grid = grids[0]
         size = len(selection) * (grid.width * grid.height if grid is not None else 0) * 4
-        if grid is None or size <= STREAM_ABOVE_BYTES:
+        if grid is None or (size <= STREAM_ABOVE_BYTES and not distributed):
             return None
         why = []
         if any(g != grid for g in grids):
@@ -437,16 +451,22 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         if model.training != "pseudolabels" or model.pretrain_epochs > 0:
             why.append("positive-unlabelled training and pre-training draw from every valid cell")
         if why:
-            feedback.pushInfo(
+            message = (
                 f"The evidence stack ({size / 2**30:.1f} GiB) is read into memory: {'; '.join(why)}, so it cannot "
-                "be read window by window."
+                "be read window by window"
             )
+            if distributed:
+                feedback.pushWarning(f"SCHEDULER: {message}; the patches are cut in this process, not on the workers.")
+            else:
+                feedback.pushInfo(message + ".")
             return None
         from ..core.learning.streaming import fit_windows
 
+        why_stream = "a scheduler is set" if distributed and size <= STREAM_ABOVE_BYTES else "it is large"
         feedback.pushInfo(
             f"The evidence stack ({len(selection)} bands of {grid.width} x {grid.height} cells, {size / 2**30:.1f} "
-            "GiB) is read window by window: only the patches around labelled and sampled cells are kept."
+            f"GiB) is read window by window ({why_stream}): only the patches around labelled and sampled cells are "
+            "kept."
         )
         for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(
             label_selection or [], self.LABELS

@@ -220,12 +220,25 @@ def fit_windows(
     semi = config.semi_supervised if config.semi_supervised is not None else bool(u_rows.size)
     if not semi:
         u_rows, u_cols = u_rows[:0], u_cols[:0]
-    bank = _read_bank(
+    bank, read = _read_bank(
         selection, grid, windows, window, median, scale, config.field, np.concatenate([cells.rows, u_rows]),
         np.concatenate([cells.cols, u_cols]), runner, progress, is_cancelled,
     )  # fmt: skip
+    where = runner.scheduler.describe() if runner is not None else "this process"
+    reading = {
+        "mode": "window by window",
+        "scheduler": where,
+        "window": int(window),
+        "windows_scanned": len(windows),
+        "windows_read_for_patches": read,
+        "patch_cells": int(bank.keys.size),
+        "patch_mib": round(bank.nbytes / 2**20, 1),
+    }
     if log:
-        log(f"patches read window by window: {bank.keys.size} cells, {bank.nbytes / 2**20:.0f} MiB")
+        log(
+            f"patches read window by window on {where}: {len(windows)} windows of {window} cells scanned, {read} "
+            f"read for patches; {bank.keys.size} cells, {bank.nbytes / 2**20:.0f} MiB"
+        )
 
     def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> TrainingData:
         n_classes = int(cells.classes.size)
@@ -244,10 +257,12 @@ def fit_windows(
     def fit_progress(fraction: float) -> None:
         report(progress, 0.1 + 0.9 * fraction)
 
-    return model._fit_cells(
+    model._fit_cells(
         config, cells, make_data, median, scale, names, (height, width), hashes, grid_info, fit_progress,
         is_cancelled, log,
     )  # fmt: skip
+    model.metadata_["reading"] = reading
+    return model
 
 
 def _read_bank(
@@ -263,8 +278,8 @@ def _read_bank(
     runner: Optional[TaskRunner],
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
-) -> PatchBank:
-    """The patches of cells (rows, cols), one task per window holding any of them."""
+) -> Tuple[PatchBank, int]:
+    """The patches of cells (rows, cols), one task per window holding any of them; and how many windows that was."""
     keys, first = np.unique(rows.astype(np.int64) * grid.width + cols, return_index=True)
     rows, cols = rows[first], cols[first]
     n_wcols = -(-grid.width // window)
@@ -281,4 +296,4 @@ def _read_bank(
         patches[places[w]] = block
 
     run_tasks(runner, window_patches, tasks, consume, lambda f: report(progress, 0.05 + 0.05 * f), is_cancelled)
-    return PatchBank(keys, patches, grid.width)
+    return PatchBank(keys, patches, grid.width), len(tasks)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 import socket
 
 import numpy as np
@@ -25,6 +24,7 @@ from geochem_prospector.core.evidence.polygons import PolygonEvidence
 from geochem_prospector.core.evidence.rasters import RasterEvidence
 from geochem_prospector.core.evidence.stack import write_stack
 from geochem_prospector.core.grid import GridSpec
+from tests.core.distributed.killing import assert_replaced, worker_killer
 from tests.core.evidence.helpers import CRS, gdalwarp
 from tests.core.evidence.test_classes_rasters import lithology, source_raster
 
@@ -143,19 +143,10 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_stack_is_complete(tmp_path)
     evidence = sources(tmp_path, grid)
     here, there = str(tmp_path / "here.tif"), str(tmp_path / "there.tif")
     write_stack(here, grid, evidence, MASK, tile=8)
-    killed = []
     with TaskRunner("local:2") as runner:
-        pids = runner.client.run(os.getpid)
-
-        def kill_one(fraction):
-            if not killed and fraction > 0.1:
-                victim = sorted(pids.values())[0]
-                os.kill(victim, signal.SIGKILL)
-                killed.append(victim)
-
+        kill_one, killed = worker_killer(runner)
         write_stack(there, grid, evidence, MASK, tile=8, runner=runner, progress=kill_one)
-        after = set(runner.client.run(os.getpid).values())
-    assert killed and killed[0] not in after  # the worker really died (the nanny started another one)
+        assert_replaced(runner, killed)
     assert same_stack(raw(here), raw(there))
 
 

@@ -2,7 +2,6 @@
 bit with the same tasks in this process (itself checked against brute-force IDW)."""
 
 import os
-import signal
 import socket
 
 import numpy as np
@@ -15,6 +14,7 @@ from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.interpolation.idw import idw_grid
 from geochem_prospector.core.interpolation.kriging import kriging_grid
 from geochem_prospector.core.interpolation.variogram import Variogram
+from tests.core.distributed.killing import assert_replaced, worker_killer
 from tests.core.interpolation.test_idw import brute_force_idw
 
 pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
@@ -156,19 +156,10 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_complete(samples)
     grid = GridSpec(0.0, 1000.0, 5.0, 200, 200, None)
     kwargs = dict(neighbors=0, block_budget_bytes=2**16)  # global IDW, ~100 small blocks
     here = idw_grid(xy, values, grid, **kwargs)
-    killed = []
     with TaskRunner("local:2") as runner:
-        pids = runner.client.run(os.getpid)
-
-        def kill_one(fraction):
-            if not killed and fraction > 0.1:
-                victim = sorted(pids.values())[0]
-                os.kill(victim, signal.SIGKILL)
-                killed.append(victim)
-
+        kill_one, killed = worker_killer(runner)
         there = idw_grid(xy, values, grid, runner=runner, progress=kill_one, **kwargs)
-        after = set(runner.client.run(os.getpid).values())
-    assert killed and killed[0] not in after  # the worker really died (the nanny started another one)
+        assert_replaced(runner, killed)
     assert same_bits(here, there)
 
 

@@ -38,7 +38,7 @@ def test_patches_read_window_by_window_are_the_in_memory_patches(files):
     rows[:4], cols[:4] = [0, 0, grid.height - 1, 5], [0, grid.width - 1, grid.width - 1, 3]  # corners, nodata corner
     from geochem_prospector.core.learning.estimator import tile_windows
 
-    bank = _read_bank(selection, grid, tile_windows(grid.height, grid.width, 16), 16, median, scale, 7, rows, cols,
+    bank, _ = _read_bank(selection, grid, tile_windows(grid.height, grid.width, 16), 16, median, scale, 7, rows, cols,
                       None, None, None)  # fmt: skip
     expected = extract_patches(pad_halo(normalise(bands, median, scale), 3), rows, cols, 7)
     assert extract_patches(bank, rows, cols, 7).tobytes() == expected.tobytes()
@@ -98,3 +98,44 @@ def test_window_by_window_training_refuses_what_needs_every_valid_cell(files, se
     with pytest.raises(InputError) as error:
         fit_windows(PatchCNN(**{**SMALL, **setting}), selection, grid, label_sel, window=16)
     assert error.value.parameter == parameter and "window by window" in str(error.value)
+
+
+def test_patches_cut_on_two_workers_with_one_killed_train_the_in_memory_networks(files):
+    """traincnn with a SCHEDULER: the windows are read and the patches cut on the workers, the training runs here.
+    A worker killed while the patches are cut: Dask recomputes its windows, and the networks are still those of the
+    whole stack trained in this process (every unlabelled cell kept, so the sampling is the same)."""
+    pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
+    from geochem_prospector.core.distributed.runner import TaskRunner
+    from tests.core.distributed.killing import assert_replaced, worker_killer
+
+    bands, labels, weights, grid, selection, label_sel, weight_sel = files
+    settings = {**SMALL, "ensemble": 2}
+    in_memory = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"], sample_weight=weights)
+    logged = []
+    with TaskRunner("local:2") as runner:
+        kill_one, killed = worker_killer(runner, after=0.06)  # 0.05-0.1: cutting the patches, 30 windows
+        there = fit_windows(
+            PatchCNN(**settings), selection, grid, label_sel, weight_sel, ["a", "b", "c"], runner=runner, window=8,
+            unlabelled_cells=grid.width * grid.height, progress=kill_one, log=logged.append,
+        )  # fmt: skip
+        assert_replaced(runner, killed)
+    assert same_model(in_memory, there)
+    reading = there.metadata_["reading"]
+    assert reading["scheduler"] == "a local Dask cluster of 2 worker process(es)"
+    assert reading["windows_scanned"] == 30 and reading["windows_read_for_patches"] == 30  # 5 x 6 windows of 8
+    assert any("on a local Dask cluster of 2 worker process(es): 30 windows of 8 cells scanned" in m for m in logged)
+
+
+def test_cancel_while_the_workers_cut_patches_stops_before_training(files):
+    pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
+    from geochem_prospector.core.distributed.runner import TaskRunner
+    from geochem_prospector.core.errors import Cancelled
+
+    _, _, _, grid, selection, label_sel, _ = files
+    seen = []
+    model = PatchCNN(**SMALL)
+    with TaskRunner("local:2") as runner:
+        with pytest.raises(Cancelled):
+            fit_windows(model, selection, grid, label_sel, runner=runner, window=8, progress=seen.append,
+                        is_cancelled=lambda: bool(seen) and seen[-1] > 0.06)  # fmt: skip
+    assert 0.06 < seen[-1] <= 0.1 and not hasattr(model, "nets_")  # stopped while cutting, nothing trained
