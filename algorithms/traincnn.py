@@ -365,11 +365,12 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             from ..core.learning.network import receptive_field
 
             per_cell = len(selection) * receptive_field(model.patch_size, model.coarse) ** 2 * 4  # one patch
+            bank_cells = int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell))
             with runner:
                 fit_windows(
                     model, selection, grid, label_selection, weight_selection, band_names, grid_meta(grid),
-                    runner=runner, window=STREAM_WINDOW,
-                    unlabelled_cells=int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell)), **fit_args,
+                    runner=runner, window=STREAM_WINDOW, unlabelled_cells=bank_cells, pretrain_cells=bank_cells,
+                    **fit_args,
                 )  # fmt: skip
         else:
             feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
@@ -419,8 +420,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     def _streamed(self, parameters, context, feedback, paths, names, model, distributed=False):
         """(fit_windows, selection, label and confidence selections, band names, grid) when the evidence stack is
         larger than STREAM_ABOVE_BYTES, or a scheduler is set (``distributed``), and it can be read window by
-        window (every raster, the label raster and the confidence on one grid; labelled-cell training without
-        pre-training); None to read it into memory."""
+        window (every raster, the label raster and the confidence on one grid; the labels a raster or points);
+        None to read it into memory."""
         from ..core.io.rasters import raster_warnings
         from ..core.io.windows import band_table
 
@@ -439,8 +440,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             if layer is None:
                 continue
             if not isinstance(layer, QgsRasterLayer):
-                why.append(f"{parameter} is not a raster on the evidence grid")
-                continue
+                continue  # points: read below, once the stack is known to stream
             layer_selection, _, layer_grids = band_table(*layer_paths([layer], parameter))
             if layer_grids[0] != grid:
                 why.append(f"{parameter} is not on the evidence rasters' grid")
@@ -448,8 +448,6 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 label_selection = layer_selection[:1]
             else:
                 weight_selection = layer_selection[:1]
-        if model.training != "pseudolabels" or model.pretrain_epochs > 0:
-            why.append("positive-unlabelled training and pre-training draw from every valid cell")
         if why:
             message = (
                 f"The evidence stack ({size / 2**30:.1f} GiB) is read into memory: {'; '.join(why)}, so it cannot "
@@ -460,17 +458,18 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             else:
                 feedback.pushInfo(message + ".")
             return None
-        from ..core.learning.streaming import fit_windows
+        from ..core.learning.streaming import PointLabels, fit_windows
 
+        if label_layer is not None and not isinstance(label_layer, QgsRasterLayer):
+            label_selection = self._point_labels(parameters, context, feedback, grid)
         why_stream = "a scheduler is set" if distributed and size <= STREAM_ABOVE_BYTES else "it is large"
         feedback.pushInfo(
             f"The evidence stack ({len(selection)} bands of {grid.width} x {grid.height} cells, {size / 2**30:.1f} "
             f"GiB) is read window by window ({why_stream}): only the patches around labelled and sampled cells are "
             "kept."
         )
-        for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(
-            label_selection or [], self.LABELS
-        ):
+        label_rasters = [] if isinstance(label_selection, PointLabels) else label_selection or []
+        for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(label_rasters, self.LABELS):
             feedback.pushWarning(warning)
         return fit_windows, selection, label_selection, weight_selection, band_names, grid
 
@@ -485,6 +484,13 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             for warning in data.warnings:
                 feedback.pushWarning(warning)
             return data.bands[0].astype(np.float64)
+        return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
+
+    def _point_labels(self, parameters, context, feedback, grid):
+        """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""
+        from ..core.learning.streaming import PointLabels
+
+        layer = self.parameterAsLayer(parameters, self.LABELS, context)
         if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
             raise QgsProcessingException("LABELS: use a raster or a point layer.")
         field = (self.parameterAsString(parameters, self.LABEL_FIELD, context) or "").strip()
@@ -511,8 +517,5 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("LABELS: no labelled point with a class value lies on the evidence rasters.")
         if (~inside).sum():
             feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
-        labels = np.full((grid.height, grid.width), np.nan)
-        values = classes[inside].astype(np.float64)
-        order = np.argsort(values, kind="stable")  # where points share a cell, the higher class wins
-        labels[rows[inside][order], cols[inside][order]] = values[order]
-        return labels
+        # where points share a cell, the higher class wins
+        return PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))

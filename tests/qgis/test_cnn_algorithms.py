@@ -338,6 +338,48 @@ def test_a_stack_read_window_by_window_trains_the_model_of_the_whole_stack(run_a
             assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
 
 
+@pytest.mark.parametrize("case", ["points", "pu and pre-training"])
+def test_point_labels_pu_and_pretraining_read_window_by_window_train_the_whole_stacks_model(
+    case, run_algorithm, data, tmp_path, monkeypatch
+):
+    """#20: labelled points, positive-unlabelled training and masked-band pre-training stream too (threshold 0,
+    16-cell windows); on this small raster (every valid cell in the pools) the networks are the whole stack's."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geochem_prospector.algorithms import traincnn
+
+    params = {"INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")], **FAST}
+    if case == "points":
+        labels = rasterio.open(data / "labels.tif").read(1, masked=True)
+        rows, cols = np.nonzero(~labels.mask)
+        rows, cols = np.append(rows, rows[0]), np.append(cols, cols[0])  # a second point on one cell
+        pts = [Point(GRID.xmin + (c + 0.5) * 100, GRID.ymax - (r + 0.5) * 100) for r, c in zip(rows, cols)]
+        cls = np.append(labels[rows[:-1], cols[:-1]].astype(int), 1 - int(labels[rows[0], cols[0]]))
+        gpd.GeoDataFrame({"cls": cls}, geometry=pts, crs="EPSG:3067").to_file(tmp_path / "pts.gpkg", driver="GPKG")
+        params.update(LABELS=str(tmp_path / "pts.gpkg"), LABEL_FIELD="cls")
+    else:
+        params.update(LABELS=str(data / "labels.tif"), TRAINING=1, PRETRAIN_EPOCHS=1)
+    models, logs = {}, {}
+    for name, threshold in (("whole", 1 << 40), ("windows", 0)):
+        monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", threshold)
+        monkeypatch.setattr(traincnn, "STREAM_WINDOW", 16)
+        feedback = Recorder()
+        result = run_algorithm(
+            "prospector:traincnn",
+            {**params, "OUTPUT_MODEL": str(tmp_path / f"{name}.pt"), "OUTPUT_REPORT": str(tmp_path / f"{name}.html")},
+            feedback=feedback,
+        )
+        models[name], logs[name] = PatchCNN.load(result["OUTPUT_MODEL"]), feedback.lines
+    assert any("read window by window (it is large)" in line for line in logs["windows"])
+    whole, windows = models["whole"], models["windows"]
+    assert windows.metadata_["reading"]["windows_scanned"] == 6  # 36 x 32 cells in windows of 16
+    assert whole.metadata_["normalisation"] == windows.metadata_["normalisation"]
+    for a, b in zip(whole.nets_, windows.nets_, strict=True):
+        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
+
+
 def test_a_stack_on_different_grids_is_read_whole_and_says_why(run_algorithm, data, tmp_path, monkeypatch):
     from geochem_prospector.algorithms import traincnn
 
