@@ -5,7 +5,8 @@ on a local Dask cluster of 2 workers). Each run is a fresh process; the figure i
 
     .venv/bin/python scripts/measure_training_memory.py [SIZE] [BANDS] [FOLDER]
 
-Prints one line per run. Nothing here is timed: the machine these figures come from was shared.
+(MODES=1,3 in the environment: those runs only, counted from 0.) GDAL's block cache counts in a process's memory:
+set GDAL_CACHEMAX (MB) to see the training's own memory. Prints one line per run. Nothing here is timed: the machine these figures come from was shared.
 """
 
 import os
@@ -94,8 +95,10 @@ def main() -> None:
     if not os.path.exists(os.path.join(folder, "ev.tif")):
         make(folder, size, bands)
     print(f"raster {bands} x {size} x {size} float32 = {bands * size * size * 4 / 2**20:.0f} MiB", flush=True)
-    for mode in ("whole stack", "window by window", "window by window, PU + pre-training, point labels",
-                 "window by window on local:2"):  # fmt: skip
+    modes = ("whole stack", "window by window", "window by window, PU + pre-training, point labels",
+             "window by window on local:2")  # fmt: skip
+    chosen = os.environ.get("MODES")  # e.g. MODES=1,2,3: those runs only
+    for mode in [modes[int(i)] for i in chosen.split(",")] if chosen else modes:
         code = f"import sys; sys.argv = ['x']; import measure_training_memory as m, json; print(json.dumps(m.run({mode!r}, {folder!r}, {size}, {bands})))"
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env={**os.environ, "PYTHONPATH": os.pathsep.join([os.path.join(HERE, "build", "plugins"), os.path.dirname(os.path.abspath(__file__))])})  # fmt: skip
