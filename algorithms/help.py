@@ -257,6 +257,10 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "BARREN_RATIO": "Barren cells each epoch draws per positive training cell (at least 2048; a fresh draw "
         "each epoch, cycling through all of them): training time grows with the positives, not the barren ground. "
         "0 = every barren cell in every epoch.",
+        "SCHEDULER": "Where the patches are cut: empty = the Default Dask scheduler of the Processing options, "
+        "in QGIS unless set there; 'local:N' or 'tcp://host:8786' (Dask): workers read the evidence window by "
+        "window and cut the patches, training stays in QGIS. Same networks when both runs read window by window "
+        "(see the help).",
         "OUTPUT_MODEL": "Safe model file (.pt: tensors and JSON, no code).",
         "OUTPUT_REPORT": "HTML report: loss and accuracy per epoch, confusion matrix, validation ROC AUC.",
     },

@@ -29,6 +29,8 @@ from ..core.io.rasters import read_stack
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
 from .base import ProspectorAlgorithm, layer_file, point_attributes, require_projected
+from .scheduling import HELP as SCHEDULER_HELP
+from .scheduling import scheduler_parameter, task_runner
 
 DEVICES = ["auto", "cpu", "cuda"]
 #: evidence stacks larger than this (bands x cells x 4 bytes) are read window by window (core.learning.streaming)
@@ -149,7 +151,14 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
-            "on the CPU is reproducible."
+            "on the CPU is reproducible.\n\n"
+            + SCHEDULER_HELP.format(what="windows of the patch extraction")
+            + " With a scheduler the evidence is read window by window whatever its size (as it is without one "
+            "for stacks over 1 GiB): the workers read the windows and cut the patches, the training itself runs "
+            "in this process. The networks are then those of the run in this process when that run also reads "
+            "window by window, or when the raster has at most a million cells and every unlabelled patch fits "
+            "the bank (512 MiB); otherwise the normalisation sample and the unlabelled cells of the mean teacher "
+            "are drawn window by window instead of from the whole stack."
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -303,6 +312,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
         barren.setFlags(barren.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(barren)
+        self.addParameter(scheduler_parameter(self.tr))
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
@@ -347,18 +357,21 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         fit_args = dict(
             progress=lambda f: feedback.setProgress(95 * f), is_cancelled=feedback.isCanceled, log=feedback.pushInfo
         )
-        streamed = self._streamed(parameters, context, feedback, paths, names, model)
+        runner = task_runner(self, parameters, context, feedback)
+        streamed = self._streamed(parameters, context, feedback, paths, names, model, not runner.in_process)
         if streamed is not None:
             fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
             model.set_params(block_size=self._block_cells(parameters, context, grid))
             from ..core.learning.network import receptive_field
 
             per_cell = len(selection) * receptive_field(model.patch_size, model.coarse) ** 2 * 4  # one patch
-            fit_windows(
-                model, selection, grid, label_selection, weight_selection, band_names, grid_meta(grid),
-                window=STREAM_WINDOW, unlabelled_cells=int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell)),
-                **fit_args,
-            )  # fmt: skip
+            bank_cells = int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell))
+            with runner:
+                fit_windows(
+                    model, selection, grid, label_selection, weight_selection, band_names, grid_meta(grid),
+                    runner=runner, window=STREAM_WINDOW, unlabelled_cells=bank_cells, pretrain_cells=bank_cells,
+                    **fit_args,
+                )  # fmt: skip
         else:
             feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
             stack = read_stack(paths, names)
@@ -382,6 +395,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),
                 **fit_args,
             )  # fmt: skip
+            model.metadata_["reading"] = {"mode": "whole stack in memory, in this process"}
         if feedback.isCanceled():  # cancelled after the last batch: still write nothing
             raise Cancelled()
         metrics = model.metadata_["metrics"]
@@ -403,17 +417,18 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
         return int(round(block / grid.pixel_size)) if block > 0 else 0
 
-    def _streamed(self, parameters, context, feedback, paths, names, model):
+    def _streamed(self, parameters, context, feedback, paths, names, model, distributed=False):
         """(fit_windows, selection, label and confidence selections, band names, grid) when the evidence stack is
-        larger than STREAM_ABOVE_BYTES and can be read window by window (every raster, the label raster and the
-        confidence on one grid; labelled-cell training without pre-training); None to read it into memory."""
+        larger than STREAM_ABOVE_BYTES, or a scheduler is set (``distributed``), and it can be read window by
+        window (every raster, the label raster and the confidence on one grid; the labels a raster or points);
+        None to read it into memory."""
         from ..core.io.rasters import raster_warnings
         from ..core.io.windows import band_table
 
         selection, band_names, grids = band_table(paths, names)
         grid = grids[0]
         size = len(selection) * (grid.width * grid.height if grid is not None else 0) * 4
-        if grid is None or size <= STREAM_ABOVE_BYTES:
+        if grid is None or (size <= STREAM_ABOVE_BYTES and not distributed):
             return None
         why = []
         if any(g != grid for g in grids):
@@ -425,8 +440,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             if layer is None:
                 continue
             if not isinstance(layer, QgsRasterLayer):
-                why.append(f"{parameter} is not a raster on the evidence grid")
-                continue
+                continue  # points: read below, once the stack is known to stream
             layer_selection, _, layer_grids = band_table(*layer_paths([layer], parameter))
             if layer_grids[0] != grid:
                 why.append(f"{parameter} is not on the evidence rasters' grid")
@@ -434,23 +448,28 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 label_selection = layer_selection[:1]
             else:
                 weight_selection = layer_selection[:1]
-        if model.training != "pseudolabels" or model.pretrain_epochs > 0:
-            why.append("positive-unlabelled training and pre-training draw from every valid cell")
         if why:
-            feedback.pushInfo(
+            message = (
                 f"The evidence stack ({size / 2**30:.1f} GiB) is read into memory: {'; '.join(why)}, so it cannot "
-                "be read window by window."
+                "be read window by window"
             )
+            if distributed:
+                feedback.pushWarning(f"SCHEDULER: {message}; the patches are cut in this process, not on the workers.")
+            else:
+                feedback.pushInfo(message + ".")
             return None
-        from ..core.learning.streaming import fit_windows
+        from ..core.learning.streaming import PointLabels, fit_windows
 
+        if label_layer is not None and not isinstance(label_layer, QgsRasterLayer):
+            label_selection = self._point_labels(parameters, context, feedback, grid)
+        why_stream = "a scheduler is set" if distributed and size <= STREAM_ABOVE_BYTES else "it is large"
         feedback.pushInfo(
             f"The evidence stack ({len(selection)} bands of {grid.width} x {grid.height} cells, {size / 2**30:.1f} "
-            "GiB) is read window by window: only the patches around labelled and sampled cells are kept."
+            f"GiB) is read window by window ({why_stream}): only the patches around labelled and sampled cells are "
+            "kept."
         )
-        for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(
-            label_selection or [], self.LABELS
-        ):
+        label_rasters = [] if isinstance(label_selection, PointLabels) else label_selection or []
+        for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(label_rasters, self.LABELS):
             feedback.pushWarning(warning)
         return fit_windows, selection, label_selection, weight_selection, band_names, grid
 
@@ -465,6 +484,13 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             for warning in data.warnings:
                 feedback.pushWarning(warning)
             return data.bands[0].astype(np.float64)
+        return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
+
+    def _point_labels(self, parameters, context, feedback, grid):
+        """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""
+        from ..core.learning.streaming import PointLabels
+
+        layer = self.parameterAsLayer(parameters, self.LABELS, context)
         if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
             raise QgsProcessingException("LABELS: use a raster or a point layer.")
         field = (self.parameterAsString(parameters, self.LABEL_FIELD, context) or "").strip()
@@ -491,8 +517,5 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("LABELS: no labelled point with a class value lies on the evidence rasters.")
         if (~inside).sum():
             feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
-        labels = np.full((grid.height, grid.width), np.nan)
-        values = classes[inside].astype(np.float64)
-        order = np.argsort(values, kind="stable")  # where points share a cell, the higher class wins
-        labels[rows[inside][order], cols[inside][order]] = values[order]
-        return labels
+        # where points share a cell, the higher class wins
+        return PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))

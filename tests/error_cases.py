@@ -1301,7 +1301,7 @@ CASES += [
         lambda d, p: {**p, "SCHEDULER": "local"},
         error=r"^SCHEDULER: 'local' is not a scheduler; use '' \(empty: in this process\), 'local:N'",
     )
-    for alg in ("interpolate", "predict", "evidence")
+    for alg in ("interpolate", "predict", "evidence", "traincnn")
 ]
 CASES += [
     Case(
@@ -1311,7 +1311,7 @@ CASES += [
         error=r"^SCHEDULER: cannot reach the Dask scheduler at tcp://127\.0\.0\.1:\d+ \(.*\); check that "
         r"`dask-scheduler` runs there and the port is open, or leave SCHEDULER empty to run in this process\.",
     )
-    for alg in ("interpolate", "predict", "evidence")
+    for alg in ("interpolate", "predict", "evidence", "traincnn")
 ]
 
 # BARREN_RATIO (traincnn): a ratio QGIS's range lets through but that would leave the barren ground barely seen

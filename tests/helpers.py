@@ -20,9 +20,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_killing_a_worker(run: Callable[[Any, Callable[[float], None]], T]) -> T:
+def run_killing_a_worker(run: Callable[[Any, Callable[[float], None]], T], after: float = 0.1) -> T:
     """``run(runner, progress)`` on a local Dask cluster of 2 worker processes, one of which is killed (SIGKILL) the
-    first time ``progress`` passes 10 %; checks that the worker really died (its nanny started another one) and
+    first time ``progress`` passes ``after`` (10 %); checks that the worker really died (its nanny started another one) and
     returns what ``run`` returned."""
     from geochem_prospector.core.distributed.runner import TaskRunner
 
@@ -31,7 +31,7 @@ def run_killing_a_worker(run: Callable[[Any, Callable[[float], None]], T]) -> T:
         pids = runner.client.run(os.getpid)
 
         def kill_one(fraction: float) -> None:
-            if not killed and fraction > 0.1:
+            if not killed and fraction > after:
                 victim = sorted(pids.values())[0]
                 os.kill(victim, signal.SIGKILL)
                 killed.append(victim)

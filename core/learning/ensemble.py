@@ -22,7 +22,7 @@ from .calibration import (
 )
 from .network import PatchNet
 from .patches import extract_patches, valid_centres
-from .pu import check_prior, default_prior, unlabelled_sample
+from .pu import check_prior, check_pu_cells, default_prior, unlabelled_sample
 from .training import (
     LogCallback,
     TrainingConfig,
@@ -94,15 +94,8 @@ def pu_cells(
     valid = valid_centres(bands)
     positive = np.isfinite(labels) & (labels == 1) & valid
     n_pos = int(positive.sum())
-    if n_pos < 2:
-        raise InputError(
-            f"positive-unlabelled training needs at least two cells labelled 1 (mineralised) with evidence values "
-            f"(found {n_pos}).",
-            "LABELS",
-        )
-    candidates = np.flatnonzero(valid & ~positive)
-    if candidates.size == 0:
-        raise InputError("every valid cell is labelled positive: there is nothing unlabelled to learn from.", "LABELS")
+    candidates = np.flatnonzero(valid & ~positive) if n_pos >= 2 else np.empty(0, np.int64)
+    check_pu_cells(n_pos, candidates.size)
     prior = class_prior or default_prior(n_pos, int(valid.sum()))
     check_prior(prior)
     unlabelled = unlabelled_sample(candidates, n_pos, rng)

@@ -81,15 +81,35 @@ def check_prior(prior: float) -> None:
         )
 
 
+def check_pu_cells(n_positive: int, n_candidates: int) -> None:
+    """Positive-unlabelled training needs two positive cells and at least one other valid cell."""
+    if n_positive < 2:
+        raise InputError(
+            f"positive-unlabelled training needs at least two cells labelled 1 (mineralised) with evidence values "
+            f"(found {n_positive}).",
+            "LABELS",
+        )
+    if n_candidates == 0:
+        raise InputError("every valid cell is labelled positive: there is nothing unlabelled to learn from.", "LABELS")
+
+
 def default_prior(n_positive: int, n_valid: int) -> float:
     """The class prior used when none is given: the share of the valid cells labelled positive (a lower bound:
     undiscovered deposits make the true share larger)."""
     return float(min(0.5, max(n_positive, 1) / max(n_valid, 1)))
 
 
+def unlabelled_ranks(n_candidates: int, n_positive: int, rng: np.random.Generator) -> Optional[np.ndarray]:
+    """Which of ``n_candidates`` unlabelled candidate cells (their ranks, ascending) the fit uses, sized by the
+    positives; None when it uses all of them."""
+    n = int(min(n_candidates, max(MIN_UNLABELLED, UNLABELLED_PER_POSITIVE * n_positive), MAX_UNLABELLED))
+    if n >= n_candidates:
+        return None
+    return np.sort(rng.choice(n_candidates, n, replace=False))
+
+
 def unlabelled_sample(candidates: np.ndarray, n_positive: int, rng: np.random.Generator) -> np.ndarray:
-    """A random subset (sorted flat indices) of the unlabelled candidate cells, sized by the positives."""
-    n = int(min(candidates.size, max(MIN_UNLABELLED, UNLABELLED_PER_POSITIVE * n_positive), MAX_UNLABELLED))
-    if n >= candidates.size:
-        return candidates
-    return np.sort(rng.choice(candidates, n, replace=False))
+    """A random subset (sorted flat indices) of the unlabelled candidate cells, sized by the positives (the draw
+    of :func:`unlabelled_ranks`, which a fit reading window by window repeats without holding ``candidates``)."""
+    ranks = unlabelled_ranks(candidates.size, n_positive, rng)
+    return candidates if ranks is None else candidates[ranks]

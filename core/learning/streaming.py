@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from ..grid import GridSpec
 from .ensemble import LabelledCells
 from .model_file import array_hash
 from .patches import extract_patches, normalise, robust_normalisation, valid_centres
+from .pu import check_prior, check_pu_cells, default_prior, unlabelled_ranks
 from .training import LogCallback, TrainingConfig, TrainingData
 
 Selection = Sequence[Tuple[str, int]]
@@ -60,6 +61,40 @@ class PatchBank:
         return self.patches_[idx]
 
 
+@dataclass(frozen=True)
+class PointLabels:
+    """Labels given as cells of the grid (from labelled points) rather than as a label raster: global ``rows``,
+    ``cols`` and class ``values``. Where several points share a cell the highest class wins."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+
+    def inside(self, r0: int, r1: int, c0: int, c1: int) -> "PointLabels":
+        """The points in rows ``r0:r1``, columns ``c0:c1``."""
+        at = (self.rows >= r0) & (self.rows < r1) & (self.cols >= c0) & (self.cols < c1)
+        return PointLabels(self.rows[at], self.cols[at], self.values[at])
+
+    def rasterise(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """The label raster of that window: NaN where no point lies."""
+        labels = np.full((r1 - r0, c1 - c0), np.nan)
+        points = self.inside(r0, r1, c0, c1)
+        order = np.argsort(points.values, kind="stable")  # the higher class is written last, so it wins
+        labels[points.rows[order] - r0, points.cols[order] - c0] = points.values[order]
+        return labels
+
+
+#: a label raster ((path, band) on the grid) or labelled points
+LabelSource = Union[Selection, PointLabels]
+
+
+def window_labels(labels: LabelSource, grid: GridSpec, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+    """The labels of a window, float64, NaN = unlabelled."""
+    if isinstance(labels, PointLabels):
+        return labels.rasterise(r0, r1, c0, c1)
+    return stack_reader(labels, grid, "LABELS")(r0, r1, c0, c1)[0].astype(np.float64)
+
+
 @dataclass
 class WindowScan:
     """What the first pass finds in one window (global row/column indices)."""
@@ -72,11 +107,15 @@ class WindowScan:
     unlabelled_rows: np.ndarray
     unlabelled_cols: np.ndarray
     digests: Tuple[str, str, str]
+    pool_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # valid cells (pre-training)
+    pool_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    candidates: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # PU: per row of the window
+    n_valid: int = 0
 
 
 def scan_window(
     selection: Selection,
-    label_selection: Selection,
+    label_source: LabelSource,
     weight_selection: Optional[Selection],
     grid: GridSpec,
     index: int,
@@ -87,15 +126,19 @@ def scan_window(
     seed: int,
     sample_quota: int,
     unlabelled_quota: int,
+    pool_quota: int = 0,
+    pu: bool = False,
 ) -> WindowScan:
-    """First pass over one window: labelled cells with evidence, a normalisation sample, unlabelled cells."""
+    """First pass over one window: labelled cells with evidence (``pu``: the cells labelled 1 only), a
+    normalisation sample, unlabelled cells, a pool of valid cells for pre-training and (``pu``) the count of
+    unlabelled candidates (valid cells not labelled 1) in each row."""
     bands = stack_reader(selection, grid, "INPUT_RASTERS")(r0, r1, c0, c1)
-    labels = stack_reader(label_selection, grid, "LABELS")(r0, r1, c0, c1)[0].astype(np.float64)
+    labels = window_labels(label_source, grid, r0, r1, c0, c1)
     weights = None
     if weight_selection:
         weights = stack_reader(weight_selection, grid, "CONFIDENCE")(r0, r1, c0, c1)[0].astype(np.float64)
     valid = valid_centres(bands)
-    labelled = np.isfinite(labels) & (labels >= 0) & valid
+    labelled = np.isfinite(labels) & ((labels == 1) if pu else (labels >= 0)) & valid
     rows, cols = np.nonzero(labelled)
     rng = np.random.default_rng([seed, index])
     n_cells = bands.shape[1] * bands.shape[2]
@@ -105,9 +148,40 @@ def scan_window(
     if unlabelled.size > unlabelled_quota:
         unlabelled = np.sort(rng.choice(unlabelled, unlabelled_quota, replace=False))
     u_rows, u_cols = np.divmod(unlabelled, bands.shape[2])
+    pool = np.flatnonzero(valid) if pool_quota > 0 else np.empty(0, np.int64)
+    if pool.size > pool_quota:
+        pool = np.sort(rng.choice(pool, pool_quota, replace=False))
+    p_rows, p_cols = np.divmod(pool, bands.shape[2])
+    candidates = (valid & ~labelled).sum(axis=1).astype(np.int64) if pu else np.empty(0, np.int64)
     w = np.ones(rows.size) if weights is None else np.clip(np.nan_to_num(weights[rows, cols], nan=1.0), 0.0, None)
     digests = (array_hash(bands), array_hash(labels), array_hash(weights))
-    return WindowScan(rows + r0, cols + c0, labels[rows, cols], w, sample, u_rows + r0, u_cols + c0, digests)
+    return WindowScan(
+        rows + r0, cols + c0, labels[rows, cols], w, sample, u_rows + r0, u_cols + c0, digests, p_rows + r0,
+        p_cols + c0, candidates, int(valid.sum()),
+    )  # fmt: skip
+
+
+def candidate_columns(
+    selection: Selection,
+    label_source: LabelSource,
+    grid: GridSpec,
+    r0: int,
+    r1: int,
+    c0: int,
+    c1: int,
+    rows: np.ndarray,
+    ranks: np.ndarray,
+) -> np.ndarray:
+    """Positive-unlabelled training: the column of the ``ranks[i]``-th unlabelled candidate (valid, not labelled
+    1; counted from 0, left to right) in row ``rows[i]`` of the window."""
+    bands = stack_reader(selection, grid, "INPUT_RASTERS")(r0, r1, c0, c1)
+    labels = window_labels(label_source, grid, r0, r1, c0, c1)
+    candidates = valid_centres(bands) & ~(np.isfinite(labels) & (labels == 1))
+    cols = np.empty(rows.size, np.int64)
+    for r in np.unique(rows).tolist():
+        at = rows == r
+        cols[at] = np.flatnonzero(candidates[r - r0])[ranks[at]] + c0
+    return cols
 
 
 def window_patches(
@@ -155,7 +229,7 @@ def fit_windows(
     model: Any,
     selection: Selection,
     grid: GridSpec,
-    label_selection: Selection,
+    label_selection: LabelSource,
     weight_selection: Optional[Selection] = None,
     band_names: Optional[Sequence[str]] = None,
     grid_info: Optional[Dict[str, Any]] = None,
@@ -165,40 +239,38 @@ def fit_windows(
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
     log: LogCallback = None,
+    pretrain_cells: int = 20_000,
 ) -> Any:
     """:meth:`PatchCNN.fit` of ``model`` on rasters read window by window (``selection``: (path, band) of the
-    evidence on ``grid``; ``label_selection`` / ``weight_selection``: the label and confidence bands on the same
-    grid), never holding the whole stack; windows run on ``runner`` (None: this process).
+    evidence on ``grid``; ``label_selection``: the label band on the same grid, or :class:`PointLabels`;
+    ``weight_selection``: the confidence band), never holding the whole stack; windows run on ``runner`` (None:
+    this process). The coarse view works (the patches are cut at the full receptive field).
 
-    Labelled cells only: positive-unlabelled training and masked-band pre-training draw from every valid cell of
-    the raster, which these two passes do not hold, so ``training="pu"`` and ``pretrain_epochs`` > 0 are refused.
-    The coarse view works (the patches are cut at the full receptive field)."""
+    Positive-unlabelled training draws its unlabelled cells as :func:`.pu.unlabelled_sample` does, from the same
+    generator: the first pass counts the candidates of every row, the ranks drawn are found in a pass over the
+    windows that hold them. Masked-band pre-training draws its cells from a pool of ``pretrain_cells`` valid cells
+    sampled window by window (every valid cell when the raster has no more; the in-memory path uses every valid
+    cell)."""
     from .estimator import tile_windows
 
     config = TrainingConfig.from_params(model.get_params())
-    if config.training == "pu":
-        raise InputError(
-            "positive-unlabelled training (pu) is not available when training window by window; use the default "
-            "training mode, or train in memory.",
-            "TRAINING",
-        )
-    if config.pretrain_epochs > 0:
-        raise InputError(
-            "masked-band pre-training is not available when training window by window; set it to 0, or train in "
-            "memory.",
-            "PRETRAIN_EPOCHS",
-        )
+    pu = config.training == "pu"
     names = list(band_names) if band_names is not None else [f"band {i + 1}" for i in range(len(selection))]
     if len(names) != len(selection):
         raise InputError("one band name is needed per band.", "INPUT_RASTERS")
     height, width = grid.height, grid.width
     windows = tile_windows(height, width, window)
     total = height * width
+    pool_cells = pretrain_cells if config.pretrain_epochs > 0 else 0
     tasks = []
     for i, (r0, r1, c0, c1) in enumerate(windows):
         share = (r1 - r0) * (c1 - c0) / total
-        quotas = (math.ceil(NORMALISATION_CELLS * share), math.ceil(unlabelled_cells * share))
-        tasks.append((i, (selection, label_selection, weight_selection, grid, i, r0, r1, c0, c1, config.seed, *quotas)))
+        quotas = (math.ceil(NORMALISATION_CELLS * share), math.ceil(unlabelled_cells * share),
+                  math.ceil(pool_cells * share))  # fmt: skip
+        labels: LabelSource = label_selection
+        if isinstance(label_selection, PointLabels):
+            labels = label_selection.inside(r0, r1, c0, c1)  # only the window's points travel
+        tasks.append((i, (selection, labels, weight_selection, grid, i, r0, r1, c0, c1, config.seed, *quotas, pu)))
     scans: List[WindowScan] = []
     run_tasks(runner, scan_window, tasks, lambda _, scan: scans.append(scan), lambda f: report(progress, 0.05 * f),
               is_cancelled)  # fmt: skip
@@ -206,35 +278,71 @@ def fit_windows(
     rows = np.concatenate([s.rows for s in scans])
     cols = np.concatenate([s.cols for s in scans])
     order = np.argsort(rows.astype(np.int64) * width + cols, kind="stable")  # row-major, as np.nonzero
-    cells = _labelled(
-        rows[order],
-        cols[order],
-        np.concatenate([s.labels for s in scans])[order],
-        np.concatenate([s.weights for s in scans])[order],
-    )
+    rows, cols = rows[order], cols[order]
+    weights = np.concatenate([s.weights for s in scans])[order]
+    rng: Optional[np.random.Generator] = None
+    prior = None
+    sampled = 0
+    if pu:
+        rng = np.random.default_rng(config.seed)  # as PatchCNN.fit: the PU draw, then the split
+        n_candidates = int(sum(int(s.candidates.sum()) for s in scans))
+        check_pu_cells(rows.size, n_candidates)
+        prior = config.class_prior or default_prior(rows.size, sum(s.n_valid for s in scans))
+        check_prior(prior)
+        (x_rows, x_cols), sampled = _unlabelled_cells(
+            selection, tasks, windows, scans, grid, window, n_candidates, rows.size, rng, runner, is_cancelled
+        )
+        cells = LabelledCells(
+            np.zeros((0, 0), dtype=bool), np.zeros((0, 0), dtype=bool), np.concatenate([rows, x_rows]),
+            np.concatenate([cols, x_cols]), np.concatenate([np.ones(rows.size, np.int64), np.zeros(x_rows.size,
+            np.int64)]), np.array([0, 1]), 1, np.concatenate([weights, np.ones(x_rows.size)]),
+        )  # fmt: skip
+    else:
+        cells = _labelled(rows, cols, np.concatenate([s.labels for s in scans])[order], weights)
     median, scale = robust_normalisation(np.concatenate([s.sample for s in scans], axis=1), seed=config.seed)
-    u_rows = np.concatenate([s.unlabelled_rows for s in scans])
-    u_cols = np.concatenate([s.unlabelled_cols for s in scans])
-    u_order = np.argsort(u_rows.astype(np.int64) * width + u_cols, kind="stable")
-    u_rows, u_cols = u_rows[u_order], u_cols[u_order]
+    u_rows, u_cols = _row_major(scans, "unlabelled", width)
+    if pu:  # the mean teacher's unlabelled cells: valid, and neither positive nor in the PU sample
+        keep = ~np.isin(u_rows.astype(np.int64) * width + u_cols, cells.rows.astype(np.int64) * width + cells.cols)
+        u_rows, u_cols = u_rows[keep], u_cols[keep]
     semi = config.semi_supervised if config.semi_supervised is not None else bool(u_rows.size)
     if not semi:
         u_rows, u_cols = u_rows[:0], u_cols[:0]
-    bank = _read_bank(
-        selection, grid, windows, window, median, scale, config.field, np.concatenate([cells.rows, u_rows]),
-        np.concatenate([cells.cols, u_cols]), runner, progress, is_cancelled,
+    v_rows, v_cols = _row_major(scans, "pool", width)
+    bank, read = _read_bank(
+        selection, grid, windows, window, median, scale, config.field, np.concatenate([cells.rows, u_rows, v_rows]),
+        np.concatenate([cells.cols, u_cols, v_cols]), runner, progress, is_cancelled,
     )  # fmt: skip
+    where = runner.scheduler.describe() if runner is not None else "this process"
+    reading = {
+        "mode": "window by window",
+        "scheduler": where,
+        "window": int(window),
+        "windows_scanned": len(windows),
+        "windows_read_for_patches": read,
+        "patch_cells": int(bank.keys.size),
+        "patch_mib": round(bank.nbytes / 2**20, 1),
+    }
+    if pu:
+        reading["windows_read_for_unlabelled_sample"] = sampled
+    if pool_cells:
+        reading["pretraining_pool_cells"] = int(v_rows.size)
     if log:
-        log(f"patches read window by window: {bank.keys.size} cells, {bank.nbytes / 2**20:.0f} MiB")
+        log(
+            f"patches read window by window on {where}: {len(windows)} windows of {window} cells scanned, {read} "
+            f"read for patches; {bank.keys.size} cells, {bank.nbytes / 2**20:.0f} MiB"
+            + (f"; pre-training draws from {v_rows.size} valid cells" if pool_cells else "")
+        )
 
     def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> TrainingData:
         n_classes = int(cells.classes.size)
         counts = np.bincount(cells.y[train], minlength=n_classes).astype(np.float64)
-        class_w = counts.sum() / (n_classes * np.maximum(counts, 1.0)) if config.class_balanced else np.ones(n_classes)
+        balanced = config.class_balanced and prior is None
+        class_w = counts.sum() / (n_classes * np.maximum(counts, 1.0)) if balanced else np.ones(n_classes)
         padded: Any = bank  # extract_patches reads it as it reads a padded stack
         return TrainingData(
             padded, cells.rows, cells.cols, cells.y, cells.weights, train, val, u_rows, u_cols,
-            bool(semi and u_rows.size > 0), class_w, len(selection), n_classes, positive=cells.positive,
+            bool(semi and u_rows.size > 0), class_w, len(selection), n_classes, prior=prior, valid_rows=v_rows,
+            valid_cols=v_cols, positive=cells.positive,
         )  # fmt: skip
 
     hashes = {k: _combined([s.digests[j] for s in scans]) for j, k in enumerate(("bands", "labels", "weights"))}
@@ -244,10 +352,65 @@ def fit_windows(
     def fit_progress(fraction: float) -> None:
         report(progress, 0.1 + 0.9 * fraction)
 
-    return model._fit_cells(
+    model._fit_cells(
         config, cells, make_data, median, scale, names, (height, width), hashes, grid_info, fit_progress,
-        is_cancelled, log,
+        is_cancelled, log, prior, rng,
     )  # fmt: skip
+    model.metadata_["reading"] = reading
+    return model
+
+
+def _row_major(scans: List[WindowScan], what: str, width: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The ``unlabelled`` or ``pool`` cells of every window, in row-major order (as np.nonzero of the raster)."""
+    rows = np.concatenate([getattr(s, f"{what}_rows") for s in scans])
+    cols = np.concatenate([getattr(s, f"{what}_cols") for s in scans])
+    order = np.argsort(rows.astype(np.int64) * width + cols, kind="stable")
+    return rows[order], cols[order]
+
+
+def _unlabelled_cells(
+    selection: Selection,
+    tasks: List[Tuple[int, Tuple[Any, ...]]],
+    windows: List[Tuple[int, int, int, int]],
+    scans: List[WindowScan],
+    grid: GridSpec,
+    window: int,
+    n_candidates: int,
+    n_positive: int,
+    rng: np.random.Generator,
+    runner: Optional[TaskRunner],
+    is_cancelled: CancelCallback,
+) -> Tuple[Tuple[np.ndarray, np.ndarray], int]:
+    """The unlabelled cells of positive-unlabelled training, row-major: the ranks :func:`.pu.unlabelled_ranks`
+    draws among the candidates (in the raster's row-major order, as the in-memory path's ``np.flatnonzero``),
+    located from the per-row counts of the first pass and resolved to columns by the windows that hold them; and
+    how many windows that took."""
+    n_wcols = -(-grid.width // window)
+    counts = np.zeros((grid.height, n_wcols), np.int64)
+    for (r0, r1, c0, _), scan in zip(windows, scans):
+        counts[r0:r1, c0 // window] = scan.candidates
+    ranks = unlabelled_ranks(n_candidates, n_positive, rng)
+    if ranks is None:
+        ranks = np.arange(n_candidates, dtype=np.int64)
+    flat = counts.ravel()
+    ends = np.cumsum(flat)
+    segment = np.searchsorted(ends, ranks, side="right")  # (row, window column) of each rank
+    within = ranks - (ends[segment] - flat[segment])
+    rows, wcol = np.divmod(segment, n_wcols)
+    owner = (rows // window) * n_wcols + wcol
+    cols = np.empty(ranks.size, np.int64)
+    jobs, places = [], {}
+    for w in np.unique(owner).tolist():
+        at = places[w] = np.flatnonzero(owner == w)
+        r0, r1, c0, c1 = windows[w]
+        label_source = tasks[w][1][1]
+        jobs.append((w, (selection, label_source, grid, r0, r1, c0, c1, rows[at], within[at])))
+
+    def consume(w: Any, found: np.ndarray) -> None:
+        cols[places[w]] = found
+
+    run_tasks(runner, candidate_columns, jobs, consume, None, is_cancelled)
+    return (rows, cols), len(jobs)
 
 
 def _read_bank(
@@ -263,8 +426,8 @@ def _read_bank(
     runner: Optional[TaskRunner],
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
-) -> PatchBank:
-    """The patches of cells (rows, cols), one task per window holding any of them."""
+) -> Tuple[PatchBank, int]:
+    """The patches of cells (rows, cols), one task per window holding any of them; and how many windows that was."""
     keys, first = np.unique(rows.astype(np.int64) * grid.width + cols, return_index=True)
     rows, cols = rows[first], cols[first]
     n_wcols = -(-grid.width // window)
@@ -281,4 +444,4 @@ def _read_bank(
         patches[places[w]] = block
 
     run_tasks(runner, window_patches, tasks, consume, lambda f: report(progress, 0.05 + 0.05 * f), is_cancelled)
-    return PatchBank(keys, patches, grid.width)
+    return PatchBank(keys, patches, grid.width), len(tasks)

@@ -95,6 +95,9 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
              f"{_fmt(calibration.get('validation_nll'))}"),
             ("Temperature fit", html.escape(str(calibration.get("note", "")))),
         ]  # fmt: skip
+    reading = metadata.get("reading")
+    if isinstance(reading, Mapping) and reading:
+        rows.append(("Evidence read", html.escape(_reading(reading))))
     metric_rows = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     settings = dict(metadata.get("settings", {}))
     settings_rows = "".join(
@@ -150,6 +153,17 @@ def _provenance_html(metadata: Mapping[str, Any]) -> str:
         text = value if isinstance(value, str) else json.dumps(value, default=str)
         cells.append(f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(text)}</td></tr>")
     return "<h2>Provenance</h2><table>" + "".join(cells) + "</table>"
+
+
+def _reading(reading: Mapping[str, Any]) -> str:
+    """How the evidence was read for training (the ``reading`` record of a model trained window by window)."""
+    if reading.get("mode") != "window by window":
+        return str(reading.get("mode", ""))
+    return (
+        f"window by window on {reading.get('scheduler')}: {reading.get('windows_scanned')} windows of "
+        f"{reading.get('window')} cells scanned, {reading.get('windows_read_for_patches')} read for patches "
+        f"({reading.get('patch_cells')} cells, {reading.get('patch_mib')} MiB of patches)"
+    )
 
 
 def _fmt(value: object) -> str:

@@ -1,6 +1,6 @@
 """SCHEDULER through qgis_process.bin: interpolate (IDW, kriging), evidence and predict on a local Dask cluster of
-2 workers give files whose pixels are bit-identical to the in-process run's; malformed and unreachable schedulers
-are refused with a message naming SCHEDULER, and nothing is written."""
+2 workers give files whose pixels are bit-identical to the in-process run's, and traincnn the same networks;
+malformed and unreachable schedulers are refused with a message naming SCHEDULER, and nothing is written."""
 
 import os
 import shutil
@@ -183,6 +183,50 @@ def test_evidence_on_two_workers_is_bit_identical(qgis_process, tmp_path):
     for r, c in list(zip(rows, cols))[:: max(1, len(rows) // 30)]:
         x, y = transform * (c + 0.5, r + 0.5)
         assert abs(float(distance[r, c]) - faults.distance(Point(x, y))) <= 0.01
+
+
+def test_traincnn_cutting_patches_on_two_workers_trains_the_same_networks(qgis_process, tmp_path):
+    """SCHEDULER on traincnn: the workers read the windows and cut the patches, qgis_process trains; the model
+    file's networks are those of the in-process run (which reads this small stack whole) bit for bit."""
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.io.rasters import write_geotiff
+    from geochem_prospector.core.learning.estimator import PatchCNN
+    from tests.core.learning.test_cnn import synthetic
+
+    bands, labels = synthetic(height=50, width=61)
+    grid = GridSpec(400_000.0, 7_500_000.0, 200.0, 61, 50, rasterio.crs.CRS.from_epsg(3067).to_wkt())
+    write_geotiff(str(tmp_path / "ev.tif"), bands, grid, ["a", "b", "c"])
+    write_geotiff(str(tmp_path / "labels.tif"), labels[None], grid, ["label"], nodata=-1)
+    models, logs = {}, {}
+    for scheduler in ("", "local:2"):
+        name = scheduler.replace(":", "_") or "here"
+        code, result, log = qgis_process(
+            "prospector:traincnn",
+            {
+                "INPUT_RASTERS": str(tmp_path / "ev.tif"),
+                "LABELS": str(tmp_path / "labels.tif"),
+                "PATCH_SIZE": 5,
+                "EPOCHS": 2,
+                "BATCH_SIZE": 32,
+                "ENSEMBLE": 2,
+                "SEED": 4,
+                "DEVICE": "cpu",
+                "SCHEDULER": scheduler,
+                "OUTPUT_MODEL": str(tmp_path / f"model_{name}.pt"),
+                "OUTPUT_REPORT": str(tmp_path / f"report_{name}.html"),
+            },
+        )
+        assert code == 0, log
+        models[scheduler], logs[scheduler] = PatchCNN.load(str(tmp_path / f"model_{name}.pt")), log
+    assert "Running on a local Dask cluster of 2 worker process(es)." in logs["local:2"]
+    assert "patches read window by window on a local Dask cluster of 2 worker process(es)" in logs["local:2"]
+    assert "window by window" not in logs[""]
+    here, there = models[""], models["local:2"]
+    assert here.metadata_["normalisation"] == there.metadata_["normalisation"]
+    for a, b in zip(here.nets_, there.nets_, strict=True):
+        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
 
 
 def test_bad_schedulers_are_refused_on_evidence(qgis_process, tmp_path):

@@ -320,6 +320,48 @@ def test_a_stack_read_window_by_window_trains_the_model_of_the_whole_stack(run_a
             assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
 
 
+@pytest.mark.parametrize("case", ["points", "pu and pre-training"])
+def test_point_labels_pu_and_pretraining_read_window_by_window_train_the_whole_stacks_model(
+    case, run_algorithm, data, tmp_path, monkeypatch
+):
+    """#20: labelled points, positive-unlabelled training and masked-band pre-training stream too (threshold 0,
+    16-cell windows); on this small raster (every valid cell in the pools) the networks are the whole stack's."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geochem_prospector.algorithms import traincnn
+
+    params = {"INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")], **FAST}
+    if case == "points":
+        labels = rasterio.open(data / "labels.tif").read(1, masked=True)
+        rows, cols = np.nonzero(~labels.mask)
+        rows, cols = np.append(rows, rows[0]), np.append(cols, cols[0])  # a second point on one cell
+        pts = [Point(GRID.xmin + (c + 0.5) * 100, GRID.ymax - (r + 0.5) * 100) for r, c in zip(rows, cols)]
+        cls = np.append(labels[rows[:-1], cols[:-1]].astype(int), 1 - int(labels[rows[0], cols[0]]))
+        gpd.GeoDataFrame({"cls": cls}, geometry=pts, crs="EPSG:3067").to_file(tmp_path / "pts.gpkg", driver="GPKG")
+        params.update(LABELS=str(tmp_path / "pts.gpkg"), LABEL_FIELD="cls")
+    else:
+        params.update(LABELS=str(data / "labels.tif"), TRAINING=1, PRETRAIN_EPOCHS=1)
+    models, logs = {}, {}
+    for name, threshold in (("whole", 1 << 40), ("windows", 0)):
+        monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", threshold)
+        monkeypatch.setattr(traincnn, "STREAM_WINDOW", 16)
+        feedback = Recorder()
+        result = run_algorithm(
+            "prospector:traincnn",
+            {**params, "OUTPUT_MODEL": str(tmp_path / f"{name}.pt"), "OUTPUT_REPORT": str(tmp_path / f"{name}.html")},
+            feedback=feedback,
+        )
+        models[name], logs[name] = PatchCNN.load(result["OUTPUT_MODEL"]), feedback.lines
+    assert any("read window by window (it is large)" in line for line in logs["windows"])
+    whole, windows = models["whole"], models["windows"]
+    assert windows.metadata_["reading"]["windows_scanned"] == 6  # 36 x 32 cells in windows of 16
+    assert whole.metadata_["normalisation"] == windows.metadata_["normalisation"]
+    for a, b in zip(whole.nets_, windows.nets_, strict=True):
+        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
+
+
 def test_a_stack_on_different_grids_is_read_whole_and_says_why(run_algorithm, data, tmp_path, monkeypatch):
     from geochem_prospector.algorithms import traincnn
 
@@ -339,6 +381,52 @@ def test_a_stack_on_different_grids_is_read_whole_and_says_why(run_algorithm, da
         feedback=feedback,
     )
     assert any("read into memory: the evidence rasters are on different grids" in line for line in feedback.lines)
+
+
+def test_scheduler_cuts_the_patches_on_workers_and_trains_the_same_networks(run_algorithm, data, tmp_path):
+    """#20: with SCHEDULER the evidence is read window by window on a local Dask cluster (whatever its size) and
+    the training runs here: the networks of the in-process run bit for bit (every unlabelled cell kept), the log
+    and the report say where the windows were read; a cancel while the workers cut the patches writes nothing."""
+    pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
+    params = {
+        "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
+        "LABELS": str(data / "labels.tif"),
+        **FAST,
+        "ENSEMBLE": 2,
+    }
+    models, logs = {}, {}
+    for name, scheduler in (("here", ""), ("there", "local:2")):
+        feedback = Recorder()
+        result = run_algorithm(
+            "prospector:traincnn",
+            {**params, "SCHEDULER": scheduler, "OUTPUT_MODEL": str(tmp_path / f"{name}.pt"),
+             "OUTPUT_REPORT": str(tmp_path / f"{name}.html")},
+            feedback=feedback,
+        )  # fmt: skip
+        models[name], logs[name] = PatchCNN.load(result["OUTPUT_MODEL"]), feedback.lines
+    here, there = models["here"], models["there"]
+    assert here.metadata_["reading"] == {"mode": "whole stack in memory, in this process"}
+    assert there.metadata_["reading"]["scheduler"] == "a local Dask cluster of 2 worker process(es)"
+    assert there.metadata_["reading"]["windows_scanned"] == 1  # 36 x 32 cells: one window of 1024
+    assert any("read window by window (a scheduler is set)" in line for line in logs["there"])
+    assert any("on a local Dask cluster of 2 worker process(es): 1 windows of 1024 cells" in line
+               for line in logs["there"])  # fmt: skip
+    assert "window by window on a local Dask cluster of 2 worker process(es)" in (tmp_path / "there.html").read_text()
+    assert here.metadata_["normalisation"] == there.metadata_["normalisation"]
+    for a, b in zip(here.nets_, there.nets_, strict=True):
+        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
+
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(lambda value: value > 5 and feedback.cancel())  # the patches: 5-10 %
+    with pytest.raises(QgsProcessingException, match="[Cc]ancel"):
+        run_algorithm(
+            "prospector:traincnn",
+            {**params, "SCHEDULER": "local:2", "OUTPUT_MODEL": str(tmp_path / "c.pt"),
+             "OUTPUT_REPORT": str(tmp_path / "c.html")},
+            feedback=feedback,
+        )  # fmt: skip
+    assert not (tmp_path / "c.pt").exists() and not (tmp_path / "c.html").exists()
 
 
 class Recorder(QgsProcessingFeedback):

@@ -38,7 +38,7 @@ def test_patches_read_window_by_window_are_the_in_memory_patches(files):
     rows[:4], cols[:4] = [0, 0, grid.height - 1, 5], [0, grid.width - 1, grid.width - 1, 3]  # corners, nodata corner
     from geochem_prospector.core.learning.estimator import tile_windows
 
-    bank = _read_bank(selection, grid, tile_windows(grid.height, grid.width, 16), 16, median, scale, 7, rows, cols,
+    bank, _ = _read_bank(selection, grid, tile_windows(grid.height, grid.width, 16), 16, median, scale, 7, rows, cols,
                       None, None, None)  # fmt: skip
     expected = extract_patches(pad_halo(normalise(bands, median, scale), 3), rows, cols, 7)
     assert extract_patches(bank, rows, cols, 7).tobytes() == expected.tobytes()
@@ -88,13 +88,121 @@ def test_window_by_window_training_on_two_workers(files):
     assert here.metadata_["data_hashes"] == there.metadata_["data_hashes"]
 
 
-@pytest.mark.parametrize(
-    "setting, parameter", [({"training": "pu"}, "TRAINING"), ({"pretrain_epochs": 1}, "PRETRAIN_EPOCHS")]
-)
-def test_window_by_window_training_refuses_what_needs_every_valid_cell(files, setting, parameter):
-    from geochem_prospector.core.errors import InputError
+def test_positive_unlabelled_training_window_by_window_is_the_in_memory_training(files, monkeypatch):
+    """The unlabelled sample is drawn as the in-memory path draws it (ranks among the row-major candidates, the
+    same generator), located from per-row counts and resolved by the windows: here a real subset (about 3 per
+    positive) over 30 windows of 8 cells, positives weighted by the confidence."""
+    from geochem_prospector.core.learning import pu
+
+    monkeypatch.setattr(pu, "MIN_UNLABELLED", 50)
+    monkeypatch.setattr(pu, "UNLABELLED_PER_POSITIVE", 3)
+    bands, labels, weights, grid, selection, label_sel, weight_sel = files
+    settings = {**SMALL, "training": "pu", "ensemble": 2}
+    weights = weights.astype(np.float32)  # as the confidence raster holds them (the PU risk sums them in float64)
+    in_memory = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"], sample_weight=weights)
+    n_pos = int(np.sum((labels == 1) & np.isfinite(bands).all(axis=0)))
+    candidates = int(np.isfinite(bands).all(axis=0).sum()) - n_pos
+    assert 3 * n_pos < candidates  # a sample, not every candidate
+    streamed = fit_windows(
+        PatchCNN(**settings), selection, grid, label_sel, weight_sel, ["a", "b", "c"], window=8,
+        unlabelled_cells=grid.width * grid.height,
+    )  # fmt: skip
+    assert same_model(in_memory, streamed)
+    assert streamed.metadata_["settings"]["class_prior"] == in_memory.metadata_["settings"]["class_prior"]
+    assert streamed.metadata_["reading"]["windows_read_for_unlabelled_sample"] == 30
+
+
+def test_pretraining_window_by_window_is_the_in_memory_pretraining(files):
+    """A pool at least as large as the raster holds every valid cell, in the in-memory path's order."""
+    bands, labels, _, grid, selection, label_sel, _ = files
+    settings = {**SMALL, "pretrain_epochs": 2, "semi_supervised": False}
+    in_memory = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"])
+    streamed = fit_windows(PatchCNN(**settings), selection, grid, label_sel, None, ["a", "b", "c"], window=16,
+                           pretrain_cells=grid.width * grid.height)  # fmt: skip
+    assert same_model(in_memory, streamed)
+    assert streamed.metadata_["reading"]["pretraining_pool_cells"] == int(np.isfinite(bands).all(axis=0).sum())
+
+
+def test_the_pretraining_pool_is_a_seeded_sample_of_valid_cells(files):
+    """Against a brute-force scan: every pool cell has all bands, none twice, each window gives its share (or
+    all its valid cells); the same seed gives the same pool, another seed another."""
+    from geochem_prospector.core.learning.estimator import tile_windows
+    from geochem_prospector.core.learning.streaming import scan_window
+
+    bands, _, _, grid, selection, label_sel, _ = files
+    valid = np.isfinite(bands).all(axis=0)
+
+    def pool(seed):
+        cells = []
+        for i, (r0, r1, c0, c1) in enumerate(tile_windows(grid.height, grid.width, 16)):
+            scan = scan_window(selection, label_sel, None, grid, i, r0, r1, c0, c1, seed, 10, 0, 40)
+            assert scan.pool_rows.size == min(40, int(valid[r0:r1, c0:c1].sum()))
+            assert (
+                (scan.pool_rows >= r0) & (scan.pool_rows < r1) & (scan.pool_cols >= c0) & (scan.pool_cols < c1)
+            ).all()
+            cells += list(zip(scan.pool_rows.tolist(), scan.pool_cols.tolist()))
+        return cells
+
+    first = pool(3)
+    assert len(set(first)) == len(first) and all(valid[r, c] for r, c in first)
+    assert pool(3) == first and pool(4) != first
+
+
+def test_point_labels_window_by_window_are_the_rasterised_points(files):
+    """Labelled points (several on one cell: the higher class wins) give the networks of the in-memory fit on the
+    label raster built point by point."""
+    from geochem_prospector.core.learning.streaming import PointLabels
+
+    bands, _, _, grid, selection, _, _ = files
+    rng = np.random.default_rng(11)
+    rows, cols = rng.integers(0, grid.height, 400), rng.integers(0, grid.width, 400)
+    values = (bands[0, rows, cols] > 100.6).astype(float)
+    rows[-5:], cols[-5:], values[-5:] = rows[0], cols[0], [1, 0, 1, 0, 0]  # one cell, classes 0 and 1
+    labels = np.full((grid.height, grid.width), np.nan)
+    for r, c, v in zip(rows, cols, values):  # brute force: the highest class of a cell's points
+        labels[r, c] = v if np.isnan(labels[r, c]) else max(labels[r, c], v)
+    assert labels[rows[0], cols[0]] == 1
+    in_memory = PatchCNN(**SMALL).fit(bands, labels, band_names=["a", "b", "c"])
+    streamed = fit_windows(PatchCNN(**SMALL), selection, grid, PointLabels(rows, cols, values), None, ["a", "b", "c"],
+                           window=16, unlabelled_cells=grid.width * grid.height)  # fmt: skip
+    assert same_model(in_memory, streamed)
+
+
+def test_patches_cut_on_two_workers_with_one_killed_train_the_in_memory_networks(files):
+    """traincnn with a SCHEDULER: the windows are read and the patches cut on the workers, the training runs here.
+    A worker killed while the patches are cut: Dask recomputes its windows, and the networks are still those of the
+    whole stack trained in this process (every unlabelled cell kept, so the sampling is the same)."""
+    pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
+    from tests.helpers import run_killing_a_worker
+
+    bands, labels, weights, grid, selection, label_sel, weight_sel = files
+    settings = {**SMALL, "ensemble": 2}
+    in_memory = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"], sample_weight=weights)
+    logged = []
+    there = run_killing_a_worker(
+        lambda runner, kill_one: fit_windows(
+            PatchCNN(**settings), selection, grid, label_sel, weight_sel, ["a", "b", "c"], runner=runner, window=8,
+            unlabelled_cells=grid.width * grid.height, progress=kill_one, log=logged.append,
+        ),
+        after=0.06,  # 0.05-0.1: cutting the patches, 30 windows
+    )  # fmt: skip
+    assert same_model(in_memory, there)
+    reading = there.metadata_["reading"]
+    assert reading["scheduler"] == "a local Dask cluster of 2 worker process(es)"
+    assert reading["windows_scanned"] == 30 and reading["windows_read_for_patches"] == 30  # 5 x 6 windows of 8
+    assert any("on a local Dask cluster of 2 worker process(es): 30 windows of 8 cells scanned" in m for m in logged)
+
+
+def test_cancel_while_the_workers_cut_patches_stops_before_training(files):
+    pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
+    from geochem_prospector.core.distributed.runner import TaskRunner
+    from geochem_prospector.core.errors import Cancelled
 
     _, _, _, grid, selection, label_sel, _ = files
-    with pytest.raises(InputError) as error:
-        fit_windows(PatchCNN(**{**SMALL, **setting}), selection, grid, label_sel, window=16)
-    assert error.value.parameter == parameter and "window by window" in str(error.value)
+    seen = []
+    model = PatchCNN(**SMALL)
+    with TaskRunner("local:2") as runner:
+        with pytest.raises(Cancelled):
+            fit_windows(model, selection, grid, label_sel, runner=runner, window=8, progress=seen.append,
+                        is_cancelled=lambda: bool(seen) and seen[-1] > 0.06)  # fmt: skip
+    assert 0.06 < seen[-1] <= 0.1 and not hasattr(model, "nets_")  # stopped while cutting, nothing trained

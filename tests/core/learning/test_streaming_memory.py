@@ -82,6 +82,40 @@ def test_training_window_by_window_peaks_well_under_the_raster_size(raster, monk
     assert streamed_peak < budget, f"{streamed_peak / 2**20:.1f} MiB, budget {budget / 2**20:.1f} MiB"
 
 
+def test_positive_unlabelled_training_with_pretraining_window_by_window_peaks_under_the_budget(raster, monkeypatch):
+    """The modes that draw from every valid cell (PU's unlabelled sample, pre-training's pool) and point labels,
+    window by window, under a third of the raster. Their memory follows the cells drawn (one patch each: 1,176
+    bytes here), not the raster: the PU sample has at least 2,000 cells whatever the raster (2.7 MiB of patches on
+    this 24 MiB one), and a pool of 8,192 cells would alone take 9 MiB."""
+    from geochem_prospector.core.learning.streaming import PointLabels
+
+    folder, grid, bands, labels = raster
+    monkeypatch.setattr(streaming, "NORMALISATION_CELLS", 50_000)
+    selection = [(str(folder / "ev.tif"), b + 1) for b in range(BANDS)]
+    rows, cols = np.nonzero(np.isfinite(labels))
+    points = PointLabels(rows, cols, labels[rows, cols].astype(np.float64))
+    small = GridSpec(500000.0, 7000000.0, 100.0, 40, 40, None)
+    warm_rows, warm_cols = np.nonzero(np.isfinite(warm_labels()))
+    settings = {**SMALL, "epochs": 1, "semi_supervised": False, "training": "pu", "pretrain_epochs": 1}
+    streaming.fit_windows(  # warm-up, untraced
+        PatchCNN(**settings), [(str(folder / "small.tif"), b + 1) for b in range(BANDS)], small,
+        PointLabels(warm_rows, warm_cols, warm_labels()[warm_rows, warm_cols]), window=16, unlabelled_cells=0,
+        pretrain_cells=200,
+    )  # fmt: skip
+
+    def streamed():
+        model = streaming.fit_windows(
+            PatchCNN(**settings), selection, grid, points, window=128, unlabelled_cells=0, pretrain_cells=1024
+        )
+        reading.update(model.metadata_["reading"])
+
+    reading = {}
+    peak = peak_bytes(streamed)
+    # the bank: ~400 labelled points, the PU sample (2,000 at least), 1,024 pool cells; 7 x 7 x 6 floats each
+    assert reading["pretraining_pool_cells"] == 1024 and reading["patch_cells"] < 4000
+    assert peak < bands.nbytes // 3, f"{peak / 2**20:.1f} MiB, budget {bands.nbytes / 3 / 2**20:.1f} MiB"
+
+
 def test_the_gap_around_validation_cells_is_found_without_a_grid():
     """The split's gap (training cells within `gap` cells of a validation cell are dropped) from a k-d tree over the
     labelled cells equals the square dilation of a whole-grid mask and a brute-force Chebyshev distance."""
