@@ -1,5 +1,5 @@
 """Builders of the parameters several algorithms declare alike (the evidence rasters, the study-area mask, the
-random seed, the model file), so that one definition serves them all. Each returns a new definition with the
+random seed, the model file, the PyTorch device), so that one definition serves them all. Each returns a new definition with the
 public id, description, default and flags the algorithms have always had; the algorithm adds it where it belongs in
 its dialog. SCHEDULER has its own module (:mod:`.scheduling`)."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
@@ -21,6 +22,9 @@ MASK_DESCRIPTION = "Mask (study area polygons)"
 STUDY_AREA_DESCRIPTION = "Study area (mask polygons)"
 
 MODEL_FILTER = "GeoChem Prospector model (*.pt)"
+
+#: the DEVICE choices, passed to PyTorch by name (static strings: a model or command line stores the word)
+DEVICES = ["auto", "cpu", "cuda"]
 
 
 def evidence_rasters(name: str = "INPUT_RASTERS", description: str = "Evidence rasters"):
@@ -45,3 +49,8 @@ def model_file(name: str, description: str, optional: bool = False):
             name, tr(description), tr(MODEL_FILTER), optional=True, createByDefault=False
         )
     return QgsProcessingParameterFileDestination(name, tr(description), tr(MODEL_FILTER))
+
+
+def device(name: str = "DEVICE"):
+    """Where PyTorch runs: 'auto' (a CUDA GPU when there is one, the default), 'cpu' or 'cuda'."""
+    return QgsProcessingParameterEnum(name, tr("Device"), DEVICES, defaultValue="auto", usesStaticStrings=True)
