@@ -499,7 +499,10 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
         inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width) & usable
         if not inside.any():
-            raise QgsProcessingException("LABELS: no labelled point with a class value lies on the evidence rasters.")
+            raise QgsProcessingException(
+                "LABELS: no labelled point with a class value lies on the evidence rasters; check that the points "
+                "overlap the rasters (any CRS is reprojected) and that LABEL_FIELD holds their class."
+            )
         if (~inside).sum():
             feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
         # where points share a cell, the higher class wins

@@ -162,6 +162,15 @@ def build(folder: str) -> Dict[str, str]:
     paths["labels_outside"] = _points(
         os.path.join(folder, "labels_outside.gpkg"), [(X0 - 50_000, Y0), (X0 + 5000, Y0 + 90_000)], {"cls": [1, 0]}
     )
+    # the label raster's labelled cells as points (cell centres, class in cls), in EPSG:4326
+    rows, cols = np.nonzero(labels[0] >= 0)
+    centres = [(X0 + (c + 0.5) * PIXEL, Y0 + (SIZE - r - 0.5) * PIXEL) for r, c in zip(rows, cols)]
+    paths["label_points_4326"] = _points(
+        os.path.join(folder, "label_points_4326.gpkg"),
+        centres,
+        {"cls": labels[0, rows, cols].astype(int).tolist()},
+        crs="EPSG:4326",
+    )
     paths.update(_model_files(folder, bands, labels[0]))
     paths.update(_files_behind_inputs(folder, bands))
     paths.update(_number_inputs(folder, xy, cu, base, bands))
@@ -967,8 +976,23 @@ CASES: List[Case] = [
         "labels miss the rasters",
         "traincnn",
         _set(LABELS="labels_outside", LABEL_FIELD="cls"),
-        error=r"^LABELS: no labelled point .* lies on the evidence rasters",
+        error=r"^LABELS: no labelled point .* lies on the evidence rasters; check that the points overlap the rasters",
     ),
+    # trainmodel reads labels as traincnn does; its point labels failed with an AttributeError (found testing as a user)
+    Case(
+        "empty layer",
+        "trainmodel",
+        _set(LABELS="labels_empty", LABEL_FIELD="cls"),
+        error=r"^LABELS: .*no point features",
+    ),
+    Case(
+        "labels miss the rasters",
+        "trainmodel",
+        _set(LABELS="labels_outside", LABEL_FIELD="cls"),
+        error=r"^LABELS: no labelled point .* lies on the evidence rasters; check that the points overlap the rasters",
+    ),
+    Case("different CRSs", "trainmodel", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
+    Case("different CRSs", "traincnn", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
     Case("nodata holes and NaN", "traincnn", _set(INPUT_RASTERS=["holes"])),
     Case("nodata holes and NaN", "predict", _set(INPUT_RASTERS=["holes"])),
     Case("one-band raster", "traincnn", _set(INPUT_RASTERS=["oneband"])),
