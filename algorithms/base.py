@@ -180,12 +180,24 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         with no_gdal_sidecars():
             reading = self.reading_inputs(parameters, context)
             ok, message = super().checkParameterValues(reading, context)
+            if not ok:  # QGIS says 'Incorrect parameter value for X'; say what X takes
+                message = self.refused_value_message(reading, context) or message
             if ok and self.name() in METRE_INPUTS:
                 try:
                     self.check_projected(reading, context)
                 except QgsProcessingException as exc:
                     return False, str(exc)
             return ok, message
+
+    def refused_value_message(self, parameters, context) -> str:
+        """For the first parameter QGIS's check refuses: what it takes (:func:`.parameters.refused_value`)."""
+        from .parameters import refused_value
+
+        for definition in self.parameterDefinitions():
+            message = refused_value(definition, parameters.get(definition.name()), context)
+            if message:
+                return message
+        return ""
 
     def check_projected(self, parameters, context) -> None:
         """Refuse the input that must be in metres (METRE_INPUTS) when its CRS is geographic."""

@@ -54,3 +54,36 @@ def model_file(name: str, description: str, optional: bool = False):
 def device(name: str = "DEVICE"):
     """Where PyTorch runs: 'auto' (a CUDA GPU when there is one, the default), 'cpu' or 'cuda'."""
     return QgsProcessingParameterEnum(name, tr("Device"), DEVICES, defaultValue="auto", usesStaticStrings=True)
+
+
+def refused_value(definition, value, context) -> str:
+    """What to tell a user whose ``value`` QGIS's own check of ``definition`` refuses, as 'NAME: what to give (got
+    …).', for the parameters whose QGIS message says only 'Incorrect parameter value for NAME' (numbers out of
+    range, an enum option that does not exist, a file of the wrong type); '' when the value passes or QGIS's
+    message already explains (layers)."""
+    if definition.checkValueIsAcceptable(value, context):
+        return ""
+    name, kind = definition.name(), definition.type()
+    got = "nothing" if value is None or value == "" else repr(value if isinstance(value, str) else str(value))
+    if kind in ("number", "distance"):
+        whole = kind == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer
+        low, high = definition.minimum(), definition.maximum()
+        span = ""  # QGIS's unbounded limits are ±DBL_MAX
+        if low > -1e300 and high < 1e300:
+            span = f" from {low:g} to {high:g}"
+        elif low > -1e300:
+            span = f" of at least {low:g}"
+        elif high < 1e300:
+            span = f" of at most {high:g}"
+        return f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got})."
+    if kind == "enum":
+        options = definition.options()
+        if definition.usesStaticStrings():
+            listed = ", ".join(options)
+        else:
+            listed = ", ".join(f"{i} ({option})" for i, option in enumerate(options))
+        how = "one or more of" if definition.allowMultiple() else "one of"
+        return f"{name}: choose {how} {listed} (got {got})."
+    if kind == "file" and definition.extension():
+        return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
+    return ""

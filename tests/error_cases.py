@@ -1348,6 +1348,47 @@ CASES += [
     )
 ]
 
+# Values QGIS's own check refuses before the run: its message, 'Incorrect parameter value for EPOCHS', named the
+# parameter but not what it takes (algorithms/parameters.refused_value)
+CASES += [
+    Case(
+        "number out of range",
+        "traincnn",
+        _set(EPOCHS=0),
+        error=r"^EPOCHS: give a whole number from 1 to 10000 \(got '0'\)\.$",
+    ),
+    Case(
+        "number out of range",
+        "predict",
+        _set(TILE_SIZE=-5),
+        error=r"^TILE_SIZE: give a whole number from 0 to 8192 \(got '-5'\)\.$",
+    ),
+    Case(
+        "number out of range",
+        "trainmodel",
+        _set(N_ESTIMATORS=0),
+        error=r"^N_ESTIMATORS: give a whole number from 1 to 100000 \(got '0'\)\.$",
+    ),
+    Case(
+        "number out of range",
+        "comparemodels",
+        _set(NEGATIVES=5),
+        error=r"^NEGATIVES: give a whole number of at least 10 \(got '5'\)\.$",
+    ),
+    Case(
+        "option that does not exist",
+        "predict",
+        _set(DEVICE="gpu"),
+        error=r"^DEVICE: choose one of auto, cpu, cuda \(got 'gpu'\)\.$",
+    ),
+    Case(
+        "model file of another type",
+        "predict",
+        _set(MODEL="raster"),
+        error=r"^MODEL: give a \.pt file, the type this parameter reads \(got '.*elements\.tif'\)\.$",
+    ),
+]
+
 # ---- evidence layers (feat/evidence) --------------------------------------------------------------------------
 CASES += [
     Case(
