@@ -90,7 +90,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def __init_subclass__(cls, **kwargs) -> None:
         """An algorithm's own help text names parameters by id (NEIGHBORS); the dialog shows it with the form's
-        labels instead (see :func:`algorithms.help.with_labels`). Its display name starts with its workflow step
+        labels instead (see :func:`algorithms.help.with_labels`), escaped for the HTML QGIS renders it as
+        (:func:`algorithms.help.as_html`). Its display name starts with its workflow step
         (:func:`algorithms.help.numbered`)."""
         super().__init_subclass__(**kwargs)
         title = cls.__dict__.get("displayName")
@@ -106,7 +107,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
             def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
                 labels = {d.name(): d.description() for d in self.parameterDefinitions()}
-                return algorithm_help.with_labels(own(self), labels)
+                return algorithm_help.as_html(algorithm_help.with_labels(own(self), labels))
 
             shortHelpString.__doc__ = own.__doc__
             cls.shortHelpString = shortHelpString
@@ -161,7 +162,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         without help gets the text of algorithms/help.py (its tooltip in the dialog)."""
         text = algorithm_help.PARAMETER_HELP.get(self.name(), {}).get(definition.name())
         if text and not definition.help():
-            definition.setHelp(self.tr(text))
+            definition.setHelp(algorithm_help.as_html(self.tr(text)))
         if definition.type() == "distance":
             # metres (the geographic-CRS check makes sure) until a layer gives its unit; the dialog showed
             # '<unknown>', and always did when the parent is a list of layers, which gives no unit
@@ -179,12 +180,24 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         with no_gdal_sidecars():
             reading = self.reading_inputs(parameters, context)
             ok, message = super().checkParameterValues(reading, context)
+            if not ok:  # QGIS says 'Incorrect parameter value for X'; say what X takes
+                message = self.refused_value_message(reading, context) or message
             if ok and self.name() in METRE_INPUTS:
                 try:
                     self.check_projected(reading, context)
                 except QgsProcessingException as exc:
                     return False, str(exc)
             return ok, message
+
+    def refused_value_message(self, parameters, context) -> str:
+        """For the first parameter QGIS's check refuses: what it takes (:func:`.parameters.refused_value`)."""
+        from .parameters import refused_value
+
+        for definition in self.parameterDefinitions():
+            message = refused_value(definition, parameters.get(definition.name()), context)
+            if message:
+                return message
+        return ""
 
     def check_projected(self, parameters, context) -> None:
         """Refuse the input that must be in metres (METRE_INPUTS) when its CRS is geographic."""

@@ -75,8 +75,8 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
-            "Which learner makes the best map here? Known DEPOSITS are linked into clusters (within "
-            "CLUSTER_DISTANCE) and whole clusters are spread over FOLDS. In each fold every chosen LEARNER, the CNN "
+            "Which learner makes the best map here? The DEPOSITS are linked into clusters (within "
+            "CLUSTER_DISTANCE) and whole clusters are spread over FOLDS. In each fold every learner of LEARNERS, the CNN "
             "and the best single band (chosen, with its sign, on the training deposits alone) are trained on labels "
             "made from the other folds' deposits only (the 3 x 3 cells of each deposit mineralised, NEGATIVES random "
             "cells beyond CLUSTER_DISTANCE barren) and scored on the held-out deposits against the background.\n\n"

@@ -3,11 +3,13 @@
 Read by :class:`algorithms.base.ProspectorAlgorithm`: search tags (``tags()``), the README section a Help button
 opens (``helpUrl()``), the help shown as each parameter's tooltip (``setHelp``), and the help text with the
 parameters named by the labels the form shows rather than by their ids. Algorithm files only declare parameters;
-an algorithm or a parameter missing here simply gets no tags or tooltip text.
+an algorithm or a parameter missing here simply gets no tags or tooltip text. QGIS shows the help text and the
+tooltips as HTML, so both are given to it through :func:`as_html`.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Dict, Mapping, Tuple
 
@@ -387,6 +389,12 @@ def with_labels(text: str, labels: Mapping[str, str]) -> str:
         return f"‘{short_label(labels[word])}’" if word in labels else word
 
     return _ID.sub(label, text)
+
+
+def as_html(text: str) -> str:
+    """Plain help text as the HTML QGIS renders it as (the dialog's help panel, parameter tooltips): ``<``, ``>``
+    and ``&`` escaped, so '(<layer>:<what>)' or '<5' shows as written instead of being taken for a tag."""
+    return html.escape(text, quote=False)
 
 
 def github_anchor(heading: str) -> str:

@@ -1,5 +1,5 @@
 """Builders of the parameters several algorithms declare alike (the evidence rasters, the study-area mask, the
-random seed, the model file), so that one definition serves them all. Each returns a new definition with the
+random seed, the model file, the PyTorch device), so that one definition serves them all. Each returns a new definition with the
 public id, description, default and flags the algorithms have always had; the algorithm adds it where it belongs in
 its dialog. SCHEDULER has its own module (:mod:`.scheduling`)."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
@@ -21,6 +22,9 @@ MASK_DESCRIPTION = "Mask (study area polygons)"
 STUDY_AREA_DESCRIPTION = "Study area (mask polygons)"
 
 MODEL_FILTER = "GeoChem Prospector model (*.pt)"
+
+#: the DEVICE choices, passed to PyTorch by name (static strings: a model or command line stores the word)
+DEVICES = ["auto", "cpu", "cuda"]
 
 
 def evidence_rasters(name: str = "INPUT_RASTERS", description: str = "Evidence rasters"):
@@ -45,3 +49,41 @@ def model_file(name: str, description: str, optional: bool = False):
             name, tr(description), tr(MODEL_FILTER), optional=True, createByDefault=False
         )
     return QgsProcessingParameterFileDestination(name, tr(description), tr(MODEL_FILTER))
+
+
+def device(name: str = "DEVICE"):
+    """Where PyTorch runs: 'auto' (a CUDA GPU when there is one, the default), 'cpu' or 'cuda'."""
+    return QgsProcessingParameterEnum(name, tr("Device"), DEVICES, defaultValue="auto", usesStaticStrings=True)
+
+
+def refused_value(definition, value, context) -> str:
+    """What to tell a user whose ``value`` QGIS's own check of ``definition`` refuses, as 'NAME: what to give (got
+    …).', for the parameters whose QGIS message says only 'Incorrect parameter value for NAME' (numbers out of
+    range, an enum option that does not exist, a file of the wrong type); '' when the value passes or QGIS's
+    message already explains (layers)."""
+    if definition.checkValueIsAcceptable(value, context):
+        return ""
+    name, kind = definition.name(), definition.type()
+    got = "nothing" if value is None or value == "" else repr(value if isinstance(value, str) else str(value))
+    if kind in ("number", "distance"):
+        whole = kind == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer
+        low, high = definition.minimum(), definition.maximum()
+        span = ""  # QGIS's unbounded limits are ±DBL_MAX
+        if low > -1e300 and high < 1e300:
+            span = f" from {low:g} to {high:g}"
+        elif low > -1e300:
+            span = f" of at least {low:g}"
+        elif high < 1e300:
+            span = f" of at most {high:g}"
+        return f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got})."
+    if kind == "enum":
+        options = definition.options()
+        if definition.usesStaticStrings():
+            listed = ", ".join(options)
+        else:
+            listed = ", ".join(f"{i} ({option})" for i, option in enumerate(options))
+        how = "one or more of" if definition.allowMultiple() else "one of"
+        return f"{name}: choose {how} {listed} (got {got})."
+    if kind == "file" and definition.extension():
+        return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
+    return ""

@@ -7,12 +7,8 @@ from typing import Union
 
 import numpy as np
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterString,
@@ -30,10 +26,11 @@ from ..core.io.windows import (
     open_geotiff_writer,
     write_window,
 )
+from . import parameters as params
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
-from .traincnn import DEVICES, import_cnn, layer_paths
+from .traincnn import import_cnn, layer_paths
 
 NODATA = -9999.0
 CLASS_NODATA = 255
@@ -89,22 +86,10 @@ class PredictAlgorithm(ProspectorAlgorithm):
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
-        self.addParameter(
-            QgsProcessingParameterMultipleLayers(
-                self.INPUT_RASTERS, self.tr("Evidence rasters (the model's bands)"), QgsProcessing.TypeRaster
-            )
-        )
+        self.addParameter(params.evidence_rasters(self.INPUT_RASTERS, "Evidence rasters (the model's bands)"))
         self.addParameter(QgsProcessingParameterFile(self.MODEL, self.tr("Model file (from traincnn)"), extension="pt"))
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.DEVICE, self.tr("Device"), DEVICES, defaultValue="auto", usesStaticStrings=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.MASK, self.tr("Mask (study area polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True
-            )
-        )
+        self.addParameter(params.device(self.DEVICE))
+        self.addParameter(params.mask(name=self.MASK))
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.MC_SAMPLES,

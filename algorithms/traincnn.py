@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMapLayer,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
@@ -28,11 +27,11 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
+from . import parameters as params
 from .base import ProspectorAlgorithm, layer_file, point_attributes, require_projected
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 
-DEVICES = ["auto", "cpu", "cuda"]
 #: evidence stacks larger than this (bands x cells x 4 bytes) are read window by window (core.learning.streaming)
 #: when every input shares one grid; smaller ones are read whole, which is faster and gives the same model
 STREAM_ABOVE_BYTES = 1 << 30
@@ -162,11 +161,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
-        self.addParameter(
-            QgsProcessingParameterMultipleLayers(
-                self.INPUT_RASTERS, self.tr("Evidence rasters"), QgsProcessing.TypeRaster
-            )
-        )
+        self.addParameter(params.evidence_rasters(self.INPUT_RASTERS))
         self.addParameter(
             QgsProcessingParameterMapLayer(
                 self.LABELS,
@@ -219,14 +214,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 0.9,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.DEVICE, self.tr("Device"), DEVICES, defaultValue="auto", usesStaticStrings=True
-            )
-        )
+        self.addParameter(params.seed(self.SEED))
+        self.addParameter(params.device(self.DEVICE))
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.VALIDATION,
@@ -313,11 +302,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         barren.setFlags(barren.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(barren)
         self.addParameter(scheduler_parameter(self.tr))
-        self.addParameter(
-            QgsProcessingParameterFileDestination(
-                self.OUTPUT_MODEL, self.tr("Model file"), self.tr("GeoChem Prospector model (*.pt)")
-            )
-        )
+        self.addParameter(params.model_file(self.OUTPUT_MODEL, "Model file"))
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_REPORT, self.tr("Training report"), self.tr("HTML files (*.html)")
@@ -514,7 +499,10 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
         inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width) & usable
         if not inside.any():
-            raise QgsProcessingException("LABELS: no labelled point with a class value lies on the evidence rasters.")
+            raise QgsProcessingException(
+                "LABELS: no labelled point with a class value lies on the evidence rasters; check that the points "
+                "overlap the rasters (any CRS is reprojected) and that LABEL_FIELD holds their class."
+            )
         if (~inside).sum():
             feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
         # where points share a cell, the higher class wins

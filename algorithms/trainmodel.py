@@ -108,6 +108,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
 
     #: labels are read exactly as traincnn reads them (label raster, or points with a class field)
     _labels = TrainCnnAlgorithm._labels
+    _point_labels = TrainCnnAlgorithm._point_labels  # which _labels calls for points
 
     def name(self) -> str:
         return "trainmodel"

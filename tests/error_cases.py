@@ -162,6 +162,15 @@ def build(folder: str) -> Dict[str, str]:
     paths["labels_outside"] = _points(
         os.path.join(folder, "labels_outside.gpkg"), [(X0 - 50_000, Y0), (X0 + 5000, Y0 + 90_000)], {"cls": [1, 0]}
     )
+    # the label raster's labelled cells as points (cell centres, class in cls), in EPSG:4326
+    rows, cols = np.nonzero(labels[0] >= 0)
+    centres = [(X0 + (c + 0.5) * PIXEL, Y0 + (SIZE - r - 0.5) * PIXEL) for r, c in zip(rows, cols)]
+    paths["label_points_4326"] = _points(
+        os.path.join(folder, "label_points_4326.gpkg"),
+        centres,
+        {"cls": labels[0, rows, cols].astype(int).tolist()},
+        crs="EPSG:4326",
+    )
     paths.update(_model_files(folder, bands, labels[0]))
     paths.update(_files_behind_inputs(folder, bands))
     paths.update(_number_inputs(folder, xy, cu, base, bands))
@@ -967,8 +976,23 @@ CASES: List[Case] = [
         "labels miss the rasters",
         "traincnn",
         _set(LABELS="labels_outside", LABEL_FIELD="cls"),
-        error=r"^LABELS: no labelled point .* lies on the evidence rasters",
+        error=r"^LABELS: no labelled point .* lies on the evidence rasters; check that the points overlap the rasters",
     ),
+    # trainmodel reads labels as traincnn does; its point labels failed with an AttributeError (found testing as a user)
+    Case(
+        "empty layer",
+        "trainmodel",
+        _set(LABELS="labels_empty", LABEL_FIELD="cls"),
+        error=r"^LABELS: .*no point features",
+    ),
+    Case(
+        "labels miss the rasters",
+        "trainmodel",
+        _set(LABELS="labels_outside", LABEL_FIELD="cls"),
+        error=r"^LABELS: no labelled point .* lies on the evidence rasters; check that the points overlap the rasters",
+    ),
+    Case("different CRSs", "trainmodel", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
+    Case("different CRSs", "traincnn", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
     Case("nodata holes and NaN", "traincnn", _set(INPUT_RASTERS=["holes"])),
     Case("nodata holes and NaN", "predict", _set(INPUT_RASTERS=["holes"])),
     Case("one-band raster", "traincnn", _set(INPUT_RASTERS=["oneband"])),
@@ -1322,6 +1346,47 @@ CASES += [
         _set(BARREN_RATIO=0.05),
         error=r"^BARREN_RATIO: draw from 0\.1 to 1000 barren cells per positive cell in each epoch, or 0 for every",
     )
+]
+
+# Values QGIS's own check refuses before the run: its message, 'Incorrect parameter value for EPOCHS', named the
+# parameter but not what it takes (algorithms/parameters.refused_value)
+CASES += [
+    Case(
+        "number out of range",
+        "traincnn",
+        _set(EPOCHS=0),
+        error=r"^EPOCHS: give a whole number from 1 to 10000 \(got '0'\)\.$",
+    ),
+    Case(
+        "number out of range",
+        "predict",
+        _set(TILE_SIZE=-5),
+        error=r"^TILE_SIZE: give a whole number from 0 to 8192 \(got '-5'\)\.$",
+    ),
+    Case(
+        "number out of range",
+        "trainmodel",
+        _set(N_ESTIMATORS=0),
+        error=r"^N_ESTIMATORS: give a whole number from 1 to 100000 \(got '0'\)\.$",
+    ),
+    Case(
+        "number out of range",
+        "comparemodels",
+        _set(NEGATIVES=5),
+        error=r"^NEGATIVES: give a whole number of at least 10 \(got '5'\)\.$",
+    ),
+    Case(
+        "option that does not exist",
+        "predict",
+        _set(DEVICE="gpu"),
+        error=r"^DEVICE: choose one of auto, cpu, cuda \(got 'gpu'\)\.$",
+    ),
+    Case(
+        "model file of another type",
+        "predict",
+        _set(MODEL="raster"),
+        error=r"^MODEL: give a \.pt file, the type this parameter reads \(got '.*elements\.tif'\)\.$",
+    ),
 ]
 
 # ---- evidence layers (feat/evidence) --------------------------------------------------------------------------

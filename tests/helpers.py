@@ -40,3 +40,12 @@ def run_killing_a_worker(run: Callable[[Any, Callable[[float], None]], T], after
         after = set(runner.client.run(os.getpid).values())
     assert killed and killed[0] not in after  # the worker really died (the nanny started another one)
     return result
+
+
+def assert_same_networks(a: Any, b: Any) -> None:
+    """Two trained PatchCNN models hold the same normalisation and the same networks, weight for weight, bit for bit
+    (the reference of every "same model whatever the reading or scheduler" test)."""
+    assert a.metadata_["normalisation"] == b.metadata_["normalisation"]
+    for net_a, net_b in zip(a.nets_, b.nets_, strict=True):
+        for (ka, va), (kb, vb) in zip(net_a.state_dict().items(), net_b.state_dict().items(), strict=True):
+            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka

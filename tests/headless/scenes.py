@@ -20,3 +20,19 @@ def signal_scene(tmp_path, seed=0, width=30, height=28):
     labels[r, c] = (signal[r, c] > 0.5).astype(float)
     write_geotiff(str(tmp_path / "labels.tif"), labels[None], grid, ["label"], nodata=-1)
     return grid, signal, labels
+
+
+def traincnn_parameters(tmp_path, name="", **changes):
+    """qgis_process parameters of a tiny traincnn run on the scene's ev.tif and labels.tif (5 x 5 patches, 2 epochs,
+    on the CPU): model{name}.pt and report{name}.html in ``tmp_path``; ``changes`` add or replace parameters."""
+    return {
+        "INPUT_RASTERS": str(tmp_path / "ev.tif"),
+        "LABELS": str(tmp_path / "labels.tif"),
+        "PATCH_SIZE": 5,
+        "EPOCHS": 2,
+        "BATCH_SIZE": 32,
+        "DEVICE": "cpu",
+        "OUTPUT_MODEL": str(tmp_path / f"model{name}.pt"),
+        "OUTPUT_REPORT": str(tmp_path / f"report{name}.html"),
+        **changes,
+    }

@@ -2,25 +2,13 @@
 
 import rasterio
 
-from tests.headless.scenes import signal_scene
+from tests.headless.scenes import signal_scene, traincnn_parameters
 
 
 def test_train_and_predict_headless(qgis_process, tmp_path):
     grid = signal_scene(tmp_path)[0]
 
-    code, result, log = qgis_process(
-        "prospector:traincnn",
-        {
-            "INPUT_RASTERS": str(tmp_path / "ev.tif"),
-            "LABELS": str(tmp_path / "labels.tif"),
-            "PATCH_SIZE": 5,
-            "EPOCHS": 2,
-            "BATCH_SIZE": 32,
-            "DEVICE": "cpu",
-            "OUTPUT_MODEL": str(tmp_path / "model.pt"),
-            "OUTPUT_REPORT": str(tmp_path / "report.html"),
-        },
-    )
+    code, result, log = qgis_process("prospector:traincnn", traincnn_parameters(tmp_path))
     assert code == 0, log
     assert result["results"]["OUTPUT_MODEL"] == str(tmp_path / "model.pt")
     assert "epoch 1/2" in log and "<svg" in (tmp_path / "report.html").read_text()

@@ -12,7 +12,8 @@ import rasterio
 pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
 
 from tests.conftest import SAMPLE_DATA as SAMPLES  # noqa: E402
-from tests.helpers import free_port  # noqa: E402
+from tests.headless.scenes import traincnn_parameters  # noqa: E402
+from tests.helpers import assert_same_networks, free_port  # noqa: E402
 
 
 def pixels(path):
@@ -201,32 +202,14 @@ def test_traincnn_cutting_patches_on_two_workers_trains_the_same_networks(qgis_p
     models, logs = {}, {}
     for scheduler in ("", "local:2"):
         name = scheduler.replace(":", "_") or "here"
-        code, result, log = qgis_process(
-            "prospector:traincnn",
-            {
-                "INPUT_RASTERS": str(tmp_path / "ev.tif"),
-                "LABELS": str(tmp_path / "labels.tif"),
-                "PATCH_SIZE": 5,
-                "EPOCHS": 2,
-                "BATCH_SIZE": 32,
-                "ENSEMBLE": 2,
-                "SEED": 4,
-                "DEVICE": "cpu",
-                "SCHEDULER": scheduler,
-                "OUTPUT_MODEL": str(tmp_path / f"model_{name}.pt"),
-                "OUTPUT_REPORT": str(tmp_path / f"report_{name}.html"),
-            },
-        )
+        params = traincnn_parameters(tmp_path, f"_{name}", ENSEMBLE=2, SEED=4, SCHEDULER=scheduler)
+        code, result, log = qgis_process("prospector:traincnn", params)
         assert code == 0, log
-        models[scheduler], logs[scheduler] = PatchCNN.load(str(tmp_path / f"model_{name}.pt")), log
+        models[scheduler], logs[scheduler] = PatchCNN.load(params["OUTPUT_MODEL"]), log
     assert "Running on a local Dask cluster of 2 worker process(es)." in logs["local:2"]
     assert "patches read window by window on a local Dask cluster of 2 worker process(es)" in logs["local:2"]
     assert "window by window" not in logs[""]
-    here, there = models[""], models["local:2"]
-    assert here.metadata_["normalisation"] == there.metadata_["normalisation"]
-    for a, b in zip(here.nets_, there.nets_, strict=True):
-        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
-            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
+    assert_same_networks(models[""], models["local:2"])
 
 
 def test_bad_schedulers_are_refused_on_evidence(qgis_process, tmp_path):

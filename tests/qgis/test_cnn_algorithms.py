@@ -10,6 +10,7 @@ from qgis.core import QgsProcessingException, QgsProcessingFeedback
 from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.io.rasters import write_geotiff
 from geochem_prospector.core.learning.estimator import PatchCNN
+from tests.helpers import assert_same_networks
 from tests.qgis.synthetic import CRS, GRID
 
 FAST = {"PATCH_SIZE": 5, "EPOCHS": 2, "BATCH_SIZE": 32, "SEED": 1, "DEVICE": "cpu", "ENSEMBLE": 1}
@@ -282,24 +283,12 @@ def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorit
     assert not (tmp_path / "bad.pt").exists()
 
 
-def test_a_stack_read_window_by_window_trains_the_model_of_the_whole_stack(run_algorithm, data, tmp_path, monkeypatch):
-    """#20: above STREAM_ABOVE_BYTES traincnn reads only the patches around labelled and sampled cells, window by
-    window; on a raster the whole-stack path holds (every unlabelled cell kept) the trained networks are the same
-    bit for bit. Here the threshold is 0 and the windows 16 cells, so this small raster is streamed in 9 windows."""
+def train_whole_and_by_windows(run_algorithm, params, tmp_path, monkeypatch):
+    """traincnn run twice on ``params``: "whole" reads the stack into memory (threshold above any size),
+    "windows" streams it (threshold 0, windows of 16 cells). Returns ({name: model}, {name: log lines})."""
     from geochem_prospector.algorithms import traincnn
 
-    rng = np.random.default_rng(3)
-    write_geotiff(str(tmp_path / "conf.tif"), rng.uniform(0.3, 1, (1, GRID.height, GRID.width)), GRID, ["c"])
-    params = {
-        "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
-        "LABELS": str(data / "labels.tif"),
-        "CONFIDENCE": str(tmp_path / "conf.tif"),
-        **FAST,
-        "ENSEMBLE": 2,
-        "BARREN_RATIO": 0.5,
-    }
-    logs = {}
-    models = {}
+    models, logs = {}, {}
     for name, threshold in (("whole", 1 << 40), ("windows", 0)):
         monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", threshold)
         monkeypatch.setattr(traincnn, "STREAM_WINDOW", 16)
@@ -310,14 +299,29 @@ def test_a_stack_read_window_by_window_trains_the_model_of_the_whole_stack(run_a
             feedback=feedback,
         )
         models[name], logs[name] = PatchCNN.load(result["OUTPUT_MODEL"]), feedback.lines
+    return models, logs
+
+
+def test_a_stack_read_window_by_window_trains_the_model_of_the_whole_stack(run_algorithm, data, tmp_path, monkeypatch):
+    """#20: above STREAM_ABOVE_BYTES traincnn reads only the patches around labelled and sampled cells, window by
+    window; on a raster the whole-stack path holds (every unlabelled cell kept) the trained networks are the same
+    bit for bit. Here the threshold is 0 and the windows 16 cells, so this small raster is streamed in 9 windows."""
+    rng = np.random.default_rng(3)
+    write_geotiff(str(tmp_path / "conf.tif"), rng.uniform(0.3, 1, (1, GRID.height, GRID.width)), GRID, ["c"])
+    params = {
+        "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
+        "LABELS": str(data / "labels.tif"),
+        "CONFIDENCE": str(tmp_path / "conf.tif"),
+        **FAST,
+        "ENSEMBLE": 2,
+        "BARREN_RATIO": 0.5,
+    }
+    models, logs = train_whole_and_by_windows(run_algorithm, params, tmp_path, monkeypatch)
     assert any("read window by window" in line for line in logs["windows"])
     assert not any("read window by window" in line for line in logs["whole"])
     whole, windows = models["whole"], models["windows"]
     assert whole.band_names_ == windows.band_names_ and len(windows.nets_) == 2
-    assert whole.metadata_["normalisation"] == windows.metadata_["normalisation"]
-    for a, b in zip(whole.nets_, windows.nets_, strict=True):
-        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
-            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
+    assert_same_networks(whole, windows)
 
 
 @pytest.mark.parametrize("case", ["points", "pu and pre-training"])
@@ -328,8 +332,6 @@ def test_point_labels_pu_and_pretraining_read_window_by_window_train_the_whole_s
     16-cell windows); on this small raster (every valid cell in the pools) the networks are the whole stack's."""
     import geopandas as gpd
     from shapely.geometry import Point
-
-    from geochem_prospector.algorithms import traincnn
 
     params = {"INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")], **FAST}
     if case == "points":
@@ -342,24 +344,11 @@ def test_point_labels_pu_and_pretraining_read_window_by_window_train_the_whole_s
         params.update(LABELS=str(tmp_path / "pts.gpkg"), LABEL_FIELD="cls")
     else:
         params.update(LABELS=str(data / "labels.tif"), TRAINING=1, PRETRAIN_EPOCHS=1)
-    models, logs = {}, {}
-    for name, threshold in (("whole", 1 << 40), ("windows", 0)):
-        monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", threshold)
-        monkeypatch.setattr(traincnn, "STREAM_WINDOW", 16)
-        feedback = Recorder()
-        result = run_algorithm(
-            "prospector:traincnn",
-            {**params, "OUTPUT_MODEL": str(tmp_path / f"{name}.pt"), "OUTPUT_REPORT": str(tmp_path / f"{name}.html")},
-            feedback=feedback,
-        )
-        models[name], logs[name] = PatchCNN.load(result["OUTPUT_MODEL"]), feedback.lines
+    models, logs = train_whole_and_by_windows(run_algorithm, params, tmp_path, monkeypatch)
     assert any("read window by window (it is large)" in line for line in logs["windows"])
     whole, windows = models["whole"], models["windows"]
     assert windows.metadata_["reading"]["windows_scanned"] == 6  # 36 x 32 cells in windows of 16
-    assert whole.metadata_["normalisation"] == windows.metadata_["normalisation"]
-    for a, b in zip(whole.nets_, windows.nets_, strict=True):
-        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
-            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
+    assert_same_networks(whole, windows)
 
 
 def test_a_stack_on_different_grids_is_read_whole_and_says_why(run_algorithm, data, tmp_path, monkeypatch):
@@ -412,10 +401,7 @@ def test_scheduler_cuts_the_patches_on_workers_and_trains_the_same_networks(run_
     assert any("on a local Dask cluster of 2 worker process(es): 1 windows of 1024 cells" in line
                for line in logs["there"])  # fmt: skip
     assert "window by window on a local Dask cluster of 2 worker process(es)" in (tmp_path / "there.html").read_text()
-    assert here.metadata_["normalisation"] == there.metadata_["normalisation"]
-    for a, b in zip(here.nets_, there.nets_, strict=True):
-        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
-            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
+    assert_same_networks(here, there)
 
     feedback = QgsProcessingFeedback()
     feedback.progressChanged.connect(lambda value: value > 5 and feedback.cancel())  # the patches: 5-10 %
