@@ -68,9 +68,9 @@ def train_model(path: str) -> None:
 
 
 def timed_predict(qp, tmp: str, parameters: list) -> tuple:
-    """(wall seconds, peak RSS GB) of one ``qgis_process.bin run prospector:predict`` with ``parameters``
-    (KEY=value strings), measured by /usr/bin/time; exits with its stderr if the run fails."""
-    args = ["/usr/bin/time", "-f", "%M %e", "-o", os.path.join(tmp, "time.txt"), "qgis_process.bin", "run"]
+    """(wall seconds, peak RSS GB, CPU seconds, minor page faults) of one ``qgis_process.bin run prospector:predict``
+    with ``parameters`` (KEY=value strings), measured by /usr/bin/time; exits with its stderr if the run fails."""
+    args = ["/usr/bin/time", "-f", "%M %e %U %S %R", "-o", os.path.join(tmp, "time.txt"), "qgis_process.bin", "run"]
     args += ["prospector:predict", "--json", "--", *parameters]
     proc = subprocess.run(args, env=qp.env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -78,8 +78,8 @@ def timed_predict(qp, tmp: str, parameters: list) -> tuple:
         raise SystemExit("qgis_process prospector:predict failed")
     json.loads(proc.stdout)  # the run reported its results
     with open(os.path.join(tmp, "time.txt")) as f:
-        max_kb, seconds = f.read().split()[-2:]
-    return float(seconds), int(max_kb) * 1024 / 1e9
+        max_kb, seconds, user, system, faults = f.read().split()[-5:]
+    return float(seconds), int(max_kb) * 1024 / 1e9, float(user) + float(system), int(faults)
 
 
 def main() -> None:
@@ -96,7 +96,7 @@ def main() -> None:
             f"evidence raster {size} x {size} x {BANDS}: {gb:.1f} GB written in {time.perf_counter() - started:.0f} s"
         )
         train_model(model)
-        seconds, peak_gb = timed_predict(
+        seconds, peak_gb, _, _ = timed_predict(
             QgisProcess(),
             tmp,
             [f"INPUT_RASTERS={evidence}", f"MODEL={model}", "DEVICE=cpu", "MC_SAMPLES=0", f"OUTPUT={prob}"],

@@ -14,8 +14,9 @@ Three figures, each a ratio to a reference timed in this run (so a loaded, share
    256, 512 and 1024, each as a share of (1).
 4. **End to end**: ``qgis_process.bin run prospector:predict`` on a SIZE x SIZE x BANDS tiled GeoTIFF (written
    first, never held in memory) under ``/usr/bin/time``: wall time, peak RSS, and the wall time over the
-   arithmetic limit of (1) (the issue's target: within 2x), with the chosen tile size (TILE_SIZE 0) unless
-   ``BENCH_THROUGHPUT_TILE`` is set.
+   arithmetic limit of (1) (the issue's target: within 2x), its CPU time and minor page faults, with the chosen
+   tile size (TILE_SIZE 0) unless ``BENCH_THROUGHPUT_TILE`` is set; ``BENCH_THROUGHPUT_OTHER_TILE`` runs it again
+   on the same file with that size, for a comparison in the same run.
 
 Usage (environment variables, as ``make bench`` passes nothing else):
     BENCH_THROUGHPUT_SIZE=2000 BENCH=predict_throughput make bench
@@ -128,20 +129,20 @@ def dense_throughput(model, tile: int, mc: int, n_tiles: int = 3) -> Tuple[float
     return cells / float(np.median(times)), cells / min(times)
 
 
-def end_to_end(size: int, bands: int, model_path: str, tmp: str, tile: int, mc: int) -> Tuple[float, float, float]:
-    """(wall seconds, peak RSS GB, input GB) of qgis_process prospector:predict on a size x size x bands raster."""
-    from bench_predict_large import timed_predict, write_evidence
+def end_to_end(evidence: str, size: int, model_path: str, tmp: str, tile: int, mc: int) -> Tuple[float, float, str]:
+    """(wall seconds, peak RSS GB, a line of CPU time and page faults) of qgis_process prospector:predict on the
+    size x size evidence raster."""
+    from bench_predict_large import timed_predict
     from demo import QgisProcess
 
-    evidence, prob, unc = (os.path.join(tmp, n) for n in ("evidence.tif", "prob.tif", "unc.tif"))
-    started = time.perf_counter()
-    write_evidence(evidence, size)
-    gb = os.path.getsize(evidence) / 1e9
-    print(f"evidence {size} x {size} x {bands}: {gb:.2f} GB written in {time.perf_counter() - started:.0f} s")
+    prob, unc = (os.path.join(tmp, n) for n in ("prob.tif", "unc.tif"))
+    for path in (prob, unc):
+        if os.path.exists(path):
+            os.remove(path)
     parameters = [f"INPUT_RASTERS={evidence}", f"MODEL={model_path}", "DEVICE=cpu", f"MC_SAMPLES={mc}"]
     parameters += [f"TILE_SIZE={tile}", f"OUTPUT={prob}"] + ([f"OUTPUT_UNCERTAINTY={unc}"] if mc else [])
-    seconds, peak_gb = timed_predict(QgisProcess(), tmp, parameters)
-    return seconds, peak_gb, gb
+    seconds, peak_gb, cpu, faults = timed_predict(QgisProcess(), tmp, parameters)
+    return seconds, peak_gb, f"{cpu:.1f} CPU-s, {faults:,} minor page faults ({faults / size**2:.3f} a cell)"
 
 
 def main() -> None:
@@ -173,11 +174,11 @@ def main() -> None:
         print(f"convolution throughput on the network's layer shapes ({REF} x {REF} outputs each): "
               f"{ref / 1e9:.1f} GFLOP/s")  # fmt: skip
         print("\n".join(lines))
-        from geochem_prospector.core.learning.tiling import bytes_per_cell, tile_size_here
+        from geochem_prospector.core.learning.tiling import bytes_per_cell, largest_bytes_per_cell, tile_size_here
 
         cfg = model.config_
         choice = tile_size_here(cfg.field // 2, bytes_per_cell(BANDS, cfg.width, cfg.hidden, bool(cfg.coarse), mc),
-                                cfg.hidden, size, size)  # fmt: skip
+                                largest_bytes_per_cell(BANDS, cfg.width, cfg.hidden, mc), size, size)  # fmt: skip
         print(f"tile size chosen here for {size} x {size}, MC {mc}: {choice.size} ({choice.reason})")
         tile = tile or choice.size
         cells_s, best_s = dense_throughput(model, tile, mc)
@@ -195,11 +196,21 @@ def main() -> None:
         limit = size * size * flops / ref
         print(f"arithmetic limit for {size} x {size} x {BANDS}: {limit:.1f} s")
         if with_qgis:
+            from bench_predict_large import write_evidence
+
+            evidence = os.path.join(tmp, "evidence.tif")
+            started = time.perf_counter()
+            write_evidence(evidence, size)
+            gb = os.path.getsize(evidence) / 1e9
+            print(f"evidence {size} x {size} x {BANDS}: {gb:.2f} GB written in {time.perf_counter() - started:.0f} s")
             e2e_tile = int(os.environ.get("BENCH_THROUGHPUT_TILE", "0"))  # 0: predict chooses, as by default
-            wall, peak, gb = end_to_end(size, BANDS, model_path, tmp, e2e_tile, mc)
-            print(f"qgis_process prospector:predict {size} x {size} x {BANDS}: {wall:.1f} s "
-                  f"({size * size / wall:,.0f} cells/s) = {wall / limit:.2f} x the arithmetic limit (target <= 2); "
-                  f"peak RSS {peak:.2f} GB ({peak / gb:.2f} x the input)")  # fmt: skip
+            other = int(os.environ.get("BENCH_THROUGHPUT_OTHER_TILE", "0"))  # a second size, run after, same file
+            for run_tile in [e2e_tile] + ([other] if other else []):
+                wall, peak, cost = end_to_end(evidence, size, model_path, tmp, run_tile, mc)
+                print(f"qgis_process prospector:predict {size} x {size} x {BANDS}, TILE_SIZE {run_tile}: {wall:.1f} s "
+                      f"({size * size / wall:,.0f} cells/s) = {wall / limit:.2f} x the arithmetic limit (target <= 2); "
+                      f"peak RSS {peak:.2f} GB ({peak / gb:.2f} x the input); {cost}; load {os.getloadavg()[0]:.1f}",
+                      flush=True)  # fmt: skip
         ref2, _ = conv_throughput(net)
         load = os.getloadavg()
         print(f"convolution throughput again at the end: {ref2 / 1e9:.1f} GFLOP/s (the spread is the machine's "
