@@ -734,8 +734,13 @@ def report_values(
                     f"({rep.beyond_range} of {rep.total} are beyond ±3.4e38, e.g. {rep.beyond_examples[0]:g}); "
                     "choose an element field, or replace the fill codes by NULL."
                 )
+            codes = (
+                f", {rep.fill_codes} of them missing-data codes such as {rep.fill_examples[0]:g}"
+                if rep.fill_codes
+                else ""
+            )
             raise QgsProcessingException(
-                f"{parameter}: field '{name}' has no numeric values (of {rep.total}); choose an element field."
+                f"{parameter}: field '{name}' has no numeric values (of {rep.total}{codes}); choose an element field."
             )
         infos, warnings = rep.separator_notes(name)
         for line in infos:
@@ -748,6 +753,13 @@ def report_values(
                 f"{name}: {rep.beyond_range} of {rep.total} values are beyond the float32 range of the output "
                 f"rasters (±3.4e38, e.g. {examples}) and were left out as missing: no concentration is that large, "
                 "so they are fill codes. Replace them by NULL in the layer to silence this."
+            )
+        if rep.fill_codes:
+            codes = ", ".join(f"{v:g}" for v in rep.fill_examples)
+            feedback.pushWarning(
+                f"{name}: {rep.fill_codes} of {rep.total} values are {codes}, a code for missing data (no laboratory "
+                "reports a detection limit of thousands), and were left out as missing. Replace them by NULL in the "
+                "layer to silence this."
             )
         if rep.negative_reading == "values" and censored_factor is not None:
             feedback.pushWarning(
