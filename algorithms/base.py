@@ -24,7 +24,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
-from ..core.io.destinations import check_output_paths
+from ..core.io.destinations import RASTER_EXTENSIONS, check_output_extension, check_output_paths, filter_extensions
 from ..core.io.inputs import memory_vrt, no_gdal_sidecars, release_memory_vrt
 from ..core.io.outputs import output_group
 from ..core.io.rasters import rasterize_mask
@@ -314,6 +314,10 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                                 "(GeoPackage, which QGIS and ArcGIS open) or .geojson, and convert afterwards if "
                                 "needed (Processing › Vector general › Save vector features to file)."
                             )
+                    elif definition.type() in ("rasterDestination", "fileDestination"):
+                        raster = definition.type() == "rasterDestination"
+                        allowed = RASTER_EXTENSIONS if raster else filter_extensions(definition.fileFilter())
+                        check_output_extension(path, allowed, name, strict=raster)
             elif definition.type() in INPUT_TYPES:
                 for i, path in enumerate(_input_paths(value, context)):
                     inputs[name if i == 0 else f"{name} ({i + 1})"] = path
