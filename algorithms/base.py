@@ -812,11 +812,13 @@ def point_attributes(
     request.setDestinationCrs(crs, context.transformContext())
     xy: List[Tuple[float, float]] = []
     raw: List[List[object]] = [[] for _ in fields]
+    no_geometry = 0
     for feature in source.getFeatures(request):
         if feedback is not None and feedback.isCanceled():
             raise Cancelled()
         geometry = feature.geometry()
         if geometry is None or geometry.isEmpty():
+            no_geometry += 1
             continue
         parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
         attrs = [feature[f] for f in fields]
@@ -824,6 +826,11 @@ def point_attributes(
             xy.append((part.x(), part.y()))
             for column, value in zip(raw, attrs):
                 column.append(value)
+    if no_geometry and feedback is not None:
+        feedback.pushWarning(
+            f"{parameter}: {no_geometry} feature{'s' if no_geometry != 1 else ''} without geometry (NULL or empty) "
+            "skipped; give them coordinates if they should count."
+        )
     if not xy:
         raise QgsProcessingException(
             f"{parameter}: the layer has no point features with geometry; choose a layer with points (if only "
@@ -871,8 +878,9 @@ def shapely_features(
     source: QgsProcessingFeatureSource, crs, context, parameter: str, field: str | None = None, feedback=None
 ) -> Tuple[list, list]:
     """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out, and the values of
-    ``field`` for them (an empty list without a field)."""
-    from qgis.core import QgsCoordinateTransform, QgsCsException
+    ``field`` for them (an empty list without a field). Curved geometries (the arcs of a GeoPackage's
+    CompoundCurve or CurvePolygon, which GEOS cannot read) are segmentized as QGIS draws them."""
+    from qgis.core import QgsCoordinateTransform, QgsCsException, QgsGeometry
     from shapely import wkb
 
     transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
@@ -894,6 +902,8 @@ def shapely_features(
             raise QgsProcessingException(
                 f"{parameter}: a feature cannot be reprojected to the rasters' CRS ({exc}); check the layer's CRS."
             ) from None
+        if QgsWkbTypes.isCurvedType(geometry.wkbType()):  # arcs (CompoundCurve, CurvePolygon): GEOS reads none
+            geometry = QgsGeometry(geometry.constGet().segmentize())
         geometries.append(wkb.loads(bytes(geometry.asWkb())))
         if field:
             values.append(feature[field])
