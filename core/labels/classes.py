@@ -20,7 +20,8 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
     in :data:`BARREN_WORDS` become 0, every other word the ids after the largest whole number
     of the field (1, 2, ... when there is none) in sorted order; whole numbers written as text
     keep their value. Empty values are not usable. Fractions (0.5) are refused
-    (:class:`InputError`): they are grades or probabilities, not classes.
+    (:class:`InputError`): they are grades or probabilities, not classes; unless the field has
+    more distinct values than half its points, which callers refuse as a measurement or an id.
     """
     text: List[Optional[str]] = []
     numbers: List[Optional[float]] = []
@@ -44,7 +45,9 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
     ids = np.zeros(len(text), dtype=np.int64)
     present = [n for n, t in zip(numbers, text) if t is not None]
     fractions = sorted({n for n in present if n is not None and not float(n).is_integer()})
-    if fractions:  # 0.5, 0.7: a grade or a probability; read as words they became classes, '0.0' a mineralised one
+    # a field of many distinct values is a measurement or an id: left to the callers, which say so
+    measurement = len(set(present)) > max(2, len(present) / 2)
+    if fractions and not measurement:  # 0.5, 0.7: a grade or a probability; as words '0.0' became a mineralised class
         shown = ", ".join(f"{v:g}" for v in fractions[:5])
         raise InputError(
             f"class values must be whole numbers (0 = barren, 1, 2 … = mineralised) or words, but the field holds "
@@ -52,6 +55,9 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
             "field, or leave it empty to take every point as mineralised.",
             "LABEL_FIELD",
         )
+    if fractions:  # read every value as a word, as before: the callers name the field and refuse it
+        numbers = [None] * len(numbers)
+        present = [None] * len(present)
     whole = {int(n) for n in present if n is not None}
     if present and all(n is not None for n in present):
         for i, n in enumerate(numbers):
