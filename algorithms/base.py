@@ -808,8 +808,10 @@ def point_attributes(
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
         raise QgsProcessingException(f"{parameter}: a point layer is needed (samples), not lines or polygons.")
     check_fields(source, fields, fields_parameter)
+    warn_without_crs(source, crs, parameter, feedback)
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
-    request.setDestinationCrs(crs, context.transformContext())
+    if defined_crs(source.sourceCrs()):  # without one, the coordinates are taken as they are (warned above)
+        request.setDestinationCrs(crs, context.transformContext())
     xy: List[Tuple[float, float]] = []
     raw: List[List[object]] = [[] for _ in fields]
     no_geometry = 0
@@ -837,6 +839,31 @@ def point_attributes(
             "selected features are used, select some)."
         )
     return np.asarray(xy, dtype=np.float64), raw
+
+
+def defined_crs(crs) -> bool:
+    """Whether a CRS places coordinates: valid, and not the placeholder a GeoPackage layer without a CRS gets
+    ('Undefined geographic SRS', srs_id 0, which QGIS reads as valid, not geographic, in degrees; or 'Undefined
+    Cartesian SRS', srs_id -1)."""
+    return crs.isValid() and not (not crs.authid() and crs.description().lower().startswith("undefined"))
+
+
+def source_transform(source: QgsProcessingFeatureSource, crs, context):
+    """The transform from a layer's CRS to ``crs``; none (the identity) for a layer without a defined CRS."""
+    from qgis.core import QgsCoordinateTransform
+
+    start = source.sourceCrs() if defined_crs(source.sourceCrs()) else crs
+    return QgsCoordinateTransform(start, crs, context.transformContext())
+
+
+def warn_without_crs(source: QgsProcessingFeatureSource, crs, parameter: str, feedback) -> None:
+    """Say that a layer without a CRS is read as if in ``crs`` (its coordinates are taken as they are)."""
+    if feedback is not None and not defined_crs(source.sourceCrs()):
+        feedback.pushWarning(
+            f"{parameter}: the layer has no CRS; its coordinates were taken to be in the rasters' CRS "
+            f"({crs.authid() or crs.description() or 'unknown'}). If they are not, set the layer's CRS (Layer "
+            "Properties › Source, or Vector › Data Management Tools › Assign Projection) and run again."
+        )
 
 
 def point_samples(
@@ -880,10 +907,10 @@ def shapely_features(
     """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out, and the values of
     ``field`` for them (an empty list without a field). Curved geometries (the arcs of a GeoPackage's
     CompoundCurve or CurvePolygon, which GEOS cannot read) are segmentized as QGIS draws them."""
-    from qgis.core import QgsCoordinateTransform, QgsCsException, QgsGeometry
+    from qgis.core import QgsCsException, QgsGeometry
     from shapely import wkb
 
-    transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
+    transform = source_transform(source, crs, context)
     request = QgsFeatureRequest()
     if field:
         request.setSubsetOfAttributes([field], source.fields())
