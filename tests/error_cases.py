@@ -202,13 +202,16 @@ def _evidence_inputs(folder: str) -> Dict[str, str]:
     return paths
 
 
-def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list) -> str:
+def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list, crs: Optional[str] = CRS) -> str:
     """A GeoPackage layer written with OGR as other software writes them: (WKT or None, {field: value}) rows; a
-    None value is NULL. OGR keeps what geopandas cannot write: curves, NULL geometries."""
+    None value is NULL. OGR keeps what geopandas cannot write: curves, NULL geometries, no CRS (srs_id 0,
+    'Undefined geographic SRS')."""
     from osgeo import ogr, osr
 
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(int(CRS.split(":")[1]))
+    srs = None
+    if crs:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(int(crs.split(":")[1]))
     dataset = ogr.GetDriverByName("GPKG").CreateDataSource(path)
     layer = dataset.CreateLayer(os.path.splitext(os.path.basename(path))[0], srs, geometry_type)
     for name, kind in fields.items():
@@ -271,11 +274,37 @@ def _messy_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
 
     with rasterio.open(shifted, "r+") as dst:  # another grid: half a raster to the east
         dst.transform = from_origin(X0 + SIZE * PIXEL / 2, Y0 + SIZE * PIXEL, PIXEL, PIXEL)
-    grades = [0.0, 1.0, 0.5]
+    zone = f"POLYGON (({X0 + 1000} {Y0 + 1000}, {X0 + 4000} {Y0 + 1000}, {X0 + 4000} {Y0 + 4000}, {X0 + 1000} {Y0 + 1000}))"
+    paths["faults_polygon"] = _ogr_layer(
+        os.path.join(folder, "faults_polygon.gpkg"), ogr.wkbPolygon, {"id": ogr.OFTInteger}, [(zone, {"id": 1})]
+    )
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    paths["deposits_no_crs"] = os.path.join(folder, "deposits_no_crs.shp")
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(p) for p in deposits]).to_file(
+        paths["deposits_no_crs"], driver="ESRI Shapefile"
+    )  # no CRS: no .prj beside it
+    paths["deposits_undefined_srs"] = _ogr_layer(
+        os.path.join(folder, "deposits_undefined_srs.gpkg"),
+        ogr.wkbPoint,
+        {"name": ogr.OFTString},
+        [(f"POINT ({x} {y})", {"name": n}) for (x, y), n in zip(deposits, "abc")],
+        crs=None,
+    )
+    paths["samples_undefined_srs"] = _ogr_layer(
+        os.path.join(folder, "samples_undefined_srs.gpkg"),
+        ogr.wkbPoint,
+        {"Cu": ogr.OFTReal},
+        [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(xy, cu)],
+        crs=None,
+    )
+    grades = [0.0, 1.0, 0.5, 1.0, 0.0, 1.0]  # a grade field: three values over six points, one a fraction
     paths["deposits_fractions"] = _points(
         os.path.join(folder, "deposits_fractions.gpkg"),
-        [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)],
-        {"name": ["a", "b", "c"], "grade": grades},
+        [(X0 + 1000 + 1500 * i, Y0 + 2000 + 1000 * i) for i in range(len(grades))],
+        {"name": [f"d{i}" for i in range(len(grades))], "grade": grades},
     )
     return paths
 
@@ -1580,5 +1609,39 @@ CASES += [
         _set(LABELS="deposits_fractions", LABEL_FIELD="grade"),
         error=r"^LABEL_FIELD: class values must be whole numbers \(0 = barren, 1, 2 … = mineralised\) or words, but "
         r"the field holds 0\.5: a grade or a probability, not a class",
+    ),
+]
+CASES += [
+    Case(
+        "lines given as polygons",
+        "evidence",
+        _set(LINES=["faults_polygon"]),
+        warning=r"LINES: layer 'faults_polygon' holds polygons: distances are measured to their outlines",
+    ),
+    Case(
+        "deposits without CRS",
+        "evaluate",
+        _set(DEPOSITS="deposits_no_crs"),
+        warning=r"DEPOSITS: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
+    ),
+    Case(
+        "deposits without CRS",
+        "pseudolabel",
+        _set(LABELS="deposits_no_crs"),
+        warning=r"LABELS: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
+    ),
+]
+CASES += [
+    Case(
+        "GeoPackage layer with an undefined SRS (srs_id 0)",
+        "interpolate",
+        _set(INPUT="samples_undefined_srs", FIELDS=["Cu"]),
+        error=r"^INPUT: the layer has no CRS \('Undefined geographic SRS'\); set its CRS",
+    ),
+    Case(
+        "GeoPackage layer with an undefined SRS (srs_id 0)",
+        "evaluate",
+        _set(DEPOSITS="deposits_undefined_srs"),
+        warning=r"DEPOSITS: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
     ),
 ]
