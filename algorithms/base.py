@@ -291,6 +291,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         folder that cannot be written (tested by writing, so it holds for root and read-only mounts)."""
         outputs: Dict[str, str] = {}
         inputs: Dict[str, str] = {}
+        extensions: List[Tuple[str, Sequence[str], str, bool]] = []  # (path, extensions written, parameter, strict)
         for definition in self.parameterDefinitions():
             name = definition.name()
             value = parameters.get(name)
@@ -317,11 +318,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     elif definition.type() in ("rasterDestination", "fileDestination"):
                         raster = definition.type() == "rasterDestination"
                         allowed = RASTER_EXTENSIONS if raster else filter_extensions(definition.fileFilter())
-                        check_output_extension(path, allowed, name, strict=raster)
+                        extensions.append((path, allowed, name, raster))
             elif definition.type() in INPUT_TYPES:
                 for i, path in enumerate(_input_paths(value, context)):
                     inputs[name if i == 0 else f"{name} ({i + 1})"] = path
-        check_output_paths(outputs, inputs)
+        check_output_paths(outputs, inputs)  # an output over an input first: the more important message
+        for path, allowed, name, strict in extensions:
+            check_output_extension(path, allowed, name, strict=strict)
 
     def check_memory(
         self,
