@@ -323,8 +323,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 for i, path in enumerate(_input_paths(value, context)):
                     inputs[name if i == 0 else f"{name} ({i + 1})"] = path
         check_output_paths(outputs, inputs)  # an output over an input first: the more important message
-        for path, allowed, name, strict in extensions:
-            check_output_extension(path, allowed, name, strict=strict)
+        for output, written, parameter, strict in extensions:
+            check_output_extension(output, written, parameter, strict=strict)
 
     def check_memory(
         self,
