@@ -24,7 +24,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
-from ..core.io.destinations import check_output_paths
+from ..core.io.destinations import RASTER_EXTENSIONS, check_output_extension, check_output_paths, filter_extensions
 from ..core.io.inputs import memory_vrt, no_gdal_sidecars, release_memory_vrt
 from ..core.io.outputs import output_group
 from ..core.io.rasters import rasterize_mask
@@ -304,6 +304,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         folder that cannot be written (tested by writing, so it holds for root and read-only mounts)."""
         outputs: Dict[str, str] = {}
         inputs: Dict[str, str] = {}
+        extensions: List[Tuple[str, Sequence[str], str, bool]] = []  # (path, extensions written, parameter, strict)
         for definition in self.parameterDefinitions():
             name = definition.name()
             value = parameters.get(name)
@@ -327,10 +328,16 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                                 "(GeoPackage, which QGIS and ArcGIS open) or .geojson, and convert afterwards if "
                                 "needed (Processing › Vector general › Save vector features to file)."
                             )
+                    elif definition.type() in ("rasterDestination", "fileDestination"):
+                        raster = definition.type() == "rasterDestination"
+                        allowed = RASTER_EXTENSIONS if raster else filter_extensions(definition.fileFilter())
+                        extensions.append((path, allowed, name, raster))
             elif definition.type() in INPUT_TYPES:
                 for i, path in enumerate(_input_paths(value, context)):
                     inputs[name if i == 0 else f"{name} ({i + 1})"] = path
-        check_output_paths(outputs, inputs)
+        check_output_paths(outputs, inputs)  # an output over an input first: the more important message
+        for output, written, parameter, strict in extensions:
+            check_output_extension(output, written, parameter, strict=strict)
 
     def check_memory(
         self,
@@ -747,8 +754,13 @@ def report_values(
                     f"({rep.beyond_range} of {rep.total} are beyond ±3.4e38, e.g. {rep.beyond_examples[0]:g}); "
                     "choose an element field, or replace the fill codes by NULL."
                 )
+            codes = (
+                f", {rep.fill_codes} of them missing-data codes such as {rep.fill_examples[0]:g}"
+                if rep.fill_codes
+                else ""
+            )
             raise QgsProcessingException(
-                f"{parameter}: field '{name}' has no numeric values (of {rep.total}); choose an element field."
+                f"{parameter}: field '{name}' has no numeric values (of {rep.total}{codes}); choose an element field."
             )
         infos, warnings = rep.separator_notes(name)
         for line in infos:
@@ -761,6 +773,13 @@ def report_values(
                 f"{name}: {rep.beyond_range} of {rep.total} values are beyond the float32 range of the output "
                 f"rasters (±3.4e38, e.g. {examples}) and were left out as missing: no concentration is that large, "
                 "so they are fill codes. Replace them by NULL in the layer to silence this."
+            )
+        if rep.fill_codes:
+            codes = ", ".join(f"{v:g}" for v in rep.fill_examples)
+            feedback.pushWarning(
+                f"{name}: {rep.fill_codes} of {rep.total} values are {codes}, a code for missing data (no laboratory "
+                "reports a detection limit of thousands), and were left out as missing. Replace them by NULL in the "
+                "layer to silence this."
             )
         if rep.negative_reading == "values" and censored_factor is not None:
             feedback.pushWarning(
@@ -805,15 +824,19 @@ def point_attributes(
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
         raise QgsProcessingException(f"{parameter}: a point layer is needed (samples), not lines or polygons.")
     check_fields(source, fields, fields_parameter)
+    warn_without_crs(source, crs, parameter, feedback)
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
-    request.setDestinationCrs(crs, context.transformContext())
+    if defined_crs(source.sourceCrs()):  # without one, the coordinates are taken as they are (warned above)
+        request.setDestinationCrs(crs, context.transformContext())
     xy: List[Tuple[float, float]] = []
     raw: List[List[object]] = [[] for _ in fields]
+    no_geometry = 0
     for feature in source.getFeatures(request):
         if feedback is not None and feedback.isCanceled():
             raise Cancelled()
         geometry = feature.geometry()
         if geometry is None or geometry.isEmpty():
+            no_geometry += 1
             continue
         parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
         attrs = [feature[f] for f in fields]
@@ -821,12 +844,42 @@ def point_attributes(
             xy.append((part.x(), part.y()))
             for column, value in zip(raw, attrs):
                 column.append(value)
+    if no_geometry and feedback is not None:
+        feedback.pushWarning(
+            f"{parameter}: {no_geometry} feature{'s' if no_geometry != 1 else ''} without geometry (NULL or empty) "
+            "skipped; give them coordinates if they should count."
+        )
     if not xy:
         raise QgsProcessingException(
             f"{parameter}: the layer has no point features with geometry; choose a layer with points (if only "
             "selected features are used, select some)."
         )
     return np.asarray(xy, dtype=np.float64), raw
+
+
+def defined_crs(crs) -> bool:
+    """Whether a CRS places coordinates: valid, and not the placeholder a GeoPackage layer without a CRS gets
+    ('Undefined geographic SRS', srs_id 0, which QGIS reads as valid, not geographic, in degrees; or 'Undefined
+    Cartesian SRS', srs_id -1)."""
+    return crs.isValid() and not (not crs.authid() and crs.description().lower().startswith("undefined"))
+
+
+def source_transform(source: QgsProcessingFeatureSource, crs, context):
+    """The transform from a layer's CRS to ``crs``; none (the identity) for a layer without a defined CRS."""
+    from qgis.core import QgsCoordinateTransform
+
+    start = source.sourceCrs() if defined_crs(source.sourceCrs()) else crs
+    return QgsCoordinateTransform(start, crs, context.transformContext())
+
+
+def warn_without_crs(source: QgsProcessingFeatureSource, crs, parameter: str, feedback) -> None:
+    """Say that a layer without a CRS is read as if in ``crs`` (its coordinates are taken as they are)."""
+    if feedback is not None and not defined_crs(source.sourceCrs()):
+        feedback.pushWarning(
+            f"{parameter}: the layer has no CRS; its coordinates were taken to be in the rasters' CRS "
+            f"({crs.authid() or crs.description() or 'unknown'}). If they are not, set the layer's CRS (Layer "
+            "Properties › Source, or Vector › Data Management Tools › Assign Projection) and run again."
+        )
 
 
 def point_samples(
@@ -868,11 +921,12 @@ def shapely_features(
     source: QgsProcessingFeatureSource, crs, context, parameter: str, field: str | None = None, feedback=None
 ) -> Tuple[list, list]:
     """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out, and the values of
-    ``field`` for them (an empty list without a field)."""
-    from qgis.core import QgsCoordinateTransform, QgsCsException
+    ``field`` for them (an empty list without a field). Curved geometries (the arcs of a GeoPackage's
+    CompoundCurve or CurvePolygon, which GEOS cannot read) are segmentized as QGIS draws them."""
+    from qgis.core import QgsCsException, QgsGeometry
     from shapely import wkb
 
-    transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
+    transform = source_transform(source, crs, context)
     request = QgsFeatureRequest()
     if field:
         request.setSubsetOfAttributes([field], source.fields())
@@ -891,6 +945,8 @@ def shapely_features(
             raise QgsProcessingException(
                 f"{parameter}: a feature cannot be reprojected to the rasters' CRS ({exc}); check the layer's CRS."
             ) from None
+        if QgsWkbTypes.isCurvedType(geometry.wkbType()):  # arcs (CompoundCurve, CurvePolygon): GEOS reads none
+            geometry = QgsGeometry(geometry.constGet().segmentize())
         geometries.append(wkb.loads(bytes(geometry.asWkb())))
         if field:
             values.append(feature[field])

@@ -29,7 +29,14 @@ from ..core.evaluation.evaluate import evaluate
 from ..core.io.rasters import read_raster
 from ..core.reports.evaluation import write_report, write_table
 from . import parameters as params
-from .base import ProspectorAlgorithm, check_fields, layer_file, mask_from_source
+from .base import (
+    ProspectorAlgorithm,
+    check_fields,
+    layer_file,
+    mask_from_source,
+    source_transform,
+    warn_without_crs,
+)
 
 #: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions
 NUMBERS = {
@@ -299,7 +306,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
     def _deposit_points(source, crs, name_field, context, feedback):
         """Deposit coordinates in ``crs`` and a label per point; features without usable geometry stay in the
         list with NaN coordinates so that they are reported, not dropped."""
-        transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
+        warn_without_crs(source, crs, "DEPOSITS", feedback)
+        transform = source_transform(source, crs, context)
         request = QgsFeatureRequest()
         if name_field:
             request.setSubsetOfAttributes([name_field], source.fields())

@@ -24,6 +24,7 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsRasterLayer,
     QgsRectangle,
+    QgsWkbTypes,
 )
 
 from ..core.callbacks import check_cancelled
@@ -455,6 +456,12 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             geometries, _ = self._read(layer, crs, context, feedback, self.LINES, grid)
             if len(segments_of(geometries)) == 0:
                 raise QgsProcessingException(f"LINES: layer '{layer.name()}' has no lines with two or more vertices.")
+            if QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry:
+                feedback.pushWarning(
+                    f"LINES: layer '{layer.name()}' holds polygons: distances are measured to their outlines, so "
+                    "cells inside a polygon are not at 0. For fault zones drawn as polygons give their centre lines, "
+                    "or the polygons as POLYGONS (a band of 1 inside)."
+                )
             source = LineEvidence(layer.name(), geometries, grid, radius or None, crossings, "the lines")
             if crossings and source.crossings is None:
                 feedback.pushWarning(f"LINES: the lines of '{layer.name()}' do not cross: no intersection band.")

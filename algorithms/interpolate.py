@@ -37,6 +37,7 @@ from . import parameters as params
 from .base import (
     REPROJECT_ADVICE,
     ProspectorAlgorithm,
+    defined_crs,
     mask_from_source,
     point_attributes,
     point_samples,
@@ -403,8 +404,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 "(each field chosen becomes a band)."
             )
         crs = source.sourceCrs()
-        if not crs.isValid():
-            raise QgsProcessingException("INPUT: the layer has no CRS; set its CRS (Layer Properties › Source).")
+        if not defined_crs(crs):
+            found = f" ('{crs.description()}')" if crs.isValid() else ""
+            raise QgsProcessingException(
+                f"INPUT: the layer has no CRS{found}; set its CRS (Layer Properties › Source, or Vector › Data "
+                "Management Tools › Assign Projection)."
+            )
         require_projected(crs, self.INPUT, "the layer", "distances and pixel sizes must be in metres", REPROJECT_ADVICE)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         method = self.enum_name(parameters, self.METHOD, context)

@@ -175,6 +175,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_files_behind_inputs(folder, bands))
     paths.update(_number_inputs(folder, xy, cu, base, bands))
     paths.update(_evidence_inputs(folder))
+    paths.update(_messy_inputs(folder, xy, cu, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -208,6 +209,159 @@ def _evidence_inputs(folder: str) -> Dict[str, str]:
     paths["lithology"] = os.path.join(folder, "lithology.gpkg")
     frame.to_file(paths["lithology"], driver="GPKG")
     return paths
+
+
+def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list, crs: Optional[str] = CRS) -> str:
+    """A GeoPackage layer written with OGR as other software writes them: (WKT or None, {field: value}) rows; a
+    None value is NULL. OGR keeps what geopandas cannot write: curves, NULL geometries, no CRS (srs_id 0,
+    'Undefined geographic SRS')."""
+    from osgeo import ogr, osr
+
+    srs = None
+    if crs:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(int(crs.split(":")[1]))
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    layer = dataset.CreateLayer(os.path.splitext(os.path.basename(path))[0], srs, geometry_type)
+    for name, kind in fields.items():
+        layer.CreateField(ogr.FieldDefn(name, kind))
+    for geometry, values in rows:
+        feature = ogr.Feature(layer.GetLayerDefn())
+        for name, value in values.items():
+            if value is None:
+                feature.SetFieldNull(name)
+            else:
+                feature.SetField(name, value)
+        if geometry is not None:
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(geometry))
+        layer.CreateFeature(feature)
+    dataset = None
+    return path
+
+
+def _messy_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
+    """Inputs as messy real data delivers them (feat/robust): a missing-data code (-9999) in an element field,
+    points without geometry, arcs (CompoundCurve faults, a CurvePolygon mask), a self-intersecting lithology
+    polygon, a raster without CRS, fractional label values."""
+    from osgeo import ogr
+
+    paths: Dict[str, str] = {}
+    fill = cu.copy()
+    fill[:3] = -9999.0  # 'not analysed', as databases export it
+    rows = [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(xy, fill)]
+    paths["fill_code"] = _ogr_layer(os.path.join(folder, "fill_code.gpkg"), ogr.wkbPoint, {"Cu": ogr.OFTReal}, rows)
+    rows = [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(xy, cu)]
+    rows[0], rows[1] = (None, {"Cu": 999.0}), ("POINT EMPTY", {"Cu": 999.0})
+    paths["no_geometry"] = _ogr_layer(os.path.join(folder, "no_geometry.gpkg"), ogr.wkbPoint, {"Cu": ogr.OFTReal}, rows)
+    curve = (
+        f"COMPOUNDCURVE (({X0 + 500} {Y0 + 500}, {X0 + 3000} {Y0 + 3000}), "
+        f"CIRCULARSTRING ({X0 + 3000} {Y0 + 3000}, {X0 + 6000} {Y0 + 5000}, {X0 + 9000} {Y0 + 3000}))"
+    )
+    paths["faults_curve"] = _ogr_layer(
+        os.path.join(folder, "faults_curve.gpkg"), ogr.wkbCompoundCurve, {"id": ogr.OFTInteger}, [(curve, {"id": 1})]
+    )
+    disc = (
+        f"CURVEPOLYGON (CIRCULARSTRING ({X0 + 1000} {Y0 + 5000}, {X0 + 5000} {Y0 + 9000}, {X0 + 9000} {Y0 + 5000}, "
+        f"{X0 + 5000} {Y0 + 1000}, {X0 + 1000} {Y0 + 5000}))"
+    )
+    paths["mask_curve"] = _ogr_layer(
+        os.path.join(folder, "mask_curve.gpkg"), ogr.wkbCurvePolygon, {"id": ogr.OFTInteger}, [(disc, {"id": 1})]
+    )
+    bowtie = f"POLYGON (({X0} {Y0}, {X0 + 10000} {Y0 + 10000}, {X0 + 10000} {Y0}, {X0} {Y0 + 10000}, {X0} {Y0}))"
+    inner = f"POLYGON (({X0} {Y0 + 4000}, {X0 + 3000} {Y0 + 4000}, {X0 + 3000} {Y0 + 6000}, {X0} {Y0 + 6000}, {X0} {Y0 + 4000}))"
+    paths["lithology_bowtie"] = _ogr_layer(
+        os.path.join(folder, "lithology_bowtie.gpkg"),
+        ogr.wkbPolygon,
+        {"rock": ogr.OFTString},
+        [(bowtie, {"rock": "granite"}), (inner, {"rock": "gabbro"})],
+    )
+    paths["raster_no_crs"] = _raster(os.path.join(folder, "no_crs.tif"), bands, ["Cu", "Pb"], crs=None)
+    shifted = os.path.join(folder, "no_crs_shifted.tif")
+    paths["raster_no_crs_shifted"] = _raster(shifted, bands, ["Cu", "Pb"], crs=None)
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(shifted, "r+") as dst:  # another grid: half a raster to the east
+        dst.transform = from_origin(X0 + SIZE * PIXEL / 2, Y0 + SIZE * PIXEL, PIXEL, PIXEL)
+    zone = f"POLYGON (({X0 + 1000} {Y0 + 1000}, {X0 + 4000} {Y0 + 1000}, {X0 + 4000} {Y0 + 4000}, {X0 + 1000} {Y0 + 1000}))"
+    paths["faults_polygon"] = _ogr_layer(
+        os.path.join(folder, "faults_polygon.gpkg"), ogr.wkbPolygon, {"id": ogr.OFTInteger}, [(zone, {"id": 1})]
+    )
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    paths["deposits_no_crs"] = os.path.join(folder, "deposits_no_crs.shp")
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(p) for p in deposits]).to_file(
+        paths["deposits_no_crs"], driver="ESRI Shapefile"
+    )  # no CRS: no .prj beside it
+    paths["deposits_undefined_srs"] = _ogr_layer(
+        os.path.join(folder, "deposits_undefined_srs.gpkg"),
+        ogr.wkbPoint,
+        {"name": ogr.OFTString},
+        [(f"POINT ({x} {y})", {"name": n}) for (x, y), n in zip(deposits, "abc")],
+        crs=None,
+    )
+    paths["samples_undefined_srs"] = _ogr_layer(
+        os.path.join(folder, "samples_undefined_srs.gpkg"),
+        ogr.wkbPoint,
+        {"Cu": ogr.OFTReal},
+        [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(xy, cu)],
+        crs=None,
+    )
+    grades = [0.0, 1.0, 0.5, 1.0, 0.0, 1.0]  # a grade field: three values over six points, one a fraction
+    paths["deposits_fractions"] = _points(
+        os.path.join(folder, "deposits_fractions.gpkg"),
+        [(X0 + 1000 + 1500 * i, Y0 + 2000 + 1000 * i) for i in range(len(grades))],
+        {"name": [f"d{i}" for i in range(len(grades))], "grade": grades},
+    )
+    return paths
+
+
+def idw_without_fill_codes(params: Dict[str, object]) -> None:
+    """The grid equals a brute-force IDW (8 nearest samples, power 2, on log10 values: the row's settings) of the
+    samples read with geopandas, the -9999 codes left out; before the fix they were 4999.5 ppm."""
+    import geopandas as gpd
+    import rasterio
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    frame = frame[frame["Cu"] != -9999.0]
+    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    logs = np.log10(frame["Cu"].to_numpy(dtype=float))
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        grid, t = src.read(1), src.transform
+    rows, cols = np.mgrid[0 : grid.shape[0], 0 : grid.shape[1]]
+    cx, cy = t.c + (cols.ravel() + 0.5) * t.a, t.f + (rows.ravel() + 0.5) * t.e
+    d = np.hypot(sxy[None, :, 0] - cx[:, None], sxy[None, :, 1] - cy[:, None])
+    near = np.argsort(d, axis=1)[:, :8]
+    dn = np.take_along_axis(d, near, axis=1)
+    w = 1.0 / dn**2
+    expected = 10 ** ((w * logs[near]).sum(axis=1) / w.sum(axis=1))
+    np.testing.assert_allclose(grid.ravel(), expected, rtol=1e-5)
+    assert grid.max() < 1000.0
+
+
+def distance_to_curved_fault(params: Dict[str, object]) -> None:
+    """The fault band equals the exact distance to the true arc (centre X0 + 6000, Y0 + 1750, radius 3250 m: through
+    the CIRCULARSTRING's three points, by hand) and the straight part, within 1 m (QGIS draws arcs in 1° steps,
+    at most 0.2 m off here)."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        band = next(i for i, n in enumerate(names, 1) if n and n.startswith("faults_curve:") and "distance" in n)
+        values, t = src.read(band), src.transform
+    rows, cols = np.mgrid[0 : values.shape[0], 0 : values.shape[1]]
+    px, py = t.c + (cols + 0.5) * t.a - X0, t.f + (rows + 0.5) * t.e - Y0
+    cx, cy, r = 6000.0, 1750.0, 3250.0
+    angle = np.arctan2(py - cy, px - cx)
+    a0 = np.arctan2(3000.0 - cy, 9000.0 - cx)  # the arc runs from this angle (east end) to pi - a0 (west end)
+    on_arc = (angle >= a0) & (angle <= np.pi - a0)
+    ends = np.minimum(np.hypot(px - 3000.0, py - 3000.0), np.hypot(px - 9000.0, py - 3000.0))
+    arc = np.where(on_arc, np.abs(np.hypot(px - cx, py - cy) - r), ends)
+    t_seg = np.clip(((px - 500.0) * 2500.0 + (py - 500.0) * 2500.0) / (2 * 2500.0**2), 0.0, 1.0)
+    straight = np.hypot(px - (500.0 + t_seg * 2500.0), py - (500.0 + t_seg * 2500.0))
+    np.testing.assert_allclose(values, np.minimum(arc, straight), atol=1.0)
 
 
 def _number_inputs(folder: str, xy, cu, base, bands) -> Dict[str, str]:
@@ -1462,5 +1616,97 @@ CASES += [
         "comparemodels",
         _set(LABELS="labels_one_class"),
         error=r"^LABELS: no valid cell is labelled barren \(0\); the learners need both classes \(e\.g\. 'Pseudo-labels'\)",
+    ),
+]
+
+# ---- messy real-world inputs (feat/robust) ---------------------------------------------------------------------
+CASES += [
+    Case(
+        "missing-data code -9999 in an element field",
+        "interpolate",
+        _set(INPUT="fill_code", FIELDS=["Cu"]),
+        warning=r"Cu: 3 of 36 values are -9999, a code for missing data .* left out as missing",
+        check=idw_without_fill_codes,
+    ),
+    Case(
+        "points without geometry",
+        "interpolate",
+        _set(INPUT="no_geometry", FIELDS=["Cu"]),
+        warning=r"INPUT: 2 features without geometry \(NULL or empty\) skipped",
+    ),
+    Case(
+        "raster output named .shp",
+        "interpolate",
+        lambda d, p: {**p, "OUTPUT": str(p["OUTPUT"])[: -len(".tif")] + ".shp"},
+        error=r"^OUTPUT: 'grid\.shp' ends in '\.shp' \(shapefile\), but this output is written in GeoTIFF format "
+        r"\(\.tif, \.tiff\); name it with that extension, e.g\. 'grid\.tif'\.",
+    ),
+    Case(
+        "CSV output named .tif",
+        "interpolate",
+        lambda d, p: {**p, "OUTPUT_CV": os.path.join(os.path.dirname(str(p["OUTPUT"])), "cv.tif")},
+        error=r"^OUTPUT_CV: 'cv\.tif' ends in '\.tif' \(GeoTIFF\), but this output is written in CSV format",
+    ),
+    Case("curved mask (CurvePolygon)", "pseudolabel", _set(MASK="mask_curve")),
+    Case("curved lines (CompoundCurve)", "evidence", _set(LINES=["faults_curve"]), check=distance_to_curved_fault),
+    Case(
+        "self-intersecting lithology polygon",
+        "evidence",
+        _set(POLYGONS="lithology_bowtie", CLASS_FIELD="rock", CONTACTS=True),
+    ),
+    Case(
+        "raster without CRS on the first raster's grid",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster", "raster_no_crs"]),
+        warning=r"INPUT_RASTERS: 'no_crs\.tif' has no CRS; it has the first raster's grid, so it was taken to be in "
+        r"the first raster's CRS",
+    ),
+    Case(
+        "raster without CRS on another grid",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster", "raster_no_crs_shifted"]),
+        error=r"^INPUT_RASTERS: 'no_crs_shifted\.tif' has no CRS and another grid than the first raster, so it cannot "
+        r"be placed on it; assign its CRS",
+    ),
+    Case(
+        "fractional label values",
+        "pseudolabel",
+        _set(LABELS="deposits_fractions", LABEL_FIELD="grade"),
+        error=r"^LABEL_FIELD: class values must be whole numbers \(0 = barren, 1, 2 … = mineralised\) or words, but "
+        r"the field holds 0\.5: a grade or a probability, not a class",
+    ),
+]
+CASES += [
+    Case(
+        "lines given as polygons",
+        "evidence",
+        _set(LINES=["faults_polygon"]),
+        warning=r"LINES: layer 'faults_polygon' holds polygons: distances are measured to their outlines",
+    ),
+    Case(
+        "deposits without CRS",
+        "evaluate",
+        _set(DEPOSITS="deposits_no_crs"),
+        warning=r"DEPOSITS: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
+    ),
+    Case(
+        "deposits without CRS",
+        "pseudolabel",
+        _set(LABELS="deposits_no_crs"),
+        warning=r"LABELS: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
+    ),
+]
+CASES += [
+    Case(
+        "GeoPackage layer with an undefined SRS (srs_id 0)",
+        "interpolate",
+        _set(INPUT="samples_undefined_srs", FIELDS=["Cu"]),
+        error=r"^INPUT: the layer has no CRS \('Undefined geographic SRS'\); set its CRS",
+    ),
+    Case(
+        "GeoPackage layer with an undefined SRS (srs_id 0)",
+        "evaluate",
+        _set(DEPOSITS="deposits_undefined_srs"),
+        warning=r"DEPOSITS: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
     ),
 ]

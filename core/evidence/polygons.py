@@ -70,6 +70,19 @@ def _listing(ranked: Sequence[str], counts: Dict[str, int], limit: int = 8) -> s
     return shown + (f"; ... ({len(ranked) - limit} more)" if len(ranked) > limit else "")
 
 
+def valid_polygon(geometry: Any) -> Any:
+    """An invalid polygon (self-intersecting: a bow-tie) made valid with the area it covers as ``gdal_rasterize``
+    fills it (every lobe), its polygonal parts only. ``buffer(0)``, the usual repair, keeps one lobe of a bow-tie."""
+    from shapely.ops import unary_union
+    from shapely.validation import make_valid
+
+    fixed = make_valid(geometry)
+    if fixed.geom_type in ("Polygon", "MultiPolygon"):
+        return fixed
+    parts = getattr(fixed, "geoms", [])
+    return unary_union([p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")])
+
+
 def contact_lines(geometries: Sequence[Any], labels: Sequence[Optional[str]]) -> List[Any]:
     """The boundaries between polygons of different classes (NULL counts as a class of its own), without the
     outline of the map: each class's polygons are merged, their boundaries taken, and the parts on the outer
@@ -79,7 +92,7 @@ def contact_lines(geometries: Sequence[Any], labels: Sequence[Optional[str]]) ->
     groups: Dict[Optional[str], List[Any]] = {}
     for geometry, label in zip(geometries, labels):
         if geometry is not None and not geometry.is_empty:
-            groups.setdefault(label, []).append(geometry.buffer(0) if not geometry.is_valid else geometry)
+            groups.setdefault(label, []).append(geometry if geometry.is_valid else valid_polygon(geometry))
     if len(groups) < 2:
         return []
     merged = [unary_union(parts) for parts in groups.values()]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from typing import Dict, Mapping, Tuple
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 from ..errors import InputError
 from .inputs import files_behind, output_sidecars
@@ -28,6 +29,46 @@ def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:
     os.close(fd)
     os.remove(probe)
     return directory
+
+
+#: extensions of formats a GIS user meets, and what they name: an output named with one of these that its parameter
+#: does not write would be mistaken for that format (and read back as it: "not recognized as a supported format")
+FORMAT_EXTENSIONS = {
+    ".tif": "GeoTIFF", ".tiff": "GeoTIFF", ".vrt": "VRT", ".img": "Erdas Imagine", ".asc": "ASCII grid",
+    ".nc": "netCDF", ".gpkg": "GeoPackage", ".shp": "shapefile", ".geojson": "GeoJSON", ".kml": "KML",
+    ".pt": "model", ".csv": "CSV", ".json": "JSON", ".html": "HTML", ".htm": "HTML", ".xlsx": "Excel",
+    ".xls": "Excel", ".pdf": "PDF", ".png": "PNG",
+}  # fmt: skip
+#: the extensions of a raster output (always written as a GeoTIFF)
+RASTER_EXTENSIONS = (".tif", ".tiff")
+
+
+def filter_extensions(file_filter: str) -> List[str]:
+    """The extensions a Qt file filter lists, in order: 'HTML files (*.html *.htm);;CSV files (*.csv)' ->
+    ['.html', '.htm', '.csv'] ('.htm' is added beside '.html')."""
+    found = [e.lower() for e in re.findall(r"\*(\.[A-Za-z0-9_.]+)", file_filter or "")]
+    if ".html" in found and ".htm" not in found:
+        found.append(".htm")
+    return list(dict.fromkeys(found))
+
+
+def check_output_extension(path: str, allowed: Sequence[str], parameter: str, strict: bool = False) -> None:
+    """Refuse an output whose extension names another format than the one it is written in (``allowed``, the
+    first being the usual one): a GeoTIFF named ``.shp``, a CSV table named ``.tif``. With ``strict`` any other
+    extension is refused, otherwise only those of :data:`FORMAT_EXTENSIONS`; no extension is left to the caller."""
+    extension = os.path.splitext(os.path.basename(path.split("|")[0]))[1].lower()
+    if not extension or not allowed or extension in allowed:
+        return
+    if not strict and extension not in FORMAT_EXTENSIONS:
+        return
+    written = FORMAT_EXTENSIONS.get(allowed[0], allowed[0].lstrip(".").upper())
+    named = FORMAT_EXTENSIONS.get(extension)
+    suggestion = os.path.splitext(os.path.basename(path.split("|")[0]))[0] + allowed[0]
+    raise InputError(
+        f"'{os.path.basename(path)}' ends in '{extension}'{f' ({named})' if named else ''}, but this output is "
+        f"written in {written} format ({', '.join(allowed)}); name it with that extension, e.g. '{suggestion}'.",
+        parameter,
+    )
 
 
 def _unwritable(directory: str, exc: OSError) -> str:

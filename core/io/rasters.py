@@ -384,12 +384,23 @@ def read_stack(
             data = first
         else:
             data = read_raster(path, parameter=parameter)
-        if data.grid == grid or (
+        same_cells = (
             data.grid.width == grid.width
             and data.grid.height == grid.height
             and np.allclose(data.grid.transform, grid.transform)
-            and _same_crs(data.grid.crs_wkt, grid.crs_wkt)
-        ):
+        )
+        if not data.grid.crs_wkt and grid.crs_wkt:  # no CRS: it cannot be reprojected, only taken cell for cell
+            if not same_cells:
+                raise InputError(
+                    f"'{os.path.basename(path)}' has no CRS and another grid than the first raster, so it cannot be "
+                    "placed on it; assign its CRS (Raster › Projections › Assign Projection) and run again.",
+                    parameter,
+                )
+            warnings.append(
+                f"{parameter}: '{os.path.basename(path)}' has no CRS; it has the first raster's grid, so it was taken "
+                "to be in the first raster's CRS. Assign its CRS (Raster › Projections › Assign Projection) if not."
+            )
+        if data.grid == grid or (same_cells and (not data.grid.crs_wkt or _same_crs(data.grid.crs_wkt, grid.crs_wkt))):
             bands = data.bands
         else:
             bands = np.full((data.bands.shape[0], grid.height, grid.width), np.nan, dtype=np.float32)

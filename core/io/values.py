@@ -24,6 +24,17 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 MAX_NEGATIVE_CODES = 5
 
 
+def is_fill_code(value: float) -> bool:
+    """Whether a number is a missing-data code rather than a measurement or a below-detection code: -999, -9999,
+    -99999 … (a minus sign and three or more nines). Tables and databases fill empty cells with these; read as
+    "below the detection limit 9999" they would become a substitute of thousands of ppm, the largest value of
+    the field."""
+    if not (math.isfinite(value) and value <= -999 and float(value).is_integer()):
+        return False
+    digits = str(int(-value))
+    return set(digits) == {"9"}
+
+
 #: field names that hold identifiers, dates or quality flags rather than concentrations (matched case-insensitively)
 NON_ELEMENT_FIELD = re.compile(
     r"^(fid|ogc_fid|id|objectid|gid|year|date|time|datetime)$|_flag$|^flag_|_id$|^id_|_date$|_year$",
@@ -61,6 +72,8 @@ class ValueReport:
     negative_reading: str = ""
     negatives: int = 0  # negative numbers met
     negative_distinct: int = 0  # distinct negative numbers met
+    fill_codes: int = 0  # missing-data codes (-999, -9999 …; :func:`is_fill_code`) read as missing
+    fill_examples: List[float] = field(default_factory=list)  # the distinct codes met (at most 5 kept)
 
     def separator_notes(self, name: str) -> "tuple[list[str], list[str]]":
         """(information, warnings): how the separators in field ``name``'s text values were read, for the log."""
@@ -234,6 +247,9 @@ def to_float_array(
 
     With ``max_abs`` (e.g. :data:`FLOAT32_MAX`) values whose magnitude exceeds it are read as missing and
     counted in ``ValueReport.beyond_range``: no concentration is that large, they are fill codes.
+
+    Missing-data codes (-999, -9999, -99999 …: :func:`is_fill_code`) are read as missing, whatever the other
+    settings, and counted in ``ValueReport.fill_codes``.
     """
     if censored_factor is not None and not (censored_factor >= 0 and math.isfinite(censored_factor)):
         raise InputError("the below-detection substitute must be a fraction >= 0 (0.5 is usual).", "CENSORED_FACTOR")
@@ -244,7 +260,8 @@ def to_float_array(
         reading = _readings(text)[0 if key == "point" else 1]
         rep.separator_examples[key] = (text, math.nan if reading is None else reading)
     numbers = [_as_float(item, ValueReport()) for item in items]  # '<5' entries are text, not numbers
-    negatives = [v for v in numbers if v is not None and math.isfinite(v) and v < 0]
+    # missing-data codes (-9999) are neither values nor detection limits, and do not decide how negatives read
+    negatives = [v for v in numbers if v is not None and math.isfinite(v) and v < 0 and not is_fill_code(v)]
     if negatives:
         rep.negatives, rep.negative_distinct = len(negatives), len(set(negatives))
         if negative_is_censored is None:
@@ -255,6 +272,12 @@ def to_float_array(
     for item in items:
         rep.total += 1
         number = _as_float(item, rep)
+        if number is not None and is_fill_code(number):
+            rep.fill_codes += 1
+            if number not in rep.fill_examples and len(rep.fill_examples) < 5:
+                rep.fill_examples.append(number)
+            values.append(math.nan)
+            continue
         if censored_factor is not None:
             limit = _detection_limit(item, number, negative_is_censored is not False, rep)
             if limit is not None:

@@ -6,6 +6,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..errors import InputError
+
 #: text labels read as the barren class (0), case-insensitive
 BARREN_WORDS = ("barren", "background", "negative", "no", "false", "unmineralised", "unmineralized", "waste")
 
@@ -15,8 +17,11 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
 
     Whole numbers >= 0 are used as they are (0 = barren); negative whole numbers mean
     "unlabelled" (scikit-learn's -1 convention) and are not usable. Text values: the words
-    in :data:`BARREN_WORDS` become 0, every other value 1, 2, ... in sorted order. Empty
-    values are not usable.
+    in :data:`BARREN_WORDS` become 0, every other word the ids after the largest whole number
+    of the field (1, 2, ... when there is none) in sorted order; whole numbers written as text
+    keep their value. Empty values are not usable. Fractions (0.5) are refused
+    (:class:`InputError`): they are grades or probabilities, not classes; unless the field has
+    more distinct values than half its points, which callers refuse as a measurement or an id.
     """
     text: List[Optional[str]] = []
     numbers: List[Optional[float]] = []
@@ -39,17 +44,39 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
     usable = np.array([t is not None for t in text], dtype=bool)
     ids = np.zeros(len(text), dtype=np.int64)
     present = [n for n, t in zip(numbers, text) if t is not None]
-    if present and all(n is not None and n >= 0 and float(n).is_integer() for n in present):
+    fractions = sorted({n for n in present if n is not None and not float(n).is_integer()})
+    # a field of many distinct values is a measurement or an id: left to the callers, which say so
+    measurement = len(set(present)) > max(2, len(present) / 2)
+    if fractions and not measurement:  # 0.5, 0.7: a grade or a probability; as words '0.0' became a mineralised class
+        shown = ", ".join(f"{v:g}" for v in fractions[:5])
+        raise InputError(
+            f"class values must be whole numbers (0 = barren, 1, 2 … = mineralised) or words, but the field holds "
+            f"{shown}{' …' if len(fractions) > 5 else ''}: a grade or a probability, not a class. Choose a class "
+            "field, or leave it empty to take every point as mineralised.",
+            "LABEL_FIELD",
+        )
+    if fractions:  # read every value as a word, as before: the callers name the field and refuse it
+        numbers = [None] * len(numbers)
+        present = [None] * len(present)
+    whole = {int(n) for n in present if n is not None}
+    if present and all(n is not None for n in present):
         for i, n in enumerate(numbers):
             if n is not None:
                 ids[i] = int(n)
         names = {int(v): ("barren" if v == 0 else f"class {int(v)}") for v in set(ids[usable].tolist())}
         return ids, names, usable
-    others = sorted({t for t in text if t is not None and t.lower() not in BARREN_WORDS})
-    mapping = {t: i + 1 for i, t in enumerate(others)}
+    # words, possibly beside whole numbers ('1', '0', 'deposit'): the numbers keep their meaning (0 = barren), the
+    # barren words are 0 and the other words take the ids after the largest number
+    others = sorted({t for t, n in zip(text, numbers) if t is not None and n is None and t.lower() not in BARREN_WORDS})
+    first = max(whole, default=0) + 1
+    mapping = {t: first + i for i, t in enumerate(others)}
     names = {0: "barren"}
     for i, t in enumerate(text):
         if t is None:
+            continue
+        if numbers[i] is not None:
+            ids[i] = int(numbers[i])  # type: ignore[arg-type]  # whole, >= 0: checked above
+            names.setdefault(int(ids[i]), "barren" if ids[i] == 0 else f"class {int(ids[i])}")
             continue
         ids[i] = 0 if t.lower() in BARREN_WORDS else mapping[t]
         names[int(ids[i])] = t if ids[i] else names[0]

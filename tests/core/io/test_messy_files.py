@@ -1,0 +1,61 @@
+"""Files as found on a shared drive: a raster without a CRS in a stack, outputs named with another format's extension."""
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.io.destinations import check_output_extension, filter_extensions
+from geochem_prospector.core.io.rasters import read_stack
+
+
+def _raster(path, data, crs="EPSG:3067", origin=(400_000.0, 7_510_000.0)):
+    profile = dict(driver="GTiff", width=data.shape[1], height=data.shape[0], count=1, dtype="float32", crs=crs,
+                   transform=from_origin(*origin, 250.0, 250.0), nodata=-9999.0)  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data.astype(np.float32), 1)
+    return str(path)
+
+
+def test_a_raster_without_crs_on_the_same_grid_is_taken_cell_for_cell(tmp_path):
+    rng = np.random.default_rng(0)
+    first = _raster(tmp_path / "a.tif", rng.normal(size=(6, 8)))
+    bare = _raster(tmp_path / "b.tif", rng.normal(size=(6, 8)), crs=None)
+    stack = read_stack([first, bare])
+    with rasterio.open(bare) as src:  # reference: the file's own cells, read by rasterio
+        np.testing.assert_array_equal(stack.bands[1], src.read(1))
+    assert any("'b.tif' has no CRS" in w and w.startswith("INPUT_RASTERS:") for w in stack.warnings)
+
+
+def test_a_raster_without_crs_on_another_grid_is_refused(tmp_path):
+    first = _raster(tmp_path / "a.tif", np.ones((6, 8)))
+    bare = _raster(tmp_path / "b.tif", np.ones((6, 8)), crs=None, origin=(401_000.0, 7_510_000.0))
+    with pytest.raises(InputError, match=r"^INPUT_RASTERS: 'b\.tif' has no CRS and another grid .* Assign Projection"):
+        read_stack([first, bare])
+
+
+def test_filter_extensions_are_read_from_qt_filters():
+    assert filter_extensions("HTML files (*.html);;JSON files (*.json);;CSV files (*.csv)") == [
+        ".html", ".json", ".csv", ".htm"
+    ]  # fmt: skip
+    assert filter_extensions("CSV files (*.csv)") == [".csv"]
+    assert filter_extensions("") == []
+
+
+def test_an_output_named_for_another_format_is_refused():
+    with pytest.raises(
+        InputError,
+        match=r"^OUTPUT: 'grid\.shp' ends in '\.shp' \(shapefile\), but this output is "
+        r"written in GeoTIFF format \(\.tif, \.tiff\); .* e\.g\. 'grid\.tif'",
+    ):
+        check_output_extension("/x/grid.shp", (".tif", ".tiff"), "OUTPUT", strict=True)
+    with pytest.raises(InputError, match=r"^OUTPUT_CV: 'cv\.tif' ends in '\.tif' \(GeoTIFF\), .* CSV format"):
+        check_output_extension("/x/cv.tif", [".csv"], "OUTPUT_CV")
+    # the right extension, none, .TIF in capitals, .htm for HTML, and (not strict) a name nobody reads as a format
+    check_output_extension("/x/grid.TIF", (".tif", ".tiff"), "OUTPUT", strict=True)
+    check_output_extension("/x/grid", (".tif", ".tiff"), "OUTPUT", strict=True)
+    check_output_extension("/x/report.htm", filter_extensions("HTML files (*.html)"), "OUTPUT_REPORT")
+    check_output_extension("/x/model.weights", [".pt"], "OUTPUT_MODEL")
+    with pytest.raises(InputError, match=r"^OUTPUT: 'grid\.img' ends in '\.img'"):
+        check_output_extension("/x/grid.img", (".tif", ".tiff"), "OUTPUT", strict=True)

@@ -1,0 +1,42 @@
+"""Label fields with unexpected values: fractions, numbers beside words.
+
+Before the fix, a field of 0.0 / 1.0 / 0.5 values was read as words in sorted order, so '0.0' became class 1
+(mineralised) and every barren point a mineralised one; in a field mixing '0' and '1' with words, '0' likewise
+became a mineralised class.
+"""
+
+import pytest
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.labels.classes import class_ids
+
+
+def test_fractions_are_refused_naming_the_field_parameter():
+    with pytest.raises(InputError, match=r"^LABEL_FIELD: class values must be whole numbers .* holds 0\.5, 0\.7"):
+        class_ids([0.5, 1.0, 0.0, 1.0, 0.0, 0.7, 1.0, 0.0])
+    with pytest.raises(InputError, match=r"0\.25"):
+        class_ids(["1", "0", "0.25", "deposit", "1", "0", "deposit", "1"])
+
+
+def test_numbers_beside_words_keep_their_meaning():
+    ids, names, usable = class_ids(["1", "0", "deposit", "barren", None, "2", "occurrence", "-1"])
+    # by hand: numbers as they are (0 barren), 'barren' 0, the other words after the largest number (2): 3, 4
+    assert usable.tolist() == [True, True, True, True, False, True, True, False]
+    assert ids[usable].tolist() == [1, 0, 3, 0, 2, 4]
+    assert names == {0: "barren", 1: "class 1", 2: "class 2", 3: "deposit", 4: "occurrence"}
+
+
+def test_whole_numbers_as_reals_and_words_alone_are_unchanged():
+    ids, names, usable = class_ids([1.0, 0.0, 1.0])
+    assert ids.tolist() == [1, 0, 1] and names == {0: "barren", 1: "class 1"}
+    ids, names, usable = class_ids(["no", "yes", "yes"])
+    assert ids.tolist() == [0, 1, 1] and names == {0: "barren", 1: "yes"}
+
+
+def test_a_measurement_field_is_left_to_the_callers_as_before():
+    """Many distinct values (a concentration field chosen by mistake): read as words, as before, so that
+    pseudolabel refuses it as 'a measurement or an id' naming the field."""
+    values = ["<5", "n.d.", "3.94", "5.2", "7.15", "8.24", "12.5", "0"]
+    ids, names, usable = class_ids(values)
+    assert usable.all() and len(set(ids.tolist())) == 8  # one class per value
+    assert names[0] == "barren" and sorted(names.values())[:3] == ["0", "12.5", "3.94"]
