@@ -157,7 +157,8 @@ def test_cnn_mode_settings_follow_traincnn_and_are_checked_before_training():
     assert cnn_mode_settings("cnn_pu", base, class_prior=0.02) == {**base, "training": "pu", "class_prior": 0.02}
     assert cnn_mode_settings("cnn_pretrain", base, pretrain_epochs=7) == {**base, "pretrain_epochs": 7}
     assert cnn_mode_settings("cnn_coarse", base, coarse=5) == {**base, "coarse": 5}
-    assert set(CNN_MODES) == {"cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse"}
+    assert cnn_mode_settings("cnn_quantile", base) == {**base, "input_transform": "quantile"}
+    assert CNN_MODES == ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse", "cnn_quantile")  # enum order: public API
     with pytest.raises(InputError, match="COARSE_VIEW"):
         cnn_mode_settings("cnn_coarse", base, coarse=4)
     with pytest.raises(InputError, match="CLASS_PRIOR"):
