@@ -15,7 +15,9 @@ masked-band pre-training (5 epochs), a coarse view (factor 3).
 
 Issue #18's controlled experiments (--modes, over the default CNN's settings, same folds and labels; EXPERIMENTS):
 "cnn_cell", the same pipeline with a per-cell network (patch 1: no context); "cnn_cell_quantile", that network on
-normal scores (INPUT_TRANSFORM quantile, also comparemodels' mode "cnn_quantile" with the default network); "cnn_supervised", the labelled cells alone (no mean teacher on the unlabelled cells), as the baselines learn.
+normal scores (INPUT_TRANSFORM quantile, also comparemodels' mode "cnn_quantile" with the default network); "cnn_supervised", the labelled cells alone (no mean teacher on the unlabelled cells), as the baselines learn;
+then "cnn_patch5" (less context), "cnn_cell_fixed" (per cell, 20 epochs, no early stopping) and "cnn_cell_pu" (per
+cell, positive-unlabelled).
 Each is paired against the default CNN and the best other learner on the same deposits.
 
 --nested adds "CNN, nested": in each outer fold a leave-cluster-out among that fold's training deposits alone
@@ -67,6 +69,11 @@ EXPERIMENTS: Dict[str, Dict[str, Any]] = {
     "cnn_cell": {"patch_size": 1},
     "cnn_cell_quantile": {"patch_size": 1, "input_transform": "quantile"},
     "cnn_supervised": {"semi_supervised": False},
+    # second round, declared after the first (per-cell beat the patch CNN, normal scores and the mean teacher did
+    # not matter): how much context (patch 5), and the per-cell network with 20 fixed epochs or PU training
+    "cnn_patch5": {"patch_size": 5},
+    "cnn_cell_fixed": {"patch_size": 1, "early_stopping": False, "epochs": 20},
+    "cnn_cell_pu": {"patch_size": 1, "training": "pu", "class_prior": 0.0},
 }
 
 
