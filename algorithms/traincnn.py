@@ -120,7 +120,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         return self.tr(
             "Trains a small convolutional neural network (convolution, ReLU, max pooling, fully connected layer, "
             "softmax with class-balanced cross-entropy) that classifies each cell from a PATCH_SIZE x PATCH_SIZE "
-            "window of every band of the INPUT_RASTERS (aligned onto the first raster's grid).\n\n"
+            "window of every band of the INPUT_RASTERS (aligned onto the first raster's grid); PATCH_SIZE 1 is the "
+            "per-cell network (the same layers with 1 x 1 kernels: no context), 3 is not allowed.\n\n"
             "LABELS: a label raster (1 mineralised, 0 barren, nodata = unlabelled; e.g. from pseudolabel) or a point "
             "layer with a LABEL_FIELD holding the class. CONFIDENCE (optional raster, 0-1) weights each labelled "
             "cell.\n\n"
@@ -200,7 +201,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 QgsProcessingParameterNumber.Integer,
                 9,
                 False,
-                5,
+                1,
                 65,
             )
         )

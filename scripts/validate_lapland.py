@@ -14,8 +14,8 @@ ensemble of --ensemble networks; the CNN variants: positive-unlabelled (class pr
 masked-band pre-training (5 epochs), a coarse view (factor 3).
 
 Issue #18's controlled experiments (--modes, over the default CNN's settings, same folds and labels; EXPERIMENTS):
-"cnn_cell", the same pipeline with a per-cell network (patch 1: no context); "cnn_cell_quantile", that network on
-normal scores (INPUT_TRANSFORM quantile, also comparemodels' mode "cnn_quantile" with the default network); "cnn_supervised", the labelled cells alone (no mean teacher on the unlabelled cells), as the baselines learn;
+"cnn_cell" (also a comparemodels mode), the same pipeline with a per-cell network (patch 1: no context);
+"cnn_cell_quantile", that network on normal scores (INPUT_TRANSFORM quantile, also comparemodels' mode "cnn_quantile" with the default network); "cnn_supervised", the labelled cells alone (no mean teacher on the unlabelled cells), as the baselines learn;
 then "cnn_patch5" (less context), "cnn_cell_fixed" (per cell, 20 epochs, no early stopping) and "cnn_cell_pu" (per
 cell, positive-unlabelled).
 Each is paired against the default CNN and the best other learner on the same deposits.
@@ -66,7 +66,6 @@ INNER_ENSEMBLE = 3
 FEATURES = ("geochemistry", "geochemistry+magnetics")
 #: issue #18's controlled variants of the default CNN (settings over it), declared before any run
 EXPERIMENTS: Dict[str, Dict[str, Any]] = {
-    "cnn_cell": {"patch_size": 1},
     "cnn_cell_quantile": {"patch_size": 1, "input_transform": "quantile"},
     "cnn_supervised": {"semi_supervised": False},
     # second round, declared after the first (per-cell beat the patch CNN, normal scores and the mean teacher did

@@ -322,6 +322,28 @@ def test_normal_scores_are_selected_stored_and_applied_by_predict(run_algorithm,
     np.testing.assert_allclose(prob, model.predict_proba(stack, device="cpu", tile=1000), atol=1e-6)
 
 
+def test_patch_size_1_trains_the_per_cell_network_and_3_is_refused(run_algorithm, data, tmp_path):
+    params = {
+        "INPUT_RASTERS": [str(data / "elements.tif")],
+        "LABELS": str(data / "labels.tif"),
+        **FAST,
+        "OUTPUT_MODEL": str(tmp_path / "cell.pt"),
+        "OUTPUT_REPORT": str(tmp_path / "cell.html"),
+    }
+    model = PatchCNN.load(run_algorithm("prospector:traincnn", {**params, "PATCH_SIZE": 1})["OUTPUT_MODEL"])
+    assert model.config_.field == 1 and model.metadata_["patch_size"] == 1
+    assert all(w.shape[2:] == (1, 1) for k, w in model.nets_[0].state_dict().items() if w.ndim == 4)
+    bad = {
+        **params,
+        "PATCH_SIZE": 3,
+        "OUTPUT_MODEL": str(tmp_path / "three.pt"),
+        "OUTPUT_REPORT": str(tmp_path / "3.html"),
+    }
+    with pytest.raises(QgsProcessingException, match="PATCH_SIZE: the patch size must be an odd number"):
+        run_algorithm("prospector:traincnn", bad)
+    assert not (tmp_path / "three.pt").exists() and not (tmp_path / "3.html").exists()
+
+
 def test_a_stack_read_window_by_window_trains_the_model_of_the_whole_stack(run_algorithm, data, tmp_path, monkeypatch):
     """#20: above STREAM_ABOVE_BYTES traincnn reads only the patches around labelled and sampled cells, window by
     window; on a raster the whole-stack path holds (every unlabelled cell kept) the trained networks are the same
