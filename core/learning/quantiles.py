@@ -78,8 +78,8 @@ def apply_quantiles(bands: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
 
 
 def transform(bands: np.ndarray, quantiles: Optional[Any]) -> np.ndarray:
-    """``bands`` through the ``quantiles`` (an array, or the model file's nested lists), or unchanged (float32)
-    when the model has none (median / IQR only, every model file before INPUT_TRANSFORM)."""
+    """``bands`` through the ``quantiles`` (an array, or the model file's nested lists), or ``bands`` itself,
+    unchanged and uncopied, when the model has none (median / IQR only, every model file before INPUT_TRANSFORM)."""
     if quantiles is None:
-        return np.asarray(bands, dtype=np.float32)
+        return bands
     return apply_quantiles(bands, np.asarray(quantiles, dtype=np.float64))

@@ -305,6 +305,7 @@ def fit_windows(
     sample = np.concatenate([s.sample for s in scans], axis=1)
     quantiles = fit_quantiles(sample, seed=config.seed) if config.input_transform == "quantile" else None
     median, scale = robust_normalisation(transform(sample, quantiles), seed=config.seed)
+    del sample  # not held through training
     u_rows, u_cols = _row_major(scans, "unlabelled", width)
     if pu:  # the mean teacher's unlabelled cells: valid, and neither positive nor in the PU sample
         keep = ~np.isin(u_rows.astype(np.int64) * width + u_cols, cells.rows.astype(np.int64) * width + cells.cols)
