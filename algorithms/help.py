@@ -237,7 +237,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "LABEL_FIELD": "Point labels only: the field holding 1 (mineralised) or 0 (barren).",
         "CONFIDENCE": "Raster of label confidence (0-1) weighting each labelled cell; between 0.5 and 1 it is also "
         "what the temperature is fitted to, so probabilities are no surer than the labels. Optional.",
-        "PATCH_SIZE": "Width of the square window (cells, odd) the network sees around each cell.",
+        "PATCH_SIZE": "Width of the square window (cells, odd) the network sees around each cell; 1 = a per-cell "
+        "network (no context).",
         "EPOCHS": "Most passes over the training cells; training stops earlier when validation stops improving.",
         "BATCH_SIZE": "Patches per optimisation step.",
         "LEARNING_RATE": "Step size of the Adam optimiser.",
@@ -259,6 +260,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "BARREN_RATIO": "Barren cells each epoch draws per positive training cell (at least 2048; a fresh draw "
         "each epoch, cycling through all of them): training time grows with the positives, not the barren ground. "
         "0 = every barren cell in every epoch.",
+        "INPUT_TRANSFORM": "Median / IQR normalisation, or normal scores first: each band through its own "
+        "distribution on the training stack (quantiles stored in the model, applied by Predict).",
         "SCHEDULER": "Where the patches are cut: empty = the Default Dask scheduler of the Processing options, "
         "in QGIS unless set there; 'local:N' or 'tcp://host:8786' (Dask): workers read the evidence window by "
         "window and cut the patches, training stays in QGIS. Same networks when both runs read window by window "
@@ -354,7 +357,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "ENSEMBLE": "CNN: networks averaged per fold.",
         "ITERATIONS": "Resamples of whole clusters for the confidence intervals (e.g. 1000).",
         "CNN_MODES": "CNN training modes compared side by side, each as a learner on the same folds: the default "
-        "(labelled cells), positive-unlabelled, masked-band pre-training, coarse second view (as in Train CNN). "
+        "(labelled cells), positive-unlabelled, masked-band pre-training, coarse second view, normal scores, per "
+        "cell (patch 1: does context pay?), as in Train CNN. "
         "Each mode trains its own ensemble per fold.",
         "CLASS_PRIOR": "Positive-unlabelled CNN: share of positive ground among all cells. 0 = the share labelled "
         "mineralised (a lower bound).",

@@ -54,6 +54,7 @@ def grid_meta(grid) -> dict:
 
 VALIDATIONS = ["blocks", "clusters"]
 TRAININGS = ["pseudolabels", "pu"]
+INPUT_TRANSFORMS = ["robust", "quantile"]
 
 
 def import_cnn():
@@ -81,7 +82,7 @@ def layer_paths(layers, parameter: str):
 
 
 class TrainCnnAlgorithm(ProspectorAlgorithm):
-    ENUM_NAMES = {"VALIDATION": VALIDATIONS, "TRAINING": TRAININGS}
+    ENUM_NAMES = {"VALIDATION": VALIDATIONS, "TRAINING": TRAININGS, "INPUT_TRANSFORM": INPUT_TRANSFORMS}
     INPUT_RASTERS = "INPUT_RASTERS"
     LABELS = "LABELS"
     LABEL_FIELD = "LABEL_FIELD"
@@ -101,6 +102,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     COARSE_VIEW = "COARSE_VIEW"
     PRETRAIN_EPOCHS = "PRETRAIN_EPOCHS"
     BARREN_RATIO = "BARREN_RATIO"
+    INPUT_TRANSFORM = "INPUT_TRANSFORM"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
@@ -117,7 +119,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         return self.tr(
             "Trains a small convolutional neural network (convolution, ReLU, max pooling, fully connected layer, "
             "softmax with class-balanced cross-entropy) that classifies each cell from a PATCH_SIZE x PATCH_SIZE "
-            "window of every band of the INPUT_RASTERS (aligned onto the first raster's grid).\n\n"
+            "window of every band of the INPUT_RASTERS (aligned onto the first raster's grid); PATCH_SIZE 1 is the "
+            "per-cell network (the same layers with 1 x 1 kernels: no context), 3 is not allowed.\n\n"
             "LABELS: a label raster (1 mineralised, 0 barren, nodata = unlabelled; e.g. from pseudolabel) or a point "
             "layer with a LABEL_FIELD holding the class. CONFIDENCE (optional raster, 0-1) weights each labelled "
             "cell.\n\n"
@@ -147,6 +150,10 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "through every barren cell, weighted so that the loss stays that of all cells; training time then "
             "grows with the positives, not with the barren ground. 0 = every barren cell in every epoch (as in "
             "earlier versions).\n\n"
+            "INPUT_TRANSFORM: 'median / IQR' normalises each band by its median and interquartile range (clipped "
+            "at 10); 'normal scores' first maps each band through its own distribution on the training stack to a "
+            "standard normal (rank-preserving, like the tree learners' invariance to monotone transforms; the "
+            "1,000 quantiles per band are stored in the model and applied by predict, also on Dask workers).\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
@@ -189,7 +196,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 QgsProcessingParameterNumber.Integer,
                 9,
                 False,
-                5,
+                1,
                 65,
             )
         )
@@ -301,6 +308,14 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
         barren.setFlags(barren.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(barren)
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.INPUT_TRANSFORM,
+                self.tr("Input transform"),
+                [self.tr("Median / IQR"), self.tr("Normal scores (quantiles of the training stack)")],
+                defaultValue=0,
+            )
+        )
         self.addParameter(scheduler_parameter(self.tr))
         self.addParameter(params.model_file(self.OUTPUT_MODEL, "Model file"))
         self.addParameter(
@@ -338,6 +353,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             coarse=self.parameterAsInt(parameters, self.COARSE_VIEW, context),
             pretrain_epochs=self.parameterAsInt(parameters, self.PRETRAIN_EPOCHS, context),
             barren_ratio=self.parameterAsDouble(parameters, self.BARREN_RATIO, context),
+            input_transform=self.enum_name(parameters, self.INPUT_TRANSFORM, context),
         )
         fit_args = dict(
             progress=lambda f: feedback.setProgress(95 * f), is_cancelled=feedback.isCanceled, log=feedback.pushInfo

@@ -98,7 +98,7 @@ def model_figures(model_path: str, evidence: List[str], mask: np.ndarray) -> Dic
     padded = np.pad(bands, ((0, 0), (halo, halo), (halo, halo)), constant_values=np.nan)
     median, scale = model._norm()
     positive = model._positive_index()
-    x = normalised_tensor(padded, median, scale)
+    x = normalised_tensor(model.transform_bands(padded), median, scale)
     margins = []
     with torch.no_grad():
         for net in model.nets_:

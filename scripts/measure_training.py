@@ -5,6 +5,7 @@ a user runs it. Each setting is trained, predicted and evaluated on the held-out
 
 Usage: python scripts/measure_training.py --demo-output demo_output --ratios 0 1 [--ensemble 5 --epochs 60]
 BARREN_RATIO 0 trains exactly as before the cap existed (every barren cell in every epoch, the same permutation).
+--patch-sizes 9 1 trains each ratio at each PATCH_SIZE (1: the per-cell network; default 9, traincnn's default).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     parser.add_argument("--ratios", type=float, nargs="+", default=[0.0, 1.0])
     parser.add_argument("--ensemble", type=int, default=5, help="traincnn's default: 5")
     parser.add_argument("--epochs", type=int, default=60, help="traincnn's default: 60 (early stopping on)")
+    parser.add_argument("--patch-sizes", type=int, nargs="+", default=[9], help="PATCH_SIZE values (default 9)")
     args = parser.parse_args()
     demo = os.path.abspath(args.demo_output)
     out = os.path.abspath(args.output or os.path.join(demo, "measure"))
@@ -39,8 +41,8 @@ def main() -> None:
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"load before: {load}", flush=True)
     runs = []
-    for ratio in args.ratios:
-        tag = f"ratio{ratio:g}"
+    for ratio, patch in [(r, p) for r in args.ratios for p in args.patch_sizes]:
+        tag = f"ratio{ratio:g}" + (f"_patch{patch}" if args.patch_sizes != [9] else "")
         started = time.monotonic()
         first = len(qp.log)
         area = sample("study_area.gpkg")
@@ -56,6 +58,7 @@ def main() -> None:
             os.path.join(out, f"model_{tag}.pt"),
             os.path.join(out, f"training_{tag}.html"),
             BARREN_RATIO=ratio,
+            PATCH_SIZE=patch,
         )
         prediction = cnn_steps.predict(
             qp, evidence, model["OUTPUT_MODEL"], area, os.path.join(out, f"prospectivity_{tag}.tif")
@@ -72,6 +75,7 @@ def main() -> None:
         runs.append(
             {
                 "barren_ratio": ratio,
+                "patch_size": patch,
                 "train_seconds": train["seconds"],
                 "train_cpu_seconds": train["cpu_seconds"],
                 "total_seconds": round(time.monotonic() - started, 1),
@@ -80,7 +84,7 @@ def main() -> None:
         )
         r = runs[-1]
         print(
-            f"BARREN_RATIO {ratio:g}: training {r['train_seconds']:.0f} s wall, {r['train_cpu_seconds']:.0f} s CPU; "
+            f"BARREN_RATIO {ratio:g}, PATCH_SIZE {patch}: training {r['train_seconds']:.0f} s wall, {r['train_cpu_seconds']:.0f} s CPU; "
             f"held-out AUC {r['AUC']:.3f} [{r['AUC_LOW']:.3f}, {r['AUC_HIGH']:.3f}], {r['CAPTURE_10']:.0f} % in the "
             "top 10 %",
             flush=True,

@@ -63,7 +63,7 @@ def main() -> None:
     saved = model.metadata_["calibration"]
     assert val.size == saved["validation_cells"], (val.size, saved["validation_cells"])
     median, scale = model._norm()
-    padded = pad_halo(normalise(bands, median, scale), config.field // 2)
+    padded = pad_halo(normalise(model.transform_bands(bands), median, scale), config.field // 2)
     x = torch.as_tensor(extract_patches(padded, cells.rows[val], cells.cols[val], config.field))
     logits = network_logits(model.nets_, x, "cpu").mean(axis=0)
     y = cells.y[val]

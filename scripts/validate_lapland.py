@@ -13,6 +13,13 @@ the defaults of comparemodels; every CNN with patch 9, at most 40 epochs with ea
 ensemble of --ensemble networks; the CNN variants: positive-unlabelled (class prior = share of positive cells),
 masked-band pre-training (5 epochs), a coarse view (factor 3).
 
+Issue #18's controlled experiments (--modes, over the default CNN's settings, same folds and labels; EXPERIMENTS):
+"cnn_cell" (also a comparemodels mode), the same pipeline with a per-cell network (patch 1: no context);
+"cnn_cell_quantile", that network on normal scores (INPUT_TRANSFORM quantile, also comparemodels' mode "cnn_quantile" with the default network); "cnn_supervised", the labelled cells alone (no mean teacher on the unlabelled cells), as the baselines learn;
+then "cnn_patch5" (less context), "cnn_cell_fixed" (per cell, 20 epochs, no early stopping) and "cnn_cell_pu" (per
+cell, positive-unlabelled).
+Each is paired against the default CNN and the best other learner on the same deposits.
+
 --nested adds "CNN, nested": in each outer fold a leave-cluster-out among that fold's training deposits alone
 (core's nested_mapper: 3 inner folds, INNER_ENSEMBLE networks per candidate) chooses among CANDIDATES, declared
 before any run, and the choice is trained on all of them; its outer score estimates "tune on your own deposits, then
@@ -57,6 +64,16 @@ CANDIDATES: List[Dict[str, Any]] = [
 #: networks per candidate in the inner folds: fewer than the outer ensemble, to keep the run shorter
 INNER_ENSEMBLE = 3
 FEATURES = ("geochemistry", "geochemistry+magnetics")
+#: issue #18's controlled variants of the default CNN (settings over it), declared before any run
+EXPERIMENTS: Dict[str, Dict[str, Any]] = {
+    "cnn_cell_quantile": {"patch_size": 1, "input_transform": "quantile"},
+    "cnn_supervised": {"semi_supervised": False},
+    # second round, declared after the first (per-cell beat the patch CNN, normal scores and the mean teacher did
+    # not matter): how much context (patch 5), and the per-cell network with 20 fixed epochs or PU training
+    "cnn_patch5": {"patch_size": 5},
+    "cnn_cell_fixed": {"patch_size": 1, "early_stopping": False, "epochs": 20},
+    "cnn_cell_pu": {"patch_size": 1, "training": "pu", "class_prior": 0.0},
+}
 
 
 def evidence(data: Dict[str, Any], features: str):
@@ -83,10 +100,12 @@ def run(
 ) -> Dict[str, Any]:
     """One comparison (comparemodels' core) on one evidence set; the saved record of :func:`record`."""
     from geochem_prospector.core.evaluation.compare import (
+        CNN_MODES,
         cnn_mode_settings,
         compare,
         make_mappers,
         nested_mapper,
+        paired,
     )
 
     data = load_gtk(pixel)
@@ -100,7 +119,10 @@ def run(
         "batch_size": 64,
         "block_size": int(round(10000 / pixel)),
     }
-    modes_settings = {m: cnn_mode_settings(m, cnn) for m in modes}
+    unknown = [m for m in modes if m not in CNN_MODES and m not in EXPERIMENTS]
+    if unknown:
+        raise SystemExit(f"--modes: unknown {', '.join(unknown)}; use {', '.join([*CNN_MODES, *EXPERIMENTS])}")
+    modes_settings = {m: cnn_mode_settings(m, cnn) if m in CNN_MODES else {**cnn, **EXPERIMENTS[m]} for m in modes}
     mappers = make_mappers(learners, CLASSIC, cnn, names, cnn_modes=modes_settings)
     choices: List[Any] = []
     if nested:
@@ -124,6 +146,12 @@ def run(
         band_names=names,
     )
     total = time.perf_counter() - started
+    if "cnn" in result.learners and not result.learners["cnn"].failed:  # the experiments against the default CNN
+        for name in modes:
+            if name in EXPERIMENTS and not result.learners[name].failed:
+                result.summary[name]["minus_cnn"] = paired(
+                    result.learners[name].placement, result.learners["cnn"].placement, result.clusters, iterations, 0
+                )
     saved = record(
         result,
         {
@@ -248,7 +276,12 @@ def main() -> None:
     parser.add_argument("--ensemble", type=int, default=3, help="networks per CNN and fold")
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--learners", nargs="*", default=list(LEARNERS))
-    parser.add_argument("--modes", nargs="*", default=["cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse"])
+    parser.add_argument(
+        "--modes",
+        nargs="*",
+        default=["cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse"],
+        help="CNN variants: comparemodels' modes and the experiments " + ", ".join(EXPERIMENTS),
+    )
     parser.add_argument("--nested", action="store_true", help="add the CNN with nested selection (slow)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--json", help="save the run (summary, per-deposit placements) to this file")

@@ -29,21 +29,25 @@ from .auc import placements, resampled_means, roc_auc
 ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
 
 #: the CNN variants that can be compared side by side, as learner names: the default CNN (labelled cells), and
-#: traincnn's TRAINING=pu, PRETRAIN_EPOCHS and COARSE_VIEW (settings: :func:`cnn_mode_settings`)
-CNN_MODES = ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse")
+#: traincnn's TRAINING=pu, PRETRAIN_EPOCHS, COARSE_VIEW, INPUT_TRANSFORM=quantile and PATCH_SIZE=1 (the per-cell
+#: network: whether context pays; settings: :func:`cnn_mode_settings`)
+CNN_MODES = ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse", "cnn_quantile", "cnn_cell")
 
-#: the learners from simplest to most complex: a tie goes to the earlier one (the CNN variants: the default's
-#: network and loss; another loss; an extra pre-training stage; a second, coarser input view)
+#: the learners from simplest to most complex: a tie goes to the earlier one (the CNN variants: the per-cell
+#: network, no context; the default's network and loss; another loss; an extra pre-training stage; a second,
+#: coarser input view; a fitted input transform stored in the model)
 COMPLEXITY = (
     "best band",
     "woe",
     "logistic",
     "random_forest",
     "gradient_boosting",
+    "cnn_cell",
     "cnn",
     "cnn_pu",
     "cnn_pretrain",
     "cnn_coarse",
+    "cnn_quantile",
 )
 
 #: how reports name them
@@ -57,6 +61,8 @@ TITLES = {
     "cnn_pu": "CNN, positive-unlabelled",
     "cnn_pretrain": "CNN, masked-band pre-training",
     "cnn_coarse": "CNN with a coarse view",
+    "cnn_quantile": "CNN on normal scores",
+    "cnn_cell": "CNN per cell (no context)",
 }
 
 #: held-out AUCs closer than this to the best count as a tie
@@ -457,6 +463,8 @@ def cnn_mode_settings(
         "cnn_pu": {"training": "pu", "class_prior": class_prior},
         "cnn_pretrain": {"pretrain_epochs": pretrain_epochs},
         "cnn_coarse": {"coarse": coarse},
+        "cnn_quantile": {"input_transform": "quantile"},
+        "cnn_cell": {"patch_size": 1},
     }
     settings = {**cnn, **overrides[mode]}
     TrainingConfig.from_params(PatchCNN(**settings).get_params())

@@ -34,6 +34,7 @@ from .model_file import ExpectedWeights, array_hash, read_model, write_model
 from .model_schema import check_metadata
 from .network import PatchNet, resolve_device, state_shapes
 from .patches import CLIP, extract_patches, normalise, pad_halo, robust_normalisation, valid_centres, window_reader
+from .quantiles import fit_quantiles, transform
 from .splits import spatial_split
 from .training import EpochSampler, LogCallback, TrainingConfig
 
@@ -78,6 +79,7 @@ class PatchCNN:
         coarse: int = 0,
         pretrain_epochs: int = 0,
         barren_ratio: float = 1.0,
+        input_transform: str = "robust",
     ) -> None:
         self.patch_size = patch_size
         self.epochs = epochs
@@ -106,6 +108,7 @@ class PatchCNN:
         self.coarse = coarse
         self.pretrain_epochs = pretrain_epochs
         self.barren_ratio = barren_ratio
+        self.input_transform = input_transform
 
     # -- parameters ---------------------------------------------------------------------------------------------
 
@@ -154,8 +157,11 @@ class PatchCNN:
             cells, prior = pu_cells(bands, labels, sample_weight, config.class_prior, rng)
         else:
             cells, prior = labelled_cells(bands, labels, sample_weight), None
-        median, scale = robust_normalisation(bands, seed=config.seed)
-        padded = pad_halo(normalise(bands, median, scale), config.field // 2)
+        quantiles = fit_quantiles(bands, seed=config.seed) if config.input_transform == "quantile" else None
+        bands_in = transform(bands, quantiles)
+        median, scale = robust_normalisation(bands_in, seed=config.seed)
+        padded = pad_halo(normalise(bands_in, median, scale), config.field // 2)
+        del bands_in
 
         def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> Any:
             return training_data(config, cells, padded, train, val, rng, n_bands, prior)
@@ -167,7 +173,7 @@ class PatchCNN:
         }
         return self._fit_cells(
             config, cells, make_data, median, scale, names, (height, width), hashes, grid, progress, is_cancelled, log,
-            prior, rng,
+            prior, rng, quantiles,
         )  # fmt: skip
 
     def _fit_cells(
@@ -186,12 +192,14 @@ class PatchCNN:
         log: LogCallback,
         prior: Optional[float] = None,
         rng: Optional[np.random.Generator] = None,
+        quantiles: Optional[np.ndarray] = None,
     ) -> "PatchCNN":
         """Split, train and describe the ensemble from the labelled ``cells`` (:class:`.ensemble.LabelledCells`);
         ``make_data(train, val, rng)`` gives the :class:`.training.TrainingData` (whose patches come from the
         stack in memory, or from a :class:`.streaming.PatchBank` read window by window). ``prior``: the class
         prior of positive-unlabelled cells (:func:`.ensemble.pu_cells`), None for labelled cells; ``rng``: the
-        generator that drew them (None: a fresh one from the seed), which the split continues."""
+        generator that drew them (None: a fresh one from the seed), which the split continues; ``quantiles``:
+        the normal-score transform's table (:mod:`.quantiles`) with INPUT_TRANSFORM quantile, else None."""
         height, width = shape
         device = resolve_device(config.device)
         rng = np.random.default_rng(config.seed) if rng is None else rng
@@ -245,7 +253,12 @@ class PatchCNN:
             )
         self.metadata_ = {
             "band_names": names,
-            "normalisation": {"median": median.tolist(), "scale": scale.tolist(), "clip": CLIP},
+            "normalisation": {
+                "median": median.tolist(),
+                "scale": scale.tolist(),
+                "clip": CLIP,
+                **({"quantiles": np.asarray(quantiles).tolist()} if quantiles is not None else {}),
+            },
             "patch_size": config.patch_size,
             "classes": cells.classes.tolist(),
             "positive_class": int(cells.classes[cells.positive]),
@@ -299,6 +312,12 @@ class PatchCNN:
         n = self.metadata_["normalisation"]
         return np.asarray(n["median"], dtype=np.float32), np.asarray(n["scale"], dtype=np.float32)
 
+    def transform_bands(self, bands: np.ndarray) -> np.ndarray:
+        """What the model's normalisation starts from: the bands (float32) through the model's stored input
+        transform (normal scores with INPUT_TRANSFORM quantile; unchanged otherwise). Elementwise, so a window
+        or the whole stack give every cell the same value; applied wherever the model reads bands."""
+        return transform(bands, self.metadata_["normalisation"].get("quantiles"))
+
     def _check_bands(self, bands: np.ndarray) -> None:
         names = self.band_names_
         if bands.ndim != 3 or bands.shape[0] != len(names):
@@ -333,7 +352,7 @@ class PatchCNN:
         self._check_bands(bands)
         median, scale = self._norm()
         size = self.config_.field
-        padded = pad_halo(normalise(bands, median, scale), size // 2)
+        padded = pad_halo(normalise(self.transform_bands(bands), median, scale), size // 2)
         dev = self._device(device)
         calibration = self.calibration_
         out = []
@@ -412,7 +431,7 @@ class PatchCNN:
         mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
         halo = self.config_.field // 2
         median, scale = self._norm()
-        window = read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
+        window = self.transform_bands(read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo))
         return predict_window_scores(
             nets,
             window,

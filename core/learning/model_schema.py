@@ -20,6 +20,8 @@ from typing import Any, Callable, Dict, Mapping, Sequence, Tuple, Union
 MAX_BANDS = 4096
 MAX_CLASSES = 256
 MAX_HISTORY = 10_000_000
+#: at most this many quantiles per band (INPUT_TRANSFORM quantile stores 1,000)
+MAX_QUANTILES = 100_000
 #: whole numbers stored by the plugin fit in 64 bits; class values are raster values (32-bit)
 INT64 = (-(2**63), 2**63 - 1)
 INT32 = (-(2**31), 2**31 - 1)
@@ -136,7 +138,7 @@ Spec = Union[Int, Number, Text, Flag, Nullable, ListOf, Record]
 POSITIVE = Number(low=0.0, low_open=True)
 NON_NEGATIVE = Number(low=0.0)
 FRACTION = Number(0.0, 1.0)
-PATCH_SIZE = Int(5, 65, odd=True)
+PATCH_SIZE = Int(1, 65, odd=True)  # 3 is refused below: 1 (per cell) or 5 and more
 
 #: ``settings``: the estimator's constructor arguments (PatchCNN / TrainingConfig), nothing else. A key missing from
 #: an older file takes the constructor's default.
@@ -168,6 +170,7 @@ SETTINGS: Dict[str, Spec] = {
     "pretrain_epochs": Int(0, 10_000_000),
     "coarse": Int(0, 51),  # 0 (or 1): no coarse view; else an odd factor, checked with the patch size below
     "barren_ratio": Number(0.0, 1000.0),  # 0: every barren cell every epoch (older files lack it: 1.0 is read)
+    "input_transform": Text(choices=("robust", "quantile")),  # older files lack it: "robust" is read
 }
 
 OPEN = Record()
@@ -182,6 +185,8 @@ METADATA = Record(
                 "median": ListOf(Number(), 1, MAX_BANDS),
                 "scale": ListOf(POSITIVE, 1, MAX_BANDS),
                 "clip": POSITIVE,
+                # INPUT_TRANSFORM quantile: per band, its values at probabilities linspace(0, 1, n) (non-decreasing)
+                "quantiles": ListOf(ListOf(Number(), 2, MAX_QUANTILES), 1, MAX_BANDS),
             },
             required=("median", "scale", "clip"),
             closed=True,
@@ -363,9 +368,43 @@ def _one_patch_size(metadata: Dict[str, Any]) -> None:
         )
 
 
+def _no_patch_of_three(metadata: Dict[str, Any]) -> None:
+    if metadata["patch_size"] == 3:
+        raise MetadataError("patch_size", "is 3, but it must be 1 (a per-cell network) or an odd number from 5 to 65")
+
+
+def _quantile_table(metadata: Dict[str, Any]) -> None:
+    """Quantiles exactly when the settings ask for the normal-score transform: one non-decreasing row per band,
+    all of one length."""
+    wanted = metadata["settings"].get("input_transform", "robust") == "quantile"
+    table = metadata["normalisation"].get("quantiles")
+    if wanted and table is None:
+        raise MetadataError(
+            "normalisation.quantiles", "is missing, but settings.input_transform is 'quantile', which needs them"
+        )
+    if table is None:
+        return
+    if not wanted:
+        raise MetadataError(
+            "normalisation.quantiles", "is present, but settings.input_transform is not 'quantile'; they must agree"
+        )
+    n = len(metadata["band_names"])
+    if len(table) != n:
+        raise MetadataError(
+            "normalisation.quantiles", f"has {len(table)} rows for {n} bands (band_names); it needs one per band"
+        )
+    for i, row in enumerate(table):
+        if len(row) != len(table[0]):
+            raise MetadataError(
+                f"normalisation.quantiles[{i}]", f"has {len(row)} values, but row 0 has {len(table[0])}; all must agree"
+            )
+        if any(b < a for a, b in zip(row, row[1:])):
+            raise MetadataError(f"normalisation.quantiles[{i}]", "decreases somewhere; quantiles never decrease")
+
+
 def _coarse_view(metadata: Dict[str, Any]) -> None:
     coarse = metadata["settings"].get("coarse", 0)
-    if coarse >= 2 and (coarse % 2 == 0 or coarse * metadata["patch_size"] > 255):
+    if coarse >= 2 and (coarse % 2 == 0 or coarse * metadata["patch_size"] > 255 or metadata["patch_size"] == 1):
         raise MetadataError(
             "settings.coarse",
             f"is {coarse}, but it must be 0, 1 or an odd factor whose product with patch_size "
@@ -379,6 +418,8 @@ CROSS_CHECKS: Sequence[Callable[[Dict[str, Any]], None]] = (
     _positive_among_classes,
     _one_weight_per_class,
     _one_patch_size,
+    _no_patch_of_three,
+    _quantile_table,
     _coarse_view,
 )
 

@@ -15,6 +15,8 @@ def _branch(in_bands: int, patch_size: int, width: int, dilation: int) -> Tuple[
     """conv3x3-ReLU-maxpool2(stride 1)[-conv3x3-ReLU] with every kernel spaced ``dilation`` cells apart; returns
     the layers and the size (in kernel steps) of the map left for the fully connected layer."""
     d = dilation
+    if patch_size == 1:  # a per-cell network: the same depth with 1 x 1 kernels, no context
+        return nn.Sequential(nn.Conv2d(in_bands, width, 1), nn.ReLU(), nn.Conv2d(width, width, 1), nn.ReLU()), 1
     layers: List[nn.Module] = [
         nn.Conv2d(in_bands, width, 3, dilation=d),
         nn.ReLU(),
@@ -29,6 +31,9 @@ def _branch(in_bands: int, patch_size: int, width: int, dilation: int) -> Tuple[
 
 class PatchNet(nn.Module):
     """conv3x3-ReLU-maxpool2(stride 1)[-conv3x3-ReLU]-FC-ReLU-dropout-FC; receptive field = ``patch_size``.
+
+    ``patch_size`` 1 is the per-cell control: conv1x1-ReLU-conv1x1-ReLU-FC-ReLU-dropout-FC, the same depth and
+    widths seeing the centre cell's bands alone (a multilayer perceptron per cell).
 
     ``coarse`` (an odd factor k >= 3; 0 = none) adds a second view of the neighbourhood at k times coarser
     resolution: the bands averaged over k x k cells (average pooling, stride 1), seen by the same kind of branch

@@ -30,6 +30,7 @@ from .ensemble import LabelledCells
 from .model_file import array_hash
 from .patches import extract_patches, normalise, robust_normalisation, valid_centres
 from .pu import check_prior, check_pu_cells, default_prior, unlabelled_ranks
+from .quantiles import fit_quantiles, transform
 from .training import LogCallback, TrainingConfig, TrainingData
 
 Selection = Sequence[Tuple[str, int]]
@@ -196,12 +197,14 @@ def window_patches(
     rows: np.ndarray,
     cols: np.ndarray,
     patch_size: int,
+    quantiles: Optional[np.ndarray] = None,
 ) -> np.ndarray:
     """Second pass: the normalised (n, bands, p, p) patches of cells (rows, cols) inside the window, read with a
-    halo of p // 2 (NaN outside the raster normalises to 0, as :func:`.patches.pad_halo` pads)."""
+    halo of p // 2 (NaN outside the raster normalises to 0, as :func:`.patches.pad_halo` pads), through the
+    normal-score ``quantiles`` first when given (INPUT_TRANSFORM quantile)."""
     halo = patch_size // 2
     window = stack_reader(selection, grid, "INPUT_RASTERS")(r0 - halo, r1 + halo, c0 - halo, c1 + halo)
-    return extract_patches(normalise(window, median, scale), rows - r0, cols - c0, patch_size)
+    return extract_patches(normalise(transform(window, quantiles), median, scale), rows - r0, cols - c0, patch_size)
 
 
 def _labelled(rows: np.ndarray, cols: np.ndarray, y_raw: np.ndarray, weights: np.ndarray) -> LabelledCells:
@@ -299,7 +302,10 @@ def fit_windows(
         )  # fmt: skip
     else:
         cells = _labelled(rows, cols, np.concatenate([s.labels for s in scans])[order], weights)
-    median, scale = robust_normalisation(np.concatenate([s.sample for s in scans], axis=1), seed=config.seed)
+    sample = np.concatenate([s.sample for s in scans], axis=1)
+    quantiles = fit_quantiles(sample, seed=config.seed) if config.input_transform == "quantile" else None
+    median, scale = robust_normalisation(transform(sample, quantiles), seed=config.seed)
+    del sample  # not held through training
     u_rows, u_cols = _row_major(scans, "unlabelled", width)
     if pu:  # the mean teacher's unlabelled cells: valid, and neither positive nor in the PU sample
         keep = ~np.isin(u_rows.astype(np.int64) * width + u_cols, cells.rows.astype(np.int64) * width + cells.cols)
@@ -310,7 +316,7 @@ def fit_windows(
     v_rows, v_cols = _row_major(scans, "pool", width)
     bank, read = _read_bank(
         selection, grid, windows, window, median, scale, config.field, np.concatenate([cells.rows, u_rows, v_rows]),
-        np.concatenate([cells.cols, u_cols, v_cols]), runner, progress, is_cancelled,
+        np.concatenate([cells.cols, u_cols, v_cols]), runner, progress, is_cancelled, quantiles,
     )  # fmt: skip
     where = runner.scheduler.describe() if runner is not None else "this process"
     reading = {
@@ -354,7 +360,7 @@ def fit_windows(
 
     model._fit_cells(
         config, cells, make_data, median, scale, names, (height, width), hashes, grid_info, fit_progress,
-        is_cancelled, log, prior, rng,
+        is_cancelled, log, prior, rng, quantiles,
     )  # fmt: skip
     model.metadata_["reading"] = reading
     return model
@@ -426,6 +432,7 @@ def _read_bank(
     runner: Optional[TaskRunner],
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
+    quantiles: Optional[np.ndarray] = None,
 ) -> Tuple[PatchBank, int]:
     """The patches of cells (rows, cols), one task per window holding any of them; and how many windows that was."""
     keys, first = np.unique(rows.astype(np.int64) * grid.width + cols, return_index=True)
@@ -438,7 +445,7 @@ def _read_bank(
     for w in np.unique(owner).tolist():
         at = places[w] = np.flatnonzero(owner == w)
         r0, r1, c0, c1 = windows[w]
-        tasks.append((w, (selection, grid, r0, r1, c0, c1, median, scale, rows[at], cols[at], patch_size)))
+        tasks.append((w, (selection, grid, r0, r1, c0, c1, median, scale, rows[at], cols[at], patch_size, quantiles)))
 
     def consume(w: Any, block: np.ndarray) -> None:
         patches[places[w]] = block

@@ -32,6 +32,11 @@ History = List[Dict[str, float]]
 #: teacher on unlabelled ones); "pu", positives against every other valid cell as unlabelled (non-negative PU risk)
 TRAINING_MODES = ("pseudolabels", "pu")
 
+#: what the bands go through before the median / IQR normalisation: "robust", nothing (every model before
+#: INPUT_TRANSFORM); "quantile", each band's normal scores through quantiles fitted on the training stack
+#: (:mod:`.quantiles`)
+INPUT_TRANSFORMS = ("robust", "quantile")
+
 
 @dataclass(frozen=True)
 class TrainingConfig:
@@ -64,6 +69,7 @@ class TrainingConfig:
     coarse: int
     pretrain_epochs: int
     barren_ratio: float
+    input_transform: str
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "TrainingConfig":
@@ -73,7 +79,7 @@ class TrainingConfig:
             value = params[f.name]
             if f.name == "device":
                 converted[f.name] = str(value or "auto")
-            elif f.name in ("validation", "training"):
+            elif f.name in ("validation", "training", "input_transform"):
                 converted[f.name] = str(value)
             elif f.name == "semi_supervised":
                 converted[f.name] = None if value is None else bool(value)
@@ -85,8 +91,11 @@ class TrainingConfig:
         return config
 
     def check(self) -> None:
-        if self.patch_size < 5 or self.patch_size % 2 == 0:
-            raise InputError("the patch size must be an odd number of cells, 5 or more.", "PATCH_SIZE")
+        if not (self.patch_size == 1 or (self.patch_size >= 5 and self.patch_size % 2 == 1)):
+            raise InputError(
+                "the patch size must be an odd number of cells, 5 or more (or 1: a per-cell network, no context).",
+                "PATCH_SIZE",
+            )
         if self.epochs < 1:
             raise InputError("train for at least one epoch.", "EPOCHS")
         if self.batch_size < 2:
@@ -95,6 +104,8 @@ class TrainingConfig:
             raise InputError("the learning rate must be between 0 and 1 (1e-3 is usual).", "LEARNING_RATE")
         if not 1 <= self.ensemble <= 100:
             raise InputError("the ensemble needs 1 to 100 networks (5 is usual).", "ENSEMBLE")
+        if self.coarse not in (0, 1) and self.patch_size == 1:
+            raise InputError("the coarse view needs a patch of 5 cells or more (got 1).", "COARSE_VIEW")
         if self.coarse not in (0, 1) and (self.coarse < 3 or self.coarse % 2 == 0 or self.field > 255):
             raise InputError(
                 "the coarse view needs an odd factor of 3 or more (0 = none), and the patch size times it must "
@@ -103,6 +114,11 @@ class TrainingConfig:
             )
         if self.pretrain_epochs < 0:
             raise InputError("pre-train for 0 (none) or more epochs.", "PRETRAIN_EPOCHS")
+        if self.input_transform not in INPUT_TRANSFORMS:
+            raise InputError(
+                f"unknown input transform '{self.input_transform}'; use {' or '.join(INPUT_TRANSFORMS)}.",
+                "INPUT_TRANSFORM",
+            )
         if self.training not in TRAINING_MODES:
             raise InputError(f"unknown training '{self.training}'; use {' or '.join(TRAINING_MODES)}.", "TRAINING")
         if not (self.barren_ratio == 0 or 0.1 <= self.barren_ratio <= 1000):

@@ -179,13 +179,14 @@ def test_comparemodels_compares_cnn_modes_side_by_side(run_algorithm, data, tmp_
     import csv
 
     deposits_layer(data, tmp_path)
-    result = run_algorithm("prospector:comparemodels", compare_params(data, tmp_path, CNN_MODES=[0, 1, 3]))
+    result = run_algorithm("prospector:comparemodels", compare_params(data, tmp_path, CNN_MODES=[0, 1, 3, 5]))
     rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
     pooled = {r["learner"]: r for r in rows if r["fold"] == "all"}
-    assert set(pooled) == {"best band", "logistic", "cnn", "cnn_pu", "cnn_coarse"}
+    assert set(pooled) == {"best band", "logistic", "cnn", "cnn_pu", "cnn_coarse", "cnn_cell"}
     assert pooled["cnn_pu"]["auc"] != "nan" and pooled["cnn"]["auc"] != "nan"
-    expected = float(pooled["cnn_pu"]["auc"]) - float(pooled["cnn"]["auc"])
-    assert float(pooled["cnn_pu"]["minus_cnn"]) == pytest.approx(expected, abs=1e-5)
+    for mode in ("cnn_pu", "cnn_cell"):  # the per-cell network (mode 5, PATCH_SIZE 1) is paired like the others
+        expected = float(pooled[mode]["auc"]) - float(pooled["cnn"]["auc"])
+        assert float(pooled[mode]["minus_cnn"]) == pytest.approx(expected, abs=1e-5)
     report = open(result["OUTPUT_REPORT"], encoding="utf-8").read()
     if pooled["cnn_coarse"]["auc"] == "nan":  # its 15-cell view leaves too few spatial blocks on this small grid
         assert "Left out:" in report and "CNN with a coarse view" in report
@@ -193,7 +194,7 @@ def test_comparemodels_compares_cnn_modes_side_by_side(run_algorithm, data, tmp_
         expected = float(pooled["cnn_coarse"]["auc"]) - float(pooled["cnn"]["auc"])
         assert float(pooled["cnn_coarse"]["minus_cnn"]) == pytest.approx(expected, abs=1e-5)
     assert pooled["cnn"]["minus_cnn"] == "" and pooled["logistic"]["minus_cnn"] == ""
-    assert "minus default CNN" in report and "CNN, positive-unlabelled" in report
+    assert "minus default CNN" in report and "CNN, positive-unlabelled" in report and "CNN per cell" in report
 
 
 def test_comparemodels_refuses_an_even_coarse_view_before_training(run_algorithm, data, tmp_path):

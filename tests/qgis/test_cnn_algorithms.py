@@ -283,6 +283,68 @@ def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorit
     assert not (tmp_path / "bad.pt").exists()
 
 
+def test_normal_scores_are_selected_stored_and_applied_by_predict(run_algorithm, data, tmp_path):
+    """INPUT_TRANSFORM 1: the model stores each band's quantiles (scikit-learn's on the same stack) and predict's
+    tiles apply them: the written map equals the loaded model's in-memory prediction."""
+    sklearn_preprocessing = pytest.importorskip("sklearn.preprocessing")
+    rasters = [str(data / "elements.tif"), str(data / "mag.tif")]
+    result = run_algorithm(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": rasters,
+            "LABELS": str(data / "labels.tif"),
+            **FAST,
+            "INPUT_TRANSFORM": 1,
+            "OUTPUT_MODEL": str(tmp_path / "q.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "q.html"),
+        },
+    )
+    model = PatchCNN.load(result["OUTPUT_MODEL"])
+    assert model.metadata_["settings"]["input_transform"] == "quantile"
+    assert model.metadata_["provenance"]["parameters"]["INPUT_TRANSFORM"] == "quantile"
+    stack = np.concatenate([rasterio.open(p).read(masked=True).filled(np.nan) for p in rasters]).astype(np.float32)
+    for band, stored in zip(stack, model.metadata_["normalisation"]["quantiles"]):
+        values = band[np.isfinite(band)].astype(np.float64)[:, None]
+        qt = sklearn_preprocessing.QuantileTransformer(n_quantiles=len(stored), subsample=values.size + 1)
+        np.testing.assert_allclose(stored, qt.fit(values).quantiles_[:, 0], rtol=1e-12)
+    out = run_algorithm(
+        "prospector:predict",
+        {
+            "INPUT_RASTERS": rasters,
+            "MODEL": result["OUTPUT_MODEL"],
+            "DEVICE": "cpu",
+            "MC_SAMPLES": 0,
+            "TILE_SIZE": 16,
+            "OUTPUT": str(tmp_path / "prob.tif"),
+        },
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        prob = src.read(1, masked=True).filled(np.nan)
+    np.testing.assert_allclose(prob, model.predict_proba(stack, device="cpu", tile=1000), atol=1e-6)
+
+
+def test_patch_size_1_trains_the_per_cell_network_and_3_is_refused(run_algorithm, data, tmp_path):
+    params = {
+        "INPUT_RASTERS": [str(data / "elements.tif")],
+        "LABELS": str(data / "labels.tif"),
+        **FAST,
+        "OUTPUT_MODEL": str(tmp_path / "cell.pt"),
+        "OUTPUT_REPORT": str(tmp_path / "cell.html"),
+    }
+    model = PatchCNN.load(run_algorithm("prospector:traincnn", {**params, "PATCH_SIZE": 1})["OUTPUT_MODEL"])
+    assert model.config_.field == 1 and model.metadata_["patch_size"] == 1
+    assert all(w.shape[2:] == (1, 1) for k, w in model.nets_[0].state_dict().items() if w.ndim == 4)
+    bad = {
+        **params,
+        "PATCH_SIZE": 3,
+        "OUTPUT_MODEL": str(tmp_path / "three.pt"),
+        "OUTPUT_REPORT": str(tmp_path / "3.html"),
+    }
+    with pytest.raises(QgsProcessingException, match="PATCH_SIZE: the patch size must be an odd number"):
+        run_algorithm("prospector:traincnn", bad)
+    assert not (tmp_path / "three.pt").exists() and not (tmp_path / "3.html").exists()
+
+
 def train_whole_and_by_windows(run_algorithm, params, tmp_path, monkeypatch):
     """traincnn run twice on ``params``: "whole" reads the stack into memory (threshold above any size),
     "windows" streams it (threshold 0, windows of 16 cells). Returns ({name: model}, {name: log lines})."""

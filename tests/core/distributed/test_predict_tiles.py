@@ -95,13 +95,18 @@ def test_a_bad_model_file_is_refused_on_the_worker_with_the_usual_message(stack,
     assert "MODEL" in str(err.value)
 
 
-def test_scores_of_a_coarse_view_ensemble_on_two_workers_are_bit_identical(stack, two_torch_threads, tmp_path):
+@pytest.mark.parametrize("transform", ["robust", "quantile"])
+def test_scores_of_a_coarse_view_ensemble_on_two_workers_are_bit_identical(
+    stack, two_torch_threads, tmp_path, transform
+):
     """The ranking score travels with the tiles, and the coarse view's wider halo is read on the workers: a
     logit-averaged, temperature-calibrated ensemble with a 15-cell view, against this process bit for bit and
-    against the patch-by-patch classifier (whose probability gives the log-odds independently)."""
+    against the patch-by-patch classifier (whose probability gives the log-odds independently); with
+    INPUT_TRANSFORM quantile the workers apply the model file's quantiles to what they read."""
     path, grid = stack
     bands, labels = synthetic()
     settings = {**SMALL, "patch_size": 5, "coarse": 3, "block_size": 12, "ensemble": 2, "epochs": 1}
+    settings["input_transform"] = transform
     model = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"])
     assert model.config_.field == 15 and model.calibration_.combine == "logits"
     model_path = str(tmp_path / "coarse.pt")

@@ -57,7 +57,12 @@ def same_model(a, b):
 
 @pytest.mark.parametrize(
     "semi, coarse",
-    [(False, {}), (True, {}), (False, {"patch_size": 5, "coarse": 3, "block_size": 12})],  # coarse: 15-cell view
+    [
+        (False, {}),
+        (True, {}),
+        (False, {"patch_size": 5, "coarse": 3, "block_size": 12}),  # coarse: 15-cell view
+        (True, {"input_transform": "quantile"}),  # the quantiles fitted on the scans' sample, applied per window
+    ],
 )
 def test_window_by_window_training_is_the_in_memory_training(files, semi, coarse):
     bands, labels, weights, grid, selection, label_sel, weight_sel = files

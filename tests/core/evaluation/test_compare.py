@@ -157,7 +157,9 @@ def test_cnn_mode_settings_follow_traincnn_and_are_checked_before_training():
     assert cnn_mode_settings("cnn_pu", base, class_prior=0.02) == {**base, "training": "pu", "class_prior": 0.02}
     assert cnn_mode_settings("cnn_pretrain", base, pretrain_epochs=7) == {**base, "pretrain_epochs": 7}
     assert cnn_mode_settings("cnn_coarse", base, coarse=5) == {**base, "coarse": 5}
-    assert set(CNN_MODES) == {"cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse"}
+    assert cnn_mode_settings("cnn_quantile", base) == {**base, "input_transform": "quantile"}
+    assert cnn_mode_settings("cnn_cell", base) == {**base, "patch_size": 1}
+    assert CNN_MODES == ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse", "cnn_quantile", "cnn_cell")  # enum order
     with pytest.raises(InputError, match="COARSE_VIEW"):
         cnn_mode_settings("cnn_coarse", base, coarse=4)
     with pytest.raises(InputError, match="CLASS_PRIOR"):
@@ -176,9 +178,9 @@ def test_each_cnn_mode_maps_what_patchcnn_trained_with_its_settings_maps():
     bands, labels = synthetic()
     base = {"patch_size": 5, "epochs": 1, "ensemble": 1, "seed": 0, "device": "cpu", "width": 8, "hidden": 16}
     base["block_size"] = 11  # the coarse view sees 15 cells: the automatic block would cover the whole scene
-    modes = {m: cnn_mode_settings(m, base) for m in ("cnn", "cnn_pu", "cnn_coarse")}
+    modes = {m: cnn_mode_settings(m, base) for m in ("cnn", "cnn_pu", "cnn_coarse", "cnn_cell")}
     mappers = make_mappers([], {}, base, ["a", "b", "c"], cnn_modes=modes)
-    assert list(mappers) == ["cnn", "cnn_pu", "cnn_coarse"]
+    assert list(mappers) == ["cnn", "cnn_pu", "cnn_coarse", "cnn_cell"]
     maps = {}
     for name, settings in modes.items():
         maps[name] = mappers[name](bands, labels)

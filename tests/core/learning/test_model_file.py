@@ -126,6 +126,17 @@ def test_float64_weights_load_and_predict_as_float32(tmp_path):
 
 # ---- the metadata, field by field ------------------------------------------------------------------------------
 
+
+def _quantiles(table):
+    """INPUT_TRANSFORM quantile with this table of quantiles."""
+
+    def change(meta):
+        meta["settings"]["input_transform"] = "quantile"
+        meta["normalisation"]["quantiles"] = table
+
+    return change
+
+
 METADATA_CASES = [
     # (id, change, text the message must hold)
     (
@@ -186,13 +197,54 @@ METADATA_CASES = [
     ("classes as decimals", _set("classes", [0.0, 1.0]), "classes[0] is 0.0, but it must be a whole number"),
     ("classes as text", _set("classes", ["barren", "mineralised"]), "classes[0] is 'barren'"),
     ("class weights for three classes", _set("class_weights", [1, 1, 1]), "class_weights has 3 values for 2 classes"),
-    ("patch size even", _set("patch_size", 8), "patch_size is 8, but it must be an odd whole number from 5 to 65"),
+    ("patch size even", _set("patch_size", 8), "patch_size is 8, but it must be an odd whole number from 1 to 65"),
     (
         "patch size huge",
         _set("patch_size", 100_001),
-        "patch_size is 100001, but it must be an odd whole number from 5 to 65",
+        "patch_size is 100001, but it must be an odd whole number from 1 to 65",
     ),
     ("patch size as text", _set("patch_size", "7"), "patch_size is '7'"),
+    (
+        "patch size 3",
+        lambda meta: (_set("patch_size", 3)(meta), _set("settings.patch_size", 3)(meta)),
+        "patch_size is 3, but it must be 1 (a per-cell network) or an odd number from 5 to 65",
+    ),
+    (
+        "unknown input transform",
+        _set("settings.input_transform", "rank"),
+        "settings.input_transform is 'rank', but it must be one of 'robust', 'quantile'",
+    ),
+    (
+        "quantile transform without its table",
+        _set("settings.input_transform", "quantile"),
+        "normalisation.quantiles is missing, but settings.input_transform is 'quantile'",
+    ),
+    (
+        "quantiles without the quantile transform",
+        _set("normalisation.quantiles", [[0.0, 1.0]] * 3),
+        "normalisation.quantiles is present, but settings.input_transform is not 'quantile'",
+    ),
+    (
+        "quantiles for two of three bands",
+        _quantiles([[0.0, 1.0]] * 2),
+        "normalisation.quantiles has 2 rows for 3 bands",
+    ),
+    (
+        "quantiles of different lengths",
+        _quantiles([[0.0, 1.0], [0.0, 1.0, 2.0], [0.0, 1.0]]),
+        "normalisation.quantiles[1] has 3 values, but row 0 has 2",
+    ),
+    (
+        "decreasing quantiles",
+        _quantiles([[0.0, 1.0], [1.0, 0.5], [0.0, 1.0]]),
+        "normalisation.quantiles[1] decreases somewhere",
+    ),
+    (
+        "NaN quantile",
+        _quantiles([[0.0, 1.0], [0.0, 1.0], [math.nan, 1.0]]),
+        "normalisation.quantiles[2][0] is NaN, but it must be a finite number",
+    ),
+    ("one quantile", _quantiles([[0.0]] * 3), "normalisation.quantiles[0] is a list of 1"),
     (
         "patch sizes disagree",
         _set("settings.patch_size", 9),

@@ -1,0 +1,85 @@
+"""Normal-score (quantile) transform of the evidence bands, fitted on the training stack and stored in the model.
+
+Geochemical bands are strongly skewed, and a median / IQR normalisation clipped at +-CLIP leaves their long tails
+where a few extreme cells dominate a convolution's sums. Tree learners are invariant to monotone transforms; a
+network is not. The normal-score transform maps each band through its own empirical distribution function to a
+standard normal: ranks are kept, the skew is gone, and every band has the same spread.
+
+Per band, ``QUANTILES`` values at evenly spaced probabilities (0, 1 / (n - 1), ..., 1) are stored; a value maps to
+its probability by linear interpolation between them (the mean of the interpolation from below and from above,
+so a run of equal quantiles maps to its middle), clipped to [BOUND, 1 - BOUND], then through the standard normal
+quantile function: the same rule as scikit-learn's ``QuantileTransformer(output_distribution="normal")``, whose
+outputs the tests compare with. Values beyond the fitted range take the bounds (+-5.2); NaN stays NaN.
+
+The transform is elementwise, so a window, a patch and the whole stack give each cell the same value: training,
+``predict`` and Dask workers apply it to what they read, before the usual median / IQR normalisation (which then
+finds a median near 0 and a scale near 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+import numpy as np
+
+from ..lazy import lazy_function
+
+ndtri = lazy_function("scipy.special", "ndtri")  # scipy imported when used: the plugin loads without it
+
+#: quantiles stored per band (scikit-learn's default n_quantiles)
+QUANTILES = 1000
+#: probabilities are kept within [BOUND, 1 - BOUND] before the normal quantile function (scikit-learn's
+#: BOUNDS_THRESHOLD), so the outputs lie within about +-5.2
+BOUND = 1e-7
+#: cells sampled per band to fit the quantiles (scikit-learn's default subsample is 10,000; more is cheap here)
+MAX_CELLS = 1_000_000
+
+
+def fit_quantiles(
+    bands: np.ndarray, n_quantiles: int = QUANTILES, max_cells: int = MAX_CELLS, seed: int = 0
+) -> np.ndarray:
+    """(bands, n) quantiles of each band's finite values at probabilities ``linspace(0, 1, n)`` (n at most the
+    number of values), from at most ``max_cells`` values drawn at random; a band without values gets zeros."""
+    rng = np.random.default_rng(seed)
+    rows: List[np.ndarray] = []
+    finite = [band[np.isfinite(band)] for band in np.asarray(bands)]
+    n = max(2, min(int(n_quantiles), max([v.size for v in finite] + [2])))
+    for values in finite:
+        if values.size == 0:
+            rows.append(np.zeros(n))
+            continue
+        if values.size > max_cells:
+            values = rng.choice(values, max_cells, replace=False)
+        q = np.nanpercentile(values.astype(np.float64), np.linspace(0.0, 1.0, n) * 100)
+        rows.append(np.maximum.accumulate(q))  # monotone despite rounding in the percentile interpolation
+    return np.asarray(rows, dtype=np.float64)
+
+
+def apply_quantiles(bands: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """The normal scores (float32, same shape) of a (bands, ...) array through each band's stored ``quantiles``
+    (bands, n); NaN stays NaN, values beyond the fitted range take the bounds."""
+    data = np.asarray(bands)
+    quantiles = np.asarray(quantiles, dtype=np.float64)
+    out = np.empty(data.shape, dtype=np.float32)
+    refs = np.linspace(0.0, 1.0, quantiles.shape[1])
+    lo, hi = float(ndtri(BOUND)), float(ndtri(1.0 - BOUND))
+    for j in range(data.shape[0]):
+        x = np.asarray(data[j], dtype=np.float64)
+        q = quantiles[j]
+        # the mean of the interpolation from below and from above: ties map to the middle of their run
+        p = 0.5 * (np.interp(x, q, refs) - np.interp(-x, -q[::-1], -refs[::-1]))
+        p = np.clip(p, BOUND, 1.0 - BOUND)
+        z = ndtri(p)
+        z[x <= q[0]] = lo
+        z[x >= q[-1]] = hi
+        z[np.isnan(x)] = np.nan
+        out[j] = z
+    return out
+
+
+def transform(bands: np.ndarray, quantiles: Optional[Any]) -> np.ndarray:
+    """``bands`` through the ``quantiles`` (an array, or the model file's nested lists), or ``bands`` itself,
+    unchanged and uncopied, when the model has none (median / IQR only, every model file before INPUT_TRANSFORM)."""
+    if quantiles is None:
+        return bands
+    return apply_quantiles(bands, np.asarray(quantiles, dtype=np.float64))
