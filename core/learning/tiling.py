@@ -5,11 +5,13 @@ ensemble at once (:func:`.inference.predict_window_scores`). Every tile allocate
 buffers (the window, the activations, the MC-dropout samples). The rule (:func:`choose_tile_size`):
 
 1. **Buffers**: the largest of them (:func:`largest_bytes_per_cell` x the window's cells) stays within
-   ``LARGEST_BUFFER``, 32 MiB, the ceiling of glibc's dynamic mmap threshold on 64-bit Linux. A larger block is
+   ``LARGEST_BUFFER``, 32 MiB, the ceiling of glibc's dynamic mmap threshold on 64-bit Linux, in steps of
+   ``BUFFER_STEP``. A larger block is
    mapped fresh from the kernel at every allocation and unmapped at every free, so each tile pays a page fault for
-   every 4 KiB of it: through ``qgis_process`` at 4,000 x 4,000 x 30 tiles of 512 (a 69 MB hidden layer) took
-   2.2-2.4 million page faults, tiles of 320 (27.5 MB) 1.3 million, 0.2 GB less peak memory and 13-15 % less
-   wall time (``bench/results/2026-12-03-predict-quiet``).
+   every 4 KiB of it. Through ``qgis_process`` at 10,000 x 10,000 x 30 on a quiet machine, tiles of 512 (a
+   69 MB hidden layer) took 0.10-0.13 page faults a cell, 96-104 s and 2.03 GB; tiles of 256 (17.8 MB) 0.010, 95 s
+   and 1.84 GB; tiles of 320 (27.5 MB, under the ceiling but a working set of 81 MB, more than the heap glibc then
+   keeps) 0.13, 108 s and 1.87 GB (``bench/results/2026-12-03-predict-quiet``).
 2. **Halo**: the halo's cells are read and convolved once more by the neighbouring tile; the tile grows to at
    least ``t >= 2 h / (sqrt(1 + MAX_HALO_OVERHEAD) - 1)`` so that this re-done work stays under 25 % of the cells
    even where (1) would give a small tile (wide halos, such as a coarse view's).
@@ -37,6 +39,9 @@ LARGEST_BUFFER = 32 * 2**20
 MAX_HALO_OVERHEAD = 0.25
 #: tile sides are multiples of this (cells)
 STEP = 64
+#: ... and the buffer rule's of this: 256 rather than 320 for the default network (320 + halo still page-faulted
+#: 0.13 times a cell at 10,000^2 through qgis_process, 256 0.010; bench/results/2026-12-03-predict-quiet)
+BUFFER_STEP = 128
 #: the tile's working set stays within available memory / this
 MEMORY_FRACTION = 16
 #: ... and within GDAL_CACHEMAX / this (5: on the 2-core machine, 24 GB, GDAL's default 1.2 GB cache, tiles of 512
@@ -110,7 +115,10 @@ def choose_tile_size(
 
     ``cell_bytes`` is :func:`bytes_per_cell`, ``largest_cell_bytes`` :func:`largest_bytes_per_cell`; ``available``
     the free memory and ``gdal_cache`` GDAL_CACHEMAX, in bytes (None: unknown, no memory limit of that kind)."""
-    buffer_size = _round_down(math.sqrt(LARGEST_BUFFER / max(1, largest_cell_bytes)) - 2 * halo)
+    fitting = math.sqrt(LARGEST_BUFFER / max(1, largest_cell_bytes)) - 2 * halo
+    buffer_size = (
+        max(STEP, int(fitting // BUFFER_STEP) * BUFFER_STEP) if fitting >= BUFFER_STEP else _round_down(fitting)
+    )
     halo_size = _round_up(2 * halo / (math.sqrt(1 + MAX_HALO_OVERHEAD) - 1))
     if buffer_size >= halo_size:
         size = buffer_size

@@ -17,12 +17,13 @@ from geochem_prospector.core.learning.tiling import (
 
 def brute_force(halo, cell_bytes, largest, height, width, budget):
     """The rule of the module docstring by trying every multiple of STEP: the largest size whose biggest buffer
-    (``largest`` bytes a window cell) stays within 32 MiB, or the smallest whose halo adds at most 25 % of the cells
-    if larger; then the largest whose working set fits the budget if smaller; then no larger than the raster needs."""
+    (``largest`` bytes a window cell) stays within 32 MiB, a multiple of 128 unless even 128 is too large, or the
+    smallest whose halo adds at most 25 % of the cells if larger; then the largest whose working set fits the budget if smaller; then no larger than the raster needs."""
     sizes = range(STEP, 8192 + 1, STEP)
     by_halo = min(t for t in sizes if ((t + 2 * halo) / t) ** 2 - 1 <= 0.25)
     small = [t for t in sizes if largest * (t + 2 * halo) ** 2 <= 32 * 2**20]
-    size = max(by_halo, max(small) if small else STEP)
+    aligned = [t for t in small if t % 128 == 0]
+    size = max(by_halo, max(aligned) if aligned else max(small) if small else STEP)
     if budget is not None:
         fits = [t for t in sizes if cell_bytes * (t + 2 * halo) ** 2 <= budget]
         size = min(size, max(fits) if fits else STEP)
@@ -47,11 +48,11 @@ def test_the_rule_equals_brute_force(halo, channels, budget_mib):
 
 def test_the_rule_by_hand():
     # 30 bands, width 32, 64 hidden channels: the hidden layer is the largest buffer, 256 bytes a cell; 32 MiB holds
-    # 131,072 cells = 362^2, minus the halo of 4 on both sides: 354 -> 320 (its 64 MiB-odd neighbour, 384 + 8 = 392,
-    # would be a 39 MB buffer)
+    # 131,072 cells = 362^2, minus the halo of 4 on both sides: 354 -> 256 in steps of 128 (384 + 8 = 392 would be
+    # a 39 MB buffer)
     assert largest_bytes_per_cell(30, 32, 64) == 256 and (320 + 8) ** 2 * 256 <= LARGEST_BUFFER < (384 + 8) ** 2 * 256
     got = choose_tile_size(4, 752, 256, 10_000, 10_000, available=None, gdal_cache=None)
-    assert got.size == 320 and "32 MiB" in got.reason
+    assert got.size == 256 and "32 MiB" in got.reason
     # 20 MC-dropout samples: 160 bytes of float64 samples a cell, still under the hidden layer's 256
     assert largest_bytes_per_cell(30, 32, 64, mc_samples=20) == 256
     # 50 samples: 400 bytes a cell -> sqrt(32 MiB / 400) = 289.6 - 8 -> 256
@@ -61,12 +62,16 @@ def test_the_rule_by_hand():
     got = choose_tile_size(22, 1000, 256, 10_000, 10_000, None, None)
     assert got.size == 384 and "halo 22" in got.reason
     # this machine: 1,205 MiB of GDAL cache (5 % of 24 GB) / 5 = 241 MiB holds 566^2 cells of 752 bytes: no bound
-    assert choose_tile_size(4, 752, 256, 10_000, 10_000, 19 * 2**30, 1_263_803_596).size == 320
+    assert choose_tile_size(4, 752, 256, 10_000, 10_000, 19 * 2**30, 1_263_803_596).size == 256
+    # 1,000 bands: 4,000 bytes a cell -> sqrt(32 MiB / 4000) = 91.6 - 8 -> 64 (below 128: steps of 64), but the
+    # halo rule wants 2 x 4 / (sqrt(1.25) - 1) = 67.8 -> 128
+    got = choose_tile_size(4, 9000, 4000, 10_000, 10_000, None, None)
+    assert got.size == 128 and "halo 4" in got.reason
     # a GDAL cache of 80 MiB: 16 MiB / 752 bytes = 149^2 cells with the halo -> 141 -> 128
     got = choose_tile_size(4, 752, 256, 10_000, 10_000, 19 * 2**30, 80 * 2**20)
     assert got.size == 128 and "GDAL_CACHEMAX" in got.reason
-    # a raster of 300 x 200 needs one tile of 320
-    assert choose_tile_size(4, 752, 256, 200, 300, None, None).size == 320
+    # a raster of 300 x 200 gets tiles of 256; one of 150 x 100 a single tile of 192
+    assert choose_tile_size(4, 752, 256, 200, 300, None, None).size == 256
     assert choose_tile_size(4, 752, 256, 100, 150, None, None).size == 192
 
 
