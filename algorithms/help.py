@@ -275,7 +275,7 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "DEVICE": "Where to predict: auto uses a CUDA GPU when there is one.",
         "MASK": _MASK,
         "MC_SAMPLES": "Random dropout passes for the uncertainty raster. 0 = no uncertainty.",
-        "TILE_SIZE": "Cells per tile side; smaller uses less memory. 0 = chosen from the network and memory (logged).",
+        "TILE_SIZE": "Cells per tile side; smaller uses less memory. 0 = chosen from the cache and memory (logged).",
         "CLASS_THRESHOLDS": "Probabilities separating low/moderate and moderate/high, e.g. 0.3,0.6. Empty = by "
         "area (high = top 10 %, moderate = next 20 %).",
         "OUTPUT": "Probability of mineralisation (0-1).",

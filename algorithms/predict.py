@@ -67,8 +67,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             "networks. Each network is run fully convolutionally "
             "over tiles of TILE_SIZE cells with a halo of half a patch, which gives exactly the per-patch result "
             "at a fraction of the cost, with memory bounded by the tile size. TILE_SIZE 0 (the default) chooses it "
-            "so that the network's largest buffer stays under 32 MiB (larger ones cost a page fault every 4 KiB on "
-            "every tile), within the free memory / GDAL_CACHEMAX; the log says which size and "
+            "from the network, the CPU's cache and the free memory / GDAL_CACHEMAX; the log says which size and "
             "why. The tile size changes no probability, but each tile draws its own MC-dropout masks: give the "
             "logged size to reproduce an uncertainty raster exactly. Cells lacking any band, or outside "
             "the MASK polygons, are nodata. A classic model reads its neighbourhood window around each tile the same "
@@ -105,7 +104,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.TILE_SIZE,
-                self.tr("Tile size (cells; 0 = chosen from the network and memory)"),
+                self.tr("Tile size (cells; 0 = chosen from the cache and memory)"),
                 QgsProcessingParameterNumber.Integer,
                 0,
                 False,
@@ -165,7 +164,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         thresholds = self._thresholds(parameters, context)
         asked_tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
         if 0 < asked_tile < 16:
-            raise InputError("give 0 (chosen from the network and memory) or at least 16 cells.", self.TILE_SIZE)
+            raise InputError("give 0 (chosen from the cache and memory) or at least 16 cells.", self.TILE_SIZE)
         runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
         mask = self._mask(parameters, context, grid)
@@ -227,7 +226,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         return results
 
     def _tile_size(self, asked: int, model, classic: bool, grid: GridSpec, mc: int):
-        """TILE_SIZE, or (0) the size chosen here, once, from the network's buffers, its halo and the memory
+        """TILE_SIZE, or (0) the size chosen here, once, from the network, the cache and the memory
         (core.learning.tiling); Dask workers get it with their tiles."""
         from ..core.learning.tiling import TileChoice
 
@@ -235,12 +234,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
             return TileChoice(asked, "TILE_SIZE")
         if classic:
             return TileChoice(512, "a classic model's neighbourhood features: the fixed 512")
-        from ..core.learning.tiling import bytes_per_cell, largest_bytes_per_cell, tile_size_here
+        from ..core.learning.tiling import bytes_per_cell, tile_size_here
 
-        config, bands = model.config_, len(model.band_names_)
-        cell_bytes = bytes_per_cell(bands, config.width, config.hidden, bool(config.coarse), mc)
-        largest = largest_bytes_per_cell(bands, config.width, config.hidden, mc)
-        return tile_size_here(config.field // 2, cell_bytes, largest, grid.height, grid.width)
+        config = model.config_
+        cell_bytes = bytes_per_cell(len(model.band_names_), config.width, config.hidden, bool(config.coarse), mc)
+        return tile_size_here(config.field // 2, cell_bytes, config.hidden, grid.height, grid.width)
 
     def _reader(self, layers, feedback, model):
         """Tiles of the bands the model needs, in its order: straight from the files when they share a grid."""

@@ -174,11 +174,11 @@ def main() -> None:
         print(f"convolution throughput on the network's layer shapes ({REF} x {REF} outputs each): "
               f"{ref / 1e9:.1f} GFLOP/s")  # fmt: skip
         print("\n".join(lines))
-        from geochem_prospector.core.learning.tiling import bytes_per_cell, largest_bytes_per_cell, tile_size_here
+        from geochem_prospector.core.learning.tiling import bytes_per_cell, tile_size_here
 
         cfg = model.config_
         choice = tile_size_here(cfg.field // 2, bytes_per_cell(BANDS, cfg.width, cfg.hidden, bool(cfg.coarse), mc),
-                                largest_bytes_per_cell(BANDS, cfg.width, cfg.hidden, mc), size, size)  # fmt: skip
+                                cfg.hidden, size, size)  # fmt: skip
         print(f"tile size chosen here for {size} x {size}, MC {mc}: {choice.size} ({choice.reason})")
         tile = tile or choice.size
         cells_s, best_s = dense_throughput(model, tile, mc)

@@ -1,29 +1,25 @@
-"""The tile size of dense prediction, chosen from the network's buffers, the halo and the memory.
+"""The tile size of dense prediction, chosen from the network, the machine's cache and its memory.
 
 A tile of ``t`` x ``t`` cells is read with a halo of ``h`` cells on every side and run through each network of the
-ensemble at once (:func:`.inference.predict_window_scores`). Every tile allocates and frees the same few large
-buffers (the window, the activations, the MC-dropout samples). The rule (:func:`choose_tile_size`):
+ensemble at once (:func:`.inference.predict_window_scores`). The rule (:func:`choose_tile_size`):
 
-1. **Buffers**: the largest of them (:func:`largest_bytes_per_cell` x the window's cells) stays within
-   ``LARGEST_BUFFER``, 32 MiB, the ceiling of glibc's dynamic mmap threshold on 64-bit Linux, in steps of
-   ``BUFFER_STEP``. A larger block is
-   mapped fresh from the kernel at every allocation and unmapped at every free, so each tile pays a page fault for
-   every 4 KiB of it. Through ``qgis_process`` at 10,000 x 10,000 x 30 on a quiet machine, tiles of 512 (a
-   69 MB hidden layer) took 0.10-0.13 page faults a cell, 96-104 s and 2.03 GB; tiles of 256 (17.8 MB) 0.010, 95 s
-   and 1.84 GB; tiles of 320 (27.5 MB, under the ceiling but a working set of 81 MB, more than the heap glibc then
-   keeps) 0.13, 108 s and 1.87 GB (``bench/results/2026-12-03-predict-quiet``).
-2. **Halo**: the halo's cells are read and convolved once more by the neighbouring tile; the tile grows to at
-   least ``t >= 2 h / (sqrt(1 + MAX_HALO_OVERHEAD) - 1)`` so that this re-done work stays under 25 % of the cells
-   even where (1) would give a small tile (wide halos, such as a coarse view's).
+1. **Halo**: the halo's cells are read and convolved once more by the neighbouring tile; at least
+   ``t >= 2 h / (sqrt(1 + HALO_OVERHEAD) - 1)`` keeps that re-done work under ``HALO_OVERHEAD`` (5 %) of the cells.
+2. **Cache**: the largest activation of one network over the tile (``hidden`` channels x 4 bytes x ``t`` squared)
+   should fit in this CPU's share of the last-level cache (its size over the CPUs sharing it, from
+   ``/sys/devices/system/cpu/cpu0/cache``; ``FALLBACK_CACHE`` when unknown), so the elementwise passes (ReLU,
+   pooling, the output layer's matrix product) read it from the cache: the tile grows up to that size.
 3. **Memory**: the tile's working set, :func:`bytes_per_cell` x the window's cells, stays within the smaller of
    ``available memory / MEMORY_FRACTION`` and ``GDAL_CACHEMAX / GDAL_FRACTION`` (GDAL's block cache is what the
-   user gives raster I/O; the tile stays a small share of it): the tile shrinks to fit, even below (2).
+   user gives raster I/O; the tile stays a small share of it): the tile shrinks to fit, even below (1).
 
-The size is ``min(max(buffer size, halo size), memory size)``, a multiple of ``STEP`` cells, at least ``STEP`` and
-no larger than the raster needs. The tile size changes no probability (each cell's prediction depends on its own
-patch only) but it numbers the tiles, and tile ``i`` draws its MC-dropout masks from seed ``seed + i``: the
-uncertainty raster of a run is reproduced with the same tile size, which the log and the outputs' provenance
-record.
+The size is ``min(max(halo size, cache size), memory size)``, a multiple of ``STEP`` cells, at least ``STEP`` and
+no larger than the raster needs. Small tiles cost more than their halo: on the 2-core development machine one
+network predicted about 150k cells per CPU-second on tiles of 128, 250k on 256, 380k on 512 and 440k-480k on
+768-1536 (``bench/bench_predict_throughput.py``). The tile size changes no probability (each cell's prediction
+depends on its own patch only) but it numbers the tiles, and tile ``i`` draws its MC-dropout masks from seed
+``seed + i``: the uncertainty raster of a run is reproduced with the same tile size, which the log and the
+outputs' provenance record.
 """
 
 from __future__ import annotations
@@ -32,16 +28,12 @@ import math
 import os
 from typing import NamedTuple, Optional
 
-#: the largest buffer of a tile (bytes): glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit, above which every
-#: allocation is mapped (and page-faulted) afresh
-LARGEST_BUFFER = 32 * 2**20
 #: most of the cells re-done for the halo
-MAX_HALO_OVERHEAD = 0.25
+HALO_OVERHEAD = 0.05
 #: tile sides are multiples of this (cells)
 STEP = 64
-#: ... and the buffer rule's of this: 256 rather than 320 for the default network (320 + halo still page-faulted
-#: 0.13 times a cell at 10,000^2 through qgis_process, 256 0.010; bench/results/2026-12-03-predict-quiet)
-BUFFER_STEP = 128
+#: the last-level cache share assumed when sysfs says nothing (bytes)
+FALLBACK_CACHE = 2 * 2**20
 #: the tile's working set stays within available memory / this
 MEMORY_FRACTION = 16
 #: ... and within GDAL_CACHEMAX / this (5: on the 2-core machine, 24 GB, GDAL's default 1.2 GB cache, tiles of 512
@@ -68,11 +60,30 @@ def bytes_per_cell(bands: int, width: int, hidden: int, coarse: bool = False, mc
     return 4 * floats + 12 * max(0, mc_samples)
 
 
-def largest_bytes_per_cell(bands: int, width: int, hidden: int, mc_samples: int = 0) -> int:
-    """Bytes per window cell of the tile's largest single buffer: the window's bands or an activation (float32
-    channels: ``bands``, ``width``, ``hidden``; a coarse view has no wider ones), or the MC-dropout samples (float64,
-    one per sample)."""
-    return max(4 * bands, 4 * width, 4 * hidden, 8 * max(0, mc_samples))
+def cache_share(root: str = "/sys/devices/system/cpu/cpu0/cache") -> Optional[int]:
+    """One CPU's share (bytes) of its last-level data or unified cache (size over the CPUs sharing it), from
+    Linux's sysfs; None when it cannot be read."""
+    best = None  # (level, bytes)
+    try:
+        entries = sorted(os.listdir(root))
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.startswith("index"):
+            continue
+        path = os.path.join(root, entry)
+        try:
+            kind = _read(os.path.join(path, "type"))
+            level = int(_read(os.path.join(path, "level")))
+            size = _parse_size(_read(os.path.join(path, "size")))
+            sharing = _count_cpus(_read(os.path.join(path, "shared_cpu_list")))
+        except (OSError, ValueError):
+            continue
+        if kind not in ("Data", "Unified") or size <= 0:
+            continue
+        if best is None or level > best[0]:
+            best = (level, size // max(1, sharing))
+    return None if best is None else best[1]
 
 
 def gdal_cache_max(total_memory: Optional[int] = None) -> Optional[int]:
@@ -105,32 +116,34 @@ def physical_memory() -> Optional[int]:
 def choose_tile_size(
     halo: int,
     cell_bytes: int,
-    largest_cell_bytes: int,
+    hidden: int,
     height: int,
     width: int,
+    cache: Optional[int],
     available: Optional[int],
     gdal_cache: Optional[int],
 ) -> TileChoice:
     """The tile side (cells) by the rule of this module's docstring, and one line saying why.
 
-    ``cell_bytes`` is :func:`bytes_per_cell`, ``largest_cell_bytes`` :func:`largest_bytes_per_cell`; ``available``
-    the free memory and ``gdal_cache`` GDAL_CACHEMAX, in bytes (None: unknown, no memory limit of that kind)."""
-    fitting = math.sqrt(LARGEST_BUFFER / max(1, largest_cell_bytes)) - 2 * halo
-    buffer_size = (
-        max(STEP, int(fitting // BUFFER_STEP) * BUFFER_STEP) if fitting >= BUFFER_STEP else _round_down(fitting)
-    )
-    halo_size = _round_up(2 * halo / (math.sqrt(1 + MAX_HALO_OVERHEAD) - 1))
-    if buffer_size >= halo_size:
-        size = buffer_size
-        why = f"its largest buffer ({largest_cell_bytes} bytes a cell) stays under {_mib(LARGEST_BUFFER)}"
-    else:
-        size = halo_size
-        why = f"halo {halo}: {halo_size} keeps the re-read halo under {100 * MAX_HALO_OVERHEAD:g} %"
+    ``cell_bytes`` is :func:`bytes_per_cell`; ``cache`` one CPU's share of the last-level cache
+    (:func:`cache_share`), ``available`` the free memory and ``gdal_cache`` GDAL_CACHEMAX, in bytes (None:
+    unknown: the fallback cache share, no memory limit of that kind)."""
+    by_halo = 2 * halo / (math.sqrt(1 + HALO_OVERHEAD) - 1)
+    halo_size = _round_up(by_halo)
+    cache_bytes = cache if cache and cache > 0 else FALLBACK_CACHE
+    cache_size = _round_down(math.sqrt(cache_bytes / (4 * max(1, hidden))))
     budgets = []
     if available:
         budgets.append((available // MEMORY_FRACTION, f"1/{MEMORY_FRACTION} of {_mib(available)} available"))
     if gdal_cache:
         budgets.append((gdal_cache // GDAL_FRACTION, f"1/{GDAL_FRACTION} of GDAL_CACHEMAX {_mib(gdal_cache)}"))
+    size = max(halo_size, cache_size)
+    why = (
+        f"halo {halo}: {halo_size} keeps the re-read halo under {100 * HALO_OVERHEAD:g} %"
+        if halo_size >= cache_size
+        else f"{hidden} hidden channels of {cache_size}^2 cells fit in the last-level cache's {_mib(cache_bytes)} per "
+        f"CPU{'' if cache else ' (cache size unknown: assumed)'}"
+    )
     if budgets:
         budget, budget_why = min(budgets)
         memory_size = _round_down(math.sqrt(budget / max(1, cell_bytes)) - 2 * halo)
@@ -158,10 +171,44 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:,.0f} MiB"
 
 
-def tile_size_here(halo: int, cell_bytes: int, largest_cell_bytes: int, height: int, width: int) -> TileChoice:
-    """:func:`choose_tile_size` with this machine's available memory and GDAL_CACHEMAX. Call it once, in the
-    process that splits the raster into tiles: the workers of a distributed run get the size with their tiles, so
-    they compute the same tiles whatever their own machine."""
+def _read(path: str) -> str:
+    with open(path, encoding="ascii") as handle:
+        return handle.read().strip()
+
+
+def _parse_size(text: str) -> int:
+    """sysfs cache sizes: '48K', '2048K', '480M', or bytes."""
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    if text and text[-1].upper() in units:
+        return int(text[:-1]) * units[text[-1].upper()]
+    return int(text)
+
+
+def _count_cpus(text: str) -> int:
+    """CPUs in a sysfs list such as '0-3,8-11'."""
+    count = 0
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        count += int(hi or lo) - int(lo) + 1
+    return max(1, count)
+
+
+def tile_size_here(
+    halo: int,
+    cell_bytes: int,
+    hidden: int,
+    height: int,
+    width: int,
+    cache_root: str = "/sys/devices/system/cpu/cpu0/cache",
+) -> TileChoice:
+    """:func:`choose_tile_size` with this machine's cache share, available memory and GDAL_CACHEMAX. Call it once,
+    in the process that splits the raster into tiles: the workers of a distributed run get the size with their
+    tiles, so they compute the same tiles whatever their own machine."""
     from ..grid import available_memory
 
-    return choose_tile_size(halo, cell_bytes, largest_cell_bytes, height, width, available_memory(), gdal_cache_max())
+    return choose_tile_size(
+        halo, cell_bytes, hidden, height, width, cache_share(cache_root), available_memory(), gdal_cache_max()
+    )
