@@ -6,7 +6,6 @@ from typing import Any, List, Optional, Tuple
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -44,9 +43,11 @@ from .base import (
     VRT_PROPERTY,
     ProspectorAlgorithm,
     check_fields,
+    defined_crs,
     layer_file,
     require_projected,
     shapely_features,
+    source_transform,
 )
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
@@ -373,7 +374,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 return crs, self.EXTENT
         layers = [(lyr, self.LINES) for lyr in lines] + [(polygons, self.POLYGONS)] + [(p, self.POINTS) for p in points]
         for layer, parameter in layers:
-            if layer is not None and layer.sourceCrs().isValid():
+            if layer is not None and defined_crs(layer.sourceCrs()):
                 return layer.sourceCrs(), parameter
         mask = self.parameterAsSource(parameters, self.MASK, context)
         if mask is not None:
@@ -389,8 +390,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             rect = QgsRectangle()
             rect.setMinimal()
             for layer in layers:
-                transform = QgsCoordinateTransform(layer.sourceCrs(), crs, context.transformContext())
-                extent = transform.transformBoundingBox(layer.sourceExtent())
+                extent = source_transform(layer, crs, context).transformBoundingBox(layer.sourceExtent())
                 rect.combineExtentWith(extent)
             if rect.isEmpty() or rect.isNull():
                 raise QgsProcessingException(

@@ -302,6 +302,13 @@ def _messy_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
         [(f"POINT ({x} {y})", {"name": n}) for (x, y), n in zip(deposits, "abc")],
         crs=None,
     )
+    paths["faults_undefined_srs"] = _ogr_layer(
+        os.path.join(folder, "faults_undefined_srs.gpkg"),
+        ogr.wkbLineString,
+        {"id": ogr.OFTInteger},
+        [(f"LINESTRING ({X0 + 500} {Y0 + 500}, {X0 + 9000} {Y0 + 9000})", {"id": 1})],
+        crs=None,
+    )
     paths["samples_undefined_srs"] = _ogr_layer(
         os.path.join(folder, "samples_undefined_srs.gpkg"),
         ogr.wkbPoint,
@@ -1649,6 +1656,16 @@ CASES += [
     ),
     Case("curved mask (CurvePolygon)", "pseudolabel", _set(MASK="mask_curve")),
     Case("curved lines (CompoundCurve)", "evidence", _set(LINES=["faults_curve"]), check=distance_to_curved_fault),
+    Case(
+        "grid CRS from a GeoPackage layer without CRS",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "LINES": [d["faults_undefined_srs"]],
+            "PIXEL_SIZE": 500,
+        },  # fmt: skip
+        error=r"^CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS\.",
+    ),
     Case(
         "self-intersecting lithology polygon",
         "evidence",
