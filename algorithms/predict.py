@@ -26,6 +26,7 @@ from ..core.io.windows import (
     open_geotiff_writer,
     write_window,
 )
+from ..core.learning.heap import kept_heap
 from . import parameters as params
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
 from .scheduling import HELP as SCHEDULER_HELP
@@ -199,7 +200,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
             {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes"), "tile_size": tile.size},
         )
         tile = tile.size
-        with runner:
+        with runner, kept_heap() as kept:
+            if kept:
+                feedback.pushInfo("Memory: freed buffers stay in the heap for the next tile (headless run).")
             self._predict_into(
                 self._tiles_on(runner, model, model_path, reader, feedback), reader, grid, mask, device, mc, tile,
                 thresholds, provenance,
