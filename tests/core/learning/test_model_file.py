@@ -222,7 +222,7 @@ METADATA_CASES = [
     (
         "quantiles without the quantile transform",
         _set("normalisation.quantiles", [[0.0, 1.0]] * 3),
-        "normalisation.quantiles is present, but settings.input_transform is not 'quantile'",
+        "normalisation.quantiles is present, but settings.input_transform is neither 'quantile' nor 'piecewise'",
     ),
     (
         "quantiles for two of three bands",
