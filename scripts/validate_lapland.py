@@ -19,7 +19,7 @@ Issue #18's controlled experiments (--modes, over the default CNN's settings, sa
 then "cnn_patch5" (less context), "cnn_cell_fixed" (per cell, 20 epochs, no early stopping) and "cnn_cell_pu" (per
 cell, positive-unlabelled); then, per cell, "cnn_cell_piecewise" (INPUT_TRANSFORM piecewise), "cnn_cell_decay"
 (weight decay 1e-2) and "cnn_cell_small" (width 8, hidden 16); then, per cell, "cnn_cell_ens10" (10 networks),
-"cnn_cell_slow" (learning rate 1e-4) and "cnn_cell_supervised" (no mean teacher).
+"cnn_cell_slow" (learning rate 1e-4) and "cnn_cell_supervised" (no mean teacher); "cnn_cell_piecewise_slow" (both).
 Each is paired against the default CNN and the best other learner on the same deposits.
 
 --nested adds "CNN, nested": in each outer fold a leave-cluster-out among that fold's training deposits alone
@@ -89,6 +89,10 @@ EXPERIMENTS: Dict[str, Dict[str, Any]] = {
     "cnn_cell_ens10": {"patch_size": 1, "ensemble": 10},
     "cnn_cell_slow": {"patch_size": 1, "learning_rate": 1e-4},
     "cnn_cell_supervised": {"patch_size": 1, "semi_supervised": False},
+    # fifth round, declared after run4 (nothing helped): does the encoding's threshold-like response pay once the
+    # networks train more gradually than 11 Adam steps at 1e-3 before early stopping? (two changes to cnn_cell: a
+    # follow-up of cnn_cell_piecewise, not a new variant)
+    "cnn_cell_piecewise_slow": {"patch_size": 1, "input_transform": "piecewise", "learning_rate": 1e-4},
 }
 
 
