@@ -137,6 +137,25 @@ for features in ("geochemistry", "geochemistry+magnetics"):
     total = sum(m(z)[:, 1] - m(z)[:, 0] for m in net.nets_)
     total.sum().backward()
     contrib = (z.grad * z).detach().numpy()[:, :, 0, 0] / len(net.nets_)
+    # is the network a tree-like or a linear-like learner here? rank correlation of its map with logistic
+    # regression's and gradient boosting's over the study area, and the epochs early stopping kept
+    from scipy.stats import spearmanr
+
+    lr = ClassicLearner("logistic", **CLASSIC).fit(bands, labels, names).predict_proba(bands)
+    ok = valid & np.isfinite(cnn_score)
+    print(
+        f"  logistic regression held-out AUC {held_out_auc(lr, rows, cols, test, background):.3f}; Spearman "
+        f"correlation of the network's map with logistic regression's {spearmanr(cnn_score[ok], lr[ok])[0]:.3f}, "
+        f"with gradient boosting's {spearmanr(cnn_score[ok], gb_score[ok])[0]:.3f} (logistic regression with "
+        f"gradient boosting: {spearmanr(lr[ok], gb_score[ok])[0]:.3f})"
+    )
+    histories = [net.metadata_["history"], *net.metadata_["member_histories"]]
+    kept = [min(h, key=lambda r: r["val_loss"]) for h in histories]
+    print(
+        "  early stopping kept epochs "
+        + ", ".join(f"{r['epoch']} (validation loss {r['val_loss']:.3f})" for r in kept)
+        + f" of {CNN['epochs']}; ln 2 = {np.log(2):.3f}"
+    )
     print("  network log-odds at the held-out deposits, largest gradient x input terms (normalised input z):")
     for i, d in enumerate(test):
         top = np.argsort(-np.abs(contrib[i]))[:5]
