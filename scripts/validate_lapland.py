@@ -82,7 +82,7 @@ EXPERIMENTS: Dict[str, Dict[str, Any]] = {
     "cnn_cell_piecewise": {"patch_size": 1, "input_transform": "piecewise"},
     "cnn_cell_decay": {"patch_size": 1, "weight_decay": 1e-2},
     "cnn_cell_small": {"patch_size": 1, "width": 8, "hidden": 16},
-    # fourth round, declared after run3 (piecewise lost; early stopping keeps epoch 1-6 of 40, 11 Adam steps an
+    # fourth round, declared after run3 (piecewise lost; early stopping keeps epoch 1-6 of 40, 9 Adam steps an
     # epoch, validation loss near ln 2: the ranking comes from barely trained networks whose members disagree):
     # more members (variance), a 10 x smaller learning rate (finer early stopping), no mean teacher (whose EMA
     # acts as a slower learner)
@@ -90,7 +90,7 @@ EXPERIMENTS: Dict[str, Dict[str, Any]] = {
     "cnn_cell_slow": {"patch_size": 1, "learning_rate": 1e-4},
     "cnn_cell_supervised": {"patch_size": 1, "semi_supervised": False},
     # fifth round, declared after run4 (nothing helped): does the encoding's threshold-like response pay once the
-    # networks train more gradually than 11 Adam steps at 1e-3 before early stopping? (two changes to cnn_cell: a
+    # networks train more gradually than 9 Adam steps an epoch at 1e-3 allow? (two changes to cnn_cell: a
     # follow-up of cnn_cell_piecewise, not a new variant)
     "cnn_cell_piecewise_slow": {"patch_size": 1, "input_transform": "piecewise", "learning_rate": 1e-4},
 }
