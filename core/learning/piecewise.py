@@ -69,8 +69,9 @@ class PiecewiseLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c, h, w = x.shape
-        u = (x.unsqueeze(2) - self.left[None, :, :, None, None]) * self.inverse_width[None, :, :, None, None]
-        return u.clamp_(0.0, 1.0).reshape(b, c * self.bins, h, w)
+        u = x.unsqueeze(2) - self.left[None, :, :, None, None]  # the one (b, c, bins, h, w) buffer, then in place
+        u.mul_(self.inverse_width[None, :, :, None, None]).clamp_(0.0, 1.0)
+        return u.reshape(b, c * self.bins, h, w)
 
     def extra_repr(self) -> str:
         return f"bands={self.bands}, bins={self.bins}"
