@@ -42,11 +42,13 @@ PAIRS = [
         for ref in ("cnn_cell", "gradient_boosting")
     ],
     ("cnn_cell_piecewise_slow", "cnn_cell_piecewise"),
+    ("cnn_piecewise", "cnn"),
+    ("cnn_piecewise", "gradient_boosting"),
 ]
 
 for features in ("geochemistry", "geochemistry+magnetics"):
     placements, clusters = {}, None
-    for run in ("run1", "run2", "run3", "run4", "run5"):
+    for run in ("run1", "run2", "run3", "run4", "run5", "run6"):
         path = os.path.join(HERE, f"{run}_{features}.json")
         if not os.path.exists(path):
             continue
