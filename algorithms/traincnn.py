@@ -54,7 +54,7 @@ def grid_meta(grid) -> dict:
 
 VALIDATIONS = ["blocks", "clusters"]
 TRAININGS = ["pseudolabels", "pu"]
-INPUT_TRANSFORMS = ["robust", "quantile"]
+INPUT_TRANSFORMS = ["robust", "quantile", "piecewise"]
 
 
 def import_cnn():
@@ -153,7 +153,11 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "INPUT_TRANSFORM: 'median / IQR' normalises each band by its median and interquartile range (clipped "
             "at 10); 'normal scores' first maps each band through its own distribution on the training stack to a "
             "standard normal (rank-preserving, like the tree learners' invariance to monotone transforms; the "
-            "1,000 quantiles per band are stored in the model and applied by predict, also on Dask workers).\n\n"
+            "1,000 quantiles per band are stored in the model and applied by predict, also on Dask workers); "
+            "'piecewise-linear' keeps median / IQR and makes the network's first layer encode each band as the 16 "
+            "bins it fills between its training quantiles (Gorishniy et al. 2022; constant beyond the training "
+            "range, as a tree; the 17 quantiles per band are stored in the model). Neither beat median / IQR on "
+            "the Lapland deposits (README).\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
@@ -312,7 +316,11 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             QgsProcessingParameterEnum(
                 self.INPUT_TRANSFORM,
                 self.tr("Input transform"),
-                [self.tr("Median / IQR"), self.tr("Normal scores (quantiles of the training stack)")],
+                [
+                    self.tr("Median / IQR"),
+                    self.tr("Normal scores (quantiles of the training stack)"),
+                    self.tr("Piecewise-linear encoding (bins at the training quantiles)"),
+                ],
                 defaultValue=0,
             )
         )

@@ -124,9 +124,11 @@ def training_data(
     rng: np.random.Generator,
     n_bands: int,
     prior: Optional[float] = None,
+    edges: Optional[np.ndarray] = None,
 ) -> TrainingData:
     """The training record every member shares: unlabelled cells for the consistency loss, class weights (none
-    for positive-unlabelled training, ``prior`` given: its risk weighs the classes itself)."""
+    for positive-unlabelled training, ``prior`` given: its risk weighs the classes itself), the piecewise-linear
+    encoding's ``edges`` (INPUT_TRANSFORM piecewise, else None)."""
     width = cells.valid.shape[1]
     unlabelled = cells.valid & ~cells.labelled
     semi = config.semi_supervised if config.semi_supervised is not None else bool(unlabelled.any())
@@ -157,6 +159,7 @@ def training_data(
         valid_rows=v_rows,
         valid_cols=v_cols,
         positive=cells.positive,
+        edges=edges,
     )
 
 

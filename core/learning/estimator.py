@@ -34,7 +34,8 @@ from .model_file import ExpectedWeights, array_hash, read_model, write_model
 from .model_schema import check_metadata
 from .network import PatchNet, resolve_device, state_shapes
 from .patches import CLIP, extract_patches, normalise, pad_halo, robust_normalisation, valid_centres, window_reader
-from .quantiles import fit_quantiles, transform
+from .piecewise import piecewise_edges
+from .quantiles import data_quantiles, fit_input_quantiles, transform
 from .splits import spatial_split
 from .training import EpochSampler, LogCallback, TrainingConfig
 
@@ -157,14 +158,15 @@ class PatchCNN:
             cells, prior = pu_cells(bands, labels, sample_weight, config.class_prior, rng)
         else:
             cells, prior = labelled_cells(bands, labels, sample_weight), None
-        quantiles = fit_quantiles(bands, seed=config.seed) if config.input_transform == "quantile" else None
-        bands_in = transform(bands, quantiles)
+        quantiles = fit_input_quantiles(bands, config.input_transform, config.seed)
+        bands_in = transform(bands, data_quantiles(quantiles, config.input_transform))
         median, scale = robust_normalisation(bands_in, seed=config.seed)
         padded = pad_halo(normalise(bands_in, median, scale), config.field // 2)
         del bands_in
+        edges = piecewise_edges(quantiles, median, scale) if config.input_transform == "piecewise" else None
 
         def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> Any:
-            return training_data(config, cells, padded, train, val, rng, n_bands, prior)
+            return training_data(config, cells, padded, train, val, rng, n_bands, prior, edges)
 
         hashes = {
             "bands": array_hash(bands),
@@ -199,7 +201,8 @@ class PatchCNN:
         stack in memory, or from a :class:`.streaming.PatchBank` read window by window). ``prior``: the class
         prior of positive-unlabelled cells (:func:`.ensemble.pu_cells`), None for labelled cells; ``rng``: the
         generator that drew them (None: a fresh one from the seed), which the split continues; ``quantiles``:
-        the normal-score transform's table (:mod:`.quantiles`) with INPUT_TRANSFORM quantile, else None."""
+        the table of INPUT_TRANSFORM quantile (normal scores, :mod:`.quantiles`) or piecewise (the bin edges,
+        :mod:`.piecewise`), else None."""
         height, width = shape
         device = resolve_device(config.device)
         rng = np.random.default_rng(config.seed) if rng is None else rng
@@ -314,9 +317,11 @@ class PatchCNN:
 
     def transform_bands(self, bands: np.ndarray) -> np.ndarray:
         """What the model's normalisation starts from: the bands (float32) through the model's stored input
-        transform (normal scores with INPUT_TRANSFORM quantile; unchanged otherwise). Elementwise, so a window
-        or the whole stack give every cell the same value; applied wherever the model reads bands."""
-        return transform(bands, self.metadata_["normalisation"].get("quantiles"))
+        transform (normal scores with INPUT_TRANSFORM quantile; unchanged otherwise: the piecewise-linear
+        encoding is the network's first layer). Elementwise, so a window or the whole stack give every cell the
+        same value; applied wherever the model reads bands."""
+        table = self.metadata_["normalisation"].get("quantiles")
+        return transform(bands, data_quantiles(table, self.metadata_["settings"].get("input_transform", "robust")))
 
     def _check_bands(self, bands: np.ndarray) -> None:
         names = self.band_names_
@@ -513,8 +518,14 @@ class PatchCNN:
             model = cls(**settings)
             config = TrainingConfig.from_params(model.get_params())
             nets = []
+            norm = metadata["normalisation"]
+            edges = (
+                piecewise_edges(norm["quantiles"], np.asarray(norm["median"]), np.asarray(norm["scale"]))
+                if config.input_transform == "piecewise"
+                else None
+            )
             for weights in members:
-                net = config.build(len(metadata["band_names"]), len(metadata["classes"]))
+                net = config.build(len(metadata["band_names"]), len(metadata["classes"]), edges)
                 net.load_state_dict(weights, strict=True)
                 nets.append(net.eval())
         except Exception as exc:  # not expected once the schema has passed; never a traceback for the user
@@ -554,5 +565,6 @@ def expected_weights(metadata: Dict[str, Any]) -> ExpectedWeights:
         settings["width"],
         settings["hidden"],
         settings["coarse"],
+        len(metadata["normalisation"]["quantiles"][0]) - 1 if settings["input_transform"] == "piecewise" else 0,
     )
     return ExpectedWeights(settings["ensemble"], shapes)

@@ -170,7 +170,7 @@ SETTINGS: Dict[str, Spec] = {
     "pretrain_epochs": Int(0, 10_000_000),
     "coarse": Int(0, 51),  # 0 (or 1): no coarse view; else an odd factor, checked with the patch size below
     "barren_ratio": Number(0.0, 1000.0),  # 0: every barren cell every epoch (older files lack it: 1.0 is read)
-    "input_transform": Text(choices=("robust", "quantile")),  # older files lack it: "robust" is read
+    "input_transform": Text(choices=("robust", "quantile", "piecewise")),  # older files lack it: "robust" is read
 }
 
 OPEN = Record()
@@ -185,7 +185,8 @@ METADATA = Record(
                 "median": ListOf(Number(), 1, MAX_BANDS),
                 "scale": ListOf(POSITIVE, 1, MAX_BANDS),
                 "clip": POSITIVE,
-                # INPUT_TRANSFORM quantile: per band, its values at probabilities linspace(0, 1, n) (non-decreasing)
+                # INPUT_TRANSFORM quantile or piecewise: per band, its values at probabilities linspace(0, 1, n)
+                # (non-decreasing; piecewise: the n - 1 bins of its encoding)
                 "quantiles": ListOf(ListOf(Number(), 2, MAX_QUANTILES), 1, MAX_BANDS),
             },
             required=("median", "scale", "clip"),
@@ -374,19 +375,21 @@ def _no_patch_of_three(metadata: Dict[str, Any]) -> None:
 
 
 def _quantile_table(metadata: Dict[str, Any]) -> None:
-    """Quantiles exactly when the settings ask for the normal-score transform: one non-decreasing row per band,
-    all of one length."""
-    wanted = metadata["settings"].get("input_transform", "robust") == "quantile"
+    """Quantiles exactly when the settings ask for the normal-score transform or the piecewise-linear encoding:
+    one non-decreasing row per band, all of one length."""
+    transform = metadata["settings"].get("input_transform", "robust")
+    wanted = transform in ("quantile", "piecewise")
     table = metadata["normalisation"].get("quantiles")
     if wanted and table is None:
         raise MetadataError(
-            "normalisation.quantiles", "is missing, but settings.input_transform is 'quantile', which needs them"
+            "normalisation.quantiles", f"is missing, but settings.input_transform is '{transform}', which needs them"
         )
     if table is None:
         return
     if not wanted:
         raise MetadataError(
-            "normalisation.quantiles", "is present, but settings.input_transform is not 'quantile'; they must agree"
+            "normalisation.quantiles",
+            "is present, but settings.input_transform is neither 'quantile' nor 'piecewise'; they must agree",
         )
     n = len(metadata["band_names"])
     if len(table) != n:

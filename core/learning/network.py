@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
 from torch import nn
 
 from ..errors import InputError
+from .piecewise import PiecewiseLinear
 
 
-def _branch(in_bands: int, patch_size: int, width: int, dilation: int) -> Tuple[nn.Sequential, int]:
-    """conv3x3-ReLU-maxpool2(stride 1)[-conv3x3-ReLU] with every kernel spaced ``dilation`` cells apart; returns
-    the layers and the size (in kernel steps) of the map left for the fully connected layer."""
+def _branch(in_bands: int, patch_size: int, width: int, dilation: int, bins: int = 0) -> Tuple[nn.Sequential, int]:
+    """conv3x3-ReLU-maxpool2(stride 1)[-conv3x3-ReLU] with every kernel spaced ``dilation`` cells apart (after
+    each band's piecewise-linear encoding in ``bins`` bins when ``bins`` > 0); returns the layers and the size (in
+    kernel steps) of the map left for the fully connected layer."""
     d = dilation
+    encoding: List[nn.Module] = [PiecewiseLinear(in_bands, bins)] if bins > 0 else []
+    channels = in_bands * bins if bins > 0 else in_bands
     if patch_size == 1:  # a per-cell network: the same depth with 1 x 1 kernels, no context
-        return nn.Sequential(nn.Conv2d(in_bands, width, 1), nn.ReLU(), nn.Conv2d(width, width, 1), nn.ReLU()), 1
+        return nn.Sequential(
+            *encoding, nn.Conv2d(channels, width, 1), nn.ReLU(), nn.Conv2d(width, width, 1), nn.ReLU()
+        ), 1
     layers: List[nn.Module] = [
-        nn.Conv2d(in_bands, width, 3, dilation=d),
+        *encoding,
+        nn.Conv2d(channels, width, 3, dilation=d),
         nn.ReLU(),
         nn.MaxPool2d(2, stride=1, dilation=d),
     ]
@@ -41,22 +48,39 @@ class PatchNet(nn.Module):
     ``patch_size`` coarse cells. Both branches meet in the fully connected layer (their outputs are summed, which
     is one fully connected layer over both feature maps). The receptive field is then ``k * patch_size`` cells and
     the fine branch sees its centre. Every layer stays shift-equivariant at the fine resolution.
+
+    ``bins`` > 0 (INPUT_TRANSFORM piecewise) puts each band's piecewise-linear encoding in ``bins`` bins
+    (:class:`.piecewise.PiecewiseLinear`) before each branch's first convolution; its edges are set by
+    :meth:`set_edges` (from the model's quantiles), never learnt.
     """
 
     def __init__(
-        self, in_bands: int, n_classes: int, patch_size: int, width: int = 32, hidden: int = 64, coarse: int = 0
+        self,
+        in_bands: int,
+        n_classes: int,
+        patch_size: int,
+        width: int = 32,
+        hidden: int = 64,
+        coarse: int = 0,
+        bins: int = 0,
     ) -> None:
         super().__init__()
-        self.features, size = _branch(in_bands, patch_size, width, 1)
+        self.features, size = _branch(in_bands, patch_size, width, 1, bins)
         self.fc = nn.Conv2d(width, hidden, size)  # fully connected over the remaining size x size map
         self.coarse = coarse if coarse >= 3 else 0
         self.crop = 0
         if self.coarse:
-            self.coarse_features, _ = _branch(in_bands, patch_size, width, self.coarse)
+            self.coarse_features, _ = _branch(in_bands, patch_size, width, self.coarse, bins)
             self.coarse_fc = nn.Conv2d(width, hidden, size, dilation=self.coarse, bias=False)
             self.crop = (self.coarse * patch_size - patch_size) // 2
         self.out = nn.Conv2d(hidden, n_classes, 1)
         self.dropout_p = 0.0
+
+    def set_edges(self, edges: Any) -> None:
+        """The (bands, bins + 1) bin edges of every piecewise-linear encoding, in normalised units."""
+        for module in self.modules():
+            if isinstance(module, PiecewiseLinear):
+                module.set_edges(edges)
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
         if not self.coarse:
@@ -83,12 +107,12 @@ def receptive_field(patch_size: int, coarse: int) -> int:
 
 
 def state_shapes(
-    in_bands: int, n_classes: int, patch_size: int, width: int, hidden: int, coarse: int = 0
+    in_bands: int, n_classes: int, patch_size: int, width: int, hidden: int, coarse: int = 0, bins: int = 0
 ) -> Dict[str, Tuple[int, ...]]:
     """The shape of every tensor of a :class:`PatchNet`'s state dict, allocating nothing (built on torch's meta
     device), so a model file's tensors can be checked against its settings before any is read."""
     with torch.device("meta"):
-        net = PatchNet(in_bands, n_classes, patch_size, width, hidden, coarse)
+        net = PatchNet(in_bands, n_classes, patch_size, width, hidden, coarse, bins)
     return {name: tuple(t.shape) for name, t in net.state_dict().items()}
 
 

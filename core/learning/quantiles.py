@@ -14,6 +14,10 @@ outputs the tests compare with. Values beyond the fitted range take the bounds (
 The transform is elementwise, so a window, a patch and the whole stack give each cell the same value: training,
 ``predict`` and Dask workers apply it to what they read, before the usual median / IQR normalisation (which then
 finds a median near 0 and a scale near 1).
+
+INPUT_TRANSFORM piecewise stores a coarser table of the same kind (PIECEWISE_BINS + 1 quantiles per band): the bin
+edges of the network's piecewise-linear encoding (:mod:`.piecewise`); the bands themselves then go through no
+transform here (:func:`data_quantiles`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,25 @@ QUANTILES = 1000
 BOUND = 1e-7
 #: cells sampled per band to fit the quantiles (scikit-learn's default subsample is 10,000; more is cheap here)
 MAX_CELLS = 1_000_000
+#: bins per band of INPUT_TRANSFORM piecewise (PIECEWISE_BINS + 1 quantiles stored per band)
+PIECEWISE_BINS = 16
+
+
+def fit_input_quantiles(bands: np.ndarray, input_transform: str, seed: int = 0) -> Optional[np.ndarray]:
+    """The quantile table a model of ``input_transform`` stores (fitted on the training stack or its sample):
+    QUANTILES per band for normal scores ("quantile"), PIECEWISE_BINS + 1 for the piecewise-linear encoding's bin
+    edges ("piecewise"), None for "robust"."""
+    if input_transform == "quantile":
+        return fit_quantiles(bands, seed=seed)
+    if input_transform == "piecewise":
+        return fit_quantiles(bands, PIECEWISE_BINS + 1, seed=seed)
+    return None
+
+
+def data_quantiles(quantiles: Optional[Any], input_transform: str) -> Optional[Any]:
+    """The table the bands themselves go through before the normalisation (:func:`transform`): the stored
+    ``quantiles`` for normal scores, None otherwise (the piecewise-linear encoding is the network's first layer)."""
+    return quantiles if input_transform == "quantile" else None
 
 
 def fit_quantiles(

@@ -29,8 +29,9 @@ from ..grid import GridSpec
 from .ensemble import LabelledCells
 from .model_file import array_hash
 from .patches import extract_patches, normalise, robust_normalisation, valid_centres
+from .piecewise import piecewise_edges
 from .pu import check_prior, check_pu_cells, default_prior, unlabelled_ranks
-from .quantiles import fit_quantiles, transform
+from .quantiles import data_quantiles, fit_input_quantiles, transform
 from .training import LogCallback, TrainingConfig, TrainingData
 
 Selection = Sequence[Tuple[str, int]]
@@ -303,8 +304,11 @@ def fit_windows(
     else:
         cells = _labelled(rows, cols, np.concatenate([s.labels for s in scans])[order], weights)
     sample = np.concatenate([s.sample for s in scans], axis=1)
-    quantiles = fit_quantiles(sample, seed=config.seed) if config.input_transform == "quantile" else None
-    median, scale = robust_normalisation(transform(sample, quantiles), seed=config.seed)
+    quantiles = fit_input_quantiles(sample, config.input_transform, config.seed)
+    median, scale = robust_normalisation(
+        transform(sample, data_quantiles(quantiles, config.input_transform)), seed=config.seed
+    )
+    edges = piecewise_edges(quantiles, median, scale) if config.input_transform == "piecewise" else None
     del sample  # not held through training
     u_rows, u_cols = _row_major(scans, "unlabelled", width)
     if pu:  # the mean teacher's unlabelled cells: valid, and neither positive nor in the PU sample
@@ -316,7 +320,8 @@ def fit_windows(
     v_rows, v_cols = _row_major(scans, "pool", width)
     bank, read = _read_bank(
         selection, grid, windows, window, median, scale, config.field, np.concatenate([cells.rows, u_rows, v_rows]),
-        np.concatenate([cells.cols, u_cols, v_cols]), runner, progress, is_cancelled, quantiles,
+        np.concatenate([cells.cols, u_cols, v_cols]), runner, progress, is_cancelled,
+        data_quantiles(quantiles, config.input_transform),
     )  # fmt: skip
     where = runner.scheduler.describe() if runner is not None else "this process"
     reading = {
@@ -348,7 +353,7 @@ def fit_windows(
         return TrainingData(
             padded, cells.rows, cells.cols, cells.y, cells.weights, train, val, u_rows, u_cols,
             bool(semi and u_rows.size > 0), class_w, len(selection), n_classes, prior=prior, valid_rows=v_rows,
-            valid_cols=v_cols, positive=cells.positive,
+            valid_cols=v_cols, positive=cells.positive, edges=edges,
         )  # fmt: skip
 
     hashes = {k: _combined([s.digests[j] for s in scans]) for j, k in enumerate(("bands", "labels", "weights"))}

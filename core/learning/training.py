@@ -34,8 +34,9 @@ TRAINING_MODES = ("pseudolabels", "pu")
 
 #: what the bands go through before the median / IQR normalisation: "robust", nothing (every model before
 #: INPUT_TRANSFORM); "quantile", each band's normal scores through quantiles fitted on the training stack
-#: (:mod:`.quantiles`)
-INPUT_TRANSFORMS = ("robust", "quantile")
+#: (:mod:`.quantiles`); "piecewise", nothing before the normalisation, then each band's piecewise-linear encoding
+#: in bins at its training quantiles, as the network's first layer (:mod:`.piecewise`)
+INPUT_TRANSFORMS = ("robust", "quantile", "piecewise")
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,18 @@ class TrainingConfig:
         """The cells across the window the network sees around a cell (patches are cut this large)."""
         return receptive_field(self.patch_size, self.coarse)
 
-    def build(self, n_bands: int, n_classes: int) -> PatchNet:
-        """A fresh network of these settings (weights from torch's current random state)."""
-        net = PatchNet(n_bands, n_classes, self.patch_size, self.width, self.hidden, self.coarse)
+    def build(self, n_bands: int, n_classes: int, edges: Optional[np.ndarray] = None) -> PatchNet:
+        """A fresh network of these settings (weights from torch's current random state); ``edges`` (bands,
+        bins + 1), the piecewise-linear encoding's bin edges in normalised units, are needed with INPUT_TRANSFORM
+        piecewise (:func:`.piecewise.piecewise_edges`) and ignored otherwise."""
+        bins = 0
+        if self.input_transform == "piecewise":
+            if edges is None:
+                raise ValueError("INPUT_TRANSFORM piecewise builds its network from bin edges; none were given")
+            bins = int(np.shape(edges)[1]) - 1
+        net = PatchNet(n_bands, n_classes, self.patch_size, self.width, self.hidden, self.coarse, bins)
+        if bins:
+            net.set_edges(edges)
         net.dropout_p = self.dropout
         return net
 
@@ -172,6 +182,7 @@ class TrainingData:
     valid_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # every valid cell (pre-training)
     valid_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     positive: Optional[int] = None  # class index of the mineralised class (None: the last class)
+    edges: Optional[np.ndarray] = None  # INPUT_TRANSFORM piecewise: the bin edges (bands, bins + 1), normalised
 
 
 #: the fewest barren cells an epoch draws when BARREN_RATIO caps them, so that a few positive cells still make an
@@ -245,7 +256,7 @@ def train_network(
     history: History = []
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = config.build(data.n_bands, data.n_classes).to(device)
+        net = config.build(data.n_bands, data.n_classes, data.edges).to(device)
         if config.pretrain_epochs > 0:
             pretrain_network(config, data, net, rng, device, is_cancelled, log)
         teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
@@ -293,7 +304,7 @@ def train_network(
             raise InputError(
                 "training diverged (the validation loss is not a number); lower LEARNING_RATE.", "LEARNING_RATE"
             )
-        final = config.build(data.n_bands, data.n_classes)
+        final = config.build(data.n_bands, data.n_classes, data.edges)
         final.load_state_dict({k: v.cpu() for k, v in best[1].items()})
         final.eval()
     return final, history, best[2]

@@ -283,9 +283,13 @@ def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorit
     assert not (tmp_path / "bad.pt").exists()
 
 
-def test_normal_scores_are_selected_stored_and_applied_by_predict(run_algorithm, data, tmp_path):
-    """INPUT_TRANSFORM 1: the model stores each band's quantiles (scikit-learn's on the same stack) and predict's
-    tiles apply them: the written map equals the loaded model's in-memory prediction."""
+@pytest.mark.parametrize("choice,name,stored", [(1, "quantile", 1000), (2, "piecewise", 17)])
+def test_input_transforms_are_selected_stored_and_applied_by_predict(
+    run_algorithm, data, tmp_path, choice, name, stored
+):
+    """INPUT_TRANSFORM 1 (normal scores) and 2 (piecewise-linear encoding, appended): the model stores each band's
+    quantiles (scikit-learn's on the same stack; 1,000, or the 17 edges of 16 bins) and predict's tiles apply them:
+    the written map equals the loaded model's in-memory prediction."""
     sklearn_preprocessing = pytest.importorskip("sklearn.preprocessing")
     rasters = [str(data / "elements.tif"), str(data / "mag.tif")]
     result = run_algorithm(
@@ -294,19 +298,22 @@ def test_normal_scores_are_selected_stored_and_applied_by_predict(run_algorithm,
             "INPUT_RASTERS": rasters,
             "LABELS": str(data / "labels.tif"),
             **FAST,
-            "INPUT_TRANSFORM": 1,
+            "INPUT_TRANSFORM": choice,
             "OUTPUT_MODEL": str(tmp_path / "q.pt"),
             "OUTPUT_REPORT": str(tmp_path / "q.html"),
         },
     )
     model = PatchCNN.load(result["OUTPUT_MODEL"])
-    assert model.metadata_["settings"]["input_transform"] == "quantile"
-    assert model.metadata_["provenance"]["parameters"]["INPUT_TRANSFORM"] == "quantile"
+    assert model.metadata_["settings"]["input_transform"] == name
+    assert model.metadata_["provenance"]["parameters"]["INPUT_TRANSFORM"] == name
     stack = np.concatenate([rasterio.open(p).read(masked=True).filled(np.nan) for p in rasters]).astype(np.float32)
-    for band, stored in zip(stack, model.metadata_["normalisation"]["quantiles"]):
+    table = model.metadata_["normalisation"]["quantiles"]
+    n = min(stored, max(int(np.isfinite(band).sum()) for band in stack))  # at most one quantile per value
+    assert len(table) == stack.shape[0] and {len(row) for row in table} == {n}
+    for band, row in zip(stack, table):
         values = band[np.isfinite(band)].astype(np.float64)[:, None]
-        qt = sklearn_preprocessing.QuantileTransformer(n_quantiles=len(stored), subsample=values.size + 1)
-        np.testing.assert_allclose(stored, qt.fit(values).quantiles_[:, 0], rtol=1e-12)
+        qt = sklearn_preprocessing.QuantileTransformer(n_quantiles=n, subsample=values.size + 1)
+        np.testing.assert_allclose(row, qt.fit(values).quantiles_[:, 0], rtol=1e-12)
     out = run_algorithm(
         "prospector:predict",
         {

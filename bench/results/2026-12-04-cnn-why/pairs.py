@@ -27,11 +27,28 @@ PAIRS = [
     ("cnn_quantile", "cnn"),
     ("cnn_cell_quantile", "cnn_cell"),
     ("cnn_supervised", "cnn"),
+    # run3-run5 (per cell; each against the per-cell network and gradient boosting)
+    *[
+        (v, ref)
+        for v in (
+            "cnn_cell_piecewise",
+            "cnn_cell_decay",
+            "cnn_cell_small",
+            "cnn_cell_ens10",
+            "cnn_cell_slow",
+            "cnn_cell_supervised",
+            "cnn_cell_piecewise_slow",
+        )
+        for ref in ("cnn_cell", "gradient_boosting")
+    ],
+    ("cnn_cell_piecewise_slow", "cnn_cell_piecewise"),
+    ("cnn_piecewise", "cnn"),
+    ("cnn_piecewise", "gradient_boosting"),
 ]
 
 for features in ("geochemistry", "geochemistry+magnetics"):
     placements, clusters = {}, None
-    for run in ("run1", "run2", "run3"):
+    for run in ("run1", "run2", "run3", "run4", "run5", "run6"):
         path = os.path.join(HERE, f"{run}_{features}.json")
         if not os.path.exists(path):
             continue

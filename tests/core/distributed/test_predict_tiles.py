@@ -95,14 +95,15 @@ def test_a_bad_model_file_is_refused_on_the_worker_with_the_usual_message(stack,
     assert "MODEL" in str(err.value)
 
 
-@pytest.mark.parametrize("transform", ["robust", "quantile"])
+@pytest.mark.parametrize("transform", ["robust", "quantile", "piecewise"])
 def test_scores_of_a_coarse_view_ensemble_on_two_workers_are_bit_identical(
     stack, two_torch_threads, tmp_path, transform
 ):
     """The ranking score travels with the tiles, and the coarse view's wider halo is read on the workers: a
     logit-averaged, temperature-calibrated ensemble with a 15-cell view, against this process bit for bit and
     against the patch-by-patch classifier (whose probability gives the log-odds independently); with
-    INPUT_TRANSFORM quantile the workers apply the model file's quantiles to what they read."""
+    INPUT_TRANSFORM quantile the workers apply the model file's quantiles to what they read, with piecewise their
+    networks encode it from the bin edges they rebuild from the model file (both views, the coarse one averaged)."""
     path, grid = stack
     bands, labels = synthetic()
     settings = {**SMALL, "patch_size": 5, "coarse": 3, "block_size": 12, "ensemble": 2, "epochs": 1}

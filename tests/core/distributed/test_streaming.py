@@ -62,6 +62,7 @@ def same_model(a, b):
         (True, {}),
         (False, {"patch_size": 5, "coarse": 3, "block_size": 12}),  # coarse: 15-cell view
         (True, {"input_transform": "quantile"}),  # the quantiles fitted on the scans' sample, applied per window
+        (True, {"input_transform": "piecewise"}),  # the bin edges from the scans' sample, in the network
     ],
 )
 def test_window_by_window_training_is_the_in_memory_training(files, semi, coarse):

@@ -212,7 +212,7 @@ METADATA_CASES = [
     (
         "unknown input transform",
         _set("settings.input_transform", "rank"),
-        "settings.input_transform is 'rank', but it must be one of 'robust', 'quantile'",
+        "settings.input_transform is 'rank', but it must be one of 'robust', 'quantile', 'piecewise'",
     ),
     (
         "quantile transform without its table",
@@ -222,7 +222,7 @@ METADATA_CASES = [
     (
         "quantiles without the quantile transform",
         _set("normalisation.quantiles", [[0.0, 1.0]] * 3),
-        "normalisation.quantiles is present, but settings.input_transform is not 'quantile'",
+        "normalisation.quantiles is present, but settings.input_transform is neither 'quantile' nor 'piecewise'",
     ),
     (
         "quantiles for two of three bands",
@@ -245,6 +245,21 @@ METADATA_CASES = [
         "normalisation.quantiles[2][0] is NaN, but it must be a finite number",
     ),
     ("one quantile", _quantiles([[0.0]] * 3), "normalisation.quantiles[0] is a list of 1"),
+    (
+        "piecewise encoding without its table",
+        _set("settings.input_transform", "piecewise"),
+        "normalisation.quantiles is missing, but settings.input_transform is 'piecewise'",
+    ),
+    (
+        # the file's networks start with a convolution of the 3 bands themselves; a piecewise network starts
+        # with the encoding (4 bins per band), then a convolution of 12 channels
+        "piecewise table for networks trained without it",
+        lambda meta: (
+            _set("settings.input_transform", "piecewise")(meta),
+            _set("normalisation.quantiles", [[0.0, 1.0, 2.0, 3.0, 4.0]] * 3)(meta),
+        ),
+        "weights of network 1 lack 'features.1.weight'",
+    ),
     (
         "patch sizes disagree",
         _set("settings.patch_size", 9),
