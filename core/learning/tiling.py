@@ -51,12 +51,15 @@ class TileChoice(NamedTuple):
 
 
 def bytes_per_cell(bands: int, width: int, hidden: int, coarse: bool = False, mc_samples: int = 0) -> int:
-    """Bytes of the tile's working set per window cell: the window read (float32 bands) and its normalised
-    copy, a convolution's output and the pooling's intermediate (``width`` channels each), the hidden layer
-    (``hidden`` channels), the coarse view's pooled bands and activations when there is one, and the MC-dropout
-    samples (float64 and their float32 margins, 12 bytes per sample). Measured on the 30-band default network:
-    663-692 bytes without MC-dropout (estimate 752), 838-888 with 20 samples (estimate 992)."""
-    floats = 2 * bands + 2 * width + hidden + ((bands + width) if coarse else 0)
+    """Bytes of the tile's working set per window cell: the window read (float32 bands), the next tile's window
+    read ahead meanwhile (:func:`..io.windows.prefetched_tiles`, one window at most) and the normalised copy, a
+    convolution's output and the pooling's intermediate (``width`` channels each), the hidden layer (``hidden``
+    channels), the coarse view's pooled bands and activations when there is one, and the MC-dropout samples
+    (float64 and their float32 margins, 12 bytes per sample). A model with INPUT_TRANSFORM quantile briefly holds
+    one more window while the next one is transformed (not counted). Measured on the 30-band default network
+    before the read-ahead (estimates then 752 and 992, 120 bytes fewer than now): 663-692 bytes without MC-dropout,
+    838-888 with 20 samples."""
+    floats = 3 * bands + 2 * width + hidden + ((bands + width) if coarse else 0)
     return 4 * floats + 12 * max(0, mc_samples)
 
 

@@ -55,11 +55,11 @@ def test_halo_bound_by_hand():
 
 
 def test_working_set_estimate_by_hand():
-    # window + normalised copy (2 x 30 floats), a convolution output and the pooling's intermediate (2 x 32), the
-    # hidden layer (64): 188 floats; 20 MC-dropout samples at 12 bytes
-    assert bytes_per_cell(30, 32, 64) == 752
-    assert bytes_per_cell(30, 32, 64, mc_samples=20) == 992
-    assert bytes_per_cell(30, 32, 64, coarse=True) == 752 + 4 * 62
+    # window + the next one read ahead + normalised copy (3 x 30 floats), a convolution output and the pooling's
+    # intermediate (2 x 32), the hidden layer (64): 218 floats; 20 MC-dropout samples at 12 bytes
+    assert bytes_per_cell(30, 32, 64) == 872
+    assert bytes_per_cell(30, 32, 64, mc_samples=20) == 1112
+    assert bytes_per_cell(30, 32, 64, coarse=True) == 872 + 4 * 62
 
 
 def make_cache(root, entries):
