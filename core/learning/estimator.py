@@ -30,7 +30,7 @@ from ..errors import InputError, ModelFileError
 from ..io.windows import TileTimes, prefetched_tiles
 from .calibration import Calibration, combine_logits
 from .ensemble import labelled_cells, pu_cells, train_members, training_data, validation_metrics
-from .inference import WindowScores, predict_window_scores
+from .inference import WindowScores, predict_prepared_scores, prepare_window
 from .model_file import ExpectedWeights, array_hash, read_model, write_model
 from .model_schema import check_metadata
 from .network import PatchNet, resolve_device, state_shapes
@@ -413,8 +413,8 @@ class PatchCNN:
         try:
             return prefetched_tiles(
                 len(tiles),
-                lambda i: self.read_tile(read_window, *tiles[i]),
-                lambda i, window: self.score_tile(window, i, dev, mc_samples),
+                lambda i: [self.read_tile(read_window, *tiles[i])],  # a box, which _score_boxed empties
+                lambda i, box: self._score_boxed(box, i, dev, mc_samples),
                 write,
                 progress,
                 is_cancelled,
@@ -453,15 +453,28 @@ class PatchCNN:
     ) -> WindowScores:
         """:meth:`predict_tile` of a window from :meth:`read_tile` (tile ``index`` draws MC-dropout seed
         ``seed + index``)."""
-        nets = self._require_fitted()
-        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
         median, scale = self._norm()
-        return predict_window_scores(
-            nets,
-            window,
-            median,
-            scale,
-            self.config_.field // 2,
+        x, bad = prepare_window(window, median, scale, self.config_.field // 2, self._device(device))
+        return self._score_prepared(x, bad, index, device, mc_samples)
+
+    def _score_boxed(
+        self, box: List[np.ndarray], index: int, device: Optional[str], mc_samples: Optional[int]
+    ) -> WindowScores:
+        """:meth:`score_tile` of the one window in ``box``, taken out of it: nothing holds the window once it is
+        normalised, so while the networks run this tile keeps one copy of its bands (the normalised one) beside
+        the next tile's window read ahead, as many as a loop without reading ahead held."""
+        median, scale = self._norm()
+        x, bad = prepare_window(box.pop(), median, scale, self.config_.field // 2, self._device(device))
+        return self._score_prepared(x, bad, index, device, mc_samples)
+
+    def _score_prepared(
+        self, x: torch.Tensor, bad: np.ndarray, index: int, device: Optional[str], mc_samples: Optional[int]
+    ) -> WindowScores:
+        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
+        return predict_prepared_scores(
+            self._require_fitted(),
+            x,
+            bad,
             self._positive_index(),
             self._device(device),
             mc,

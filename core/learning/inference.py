@@ -78,12 +78,35 @@ def predict_window_scores(
     calibration: Optional[Calibration] = None,
 ) -> WindowScores:
     """:func:`predict_window` with the ranking score as well (see :class:`WindowScores`)."""
+    x, bad = prepare_window(window, median, scale, halo, device)
+    return predict_prepared_scores(nets, x, bad, positive, device, mc_samples, seed, calibration)
+
+
+def prepare_window(
+    window: np.ndarray, median: np.ndarray, scale: np.ndarray, halo: int, device: str = "cpu"
+) -> Tuple[torch.Tensor, np.ndarray]:
+    """What :func:`predict_prepared_scores` needs of a window: the normalised tensor (:func:`normalised_tensor`)
+    and the inner cells lacking a band (h, w); the window itself is no longer needed after this (a caller that
+    drops it keeps one copy of the tile instead of two while the networks run)."""
+    inner = window[:, halo : window.shape[1] - halo, halo : window.shape[2] - halo]
+    bad = ~valid_centres(inner)
+    return normalised_tensor(window, median, scale, device), bad
+
+
+def predict_prepared_scores(
+    nets: Sequence[PatchNet],
+    x: torch.Tensor,
+    bad: np.ndarray,
+    positive: int,
+    device: str = "cpu",
+    mc_samples: int = 0,
+    seed: int = 0,
+    calibration: Optional[Calibration] = None,
+) -> WindowScores:
+    """:func:`predict_window_scores` of a window given as :func:`prepare_window` made it."""
     calibration = calibration or Calibration()
     temperature = calibration.temperature
     by_logits = calibration.combine == COMBINE_LOGITS
-    inner = window[:, halo : window.shape[1] - halo, halo : window.shape[2] - halo]
-    bad = ~valid_centres(inner)
-    x = normalised_tensor(window, median, scale, device)
     total = None
     sums = squares = None
     with torch.no_grad():

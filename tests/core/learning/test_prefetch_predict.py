@@ -8,6 +8,7 @@ threads entered it and whether two were inside at once; ``threading.enumerate()`
 
 import threading
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -101,6 +102,43 @@ def test_cnn_read_ahead_equals_the_per_patch_classifier_and_one_thread_reads(tra
             model.calibration_,
         ).std  # fmt: skip
         np.testing.assert_array_equal(std[r0:r1, c0:c1], expected)
+
+
+def test_cnn_frees_each_raw_window_once_normalised(trained, monkeypatch):
+    """While the networks run on tile i, the only raw window alive is tile i + 1's, read ahead (none at the last
+    tile): tile i's own was freed once normalised, so the loop holds as many copies of the bands as without
+    reading ahead (the normalised tile and one raw window). Windows count themselves alive (weak references)."""
+    from geochem_prospector.core.learning import estimator
+
+    model, bands = trained
+    height, width = bands.shape[1:]
+    tiles = tile_windows(height, width, 16)
+    base = window_reader(bands)
+    alive, done = {}, []
+
+    def read(r0, r1, c0, c1):
+        window = base(r0, r1, c0, c1)
+        k = len(done)  # one reader, one read at a time
+        alive[k] = True
+        weakref.finalize(window, alive.pop, k)
+        done.append(k)
+        return window
+
+    seen = []
+    original = estimator.predict_prepared_scores
+
+    def watching(nets, x, bad, positive, device, mc, seed, calibration):
+        i = seed - model.config_.seed
+        deadline = time.monotonic() + 30
+        while i + 1 < len(tiles) and len(done) < i + 2 and time.monotonic() < deadline:
+            time.sleep(0.001)  # let the read ahead finish, so that its window is counted
+        seen.append((i, sorted(alive)))
+        return original(nets, x, bad, positive, device, mc, seed, calibration)
+
+    monkeypatch.setattr(estimator, "predict_prepared_scores", watching)
+    _, _, _, write = collect(height, width)
+    model.predict_tiled(read, height, width, write, tile=16, device="cpu", mc_samples=0)
+    assert seen == [(i, [i + 1] if i + 1 < len(tiles) else []) for i in range(len(tiles))]
 
 
 def test_cnn_from_a_geotiff_through_the_stack_reader_equals_the_per_patch_classifier(trained, tmp_path):
