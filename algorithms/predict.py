@@ -343,7 +343,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     ok = prob[np.isfinite(prob)]
                     hist[:] += np.bincount(np.round(ok * 10000).astype(np.int64), minlength=10001)[:10001]
 
-                model.predict_tiled(
+                times = model.predict_tiled(  # where the time went (None from Dask workers)
                     reader,
                     grid.height,
                     grid.width,
@@ -359,6 +359,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 dst_prob.close()
                 if dst_unc is not None:
                     dst_unc.close()
+            if times is not None:
+                feedback.pushInfo(f"Prediction: {times.line()}.")
             if hist.sum() == 0:
                 raise InputError("no cell has a value in every band (inside the mask).", self.INPUT_RASTERS)
             if tmp_cls:

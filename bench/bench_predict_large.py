@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Optional
 
 import numpy as np
 
@@ -67,16 +68,19 @@ def train_model(path: str) -> None:
     model.save(path)
 
 
-def timed_predict(qp, tmp: str, parameters: list) -> tuple:
+def timed_predict(qp, tmp: str, parameters: list, log: Optional[list] = None) -> tuple:
     """(wall seconds, peak RSS GB, CPU seconds, minor page faults) of one ``qgis_process.bin run prospector:predict``
-    with ``parameters`` (KEY=value strings), measured by /usr/bin/time; exits with its stderr if the run fails."""
+    with ``parameters`` (KEY=value strings), measured by /usr/bin/time; exits with its stderr if the run fails.
+    ``log``, when given, receives the run's log lines."""
     args = ["/usr/bin/time", "-f", "%M %e %U %S %R", "-o", os.path.join(tmp, "time.txt"), "qgis_process.bin", "run"]
     args += ["prospector:predict", "--json", "--", *parameters]
     proc = subprocess.run(args, env=qp.env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-3000:])
         raise SystemExit("qgis_process prospector:predict failed")
-    json.loads(proc.stdout)  # the run reported its results
+    reported = json.loads(proc.stdout)  # the run reported its results
+    if log is not None:
+        log.extend(str(line) for line in (reported.get("log") or {}).get("info", []))
     with open(os.path.join(tmp, "time.txt")) as f:
         max_kb, seconds, user, system, faults = f.read().split()[-5:]
     return float(seconds), int(max_kb) * 1024 / 1e9, float(user) + float(system), int(faults)

@@ -16,12 +16,18 @@ Three figures, each a ratio to a reference timed in this run (so a loaded, share
    first, never held in memory) under ``/usr/bin/time``: wall time, peak RSS, and the wall time over the
    arithmetic limit of (1) (the issue's target: within 2x), its CPU time and minor page faults, with the chosen
    tile size (TILE_SIZE 0) unless ``BENCH_THROUGHPUT_TILE`` is set; ``BENCH_THROUGHPUT_OTHER_TILE`` runs it again
-   on the same file with that size, for a comparison in the same run.
+   on the same file with that size, for a comparison in the same run. Each run's own log line says how long
+   prediction waited for reads, computed and wrote (#22: the next tile is read while one is computed).
+5. **Same-run A/B** (``BENCH_THROUGHPUT_BASELINE=<a plugins folder>``, e.g. ``/tmp/main/build/plugins`` of a
+   worktree of main after ``make build/plugins/geochem_prospector`` there): (4) once more on the same file and
+   model with ``QGIS_PLUGINPATH`` pointing at that other build, a line each and their ratio, so a change is
+   compared with its baseline on the same machine minutes apart; ``BENCH_THROUGHPUT_AB_ROUNDS=N`` repeats the
+   pair N times in the order this, baseline, baseline, this, ... (drift cancels in the sums).
 
 Usage (environment variables, as ``make bench`` passes nothing else):
     BENCH_THROUGHPUT_SIZE=2000 BENCH=predict_throughput make bench
     BENCH_THROUGHPUT_QGIS=0 (skip 4), BENCH_THROUGHPUT_TILE=0 (0: chosen), BENCH_THROUGHPUT_MC=0,
-    BENCH_TMP=/big/disk
+    BENCH_THROUGHPUT_BASELINE=/path/to/other/build/plugins, BENCH_THROUGHPUT_AB_ROUNDS=1, BENCH_TMP=/big/disk
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import shutil
 import sys
 import tempfile
 import time
-from typing import Callable, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -129,9 +135,12 @@ def dense_throughput(model, tile: int, mc: int, n_tiles: int = 3) -> Tuple[float
     return cells / float(np.median(times)), cells / min(times)
 
 
-def end_to_end(evidence: str, size: int, model_path: str, tmp: str, tile: int, mc: int) -> Tuple[float, float, str]:
-    """(wall seconds, peak RSS GB, a line of CPU time and page faults) of qgis_process prospector:predict on the
-    size x size evidence raster."""
+def end_to_end(
+    evidence: str, size: int, model_path: str, tmp: str, tile: int, mc: int, plugins: Optional[str] = None
+) -> Tuple[float, float, str]:
+    """(wall seconds, peak RSS GB, a line of CPU time, page faults and the run's own tile and timing lines) of
+    qgis_process prospector:predict on the size x size evidence raster; ``plugins``: the plugins folder to load
+    the plugin from (None: this checkout's build/plugins)."""
     from bench_predict_large import timed_predict
     from demo import QgisProcess
 
@@ -141,8 +150,14 @@ def end_to_end(evidence: str, size: int, model_path: str, tmp: str, tile: int, m
             os.remove(path)
     parameters = [f"INPUT_RASTERS={evidence}", f"MODEL={model_path}", "DEVICE=cpu", f"MC_SAMPLES={mc}"]
     parameters += [f"TILE_SIZE={tile}", f"OUTPUT={prob}"] + ([f"OUTPUT_UNCERTAINTY={unc}"] if mc else [])
-    seconds, peak_gb, cpu, faults = timed_predict(QgisProcess(), tmp, parameters)
-    return seconds, peak_gb, f"{cpu:.1f} CPU-s, {faults:,} minor page faults ({faults / size**2:.3f} a cell)"
+    qp = QgisProcess()
+    if plugins:
+        qp.env["QGIS_PLUGINPATH"] = plugins
+    log: List[str] = []
+    seconds, peak_gb, cpu, faults = timed_predict(qp, tmp, parameters, log)
+    said = [line.strip() for line in log if line.strip().startswith(("Tile size:", "Prediction:"))]
+    return seconds, peak_gb, "; ".join([f"{cpu:.1f} CPU-s, {faults:,} minor page faults ({faults / size**2:.3f} a cell)"]
+                                       + said)  # fmt: skip
 
 
 def main() -> None:
@@ -205,12 +220,35 @@ def main() -> None:
             print(f"evidence {size} x {size} x {BANDS}: {gb:.2f} GB written in {time.perf_counter() - started:.0f} s")
             e2e_tile = int(os.environ.get("BENCH_THROUGHPUT_TILE", "0"))  # 0: predict chooses, as by default
             other = int(os.environ.get("BENCH_THROUGHPUT_OTHER_TILE", "0"))  # a second size, run after, same file
-            for run_tile in [e2e_tile] + ([other] if other else []):
-                wall, peak, cost = end_to_end(evidence, size, model_path, tmp, run_tile, mc)
-                print(f"qgis_process prospector:predict {size} x {size} x {BANDS}, TILE_SIZE {run_tile}: {wall:.1f} s "
-                      f"({size * size / wall:,.0f} cells/s) = {wall / limit:.2f} x the arithmetic limit (target <= 2); "
-                      f"peak RSS {peak:.2f} GB ({peak / gb:.2f} x the input); {cost}; load {os.getloadavg()[0]:.1f}",
-                      flush=True)  # fmt: skip
+
+            def measure(run_tile: int, plugins: Optional[str] = None) -> float:
+                wall, peak, cost = end_to_end(evidence, size, model_path, tmp, run_tile, mc, plugins)
+                which = f" [baseline {plugins}]" if plugins else ""
+                print(f"qgis_process prospector:predict{which} {size} x {size} x {BANDS}, TILE_SIZE {run_tile}: "
+                      f"{wall:.1f} s ({size * size / wall:,.0f} cells/s) = {wall / limit:.2f} x the arithmetic limit "
+                      f"(target <= 2); peak RSS {peak:.2f} GB ({peak / gb:.2f} x the input); {cost}; load "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+                return wall
+
+            baseline = os.environ.get("BENCH_THROUGHPUT_BASELINE", "")
+            if baseline:  # same-run A/B: this build against another plugins folder, same file, model, tile
+                if not os.path.isdir(os.path.join(baseline, "geochem_prospector")):
+                    raise SystemExit(f"BENCH_THROUGHPUT_BASELINE={baseline}: no geochem_prospector plugin folder there")
+                rounds = max(1, int(os.environ.get("BENCH_THROUGHPUT_AB_ROUNDS", "1")))
+                walls: Dict[str, float] = {"this": 0.0, "baseline": 0.0}
+                for k in range(rounds):
+                    for side in ("this", "baseline") if k % 2 == 0 else ("baseline", "this"):
+                        walls[side] += measure(e2e_tile, baseline if side == "baseline" else None)
+                print(
+                    f"A/B over {rounds} round(s): this build {walls['this'] / rounds:.1f} s, baseline "
+                    f"{walls['baseline'] / rounds:.1f} s on average: this / baseline = "
+                    f"{walls['this'] / walls['baseline']:.3f} (one pair is noisy on a shared machine)",
+                    flush=True,
+                )
+            else:
+                measure(e2e_tile)
+            if other:
+                measure(other)
         ref2, _ = conv_throughput(net)
         load = os.getloadavg()
         print(f"convolution throughput again at the end: {ref2 / 1e9:.1f} GFLOP/s (the spread is the machine's "

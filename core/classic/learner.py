@@ -15,9 +15,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..callbacks import CancelCallback, ProgressCallback
 from ..errors import InputError
-from ..io.windows import array_window_reader
+from ..io.windows import TileTimes, array_window_reader, prefetched_tiles
 from .arrays import (
     Arrays,
     TreeTable,
@@ -299,22 +299,29 @@ class ClassicLearner:
         progress: ProgressCallback = None,
         is_cancelled: CancelCallback = None,
         with_score: bool = False,
-    ) -> None:
+    ) -> TileTimes:
         """Tile by tile, as :meth:`PatchCNN.predict_tiled` (``device`` and ``mc_samples`` are ignored; the
         uncertainty passed to ``write_window`` is None; with ``with_score`` the ranking score passed after it is
-        the probability itself)."""
+        the probability itself): the next tile's window is read on a background thread while one is computed
+        (:func:`..io.windows.prefetched_tiles`). Returns where the time went."""
         self._require_fitted()
         halo = self.metadata_["window"] // 2
         tiles = [(r, c) for r in range(0, height, tile) for c in range(0, width, tile)]
-        for i, (r0, c0) in enumerate(tiles):
-            check_cancelled(is_cancelled)
-            r1, c1 = min(height, r0 + tile), min(width, c0 + tile)
-            prob = self._predict_window(read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo))
+
+        def read(i: int) -> np.ndarray:
+            r0, c0 = tiles[i]
+            return read_window(r0 - halo, min(height, r0 + tile) + halo, c0 - halo, min(width, c0 + tile) + halo)
+
+        def write(i: int, prob: np.ndarray) -> None:
+            r0, c0 = tiles[i]
             if with_score:
                 write_window(r0, c0, prob, None, prob.copy())
             else:
                 write_window(r0, c0, prob, None)
-            report(progress, (i + 1) / len(tiles))
+
+        return prefetched_tiles(
+            len(tiles), read, lambda i, window: self._predict_window(window), write, progress, is_cancelled
+        )
 
     def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
         """Positive-class probability (H, W) of an in-memory stack (NaN where a feature lacks a value); as

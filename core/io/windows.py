@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
 
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..grid import GridSpec
 from .inputs import no_gdal_sidecars
@@ -232,3 +236,96 @@ def array_window_reader(bands: np.ndarray, dtype: Any = np.float32) -> Callable[
         return out
 
     return read
+
+
+#: the name of the thread that reads the next tile's window (:func:`prefetched_tiles`)
+READER_THREAD = "prospector-read-ahead"
+
+_Window = TypeVar("_Window")
+_Result = TypeVar("_Result")
+
+
+@dataclass
+class TileTimes:
+    """Where a tiled prediction's time went, in seconds (sums of ``time.perf_counter`` intervals): ``waited`` is
+    the tile loop waiting for a window, ``read`` the reads themselves on the read-ahead thread (beside the
+    computation, so ``read`` - ``waited`` of it was hidden), ``computed`` and ``wrote`` the loop's own work."""
+
+    tiles: int = 0
+    read: float = 0.0
+    waited: float = 0.0
+    computed: float = 0.0
+    wrote: float = 0.0
+
+    def line(self) -> str:
+        """One line for the log."""
+        return (
+            f"{self.tiles} tile{'' if self.tiles == 1 else 's'}: waited {self.waited:.1f} s for reads (reading took {self.read:.1f} s, on a thread "
+            f"beside the computation), computed {self.computed:.1f} s, wrote {self.wrote:.1f} s"
+        )
+
+
+def prefetched_tiles(
+    count: int,
+    read: Callable[[int], _Window],
+    compute: Callable[[int, _Window], _Result],
+    write: Callable[[int, _Result], None],
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+) -> TileTimes:
+    """For each tile ``i`` in order: ``write(i, compute(i, read(i)))``, with ``read(i + 1)`` running on one
+    background thread while tile ``i`` is computed and written (GDAL and numpy release the GIL while reading).
+
+    - ``read`` is only ever called on that one thread, one call at a time (a GDAL dataset handle must not be
+      read concurrently); ``compute`` and ``write`` run in the calling thread, in tile order.
+    - At most one window is read ahead: while tile ``i`` is computed, the loop holds its window and the thread
+      reads tile ``i + 1``'s; window ``i`` is released before tile ``i + 2`` is started.
+    - An exception raised by ``read(k)`` is raised here, unchanged, at tile ``k``: tiles before ``k`` are
+      written, tile ``k`` and later ones are not.
+    - ``is_cancelled`` is checked before each tile (raising :class:`..errors.Cancelled`); ``progress`` gets
+      ``(i + 1) / count`` after each write.
+    - The thread never outlives the call: on return and on any exception a read not yet started is dropped, one
+      in progress is waited for (it cannot be interrupted) and the thread is joined.
+
+    Returns the :class:`TileTimes` of the run.
+    """
+    times = TileTimes()
+    if count <= 0:
+        return times
+
+    def timed_read(i: int) -> _Window:
+        started = time.perf_counter()
+        try:
+            with no_gdal_sidecars():  # as where the datasets were opened: reading writes nothing beside them
+                return read(i)
+        finally:
+            times.read += time.perf_counter() - started  # only this thread adds to it
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=READER_THREAD)
+    pending: "Optional[Future[_Window]]" = None
+    try:
+        check_cancelled(is_cancelled)
+        pending = executor.submit(timed_read, 0)
+        for i in range(count):
+            if i:
+                check_cancelled(is_cancelled)
+            assert pending is not None  # read(i) was submitted before tile i
+            started = time.perf_counter()
+            window = pending.result()  # read(i)'s exception, if any, is raised here
+            times.waited += time.perf_counter() - started
+            pending = executor.submit(timed_read, i + 1) if i + 1 < count else None  # the future held no longer
+            started = time.perf_counter()
+            result = compute(i, window)
+            del window
+            computed = time.perf_counter()
+            write(i, result)
+            del result
+            times.computed += computed - started
+            times.wrote += time.perf_counter() - computed
+            times.tiles += 1
+            report(progress, (i + 1) / count)
+    finally:
+        if pending is not None:
+            pending.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
+    return times

@@ -25,11 +25,12 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..callbacks import CancelCallback, ProgressCallback
 from ..errors import InputError, ModelFileError
+from ..io.windows import TileTimes, prefetched_tiles
 from .calibration import Calibration, combine_logits
 from .ensemble import labelled_cells, pu_cells, train_members, training_data, validation_metrics
-from .inference import WindowScores, predict_window_scores
+from .inference import WindowScores, predict_prepared_scores, prepare_window
 from .model_file import ExpectedWeights, array_hash, read_model, write_model
 from .model_schema import check_metadata
 from .network import PatchNet, resolve_device, state_shapes
@@ -389,29 +390,40 @@ class PatchCNN:
         progress: ProgressCallback = None,
         is_cancelled: CancelCallback = None,
         with_score: bool = False,
-    ) -> None:
+    ) -> TileTimes:
         """Dense prediction tile by tile; memory is bounded by the tile size whatever the raster size.
 
         ``read_window(row0, row1, col0, col1)`` returns the bands of that (possibly out-of-raster) window, NaN
         outside; ``write_window(row0, col0, prob, std)`` receives each finished tile (``std`` None without
         MC-dropout samples), and ``with_score`` adds the ranking score: ``write_window(row0, col0, prob, std,
         score)`` (the ensemble's log-odds, which never saturate; see :class:`.inference.WindowScores`).
-        ``mc_samples`` None uses the model's own.
+        ``mc_samples`` None uses the model's own. The next tile's window is read (and transformed) on one
+        background thread while a tile is computed (:func:`..io.windows.prefetched_tiles`: ``read_window`` is
+        called from that thread only, one window ahead at most). Returns where the time went
+        (:class:`..io.windows.TileTimes`).
         """
         nets = self._require_fitted()
         dev = self._device(device)
         for net in nets:
             net.to(dev)
         tiles = tile_windows(height, width, tile)
+
+        def write(i: int, scored: WindowScores) -> None:
+            r0, _, c0, _ = tiles[i]
+            if with_score:
+                write_window(r0, c0, scored.prob, scored.std, scored.score)
+            else:
+                write_window(r0, c0, scored.prob, scored.std)
+
         try:
-            for i, (r0, r1, c0, c1) in enumerate(tiles):
-                check_cancelled(is_cancelled)
-                scored = self.predict_tile(read_window, i, r0, r1, c0, c1, dev, mc_samples)
-                if with_score:
-                    write_window(r0, c0, scored.prob, scored.std, scored.score)
-                else:
-                    write_window(r0, c0, scored.prob, scored.std)
-                report(progress, (i + 1) / len(tiles))
+            return prefetched_tiles(
+                len(tiles),
+                lambda i: [self.read_tile(read_window, *tiles[i])],  # a box, which _score_boxed empties
+                lambda i, box: self._score_boxed(box, i, dev, mc_samples),
+                write,
+                progress,
+                is_cancelled,
+            )
         finally:
             for net in nets:
                 net.cpu()
@@ -430,19 +442,44 @@ class PatchCNN:
         """Probability, MC-dropout spread and ranking score (:class:`.inference.WindowScores`) of tile ``index``
         of :func:`tile_windows` (rows ``r0:r1``, columns ``c0:c1``), read with its halo of half the receptive
         field (the coarse view's included), the ensemble combined as :attr:`calibration_` says: the unit of work
-        of :meth:`predict_tiled`, in this process and on Dask workers (the networks must already be on
-        ``device``)."""
-        nets = self._require_fitted()
-        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
+        of :meth:`predict_tiled` (:meth:`read_tile` then :meth:`score_tile`), in this process and on Dask workers
+        (the networks must already be on ``device``)."""
+        return self.score_tile(self.read_tile(read_window, r0, r1, c0, c1), index, device, mc_samples)
+
+    def read_tile(
+        self, read_window: Callable[[int, int, int, int], np.ndarray], r0: int, r1: int, c0: int, c1: int
+    ) -> np.ndarray:
+        """The window of the tile ``r0:r1``, ``c0:c1`` with its halo, through the model's input transform."""
         halo = self.config_.field // 2
+        return self.transform_bands(read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo))
+
+    def score_tile(
+        self, window: np.ndarray, index: int, device: Optional[str] = None, mc_samples: Optional[int] = None
+    ) -> WindowScores:
+        """:meth:`predict_tile` of a window from :meth:`read_tile` (tile ``index`` draws MC-dropout seed
+        ``seed + index``)."""
         median, scale = self._norm()
-        window = self.transform_bands(read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo))
-        return predict_window_scores(
-            nets,
-            window,
-            median,
-            scale,
-            halo,
+        x, bad = prepare_window(window, median, scale, self.config_.field // 2, self._device(device))
+        return self._score_prepared(x, bad, index, device, mc_samples)
+
+    def _score_boxed(
+        self, box: List[np.ndarray], index: int, device: Optional[str], mc_samples: Optional[int]
+    ) -> WindowScores:
+        """:meth:`score_tile` of the one window in ``box``, taken out of it: nothing holds the window once it is
+        normalised, so while the networks run this tile keeps one copy of its bands (the normalised one) beside
+        the next tile's window read ahead, as many as a loop without reading ahead held."""
+        median, scale = self._norm()
+        x, bad = prepare_window(box.pop(), median, scale, self.config_.field // 2, self._device(device))
+        return self._score_prepared(x, bad, index, device, mc_samples)
+
+    def _score_prepared(
+        self, x: torch.Tensor, bad: np.ndarray, index: int, device: Optional[str], mc_samples: Optional[int]
+    ) -> WindowScores:
+        mc = self.config_.mc_samples if mc_samples is None else int(mc_samples)
+        return predict_prepared_scores(
+            self._require_fitted(),
+            x,
+            bad,
             self._positive_index(),
             self._device(device),
             mc,

@@ -9,7 +9,8 @@ On the CPU the window is normalised straight into a channels-last tensor (the la
 fastest in, about 1.5-2x NCHW on this project's machines; ``bench/bench_predict_throughput.py``), once for all
 the networks, with the same float32 operations as :func:`.patches.normalise`; the activations stay channels-last
 the ReLUs run in place, the stride-1 max pooling as two elementwise maxima (no indices), and the last layer on
-the cells' feature vectors as one matrix product. The values equal the per-patch
+the cells' feature vectors as one matrix product; the MC-dropout samples over chunks of :data:`MC_CHUNK` cells with the same
+masks, so their buffers do not grow with the tile. The values equal the per-patch
 forward within float32 rounding (summation order).
 """
 
@@ -25,6 +26,11 @@ from torch import nn
 from .calibration import COMBINE_LOGITS, Calibration
 from .network import PatchNet
 from .patches import CLIP, valid_centres
+
+#: MC-dropout samples are computed over chunks of this many cells (the same masks for all): their float32 outputs
+#: and float64 probabilities (12 bytes x samples a cell) take at most 12 x samples x MC_CHUNK bytes (15.7 MB at 20
+#: samples) whatever the tile size
+MC_CHUNK = 65_536
 
 
 class WindowScores(NamedTuple):
@@ -72,12 +78,35 @@ def predict_window_scores(
     calibration: Optional[Calibration] = None,
 ) -> WindowScores:
     """:func:`predict_window` with the ranking score as well (see :class:`WindowScores`)."""
+    x, bad = prepare_window(window, median, scale, halo, device)
+    return predict_prepared_scores(nets, x, bad, positive, device, mc_samples, seed, calibration)
+
+
+def prepare_window(
+    window: np.ndarray, median: np.ndarray, scale: np.ndarray, halo: int, device: str = "cpu"
+) -> Tuple[torch.Tensor, np.ndarray]:
+    """What :func:`predict_prepared_scores` needs of a window: the normalised tensor (:func:`normalised_tensor`)
+    and the inner cells lacking a band (h, w); the window itself is no longer needed after this (a caller that
+    drops it keeps one copy of the tile instead of two while the networks run)."""
+    inner = window[:, halo : window.shape[1] - halo, halo : window.shape[2] - halo]
+    bad = ~valid_centres(inner)
+    return normalised_tensor(window, median, scale, device), bad
+
+
+def predict_prepared_scores(
+    nets: Sequence[PatchNet],
+    x: torch.Tensor,
+    bad: np.ndarray,
+    positive: int,
+    device: str = "cpu",
+    mc_samples: int = 0,
+    seed: int = 0,
+    calibration: Optional[Calibration] = None,
+) -> WindowScores:
+    """:func:`predict_window_scores` of a window given as :func:`prepare_window` made it."""
     calibration = calibration or Calibration()
     temperature = calibration.temperature
     by_logits = calibration.combine == COMBINE_LOGITS
-    inner = window[:, halo : window.shape[1] - halo, halo : window.shape[2] - halo]
-    bad = ~valid_centres(inner)
-    x = normalised_tensor(window, median, scale, device)
     total = None
     sums = squares = None
     with torch.no_grad():
@@ -102,20 +131,31 @@ def predict_window_scores(
             cells = _cells(h)  # (cells, hidden)
             bias = net.out.bias
             assert bias is not None  # the output convolution has a bias
+            if sums is None or squares is None:  # float64 sums: no cancellation in the variance below
+                sums = torch.zeros(cells.shape[0], dtype=torch.float64, device=cells.device)
+                squares = torch.zeros(cells.shape[0], dtype=torch.float64, device=cells.device)
             if n_classes == 2:  # softmax of two logits = sigmoid of their difference: one output per mask
                 other = 1 - positive
                 folded = masks * (weight[positive] - weight[other])[None]  # (samples, hidden)
-                margin = torch.addmm(bias[positive] - bias[other], cells, folded.T)  # (cells, samples)
-                samples = torch.sigmoid(margin / temperature if temperature != 1.0 else margin).double()
+                offset = bias[positive] - bias[other]
             else:
                 folded = (masks[:, None, :] * weight[None]).reshape(mc_samples * n_classes, n_hidden)
-                logits = (cells @ folded.T + bias.repeat(mc_samples)).reshape(-1, mc_samples, n_classes)
-                if temperature != 1.0:
-                    logits = logits / temperature
-                samples = F.softmax(logits, dim=2)[:, :, positive].double()
-            # float64 sums: no cancellation in the variance below
-            sums = samples.sum(1) if sums is None else sums + samples.sum(1)
-            squares = samples.square_().sum(1) if squares is None else squares + samples.square_().sum(1)
+                offset = bias.repeat(mc_samples)
+            # the same masks for every chunk of MC_CHUNK cells: the (cells, samples) buffers stay that small
+            for start in range(0, cells.shape[0], MC_CHUNK):
+                part = slice(start, start + MC_CHUNK)
+                if n_classes == 2:
+                    outputs = torch.addmm(offset, cells[part], folded.T)  # (chunk, samples)
+                    samples = torch.sigmoid(outputs / temperature if temperature != 1.0 else outputs).double()
+                else:
+                    outputs = cells[part] @ folded.T + offset  # (chunk, samples x classes)
+                    logits = outputs.reshape(-1, mc_samples, n_classes)
+                    if temperature != 1.0:
+                        logits = logits / temperature
+                    samples = F.softmax(logits, dim=2)[:, :, positive].double()
+                sums[part] += samples.sum(1)
+                squares[part] += samples.square_().sum(1)
+                del outputs, samples
         assert total is not None, "predict_window needs at least one network"
         if by_logits:
             log_p = F.log_softmax(total[0] / (len(nets) * temperature), dim=0)

@@ -51,13 +51,19 @@ class TileChoice(NamedTuple):
 
 
 def bytes_per_cell(bands: int, width: int, hidden: int, coarse: bool = False, mc_samples: int = 0) -> int:
-    """Bytes of the tile's working set per window cell: the window read (float32 bands) and its normalised
-    copy, a convolution's output and the pooling's intermediate (``width`` channels each), the hidden layer
-    (``hidden`` channels), the coarse view's pooled bands and activations when there is one, and the MC-dropout
-    samples (float64 and their float32 margins, 12 bytes per sample). Measured on the 30-band default network:
-    663-692 bytes without MC-dropout (estimate 752), 838-888 with 20 samples (estimate 992)."""
+    """Bytes of the tile's working set per window cell: two float32 copies of the bands (the tile's normalised
+    window and, read ahead meanwhile, the next tile's raw window: :func:`..io.windows.prefetched_tiles`, one
+    window at most; the tile's own raw window is freed once normalised, so there are two as without reading
+    ahead), a convolution's output and the pooling's intermediate (``width`` channels each), the hidden layer
+    (``hidden`` channels), the coarse view's pooled bands and activations when there is one, and with MC-dropout
+    samples the float64 sums and sums of squares of every cell (16 bytes). The samples themselves (12 bytes per
+    sample and cell) are computed over chunks of :data:`.inference.MC_CHUNK` cells, a fixed 12 x samples x 65,536
+    bytes (15.7 MB at 20 samples) that no longer grows with the tile and is not counted per cell. A model with
+    INPUT_TRANSFORM quantile briefly holds one more window while the next one is transformed (not counted).
+    Measured on the 30-band default network before the read-ahead and the chunks (estimates then 752 and 992):
+    663-692 bytes without MC-dropout, 838-888 with 20 samples."""
     floats = 2 * bands + 2 * width + hidden + ((bands + width) if coarse else 0)
-    return 4 * floats + 12 * max(0, mc_samples)
+    return 4 * floats + (16 if mc_samples > 0 else 0)
 
 
 def cache_share(root: str = "/sys/devices/system/cpu/cpu0/cache") -> Optional[int]:

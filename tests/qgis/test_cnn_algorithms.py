@@ -522,6 +522,10 @@ def test_the_tile_size_is_chosen_once_logged_and_changes_no_probability(run_algo
     )
     chosen = [line for line in feedback.lines if line.startswith("Tile size:")]
     assert len(chosen) == 1 and chosen[0].startswith("Tile size: 64 cells") and "GDAL_CACHEMAX 1 MiB" in chosen[0]
+    # where the time went, one line: 150 x 140 cells in tiles of 64 are 3 x 3 tiles
+    timing = [line for line in feedback.lines if line.startswith("Prediction: ")]
+    assert len(timing) == 1 and timing[0].startswith("Prediction: 9 tiles: waited "), timing
+    assert all(f"{what} " in timing[0] for what in (" computed", " wrote", "(reading took"))
     with rasterio.open(auto["OUTPUT"]) as src:
         prob = src.read(1, masked=True).filled(np.nan)
         assert json.loads(src.tags()[PROVENANCE_TAG])["tile_size"] == 64

@@ -144,3 +144,86 @@ def test_the_normalised_tensor_is_exactly_patches_normalise_in_channels_last_lay
     assert x.shape == (1, 4, 13, 17) and x.dtype == torch.float32
     assert x.is_contiguous(memory_format=torch.channels_last)
     np.testing.assert_array_equal(x[0].numpy(), normalise(window, median, scale))  # bit for bit, NaN -> 0, inf clipped
+
+
+def test_mc_dropout_over_chunks_of_cells_equals_masks_applied_patch_by_patch(monkeypatch):
+    """The same reference with the cells taken 37 at a time (not a divisor of the 1,600 cells): the same masks
+    for every chunk, so the same spread; and that of one chunk holding every cell within float32 rounding (the
+    matrix product of fewer rows may round an ulp differently)."""
+    from geochem_prospector.core.learning import inference
+
+    bands, patch, mc, seed = 5, 9, 6, 11
+    nets = networks(2, bands, patch)
+    halo = patch // 2
+    window = window_with_gaps(bands, 40 + 2 * halo, seed=3)
+    median, scale = np.full(bands, 5, np.float32), np.full(bands, 3, np.float32)
+    calibration = Calibration(combine="logits", temperature=1.3)
+    whole = predict_window_scores(nets, window, median, scale, halo, 1, "cpu", mc, seed, calibration).std
+    monkeypatch.setattr(inference, "MC_CHUNK", 37)
+    test_mc_dropout_spread_equals_masks_applied_patch_by_patch()
+    chunked = predict_window_scores(nets, window, median, scale, halo, 1, "cpu", mc, seed, calibration).std
+    assert np.array_equal(np.isnan(chunked), np.isnan(whole))
+    np.testing.assert_allclose(chunked, whole, rtol=0, atol=1e-7)
+
+
+def test_mc_dropout_buffers_do_not_grow_with_the_tile(monkeypatch):
+    """Every (cells, samples) product of the MC-dropout pass has at most MC_CHUNK rows, whatever the window."""
+    from geochem_prospector.core.learning import inference
+
+    monkeypatch.setattr(inference, "MC_CHUNK", 1000)
+    shapes = []
+    addmm = torch.addmm
+
+    def recording(*args, **kwargs):
+        out = addmm(*args, **kwargs)
+        shapes.append(tuple(out.shape))
+        return out
+
+    monkeypatch.setattr(torch, "addmm", recording)
+    bands, patch, mc = 4, 5, 7
+    nets = networks(2, bands, patch)
+    halo = patch // 2
+    window = window_with_gaps(bands, 100 + 2 * halo, seed=5)  # 10,000 cells
+    median, scale = np.full(bands, 5, np.float32), np.full(bands, 3, np.float32)
+    predict_window_scores(nets, window, median, scale, halo, 1, "cpu", mc, 0, Calibration(combine="logits"))
+    mc_products = [s for s in shapes if s[1] == mc]
+    assert len(mc_products) == 2 * 10 and max(rows for rows, _ in mc_products) == 1000  # 10 chunks per network
+
+
+def test_mc_dropout_of_three_classes_over_chunks_equals_masks_applied_patch_by_patch(monkeypatch):
+    from geochem_prospector.core.learning import inference
+
+    monkeypatch.setattr(inference, "MC_CHUNK", 53)
+    bands, patch, mc, seed, positive = 4, 5, 5, 2, 2
+    torch.manual_seed(7)
+    nets = []
+    for _ in range(2):
+        net = PatchNet(bands, 3, patch, width=8, hidden=16).eval()
+        with torch.no_grad():
+            for p in net.parameters():
+                p.add_(0.05 * torch.randn_like(p))
+        net.dropout_p = 0.4
+        nets.append(net)
+    halo, inner = patch // 2, 30
+    window = window_with_gaps(bands, inner + 2 * halo, seed=6)
+    median, scale = np.full(bands, 5, np.float32), np.full(bands, 3, np.float32)
+    calibration = Calibration(combine="logits", temperature=0.8)
+    scored = predict_window_scores(nets, window, median, scale, halo, positive, "cpu", mc, seed, calibration)
+
+    z = normalise(window, median, scale)
+    rows, cols = sample_cells(inner, seed=8)
+    patches = torch.as_tensor(np.stack([z[:, r : r + patch, c : c + patch] for r, c in zip(rows, cols)]))
+    gen = torch.Generator().manual_seed(seed)
+    samples = []
+    with torch.no_grad():
+        for net in nets:
+            keep = 1 - net.dropout_p
+            masks = (torch.rand(mc, 16, generator=gen) < keep).float() / keep
+            h = net.hidden(patches).flatten(1).double()
+            w, b = net.out.weight[:, :, 0, 0].double(), net.out.bias.double()
+            for m in masks.double():
+                samples.append(torch.softmax(((h * m) @ w.T + b) / calibration.temperature, 1)[:, positive])
+    expected = torch.stack(samples).std(0, unbiased=False).numpy()
+    valid = np.isfinite(window[:, halo:-halo, halo:-halo]).all(axis=0)[rows, cols]
+    assert valid.sum() > 50
+    np.testing.assert_allclose(scored.std[rows[valid], cols[valid]], expected[valid], rtol=0, atol=2e-6)
