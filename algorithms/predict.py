@@ -237,10 +237,12 @@ class PredictAlgorithm(ProspectorAlgorithm):
             return TileChoice(asked, "TILE_SIZE")
         if classic:
             return TileChoice(512, "a classic model's neighbourhood features: the fixed 512")
+        from ..core.learning.piecewise import encoding_bins
         from ..core.learning.tiling import bytes_per_cell, tile_size_here
 
         config = model.config_
-        cell_bytes = bytes_per_cell(len(model.band_names_), config.width, config.hidden, bool(config.coarse), mc)
+        bins = encoding_bins(model.nets_[0])
+        cell_bytes = bytes_per_cell(len(model.band_names_), config.width, config.hidden, bool(config.coarse), mc, bins)
         return tile_size_here(config.field // 2, cell_bytes, config.hidden, grid.height, grid.width)
 
     def _reader(self, layers, feedback, model):

@@ -30,7 +30,7 @@ from torch import nn
 from .patches import normalise
 from .quantiles import PIECEWISE_BINS
 
-__all__ = ["PIECEWISE_BINS", "PiecewiseLinear", "piecewise_edges"]
+__all__ = ["PIECEWISE_BINS", "PiecewiseLinear", "encoding_bins", "piecewise_edges"]
 
 #: 1 / width of a bin of zero width: a step at its edge
 STEP = 1e30
@@ -75,3 +75,8 @@ class PiecewiseLinear(nn.Module):
 
     def extra_repr(self) -> str:
         return f"bands={self.bands}, bins={self.bins}"
+
+
+def encoding_bins(net: nn.Module) -> int:
+    """The bins per band of ``net``'s piecewise-linear encoding, 0 when it has none."""
+    return max((m.bins for m in net.modules() if isinstance(m, PiecewiseLinear)), default=0)

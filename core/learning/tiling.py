@@ -50,7 +50,9 @@ class TileChoice(NamedTuple):
     reason: str
 
 
-def bytes_per_cell(bands: int, width: int, hidden: int, coarse: bool = False, mc_samples: int = 0) -> int:
+def bytes_per_cell(
+    bands: int, width: int, hidden: int, coarse: bool = False, mc_samples: int = 0, bins: int = 0
+) -> int:
     """Bytes of the tile's working set per window cell: two float32 copies of the bands (the tile's normalised
     window and, read ahead meanwhile, the next tile's raw window: :func:`..io.windows.prefetched_tiles`, one
     window at most; the tile's own raw window is freed once normalised, so there are two as without reading
@@ -59,10 +61,12 @@ def bytes_per_cell(bands: int, width: int, hidden: int, coarse: bool = False, mc
     samples the float64 sums and sums of squares of every cell (16 bytes). The samples themselves (12 bytes per
     sample and cell) are computed over chunks of :data:`.inference.MC_CHUNK` cells, a fixed 12 x samples x 65,536
     bytes (15.7 MB at 20 samples) that no longer grows with the tile and is not counted per cell. A model with
-    INPUT_TRANSFORM quantile briefly holds one more window while the next one is transformed (not counted).
+    INPUT_TRANSFORM quantile briefly holds one more window while the next one is transformed (not counted); with
+    INPUT_TRANSFORM piecewise each branch first encodes every band in ``bins`` bins (``bands x bins`` floats, the
+    coarse view's too).
     Measured on the 30-band default network before the read-ahead and the chunks (estimates then 752 and 992):
     663-692 bytes without MC-dropout, 838-888 with 20 samples."""
-    floats = 2 * bands + 2 * width + hidden + ((bands + width) if coarse else 0)
+    floats = 2 * bands + 2 * width + hidden + ((bands + width) if coarse else 0) + bands * bins * (2 if coarse else 1)
     return 4 * floats + (16 if mc_samples > 0 else 0)
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from geochem_prospector.core.learning.estimator import PatchCNN
-from geochem_prospector.core.learning.piecewise import PiecewiseLinear, piecewise_edges
+from geochem_prospector.core.learning.piecewise import PiecewiseLinear, encoding_bins, piecewise_edges
 from geochem_prospector.core.learning.quantiles import PIECEWISE_BINS, fit_input_quantiles
 from tests.core.learning.test_quantiles import skewed
 
@@ -116,3 +116,11 @@ def test_a_piecewise_model_file_round_trip(piecewise_model, tmp_path):
     )
     # the bands themselves go through no transform: only the network encodes them
     np.testing.assert_array_equal(loaded.transform_bands(bands), bands)
+
+
+def test_encoding_bins_are_read_from_the_network(piecewise_model):
+    model, _ = piecewise_model
+    assert encoding_bins(model.nets_[0]) == PIECEWISE_BINS  # what predict's tile rule counts
+    plain = PatchCNN(patch_size=5, epochs=1, batch_size=32, seed=3, device="cpu", width=8, hidden=16)
+    bands, labels = skewed()
+    assert encoding_bins(plain.fit(bands, labels).nets_[0]) == 0

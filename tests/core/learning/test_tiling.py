@@ -61,6 +61,9 @@ def test_working_set_estimate_by_hand():
     assert bytes_per_cell(30, 32, 64) == 752
     assert bytes_per_cell(30, 32, 64, mc_samples=20) == bytes_per_cell(30, 32, 64, mc_samples=200) == 768
     assert bytes_per_cell(30, 32, 64, coarse=True) == 752 + 4 * 62
+    # INPUT_TRANSFORM piecewise: each branch's encoded input, 30 bands x 16 bins floats (twice with a coarse view)
+    assert bytes_per_cell(30, 32, 64, bins=16) == 752 + 4 * 480
+    assert bytes_per_cell(30, 32, 64, coarse=True, bins=16) == 752 + 4 * 62 + 4 * 960
 
 
 def make_cache(root, entries):
