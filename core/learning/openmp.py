@@ -1,0 +1,28 @@
+"""PyTorch's OpenMP threads wait passively unless the user chose otherwise.
+
+PyTorch's CPU operators run on an OpenMP thread pool (its bundled GNU libgomp), whose threads by default spin for a
+while at every barrier before they sleep. A small network trains as thousands of short parallel regions, so when
+the cores are busy with other work (a QGIS desktop rendering, other processes, a shared server) a spinning thread
+holds a core while the thread it waits for cannot run. On the 2-core development machine at load 3-5, six epochs of
+the demo-sized network took 24-37 s with two spinning threads against 3-6 s with passive waiting and 2-3.5 s with
+one thread (``bench/bench_openmp.py``). libgomp reads ``OMP_WAIT_POLICY`` once, when PyTorch loads it, so
+:func:`prefer_passive_waiting` must run before the first ``import torch`` of the process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+#: the environment variable libgomp (and other OpenMP runtimes) read at start-up
+WAIT_POLICY = "OMP_WAIT_POLICY"
+
+
+def prefer_passive_waiting() -> bool:
+    """Sets ``OMP_WAIT_POLICY=PASSIVE`` when it is unset and PyTorch is not loaded yet (later it would not be
+    read); returns whether it set it. A value the user set is kept. Child processes started afterwards (Dask
+    workers) inherit it."""
+    if WAIT_POLICY in os.environ or "torch" in sys.modules:
+        return False
+    os.environ[WAIT_POLICY] = "PASSIVE"
+    return True
