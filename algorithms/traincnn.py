@@ -58,11 +58,7 @@ INPUT_TRANSFORMS = ["robust", "quantile"]
 
 
 def import_cnn():
-    """core.learning.estimator, or a clear message when PyTorch is missing (the rest of the plugin works without it).
-    PyTorch's OpenMP threads are told to wait passively first (core.learning.openmp), unless the user chose."""
-    from ..core.learning.openmp import prefer_passive_waiting
-
-    prefer_passive_waiting()
+    """core.learning.estimator, or a clear message when PyTorch is missing (the rest of the plugin works without it)."""
     try:
         from ..core.learning import estimator as cnn
     except ImportError as exc:
