@@ -20,12 +20,16 @@ import sys
 
 #: the environment variable libgomp (and other OpenMP runtimes) read at start-up
 WAIT_POLICY = "OMP_WAIT_POLICY"
+#: whether :func:`prefer_passive_waiting` set it in this process (so a tool starting other builds can unset it)
+set_here = False
 
 
 def prefer_passive_waiting() -> bool:
     """Sets ``OMP_WAIT_POLICY=PASSIVE`` when it is unset and PyTorch is not loaded yet (later it would not be
     read); returns whether it set it. A value the user set is kept."""
+    global set_here
     if WAIT_POLICY in os.environ or "torch" in sys.modules:
         return False
     os.environ[WAIT_POLICY] = "PASSIVE"
+    set_here = True
     return True

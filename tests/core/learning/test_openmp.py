@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 import sys
 
+from geochem_prospector.core.learning import openmp
 from geochem_prospector.core.learning.openmp import WAIT_POLICY, prefer_passive_waiting
 
 
 def test_sets_passive_when_unset_and_torch_not_loaded(monkeypatch):
     monkeypatch.delenv(WAIT_POLICY, raising=False)
     monkeypatch.delitem(sys.modules, "torch", raising=False)
+    monkeypatch.setattr(openmp, "set_here", False)
     assert prefer_passive_waiting() is True
     assert os.environ[WAIT_POLICY] == "PASSIVE"
+    assert openmp.set_here  # the bench's A/B unsets it for the builds it starts
 
 
 def test_keeps_the_users_choice(monkeypatch):
