@@ -1727,3 +1727,14 @@ CASES += [
         warning=r"DEPOSITS: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
     ),
 ]
+# ---- messy real-world inputs of the learning steps (feat/quality) ---------------------------------------------
+CASES += [
+    Case(
+        "empty raster (all nodata)",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster", "allnodata"]),
+        error=r"^CONTINUOUS_RASTERS: raster 'allnodata' has no value within the grid's extent in band\(s\) "
+        r"allnodata:Cu, allnodata:Pb: every cell is nodata .* Check the raster's extent, CRS and nodata value, or "
+        r"remove it\.",
+    ),
+]
