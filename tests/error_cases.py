@@ -1737,4 +1737,11 @@ CASES += [
         r"allnodata:Cu, allnodata:Pb: every cell is nodata .* Check the raster's extent, CRS and nodata value, or "
         r"remove it\.",
     ),
+    Case(
+        "raster without CRS",
+        "anomalies",
+        _set(INPUT_RASTER="raster_no_crs"),
+        warning=r"INPUT_RASTER: the raster has no CRS, so the outputs have none: areas \(km²\) take its units to be "
+        r"metres, and MASK and DEPOSITS coordinates are taken as they are\. If that is wrong, assign its CRS",
+    ),
 ]
