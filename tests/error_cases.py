@@ -176,6 +176,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_number_inputs(folder, xy, cu, base, bands))
     paths.update(_evidence_inputs(folder))
     paths.update(_messy_inputs(folder, xy, cu, bands))
+    paths.update(_learning_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -237,6 +238,48 @@ def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list
         layer.CreateFeature(feature)
     dataset = None
     return path
+
+
+def _learning_inputs(folder: str, bands: np.ndarray) -> Dict[str, str]:
+    """Evidence rasters as a geologist brings them to the learning steps (feat/quality): the element bands stored as
+    int16 counts of 0.1 with a GDAL scale (and nodata -32768), and the reference for them that `gdal_translate
+    -unscale` writes (float32 in the bands' own units)."""
+    import subprocess
+
+    import rasterio
+
+    paths: Dict[str, str] = {}
+    counts = np.round(np.asarray(bands) * 10)
+    counts[:, :2, :2] = -32768
+    path = _raster(os.path.join(folder, "scaled.tif"), counts, ["Cu", "Pb"], nodata=-32768)
+    with rasterio.open(path) as src:  # as int16: the float32 file's values are whole numbers within its range
+        profile, data = src.profile, src.read()
+    profile.update(dtype="int16")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data.astype(np.int16))
+        dst.descriptions = ("Cu", "Pb")
+        dst.scales, dst.offsets = (0.1, 0.1), (0.0, 0.0)
+    paths["raster_scaled"] = path
+    paths["raster_unscaled"] = os.path.join(folder, "unscaled_by_gdal.tif")
+    subprocess.run(["gdal_translate", "-q", "-unscale", "-ot", "Float32", path, paths["raster_unscaled"]], check=True)
+    return paths
+
+
+def predicted_like_the_unscaled_raster(params: Dict[str, object]) -> None:
+    """predict's map of the scaled int16 raster equals the model's in-memory prediction on the reference
+    `gdal_translate -unscale` wrote (the bands in their own units), nodata where the raster has none."""
+    import rasterio
+
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    reference = str(params["INPUT_RASTERS"][0]).replace("scaled.tif", "unscaled_by_gdal.tif")  # type: ignore[index]
+    with rasterio.open(reference) as src:
+        bands = src.read(masked=True).astype(np.float32).filled(np.nan)
+    expected = PatchCNN.load(str(params["MODEL"])).predict_proba(bands, device="cpu", tile=1000)
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        prob = src.read(1, masked=True).filled(np.nan)
+    assert np.isnan(expected[:2, :2]).all()
+    np.testing.assert_allclose(prob, expected, atol=1e-5)
 
 
 def _messy_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
@@ -1743,5 +1786,11 @@ CASES += [
         _set(INPUT_RASTER="raster_no_crs"),
         warning=r"INPUT_RASTER: the raster has no CRS, so the outputs have none: areas \(km²\) take its units to be "
         r"metres, and MASK and DEPOSITS coordinates are taken as they are\. If that is wrong, assign its CRS",
+    ),
+    Case(
+        "raster with a scale and offset (int16 counts)",
+        "predict",
+        _set(INPUT_RASTERS=["raster_scaled"]),
+        check=predicted_like_the_unscaled_raster,
     ),
 ]
