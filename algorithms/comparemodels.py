@@ -34,7 +34,7 @@ from ..core.io.rasters import read_stack
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
-from .evaluate import EvaluateAlgorithm
+from .evaluate import EvaluateAlgorithm, require_deposit_points
 from .traincnn import TrainCnnAlgorithm, grid_meta, import_cnn, layer_paths
 from .trainmodel import LEARNERS, learner_parameters, learner_settings
 
@@ -342,6 +342,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if source is None:
             raise QgsProcessingException("DEPOSITS: choose a point layer of known deposits.")
+        require_deposit_points(source)
         xy, labels = EvaluateAlgorithm._deposit_points(source, crs, None, context, feedback)
         xy = np.asarray(xy, dtype=np.float64)
         ok = np.isfinite(xy).all(axis=1)

@@ -260,6 +260,19 @@ def _learning_inputs(folder: str, bands: np.ndarray) -> Dict[str, str]:
         dst.descriptions = ("Cu", "Pb")
         dst.scales, dst.offsets = (0.1, 0.1), (0.0, 0.0)
     paths["raster_scaled"] = path
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    sites = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    paths["deposits_polygons"] = os.path.join(folder, "deposits_polygons.gpkg")
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(p).buffer(300) for p in sites], crs=CRS).to_file(
+        paths["deposits_polygons"], driver="GPKG"
+    )  # deposits drawn as their outlines
+    paths["deposits_one_cluster"] = _points(
+        os.path.join(folder, "deposits_one_cluster.gpkg"),
+        [(X0 + 5000 + dx, Y0 + 6000 + dy) for dx, dy in ((0, 0), (300, 0), (0, 300), (300, 300))],
+        {"name": ["a", "b", "c", "d"]},
+    )  # one prospect's showings, 300 m apart: one cluster within CLUSTER_DISTANCE 500
     paths["raster_unscaled"] = os.path.join(folder, "unscaled_by_gdal.tif")
     subprocess.run(["gdal_translate", "-q", "-unscale", "-ot", "Float32", path, paths["raster_unscaled"]], check=True)
     return paths
@@ -1792,5 +1805,22 @@ CASES += [
         "predict",
         _set(INPUT_RASTERS=["raster_scaled"]),
         check=predicted_like_the_unscaled_raster,
+    ),
+    *[
+        Case(
+            "deposits as polygons",
+            alg,
+            _set(DEPOSITS="deposits_polygons"),
+            error=r"^DEPOSITS: a point layer of deposits is needed, but the layer holds polygons\. For deposits drawn "
+            r"as outlines, give a point inside each \(Processing Toolbox › Vector geometry › Point on surface\)",
+        )
+        for alg in ("comparemodels", "evaluate")
+    ],
+    Case(
+        "deposits all in one cluster",
+        "comparemodels",
+        _set(DEPOSITS="deposits_one_cluster"),
+        error=r"^CLUSTER_DISTANCE: the 4 deposits form a single cluster within CLUSTER_DISTANCE, so no deposit can be "
+        r"held out with its whole cluster \(at least 2 clusters are needed\)\. Lower CLUSTER_DISTANCE below",
     ),
 ]
