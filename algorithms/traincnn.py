@@ -362,6 +362,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         streamed = self._streamed(parameters, context, feedback, paths, names, model, not runner.in_process)
         if streamed is not None:
             fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
+            self._check_grid(grid, model.patch_size)
             model.set_params(block_size=self._block_cells(parameters, context, grid))
             from ..core.learning.network import receptive_field
 
@@ -382,6 +383,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(
                 f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
             )
+            self._check_grid(grid, model.patch_size)
             labels = self._labels(parameters, context, feedback, grid)
             confidence = None
             conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
@@ -417,6 +419,17 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         """BLOCK_SIZE in cells of the grid (0 = automatic)."""
         block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
         return int(round(block / grid.pixel_size)) if block > 0 else 0
+
+    def _check_grid(self, grid, patch: int) -> None:
+        """Refuse an evidence grid narrower than the patch on a side (a 1-row raster, cells far too large): every
+        patch would be mostly padding, and the labels fall on a few cells."""
+        if min(grid.width, grid.height) < patch:
+            raise QgsProcessingException(
+                f"INPUT_RASTERS: the evidence grid is {grid.width} x {grid.height} cells of {grid.pixel_size:g}, "
+                f"narrower than the {patch} x {patch}-cell patch (PATCH_SIZE), so every patch would be mostly "
+                "padding. Give rasters with more cells (a smaller cell size, a larger area), a smaller PATCH_SIZE, "
+                "or PATCH_SIZE 1 (a network that sees each cell alone)."
+            )
 
     def _streamed(self, parameters, context, feedback, paths, names, model, distributed=False):
         """(fit_windows, selection, label and confidence selections, band names, grid) when the evidence stack is
@@ -493,7 +506,11 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
 
         layer = self.parameterAsLayer(parameters, self.LABELS, context)
         if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
-            raise QgsProcessingException("LABELS: use a raster or a point layer.")
+            raise QgsProcessingException(
+                "LABELS: give a label raster (e.g. pseudolabel's) or a point layer with a class field (LABEL_FIELD), "
+                "not lines or polygons. For deposits drawn as outlines, take a point inside each (Processing Toolbox "
+                "› Vector geometry › Point on surface) and make a label raster from them with pseudolabel."
+            )
         field = (self.parameterAsString(parameters, self.LABEL_FIELD, context) or "").strip()
         fields = [field] if field else []
         if not fields:

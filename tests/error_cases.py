@@ -273,6 +273,8 @@ def _learning_inputs(folder: str, bands: np.ndarray) -> Dict[str, str]:
         [(X0 + 5000 + dx, Y0 + 6000 + dy) for dx, dy in ((0, 0), (300, 0), (0, 300), (300, 300))],
         {"name": ["a", "b", "c", "d"]},
     )  # one prospect's showings, 300 m apart: one cluster within CLUSTER_DISTANCE 500
+    # one row of the element rasters (a profile line exported as a raster): narrower than any patch
+    paths["raster_one_row"] = _raster(os.path.join(folder, "one_row.tif"), np.asarray(bands)[:, :1, :], ["Cu", "Pb"])
     paths["raster_unscaled"] = os.path.join(folder, "unscaled_by_gdal.tif")
     subprocess.run(["gdal_translate", "-q", "-unscale", "-ot", "Float32", path, paths["raster_unscaled"]], check=True)
     return paths
@@ -1816,6 +1818,23 @@ CASES += [
         )
         for alg in ("comparemodels", "evaluate")
     ],
+    *[
+        Case(
+            "labels as polygons",
+            alg,
+            _set(LABELS="deposits_polygons", LABEL_FIELD="name"),
+            error=r"^LABELS: give a label raster \(e\.g\. pseudolabel's\) or a point layer with a class field "
+            r"\(LABEL_FIELD\), not lines or polygons\. For deposits drawn as outlines, take a point inside each",
+        )
+        for alg in ("traincnn", "trainmodel")
+    ],
+    Case(
+        "grid narrower than the patch (one row)",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster_one_row"]),
+        error=r"^INPUT_RASTERS: the evidence grid is 40 x 1 cells of 250, narrower than the 5 x 5-cell patch "
+        r"\(PATCH_SIZE\), so every patch would be mostly padding\. Give rasters with more cells",
+    ),
     Case(
         "deposits all in one cluster",
         "comparemodels",
