@@ -30,7 +30,7 @@ from ..core.evaluation.compare import (
     retrain,
 )
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack
+from ..core.io.rasters import read_stack, require_values
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
@@ -253,6 +253,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         stack = read_stack(paths, names)
         for warning in stack.warnings:
             feedback.pushWarning(warning)
+        require_values(stack, self.INPUT_RASTERS)
         grid = stack.grid
         crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layers[0].crs()
         mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)

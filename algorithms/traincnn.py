@@ -24,7 +24,7 @@ from qgis.core import (
 
 from ..core.errors import Cancelled
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack
+from ..core.io.rasters import read_stack, require_values
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
 from . import parameters as params
@@ -379,6 +379,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             stack = read_stack(paths, names)
             for warning in stack.warnings:
                 feedback.pushWarning(warning)
+            require_values(stack, self.INPUT_RASTERS)
             grid = stack.grid
             feedback.pushInfo(
                 f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"

@@ -1835,6 +1835,23 @@ CASES += [
         error=r"^INPUT_RASTERS: the evidence grid is 40 x 1 cells of 250, narrower than the 5 x 5-cell patch "
         r"\(PATCH_SIZE\), so every patch would be mostly padding\. Give rasters with more cells",
     ),
+    *[
+        Case(
+            "evidence band all nodata",
+            alg,
+            _set(INPUT_RASTERS=["raster", "allnodata"]),
+            error=r"^INPUT_RASTERS: band\(s\) allnodata:Cu, allnodata:Pb have no value in any cell of the grid \(all "
+            r"nodata\), so no cell has a value in every band\. Check the raster's nodata value",
+        )
+        for alg in ("traincnn", "trainmodel", "comparemodels")
+    ],
+    Case(
+        "evidence band all nodata",
+        "predict",
+        _set(INPUT_RASTERS=["allnodata"]),
+        error=r"^INPUT_RASTERS: no cell has a value in every band \(inside the mask\): a band is all nodata there, or "
+        r"the rasters do not overlap\. Check each raster's nodata value and extent",
+    ),
     Case(
         "deposits all in one cluster",
         "comparemodels",

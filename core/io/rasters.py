@@ -440,6 +440,19 @@ def read_stack(
     return RasterData(np.concatenate(stacks, axis=0), grid, band_names, warnings)
 
 
+def require_values(stack: RasterData, parameter: str = "INPUT_RASTERS") -> None:
+    """Refuse a stack with a band that has no value in any cell (all nodata on the stack's grid: a wrong nodata
+    value, or a raster that lies elsewhere): the learners use only cells where every band has a value, so such a
+    band leaves none, and without this the refusal would come later and blame the labels or the deposits."""
+    empty = [name for name, band in zip(stack.band_names, stack.bands) if not np.isfinite(band).any()]
+    if empty:
+        raise InputError(
+            f"band(s) {', '.join(empty)} have no value in any cell of the grid (all nodata), so no cell has a value "
+            "in every band. Check the raster's nodata value and that it overlaps the first raster, or leave it out.",
+            parameter,
+        )
+
+
 def _same_crs(a: Optional[str], b: Optional[str]) -> bool:
     if not a or not b:
         return a == b
