@@ -402,6 +402,14 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             model.metadata_["reading"] = {"mode": "whole stack in memory, in this process"}
         if feedback.isCanceled():  # cancelled after the last batch: still write nothing
             raise Cancelled()
+        classes = model.metadata_.get("classes") or []
+        if classes and 0 not in classes:  # words that are all mineralised (deposit types, names): no barren class
+            feedback.pushWarning(
+                f"LABELS: no cell is labelled barren (0); the classes are {classes}, so the map is the probability of "
+                f"class {model.metadata_.get('positive_class')} against the other mineralised classes, not against "
+                "barren ground. Give barren labels (0, or a word such as 'barren' or 'no'), or train with TRAINING "
+                "positive-unlabelled."
+            )
         metrics = model.metadata_["metrics"]
         feedback.pushInfo(
             f"Validation ROC AUC {metrics['validation_roc_auc']:.3f}, accuracy {metrics['validation_accuracy']:.3f}, "

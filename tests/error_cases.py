@@ -273,6 +273,13 @@ def _learning_inputs(folder: str, bands: np.ndarray) -> Dict[str, str]:
         [(X0 + 5000 + dx, Y0 + 6000 + dy) for dx, dy in ((0, 0), (300, 0), (0, 300), (300, 300))],
         {"name": ["a", "b", "c", "d"]},
     )  # one prospect's showings, 300 m apart: one cluster within CLUSTER_DISTANCE 500
+    # the label raster's labelled cells as points whose class field holds deposit types, no barren word
+    with rasterio.open(os.path.join(folder, "labels.tif")) as src:
+        labels = src.read(1)
+    rows, cols = np.nonzero(labels >= 0)
+    centres = [(X0 + (c + 0.5) * PIXEL, Y0 + (SIZE - r - 0.5) * PIXEL) for r, c in zip(rows, cols)]
+    kinds = np.where(labels[rows, cols] >= 1, "Au", "Cu").tolist()
+    paths["labels_deposit_types"] = _points(os.path.join(folder, "labels_deposit_types.gpkg"), centres, {"kind": kinds})
     # one row of the element rasters (a profile line exported as a raster): narrower than any patch
     paths["raster_one_row"] = _raster(os.path.join(folder, "one_row.tif"), np.asarray(bands)[:, :1, :], ["Cu", "Pb"])
     paths["raster_unscaled"] = os.path.join(folder, "unscaled_by_gdal.tif")
@@ -1828,6 +1835,13 @@ CASES += [
         )
         for alg in ("traincnn", "trainmodel")
     ],
+    Case(
+        "labels without a barren class (deposit types)",
+        "traincnn",
+        _set(LABELS="labels_deposit_types", LABEL_FIELD="kind"),
+        warning=r"LABELS: no cell is labelled barren \(0\); the classes are \[1, 2\], so the map is the probability "
+        r"of class 1 against the other mineralised classes, not against barren ground\.",
+    ),
     Case(
         "grid narrower than the patch (one row)",
         "traincnn",
