@@ -217,9 +217,18 @@ def test_normal_scores_are_selected_stored_and_applied_by_predict(run_algorithm,
     """INPUT_TRANSFORM 1: the model stores each band's quantiles (scikit-learn's on the same stack) and predict's
     tiles apply them: the written map equals the loaded model's in-memory prediction."""
     sklearn_preprocessing = pytest.importorskip("sklearn.preprocessing")
-    params = traincnn_parameters(data, tmp_path, "q", ("elements", "mag"), INPUT_TRANSFORM=1)
-    rasters = params["INPUT_RASTERS"]
-    result = run_algorithm("prospector:traincnn", params)
+    rasters = [str(data / "elements.tif"), str(data / "mag.tif")]
+    result = run_algorithm(
+        "prospector:traincnn",
+        {
+            "INPUT_RASTERS": rasters,
+            "LABELS": str(data / "labels.tif"),
+            **FAST,
+            "INPUT_TRANSFORM": 1,
+            "OUTPUT_MODEL": str(tmp_path / "q.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "q.html"),
+        },
+    )
     model = PatchCNN.load(result["OUTPUT_MODEL"])
     assert model.metadata_["settings"]["input_transform"] == "quantile"
     assert model.metadata_["provenance"]["parameters"]["INPUT_TRANSFORM"] == "quantile"
