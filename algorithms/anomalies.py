@@ -36,6 +36,7 @@ from .base import (
     WARP_ADVICE,
     ProspectorAlgorithm,
     StylePostProcessor,
+    defined_crs,
     layer_file,
     mask_from_source,
     point_samples,
@@ -421,6 +422,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         if len(set(names)) != len(names):
             raise QgsProcessingException("BANDS: band descriptions repeat; name each band once.")
         crs = layer.crs() if layer.crs().isValid() else QgsCoordinateReferenceSystem(raster.grid.crs_wkt or "")
+        if not defined_crs(crs):
+            feedback.pushWarning(
+                "INPUT_RASTER: the raster has no CRS, so the outputs have none: areas (km²) take its units to be "
+                "metres, and MASK and DEPOSITS coordinates are taken as they are. If that is wrong, assign its CRS "
+                "(Raster › Projections › Assign Projection) and run again."
+            )
         grid = raster.grid
         feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
         return layer, raster, crs

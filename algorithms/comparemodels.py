@@ -30,11 +30,11 @@ from ..core.evaluation.compare import (
     retrain,
 )
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack
+from ..core.io.rasters import read_stack, require_values
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
 from .base import ProspectorAlgorithm, mask_from_source, require_projected
-from .evaluate import EvaluateAlgorithm
+from .evaluate import EvaluateAlgorithm, require_deposit_points
 from .traincnn import TrainCnnAlgorithm, grid_meta, import_cnn, layer_paths
 from .trainmodel import LEARNERS, learner_parameters, learner_settings
 
@@ -253,6 +253,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         stack = read_stack(paths, names)
         for warning in stack.warnings:
             feedback.pushWarning(warning)
+        require_values(stack, self.INPUT_RASTERS)
         grid = stack.grid
         crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layers[0].crs()
         mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
@@ -342,6 +343,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if source is None:
             raise QgsProcessingException("DEPOSITS: choose a point layer of known deposits.")
+        require_deposit_points(source)
         xy, labels = EvaluateAlgorithm._deposit_points(source, crs, None, context, feedback)
         xy = np.asarray(xy, dtype=np.float64)
         ok = np.isfinite(xy).all(axis=1)

@@ -59,6 +59,18 @@ NUMBERS = {
 }
 
 
+def require_deposit_points(source, parameter: str = "DEPOSITS") -> None:
+    """Refuse a deposit layer of lines or polygons (deposits drawn as outlines): the deposits are points."""
+    kind = QgsWkbTypes.geometryType(source.wkbType())
+    if kind != QgsWkbTypes.PointGeometry:
+        what = {QgsWkbTypes.PolygonGeometry: "polygons", QgsWkbTypes.LineGeometry: "lines"}.get(kind, "no points")
+        raise QgsProcessingException(
+            f"{parameter}: a point layer of deposits is needed, but the layer holds {what}. For deposits drawn as "
+            "outlines, give a point inside each (Processing Toolbox › Vector geometry › Point on surface) and run "
+            "again."
+        )
+
+
 class EvaluateAlgorithm(ProspectorAlgorithm):
     INPUT_RASTER = "INPUT_RASTER"
     BAND = "BAND"
@@ -177,8 +189,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if source is None:
             raise QgsProcessingException("DEPOSITS: the deposit layer could not be opened; choose a point layer.")
-        if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
-            raise QgsProcessingException("DEPOSITS: a point layer of deposits is needed.")
+        require_deposit_points(source)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
         raster_path = layer_file(layer)  # outputs were checked against inputs by check_outputs()

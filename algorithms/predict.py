@@ -364,7 +364,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
             if times is not None:
                 feedback.pushInfo(f"Prediction: {times.line()}.")
             if hist.sum() == 0:
-                raise InputError("no cell has a value in every band (inside the mask).", self.INPUT_RASTERS)
+                raise InputError(
+                    "no cell has a value in every band (inside the mask): a band is all nodata there, or the rasters "
+                    "do not overlap. Check each raster's nodata value and extent (and the MASK).",
+                    self.INPUT_RASTERS,
+                )
             if tmp_cls:
                 limits = thresholds or _area_thresholds(hist)
                 feedback.pushInfo(f"Class limits: low < {limits[0]:.4f} <= moderate < {limits[1]:.4f} <= high")

@@ -24,7 +24,7 @@ from qgis.core import (
 
 from ..core.errors import Cancelled
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack
+from ..core.io.rasters import read_stack, require_values
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
 from . import parameters as params
@@ -370,6 +370,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         streamed = self._streamed(parameters, context, feedback, paths, names, model, not runner.in_process)
         if streamed is not None:
             fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
+            self._check_grid(grid, model.patch_size)
             model.set_params(block_size=self._block_cells(parameters, context, grid))
             from ..core.learning.network import receptive_field
 
@@ -386,10 +387,12 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             stack = read_stack(paths, names)
             for warning in stack.warnings:
                 feedback.pushWarning(warning)
+            require_values(stack, self.INPUT_RASTERS)
             grid = stack.grid
             feedback.pushInfo(
                 f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
             )
+            self._check_grid(grid, model.patch_size)
             labels = self._labels(parameters, context, feedback, grid)
             confidence = None
             conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
@@ -407,6 +410,14 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             model.metadata_["reading"] = {"mode": "whole stack in memory, in this process"}
         if feedback.isCanceled():  # cancelled after the last batch: still write nothing
             raise Cancelled()
+        classes = model.metadata_.get("classes") or []
+        if classes and 0 not in classes:  # words that are all mineralised (deposit types, names): no barren class
+            feedback.pushWarning(
+                f"LABELS: no cell is labelled barren (0); the classes are {classes}, so the map is the probability of "
+                f"class {model.metadata_.get('positive_class')} against the other mineralised classes, not against "
+                "barren ground. Give barren labels (0, or a word such as 'barren' or 'no'), or train with TRAINING "
+                "positive-unlabelled."
+            )
         metrics = model.metadata_["metrics"]
         feedback.pushInfo(
             f"Validation ROC AUC {metrics['validation_roc_auc']:.3f}, accuracy {metrics['validation_accuracy']:.3f}, "
@@ -425,6 +436,17 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         """BLOCK_SIZE in cells of the grid (0 = automatic)."""
         block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
         return int(round(block / grid.pixel_size)) if block > 0 else 0
+
+    def _check_grid(self, grid, patch: int) -> None:
+        """Refuse an evidence grid narrower than the patch on a side (a 1-row raster, cells far too large): every
+        patch would be mostly padding, and the labels fall on a few cells."""
+        if min(grid.width, grid.height) < patch:
+            raise QgsProcessingException(
+                f"INPUT_RASTERS: the evidence grid is {grid.width} x {grid.height} cells of {grid.pixel_size:g}, "
+                f"narrower than the {patch} x {patch}-cell patch (PATCH_SIZE), so every patch would be mostly "
+                "padding. Give rasters with more cells (a smaller cell size, a larger area), a smaller PATCH_SIZE, "
+                "or PATCH_SIZE 1 (a network that sees each cell alone)."
+            )
 
     def _streamed(self, parameters, context, feedback, paths, names, model, distributed=False):
         """(fit_windows, selection, label and confidence selections, band names, grid) when the evidence stack is
@@ -501,7 +523,11 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
 
         layer = self.parameterAsLayer(parameters, self.LABELS, context)
         if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
-            raise QgsProcessingException("LABELS: use a raster or a point layer.")
+            raise QgsProcessingException(
+                "LABELS: give a label raster (e.g. pseudolabel's) or a point layer with a class field (LABEL_FIELD), "
+                "not lines or polygons. For deposits drawn as outlines, take a point inside each (Processing Toolbox "
+                "› Vector geometry › Point on surface) and make a label raster from them with pseudolabel."
+            )
         field = (self.parameterAsString(parameters, self.LABEL_FIELD, context) or "").strip()
         fields = [field] if field else []
         if not fields:

@@ -17,7 +17,7 @@ from qgis.core import (
 
 from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack
+from ..core.io.rasters import read_stack, require_values
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
 from .base import ProspectorAlgorithm, require_projected
@@ -178,6 +178,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         stack = read_stack(paths, names)
         for warning in stack.warnings:
             feedback.pushWarning(warning)
+        require_values(stack, self.INPUT_RASTERS)
         grid = stack.grid
         labels = self._labels(parameters, context, feedback, grid)
         confidence = self._confidence(parameters, context, feedback, grid)

@@ -176,6 +176,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_number_inputs(folder, xy, cu, base, bands))
     paths.update(_evidence_inputs(folder))
     paths.update(_messy_inputs(folder, xy, cu, bands))
+    paths.update(_learning_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -237,6 +238,70 @@ def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list
         layer.CreateFeature(feature)
     dataset = None
     return path
+
+
+def _learning_inputs(folder: str, bands: np.ndarray) -> Dict[str, str]:
+    """Evidence rasters as a geologist brings them to the learning steps (feat/quality): the element bands stored as
+    int16 counts of 0.1 with a GDAL scale (and nodata -32768), and the reference for them that `gdal_translate
+    -unscale` writes (float32 in the bands' own units)."""
+    import subprocess
+
+    import rasterio
+
+    paths: Dict[str, str] = {}
+    counts = np.round(np.asarray(bands) * 10)
+    counts[:, :2, :2] = -32768
+    path = _raster(os.path.join(folder, "scaled.tif"), counts, ["Cu", "Pb"], nodata=-32768)
+    with rasterio.open(path) as src:  # as int16: the float32 file's values are whole numbers within its range
+        profile, data = src.profile, src.read()
+    profile.update(dtype="int16")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data.astype(np.int16))
+        dst.descriptions = ("Cu", "Pb")
+        dst.scales, dst.offsets = (0.1, 0.1), (0.0, 0.0)
+    paths["raster_scaled"] = path
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    sites = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    paths["deposits_polygons"] = os.path.join(folder, "deposits_polygons.gpkg")
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(p).buffer(300) for p in sites], crs=CRS).to_file(
+        paths["deposits_polygons"], driver="GPKG"
+    )  # deposits drawn as their outlines
+    paths["deposits_one_cluster"] = _points(
+        os.path.join(folder, "deposits_one_cluster.gpkg"),
+        [(X0 + 5000 + dx, Y0 + 6000 + dy) for dx, dy in ((0, 0), (300, 0), (0, 300), (300, 300))],
+        {"name": ["a", "b", "c", "d"]},
+    )  # one prospect's showings, 300 m apart: one cluster within CLUSTER_DISTANCE 500
+    # the label raster's labelled cells as points whose class field holds deposit types, no barren word
+    with rasterio.open(os.path.join(folder, "labels.tif")) as src:
+        labels = src.read(1)
+    rows, cols = np.nonzero(labels >= 0)
+    centres = [(X0 + (c + 0.5) * PIXEL, Y0 + (SIZE - r - 0.5) * PIXEL) for r, c in zip(rows, cols)]
+    kinds = np.where(labels[rows, cols] >= 1, "Au", "Cu").tolist()
+    paths["labels_deposit_types"] = _points(os.path.join(folder, "labels_deposit_types.gpkg"), centres, {"kind": kinds})
+    # one row of the element rasters (a profile line exported as a raster): narrower than any patch
+    paths["raster_one_row"] = _raster(os.path.join(folder, "one_row.tif"), np.asarray(bands)[:, :1, :], ["Cu", "Pb"])
+    paths["raster_unscaled"] = os.path.join(folder, "unscaled_by_gdal.tif")
+    subprocess.run(["gdal_translate", "-q", "-unscale", "-ot", "Float32", path, paths["raster_unscaled"]], check=True)
+    return paths
+
+
+def predicted_like_the_unscaled_raster(params: Dict[str, object]) -> None:
+    """predict's map of the scaled int16 raster equals the model's in-memory prediction on the reference
+    `gdal_translate -unscale` wrote (the bands in their own units), nodata where the raster has none."""
+    import rasterio
+
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    reference = str(params["INPUT_RASTERS"][0]).replace("scaled.tif", "unscaled_by_gdal.tif")  # type: ignore[index]
+    with rasterio.open(reference) as src:
+        bands = src.read(masked=True).astype(np.float32).filled(np.nan)
+    expected = PatchCNN.load(str(params["MODEL"])).predict_proba(bands, device="cpu", tile=1000)
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        prob = src.read(1, masked=True).filled(np.nan)
+    assert np.isnan(expected[:2, :2]).all()
+    np.testing.assert_allclose(prob, expected, atol=1e-5)
 
 
 def _messy_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
@@ -1725,5 +1790,87 @@ CASES += [
         "evaluate",
         _set(DEPOSITS="deposits_undefined_srs"),
         warning=r"DEPOSITS: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
+    ),
+]
+# ---- messy real-world inputs of the learning steps (feat/quality) ---------------------------------------------
+CASES += [
+    Case(
+        "empty raster (all nodata)",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster", "allnodata"]),
+        error=r"^CONTINUOUS_RASTERS: raster 'allnodata' has no value within the grid's extent in band\(s\) "
+        r"allnodata:Cu, allnodata:Pb: every cell is nodata .* Check the raster's extent, CRS and nodata value, or "
+        r"remove it\.",
+    ),
+    Case(
+        "raster without CRS",
+        "anomalies",
+        _set(INPUT_RASTER="raster_no_crs"),
+        warning=r"INPUT_RASTER: the raster has no CRS, so the outputs have none: areas \(km²\) take its units to be "
+        r"metres, and MASK and DEPOSITS coordinates are taken as they are\. If that is wrong, assign its CRS",
+    ),
+    Case(
+        "raster with a scale and offset (int16 counts)",
+        "predict",
+        _set(INPUT_RASTERS=["raster_scaled"]),
+        check=predicted_like_the_unscaled_raster,
+    ),
+    *[
+        Case(
+            "deposits as polygons",
+            alg,
+            _set(DEPOSITS="deposits_polygons"),
+            error=r"^DEPOSITS: a point layer of deposits is needed, but the layer holds polygons\. For deposits drawn "
+            r"as outlines, give a point inside each \(Processing Toolbox › Vector geometry › Point on surface\)",
+        )
+        for alg in ("comparemodels", "evaluate")
+    ],
+    *[
+        Case(
+            "labels as polygons",
+            alg,
+            _set(LABELS="deposits_polygons", LABEL_FIELD="name"),
+            error=r"^LABELS: give a label raster \(e\.g\. pseudolabel's\) or a point layer with a class field "
+            r"\(LABEL_FIELD\), not lines or polygons\. For deposits drawn as outlines, take a point inside each",
+        )
+        for alg in ("traincnn", "trainmodel")
+    ],
+    Case(
+        "labels without a barren class (deposit types)",
+        "traincnn",
+        _set(LABELS="labels_deposit_types", LABEL_FIELD="kind"),
+        warning=r"LABELS: no cell is labelled barren \(0\); the classes are \[1, 2\], so the map is the probability "
+        r"of class 1 against the other mineralised classes, not against barren ground\.",
+    ),
+    Case(
+        "grid narrower than the patch (one row)",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster_one_row"]),
+        error=r"^INPUT_RASTERS: the evidence grid is 40 x 1 cells of 250, narrower than the 5 x 5-cell patch "
+        r"\(PATCH_SIZE\), so every patch would be mostly padding\. Give rasters with more cells",
+    ),
+    *[
+        Case(
+            "evidence band all nodata",
+            alg,
+            _set(INPUT_RASTERS=["raster", "allnodata"]),
+            error=r"^INPUT_RASTERS: band\(s\) allnodata:Cu, allnodata:Pb have no value in any cell of the grid \(all "
+            r"nodata\), so no cell has a value in every band\. Check the raster's nodata value",
+        )
+        for alg in ("traincnn", "trainmodel", "comparemodels")
+    ],
+    Case(
+        "evidence band all nodata",
+        "predict",
+        _set(INPUT_RASTERS=["allnodata"]),
+        error=r"^INPUT_RASTERS: no cell has a value in every band \(inside the mask\): a band is all nodata there, or "
+        r"the rasters do not overlap\. Check each raster's nodata value and extent",
+    ),
+    Case(
+        "deposits all in one cluster",
+        "comparemodels",
+        _set(DEPOSITS="deposits_one_cluster"),
+        error=r"^CLUSTER_DISTANCE: the 4 deposits form a single cluster within CLUSTER_DISTANCE, so no deposit can be "
+        r"held out with its whole cluster \(at least 2 clusters are needed\)\. Lower CLUSTER_DISTANCE below",
     ),
 ]

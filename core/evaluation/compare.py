@@ -76,6 +76,13 @@ def cluster_folds(clusters: np.ndarray, folds: int, seed: int = 0) -> np.ndarray
     """Fold number per deposit: whole clusters, largest first, each to the fold holding fewest deposits so far
     (ties between equal clusters broken by ``seed``)."""
     n = int(clusters.max()) + 1
+    if n < 2:
+        raise InputError(
+            f"the {clusters.size} deposits form a single cluster within CLUSTER_DISTANCE, so no deposit can be held "
+            "out with its whole cluster (at least 2 clusters are needed). Lower CLUSTER_DISTANCE below the spacing "
+            "of the deposits, or add deposits from elsewhere in the area.",
+            "CLUSTER_DISTANCE",
+        )
     if folds < 2 or folds > n:
         raise InputError(
             f"the {clusters.size} deposits form {n} clusters within CLUSTER_DISTANCE; FOLDS must be from 2 to {n} "

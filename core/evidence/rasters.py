@@ -12,6 +12,7 @@ from ..callbacks import CancelCallback, check_cancelled
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
+from ..io.rasters import unscale
 from .bands import BandSpec, band_name, clean_label
 
 #: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
@@ -104,6 +105,8 @@ class RasterEvidence:
                         self.parameter,
                     ) from None
         out[np.isinf(out)] = np.nan
+        for i in range(src.count):  # in the band's own units (scale and offset commute with the resampling)
+            out[i] = unscale(out[i], src, i + 1)
         return out
 
     def close(self) -> None:

@@ -144,8 +144,11 @@ def write_stack(
                 ((r0, c0), (shared_sources, grid, r0, r1, c0, c1, shared_mask, cancel)) for r0, r1, c0, c1 in windows
             ]
 
+            valid = np.zeros(len(bands), dtype=np.int64)
+
             def consume(key: Any, block: np.ndarray) -> None:
                 r0, c0 = key
+                valid[:] += np.count_nonzero(np.isfinite(block), axis=(1, 2))
                 block = np.where(np.isfinite(block), block, np.float32(NODATA)).astype(np.float32)
                 dst.write(block, window=Window(c0, r0, block.shape[2], block.shape[1]))
 
@@ -153,4 +156,27 @@ def write_stack(
             run_tasks(runner, evidence_window, tasks, consume, progress, is_cancelled)
         finally:
             dst.close()
+        check_raster_coverage(sources, valid, mask_geometries is not None)  # refused: the stack is not committed
     return bands
+
+
+def check_raster_coverage(sources: Sequence[EvidenceSource], valid: np.ndarray, masked: bool) -> None:
+    """Refuse a raster source with a band that has no value on the grid (``valid``: cells with a value, per band
+    of ``sources`` in order). Such a band is all nodata, and traincnn, trainmodel and predict use only the cells
+    where every band has a value: the stack would leave them no cell at all."""
+    from .rasters import RasterEvidence
+
+    start = 0
+    for source in sources:
+        count = len(source.bands)
+        empty = [b.name for b, n in zip(source.bands, valid[start : start + count]) if n == 0]
+        start += count
+        if isinstance(source, RasterEvidence) and empty:
+            where = "within the grid's extent and the MASK" if masked else "within the grid's extent"
+            raise InputError(
+                f"raster '{source.layer}' has no value {where} in band(s) {', '.join(empty)}: every cell is nodata "
+                "(the raster lies elsewhere, or its nodata value covers every cell), so the stack would hold an "
+                "all-nodata band, and the learning steps use only cells where every band has a value. Check the "
+                "raster's extent, CRS and nodata value, or remove it.",
+                source.parameter,
+            )

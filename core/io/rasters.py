@@ -223,6 +223,21 @@ def _to_float32(data: np.ndarray) -> "tuple[np.ndarray, List[int]]":
     return out, beyond
 
 
+def unscale(block: np.ndarray, src: Any, band: int) -> np.ndarray:
+    """``block`` (float32, NaN = nodata) of band ``band`` (1-based) of the open dataset ``src`` in the band's own
+    units: raw x scale + offset where GDAL gives the band a scale or an offset (radiometrics or gravity stored as
+    int16 counts, say), as QGIS and ``gdal_translate -unscale`` show it; ``block`` itself, untouched, otherwise."""
+    scale, offset = float(src.scales[band - 1]), float(src.offsets[band - 1])
+    if scale == 1.0 and offset == 0.0:
+        return block
+    return (block.astype(np.float64) * scale + offset).astype(np.float32)
+
+
+def is_scaled(src: Any, band: int) -> bool:
+    """Whether band ``band`` (1-based) of ``src`` has a GDAL scale or offset that :func:`unscale` applies."""
+    return float(src.scales[band - 1]) != 1.0 or float(src.offsets[band - 1]) != 0.0
+
+
 def raster_warnings(
     selection: Sequence[Tuple[str, int]], parameter: str = "INPUT_RASTERS", max_cells: int = 4_000_000
 ) -> List[str]:
@@ -335,11 +350,13 @@ def _read_open(
                 parameter,
             ) from None
         grid = GridSpec(t.c, t.f, t.a, src.width, src.height, src.crs.to_wkt() if src.crs else None)
-        warnings = [
+        warnings = [  # on the stored values: a fill code (-9999, -32768) is a stored value
             w
             for k, i in enumerate(indexes)
             for w in band_warnings(data[k], _has_nodata(src, i), names[i - 1], path, parameter, beyond[k])
         ]
+        for k, i in enumerate(indexes):
+            data[k] = unscale(data[k], src, i)
         return RasterData(data, grid, [names[i - 1] for i in indexes], warnings)
 
 
@@ -421,6 +438,19 @@ def read_stack(
         band_names.extend(f"{layer}:{b}" for b in data.band_names)
         warnings.extend(data.warnings)
     return RasterData(np.concatenate(stacks, axis=0), grid, band_names, warnings)
+
+
+def require_values(stack: RasterData, parameter: str = "INPUT_RASTERS") -> None:
+    """Refuse a stack with a band that has no value in any cell (all nodata on the stack's grid: a wrong nodata
+    value, or a raster that lies elsewhere): the learners use only cells where every band has a value, so such a
+    band leaves none, and without this the refusal would come later and blame the labels or the deposits."""
+    empty = [name for name, band in zip(stack.band_names, stack.bands) if not np.isfinite(band).any()]
+    if empty:
+        raise InputError(
+            f"band(s) {', '.join(empty)} have no value in any cell of the grid (all nodata), so no cell has a value "
+            "in every band. Check the raster's nodata value and that it overlaps the first raster, or leave it out.",
+            parameter,
+        )
 
 
 def _same_crs(a: Optional[str], b: Optional[str]) -> bool:

@@ -13,7 +13,7 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..grid import GridSpec
 from .inputs import no_gdal_sidecars
-from .rasters import PROVENANCE_TAG
+from .rasters import PROVENANCE_TAG, is_scaled, unscale
 
 
 class StackWindowReader:
@@ -100,7 +100,8 @@ class StackWindowReader:
         from rasterio.enums import MaskFlags
 
         flags = dataset.mask_flag_enums[band - 1]
-        return dataset.dtypes[band - 1] == "float32" and list(flags) in ([MaskFlags.nodata], [MaskFlags.all_valid])
+        raw = dataset.dtypes[band - 1] == "float32" and not is_scaled(dataset, band)
+        return raw and list(flags) in ([MaskFlags.nodata], [MaskFlags.all_valid])
 
     @staticmethod
     def _mask_raw(block: np.ndarray, nodata: Optional[float]) -> bool:
@@ -120,12 +121,13 @@ class StackWindowReader:
 
     @staticmethod
     def _read_masked(dataset: Any, band: int, window: Any) -> np.ndarray:
-        """One band through GDAL's mask (nodata, mask band or alpha), as float32 with NaN where masked."""
+        """One band through GDAL's mask (nodata, mask band or alpha), as float32 with NaN where masked, in the
+        band's own units (its GDAL scale and offset applied, as read_raster reads it)."""
         data = dataset.read(band, window=window, masked=True)
         with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: nodata, as read_raster reads it
             block = data.astype(np.float32).filled(np.nan)
         block[np.isinf(block)] = np.nan
-        return block
+        return unscale(block, dataset, band)
 
     def close(self) -> None:
         for ds in self._datasets.values():

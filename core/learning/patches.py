@@ -7,6 +7,8 @@ from typing import Any, Callable, Tuple
 import numpy as np
 import torch
 
+from .quantiles import sampled
+
 #: normalised values are clipped to +-CLIP robust standard deviations
 CLIP = 10.0
 
@@ -14,15 +16,11 @@ CLIP = 10.0
 def robust_normalisation(bands: np.ndarray, max_cells: int = 1_000_000, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """Per-band median and robust scale (IQR / 1.349, falling back to the std, then 1) over valid cells."""
     medians, scales = [], []
-    rng = np.random.default_rng(seed)
-    for band in bands:
-        values = band[np.isfinite(band)]
+    for values in sampled((band[np.isfinite(band)] for band in bands), max_cells, seed):
         if values.size == 0:
             medians.append(0.0)
             scales.append(1.0)
             continue
-        if values.size > max_cells:
-            values = rng.choice(values, max_cells, replace=False)
         q1, med, q3 = np.percentile(values.astype(np.float64), [25, 50, 75])
         scale = (q3 - q1) / 1.349
         if not scale > 0:

@@ -22,7 +22,7 @@ transform here (:func:`data_quantiles`).
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, Iterable, Iterator, List, Optional
 
 import numpy as np
 
@@ -58,21 +58,27 @@ def data_quantiles(quantiles: Optional[Any], input_transform: str) -> Optional[A
     return quantiles if input_transform == "quantile" else None
 
 
+def sampled(values: Iterable[np.ndarray], max_cells: int, seed: int = 0) -> Iterator[np.ndarray]:
+    """Each of ``values`` (one array a band, read lazily), or ``max_cells`` of its elements drawn at random without
+    replacement when it has more: one generator seeded with ``seed`` draws band after band, so a band's sample
+    depends on the seed and on the sizes of the bands before it (the sample both normalisations are fitted on)."""
+    rng = np.random.default_rng(seed)
+    for band_values in values:
+        yield rng.choice(band_values, max_cells, replace=False) if band_values.size > max_cells else band_values
+
+
 def fit_quantiles(
     bands: np.ndarray, n_quantiles: int = QUANTILES, max_cells: int = MAX_CELLS, seed: int = 0
 ) -> np.ndarray:
     """(bands, n) quantiles of each band's finite values at probabilities ``linspace(0, 1, n)`` (n at most the
     number of values), from at most ``max_cells`` values drawn at random; a band without values gets zeros."""
-    rng = np.random.default_rng(seed)
     rows: List[np.ndarray] = []
     finite = [band[np.isfinite(band)] for band in np.asarray(bands)]
     n = max(2, min(int(n_quantiles), max([v.size for v in finite] + [2])))
-    for values in finite:
+    for values in sampled(finite, max_cells, seed):
         if values.size == 0:
             rows.append(np.zeros(n))
             continue
-        if values.size > max_cells:
-            values = rng.choice(values, max_cells, replace=False)
         q = np.nanpercentile(values.astype(np.float64), np.linspace(0.0, 1.0, n) * 100)
         rows.append(np.maximum.accumulate(q))  # monotone despite rounding in the percentile interpolation
     return np.asarray(rows, dtype=np.float64)

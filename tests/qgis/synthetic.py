@@ -29,3 +29,18 @@ def write_scene(folder: Path) -> Path:
     labels[r, c] = (signal[r, c] > 0.5).astype(float)
     write_geotiff(str(folder / "labels.tif"), labels[None], GRID, ["label"], nodata=-1)
     return folder
+
+
+def training_parameters(
+    data: Path, tmp_path: Path, name: str = "model", rasters: tuple[str, ...] = ("elements",), **changes: object
+) -> dict[str, object]:
+    """Parameters of a traincnn / trainmodel run on the scene in ``data``: INPUT_RASTERS the scene's rasters named in
+    ``rasters`` (elements.tif by default), LABELS its labels.tif, OUTPUT_MODEL {name}.pt and OUTPUT_REPORT
+    {name}.html in ``tmp_path``; ``changes`` add or replace parameters."""
+    return {
+        "INPUT_RASTERS": [str(data / f"{raster}.tif") for raster in rasters],
+        "LABELS": str(data / "labels.tif"),
+        "OUTPUT_MODEL": str(tmp_path / f"{name}.pt"),
+        "OUTPUT_REPORT": str(tmp_path / f"{name}.html"),
+        **changes,
+    }

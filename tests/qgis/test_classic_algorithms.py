@@ -6,7 +6,7 @@ import rasterio
 from qgis.core import QgsProcessingException
 
 from geochem_prospector.core.io.rasters import write_geotiff
-from tests.qgis.synthetic import GRID
+from tests.qgis.synthetic import GRID, training_parameters
 
 sklearn = pytest.importorskip("sklearn")
 
@@ -22,18 +22,9 @@ def test_logistic_model_predicts_like_sklearn(run_algorithm, data, tmp_path):
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    rasters = [str(data / "elements.tif"), str(data / "mag.tif")]
-    result = run_algorithm(
-        "prospector:trainmodel",
-        {
-            "INPUT_RASTERS": rasters,
-            "LABELS": str(data / "labels.tif"),
-            "METHOD": 2,
-            "REGULARISATION": 0.5,
-            "OUTPUT_MODEL": str(tmp_path / "logistic.pt"),
-            "OUTPUT_REPORT": str(tmp_path / "logistic.html"),
-        },
-    )
+    params = training_parameters(data, tmp_path, "logistic", ("elements", "mag"), METHOD=2, REGULARISATION=0.5)
+    rasters = params["INPUT_RASTERS"]
+    result = run_algorithm("prospector:trainmodel", params)
     report = (tmp_path / "logistic.html").read_text()
     assert "Coefficients" in report and "elements:Cu" in report and "prospector:trainmodel" in report
     out = run_algorithm(
@@ -64,19 +55,9 @@ def test_logistic_model_predicts_like_sklearn(run_algorithm, data, tmp_path):
 
 @pytest.mark.parametrize("method", [0, 1, 3])
 def test_other_learners_train_and_predict(run_algorithm, data, tmp_path, method):
-    rasters = [str(data / "elements.tif")]
-    result = run_algorithm(
-        "prospector:trainmodel",
-        {
-            "INPUT_RASTERS": rasters,
-            "LABELS": str(data / "labels.tif"),
-            "METHOD": method,
-            "WINDOW": 3,
-            "N_ESTIMATORS": 10,
-            "OUTPUT_MODEL": str(tmp_path / "m.pt"),
-            "OUTPUT_REPORT": str(tmp_path / "m.html"),
-        },
-    )
+    params = training_parameters(data, tmp_path, "m", METHOD=method, WINDOW=3, N_ESTIMATORS=10)
+    rasters = params["INPUT_RASTERS"]
+    result = run_algorithm("prospector:trainmodel", params)
     report = (tmp_path / "m.html").read_text()
     assert ("Weights of evidence" in report and "Agterberg" in report) if method == 3 else "importances" in report
     out = run_algorithm(
@@ -93,13 +74,7 @@ def test_labels_of_one_class_are_refused(run_algorithm, data, tmp_path):
     write_geotiff(str(tmp_path / "ones.tif"), labels, GRID, ["label"], nodata=-1)
     with pytest.raises(QgsProcessingException, match="LABELS: both mineralised"):
         run_algorithm(
-            "prospector:trainmodel",
-            {
-                "INPUT_RASTERS": [str(data / "elements.tif")],
-                "LABELS": str(tmp_path / "ones.tif"),
-                "OUTPUT_MODEL": str(tmp_path / "m.pt"),
-                "OUTPUT_REPORT": str(tmp_path / "m.html"),
-            },
+            "prospector:trainmodel", training_parameters(data, tmp_path, "m", LABELS=str(tmp_path / "ones.tif"))
         )
     assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.html").exists()
 

@@ -11,9 +11,14 @@ from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.io.rasters import write_geotiff
 from geochem_prospector.core.learning.estimator import PatchCNN
 from tests.helpers import assert_same_networks
-from tests.qgis.synthetic import CRS, GRID
+from tests.qgis.synthetic import CRS, GRID, training_parameters
 
 FAST = {"PATCH_SIZE": 5, "EPOCHS": 2, "BATCH_SIZE": 32, "SEED": 1, "DEVICE": "cpu", "ENSEMBLE": 1}
+
+
+def traincnn_parameters(data, tmp_path, name="model", rasters=("elements",), **changes):
+    """A tiny traincnn run (FAST) on the synthetic scene: :func:`training_parameters`, changed by ``changes``."""
+    return training_parameters(data, tmp_path, name, rasters, **{**FAST, **changes})
 
 
 def test_report_is_an_html_output(prospector_provider):
@@ -23,23 +28,14 @@ def test_report_is_an_html_output(prospector_provider):
 
 
 def test_train_then_predict(run_algorithm, data, tmp_path):
-    rasters = [str(data / "elements.tif"), str(data / "mag.tif")]
-    result = run_algorithm(
-        "prospector:traincnn",
-        {
-            "INPUT_RASTERS": rasters,
-            "LABELS": str(data / "labels.tif"),
-            **FAST,
-            "ENSEMBLE": 2,
-            "OUTPUT_MODEL": str(tmp_path / "model.pt"),
-            "OUTPUT_REPORT": str(tmp_path / "report.html"),
-        },
-    )
+    params = traincnn_parameters(data, tmp_path, "model", ("elements", "mag"), ENSEMBLE=2)
+    rasters = params["INPUT_RASTERS"]
+    result = run_algorithm("prospector:traincnn", params)
     model = PatchCNN.load(result["OUTPUT_MODEL"])
     assert model.band_names_ == ["elements:Cu", "elements:Ni", "mag:tmi"] and len(model.nets_) == 2
     assert model.metadata_["grid"]["pixel_size"] == 100.0 and "3067" in model.metadata_["grid"]["crs_wkt"]
     assert model.metadata_["provenance"]["algorithm"] == "prospector:traincnn"
-    report = (tmp_path / "report.html").read_text()
+    report = (tmp_path / "model.html").read_text()
     assert report.count("<svg") == 2 and "Validation ROC AUC" in report and "Confusion matrix" in report
     assert "<th>Networks in the ensemble</th><td>2</td>" in report
     provenance = report[report.index("<h2>Provenance</h2>") :]  # how the model was made, beside its metrics
@@ -90,41 +86,17 @@ def test_point_labels_and_missing_band(run_algorithm, data, tmp_path):
     gpd.GeoDataFrame({"cls": cls, "kind": words}, geometry=pts, crs="EPSG:3067").to_file(
         tmp_path / "pts.gpkg", driver="GPKG"
     )
-    params = {"INPUT_RASTERS": [str(data / "elements.tif")], "LABELS": str(tmp_path / "pts.gpkg"), **FAST}
-    result = run_algorithm(
-        "prospector:traincnn",
-        {
-            **params,
-            "LABEL_FIELD": "cls",
-            "OUTPUT_MODEL": str(tmp_path / "m.pt"),
-            "OUTPUT_REPORT": str(tmp_path / "r.html"),
-        },
-    )
+    points = {"LABELS": str(tmp_path / "pts.gpkg")}
+    result = run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, "m", **points, LABEL_FIELD="cls"))
     hashes = PatchCNN.load(result["OUTPUT_MODEL"]).metadata_["data_hashes"]
     # the label raster the points make equals the label raster they were taken from (NaN = unlabelled)
     from geochem_prospector.core.learning.model_file import array_hash
 
     assert hashes["labels"] == array_hash(labels.astype(np.float64).filled(np.nan))
-    text = run_algorithm(
-        "prospector:traincnn",
-        {
-            **params,
-            "LABEL_FIELD": "kind",
-            "OUTPUT_MODEL": str(tmp_path / "t.pt"),
-            "OUTPUT_REPORT": str(tmp_path / "t.html"),
-        },
-    )
+    text = run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, "t", **points, LABEL_FIELD="kind"))
     assert PatchCNN.load(text["OUTPUT_MODEL"]).metadata_["data_hashes"] == hashes
     with pytest.raises(QgsProcessingException, match=r"^LABEL_FIELD: class not found in the layer"):
-        run_algorithm(
-            "prospector:traincnn",
-            {
-                **params,
-                "LABEL_FIELD": "class",
-                "OUTPUT_MODEL": str(tmp_path / "x.pt"),
-                "OUTPUT_REPORT": str(tmp_path / "x.html"),
-            },
-        )
+        run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, "x", **points, LABEL_FIELD="class"))
     assert not (tmp_path / "x.pt").exists()
     with pytest.raises(QgsProcessingException, match="elements:Cu"):
         run_algorithm(
@@ -142,17 +114,7 @@ def test_cancel_and_bad_model_write_nothing(run_algorithm, data, tmp_path):
     feedback = QgsProcessingFeedback()
     feedback.progressChanged.connect(lambda _: feedback.cancel())
     with pytest.raises(QgsProcessingException, match="[Cc]ancel"):
-        run_algorithm(
-            "prospector:traincnn",
-            {
-                "INPUT_RASTERS": [str(data / "elements.tif")],
-                "LABELS": str(data / "labels.tif"),
-                **FAST,
-                "OUTPUT_MODEL": str(tmp_path / "m.pt"),
-                "OUTPUT_REPORT": str(tmp_path / "r.html"),
-            },
-            feedback=feedback,
-        )
+        run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path), feedback=feedback)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     (tmp_path / "fake.pt").write_bytes(b"not a model")
     with pytest.raises(QgsProcessingException, match="MODEL"):
@@ -195,17 +157,9 @@ def test_rank_is_the_percentile_of_the_study_area(run_algorithm, data, tmp_path)
 
     from geochem_prospector.common import STYLES_DIR
 
-    rasters = [str(data / "elements.tif")]
-    trained = run_algorithm(
-        "prospector:traincnn",
-        {
-            "INPUT_RASTERS": rasters,
-            "LABELS": str(data / "labels.tif"),
-            **FAST,
-            "OUTPUT_MODEL": str(tmp_path / "model.pt"),
-            "OUTPUT_REPORT": str(tmp_path / "report.html"),
-        },
-    )
+    params = traincnn_parameters(data, tmp_path)
+    rasters = params["INPUT_RASTERS"]
+    trained = run_algorithm("prospector:traincnn", params)
     # the study area: the western 20 of 32 columns
     area = box(GRID.xmin, GRID.ymax - GRID.height * 100, GRID.xmin + 20 * 100, GRID.ymax)
     gpd.GeoDataFrame(geometry=[area], crs="EPSG:3067").to_file(tmp_path / "area.gpkg", driver="GPKG")
@@ -247,39 +201,15 @@ def test_rank_is_the_percentile_of_the_study_area(run_algorithm, data, tmp_path)
 
 
 def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorithm, data, tmp_path):
-    result = run_algorithm(
-        "prospector:traincnn",
-        {
-            "INPUT_RASTERS": [str(data / "elements.tif")],
-            "LABELS": str(data / "labels.tif"),
-            **FAST,
-            "TRAINING": 1,
-            "CLASS_PRIOR": 0.2,
-            "COARSE_VIEW": 3,
-            "PRETRAIN_EPOCHS": 1,
-            "BLOCK_SIZE": 1000,
-            "OUTPUT_MODEL": str(tmp_path / "pu.pt"),
-            "OUTPUT_REPORT": str(tmp_path / "pu.html"),
-        },
-    )
+    pu = {"TRAINING": 1, "CLASS_PRIOR": 0.2, "COARSE_VIEW": 3, "PRETRAIN_EPOCHS": 1, "BLOCK_SIZE": 1000}
+    result = run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, "pu", **pu))
     model = PatchCNN.load(result["OUTPUT_MODEL"])
     assert model.metadata_["settings"]["training"] == "pu" and model.metadata_["settings"]["class_prior"] == 0.2
     assert model.metadata_["provenance"]["parameters"]["TRAINING"] == "pu"
     assert model.metadata_["settings"]["coarse"] == 3 and model.config_.field == 15
     assert model.metadata_["settings"]["pretrain_epochs"] == 1
     with pytest.raises(QgsProcessingException, match="CLASS_PRIOR"):  # beyond the parameter's 0-0.99
-        run_algorithm(
-            "prospector:traincnn",
-            {
-                "INPUT_RASTERS": [str(data / "elements.tif")],
-                "LABELS": str(data / "labels.tif"),
-                **FAST,
-                "TRAINING": 1,
-                "CLASS_PRIOR": 0.995,
-                "OUTPUT_MODEL": str(tmp_path / "bad.pt"),
-                "OUTPUT_REPORT": str(tmp_path / "bad.html"),
-            },
-        )
+        run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, "bad", TRAINING=1, CLASS_PRIOR=0.995))
     assert not (tmp_path / "bad.pt").exists()
 
 
@@ -331,25 +261,13 @@ def test_input_transforms_are_selected_stored_and_applied_by_predict(
 
 
 def test_patch_size_1_trains_the_per_cell_network_and_3_is_refused(run_algorithm, data, tmp_path):
-    params = {
-        "INPUT_RASTERS": [str(data / "elements.tif")],
-        "LABELS": str(data / "labels.tif"),
-        **FAST,
-        "OUTPUT_MODEL": str(tmp_path / "cell.pt"),
-        "OUTPUT_REPORT": str(tmp_path / "cell.html"),
-    }
-    model = PatchCNN.load(run_algorithm("prospector:traincnn", {**params, "PATCH_SIZE": 1})["OUTPUT_MODEL"])
+    params = traincnn_parameters(data, tmp_path, "cell", PATCH_SIZE=1)
+    model = PatchCNN.load(run_algorithm("prospector:traincnn", params)["OUTPUT_MODEL"])
     assert model.config_.field == 1 and model.metadata_["patch_size"] == 1
     assert all(w.shape[2:] == (1, 1) for k, w in model.nets_[0].state_dict().items() if w.ndim == 4)
-    bad = {
-        **params,
-        "PATCH_SIZE": 3,
-        "OUTPUT_MODEL": str(tmp_path / "three.pt"),
-        "OUTPUT_REPORT": str(tmp_path / "3.html"),
-    }
     with pytest.raises(QgsProcessingException, match="PATCH_SIZE: the patch size must be an odd number"):
-        run_algorithm("prospector:traincnn", bad)
-    assert not (tmp_path / "three.pt").exists() and not (tmp_path / "3.html").exists()
+        run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, "three", PATCH_SIZE=3))
+    assert not (tmp_path / "three.pt").exists() and not (tmp_path / "three.html").exists()
 
 
 def train_whole_and_by_windows(run_algorithm, params, tmp_path, monkeypatch):
@@ -377,14 +295,10 @@ def test_a_stack_read_window_by_window_trains_the_model_of_the_whole_stack(run_a
     bit for bit. Here the threshold is 0 and the windows 16 cells, so this small raster is streamed in 9 windows."""
     rng = np.random.default_rng(3)
     write_geotiff(str(tmp_path / "conf.tif"), rng.uniform(0.3, 1, (1, GRID.height, GRID.width)), GRID, ["c"])
-    params = {
-        "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
-        "LABELS": str(data / "labels.tif"),
-        "CONFIDENCE": str(tmp_path / "conf.tif"),
-        **FAST,
-        "ENSEMBLE": 2,
-        "BARREN_RATIO": 0.5,
-    }
+    confidence = str(tmp_path / "conf.tif")
+    params = traincnn_parameters(
+        data, tmp_path, "", ("elements", "mag"), CONFIDENCE=confidence, ENSEMBLE=2, BARREN_RATIO=0.5
+    )
     models, logs = train_whole_and_by_windows(run_algorithm, params, tmp_path, monkeypatch)
     assert any("read window by window" in line for line in logs["windows"])
     assert not any("read window by window" in line for line in logs["whole"])
@@ -402,7 +316,7 @@ def test_point_labels_pu_and_pretraining_read_window_by_window_train_the_whole_s
     import geopandas as gpd
     from shapely.geometry import Point
 
-    params = {"INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")], **FAST}
+    params = traincnn_parameters(data, tmp_path, "", ("elements", "mag"))
     if case == "points":
         labels = rasterio.open(data / "labels.tif").read(1, masked=True)
         rows, cols = np.nonzero(~labels.mask)
@@ -412,7 +326,7 @@ def test_point_labels_pu_and_pretraining_read_window_by_window_train_the_whole_s
         gpd.GeoDataFrame({"cls": cls}, geometry=pts, crs="EPSG:3067").to_file(tmp_path / "pts.gpkg", driver="GPKG")
         params.update(LABELS=str(tmp_path / "pts.gpkg"), LABEL_FIELD="cls")
     else:
-        params.update(LABELS=str(data / "labels.tif"), TRAINING=1, PRETRAIN_EPOCHS=1)
+        params.update(TRAINING=1, PRETRAIN_EPOCHS=1)
     models, logs = train_whole_and_by_windows(run_algorithm, params, tmp_path, monkeypatch)
     assert any("read window by window (it is large)" in line for line in logs["windows"])
     whole, windows = models["whole"], models["windows"]
@@ -427,17 +341,8 @@ def test_a_stack_on_different_grids_is_read_whole_and_says_why(run_algorithm, da
     write_geotiff(str(tmp_path / "fine.tif"), np.ones((1, other.height, other.width)), other, ["fine"])
     monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", 0)
     feedback = Recorder()
-    run_algorithm(
-        "prospector:traincnn",
-        {
-            "INPUT_RASTERS": [str(data / "elements.tif"), str(tmp_path / "fine.tif")],
-            "LABELS": str(data / "labels.tif"),
-            **FAST,
-            "OUTPUT_MODEL": str(tmp_path / "m.pt"),
-            "OUTPUT_REPORT": str(tmp_path / "m.html"),
-        },
-        feedback=feedback,
-    )
+    rasters = [str(data / "elements.tif"), str(tmp_path / "fine.tif")]
+    run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, INPUT_RASTERS=rasters), feedback=feedback)
     assert any("read into memory: the evidence rasters are on different grids" in line for line in feedback.lines)
 
 
@@ -446,21 +351,12 @@ def test_scheduler_cuts_the_patches_on_workers_and_trains_the_same_networks(run_
     the training runs here: the networks of the in-process run bit for bit (every unlabelled cell kept), the log
     and the report say where the windows were read; a cancel while the workers cut the patches writes nothing."""
     pytest.importorskip("distributed", reason="Dask's distributed scheduler (python3-distributed) is not installed")
-    params = {
-        "INPUT_RASTERS": [str(data / "elements.tif"), str(data / "mag.tif")],
-        "LABELS": str(data / "labels.tif"),
-        **FAST,
-        "ENSEMBLE": 2,
-    }
+    rasters = ("elements", "mag")
     models, logs = {}, {}
     for name, scheduler in (("here", ""), ("there", "local:2")):
         feedback = Recorder()
-        result = run_algorithm(
-            "prospector:traincnn",
-            {**params, "SCHEDULER": scheduler, "OUTPUT_MODEL": str(tmp_path / f"{name}.pt"),
-             "OUTPUT_REPORT": str(tmp_path / f"{name}.html")},
-            feedback=feedback,
-        )  # fmt: skip
+        params = traincnn_parameters(data, tmp_path, name, rasters, ENSEMBLE=2, SCHEDULER=scheduler)
+        result = run_algorithm("prospector:traincnn", params, feedback=feedback)
         models[name], logs[name] = PatchCNN.load(result["OUTPUT_MODEL"]), feedback.lines
     here, there = models["here"], models["there"]
     assert here.metadata_["reading"] == {"mode": "whole stack in memory, in this process"}
@@ -475,12 +371,8 @@ def test_scheduler_cuts_the_patches_on_workers_and_trains_the_same_networks(run_
     feedback = QgsProcessingFeedback()
     feedback.progressChanged.connect(lambda value: value > 5 and feedback.cancel())  # the patches: 5-10 %
     with pytest.raises(QgsProcessingException, match="[Cc]ancel"):
-        run_algorithm(
-            "prospector:traincnn",
-            {**params, "SCHEDULER": "local:2", "OUTPUT_MODEL": str(tmp_path / "c.pt"),
-             "OUTPUT_REPORT": str(tmp_path / "c.html")},
-            feedback=feedback,
-        )  # fmt: skip
+        params = traincnn_parameters(data, tmp_path, "c", rasters, ENSEMBLE=2, SCHEDULER="local:2")
+        run_algorithm("prospector:traincnn", params, feedback=feedback)
     assert not (tmp_path / "c.pt").exists() and not (tmp_path / "c.html").exists()
 
 

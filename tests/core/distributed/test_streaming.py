@@ -13,6 +13,7 @@ from geochem_prospector.core.learning.estimator import PatchCNN  # noqa: E402
 from geochem_prospector.core.learning.patches import extract_patches, normalise, pad_halo  # noqa: E402
 from geochem_prospector.core.learning.streaming import _read_bank, fit_windows  # noqa: E402
 from tests.core.learning.test_cnn import SMALL, synthetic  # noqa: E402
+from tests.helpers import assert_same_networks  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +47,10 @@ def test_patches_read_window_by_window_are_the_in_memory_patches(files):
         bank.patches(np.array([0]), np.array([1 if (0, 1) not in set(zip(rows, cols)) else 2]), 7)
 
 
-def same_model(a, b):
-    for net_a, net_b in zip(a.nets_, b.nets_, strict=True):
-        for (ka, va), (kb, vb) in zip(net_a.state_dict().items(), net_b.state_dict().items(), strict=True):
-            assert ka == kb and va.numpy().tobytes() == vb.numpy().tobytes(), ka
-    assert a.metadata_["normalisation"] == b.metadata_["normalisation"]
+def assert_same_model(a, b):
+    """The shared :func:`assert_same_networks`, and the validation losses the two fits recorded are equal too."""
+    assert_same_networks(a, b)
     assert a.metadata_["metrics"]["validation_loss"] == b.metadata_["metrics"]["validation_loss"]
-    return True
 
 
 @pytest.mark.parametrize(
@@ -74,7 +72,7 @@ def test_window_by_window_training_is_the_in_memory_training(files, semi, coarse
         PatchCNN(**settings), selection, grid, label_sel, weight_sel, ["a", "b", "c"], window=16,
         unlabelled_cells=grid.width * grid.height, progress=fractions.append,
     )  # fmt: skip
-    assert same_model(in_memory, streamed)
+    assert_same_model(in_memory, streamed)
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     prob = streamed.predict_proba(bands)
     assert prob.tobytes() == in_memory.predict_proba(bands).tobytes()
@@ -90,7 +88,7 @@ def test_window_by_window_training_on_two_workers(files):
     here = fit_windows(PatchCNN(**settings), selection, grid, label_sel, **kwargs)
     with TaskRunner("local:2") as runner:
         there = fit_windows(PatchCNN(**settings), selection, grid, label_sel, runner=runner, **kwargs)
-    assert same_model(here, there)
+    assert_same_model(here, there)
     assert here.metadata_["data_hashes"] == there.metadata_["data_hashes"]
 
 
@@ -113,7 +111,7 @@ def test_positive_unlabelled_training_window_by_window_is_the_in_memory_training
         PatchCNN(**settings), selection, grid, label_sel, weight_sel, ["a", "b", "c"], window=8,
         unlabelled_cells=grid.width * grid.height,
     )  # fmt: skip
-    assert same_model(in_memory, streamed)
+    assert_same_model(in_memory, streamed)
     assert streamed.metadata_["settings"]["class_prior"] == in_memory.metadata_["settings"]["class_prior"]
     assert streamed.metadata_["reading"]["windows_read_for_unlabelled_sample"] == 30
 
@@ -125,7 +123,7 @@ def test_pretraining_window_by_window_is_the_in_memory_pretraining(files):
     in_memory = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"])
     streamed = fit_windows(PatchCNN(**settings), selection, grid, label_sel, None, ["a", "b", "c"], window=16,
                            pretrain_cells=grid.width * grid.height)  # fmt: skip
-    assert same_model(in_memory, streamed)
+    assert_same_model(in_memory, streamed)
     assert streamed.metadata_["reading"]["pretraining_pool_cells"] == int(np.isfinite(bands).all(axis=0).sum())
 
 
@@ -171,7 +169,7 @@ def test_point_labels_window_by_window_are_the_rasterised_points(files):
     in_memory = PatchCNN(**SMALL).fit(bands, labels, band_names=["a", "b", "c"])
     streamed = fit_windows(PatchCNN(**SMALL), selection, grid, PointLabels(rows, cols, values), None, ["a", "b", "c"],
                            window=16, unlabelled_cells=grid.width * grid.height)  # fmt: skip
-    assert same_model(in_memory, streamed)
+    assert_same_model(in_memory, streamed)
 
 
 def test_patches_cut_on_two_workers_with_one_killed_train_the_in_memory_networks(files):
@@ -192,7 +190,7 @@ def test_patches_cut_on_two_workers_with_one_killed_train_the_in_memory_networks
         ),
         after=0.06,  # 0.05-0.1: cutting the patches, 30 windows
     )  # fmt: skip
-    assert same_model(in_memory, there)
+    assert_same_model(in_memory, there)
     reading = there.metadata_["reading"]
     assert reading["scheduler"] == "a local Dask cluster of 2 worker process(es)"
     assert reading["windows_scanned"] == 30 and reading["windows_read_for_patches"] == 30  # 5 x 6 windows of 8

@@ -59,3 +59,48 @@ def test_an_output_named_for_another_format_is_refused():
     check_output_extension("/x/model.weights", [".pt"], "OUTPUT_MODEL")
     with pytest.raises(InputError, match=r"^OUTPUT: 'grid\.img' ends in '\.img'"):
         check_output_extension("/x/grid.img", (".tif", ".tiff"), "OUTPUT", strict=True)
+
+
+@pytest.mark.parametrize(
+    "dtype, nodata, scale, offset", [("int16", -32768, 0.01, 0.0), ("float32", -9999.0, 2.5, -40.0)]
+)
+def test_a_band_with_a_gdal_scale_and_offset_is_read_in_its_own_units(tmp_path, dtype, nodata, scale, offset):
+    """Radiometrics or gravity stored as int16 counts with a GDAL scale / offset: every reader (whole raster, stack,
+    tile by tile, evidence resampling) gives raw x scale + offset, as the reference `gdal_translate -unscale` writes
+    it; nodata stays nodata. (Before: the raw counts, so a model saw 100 x its training values.)"""
+    import shutil
+    import subprocess
+
+    from geochem_prospector.core.evidence.rasters import RasterEvidence
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.io.rasters import read_raster
+    from geochem_prospector.core.io.windows import StackWindowReader
+
+    if shutil.which("gdal_translate") is None:
+        pytest.skip("gdal_translate (gdal-bin) is not installed: it is the reference")
+    rng = np.random.default_rng(4)
+    raw = rng.integers(-2000, 2000, size=(2, 12, 9)).astype(dtype)
+    raw[:, 0, :3] = nodata
+    profile = dict(driver="GTiff", width=9, height=12, count=2, dtype=dtype, crs="EPSG:3067",
+                   transform=from_origin(400_000.0, 7_510_000.0, 250.0, 250.0), nodata=nodata)  # fmt: skip
+    path, reference = str(tmp_path / "scaled.tif"), str(tmp_path / "unscaled.tif")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(raw)
+        dst.scales, dst.offsets = (scale, scale), (offset, offset)
+    subprocess.run(["gdal_translate", "-q", "-unscale", "-ot", "Float32", path, reference], check=True)
+    with rasterio.open(reference) as src:
+        expected = src.read(masked=True).astype(np.float32).filled(np.nan)
+        grid = GridSpec(400_000.0, 7_510_000.0, 250.0, 9, 12, src.crs.to_wkt())
+    assert np.isnan(expected[:, 0, :3]).all() and np.nanmax(np.abs(expected)) > 1  # the reference is unscaled
+    np.testing.assert_allclose(read_raster(path).bands, expected, rtol=1e-6)
+    np.testing.assert_allclose(read_stack([reference, path]).bands[2:], expected, rtol=1e-6)
+    reader = StackWindowReader([(path, 1), (path, 2)], grid)
+    try:
+        np.testing.assert_allclose(reader(0, 12, 0, 9), expected, rtol=1e-6)
+    finally:
+        reader.close()
+    source = RasterEvidence("scaled", path, grid, "nearest")
+    try:
+        np.testing.assert_allclose(source.window(grid, 0, 12, 0, 9), expected, rtol=1e-6)
+    finally:
+        source.close()
