@@ -119,8 +119,9 @@ def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SU
         if thumbnail:
             body.append("<h2>Map</h2>" + thumbnail)
             body.append(
-                "<p>Red: mineralised, blue: barren, grey: unlabelled or outside; white dots: the labelled points. "
-                "A block of cells shows its highest class.</p>"
+                "<p>Red: mineralised, blue: barren, light grey: unlabelled cells of the study area, white: outside "
+                "it or nodata; white dots ringed in black: the labelled points. A block of cells shows its highest "
+                "class.</p>"
             )
         body.append("<h2>Settings</h2><table>")
         for k, v in record["settings"].items():

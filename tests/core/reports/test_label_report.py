@@ -103,3 +103,23 @@ def test_every_recorded_setting_is_in_words_and_counts_have_thousands_separators
     text = open(write_summary(str(tmp_path / "s.html"), record), encoding="utf-8").read()
     # 73,745 - 40,219 = 33,526 by hand
     assert "40,219 of 73,745 valid cells labelled; 33,526 left" in text and "<td>39,370</td>" in text
+
+
+def test_thumbnail_tells_the_study_areas_edge_from_unlabelled_cells():
+    """The demo's map drew unlabelled cells and cells outside the study area in the same grey: the area's edge was
+    invisible. By hand: a 4 x 4 raster, the left column outside; with 2 x 2 blocks a block touching the area shows
+    as inside."""
+    from geochem_prospector.core.reports.thumbnail import OUTSIDE_COLOUR
+
+    labels = np.full((4, 4), -1)
+    labels[3, 3] = 1
+    inside = np.ones((4, 4), bool)
+    inside[:, 0] = False
+    grid = GridSpec(xmin=0.0, ymax=40.0, pixel_size=10.0, width=4, height=4)
+    png = base64.b64decode(re.search(r"base64,([^\"]+)\"", label_map_svg(labels, grid, inside=inside)).group(1))
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert [tuple(image[r, 0]) for r in range(4)] == [OUTSIDE_COLOUR] * 4
+    assert tuple(image[0, 1]) == UNLABELLED_COLOUR and tuple(image[3, 3]) == CLASS_COLOURS[1]
+    assert OUTSIDE_COLOUR != UNLABELLED_COLOUR
+    blocks, step = class_image(np.where(inside, labels, -2), max_cells=2)
+    assert step == 2 and tuple(blocks[0, 0]) == UNLABELLED_COLOUR  # half outside, half unlabelled: inside
