@@ -82,3 +82,13 @@ def test_training_accuracy_axis_spans_the_curves_not_zero_to_one():
     assert min(y_ticks) >= 0.95 and max(y_ticks) == 1.0
     first_curve = re.search(r'<polyline points="([^"]+)"', accuracy_svg).group(1).split()
     assert first_curve[0].split(",")[1] == "257.4"
+
+
+def test_marker_labels_at_the_top_of_the_plot_stay_below_the_title():
+    """The demo's magnetics baseline captured 100 % of deposits in the top 10 %: the labels of points on the frame's
+    top edge were drawn over the plot's title. By hand: the title's baseline is y = 20, the frame's top y = 34; a
+    label needs a 15 px line, so its baseline must lie at or below 34 + 12 = 46 (12 px font inside the frame)."""
+    markers = [Marker(10, 100, "top 10 %: 100 %"), Marker(20, 100, "top 20 %: 100 %"), Marker(1, 99, "P-A: 99 %")]
+    svg = line_plot([Series([0, 100], [0, 100], "d")], "Success-rate curve", "x", "y", (0, 100), (0, 100), markers)
+    labels = _labels(svg)
+    assert len(labels) == 3 and all(y >= 34 + 12 for _, y, _, _ in labels), labels
