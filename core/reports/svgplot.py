@@ -54,6 +54,9 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> List[float]:
 
 
 def _fmt(value: float) -> str:
+    """A tick label: 4 significant digits, but whole numbers from 10,000 up in full ('10,000', not '1e+04')."""
+    if abs(value) >= 1e4 and abs(value) < 1e15 and float(value).is_integer():
+        return f"{value:,.0f}"
     return f"{value:.4g}"
 
 

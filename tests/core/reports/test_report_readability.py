@@ -92,3 +92,11 @@ def test_marker_labels_at_the_top_of_the_plot_stay_below_the_title():
     svg = line_plot([Series([0, 100], [0, 100], "d")], "Success-rate curve", "x", "y", (0, 100), (0, 100), markers)
     labels = _labels(svg)
     assert len(labels) == 3 and all(y >= 34 + 12 for _, y, _, _ in labels), labels
+
+
+def test_large_tick_values_read_in_full():
+    """The demo's magnetics P-A plot labelled its threshold axis '1e+04' (nT). Ticks of 0-12,000 by hand: about 5
+    steps of 2,400, rounded up to 2,500: 0, 2500, 5000, 7500, 10,000, the last written out."""
+    svg = line_plot([Series([0, 12000], [0, 100], "d")], "t", "x", "y", (0, 12000), (0, 100))
+    x_ticks = re.findall(r'<text x="[\d.]+" y="344" text-anchor="middle">([^<]+)</text>', svg)
+    assert x_ticks == ["0", "2500", "5000", "7500", "10,000"] and "e+" not in svg
