@@ -161,11 +161,11 @@ def format_p_value(p: float, iterations: int) -> str:
 
 def report_title(layer_name: str, band_name: str) -> str:
     """'Evaluation of <layer>', with the band evaluated when it says more than the layer's name (the demo's
-    'Evaluation of prospectivity (prospectivity)' repeated it)."""
+    'Evaluation of prospectivity (prospectivity)' repeated it); an unnamed band ('band 1') keeps its name."""
     band = band_name.strip()
     if not band or band.casefold() == layer_name.strip().casefold():
         return f"Evaluation of {layer_name}"
-    return f"Evaluation of {layer_name} (band {band})"
+    return f"Evaluation of {layer_name} ({band if band.casefold().startswith('band ') else 'band ' + band})"
 
 
 def _success_plot(ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]] = ()) -> str:

@@ -77,3 +77,4 @@ def test_report_title_names_the_band_only_when_it_says_more_than_the_layer():
     assert report_title("Prospectivity", " prospectivity ") == "Evaluation of Prospectivity"
     assert report_title("elements", "Cu") == "Evaluation of elements (band Cu)"
     assert report_title("map", "") == "Evaluation of map"
+    assert report_title("magnetics_tmi_nT", "band 1") == "Evaluation of magnetics_tmi_nT (band 1)"  # not 'band band 1'
