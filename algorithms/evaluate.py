@@ -27,7 +27,7 @@ from qgis.core import (
 from ..core.errors import Cancelled
 from ..core.evaluation.evaluate import evaluate
 from ..core.io.rasters import read_raster
-from ..core.reports.evaluation import write_report, write_table
+from ..core.reports.evaluation import report_title, write_report, write_table
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
@@ -250,7 +250,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             inputs_table["baseline maps"] = ", ".join(name for name, _ in baselines)
         # both outputs or none: the base class writes them as one output group
         write_table(table_path, result, names)
-        title = f"Evaluation of {layer.name()} ({data.band_names[0]})"
+        title = report_title(layer.name(), data.band_names[0])
         write_report(report_path, result, title, inputs_table, names, baselines, layer.name())
         feedback.setProgress(100)
         feedback.pushInfo(

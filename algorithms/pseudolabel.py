@@ -250,7 +250,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
         results = {self.OUTPUT: output, self.OUTPUT_CONFIDENCE: output_conf}
         if output_summary:
-            thumbnail = label_map_svg(result.labels, grid, xy, "Pseudo-labels and labelled points")
+            inside = np.isfinite(result.confidence)  # the valid cells: confidence is NaN only outside them
+            thumbnail = label_map_svg(result.labels, grid, xy, "Pseudo-labels and labelled points", inside=inside)
             write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY, thumbnail=thumbnail)
             results[self.OUTPUT_SUMMARY] = output_summary
         feedback.setProgress(100)

@@ -159,6 +159,15 @@ def format_p_value(p: float, iterations: int) -> str:
     return f"{p:.3g} {resamples}"
 
 
+def report_title(layer_name: str, band_name: str) -> str:
+    """'Evaluation of <layer>', with the band evaluated when it says more than the layer's name (the demo's
+    'Evaluation of prospectivity (prospectivity)' repeated it); an unnamed band ('band 1') keeps its name."""
+    band = band_name.strip()
+    if not band or band.casefold() == layer_name.strip().casefold():
+        return f"Evaluation of {layer_name}"
+    return f"Evaluation of {layer_name} ({band if band.casefold().startswith('band ') else 'band ' + band})"
+
+
 def _success_plot(ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]] = ()) -> str:
     keep = ev.curve.downsample(MAX_CURVE_POINTS)
     area, deposits = 100 * ev.curve.area[keep], 100 * ev.curve.deposits[keep]

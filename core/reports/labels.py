@@ -58,6 +58,9 @@ SETTING_WORDS: Dict[str, Tuple[str, Callable[[Any], str]]] = {
     "alpha": ("Label spreading: weight of the neighbours' labels (alpha)", lambda v: f"{v:g}"),
     "growth": ("Self-training: most a class may grow in one round", lambda v: f"{100 * v:g} % of its size"),
     "seed": ("Random seed", str),
+    "bands": ("Evidence bands the cells were compared on", lambda v: f"{v:,d}"),
+    "labelled_points": ("Labelled points given (LABELS)", lambda v: f"{v:,d}"),
+    "unlabelled_cells": ("Valid cells left unlabelled", lambda v: f"{v:,d}"),
 }
 
 
@@ -105,19 +108,20 @@ def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SU
         ]
         for r in record["classes"]:
             body.append(
-                f"<tr><td>{r['class_id']}</td><td>{esc(str(r['name']))}</td><td>{r['seed']}</td>"
-                f"<td>{r['pseudo']}</td><td>{r['total']}</td><td>{100 * r['share']:.1f} %</td></tr>"
+                f"<tr><td>{r['class_id']}</td><td>{esc(str(r['name']))}</td><td>{r['seed']:,}</td>"
+                f"<td>{r['pseudo']:,}</td><td>{r['total']:,}</td><td>{100 * r['share']:.1f} %</td></tr>"
             )
         body.append("</table>")
         body.append(
-            f"<p>{record['labelled_cells']} of {record['valid_cells']} valid cells labelled; "
-            f"{record['unlabelled_cells']} left unlabelled (nodata).</p>"
+            f"<p>{record['labelled_cells']:,} of {record['valid_cells']:,} valid cells labelled; "
+            f"{record['unlabelled_cells']:,} left unlabelled (nodata).</p>"
         )
         if thumbnail:
             body.append("<h2>Map</h2>" + thumbnail)
             body.append(
-                "<p>Red: mineralised, blue: barren, grey: unlabelled or outside; white dots: the labelled points. "
-                "A block of cells shows its highest class.</p>"
+                "<p>Red: mineralised, blue: barren, light grey: unlabelled cells of the study area, white: outside "
+                "it or nodata; white dots ringed in black: the labelled points. A block of cells shows its highest "
+                "class.</p>"
             )
         body.append("<h2>Settings</h2><table>")
         for k, v in record["settings"].items():

@@ -54,6 +54,9 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> List[float]:
 
 
 def _fmt(value: float) -> str:
+    """A tick label: 4 significant digits, but whole numbers from 10,000 up in full ('10,000', not '1e+04')."""
+    if abs(value) >= 1e4 and abs(value) < 1e15 and float(value).is_integer():
+        return f"{value:,.0f}"
     return f"{value:.4g}"
 
 
@@ -140,7 +143,8 @@ def line_plot(
             lx = float(px(m.x)) + (-7 if anchor == "end" else 7)
             extent = LABEL_CHAR_WIDTH * len(m.label)
             span = (lx - extent, lx) if anchor == "end" else (lx, lx + extent)
-            ly = label_baseline(span, float(py(m.y)) - 7, placed)
+            # 7 px above the point, but never above the frame's top + a line: the title sits there
+            ly = label_baseline(span, max(float(py(m.y)) - 7, top + LABEL_LINE - 3), placed)
             placed.append((span[0], span[1], ly))
             out.append(
                 f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="{m.color}">{escape(m.label)}</text>'

@@ -17,6 +17,10 @@ from ..grid import GridSpec
 #: colours of label classes (0 barren, 1 mineralised, 2.. further classes) and of unlabelled / outside cells
 CLASS_COLOURS = {0: (74, 144, 200), 1: (215, 48, 31), 2: (252, 141, 89), 3: (127, 0, 0)}
 UNLABELLED_COLOUR = (235, 235, 235)
+#: colour of cells outside the study area or on nodata (class -2): the page's white, so the area's edge shows
+OUTSIDE_COLOUR = (255, 255, 255)
+#: the class value :func:`class_image` draws as outside (below unlabelled, -1: a block with any inside cell shows it)
+OUTSIDE = -2
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
@@ -33,18 +37,20 @@ def png_bytes(rgb: np.ndarray) -> bytes:
 
 
 def class_image(labels: np.ndarray, max_cells: int = 400, colours: Optional[Mapping[int, Tuple[int, ...]]] = None):
-    """RGB image of a class raster (negative values = unlabelled), at most ``max_cells`` per side: a block shows
-    its highest class, so that scattered mineralised cells stay visible. Returns (image, block size)."""
+    """RGB image of a class raster (-2 = outside the study area or nodata, other negative values = unlabelled), at
+    most ``max_cells`` per side: a block shows its highest class, so that scattered mineralised cells stay visible
+    and a block touching the study area shows as inside it. Returns (image, block size)."""
     colours = colours or CLASS_COLOURS
     labels = np.asarray(labels)
     step = max(1, int(math.ceil(max(labels.shape) / max_cells)))
     if step > 1:
         rows, cols = (math.ceil(n / step) for n in labels.shape)
-        padded = np.full((rows * step, cols * step), -1, dtype=np.int64)
+        padded = np.full((rows * step, cols * step), OUTSIDE, dtype=np.int64)
         padded[: labels.shape[0], : labels.shape[1]] = labels
         labels = padded.reshape(rows, step, cols, step).max(axis=(1, 3))
     image = np.empty(labels.shape + (3,), dtype=np.uint8)
     image[:] = UNLABELLED_COLOUR
+    image[labels <= OUTSIDE] = OUTSIDE_COLOUR
     for value, colour in colours.items():
         image[labels == value] = colour
     return image, step
@@ -56,8 +62,14 @@ def label_map_svg(
     points_xy: Sequence[Tuple[float, float]] = (),
     title: str = "Labels and deposits",
     size: int = 560,
+    inside: Optional[np.ndarray] = None,
 ) -> str:
-    """An ``<svg>`` of the class raster (``size`` px on its longer side) with each point as a white star."""
+    """An ``<svg>`` of the class raster (``size`` px on its longer side) with each point as a white dot ringed in
+    black. ``inside`` (bool, the raster's shape): the study area's valid cells; the others are drawn white, apart
+    from the light grey of unlabelled cells inside."""
+    labels = np.asarray(labels)
+    if inside is not None:
+        labels = np.where(np.asarray(inside, bool), labels, OUTSIDE)
     image, step = class_image(labels)
     height, width = image.shape[:2]
     scale = size / max(height, width)

@@ -14,9 +14,24 @@ from typing import Any, Dict, List, Mapping, Sequence
 from .svgplot import PALETTE, Series, line_plot
 
 
-def _curves(histories: Sequence[Sequence[Mapping[str, float]]], key: str, title: str, y_label: str) -> str:
+def majority_share(confusion: Sequence[Sequence[float]]) -> float:
+    """The accuracy on the validation cells of a network that calls every cell the commonest class (rows of the
+    confusion matrix: true classes); NaN when it is empty."""
+    totals = [float(sum(row)) for row in confusion]
+    return max(totals) / sum(totals) if totals and sum(totals) > 0 else float("nan")
+
+
+def _curves(
+    histories: Sequence[Sequence[Mapping[str, float]]],
+    key: str,
+    title: str,
+    y_label: str,
+    reference: float = float("nan"),
+) -> str:
     """Training (solid) and validation (dashed) ``key`` ("loss" or "accuracy") against iteration for every network
-    of the ensemble, one colour per network, from the zero line up."""
+    of the ensemble, one colour per network; loss from the zero line up. Accuracy (against ``reference``, the
+    share of the commonest class, drawn as a grey line) spans the curves and that line: on labels that are 98 %
+    barren a 0-1 axis squeezes every curve into its top pixels."""
     series = []
     finite: List[float] = []
     for i, history in enumerate(histories):
@@ -30,8 +45,17 @@ def _curves(histories: Sequence[Sequence[Mapping[str, float]]], key: str, title:
             Series(it, train, f"{name}training {key}", colour),
             Series(it, val, f"{name}validation {key}", colour if len(histories) > 1 else PALETTE[1], dash="6 4"),
         ]
-    top = 1.0 if key == "accuracy" else max(finite, default=1.0)
-    return line_plot(series, title, "iteration", y_label, y_range=(0.0, max(top, 1e-9)))
+    if key == "accuracy":
+        its = [h["iteration"] for history in histories for h in history]
+        if math.isfinite(reference) and its:
+            series.append(Series([min(its), max(its)], [reference, reference], _MAJORITY_LABEL, "#888888", "2 3"))
+            finite.append(reference)
+        low = math.floor(20 * min(finite, default=0.0)) / 20  # down to a multiple of 0.05
+        return line_plot(series, title, "iteration", y_label, y_range=(max(0.0, min(low, 0.95)), 1.0))
+    return line_plot(series, title, "iteration", y_label, y_range=(0.0, max(max(finite, default=1.0), 1e-9)))
+
+
+_MAJORITY_LABEL = "every validation cell called the commonest class"
 
 
 #: the report's first lines: what its figures measure and what they do not
@@ -51,9 +75,10 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     histories = [history] + [list(h) for h in metadata.get("member_histories", []) or []]
     metrics: Dict[str, Any] = dict(metadata.get("metrics", {}))
     loss_svg = _curves(histories, "loss", "Loss (class-weighted cross-entropy)", "loss")
-    acc_svg = _curves(histories, "accuracy", "Accuracy", "accuracy")
     classes = list(metadata.get("classes", []))
     cm = metrics.get("confusion_matrix", [])
+    majority = majority_share(cm)
+    acc_svg = _curves(histories, "accuracy", "Accuracy", "accuracy", majority)
     cm_rows = "".join(
         f"<tr><th>true {html.escape(str(c))}</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
         for c, row in zip(classes, cm)
@@ -78,6 +103,7 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     rows = [
         ("Validation ROC AUC", _fmt(metrics.get("validation_roc_auc"))),
         ("Validation accuracy", _fmt(metrics.get("validation_accuracy"))),
+        ("Accuracy of calling every validation cell the commonest class (for comparison)", _fmt(majority)),
         ("Validation balanced accuracy", _fmt(metrics.get("validation_balanced_accuracy"))),
         ("Validation loss", _fmt(metrics.get("validation_loss"))),
         ("Networks in the ensemble", max(1, len(members))),

@@ -211,6 +211,10 @@ def test_bad_inputs_name_the_parameter():
         PatchCNN(**SMALL).fit(bands, labels).predict_proba(bands[:2])
 
 
+#: the history's curves in a training report's SVG (not the grey line of the commonest class's share)
+CURVES = r'<polyline points="([^"]*)" fill="none" stroke="(?!#888888)'
+
+
 def test_report_plots_every_epoch_and_the_confusion_matrix(trained):
     import re
 
@@ -218,7 +222,7 @@ def test_report_plots_every_epoch_and_the_confusion_matrix(trained):
 
     model = trained[0]
     page = training_report_html(model.metadata_)
-    lines = re.findall(r'<polyline[^>]*points="([^"]*)"', page)
+    lines = re.findall(CURVES, page)  # the grey reference line (commonest class) is no curve of the history
     assert len(lines) == 4  # train/validation loss and accuracy
     assert all(len(pts.split()) == len(model.metadata_["history"]) for pts in lines)
     for row in model.metadata_["metrics"]["confusion_matrix"]:
@@ -236,7 +240,7 @@ def test_report_curves_follow_the_history(trained):
     svgs = re.findall(r"<svg.*?</svg>", training_report_html(trained[0].metadata_), re.S)
     assert len(svgs) == 2
     for svg, key in zip(svgs, ("loss", "accuracy")):
-        lines = re.findall(r'<polyline[^>]*points="([^"]*)"', svg)
+        lines = re.findall(CURVES, svg)
         pts = np.array([p.split(",") for line in lines for p in line.split()], float)
         iterations = np.array([h["iteration"] for h in history] * 2, float)
         values = np.array([h[f"train_{key}"] for h in history] + [h[f"val_{key}"] for h in history])
@@ -245,7 +249,15 @@ def test_report_curves_follow_the_history(trained):
             assert np.sign(slope) == sign
             np.testing.assert_allclose(coord, slope * data + intercept, atol=0.1)
         assert f">training {key}</text>" in svg and f">validation {key}</text>" in svg
-        assert re.search(r'text-anchor="end">0</text>', svg)  # the y axis starts at 0
+        # loss from 0 up; accuracy from its lowest value or the commonest class's share, down to a multiple of 0.05
+        if key == "loss":
+            assert re.search(r'text-anchor="end">0</text>', svg)
+        else:
+            cm = trained[0].metadata_["metrics"]["confusion_matrix"]
+            share = max(sum(r) for r in cm) / sum(sum(r) for r in cm)
+            low = np.floor(20 * min(values.min(), share)) / 20
+            # the plot's frame runs from y = 34 (top, accuracy 1) to 34 + 294 (bottom, ``low``)
+            np.testing.assert_allclose([slope * 1.0 + intercept, slope * low + intercept], [34, 328], atol=0.2)
         assert re.search(r"<title>(Loss|Accuracy)", svg)  # svgplot's charts carry an accessible title
 
 
@@ -413,7 +425,7 @@ def test_report_lists_every_network_of_the_ensemble(ensemble):
     assert "Every network of the ensemble of 3" in page
     # per-epoch curves of every network: training and validation loss and accuracy, each as long as its history
     histories = [model.metadata_["history"], *model.metadata_["member_histories"]]
-    lines = re.findall(r'<polyline[^>]*points="([^"]*)"', page)
+    lines = re.findall(CURVES, page)
     assert len(lines) == 4 * 3
     lengths = [len(h) for h in histories]
     assert sorted(len(pts.split()) for pts in lines) == sorted(lengths * 4)

@@ -66,3 +66,15 @@ def test_unwritable_folder_names_the_output(evaluation, tmp_path):
     ev, _ = evaluation
     with pytest.raises(InputError, match="OUTPUT_REPORT"):
         evaluation_report.write_report(str(tmp_path / "missing" / "r.html"), ev)
+
+
+def test_report_title_names_the_band_only_when_it_says_more_than_the_layer():
+    """The demo's evaluation of prospectivity.tif (band 'prospectivity') was titled 'Evaluation of prospectivity
+    (prospectivity)'."""
+    from geochem_prospector.core.reports.evaluation import report_title
+
+    assert report_title("prospectivity", "prospectivity") == "Evaluation of prospectivity"
+    assert report_title("Prospectivity", " prospectivity ") == "Evaluation of Prospectivity"
+    assert report_title("elements", "Cu") == "Evaluation of elements (band Cu)"
+    assert report_title("map", "") == "Evaluation of map"
+    assert report_title("magnetics_tmi_nT", "band 1") == "Evaluation of magnetics_tmi_nT (band 1)"  # not 'band band 1'

@@ -73,3 +73,53 @@ def test_settings_and_rounds_in_words_with_units(tmp_path):
     assert "Round 0: 1,234 cells labelled (reliable negatives from PU bagging)" in text
     assert "Round 1: 7 cells labelled" in text and "<svg id='map'></svg>" in text
     assert "positive_radius" not in text and "{" not in text.split("<body>")[1]  # no snake_case, no raw JSON
+
+
+def test_every_recorded_setting_is_in_words_and_counts_have_thousands_separators(tmp_path):
+    """Every setting the core records (from a real run on a tiny scene, for each method) has words; the demo's
+    summary showed 'bands', 'labelled_points', 'unlabelled_cells' raw and counts as '40219'."""
+    from geochem_prospector.core.labels.pseudolabel import PseudoLabelSettings, pseudolabel
+    from geochem_prospector.core.reports.labels import SETTING_WORDS
+
+    rng = np.random.default_rng(0)
+    grid = GridSpec(xmin=0.0, ymax=200.0, pixel_size=10.0, width=20, height=20)
+    features = rng.normal(size=(2, 20, 20))
+    points = np.array([[55.0, 145.0], [125.0, 65.0]])
+    for method in ("pu_bagging", "label_spreading", "self_training"):
+        recorded = pseudolabel(features, grid, points, settings=PseudoLabelSettings(method=method)).settings
+        assert set(recorded) <= set(SETTING_WORDS), set(recorded) - set(SETTING_WORDS)
+    for key, value in {"bands": 21, "labelled_points": 9, "unlabelled_cells": 33526}.items():
+        label, text = setting_in_words(key, value)
+        assert "_" not in label and text == f"{value:,}"
+    record = {
+        "classes": [{"class_id": 0, "name": "barren", "seed": 0, "pseudo": 39370, "total": 39370, "share": 0.979}],
+        "valid_cells": 73745,
+        "labelled_cells": 40219,
+        "unlabelled_cells": 33526,
+        "settings": {"bands": 21},
+        "history": [],
+        "warnings": [],
+    }
+    text = open(write_summary(str(tmp_path / "s.html"), record), encoding="utf-8").read()
+    # 73,745 - 40,219 = 33,526 by hand
+    assert "40,219 of 73,745 valid cells labelled; 33,526 left" in text and "<td>39,370</td>" in text
+
+
+def test_thumbnail_tells_the_study_areas_edge_from_unlabelled_cells():
+    """The demo's map drew unlabelled cells and cells outside the study area in the same grey: the area's edge was
+    invisible. By hand: a 4 x 4 raster, the left column outside; with 2 x 2 blocks a block touching the area shows
+    as inside."""
+    from geochem_prospector.core.reports.thumbnail import OUTSIDE_COLOUR
+
+    labels = np.full((4, 4), -1)
+    labels[3, 3] = 1
+    inside = np.ones((4, 4), bool)
+    inside[:, 0] = False
+    grid = GridSpec(xmin=0.0, ymax=40.0, pixel_size=10.0, width=4, height=4)
+    png = base64.b64decode(re.search(r"base64,([^\"]+)\"", label_map_svg(labels, grid, inside=inside)).group(1))
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert [tuple(image[r, 0]) for r in range(4)] == [OUTSIDE_COLOUR] * 4
+    assert tuple(image[0, 1]) == UNLABELLED_COLOUR and tuple(image[3, 3]) == CLASS_COLOURS[1]
+    assert OUTSIDE_COLOUR != UNLABELLED_COLOUR
+    blocks, step = class_image(np.where(inside, labels, -2), max_cells=2)
+    assert step == 2 and tuple(blocks[0, 0]) == UNLABELLED_COLOUR  # half outside, half unlabelled: inside

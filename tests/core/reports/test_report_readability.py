@@ -51,3 +51,52 @@ def test_markers_far_apart_keep_their_place():
 
 def test_report_plots_scale_to_the_page():
     assert ".plots svg{width:100%;max-width:900px;height:auto" in STYLE
+
+
+def _training_page():
+    from geochem_prospector.core.reports.training import training_report_html
+
+    history = [
+        {"iteration": i, "train_loss": 0.2 / i, "val_loss": 0.1, "train_accuracy": a, "val_accuracy": a}
+        for i, a in ((10, 0.962), (20, 0.99), (30, 0.999))
+    ]
+    metrics = {"confusion_matrix": [[8548, 6], [1, 55]], "validation_accuracy": 0.999}
+    return training_report_html({"history": history, "metrics": metrics, "classes": [0, 1]})
+
+
+def test_training_accuracy_is_shown_beside_calling_every_cell_the_commonest_class():
+    """The demo's accuracy 0.999 came with no context on labels 99 % barren; by hand from the confusion matrix:
+    (8548 + 6) / (8548 + 6 + 1 + 55) = 8554 / 8610 = 0.9935."""
+    page = _training_page()
+    assert re.search(r"commonest class \(for comparison\)</th><td>0\.993</td>", page)
+    accuracy_svg = re.findall(r"<svg.*?</svg>", page, re.S)[1]
+    assert "every validation cell called the commonest class" in accuracy_svg
+
+
+def test_training_accuracy_axis_spans_the_curves_not_zero_to_one():
+    """The demo's accuracy curves (0.95-1) filled the top 2 % of a 0-1 axis. The lowest value, 0.962, floors to
+    0.95 (a multiple of 0.05): the axis runs 0.95-1, so by hand (plot 34..328 px) 0.962 sits at
+    34 + (1 - 0.012 / 0.05) * 294 = 257.4 px, and no tick lies below 0.95."""
+    accuracy_svg = re.findall(r"<svg.*?</svg>", _training_page(), re.S)[1]
+    y_ticks = [float(t) for t in re.findall(r'<text x="56" y="[\d.]+" text-anchor="end">([\d.]+)</text>', accuracy_svg)]
+    assert min(y_ticks) >= 0.95 and max(y_ticks) == 1.0
+    first_curve = re.search(r'<polyline points="([^"]+)"', accuracy_svg).group(1).split()
+    assert first_curve[0].split(",")[1] == "257.4"
+
+
+def test_marker_labels_at_the_top_of_the_plot_stay_below_the_title():
+    """The demo's magnetics baseline captured 100 % of deposits in the top 10 %: the labels of points on the frame's
+    top edge were drawn over the plot's title. By hand: the title's baseline is y = 20, the frame's top y = 34; a
+    label needs a 15 px line, so its baseline must lie at or below 34 + 12 = 46 (12 px font inside the frame)."""
+    markers = [Marker(10, 100, "top 10 %: 100 %"), Marker(20, 100, "top 20 %: 100 %"), Marker(1, 99, "P-A: 99 %")]
+    svg = line_plot([Series([0, 100], [0, 100], "d")], "Success-rate curve", "x", "y", (0, 100), (0, 100), markers)
+    labels = _labels(svg)
+    assert len(labels) == 3 and all(y >= 34 + 12 for _, y, _, _ in labels), labels
+
+
+def test_large_tick_values_read_in_full():
+    """The demo's magnetics P-A plot labelled its threshold axis '1e+04' (nT). Ticks of 0-12,000 by hand: about 5
+    steps of 2,400, rounded up to 2,500: 0, 2500, 5000, 7500, 10,000, the last written out."""
+    svg = line_plot([Series([0, 12000], [0, 100], "d")], "t", "x", "y", (0, 12000), (0, 100))
+    x_ticks = re.findall(r'<text x="[\d.]+" y="344" text-anchor="middle">([^<]+)</text>', svg)
+    assert x_ticks == ["0", "2500", "5000", "7500", "10,000"] and "e+" not in svg
