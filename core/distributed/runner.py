@@ -19,10 +19,10 @@ from __future__ import annotations
 import sys
 import time
 from collections import deque
-from contextlib import ExitStack
 from typing import Any, Callable, Deque, Hashable, Optional, Sequence, Tuple
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..threads import blas_threads
 from .scheduler import Scheduler, dask_client, parse_scheduler
 
 #: seconds between two looks at the next result (and is_cancelled()) while waiting
@@ -54,14 +54,7 @@ def _same(value: Any) -> Any:
 def call_with_threads(counts: ThreadCounts, func: Callable[..., Any], *args: Any) -> Any:
     """``func(*args)`` with the BLAS and PyTorch thread counts of the submitting process (on a worker)."""
     blas, torch_threads = counts
-    with ExitStack() as stack:
-        if blas is not None:
-            try:
-                from threadpoolctl import threadpool_limits
-            except ImportError:
-                pass
-            else:
-                stack.enter_context(threadpool_limits(limits=blas, user_api="blas"))
+    with blas_threads(blas):
         if torch_threads is not None:
             import torch
 

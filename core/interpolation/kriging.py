@@ -43,6 +43,7 @@ from ..errors import InputError
 from ..grid import GridSpec, checked_mask
 from ..lazy import lazy_function
 from ..neighbours import NeighbourIndex
+from ..threads import blas_threads
 from .variogram import MODELS, Variogram, anisotropic_coordinates, auto_variogram
 
 cKDTree = lazy_function("scipy.spatial", "cKDTree")  # noqa: N816 (scipy imported when used: loads without it)
@@ -273,19 +274,21 @@ def krige_points(
         if "tree" not in cache:
             cache["tree"] = NeighbourIndex(xy)
         tree = cache["tree"]
-        # one neighbour query for many targets (thread start-up is per call), small batches to solve
+        # one neighbour query for many targets (thread start-up is per call), small batches to solve, each small
+        # system on one BLAS thread (core.threads: BLAS's threads would only wait on each other)
         step = _block_size(k, block_budget_bytes)
         query_step = 64 * step
-        for qstart in range(0, m, query_step):
-            check_cancelled(is_cancelled)
-            qsl = slice(qstart, qstart + query_step)
-            dist, idx, valid = _neighbours(
-                tree, n, targets[qsl], k, max_distance, None if exclude is None else exclude[qsl]
-            )
-            for start in range(0, dist.shape[0], step):
-                sl = slice(start, start + step)
-                out = slice(qstart + start, qstart + start + step)
-                est[out], var[out], mu[out] = _solve_local(xy, y, dist[sl], idx[sl], valid[sl], variogram)
+        with blas_threads(1):
+            for qstart in range(0, m, query_step):
+                check_cancelled(is_cancelled)
+                qsl = slice(qstart, qstart + query_step)
+                dist, idx, valid = _neighbours(
+                    tree, n, targets[qsl], k, max_distance, None if exclude is None else exclude[qsl]
+                )
+                for start in range(0, dist.shape[0], step):
+                    sl = slice(start, start + step)
+                    out = slice(qstart + start, qstart + start + step)
+                    est[out], var[out], mu[out] = _solve_local(xy, y, dist[sl], idx[sl], valid[sl], variogram)
     if log_transform:
         est = np.exp(est + 0.5 * var + mu)
     return est, var
