@@ -227,9 +227,9 @@ def unscale(block: np.ndarray, src: Any, band: int) -> np.ndarray:
     """``block`` (float32, NaN = nodata) of band ``band`` (1-based) of the open dataset ``src`` in the band's own
     units: raw x scale + offset where GDAL gives the band a scale or an offset (radiometrics or gravity stored as
     int16 counts, say), as QGIS and ``gdal_translate -unscale`` show it; ``block`` itself, untouched, otherwise."""
-    scale, offset = float(src.scales[band - 1]), float(src.offsets[band - 1])
-    if scale == 1.0 and offset == 0.0:
+    if not is_scaled(src, band):
         return block
+    scale, offset = float(src.scales[band - 1]), float(src.offsets[band - 1])
     return (block.astype(np.float64) * scale + offset).astype(np.float32)
 
 

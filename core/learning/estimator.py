@@ -458,9 +458,7 @@ class PatchCNN:
     ) -> WindowScores:
         """:meth:`predict_tile` of a window from :meth:`read_tile` (tile ``index`` draws MC-dropout seed
         ``seed + index``)."""
-        median, scale = self._norm()
-        x, bad = prepare_window(window, median, scale, self.config_.field // 2, self._device(device))
-        return self._score_prepared(x, bad, index, device, mc_samples)
+        return self._score_boxed([window], index, device, mc_samples)
 
     def _score_boxed(
         self, box: List[np.ndarray], index: int, device: Optional[str], mc_samples: Optional[int]

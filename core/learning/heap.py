@@ -8,18 +8,19 @@ machine that was 2-18 million faults for a 10,000 x 10,000 x 30 prediction; with
 glibc's environment variables), a 4,000^2 ``qgis_process`` prediction took 0.46 M faults instead of 2.2-2.4 M and
 44 CPU-s instead of 57-61, at the same peak memory (``bench/results/2026-12-03-predict-quiet/sweeps.txt``).
 
-While it runs, new threads also allocate from the main heap (``M_ARENA_MAX`` 1): the read-ahead thread
-(:func:`..io.windows.prefetched_tiles`) otherwise reads every window into an arena of its own, which the main
-thread frees into and which keeps what it was given: at 4,000^2 x 30 with 20 MC-dropout samples through
-``qgis_process``, peak RSS 2.95 GB with a second arena against 2.05-2.11 GB with one, and 14.3-14.9 s against
-15.3-15.5 s (pairs in one run, load 1-2).
-
 :func:`kept_heap` raises them while a prediction runs and sets them back to the ceilings the dynamic rule reaches
 afterwards, returning what is free to the system. It acts only in the process's main thread (``qgis_process``,
 scripts): the thresholds are process-wide, and a QGIS desktop task or a Dask worker runs in another thread of a
 process that does other work, where other threads' heaps also gained less (in a second thread, tiles of 512:
 0.20 -> 0.11 faults a cell; 320: 0.11 either way; same file). Elsewhere (not glibc, or another thread) it changes
 nothing.
+
+While it acts, threads started then also allocate from the main heap (``M_ARENA_MAX`` 1): the read-ahead thread
+(:func:`..io.windows.prefetched_tiles`) otherwise reads every window into an arena of its own, which the main
+thread frees into and which keeps what it was given: at 4,000^2 x 30 with 20 MC-dropout samples through
+``qgis_process``, peak RSS 2.95 GB with a second arena against 2.05-2.11 GB with one, and 14.3-14.9 s against
+15.3-15.5 s (pairs in one run, load 1-2). Afterwards the limit is glibc's default
+again (``mallopt`` cannot unset it).
 """
 
 from __future__ import annotations

@@ -2,27 +2,21 @@
 loads, and every step says what is missing instead of failing with a generic error after Run. The modules are
 hidden the way Python itself blocks an import (None in sys.modules), in QGIS's own Python."""
 
-import json
 import os
-import subprocess
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.headless.fresh_plugin import run_with_plugin
+
 QGIS_PYTHON = "/usr/bin/python3"
 HIDDEN = ("scipy", "rasterio", "geopandas")
 
-CODE = r"""
-import json, sys
+PRELUDE = """
 for name in HIDDEN:
     sys.modules[name] = None  # 'import name' now raises ImportError
-from qgis.core import QgsApplication
-app = QgsApplication([], False)
-app.initQgis()
-sys.path.insert(0, PLUGINS)
-from geochem_prospector import classFactory
-plugin = classFactory(None)
-plugin.initGui()
+"""
+
+BODY = r"""
 provider = QgsApplication.processingRegistry().providerById("prospector")
 report = {"algorithms": {}}
 for alg in provider.algorithms():
@@ -44,11 +38,8 @@ print("REPORT" + json.dumps(report))
 def test_plugin_loads_without_scipy_rasterio_geopandas_and_says_what_is_missing(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp_path))
-    code = CODE.replace("PLUGINS", repr(os.path.join(REPO, "build", "plugins"))).replace("HIDDEN", repr(HIDDEN))
-    proc = subprocess.run([QGIS_PYTHON, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("REPORT")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads(lines[0][len("REPORT") :])
+    prelude, body = (text.replace("HIDDEN", repr(HIDDEN)) for text in (PRELUDE, BODY))
+    report = run_with_plugin(QGIS_PYTHON, body, env, prelude)
     assert report["blocked"] == list(HIDDEN)  # the reference: Python refuses to import them
     steps = {"interpolate", "anomalies", "pseudolabel", "traincnn", "predict", "evaluate"}
     assert steps <= set(report["algorithms"])

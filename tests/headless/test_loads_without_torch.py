@@ -1,23 +1,16 @@
 """QGIS's own Python without torch: the plugin loads, its non-CNN algorithms work, CNN steps say what to do."""
 
-import json
 import os
 import subprocess
 
 import pytest
 
+from tests.headless.fresh_plugin import run_with_plugin
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QGIS_PYTHON = "/usr/bin/python3"
 
-CODE = r"""
-import json, sys
-from qgis.core import QgsApplication
-app = QgsApplication([], False)
-app.initQgis()
-sys.path.insert(0, PLUGINS)
-from geochem_prospector import classFactory
-plugin = classFactory(None)
-plugin.initGui()
+BODY = r"""
 provider = QgsApplication.processingRegistry().providerById("prospector")
 report = {"algorithms": {}, "torch_imported": "torch" in sys.modules}
 for alg in provider.algorithms():
@@ -38,11 +31,7 @@ def test_plugin_loads_without_torch(tmp_path):
     env.update(HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp_path))
     if qgis_python_has_torch(env):
         pytest.skip("torch is installed for QGIS's own Python here: nothing to prove")
-    code = CODE.replace("PLUGINS", repr(os.path.join(REPO, "build", "plugins")))
-    proc = subprocess.run([QGIS_PYTHON, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("REPORT")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads(lines[0][len("REPORT") :])
+    report = run_with_plugin(QGIS_PYTHON, BODY, env)
     assert report["torch_imported"] is False, "loading the plugin must not import torch"
     assert report["algorithms"]["interpolate"] == [True, ""]
     for name, (ok, message) in report["algorithms"].items():

@@ -3,24 +3,14 @@
 Measured, not read back: after a parallel operation the pool's other threads burn CPU while they spin and none
 while they sleep, so their CPU time over a series of pauses of the main thread tells the two apart."""
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.headless.fresh_plugin import run_with_plugin
 
-CODE = r"""
-import json, os, sys, time
-from qgis.core import QgsApplication
-app = QgsApplication([], False)
-app.initQgis()
-sys.path.insert(0, PLUGINS)
-from geochem_prospector import classFactory
-plugin = classFactory(None)
-plugin.initGui()
+BODY = r"""
 assert "torch" not in sys.modules, "loading the plugin must not import torch"
 from geochem_prospector.algorithms.traincnn import import_cnn
 import_cnn()
@@ -54,11 +44,7 @@ def run(tmp_path, policy):
     env.update(HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp_path))
     if policy:
         env["OMP_WAIT_POLICY"] = policy
-    code = CODE.replace("PLUGINS", repr(os.path.join(REPO, "build", "plugins")))
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("REPORT")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return json.loads(lines[-1][len("REPORT") :])
+    return run_with_plugin(sys.executable, BODY, env, timeout=300)
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="an OpenMP pool needs two CPUs here")

@@ -103,6 +103,25 @@ def test_dense_window_equals_the_per_patch_forward_and_the_previous_dense_path(n
     np.testing.assert_allclose(scored.prob[valid], previous[valid], rtol=0, atol=2e-6)
 
 
+def mc_spread_by_hand(nets, window, median, scale, patch, rows, cols, mc, seed, calibration, positive):
+    """The MC-dropout spread of the cells (rows, cols) computed patch by patch in float64: each network's hidden
+    vector of the cell's own patch, the masks drawn as predict draws them (one generator seeded with ``seed``, ``mc``
+    masks per network in order), applied by hand before the output layer."""
+    z = normalise(window, median, scale)
+    patches = torch.as_tensor(np.stack([z[:, r : r + patch, c : c + patch] for r, c in zip(rows, cols)]))
+    gen = torch.Generator().manual_seed(seed)
+    samples = []
+    with torch.no_grad():
+        for net in nets:
+            keep = 1 - net.dropout_p
+            h = net.hidden(patches).flatten(1).double()  # (cells, hidden)
+            masks = (torch.rand(mc, h.shape[1], generator=gen) < keep).float() / keep
+            w, b = net.out.weight[:, :, 0, 0].double(), net.out.bias.double()
+            for m in masks.double():
+                samples.append(torch.softmax(((h * m) @ w.T + b) / calibration.temperature, 1)[:, positive])
+    return torch.stack(samples).std(0, unbiased=False).numpy()
+
+
 def test_mc_dropout_spread_equals_masks_applied_patch_by_patch():
     bands, patch, mc, seed = 5, 9, 6, 11
     nets = networks(2, bands, patch)
@@ -113,21 +132,8 @@ def test_mc_dropout_spread_equals_masks_applied_patch_by_patch():
     scored = predict_window_scores(nets, window, median, scale, halo, 1, "cpu", mc, seed, calibration)
     assert scored.std is not None
 
-    z = normalise(window, median, scale)
     rows, cols = sample_cells(inner, seed=4)
-    patches = torch.as_tensor(np.stack([z[:, r : r + patch, c : c + patch] for r, c in zip(rows, cols)]))
-    gen = torch.Generator().manual_seed(seed)
-    samples = []
-    with torch.no_grad():
-        for net in nets:
-            keep = 1 - net.dropout_p
-            masks = (torch.rand(mc, 64, generator=gen) < keep).float() / keep
-            h = net.hidden(patches).flatten(1).double()  # (cells, hidden)
-            w, b = net.out.weight[:, :, 0, 0].double(), net.out.bias.double()
-            for m in masks.double():
-                logits = (h * m) @ w.T + b
-                samples.append(torch.softmax(logits / calibration.temperature, 1)[:, 1])
-    expected = torch.stack(samples).std(0, unbiased=False).numpy()
+    expected = mc_spread_by_hand(nets, window, median, scale, patch, rows, cols, mc, seed, calibration, 1)
     valid = np.isfinite(window[:, halo:-halo, halo:-halo]).all(axis=0)[rows, cols]
     np.testing.assert_allclose(scored.std[rows[valid], cols[valid]], expected[valid], rtol=0, atol=2e-6)
     assert np.isnan(scored.std[rows[~valid], cols[~valid]]).all()
@@ -210,20 +216,8 @@ def test_mc_dropout_of_three_classes_over_chunks_equals_masks_applied_patch_by_p
     calibration = Calibration(combine="logits", temperature=0.8)
     scored = predict_window_scores(nets, window, median, scale, halo, positive, "cpu", mc, seed, calibration)
 
-    z = normalise(window, median, scale)
     rows, cols = sample_cells(inner, seed=8)
-    patches = torch.as_tensor(np.stack([z[:, r : r + patch, c : c + patch] for r, c in zip(rows, cols)]))
-    gen = torch.Generator().manual_seed(seed)
-    samples = []
-    with torch.no_grad():
-        for net in nets:
-            keep = 1 - net.dropout_p
-            masks = (torch.rand(mc, 16, generator=gen) < keep).float() / keep
-            h = net.hidden(patches).flatten(1).double()
-            w, b = net.out.weight[:, :, 0, 0].double(), net.out.bias.double()
-            for m in masks.double():
-                samples.append(torch.softmax(((h * m) @ w.T + b) / calibration.temperature, 1)[:, positive])
-    expected = torch.stack(samples).std(0, unbiased=False).numpy()
+    expected = mc_spread_by_hand(nets, window, median, scale, patch, rows, cols, mc, seed, calibration, positive)
     valid = np.isfinite(window[:, halo:-halo, halo:-halo]).all(axis=0)[rows, cols]
     assert valid.sum() > 50
     np.testing.assert_allclose(scored.std[rows[valid], cols[valid]], expected[valid], rtol=0, atol=2e-6)
