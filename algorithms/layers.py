@@ -20,6 +20,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
+from ..core.io.rasters import sample_band
 from ..core.reports.legend import LegendClass, area_rank_classes, percentile_classes
 
 #: colours of the element classes (low to high, blue to dark red), as geochemical atlases draw them
@@ -36,14 +37,12 @@ MAX_LEGEND_CELLS = 4_000_000
 
 
 def band_values(layer: QgsRasterLayer, band: int, max_cells: int = MAX_LEGEND_CELLS) -> np.ndarray:
-    """The valid values of ``band`` of a file-based raster layer (every cell, or a regular subsample of about
-    ``max_cells``), as float64 without nodata."""
+    """The valid values of ``band`` of a file-based raster layer (every cell, or a sample of about ``max_cells``:
+    :func:`sample_band`), as float64 without nodata."""
     import rasterio
 
     with rasterio.open(layer.source().split("|")[0]) as src:
-        step = max(1, int(math.ceil(math.sqrt(src.width * src.height / max_cells))))
-        shape = (max(1, src.height // step), max(1, src.width // step))
-        data = src.read(band, out_shape=shape, masked=True) if step > 1 else src.read(band, masked=True)
+        data = sample_band(src, band, max_cells)
     values = np.ma.filled(data.astype(np.float64), np.nan)
     return values[np.isfinite(values)]
 

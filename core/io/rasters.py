@@ -242,11 +242,10 @@ def raster_warnings(
     selection: Sequence[Tuple[str, int]], parameter: str = "INPUT_RASTERS", max_cells: int = 4_000_000
 ) -> List[str]:
     """:func:`band_warnings` for the (path, 1-based band) pairs of ``selection`` without reading the bands whole,
-    for readers that work tile by tile: each band is checked on an evenly spaced sample of at most ``max_cells``
-    cells (every cell of a smaller band)."""
+    for readers that work tile by tile: each band is checked on :func:`sample_band`'s sample of about
+    ``max_cells`` cells (every cell of a smaller band)."""
     import rasterio
     import rasterio.errors
-    from rasterio.enums import Resampling
 
     warnings: List[str] = []
     for path in dict.fromkeys(p for p, _ in selection):
@@ -255,17 +254,65 @@ def raster_warnings(
         except Exception:  # rasterio raises RasterioIOError, a broad family; the reader names the problem
             continue
         with src:
-            step = max(1.0, math.sqrt(src.width * src.height / max_cells))
-            shape = (max(1, int(src.height / step)), max(1, int(src.width / step)))
             names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
             for index in [i for p, i in selection if p == path]:
                 try:
-                    sample = src.read(index, out_shape=shape, resampling=Resampling.nearest, masked=True)
+                    sample = sample_band(src, index, max_cells)
                 except (rasterio.errors.RasterioError, OSError):
                     break  # unreadable: the reader refuses it with the reason
                 band, beyond = _to_float32(sample)
                 warnings += band_warnings(band, _has_nodata(src, index), names[index - 1], path, parameter, beyond[0])
     return warnings
+
+
+def sample_band(src: Any, index: int, max_cells: int) -> np.ma.MaskedArray:
+    """About ``max_cells`` cells of band ``index`` (1-based) of the open dataset ``src``, masked where nodata: the
+    whole band when it is that small; else whole storage blocks spread evenly over it (:func:`spread_blocks`),
+    flattened; else (blocks too large to sample) every n-th cell.
+
+    Why blocks: GDAL decompresses a whole block to give one of its cells, so every n-th cell of a tiled file costs
+    reading all of it (10 s of a 12 GB stack before predict's first tile); a spread of whole blocks reads only them.
+    """
+    from rasterio.enums import Resampling
+    from rasterio.windows import Window
+
+    height, width = src.height, src.width
+    if height * width <= max_cells:
+        return src.read(index, masked=True)
+    windows = spread_blocks(height, width, tuple(src.block_shapes[index - 1]), max_cells)
+    if windows is None:
+        step = math.sqrt(height * width / max_cells)
+        shape = (max(1, int(height / step)), max(1, int(width / step)))
+        return src.read(index, out_shape=shape, resampling=Resampling.nearest, masked=True)
+    parts = [
+        src.read(index, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True).ravel() for r0, r1, c0, c1 in windows
+    ]
+    return np.ma.concatenate(parts)
+
+
+def spread_blocks(
+    height: int, width: int, block_shape: Tuple[int, int], max_cells: int
+) -> Optional[List[Tuple[int, int, int, int]]]:
+    """Whole blocks of ``block_shape`` (rows, columns) of a ``height`` x ``width`` band, as (row0, row1, col0, col1)
+    windows clipped to the band, holding at most ``max_cells`` cells and spread evenly over its rows and columns
+    of blocks (the first and last of each included); None when one block alone exceeds ``max_cells``."""
+    block_h, block_w = max(1, min(block_shape[0], height)), max(1, min(block_shape[1], width))
+    budget = max_cells // (block_h * block_w)
+    if budget < 1:
+        return None
+    block_rows, block_cols = -(-height // block_h), -(-width // block_w)
+    ratio = math.sqrt(block_rows * block_cols / budget)  # the same share of block rows and columns
+    n_cols = max(1, min(block_cols, int(block_cols / ratio)))
+    n_rows = max(1, min(block_rows, budget // n_cols))
+
+    def spread(count: int, total: int) -> List[int]:
+        return sorted({round(k * (total - 1) / (count - 1)) for k in range(count)}) if count > 1 else [0]
+
+    return [
+        (r * block_h, min(height, (r + 1) * block_h), c * block_w, min(width, (c + 1) * block_w))
+        for r in spread(n_rows, block_rows)
+        for c in spread(n_cols, block_cols)
+    ]
 
 
 def read_raster(

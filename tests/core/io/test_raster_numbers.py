@@ -12,6 +12,8 @@ from geochem_prospector.core.io.rasters import (
     raster_warnings,
     read_raster,
     read_stack,
+    sample_band,
+    spread_blocks,
     suspected_fill,
     write_geotiff,
 )
@@ -108,6 +110,62 @@ def test_the_sampled_scan_sees_a_fill_value_in_a_large_band(tmp_path):
     band[:, :8] = -1e30  # 20 %
     path = write(tmp_path / "big.tif", [band], ["Zn"])
     found = raster_warnings([(path, 1)], max_cells=100)  # 10 x 10 of the 40 x 40 cells
+    assert len(found) == 1 and "hold -1.00000002e+30" in found[0] and "band 'Zn'" in found[0]
+
+
+def write_tiled(path, band, block=16, nodata=None):
+    """A tiled GeoTIFF of one band in ``block`` x ``block`` blocks."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    height, width = band.shape
+    with rasterio.open(
+        str(path), "w", driver="GTiff", width=width, height=height, count=1, dtype="float32", crs="EPSG:3067",
+        transform=from_origin(400_000, 7_510_000, 250, 250), nodata=nodata, tiled=True, blockxsize=block,
+        blockysize=block,
+    ) as dst:  # fmt: skip
+        dst.write(band[None])
+        dst.set_band_description(1, "Zn")
+    return str(path)
+
+
+def test_spread_blocks_are_whole_blocks_spread_over_the_band_within_the_budget():
+    windows = spread_blocks(150, 170, (16, 16), 16 * 16 * 12)
+    assert 1 < len(windows) <= 12
+    rows = sorted({w[0] for w in windows})
+    cols = sorted({w[2] for w in windows})
+    assert rows[0] == 0 and rows[-1] == 144 and cols[0] == 0 and cols[-1] == 160  # first and last blocks
+    assert len(rows) > 2 and len(cols) > 2  # spread both ways, not a strip
+    for r0, r1, c0, c1 in windows:  # on the block grid, clipped to the band
+        assert r0 % 16 == 0 and c0 % 16 == 0 and r1 == min(r0 + 16, 150) and c1 == min(c0 + 16, 170)
+    assert len(set(windows)) == len(windows)
+    # row strips (one row a block): spread rows
+    strips = spread_blocks(1000, 300, (1, 300), 300 * 10)
+    assert len(strips) == 10 and strips[0] == (0, 1, 0, 300) and strips[-1] == (999, 1000, 0, 300)
+    assert spread_blocks(100, 100, (64, 64), 1000) is None  # one block is already over the budget
+
+
+def test_sample_band_reads_exactly_the_spread_blocks_cells(tmp_path):
+    import rasterio
+
+    band = np.random.default_rng(3).uniform(1, 9, (150, 170)).astype(np.float32)
+    band[40:50, 60:90] = -9999.0
+    path = write_tiled(tmp_path / "tiled.tif", band, nodata=-9999.0)
+    with rasterio.open(path) as src:
+        sample = sample_band(src, 1, 16 * 16 * 12)
+        whole = sample_band(src, 1, 150 * 170)
+    windows = spread_blocks(150, 170, (16, 16), 16 * 16 * 12)
+    expected = np.concatenate([band[r0:r1, c0:c1].ravel() for r0, r1, c0, c1 in windows])
+    np.testing.assert_array_equal(np.ma.filled(sample, -9999.0), expected)
+    np.testing.assert_array_equal(sample.mask, expected == -9999.0)
+    np.testing.assert_array_equal(np.ma.filled(whole, -9999.0), band)  # small enough: every cell
+
+
+def test_the_block_sample_sees_a_fill_value_in_a_large_tiled_band(tmp_path):
+    band = np.random.default_rng(4).uniform(20, 220, (160, 160)).astype(np.float32)
+    band[:, :32] = -1e30  # 20 %, the left two columns of blocks
+    path = write_tiled(tmp_path / "tiled_fill.tif", band)
+    found = raster_warnings([(path, 1)], max_cells=16 * 16 * 16)  # 16 of the 100 blocks
     assert len(found) == 1 and "hold -1.00000002e+30" in found[0] and "band 'Zn'" in found[0]
 
 
