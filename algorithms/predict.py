@@ -88,7 +88,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
         self.addParameter(params.evidence_rasters(self.INPUT_RASTERS, "Evidence rasters (the model's bands)"))
-        self.addParameter(QgsProcessingParameterFile(self.MODEL, self.tr("Model file (from traincnn)"), extension="pt"))
+        self.addParameter(QgsProcessingParameterFile(self.MODEL, self.tr("Model file (from traincnn or trainmodel)"), extension="pt"))
         self.addParameter(params.device(self.DEVICE))
         self.addParameter(params.mask(name=self.MASK))
         self.addParameter(
