@@ -88,7 +88,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
         self.addParameter(params.evidence_rasters(self.INPUT_RASTERS, "Evidence rasters (the model's bands)"))
-        self.addParameter(QgsProcessingParameterFile(self.MODEL, self.tr("Model file (from traincnn or trainmodel)"), extension="pt"))
+        self.addParameter(
+            QgsProcessingParameterFile(self.MODEL, self.tr("Model file (from traincnn or trainmodel)"), extension="pt")
+        )
         self.addParameter(params.device(self.DEVICE))
         self.addParameter(params.mask(name=self.MASK))
         self.addParameter(
@@ -169,6 +171,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
         mask = self._mask(parameters, context, grid)
+        tallied = self._tallied(reader, model, classic, mask, feedback)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
         if mc > 0 and not getattr(model, "has_uncertainty", True):
@@ -204,11 +207,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
             if kept:
                 feedback.pushInfo("Memory: freed buffers stay in the heap for the next tile (headless run).")
             self._predict_into(
-                self._tiles_on(runner, model, model_path, reader, feedback), reader, grid, mask, device, mc, tile,
+                self._tiles_on(runner, model, model_path, reader, feedback), tallied or reader, grid, mask, device,
+                mc, tile,
                 thresholds, provenance,
                 {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls,
                  self.OUTPUT_RANK: out_rank}, feedback,
             )  # fmt: skip
+        self._report_range(tallied, model, feedback)
         feedback.setProgress(100)
         name = "Prospectivity (CNN): most prospective % of the area"
         self.style_on_load(context, output, "prospectivity", self.tr(name), stretch=False, legend="area_rank")
@@ -283,6 +288,35 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 "patch covers a different ground area; resample the inputs to the training cell size."
             )
         return reader, grid, paths
+
+    def _tallied(self, reader, model, classic: bool, mask, feedback):
+        """The reader, counting the cells beyond the model's training range as the tiles are read; None when the
+        model file records no range."""
+        from ..core.learning.training_range import RangeTally, TalliedReader, training_range
+
+        limits = training_range(model.metadata_)
+        if limits is None:
+            feedback.pushInfo(
+                "The model file records no training range (it was written before 0.3.0): the evidence is not "
+                "compared with what the model was trained on; train it again to have that checked."
+            )
+            return None
+        halo = model.metadata_["window"] // 2 if classic else model.config_.field // 2
+        return TalliedReader(reader, RangeTally(limits), halo, mask)
+
+    def _report_range(self, tallied, model, feedback) -> None:
+        """Warn, naming the bands, where the evidence lies beyond the model's training range (never refuse)."""
+        if tallied is None:
+            return
+        if not tallied.tally.valid.any():  # the tiles ran on Dask workers, which read the files themselves
+            feedback.pushInfo("The tiles were read on the workers: the evidence was not compared with the training "
+                              "range; run without SCHEDULER to have it checked.")  # fmt: skip
+            return
+        warning = tallied.tally.report(model.band_names_, self.INPUT_RASTERS)
+        if warning:
+            feedback.pushWarning(warning)
+        else:
+            feedback.pushInfo(f"Evidence within the training range in every band ({tallied.tally.limits.what}).")
 
     def _tiles_on(self, runner, model, model_path, reader, feedback):
         """What runs the tiles: the model in this process, or Dask workers reading the files themselves."""

@@ -137,6 +137,8 @@ def build(folder: str) -> Dict[str, str]:
     holes[0, 30:33, 20:25] = np.nan  # NaN cells as well
     paths["holes"] = _raster(os.path.join(folder, "holes.tif"), holes, ["Cu", "Pb"])
     paths["oneband"] = _raster(os.path.join(folder, "oneband.tif"), bands[:1], ["Cu"])
+    # the same evidence in ppb instead of ppm (another laboratory's units): beyond the model's training range
+    paths["raster_other_units"] = _raster(os.path.join(folder, "elements_ppb.tif"), bands * 1000, ["Cu", "Pb"])
     paths["constant"] = _raster(os.path.join(folder, "constant.tif"), np.full((2, SIZE, SIZE), 10.0), ["Cu", "Pb"])
     paths["allnodata"] = _raster(os.path.join(folder, "allnodata.tif"), np.full((2, SIZE, SIZE), -9999.0), ["Cu", "Pb"])
     paths["geographic_raster"] = _geographic_raster(os.path.join(folder, "geographic.tif"), bands)
@@ -1180,6 +1182,13 @@ CASES: List[Case] = [
         error=r"^INPUT_RASTERS: band\(s\) gravity:bouguer, magnetics:tmi needed by the model are not among",
     ),
     Case(
+        "evidence in other units than the training's",
+        "predict",
+        _set(INPUT_RASTERS=["raster_other_units"]),
+        warning=r"INPUT_RASTERS: the evidence lies beyond what the model was trained on in 2 of 2 bands: 'elements:Cu' "
+        r"100\.0 % of its cells \(values [\d,.]+ to [\d,.]+; trained on [\d.]+ to [\d.]+\); 'elements:Pb' 100\.0 %",
+    ),
+    Case(
         "model file crafted to run code on load",
         "predict",
         _set(MODEL="model_crafted"),
@@ -1225,7 +1234,12 @@ CASES: List[Case] = [
     Case("different CRSs", "trainmodel", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
     Case("different CRSs", "traincnn", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
     Case("nodata holes and NaN", "traincnn", _set(INPUT_RASTERS=["holes"])),
-    Case("nodata holes and NaN", "predict", _set(INPUT_RASTERS=["holes"])),
+    Case(
+        "nodata holes and NaN",
+        "predict",
+        _set(INPUT_RASTERS=["holes"]),
+        warning=r"Evidence within the training range in every band \(the lowest and highest value of the training",
+    ),
     Case("one-band raster", "traincnn", _set(INPUT_RASTERS=["oneband"])),
     Case(
         "one-band raster",
