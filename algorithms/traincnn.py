@@ -519,6 +519,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
 
     def _point_labels(self, parameters, context, feedback, grid):
         """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""
+        from ..core.labels.seeds import shared_cells_warning
         from ..core.learning.streaming import PointLabels
 
         layer = self.parameterAsLayer(parameters, self.LABELS, context)
@@ -555,5 +556,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
         if (~inside).sum():
             feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
+        merged = shared_cells_warning(rows[inside], cols[inside], classes[inside], grid.pixel_size, self.LABELS)
+        if merged:
+            feedback.pushWarning(merged)
         # where points share a cell, the higher class wins
         return PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))

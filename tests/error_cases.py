@@ -173,6 +173,15 @@ def build(folder: str) -> Dict[str, str]:
         {"cls": labels[0, rows, cols].astype(int).tolist()},
         crs="EPSG:4326",
     )
+    # the same points in EPSG:3067, and a second point in six of their cells (two of another class): a pixel too
+    # coarse for the points
+    seconds = [(x + 60, y + 60) for x, y in centres[:6]]
+    crowded = labels[0, rows, cols].astype(int).tolist()
+    paths["label_points_crowded"] = _points(
+        os.path.join(folder, "label_points_crowded.gpkg"),
+        centres + seconds,
+        {"cls": crowded + crowded[:4] + [1 - v for v in crowded[4:6]]},
+    )
     paths.update(_model_files(folder, bands, labels[0]))
     paths.update(_files_behind_inputs(folder, bands))
     paths.update(_number_inputs(folder, xy, cu, base, bands))
@@ -980,6 +989,11 @@ def no_live_formula(parameters: Dict[str, object]) -> None:
         assert any(c.startswith("'=") or c.startswith("'+") or c.startswith("'@") for c in cells), path
 
 
+#: two deposits at one place: one label
+_ONE_LABEL_LOST = (
+    r"LABELS: 2 of 3 labelled points share a cell of 250 with another point \(1 cell holds more than one\)"
+)
+
 #: a constant band: named, with why GDAL printed ERROR 5 when QGIS opened it
 _ONE_VALUE = r"band 'Cu' of 'constant.tif' holds one value \(10\) .*no evidence.*ERROR 5"
 
@@ -1092,7 +1106,7 @@ CASES: List[Case] = [
     Case("all identical", "evaluate", _set(INPUT_RASTER="constant"), warning=_ONE_VALUE),
     Case("all identical", "trainmodel", _set(INPUT_RASTERS=["constant"]), warning=_ONE_VALUE),
     Case("duplicate coordinates", "interpolate", _set(INPUT="duplicates")),
-    Case("duplicate coordinates", "pseudolabel", _set(LABELS="deposits_dup")),
+    Case("duplicate coordinates", "pseudolabel", _set(LABELS="deposits_dup"), warning=_ONE_LABEL_LOST),
     Case("duplicate coordinates", "evaluate", _set(DEPOSITS="deposits_dup")),
     # ---- CRS -----------------------------------------------------------------------------------------------------
     Case(
@@ -1231,6 +1245,17 @@ CASES: List[Case] = [
         _set(LABELS="labels_outside", LABEL_FIELD="cls"),
         error=r"^LABELS: no labelled point .* lies on the evidence rasters; check that the points overlap the rasters",
     ),
+    *[
+        Case(
+            "label points sharing cells",
+            alg,
+            _set(LABELS="label_points_crowded", LABEL_FIELD="cls"),
+            warning=r"LABELS: 12 of \d+ labelled points share a cell of 250 with another point \(6 cells hold more "
+            r"than one; in 2 of them the classes differ and the higher class was kept\), and a cell holds one label, "
+            r"so 6 labels were lost: training sees \d+ labelled cells\. Use evidence rasters with a finer PIXEL_SIZE",
+        )
+        for alg in ("pseudolabel", "traincnn", "trainmodel")
+    ],
     Case("different CRSs", "trainmodel", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
     Case("different CRSs", "traincnn", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
     Case("nodata holes and NaN", "traincnn", _set(INPUT_RASTERS=["holes"])),
