@@ -264,7 +264,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if missing:
             raise InputError(
                 f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
-                f"({', '.join(available)}); add the rasters the model was trained on.",
+                f"({', '.join(available)}); add the rasters the model was trained on (bands are matched by name: "
+                "'layer:band description', or the band description alone when only one input has it).",
                 self.INPUT_RASTERS,
             )
         grid = grids[0]

@@ -1270,7 +1270,8 @@ CASES: List[Case] = [
         "one-band raster",
         "predict",
         _set(INPUT_RASTERS=["oneband"]),
-        error=r"^INPUT_RASTERS: band\(s\) elements:Pb needed by the model are not among the inputs \(oneband:Cu\)",
+        error=r"^INPUT_RASTERS: band\(s\) elements:Pb needed by the model are not among the inputs \(oneband:Cu\); add "
+        r"the rasters the model was trained on \(bands are matched by name",
     ),
     Case(
         "geographic CRS, metre pixel",
@@ -1449,14 +1450,14 @@ CASES += [
         "predict",
         _set(MODEL="model_nan_normalisation"),
         error=r"^MODEL: 'model_nan_normalisation\.pt' is not a usable model file: normalisation\.median\[0\] is NaN, "
-        r"but it must be a finite number; train a new model with prospector:traincnn\.",
+        r"but it must be a finite number; train a new model with prospector:traincnn or prospector:trainmodel\.",
     ),
     Case(
         "model: positive class not among classes",
         "predict",
         _set(MODEL="model_positive_class"),
         error=r"^MODEL: 'model_positive_class\.pt' is not a usable model file: positive_class is 7, but it must be "
-        r"one of the classes \(0, 1\); train a new model with prospector:traincnn\.",
+        r"one of the classes \(0, 1\); train a new model with prospector:traincnn or prospector:trainmodel\.",
     ),
     Case(
         "model: text in the grid",
@@ -1477,7 +1478,7 @@ CASES += [
         "predict",
         _set(MODEL="model_bomb"),
         error=r"^MODEL: 'model_bomb\.pt' is refused unread: entry '[^']*/data/0' unpacks to 1\.0 GiB from \d+\.\d KiB "
-        r"\(\d[\d,]*:1\)\. .*a zip bomb\); train a new model with prospector:traincnn\.",
+        r"\(\d[\d,]*:1\)\. .*a zip bomb\); train a new model with prospector:traincnn or prospector:trainmodel\.",
     ),
 ]
 
