@@ -160,6 +160,7 @@ def build(folder: str) -> Dict[str, str]:
     labels = np.full((1, SIZE, SIZE), -1.0)
     labels[0, ::3, ::3] = (hill[::3, ::3] > 0.3).astype(float)
     paths["label_raster"] = _raster(os.path.join(folder, "labels.tif"), labels, ["label"], nodata=-1.0)
+    paths["label_raster_coarse"] = _coarse_labels(os.path.join(folder, "labels_coarse.tif"), labels)
     paths["labels_empty"] = _points(os.path.join(folder, "labels_empty.gpkg"), np.zeros((0, 2)), {"cls": []})
     paths["labels_outside"] = _points(
         os.path.join(folder, "labels_outside.gpkg"), [(X0 - 50_000, Y0), (X0 + 5000, Y0 + 90_000)], {"cls": [1, 0]}
@@ -191,6 +192,19 @@ def build(folder: str) -> Dict[str, str]:
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
+
+
+def _coarse_labels(path: str, labels: np.ndarray) -> str:
+    """The label raster on cells of 2 x PIXEL (another grid): its 7 x 7 labelled cells cover 196 evidence cells."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    coarse = labels[:, ::2, ::2].astype(np.float32)
+    profile = dict(driver="GTiff", width=SIZE // 2, height=SIZE // 2, count=1, dtype="float32", crs=CRS,
+                   transform=from_origin(X0, Y0 + SIZE * PIXEL, 2 * PIXEL, 2 * PIXEL), nodata=-1.0)  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(coarse)
+    return path
 
 
 def _evidence_inputs(folder: str) -> Dict[str, str]:
@@ -1255,6 +1269,17 @@ CASES: List[Case] = [
             r"so 6 labels were lost: training sees \d+ labelled cells\. Use evidence rasters with a finer PIXEL_SIZE",
         )
         for alg in ("pseudolabel", "traincnn", "trainmodel")
+    ],
+    *[
+        Case(
+            "label raster on another grid",
+            alg,
+            _set(LABELS="label_raster_coarse"),
+            warning=r"LABELS: the label raster is on another grid than the evidence rasters \(CRS, cell size or "
+            r"origin\), so each evidence cell took the label of the nearest label cell: 49 labelled cells in the "
+            r"raster, 196 on the evidence grid",
+        )
+        for alg in ("traincnn", "trainmodel")
     ],
     Case("different CRSs", "trainmodel", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
     Case("different CRSs", "traincnn", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
