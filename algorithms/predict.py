@@ -174,13 +174,17 @@ class PredictAlgorithm(ProspectorAlgorithm):
         tallied = self._tallied(reader, model, classic, mask, feedback)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
-        if mc > 0 and not getattr(model, "has_uncertainty", True):
-            feedback.pushInfo(f"MC_SAMPLES ignored: {model.uncertainty_description(mc)}.")
-            mc = 0
+        asked_unc = bool(parameters.get(self.OUTPUT_UNCERTAINTY))
+        if not getattr(model, "has_uncertainty", True) and (mc > 0 or asked_unc):
+            ignored = ", and MC_SAMPLES is ignored" if mc > 0 else ""
+            feedback.pushInfo(
+                f"No uncertainty raster (OUTPUT_UNCERTAINTY) is written{ignored}: {model.uncertainty_description(mc)}."
+            )
+            mc, asked_unc = 0, False
         out_unc = None
         if mc > 0:  # resolving the destination queues it for loading, so only when it will be written
             out_unc = self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or None
-        elif parameters.get(self.OUTPUT_UNCERTAINTY):
+        elif asked_unc:
             feedback.pushInfo("MC_SAMPLES is 0: no uncertainty raster is written.")
         mc = mc if out_unc else 0
         if mc:

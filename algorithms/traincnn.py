@@ -81,6 +81,24 @@ def layer_paths(layers, parameter: str):
     return paths, names
 
 
+def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedback) -> None:
+    """Warn when the label raster is on another grid: each evidence cell took its nearest label cell, which moves
+    labels by up to a cell and drops or repeats them; say how many labelled cells it had and has (traincnn,
+    trainmodel and comparemodels read labels alike)."""
+    from ..core.io.windows import band_table
+
+    if band_table(label_paths, label_names)[2][0] == grid:
+        return
+    own = read_stack(label_paths, label_names, parameter="LABELS").bands[0]
+    before, after = (int(np.count_nonzero(np.isfinite(a) & (a >= 0))) for a in (own, labels))
+    feedback.pushWarning(
+        f"LABELS: the label raster is on another grid than the evidence rasters (CRS, cell size or origin), so each "
+        f"evidence cell took the label of the nearest label cell: {before:,} labelled cells in the raster, {after:,} "
+        "on the evidence grid, each moved by up to a cell. To keep every label where it was, make the labels on the "
+        "evidence grid (pseudolabel with these INPUT_RASTERS), or give them as points."
+    )
+
+
 class TrainCnnAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {"VALIDATION": VALIDATIONS, "TRAINING": TRAININGS, "INPUT_TRANSFORM": INPUT_TRANSFORMS}
     INPUT_RASTERS = "INPUT_RASTERS"
@@ -515,25 +533,9 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             for warning in data.warnings:
                 feedback.pushWarning(warning)
             labels = data.bands[0].astype(np.float64)
-            self._labels_regridded(label_paths, label_names, labels, grid, feedback)
+            warn_if_regridded(label_paths, label_names, labels, grid, feedback)
             return labels
         return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
-
-    def _labels_regridded(self, label_paths, label_names, labels: np.ndarray, grid, feedback) -> None:
-        """Warn when the label raster is on another grid: each evidence cell took its nearest label cell, which
-        moves labels by up to a cell and drops or repeats them; say how many labelled cells it had and has."""
-        from ..core.io.windows import band_table
-
-        if band_table(label_paths, label_names)[2][0] == grid:
-            return
-        own = read_stack(label_paths, label_names, parameter=self.LABELS).bands[0]
-        before, after = (int(np.count_nonzero(np.isfinite(a) & (a >= 0))) for a in (own, labels))
-        feedback.pushWarning(
-            f"LABELS: the label raster is on another grid than the evidence rasters (CRS, cell size or origin), so "
-            f"each evidence cell took the label of the nearest label cell: {before:,} labelled cells in the raster, "
-            f"{after:,} on the evidence grid, each moved by up to a cell. To keep every label where it was, make "
-            "the labels on the evidence grid (pseudolabel with these INPUT_RASTERS), or give them as points."
-        )
 
     def _point_labels(self, parameters, context, feedback, grid):
         """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""

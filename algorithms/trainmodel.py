@@ -109,7 +109,6 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
     #: labels are read exactly as traincnn reads them (label raster, or points with a class field)
     _labels = TrainCnnAlgorithm._labels
     _point_labels = TrainCnnAlgorithm._point_labels  # which _labels calls for points
-    _labels_regridded = TrainCnnAlgorithm._labels_regridded  # and for a label raster on another grid
 
     def name(self) -> str:
         return "trainmodel"
