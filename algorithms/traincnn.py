@@ -81,6 +81,15 @@ def layer_paths(layers, parameter: str):
     return paths, names
 
 
+def warn_labels_without_evidence(stack, labels: np.ndarray, feedback) -> None:
+    """Say how many labelled cells lack a band's value, which training then leaves out (traincnn, trainmodel)."""
+    from ..core.labels.seeds import labels_without_evidence
+
+    lost = labels_without_evidence(stack.bands, labels, stack.band_names)
+    if lost:
+        feedback.pushWarning(lost)
+
+
 def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedback) -> None:
     """Warn when the label raster is on another grid: each evidence cell took its nearest label cell, which moves
     labels by up to a cell and drops or repeats them; say how many labelled cells it had and has (traincnn,
@@ -412,6 +421,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
             self._check_grid(grid, model.patch_size)
             labels = self._labels(parameters, context, feedback, grid)
+            warn_labels_without_evidence(stack, labels, feedback)
             confidence = None
             conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
             if conf_layer is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -58,6 +58,25 @@ def shared_cells_warning(
         f"label, so {lost} label{'s were' if lost != 1 else ' was'} lost: training sees {starts.size} labelled "
         "cells. Use evidence rasters with a finer PIXEL_SIZE (interpolate, evidence) or fewer points (one a cell, "
         "e.g. one per deposit)."
+    )
+
+
+def labels_without_evidence(
+    bands: np.ndarray, labels: np.ndarray, band_names: Sequence[str], parameter: str = "LABELS"
+) -> Optional[str]:
+    """Labelled cells (``labels`` >= 0) where a band of the (bands, rows, columns) stack has no value are left out of
+    training: how many, and which bands lack the value, or None when every labelled cell has all of them."""
+    labelled = np.isfinite(labels) & (labels >= 0)
+    n = int(labelled.sum())
+    missing = ~np.isfinite(np.asarray(bands)[:, labelled])
+    lost = int(missing.any(axis=0).sum()) if n else 0
+    if not lost:
+        return None
+    per_band = missing.sum(axis=1)
+    named = ", ".join(f"'{band_names[i]}' ({int(per_band[i]):,})" for i in np.argsort(-per_band) if per_band[i])
+    return (
+        f"{parameter}: {lost:,} of {n:,} labelled cells have no value in band(s) {named} (nodata there), so training "
+        f"leaves them out and sees {n - lost:,}. Check those bands' nodata value and extent, or leave a band out."
     )
 
 

@@ -1,4 +1,5 @@
-"""Labelled points that fall into one cell keep one label: the warning counts them as a brute-force count does."""
+"""Labelled points that fall into one cell keep one label, and labelled cells without evidence are left out: the
+warnings count them as a brute-force count does."""
 
 from collections import defaultdict
 
@@ -48,3 +49,24 @@ def test_two_points_in_one_cell_are_one_lost_label_in_words():
         in (message)
     )
     assert "so 1 label was lost: training sees 2 labelled cells" in message
+
+
+def test_labelled_cells_without_evidence_are_counted_by_band_as_numpy_counts_them():
+    from geochem_prospector.core.labels.seeds import labels_without_evidence
+
+    rng = np.random.default_rng(4)
+    bands = rng.normal(size=(3, 30, 30))
+    bands[1, 5:20, 5:20] = np.nan
+    bands[2, 15:25, :] = np.nan
+    labels = np.where(rng.random((30, 30)) < 0.2, rng.integers(0, 2, (30, 30)), np.nan)
+    labelled = np.isfinite(labels)
+    lost = labelled & ~np.isfinite(bands).all(axis=0)
+    in_b1, in_b2 = (int((labelled & np.isnan(bands[i])).sum()) for i in (1, 2))
+    message = labels_without_evidence(bands, labels, ["Cu", "Pb", "Zn"])
+    assert message is not None
+    first, second = sorted([(in_b1, "Pb"), (in_b2, "Zn")], reverse=True)
+    assert message.startswith(
+        f"LABELS: {lost.sum()} of {labelled.sum()} labelled cells have no value in band(s) '{first[1]}' ({first[0]}), "
+        f"'{second[1]}' ({second[0]}) (nodata there), so training leaves them out and sees {labelled.sum() - lost.sum()}."
+    )
+    assert labels_without_evidence(bands[:1], labels, ["Cu"]) is None
