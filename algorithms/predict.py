@@ -307,7 +307,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             )
             return None
         halo = model.metadata_["window"] // 2 if classic else model.config_.field // 2
-        return TalliedReader(reader, RangeTally(limits), halo, mask)
+        return TalliedReader(reader, RangeTally(limits), halo, mask, model.band_names_)
 
     def _report_range(self, tallied, model, feedback) -> None:
         """Warn, naming the bands, where the evidence lies beyond the model's training range (never refuse)."""
@@ -404,8 +404,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 feedback.pushInfo(f"Prediction: {times.line()}.")
             if hist.sum() == 0:
                 raise InputError(
-                    "no cell has a value in every band (inside the mask): a band is all nodata there, or the rasters "
-                    "do not overlap. Check each raster's nodata value and extent (and the MASK).",
+                    "no cell has a value in every band (inside the mask): "
+                    f"{_empty_bands(reader) or 'a band is all nodata there, or the rasters do not overlap'}. Check "
+                    "each raster's nodata value and extent (and the MASK).",
                     self.INPUT_RASTERS,
                 )
             if tmp_cls:
@@ -490,6 +491,17 @@ class _ArrayReader:
 
     def close(self) -> None:
         pass
+
+
+def _empty_bands(reader) -> str:
+    """'band(s) ... have no value there' from the training-range tally of the tiles read, or '' without one (the
+    tally counts each band's cells with a value, inside the mask)."""
+    from ..core.learning.training_range import TalliedReader
+
+    if not isinstance(reader, TalliedReader) or not reader.tally.valid.any():
+        return ""
+    empty = [name for name, n in zip(reader.band_names, reader.tally.valid) if n == 0]
+    return f"the model's band(s) {', '.join(empty)} have no value there" if empty else ""
 
 
 def _area_thresholds(hist: np.ndarray):

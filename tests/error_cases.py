@@ -137,6 +137,10 @@ def build(folder: str) -> Dict[str, str]:
     holes[0, 30:33, 20:25] = np.nan  # NaN cells as well
     paths["holes"] = _raster(os.path.join(folder, "holes.tif"), holes, ["Cu", "Pb"])
     paths["oneband"] = _raster(os.path.join(folder, "oneband.tif"), bands[:1], ["Cu"])
+    # Pb nodata over the whole MASK (mask_4326: 1-9 km from the corner), values outside it
+    pb_hole = bands.copy()
+    pb_hole[1, 3:37, 3:37] = -9999.0
+    paths["raster_pb_hole"] = _raster(os.path.join(folder, "pb_hole.tif"), pb_hole, ["Cu", "Pb"])
     # the same evidence in ppb instead of ppm (another laboratory's units): beyond the model's training range
     paths["raster_other_units"] = _raster(os.path.join(folder, "elements_ppb.tif"), bands * 1000, ["Cu", "Pb"])
     paths["constant"] = _raster(os.path.join(folder, "constant.tif"), np.full((2, SIZE, SIZE), 10.0), ["Cu", "Pb"])
@@ -1208,6 +1212,13 @@ CASES: List[Case] = [
         "predict",
         _set(MODEL="model_other_bands"),
         error=r"^INPUT_RASTERS: band\(s\) gravity:bouguer, magnetics:tmi needed by the model are not among",
+    ),
+    Case(
+        "evidence band all nodata inside the mask",
+        "predict",
+        _set(INPUT_RASTERS=["raster_pb_hole"], MASK="mask_4326"),
+        error=r"^INPUT_RASTERS: no cell has a value in every band \(inside the mask\): the model's band\(s\) "
+        r"elements:Pb have no value there\. Check each raster's nodata value and extent \(and the MASK\)\.",
     ),
     Case(
         "evidence in other units than the training's",

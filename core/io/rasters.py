@@ -183,8 +183,9 @@ def band_warnings(
     if beyond:
         warnings.append(
             f"{parameter}: {where} has {beyond:,} cell{'s' if beyond != 1 else ''} beyond the float32 range (magnitude above 3.4e38, or "
-            "infinite), which are not measurements; they were read as nodata. If they mark missing data, set the "
-            f"file's nodata value to them (gdal_edit.py -a_nodata VALUE '{path}')."
+            "infinite), which are not measurements; they were read as nodata (GDAL's 'ERROR 5 ... should be finite "
+            "values' lines come from QGIS opening such a raster). If they mark missing data, set the file's nodata "
+            f"value to them (gdal_edit.py -a_nodata VALUE '{path}')."
         )
     fill = None if has_nodata else suspected_fill(band)
     if fill is None and parameter not in LABEL_PARAMETERS:  # one class or one weight everywhere is no mistake

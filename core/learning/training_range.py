@@ -127,9 +127,17 @@ class TalliedReader:
     :class:`RangeTally`, less the ``halo`` of cells read on every side for the neighbouring tiles (so each cell is
     counted once) and the cells outside ``inside`` (the study area, a (rows, columns) mask of the whole grid)."""
 
-    def __init__(self, reader: Any, tally: RangeTally, halo: int, inside: Optional[np.ndarray] = None) -> None:
+    def __init__(
+        self,
+        reader: Any,
+        tally: RangeTally,
+        halo: int,
+        inside: Optional[np.ndarray] = None,
+        band_names: Sequence[str] = (),
+    ) -> None:
         self._reader = reader
         self.tally = tally
+        self.band_names = list(band_names)
         self._halo = halo
         self._inside = inside
 

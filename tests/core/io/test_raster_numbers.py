@@ -124,8 +124,9 @@ def test_values_beyond_float32_are_read_as_nodata_with_a_warning_and_no_numpy_wa
     assert np.isfinite(data.bands[0]).sum() == SIZE * SIZE - 4
     assert data.warnings == [
         f"INPUT_RASTER: band 'Cu' of 'f64.tif' has 4 cells beyond the float32 range (magnitude above 3.4e38, or "
-        f"infinite), which are not measurements; they were read as nodata. If they mark missing data, set the "
-        f"file's nodata value to them (gdal_edit.py -a_nodata VALUE '{path}')."
+        f"infinite), which are not measurements; they were read as nodata (GDAL's 'ERROR 5 ... should be finite "
+        "values' lines come from QGIS opening such a raster). If they mark missing data, set the file's nodata "
+        f"value to them (gdal_edit.py -a_nodata VALUE '{path}')."
     ]
 
 
