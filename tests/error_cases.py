@@ -64,7 +64,7 @@ def _raster(path: str, bands: np.ndarray, names, nodata: Optional[float] = -9999
 def build(folder: str) -> Dict[str, str]:
     """Write every input of the matrix into ``folder``; returns name -> path."""
     import geopandas as gpd
-    from shapely.geometry import box
+    from shapely.geometry import Point, box
 
     rng = np.random.default_rng(7)
     paths: Dict[str, str] = {}
@@ -106,6 +106,11 @@ def build(folder: str) -> Dict[str, str]:
         [(X0 + 2000, Y0 + 2000), (X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000)],
         {"name": ["a", "a again", "b"]},
     )
+    # a GeoPackage of two point layers, the first not the deposits: a bare path reads the first
+    paths["deposits_two_layers"] = os.path.join(folder, "two_layers.gpkg")
+    for layer, points in (("a_prospects", [(X0 + 3000, Y0 + 3000)]), ("deposits", [(X0 + 2000, Y0 + 2000)])):
+        frame = gpd.GeoDataFrame({"name": ["p"]}, geometry=[Point(*xy) for xy in points], crs=CRS)
+        frame.to_file(paths["deposits_two_layers"], driver="GPKG", layer=layer)
     paths["messy_cu"] = _points(os.path.join(folder, "messy_cu.gpkg"), xy, {**base, "Cu": messy})
     paths["deposits_4326"] = _points(
         os.path.join(folder, "deposits_4326.gpkg"),
@@ -1126,6 +1131,16 @@ CASES: List[Case] = [
     Case("duplicate coordinates", "interpolate", _set(INPUT="duplicates")),
     Case("duplicate coordinates", "pseudolabel", _set(LABELS="deposits_dup"), warning=_ONE_LABEL_LOST),
     Case("duplicate coordinates", "evaluate", _set(DEPOSITS="deposits_dup")),
+    *[
+        Case(
+            "GeoPackage with several layers",
+            alg,
+            _set(**{key: "deposits_two_layers"}),
+            warning=rf"{key}: 'two_layers\.gpkg' holds 2 layers \(a_prospects, deposits\); the first, 'a_prospects', "
+            r"was read\. To read another, choose it in the layer list or give 'two_layers\.gpkg\|layername=deposits'",
+        )
+        for alg, key in (("pseudolabel", "LABELS"), ("evaluate", "DEPOSITS"))
+    ],
     # ---- CRS -----------------------------------------------------------------------------------------------------
     Case(
         "geographic CRS, metre pixel",
