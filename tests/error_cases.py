@@ -597,6 +597,9 @@ def _malformed_models(folder: str, good: str) -> Dict[str, str]:
     def grid_text(meta, weights):
         meta["grid"]["pixel_size"] = "250 m"
 
+    def reversed_range(meta, weights):
+        meta["band_range"][0] = meta["band_range"][0][::-1]  # highest first: predict's range check would misread it
+
     def integer_weights(meta, weights):
         weights["member0.fc.weight"] = weights["member0.fc.weight"].to(torch.int64)
 
@@ -606,6 +609,7 @@ def _malformed_models(folder: str, good: str) -> Dict[str, str]:
         ("model_positive_class", positive_class),
         ("model_grid_text", grid_text),
         ("model_integer_weights", integer_weights),
+        ("model_reversed_range", reversed_range),
     ):
         paths[key] = malformed_model(good, os.path.join(folder, f"{key}.pt"), change)
     paths["model_bomb"] = zip_bomb(good, os.path.join(folder, "model_bomb.pt"))
@@ -1511,6 +1515,13 @@ CASES += [
         _set(MODEL="model_nan_normalisation"),
         error=r"^MODEL: 'model_nan_normalisation\.pt' is not a usable model file: normalisation\.median\[0\] is NaN, "
         r"but it must be a finite number; train a new model with prospector:traincnn or prospector:trainmodel\.",
+    ),
+    Case(
+        "model: training range reversed",
+        "predict",
+        _set(MODEL="model_reversed_range"),
+        error=r"^MODEL: 'model_reversed_range\.pt' is not a usable model file: band_range\[0\] must be \[lowest, "
+        r"highest\] \(or both null for an empty band\); train a new model",
     ),
     Case(
         "model: positive class not among classes",
