@@ -1296,7 +1296,7 @@ CASES: List[Case] = [
             _set(LABELS="label_points_crowded", LABEL_FIELD="cls"),
             warning=r"LABELS: 12 of \d+ labelled points share a cell of 250 with another point \(6 cells hold more "
             r"than one; in 2 of them the classes differ and the higher class was kept\), and a cell holds one label, "
-            r"so 6 labels were lost: training sees \d+ labelled cells\. Use evidence rasters with a finer PIXEL_SIZE",
+            r"so 6 labels were lost \(\d+ labelled cells remain\)\. Use evidence rasters with a finer PIXEL_SIZE",
         )
         for alg in ("pseudolabel", "traincnn", "trainmodel")
     ],

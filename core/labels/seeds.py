@@ -55,8 +55,8 @@ def shared_cells_warning(
     return (
         f"{parameter}: {int(counts[shared].sum())} of {cell.size} labelled points share a cell of {pixel_size:g} "
         f"with another point ({n_shared} cell{'s hold' if n_shared != 1 else ' holds'} more than one{mixed_text}), and a cell holds one "
-        f"label, so {lost} label{'s were' if lost != 1 else ' was'} lost: training sees {starts.size} labelled "
-        "cells. Use evidence rasters with a finer PIXEL_SIZE (interpolate, evidence) or fewer points (one a cell, "
+        f"label, so {lost} label{'s were' if lost != 1 else ' was'} lost ({starts.size} labelled cells "
+        "remain). Use evidence rasters with a finer PIXEL_SIZE (interpolate, evidence) or fewer points (one a cell, "
         "e.g. one per deposit)."
     )
 

@@ -29,7 +29,7 @@ def test_the_counts_are_those_of_a_brute_force_count(seed):
         f"{in_shared} of {n} labelled points share a cell of 500 with another point ({n_shared} cells hold" in message
     )
     assert (f"in {mixed} of them the classes differ" in message) == (mixed > 0)
-    assert f"so {n - distinct} labels were lost: training sees {distinct} labelled cells" in message
+    assert f"so {n - distinct} labels were lost ({distinct} labelled cells remain)" in message
     assert "finer PIXEL_SIZE" in message and "fewer points" in message
 
 
@@ -48,7 +48,7 @@ def test_two_points_in_one_cell_are_one_lost_label_in_words():
         "2 of 3 labelled points share a cell of 250 with another point (1 cell holds more than one; in 1 of them"
         in (message)
     )
-    assert "so 1 label was lost: training sees 2 labelled cells" in message
+    assert "so 1 label was lost (2 labelled cells remain)" in message
 
 
 def test_labelled_cells_without_evidence_are_counted_by_band_as_numpy_counts_them():
