@@ -181,7 +181,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if not getattr(model, "has_uncertainty", True) and (mc > 0 or asked_unc):
             ignored = ", and MC_SAMPLES is ignored" if mc > 0 else ""
             feedback.pushInfo(
-                f"No uncertainty raster (OUTPUT_UNCERTAINTY) is written{ignored}: {model.uncertainty_description(mc)}."
+                f"No uncertainty raster (OUTPUT_UNCERTAINTY) is written{ignored}: the model's uncertainty is "
+                f"{model.uncertainty_description(mc)}."
             )
             mc, asked_unc = 0, False
         out_unc = None

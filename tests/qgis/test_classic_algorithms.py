@@ -72,8 +72,8 @@ def test_a_classic_model_says_once_why_it_writes_no_uncertainty_and_checks_the_t
     )  # fmt: skip
     said = [i for i in feedback.infos if ("uncertainty" in i.lower() or "MC_SAMPLES" in i) and "Results" not in i]
     assert said == [
-        "No uncertainty raster (OUTPUT_UNCERTAINTY) is written, and MC_SAMPLES is ignored: none (a classic learner "
-        "has no uncertainty raster)."
+        "No uncertainty raster (OUTPUT_UNCERTAINTY) is written, and MC_SAMPLES is ignored: the model's uncertainty "
+        "is none (a classic learner has no uncertainty raster)."
     ]
     assert out["OUTPUT_UNCERTAINTY"] is None and not unc.exists()
     assert any(i.startswith("Evidence within the training range in every band") for i in feedback.infos)
