@@ -213,13 +213,12 @@ def _uninformative_band(band: np.ndarray, where: str, parameter: str) -> List[st
     """A band with no cell holding a value, or with one value in every cell: it carries no evidence. QGIS's
     default stretch of such a raster makes GDAL print 'ERROR 1 ... no valid pixels' or 'ERROR 5 ... dfMax should
     be strictly greater than dfMin' when it opens the layer (before any algorithm runs): the warning says why."""
-    valid = band[np.isfinite(band)]
-    if valid.size == 0:
+    if np.isnan(band).all():  # read with NaN for nodata (infinite values too)
         return [
             f"{parameter}: {where} has no cell with a value (all nodata): it carries no evidence (GDAL's 'ERROR 1 "
             "... no valid pixels' lines come from QGIS opening it). Check the file's nodata value, or leave it out."
         ]
-    low, high = float(valid.min()), float(valid.max())
+    low, high = float(np.fmin.reduce(band, axis=None)), float(np.fmax.reduce(band, axis=None))  # no copy
     if low != high:
         return []
     return [
