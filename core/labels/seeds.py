@@ -99,7 +99,7 @@ def _seed_labels(
     usable[inside] = valid[rows[inside], cols[inside]]
     if (~usable).any():
         warnings.append(
-            f"{int((~usable).sum())} of {len(points_xy)} labelled points fall outside the grid or on nodata "
+            f"LABELS: {int((~usable).sum())} of {len(points_xy)} labelled points fall outside the grid or on nodata "
             "cells; their own cells are not labelled, but the radius and buffer of mineralised ones still apply."
         )
     merged = shared_cells_warning(rows[usable], cols[usable], classes[usable], grid.pixel_size)
@@ -123,7 +123,9 @@ def _seed_labels(
         neg = negative_cells & valid & ~in_buffer
         dropped = int((negative_cells & valid & in_buffer).sum())
         if dropped:
-            warnings.append(f"{dropped} known-barren cells lie within NEGATIVE_BUFFER of a positive and were ignored.")
+            warnings.append(
+                f"NEGATIVES: {dropped} known-barren cells lie within NEGATIVE_BUFFER of a positive and were ignored."
+            )
         seeds[neg] = 0
     barren = (classes == 0) & usable
     if barren.any():
@@ -131,7 +133,7 @@ def _seed_labels(
         keep = ~in_buffer[br, bc]
         if (~keep).any():
             warnings.append(
-                f"{int((~keep).sum())} barren points lie within NEGATIVE_BUFFER of a positive and were ignored."
+                f"LABELS: {int((~keep).sum())} barren points lie within NEGATIVE_BUFFER of a positive and were ignored."
             )
         seeds[br[keep], bc[keep]] = 0
     # positives: every cell within POSITIVE_RADIUS of a point of that class, higher classes win ties

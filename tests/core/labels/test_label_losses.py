@@ -70,3 +70,22 @@ def test_labelled_cells_without_evidence_are_counted_by_band_as_numpy_counts_the
         f"'{second[1]}' ({second[0]}) (nodata there), so training leaves them out and sees {labelled.sum() - lost.sum()}."
     )
     assert labels_without_evidence(bands[:1], labels, ["Cu"]) is None
+
+
+def test_every_seed_warning_starts_with_the_parameter_to_fix():
+    """pseudolabel's seed warnings (points off the grid, barren points and known-barren cells inside a positive's
+    buffer, points sharing a cell) each name LABELS or NEGATIVES first, as every message of the plugin does."""
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.labels.seeds import _seed_labels
+
+    grid = GridSpec(0.0, 1000.0, 100.0, 10, 10)
+    valid = np.ones((10, 10), bool)
+    points = np.array(
+        [[150.0, 850.0], [160.0, 860.0], [5000.0, 5000.0]]
+    )  # a deposit, a barren point beside it, one off
+    negatives = np.zeros((10, 10), bool)
+    negatives[1, 2] = True  # known barren, next to the deposit
+    warnings = []
+    _seed_labels(grid, valid, points, np.array([1, 0, 0]), negatives, 50.0, 300.0, warnings)
+    assert len(warnings) == 4, warnings
+    assert all(w.startswith(("LABELS: ", "NEGATIVES: ")) for w in warnings), warnings
