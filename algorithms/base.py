@@ -231,6 +231,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             parameters = self.with_default_extensions(parameters, context)
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
+            self.warn_several_layers(parameters, feedback)
             with no_gdal_sidecars(), output_group():
                 return self.process(self.reading_inputs(parameters, context), context, feedback)
         except Cancelled:
@@ -263,6 +264,23 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         raise NotImplementedError
 
     # ---- helpers shared by the algorithms -------------------------------------------------
+
+    def warn_several_layers(self, parameters, feedback) -> None:
+        """A vector input given as a bare path to a file of several layers (a GeoPackage) is read from its first
+        layer, which need not be the one meant: name the layers and how to choose one."""
+        for definition in self.parameterDefinitions():
+            if definition.type() not in ("source", "vector", "layer", "multilayer"):
+                continue
+            values = parameters.get(definition.name())
+            for value in values if isinstance(values, (list, tuple)) else [values]:
+                names = _vector_layer_names(value) if isinstance(value, str) and "|" not in value else []
+                if len(names) > 1:
+                    base = os.path.basename(value)
+                    feedback.pushWarning(
+                        f"{definition.name()}: '{base}' holds {len(names)} layers ({', '.join(names)}); the first, "
+                        f"'{names[0]}', was read. To read another, choose it in the layer list or give "
+                        f"'{base}|layername={names[1]}' (or another layer's name)."
+                    )
 
     def reading_inputs(self, parameters, context) -> Dict[str, Any]:
         """``parameters`` with every VRT file given to a raster parameter replaced by a layer on a memory copy of
@@ -530,6 +548,22 @@ def _input_paths(value: object, context) -> List[str]:
             layer = QgsProcessingUtils.mapLayerFromString(value, context, False)
             path = layer_file(layer) if layer is not None else path
     return [path] if path and os.path.isfile(path) else []
+
+
+def _vector_layer_names(path: str) -> List[str]:
+    """The vector layers of a file, in the order OGR lists them (first: the one a bare path opens); [] if none."""
+    if not os.path.isfile(path) or path.lower().endswith((".tif", ".tiff", ".vrt", ".csv", ".txt")):
+        return []
+    from osgeo import gdal
+
+    with no_gdal_sidecars():
+        try:
+            dataset = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_READONLY)
+        except RuntimeError:  # GDAL's exceptions on: not a vector file
+            return []
+        if dataset is None:
+            return []
+        return [dataset.GetLayerByIndex(i).GetName() for i in range(dataset.GetLayerCount())]
 
 
 def _uri_path(value: str, provider: str = "") -> str:

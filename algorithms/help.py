@@ -271,7 +271,7 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
     },
     "predict": {
         "INPUT_RASTERS": "Rasters holding the bands the model was trained on (matched by band name).",
-        "MODEL": "Model file made by 'Train prospectivity CNN'.",
+        "MODEL": "Model file made by 'Train prospectivity CNN' (traincnn) or 'Train prospectivity model' (trainmodel).",
         "DEVICE": "Where to predict: auto uses a CUDA GPU when there is one.",
         "MASK": _MASK,
         "MC_SAMPLES": "Random dropout passes for the uncertainty raster. 0 = no uncertainty.",

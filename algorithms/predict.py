@@ -76,6 +76,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
             "OUTPUT_UNCERTAINTY: the standard deviation of the probability over MC_SAMPLES random dropout masks on "
             "the fully connected layer of every network of the ensemble (ensemble and MC-dropout spread; "
             "0 = skip).\n\n"
+            "A warning names every band whose values lie beyond the range the model was trained on (the share of "
+            "its cells and both ranges: another district, or a band in other units); the map is still written, but "
+            "there the model extrapolates. Model files from 0.3.0 on store that range.\n\n"
             "OUTPUT_CLASSES (optional): 3 high, 2 moderate, 1 low. CLASS_THRESHOLDS 'a,b' gives the probability "
             "limits low/moderate and moderate/high; left empty, high is the most prospective 10 % of the "
             "predicted area and moderate the next 20 %.\n\n"
@@ -88,7 +91,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
         self.addParameter(params.evidence_rasters(self.INPUT_RASTERS, "Evidence rasters (the model's bands)"))
-        self.addParameter(QgsProcessingParameterFile(self.MODEL, self.tr("Model file (from traincnn)"), extension="pt"))
+        self.addParameter(
+            QgsProcessingParameterFile(self.MODEL, self.tr("Model file (from traincnn or trainmodel)"), extension="pt")
+        )
         self.addParameter(params.device(self.DEVICE))
         self.addParameter(params.mask(name=self.MASK))
         self.addParameter(
@@ -169,15 +174,21 @@ class PredictAlgorithm(ProspectorAlgorithm):
         runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
         mask = self._mask(parameters, context, grid)
+        tallied = self._tallied(reader, model, classic, mask, feedback)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
-        if mc > 0 and not getattr(model, "has_uncertainty", True):
-            feedback.pushInfo(f"MC_SAMPLES ignored: {model.uncertainty_description(mc)}.")
-            mc = 0
+        asked_unc = bool(parameters.get(self.OUTPUT_UNCERTAINTY))
+        if not getattr(model, "has_uncertainty", True) and (mc > 0 or asked_unc):
+            ignored = ", and MC_SAMPLES is ignored" if mc > 0 else ""
+            feedback.pushInfo(
+                f"No uncertainty raster (OUTPUT_UNCERTAINTY) is written{ignored}: the model's uncertainty is "
+                f"{model.uncertainty_description(mc)}."
+            )
+            mc, asked_unc = 0, False
         out_unc = None
         if mc > 0:  # resolving the destination queues it for loading, so only when it will be written
             out_unc = self.parameterAsOutputLayer(parameters, self.OUTPUT_UNCERTAINTY, context) or None
-        elif parameters.get(self.OUTPUT_UNCERTAINTY):
+        elif asked_unc:
             feedback.pushInfo("MC_SAMPLES is 0: no uncertainty raster is written.")
         mc = mc if out_unc else 0
         if mc:
@@ -204,11 +215,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
             if kept:
                 feedback.pushInfo("Memory: freed buffers stay in the heap for the next tile (headless run).")
             self._predict_into(
-                self._tiles_on(runner, model, model_path, reader, feedback), reader, grid, mask, device, mc, tile,
+                self._tiles_on(runner, model, model_path, reader, feedback), tallied or reader, grid, mask, device,
+                mc, tile,
                 thresholds, provenance,
                 {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls,
                  self.OUTPUT_RANK: out_rank}, feedback,
             )  # fmt: skip
+        self._report_range(tallied, model, feedback)
         feedback.setProgress(100)
         name = "Prospectivity (CNN): most prospective % of the area"
         self.style_on_load(context, output, "prospectivity", self.tr(name), stretch=False, legend="area_rank")
@@ -259,7 +272,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if missing:
             raise InputError(
                 f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
-                f"({', '.join(available)}); add the rasters the model was trained on.",
+                f"({', '.join(available)}); add the rasters the model was trained on (bands are matched by name: "
+                "'layer:band description', or the band description alone when only one input has it).",
                 self.INPUT_RASTERS,
             )
         grid = grids[0]
@@ -283,6 +297,35 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 "patch covers a different ground area; resample the inputs to the training cell size."
             )
         return reader, grid, paths
+
+    def _tallied(self, reader, model, classic: bool, mask, feedback):
+        """The reader, counting the cells beyond the model's training range as the tiles are read; None when the
+        model file records no range."""
+        from ..core.learning.training_range import RangeTally, TalliedReader, training_range
+
+        limits = training_range(model.metadata_)
+        if limits is None:
+            feedback.pushInfo(
+                "The model file records no training range (it was written before 0.3.0): the evidence is not "
+                "compared with what the model was trained on; train it again to have that checked."
+            )
+            return None
+        halo = model.metadata_["window"] // 2 if classic else model.config_.field // 2
+        return TalliedReader(reader, RangeTally(limits), halo, mask, model.band_names_)
+
+    def _report_range(self, tallied, model, feedback) -> None:
+        """Warn, naming the bands, where the evidence lies beyond the model's training range (never refuse)."""
+        if tallied is None:
+            return
+        if not tallied.tally.valid.any():  # the tiles ran on Dask workers, which read the files themselves
+            feedback.pushInfo("The tiles were read on the workers: the evidence was not compared with the training "
+                              "range; run without SCHEDULER to have it checked.")  # fmt: skip
+            return
+        warning = tallied.tally.report(model.band_names_, self.INPUT_RASTERS)
+        if warning:
+            feedback.pushWarning(warning)
+        else:
+            feedback.pushInfo(f"Evidence within the training range in every band ({tallied.tally.limits.what}).")
 
     def _tiles_on(self, runner, model, model_path, reader, feedback):
         """What runs the tiles: the model in this process, or Dask workers reading the files themselves."""
@@ -365,8 +408,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 feedback.pushInfo(f"Prediction: {times.line()}.")
             if hist.sum() == 0:
                 raise InputError(
-                    "no cell has a value in every band (inside the mask): a band is all nodata there, or the rasters "
-                    "do not overlap. Check each raster's nodata value and extent (and the MASK).",
+                    "no cell has a value in every band (inside the mask): "
+                    f"{_empty_bands(reader) or 'a band is all nodata there, or the rasters do not overlap'}. Check "
+                    "each raster's nodata value and extent (and the MASK).",
                     self.INPUT_RASTERS,
                 )
             if tmp_cls:
@@ -451,6 +495,17 @@ class _ArrayReader:
 
     def close(self) -> None:
         pass
+
+
+def _empty_bands(reader) -> str:
+    """'band(s) ... have no value there' from the training-range tally of the tiles read, or '' without one (the
+    tally counts each band's cells with a value, inside the mask)."""
+    from ..core.learning.training_range import TalliedReader
+
+    if not isinstance(reader, TalliedReader) or not reader.tally.valid.any():
+        return ""
+    empty = [name for name, n in zip(reader.band_names, reader.tally.valid) if n == 0]
+    return f"the model's band(s) {', '.join(empty)} have no value there" if empty else ""
 
 
 def _area_thresholds(hist: np.ndarray):

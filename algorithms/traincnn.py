@@ -81,6 +81,33 @@ def layer_paths(layers, parameter: str):
     return paths, names
 
 
+def warn_labels_without_evidence(stack, labels: np.ndarray, feedback) -> None:
+    """Say how many labelled cells lack a band's value, which training then leaves out (traincnn, trainmodel)."""
+    from ..core.labels.seeds import labels_without_evidence
+
+    lost = labels_without_evidence(stack.bands, labels, stack.band_names)
+    if lost:
+        feedback.pushWarning(lost)
+
+
+def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedback) -> None:
+    """Warn when the label raster is on another grid: each evidence cell took its nearest label cell, which moves
+    labels by up to a cell and drops or repeats them; say how many labelled cells it had and has (traincnn,
+    trainmodel and comparemodels read labels alike)."""
+    from ..core.io.windows import band_table
+
+    if band_table(label_paths, label_names)[2][0] == grid:
+        return
+    own = read_stack(label_paths, label_names, parameter="LABELS").bands[0]
+    before, after = (int(np.count_nonzero(np.isfinite(a) & (a >= 0))) for a in (own, labels))
+    feedback.pushWarning(
+        f"LABELS: the label raster is on another grid than the evidence rasters (CRS, cell size or origin), so each "
+        f"evidence cell took the label of the nearest label cell: {before:,} labelled cells in the raster, {after:,} "
+        "on the evidence grid, each moved by up to a cell. To keep every label where it was, make the labels on the "
+        "evidence grid (pseudolabel with these INPUT_RASTERS), or give them as points."
+    )
+
+
 class TrainCnnAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {"VALIDATION": VALIDATIONS, "TRAINING": TRAININGS, "INPUT_TRANSFORM": INPUT_TRANSFORMS}
     INPUT_RASTERS = "INPUT_RASTERS"
@@ -394,6 +421,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
             self._check_grid(grid, model.patch_size)
             labels = self._labels(parameters, context, feedback, grid)
+            warn_labels_without_evidence(stack, labels, feedback)
             confidence = None
             conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
             if conf_layer is not None:
@@ -514,11 +542,14 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             data = read_stack(label_paths, label_names, reference=grid, resampling="nearest", parameter=self.LABELS)
             for warning in data.warnings:
                 feedback.pushWarning(warning)
-            return data.bands[0].astype(np.float64)
+            labels = data.bands[0].astype(np.float64)
+            warn_if_regridded(label_paths, label_names, labels, grid, feedback)
+            return labels
         return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
 
     def _point_labels(self, parameters, context, feedback, grid):
         """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""
+        from ..core.labels.seeds import shared_cells_warning
         from ..core.learning.streaming import PointLabels
 
         layer = self.parameterAsLayer(parameters, self.LABELS, context)
@@ -555,5 +586,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
         if (~inside).sum():
             feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
+        merged = shared_cells_warning(rows[inside], cols[inside], classes[inside], grid.pixel_size, self.LABELS)
+        if merged:
+            feedback.pushWarning(merged)
         # where points share a cell, the higher class wins
         return PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))

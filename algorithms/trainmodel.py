@@ -21,7 +21,7 @@ from ..core.io.rasters import read_stack, require_values
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
 from .base import ProspectorAlgorithm, require_projected
-from .traincnn import TrainCnnAlgorithm, grid_meta, layer_paths
+from .traincnn import TrainCnnAlgorithm, grid_meta, layer_paths, warn_labels_without_evidence
 
 #: METHOD's options, by name (stored by name in provenance; append only)
 LEARNERS = ["random_forest", "gradient_boosting", "logistic", "woe"]
@@ -181,6 +181,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         require_values(stack, self.INPUT_RASTERS)
         grid = stack.grid
         labels = self._labels(parameters, context, feedback, grid)
+        warn_labels_without_evidence(stack, labels, feedback)
         confidence = self._confidence(parameters, context, feedback, grid)
         method = self.enum_name(parameters, self.METHOD, context)
         model = ClassicLearner(method, **learner_settings(self, parameters, context))

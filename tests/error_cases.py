@@ -64,7 +64,7 @@ def _raster(path: str, bands: np.ndarray, names, nodata: Optional[float] = -9999
 def build(folder: str) -> Dict[str, str]:
     """Write every input of the matrix into ``folder``; returns name -> path."""
     import geopandas as gpd
-    from shapely.geometry import box
+    from shapely.geometry import Point, box
 
     rng = np.random.default_rng(7)
     paths: Dict[str, str] = {}
@@ -106,6 +106,11 @@ def build(folder: str) -> Dict[str, str]:
         [(X0 + 2000, Y0 + 2000), (X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000)],
         {"name": ["a", "a again", "b"]},
     )
+    # a GeoPackage of two point layers, the first not the deposits: a bare path reads the first
+    paths["deposits_two_layers"] = os.path.join(folder, "two_layers.gpkg")
+    for layer, points in (("a_prospects", [(X0 + 3000, Y0 + 3000)]), ("deposits", [(X0 + 2000, Y0 + 2000)])):
+        frame = gpd.GeoDataFrame({"name": ["p"]}, geometry=[Point(*xy) for xy in points], crs=CRS)
+        frame.to_file(paths["deposits_two_layers"], driver="GPKG", layer=layer)
     paths["messy_cu"] = _points(os.path.join(folder, "messy_cu.gpkg"), xy, {**base, "Cu": messy})
     paths["deposits_4326"] = _points(
         os.path.join(folder, "deposits_4326.gpkg"),
@@ -137,6 +142,12 @@ def build(folder: str) -> Dict[str, str]:
     holes[0, 30:33, 20:25] = np.nan  # NaN cells as well
     paths["holes"] = _raster(os.path.join(folder, "holes.tif"), holes, ["Cu", "Pb"])
     paths["oneband"] = _raster(os.path.join(folder, "oneband.tif"), bands[:1], ["Cu"])
+    # Pb nodata over the whole MASK (mask_4326: 1-9 km from the corner), values outside it
+    pb_hole = bands.copy()
+    pb_hole[1, 3:37, 3:37] = -9999.0
+    paths["raster_pb_hole"] = _raster(os.path.join(folder, "pb_hole.tif"), pb_hole, ["Cu", "Pb"])
+    # the same evidence in ppb instead of ppm (another laboratory's units): beyond the model's training range
+    paths["raster_other_units"] = _raster(os.path.join(folder, "elements_ppb.tif"), bands * 1000, ["Cu", "Pb"])
     paths["constant"] = _raster(os.path.join(folder, "constant.tif"), np.full((2, SIZE, SIZE), 10.0), ["Cu", "Pb"])
     paths["allnodata"] = _raster(os.path.join(folder, "allnodata.tif"), np.full((2, SIZE, SIZE), -9999.0), ["Cu", "Pb"])
     paths["geographic_raster"] = _geographic_raster(os.path.join(folder, "geographic.tif"), bands)
@@ -158,6 +169,7 @@ def build(folder: str) -> Dict[str, str]:
     labels = np.full((1, SIZE, SIZE), -1.0)
     labels[0, ::3, ::3] = (hill[::3, ::3] > 0.3).astype(float)
     paths["label_raster"] = _raster(os.path.join(folder, "labels.tif"), labels, ["label"], nodata=-1.0)
+    paths["label_raster_coarse"] = _coarse_labels(os.path.join(folder, "labels_coarse.tif"), labels)
     paths["labels_empty"] = _points(os.path.join(folder, "labels_empty.gpkg"), np.zeros((0, 2)), {"cls": []})
     paths["labels_outside"] = _points(
         os.path.join(folder, "labels_outside.gpkg"), [(X0 - 50_000, Y0), (X0 + 5000, Y0 + 90_000)], {"cls": [1, 0]}
@@ -171,6 +183,15 @@ def build(folder: str) -> Dict[str, str]:
         {"cls": labels[0, rows, cols].astype(int).tolist()},
         crs="EPSG:4326",
     )
+    # the same points in EPSG:3067, and a second point in six of their cells (two of another class): a pixel too
+    # coarse for the points
+    seconds = [(x + 60, y + 60) for x, y in centres[:6]]
+    crowded = labels[0, rows, cols].astype(int).tolist()
+    paths["label_points_crowded"] = _points(
+        os.path.join(folder, "label_points_crowded.gpkg"),
+        centres + seconds,
+        {"cls": crowded + crowded[:4] + [1 - v for v in crowded[4:6]]},
+    )
     paths.update(_model_files(folder, bands, labels[0]))
     paths.update(_files_behind_inputs(folder, bands))
     paths.update(_number_inputs(folder, xy, cu, base, bands))
@@ -180,6 +201,19 @@ def build(folder: str) -> Dict[str, str]:
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
+
+
+def _coarse_labels(path: str, labels: np.ndarray) -> str:
+    """The label raster on cells of 2 x PIXEL (another grid): its 7 x 7 labelled cells cover 196 evidence cells."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    coarse = labels[:, ::2, ::2].astype(np.float32)
+    profile = dict(driver="GTiff", width=SIZE // 2, height=SIZE // 2, count=1, dtype="float32", crs=CRS,
+                   transform=from_origin(X0, Y0 + SIZE * PIXEL, 2 * PIXEL, 2 * PIXEL), nodata=-1.0)  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(coarse)
+    return path
 
 
 def _evidence_inputs(folder: str) -> Dict[str, str]:
@@ -563,6 +597,9 @@ def _malformed_models(folder: str, good: str) -> Dict[str, str]:
     def grid_text(meta, weights):
         meta["grid"]["pixel_size"] = "250 m"
 
+    def reversed_range(meta, weights):
+        meta["band_range"][0] = meta["band_range"][0][::-1]  # highest first: predict's range check would misread it
+
     def integer_weights(meta, weights):
         weights["member0.fc.weight"] = weights["member0.fc.weight"].to(torch.int64)
 
@@ -572,6 +609,7 @@ def _malformed_models(folder: str, good: str) -> Dict[str, str]:
         ("model_positive_class", positive_class),
         ("model_grid_text", grid_text),
         ("model_integer_weights", integer_weights),
+        ("model_reversed_range", reversed_range),
     ):
         paths[key] = malformed_model(good, os.path.join(folder, f"{key}.pt"), change)
     paths["model_bomb"] = zip_bomb(good, os.path.join(folder, "model_bomb.pt"))
@@ -978,6 +1016,15 @@ def no_live_formula(parameters: Dict[str, object]) -> None:
         assert any(c.startswith("'=") or c.startswith("'+") or c.startswith("'@") for c in cells), path
 
 
+#: two deposits at one place: one label
+_ONE_LABEL_LOST = (
+    r"LABELS: 2 of 3 labelled points share a cell of 250 with another point \(1 cell holds more than one\)"
+)
+
+#: a constant band: named, with why GDAL printed ERROR 5 when QGIS opened it
+_ONE_VALUE = r"band 'Cu' of 'constant.tif' holds one value \(10\) .*no evidence.*ERROR 5"
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -1082,11 +1129,22 @@ CASES: List[Case] = [
     Case("one sample", "evaluate", _set(DEPOSITS="one")),
     Case("all identical", "interpolate", _set(INPUT="identical", FIELDS=["Cu"])),
     Case("all identical", "anomalies", _set(INPUT_RASTER="constant"), error=r"^(INPUT_RASTER|METHOD): "),
-    Case("all identical", "pseudolabel", _set(INPUT_RASTERS=["constant"])),
-    Case("all identical", "evaluate", _set(INPUT_RASTER="constant")),
+    Case("all identical", "pseudolabel", _set(INPUT_RASTERS=["constant"]), warning=_ONE_VALUE),
+    Case("all identical", "evaluate", _set(INPUT_RASTER="constant"), warning=_ONE_VALUE),
+    Case("all identical", "trainmodel", _set(INPUT_RASTERS=["constant"]), warning=_ONE_VALUE),
     Case("duplicate coordinates", "interpolate", _set(INPUT="duplicates")),
-    Case("duplicate coordinates", "pseudolabel", _set(LABELS="deposits_dup")),
+    Case("duplicate coordinates", "pseudolabel", _set(LABELS="deposits_dup"), warning=_ONE_LABEL_LOST),
     Case("duplicate coordinates", "evaluate", _set(DEPOSITS="deposits_dup")),
+    *[
+        Case(
+            "GeoPackage with several layers",
+            alg,
+            _set(**{key: "deposits_two_layers"}),
+            warning=rf"{key}: 'two_layers\.gpkg' holds 2 layers \(a_prospects, deposits\); the first, 'a_prospects', "
+            r"was read\. To read another, choose it in the layer list or give 'two_layers\.gpkg\|layername=deposits'",
+        )
+        for alg, key in (("pseudolabel", "LABELS"), ("evaluate", "DEPOSITS"))
+    ],
     # ---- CRS -----------------------------------------------------------------------------------------------------
     Case(
         "geographic CRS, metre pixel",
@@ -1175,6 +1233,20 @@ CASES: List[Case] = [
         error=r"^INPUT_RASTERS: band\(s\) gravity:bouguer, magnetics:tmi needed by the model are not among",
     ),
     Case(
+        "evidence band all nodata inside the mask",
+        "predict",
+        _set(INPUT_RASTERS=["raster_pb_hole"], MASK="mask_4326"),
+        error=r"^INPUT_RASTERS: no cell has a value in every band \(inside the mask\): the model's band\(s\) "
+        r"elements:Pb have no value there\. Check each raster's nodata value and extent \(and the MASK\)\.",
+    ),
+    Case(
+        "evidence in other units than the training's",
+        "predict",
+        _set(INPUT_RASTERS=["raster_other_units"]),
+        warning=r"INPUT_RASTERS: the evidence lies beyond what the model was trained on in 2 of 2 bands: 'elements:Cu' "
+        r"100\.0 % of its cells \(values [\d,.]+ to [\d,.]+; trained on [\d.]+ to [\d.]+\); 'elements:Pb' 100\.0 %",
+    ),
+    Case(
         "model file crafted to run code on load",
         "predict",
         _set(MODEL="model_crafted"),
@@ -1217,16 +1289,53 @@ CASES: List[Case] = [
         _set(LABELS="labels_outside", LABEL_FIELD="cls"),
         error=r"^LABELS: no labelled point .* lies on the evidence rasters; check that the points overlap the rasters",
     ),
+    *[
+        Case(
+            "label points sharing cells",
+            alg,
+            _set(LABELS="label_points_crowded", LABEL_FIELD="cls"),
+            warning=r"LABELS: 12 of \d+ labelled points share a cell of 250 with another point \(6 cells hold more "
+            r"than one; in 2 of them the classes differ and the higher class was kept\), and a cell holds one label, "
+            r"so 6 labels were lost \(\d+ labelled cells remain\)\. Use evidence rasters with a finer PIXEL_SIZE",
+        )
+        for alg in ("pseudolabel", "traincnn", "trainmodel")
+    ],
+    *[
+        Case(
+            "label raster on another grid",
+            alg,
+            _set(LABELS="label_raster_coarse"),
+            warning=r"LABELS: the label raster is on another grid than the evidence rasters \(CRS, cell size or "
+            r"origin\), so each evidence cell took the label of the nearest label cell: 49 labelled cells in the "
+            r"raster, 196 on the evidence grid",
+        )
+        for alg in ("traincnn", "trainmodel")
+    ],
     Case("different CRSs", "trainmodel", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
     Case("different CRSs", "traincnn", _set(LABELS="label_points_4326", LABEL_FIELD="cls")),
-    Case("nodata holes and NaN", "traincnn", _set(INPUT_RASTERS=["holes"])),
-    Case("nodata holes and NaN", "predict", _set(INPUT_RASTERS=["holes"])),
+    *[
+        Case(
+            "nodata holes and NaN",
+            alg,
+            _set(INPUT_RASTERS=["holes"]),
+            warning=r"LABELS: 6 of 196 labelled cells have no value in band\(s\) 'holes:Cu' \(6\), 'holes:Pb' \(4\) "
+            r"\(nodata there\), so training leaves them out and sees 190\.",
+        )
+        for alg in ("traincnn", "trainmodel")
+    ],
+    Case(
+        "nodata holes and NaN",
+        "predict",
+        _set(INPUT_RASTERS=["holes"]),
+        warning=r"Evidence within the training range in every band \(the lowest and highest value of the training",
+    ),
     Case("one-band raster", "traincnn", _set(INPUT_RASTERS=["oneband"])),
     Case(
         "one-band raster",
         "predict",
         _set(INPUT_RASTERS=["oneband"]),
-        error=r"^INPUT_RASTERS: band\(s\) elements:Pb needed by the model are not among the inputs \(oneband:Cu\)",
+        error=r"^INPUT_RASTERS: band\(s\) elements:Pb needed by the model are not among the inputs \(oneband:Cu\); add "
+        r"the rasters the model was trained on \(bands are matched by name",
     ),
     Case(
         "geographic CRS, metre pixel",
@@ -1405,14 +1514,21 @@ CASES += [
         "predict",
         _set(MODEL="model_nan_normalisation"),
         error=r"^MODEL: 'model_nan_normalisation\.pt' is not a usable model file: normalisation\.median\[0\] is NaN, "
-        r"but it must be a finite number; train a new model with prospector:traincnn\.",
+        r"but it must be a finite number; train a new model with prospector:traincnn or prospector:trainmodel\.",
+    ),
+    Case(
+        "model: training range reversed",
+        "predict",
+        _set(MODEL="model_reversed_range"),
+        error=r"^MODEL: 'model_reversed_range\.pt' is not a usable model file: band_range\[0\] must be \[lowest, "
+        r"highest\] \(or both null for an empty band\); train a new model",
     ),
     Case(
         "model: positive class not among classes",
         "predict",
         _set(MODEL="model_positive_class"),
         error=r"^MODEL: 'model_positive_class\.pt' is not a usable model file: positive_class is 7, but it must be "
-        r"one of the classes \(0, 1\); train a new model with prospector:traincnn\.",
+        r"one of the classes \(0, 1\); train a new model with prospector:traincnn or prospector:trainmodel\.",
     ),
     Case(
         "model: text in the grid",
@@ -1433,7 +1549,7 @@ CASES += [
         "predict",
         _set(MODEL="model_bomb"),
         error=r"^MODEL: 'model_bomb\.pt' is refused unread: entry '[^']*/data/0' unpacks to 1\.0 GiB from \d+\.\d KiB "
-        r"\(\d[\d,]*:1\)\. .*a zip bomb\); train a new model with prospector:traincnn\.",
+        r"\(\d[\d,]*:1\)\. .*a zip bomb\); train a new model with prospector:traincnn or prospector:trainmodel\.",
     ),
 ]
 

@@ -18,6 +18,7 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback
 from ..errors import InputError
 from ..io.windows import TileTimes, array_window_reader, prefetched_tiles
+from ..learning.training_range import band_range
 from .arrays import (
     Arrays,
     TreeTable,
@@ -195,6 +196,7 @@ class ClassicLearner:
                 "weight_barren": float(w[~y].sum()),
             },
             "summary": summary,
+            "band_range": band_range(bands),  # predict warns where the evidence it maps lies beyond
             "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         }
         self._prepare()

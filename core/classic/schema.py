@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from ..learning.model_schema import (
+    BAND_RANGE,
     MAX_BANDS,
     Int,
     ListOf,
@@ -16,6 +17,7 @@ from ..learning.model_schema import (
     Spec,
     Text,
     check,
+    one_range_per_band,
 )
 from .features import MAX_WINDOW
 from .learner import ARRAY_SHAPES, METHODS, PARAM_NAMES, array_lengths
@@ -71,6 +73,7 @@ METADATA = Record(
         "training": OPEN,
         "summary": OPEN,
         "created_utc": Text(max_length=100),
+        "band_range": BAND_RANGE,
         "provenance": OPEN,
     },
     required=("method", "band_names", "feature_names", "window", "shift", "settings", "sizes"),
@@ -80,6 +83,7 @@ METADATA = Record(
 def check_classic_metadata(metadata: Any) -> Dict[str, int]:
     """Check the metadata against :data:`METADATA` and across fields; return every array's length."""
     check(METADATA, metadata, "")
+    one_range_per_band(metadata)
     method, bands, window = metadata["method"], len(metadata["band_names"]), metadata["window"]
     settings, sizes = metadata["settings"], metadata["sizes"]
     if settings["method"] != method or settings["window"] != window:

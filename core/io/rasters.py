@@ -169,6 +169,10 @@ def suspected_fill(band: np.ndarray) -> Optional[SuspectedFill]:
     return None
 
 
+#: parameters whose rasters hold labels or weights, not evidence: one value everywhere is no mistake there
+LABEL_PARAMETERS = ("LABELS", "CONFIDENCE")
+
+
 def band_warnings(
     band: np.ndarray, has_nodata: bool, name: str, path: str, parameter: str, beyond: int = 0
 ) -> List[str]:
@@ -179,10 +183,13 @@ def band_warnings(
     if beyond:
         warnings.append(
             f"{parameter}: {where} has {beyond:,} cell{'s' if beyond != 1 else ''} beyond the float32 range (magnitude above 3.4e38, or "
-            "infinite), which are not measurements; they were read as nodata. If they mark missing data, set the "
-            f"file's nodata value to them (gdal_edit.py -a_nodata VALUE '{path}')."
+            "infinite), which are not measurements; they were read as nodata (GDAL's 'ERROR 5 ... should be finite "
+            "values' lines come from QGIS opening such a raster). If they mark missing data, set the file's nodata "
+            f"value to them (gdal_edit.py -a_nodata VALUE '{path}')."
         )
     fill = None if has_nodata else suspected_fill(band)
+    if fill is None and parameter not in LABEL_PARAMETERS:  # one class or one weight everywhere is no mistake
+        warnings += _uninformative_band(band, where, parameter)
     if fill is not None:
         value = f"{fill.value:.9g}"
         if math.isnan(fill.low):
@@ -200,6 +207,25 @@ def band_warnings(
             "nodata value to output bands' for a copy) and run again."
         )
     return warnings
+
+
+def _uninformative_band(band: np.ndarray, where: str, parameter: str) -> List[str]:
+    """A band with no cell holding a value, or with one value in every cell: it carries no evidence. QGIS's
+    default stretch of such a raster makes GDAL print 'ERROR 1 ... no valid pixels' or 'ERROR 5 ... dfMax should
+    be strictly greater than dfMin' when it opens the layer (before any algorithm runs): the warning says why."""
+    if np.isnan(band).all():  # read with NaN for nodata (infinite values too)
+        return [
+            f"{parameter}: {where} has no cell with a value (all nodata): it carries no evidence (GDAL's 'ERROR 1 "
+            "... no valid pixels' lines come from QGIS opening it). Check the file's nodata value, or leave it out."
+        ]
+    low, high = float(np.fmin.reduce(band, axis=None)), float(np.fmax.reduce(band, axis=None))  # no copy
+    if low != high:
+        return []
+    return [
+        f"{parameter}: {where} holds one value ({low:.9g}) in every cell with a value: it carries no evidence and "
+        "cannot separate one cell from another (GDAL's 'ERROR 5 ... dfMax should be strictly greater than dfMin' "
+        "lines come from QGIS opening it). Check how it was made, or leave it out."
+    ]
 
 
 def _has_nodata(src: Any, index: int) -> bool:

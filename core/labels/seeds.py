@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -32,6 +32,54 @@ def _tolerant(distance: float) -> float:
     return distance * (1 + 1e-9) + 1e-9
 
 
+def shared_cells_warning(
+    rows: np.ndarray, cols: np.ndarray, classes: np.ndarray, pixel_size: float, parameter: str = "LABELS"
+) -> Optional[str]:
+    """What is lost where labelled points fall into the same cell (the grid keeps one label a cell, the higher
+    class): how many points, in how many cells, how many of those with different classes, and what to do; None
+    when every point has a cell of its own. ``rows``, ``cols``, ``classes``: the points on the grid."""
+    if len(rows) < 2:
+        return None
+    cell = np.asarray(rows, np.int64) * (int(np.max(cols)) + 1) + np.asarray(cols, np.int64)
+    order = np.argsort(cell, kind="stable")
+    cell, classes = cell[order], np.asarray(classes)[order]
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    counts = np.diff(np.r_[starts, cell.size])
+    lost = int(cell.size - starts.size)
+    if not lost:
+        return None
+    shared = counts > 1
+    lowest, highest = np.minimum.reduceat(classes, starts), np.maximum.reduceat(classes, starts)
+    mixed, n_shared = int(np.count_nonzero(shared & (lowest != highest))), int(shared.sum())
+    mixed_text = f"; in {mixed} of them the classes differ and the higher class was kept" if mixed else ""
+    return (
+        f"{parameter}: {int(counts[shared].sum())} of {cell.size} labelled points share a cell of {pixel_size:g} "
+        f"with another point ({n_shared} cell{'s hold' if n_shared != 1 else ' holds'} more than one{mixed_text}), and a cell holds one "
+        f"label, so {lost} label{'s were' if lost != 1 else ' was'} lost ({starts.size} labelled cells "
+        "remain). Use evidence rasters with a finer PIXEL_SIZE (interpolate, evidence) or fewer points (one a cell, "
+        "e.g. one per deposit)."
+    )
+
+
+def labels_without_evidence(
+    bands: np.ndarray, labels: np.ndarray, band_names: Sequence[str], parameter: str = "LABELS"
+) -> Optional[str]:
+    """Labelled cells (``labels`` >= 0) where a band of the (bands, rows, columns) stack has no value are left out of
+    training: how many, and which bands lack the value, or None when every labelled cell has all of them."""
+    labelled = np.isfinite(labels) & (labels >= 0)
+    n = int(labelled.sum())
+    missing = ~np.isfinite(np.asarray(bands)[:, labelled])
+    lost = int(missing.any(axis=0).sum()) if n else 0
+    if not lost:
+        return None
+    per_band = missing.sum(axis=1)
+    named = ", ".join(f"'{band_names[i]}' ({int(per_band[i]):,})" for i in np.argsort(-per_band) if per_band[i])
+    return (
+        f"{parameter}: {lost:,} of {n:,} labelled cells have no value in band(s) {named} (nodata there), so training "
+        f"leaves them out and sees {n - lost:,}. Check those bands' nodata value and extent, or leave a band out."
+    )
+
+
 def _seed_labels(
     grid: GridSpec,
     valid: np.ndarray,
@@ -51,9 +99,12 @@ def _seed_labels(
     usable[inside] = valid[rows[inside], cols[inside]]
     if (~usable).any():
         warnings.append(
-            f"{int((~usable).sum())} of {len(points_xy)} labelled points fall outside the grid or on nodata "
+            f"LABELS: {int((~usable).sum())} of {len(points_xy)} labelled points fall outside the grid or on nodata "
             "cells; their own cells are not labelled, but the radius and buffer of mineralised ones still apply."
         )
+    merged = shared_cells_warning(rows[usable], cols[usable], classes[usable], grid.pixel_size)
+    if merged:
+        warnings.append(merged)
     cx, cy = grid.cell_centres()
     cell_xy = np.column_stack([cx, cy])[valid.ravel()]
     flat_valid = np.flatnonzero(valid.ravel())
@@ -72,7 +123,9 @@ def _seed_labels(
         neg = negative_cells & valid & ~in_buffer
         dropped = int((negative_cells & valid & in_buffer).sum())
         if dropped:
-            warnings.append(f"{dropped} known-barren cells lie within NEGATIVE_BUFFER of a positive and were ignored.")
+            warnings.append(
+                f"NEGATIVES: {dropped} known-barren cells lie within NEGATIVE_BUFFER of a positive and were ignored."
+            )
         seeds[neg] = 0
     barren = (classes == 0) & usable
     if barren.any():
@@ -80,7 +133,7 @@ def _seed_labels(
         keep = ~in_buffer[br, bc]
         if (~keep).any():
             warnings.append(
-                f"{int((~keep).sum())} barren points lie within NEGATIVE_BUFFER of a positive and were ignored."
+                f"LABELS: {int((~keep).sum())} barren points lie within NEGATIVE_BUFFER of a positive and were ignored."
             )
         seeds[br[keep], bc[keep]] = 0
     # positives: every cell within POSITIVE_RADIUS of a point of that class, higher classes win ties

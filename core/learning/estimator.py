@@ -39,6 +39,7 @@ from .piecewise import piecewise_edges
 from .quantiles import data_quantiles, fit_input_quantiles, transform
 from .splits import spatial_split
 from .training import EpochSampler, LogCallback, TrainingConfig
+from .training_range import band_range
 
 #: the constructor's arguments, in order: the keys of ``settings`` in a model file
 PARAM_NAMES = tuple(f.name for f in fields(TrainingConfig))
@@ -174,10 +175,12 @@ class PatchCNN:
             "labels": array_hash(labels),
             "weights": array_hash(None if sample_weight is None else np.asarray(sample_weight)),
         }
-        return self._fit_cells(
+        self._fit_cells(
             config, cells, make_data, median, scale, names, (height, width), hashes, grid, progress, is_cancelled, log,
             prior, rng, quantiles,
         )  # fmt: skip
+        self.metadata_["band_range"] = band_range(bands)  # predict warns where the evidence it maps lies beyond
+        return self
 
     def _fit_cells(
         self,

@@ -51,7 +51,7 @@ _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 
 
-TRAIN_NEW = "train a new model with prospector:traincnn"
+TRAIN_NEW = "train a new model with prospector:traincnn or prospector:trainmodel"
 
 
 def _gib(n: float) -> str:

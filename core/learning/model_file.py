@@ -350,7 +350,7 @@ def _message(name: str, refused: _Refused) -> str:
             f"{TRAIN_NEW}."
         )
     if refused.kind == "format":
-        return f"'{name}' is not a GeoChem Prospector CNN model (unknown format); {TRAIN_NEW}."
+        return f"'{name}' is not a GeoChem Prospector model (unknown format: neither traincnn's nor trainmodel's); {TRAIN_NEW}."
     if refused.kind == "newer":
         return (
             f"'{name}' has model format version {reason}, newer than this plugin reads ({FORMAT_VERSION}); update "

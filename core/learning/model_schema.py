@@ -176,6 +176,10 @@ SETTINGS: Dict[str, Spec] = {
 OPEN = Record()
 CLASS_VALUE = Int(*INT32)
 
+#: per band, the lowest and highest value of the training evidence (null for a band without any); files written
+#: before 0.3.0 lack it. predict warns where the evidence it maps lies beyond (core.learning.training_range)
+BAND_RANGE = ListOf(ListOf(Nullable(Number()), 2, 2), 1, MAX_BANDS)
+
 #: the whole metadata; other top-level keys (a caller's ``extra``, e.g. ``provenance``) are allowed and kept
 METADATA = Record(
     fields={
@@ -230,6 +234,7 @@ METADATA = Record(
         "uncertainty": Text(),
         "created_utc": Text(max_length=100),
         "torch_version": Text(max_length=100),
+        "band_range": BAND_RANGE,
         "provenance": OPEN,
     },
     required=("band_names", "normalisation", "patch_size", "classes", "positive_class", "settings"),
@@ -343,6 +348,18 @@ def _one_per_band(metadata: Dict[str, Any]) -> None:
             )
 
 
+def one_range_per_band(metadata: Dict[str, Any]) -> None:
+    """``band_range``, when present, has one ``[lowest, highest]`` per band, lowest first."""
+    ranges, n = metadata.get("band_range"), len(metadata["band_names"])
+    if ranges is None:
+        return
+    if len(ranges) != n:
+        raise MetadataError("band_range", f"has {len(ranges)} rows for {n} bands (band_names); it needs one per band")
+    for i, (low, high) in enumerate(ranges):
+        if (low is None) != (high is None) or (low is not None and low > high):
+            raise MetadataError(f"band_range[{i}]", "must be [lowest, highest] (or both null for an empty band)")
+
+
 def _positive_among_classes(metadata: Dict[str, Any]) -> None:
     classes = metadata["classes"]
     if metadata["positive_class"] not in classes:
@@ -418,6 +435,7 @@ def _coarse_view(metadata: Dict[str, Any]) -> None:
 #: checks across fields, run once every field has its type and range
 CROSS_CHECKS: Sequence[Callable[[Dict[str, Any]], None]] = (
     _one_per_band,
+    one_range_per_band,
     _positive_among_classes,
     _one_weight_per_class,
     _one_patch_size,

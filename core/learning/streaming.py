@@ -33,6 +33,7 @@ from .piecewise import piecewise_edges
 from .pu import check_prior, check_pu_cells, default_prior, unlabelled_ranks
 from .quantiles import data_quantiles, fit_input_quantiles, transform
 from .training import LogCallback, TrainingConfig, TrainingData
+from .training_range import band_range
 
 Selection = Sequence[Tuple[str, int]]
 
@@ -309,6 +310,7 @@ def fit_windows(
         transform(sample, data_quantiles(quantiles, config.input_transform)), seed=config.seed
     )
     edges = piecewise_edges(quantiles, median, scale) if config.input_transform == "piecewise" else None
+    sampled_range = band_range(sample)  # of the normalisation's sample, which holds every cell of a small raster
     del sample  # not held through training
     u_rows, u_cols = _row_major(scans, "unlabelled", width)
     if pu:  # the mean teacher's unlabelled cells: valid, and neither positive nor in the PU sample
@@ -368,6 +370,7 @@ def fit_windows(
         is_cancelled, log, prior, rng, quantiles,
     )  # fmt: skip
     model.metadata_["reading"] = reading
+    model.metadata_["band_range"] = sampled_range
     return model
 
 

@@ -53,6 +53,33 @@ def test_logistic_model_predicts_like_sklearn(run_algorithm, data, tmp_path):
     assert prob.mask.ravel()[~ok].all()
 
 
+def test_a_classic_model_says_once_why_it_writes_no_uncertainty_and_checks_the_training_range(
+    run_algorithm, data, tmp_path
+):
+    """MC_SAMPLES and OUTPUT_UNCERTAINTY given to a classic model: one line says neither applies (it said 'MC_SAMPLES
+    is 0' after the user gave 5); the file is not written; the same rasters are within the stored training range."""
+    from tests.qgis.feedback import RecordingFeedback
+
+    params = training_parameters(data, tmp_path, "logistic", ("elements", "mag"), METHOD=2)
+    model = run_algorithm("prospector:trainmodel", params)["OUTPUT_MODEL"]
+    feedback = RecordingFeedback()
+    unc = tmp_path / "u.tif"
+    out = run_algorithm(
+        "prospector:predict",
+        {"INPUT_RASTERS": params["INPUT_RASTERS"], "MODEL": model, "MC_SAMPLES": 5, "OUTPUT_UNCERTAINTY": str(unc),
+         "OUTPUT": str(tmp_path / "p.tif")},
+        feedback,
+    )  # fmt: skip
+    said = [i for i in feedback.infos if ("uncertainty" in i.lower() or "MC_SAMPLES" in i) and "Results" not in i]
+    assert said == [
+        "No uncertainty raster (OUTPUT_UNCERTAINTY) is written, and MC_SAMPLES is ignored: the model's uncertainty "
+        "is none (a classic learner has no uncertainty raster)."
+    ]
+    assert out["OUTPUT_UNCERTAINTY"] is None and not unc.exists()
+    assert any(i.startswith("Evidence within the training range in every band") for i in feedback.infos)
+    assert not feedback.warnings
+
+
 @pytest.mark.parametrize("method", [0, 1, 3])
 def test_other_learners_train_and_predict(run_algorithm, data, tmp_path, method):
     params = training_parameters(data, tmp_path, "m", METHOD=method, WINDOW=3, N_ESTIMATORS=10)

@@ -60,3 +60,13 @@ def test_provenance_records_enum_choices_by_name(prospector_provider):
     interpolate = prospector_provider.algorithm("interpolate")
     record = interpolate.provenance({"METHOD": 1, "VARIOGRAM_MODEL": 0}, QgsProcessingContext())
     assert record["parameters"]["METHOD"] == "kriging" and record["parameters"]["VARIOGRAM_MODEL"] == "auto"
+
+
+def test_predict_names_both_trainers_as_the_source_of_its_model(prospector_provider):
+    """predict runs traincnn's and trainmodel's files alike: its label and help must not send users to one only."""
+    from geochem_prospector.algorithms.help import PARAMETER_HELP
+
+    alg = prospector_provider.algorithm("predict")
+    label = alg.parameterDefinition("MODEL").description()
+    assert "traincnn" in label and "trainmodel" in label
+    assert "trainmodel" in PARAMETER_HELP["predict"]["MODEL"]

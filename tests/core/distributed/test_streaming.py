@@ -73,6 +73,9 @@ def test_window_by_window_training_is_the_in_memory_training(files, semi, coarse
         unlabelled_cells=grid.width * grid.height, progress=fractions.append,
     )  # fmt: skip
     assert_same_model(in_memory, streamed)
+    # the training range predict checks against: every cell's, the small raster being sampled whole
+    assert streamed.metadata_["band_range"] == in_memory.metadata_["band_range"]
+    assert in_memory.metadata_["band_range"] == [[float(np.nanmin(b)), float(np.nanmax(b))] for b in bands]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     prob = streamed.predict_proba(bands)
     assert prob.tobytes() == in_memory.predict_proba(bands).tobytes()

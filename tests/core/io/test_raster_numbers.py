@@ -182,8 +182,9 @@ def test_values_beyond_float32_are_read_as_nodata_with_a_warning_and_no_numpy_wa
     assert np.isfinite(data.bands[0]).sum() == SIZE * SIZE - 4
     assert data.warnings == [
         f"INPUT_RASTER: band 'Cu' of 'f64.tif' has 4 cells beyond the float32 range (magnitude above 3.4e38, or "
-        f"infinite), which are not measurements; they were read as nodata. If they mark missing data, set the "
-        f"file's nodata value to them (gdal_edit.py -a_nodata VALUE '{path}')."
+        f"infinite), which are not measurements; they were read as nodata (GDAL's 'ERROR 5 ... should be finite "
+        "values' lines come from QGIS opening such a raster). If they mark missing data, set the file's nodata "
+        f"value to them (gdal_edit.py -a_nodata VALUE '{path}')."
     ]
 
 
@@ -204,3 +205,17 @@ def test_grid_cells_beyond_float32_are_counted_and_cleared_before_writing(tmp_pa
         write_geotiff(str(tmp_path / "out.tif"), bands, grid, ["a", "b"], nodata=-9999.0)
     with rasterio.open(str(tmp_path / "out.tif")) as src:
         assert (src.read(1)[0, :2] == -9999.0).all() and src.read(2)[2, 3] == -9999.0
+
+
+@pytest.mark.parametrize("value, expected", [(10.0, "one value (10)"), (np.nan, "no cell with a value")])
+def test_a_constant_or_empty_evidence_band_is_named_with_why_gdal_complained(tmp_path, value, expected):
+    """A band with one value (or none) carries no evidence; QGIS opening it makes GDAL print ERROR 5 (or 1) lines,
+    so the warning names the band and says where those lines come from. Other bands and label rasters stay quiet."""
+    constant = np.full((SIZE, SIZE), value, np.float32)
+    path = write(tmp_path / "stack.tif", [data_band(), np.where(np.isnan(constant), -9999, constant)], ["Cu", "Pb"],
+                 nodata=-9999)  # fmt: skip
+    for found in (read_raster(path, parameter="INPUT_RASTERS").warnings, raster_warnings([(path, 1), (path, 2)])):
+        assert len(found) == 1, found
+        assert found[0].startswith("INPUT_RASTERS: band 'Pb' of 'stack.tif'") and expected in found[0]
+        assert "GDAL" in found[0]
+    assert read_raster(path, parameter="LABELS").warnings == []

@@ -744,4 +744,6 @@ def test_a_pickle_overwriting_a_checked_tensor_record_is_refused(tmp_path):
 
 def test_a_foreign_torch_file_is_refused(tmp_path):
     torch.save({"conv.weight": torch.zeros(3)}, tmp_path / "foreign.pt")
-    assert "is not a GeoChem Prospector CNN model (unknown format)" in refused(tmp_path / "foreign.pt")
+    assert "is not a GeoChem Prospector model (unknown format: neither traincnn's nor trainmodel's)" in refused(
+        tmp_path / "foreign.pt"
+    )
