@@ -96,6 +96,14 @@ EXPERIMENTS: Dict[str, Dict[str, Any]] = {
     # sixth, the "patch 9 if cheap" (one epoch costs about the same as without the encoding): the default
     # CNN with the encoding
     "cnn_piecewise": {"input_transform": "piecewise"},
+    # 2026-12-04-cnn-distil (declared before its run1): the two ideas the fold-2 analysis left untried, per cell
+    # (and distillation with patch 5): soft targets of a gradient-boosting teacher (the fold's training cells
+    # alone) on every valid cell; a group-lasso penalty per band on the first layer, its strength chosen on the
+    # network's validation cells; both together
+    "cnn_cell_distil": {"patch_size": 1, "teacher": "gradient_boosting"},
+    "cnn_patch5_distil": {"patch_size": 5, "teacher": "gradient_boosting"},
+    "cnn_cell_sparse": {"patch_size": 1, "band_sparsity": -1.0},
+    "cnn_cell_distil_sparse": {"patch_size": 1, "teacher": "gradient_boosting", "band_sparsity": -1.0},
 }
 
 

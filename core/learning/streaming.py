@@ -258,6 +258,12 @@ def fit_windows(
     from .estimator import tile_windows
 
     config = TrainingConfig.from_params(model.get_params())
+    if config.teacher != "none":
+        raise InputError(
+            "the gradient-boosting teacher scores the whole stack in memory; train without window-by-window "
+            "reading, or with TEACHER none.",
+            "TEACHER",
+        )
     pu = config.training == "pu"
     names = list(band_names) if band_names is not None else [f"band {i + 1}" for i in range(len(selection))]
     if len(names) != len(selection):

@@ -1,0 +1,88 @@
+"""Distillation from gradient boosting over every valid cell (traincnn TEACHER).
+
+A gradient-boosting teacher (:class:`..classic.learner.ClassicLearner`, comparemodels' settings) is trained on the
+network's own training cells alone (never its validation cells, never anything the caller held out) and scores
+every valid cell; the network then learns, besides the hard labels, the teacher's probability on cells drawn from
+the whole area (binary cross-entropy of the network's log-odds against it). The network thus sees the whole study
+area instead of the few hundred labelled cells, but through the teacher's eyes: it inherits the teacher's view,
+its errors included.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
+
+from ..errors import InputError
+from .pu import log_odds
+
+#: "none", no teacher (every model before TEACHER); "gradient_boosting", soft targets from gradient boosting
+TEACHERS = ("none", "gradient_boosting")
+
+#: distillation cells per labelled cell of a batch (the per-cell network is cheap; the whole area is large)
+DISTIL_BATCH_FACTOR = 4
+
+#: the teacher's settings: comparemodels' gradient boosting (depth-3 trees)
+TEACHER_SETTINGS = {
+    "window": 0,
+    "n_estimators": 200,
+    "max_depth": 0,
+    "min_samples_leaf": 5,
+    "learning_rate": 0.1,
+    "regularisation": 1.0,
+}
+
+
+def check_teacher(teacher: str, n_classes: int, positive_unlabelled: bool) -> None:
+    """Refuse a teacher the labels cannot train; an :class:`InputError` names TEACHER."""
+    if teacher == "none":
+        return
+    if positive_unlabelled:
+        raise InputError(
+            "a teacher learns from labelled cells; use TRAINING pseudolabels (or no teacher) with positive-"
+            "unlabelled training.",
+            "TEACHER",
+        )
+    if n_classes != 2:
+        raise InputError(
+            f"the gradient-boosting teacher needs two classes (mineralised, barren); the labels have {n_classes}.",
+            "TEACHER",
+        )
+
+
+def teacher_targets(
+    bands: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    is_positive: np.ndarray,
+    weights: np.ndarray,
+    valid: np.ndarray,
+    seed: int,
+    band_names: Optional[Sequence[str]] = None,
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The teacher trained on the cells (``rows``, ``cols``; mineralised where ``is_positive``, confidence
+    ``weights``) scores every ``valid`` cell: (rows, cols, positive-class probability, float32)."""
+    from ..classic.learner import ClassicLearner
+
+    labels = np.full(valid.shape, np.nan)
+    labels[rows, cols] = is_positive.astype(np.float64)
+    confidence = np.full(valid.shape, np.nan)
+    confidence[rows, cols] = weights
+    learner = ClassicLearner("gradient_boosting", seed=seed, **TEACHER_SETTINGS)
+    prob = learner.fit(bands, labels, band_names, sample_weight=confidence).predict_proba(bands)
+    v_rows, v_cols = np.nonzero(valid & np.isfinite(prob))
+    return v_rows, v_cols, prob[v_rows, v_cols].astype(np.float32)
+
+
+def distillation_loss(logits: torch.Tensor, target: torch.Tensor, positive: int = 1) -> torch.Tensor:
+    """Mean binary cross-entropy of (n, 2) ``logits``' log-odds of class ``positive`` against the teacher's
+    probabilities ``target`` (n,): minimised where the network's log-odds equal the teacher's."""
+    return F.binary_cross_entropy_with_logits(log_odds(logits, positive), target.to(logits.dtype))
+
+
+def draw_targets(n: int, size: int, rng: np.random.Generator) -> Any:
+    """Indices of ``size`` distillation cells among ``n``, drawn with replacement."""
+    return rng.integers(0, n, size=size)
