@@ -22,6 +22,12 @@ from .pu import log_odds
 #: "none", no teacher (every model before TEACHER); "gradient_boosting", soft targets from gradient boosting
 TEACHERS = ("none", "gradient_boosting")
 
+#: what the network matches: "probability", binary cross-entropy against the teacher's probability; "log_odds",
+#: squared difference to the teacher's log-odds (probability clipped to [PROBABILITY_CLIP, 1 - PROBABILITY_CLIP]),
+#: which keeps the teacher's ranking among the many cells it puts near 0, where the cross-entropy's gradient vanishes
+DISTIL_TARGETS = ("probability", "log_odds")
+PROBABILITY_CLIP = 1e-6
+
 #: distillation cells per labelled cell of a batch (the per-cell network is cheap; the whole area is large)
 DISTIL_BATCH_FACTOR = 4
 
@@ -77,10 +83,19 @@ def teacher_targets(
     return v_rows, v_cols, prob[v_rows, v_cols].astype(np.float32)
 
 
-def distillation_loss(logits: torch.Tensor, target: torch.Tensor, positive: int = 1) -> torch.Tensor:
-    """Mean binary cross-entropy of (n, 2) ``logits``' log-odds of class ``positive`` against the teacher's
-    probabilities ``target`` (n,): minimised where the network's log-odds equal the teacher's."""
-    return F.binary_cross_entropy_with_logits(log_odds(logits, positive), target.to(logits.dtype))
+def distillation_loss(
+    logits: torch.Tensor, target: torch.Tensor, positive: int = 1, kind: str = "probability"
+) -> torch.Tensor:
+    """The loss of (n, 2) ``logits`` (their log-odds z of class ``positive``) against the teacher's probabilities
+    ``target`` (n,), both minimised where z equals the teacher's log-odds t: "probability", the mean binary
+    cross-entropy; "log_odds", mean (z - t)^2 / 8 (t from the clipped probability; / 8: the cross-entropy's
+    curvature at p = 0.5, so a weight means about the same for both)."""
+    z = log_odds(logits, positive)
+    if kind == "log_odds":
+        p = target.double().clamp(PROBABILITY_CLIP, 1.0 - PROBABILITY_CLIP)
+        t = torch.log(p / (1.0 - p)).to(z.dtype)
+        return torch.mean((z - t) ** 2) / 8.0
+    return F.binary_cross_entropy_with_logits(z, target.to(z.dtype))
 
 
 def draw_targets(n: int, size: int, rng: np.random.Generator) -> Any:

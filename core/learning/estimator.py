@@ -94,6 +94,7 @@ class PatchCNN:
         teacher: str = "none",
         distil_weight: float = 1.0,
         band_sparsity: float = 0.0,
+        distil_target: str = "probability",
     ) -> None:
         self.patch_size = patch_size
         self.epochs = epochs
@@ -126,6 +127,7 @@ class PatchCNN:
         self.teacher = teacher
         self.distil_weight = distil_weight
         self.band_sparsity = band_sparsity
+        self.distil_target = distil_target
 
     # -- parameters ---------------------------------------------------------------------------------------------
 

@@ -174,6 +174,7 @@ SETTINGS: Dict[str, Spec] = {
     "teacher": Text(choices=("none", "gradient_boosting")),  # older files lack it: "none" is read
     "distil_weight": Number(0.0, 100.0),
     "band_sparsity": Number(0.0, 1000.0),  # the strength used (-1, chosen on validation, is stored as the choice)
+    "distil_target": Text(choices=("probability", "log_odds")),
 }
 
 OPEN = Record()

@@ -19,7 +19,7 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..evaluation.auc import roc_auc as auc_of_scores
 from ..lazy import lazy_function
-from .distil import DISTIL_BATCH_FACTOR, TEACHERS, distillation_loss, draw_targets
+from .distil import DISTIL_BATCH_FACTOR, DISTIL_TARGETS, TEACHERS, distillation_loss, draw_targets
 from .network import PatchNet, receptive_field
 from .patches import augment, extract_patches
 from .pu import log_odds, nnpu_risk
@@ -76,6 +76,7 @@ class TrainingConfig:
     teacher: str
     distil_weight: float
     band_sparsity: float
+    distil_target: str
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "TrainingConfig":
@@ -85,7 +86,7 @@ class TrainingConfig:
             value = params[f.name]
             if f.name == "device":
                 converted[f.name] = str(value or "auto")
-            elif f.name in ("validation", "training", "input_transform", "teacher"):
+            elif f.name in ("validation", "training", "input_transform", "teacher", "distil_target"):
                 converted[f.name] = str(value)
             elif f.name == "semi_supervised":
                 converted[f.name] = None if value is None else bool(value)
@@ -127,6 +128,11 @@ class TrainingConfig:
             )
         if self.teacher not in TEACHERS:
             raise InputError(f"unknown teacher '{self.teacher}'; use {' or '.join(TEACHERS)}.", "TEACHER")
+        if self.distil_target not in DISTIL_TARGETS:
+            raise InputError(
+                f"unknown distillation target '{self.distil_target}'; use {' or '.join(DISTIL_TARGETS)}.",
+                "DISTIL_TARGET",
+            )
         if not 0.0 <= self.distil_weight <= 100.0:
             raise InputError(
                 f"the distillation weight must be from 0 to 100 (1 is usual; got {self.distil_weight:g}).",
@@ -437,7 +443,7 @@ def _train_epoch(
             soft = torch.as_tensor(data.soft_targets[pick]).to(device)
             positive = data.n_classes - 1 if data.positive is None else data.positive
             distil = config.distil_weight * distillation_loss(
-                net(augment(xs, rng).to(device)).flatten(1), soft, positive
+                net(augment(xs, rng).to(device)).flatten(1), soft, positive, config.distil_target
             )
             loss, reported = loss + distil, reported + distil
         if teacher is not None:
