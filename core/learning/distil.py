@@ -19,8 +19,11 @@ import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
 from ..errors import InputError
 from .pu import log_odds
 
-#: "none", no teacher (every model before TEACHER); "gradient_boosting", soft targets from gradient boosting
-TEACHERS = ("none", "gradient_boosting")
+#: "none", no teacher (every model before TEACHER); "gradient_boosting", soft targets from gradient boosting trained
+#: on the network's training cells; "gradient_boosting_all", trained on every labelled cell, the validation cells
+#: included (as comparemodels' gradient boosting is), whose validation figures then no longer judge the student
+#: apart from its teacher
+TEACHERS = ("none", "gradient_boosting", "gradient_boosting_all")
 
 #: what the network matches: "probability", binary cross-entropy against the teacher's probability; "log_odds",
 #: squared difference to the teacher's log-odds (probability clipped to [PROBABILITY_CLIP, 1 - PROBABILITY_CLIP]),

@@ -187,10 +187,11 @@ class PatchCNN:
 
         def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> Any:
             data = training_data(config, cells, padded, train, val, rng, n_bands, prior, edges)
-            if config.teacher != "none":  # trained on the training cells alone: never the validation cells
+            if config.teacher != "none":  # "gradient_boosting": the training cells alone, never the validation ones
+                taught = train if config.teacher == "gradient_boosting" else np.flatnonzero(cells.weights > 0)
                 data.soft_rows, data.soft_cols, data.soft_targets = teacher_targets(
-                    bands, cells.rows[train], cells.cols[train], cells.y[train] == cells.positive,
-                    cells.weights[train], cells.valid, config.seed, names,
+                    bands, cells.rows[taught], cells.cols[taught], cells.y[taught] == cells.positive,
+                    cells.weights[taught], cells.valid, config.seed, names,
                 )  # fmt: skip
             return data
 
@@ -272,7 +273,9 @@ class PatchCNN:
                 )
         if log and data.soft_targets is not None:
             log(
-                f"distillation: a gradient-boosting teacher trained on the {data.train.size} training cells scored "
+                "distillation: a gradient-boosting teacher trained on the "
+                + ("training" if config.teacher == "gradient_boosting" else "labelled (training and validation)")
+                + f" cells scored "
                 f"{data.soft_targets.size} valid cells; the networks learn its probabilities there (weight "
                 f"{config.distil_weight:g}) besides the labels"
             )
