@@ -10,7 +10,7 @@ its errors included.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -35,7 +35,7 @@ PROBABILITY_CLIP = 1e-6
 DISTIL_BATCH_FACTOR = 4
 
 #: the teacher's settings: comparemodels' gradient boosting (depth-3 trees)
-TEACHER_SETTINGS = {
+TEACHER_SETTINGS: Dict[str, Any] = {
     "window": 0,
     "n_estimators": 200,
     "max_depth": 0,
@@ -51,8 +51,8 @@ def check_teacher(teacher: str, n_classes: int, positive_unlabelled: bool) -> No
         return
     if positive_unlabelled:
         raise InputError(
-            "a teacher learns from labelled cells; use TRAINING pseudolabels (or no teacher) with positive-"
-            "unlabelled training.",
+            "a teacher learns from barren and mineralised labels, which positive-unlabelled training (TRAINING pu) "
+            "does not have; use TRAINING pseudolabels, or TEACHER none.",
             "TEACHER",
         )
     if n_classes != 2:
