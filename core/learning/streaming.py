@@ -260,8 +260,8 @@ def fit_windows(
     config = TrainingConfig.from_params(model.get_params())
     if config.teacher != "none":
         raise InputError(
-            "the gradient-boosting teacher scores the whole stack in memory; train without window-by-window "
-            "reading, or with TEACHER none.",
+            "the gradient-boosting teacher scores the whole stack in memory, but this stack is read window by "
+            "window (it is large, or SCHEDULER is set); leave SCHEDULER empty, use a smaller area, or TEACHER none.",
             "TEACHER",
         )
     pu = config.training == "pu"
