@@ -272,12 +272,12 @@ class PatchCNN:
                     "through all of them, weighted so the loss is that of every cell"
                 )
         if log and data.soft_targets is not None:
+            taught = "training" if config.teacher == "gradient_boosting" else "labelled (training and validation)"
+            target = "log-odds" if config.distil_target == "log_odds" else "probabilities"
             log(
-                "distillation: a gradient-boosting teacher trained on the "
-                + ("training" if config.teacher == "gradient_boosting" else "labelled (training and validation)")
-                + f" cells scored "
-                f"{data.soft_targets.size} valid cells; the networks learn its probabilities there (weight "
-                f"{config.distil_weight:g}) besides the labels"
+                f"distillation: a gradient-boosting teacher trained on the {taught} cells scored "
+                f"{data.soft_targets.size} valid cells; the networks learn its {target} there (weight "
+                f"{config.distil_weight:g}) besides the labels, and inherit its view of the area"
             )
         choice: Dict[str, float] = {}
         if config.band_sparsity == CHOOSE:
