@@ -20,6 +20,10 @@ then "cnn_patch5" (less context), "cnn_cell_fixed" (per cell, 20 epochs, no earl
 cell, positive-unlabelled); then, per cell, "cnn_cell_piecewise" (INPUT_TRANSFORM piecewise), "cnn_cell_decay"
 (weight decay 1e-2) and "cnn_cell_small" (width 8, hidden 16); then, per cell, "cnn_cell_ens10" (10 networks),
 "cnn_cell_slow" (learning rate 1e-4) and "cnn_cell_supervised" (no mean teacher); "cnn_cell_piecewise_slow" (both); "cnn_piecewise" (patch 9, encoded).
+Then (bench/results/2026-12-04-cnn-distil) distillation from gradient boosting (TEACHER) and the band penalty
+(BAND_SPARSITY): "cnn_cell_distil", "cnn_patch5_distil", "cnn_cell_sparse", "cnn_cell_distil_sparse"; after them
+"cnn_cell_distil_fixed", "cnn_cell_distil_logodds", "cnn_patch5_distil_logodds"; then "cnn_cell_distil_all" (also
+comparemodels' mode "cnn_distil").
 Each is paired against the default CNN and the best other learner on the same deposits.
 
 --nested adds "CNN, nested": in each outer fold a leave-cluster-out among that fold's training deposits alone
