@@ -262,6 +262,14 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "0 = every barren cell in every epoch.",
         "INPUT_TRANSFORM": "Median / IQR normalisation, or normal scores first: each band through its own "
         "distribution on the training stack (quantiles stored in the model, applied by Predict).",
+        "TEACHER": "Distillation: gradient boosting trained on the training cells (or every labelled cell) scores "
+        "every valid cell; the network also learns those scores, so it sees the whole area through the teacher's "
+        "eyes (and inherits its errors). Two classes only. None = labels only.",
+        "DISTIL_TARGET": "What the network matches of the teacher: its probability (cross-entropy) or its log-odds "
+        "(squared difference; keeps its ranking where it is near 0).",
+        "DISTIL_WEIGHT": "Weight of the teacher's targets beside the labels' loss (1 is usual).",
+        "BAND_SPARSITY": "Group lasso per band on the first layer: whole bands set to zero, so the network reads "
+        "few bands. 0 = none; -1 = strength chosen on the validation cells (0.25-4).",
         "SCHEDULER": "Where the patches are cut: empty = the Default Dask scheduler of the Processing options, "
         "in QGIS unless set there; 'local:N' or 'tcp://host:8786' (Dask): workers read the evidence window by "
         "window and cut the patches, training stays in QGIS. Same networks when both runs read window by window "
@@ -358,7 +366,7 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "ITERATIONS": "Resamples of whole clusters for the confidence intervals (e.g. 1000).",
         "CNN_MODES": "CNN training modes compared side by side, each as a learner on the same folds: the default "
         "(labelled cells), positive-unlabelled, masked-band pre-training, coarse second view, normal scores, per "
-        "cell (patch 1: does context pay?), as in Train CNN. "
+        "cell (patch 1: does context pay?), per cell distilled from gradient boosting (TEACHER), as in Train CNN. "
         "Each mode trains its own ensemble per fold.",
         "CLASS_PRIOR": "Positive-unlabelled CNN: share of positive ground among all cells. 0 = the share labelled "
         "mineralised (a lower bound).",

@@ -55,6 +55,8 @@ def grid_meta(grid) -> dict:
 VALIDATIONS = ["blocks", "clusters"]
 TRAININGS = ["pseudolabels", "pu"]
 INPUT_TRANSFORMS = ["robust", "quantile", "piecewise"]
+TEACHERS = ["none", "gradient_boosting", "gradient_boosting_all"]
+DISTIL_TARGETS = ["probability", "log_odds"]
 
 
 def import_cnn():
@@ -109,7 +111,13 @@ def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedba
 
 
 class TrainCnnAlgorithm(ProspectorAlgorithm):
-    ENUM_NAMES = {"VALIDATION": VALIDATIONS, "TRAINING": TRAININGS, "INPUT_TRANSFORM": INPUT_TRANSFORMS}
+    ENUM_NAMES = {
+        "VALIDATION": VALIDATIONS,
+        "TRAINING": TRAININGS,
+        "INPUT_TRANSFORM": INPUT_TRANSFORMS,
+        "TEACHER": TEACHERS,
+        "DISTIL_TARGET": DISTIL_TARGETS,
+    }
     INPUT_RASTERS = "INPUT_RASTERS"
     LABELS = "LABELS"
     LABEL_FIELD = "LABEL_FIELD"
@@ -130,6 +138,10 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
     PRETRAIN_EPOCHS = "PRETRAIN_EPOCHS"
     BARREN_RATIO = "BARREN_RATIO"
     INPUT_TRANSFORM = "INPUT_TRANSFORM"
+    TEACHER = "TEACHER"
+    DISTIL_TARGET = "DISTIL_TARGET"
+    DISTIL_WEIGHT = "DISTIL_WEIGHT"
+    BAND_SPARSITY = "BAND_SPARSITY"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
 
@@ -185,6 +197,14 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             "bins it fills between its training quantiles (Gorishniy et al. 2022; constant beyond the training "
             "range, as a tree; the 17 quantiles per band are stored in the model). Neither beat median / IQR on "
             "the Lapland deposits (README).\n\n"
+            "TEACHER (distillation): a gradient-boosting model (comparemodels' settings) trained on the network's "
+            "training cells (or on every labelled cell) scores every valid cell, and the network learns its "
+            "probability (or log-odds, DISTIL_TARGET) there besides the labels (DISTIL_WEIGHT): it sees the whole "
+            "area, but through the teacher's eyes, and inherits its view. Two classes and the stack in memory only. "
+            "BAND_SPARSITY: a group-lasso penalty that drives whole bands' first-layer weights to zero, so the "
+            "network reads few bands, as trees do; -1 chooses its strength among 0.25-4 on the validation cells "
+            "(stored in the model, with the bands used, in the report's metrics). Neither beat the per-cell "
+            "network on the Lapland deposits (README), so both are off by default.\n\n"
             "OUTPUT_MODEL is a safe model file (tensors + JSON, no code); OUTPUT_REPORT an HTML report with loss "
             "and accuracy against iteration for every network, confusion matrix and validation ROC AUC: agreement "
             "with the labels, not map skill (use evaluate on held-out deposits). With a fixed SEED, training "
@@ -351,6 +371,45 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 defaultValue=0,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.TEACHER,
+                self.tr("Teacher (distillation over every valid cell)"),
+                [
+                    self.tr("None"),
+                    self.tr("Gradient boosting on the training cells"),
+                    self.tr("Gradient boosting on every labelled cell (validation cells included)"),
+                ],
+                defaultValue=0,
+            )
+        )
+        distil_target = QgsProcessingParameterEnum(
+            self.DISTIL_TARGET,
+            self.tr("What the network matches of the teacher"),
+            [self.tr("Its probability (cross-entropy)"), self.tr("Its log-odds (squared difference)")],
+            defaultValue=0,
+        )
+        distil_weight = QgsProcessingParameterNumber(
+            self.DISTIL_WEIGHT,
+            self.tr("Weight of the teacher's targets beside the labels"),
+            QgsProcessingParameterNumber.Double,
+            1.0,
+            False,
+            0.0,
+            100.0,
+        )
+        sparsity = QgsProcessingParameterNumber(
+            self.BAND_SPARSITY,
+            self.tr("Band sparsity: group lasso per band on the first layer (0 = none, -1 = chosen on validation)"),
+            QgsProcessingParameterNumber.Double,
+            0.0,
+            False,
+            -1.0,
+            1000.0,
+        )
+        for parameter in (distil_target, distil_weight, sparsity):
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
         self.addParameter(scheduler_parameter(self.tr))
         self.addParameter(params.model_file(self.OUTPUT_MODEL, "Model file"))
         self.addParameter(
@@ -389,6 +448,10 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             pretrain_epochs=self.parameterAsInt(parameters, self.PRETRAIN_EPOCHS, context),
             barren_ratio=self.parameterAsDouble(parameters, self.BARREN_RATIO, context),
             input_transform=self.enum_name(parameters, self.INPUT_TRANSFORM, context),
+            teacher=self.enum_name(parameters, self.TEACHER, context),
+            distil_target=self.enum_name(parameters, self.DISTIL_TARGET, context),
+            distil_weight=self.parameterAsDouble(parameters, self.DISTIL_WEIGHT, context),
+            band_sparsity=self.parameterAsDouble(parameters, self.BAND_SPARSITY, context),
         )
         fit_args = dict(
             progress=lambda f: feedback.setProgress(95 * f), is_cancelled=feedback.isCanceled, log=feedback.pushInfo

@@ -1690,6 +1690,23 @@ CASES += [
     )
 ]
 
+# TEACHER and BAND_SPARSITY (traincnn): a teacher without barren labels to learn from, a strength QGIS's range lets
+# through that is neither a strength nor -1
+CASES += [
+    Case(
+        "teacher with positive-unlabelled training",
+        "traincnn",
+        _set(TEACHER=1, TRAINING=1),
+        error=r"^TEACHER: a teacher learns from barren and mineralised labels, which positive-unlabelled training",
+    ),
+    Case(
+        "band sparsity between -1 and 0",
+        "traincnn",
+        _set(BAND_SPARSITY=-0.5),
+        error=r"^BAND_SPARSITY: the band sparsity must be 0 \(none\), a strength up to 1000, or -1",
+    ),
+]
+
 # Values QGIS's own check refuses before the run: its message, 'Incorrect parameter value for EPOCHS', named the
 # parameter but not what it takes (algorithms/parameters.refused_value)
 CASES += [

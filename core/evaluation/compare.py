@@ -30,12 +30,13 @@ ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin l
 
 #: the CNN variants that can be compared side by side, as learner names: the default CNN (labelled cells), and
 #: traincnn's TRAINING=pu, PRETRAIN_EPOCHS, COARSE_VIEW, INPUT_TRANSFORM=quantile and PATCH_SIZE=1 (the per-cell
-#: network: whether context pays; settings: :func:`cnn_mode_settings`)
-CNN_MODES = ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse", "cnn_quantile", "cnn_cell")
+#: network: whether context pays), and the per-cell network distilled from gradient boosting over every valid cell
+#: (TEACHER; settings: :func:`cnn_mode_settings`)
+CNN_MODES = ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse", "cnn_quantile", "cnn_cell", "cnn_distil")
 
 #: the learners from simplest to most complex: a tie goes to the earlier one (the CNN variants: the per-cell
 #: network, no context; the default's network and loss; another loss; an extra pre-training stage; a second,
-#: coarser input view; a fitted input transform stored in the model)
+#: coarser input view; a fitted input transform stored in the model; a second learner, the teacher, inside it)
 COMPLEXITY = (
     "best band",
     "woe",
@@ -48,6 +49,7 @@ COMPLEXITY = (
     "cnn_pretrain",
     "cnn_coarse",
     "cnn_quantile",
+    "cnn_distil",
 )
 
 #: how reports name them
@@ -63,6 +65,7 @@ TITLES = {
     "cnn_coarse": "CNN with a coarse view",
     "cnn_quantile": "CNN on normal scores",
     "cnn_cell": "CNN per cell (no context)",
+    "cnn_distil": "CNN per cell, distilled from gradient boosting",
 }
 
 #: held-out AUCs closer than this to the best count as a tie
@@ -472,6 +475,16 @@ def cnn_mode_settings(
         "cnn_coarse": {"coarse": coarse},
         "cnn_quantile": {"input_transform": "quantile"},
         "cnn_cell": {"patch_size": 1},
+        # the recipe of bench/results/2026-12-04-cnn-distil (chosen on how closely the network follows its teacher,
+        # not on held-out deposits): log-odds of a teacher trained on every labelled cell, the epochs all run
+        # (early stopping on the labels stops before the network follows the teacher), 3 x the learning rate
+        "cnn_distil": {
+            "patch_size": 1,
+            "teacher": "gradient_boosting_all",
+            "distil_target": "log_odds",
+            "early_stopping": False,
+            "learning_rate": 3 * float(cnn.get("learning_rate", 1e-3)),
+        },
     }
     settings = {**cnn, **overrides[mode]}
     TrainingConfig.from_params(PatchCNN(**settings).get_params())

@@ -3,6 +3,7 @@ another, and their scores on the validation cells."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -23,6 +24,7 @@ from .calibration import (
 from .network import PatchNet
 from .patches import extract_patches, valid_centres
 from .pu import check_prior, check_pu_cells, default_prior, unlabelled_sample
+from .sparsity import SPARSITY_GRID
 from .training import (
     LogCallback,
     TrainingConfig,
@@ -200,6 +202,49 @@ def train_members(
         members.append(net)
         histories.append({"best_epoch": best_epoch, "epochs_run": len(history), "history": history})
     return members, histories
+
+
+#: the candidate networks of BAND_SPARSITY -1 train from seed + CHOICE_SEED_STEP (none of the ensemble's seeds)
+CHOICE_SEED_STEP = 104_729
+
+
+def choose_band_sparsity(
+    config: TrainingConfig,
+    data: TrainingData,
+    device: str,
+    is_cancelled: CancelCallback,
+    log: LogCallback,
+) -> Tuple[TrainingConfig, Dict[str, float]]:
+    """BAND_SPARSITY -1: one network per strength of :data:`.sparsity.SPARSITY_GRID`, trained as a member would
+    be (same cells, one seed for all); the strength whose network ranks the validation cells best (ROC AUC of its
+    kept epoch; a tie goes to the stronger penalty, fewer bands) is chosen. Not the validation loss: the penalty
+    shrinks every weight, so a stronger one gives less confident log-odds, a higher loss at the same ranking.
+    Returns the settings with it, and the validation AUC of every strength."""
+    positive = data.n_classes - 1 if data.positive is None else data.positive
+    val_x = torch.as_tensor(extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.field))
+    is_positive = data.y[data.val] == positive
+    aucs: Dict[str, float] = {}
+    for strength in SPARSITY_GRID:
+        seed = config.seed + CHOICE_SEED_STEP
+        net, _, _ = train_network(
+            dataclasses.replace(config, band_sparsity=strength),
+            data,
+            seed,
+            np.random.default_rng(seed),
+            device,
+            is_cancelled=is_cancelled,
+        )
+        logits = network_logits([net], val_x, device)[0]
+        aucs[f"{strength:g}"] = roc_auc(is_positive, logits[:, positive] - logits.mean(axis=1))
+    best = max(v for v in aucs.values() if np.isfinite(v)) if any(np.isfinite(list(aucs.values()))) else math.nan
+    chosen = max(s for s in SPARSITY_GRID if not np.isfinite(best) or aucs[f"{s:g}"] >= best - 1e-12)
+    if log:
+        log(
+            "band sparsity chosen on the validation cells (ROC AUC): "
+            + ", ".join(f"{k}: {v:.4f}" for k, v in aucs.items())
+            + f"; {chosen:g}"
+        )
+    return dataclasses.replace(config, band_sparsity=chosen), aucs
 
 
 def validation_metrics(

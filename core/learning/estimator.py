@@ -29,7 +29,15 @@ from ..callbacks import CancelCallback, ProgressCallback
 from ..errors import InputError, ModelFileError
 from ..io.windows import TileTimes, prefetched_tiles
 from .calibration import Calibration, combine_logits
-from .ensemble import labelled_cells, pu_cells, train_members, training_data, validation_metrics
+from .distil import check_teacher, teacher_targets
+from .ensemble import (
+    choose_band_sparsity,
+    labelled_cells,
+    pu_cells,
+    train_members,
+    training_data,
+    validation_metrics,
+)
 from .inference import WindowScores, predict_prepared_scores, prepare_window
 from .model_file import ExpectedWeights, array_hash, read_model, write_model
 from .model_schema import check_metadata
@@ -37,6 +45,7 @@ from .network import PatchNet, resolve_device, state_shapes
 from .patches import CLIP, extract_patches, normalise, pad_halo, robust_normalisation, valid_centres, window_reader
 from .piecewise import piecewise_edges
 from .quantiles import data_quantiles, fit_input_quantiles, transform
+from .sparsity import CHOOSE, bands_in_use
 from .splits import spatial_split
 from .training import EpochSampler, LogCallback, TrainingConfig
 from .training_range import band_range
@@ -83,6 +92,10 @@ class PatchCNN:
         pretrain_epochs: int = 0,
         barren_ratio: float = 1.0,
         input_transform: str = "robust",
+        teacher: str = "none",
+        distil_weight: float = 1.0,
+        band_sparsity: float = 0.0,
+        distil_target: str = "probability",
     ) -> None:
         self.patch_size = patch_size
         self.epochs = epochs
@@ -112,6 +125,10 @@ class PatchCNN:
         self.pretrain_epochs = pretrain_epochs
         self.barren_ratio = barren_ratio
         self.input_transform = input_transform
+        self.teacher = teacher
+        self.distil_weight = distil_weight
+        self.band_sparsity = band_sparsity
+        self.distil_target = distil_target
 
     # -- parameters ---------------------------------------------------------------------------------------------
 
@@ -167,8 +184,17 @@ class PatchCNN:
         del bands_in
         edges = piecewise_edges(quantiles, median, scale) if config.input_transform == "piecewise" else None
 
+        check_teacher(config.teacher, int(cells.classes.size), prior is not None)
+
         def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> Any:
-            return training_data(config, cells, padded, train, val, rng, n_bands, prior, edges)
+            data = training_data(config, cells, padded, train, val, rng, n_bands, prior, edges)
+            if config.teacher != "none":  # "gradient_boosting": the training cells alone, never the validation ones
+                taught = train if config.teacher == "gradient_boosting" else np.flatnonzero(cells.weights > 0)
+                data.soft_rows, data.soft_cols, data.soft_targets = teacher_targets(
+                    bands, cells.rows[taught], cells.cols[taught], cells.y[taught] == cells.positive,
+                    cells.weights[taught], cells.valid, config.seed, names,
+                )  # fmt: skip
+            return data
 
         hashes = {
             "bands": array_hash(bands),
@@ -248,10 +274,31 @@ class PatchCNN:
                     f"{config.barren_ratio:g}, at least {sampler.floor}), a fresh draw each epoch that cycles "
                     "through all of them, weighted so the loss is that of every cell"
                 )
+        if log and data.soft_targets is not None:
+            taught = "training" if config.teacher == "gradient_boosting" else "labelled (training and validation)"
+            target = "log-odds" if config.distil_target == "log_odds" else "probabilities"
+            log(
+                f"distillation: a gradient-boosting teacher trained on the {taught} cells scored "
+                f"{data.soft_targets.size} valid cells; the networks learn its {target} there (weight "
+                f"{config.distil_weight:g}) besides the labels, and inherit its view of the area"
+            )
+        choice: Dict[str, float] = {}
+        if config.band_sparsity == CHOOSE:
+            config, choice = choose_band_sparsity(config, data, device, is_cancelled, log)
         nets, histories = train_members(config, data, rng, device, progress, is_cancelled, log)
         self.config_ = config
         self.nets_ = nets
         metrics, temperature = validation_metrics(config, nets, data, cells.positive, histories, split_info, device)
+        if config.band_sparsity > 0:
+            used = np.mean([bands_in_use(net, data.n_bands) for net in nets], axis=0)
+            metrics["bands_used"] = {name: float(share) for name, share in zip(names, used)}
+            metrics["band_sparsity_choice"] = choice
+            if log:
+                log(
+                    f"band sparsity {config.band_sparsity:g}: the networks read "
+                    + ", ".join(f"{n} ({s:.0%})" for n, s in zip(names, used) if s > 0)
+                    + f"; {int(np.sum(used == 0))} of {len(names)} bands unused"
+                )
         if log:
             log(
                 f"calibration: the networks' mean logits divided by T = {temperature.temperature:.4g} "

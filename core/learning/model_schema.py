@@ -171,6 +171,12 @@ SETTINGS: Dict[str, Spec] = {
     "coarse": Int(0, 51),  # 0 (or 1): no coarse view; else an odd factor, checked with the patch size below
     "barren_ratio": Number(0.0, 1000.0),  # 0: every barren cell every epoch (older files lack it: 1.0 is read)
     "input_transform": Text(choices=("robust", "quantile", "piecewise")),  # older files lack it: "robust" is read
+    "teacher": Text(
+        choices=("none", "gradient_boosting", "gradient_boosting_all")
+    ),  # older files lack it: "none" is read
+    "distil_weight": Number(0.0, 100.0),
+    "band_sparsity": Number(0.0, 1000.0),  # the strength used (-1, chosen on validation, is stored as the choice)
+    "distil_target": Text(choices=("probability", "log_odds")),
 }
 
 OPEN = Record()

@@ -259,6 +259,12 @@ def fit_windows(
     from .estimator import tile_windows
 
     config = TrainingConfig.from_params(model.get_params())
+    if config.teacher != "none":
+        raise InputError(
+            "the gradient-boosting teacher scores the whole stack in memory, but this stack is read window by "
+            "window (it is large, or SCHEDULER is set); leave SCHEDULER empty, use a smaller area, or TEACHER none.",
+            "TEACHER",
+        )
     pu = config.training == "pu"
     names = list(band_names) if band_names is not None else [f"band {i + 1}" for i in range(len(selection))]
     if len(names) != len(selection):

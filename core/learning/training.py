@@ -19,9 +19,11 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..evaluation.auc import roc_auc as auc_of_scores
 from ..lazy import lazy_function
+from .distil import DISTIL_BATCH_FACTOR, DISTIL_TARGETS, TEACHERS, distillation_loss, draw_targets
 from .network import PatchNet, receptive_field
 from .patches import augment, extract_patches
 from .pu import log_odds, nnpu_risk
+from .sparsity import CHOOSE, group_soft_threshold, shrink_first_layers
 
 softmax = lazy_function("scipy.special", "softmax")  # scipy imported when used: the plugin loads without it
 
@@ -71,6 +73,10 @@ class TrainingConfig:
     pretrain_epochs: int
     barren_ratio: float
     input_transform: str
+    teacher: str
+    distil_weight: float
+    band_sparsity: float
+    distil_target: str
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "TrainingConfig":
@@ -80,7 +86,7 @@ class TrainingConfig:
             value = params[f.name]
             if f.name == "device":
                 converted[f.name] = str(value or "auto")
-            elif f.name in ("validation", "training", "input_transform"):
+            elif f.name in ("validation", "training", "input_transform", "teacher", "distil_target"):
                 converted[f.name] = str(value)
             elif f.name == "semi_supervised":
                 converted[f.name] = None if value is None else bool(value)
@@ -119,6 +125,24 @@ class TrainingConfig:
             raise InputError(
                 f"unknown input transform '{self.input_transform}'; use {' or '.join(INPUT_TRANSFORMS)}.",
                 "INPUT_TRANSFORM",
+            )
+        if self.teacher not in TEACHERS:
+            raise InputError(f"unknown teacher '{self.teacher}'; use {' or '.join(TEACHERS)}.", "TEACHER")
+        if self.distil_target not in DISTIL_TARGETS:
+            raise InputError(
+                f"unknown distillation target '{self.distil_target}'; use {' or '.join(DISTIL_TARGETS)}.",
+                "DISTIL_TARGET",
+            )
+        if not 0.0 <= self.distil_weight <= 100.0:
+            raise InputError(
+                f"the distillation weight must be from 0 to 100 (1 is usual; got {self.distil_weight:g}).",
+                "DISTIL_WEIGHT",
+            )
+        if not (self.band_sparsity == CHOOSE or 0.0 <= self.band_sparsity <= 1000.0):
+            raise InputError(
+                "the band sparsity must be 0 (none), a strength up to 1000, or -1 (chosen on the validation cells; "
+                f"got {self.band_sparsity:g}).",
+                "BAND_SPARSITY",
             )
         if self.training not in TRAINING_MODES:
             raise InputError(f"unknown training '{self.training}'; use {' or '.join(TRAINING_MODES)}.", "TRAINING")
@@ -183,6 +207,10 @@ class TrainingData:
     valid_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     positive: Optional[int] = None  # class index of the mineralised class (None: the last class)
     edges: Optional[np.ndarray] = None  # INPUT_TRANSFORM piecewise: the bin edges (bands, bins + 1), normalised
+    # TEACHER: every valid cell the teacher scored, and its positive-class probability there (None: no teacher)
+    soft_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    soft_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    soft_targets: Optional[np.ndarray] = None
 
 
 #: the fewest barren cells an epoch draws when BARREN_RATIO caps them, so that a few positive cells still make an
@@ -257,6 +285,8 @@ def train_network(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = config.build(data.n_bands, data.n_classes, data.edges).to(device)
+        if config.band_sparsity > 0:
+            shrink_first_layers(net)
         if config.pretrain_epochs > 0:
             pretrain_network(config, data, net, rng, device, is_cancelled, log)
         teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
@@ -407,6 +437,15 @@ def _train_epoch(
         else:
             loss = (F.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum().clamp_min(1e-12)
             reported = loss
+        if data.soft_targets is not None and config.distil_weight > 0:
+            pick = draw_targets(data.soft_targets.size, idx.size * DISTIL_BATCH_FACTOR, rng)
+            xs = torch.as_tensor(extract_patches(data.padded, data.soft_rows[pick], data.soft_cols[pick], size))
+            soft = torch.as_tensor(data.soft_targets[pick]).to(device)
+            positive = data.n_classes - 1 if data.positive is None else data.positive
+            distil = config.distil_weight * distillation_loss(
+                net(augment(xs, rng).to(device)).flatten(1), soft, positive, config.distil_target
+            )
+            loss, reported = loss + distil, reported + distil
         if teacher is not None:
             pick = rng.integers(0, data.unlabelled_rows.size, size=idx.size)
             xu = torch.as_tensor(
@@ -421,6 +460,8 @@ def _train_epoch(
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
+        if config.band_sparsity > 0:
+            group_soft_threshold(net, data.n_bands, config.learning_rate * config.band_sparsity)
         if teacher is not None:
             decay = min(config.ema_decay, (iteration + 1) / (iteration + 10))
             with torch.no_grad():

@@ -121,6 +121,17 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
              f"{_fmt(calibration.get('validation_nll'))}"),
             ("Temperature fit", html.escape(str(calibration.get("note", "")))),
         ]  # fmt: skip
+    settings_used = dict(metadata.get("settings", {}))
+    if settings_used.get("teacher", "none") != "none":
+        rows.append(("Teacher (distillation)", html.escape(_teacher(settings_used))))
+    used = metrics.get("bands_used")
+    if isinstance(used, Mapping) and used:
+        rows.append(
+            (
+                "Bands read (share of the networks), band sparsity",
+                html.escape(_bands_read(used, settings_used, metrics.get("band_sparsity_choice"))),
+            )
+        )
     reading = metadata.get("reading")
     if isinstance(reading, Mapping) and reading:
         rows.append(("Evidence read", html.escape(_reading(reading))))
@@ -179,6 +190,35 @@ def _provenance_html(metadata: Mapping[str, Any]) -> str:
         text = value if isinstance(value, str) else json.dumps(value, default=str)
         cells.append(f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(text)}</td></tr>")
     return "<h2>Provenance</h2><table>" + "".join(cells) + "</table>"
+
+
+def _teacher(settings: Mapping[str, Any]) -> str:
+    """What the network was distilled from, in words."""
+    cells = "training" if settings.get("teacher") == "gradient_boosting" else "labelled (training and validation)"
+    target = "log-odds" if settings.get("distil_target") == "log_odds" else "probability"
+    return (
+        f"gradient boosting trained on the {cells} cells; the networks also learnt its {target} on every valid cell "
+        f"(weight {settings.get('distil_weight')}): they inherit its view of the area"
+    )
+
+
+def _bands_read(used: Mapping[str, Any], settings: Mapping[str, Any], choice: Any = None) -> str:
+    """The bands the networks' first layer reads, and the group-lasso strength (with the validation AUC of every
+    candidate when it was chosen)."""
+    read = [f"{name} ({float(share):.0%})" for name, share in used.items() if float(share) > 0]
+    unread = [str(name) for name, share in used.items() if float(share) == 0]
+    return (
+        ", ".join(read)
+        + (f"; unused: {', '.join(unread)}" if unread else "; every band read")
+        + f"; strength {settings.get('band_sparsity')}"
+        + (
+            " (chosen by the validation cells' ROC AUC: "
+            + ", ".join(f"{k}: {_fmt(v)}" for k, v in choice.items())
+            + ")"
+            if isinstance(choice, Mapping) and choice
+            else ""
+        )
+    )
 
 
 def _reading(reading: Mapping[str, Any]) -> str:

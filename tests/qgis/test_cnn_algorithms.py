@@ -213,6 +213,24 @@ def test_positive_unlabelled_training_is_selected_and_stored_by_name(run_algorit
     assert not (tmp_path / "bad.pt").exists()
 
 
+def test_teacher_and_band_sparsity_are_selected_and_stored_by_name(run_algorithm, data, tmp_path):
+    """TEACHER 2 (gradient boosting on every labelled cell), DISTIL_TARGET 1 (log-odds), BAND_SPARSITY -1: stored
+    by name, the strength as the one chosen among the grid (with every strength's validation AUC and the bands
+    used in the metrics); the log says what the teacher learnt from and which strength was chosen."""
+    from geochem_prospector.core.learning.sparsity import SPARSITY_GRID
+
+    extra = {"TEACHER": 2, "DISTIL_TARGET": 1, "DISTIL_WEIGHT": 2.0, "BAND_SPARSITY": -1.0}
+    result = run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, "distil", **extra))
+    model = PatchCNN.load(result["OUTPUT_MODEL"])
+    settings = model.metadata_["settings"]
+    assert settings["teacher"] == "gradient_boosting_all" and settings["distil_target"] == "log_odds"
+    assert settings["distil_weight"] == 2.0 and settings["band_sparsity"] in SPARSITY_GRID
+    assert model.metadata_["provenance"]["parameters"]["TEACHER"] == "gradient_boosting_all"
+    metrics = model.metadata_["metrics"]
+    assert list(metrics["band_sparsity_choice"]) == [f"{s:g}" for s in SPARSITY_GRID]
+    assert set(metrics["bands_used"]) == set(model.band_names_)
+
+
 @pytest.mark.parametrize("choice,name,stored", [(1, "quantile", 1000), (2, "piecewise", 17)])
 def test_input_transforms_are_selected_stored_and_applied_by_predict(
     run_algorithm, data, tmp_path, choice, name, stored

@@ -7,6 +7,7 @@ import pytest
 
 pytest.importorskip("torch", reason="PyTorch is not installed")
 
+from geochem_prospector.core.errors import InputError  # noqa: E402
 from geochem_prospector.core.grid import GridSpec  # noqa: E402
 from geochem_prospector.core.io.rasters import write_geotiff  # noqa: E402
 from geochem_prospector.core.learning.estimator import PatchCNN  # noqa: E402
@@ -213,3 +214,15 @@ def test_cancel_while_the_workers_cut_patches_stops_before_training(files):
             fit_windows(model, selection, grid, label_sel, runner=runner, window=8, progress=seen.append,
                         is_cancelled=lambda: bool(seen) and seen[-1] > 0.06)  # fmt: skip
     assert 0.06 < seen[-1] <= 0.1 and not hasattr(model, "nets_")  # stopped while cutting, nothing trained
+
+
+def test_band_sparsity_window_by_window_is_the_in_memory_training_and_a_teacher_is_refused(files):
+    """BAND_SPARSITY acts in the shared training loop: the same networks read window by window. A teacher scores
+    the whole stack in memory, so window-by-window training refuses it, naming TEACHER and what to do."""
+    bands, labels, _, grid, selection, label_sel, _ = files
+    settings = {**SMALL, "band_sparsity": 2.0, "semi_supervised": False}
+    in_memory = PatchCNN(**settings).fit(bands, labels, band_names=["a", "b", "c"])
+    streamed = fit_windows(PatchCNN(**settings), selection, grid, label_sel, None, ["a", "b", "c"], window=16)
+    assert_same_model(in_memory, streamed)
+    with pytest.raises(InputError, match="^TEACHER: .*leave SCHEDULER empty, use a smaller area, or TEACHER none"):
+        fit_windows(PatchCNN(**SMALL, teacher="gradient_boosting"), selection, grid, label_sel, window=16)

@@ -159,7 +159,11 @@ def test_cnn_mode_settings_follow_traincnn_and_are_checked_before_training():
     assert cnn_mode_settings("cnn_coarse", base, coarse=5) == {**base, "coarse": 5}
     assert cnn_mode_settings("cnn_quantile", base) == {**base, "input_transform": "quantile"}
     assert cnn_mode_settings("cnn_cell", base) == {**base, "patch_size": 1}
-    assert CNN_MODES == ("cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse", "cnn_quantile", "cnn_cell")  # enum order
+    distil = {"teacher": "gradient_boosting_all", "distil_target": "log_odds", "early_stopping": False}
+    assert cnn_mode_settings("cnn_distil", base) == {**base, "patch_size": 1, **distil, "learning_rate": 3e-3}
+    assert CNN_MODES == (
+        "cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse", "cnn_quantile", "cnn_cell", "cnn_distil"
+    )  # enum order: appended  # fmt: skip
     with pytest.raises(InputError, match="COARSE_VIEW"):
         cnn_mode_settings("cnn_coarse", base, coarse=4)
     with pytest.raises(InputError, match="CLASS_PRIOR"):

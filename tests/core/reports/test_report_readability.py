@@ -100,3 +100,19 @@ def test_large_tick_values_read_in_full():
     svg = line_plot([Series([0, 12000], [0, 100], "d")], "t", "x", "y", (0, 12000), (0, 100))
     x_ticks = re.findall(r'<text x="[\d.]+" y="344" text-anchor="middle">([^<]+)</text>', svg)
     assert x_ticks == ["0", "2500", "5000", "7500", "10,000"] and "e+" not in svg
+
+
+def test_training_report_says_what_the_network_was_distilled_from_and_which_bands_it_reads():
+    from geochem_prospector.core.reports.training import training_report_html
+
+    settings = {"teacher": "gradient_boosting", "distil_target": "log_odds", "distil_weight": 1.0, "band_sparsity": 2.0}
+    metrics = {
+        "bands_used": {"Sr": 1.0, "Th": 2 / 3, "Cr": 0.0},
+        "band_sparsity_choice": {"0.25": 0.61, "2": 0.7},
+    }
+    page = training_report_html({"history": [], "metrics": metrics, "classes": [0, 1], "settings": settings})
+    assert "gradient boosting trained on the training cells; the networks also learnt its log-odds" in page
+    assert "they inherit its view of the area" in page
+    assert "Sr (100%), Th (67%); unused: Cr; strength 2.0 (chosen by the validation cells&#x27; ROC AUC" in page
+    plain = training_report_html({"history": [], "metrics": {}, "classes": [0, 1], "settings": {"teacher": "none"}})
+    assert "Teacher (distillation)" not in plain and "Bands read" not in plain
