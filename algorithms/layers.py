@@ -79,15 +79,19 @@ def discrete_renderer(
 def apply_legend(layer, legend: str, unit: str = "") -> None:
     """Class the layer on its own values: ``atlas`` (element percentiles 25/50/75/90/95/98, rounded, with the
     unit), ``area_rank`` (most prospective 1/5/10/20 % of the area) or ``present_classes`` (a paletted style
-    keeps only the classes found in the raster). Anything else leaves the style as it is."""
-    if not legend or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
+    keeps only the classes found in the raster). Anything else leaves the style as it is, its legend titled with
+    the band's name (and ``unit``) instead of QGIS's 'Band 1: index (Gray)'."""
+    if not isinstance(layer, QgsRasterLayer) or not layer.isValid():
         return
     renderer = layer.renderer()
     band = renderer.band() if hasattr(renderer, "band") else 1
+    description = layer.dataProvider().generateBandName(band).split(": ", 1)[-1]
+    if not legend:
+        layer.setCustomProperty(TITLE_PROPERTY, f"{description} ({unit})" if unit else description)
+        return
     values = band_values(layer, band)
     if values.size == 0:
         return
-    description = layer.dataProvider().generateBandName(band).split(": ", 1)[-1]
     if legend == "present_classes" and isinstance(renderer, QgsPalettedRasterRenderer):
         present = set(np.unique(values).tolist())
         kept = [c for c in renderer.classes() if c.value in present]
@@ -100,7 +104,10 @@ def apply_legend(layer, legend: str, unit: str = "") -> None:
     elif legend == "area_rank":
         classes = area_rank_classes(values)
         layer.setRenderer(discrete_renderer(layer, band, classes, RANK_COLOURS, float(values.max())))
-        layer.setCustomProperty(TITLE_PROPERTY, f"{description}, by share of the study area")
+        # under a layer named like its band ('Prospectivity' / 'prospectivity') the band's name said nothing new
+        named = description.strip().casefold() != layer.name().strip().casefold()
+        title = f"{description}, by share of the study area" if named else "By share of the study area"
+        layer.setCustomProperty(TITLE_PROPERTY, title)
     layer.triggerRepaint()
 
 

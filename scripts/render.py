@@ -26,6 +26,18 @@ from qgis.PyQt.QtGui import QColor, QFont
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
 _APP = None
+#: the geology drawn over the maps. Lithology as outlines only (a fill would hide the map under it), dark enough
+#: that its legend swatch shows an outline, not an empty white box; labelled as the boundaries it draws.
+LITHOLOGY = (
+    "lithology",
+    "Lithological boundaries (1:1M)",
+    {"kind": "fill", "color": "0,0,0,0", "outline_color": "80,80,80", "outline_width": "0.25"},
+)
+STUDY_AREA = (
+    "study_area",
+    "Study area",
+    {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"},
+)
 
 
 def qgis_app() -> QgsApplication:
@@ -47,6 +59,7 @@ def vector(name: str, title: str, style: dict, subset: str = "") -> QgsVectorLay
     from qgis.core import QgsFillSymbol, QgsLineSymbol, QgsMarkerSymbol
 
     layer = QgsVectorLayer(subset_uri(os.path.join(SAMPLES, f"{name}.gpkg"), subset), title, "ogr")
+    style = dict(style)
     kind = style.pop("kind")
     symbol = {"fill": QgsFillSymbol, "line": QgsLineSymbol, "marker": QgsMarkerSymbol}[kind].createSimple(style)
     layer.renderer().setSymbol(symbol)
@@ -68,17 +81,9 @@ def render_element_map(raster_path: str, band_name: str, path: str, title: str |
     if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and index != 1:
         renderer.setBand(index)
         apply_style_band(raster, index)
-    litho = vector(
-        "lithology",
-        "Lithology (1:1M)",
-        {"kind": "fill", "color": "0,0,0,0", "outline_color": "80,80,80", "outline_width": "0.15"},
-    )
+    litho = vector(*LITHOLOGY)
     faults = vector("faults", "Faults", {"kind": "line", "color": "20,20,20", "width": "0.35"})
-    area = vector(
-        "study_area",
-        "Study area",
-        {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"},
-    )
+    area = vector(*STUDY_AREA)
     deposits = vector(
         "deposits",
         "IOCG deposits",
@@ -242,23 +247,9 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
     add(deposits, _deposits(layers["training"], "Deposits used for training", "255,255,255", "star"))
     add(deposits, _deposits(layers["held_out"], "Held-out deposits (evaluation only)", "255,0,255", "triangle"))
     geology = root.addGroup("Geology")
-    add(
-        geology,
-        vector(
-            "study_area",
-            "Study area",
-            {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"},
-        ),
-    )
+    add(geology, vector(*STUDY_AREA))
     add(geology, vector("faults", "Faults (1:1M)", {"kind": "line", "color": "20,20,20", "width": "0.3"}))
-    add(
-        geology,
-        vector(
-            "lithology",
-            "Lithology (1:1M)",
-            {"kind": "fill", "color": "0,0,0,0", "outline_color": "110,110,110", "outline_width": "0.12"},
-        ),
-    )
+    add(geology, vector(*LITHOLOGY))
     anomalies = root.addGroup("Anomalies")
     found = layers["anomalies"]
     ranked = add(
