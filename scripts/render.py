@@ -17,6 +17,7 @@ from qgis.core import (
     QgsProject,
     QgsRasterLayer,
     QgsRectangle,
+    QgsReferencedRectangle,
     QgsUnitTypes,
     QgsVectorLayer,
 )
@@ -294,7 +295,12 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
         False,
     )
 
-    project.setCrs(project.mapLayersByName("Study area")[0].crs())
+    area = project.mapLayersByName("Study area")[0]
+    project.setCrs(area.crs())
+    # opened in QGIS, a project written without a map canvas showed an empty canvas at 1:1: start on the study area
+    view = QgsRectangle(area.extent())
+    view.scale(1.05)
+    project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(view, area.crs()))
     project.setTitle("GeoChem Prospector demo: IOCG prospectivity, Central Lapland")
     project.writeEntry("Paths", "/Absolute", False)
     if not project.write(qgz_path):
