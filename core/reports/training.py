@@ -196,20 +196,24 @@ _DATA_PARAMETERS = (
 )
 
 
-def data_sentence(metadata: Mapping[str, Any]) -> str:
+def data_sentence(metadata: Mapping[str, Any], provenance_below: bool = True) -> str:
     """What the figures were computed on, by file name, from the provenance record ('' when there is none): the
-    evidence rasters, then labels, confidence, deposits and study area where given. Full paths are in the
-    Provenance table at the end."""
+    evidence rasters (its inputs, or its INPUT_RASTERS), then labels, confidence, deposits and study area where given. Full paths are in the
+    Provenance table at the end (``provenance_below``). Only file names count: pseudolabel's CONFIDENCE is a
+    number, not a raster."""
     provenance = metadata.get("provenance")
     if not isinstance(provenance, Mapping):
         return ""
     parameters = dict(provenance.get("parameters") or {})
-    inputs = [str(i) for i in provenance.get("inputs") or []]
+    rasters = parameters.get("INPUT_RASTERS") or []
+    inputs = [str(i) for i in provenance.get("inputs") or (rasters if isinstance(rasters, list) else [rasters])]
     parts = [f"evidence {', '.join(_file_name(i) for i in inputs)}"] if inputs else []
-    parts += [f"{what} {_file_name(str(parameters[key]))}" for key, what in _DATA_PARAMETERS if parameters.get(key)]
+    given = [(what, parameters.get(key)) for key, what in _DATA_PARAMETERS]
+    parts += [f"{what} {_file_name(value)}" for what, value in given if isinstance(value, str) and value]
     if not parts:
         return ""
-    return f'<p class="data"><b>Computed on</b> {html.escape("; ".join(parts))} (full paths under Provenance).</p>'
+    below = " (full paths under Provenance)" if provenance_below else ""
+    return f'<p class="data"><b>Computed on</b> {html.escape("; ".join(parts))}{below}.</p>'
 
 
 def _file_name(path: str) -> str:

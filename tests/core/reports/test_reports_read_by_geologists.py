@@ -164,3 +164,16 @@ def test_comparison_reads_captures_in_percent_distances_in_metres_and_names_the_
         assert f'<td class="n">{by_hand}</td>' in row or f"<td>{by_hand}</td>" in row
     notes = re.findall(r"<li>fold \d: faults:distance_m \(low values favourable; training AUC ([\d.]+)", page)
     assert notes and all(float(a) > 0.5 for a in notes)  # an AUC ranked the favourable way, never 1 - AUC
+
+
+def test_pseudolabel_summary_says_what_it_was_computed_on(tmp_path):
+    """The pseudo-labelling summary named no file: its evidence comes from INPUT_RASTERS (no 'inputs' record)."""
+    from geochem_prospector.core.reports.labels import write_summary
+    from geochem_prospector.core.reports.training import data_sentence
+
+    parameters = {"INPUT_RASTERS": ["/d/elements.tif", "/d/evidence.tif"], "LABELS": "/d/dep.gpkg", "CONFIDENCE": 0.9}
+    sentence = data_sentence({"provenance": {"parameters": parameters}}, provenance_below=False)
+    assert sentence == '<p class="data"><b>Computed on</b> evidence elements.tif, evidence.tif; labels dep.gpkg.</p>'
+    record = {"classes": [], "valid_cells": 1, "labelled_cells": 0, "unlabelled_cells": 1, "settings": {}}
+    path = write_summary(str(tmp_path / "s.html"), {**record, "history": [], "warnings": []}, data=sentence)
+    assert sentence in open(path, encoding="utf-8").read()
