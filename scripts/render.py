@@ -70,18 +70,8 @@ def vector(name: str, title: str, style: dict, subset: str = "") -> QgsVectorLay
 def render_element_map(raster_path: str, band_name: str, path: str, title: str | None = None) -> str:
     """A layout of one element band over the study area with lithology, faults and deposits."""
     qgis_app()
-    from geochem_prospector.algorithms.base import STYLES_DIR, apply_style
-
     project = QgsProject()
-    raster = QgsRasterLayer(raster_path, f"{band_name} (ppm, IDW)")
-    apply_style(raster, os.path.join(STYLES_DIR, "element_pseudocolor.qml"))
-    from qgis.core import QgsSingleBandPseudoColorRenderer
-
-    index = band_index(raster_path, band_name)
-    renderer = raster.renderer()
-    if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and index != 1:
-        renderer.setBand(index)
-        apply_style_band(raster, index)
+    raster = element_layer(raster_path, band_name)
     litho = vector(*LITHOLOGY)
     faults = vector("faults", "Faults", {"kind": "line", "color": "20,20,20", "width": "0.35"})
     area = vector(*STUDY_AREA)
@@ -99,24 +89,25 @@ def render_element_map(raster_path: str, band_name: str, path: str, title: str |
     )
 
 
+def element_layer(raster_path: str, band_name: str) -> QgsRasterLayer:
+    """The element band in percentile classes in ppm, as the demo project's element layer and geochemical atlases
+    show it (a stretched ramp's legend read 'Band 1: Cu (Gray)' with two bare numbers)."""
+    from geochem_prospector.algorithms.base import STYLES_DIR, apply_style
+    from geochem_prospector.algorithms.layers import apply_legend
+
+    raster = QgsRasterLayer(raster_path, f"{band_name} in till (IDW)")
+    apply_style(raster, os.path.join(STYLES_DIR, "element_pseudocolor.qml"))
+    raster.renderer().setBand(band_index(raster_path, band_name))
+    apply_legend(raster, "atlas", "ppm")
+    return raster
+
+
 def band_index(raster_path: str, band_name: str) -> int:
     """1-based index of the band whose description is ``band_name``."""
     import rasterio
 
     with rasterio.open(raster_path) as src:
         return list(src.descriptions).index(band_name) + 1
-
-
-def apply_style_band(raster: QgsRasterLayer, band: int) -> None:
-    """Re-stretch a pseudocolour renderer after changing its band."""
-    from qgis.core import QgsColorRampShader
-
-    renderer = raster.renderer()
-    lo, hi = raster.dataProvider().cumulativeCut(band, 0.02, 0.98)
-    ramp = renderer.shader().rasterShaderFunction().sourceColorRamp().clone()
-    renderer.setClassificationMin(lo)
-    renderer.setClassificationMax(hi)
-    renderer.createShader(ramp, QgsColorRampShader.Interpolated, QgsColorRampShader.Continuous, 7)
 
 
 def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title: str, path: str) -> str:

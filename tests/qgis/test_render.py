@@ -37,6 +37,28 @@ def test_element_map_renders_and_leaves_the_sample_geopackages_byte_identical(qg
     assert _digests() == before
 
 
+def test_element_map_legend_is_in_ppm_percentile_classes_of_the_chosen_band(qgis_app, tmp_path):
+    """The demo's element map legend read 'Band 1: Cu (Gray)' over two bare numbers. The class limits are checked
+    against numpy's percentiles of the band read with GDAL."""
+    from osgeo import gdal
+    from render import element_layer
+
+    from geochem_prospector.algorithms.layers import TITLE_PROPERTY
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.io.rasters import write_geotiff
+
+    grid = GridSpec.from_extent(0, 0, 4000, 3000, pixel_size=100.0, crs_wkt="EPSG:3067")
+    values = np.random.default_rng(1).lognormal(3, 1, (2, grid.height, grid.width))
+    path = write_geotiff(str(tmp_path / "elements.tif"), values, grid, ["Ni", "Cu"])
+    layer = element_layer(path, "Cu")
+    assert layer.renderer().band() == 2 and layer.customProperty(TITLE_PROPERTY) == "Cu (ppm), percentile classes"
+    items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
+    dataset = gdal.Open(path)  # kept: a band outliving its dataset crashes
+    cu = dataset.GetRasterBand(2).ReadAsArray()
+    p25 = float(np.percentile(cu, 25))
+    assert items[0].label.endswith(" ppm (≤ P25)") and abs(items[0].value / p25 - 1) < 5e-3  # 3 digits
+
+
 def test_labels_use_a_font_the_system_has(qgis_app, tmp_path):
     """No missing-font warning on opening: the style names no family, and a saved project names one fontconfig
     (fc-list, the reference) has; offscreen Qt's default 'DejaVu LGC Sans' is rarely installed."""
