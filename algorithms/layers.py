@@ -79,19 +79,15 @@ def discrete_renderer(
 def apply_legend(layer, legend: str, unit: str = "") -> None:
     """Class the layer on its own values: ``atlas`` (element percentiles 25/50/75/90/95/98, rounded, with the
     unit), ``area_rank`` (most prospective 1/5/10/20 % of the area) or ``present_classes`` (a paletted style
-    keeps only the classes found in the raster). Anything else leaves the style as it is, its legend titled with
-    the band's name (and ``unit``) instead of QGIS's 'Band 1: index (Gray)'."""
-    if not isinstance(layer, QgsRasterLayer) or not layer.isValid():
+    keeps only the classes found in the raster). Anything else leaves the style as it is."""
+    if not legend or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
         return
     renderer = layer.renderer()
     band = renderer.band() if hasattr(renderer, "band") else 1
-    description = layer.dataProvider().generateBandName(band).split(": ", 1)[-1]
-    if not legend:
-        layer.setCustomProperty(TITLE_PROPERTY, f"{description} ({unit})" if unit else description)
-        return
     values = band_values(layer, band)
     if values.size == 0:
         return
+    description = band_description(layer, band)
     if legend == "present_classes" and isinstance(renderer, QgsPalettedRasterRenderer):
         present = set(np.unique(values).tolist())
         kept = [c for c in renderer.classes() if c.value in present]
@@ -111,16 +107,28 @@ def apply_legend(layer, legend: str, unit: str = "") -> None:
     layer.triggerRepaint()
 
 
-def title_band_legend(node) -> None:
-    """Show the layer's legend title (set by :func:`apply_legend`) where QGIS writes 'Band 1: Cu (Gray)'.
+def band_description(layer, band: int) -> str:
+    """The band's name as GDAL describes it ('index'), without QGIS's 'Band 1: ' (just 'Band 1' when unnamed)."""
+    return layer.dataProvider().generateBandName(band).split(": ", 1)[-1]
 
-    A user label of the legend's first node, kept in the project and used by print-layout legends."""
+
+def title_band_legend(node) -> None:
+    """Show the layer's legend title (set by :func:`apply_legend`; else, for a raster, the name of the band its
+    renderer draws) where QGIS writes 'Band 1: Cu (Gray)'.
+
+    A user label of the legend's first node, kept in the project and used by print-layout legends. The band is read
+    when the layer is placed, after every style: the anomaly classes switch to their last band (the index)."""
     from qgis.core import QgsMapLayerLegendUtils
 
     layer = node.layer() if node is not None else None
-    if layer is None or layer.legend() is None or not layer.customProperty(TITLE_PROPERTY):
+    if layer is None or layer.legend() is None:
         return
     title = layer.customProperty(TITLE_PROPERTY)
+    if not title and isinstance(layer, QgsRasterLayer) and layer.isValid():
+        renderer = layer.renderer()
+        title = band_description(layer, renderer.band() if hasattr(renderer, "band") else 1)
+    if not title:
+        return
     nodes = layer.legend().createLayerTreeModelLegendNodes(node)
     if nodes and str(nodes[0].data(0) or "").startswith("Band "):  # 0 = Qt.DisplayRole: QGIS's band-name title
         QgsMapLayerLegendUtils.setLegendNodeUserLabel(node, 0, str(title))

@@ -178,23 +178,33 @@ def test_ramp_legends_read_rounded(loaded):
 
 def test_no_raster_legend_reads_qgis_band_title(loaded):
     """The demo project's 'Integrated anomaly index' and 'Pseudo-label confidence' were titled 'Band 1: index
-    (Gray)' in the layers panel: every loaded raster's legend is titled with its band's name (GDAL's description,
-    the reference) instead."""
+    (Gray)' in the layers panel: a loaded raster without classes is titled with the name of the band it draws
+    (GDAL's description, the reference), the anomaly classes with their last band's (the index), not band 1's."""
     from osgeo import gdal
     from qgis.core import QgsLayerTreeModel, QgsRasterLayer
     from qgis.PyQt.QtCore import Qt
 
+    from geochem_prospector.algorithms.layers import TITLE_PROPERTY
+
     project, _ = loaded
     model = QgsLayerTreeModel(project.layerTreeRoot())
     rasters = [n for n in project.layerTreeRoot().findLayers() if isinstance(n.layer(), QgsRasterLayer)]
-    assert len(rasters) >= 4
+    unclassed = [n for n in rasters if not n.layer().customProperty(TITLE_PROPERTY)]
+    assert len(rasters) >= 4 and {n.name() for n in unclassed} >= {
+        "Integrated anomaly index",
+        "Pseudo-label confidence",
+    }
     for node in rasters:
         shown = [n.data(Qt.DisplayRole) for n in model.layerLegendNodes(node)]
         assert shown and not str(shown[0]).startswith("Band "), (node.name(), shown)
-    index = project.mapLayersByName("Integrated anomaly index")[0]
-    band = index.renderer().band() if hasattr(index.renderer(), "band") else 1
-    title = [n.data(Qt.DisplayRole) for n in model.layerLegendNodes(project.layerTreeRoot().findLayer(index.id()))][0]
-    assert title == gdal.Open(index.source()).GetRasterBand(band).GetDescription()
+    for node in unclassed:
+        dataset = gdal.Open(node.layer().source())
+        band = node.layer().renderer().band()
+        title = model.layerLegendNodes(node)[0].data(Qt.DisplayRole)
+        assert title == dataset.GetRasterBand(band).GetDescription(), (node.name(), title)
+    classes = next(n for n in rasters if n.name().startswith("Anomaly classes"))
+    assert classes.layer().renderer().band() == classes.layer().bandCount()
+    assert model.layerLegendNodes(classes)[0].data(Qt.DisplayRole) == "index"
 
 
 def test_prospectivity_legend_title_does_not_repeat_the_layer_name(qgis_app, tmp_path):
