@@ -142,6 +142,42 @@ def _pattern(text: str) -> str:
 _SIGNS = {">=": "≥", "<": "&lt;", "=": "="}
 
 
+#: the settings each learner uses, in words (a random forest's report listed a learning rate it never used)
+_SETTINGS_USED = {
+    "random_forest": ("n_estimators", "max_depth", "min_samples_leaf", "window", "seed"),
+    "gradient_boosting": ("n_estimators", "learning_rate", "max_depth", "min_samples_leaf", "window", "seed"),
+    "logistic": ("regularisation", "window"),
+    "woe": ("window",),
+}
+_SETTING_WORDS = {
+    "n_estimators": "trees",
+    "max_depth": "largest tree depth",
+    "min_samples_leaf": "fewest training cells in a leaf",
+    "learning_rate": "learning rate (shrinkage of each tree)",
+    "regularisation": "inverse regularisation strength C (L2; smaller is stronger)",
+    "window": "window of each band's mean and standard deviation",
+    "seed": "random seed",
+}
+
+
+def settings_rows(method: str, settings: Mapping[str, Any]) -> List[List[object]]:
+    """The settings ``method`` uses, in words, with what a 0 means (those it ignores are left out); any setting
+    this report does not know after them, as recorded."""
+    rows: List[List[object]] = []
+    for key in _SETTINGS_USED.get(method, ()):
+        if key not in settings:
+            continue
+        value = settings[key]
+        if key == "max_depth" and not value:
+            value = "unlimited (0)" if method == "random_forest" else "3 (0: scikit-learn's default)"
+        elif key == "window":
+            value = f"{value} x {value} cells" if value else "none: the cell's own values only (0)"
+        rows.append([html.escape(_SETTING_WORDS[key]), html.escape(str(value))])
+    known = set(_SETTING_WORDS) | {"method"}  # the learner's own: shown above when it uses them
+    rows += [[html.escape(k), html.escape(str(v))] for k, v in sorted(settings.items()) if k not in known]
+    return rows
+
+
 def _p_value(p: object) -> object:
     """A p-value as a reader takes it: '< 0.001' rather than 0.000."""
     return "&lt; 0.001" if isinstance(p, float) and 0 <= p < 0.001 else p
@@ -164,7 +200,7 @@ used in training tell that (prospector:comparemodels, prospector:evaluate).</p>
 <h2>Training cells</h2>
 {table(["mineralised cells", "barren cells", "weight, mineralised", "weight, barren"], [[training.get("mineralised_cells"), training.get("barren_cells"), training.get("weight_mineralised"), training.get("weight_barren")]])}
 <h2>Features ({len(metadata.get("feature_names", []))})</h2><p>{features}</p>
-<h2>Settings</h2>{table(["setting", "value"], [[html.escape(k), html.escape(str(v))] for k, v in sorted(settings.items())])}
+<h2>Settings</h2>{table(["setting", "value"], settings_rows(method, settings))}
 {_provenance_html(metadata)}
 </body></html>
 """

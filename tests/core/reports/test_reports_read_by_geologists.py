@@ -177,3 +177,22 @@ def test_pseudolabel_summary_says_what_it_was_computed_on(tmp_path):
     record = {"classes": [], "valid_cells": 1, "labelled_cells": 0, "unlabelled_cells": 1, "settings": {}}
     path = write_summary(str(tmp_path / "s.html"), {**record, "history": [], "warnings": []}, data=sentence)
     assert sentence in open(path, encoding="utf-8").read()
+
+
+def test_classic_report_lists_only_the_settings_its_learner_uses():
+    """A random forest's report listed learning_rate and regularisation, which only boosting and logistic
+    regression use (scikit-learn's RandomForestClassifier takes neither: its get_params() is the reference)."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    from geochem_prospector.core.classic.learner import ClassicLearner
+    from geochem_prospector.core.reports.classic import classic_report_html
+
+    settings = ClassicLearner("random_forest").get_params()
+    page = classic_report_html(
+        {"method": "random_forest", "summary": {"importance": {"Cu": 1.0}}, "settings": settings}
+    )
+    section = page[page.index("<h2>Settings</h2>") :]
+    assert "learning" not in section and "regularisation" not in section
+    assert not {"learning_rate", "C"} & set(RandomForestClassifier().get_params())  # why they are left out
+    assert "<td>trees</td><td>200</td>" in section and "<td>largest tree depth</td><td>unlimited (0)</td>" in section
+    assert "none: the cell&#x27;s own values only (0)" in section
