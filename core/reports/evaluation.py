@@ -250,6 +250,10 @@ th{background:#f0f0f0}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em
 """
 
 
+#: the ``inputs`` entries the report's first lines name, and how
+_DATA_KEYS = (("prospectivity raster", "map"), ("deposits", "deposits"), ("study area mask", "study area"))
+
+
 def report_html(
     ev: Evaluation,
     title: str = "Prospectivity evaluation",
@@ -309,6 +313,9 @@ def report_html(
         f"{ev.auc_bootstrap[1]:.3f}); top 10 % of the area holds <b>{ev.capture.get(10.0, float('nan')):.0f} %</b> "
         f"of the {counts[USED]} deposits.</p>",
     ]
+    data = [f"{what} {inputs[key]}" for key, what in _DATA_KEYS if inputs and inputs.get(key)]
+    if data:  # what the figures were computed on, before any of them (the Inputs table at the end has it all)
+        parts.append(f"<p><b>Computed on</b> {escape('; '.join(data))}.</p>")
     parts += [f"<p class='note'>{escape(note)}</p>" for note in ev.notes]
     parts += ["<h2>Key numbers</h2>", _table(key)]
     if baselines:

@@ -196,3 +196,12 @@ def test_classic_report_lists_only_the_settings_its_learner_uses():
     assert not {"learning_rate", "C"} & set(RandomForestClassifier().get_params())  # why they are left out
     assert "<td>trees</td><td>200</td>" in section and "<td>largest tree depth</td><td>unlimited (0)</td>" in section
     assert "none: the cell&#x27;s own values only (0)" in section
+
+
+def test_evaluation_report_says_what_it_was_computed_on_before_any_figure(magnetics_like):
+    from geochem_prospector.core.reports.evaluation import report_html
+
+    inputs = {"prospectivity raster": "magnetics (/d/mag.tif), band 1", "deposits": "deposits_heldout", "CRS": "x"}
+    page = report_html(magnetics_like, inputs=inputs)
+    line = "<p><b>Computed on</b> map magnetics (/d/mag.tif), band 1; deposits deposits_heldout.</p>"
+    assert line in page and page.index(line) < page.index("<h2>")
