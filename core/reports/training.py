@@ -10,6 +10,7 @@ import html
 import json
 import math
 import os
+import re
 from typing import Any, Dict, List, Mapping, Sequence
 
 from .svgplot import PALETTE, Series, line_plot
@@ -209,11 +210,18 @@ def data_sentence(metadata: Mapping[str, Any], provenance_below: bool = True) ->
     inputs = [str(i) for i in provenance.get("inputs") or (rasters if isinstance(rasters, list) else [rasters])]
     parts = [f"evidence {', '.join(_file_name(i) for i in inputs)}"] if inputs else []
     given = [(what, parameters.get(key)) for key, what in _DATA_PARAMETERS]
-    parts += [f"{what} {_file_name(value)}" for what, value in given if isinstance(value, str) and value]
+    parts += [f"{what} {_file_name(value)}" for what, value in given if _is_source(value)]
     if not parts:
         return ""
     below = " (full paths under Provenance)" if provenance_below else ""
     return f'<p class="data"><b>Computed on</b> {html.escape("; ".join(parts))}{below}.</p>'
+
+
+def _is_source(value: object) -> bool:
+    """Whether a recorded parameter value names a layer's source (a path, a URI, a file name with an extension):
+    pseudolabel's CONFIDENCE is recorded as '0.9', a number."""
+    text = str(value or "")
+    return bool(re.search(r"[/\\|]|\.[A-Za-z][A-Za-z0-9]*$", text)) if isinstance(value, str) else False
 
 
 def _file_name(path: str) -> str:

@@ -167,11 +167,12 @@ def test_comparison_reads_captures_in_percent_distances_in_metres_and_names_the_
 
 
 def test_pseudolabel_summary_says_what_it_was_computed_on(tmp_path):
-    """The pseudo-labelling summary named no file: its evidence comes from INPUT_RASTERS (no 'inputs' record)."""
+    """The pseudo-labelling summary named no file: its evidence comes from INPUT_RASTERS (no 'inputs' record); its
+    CONFIDENCE is a number, recorded as the string '0.9' by qgis_process, not a raster."""
     from geochem_prospector.core.reports.labels import write_summary
     from geochem_prospector.core.reports.training import data_sentence
 
-    parameters = {"INPUT_RASTERS": ["/d/elements.tif", "/d/evidence.tif"], "LABELS": "/d/dep.gpkg", "CONFIDENCE": 0.9}
+    parameters = {"INPUT_RASTERS": ["/d/elements.tif", "/d/evidence.tif"], "LABELS": "/d/dep.gpkg", "CONFIDENCE": "0.9"}
     sentence = data_sentence({"provenance": {"parameters": parameters}}, provenance_below=False)
     assert sentence == '<p class="data"><b>Computed on</b> evidence elements.tif, evidence.tif; labels dep.gpkg.</p>'
     record = {"classes": [], "valid_cells": 1, "labelled_cells": 0, "unlabelled_cells": 1, "settings": {}}
