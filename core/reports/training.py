@@ -210,7 +210,7 @@ def data_sentence(metadata: Mapping[str, Any], provenance_below: bool = True) ->
     inputs = [str(i) for i in provenance.get("inputs") or (rasters if isinstance(rasters, list) else [rasters])]
     parts = [f"evidence {', '.join(_file_name(i) for i in inputs)}"] if inputs else []
     given = [(what, parameters.get(key)) for key, what in _DATA_PARAMETERS]
-    parts += [f"{what} {_file_name(value)}" for what, value in given if _is_source(value)]
+    parts += [f"{what} {_file_name(str(value))}" for what, value in given if _is_source(value)]
     if not parts:
         return ""
     below = " (full paths under Provenance)" if provenance_below else ""
