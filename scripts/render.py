@@ -182,6 +182,17 @@ def _raster(path: str, name: str, style: str, stretch: bool = True, legend: str 
     return layer
 
 
+def _index_classes(path: str) -> QgsRasterLayer:
+    """The anomaly-class raster on its last band, the index, named as the plugin loads it (the demo drew band 1,
+    Cu, under the name 'Anomaly classes')."""
+    from geochem_prospector.algorithms.anomalies import LastBandStyle
+    from geochem_prospector.algorithms.base import STYLES_DIR
+
+    layer = QgsRasterLayer(path, "Anomaly classes (index band)")
+    LastBandStyle(os.path.join(STYLES_DIR, "anomaly_classes.qml"), stretch=False).style(layer)
+    return layer
+
+
 def _styled_vector(path: str, name: str, style: str, subset: str = "") -> QgsVectorLayer:
     from geochem_prospector.algorithms.base import STYLES_DIR
 
@@ -256,7 +267,7 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
     )
     add(anomalies, _styled_vector(found["OUTPUT_POINTS"], "High-value samples", "high_value_points"), False)
     add(anomalies, _raster(found["OUTPUT_INDEX"], "Integrated anomaly index", "element_pseudocolor"), False)
-    add(anomalies, _raster(found["OUTPUT"], "Anomaly classes", "anomaly_classes", stretch=False), False)
+    add(anomalies, _index_classes(found["OUTPUT"]), False)
     if "prediction" in layers:
         prediction = root.addGroup("Prospectivity (CNN)")
         add(

@@ -126,7 +126,7 @@ def test_demo_project_opens_on_the_study_area_with_band_titled_legends(qgis_app,
     layers = {
         "elements": raster("elements", ["Cu", "Ni"]),
         "anomalies": {
-            "OUTPUT": raster("classes", ["Cu"], integer=True),
+            "OUTPUT": raster("classes", ["Cu", "index"], integer=True),
             "OUTPUT_INDEX": raster("index", ["index"]),
             "OUTPUT_CONTOURS": vector(
                 "contours", [LineString([(x0, y0), (x1, y1)])], element=["index"], level=["weak"], value=[1.0]
@@ -150,6 +150,8 @@ def test_demo_project_opens_on_the_study_area_with_band_titled_legends(qgis_app,
     assert not view.isEmpty() and view.crs() == project.crs()
     assert view.xMinimum() <= ax0 and view.xMaximum() >= ax1 and view.yMinimum() <= ay0 and view.yMaximum() >= ay1
     assert view.width() <= 1.1 * (ax1 - ax0)  # the study area fills the view
+    classes = project.mapLayersByName("Anomaly classes (index band)")[0]  # as the plugin loads it
+    assert classes.renderer().band() == classes.bandCount()
     model = QgsLayerTreeModel(project.layerTreeRoot())
     for node in project.layerTreeRoot().findLayers():
         if isinstance(node.layer(), QgsRasterLayer):
