@@ -107,6 +107,11 @@ def _left_out(settings: Mapping[str, Any]) -> str:
     return f" ({len(names)} more left out, off the rasters, on nodata or outside the mask: {shown})"
 
 
+def _opening(text: str) -> str:
+    """``text`` to open a sentence: its first letter capitalised, the rest as it is ('CNN per cell' stays)."""
+    return text[:1].upper() + text[1:]
+
+
 def _percent(share: Optional[float]) -> str:
     """A share (0-1) of the held-out deposits as a percentage."""
     return "n/a" if share is None or not math.isfinite(share) else f"{100 * share:.0f} %"
@@ -160,10 +165,12 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
             "and name per fold are listed below), or collect more deposits."
         )
     elif diff is not None and diff[1] > 0:
-        verdict = f"{html.escape(title(rec))} beats the best single band on these folds (paired interval above 0)."
+        verdict = (
+            f"{html.escape(_opening(title(rec)))} beats the best single band on these folds (paired interval above 0)."
+        )
     else:
         verdict = (
-            f"{html.escape(title(rec))} scores highest, but its paired difference to the best single band includes 0: "
+            f"{html.escape(_opening(title(rec)))} scores highest, but its paired difference to the best single band includes 0: "
             "with these few deposit clusters the gap is not resolved."
         )
     notes = "".join(f"<li>{html.escape(t)}</li>" for t in comparison.learners["best band"].notes)
@@ -194,7 +201,7 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
 {verdict}</p>
 <p class="note">Leave-cluster-out: {settings["deposits"]} deposits{_left_out(settings)} in {settings["clusters"]} clusters (linked within
 {_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on {labels_note}
-and scored on the held-out deposits against the background (valid cells away from the training deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]} draws). Capture: share of
+and scored on the held-out deposits against the background (valid cells away from the training deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]:,} draws). Capture: share of
 held-out deposits in the top 10 / 20 % of the background.</p>
 <h2>Pooled over folds</h2>
 {table(pooled_columns + ["seconds, all folds"], pooled)}
