@@ -16,6 +16,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
+    QgsUnitTypes,
 )
 
 from ..core.errors import Cancelled
@@ -261,7 +262,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layers[0].crs()
         mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
         valid = np.isfinite(stack.bands).all(axis=0) & (mask if mask is not None else True)
-        rows, cols = self._deposits(parameters, context, feedback, crs, grid, valid)
+        rows, cols, left_out = self._deposits(parameters, context, feedback, crs, grid, valid)
         methods = [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)]
         classic = learner_settings(self, parameters, context)
         cnn = {
@@ -311,6 +312,8 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             labels=user_labels,
         )
         comparison.settings["cluster_distance"] = cluster_cells * grid.pixel_size
+        comparison.settings["distance_unit"] = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"
+        comparison.settings["left_out"] = left_out
         rec = comparison.recommended
         feedback.pushInfo(f"Recommended: {TITLES.get(rec, rec)}")
         provenance = self.provenance(parameters, context, {"inputs": paths})
@@ -342,7 +345,8 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         return {**results, self.OUTPUT_REPORT: report, self.OUTPUT_TABLE: table}
 
     def _deposits(self, parameters, context, feedback, crs, grid, valid):
-        """Cells of the deposits on valid cells (one per cell); those elsewhere are named in a warning."""
+        """Rows and columns of the deposits on valid cells (one per cell), and the names of those elsewhere (also
+        named in a warning)."""
         source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if source is None:
             raise QgsProcessingException("DEPOSITS: choose a point layer of known deposits.")
@@ -354,8 +358,8 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         rows[ok], cols[ok] = grid.rowcol(xy[ok, 0], xy[ok, 1])
         inside = ok & (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
         inside[inside] = valid[rows[inside], cols[inside]]
-        if (~inside).any():
-            skipped = [labels[i] for i in np.flatnonzero(~inside)]
+        skipped = [labels[i] for i in np.flatnonzero(~inside)]
+        if skipped:
             feedback.pushWarning(
                 f"{len(skipped)} deposit(s) off the rasters, on nodata or outside the mask are left out: "
                 + ", ".join(skipped[:10])
@@ -368,4 +372,4 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 "least two are needed; check that the deposits overlap the rasters (and their CRS), the rasters' "
                 "nodata and the MASK."
             )
-        return cells[:, 0], cells[:, 1]
+        return cells[:, 0], cells[:, 1], skipped

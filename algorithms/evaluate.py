@@ -26,8 +26,8 @@ from qgis.core import (
 
 from ..core.errors import Cancelled
 from ..core.evaluation.evaluate import evaluate
-from ..core.io.rasters import read_raster
-from ..core.reports.evaluation import report_title, write_report, write_table
+from ..core.io.rasters import band_unit, read_raster
+from ..core.reports.evaluation import mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
@@ -107,7 +107,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "- Prediction-area (P-A) plot: the intersection where P % of the deposits lie in 100 - P % of the "
             "area, and its normalised density P / (100 - P).\n\n"
             "Deposits off the raster, on nodata or outside the mask are not used, and are listed with the reason "
-            "in the report, the table and the log. NAME_FIELD labels the deposits there.\n\n"
+            "in the report, the table and the log. NAME_FIELD labels the deposits there (by default a field called "
+            "'name', in any case, when the layer has one; else the feature id).\n\n"
             "Outputs: an HTML report with plots (opens in a browser), a CSV table (column 'kind': metric, capture, "
             "pa_intersection, success_curve, deposit) and the key numbers as outputs for models and qgis_process."
         )
@@ -251,7 +252,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         # both outputs or none: the base class writes them as one output group
         write_table(table_path, result, names)
         title = report_title(layer.name(), data.band_names[0])
-        write_report(report_path, result, title, inputs_table, names, baselines, layer.name())
+        value_name = mapped_value_name(layer.name(), data.band_names[0])
+        unit = band_unit(raster_path, band)
+        inputs_table["values"] = f"{value_name}, in {unit or 'band values (the raster names no unit)'}"
+        write_report(report_path, result, title, inputs_table, names, baselines, layer.name(), value_name, unit)
         feedback.setProgress(100)
         feedback.pushInfo(
             f"AUC {result.auc:.3f} ({100 * result.confidence:g} % CI {result.auc_bootstrap[0]:.3f}-"
@@ -319,6 +323,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         list with NaN coordinates so that they are reported, not dropped."""
         warn_without_crs(source, crs, "DEPOSITS", feedback)
         transform = source_transform(source, crs, context)
+        if not name_field:  # a deposit list read as 'feature 7' tells a geologist nothing: use its names
+            name_field = next((f.name() for f in source.fields() if f.name().casefold() == "name"), None)
         request = QgsFeatureRequest()
         if name_field:
             request.setSubsetOfAttributes([name_field], source.fields())
@@ -328,7 +334,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         for feature in source.getFeatures(request):
             if feedback.isCanceled():
                 raise Cancelled()
-            label = f"feature {feature.id()}"
+            label = f"deposit (feature {feature.id()})"
             if name_field:
                 value = feature[name_field]
                 if value is not None and not (hasattr(value, "isNull") and value.isNull()) and str(value).strip():

@@ -297,7 +297,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "INPUT_RASTER": "Prospectivity raster (higher = more prospective), e.g. from Predict.",
         "BAND": "Band of the raster to evaluate.",
         "DEPOSITS": "Deposits NOT used in training (held out), or the figures are optimistic.",
-        "NAME_FIELD": "Field naming each deposit in the report. Optional.",
+        "NAME_FIELD": "Field naming each deposit in the report. Optional: by default a field called 'name' (any "
+        "case) when the layer has one, else the feature id.",
         "MASK": "Polygons of the study area: only cells inside count as area. Optional.",
         "ITERATIONS": "Resamples for the confidence intervals and the p-value (e.g. 1000).",
         "SEED": _SEED,

@@ -86,7 +86,7 @@ def apply_legend(layer, legend: str, unit: str = "") -> None:
     values = band_values(layer, band)
     if values.size == 0:
         return
-    description = layer.dataProvider().generateBandName(band).split(": ", 1)[-1]
+    description = band_description(layer, band)
     if legend == "present_classes" and isinstance(renderer, QgsPalettedRasterRenderer):
         present = set(np.unique(values).tolist())
         kept = [c for c in renderer.classes() if c.value in present]
@@ -99,20 +99,35 @@ def apply_legend(layer, legend: str, unit: str = "") -> None:
     elif legend == "area_rank":
         classes = area_rank_classes(values)
         layer.setRenderer(discrete_renderer(layer, band, classes, RANK_COLOURS, float(values.max())))
-        layer.setCustomProperty(TITLE_PROPERTY, f"{description}, by share of the study area")
+        # under a layer named like its band ('Prospectivity' / 'prospectivity') the band's name said nothing new
+        named = description.strip().casefold() != layer.name().strip().casefold()
+        title = f"{description}, by share of the study area" if named else "By share of the study area"
+        layer.setCustomProperty(TITLE_PROPERTY, title)
     layer.triggerRepaint()
 
 
-def title_band_legend(node) -> None:
-    """Show the layer's legend title (set by :func:`apply_legend`) where QGIS writes 'Band 1: Cu (Gray)'.
+def band_description(layer, band: int) -> str:
+    """The band's name as GDAL describes it ('index'), without QGIS's 'Band 1: ' (just 'Band 1' when unnamed)."""
+    return layer.dataProvider().generateBandName(band).split(": ", 1)[-1]
 
-    A user label of the legend's first node, kept in the project and used by print-layout legends."""
+
+def title_band_legend(node) -> None:
+    """Show the layer's legend title (set by :func:`apply_legend`; else, for a raster, the name of the band its
+    renderer draws) where QGIS writes 'Band 1: Cu (Gray)'.
+
+    A user label of the legend's first node, kept in the project and used by print-layout legends. The band is read
+    when the layer is placed, after every style: the anomaly classes switch to their last band (the index)."""
     from qgis.core import QgsMapLayerLegendUtils
 
     layer = node.layer() if node is not None else None
-    if layer is None or layer.legend() is None or not layer.customProperty(TITLE_PROPERTY):
+    if layer is None or layer.legend() is None:
         return
     title = layer.customProperty(TITLE_PROPERTY)
+    if not title and isinstance(layer, QgsRasterLayer) and layer.isValid():
+        renderer = layer.renderer()
+        title = band_description(layer, renderer.band() if hasattr(renderer, "band") else 1)
+    if not title:
+        return
     nodes = layer.legend().createLayerTreeModelLegendNodes(node)
     if nodes and str(nodes[0].data(0) or "").startswith("Band "):  # 0 = Qt.DisplayRole: QGIS's band-name title
         QgsMapLayerLegendUtils.setLegendNodeUserLabel(node, 0, str(title))

@@ -24,6 +24,7 @@ from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
 from ..core.reports.thumbnail import label_map_svg
+from ..core.reports.training import data_sentence
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
@@ -252,7 +253,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         if output_summary:
             inside = np.isfinite(result.confidence)  # the valid cells: confidence is NaN only outside them
             thumbnail = label_map_svg(result.labels, grid, xy, "Pseudo-labels and labelled points", inside=inside)
-            write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY, thumbnail=thumbnail)
+            data = data_sentence({"provenance": provenance}, provenance_below=False)
+            write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY, thumbnail=thumbnail, data=data)
             results[self.OUTPUT_SUMMARY] = output_summary
         feedback.setProgress(100)
         self.style_on_load(context, output, "pseudolabels", self.tr("Pseudo-labels"), False, legend="present_classes")

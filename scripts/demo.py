@@ -253,6 +253,7 @@ def main() -> None:
                 "INPUT_RASTER": raster,
                 "BAND": band,
                 "DEPOSITS": held_out,
+                "NAME_FIELD": "Name",
                 "MASK": sample("study_area.gpkg"),
                 "ITERATIONS": 200,
                 "SEED": 0,

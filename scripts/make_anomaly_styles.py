@@ -29,6 +29,9 @@ from qgis.PyQt.QtGui import QColor
 STYLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "styles")
 CLASS_COLOURS = {0: (235, 235, 235, 90), 1: (254, 217, 118, 255), 2: (253, 141, 60, 255), 3: (189, 0, 38, 255)}
 LEVEL_NAMES = {1: "weak", 2: "moderate", 3: "strong"}
+#: contour lines of each level and their width (mm): the class colours' pale yellow vanished on the map's grey, so
+#: every line keeps at least the 3:1 contrast WCAG asks of graphics against it (tests/qgis/test_styles_contrast.py)
+CONTOUR_LINES = {1: ((230, 85, 13), 0.4), 2: ((179, 0, 0), 0.55), 3: ((103, 0, 13), 0.8)}
 
 
 def rgb(value):
@@ -61,8 +64,8 @@ def memory(kind, fields):
 def contour_style(path):
     layer = memory("LineString", ["band:string", "level:string", "value:double"])
     categories = []
-    for value, width in ((1, 0.3), (2, 0.5), (3, 0.8)):
-        symbol = QgsLineSymbol.createSimple({"line_color": rgb(value)})
+    for value, (colour, width) in CONTOUR_LINES.items():
+        symbol = QgsLineSymbol.createSimple({"line_color": ",".join(str(c) for c in colour) + ",255"})
         symbol.setWidth(width)
         categories.append(QgsRendererCategory(LEVEL_NAMES[value], symbol, LEVEL_NAMES[value]))
     layer.setRenderer(QgsCategorizedSymbolRenderer("level", categories))

@@ -17,6 +17,7 @@ from qgis.core import (
     QgsProject,
     QgsRasterLayer,
     QgsRectangle,
+    QgsReferencedRectangle,
     QgsUnitTypes,
     QgsVectorLayer,
 )
@@ -26,6 +27,18 @@ from qgis.PyQt.QtGui import QColor, QFont
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
 _APP = None
+#: the geology drawn over the maps. Lithology as outlines only (a fill would hide the map under it), dark enough
+#: that its legend swatch shows an outline, not an empty white box; labelled as the boundaries it draws.
+LITHOLOGY = (
+    "lithology",
+    "Lithological boundaries (1:1M)",
+    {"kind": "fill", "color": "0,0,0,0", "outline_color": "80,80,80", "outline_width": "0.25"},
+)
+STUDY_AREA = (
+    "study_area",
+    "Study area",
+    {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"},
+)
 
 
 def qgis_app() -> QgsApplication:
@@ -47,6 +60,7 @@ def vector(name: str, title: str, style: dict, subset: str = "") -> QgsVectorLay
     from qgis.core import QgsFillSymbol, QgsLineSymbol, QgsMarkerSymbol
 
     layer = QgsVectorLayer(subset_uri(os.path.join(SAMPLES, f"{name}.gpkg"), subset), title, "ogr")
+    style = dict(style)
     kind = style.pop("kind")
     symbol = {"fill": QgsFillSymbol, "line": QgsLineSymbol, "marker": QgsMarkerSymbol}[kind].createSimple(style)
     layer.renderer().setSymbol(symbol)
@@ -56,29 +70,11 @@ def vector(name: str, title: str, style: dict, subset: str = "") -> QgsVectorLay
 def render_element_map(raster_path: str, band_name: str, path: str, title: str | None = None) -> str:
     """A layout of one element band over the study area with lithology, faults and deposits."""
     qgis_app()
-    from geochem_prospector.algorithms.base import STYLES_DIR, apply_style
-
     project = QgsProject()
-    raster = QgsRasterLayer(raster_path, f"{band_name} (ppm, IDW)")
-    apply_style(raster, os.path.join(STYLES_DIR, "element_pseudocolor.qml"))
-    from qgis.core import QgsSingleBandPseudoColorRenderer
-
-    index = band_index(raster_path, band_name)
-    renderer = raster.renderer()
-    if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and index != 1:
-        renderer.setBand(index)
-        apply_style_band(raster, index)
-    litho = vector(
-        "lithology",
-        "Lithology (1:1M)",
-        {"kind": "fill", "color": "0,0,0,0", "outline_color": "80,80,80", "outline_width": "0.15"},
-    )
+    raster = element_layer(raster_path, band_name)
+    litho = vector(*LITHOLOGY)
     faults = vector("faults", "Faults", {"kind": "line", "color": "20,20,20", "width": "0.35"})
-    area = vector(
-        "study_area",
-        "Study area",
-        {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"},
-    )
+    area = vector(*STUDY_AREA)
     deposits = vector(
         "deposits",
         "IOCG deposits",
@@ -93,24 +89,25 @@ def render_element_map(raster_path: str, band_name: str, path: str, title: str |
     )
 
 
+def element_layer(raster_path: str, band_name: str) -> QgsRasterLayer:
+    """The element band in percentile classes in ppm, as the demo project's element layer and geochemical atlases
+    show it (a stretched ramp's legend read 'Band 1: Cu (Gray)' with two bare numbers)."""
+    from geochem_prospector.algorithms.base import STYLES_DIR, apply_style
+    from geochem_prospector.algorithms.layers import apply_legend
+
+    raster = QgsRasterLayer(raster_path, f"{band_name} in till (IDW)")
+    apply_style(raster, os.path.join(STYLES_DIR, "element_pseudocolor.qml"))
+    raster.renderer().setBand(band_index(raster_path, band_name))
+    apply_legend(raster, "atlas", "ppm")
+    return raster
+
+
 def band_index(raster_path: str, band_name: str) -> int:
     """1-based index of the band whose description is ``band_name``."""
     import rasterio
 
     with rasterio.open(raster_path) as src:
         return list(src.descriptions).index(band_name) + 1
-
-
-def apply_style_band(raster: QgsRasterLayer, band: int) -> None:
-    """Re-stretch a pseudocolour renderer after changing its band."""
-    from qgis.core import QgsColorRampShader
-
-    renderer = raster.renderer()
-    lo, hi = raster.dataProvider().cumulativeCut(band, 0.02, 0.98)
-    ramp = renderer.shader().rasterShaderFunction().sourceColorRamp().clone()
-    renderer.setClassificationMin(lo)
-    renderer.setClassificationMax(hi)
-    renderer.createShader(ramp, QgsColorRampShader.Interpolated, QgsColorRampShader.Continuous, 7)
 
 
 def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title: str, path: str) -> str:
@@ -185,6 +182,17 @@ def _raster(path: str, name: str, style: str, stretch: bool = True, legend: str 
     return layer
 
 
+def _index_classes(path: str) -> QgsRasterLayer:
+    """The anomaly-class raster on its last band, the index, named as the plugin loads it (the demo drew band 1,
+    Cu, under the name 'Anomaly classes')."""
+    from geochem_prospector.algorithms.anomalies import LastBandStyle
+    from geochem_prospector.algorithms.base import STYLES_DIR
+
+    layer = QgsRasterLayer(path, "Anomaly classes (index band)")
+    LastBandStyle(os.path.join(STYLES_DIR, "anomaly_classes.qml"), stretch=False).style(layer)
+    return layer
+
+
 def _styled_vector(path: str, name: str, style: str, subset: str = "") -> QgsVectorLayer:
     from geochem_prospector.algorithms.base import STYLES_DIR
 
@@ -242,23 +250,9 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
     add(deposits, _deposits(layers["training"], "Deposits used for training", "255,255,255", "star"))
     add(deposits, _deposits(layers["held_out"], "Held-out deposits (evaluation only)", "255,0,255", "triangle"))
     geology = root.addGroup("Geology")
-    add(
-        geology,
-        vector(
-            "study_area",
-            "Study area",
-            {"kind": "fill", "color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.6"},
-        ),
-    )
+    add(geology, vector(*STUDY_AREA))
     add(geology, vector("faults", "Faults (1:1M)", {"kind": "line", "color": "20,20,20", "width": "0.3"}))
-    add(
-        geology,
-        vector(
-            "lithology",
-            "Lithology (1:1M)",
-            {"kind": "fill", "color": "0,0,0,0", "outline_color": "110,110,110", "outline_width": "0.12"},
-        ),
-    )
+    add(geology, vector(*LITHOLOGY))
     anomalies = root.addGroup("Anomalies")
     found = layers["anomalies"]
     ranked = add(
@@ -273,7 +267,7 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
     )
     add(anomalies, _styled_vector(found["OUTPUT_POINTS"], "High-value samples", "high_value_points"), False)
     add(anomalies, _raster(found["OUTPUT_INDEX"], "Integrated anomaly index", "element_pseudocolor"), False)
-    add(anomalies, _raster(found["OUTPUT"], "Anomaly classes", "anomaly_classes", stretch=False), False)
+    add(anomalies, _index_classes(found["OUTPUT"]), False)
     if "prediction" in layers:
         prediction = root.addGroup("Prospectivity (CNN)")
         add(
@@ -303,7 +297,12 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
         False,
     )
 
-    project.setCrs(project.mapLayersByName("Study area")[0].crs())
+    area = project.mapLayersByName("Study area")[0]
+    project.setCrs(area.crs())
+    # opened in QGIS, a project written without a map canvas showed an empty canvas at 1:1: start on the study area
+    view = QgsRectangle(area.extent())
+    view.scale(1.05)
+    project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(view, area.crs()))
     project.setTitle("GeoChem Prospector demo: IOCG prospectivity, Central Lapland")
     project.writeEntry("Paths", "/Absolute", False)
     if not project.write(qgz_path):

@@ -349,7 +349,8 @@ def compare(
                 score = sign * bands[j].astype(np.float64)
                 band = band_names[j] if band_names is not None else f"band {j + 1}"
                 learners[name].notes.append(
-                    f"fold {f}: {band} ({'high' if sign > 0 else 'low'} values, training AUC {auc:.3f})"
+                    f"fold {f}: {band} ({'high' if sign > 0 else 'low'} values favourable; training AUC "
+                    f"{max(auc, 1 - auc):.3f} ranked that way)"
                 )
             elif learners[name].failed:
                 continue  # already out of the comparison

@@ -264,6 +264,19 @@ def is_scaled(src: Any, band: int) -> bool:
     return float(src.scales[band - 1]) != 1.0 or float(src.offsets[band - 1]) != 0.0
 
 
+def band_unit(path: str, band: int) -> str:
+    """The GDAL unit type of band ``band`` (1-based) of the raster at ``path`` ('nT', 'm'); '' when it has none or
+    cannot be read (the caller then says 'band value')."""
+    import rasterio
+
+    with no_gdal_sidecars():
+        try:
+            with rasterio.open(path) as src:
+                return str(src.units[band - 1] or "") if 1 <= band <= src.count else ""
+        except Exception:  # rasterio raises RasterioIOError, a broad family; a unit is never worth failing for
+            return ""
+
+
 def raster_warnings(
     selection: Sequence[Tuple[str, int]], parameter: str = "INPUT_RASTERS", max_cells: int = 4_000_000
 ) -> List[str]:

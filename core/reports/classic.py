@@ -8,21 +8,25 @@ import math
 from typing import Any, List, Mapping, Sequence
 
 from ..classic.learner import METHOD_TITLES
-from .training import _provenance_html
+from .legend import readable_number
+from .training import _provenance_html, data_sentence
 
 STYLE = (
     "<style>body{font-family:sans-serif;max-width:1200px;margin:1em} table{border-collapse:collapse;margin:0.5em 0}"
     " th,td{border:1px solid #bbb;padding:3px 8px;text-align:left} td.n{text-align:right} .note{color:#555}"
-    " .bar{background:#3b6ea5;height:0.8em;display:inline-block}</style>"
+    " .bar{background:#3b6ea5;height:0.8em;display:inline-block} svg{width:100%;max-width:900px;height:auto}</style>"
 )
 
 
 def number(value: object, digits: int = 3) -> str:
-    """A number for a table cell (n/a when not finite)."""
+    """A number for a table cell (n/a when not finite): ``digits`` decimals, one from 1,000 up, with thousands
+    separators (weighted cell counts read 38,225.3, not 38225.282)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.{digits}f}" if math.isfinite(value) else "n/a"
+        if not math.isfinite(value):
+            return "n/a"
+        return f"{value:,.1f}" if abs(value) >= 1000 else f"{value:.{digits}f}"
     return html.escape(str(value))
 
 
@@ -74,7 +78,7 @@ def what_it_learned(metadata: Mapping[str, Any]) -> str:
         [
             html.escape(str(r["feature"])),
             html.escape(str(r["kind"])),
-            html.escape(str(r["pattern"])),
+            _pattern(str(r["pattern"])),
             r["deposit_cells"],
             r["other_cells"],
             r["w_plus"],
@@ -118,10 +122,65 @@ def what_it_learned(metadata: Mapping[str, Any]) -> str:
         + "<h2>Conditional independence (Agterberg &amp; Cheng 2002)</h2>"
         + table(
             ["n (deposit cells)", "T (sum of posteriors)", "n/T", "s(T)", "z = (T - n)/s(T)", "p (one-sided)"],
-            [[ci.get("n"), ci.get("T"), ci.get("ratio"), ci.get("s_T"), ci.get("z"), ci.get("p_value")]],
+            [[ci.get("n"), ci.get("T"), ci.get("ratio"), ci.get("s_T"), ci.get("z"), _p_value(ci.get("p_value"))]],
         )
         + f"<p>{verdict}</p>"
     )
+
+
+def _pattern(text: str) -> str:
+    """A weights-of-evidence pattern ('>= 22319', '< 849.449', '= 1') for a table cell: the threshold to four
+    significant digits with thousands separators, and the sign kept with its number on one line."""
+    sign, _, value = text.partition(" ")
+    try:
+        number_text = readable_number(float(value))
+    except ValueError:
+        return html.escape(text)
+    return f"{_SIGNS.get(sign, html.escape(sign))}&nbsp;{number_text}"
+
+
+_SIGNS = {">=": "≥", "<": "&lt;", "=": "="}
+
+
+#: the settings each learner uses, in words (a random forest's report listed a learning rate it never used)
+_SETTINGS_USED = {
+    "random_forest": ("n_estimators", "max_depth", "min_samples_leaf", "window", "seed"),
+    "gradient_boosting": ("n_estimators", "learning_rate", "max_depth", "min_samples_leaf", "window", "seed"),
+    "logistic": ("regularisation", "window"),
+    "woe": ("window",),
+}
+_SETTING_WORDS = {
+    "n_estimators": "trees",
+    "max_depth": "largest tree depth",
+    "min_samples_leaf": "fewest training cells in a leaf",
+    "learning_rate": "learning rate (shrinkage of each tree)",
+    "regularisation": "inverse regularisation strength C (L2; smaller is stronger)",
+    "window": "window of each band's mean and standard deviation",
+    "seed": "random seed",
+}
+
+
+def settings_rows(method: str, settings: Mapping[str, Any]) -> List[List[object]]:
+    """The settings ``method`` uses, in words, with what a 0 means (those it ignores are left out); any setting
+    this report does not know after them, as recorded."""
+    rows: List[List[object]] = []
+    for key in _SETTINGS_USED.get(method, ()):
+        if key not in settings:
+            continue
+        value = settings[key]
+        if key == "max_depth" and not value:
+            value = "unlimited (0)" if method == "random_forest" else "3 (0: scikit-learn's default)"
+        elif key == "window":
+            value = f"{value} x {value} cells" if value else "none: the cell's own values only (0)"
+        rows.append([html.escape(_SETTING_WORDS[key]), html.escape(str(value))])
+    known = set(_SETTING_WORDS) | {"method"}  # the learner's own: shown above when it uses them
+    rows += [[html.escape(k), html.escape(str(v))] for k, v in sorted(settings.items()) if k not in known]
+    return rows
+
+
+def _p_value(p: object) -> object:
+    """A p-value as a reader takes it: '< 0.001' rather than 0.000."""
+    return "&lt; 0.001" if isinstance(p, float) and 0 <= p < 0.001 else p
 
 
 def classic_report_html(metadata: Mapping[str, Any]) -> str:
@@ -134,13 +193,14 @@ def classic_report_html(metadata: Mapping[str, Any]) -> str:
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>{STYLE}</head><body>
 <h1>{html.escape(title)}</h1>
+{data_sentence(metadata)}
 <p class="note">These figures describe the fit to the training labels, not the map's skill: only deposits never
 used in training tell that (prospector:comparemodels, prospector:evaluate).</p>
 {what_it_learned(metadata)}
 <h2>Training cells</h2>
 {table(["mineralised cells", "barren cells", "weight, mineralised", "weight, barren"], [[training.get("mineralised_cells"), training.get("barren_cells"), training.get("weight_mineralised"), training.get("weight_barren")]])}
 <h2>Features ({len(metadata.get("feature_names", []))})</h2><p>{features}</p>
-<h2>Settings</h2>{table(["setting", "value"], [[html.escape(k), html.escape(str(v))] for k, v in sorted(settings.items())])}
+<h2>Settings</h2>{table(["setting", "value"], settings_rows(method, settings))}
 {_provenance_html(metadata)}
 </body></html>
 """

@@ -11,8 +11,9 @@ from ..evaluation.compare import COMPLEXITY, TITLES, Comparison, success_curve
 from ..io.outputs import write_text
 from ..io.tables import SafeDictWriter
 from .classic import STYLE, table
+from .legend import readable_number
 from .svgplot import PALETTE, Series, line_plot
-from .training import _provenance_html
+from .training import _provenance_html, data_sentence
 
 CSV_COLUMNS = [
     "learner",
@@ -85,14 +86,35 @@ def _interval(values: Any, signed: bool = False) -> str:
     if mean is None or not math.isfinite(mean):
         return "n/a"
     f = "{:+.3f}" if signed else "{:.3f}"
-    return f"{f.format(mean)} [{f.format(lo)}, {f.format(hi)}]"
+    text = [f.format(v + 0.0 if round(v, 3) else 0.0) for v in (mean, lo, hi)]  # never '-0.000'
+    return f"{text[0]} [{text[1]}, {text[2]}]"
 
 
 def _distance(settings: Mapping[str, Any]) -> str:
     """The cluster distance, in map units when the caller recorded them (``cluster_distance``), else in cells."""
     if "cluster_distance" in settings:
-        return f"{settings['cluster_distance']:g} map units"
+        unit = settings.get("distance_unit") or "map units"
+        return f"{readable_number(settings['cluster_distance'])} {unit}"
     return f"{settings['cluster_cells']:g} cells"
+
+
+def _left_out(settings: Mapping[str, Any]) -> str:
+    """' (9 more left out, off the rasters, on nodata or outside the mask: A, B, …)' when the caller listed any."""
+    names = [str(n) for n in settings.get("left_out") or []]
+    if not names:
+        return ""
+    shown = ", ".join(html.escape(n) for n in names[:10]) + (" …" if len(names) > 10 else "")
+    return f" ({len(names)} more left out, off the rasters, on nodata or outside the mask: {shown})"
+
+
+def _opening(text: str) -> str:
+    """``text`` to open a sentence: its first letter capitalised, the rest as it is ('CNN per cell' stays)."""
+    return text[:1].upper() + text[1:]
+
+
+def _percent(share: Optional[float]) -> str:
+    """A share (0-1) of the held-out deposits as a percentage."""
+    return "n/a" if share is None or not math.isfinite(share) else f"{100 * share:.0f} %"
 
 
 def report_html(comparison: Comparison, band_names: List[str], provenance: Optional[Mapping[str, Any]] = None) -> str:
@@ -104,11 +126,11 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
         [
             ("<b>" + html.escape(title(n)) + "</b>") if n == comparison.recommended else html.escape(title(n)),
             _interval((s[n]["auc"], s[n]["auc_low"], s[n]["auc_high"])),
-            s[n]["capture_10"],
-            s[n]["capture_20"],
+            _percent(s[n]["capture_10"]),
+            _percent(s[n]["capture_20"]),
             "—" if s[n]["minus_best_band"] is None else _interval(s[n]["minus_best_band"], signed=True),
             *([] if not variants else ["—" if s[n].get("minus_cnn") is None else _interval(s[n]["minus_cnn"], True)]),
-            s[n]["seconds"],
+            readable_number(s[n]["seconds"], 2),
         ]
         for n in comparison.learners
     ]
@@ -143,10 +165,12 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
             "and name per fold are listed below), or collect more deposits."
         )
     elif diff is not None and diff[1] > 0:
-        verdict = f"{html.escape(title(rec))} beats the best single band on these folds (paired interval above 0)."
+        verdict = (
+            f"{html.escape(_opening(title(rec)))} beats the best single band on these folds (paired interval above 0)."
+        )
     else:
         verdict = (
-            f"{html.escape(title(rec))} scores highest, but its paired difference to the best single band includes 0: "
+            f"{html.escape(_opening(title(rec)))} scores highest, but its paired difference to the best single band includes 0: "
             "with these few deposit clusters the gap is not resolved."
         )
     notes = "".join(f"<li>{html.escape(t)}</li>" for t in comparison.learners["best band"].notes)
@@ -171,15 +195,16 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>GeoChem Prospector: learners compared</title>{STYLE}</head><body>
 <h1>Learners compared on held-out deposits</h1>
+{data_sentence({"provenance": provenance} if provenance else {})}
 <p><b>Recommended: {html.escape(title(rec))}</b> (highest pooled held-out AUC; a learner within
-{settings["tie"]:.3f} of the best that is simpler wins, in the order {", ".join(html.escape(title(c)) for c in COMPLEXITY)}).
+{settings["tie"]:.3f} of the best that is simpler wins, simplest first: {"; ".join(html.escape(title(c)) for c in COMPLEXITY)}).
 {verdict}</p>
-<p class="note">Leave-cluster-out: {settings["deposits"]} deposits in {settings["clusters"]} clusters (linked within
+<p class="note">Leave-cluster-out: {settings["deposits"]} deposits{_left_out(settings)} in {settings["clusters"]} clusters (linked within
 {_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on {labels_note}
-and scored on the held-out deposits against the background (valid cells away from the training deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]} draws). Capture: share of
+and scored on the held-out deposits against the background (valid cells away from the training deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]:,} draws). Capture: share of
 held-out deposits in the top 10 / 20 % of the background.</p>
 <h2>Pooled over folds</h2>
-{table(pooled_columns + ["seconds"], pooled)}
+{table(pooled_columns + ["seconds, all folds"], pooled)}
 <h2>Per fold</h2>
 {table(["learner"] + [f"fold {f} ({int((comparison.folds == f).sum())} deposits)" for f in range(folds)], per_fold)}
 <h2>Success-rate curves</h2>{plot}

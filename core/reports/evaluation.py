@@ -14,6 +14,7 @@ from ..evaluation.deposits import USED
 from ..evaluation.evaluate import Evaluation
 from ..io.outputs import write_text
 from ..io.tables import SafeDictWriter
+from .legend import readable_number
 from .svgplot import PALETTE, Marker, Series, line_plot
 
 CSV_COLUMNS = ("kind", "name", "threshold", "area_percent", "deposit_percent", "value", "status")
@@ -168,7 +169,16 @@ def report_title(layer_name: str, band_name: str) -> str:
     return f"Evaluation of {layer_name} ({band if band.casefold().startswith('band ') else 'band ' + band})"
 
 
-def _success_plot(ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]] = ()) -> str:
+def mapped_value_name(layer_name: str, band_name: str) -> str:
+    """What the evaluated band holds, for axis labels: its name, or the layer's when the band has none of its own
+    ('band 1')."""
+    band = band_name.strip()
+    return layer_name.strip() if not band or band.casefold().startswith("band ") else band
+
+
+def _success_plot(
+    ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]] = (), value_name: str = "prospectivity"
+) -> str:
     keep = ev.curve.downsample(MAX_CURVE_POINTS)
     area, deposits = 100 * ev.curve.area[keep], 100 * ev.curve.deposits[keep]
     markers = [Marker(p, c, f"top {p:g} %: {c:.0f} %", PALETTE[1]) for p, c in ev.capture.items() if p in (10.0, 20.0)]
@@ -179,6 +189,7 @@ def _success_plot(ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]] = 
         colour = BASELINE_COLOURS[i % len(BASELINE_COLOURS)]
         label = f"{name} (AUC {other.auc:.3f})"
         others.append(Series(100 * other.curve.area[kept], 100 * other.curve.deposits[kept], label, colour, width=1.5))
+    ranked = "each map's highest values" if baselines else f"highest {value_name}"
     return line_plot(
         [
             Series(area, deposits, f"success rate (AUC {ev.auc:.3f})", PALETTE[0]),
@@ -187,7 +198,7 @@ def _success_plot(ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]] = 
             Series([0, 100], [100, 0], "P + A = 100 %", PALETTE[2], dash="2 3", width=1),
         ],
         "Success-rate curve",
-        "% of study area (highest prospectivity first)",
+        f"% of study area ({ranked} first)",
         "% of deposits",
         (0, 100),
         (0, 100),
@@ -195,7 +206,13 @@ def _success_plot(ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]] = 
     )
 
 
-def _pa_plot(ev: Evaluation) -> str:
+def value_unit(unit: str) -> str:
+    """The unit of the map's values as a label shows it: the band's unit, or 'band value' when the raster names
+    none (a threshold of 1994 reads differently in nT and in a probability)."""
+    return unit.strip() or "band value"
+
+
+def _pa_plot(ev: Evaluation, value_name: str, unit: str) -> str:
     keep = ev.curve.downsample(MAX_CURVE_POINTS)
     keep = keep[keep >= 1]  # point 0 is the origin (threshold +inf)
     thresholds = ev.curve.thresholds[keep]
@@ -205,7 +222,7 @@ def _pa_plot(ev: Evaluation) -> str:
             Series(thresholds, 100 * (1 - ev.curve.area[keep]), "occupied area (% of area, right)", PALETTE[1]),
         ],
         "Prediction-area (P-A) plot",
-        "prospectivity threshold (cells with value >= threshold)",
+        f"{value_name} threshold, {value_unit(unit)} (cells with value >= threshold)",
         "% of deposits predicted",
         None,
         (0, 100),
@@ -233,6 +250,10 @@ th{background:#f0f0f0}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em
 """
 
 
+#: the ``inputs`` entries the report's first lines name, and how
+_DATA_KEYS = (("prospectivity raster", "map"), ("deposits", "deposits"), ("study area mask", "study area"))
+
+
 def report_html(
     ev: Evaluation,
     title: str = "Prospectivity evaluation",
@@ -240,9 +261,13 @@ def report_html(
     deposit_names: Optional[Sequence[str]] = None,
     baselines: Sequence[Tuple[str, Evaluation]] = (),
     main_name: str = "evaluated map",
+    value_name: str = "prospectivity",
+    unit: str = "",
 ) -> str:
     """A self-contained HTML page: key numbers, the baselines side by side, plots, capture table, every deposit
-    and its status. ``baselines``: (name, evaluation of that map against the same deposits)."""
+    and its status. ``baselines``: (name, evaluation of that map against the same deposits); ``value_name`` and
+    ``unit`` say what the evaluated band holds (thresholds and map values are in it; '' = unknown)."""
+    units = value_unit(unit)
     level = f"{100 * ev.confidence:g} %"
     counts = ev.sample.counts
     key = [
@@ -258,7 +283,7 @@ def report_html(
         ("p-value: chance that as many random cells score as well", format_p_value(ev.p_value, ev.iterations)),
         (
             "P-A intersection: deposits predicted / area occupied",
-            f"{ev.pa.prediction_rate:.1f} % in {ev.pa.area:.1f} % of the area (threshold {ev.pa.threshold:.4g})",
+            f"{ev.pa.prediction_rate:.1f} % in {ev.pa.area:.1f} % of the area (threshold {readable_number(ev.pa.threshold)} {units})",
         ),
         ("normalised density Nd (weight ln Nd)", f"{ev.pa.normalized_density:.2f} ({ev.pa.weight:.2f})"),
         ("deposits used / given", f"{counts[USED]} / {ev.sample.status.size}"),
@@ -266,14 +291,14 @@ def report_html(
         ("resampling iterations", f"{ev.iterations:,}"),
     ]
     capture = [
-        (f"top {p:g} %", f"{c:.1f} %", f"{ev.curve.segment_value(p / 100):.4g}", f"{c / p:.2f}")
+        (f"top {p:g} %", f"{c:.1f} %", readable_number(ev.curve.segment_value(p / 100)), f"{c / p:.2f}")
         for p, c in ev.capture.items()
     ]
     top = _top_percent(ev)
     deposits = [
         (
             name,
-            "" if not math.isfinite(v) else f"{v:.4g}",
+            "" if not math.isfinite(v) else readable_number(v),
             "" if not math.isfinite(r) else f"{r:.1f} %",
             status,
         )
@@ -288,6 +313,9 @@ def report_html(
         f"{ev.auc_bootstrap[1]:.3f}); top 10 % of the area holds <b>{ev.capture.get(10.0, float('nan')):.0f} %</b> "
         f"of the {counts[USED]} deposits.</p>",
     ]
+    data = [f"{what} {inputs[key]}" for key, what in _DATA_KEYS if inputs and inputs.get(key)]
+    if data:  # what the figures were computed on, before any of them (the Inputs table at the end has it all)
+        parts.append(f"<p><b>Computed on</b> {escape('; '.join(data))}.</p>")
     parts += [f"<p class='note'>{escape(note)}</p>" for note in ev.notes]
     parts += ["<h2>Key numbers</h2>", _table(key)]
     if baselines:
@@ -300,12 +328,14 @@ def report_html(
                 ["map", "AUC", f"{level} interval", "top 1 %", "top 5 %", "top 10 %", "top 20 %", "P-A", "deposits"],
             ),
         ]
-    parts += ["<div class='plots'>", _success_plot(ev, baselines), _pa_plot(ev), "</div>"]
+    parts += ["<div class='plots'>", _success_plot(ev, baselines, value_name), _pa_plot(ev, value_name, unit), "</div>"]
     parts += [
         "<h2>Capture efficiency</h2>",
-        _table(capture, ["share of area (highest first)", "deposits captured", "threshold", "gain over random"]),
+        _table(
+            capture, ["share of area (highest first)", "deposits captured", f"threshold ({units})", "gain over random"]
+        ),
         "<h2>Deposits</h2>",
-        _table(deposits, ["deposit", "map value", "share of area ranked above it", "status"]),
+        _table(deposits, ["deposit", f"map value ({units})", "share of area ranked above it", "status"]),
         "<h2>How to read this</h2><ul>",
         "<li><b>AUC</b>: the chance that a deposit's cell scores higher than a random cell of the study area "
         "(ties count half); 0.5 is a random map, 1 a perfect one. It equals the area under the success-rate "
@@ -335,7 +365,9 @@ def write_report(
     deposit_names: Optional[Sequence[str]] = None,
     baselines: Sequence[Tuple[str, Evaluation]] = (),
     main_name: str = "evaluated map",
+    value_name: str = "prospectivity",
+    unit: str = "",
 ) -> str:
     """Write the HTML report atomically."""
-    text = report_html(ev, title, inputs, deposit_names, baselines, main_name)
+    text = report_html(ev, title, inputs, deposit_names, baselines, main_name, value_name, unit)
     return write_text(path, text, "OUTPUT_REPORT")

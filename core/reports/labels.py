@@ -83,9 +83,12 @@ def _round_in_words(entry: Dict[str, Any]) -> str:
     return text
 
 
-def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SUMMARY", thumbnail: str = "") -> str:
+def write_summary(
+    path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SUMMARY", thumbnail: str = "", data: str = ""
+) -> str:
     """Write the summary atomically; ``.json``, ``.csv`` or (anything else) HTML, with ``thumbnail`` (an
-    ``<svg>`` map of the labels) in the HTML. ``parameter`` names the output in error messages."""
+    ``<svg>`` map of the labels) and ``data`` (HTML: what it was computed on, :func:`.training.data_sentence`) in
+    the HTML. ``parameter`` names the output in error messages."""
     ext = path.lower().rsplit(".", 1)[-1] if "." in path else ""
     if ext == "json":
         text = json.dumps(record, indent=2, default=str)
@@ -103,8 +106,9 @@ def write_summary(path: str, record: Dict[str, Any], parameter: str = "OUTPUT_SU
     else:
         esc = html.escape
         body = [
+            data,
             "<table><tr><th>class</th><th>name</th><th>seed cells</th><th>pseudo-labelled</th>"
-            "<th>total</th><th>share</th></tr>"
+            "<th>total</th><th>share</th></tr>",
         ]
         for r in record["classes"]:
             body.append(

@@ -44,6 +44,21 @@ def format_number(value: float, digits: int = 3) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def readable_number(value: float, digits: int = 4) -> str:
+    """A value as a report prints it: ``digits`` significant digits, thousands written out with separators
+    (11,270, not 1.127e+04), an exponent only below 0.001 and from 1e15 (fill values); n/a when not finite."""
+    if not math.isfinite(value):
+        return "n/a"
+    rounded = round_significant(float(value), digits)
+    if rounded == 0:
+        return "0"
+    if abs(rounded) < 1e-3 or abs(rounded) >= 1e15:
+        return f"{rounded:.{digits - 1}e}"
+    if abs(rounded) >= 1e4:
+        return f"{rounded:,.0f}"
+    return f"{rounded:.{digits}g}"
+
+
 def _valid(values: np.ndarray) -> np.ndarray:
     data = np.asarray(values, dtype=np.float64).ravel()
     return data[np.isfinite(data)]

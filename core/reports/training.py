@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
+import re
 from typing import Any, Dict, List, Mapping, Sequence
 
 from .svgplot import PALETTE, Series, line_plot
@@ -110,7 +112,7 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
         ("Best epoch (weights kept)" + (", per network" if len(members) > 1 else ""), best_epochs),
         ("Epochs run" + (", per network" if len(members) > 1 else ""), epochs_run),
         ("Iterations (network 1)", metrics.get("iterations")),
-        ("Validation split", html.escape(json.dumps(split))),
+        ("Validation split", html.escape(split_sentence(split))),
         ("Uncertainty", html.escape(str(metadata.get("uncertainty", "")))),
     ]
     if calibration:
@@ -151,6 +153,7 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
 th,td{{border:1px solid #bbb;padding:3px 8px;text-align:left}} .note{{color:#555}}
 .warning{{border-left:4px solid #d62728;padding:4px 10px;background:#fff4f4}}</style></head><body>
 <h1>{html.escape(title)}</h1>
+{data_sentence(metadata)}
 {NOT_MAP_SKILL}
 <p class="note">Validation cells are separated in space from training cells ({html.escape(str(split.get("method")))};
 training cells closer than a patch width to a validation cell are dropped), never a random cell split. They also
@@ -187,8 +190,12 @@ def _provenance_html(metadata: Mapping[str, Any]) -> str:
         cells.append(f"<tr><th>Inputs</th><td>{items}</td></tr>")
     parameters = provenance.get("parameters") or {}
     for name, value in sorted(dict(parameters).items()):
-        text = value if isinstance(value, str) else json.dumps(value, default=str)
-        cells.append(f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(text)}</td></tr>")
+        if isinstance(value, (list, tuple)):  # several layers: one per line, not a JSON list
+            text = "\n".join(str(v) for v in value)
+        else:
+            text = value if isinstance(value, str) else json.dumps(value, default=str)
+        shown = html.escape(text).replace("\n", "<br>")
+        cells.append(f"<tr><th>{html.escape(str(name))}</th><td>{shown}</td></tr>")
     return "<h2>Provenance</h2><table>" + "".join(cells) + "</table>"
 
 
@@ -221,6 +228,47 @@ def _bands_read(used: Mapping[str, Any], settings: Mapping[str, Any], choice: An
     )
 
 
+#: the data parameters a report names at its top, in this order, and what each holds
+_DATA_PARAMETERS = (
+    ("LABELS", "labels"),
+    ("CONFIDENCE", "label confidence"),
+    ("DEPOSITS", "deposits"),
+    ("MASK", "study area"),
+)
+
+
+def data_sentence(metadata: Mapping[str, Any], provenance_below: bool = True) -> str:
+    """What the figures were computed on, by file name, from the provenance record ('' when there is none): the
+    evidence rasters (its inputs, or its INPUT_RASTERS), then labels, confidence, deposits and study area where given. Full paths are in the
+    Provenance table at the end (``provenance_below``). Only file names count: pseudolabel's CONFIDENCE is a
+    number, not a raster."""
+    provenance = metadata.get("provenance")
+    if not isinstance(provenance, Mapping):
+        return ""
+    parameters = dict(provenance.get("parameters") or {})
+    rasters = parameters.get("INPUT_RASTERS") or []
+    inputs = [str(i) for i in provenance.get("inputs") or (rasters if isinstance(rasters, list) else [rasters])]
+    parts = [f"evidence {', '.join(_file_name(i) for i in inputs)}"] if inputs else []
+    given = [(what, parameters.get(key)) for key, what in _DATA_PARAMETERS]
+    parts += [f"{what} {_file_name(str(value))}" for what, value in given if _is_source(value)]
+    if not parts:
+        return ""
+    below = " (full paths under Provenance)" if provenance_below else ""
+    return f'<p class="data"><b>Computed on</b> {html.escape("; ".join(parts))}{below}.</p>'
+
+
+def _is_source(value: object) -> bool:
+    """Whether a recorded parameter value names a layer's source (a path, a URI, a file name with an extension):
+    pseudolabel's CONFIDENCE is recorded as '0.9', a number."""
+    text = str(value or "")
+    return bool(re.search(r"[/\\|]|\.[A-Za-z][A-Za-z0-9]*$", text)) if isinstance(value, str) else False
+
+
+def _file_name(path: str) -> str:
+    """The file name of a path or data source URI ('/data/deposits.gpkg|layername=x' -> 'deposits.gpkg')."""
+    return os.path.basename(path.split("|")[0].rstrip("/\\")) or path
+
+
 def _reading(reading: Mapping[str, Any]) -> str:
     """How the evidence was read for training (the ``reading`` record of a model trained window by window)."""
     if reading.get("mode") != "window by window":
@@ -229,6 +277,29 @@ def _reading(reading: Mapping[str, Any]) -> str:
         f"window by window on {reading.get('scheduler')}: {reading.get('windows_scanned')} windows of "
         f"{reading.get('window')} cells scanned, {reading.get('windows_read_for_patches')} read for patches "
         f"({reading.get('patch_cells')} cells, {reading.get('patch_mib')} MiB of patches)"
+    )
+
+
+_SPLIT_METHODS = {
+    "blocks": "square blocks of cells",
+    "clusters": "clusters of mineralised cells (leave-cluster-out)",
+}
+
+
+def split_sentence(split: Mapping[str, Any]) -> str:
+    """The validation split (:func:`..learning.splits.spatial_split`'s record) as a sentence: 'Whole square blocks
+    of cells: 7 of 40 held out for validation; 26,575 training and 8,610 validation cells, 5,034 training cells
+    dropped in the gap between them.' Unknown records are listed key by key."""
+    known = ("method", "groups", "validation_groups", "train_cells", "validation_cells", "dropped_in_gap")
+    if not split:
+        return "not recorded"
+    if set(split) != set(known) or not all(isinstance(split[k], int) for k in known[1:]):
+        return "; ".join(f"{str(k).replace('_', ' ')}: {v}" for k, v in split.items())
+    what = _SPLIT_METHODS.get(str(split["method"]), f"groups ({split['method']})")
+    return (
+        f"Whole {what}: {split['validation_groups']:,} of {split['groups']:,} held out for validation; "
+        f"{split['train_cells']:,} training and {split['validation_cells']:,} validation cells, "
+        f"{split['dropped_in_gap']:,} training cells dropped in the gap between them (closer than a patch width)."
     )
 
 

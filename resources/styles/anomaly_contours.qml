@@ -39,9 +39,9 @@
             <Option type="QString" name="dash_pattern_offset_unit" value="MM"/>
             <Option type="QString" name="draw_inside_polygon" value="0"/>
             <Option type="QString" name="joinstyle" value="bevel"/>
-            <Option type="QString" name="line_color" value="254,217,118,255"/>
+            <Option type="QString" name="line_color" value="230,85,13,255"/>
             <Option type="QString" name="line_style" value="solid"/>
-            <Option type="QString" name="line_width" value="0.3"/>
+            <Option type="QString" name="line_width" value="0.4"/>
             <Option type="QString" name="line_width_unit" value="MM"/>
             <Option type="QString" name="offset" value="0"/>
             <Option type="QString" name="offset_map_unit_scale" value="3x:0,0,0,0,0,0"/>
@@ -67,9 +67,9 @@
           <prop v="MM" k="dash_pattern_offset_unit"/>
           <prop v="0" k="draw_inside_polygon"/>
           <prop v="bevel" k="joinstyle"/>
-          <prop v="254,217,118,255" k="line_color"/>
+          <prop v="230,85,13,255" k="line_color"/>
           <prop v="solid" k="line_style"/>
-          <prop v="0.3" k="line_width"/>
+          <prop v="0.4" k="line_width"/>
           <prop v="MM" k="line_width_unit"/>
           <prop v="0" k="offset"/>
           <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
@@ -113,9 +113,9 @@
             <Option type="QString" name="dash_pattern_offset_unit" value="MM"/>
             <Option type="QString" name="draw_inside_polygon" value="0"/>
             <Option type="QString" name="joinstyle" value="bevel"/>
-            <Option type="QString" name="line_color" value="253,141,60,255"/>
+            <Option type="QString" name="line_color" value="179,0,0,255"/>
             <Option type="QString" name="line_style" value="solid"/>
-            <Option type="QString" name="line_width" value="0.5"/>
+            <Option type="QString" name="line_width" value="0.55"/>
             <Option type="QString" name="line_width_unit" value="MM"/>
             <Option type="QString" name="offset" value="0"/>
             <Option type="QString" name="offset_map_unit_scale" value="3x:0,0,0,0,0,0"/>
@@ -141,9 +141,9 @@
           <prop v="MM" k="dash_pattern_offset_unit"/>
           <prop v="0" k="draw_inside_polygon"/>
           <prop v="bevel" k="joinstyle"/>
-          <prop v="253,141,60,255" k="line_color"/>
+          <prop v="179,0,0,255" k="line_color"/>
           <prop v="solid" k="line_style"/>
-          <prop v="0.5" k="line_width"/>
+          <prop v="0.55" k="line_width"/>
           <prop v="MM" k="line_width_unit"/>
           <prop v="0" k="offset"/>
           <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
@@ -187,7 +187,7 @@
             <Option type="QString" name="dash_pattern_offset_unit" value="MM"/>
             <Option type="QString" name="draw_inside_polygon" value="0"/>
             <Option type="QString" name="joinstyle" value="bevel"/>
-            <Option type="QString" name="line_color" value="189,0,38,255"/>
+            <Option type="QString" name="line_color" value="103,0,13,255"/>
             <Option type="QString" name="line_style" value="solid"/>
             <Option type="QString" name="line_width" value="0.8"/>
             <Option type="QString" name="line_width_unit" value="MM"/>
@@ -215,7 +215,7 @@
           <prop v="MM" k="dash_pattern_offset_unit"/>
           <prop v="0" k="draw_inside_polygon"/>
           <prop v="bevel" k="joinstyle"/>
-          <prop v="189,0,38,255" k="line_color"/>
+          <prop v="103,0,13,255" k="line_color"/>
           <prop v="solid" k="line_style"/>
           <prop v="0.8" k="line_width"/>
           <prop v="MM" k="line_width_unit"/>

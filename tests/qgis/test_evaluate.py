@@ -238,3 +238,24 @@ def test_baselines_side_by_side_with_hand_computed_aucs(run_algorithm, raster, t
     assert rows[0].startswith("<td>prospectivity</td><td>0.800</td>")
     assert rows[1].startswith("<td>reversed</td><td>0.200</td>")
     assert "reversed (AUC 0.200)" in html  # its curve in the success-rate plot
+
+
+def test_deposits_named_from_a_name_field_and_thresholds_in_the_bands_unit(run_algorithm, raster, tmp_path):
+    """The demo's baseline reports listed 'feature 1 … 8' (no NAME_FIELD given, though the layer has 'name') and
+    drew the magnetics thresholds without a unit. The unit is the band's GDAL unit type, written here."""
+    with rasterio.open(raster, "r+") as dst:
+        dst.set_band_unit(1, "nT")
+    deposits = point_layer([("Rautuvaara", centre(1, 4)), ("Hannukainen", centre(1, 1))])
+    report, table = tmp_path / "report.html", tmp_path / "table.csv"
+    parameters = {"INPUT_RASTER": raster, "DEPOSITS": deposits, "ITERATIONS": 20}
+    run_algorithm("prospector:evaluate", {**parameters, "OUTPUT_REPORT": str(report), "OUTPUT_TABLE": str(table)})
+    names = [r["name"] for r in read_rows(table) if r["kind"] == "deposit"]
+    assert names == ["Rautuvaara", "Hannukainen"]
+    html = report.read_text(encoding="utf-8")
+    assert "<th>threshold (nT)</th>" in html and "<th>map value (nT)</th>" in html
+    assert "p threshold, nT (cells with value &gt;= threshold)" in html  # the P-A axis, band 'p'
+    run_algorithm(
+        "prospector:evaluate",
+        {**parameters, "BAND": 2, "OUTPUT_REPORT": str(report), "OUTPUT_TABLE": str(table)},
+    )
+    assert "<th>threshold (band value)</th>" in report.read_text(encoding="utf-8")  # band 2 names no unit

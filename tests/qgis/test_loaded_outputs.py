@@ -174,3 +174,52 @@ def test_ramp_legends_read_rounded(loaded):
         number = function.legendSettings().numericFormat()
         assert number.formatDouble(1713.7013434, QgsNumericFormatContext()) == "1,710"
         assert number.formatDouble(-0.0428123, QgsNumericFormatContext()) == "-0.0428"
+
+
+def test_no_raster_legend_reads_qgis_band_title(loaded):
+    """The demo project's 'Integrated anomaly index' and 'Pseudo-label confidence' were titled 'Band 1: index
+    (Gray)' in the layers panel: a loaded raster without classes is titled with the name of the band it draws
+    (GDAL's description, the reference), the anomaly classes with their last band's (the index), not band 1's."""
+    from osgeo import gdal
+    from qgis.core import QgsLayerTreeModel, QgsRasterLayer
+    from qgis.PyQt.QtCore import Qt
+
+    from geochem_prospector.algorithms.layers import TITLE_PROPERTY
+
+    project, _ = loaded
+    model = QgsLayerTreeModel(project.layerTreeRoot())
+    rasters = [n for n in project.layerTreeRoot().findLayers() if isinstance(n.layer(), QgsRasterLayer)]
+    unclassed = [n for n in rasters if not n.layer().customProperty(TITLE_PROPERTY)]
+    assert len(rasters) >= 4 and {n.name() for n in unclassed} >= {
+        "Integrated anomaly index",
+        "Pseudo-label confidence",
+    }
+    for node in rasters:
+        shown = [n.data(Qt.DisplayRole) for n in model.layerLegendNodes(node)]
+        assert shown and not str(shown[0]).startswith("Band "), (node.name(), shown)
+    for node in unclassed:
+        dataset = gdal.Open(node.layer().source())
+        band = node.layer().renderer().band()
+        title = model.layerLegendNodes(node)[0].data(Qt.DisplayRole)
+        assert title == dataset.GetRasterBand(band).GetDescription(), (node.name(), title)
+    classes = next(n for n in rasters if n.name().startswith("Anomaly classes"))
+    assert classes.layer().renderer().band() == classes.layer().bandCount()
+    assert model.layerLegendNodes(classes)[0].data(Qt.DisplayRole) == "index"
+
+
+def test_prospectivity_legend_title_does_not_repeat_the_layer_name(qgis_app, tmp_path):
+    """The demo legend read 'Prospectivity' then 'prospectivity, by share of the study area'."""
+    from qgis.core import QgsRasterLayer
+
+    from geochem_prospector.algorithms.layers import TITLE_PROPERTY, apply_legend
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.io.rasters import write_geotiff
+
+    grid = GridSpec.from_extent(0, 0, 2000, 2000, pixel_size=100.0, crs_wkt="EPSG:3067")
+    values = np.random.default_rng(0).random((1, grid.height, grid.width))
+    path = write_geotiff(str(tmp_path / "p.tif"), values, grid, ["prospectivity"])
+    same, other = QgsRasterLayer(path, "Prospectivity"), QgsRasterLayer(path, "CNN map")
+    apply_legend(same, "area_rank")
+    apply_legend(other, "area_rank")
+    assert same.customProperty(TITLE_PROPERTY) == "By share of the study area"
+    assert other.customProperty(TITLE_PROPERTY) == "prospectivity, by share of the study area"

@@ -37,6 +37,28 @@ def test_element_map_renders_and_leaves_the_sample_geopackages_byte_identical(qg
     assert _digests() == before
 
 
+def test_element_map_legend_is_in_ppm_percentile_classes_of_the_chosen_band(qgis_app, tmp_path):
+    """The demo's element map legend read 'Band 1: Cu (Gray)' over two bare numbers. The class limits are checked
+    against numpy's percentiles of the band read with GDAL."""
+    from osgeo import gdal
+    from render import element_layer
+
+    from geochem_prospector.algorithms.layers import TITLE_PROPERTY
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.io.rasters import write_geotiff
+
+    grid = GridSpec.from_extent(0, 0, 4000, 3000, pixel_size=100.0, crs_wkt="EPSG:3067")
+    values = np.random.default_rng(1).lognormal(3, 1, (2, grid.height, grid.width))
+    path = write_geotiff(str(tmp_path / "elements.tif"), values, grid, ["Ni", "Cu"])
+    layer = element_layer(path, "Cu")
+    assert layer.renderer().band() == 2 and layer.customProperty(TITLE_PROPERTY) == "Cu (ppm), percentile classes"
+    items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
+    dataset = gdal.Open(path)  # kept: a band outliving its dataset crashes
+    cu = dataset.GetRasterBand(2).ReadAsArray()
+    p25 = float(np.percentile(cu, 25))
+    assert items[0].label.endswith(" ppm (≤ P25)") and abs(items[0].value / p25 - 1) < 5e-3  # 3 digits
+
+
 def test_labels_use_a_font_the_system_has(qgis_app, tmp_path):
     """No missing-font warning on opening: the style names no family, and a saved project names one fontconfig
     (fc-list, the reference) has; offscreen Qt's default 'DejaVu LGC Sans' is rarely installed."""
@@ -67,3 +89,71 @@ def test_labels_use_a_font_the_system_has(qgis_app, tmp_path):
         for name in line.split(",")
     }
     assert families and families <= installed, (families, sorted(installed))
+
+
+def test_demo_project_opens_on_the_study_area_with_band_titled_legends(qgis_app, tmp_path):
+    """Opened in QGIS desktop, the demo project showed an empty canvas at 1:1 (written without a map canvas, it had
+    no view to open on) and legends titled 'Band 1: index (Gray)'. Built here from small stand-ins for the demo's
+    outputs; the reference is the study area's extent as geopandas reads it."""
+    import geopandas as gpd
+    from qgis.core import QgsLayerTreeModel, QgsProject, QgsRasterLayer
+    from qgis.PyQt.QtCore import Qt
+    from render import build_demo_project
+    from shapely.geometry import LineString, Point
+
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.io.rasters import write_geotiff
+
+    area = gpd.read_file(os.path.join(SAMPLES, "study_area.gpkg"))
+    grid = GridSpec.from_extent(*area.total_bounds, pixel_size=4000.0, crs_wkt=area.crs.to_wkt())
+    rng = np.random.default_rng(0)
+
+    def raster(name, bands, integer=False):
+        values = (
+            rng.integers(0, 2, (len(bands), grid.height, grid.width))
+            if integer
+            else rng.random((len(bands), grid.height, grid.width))
+        )
+        return write_geotiff(str(tmp_path / f"{name}.tif"), values.astype(float), grid, bands)
+
+    def vector(name, geometries, **fields):
+        path = str(tmp_path / f"{name}.gpkg")
+        gpd.GeoDataFrame(fields, geometry=geometries, crs=area.crs).to_file(path, layer=name)
+        return path
+
+    x0, y0, x1, y1 = area.total_bounds
+    centre = Point((x0 + x1) / 2, (y0 + y1) / 2)
+    layers = {
+        "elements": raster("elements", ["Cu", "Ni"]),
+        "anomalies": {
+            "OUTPUT": raster("classes", ["Cu", "index"], integer=True),
+            "OUTPUT_INDEX": raster("index", ["index"]),
+            "OUTPUT_CONTOURS": vector(
+                "contours", [LineString([(x0, y0), (x1, y1)])], element=["index"], level=["weak"], value=[1.0]
+            ),
+            "OUTPUT_ANOMALIES": vector("areas", [centre.buffer(3000)], rank=[1], score=[0.9]),
+            "OUTPUT_POINTS": vector("points", [centre], max_level=[1], elements=["Cu"]),
+        },
+        "labels": {
+            "OUTPUT": raster("labels", ["label"], integer=True),
+            "OUTPUT_CONFIDENCE": raster("conf", ["confidence"]),
+        },
+        "training": vector("training", [centre], Name=["A"]),
+        "held_out": vector("held_out", [centre], Name=["B"]),
+        "prediction": {"OUTPUT": raster("p", ["prospectivity"]), "OUTPUT_UNCERTAINTY": raster("u", ["uncertainty"])},
+    }
+    path = build_demo_project(layers, str(tmp_path / "demo.qgz"))
+    project = QgsProject()
+    assert project.read(path)
+    view = project.viewSettings().defaultViewExtent()
+    ax0, ay0, ax1, ay1 = area.total_bounds
+    assert not view.isEmpty() and view.crs() == project.crs()
+    assert view.xMinimum() <= ax0 and view.xMaximum() >= ax1 and view.yMinimum() <= ay0 and view.yMaximum() >= ay1
+    assert view.width() <= 1.1 * (ax1 - ax0)  # the study area fills the view
+    classes = project.mapLayersByName("Anomaly classes (index band)")[0]  # as the plugin loads it
+    assert classes.renderer().band() == classes.bandCount()
+    model = QgsLayerTreeModel(project.layerTreeRoot())
+    for node in project.layerTreeRoot().findLayers():
+        if isinstance(node.layer(), QgsRasterLayer):
+            title = model.layerLegendNodes(node)[0].data(Qt.DisplayRole)
+            assert not str(title).startswith("Band "), (node.name(), title)

@@ -281,7 +281,7 @@ def test_report_shows_the_provenance_it_is_given(trained):
         f"<th>PyTorch version</th><td>{torch.__version__}</td>",
         "<th>Inputs</th><td>/data/a&lt;1&gt;.tif<br>/data/b.tif</td>",  # escaped: a file name is not markup
         "<th>EPOCHS</th><td>60</td>",
-        "<th>INPUT_RASTERS</th><td>[&quot;/data/a&lt;1&gt;.tif&quot;, &quot;/data/b.tif&quot;]</td>",
+        "<th>INPUT_RASTERS</th><td>/data/a&lt;1&gt;.tif<br>/data/b.tif</td>",  # one per line, not a JSON list
     ):
         assert expected in section, expected
     assert "<h2>Provenance</h2>" not in training_report_html(trained[0].metadata_)  # none given, none shown
