@@ -54,6 +54,18 @@ from .training_range import band_range
 PARAM_NAMES = tuple(f.name for f in fields(TrainingConfig))
 
 
+#: settings of 0.3.0's distillation and band selection, left out of a model file while they hold these defaults, so
+#: a file trained without them still loads in earlier versions, whose schema knows no such keys (this version reads
+#: the defaults for keys a file lacks)
+OMITTED_AT_DEFAULT: Dict[str, Any] = {
+    "teacher": "none",
+    "distil_weight": 1.0,
+    "band_sparsity": 0.0,
+    "distil_target": "probability",
+}
+_KEPT = object()
+
+
 class PatchCNN:
     """Patch CNN classifier of raster cells, in scikit-learn's shape.
 
@@ -318,7 +330,7 @@ class PatchCNN:
             "positive_class": int(cells.classes[cells.positive]),
             "grid": grid or {"width": width, "height": height},
             "settings": {
-                **config.as_dict(),
+                **{k: v for k, v in config.as_dict().items() if OMITTED_AT_DEFAULT.get(k, _KEPT) != v},
                 "device": device,
                 "semi_supervised": data.semi_supervised,
                 "block_size": block,

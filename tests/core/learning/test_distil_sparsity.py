@@ -186,3 +186,17 @@ def test_a_teacher_needs_two_classes():
     with pytest.raises(InputError, match="two classes") as err:
         PatchCNN(**CELL, epochs=1, teacher="gradient_boosting").fit(stack, three)
     assert err.value.parameter == "TEACHER"
+
+
+def test_a_file_trained_without_them_leaves_them_out_and_reads_the_defaults_back(tmp_path):
+    """Earlier versions' schema knows no teacher / band_sparsity keys and refuses unknown ones: a model trained
+    without the options must not write them, and this version must read their defaults back."""
+    stack, labels, _ = rule_data()
+    model = PatchCNN(**CELL, epochs=2, semi_supervised=False).fit(stack, labels)
+    added = {"teacher", "distil_weight", "band_sparsity", "distil_target"}
+    assert not added & set(model.metadata_["settings"])
+    path = str(tmp_path / "plain.pt")
+    model.save(path)
+    loaded = PatchCNN.load(path)
+    assert (loaded.config_.teacher, loaded.config_.distil_weight) == ("none", 1.0)
+    assert (loaded.config_.band_sparsity, loaded.config_.distil_target) == (0.0, "probability")
