@@ -425,10 +425,14 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             details.name = name
             details.forceName = True
         self._loaded = getattr(self, "_loaded", 0) + 1
-        group = algorithm_help.LAYER_GROUPS.get(self.name(), "")
+        group = self.layer_group()
         processor.placement = Placement(self.tr(group) if group else "", visible, name or "", self._run, self._loaded)
         ProspectorAlgorithm._post_processors = ProspectorAlgorithm._post_processors[-50:] + [processor]
         details.setPostProcessor(processor)
+
+    def layer_group(self) -> str:
+        """The layer-tree group this run's loaded outputs go into ('' for none)."""
+        return algorithm_help.LAYER_GROUPS.get(self.name(), "")
 
     @property
     def _run(self) -> str:

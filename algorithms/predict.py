@@ -57,7 +57,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
         return "predict"
 
     def displayName(self) -> str:  # noqa: N802 (QGIS API name)
-        return self.tr("Predict prospectivity (CNN)")
+        return self.tr("Predict prospectivity (CNN or classic model)")
+
+    def layer_group(self) -> str:
+        """'Prospectivity (CNN)', or the classic learner's name: a random forest's map is not the CNN's."""
+        return f"Prospectivity ({getattr(self, '_maker', 'CNN')})"
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
@@ -158,6 +162,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if not classic:
             import_cnn()
         model = load_model(model_path)  # a CNN or a classic learner (trainmodel), by the file's format
+        self._maker = "CNN"
+        if classic:
+            from ..core.classic.learner import METHOD_TITLES
+
+            self._maker = METHOD_TITLES.get(getattr(model, "method", ""), "classic model")
 
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
@@ -223,7 +232,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             )  # fmt: skip
         self._report_range(tallied, model, feedback)
         feedback.setProgress(100)
-        name = "Prospectivity (CNN): most prospective % of the area"
+        name = f"Prospectivity ({self._maker}): most prospective % of the area"  # a random forest's map says so
         self.style_on_load(context, output, "prospectivity", self.tr(name), stretch=False, legend="area_rank")
         if out_unc:
             self.style_on_load(

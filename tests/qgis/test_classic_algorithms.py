@@ -217,3 +217,26 @@ def test_comparemodels_learns_from_a_label_raster(run_algorithm, data, tmp_path)
     rows = list(csv.DictReader(open(result["OUTPUT_TABLE"], encoding="utf-8")))
     pooled = {r["learner"]: r for r in rows if r["fold"] == "all"}
     assert int(pooled["logistic"]["deposits"]) == 8 and pooled["logistic"]["auc"] != "nan"
+
+
+def test_a_classic_models_map_loads_named_for_its_learner_not_the_cnn(prospector_provider, data, tmp_path):
+    """A random forest's (here logistic regression's) map loaded as 'Prospectivity (CNN)' in a 'Prospectivity
+    (CNN)' group: the layer and its group now name the learner that made it."""
+    import processing
+    from qgis.core import QgsProject
+
+    params = training_parameters(data, tmp_path, "logistic", ("elements", "mag"), METHOD=2)
+    model = processing.run("prospector:trainmodel", params)["OUTPUT_MODEL"]
+    project = QgsProject.instance()
+    project.clear()
+    try:
+        processing.runAndLoadResults(
+            "prospector:predict",
+            {"INPUT_RASTERS": params["INPUT_RASTERS"], "MODEL": model, "OUTPUT": str(tmp_path / "p.tif")},
+        )
+        group = project.layerTreeRoot().findGroup("Prospectivity (logistic regression)")
+        assert group is not None, [g.name() for g in project.layerTreeRoot().children()]
+        names = [n.name() for n in group.children()]
+        assert names == ["Prospectivity (logistic regression): most prospective % of the area"]
+    finally:
+        project.clear()
