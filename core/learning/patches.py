@@ -90,3 +90,46 @@ def window_reader(bands: np.ndarray) -> Callable[[int, int, int, int], np.ndarra
         return out
 
     return read
+
+
+def dihedral_offsets(patch_size: int) -> torch.Tensor:
+    """(8, 2, p, p): for each transform k of :func:`dihedral`, the (row, column) of the patch that each cell of
+    the transformed patch takes, so that gathering a patch's cells at these offsets is ``dihedral(patch, k)``."""
+    steps = torch.arange(patch_size)
+    grid = torch.stack(torch.meshgrid(steps, steps, indexing="ij"))[None]  # (1, 2, p, p): each cell's own place
+    return torch.cat([dihedral(grid, k) for k in range(8)])
+
+
+class DevicePatches:
+    """A padded stack held on the torch device, from which augmented patches are gathered in one indexing step.
+
+    ``gather(rows, cols, ks)`` equals ``augment`` of :func:`extract_patches` with transforms ``ks``, cell for cell,
+    but the patches never pass through the host: on a GPU, cutting patches with numpy and copying each batch
+    across (with a wait for the device at every copy) is what bounded training, not the network. The stack is
+    stored cells x bands (channels last), so one patch cell is one contiguous row of band values.
+    """
+
+    def __init__(self, padded: np.ndarray, patch_size: int, device: str) -> None:
+        bands, height, width = padded.shape
+        self.bands, self.width, self.size = bands, width, patch_size
+        stack = torch.as_tensor(np.ascontiguousarray(padded, dtype=np.float32)).to(device)
+        self.cells = stack.permute(1, 2, 0).reshape(height * width, bands).contiguous()
+        del stack
+        offsets = dihedral_offsets(patch_size).to(device)
+        self.offsets = offsets[:, 0] * width + offsets[:, 1]  # (8, p, p) steps from a patch's corner cell
+
+    def gather(self, rows: torch.Tensor, cols: torch.Tensor, ks: torch.Tensor) -> torch.Tensor:
+        """(n, bands, p, p) patches centred on (rows, cols) of the unpadded grid (the corner cells of the padded
+        one), patch i in dihedral orientation ks[i]; every argument a long tensor on the device."""
+        corner = rows * self.width + cols
+        flat = (corner[:, None, None] + self.offsets[ks]).reshape(-1)
+        p = self.size
+        return self.cells[flat].reshape(-1, p, p, self.bands).permute(0, 3, 1, 2).contiguous()
+
+
+def device_bytes_free(device: str) -> int:
+    """Free memory of a CUDA device in bytes (0 for any other device)."""
+    if not device.startswith("cuda"):
+        return 0
+    free, _ = torch.cuda.mem_get_info(torch.device(device))
+    return int(free)

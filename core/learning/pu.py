@@ -68,9 +68,9 @@ def nnpu_risk(
     r_u_minus = torch.where(~pos, F.softplus(g), torch.zeros_like(g)).sum() / n_u
     negative = r_u_minus - prior * r_p_minus
     risk = prior * r_p_plus + negative.clamp_min(0.0)
-    if float(negative.detach()) < -beta:
-        return PuRisk(risk, -gamma * negative)
-    return PuRisk(risk, prior * r_p_plus + negative)
+    # chosen on the device (no wait for it): when the negative risk dips below -beta, step back up its gradient
+    objective = torch.where(negative < -beta, -gamma * negative, prior * r_p_plus + negative)
+    return PuRisk(risk, objective)
 
 
 def check_prior(prior: float) -> None:

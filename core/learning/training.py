@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -21,7 +21,7 @@ from ..evaluation.auc import roc_auc as auc_of_scores
 from ..lazy import lazy_function
 from .distil import DISTIL_BATCH_FACTOR, DISTIL_TARGETS, TEACHERS, distillation_loss, draw_targets
 from .network import PatchNet, receptive_field
-from .patches import augment, extract_patches
+from .patches import DevicePatches, augment, device_bytes_free, extract_patches
 from .pu import log_odds, nnpu_risk
 from .sparsity import CHOOSE, group_soft_threshold, shrink_first_layers
 
@@ -270,6 +270,120 @@ class EpochSampler:
         return rng.permutation(np.concatenate([self.positives, drawn])), factor
 
 
+class HostBatches:
+    """The patches of one epoch cut with numpy on the host, augmented there and moved to the device batch by
+    batch, every random draw taken from ``rng`` when the batch is made (the CPU's way, and every model's before
+    :class:`DeviceBatches`: seeds give the same networks as before)."""
+
+    def __init__(self, data: TrainingData, size: int, device: str) -> None:
+        self.data, self.size, self.device = data, size, device
+        self.y = torch.as_tensor(data.y, dtype=torch.long)
+        self.weights = torch.as_tensor(data.weights, dtype=torch.float32)
+        self.order = np.empty(0, np.int64)
+
+    def start_epoch(self, order: np.ndarray, rng: np.random.Generator, distil: bool, unlabelled: bool) -> None:
+        self.order = order
+
+    def _patches(self, rows: np.ndarray, cols: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+        return augment(torch.as_tensor(extract_patches(self.data.padded, rows, cols, self.size)), rng).to(self.device)
+
+    def labelled(
+        self, start: int, stop: int, rng: np.random.Generator
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Patches, class indices and confidence weights of the epoch's cells start:stop."""
+        idx = self.order[start:stop]
+        x = self._patches(self.data.rows[idx], self.data.cols[idx], rng)
+        return x, self.y[idx].to(self.device), self.weights[idx].to(self.device)
+
+    def soft(self, start: int, stop: int, rng: np.random.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Patches of DISTIL_BATCH_FACTOR teacher-scored cells per labelled cell start:stop, and their targets."""
+        data = self.data
+        assert data.soft_targets is not None
+        pick = draw_targets(data.soft_targets.size, (stop - start) * DISTIL_BATCH_FACTOR, rng)
+        x = self._patches(data.soft_rows[pick], data.soft_cols[pick], rng)
+        return x, torch.as_tensor(data.soft_targets[pick]).to(self.device)
+
+    def unlabelled(self, start: int, stop: int, rng: np.random.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
+        """One unlabelled cell per labelled cell start:stop, in two independent orientations (student, teacher)."""
+        data = self.data
+        pick = rng.integers(0, data.unlabelled_rows.size, size=stop - start)
+        x = torch.as_tensor(
+            extract_patches(data.padded, data.unlabelled_rows[pick], data.unlabelled_cols[pick], self.size)
+        )
+        return augment(x, rng).to(self.device), augment(x, rng).to(self.device)
+
+
+class DeviceBatches:
+    """The same batches as :class:`HostBatches`, made on the device: the stack, the cells and their labels are
+    copied there once, each epoch's random draws (orientations, unlabelled and teacher-scored cells) are drawn at
+    its start and copied in one go, and each batch is one gather (:class:`.patches.DevicePatches`). The draws come
+    from ``rng`` in another order than on the host, so a seed gives other (equally valid) networks there."""
+
+    def __init__(self, data: TrainingData, size: int, device: str) -> None:
+        self.data, self.device = data, device
+        self.patches = DevicePatches(data.padded, size, device)
+
+        def put(a: np.ndarray, dtype: torch.dtype = torch.long) -> torch.Tensor:
+            return torch.as_tensor(a).to(device=device, dtype=dtype)
+
+        self.put = put
+        self.rows, self.cols = put(data.rows), put(data.cols)
+        self.y, self.weights = put(data.y), put(data.weights, torch.float32)
+        self.unlabelled_rows, self.unlabelled_cols = put(data.unlabelled_rows), put(data.unlabelled_cols)
+        self.soft_rows, self.soft_cols = put(data.soft_rows), put(data.soft_cols)
+        self.soft_targets = None if data.soft_targets is None else put(data.soft_targets, torch.float32)
+        self.draws: Dict[str, torch.Tensor] = {}
+
+    def start_epoch(self, order: np.ndarray, rng: np.random.Generator, distil: bool, unlabelled: bool) -> None:
+        n, put = order.size, self.put
+        draws = {"order": order, "ks": rng.integers(0, 8, n)}
+        if distil:
+            assert self.soft_targets is not None
+            draws["soft"] = draw_targets(self.soft_targets.numel(), n * DISTIL_BATCH_FACTOR, rng)
+            draws["soft_ks"] = rng.integers(0, 8, n * DISTIL_BATCH_FACTOR)
+        if unlabelled:
+            draws["unlabelled"] = rng.integers(0, self.unlabelled_rows.numel(), n)
+            draws["student_ks"] = rng.integers(0, 8, n)
+            draws["teacher_ks"] = rng.integers(0, 8, n)
+        self.draws = {name: put(values) for name, values in draws.items()}
+
+    def labelled(
+        self, start: int, stop: int, rng: np.random.Generator
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        idx = self.draws["order"][start:stop]
+        x = self.patches.gather(self.rows[idx], self.cols[idx], self.draws["ks"][start:stop])
+        return x, self.y[idx], self.weights[idx]
+
+    def soft(self, start: int, stop: int, rng: np.random.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
+        assert self.soft_targets is not None
+        span = slice(start * DISTIL_BATCH_FACTOR, stop * DISTIL_BATCH_FACTOR)
+        pick = self.draws["soft"][span]
+        x = self.patches.gather(self.soft_rows[pick], self.soft_cols[pick], self.draws["soft_ks"][span])
+        return x, self.soft_targets[pick]
+
+    def unlabelled(self, start: int, stop: int, rng: np.random.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
+        pick = self.draws["unlabelled"][start:stop]
+        rows, cols = self.unlabelled_rows[pick], self.unlabelled_cols[pick]
+        student = self.patches.gather(rows, cols, self.draws["student_ks"][start:stop])
+        return student, self.patches.gather(rows, cols, self.draws["teacher_ks"][start:stop])
+
+
+#: the share of the device's free memory the stack may take for :class:`DeviceBatches` (the rest is the network's)
+DEVICE_STACK_SHARE = 0.5
+
+
+def batches_for(data: TrainingData, size: int, device: str) -> Union[HostBatches, DeviceBatches]:
+    """Device batches on a CUDA device when the stack is in memory and fits; host batches otherwise (the CPU, where
+    they cost the same and keep every seed's networks, and a stack streamed from disk)."""
+    if (
+        device.startswith("cuda")
+        and isinstance(data.padded, np.ndarray)
+        and data.padded.size * 4 * 2 < DEVICE_STACK_SHARE * device_bytes_free(device)  # x 2: the permuted copy
+    ):
+        return DeviceBatches(data, size, device)
+    return HostBatches(data, size, device)
+
+
 def train_network(
     config: TrainingConfig,
     data: TrainingData,
@@ -293,14 +407,20 @@ def train_network(
         if teacher is not None:
             for p in teacher.parameters():
                 p.requires_grad_(False)
-        optimiser = torch.optim.Adam(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+        optimiser = torch.optim.Adam(
+            net.parameters(),
+            lr=config.learning_rate,
+            weight_decay=config.weight_decay,
+            fused=True if device.startswith("cuda") else None,  # one kernel per step on a GPU; the CPU's as before
+        )
         val_x = torch.as_tensor(extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.field))
         best: Tuple[float, Optional[Dict[str, torch.Tensor]], int] = (math.inf, None, -1)
         iteration = 0
         sampler = EpochSampler(data, config.barren_ratio if data.prior is None else 0.0)
+        batches = batches_for(data, config.field, device)
         for epoch in range(config.epochs):
             iteration, totals = _train_epoch(
-                config, data, net, teacher, optimiser, epoch, iteration, rng, device, is_cancelled, sampler
+                config, data, net, teacher, optimiser, epoch, iteration, rng, device, is_cancelled, sampler, batches
             )
             model = teacher if teacher is not None else net
             val_loss, val_acc, _ = evaluate_networks([model], val_x, data.y[data.val], data.class_weights, device)
@@ -413,47 +533,43 @@ def _train_epoch(
     device: str,
     is_cancelled: CancelCallback,
     sampler: EpochSampler,
+    batches: Union[HostBatches, DeviceBatches],
 ) -> Tuple[int, Tuple[float, float, float]]:
     """One epoch over the cells ``sampler`` draws; returns the iteration count and (weighted loss, weight, correct)
-    sums."""
+    sums. Nothing in the loop waits for the device (the sums stay there until the epoch ends), so a GPU is fed
+    batch after batch."""
     net.train()
     order, factor = sampler.epoch(rng)
+    distil = data.soft_targets is not None and config.distil_weight > 0
+    batches.start_epoch(order, rng, distil, teacher is not None)
     cw = torch.as_tensor(data.class_weights * factor, dtype=torch.float32, device=device)
-    y_t = torch.as_tensor(data.y, dtype=torch.long)
-    sw_t = torch.as_tensor(data.weights, dtype=torch.float32)
-    tot_loss = tot_w = tot_correct = 0.0
-    size = config.field
+    sums = torch.zeros(3, dtype=torch.float64, device=device)  # weighted loss, weight, weighted correct
+    positive = data.n_classes - 1 if data.positive is None else data.positive
+    student_params = [p.detach() for p in net.parameters()]
+    teacher_params: List[torch.Tensor] = list(teacher.parameters()) if teacher is not None else []
     for start in range(0, order.size, config.batch_size):
         check_cancelled(is_cancelled)
-        idx = order[start : start + config.batch_size]
-        x = torch.as_tensor(extract_patches(data.padded, data.rows[idx], data.cols[idx], size))
-        x = augment(x, rng).to(device)
-        target = y_t[idx].to(device)
-        w = cw[target] * sw_t[idx].to(device)
+        stop = min(start + config.batch_size, order.size)
+        x, target, sample_w = batches.labelled(start, stop, rng)
+        w = cw[target] * sample_w
         logits = net(x).flatten(1)
         if data.prior is not None:
-            pu = nnpu_risk(log_odds(logits), target == 1, data.prior, sw_t[idx].to(device))
+            pu = nnpu_risk(log_odds(logits), target == 1, data.prior, sample_w)
             loss, reported = pu.objective, pu.risk
         else:
             loss = (F.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum().clamp_min(1e-12)
             reported = loss
-        if data.soft_targets is not None and config.distil_weight > 0:
-            pick = draw_targets(data.soft_targets.size, idx.size * DISTIL_BATCH_FACTOR, rng)
-            xs = torch.as_tensor(extract_patches(data.padded, data.soft_rows[pick], data.soft_cols[pick], size))
-            soft = torch.as_tensor(data.soft_targets[pick]).to(device)
-            positive = data.n_classes - 1 if data.positive is None else data.positive
-            distil = config.distil_weight * distillation_loss(
-                net(augment(xs, rng).to(device)).flatten(1), soft, positive, config.distil_target
+        if distil:
+            xs, soft = batches.soft(start, stop, rng)
+            distil_loss = config.distil_weight * distillation_loss(
+                net(xs).flatten(1), soft, positive, config.distil_target
             )
-            loss, reported = loss + distil, reported + distil
+            loss, reported = loss + distil_loss, reported + distil_loss
         if teacher is not None:
-            pick = rng.integers(0, data.unlabelled_rows.size, size=idx.size)
-            xu = torch.as_tensor(
-                extract_patches(data.padded, data.unlabelled_rows[pick], data.unlabelled_cols[pick], size)
-            )
-            student = F.softmax(net(augment(xu, rng).to(device)).flatten(1), dim=1)
+            x_student, x_teacher = batches.unlabelled(start, stop, rng)
+            student = F.softmax(net(x_student).flatten(1), dim=1)
             with torch.no_grad():
-                target_u = F.softmax(teacher(augment(xu, rng).to(device)).flatten(1), dim=1)
+                target_u = F.softmax(teacher(x_teacher).flatten(1), dim=1)
             ramp = math.exp(-5.0 * (1.0 - min(1.0, (epoch + 1) / max(1.0, 0.3 * config.epochs))) ** 2)
             consistency = config.consistency_weight * ramp * F.mse_loss(student, target_u)
             loss, reported = loss + consistency, reported + consistency
@@ -464,14 +580,15 @@ def _train_epoch(
             group_soft_threshold(net, data.n_bands, config.learning_rate * config.band_sparsity)
         if teacher is not None:
             decay = min(config.ema_decay, (iteration + 1) / (iteration + 10))
-            with torch.no_grad():
-                for pt, ps in zip(teacher.parameters(), net.parameters()):
-                    pt.mul_(decay).add_(ps.detach(), alpha=1 - decay)
+            with torch.no_grad():  # teacher = decay * teacher + (1 - decay) * student, all tensors in one call each
+                torch._foreach_mul_(teacher_params, decay)
+                torch._foreach_add_(teacher_params, student_params, alpha=1 - decay)
         iteration += 1
         with torch.no_grad():
-            tot_loss += float(reported) * float(w.sum())
-            tot_w += float(w.sum())
-            tot_correct += float(((logits.argmax(1) == target).float() * w).sum())
+            w_sum = w.sum()
+            correct = ((logits.argmax(1) == target).float() * w).sum()
+            sums += torch.stack([reported.detach().double() * w_sum.double(), w_sum.double(), correct.double()])
+    tot_loss, tot_w, tot_correct = (float(v) for v in sums.cpu())
     return iteration, (tot_loss, tot_w, tot_correct)
 
 
