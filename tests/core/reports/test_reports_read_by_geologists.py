@@ -100,8 +100,10 @@ def test_classic_report_names_features_by_band_and_reads_patterns_and_p_values()
     model = ClassicLearner("woe").fit(np.stack([cu, distance]), labels, band_names=names)
     page = classic_report_html(model.metadata_)
     weights = re.search(r"<h2>Weights of evidence</h2>.*?</table>", page, re.S).group(0)
-    shown = re.findall(r"<tr><td>([^<]*)</td><td>binary</td><td>([^<]*)</td>", weights)
-    assert [f for f, _ in shown] == names and "feature 1" not in page and "band 1" not in page
+    shown = re.findall(
+        r'<tr><td class="feature">(.*?)</td><td class="pattern">([^<]*)<small>binary</small></td>', weights
+    )
+    assert [f.replace("<wbr>", "") for f, _ in shown] == names and "feature 1" not in page and "band 1" not in page
     for (_, pattern), row in zip(shown, model.metadata_["summary"]["weights"]):
         sign, _, value = row["pattern"].partition(" ")
         assert pattern == {">=": "≥", "<": "&lt;"}[sign] + "&nbsp;" + readable_number(float(value))
