@@ -209,3 +209,30 @@ def test_evaluation_report_says_what_it_was_computed_on_before_any_figure(magnet
     page = report_html(magnetics_like, inputs=inputs)
     line = "<p><b>Computed on</b> map magnetics (/d/mag.tif), band 1; deposits deposits_heldout.</p>"
     assert line in page and page.index(line) < page.index("<h2>")
+
+
+def test_cnn_settings_read_in_words_with_the_stored_key_kept():
+    """The demo's report listed 'barren_ratio 0.0', 'block_size 12' …: each setting now reads as traincnn's form
+    names it, its value in words (0 = every barren cell; cells with their ground size from the model's grid), the
+    key the model file stores small beneath it and key = value as stored in the row's title; a key this version
+    does not know stays listed, as stored."""
+    from geochem_prospector.core.reports.training import training_report_html
+
+    settings = {"barren_ratio": 0.0, "block_size": 12, "validation": "blocks", "dropout": 0.3, "future_knob": 7}
+    page = training_report_html({"settings": settings, "grid": {"pixel_size": 250.0}, "metrics": {}, "classes": []})
+    table = re.search(r"<h2>Settings</h2>.*?</table>", page, re.S).group(0)
+    rows = re.findall(
+        r'<tr title="([^"]*)"><th>(.*?) <code class="key">([^<]*)</code></th><td>([^<]*)</td></tr>', table
+    )
+    assert rows == [
+        ("validation = &#x27;blocks&#x27;", "Validation", "validation", "Spatial blocks"),
+        ("block_size = 12", "Validation block size", "block_size", "12 cells (3,000 map units)"),
+        (
+            "barren_ratio = 0.0",
+            "Barren cells drawn per positive cell in each epoch",
+            "barren_ratio",
+            "all: every barren cell in every epoch (0)",
+        ),
+        ("dropout = 0.3", "Dropout (share of units dropped while training)", "dropout", "30 %"),
+        ("future_knob = 7", "future_knob", "future_knob", "7"),
+    ]
