@@ -28,7 +28,7 @@ from qgis.core import (
 from ..core.errors import Cancelled
 from ..core.evaluation.evaluate import evaluate, favours_low_values
 from ..core.io.rasters import band_kind, band_unit, read_raster
-from ..core.reports.evaluation import mapped_value_name, report_title, write_report, write_table
+from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
@@ -326,11 +326,11 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 cluster_distance=self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context),
                 low_values_favourable=favours_low_values(data.band_names[0], band_kind(path, 1)),
             )
+            name = baseline_name(layer.name(), data.band_names[0])
             feedback.pushInfo(
-                f"Baseline {layer.name()}: AUC {result.auc:.3f} ({result.ranking}), top 10 % holds "
-                f"{result.capture[10.0]:.1f} %"
+                f"Baseline {name}: AUC {result.auc:.3f} ({result.ranking}), top 10 % holds {result.capture[10.0]:.1f} %"
             )
-            evaluations.append((layer.name(), result))
+            evaluations.append((name, result))
         return evaluations
 
     @staticmethod

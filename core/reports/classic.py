@@ -8,6 +8,7 @@ import math
 from typing import Any, List, Mapping, Sequence
 
 from ..classic.learner import METHOD_TITLES
+from .cells import Cell
 from .legend import readable_number
 from .training import _provenance_html, data_sentence
 
@@ -31,18 +32,6 @@ def number(value: object, digits: int = 3) -> str:
             return "n/a"
         return f"{value:,.1f}" if abs(value) >= 1000 else f"{value:.{digits}f}"
     return html.escape(str(value))
-
-
-class Cell(str):
-    """Table-cell HTML with its own class (``n``: read as a number, right-aligned), e.g. a weight above its
-    standard deviation."""
-
-    css = "n"
-
-    def __new__(cls, text: str, css: str = "n") -> "Cell":
-        cell = super().__new__(cls, text)
-        cell.css = css
-        return cell
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

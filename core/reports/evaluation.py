@@ -14,6 +14,7 @@ from ..evaluation.deposits import USED
 from ..evaluation.evaluate import Evaluation
 from ..io.outputs import write_text
 from ..io.tables import SafeDictWriter
+from .cells import Cell
 from .legend import readable_number
 from .svgplot import PALETTE, Marker, Series, line_plot
 
@@ -135,19 +136,19 @@ BASELINE_COLOURS = ("#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
 
 
 def baseline_rows(main_name: str, ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]]) -> List[Tuple[str, ...]]:
-    """One row per map, the evaluated one first: AUC, interval, which values rank first, capture in the top
-    1/5/10/20 %, P-A point."""
+    """One row per map, the evaluated one first: its name with which values rank first beneath it, AUC, interval,
+    capture in the top 1/5/10/20 %, P-A point."""
     rows = []
     for name, item in [(main_name, ev), *baselines]:
-        capture = [f"{item.capture.get(p, float('nan')):.0f} %" for p in (1.0, 5.0, 10.0, 20.0)]
+        # no-break spaces: '75 %' stays on one line in the narrow columns of a 800 px window
+        capture = [f"{item.capture.get(p, float('nan')):.0f}\u00a0%" for p in (1.0, 5.0, 10.0, 20.0)]
         rows.append(
             (
-                name,
+                Cell(f"{escape(name)}<small>{_RANKED[item.low_values_favourable]}</small>", "map"),
                 f"{item.auc:.3f}",
                 f"{item.auc_bootstrap[0]:.3f} – {item.auc_bootstrap[1]:.3f}",
-                _RANKED[item.low_values_favourable],
                 *capture,
-                f"{item.pa.prediction_rate:.0f} % in {item.pa.area:.0f} %",
+                f"{item.pa.prediction_rate:.0f}\u00a0% in {item.pa.area:.0f}\u00a0%",
                 f"{item.sample.counts[USED]}",
             )
         )
@@ -155,7 +156,7 @@ def baseline_rows(main_name: str, ev: Evaluation, baselines: Sequence[Tuple[str,
 
 
 #: which end of a map ranks first, in the baseline table and the success-rate legend
-_RANKED = {False: "high values", True: "low values (distance)"}
+_RANKED = {False: "high values first", True: "low values first (a distance)"}
 
 
 def direction_sentence(ev: Evaluation, value_name: str) -> str:
@@ -185,6 +186,13 @@ def report_title(layer_name: str, band_name: str) -> str:
     if not band or band.casefold() == layer_name.strip().casefold():
         return f"Evaluation of {layer_name}"
     return f"Evaluation of {layer_name} ({band if band.casefold().startswith('band ') else 'band ' + band})"
+
+
+def baseline_name(layer_name: str, band_name: str) -> str:
+    """A baseline map as its table row and curve name it: the layer, with the band it evaluated when that says
+    more ('evidence (faults:distance_m)': band 1 of an evidence stack)."""
+    value = mapped_value_name(layer_name, band_name)
+    return layer_name if value.casefold() == layer_name.strip().casefold() else f"{layer_name} ({value})"
 
 
 def mapped_value_name(layer_name: str, band_name: str) -> str:
@@ -257,7 +265,13 @@ def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = N
     if header:
         parts.append("<tr>" + "".join(f"<th>{escape(str(h))}</th>" for h in header) + "</tr>")
     for row in rows:
-        parts.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>")
+        parts.append(
+            "<tr>"
+            + "".join(
+                f'<td class="{c.css}">{c}</td>' if isinstance(c, Cell) else f"<td>{escape(str(c))}</td>" for c in row
+            )
+            + "</tr>"
+        )
     parts.append("</table>")
     return "".join(parts)
 
@@ -265,7 +279,7 @@ def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = N
 STYLE = """
 body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-th{background:#f0f0f0}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
+th{background:#f0f0f0}td small{display:block;color:#555;font-size:.85em}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
 .plots svg{width:100%;max-width:900px;height:auto;margin:0 0 1.5em 0;display:block}
 """
 
@@ -348,10 +362,9 @@ def report_html(
             _table(
                 baseline_rows(main_name, ev, baselines),
                 [
-                    "map",
+                    "map, ranked",
                     "AUC",
                     f"{level} interval",
-                    "ranked first",
                     "top 1 %",
                     "top 5 %",
                     "top 10 %",

@@ -235,8 +235,9 @@ def test_baselines_side_by_side_with_hand_computed_aucs(run_algorithm, raster, t
     html = report.read_text(encoding="utf-8")
     section = html.split("<h2>Against the baselines</h2>")[1].split("<h2>")[0]
     rows = [r for r in section.split("<tr>")[2:]]
-    assert rows[0].startswith("<td>prospectivity</td><td>0.800</td>")
-    assert rows[1].startswith("<td>reversed</td><td>0.200</td>")
+    high = "<small>high values first</small>"
+    assert rows[0].startswith(f'<td class="map">prospectivity{high}</td><td>0.800</td>')
+    assert rows[1].startswith(f'<td class="map">reversed{high}</td><td>0.200</td>')
     assert "reversed (AUC 0.200)" in html  # its curve in the success-rate plot
 
 
@@ -303,6 +304,8 @@ def test_evidence_distance_band_is_ranked_low_first(run_algorithm, tmp_path):
     html = report.read_text(encoding="utf-8")
     assert "Cells ranked from the lowest faults:distance_m up" in html
     section = html.split("<h2>Against the baselines</h2>")[1].split("<h2>")[0]
-    assert section.count(f"<td>{near_first:.3f}</td>") == 2 and section.count("<td>low values (distance)</td>") == 2
+    low = "<small>low values first (a distance)</small></td>"
+    assert section.count(f"{low}<td>{near_first:.3f}</td>") == 2
+    assert f'<td class="map">evidence (faults:distance_m){low}' in section  # the baseline names its band
     forced = run_algorithm("prospector:evaluate", {**parameters, **outputs, "DIRECTION": 1})
     assert forced["AUC"] == pytest.approx(1 - near_first, abs=1e-9) and forced["LOW_VALUES_FIRST"] == 0

@@ -99,10 +99,14 @@ def test_distance_band_report_says_it_ranked_low_values_first(tmp_path):
     assert "faults:distance_m threshold, m (cells with value &lt;= threshold)" in page
     assert "<th>share of area (lowest values first)</th>" in page
     section = page.split("<h2>Against the baselines</h2>")[1].split("<h2>")[0]
-    assert "<th>ranked first</th>" in section
-    assert f"<td>evaluated map</td><td>{ev.auc:.3f}</td>" in section and "<td>low values (distance)</td>" in section
-    assert f"<td>same band, high first</td><td>{other.auc:.3f}</td>" in section and "<td>high values</td>" in section
+    assert "<th>map, ranked</th>" in section
+    low, high = "<small>low values first (a distance)</small>", "<small>high values first</small>"
+    assert f'<td class="map">evaluated map{low}</td><td>{ev.auc:.3f}</td>' in section
+    assert f'<td class="map">same band, high first{high}</td><td>{other.auc:.3f}</td>' in section
     assert "<td>0</td><td>" in page.split("<h2>Deposits</h2>")[1]  # a deposit on the fault: 0 m, not -0
+    # shares keep their number and '%' on one line in the narrow columns of an 800 px window
+    pa = f"<td>{ev.pa.prediction_rate:.0f}\u00a0% in {ev.pa.area:.0f}\u00a0%</td>"
+    assert pa in section and f"<td>{ev.capture[10.0]:.0f}\u00a0%</td>" in section
     path = evaluation_report.write_table(str(tmp_path / "t.csv"), ev)
     with open(path, newline="", encoding="utf-8") as handle:
         metrics = {r["name"]: float(r["value"]) for r in csv.DictReader(handle) if r["kind"] == "metric"}
@@ -110,3 +114,16 @@ def test_distance_band_report_says_it_ranked_low_values_first(tmp_path):
     y = np.r_[np.ones(3), np.zeros(background.size)]
     assert metrics["auc"] == pytest.approx(roc_auc_score(y, -np.r_[values, background]))
     assert metrics["auc"] > 0.9 and metrics["low_values_favourable"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "layer, band, expected",
+    [
+        ("evidence", "faults:distance_m", "evidence (faults:distance_m)"),  # band 1 of the demo's evidence stack
+        ("magnetics_tmi_nT", "band 1", "magnetics_tmi_nT"),  # an unnamed band adds nothing
+        ("reversed", "reversed", "reversed"),
+        ("anomaly_index", "", "anomaly_index"),
+    ],
+)
+def test_baseline_named_with_its_band_when_that_says_more(layer, band, expected):
+    assert evaluation_report.baseline_name(layer, band) == expected
