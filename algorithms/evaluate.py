@@ -15,6 +15,7 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
     QgsProcessingParameterDistance,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
@@ -25,9 +26,9 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled
-from ..core.evaluation.evaluate import evaluate
-from ..core.io.rasters import band_unit, read_raster
-from ..core.reports.evaluation import mapped_value_name, report_title, write_report, write_table
+from ..core.evaluation.evaluate import evaluate, favours_low_values
+from ..core.io.rasters import band_kind, band_unit, read_raster
+from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
@@ -56,7 +57,19 @@ NUMBERS = {
     "PA_NORMALIZED_DENSITY": "P-A intersection: normalised density",
     "DEPOSITS_USED": "deposits on valid cells of the study area",
     "DEPOSITS_SKIPPED": "deposits off the raster, on nodata, outside the mask or without coordinates",
+    "LOW_VALUES_FIRST": "1: cells ranked from the lowest value up (a distance band), 0: from the highest down",
 }
+
+
+#: DIRECTION options, by index (public API: append, never reorder)
+DIRECTIONS = (
+    "Automatic: low values first for a distance band (faults:distance_m…), else high values first",
+    "High values are prospective",
+    "Low values are prospective (e.g. a distance)",
+)
+
+
+DIRECTION_AUTO, DIRECTION_HIGH, DIRECTION_LOW = range(3)
 
 
 def require_deposit_points(source, parameter: str = "DEPOSITS") -> None:
@@ -83,6 +96,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
     OUTPUT_REPORT = "OUTPUT_REPORT"
     OUTPUT_TABLE = "OUTPUT_TABLE"
     BASELINES = "BASELINES"
+    DIRECTION = "DIRECTION"
+    ENUM_NAMES = {"DIRECTION": ("auto", "high", "low")}
 
     group_id = "geochemistry"
 
@@ -106,6 +121,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "- Success-rate curve and capture efficiency: % of deposits in the top 1, 5, 10 and 20 % of the area.\n"
             "- Prediction-area (P-A) plot: the intersection where P % of the deposits lie in 100 - P % of the "
             "area, and its normalised density P / (100 - P).\n\n"
+            "A band whose low values are the prospective ones, a distance to faults or contacts (named "
+            "'…distance…', as prospector:evidence names and marks them), is ranked from the lowest value up, so "
+            "that a useful distance scores above 0.5; the report says which way each map was ranked. DIRECTION "
+            "overrides this for the evaluated band; BASELINES are always ranked automatically.\n\n"
             "Deposits off the raster, on nodata or outside the mask are not used, and are listed with the reason "
             "in the report, the table and the log. NAME_FIELD labels the deposits there (by default a field called "
             "'name', in any case, when the layer has one; else the feature id).\n\n"
@@ -174,6 +193,15 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 True,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.DIRECTION,
+                self.tr("Prospective values"),
+                [self.tr(d) for d in DIRECTIONS],
+                defaultValue=0,
+                optional=True,
+            )
+        )
         for name, description in NUMBERS.items():
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(description)))
 
@@ -219,6 +247,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         mask = mask_from_source(mask_source, crs, grid, context)
 
         iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
+        direction = self.parameterAsEnum(parameters, self.DIRECTION, context)
+        low_first = direction == DIRECTION_LOW or (
+            direction == DIRECTION_AUTO and favours_low_values(data.band_names[0], band_kind(raster_path, band))
+        )
         result = evaluate(
             raster,
             grid,
@@ -229,7 +261,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             progress=lambda f: feedback.setProgress(90 * f),
             is_cancelled=feedback.isCanceled,
             cluster_distance=self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context),
+            low_values_favourable=low_first,
         )
+        feedback.pushInfo(f"Cells ranked {result.ranking} ({data.band_names[0]})")
         for note in result.notes:
             feedback.pushWarning(note)
         for name, status in zip(names, result.sample.status):
@@ -254,7 +288,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         title = report_title(layer.name(), data.band_names[0])
         value_name = mapped_value_name(layer.name(), data.band_names[0])
         unit = band_unit(raster_path, band)
-        inputs_table["values"] = f"{value_name}, in {unit or 'band values (the raster names no unit)'}"
+        inputs_table["values"] = (
+            f"{value_name}, in {unit or 'band values (the raster names no unit)'}; cells ranked {result.ranking}"
+        )
         write_report(report_path, result, title, inputs_table, names, baselines, layer.name(), value_name, unit)
         feedback.setProgress(100)
         feedback.pushInfo(
@@ -270,7 +306,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         evaluations: List[Tuple[str, Any]] = []
         for layer in self.parameterAsLayerList(parameters, self.BASELINES, context):
             self.check_memory(layer.width() * layer.height(), 40, self.BASELINES, f"evaluating '{layer.name()}'")
-            data = read_raster(layer_file(layer), indexes=[1])
+            path = layer_file(layer)
+            data = read_raster(path, indexes=[1])
             mask = mask_from_source(mask_source, layer.crs(), data.grid, context, self.BASELINES)
             transform = QgsCoordinateTransform(crs, layer.crs(), context.transformContext())
             moved = np.full((len(xy), 2), np.nan)
@@ -287,11 +324,13 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 seed=self.parameterAsInt(parameters, self.SEED, context),
                 is_cancelled=feedback.isCanceled,
                 cluster_distance=self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context),
+                low_values_favourable=favours_low_values(data.band_names[0], band_kind(path, 1)),
             )
+            name = baseline_name(layer.name(), data.band_names[0])
             feedback.pushInfo(
-                f"Baseline {layer.name()}: AUC {result.auc:.3f}, top 10 % holds {result.capture[10.0]:.1f} %"
+                f"Baseline {name}: AUC {result.auc:.3f} ({result.ranking}), top 10 % holds {result.capture[10.0]:.1f} %"
             )
-            evaluations.append((layer.name(), result))
+            evaluations.append((name, result))
         return evaluations
 
     @staticmethod
@@ -315,6 +354,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "PA_NORMALIZED_DENSITY": result.pa.normalized_density,
             "DEPOSITS_USED": counts["used"],
             "DEPOSITS_SKIPPED": int(result.sample.status.size - counts["used"]),
+            "LOW_VALUES_FIRST": int(result.low_values_favourable),
         }
 
     @staticmethod

@@ -307,7 +307,10 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "OUTPUT_REPORT": "HTML report with the ROC, success-rate and prediction-area plots.",
         "OUTPUT_TABLE": "CSV of the metrics, capture per area share and deposits.",
         "BASELINES": "Simple maps to beat (e.g. the magnetics, the anomaly index), band 1 of each: evaluated "
-        "against the same deposits and shown side by side in the report. Optional.",
+        "against the same deposits and shown side by side in the report. A distance band is ranked lowest first. "
+        "Optional.",
+        "DIRECTION": "Which end of the band is prospective. Automatic: low values for a distance band (to faults, "
+        "contacts: named '…distance…' or marked so by Evidence), else high values. The report says which.",
     },
     "evidence": {
         "REFERENCE_RASTER": "The stack takes this raster's grid (extent, cells, CRS), e.g. the element rasters. "

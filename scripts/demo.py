@@ -236,8 +236,8 @@ def main() -> None:
     layers["evaluation"] = evaluation
     if args.compare_geology and "model" in layers:
         layers["without_geology"] = without_geology(qp, path, elements, labels, held_out, args)
-    # Baselines on the same held-out deposits: the CNN map has to be read against them. Distances are scored as
-    # proximity (1 - AUC of the distance: near is prospective).
+    # Baselines on the same held-out deposits: the CNN map has to be read against them. evaluate ranks the distance
+    # bands nearest first by itself (their reports say so).
     baselines = {}
     bands = evidence_bands(path("evidence_bands.csv"))
     for name, raster, band in (
@@ -261,10 +261,7 @@ def main() -> None:
                 "OUTPUT_TABLE": path(f"baseline_{len(baselines)}.csv"),
             },
         )
-        baselines[name] = {k: result[k] for k in ("AUC", "AUC_LOW", "AUC_HIGH", "CAPTURE_10")}
-        if name.startswith("proximity"):
-            auc, low, high = result["AUC"], result["AUC_LOW"], result["AUC_HIGH"]
-            baselines[name].update(AUC=1 - auc, AUC_LOW=1 - high, AUC_HIGH=1 - low, CAPTURE_10=None)
+        baselines[name] = {k: result[k] for k in ("AUC", "AUC_LOW", "AUC_HIGH", "CAPTURE_10", "LOW_VALUES_FIRST")}
 
     from render import build_demo_project, render_element_map, render_project_map
 

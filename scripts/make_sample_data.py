@@ -12,6 +12,7 @@ import sys
 import geopandas as gpd
 import pandas as pd
 
+MAGNETICS_DESCRIPTION = "aeromagnetic total-field anomaly (DGRF65), nT"
 ELEMENTS = "Al Ba Ca Co Cr Cu Fe K La Li Mg Mn Ni P Sc Sr Th Ti V Y Zn Zr".split()
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "resources", "sample_data")
@@ -68,7 +69,12 @@ def main(src: str) -> None:
         ],
         check=True,
     )
-    subprocess.run(["gdal_edit.py", "-mo", "DESCRIPTION=magnetics", target], check=False)
+    # the unit as the source states it (shared/data SOURCE.md: "aeromagnetic total-field anomaly (DGRF65), nT"), so
+    # evidence bands, legends and reports show it; the band keeps no description (its name stays 'band 1')
+    subprocess.run(
+        ["gdal_edit.py", "-units", "nT", "-mo", f"DESCRIPTION={MAGNETICS_DESCRIPTION}", target],
+        check=True,
+    )
 
 
 def write(frame: gpd.GeoDataFrame, name: str) -> None:

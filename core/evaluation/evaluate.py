@@ -9,11 +9,14 @@ Conventions (shared by every function here, so the numbers agree with each other
   success-rate curve when cells of equal value are spread linearly along it.
 - Each deposit counts once, even when several share a cell. Deposits off the raster, on nodata or outside
   the mask are not silently dropped: :func:`sample_deposits` returns a status for every deposit.
+- Cells rank from the highest value down, or from the lowest up for a band whose low values are favourable (a
+  distance to faults or contacts: :func:`favours_low_values`); thresholds and values stay the band's own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -46,6 +49,13 @@ class Evaluation:
     notes: list = field(default_factory=list)
     cluster_distance: float = 0.0  # > 0: the bootstrap resampled clusters of deposits linked within this distance
     n_clusters: int = 0  # clusters the bootstrap resampled (= deposits used when cluster_distance is 0)
+    #: True: cells ranked from the lowest value up (near is prospective); thresholds then select value <= threshold
+    low_values_favourable: bool = False
+
+    @property
+    def ranking(self) -> str:
+        """Which values rank first, in words."""
+        return "lowest values first" if self.low_values_favourable else "highest values first"
 
     @property
     def bootstrap_unit(self) -> str:
@@ -68,12 +78,19 @@ def evaluate(
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
     cluster_distance: float = 0.0,
+    low_values_favourable: bool = False,
 ) -> Evaluation:
     """Evaluate a prospectivity raster (higher = more prospective) against deposit points.
 
     ``mask`` (True inside the study area) and the raster's nodata (NaN) define the study area. With
     ``cluster_distance`` > 0 (map units) the AUC bootstrap resamples whole clusters of deposits linked within it.
+    With ``low_values_favourable`` (a distance band: near is prospective) cells rank from the lowest value up: the
+    AUC is the chance that a deposit's cell is lower than a random cell, and the thresholds of the curve, the
+    capture and the P-A point, like the deposits' values, stay in the band's values (cells at or below them).
     """
+    if low_values_favourable:
+        args = (grid, deposits_xy, mask, iterations, confidence, seed, percents, progress, is_cancelled)
+        return _unflipped(evaluate(np.negative(raster), *args, cluster_distance=cluster_distance))
     if not cluster_distance >= 0:
         raise InputError("the cluster distance must be 0 (deposits one by one) or more.", "CLUSTER_DISTANCE")
     valid = valid_cells(raster, mask)
@@ -133,6 +150,30 @@ def evaluate(
     )
     report(progress, 1.0)
     return result
+
+
+def _unflipped(ev: Evaluation) -> Evaluation:
+    """An evaluation of the negated band returned to the band's own values (the ranks and shares stay)."""
+    sample = replace(ev.sample, values=np.negative(ev.sample.values), cell_values=np.negative(ev.sample.cell_values))
+    curve = replace(ev.curve, thresholds=np.negative(ev.curve.thresholds))  # the origin's +inf becomes -inf
+    return replace(
+        ev, sample=sample, curve=curve, pa=replace(ev.pa, threshold=-ev.pa.threshold), low_values_favourable=True
+    )
+
+
+#: band kinds (``prospector:evidence``'s ``KIND`` metadata item) whose low values are favourable
+LOW_FAVOURABLE_KINDS = ("distance",)
+
+_DISTANCE_WORD = re.compile(r"(?<![a-z])distances?(?![a-z])")
+
+
+def favours_low_values(band_name: str, kind: str = "") -> bool:
+    """Whether a band's low values are the prospective ones: a distance (to faults, contacts, intersections,
+    points), known from ``prospector:evidence``'s ``KIND`` item or from the band's name (``faults:distance_m``,
+    ``lithology:contact_distance_m``, 'distance to faults')."""
+    if kind.strip().casefold() in LOW_FAVOURABLE_KINDS:
+        return True
+    return bool(_DISTANCE_WORD.search(band_name.casefold().replace("_", " ")))
 
 
 def _notes(sample: DepositSample, n_clusters: Optional[int], cluster_distance: float) -> List[str]:

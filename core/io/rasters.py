@@ -9,7 +9,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -267,13 +267,26 @@ def is_scaled(src: Any, band: int) -> bool:
 def band_unit(path: str, band: int) -> str:
     """The GDAL unit type of band ``band`` (1-based) of the raster at ``path`` ('nT', 'm'); '' when it has none or
     cannot be read (the caller then says 'band value')."""
+    return _band_text(path, band, lambda src: src.units[band - 1])
+
+
+def band_kind(path: str, band: int) -> str:
+    """What band ``band`` (1-based) holds, as ``prospector:evidence`` records it in the band's metadata item
+    ``KIND`` ('distance', 'density', 'class', 'continuous', 'categorical'); '' when the band has none or the file
+    cannot be read."""
+    return _band_text(path, band, lambda src: src.tags(band).get("KIND"))
+
+
+def _band_text(path: str, band: int, read: Callable[[Any], Optional[str]]) -> str:
+    """``read(dataset)`` for band ``band`` of the raster at ``path``, as text; '' when it gives nothing, the band
+    does not exist or the file cannot be read (a label is never worth failing for)."""
     import rasterio
 
     with no_gdal_sidecars():
         try:
             with rasterio.open(path) as src:
-                return str(src.units[band - 1] or "") if 1 <= band <= src.count else ""
-        except Exception:  # rasterio raises RasterioIOError, a broad family; a unit is never worth failing for
+                return str(read(src) or "") if 1 <= band <= src.count else ""
+        except Exception:  # rasterio raises RasterioIOError, a broad family
             return ""
 
 

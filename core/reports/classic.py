@@ -8,13 +8,17 @@ import math
 from typing import Any, List, Mapping, Sequence
 
 from ..classic.learner import METHOD_TITLES
+from .cells import Cell
 from .legend import readable_number
 from .training import _provenance_html, data_sentence
 
 STYLE = (
     "<style>body{font-family:sans-serif;max-width:1200px;margin:1em} table{border-collapse:collapse;margin:0.5em 0}"
     " th,td{border:1px solid #bbb;padding:3px 8px;text-align:left} td.n{text-align:right} .note{color:#555}"
-    " .bar{background:#3b6ea5;height:0.8em;display:inline-block} svg{width:100%;max-width:900px;height:auto}</style>"
+    " .bar{background:#3b6ea5;height:0.8em;display:inline-block} svg{width:100%;max-width:900px;height:auto}"
+    # a weight over its standard deviation in one cell: the weights-of-evidence table fits 800 px without scrolling
+    " td small{display:block;color:#555;white-space:nowrap} td.feature{overflow-wrap:break-word}"
+    " td.pattern{white-space:nowrap}</style>"
 )
 
 
@@ -31,13 +35,15 @@ def number(value: object, digits: int = 3) -> str:
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """An HTML table; numbers right-aligned."""
+    """An HTML table; numbers right-aligned; a :class:`Cell` with its class."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>"
         + "".join(
             f'<td class="n">{number(v)}</td>'
             if isinstance(v, (int, float)) and not isinstance(v, bool)
+            else f'<td class="{v.css}">{v}</td>'
+            if isinstance(v, Cell)
             else f"<td>{v}</td>"
             for v in row
         )
@@ -45,6 +51,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         for row in rows
     )
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _with_sd(value: object, sd: object) -> Cell:
+    """A weight and, below it in small type, its standard deviation ('± 0.238')."""
+    return Cell(f"{number(value)}<small>± {number(sd)}</small>")
 
 
 def _ranked(values: Mapping[str, float], title: str, note: str) -> str:
@@ -76,17 +87,13 @@ def what_it_learned(metadata: Mapping[str, Any]) -> str:
         )
     rows = [
         [
-            html.escape(str(r["feature"])),
-            html.escape(str(r["kind"])),
-            _pattern(str(r["pattern"])),
-            r["deposit_cells"],
-            r["other_cells"],
-            r["w_plus"],
-            r["s_w_plus"],
-            r["w_minus"],
-            r["s_w_minus"],
-            r["contrast"],
-            r["s_contrast"],
+            Cell(_breakable(str(r["feature"])), "feature"),
+            Cell(f"{_pattern(str(r['pattern']))}<small>{html.escape(str(r['kind']))}</small>", "pattern"),
+            Cell(number(r["deposit_cells"], 1)),
+            Cell(number(r["other_cells"], 1)),
+            _with_sd(r["w_plus"], r["s_w_plus"]),
+            _with_sd(r["w_minus"], r["s_w_minus"]),
+            _with_sd(r["contrast"], r["s_contrast"]),
             r["studentised_contrast"],
         ]
         for r in summary.get("weights", [])
@@ -100,23 +107,12 @@ def what_it_learned(metadata: Mapping[str, Any]) -> str:
     )
     return (
         "<h2>Weights of evidence</h2><p class='note'>W+ applies to cells on the pattern, W- to the others (for a "
-        "categorical value, W+ is that value's weight). Counts are training cells weighted by their confidence. "
-        "A studentised contrast above about 2 is significant.</p>"
+        "categorical value, W+ is that value's weight); C = W+ - W-. Under each weight, its standard deviation "
+        "(± s); under each pattern, whether the feature was split in two at a threshold (binary) or taken class by "
+        "class (categorical). Counts are training cells weighted by their confidence. A studentised contrast "
+        "C/s(C) above about 2 is significant.</p>"
         + table(
-            [
-                "feature",
-                "kind",
-                "pattern",
-                "deposit cells",
-                "other cells",
-                "W+",
-                "s(W+)",
-                "W-",
-                "s(W-)",
-                "C",
-                "s(C)",
-                "C/s(C)",
-            ],
+            ["feature", "pattern", "deposit cells", "other cells", "W+", "W-", "C", "C/s(C)"],
             rows,
         )
         + "<h2>Conditional independence (Agterberg &amp; Cheng 2002)</h2>"
@@ -126,6 +122,12 @@ def what_it_learned(metadata: Mapping[str, Any]) -> str:
         )
         + f"<p>{verdict}</p>"
     )
+
+
+def _breakable(name: str) -> str:
+    """A band name that may wrap after its colons and underscores ('lithology:contact_distance_m'), so a long
+    name does not widen the table."""
+    return "".join(html.escape(c) + ("<wbr>" if c in ":_" else "") for c in name)
 
 
 def _pattern(text: str) -> str:

@@ -14,6 +14,7 @@ from ..evaluation.deposits import USED
 from ..evaluation.evaluate import Evaluation
 from ..io.outputs import write_text
 from ..io.tables import SafeDictWriter
+from .cells import Cell
 from .legend import readable_number
 from .svgplot import PALETTE, Marker, Series, line_plot
 
@@ -49,6 +50,7 @@ def summary(ev: Evaluation) -> Dict[str, float]:
         "auc_random_negatives_low": ev.auc_monte_carlo[0],
         "auc_random_negatives_high": ev.auc_monte_carlo[1],
         "p_value_random": ev.p_value,
+        "low_values_favourable": float(ev.low_values_favourable),  # 1: ranked lowest first (a distance band)
     }
     for percent, captured in ev.capture.items():
         numbers[f"capture_top_{percent:g}pct"] = captured
@@ -134,21 +136,38 @@ BASELINE_COLOURS = ("#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
 
 
 def baseline_rows(main_name: str, ev: Evaluation, baselines: Sequence[Tuple[str, Evaluation]]) -> List[Tuple[str, ...]]:
-    """One row per map, the evaluated one first: AUC, interval, capture in the top 1/5/10/20 %, P-A point."""
+    """One row per map, the evaluated one first: its name with which values rank first beneath it, AUC, interval,
+    capture in the top 1/5/10/20 %, P-A point."""
     rows = []
     for name, item in [(main_name, ev), *baselines]:
-        capture = [f"{item.capture.get(p, float('nan')):.0f} %" for p in (1.0, 5.0, 10.0, 20.0)]
+        # no-break spaces: '75 %' stays on one line in the narrow columns of a 800 px window
+        capture = [f"{item.capture.get(p, float('nan')):.0f}\u00a0%" for p in (1.0, 5.0, 10.0, 20.0)]
         rows.append(
             (
-                name,
+                Cell(f"{escape(name)}<small>{_RANKED[item.low_values_favourable]}</small>", "map"),
                 f"{item.auc:.3f}",
                 f"{item.auc_bootstrap[0]:.3f} – {item.auc_bootstrap[1]:.3f}",
                 *capture,
-                f"{item.pa.prediction_rate:.0f} % in {item.pa.area:.0f} %",
+                f"{item.pa.prediction_rate:.0f}\u00a0% in {item.pa.area:.0f}\u00a0%",
                 f"{item.sample.counts[USED]}",
             )
         )
     return rows
+
+
+#: which end of a map ranks first, in the baseline table and the success-rate legend
+_RANKED = {False: "high values first", True: "low values first (a distance)"}
+
+
+def direction_sentence(ev: Evaluation, value_name: str) -> str:
+    """How the cells were ranked, for the top of the report: a distance band ranks from the lowest value up."""
+    if ev.low_values_favourable:
+        return (
+            f"Cells ranked from the lowest {value_name} up: low values are the prospective ones (a distance: near is "
+            "prospective), so the AUC is the chance that a deposit's cell is lower than a random cell, and thresholds "
+            "select the cells at or below them."
+        )
+    return f"Cells ranked from the highest {value_name} down: high values are taken as the prospective ones."
 
 
 def format_p_value(p: float, iterations: int) -> str:
@@ -169,6 +188,13 @@ def report_title(layer_name: str, band_name: str) -> str:
     return f"Evaluation of {layer_name} ({band if band.casefold().startswith('band ') else 'band ' + band})"
 
 
+def baseline_name(layer_name: str, band_name: str) -> str:
+    """A baseline map as its table row and curve name it: the layer, with the band it evaluated when that says
+    more ('evidence (faults:distance_m)': band 1 of an evidence stack)."""
+    value = mapped_value_name(layer_name, band_name)
+    return layer_name if value.casefold() == layer_name.strip().casefold() else f"{layer_name} ({value})"
+
+
 def mapped_value_name(layer_name: str, band_name: str) -> str:
     """What the evaluated band holds, for axis labels: its name, or the layer's when the band has none of its own
     ('band 1')."""
@@ -187,9 +213,11 @@ def _success_plot(
     for i, (name, other) in enumerate(baselines):  # the same deposits on each baseline map, thinner lines
         kept = other.curve.downsample(MAX_CURVE_POINTS)
         colour = BASELINE_COLOURS[i % len(BASELINE_COLOURS)]
-        label = f"{name} (AUC {other.auc:.3f})"
+        low = ", low values first" if other.low_values_favourable else ""
+        label = f"{name} (AUC {other.auc:.3f}{low})"
         others.append(Series(100 * other.curve.area[kept], 100 * other.curve.deposits[kept], label, colour, width=1.5))
-    ranked = "each map's highest values" if baselines else f"highest {value_name}"
+    first = "lowest" if ev.low_values_favourable else "highest"
+    ranked = "each map's favourable values" if baselines else f"{first} {value_name}"
     return line_plot(
         [
             Series(area, deposits, f"success rate (AUC {ev.auc:.3f})", PALETTE[0]),
@@ -222,7 +250,7 @@ def _pa_plot(ev: Evaluation, value_name: str, unit: str) -> str:
             Series(thresholds, 100 * (1 - ev.curve.area[keep]), "occupied area (% of area, right)", PALETTE[1]),
         ],
         "Prediction-area (P-A) plot",
-        f"{value_name} threshold, {value_unit(unit)} (cells with value >= threshold)",
+        f"{value_name} threshold, {value_unit(unit)} (cells with value {'<=' if ev.low_values_favourable else '>='} threshold)",
         "% of deposits predicted",
         None,
         (0, 100),
@@ -237,7 +265,13 @@ def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = N
     if header:
         parts.append("<tr>" + "".join(f"<th>{escape(str(h))}</th>" for h in header) + "</tr>")
     for row in rows:
-        parts.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>")
+        parts.append(
+            "<tr>"
+            + "".join(
+                f'<td class="{c.css}">{c}</td>' if isinstance(c, Cell) else f"<td>{escape(str(c))}</td>" for c in row
+            )
+            + "</tr>"
+        )
     parts.append("</table>")
     return "".join(parts)
 
@@ -245,7 +279,7 @@ def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = N
 STYLE = """
 body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-th{background:#f0f0f0}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
+th{background:#f0f0f0}td small{display:block;color:#555;font-size:.85em}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
 .plots svg{width:100%;max-width:900px;height:auto;margin:0 0 1.5em 0;display:block}
 """
 
@@ -272,6 +306,7 @@ def report_html(
     counts = ev.sample.counts
     key = [
         ("ROC AUC (deposits vs the whole study area)", f"{ev.auc:.3f}"),
+        ("cells ranked", f"{ev.ranking} ({'low' if ev.low_values_favourable else 'high'} values prospective)"),
         (
             f"{level} interval, bootstrap over {ev.bootstrap_unit}",
             f"{ev.auc_bootstrap[0]:.3f} – {ev.auc_bootstrap[1]:.3f}",
@@ -316,6 +351,7 @@ def report_html(
     data = [f"{what} {inputs[key]}" for key, what in _DATA_KEYS if inputs and inputs.get(key)]
     if data:  # what the figures were computed on, before any of them (the Inputs table at the end has it all)
         parts.append(f"<p><b>Computed on</b> {escape('; '.join(data))}.</p>")
+    parts.append(f"<p>{escape(direction_sentence(ev, value_name))}</p>")
     parts += [f"<p class='note'>{escape(note)}</p>" for note in ev.notes]
     parts += ["<h2>Key numbers</h2>", _table(key)]
     if baselines:
@@ -325,14 +361,24 @@ def report_html(
             "map that does not beat a simple baseline adds little.</p>",
             _table(
                 baseline_rows(main_name, ev, baselines),
-                ["map", "AUC", f"{level} interval", "top 1 %", "top 5 %", "top 10 %", "top 20 %", "P-A", "deposits"],
+                [
+                    "map, ranked",
+                    "AUC",
+                    f"{level} interval",
+                    "top 1 %",
+                    "top 5 %",
+                    "top 10 %",
+                    "top 20 %",
+                    "P-A",
+                    "deposits",
+                ],
             ),
         ]
     parts += ["<div class='plots'>", _success_plot(ev, baselines, value_name), _pa_plot(ev, value_name, unit), "</div>"]
     parts += [
         "<h2>Capture efficiency</h2>",
         _table(
-            capture, ["share of area (highest first)", "deposits captured", f"threshold ({units})", "gain over random"]
+            capture, [f"share of area ({ev.ranking})", "deposits captured", f"threshold ({units})", "gain over random"]
         ),
         "<h2>Deposits</h2>",
         _table(deposits, ["deposit", f"map value ({units})", "share of area ranked above it", "status"]),
@@ -341,7 +387,9 @@ def report_html(
         "(ties count half); 0.5 is a random map, 1 a perfect one. It equals the area under the success-rate "
         "curve. The bootstrap interval reflects how few deposits there are (resample clusters of nearby deposits, "
         "CLUSTER_DISTANCE, when they are not independent); the random-negatives interval is "
-        "what the ArcSDM ROC tool reports (AUC against as many random cells as deposits, repeated).</li>",
+        "what the ArcSDM ROC tool reports (AUC against as many random cells as deposits, repeated). A distance "
+        "band (to faults, contacts: named '…distance…' or marked so by prospector:evidence) is ranked the other "
+        "way, lowest first, so that a useful distance reads above 0.5 too.</li>",
         "<li><b>Success-rate curve</b>: cells sorted from the most to the least prospective; the curve shows "
         "which share of the deposits lies in the first x % of the area. Above the diagonal is better than "
         "random. Cells of equal value are spread evenly along the curve.</li>",

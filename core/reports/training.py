@@ -11,7 +11,7 @@ import json
 import math
 import os
 import re
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from .svgplot import PALETTE, Series, line_plot
 
@@ -138,9 +138,10 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     if isinstance(reading, Mapping) and reading:
         rows.append(("Evidence read", html.escape(_reading(reading))))
     metric_rows = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    settings = dict(metadata.get("settings", {}))
     settings_rows = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in sorted(settings.items())
+        f'<tr title="{html.escape(f"{key} = {raw!r}")}"><th>{html.escape(label)} <code class="key">'
+        f"{html.escape(key)}</code></th><td>{html.escape(value)}</td></tr>"
+        for key, label, value, raw in settings_in_words(dict(metadata.get("settings", {})), metadata.get("grid"))
     )
     bands = ", ".join(html.escape(str(b)) for b in metadata.get("band_names", []))
     hashes = "".join(
@@ -151,6 +152,7 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:1em}} table{{border-collapse:collapse;margin:0.5em 0}}
 th,td{{border:1px solid #bbb;padding:3px 8px;text-align:left}} .note{{color:#555}}
+code.key{{display:block;font-size:0.75em;font-weight:normal;color:#666}}
 .warning{{border-left:4px solid #d62728;padding:4px 10px;background:#fff4f4}}</style></head><body>
 <h1>{html.escape(title)}</h1>
 {data_sentence(metadata)}
@@ -165,10 +167,136 @@ never used in training (prospector:evaluate).</p>
 <h2>Inputs</h2><p>Bands ({len(metadata.get("band_names", []))}): {bands}</p>
 <p>Patch size: {metadata.get("patch_size")} cells; classes: {html.escape(str(classes))}</p>
 <table>{hashes}</table>
-<h2>Settings</h2><table>{settings_rows}</table>
+<h2>Settings</h2><p class="note">As the Processing form names them; under each, the key the model file stores it
+under (hover a row for the value as stored).</p><table>{settings_rows}</table>
 {_provenance_html(metadata)}
 </body></html>
 """
+
+
+def _yes_no(value: Any) -> str:
+    return "yes" if value else "no"
+
+
+def _cells(value: Any, grid: Any) -> str:
+    """A number of cells, with the ground distance where the model file records the cell size."""
+    cells = float(value)
+    pixel = grid.get("pixel_size") if isinstance(grid, Mapping) else None
+    ground = f" ({cells * float(pixel):,.0f} map units)" if isinstance(pixel, (int, float)) and pixel > 0 else ""
+    return f"{cells:,g} cells{ground}"
+
+
+def _none_if_zero(words: str) -> Any:
+    return lambda v, grid: words if not v else f"{v:g}"
+
+
+#: each setting of a model file (``PatchCNN``'s constructor arguments, ``TrainingConfig``'s fields), in the report's
+#: order: the words a geologist reads (the Processing form's label of the parameter that sets it, without its
+#: trailing note, where there is one: tests/qgis/test_cnn_algorithms.py keeps them equal) and its value in words
+SETTING_WORDS: Dict[str, Any] = {
+    "patch_size": ("Patch size", lambda v, grid: f"{v} x {v} cells" if v != 1 else "1 cell (no neighbourhood)"),
+    "epochs": ("Epochs", lambda v, grid: f"{v} at most"),
+    "early_stopping": ("Stop early when validation stops improving", lambda v, grid: _yes_no(v)),
+    "patience": ("Epochs without improvement before stopping", lambda v, grid: f"{v}"),
+    "batch_size": ("Batch size", lambda v, grid: f"{v} patches"),
+    "learning_rate": ("Learning rate", lambda v, grid: f"{v:g}"),
+    "weight_decay": ("Weight decay (L2 penalty on the weights)", lambda v, grid: f"{v:g}"),
+    "seed": ("Random seed", lambda v, grid: f"{v}"),
+    "device": ("Device", lambda v, grid: {"auto": "automatic (a CUDA GPU if there is one)"}.get(v, str(v))),
+    "validation": (
+        "Validation",
+        lambda v, grid: {"blocks": "Spatial blocks", "clusters": "Leave positive clusters out"}.get(v, str(v)),
+    ),
+    "block_size": ("Validation block size", _cells),
+    "validation_fraction": (
+        "Labelled cells held out for validation (mineralised cells, leaving clusters out)",
+        lambda v, grid: f"{100 * v:g} %",
+    ),
+    "cluster_distance": (
+        "Mineralised cells within this distance form one cluster",
+        lambda v, grid: _cells(v, grid) if v else "automatic: about a patch width (0)",
+    ),
+    "semi_supervised": (
+        "Semi-supervised",
+        lambda v, grid: "no" if v is False else "yes: mean teacher on the unlabelled cells",
+    ),
+    "consistency_weight": ("Weight of the mean teacher's consistency loss", lambda v, grid: f"{v:g}"),
+    "ema_decay": ("Mean teacher's averaging decay", lambda v, grid: f"{v:g}"),
+    "ensemble": ("Ensemble: networks trained and averaged", lambda v, grid: f"{v}"),
+    "training": (
+        "Training",
+        lambda v, grid: {
+            "pseudolabels": "Labelled cells (cross-entropy)",
+            "pu": "Positive-unlabelled (non-negative PU risk)",
+        }.get(v, str(v)),
+    ),
+    "class_prior": (
+        "Class prior for positive-unlabelled training",
+        lambda v, grid: f"{v:g}" if v else "share of cells labelled 1 (0)",
+    ),
+    "class_balanced": ("Classes weighted to balance them", lambda v, grid: _yes_no(v)),
+    "barren_ratio": (
+        "Barren cells drawn per positive cell in each epoch",
+        lambda v, grid: f"{v:g} per positive cell" if v else "all: every barren cell in every epoch (0)",
+    ),
+    "coarse": (
+        "Coarse second view: odd factor k",
+        lambda v, grid: f"{v}: a patch of {v} x {v}-cell averages" if v and v != 1 else f"none ({v})",
+    ),
+    "pretrain_epochs": ("Self-supervised pre-training epochs", _none_if_zero("none (0)")),
+    "input_transform": (
+        "Input transform",
+        lambda v, grid: {
+            "robust": "Median / IQR",
+            "quantile": "Normal scores (quantiles of the training stack)",
+            "piecewise": "Piecewise-linear encoding (bins at the training quantiles)",
+        }.get(v, str(v)),
+    ),
+    "width": ("Convolution filters per layer", lambda v, grid: f"{v}"),
+    "hidden": ("Units of the fully connected layer", lambda v, grid: f"{v}"),
+    "dropout": ("Dropout (share of units dropped while training)", lambda v, grid: f"{100 * v:g} %"),
+    "mc_samples": (
+        "Monte Carlo dropout passes per network (uncertainty)",
+        lambda v, grid: f"{v}" if v else "none (0)",
+    ),
+    "teacher": (
+        "Teacher",
+        lambda v, grid: {
+            "none": "None",
+            "gradient_boosting": "Gradient boosting on the training cells",
+            "gradient_boosting_all": "Gradient boosting on every labelled cell (validation cells included)",
+        }.get(v, str(v)),
+    ),
+    "distil_target": (
+        "What the network matches of the teacher",
+        lambda v, grid: {
+            "probability": "Its probability (cross-entropy)",
+            "log_odds": "Its log-odds (squared difference)",
+        }.get(v, str(v)),
+    ),
+    "distil_weight": ("Weight of the teacher's targets beside the labels", lambda v, grid: f"{v:g}"),
+    "band_sparsity": (
+        "Band sparsity: group lasso per band on the first layer",
+        lambda v, grid: "none (0)" if v == 0 else "chosen on the validation cells (-1)" if v == -1 else f"{v:g}",
+    ),
+}
+
+
+def settings_in_words(settings: Mapping[str, Any], grid: Any = None) -> List[Tuple[str, str, str, Any]]:
+    """(key, words, value in words, value as stored) for every setting of a model file, in :data:`SETTING_WORDS`'
+    order; a setting this report does not know comes last under its key, its value as stored. ``grid`` (the model
+    file's) turns cells into map units."""
+    rows = []
+    for key, (words, say) in SETTING_WORDS.items():
+        if key in settings:
+            value = settings[key]
+            try:
+                shown = say(value, grid)
+            except (TypeError, ValueError):  # a value of another type than this version writes: as it is
+                shown = str(value)
+            rows.append((key, words, shown, value))
+    rows += [(k, k, str(v), v) for k, v in sorted(settings.items()) if k not in SETTING_WORDS]
+    return rows
 
 
 def _provenance_html(metadata: Mapping[str, Any]) -> str:

@@ -41,6 +41,12 @@ def test_train_then_predict(run_algorithm, data, tmp_path):
     provenance = report[report.index("<h2>Provenance</h2>") :]  # how the model was made, beside its metrics
     assert "<td>prospector:traincnn</td>" in provenance and "<th>Plugin version</th>" in provenance
     assert all(path in provenance for path in rasters) and "<th>SEED</th><td>1</td>" in provenance
+    settings = report[report.index("<h2>Settings</h2>") : report.index("<h2>Provenance</h2>")]
+    barren = '<th>Barren cells drawn per positive cell in each epoch <code class="key">barren_ratio</code></th>'
+    assert barren in settings and "<th>barren_ratio</th>" not in settings  # words first, the stored key below
+    patch = params["PATCH_SIZE"]
+    assert f'<tr title="patch_size = {patch}"><th>Patch size <code class="key">patch_size</code></th>' in settings
+    assert f"<td>{patch} x {patch} cells</td>" in settings
 
     out = run_algorithm(
         "prospector:predict",
@@ -457,3 +463,51 @@ def test_the_tile_size_is_chosen_once_logged_and_changes_no_probability(run_algo
     with pytest.raises(QgsProcessingException, match="TILE_SIZE: give 0"):
         run_algorithm("prospector:predict", {**common, "TILE_SIZE": 5, "OUTPUT": str(tmp_path / "bad.tif")})
     assert not (tmp_path / "bad.tif").exists()
+
+
+#: the model file's setting -> the traincnn parameter that sets it
+SETTING_PARAMETERS = {
+    "patch_size": "PATCH_SIZE",
+    "epochs": "EPOCHS",
+    "batch_size": "BATCH_SIZE",
+    "learning_rate": "LEARNING_RATE",
+    "seed": "SEED",
+    "device": "DEVICE",
+    "validation": "VALIDATION",
+    "block_size": "BLOCK_SIZE",
+    "semi_supervised": "SEMI_SUPERVISED",
+    "ensemble": "ENSEMBLE",
+    "training": "TRAINING",
+    "class_prior": "CLASS_PRIOR",
+    "coarse": "COARSE_VIEW",
+    "pretrain_epochs": "PRETRAIN_EPOCHS",
+    "barren_ratio": "BARREN_RATIO",
+    "input_transform": "INPUT_TRANSFORM",
+    "teacher": "TEACHER",
+    "distil_target": "DISTIL_TARGET",
+    "distil_weight": "DISTIL_WEIGHT",
+    "band_sparsity": "BAND_SPARSITY",
+}
+
+
+def test_report_settings_read_as_the_processing_form_names_them(prospector_provider):
+    """The training report's settings table (the model file's keys) in the words of traincnn's form: each label is
+    the parameter's own (without its trailing note), each enum value its option's text; every setting the trainer
+    stores (TrainingConfig's fields) has words, so none shows as a raw key such as 'barren_ratio 0.0'."""
+    from dataclasses import fields
+
+    from qgis.core import QgsProcessingParameterEnum
+
+    from geochem_prospector.algorithms.help import short_label
+    from geochem_prospector.core.learning.training import TrainingConfig
+    from geochem_prospector.core.reports.training import SETTING_WORDS
+
+    alg = prospector_provider.algorithm("traincnn")
+    assert {f.name for f in fields(TrainingConfig)} <= set(SETTING_WORDS)
+    for key, name in SETTING_PARAMETERS.items():
+        definition = alg.parameterDefinition(name)
+        words, say = SETTING_WORDS[key]
+        assert words == short_label(definition.description()), key
+        if isinstance(definition, QgsProcessingParameterEnum) and name in alg.ENUM_NAMES:
+            for stored, option in zip(alg.ENUM_NAMES[name], definition.options()):
+                assert say(stored, None) == option, (key, stored)

@@ -235,8 +235,9 @@ def test_baselines_side_by_side_with_hand_computed_aucs(run_algorithm, raster, t
     html = report.read_text(encoding="utf-8")
     section = html.split("<h2>Against the baselines</h2>")[1].split("<h2>")[0]
     rows = [r for r in section.split("<tr>")[2:]]
-    assert rows[0].startswith("<td>prospectivity</td><td>0.800</td>")
-    assert rows[1].startswith("<td>reversed</td><td>0.200</td>")
+    high = "<small>high values first</small>"
+    assert rows[0].startswith(f'<td class="map">prospectivity{high}</td><td>0.800</td>')
+    assert rows[1].startswith(f'<td class="map">reversed{high}</td><td>0.200</td>')
     assert "reversed (AUC 0.200)" in html  # its curve in the success-rate plot
 
 
@@ -259,3 +260,52 @@ def test_deposits_named_from_a_name_field_and_thresholds_in_the_bands_unit(run_a
         {**parameters, "BAND": 2, "OUTPUT_REPORT": str(report), "OUTPUT_TABLE": str(table)},
     )
     assert "<th>threshold (band value)</th>" in report.read_text(encoding="utf-8")  # band 2 names no unit
+
+
+def test_evidence_distance_band_is_ranked_low_first(run_algorithm, tmp_path):
+    """The reviewer's case: prospector:evidence's distance to the bundled faults, evaluated on the bundled deposits,
+    read as if high values were prospective. Now it is ranked nearest first, automatically (band named and marked
+    'distance'), as the main map and as a baseline; DIRECTION overrides it. Reference: scikit-learn's roc_auc_score
+    on the band read with rasterio, each deposit's cell once against every valid cell."""
+    import os
+
+    from sklearn.metrics import roc_auc_score
+
+    samples = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "resources", "sample_data")
+    stack = run_algorithm(
+        "prospector:evidence",
+        {
+            "LINES": [os.path.join(samples, "faults.gpkg")],
+            "PIXEL_SIZE": 1000.0,
+            "MASK": os.path.join(samples, "study_area.gpkg"),
+            "OUTPUT": str(tmp_path / "evidence.tif"),
+        },
+    )["OUTPUT"]
+    deposits = os.path.join(samples, "deposits.gpkg")
+    with rasterio.open(stack) as src:
+        assert src.descriptions[0] == "faults:distance_m" and src.tags(1)["KIND"] == "distance"
+        band = src.read(1, masked=True)
+        import geopandas as gpd
+
+        points = gpd.read_file(deposits).to_crs(src.crs)
+        cells = {src.index(p.x, p.y) for p in points.geometry}
+    cells = {(r, c) for r, c in cells if 0 <= r < band.shape[0] and 0 <= c < band.shape[1] and not band.mask[r, c]}
+    values = np.array([band[r, c] for r, c in sorted(cells)], float)
+    background = band.compressed().astype(float)
+    y = np.r_[np.ones(values.size), np.zeros(background.size)]
+    near_first = roc_auc_score(y, -np.r_[values, background])
+    parameters = {"INPUT_RASTER": stack, "DEPOSITS": deposits, "ITERATIONS": 20}
+    report = tmp_path / "report.html"
+    outputs = {"OUTPUT_REPORT": str(report), "OUTPUT_TABLE": str(tmp_path / "table.csv")}
+    result = run_algorithm("prospector:evaluate", {**parameters, **outputs, "BASELINES": [stack]})
+    assert result["DEPOSITS_USED"] == values.size >= 10
+    assert result["AUC"] == pytest.approx(near_first, abs=1e-9) and result["LOW_VALUES_FIRST"] == 1
+    assert near_first > 0.5  # the fault distance helps; scored high-first it read 1 - near_first
+    html = report.read_text(encoding="utf-8")
+    assert "Cells ranked from the lowest faults:distance_m up" in html
+    section = html.split("<h2>Against the baselines</h2>")[1].split("<h2>")[0]
+    low = "<small>low values first (a distance)</small></td>"
+    assert section.count(f"{low}<td>{near_first:.3f}</td>") == 2
+    assert f'<td class="map">evidence (faults:distance_m){low}' in section  # the baseline names its band
+    forced = run_algorithm("prospector:evaluate", {**parameters, **outputs, "DIRECTION": 1})
+    assert forced["AUC"] == pytest.approx(1 - near_first, abs=1e-9) and forced["LOW_VALUES_FIRST"] == 0

@@ -69,7 +69,7 @@ def test_sample_data_stack_against_references(run_algorithm, magnetics, tmp_path
     ]
     with rasterio.open(result["OUTPUT"]) as src:
         assert list(src.descriptions) == names
-        assert src.units == ("m", "km/km2", "m", "1", "1", "m", None)  # the magnetics file has no unit type
+        assert src.units == ("m", "km/km2", "m", "1", "1", "m", "nT")  # the magnetics' own unit, carried over
         assert src.res == (PIXEL, PIXEL) and src.crs.to_epsg() == 3067
         record = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])
         assert record["algorithm"] == "prospector:evidence" and record["parameters"]["CONTINUOUS_METHOD"] == "average"

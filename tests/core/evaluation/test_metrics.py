@@ -280,3 +280,80 @@ def test_evaluate_bootstraps_clusters_of_deposits(ten_cells):
     with pytest.raises(InputError, match="cluster distance") as err:
         evaluate(raster, grid, deposits, cluster_distance=-1.0)
     assert err.value.parameter == "CLUSTER_DISTANCE"
+
+
+# ---- distance bands: low values are the prospective ones ------------------------------------------------------------
+
+
+@pytest.fixture
+def distance_band():
+    """Distances (m, with ties) to a fault along row 15, deposits on cells near it: a useful band whose high-values
+    AUC would read well below 0.5."""
+    grid = GridSpec(xmin=0.0, ymax=1000.0, pixel_size=25.0, width=40, height=40)
+    rows = np.arange(40)[:, None] * np.ones((1, 40))
+    rng = np.random.default_rng(7)
+    distance = (np.abs(rows - 15) * 25 + rng.integers(0, 3, (40, 40)) * 10).astype(np.float32)
+    distance[0, :5] = np.nan  # nodata
+    cells = [(15, 3), (16, 20), (14, 33), (18, 8), (13, 27), (30, 30), (15, 12)]
+    xy = np.array([centre(grid, r, c) for r, c in cells])
+    return distance, grid, xy, cells
+
+
+def test_distance_band_ranked_low_first_matches_sklearn(distance_band):
+    distance, grid, xy, cells = distance_band
+    result = evaluate(distance, grid, xy, iterations=100, low_values_favourable=True)
+    deposits = np.array([distance[r, c] for r, c in cells], float)
+    background = distance[np.isfinite(distance)].astype(float)
+    y = np.r_[np.ones(deposits.size), np.zeros(background.size)]
+    assert result.auc == pytest.approx(roc_auc_score(y, -np.r_[deposits, background]), abs=1e-12)
+    assert result.auc > 0.8 and result.low_values_favourable and result.ranking == "lowest values first"
+    high_first = evaluate(distance, grid, xy, iterations=100)
+    assert high_first.auc == pytest.approx(roc_auc_score(y, np.r_[deposits, background]), abs=1e-12)
+    assert high_first.auc < 0.2  # what the report showed for a useful distance band before
+    # the values reported are the band's own distances, not their negatives
+    np.testing.assert_array_equal(result.sample.values, deposits)
+    np.testing.assert_array_equal(result.sample.cell_values, deposits)
+
+
+def test_distance_band_curve_thresholds_in_metres_by_brute_force(distance_band):
+    """Success-rate points, capture thresholds and the P-A threshold against a brute-force walk from the smallest
+    distance up: the share of the area and of the deposits at or below each distinct value."""
+    distance, grid, xy, cells = distance_band
+    result = evaluate(distance, grid, xy, iterations=20, low_values_favourable=True)
+    deposits = np.array([distance[r, c] for r, c in cells], float)
+    background = distance[np.isfinite(distance)].astype(float)
+    values = np.unique(background)  # ascending: the order a distance is read in
+    area = np.array([np.mean(background <= v) for v in values])
+    found = np.array([np.mean(deposits <= v) for v in values])
+    np.testing.assert_array_equal(result.curve.thresholds[1:], values)
+    np.testing.assert_allclose(result.curve.area[1:], area, atol=1e-12)
+    np.testing.assert_allclose(result.curve.deposits[1:], found, atol=1e-12)
+    assert result.curve.thresholds[0] == -np.inf
+    first = int(np.argmax(found + area >= 1.0))  # the P-A crossing lies on the way to this value
+    assert result.pa.threshold == values[first]
+    for percent in (5, 10, 20):
+        reach = int(np.argmax(area >= percent / 100 - 1e-12))  # smallest distance whose cells reach that share
+        assert result.curve.segment_value(percent / 100) == values[reach]
+
+
+@pytest.mark.parametrize(
+    "name, kind, low",
+    [
+        ("faults:distance_m", "", True),
+        ("lithology:contact_distance_m", "", True),
+        ("faults:intersection_distance_m", "", True),
+        ("Distance to faults", "", True),
+        ("occurrences:distances", "", True),
+        ("band 1", "distance", True),  # the evidence algorithm's KIND item, whatever the name
+        ("faults:density_km_per_km2", "density", False),
+        ("lithology:Granit", "class", False),
+        ("magnetics_tmi_nT:band 1", "continuous", False),
+        ("prospectivity", "", False),
+        ("Cu", "", False),
+        ("equidistant_index", "", False),  # a word that only contains 'distan…'
+    ],
+)
+def test_which_bands_favour_low_values(name, kind, low):
+    from geochem_prospector.core.evaluation.evaluate import favours_low_values
+
+    assert favours_low_values(name, kind) is low

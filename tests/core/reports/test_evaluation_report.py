@@ -78,3 +78,52 @@ def test_report_title_names_the_band_only_when_it_says_more_than_the_layer():
     assert report_title("elements", "Cu") == "Evaluation of elements (band Cu)"
     assert report_title("map", "") == "Evaluation of map"
     assert report_title("magnetics_tmi_nT", "band 1") == "Evaluation of magnetics_tmi_nT (band 1)"  # not 'band band 1'
+
+
+def test_distance_band_report_says_it_ranked_low_values_first(tmp_path):
+    """A distance to faults, deposits near the fault: the report says which way the cells were ranked, the P-A axis
+    selects cells at or below the threshold, thresholds and values stay in metres, the baselines table says each
+    map's direction, and the CSV carries the direction beside the AUC (scikit-learn on the negated distances)."""
+    from sklearn.metrics import roc_auc_score
+
+    grid = GridSpec(xmin=0.0, ymax=400.0, pixel_size=10.0, width=40, height=40)
+    distance = np.abs(np.arange(40)[:, None] - 20.0) * 10.0 * np.ones((1, 40))
+    xy = np.array([[105.0, 195.0], [305.0, 215.0], [205.0, 185.0]])  # rows 20, 18, 21: 0, 20 and 10 m
+    ev = evaluate(distance, grid, xy, iterations=50, low_values_favourable=True)
+    other = evaluate(distance, grid, xy, iterations=50)
+    page = evaluation_report.report_html(
+        ev, value_name="faults:distance_m", unit="m", baselines=[("same band, high first", other)]
+    )
+    assert "Cells ranked from the lowest faults:distance_m up" in page
+    assert "<td>cells ranked</td><td>lowest values first (low values prospective)</td>" in page
+    assert "faults:distance_m threshold, m (cells with value &lt;= threshold)" in page
+    assert "<th>share of area (lowest values first)</th>" in page
+    section = page.split("<h2>Against the baselines</h2>")[1].split("<h2>")[0]
+    assert "<th>map, ranked</th>" in section
+    low, high = "<small>low values first (a distance)</small>", "<small>high values first</small>"
+    assert f'<td class="map">evaluated map{low}</td><td>{ev.auc:.3f}</td>' in section
+    assert f'<td class="map">same band, high first{high}</td><td>{other.auc:.3f}</td>' in section
+    assert "<td>0</td><td>" in page.split("<h2>Deposits</h2>")[1]  # a deposit on the fault: 0 m, not -0
+    # shares keep their number and '%' on one line in the narrow columns of an 800 px window
+    pa = f"<td>{ev.pa.prediction_rate:.0f}\u00a0% in {ev.pa.area:.0f}\u00a0%</td>"
+    assert pa in section and f"<td>{ev.capture[10.0]:.0f}\u00a0%</td>" in section
+    path = evaluation_report.write_table(str(tmp_path / "t.csv"), ev)
+    with open(path, newline="", encoding="utf-8") as handle:
+        metrics = {r["name"]: float(r["value"]) for r in csv.DictReader(handle) if r["kind"] == "metric"}
+    values, background = distance[[20, 18, 21], [10, 30, 20]], distance.ravel()
+    y = np.r_[np.ones(3), np.zeros(background.size)]
+    assert metrics["auc"] == pytest.approx(roc_auc_score(y, -np.r_[values, background]))
+    assert metrics["auc"] > 0.9 and metrics["low_values_favourable"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "layer, band, expected",
+    [
+        ("evidence", "faults:distance_m", "evidence (faults:distance_m)"),  # band 1 of the demo's evidence stack
+        ("magnetics_tmi_nT", "band 1", "magnetics_tmi_nT"),  # an unnamed band adds nothing
+        ("reversed", "reversed", "reversed"),
+        ("anomaly_index", "", "anomaly_index"),
+    ],
+)
+def test_baseline_named_with_its_band_when_that_says_more(layer, band, expected):
+    assert evaluation_report.baseline_name(layer, band) == expected

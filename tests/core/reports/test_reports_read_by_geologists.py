@@ -100,8 +100,10 @@ def test_classic_report_names_features_by_band_and_reads_patterns_and_p_values()
     model = ClassicLearner("woe").fit(np.stack([cu, distance]), labels, band_names=names)
     page = classic_report_html(model.metadata_)
     weights = re.search(r"<h2>Weights of evidence</h2>.*?</table>", page, re.S).group(0)
-    shown = re.findall(r"<tr><td>([^<]*)</td><td>binary</td><td>([^<]*)</td>", weights)
-    assert [f for f, _ in shown] == names and "feature 1" not in page and "band 1" not in page
+    shown = re.findall(
+        r'<tr><td class="feature">(.*?)</td><td class="pattern">([^<]*)<small>binary</small></td>', weights
+    )
+    assert [f.replace("<wbr>", "") for f, _ in shown] == names and "feature 1" not in page and "band 1" not in page
     for (_, pattern), row in zip(shown, model.metadata_["summary"]["weights"]):
         sign, _, value = row["pattern"].partition(" ")
         assert pattern == {">=": "≥", "<": "&lt;"}[sign] + "&nbsp;" + readable_number(float(value))
@@ -207,3 +209,30 @@ def test_evaluation_report_says_what_it_was_computed_on_before_any_figure(magnet
     page = report_html(magnetics_like, inputs=inputs)
     line = "<p><b>Computed on</b> map magnetics (/d/mag.tif), band 1; deposits deposits_heldout.</p>"
     assert line in page and page.index(line) < page.index("<h2>")
+
+
+def test_cnn_settings_read_in_words_with_the_stored_key_kept():
+    """The demo's report listed 'barren_ratio 0.0', 'block_size 12' …: each setting now reads as traincnn's form
+    names it, its value in words (0 = every barren cell; cells with their ground size from the model's grid), the
+    key the model file stores small beneath it and key = value as stored in the row's title; a key this version
+    does not know stays listed, as stored."""
+    from geochem_prospector.core.reports.training import training_report_html
+
+    settings = {"barren_ratio": 0.0, "block_size": 12, "validation": "blocks", "dropout": 0.3, "future_knob": 7}
+    page = training_report_html({"settings": settings, "grid": {"pixel_size": 250.0}, "metrics": {}, "classes": []})
+    table = re.search(r"<h2>Settings</h2>.*?</table>", page, re.S).group(0)
+    rows = re.findall(
+        r'<tr title="([^"]*)"><th>(.*?) <code class="key">([^<]*)</code></th><td>([^<]*)</td></tr>', table
+    )
+    assert rows == [
+        ("validation = &#x27;blocks&#x27;", "Validation", "validation", "Spatial blocks"),
+        ("block_size = 12", "Validation block size", "block_size", "12 cells (3,000 map units)"),
+        (
+            "barren_ratio = 0.0",
+            "Barren cells drawn per positive cell in each epoch",
+            "barren_ratio",
+            "all: every barren cell in every epoch (0)",
+        ),
+        ("dropout = 0.3", "Dropout (share of units dropped while training)", "dropout", "30 %"),
+        ("future_knob = 7", "future_knob", "future_knob", "7"),
+    ]
