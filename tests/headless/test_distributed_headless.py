@@ -95,12 +95,22 @@ def test_predict_on_two_workers_is_bit_identical(qgis_process, tmp_path):
     # the rank is scipy's percentile of the area (kind "mean": average ranks) of the model's in-memory scores
     from scipy.stats import rankdata
 
-    score = model.predict_score(bands, "cpu")
+    score = model.predict_score(bands, "cpu", tile=16)  # predict's tiles
     ok = np.isfinite(score)
     expected = np.full(score.shape, -9999.0, np.float32)
     expected[ok] = (rankdata(score[ok]) - 0.5) / ok.sum() * 100
     rank = np.frombuffer(outputs[""][3][0], np.float32).reshape(score.shape)
-    np.testing.assert_allclose(rank, expected, atol=1e-3)  # a score's last bit may differ with the tile size
+    assert np.array_equal(rank == -9999, ~ok)
+    close = np.abs(rank - expected) <= 1e-3
+    assert close[ok].mean() > 0.99
+    # qgis_process may compute a score's last bit otherwise, so cells within that of each other may tie there or
+    # swap: such a cell may rank anywhere among its near-equals, and nowhere else
+    area = np.sort(score[ok].astype(np.float64))
+    eps = 1e-6 * np.maximum(np.abs(score[ok]), 1.0)
+    below = np.searchsorted(area, score[ok] - eps, side="left")
+    within = np.searchsorted(area, score[ok] + eps, side="right") - below
+    lowest, highest = (below + 0.5) / ok.sum() * 100, (below + within - 0.5) / ok.sum() * 100
+    assert ((rank[ok] >= lowest - 1e-3) & (rank[ok] <= highest + 1e-3)).all()
 
 
 def assert_refused(qgis_process, tmp_path, algorithm, parameters, cases):
