@@ -476,7 +476,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
         self._warn_ignored_boxes(parameters, method, feedback)
 
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        mask = mask_from_source(
+            self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
+        )
 
         deposits_xy = None
         deposit_source = self.parameterAsSource(parameters, self.DEPOSITS, context)

@@ -260,7 +260,9 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         require_values(stack, self.INPUT_RASTERS)
         grid = stack.grid
         crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layers[0].crs()
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        mask = mask_from_source(
+            self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
+        )
         valid = np.isfinite(stack.bands).all(axis=0) & (mask if mask is not None else True)
         rows, cols, left_out = self._deposits(parameters, context, feedback, crs, grid, valid)
         methods = [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)]

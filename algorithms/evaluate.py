@@ -35,6 +35,7 @@ from .base import (
     check_fields,
     layer_file,
     mask_from_source,
+    require_geometry,
     source_transform,
     warn_without_crs,
 )
@@ -73,7 +74,9 @@ DIRECTION_AUTO, DIRECTION_HIGH, DIRECTION_LOW = range(3)
 
 
 def require_deposit_points(source, parameter: str = "DEPOSITS") -> None:
-    """Refuse a deposit layer of lines or polygons (deposits drawn as outlines): the deposits are points."""
+    """Refuse a deposit layer of lines or polygons (deposits drawn as outlines), or a table without geometry: the
+    deposits are points."""
+    require_geometry(source, parameter)
     kind = QgsWkbTypes.geometryType(source.wkbType())
     if kind != QgsWkbTypes.PointGeometry:
         what = {QgsWkbTypes.PolygonGeometry: "polygons", QgsWkbTypes.LineGeometry: "lines"}.get(kind, "no points")
@@ -244,7 +247,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(f"Deposits: {len(xy)} points")
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
-        mask = mask_from_source(mask_source, crs, grid, context)
+        mask = mask_from_source(mask_source, crs, grid, context, feedback=feedback)
 
         iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
         direction = self.parameterAsEnum(parameters, self.DIRECTION, context)

@@ -42,6 +42,7 @@ from .base import (
     point_attributes,
     point_samples,
     report_values,
+    require_geometry,
     require_projected,
 )
 from .scheduling import HELP as SCHEDULER_HELP
@@ -403,6 +404,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"FIELDS: {', '.join(odd)} {what}, not element concentrations; leave {it} out of the element fields "
                 "(each field chosen becomes a band)."
             )
+        require_geometry(source, self.INPUT)  # a CSV read without its coordinates has no CRS either: say why
         crs = source.sourceCrs()
         if not defined_crs(crs):
             found = f" ('{crs.description()}')" if crs.isValid() else ""
@@ -439,7 +441,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform, fixed)
         values = self._substitute_for_log(feedback, fields, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        mask = mask_from_source(
+            self.parameterAsSource(parameters, self.MASK, context),
+            crs,
+            grid,
+            context,
+            feedback=feedback,
+            whose="the samples'",
+        )
 
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         power = self.parameterAsDouble(parameters, self.POWER, context)

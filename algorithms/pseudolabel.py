@@ -193,7 +193,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         stack, crs = self._evidence(parameters, context, feedback)
         grid = stack.grid
         source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
-        mask, negatives = self._areas(parameters, context, crs, grid)
+        mask, negatives = self._areas(parameters, context, crs, grid, feedback)
         method = self.enum_name(parameters, self.METHOD, context)
         settings = PseudoLabelSettings(
             method=method,
@@ -312,13 +312,15 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             classes = None
         return source, xy, classes, class_names
 
-    def _areas(self, parameters, context, crs, grid):
+    def _areas(self, parameters, context, crs, grid, feedback=None):
         """The MASK and the known barren ground (NEGATIVES) on the grid, each None when not given."""
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        mask = mask_from_source(
+            self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
+        )
         negatives = None
         neg_source = self.parameterAsSource(parameters, self.NEGATIVES, context)
         if neg_source is not None:
-            geoms = shapely_geometries(neg_source, crs, context, self.NEGATIVES)
+            geoms = shapely_geometries(neg_source, crs, context, self.NEGATIVES, feedback)
             try:
                 negatives = rasterize_mask(geoms, grid)
             except InputError:
