@@ -97,11 +97,29 @@ def both_given(chooser: str, text: str) -> str:
     )
 
 
+#: an example value of each list of three numbers, for the messages
+NUMBER_EXAMPLES = {"PERCENTILES": "85,95,98", "MULTIPLIERS": "1,2,3"}
+
+
 def parse_numbers(text: str, parameter: str) -> list:
     try:
         return [float(part) for part in parse_names(text)]
     except ValueError:
-        raise InputError(f"'{text}' is not a comma-separated list of numbers, e.g. 85,95,98.", parameter) from None
+        raise InputError(
+            f"'{text}' is not a comma-separated list of numbers, e.g. {NUMBER_EXAMPLES.get(parameter, '1,2,3')}.",
+            parameter,
+        ) from None
+
+
+def require_increasing(values: list, parameter: str) -> None:
+    """Refuse weak, moderate and strong settings that do not increase (they would give levels that do not), naming
+    the parameter that holds them (the core can only say the levels came out of order)."""
+    if len(values) == 3 and any(b <= a for a, b in zip(values, values[1:])):
+        raise InputError(
+            f"the levels must increase (weak < moderate < strong), but {', '.join(f'{v:g}' for v in values)} do "
+            f"not; give them in that order, e.g. {NUMBER_EXAMPLES[parameter]}.",
+            parameter,
+        )
 
 
 #: the defaults of AREA_LEVEL and POINTS_LEVEL (indexes into LEVEL_NAMES), chosen by scripts/measure_defaults.py on
@@ -473,6 +491,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         multipliers = parse_numbers(self.parameterAsString(parameters, self.MULTIPLIERS, context), self.MULTIPLIERS)
         if method in ("mean_sd", "median_mad") and len(multipliers) != 3:
             raise QgsProcessingException("MULTIPLIERS: give three values of k, e.g. 1,2,3.")
+        if method == "percentile":
+            require_increasing(percentiles, self.PERCENTILES)
+        elif method in ("mean_sd", "median_mad"):
+            require_increasing(multipliers, self.MULTIPLIERS)
         ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
         self._warn_ignored_boxes(parameters, method, feedback)
 
