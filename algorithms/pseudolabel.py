@@ -294,8 +294,16 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         class_names = None
         if field:
             classes, class_names, usable = class_ids(raw)
+            if not usable.any():
+                raise QgsProcessingException(
+                    f"LABEL_FIELD: '{field}' is empty (NULL) for all {len(raw)} points, so no point has a class. "
+                    "Choose the field holding the classes (0 = barren, 1 = mineralised, or words such as 'barren' / "
+                    "'deposit'), or leave LABEL_FIELD empty to take every point as mineralised."
+                )
             if (~usable).any():
-                feedback.pushWarning(f"{int((~usable).sum())} points have an empty {field} and were skipped.")
+                feedback.pushWarning(
+                    f"LABEL_FIELD: {int((~usable).sum())} of {len(raw)} points have an empty {field} and were skipped."
+                )
             xy, classes = xy[usable], classes[usable]
             n_classes = len(np.unique(classes))
             if n_classes > 2 and n_classes > len(classes) / 2:
