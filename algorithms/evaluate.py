@@ -422,5 +422,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 xy.append((point.x(), point.y()))
                 names.append(label if len(parts) == 1 else f"{label} ({j + 1})")
         if not xy:
-            raise QgsProcessingException("DEPOSITS: the layer has no features; choose a layer with deposit points.")
+            raise QgsProcessingException(
+                "DEPOSITS: the layer has no features; choose a layer with deposit points (if only selected features "
+                "are used, select some)."
+            )
         return xy, names

@@ -19,7 +19,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled, InputError
-from ..core.io.rasters import rasterize_mask, read_stack, write_geotiff
+from ..core.io.rasters import rasterize_mask, read_stack, require_values, write_geotiff
 from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
@@ -277,6 +277,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         stack = read_stack([layer_file(layer) for layer in layers], [layer.name() for layer in layers])
         for warning in stack.warnings:
             feedback.pushWarning(warning)
+        require_values(stack, self.INPUT_RASTERS)  # a band of nodata leaves no cell: name it, as the learners do
         grid = stack.grid
         feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
         return stack, crs

@@ -2264,3 +2264,27 @@ CASES += [
         for alg in ("comparemodels", "trainmodel")
     ],  # before: "LABELS: no valid cell is labelled barren (0) …" / "both mineralised … and barren … are needed"
 ]
+CASES += [
+    Case(
+        "evidence band all nodata",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster", "allnodata"]),
+        error=r"^INPUT_RASTERS: band\(s\) allnodata:Cu, allnodata:Pb have no value in any cell of the grid \(all "
+        r"nodata\), so no cell has a value in every band\.",
+    ),  # before: "INPUT_RASTERS: fewer than 10 cells have evidence in every band inside the mask.", naming no band
+    Case(
+        "no feature selected",
+        "evaluate",
+        lambda d, p: {**p, "DEPOSITS": _selected_none(d["deposits"])},
+        error=r"^DEPOSITS: the layer has no features; choose a layer with deposit points \(if only selected features "
+        r"are used, select some\)\.",
+        headless=False,
+    ),  # before: without the hint the other steps give (the dialog's 'Selected features only' ticked, none selected)
+]
+
+
+def _selected_none(path: str):
+    """The layer at ``path`` with 'selected features only' and nothing selected, as the dialog passes it."""
+    from qgis.core import QgsProcessingFeatureSourceDefinition
+
+    return QgsProcessingFeatureSourceDefinition(path, True)  # a layer opened from its file has nothing selected
