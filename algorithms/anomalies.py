@@ -568,6 +568,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 points_source, fields, crs, context, feedback, self.INPUT, censored_factor=CENSORED_FACTOR
             )
             report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
+            self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
             points = high_value_points(xy, values, fields, chosen, level)
@@ -578,6 +579,27 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
+
+    @staticmethod
+    def _warn_samples_elsewhere(feedback, xy, grid, names, fields) -> None:
+        """Warn when no sample lies on the raster (another survey, or a wrong CRS): the high-value samples are judged
+        by their own values against the raster's levels, so such a layer still gives points, far from the map. Say
+        too which bands the samples have no field for."""
+        on = (xy[:, 0] >= grid.xmin) & (xy[:, 0] <= grid.xmax) & (xy[:, 1] >= grid.ymin) & (xy[:, 1] <= grid.ymax)
+        missing = [n for n in names if n not in fields]
+        fewer = (
+            f" The samples have no field for {', '.join(missing)}: they are judged on {', '.join(fields)} only."
+            if missing
+            else ""
+        )
+        if not on.any():
+            feedback.pushWarning(
+                f"INPUT: none of the {len(xy)} samples lies on the raster (its extent: {grid.xmin:.0f}, "
+                f"{grid.ymin:.0f} – {grid.xmax:.0f}, {grid.ymax:.0f}); they are judged by their own values against its "
+                f"levels, so check that they are its samples (and the layer's CRS).{fewer}"
+            )
+        elif missing:
+            feedback.pushInfo("INPUT:" + fewer)
 
     def _write_table(self, parameters, context, result, index_method, outputs) -> None:
         """OUTPUT_TABLE: the thresholds of every element and of the index, as CSV (text cells safe to open)."""

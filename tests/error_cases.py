@@ -483,6 +483,9 @@ def _sweep_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
         row, col = int((Y0 + SIZE * PIXEL - y) // PIXEL), int((x - X0) // PIXEL)
         holes[:, row - 1 : row + 2, col - 1 : col + 2] = -9999.0
     paths["raster_holes_at_deposits"] = _raster(os.path.join(folder, "holes_at_deposits.tif"), holes, ["Cu", "Pb"])
+    paths["samples_elsewhere"] = _points(  # the samples of a survey 90 km to the east, with a Cu field only
+        os.path.join(folder, "samples_elsewhere.gpkg"), xy + [90_000.0, 0.0], {"Cu": list(cu)}
+    )
     return paths
 
 
@@ -2288,3 +2291,19 @@ def _selected_none(path: str):
     from qgis.core import QgsProcessingFeatureSourceDefinition
 
     return QgsProcessingFeatureSourceDefinition(path, True)  # a layer opened from its file has nothing selected
+
+
+CASES += [
+    Case(
+        "samples of another area",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["samples_elsewhere"],
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        warning=r"INPUT: none of the 36 samples lies on the raster \(its extent: 400000, 7500000 – 410000, 7510000\); "
+        r"they are judged by their own values against its levels, so check that they are its samples \(and the "
+        r"layer's CRS\)\. The samples have no field for Pb: they are judged on Cu only\.",
+    ),  # before: silent, and a high-value layer 90 km from the map
+]
