@@ -46,6 +46,7 @@ from .base import (
     check_fields,
     defined_crs,
     layer_file,
+    require_geometry,
     require_projected,
     shapely_features,
     source_transform,
@@ -252,6 +253,15 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 "LINES: no evidence given; choose at least one layer (LINES, POLYGONS, POINTS, CONTINUOUS_RASTERS or "
                 "CATEGORICAL_RASTERS)."
             )
+        mask_layer = self.parameterAsSource(parameters, self.MASK, context)
+        for layer, parameter in (
+            *((lyr, self.LINES) for lyr in lines),
+            *((lyr, self.POINTS) for lyr in points),
+            (polygons, self.POLYGONS),
+            (mask_layer, self.MASK),
+        ):  # a table (a CSV read without its coordinates) has no extent or CRS for the grid either: say why first
+            if layer is not None:
+                require_geometry(layer, parameter)
         runner = task_runner(self, parameters, context, feedback)
         shared = not runner.in_process  # workers open the raster files themselves
         grid, crs = self._grid(parameters, context, feedback, lines, points, polygons)

@@ -2307,3 +2307,15 @@ CASES += [
         r"layer's CRS\)\. The samples have no field for Pb: they are judged on Cu only\.",
     ),  # before: silent, and a high-value layer 90 km from the map
 ]
+CASES += [
+    Case(
+        "CSV with decimal-comma coordinates, no grid raster",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "POINTS": [d["deposits_csv_comma_uri"]],
+            "PIXEL_SIZE": 500,
+        },
+        error=r"^POINTS" + _NO_GEOMETRY,
+    ),  # before: "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS."
+]
