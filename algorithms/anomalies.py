@@ -97,11 +97,29 @@ def both_given(chooser: str, text: str) -> str:
     )
 
 
+#: an example value of each list of three numbers, for the messages
+NUMBER_EXAMPLES = {"PERCENTILES": "85,95,98", "MULTIPLIERS": "1,2,3"}
+
+
 def parse_numbers(text: str, parameter: str) -> list:
     try:
         return [float(part) for part in parse_names(text)]
     except ValueError:
-        raise InputError(f"'{text}' is not a comma-separated list of numbers, e.g. 85,95,98.", parameter) from None
+        raise InputError(
+            f"'{text}' is not a comma-separated list of numbers, e.g. {NUMBER_EXAMPLES.get(parameter, '1,2,3')}.",
+            parameter,
+        ) from None
+
+
+def require_increasing(values: list, parameter: str) -> None:
+    """Refuse weak, moderate and strong settings that do not increase (they would give levels that do not), naming
+    the parameter that holds them (the core can only say the levels came out of order)."""
+    if len(values) == 3 and any(b <= a for a, b in zip(values, values[1:])):
+        raise InputError(
+            f"the levels must increase (weak < moderate < strong), but {', '.join(f'{v:g}' for v in values)} do "
+            f"not; give them in that order, e.g. {NUMBER_EXAMPLES[parameter]}.",
+            parameter,
+        )
 
 
 #: the defaults of AREA_LEVEL and POINTS_LEVEL (indexes into LEVEL_NAMES), chosen by scripts/measure_defaults.py on
@@ -473,10 +491,16 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         multipliers = parse_numbers(self.parameterAsString(parameters, self.MULTIPLIERS, context), self.MULTIPLIERS)
         if method in ("mean_sd", "median_mad") and len(multipliers) != 3:
             raise QgsProcessingException("MULTIPLIERS: give three values of k, e.g. 1,2,3.")
+        if method == "percentile":
+            require_increasing(percentiles, self.PERCENTILES)
+        elif method in ("mean_sd", "median_mad"):
+            require_increasing(multipliers, self.MULTIPLIERS)
         ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
         self._warn_ignored_boxes(parameters, method, feedback)
 
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        mask = mask_from_source(
+            self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
+        )
 
         deposits_xy = None
         deposit_source = self.parameterAsSource(parameters, self.DEPOSITS, context)
@@ -544,6 +568,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 points_source, fields, crs, context, feedback, self.INPUT, censored_factor=CENSORED_FACTOR
             )
             report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
+            self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
             points = high_value_points(xy, values, fields, chosen, level)
@@ -554,6 +579,27 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
+
+    @staticmethod
+    def _warn_samples_elsewhere(feedback, xy, grid, names, fields) -> None:
+        """Warn when no sample lies on the raster (another survey, or a wrong CRS): the high-value samples are judged
+        by their own values against the raster's levels, so such a layer still gives points, far from the map. Say
+        too which bands the samples have no field for."""
+        on = (xy[:, 0] >= grid.xmin) & (xy[:, 0] <= grid.xmax) & (xy[:, 1] >= grid.ymin) & (xy[:, 1] <= grid.ymax)
+        missing = [n for n in names if n not in fields]
+        fewer = (
+            f" The samples have no field for {', '.join(missing)}: they are judged on {', '.join(fields)} only."
+            if missing
+            else ""
+        )
+        if not on.any():
+            feedback.pushWarning(
+                f"INPUT: none of the {len(xy)} samples lies on the raster (its extent: {grid.xmin:.0f}, "
+                f"{grid.ymin:.0f} – {grid.xmax:.0f}, {grid.ymax:.0f}); they are judged by their own values against its "
+                f"levels, so check that they are its samples (and the layer's CRS).{fewer}"
+            )
+        elif missing:
+            feedback.pushInfo("INPUT:" + fewer)
 
     def _write_table(self, parameters, context, result, index_method, outputs) -> None:
         """OUTPUT_TABLE: the thresholds of every element and of the index, as CSV (text cells safe to open)."""

@@ -859,6 +859,7 @@ def point_attributes(
     """
     if source is None:
         raise QgsProcessingException(f"{parameter}: the layer could not be read; choose a valid point layer.")
+    require_geometry(source, parameter)
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
         raise QgsProcessingException(f"{parameter}: a point layer is needed (samples), not lines or polygons.")
     check_fields(source, fields, fields_parameter)
@@ -895,6 +896,19 @@ def point_attributes(
     return np.asarray(xy, dtype=np.float64), raw
 
 
+def require_geometry(layer, parameter: str) -> None:
+    """Refuse a layer without geometry: a table, most often a CSV or text file whose X and Y fields were read as
+    text (decimal commas: '12,5' is no number to a reader expecting '12.5'), which QGIS then loads without
+    coordinates and without a CRS."""
+    if QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.NullGeometry:
+        raise QgsProcessingException(
+            f"{parameter}: the layer has no geometry: it is a table without coordinates. For a CSV or text file, "
+            "check that the X and Y fields were read as numbers: with decimal commas (12,5) tick 'Decimal "
+            "separator is comma' when adding it (Layer › Add Layer › Add Delimited Text Layer), or add "
+            "'decimalPoint=,' to its URI."
+        )
+
+
 def defined_crs(crs) -> bool:
     """Whether a CRS places coordinates: valid, and not the placeholder a GeoPackage layer without a CRS gets
     ('Undefined geographic SRS', srs_id 0, which QGIS reads as valid, not geographic, in degrees; or 'Undefined
@@ -910,11 +924,15 @@ def source_transform(source: QgsProcessingFeatureSource, crs, context):
     return QgsCoordinateTransform(start, crs, context.transformContext())
 
 
-def warn_without_crs(source: QgsProcessingFeatureSource, crs, parameter: str, feedback) -> None:
-    """Say that a layer without a CRS is read as if in ``crs`` (its coordinates are taken as they are)."""
+def warn_without_crs(
+    source: QgsProcessingFeatureSource, crs, parameter: str, feedback, whose: str = "the rasters'", name: str = ""
+) -> None:
+    """Say that a layer without a CRS is read as if in ``crs`` (its coordinates are taken as they are); ``whose``
+    says whose CRS that is, ``name`` names the layer (for parameters taking several)."""
     if feedback is not None and not defined_crs(source.sourceCrs()):
+        layer = f" '{name}'" if name else ""
         feedback.pushWarning(
-            f"{parameter}: the layer has no CRS; its coordinates were taken to be in the rasters' CRS "
+            f"{parameter}: the layer{layer} has no CRS; its coordinates were taken to be in {whose} CRS "
             f"({crs.authid() or crs.description() or 'unknown'}). If they are not, set the layer's CRS (Layer "
             "Properties › Source, or Vector › Data Management Tools › Assign Projection) and run again."
         )
@@ -950,20 +968,33 @@ def point_samples(
     return xy, values, reports
 
 
-def shapely_geometries(source: QgsProcessingFeatureSource, crs, context, parameter: str) -> list:
+def shapely_geometries(
+    source: QgsProcessingFeatureSource, crs, context, parameter: str, feedback=None, whose: str = "the rasters'"
+) -> list:
     """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out."""
-    return shapely_features(source, crs, context, parameter)[0]
+    return shapely_features(source, crs, context, parameter, feedback=feedback, whose=whose)[0]
 
 
 def shapely_features(
-    source: QgsProcessingFeatureSource, crs, context, parameter: str, field: str | None = None, feedback=None
+    source: QgsProcessingFeatureSource,
+    crs,
+    context,
+    parameter: str,
+    field: str | None = None,
+    feedback=None,
+    whose: str = "the rasters'",
+    name: str = "",
 ) -> Tuple[list, list]:
     """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out, and the values of
     ``field`` for them (an empty list without a field). Curved geometries (the arcs of a GeoPackage's
-    CompoundCurve or CurvePolygon, which GEOS cannot read) are segmentized as QGIS draws them."""
+    CompoundCurve or CurvePolygon, which GEOS cannot read) are segmentized as QGIS draws them. A table without
+    geometry is refused; a layer without CRS is taken to be in ``crs`` (``whose`` CRS, said in a warning to
+    ``feedback``; ``name`` names the layer there)."""
     from qgis.core import QgsCsException, QgsGeometry
     from shapely import wkb
 
+    require_geometry(source, parameter)
+    warn_without_crs(source, crs, parameter, feedback, whose, name)
     transform = source_transform(source, crs, context)
     request = QgsFeatureRequest()
     if field:
@@ -991,11 +1022,20 @@ def shapely_features(
     return geometries, values
 
 
-def mask_from_source(source: QgsProcessingFeatureSource | None, crs, grid, context, parameter: str = "MASK"):
-    """Boolean grid mask (True inside) from a polygon layer, None without a layer; refused if it misses the grid."""
+def mask_from_source(
+    source: QgsProcessingFeatureSource | None,
+    crs,
+    grid,
+    context,
+    parameter: str = "MASK",
+    feedback=None,
+    whose: str = "the rasters'",
+):
+    """Boolean grid mask (True inside) from a polygon layer, None without a layer; refused if it misses the grid.
+    A layer without CRS is taken to be in ``crs`` (``whose``), with a warning to ``feedback``."""
     if source is None:
         return None
-    mask = rasterize_mask(shapely_geometries(source, crs, context, parameter), grid)
+    mask = rasterize_mask(shapely_geometries(source, crs, context, parameter, feedback, whose), grid)
     if not mask.any():
         raise QgsProcessingException(
             f"{parameter}: the mask polygons do not cover any cell of the grid; check that the layers overlap."

@@ -253,6 +253,12 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        if not layers[0].crs().isValid():  # the deposits, the mask and CLUSTER_DISTANCE could not be placed on it
+            raise QgsProcessingException(
+                f"INPUT_RASTERS: the first raster ('{layers[0].name()}') has no CRS; assign its projected CRS first "
+                "(Raster › Projections › Assign Projection): the deposits and the mask are placed on it, and "
+                "CLUSTER_DISTANCE is measured in it."
+            )
         require_projected(layers[0].crs(), self.INPUT_RASTERS, f"'{layers[0].name()}'", "distances are in metres")
         stack = read_stack(paths, names)
         for warning in stack.warnings:
@@ -260,7 +266,9 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         require_values(stack, self.INPUT_RASTERS)
         grid = stack.grid
         crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layers[0].crs()
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        mask = mask_from_source(
+            self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
+        )
         valid = np.isfinite(stack.bands).all(axis=0) & (mask if mask is not None else True)
         rows, cols, left_out = self._deposits(parameters, context, feedback, crs, grid, valid)
         methods = [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)]

@@ -25,7 +25,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.errors import Cancelled
+from ..core.errors import Cancelled, InputError
 from ..core.evaluation.evaluate import evaluate, favours_low_values
 from ..core.io.rasters import band_kind, band_unit, read_raster
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
@@ -35,6 +35,7 @@ from .base import (
     check_fields,
     layer_file,
     mask_from_source,
+    require_geometry,
     source_transform,
     warn_without_crs,
 )
@@ -73,7 +74,9 @@ DIRECTION_AUTO, DIRECTION_HIGH, DIRECTION_LOW = range(3)
 
 
 def require_deposit_points(source, parameter: str = "DEPOSITS") -> None:
-    """Refuse a deposit layer of lines or polygons (deposits drawn as outlines): the deposits are points."""
+    """Refuse a deposit layer of lines or polygons (deposits drawn as outlines), or a table without geometry: the
+    deposits are points."""
+    require_geometry(source, parameter)
     kind = QgsWkbTypes.geometryType(source.wkbType())
     if kind != QgsWkbTypes.PointGeometry:
         what = {QgsWkbTypes.PolygonGeometry: "polygons", QgsWkbTypes.LineGeometry: "lines"}.get(kind, "no points")
@@ -244,7 +247,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(f"Deposits: {len(xy)} points")
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
-        mask = mask_from_source(mask_source, crs, grid, context)
+        mask = mask_from_source(mask_source, crs, grid, context, feedback=feedback)
 
         iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
         direction = self.parameterAsEnum(parameters, self.DIRECTION, context)
@@ -307,25 +310,49 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         for layer in self.parameterAsLayerList(parameters, self.BASELINES, context):
             self.check_memory(layer.width() * layer.height(), 40, self.BASELINES, f"evaluating '{layer.name()}'")
             path = layer_file(layer)
-            data = read_raster(path, indexes=[1])
-            mask = mask_from_source(mask_source, layer.crs(), data.grid, context, self.BASELINES)
-            transform = QgsCoordinateTransform(crs, layer.crs(), context.transformContext())
+            data = read_raster(path, indexes=[1], parameter=self.BASELINES)
+            for warning in data.warnings:
+                feedback.pushWarning(warning)
+            place_crs = layer.crs()
+            if not place_crs.isValid():  # taken to be in the evaluated raster's CRS, as the inputs of pseudolabel
+                place_crs = crs
+                feedback.pushWarning(
+                    f"BASELINES: '{layer.name()}' has no CRS; the deposits and the mask were placed on it in "
+                    f"INPUT_RASTER's CRS ({crs.authid() or crs.description()}). If it is in another, assign its CRS "
+                    "(Raster › Projections › Assign Projection) and run again."
+                )
+            mask = mask_from_source(mask_source, place_crs, data.grid, context, self.BASELINES)
+            transform = QgsCoordinateTransform(crs, place_crs, context.transformContext())
             moved = np.full((len(xy), 2), np.nan)
             for i, (x, y) in enumerate(xy):
                 if math.isfinite(x) and math.isfinite(y):
                     point = transform.transform(x, y)
                     moved[i] = point.x(), point.y()
-            result = evaluate(
-                data.bands[0],
-                data.grid,
-                moved,
-                mask,
-                iterations=iterations,
-                seed=self.parameterAsInt(parameters, self.SEED, context),
-                is_cancelled=feedback.isCanceled,
-                cluster_distance=self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context),
-                low_values_favourable=favours_low_values(data.band_names[0], band_kind(path, 1)),
-            )
+            try:
+                result = evaluate(
+                    data.bands[0],
+                    data.grid,
+                    moved,
+                    mask,
+                    iterations=iterations,
+                    seed=self.parameterAsInt(parameters, self.SEED, context),
+                    is_cancelled=feedback.isCanceled,
+                    cluster_distance=self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context),
+                    low_values_favourable=favours_low_values(data.band_names[0], band_kind(path, 1)),
+                )
+            except InputError as exc:  # the map was evaluated: a baseline it cannot be compared with is left out
+                if exc.parameter not in ("DEPOSITS", "INPUT_RASTER", "MASK"):
+                    raise
+                why = str(exc).split(": ", 1)[1]
+                if exc.parameter == "DEPOSITS":
+                    why = why.replace("the study area", "it", 1).split("; check")[0]
+                else:
+                    why = "it has no valid cell (finite, not nodata) inside the study area"
+                feedback.pushWarning(
+                    f"BASELINES: '{layer.name()}' is left out of the comparison: {why}. Check that it overlaps the "
+                    "deposits and the study area (its extent, CRS and nodata value)."
+                )
+                continue
             name = baseline_name(layer.name(), data.band_names[0])
             feedback.pushInfo(
                 f"Baseline {name}: AUC {result.auc:.3f} ({result.ranking}), top 10 % holds {result.capture[10.0]:.1f} %"
@@ -395,5 +422,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 xy.append((point.x(), point.y()))
                 names.append(label if len(parts) == 1 else f"{label} ({j + 1})")
         if not xy:
-            raise QgsProcessingException("DEPOSITS: the layer has no features; choose a layer with deposit points.")
+            raise QgsProcessingException(
+                "DEPOSITS: the layer has no features; choose a layer with deposit points (if only selected features "
+                "are used, select some)."
+            )
         return xy, names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, List, Optional, Tuple
 
 from qgis.core import (
@@ -45,6 +46,7 @@ from .base import (
     check_fields,
     defined_crs,
     layer_file,
+    require_geometry,
     require_projected,
     shapely_features,
     source_transform,
@@ -251,18 +253,35 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 "LINES: no evidence given; choose at least one layer (LINES, POLYGONS, POINTS, CONTINUOUS_RASTERS or "
                 "CATEGORICAL_RASTERS)."
             )
+        mask_layer = self.parameterAsSource(parameters, self.MASK, context)
+        for layer, parameter in (
+            *((lyr, self.LINES) for lyr in lines),
+            *((lyr, self.POINTS) for lyr in points),
+            (polygons, self.POLYGONS),
+            (mask_layer, self.MASK),
+        ):  # a table (a CSV read without its coordinates) has no extent or CRS for the grid either: say why first
+            if layer is not None:
+                require_geometry(layer, parameter)
         runner = task_runner(self, parameters, context, feedback)
         shared = not runner.in_process  # workers open the raster files themselves
         grid, crs = self._grid(parameters, context, feedback, lines, points, polygons)
-        mask = self._mask(parameters, context, crs, grid)
+        mask = self._mask(parameters, context, crs, grid, feedback)
         sources: List[Any] = []
+        given: List[str] = []  # the parameter each source came from, for the messages
         if copy_reference:  # on its own grid, nearest neighbour copies every cell as it is
             path = _raster_file(reference, self.REFERENCE_RASTER, shared)
-            sources.append(RasterEvidence(reference.name(), path, grid, "nearest", self.REFERENCE_RASTER, "continuous"))
-        sources += self._lines(parameters, context, feedback, lines, crs, grid)
-        if polygons is not None:
-            sources.append(self._polygons(parameters, context, feedback, polygons, crs, grid))
-        sources += self._points(context, feedback, points, crs, grid)
+            sources.append(
+                RasterEvidence(_layer_name(reference), path, grid, "nearest", self.REFERENCE_RASTER, "continuous")
+            )
+            given.append(f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})")
+        for found, parameter in (
+            (self._lines(parameters, context, feedback, lines, crs, grid), self.LINES),
+            ([self._polygons(parameters, context, feedback, polygons, crs, grid)] if polygons is not None else [],
+             self.POLYGONS),
+            (self._points(context, feedback, points, crs, grid), self.POINTS),
+        ):  # fmt: skip
+            sources += found
+            given += [parameter] * len(found)
         for layers, method_name, parameter in (
             (continuous, self.CONTINUOUS_METHOD, self.CONTINUOUS_RASTERS),
             (categorical, self.CATEGORICAL_METHOD, self.CATEGORICAL_RASTERS),
@@ -270,7 +289,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             method = self.enum_name(parameters, method_name, context)
             for layer in layers:
                 path = _raster_file(layer, parameter, shared)
-                sources.append(RasterEvidence(layer.name(), path, grid, method, parameter))
+                sources.append(RasterEvidence(_layer_name(layer), path, grid, method, parameter))
+                given.append(parameter)
+        refuse_repeated_bands(sources, given)
 
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         table = (
@@ -398,11 +419,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 )
         return rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()
 
-    def _mask(self, parameters, context, crs, grid: GridSpec) -> Optional[list]:
+    def _mask(self, parameters, context, crs, grid: GridSpec, feedback=None) -> Optional[list]:
         source = self.parameterAsSource(parameters, self.MASK, context)
         if source is None:
             return None
-        geometries, _ = shapely_features(source, crs, context, self.MASK)
+        geometries, _ = shapely_features(source, crs, context, self.MASK, feedback=feedback, whose="the grid's")
         if not geometries:
             raise QgsProcessingException(
                 "MASK: the mask layer has no polygons; choose a polygon layer with features or leave MASK empty."
@@ -417,10 +438,12 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
     # ---- the sources ---------------------------------------------------------------------------------------
 
     def _read(self, layer, crs, context, feedback, parameter: str, grid: GridSpec, field: Optional[str] = None):
-        """Shapely geometries (and ``field`` values) of a layer in the grid's CRS; refused when none reaches
-        the grid's extent."""
-        geometries, values = shapely_features(layer, crs, context, parameter, field, feedback)
+        """Shapely geometries (and ``field`` values) of a layer in the grid's CRS; refused when the layer holds
+        another kind of geometry than ``parameter`` takes, or none reaches the grid's extent. A layer without CRS
+        is taken to be in the grid's, with a warning."""
         name = _layer_name(layer)
+        require_kind(layer, parameter, name)
+        geometries, values = shapely_features(layer, crs, context, parameter, field, feedback, "the grid's", name)
         bounds = None
         if geometries:
             boxes = [g.bounds for g in geometries]
@@ -453,20 +476,21 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         crossings = self.parameterAsBool(parameters, self.INTERSECTIONS, context)
         sources = []
         for layer in layers:
+            name = _layer_name(layer)
             geometries, _ = self._read(layer, crs, context, feedback, self.LINES, grid)
             if len(segments_of(geometries)) == 0:
-                raise QgsProcessingException(f"LINES: layer '{layer.name()}' has no lines with two or more vertices.")
+                raise QgsProcessingException(f"LINES: layer '{name}' has no lines with two or more vertices.")
             if QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry:
                 feedback.pushWarning(
-                    f"LINES: layer '{layer.name()}' holds polygons: distances are measured to their outlines, so "
+                    f"LINES: layer '{name}' holds polygons: distances are measured to their outlines, so "
                     "cells inside a polygon are not at 0. For fault zones drawn as polygons give their centre lines, "
                     "or the polygons as POLYGONS (a band of 1 inside)."
                 )
-            source = LineEvidence(layer.name(), geometries, grid, radius or None, crossings, "the lines")
+            source = LineEvidence(name, geometries, grid, radius or None, crossings, "the lines")
             if crossings and source.crossings is None:
-                feedback.pushWarning(f"LINES: the lines of '{layer.name()}' do not cross: no intersection band.")
+                feedback.pushWarning(f"LINES: the lines of '{name}' do not cross: no intersection band.")
             elif crossings:
-                feedback.pushInfo(f"{layer.name()}: {source.n_intersections} intersections of lines")
+                feedback.pushInfo(f"{name}: {source.n_intersections} intersections of lines")
             sources.append(source)
         return sources
 
@@ -479,6 +503,13 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         check_fields(source, [field], self.CLASS_FIELD)
         geometries, values = self._read(source, crs, context, feedback, self.POLYGONS, grid, field)
         labels = [class_label(v) for v in values]
+        unclassed = sum(label is None for label in labels)
+        if unclassed and unclassed < len(labels):  # all empty is refused by choose_classes
+            feedback.pushWarning(
+                f"POLYGONS: {unclassed} of {len(labels)} polygons of '{_layer_name(source)}' have no value in "
+                f"'{field}' (NULL or empty): their cells are 0 in every class band, and their outlines are no "
+                "contacts. Fill in their class, or leave them out of the layer, if that is not meant."
+            )
         wanted = [c for c in (self.parameterAsString(parameters, self.CLASSES, context) or "").split(";") if c.strip()]
         classes = choose_classes(labels, wanted, self.parameterAsInt(parameters, self.MAX_CLASSES, context), field)
         contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
@@ -496,13 +527,62 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         sources = []
         for layer in layers:
             geometries, _ = self._read(layer, crs, context, feedback, self.POINTS, grid)
-            sources.append(PointEvidence(layer.name(), points_of(geometries), "the points"))
+            sources.append(PointEvidence(_layer_name(layer), points_of(geometries), "the points"))
         return sources
 
 
 def _layer_name(layer) -> str:
+    """The layer's name, or its file's (a layer given as a URI, e.g. a CSV's, has an empty name), for the bands."""
     name = getattr(layer, "name", None)
-    return str(name() if callable(name) else layer.sourceName())
+    text = str(name() if callable(name) else layer.sourceName()).strip()
+    if not text and hasattr(layer, "source"):
+        path = layer_file(layer)
+        text = os.path.splitext(os.path.basename(path))[0] if path else ""
+    return text or "layer"
+
+
+#: the kind of geometry each vector parameter takes, and the parameter that takes the other kinds
+KINDS = {"LINES": "lines", "POLYGONS": "polygons", "POINTS": "points"}
+
+
+def require_kind(layer, parameter: str, name: str) -> None:
+    """Refuse a layer given to the parameter for another kind of geometry (deposits as LINES, faults as POLYGONS);
+    polygons given as LINES are measured to their outlines (warned in :meth:`EvidenceAlgorithm._lines`)."""
+    kind = {
+        QgsWkbTypes.PointGeometry: "points",
+        QgsWkbTypes.LineGeometry: "lines",
+        QgsWkbTypes.PolygonGeometry: "polygons",
+    }.get(QgsWkbTypes.geometryType(layer.wkbType()))
+    if kind is None or kind == KINDS[parameter] or (parameter == "LINES" and kind == "polygons"):
+        return
+    instead = next(p for p, k in KINDS.items() if k == kind)
+    raise QgsProcessingException(
+        f"{parameter}: layer '{name}' holds {kind}, not {KINDS[parameter]}; give it as {instead} (distance to the "
+        f"{kind}{', or a band of 1 inside each class' if kind == 'polygons' else ''}), or choose a layer of "
+        f"{KINDS[parameter]}."
+    )
+
+
+def refuse_repeated_bands(sources: List[Any], given: List[str]) -> None:
+    """Refuse, naming the parameter of the later input, two inputs whose bands would have one name (the same layer
+    twice, or two files of one name): the stack's bands are found by name later."""
+    seen: dict = {}
+    for source, parameter in zip(sources, given):
+        names = [b.name for b in source.bands]
+        repeated = [n for n in names if n in seen]
+        if repeated:
+            first = seen[repeated[0]]
+            hint = (
+                " REFERENCE_BANDS already copies the grid raster's bands into the stack."
+                if first.startswith("REFERENCE_RASTER")
+                else ""
+            )
+            raise QgsProcessingException(
+                f"{parameter.split(' ')[0]}: '{source.layer}' gives bands named like those of {first} "
+                f"({', '.join(repeated)}): the same layer twice, or two files of one name. Leave one out, or rename "
+                f"one file.{hint}"
+            )
+        seen.update({n: parameter for n in names})
 
 
 def _raster_file(layer, parameter: str, shared: bool = False) -> str:

@@ -42,6 +42,7 @@ from .base import (
     point_attributes,
     point_samples,
     report_values,
+    require_geometry,
     require_projected,
 )
 from .scheduling import HELP as SCHEDULER_HELP
@@ -403,6 +404,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"FIELDS: {', '.join(odd)} {what}, not element concentrations; leave {it} out of the element fields "
                 "(each field chosen becomes a band)."
             )
+        require_geometry(source, self.INPUT)  # a CSV read without its coordinates has no CRS either: say why
         crs = source.sourceCrs()
         if not defined_crs(crs):
             found = f" ('{crs.description()}')" if crs.isValid() else ""
@@ -439,7 +441,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform, fixed)
         values = self._substitute_for_log(feedback, fields, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        mask = mask_from_source(
+            self.parameterAsSource(parameters, self.MASK, context),
+            crs,
+            grid,
+            context,
+            feedback=feedback,
+            whose="the samples'",
+        )
 
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         power = self.parameterAsDouble(parameters, self.POWER, context)
@@ -457,6 +466,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bands, variance = self._interpolate_chosen(
                 chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner
             )
+        self._require_values(bands, fields, max_distance, xy)
         if variance_output and variance is None:
             raise QgsProcessingException(
                 "OUTPUT_VARIANCE: the automatic choice kept IDW for every field, which gives no variance; leave "
@@ -557,13 +567,28 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                         "or laboratories, name them in SURVEY_FIELD to level them before gridding."
                     )
 
+        samples = len(xy)
         xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE)
         if merged:
             feedback.pushWarning(
-                f"{merged} samples shared a location with another one; co-located samples were averaged "
-                f"({len(xy)} sites remain)."
+                f"INPUT: the {samples} samples lie at {len(xy)} sites: samples sharing a site (field duplicates, "
+                "repeated analyses) were averaged, one value per field and site."
             )
+        self._warn_constant(feedback, fields, values)
         return xy, values, reports, merged, shares, survey_rows
+
+    @staticmethod
+    def _warn_constant(feedback, fields, values) -> None:
+        """Warn of a field whose samples all hold one value (e.g. all below one detection limit): its band is that
+        value everywhere, no evidence for the later steps, which warn again or refuse it."""
+        for j, name in enumerate(fields):
+            finite = values[np.isfinite(values[:, j]), j]
+            if finite.size > 1 and finite.min() == finite.max():
+                feedback.pushWarning(
+                    f"{name}: every sample holds the same value ({finite[0]:g}), so its band is {finite[0]:g} "
+                    "everywhere: it shows no anomaly and carries no evidence for the later steps. Check the field "
+                    "(every value below one detection limit?), or leave it out."
+                )
 
     @staticmethod
     def _missing(value) -> bool:
@@ -932,6 +957,31 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     variance[j] = part_var
             done += len(cols)
         return bands, variance
+
+    @staticmethod
+    def _require_values(bands, fields, max_distance, xy) -> None:
+        """Refuse a field whose band is nodata in every cell (no sample within MAX_DISTANCE of any cell centre):
+        the raster would show nothing, and the later steps could not use it."""
+        for j, name in enumerate(fields):
+            if np.isfinite(bands[j]).any():
+                continue
+            if max_distance:
+                from ..core.neighbours import NeighbourIndex
+
+                spacing = 0.0
+                if len(xy) > 1:  # the second neighbour of a sample is its nearest other sample
+                    spacing = float(np.median(NeighbourIndex(xy).query(xy, 2)[0][:, 1]))
+                typical = (
+                    f" (the samples' median distance to their nearest neighbour is {spacing:,.4g})" if spacing else ""
+                )
+                raise QgsProcessingException(
+                    f"MAX_DISTANCE: no cell of the grid has a sample of {name} within {max_distance:g} (the search "
+                    f"radius), so its band would be nodata everywhere{typical}. Use a larger radius (in the layer's "
+                    "map units), or 0 for none."
+                )
+            raise QgsProcessingException(
+                f"FIELDS: the band of {name} would be nodata in every cell; check the field's values and the MASK."
+            )
 
     @staticmethod
     def _back_transform(anamorphosis: Optional[NormalScore], band, band_variance):

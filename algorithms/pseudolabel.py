@@ -19,7 +19,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled, InputError
-from ..core.io.rasters import rasterize_mask, read_stack, write_geotiff
+from ..core.io.rasters import rasterize_mask, read_stack, require_values, write_geotiff
 from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
@@ -193,7 +193,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         stack, crs = self._evidence(parameters, context, feedback)
         grid = stack.grid
         source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
-        mask, negatives = self._areas(parameters, context, crs, grid)
+        mask, negatives = self._areas(parameters, context, crs, grid, feedback)
         method = self.enum_name(parameters, self.METHOD, context)
         settings = PseudoLabelSettings(
             method=method,
@@ -277,6 +277,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         stack = read_stack([layer_file(layer) for layer in layers], [layer.name() for layer in layers])
         for warning in stack.warnings:
             feedback.pushWarning(warning)
+        require_values(stack, self.INPUT_RASTERS)  # a band of nodata leaves no cell: name it, as the learners do
         grid = stack.grid
         feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
         return stack, crs
@@ -294,8 +295,16 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         class_names = None
         if field:
             classes, class_names, usable = class_ids(raw)
+            if not usable.any():
+                raise QgsProcessingException(
+                    f"LABEL_FIELD: '{field}' is empty (NULL) for all {len(raw)} points, so no point has a class. "
+                    "Choose the field holding the classes (0 = barren, 1 = mineralised, or words such as 'barren' / "
+                    "'deposit'), or leave LABEL_FIELD empty to take every point as mineralised."
+                )
             if (~usable).any():
-                feedback.pushWarning(f"{int((~usable).sum())} points have an empty {field} and were skipped.")
+                feedback.pushWarning(
+                    f"LABEL_FIELD: {int((~usable).sum())} of {len(raw)} points have an empty {field} and were skipped."
+                )
             xy, classes = xy[usable], classes[usable]
             n_classes = len(np.unique(classes))
             if n_classes > 2 and n_classes > len(classes) / 2:
@@ -312,13 +321,15 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             classes = None
         return source, xy, classes, class_names
 
-    def _areas(self, parameters, context, crs, grid):
+    def _areas(self, parameters, context, crs, grid, feedback=None):
         """The MASK and the known barren ground (NEGATIVES) on the grid, each None when not given."""
-        mask = mask_from_source(self.parameterAsSource(parameters, self.MASK, context), crs, grid, context)
+        mask = mask_from_source(
+            self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
+        )
         negatives = None
         neg_source = self.parameterAsSource(parameters, self.NEGATIVES, context)
         if neg_source is not None:
-            geoms = shapely_geometries(neg_source, crs, context, self.NEGATIVES)
+            geoms = shapely_geometries(neg_source, crs, context, self.NEGATIVES, feedback)
             try:
                 negatives = rasterize_mask(geoms, grid)
             except InputError:

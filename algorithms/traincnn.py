@@ -110,6 +110,20 @@ def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedba
     )
 
 
+def require_classes(labels: np.ndarray, name: str) -> None:
+    """Refuse a label raster holding fractions (an element, probability or distance raster given as LABELS): its
+    values would be read as classes (1 and above mineralised), and the message would say a class is missing."""
+    values = labels[np.isfinite(labels)]
+    fractions = values[values != np.round(values)]
+    if fractions.size:
+        examples = ", ".join(f"{v:g}" for v in np.unique(fractions)[:3])
+        raise QgsProcessingException(
+            f"LABELS: '{name}' holds values such as {examples} that are not classes: a label raster holds whole "
+            "numbers (1 and above mineralised, 0 barren, nodata unlabelled), e.g. pseudolabel's output. Check that "
+            "LABELS is the label raster, not an evidence or prospectivity raster."
+        )
+
+
 class TrainCnnAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {
         "VALIDATION": VALIDATIONS,
@@ -606,6 +620,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             for warning in data.warnings:
                 feedback.pushWarning(warning)
             labels = data.bands[0].astype(np.float64)
+            require_classes(labels, layer.name())
             warn_if_regridded(label_paths, label_names, labels, grid, feedback)
             return labels
         return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)

@@ -198,6 +198,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_evidence_inputs(folder))
     paths.update(_messy_inputs(folder, xy, cu, bands))
     paths.update(_learning_inputs(folder, bands))
+    paths.update(_sweep_inputs(folder, xy, cu, pb, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -422,6 +423,81 @@ def _messy_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
         {"name": [f"d{i}" for i in range(len(grades))], "grade": grades},
     )
     return paths
+
+
+def _sweep_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
+    """Inputs as a new user brings them to the steps after the samples (feat/sweep): CSV files written with
+    decimal commas (read without saying so, their coordinates are text: a table without geometry), a line and a
+    mask shapefile without .prj, a lithology whose class field is partly NULL, deposits whose class field is all
+    NULL, a rotated raster, and a raster with nodata on every deposit's cell."""
+    import geopandas as gpd
+    import rasterio
+    from affine import Affine
+    from osgeo import ogr
+    from rasterio.transform import from_origin
+    from shapely.geometry import LineString, box
+
+    paths: Dict[str, str] = {}
+    comma = lambda v: f"{v}".replace(".", ",")  # noqa: E731
+    paths["samples_csv_comma"] = os.path.join(folder, "samples_comma.csv")
+    with open(paths["samples_csv_comma"], "w", encoding="utf-8") as handle:
+        handle.write("x;y;Cu;Pb\n")
+        handle.writelines(f"{comma(x)};{comma(y)};{comma(c)};{comma(p)}\n" for (x, y), c, p in zip(xy, cu, pb))
+    deposits = [(X0 + 2000.5, Y0 + 2000.5), (X0 + 5000.5, Y0 + 6000.5), (X0 + 8000.5, Y0 + 3000.5)]
+    paths["deposits_csv_comma"] = os.path.join(folder, "deposits_comma.csv")
+    with open(paths["deposits_csv_comma"], "w", encoding="utf-8") as handle:
+        handle.write("x;y;name\n" + "".join(f"{comma(x)};{comma(y)};{n}\n" for (x, y), n in zip(deposits, "abc")))
+    for key in ("samples_csv_comma", "deposits_csv_comma"):  # as the Data Source Manager's defaults read them
+        paths[f"{key}_uri"] = f"delimitedtext://file://{paths[key]}?delimiter=;&xField=x&yField=y&crs={CRS}"
+    paths["faults_no_crs"] = os.path.join(folder, "faults_no_crs.shp")
+    gpd.GeoDataFrame(
+        {"id": [1, 2]},
+        geometry=[
+            LineString([(X0 + 500, Y0 + 500), (X0 + 9500, Y0 + 9000)]),
+            LineString([(X0 + 500, Y0 + 8000), (X0 + 9000, Y0 + 1500)]),
+        ],
+    ).to_file(paths["faults_no_crs"], driver="ESRI Shapefile")  # no CRS: no .prj beside it
+    paths["mask_no_crs"] = os.path.join(folder, "mask_no_crs.shp")
+    gpd.GeoDataFrame({"id": [1]}, geometry=[box(X0 + 1000, Y0 + 1000, X0 + 9000, Y0 + 9000)]).to_file(
+        paths["mask_no_crs"], driver="ESRI Shapefile"
+    )
+    strips = [f"POLYGON (({X0 + a} {Y0}, {X0 + a + 2500} {Y0}, {X0 + a + 2500} {Y0 + 10000}, {X0 + a} {Y0 + 10000}, "
+              f"{X0 + a} {Y0}))" for a in (0, 2500, 5000, 7500)]  # fmt: skip
+    paths["lithology_nulls"] = _ogr_layer(
+        os.path.join(folder, "lithology_nulls.gpkg"),
+        ogr.wkbPolygon,
+        {"rock": ogr.OFTString},
+        [(w, {"rock": r}) for w, r in zip(strips, ["granite", None, "gabbro", None])],
+    )  # two strips mapped but not classified
+    paths["deposits_null_class"] = _points(
+        os.path.join(folder, "deposits_null_class.gpkg"), deposits, {"name": ["a", "b", "c"], "cls": [None] * 3}
+    )
+    paths["raster_rotated"] = os.path.join(folder, "rotated.tif")
+    profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs=CRS, nodata=-9999.0,
+                   transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL) * Affine.rotation(15))  # fmt: skip
+    with rasterio.open(paths["raster_rotated"], "w", **profile) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32))
+        dst.descriptions = ("Cu", "Pb")
+    holes = np.asarray(bands, dtype=np.float32).copy()
+    for x, y in deposits:
+        row, col = int((Y0 + SIZE * PIXEL - y) // PIXEL), int((x - X0) // PIXEL)
+        holes[:, row - 1 : row + 2, col - 1 : col + 2] = -9999.0
+    paths["raster_holes_at_deposits"] = _raster(os.path.join(folder, "holes_at_deposits.tif"), holes, ["Cu", "Pb"])
+    paths["samples_elsewhere"] = _points(  # the samples of a survey 90 km to the east, with a Cu field only
+        os.path.join(folder, "samples_elsewhere.gpkg"), xy + [90_000.0, 0.0], {"Cu": list(cu)}
+    )
+    return paths
+
+
+def band_named_for_the_csv_file(params: Dict[str, object]) -> None:
+    """A layer given as a URI has no layer name: its band is named for its file ('deposits:distance_m'), not
+    ':distance_m'."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+    assert "deposits:distance_m" in names, names
+    assert not any(str(n).startswith(":") for n in names), names
 
 
 def idw_without_fill_codes(params: Dict[str, object]) -> None:
@@ -1127,12 +1203,28 @@ CASES: List[Case] = [
     Case("one sample", "interpolate", _set(INPUT="one")),
     Case("one sample", "pseudolabel", _set(LABELS="one", POSITIVE_RADIUS=0)),
     Case("one sample", "evaluate", _set(DEPOSITS="one")),
-    Case("all identical", "interpolate", _set(INPUT="identical", FIELDS=["Cu"])),
-    Case("all identical", "anomalies", _set(INPUT_RASTER="constant"), error=r"^(INPUT_RASTER|METHOD): "),
+    Case(
+        "all identical",
+        "interpolate",
+        _set(INPUT="identical", FIELDS=["Cu"]),
+        warning=r"Cu: every sample holds the same value \(10\), so its band is 10 everywhere",
+    ),
+    Case(
+        "all identical",
+        "anomalies",
+        _set(INPUT_RASTER="constant"),
+        error=r"^INPUT_RASTER: band 'Cu' has the same value \(10\) .*; leave it out of the element bands "
+        r"\(ELEMENT_BANDS\) or check how it was made\.",
+    ),
     Case("all identical", "pseudolabel", _set(INPUT_RASTERS=["constant"]), warning=_ONE_VALUE),
     Case("all identical", "evaluate", _set(INPUT_RASTER="constant"), warning=_ONE_VALUE),
     Case("all identical", "trainmodel", _set(INPUT_RASTERS=["constant"]), warning=_ONE_VALUE),
-    Case("duplicate coordinates", "interpolate", _set(INPUT="duplicates")),
+    Case(
+        "duplicate coordinates",
+        "interpolate",
+        _set(INPUT="duplicates"),
+        warning=r"INPUT: the 36 samples lie at 18 sites: samples sharing a site",
+    ),
     Case("duplicate coordinates", "pseudolabel", _set(LABELS="deposits_dup"), warning=_ONE_LABEL_LOST),
     Case("duplicate coordinates", "evaluate", _set(DEPOSITS="deposits_dup")),
     *[
@@ -2006,4 +2098,224 @@ CASES += [
         error=r"^CLUSTER_DISTANCE: the 4 deposits form a single cluster within CLUSTER_DISTANCE, so no deposit can be "
         r"held out with its whole cluster \(at least 2 clusters are needed\)\. Lower CLUSTER_DISTANCE below",
     ),
+]
+
+# ---- bad input as a new user meets it, after the samples (feat/sweep) ------------------------------------------
+_NO_GEOMETRY = (
+    r": the layer has no geometry: it is a table without coordinates\. For a CSV or text file, check that the X and "
+    r"Y fields were read as numbers"
+)
+CASES += [
+    Case(
+        "CSV with decimal-comma coordinates",
+        "interpolate",
+        _set(INPUT="samples_csv_comma_uri"),
+        error=r"^INPUT" + _NO_GEOMETRY,
+    ),  # before: "INPUT: the layer has no CRS", and setting one changed nothing
+    Case(
+        "CSV with decimal-comma coordinates",
+        "anomalies",
+        _set(DEPOSITS="deposits_csv_comma_uri"),
+        error=r"^DEPOSITS" + _NO_GEOMETRY,
+    ),  # before: "a point layer is needed (samples), not lines or polygons"
+    Case(
+        "CSV with decimal-comma coordinates",
+        "evidence",
+        _set(POINTS=["deposits_csv_comma_uri"]),
+        error=r"^POINTS" + _NO_GEOMETRY,
+    ),  # before: "POINTS: layer '' has no features with geometry"
+    Case(
+        "CSV with decimal-comma coordinates",
+        "pseudolabel",
+        _set(LABELS="deposits_csv_comma_uri"),
+        error=r"^LABELS" + _NO_GEOMETRY,
+    ),
+    Case(
+        "CSV with decimal-comma coordinates",
+        "evaluate",
+        _set(DEPOSITS="deposits_csv_comma_uri"),
+        error=r"^DEPOSITS" + _NO_GEOMETRY,
+    ),  # before: "…the layer holds no points. For deposits drawn as outlines, give a point inside each…"
+    Case(
+        "CSV with decimal-comma coordinates",
+        "comparemodels",
+        _set(DEPOSITS="deposits_csv_comma_uri"),
+        error=r"^DEPOSITS" + _NO_GEOMETRY,
+    ),
+    Case(
+        "points given as a CSV URI",
+        "evidence",
+        _set(POINTS=["deposits_csv_uri"]),
+        check=band_named_for_the_csv_file,
+    ),  # before: the band was named ':distance_m'
+    Case(
+        "layer without CRS (shapefile without .prj)",
+        "evidence",
+        _set(LINES=["faults_no_crs"]),
+        warning=r"LINES: the layer 'faults_no_crs' has no CRS; its coordinates were taken to be in the grid's CRS "
+        r"\(EPSG:3067\)",
+    ),  # before: silent
+    Case(
+        "mask without CRS (shapefile without .prj)",
+        "evaluate",
+        _set(MASK="mask_no_crs"),
+        warning=r"MASK: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
+    ),  # before: silent
+    Case(
+        "points given as lines",
+        "evidence",
+        _set(LINES=["deposits"]),
+        error=r"^LINES: layer 'deposits' holds points, not lines; give it as POINTS \(distance to the points\)",
+    ),  # before: "LINES: layer 'deposits' has no lines with two or more vertices."
+    Case(
+        "lines given as the lithology polygons",
+        "evidence",
+        _set(POLYGONS="faults", CLASS_FIELD="id"),
+        error=r"^POLYGONS: layer 'faults' holds lines, not polygons; give it as LINES",
+    ),  # before: "CONTACTS: every polygon of 'faults' holds one class, so there are no contacts"
+    Case(
+        "lithology class field partly NULL",
+        "evidence",
+        _set(POLYGONS="lithology_nulls", CLASS_FIELD="rock"),
+        warning=r"POLYGONS: 2 of 4 polygons of 'lithology_nulls' have no value in 'rock' \(NULL or empty\): their "
+        r"cells are 0 in every class band",
+    ),  # before: silent
+    Case(
+        "same raster twice",
+        "evidence",
+        _set(REFERENCE_BANDS=True),
+        error=r"^CONTINUOUS_RASTERS: 'elements' gives bands named like those of REFERENCE_RASTER \(REFERENCE_BANDS\) "
+        r"\(elements:Cu, elements:Pb\)",
+    ),  # before: "OUTPUT: two bands would be named …; rename one layer."
+    Case(
+        "threshold settings in decreasing order",
+        "anomalies",
+        _set(PERCENTILES="98,95,85"),
+        error=r"^PERCENTILES: the levels must increase \(weak < moderate < strong\), but 98, 95, 85 do not; give "
+        r"them in that order, e\.g\. 85,95,98\.",
+    ),  # before: "METHOD: the levels must increase …"
+    Case(
+        "text in a number list",
+        "anomalies",
+        _set(METHOD=2, MULTIPLIERS="abc"),
+        error=r"^MULTIPLIERS: 'abc' is not a comma-separated list of numbers, e\.g\. 1,2,3\.",
+    ),  # before: "… e.g. 85,95,98" (percentiles, not multipliers)
+    Case(
+        "index of too few bands",
+        "anomalies",
+        _set(ELEMENT_BANDS=[1], INDEX_METHOD=1),
+        error=r"^INDEX_METHOD: the centred log-ratio \(CLR\) index needs at least three association bands "
+        r"\(ASSOCIATION_BANDS; empty = every element band\), but has 1 \(Cu\)",
+    ),  # before: "INDEX_METHOD: CLR needs at least three element bands in BANDS."
+    Case(
+        "search radius smaller than any distance",
+        "interpolate",
+        _set(MAX_DISTANCE=1),
+        error=r"^MAX_DISTANCE: no cell of the grid has a sample of Cu within 1 \(the search radius\)",
+    ),  # before: ran, and wrote rasters of nodata only
+    Case(
+        "class field empty (all NULL)",
+        "pseudolabel",
+        _set(LABELS="deposits_null_class", LABEL_FIELD="cls"),
+        error=r"^LABEL_FIELD: 'cls' is empty \(NULL\) for all 3 points",
+    ),  # before: "LABELS: no cell … lies on or within POSITIVE_RADIUS of a mineralised point; check that the points overlap"
+    Case(
+        "rotated raster",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster", "raster_rotated"]),
+        error=r"^INPUT_RASTERS: 'rotated\.tif' is not north-up \(it is rotated or flipped\); warp it first",
+    ),  # before: "INPUT_RASTERS: the raster must be north-up …", without saying which
+    Case(
+        "rotated raster",
+        "evaluate",
+        _set(BASELINES=["raster_rotated"]),
+        error=r"^BASELINES: 'rotated\.tif' is not north-up \(it is rotated or flipped\); warp it first",
+    ),  # before: "INPUT_RASTER: the raster must be north-up …", naming the wrong parameter
+    Case(
+        "baseline without a deposit on a valid cell",
+        "evaluate",
+        _set(BASELINES=["raster", "raster_holes_at_deposits"]),
+        warning=r"BASELINES: 'holes_at_deposits' is left out of the comparison: none of the 3 deposits lies on a valid "
+        r"cell of it \(3 nodata cell\)",
+    ),  # before: refused, "DEPOSITS: none of the 3 deposits lies on a valid cell …", after the map was evaluated
+    Case(
+        "baseline all nodata",
+        "evaluate",
+        _set(BASELINES=["allnodata"]),
+        warning=r"BASELINES: 'allnodata' is left out of the comparison: it has no valid cell",
+    ),  # before: refused, "INPUT_RASTER: the raster has no valid … cells", naming the wrong parameter
+    Case(
+        "baseline without CRS",
+        "evaluate",
+        _set(BASELINES=["raster_no_crs"]),
+        warning=r"BASELINES: 'no_crs' has no CRS; the deposits and the mask were placed on it in INPUT_RASTER's CRS "
+        r"\(EPSG:3067\)",
+    ),  # before: silent
+    Case(
+        "raster without CRS",
+        "comparemodels",
+        _set(INPUT_RASTERS=["raster_no_crs"]),
+        error=r"^INPUT_RASTERS: the first raster \('no_crs'\) has no CRS; assign its projected CRS",
+    ),  # before: ran, the deposits taken as they are, silently
+    *[
+        Case(
+            "element raster given as labels",
+            alg,
+            _set(LABELS="raster"),
+            error=r"^LABELS: 'elements' holds values such as [\d., ]+ that are not classes",
+        )
+        for alg in ("comparemodels", "trainmodel")
+    ],  # before: "LABELS: no valid cell is labelled barren (0) …" / "both mineralised … and barren … are needed"
+]
+CASES += [
+    Case(
+        "evidence band all nodata",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster", "allnodata"]),
+        error=r"^INPUT_RASTERS: band\(s\) allnodata:Cu, allnodata:Pb have no value in any cell of the grid \(all "
+        r"nodata\), so no cell has a value in every band\.",
+    ),  # before: "INPUT_RASTERS: fewer than 10 cells have evidence in every band inside the mask.", naming no band
+    Case(
+        "no feature selected",
+        "evaluate",
+        lambda d, p: {**p, "DEPOSITS": _selected_none(d["deposits"])},
+        error=r"^DEPOSITS: the layer has no features; choose a layer with deposit points \(if only selected features "
+        r"are used, select some\)\.",
+        headless=False,
+    ),  # before: without the hint the other steps give (the dialog's 'Selected features only' ticked, none selected)
+]
+
+
+def _selected_none(path: str):
+    """The layer at ``path`` with 'selected features only' and nothing selected, as the dialog passes it."""
+    from qgis.core import QgsProcessingFeatureSourceDefinition
+
+    return QgsProcessingFeatureSourceDefinition(path, True)  # a layer opened from its file has nothing selected
+
+
+CASES += [
+    Case(
+        "samples of another area",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["samples_elsewhere"],
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        warning=r"INPUT: none of the 36 samples lies on the raster \(its extent: 400000, 7500000 – 410000, 7510000\); "
+        r"they are judged by their own values against its levels, so check that they are its samples \(and the "
+        r"layer's CRS\)\. The samples have no field for Pb: they are judged on Cu only\.",
+    ),  # before: silent, and a high-value layer 90 km from the map
+]
+CASES += [
+    Case(
+        "CSV with decimal-comma coordinates, no grid raster",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "POINTS": [d["deposits_csv_comma_uri"]],
+            "PIXEL_SIZE": 500,
+        },
+        error=r"^POINTS" + _NO_GEOMETRY,
+    ),  # before: "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS."
 ]

@@ -102,7 +102,12 @@ def integrated_index(
         logs = np.log10(data)
     if method == "clr":
         if len(names) < 3:
-            raise InputError("CLR needs at least three element bands in BANDS.", "INDEX_METHOD")
+            raise InputError(
+                "the centred log-ratio (CLR) index needs at least three association bands (ASSOCIATION_BANDS; "
+                f"empty = every element band), but has {len(names)} ({', '.join(names)}); choose more bands, or "
+                "another index.",
+                "INDEX_METHOD",
+            )
         logs = logs - logs.mean(axis=0, keepdims=True)  # NaN where any band is missing
     for r in sorted(set(rows)):
         scale = robust_scale(logs[r])[1]

@@ -264,7 +264,7 @@ def compute_thresholds(
     if x.min() == x.max():
         raise InputError(
             f"band '{name}' has the same value ({x.min():g}) in every valid cell inside the mask, so it has no "
-            "anomalies; leave it out of BANDS or check how it was made.",
+            "anomalies; leave it out of the element bands (ELEMENT_BANDS) or check how it was made.",
             "INPUT_RASTER",
         )
     detail = ""

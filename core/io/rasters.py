@@ -409,9 +409,17 @@ def _read_open(
     with src:
         t = src.transform
         if t.b != 0 or t.d != 0 or t.e >= 0:
-            raise InputError("the raster must be north-up (no rotation); warp it first.", parameter)
+            raise InputError(
+                f"'{os.path.basename(path)}' is not north-up (it is rotated or flipped); warp it first (Raster › "
+                "Projections › Warp).",
+                parameter,
+            )
         if abs(abs(t.e) - t.a) > 1e-6 * t.a:
-            raise InputError("the raster must have square cells; warp it to square cells first.", parameter)
+            raise InputError(
+                f"'{os.path.basename(path)}' has cells that are not square ({t.a:g} x {abs(t.e):g}); warp it to "
+                "square cells first (Raster › Projections › Warp).",
+                parameter,
+            )
         names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
         if indexes is not None:
             bad = [i for i in indexes if not 1 <= int(i) <= src.count]

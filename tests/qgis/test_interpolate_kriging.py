@@ -79,7 +79,7 @@ def test_censored_text_and_duplicates_reported(run_algorithm, tmp_path):
     text = "\n".join(feedback.warnings)
     assert "3 of 60 values below detection" in text and "set to 0.5 x" in text
     assert "2 of 60 samples skipped (1 empty/NULL, 1 not numbers, e.g. n.a.)" in text
-    assert "1 samples shared a location" in text
+    assert "INPUT: the 60 samples lie at 59 sites" in text
     with rasterio.open(out) as src:
         prov = json.loads(src.tags()[PROVENANCE_TAG])
         assert prov["censored"] == {"Cu": 3} and prov["duplicates_merged"] == 1
