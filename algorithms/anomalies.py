@@ -536,6 +536,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 "only analytical noise) and would otherwise dominate the index."
             )
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
+        if result.largest_area_cells:
+            level = LEVEL_NAMES[self.parameterAsEnum(parameters, self.AREA_LEVEL, context)]
+            feedback.pushWarning(
+                f"MIN_CELLS: no anomaly area has {self.parameterAsInt(parameters, self.MIN_CELLS, context)} cells or "
+                f"more at the {level} level of the index, so OUTPUT_ANOMALIES is empty; the largest has "
+                f"{result.largest_area_cells}. Lower MIN_CELLS (or AREA_LEVEL) to outline the anomalies."
+            )
         return result, method, index_method, association
 
     def _warn_ignored_boxes(self, parameters, method: str, feedback) -> None:

@@ -1145,6 +1145,13 @@ CASES: List[Case] = [
     ),
     Case("field missing", "anomalies", _set(BANDS="Cu,Au"), error=r"^BANDS: band\(s\) Au not found"),
     Case(
+        "smallest anomaly larger than every area",
+        "anomalies",
+        _set(MIN_CELLS=100000),
+        warning=r"MIN_CELLS: no anomaly area has 100000 cells or more at the weak level of the index, so "
+        r"OUTPUT_ANOMALIES is empty; the largest has \d+\. Lower MIN_CELLS",
+    ),
+    Case(
         "band chooser and band names both given",
         "anomalies",
         _set(ELEMENT_BANDS=[1], BANDS="Cu"),

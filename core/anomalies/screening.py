@@ -239,6 +239,13 @@ def _connected_areas(index: np.ndarray, weak: float, min_cells: int) -> Tuple[np
     return relabel[labels], int(keep.size)
 
 
+def largest_area_cells(index: np.ndarray, level: float) -> int:
+    """Cells of the largest 8-connected area at or above ``level`` whatever its size (0 when no cell reaches it):
+    what MIN_CELLS would have to be lowered to when it leaves no area."""
+    labels, count = _connected_areas(index, level, 1)
+    return int(np.bincount(labels.ravel())[1:].max()) if count else 0
+
+
 def _element_shares(
     element_classes: np.ndarray, labels: np.ndarray, ids: np.ndarray, cells: np.ndarray
 ) -> Tuple[np.ndarray, np.ndarray]:
@@ -319,6 +326,8 @@ class AnomalyResult:
     areas: "gpd.GeoDataFrame"
     labels: np.ndarray
     floored_scales: Dict[str, float] = field(default_factory=dict)  # band -> its own robust scale, below the floor
+    #: without any area of MIN_CELLS cells: the cells of the largest connected area at the outline level (0: none)
+    largest_area_cells: int = 0
 
 
 def identify_anomalies(
@@ -389,6 +398,8 @@ def identify_anomalies(
         index, t_index.levels, grid, class_stack[:-1], names, association, deposits_xy, min_cells, area_level
     )
     report(progress, 1.0)
+    outline = float(t_index.levels[area_level])
+    largest = largest_area_cells(index, outline) if len(areas) == 0 and np.isfinite(outline) else 0
     return AnomalyResult(
-        class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels, floored
+        class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels, floored, largest
     )
