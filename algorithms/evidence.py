@@ -480,6 +480,14 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             geometries, _ = self._read(layer, crs, context, feedback, self.LINES, grid)
             if len(segments_of(geometries)) == 0:
                 raise QgsProcessingException(f"LINES: layer '{name}' has no lines with two or more vertices.")
+            drawn = [g for g in geometries if g is not None and not g.is_empty]
+            points = sum(1 for g in drawn if g.length == 0)
+            if points:
+                feedback.pushWarning(
+                    f"LINES: {points} of the {len(drawn)} lines of '{name}' {'has' if points == 1 else 'have'} zero "
+                    "length (every vertex in one place), so distances are measured to that point; check how they "
+                    "were digitised (snapping can collapse a short fault), or remove them."
+                )
             if QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry:
                 feedback.pushWarning(
                     f"LINES: layer '{name}' holds polygons: distances are measured to their outlines, so "

@@ -228,7 +228,12 @@ def _evidence_inputs(folder: str) -> Dict[str, str]:
         LineString([(X0 + 500, Y0 + 8000), (X0 + 9000, Y0 + 1500)]),
         LineString([(X0 + 5000, Y0 + 200), (X0 + 5200, Y0 + 9800)]),
     ]
-    for key, geoms in (("faults", lines), ("faults_far", [LineString([(X0 + 90_000, Y0), (X0 + 95_000, Y0)])])):
+    collapsed = LineString([(X0 + 3000, Y0 + 3000), (X0 + 3000, Y0 + 3000)])  # a fault snapped to one point
+    for key, geoms in (
+        ("faults", lines),
+        ("faults_far", [LineString([(X0 + 90_000, Y0), (X0 + 95_000, Y0)])]),
+        ("faults_zero", [*lines, collapsed]),
+    ):
         paths[key] = os.path.join(folder, f"{key}.gpkg")
         gpd.GeoDataFrame({"id": list(range(len(geoms)))}, geometry=geoms, crs=CRS).to_file(paths[key], driver="GPKG")
     paths["faults_empty"] = os.path.join(folder, "faults_empty.gpkg")
@@ -1854,6 +1859,12 @@ CASES += [
         "evidence",
         _set(LINES=["faults_empty"]),
         error=r"^LINES: layer 'faults_empty' has no features with geometry; choose a layer with features",
+    ),
+    Case(
+        "zero-length line",
+        "evidence",
+        _set(LINES=["faults_zero"]),
+        warning=r"LINES: 1 of the 4 lines of 'faults_zero' has zero length \(every vertex in one place\)",
     ),
     Case(
         "layer outside the extent",
