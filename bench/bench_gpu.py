@@ -155,7 +155,7 @@ def prediction_against_read(
         for r0 in range(0, size, tile):
             for c0 in range(0, size, tile):
                 reader(r0 - h, min(r0 + tile, size) + h, c0 - h, min(c0 + tile, size) + h)
-        reader.close() if hasattr(reader, "close") else None
+        reader.close()
         return time.perf_counter() - t
 
     out["read_s"] = read_all(False)

@@ -387,35 +387,13 @@ def test_high_value_points_from_a_higher_level():
         high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn], min_level=0)
 
 
-def _largest_blob_brute_force(above: np.ndarray) -> int:
-    """The largest 8-connected group of True cells, by flood fill from every unvisited cell."""
-    seen = np.zeros_like(above)
-    best = 0
-    for start in zip(*np.nonzero(above)):
-        if seen[start]:
-            continue
-        stack, size = [start], 0
-        seen[start] = True
-        while stack:
-            r, c = stack.pop()
-            size += 1
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
-                    rr, cc = r + dr, c + dc
-                    if 0 <= rr < above.shape[0] and 0 <= cc < above.shape[1] and above[rr, cc] and not seen[rr, cc]:
-                        seen[rr, cc] = True
-                        stack.append((rr, cc))
-        best = max(best, size)
-    return best
-
-
 def test_a_min_cells_above_every_area_leaves_none_and_tells_the_largest():
     grid, index = two_blob_grid()
     cu = 10 ** (1.0 + 0.3 * index + RNG.normal(0, 0.02, index.shape))
     everything = identify_anomalies(cu[None], ["Cu"], grid, "percentile", min_cells=1)
     assert len(everything.areas) > 0 and everything.largest_area_cells == 0  # areas found: nothing to say
     weak = everything.thresholds[-1].levels[0]
-    largest = _largest_blob_brute_force(np.isfinite(everything.index) & (everything.index >= weak))
+    largest = max(flood_fill_sizes(np.isfinite(everything.index) & (everything.index >= weak)))
     assert largest == int(everything.areas["cells"].max())
     none = identify_anomalies(cu[None], ["Cu"], grid, "percentile", min_cells=largest + 1)
     assert len(none.areas) == 0 and none.largest_area_cells == largest
