@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual PyTorch alias)
@@ -75,6 +75,9 @@ class PatchNet(nn.Module):
             self.crop = (self.coarse * patch_size - patch_size) // 2
         self.out = nn.Conv2d(hidden, n_classes, 1)
         self.dropout_p = 0.0
+        # training's dropout masks come from this generator when set (not torch's global one, which networks
+        # trained side by side in threads would share); None: the global one, as F.dropout draws
+        self.dropout_generator: Optional[torch.Generator] = None
 
     def set_edges(self, edges: Any) -> None:
         """The (bands, bins + 1) bin edges of every piecewise-linear encoding, in normalised units."""
@@ -92,7 +95,12 @@ class PatchNet(nn.Module):
 
     def head(self, h: torch.Tensor) -> torch.Tensor:
         if self.training and self.dropout_p > 0:
-            h = F.dropout(h, self.dropout_p, training=True)
+            if self.dropout_generator is None:
+                h = F.dropout(h, self.dropout_p, training=True)
+            else:  # F.dropout's own steps on the CPU (a Bernoulli mask over keep, divided by keep): the same masks
+                keep = 1.0 - self.dropout_p
+                noise = torch.empty_like(h).bernoulli_(keep, generator=self.dropout_generator)
+                h = h * noise.div_(keep)
         return self.out(h)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -384,6 +384,43 @@ def batches_for(data: TrainingData, size: int, device: str) -> Union[HostBatches
     return HostBatches(data, size, device)
 
 
+@dataclass
+class MemberStart:
+    """A network's starting point, made where torch's global random state is seeded (the calling thread): the
+    network, the pre-training decoder (PRETRAIN_EPOCHS > 0, else None), the generator its dropout masks come from
+    on the CPU (None on a GPU: the device's global one, as before) and the network the best weights go into."""
+
+    net: PatchNet
+    decoder: Optional[torch.nn.Conv2d]
+    generator: Optional[torch.Generator]
+    final: PatchNet
+
+
+def start_member(config: TrainingConfig, data: TrainingData, seed: int, device: str) -> MemberStart:
+    """Build a network from ``seed`` and take every draw training needs from torch's global random state here, in
+    the order training used to take them (the weights, the pre-training decoder, then the dropout masks), so that
+    the network trains alike in this thread or another and torch's global state is left as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = config.build(data.n_bands, data.n_classes, data.edges).to(device)
+        if config.band_sparsity > 0:
+            shrink_first_layers(net)
+        decoder = None
+        if config.pretrain_epochs > 0 and data.valid_rows.size > 0:
+            decoder = torch.nn.Conv2d(net.fc.out_channels, data.n_bands, 1).to(device)
+        generator = None
+        if not device.startswith("cuda"):
+            generator = torch.Generator()
+            generator.set_state(torch.get_rng_state())
+        final = config.build(data.n_bands, data.n_classes, data.edges)
+    return MemberStart(net, decoder, generator, final)
+
+
+def validation_patches(config: TrainingConfig, data: TrainingData) -> torch.Tensor:
+    """The validation cells' patches, cut once for every network of an ensemble."""
+    return torch.as_tensor(extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.field))
+
+
 def train_network(
     config: TrainingConfig,
     data: TrainingData,
@@ -395,68 +432,91 @@ def train_network(
     log: LogCallback = None,
 ) -> Tuple[PatchNet, History, int]:
     """Train one network from ``seed``; returns it (best validation weights, on the CPU), its history, best epoch."""
+    with torch.random.fork_rng(devices=[]):  # a GPU's dropout draws from the device's global state, seeded here
+        start = start_member(config, data, seed, device)
+        if start.generator is None:
+            torch.manual_seed(seed)
+        return fit_member(config, data, start, rng, device, progress, is_cancelled, log)
+
+
+def fit_member(
+    config: TrainingConfig,
+    data: TrainingData,
+    start: MemberStart,
+    rng: np.random.Generator,
+    device: str,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
+    log: LogCallback = None,
+    val_x: Optional[torch.Tensor] = None,
+    batches: Optional[Union[HostBatches, DeviceBatches]] = None,
+) -> Tuple[PatchNet, History, int]:
+    """Train the network of ``start`` (:func:`start_member`) with early stopping on the validation cells; returns
+    the best weights in ``start.final`` (on the CPU), the history and the best epoch. On the CPU it draws nothing
+    from torch's global random state, so networks may train side by side in threads. ``val_x`` and ``batches``
+    (the validation patches and the batch maker) may be shared by networks trained one after another."""
     history: History = []
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        net = config.build(data.n_bands, data.n_classes, data.edges).to(device)
-        if config.band_sparsity > 0:
-            shrink_first_layers(net)
-        if config.pretrain_epochs > 0:
-            pretrain_network(config, data, net, rng, device, is_cancelled, log)
-        teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
-        if teacher is not None:
-            for p in teacher.parameters():
-                p.requires_grad_(False)
-        optimiser = torch.optim.Adam(
-            net.parameters(),
-            lr=config.learning_rate,
-            weight_decay=config.weight_decay,
-            fused=True if device.startswith("cuda") else None,  # one kernel per step on a GPU; the CPU's as before
-        )
-        val_x = torch.as_tensor(extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.field))
-        best: Tuple[float, Optional[Dict[str, torch.Tensor]], int] = (math.inf, None, -1)
-        iteration = 0
-        sampler = EpochSampler(data, config.barren_ratio if data.prior is None else 0.0)
+    net = start.net
+    if config.pretrain_epochs > 0:
+        pretrain_network(config, data, net, rng, device, is_cancelled, log, start.decoder)
+    teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
+    if teacher is not None:
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+    net.dropout_generator = start.generator
+    optimiser = torch.optim.Adam(
+        net.parameters(),
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
+        fused=True if device.startswith("cuda") else None,  # one kernel per step on a GPU; the CPU's as before
+    )
+    if val_x is None:
+        val_x = validation_patches(config, data)
+    best: Tuple[float, Optional[Dict[str, torch.Tensor]], int] = (math.inf, None, -1)
+    iteration = 0
+    sampler = EpochSampler(data, config.barren_ratio if data.prior is None else 0.0)
+    if batches is None:
         batches = batches_for(data, config.field, device)
-        for epoch in range(config.epochs):
-            iteration, totals = _train_epoch(
-                config, data, net, teacher, optimiser, epoch, iteration, rng, device, is_cancelled, sampler, batches
+    for epoch in range(config.epochs):
+        iteration, totals = _train_epoch(
+            config, data, net, teacher, optimiser, epoch, iteration, rng, device, is_cancelled, sampler, batches
+        )
+        model = teacher if teacher is not None else net
+        val_loss, val_acc, _ = evaluate_networks([model], val_x, data.y[data.val], data.class_weights, device)
+        if data.prior is not None:  # the PU risk, not a cross-entropy that takes unlabelled cells as barren
+            val_loss = pu_validation_risk(network_logits([model], val_x, device)[0], data, data.val)
+        tot_loss, tot_w, tot_correct = totals
+        record = {
+            "epoch": epoch + 1,
+            "iteration": iteration,
+            "train_loss": tot_loss / max(tot_w, 1e-12),
+            "train_accuracy": tot_correct / max(tot_w, 1e-12),
+            "val_loss": val_loss,
+            "val_accuracy": val_acc,
+        }
+        history.append(record)
+        if log:
+            log(
+                f"epoch {epoch + 1}/{config.epochs} (iteration {iteration}): train loss {record['train_loss']:.4f} "
+                f"acc {record['train_accuracy']:.3f} | validation loss {val_loss:.4f} acc {val_acc:.3f}"
             )
-            model = teacher if teacher is not None else net
-            val_loss, val_acc, _ = evaluate_networks([model], val_x, data.y[data.val], data.class_weights, device)
-            if data.prior is not None:  # the PU risk, not a cross-entropy that takes unlabelled cells as barren
-                val_loss = pu_validation_risk(network_logits([model], val_x, device)[0], data, data.val)
-            tot_loss, tot_w, tot_correct = totals
-            record = {
-                "epoch": epoch + 1,
-                "iteration": iteration,
-                "train_loss": tot_loss / max(tot_w, 1e-12),
-                "train_accuracy": tot_correct / max(tot_w, 1e-12),
-                "val_loss": val_loss,
-                "val_accuracy": val_acc,
-            }
-            history.append(record)
+        report(progress, (epoch + 1) / config.epochs)
+        if not config.early_stopping:
+            best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)  # keep the last weights
+        elif val_loss < best[0] - 1e-6:
+            best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)
+        elif epoch + 1 - best[2] >= config.patience:
             if log:
-                log(
-                    f"epoch {epoch + 1}/{config.epochs} (iteration {iteration}): train loss {record['train_loss']:.4f} "
-                    f"acc {record['train_accuracy']:.3f} | validation loss {val_loss:.4f} acc {val_acc:.3f}"
-                )
-            report(progress, (epoch + 1) / config.epochs)
-            if not config.early_stopping:
-                best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)  # keep the last weights
-            elif val_loss < best[0] - 1e-6:
-                best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)
-            elif epoch + 1 - best[2] >= config.patience:
-                if log:
-                    log(f"early stop: validation loss has not improved for {config.patience} epochs")
-                break
-        if best[1] is None:  # every validation loss was NaN: the optimiser diverged
-            raise InputError(
-                "training diverged (the validation loss is not a number); lower LEARNING_RATE.", "LEARNING_RATE"
-            )
-        final = config.build(data.n_bands, data.n_classes, data.edges)
-        final.load_state_dict({k: v.cpu() for k, v in best[1].items()})
-        final.eval()
+                log(f"early stop: validation loss has not improved for {config.patience} epochs")
+            break
+    net.dropout_generator = None
+    if best[1] is None:  # every validation loss was NaN: the optimiser diverged
+        raise InputError(
+            "training diverged (the validation loss is not a number); lower LEARNING_RATE.", "LEARNING_RATE"
+        )
+    final = start.final
+    final.load_state_dict({k: v.cpu() for k, v in best[1].items()})
+    final.eval()
     return final, history, best[2]
 
 
@@ -473,6 +533,7 @@ def pretrain_network(
     device: str,
     is_cancelled: CancelCallback = None,
     log: LogCallback = None,
+    decoder: Optional[torch.nn.Conv2d] = None,
 ) -> List[float]:
     """Self-supervised pre-training on patches around every valid cell, labels unused: masked-band reconstruction.
 
@@ -485,7 +546,8 @@ def pretrain_network(
     """
     if data.valid_rows.size == 0:
         return []
-    decoder = torch.nn.Conv2d(net.fc.out_channels, data.n_bands, 1).to(device)
+    if decoder is None:  # a fresh one, from torch's global random state (:func:`start_member` makes it there)
+        decoder = torch.nn.Conv2d(net.fc.out_channels, data.n_bands, 1).to(device)
     params = [p for name, p in net.named_parameters() if not name.startswith("out.")] + list(decoder.parameters())
     optimiser = torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay)
     size, centre = config.field, config.field // 2

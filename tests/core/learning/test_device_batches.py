@@ -41,10 +41,10 @@ def _data(monkeypatch, semi_supervised: bool, teacher: str = "none"):
 
     def capture(config, data, *args, **kwargs):
         captured["config"], captured["data"] = config, data
-        return training.train_network(config, data, *args, **kwargs)
+        return training.fit_member(config, data, *args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(ensemble, "train_network", capture)
+        patch.setattr(ensemble, "fit_member", capture)
         bands, labels = synthetic()
         PatchCNN(**{**SMALL, "epochs": 1, "semi_supervised": semi_supervised, "teacher": teacher}).fit(bands, labels)
     return captured["config"], captured["data"]
@@ -90,13 +90,17 @@ def test_the_cpu_keeps_host_batches_and_a_cuda_device_gets_device_batches(monkey
 
 @pytest.mark.parametrize("semi_supervised", [False, True])
 def test_a_network_trained_on_device_batches_learns_the_signal(monkeypatch, semi_supervised):
-    monkeypatch.setattr(training, "batches_for", lambda data, size, device: DeviceBatches(data, size, device))
+    made = []
+    monkeypatch.setattr(
+        training, "batches_for", lambda data, size, device: made.append(size) or DeviceBatches(data, size, device)
+    )
     bands, labels = synthetic()
     settings = {**SMALL, "epochs": 12, "patience": 12, "semi_supervised": semi_supervised}
     model = PatchCNN(**settings).fit(bands, labels)
     prob = model.predict_proba(bands, device="cpu")
     known = np.isfinite(labels) & np.isfinite(prob)
     assert roc_auc(labels[known] == 1, prob[known]) > 0.85
+    assert made, "the network was not trained on device batches"
     again = PatchCNN(**settings).fit(bands, labels)  # the per-epoch draws follow the seed too
     assert all(
         torch.equal(a, b) for a, b in zip(model.nets_[0].state_dict().values(), again.nets_[0].state_dict().values())
