@@ -25,7 +25,7 @@ from .calibration import (
     fit_temperature,
 )
 from .network import PatchNet
-from .patches import device_bytes_free, extract_patches, valid_centres
+from .patches import device_bytes_free, valid_centres
 from .pu import check_prior, check_pu_cells, default_prior, unlabelled_sample
 from .sparsity import SPARSITY_GRID
 from .training import (
@@ -217,7 +217,7 @@ def train_members(
         if log:
             log(f"{n} networks train side by side: {count} at once, {threads} of torch's threads each")
         results = _train_side_by_side(
-            config, data, seeds, rngs, prefixes, val_x, device, count, threads, progress, is_cancelled, log
+            [config] * n, data, seeds, rngs, prefixes, val_x, device, count, threads, progress, is_cancelled, log
         )
     else:
         results = []
@@ -258,7 +258,7 @@ def train_members(
 
 
 def _train_side_by_side(
-    config: TrainingConfig,
+    configs: Sequence[TrainingConfig],
     data: TrainingData,
     seeds: Sequence[int],
     rngs: Sequence[np.random.Generator],
@@ -271,12 +271,13 @@ def _train_side_by_side(
     is_cancelled: CancelCallback,
     log: LogCallback,
 ) -> List[Tuple[PatchNet, List[Dict[str, float]], int]]:
-    """Each network in a thread of its own (``workers`` at once, ``threads`` torch threads each). Their starting
+    """Each network (its settings in ``configs``) in a thread of its own (``workers`` at once, ``threads`` torch
+    threads each). Their starting
     points are drawn here, in order; their progress and log lines come back through a queue and are passed on
     from this thread, so the caller's callbacks are never called from two threads. The first network to fail
     stops the others, and its error is raised."""
     n = len(seeds)
-    starts = [start_member(config, data, seed, device) for seed in seeds]
+    starts = [start_member(config, data, seed, device) for config, seed in zip(configs, seeds)]
     events: "queue.SimpleQueue[Tuple[int, Optional[float], Optional[str]]]" = queue.SimpleQueue()
     failed = threading.Event()
     fractions = [0.0] * n
@@ -288,7 +289,7 @@ def _train_side_by_side(
         torch.set_num_threads(threads)  # this thread's own count (OpenMP's is per thread)
         try:
             return fit_member(
-                config,
+                configs[member],
                 data,
                 starts[member],
                 rngs[member],
@@ -349,19 +350,34 @@ def choose_band_sparsity(
     shrinks every weight, so a stronger one gives less confident log-odds, a higher loss at the same ranking.
     Returns the settings with it, and the validation AUC of every strength."""
     positive = data.n_classes - 1 if data.positive is None else data.positive
-    val_x = torch.as_tensor(extract_patches(data.padded, data.rows[data.val], data.cols[data.val], config.field))
+    val_x = validation_patches(config, data)
     is_positive = data.y[data.val] == positive
     aucs: Dict[str, float] = {}
-    for strength in SPARSITY_GRID:
-        seed = config.seed + CHOICE_SEED_STEP
-        net, _, _ = train_network(
-            dataclasses.replace(config, band_sparsity=strength),
+    seed = config.seed + CHOICE_SEED_STEP
+    configs = [dataclasses.replace(config, band_sparsity=strength) for strength in SPARSITY_GRID]
+    count, threads = member_workers(len(configs), device)
+    if count > 1:  # side by side, as an ensemble's networks
+        trained = _train_side_by_side(
+            configs,
             data,
-            seed,
-            np.random.default_rng(seed),
+            [seed] * len(configs),
+            [np.random.default_rng(seed) for _ in configs],
+            [""] * len(configs),
+            val_x,
             device,
-            is_cancelled=is_cancelled,
+            count,
+            threads,
+            None,
+            is_cancelled,
+            None,
         )
+        nets = [net for net, _, _ in trained]
+    else:
+        nets = [
+            train_network(c, data, seed, np.random.default_rng(seed), device, is_cancelled=is_cancelled)[0]
+            for c in configs
+        ]
+    for strength, net in zip(SPARSITY_GRID, nets):
         logits = network_logits([net], val_x, device)[0]
         aucs[f"{strength:g}"] = roc_auc(is_positive, logits[:, positive] - logits.mean(axis=1))
     best = max(v for v in aucs.values() if np.isfinite(v)) if any(np.isfinite(list(aucs.values()))) else math.nan
@@ -388,7 +404,7 @@ def validation_metrics(
     summary, and the temperature fitted on those cells (against their labels' confidence when the sample weights
     are confidences, :func:`.calibration.confidence_targets`)."""
     val = data.val
-    val_x = torch.as_tensor(extract_patches(data.padded, data.rows[val], data.cols[val], config.field))
+    val_x = validation_patches(config, data)
     y_val = data.y[val]
     logits = network_logits(nets, val_x, device)
     if data.prior is None:

@@ -13,6 +13,7 @@ from geochem_prospector.core.learning import ensemble, training
 from geochem_prospector.core.learning.ensemble import member_workers
 from geochem_prospector.core.learning.estimator import PatchCNN
 from geochem_prospector.core.learning.network import PatchNet
+from geochem_prospector.core.learning.sparsity import SPARSITY_GRID
 from tests.core.learning.test_cnn import SMALL, synthetic
 
 
@@ -83,18 +84,24 @@ def _fit(monkeypatch, workers: int, **settings):
         {"ensemble": 2, "pretrain_epochs": 1},  # masked-band pre-training: its decoder is drawn up front
         {"ensemble": 2, "training": "pu"},
         {"ensemble": 3, "patch_size": 1},
+        {"ensemble": 2, "band_sparsity": -1},  # its strength chosen among networks trained side by side too
     ],
-    ids=["plain", "mean-teacher", "pretrain", "pu", "per-cell"],
+    ids=["plain", "mean-teacher", "pretrain", "pu", "per-cell", "band-sparsity-choice"],
 )
 def test_side_by_side_networks_equal_those_trained_one_after_another(monkeypatch, one_thread, settings):
     parallel, threads, _, _, _ = _fit(monkeypatch, settings["ensemble"], **settings)
-    assert all(name.startswith("prospector-network") for name in threads) and len(threads) == settings["ensemble"]
+    candidates = len(SPARSITY_GRID) if settings.get("band_sparsity") == -1 else 0
+    assert all(name.startswith("prospector-network") for name in threads)
+    assert len(threads) == settings["ensemble"] + candidates
     serial, threads, _, _, _ = _fit(monkeypatch, 1, **settings)
     assert threads == [threading.current_thread().name] * settings["ensemble"]
     for a, b in zip(parallel.nets_, serial.nets_):
         state = b.state_dict()
         assert all(torch.equal(v, state[k]) for k, v in a.state_dict().items())
     assert parallel.metadata_["metrics"]["ensemble"] == serial.metadata_["metrics"]["ensemble"]
+    if candidates:  # every strength's network scored alike, so the same strength chosen
+        choice = parallel.metadata_["metrics"]["band_sparsity_choice"]
+        assert choice == serial.metadata_["metrics"]["band_sparsity_choice"] and len(choice) == candidates
     # and the networks differ from one another (each its own seed)
     first, second = parallel.nets_[0].state_dict(), parallel.nets_[1].state_dict()
     assert not all(torch.equal(first[k], second[k]) for k in first)
