@@ -320,9 +320,13 @@ def _train_side_by_side(
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prospector-network") as pool:
             futures = [pool.submit(run, member) for member in range(n)]
             pending = set(futures)
-            while pending:
-                _, pending = wait(pending, timeout=0.1)
-                pass_on()
+            try:
+                while pending:
+                    _, pending = wait(pending, timeout=0.1)
+                    pass_on()
+            except BaseException:  # a callback's error or Ctrl-C here: stop the networks, not wait for their end
+                failed.set()
+                raise
         pass_on()
     finally:
         torch.set_num_threads(budget)  # MKL's count is process-wide: set it back to this thread's
