@@ -178,7 +178,7 @@ def member_workers(ensemble: int, device: str, threads: Optional[int] = None) ->
     threads (``threads``, default torch's count in this thread), every network at once, each with an equal share
     of the threads (at least one, so more networks than threads share them by turns). A network's small batches
     keep one thread busy better than several (2 cores: three networks of the demo's one after another took 71 s
-    with 2 threads, 56 s with 1, and 35 s side by side). One at a time on a GPU or with a single thread."""
+    with 2 threads, 56 s with 1, and 32 s side by side). One at a time on a GPU or with a single thread."""
     budget = torch.get_num_threads() if threads is None else int(threads)
     if ensemble < 2 or budget < 2 or device.startswith("cuda"):
         return 1, budget
@@ -272,10 +272,10 @@ def _train_side_by_side(
     log: LogCallback,
 ) -> List[Tuple[PatchNet, List[Dict[str, float]], int]]:
     """Each network (its settings in ``configs``) in a thread of its own (``workers`` at once, ``threads`` torch
-    threads each). Their starting
-    points are drawn here, in order; their progress and log lines come back through a queue and are passed on
-    from this thread, so the caller's callbacks are never called from two threads. The first network to fail
-    stops the others, and its error is raised."""
+    threads each). Their starting points are drawn here, in order; their progress and log lines come back through
+    a queue and are passed on from this thread, so ``progress`` and ``log`` are never called from two threads
+    (``is_cancelled`` is: every network asks it between batches, as ``feedback.isCanceled`` may be). The first
+    network to fail, or an error here, stops the others, and that error is raised."""
     n = len(seeds)
     starts = [start_member(config, data, seed, device) for config, seed in zip(configs, seeds)]
     events: "queue.SimpleQueue[Tuple[int, Optional[float], Optional[str]]]" = queue.SimpleQueue()
@@ -320,9 +320,13 @@ def _train_side_by_side(
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prospector-network") as pool:
             futures = [pool.submit(run, member) for member in range(n)]
             pending = set(futures)
-            while pending:
-                _, pending = wait(pending, timeout=0.1)
-                pass_on()
+            try:
+                while pending:
+                    _, pending = wait(pending, timeout=0.1)
+                    pass_on()
+            except BaseException:  # a callback's error or Ctrl-C here: stop the networks, not wait for their end
+                failed.set()
+                raise
         pass_on()
     finally:
         torch.set_num_threads(budget)  # MKL's count is process-wide: set it back to this thread's

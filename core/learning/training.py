@@ -315,9 +315,10 @@ class HostBatches:
 
 class DeviceBatches:
     """The same batches as :class:`HostBatches`, made on the device: the stack, the cells and their labels are
-    copied there once per network, each epoch's random draws (orientations, unlabelled and teacher-scored cells) are drawn at
-    its start and copied in one go, and each batch is one gather (:class:`.patches.DevicePatches`). The draws come
-    from ``rng`` in another order than on the host, so a seed gives other (equally valid) networks there."""
+    copied there once (for every network of an ensemble), each epoch's random draws (orientations, unlabelled and
+    teacher-scored cells) are drawn at its start and copied in one go, and each batch is one gather
+    (:class:`.patches.DevicePatches`). The draws come from ``rng`` in another order than on the host, so a seed
+    gives other (equally valid) networks there."""
 
     def __init__(self, data: TrainingData, size: int, device: str) -> None:
         self.device = device

@@ -159,3 +159,21 @@ def test_the_calling_threads_torch_thread_count_is_kept(monkeypatch):
     bands, labels = synthetic()
     PatchCNN(**{**SMALL, "epochs": 1, "ensemble": 2}).fit(bands, labels)
     assert torch.get_num_threads() == before
+
+
+def test_an_error_in_the_calling_threads_callback_stops_every_network(monkeypatch, one_thread):
+    # a progress or log callback that raises, or Ctrl-C, in the calling thread: the networks stop with it rather
+    # than train to their last epoch while the error waits
+    asked = []
+
+    def progress(fraction):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ensemble, "member_workers", lambda n, device: (n, 1))
+    bands, labels = synthetic()
+    with pytest.raises(KeyboardInterrupt):
+        PatchCNN(**{**SMALL, "epochs": 100, "patience": 100, "ensemble": 3}).fit(
+            bands, labels, progress=progress, is_cancelled=lambda: asked.append(1)
+        )
+    assert not [t for t in threading.enumerate() if t.name.startswith("prospector-network")]
+    assert len(asked) < 200  # a batch or an epoch each, not 100 epochs of about 7 batches
