@@ -198,10 +198,9 @@ def train_members(
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
     log: LogCallback,
-    workers: Optional[int] = None,
 ) -> Tuple[List[PatchNet], List[Dict[str, Any]]]:
-    """Train the ensemble's networks, side by side in threads where :func:`member_workers` says so (``workers``
-    overrides it), else one after another; a seed gives the same networks either way, for the same threads per
+    """Train the ensemble's networks, side by side in threads where :func:`member_workers` says so, else one after
+    another; a seed gives the same networks either way, for the same threads per
     network. Returns them and their histories. Progress and log lines are passed on from this thread."""
     n = config.ensemble
     seeds = [config.seed + MEMBER_SEED_STEP * member for member in range(n)]
@@ -212,7 +211,6 @@ def train_members(
     if device.startswith("cuda") and val_x.numel() * 4 < DEVICE_STACK_SHARE * device_bytes_free(device):
         val_x = val_x.to(device)  # sent once, not every epoch
     count, threads = member_workers(n, device)
-    count = count if workers is None else max(1, min(int(workers), n))
     if count > 1:
         if log:
             log(f"{n} networks train side by side: {count} at once, {threads} of torch's threads each")
