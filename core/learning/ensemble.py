@@ -230,24 +230,20 @@ def train_members(
                 if log:
                     log(prefix + message)
 
-            with torch.random.fork_rng(devices=[]):
-                start = start_member(config, data, seeds[member], device)
-                if start.generator is None:
-                    torch.manual_seed(seeds[member])  # a GPU's dropout draws from its global state
-                results.append(
-                    fit_member(
-                        config,
-                        data,
-                        start,
-                        rngs[member],
-                        device,
-                        member_progress,
-                        is_cancelled,
-                        member_log if log else None,
-                        val_x,
-                        batches,
-                    )
+            results.append(
+                train_network(
+                    config,
+                    data,
+                    seeds[member],
+                    rngs[member],
+                    device,
+                    member_progress,
+                    is_cancelled,
+                    member_log if log else None,
+                    val_x,
+                    batches,
                 )
+            )
     members = [net for net, _, _ in results]
     histories = [
         {"best_epoch": best_epoch, "epochs_run": len(history), "history": history} for _, history, best_epoch in results

@@ -431,13 +431,16 @@ def train_network(
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
     log: LogCallback = None,
+    val_x: Optional[torch.Tensor] = None,
+    batches: Optional[Union[HostBatches, DeviceBatches]] = None,
 ) -> Tuple[PatchNet, History, int]:
-    """Train one network from ``seed``; returns it (best validation weights, on the CPU), its history, best epoch."""
+    """Train one network from ``seed`` in this thread; returns it (best validation weights, on the CPU), its
+    history, best epoch. ``val_x`` and ``batches`` as for :func:`fit_member`."""
     with torch.random.fork_rng(devices=[]):  # a GPU's dropout draws from the device's global state, seeded here
         start = start_member(config, data, seed, device)
         if start.generator is None:
             torch.manual_seed(seed)
-        return fit_member(config, data, start, rng, device, progress, is_cancelled, log)
+        return fit_member(config, data, start, rng, device, progress, is_cancelled, log, val_x, batches)
 
 
 def fit_member(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from geochem_prospector.core.learning import ensemble, training
+from geochem_prospector.core.learning import training
 from geochem_prospector.core.learning.estimator import PatchCNN
 from geochem_prospector.core.learning.patches import DevicePatches, dihedral, extract_patches, pad_halo
 from geochem_prospector.core.learning.training import DeviceBatches, HostBatches, batches_for, roc_auc
@@ -38,13 +38,14 @@ def test_a_gathered_patch_is_the_cut_patch_turned_by_its_transform(size):
 def _data(monkeypatch, semi_supervised: bool, teacher: str = "none"):
     """The settings and TrainingData the estimator trains on (captured from a one-epoch fit)."""
     captured = {}
+    real_fit = training.fit_member
 
     def capture(config, data, *args, **kwargs):
         captured["config"], captured["data"] = config, data
-        return training.fit_member(config, data, *args, **kwargs)
+        return real_fit(config, data, *args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(ensemble, "fit_member", capture)
+        patch.setattr(training, "fit_member", capture)
         bands, labels = synthetic()
         PatchCNN(**{**SMALL, "epochs": 1, "semi_supervised": semi_supervised, "teacher": teacher}).fit(bands, labels)
     return captured["config"], captured["data"]

@@ -69,7 +69,8 @@ def _fit(monkeypatch, workers: int, **settings):
         called_from.add(threading.current_thread().name)
         progress.append(fraction)
 
-    monkeypatch.setattr(ensemble, "fit_member", fit_member)
+    monkeypatch.setattr(ensemble, "fit_member", fit_member)  # side by side
+    monkeypatch.setattr(training, "fit_member", fit_member)  # one after another, through train_network
     monkeypatch.setattr(ensemble, "member_workers", lambda n, device: (workers, 1))
     bands, labels = synthetic()
     model = PatchCNN(**{**SMALL, "epochs": 3, **settings}).fit(bands, labels, progress=report, log=log)
@@ -94,7 +95,7 @@ def test_side_by_side_networks_equal_those_trained_one_after_another(monkeypatch
     assert all(name.startswith("prospector-network") for name in threads)
     assert len(threads) == settings["ensemble"] + candidates
     serial, threads, _, _, _ = _fit(monkeypatch, 1, **settings)
-    assert threads == [threading.current_thread().name] * settings["ensemble"]
+    assert threads == [threading.current_thread().name] * (settings["ensemble"] + candidates)
     for a, b in zip(parallel.nets_, serial.nets_):
         state = b.state_dict()
         assert all(torch.equal(v, state[k]) for k, v in a.state_dict().items())
