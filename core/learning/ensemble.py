@@ -199,56 +199,74 @@ def train_members(
     is_cancelled: CancelCallback,
     log: LogCallback,
 ) -> Tuple[List[PatchNet], List[Dict[str, Any]]]:
-    """Train the ensemble's networks, side by side in threads where :func:`member_workers` says so, else one after
-    another; a seed gives the same networks either way, for the same threads per
-    network. Returns them and their histories. Progress and log lines are passed on from this thread."""
+    """Train the ensemble's networks (:func:`train_networks`); returns them and their histories."""
     n = config.ensemble
     seeds = [config.seed + MEMBER_SEED_STEP * member for member in range(n)]
     # member 0 continues the split's generator, so a single network trains exactly as before ensembles
     rngs = [rng] + [np.random.default_rng(seed) for seed in seeds[1:]]
     prefixes = [f"member {member + 1}/{n}: " if n > 1 else "" for member in range(n)]
-    val_x = validation_patches(config, data)
+    results = train_networks([config] * n, data, seeds, rngs, prefixes, device, progress, is_cancelled, log)
+    members = [net for net, _, _ in results]
+    histories = [
+        {"best_epoch": best_epoch, "epochs_run": len(history), "history": history} for _, history, best_epoch in results
+    ]
+    return members, histories
+
+
+def train_networks(
+    configs: Sequence[TrainingConfig],
+    data: TrainingData,
+    seeds: Sequence[int],
+    rngs: Sequence[np.random.Generator],
+    prefixes: Sequence[str],
+    device: str,
+    progress: ProgressCallback,
+    is_cancelled: CancelCallback,
+    log: LogCallback,
+) -> List[Tuple[PatchNet, List[Dict[str, float]], int]]:
+    """Train one network per settings in ``configs`` (from its seed and generator), side by side in threads where
+    :func:`member_workers` says so, else one after another; a seed gives the same networks either way, for the same
+    threads per network. The validation patches are cut once for all. Progress and log lines (each network's with
+    its prefix) are passed on from this thread. Returns each network, its history and its best epoch."""
+    n = len(configs)
+    field = configs[0].field
+    val_x = validation_patches(configs[0], data)
     if device.startswith("cuda") and val_x.numel() * 4 < DEVICE_STACK_SHARE * device_bytes_free(device):
         val_x = val_x.to(device)  # sent once, not every epoch
     count, threads = member_workers(n, device)
     if count > 1:
         if log:
             log(f"{n} networks train side by side: {count} at once, {threads} of torch's threads each")
-        results = _train_side_by_side(
-            [config] * n, data, seeds, rngs, prefixes, val_x, device, count, threads, progress, is_cancelled, log
+        return _train_side_by_side(
+            configs, data, seeds, rngs, prefixes, val_x, device, count, threads, progress, is_cancelled, log
         )
-    else:
-        results = []
-        # on a GPU one copy of the stack serves every network; on the CPU each makes its own (cheap) host batches
-        batches = batches_for(data, config.field, device) if device.startswith("cuda") else None
-        for member in range(n):
+    results = []
+    # on a GPU one copy of the stack serves every network; on the CPU each makes its own (cheap) host batches
+    batches = batches_for(data, field, device) if device.startswith("cuda") else None
+    for member in range(n):
 
-            def member_progress(fraction: float, member: int = member) -> None:
-                report(progress, (member + fraction) / n)
+        def member_progress(fraction: float, member: int = member) -> None:
+            report(progress, (member + fraction) / n)
 
-            def member_log(message: str, prefix: str = prefixes[member]) -> None:
-                if log:
-                    log(prefix + message)
+        def member_log(message: str, prefix: str = prefixes[member]) -> None:
+            if log:
+                log(prefix + message)
 
-            results.append(
-                train_network(
-                    config,
-                    data,
-                    seeds[member],
-                    rngs[member],
-                    device,
-                    member_progress,
-                    is_cancelled,
-                    member_log if log else None,
-                    val_x,
-                    batches,
-                )
+        results.append(
+            train_network(
+                configs[member],
+                data,
+                seeds[member],
+                rngs[member],
+                device,
+                member_progress,
+                is_cancelled,
+                member_log if log else None,
+                val_x,
+                batches,
             )
-    members = [net for net, _, _ in results]
-    histories = [
-        {"best_epoch": best_epoch, "epochs_run": len(history), "history": history} for _, history, best_epoch in results
-    ]
-    return members, histories
+        )
+    return results
 
 
 def _train_side_by_side(
@@ -353,28 +371,19 @@ def choose_band_sparsity(
     aucs: Dict[str, float] = {}
     seed = config.seed + CHOICE_SEED_STEP
     configs = [dataclasses.replace(config, band_sparsity=strength) for strength in SPARSITY_GRID]
-    count, threads = member_workers(len(configs), device)
-    if count > 1:  # side by side, as an ensemble's networks
-        trained = _train_side_by_side(
-            configs,
-            data,
-            [seed] * len(configs),
-            [np.random.default_rng(seed) for _ in configs],
-            [""] * len(configs),
-            val_x,
-            device,
-            count,
-            threads,
-            None,
-            is_cancelled,
-            None,
-        )
-        nets = [net for net, _, _ in trained]
-    else:
-        nets = [
-            train_network(c, data, seed, np.random.default_rng(seed), device, is_cancelled=is_cancelled)[0]
-            for c in configs
-        ]
+    k = len(configs)
+    trained = train_networks(
+        configs,
+        data,
+        [seed] * k,
+        [np.random.default_rng(seed) for _ in configs],
+        [""] * k,
+        device,
+        None,
+        is_cancelled,
+        None,
+    )
+    nets = [net for net, _, _ in trained]
     for strength, net in zip(SPARSITY_GRID, nets):
         logits = network_logits([net], val_x, device)[0]
         aucs[f"{strength:g}"] = roc_auc(is_positive, logits[:, positive] - logits.mean(axis=1))

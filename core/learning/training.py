@@ -461,8 +461,8 @@ def fit_member(
     (the validation patches and the batch maker) may be shared by networks trained one after another."""
     history: History = []
     net = start.net
-    if config.pretrain_epochs > 0:
-        pretrain_network(config, data, net, rng, device, is_cancelled, log, start.decoder)
+    if start.decoder is not None:  # PRETRAIN_EPOCHS > 0 and cells to pre-train on
+        pretrain_network(config, data, net, start.decoder, rng, device, is_cancelled, log)
     teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
     if teacher is not None:
         for p in teacher.parameters():
@@ -513,7 +513,6 @@ def fit_member(
             if log:
                 log(f"early stop: validation loss has not improved for {config.patience} epochs")
             break
-    net.dropout_generator = None
     if best[1] is None:  # every validation loss was NaN: the optimiser diverged
         raise InputError(
             "training diverged (the validation loss is not a number); lower LEARNING_RATE.", "LEARNING_RATE"
@@ -533,11 +532,11 @@ def pretrain_network(
     config: TrainingConfig,
     data: TrainingData,
     net: PatchNet,
+    decoder: torch.nn.Conv2d,
     rng: np.random.Generator,
     device: str,
     is_cancelled: CancelCallback = None,
     log: LogCallback = None,
-    decoder: Optional[torch.nn.Conv2d] = None,
 ) -> List[float]:
     """Self-supervised pre-training on patches around every valid cell, labels unused: masked-band reconstruction.
 
@@ -546,12 +545,9 @@ def pretrain_network(
     layer, predict the centre cell's hidden values (mean squared error of the normalised values). Predicting a band
     from the others and from its surroundings makes the layers learn the relations between the bands and their
     spatial patterns from all cells, not only the few labelled ones. The decoder is then dropped; fine-tuning on
-    the labels starts from these layers. Returns the mean loss per epoch.
+    the labels starts from these layers. ``decoder`` comes from :func:`start_member`, drawn where the weights
+    were. Returns the mean loss per epoch.
     """
-    if data.valid_rows.size == 0:
-        return []
-    if decoder is None:  # a fresh one, from torch's global random state (:func:`start_member` makes it there)
-        decoder = torch.nn.Conv2d(net.fc.out_channels, data.n_bands, 1).to(device)
     params = [p for name, p in net.named_parameters() if not name.startswith("out.")] + list(decoder.parameters())
     optimiser = torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay)
     size, centre = config.field, config.field // 2
