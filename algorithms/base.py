@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import html
 import os
+import tempfile
 import traceback
 import uuid
 from typing import Any, Dict, List, Sequence, Tuple
@@ -11,14 +13,17 @@ from typing import Any, Dict, List, Sequence, Tuple
 import numpy as np
 from qgis.core import (
     Qgis,
+    QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsFeatureRequest,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeatureSource,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterDefinition,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
@@ -63,17 +68,98 @@ def metadata_value(key: str) -> str:
     return ""
 
 
-def help_url(algorithm_id: str) -> str:
-    """The plugin's home page at the README section documenting the algorithm ('' without a home page)."""
-    homepage = metadata_value("homepage")
-    if not homepage:
+#: output types as the help page names them
+_OUTPUT_KINDS = {
+    "outputNumber": "number",
+    "outputString": "text",
+    "outputBoolean": "true or false",
+    "outputHtml": "HTML file",
+    "outputFile": "file",
+    "outputRaster": "raster layer",
+    "outputVector": "vector layer",
+    "outputFolder": "folder",
+    "outputLayer": "layer",
+    "outputMultilayer": "layers",
+}
+
+
+def _default_text(definition) -> str:
+    """A parameter's default as the help page shows it ('' for none)."""
+    value = definition.defaultValue()
+    if value is None or value == "" or definition.isDestination():
         return ""
-    try:
-        with open(os.path.join(PLUGIN_DIR, "README.md"), encoding="utf-8") as handle:
-            anchor = algorithm_help.readme_anchor(algorithm_id, handle.read())
-    except OSError:
-        anchor = ""
-    return f"{homepage}#{anchor}" if anchor else homepage
+    if definition.type() == "enum":  # its options are listed with their numbers beside
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def help_page_path(algorithm) -> str:
+    """Writes the algorithm's help page (:func:`algorithms.help.help_page`) into the user's QGIS profile, or the
+    temporary folder when the profile cannot be written, and returns its path ('' when neither can). Rewritten only
+    when its text changed, so a plugin update refreshes it."""
+    parameters = []
+    destinations = set()
+    for definition in algorithm.parameterDefinitions():
+        flags = definition.flags()
+        if flags & QgsProcessingParameterDefinition.FlagHidden:
+            continue
+        if definition.isDestination():
+            destinations.add(definition.name())
+        parameters.append(
+            algorithm_help.ParameterEntry(
+                name=definition.name(),
+                label=definition.description(),
+                kind=definition.type(),
+                help=html.unescape(definition.help() or ""),
+                default=_default_text(definition),
+                optional=bool(flags & QgsProcessingParameterDefinition.FlagOptional),
+                advanced=bool(flags & QgsProcessingParameterDefinition.FlagAdvanced),
+                destination=definition.isDestination(),
+                choices=tuple(definition.options()) if definition.type() == "enum" else (),
+            )
+        )
+    outputs = [
+        algorithm_help.ParameterEntry(
+            name=o.name(), label=o.description(), kind=o.type(), help=_OUTPUT_KINDS.get(o.type(), o.type())
+        )
+        for o in algorithm.outputDefinitions()
+        if o.name() not in destinations
+    ]
+    text = algorithm_help.help_page(
+        algorithm.name(),
+        algorithm.displayName(),
+        html.unescape(algorithm.shortHelpString()),
+        parameters,
+        outputs,
+        plugin_version(),
+        QUrl.fromLocalFile(os.path.join(PLUGIN_DIR, "README.md")).toString(),
+    )
+    folders = [
+        os.path.join(QgsApplication.qgisSettingsDirPath(), "geochem_prospector", "help"),
+        os.path.join(tempfile.gettempdir(), f"geochem_prospector_help_{os.getuid() if hasattr(os, 'getuid') else 0}"),
+    ]
+    for folder in folders:
+        path = os.path.join(folder, f"{algorithm.name()}.html")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                if handle.read() == text:
+                    return path
+        except OSError:
+            pass
+        try:
+            os.makedirs(folder, exist_ok=True)
+            partial = f"{path}.{uuid.uuid4().hex}.part"
+            with open(partial, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(partial, path)  # another QGIS writing the same page never leaves half of one
+            return path
+        except OSError:
+            continue
+    return ""
 
 
 class ProspectorAlgorithm(QgsProcessingAlgorithm):
@@ -90,8 +176,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def __init_subclass__(cls, **kwargs) -> None:
         """An algorithm's own help text names parameters by id (NEIGHBORS); the dialog shows it with the form's
-        labels instead (see :func:`algorithms.help.with_labels`), escaped for the HTML QGIS renders it as
-        (:func:`algorithms.help.as_html`). Its display name starts with its workflow step
+        labels instead (see :func:`algorithms.help.with_labels`), escaped for the HTML QGIS renders it as, except in
+        ``qgis_process help``, which prints it as written (:func:`algorithms.help.for_host`). Its display name starts with its workflow step
         (:func:`algorithms.help.numbered`)."""
         super().__init_subclass__(**kwargs)
         title = cls.__dict__.get("displayName")
@@ -107,7 +193,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
             def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
                 labels = {d.name(): d.description() for d in self.parameterDefinitions()}
-                return algorithm_help.as_html(algorithm_help.with_labels(own(self), labels))
+                text = algorithm_help.with_labels(own(self), labels)
+                return algorithm_help.for_host(text, QgsApplication.platform())
 
             shortHelpString.__doc__ = own.__doc__
             cls.shortHelpString = shortHelpString
@@ -117,8 +204,10 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return [self.tr(tag) for tag in algorithm_help.TAGS.get(self.name(), ())]
 
     def helpUrl(self) -> str:  # noqa: N802 (QGIS API name)
-        """The README section of the algorithm (the dialog's Help button)."""
-        return help_url(self.name())
+        """The algorithm's help page, a file written from its definitions (the dialog's Help button): the plugin has
+        no web site, and QGIS would otherwise open a page of its own manual that does not exist."""
+        path = help_page_path(self)
+        return QUrl.fromLocalFile(path).toString() if path else ""
 
     def tr(self, text: str) -> str:
         return tr(text)
@@ -162,7 +251,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         without help gets the text of algorithms/help.py (its tooltip in the dialog)."""
         text = algorithm_help.PARAMETER_HELP.get(self.name(), {}).get(definition.name())
         if text and not definition.help():
-            definition.setHelp(algorithm_help.as_html(self.tr(text)))
+            definition.setHelp(algorithm_help.for_host(self.tr(text), QgsApplication.platform()))
         if definition.type() == "distance":
             # metres (the geographic-CRS check makes sure) until a layer gives its unit; the dialog showed
             # '<unknown>', and always did when the parent is a list of layers, which gives no unit

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Dict, Mapping, Tuple
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 #: toolbox search words per algorithm id (QGIS matches them besides the display name)
 TAGS: Dict[str, Tuple[str, ...]] = {
@@ -55,7 +56,7 @@ TAGS: Dict[str, Tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-#: README heading (its start) documenting each algorithm: the Help button opens that section
+#: README heading documenting each algorithm: the help page (the Help button) points to that section
 README_HEADINGS: Dict[str, str] = {
     "interpolate": "### `prospector:interpolate`",
     "anomalies": "### `prospector:anomalies`",
@@ -413,19 +414,146 @@ def as_html(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def github_anchor(heading: str) -> str:
-    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
-    text = heading.lstrip("#").strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")
+def for_host(text: str, platform: str) -> str:
+    """Help text for where it is shown: ``qgis_process help`` prints it as written; every other host (the
+    desktop's dialogs and tooltips, the modeler) renders it as HTML, so there it goes through :func:`as_html`."""
+    return text if platform == "qgis_process" else as_html(text)
 
 
-def readme_anchor(algorithm_id: str, readme_text: str) -> str:
-    """The anchor of the README heading documenting ``algorithm_id`` ('' when there is none)."""
-    start = README_HEADINGS.get(algorithm_id)
-    if not start:
-        return ""
-    for line in readme_text.splitlines():
-        if line.startswith(start):
-            return github_anchor(line)
-    return ""
+@dataclass(frozen=True)
+class ParameterEntry:
+    """One parameter or output of an algorithm, as its help page lists it."""
+
+    name: str  #: the id qgis_process and processing.run take
+    label: str  #: the form's label
+    kind: str  #: QGIS's type name ('raster', 'enum', 'outputNumber'…)
+    help: str = ""  #: plain text
+    default: str = ""  #: '' when there is none
+    optional: bool = False
+    advanced: bool = False
+    destination: bool = False  #: a file the algorithm writes
+    choices: Tuple[str, ...] = ()  #: an enum's options, by index
+
+
+#: what a value of each input type looks like on the qgis_process command line
+_VALUE_HINTS: Dict[str, str] = {
+    "raster": "raster file",
+    "vector": "vector file",
+    "source": "vector file",
+    "multilayer": "file, repeatable",
+    "file": "file",
+    "layer": "vector or raster file",
+    "field": "field name",
+    "band": "band number",
+    "number": "number",
+    "distance": "number, map units",
+    "boolean": "true or false",
+    "string": "text",
+    "extent": "xmin,xmax,ymin,ymax [EPSG:code]",
+    "crs": "EPSG:code",
+    "enum": "option number",
+}
+
+
+def _paragraphs(text: str) -> List[str]:
+    """Plain help text as HTML blocks: blank lines part paragraphs, lines starting '- ' are list items."""
+    blocks: List[str] = []
+    for chunk in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
+        items: List[str] = []
+        prose: List[str] = []
+        for line in lines:
+            if line.startswith("- "):
+                items.append(line[2:])
+            elif items:  # a wrapped list item
+                items[-1] += " " + line
+            else:
+                prose.append(line)
+        if prose:
+            blocks.append("<p>" + html.escape(" ".join(prose)) + "</p>")
+        if items:
+            blocks.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+    return blocks
+
+
+def _value_hint(entry: ParameterEntry) -> str:
+    if entry.destination:
+        return "output file"
+    return _VALUE_HINTS.get(entry.kind, entry.kind)
+
+
+def help_page(
+    algorithm_id: str,
+    title: str,
+    help_text: str,
+    parameters: Sequence[ParameterEntry],
+    outputs: Sequence[ParameterEntry],
+    version: str,
+    readme_url: str,
+) -> str:
+    """The page the Help button of ``algorithm_id``'s dialog opens: what it does, every parameter with the id
+    ``qgis_process`` takes, its type, default and help (an option list's numbers, which ``qgis_process`` takes
+    instead of the words), the values it returns, and a command line with the parameters that have no default. Written from
+    the algorithm's own definitions, so it cannot drift from them; it needs no network."""
+    esc = html.escape
+    rows = []
+    for entry in parameters:
+        notes = [w for w, flag in (("optional", entry.optional), ("advanced", entry.advanced)) if flag]
+        choices = ""
+        if entry.choices:
+            choices = "<br>" + "; ".join(f"<code>{i}</code> = {esc(c)}" for i, c in enumerate(entry.choices))
+        rows.append(
+            "<tr>"
+            f"<td>{esc(entry.label)}</td>"
+            f"<td><code>{esc(entry.name)}</code></td>"
+            f"<td>{esc(_value_hint(entry))}{' (' + ', '.join(notes) + ')' if notes else ''}</td>"
+            f"<td>{esc(entry.default) if entry.default else ''}</td>"
+            f"<td>{esc(entry.help)}{choices}</td>"
+            "</tr>"
+        )
+    output_rows = [
+        f"<tr><td>{esc(o.label)}</td><td><code>{esc(o.name)}</code></td><td>{esc(o.help)}</td></tr>" for o in outputs
+    ]
+    required = [p for p in parameters if not p.optional and not p.default]  # qgis_process fills in defaults
+    command = " ".join(
+        [f"qgis_process run prospector:{algorithm_id} --"]
+        + [f"{p.name}=&lt;{esc(_value_hint(p))}&gt;" for p in required]
+    )
+    readme = esc(README_HEADINGS.get(algorithm_id, "").lstrip("# "))
+    section = f" (section {readme})" if readme else ""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{esc(title)} · GeoChem Prospector</title>",
+            "<style>body{font-family:sans-serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem;line-height:1.45}"
+            "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem .45rem;"
+            "vertical-align:top;text-align:left}th{background:#f0f0f0}code,pre{background:#f4f4f4}"
+            "pre{padding:.6rem;white-space:pre-wrap;word-break:break-word}.id{color:#555}</style>",
+            "</head><body>",
+            f"<h1>{esc(title)}</h1>",
+            f'<p class="id"><code>prospector:{esc(algorithm_id)}</code> · GeoChem Prospector {esc(version)}</p>',
+            *_paragraphs(help_text),
+            "<h2>Parameters</h2>",
+            "<table><tr><th>Label in the dialog</th><th>Name (qgis_process, processing.run)</th><th>Value</th>"
+            "<th>Default</th><th>Help</th></tr>",
+            *rows,
+            "</table>",
+            *(
+                ["<h2>Values returned</h2>", "<table><tr><th>Output</th><th>Name</th><th>Type</th></tr>"]
+                + output_rows
+                + ["</table>"]
+                if outputs
+                else []
+            ),
+            "<h2>From the command line</h2>",
+            f"<pre>{command}</pre>",
+            "<p>Option lists take their numbers there (above). <code>qgis_process help "
+            f"prospector:{esc(algorithm_id)}</code> prints this reference too.</p>",
+            f'<p>The whole workflow, with its validation: <a href="{esc(readme_url)}">README.md</a> in the plugin '
+            f"folder{section}.</p>",
+            "</body></html>",
+            "",
+        ]
+    )

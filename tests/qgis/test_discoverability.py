@@ -1,11 +1,14 @@
 """The toolbox finds the algorithms by what a geologist would type; dialogs explain parameters by their labels.
 
 The reference is QGIS itself: its toolbox filter (QgsProcessingToolboxProxyModel, what the search box uses) and the
-tooltip it builds from a parameter (QgsProcessingParameterDefinition.toolTip). Anchors are GitHub's, by hand.
+tooltip it builds from a parameter (QgsProcessingParameterDefinition.toolTip); its parameter definitions for the
+help page; the Help button of its own algorithm dialog.
 """
 
+import html
 import os
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -82,7 +85,8 @@ def test_every_parameter_has_a_tooltip_with_help(prospector_provider):
 def test_every_algorithm_has_tags_and_a_help_link(prospector_provider):
     for algorithm in _algorithms(prospector_provider):
         assert len(algorithm.tags()) >= 3, algorithm.id()
-        assert "#prospector" in algorithm.helpUrl(), algorithm.id()
+        url = algorithm.helpUrl()
+        assert url.startswith("file://") and os.path.isfile(_local_path(url)), (algorithm.id(), url)
 
 
 def test_help_names_parameters_by_their_labels_not_ids(prospector_provider):
@@ -104,23 +108,125 @@ def test_with_labels_replaces_whole_ids_only():
     )
 
 
-def test_help_button_opens_the_readme_section(prospector_provider):
-    """GitHub's anchors of the README headings, worked out by hand (lower case, punctuation dropped, spaces '-')."""
-    expected = {
-        "interpolate": "#prospectorinterpolate",
-        "anomalies": "#prospectoranomalies--identify-and-screen-anomalies",
-        "evaluate": "#prospectorevaluate--against-held-out-deposits",
-    }
-    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
-        readme = handle.read()
-    for step, anchor in expected.items():
-        url = prospector_provider.algorithm(step).helpUrl()
-        assert url.endswith(anchor), url
-    for step in STEPS:  # predict is documented with traincnn
-        url = prospector_provider.algorithm(step).helpUrl()
-        documented = "traincnn" if step == "predict" else step
-        assert url.startswith(("https://", "http://")) and f"#prospector{documented}" in url, url
-        assert f"### `prospector:{documented}`" in readme
+def _local_path(url):
+    from qgis.PyQt.QtCore import QUrl
+
+    return QUrl(url).toLocalFile()
+
+
+class _PageText(HTMLParser):
+    """A help page's visible text, and the text of its <code> elements."""
+
+    def __init__(self):
+        super().__init__()
+        self.text, self.codes, self._in_code = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._in_code = self._in_code or tag == "code"
+
+    def handle_endtag(self, tag):
+        self._in_code = self._in_code and tag != "code"
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._in_code:
+            self.codes.append(data.strip())
+
+
+def _words(text):
+    """``text`` with white space folded and list items' '- ' dropped (the page shows them as a list)."""
+    return " ".join(text.replace("- ", " ").split())
+
+
+def _page(algorithm):
+    parser = _PageText()
+    with open(_local_path(algorithm.helpUrl()), encoding="utf-8") as handle:
+        parser.feed(handle.read())
+    return " ".join(" ".join(parser.text).split()), set(parser.codes)
+
+
+def test_help_page_lists_every_parameter_as_qgis_defines_it(prospector_provider):
+    """The page the Help button opens gives, for each parameter QGIS shows, the form's label, the id qgis_process
+    takes, its help, and an option list's numbers (qgis_process takes numbers, not the words)."""
+    from qgis.core import QgsProcessingParameterDefinition
+
+    for algorithm in _algorithms(prospector_provider):
+        text, codes = _page(algorithm)
+        assert f"prospector:{algorithm.name()}" in codes
+        for definition in algorithm.parameterDefinitions():
+            if definition.flags() & QgsProcessingParameterDefinition.FlagHidden:
+                continue
+            where = f"{algorithm.id()} {definition.name()}"
+            assert definition.name() in codes, where
+            assert " ".join(definition.description().split()) in text, where
+            written = " ".join(html.unescape(definition.help()).split())
+            assert written in text, where
+            if definition.type() == "enum":
+                for number, option in enumerate(definition.options()):
+                    assert f"{number} = {' '.join(option.split())}" in text, where
+        for output in algorithm.outputDefinitions():
+            assert output.name() in codes, f"{algorithm.id()} output {output.name()}"
+    text, _ = _page(prospector_provider.algorithm("evaluate"))
+    assert "2 = Low values are prospective" in text
+    assert (
+        "qgis_process run prospector:evaluate -- INPUT_RASTER=<raster file> DEPOSITS=<vector file> OUTPUT_REPORT=<output file>"
+        in text
+    )
+
+
+def test_help_page_carries_the_whole_help_text(prospector_provider):
+    """Evidence's help says '(<layer>:<what>)': the page shows it as written, not as tags."""
+    for algorithm in _algorithms(prospector_provider):
+        text, _ = _page(algorithm)
+        assert _words(html.unescape(algorithm.shortHelpString())) in _words(text), algorithm.id()
+    text, _ = _page(prospector_provider.algorithm("evidence"))
+    assert "(<layer>:<what>)" in text
+
+
+def test_help_page_is_rewritten_when_stale(prospector_provider):
+    algorithm = prospector_provider.algorithm("interpolate")
+    path = _local_path(algorithm.helpUrl())
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("an older plugin's page")
+    assert _local_path(algorithm.helpUrl()) == path
+    with open(path, encoding="utf-8") as handle:
+        assert "NEIGHBORS" in handle.read()
+
+
+def test_the_dialogs_help_button_opens_the_page(qgis_iface, prospector_provider, monkeypatch):
+    """Clicked in the real algorithm dialog, Help asks the desktop to open the page (QDesktopServices, whose file
+    handler the test takes over), not a page of QGIS's manual."""
+    from processing.gui.AlgorithmDialog import AlgorithmDialog
+    from qgis.gui import QgsBrowserGuiModel
+    from qgis.PyQt.QtCore import QObject, QUrl, pyqtSlot
+    from qgis.PyQt.QtGui import QDesktopServices
+    from qgis.PyQt.QtWidgets import QDialogButtonBox
+
+    class Opened(QObject):
+        def __init__(self):
+            super().__init__()
+            self.urls = []
+
+        @pyqtSlot(QUrl)
+        def open(self, url):
+            self.urls.append(url.toString())
+
+    browser = QgsBrowserGuiModel()
+    monkeypatch.setattr(qgis_iface, "browserModel", lambda: browser, raising=False)
+    opened = Opened()
+    QDesktopServices.setUrlHandler("file", opened, "open")
+    try:
+        for step in ("evaluate", "traincnn"):
+            algorithm = prospector_provider.algorithm(step)
+            dialog = AlgorithmDialog(algorithm.create(), False, None)
+            try:
+                dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Help).click()
+            finally:
+                dialog.deleteLater()
+            assert opened.urls and opened.urls[-1] == algorithm.helpUrl(), (step, opened.urls)
+            assert os.path.isfile(_local_path(opened.urls[-1]))
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
 
 
 def test_fields_separated_by_semicolons_work_as_the_message_says(run_algorithm, tmp_path):
