@@ -212,9 +212,14 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT_RASTER, context)
         if layer is None or not layer.isValid():
             raise QgsProcessingException("INPUT_RASTER: the raster could not be opened; choose a raster layer.")
-        band = self.parameterAsInt(parameters, self.BAND, context) or 1
+        # unset is band 1; a 0 given is a mistake (bands count from 1), not the first band
+        given = parameters.get(self.BAND) not in (None, "")
+        band = self.parameterAsInt(parameters, self.BAND, context) if given else 1
         if not 1 <= band <= layer.bandCount():
-            raise QgsProcessingException(f"BAND: band {band} does not exist; the raster has {layer.bandCount()}.")
+            counted = " Bands are numbered from 1." if band < 1 else ""
+            raise QgsProcessingException(
+                f"BAND: band {band} does not exist; the raster has {layer.bandCount()}.{counted}"
+            )
         crs = layer.crs()
         if not crs.isValid():
             raise QgsProcessingException("INPUT_RASTER: the raster has no CRS; assign one (Layer Properties).")

@@ -1293,6 +1293,12 @@ CASES: List[Case] = [
     Case("one-band raster", "anomalies", _set(INPUT_RASTER="oneband")),
     Case("one-band raster", "pseudolabel", _set(INPUT_RASTERS=["oneband"])),
     Case("one-band raster", "evaluate", _set(INPUT_RASTER="oneband", BAND=2), error=r"^BAND: band 2 does not exist"),
+    Case(
+        "band 0",
+        "evaluate",
+        _set(INPUT_RASTER="oneband", BAND=0),
+        error=r"^BAND: band 0 does not exist; the raster has 1\. Bands are numbered from 1\.$",
+    ),
     # ---- files we did not write: corrupt or truncated ------------------------------------------------------------
     Case(
         "corrupt file",
