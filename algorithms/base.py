@@ -870,11 +870,11 @@ def report_values(
     censored_factor: float | None = None,
 ) -> None:
     """Refuse a field without any number; report how text values were read (thousands separators, decimal
-    commas, ambiguous values), below-detection substitutes, values beyond the float32 range and skipped values
+    commas, ambiguous values), below-detection substitutes, over-limit values read as their limit, values beyond the float32 range and skipped values
     (NULL, text)."""
     for name, rep in zip(fields, reports):
         skipped = rep.missing + rep.unparsable
-        if rep.numeric + rep.censored == 0:
+        if rep.numeric + rep.censored + rep.over_limit == 0:
             if rep.beyond_range:
                 raise QgsProcessingException(
                     f"{parameter}: field '{name}' has no values within the float32 range of the output rasters "
@@ -924,6 +924,14 @@ def report_values(
             feedback.pushWarning(
                 f"{name}: {rep.censored} of {rep.total} values below detection (limits {limits}) set to "
                 f"{censored_factor:g} x the detection limit."
+            )
+        if rep.over_limit:
+            limits = ", ".join(f"{v:g}" for v in rep.upper_limits[:5])
+            feedback.pushWarning(
+                f"{name}: {rep.over_limit} of {rep.total} values above the upper detection limit (limits {limits}, "
+                f"written '>{rep.upper_limits[0]:g}') set to that limit: they are at least that high, so the map "
+                "understates them. If the laboratory re-assayed them (an ore-grade method), put those results in the "
+                "field and run again."
             )
         if skipped:
             feedback.pushWarning(

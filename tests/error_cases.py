@@ -355,6 +355,11 @@ def _messy_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
     fill[:3] = -9999.0  # 'not analysed', as databases export it
     rows = [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(xy, fill)]
     paths["fill_code"] = _ogr_layer(os.path.join(folder, "fill_code.gpkg"), ogr.wkbPoint, {"Cu": ogr.OFTReal}, rows)
+    over = [f"{v:g}" for v in cu]
+    for i in np.argsort(cu)[-3:]:  # the three highest results, above the laboratory's upper limit of 200
+        over[i] = ">200"
+    rows = [(f"POINT ({x} {y})", {"Cu": v}) for (x, y), v in zip(xy, over)]
+    paths["over_limit"] = _ogr_layer(os.path.join(folder, "over_limit.gpkg"), ogr.wkbPoint, {"Cu": ogr.OFTString}, rows)
     rows = [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(xy, cu)]
     rows[0], rows[1] = (None, {"Cu": 999.0}), ("POINT EMPTY", {"Cu": 999.0})
     paths["no_geometry"] = _ogr_layer(os.path.join(folder, "no_geometry.gpkg"), ogr.wkbPoint, {"Cu": ogr.OFTReal}, rows)
@@ -505,16 +510,12 @@ def band_named_for_the_csv_file(params: Dict[str, object]) -> None:
     assert not any(str(n).startswith(":") for n in names), names
 
 
-def idw_without_fill_codes(params: Dict[str, object]) -> None:
-    """The grid equals a brute-force IDW (8 nearest samples, power 2, on log10 values: the row's settings) of the
-    samples read with geopandas, the -9999 codes left out; before the fix they were 4999.5 ppm."""
-    import geopandas as gpd
+def _assert_brute_force_idw(params: Dict[str, object], sxy: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The written grid equals a brute-force IDW of ``values`` at ``sxy`` (8 nearest samples, power 2, on log10
+    values: the matrix's interpolate settings); returns the grid."""
     import rasterio
 
-    frame = gpd.read_file(str(params["INPUT"]))
-    frame = frame[frame["Cu"] != -9999.0]
-    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
-    logs = np.log10(frame["Cu"].to_numpy(dtype=float))
+    logs = np.log10(values)
     with rasterio.open(str(params["OUTPUT"])) as src:
         grid, t = src.read(1), src.transform
     rows, cols = np.mgrid[0 : grid.shape[0], 0 : grid.shape[1]]
@@ -525,7 +526,32 @@ def idw_without_fill_codes(params: Dict[str, object]) -> None:
     w = 1.0 / dn**2
     expected = 10 ** ((w * logs[near]).sum(axis=1) / w.sum(axis=1))
     np.testing.assert_allclose(grid.ravel(), expected, rtol=1e-5)
+    return grid
+
+
+def idw_without_fill_codes(params: Dict[str, object]) -> None:
+    """The grid equals a brute-force IDW of the samples read with geopandas, the -9999 codes left out; before the
+    fix they were 4999.5 ppm."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    frame = frame[frame["Cu"] != -9999.0]
+    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    grid = _assert_brute_force_idw(params, sxy, frame["Cu"].to_numpy(dtype=float))
     assert grid.max() < 1000.0
+
+
+def idw_with_over_limit_values_at_their_limit(params: Dict[str, object]) -> None:
+    """The grid equals a brute-force IDW of every sample read with geopandas, '>200' as 200; before, those three
+    (the survey's highest) were skipped as text, and the grid stayed below the next highest sample."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    text = frame["Cu"].astype(str)
+    values = text.str.replace(">", "", regex=False).astype(float).to_numpy()
+    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    grid = _assert_brute_force_idw(params, sxy, values)
+    assert grid.max() > values[~text.str.startswith(">").to_numpy()].max()
 
 
 def distance_to_curved_fault(params: Dict[str, object]) -> None:
@@ -1948,6 +1974,23 @@ CASES += [
         _set(INPUT="fill_code", FIELDS=["Cu"]),
         warning=r"Cu: 3 of 36 values are -9999, a code for missing data .* left out as missing",
         check=idw_without_fill_codes,
+    ),
+    Case(
+        "over-limit values ('>200') in an element field",
+        "interpolate",
+        _set(INPUT="over_limit", FIELDS=["Cu"]),
+        warning=r"Cu: 3 of 36 values above the upper detection limit \(limits 200, written '>200'\) set to that limit",
+        check=idw_with_over_limit_values_at_their_limit,
+    ),
+    Case(
+        "over-limit values ('>200') in an element field",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["over_limit"],
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(p["OUTPUT"]), "points.gpkg"),
+        },
+        warning=r"Cu: 3 of 36 values above the upper detection limit",
     ),
     Case(
         "points without geometry",

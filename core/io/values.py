@@ -59,6 +59,8 @@ class ValueReport:
     examples: List[str] = field(default_factory=list)
     censored: int = 0  # below-detection values ("<5", or negative codes) replaced by a substitute
     detection_limits: List[float] = field(default_factory=list)  # distinct limits met (at most 10 kept)
+    over_limit: int = 0  # values above the upper detection limit (">10000") read as that limit
+    upper_limits: List[float] = field(default_factory=list)  # distinct upper limits met (at most 10 kept)
     # how the separators in text values were read (see to_float_array)
     decimal_mark: str = ""  # "point", "comma", "mixed" (both seen), "" (no text value shows which)
     comma_thousands: int = 0  # values read with the comma as thousands separator ("1,250" = 1250)
@@ -145,6 +147,8 @@ def _eg(examples: Dict[str, Tuple[str, float]], key: str, value: bool = True) ->
 
 #: "<5", "< 0.5", "<0,5", "<1,000", "<DL 5" style below-detection entries (the number is read like the others)
 _CENSORED = re.compile(r"^\s*<\s*=?\s*(?:dl\s*)?([0-9.,]*[0-9][0-9.,]*(?:[eE][-+]?[0-9]+)?)\s*$", re.IGNORECASE)
+#: ">10000", "> 5,5", ">=200" style entries above the upper detection limit (over-limit results of a laboratory)
+_OVER_LIMIT = re.compile(r"^\s*>\s*=?\s*([0-9.,]*[0-9][0-9.,]*(?:[eE][-+]?[0-9]+)?)\s*$")
 #: a number as tables write it: sign, digits with points and commas, exponent
 _NUMBER = re.compile(r"^([-+]?)([0-9.,]*[0-9][0-9.,]*)([eE][-+]?[0-9]+)?$")
 _GROUPED = {".": re.compile(r"^[1-9][0-9]{0,2}(?:\.[0-9]{3})+$"), ",": re.compile(r"^[1-9][0-9]{0,2}(?:,[0-9]{3})+$")}
@@ -178,7 +182,7 @@ def _number_text(item: object) -> Optional[str]:
     """The number part of a text value (stripped; the limit of a '<5' entry), None for other values."""
     if not isinstance(item, str):
         return None
-    match = _CENSORED.match(item)
+    match = _CENSORED.match(item) or _OVER_LIMIT.match(item)
     return match.group(1) if match else item.strip()
 
 
@@ -245,6 +249,10 @@ def to_float_array(
     codes only where that reading is consistent, i.e. the field has few distinct negative values; a field of
     levelled or centred values keeps its negatives. ``ValueReport.negative_reading`` says which was used.
 
+    With ``censored_factor`` given, over-limit entries (``">10000"``, ``">= 5,5"``: above the laboratory's upper
+    detection limit) are read as that limit and counted in ``ValueReport.over_limit``: they are at least that
+    high, and read as missing they would drop the highest samples of a survey, those an anomaly map is for.
+
     With ``max_abs`` (e.g. :data:`FLOAT32_MAX`) values whose magnitude exceeds it are read as missing and
     counted in ``ValueReport.beyond_range``: no concentration is that large, they are fill codes.
 
@@ -290,6 +298,17 @@ def to_float_array(
                 else:
                     values.append(math.nan)
                 continue
+        over = _OVER_LIMIT.match(item) if censored_factor is not None and isinstance(item, str) else None
+        limit = _read_text(over.group(1), rep) if over else None
+        if limit is not None:
+            if _within(limit, max_abs, rep):
+                rep.over_limit += 1
+                if limit not in rep.upper_limits and len(rep.upper_limits) < 10:
+                    rep.upper_limits.append(limit)
+                values.append(limit)
+            else:
+                values.append(math.nan)
+            continue
         if number is None:
             if item is None or (isinstance(item, str) and not item.strip()) or _is_null(item):
                 rep.missing += 1

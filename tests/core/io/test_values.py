@@ -33,6 +33,30 @@ def test_without_factor_behaviour_is_unchanged():
     assert rep.unparsable == 1 and rep.censored == 0 and rep.numeric == 2
 
 
+def test_over_limit_values_are_read_as_their_upper_limit():
+    """A laboratory writes results above its upper detection limit as '>10000': the highest samples of a survey,
+    which must not vanish as text."""
+    raw = [">10000", "> 500", ">=2,5", "0,5", "12", "<1", ">", ">abc"]
+    values, rep = to_float_array(raw, censored_factor=0.5)
+    expected = [10000.0, 500.0, 2.5, 0.5, 12.0, 0.5, math.nan, math.nan]
+    np.testing.assert_array_equal(values, expected)
+    assert (rep.over_limit, rep.censored, rep.numeric, rep.unparsable) == (3, 1, 2, 2)
+    assert rep.upper_limits == [10000.0, 500.0, 2.5]
+    assert rep.decimal_mark == "comma"  # '>=2,5' and '0,5' both show a decimal comma
+
+
+def test_over_limit_values_beyond_the_raster_range_are_missing():
+    values, rep = to_float_array([">1e39", "3"], censored_factor=0.5, max_abs=3.4e38)
+    np.testing.assert_array_equal(values, [math.nan, 3.0])
+    assert rep.over_limit == 0 and rep.beyond_range == 1
+
+
+def test_over_limit_text_without_factor_stays_text():
+    values, rep = to_float_array([">10000", "3"])
+    np.testing.assert_array_equal(values, [math.nan, 3.0])
+    assert rep.over_limit == 0 and rep.unparsable == 1
+
+
 def test_bad_factor_refused():
     with pytest.raises(InputError, match="CENSORED_FACTOR"):
         to_float_array(["1"], censored_factor=-1)
