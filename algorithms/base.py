@@ -37,6 +37,7 @@ from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 from . import help as algorithm_help
 from .layers import Placement, apply_legend
+from .parameters import with_option_numbers
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
@@ -266,6 +267,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
         """QGIS's checks, which open the input layers, opened so that reading writes nothing beside them; then an
         input in a geographic CRS is refused before the run starts (the dialog says so without running)."""
+        parameters = with_option_numbers(self.parameterDefinitions(), parameters)
         with no_gdal_sidecars():
             reading = self.reading_inputs(parameters, context)
             ok, message = super().checkParameterValues(reading, context)
@@ -317,6 +319,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
         self._run_token, self._loaded = uuid.uuid4().hex, 0  # the layers this run loads are placed together
         try:
+            parameters = with_option_numbers(self.parameterDefinitions(), parameters)  # 'kriging' for METHOD=1
             parameters = self.with_default_extensions(parameters, context)
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none

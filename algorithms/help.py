@@ -451,7 +451,7 @@ _VALUE_HINTS: Dict[str, str] = {
     "string": "text",
     "extent": "xmin,xmax,ymin,ymax [EPSG:code]",
     "crs": "EPSG:code",
-    "enum": "option number",
+    "enum": "option number or words of it",
 }
 
 
@@ -492,8 +492,7 @@ def help_page(
     readme_url: str,
 ) -> str:
     """The page the Help button of ``algorithm_id``'s dialog opens: what it does, every parameter with the id
-    ``qgis_process`` takes, its type, default and help (an option list's numbers, which ``qgis_process`` takes
-    instead of the words), the values it returns, and a command line with the parameters that have no default. Written from
+    ``qgis_process`` takes, its type, default and help (an option list's numbers, which ``qgis_process`` takes besides words), the values it returns, and a command line with the parameters that have no default. Written from
     the algorithm's own definitions, so it cannot drift from them; it needs no network."""
     esc = html.escape
     rows = []
@@ -549,7 +548,8 @@ def help_page(
             ),
             "<h2>From the command line</h2>",
             f"<pre>{command}</pre>",
-            "<p>Option lists take their numbers there (above). <code>qgis_process help "
+            "<p>Option lists take their numbers there (above), or words that name one option "
+            "(<code>METHOD=kriging</code>). <code>qgis_process help "
             f"prospector:{esc(algorithm_id)}</code> prints this reference too.</p>",
             f'<p>The whole workflow, with its validation: <a href="{esc(readme_url)}">README.md</a> in the plugin '
             f"folder{section}.</p>",

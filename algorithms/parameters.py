@@ -5,6 +5,9 @@ its dialog. SCHEDULER has its own module (:mod:`.scheduling`)."""
 
 from __future__ import annotations
 
+import re
+from typing import Any, Dict, Iterable, Optional, Sequence
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterEnum,
@@ -25,6 +28,47 @@ MODEL_FILTER = "GeoChem Prospector model (*.pt)"
 
 #: the DEVICE choices, passed to PyTorch by name (static strings: a model or command line stores the word)
 DEVICES = ["auto", "cpu", "cuda"]
+
+
+def option_number(options: Sequence[str], text: str) -> Optional[int]:
+    """The option of an enum parameter that ``text`` names, as a user types it in ``qgis_process``: its number
+    ('1'), the option as the dialog lists it ('Ordinary kriging'), the start of it ('ordinary'), or words of it
+    that occur in no other option ('kriging', 'IDW', 'CLR'), in any case. None when nothing fits, or when the
+    words fit several options ('per cell' in 'CNN per cell (no context)' and 'CNN per cell, distilled …')."""
+    typed = " ".join(str(text).split()).casefold()
+    if not typed:
+        return None
+    if typed.isdigit():
+        return int(typed)  # QGIS checks that the option exists
+    folded = [" ".join(option.split()).casefold() for option in options]
+    whole_words = re.compile(rf"(?<![\w]){re.escape(typed)}(?![\w])")
+    for fits in (lambda o: o == typed, lambda o: o.startswith(typed), lambda o: whole_words.search(o) is not None):
+        hits = [i for i, option in enumerate(folded) if fits(option)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            return None  # ambiguous: a looser rule would not make it less so
+    return None
+
+
+def with_option_numbers(definitions: Iterable[Any], parameters: Dict[str, Any]) -> Dict[str, Any]:
+    """``parameters`` with the enum values given as words (:func:`option_number`) replaced by their numbers, which
+    QGIS 3.22's check and ``parameterAsEnum`` take; values that name no single option are left for that check to
+    refuse (:func:`refused_value` lists the options)."""
+    numbered = dict(parameters)
+    for definition in definitions:
+        name = definition.name()
+        value = parameters.get(name)
+        if definition.type() != "enum" or definition.usesStaticStrings() or not isinstance(value, (str, list)):
+            continue
+        items = value if isinstance(value, list) else (value.split(",") if definition.allowMultiple() else [value])
+        if not items or not all(isinstance(item, (str, int)) for item in items):
+            continue
+        numbers = [item if isinstance(item, int) else option_number(definition.options(), item) for item in items]
+        words = [item for item in items if isinstance(item, str) and not item.strip().isdigit()]
+        if words and all(n is not None for n in numbers):
+            numbered[name] = numbers if definition.allowMultiple() else numbers[0]
+    return numbered
 
 
 def evidence_rasters(name: str = "INPUT_RASTERS", description: str = "Evidence rasters"):
@@ -80,10 +124,14 @@ def refused_value(definition, value, context) -> str:
         options = definition.options()
         if definition.usesStaticStrings():
             listed = ", ".join(options)
-        else:
-            listed = ", ".join(f"{i} ({option})" for i, option in enumerate(options))
-        how = "one or more of" if definition.allowMultiple() else "one of"
-        return f"{name}: choose {how} {listed} (got {got})."
+            how = "one or more of" if definition.allowMultiple() else "one of"
+            return f"{name}: choose {how} {listed} (got {got})."
+        listed = ", ".join(f"{i} ({option})" for i, option in enumerate(options))
+        how = "one or more of (separated by commas)" if definition.allowMultiple() else "one of"
+        return (
+            f"{name}: choose {how} {listed}: by its number or by words that name one option, e.g. "
+            f"'{options[-1].split(' (')[0]}' (got {got})."
+        )
     if kind == "file" and definition.extension():
         return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
     return ""

@@ -1,0 +1,60 @@
+"""What a user types on the command line: ``qgis_process help`` prints an algorithm's help as plain text (escaped
+for the dialogs' HTML there, '<layer>' must read as written on a terminal), and option lists take words."""
+
+import os
+import subprocess
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLES = os.path.join(REPO, "resources", "sample_data")
+
+
+def _help(env, algorithm_id):
+    proc = subprocess.run(
+        ["qgis_process.bin", "help", algorithm_id], env=dict(env), capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_help_prints_angle_brackets_as_written(qgis_process_env):
+    evidence = _help(qgis_process_env, "prospector:evidence")
+    assert "(<layer>:<what>)" in evidence
+    interpolate = _help(qgis_process_env, "prospector:interpolate")
+    assert "text such as '<5' or '< 0.5'" in interpolate  # the help text
+    assert "('<5', or -5 for 'below 5')" in interpolate  # a parameter's help
+    for text in (evidence, interpolate):
+        assert "&lt;" not in text and "&gt;" not in text and "&amp;" not in text
+
+
+def test_an_option_given_by_words_runs_as_its_number(qgis_process, tmp_path):
+    """DIRECTION=low is DIRECTION=2 (QGIS 3.22's own check refused every word before the algorithm ran)."""
+    results = {}
+    for value in ("low", "2"):
+        folder = tmp_path / value
+        folder.mkdir()
+        code, out, log = qgis_process(
+            "prospector:evaluate",
+            {
+                "INPUT_RASTER": os.path.join(SAMPLES, "magnetics_tmi_nT.tif"),
+                "DEPOSITS": os.path.join(SAMPLES, "deposits.gpkg"),
+                "DIRECTION": value,
+                "ITERATIONS": 50,
+                "OUTPUT_REPORT": str(folder / "r.html"),
+                "OUTPUT_TABLE": str(folder / "t.csv"),
+            },
+        )
+        assert code == 0, log[-2000:]
+        results[value] = out["results"]
+    assert results["low"]["AUC"] == results["2"]["AUC"] and results["low"]["LOW_VALUES_FIRST"]
+    code, _, log = qgis_process(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": os.path.join(SAMPLES, "magnetics_tmi_nT.tif"),
+            "DEPOSITS": os.path.join(SAMPLES, "deposits.gpkg"),
+            "DIRECTION": "sideways",
+            "OUTPUT_REPORT": str(tmp_path / "r.html"),
+            "OUTPUT_TABLE": str(tmp_path / "t.csv"),
+        },
+    )
+    assert code != 0 and "DIRECTION: choose one of 0 (Automatic" in log and "(got 'sideways')" in log
+    assert not (tmp_path / "r.html").exists()

@@ -1,0 +1,100 @@
+"""Option lists (enum parameters) take words besides numbers, as a qgis_process user types them ('METHOD=kriging').
+
+The reference is QGIS's own reading of the option's number: a run given the word must equal the run given the number.
+"""
+
+import pytest
+
+from geochem_prospector.algorithms.parameters import option_number, with_option_numbers
+
+
+def _options(provider, algorithm, name):
+    return provider.algorithm(algorithm).parameterDefinition(name).options()
+
+
+@pytest.mark.parametrize(
+    "algorithm, name, typed, number",
+    [
+        ("interpolate", "METHOD", "kriging", 1),
+        ("interpolate", "METHOD", "Ordinary Kriging", 1),
+        ("interpolate", "METHOD", "idw", 0),
+        ("interpolate", "METHOD", "auto", 2),
+        ("interpolate", "METHOD", " 1 ", 1),
+        ("interpolate", "METHOD", "universal", None),
+        ("interpolate", "TRANSFORM", "normal", 2),  # the start of one option before a word of another
+        ("evaluate", "DIRECTION", "low", 2),
+        ("evaluate", "DIRECTION", "HIGH", 1),
+        ("evaluate", "DIRECTION", "automatic", 0),
+        ("anomalies", "METHOD", "fractal", 1),
+        ("anomalies", "METHOD", "MAD", 3),
+        ("anomalies", "METHOD", "tukey", 4),
+        ("anomalies", "INDEX_METHOD", "clr", 1),
+        ("comparemodels", "CNN_MODES", "CNN", 0),
+        ("comparemodels", "CNN_MODES", "positive-unlabelled", 1),
+        ("comparemodels", "CNN_MODES", "distilled", 6),
+        ("comparemodels", "CNN_MODES", "per cell", None),  # in two options: ambiguous, refused
+        ("trainmodel", "METHOD", "gradient boosting", 1),
+        ("traincnn", "TRAINING", "positive-unlabelled", 1),
+        ("traincnn", "TRAINING", "", None),
+    ],
+)
+def test_words_name_one_option(prospector_provider, algorithm, name, typed, number):
+    assert option_number(_options(prospector_provider, algorithm, name), typed) == number
+
+
+def test_several_options_by_words_numbers_or_both(prospector_provider):
+    definitions = prospector_provider.algorithm("comparemodels").parameterDefinitions()
+    given = {"LEARNERS": "random forest,logistic regression", "CNN_MODES": ["CNN", 3], "SEED": 0}
+    assert with_option_numbers(definitions, given) == {"LEARNERS": [0, 2], "CNN_MODES": [0, 3], "SEED": 0}
+    unchanged = {"LEARNERS": "random forest,trees", "CNN_MODES": "0,1"}
+    assert with_option_numbers(definitions, unchanged) == unchanged  # left for QGIS's check and its message
+
+
+def test_a_word_runs_as_its_number(run_algorithm, tmp_path):
+    import os
+
+    from tests.qgis.test_discoverability import REPO
+
+    samples = os.path.join(REPO, "resources", "sample_data")
+    common = {
+        "INPUT_RASTER": os.path.join(samples, "magnetics_tmi_nT.tif"),
+        "DEPOSITS": os.path.join(samples, "deposits.gpkg"),
+        "ITERATIONS": 50,
+    }
+    runs = {}
+    for value in ("low", 2, "high"):
+        folder = tmp_path / str(value)
+        folder.mkdir()
+        runs[value] = run_algorithm(
+            "prospector:evaluate",
+            {
+                **common,
+                "DIRECTION": value,
+                "OUTPUT_REPORT": str(folder / "r.html"),
+                "OUTPUT_TABLE": str(folder / "t.csv"),
+            },
+        )
+    assert runs["low"]["AUC"] == runs[2]["AUC"]
+    assert runs["low"]["LOW_VALUES_FIRST"] and not runs["high"]["LOW_VALUES_FIRST"]
+    assert runs["low"]["AUC"] == pytest.approx(1 - runs["high"]["AUC"], abs=1e-9)
+
+
+def test_a_word_of_no_option_is_refused_with_the_options(run_algorithm, tmp_path):
+    import os
+
+    from qgis.core import QgsProcessingException
+
+    from tests.qgis.test_discoverability import REPO
+
+    samples = os.path.join(REPO, "resources", "sample_data")
+    with pytest.raises(QgsProcessingException, match=r"DIRECTION: choose one of 0 \(Automatic.*2 \(Low values"):
+        run_algorithm(
+            "prospector:evaluate",
+            {
+                "INPUT_RASTER": os.path.join(samples, "magnetics_tmi_nT.tif"),
+                "DEPOSITS": os.path.join(samples, "deposits.gpkg"),
+                "DIRECTION": "sideways",
+                "OUTPUT_REPORT": str(tmp_path / "r.html"),
+                "OUTPUT_TABLE": str(tmp_path / "t.csv"),
+            },
+        )
