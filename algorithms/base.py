@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 import html
 import os
+import re
 import tempfile
 import traceback
 import uuid
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from qgis.core import (
@@ -961,7 +962,12 @@ def point_attributes(
         raise QgsProcessingException(f"{parameter}: the layer could not be read; choose a valid point layer.")
     require_geometry(source, parameter)
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
-        raise QgsProcessingException(f"{parameter}: a point layer is needed (samples), not lines or polygons.")
+        what = "polygons" if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.PolygonGeometry else "lines"
+        raise QgsProcessingException(
+            f"{parameter}: a point layer is needed, but the layer holds {what}. For samples or deposits drawn as "
+            "outlines, give a point inside each (Processing Toolbox › Vector geometry › Point on surface) and run "
+            "again."
+        )
     check_fields(source, fields, fields_parameter)
     warn_without_crs(source, crs, parameter, feedback)
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
@@ -1000,13 +1006,42 @@ def require_geometry(layer, parameter: str) -> None:
     """Refuse a layer without geometry: a table, most often a CSV or text file whose X and Y fields were read as
     text (decimal commas: '12,5' is no number to a reader expecting '12.5'), which QGIS then loads without
     coordinates and without a CRS."""
-    if QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.NullGeometry:
+    if QgsWkbTypes.geometryType(layer.wkbType()) != QgsWkbTypes.NullGeometry:
+        return
+    x_field, y_field, sample = _coordinate_fields(layer)
+    if x_field and sample is not None and "," not in sample:  # coordinates written as numbers, never made points
         raise QgsProcessingException(
-            f"{parameter}: the layer has no geometry: it is a table without coordinates. For a CSV or text file, "
-            "check that the X and Y fields were read as numbers: with decimal commas (12,5) tick 'Decimal "
-            "separator is comma' when adding it (Layer › Add Layer › Add Delimited Text Layer), or add "
-            "'decimalPoint=,' to its URI."
+            f"{parameter}: the layer has no geometry: it is a table without coordinates, though its fields "
+            f"'{x_field}' and '{y_field}' hold them (e.g. {sample}). A CSV file given by its path is read as a "
+            "table; add it as a point layer (Layer › Add Layer › Add Delimited Text Layer, with X field "
+            f"'{x_field}', Y field '{y_field}' and its CRS), or give it to qgis_process as "
+            f"'delimitedtext://file:///…/file.csv?xField={x_field}&yField={y_field}&crs=EPSG:…'."
         )
+    raise QgsProcessingException(
+        f"{parameter}: the layer has no geometry: it is a table without coordinates. For a CSV or text file, "
+        "check that the X and Y fields were read as numbers: with decimal commas (12,5) tick 'Decimal "
+        "separator is comma' when adding it (Layer › Add Layer › Add Delimited Text Layer), or add "
+        "'decimalPoint=,' to its URI."
+    )
+
+
+#: field names that hold coordinates in tables of samples (x, easting, lon, X_EUREF, y_coord ...)
+_X_NAME = re.compile(r"^(x|e|east|easting|lon|long|longitude)([ _-][a-z0-9]+)?$", re.IGNORECASE)
+_Y_NAME = re.compile(r"^(y|n|north|northing|lat|latitude)([ _-][a-z0-9]+)?$", re.IGNORECASE)
+
+
+def _coordinate_fields(layer) -> Tuple[str, str, Optional[str]]:
+    """The X and Y fields of a table, by name, and the first X value as written ('' names when there are none)."""
+    names = [f.name() for f in layer.fields()]
+    x_field = next((n for n in names if _X_NAME.match(n)), "")
+    y_field = next((n for n in names if _Y_NAME.match(n)), "")
+    if not x_field or not y_field:
+        return "", "", None
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setLimit(1)
+    for feature in layer.getFeatures(request):
+        value = feature[x_field]
+        return x_field, y_field, None if value is None else str(value)
+    return x_field, y_field, None
 
 
 def defined_crs(crs) -> bool:

@@ -37,6 +37,7 @@ from ..core.evidence.polygons import PolygonEvidence, choose_classes, class_labe
 from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence
 from ..core.evidence.stack import mask_cells, write_stack
 from ..core.grid import GridSpec
+from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
 from . import parameters as params
 from .base import (
@@ -511,6 +512,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         check_fields(source, [field], self.CLASS_FIELD)
         geometries, values = self._read(source, crs, context, feedback, self.POLYGONS, grid, field)
         labels = [class_label(v) for v in values]
+        refuse_undecoded_classes(labels, field, _layer_name(source), self.CLASS_FIELD)
         unclassed = sum(label is None for label in labels)
         if unclassed and unclassed < len(labels):  # all empty is refused by choose_classes
             feedback.pushWarning(

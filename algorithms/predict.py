@@ -16,8 +16,9 @@ from qgis.core import (
 
 from ..core.errors import InputError
 from ..core.grid import GridSpec, check_memory
+from ..core.io.inputs import no_gdal_sidecars
 from ..core.io.outputs import atomic_output
-from ..core.io.rasters import raster_warnings, read_stack
+from ..core.io.rasters import raster_warnings, read_stack, require_north_up
 from ..core.io.windows import (
     StackWindowReader,
     array_window_reader,
@@ -286,8 +287,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 self.INPUT_RASTERS,
             )
         grid = grids[0]
-        if grid is None:
-            raise InputError("the first raster must be north-up with square cells.", self.INPUT_RASTERS)
+        if grid is None:  # say which file and why, as the other steps do
+            import rasterio
+
+            with no_gdal_sidecars(), rasterio.open(paths[0]) as src:
+                require_north_up(src.transform, paths[0], self.INPUT_RASTERS)
         if all(g == grid for g in grids):
             reader: Union[StackWindowReader, _ArrayReader] = StackWindowReader([selection[i] for i in found], grid)
             feedback.pushInfo("Inputs share one grid: reading tiles straight from the files.")

@@ -74,7 +74,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             "INPUT_RASTERS: evidence layers, aligned to the first one's grid; a cell with nodata in any band stays "
             "unlabelled. LABELS: points; without LABEL_FIELD every point is a positive (mineralised, class 1). "
             "LABEL_FIELD: whole numbers (0 = barren, 1.. = mineralised levels) or text ('barren', 'background', "
-            "'negative', 'no' = 0; other values 1, 2, ... in sorted order). NEGATIVES: known barren points or "
+            "'negative', 'no', 'N', 'false' = 0; other values 1, 2, ... in sorted order). NEGATIVES: known barren points or "
             "polygons. Cells within POSITIVE_RADIUS of a positive point are positive seeds; no cell within "
             "NEGATIVE_BUFFER of a positive point is ever labelled barren (both distances in the map units of the "
             "first evidence raster).\n\n"

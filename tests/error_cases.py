@@ -199,6 +199,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_messy_inputs(folder, xy, cu, bands))
     paths.update(_learning_inputs(folder, bands))
     paths.update(_sweep_inputs(folder, xy, cu, pb, bands))
+    paths.update(_sweep_file_inputs(folder, xy, cu, pb, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -496,6 +497,49 @@ def _sweep_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     paths["samples_elsewhere"] = _points(  # the samples of a survey 90 km to the east, with a Cu field only
         os.path.join(folder, "samples_elsewhere.gpkg"), xy + [90_000.0, 0.0], {"Cu": list(cu)}
     )
+    return paths
+
+
+def _sweep_file_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
+    """Files as a geologist has them (sweep of file formats): a CSV of samples given by its path (read as a table:
+    OGR does not know its X and Y columns), label points whose class field is a Y / N flag, a lithology shapefile
+    in Latin-1 without its .cpg (two rock names differing only in 'ä' / 'ö' then read alike), and a bottom-up
+    GeoTIFF (positive y resolution, rows south to north)."""
+    import rasterio
+    from osgeo import ogr, osr
+    from rasterio.transform import Affine
+
+    paths: Dict[str, str] = {}
+    paths["samples_csv_path"] = os.path.join(folder, "samples_xy.csv")
+    with open(paths["samples_csv_path"], "w", encoding="utf-8") as handle:
+        handle.write("X,Y,Cu,Pb\n" + "".join(f"{x},{y},{c},{p}\n" for (x, y), c, p in zip(xy, cu, pb)))
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    barren = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
+    paths["labels_yn"] = _points(
+        os.path.join(folder, "labels_yn.gpkg"), deposits + barren, {"flag": ["Y"] * 3 + ["N"] * 4}
+    )
+    paths["lithology_latin1"] = os.path.join(folder, "lithology_latin1.shp")
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(int(CRS.split(":")[1]))
+    dataset = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(paths["lithology_latin1"])
+    layer = dataset.CreateLayer("lithology_latin1", srs, ogr.wkbPolygon, ["ENCODING=ISO-8859-1"])
+    layer.CreateField(ogr.FieldDefn("rock", ogr.OFTString))
+    for a, rock in zip((0, 2500, 5000, 7500), ("Kivi ä", "Kivi ö", "gabbro", "Kivi ä")):
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("rock", rock)
+        ring = (
+            f"({X0 + a} {Y0}, {X0 + a + 2500} {Y0}, {X0 + a + 2500} {Y0 + 10000}, {X0 + a} {Y0 + 10000}, {X0 + a} {Y0})"
+        )
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON ({ring})"))
+        layer.CreateFeature(feature)
+    dataset = None
+    os.remove(os.path.join(folder, "lithology_latin1.cpg"))  # the encoding is no longer declared
+    paths["raster_bottom_up"] = os.path.join(folder, "bottomup.tif")
+    profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs=CRS, nodata=-9999.0,
+                   transform=Affine(PIXEL, 0, X0, 0, PIXEL, Y0))  # fmt: skip
+    with rasterio.open(paths["raster_bottom_up"], "w", **profile) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32)[:, ::-1, :])
+        dst.descriptions = ("Cu", "Pb")
     return paths
 
 
@@ -2386,3 +2430,51 @@ CASES += [
         error=r"^POINTS" + _NO_GEOMETRY,
     ),  # before: "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS."
 ]
+CASES += [
+    Case(
+        "class field of Y / N flags",
+        alg,
+        _set(LABELS="labels_yn", LABEL_FIELD="flag"),
+        warning=r"Classes: 0 = barren, 1 = Y(?![,\w])",
+    )
+    for alg in ("pseudolabel", "trainmodel")
+]  # before: 'N' was a mineralised class beside 'Y' (classes 1 = N, 2 = Y): no barren label at all
+CASES += [
+    Case(
+        "CSV given by its path",
+        "interpolate",
+        _set(INPUT="samples_csv_path"),
+        error=r"^INPUT: the layer has no geometry: it is a table without coordinates, though its fields 'X' and 'Y' "
+        r"hold them .*delimitedtext://file:///…/file\.csv\?xField=X&yField=Y&crs=EPSG:…",
+    ),  # before: "… check that the X and Y fields were read as numbers: with decimal commas …", which they were
+    Case(
+        "CSV given by its path",
+        "evaluate",
+        _set(DEPOSITS="deposits_csv"),
+        error=r"^DEPOSITS: the layer has no geometry: it is a table without coordinates, though its fields 'x' and "
+        r"'y' hold them",
+    ),  # before: the decimal-comma advice, as interpolate
+    Case(
+        "shapefile without .cpg, class names unreadable",
+        "evidence",
+        _set(POLYGONS="lithology_latin1"),
+        error=r"^CLASS_FIELD: 1 value\(s\) of 'rock' in 'lithology_latin1' hold characters that could not be read "
+        r"\(e\.g\. 'Kivi \ufffd'\).*'lithology_latin1\.cpg' holding '1252'",
+    ),  # before: ran; 'Kivi ä' and 'Kivi ö' became one class band 'Kivi �' and their contact was lost
+    Case(
+        "bottom-up raster (positive y resolution)",
+        "predict",
+        _set(INPUT_RASTERS=["raster_bottom_up"]),
+        error=r"^INPUT_RASTERS: 'bottomup\.tif' is not north-up \(it is rotated or flipped\); warp it first",
+    ),  # before: "INPUT_RASTERS: the first raster must be north-up with square cells.", naming no file nor remedy
+]
+CASES += [
+    Case(
+        "deposits as polygons",
+        alg,
+        _set(**{parameter: "deposits_polygons"}),
+        error=rf"^{parameter}: a point layer is needed, but the layer holds polygons\. For samples or deposits drawn "
+        r"as outlines, give a point inside each \(Processing Toolbox › Vector geometry › Point on surface\)",
+    )
+    for alg, parameter in (("pseudolabel", "LABELS"), ("anomalies", "DEPOSITS"))
+]  # before: "a point layer is needed (samples), not lines or polygons.", without what to do

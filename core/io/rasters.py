@@ -396,6 +396,23 @@ def read_raster(
         return _read_open(src, path, band_names, indexes, parameter, band_parameter)
 
 
+def require_north_up(t: Any, path: str, parameter: str) -> None:
+    """Refuse a geotransform that is rotated, sheared or flipped (bottom-up rows), or whose cells are not square,
+    naming the file and what to do."""
+    if t.b != 0 or t.d != 0 or t.e >= 0:
+        raise InputError(
+            f"'{os.path.basename(path)}' is not north-up (it is rotated or flipped); warp it first (Raster › "
+            "Projections › Warp).",
+            parameter,
+        )
+    if abs(abs(t.e) - t.a) > 1e-6 * t.a:
+        raise InputError(
+            f"'{os.path.basename(path)}' has cells that are not square ({t.a:g} x {abs(t.e):g}); warp it to "
+            "square cells first (Raster › Projections › Warp).",
+            parameter,
+        )
+
+
 def _read_open(
     src: Any,
     path: str,
@@ -407,19 +424,8 @@ def _read_open(
     import rasterio.errors
 
     with src:
+        require_north_up(src.transform, path, parameter)
         t = src.transform
-        if t.b != 0 or t.d != 0 or t.e >= 0:
-            raise InputError(
-                f"'{os.path.basename(path)}' is not north-up (it is rotated or flipped); warp it first (Raster › "
-                "Projections › Warp).",
-                parameter,
-            )
-        if abs(abs(t.e) - t.a) > 1e-6 * t.a:
-            raise InputError(
-                f"'{os.path.basename(path)}' has cells that are not square ({t.a:g} x {abs(t.e):g}); warp it to "
-                "square cells first (Raster › Projections › Warp).",
-                parameter,
-            )
         names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
         if indexes is not None:
             bad = [i for i in indexes if not 1 <= int(i) <= src.count]

@@ -8,8 +8,22 @@ import numpy as np
 
 from ..errors import InputError
 
-#: text labels read as the barren class (0), case-insensitive
-BARREN_WORDS = ("barren", "background", "negative", "no", "false", "unmineralised", "unmineralized", "waste")
+#: text labels read as the barren class (0), case-insensitive; 'n' and 'f' as spreadsheets abbreviate no / false
+#: (a Y/N flag field made 'N' a mineralised class beside 'Y')
+BARREN_WORDS = (
+    "barren",
+    "background",
+    "negative",
+    "no",
+    "n",
+    "false",
+    "f",
+    "unmineralised",
+    "unmineralized",
+    "non-mineralised",
+    "non-mineralized",
+    "waste",
+)
 
 
 def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray]:
