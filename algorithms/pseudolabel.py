@@ -19,6 +19,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled, InputError
+from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import rasterize_mask, read_stack, require_values, write_geotiff
 from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
@@ -294,6 +295,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         raw: List[object] = columns[0] if field else [None] * len(xy)
         class_names = None
         if field:
+            refuse_undecoded_classes(
+                [v if isinstance(v, str) else None for v in raw], field, source.sourceName(), self.LABEL_FIELD
+            )
             classes, class_names, usable = class_ids(raw)
             if not usable.any():
                 raise QgsProcessingException(

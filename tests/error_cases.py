@@ -534,6 +534,17 @@ def _sweep_file_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
         layer.CreateFeature(feature)
     dataset = None
     os.remove(os.path.join(folder, "lithology_latin1.cpg"))  # the encoding is no longer declared
+    paths["labels_latin1"] = os.path.join(folder, "labels_latin1.shp")
+    dataset = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(paths["labels_latin1"])
+    layer = dataset.CreateLayer("labels_latin1", srs, ogr.wkbPoint, ["ENCODING=ISO-8859-1"])
+    layer.CreateField(ogr.FieldDefn("luokka", ogr.OFTString))
+    for (x, y), kind in zip(deposits + barren, ["malmi ä", "malmi ö", "malmi ä"] + ["barren"] * 4):
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("luokka", kind)
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT ({x} {y})"))
+        layer.CreateFeature(feature)
+    dataset = None
+    os.remove(os.path.join(folder, "labels_latin1.cpg"))
     paths["raster_bottom_up"] = os.path.join(folder, "bottomup.tif")
     profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs=CRS, nodata=-9999.0,
                    transform=Affine(PIXEL, 0, X0, 0, PIXEL, Y0))  # fmt: skip
@@ -2461,6 +2472,18 @@ CASES += [
         error=r"^CLASS_FIELD: 1 value\(s\) of 'rock' in 'lithology_latin1' hold characters that could not be read "
         r"\(e\.g\. 'Kivi \ufffd'\).*'lithology_latin1\.cpg' holding '1252'",
     ),  # before: ran; 'Kivi ä' and 'Kivi ö' became one class band 'Kivi �' and their contact was lost
+    Case(
+        "shapefile without .cpg, class names unreadable",
+        "pseudolabel",
+        _set(LABELS="labels_latin1", LABEL_FIELD="luokka"),
+        error=r"^LABEL_FIELD: 1 value\(s\) of 'luokka' in 'labels_latin1' hold characters that could not be read",
+    ),  # before: ran; 'malmi ä' and 'malmi ö' became one class 'malmi �'
+    Case(
+        "shapefile without .cpg, class names unreadable",
+        "trainmodel",
+        _set(LABELS="labels_latin1", LABEL_FIELD="luokka"),
+        error=r"^LABEL_FIELD: 1 value\(s\) of 'luokka' in 'labels_latin1' hold characters that could not be read",
+    ),
     Case(
         "bottom-up raster (positive y resolution)",
         "predict",
