@@ -32,7 +32,13 @@ from ..core.interpolation.kriging import clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
 from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
-from ..core.io.values import FLOAT32_MAX, average_duplicates, non_element_fields, substitute_nonpositive
+from ..core.io.values import (
+    FLOAT32_MAX,
+    average_duplicates,
+    non_element_fields,
+    substitute_nonpositive,
+    unit_in_name,
+)
 from . import parameters as params
 from .base import (
     REPROJECT_ADVICE,
@@ -58,9 +64,11 @@ DUPLICATE_TOLERANCE = 1e-3
 
 
 def element_layer_name(fields, units: str, method: str) -> str:
-    """'Cu (ppm, IDW)', or 'Cu (ppm, IDW): band 1 of Cu, Fe, Th' for several bands: what the layer shows."""
+    """'Cu (ppm, IDW)', or 'Cu (ppm, IDW): band 1 of Cu, Fe, Th' for several bands: what the layer shows; 'Au_ppb
+    (IDW)' when the field's name states its unit already."""
     label = {"idw": "IDW", "kriging": "kriging", "auto": "best by cross-validation"}.get(method, method)
-    how = ", ".join(part for part in (units, label) if part)
+    stated = unit_in_name(fields[0])
+    how = ", ".join(part for part in ("" if stated else units, label) if part)
     name = f"{fields[0]} ({how})"
     if len(fields) > 1:
         listed = ", ".join(fields[:8]) + (", …" if len(fields) > 8 else "")
@@ -498,6 +506,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance, band_tags=band_tags)
         results = {self.OUTPUT: output}
         units = self.parameterAsString(parameters, self.UNITS, context).strip()
+        stated = unit_in_name(fields[0])  # the band the layer shows
+        if stated and stated.casefold() != units.casefold():
+            feedback.pushWarning(
+                f"UNITS: the field '{fields[0]}' states its unit, {stated}, and UNITS says '{units}': the layer's "
+                f"legend uses {stated}, the unit in the field's name. If its values are in {units or 'another unit'}, "
+                "rename the field."
+            )
+            units = stated
         self.style_on_load(
             context,
             output,

@@ -48,6 +48,19 @@ def non_element_fields(names: Iterable[str]) -> List[str]:
     return [name for name in names if NON_ELEMENT_FIELD.search(name.strip())]
 
 
+#: a concentration unit written in a field name ('Au_ppb', 'Cu (ppm)', 'Fe2O3 wt%', 'Au_g/t'), between separators
+_UNIT_IN_NAME = re.compile(
+    r"(?:^|[\s_\-(\[])(ppm|ppb|pct|wt ?%|wt_pct|%|g/t|gpt|mg/kg|[uµ]g/kg|[uµ]g/g)(?=$|[\s_\-)\]])", re.IGNORECASE
+)
+
+
+def unit_in_name(name: str) -> str:
+    """The concentration unit a field's name states, as written ('Au_ppb' -> 'ppb', 'Cu (ppm)' -> 'ppm'); ''
+    when it states none. Laboratories' tables name fields so, and mix units across them (Au in ppb, Cu in ppm)."""
+    match = _UNIT_IN_NAME.search(name.strip())
+    return match.group(1) if match else ""
+
+
 @dataclass
 class ValueReport:
     """What happened while converting one field's values."""

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geochem_prospector.core.errors import InputError
-from geochem_prospector.core.io.values import average_duplicates, to_float_array
+from geochem_prospector.core.io.values import average_duplicates, to_float_array, unit_in_name
 
 
 def test_censored_values_become_fraction_of_detection_limit():
@@ -235,3 +235,21 @@ def test_non_element_fields_are_named():
 
     names = ["fid", "Year", "Cu_flag", "FLAG_Ni", "sample_id", "ID", "Date", "Cu", "Y", "Cd", "Fe", "Au_ppb", "Ti"]
     assert non_element_fields(names) == ["fid", "Year", "Cu_flag", "FLAG_Ni", "sample_id", "ID", "Date"]
+
+
+@pytest.mark.parametrize(
+    "name, unit",
+    [
+        ("Au_ppb", "ppb"),
+        ("Cu (ppm)", "ppm"),
+        ("Fe2O3 wt%", "wt%"),
+        ("Au_g/t", "g/t"),
+        ("Pb_ppm_aqua_regia", "ppm"),
+        ("SiO2_%", "%"),
+        ("Cu", ""),
+        ("Cupper", ""),
+        ("ppmx_Cu", ""),
+    ],
+)
+def test_unit_in_a_field_name(name, unit):
+    assert unit_in_name(name) == unit
