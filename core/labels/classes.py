@@ -23,6 +23,16 @@ BARREN_WORDS = (
     "non-mineralised",
     "non-mineralized",
     "waste",
+    # 'no' in the languages of the surveys a geologist meets (a flag field written in Finnish, Swedish, German…)
+    "ei",
+    "nej",
+    "nei",
+    "nein",
+    "non",
+    "nee",
+    "não",
+    "nao",
+    "nie",
 )
 
 

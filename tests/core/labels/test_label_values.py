@@ -40,3 +40,11 @@ def test_a_measurement_field_is_left_to_the_callers_as_before():
     ids, names, usable = class_ids(values)
     assert usable.all() and len(set(ids.tolist())) == 8  # one class per value
     assert names[0] == "barren" and sorted(names.values())[:3] == ["0", "12.5", "3.94"]
+
+
+@pytest.mark.parametrize("no", ["ei", "Nej", "nei", "NEIN", "non", "não", "N", "F"])
+def test_no_in_other_languages_and_flags_is_barren(no):
+    """A flag field in the survey's language ('kyllä' / 'ei'): its 'no' is the barren class, not a second
+    mineralised one beside 'yes'."""
+    ids, names, usable = class_ids(["kyllä", no, no, "kyllä"])
+    assert ids.tolist() == [1, 0, 0, 1] and names == {0: "barren", 1: "kyllä"}
