@@ -6,7 +6,7 @@ its dialog. SCHEDULER has its own module (:mod:`.scheduling`)."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from qgis.core import (
     QgsProcessing,
@@ -30,17 +30,37 @@ MODEL_FILTER = "GeoChem Prospector model (*.pt)"
 DEVICES = ["auto", "cpu", "cuda"]
 
 
+def _folded(text: str) -> str:
+    """``text`` as options are compared: white space folded, one space after each comma, any case."""
+    return re.sub(r"\s*,\s*", ", ", " ".join(text.split())).casefold()
+
+
+def _listed(options: Sequence[str], text: str) -> List[str]:
+    """The items of a comma-separated list of options, an option that holds a comma itself kept whole ('CNN,
+    positive-unlabelled' is one option of CNN_MODES, not 'CNN' and 'positive-unlabelled')."""
+    pieces, whole = text.split(","), {_folded(option) for option in options}
+    items: List[str] = []
+    start = 0
+    while start < len(pieces):
+        end = next(
+            (e for e in range(len(pieces), start + 1, -1) if _folded(",".join(pieces[start:e])) in whole), start + 1
+        )
+        items.append(",".join(pieces[start:end]))
+        start = end
+    return items
+
+
 def option_number(options: Sequence[str], text: str) -> Optional[int]:
     """The option of an enum parameter that ``text`` names, as a user types it in ``qgis_process``: its number
     ('1'), the option as the dialog lists it ('Ordinary kriging'), the start of it ('ordinary'), or words of it
     that occur in no other option ('kriging', 'IDW', 'CLR'), in any case. None when nothing fits, or when the
     words fit several options ('per cell' in 'CNN per cell (no context)' and 'CNN per cell, distilled …')."""
-    typed = " ".join(str(text).split()).casefold()
+    typed = _folded(str(text))
     if not typed:
         return None
-    if typed.isdigit():
+    if typed.isdecimal():  # not isdigit(): '²' is a digit that int() cannot read
         return int(typed)  # QGIS checks that the option exists
-    folded = [" ".join(option.split()).casefold() for option in options]
+    folded = [_folded(option) for option in options]
     whole_words = re.compile(rf"(?<![\w]){re.escape(typed)}(?![\w])")
     for fits in (lambda o: o == typed, lambda o: o.startswith(typed), lambda o: whole_words.search(o) is not None):
         hits = [i for i, option in enumerate(folded) if fits(option)]
@@ -61,11 +81,16 @@ def with_option_numbers(definitions: Iterable[Any], parameters: Dict[str, Any]) 
         value = parameters.get(name)
         if definition.type() != "enum" or definition.usesStaticStrings() or not isinstance(value, (str, list)):
             continue
-        items = value if isinstance(value, list) else (value.split(",") if definition.allowMultiple() else [value])
+        if isinstance(value, list) and not definition.allowMultiple():
+            continue  # QGIS refuses a list for a single option; taking its first item would drop the others
+        if isinstance(value, list):
+            items = value
+        else:
+            items = _listed(definition.options(), value) if definition.allowMultiple() else [value]
         if not items or not all(isinstance(item, (str, int)) for item in items):
             continue
         numbers = [item if isinstance(item, int) else option_number(definition.options(), item) for item in items]
-        words = [item for item in items if isinstance(item, str) and not item.strip().isdigit()]
+        words = [item for item in items if isinstance(item, str) and not item.strip().isdecimal()]
         if words and all(n is not None for n in numbers):
             numbered[name] = numbers if definition.allowMultiple() else numbers[0]
     return numbered

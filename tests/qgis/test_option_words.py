@@ -98,3 +98,27 @@ def test_a_word_of_no_option_is_refused_with_the_options(run_algorithm, tmp_path
                 "OUTPUT_TABLE": str(tmp_path / "t.csv"),
             },
         )
+
+
+def test_an_option_holding_a_comma_is_one_option(prospector_provider):
+    """CNN_MODES lists 'CNN, positive-unlabelled': typed as listed on the command line it is that option alone, not
+    'CNN' and 'positive-unlabelled' (which ran the plain CNN as well); the refusal's own example is accepted."""
+    definitions = prospector_provider.algorithm("comparemodels").parameterDefinitions()
+    for typed, numbers in (
+        ("CNN, positive-unlabelled", [1]),
+        ("cnn,positive-unlabelled", [1]),
+        ("CNN,CNN, masked-band pre-training", [0, 2]),
+        ("CNN per cell, distilled from gradient boosting,random forest", [6]),  # random forest: no CNN mode
+        ("CNN per cell, distilled from gradient boosting", [6]),
+    ):
+        given = {"CNN_MODES": typed}
+        expected = given if typed.endswith("random forest") else {"CNN_MODES": numbers}
+        assert with_option_numbers(definitions, given) == expected, typed
+
+
+def test_a_list_for_a_single_option_is_left_to_qgis(prospector_provider):
+    """QGIS refuses a list for an option list of one choice; reading its first word would drop the others."""
+    definitions = prospector_provider.algorithm("trainmodel").parameterDefinitions()
+    given = {"METHOD": ["gradient boosting", "random forest"]}
+    assert with_option_numbers(definitions, given) == given
+    assert option_number(["a", "b"], "²") is None  # a digit, but no number: no crash
