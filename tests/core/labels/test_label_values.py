@@ -42,9 +42,22 @@ def test_a_measurement_field_is_left_to_the_callers_as_before():
     assert names[0] == "barren" and sorted(names.values())[:3] == ["0", "12.5", "3.94"]
 
 
-@pytest.mark.parametrize("no", ["ei", "Nej", "nei", "NEIN", "non", "não", "N", "F"])
+@pytest.mark.parametrize("no", ["ei", "Nej", "nei", "NEIN", "non", "não", "N"])
 def test_no_in_other_languages_and_flags_is_barren(no):
     """A flag field in the survey's language ('kyllä' / 'ei'): its 'no' is the barren class, not a second
     mineralised one beside 'yes'."""
     ids, names, usable = class_ids(["kyllä", no, no, "kyllä"])
     assert ids.tolist() == [1, 0, 0, 1] and names == {0: "barren", 1: "kyllä"}
+
+
+@pytest.mark.parametrize("yes", ["T", "true", "Y"])
+def test_f_of_a_true_false_flag_is_barren(yes):
+    ids, names, usable = class_ids([yes, "F", "f", yes])
+    assert ids.tolist() == [1, 0, 0, 1] and names == {0: "barren", 1: yes}
+
+
+def test_f_beside_commodities_is_a_commodity():
+    """'F' (fluorite) beside 'Cu' and 'Au' is the element of a commodity, not 'false': read as barren, its
+    deposits were trained as barren ground."""
+    ids, names, usable = class_ids(["Cu", "F", "Au", "F"])
+    assert ids.tolist() == [2, 3, 1, 3] and names == {0: "barren", 1: "Au", 2: "Cu", 3: "F"}
