@@ -48,9 +48,14 @@ def non_element_fields(names: Iterable[str]) -> List[str]:
     return [name for name in names if NON_ELEMENT_FIELD.search(name.strip())]
 
 
+#: a word after a unit saying the field holds something derived from the concentration, in no unit ('Cu_pct_rank',
+#: 'Au_ppb_log', 'Cu_ppm_z', 'ppm_flag')
+_DERIVED = r"rank|pctl|percentile|log|log10|ln|z|zscore|score|flag|ratio|count|norm|normali[sz]ed|class"
 #: a concentration unit written in a field name ('Au_ppb', 'Cu (ppm)', 'Fe2O3 wt%', 'Au_g/t'), between separators
 _UNIT_IN_NAME = re.compile(
-    r"(?:^|[\s_\-(\[])(ppm|ppb|pct|wt ?%|wt_pct|%|g/t|gpt|mg/kg|[uµ]g/kg|[uµ]g/g)(?=$|[\s_\-)\]])", re.IGNORECASE
+    r"(?:^|[\s_\-(\[])(ppm|ppb|pct|wt ?%|wt_pct|%|g/t|gpt|mg/kg|[uµ]g/kg|[uµ]g/g)(?=$|[\s_\-)\]])"
+    rf"(?![\s_\-)\]]+(?:{_DERIVED})(?:$|[\s_\-)\]]))",
+    re.IGNORECASE,
 )
 
 

@@ -249,6 +249,10 @@ def test_non_element_fields_are_named():
         ("Cu", ""),
         ("Cupper", ""),
         ("ppmx_Cu", ""),
+        ("Cu_pct_rank", ""),  # a percentile rank, in no unit
+        ("Au_ppb_log", ""),
+        ("Cu_ppm_z", ""),
+        ("ppm_flag", ""),
     ],
 )
 def test_unit_in_a_field_name(name, unit):
