@@ -36,6 +36,7 @@ from ..core.io.values import (
     FLOAT32_MAX,
     average_duplicates,
     non_element_fields,
+    same_unit,
     substitute_nonpositive,
     unit_in_name,
 )
@@ -507,7 +508,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         results = {self.OUTPUT: output}
         units = self.parameterAsString(parameters, self.UNITS, context).strip()
         stated = unit_in_name(fields[0])  # the band the layer shows
-        if stated and stated.casefold() != units.casefold():
+        if stated and not same_unit(stated, units):
             feedback.pushWarning(
                 f"UNITS: the field '{fields[0]}' states its unit, {stated}, and UNITS says '{units}': the layer's "
                 f"legend uses {stated}, the unit in the field's name. If its values are in {units or 'another unit'}, "

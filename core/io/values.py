@@ -59,6 +59,17 @@ _UNIT_IN_NAME = re.compile(
 )
 
 
+#: spellings of one unit: a field 'Fe2O3_pct' agrees with UNITS '%'
+_SAME_UNIT = {"pct": "%", "wt%": "%", "wt %": "%", "wt_pct": "%", "gpt": "g/t", "mg/kg": "ppm", "ug/g": "ppm",
+              "µg/g": "ppm", "ug/kg": "ppb", "µg/kg": "ppb"}  # fmt: skip
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Whether two unit spellings name one unit ('pct' and '%', 'mg/kg' and 'ppm'), in any case."""
+    a, b = a.strip().casefold(), b.strip().casefold()
+    return _SAME_UNIT.get(a, a) == _SAME_UNIT.get(b, b)
+
+
 def unit_in_name(name: str) -> str:
     """The concentration unit a field's name states, as written ('Au_ppb' -> 'ppb', 'Cu (ppm)' -> 'ppm'); ''
     when it states none. Laboratories' tables name fields so, and mix units across them (Au in ppb, Cu in ppm)."""

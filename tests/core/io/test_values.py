@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geochem_prospector.core.errors import InputError
-from geochem_prospector.core.io.values import average_duplicates, to_float_array, unit_in_name
+from geochem_prospector.core.io.values import average_duplicates, same_unit, to_float_array, unit_in_name
 
 
 def test_censored_values_become_fraction_of_detection_limit():
@@ -257,3 +257,8 @@ def test_non_element_fields_are_named():
 )
 def test_unit_in_a_field_name(name, unit):
     assert unit_in_name(name) == unit
+
+
+def test_one_unit_spelt_two_ways():
+    assert same_unit("pct", "%") and same_unit("WT%", "%") and same_unit("mg/kg", "ppm") and same_unit("PPM", "ppm")
+    assert not same_unit("ppb", "ppm") and not same_unit("%", "ppm")
