@@ -253,6 +253,37 @@ def _evidence_inputs(folder: str) -> Dict[str, str]:
     return paths
 
 
+def _latin1_shapefile(path: str, geometry_type: int, field: str, rows: list) -> str:
+    """A shapefile whose text is written in ISO-8859-1 and whose encoding is then undeclared (.cpg removed), as old
+    GIS software leaves them. GDAL recodes on writing unless SHAPE_ENCODING is '' (which QGIS sets once it has
+    opened a shapefile), so it is set here for the write and restored: the bytes must be Latin-1 whatever ran
+    before (checked)."""
+    from osgeo import gdal, ogr, osr
+
+    before = gdal.GetConfigOption("SHAPE_ENCODING")
+    gdal.SetConfigOption("SHAPE_ENCODING", "ISO-8859-1")
+    try:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(int(CRS.split(":")[1]))
+        dataset = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(path)
+        name = os.path.splitext(os.path.basename(path))[0]
+        layer = dataset.CreateLayer(name, srs, geometry_type, ["ENCODING=ISO-8859-1"])
+        layer.CreateField(ogr.FieldDefn(field, ogr.OFTString))
+        for wkt, value in rows:
+            feature = ogr.Feature(layer.GetLayerDefn())
+            feature.SetField(field, value)
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
+            layer.CreateFeature(feature)
+        dataset = None
+    finally:
+        gdal.SetConfigOption("SHAPE_ENCODING", before)
+    stem = os.path.splitext(path)[0]
+    os.remove(stem + ".cpg")  # the encoding is no longer declared
+    with open(stem + ".dbf", "rb") as handle:
+        assert "ä".encode("latin-1") in handle.read(), "the shapefile's text was not written in Latin-1"
+    return path
+
+
 def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list, crs: Optional[str] = CRS) -> str:
     """A GeoPackage layer written with OGR as other software writes them: (WKT or None, {field: value}) rows; a
     None value is NULL. OGR keeps what geopandas cannot write: curves, NULL geometries, no CRS (srs_id 0,
@@ -506,7 +537,7 @@ def _sweep_file_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     in Latin-1 without its .cpg (two rock names differing only in 'ä' / 'ö' then read alike), and a bottom-up
     GeoTIFF (positive y resolution, rows south to north)."""
     import rasterio
-    from osgeo import ogr, osr
+    from osgeo import ogr
     from rasterio.transform import Affine
 
     paths: Dict[str, str] = {}
@@ -518,33 +549,19 @@ def _sweep_file_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     paths["labels_yn"] = _points(
         os.path.join(folder, "labels_yn.gpkg"), deposits + barren, {"flag": ["Y"] * 3 + ["N"] * 4}
     )
-    paths["lithology_latin1"] = os.path.join(folder, "lithology_latin1.shp")
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(int(CRS.split(":")[1]))
-    dataset = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(paths["lithology_latin1"])
-    layer = dataset.CreateLayer("lithology_latin1", srs, ogr.wkbPolygon, ["ENCODING=ISO-8859-1"])
-    layer.CreateField(ogr.FieldDefn("rock", ogr.OFTString))
-    for a, rock in zip((0, 2500, 5000, 7500), ("Kivi ä", "Kivi ö", "gabbro", "Kivi ä")):
-        feature = ogr.Feature(layer.GetLayerDefn())
-        feature.SetField("rock", rock)
-        ring = (
-            f"({X0 + a} {Y0}, {X0 + a + 2500} {Y0}, {X0 + a + 2500} {Y0 + 10000}, {X0 + a} {Y0 + 10000}, {X0 + a} {Y0})"
-        )
-        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON ({ring})"))
-        layer.CreateFeature(feature)
-    dataset = None
-    os.remove(os.path.join(folder, "lithology_latin1.cpg"))  # the encoding is no longer declared
-    paths["labels_latin1"] = os.path.join(folder, "labels_latin1.shp")
-    dataset = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(paths["labels_latin1"])
-    layer = dataset.CreateLayer("labels_latin1", srs, ogr.wkbPoint, ["ENCODING=ISO-8859-1"])
-    layer.CreateField(ogr.FieldDefn("luokka", ogr.OFTString))
-    for (x, y), kind in zip(deposits + barren, ["malmi ä", "malmi ö", "malmi ä"] + ["barren"] * 4):
-        feature = ogr.Feature(layer.GetLayerDefn())
-        feature.SetField("luokka", kind)
-        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT ({x} {y})"))
-        layer.CreateFeature(feature)
-    dataset = None
-    os.remove(os.path.join(folder, "labels_latin1.cpg"))
+    rings = [
+        f"POLYGON (({X0 + a} {Y0}, {X0 + a + 2500} {Y0}, {X0 + a + 2500} {Y0 + 10000}, {X0 + a} {Y0 + 10000}, "
+        f"{X0 + a} {Y0}))"
+        for a in (0, 2500, 5000, 7500)
+    ]
+    paths["lithology_latin1"] = _latin1_shapefile(
+        os.path.join(folder, "lithology_latin1.shp"), ogr.wkbPolygon, "rock",
+        list(zip(rings, ("Kivi ä", "Kivi ö", "gabbro", "Kivi ä"))),
+    )  # fmt: skip
+    paths["labels_latin1"] = _latin1_shapefile(
+        os.path.join(folder, "labels_latin1.shp"), ogr.wkbPoint, "luokka",
+        [(f"POINT ({x} {y})", k) for (x, y), k in zip(deposits + barren, ["malmi ä", "malmi ö", "malmi ä"] + ["barren"] * 4)],
+    )  # fmt: skip
     paths["raster_bottom_up"] = os.path.join(folder, "bottomup.tif")
     profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs=CRS, nodata=-9999.0,
                    transform=Affine(PIXEL, 0, X0, 0, PIXEL, Y0))  # fmt: skip
