@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -37,6 +38,12 @@ BARREN_WORDS = (
 #: 'f' is barren only in a field of true / false flags, beside 't' or 'y': elsewhere it is the element symbol of a
 #: commodity (fluorite, 'F' beside 'Cu' and 'Au'), a mineralised class
 TRUE_FLAGS = ("t", "true", "y", "yes")
+
+
+def _folded(word: str) -> str:
+    """A class word as it is compared with the barren words: composed Unicode ('não' typed as n, a, combining
+    tilde, o is 'não'), lower case."""
+    return unicodedata.normalize("NFC", word).lower()
 
 
 def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray]:
@@ -94,9 +101,9 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
         return ids, names, usable
     # words, possibly beside whole numbers ('1', '0', 'deposit'): the numbers keep their meaning (0 = barren), the
     # barren words are 0 and the other words take the ids after the largest number
-    words = {t.lower() for t, n in zip(text, numbers) if t is not None and n is None}
+    words = {_folded(t) for t, n in zip(text, numbers) if t is not None and n is None}
     barren = BARREN_WORDS if words & set(TRUE_FLAGS) else tuple(w for w in BARREN_WORDS if w != "f")
-    others = sorted({t for t, n in zip(text, numbers) if t is not None and n is None and t.lower() not in barren})
+    others = sorted({t for t, n in zip(text, numbers) if t is not None and n is None and _folded(t) not in barren})
     first = max(whole, default=0) + 1
     mapping = {t: first + i for i, t in enumerate(others)}
     names = {0: "barren"}
@@ -107,6 +114,6 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
             ids[i] = int(numbers[i])  # type: ignore[arg-type]  # whole, >= 0: checked above
             names.setdefault(int(ids[i]), "barren" if ids[i] == 0 else f"class {int(ids[i])}")
             continue
-        ids[i] = 0 if t.lower() in barren else mapping[t]
+        ids[i] = 0 if _folded(t) in barren else mapping[t]
         names[int(ids[i])] = t if ids[i] else names[0]
     return ids, names, usable

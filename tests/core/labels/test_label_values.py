@@ -61,3 +61,9 @@ def test_f_beside_commodities_is_a_commodity():
     deposits were trained as barren ground."""
     ids, names, usable = class_ids(["Cu", "F", "Au", "F"])
     assert ids.tolist() == [2, 3, 1, 3] and names == {0: "barren", 1: "Au", 2: "Cu", 3: "F"}
+
+
+def test_a_barren_word_in_decomposed_unicode_is_barren():
+    decomposed = "na\u0303o"  # 'não' as some keyboards and macOS file systems write it
+    ids, names, _ = class_ids(["sim", decomposed, "sim"])
+    assert ids.tolist() == [1, 0, 1] and names == {0: "barren", 1: "sim"}
