@@ -12,6 +12,7 @@ uncertainty GeoTIFFs as `predict` does (its core path without QGIS, which the GP
 prediction within 2x of the read. Needs torch, numpy, scipy and rasterio; no QGIS. Usage (repository root), as run for the README:
     python bench/bench_gpu.py --device cuda --size 0 --epochs 4 --out training.json     (training)
     python bench/bench_gpu.py --device cuda --size 10000 --batches 0 --mc 20 --no-halo-read     (prediction)
+and `--pretrain-epochs 4` times masked-band pre-training too (patches made on the device and on the host);
 or `BENCH=gpu make bench` (sizes from BENCH_GPU_SIZE). Without a GPU it runs on the CPU, which only tests it.
 """
 
@@ -104,6 +105,39 @@ def training_rates(
             f"{rate:,.0f} labelled samples/s ({cells} cells, {per_epoch:.2f} s an epoch)",
             flush=True,
         )
+    return rows
+
+
+def pretraining_rates(cnn: Any, device: str, size: int, batches: List[int], epochs: int) -> List[Dict[str, Any]]:
+    """Masked-band pre-training samples/s for each batch size, patches made on the device and (same run) on the
+    host: the time between the first and last pre-training epochs' log lines over the epochs between (each
+    epoch draws PRETRAIN_CELLS valid cells)."""
+    from geochem_prospector.core.learning import training
+
+    bands, labels = synthetic_stack(size, 2_000)
+    chosen, rows = training.batches_for, []
+    for where in ("device", "host"):
+        for batch in batches:
+            stamps: List[float] = []
+
+            def log(message: str, stamps: List[float] = stamps) -> None:
+                if message.startswith("pre-training epoch "):
+                    _sync(device)
+                    stamps.append(time.perf_counter())
+
+            training.batches_for = training.DeviceBatches if where == "device" else training.HostBatches
+            try:
+                cnn.PatchCNN(epochs=1, pretrain_epochs=epochs, seed=0, device=device, batch_size=batch).fit(
+                    bands, labels, band_names=NAMES, log=log
+                )
+            finally:
+                training.batches_for = chosen
+            rate = training.PRETRAIN_CELLS * (len(stamps) - 1) / (stamps[-1] - stamps[0])
+            rows.append(dict(device=device, batches=where, batch=batch, samples_per_s=rate))
+            print(
+                f"pre-training on {device}, patches made on the {where}, batch {batch}: {rate:,.0f} samples/s",
+                flush=True,
+            )
     return rows
 
 
@@ -203,6 +237,7 @@ def main(argv: List[str] | None = None) -> None:
     parser.add_argument("--tile", type=int, default=0, help="0: 2048 on a GPU, 512 on the CPU")
     parser.add_argument("--mc", default="0,20", help="MC-dropout samples of each timed prediction")
     parser.add_argument("--no-halo-read", action="store_true", help="skip the reference read with the halos")
+    parser.add_argument("--pretrain-epochs", type=int, default=0, help="time masked-band pre-training (>= 3 epochs)")
     parser.add_argument("--out", default="")
     args = parser.parse_args(argv if argv is not None else (sys.argv[1:] if __name__ == "__main__" else []))
     cnn = _import_cnn()
@@ -218,6 +253,8 @@ def main(argv: List[str] | None = None) -> None:
     args.labelled = args.labelled or (60_000 if gpu else 8_000)
     if batches:  # --batches 0: prediction only
         result["training"] = training_rates(cnn, device, args.train_size, args.labelled, batches, args.epochs)
+    if args.pretrain_epochs >= 2 and batches:
+        result["pretraining"] = pretraining_rates(cnn, device, args.train_size, batches, args.pretrain_epochs)
     tile = args.tile or (2048 if device.startswith("cuda") else 512)
     if args.size > 0:  # --size 0: training only
         with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:

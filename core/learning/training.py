@@ -287,6 +287,19 @@ class HostBatches:
     def _patches(self, rows: np.ndarray, cols: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
         return augment(torch.as_tensor(extract_patches(self.data.padded, rows, cols, self.size)), rng).to(self.device)
 
+    def start_pretraining(self, pick: np.ndarray, rng: np.random.Generator) -> None:
+        """A pre-training epoch over the valid cells ``pick`` (indices into ``data.valid_rows``)."""
+        self.pick = pick
+
+    def pretraining(self, start: int, stop: int, rng: np.random.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Patches of the epoch's valid cells start:stop and which bands each hides (:func:`hidden_bands`)."""
+        data, idx = self.data, self.pick[start:stop]
+        x = augment(
+            torch.as_tensor(extract_patches(data.padded, data.valid_rows[idx], data.valid_cols[idx], self.size)), rng
+        )
+        hidden = torch.as_tensor(hidden_bands(x.shape[0], data.n_bands, rng))
+        return x.to(self.device), hidden.to(self.device)
+
     def labelled(
         self, start: int, stop: int, rng: np.random.Generator
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -330,6 +343,8 @@ class DeviceBatches:
         self.soft_rows, self.soft_cols = put(data.soft_rows), put(data.soft_cols)
         self.soft_targets = None if data.soft_targets is None else put(data.soft_targets, torch.float32)
         self.draws: Dict[str, torch.Tensor] = {}
+        self.data_valid = (data.valid_rows, data.valid_cols)  # copied to the device when pre-training starts
+        self.pretrain_draws: Dict[str, torch.Tensor] = {}
 
     def _put(self, values: np.ndarray, dtype: torch.dtype = torch.long) -> torch.Tensor:
         return torch.as_tensor(values).to(device=self.device, dtype=dtype)
@@ -360,6 +375,22 @@ class DeviceBatches:
         pick = self.draws["soft"][span]
         x = self.patches.gather(self.soft_rows[pick], self.soft_cols[pick], self.draws["soft_ks"][span])
         return x, self.soft_targets[pick]
+
+    def start_pretraining(self, pick: np.ndarray, rng: np.random.Generator) -> None:
+        """The pre-training epoch's draws (orientations, hidden bands) taken at its start and copied in one go, the
+        valid cells' positions copied once."""
+        if not hasattr(self, "valid_rows"):
+            self.valid_rows, self.valid_cols = self._put(self.data_valid[0]), self._put(self.data_valid[1])
+        n, bands = pick.size, self.patches.bands
+        draws = {"pick": pick, "ks": rng.integers(0, 8, n)}
+        self.pretrain_draws = {name: self._put(values) for name, values in draws.items()}
+        self.pretrain_draws["hidden"] = self._put(hidden_bands(n, bands, rng), torch.bool)
+
+    def pretraining(self, start: int, stop: int, rng: np.random.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
+        draws = self.pretrain_draws
+        idx = draws["pick"][start:stop]
+        x = self.patches.gather(self.valid_rows[idx], self.valid_cols[idx], draws["ks"][start:stop])
+        return x, draws["hidden"][start:stop]
 
     def unlabelled(self, start: int, stop: int, rng: np.random.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
         pick = self.draws["unlabelled"][start:stop]
@@ -461,8 +492,10 @@ def fit_member(
     (the validation patches and the batch maker) may be shared by networks trained one after another."""
     history: History = []
     net = start.net
+    if batches is None:
+        batches = batches_for(data, config.field, device)
     if start.decoder is not None:  # PRETRAIN_EPOCHS > 0 and cells to pre-train on
-        pretrain_network(config, data, net, start.decoder, rng, device, is_cancelled, log)
+        pretrain_network(config, data, net, start.decoder, rng, device, is_cancelled, log, batches)
     teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
     if teacher is not None:
         for p in teacher.parameters():
@@ -479,8 +512,6 @@ def fit_member(
     best: Tuple[float, Optional[Dict[str, torch.Tensor]], int] = (math.inf, None, -1)
     iteration = 0
     sampler = EpochSampler(data, config.barren_ratio if data.prior is None else 0.0)
-    if batches is None:
-        batches = batches_for(data, config.field, device)
     for epoch in range(config.epochs):
         iteration, totals = _train_epoch(
             config, data, net, teacher, optimiser, epoch, iteration, rng, device, is_cancelled, sampler, batches
@@ -528,6 +559,14 @@ PRETRAIN_CELLS = 8192
 MASK_PROBABILITY = 0.3
 
 
+def hidden_bands(n: int, bands: int, rng: np.random.Generator) -> np.ndarray:
+    """(n, bands) booleans: which bands each of ``n`` pre-training patches hides, each with probability
+    MASK_PROBABILITY and at least one per patch."""
+    hidden = rng.random((n, bands)) < MASK_PROBABILITY
+    hidden[np.arange(n), rng.integers(0, bands, n)] = True
+    return hidden
+
+
 def pretrain_network(
     config: TrainingConfig,
     data: TrainingData,
@@ -537,6 +576,7 @@ def pretrain_network(
     device: str,
     is_cancelled: CancelCallback = None,
     log: LogCallback = None,
+    batches: Optional[Union[HostBatches, DeviceBatches]] = None,
 ) -> List[float]:
     """Self-supervised pre-training on patches around every valid cell, labels unused: masked-band reconstruction.
 
@@ -546,26 +586,25 @@ def pretrain_network(
     from the others and from its surroundings makes the layers learn the relations between the bands and their
     spatial patterns from all cells, not only the few labelled ones. The decoder is then dropped; fine-tuning on
     the labels starts from these layers. ``decoder`` comes from :func:`start_member`, drawn where the weights
-    were. Returns the mean loss per epoch.
+    were. ``batches`` makes the patches: on the host as always (:class:`HostBatches`), or on a GPU
+    (:class:`DeviceBatches`: the epoch's draws copied once, each batch one gather, no wait for the device until
+    the epoch's loss is read). Returns the mean loss per epoch.
     """
+    if batches is None:
+        batches = batches_for(data, config.field, device)
     params = [p for name, p in net.named_parameters() if not name.startswith("out.")] + list(decoder.parameters())
     optimiser = torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay)
-    size, centre = config.field, config.field // 2
+    centre = config.field // 2
     losses = []
     net.train()
     for epoch in range(config.pretrain_epochs):
         n = min(PRETRAIN_CELLS, data.valid_rows.size)
-        pick = rng.choice(data.valid_rows.size, n, replace=False)
-        total = 0.0
+        batches.start_pretraining(rng.choice(data.valid_rows.size, n, replace=False), rng)
+        total = torch.zeros((), dtype=torch.float64, device=device)
         for start in range(0, n, config.batch_size):
             check_cancelled(is_cancelled)
-            idx = pick[start : start + config.batch_size]
-            x = augment(
-                torch.as_tensor(extract_patches(data.padded, data.valid_rows[idx], data.valid_cols[idx], size)), rng
-            )
-            hidden = torch.as_tensor(rng.random((x.shape[0], data.n_bands)) < MASK_PROBABILITY)
-            hidden[np.arange(x.shape[0]), rng.integers(0, data.n_bands, x.shape[0])] = True  # at least one band
-            x, hidden = x.to(device), hidden.to(device)
+            stop = min(start + config.batch_size, n)
+            x, hidden = batches.pretraining(start, stop, rng)
             target = x[:, :, centre, centre].clone()
             masked = x * (~hidden)[:, :, None, None]
             recon = decoder(net.hidden(masked)).flatten(1)
@@ -573,8 +612,8 @@ def pretrain_network(
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            total += float(loss.detach()) * idx.size
-        losses.append(total / n)
+            total += loss.detach().double() * (stop - start)
+        losses.append(float(total) / n)
         if log:
             log(
                 f"pre-training epoch {epoch + 1}/{config.pretrain_epochs}: masked-band reconstruction loss "

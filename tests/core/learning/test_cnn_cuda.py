@@ -28,3 +28,18 @@ def test_ensemble_trains_on_cuda_and_predicts_as_on_the_cpu(tmp_path):
     model.save(str(tmp_path / "m.pt"))
     loaded = PatchCNN.load(str(tmp_path / "m.pt"))
     np.testing.assert_array_equal(loaded.predict_proba(bands, "cpu", tile=16), cpu)
+
+
+def test_masked_band_pretraining_runs_on_device_batches_on_cuda(monkeypatch):
+    """On a GPU pre-training cuts its patches there (DeviceBatches): the reconstruction loss falls as on the CPU."""
+    from geochem_prospector.core.learning import training
+    from tests.core.learning.test_device_batches import _related_bands
+
+    made = []
+    real = training.DeviceBatches.pretraining
+    monkeypatch.setattr(training.DeviceBatches, "pretraining", lambda self, *a: made.append(1) or real(self, *a))
+    bands, labels = _related_bands()
+    logs = []
+    PatchCNN(**{**SMALL, "device": "cuda", "epochs": 1, "pretrain_epochs": 6}).fit(bands, labels, log=logs.append)
+    losses = [float(line.rsplit(" ", 1)[1]) for line in logs if line.startswith("pre-training epoch")]
+    assert made and len(losses) == 6 and losses[-1] < 0.5 * losses[0], losses

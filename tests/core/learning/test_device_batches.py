@@ -35,7 +35,7 @@ def test_a_gathered_patch_is_the_cut_patch_turned_by_its_transform(size):
         assert torch.equal(turned[k], dihedral(one, k)[0])
 
 
-def _data(monkeypatch, semi_supervised: bool, teacher: str = "none"):
+def _data(monkeypatch, semi_supervised: bool, teacher: str = "none", **settings):
     """The settings and TrainingData the estimator trains on (captured from a one-epoch fit)."""
     captured = {}
     real_fit = training.fit_member
@@ -47,7 +47,9 @@ def _data(monkeypatch, semi_supervised: bool, teacher: str = "none"):
     with monkeypatch.context() as patch:
         patch.setattr(training, "fit_member", capture)
         bands, labels = synthetic()
-        PatchCNN(**{**SMALL, "epochs": 1, "semi_supervised": semi_supervised, "teacher": teacher}).fit(bands, labels)
+        PatchCNN(**{**SMALL, "epochs": 1, "semi_supervised": semi_supervised, "teacher": teacher, **settings}).fit(
+            bands, labels
+        )
     return captured["config"], captured["data"]
 
 
@@ -106,3 +108,65 @@ def test_a_network_trained_on_device_batches_learns_the_signal(monkeypatch, semi
     assert all(
         torch.equal(a, b) for a, b in zip(model.nets_[0].state_dict().values(), again.nets_[0].state_dict().values())
     )
+
+
+def test_device_pretraining_batches_are_the_valid_cells_patches_turned_with_their_hidden_bands(monkeypatch):
+    """Pre-training patches made on the device: every drawn valid cell once, in the drawn order, each patch one of
+    the 8 orientations of its cell's patch (cut with numpy, the host's way), at least one band hidden."""
+    config, data = _data(monkeypatch, semi_supervised=False, pretrain_epochs=1)
+    pick = np.random.default_rng(0).choice(data.valid_rows.size, 300, replace=False)
+    batches = DeviceBatches(data, config.field, "cpu")
+    batches.start_pretraining(pick, np.random.default_rng(1))
+    hiddens = []
+    for start in range(0, pick.size, 64):
+        stop = min(start + 64, pick.size)
+        x, hidden = batches.pretraining(start, stop, None)
+        assert x.shape == (stop - start, data.n_bands, config.field, config.field) and hidden.dtype == torch.bool
+        idx = pick[start:stop]
+        cut = torch.as_tensor(extract_patches(data.padded, data.valid_rows[idx], data.valid_cols[idx], config.field))
+        for i in range(stop - start):
+            assert any(torch.equal(x[i], dihedral(cut[i : i + 1], k)[0]) for k in range(8))
+        hiddens.append(hidden.numpy())
+    hidden = np.concatenate(hiddens)
+    assert hidden.any(axis=1).all()
+    # a band is hidden with MASK_PROBABILITY, or else when it is the one band forced hidden (1 in n_bands)
+    share, expected = hidden.mean(), training.MASK_PROBABILITY + (1 - training.MASK_PROBABILITY) / data.n_bands
+    assert abs(share - expected) < 0.05
+
+
+def _related_bands():
+    """Three bands a patch can reconstruct from one another (a smooth field, twice it, minus it, a little noise
+    each), labelled where the field is high: what masked-band pre-training can learn."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(5)
+    field = ndimage.gaussian_filter(rng.normal(size=(48, 48)), 3)
+    field /= field.std()
+    noise = 0.1 * rng.normal(size=(3, 48, 48))
+    bands = np.stack([field, 2 * field, -field]) + noise
+    labels = np.full((48, 48), np.nan)
+    cells = rng.choice(48 * 48, 300, replace=False)
+    labels.flat[cells] = (field.flat[cells] > 0.5).astype(float)
+    return bands.astype(np.float32), labels
+
+
+@pytest.mark.parametrize("on_device", [False, True])
+def test_pretraining_lowers_the_reconstruction_loss_on_host_and_device_batches(monkeypatch, on_device):
+    """The network pre-trains on device batches (as on a GPU) as on host batches (the CPU's): the masked-band loss
+    falls where the bands can be told from one another, and a seed gives the same loss curve again."""
+    made = []
+    if on_device:
+        monkeypatch.setattr(training, "batches_for", lambda data, size, device: DeviceBatches(data, size, device))
+        real = DeviceBatches.pretraining
+        monkeypatch.setattr(DeviceBatches, "pretraining", lambda self, *a: made.append(1) or real(self, *a))
+    bands, labels = _related_bands()
+    settings = {**SMALL, "epochs": 1, "pretrain_epochs": 6}
+    curves = []
+    for _ in range(2):
+        logs = []
+        PatchCNN(**settings).fit(bands, labels, log=logs.append)
+        curves.append([float(line.rsplit(" ", 1)[1]) for line in logs if line.startswith("pre-training epoch")])
+    losses = curves[0]
+    assert len(losses) == 6 and losses[-1] < 0.5 * losses[0], losses
+    assert curves[1] == losses
+    assert bool(made) == on_device, "pre-training did not use the device's batches"
