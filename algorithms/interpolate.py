@@ -503,18 +503,28 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             {"interpolator": c.label(), "transform": c.transform, "choice": reasons[name]}
             for name, c in zip(fields, chosen)
         ]
-        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
-        write_geotiff(output, bands, grid, fields, nodata=NODATA, provenance=provenance, band_tags=band_tags)
-        results = {self.OUTPUT: output}
         units = self.parameterAsString(parameters, self.UNITS, context).strip()
-        stated = unit_in_name(fields[0])  # the band the layer shows
-        if stated and not same_unit(stated, units):
-            feedback.pushWarning(
-                f"UNITS: the field '{fields[0]}' states its unit, {stated}, and UNITS says '{units}': the layer's "
-                f"legend uses {stated}, the unit in the field's name. If its values are in {units or 'another unit'}, "
-                "rename the field."
-            )
-            units = stated
+        band_units = [unit_in_name(name) or units for name in fields]  # a field's own unit first (Au_ppb)
+        for name, unit in zip(fields, band_units):
+            if not same_unit(unit, units):
+                feedback.pushWarning(
+                    f"UNITS: the field '{name}' states its unit, {unit}, and UNITS says '{units}': its band and "
+                    f"legend use {unit}, the unit in the field's name. If its values are in {units or 'another unit'}, "
+                    "rename the field."
+                )
+        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
+        write_geotiff(
+            output,
+            bands,
+            grid,
+            fields,
+            nodata=NODATA,
+            provenance=provenance,
+            band_tags=band_tags,
+            band_units=band_units,
+        )
+        results = {self.OUTPUT: output}
+        units = band_units[0]  # the band the layer shows
         self.style_on_load(
             context,
             output,

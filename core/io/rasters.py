@@ -50,10 +50,12 @@ def write_geotiff(
     dtype: str = "float32",
     parameter: str = "OUTPUT",
     band_tags: Optional[Sequence[Mapping[str, str]]] = None,
+    band_units: Optional[Sequence[str]] = None,
 ) -> str:
     """Write a (bands, rows, cols) array as a tiled, DEFLATE-compressed GeoTIFF, atomically.
 
-    NaN cells are written as ``nodata``. Band descriptions carry ``band_names``;
+    NaN cells are written as ``nodata``. Band descriptions carry ``band_names``, GDAL's unit type ``band_units``
+    (one per band, '' for none; what QGIS, ``evaluate`` and the evidence stack show);
     ``provenance`` is stored as JSON in the dataset tags, ``band_tags`` (one mapping per band) in the bands'
     metadata. ``parameter`` names the output in errors.
     """
@@ -90,6 +92,8 @@ def write_geotiff(
             dst.write(data)
             for i, name in enumerate(band_names, start=1):
                 dst.set_band_description(i, str(name))
+                if band_units is not None and band_units[i - 1]:
+                    dst.set_band_unit(i, str(band_units[i - 1]))
                 if band_tags is not None and band_tags[i - 1]:
                     dst.update_tags(i, **{k: str(v) for k, v in band_tags[i - 1].items()})
             tags: Dict[str, str] = dict(extra_tags or {})

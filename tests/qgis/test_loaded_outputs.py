@@ -225,33 +225,42 @@ def test_prospectivity_legend_title_does_not_repeat_the_layer_name(qgis_app, tmp
     assert other.customProperty(TITLE_PROPERTY) == "prospectivity, by share of the study area"
 
 
-def test_a_unit_in_the_field_name_is_the_legends_unit(prospector_provider, tmp_path):
+def test_a_unit_in_the_field_name_is_the_bands_and_legends_unit(prospector_provider, tmp_path):
     """Laboratory tables mix units (Au in ppb, Cu in ppm) and say so in the field names: the layer of 'Au_ppb' is
-    legended in ppb, not in UNITS' ppm, and says so in the log; its name does not repeat the unit."""
+    legended in ppb, not in UNITS' ppm, and says so in the log; its name does not repeat the unit. Each band carries
+    its unit as GDAL's unit type (read back with GDAL), which evaluate and the evidence stack show."""
     import geopandas as gpd
     import processing
+    from osgeo import gdal
     from qgis.core import QgsProject
 
     till = gpd.read_file(TILL)
     till["Au_ppb"] = till["Cu"]  # any positive values: the unit is what is tested
     samples = str(tmp_path / "lab.gpkg")
-    till[["Au_ppb", "geometry"]].to_file(samples, driver="GPKG")
+    till[["Au_ppb", "Cu", "geometry"]].to_file(samples, driver="GPKG")
     project = QgsProject.instance()
     project.clear()
     from tests.qgis.feedback import RecordingFeedback
 
     feedback = RecordingFeedback()
-    processing.runAndLoadResults(
+    output = processing.runAndLoadResults(
         "prospector:interpolate",
-        {"INPUT": samples, "FIELDS": ["Au_ppb"], "PIXEL_SIZE": 2000, "UNITS": "ppm", "OUTPUT": "TEMPORARY_OUTPUT"},
+        {
+            "INPUT": samples,
+            "FIELDS": ["Au_ppb", "Cu"],
+            "PIXEL_SIZE": 2000,
+            "UNITS": "ppm",
+            "OUTPUT": "TEMPORARY_OUTPUT",
+        },
         feedback=feedback,
-    )
+    )["OUTPUT"]
     try:
-        layer = project.mapLayersByName("Au_ppb (IDW)")[0]
+        layer = project.mapLayersByName("Au_ppb (IDW): band 1 of Au_ppb, Cu")[0]
         labels = [item.label for item in layer.renderer().shader().rasterShaderFunction().colorRampItemList()]
         assert labels[0].endswith(" ppb (≤ P25)") and labels[-1].endswith(" ppb (above P98)")
-        assert any(
-            "UNITS: the field 'Au_ppb' states its unit, ppb, and UNITS says 'ppm'" in w for w in feedback.warnings
-        )
+        warned = [w for w in feedback.warnings if w.startswith("UNITS:")]
+        assert len(warned) == 1 and "the field 'Au_ppb' states its unit, ppb, and UNITS says 'ppm'" in warned[0]
+        dataset = gdal.Open(output)
+        assert [dataset.GetRasterBand(i).GetUnitType() for i in (1, 2)] == ["ppb", "ppm"]
     finally:
         project.clear()
