@@ -295,9 +295,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         raw: List[object] = columns[0] if field else [None] * len(xy)
         class_names = None
         if field:
-            refuse_undecoded_classes(
-                [v if isinstance(v, str) else None for v in raw], field, source.sourceName(), self.LABEL_FIELD
-            )
+            refuse_undecoded_classes(raw, field, source.sourceName(), self.LABEL_FIELD)
             classes, class_names, usable = class_ids(raw)
             if not usable.any():
                 raise QgsProcessingException(

@@ -653,8 +653,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             source, fields[:1], crs, context, feedback, parameter=self.LABELS, fields_parameter=self.LABEL_FIELD
         )
         # the same reading of class values as pseudolabel: whole numbers as they are, or words ('barren' = 0)
-        text = [v if isinstance(v, str) else None for v in raw[0]]
-        refuse_undecoded_classes(text, fields[0], source.sourceName(), self.LABEL_FIELD)
+        refuse_undecoded_classes(raw[0], fields[0], source.sourceName(), self.LABEL_FIELD)
         classes, class_names, usable = class_ids(raw[0])
         if usable.any():
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))

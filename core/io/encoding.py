@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from typing import Iterable, List
 
 from ..errors import InputError
 
@@ -10,10 +10,11 @@ from ..errors import InputError
 REPLACEMENT = "\ufffd"
 
 
-def refuse_undecoded_classes(values: Iterable[Optional[str]], field: str, layer: str, parameter: str) -> None:
-    """Refuse class values holding undecoded characters ('Kivi �'): different words (ä, ö) then read alike and
-    their classes are silently merged, so no class reading of the field can be trusted."""
-    bad: List[str] = sorted({v for v in values if v is not None and REPLACEMENT in v})
+def refuse_undecoded_classes(values: Iterable[object], field: str, layer: str, parameter: str) -> None:
+    """Refuse class values (a field's raw values; only text is looked at) holding undecoded characters
+    ('Kivi �'): different words (ä, ö) then read alike and their classes are silently merged, so no class reading
+    of the field can be trusted."""
+    bad: List[str] = sorted({v for v in values if isinstance(v, str) and REPLACEMENT in v})
     if not bad:
         return
     shown = ", ".join(repr(v) for v in bad[:3])

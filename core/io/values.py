@@ -318,26 +318,19 @@ def to_float_array(
         if censored_factor is not None:
             limit = _detection_limit(item, number, negative_is_censored is not False, rep)
             if limit is not None:
-                value = censored_factor * limit
-                if _within(value, max_abs, rep):
+                value = _at_limit(censored_factor * limit, limit, rep.detection_limits, max_abs, rep)
+                if not math.isnan(value):
                     rep.censored += 1
-                    if limit not in rep.detection_limits and len(rep.detection_limits) < 10:
-                        rep.detection_limits.append(limit)
-                    values.append(value)
-                else:
-                    values.append(math.nan)
+                values.append(value)
                 continue
-        over = _OVER_LIMIT.match(item) if censored_factor is not None and isinstance(item, str) else None
-        limit = _read_text(over.group(1), rep) if over else None
-        if limit is not None:
-            if _within(limit, max_abs, rep):
-                rep.over_limit += 1
-                if limit not in rep.upper_limits and len(rep.upper_limits) < 10:
-                    rep.upper_limits.append(limit)
-                values.append(limit)
-            else:
-                values.append(math.nan)
-            continue
+            over = _OVER_LIMIT.match(item) if isinstance(item, str) else None
+            limit = _read_text(over.group(1), rep) if over else None
+            if limit is not None:
+                value = _at_limit(limit, limit, rep.upper_limits, max_abs, rep)
+                if not math.isnan(value):
+                    rep.over_limit += 1
+                values.append(value)
+                continue
         if number is None:
             if item is None or (isinstance(item, str) and not item.strip()) or _is_null(item):
                 rep.missing += 1
@@ -410,6 +403,16 @@ def _read_text(text: str, rep: ValueReport) -> Optional[float]:
             rep.point_thousands += 1
             rep.separator_examples.setdefault("point_thousands", (text, chosen))
     return chosen
+
+
+def _at_limit(value: float, limit: float, limits: List[float], max_abs: Optional[float], rep: ValueReport) -> float:
+    """The value substituted for an entry at a detection ``limit`` (below or above it), the limit noted in
+    ``limits`` (at most 10 distinct); NaN when the value lies beyond ``max_abs`` (counted there)."""
+    if not _within(value, max_abs, rep):
+        return math.nan
+    if limit not in limits and len(limits) < 10:
+        limits.append(limit)
+    return value
 
 
 def _detection_limit(

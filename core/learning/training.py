@@ -280,6 +280,7 @@ class HostBatches:
         self.y = torch.as_tensor(data.y, dtype=torch.long)
         self.weights = torch.as_tensor(data.weights, dtype=torch.float32)
         self.order = np.empty(0, np.int64)
+        self.pick = np.empty(0, np.int64)  # the pre-training epoch's valid cells
 
     def start_epoch(self, order: np.ndarray, rng: np.random.Generator, distil: bool, unlabelled: bool) -> None:
         self.order = order
@@ -343,7 +344,9 @@ class DeviceBatches:
         self.soft_rows, self.soft_cols = put(data.soft_rows), put(data.soft_cols)
         self.soft_targets = None if data.soft_targets is None else put(data.soft_targets, torch.float32)
         self.draws: Dict[str, torch.Tensor] = {}
-        self.data_valid = (data.valid_rows, data.valid_cols)  # copied to the device when pre-training starts
+        self.valid = (data.valid_rows, data.valid_cols)  # every valid cell: copied when pre-training starts
+        self.valid_rows: Optional[torch.Tensor] = None
+        self.valid_cols: Optional[torch.Tensor] = None
         self.pretrain_draws: Dict[str, torch.Tensor] = {}
 
     def _put(self, values: np.ndarray, dtype: torch.dtype = torch.long) -> torch.Tensor:
@@ -379,8 +382,8 @@ class DeviceBatches:
     def start_pretraining(self, pick: np.ndarray, rng: np.random.Generator) -> None:
         """The pre-training epoch's draws (orientations, hidden bands) taken at its start and copied in one go, the
         valid cells' positions copied once."""
-        if not hasattr(self, "valid_rows"):
-            self.valid_rows, self.valid_cols = self._put(self.data_valid[0]), self._put(self.data_valid[1])
+        if self.valid_rows is None:
+            self.valid_rows, self.valid_cols = self._put(self.valid[0]), self._put(self.valid[1])
         n, bands = pick.size, self.patches.bands
         draws = {"pick": pick, "ks": rng.integers(0, 8, n)}
         self.pretrain_draws = {name: self._put(values) for name, values in draws.items()}
@@ -389,6 +392,7 @@ class DeviceBatches:
     def pretraining(self, start: int, stop: int, rng: np.random.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
         draws = self.pretrain_draws
         idx = draws["pick"][start:stop]
+        assert self.valid_rows is not None and self.valid_cols is not None  # start_pretraining copied them
         x = self.patches.gather(self.valid_rows[idx], self.valid_cols[idx], draws["ks"][start:stop])
         return x, draws["hidden"][start:stop]
 
@@ -495,7 +499,7 @@ def fit_member(
     if batches is None:
         batches = batches_for(data, config.field, device)
     if start.decoder is not None:  # PRETRAIN_EPOCHS > 0 and cells to pre-train on
-        pretrain_network(config, data, net, start.decoder, rng, device, is_cancelled, log, batches)
+        pretrain_network(config, data, net, start.decoder, rng, device, batches, is_cancelled, log)
     teacher = copy.deepcopy(net).eval() if data.semi_supervised else None
     if teacher is not None:
         for p in teacher.parameters():
@@ -574,9 +578,9 @@ def pretrain_network(
     decoder: torch.nn.Conv2d,
     rng: np.random.Generator,
     device: str,
+    batches: Union[HostBatches, DeviceBatches],
     is_cancelled: CancelCallback = None,
     log: LogCallback = None,
-    batches: Optional[Union[HostBatches, DeviceBatches]] = None,
 ) -> List[float]:
     """Self-supervised pre-training on patches around every valid cell, labels unused: masked-band reconstruction.
 
@@ -590,8 +594,6 @@ def pretrain_network(
     (:class:`DeviceBatches`: the epoch's draws copied once, each batch one gather, no wait for the device until
     the epoch's loss is read). Returns the mean loss per epoch.
     """
-    if batches is None:
-        batches = batches_for(data, config.field, device)
     params = [p for name, p in net.named_parameters() if not name.startswith("out.")] + list(decoder.parameters())
     optimiser = torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay)
     centre = config.field // 2

@@ -26,35 +26,28 @@ def test_help_prints_angle_brackets_as_written(qgis_process_env):
         assert "&lt;" not in text and "&gt;" not in text and "&amp;" not in text
 
 
+def _evaluate(direction, folder):
+    """evaluate's parameters on the bundled magnetics and deposits, outputs in ``folder``."""
+    return {
+        "INPUT_RASTER": os.path.join(SAMPLES, "magnetics_tmi_nT.tif"),
+        "DEPOSITS": os.path.join(SAMPLES, "deposits.gpkg"),
+        "DIRECTION": direction,
+        "ITERATIONS": 50,
+        "OUTPUT_REPORT": str(folder / "r.html"),
+        "OUTPUT_TABLE": str(folder / "t.csv"),
+    }
+
+
 def test_an_option_given_by_words_runs_as_its_number(qgis_process, tmp_path):
     """DIRECTION=low is DIRECTION=2 (QGIS 3.22's own check refused every word before the algorithm ran)."""
     results = {}
     for value in ("low", "2"):
         folder = tmp_path / value
         folder.mkdir()
-        code, out, log = qgis_process(
-            "prospector:evaluate",
-            {
-                "INPUT_RASTER": os.path.join(SAMPLES, "magnetics_tmi_nT.tif"),
-                "DEPOSITS": os.path.join(SAMPLES, "deposits.gpkg"),
-                "DIRECTION": value,
-                "ITERATIONS": 50,
-                "OUTPUT_REPORT": str(folder / "r.html"),
-                "OUTPUT_TABLE": str(folder / "t.csv"),
-            },
-        )
+        code, out, log = qgis_process("prospector:evaluate", _evaluate(value, folder))
         assert code == 0, log[-2000:]
         results[value] = out["results"]
     assert results["low"]["AUC"] == results["2"]["AUC"] and results["low"]["LOW_VALUES_FIRST"]
-    code, _, log = qgis_process(
-        "prospector:evaluate",
-        {
-            "INPUT_RASTER": os.path.join(SAMPLES, "magnetics_tmi_nT.tif"),
-            "DEPOSITS": os.path.join(SAMPLES, "deposits.gpkg"),
-            "DIRECTION": "sideways",
-            "OUTPUT_REPORT": str(tmp_path / "r.html"),
-            "OUTPUT_TABLE": str(tmp_path / "t.csv"),
-        },
-    )
+    code, _, log = qgis_process("prospector:evaluate", _evaluate("sideways", tmp_path))
     assert code != 0 and "DIRECTION: choose one of 0 (Automatic" in log and "(got 'sideways')" in log
     assert not (tmp_path / "r.html").exists()

@@ -3,9 +3,14 @@
 The reference is QGIS's own reading of the option's number: a run given the word must equal the run given the number.
 """
 
+import os
+
 import pytest
 
 from geochem_prospector.algorithms.parameters import option_number, with_option_numbers
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLES = os.path.join(REPO, "resources", "sample_data")
 
 
 def _options(provider, algorithm, name):
@@ -50,54 +55,34 @@ def test_several_options_by_words_numbers_or_both(prospector_provider):
     assert with_option_numbers(definitions, unchanged) == unchanged  # left for QGIS's check and its message
 
 
-def test_a_word_runs_as_its_number(run_algorithm, tmp_path):
-    import os
-
-    from tests.qgis.test_discoverability import REPO
-
-    samples = os.path.join(REPO, "resources", "sample_data")
-    common = {
-        "INPUT_RASTER": os.path.join(samples, "magnetics_tmi_nT.tif"),
-        "DEPOSITS": os.path.join(samples, "deposits.gpkg"),
+def _evaluate(direction, folder):
+    """evaluate's parameters on the bundled magnetics and deposits, outputs in ``folder``."""
+    return {
+        "INPUT_RASTER": os.path.join(SAMPLES, "magnetics_tmi_nT.tif"),
+        "DEPOSITS": os.path.join(SAMPLES, "deposits.gpkg"),
         "ITERATIONS": 50,
+        "DIRECTION": direction,
+        "OUTPUT_REPORT": str(folder / "r.html"),
+        "OUTPUT_TABLE": str(folder / "t.csv"),
     }
+
+
+def test_a_word_runs_as_its_number(run_algorithm, tmp_path):
     runs = {}
     for value in ("low", 2, "high"):
         folder = tmp_path / str(value)
         folder.mkdir()
-        runs[value] = run_algorithm(
-            "prospector:evaluate",
-            {
-                **common,
-                "DIRECTION": value,
-                "OUTPUT_REPORT": str(folder / "r.html"),
-                "OUTPUT_TABLE": str(folder / "t.csv"),
-            },
-        )
+        runs[value] = run_algorithm("prospector:evaluate", _evaluate(value, folder))
     assert runs["low"]["AUC"] == runs[2]["AUC"]
     assert runs["low"]["LOW_VALUES_FIRST"] and not runs["high"]["LOW_VALUES_FIRST"]
     assert runs["low"]["AUC"] == pytest.approx(1 - runs["high"]["AUC"], abs=1e-9)
 
 
 def test_a_word_of_no_option_is_refused_with_the_options(run_algorithm, tmp_path):
-    import os
-
     from qgis.core import QgsProcessingException
 
-    from tests.qgis.test_discoverability import REPO
-
-    samples = os.path.join(REPO, "resources", "sample_data")
     with pytest.raises(QgsProcessingException, match=r"DIRECTION: choose one of 0 \(Automatic.*2 \(Low values"):
-        run_algorithm(
-            "prospector:evaluate",
-            {
-                "INPUT_RASTER": os.path.join(samples, "magnetics_tmi_nT.tif"),
-                "DEPOSITS": os.path.join(samples, "deposits.gpkg"),
-                "DIRECTION": "sideways",
-                "OUTPUT_REPORT": str(tmp_path / "r.html"),
-                "OUTPUT_TABLE": str(tmp_path / "t.csv"),
-            },
-        )
+        run_algorithm("prospector:evaluate", _evaluate("sideways", tmp_path))
 
 
 def test_an_option_holding_a_comma_is_one_option(prospector_provider):
