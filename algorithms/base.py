@@ -32,7 +32,7 @@ from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
 from ..core.io.destinations import RASTER_EXTENSIONS, check_output_extension, check_output_paths, filter_extensions
 from ..core.io.inputs import memory_vrt, no_gdal_sidecars, release_memory_vrt
-from ..core.io.outputs import output_group
+from ..core.io.outputs import output_group, write_text
 from ..core.io.rasters import rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
@@ -154,12 +154,8 @@ def help_page_path(algorithm) -> str:
             pass
         try:
             os.makedirs(folder, exist_ok=True)
-            partial = f"{path}.{uuid.uuid4().hex}.part"
-            with open(partial, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(partial, path)  # another QGIS writing the same page never leaves half of one
-            return path
-        except OSError:
+            return write_text(path, text, "HELP")  # atomic: another QGIS writing the page never leaves half of one
+        except (OSError, ProspectorError):
             continue
     return ""
 
