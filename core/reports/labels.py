@@ -123,7 +123,7 @@ def write_summary(
         if thumbnail:
             body.append("<h2>Map</h2>" + thumbnail)
             body.append(
-                "<p>Red: mineralised, blue: barren, light grey: unlabelled cells of the study area, white: outside "
+                "<p>Purple: mineralised, grey: barren, light grey: unlabelled cells of the study area, white: outside "
                 "it or nodata; white dots ringed in black: the labelled points. A block of cells shows its highest "
                 "class.</p>"
             )

@@ -14,8 +14,9 @@ import numpy as np
 
 from ..grid import GridSpec
 
-#: colours of label classes (0 barren, 1 mineralised, 2.. further classes) and of unlabelled / outside cells
-CLASS_COLOURS = {0: (74, 144, 200), 1: (215, 48, 31), 2: (252, 141, 89), 3: (127, 0, 0)}
+#: colours of label classes (0 barren, 1 mineralised, 2.. further classes): the pseudo-label layer's own palette
+#: (resources/styles/pseudolabels.qml), so the report's map reads like the map layer beside it
+CLASS_COLOURS = {0: (166, 166, 166), 1: (123, 50, 148), 2: (194, 165, 207), 3: (64, 0, 75)}
 UNLABELLED_COLOUR = (235, 235, 235)
 #: colour of cells outside the study area or on nodata (class -2): the page's white, so the area's edge shows
 OUTSIDE_COLOUR = (255, 255, 255)

@@ -3,7 +3,9 @@ independent reference decoder) reads back cell for cell."""
 
 import base64
 import io
+import os
 import re
+import xml.etree.ElementTree as ET
 
 import numpy as np
 from PIL import Image
@@ -123,3 +125,14 @@ def test_thumbnail_tells_the_study_areas_edge_from_unlabelled_cells():
     assert OUTSIDE_COLOUR != UNLABELLED_COLOUR
     blocks, step = class_image(np.where(inside, labels, -2), max_cells=2)
     assert step == 2 and tuple(blocks[0, 0]) == UNLABELLED_COLOUR  # half outside, half unlabelled: inside
+
+
+def test_thumbnail_classes_have_the_map_layers_colours():
+    """The report's map and the pseudo-label layer (its QML palette, read here as XML) colour each class alike."""
+    qml = os.path.join(os.path.dirname(__file__), "..", "..", "..", "resources", "styles", "pseudolabels.qml")
+    palette = {
+        int(entry.get("value")): tuple(int(entry.get("color")[i : i + 2], 16) for i in (1, 3, 5))
+        for entry in ET.parse(qml).iter("paletteEntry")
+    }
+    assert palette and palette == CLASS_COLOURS
+    assert UNLABELLED_COLOUR not in palette.values()
