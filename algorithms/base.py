@@ -940,6 +940,38 @@ def report_values(
             )
 
 
+def plain_value(value: object) -> object:
+    """An attribute value as plain Python: a date, date-time or time as ISO text ('2001-05-01',
+    '2001-05-01T12:00:00'), not PyQt's 'PyQt5.QtCore.QDate(2001, 5, 1)'; an invalid one as None; anything else
+    as it is (NULL stays NULL)."""
+    from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QTime
+
+    if isinstance(value, (QDate, QDateTime, QTime)):
+        return value.toString(Qt.ISODate) if value.isValid() else None
+    return value
+
+
+#: field types that hold dates or times, never classes
+_DATE_TYPES = ("Date", "DateTime", "Time")
+
+
+def refuse_date_field(source: QgsProcessingFeatureSource, field: str, parameter: str) -> None:
+    """Refuse a date, date-time or time field as a class field (LABEL_FIELD): its values are when, not what; read
+    as classes, each date became a mineralised class of its own."""
+    index = source.fields().lookupField(field) if field else -1
+    if index < 0:
+        return
+    kind = source.fields().at(index).typeName()
+    from qgis.PyQt.QtCore import QVariant
+
+    if source.fields().at(index).type() in (QVariant.Date, QVariant.DateTime, QVariant.Time) or kind in _DATE_TYPES:
+        raise QgsProcessingException(
+            f"{parameter}: '{field}' is a {kind.lower() or 'date'} field: it says when, not which class, so its "
+            "dates cannot be classes. Choose the field holding the class (0 = barren, 1 = mineralised, or words "
+            "such as 'barren' / 'deposit')."
+        )
+
+
 def point_attributes(
     source: QgsProcessingFeatureSource,
     fields: Sequence[str],
@@ -980,7 +1012,7 @@ def point_attributes(
             no_geometry += 1
             continue
         parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
-        attrs = [feature[f] for f in fields]
+        attrs = [plain_value(feature[f]) for f in fields]
         for part in parts:
             xy.append((part.x(), part.y()))
             for column, value in zip(raw, attrs):
@@ -1149,7 +1181,7 @@ def shapely_features(
             geometry = QgsGeometry(geometry.constGet().segmentize())
         geometries.append(wkb.loads(bytes(geometry.asWkb())))
         if field:
-            values.append(feature[field])
+            values.append(plain_value(feature[field]))
     return geometries, values
 
 
