@@ -28,7 +28,7 @@ from ..core.grid import GridSpec, padded_extent
 from ..core.interpolation import crossval, levelling, selection
 from ..core.interpolation.anamorphosis import NormalScore
 from ..core.interpolation.idw import idw_grid
-from ..core.interpolation.kriging import clip_to_sample_minimum, kriging_grid
+from ..core.interpolation.kriging import check_global_kriging, clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
 from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
@@ -463,6 +463,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
+        if method != "idw":  # before the variograms and cross-validation, which would run for minutes first
+            check_global_kriging(int(np.isfinite(values).sum(axis=0).max()), neighbors, max_distance)
         candidates = self._candidates(
             parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy,
             bool(cv_output),
