@@ -418,6 +418,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             if value is None:
                 continue
             if definition.isDestination():
+                refuse_database_sink(name, value, context)
                 path = _destination_path(value, context)
                 if path:
                     outputs[name] = path
@@ -606,17 +607,50 @@ def round_ramp_legend(layer, digits: int = 3) -> None:
 def _destination_path(value: object, context) -> str:
     """The file a destination parameter will write, without resolving it (resolving queues a layer load);
     '' for temporary outputs and non-file sinks."""
-    from qgis.core import QgsProcessing, QgsProcessingOutputLayerDefinition, QgsProperty
+    from qgis.core import QgsProcessing
+
+    value = _sink_text(value, context)
+    if not value or value == QgsProcessing.TEMPORARY_OUTPUT:
+        return ""
+    if value.startswith(("memory:",) + DATABASE_SINKS):
+        return ""
+    return value
+
+
+#: destinations that are a table in a database, not a file: QGIS's 'Save to GeoPackage…' (ogr:dbname='….gpkg'
+#: table="…" (geom)) and 'Save to Database Table…'
+DATABASE_SINKS = ("ogr:", "postgres:", "postgis:", "spatialite:")
+
+
+def _sink_text(value: object, context) -> str:
+    """A destination parameter's value as the text QGIS writes to ('' when it is none)."""
+    from qgis.core import QgsProcessingOutputLayerDefinition, QgsProperty
 
     if isinstance(value, QgsProcessingOutputLayerDefinition):
         value = value.sink
     if isinstance(value, QgsProperty):
         value, _ = value.valueAsString(context.expressionContext())
-    if not isinstance(value, str) or not value or value == QgsProcessing.TEMPORARY_OUTPUT:
-        return ""
-    if value.startswith(("memory:", "postgres:", "ogr:", "postgis:")):
-        return ""
-    return value
+    return value if isinstance(value, str) else ""
+
+
+def refuse_database_sink(name: str, value: object, context) -> None:
+    """Refuse an output saved as a table of a GeoPackage or a database ('Save to GeoPackage…', 'Save to Database
+    Table…'): every output is a file of its own, written whole and replaced as one, which a table inside a file
+    holding other tables cannot be. Before, the sink text was taken for a file name and refused as
+    "cannot write '.gpkg' table="contours" (geom)' files; save as .gpkg"."""
+    sink = _sink_text(value, context)
+    if not sink.startswith(DATABASE_SINKS):
+        return
+    match = re.search(r"dbname='([^']*)'", sink)
+    table = re.search(r'table="([^"]*)"', sink)
+    folder = os.path.dirname(match.group(1)) if match else ""
+    example = os.path.join(folder, f"{table.group(1) if table else name.lower()}.gpkg")
+    raise QgsProcessingException(
+        f"{name}: cannot save into a table of a GeoPackage or database ({sink}): each output is a file of its own, "
+        "written whole and replaced as one (other tables in that file would be at risk). Choose 'Save to File…' "
+        f"instead, e.g. '{example}', and copy the layer into the GeoPackage afterwards if needed (drag it onto "
+        "the GeoPackage in the Browser)."
+    )
 
 
 def _input_paths(value: object, context) -> List[str]:
