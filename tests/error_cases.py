@@ -631,6 +631,14 @@ def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
         {"mapped": ogr.OFTDate},
         [(w, {"mapped": f"{1990 + i % 2}-05-01"}) for i, w in enumerate(strips)],
     )
+    rng = np.random.default_rng(11)
+    many = np.column_stack([X0 + rng.uniform(0, 10_000, 6000), Y0 + rng.uniform(0, 10_000, 6000)])
+    paths["samples_6000"] = os.path.join(folder, "samples_6000.gpkg")
+    gpd.GeoDataFrame(
+        {"Cu": np.round(np.exp(rng.normal(3, 0.8, 6000)), 2)},
+        geometry=gpd.points_from_xy(many[:, 0], many[:, 1]),
+        crs=CRS,
+    ).to_file(paths["samples_6000"], driver="GPKG")  # a dense survey: more than kriging's 5000 for one system
     zeros = np.asarray(bands, dtype=np.float32).copy()
     zeros[0, :5, :] = 0.0  # Cu of a lab that writes below-detection as 0
     paths["raster_zeros"] = _raster(os.path.join(folder, "zeros.tif"), zeros, ["Cu", "Pb"])
@@ -695,6 +703,24 @@ def anomaly_areas_in_km2_on_a_grid_in_feet(params: Dict[str, object]) -> None:
     km = [min(g.distance(p) for p in deposits) * US_FOOT / 1000.0 for g in areas.geometry]
     np.testing.assert_allclose(areas["deposit_km"], km, rtol=1e-6, atol=1e-9)
     assert areas["deposit_km"].max() > 0, "every area holds a deposit: the distance is not checked"
+
+
+def geojson_areas_written(params: Dict[str, object]) -> None:
+    """The ranked anomalies written as GeoJSON (the format the refusal of .shp recommends), upper-case extension
+    kept: one feature per area, with its rank; before, "Unexpected error …: the GeoJSON format does not have
+    layers"."""
+    import geopandas as gpd
+
+    path = str(params["OUTPUT_ANOMALIES"])
+    assert path.endswith(".GeoJSON") and os.path.isfile(path), path
+    areas = gpd.read_file(path)
+    assert len(areas) > 0 and sorted(areas["rank"]) == list(range(1, len(areas) + 1)), areas
+
+
+def _saved_to_geopackage(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+    """OUTPUT_CONTOURS as QGIS's 'Save to GeoPackage…' writes it: a table inside a GeoPackage."""
+    folder = os.path.dirname(str(p["OUTPUT_CONTOURS"]))
+    return {**p, "OUTPUT_CONTOURS": f"ogr:dbname='{folder}/results.gpkg' table=\"contours\" (geom)"}
 
 
 def band_names_of_dates_as_iso(params: Dict[str, object]) -> None:
@@ -2684,6 +2710,15 @@ CASES += [
 ]
 CASES += [
     Case(
+        "many samples, global kriging (NEIGHBORS 0)",
+        "interpolate",
+        _set(INPUT="samples_6000", FIELDS=["Cu"], METHOD=1, NEIGHBORS=0),
+        error=r"^NEIGHBORS: global kriging \(NEIGHBORS = 0\) of 6,000 samples needs a 6,000 x 6,000 system; set "
+        r"NEIGHBORS to 16-32 \(local kriging\)",
+    ),  # before: refused only after the variograms and a minute of cross-validation, naming a fold's 5400 samples
+]
+CASES += [
+    Case(
         "date field as the class field",
         alg,
         _set(LABELS="labels_dated", LABEL_FIELD=field),
@@ -2704,4 +2739,20 @@ CASES += [
         _set(POLYGONS="lithology_dated", CLASS_FIELD="mapped"),
         check=band_names_of_dates_as_iso,
     ),  # before: bands named 'lithology_dated:PyQt5.QtCore.QDate(1990, 5, 1)'
+]
+CASES += [
+    Case(
+        "vector output as GeoJSON (.GeoJSON)",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": os.path.splitext(str(p["OUTPUT_ANOMALIES"]))[0] + ".GeoJSON"},
+        check=geojson_areas_written,
+    ),  # before: "Unexpected error in prospector:anomalies: ValueError: the GeoJSON format does not have layers"
+    Case(
+        "vector output saved to a GeoPackage table",
+        "anomalies",
+        _saved_to_geopackage,
+        error=r"^OUTPUT_CONTOURS: cannot save into a table of a GeoPackage or database \(ogr:dbname='.*results\.gpkg' "
+        r"table=\"contours\" \(geom\)\): each output is a file of its own.*Choose 'Save to File…' instead, e\.g\. "
+        r"'.*contours\.gpkg'",
+    ),  # before: "OUTPUT_CONTOURS: cannot write '.gpkg' table="contours" (geom)' files; save as .gpkg (GeoPackage)."
 ]
