@@ -2716,6 +2716,16 @@ CASES += [
         error=r"^NEIGHBORS: global kriging \(NEIGHBORS = 0\) of 6,000 samples needs a 6,000 x 6,000 system; set "
         r"NEIGHBORS to 16-32 \(local kriging\)",
     ),  # before: refused only after the variograms and a minute of cross-validation, naming a fold's 5400 samples
+    Case(
+        "many samples, IDW with a cross-validation table (NEIGHBORS 0)",
+        "interpolate",
+        lambda d, p: {
+            **_set(INPUT="samples_6000", FIELDS=["Cu"], METHOD=0, NEIGHBORS=0)(d, p),
+            "OUTPUT_CV": os.path.join(os.path.dirname(str(p["OUTPUT"])), "cv.csv"),
+        },
+        warning=r"OUTPUT_CV: kriging is left out of the cross-validation table: global kriging \(NEIGHBORS = 0\) of "
+        r"6,000 samples",
+    ),  # before: refused, "NEIGHBORS: global kriging (NEIGHBORS = 0) of 5400 samples …", though METHOD was IDW
 ]
 CASES += [
     Case(
