@@ -418,6 +418,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             if value is None:
                 continue
             if definition.isDestination():
+                refuse_database_sink(name, value, context)
                 path = _destination_path(value, context)
                 if path:
                     outputs[name] = path
@@ -606,17 +607,50 @@ def round_ramp_legend(layer, digits: int = 3) -> None:
 def _destination_path(value: object, context) -> str:
     """The file a destination parameter will write, without resolving it (resolving queues a layer load);
     '' for temporary outputs and non-file sinks."""
-    from qgis.core import QgsProcessing, QgsProcessingOutputLayerDefinition, QgsProperty
+    from qgis.core import QgsProcessing
+
+    value = _sink_text(value, context)
+    if not value or value == QgsProcessing.TEMPORARY_OUTPUT:
+        return ""
+    if value.startswith(("memory:",) + DATABASE_SINKS):
+        return ""
+    return value
+
+
+#: destinations that are a table in a database, not a file: QGIS's 'Save to GeoPackage…' (ogr:dbname='….gpkg'
+#: table="…" (geom)) and 'Save to Database Table…'
+DATABASE_SINKS = ("ogr:", "postgres:", "postgis:", "spatialite:")
+
+
+def _sink_text(value: object, context) -> str:
+    """A destination parameter's value as the text QGIS writes to ('' when it is none)."""
+    from qgis.core import QgsProcessingOutputLayerDefinition, QgsProperty
 
     if isinstance(value, QgsProcessingOutputLayerDefinition):
         value = value.sink
     if isinstance(value, QgsProperty):
         value, _ = value.valueAsString(context.expressionContext())
-    if not isinstance(value, str) or not value or value == QgsProcessing.TEMPORARY_OUTPUT:
-        return ""
-    if value.startswith(("memory:", "postgres:", "ogr:", "postgis:")):
-        return ""
-    return value
+    return value if isinstance(value, str) else ""
+
+
+def refuse_database_sink(name: str, value: object, context) -> None:
+    """Refuse an output saved as a table of a GeoPackage or a database ('Save to GeoPackage…', 'Save to Database
+    Table…'): every output is a file of its own, written whole and replaced as one, which a table inside a file
+    holding other tables cannot be. Before, the sink text was taken for a file name and refused as
+    "cannot write '.gpkg' table="contours" (geom)' files; save as .gpkg"."""
+    sink = _sink_text(value, context)
+    if not sink.startswith(DATABASE_SINKS):
+        return
+    match = re.search(r"dbname='([^']*)'", sink)
+    table = re.search(r'table="([^"]*)"', sink)
+    folder = os.path.dirname(match.group(1)) if match else ""
+    example = os.path.join(folder, f"{table.group(1) if table else name.lower()}.gpkg")
+    raise QgsProcessingException(
+        f"{name}: cannot save into a table of a GeoPackage or database ({sink}): each output is a file of its own, "
+        "written whole and replaced as one (other tables in that file would be at risk). Choose 'Save to File…' "
+        f"instead, e.g. '{example}', and copy the layer into the GeoPackage afterwards if needed (drag it onto "
+        "the GeoPackage in the Browser)."
+    )
 
 
 def _input_paths(value: object, context) -> List[str]:
@@ -940,6 +974,38 @@ def report_values(
             )
 
 
+def plain_value(value: object) -> object:
+    """An attribute value as plain Python: a date, date-time or time as ISO text ('2001-05-01',
+    '2001-05-01T12:00:00'), not PyQt's 'PyQt5.QtCore.QDate(2001, 5, 1)'; an invalid one as None; anything else
+    as it is (NULL stays NULL)."""
+    from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QTime
+
+    if isinstance(value, (QDate, QDateTime, QTime)):
+        return value.toString(Qt.ISODate) if value.isValid() else None
+    return value
+
+
+#: field types that hold dates or times, never classes
+_DATE_TYPES = ("Date", "DateTime", "Time")
+
+
+def refuse_date_field(source: QgsProcessingFeatureSource, field: str, parameter: str) -> None:
+    """Refuse a date, date-time or time field as a class field (LABEL_FIELD): its values are when, not what; read
+    as classes, each date became a mineralised class of its own."""
+    index = source.fields().lookupField(field) if field else -1
+    if index < 0:
+        return
+    kind = source.fields().at(index).typeName()
+    from qgis.PyQt.QtCore import QVariant
+
+    if source.fields().at(index).type() in (QVariant.Date, QVariant.DateTime, QVariant.Time) or kind in _DATE_TYPES:
+        raise QgsProcessingException(
+            f"{parameter}: '{field}' is a {kind.lower() or 'date'} field: it says when, not which class, so its "
+            "dates cannot be classes. Choose the field holding the class (0 = barren, 1 = mineralised, or words "
+            "such as 'barren' / 'deposit')."
+        )
+
+
 def point_attributes(
     source: QgsProcessingFeatureSource,
     fields: Sequence[str],
@@ -980,7 +1046,7 @@ def point_attributes(
             no_geometry += 1
             continue
         parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
-        attrs = [feature[f] for f in fields]
+        attrs = [plain_value(feature[f]) for f in fields]
         for part in parts:
             xy.append((part.x(), part.y()))
             for column, value in zip(raw, attrs):
@@ -1149,7 +1215,7 @@ def shapely_features(
             geometry = QgsGeometry(geometry.constGet().segmentize())
         geometries.append(wkb.loads(bytes(geometry.asWkb())))
         if field:
-            values.append(feature[field])
+            values.append(plain_value(feature[field]))
     return geometries, values
 
 

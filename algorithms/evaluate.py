@@ -35,6 +35,7 @@ from .base import (
     check_fields,
     layer_file,
     mask_from_source,
+    plain_value,
     require_geometry,
     source_transform,
     warn_without_crs,
@@ -408,7 +409,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 raise Cancelled()
             label = f"deposit (feature {feature.id()})"
             if name_field:
-                value = feature[name_field]
+                value = plain_value(feature[name_field])
                 if value is not None and not (hasattr(value, "isNull") and value.isNull()) and str(value).strip():
                     label = str(value)
             geometry = feature.geometry()

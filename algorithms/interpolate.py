@@ -28,7 +28,7 @@ from ..core.grid import GridSpec, padded_extent
 from ..core.interpolation import crossval, levelling, selection
 from ..core.interpolation.anamorphosis import NormalScore
 from ..core.interpolation.idw import idw_grid
-from ..core.interpolation.kriging import clip_to_sample_minimum, kriging_grid
+from ..core.interpolation.kriging import check_global_kriging, clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
 from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
@@ -463,10 +463,21 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
+        largest = int(np.isfinite(values).sum(axis=0).max())
+        if method != "idw":  # before the variograms and cross-validation, which would run for minutes first
+            check_global_kriging(largest, neighbors, max_distance)
         candidates = self._candidates(
             parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy,
             bool(cv_output),
         )  # fmt: skip
+        if method == "idw" and cv_output:  # kriging only compared in OUTPUT_CV: leave it out where it cannot run
+            try:
+                check_global_kriging(largest, neighbors, max_distance)
+            except InputError as exc:
+                candidates = [[c for c in options if c.method == "idw"] for options in candidates]
+                feedback.pushWarning(
+                    f"OUTPUT_CV: kriging is left out of the cross-validation table: {str(exc).split(': ', 1)[1]}"
+                )
         cv_share = 40 if (cv_output or method != "idw") else 0
         scores = self._cross_validate(xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share)
         chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores)

@@ -32,6 +32,7 @@ from .base import (
     layer_file,
     mask_from_source,
     point_attributes,
+    refuse_date_field,
     require_projected,
     shapely_geometries,
 )
@@ -289,6 +290,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         if source is None:
             raise QgsProcessingException("LABELS: the point layer could not be opened; choose a point layer.")
         field = self.parameterAsString(parameters, self.LABEL_FIELD, context) or None
+        if field:
+            refuse_date_field(source, field, self.LABEL_FIELD)
         xy, columns = point_attributes(
             source, [field] if field else [], crs, context, feedback, self.LABELS, self.LABEL_FIELD
         )

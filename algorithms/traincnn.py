@@ -29,7 +29,7 @@ from ..core.io.rasters import read_stack, require_values
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
 from . import parameters as params
-from .base import ProspectorAlgorithm, layer_file, point_attributes, require_projected
+from .base import ProspectorAlgorithm, layer_file, point_attributes, refuse_date_field, require_projected
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 
@@ -649,6 +649,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
 
         crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layer.crs()
         source = self.parameterAsSource(parameters, self.LABELS, context)
+        refuse_date_field(source, fields[0], self.LABEL_FIELD)
         xy, raw = point_attributes(
             source, fields[:1], crs, context, feedback, parameter=self.LABELS, fields_parameter=self.LABEL_FIELD
         )

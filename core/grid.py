@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -85,9 +86,35 @@ class GridSpec:
             )
         return cls(float(xmin), float(ymax), float(pixel_size), width, height, crs_wkt)
 
+    @property
+    def metres_per_unit(self) -> float:
+        """Metres in one map unit of the grid's CRS (:func:`metres_per_unit`)."""
+        return metres_per_unit(self.crs_wkt)
+
     def rows_per_block(self, bytes_per_cell: int, budget_bytes: int = 256 * 2**20) -> int:
         """How many whole rows fit in a memory budget, at least one."""
         return max(1, min(self.height, budget_bytes // max(1, bytes_per_cell * self.width)))
+
+
+@functools.lru_cache(maxsize=16)
+def metres_per_unit(crs_wkt: Optional[str]) -> float:
+    """Metres in one linear map unit of a projected CRS: 0.3048 for international feet, 0.3048006096 for US survey
+    feet, 1.0 for metres. 1.0 as well without a CRS, for a geographic CRS (refused where distances matter) and
+    when the CRS cannot be read: the coordinates are then taken as they are. Distances and areas that are
+    reported in metres or km (evidence distance bands, anomaly areas) are converted with it, so a State Plane
+    grid in feet gives the same numbers as the same grid in a metric CRS."""
+    if not crs_wkt:
+        return 1.0
+    try:
+        from rasterio.crs import CRS
+
+        crs = CRS.from_user_input(crs_wkt)
+        if not crs.is_projected:
+            return 1.0
+        factor = float(crs.linear_units_factor[1])
+    except Exception:  # an unreadable or unit-less CRS: coordinates as they are  # noqa: BLE001
+        return 1.0
+    return factor if math.isfinite(factor) and factor > 0 else 1.0
 
 
 def available_memory() -> Optional[int]:

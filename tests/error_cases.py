@@ -200,6 +200,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_learning_inputs(folder, bands))
     paths.update(_sweep_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep_file_inputs(folder, xy, cu, pb, bands))
+    paths.update(_sweep3_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -569,6 +570,168 @@ def _sweep_file_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
         dst.write(np.asarray(bands, dtype=np.float32)[:, ::-1, :])
         dst.descriptions = ("Cu", "Pb")
     return paths
+
+
+#: a State Plane grid in US survey feet (NAD83 / Texas Central ftUS): 40 x 40 cells of 750 ft
+FEET_CRS, FEET_X0, FEET_Y0, FEET_PIXEL = "EPSG:2277", 2_300_000.0, 10_000_000.0, 750.0
+US_FOOT = 1200.0 / 3937.0  # metres in a US survey foot
+
+
+def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
+    """Inputs of the third sweep: the evidence, faults, lithology and deposits of a study area in a CRS in US survey
+    feet; label points whose class fields are dates; a lithology classed by mapping date; an element raster with
+    zeros (a C-A fractal needs logarithms)."""
+    import geopandas as gpd
+    import rasterio
+    from osgeo import ogr
+    from rasterio.transform import from_origin
+    from shapely.geometry import LineString, Point, box
+
+    paths: Dict[str, str] = {}
+    paths["raster_ft"] = os.path.join(folder, "elements_ft.tif")
+    profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs=FEET_CRS, nodata=-9999.0,
+                   transform=from_origin(FEET_X0, FEET_Y0 + SIZE * FEET_PIXEL, FEET_PIXEL, FEET_PIXEL))  # fmt: skip
+    with rasterio.open(paths["raster_ft"], "w", **profile) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32))
+        dst.descriptions = ("Cu", "Pb")
+    x, y = FEET_X0, FEET_Y0
+    faults = [LineString([(x, y + 5000), (x + 30000, y + 25000)]), LineString([(x + 15000, y), (x + 15000, y + 30000)])]
+    paths["faults_ft"] = os.path.join(folder, "faults_ft.gpkg")
+    gpd.GeoDataFrame({"id": [1, 2]}, geometry=faults, crs=FEET_CRS).to_file(paths["faults_ft"], driver="GPKG")
+    paths["lithology_ft"] = os.path.join(folder, "lithology_ft.gpkg")
+    gpd.GeoDataFrame(
+        {"rock": ["granite", "schist"]},
+        geometry=[box(x, y, x + 12000, y + 30000), box(x + 12000, y, x + 30000, y + 30000)],
+        crs=FEET_CRS,
+    ).to_file(paths["lithology_ft"], driver="GPKG")
+    deposits = [(x + 6000, y + 22500), (x + 15000, y + 18750), (x + 24000, y + 6000)]
+    paths["deposits_ft"] = os.path.join(folder, "deposits_ft.gpkg")
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(p) for p in deposits], crs=FEET_CRS).to_file(
+        paths["deposits_ft"], driver="GPKG"
+    )
+    points = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    points += [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
+    paths["labels_dated"] = _ogr_layer(
+        os.path.join(folder, "labels_dated.gpkg"),
+        ogr.wkbPoint,
+        {"cls": ogr.OFTInteger, "found": ogr.OFTDate, "logged": ogr.OFTDateTime},
+        [
+            (
+                f"POINT ({px} {py})",
+                {"cls": int(i < 3), "found": f"{2001 + i}-01-01", "logged": f"{2001 + i}-01-01T12:00:00"},
+            )
+            for i, (px, py) in enumerate(points)
+        ],
+    )  # each point found in another year: read as classes, seven mineralised classes
+    strips = [f"POLYGON (({X0 + a} {Y0}, {X0 + a + 2500} {Y0}, {X0 + a + 2500} {Y0 + 10000}, {X0 + a} {Y0 + 10000}, "
+              f"{X0 + a} {Y0}))" for a in (0, 2500, 5000, 7500)]  # fmt: skip
+    paths["lithology_dated"] = _ogr_layer(
+        os.path.join(folder, "lithology_dated.gpkg"),
+        ogr.wkbPolygon,
+        {"mapped": ogr.OFTDate},
+        [(w, {"mapped": f"{1990 + i % 2}-05-01"}) for i, w in enumerate(strips)],
+    )
+    rng = np.random.default_rng(11)
+    many = np.column_stack([X0 + rng.uniform(0, 10_000, 6000), Y0 + rng.uniform(0, 10_000, 6000)])
+    paths["samples_6000"] = os.path.join(folder, "samples_6000.gpkg")
+    gpd.GeoDataFrame(
+        {"Cu": np.round(np.exp(rng.normal(3, 0.8, 6000)), 2)},
+        geometry=gpd.points_from_xy(many[:, 0], many[:, 1]),
+        crs=CRS,
+    ).to_file(paths["samples_6000"], driver="GPKG")  # a dense survey: more than kriging's 5000 for one system
+    zeros = np.asarray(bands, dtype=np.float32).copy()
+    zeros[0, :5, :] = 0.0  # Cu of a lab that writes below-detection as 0
+    paths["raster_zeros"] = _raster(os.path.join(folder, "zeros.tif"), zeros, ["Cu", "Pb"])
+    return paths
+
+
+def _brute_distance_m(t, shape, geometries) -> np.ndarray:
+    """Distance in metres from every cell centre of a grid in US survey feet to the nearest of ``geometries``."""
+    from shapely.geometry import Point
+
+    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]]
+    cx, cy = t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e
+    feet = np.array(
+        [[min(g.distance(Point(a, b)) for g in geometries) for a, b in zip(rx, ry)] for rx, ry in zip(cx, cy)]
+    )
+    return feet * US_FOOT
+
+
+def evidence_in_metres_on_a_grid_in_feet(params: Dict[str, object]) -> None:
+    """On a grid in US survey feet the distance bands hold metres, as their names (…distance_m) and unit say: equal
+    to a brute-force distance in feet × 0.3048006 within a centimetre; the density band holds km per km², its
+    median over the cells near the faults within 10 % of a brute-force count (the length of the faults inside each
+    cell's circle of DENSITY_RADIUS feet, both in metres). Before, both were in feet: distances 3.28 times too
+    large and densities 3.28 times too small."""
+    import geopandas as gpd
+    import rasterio
+    from shapely.geometry import Point
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names, t = list(src.descriptions), src.transform
+        bands = {n: src.read(i) for i, n in enumerate(names, 1)}
+        assert src.tags(names.index("faults_ft:distance_m") + 1)["UNIT"] == "m"
+    faults = list(gpd.read_file(str(params["LINES"][0])).geometry)
+    deposits = list(gpd.read_file(str(params["POINTS"][0])).geometry)
+    shape = bands["faults_ft:distance_m"].shape
+    np.testing.assert_allclose(bands["faults_ft:distance_m"], _brute_distance_m(t, shape, faults), atol=0.01)
+    np.testing.assert_allclose(bands["deposits_ft:distance_m"], _brute_distance_m(t, shape, deposits), atol=0.01)
+    radius = float(params["DENSITY_RADIUS"])
+    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]]
+    cx, cy = t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e
+    length = np.array(
+        [[sum(g.intersection(Point(a, b).buffer(radius, 64)).length for g in faults) for a, b in zip(rx, ry)]
+         for rx, ry in zip(cx, cy)]
+    )  # fmt: skip
+    expected = (length * US_FOOT / 1000.0) / (np.pi * (radius * US_FOOT) ** 2 / 1e6)
+    near = expected > 0
+    ratio = np.median(bands["faults_ft:density_km_per_km2"][near] / expected[near])
+    assert 0.9 < ratio < 1.1, ratio
+
+
+def anomaly_areas_in_km2_on_a_grid_in_feet(params: Dict[str, object]) -> None:
+    """On a grid in US survey feet area_km2 is the cells × (750 ft × 0.3048006 m/ft)² in km² and deposit_km the
+    distance to the nearest deposit in km (brute force with shapely, in feet, converted). Before, feet were taken
+    for metres: areas 10.8 times and distances 3.28 times too large."""
+    import geopandas as gpd
+
+    areas = gpd.read_file(written_path(str(params["OUTPUT_ANOMALIES"])))
+    deposits = list(gpd.read_file(str(params["DEPOSITS"])).geometry)
+    assert len(areas), "no anomaly area"
+    cell_km2 = (FEET_PIXEL * US_FOOT) ** 2 / 1e6
+    np.testing.assert_allclose(areas["area_km2"], areas["cells"] * cell_km2, rtol=1e-9)
+    km = [min(g.distance(p) for p in deposits) * US_FOOT / 1000.0 for g in areas.geometry]
+    np.testing.assert_allclose(areas["deposit_km"], km, rtol=1e-6, atol=1e-9)
+    assert areas["deposit_km"].max() > 0, "every area holds a deposit: the distance is not checked"
+
+
+def geojson_areas_written(params: Dict[str, object]) -> None:
+    """The ranked anomalies written as GeoJSON (the format the refusal of .shp recommends), upper-case extension
+    kept: one feature per area, with its rank; before, "Unexpected error …: the GeoJSON format does not have
+    layers"."""
+    import geopandas as gpd
+
+    path = str(params["OUTPUT_ANOMALIES"])
+    assert path.endswith(".GeoJSON") and os.path.isfile(path), path
+    areas = gpd.read_file(path)
+    assert len(areas) > 0 and sorted(areas["rank"]) == list(range(1, len(areas) + 1)), areas
+
+
+def _saved_to_geopackage(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+    """OUTPUT_CONTOURS as QGIS's 'Save to GeoPackage…' writes it: a table inside a GeoPackage."""
+    folder = os.path.dirname(str(p["OUTPUT_CONTOURS"]))
+    return {**p, "OUTPUT_CONTOURS": f"ogr:dbname='{folder}/results.gpkg' table=\"contours\" (geom)"}
+
+
+def band_names_of_dates_as_iso(params: Dict[str, object]) -> None:
+    """A lithology classed by a date field gives bands named by ISO dates ('lithology_dated:1990-05-01'), not by
+    PyQt's 'PyQt5.QtCore.QDate(1990, 5, 1)'."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+    assert "lithology_dated:1990-05-01" in names and "lithology_dated:1991-05-01" in names, names
+    assert not any("QDate" in str(n) for n in names), names
 
 
 def band_named_for_the_csv_file(params: Dict[str, object]) -> None:
@@ -2518,3 +2681,88 @@ CASES += [
     )
     for alg, parameter in (("pseudolabel", "LABELS"), ("anomalies", "DEPOSITS"))
 ]  # before: "a point layer is needed (samples), not lines or polygons.", without what to do
+CASES += [
+    Case(
+        "CRS in US survey feet",
+        "evidence",
+        _set(
+            REFERENCE_RASTER="raster_ft",
+            LINES=["faults_ft"],
+            DENSITY_RADIUS=3000,
+            POLYGONS="lithology_ft",
+            CONTINUOUS_RASTERS=["raster_ft"],
+            POINTS=["deposits_ft"],
+        ),
+        check=evidence_in_metres_on_a_grid_in_feet,
+    ),  # before: the bands named distance_m held feet, the density band ft per ft² × 1000
+    Case(
+        "CRS in US survey feet",
+        "anomalies",
+        _set(INPUT_RASTER="raster_ft", DEPOSITS="deposits_ft"),
+        check=anomaly_areas_in_km2_on_a_grid_in_feet,
+    ),  # before: area_km2 in thousands of square feet (10.8 times too large), deposit_km in thousands of feet
+    Case(
+        "zeros in an element band, C-A fractal",
+        "anomalies",
+        _set(INPUT_RASTER="raster_zeros", METHOD=1),
+        error=r"^INPUT_RASTER: band 'Cu' has 200 values <= 0 inside the mask, which have no logarithm",
+    ),  # before: "band 'band' has 200 values <= 0 …", naming no band
+]
+CASES += [
+    Case(
+        "many samples, global kriging (NEIGHBORS 0)",
+        "interpolate",
+        _set(INPUT="samples_6000", FIELDS=["Cu"], METHOD=1, NEIGHBORS=0),
+        error=r"^NEIGHBORS: global kriging \(NEIGHBORS = 0\) of 6,000 samples needs a 6,000 x 6,000 system; set "
+        r"NEIGHBORS to 16-32 \(local kriging\)",
+    ),  # before: refused only after the variograms and a minute of cross-validation, naming a fold's 5400 samples
+    Case(
+        "many samples, IDW with a cross-validation table (NEIGHBORS 0)",
+        "interpolate",
+        lambda d, p: {
+            **_set(INPUT="samples_6000", FIELDS=["Cu"], METHOD=0, NEIGHBORS=0)(d, p),
+            "OUTPUT_CV": os.path.join(os.path.dirname(str(p["OUTPUT"])), "cv.csv"),
+        },
+        warning=r"OUTPUT_CV: kriging is left out of the cross-validation table: global kriging \(NEIGHBORS = 0\) of "
+        r"6,000 samples",
+    ),  # before: refused, "NEIGHBORS: global kriging (NEIGHBORS = 0) of 5400 samples …", though METHOD was IDW
+]
+CASES += [
+    Case(
+        "date field as the class field",
+        alg,
+        _set(LABELS="labels_dated", LABEL_FIELD=field),
+        error=rf"^LABEL_FIELD: '{field}' is a {kind} field: it says when, not which class, so its dates cannot be "
+        r"classes\. Choose the field holding the class",
+    )
+    for alg, field, kind in (
+        ("pseudolabel", "found", "date"),
+        ("trainmodel", "found", "date"),
+        ("traincnn", "logged", "datetime"),
+    )
+]  # before: trainmodel and traincnn trained 7 classes 'PyQt5.QtCore.QDate(2001, 1, 1)' …; pseudolabel refused
+# them as "a measurement or an id", quoting PyQt's text
+CASES += [
+    Case(
+        "date field as the lithology class field",
+        "evidence",
+        _set(POLYGONS="lithology_dated", CLASS_FIELD="mapped"),
+        check=band_names_of_dates_as_iso,
+    ),  # before: bands named 'lithology_dated:PyQt5.QtCore.QDate(1990, 5, 1)'
+]
+CASES += [
+    Case(
+        "vector output as GeoJSON (.GeoJSON)",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_ANOMALIES": os.path.splitext(str(p["OUTPUT_ANOMALIES"]))[0] + ".GeoJSON"},
+        check=geojson_areas_written,
+    ),  # before: "Unexpected error in prospector:anomalies: ValueError: the GeoJSON format does not have layers"
+    Case(
+        "vector output saved to a GeoPackage table",
+        "anomalies",
+        _saved_to_geopackage,
+        error=r"^OUTPUT_CONTOURS: cannot save into a table of a GeoPackage or database \(ogr:dbname='.*results\.gpkg' "
+        r"table=\"contours\" \(geom\)\): each output is a file of its own.*Choose 'Save to File…' instead, e\.g\. "
+        r"'.*contours\.gpkg'",
+    ),  # before: "OUTPUT_CONTOURS: cannot write '.gpkg' table="contours" (geom)' files; save as .gpkg (GeoPackage)."
+]

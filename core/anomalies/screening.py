@@ -156,7 +156,7 @@ def anomaly_areas(
     screening attributes; "the outline level" below is that level.
 
     Returns a GeoDataFrame (one row per area, sorted by rank) and the (H, W) int32 raster of area ids (0 = no
-    area). Attributes: ``cells``, ``area_km2`` (map units taken as metres), ``max_index``, ``mean_index``,
+    area). Attributes: ``cells``, ``area_km2`` (map units converted to metres: :attr:`GridSpec.metres_per_unit`), ``max_index``, ``mean_index``,
     ``nap`` (normalised area product = area_km2 × mean excess of the index over the outline level),
     ``max_class``, ``n_elements`` / ``elements`` (elements with at least :data:`ELEMENT_SHARE` of the area at
     or above their weak level, with the highest class reached, e.g. ``Cu(3), Ni(2)``), ``assoc_score`` (share
@@ -181,7 +181,7 @@ def anomaly_areas(
     max_index = ndimage.maximum(index, labels, ids)
     mean_index = ndimage.mean(index, labels, ids)
     max_class = ndimage.maximum(classify(index, index_levels), labels, ids)
-    cell_area = grid.pixel_size**2 / 1e6
+    cell_area = (grid.pixel_size * grid.metres_per_unit) ** 2 / 1e6
     area_km2 = cells * cell_area
     nap = area_km2 * (mean_index - weak)
 
@@ -191,7 +191,7 @@ def anomaly_areas(
     assoc_rows = [names.index(a) for a in association if a in names]
     assoc_score = anomalous[assoc_rows].mean(axis=0) if assoc_rows else np.zeros(count)
     geometries = _area_polygons(labels, ids, grid)
-    deposit_km = _distance_km(geometries, deposits_xy)
+    deposit_km = _distance_km(geometries, deposits_xy) * grid.metres_per_unit
 
     n = float(count)
     score = (rankdata(nap) / n + rankdata(max_index) / n + assoc_score) / 3.0
@@ -274,7 +274,8 @@ def _area_polygons(labels: np.ndarray, ids: np.ndarray, grid: GridSpec) -> List[
 
 
 def _distance_km(geometries: Sequence[Any], deposits_xy: Optional[np.ndarray]) -> np.ndarray:
-    """Distance in km from each geometry to the nearest deposit (0 inside); NaN without deposits."""
+    """Distance in thousands of map units (km in a metric CRS) from each geometry to the nearest deposit (0 inside);
+    NaN without deposits."""
     from shapely.geometry import Point
 
     if deposits_xy is None or not len(deposits_xy):

@@ -127,7 +127,12 @@ class CAResult:
 
 
 def ca_curve(
-    values: np.ndarray, log: bool = True, n_levels: int = 64, min_cells: int = 10, start_percentile: float = 50.0
+    values: np.ndarray,
+    log: bool = True,
+    n_levels: int = 64,
+    min_cells: int = 10,
+    start_percentile: float = 50.0,
+    name: str = "band",
 ) -> Tuple[np.ndarray, np.ndarray]:
     """The C-A curve: ``n_levels`` evenly spaced levels on the (log) scale and log10 of the cell counts above them.
 
@@ -135,12 +140,14 @@ def ca_curve(
     the highest value still reached by ``min_cells`` cells, so the noisy last few cells do not steer the fit.
     """
     x = _finite(values)
-    y = _log_scale(x, "band") if log else x
+    y = _log_scale(x, name) if log else x
     ys = np.sort(y)
     lo = np.percentile(ys, start_percentile)
     hi = ys[max(0, ys.size - max(1, min_cells))]
     if not hi > lo:
-        raise InputError("the band is (nearly) constant inside the mask; C-A needs a range of values.", "INPUT_RASTER")
+        raise InputError(
+            f"band '{name}' is (nearly) constant inside the mask; C-A needs a range of values.", "INPUT_RASTER"
+        )
     levels = np.linspace(lo, hi, n_levels)
     counts = ys.size - np.searchsorted(ys, levels, side="left")
     return levels, np.log10(counts.astype(float))
@@ -199,6 +206,7 @@ def ca_fit(
     max_breaks: int = 3,
     n_levels: int = 64,
     min_points: int = 4,
+    name: str = "band",
 ) -> CAResult:
     """Fit the C-A curve by straight segments; ``n_breaks`` None chooses 0..``max_breaks`` breaks by BIC.
 
@@ -207,7 +215,7 @@ def ca_fit(
     rounding of cell counts never pays for an extra segment. A break is where adjacent fitted lines intersect, kept between the last point of one segment
     and the first of the next.
     """
-    x, y = ca_curve(values, log=log, n_levels=n_levels)
+    x, y = ca_curve(values, log=log, n_levels=n_levels, name=name)
     n = x.size
     cost = _segment_costs(x, y, min_points)
     options = [n_breaks] if n_breaks is not None else list(range(0, max_breaks + 1))
@@ -237,7 +245,7 @@ def threshold_ca(
     values: np.ndarray, log: bool = True, n_breaks: Optional[int] = None, name: str = "band"
 ) -> Tuple[np.ndarray, CAResult]:
     """C-A breaks as (weak, moderate, strong) levels on the data scale; missing levels are NaN."""
-    fit = ca_fit(values, log=log, n_breaks=n_breaks)
+    fit = ca_fit(values, log=log, n_breaks=n_breaks, name=name)
     levels = np.full(3, np.nan)
     brk = fit.breaks[-3:]  # with more breaks than levels the highest three are kept
     levels[: brk.size] = 10.0**brk if log else brk

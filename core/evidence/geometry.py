@@ -199,9 +199,13 @@ def window_centres(grid: GridSpec, r0: int, r1: int, c0: int, c1: int) -> np.nda
 def distance_window(
     index: Any, grid: GridSpec, r0: int, r1: int, c0: int, c1: int, is_cancelled: CancelCallback = None
 ) -> np.ndarray:
-    """(rows, cols) float32 distances from the window's cell centres to ``index`` (:class:`SegmentIndex` or
-    :class:`PointIndex`)."""
+    """(rows, cols) float32 distances in metres from the window's cell centres to ``index`` (:class:`SegmentIndex`
+    or :class:`PointIndex`): map units times :attr:`GridSpec.metres_per_unit` (a grid in feet gives metres too,
+    as the bands' names and unit say)."""
     d = index.distance(window_centres(grid, r0, r1, c0, c1), is_cancelled)
+    factor = grid.metres_per_unit
+    if factor != 1.0:
+        d = d * factor
     return d.reshape(r1 - r0, c1 - c0).astype(np.float32)
 
 

@@ -25,7 +25,9 @@ def line_density_window(
     order: Optional[np.ndarray] = None,
     rows: Optional[np.ndarray] = None,
 ) -> np.ndarray:
-    """(rows, cols) line density in km per km² within ``radius`` (map units, metres) of each cell centre.
+    """(rows, cols) line density in km per km² within ``radius`` (map units) of each cell centre; lengths and the
+    circle's area are converted from map units to metres (:attr:`GridSpec.metres_per_unit`), so a grid in feet
+    gives km per km² as well.
 
     ``pieces`` are the lines cut into pieces no longer than half a cell (:func:`~.geometry.densify`); each piece's
     length counts for the cell holding its midpoint, and a cell's density is the length in the cells whose centres
@@ -56,8 +58,9 @@ def line_density_window(
     offsets = np.arange(-halo, halo + 1) * px
     disk = (offsets[:, None] ** 2 + offsets[None, :] ** 2 <= radius * radius).astype(np.float64)
     summed = fftconvolve(binned, disk, mode="valid") if binned.any() else np.zeros((r1 - r0, c1 - c0))
-    area_km2 = math.pi * radius * radius / 1e6
-    out = np.clip(summed, 0.0, None) / 1000.0 / area_km2  # fft round-off can leave -1e-12
+    metres = grid.metres_per_unit
+    area_km2 = math.pi * (radius * metres) ** 2 / 1e6
+    out = np.clip(summed, 0.0, None) * metres / 1000.0 / area_km2  # fft round-off can leave -1e-12
     return out.astype(np.float32)
 
 

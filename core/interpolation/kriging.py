@@ -147,6 +147,19 @@ def _solve_local(
     return est, np.maximum(var, 0.0), mu * sill
 
 
+def check_global_kriging(n: int, neighbors: int, max_distance: Optional[float]) -> None:
+    """Refuse kriging of ``n`` samples that would solve one global system (``neighbors`` 0 or at least ``n``,
+    without a search radius) when ``n`` exceeds :data:`MAX_GLOBAL_SAMPLES`. Called before any work, so a run is
+    refused at once with the layer's sample count, not after minutes of cross-validation with a fold's."""
+    if (neighbors <= 0 or neighbors >= n) and not max_distance and n > MAX_GLOBAL_SAMPLES:
+        setting = "0" if neighbors <= 0 else f"{neighbors}, every sample"
+        raise InputError(
+            f"global kriging (NEIGHBORS = {setting}) of {n:,} samples needs a {n:,} x {n:,} system; "
+            f"set NEIGHBORS to 16-32 (local kriging) for more than {MAX_GLOBAL_SAMPLES:,} samples.",
+            "NEIGHBORS",
+        )
+
+
 class _GlobalSystem:
     """The full ordinary-kriging system of all samples, inverted once."""
 
@@ -154,12 +167,7 @@ class _GlobalSystem:
         from scipy.spatial.distance import cdist
 
         n = xy.shape[0]
-        if n > MAX_GLOBAL_SAMPLES:
-            raise InputError(
-                f"global kriging (NEIGHBORS = 0) of {n} samples needs a {n} x {n} system; "
-                f"set NEIGHBORS to 16-32 (local kriging) for more than {MAX_GLOBAL_SAMPLES} samples.",
-                "NEIGHBORS",
-            )
+        check_global_kriging(n, 0, None)
         self.xy, self.z, self.variogram, self.sill = xy, z, variogram, variogram.sill
         a = np.ones((n + 1, n + 1))
         a[:n, :n] = variogram.unit_covariance(cdist(xy, xy))

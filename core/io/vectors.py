@@ -41,7 +41,8 @@ def write_vector(
         os.remove(tmp)  # the drivers want to create the file themselves
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # empty frames are valid outputs
-            frame.to_file(tmp, layer=layer, driver=driver)
+            # a GeoJSON file holds one layer and has no layer name: fiona refuses one ("does not have layers")
+            frame.to_file(tmp, driver=driver, **({"layer": layer} if driver == "GPKG" else {}))
         if provenance is not None and driver == "GPKG":
             with fiona.open(tmp, "a", layer=layer) as collection:
                 collection.update_tags({PROVENANCE_TAG: json.dumps(provenance, default=str, sort_keys=True)})

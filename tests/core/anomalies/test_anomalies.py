@@ -231,6 +231,26 @@ def test_anomaly_areas_screening_attributes():
     assert first["score"] > second["score"]
 
 
+def test_anomaly_areas_of_a_grid_in_feet_are_in_km2_and_km():
+    # the same blobs on a grid in US survey feet (EPSG:2277): 1000 ft cells are 0.0929 km², distances in km
+    import rasterio.crs
+    from shapely.geometry import Point
+
+    foot = 1200 / 3937
+    grid, index = two_blob_grid()
+    grid = GridSpec(
+        grid.xmin, grid.ymax, grid.pixel_size, grid.width, grid.height, rasterio.crs.CRS.from_epsg(2277).to_wkt()
+    )
+    levels = [0.5, 1.0, 2.0]
+    classes = classify(index, levels)[None]
+    deposits = np.array([[45_500.0 + 10_000.0, 60_000.0 - 45_500.0]])
+    areas, _ = anomaly_areas(index, levels, grid, classes, ["Cu"], ["Cu"], deposits)
+    for _, area in areas.iterrows():
+        assert area["area_km2"] == pytest.approx(area["cells"] * (1000.0 * foot) ** 2 / 1e6)
+        expected = area["geometry"].distance(Point(*deposits[0]))
+        assert area["deposit_km"] == pytest.approx(expected * foot / 1000.0)
+
+
 def test_min_cells_drops_small_areas():
     grid, index = two_blob_grid()
     levels = [1.4, 2.0, 2.5]

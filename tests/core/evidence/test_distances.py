@@ -137,6 +137,33 @@ def test_density_of_one_straight_line_by_hand():
     np.testing.assert_allclose(block, expected, rtol=0.02)
 
 
+def _wkt(code: str) -> str:
+    import rasterio.crs
+
+    return rasterio.crs.CRS.from_user_input(code).to_wkt()
+
+
+@pytest.mark.parametrize(
+    "code, metres",
+    [("EPSG:2277", 1200 / 3937), ("EPSG:2230", 1200 / 3937), ("EPSG:3067", 1.0), ("EPSG:4326", 1.0), ("", 1.0)],
+)
+def test_metres_per_unit_of_the_grids_crs(code, metres):
+    # US survey feet (Texas Central, California 6), metres, degrees (taken as they are), no CRS
+    assert GridSpec(0.0, 1.0, 1.0, 1, 1, _wkt(code) if code else None).metres_per_unit == pytest.approx(metres)
+
+
+def test_a_grid_in_feet_gives_distances_in_metres_and_density_in_km_per_km2():
+    # the straight line of the test above, with every length in US survey feet: the same numbers in metres
+    foot = 1200 / 3937
+    grid = GridSpec(0.0, 4000.0, 10.0, 400, 400, _wkt("EPSG:2277"))
+    line = LineString([(-1000.0, 2005.0), (5000.0, 2005.0)])
+    pieces = densify(segments_of([line]), 5.0)
+    block = line_density_window(pieces, grid, 500.0, 199, 200, 150, 250)
+    np.testing.assert_allclose(block, 2 * 0.5 / (math.pi * 0.5**2) / foot, rtol=0.02)  # 2 r over pi r^2, r in km
+    distance = distance_window(SegmentIndex(segments_of([line]), 100.0), grid, 0, 3, 0, 3)
+    np.testing.assert_allclose(distance[:, 0], (2005.0 - np.array([3995.0, 3985.0, 3975.0])) * -foot, rtol=1e-6)
+
+
 def test_windows_need_no_halo_for_distance(scene):
     grid, lines, _ = scene
     evidence = LineEvidence("faults", lines, grid, density_radius=400.0)

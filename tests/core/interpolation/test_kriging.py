@@ -207,3 +207,17 @@ def test_normal_score_kriging_of_meuse_cross_validates_as_well_as_log_kriging(me
     assert scores["normal_score"].rmse <= 1.0 * scores["log"].rmse
     assert scores["normal_score"].rmse < 0.9 * idw.rmse
     assert abs(scores["normal_score"].me) <= abs(scores["log"].me) + 0.05 * abs(idw.me)
+
+
+def test_global_kriging_of_too_many_samples_is_refused_with_their_count():
+    # checked before any work by interpolate, with the layer's count (not a cross-validation fold's)
+    from geochem_prospector.core.interpolation.kriging import MAX_GLOBAL_SAMPLES, check_global_kriging
+
+    n = MAX_GLOBAL_SAMPLES + 1000
+    with pytest.raises(InputError, match=rf"^NEIGHBORS: global kriging \(NEIGHBORS = 0\) of {n:,} samples"):
+        check_global_kriging(n, 0, None)
+    with pytest.raises(InputError, match=r"NEIGHBORS = 9000, every sample"):
+        check_global_kriging(n, 9000, None)
+    check_global_kriging(n, 16, None)  # local kriging
+    check_global_kriging(n, 0, 500.0)  # a search radius: local neighbourhoods
+    check_global_kriging(MAX_GLOBAL_SAMPLES, 0, None)
