@@ -136,7 +136,7 @@ def cross_validate_candidate(
     def predictor(txy, tz, targets, exclude):
         return predict(candidate, txy, tz, targets, exclude, neighbors, max_distance, anamorphosis, is_cancelled)
 
-    pred, scheme = crossval.cross_validate(pxy, work, predictor, is_cancelled=is_cancelled)
+    pred, scheme = crossval.cross_validate(pxy, work, predictor, is_cancelled=is_cancelled, every_sample=neighbors <= 0)
     if candidate.method == "idw":
         settings = f"power={candidate.power:g} k={neighbors}"
     else:

@@ -56,3 +56,22 @@ def test_kfold_beyond_limit_predicts_each_sample_once_from_others(tmp_path):
     assert lines[0] == "element,method,settings,scheme,n,rmse,mae,me,r2" and lines[1].startswith(
         "Cu,idw,power=2,5-fold,57,"
     )
+
+
+def test_every_sample_search_beyond_limit_leaves_one_out_at_a_subset():
+    """An interpolator over every sample (NEIGHBORS 0) is checked by leave-one-out at max_loo samples drawn at
+    random, each equal to an explicit refit without it; the others stay NaN and are not scored."""
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 100, size=(90, 2))
+    z = rng.lognormal(1, 0.4, 90)
+
+    def predict(txy, tz, targets, exclude):
+        return idw_points(txy, tz, targets, 2.0, 0, None, exclude)
+
+    pred, scheme = cross_validate(xy, z, predict, max_loo=25, every_sample=True)
+    checked = np.flatnonzero(np.isfinite(pred))
+    assert scheme == "leave-one-out at 25 of 90 samples" and len(checked) == 25
+    for i in checked:
+        keep = np.arange(90) != i
+        assert pred[i] == pytest.approx(idw_points(xy[keep], z[keep], xy[i : i + 1], 2.0, 0)[0], rel=1e-12)
+    assert score("Cu", "idw", "power=2", scheme, z, pred).n == 25
