@@ -136,7 +136,11 @@ def cross_validate_candidate(
     def predictor(txy, tz, targets, exclude):
         return predict(candidate, txy, tz, targets, exclude, neighbors, max_distance, anamorphosis, is_cancelled)
 
-    pred, scheme = crossval.cross_validate(pxy, work, predictor, is_cancelled=is_cancelled, every_sample=neighbors <= 0)
+    # global kriging keeps k-fold: its folds are one system each, while leaving out one sample at a subset would
+    # solve an (n - 1)-sample system per check
+    pred, scheme = crossval.cross_validate(
+        pxy, work, predictor, is_cancelled=is_cancelled, every_sample=neighbors <= 0 and candidate.method == "idw"
+    )
     if candidate.method == "idw":
         settings = f"power={candidate.power:g} k={neighbors}"
     else:

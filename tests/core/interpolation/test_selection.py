@@ -67,3 +67,19 @@ def test_below_detection_share_by_hand():
     # with a factor of 0 the censored entries are the zeros themselves: not counted twice
     values0 = np.array([0.0, 0.0, 0.0, 3, 4])
     assert below_detection_share(values0, censored=3, censored_factor=0.0) == pytest.approx(3 / 5)
+
+
+def test_only_idw_over_every_sample_is_checked_at_a_subset(monkeypatch):
+    """With NEIGHBORS 0 above the leave-one-out limit, IDW is left out one at a time at a random subset; global
+    kriging keeps its k-fold (one system a fold, where each subset check would solve an (n - 1)-sample system)."""
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 1000, (60, 2))
+    z = rng.lognormal(1, 0.5, 60)
+    limited = crossval.cross_validate.__defaults__
+    monkeypatch.setattr(crossval.cross_validate, "__defaults__", (20,) + limited[1:])  # max_loo 20, not 3,000
+    idw = cross_validate_candidate("Cu", Candidate("idw", "log", 2.0), xy, z, neighbors=0)
+    kriged = cross_validate_candidate(
+        "Cu", Candidate("kriging", "log", variogram=Variogram("exponential", 0.1, 1.0, 300.0)), xy, z, neighbors=0
+    )
+    assert (idw.scheme, idw.n) == ("leave-one-out at 20 of 60 samples", 20)
+    assert (kriged.scheme, kriged.n) == ("10-fold", 60)
