@@ -291,7 +291,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             method = self.enum_name(parameters, method_name, context)
             for layer in layers:
                 path = _raster_file(layer, parameter, shared)
-                sources.append(RasterEvidence(_layer_name(layer), path, grid, method, parameter))
+                source = RasterEvidence(_layer_name(layer), path, grid, method, parameter)
+                _warn_colour_coded(source, parameter == self.CONTINUOUS_RASTERS, feedback)
+                sources.append(source)
                 given.append(parameter)
         refuse_repeated_bands(sources, given)
 
@@ -596,6 +598,23 @@ def refuse_repeated_bands(sources: List[Any], given: List[str]) -> None:
                 f"one file.{hint}"
             )
         seen.update({n: parameter for n in names})
+
+
+def _warn_colour_coded(source: RasterEvidence, continuous: bool, feedback) -> None:
+    """Warn when a raster's values are colours rather than measurements: a colour table (class codes) given as
+    continuous evidence would be averaged between classes; a picture's red, green and blue say how a map looked,
+    not what was measured."""
+    if source.colour_coding == "palette" and continuous:
+        feedback.pushWarning(
+            f"CONTINUOUS_RASTERS: '{source.layer}' has a colour table: its values are class codes, which bilinear or "
+            "cubic resampling would average into codes of no class. Give it as CATEGORICAL_RASTERS (one band per "
+            "class)."
+        )
+    elif source.colour_coding == "rgb":
+        feedback.pushWarning(
+            f"{source.parameter}: '{source.layer}' is a red-green-blue picture: its bands are colours, not measured "
+            "values. Use the grid it was drawn from (e.g. the magnetics in nT), if you have it."
+        )
 
 
 def _raster_file(layer, parameter: str, shared: bool = False) -> str:

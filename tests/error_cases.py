@@ -642,6 +642,24 @@ def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
     zeros = np.asarray(bands, dtype=np.float32).copy()
     zeros[0, :5, :] = 0.0  # Cu of a lab that writes below-detection as 0
     paths["raster_zeros"] = _raster(os.path.join(folder, "zeros.tif"), zeros, ["Cu", "Pb"])
+    # a classified geology map with a colour table, and a screenshot-like picture of a magnetic map (red, green,
+    # blue bytes), on the test grid
+    from rasterio.enums import ColorInterp
+    from rasterio.transform import from_origin as origin
+
+    grid = dict(driver="GTiff", width=SIZE, height=SIZE, crs=CRS, dtype="uint8",
+                transform=origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL))  # fmt: skip
+    paths["raster_paletted"] = os.path.join(folder, "geology_classes.tif")
+    with rasterio.open(paths["raster_paletted"], "w", count=1, **grid) as dst:
+        dst.write((np.arange(SIZE * SIZE).reshape(SIZE, SIZE) // 400 % 4).astype(np.uint8), 1)
+        dst.write_colormap(
+            1, {0: (255, 255, 190, 255), 1: (127, 201, 127, 255), 2: (190, 174, 212), 3: (253, 192, 134)}
+        )
+    paths["raster_rgb"] = os.path.join(folder, "magnetics_picture.tif")
+    with rasterio.open(paths["raster_rgb"], "w", count=3, photometric="RGB", **grid) as dst:
+        picture = (np.asarray(bands[0], dtype=np.float64) / np.nanmax(bands[0]) * 255).astype(np.uint8)
+        dst.write(np.stack([picture, 255 - picture, picture // 2]))
+        dst.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
     return paths
 
 
@@ -2739,6 +2757,22 @@ CASES += [
         r"6,000 samples",
         check=idw_checked_one_at_a_time_at_a_subset,
     ),  # before: refused, "NEIGHBORS: global kriging (NEIGHBORS = 0) of 5400 samples …", though METHOD was IDW
+]
+CASES += [
+    Case(
+        "raster with a colour table given as continuous",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster", "raster_paletted"]),
+        warning=r"CONTINUOUS_RASTERS: 'geology_classes' has a colour table: its values are class codes, which "
+        r"bilinear or cubic resampling would average .* Give it as CATEGORICAL_RASTERS",
+    ),  # before: averaged into codes of no class without a word
+    Case(
+        "red-green-blue picture as evidence",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster", "raster_rgb"]),
+        warning=r"CONTINUOUS_RASTERS: 'magnetics_picture' is a red-green-blue picture: its bands are colours, not "
+        r"measured values\. Use the grid it was drawn from",
+    ),  # before: three colour bands used as evidence without a word
 ]
 CASES += [
     Case(

@@ -20,6 +20,19 @@ CONTINUOUS_METHODS = ("bilinear", "average", "cubic")
 CATEGORICAL_METHODS = ("nearest", "mode")
 
 
+def colour_coding(src: Any) -> str:
+    """ "palette" when a band of the rasterio dataset ``src`` carries a colour table (its values index classes),
+    "rgb" when its bands are a picture's red, green and blue, else ""."""
+    from rasterio.enums import ColorInterp
+
+    interpretations = set(src.colorinterp or ())
+    if ColorInterp.palette in interpretations:
+        return "palette"
+    if {ColorInterp.red, ColorInterp.green, ColorInterp.blue} <= interpretations:
+        return "rgb"
+    return ""
+
+
 class RasterEvidence:
     """Bands ``<layer>:<band description>`` (``band N`` without one) of the raster at ``path``, resampled with
     ``method`` (one of :data:`CONTINUOUS_METHODS` or :data:`CATEGORICAL_METHODS`, which sets the band kind unless
@@ -53,6 +66,9 @@ class RasterEvidence:
                 parameter,
             )
         kind = kind or ("continuous" if method in CONTINUOUS_METHODS else "categorical")
+        #: how GDAL says the bands are coloured when that makes them codes, not measurements: "palette" (a colour
+        #: table: class codes) or "rgb" (a picture's red, green, blue); "" otherwise
+        self.colour_coding = colour_coding(src)
         self.bands: List[BandSpec] = []
         for i in range(src.count):
             what = clean_label(src.descriptions[i] or "") or f"band {i + 1}"

@@ -162,3 +162,28 @@ def test_same_layer_name_twice_is_refused(tmp_path):
     with pytest.raises(InputError, match=r"^OUTPUT: two bands would be named magnetics:tmi"):
         write_stack(str(tmp_path / "e.tif"), GRID, sources)
     assert not (tmp_path / "e.tif").exists()
+
+
+@pytest.mark.parametrize("coding", ["palette", "rgb", ""])
+def test_colour_coded_rasters_are_told_apart_as_gdal_reads_them(tmp_path, coding):
+    """A colour table and a red-green-blue picture are recognised as GDAL's own API interprets their bands."""
+    import rasterio
+    from osgeo import gdal
+    from rasterio.transform import from_origin
+
+    path = str(tmp_path / "r.tif")
+    count = 3 if coding == "rgb" else 1
+    extra = {"photometric": "RGB"} if coding == "rgb" else {}
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=count, dtype="uint8", crs=CRS,
+                       transform=from_origin(0, 40, 10, 10), **extra) as dst:  # fmt: skip
+        dst.write(np.zeros((count, 4, 4), dtype=np.uint8))
+        if coding == "palette":
+            dst.write_colormap(1, {0: (255, 0, 0, 255), 1: (0, 255, 0, 255)})
+    names = {gdal.GCI_PaletteIndex: "palette", gdal.GCI_RedBand: "rgb"}
+    ds = gdal.Open(path)
+    expected = names.get(ds.GetRasterBand(1).GetColorInterpretation(), "")
+    ds = None
+    grid = GridSpec(xmin=0.0, ymax=40.0, pixel_size=10.0, width=4, height=4, crs_wkt=CRS)
+    source = RasterEvidence("r", path, grid, "bilinear")
+    assert source.colour_coding == expected == coding
+    source.close()
