@@ -423,7 +423,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             layer.crs(),
             self.INPUT_RASTER,
             "the raster",
-            "anomaly areas (km²) and distances to deposits need metres",
+            "anomaly areas (km²) and distances to deposits need metres or feet",
             WARP_ADVICE + ", or interpolate from reprojected samples",
         )
         bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context)) or None

@@ -619,7 +619,7 @@ def _destination_path(value: object, context) -> str:
 
 #: destinations that are a table in a database, not a file: QGIS's 'Save to GeoPackage…' (ogr:dbname='….gpkg'
 #: table="…" (geom)) and 'Save to Database Table…'
-DATABASE_SINKS = ("ogr:", "postgres:", "postgis:", "spatialite:")
+DATABASE_SINKS = ("ogr:", "postgres:", "postgis:", "spatialite:", "mssql:", "oracle:", "hana:", "db2:")
 
 
 def _sink_text(value: object, context) -> str:
@@ -844,15 +844,15 @@ REPROJECT_ADVICE = (
 
 #: per algorithm, the input whose distances must be metres: (parameter, why, how to fix); checked before a run
 METRE_INPUTS: Dict[str, Tuple[str, str, str]] = {
-    "interpolate": ("INPUT", "distances and pixel sizes must be in metres", REPROJECT_ADVICE),
+    "interpolate": ("INPUT", "distances and pixel sizes must be in metres or feet", REPROJECT_ADVICE),
     "anomalies": (
         "INPUT_RASTER",
-        "anomaly areas (km²) and distances to deposits need metres",
+        "anomaly areas (km²) and distances to deposits need metres or feet",
         WARP_ADVICE + ", or interpolate from reprojected samples",
     ),
-    "pseudolabel": ("INPUT_RASTERS", "radii and buffers are distances in metres", WARP_ADVICE),
+    "pseudolabel": ("INPUT_RASTERS", "radii and buffers are distances in metres or feet", WARP_ADVICE),
     "traincnn": ("INPUT_RASTERS", "the CNN's patches need cells of one ground size", WARP_ADVICE),
-    "predict": ("INPUT_RASTERS", "models are trained on cells of one size in metres", WARP_ADVICE),
+    "predict": ("INPUT_RASTERS", "models are trained on cells of one size in metres or feet", WARP_ADVICE),
 }
 
 
@@ -992,7 +992,7 @@ _DATE_TYPES = ("Date", "DateTime", "Time")
 def refuse_date_field(source: QgsProcessingFeatureSource, field: str, parameter: str) -> None:
     """Refuse a date, date-time or time field as a class field (LABEL_FIELD): its values are when, not what; read
     as classes, each date became a mineralised class of its own."""
-    index = source.fields().lookupField(field) if field else -1
+    index = source.fields().lookupField(field) if field and source is not None else -1
     if index < 0:
         return
     kind = source.fields().at(index).typeName()

@@ -259,7 +259,9 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 "(Raster › Projections › Assign Projection): the deposits and the mask are placed on it, and "
                 "CLUSTER_DISTANCE is measured in it."
             )
-        require_projected(layers[0].crs(), self.INPUT_RASTERS, f"'{layers[0].name()}'", "distances are in metres")
+        require_projected(
+            layers[0].crs(), self.INPUT_RASTERS, f"'{layers[0].name()}'", "distances are in metres or feet"
+        )
         stack = read_stack(paths, names)
         for warning in stack.warnings:
             feedback.pushWarning(warning)

@@ -347,7 +347,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS."
             )
-        require_projected(crs, crs_parameter, "the grid's CRS", "distances and pixel sizes must be in metres",
+        require_projected(crs, crs_parameter, "the grid's CRS", "distances and pixel sizes must be in metres or feet",
                           REPROJECT_ADVICE + " or choose a projected CRS")  # fmt: skip
         pixel = (
             self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
@@ -385,7 +385,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 "REFERENCE_RASTER: the raster has no CRS; assign one (Raster › Projections › Assign Projection)."
             )
-        require_projected(crs, self.REFERENCE_RASTER, f"'{reference.name()}'", "distances must be in metres")
+        require_projected(crs, self.REFERENCE_RASTER, f"'{reference.name()}'", "distances must be in metres or feet")
         if any(parameters.get(p) not in (None, "", 0, 0.0, "0") for p in (self.EXTENT, self.PIXEL_SIZE, self.CRS)):
             feedback.pushWarning("EXTENT, PIXEL_SIZE and CRS are ignored: the grid is the REFERENCE_RASTER's.")
         feedback.pushInfo(f"Grid of '{reference.name()}': {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
@@ -606,14 +606,15 @@ def _warn_colour_coded(source: RasterEvidence, continuous: bool, feedback) -> No
     not what was measured."""
     if source.colour_coding == "palette" and continuous:
         feedback.pushWarning(
-            f"CONTINUOUS_RASTERS: '{source.layer}' has a colour table: its values are class codes, which bilinear or "
-            "cubic resampling would average into codes of no class. Give it as CATEGORICAL_RASTERS (one band per "
+            f"CONTINUOUS_RASTERS: '{source.layer}' has a colour table: its values are class codes, which "
+            "resampling would average into codes of no class. Give it as CATEGORICAL_RASTERS (one band per "
             "class)."
         )
     elif source.colour_coding == "rgb":
         feedback.pushWarning(
-            f"{source.parameter}: '{source.layer}' is a red-green-blue picture: its bands are colours, not measured "
-            "values. Use the grid it was drawn from (e.g. the magnetics in nT), if you have it."
+            f"{source.parameter}: '{source.layer}' has its bands marked red, green and blue (as GDAL marks any 3- "
+            "or 4-band byte GeoTIFF): if it is a picture of a map, its bands are colours, not measured values; use "
+            "the grid it was drawn from (e.g. the magnetics in nT), if you have it."
         )
 
 

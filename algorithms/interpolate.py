@@ -60,7 +60,7 @@ METHODS = ("idw", "kriging", "auto")
 #: TRANSFORM: "auto" = as LOG_TRANSFORM, normal scores for heavily censored fields
 TRANSFORMS = ("auto", "log_setting", "normal_score")
 ANISOTROPY = ("isotropic", "fitted", "given")
-#: samples closer than this (map units, metres) count as one site and are averaged
+#: samples closer than this (map units) count as one site and are averaged
 DUPLICATE_TOLERANCE = 1e-3
 
 
@@ -179,7 +179,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "and R2 near 1 are better.\n\n"
             "PIXEL_SIZE is in the layer's map units; left at 0 it is set to a quarter of the mean sample spacing. "
             "EXTENT defaults to the layer extent plus a 5 % margin; cells outside the MASK polygons are nodata. "
-            "The layer must be in a projected CRS (metres).\n\n" + SCHEDULER_HELP.format(what="blocks of rows")
+            "The layer must be in a projected CRS (metres or feet).\n\n" + SCHEDULER_HELP.format(what="blocks of rows")
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
@@ -422,7 +422,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"INPUT: the layer has no CRS{found}; set its CRS (Layer Properties › Source, or Vector › Data "
                 "Management Tools › Assign Projection)."
             )
-        require_projected(crs, self.INPUT, "the layer", "distances and pixel sizes must be in metres", REPROJECT_ADVICE)
+        require_projected(
+            crs, self.INPUT, "the layer", "distances and pixel sizes must be in metres or feet", REPROJECT_ADVICE
+        )
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         method = self.enum_name(parameters, self.METHOD, context)
         variance_output = self._optional_output(parameters, self.OUTPUT_VARIANCE, context, raster=True)
@@ -464,20 +466,24 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
         largest = int(np.isfinite(values).sum(axis=0).max())
-        if method != "idw":  # before the variograms and cross-validation, which would run for minutes first
+        # before the variograms and cross-validation, which would run for minutes first
+        with_kriging = True
+        if method != "idw":
             check_global_kriging(largest, neighbors, max_distance)
-        candidates = self._candidates(
-            parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy,
-            bool(cv_output),
-        )  # fmt: skip
-        if method == "idw" and cv_output:  # kriging only compared in OUTPUT_CV: leave it out where it cannot run
+        elif cv_output:  # kriging only compared in OUTPUT_CV: leave it out where it cannot run, without fitting it
             try:
                 check_global_kriging(largest, neighbors, max_distance)
             except InputError as exc:
-                candidates = [[c for c in options if c.method == "idw"] for options in candidates]
+                with_kriging = False
+                why = str(exc).split(": ", 1)[-1].split("; set NEIGHBORS")[0]  # the advice would change the IDW
                 feedback.pushWarning(
-                    f"OUTPUT_CV: kriging is left out of the cross-validation table: {str(exc).split(': ', 1)[1]}"
+                    f"OUTPUT_CV: kriging is left out of the cross-validation table: {why}; the IDW powers are "
+                    "compared alone."
                 )
+        candidates = self._candidates(
+            parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy,
+            bool(cv_output), with_kriging,
+        )  # fmt: skip
         cv_share = 40 if (cv_output or method != "idw") else 0
         scores = self._cross_validate(xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share)
         chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores)
@@ -865,12 +871,16 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return (self.parameterAsDouble(parameters, self.ANISOTROPY_ANGLE, context), ratio)
 
     def _candidates(
-        self, parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy, cv
-    ):
-        """Per field, the interpolators to cross-validate (or the one to use when nothing is cross-validated)."""
+        self, parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy, cv,
+        with_kriging=True,
+    ):  # fmt: skip
+        """Per field, the interpolators to cross-validate (or the one to use when nothing is cross-validated); IDW
+        alone without ``with_kriging``."""
         if method == "idw" and not cv:
             return [[Candidate("idw", t, float(power))] for t in transforms]
         powers = sorted({1.0, 2.0, 3.0, float(power)})
+        if not with_kriging:
+            return [[Candidate("idw", t, p) for p in powers] for t in transforms]
         model_index = self.parameterAsEnum(parameters, self.VARIOGRAM_MODEL, context)
         models = MODELS if model_index == 0 else (MODELS[model_index - 1],)
         estimator = self.enum_name(parameters, self.VARIOGRAM_ESTIMATOR, context)
@@ -923,10 +933,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 out.append([])
                 continue
             rows = []
+            # one scheme for all of a field's candidates, so their RMSEs compare: a subset checked one at a time
+            # only when IDW over every sample is all there is (global kriging keeps its k-fold)
+            every_sample = neighbors <= 0 and all(c.method == "idw" for c in options)
             for c in options:
                 rows.append(
                     selection.cross_validate_candidate(
-                        name, c, xy, values[:, j], neighbors, max_distance, feedback.isCanceled
+                        name, c, xy, values[:, j], neighbors, max_distance, feedback.isCanceled, every_sample
                     )
                 )
                 done += 1

@@ -275,7 +275,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             layers[0].crs(),
             self.INPUT_RASTERS,
             f"'{layers[0].name()}'",
-            "models are trained on cells of one size in metres",
+            "models are trained on cells of one size in metres or feet",
         )
         selection, available, grids = band_table(paths, names)
         found, missing = match_bands(model.band_names_, available)

@@ -271,7 +271,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         crs = layers[0].crs()
         if not crs.isValid():
             raise QgsProcessingException("INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first.")
-        require_projected(crs, self.INPUT_RASTERS, "the first raster", "radii and buffers are distances in metres")
+        require_projected(
+            crs, self.INPUT_RASTERS, "the first raster", "radii and buffers are distances in metres or feet"
+        )
         # every band on the first raster's grid (float32), features, standardised copy, distances, labels
         cells = layers[0].width() * layers[0].height()
         n_bands = sum(layer.bandCount() for layer in layers)

@@ -2764,14 +2764,14 @@ CASES += [
         "evidence",
         _set(CONTINUOUS_RASTERS=["raster", "raster_paletted"]),
         warning=r"CONTINUOUS_RASTERS: 'geology_classes' has a colour table: its values are class codes, which "
-        r"bilinear or cubic resampling would average .* Give it as CATEGORICAL_RASTERS",
+        r"resampling would average .* Give it as CATEGORICAL_RASTERS",
     ),  # before: averaged into codes of no class without a word
     Case(
         "red-green-blue picture as evidence",
         "evidence",
         _set(CONTINUOUS_RASTERS=["raster", "raster_rgb"]),
-        warning=r"CONTINUOUS_RASTERS: 'magnetics_picture' is a red-green-blue picture: its bands are colours, not "
-        r"measured values\. Use the grid it was drawn from",
+        warning=r"CONTINUOUS_RASTERS: 'magnetics_picture' has its bands marked red, green and blue .*: if it is a "
+        r"picture of a map, its bands are colours, not measured values; use the grid it was drawn from",
     ),  # before: three colour bands used as evidence without a word
 ]
 CASES += [

@@ -68,7 +68,7 @@ def cross_validate(
     xy: np.ndarray,
     z: np.ndarray,
     predict: Predictor,
-    max_loo: int = MAX_LOO_SAMPLES,
+    max_loo: Optional[int] = None,
     folds: int = DEFAULT_FOLDS,
     seed: int = 0,
     is_cancelled: CancelCallback = None,
@@ -80,12 +80,15 @@ def cross_validate(
     distances; above ``max_loo`` samples it is then left out one at a time at ``max_loo`` of them drawn at random
     (NaN at the others), which costs ``max_loo`` x n: the same estimate of the error, from fewer checks."""
     n = len(z)
+    max_loo = MAX_LOO_SAMPLES if max_loo is None else max_loo
     if n <= max_loo:
         return predict(xy, z, xy, np.arange(n)), "leave-one-out"
     if every_sample:
         checked = np.sort(np.random.default_rng(seed).choice(n, max_loo, replace=False))
         out = np.full(n, np.nan)
-        out[checked] = predict(xy, z, xy[checked], checked)
+        for part in np.array_split(checked, max(1, len(checked) // 500)):  # seconds each at 100,000 samples
+            check_cancelled(is_cancelled)
+            out[part] = predict(xy, z, xy[part], part)
         return out, f"leave-one-out at {max_loo:,} of {n:,} samples"
     fold = np.random.default_rng(seed).permutation(n) % folds
     out = np.full(n, np.nan)

@@ -127,8 +127,13 @@ def cross_validate_candidate(
     neighbors: int = 16,
     max_distance: Optional[float] = None,
     is_cancelled: CancelCallback = None,
+    every_sample: bool = False,
 ) -> crossval.CvScore:
-    """Cross-validated scores of one candidate on the finite values of ``z`` (observations in value units)."""
+    """Cross-validated scores of one candidate on the finite values of ``z`` (observations in value units).
+
+    ``every_sample``: IDW over every sample (``neighbors`` 0) is checked one at a time at a random subset beyond
+    :data:`crossval.MAX_LOO_SAMPLES` (:func:`crossval.cross_validate`); give the same value to every candidate
+    of a field so that their scores compare."""
     ok = np.isfinite(z)
     pxy, observed = xy[ok], z[ok]
     work, anamorphosis, _ = working_values(observed, candidate.transform)
@@ -138,9 +143,8 @@ def cross_validate_candidate(
 
     # global kriging keeps k-fold: its folds are one system each, while leaving out one sample at a subset would
     # solve an (n - 1)-sample system per check
-    pred, scheme = crossval.cross_validate(
-        pxy, work, predictor, is_cancelled=is_cancelled, every_sample=neighbors <= 0 and candidate.method == "idw"
-    )
+    subset = every_sample and neighbors <= 0 and candidate.method == "idw"
+    pred, scheme = crossval.cross_validate(pxy, work, predictor, is_cancelled=is_cancelled, every_sample=subset)
     if candidate.method == "idw":
         settings = f"power={candidate.power:g} k={neighbors}"
     else:

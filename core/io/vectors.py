@@ -32,6 +32,8 @@ def write_vector(
     driver = DRIVERS.get(extension)
     if driver is None:
         raise InputError(f"cannot write '{extension or 'no extension'}' files; save as .gpkg (GeoPackage).", parameter)
+    if driver == "GeoJSON" and frame.crs is not None:
+        frame = _with_epsg_code(frame, parameter)
     count = len(frame)
 
     def check(tmp: str) -> None:
@@ -47,3 +49,20 @@ def write_vector(
             with fiona.open(tmp, "a", layer=layer) as collection:
                 collection.update_tags({PROVENANCE_TAG: json.dumps(provenance, default=str, sort_keys=True)})
     return path
+
+
+def _with_epsg_code(frame, parameter: str):
+    """``frame`` with its CRS named by its EPSG code, as GDAL's GeoJSON writer needs to record it at all (it writes
+    no CRS otherwise, and readers then take longitude and latitude): as it is when it has one; relabelled when the
+    CRS is exactly an EPSG one under another name (an ESRI WKT from ArcGIS); refused when none matches exactly."""
+    own = (frame.crs.to_json_dict().get("id") or {}) if hasattr(frame.crs, "to_json_dict") else {}
+    if own.get("authority") == "EPSG":
+        return frame
+    code = frame.crs.to_epsg(min_confidence=100)
+    if code is None:
+        raise InputError(
+            f"a GeoJSON file names its CRS by an EPSG code only, and this one has none ({frame.crs.name}): QGIS "
+            "would read the file in longitude and latitude. Save as .gpkg (GeoPackage), which keeps any CRS.",
+            parameter,
+        )
+    return frame.set_crs(epsg=code, allow_override=True)

@@ -70,16 +70,19 @@ def test_below_detection_share_by_hand():
 
 
 def test_only_idw_over_every_sample_is_checked_at_a_subset(monkeypatch):
-    """With NEIGHBORS 0 above the leave-one-out limit, IDW is left out one at a time at a random subset; global
-    kriging keeps its k-fold (one system a fold, where each subset check would solve an (n - 1)-sample system)."""
+    """With NEIGHBORS 0 above the leave-one-out limit, IDW asked to (``every_sample``: a field whose candidates are
+    all IDW) is left out one at a time at a random subset; IDW beside kriging and global kriging itself keep the
+    k-fold, so a field's candidates are scored alike (kriging's subset checks would each solve an (n - 1)-sample
+    system)."""
+    monkeypatch.setattr(crossval, "MAX_LOO_SAMPLES", 20)
     rng = np.random.default_rng(5)
     xy = rng.uniform(0, 1000, (60, 2))
     z = rng.lognormal(1, 0.5, 60)
-    limited = crossval.cross_validate.__defaults__
-    monkeypatch.setattr(crossval.cross_validate, "__defaults__", (20,) + limited[1:])  # max_loo 20, not 3,000
-    idw = cross_validate_candidate("Cu", Candidate("idw", "log", 2.0), xy, z, neighbors=0)
-    kriged = cross_validate_candidate(
-        "Cu", Candidate("kriging", "log", variogram=Variogram("exponential", 0.1, 1.0, 300.0)), xy, z, neighbors=0
-    )
-    assert (idw.scheme, idw.n) == ("leave-one-out at 20 of 60 samples", 20)
-    assert (kriged.scheme, kriged.n) == ("10-fold", 60)
+    idw = Candidate("idw", "log", 2.0)
+    kriging = Candidate("kriging", "log", variogram=Variogram("exponential", 0.1, 1.0, 300.0))
+    alone = cross_validate_candidate("Cu", idw, xy, z, neighbors=0, every_sample=True)
+    beside = cross_validate_candidate("Cu", idw, xy, z, neighbors=0, every_sample=False)
+    kriged = cross_validate_candidate("Cu", kriging, xy, z, neighbors=0, every_sample=True)
+    local = cross_validate_candidate("Cu", idw, xy, z, neighbors=8, every_sample=True)
+    assert (alone.scheme, alone.n) == ("leave-one-out at 20 of 60 samples", 20)
+    assert [(r.scheme, r.n) for r in (beside, kriged, local)] == [("10-fold", 60)] * 3

@@ -113,3 +113,32 @@ def test_output_group_writes_all_outputs_or_none(tmp_path):
                     handle.write(text)
     assert (open(a).read(), open(b).read()) == ("new a", "new b")
     assert sorted(os.listdir(tmp_path)) == ["a.txt", "b.txt"]
+
+
+def test_geojson_keeps_an_epsg_crs_and_refuses_one_without_a_code(tmp_path):
+    """GDAL's GeoJSON writer records a CRS only by its EPSG code: a State Plane grid in feet reads back as itself
+    (GDAL's own reader the reference), the same projection without a code is refused before anything is written
+    (read back, it would be longitude and latitude)."""
+    import geopandas as gpd
+    from osgeo import ogr, osr
+    from shapely.geometry import Point
+
+    from geochem_prospector.core.errors import InputError
+    from geochem_prospector.core.io.vectors import write_vector
+
+    frame = gpd.GeoDataFrame({"rank": [1, 2]}, geometry=[Point(2.3e6, 1.0e7), Point(2.31e6, 1.001e7)], crs="EPSG:2277")
+    path = str(tmp_path / "areas.geojson")
+    write_vector(path, frame, "areas", parameter="OUTPUT_ANOMALIES")
+    source = ogr.Open(path)  # kept: a layer outlives its data source only in C, not in the bindings
+    layer = source.GetLayer()
+    reference = osr.SpatialReference()
+    reference.ImportFromEPSG(2277)
+    assert layer.GetFeatureCount() == 2 and layer.GetSpatialRef().IsSame(reference)
+    esri = frame.set_crs(frame.crs.to_wkt("WKT1_ESRI"), allow_override=True)  # as ArcGIS writes it: no EPSG node
+    write_vector(str(tmp_path / "esri.geojson"), esri, "areas", parameter="OUTPUT_ANOMALIES")
+    source = ogr.Open(str(tmp_path / "esri.geojson"))
+    assert source.GetLayer().GetSpatialRef().IsSame(reference)  # GDAL alone would have written no CRS (4326)
+    custom = frame.set_crs(frame.crs.to_proj4(), allow_override=True)  # a PROJ string matches no code exactly
+    with pytest.raises(InputError, match=r"^OUTPUT_ANOMALIES: a GeoJSON file names its CRS by an EPSG code only"):
+        write_vector(str(tmp_path / "custom.geojson"), custom, "areas", parameter="OUTPUT_ANOMALIES")
+    assert not (tmp_path / "custom.geojson").exists()
