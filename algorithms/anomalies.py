@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from qgis.core import (
@@ -446,6 +447,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 "metres, and MASK and DEPOSITS coordinates are taken as they are. If that is wrong, assign its CRS "
                 "(Raster › Projections › Assign Projection) and run again."
             )
+        if not raster.grid.crs_wkt and defined_crs(crs):  # the file has none, the layer was given one in QGIS:
+            raster.grid = dataclasses.replace(raster.grid, crs_wkt=crs.toWkt())  # its unit sizes areas (feet)
         grid = raster.grid
         feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
         return layer, raster, crs

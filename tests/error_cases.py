@@ -594,6 +594,10 @@ def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
     with rasterio.open(paths["raster_ft"], "w", **profile) as dst:
         dst.write(np.asarray(bands, dtype=np.float32))
         dst.descriptions = ("Cu", "Pb")
+    paths["raster_ft_no_crs"] = os.path.join(folder, "elements_ft_no_crs.tif")  # its CRS given in QGIS only
+    with rasterio.open(paths["raster_ft_no_crs"], "w", **{**profile, "crs": None}) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32))
+        dst.descriptions = ("Cu", "Pb")
     x, y = FEET_X0, FEET_Y0
     faults = [LineString([(x, y + 5000), (x + 30000, y + 25000)]), LineString([(x + 15000, y), (x + 15000, y + 30000)])]
     paths["faults_ft"] = os.path.join(folder, "faults_ft.gpkg")
@@ -1957,6 +1961,16 @@ CASES += [
 # ---- outputs commit together, inputs untouched (feat/outputs) -------------------------------------------------
 
 
+def _raster_layer_in(path: str, crs: str):
+    """A raster layer whose CRS is set in QGIS (Layer Properties › Source), as a user fixes a file without one."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsRasterLayer
+
+    layer = QgsRasterLayer(path, os.path.splitext(os.path.basename(path))[0])
+    layer.setCrs(QgsCoordinateReferenceSystem(crs))
+    assert layer.isValid() and layer.crs().authid() == crs
+    return layer
+
+
 def _layer_object(key: str, uri_key: str):
     """The parameter given as a layer object (as the desktop passes a project layer), e.g. a delimited text
     layer whose source is ``file:///….csv?delimiter=,…``."""
@@ -2731,6 +2745,17 @@ CASES += [
         _set(INPUT_RASTER="raster_ft", DEPOSITS="deposits_ft"),
         check=anomaly_areas_in_km2_on_a_grid_in_feet,
     ),  # before: area_km2 in thousands of square feet (10.8 times too large), deposit_km in thousands of feet
+    Case(
+        "CRS in US survey feet given in QGIS only (file without CRS)",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT_RASTER": _raster_layer_in(d["raster_ft_no_crs"], FEET_CRS),
+            "DEPOSITS": d["deposits_ft"],
+        },
+        check=anomaly_areas_in_km2_on_a_grid_in_feet,
+        headless=False,  # a CRS set on the layer (Layer Properties › Source), not in the file
+    ),  # before: the file's missing CRS counted, not the layer's: feet taken for metres as above
     Case(
         "zeros in an element band, C-A fractal",
         "anomalies",
