@@ -273,8 +273,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         if copy_reference:  # on its own grid, nearest neighbour copies every cell as it is
             path = _raster_file(reference, self.REFERENCE_RASTER, shared)
             sources.append(
-                RasterEvidence(_layer_name(reference), path, grid, "nearest", self.REFERENCE_RASTER, "continuous")
-            )
+                RasterEvidence(
+                    _layer_name(reference), path, grid, "nearest", self.REFERENCE_RASTER, "continuous",
+                    _layer_crs_wkt(reference),
+                )
+            )  # fmt: skip
             given.append(f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})")
         for found, parameter in (
             (self._lines(parameters, context, feedback, lines, crs, grid), self.LINES),
@@ -291,7 +294,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             method = self.enum_name(parameters, method_name, context)
             for layer in layers:
                 path = _raster_file(layer, parameter, shared)
-                source = RasterEvidence(_layer_name(layer), path, grid, method, parameter)
+                source = RasterEvidence(_layer_name(layer), path, grid, method, parameter, None, _layer_crs_wkt(layer))
                 _warn_colour_coded(source, parameter == self.CONTINUOUS_RASTERS, feedback)
                 sources.append(source)
                 given.append(parameter)
@@ -379,7 +382,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     "› Warp).",
                     self.REFERENCE_RASTER,
                 )
-            grid = GridSpec(t.c, t.f, t.a, src.width, src.height, src.crs.to_wkt() if src.crs else None)
+            # a file without a CRS is read in the one set on the layer in QGIS, whose unit then sizes the distances
+            own = src.crs.to_wkt() if src.crs else _layer_crs_wkt(reference)
+            grid = GridSpec(t.c, t.f, t.a, src.width, src.height, own)
         crs = reference.crs()
         if not crs.isValid():
             raise QgsProcessingException(
@@ -598,6 +603,12 @@ def refuse_repeated_bands(sources: List[Any], given: List[str]) -> None:
                 f"one file.{hint}"
             )
         seen.update({n: parameter for n in names})
+
+
+def _layer_crs_wkt(layer) -> Optional[str]:
+    """The CRS of a QGIS layer as WKT (the file's, or one set on the layer in QGIS), None when it has none."""
+    crs = layer.crs()
+    return crs.toWkt() if crs.isValid() else None
 
 
 def _warn_colour_coded(source: RasterEvidence, continuous: bool, feedback) -> None:

@@ -709,6 +709,8 @@ def evidence_in_metres_on_a_grid_in_feet(params: Dict[str, object]) -> None:
     near = expected > 0
     ratio = np.median(bands["faults_ft:density_km_per_km2"][near] / expected[near])
     assert 0.9 < ratio < 1.1, ratio
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        assert src.crs is not None and src.crs.to_epsg() == 2277, src.crs
 
 
 def anomaly_areas_in_km2_on_a_grid_in_feet(params: Dict[str, object]) -> None:
@@ -2745,6 +2747,17 @@ CASES += [
         _set(INPUT_RASTER="raster_ft", DEPOSITS="deposits_ft"),
         check=anomaly_areas_in_km2_on_a_grid_in_feet,
     ),  # before: area_km2 in thousands of square feet (10.8 times too large), deposit_km in thousands of feet
+    Case(
+        "CRS in US survey feet given in QGIS only (file without CRS)",
+        "evidence",
+        lambda d, p: {
+            **_set(LINES=["faults_ft"], DENSITY_RADIUS=3000, POLYGONS="lithology_ft", POINTS=["deposits_ft"])(d, p),
+            "REFERENCE_RASTER": _raster_layer_in(d["raster_ft_no_crs"], FEET_CRS),
+            "CONTINUOUS_RASTERS": [_raster_layer_in(d["raster_ft_no_crs"], FEET_CRS)],
+        },
+        check=evidence_in_metres_on_a_grid_in_feet,
+        headless=False,  # a CRS set on the layer (Layer Properties › Source), not in the file
+    ),  # before: the grid had no CRS (the file's), so feet were written into the distance_m bands
     Case(
         "CRS in US survey feet given in QGIS only (file without CRS)",
         "anomalies",

@@ -36,7 +36,7 @@ def colour_coding(src: Any) -> str:
 class RasterEvidence:
     """Bands ``<layer>:<band description>`` (``band N`` without one) of the raster at ``path``, resampled with
     ``method`` (one of :data:`CONTINUOUS_METHODS` or :data:`CATEGORICAL_METHODS`, which sets the band kind unless
-    ``kind`` is given).
+    ``kind`` is given). ``assigned_crs_wkt``: the CRS to read a file without one in (set on the layer in QGIS).
     The unit is the band's own (GDAL unit type), if it has one. Source nodata stays nodata (NaN).
 
     The file is opened (with GDAL's PAM off: nothing is written beside it) on first use in each process, so the
@@ -52,6 +52,7 @@ class RasterEvidence:
         method: str,
         parameter: str = "RASTERS",
         kind: Optional[str] = None,
+        assigned_crs_wkt: Optional[str] = None,
     ) -> None:
         if method not in CONTINUOUS_METHODS + CATEGORICAL_METHODS:
             raise ValueError(f"unknown resampling {method!r}")
@@ -59,7 +60,9 @@ class RasterEvidence:
         self._ds: Optional[Any] = None
         self._lock = threading.Lock()
         src = self._dataset()
-        if src.crs is None and grid.crs_wkt:
+        #: the CRS the file is read in when it has none of its own (one set on the layer in QGIS), else None
+        self.assigned_crs_wkt = assigned_crs_wkt if src.crs is None and assigned_crs_wkt else None
+        if src.crs is None and grid.crs_wkt and not self.assigned_crs_wkt:
             raise InputError(
                 f"raster '{path}' has no CRS, so it cannot be placed on the grid; assign its CRS first (Raster › "
                 "Projections › Assign Projection).",
@@ -109,6 +112,7 @@ class RasterEvidence:
                 try:
                     reproject(
                         source=rasterio.band(src, i + 1),
+                        src_crs=self.assigned_crs_wkt or src.crs,
                         destination=out[i],
                         dst_transform=transform,
                         dst_crs=grid.crs_wkt or src.crs,
