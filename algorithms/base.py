@@ -989,16 +989,17 @@ def plain_value(value: object) -> object:
 _DATE_TYPES = ("Date", "DateTime", "Time")
 
 
-def refuse_date_field(source: QgsProcessingFeatureSource, field: str, parameter: str) -> None:
+def refuse_date_field(source: QgsProcessingFeatureSource, field: Optional[str], parameter: str) -> None:
     """Refuse a date, date-time or time field as a class field (LABEL_FIELD): its values are when, not what; read
     as classes, each date became a mineralised class of its own."""
+    from qgis.PyQt.QtCore import QVariant
+
     index = source.fields().lookupField(field) if field and source is not None else -1
     if index < 0:
         return
-    kind = source.fields().at(index).typeName()
-    from qgis.PyQt.QtCore import QVariant
-
-    if source.fields().at(index).type() in (QVariant.Date, QVariant.DateTime, QVariant.Time) or kind in _DATE_TYPES:
+    definition = source.fields().at(index)
+    kind = definition.typeName()
+    if definition.type() in (QVariant.Date, QVariant.DateTime, QVariant.Time) or kind in _DATE_TYPES:
         raise QgsProcessingException(
             f"{parameter}: '{field}' is a {kind.lower() or 'date'} field: it says when, not which class, so its "
             "dates cannot be classes. Choose the field holding the class (0 = barren, 1 = mineralised, or words "

@@ -99,7 +99,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             "Grid: the REFERENCE_RASTER's grid (e.g. the element rasters of interpolate; with REFERENCE_BANDS its bands "
             "open the stack, so one file holds all the evidence), or EXTENT (default: the "
             "MASK's extent, else the layers' extent) at PIXEL_SIZE in the CRS (default: the first layer's). The "
-            "CRS must be projected (metres or feet; distance bands are in metres and densities in km per km² either way). Layers in other CRSs are reprojected; cells outside the MASK polygons "
+            "CRS must be projected (metres or feet; distance bands are in metres and densities in km per km² either "
+            "way). Layers in other CRSs are reprojected; cells outside the MASK polygons "
             "are nodata.\n\n"
             "LINES (faults, contacts, dykes), one layer or more: <layer>:distance_m, the exact distance from each "
             "cell centre to the nearest line (features beyond the grid count too); with DENSITY_RADIUS > 0, "
@@ -363,8 +364,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             )
         bounds = self._bounds(parameters, context, crs, lines + points, polygons)
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel, crs_wkt=crs.toWkt())
+        unit = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"
         feedback.pushInfo(
-            f"Grid: {grid.width} x {grid.height} cells of {pixel:g} {QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or 'map units'} ({crs.authid() or 'custom CRS'})"
+            f"Grid: {grid.width} x {grid.height} cells of {pixel:g} {unit} ({crs.authid() or 'custom CRS'})"
         )
         return grid, crs
 

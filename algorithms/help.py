@@ -129,7 +129,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
     "interpolate": {
         "INPUT": "Point layer of soil, till or stream-sediment samples in a projected CRS (metres or feet).",
         "FIELDS": _ELEMENT_FIELDS,
-        "PIXEL_SIZE": "Cell size in the layer's map units (metres, or feet in a CRS in feet). 0 = a quarter of the mean sample spacing.",
+        "PIXEL_SIZE": "Cell size in the layer's map units (metres, or feet in a CRS in feet). 0 = a quarter of the "
+        "mean sample spacing.",
         "EXTENT": "Area to grid. Empty = the extent of the samples plus a 5 % margin.",
         "MASK": _MASK,
         "POWER": "Inverse distance weighting: weight = 1 / distance^power. 2 is usual; higher is more local.",
@@ -218,9 +219,11 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "NEGATIVES": "Places known to be barren (points or polygons). Optional.",
         "MASK": _MASK,
         "METHOD": "How the few labels are extended: PU bagging (deposits only), label spreading or self-training.",
-        "POSITIVE_RADIUS": "Cells within this distance (map units: metres, or feet in a CRS in feet) of a mineralised point are labelled "
+        "POSITIVE_RADIUS": "Cells within this distance (map units: metres, or feet in a CRS in feet) of a mineralised "
+        "point are labelled "
         "mineralised. 0 = only the cell of the point.",
-        "NEGATIVE_BUFFER": "No cell within this distance (map units: metres, or feet in a CRS in feet) of a mineralised point is labelled "
+        "NEGATIVE_BUFFER": "No cell within this distance (map units: metres, or feet in a CRS in feet) of a "
+        "mineralised point is labelled "
         "barren.",
         "CONFIDENCE": "Share of votes or class probability (0.5-1) a cell needs to get a pseudo-label.",
         "ITERATIONS": "Self-training: number of rounds.",
@@ -246,7 +249,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "SEED": _SEED,
         "DEVICE": "Where to train: auto uses a CUDA GPU when there is one.",
         "VALIDATION": "How cells are held out for validation: whole spatial blocks, or whole clusters of deposits.",
-        "BLOCK_SIZE": "Side of a validation block, in the rasters' map units (metres, or feet in a CRS in feet). 0 = automatic.",
+        "BLOCK_SIZE": "Side of a validation block, in the rasters' map units (metres, or feet in a CRS in feet). 0 = "
+        "automatic.",
         "SEMI_SUPERVISED": "Also learn from unlabelled cells (mean-teacher consistency).",
         "ENSEMBLE": "Networks trained from different seeds, their logits averaged and divided by a temperature "
         "fitted on the validation cells: steadier with few deposits, slower.",
@@ -303,7 +307,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "MASK": "Polygons of the study area: only cells inside count as area. Optional.",
         "ITERATIONS": "Resamples for the confidence intervals and the p-value (e.g. 1000).",
         "SEED": _SEED,
-        "CLUSTER_DISTANCE": "Deposits closer than this (map units: metres, or feet in a CRS in feet) are resampled together as one cluster. "
+        "CLUSTER_DISTANCE": "Deposits closer than this (map units: metres, or feet in a CRS in feet) are resampled "
+        "together as one cluster. "
         "0 = each deposit alone.",
         "OUTPUT_REPORT": "HTML report with the ROC, success-rate and prediction-area plots.",
         "OUTPUT_TABLE": "CSV of the metrics, capture per area share and deposits.",
@@ -320,10 +325,13 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "evidence.",
         "EXTENT": "Area of the grid when no raster is given.",
         "PIXEL_SIZE": "Cell size in the CRS's map units (metres, or feet in a CRS in feet) when no raster is given.",
-        "CRS": "Projected CRS (metres or feet) of the grid when no raster is given; other layers are reprojected to it.",
+        "CRS": "Projected CRS (metres or feet) of the grid when no raster is given; other layers are reprojected to "
+        "it.",
         "MASK": _MASK,
         "LINES": "Faults, contacts, dykes: one band of distance (m) to the nearest line per layer.",
-        "DENSITY_RADIUS": "Also a band of line length per km² within this radius (map units: metres, or feet in a CRS in feet). 0 = no density band. Distance bands are in metres and densities in km per km² whatever the CRS's unit.",
+        "DENSITY_RADIUS": "Also a band of line length per km² within this radius (map units: metres, or feet in a CRS "
+        "in feet). 0 = no density band. Distance bands are in metres and densities in km per km² whatever the "
+        "CRS's unit.",
         "INTERSECTIONS": "Also a band of distance (m) to where lines cross, a classic structural control.",
         "POLYGONS": "Lithology polygons: one 0/1 band per class of the class field.",
         "CLASS_FIELD": "Field of the polygons holding the class (rock type).",
@@ -358,7 +366,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "MASK": _MASK,
         "LEARNERS": "Learners to compare; the CNN and the best single band always run.",
         "FOLDS": "Number of folds; each holds out whole clusters of deposits.",
-        "CLUSTER_DISTANCE": "Deposits closer than this (map units: metres, or feet in a CRS in feet) form one cluster, never split between "
+        "CLUSTER_DISTANCE": "Deposits closer than this (map units: metres, or feet in a CRS in feet) form one "
+        "cluster, never split between "
         "folds.",
         "NEGATIVES": "Random cells labelled barren in each fold, away from the training deposits.",
         "LABELS": "Optional label raster (1 mineralised, 0 barren, nodata unlabelled; e.g. from Pseudo-labels) to "

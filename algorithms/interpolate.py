@@ -134,7 +134,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "Kriging fits a variogram per field (experimental variogram to a third of the sample-area diagonal, "
             "weighted least squares, weights pairs/lag²): spherical, exponential and gaussian are tried and the "
             "best kept, or VARIOGRAM_MODEL picks one. Give VARIOGRAM_RANGE (with NUGGET and partial SILL) to "
-            "use a fixed model instead of the fit (ln units with LOG_TRANSFORM). Ranges are practical ranges. The fitted models are listed in "
+            "use a fixed model instead of the fit (ln units with LOG_TRANSFORM). Ranges are practical ranges. The "
+            "fitted models are listed in "
             "the log and stored in the GeoTIFF metadata. OUTPUT_VARIANCE receives the kriging variance.\n\n"
             "LOG_TRANSFORM (on by default) interpolates logarithms (the usual choice for lognormal geochemistry): "
             "IDW averages "
@@ -159,17 +160,20 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "Estimates stay within the sample range.\n\n"
             "METHOD 'Automatic (best cross-validation)' cross-validates, per element, IDW at powers 1, 2, 3 (and "
             "POWER) and ordinary kriging on raw values, log values and normal scores, and keeps the smallest RMSE; "
-            "the choice and its figures are in the log, the band metadata and the provenance (OUTPUT_VARIANCE: nodata for "
+            "the choice and its figures are in the log, the band metadata and the provenance (OUTPUT_VARIANCE: "
+            "nodata for "
             "elements gridded by IDW). Whatever the method, "
             "a kriged element that cross-validates much worse than IDW (RMSE more than 1.2 x) gets a warning, "
             "and so does a variogram that is almost pure nugget.\n\n"
             "VARIOGRAM_ESTIMATOR: Matheron's (classical) or Cressie-Hawkins' robust estimator, which resists a few "
             "extreme pairs. ANISOTROPY: isotropic, fitted (directional variograms every 15°: the major axis is the "
-            "direction of the longest range, the ratio that range over the range across it, at most 10), or given by ANISOTROPY_ANGLE (major axis, degrees counter-clockwise from east) and "
+            "direction of the longest range, the ratio that range over the range across it, at most 10), or given "
+            "by ANISOTROPY_ANGLE (major axis, degrees counter-clockwise from east) and "
             "ANISOTROPY_RATIO (major range / minor range); the range is the major-axis range.\n\n"
             "SURVEY_FIELD names the survey, batch or laboratory of each sample: every element is levelled onto "
             "the survey with most samples before gridding, by LEVELLING: median and IQR of log10 values, or "
-            "quantile mapping (REFERENCE_SURVEY picks another reference). Surveys with fewer than 10 values are left as they are, with a warning. "
+            "quantile mapping (REFERENCE_SURVEY picks another reference). Surveys with fewer than 10 values are "
+            "left as they are, with a warning. "
             "OUTPUT_SURVEYS receives the per-survey medians before and after (CSV). Without SURVEY_FIELD, medians "
             "that differ more than 10 x between surveys or between spatially separate groups of samples, and "
             "detection limits more than 10 x apart in one field, are reported.\n\n"
@@ -935,7 +939,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             rows = []
             # one scheme for all of a field's candidates, so their RMSEs compare: a subset checked one at a time
             # only when IDW over every sample is all there is (global kriging keeps its k-fold)
-            every_sample = neighbors <= 0 and all(c.method == "idw" for c in options)
+            every_sample = all(c.method == "idw" for c in options)
             for c in options:
                 rows.append(
                     selection.cross_validate_candidate(

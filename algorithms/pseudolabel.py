@@ -77,7 +77,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             "unlabelled. LABELS: points; without LABEL_FIELD every point is a positive (mineralised, class 1). "
             "LABEL_FIELD: whole numbers (0 = barren, 1.. = mineralised levels) or text ('barren', 'background', "
             "'negative', 'no', 'N', 'false' and 'no' in other languages ('ei', 'nej', 'nein', 'non'…) = 0; other "
-            "values 1, 2, ... in sorted order). NEGATIVES: known barren points or polygons. Cells within POSITIVE_RADIUS of a positive point are positive seeds; no cell within "
+            "values 1, 2, ... in sorted order). NEGATIVES: known barren points or polygons. Cells within "
+            "POSITIVE_RADIUS of a positive point are positive seeds; no cell within "
             "NEGATIVE_BUFFER of a positive point is ever labelled barren (both distances in the map units of the "
             "first evidence raster).\n\n"
             "METHOD: PU bagging scores every cell by many classifiers trained on the positives against random "
@@ -292,8 +293,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         if source is None:
             raise QgsProcessingException("LABELS: the point layer could not be opened; choose a point layer.")
         field = self.parameterAsString(parameters, self.LABEL_FIELD, context) or None
-        if field:
-            refuse_date_field(source, field, self.LABEL_FIELD)
+        refuse_date_field(source, field, self.LABEL_FIELD)
         xy, columns = point_attributes(
             source, [field] if field else [], crs, context, feedback, self.LABELS, self.LABEL_FIELD
         )

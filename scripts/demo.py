@@ -109,7 +109,8 @@ def main() -> None:
     parser.add_argument(
         "--compare-geology",
         action="store_true",
-        help="also train and evaluate the CNN without the geology (elements and magnetics only), as the 0.2 release did",
+        help="also train and evaluate the CNN without the geology (elements and magnetics only), as the 0.2 release "
+        "did",
     )
     args = parser.parse_args()
     out = os.path.abspath(args.output)

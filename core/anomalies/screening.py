@@ -156,8 +156,8 @@ def anomaly_areas(
     screening attributes; "the outline level" below is that level.
 
     Returns a GeoDataFrame (one row per area, sorted by rank) and the (H, W) int32 raster of area ids (0 = no
-    area). Attributes: ``cells``, ``area_km2`` (map units converted to metres: :attr:`GridSpec.metres_per_unit`), ``max_index``, ``mean_index``,
-    ``nap`` (normalised area product = area_km2 × mean excess of the index over the outline level),
+    area). Attributes: ``cells``, ``area_km2`` (map units converted to metres: :attr:`GridSpec.metres_per_unit`),
+    ``max_index``, ``mean_index``, ``nap`` (normalised area product = area_km2 × mean excess of the index over the outline level),
     ``max_class``, ``n_elements`` / ``elements`` (elements with at least :data:`ELEMENT_SHARE` of the area at
     or above their weak level, with the highest class reached, e.g. ``Cu(3), Ni(2)``), ``assoc_score`` (share
     of the association elements anomalous inside), ``deposit_km`` (distance to the nearest deposit, 0 inside;

@@ -131,9 +131,9 @@ def cross_validate_candidate(
 ) -> crossval.CvScore:
     """Cross-validated scores of one candidate on the finite values of ``z`` (observations in value units).
 
-    ``every_sample``: IDW over every sample (``neighbors`` 0) is checked one at a time at a random subset beyond
-    :data:`crossval.MAX_LOO_SAMPLES` (:func:`crossval.cross_validate`); give the same value to every candidate
-    of a field so that their scores compare."""
+    ``every_sample``: IDW over every sample (``neighbors`` 0; ignored otherwise, and for kriging) is checked one at
+    a time at a random subset beyond :data:`crossval.MAX_LOO_SAMPLES` (:func:`crossval.cross_validate`); give
+    the same value to every candidate of a field so that their scores compare."""
     ok = np.isfinite(z)
     pxy, observed = xy[ok], z[ok]
     work, anamorphosis, _ = working_values(observed, candidate.transform)

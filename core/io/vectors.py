@@ -55,7 +55,7 @@ def _with_epsg_code(frame, parameter: str):
     """``frame`` with its CRS named by its EPSG code, as GDAL's GeoJSON writer needs to record it at all (it writes
     no CRS otherwise, and readers then take longitude and latitude): as it is when it has one; relabelled when the
     CRS is exactly an EPSG one under another name (an ESRI WKT from ArcGIS); refused when none matches exactly."""
-    own = (frame.crs.to_json_dict().get("id") or {}) if hasattr(frame.crs, "to_json_dict") else {}
+    own = frame.crs.to_json_dict().get("id") or {}  # the CRS's own authority, not a guess from its definition
     if own.get("authority") == "EPSG":
         return frame
     code = frame.crs.to_epsg(min_confidence=100)
