@@ -976,12 +976,17 @@ def report_values(
 
 def plain_value(value: object) -> object:
     """An attribute value as plain Python: a date, date-time or time as ISO text ('2001-05-01',
-    '2001-05-01T12:00:00'), not PyQt's 'PyQt5.QtCore.QDate(2001, 5, 1)'; an invalid one as None; anything else
-    as it is (NULL stays NULL)."""
+    '2001-05-01T12:00:00', with '.250' where it has milliseconds), not PyQt's 'PyQt5.QtCore.QDate(2001, 5, 1)'; an
+    invalid one as None; anything else as it is (NULL stays NULL)."""
     from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QTime
 
     if isinstance(value, (QDate, QDateTime, QTime)):
-        return value.toString(Qt.ISODate) if value.isValid() else None
+        if not value.isValid():
+            return None
+        clock = value.time() if isinstance(value, QDateTime) else value
+        # two readings a second apart by less than a second stay two values
+        with_ms = isinstance(clock, QTime) and clock.msec() != 0
+        return value.toString(Qt.ISODateWithMs if with_ms else Qt.ISODate)
     return value
 
 

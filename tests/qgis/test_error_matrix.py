@@ -274,3 +274,21 @@ def test_every_algorithm_gets_the_output_checks_including_file_inputs(prospector
     with pytest.raises(QgsProcessingException, match=r"^OUTPUT_REPORT: the same file as OUTPUT"):
         alg.processAlgorithm({**good, "OUTPUT_REPORT": good["OUTPUT"]}, context, feedback)
     assert model.read_bytes() == b"weights" and sorted(os.listdir(tmp_path)) == ["model.pt"]
+
+
+def test_dates_and_times_read_as_iso_text_keeping_milliseconds():
+    """Attribute dates become ISO text as Python's own isoformat writes them; milliseconds are kept, so two
+    readings within one second stay apart."""
+    import datetime
+
+    from qgis.PyQt.QtCore import QDate, QDateTime, QTime
+
+    from geochem_prospector.algorithms.base import plain_value
+
+    moment = datetime.datetime(2001, 5, 1, 12, 30, 5, 250000)
+    assert plain_value(QDate(2001, 5, 1)) == moment.date().isoformat()
+    assert plain_value(QDateTime(QDate(2001, 5, 1), QTime(12, 30, 5))) == moment.replace(microsecond=0).isoformat()
+    assert plain_value(QDateTime(QDate(2001, 5, 1), QTime(12, 30, 5, 250))) == moment.isoformat(timespec="milliseconds")
+    assert plain_value(QTime(12, 30, 5, 250)) == moment.time().isoformat(timespec="milliseconds")
+    assert plain_value(QDate()) is None
+    assert plain_value(7) == 7
