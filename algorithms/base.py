@@ -877,6 +877,23 @@ def require_projected(crs, parameter: str, subject: str, why: str, advice: str =
         )
 
 
+def say_ground_distance(
+    feedback, parameter: str, value: float, metres_per_unit: float, default: Optional[float] = None
+) -> None:
+    """Say what a distance typed in map units is on the ground when the CRS is not in metres (US State Plane
+    feet): a warning when it is the parameter's default, which was chosen in metres, else a line of the log."""
+    if value <= 0 or abs(metres_per_unit - 1.0) < 1e-9:
+        return
+    metres = value * metres_per_unit
+    line = f"{parameter}: {value:,g} map units of this CRS (1 unit = {metres_per_unit:.6g} m) are {metres:,.0f} m."
+    if default is not None and value == default:
+        feedback.pushWarning(
+            f"{line} The default was chosen as {default:,g} m; for that distance give {default / metres_per_unit:,.0f}."
+        )
+    else:
+        feedback.pushInfo(line)
+
+
 def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], parameter: str) -> None:
     """Refuse field names the layer does not have (QGIS does not check names given by qgis_process or a script)."""
     names = source.fields().names()

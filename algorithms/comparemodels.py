@@ -34,10 +34,13 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
-from .base import ProspectorAlgorithm, mask_from_source, require_projected
+from .base import ProspectorAlgorithm, mask_from_source, require_projected, say_ground_distance
 from .evaluate import EvaluateAlgorithm, require_deposit_points
 from .traincnn import TrainCnnAlgorithm, grid_meta, import_cnn, layer_paths
 from .trainmodel import LEARNERS, learner_parameters, learner_settings
+
+#: deposits within 3 km are one cluster (metres; typed in map units)
+CLUSTER_DEFAULT = 3000.0
 
 
 class CompareModelsAlgorithm(ProspectorAlgorithm):
@@ -137,7 +140,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             QgsProcessingParameterDistance(
                 self.CLUSTER_DISTANCE,
                 self.tr("Deposits closer than this form one cluster"),
-                defaultValue=3000.0,
+                defaultValue=CLUSTER_DEFAULT,
                 parentParameterName=self.INPUT_RASTERS,
                 minValue=0.0,
             )
@@ -293,7 +296,9 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             )
             for m in modes
         }
-        cluster_cells = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context) / grid.pixel_size
+        cluster_distance = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
+        say_ground_distance(feedback, self.CLUSTER_DISTANCE, cluster_distance, grid.metres_per_unit, CLUSTER_DEFAULT)
+        cluster_cells = cluster_distance / grid.pixel_size
         negatives = self.parameterAsInt(parameters, self.NEGATIVES, context)
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
         bands = np.where(valid, stack.bands, np.nan).astype(np.float32)

@@ -37,6 +37,7 @@ from .base import (
     mask_from_source,
     plain_value,
     require_geometry,
+    say_ground_distance,
     source_transform,
     warn_without_crs,
 )
@@ -256,6 +257,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         mask = mask_from_source(mask_source, crs, grid, context, feedback=feedback)
 
         iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
+        cluster_distance = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
+        say_ground_distance(feedback, self.CLUSTER_DISTANCE, cluster_distance, grid.metres_per_unit)
         direction = self.parameterAsEnum(parameters, self.DIRECTION, context)
         low_first = direction == DIRECTION_LOW or (
             direction == DIRECTION_AUTO and favours_low_values(data.band_names[0], band_kind(raster_path, band))
@@ -269,7 +272,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             seed=self.parameterAsInt(parameters, self.SEED, context),
             progress=lambda f: feedback.setProgress(90 * f),
             is_cancelled=feedback.isCanceled,
-            cluster_distance=self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context),
+            cluster_distance=cluster_distance,
             low_values_favourable=low_first,
         )
         feedback.pushInfo(f"Cells ranked {result.ranking} ({data.band_names[0]})")

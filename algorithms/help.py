@@ -367,8 +367,7 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "LEARNERS": "Learners to compare; the CNN and the best single band always run.",
         "FOLDS": "Number of folds; each holds out whole clusters of deposits.",
         "CLUSTER_DISTANCE": "Deposits closer than this (map units: metres, or feet in a CRS in feet) form one "
-        "cluster, never split between "
-        "folds.",
+        "cluster, never split between folds. The default, 3000, is 3 km in metres; in feet give 9842 for 3 km.",
         "NEGATIVES": "Random cells labelled barren in each fold, away from the training deposits.",
         "LABELS": "Optional label raster (1 mineralised, 0 barren, nodata unlabelled; e.g. from Pseudo-labels) to "
         "learn from instead of labels made from the deposits; in each fold its cells within the cluster distance of "

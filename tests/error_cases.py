@@ -2748,6 +2748,19 @@ CASES += [
         check=anomaly_areas_in_km2_on_a_grid_in_feet,
     ),  # before: area_km2 in thousands of square feet (10.8 times too large), deposit_km in thousands of feet
     Case(
+        "CRS in US survey feet, default cluster distance",
+        "comparemodels",
+        _set(INPUT_RASTERS=["raster_ft"], DEPOSITS="deposits_ft", CLUSTER_DISTANCE=3000),
+        warning=r"CLUSTER_DISTANCE: 3,000 map units of this CRS \(1 unit = 0\.304801 m\) are 914 m\. The default was "
+        r"chosen as 3,000 m; for that distance give 9,842\.",
+    ),  # before: deposits 0.9-3 km apart went to different folds without a word (3,000 ft taken as typed)
+    Case(
+        "CRS in US survey feet, cluster distance",
+        "evaluate",
+        _set(INPUT_RASTER="raster_ft", DEPOSITS="deposits_ft", CLUSTER_DISTANCE=10000),
+        warning=r"CLUSTER_DISTANCE: 10,000 map units of this CRS \(1 unit = 0\.304801 m\) are 3,048 m\.(?! The)",
+    ),  # before: nothing said the distance was in feet
+    Case(
         "CRS in US survey feet given in QGIS only (file without CRS)",
         "evidence",
         lambda d, p: {
