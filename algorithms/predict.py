@@ -276,6 +276,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
             self.INPUT_RASTERS,
             f"'{layers[0].name()}'",
             "models are trained on cells of one size in metres or feet",
+            extent=layers[0].extent(),
+            feedback=feedback,
         )
         selection, available, grids = band_table(paths, names)
         found, missing = match_bands(model.band_names_, available)

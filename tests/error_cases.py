@@ -24,6 +24,26 @@ PIXEL = 250.0
 SIZE = 40  # raster cells per side: 10 km
 
 
+def _mercator_ratio(x: Optional[float] = None, y: Optional[float] = None) -> float:
+    """Web Mercator metres in one ground metre at (x, y) in EPSG:3857 (default: the test grid's centre, 67.6° N),
+    measured as a user would check it: 1 km steps east-west and north-south in EPSG:3857 against pyproj's geodesic
+    distances on the WGS 84 ellipsoid, the ratio farther from 1."""
+    from pyproj import Geod, Transformer
+
+    if x is None or y is None:
+        x, y = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True).transform(X0 + 5000, Y0 + 5000)
+    lons, lats = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True).transform(
+        [x - 500, x + 500, x, x], [y, y, y - 500, y + 500]
+    )
+    geod = Geod(ellps="WGS84")
+    ratios = [1000.0 / geod.inv(lons[i], lats[i], lons[i + 1], lats[i + 1])[2] for i in (0, 2)]
+    return max(ratios, key=lambda r: abs(r - 1.0))
+
+
+MERCATOR_RATIO = _mercator_ratio()  # about 2.62
+TROPICS_X0, TROPICS_Y0 = 2_700_000.0, 1_700_000.0  # north-west corner of a Web Mercator raster at about 15° N
+
+
 def _points(path: str, xy, columns: Dict[str, list], crs: str = CRS) -> str:
     import geopandas as gpd
     from shapely.geometry import Point
@@ -201,6 +221,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep_file_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep3_inputs(folder, bands))
+    paths.update(_sweep4b_inputs(folder, xy, base, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -664,6 +685,43 @@ def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
         picture = (np.asarray(bands[0], dtype=np.float64) / np.nanmax(bands[0]) * 255).astype(np.uint8)
         dst.write(np.stack([picture, 255 - picture, picture // 2]))
         dst.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
+    return paths
+
+
+def _sweep4b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
+    """Inputs of sweep 4b (rasters, CRSs and models): the samples, faults, deposits and element raster in Web
+    Mercator (EPSG:3857, as tiles are downloaded) over the same Lapland ground, 67.6° N, where its metres are 2.6
+    ground metres; the element raster in Web Mercator at 15° N (3.5 % off)."""
+    import geopandas as gpd
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+    from shapely.geometry import LineString
+
+    paths: Dict[str, str] = {}
+    gx, gy = np.meshgrid(np.linspace(500, 9500, 6), np.linspace(500, 9500, 6))  # 36 samples centred on the grid
+    regular = np.column_stack([X0 + gx.ravel(), Y0 + gy.ravel()])
+    paths["samples_3857"] = _points(os.path.join(folder, "samples_3857.gpkg"), regular, base, crs="EPSG:3857")
+    paths["deposits_3857"] = _points(
+        os.path.join(folder, "deposits_3857.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)],
+        {"name": ["a", "b", "c"]},
+        crs="EPSG:3857",
+    )
+    paths["faults_3857"] = os.path.join(folder, "faults_3857.gpkg")
+    lines = [LineString([(X0 + 500, Y0 + 500), (X0 + 9500, Y0 + 9000)])]
+    gpd.GeoDataFrame({"id": [0]}, geometry=lines, crs=CRS).to_crs("EPSG:3857").to_file(paths["faults_3857"])
+    x, y = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True).transform(X0, Y0 + SIZE * PIXEL)
+    cell = PIXEL * MERCATOR_RATIO  # 250 m on the ground
+    mercator = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs="EPSG:3857",
+                    nodata=-9999.0, transform=from_origin(x, y, cell, cell))  # fmt: skip
+    tropics = {**mercator, "transform": from_origin(TROPICS_X0, TROPICS_Y0, PIXEL, PIXEL)}
+    for key, name, profile in (("raster_3857", "elements_3857.tif", mercator),
+                               ("raster_3857_tropics", "elements_3857_15n.tif", tropics)):  # fmt: skip
+        paths[key] = os.path.join(folder, name)
+        with rasterio.open(paths[key], "w", **profile) as dst:
+            dst.write(np.asarray(bands, dtype=np.float32))
+            dst.descriptions = ("Cu", "Pb")
     return paths
 
 
@@ -2301,7 +2359,7 @@ CASES += [
             **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
             "LINES": [d["faults_undefined_srs"]],
             "PIXEL_SIZE": 500,
-        },  # fmt: skip
+        },
         error=r"^CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS\.",
     ),
     Case(
@@ -2850,4 +2908,55 @@ CASES += [
         r"table=\"contours\" \(geom\)\): each output is a file of its own.*Choose 'Save to File…' instead, e\.g\. "
         r"'.*contours\.gpkg'",
     ),  # before: "OUTPUT_CONTOURS: cannot write '.gpkg' table="contours" (geom)' files; save as .gpkg (GeoPackage)."
+]
+# sweep 4b: rasters, CRSs and models
+_MERCATOR = (
+    rf"is in EPSG:3857, WGS 84 / Pseudo-Mercator, whose map units are {MERCATOR_RATIO:.2f} times the ground distance "
+    rf"at its centre \(67\.6° N\): a distance or cell size read in them is {MERCATOR_RATIO:.2f} times the one on the "
+    r"ground"
+)
+CASES += [
+    Case(
+        "samples in Web Mercator at 67° N",
+        "interpolate",
+        _set(INPUT="samples_3857"),
+        error=rf"^INPUT: the layer {_MERCATOR}.*but distances and pixel sizes must be in metres or feet\. Reproject it "
+        r"to a projected CRS first .*: here EPSG:32635 \(WGS 84 / UTM zone 35N",
+    ),  # before: 'Output grid: 40 x 40 cells of 500' ran silently, cells of 191 m on the ground
+    Case(
+        "element raster in Web Mercator at 67° N",
+        "anomalies",
+        _set(INPUT_RASTER="raster_3857"),
+        error=rf"^INPUT_RASTER: the raster {_MERCATOR}.*but anomaly areas \(km²\) .*: here EPSG:32635",
+    ),  # before: areas 6.9 times those on the ground
+    Case(
+        "element raster in Web Mercator at 67° N",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster_3857"], LABELS="deposits_3857"),
+        error=rf"^INPUT_RASTERS: 'elements_3857' {_MERCATOR}.*radii and buffers .*: here EPSG:32635",
+    ),  # before: POSITIVE_RADIUS 300 drawn as 115 m
+    Case(
+        "reference raster in Web Mercator at 67° N",
+        "evidence",
+        _set(REFERENCE_RASTER="raster_3857", CONTINUOUS_RASTERS=["raster_3857"]),
+        error=rf"^REFERENCE_RASTER: 'elements_3857' {_MERCATOR}.*: here EPSG:32635",
+    ),  # before: fault distances 2.6 times the ground's
+    Case(
+        "faults in Web Mercator at 67° N",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "LINES": [d["faults_3857"]],
+            "PIXEL_SIZE": 500,
+        },
+        error=rf"^LINES: the grid's CRS {_MERCATOR}.*: here EPSG:32635",
+    ),  # before: fault distances and densities 2.6 times the ground's
+    Case(
+        "element raster in Web Mercator at 15° N",
+        "anomalies",
+        _set(INPUT_RASTER="raster_3857_tropics"),
+        warning=r"INPUT_RASTER: the raster is in EPSG:3857, WGS 84 / Pseudo-Mercator, whose map units are "
+        rf"{_mercator_ratio(TROPICS_X0 + SIZE * PIXEL / 2, TROPICS_Y0 - SIZE * PIXEL / 2):.2f} times the ground "
+        r"distance at its centre \(15\.\d° N\).*the run goes on, with distances and areas off by as much.*EPSG:32635",
+    ),  # before: nothing said
 ]
