@@ -722,6 +722,10 @@ def _sweep4b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
         with rasterio.open(paths[key], "w", **profile) as dst:
             dst.write(np.asarray(bands, dtype=np.float32))
             dst.descriptions = ("Cu", "Pb")
+    # a geophysics stack whose first two bands are both described 'tmi' (a field survey and its levelled copy) and
+    # whose third has no description
+    dup = np.stack([bands[0], np.asarray(bands[0]) * 0.9 + 5.0, np.asarray(bands[1])])
+    paths["raster_dup_names"] = _raster(os.path.join(folder, "geophysics_dup.tif"), dup, ["tmi", "tmi", ""])
     return paths
 
 
@@ -2909,6 +2913,31 @@ CASES += [
         r"'.*contours\.gpkg'",
     ),  # before: "OUTPUT_CONTOURS: cannot write '.gpkg' table="contours" (geom)' files; save as .gpkg (GeoPackage)."
 ]
+
+
+def _bands_named_each_once(params: Dict[str, object]) -> None:
+    """Evidence from a raster with two bands described 'tmi': the second is named by its band number too, and
+    holds the source's band 2 (the grids are the same: values identical)."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as out:
+        names = list(out.descriptions)
+        wanted = ["geophysics_dup:tmi", "geophysics_dup:tmi (band 2)", "geophysics_dup:band 3"]
+        assert names[-3:] == wanted and len(set(names)) == len(names), names
+        got = out.read(len(names) - 1, masked=True).filled(np.nan)
+    with rasterio.open(str(params["CONTINUOUS_RASTERS"][0])) as src:  # type: ignore[index]
+        expected = src.read(2)
+    assert np.allclose(got, expected, equal_nan=True)
+
+
+def _model_of_bands_named_each_once(params: Dict[str, object]) -> None:
+    """The model trained on a raster with two bands described 'tmi' opens (a model names each band once)."""
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    model = PatchCNN.load(str(params["OUTPUT_MODEL"]))
+    assert model.band_names_ == ["geophysics_dup:tmi", "geophysics_dup:tmi (band 2)", "geophysics_dup:band 3"]
+
+
 # sweep 4b: rasters, CRSs and models
 _MERCATOR = (
     rf"is in EPSG:3857, WGS 84 / Pseudo-Mercator, whose map units are {MERCATOR_RATIO:.2f} times the ground distance "
@@ -2959,4 +2988,19 @@ CASES += [
         rf"{_mercator_ratio(TROPICS_X0 + SIZE * PIXEL / 2, TROPICS_Y0 - SIZE * PIXEL / 2):.2f} times the ground "
         r"distance at its centre \(15\.\d° N\).*the run goes on, with distances and areas off by as much.*EPSG:32635",
     ),  # before: nothing said
+]
+CASES += [
+    Case(
+        "raster with two bands of one description",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_dup_names"]),
+        check=_bands_named_each_once,
+    ),  # before: "OUTPUT: two bands would be named geophysics_dup:tmi: two inputs have the same layer name; rename
+    # one layer."
+    Case(
+        "raster with two bands of one description",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster_dup_names"]),
+        check=_model_of_bands_named_each_once,
+    ),  # before: trained and saved a model no step could open ("band_names[1] is 'geophysics_dup:tmi' a second time")
 ]

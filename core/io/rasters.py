@@ -310,7 +310,7 @@ def raster_warnings(
         except Exception:  # rasterio raises RasterioIOError, a broad family; the reader names the problem
             continue
         with src:
-            names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
+            names = band_labels(src.descriptions)
             for index in [i for p, i in selection if p == path]:
                 try:
                     sample = sample_band(src, index, max_cells)
@@ -400,6 +400,18 @@ def read_raster(
         return _read_open(src, path, band_names, indexes, parameter, band_parameter)
 
 
+def band_labels(descriptions: Sequence[Optional[str]]) -> List[str]:
+    """One name per band from GDAL's band descriptions: ``band N`` for a band without one, and ``<description>
+    (band N)`` for a band whose description an earlier band of the file already has (two bands both called 'tmi'),
+    so that every band keeps a name of its own: model files store their bands by name (each once) and predict
+    finds them by name."""
+    names: List[str] = []
+    for i, description in enumerate(descriptions):
+        name = description or f"band {i + 1}"
+        names.append(f"{name} (band {i + 1})" if name in names else name)
+    return names
+
+
 def require_north_up(t: Any, path: str, parameter: str) -> None:
     """Refuse a geotransform that is rotated, sheared or flipped (bottom-up rows), or whose cells are not square,
     naming the file and what to do."""
@@ -430,7 +442,7 @@ def _read_open(
     with src:
         require_north_up(src.transform, path, parameter)
         t = src.transform
-        names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
+        names = band_labels(src.descriptions)
         if indexes is not None:
             bad = [i for i in indexes if not 1 <= int(i) <= src.count]
             if bad:
