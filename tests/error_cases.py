@@ -734,6 +734,13 @@ def _sweep4b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
                 transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL))  # fmt: skip
     with rasterio.open(paths["raster_classes"], "w", **byte) as dst:
         dst.write(classes, 1)
+    # a second survey covering the west half of the grid only (20 of its 40 columns)
+    paths["raster_west_half"] = os.path.join(folder, "magnetics_west_half.tif")
+    west = dict(driver="GTiff", width=SIZE // 2, height=SIZE, count=1, dtype="float32", crs=CRS, nodata=-9999.0,
+                transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL))  # fmt: skip
+    with rasterio.open(paths["raster_west_half"], "w", **west) as dst:
+        dst.write(np.asarray(bands[1], dtype=np.float32)[:, : SIZE // 2], 1)
+        dst.set_band_description(1, "tmi")
     return paths
 
 
@@ -3046,4 +3053,14 @@ CASES += [
         r"tells: [\d.]+ % of the deposits in the top 25\.0 % of the area",
         check=_auc_as_scikit_learn,
     ),  # before: 'top 10 % of the area holds …' with no word that the top 10 % lies inside one class of 25 %
+]
+CASES += [
+    Case(
+        "second raster covering half the grid",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster", "raster_west_half"]),
+        warning=r"INPUT_RASTERS: 'magnetics_west_half\.tif' has no value in 50 % of the cells where 'elements\.tif' has "
+        r"one \(it covers only part of the grid, or has nodata there\); those cells are left out, as the labels, the "
+        r"training and the map use only cells where every band has a value\. Check its extent, or clip",
+    ),  # before: half the study area dropped out of the labels without a word
 ]

@@ -563,10 +563,35 @@ def read_stack(
                         dst_nodata=np.nan,
                         resampling=getattr(Resampling, resampling),
                     )
+        if reference is None and stacks:  # a later raster on the first one's grid: does it cover it?
+            warnings += _coverage_warnings(
+                stacks[0], bands, os.path.basename(path), os.path.basename(paths[0]), parameter
+            )
         stacks.append(bands)
         band_names.extend(f"{layer}:{b}" for b in data.band_names)
         warnings.extend(data.warnings)
     return RasterData(np.concatenate(stacks, axis=0), grid, band_names, warnings)
+
+
+#: a later raster without a value in more than this share of the first raster's cells gets a warning
+UNCOVERED_SHARE = 0.05
+
+
+def _coverage_warnings(first: np.ndarray, bands: np.ndarray, name: str, first_name: str, parameter: str) -> List[str]:
+    """A word when a raster of a stack has no value (lies outside, or nodata) in a large share of the cells where
+    the first raster has one: every learning step uses only the cells where every band has a value, so that share
+    of the study area drops out of the labels, the training and the map without being asked."""
+    covered = np.isfinite(first).any(axis=0)
+    missing = covered & ~np.isfinite(bands).all(axis=0)
+    share = float(missing.sum()) / max(int(covered.sum()), 1)
+    if share <= UNCOVERED_SHARE:
+        return []
+    return [
+        f"{parameter}: '{name}' has no value in {100 * share:.0f} % of the cells where '{first_name}' has one (it "
+        "covers only part of the grid, or has nodata there); those cells are left out, as the labels, the training "
+        "and the map use only cells where every band has a value. Check its extent, or clip the rasters to the area "
+        "they share (Raster › Extraction › Clip Raster by Extent)."
+    ]
 
 
 def require_values(stack: RasterData, parameter: str = "INPUT_RASTERS") -> None:
