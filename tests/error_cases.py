@@ -221,7 +221,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep_file_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep3_inputs(folder, bands))
-    paths.update(_sweep4b_inputs(folder, xy, base, bands))
+    paths.update(_sweep4b_inputs(folder, xy, base, bands, labels[0]))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -688,7 +688,7 @@ def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
     return paths
 
 
-def _sweep4b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
+def _sweep4b_inputs(folder: str, xy, base, bands, labels) -> Dict[str, str]:
     """Inputs of sweep 4b (rasters, CRSs and models): the samples, faults, deposits and element raster in Web
     Mercator (EPSG:3857, as tiles are downloaded) over the same Lapland ground, 67.6° N, where its metres are 2.6
     ground metres; the element raster in Web Mercator at 15° N (3.5 % off)."""
@@ -741,6 +741,19 @@ def _sweep4b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     with rasterio.open(paths["raster_west_half"], "w", **west) as dst:
         dst.write(np.asarray(bands[1], dtype=np.float32)[:, : SIZE // 2], 1)
         dst.set_band_description(1, "tmi")
+    # the tiny test model, trained as traincnn trains it: knowing its grid (250 m cells in EPSG:3067)
+    import pyproj
+
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    grid = dict(xmin=X0, ymax=Y0 + SIZE * PIXEL, pixel_size=PIXEL, width=SIZE, height=SIZE,
+                crs_wkt=pyproj.CRS.from_user_input(CRS).to_wkt())  # fmt: skip
+    fast = dict(patch_size=5, epochs=1, batch_size=64, seed=1, device="cpu", semi_supervised=False)
+    paths["model_with_grid"] = (
+        PatchCNN(**fast)
+        .fit(bands, np.where(labels < 0, np.nan, labels), ["elements:Cu", "elements:Pb"], grid=grid)
+        .save(os.path.join(folder, "model_with_grid.pt"))
+    )
     return paths
 
 
@@ -3063,4 +3076,16 @@ CASES += [
         r"one \(it covers only part of the grid, or has nodata there\); those cells are left out, as the labels, the "
         r"training and the map use only cells where every band has a value\. Check its extent, or clip",
     ),  # before: half the study area dropped out of the labels without a word
+]
+CASES += [
+    Case(
+        "evidence in feet, cells of another ground size",
+        "predict",
+        _set(
+            INPUT_RASTERS=["raster_ft"], MODEL="model_with_grid"
+        ),  # 750 US survey feet = 750 x 1200 / 3937 m = 228.6 m; trained on 250 m
+        warning=r"INPUT_RASTERS: the model was trained on cells of 250 m, these have cells of 228\.6 m: the window it "
+        r"reads covers 0\.914 times the ground it learned from \(its \d+ x \d+ cells: [\d,]+ m instead of [\d,]+ m\)\. "
+        r"Resample the inputs to 250 m cells",
+    ),  # before: "The model was trained on 250 cells, the inputs have 750 cells", feet taken for metres (3 times)
 ]
