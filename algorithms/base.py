@@ -17,6 +17,7 @@ from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsFeatureRequest,
+    QgsPointXY,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeatureSource,
@@ -898,14 +899,12 @@ def require_projected(
     found = scale_at(crs.toWkt(), centre.x(), centre.y())
     if found is None or abs(found[0] - 1.0) <= SCALE_WARNING:
         return
-    scale, lon, lat = found
-    from qgis.core import QgsPointXY
-
+    scale, area, lon, lat = found
     name = f"{crs.authid()}, {crs.description()}" if crs.authid() else crs.description() or "a custom CRS"
     stretch = (
         f"whose map units are {scale:.2f} times the ground distance at its centre ({abs(lat):.1f}° "
         f"{'N' if lat >= 0 else 'S'}): a distance or cell size read in them is {scale:.2f} times the one on the "
-        f"ground, an area {scale * scale:.2f} times"
+        f"ground, an area {area:.2f} times"
     )
     if abs(scale - 1.0) > SCALE_REFUSED:
         raise QgsProcessingException(
