@@ -917,6 +917,41 @@ def require_projected(
         )
 
 
+#: cells whose ground areas differ by more than this between a raster's southern and northern edge get a warning
+UNEQUAL_CELLS = 0.05
+
+
+def warn_unequal_cells(crs, extent, cell_size: float, parameter: str, feedback) -> None:
+    """Warn when a raster's cells cover ground areas that differ by more than :data:`UNEQUAL_CELLS` between its
+    southern and northern edge (Web Mercator over several degrees of latitude): shares of the area counted in cells
+    (success rate, capture, P-A) then count unequal areas as equal."""
+    from ..core.grid import metres_per_unit, scale_at
+
+    if not crs.isValid() or crs.isGeographic() or extent.isEmpty():
+        return
+    wkt, x, half = crs.toWkt(), extent.center().x(), cell_size / 2
+    edges = [scale_at(wkt, x, y) for y in (extent.yMinimum() + half, extent.yMaximum() - half)]
+    if None in edges:
+        return
+    ground = (cell_size * metres_per_unit(wkt)) ** 2 / 1e6  # km² of map in one cell
+    south, north = (ground / edge[1] for edge in edges)  # type: ignore[index]
+    if abs(south / north - 1.0) <= UNEQUAL_CELLS:
+        return
+    lon, lats = edges[0][2], [edge[3] for edge in edges]  # type: ignore[index]
+
+    def at(lat: float) -> str:
+        return f"{abs(lat):.1f}° {'N' if lat >= 0 else 'S'}"
+
+    name = f"{crs.authid()}, {crs.description()}" if crs.authid() else crs.description() or "its CRS"
+    feedback.pushWarning(
+        f"{parameter}: in {name} the raster's cells are not of one ground size: one covers {south:,.4g} km² at its "
+        f"southern edge ({at(lats[0])}) but {north:,.4g} km² at its northern ({at(lats[1])}), "
+        f"{100 * abs(south / north - 1.0):.0f} % apart, so the shares of the area (success rate, capture, P-A) "
+        f"count unequal areas as equal. For exact figures: {WARP_ADVICE[0].lower()}{WARP_ADVICE[1:]}"
+        f"{utm_advice(QgsPointXY(lon, sum(lats) / 2))}."
+    )
+
+
 def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], parameter: str) -> None:
     """Refuse field names the layer does not have (QGIS does not check names given by qgis_process or a script)."""
     names = source.fields().names()

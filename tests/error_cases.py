@@ -42,6 +42,28 @@ def _mercator_ratio(x: Optional[float] = None, y: Optional[float] = None) -> flo
 
 MERCATOR_RATIO = _mercator_ratio()  # about 2.62
 TROPICS_X0, TROPICS_Y0 = 2_700_000.0, 1_700_000.0  # north-west corner of a Web Mercator raster at about 15° N
+WIDE_CELL = 10_000.0  # a Web Mercator raster of 40 x 40 cells of 10 km (3.8 km on the ground) around the test grid
+
+
+def _wide_corner() -> tuple:
+    """North-west corner of the wide Web Mercator raster: the test grid's centre, 20 cells west and north."""
+    from pyproj import Transformer
+
+    cx, cy = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True).transform(X0 + 5000, Y0 + 5000)
+    return cx - 20 * WIDE_CELL, cy + 20 * WIDE_CELL
+
+
+def _geodesic_cell_km2(row: int) -> float:
+    """Ground area of the wide raster's cell in column 20 of ``row``, by pyproj's geodesic polygon area on WGS 84
+    (the reference for the cell areas evaluate reports)."""
+    from pyproj import Geod, Transformer
+
+    x0, y0 = _wide_corner()
+    x, y = x0 + 20 * WIDE_CELL, y0 - row * WIDE_CELL
+    lons, lats = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True).transform(
+        [x, x + WIDE_CELL, x + WIDE_CELL, x], [y, y, y - WIDE_CELL, y - WIDE_CELL]
+    )
+    return abs(Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)[0]) / 1e6
 
 
 def _points(path: str, xy, columns: Dict[str, list], crs: str = CRS) -> str:
@@ -716,8 +738,10 @@ def _sweep4b_inputs(folder: str, xy, base, bands, labels) -> Dict[str, str]:
     mercator = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs="EPSG:3857",
                     nodata=-9999.0, transform=from_origin(x, y, cell, cell))  # fmt: skip
     tropics = {**mercator, "transform": from_origin(TROPICS_X0, TROPICS_Y0, PIXEL, PIXEL)}
+    wide = {**mercator, "transform": from_origin(*_wide_corner(), WIDE_CELL, WIDE_CELL)}
     for key, name, profile in (("raster_3857", "elements_3857.tif", mercator),
-                               ("raster_3857_tropics", "elements_3857_15n.tif", tropics)):  # fmt: skip
+                               ("raster_3857_tropics", "elements_3857_15n.tif", tropics),
+                               ("raster_3857_wide", "elements_3857_wide.tif", wide)):  # fmt: skip
         paths[key] = os.path.join(folder, name)
         with rasterio.open(paths[key], "w", **profile) as dst:
             dst.write(np.asarray(bands, dtype=np.float32))
@@ -3088,4 +3112,15 @@ CASES += [
         r"reads covers 0\.914 times the ground it learned from \(its \d+ x \d+ cells: [\d,]+ m instead of [\d,]+ m\)\. "
         r"Resample the inputs to 250 m cells",
     ),  # before: "The model was trained on 250 cells, the inputs have 750 cells", feet taken for metres (3 times)
+]
+CASES += [
+    Case(
+        "element raster in Web Mercator over 1.5° of latitude",
+        "evaluate",
+        _set(INPUT_RASTER="raster_3857_wide", DEPOSITS="deposits_3857"),
+        warning=r"INPUT_RASTER: in EPSG:3857, WGS 84 / Pseudo-Mercator the raster's cells are not of one ground size: "
+        rf"one covers {_geodesic_cell_km2(SIZE - 1):,.4g} km² at its southern edge \(\d+\.\d° N\) but "
+        rf"{_geodesic_cell_km2(0):,.4g} km² at its northern \(\d+\.\d° N\), \d+ % apart, so the shares of the area "
+        r"\(success rate, capture, P-A\) count unequal areas as equal\. For exact figures: warp it .*EPSG:32635",
+    ),  # before: area shares counted 40 x 40 cells as equal areas without a word
 ]
