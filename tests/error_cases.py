@@ -3013,6 +3013,14 @@ def _auc_as_scikit_learn(params: Dict[str, object]) -> None:
     assert abs(auc - expected) < 1e-9, (auc, expected)
 
 
+def _element_bands_named_each_once(params: Dict[str, object]) -> None:
+    """anomalies on a raster with two bands described 'tmi': the classes raster names them 'tmi', 'tmi (band 2)'."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as out:
+        assert list(out.descriptions)[:3] == ["tmi", "tmi (band 2)", "band 3"], out.descriptions
+
+
 # sweep 4b: rasters, CRSs and models
 _MERCATOR = (
     rf"is in EPSG:3857, WGS 84 / Pseudo-Mercator, whose map units are {MERCATOR_RATIO:.2f} times the ground distance "
@@ -3078,6 +3086,12 @@ CASES += [
         _set(INPUT_RASTERS=["raster_dup_names"]),
         check=_model_of_bands_named_each_once,
     ),  # before: trained and saved a model no step could open ("band_names[1] is 'geophysics_dup:tmi' a second time")
+    Case(
+        "raster with two bands of one description",
+        "anomalies",
+        _set(INPUT_RASTER="raster_dup_names"),
+        check=_element_bands_named_each_once,
+    ),  # before: "BANDS: band descriptions repeat; name each band once.", BANDS not given
 ]
 CASES += [
     Case(
