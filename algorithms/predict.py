@@ -281,6 +281,17 @@ class PredictAlgorithm(ProspectorAlgorithm):
         )
         selection, available, grids = band_table(paths, names)
         found, missing = match_bands(model.band_names_, available)
+        twice = {w: [a for a in available if a.split(":", 1)[-1] == w.split(":", 1)[-1]] for w in missing}
+        twice = {w: found_in for w, found_in in twice.items() if len(found_in) > 1}
+        if twice:  # there, but in several inputs: which one the model means cannot be told
+            layers_then = sorted({w.split(":", 1)[0] for w in twice})
+            raise InputError(
+                f"band(s) {', '.join(twice)} needed by the model are each in more than one input "
+                f"({'; '.join(', '.join(found_in) for found_in in twice.values())}), so which one the model means "
+                "cannot be told; give one raster holding each band, or name the layers as they were at training "
+                f"({', '.join(layers_then)}).",
+                self.INPUT_RASTERS,
+            )
         if missing:
             raise InputError(
                 f"band(s) {', '.join(missing)} needed by the model are not among the inputs "

@@ -3138,3 +3138,13 @@ CASES += [
         r"\(success rate, capture, P-A\) count unequal areas as equal\. For exact figures: warp it .*EPSG:32635",
     ),  # before: area shares counted 40 x 40 cells as equal areas without a word
 ]
+CASES += [
+    Case(
+        "the model's bands in two inputs",
+        "predict",
+        _set(INPUT_RASTERS=["raster_zeros", "raster_other_units"]),  # 'zeros' and 'elements_ppb', both Cu and Pb
+        error=r"^INPUT_RASTERS: band\(s\) elements:Cu, elements:Pb needed by the model are each in more than one "
+        r"input \(zeros:Cu, elements_ppb:Cu; zeros:Pb, elements_ppb:Pb\), so which one the model means cannot be told; "
+        r"give one raster holding each band, or name the layers as they were at training \(elements\)\.",
+    ),  # before: "band(s) elements:Cu, elements:Pb needed by the model are not among the inputs (zeros:Cu, …)"
+]
