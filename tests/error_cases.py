@@ -2967,6 +2967,9 @@ CASES += [
 ]
 
 
+# sweep 4b: rasters, CRSs and models
+
+
 def _bands_named_each_once(params: Dict[str, object]) -> None:
     """Evidence from a raster with two bands described 'tmi': the second is named by its band number too, and
     holds the source's band 2 (the grids are the same: values identical)."""
@@ -3021,7 +3024,6 @@ def _element_bands_named_each_once(params: Dict[str, object]) -> None:
         assert list(out.descriptions)[:3] == ["tmi", "tmi (band 2)", "band 3"], out.descriptions
 
 
-# sweep 4b: rasters, CRSs and models
 _MERCATOR = (
     rf"is in EPSG:3857, WGS 84 / Pseudo-Mercator, whose map units are {MERCATOR_RATIO:.2f} times the ground distance "
     rf"at its centre \(67\.6° N\): a distance or cell size read in them is {MERCATOR_RATIO:.2f} times the one on the "
