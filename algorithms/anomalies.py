@@ -426,6 +426,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "the raster",
             "anomaly areas (km²) and distances to deposits need metres or feet",
             WARP_ADVICE + ", or interpolate from reprojected samples",
+            layer.extent(),
+            feedback,
         )
         bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context)) or None
         indexes = self._band_numbers(parameters, self.ELEMENT_BANDS, layer.bandCount())

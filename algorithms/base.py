@@ -17,6 +17,7 @@ from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsFeatureRequest,
+    QgsPointXY,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeatureSource,
@@ -288,26 +289,31 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return ""
 
     def check_projected(self, parameters, context) -> None:
-        """Refuse the input that must be in metres (METRE_INPUTS) when its CRS is geographic."""
+        """Refuse the input that must be in metres (METRE_INPUTS) when its CRS is geographic, or projected with map
+        units far from the ground's over it (:func:`require_projected`)."""
         from qgis.core import QgsProcessingParameterFeatureSource, QgsProcessingParameterMultipleLayers
 
         name, why, advice = METRE_INPUTS[self.name()]
         definition = self.parameterDefinition(name)
         if definition is None or parameters.get(name) in (None, "", []):
             return
+        extent = None
         if isinstance(definition, QgsProcessingParameterFeatureSource):
             source = self.parameterAsSource(parameters, name, context)
             crs, subject = (source.sourceCrs(), "the layer") if source is not None else (None, "")
             if crs is not None and crs.isValid() and crs.isGeographic():
                 advice += utm_advice(source.sourceExtent().center())
+            extent = source.sourceExtent() if source is not None else None
         elif isinstance(definition, QgsProcessingParameterMultipleLayers):
             layers = self.parameterAsLayerList(parameters, name, context)
             crs, subject = (layers[0].crs(), f"'{layers[0].name()}'") if layers else (None, "")
+            extent = layers[0].extent() if layers else None
         else:
             layer = self.parameterAsRasterLayer(parameters, name, context)
             crs, subject = (layer.crs(), "the raster") if layer is not None else (None, "")
+            extent = layer.extent() if layer is not None else None
         if crs is not None:
-            require_projected(crs, name, subject, why, advice)
+            require_projected(crs, name, subject, why, advice, extent)
 
     def validateInputCrs(self, parameters, context):  # noqa: N802 (QGIS API name)
         with no_gdal_sidecars():
@@ -868,13 +874,82 @@ def utm_advice(centre) -> str:
     return f": here EPSG:{code} (WGS 84 / UTM zone {code % 100}{'N' if code < 32700 else 'S'}, the zone of the layer's centre)"
 
 
-def require_projected(crs, parameter: str, subject: str, why: str, advice: str = WARP_ADVICE) -> None:
+#: a projected CRS whose scale at the data's centre is off by more than this is refused: its distances, cell sizes
+#: and areas are not the ground's (Web Mercator beyond 25° of latitude); by more than SCALE_WARNING, a warning
+SCALE_REFUSED = 0.10
+SCALE_WARNING = 0.02
+
+
+def require_projected(
+    crs, parameter: str, subject: str, why: str, advice: str = WARP_ADVICE, extent=None, feedback=None
+) -> None:
     """Refuse a geographic CRS (degrees): cells and distances must be in metres. ``subject`` names the layer,
-    ``why`` says what needs metres."""
+    ``why`` says what needs metres. Given the layer's ``extent`` (a QgsRectangle in ``crs``), refuse as well a
+    projected CRS whose metres are not the ground's there (:func:`core.grid.scale_at`: Web Mercator at high
+    latitude), and warn (with ``feedback``) of a smaller distortion."""
     if crs.isValid() and crs.isGeographic():
         raise QgsProcessingException(
             f"{parameter}: {subject} is in a geographic CRS ({crs.authid()}, degrees), but {why}. {advice}."
         )
+    if extent is None or not crs.isValid() or extent.isEmpty():
+        return
+    from ..core.grid import scale_at
+
+    centre = extent.center()
+    found = scale_at(crs.toWkt(), centre.x(), centre.y())
+    if found is None or abs(found[0] - 1.0) <= SCALE_WARNING:
+        return
+    scale, area, lon, lat = found
+    name = f"{crs.authid()}, {crs.description()}" if crs.authid() else crs.description() or "a custom CRS"
+    stretch = (
+        f"whose map units are {scale:.2f} times the ground distance at its centre ({abs(lat):.1f}° "
+        f"{'N' if lat >= 0 else 'S'}): a distance or cell size read in them is {scale:.2f} times the one on the "
+        f"ground, an area {area:.2f} times"
+    )
+    if abs(scale - 1.0) > SCALE_REFUSED:
+        raise QgsProcessingException(
+            f"{parameter}: {subject} is in {name}, {stretch}; but {why}. {advice}{utm_advice(QgsPointXY(lon, lat))}."
+        )
+    if feedback is not None:
+        feedback.pushWarning(
+            f"{parameter}: {subject} is in {name}, {stretch}; the run goes on, with distances and areas off by as "
+            f"much. For figures on the ground: {advice[0].lower()}{advice[1:]}{utm_advice(QgsPointXY(lon, lat))}."
+        )
+
+
+#: cells whose ground areas differ by more than this between a raster's southern and northern edge get a warning
+UNEQUAL_CELLS = 0.05
+
+
+def warn_unequal_cells(crs, extent, cell_size: float, parameter: str, feedback) -> None:
+    """Warn when a raster's cells cover ground areas that differ by more than :data:`UNEQUAL_CELLS` between its
+    southern and northern edge (Web Mercator over several degrees of latitude): shares of the area counted in cells
+    (success rate, capture, P-A) then count unequal areas as equal."""
+    from ..core.grid import metres_per_unit, scale_at
+
+    if not crs.isValid() or crs.isGeographic() or extent.isEmpty():
+        return
+    wkt, x, half = crs.toWkt(), extent.center().x(), cell_size / 2
+    edges = [scale_at(wkt, x, y) for y in (extent.yMinimum() + half, extent.yMaximum() - half)]
+    if None in edges:
+        return
+    ground = (cell_size * metres_per_unit(wkt)) ** 2 / 1e6  # km² of map in one cell
+    south, north = (ground / edge[1] for edge in edges)  # type: ignore[index]
+    if abs(south / north - 1.0) <= UNEQUAL_CELLS:
+        return
+    lon, lats = edges[0][2], [edge[3] for edge in edges]  # type: ignore[index]
+
+    def at(lat: float) -> str:
+        return f"{abs(lat):.1f}° {'N' if lat >= 0 else 'S'}"
+
+    name = f"{crs.authid()}, {crs.description()}" if crs.authid() else crs.description() or "its CRS"
+    feedback.pushWarning(
+        f"{parameter}: in {name} the raster's cells are not of one ground size: one covers {south:,.4g} km² at its "
+        f"southern edge ({at(lats[0])}) but {north:,.4g} km² at its northern ({at(lats[1])}), "
+        f"{100 * abs(south / north - 1.0):.0f} % apart, so the shares of the area (success rate, capture, P-A) "
+        f"count unequal areas as equal. For exact figures: {WARP_ADVICE[0].lower()}{WARP_ADVICE[1:]}"
+        f"{utm_advice(QgsPointXY(lon, sum(lats) / 2))}."
+    )
 
 
 def say_ground_distance(

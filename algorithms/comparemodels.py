@@ -263,7 +263,12 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 "CLUSTER_DISTANCE is measured in it."
             )
         require_projected(
-            layers[0].crs(), self.INPUT_RASTERS, f"'{layers[0].name()}'", "distances are in metres or feet"
+            layers[0].crs(),
+            self.INPUT_RASTERS,
+            f"'{layers[0].name()}'",
+            "distances are in metres or feet",
+            extent=layers[0].extent(),
+            feedback=feedback,
         )
         stack = read_stack(paths, names)
         for warning in stack.warnings:

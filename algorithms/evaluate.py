@@ -39,6 +39,7 @@ from .base import (
     require_geometry,
     say_ground_distance,
     source_transform,
+    warn_unequal_cells,
     warn_without_crs,
 )
 
@@ -246,6 +247,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 "INPUT_RASTER is in a geographic CRS: cells differ in area with latitude, so area shares are "
                 "approximate. Reproject it to a projected CRS for exact figures."
             )
+        warn_unequal_cells(crs, layer.extent(), grid.pixel_size, self.INPUT_RASTER, feedback)
 
         name_field = self.parameterAsString(parameters, self.NAME_FIELD, context) or None
         if name_field:

@@ -363,6 +363,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 "PIXEL_SIZE: give the cell size in the CRS's map units (or a REFERENCE_RASTER whose grid to use)."
             )
         bounds = self._bounds(parameters, context, crs, lines + points, polygons)
+        require_projected(crs, crs_parameter, "the grid's CRS", "distances and pixel sizes must be in metres or feet",
+                          REPROJECT_ADVICE + " or choose a projected CRS", QgsRectangle(*bounds), feedback)  # fmt: skip
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel, crs_wkt=crs.toWkt())
         unit = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"
         feedback.pushInfo(
@@ -392,7 +394,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 "REFERENCE_RASTER: the raster has no CRS; assign one (Raster › Projections › Assign Projection)."
             )
-        require_projected(crs, self.REFERENCE_RASTER, f"'{reference.name()}'", "distances must be in metres or feet")
+        require_projected(crs, self.REFERENCE_RASTER, f"'{reference.name()}'", "distances must be in metres or feet",
+                          extent=reference.extent(), feedback=feedback)  # fmt: skip
         if any(parameters.get(p) not in (None, "", 0, 0.0, "0") for p in (self.EXTENT, self.PIXEL_SIZE, self.CRS)):
             feedback.pushWarning("EXTENT, PIXEL_SIZE and CRS are ignored: the grid is the REFERENCE_RASTER's.")
         feedback.pushInfo(f"Grid of '{reference.name()}': {grid.width} x {grid.height} cells of {grid.pixel_size:g}")

@@ -427,7 +427,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 "Management Tools › Assign Projection)."
             )
         require_projected(
-            crs, self.INPUT, "the layer", "distances and pixel sizes must be in metres or feet", REPROJECT_ADVICE
+            crs,
+            self.INPUT,
+            "the layer",
+            "distances and pixel sizes must be in metres or feet",
+            REPROJECT_ADVICE,
+            source.sourceExtent(),
+            feedback,
         )
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         method = self.enum_name(parameters, self.METHOD, context)

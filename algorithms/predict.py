@@ -276,9 +276,22 @@ class PredictAlgorithm(ProspectorAlgorithm):
             self.INPUT_RASTERS,
             f"'{layers[0].name()}'",
             "models are trained on cells of one size in metres or feet",
+            extent=layers[0].extent(),
+            feedback=feedback,
         )
         selection, available, grids = band_table(paths, names)
         found, missing = match_bands(model.band_names_, available)
+        twice = {w: [a for a in available if a.split(":", 1)[-1] == w.split(":", 1)[-1]] for w in missing}
+        twice = {w: found_in for w, found_in in twice.items() if len(found_in) > 1}
+        if twice:  # there, but in several inputs: which one the model means cannot be told
+            layers_then = sorted({w.split(":", 1)[0] for w in twice})
+            raise InputError(
+                f"band(s) {', '.join(twice)} needed by the model are each in more than one input "
+                f"({'; '.join(', '.join(found_in) for found_in in twice.values())}), so which one the model means "
+                "cannot be told; give one raster holding each band, or name the layers as they were at training "
+                f"({', '.join(layers_then)}).",
+                self.INPUT_RASTERS,
+            )
         if missing:
             raise InputError(
                 f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
@@ -303,13 +316,29 @@ class PredictAlgorithm(ProspectorAlgorithm):
             warnings = stack.warnings
         for warning in warnings:
             feedback.pushWarning(warning)
-        trained_px = (model.metadata_.get("grid") or {}).get("pixel_size")
-        if trained_px and abs(trained_px - grid.pixel_size) > 1e-6 * trained_px:
-            feedback.pushWarning(
-                f"The model was trained on {trained_px:g} cells, the inputs have {grid.pixel_size:g} cells: the "
-                "patch covers a different ground area; resample the inputs to the training cell size."
-            )
+        self._warn_cell_size(model, grid, feedback)
         return reader, grid, paths
+
+    def _warn_cell_size(self, model, grid, feedback) -> None:
+        """A word when the inputs' cells are another ground size than the training's (compared in metres: a model
+        trained on 250 m cells runs on 820 ft ones), with what the model's window then covers."""
+        from ..core.grid import metres_per_unit
+
+        trained = model.metadata_.get("grid") or {}
+        if not trained.get("pixel_size"):
+            return
+        trained_m = trained["pixel_size"] * metres_per_unit(trained.get("crs_wkt"))
+        here_m = grid.pixel_size * metres_per_unit(grid.crs_wkt)
+        if abs(trained_m - here_m) <= 1e-6 * trained_m:
+            return
+        cells = model.metadata_.get("patch_size") or model.metadata_.get("window")
+        span = f" (its {cells} x {cells} cells: {cells * here_m:,.0f} m instead of {cells * trained_m:,.0f} m)"
+        feedback.pushWarning(
+            f"INPUT_RASTERS: the model was trained on cells of {trained_m:,.6g} m, these have cells of "
+            f"{here_m:,.6g} m: the window it reads covers {here_m / trained_m:.3g} times the ground it learned from"
+            f"{span if cells else ''}. Resample the inputs to {trained_m:,.6g} m cells (Raster › Projections › "
+            "Warp) for a map the training supports."
+        )
 
     def _tallied(self, reader, model, classic: bool, mask, feedback):
         """The reader, counting the cells beyond the model's training range as the tiles are read; None when the

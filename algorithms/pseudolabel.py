@@ -273,7 +273,12 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         if not crs.isValid():
             raise QgsProcessingException("INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first.")
         require_projected(
-            crs, self.INPUT_RASTERS, "the first raster", "radii and buffers are distances in metres or feet"
+            crs,
+            self.INPUT_RASTERS,
+            "the first raster",
+            "radii and buffers are distances in metres or feet",
+            extent=layers[0].extent(),
+            feedback=feedback,
         )
         # every band on the first raster's grid (float32), features, standardised copy, distances, labels
         cells = layers[0].width() * layers[0].height()

@@ -444,6 +444,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             self.INPUT_RASTERS,
             f"'{layers[0].name()}'",
             "the CNN's patches need cells of one ground size",
+            extent=layers[0].extent(),
+            feedback=feedback,
         )
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)

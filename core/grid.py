@@ -184,3 +184,39 @@ def utm_epsg(lon: float, lat: float) -> int:
         raise ValueError(f"({lon}, {lat}) is not a longitude and latitude in degrees")
     zone = min(int((lon + 180.0) // 6.0) + 1, 60)
     return (32600 if lat >= 0.0 else 32700) + zone
+
+
+def scale_at(crs_wkt: Optional[str], x: float, y: float) -> Optional[Tuple[float, float, float, float]]:
+    """(scale, area scale, longitude, latitude) of a projected CRS at map point (x, y): how many metres its
+    coordinates step for one metre on the ground there (a metre east and a metre north, measured on the CRS's
+    ellipsoid by pyproj's geodesic; whichever is farther from 1), square metres of map per square metre of ground
+    (the parallelogram those two steps span), and the point's longitude and latitude in degrees. A transverse
+    Mercator (UTM, TM35FIN) or a State Plane zone gives about 1 over its area; Web Mercator (EPSG:3857) gives about
+    1 / cos(latitude), 2.62 at 67.6° N, where distances and cell sizes read in its metres are 2.62 times (areas 6.9
+    times) those on the ground. None without a projected CRS, or when PROJ cannot say (outside the projection's
+    domain)."""
+    if not crs_wkt:
+        return None
+    try:
+        from pyproj import CRS, Transformer
+
+        crs = CRS.from_user_input(crs_wkt)
+        if not crs.is_projected:
+            return None
+        to_degrees = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        lon, lat = to_degrees.transform(x, y)
+        half = 0.5 / metres_per_unit(crs_wkt)  # half a metre in map units, east-west then north-south
+        lons, lats = to_degrees.transform([x - half, x + half, x, x], [y, y, y - half, y + half])
+        geod = crs.get_geod()
+        if geod is None:
+            return None
+        east_azimuth, _, east = geod.inv(lons[0], lats[0], lons[1], lats[1])
+        north_azimuth, _, north = geod.inv(lons[2], lats[2], lons[3], lats[3])
+        scales = (1.0 / east, 1.0 / north)
+        # the ground parallelogram the map's square metre covers (a sheared projection skews it)
+        ground_area = east * north * abs(math.sin(math.radians(east_azimuth - north_azimuth)))
+    except Exception:  # an unreadable CRS or a point PROJ cannot project: nothing to say  # noqa: BLE001
+        return None
+    if not all(math.isfinite(v) for v in scales + (lon, lat, ground_area)) or min(scales) <= 0 or ground_area <= 0:
+        return None
+    return max(scales, key=lambda s: abs(math.log(s))), 1.0 / ground_area, float(lon), float(lat)

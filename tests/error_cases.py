@@ -24,6 +24,48 @@ PIXEL = 250.0
 SIZE = 40  # raster cells per side: 10 km
 
 
+def _mercator_ratio(x: Optional[float] = None, y: Optional[float] = None) -> float:
+    """Web Mercator metres in one ground metre at (x, y) in EPSG:3857 (default: the test grid's centre, 67.6° N),
+    measured as a user would check it: 1 km steps east-west and north-south in EPSG:3857 against pyproj's geodesic
+    distances on the WGS 84 ellipsoid, the ratio farther from 1."""
+    from pyproj import Geod, Transformer
+
+    if x is None or y is None:
+        x, y = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True).transform(X0 + 5000, Y0 + 5000)
+    lons, lats = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True).transform(
+        [x - 500, x + 500, x, x], [y, y, y - 500, y + 500]
+    )
+    geod = Geod(ellps="WGS84")
+    ratios = [1000.0 / geod.inv(lons[i], lats[i], lons[i + 1], lats[i + 1])[2] for i in (0, 2)]
+    return max(ratios, key=lambda r: abs(r - 1.0))
+
+
+MERCATOR_RATIO = _mercator_ratio()  # about 2.62
+TROPICS_X0, TROPICS_Y0 = 2_700_000.0, 1_700_000.0  # north-west corner of a Web Mercator raster at about 15° N
+WIDE_CELL = 10_000.0  # a Web Mercator raster of 40 x 40 cells of 10 km (3.8 km on the ground) around the test grid
+
+
+def _wide_corner() -> tuple:
+    """North-west corner of the wide Web Mercator raster: the test grid's centre, 20 cells west and north."""
+    from pyproj import Transformer
+
+    cx, cy = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True).transform(X0 + 5000, Y0 + 5000)
+    return cx - 20 * WIDE_CELL, cy + 20 * WIDE_CELL
+
+
+def _geodesic_cell_km2(row: int) -> float:
+    """Ground area of the wide raster's cell in column 20 of ``row``, by pyproj's geodesic polygon area on WGS 84
+    (the reference for the cell areas evaluate reports)."""
+    from pyproj import Geod, Transformer
+
+    x0, y0 = _wide_corner()
+    x, y = x0 + 20 * WIDE_CELL, y0 - row * WIDE_CELL
+    lons, lats = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True).transform(
+        [x, x + WIDE_CELL, x + WIDE_CELL, x], [y, y, y - WIDE_CELL, y - WIDE_CELL]
+    )
+    return abs(Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)[0]) / 1e6
+
+
 def _points(path: str, xy, columns: Dict[str, list], crs: str = CRS) -> str:
     import geopandas as gpd
     from shapely.geometry import Point
@@ -201,6 +243,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep_file_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep3_inputs(folder, bands))
+    paths.update(_sweep4b_inputs(folder, xy, base, bands, labels[0]))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -664,6 +707,77 @@ def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
         picture = (np.asarray(bands[0], dtype=np.float64) / np.nanmax(bands[0]) * 255).astype(np.uint8)
         dst.write(np.stack([picture, 255 - picture, picture // 2]))
         dst.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
+    return paths
+
+
+def _sweep4b_inputs(folder: str, xy, base, bands, labels) -> Dict[str, str]:
+    """Inputs of sweep 4b (rasters, CRSs and models): the samples, faults, deposits and element raster in Web
+    Mercator (EPSG:3857, as tiles are downloaded) over the same Lapland ground, 67.6° N, where its metres are 2.6
+    ground metres; the element raster in Web Mercator at 15° N (3.5 % off)."""
+    import geopandas as gpd
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+    from shapely.geometry import LineString
+
+    paths: Dict[str, str] = {}
+    gx, gy = np.meshgrid(np.linspace(500, 9500, 6), np.linspace(500, 9500, 6))  # 36 samples centred on the grid
+    regular = np.column_stack([X0 + gx.ravel(), Y0 + gy.ravel()])
+    paths["samples_3857"] = _points(os.path.join(folder, "samples_3857.gpkg"), regular, base, crs="EPSG:3857")
+    paths["deposits_3857"] = _points(
+        os.path.join(folder, "deposits_3857.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)],
+        {"name": ["a", "b", "c"]},
+        crs="EPSG:3857",
+    )
+    paths["faults_3857"] = os.path.join(folder, "faults_3857.gpkg")
+    lines = [LineString([(X0 + 500, Y0 + 500), (X0 + 9500, Y0 + 9000)])]
+    gpd.GeoDataFrame({"id": [0]}, geometry=lines, crs=CRS).to_crs("EPSG:3857").to_file(paths["faults_3857"])
+    x, y = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True).transform(X0, Y0 + SIZE * PIXEL)
+    cell = PIXEL * MERCATOR_RATIO  # 250 m on the ground
+    mercator = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs="EPSG:3857",
+                    nodata=-9999.0, transform=from_origin(x, y, cell, cell))  # fmt: skip
+    tropics = {**mercator, "transform": from_origin(TROPICS_X0, TROPICS_Y0, PIXEL, PIXEL)}
+    wide = {**mercator, "transform": from_origin(*_wide_corner(), WIDE_CELL, WIDE_CELL)}
+    for key, name, profile in (("raster_3857", "elements_3857.tif", mercator),
+                               ("raster_3857_tropics", "elements_3857_15n.tif", tropics),
+                               ("raster_3857_wide", "elements_3857_wide.tif", wide)):  # fmt: skip
+        paths[key] = os.path.join(folder, name)
+        with rasterio.open(paths[key], "w", **profile) as dst:
+            dst.write(np.asarray(bands, dtype=np.float32))
+            dst.descriptions = ("Cu", "Pb")
+    # a geophysics stack whose first two bands are both described 'tmi' (a field survey and its levelled copy) and
+    # whose third has no description
+    dup = np.stack([bands[0], np.asarray(bands[0]) * 0.9 + 5.0, np.asarray(bands[1])])
+    paths["raster_dup_names"] = _raster(os.path.join(folder, "geophysics_dup.tif"), dup, ["tmi", "tmi", ""])
+    # a favourability map in four classes (Byte, 1 low to 4 high, 0 nodata): the Cu quartiles of the test grid
+    cu = np.asarray(bands[0], dtype=np.float64)
+    classes = (1 + np.searchsorted(np.quantile(cu, [0.25, 0.5, 0.75]), cu, side="right")).astype(np.uint8)
+    paths["raster_classes"] = os.path.join(folder, "favourability_classes.tif")
+    byte = dict(driver="GTiff", width=SIZE, height=SIZE, count=1, dtype="uint8", crs=CRS, nodata=0,
+                transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL))  # fmt: skip
+    with rasterio.open(paths["raster_classes"], "w", **byte) as dst:
+        dst.write(classes, 1)
+    # a second survey covering the west half of the grid only (20 of its 40 columns)
+    paths["raster_west_half"] = os.path.join(folder, "magnetics_west_half.tif")
+    west = dict(driver="GTiff", width=SIZE // 2, height=SIZE, count=1, dtype="float32", crs=CRS, nodata=-9999.0,
+                transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL))  # fmt: skip
+    with rasterio.open(paths["raster_west_half"], "w", **west) as dst:
+        dst.write(np.asarray(bands[1], dtype=np.float32)[:, : SIZE // 2], 1)
+        dst.set_band_description(1, "tmi")
+    # the tiny test model, trained as traincnn trains it: knowing its grid (250 m cells in EPSG:3067)
+    import pyproj
+
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    grid = dict(xmin=X0, ymax=Y0 + SIZE * PIXEL, pixel_size=PIXEL, width=SIZE, height=SIZE,
+                crs_wkt=pyproj.CRS.from_user_input(CRS).to_wkt())  # fmt: skip
+    fast = dict(patch_size=5, epochs=1, batch_size=64, seed=1, device="cpu", semi_supervised=False)
+    paths["model_with_grid"] = (
+        PatchCNN(**fast)
+        .fit(bands, np.where(labels < 0, np.nan, labels), ["elements:Cu", "elements:Pb"], grid=grid)
+        .save(os.path.join(folder, "model_with_grid.pt"))
+    )
     return paths
 
 
@@ -2301,7 +2415,7 @@ CASES += [
             **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
             "LINES": [d["faults_undefined_srs"]],
             "PIXEL_SIZE": 500,
-        },  # fmt: skip
+        },
         error=r"^CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS\.",
     ),
     Case(
@@ -2863,4 +2977,189 @@ CASES += [
         r"table=\"contours\" \(geom\)\): each output is a file of its own.*Choose 'Save to File…' instead, e\.g\. "
         r"'.*contours\.gpkg'",
     ),  # before: "OUTPUT_CONTOURS: cannot write '.gpkg' table="contours" (geom)' files; save as .gpkg (GeoPackage)."
+]
+
+
+# sweep 4b: rasters, CRSs and models
+
+
+def _bands_named_each_once(params: Dict[str, object]) -> None:
+    """Evidence from a raster with two bands described 'tmi': the second is named by its band number too, and
+    holds the source's band 2 (the grids are the same: values identical)."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as out:
+        names = list(out.descriptions)
+        wanted = ["geophysics_dup:tmi", "geophysics_dup:tmi (band 2)", "geophysics_dup:band 3"]
+        assert names[-3:] == wanted and len(set(names)) == len(names), names
+        got = out.read(len(names) - 1, masked=True).filled(np.nan)
+    with rasterio.open(str(params["CONTINUOUS_RASTERS"][0])) as src:  # type: ignore[index]
+        expected = src.read(2)
+    assert np.allclose(got, expected, equal_nan=True)
+
+
+def _model_of_bands_named_each_once(params: Dict[str, object]) -> None:
+    """The model trained on a raster with two bands described 'tmi' opens (a model names each band once)."""
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    model = PatchCNN.load(str(params["OUTPUT_MODEL"]))
+    assert model.band_names_ == ["geophysics_dup:tmi", "geophysics_dup:tmi (band 2)", "geophysics_dup:band 3"]
+
+
+def _auc_as_scikit_learn(params: Dict[str, object]) -> None:
+    """evaluate on a 4-class raster: its AUC is scikit-learn's roc_auc_score on the same cells (each deposit's cell
+    a positive, every valid cell of the raster a negative; both count ties half)."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+    from sklearn.metrics import roc_auc_score
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle))
+    auc = float(next(r["value"] for r in table if r["kind"] == "metric" and r["name"] == "auc"))
+    deposits = gpd.read_file(str(params["DEPOSITS"]))
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        values = src.read(1).astype(np.float64)
+        valid = values != src.nodata
+        rows, cols = rasterio.transform.rowcol(src.transform, deposits.geometry.x, deposits.geometry.y)
+    at_deposits = values[np.asarray(rows), np.asarray(cols)]
+    truth = np.r_[np.ones(at_deposits.size), np.zeros(int(valid.sum()))]
+    expected = roc_auc_score(truth, np.r_[at_deposits, values[valid]])
+    assert abs(auc - expected) < 1e-9, (auc, expected)
+
+
+def _element_bands_named_each_once(params: Dict[str, object]) -> None:
+    """anomalies on a raster with two bands described 'tmi': the classes raster names them 'tmi', 'tmi (band 2)'."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as out:
+        assert list(out.descriptions)[:3] == ["tmi", "tmi (band 2)", "band 3"], out.descriptions
+
+
+_MERCATOR = (
+    rf"is in EPSG:3857, WGS 84 / Pseudo-Mercator, whose map units are {MERCATOR_RATIO:.2f} times the ground distance "
+    rf"at its centre \(67\.6° N\): a distance or cell size read in them is {MERCATOR_RATIO:.2f} times the one on the "
+    r"ground"
+)
+CASES += [
+    Case(
+        "samples in Web Mercator at 67° N",
+        "interpolate",
+        _set(INPUT="samples_3857"),
+        error=rf"^INPUT: the layer {_MERCATOR}.*but distances and pixel sizes must be in metres or feet\. Reproject it "
+        r"to a projected CRS first .*: here EPSG:32635 \(WGS 84 / UTM zone 35N",
+    ),  # before: 'Output grid: 40 x 40 cells of 500' ran silently, cells of 191 m on the ground
+    Case(
+        "element raster in Web Mercator at 67° N",
+        "anomalies",
+        _set(INPUT_RASTER="raster_3857"),
+        error=rf"^INPUT_RASTER: the raster {_MERCATOR}.*but anomaly areas \(km²\) .*: here EPSG:32635",
+    ),  # before: areas 6.9 times those on the ground
+    Case(
+        "element raster in Web Mercator at 67° N",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster_3857"], LABELS="deposits_3857"),
+        error=rf"^INPUT_RASTERS: 'elements_3857' {_MERCATOR}.*radii and buffers .*: here EPSG:32635",
+    ),  # before: POSITIVE_RADIUS 300 drawn as 115 m
+    Case(
+        "reference raster in Web Mercator at 67° N",
+        "evidence",
+        _set(REFERENCE_RASTER="raster_3857", CONTINUOUS_RASTERS=["raster_3857"]),
+        error=rf"^REFERENCE_RASTER: 'elements_3857' {_MERCATOR}.*: here EPSG:32635",
+    ),  # before: fault distances 2.6 times the ground's
+    Case(
+        "faults in Web Mercator at 67° N",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "LINES": [d["faults_3857"]],
+            "PIXEL_SIZE": 500,
+        },
+        error=rf"^LINES: the grid's CRS {_MERCATOR}.*: here EPSG:32635",
+    ),  # before: fault distances and densities 2.6 times the ground's
+    Case(
+        "element raster in Web Mercator at 15° N",
+        "anomalies",
+        _set(INPUT_RASTER="raster_3857_tropics"),
+        warning=r"INPUT_RASTER: the raster is in EPSG:3857, WGS 84 / Pseudo-Mercator, whose map units are "
+        rf"{_mercator_ratio(TROPICS_X0 + SIZE * PIXEL / 2, TROPICS_Y0 - SIZE * PIXEL / 2):.2f} times the ground "
+        r"distance at its centre \(15\.\d° N\).*the run goes on, with distances and areas off by as much.*EPSG:32635",
+    ),  # before: nothing said
+]
+CASES += [
+    Case(
+        "raster with two bands of one description",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_dup_names"]),
+        check=_bands_named_each_once,
+    ),  # before: "OUTPUT: two bands would be named geophysics_dup:tmi: two inputs have the same layer name; rename
+    # one layer."
+    Case(
+        "raster with two bands of one description",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster_dup_names"]),
+        check=_model_of_bands_named_each_once,
+    ),  # before: trained and saved a model no step could open ("band_names[1] is 'geophysics_dup:tmi' a second time")
+    Case(
+        "raster with two bands of one description",
+        "anomalies",
+        _set(INPUT_RASTER="raster_dup_names"),
+        check=_element_bands_named_each_once,
+    ),  # before: "BANDS: band descriptions repeat; name each band once.", BANDS not given
+]
+CASES += [
+    Case(
+        "favourability in four classes (ties)",
+        "evaluate",
+        _set(INPUT_RASTER="raster_classes"),
+        warning=r"the raster has 4 distinct values: the top 1, 5, 10, 20 % of the area (and the P-A point )?end inside "
+        r"runs of cells of one value, which the raster does not rank among themselves; there the capture and P-A "
+        r"figures are what a random order of the tied cells would give .* At the ends of those runs, where the raster "
+        r"tells: [\d.]+ % of the deposits in the top 25\.0 % of the area",
+        check=_auc_as_scikit_learn,
+    ),  # before: 'top 10 % of the area holds …' with no word that the top 10 % lies inside one class of 25 %
+]
+CASES += [
+    Case(
+        "second raster covering half the grid",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster", "raster_west_half"]),
+        warning=r"INPUT_RASTERS: 'magnetics_west_half\.tif' has no value in 50 % of the cells where 'elements\.tif' has "
+        r"one \(it covers only part of the grid, or has nodata there\); those cells are left out, as the labels, the "
+        r"training and the map use only cells where every band has a value\. Check its extent, or clip",
+    ),  # before: half the study area dropped out of the labels without a word
+]
+CASES += [
+    Case(
+        "evidence in feet, cells of another ground size",
+        "predict",
+        _set(
+            INPUT_RASTERS=["raster_ft"], MODEL="model_with_grid"
+        ),  # 750 US survey feet = 750 x 1200 / 3937 m = 228.6 m; trained on 250 m
+        warning=r"INPUT_RASTERS: the model was trained on cells of 250 m, these have cells of 228\.6 m: the window it "
+        r"reads covers 0\.914 times the ground it learned from \(its \d+ x \d+ cells: [\d,]+ m instead of [\d,]+ m\)\. "
+        r"Resample the inputs to 250 m cells",
+    ),  # before: "The model was trained on 250 cells, the inputs have 750 cells", feet taken for metres (3 times)
+]
+CASES += [
+    Case(
+        "element raster in Web Mercator over 1.5° of latitude",
+        "evaluate",
+        _set(INPUT_RASTER="raster_3857_wide", DEPOSITS="deposits_3857"),
+        warning=r"INPUT_RASTER: in EPSG:3857, WGS 84 / Pseudo-Mercator the raster's cells are not of one ground size: "
+        rf"one covers {_geodesic_cell_km2(SIZE - 1):,.4g} km² at its southern edge \(\d+\.\d° N\) but "
+        rf"{_geodesic_cell_km2(0):,.4g} km² at its northern \(\d+\.\d° N\), \d+ % apart, so the shares of the area "
+        r"\(success rate, capture, P-A\) count unequal areas as equal\. For exact figures: warp it .*EPSG:32635",
+    ),  # before: area shares counted 40 x 40 cells as equal areas without a word
+]
+CASES += [
+    Case(
+        "the model's bands in two inputs",
+        "predict",
+        _set(INPUT_RASTERS=["raster_zeros", "raster_other_units"]),  # 'zeros' and 'elements_ppb', both Cu and Pb
+        error=r"^INPUT_RASTERS: band\(s\) elements:Cu, elements:Pb needed by the model are each in more than one "
+        r"input \(zeros:Cu, elements_ppb:Cu; zeros:Pb, elements_ppb:Pb\), so which one the model means cannot be told; "
+        r"give one raster holding each band, or name the layers as they were at training \(elements\)\.",
+    ),  # before: "band(s) elements:Cu, elements:Pb needed by the model are not among the inputs (zeros:Cu, …)"
 ]

@@ -130,6 +130,8 @@ def evaluate(
     report(progress, 0.85)
     curve = success_rate_curve(sample.values, background, presorted=True)
     notes = _notes(sample, n_clusters if groups is not None else None, cluster_distance)
+    capture, pa = capture_efficiency(curve, percents), prediction_area(curve)
+    notes += _tie_notes(curve, percents, pa)
     result = Evaluation(
         sample=sample,
         n_cells=int(background.size),
@@ -139,8 +141,8 @@ def evaluate(
         auc_monte_carlo_median=float(np.median(mc_aucs)),
         p_value=p_value,
         curve=curve,
-        capture=capture_efficiency(curve, percents),
-        pa=prediction_area(curve),
+        capture=capture,
+        pa=pa,
         confidence=confidence,
         iterations=iterations,
         placements=deposit_placements,
@@ -199,3 +201,41 @@ def _notes(sample: DepositSample, n_clusters: Optional[int], cluster_distance: f
             "curves coarse; read them as indicative."
         )
     return notes
+
+
+#: a run of cells of one value wider than this share of the area is worth a word when a reported cut ends inside it
+WIDE_TIE = 0.02
+
+
+def _tie_notes(curve: SuccessCurve, percents: Sequence[float], pa: PredictionArea) -> List[str]:
+    """A word when the top q % of the area (capture) or the P-A point ends inside a wide run of cells of one
+    value (a class raster, a rank in whole percent, a score clipped at 0): those cells cannot be ranked among
+    themselves, so the figure there is the share a random order of them would give (linear within the tie, as the
+    AUC counts ties half); and the figures at the ends of the ties, which the raster does tell."""
+    cuts = [(f"{q:g} %", q / 100.0) for q in percents] + [("P-A point", pa.area / 100.0)]
+    inside = []
+    for label, cut in cuts:
+        k = int(np.searchsorted(curve.area, cut, side="left"))  # the segment (k - 1, k] holding the cut
+        if 0 < k < curve.area.size and curve.area[k - 1] < cut < curve.area[k]:
+            if curve.area[k] - curve.area[k - 1] > WIDE_TIE:
+                inside.append((label, k))
+    if not inside:
+        return []
+    ends = sorted({k for _, k in inside})
+    at_ends = ", ".join(
+        f"{100 * curve.deposits[k]:.1f} %{' of the deposits' if i == 0 else ''} in the top {100 * curve.area[k]:.1f} %"
+        f"{' of the area' if i == 0 else ''}"
+        for i, k in enumerate(ends)
+    )
+    names = [label for label, _ in inside]
+    top = [n[:-2] for n in names if n.endswith("%")]
+    what = " and ".join(
+        ([f"the top {', '.join(top)} % of the area"] if top else [])
+        + (["the P-A point"] if "P-A point" in names else [])
+    )
+    return [
+        f"the raster has {curve.thresholds.size - 1} distinct values: {what} end inside runs of cells of one value, "
+        "which the raster does not rank among themselves; there the capture and P-A figures are what a random order "
+        "of the tied cells would give (the AUC counts ties half likewise). At the ends of those runs, where the "
+        f"raster tells: {at_ends}."
+    ]

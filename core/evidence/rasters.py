@@ -12,7 +12,7 @@ from ..callbacks import CancelCallback, check_cancelled
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
-from ..io.rasters import unscale
+from ..io.rasters import band_labels, unscale
 from .bands import BandSpec, band_name, clean_label
 
 #: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
@@ -73,8 +73,9 @@ class RasterEvidence:
         #: table: class codes) or "rgb" (a picture's red, green, blue); "" otherwise
         self.colour_coding = colour_coding(src)
         self.bands: List[BandSpec] = []
+        labels = band_labels([clean_label(d or "") for d in src.descriptions])  # 'tmi' twice: 'tmi (band 2)'
         for i in range(src.count):
-            what = clean_label(src.descriptions[i] or "") or f"band {i + 1}"
+            what = labels[i]
             unit = clean_label(src.units[i] or "") if src.units else ""
             self.bands.append(
                 BandSpec(band_name(layer, what), unit, kind, layer, description=f"{what} resampled ({method})")

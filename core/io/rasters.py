@@ -310,7 +310,7 @@ def raster_warnings(
         except Exception:  # rasterio raises RasterioIOError, a broad family; the reader names the problem
             continue
         with src:
-            names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
+            names = band_labels(src.descriptions)
             for index in [i for p, i in selection if p == path]:
                 try:
                     sample = sample_band(src, index, max_cells)
@@ -400,6 +400,18 @@ def read_raster(
         return _read_open(src, path, band_names, indexes, parameter, band_parameter)
 
 
+def band_labels(descriptions: Sequence[Optional[str]]) -> List[str]:
+    """One name per band from GDAL's band descriptions: ``band N`` for a band without one, and ``<description>
+    (band N)`` for a band whose description an earlier band of the file already has (two bands both called 'tmi'),
+    so that every band keeps a name of its own: model files store their bands by name (each once) and predict
+    finds them by name."""
+    names: List[str] = []
+    for i, description in enumerate(descriptions):
+        name = description or f"band {i + 1}"
+        names.append(f"{name} (band {i + 1})" if name in names else name)
+    return names
+
+
 def require_north_up(t: Any, path: str, parameter: str) -> None:
     """Refuse a geotransform that is rotated, sheared or flipped (bottom-up rows), or whose cells are not square,
     naming the file and what to do."""
@@ -430,7 +442,7 @@ def _read_open(
     with src:
         require_north_up(src.transform, path, parameter)
         t = src.transform
-        names = [d or f"band {i + 1}" for i, d in enumerate(src.descriptions)]
+        names = band_labels(src.descriptions)
         if indexes is not None:
             bad = [i for i in indexes if not 1 <= int(i) <= src.count]
             if bad:
@@ -551,10 +563,35 @@ def read_stack(
                         dst_nodata=np.nan,
                         resampling=getattr(Resampling, resampling),
                     )
+        if reference is None and stacks:  # a later raster on the first one's grid: does it cover it?
+            warnings += _coverage_warnings(
+                stacks[0], bands, os.path.basename(path), os.path.basename(paths[0]), parameter
+            )
         stacks.append(bands)
         band_names.extend(f"{layer}:{b}" for b in data.band_names)
         warnings.extend(data.warnings)
     return RasterData(np.concatenate(stacks, axis=0), grid, band_names, warnings)
+
+
+#: a later raster without a value in more than this share of the first raster's cells gets a warning
+UNCOVERED_SHARE = 0.05
+
+
+def _coverage_warnings(first: np.ndarray, bands: np.ndarray, name: str, first_name: str, parameter: str) -> List[str]:
+    """A word when a raster of a stack has no value (lies outside, or nodata) in a large share of the cells where
+    the first raster has one: every learning step uses only the cells where every band has a value, so that share
+    of the study area drops out of the labels, the training and the map without being asked."""
+    covered = np.isfinite(first).any(axis=0)
+    missing = covered & ~np.isfinite(bands).all(axis=0)
+    share = float(missing.sum()) / max(int(covered.sum()), 1)
+    if share <= UNCOVERED_SHARE:
+        return []
+    return [
+        f"{parameter}: '{name}' has no value in {100 * share:.0f} % of the cells where '{first_name}' has one (it "
+        "covers only part of the grid, or has nodata there); those cells are left out, as the labels, the training "
+        "and the map use only cells where every band has a value. Check its extent, or clip the rasters to the area "
+        "they share (Raster › Extraction › Clip Raster by Extent)."
+    ]
 
 
 def require_values(stack: RasterData, parameter: str = "INPUT_RASTERS") -> None:

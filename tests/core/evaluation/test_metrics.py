@@ -357,3 +357,19 @@ def test_which_bands_favour_low_values(name, kind, low):
     from geochem_prospector.core.evaluation.evaluate import favours_low_values
 
     assert favours_low_values(name, kind) is low
+
+
+def test_a_cut_inside_a_wide_tie_is_said_and_the_run_ends_are_given():
+    """A 4-class map (25 cells of each value on 10 x 10): the top 10 % of the area lies inside the top class, which
+    cannot be ranked within; the note gives the figure the map does tell, at the end of that class (2 of the 3
+    deposits in the top 25 %). A map of distinct values gets no such note."""
+    grid = GridSpec(xmin=0.0, ymax=100.0, pixel_size=10.0, width=10, height=10)
+    classes = np.repeat([4.0, 3.0, 2.0, 1.0], 25).reshape(10, 10)  # rows 0-1 and half of row 2: class 4
+    deposits = np.array([centre(grid, 0, 0), centre(grid, 1, 5), centre(grid, 6, 0)])  # classes 4, 4, 2
+    result = evaluate(classes, grid, deposits, iterations=50)
+    assert result.capture[10.0] == pytest.approx(100 * (2 / 3) * (10 / 25))  # linear within the class
+    tie = [n for n in result.notes if "distinct values" in n]
+    assert len(tie) == 1 and tie[0].startswith("the raster has 4 distinct values: the top 1, 5, 10, 20 % of the area")
+    assert "66.7 % of the deposits in the top 25.0 % of the area" in tie[0]
+    distinct = np.arange(100, dtype=float).reshape(10, 10)
+    assert not [n for n in evaluate(distinct, grid, deposits, iterations=50).notes if "distinct values" in n]
