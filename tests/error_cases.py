@@ -201,8 +201,23 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep_file_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep3_inputs(folder, bands))
+    paths.update(_sweep4a_inputs(folder, xy, cu, pb, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
+    return paths
+
+
+def _sweep4a_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
+    """Inputs of sweep 4a (coordinates, fields and vector geometry): element fields named as laboratory exports
+    name them, their unit after a colon, a comma or a micro sign; a raster whose band names hold a comma and a
+    trailing space (the fields gridded as they were)."""
+    paths: Dict[str, str] = {}
+    fields = {"Cu (ppm)": cu.tolist(), "Au:ppb": pb.tolist(), "Ni_\u00b5g/g": (cu / 2).tolist(), "Zn,ppm": pb.tolist()}
+    paths["samples_odd_names"] = _points(os.path.join(folder, "samples_odd_names.gpkg"), xy, fields)
+    odd = np.stack([bands[0], bands[1], bands[0] * 0.5])
+    paths["raster_odd_names"] = _raster(
+        os.path.join(folder, "elements_odd_names.tif"), odd, ["Zn,ppm", "Zn ppm ", "Au:ppb"]
+    )
     return paths
 
 
@@ -1392,6 +1407,26 @@ def no_live_formula(parameters: Dict[str, object]) -> None:
         live = [c for c in cells if c[:1] in ("=", "+", "-", "@") and not _is_number(c)]
         assert not live, f"{path}: {live}"
         assert any(c.startswith("'=") or c.startswith("'+") or c.startswith("'@") for c in cells), path
+
+
+def units_from_odd_field_names(params: Dict[str, object]) -> None:
+    """Each band keeps its field's name and the unit the name states, after a colon or a comma too ('Au:ppb' in
+    ppb, not UNITS' ppm); 'Ni_\u00b5g/g' keeps its own spelling of ppm."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names, units = list(src.descriptions), list(src.units)
+    assert names == ["Au:ppb", "Ni_\u00b5g/g", "Zn,ppm", "Cu (ppm)"], names
+    assert units == ["ppb", "\u00b5g/g", "ppm", "ppm"], units
+
+
+def thresholds_of_bands_named_with_comma_and_space(params: Dict[str, object]) -> None:
+    """BANDS 'Zn,ppm;Zn ppm' chose the bands 'Zn,ppm' and 'Zn ppm ' (not 'Zn', 'ppm', 'Zn ppm'), and only them."""
+    import csv
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        elements = [row["element"] for row in csv.DictReader(handle)]
+    assert elements == ["Zn,ppm", "Zn ppm ", "index"], elements
 
 
 #: two deposits at one place: one label
@@ -2850,4 +2885,21 @@ CASES += [
         r"table=\"contours\" \(geom\)\): each output is a file of its own.*Choose 'Save to File…' instead, e\.g\. "
         r"'.*contours\.gpkg'",
     ),  # before: "OUTPUT_CONTOURS: cannot write '.gpkg' table="contours" (geom)' files; save as .gpkg (GeoPackage)."
+]
+
+# ---- sweep 4a: coordinates, fields and vector geometry --------------------------------------------------------
+CASES += [
+    Case(
+        "element fields named with a colon, a comma or a micro sign",
+        "interpolate",
+        _set(INPUT="samples_odd_names", FIELDS=["Au:ppb", "Ni_\u00b5g/g", "Zn,ppm", "Cu (ppm)"]),
+        check=units_from_odd_field_names,
+    ),  # before: 'Au:ppb' and 'Zn,ppm' took UNITS' ppm (Au's legend in ppm for ppb values); 'Ni_µg/g' warned
+    # that µg/g is not ppm
+    Case(
+        "band names holding a comma or a trailing space, chosen by name",
+        "anomalies",
+        _set(INPUT_RASTER="raster_odd_names", BANDS="Zn,ppm;Zn ppm", ASSOCIATION="Zn,ppm;Zn ppm"),
+        check=thresholds_of_bands_named_with_comma_and_space,
+    ),  # before: "BANDS: band(s) Zn, ppm, Zn ppm not found; the raster has Zn,ppm, Zn ppm , Au:ppb."
 ]
