@@ -218,6 +218,11 @@ def _sweep4a_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     paths["raster_odd_names"] = _raster(
         os.path.join(folder, "elements_odd_names.tif"), odd, ["Zn,ppm", "Zn ppm ", "Au:ppb"]
     )
+    # the 36 samples and a copy of them 100 km east: two surveyed blocks, nothing between
+    two = np.vstack([xy, xy + [100_000.0, 0.0]])
+    paths["samples_two_clusters"] = _points(
+        os.path.join(folder, "samples_two_clusters.gpkg"), two, {"Cu": cu.tolist() * 2, "Pb": pb.tolist() * 2}
+    )
     return paths
 
 
@@ -1418,6 +1423,25 @@ def units_from_odd_field_names(params: Dict[str, object]) -> None:
         names, units = list(src.descriptions), list(src.units)
     assert names == ["Au:ppb", "Ni_\u00b5g/g", "Zn,ppm", "Cu (ppm)"], names
     assert units == ["ppb", "\u00b5g/g", "ppm", "ppm"], units
+
+
+#: the matrix's samples' extent (EPSG:3067, 24.64-24.88 E, 67.60-67.69 N) given in degrees, a little inside it
+EXTENT_4326 = (24.66, 24.86, 67.61, 67.68)
+
+
+def grid_on_the_extent_given_in_degrees(params: Dict[str, object]) -> None:
+    """An EXTENT in EPSG:4326 gives the grid over the box of its corners in the samples' CRS (pyproj's
+    transform_bounds), grown to whole cells of 500 m at the right and bottom."""
+    import rasterio
+    from pyproj import Transformer
+
+    xmin, ymin, xmax, ymax = Transformer.from_crs("EPSG:4326", CRS, always_xy=True).transform_bounds(
+        EXTENT_4326[0], EXTENT_4326[2], EXTENT_4326[1], EXTENT_4326[3], densify_pts=21
+    )
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        t, width, height = src.transform, src.width, src.height
+    assert abs(t.c - xmin) < 1e-3 and abs(t.f - ymax) < 1e-3, (t, xmin, ymax)
+    assert (width, height) == (int(np.ceil((xmax - xmin) / 500)), int(np.ceil((ymax - ymin) / 500))), (width, height)
 
 
 def thresholds_of_bands_named_with_comma_and_space(params: Dict[str, object]) -> None:
@@ -2902,4 +2926,24 @@ CASES += [
         _set(INPUT_RASTER="raster_odd_names", BANDS="Zn,ppm;Zn ppm", ASSOCIATION="Zn,ppm;Zn ppm"),
         check=thresholds_of_bands_named_with_comma_and_space,
     ),  # before: "BANDS: band(s) Zn, ppm, Zn ppm not found; the raster has Zn,ppm, Zn ppm , Au:ppb."
+    Case(
+        "samples in two clusters 100 km apart",
+        "interpolate",
+        _set(INPUT="samples_two_clusters"),
+        warning=r"INPUT: \d+ % of the grid's cells lie more than [\d,]+ map units from every sample \(3 times the "
+        r"samples' spacing, [\d,]+\): the samples leave wide gaps .* Set MAX_DISTANCE \(e\.g\. \d+\)",
+    ),  # before: ran without a word, the 90 km between the blocks filled by IDW
+    Case(
+        "extent that misses the samples",
+        "interpolate",
+        _set(EXTENT="500000,520000,7000000,7020000 [EPSG:3067]"),
+        error=r"^EXTENT: no sample lies in or near the extent \(x 500,000 to 520,000, y 7,000,000 to 7,020,000 in "
+        r"EPSG:3067\): the nearest is [\d,]+ map units away, .*Check the extent and the CRS it is given in",
+    ),  # before: ran, a 40 x 40 raster of one value (the mean of samples 480 km away)
+    Case(
+        "extent given in degrees (EPSG:4326)",
+        "interpolate",
+        _set(EXTENT=",".join(map(str, EXTENT_4326)) + " [EPSG:4326]"),
+        check=grid_on_the_extent_given_in_degrees,
+    ),  # fine as it was
 ]
