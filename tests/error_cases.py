@@ -223,6 +223,32 @@ def _sweep4a_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     paths["samples_two_clusters"] = _points(
         os.path.join(folder, "samples_two_clusters.gpkg"), two, {"Cu": cu.tolist() * 2, "Pb": pb.tolist() * 2}
     )
+    from osgeo import ogr
+
+    # faults with a NULL and an empty geometry among two good lines
+    lines = [f"LINESTRING ({X0 + a} {Y0 + b}, {X0 + c} {Y0 + d})" for a, b, c, d in FAULTS_4A]
+    paths["faults_null_empty"] = _ogr_layer(
+        os.path.join(folder, "faults_null_empty.gpkg"),
+        ogr.wkbLineString,
+        {"id": ogr.OFTInteger},
+        [(lines[0], {"id": 1}), (None, {"id": 2}), ("LINESTRING EMPTY", {"id": 3}), (lines[1], {"id": 4})],
+    )
+    box = "POLYGON (({a} {b}, {c} {b}, {c} {d}, {a} {d}, {a} {b}))"
+    granite, schist = (box.format(a=X0 + a, b=Y0, c=X0 + c, d=Y0 + 10_000) for a, c in (GRANITE_4A, SCHIST_4A))
+    paths["lithology_overlap"] = _ogr_layer(
+        os.path.join(folder, "lithology_overlap.gpkg"),
+        ogr.wkbPolygon,
+        {"rock": ogr.OFTString},
+        [(granite, {"rock": "granite"}), (schist, {"rock": "schist"})],
+    )  # 2 km wide overlap, schist the later polygon
+    west, east = (box.format(a=X0 + a, b=Y0, c=X0 + c, d=Y0 + 10_000) for a, c in ((0, 5000), (5000, 10_000)))
+    stray = f"LINESTRING ({X0} {Y0}, {X0 + 10_000} {Y0 + 10_000}), POINT ({X0 + 1000} {Y0 + 1000})"
+    paths["lithology_collection"] = _ogr_layer(
+        os.path.join(folder, "lithology_collection.gpkg"),
+        ogr.wkbUnknown,
+        {"rock": ogr.OFTString},
+        [(west, {"rock": "granite"}), (f"GEOMETRYCOLLECTION ({east}, {stray})", {"rock": "schist"})],
+    )  # the schist a collection of its polygon, a diagonal line across the map and a point, as overlays leave them
     return paths
 
 
@@ -1423,6 +1449,55 @@ def units_from_odd_field_names(params: Dict[str, object]) -> None:
         names, units = list(src.descriptions), list(src.units)
     assert names == ["Au:ppb", "Ni_\u00b5g/g", "Zn,ppm", "Cu (ppm)"], names
     assert units == ["ppb", "\u00b5g/g", "ppm", "ppm"], units
+
+
+#: sweep 4a's faults (x0, y0, x1, y1 from X0, Y0) and lithology boxes (x from X0 to x1, the full height)
+FAULTS_4A = ((1000, 1000, 9000, 8000), (2000, 9000, 8000, 500))
+GRANITE_4A, SCHIST_4A = (0, 6000), (4000, 10_000)
+
+
+def _cell_centres(src):
+    rows, cols = np.mgrid[0 : src.height, 0 : src.width]
+    t = src.transform
+    return t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e
+
+
+def distance_to_the_good_faults(params: Dict[str, object]) -> None:
+    """NULL and empty geometries are passed over: the distance band equals shapely's distance to the two lines."""
+    import rasterio
+    from shapely.geometry import LineString, MultiLineString, Point
+
+    faults = MultiLineString([LineString([(X0 + a, Y0 + b), (X0 + c, Y0 + d)]) for a, b, c, d in FAULTS_4A])
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        band = list(src.descriptions).index("faults_null_empty:distance_m") + 1
+        values, (x, y) = src.read(band), _cell_centres(src)
+    expected = np.vectorize(lambda px, py: faults.distance(Point(px, py)))(x, y)
+    np.testing.assert_allclose(values, expected, atol=0.01)
+
+
+def later_class_wins_in_the_overlap(params: Dict[str, object]) -> None:
+    """Where granite (first) and schist (later) overlap, the cell is schist only, as the warning says."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        granite, schist = (src.read(names.index(f"lithology_overlap:{c}") + 1) for c in ("granite", "schist"))
+        x, _ = _cell_centres(src)
+    x = x - X0
+    np.testing.assert_array_equal(schist, ((x > SCHIST_4A[0]) & (x < SCHIST_4A[1])).astype(np.float32))
+    np.testing.assert_array_equal(granite, ((x > GRANITE_4A[0]) & (x < SCHIST_4A[0])).astype(np.float32))
+
+
+def classes_of_the_polygons_only(params: Dict[str, object]) -> None:
+    """The schist band holds the cells of its polygon, not the diagonal line nor the point of its collection."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        granite, schist = (src.read(names.index(f"lithology_collection:{c}") + 1) for c in ("granite", "schist"))
+        x, _ = _cell_centres(src)
+    np.testing.assert_array_equal(schist, (x - X0 > 5000).astype(np.float32))
+    np.testing.assert_array_equal(granite, (x - X0 < 5000).astype(np.float32))
 
 
 #: the matrix's samples' extent (EPSG:3067, 24.64-24.88 E, 67.60-67.69 N) given in degrees, a little inside it
@@ -2946,4 +3021,25 @@ CASES += [
         _set(EXTENT=",".join(map(str, EXTENT_4326)) + " [EPSG:4326]"),
         check=grid_on_the_extent_given_in_degrees,
     ),  # fine as it was
+    Case(
+        "faults with NULL and empty geometries",
+        "evidence",
+        _set(LINES=["faults_null_empty"]),
+        check=distance_to_the_good_faults,
+    ),  # fine as it was
+    Case(
+        "lithology polygons that overlap",
+        "evidence",
+        _set(POLYGONS="lithology_overlap"),
+        warning=r"POLYGONS: 1 pair\(s\) of polygons of different classes overlap in 'lithology_overlap' \(about 320 "
+        r"cells in all, e\.g\. 'schist' over 'granite'\): a cell there takes the class of the polygon that comes later",
+        check=later_class_wins_in_the_overlap,
+    ),  # before: the later polygon won without a word
+    Case(
+        "lithology as geometry collections with stray lines",
+        "evidence",
+        _set(POLYGONS="lithology_collection"),
+        warning=r"POLYGONS: 1 feature\(s\) of 'lithology_collection' hold lines or points \(a geometry collection",
+        check=classes_of_the_polygons_only,
+    ),  # before: "CONTACTS: every polygon of 'lithology_collection' holds one class, so there are no contacts"
 ]
