@@ -249,6 +249,16 @@ def _sweep4a_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
         {"rock": ogr.OFTString},
         [(west, {"rock": "granite"}), (f"GEOMETRYCOLLECTION ({east}, {stray})", {"rock": "schist"})],
     )  # the schist a collection of its polygon, a diagonal line across the map and a point, as overlays leave them
+    three = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]  # the matrix's deposits
+    paths["deposits_same_name"] = _points(
+        os.path.join(folder, "deposits_same_name.gpkg"), three, {"name": ["a", "a", "b"]}
+    )
+    paths["deposits_zm"] = _ogr_layer(
+        os.path.join(folder, "deposits_zm.gpkg"),
+        ogr.wkbPointZM,
+        {"name": ogr.OFTString},
+        [(f"POINT ZM ({x} {y} 250 7)", {"name": n}) for (x, y), n in zip(three, "abc")],
+    )  # a drill collar's elevation (Z) and a measure (M) with each deposit
     return paths
 
 
@@ -1498,6 +1508,30 @@ def classes_of_the_polygons_only(params: Dict[str, object]) -> None:
         x, _ = _cell_centres(src)
     np.testing.assert_array_equal(schist, (x - X0 > 5000).astype(np.float32))
     np.testing.assert_array_equal(granite, (x - X0 < 5000).astype(np.float32))
+
+
+def _deposit_rows(params: Dict[str, object]) -> List[List[str]]:
+    import csv
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        return [row for row in csv.reader(handle) if row and row[0] == "deposit"]
+
+
+def deposits_told_apart_by_feature(params: Dict[str, object]) -> None:
+    """Two deposits named 'a' are listed with their feature numbers (the attribute table's), 'b' as it is."""
+    assert [row[1] for row in _deposit_rows(params)] == ["a (feature 1)", "a (feature 2)", "b"]
+
+
+def deposits_with_z_and_m_used_as_points(params: Dict[str, object]) -> None:
+    """Deposits with Z and M are used where they lie: each row the raster's value at the point (rasterio)."""
+    import rasterio
+
+    rows = _deposit_rows(params)
+    three = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        expected = [float(v[0]) for v in src.sample(three, indexes=1)]
+    assert [row[1] for row in rows] == ["a", "b", "c"] and all(row[-1] == "used" for row in rows), rows
+    np.testing.assert_allclose([float(row[5]) for row in rows], expected, rtol=1e-6)
 
 
 #: the matrix's samples' extent (EPSG:3067, 24.64-24.88 E, 67.60-67.69 N) given in degrees, a little inside it
@@ -3042,4 +3076,16 @@ CASES += [
         warning=r"POLYGONS: 1 feature\(s\) of 'lithology_collection' hold lines or points \(a geometry collection",
         check=classes_of_the_polygons_only,
     ),  # before: "CONTACTS: every polygon of 'lithology_collection' holds one class, so there are no contacts"
+    Case(
+        "deposits sharing a name",
+        "evaluate",
+        _set(DEPOSITS="deposits_same_name", NAME_FIELD="name"),
+        check=deposits_told_apart_by_feature,
+    ),  # before: two rows 'a' in the table and the report, no telling which deposit each was
+    Case(
+        "deposits with Z and M",
+        "evaluate",
+        _set(DEPOSITS="deposits_zm"),
+        check=deposits_with_z_and_m_used_as_points,
+    ),  # fine as it was
 ]
