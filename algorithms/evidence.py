@@ -617,10 +617,17 @@ def require_kind(layer, parameter: str, name: str) -> None:
 
 def refuse_repeated_bands(sources: List[Any], given: List[str]) -> None:
     """Refuse, naming the parameter of the later input, two inputs whose bands would have one name (the same layer
-    twice, or two files of one name): the stack's bands are found by name later."""
+    twice, or two files of one name), or one input with two such bands: the stack's bands are found by name later."""
     seen: dict = {}
     for source, parameter in zip(sources, given):
         names = [b.name for b in source.bands]
+        within = sorted({n for n in names if names.count(n) > 1})
+        if within:  # 'Zn ppm' and 'Zn ppm ' (a CSV header's space): names are kept on one line, without end spaces
+            raise QgsProcessingException(
+                f"{parameter.split(' ')[0]}: '{source.layer}' has two bands whose names differ only in spaces or "
+                f"line breaks, which band names leave out, so both would be named {', '.join(within)}. Rename one "
+                "band (or the field it was interpolated from) and run again."
+            )
         repeated = [n for n in names if n in seen]
         if repeated:
             first = seen[repeated[0]]

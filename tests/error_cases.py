@@ -218,6 +218,9 @@ def _sweep4a_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     paths["raster_odd_names"] = _raster(
         os.path.join(folder, "elements_odd_names.tif"), odd, ["Zn,ppm", "Zn ppm ", "Au:ppb"]
     )
+    paths["raster_space_names"] = _raster(
+        os.path.join(folder, "elements_space_names.tif"), bands, ["Zn ppm", "Zn ppm "]
+    )
     # the 36 samples and a copy of them 100 km east: two surveyed blocks, nothing between
     two = np.vstack([xy, xy + [100_000.0, 0.0]])
     paths["samples_two_clusters"] = _points(
@@ -3088,4 +3091,12 @@ CASES += [
         _set(DEPOSITS="deposits_zm"),
         check=deposits_with_z_and_m_used_as_points,
     ),  # fine as it was
+    Case(
+        "band names that differ only in an end space",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_space_names"]),
+        error=r"^CONTINUOUS_RASTERS: 'elements_space_names' has two bands whose names differ only in spaces or line "
+        r"breaks, which band names leave out, so both would be named elements_space_names:Zn ppm\. Rename one band",
+    ),  # before: "OUTPUT: two bands would be named elements_space_names:Zn ppm: two inputs have the same layer name;
+    # rename one layer." (there was one input)
 ]
