@@ -65,6 +65,8 @@ ANISOTROPY = ("isotropic", "fitted", "given")
 DUPLICATE_TOLERANCE = 1e-3
 
 
+#: fewer cells than anomalies and pseudolabel need (core.anomalies.thresholds, core.labels.pseudolabel)
+FEWEST_CELLS = 10
 #: a cell farther from every sample than GAP_SPACINGS times the samples' median distance to their GAP_NEIGHBOUR-th
 #: nearest neighbour (the survey's spacing, read through close pairs and nested designs) is in a gap; warned when
 #: more than GAP_SHARE of the cells are (Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %: no warning)
@@ -796,6 +798,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"Automatic pixel size: {pixel_size:g} map units (a quarter of the sample spacing).")
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         feedback.pushInfo(f"Output grid: {grid.width} x {grid.height} cells of {pixel_size:g}")
+        if grid.width * grid.height < FEWEST_CELLS:
+            feedback.pushWarning(
+                f"PIXEL_SIZE: the grid is only {grid.width} x {grid.height} cell(s) of {pixel_size:g} over "
+                f"{bounds[2] - bounds[0]:,.0f} x {bounds[3] - bounds[1]:,.0f} map units, too few for a map: anomalies "
+                f"and pseudolabel need at least {FEWEST_CELLS} cells. Use a smaller PIXEL_SIZE (in the layer's map "
+                "units), or 0 for one set from the sample spacing."
+            )
         # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk
         self.check_memory(
             grid.width * grid.height,
@@ -1048,14 +1057,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         """Warn when much of the grid lies far from every sample (clusters far apart, a single traverse): IDW and
         kriging fill those cells all the same, with values that look like data."""
         spacing = sample_spacing(xy, GAP_NEIGHBOUR)
-        far = GAP_SPACINGS * spacing
+        far = max(GAP_SPACINGS * spacing, grid.pixel_size)  # a cell's centre within a cell of a sample is no gap
         if not spacing or (max_distance and max_distance <= far):
             return  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
         share = share_of_cells_far(xy, grid, far, mask, within=max_distance)
         if share >= GAP_SHARE:
+            why = f"{GAP_SPACINGS:g} times the samples' spacing, {spacing:,.0f}" if far > grid.pixel_size else "a cell"
             feedback.pushWarning(
                 f"INPUT: {100 * share:.0f} % of the grid's cells lie more than {far:,.0f} map units from every sample "
-                f"({GAP_SPACINGS:g} times the samples' spacing, {spacing:,.0f}): the samples leave wide gaps "
+                f"({why}): the samples leave wide gaps "
                 "(clusters far apart, or a single line of samples), which the raster fills with values no sample "
                 f"supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave those cells nodata, or give a MASK of the "
                 "sampled area."

@@ -3099,4 +3099,11 @@ CASES += [
         r"breaks, which band names leave out, so both would be named elements_space_names:Zn ppm\. Rename one band",
     ),  # before: "OUTPUT: two bands would be named elements_space_names:Zn ppm: two inputs have the same layer name;
     # rename one layer." (there was one input)
+    Case(
+        "pixel size larger than the samples' extent",
+        "interpolate",
+        _set(PIXEL_SIZE=20_000),
+        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cell\(s\) of 20000 over [\d,]+ x [\d,]+ map units, too few for a map: "
+        r"anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE",
+    ),  # before: a raster of one cell without a word; anomalies then refused "fewer than 10 valid cells"
 ]
