@@ -624,9 +624,9 @@ def refuse_repeated_bands(sources: List[Any], given: List[str]) -> None:
         within = sorted({n for n in names if names.count(n) > 1})
         if within:  # 'Zn ppm' and 'Zn ppm ' (a CSV header's space): names are kept on one line, without end spaces
             raise QgsProcessingException(
-                f"{parameter.split(' ')[0]}: '{source.layer}' has two bands whose names differ only in spaces or "
-                f"line breaks, which band names leave out, so both would be named {', '.join(within)}. Rename one "
-                "band (or the field it was interpolated from) and run again."
+                f"{parameter.split(' ')[0]}: '{source.layer}' has two bands of one name, or whose names differ "
+                f"only in spaces or line breaks, which band names leave out: both would be named "
+                f"{', '.join(within)}. Rename one band (or the field it was interpolated from) and run again."
             )
         repeated = [n for n in names if n in seen]
         if repeated:

@@ -436,6 +436,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         fields = self.parameterAsFields(parameters, self.FIELDS, context)
         if not fields:
             raise QgsProcessingException("FIELDS: choose at least one element field to interpolate.")
+        twice = sorted({f for f in fields if fields.count(f) > 1})
+        if twice:  # two bands of one name: anomalies and evidence could not tell them apart
+            raise QgsProcessingException(
+                f"FIELDS: {', '.join(twice)} {'is' if len(twice) == 1 else 'are'} chosen more than once; each field "
+                "chosen becomes a band named for it, so choose each field once."
+            )
         odd = non_element_fields(fields)
         if odd:
             what, it = (

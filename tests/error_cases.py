@@ -3095,8 +3095,8 @@ CASES += [
         "band names that differ only in an end space",
         "evidence",
         _set(CONTINUOUS_RASTERS=["raster_space_names"]),
-        error=r"^CONTINUOUS_RASTERS: 'elements_space_names' has two bands whose names differ only in spaces or line "
-        r"breaks, which band names leave out, so both would be named elements_space_names:Zn ppm\. Rename one band",
+        error=r"^CONTINUOUS_RASTERS: 'elements_space_names' has two bands of one name, or whose names differ only in "
+        r"spaces or line breaks, which band names leave out: both would be named elements_space_names:Zn ppm\. Rename",
     ),  # before: "OUTPUT: two bands would be named elements_space_names:Zn ppm: two inputs have the same layer name;
     # rename one layer." (there was one input)
     Case(
@@ -3106,4 +3106,11 @@ CASES += [
         warning=r"PIXEL_SIZE: the grid is only 1 x 1 cell\(s\) of 20000 over [\d,]+ x [\d,]+ map units, too few for a map: "
         r"anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE",
     ),  # before: a raster of one cell without a word; anomalies then refused "fewer than 10 valid cells"
+    Case(
+        "element field chosen twice",
+        "interpolate",
+        _set(FIELDS=["Cu", "Pb", "Cu"]),
+        error=r"^FIELDS: Cu is chosen more than once; each field chosen becomes a band named for it, so choose each "
+        r"field once\.",
+    ),  # before: ran, two identical bands 'Cu', which anomalies then refused ('band descriptions repeat')
 ]
