@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+from typing import Sequence
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -62,9 +64,30 @@ INDEX_LABELS = (
 )
 
 
-def parse_names(text: str) -> list:
-    """'Cu, Ni;Co' -> ['Cu', 'Ni', 'Co']."""
-    return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
+def parse_names(text: str, known: Sequence[str] = ()) -> list:
+    """'Cu, Ni;Co' -> ['Cu', 'Ni', 'Co']. A name of ``known`` (the raster's bands) holding a comma or semicolon
+    itself ('Zn,ppm', a field's name) is kept whole, and a name typed without the spaces a band's name has at its
+    ends ('Zn ppm' for 'Zn ppm ') is given as the band spells it: else neither could be chosen by name."""
+    text = text or ""
+    cuts = [0] + [m.end() for m in re.finditer(r"[,;]", text)] + [len(text) + 1]  # where each piece starts
+    trimmed = {name.strip(): name for name in known}
+    names: list = []
+    first = 0
+    while first < len(cuts) - 1:
+        last = next(
+            (e for e in range(len(cuts) - 1, first + 1, -1) if text[cuts[first] : cuts[e] - 1].strip() in trimmed),
+            first + 1,
+        )
+        part = text[cuts[first] : cuts[last] - 1].strip()
+        if part:
+            names.append(part if part in known else trimmed.get(part, part))
+        first = last
+    return names
+
+
+def band_names(layer) -> list:
+    """The names of a raster layer's bands, as its file spells them ('band 2' for one without a name)."""
+    return [n.split(":", 1)[1] for n in band_table([layer_file(layer)], [""])[1]]
 
 
 def parse_band_numbers(value: object, parameter: str) -> list:
@@ -429,7 +452,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             layer.extent(),
             feedback,
         )
-        bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context)) or None
+        bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context), band_names(layer)) or None
         indexes = self._band_numbers(parameters, self.ELEMENT_BANDS, layer.bandCount())
         if indexes and bands_wanted:
             raise QgsProcessingException(both_given(self.ELEMENT_BANDS, self.BANDS))
@@ -470,14 +493,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
     def _association(self, parameters, context, layer, names: list) -> list:
         """The association elements by name: from ASSOCIATION_BANDS (which must be element bands), or the
         names given in ASSOCIATION, or every element band."""
-        by_name = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context))
+        by_name = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context), band_names(layer))
         numbers = self._band_numbers(parameters, self.ASSOCIATION_BANDS, layer.bandCount())
         if numbers and by_name:
             raise QgsProcessingException(both_given(self.ASSOCIATION_BANDS, self.ASSOCIATION))
         if not numbers:
             return by_name or names
-        descriptions = [n.split(":", 1)[1] for n in band_table([layer_file(layer)], [""])[1]]
-        chosen = [descriptions[n - 1] for n in numbers]
+        chosen = [band_names(layer)[n - 1] for n in numbers]
         outside = [f"{n} ({d})" for n, d in zip(numbers, chosen) if d not in names]
         if outside:
             raise QgsProcessingException(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
@@ -408,7 +409,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             request.setSubsetOfAttributes([name_field], source.fields())
         else:
             request.setNoAttributes()
-        xy, names = [], []
+        xy, names, features = [], [], []
         for feature in source.getFeatures(request):
             if feedback.isCanceled():
                 raise Cancelled()
@@ -428,10 +429,16 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             if not parts:
                 xy.append((math.nan, math.nan))
                 names.append(label)
+                features.append(feature.id())
                 continue
             for j, point in enumerate(parts):
                 xy.append((point.x(), point.y()))
                 names.append(label if len(parts) == 1 else f"{label} ({j + 1})")
+                features.append(feature.id())
+        # deposits sharing a name (prospects named for one village) would be rows no one can tell apart: each is
+        # given its feature number too, as the layer's attribute table shows it
+        repeated = {name for name, count in Counter(names).items() if count > 1}
+        names = [f"{name} (feature {fid})" if name in repeated else name for name, fid in zip(names, features)]
         if not xy:
             raise QgsProcessingException(
                 "DEPOSITS: the layer has no features; choose a layer with deposit points (if only selected features "

@@ -34,7 +34,13 @@ from ..core.evidence.bands import table_csv
 from ..core.evidence.geometry import bbox_overlaps, points_of, segments_of
 from ..core.evidence.lines import LineEvidence
 from ..core.evidence.points import PointEvidence
-from ..core.evidence.polygons import PolygonEvidence, choose_classes, class_label
+from ..core.evidence.polygons import (
+    PolygonEvidence,
+    choose_classes,
+    class_label,
+    overlaps_between_classes,
+    polygonal,
+)
 from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence
 from ..core.evidence.stack import mask_cells, write_stack
 from ..core.grid import GridSpec
@@ -545,8 +551,32 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 f"CONTACTS: every polygon of '{name}' holds one class, so there are no contacts; turn CONTACTS off."
             ) from None
+        if evidence.not_polygons:
+            feedback.pushWarning(
+                f"POLYGONS: {evidence.not_polygons} feature(s) of '{name}' hold lines or points (a geometry "
+                "collection, as overlays in a GIS leave them): only their polygons give class cells and contacts."
+            )
+        self._warn_overlaps(feedback, name, geometries, labels, classes, grid)
         feedback.pushInfo(f"{name}: {len(classes)} class band(s) from field '{field}': {'; '.join(classes)}")
         return evidence
+
+    @staticmethod
+    def _warn_overlaps(feedback, name, geometries, labels, classes, grid) -> None:
+        """Say where polygons of different classes overlap: a cell there takes the later polygon's class."""
+        wanted = set(classes)
+        shapes = [polygonal(g) for g in geometries]
+        pairs = overlaps_between_classes(
+            shapes, [label if label in wanted else None for label in labels], 0.5 * grid.pixel_size**2
+        )
+        if pairs:
+            i, j, _ = pairs[0]
+            cells = sum(area for _, _, area in pairs) / grid.pixel_size**2
+            feedback.pushWarning(
+                f"POLYGONS: {len(pairs)} pair(s) of polygons of different classes overlap in '{name}' (about "
+                f"{cells:,.0f} cells in all, e.g. '{labels[j]}' over '{labels[i]}'): a cell there takes the class of "
+                "the polygon that comes later in the layer. If the map should not overlap, fix it (Vector › "
+                "Geometry Tools › Check Validity, or the Topology Checker) and run again."
+            )
 
     def _points(self, context, feedback, layers, crs, grid) -> list:
         sources = []
@@ -590,7 +620,8 @@ def require_kind(layer, parameter: str, name: str) -> None:
 
 def refuse_repeated_bands(sources: List[Any], given: List[str]) -> None:
     """Refuse, naming the parameter of the later input, two inputs whose bands would have one name (the same layer
-    twice, or two files of one name): the stack's bands are found by name later."""
+    twice, or two files of one name): the stack's bands are found by name later. Bands of one input are named
+    apart when read (:func:`core.io.rasters.band_labels`)."""
     seen: dict = {}
     for source, parameter in zip(sources, given):
         names = [b.name for b in source.bands]

@@ -7,11 +7,14 @@ without it (a QGIS whose Python lacks the package) scipy's ``cKDTree`` gives the
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 import numpy as np
 
 from .lazy import lazy_function
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .grid import GridSpec
 
 cKDTree = lazy_function("scipy.spatial", "cKDTree")  # noqa: N816 (scipy imported when used: loads without it)
 
@@ -68,3 +71,42 @@ def linked_clusters(points: np.ndarray, distance: float) -> np.ndarray:
     pairs = cKDTree(pts).query_pairs(max(float(distance), 0.0), output_type="ndarray")
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(pts), len(pts)))
     return connected_components(graph, directed=False)[1].astype(np.int64)
+
+
+def sample_spacing(points: np.ndarray, k: int = 1) -> float:
+    """The points' median distance to their ``k``-th nearest other point (fewer when there are fewer points); 0
+    for fewer than two points. A larger ``k`` reads the survey's spacing through close pairs and nested designs."""
+    pts = np.asarray(points, dtype=np.float64)
+    if len(pts) < 2:
+        return 0.0
+    k = min(k, len(pts) - 1)
+    return float(np.median(NeighbourIndex(pts).query(pts, k + 1)[0][:, k]))
+
+
+def share_of_cells_far(
+    points: np.ndarray,
+    grid: GridSpec,
+    distance: float,
+    mask: Optional[np.ndarray] = None,
+    within: Optional[float] = None,
+    most: int = 250_000,
+) -> float:
+    """The share of ``grid``'s cells (inside ``mask``, True = in) whose centre lies farther than ``distance`` from
+    every point (and at most ``within`` from one, when given: a search radius leaves the others empty): the part of
+    a gridded map that no sample supports. Counted on every cell of a grid of at most ``most`` cells, else on a
+    regular subset of rows and columns (every s-th)."""
+    stride = max(1, int(np.ceil(np.sqrt(grid.width * grid.height / most))))
+    rows = np.arange(stride // 2, grid.height, stride)
+    cols = np.arange(stride // 2, grid.width, stride)
+    x = grid.xmin + (cols + 0.5) * grid.pixel_size
+    y = grid.ymax - (rows + 0.5) * grid.pixel_size
+    gx, gy = np.meshgrid(x, y)
+    inside = np.ones(gx.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)[np.ix_(rows, cols)]
+    if not inside.any():
+        return 0.0
+    targets = np.column_stack([gx[inside], gy[inside]])
+    nearest = NeighbourIndex(np.asarray(points, dtype=np.float64)).query(targets, 1)[0][:, 0]
+    far = nearest > distance
+    if within is not None:
+        far &= nearest <= within
+    return float(np.mean(far))

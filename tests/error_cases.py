@@ -244,8 +244,67 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep_file_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep3_inputs(folder, bands))
     paths.update(_sweep4b_inputs(folder, xy, base, bands, labels[0]))
+    paths.update(_sweep4a_inputs(folder, xy, cu, pb, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
+    return paths
+
+
+def _sweep4a_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
+    """Inputs of sweep 4a (coordinates, fields and vector geometry): element fields named as laboratory exports
+    name them, their unit after a colon, a comma or a micro sign; a raster whose band names hold a comma and a
+    trailing space (the fields gridded as they were)."""
+    paths: Dict[str, str] = {}
+    fields = {"Cu (ppm)": cu.tolist(), "Au:ppb": pb.tolist(), "Ni_\u00b5g/g": (cu / 2).tolist(), "Zn,ppm": pb.tolist()}
+    paths["samples_odd_names"] = _points(os.path.join(folder, "samples_odd_names.gpkg"), xy, fields)
+    odd = np.stack([bands[0], bands[1], bands[0] * 0.5])
+    paths["raster_odd_names"] = _raster(
+        os.path.join(folder, "elements_odd_names.tif"), odd, ["Zn,ppm", "Zn ppm ", "Au:ppb"]
+    )
+    paths["raster_space_names"] = _raster(
+        os.path.join(folder, "elements_space_names.tif"), bands, ["Zn ppm", "Zn ppm "]
+    )
+    # the 36 samples and a copy of them 100 km east: two surveyed blocks, nothing between
+    two = np.vstack([xy, xy + [100_000.0, 0.0]])
+    paths["samples_two_clusters"] = _points(
+        os.path.join(folder, "samples_two_clusters.gpkg"), two, {"Cu": cu.tolist() * 2, "Pb": pb.tolist() * 2}
+    )
+    from osgeo import ogr
+
+    # faults with a NULL and an empty geometry among two good lines
+    lines = [f"LINESTRING ({X0 + a} {Y0 + b}, {X0 + c} {Y0 + d})" for a, b, c, d in FAULTS_4A]
+    paths["faults_null_empty"] = _ogr_layer(
+        os.path.join(folder, "faults_null_empty.gpkg"),
+        ogr.wkbLineString,
+        {"id": ogr.OFTInteger},
+        [(lines[0], {"id": 1}), (None, {"id": 2}), ("LINESTRING EMPTY", {"id": 3}), (lines[1], {"id": 4})],
+    )
+    box = "POLYGON (({a} {b}, {c} {b}, {c} {d}, {a} {d}, {a} {b}))"
+    granite, schist = (box.format(a=X0 + a, b=Y0, c=X0 + c, d=Y0 + 10_000) for a, c in (GRANITE_4A, SCHIST_4A))
+    paths["lithology_overlap"] = _ogr_layer(
+        os.path.join(folder, "lithology_overlap.gpkg"),
+        ogr.wkbPolygon,
+        {"rock": ogr.OFTString},
+        [(granite, {"rock": "granite"}), (schist, {"rock": "schist"})],
+    )  # 2 km wide overlap, schist the later polygon
+    west, east = (box.format(a=X0 + a, b=Y0, c=X0 + c, d=Y0 + 10_000) for a, c in ((0, 5000), (5000, 10_000)))
+    stray = f"LINESTRING ({X0} {Y0}, {X0 + 10_000} {Y0 + 10_000}), POINT ({X0 + 1000} {Y0 + 1000})"
+    paths["lithology_collection"] = _ogr_layer(
+        os.path.join(folder, "lithology_collection.gpkg"),
+        ogr.wkbUnknown,
+        {"rock": ogr.OFTString},
+        [(west, {"rock": "granite"}), (f"GEOMETRYCOLLECTION ({east}, {stray})", {"rock": "schist"})],
+    )  # the schist a collection of its polygon, a diagonal line across the map and a point, as overlays leave them
+    three = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]  # the matrix's deposits
+    paths["deposits_same_name"] = _points(
+        os.path.join(folder, "deposits_same_name.gpkg"), three, {"name": ["a", "a", "b"]}
+    )
+    paths["deposits_zm"] = _ogr_layer(
+        os.path.join(folder, "deposits_zm.gpkg"),
+        ogr.wkbPointZM,
+        {"name": ogr.OFTString},
+        [(f"POINT ZM ({x} {y} 250 7)", {"name": n}) for (x, y), n in zip(three, "abc")],
+    )  # a drill collar's elevation (Z) and a measure (M) with each deposit
     return paths
 
 
@@ -1506,6 +1565,118 @@ def no_live_formula(parameters: Dict[str, object]) -> None:
         live = [c for c in cells if c[:1] in ("=", "+", "-", "@") and not _is_number(c)]
         assert not live, f"{path}: {live}"
         assert any(c.startswith("'=") or c.startswith("'+") or c.startswith("'@") for c in cells), path
+
+
+def units_from_odd_field_names(params: Dict[str, object]) -> None:
+    """Each band keeps its field's name and the unit the name states, after a colon or a comma too ('Au:ppb' in
+    ppb, not UNITS' ppm); 'Ni_\u00b5g/g' keeps its own spelling of ppm."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names, units = list(src.descriptions), list(src.units)
+    assert names == ["Au:ppb", "Ni_\u00b5g/g", "Zn,ppm", "Cu (ppm)"], names
+    assert units == ["ppb", "\u00b5g/g", "ppm", "ppm"], units
+
+
+#: sweep 4a's faults (x0, y0, x1, y1 from X0, Y0) and lithology boxes (x from X0 to x1, the full height)
+FAULTS_4A = ((1000, 1000, 9000, 8000), (2000, 9000, 8000, 500))
+GRANITE_4A, SCHIST_4A = (0, 6000), (4000, 10_000)
+
+
+def _cell_centres(src):
+    rows, cols = np.mgrid[0 : src.height, 0 : src.width]
+    t = src.transform
+    return t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e
+
+
+def distance_to_the_good_faults(params: Dict[str, object]) -> None:
+    """NULL and empty geometries are passed over: the distance band equals shapely's distance to the two lines."""
+    import rasterio
+    from shapely.geometry import LineString, MultiLineString, Point
+
+    faults = MultiLineString([LineString([(X0 + a, Y0 + b), (X0 + c, Y0 + d)]) for a, b, c, d in FAULTS_4A])
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        band = list(src.descriptions).index("faults_null_empty:distance_m") + 1
+        values, (x, y) = src.read(band), _cell_centres(src)
+    expected = np.vectorize(lambda px, py: faults.distance(Point(px, py)))(x, y)
+    np.testing.assert_allclose(values, expected, atol=0.01)
+
+
+def later_class_wins_in_the_overlap(params: Dict[str, object]) -> None:
+    """Where granite (first) and schist (later) overlap, the cell is schist only, as the warning says."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        granite, schist = (src.read(names.index(f"lithology_overlap:{c}") + 1) for c in ("granite", "schist"))
+        x, _ = _cell_centres(src)
+    x = x - X0
+    np.testing.assert_array_equal(schist, ((x > SCHIST_4A[0]) & (x < SCHIST_4A[1])).astype(np.float32))
+    np.testing.assert_array_equal(granite, ((x > GRANITE_4A[0]) & (x < SCHIST_4A[0])).astype(np.float32))
+
+
+def classes_of_the_polygons_only(params: Dict[str, object]) -> None:
+    """The schist band holds the cells of its polygon, not the diagonal line nor the point of its collection."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        granite, schist = (src.read(names.index(f"lithology_collection:{c}") + 1) for c in ("granite", "schist"))
+        x, _ = _cell_centres(src)
+    np.testing.assert_array_equal(schist, (x - X0 > 5000).astype(np.float32))
+    np.testing.assert_array_equal(granite, (x - X0 < 5000).astype(np.float32))
+
+
+def _deposit_rows(params: Dict[str, object]) -> List[List[str]]:
+    import csv
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        return [row for row in csv.reader(handle) if row and row[0] == "deposit"]
+
+
+def deposits_told_apart_by_feature(params: Dict[str, object]) -> None:
+    """Two deposits named 'a' are listed with their feature numbers (the attribute table's), 'b' as it is."""
+    assert [row[1] for row in _deposit_rows(params)] == ["a (feature 1)", "a (feature 2)", "b"]
+
+
+def deposits_with_z_and_m_used_as_points(params: Dict[str, object]) -> None:
+    """Deposits with Z and M are used where they lie: each row the raster's value at the point (rasterio)."""
+    import rasterio
+
+    rows = _deposit_rows(params)
+    three = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        expected = [float(v[0]) for v in src.sample(three, indexes=1)]
+    assert [row[1] for row in rows] == ["a", "b", "c"] and all(row[-1] == "used" for row in rows), rows
+    np.testing.assert_allclose([float(row[5]) for row in rows], expected, rtol=1e-6)
+
+
+#: the matrix's samples' extent (EPSG:3067, 24.64-24.88 E, 67.60-67.69 N) given in degrees, a little inside it
+EXTENT_4326 = (24.66, 24.86, 67.61, 67.68)
+
+
+def grid_on_the_extent_given_in_degrees(params: Dict[str, object]) -> None:
+    """An EXTENT in EPSG:4326 gives the grid over the box of its corners in the samples' CRS (pyproj's
+    transform_bounds), grown to whole cells of 500 m at the right and bottom."""
+    import rasterio
+    from pyproj import Transformer
+
+    xmin, ymin, xmax, ymax = Transformer.from_crs("EPSG:4326", CRS, always_xy=True).transform_bounds(
+        EXTENT_4326[0], EXTENT_4326[2], EXTENT_4326[1], EXTENT_4326[3], densify_pts=21
+    )
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        t, width, height = src.transform, src.width, src.height
+    assert abs(t.c - xmin) < 1e-3 and abs(t.f - ymax) < 1e-3, (t, xmin, ymax)
+    assert (width, height) == (int(np.ceil((xmax - xmin) / 500)), int(np.ceil((ymax - ymin) / 500))), (width, height)
+
+
+def thresholds_of_bands_named_with_comma_and_space(params: Dict[str, object]) -> None:
+    """BANDS 'Zn,ppm;Zn ppm' chose the bands 'Zn,ppm' and 'Zn ppm ' (not 'Zn', 'ppm', 'Zn ppm'), and only them."""
+    import csv
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        elements = [row["element"] for row in csv.DictReader(handle)]
+    assert elements == ["Zn,ppm", "Zn ppm ", "index"], elements
 
 
 #: two deposits at one place: one label
@@ -2983,19 +3154,27 @@ CASES += [
 # sweep 4b: rasters, CRSs and models
 
 
-def _bands_named_each_once(params: Dict[str, object]) -> None:
-    """Evidence from a raster with two bands described 'tmi': the second is named by its band number too, and
-    holds the source's band 2 (the grids are the same: values identical)."""
-    import rasterio
+def _last_bands_named(*wanted: str) -> Callable[[Dict[str, object]], None]:
+    """A check of evidence from a raster with two bands of one name: the stack ends with ``wanted`` (the second of
+    the two named by its band number too, every name once) and that band holds the source's band 2 (the grids are
+    the same: values identical)."""
 
-    with rasterio.open(str(params["OUTPUT"])) as out:
-        names = list(out.descriptions)
-        wanted = ["geophysics_dup:tmi", "geophysics_dup:tmi (band 2)", "geophysics_dup:band 3"]
-        assert names[-3:] == wanted and len(set(names)) == len(names), names
-        got = out.read(len(names) - 1, masked=True).filled(np.nan)
-    with rasterio.open(str(params["CONTINUOUS_RASTERS"][0])) as src:  # type: ignore[index]
-        expected = src.read(2)
-    assert np.allclose(got, expected, equal_nan=True)
+    def check(params: Dict[str, object]) -> None:
+        import rasterio
+
+        with rasterio.open(str(params["OUTPUT"])) as out:
+            names = list(out.descriptions)
+            assert names[-len(wanted) :] == list(wanted) and len(set(names)) == len(names), names
+            got = out.read(len(names) - len(wanted) + 2, masked=True).filled(np.nan)
+        with rasterio.open(str(params["CONTINUOUS_RASTERS"][0])) as src:  # type: ignore[index]
+            expected = src.read(2)
+        assert np.allclose(got, expected, equal_nan=True)
+
+    return check
+
+
+#: 'tmi' twice and an unnamed band (a survey and its levelled copy, as delivered)
+_bands_named_each_once = _last_bands_named("geophysics_dup:tmi", "geophysics_dup:tmi (band 2)", "geophysics_dup:band 3")
 
 
 def _model_of_bands_named_each_once(params: Dict[str, object]) -> None:
@@ -3162,4 +3341,95 @@ CASES += [
         r"input \(zeros:Cu, elements_ppb:Cu; zeros:Pb, elements_ppb:Pb\), so which one the model means cannot be told; "
         r"give one raster holding each band, or name the layers as they were at training \(elements\)\.",
     ),  # before: "band(s) elements:Cu, elements:Pb needed by the model are not among the inputs (zeros:Cu, …)"
+]
+
+# ---- sweep 4a: coordinates, fields and vector geometry --------------------------------------------------------
+CASES += [
+    Case(
+        "element fields named with a colon, a comma or a micro sign",
+        "interpolate",
+        _set(INPUT="samples_odd_names", FIELDS=["Au:ppb", "Ni_\u00b5g/g", "Zn,ppm", "Cu (ppm)"]),
+        check=units_from_odd_field_names,
+    ),  # before: 'Au:ppb' and 'Zn,ppm' took UNITS' ppm (Au's legend in ppm for ppb values); 'Ni_µg/g' warned
+    # that µg/g is not ppm
+    Case(
+        "band names holding a comma or a trailing space, chosen by name",
+        "anomalies",
+        _set(INPUT_RASTER="raster_odd_names", BANDS="Zn,ppm;Zn ppm", ASSOCIATION="Zn,ppm;Zn ppm"),
+        check=thresholds_of_bands_named_with_comma_and_space,
+    ),  # before: "BANDS: band(s) Zn, ppm, Zn ppm not found; the raster has Zn,ppm, Zn ppm , Au:ppb."
+    Case(
+        "samples in two clusters 100 km apart",
+        "interpolate",
+        _set(INPUT="samples_two_clusters"),
+        warning=r"INPUT: \d+ % of the grid's cells lie more than [\d,]+ map units from every sample \(3 times the "
+        r"samples' spacing, [\d,]+\): the samples leave wide gaps .* Set MAX_DISTANCE \(e\.g\. \d+\)",
+    ),  # before: ran without a word, the 90 km between the blocks filled by IDW
+    Case(
+        "extent that misses the samples",
+        "interpolate",
+        _set(EXTENT="500000,520000,7000000,7020000 [EPSG:3067]"),
+        error=r"^EXTENT: no sample lies in or near the extent \(x 500,000 to 520,000, y 7,000,000 to 7,020,000 in "
+        r"EPSG:3067\): the nearest is [\d,]+ map units away, .*Check the extent and the CRS it is given in",
+    ),  # before: ran, a 40 x 40 raster of one value (the mean of samples 480 km away)
+    Case(
+        "extent given in degrees (EPSG:4326)",
+        "interpolate",
+        _set(EXTENT=",".join(map(str, EXTENT_4326)) + " [EPSG:4326]"),
+        check=grid_on_the_extent_given_in_degrees,
+    ),  # fine as it was
+    Case(
+        "faults with NULL and empty geometries",
+        "evidence",
+        _set(LINES=["faults_null_empty"]),
+        check=distance_to_the_good_faults,
+    ),  # fine as it was
+    Case(
+        "lithology polygons that overlap",
+        "evidence",
+        _set(POLYGONS="lithology_overlap"),
+        warning=r"POLYGONS: 1 pair\(s\) of polygons of different classes overlap in 'lithology_overlap' \(about 320 "
+        r"cells in all, e\.g\. 'schist' over 'granite'\): a cell there takes the class of the polygon that comes later",
+        check=later_class_wins_in_the_overlap,
+    ),  # before: the later polygon won without a word
+    Case(
+        "lithology as geometry collections with stray lines",
+        "evidence",
+        _set(POLYGONS="lithology_collection"),
+        warning=r"POLYGONS: 1 feature\(s\) of 'lithology_collection' hold lines or points \(a geometry collection",
+        check=classes_of_the_polygons_only,
+    ),  # before: "CONTACTS: every polygon of 'lithology_collection' holds one class, so there are no contacts"
+    Case(
+        "deposits sharing a name",
+        "evaluate",
+        _set(DEPOSITS="deposits_same_name", NAME_FIELD="name"),
+        check=deposits_told_apart_by_feature,
+    ),  # before: two rows 'a' in the table and the report, no telling which deposit each was
+    Case(
+        "deposits with Z and M",
+        "evaluate",
+        _set(DEPOSITS="deposits_zm"),
+        check=deposits_with_z_and_m_used_as_points,
+    ),  # fine as it was
+    Case(
+        "band names that differ only in an end space",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_space_names"]),
+        check=_last_bands_named("elements_space_names:Zn ppm", "elements_space_names:Zn ppm (band 2)"),
+    ),  # before: refused "OUTPUT: two bands would be named elements_space_names:Zn ppm: two inputs have the same layer
+    # name; rename one layer." (there was one input)
+    Case(
+        "pixel size larger than the samples' extent",
+        "interpolate",
+        _set(PIXEL_SIZE=20_000),
+        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cell\(s\) of 20000 over [\d,]+ x [\d,]+ map units, too few for a map: "
+        r"anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE",
+    ),  # before: a raster of one cell without a word; anomalies then refused "fewer than 10 valid cells"
+    Case(
+        "element field chosen twice",
+        "interpolate",
+        _set(FIELDS=["Cu", "Pb", "Cu"]),
+        error=r"^FIELDS: Cu is chosen more than once; each field chosen becomes a band named for it, so choose each "
+        r"field once\.",
+    ),  # before: ran, two identical bands 'Cu', which anomalies then refused ('band descriptions repeat')
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -83,6 +83,60 @@ def valid_polygon(geometry: Any) -> Any:
     return unary_union([p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")])
 
 
+def polygonal(geometry: Any) -> Any:
+    """The polygons of ``geometry``: itself when it is a (multi)polygon, the polygon parts of a geometry collection
+    merged (an overlay in a GIS leaves stray lines and points in them, which rasterizing would burn as cells of the
+    class, and whose boundary GEOS cannot take), None when it holds no polygon (a line or a point only)."""
+    from shapely.ops import unary_union
+
+    if geometry is None or geometry.is_empty:
+        return None
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [polygonal(p) for p in getattr(geometry, "geoms", [])]
+    parts = [p for p in parts if p is not None]
+    return unary_union(parts) if parts else None
+
+
+def _holds_other_than_polygons(geometry: Any) -> bool:
+    """Whether ``geometry`` holds a line or a point (at any depth of a collection)."""
+    if geometry is None or geometry.is_empty or geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return False
+    parts = getattr(geometry, "geoms", None)
+    return parts is None or any(_holds_other_than_polygons(p) for p in parts) or not list(parts)
+
+
+def overlaps_between_classes(
+    geometries: Sequence[Any], labels: Sequence[Optional[str]], min_area: float = 0.0
+) -> List[Tuple[int, int, float]]:
+    """(i, j, area) for each pair of polygons i < j of different classes (None: no class, left out) that overlap
+    by more than ``min_area``: there the later polygon's class is the cell's (:class:`PolygonEvidence`)."""
+    kept = [i for i, (g, label) in enumerate(zip(geometries, labels)) if label is not None and g is not None]
+    bounds = np.array([geometries[i].bounds for i in kept], dtype=np.float64).reshape(-1, 4)
+    pairs = []
+    for a, i in enumerate(kept):
+        b = bounds[a]
+        near = (
+            a
+            + 1
+            + np.flatnonzero(
+                (bounds[a + 1 :, 0] < b[2])
+                & (bounds[a + 1 :, 2] > b[0])
+                & (bounds[a + 1 :, 1] < b[3])
+                & (bounds[a + 1 :, 3] > b[1])
+            )
+        )
+        for c in near:
+            j = kept[c]
+            if labels[j] == labels[i]:
+                continue
+            gi, gj = (g if g.is_valid else valid_polygon(g) for g in (geometries[i], geometries[j]))
+            area = gi.intersection(gj).area
+            if area > min_area:
+                pairs.append((i, j, float(area)))
+    return pairs
+
+
 def contact_lines(geometries: Sequence[Any], labels: Sequence[Optional[str]]) -> List[Any]:
     """The boundaries between polygons of different classes (NULL counts as a class of its own), without the
     outline of the map: each class's polygons are merged, their boundaries taken, and the parts on the outer
@@ -125,6 +179,9 @@ class PolygonEvidence:
     ) -> None:
         self.layer = layer
         self.classes = list(classes)
+        #: features whose lines or points beside (or instead of) polygons were left out: a geometry collection
+        self.not_polygons = sum(_holds_other_than_polygons(g) for g in geometries)
+        geometries = [polygonal(g) for g in geometries]
         code = {c: i + 1 for i, c in enumerate(self.classes)}
         self.shapes = [
             (g, code[label])

@@ -51,9 +51,10 @@ def non_element_fields(names: Iterable[str]) -> List[str]:
 #: a word after a unit saying the field holds something derived from the concentration, in no unit ('Cu_pct_rank',
 #: 'Au_ppb_log', 'Cu_ppm_z', 'ppm_flag')
 _DERIVED = r"rank|pctl|percentile|log|log10|ln|z|zscore|score|flag|ratio|count|norm|normali[sz]ed|class"
-#: a concentration unit written in a field name ('Au_ppb', 'Cu (ppm)', 'Fe2O3 wt%', 'Au_g/t'), between separators
+#: a concentration unit written in a field name ('Au_ppb', 'Cu (ppm)', 'Fe2O3 wt%', 'Au_g/t', 'Au:ppb', 'Au.ppb' as R
+#: writes 'Au ppb'), between separators
 _UNIT_IN_NAME = re.compile(
-    r"(?:^|[\s_\-(\[])(ppm|ppb|pct|wt ?%|wt_pct|%|g/t|gpt|mg/kg|[uµ]g/kg|[uµ]g/g)(?=$|[\s_\-)\]])"
+    r"(?:^|[\s_\-(\[:,.])(ppm|ppb|pct|wt ?%|wt_pct|%|g/t|gpt|mg/kg|[uµ]g/kg|[uµ]g/g)(?=$|[\s_\-)\]])"
     rf"(?![\s_\-)\]]+(?:{_DERIVED})(?:$|[\s_\-)\]]))",
     re.IGNORECASE,
 )
@@ -66,7 +67,8 @@ _SAME_UNIT = {"pct": "%", "wt%": "%", "wt %": "%", "wt_pct": "%", "gpt": "g/t", 
 
 def same_unit(a: str, b: str) -> bool:
     """Whether two unit spellings name one unit ('pct' and '%', 'mg/kg' and 'ppm'), in any case."""
-    a, b = a.strip().casefold(), b.strip().casefold()
+    # casefold() turns the micro sign of 'µg/g' into a Greek mu, which the table does not spell: both read as 'u'
+    a, b = (u.strip().casefold().replace("\u03bc", "u").replace("\u00b5", "u") for u in (a, b))
     return _SAME_UNIT.get(a, a) == _SAME_UNIT.get(b, b)
 
 

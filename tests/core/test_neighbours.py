@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from geochem_prospector.core.neighbours import NeighbourIndex
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.neighbours import NeighbourIndex, sample_spacing, share_of_cells_far
 
 
 def brute_force(points, targets, k, radius=None):
@@ -51,3 +52,39 @@ def test_higher_dimensions_as_used_by_label_spreading():
     slow = NeighbourIndex(z, use_pykdtree=False).query(z, 11)
     np.testing.assert_array_equal(fast[1], slow[1])
     np.testing.assert_allclose(fast[0], slow[0], rtol=1e-12)
+
+
+def _nearest_brute(points, targets):
+    return np.sqrt(((targets[:, None, :] - points[None, :, :]) ** 2).sum(-1)).min(1)
+
+
+def test_sample_spacing_is_the_median_distance_to_the_kth_neighbour():
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(0, 1000, (60, 2))
+    d = np.sort(np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1)), axis=1)  # column 0: the point itself
+    assert sample_spacing(pts) == pytest.approx(np.median(d[:, 1]))
+    assert sample_spacing(pts, 5) == pytest.approx(np.median(d[:, 5]))
+    three = np.sort(np.sqrt(((pts[:3, None] - pts[None, :3]) ** 2).sum(-1)), axis=1)
+    assert sample_spacing(pts[:3], 5) == pytest.approx(np.median(three[:, 2]))  # k beyond the others: the farthest
+    assert sample_spacing(pts[:1]) == 0.0
+
+
+@pytest.mark.parametrize("most", [250_000, 200])  # every cell, and every s-th row and column of a larger grid
+def test_share_of_cells_far_from_the_samples_as_brute_force(most):
+    rng = np.random.default_rng(4)
+    pts = np.vstack([rng.uniform(0, 2000, (30, 2)), rng.uniform(0, 2000, (30, 2)) + [20_000, 0]])  # two blocks
+    grid = GridSpec.from_extent(-500, -500, 22_500, 2_500, pixel_size=250)
+    stride = max(1, int(np.ceil(np.sqrt(grid.width * grid.height / most))))
+    rows, cols = np.arange(stride // 2, grid.height, stride), np.arange(stride // 2, grid.width, stride)
+    x = grid.xmin + (cols + 0.5) * grid.pixel_size
+    y = grid.ymax - (rows + 0.5) * grid.pixel_size
+    gx, gy = np.meshgrid(x, y)
+    nearest = _nearest_brute(pts, np.column_stack([gx.ravel(), gy.ravel()]))
+    assert share_of_cells_far(pts, grid, 3000, most=most) == pytest.approx(np.mean(nearest > 3000))
+    within = np.mean((nearest > 3000) & (nearest <= 6000))
+    assert share_of_cells_far(pts, grid, 3000, within=6000, most=most) == pytest.approx(within)
+    mask = np.zeros((grid.height, grid.width), dtype=bool)
+    mask[:, : grid.width // 2] = True  # the western half only
+    inside = mask[np.ix_(rows, cols)].ravel()
+    assert share_of_cells_far(pts, grid, 3000, mask, most=most) == pytest.approx(np.mean(nearest[inside] > 3000))
+    assert 0.5 < share_of_cells_far(pts, grid, 3000) < 1.0  # most of the gap between the blocks

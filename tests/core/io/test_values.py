@@ -253,6 +253,11 @@ def test_non_element_fields_are_named():
         ("Au_ppb_log", ""),
         ("Cu_ppm_z", ""),
         ("ppm_flag", ""),
+        ("Au:ppb", "ppb"),  # a colon, a comma or R's point between element and unit
+        ("Zn,ppm", "ppm"),
+        ("Au.ppb", "ppb"),
+        ("Ni_\u00b5g/g", "\u00b5g/g"),  # micro sign
+        ("Ni_\u03bcg/g", "\u03bcg/g"),  # Greek mu
     ],
 )
 def test_unit_in_a_field_name(name, unit):
@@ -262,3 +267,5 @@ def test_unit_in_a_field_name(name, unit):
 def test_one_unit_spelt_two_ways():
     assert same_unit("pct", "%") and same_unit("WT%", "%") and same_unit("mg/kg", "ppm") and same_unit("PPM", "ppm")
     assert not same_unit("ppb", "ppm") and not same_unit("%", "ppm")
+    # casefold() makes the micro sign a Greek mu: either spelling is still ppm (was: 'µg/g' warned as not ppm)
+    assert same_unit("\u00b5g/g", "ppm") and same_unit("\u03bcg/g", "ppm") and same_unit("\u00b5g/kg", "ppb")
