@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import math
 import os
 import re
 import tempfile
@@ -858,6 +859,7 @@ METRE_INPUTS: Dict[str, Tuple[str, str, str]] = {
     ),
     "pseudolabel": ("INPUT_RASTERS", "radii and buffers are distances in metres or feet", WARP_ADVICE),
     "traincnn": ("INPUT_RASTERS", "the CNN's patches need cells of one ground size", WARP_ADVICE),
+    "trainmodel": ("INPUT_RASTERS", "the neighbourhood window needs cells of one ground size", WARP_ADVICE),
     "predict": ("INPUT_RASTERS", "models are trained on cells of one size in metres or feet", WARP_ADVICE),
 }
 
@@ -871,13 +873,15 @@ def utm_advice(centre) -> str:
         code = utm_epsg(centre.x(), centre.y())
     except ValueError:
         return ""
+    if not -80.0 <= centre.y() <= 84.0:  # beyond UTM's latitudes
+        return ": here a polar stereographic CRS (EPSG:3413 in the Arctic, EPSG:3031 in the Antarctic)"
     return f": here EPSG:{code} (WGS 84 / UTM zone {code % 100}{'N' if code < 32700 else 'S'}, the zone of the layer's centre)"
 
 
 #: a projected CRS whose scale at the data's centre is off by more than this is refused: its distances, cell sizes
 #: and areas are not the ground's (Web Mercator beyond 25° of latitude); by more than SCALE_WARNING, a warning
 SCALE_REFUSED = 0.10
-SCALE_WARNING = 0.02
+SCALE_WARNING = 0.05
 
 
 def require_projected(
@@ -891,18 +895,25 @@ def require_projected(
         raise QgsProcessingException(
             f"{parameter}: {subject} is in a geographic CRS ({crs.authid()}, degrees), but {why}. {advice}."
         )
-    if extent is None or not crs.isValid() or extent.isEmpty():
+    if extent is None or not crs.isValid() or extent.isNull():
         return
     from ..core.grid import scale_at
 
-    centre = extent.center()
-    found = scale_at(crs.toWkt(), centre.x(), centre.y())
-    if found is None or abs(found[0] - 1.0) <= SCALE_WARNING:
+    # the centre, corners and edge midpoints (one point, or a line, for a single sample or a straight traverse):
+    # the scale of a CRS that spans much latitude is worst at an edge
+    xs = sorted({extent.xMinimum(), extent.center().x(), extent.xMaximum()})
+    ys = sorted({extent.yMinimum(), extent.center().y(), extent.yMaximum()})
+    wkt = crs.toWkt()
+    scales = [found for x in xs for y in ys if math.isfinite(x + y) and (found := scale_at(wkt, x, y)) is not None]
+    if not scales:
         return
-    scale, area, lon, lat = found
+    scale, area, lon, lat = max(scales, key=lambda found: abs(math.log(found[0])))
+    if abs(scale - 1.0) <= SCALE_WARNING:
+        return
     name = f"{crs.authid()}, {crs.description()}" if crs.authid() else crs.description() or "a custom CRS"
+    where = "its centre" if len(scales) == 1 else "the point of its extent farthest from 1"
     stretch = (
-        f"whose map units are {scale:.2f} times the ground distance at its centre ({abs(lat):.1f}° "
+        f"whose map units are {scale:.2f} times the ground distance at {where} ({abs(lat):.1f}° "
         f"{'N' if lat >= 0 else 'S'}): a distance or cell size read in them is {scale:.2f} times the one on the "
         f"ground, an area {area:.2f} times"
     )

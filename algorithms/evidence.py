@@ -566,7 +566,10 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         wanted = set(classes)
         shapes = [polygonal(g) for g in geometries]
         pairs = overlaps_between_classes(
-            shapes, [label if label in wanted else None for label in labels], 0.5 * grid.pixel_size**2
+            shapes,
+            [label if label in wanted else None for label in labels],
+            0.5 * grid.pixel_size**2,
+            feedback.isCanceled,
         )
         if pairs:
             i, j, _ = pairs[0]

@@ -508,7 +508,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         )
 
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
-        self._warn_gaps(feedback, xy, grid, mask, max_distance)
+        extent_given = parameters.get(self.EXTENT) not in (None, "")
+        self._warn_gaps(feedback, xy, grid, mask, max_distance, extent_given)
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
         largest = int(np.isfinite(values).sum(axis=0).max())
@@ -1065,14 +1066,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return bands, variance
 
     @staticmethod
-    def _warn_gaps(feedback, xy, grid, mask, max_distance) -> None:
+    def _warn_gaps(feedback, xy, grid, mask, max_distance, extent_given: bool) -> None:
         """Warn when much of the grid lies far from every sample (clusters far apart, a single traverse): IDW and
-        kriging fill those cells all the same, with values that look like data."""
+        kriging fill those cells all the same, with values that look like data. Without an EXTENT only the samples'
+        bounding box counts: the margin the grid adds around them is not a gap."""
         spacing = sample_spacing(xy, GAP_NEIGHBOUR)
         far = max(GAP_SPACINGS * spacing, grid.pixel_size)  # a cell's centre within a cell of a sample is no gap
         if not spacing or (max_distance and max_distance <= far):
             return  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
-        share = share_of_cells_far(xy, grid, far, mask, within=max_distance)
+        share = share_of_cells_far(xy, grid, far, mask, within=max_distance, points_box_only=not extent_given)
         if share >= GAP_SHARE:
             why = f"{GAP_SPACINGS:g} times the samples' spacing, {spacing:,.0f}" if far > grid.pixel_size else "a cell"
             feedback.pushWarning(

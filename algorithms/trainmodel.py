@@ -170,7 +170,12 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
         require_projected(
-            layers[0].crs(), self.INPUT_RASTERS, f"'{layers[0].name()}'", "the neighbourhood window needs square cells"
+            layers[0].crs(),
+            self.INPUT_RASTERS,
+            f"'{layers[0].name()}'",
+            "the neighbourhood window needs cells of one ground size",
+            extent=layers[0].extent(),
+            feedback=feedback,
         )
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)

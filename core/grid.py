@@ -210,11 +210,15 @@ def scale_at(crs_wkt: Optional[str], x: float, y: float) -> Optional[Tuple[float
         geod = crs.get_geod()
         if geod is None:
             return None
-        east_azimuth, _, east = geod.inv(lons[0], lats[0], lons[1], lats[1])
-        north_azimuth, _, north = geod.inv(lons[2], lats[2], lons[3], lats[3])
+        east = geod.inv(lons[0], lats[0], lons[1], lats[1])[2]
+        north = geod.inv(lons[2], lats[2], lons[3], lats[3])[2]
         scales = (1.0 / east, 1.0 / north)
-        # the ground parallelogram the map's square metre covers (a sheared projection skews it)
-        ground_area = east * north * abs(math.sin(math.radians(east_azimuth - north_azimuth)))
+        # the ground area of a map square of 100 m (a sheared projection skews it; azimuths, which would give it
+        # from the two steps, mean nothing at a pole); 100 m, as a geodesic area of 1 m² is noise near a pole
+        side = 50.0 / metres_per_unit(crs_wkt)
+        xs, ys = [x - side, x + side, x + side, x - side], [y - side, y - side, y + side, y + side]
+        corners = to_degrees.transform(xs, ys)
+        ground_area = abs(geod.polygon_area_perimeter(*corners)[0]) / 100.0**2
     except Exception:  # an unreadable CRS or a point PROJ cannot project: nothing to say  # noqa: BLE001
         return None
     if not all(math.isfinite(v) for v in scales + (lon, lat, ground_area)) or min(scales) <= 0 or ground_area <= 0:

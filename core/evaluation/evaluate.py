@@ -217,7 +217,8 @@ def _tie_notes(curve: SuccessCurve, percents: Sequence[float], pa: PredictionAre
     for label, cut in cuts:
         k = int(np.searchsorted(curve.area, cut, side="left"))  # the segment (k - 1, k] holding the cut
         if 0 < k < curve.area.size and curve.area[k - 1] < cut < curve.area[k]:
-            if curve.area[k] - curve.area[k - 1] > WIDE_TIE:
+            # a run holding no deposit gives the same figure in any order: nothing to say there
+            if curve.area[k] - curve.area[k - 1] > WIDE_TIE and curve.deposits[k] != curve.deposits[k - 1]:
                 inside.append((label, k))
     if not inside:
         return []

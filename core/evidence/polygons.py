@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..callbacks import CancelCallback
-from ..errors import InputError
+from ..errors import Cancelled, InputError
 from ..grid import GridSpec
 from .bands import BandSpec, band_name, clean_label
 from .geometry import SPACING_CELLS, SegmentIndex, distance_window, segments_of
@@ -103,38 +103,52 @@ def _holds_other_than_polygons(geometry: Any) -> bool:
     if geometry is None or geometry.is_empty or geometry.geom_type in ("Polygon", "MultiPolygon"):
         return False
     parts = getattr(geometry, "geoms", None)
-    return parts is None or any(_holds_other_than_polygons(p) for p in parts) or not list(parts)
+    return parts is None or any(_holds_other_than_polygons(p) for p in parts)
 
 
 def overlaps_between_classes(
-    geometries: Sequence[Any], labels: Sequence[Optional[str]], min_area: float = 0.0
+    geometries: Sequence[Any],
+    labels: Sequence[Optional[str]],
+    min_area: float = 0.0,
+    is_cancelled: Optional[CancelCallback] = None,
 ) -> List[Tuple[int, int, float]]:
     """(i, j, area) for each pair of polygons i < j of different classes (None: no class, left out) that overlap
-    by more than ``min_area``: there the later polygon's class is the cell's (:class:`PolygonEvidence`)."""
+    by more than ``min_area``: there the later polygon's class is the cell's (:class:`PolygonEvidence`).
+
+    Candidates come from a sweep over the bounding boxes sorted by their west edge (a national map of 10⁵
+    polygons is not compared pair by pair); neighbours that only share an edge, most of a map, are told by their
+    interiors' relation before any intersection is computed; each invalid polygon is repaired once."""
     kept = [i for i, (g, label) in enumerate(zip(geometries, labels)) if label is not None and g is not None]
     bounds = np.array([geometries[i].bounds for i in kept], dtype=np.float64).reshape(-1, 4)
+    order = np.argsort(bounds[:, 0], kind="stable")
+    west = bounds[order, 0]
+    repaired: Dict[int, Any] = {}
+
+    def valid(i: int) -> Any:
+        if i not in repaired:
+            g = geometries[i]
+            repaired[i] = g if g.is_valid else valid_polygon(g)
+        return repaired[i]
+
     pairs = []
-    for a, i in enumerate(kept):
+    for rank, a in enumerate(order):
+        if is_cancelled is not None and rank % 256 == 0 and is_cancelled():
+            raise Cancelled()
         b = bounds[a]
-        near = (
-            a
-            + 1
-            + np.flatnonzero(
-                (bounds[a + 1 :, 0] < b[2])
-                & (bounds[a + 1 :, 2] > b[0])
-                & (bounds[a + 1 :, 1] < b[3])
-                & (bounds[a + 1 :, 3] > b[1])
-            )
-        )
-        for c in near:
-            j = kept[c]
+        stop = int(np.searchsorted(west, b[2], side="left"))  # boxes starting west of this one's east edge
+        others = order[rank + 1 : stop]
+        others = others[(bounds[others, 2] > b[0]) & (bounds[others, 1] < b[3]) & (bounds[others, 3] > b[1])]
+        for c in others:
+            i, j = sorted((kept[a], kept[c]))
             if labels[j] == labels[i]:
                 continue
-            gi, gj = (g if g.is_valid else valid_polygon(g) for g in (geometries[i], geometries[j]))
+            gi, gj = valid(i), valid(j)
+            if not gi.relate_pattern(gj, "2********"):  # interiors do not meet: a shared edge or corner at most
+                continue
             area = gi.intersection(gj).area
             if area > min_area:
                 pairs.append((i, j, float(area)))
-    return pairs
+    return sorted(pairs)
 
 
 def contact_lines(geometries: Sequence[Any], labels: Sequence[Optional[str]]) -> List[Any]:

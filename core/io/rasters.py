@@ -408,7 +408,12 @@ def band_labels(descriptions: Sequence[Optional[str]]) -> List[str]:
     names: List[str] = []
     for i, description in enumerate(descriptions):
         name = description or f"band {i + 1}"
-        names.append(f"{name} (band {i + 1})" if name in names else name)
+        if name in names:
+            name = f"{name} (band {i + 1})"
+        base, copy = name, 2
+        while name in names:  # 'x (band 3)' given as an earlier band's description: count the copies on
+            name, copy = f"{base} ({copy})", copy + 1
+        names.append(name)
     return names
 
 

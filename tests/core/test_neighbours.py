@@ -88,3 +88,21 @@ def test_share_of_cells_far_from_the_samples_as_brute_force(most):
     inside = mask[np.ix_(rows, cols)].ravel()
     assert share_of_cells_far(pts, grid, 3000, mask, most=most) == pytest.approx(np.mean(nearest[inside] > 3000))
     assert 0.5 < share_of_cells_far(pts, grid, 3000) < 1.0  # most of the gap between the blocks
+
+
+def test_a_corridor_survey_leaves_no_gap_inside_its_own_box():
+    """1,000 samples spread over a 100 x 5 km corridor, gridded with the 5 % margin interpolate adds (5 km each
+    side): the margin lies beyond 3 spacings of any sample, but is no gap between samples. Counted over the
+    samples' box only, no cell is far; by brute force over the box's cell centres, the same."""
+    rng = np.random.default_rng(0)
+    xy = np.column_stack([rng.uniform(0, 100_000, 1000), rng.uniform(0, 5000, 1000)])
+    grid = GridSpec(-5000.0, 10_000.0, 250.0, 440, 60)
+    far = 3 * sample_spacing(xy, 5)
+    cx, cy = np.meshgrid(grid.xmin + (np.arange(440) + 0.5) * 250.0, grid.ymax - (np.arange(60) + 0.5) * 250.0)
+    centres = np.column_stack([cx.ravel(), cy.ravel()])
+    nearest = np.sqrt(((centres[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    in_box = (centres >= xy.min(axis=0)).all(axis=1) & (centres <= xy.max(axis=0)).all(axis=1)
+    assert share_of_cells_far(xy, grid, far) == pytest.approx(np.mean(nearest > far))
+    assert np.mean(nearest > far) > 0.3  # the margin alone would have warned
+    assert share_of_cells_far(xy, grid, far, points_box_only=True) == pytest.approx(np.mean(nearest[in_box] > far))
+    assert np.mean(nearest[in_box] > far) == 0.0

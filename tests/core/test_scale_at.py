@@ -48,3 +48,19 @@ def test_an_equal_area_projection_keeps_areas_while_it_shears_distances():
     lam, phi = math.radians(24.6), math.radians(67.6)
     assert scale == pytest.approx(1 / math.sqrt(1 + (lam * math.sin(phi)) ** 2), rel=1e-4)
     assert area == pytest.approx(1.0, rel=1e-4)
+
+
+@pytest.mark.parametrize("epsg, lat_ts", [(3031, -71.0), (3413, 70.0)])
+def test_polar_stereographic_at_its_pole(epsg, lat_ts):
+    """At the pole itself, where azimuths mean nothing: the Antarctic and Arctic polar stereographic scales equal
+    the closed form of the ellipsoid (Snyder 21-32, 21-33: k = m_c / (t_c · sqrt((1+e)^(1+e) (1-e)^(1-e)) / 2)),
+    and, the projection being conformal, the area scale is the scale squared."""
+    e = math.sqrt(0.00669437999014)  # WGS 84
+    phi = math.radians(abs(lat_ts))
+    m_c = math.cos(phi) / math.sqrt(1 - (e * math.sin(phi)) ** 2)
+    t_c = math.tan(math.pi / 4 - phi / 2) / ((1 - e * math.sin(phi)) / (1 + e * math.sin(phi))) ** (e / 2)
+    k_pole = m_c * math.sqrt((1 + e) ** (1 + e) * (1 - e) ** (1 - e)) / (2 * t_c)
+    scale, area, _, lat = scale_at(CRS.from_epsg(epsg).to_wkt(), 0.0, 0.0)
+    assert abs(lat) == pytest.approx(90.0)
+    assert scale == pytest.approx(k_pole, rel=1e-5)
+    assert area == pytest.approx(k_pole**2, rel=1e-3)

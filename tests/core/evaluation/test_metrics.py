@@ -373,3 +373,14 @@ def test_a_cut_inside_a_wide_tie_is_said_and_the_run_ends_are_given():
     assert "66.7 % of the deposits in the top 25.0 % of the area" in tie[0]
     distinct = np.arange(100, dtype=float).reshape(10, 10)
     assert not [n for n in evaluate(distinct, grid, deposits, iterations=50).notes if "distinct values" in n]
+
+
+def test_a_tie_holding_no_deposit_gets_no_note():
+    """The same 4-class map with every deposit in class 2: the top 1-20 % lie inside class 4, which holds none, so
+    any order of its cells gives the capture 0 found; no note is due."""
+    grid = GridSpec(xmin=0.0, ymax=100.0, pixel_size=10.0, width=10, height=10)
+    classes = np.repeat([4.0, 3.0, 2.0, 1.0], 25).reshape(10, 10)
+    deposits = np.array([centre(grid, 6, 0), centre(grid, 6, 5), centre(grid, 7, 2)])  # all class 2
+    result = evaluate(classes, grid, deposits, iterations=50)
+    assert all(result.capture[q] == 0.0 for q in (1.0, 5.0, 10.0, 20.0))
+    assert not [n for n in result.notes if "distinct values" in n and "top 1, 5, 10, 20 %" in n]

@@ -44,3 +44,28 @@ def test_overlaps_between_classes_by_hand():
     assert abs(pairs[0][2] - 20.0) < 1e-9 and abs(pairs[1][2] - 10.0) < 1e-9  # 2 x 10 and 1 x 10
     assert overlaps_between_classes([a, b], ["granite", None]) == []  # no class: not rasterized
     assert overlaps_between_classes([a, b], ["granite", "schist"], min_area=25.0) == []
+
+
+def test_overlaps_between_classes_equal_a_brute_force_over_every_pair():
+    """A tessellation of 20 x 20 unit squares (edges shared, never an overlap) with 30 random boxes laid over it,
+    one of them invalid (a bow tie): the sweep finds exactly the pairs, and areas, that intersecting every pair of
+    polygons of different classes finds."""
+    from shapely.geometry import Polygon, box
+    from shapely.validation import make_valid
+
+    rng = np.random.default_rng(5)
+    shapes = [box(x, y, x + 1, y + 1) for x in range(20) for y in range(20)]
+    shapes += [box(x, y, x + w, y + h) for x, y, w, h in rng.uniform([0, 0, 0.2, 0.2], [19, 19, 4, 4], (30, 4))]
+    shapes.append(Polygon([(2, 2), (6, 6), (6, 2), (2, 6)]))  # self-crossing
+    labels = [f"unit {k}" for k in rng.integers(0, 4, len(shapes))]
+    expected = []
+    for i in range(len(shapes)):
+        for j in range(i + 1, len(shapes)):
+            if labels[i] != labels[j]:
+                area = make_valid(shapes[i]).intersection(make_valid(shapes[j])).area
+                if area > 0.01:
+                    expected.append((i, j, area))
+    found = overlaps_between_classes(shapes, labels, min_area=0.01)
+    assert [(i, j) for i, j, _ in found] == [(i, j) for i, j, _ in expected]
+    np.testing.assert_allclose([a for _, _, a in found], [a for _, _, a in expected], rtol=1e-9)
+    assert len(expected) > 50  # the overlaid boxes do overlap squares of other classes

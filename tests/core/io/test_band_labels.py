@@ -9,3 +9,9 @@ def test_a_repeated_description_gets_its_band_number():
 
 def test_distinct_descriptions_are_kept_as_they_are():
     assert band_labels(["Cu", "Pb", ""]) == ["Cu", "Pb", "band 3"]
+
+
+def test_a_name_made_for_a_band_that_another_band_already_has_is_counted_on():
+    names = band_labels(["x (band 3)", "x", "x", None, "band 4"])
+    assert names == ["x (band 3)", "x", "x (band 3) (2)", "band 4", "band 4 (band 5)"]
+    assert len(set(names)) == len(names)
