@@ -499,7 +499,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(both_given(self.ASSOCIATION_BANDS, self.ASSOCIATION))
         if not numbers:
             return by_name or names
-        chosen = [band_names(layer)[n - 1] for n in numbers]
+        every = band_names(layer)  # read once: each call opens the file
+        chosen = [every[n - 1] for n in numbers]
         outside = [f"{n} ({d})" for n, d in zip(numbers, chosen) if d not in names]
         if outside:
             raise QgsProcessingException(

@@ -878,8 +878,9 @@ def utm_advice(centre) -> str:
     return f": here EPSG:{code} (WGS 84 / UTM zone {code % 100}{'N' if code < 32700 else 'S'}, the zone of the layer's centre)"
 
 
-#: a projected CRS whose scale at the data's centre is off by more than this is refused: its distances, cell sizes
-#: and areas are not the ground's (Web Mercator beyond 25° of latitude); by more than SCALE_WARNING, a warning
+#: a projected CRS whose scale anywhere over the data (centre, corners, edge midpoints) is off by more than this is
+#: refused: its distances, cell sizes and areas are not the ground's (Web Mercator beyond 25° of latitude); by more
+#: than SCALE_WARNING, a warning
 SCALE_REFUSED = 0.10
 SCALE_WARNING = 0.05
 
@@ -910,11 +911,10 @@ def require_projected(
     scale, area, lon, lat = max(scales, key=lambda found: abs(math.log(found[0])))
     if abs(scale - 1.0) <= SCALE_WARNING:
         return
-    name = f"{crs.authid()}, {crs.description()}" if crs.authid() else crs.description() or "a custom CRS"
+    name = _crs_name(crs, "a custom CRS")
     where = "its centre" if len(scales) == 1 else "the point of its extent farthest from 1"
     stretch = (
-        f"whose map units are {scale:.2f} times the ground distance at {where} ({abs(lat):.1f}° "
-        f"{'N' if lat >= 0 else 'S'}): a distance or cell size read in them is {scale:.2f} times the one on the "
+        f"whose map units are {scale:.2f} times the ground distance at {where} ({_latitude(lat)}): a distance or cell size read in them is {scale:.2f} times the one on the "
         f"ground, an area {area:.2f} times"
     )
     if abs(scale - 1.0) > SCALE_REFUSED:
@@ -926,6 +926,15 @@ def require_projected(
             f"{parameter}: {subject} is in {name}, {stretch}; the run goes on, with distances and areas off by as "
             f"much. For figures on the ground: {advice[0].lower()}{advice[1:]}{utm_advice(QgsPointXY(lon, lat))}."
         )
+
+
+def _crs_name(crs, unnamed: str) -> str:
+    """'EPSG:3857, WGS 84 / Pseudo-Mercator': the CRS's code and description, as a message names it."""
+    return f"{crs.authid()}, {crs.description()}" if crs.authid() else crs.description() or unnamed
+
+
+def _latitude(lat: float) -> str:
+    return f"{abs(lat):.1f}° {'N' if lat >= 0 else 'S'}"
 
 
 #: cells whose ground areas differ by more than this between a raster's southern and northern edge get a warning
@@ -949,14 +958,10 @@ def warn_unequal_cells(crs, extent, cell_size: float, parameter: str, feedback) 
     if abs(south / north - 1.0) <= UNEQUAL_CELLS:
         return
     lon, lats = edges[0][2], [edge[3] for edge in edges]  # type: ignore[index]
-
-    def at(lat: float) -> str:
-        return f"{abs(lat):.1f}° {'N' if lat >= 0 else 'S'}"
-
-    name = f"{crs.authid()}, {crs.description()}" if crs.authid() else crs.description() or "its CRS"
     feedback.pushWarning(
-        f"{parameter}: in {name} the raster's cells are not of one ground size: one covers {south:,.4g} km² at its "
-        f"southern edge ({at(lats[0])}) but {north:,.4g} km² at its northern ({at(lats[1])}), "
+        f"{parameter}: in {_crs_name(crs, 'its CRS')} the raster's cells are not of one ground size: one covers "
+        f"{south:,.4g} km² at its southern edge ({_latitude(lats[0])}) but {north:,.4g} km² at its northern "
+        f"({_latitude(lats[1])}), "
         f"{100 * abs(south / north - 1.0):.0f} % apart, so the shares of the area (success rate, capture, P-A) "
         f"count unequal areas as equal. For exact figures: {WARP_ADVICE[0].lower()}{WARP_ADVICE[1:]}"
         f"{utm_advice(QgsPointXY(lon, sum(lats) / 2))}."

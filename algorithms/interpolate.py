@@ -83,11 +83,18 @@ def refuse_extent_without_samples(bounds, xy: np.ndarray, crs) -> None:
     if nearest <= GAP_SPACINGS * spacing:
         return
     where = crs.authid() or "the samples' CRS"
-    x, y = (lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"), lambda v: f"{v:,.0f}"  # degrees typed as such
+
+    def typed(v: float) -> str:  # the extent as given: degrees typed as such keep their decimals
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"
+
+    def at(v: float) -> str:
+        return f"{v:,.0f}"
+
     raise QgsProcessingException(
-        f"EXTENT: no sample lies in or near the extent (x {x(bounds[0])} to {x(bounds[2])}, y {x(bounds[1])} to "
-        f"{x(bounds[3])} in {where}): the nearest is {nearest:,.0f} map units away, and the samples lie in "
-        f"x {y(xy[:, 0].min())} to {y(xy[:, 0].max())}, y {y(xy[:, 1].min())} to {y(xy[:, 1].max())}, so "
+        f"EXTENT: no sample lies in or near the extent (x {typed(bounds[0])} to {typed(bounds[2])}, y "
+        f"{typed(bounds[1])} to {typed(bounds[3])} in {where}): the nearest is {nearest:,.0f} map units away, and "
+        f"the samples lie in x {at(xy[:, 0].min())} to {at(xy[:, 0].max())}, y {at(xy[:, 1].min())} to "
+        f"{at(xy[:, 1].max())}, so "
         "every cell would be extrapolated. Check the extent and the CRS it is given in (e.g. "
         "'xmin,xmax,ymin,ymax [EPSG:4326]' for degrees), or leave EXTENT empty for the samples' extent."
     )
