@@ -905,10 +905,13 @@ def require_projected(
     xs = sorted({extent.xMinimum(), extent.center().x(), extent.xMaximum()})
     ys = sorted({extent.yMinimum(), extent.center().y(), extent.yMaximum()})
     wkt = crs.toWkt()
-    scales = [found for x in xs for y in ys if math.isfinite(x + y) and (found := scale_at(wkt, x, y)) is not None]
+    at_points = {(x, y): scale_at(wkt, x, y) for x in xs for y in ys if math.isfinite(x + y)}
+    scales = [found for found in at_points.values() if found is not None]
     if not scales:
         return
     scale, area, lon, lat = max(scales, key=lambda found: abs(math.log(found[0])))
+    centre = at_points.get((extent.center().x(), extent.center().y())) or (scale, area, lon, lat)
+    zone = utm_advice(QgsPointXY(centre[2], centre[3]))  # the zone of the layer's centre, as the advice says
     if abs(scale - 1.0) <= SCALE_WARNING:
         return
     name = _crs_name(crs, "a custom CRS")
@@ -918,13 +921,11 @@ def require_projected(
         f"ground, an area {area:.2f} times"
     )
     if abs(scale - 1.0) > SCALE_REFUSED:
-        raise QgsProcessingException(
-            f"{parameter}: {subject} is in {name}, {stretch}; but {why}. {advice}{utm_advice(QgsPointXY(lon, lat))}."
-        )
+        raise QgsProcessingException(f"{parameter}: {subject} is in {name}, {stretch}; but {why}. {advice}{zone}.")
     if feedback is not None:
         feedback.pushWarning(
             f"{parameter}: {subject} is in {name}, {stretch}; the run goes on, with distances and areas off by as "
-            f"much. For figures on the ground: {advice[0].lower()}{advice[1:]}{utm_advice(QgsPointXY(lon, lat))}."
+            f"much. For figures on the ground: {advice[0].lower()}{advice[1:]}{zone}."
         )
 
 
