@@ -938,35 +938,48 @@ def _latitude(lat: float) -> str:
     return f"{abs(lat):.1f}° {'N' if lat >= 0 else 'S'}"
 
 
-#: cells whose ground areas differ by more than this between a raster's southern and northern edge get a warning
+#: cells whose ground areas differ by more than this within a raster (its centre, corners and edge midpoints) get a
+#: warning
 UNEQUAL_CELLS = 0.05
 
 
 def warn_unequal_cells(crs, extent, cell_size: float, parameter: str, feedback) -> None:
-    """Warn when a raster's cells cover ground areas that differ by more than :data:`UNEQUAL_CELLS` between its
-    southern and northern edge (Web Mercator over several degrees of latitude): shares of the area counted in cells
-    (success rate, capture, P-A) then count unequal areas as equal."""
+    """Warn when a raster's cells cover ground areas that differ by more than :data:`UNEQUAL_CELLS` within it (Web
+    Mercator over several degrees of latitude, a conic CRS far from its standard parallels, a transverse Mercator
+    far from its meridian): shares of the area counted in cells (success rate, capture, P-A) then count unequal
+    areas as equal. The areas are read at the centre, corners and edge midpoints (cells' centres), as the CRS
+    checks of :func:`require_projected`, since a scale can be worst between the edges."""
     from ..core.grid import metres_per_unit, scale_at
 
     if not crs.isValid() or crs.isGeographic() or extent.isEmpty():
         return
-    wkt, x, half = crs.toWkt(), extent.center().x(), cell_size / 2
-    edges = [scale_at(wkt, x, y) for y in (extent.yMinimum() + half, extent.yMaximum() - half)]
-    if None in edges:
+    wkt, half = crs.toWkt(), cell_size / 2
+    centre = extent.center()
+    xs = sorted({min(extent.xMinimum() + half, centre.x()), centre.x(), max(extent.xMaximum() - half, centre.x())})
+    ys = sorted({min(extent.yMinimum() + half, centre.y()), centre.y(), max(extent.yMaximum() - half, centre.y())})
+    found = [scale_at(wkt, x, y) for y in ys for x in xs]
+    if None in found:
         return
     ground = (cell_size * metres_per_unit(wkt)) ** 2 / 1e6  # km² of map in one cell
-    south, north = (ground / edge[1] for edge in edges)  # type: ignore[index]
-    if abs(south / north - 1.0) <= UNEQUAL_CELLS:
+    areas = [(ground / point[1], point[2], point[3]) for point in found]  # type: ignore[index]
+    largest, smallest = max(areas), min(areas)
+    if largest[0] / smallest[0] - 1.0 <= UNEQUAL_CELLS:
         return
-    lon, lats = edges[0][2], [edge[3] for edge in edges]  # type: ignore[index]
+    middle = found[len(found) // 2][2:]  # type: ignore[index]  # the centre's (lon, lat): row by row, west to east
+
+    def place(area: Tuple[float, float, float]) -> str:
+        return f"{area[0]:,.4g} km² at {_latitude(area[2])}, {_longitude(area[1])}"
+
     feedback.pushWarning(
         f"{parameter}: in {_crs_name(crs, 'its CRS')} the raster's cells are not of one ground size: one covers "
-        f"{south:,.4g} km² at its southern edge ({_latitude(lats[0])}) but {north:,.4g} km² at its northern "
-        f"({_latitude(lats[1])}), "
-        f"{100 * abs(south / north - 1.0):.0f} % apart, so the shares of the area (success rate, capture, P-A) "
-        f"count unequal areas as equal. For exact figures: {WARP_ADVICE[0].lower()}{WARP_ADVICE[1:]}"
-        f"{utm_advice(QgsPointXY(lon, sum(lats) / 2))}."
+        f"{place(largest)} but {place(smallest)}, {100 * (largest[0] / smallest[0] - 1.0):.0f} % apart, so the "
+        "shares of the area (success rate, capture, P-A) count unequal areas as equal. For exact figures: "
+        f"{WARP_ADVICE[0].lower()}{WARP_ADVICE[1:]}{utm_advice(QgsPointXY(*middle))}."
     )
+
+
+def _longitude(lon: float) -> str:
+    return f"{abs(lon):.1f}° {'E' if lon >= 0 else 'W'}"
 
 
 def say_ground_distance(

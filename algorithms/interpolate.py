@@ -79,9 +79,8 @@ def refuse_extent_without_samples(bounds, xy: np.ndarray, crs) -> None:
     dx = np.maximum(np.maximum(bounds[0] - xy[:, 0], xy[:, 0] - bounds[2]), 0.0)
     dy = np.maximum(np.maximum(bounds[1] - xy[:, 1], xy[:, 1] - bounds[3]), 0.0)
     nearest = float(np.hypot(dx, dy).min())
-    spacing = sample_spacing(xy, GAP_NEIGHBOUR)
-    if nearest <= GAP_SPACINGS * spacing:
-        return
+    if nearest == 0.0 or nearest <= GAP_SPACINGS * sample_spacing(xy, GAP_NEIGHBOUR):
+        return  # a sample inside: the spacing (a k-d tree over every sample) is only read for an extent beside them
     where = crs.authid() or "the samples' CRS"
 
     def typed(v: float) -> str:  # the extent as given: degrees typed as such keep their decimals

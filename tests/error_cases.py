@@ -3335,8 +3335,8 @@ CASES += [
         "evaluate",
         _set(INPUT_RASTER="raster_3857_wide", DEPOSITS="deposits_3857"),
         warning=r"INPUT_RASTER: in EPSG:3857, WGS 84 / Pseudo-Mercator the raster's cells are not of one ground size: "
-        rf"one covers {_geodesic_cell_km2(SIZE - 1):,.4g} km² at its southern edge \(\d+\.\d° N\) but "
-        rf"{_geodesic_cell_km2(0):,.4g} km² at its northern \(\d+\.\d° N\), \d+ % apart, so the shares of the area "
+        rf"one covers {_geodesic_cell_km2(SIZE - 1):,.4g} km² at \d+\.\d° N, \d+\.\d° E but "
+        rf"{_geodesic_cell_km2(0):,.4g} km² at \d+\.\d° N, \d+\.\d° E, \d+ % apart, so the shares of the area "
         r"\(success rate, capture, P-A\) count unequal areas as equal\. For exact figures: warp it .*EPSG:32635",
     ),  # before: area shares counted 40 x 40 cells as equal areas without a word
 ]

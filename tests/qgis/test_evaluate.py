@@ -309,3 +309,37 @@ def test_evidence_distance_band_is_ranked_low_first(run_algorithm, tmp_path):
     assert f'<td class="map">evidence (faults:distance_m){low}' in section  # the baseline names its band
     forced = run_algorithm("prospector:evaluate", {**parameters, **outputs, "DIRECTION": 1})
     assert forced["AUC"] == pytest.approx(1 - near_first, abs=1e-9) and forced["LOW_VALUES_FIRST"] == 0
+
+
+def test_unequal_cells_are_found_between_the_edges_of_a_conic_crs():
+    """A Lambert conformal conic with standard parallels at 30° and 70° N keeps its scale at 1 along both, so a
+    raster from 30° to 70° N has cells of the same ground area at its southern and northern edge, but 13 % larger
+    at 50° N (its scale there is 0.94: a map metre spans more ground). Reading only the two edges missed it; the areas named are pyproj's
+    geodesic polygon areas of those cells."""
+    from pyproj import CRS, Geod, Transformer
+    from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
+
+    from geochem_prospector.algorithms.base import warn_unequal_cells
+    from tests.qgis.feedback import RecordingFeedback
+
+    proj = "+proj=lcc +lat_1=30 +lat_2=70 +lat_0=50 +lon_0=25 +datum=WGS84 +units=m +no_defs"
+    to_map = Transformer.from_crs("EPSG:4326", CRS.from_proj4(proj), always_xy=True)
+    (_, south), (_, north) = to_map.transform(25, 30), to_map.transform(25, 70)
+    cell = 10_000.0
+    extent = QgsRectangle(-cell * 20, south, cell * 20, north)
+    feedback = RecordingFeedback()
+    warn_unequal_cells(QgsCoordinateReferenceSystem.fromProj(proj), extent, cell, "INPUT_RASTER", feedback)
+
+    to_degrees = Transformer.from_crs(CRS.from_proj4(proj), "EPSG:4326", always_xy=True)
+
+    def cell_km2(x: float, y: float) -> float:  # the ground area of the cell centred on (x, y)
+        xs, ys = [x - cell / 2, x + cell / 2, x + cell / 2, x - cell / 2], [y - cell / 2] * 2 + [y + cell / 2] * 2
+        return abs(Geod(ellps="WGS84").polygon_area_perimeter(*to_degrees.transform(xs, ys))[0]) / 1e6
+
+    centre_y = (south + north) / 2
+    [warning] = feedback.warnings
+    # the smallest of the nine cells read is the south-west corner's (at 30° N the scale is 1 on the meridian only)
+    largest, smallest = cell_km2(0.0, centre_y), cell_km2(-cell * 19.5, south + cell / 2)
+    assert f"one covers {largest:,.4g} km² at 50.0° N, 25.0° E but {smallest:,.4g} km² at 30.0° N, 23.0° E" in warning
+    assert largest / smallest > 1.1  # the reference itself says the centre's cells are larger
+    assert "not of one ground size" in warning and "% apart" in warning
