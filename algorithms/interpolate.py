@@ -41,6 +41,7 @@ from ..core.io.values import (
     unit_in_name,
 )
 from ..core.neighbours import sample_spacing, share_of_cells_far
+from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
     REPROJECT_ADVICE,
@@ -961,7 +962,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                         raise InputError(f"field '{name}': {str(exc).split(': ', 1)[-1]}", "FIELDS") from None
                     feedback.pushWarning(f"{name}: no kriging on {TRANSFORM_LABELS[transform]}: {exc}")
                     continue
-                others = ", ".join(f"{m} {c:.3g}" for m, c in fits.items())
+                others = ", ".join(f"{m} {readable_number(c, 3)}" for m, c in fits.items())
                 how = " (fixed)" if fixed is not None else ""
                 how += " (Cressie-Hawkins estimator)" if estimator == "cressie_hawkins" and not fixed else ""
                 feedback.pushInfo(
