@@ -3441,3 +3441,14 @@ CASES += [
         r"field once\.",
     ),  # before: ran, two identical bands 'Cu', which anomalies then refused ('band descriptions repeat')
 ]
+
+# sweep 5a: whole workflow on districts it was not developed on
+CASES += [
+    Case(
+        "CRS in US survey feet, positive radius and barren buffer",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster_ft"], LABELS="deposits_ft", POSITIVE_RADIUS=1000, NEGATIVE_BUFFER=5000),
+        warning=r"POSITIVE_RADIUS: 1,000 map units of this CRS \(1 unit = 0\.304801 m\) are 305 m\.[\s\S]*"
+        r"NEGATIVE_BUFFER: 5,000 map units of this CRS \(1 unit = 0\.304801 m\) are 1,524 m\.",
+    ),  # before: nothing said the distances were feet (evaluate and comparemodels say it of CLUSTER_DISTANCE)
+]
