@@ -1011,8 +1011,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(
                 f"{name}: cross-validation ({best.scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
             )
-            for warning in selection.kriging_warnings(name, options, rows):
-                feedback.pushWarning(warning)
             out.append(rows)
         return out
 
@@ -1036,6 +1034,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             else:
                 chosen.append(next(c for c in options if c.method == "kriging"))
                 reasons[name] = "METHOD = ordinary kriging"
+            # automatic: of the chosen candidate alone (a raw-value variogram left aside for the log one is no concern)
+            only = best if method == "auto" else None
+            for warning in selection.kriging_warnings(name, options, rows, only=only):
+                feedback.pushWarning(warning)
         return chosen, reasons
 
     def _interpolate_chosen(

@@ -245,6 +245,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep3_inputs(folder, bands))
     paths.update(_sweep4b_inputs(folder, xy, base, bands, labels[0]))
     paths.update(_sweep4a_inputs(folder, xy, cu, pb, bands))
+    paths.update(_sweep5a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -767,6 +768,22 @@ def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
         dst.write(np.stack([picture, 255 - picture, picture // 2]))
         dst.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
     return paths
+
+
+def _sweep5a_inputs(folder: str) -> Dict[str, str]:
+    """Inputs of sweep 5a (whole workflow on new districts): the Kola C-horizon soil samples' Cu (605 samples, UTM
+    zone 35N; tests/data/kola/chorizon_cu.csv), whose raw-value variogram is almost pure nugget (94 % of the sill)
+    while that of log values is not (50 %)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    table = pd.read_csv(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "kola", "chorizon_cu.csv"))
+    path = os.path.join(folder, "kola_chorizon_cu.gpkg")
+    frame = gpd.GeoDataFrame(
+        table[["ID", "Cu"]], geometry=gpd.points_from_xy(table["XCOO"], table["YCOO"]), crs="EPSG:32635"
+    )
+    frame.to_file(path, driver="GPKG", layer="kola_chorizon_cu")
+    return {"kola_chorizon_cu": path}
 
 
 def _sweep4b_inputs(folder: str, xy, base, bands, labels) -> Dict[str, str]:
@@ -3451,4 +3468,11 @@ CASES += [
         warning=r"POSITIVE_RADIUS: 1,000 map units of this CRS \(1 unit = 0\.304801 m\) are 305 m\.[\s\S]*"
         r"NEGATIVE_BUFFER: 5,000 map units of this CRS \(1 unit = 0\.304801 m\) are 1,524 m\.",
     ),  # before: nothing said the distances were feet (evaluate and comparemodels say it of CLUSTER_DISTANCE)
+    Case(
+        "real samples whose raw-value variogram is pure nugget, automatic method",
+        "interpolate",
+        _set(INPUT="kola_chorizon_cu", FIELDS=["Cu"], METHOD=2, PIXEL_SIZE=0, NEIGHBORS=12),
+        warning=r"\A(?![\s\S]*almost pure nugget)[\s\S]*Cu: automatic choice: ordinary kriging on log values",
+    ),  # before: "Cu: the variogram of raw values is almost pure nugget (nugget 331 = 94 % of the sill): it explains
+    # (nearly) no spatial structure, so kriging returns little more than a local mean." while the map used log values
 ]
