@@ -773,7 +773,8 @@ def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
 def _sweep5a_inputs(folder: str) -> Dict[str, str]:
     """Inputs of sweep 5a (whole workflow on new districts): the Kola C-horizon soil samples' Cu (605 samples, UTM
     zone 35N; tests/data/kola/chorizon_cu.csv), whose raw-value variogram is almost pure nugget (94 % of the sill)
-    while that of log values is not (50 %)."""
+    while that of log values is not (50 %); the Jura topsoil's 259 samples (Cd, Zn) in Swiss LV95 (EPSG:2056), one
+    survey on a 250 m grid with nested close pairs (tests/data/jura/jura_pred.csv)."""
     import geopandas as gpd
     import pandas as pd
 
@@ -783,7 +784,12 @@ def _sweep5a_inputs(folder: str) -> Dict[str, str]:
         table[["ID", "Cu"]], geometry=gpd.points_from_xy(table["XCOO"], table["YCOO"]), crs="EPSG:32635"
     )
     frame.to_file(path, driver="GPKG", layer="kola_chorizon_cu")
-    return {"kola_chorizon_cu": path}
+    jura = pd.read_csv(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "jura", "jura_pred.csv"))
+    jura_path = os.path.join(folder, "jura_lv95.gpkg")
+    gpd.GeoDataFrame(
+        jura[["Cd", "Zn"]], geometry=gpd.points_from_xy(jura["x_lv95"], jura["y_lv95"]), crs="EPSG:2056"
+    ).to_file(jura_path, driver="GPKG", layer="jura_lv95")
+    return {"kola_chorizon_cu": path, "jura_lv95": jura_path}
 
 
 def _sweep4b_inputs(folder: str, xy, base, bands, labels) -> Dict[str, str]:
@@ -3475,4 +3481,11 @@ CASES += [
         warning=r"\A(?![\s\S]*almost pure nugget)[\s\S]*Cu: automatic choice: ordinary kriging on log values",
     ),  # before: "Cu: the variogram of raw values is almost pure nugget (nugget 331 = 94 % of the sill): it explains
     # (nearly) no spatial structure, so kriging returns little more than a local mean." while the map used log values
+    Case(
+        "one survey with nested close pairs (Jura)",
+        "interpolate",
+        _set(INPUT="jura_lv95", FIELDS=["Cd", "Zn"], PIXEL_SIZE=0),
+        warning=r"\A(?![\s\S]*median of one group)[\s\S]*Output grid: 60 x 71 cells of 80",
+    ),  # before: "Cd: the median of one group of samples (4.191) is 13 x that of another (0.32), the groups lying
+    # apart: if they are different surveys or laboratories, name them in SURVEY_FIELD" (groups of 5 to 15 samples)
 ]
