@@ -369,7 +369,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 continue
             values = parameters.get(definition.name())
             for value in values if isinstance(values, (list, tuple)) else [values]:
-                names = _vector_layer_names(value) if isinstance(value, str) and "|" not in value else []
+                names = vector_layer_names(value) if isinstance(value, str) and "|" not in value else []
                 if len(names) > 1:
                     base = os.path.basename(value)
                     feedback.pushWarning(
@@ -684,7 +684,7 @@ def _input_paths(value: object, context) -> List[str]:
     return [path] if path and os.path.isfile(path) else []
 
 
-def _vector_layer_names(path: str) -> List[str]:
+def vector_layer_names(path: str) -> List[str]:
     """The vector layers of a file, in the order OGR lists them (first: the one a bare path opens); [] if none."""
     if not os.path.isfile(path) or path.lower().endswith((".tif", ".tiff", ".vrt", ".csv", ".txt")):
         return []

@@ -22,6 +22,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
+    QgsProviderRegistry,
     QgsRasterLayer,
     QgsRectangle,
     QgsUnitTypes,
@@ -58,6 +59,7 @@ from .base import (
     require_projected,
     shapely_features,
     source_transform,
+    vector_layer_names,
 )
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
@@ -590,13 +592,20 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
 
 
 def _layer_name(layer) -> str:
-    """The layer's name, or its file's (a layer given as a URI, e.g. a CSV's, has an empty name), for the bands."""
+    """The layer's name, or its file's (a layer given as a URI, e.g. a CSV's, has an empty name), for the bands; for
+    one of several layers of a file given as a path (``structure.gpkg|layername=dykes``), which QGIS names after the
+    file, the layer's own name: two layers of one GeoPackage were refused as 'the same layer twice'."""
     name = getattr(layer, "name", None)
     text = str(name() if callable(name) else layer.sourceName()).strip()
-    if not text and hasattr(layer, "source"):
-        path = layer_file(layer)
-        text = os.path.splitext(os.path.basename(path))[0] if path else ""
-    return text or "layer"
+    if not hasattr(layer, "source") or not hasattr(layer, "providerType"):
+        return text or "layer"
+    path = layer_file(layer)
+    stem = os.path.splitext(os.path.basename(path))[0] if path else ""
+    if text in ("", stem) and path:
+        sub = str(QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source()).get("layerName") or "")
+        if sub and len(vector_layer_names(path)) > 1:
+            return sub
+    return text or stem or "layer"
 
 
 #: the kind of geometry each vector parameter takes, and the parameter that takes the other kinds

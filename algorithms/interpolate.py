@@ -41,6 +41,7 @@ from ..core.io.values import (
     unit_in_name,
 )
 from ..core.neighbours import sample_spacing, share_of_cells_far
+from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
     REPROJECT_ADVICE,
@@ -960,7 +961,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                         raise InputError(f"field '{name}': {str(exc).split(': ', 1)[-1]}", "FIELDS") from None
                     feedback.pushWarning(f"{name}: no kriging on {TRANSFORM_LABELS[transform]}: {exc}")
                     continue
-                others = ", ".join(f"{m} {c:.3g}" for m, c in fits.items())
+                others = ", ".join(f"{m} {readable_number(c, 3)}" for m, c in fits.items())
                 how = " (fixed)" if fixed is not None else ""
                 how += " (Cressie-Hawkins estimator)" if estimator == "cressie_hawkins" and not fixed else ""
                 feedback.pushInfo(
@@ -1009,8 +1010,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(
                 f"{name}: cross-validation ({best.scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
             )
-            for warning in selection.kriging_warnings(name, options, rows):
-                feedback.pushWarning(warning)
             out.append(rows)
         return out
 
@@ -1034,6 +1033,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             else:
                 chosen.append(next(c for c in options if c.method == "kriging"))
                 reasons[name] = "METHOD = ordinary kriging"
+            # automatic: of the chosen candidate alone (a raw-value variogram left aside for the log one is no concern)
+            only = best if method == "auto" else None
+            for warning in selection.kriging_warnings(name, options, rows, only=only):
+                feedback.pushWarning(warning)
         return chosen, reasons
 
     def _interpolate_chosen(

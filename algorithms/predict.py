@@ -188,12 +188,14 @@ class PredictAlgorithm(ProspectorAlgorithm):
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
         asked_unc = bool(parameters.get(self.OUTPUT_UNCERTAINTY))
-        if not getattr(model, "has_uncertainty", True) and (mc > 0 or asked_unc):
-            ignored = ", and MC_SAMPLES is ignored" if mc > 0 else ""
-            feedback.pushInfo(
-                f"No uncertainty raster (OUTPUT_UNCERTAINTY) is written{ignored}: the model's uncertainty is "
-                f"{model.uncertainty_description(mc)}."
-            )
+        asked_mc = mc > 0 and parameters.get(self.MC_SAMPLES) not in (None, "")  # the default 20 asks nothing
+        if not getattr(model, "has_uncertainty", True):
+            if asked_mc or asked_unc:
+                ignored = ", and MC_SAMPLES is ignored" if asked_mc else ""
+                feedback.pushInfo(
+                    f"No uncertainty raster (OUTPUT_UNCERTAINTY) is written{ignored}: the model's uncertainty is "
+                    f"{model.uncertainty_description(mc)}."
+                )
             mc, asked_unc = 0, False
         out_unc = None
         if mc > 0:  # resolving the destination queues it for loading, so only when it will be written

@@ -34,6 +34,7 @@ from .base import (
     point_attributes,
     refuse_date_field,
     require_projected,
+    say_ground_distance,
     shapely_geometries,
 )
 
@@ -208,6 +209,11 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             neighbors=self.parameterAsInt(parameters, self.NEIGHBORS, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
         )
+        for name, value in (
+            (self.POSITIVE_RADIUS, settings.positive_radius),
+            (self.NEGATIVE_BUFFER, settings.negative_buffer),
+        ):
+            say_ground_distance(feedback, name, value, grid.metres_per_unit)  # a CRS in feet: what that is in metres
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         output_conf = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context)
         output_summary = self.parameterAsFileOutput(parameters, self.OUTPUT_SUMMARY, context)

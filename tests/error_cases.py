@@ -245,6 +245,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep3_inputs(folder, bands))
     paths.update(_sweep4b_inputs(folder, xy, base, bands, labels[0]))
     paths.update(_sweep4a_inputs(folder, xy, cu, pb, bands))
+    paths.update(_sweep5a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -767,6 +768,60 @@ def _sweep3_inputs(folder: str, bands) -> Dict[str, str]:
         dst.write(np.stack([picture, 255 - picture, picture // 2]))
         dst.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
     return paths
+
+
+def _sweep5a_inputs(folder: str) -> Dict[str, str]:
+    """Inputs of sweep 5a (whole workflow on new districts): the Kola C-horizon soil samples' Cu (605 samples, UTM
+    zone 35N; tests/data/kola/chorizon_cu.csv), whose raw-value variogram is almost pure nugget (94 % of the sill)
+    while that of log values is not (50 %); the Jura topsoil's 259 samples (Cd, Zn) in Swiss LV95 (EPSG:2056), one
+    survey on a 250 m grid with nested close pairs (tests/data/jura/jura_pred.csv); a GeoPackage holding two line
+    layers, faults and dykes, across the test grid."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import LineString
+
+    table = pd.read_csv(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "kola", "chorizon_cu.csv"))
+    path = os.path.join(folder, "kola_chorizon_cu.gpkg")
+    frame = gpd.GeoDataFrame(
+        table[["ID", "Cu"]], geometry=gpd.points_from_xy(table["XCOO"], table["YCOO"]), crs="EPSG:32635"
+    )
+    frame.to_file(path, driver="GPKG", layer="kola_chorizon_cu")
+    jura = pd.read_csv(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "jura", "jura_pred.csv"))
+    jura_path = os.path.join(folder, "jura_lv95.gpkg")
+    gpd.GeoDataFrame(
+        jura[["Cd", "Zn"]], geometry=gpd.points_from_xy(jura["x_lv95"], jura["y_lv95"]), crs="EPSG:2056"
+    ).to_file(jura_path, driver="GPKG", layer="jura_lv95")
+    structure = os.path.join(folder, "structure.gpkg")  # two line layers in one GeoPackage, as a GIS keeps them
+    gpd.GeoDataFrame(
+        {"name": ["F1"]}, geometry=[LineString([(X0 + 1000, Y0 + 500), (X0 + 9000, Y0 + 9500)])], crs=CRS
+    ).to_file(structure, driver="GPKG", layer="faults")
+    gpd.GeoDataFrame(
+        {"name": ["D1"]}, geometry=[LineString([(X0 + 500, Y0 + 5000), (X0 + 9500, Y0 + 5000)])], crs=CRS
+    ).to_file(structure, driver="GPKG", layer="dykes")
+    return {"kola_chorizon_cu": path, "jura_lv95": jura_path, "structure_faults": structure + "|layername=faults",
+            "structure_dykes": structure + "|layername=dykes"}  # fmt: skip
+
+
+def _band_distances_to_structure_layers(params: Dict[str, object]) -> None:
+    """Two layers of one GeoPackage give two bands named for the layers, each the distance to its own lines (a
+    shapely brute force at every cell centre)."""
+    import geopandas as gpd
+    import rasterio
+    from shapely.geometry import Point
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        t = src.transform
+        bands = {n: src.read(i + 1) for i, n in enumerate(names)}
+    assert "faults:distance_m" in names and "dykes:distance_m" in names, names
+    path = str(params["LINES"][0]).split("|")[0]  # type: ignore[index]
+    for layer in ("faults", "dykes"):
+        line = gpd.read_file(path, layer=layer).geometry.iloc[0]
+        band = bands[f"{layer}:distance_m"]
+        rows, cols = np.mgrid[0 : band.shape[0], 0 : band.shape[1]]
+        xs, ys = t * (cols.ravel() + 0.5, rows.ravel() + 0.5)
+        expected = np.array([line.distance(Point(x, y)) for x, y in zip(xs, ys)]).reshape(band.shape)
+        np.testing.assert_allclose(band, expected, atol=0.01)
 
 
 def _sweep4b_inputs(folder: str, xy, base, bands, labels) -> Dict[str, str]:
@@ -3440,4 +3495,36 @@ CASES += [
         error=r"^FIELDS: Cu is chosen more than once; each field chosen becomes a band named for it, so choose each "
         r"field once\.",
     ),  # before: ran, two identical bands 'Cu', which anomalies then refused ('band descriptions repeat')
+]
+
+# sweep 5a: whole workflow on districts it was not developed on
+CASES += [
+    Case(
+        "CRS in US survey feet, positive radius and barren buffer",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster_ft"], LABELS="deposits_ft", POSITIVE_RADIUS=1000, NEGATIVE_BUFFER=5000),
+        warning=r"POSITIVE_RADIUS: 1,000 map units of this CRS \(1 unit = 0\.304801 m\) are 305 m\.[\s\S]*"
+        r"NEGATIVE_BUFFER: 5,000 map units of this CRS \(1 unit = 0\.304801 m\) are 1,524 m\.",
+    ),  # before: nothing said the distances were feet (evaluate and comparemodels say it of CLUSTER_DISTANCE)
+    Case(
+        "real samples whose raw-value variogram is pure nugget, automatic method",
+        "interpolate",
+        _set(INPUT="kola_chorizon_cu", FIELDS=["Cu"], METHOD=2, PIXEL_SIZE=0, NEIGHBORS=12),
+        warning=r"\A(?![\s\S]*almost pure nugget)[\s\S]*Cu: automatic choice: ordinary kriging on log values",
+    ),  # before: "Cu: the variogram of raw values is almost pure nugget (nugget 331 = 94 % of the sill): it explains
+    # (nearly) no spatial structure, so kriging returns little more than a local mean." while the map used log values
+    Case(
+        "one survey with nested close pairs (Jura)",
+        "interpolate",
+        _set(INPUT="jura_lv95", FIELDS=["Cd", "Zn"], PIXEL_SIZE=0),
+        warning=r"\A(?![\s\S]*median of one group)[\s\S]*Output grid: 60 x 71 cells of 80",
+    ),  # before: "Cd: the median of one group of samples (4.191) is 13 x that of another (0.32), the groups lying
+    # apart: if they are different surveys or laboratories, name them in SURVEY_FIELD" (groups of 5 to 15 samples)
+    Case(
+        "two line layers of one GeoPackage",
+        "evidence",
+        _set(LINES=["structure_faults", "structure_dykes"], INTERSECTIONS=False),
+        check=_band_distances_to_structure_layers,
+    ),  # before: refused "LINES: 'structure' gives bands named like those of LINES (structure:distance_m): the same
+    # layer twice, or two files of one name. Leave one out, or rename one file."
 ]

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import InputError
-from ..neighbours import linked_clusters
+from ..neighbours import linked_clusters, sample_spacing
 
 LEVELLING = ("median_iqr", "quantile")
 #: surveys with fewer values are not levelled
@@ -171,19 +171,19 @@ def median_disparity(
     return None
 
 
-def spatial_groups(xy: np.ndarray, spacing_factor: float = 5.0) -> np.ndarray:
-    """Groups of samples separated by gaps wider than ``spacing_factor`` x the median nearest-sample distance
-    (single linkage): surveys compiled side by side with a gap between them fall into separate groups."""
-    from scipy.spatial import cKDTree
-
+def spatial_groups(xy: np.ndarray, spacing_factor: float = 5.0, neighbour: int = 5) -> np.ndarray:
+    """Groups of samples separated by gaps wider than ``spacing_factor`` x the samples' spacing, their median
+    distance to the ``neighbour``-th nearest other sample (single linkage): surveys compiled side by side with a gap
+    between them fall into separate groups. The ``neighbour``-th, not the nearest, reads a survey's spacing through
+    close pairs and nested designs: by its nearest sample (40 m) the Jura's one survey on a 250 m grid with nested
+    pairs fell into 104 groups of up to 15 samples, whose medians then differed 13 times."""
     xy = np.asarray(xy, dtype=np.float64)
     if len(xy) < 3:
         return np.zeros(len(xy), dtype=np.int64)
-    d, _ = cKDTree(xy).query(xy, 2)
-    nearest = d[:, 1][d[:, 1] > 0]
-    if nearest.size == 0:
+    spacing = sample_spacing(np.unique(xy, axis=0), neighbour)  # samples sharing a site are not the spacing
+    if spacing <= 0:
         return np.zeros(len(xy), dtype=np.int64)
-    return linked_clusters(xy, spacing_factor * float(np.median(nearest)))
+    return linked_clusters(xy, spacing_factor * spacing)
 
 
 def limit_spread(limits: Sequence[float], factor: float = DISPARITY_FACTOR) -> Optional[Tuple[float, float]]:

@@ -163,14 +163,19 @@ def choose(candidates: Sequence[Candidate], scores: Sequence[crossval.CvScore]) 
 
 
 def kriging_warnings(
-    element: str, candidates: Sequence[Candidate], scores: Sequence[crossval.CvScore], factor: float = WORSE_THAN_IDW
+    element: str,
+    candidates: Sequence[Candidate],
+    scores: Sequence[crossval.CvScore],
+    factor: float = WORSE_THAN_IDW,
+    only: Optional[int] = None,
 ) -> List[str]:
-    """Warnings for kriging candidates cross-validated much worse than the best IDW, and for pure-nugget fits."""
+    """Warnings for kriging candidates cross-validated much worse than the best IDW, and for pure-nugget fits; with
+    ``only``, for that candidate alone (the one chosen to make the map: a candidate left aside is no concern)."""
     idw = [s for c, s in zip(candidates, scores) if c.method == "idw" and np.isfinite(s.rmse)]
     best_idw = min(idw, key=lambda s: s.rmse) if idw else None
     out = []
-    for c, s in zip(candidates, scores):
-        if c.method != "kriging":
+    for i, (c, s) in enumerate(zip(candidates, scores)):
+        if c.method != "kriging" or (only is not None and i != only):
             continue
         if best_idw is not None and np.isfinite(s.rmse) and s.rmse > factor * best_idw.rmse:
             out.append(

@@ -33,6 +33,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import InputError
+from ..reports.legend import readable_number
 
 MODELS = ("spherical", "exponential", "gaussian")
 
@@ -133,9 +134,11 @@ class Variogram:
         return out
 
     def describe(self) -> str:
-        text = f"{self.model}, nugget {self.nugget:.4g}, partial sill {self.psill:.4g}, range {self.range:.4g}"
+        """The model in words, numbers written out (range 112,400, not 1.124e+05)."""
+        n = readable_number
+        text = f"{self.model}, nugget {n(self.nugget)}, partial sill {n(self.psill)}, range {n(self.range)}"
         if self.anisotropic:
-            text += f" (major axis {self.angle:.4g}° from east, anisotropy ratio {self.ratio:.4g})"
+            text += f" (major axis {n(self.angle)}° from east, anisotropy ratio {n(self.ratio)})"
         return text
 
 

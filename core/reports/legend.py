@@ -56,6 +56,8 @@ def readable_number(value: float, digits: int = 4) -> str:
         return f"{rounded:.{digits - 1}e}"
     if abs(rounded) >= 1e4:
         return f"{rounded:,.0f}"
+    if abs(rounded) >= 10**digits:  # more whole digits than asked for: 'g' would write 160 as 1.6e+02
+        return f"{rounded:.0f}"
     return f"{rounded:.{digits}g}"
 
 

@@ -80,6 +80,26 @@ def test_a_classic_model_says_once_why_it_writes_no_uncertainty_and_checks_the_t
     assert not feedback.warnings
 
 
+def test_a_classic_model_run_with_the_defaults_says_nothing_of_uncertainty(run_algorithm, data, tmp_path):
+    """Neither MC_SAMPLES nor OUTPUT_UNCERTAINTY given (qgis_process with the defaults): no line about them. It said
+    'No uncertainty raster (OUTPUT_UNCERTAINTY) is written, and MC_SAMPLES is ignored' on every such run, about
+    settings the user never made (MC_SAMPLES's default 20 counted as asked)."""
+    from tests.qgis.feedback import RecordingFeedback
+
+    params = training_parameters(data, tmp_path, "logistic", ("elements", "mag"), METHOD=2)
+    model = run_algorithm("prospector:trainmodel", params)["OUTPUT_MODEL"]
+    feedback = RecordingFeedback()
+    out = run_algorithm(
+        "prospector:predict",
+        {"INPUT_RASTERS": params["INPUT_RASTERS"], "MODEL": model, "OUTPUT": str(tmp_path / "p.tif")},
+        feedback,
+    )
+    said = [i for i in feedback.infos if ("uncertainty" in i.lower() or "MC_SAMPLES" in i) and "Results" not in i]
+    assert said == [] and out["OUTPUT_UNCERTAINTY"] is None and not feedback.warnings
+    with rasterio.open(out["OUTPUT"]) as src:
+        assert src.count == 1 and np.isfinite(src.read(1, masked=True).compressed()).all()
+
+
 @pytest.mark.parametrize("method", [0, 1, 3])
 def test_other_learners_train_and_predict(run_algorithm, data, tmp_path, method):
     params = training_parameters(data, tmp_path, "m", METHOD=method, WINDOW=3, N_ESTIMATORS=10)

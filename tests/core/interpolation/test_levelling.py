@@ -81,6 +81,17 @@ def test_disparities_by_hand():
     assert limit_spread([0.5, 2.0]) is None
 
 
+def test_one_survey_with_nested_pairs_is_one_group():
+    """A 250 m grid whose every node has a close partner sample (40 m off, as the Jura's nested design): one survey,
+    one group. By the nearest-sample distance (40 m) every node with its partner was a group of its own, and their
+    medians compared as if they were surveys."""
+    gx, gy = np.meshgrid(np.arange(16) * 250.0, np.arange(16) * 250.0)
+    nodes = np.column_stack([gx.ravel(), gy.ravel()])
+    xy = np.vstack([nodes, nodes + [40.0, 0.0]])
+    assert len(set(spatial_groups(xy).tolist())) == 1
+    assert len(set(spatial_groups(xy, neighbour=1).tolist())) == 256  # the nearest sample alone: split
+
+
 def test_spatial_groups_split_surveys_separated_by_a_gap():
     rng = np.random.default_rng(3)
     west = rng.uniform(0, 1000, (80, 2))

@@ -60,6 +60,25 @@ def test_kriging_much_worse_than_idw_and_pure_nugget_are_reported():
     )
 
 
+def test_only_the_chosen_candidate_is_warned_about():
+    """Automatic choice: a pure-nugget raw-value variogram that lost to kriging on log values is no concern of the
+    map (Kola C-horizon Cu: 'the variogram of raw values is almost pure nugget' while the map used log values)."""
+    raw = Candidate("kriging", "none", variogram=Variogram("gaussian", 331.0, 22.12, 112_400.0))  # nugget 94 %
+    log = Candidate("kriging", "log", variogram=Variogram("exponential", 0.287, 0.2846, 106_000.0))  # nugget 50 %
+    cands = [Candidate("idw", "log", 2.0), raw, log]
+    rows = [
+        crossval.CvScore("Cu", "idw", "power=2", "loo", 605, 16.61, 8.0, 0.1, 0.2),
+        crossval.CvScore("Cu", "ordinary kriging", "", "loo", 605, 16.5, 8.0, 0.1, 0.2),
+        crossval.CvScore("Cu", "ordinary kriging", "", "loo", 605, 16.22, 8.0, 0.1, 0.23),
+    ]
+    assert choose(cands, rows) == 2
+    assert kriging_warnings("Cu", cands, rows, only=2) == []
+    assert kriging_warnings("Cu", cands, rows, only=0) == []  # IDW chosen: nothing about kriging
+    (said,) = kriging_warnings("Cu", cands, rows, only=1)
+    assert said.startswith("Cu: the variogram of raw values is almost pure nugget (nugget 331 = 94 % of the sill)")
+    assert len(kriging_warnings("Cu", cands, rows)) == 1  # without ``only`` every kriging candidate, as before
+
+
 def test_below_detection_share_by_hand():
     # 3 censored entries (already substitutes), 2 zeros, 5 positive values, 1 missing
     values = np.array([0.5, 0.5, 0.5, 0.0, 0.0, 3, 4, 5, 6, 7, np.nan])

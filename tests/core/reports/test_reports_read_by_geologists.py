@@ -31,6 +31,21 @@ def test_readable_number_by_hand(value, expected):
     assert readable_number(value) == expected
 
 
+@pytest.mark.parametrize(
+    "value, digits, expected",
+    [
+        (157.977, 2, "160"),  # comparemodels' seconds column printed '1.6e+02' for a 158 s CNN
+        (36.108, 2, "36"),
+        (1234.5, 2, "1200"),
+        (98765.0, 2, "99,000"),
+        (0.156181, 2, "0.16"),
+        (999.6, 3, "1000"),
+    ],
+)
+def test_readable_number_with_few_digits_writes_whole_numbers_out(value, digits, expected):
+    assert readable_number(value, digits) == expected
+
+
 @pytest.fixture
 def magnetics_like():
     """A map in the thousands (as the demo's magnetics, nT) with one deposit on a cell of 11,270.3."""
