@@ -111,6 +111,12 @@ def seed(name: str = "SEED"):
     return QgsProcessingParameterNumber(name, tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
 
 
+def seed_value(algorithm, parameters, context, name: str = "SEED") -> int:
+    """The seed as numpy's generators take it (0 to 2**32 - 1): a negative SEED, which the parameter allows,
+    wrapped into that range, as the classic learners always have (numpy refuses -1 outright)."""
+    return algorithm.parameterAsInt(parameters, name, context) % 2**32
+
+
 def model_file(name: str, description: str, optional: bool = False):
     """A model-file destination (*.pt); an optional one is not created unless asked for."""
     if optional:

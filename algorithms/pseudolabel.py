@@ -206,7 +206,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             iterations=self.parameterAsInt(parameters, self.ITERATIONS, context),
             bags=self.parameterAsInt(parameters, self.BAGS, context),
             neighbors=self.parameterAsInt(parameters, self.NEIGHBORS, context),
-            seed=self.parameterAsInt(parameters, self.SEED, context),
+            seed=params.seed_value(self, parameters, context),
         )
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         output_conf = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context)

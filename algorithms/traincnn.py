@@ -454,7 +454,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
             batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
             learning_rate=self.parameterAsDouble(parameters, self.LEARNING_RATE, context),
-            seed=self.parameterAsInt(parameters, self.SEED, context),
+            seed=params.seed_value(self, parameters, context),
             device=self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto",
             validation=self.enum_name(parameters, self.VALIDATION, context),
             semi_supervised=None if self.parameterAsBool(parameters, self.SEMI_SUPERVISED, context) else False,

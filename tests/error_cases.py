@@ -245,6 +245,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep3_inputs(folder, bands))
     paths.update(_sweep4b_inputs(folder, xy, base, bands, labels[0]))
     paths.update(_sweep4a_inputs(folder, xy, cu, pb, bands))
+    paths.update(_sweep5b_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -306,6 +307,17 @@ def _sweep4a_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
         [(f"POINT ZM ({x} {y} 250 7)", {"name": n}) for (x, y), n in zip(three, "abc")],
     )  # a drill collar's elevation (Z) and a measure (M) with each deposit
     return paths
+
+
+def _sweep5b_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Inputs of sweep 5b (parameters at their limits): the samples with a survey field that holds one survey, and
+    the matrix's second deposit alone."""
+    n = len(base["name"])
+    path = os.path.join(folder, "samples_one_survey.gpkg")
+    return {
+        "samples_one_survey": _points(path, xy, {**base, "survey": ["till 2019"] * n}),
+        "deposits_one": _points(os.path.join(folder, "deposits_one.gpkg"), [(X0 + 5000, Y0 + 6000)], {"name": ["b"]}),
+    }
 
 
 def _coarse_labels(path: str, labels: np.ndarray) -> str:
@@ -3441,3 +3453,54 @@ CASES += [
         r"field once\.",
     ),  # before: ran, two identical bands 'Cu', which anomalies then refused ('band descriptions repeat')
 ]
+
+
+# sweep 5b: parameters at their limits
+
+
+def labels_drawn_with_the_wrapped_seed(params: Dict[str, object]) -> None:
+    """pseudolabel with SEED -1: the summary records the seed numpy drew with, -1 wrapped as the classic learners
+    wrap it (2**32 - 1), and the labels hold both classes."""
+    import json
+
+    import rasterio
+
+    with open(str(params["OUTPUT_SUMMARY"]), encoding="utf-8") as handle:
+        assert json.load(handle)["settings"]["seed"] == 2**32 - 1
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        labels = src.read(1, masked=True)
+    assert set(np.unique(labels.compressed()).tolist()) == {0, 1}
+
+
+def model_trained_with_the_wrapped_seed(params: Dict[str, object]) -> None:
+    """traincnn with SEED -1: the model file opens and records the seed its generators took (2**32 - 1)."""
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    assert PatchCNN.load(str(params["OUTPUT_MODEL"])).seed == 2**32 - 1
+
+
+def learners_compared_with_the_wrapped_seed(params: Dict[str, object]) -> None:
+    """comparemodels with SEED -1: the table holds every fold of the logistic regression and of the best band, each
+    with an AUC between 0 and 1."""
+    import csv
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["fold"] not in ("", "all")]
+    for learner in ("logistic", "best band"):
+        folds = [r for r in rows if r["learner"] == learner]
+        assert [r["fold"] for r in folds] == ["0", "1"], rows
+        assert all(0.0 <= float(r["auc"]) <= 1.0 for r in folds), folds
+
+
+CASES += [
+    Case("negative random seed (SEED -1)", "pseudolabel", _set(SEED=-1), check=labels_drawn_with_the_wrapped_seed),
+    Case("negative random seed (SEED -1)", "evaluate", _set(SEED=-1), check=_auc_as_scikit_learn),
+    Case("negative random seed (SEED -1)", "traincnn", _set(SEED=-1), check=model_trained_with_the_wrapped_seed),
+    Case(
+        "negative random seed (SEED -1)",
+        "comparemodels",
+        _set(SEED=-1),
+        check=learners_compared_with_the_wrapped_seed,
+    ),
+]  # before: "Unexpected error in prospector:…: ValueError: expected non-negative integer" (trainmodel ran: its
+# learners wrap the seed into numpy's 0 … 2**32 - 1)
