@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, List, Optional, Tuple
 
@@ -494,6 +495,13 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 f"DENSITY_RADIUS: {radius:g} is smaller than a cell ({grid.pixel_size:g}); use at least a few cells, "
                 "or 0 for no density band."
+            )
+        diagonal = math.hypot(grid.width, grid.height) * grid.pixel_size
+        if radius > diagonal:  # the window would also reach radius / pixel_size cells out: memory for nothing
+            raise QgsProcessingException(
+                f"DENSITY_RADIUS: {radius:g} is more than the grid's whole diagonal ({diagonal:,.0f} map units), so "
+                "every cell's circle would hold the same lines and the density band would be one value everywhere; "
+                "use a radius of a few cells up to a fraction of the area, or 0 for no density band."
             )
         crossings = self.parameterAsBool(parameters, self.INTERSECTIONS, context)
         sources = []

@@ -3504,3 +3504,13 @@ CASES += [
     ),
 ]  # before: "Unexpected error in prospector:…: ValueError: expected non-negative integer" (trainmodel ran: its
 # learners wrap the seed into numpy's 0 … 2**32 - 1)
+
+CASES += [
+    Case(
+        "line density radius wider than the grid",
+        "evidence",
+        _set(DENSITY_RADIUS=1e9),
+        error=r"^DENSITY_RADIUS: 1e\+09 is more than the grid's whole diagonal \(14,142 map units\), so every cell's "
+        r"circle would hold the same lines .*or 0 for no density band\.",
+    ),  # before: "Out of memory: use a larger PIXEL_SIZE, a smaller EXTENT or a MASK." (a window of 8 million cells a side)
+]
