@@ -493,6 +493,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 "OUTPUT_VARIANCE: only ordinary kriging gives a variance; set METHOD to ordinary kriging "
                 "or leave the variance output empty."
             )
+        self._warn_ignored(parameters, context, feedback, method, bool(cv_output), bool(survey_field))
         fixed = self._fixed_variogram(parameters, context)
         anisotropy = self._anisotropy(parameters, context)
         censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
@@ -699,6 +700,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         method = self.enum_name(parameters, self.LEVELLING, context)
         names = sorted(set(surveys.tolist()))
         feedback.pushInfo(f"SURVEY_FIELD: {len(names)} survey(s): {', '.join(names[:10])}")
+        if len(names) == 1:
+            feedback.pushWarning(
+                f"SURVEY_FIELD: every sample is of one survey ('{names[0]}'), so there is nothing to level it onto "
+                "and the values are gridded as they are; choose the field that tells the surveys or laboratories "
+                "apart, or leave SURVEY_FIELD empty."
+            )
         reference = self.parameterAsString(parameters, self.REFERENCE_SURVEY, context).strip() or None
         if reference is not None and reference not in names:
             raise QgsProcessingException(
@@ -900,6 +907,50 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         else:
             path = self.parameterAsFileOutput(parameters, name, context)
         return path or None
+
+    def _warn_ignored(self, parameters, context, feedback, method: str, cv: bool, surveys: bool) -> None:
+        """A warning for each parameter set away from its default that this run does not read: the kriging settings
+        under IDW, POWER under kriging (either read when OUTPUT_CV compares both), the anisotropy's angle and ratio
+        unless ANISOTROPY is 'Given', the levelling settings without SURVEY_FIELD (the 3.22 dialog cannot hide
+        them)."""
+        kriging = method != "idw" or cv
+        why_kriging = "METHOD is IDW and OUTPUT_CV is empty"
+        given = self.enum_name(parameters, self.ANISOTROPY, context) == "given"
+        readers = "ordinary kriging (METHOD ordinary kriging or automatic, or the OUTPUT_CV table)"
+        rules = [(name, kriging, readers, why_kriging) for name in (
+            self.VARIOGRAM_MODEL, self.VARIOGRAM_ESTIMATOR, self.VARIOGRAM_NUGGET, self.VARIOGRAM_SILL,
+            self.VARIOGRAM_RANGE, self.ANISOTROPY,
+        )]  # fmt: skip
+        anisotropy = self.parameterDefinition(self.ANISOTROPY).options()[
+            self.parameterAsEnum(parameters, self.ANISOTROPY, context)
+        ]
+        for name in (self.ANISOTROPY_ANGLE, self.ANISOTROPY_RATIO):
+            why = why_kriging if given else f"ANISOTROPY is '{anisotropy}'"
+            rules.append((name, kriging and given, "ordinary kriging with ANISOTROPY 'Given'", why))
+        rules.append((self.POWER, method != "kriging" or cv, "IDW (METHOD IDW or automatic, or the OUTPUT_CV "
+                      "table)", "METHOD is ordinary kriging and OUTPUT_CV is empty"))  # fmt: skip
+        for name in (self.LEVELLING, self.REFERENCE_SURVEY):
+            rules.append((name, surveys, "the levelling of surveys (SURVEY_FIELD)", "SURVEY_FIELD is empty"))
+        for name, read, readers, why in rules:
+            definition = self.parameterDefinition(name)
+            value = parameters.get(name)
+            if read or value in (None, ""):
+                continue
+            if definition.type() == "enum":
+                number = self.parameterAsEnum(parameters, name, context)
+                if number == definition.defaultValue():
+                    continue
+                shown = definition.options()[number]
+            elif definition.type() == "string":
+                shown = self.parameterAsString(parameters, name, context).strip()
+                if not shown:
+                    continue
+            else:
+                number = self.parameterAsDouble(parameters, name, context)
+                if definition.defaultValue() is not None and number == float(definition.defaultValue()):
+                    continue
+                shown = f"{number:g}"
+            feedback.pushWarning(f"{name} ({shown}) is read only by {readers}; {why}, so this run ignores it.")
 
     def _fixed_variogram(self, parameters, context):
         """The user's variogram when VARIOGRAM_RANGE is set (> 0), else None (fit it)."""

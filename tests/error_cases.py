@@ -3514,3 +3514,40 @@ CASES += [
         r"circle would hold the same lines .*or 0 for no density band\.",
     ),  # before: "Out of memory: use a larger PIXEL_SIZE, a smaller EXTENT or a MASK." (a window of 8 million cells a side)
 ]
+
+
+def idw_of_cu_as_sampled(params: Dict[str, object]) -> None:
+    """Band 1 (Cu) equals a brute-force IDW of the samples' Cu read with geopandas (8 nearest, power 2, log10): the
+    settings the run warned it ignores (kriging's, the levelling's) changed nothing."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    _assert_brute_force_idw(params, sxy, frame["Cu"].to_numpy(dtype=float))
+
+
+CASES += [
+    Case(
+        "kriging settings with IDW",
+        "interpolate",
+        _set(ANISOTROPY=2, ANISOTROPY_RATIO=3, VARIOGRAM_ESTIMATOR=1),
+        warning=r"ANISOTROPY \(Given\) is read only by ordinary kriging \(METHOD ordinary kriging or automatic, or "
+        r"the OUTPUT_CV table\); METHOD is IDW and OUTPUT_CV is empty, so this run ignores it\.",
+        check=idw_of_cu_as_sampled,
+    ),  # before: ran IDW without a word; the anisotropy and the estimator asked for were not used
+    Case(
+        "levelling settings without a survey field",
+        "interpolate",
+        _set(LEVELLING=1, REFERENCE_SURVEY="till 2019"),
+        warning=r"REFERENCE_SURVEY \(till 2019\) is read only by the levelling of surveys \(SURVEY_FIELD\); "
+        r"SURVEY_FIELD is empty, so this run ignores it\.",
+        check=idw_of_cu_as_sampled,
+    ),  # before: nothing levelled, without a word
+    Case(
+        "survey field of one survey",
+        "interpolate",
+        _set(INPUT="samples_one_survey", SURVEY_FIELD="survey"),
+        warning=r"SURVEY_FIELD: every sample is of one survey \('till 2019'\), so there is nothing to level it onto",
+        check=idw_of_cu_as_sampled,
+    ),  # before: "SURVEY_FIELD: 1 survey(s): till 2019" in the log, nothing levelled, no warning
+]
