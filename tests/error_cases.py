@@ -3551,3 +3551,13 @@ CASES += [
         check=idw_of_cu_as_sampled,
     ),  # before: "SURVEY_FIELD: 1 survey(s): till 2019" in the log, nothing levelled, no warning
 ]
+
+CASES += [
+    Case(
+        "fixed variogram of no variance (nugget and sill 0)",
+        "interpolate",
+        _set(METHOD=1, VARIOGRAM_MODEL=1, VARIOGRAM_NUGGET=0, VARIOGRAM_SILL=0, VARIOGRAM_RANGE=3000),
+        error=r"^VARIOGRAM_SILL: a variogram needs nugget >= 0 and partial sill >= 0, not both 0 \(here 0 and 0: a "
+        r"sill of 0 is no variance at all\); give the partial sill",
+    ),  # before: "VARIOGRAM_RANGE: a variogram needs nugget >= 0, partial sill >= 0 (not both 0) and range > 0."
+]
