@@ -477,7 +477,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         streamed = self._streamed(parameters, context, feedback, paths, names, model, not runner.in_process)
         if streamed is not None:
             fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
-            self._check_grid(grid, model.patch_size)
+            self._check_grid(grid, model.patch_size, model.coarse)
             model.set_params(block_size=self._block_cells(parameters, context, grid))
             from ..core.learning.network import receptive_field
 
@@ -499,7 +499,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(
                 f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
             )
-            self._check_grid(grid, model.patch_size)
+            self._check_grid(grid, model.patch_size, model.coarse)
             labels = self._labels(parameters, context, feedback, grid)
             warn_labels_without_evidence(stack, labels, feedback)
             confidence = None
@@ -541,19 +541,38 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
 
     def _block_cells(self, parameters, context, grid) -> int:
-        """BLOCK_SIZE in cells of the grid (0 = automatic)."""
+        """BLOCK_SIZE in cells of the grid (0 = automatic); refused when one block would cover the whole grid (the
+        blocks start at its corner), as nothing would be left to validate on."""
         block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
-        return int(round(block / grid.pixel_size)) if block > 0 else 0
+        cells = int(round(block / grid.pixel_size)) if block > 0 else 0
+        if cells >= max(grid.width, grid.height) and self.enum_name(parameters, self.VALIDATION, context) == "blocks":
+            raise QgsProcessingException(
+                f"BLOCK_SIZE: {block:g} is as wide as the whole grid ({grid.width} x {grid.height} cells of "
+                f"{grid.pixel_size:g}), so one block would hold every label and none would be left to validate on; "
+                f"use blocks of a fraction of the area (at most {grid.pixel_size * max(grid.width, grid.height) / 2:g} "
+                "here), or 0 to have them chosen from the labels."
+            )
+        return cells
 
-    def _check_grid(self, grid, patch: int) -> None:
-        """Refuse an evidence grid narrower than the patch on a side (a 1-row raster, cells far too large): every
-        patch would be mostly padding, and the labels fall on a few cells."""
+    def _check_grid(self, grid, patch: int, coarse: int = 0) -> None:
+        """Refuse an evidence grid narrower than the patch on a side (a 1-row raster, cells far too large), or than
+        the window of the coarse view: every patch would be mostly padding, and the labels fall on a few cells."""
         if min(grid.width, grid.height) < patch:
             raise QgsProcessingException(
                 f"INPUT_RASTERS: the evidence grid is {grid.width} x {grid.height} cells of {grid.pixel_size:g}, "
                 f"narrower than the {patch} x {patch}-cell patch (PATCH_SIZE), so every patch would be mostly "
                 "padding. Give rasters with more cells (a smaller cell size, a larger area), a smaller PATCH_SIZE, "
                 "or PATCH_SIZE 1 (a network that sees each cell alone)."
+            )
+        side = min(grid.width, grid.height)
+        if coarse >= 3 and patch * coarse > side:
+            fits = max((k for k in range(3, side // patch + 1, 2)), default=0)
+            raise QgsProcessingException(
+                f"COARSE_VIEW: the network would see {patch * coarse} x {patch * coarse} cells around each cell "
+                f"(PATCH_SIZE {patch} x COARSE_VIEW {coarse}), more than the evidence grid's {grid.width} x "
+                f"{grid.height}, so every window would be mostly padding and no training cell would lie clear of "
+                f"the validation cells' windows; use a COARSE_VIEW of {f'at most {fits}' if fits else '0'} here"
+                f"{', or 0 for none' if fits else ' (none)'}."
             )
 
     def _streamed(self, parameters, context, feedback, paths, names, model, distributed=False):

@@ -3561,3 +3561,30 @@ CASES += [
         r"sill of 0 is no variance at all\); give the partial sill",
     ),  # before: "VARIOGRAM_RANGE: a variogram needs nugget >= 0, partial sill >= 0 (not both 0) and range > 0."
 ]
+
+CASES += [
+    Case(
+        "coarse view wider than the grid",
+        "traincnn",
+        _set(COARSE_VIEW=9),
+        error=r"^COARSE_VIEW: the network would see 45 x 45 cells around each cell \(PATCH_SIZE 5 x COARSE_VIEW 9\), "
+        r"more than the evidence grid's 40 x 40, .*use a COARSE_VIEW of at most 7 here, or 0 for none\.",
+    ),  # before: "VALIDATION: could not split the labels in space …; add labels, use smaller blocks, or change the
+    # validation method." (no word of COARSE_VIEW)
+    Case(
+        "patch of 11 cells on a grid of 40",
+        "traincnn",
+        _set(PATCH_SIZE=11),
+        error=r"^VALIDATION: could not split the labels in space so that every class is in both the training and the "
+        r"validation part \(1 block\(s\) of 44 cells; training cells within 10 cells of a validation cell are left "
+        r"out, .*a smaller PATCH_SIZE or COARSE_VIEW \(the window, and the automatic blocks, grow with them\)",
+    ),  # before: "…; add labels, use smaller blocks, or change the validation method." (no word of the patch)
+    Case(
+        "validation block as wide as the grid",
+        "traincnn",
+        _set(BLOCK_SIZE=10_000),
+        error=r"^BLOCK_SIZE: 10000 is as wide as the whole grid \(40 x 40 cells of 250\), so one block would hold "
+        r"every label and none would be left to validate on; use blocks of a fraction of the area \(at most 5000 "
+        r"here\), or 0",
+    ),  # before: the same "VALIDATION: could not split the labels in space …" (no word of BLOCK_SIZE)
+]
