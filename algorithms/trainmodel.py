@@ -25,6 +25,14 @@ from .traincnn import TrainCnnAlgorithm, grid_meta, layer_paths, warn_labels_wit
 
 #: METHOD's options, by name (stored by name in provenance; append only)
 LEARNERS = ["random_forest", "gradient_boosting", "logistic", "woe"]
+#: the settings of :func:`learner_parameters` and the learners that read them (core.classic.learner)
+READERS = {
+    "N_ESTIMATORS": ("random_forest", "gradient_boosting"),
+    "MAX_DEPTH": ("random_forest", "gradient_boosting"),
+    "MIN_SAMPLES_LEAF": ("random_forest", "gradient_boosting"),
+    "LEARNING_RATE": ("gradient_boosting",),
+    "REGULARISATION": ("logistic",),
+}
 assert set(LEARNERS) == set(METHODS)
 
 
@@ -189,6 +197,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         warn_labels_without_evidence(stack, labels, feedback)
         confidence = self._confidence(parameters, context, feedback, grid)
         method = self.enum_name(parameters, self.METHOD, context)
+        self._warn_ignored(parameters, context, feedback, method)
         model = ClassicLearner(method, **learner_settings(self, parameters, context))
         feedback.pushInfo(f"Training {METHOD_TITLES[method]} on {', '.join(stack.band_names)}")
         feedback.setProgress(10)
@@ -213,6 +222,23 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         write_text(report_path, classic_report_html({**model.metadata_, "provenance": provenance}), self.OUTPUT_REPORT)
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
+
+    def _warn_ignored(self, parameters, context, feedback, method: str) -> None:
+        """A warning for each setting changed from its default that the learner chosen does not read (the 3.22
+        dialog cannot hide them)."""
+        for name, readers in READERS.items():
+            definition = self.parameterDefinition(name)
+            value = parameters.get(name)
+            if method in readers or value in (None, ""):
+                continue
+            number = self.parameterAsDouble(parameters, name, context)
+            if number == float(definition.defaultValue()):
+                continue
+            learners = " and ".join(METHOD_TITLES[m] for m in readers)
+            feedback.pushWarning(
+                f"{name} ({number:g}) is read by {learners} only; the learner chosen, {METHOD_TITLES[method]}, "
+                "ignores it."
+            )
 
     def _confidence(self, parameters, context, feedback, grid):
         layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)

@@ -3588,3 +3588,21 @@ CASES += [
         r"here\), or 0",
     ),  # before: the same "VALIDATION: could not split the labels in space …" (no word of BLOCK_SIZE)
 ]
+
+CASES += [
+    Case(
+        "tree settings with logistic regression",
+        "trainmodel",
+        _set(METHOD=2, N_ESTIMATORS=500, MAX_DEPTH=4),
+        warning=r"N_ESTIMATORS \(500\) is read by random forest and gradient boosting only; the learner chosen, "
+        r"logistic regression, ignores it\.",
+    ),  # before: trained a logistic regression without a word of the 500 trees asked for
+    Case(
+        "leaf larger than half the labelled cells",
+        "trainmodel",
+        _set(METHOD=0, MIN_SAMPLES_LEAF=100),
+        error=r"^MIN_SAMPLES_LEAF: 100 cells a leaf: a tree splits only where each side keeps that many, so it needs at "
+        r"least 200 training cells and there are 196: every tree would be one leaf, giving one probability "
+        r"everywhere\. Use a MIN_SAMPLES_LEAF of at most 98",
+    ),  # before: trained a forest of one-leaf trees (one probability everywhere) without a word
+]
