@@ -387,6 +387,16 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 + (" …" if len(skipped) > 10 else "")
             )
         cells = np.unique(np.column_stack([rows[inside], cols[inside]]), axis=0)
+        if len(xy) < 2:
+            raise QgsProcessingException(
+                f"DEPOSITS: the layer holds {len(xy)} deposit(s), and at least two are needed, as the learners are "
+                "compared by holding deposits out in turn; add deposits (known occurrences count too)."
+            )
+        if cells.shape[0] < 2 and inside.sum() >= 2:
+            raise QgsProcessingException(
+                f"DEPOSITS: the {int(inside.sum())} deposits on valid cells all lie in one cell of the rasters, and "
+                "deposits in at least two cells are needed; add deposits, or use rasters of smaller cells."
+            )
         if cells.shape[0] < 2:
             raise QgsProcessingException(
                 f"DEPOSITS: {cells.shape[0]} of the {len(xy)} deposits lie on valid cells of the rasters, and at "

@@ -3606,3 +3606,14 @@ CASES += [
         r"everywhere\. Use a MIN_SAMPLES_LEAF of at most 98",
     ),  # before: trained a forest of one-leaf trees (one probability everywhere) without a word
 ]
+
+CASES += [
+    Case(
+        "one deposit",
+        "comparemodels",
+        _set(DEPOSITS="deposits_one"),
+        error=r"^DEPOSITS: the layer holds 1 deposit\(s\), and at least two are needed, as the learners are compared by "
+        r"holding deposits out in turn; add deposits",
+    ),  # before: "DEPOSITS: 1 of the 1 deposits lie on valid cells of the rasters, and at least two are needed; check
+    # that the deposits overlap the rasters (and their CRS), the rasters' nodata and the MASK." (it did overlap)
+]
