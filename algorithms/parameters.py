@@ -163,6 +163,9 @@ def refused_value(definition, value, context) -> str:
             f"{name}: choose {how} {listed}: by its number or by words that name one option, e.g. "
             f"'{options[-1].split(' (')[0]}' (got {got})."
         )
+    if kind == "string" and not str(value or "").strip():  # a required text box left empty
+        default = definition.defaultValue()
+        return f"{name}: give a value{f', e.g. {default}' if default else ''} (got nothing)."
     if kind == "file" and definition.extension():
         return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
     return ""

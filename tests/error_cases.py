@@ -3617,3 +3617,12 @@ CASES += [
     ),  # before: "DEPOSITS: 1 of the 1 deposits lie on valid cells of the rasters, and at least two are needed; check
     # that the deposits overlap the rasters (and their CRS), the rasters' nodata and the MASK." (it did overlap)
 ]
+
+CASES += [
+    Case(
+        "percentiles left empty",
+        "anomalies",
+        _set(PERCENTILES=""),
+        error=r"^PERCENTILES: give a value, e\.g\. 85,95,98 \(got nothing\)\.",
+    ),  # before: "Incorrect parameter value for PERCENTILES"
+]
