@@ -3626,3 +3626,13 @@ CASES += [
         error=r"^PERCENTILES: give a value, e\.g\. 85,95,98 \(got nothing\)\.",
     ),  # before: "Incorrect parameter value for PERCENTILES"
 ]
+CASES += [
+    Case(
+        "positive radius wider than the grid",
+        "pseudolabel",
+        _set(POSITIVE_RADIUS=1e6, METHOD=1),
+        error=r"^POSITIVE_RADIUS: every one of the 1600 cells with evidence lies within 1e\+06 of a mineralised point, "
+        r"so every cell would be labelled mineralised and none is left to tell barren ground by; use a radius",
+    ),  # before: label spreading labelled all 1,600 cells mineralised without a word (PU bagging and self-training
+    # refused it as "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer.")
+]
