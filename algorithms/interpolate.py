@@ -494,7 +494,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 "or leave the variance output empty."
             )
         self._warn_ignored(parameters, context, feedback, method, bool(cv_output), bool(survey_field))
-        fixed = self._fixed_variogram(parameters, context)
+        # IDW alone reads no variogram: a range given for it was warned about above, not refused for want of a model
+        fixed = self._fixed_variogram(parameters, context) if (method != "idw" or cv_output) else None
         anisotropy = self._anisotropy(parameters, context)
         censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
         runner = task_runner(self, parameters, context, feedback)

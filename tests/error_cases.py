@@ -3636,3 +3636,14 @@ CASES += [
     ),  # before: label spreading labelled all 1,600 cells mineralised without a word (PU bagging and self-training
     # refused it as "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer.")
 ]
+CASES += [
+    Case(
+        "variogram range with IDW",
+        "interpolate",
+        _set(VARIOGRAM_RANGE=3000),
+        warning=r"VARIOGRAM_RANGE \(3000\) is read only by ordinary kriging \(METHOD ordinary kriging or automatic, or "
+        r"the OUTPUT_CV table\); METHOD is IDW and OUTPUT_CV is empty, so this run ignores it\.",
+        check=idw_of_cu_as_sampled,
+    ),  # before: refused "VARIOGRAM_MODEL: a fixed VARIOGRAM_RANGE needs a model; choose spherical, exponential or
+    # gaussian (or clear the range to fit the variogram).", though the run (IDW) reads no variogram
+]
