@@ -125,6 +125,37 @@ def require_classes(labels: np.ndarray, name: str) -> None:
         )
 
 
+#: how check_grid's refusals end for traincnn: its PATCH_SIZE takes 1, its COARSE_VIEW 0
+PER_CELL_ADVICE = "PATCH_SIZE 1 (a network that sees each cell alone)"
+NO_COARSE_ADVICE = "set it to 0 (none)"
+
+
+def check_grid(
+    grid, patch: int, coarse: int = 0, smaller: str = PER_CELL_ADVICE, no_coarse: str = NO_COARSE_ADVICE
+) -> None:
+    """Refuse an evidence grid narrower than the patch on a side (a 1-row raster, cells far too large), or than
+    the window of the coarse view: every patch would be mostly padding, and the labels fall on a few cells.
+    ``smaller``, ``no_coarse``: the last ways out the messages offer (a network that sees each cell alone, no
+    coarse view), as each algorithm's parameters allow."""
+    if min(grid.width, grid.height) < patch:
+        raise QgsProcessingException(
+            f"INPUT_RASTERS: the evidence grid is {grid.width} x {grid.height} cells of {grid.pixel_size:g}, "
+            f"narrower than the {patch} x {patch}-cell patch (PATCH_SIZE), so every patch would be mostly "
+            f"padding. Give rasters with more cells (a smaller cell size, a larger area), a smaller PATCH_SIZE, "
+            f"or {smaller}."
+        )
+    side = min(grid.width, grid.height)
+    if coarse >= 3 and patch * coarse > side:
+        fits = max((k for k in range(3, side // patch + 1, 2)), default=0)
+        raise QgsProcessingException(
+            f"COARSE_VIEW: the network would see {patch * coarse} x {patch * coarse} cells around each cell "
+            f"(PATCH_SIZE {patch} x COARSE_VIEW {coarse}), more than the evidence grid's {grid.width} x "
+            f"{grid.height}, so every window would be mostly padding and no training cell would lie clear of "
+            f"the validation cells' windows; "
+            + (f"use a COARSE_VIEW of at most {fits} here, or {no_coarse}." if fits else f"{no_coarse}.")
+        )
+
+
 class TrainCnnAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {
         "VALIDATION": VALIDATIONS,
@@ -477,7 +508,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         streamed = self._streamed(parameters, context, feedback, paths, names, model, not runner.in_process)
         if streamed is not None:
             fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
-            self._check_grid(grid, model.patch_size, model.coarse)
+            check_grid(grid, model.patch_size, model.coarse)
             model.set_params(block_size=self._block_cells(parameters, context, grid))
             from ..core.learning.network import receptive_field
 
@@ -499,7 +530,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(
                 f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
             )
-            self._check_grid(grid, model.patch_size, model.coarse)
+            check_grid(grid, model.patch_size, model.coarse)
             labels = self._labels(parameters, context, feedback, grid)
             warn_labels_without_evidence(stack, labels, feedback)
             confidence = None
@@ -553,27 +584,6 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 "here), or 0 to have them chosen from the labels."
             )
         return cells
-
-    def _check_grid(self, grid, patch: int, coarse: int = 0) -> None:
-        """Refuse an evidence grid narrower than the patch on a side (a 1-row raster, cells far too large), or than
-        the window of the coarse view: every patch would be mostly padding, and the labels fall on a few cells."""
-        if min(grid.width, grid.height) < patch:
-            raise QgsProcessingException(
-                f"INPUT_RASTERS: the evidence grid is {grid.width} x {grid.height} cells of {grid.pixel_size:g}, "
-                f"narrower than the {patch} x {patch}-cell patch (PATCH_SIZE), so every patch would be mostly "
-                "padding. Give rasters with more cells (a smaller cell size, a larger area), a smaller PATCH_SIZE, "
-                "or PATCH_SIZE 1 (a network that sees each cell alone)."
-            )
-        side = min(grid.width, grid.height)
-        if coarse >= 3 and patch * coarse > side:
-            fits = max((k for k in range(3, side // patch + 1, 2)), default=0)
-            raise QgsProcessingException(
-                f"COARSE_VIEW: the network would see {patch * coarse} x {patch * coarse} cells around each cell "
-                f"(PATCH_SIZE {patch} x COARSE_VIEW {coarse}), more than the evidence grid's {grid.width} x "
-                f"{grid.height}, so every window would be mostly padding and no training cell would lie clear of "
-                f"the validation cells' windows; use a COARSE_VIEW of {f'at most {fits}' if fits else '0'} here"
-                f"{', or 0 for none' if fits else ' (none)'}."
-            )
 
     def _streamed(self, parameters, context, feedback, paths, names, model, distributed=False):
         """(fit_windows, selection, label and confidence selections, band names, grid) when the evidence stack is

@@ -3568,7 +3568,7 @@ CASES += [
         "traincnn",
         _set(COARSE_VIEW=9),
         error=r"^COARSE_VIEW: the network would see 45 x 45 cells around each cell \(PATCH_SIZE 5 x COARSE_VIEW 9\), "
-        r"more than the evidence grid's 40 x 40, .*use a COARSE_VIEW of at most 7 here, or 0 for none\.",
+        r"more than the evidence grid's 40 x 40, .*use a COARSE_VIEW of at most 7 here, or set it to 0 \(none\)\.",
     ),  # before: "VALIDATION: could not split the labels in space …; add labels, use smaller blocks, or change the
     # validation method." (no word of COARSE_VIEW)
     Case(
@@ -3646,4 +3646,22 @@ CASES += [
         check=idw_of_cu_as_sampled,
     ),  # before: refused "VARIOGRAM_MODEL: a fixed VARIOGRAM_RANGE needs a model; choose spherical, exponential or
     # gaussian (or clear the range to fit the variogram).", though the run (IDW) reads no variogram
+]
+CASES += [
+    Case(
+        "patch wider than the grid",
+        "comparemodels",
+        _set(PATCH_SIZE=41),
+        error=r"^INPUT_RASTERS: the evidence grid is 40 x 40 cells of 250, narrower than the 41 x 41-cell patch "
+        r"\(PATCH_SIZE\), so every patch would be mostly padding\. .*or the per-cell network alone \(CNN_MODES 'CNN "
+        r"per cell \(no context\)'\)\.",
+    ),  # before: compared without a word a CNN whose every patch was mostly padding (traincnn refused it)
+    Case(
+        "coarse view wider than the grid",
+        "comparemodels",
+        _set(CNN_MODES=[3], COARSE_VIEW=9),
+        error=r"^COARSE_VIEW: the network would see 45 x 45 cells around each cell \(PATCH_SIZE 5 x COARSE_VIEW 9\), "
+        r"more than the evidence grid's 40 x 40, .*use a COARSE_VIEW of at most 7 here, or leave 'CNN with a coarse "
+        r"view' out of CNN_MODES\.",
+    ),  # before: compared without a word
 ]
