@@ -59,6 +59,7 @@ from .base import (
     require_projected,
     shapely_features,
     source_transform,
+    warn_few_cells,
 )
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
@@ -377,6 +378,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(
             f"Grid: {grid.width} x {grid.height} cells of {pixel:g} {unit} ({crs.authid() or 'custom CRS'})"
         )
+        warn_few_cells(grid, bounds, feedback, "(in the CRS's map units), or a REFERENCE_RASTER whose grid to use")
         return grid, crs
 
     def _reference_grid(self, reference: QgsRasterLayer, parameters, feedback) -> Tuple[GridSpec, Any]:

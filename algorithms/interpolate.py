@@ -52,6 +52,7 @@ from .base import (
     report_values,
     require_geometry,
     require_projected,
+    warn_few_cells,
 )
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
@@ -64,9 +65,6 @@ ANISOTROPY = ("isotropic", "fitted", "given")
 #: samples closer than this (map units) count as one site and are averaged
 DUPLICATE_TOLERANCE = 1e-3
 
-
-#: fewer cells than anomalies and pseudolabel need (core.anomalies.thresholds, core.labels.pseudolabel)
-FEWEST_CELLS = 10
 #: a cell farther from every sample than GAP_SPACINGS times the samples' median distance to their GAP_NEIGHBOUR-th
 #: nearest neighbour (the survey's spacing, read through close pairs and nested designs) is in a gap; warned when
 #: more than GAP_SHARE of the cells are (Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %: no warning)
@@ -826,13 +824,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"Automatic pixel size: {pixel_size:g} map units (a quarter of the sample spacing).")
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         feedback.pushInfo(f"Output grid: {grid.width} x {grid.height} cells of {pixel_size:g}")
-        if grid.width * grid.height < FEWEST_CELLS:
-            feedback.pushWarning(
-                f"PIXEL_SIZE: the grid is only {grid.width} x {grid.height} cell(s) of {pixel_size:g} over "
-                f"{bounds[2] - bounds[0]:,.0f} x {bounds[3] - bounds[1]:,.0f} map units, too few for a map: anomalies "
-                f"and pseudolabel need at least {FEWEST_CELLS} cells. Use a smaller PIXEL_SIZE (in the layer's map "
-                "units), or 0 for one set from the sample spacing."
-            )
+        warn_few_cells(grid, bounds, feedback, "(in the layer's map units), or 0 for one set from the sample spacing")
         # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk
         self.check_memory(
             grid.width * grid.height,

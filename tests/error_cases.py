@@ -3665,3 +3665,15 @@ CASES += [
         r"view' out of CNN_MODES\.",
     ),  # before: compared without a word
 ]
+CASES += [
+    Case(
+        "pixel size larger than the extent, no reference raster",
+        "evidence",
+        lambda d, p: {
+            k: v for k, v in {**p, "PIXEL_SIZE": 1e6}.items() if k not in ("REFERENCE_RASTER", "CONTINUOUS_RASTERS")
+        },
+        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cell\(s\) of 1e\+06 over 10,000 x 10,000 map units, too few for a "
+        r"map: anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE \(in the CRS's map units\), "
+        r"or a REFERENCE_RASTER whose grid to use\.",
+    ),  # before: a 1 x 1 grid of 1,000 km, its fault distance 695 km and every lithology 0, without a word
+]
