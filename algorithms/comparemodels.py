@@ -37,7 +37,7 @@ from . import parameters as params
 from .base import ProspectorAlgorithm, mask_from_source, require_projected, say_ground_distance
 from .evaluate import EvaluateAlgorithm, require_deposit_points
 from .traincnn import TrainCnnAlgorithm, check_grid, grid_meta, import_cnn, layer_paths
-from .trainmodel import LEARNERS, learner_parameters, learner_settings
+from .trainmodel import LEARNERS, check_window, learner_parameters, learner_settings
 
 #: deposits within 3 km are one cluster (metres; typed in map units)
 CLUSTER_DEFAULT = 3000.0
@@ -290,6 +290,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         methods = [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)]
         classic = learner_settings(self, parameters, context)
         classic["seed"] = params.seed_value(self, parameters, context)  # the CNNs and folds draw with numpy too
+        check_window(grid, classic["window"])
         cnn = {
             "patch_size": self.parameterAsInt(parameters, self.PATCH_SIZE, context),
             "epochs": self.parameterAsInt(parameters, self.EPOCHS, context),

@@ -101,6 +101,20 @@ def learner_settings(alg: ProspectorAlgorithm, parameters, context) -> dict:
     }
 
 
+def check_window(grid, window: int) -> None:
+    """Refuse a neighbourhood WINDOW wider than the evidence grid on a side: every window reaches beyond it, its
+    statistics nearly those of the whole map (traincnn refuses a patch so wide)."""
+    side = min(grid.width, grid.height)
+    if window > side:
+        fits = side if side % 2 else side - 1
+        raise QgsProcessingException(
+            f"WINDOW: the neighbourhood window of {window} x {window} cells is wider than the evidence grid "
+            f"({grid.width} x {grid.height} cells of {grid.pixel_size:g}), so every window reaches beyond it and "
+            f"its statistics are nearly those of the whole map; use a WINDOW of at most {fits} here (a few cells "
+            "is usual), or 0 for the cell alone."
+        )
+
+
 class TrainModelAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {"METHOD": LEARNERS}
     INPUT_RASTERS = "INPUT_RASTERS"
@@ -198,7 +212,9 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         confidence = self._confidence(parameters, context, feedback, grid)
         method = self.enum_name(parameters, self.METHOD, context)
         self._warn_ignored(parameters, context, feedback, method)
-        model = ClassicLearner(method, **learner_settings(self, parameters, context))
+        settings = learner_settings(self, parameters, context)
+        check_window(grid, settings["window"])
+        model = ClassicLearner(method, **settings)
         feedback.pushInfo(f"Training {METHOD_TITLES[method]} on {', '.join(stack.band_names)}")
         feedback.setProgress(10)
         model.fit(stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid))

@@ -3677,3 +3677,14 @@ CASES += [
         r"or a REFERENCE_RASTER whose grid to use\.",
     ),  # before: a 1 x 1 grid of 1,000 km, its fault distance 695 km and every lithology 0, without a word
 ]
+CASES += [
+    Case(
+        "neighbourhood window wider than the grid",
+        alg,
+        _set(WINDOW=41),
+        error=r"^WINDOW: the neighbourhood window of 41 x 41 cells is wider than the evidence grid \(40 x 40 cells of "
+        r"250\), so every window reaches beyond it and its statistics are nearly those of the whole map; use a WINDOW "
+        r"of at most 39 here",
+    )
+    for alg in ("trainmodel", "comparemodels")
+]  # before: trained (and compared) without a word, though traincnn refuses a patch wider than the grid
