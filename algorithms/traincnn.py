@@ -509,7 +509,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         if streamed is not None:
             fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
             check_grid(grid, model.patch_size, model.coarse)
-            model.set_params(block_size=self._block_cells(parameters, context, grid))
+            model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
             from ..core.learning.network import receptive_field
 
             per_cell = len(selection) * receptive_field(model.patch_size, model.coarse) ** 2 * 4  # one patch
@@ -541,7 +541,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 for warning in conf_data.warnings:
                     feedback.pushWarning(warning)
                 confidence = conf_data.bands[0]
-            model.set_params(block_size=self._block_cells(parameters, context, grid))
+            model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
             model.fit(
                 stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),
                 **fit_args,
@@ -571,12 +571,24 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
 
-    def _block_cells(self, parameters, context, grid) -> int:
+    def _block_cells(self, parameters, context, grid, feedback) -> int:
         """BLOCK_SIZE in cells of the grid (0 = automatic); refused when one block would cover the whole grid (the
-        blocks start at its corner), as nothing would be left to validate on."""
+        blocks start at its corner), as nothing would be left to validate on; a warning when the clusters
+        validation ignores it, or when it rounds to no cell (and so to the automatic blocks)."""
         block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
         cells = int(round(block / grid.pixel_size)) if block > 0 else 0
-        if cells >= max(grid.width, grid.height) and self.enum_name(parameters, self.VALIDATION, context) == "blocks":
+        blocks = self.enum_name(parameters, self.VALIDATION, context) == "blocks"
+        if block > 0 and not blocks:
+            feedback.pushWarning(
+                f"BLOCK_SIZE ({block:g}) is read by the spatial blocks validation only; VALIDATION is 'Leave "
+                "positive clusters out', which ignores it."
+            )
+        elif block > 0 and cells == 0:
+            feedback.pushWarning(
+                f"BLOCK_SIZE: {block:g} is less than half a cell ({grid.pixel_size:g}), so it rounds to no cell and "
+                "the blocks are chosen from the labels, as with 0; give at least one cell for blocks of your own."
+            )
+        if cells >= max(grid.width, grid.height) and blocks:
             raise QgsProcessingException(
                 f"BLOCK_SIZE: {block:g} is as wide as the whole grid ({grid.width} x {grid.height} cells of "
                 f"{grid.pixel_size:g}), so one block would hold every label and none would be left to validate on; "

@@ -3688,3 +3688,19 @@ CASES += [
     )
     for alg in ("trainmodel", "comparemodels")
 ]  # before: trained (and compared) without a word, though traincnn refuses a patch wider than the grid
+CASES += [
+    Case(
+        "validation block smaller than half a cell",
+        "traincnn",
+        _set(BLOCK_SIZE=100),
+        warning=r"BLOCK_SIZE: 100 is less than half a cell \(250\), so it rounds to no cell and the blocks are chosen "
+        r"from the labels, as with 0; give at least one cell",
+    ),  # before: the automatic blocks, without a word
+    Case(
+        "validation block size with leave-clusters-out",
+        "traincnn",
+        _set(VALIDATION=1, BLOCK_SIZE=2000),
+        warning=r"BLOCK_SIZE \(2000\) is read by the spatial blocks validation only; VALIDATION is 'Leave positive "
+        r"clusters out', which ignores it\.",
+    ),  # before: ignored without a word
+]
