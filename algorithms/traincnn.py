@@ -480,6 +480,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+        self._warn_ignored(parameters, context, feedback)
         model = cnn.PatchCNN(
             patch_size=self.parameterAsInt(parameters, self.PATCH_SIZE, context),
             epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
@@ -570,6 +571,30 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         write_text(report_path, report, self.OUTPUT_REPORT)
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
+
+    def _warn_ignored(self, parameters, context, feedback) -> None:
+        """A warning for each setting changed from its default that the training chosen does not read: CLASS_PRIOR
+        without positive-unlabelled TRAINING, DISTIL_TARGET and DISTIL_WEIGHT without a TEACHER (the 3.22 dialog
+        cannot hide them)."""
+        rules = [
+            (self.CLASS_PRIOR, self.TRAINING, self.enum_name(parameters, self.TRAINING, context) == "pu"),
+            (self.DISTIL_TARGET, self.TEACHER, self.enum_name(parameters, self.TEACHER, context) != "none"),
+            (self.DISTIL_WEIGHT, self.TEACHER, self.enum_name(parameters, self.TEACHER, context) != "none"),
+        ]
+        for name, switch, read in rules:
+            definition = self.parameterDefinition(name)
+            if read or parameters.get(name) in (None, ""):
+                continue
+            if definition.type() == "enum":
+                number = self.parameterAsEnum(parameters, name, context)
+                shown = definition.options()[number]
+            else:
+                number = self.parameterAsDouble(parameters, name, context)
+                shown = f"{number:g}"
+            if number == definition.defaultValue():
+                continue
+            chosen = self.parameterDefinition(switch).options()[self.parameterAsEnum(parameters, switch, context)]
+            feedback.pushWarning(f"{name} ({shown}) is not read with {switch} '{chosen}', so this run ignores it.")
 
     def _block_cells(self, parameters, context, grid, feedback) -> int:
         """BLOCK_SIZE in cells of the grid (0 = automatic); refused when one block would cover the whole grid (the

@@ -3704,3 +3704,18 @@ CASES += [
         r"clusters out', which ignores it\.",
     ),  # before: ignored without a word
 ]
+CASES += [
+    Case(
+        "class prior without positive-unlabelled training",
+        "traincnn",
+        _set(CLASS_PRIOR=0.3),
+        warning=r"CLASS_PRIOR \(0\.3\) is not read with TRAINING 'Labelled cells \(cross-entropy\)', so this run "
+        r"ignores it\.",
+    ),  # before: ignored without a word
+    Case(
+        "distillation settings without a teacher",
+        "traincnn",
+        _set(DISTIL_TARGET=1, DISTIL_WEIGHT=5),
+        warning=r"DISTIL_WEIGHT \(5\) is not read with TEACHER 'None', so this run ignores it\.",
+    ),  # before: ignored without a word
+]
