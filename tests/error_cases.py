@@ -3719,3 +3719,12 @@ CASES += [
         warning=r"DISTIL_WEIGHT \(5\) is not read with TEACHER 'None', so this run ignores it\.",
     ),  # before: ignored without a word
 ]
+CASES += [
+    Case(
+        "settings of another labelling method",
+        "pseudolabel",
+        _set(METHOD=1, ITERATIONS=20),
+        warning=r"ITERATIONS \(20\) is read by Self-training only; the method chosen, Label spreading \(kNN graph\), "
+        r"ignores it\.",
+    ),  # before: ignored without a word (and the matrix's BAGS 5 too)
+]
