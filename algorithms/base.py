@@ -982,6 +982,22 @@ def _longitude(lon: float) -> str:
     return f"{abs(lon):.1f}° {'E' if lon >= 0 else 'W'}"
 
 
+#: fewer cells than anomalies and pseudolabel need (core.anomalies.thresholds, core.labels.pseudolabel)
+FEWEST_CELLS = 10
+
+
+def warn_few_cells(grid, bounds, feedback, how: str) -> None:
+    """Warn of a grid of fewer than FEWEST_CELLS cells (a PIXEL_SIZE about the size of the extent): its cells say
+    nothing of the ground within them. ``bounds``: the extent asked for; ``how``: what else to give, after 'Use a
+    smaller PIXEL_SIZE '."""
+    if grid.width * grid.height < FEWEST_CELLS:
+        feedback.pushWarning(
+            f"PIXEL_SIZE: the grid is only {grid.width} x {grid.height} cell(s) of {grid.pixel_size:g} over "
+            f"{bounds[2] - bounds[0]:,.0f} x {bounds[3] - bounds[1]:,.0f} map units, too few for a map: anomalies "
+            f"and pseudolabel need at least {FEWEST_CELLS} cells. Use a smaller PIXEL_SIZE {how}."
+        )
+
+
 def say_ground_distance(
     feedback, parameter: str, value: float, metres_per_unit: float, default: Optional[float] = None
 ) -> None:

@@ -36,11 +36,17 @@ from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
 from .base import ProspectorAlgorithm, mask_from_source, require_projected, say_ground_distance
 from .evaluate import EvaluateAlgorithm, require_deposit_points
-from .traincnn import TrainCnnAlgorithm, grid_meta, import_cnn, layer_paths
-from .trainmodel import LEARNERS, learner_parameters, learner_settings
+from .traincnn import TrainCnnAlgorithm, check_grid, grid_meta, import_cnn, layer_paths
+from .trainmodel import LEARNERS, check_window, learner_parameters, learner_settings
 
 #: deposits within 3 km are one cluster (metres; typed in map units)
 CLUSTER_DEFAULT = 3000.0
+
+
+#: how check_grid's refusals end here: PATCH_SIZE starts at 5 and COARSE_VIEW at 3; the per-cell network and
+#: the coarse view are modes of their own
+CELL_MODE_ADVICE = "the per-cell network alone (CNN_MODES 'CNN per cell (no context)')"
+NO_COARSE_MODE = "leave 'CNN with a coarse view' out of CNN_MODES"
 
 
 class CompareModelsAlgorithm(ProspectorAlgorithm):
@@ -283,6 +289,8 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         rows, cols, left_out = self._deposits(parameters, context, feedback, crs, grid, valid)
         methods = [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)]
         classic = learner_settings(self, parameters, context)
+        classic["seed"] = params.seed_value(self, parameters, context)  # the CNNs and folds draw with numpy too
+        check_window(grid, classic["window"])
         cnn = {
             "patch_size": self.parameterAsInt(parameters, self.PATCH_SIZE, context),
             "epochs": self.parameterAsInt(parameters, self.EPOCHS, context),
@@ -301,6 +309,8 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             )
             for m in modes
         }
+        for settings in cnn_modes.values():  # a window wider than the grid: refused as traincnn refuses it
+            check_grid(grid, settings["patch_size"], settings.get("coarse", 0), CELL_MODE_ADVICE, NO_COARSE_MODE)
         cluster_distance = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
         say_ground_distance(feedback, self.CLUSTER_DISTANCE, cluster_distance, grid.metres_per_unit, CLUSTER_DEFAULT)
         cluster_cells = cluster_distance / grid.pixel_size
@@ -386,6 +396,16 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 + (" …" if len(skipped) > 10 else "")
             )
         cells = np.unique(np.column_stack([rows[inside], cols[inside]]), axis=0)
+        if len(xy) < 2:
+            raise QgsProcessingException(
+                f"DEPOSITS: the layer holds {len(xy)} deposit(s), and at least two are needed, as the learners are "
+                "compared by holding deposits out in turn; add deposits (known occurrences count too)."
+            )
+        if cells.shape[0] < 2 and inside.sum() >= 2:
+            raise QgsProcessingException(
+                f"DEPOSITS: the {int(inside.sum())} deposits on valid cells all lie in one cell of the rasters, and "
+                "deposits in at least two cells are needed; add deposits, or use rasters of smaller cells."
+            )
         if cells.shape[0] < 2:
             raise QgsProcessingException(
                 f"DEPOSITS: {cells.shape[0]} of the {len(xy)} deposits lie on valid cells of the rasters, and at "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, List, Optional, Tuple
 
@@ -60,6 +61,7 @@ from .base import (
     shapely_features,
     source_transform,
     vector_layer_names,
+    warn_few_cells,
 )
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
@@ -378,6 +380,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(
             f"Grid: {grid.width} x {grid.height} cells of {pixel:g} {unit} ({crs.authid() or 'custom CRS'})"
         )
+        warn_few_cells(grid, bounds, feedback, "(in the CRS's map units), or a REFERENCE_RASTER whose grid to use")
         return grid, crs
 
     def _reference_grid(self, reference: QgsRasterLayer, parameters, feedback) -> Tuple[GridSpec, Any]:
@@ -496,6 +499,13 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 f"DENSITY_RADIUS: {radius:g} is smaller than a cell ({grid.pixel_size:g}); use at least a few cells, "
                 "or 0 for no density band."
+            )
+        diagonal = math.hypot(grid.width, grid.height) * grid.pixel_size
+        if radius > diagonal:  # the window would also reach radius / pixel_size cells out: memory for nothing
+            raise QgsProcessingException(
+                f"DENSITY_RADIUS: {radius:g} is more than the grid's whole diagonal ({diagonal:,.0f} map units), so "
+                "every cell's circle would hold the same lines and the density band would be one value everywhere; "
+                "use a radius of a few cells up to a fraction of the area, or 0 for no density band."
             )
         crossings = self.parameterAsBool(parameters, self.INTERSECTIONS, context)
         sources = []

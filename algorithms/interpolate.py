@@ -53,6 +53,7 @@ from .base import (
     report_values,
     require_geometry,
     require_projected,
+    warn_few_cells,
 )
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
@@ -65,9 +66,6 @@ ANISOTROPY = ("isotropic", "fitted", "given")
 #: samples closer than this (map units) count as one site and are averaged
 DUPLICATE_TOLERANCE = 1e-3
 
-
-#: fewer cells than anomalies and pseudolabel need (core.anomalies.thresholds, core.labels.pseudolabel)
-FEWEST_CELLS = 10
 #: a cell farther from every sample than GAP_SPACINGS times the samples' median distance to their GAP_NEIGHBOUR-th
 #: nearest neighbour (the survey's spacing, read through close pairs and nested designs) is in a gap; warned when
 #: more than GAP_SHARE of the cells are (Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %: no warning)
@@ -493,7 +491,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 "OUTPUT_VARIANCE: only ordinary kriging gives a variance; set METHOD to ordinary kriging "
                 "or leave the variance output empty."
             )
-        fixed = self._fixed_variogram(parameters, context)
+        self._warn_ignored(parameters, context, feedback, method, bool(cv_output), bool(survey_field))
+        # IDW alone reads no variogram: a range given for it was warned about above, not refused for want of a model
+        fixed = self._fixed_variogram(parameters, context) if (method != "idw" or cv_output) else None
         anisotropy = self._anisotropy(parameters, context)
         censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
         runner = task_runner(self, parameters, context, feedback)
@@ -699,6 +699,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         method = self.enum_name(parameters, self.LEVELLING, context)
         names = sorted(set(surveys.tolist()))
         feedback.pushInfo(f"SURVEY_FIELD: {len(names)} survey(s): {', '.join(names[:10])}")
+        if len(names) == 1:
+            feedback.pushWarning(
+                f"SURVEY_FIELD: every sample is of one survey ('{names[0]}'), so there is nothing to level it onto "
+                "and the values are gridded as they are; choose the field that tells the surveys or laboratories "
+                "apart, or leave SURVEY_FIELD empty."
+            )
         reference = self.parameterAsString(parameters, self.REFERENCE_SURVEY, context).strip() or None
         if reference is not None and reference not in names:
             raise QgsProcessingException(
@@ -818,13 +824,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"Automatic pixel size: {pixel_size:g} map units (a quarter of the sample spacing).")
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         feedback.pushInfo(f"Output grid: {grid.width} x {grid.height} cells of {pixel_size:g}")
-        if grid.width * grid.height < FEWEST_CELLS:
-            feedback.pushWarning(
-                f"PIXEL_SIZE: the grid is only {grid.width} x {grid.height} cell(s) of {pixel_size:g} over "
-                f"{bounds[2] - bounds[0]:,.0f} x {bounds[3] - bounds[1]:,.0f} map units, too few for a map: anomalies "
-                f"and pseudolabel need at least {FEWEST_CELLS} cells. Use a smaller PIXEL_SIZE (in the layer's map "
-                "units), or 0 for one set from the sample spacing."
-            )
+        warn_few_cells(grid, bounds, feedback, "(in the layer's map units), or 0 for one set from the sample spacing")
         # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk
         self.check_memory(
             grid.width * grid.height,
@@ -900,6 +900,50 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         else:
             path = self.parameterAsFileOutput(parameters, name, context)
         return path or None
+
+    def _warn_ignored(self, parameters, context, feedback, method: str, cv: bool, surveys: bool) -> None:
+        """A warning for each parameter set away from its default that this run does not read: the kriging settings
+        under IDW, POWER under kriging (either read when OUTPUT_CV compares both), the anisotropy's angle and ratio
+        unless ANISOTROPY is 'Given', the levelling settings without SURVEY_FIELD (the 3.22 dialog cannot hide
+        them)."""
+        kriging = method != "idw" or cv
+        why_kriging = "METHOD is IDW and OUTPUT_CV is empty"
+        given = self.enum_name(parameters, self.ANISOTROPY, context) == "given"
+        readers = "ordinary kriging (METHOD ordinary kriging or automatic, or the OUTPUT_CV table)"
+        rules = [(name, kriging, readers, why_kriging) for name in (
+            self.VARIOGRAM_MODEL, self.VARIOGRAM_ESTIMATOR, self.VARIOGRAM_NUGGET, self.VARIOGRAM_SILL,
+            self.VARIOGRAM_RANGE, self.ANISOTROPY,
+        )]  # fmt: skip
+        anisotropy = self.parameterDefinition(self.ANISOTROPY).options()[
+            self.parameterAsEnum(parameters, self.ANISOTROPY, context)
+        ]
+        for name in (self.ANISOTROPY_ANGLE, self.ANISOTROPY_RATIO):
+            why = why_kriging if given else f"ANISOTROPY is '{anisotropy}'"
+            rules.append((name, kriging and given, "ordinary kriging with ANISOTROPY 'Given'", why))
+        rules.append((self.POWER, method != "kriging" or cv, "IDW (METHOD IDW or automatic, or the OUTPUT_CV "
+                      "table)", "METHOD is ordinary kriging and OUTPUT_CV is empty"))  # fmt: skip
+        for name in (self.LEVELLING, self.REFERENCE_SURVEY):
+            rules.append((name, surveys, "the levelling of surveys (SURVEY_FIELD)", "SURVEY_FIELD is empty"))
+        for name, read, readers, why in rules:
+            definition = self.parameterDefinition(name)
+            value = parameters.get(name)
+            if read or value in (None, ""):
+                continue
+            if definition.type() == "enum":
+                number = self.parameterAsEnum(parameters, name, context)
+                if number == definition.defaultValue():
+                    continue
+                shown = definition.options()[number]
+            elif definition.type() == "string":
+                shown = self.parameterAsString(parameters, name, context).strip()
+                if not shown:
+                    continue
+            else:
+                number = self.parameterAsDouble(parameters, name, context)
+                if definition.defaultValue() is not None and number == float(definition.defaultValue()):
+                    continue
+                shown = f"{number:g}"
+            feedback.pushWarning(f"{name} ({shown}) is read only by {readers}; {why}, so this run ignores it.")
 
     def _fixed_variogram(self, parameters, context):
         """The user's variogram when VARIOGRAM_RANGE is set (> 0), else None (fit it)."""

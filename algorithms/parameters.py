@@ -111,6 +111,12 @@ def seed(name: str = "SEED"):
     return QgsProcessingParameterNumber(name, tr("Random seed"), QgsProcessingParameterNumber.Integer, 0)
 
 
+def seed_value(algorithm, parameters, context, name: str = "SEED") -> int:
+    """The seed as numpy's generators take it (0 to 2**32 - 1): a negative SEED, which the parameter allows,
+    wrapped into that range, as the classic learners always have (numpy refuses -1 outright)."""
+    return algorithm.parameterAsInt(parameters, name, context) % 2**32
+
+
 def model_file(name: str, description: str, optional: bool = False):
     """A model-file destination (*.pt); an optional one is not created unless asked for."""
     if optional:
@@ -157,6 +163,9 @@ def refused_value(definition, value, context) -> str:
             f"{name}: choose {how} {listed}: by its number or by words that name one option, e.g. "
             f"'{options[-1].split(' (')[0]}' (got {got})."
         )
+    if kind == "string" and not str(value or "").strip():  # a required text box left empty
+        default = definition.defaultValue()
+        return f"{name}: give a value{f', e.g. {default}' if default else ''} (got nothing)."
     if kind == "file" and definition.extension():
         return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
     return ""

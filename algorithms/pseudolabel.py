@@ -41,6 +41,12 @@ from .base import (
 LABEL_NODATA = 255
 CONF_NODATA = -9999.0
 METHOD_NAMES = ("PU bagging (positive-unlabelled)", "Label spreading (kNN graph)", "Self-training")
+#: the settings read by some methods only (core.labels.pseudolabel: self-training starts with a PU bagging)
+READERS = {
+    "BAGS": ("pu_bagging", "self_training"),
+    "ITERATIONS": ("self_training",),
+    "NEIGHBORS": ("label_spreading",),
+}
 
 
 class PseudoLabelAlgorithm(ProspectorAlgorithm):
@@ -193,12 +199,28 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             )
         )
 
+    def _warn_ignored(self, parameters, context, feedback, method: str) -> None:
+        """A warning for each setting changed from its default that ``method`` does not read (the 3.22 dialog
+        cannot hide them)."""
+        for name, readers in READERS.items():
+            if method in readers or parameters.get(name) in (None, ""):
+                continue
+            value = self.parameterAsInt(parameters, name, context)
+            if value == self.parameterDefinition(name).defaultValue():
+                continue
+            methods = " and ".join(METHOD_NAMES[METHODS.index(m)] for m in readers)
+            feedback.pushWarning(
+                f"{name} ({value}) is read by {methods} only; the method chosen, "
+                f"{METHOD_NAMES[METHODS.index(method)]}, ignores it."
+            )
+
     def process(self, parameters, context, feedback):
         stack, crs = self._evidence(parameters, context, feedback)
         grid = stack.grid
         source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
         mask, negatives = self._areas(parameters, context, crs, grid, feedback)
         method = self.enum_name(parameters, self.METHOD, context)
+        self._warn_ignored(parameters, context, feedback, method)
         settings = PseudoLabelSettings(
             method=method,
             positive_radius=self.parameterAsDouble(parameters, self.POSITIVE_RADIUS, context),
@@ -207,7 +229,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             iterations=self.parameterAsInt(parameters, self.ITERATIONS, context),
             bags=self.parameterAsInt(parameters, self.BAGS, context),
             neighbors=self.parameterAsInt(parameters, self.NEIGHBORS, context),
-            seed=self.parameterAsInt(parameters, self.SEED, context),
+            seed=params.seed_value(self, parameters, context),
         )
         for name, value in (
             (self.POSITIVE_RADIUS, settings.positive_radius),

@@ -125,6 +125,37 @@ def require_classes(labels: np.ndarray, name: str) -> None:
         )
 
 
+#: how check_grid's refusals end for traincnn: its PATCH_SIZE takes 1, its COARSE_VIEW 0
+PER_CELL_ADVICE = "PATCH_SIZE 1 (a network that sees each cell alone)"
+NO_COARSE_ADVICE = "set it to 0 (none)"
+
+
+def check_grid(
+    grid, patch: int, coarse: int = 0, smaller: str = PER_CELL_ADVICE, no_coarse: str = NO_COARSE_ADVICE
+) -> None:
+    """Refuse an evidence grid narrower than the patch on a side (a 1-row raster, cells far too large), or than
+    the window of the coarse view: every patch would be mostly padding, and the labels fall on a few cells.
+    ``smaller``, ``no_coarse``: the last ways out the messages offer (a network that sees each cell alone, no
+    coarse view), as each algorithm's parameters allow."""
+    if min(grid.width, grid.height) < patch:
+        raise QgsProcessingException(
+            f"INPUT_RASTERS: the evidence grid is {grid.width} x {grid.height} cells of {grid.pixel_size:g}, "
+            f"narrower than the {patch} x {patch}-cell patch (PATCH_SIZE), so every patch would be mostly "
+            f"padding. Give rasters with more cells (a smaller cell size, a larger area), a smaller PATCH_SIZE, "
+            f"or {smaller}."
+        )
+    side = min(grid.width, grid.height)
+    if coarse >= 3 and patch * coarse > side:
+        fits = max((k for k in range(3, side // patch + 1, 2)), default=0)
+        raise QgsProcessingException(
+            f"COARSE_VIEW: the network would see {patch * coarse} x {patch * coarse} cells around each cell "
+            f"(PATCH_SIZE {patch} x COARSE_VIEW {coarse}), more than the evidence grid's {grid.width} x "
+            f"{grid.height}, so every window would be mostly padding and no training cell would lie clear of "
+            f"the validation cells' windows; "
+            + (f"use a COARSE_VIEW of at most {fits} here, or {no_coarse}." if fits else f"{no_coarse}.")
+        )
+
+
 class TrainCnnAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {
         "VALIDATION": VALIDATIONS,
@@ -449,12 +480,13 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+        self._warn_ignored(parameters, context, feedback)
         model = cnn.PatchCNN(
             patch_size=self.parameterAsInt(parameters, self.PATCH_SIZE, context),
             epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
             batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
             learning_rate=self.parameterAsDouble(parameters, self.LEARNING_RATE, context),
-            seed=self.parameterAsInt(parameters, self.SEED, context),
+            seed=params.seed_value(self, parameters, context),
             device=self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto",
             validation=self.enum_name(parameters, self.VALIDATION, context),
             semi_supervised=None if self.parameterAsBool(parameters, self.SEMI_SUPERVISED, context) else False,
@@ -477,8 +509,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         streamed = self._streamed(parameters, context, feedback, paths, names, model, not runner.in_process)
         if streamed is not None:
             fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
-            self._check_grid(grid, model.patch_size)
-            model.set_params(block_size=self._block_cells(parameters, context, grid))
+            check_grid(grid, model.patch_size, model.coarse)
+            model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
             from ..core.learning.network import receptive_field
 
             per_cell = len(selection) * receptive_field(model.patch_size, model.coarse) ** 2 * 4  # one patch
@@ -499,7 +531,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(
                 f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
             )
-            self._check_grid(grid, model.patch_size)
+            check_grid(grid, model.patch_size, model.coarse)
             labels = self._labels(parameters, context, feedback, grid)
             warn_labels_without_evidence(stack, labels, feedback)
             confidence = None
@@ -510,7 +542,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 for warning in conf_data.warnings:
                     feedback.pushWarning(warning)
                 confidence = conf_data.bands[0]
-            model.set_params(block_size=self._block_cells(parameters, context, grid))
+            model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
             model.fit(
                 stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),
                 **fit_args,
@@ -540,21 +572,55 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
 
-    def _block_cells(self, parameters, context, grid) -> int:
-        """BLOCK_SIZE in cells of the grid (0 = automatic)."""
-        block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
-        return int(round(block / grid.pixel_size)) if block > 0 else 0
+    def _warn_ignored(self, parameters, context, feedback) -> None:
+        """A warning for each setting changed from its default that the training chosen does not read: CLASS_PRIOR
+        without positive-unlabelled TRAINING, DISTIL_TARGET and DISTIL_WEIGHT without a TEACHER (the 3.22 dialog
+        cannot hide them)."""
+        rules = [
+            (self.CLASS_PRIOR, self.TRAINING, self.enum_name(parameters, self.TRAINING, context) == "pu"),
+            (self.DISTIL_TARGET, self.TEACHER, self.enum_name(parameters, self.TEACHER, context) != "none"),
+            (self.DISTIL_WEIGHT, self.TEACHER, self.enum_name(parameters, self.TEACHER, context) != "none"),
+        ]
+        for name, switch, read in rules:
+            definition = self.parameterDefinition(name)
+            if read or parameters.get(name) in (None, ""):
+                continue
+            if definition.type() == "enum":
+                number = self.parameterAsEnum(parameters, name, context)
+                shown = definition.options()[number]
+            else:
+                number = self.parameterAsDouble(parameters, name, context)
+                shown = f"{number:g}"
+            if number == definition.defaultValue():
+                continue
+            chosen = self.parameterDefinition(switch).options()[self.parameterAsEnum(parameters, switch, context)]
+            feedback.pushWarning(f"{name} ({shown}) is not read with {switch} '{chosen}', so this run ignores it.")
 
-    def _check_grid(self, grid, patch: int) -> None:
-        """Refuse an evidence grid narrower than the patch on a side (a 1-row raster, cells far too large): every
-        patch would be mostly padding, and the labels fall on a few cells."""
-        if min(grid.width, grid.height) < patch:
-            raise QgsProcessingException(
-                f"INPUT_RASTERS: the evidence grid is {grid.width} x {grid.height} cells of {grid.pixel_size:g}, "
-                f"narrower than the {patch} x {patch}-cell patch (PATCH_SIZE), so every patch would be mostly "
-                "padding. Give rasters with more cells (a smaller cell size, a larger area), a smaller PATCH_SIZE, "
-                "or PATCH_SIZE 1 (a network that sees each cell alone)."
+    def _block_cells(self, parameters, context, grid, feedback) -> int:
+        """BLOCK_SIZE in cells of the grid (0 = automatic); refused when one block would cover the whole grid (the
+        blocks start at its corner), as nothing would be left to validate on; a warning when the clusters
+        validation ignores it, or when it rounds to no cell (and so to the automatic blocks)."""
+        block = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context)
+        cells = int(round(block / grid.pixel_size)) if block > 0 else 0
+        blocks = self.enum_name(parameters, self.VALIDATION, context) == "blocks"
+        if block > 0 and not blocks:
+            feedback.pushWarning(
+                f"BLOCK_SIZE ({block:g}) is read by the spatial blocks validation only; VALIDATION is 'Leave "
+                "positive clusters out', which ignores it."
             )
+        elif block > 0 and cells == 0:
+            feedback.pushWarning(
+                f"BLOCK_SIZE: {block:g} is less than half a cell ({grid.pixel_size:g}), so it rounds to no cell and "
+                "the blocks are chosen from the labels, as with 0; give at least one cell for blocks of your own."
+            )
+        if cells >= max(grid.width, grid.height) and blocks:
+            raise QgsProcessingException(
+                f"BLOCK_SIZE: {block:g} is as wide as the whole grid ({grid.width} x {grid.height} cells of "
+                f"{grid.pixel_size:g}), so one block would hold every label and none would be left to validate on; "
+                f"use blocks of a fraction of the area (at most {grid.pixel_size * max(grid.width, grid.height) / 2:g} "
+                "here), or 0 to have them chosen from the labels."
+            )
+        return cells
 
     def _streamed(self, parameters, context, feedback, paths, names, model, distributed=False):
         """(fit_windows, selection, label and confidence selections, band names, grid) when the evidence stack is

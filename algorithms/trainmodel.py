@@ -25,6 +25,14 @@ from .traincnn import TrainCnnAlgorithm, grid_meta, layer_paths, warn_labels_wit
 
 #: METHOD's options, by name (stored by name in provenance; append only)
 LEARNERS = ["random_forest", "gradient_boosting", "logistic", "woe"]
+#: the settings of :func:`learner_parameters` and the learners that read them (core.classic.learner)
+READERS = {
+    "N_ESTIMATORS": ("random_forest", "gradient_boosting"),
+    "MAX_DEPTH": ("random_forest", "gradient_boosting"),
+    "MIN_SAMPLES_LEAF": ("random_forest", "gradient_boosting"),
+    "LEARNING_RATE": ("gradient_boosting",),
+    "REGULARISATION": ("logistic",),
+}
 assert set(LEARNERS) == set(METHODS)
 
 
@@ -91,6 +99,20 @@ def learner_settings(alg: ProspectorAlgorithm, parameters, context) -> dict:
         "regularisation": alg.parameterAsDouble(parameters, "REGULARISATION", context),
         "seed": alg.parameterAsInt(parameters, "SEED", context),
     }
+
+
+def check_window(grid, window: int) -> None:
+    """Refuse a neighbourhood WINDOW wider than the evidence grid on a side: every window reaches beyond it, its
+    statistics nearly those of the whole map (traincnn refuses a patch so wide)."""
+    side = min(grid.width, grid.height)
+    if window > side:
+        fits = side if side % 2 else side - 1
+        raise QgsProcessingException(
+            f"WINDOW: the neighbourhood window of {window} x {window} cells is wider than the evidence grid "
+            f"({grid.width} x {grid.height} cells of {grid.pixel_size:g}), so every window reaches beyond it and "
+            f"its statistics are nearly those of the whole map; use a WINDOW of at most {fits} here (a few cells "
+            "is usual), or 0 for the cell alone."
+        )
 
 
 class TrainModelAlgorithm(ProspectorAlgorithm):
@@ -189,7 +211,10 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         warn_labels_without_evidence(stack, labels, feedback)
         confidence = self._confidence(parameters, context, feedback, grid)
         method = self.enum_name(parameters, self.METHOD, context)
-        model = ClassicLearner(method, **learner_settings(self, parameters, context))
+        self._warn_ignored(parameters, context, feedback, method)
+        settings = learner_settings(self, parameters, context)
+        check_window(grid, settings["window"])
+        model = ClassicLearner(method, **settings)
         feedback.pushInfo(f"Training {METHOD_TITLES[method]} on {', '.join(stack.band_names)}")
         feedback.setProgress(10)
         model.fit(stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid))
@@ -213,6 +238,23 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         write_text(report_path, classic_report_html({**model.metadata_, "provenance": provenance}), self.OUTPUT_REPORT)
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
+
+    def _warn_ignored(self, parameters, context, feedback, method: str) -> None:
+        """A warning for each setting changed from its default that the learner chosen does not read (the 3.22
+        dialog cannot hide them)."""
+        for name, readers in READERS.items():
+            definition = self.parameterDefinition(name)
+            value = parameters.get(name)
+            if method in readers or value in (None, ""):
+                continue
+            number = self.parameterAsDouble(parameters, name, context)
+            if number == float(definition.defaultValue()):
+                continue
+            learners = " and ".join(METHOD_TITLES[m] for m in readers)
+            feedback.pushWarning(
+                f"{name} ({number:g}) is read by {learners} only; the learner chosen, {METHOD_TITLES[method]}, "
+                "ignores it."
+            )
 
     def _confidence(self, parameters, context, feedback, grid):
         layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)

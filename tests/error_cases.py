@@ -246,6 +246,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep4b_inputs(folder, xy, base, bands, labels[0]))
     paths.update(_sweep4a_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep5a_inputs(folder))
+    paths.update(_sweep5b_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -307,6 +308,17 @@ def _sweep4a_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
         [(f"POINT ZM ({x} {y} 250 7)", {"name": n}) for (x, y), n in zip(three, "abc")],
     )  # a drill collar's elevation (Z) and a measure (M) with each deposit
     return paths
+
+
+def _sweep5b_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Inputs of sweep 5b (parameters at their limits): the samples with a survey field that holds one survey, and
+    the matrix's second deposit alone."""
+    n = len(base["name"])
+    path = os.path.join(folder, "samples_one_survey.gpkg")
+    return {
+        "samples_one_survey": _points(path, xy, {**base, "survey": ["till 2019"] * n}),
+        "deposits_one": _points(os.path.join(folder, "deposits_one.gpkg"), [(X0 + 5000, Y0 + 6000)], {"name": ["b"]}),
+    }
 
 
 def _coarse_labels(path: str, labels: np.ndarray) -> str:
@@ -3527,4 +3539,278 @@ CASES += [
         check=_band_distances_to_structure_layers,
     ),  # before: refused "LINES: 'structure' gives bands named like those of LINES (structure:distance_m): the same
     # layer twice, or two files of one name. Leave one out, or rename one file."
+]
+
+# sweep 5b: parameters at their limits
+
+
+def labels_drawn_with_the_wrapped_seed(params: Dict[str, object]) -> None:
+    """pseudolabel with SEED -1: the summary records the seed numpy drew with, -1 wrapped as the classic learners
+    wrap it (2**32 - 1), and the labels hold both classes."""
+    import json
+
+    import rasterio
+
+    with open(str(params["OUTPUT_SUMMARY"]), encoding="utf-8") as handle:
+        assert json.load(handle)["settings"]["seed"] == 2**32 - 1
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        labels = src.read(1, masked=True)
+    assert set(np.unique(labels.compressed()).tolist()) == {0, 1}
+
+
+def model_trained_with_the_wrapped_seed(params: Dict[str, object]) -> None:
+    """traincnn with SEED -1: the model file opens and records the seed its generators took (2**32 - 1)."""
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    assert PatchCNN.load(str(params["OUTPUT_MODEL"])).seed == 2**32 - 1
+
+
+def learners_compared_with_the_wrapped_seed(params: Dict[str, object]) -> None:
+    """comparemodels with SEED -1: the table holds every fold of the logistic regression and of the best band, each
+    with an AUC between 0 and 1."""
+    import csv
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["fold"] not in ("", "all")]
+    for learner in ("logistic", "best band"):
+        folds = [r for r in rows if r["learner"] == learner]
+        assert [r["fold"] for r in folds] == ["0", "1"], rows
+        assert all(0.0 <= float(r["auc"]) <= 1.0 for r in folds), folds
+
+
+CASES += [
+    Case("negative random seed (SEED -1)", "pseudolabel", _set(SEED=-1), check=labels_drawn_with_the_wrapped_seed),
+    Case("negative random seed (SEED -1)", "evaluate", _set(SEED=-1), check=_auc_as_scikit_learn),
+    Case("negative random seed (SEED -1)", "traincnn", _set(SEED=-1), check=model_trained_with_the_wrapped_seed),
+    Case(
+        "negative random seed (SEED -1)",
+        "comparemodels",
+        _set(SEED=-1),
+        check=learners_compared_with_the_wrapped_seed,
+    ),
+]  # before: "Unexpected error in prospector:…: ValueError: expected non-negative integer" (trainmodel ran: its
+# learners wrap the seed into numpy's 0 … 2**32 - 1)
+
+CASES += [
+    Case(
+        "line density radius wider than the grid",
+        "evidence",
+        _set(DENSITY_RADIUS=1e9),
+        error=r"^DENSITY_RADIUS: 1e\+09 is more than the grid's whole diagonal \(14,142 map units\), so every cell's "
+        r"circle would hold the same lines .*or 0 for no density band\.",
+    ),  # before: "Out of memory: use a larger PIXEL_SIZE, a smaller EXTENT or a MASK." (a window of 8 million cells a side)
+]
+
+
+def idw_of_cu_as_sampled(params: Dict[str, object]) -> None:
+    """Band 1 (Cu) equals a brute-force IDW of the samples' Cu read with geopandas (8 nearest, power 2, log10): the
+    settings the run warned it ignores (kriging's, the levelling's) changed nothing."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    _assert_brute_force_idw(params, sxy, frame["Cu"].to_numpy(dtype=float))
+
+
+CASES += [
+    Case(
+        "kriging settings with IDW",
+        "interpolate",
+        _set(ANISOTROPY=2, ANISOTROPY_RATIO=3, VARIOGRAM_ESTIMATOR=1),
+        warning=r"ANISOTROPY \(Given\) is read only by ordinary kriging \(METHOD ordinary kriging or automatic, or "
+        r"the OUTPUT_CV table\); METHOD is IDW and OUTPUT_CV is empty, so this run ignores it\.",
+        check=idw_of_cu_as_sampled,
+    ),  # before: ran IDW without a word; the anisotropy and the estimator asked for were not used
+    Case(
+        "levelling settings without a survey field",
+        "interpolate",
+        _set(LEVELLING=1, REFERENCE_SURVEY="till 2019"),
+        warning=r"REFERENCE_SURVEY \(till 2019\) is read only by the levelling of surveys \(SURVEY_FIELD\); "
+        r"SURVEY_FIELD is empty, so this run ignores it\.",
+        check=idw_of_cu_as_sampled,
+    ),  # before: nothing levelled, without a word
+    Case(
+        "survey field of one survey",
+        "interpolate",
+        _set(INPUT="samples_one_survey", SURVEY_FIELD="survey"),
+        warning=r"SURVEY_FIELD: every sample is of one survey \('till 2019'\), so there is nothing to level it onto",
+        check=idw_of_cu_as_sampled,
+    ),  # before: "SURVEY_FIELD: 1 survey(s): till 2019" in the log, nothing levelled, no warning
+]
+
+CASES += [
+    Case(
+        "fixed variogram of no variance (nugget and sill 0)",
+        "interpolate",
+        _set(METHOD=1, VARIOGRAM_MODEL=1, VARIOGRAM_NUGGET=0, VARIOGRAM_SILL=0, VARIOGRAM_RANGE=3000),
+        error=r"^VARIOGRAM_SILL: a variogram needs nugget >= 0 and partial sill >= 0, not both 0 \(here 0 and 0: a "
+        r"sill of 0 is no variance at all\); give the partial sill",
+    ),  # before: "VARIOGRAM_RANGE: a variogram needs nugget >= 0, partial sill >= 0 (not both 0) and range > 0."
+]
+
+CASES += [
+    Case(
+        "coarse view wider than the grid",
+        "traincnn",
+        _set(COARSE_VIEW=9),
+        error=r"^COARSE_VIEW: the network would see 45 x 45 cells around each cell \(PATCH_SIZE 5 x COARSE_VIEW 9\), "
+        r"more than the evidence grid's 40 x 40, .*use a COARSE_VIEW of at most 7 here, or set it to 0 \(none\)\.",
+    ),  # before: "VALIDATION: could not split the labels in space …; add labels, use smaller blocks, or change the
+    # validation method." (no word of COARSE_VIEW)
+    Case(
+        "patch of 11 cells on a grid of 40",
+        "traincnn",
+        _set(PATCH_SIZE=11),
+        error=r"^VALIDATION: could not split the labels in space so that every class is in both the training and the "
+        r"validation part \(1 block\(s\) of 44 cells; training cells within 10 cells of a validation cell are left "
+        r"out, .*a smaller PATCH_SIZE or COARSE_VIEW \(the window, and the automatic blocks, grow with them\)",
+    ),  # before: "…; add labels, use smaller blocks, or change the validation method." (no word of the patch)
+    Case(
+        "validation block as wide as the grid",
+        "traincnn",
+        _set(BLOCK_SIZE=10_000),
+        error=r"^BLOCK_SIZE: 10000 is as wide as the whole grid \(40 x 40 cells of 250\), so one block would hold "
+        r"every label and none would be left to validate on; use blocks of a fraction of the area \(at most 5000 "
+        r"here\), or 0",
+    ),  # before: the same "VALIDATION: could not split the labels in space …" (no word of BLOCK_SIZE)
+]
+
+CASES += [
+    Case(
+        "tree settings with logistic regression",
+        "trainmodel",
+        _set(METHOD=2, N_ESTIMATORS=500, MAX_DEPTH=4),
+        warning=r"N_ESTIMATORS \(500\) is read by random forest and gradient boosting only; the learner chosen, "
+        r"logistic regression, ignores it\.",
+    ),  # before: trained a logistic regression without a word of the 500 trees asked for
+    Case(
+        "leaf larger than half the labelled cells",
+        "trainmodel",
+        _set(METHOD=0, MIN_SAMPLES_LEAF=100),
+        error=r"^MIN_SAMPLES_LEAF: 100 cells a leaf: a tree splits only where each side keeps that many, so it needs at "
+        r"least 200 training cells and there are 196: every tree would be one leaf, giving one probability "
+        r"everywhere\. Use a MIN_SAMPLES_LEAF of at most 98",
+    ),  # before: trained a forest of one-leaf trees (one probability everywhere) without a word
+]
+
+CASES += [
+    Case(
+        "one deposit",
+        "comparemodels",
+        _set(DEPOSITS="deposits_one"),
+        error=r"^DEPOSITS: the layer holds 1 deposit\(s\), and at least two are needed, as the learners are compared by "
+        r"holding deposits out in turn; add deposits",
+    ),  # before: "DEPOSITS: 1 of the 1 deposits lie on valid cells of the rasters, and at least two are needed; check
+    # that the deposits overlap the rasters (and their CRS), the rasters' nodata and the MASK." (it did overlap)
+]
+
+CASES += [
+    Case(
+        "percentiles left empty",
+        "anomalies",
+        _set(PERCENTILES=""),
+        error=r"^PERCENTILES: give a value, e\.g\. 85,95,98 \(got nothing\)\.",
+    ),  # before: "Incorrect parameter value for PERCENTILES"
+]
+CASES += [
+    Case(
+        "positive radius wider than the grid",
+        "pseudolabel",
+        _set(POSITIVE_RADIUS=1e6, METHOD=1),
+        error=r"^POSITIVE_RADIUS: every one of the 1600 cells with evidence lies within 1e\+06 of a mineralised point, "
+        r"so every cell would be labelled mineralised and none is left to tell barren ground by; use a radius",
+    ),  # before: label spreading labelled all 1,600 cells mineralised without a word (PU bagging and self-training
+    # refused it as "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer.")
+]
+CASES += [
+    Case(
+        "variogram range with IDW",
+        "interpolate",
+        _set(VARIOGRAM_RANGE=3000),
+        warning=r"VARIOGRAM_RANGE \(3000\) is read only by ordinary kriging \(METHOD ordinary kriging or automatic, or "
+        r"the OUTPUT_CV table\); METHOD is IDW and OUTPUT_CV is empty, so this run ignores it\.",
+        check=idw_of_cu_as_sampled,
+    ),  # before: refused "VARIOGRAM_MODEL: a fixed VARIOGRAM_RANGE needs a model; choose spherical, exponential or
+    # gaussian (or clear the range to fit the variogram).", though the run (IDW) reads no variogram
+]
+CASES += [
+    Case(
+        "patch wider than the grid",
+        "comparemodels",
+        _set(PATCH_SIZE=41),
+        error=r"^INPUT_RASTERS: the evidence grid is 40 x 40 cells of 250, narrower than the 41 x 41-cell patch "
+        r"\(PATCH_SIZE\), so every patch would be mostly padding\. .*or the per-cell network alone \(CNN_MODES 'CNN "
+        r"per cell \(no context\)'\)\.",
+    ),  # before: compared without a word a CNN whose every patch was mostly padding (traincnn refused it)
+    Case(
+        "coarse view wider than the grid",
+        "comparemodels",
+        _set(CNN_MODES=[3], COARSE_VIEW=9),
+        error=r"^COARSE_VIEW: the network would see 45 x 45 cells around each cell \(PATCH_SIZE 5 x COARSE_VIEW 9\), "
+        r"more than the evidence grid's 40 x 40, .*use a COARSE_VIEW of at most 7 here, or leave 'CNN with a coarse "
+        r"view' out of CNN_MODES\.",
+    ),  # before: compared without a word
+]
+CASES += [
+    Case(
+        "pixel size larger than the extent, no reference raster",
+        "evidence",
+        lambda d, p: {
+            k: v for k, v in {**p, "PIXEL_SIZE": 1e6}.items() if k not in ("REFERENCE_RASTER", "CONTINUOUS_RASTERS")
+        },
+        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cell\(s\) of 1e\+06 over 10,000 x 10,000 map units, too few for a "
+        r"map: anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE \(in the CRS's map units\), "
+        r"or a REFERENCE_RASTER whose grid to use\.",
+    ),  # before: a 1 x 1 grid of 1,000 km, its fault distance 695 km and every lithology 0, without a word
+]
+CASES += [
+    Case(
+        "neighbourhood window wider than the grid",
+        alg,
+        _set(WINDOW=41),
+        error=r"^WINDOW: the neighbourhood window of 41 x 41 cells is wider than the evidence grid \(40 x 40 cells of "
+        r"250\), so every window reaches beyond it and its statistics are nearly those of the whole map; use a WINDOW "
+        r"of at most 39 here",
+    )
+    for alg in ("trainmodel", "comparemodels")
+]  # before: trained (and compared) without a word, though traincnn refuses a patch wider than the grid
+CASES += [
+    Case(
+        "validation block smaller than half a cell",
+        "traincnn",
+        _set(BLOCK_SIZE=100),
+        warning=r"BLOCK_SIZE: 100 is less than half a cell \(250\), so it rounds to no cell and the blocks are chosen "
+        r"from the labels, as with 0; give at least one cell",
+    ),  # before: the automatic blocks, without a word
+    Case(
+        "validation block size with leave-clusters-out",
+        "traincnn",
+        _set(VALIDATION=1, BLOCK_SIZE=2000),
+        warning=r"BLOCK_SIZE \(2000\) is read by the spatial blocks validation only; VALIDATION is 'Leave positive "
+        r"clusters out', which ignores it\.",
+    ),  # before: ignored without a word
+]
+CASES += [
+    Case(
+        "class prior without positive-unlabelled training",
+        "traincnn",
+        _set(CLASS_PRIOR=0.3),
+        warning=r"CLASS_PRIOR \(0\.3\) is not read with TRAINING 'Labelled cells \(cross-entropy\)', so this run "
+        r"ignores it\.",
+    ),  # before: ignored without a word
+    Case(
+        "distillation settings without a teacher",
+        "traincnn",
+        _set(DISTIL_TARGET=1, DISTIL_WEIGHT=5),
+        warning=r"DISTIL_WEIGHT \(5\) is not read with TEACHER 'None', so this run ignores it\.",
+    ),  # before: ignored without a word
+]
+CASES += [
+    Case(
+        "settings of another labelling method",
+        "pseudolabel",
+        _set(METHOD=1, ITERATIONS=20),
+        warning=r"ITERATIONS \(20\) is read by Self-training only; the method chosen, Label spreading \(kNN graph\), "
+        r"ignores it\.",
+    ),  # before: ignored without a word (and the matrix's BAGS 5 too)
 ]

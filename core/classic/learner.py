@@ -210,6 +210,14 @@ class ClassicLearner:
         except ImportError as exc:
             raise InputError(sklearn_missing_message(exc), "METHOD") from None
         yi = y.astype(int)
+        leaf = int(self.min_samples_leaf)
+        if self.method in ("random_forest", "gradient_boosting") and 2 * leaf > len(yi):
+            raise InputError(
+                f"{leaf} cells a leaf: a tree splits only where each side keeps that many, so it needs at least "
+                f"{2 * leaf} training cells and there are {len(yi)}: every tree would be one leaf, giving one "
+                f"probability everywhere. Use a MIN_SAMPLES_LEAF of at most {len(yi) // 2} (a few % of the cells).",
+                "MIN_SAMPLES_LEAF",
+            )
         depth = int(self.max_depth) or None
         if self.method == "random_forest":
             est: Any = RandomForestClassifier(

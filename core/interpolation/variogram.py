@@ -65,9 +65,14 @@ class Variogram:
             )
         if self.model not in MODELS:
             raise InputError(f"unknown variogram model '{self.model}'; use one of {', '.join(MODELS)}.", "METHOD")
-        if not (self.nugget >= 0 and self.psill >= 0 and self.range > 0) or self.nugget + self.psill <= 0:
+        if not self.range > 0:
+            raise InputError("a variogram needs a range > 0.", "VARIOGRAM_RANGE")
+        if not (self.nugget >= 0 and self.psill >= 0) or self.nugget + self.psill <= 0:
             raise InputError(
-                "a variogram needs nugget >= 0, partial sill >= 0 (not both 0) and range > 0.", "VARIOGRAM_RANGE"
+                f"a variogram needs nugget >= 0 and partial sill >= 0, not both 0 (here {self.nugget:g} and "
+                f"{self.psill:g}: a sill of 0 is no variance at all); give the partial sill of the model, its sill "
+                "minus the nugget, e.g. read from the experimental variogram.",
+                "VARIOGRAM_SILL",
             )
 
     @property

@@ -136,6 +136,13 @@ def pseudolabel(
             "that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS.",
             "LABELS",
         )
+    if (seeds >= 1).all():
+        raise InputError(
+            f"every one of the {n_valid} cells with evidence lies within {settings.positive_radius:g} of a "
+            "mineralised point, so every cell would be labelled mineralised and none is left to tell barren ground "
+            "by; use a radius of a deposit's footprint, a few cells.",
+            "POSITIVE_RADIUS",
+        )
     n_classes = int(seeds.max()) + 1
     if settings.method == "pu_bagging" and n_classes > 2:
         warnings.append("PU bagging is two-class: every mineralised class was merged into class 1.")

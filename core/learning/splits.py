@@ -82,9 +82,13 @@ def spatial_split(
                 "dropped_in_gap": int(len(y) - train.size - val.size),
             }
             return train, val, info
+    groups_made = unique_groups.size
+    units = f"{groups_made} block(s) of {block_cells} cells" if method == "blocks" else f"{groups_made} cluster(s)"
     raise InputError(
-        "could not split the labels in space so that every class is in both the training and the validation part; "
-        "add labels, use smaller blocks, or change the validation method.",
+        "could not split the labels in space so that every class is in both the training and the validation part "
+        f"({units}; training cells within {gap} cells of a validation cell are left out, so that no training "
+        "window overlaps a validation one); add labels, use smaller blocks (BLOCK_SIZE), a smaller PATCH_SIZE or "
+        "COARSE_VIEW (the window, and the automatic blocks, grow with them), or change the validation method.",
         "VALIDATION",
     )
 
