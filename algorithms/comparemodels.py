@@ -289,7 +289,6 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         rows, cols, left_out = self._deposits(parameters, context, feedback, crs, grid, valid)
         methods = [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)]
         classic = learner_settings(self, parameters, context)
-        classic["seed"] = params.seed_value(self, parameters, context)  # the CNNs and folds draw with numpy too
         check_window(grid, classic["window"])
         cnn = {
             "patch_size": self.parameterAsInt(parameters, self.PATCH_SIZE, context),

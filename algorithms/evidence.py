@@ -602,19 +602,26 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
 
 
 def _layer_name(layer) -> str:
-    """The layer's name, or its file's (a layer given as a URI, e.g. a CSV's, has an empty name), for the bands; for
-    one of several layers of a file given as a path (``structure.gpkg|layername=dykes``), which QGIS names after the
-    file, the layer's own name: two layers of one GeoPackage were refused as 'the same layer twice'."""
+    """The layer's name, or its file's (a layer given as a URI, e.g. a CSV's, has an empty name), for the bands. One of
+    several layers of a file given as a path (``structure.gpkg|layername=dykes``, or ``|layerid=1``), which QGIS
+    names after the file, is named for both, 'dykes (structure)': after the file alone, two layers of one GeoPackage
+    were refused as 'the same layer twice'; after the layer alone, two files' 'faults' layers would be."""
     name = getattr(layer, "name", None)
     text = str(name() if callable(name) else layer.sourceName()).strip()
     if not hasattr(layer, "source") or not hasattr(layer, "providerType"):
         return text or "layer"
     path = layer_file(layer)
-    stem = os.path.splitext(os.path.basename(path))[0] if path else ""
-    if text in ("", stem) and path:
-        sub = str(QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source()).get("layerName") or "")
-        if sub and len(vector_layer_names(path)) > 1:
-            return sub
+    file_name = os.path.basename(path)
+    stem = os.path.splitext(file_name)[0]
+    # QGIS names a layer given as a path by the file name up to its first dot ('gtk' for gtk.bedrock.v2.gpkg)
+    if path and text in ("", stem, file_name.split(".")[0]):
+        parts = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source())
+        layers = vector_layer_names(path)
+        sub = str(parts.get("layerName") or "")
+        if not sub and str(parts.get("layerId", "")).isdigit() and int(parts["layerId"]) < len(layers):
+            sub = layers[int(parts["layerId"])]
+        if sub and len(layers) > 1:
+            return f"{sub} ({stem})"
     return text or stem or "layer"
 
 

@@ -943,7 +943,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 if definition.defaultValue() is not None and number == float(definition.defaultValue()):
                     continue
                 shown = f"{number:g}"
-            feedback.pushWarning(f"{name} ({shown}) is read only by {readers}; {why}, so this run ignores it.")
+            feedback.pushWarning(f"{name} ({shown}) is read only by {readers}; {why}, so the map ignores it.")
 
     def _fixed_variogram(self, parameters, context):
         """The user's variogram when VARIOGRAM_RANGE is set (> 0), else None (fit it)."""

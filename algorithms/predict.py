@@ -188,7 +188,10 @@ class PredictAlgorithm(ProspectorAlgorithm):
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
         asked_unc = bool(parameters.get(self.OUTPUT_UNCERTAINTY))
-        asked_mc = mc > 0 and parameters.get(self.MC_SAMPLES) not in (None, "")  # the default 20 asks nothing
+        # MC_SAMPLES at its default asks nothing (the dialog and the modeler pass the default 20 on every run); an
+        # OUTPUT_UNCERTAINTY the dialog fills by default is said, as the user sees it ticked and gets no layer
+        default_mc = self.parameterDefinition(self.MC_SAMPLES).defaultValue()
+        asked_mc = mc > 0 and parameters.get(self.MC_SAMPLES) not in (None, "") and mc != default_mc
         if not getattr(model, "has_uncertainty", True):
             if asked_mc or asked_unc:
                 ignored = ", and MC_SAMPLES is ignored" if asked_mc else ""

@@ -97,7 +97,7 @@ def learner_settings(alg: ProspectorAlgorithm, parameters, context) -> dict:
         "min_samples_leaf": alg.parameterAsInt(parameters, "MIN_SAMPLES_LEAF", context),
         "learning_rate": alg.parameterAsDouble(parameters, "LEARNING_RATE", context),
         "regularisation": alg.parameterAsDouble(parameters, "REGULARISATION", context),
-        "seed": alg.parameterAsInt(parameters, "SEED", context),
+        "seed": params.seed_value(alg, parameters, context),  # a negative SEED wrapped as every algorithm wraps it
     }
 
 
@@ -107,11 +107,12 @@ def check_window(grid, window: int) -> None:
     side = min(grid.width, grid.height)
     if window > side:
         fits = side if side % 2 else side - 1
+        # a window is odd and at least 3: a grid 1 or 2 cells wide takes the cell alone
+        use = f"a WINDOW of at most {fits} here (a few cells is usual), or 0" if fits >= 3 else "WINDOW 0"
         raise QgsProcessingException(
             f"WINDOW: the neighbourhood window of {window} x {window} cells is wider than the evidence grid "
             f"({grid.width} x {grid.height} cells of {grid.pixel_size:g}), so every window reaches beyond it and "
-            f"its statistics are nearly those of the whole map; use a WINDOW of at most {fits} here (a few cells "
-            "is usual), or 0 for the cell alone."
+            f"its statistics are nearly those of the whole map; use {use} for the cell alone."
         )
 
 

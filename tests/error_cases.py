@@ -810,13 +810,22 @@ def _sweep5a_inputs(folder: str) -> Dict[str, str]:
     gpd.GeoDataFrame(
         {"name": ["D1"]}, geometry=[LineString([(X0 + 500, Y0 + 5000), (X0 + 9500, Y0 + 5000)])], crs=CRS
     ).to_file(structure, driver="GPKG", layer="dykes")
+    # a second survey's GeoPackage with a 'faults' layer too, a dot in its name, its faults given by layer number
+    region = os.path.join(folder, "region.v2.gpkg")
+    gpd.GeoDataFrame(
+        {"name": ["R1"]}, geometry=[LineString([(X0 + 500, Y0 + 9000), (X0 + 9500, Y0 + 1000)])], crs=CRS
+    ).to_file(region, driver="GPKG", layer="contacts")
+    gpd.GeoDataFrame(
+        {"name": ["F2"]}, geometry=[LineString([(X0 + 5000, Y0 + 500), (X0 + 5000, Y0 + 9500)])], crs=CRS
+    ).to_file(region, driver="GPKG", layer="faults")
     return {"kola_chorizon_cu": path, "jura_lv95": jura_path, "structure_faults": structure + "|layername=faults",
-            "structure_dykes": structure + "|layername=dykes"}  # fmt: skip
+            "structure_dykes": structure + "|layername=dykes", "region_faults": region + "|layerid=1"}  # fmt: skip
 
 
 def _band_distances_to_structure_layers(params: Dict[str, object]) -> None:
-    """Two layers of one GeoPackage give two bands named for the layers, each the distance to its own lines (a
-    shapely brute force at every cell centre)."""
+    """Layers of multi-layer GeoPackages give bands named for layer and file, 'faults (structure)', each the
+    distance to its own lines (a shapely brute force at every cell centre): two layers of one file, and a 'faults'
+    layer of a second file whose name holds dots, given by its layer number."""
     import geopandas as gpd
     import rasterio
     from shapely.geometry import Point
@@ -825,11 +834,11 @@ def _band_distances_to_structure_layers(params: Dict[str, object]) -> None:
         names = list(src.descriptions)
         t = src.transform
         bands = {n: src.read(i + 1) for i, n in enumerate(names)}
-    assert "faults:distance_m" in names and "dykes:distance_m" in names, names
-    path = str(params["LINES"][0]).split("|")[0]  # type: ignore[index]
-    for layer in ("faults", "dykes"):
+    structure, region = (str(params["LINES"][i]).split("|")[0] for i in (0, 2))  # type: ignore[index]
+    for path, layer in ((structure, "faults"), (structure, "dykes"), (region, "faults")):
         line = gpd.read_file(path, layer=layer).geometry.iloc[0]
-        band = bands[f"{layer}:distance_m"]
+        stem = os.path.splitext(os.path.basename(path))[0]
+        band = bands[f"{layer} ({stem}):distance_m"]
         rows, cols = np.mgrid[0 : band.shape[0], 0 : band.shape[1]]
         xs, ys = t * (cols.ravel() + 0.5, rows.ravel() + 0.5)
         expected = np.array([line.distance(Point(x, y)) for x, y in zip(xs, ys)]).reshape(band.shape)
@@ -3535,7 +3544,7 @@ CASES += [
     Case(
         "two line layers of one GeoPackage",
         "evidence",
-        _set(LINES=["structure_faults", "structure_dykes"], INTERSECTIONS=False),
+        _set(LINES=["structure_faults", "structure_dykes", "region_faults"], INTERSECTIONS=False),
         check=_band_distances_to_structure_layers,
     ),  # before: refused "LINES: 'structure' gives bands named like those of LINES (structure:distance_m): the same
     # layer twice, or two files of one name. Leave one out, or rename one file."
@@ -3618,7 +3627,7 @@ CASES += [
         "interpolate",
         _set(ANISOTROPY=2, ANISOTROPY_RATIO=3, VARIOGRAM_ESTIMATOR=1),
         warning=r"ANISOTROPY \(Given\) is read only by ordinary kriging \(METHOD ordinary kriging or automatic, or "
-        r"the OUTPUT_CV table\); METHOD is IDW and OUTPUT_CV is empty, so this run ignores it\.",
+        r"the OUTPUT_CV table\); METHOD is IDW and OUTPUT_CV is empty, so the map ignores it\.",
         check=idw_of_cu_as_sampled,
     ),  # before: ran IDW without a word; the anisotropy and the estimator asked for were not used
     Case(
@@ -3626,7 +3635,7 @@ CASES += [
         "interpolate",
         _set(LEVELLING=1, REFERENCE_SURVEY="till 2019"),
         warning=r"REFERENCE_SURVEY \(till 2019\) is read only by the levelling of surveys \(SURVEY_FIELD\); "
-        r"SURVEY_FIELD is empty, so this run ignores it\.",
+        r"SURVEY_FIELD is empty, so the map ignores it\.",
         check=idw_of_cu_as_sampled,
     ),  # before: nothing levelled, without a word
     Case(
@@ -3662,7 +3671,7 @@ CASES += [
         "traincnn",
         _set(PATCH_SIZE=11),
         error=r"^VALIDATION: could not split the labels in space so that every class is in both the training and the "
-        r"validation part \(1 block\(s\) of 44 cells; training cells within 10 cells of a validation cell are left "
+        r"validation part \(1 block\(s\) of 44 x 44 cells; training cells within 10 cells of a validation cell are left "
         r"out, .*a smaller PATCH_SIZE or COARSE_VIEW \(the window, and the automatic blocks, grow with them\)",
     ),  # before: "…; add labels, use smaller blocks, or change the validation method." (no word of the patch)
     Case(
@@ -3728,7 +3737,7 @@ CASES += [
         "interpolate",
         _set(VARIOGRAM_RANGE=3000),
         warning=r"VARIOGRAM_RANGE \(3000\) is read only by ordinary kriging \(METHOD ordinary kriging or automatic, or "
-        r"the OUTPUT_CV table\); METHOD is IDW and OUTPUT_CV is empty, so this run ignores it\.",
+        r"the OUTPUT_CV table\); METHOD is IDW and OUTPUT_CV is empty, so the map ignores it\.",
         check=idw_of_cu_as_sampled,
     ),  # before: refused "VARIOGRAM_MODEL: a fixed VARIOGRAM_RANGE needs a model; choose spherical, exponential or
     # gaussian (or clear the range to fit the variogram).", though the run (IDW) reads no variogram

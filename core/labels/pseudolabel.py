@@ -136,12 +136,19 @@ def pseudolabel(
             "that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS.",
             "LABELS",
         )
-    if (seeds >= 1).all():
+    if (seeds >= 1).all() and settings.positive_radius > 0:
         raise InputError(
             f"every one of the {n_valid} cells with evidence lies within {settings.positive_radius:g} of a "
             "mineralised point, so every cell would be labelled mineralised and none is left to tell barren ground "
             "by; use a radius of a deposit's footprint, a few cells.",
             "POSITIVE_RADIUS",
+        )
+    if (seeds >= 1).all():  # radius 0: a mineralised point in every cell
+        raise InputError(
+            f"every one of the {n_valid} cells with evidence holds a mineralised point, so none is left to tell "
+            "barren ground by; use rasters with smaller cells or a larger area (or MASK), or give barren labels "
+            "(class 0) among the points.",
+            "LABELS",
         )
     n_classes = int(seeds.max()) + 1
     if settings.method == "pu_bagging" and n_classes > 2:

@@ -80,7 +80,11 @@ def teacher_targets(
     labels[rows, cols] = is_positive.astype(np.float64)
     confidence = np.full(valid.shape, np.nan)
     confidence[rows, cols] = weights
-    learner = ClassicLearner("gradient_boosting", seed=seed, **TEACHER_SETTINGS)
+    # a leaf of at most half the cells it learns from: the teacher's fixed 5 would refuse under 10 cells, naming
+    # MIN_SAMPLES_LEAF, which traincnn does not have
+    usable = int(np.isfinite(bands[:, rows, cols]).all(axis=0).sum())
+    settings = dict(TEACHER_SETTINGS, min_samples_leaf=max(1, min(TEACHER_SETTINGS["min_samples_leaf"], usable // 2)))
+    learner = ClassicLearner("gradient_boosting", seed=seed, **settings)
     prob = learner.fit(bands, labels, band_names, sample_weight=confidence).predict_proba(bands)
     v_rows, v_cols = np.nonzero(valid & np.isfinite(prob))
     return v_rows, v_cols, prob[v_rows, v_cols].astype(np.float32)

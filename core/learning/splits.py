@@ -83,12 +83,17 @@ def spatial_split(
             }
             return train, val, info
     groups_made = unique_groups.size
-    units = f"{groups_made} block(s) of {block_cells} cells" if method == "blocks" else f"{groups_made} cluster(s)"
+    if method == "blocks":
+        units = f"{groups_made} block(s) of {block_cells} x {block_cells} cells"
+        smaller = "smaller blocks (BLOCK_SIZE), a smaller PATCH_SIZE or COARSE_VIEW (the window, and the automatic "
+        smaller += "blocks, grow with them)"
+    else:  # clusters read no BLOCK_SIZE
+        units = f"{groups_made} cluster(s)"
+        smaller = "a smaller PATCH_SIZE or COARSE_VIEW (the window grows with them)"
     raise InputError(
         "could not split the labels in space so that every class is in both the training and the validation part "
         f"({units}; training cells within {gap} cells of a validation cell are left out, so that no training "
-        "window overlaps a validation one); add labels, use smaller blocks (BLOCK_SIZE), a smaller PATCH_SIZE or "
-        "COARSE_VIEW (the window, and the automatic blocks, grow with them), or change the validation method.",
+        f"window overlaps a validation one); add labels, use {smaller}, or change the validation method.",
         "VALIDATION",
     )
 

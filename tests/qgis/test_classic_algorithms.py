@@ -80,10 +80,12 @@ def test_a_classic_model_says_once_why_it_writes_no_uncertainty_and_checks_the_t
     assert not feedback.warnings
 
 
-def test_a_classic_model_run_with_the_defaults_says_nothing_of_uncertainty(run_algorithm, data, tmp_path):
-    """Neither MC_SAMPLES nor OUTPUT_UNCERTAINTY given (qgis_process with the defaults): no line about them. It said
-    'No uncertainty raster (OUTPUT_UNCERTAINTY) is written, and MC_SAMPLES is ignored' on every such run, about
-    settings the user never made (MC_SAMPLES's default 20 counted as asked)."""
+@pytest.mark.parametrize("given", [{}, {"MC_SAMPLES": 20}])
+def test_a_classic_model_run_with_the_defaults_says_nothing_of_uncertainty(run_algorithm, data, tmp_path, given):
+    """Neither MC_SAMPLES nor OUTPUT_UNCERTAINTY given (qgis_process with the defaults), or MC_SAMPLES at its default
+    20 (as the dialog and the modeler pass it): no line about them. It said 'No uncertainty raster
+    (OUTPUT_UNCERTAINTY) is written, and MC_SAMPLES is ignored' on every such run, about settings the user never
+    made."""
     from tests.qgis.feedback import RecordingFeedback
 
     params = training_parameters(data, tmp_path, "logistic", ("elements", "mag"), METHOD=2)
@@ -91,7 +93,7 @@ def test_a_classic_model_run_with_the_defaults_says_nothing_of_uncertainty(run_a
     feedback = RecordingFeedback()
     out = run_algorithm(
         "prospector:predict",
-        {"INPUT_RASTERS": params["INPUT_RASTERS"], "MODEL": model, "OUTPUT": str(tmp_path / "p.tif")},
+        {"INPUT_RASTERS": params["INPUT_RASTERS"], "MODEL": model, "OUTPUT": str(tmp_path / "p.tif"), **given},
         feedback,
     )
     said = [i for i in feedback.infos if ("uncertainty" in i.lower() or "MC_SAMPLES" in i) and "Results" not in i]
@@ -260,3 +262,19 @@ def test_a_classic_models_map_loads_named_for_its_learner_not_the_cnn(prospector
         assert names == ["Prospectivity (logistic regression): most prospective % of the area"]
     finally:
         project.clear()
+
+
+def test_a_window_refusal_offers_only_windows_that_exist():
+    """WINDOW is 0 or odd and at least 3: on a grid 2 cells wide the refusal offers 0 alone (it offered 'at most
+    1'); on 40 cells, at most 39."""
+    from qgis.core import QgsProcessingException
+
+    from geochem_prospector.algorithms.trainmodel import check_window
+    from geochem_prospector.core.grid import GridSpec
+
+    with pytest.raises(QgsProcessingException) as narrow:
+        check_window(GridSpec(0.0, 2.0, 1.0, 50, 2), 3)
+    assert "use WINDOW 0 for the cell alone" in str(narrow.value) and "at most" not in str(narrow.value)
+    with pytest.raises(QgsProcessingException, match=r"at most 39 here \(a few cells is usual\), or 0 for the cell"):
+        check_window(GridSpec(0.0, 40.0, 1.0, 40, 40), 41)
+    check_window(GridSpec(0.0, 40.0, 1.0, 40, 40), 39)  # fits: no refusal

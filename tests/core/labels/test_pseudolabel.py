@@ -254,6 +254,20 @@ def test_known_negatives_pu_multiclass_and_errors():
         pseudolabel(features, grid, pts, settings=PseudoLabelSettings(method="magic"))
 
 
+def test_every_cell_mineralised_is_refused_naming_what_made_it():
+    """A radius reaching every cell names POSITIVE_RADIUS; at radius 0 (the default) a point in every cell of a
+    4 x 4 grid names LABELS, with no advice about a radius that is not set."""
+    grid = GridSpec(0.0, 4.0, 1.0, 4, 4)
+    features = np.arange(32, dtype=np.float32).reshape(2, 4, 4)
+    with pytest.raises(InputError, match="within 10 of a mineralised point") as wide:
+        pseudolabel(features, grid, np.array([[0.5, 0.5]]), settings=PseudoLabelSettings(positive_radius=10.0))
+    assert wide.value.parameter == "POSITIVE_RADIUS"
+    every = np.array([[x + 0.5, y + 0.5] for x in range(4) for y in range(4)])
+    with pytest.raises(InputError, match="every one of the 16 cells with evidence holds a mineralised point") as full:
+        pseudolabel(features, grid, every)
+    assert full.value.parameter == "LABELS" and "radius" not in str(full.value)
+
+
 def test_summary_formats(tmp_path):
     rng = np.random.default_rng(4)
     grid = GridSpec(0.0, 15.0, 1.0, 15, 15)

@@ -57,6 +57,25 @@ def test_the_teacher_is_scikit_learns_gradient_boosting_on_the_cells_it_is_given
     np.testing.assert_allclose(prob, expected, atol=1e-5)
 
 
+def test_a_teacher_on_few_cells_keeps_leaves_of_half_of_them():
+    """Under 10 training cells the teacher's 5 cells a leaf would leave every tree one leaf, and the learner refuses
+    that naming MIN_SAMPLES_LEAF, which traincnn does not have: the teacher takes leaves of half its cells (4 of
+    8) and equals scikit-learn's gradient boosting with that leaf."""
+    stack, labels, _ = rule_data()
+    rows, cols = np.nonzero(np.isfinite(labels) & np.isfinite(stack).all(axis=0))
+    y_all = labels[rows, cols] == 1
+    pick = np.concatenate([np.flatnonzero(y_all)[:4], np.flatnonzero(~y_all)[:4]])
+    rows, cols, y = rows[pick], cols[pick], y_all[pick]
+    valid = np.isfinite(stack).all(axis=0)
+    t_rows, t_cols, prob = teacher_targets(stack, rows, cols, y, np.ones(rows.size), valid, seed=4)
+    x = stack[:, rows, cols].T.astype(np.float64)
+    reference = sklearn_ensemble.GradientBoostingClassifier(
+        n_estimators=200, learning_rate=0.1, max_depth=3, min_samples_leaf=4, random_state=4
+    ).fit(x, y.astype(int), sample_weight=np.ones(y.size))
+    expected = reference.predict_proba(stack[:, t_rows, t_cols].T.astype(np.float64))[:, 1]
+    np.testing.assert_allclose(prob, expected, atol=1e-5)
+
+
 def test_the_distillation_losses_by_hand():
     """Log-odds z = logit[1] - logit[0]; "probability": -(p ln s(z) + (1 - p) ln(1 - s(z))), averaged (written
     max(z, 0) - z p + ln(1 + exp(-|z|)), exact at z = 30);
