@@ -524,7 +524,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         elif method in ("mean_sd", "median_mad"):
             require_increasing(multipliers, self.MULTIPLIERS)
         ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
-        self._warn_ignored_boxes(parameters, method, feedback)
+        self._warn_ignored_boxes(parameters, context, method, feedback)
 
         mask = mask_from_source(
             self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
@@ -573,14 +573,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             )
         return result, method, index_method, association
 
-    def _warn_ignored_boxes(self, parameters, method: str, feedback) -> None:
+    def _warn_ignored_boxes(self, parameters, context, method: str, feedback) -> None:
         """A warning for each threshold box set away from its default that ``method`` does not read (the 3.22
         dialog cannot hide a box when the method changes)."""
         label = METHOD_LABELS[METHODS.index(method)]
         for name, methods in THRESHOLD_BOXES.items():
-            definition = self.parameterDefinition(name)
-            value = parameters.get(name)
-            if method in methods or value is None or str(value).strip() in ("", str(definition.defaultValue())):
+            value = None if method in methods else self.changed_setting(parameters, name, context)
+            if value is None:
                 continue
             readers = " and ".join(METHOD_LABELS[METHODS.index(m)] for m in methods)
             feedback.pushWarning(f"{name} ({value}) is used by {readers} only; the method chosen, {label}, ignores it.")

@@ -474,6 +474,25 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         """The stable name of the chosen option of enum parameter ``name``."""
         return self.ENUM_NAMES[name][self.parameterAsEnum(parameters, name, context)]
 
+    def changed_setting(self, parameters, name: str, context) -> Optional[str]:
+        """Parameter ``name``'s value as a message shows it (an option's label, a number, the text), when it is
+        given and differs from its default; None when absent, empty or at its default, as the dialog and the
+        modeler pass every parameter with its default: for warning of settings a run does not read."""
+        if parameters.get(name) in (None, ""):
+            return None
+        definition = self.parameterDefinition(name)
+        default = definition.defaultValue()
+        if definition.type() == "enum":
+            number, options = self.parameterAsEnum(parameters, name, context), definition.options()
+            # a default given as an option's text (static strings, 'auto') or as its number
+            at = options.index(default) if isinstance(default, str) and default in options else default
+            return None if at is not None and str(number) == str(at).strip() else options[number]
+        if definition.type() in ("number", "distance"):
+            value = self.parameterAsDouble(parameters, name, context)
+            return None if default is not None and value == float(default) else f"{value:g}"
+        text = self.parameterAsString(parameters, name, context).strip()
+        return None if text in ("", str(default if default is not None else "").strip()) else text
+
     def provenance(self, parameters, context, extra: Dict[str, Any] | None = None) -> Dict[str, Any]:
         """What made an output: algorithm, plugin and QGIS versions, parameters (enum choices by name), time."""
         described = {k: _describe(v) for k, v in parameters.items()}

@@ -925,24 +925,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         for name in (self.LEVELLING, self.REFERENCE_SURVEY):
             rules.append((name, surveys, "the levelling of surveys (SURVEY_FIELD)", "SURVEY_FIELD is empty"))
         for name, read, readers, why in rules:
-            definition = self.parameterDefinition(name)
-            value = parameters.get(name)
-            if read or value in (None, ""):
+            shown = None if read else self.changed_setting(parameters, name, context)
+            if shown is None:
                 continue
-            if definition.type() == "enum":
-                number = self.parameterAsEnum(parameters, name, context)
-                if number == definition.defaultValue():
-                    continue
-                shown = definition.options()[number]
-            elif definition.type() == "string":
-                shown = self.parameterAsString(parameters, name, context).strip()
-                if not shown:
-                    continue
-            else:
-                number = self.parameterAsDouble(parameters, name, context)
-                if definition.defaultValue() is not None and number == float(definition.defaultValue()):
-                    continue
-                shown = f"{number:g}"
             feedback.pushWarning(f"{name} ({shown}) is read only by {readers}; {why}, so the map ignores it.")
 
     def _fixed_variogram(self, parameters, context):

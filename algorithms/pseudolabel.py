@@ -203,14 +203,12 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         """A warning for each setting changed from its default that ``method`` does not read (the 3.22 dialog
         cannot hide them)."""
         for name, readers in READERS.items():
-            if method in readers or parameters.get(name) in (None, ""):
-                continue
-            value = self.parameterAsInt(parameters, name, context)
-            if value == self.parameterDefinition(name).defaultValue():
+            shown = None if method in readers else self.changed_setting(parameters, name, context)
+            if shown is None:
                 continue
             methods = " and ".join(METHOD_NAMES[METHODS.index(m)] for m in readers)
             feedback.pushWarning(
-                f"{name} ({value}) is read by {methods} only; the method chosen, "
+                f"{name} ({shown}) is read by {methods} only; the method chosen, "
                 f"{METHOD_NAMES[METHODS.index(method)]}, ignores it."
             )
 

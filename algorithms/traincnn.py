@@ -582,16 +582,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             (self.DISTIL_WEIGHT, self.TEACHER, self.enum_name(parameters, self.TEACHER, context) != "none"),
         ]
         for name, switch, read in rules:
-            definition = self.parameterDefinition(name)
-            if read or parameters.get(name) in (None, ""):
-                continue
-            if definition.type() == "enum":
-                number = self.parameterAsEnum(parameters, name, context)
-                shown = definition.options()[number]
-            else:
-                number = self.parameterAsDouble(parameters, name, context)
-                shown = f"{number:g}"
-            if number == definition.defaultValue():
+            shown = None if read else self.changed_setting(parameters, name, context)
+            if shown is None:
                 continue
             chosen = self.parameterDefinition(switch).options()[self.parameterAsEnum(parameters, switch, context)]
             feedback.pushWarning(f"{name} ({shown}) is not read with {switch} '{chosen}', so this run ignores it.")

@@ -244,17 +244,12 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         """A warning for each setting changed from its default that the learner chosen does not read (the 3.22
         dialog cannot hide them)."""
         for name, readers in READERS.items():
-            definition = self.parameterDefinition(name)
-            value = parameters.get(name)
-            if method in readers or value in (None, ""):
-                continue
-            number = self.parameterAsDouble(parameters, name, context)
-            if number == float(definition.defaultValue()):
+            shown = None if method in readers else self.changed_setting(parameters, name, context)
+            if shown is None:
                 continue
             learners = " and ".join(METHOD_TITLES[m] for m in readers)
             feedback.pushWarning(
-                f"{name} ({number:g}) is read by {learners} only; the learner chosen, {METHOD_TITLES[method]}, "
-                "ignores it."
+                f"{name} ({shown}) is read by {learners} only; the learner chosen, {METHOD_TITLES[method]}, ignores it."
             )
 
     def _confidence(self, parameters, context, feedback, grid):

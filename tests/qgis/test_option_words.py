@@ -107,3 +107,36 @@ def test_a_list_for_a_single_option_is_left_to_qgis(prospector_provider):
     given = {"METHOD": ["gradient boosting", "random forest"]}
     assert with_option_numbers(definitions, given) == given
     assert option_number(["a", "b"], "²") is None  # a digit, but no number: no crash
+
+
+def test_a_setting_at_its_default_is_no_change(prospector_provider):
+    """`changed_setting`, which every 'is read only by … ignores it' warning asks: every parameter of every
+    algorithm given at its default, as the dialog and the modeler pass it (or as text, as qgis_process does),
+    counts as unchanged; another option or number counts as changed and is shown as the message shows it."""
+    from qgis.core import QgsProcessingContext
+
+    context = QgsProcessingContext()
+    checked = 0
+    for algorithm in prospector_provider.algorithms():
+        if not hasattr(algorithm, "changed_setting"):  # the bundled workflow model
+            continue
+        for definition in algorithm.parameterDefinitions():
+            name, default = definition.name(), definition.defaultValue()
+            if definition.isDestination() or default is None or definition.type() not in (
+                "enum", "number", "distance", "string"
+            ):  # fmt: skip
+                continue
+            if definition.type() == "enum" and definition.allowMultiple():
+                continue
+            for given in (default, str(default)):
+                assert algorithm.changed_setting({name: given}, name, context) is None, (algorithm.id(), name, given)
+            assert algorithm.changed_setting({}, name, context) is None
+            if definition.type() == "enum" and len(definition.options()) > 1:
+                at = definition.options().index(default) if default in definition.options() else int(default)
+                other = 1 - at if at in (0, 1) else 0
+                assert algorithm.changed_setting({name: other}, name, context) == definition.options()[other]
+            elif definition.type() in ("number", "distance"):
+                bigger = float(default) + 1
+                assert algorithm.changed_setting({name: bigger}, name, context) == f"{bigger:g}"
+            checked += 1
+    assert checked > 50
