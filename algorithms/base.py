@@ -919,10 +919,7 @@ def require_projected(
         return
     from ..core.grid import scale_at
 
-    # the centre, corners and edge midpoints (one point, or a line, for a single sample or a straight traverse):
-    # the scale of a CRS that spans much latitude is worst at an edge
-    xs = sorted({extent.xMinimum(), extent.center().x(), extent.xMaximum()})
-    ys = sorted({extent.yMinimum(), extent.center().y(), extent.yMaximum()})
+    xs, ys = _scale_points(extent)
     wkt = crs.toWkt()
     at_points = {(x, y): scale_at(wkt, x, y) for x in xs for y in ys if math.isfinite(x + y)}
     scales = [found for found in at_points.values() if found is not None]
@@ -936,8 +933,8 @@ def require_projected(
     name = _crs_name(crs, "a custom CRS")
     where = "its centre" if len(scales) == 1 else "the point of its extent farthest from 1"
     stretch = (
-        f"whose map units are {scale:.2f} times the ground distance at {where} ({_latitude(lat)}): a distance or cell size read in them is {scale:.2f} times the one on the "
-        f"ground, an area {area:.2f} times"
+        f"whose map units are {scale:.2f} times the ground distance at {where} ({_latitude(lat)}): a distance or "
+        f"cell size read in them is {scale:.2f} times the one on the ground, an area {area:.2f} times"
     )
     if abs(scale - 1.0) > SCALE_REFUSED:
         raise QgsProcessingException(f"{parameter}: {subject} is in {name}, {stretch}; but {why}. {advice}{zone}.")
@@ -946,6 +943,16 @@ def require_projected(
             f"{parameter}: {subject} is in {name}, {stretch}; the run goes on, with distances and areas off by as "
             f"much. For figures on the ground: {advice[0].lower()}{advice[1:]}{zone}."
         )
+
+
+def _scale_points(extent, inset: float = 0.0) -> Tuple[List[float], List[float]]:
+    """The x and y of an extent's centre, corners and edge midpoints, where a CRS's scale is read (a scale that
+    varies over the data is worst at an edge, or between edges for a conic CRS), without repeats: one point, or a
+    line, for a single sample or a straight traverse. ``inset`` moves the edges inwards (to cells' centres)."""
+    centre = extent.center()
+    xs = {min(extent.xMinimum() + inset, centre.x()), centre.x(), max(extent.xMaximum() - inset, centre.x())}
+    ys = {min(extent.yMinimum() + inset, centre.y()), centre.y(), max(extent.yMaximum() - inset, centre.y())}
+    return sorted(xs), sorted(ys)
 
 
 def _crs_name(crs, unnamed: str) -> str:
@@ -967,15 +974,13 @@ def warn_unequal_cells(crs, extent, cell_size: float, parameter: str, feedback) 
     Mercator over several degrees of latitude, a conic CRS far from its standard parallels, a transverse Mercator
     far from its meridian): shares of the area counted in cells (success rate, capture, P-A) then count unequal
     areas as equal. The areas are read at the centre, corners and edge midpoints (cells' centres), as the CRS
-    checks of :func:`require_projected`, since a scale can be worst between the edges."""
+    checks of :func:`require_projected` do."""
     from ..core.grid import metres_per_unit, scale_at
 
     if not crs.isValid() or crs.isGeographic() or extent.isEmpty():
         return
-    wkt, half = crs.toWkt(), cell_size / 2
-    centre = extent.center()
-    xs = sorted({min(extent.xMinimum() + half, centre.x()), centre.x(), max(extent.xMaximum() - half, centre.x())})
-    ys = sorted({min(extent.yMinimum() + half, centre.y()), centre.y(), max(extent.yMaximum() - half, centre.y())})
+    wkt = crs.toWkt()
+    xs, ys = _scale_points(extent, inset=cell_size / 2)
     found = [scale_at(wkt, x, y) for y in ys for x in xs]
     if None in found:
         return

@@ -137,14 +137,14 @@ def check_grid(
     the window of the coarse view: every patch would be mostly padding, and the labels fall on a few cells.
     ``smaller``, ``no_coarse``: the last ways out the messages offer (a network that sees each cell alone, no
     coarse view), as each algorithm's parameters allow."""
-    if min(grid.width, grid.height) < patch:
+    side = min(grid.width, grid.height)
+    if side < patch:
         raise QgsProcessingException(
             f"INPUT_RASTERS: the evidence grid is {grid.width} x {grid.height} cells of {grid.pixel_size:g}, "
             f"narrower than the {patch} x {patch}-cell patch (PATCH_SIZE), so every patch would be mostly "
             f"padding. Give rasters with more cells (a smaller cell size, a larger area), a smaller PATCH_SIZE, "
             f"or {smaller}."
         )
-    side = min(grid.width, grid.height)
     if coarse >= 3 and patch * coarse > side:
         fits = max((k for k in range(3, side // patch + 1, 2)), default=0)
         raise QgsProcessingException(
@@ -576,10 +576,11 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         """A warning for each setting changed from its default that the training chosen does not read: CLASS_PRIOR
         without positive-unlabelled TRAINING, DISTIL_TARGET and DISTIL_WEIGHT without a TEACHER (the 3.22 dialog
         cannot hide them)."""
+        teacher = self.enum_name(parameters, self.TEACHER, context) != "none"
         rules = [
             (self.CLASS_PRIOR, self.TRAINING, self.enum_name(parameters, self.TRAINING, context) == "pu"),
-            (self.DISTIL_TARGET, self.TEACHER, self.enum_name(parameters, self.TEACHER, context) != "none"),
-            (self.DISTIL_WEIGHT, self.TEACHER, self.enum_name(parameters, self.TEACHER, context) != "none"),
+            (self.DISTIL_TARGET, self.TEACHER, teacher),
+            (self.DISTIL_WEIGHT, self.TEACHER, teacher),
         ]
         for name, switch, read in rules:
             shown = None if read else self.changed_setting(parameters, name, context)
@@ -596,9 +597,12 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         cells = int(round(block / grid.pixel_size)) if block > 0 else 0
         blocks = self.enum_name(parameters, self.VALIDATION, context) == "blocks"
         if block > 0 and not blocks:
+            chosen = self.parameterDefinition(self.VALIDATION).options()[
+                self.parameterAsEnum(parameters, self.VALIDATION, context)
+            ]
             feedback.pushWarning(
-                f"BLOCK_SIZE ({block:g}) is read by the spatial blocks validation only; VALIDATION is 'Leave "
-                "positive clusters out', which ignores it."
+                f"BLOCK_SIZE ({block:g}) is read by the spatial blocks validation only; VALIDATION is '{chosen}', "
+                "which ignores it."
             )
         elif block > 0 and cells == 0:
             feedback.pushWarning(
