@@ -475,7 +475,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         if not raster.grid.crs_wkt and defined_crs(crs):  # the file has none, the layer was given one in QGIS:
             raster.grid = dataclasses.replace(raster.grid, crs_wkt=crs.toWkt())  # its unit sizes areas (feet)
         grid = raster.grid
-        feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
+        feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.describe()}")
         return layer, raster, crs
 
     def _band_numbers(self, parameters, name: str, count: int) -> list:

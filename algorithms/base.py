@@ -1016,8 +1016,8 @@ def warn_few_cells(grid, bounds, feedback, how: str) -> None:
     smaller PIXEL_SIZE '."""
     if grid.width * grid.height < FEWEST_CELLS:
         feedback.pushWarning(
-            f"PIXEL_SIZE: the grid is only {grid.width} x {grid.height} cell(s) of {grid.pixel_size:g} over "
-            f"{bounds[2] - bounds[0]:,.0f} x {bounds[3] - bounds[1]:,.0f} map units, too few for a map: anomalies "
+            f"PIXEL_SIZE: the grid is only {grid.describe()} over "
+            f"{grid.length_text(bounds[2] - bounds[0])} x {grid.length_text(bounds[3] - bounds[1])}, too few for a map: anomalies "
             f"and pseudolabel need at least {FEWEST_CELLS} cells. Use a smaller PIXEL_SIZE {how}."
         )
 

@@ -26,7 +26,6 @@ from qgis.core import (
     QgsProviderRegistry,
     QgsRasterLayer,
     QgsRectangle,
-    QgsUnitTypes,
     QgsWkbTypes,
 )
 
@@ -376,10 +375,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         require_projected(crs, crs_parameter, "the grid's CRS", "distances and pixel sizes must be in metres or feet",
                           REPROJECT_ADVICE + " or choose a projected CRS", QgsRectangle(*bounds), feedback)  # fmt: skip
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel, crs_wkt=crs.toWkt())
-        unit = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"
-        feedback.pushInfo(
-            f"Grid: {grid.width} x {grid.height} cells of {pixel:g} {unit} ({crs.authid() or 'custom CRS'})"
-        )
+        feedback.pushInfo(f"Grid: {grid.describe()} ({crs.authid() or 'custom CRS'})")
         warn_few_cells(grid, bounds, feedback, "(in the CRS's map units), or a REFERENCE_RASTER whose grid to use")
         return grid, crs
 
@@ -409,7 +405,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                           extent=reference.extent(), feedback=feedback)  # fmt: skip
         if any(parameters.get(p) not in (None, "", 0, 0.0, "0") for p in (self.EXTENT, self.PIXEL_SIZE, self.CRS)):
             feedback.pushWarning("EXTENT, PIXEL_SIZE and CRS are ignored: the grid is the REFERENCE_RASTER's.")
-        feedback.pushInfo(f"Grid of '{reference.name()}': {grid.width} x {grid.height} cells of {grid.pixel_size:g}")
+        feedback.pushInfo(f"Grid of '{reference.name()}': {grid.describe()}")
         return grid, crs
 
     def _crs(self, parameters, context, lines, points, polygons) -> Tuple[Any, str]:
@@ -497,13 +493,15 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         )
         if radius > 0 and radius < grid.pixel_size:
             raise QgsProcessingException(
-                f"DENSITY_RADIUS: {radius:g} is smaller than a cell ({grid.pixel_size:g}); use at least a few cells, "
+                f"DENSITY_RADIUS: {grid.length_text(radius)} is smaller than a cell ({grid.length_text(grid.pixel_size)}); "
+                "use at least a few cells, "
                 "or 0 for no density band."
             )
         diagonal = math.hypot(grid.width, grid.height) * grid.pixel_size
         if radius > diagonal:  # the window would also reach radius / pixel_size cells out: memory for nothing
             raise QgsProcessingException(
-                f"DENSITY_RADIUS: {radius:g} is more than the grid's whole diagonal ({diagonal:,.0f} map units), so "
+                f"DENSITY_RADIUS: {grid.length_text(radius)} is more than the grid's whole diagonal "
+                f"({grid.length_text(diagonal)}), so "
                 "every cell's circle would hold the same lines and the density band would be one value everywhere; "
                 "use a radius of a few cells up to a fraction of the area, or 0 for no density band."
             )

@@ -140,7 +140,7 @@ def check_grid(
     side = min(grid.width, grid.height)
     if side < patch:
         raise QgsProcessingException(
-            f"INPUT_RASTERS: the evidence grid is {grid.width} x {grid.height} cells of {grid.pixel_size:g}, "
+            f"INPUT_RASTERS: the evidence grid is {grid.describe()}, "
             f"narrower than the {patch} x {patch}-cell patch (PATCH_SIZE), so every patch would be mostly "
             f"padding. Give rasters with more cells (a smaller cell size, a larger area), a smaller PATCH_SIZE, "
             f"or {smaller}."
@@ -528,9 +528,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 feedback.pushWarning(warning)
             require_values(stack, self.INPUT_RASTERS)
             grid = stack.grid
-            feedback.pushInfo(
-                f"Grid {grid.width} x {grid.height} cells of {grid.pixel_size:g}; bands: {', '.join(stack.band_names)}"
-            )
+            feedback.pushInfo(f"Grid {grid.describe()}; bands: {', '.join(stack.band_names)}")
             check_grid(grid, model.patch_size, model.coarse)
             labels = self._labels(parameters, context, feedback, grid)
             warn_labels_without_evidence(stack, labels, feedback)
@@ -606,14 +604,15 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
         elif block > 0 and cells == 0:
             feedback.pushWarning(
-                f"BLOCK_SIZE: {block:g} is less than half a cell ({grid.pixel_size:g}), so it rounds to no cell and "
+                f"BLOCK_SIZE: {grid.length_text(block)} is less than half a cell ({grid.length_text(grid.pixel_size)}), "
+                "so it rounds to no cell and "
                 "the blocks are chosen from the labels, as with 0; give at least one cell for blocks of your own."
             )
         if cells >= max(grid.width, grid.height) and blocks:
             raise QgsProcessingException(
-                f"BLOCK_SIZE: {block:g} is as wide as the whole grid ({grid.width} x {grid.height} cells of "
-                f"{grid.pixel_size:g}), so one block would hold every label and none would be left to validate on; "
-                f"use blocks of a fraction of the area (at most {grid.pixel_size * max(grid.width, grid.height) / 2:g} "
+                f"BLOCK_SIZE: {grid.length_text(block)} is as wide as the whole grid ({grid.describe()}), "
+                "so one block would hold every label and none would be left to validate on; "
+                f"use blocks of a fraction of the area (at most {grid.length_text(grid.pixel_size * max(grid.width, grid.height) / 2)} "
                 "here), or 0 to have them chosen from the labels."
             )
         return cells
@@ -731,7 +730,9 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             )
         if (~inside).sum():
             feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
-        merged = shared_cells_warning(rows[inside], cols[inside], classes[inside], grid.pixel_size, self.LABELS)
+        merged = shared_cells_warning(
+            rows[inside], cols[inside], classes[inside], grid.length_text(grid.pixel_size), self.LABELS
+        )
         if merged:
             feedback.pushWarning(merged)
         # where points share a cell, the higher class wins

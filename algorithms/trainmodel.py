@@ -111,7 +111,7 @@ def check_window(grid, window: int) -> None:
         use = f"a WINDOW of at most {fits} here (a few cells is usual), or 0" if fits >= 3 else "WINDOW 0"
         raise QgsProcessingException(
             f"WINDOW: the neighbourhood window of {window} x {window} cells is wider than the evidence grid "
-            f"({grid.width} x {grid.height} cells of {grid.pixel_size:g}), so every window reaches beyond it and "
+            f"({grid.describe()}), so every window reaches beyond it and "
             f"its statistics are nearly those of the whole map; use {use} for the cell alone."
         )
 

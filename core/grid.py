@@ -10,6 +10,12 @@ from typing import Optional, Tuple
 import numpy as np
 
 from .errors import GridTooLargeError, InputError
+from .reports.legend import readable_number
+
+EDGE_TOLERANCE = 1e-9
+"""Share of a cell within which a point beyond the grid's east or south edge still counts as on it (rounding)."""
+
+_UNIT_ABBREVIATIONS = {"metre": "m", "meter": "m", "foot": "ft", "us survey foot": "US ft", "kilometre": "km"}
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,25 @@ class GridSpec:
         gx, gy = np.meshgrid(xs, ys)
         return gx.ravel(), gy.ravel()
 
-    def rowcol(self, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """Row and column indices of the cells holding points (may fall outside the grid)."""
-        col = np.floor((np.asarray(x, dtype=float) - self.xmin) / self.pixel_size).astype(np.int64)
-        row = np.floor((self.ymax - np.asarray(y, dtype=float)) / self.pixel_size).astype(np.int64)
+    def cell_floor(self, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Row and column of the cells holding points, as whole floats (no integer overflow far off the grid).
+        A point on a cell edge belongs to the cell east or south of it, except on the grid's own east and south
+        edges, where it belongs to the last cell: a deposit on the edge of a grid drawn around the deposits is
+        inside it."""
+        with np.errstate(over="ignore", invalid="ignore"):  # a coordinate of 1e308: inf, off the grid
+            col = (np.asarray(x, dtype=float) - self.xmin) / self.pixel_size
+            row = (self.ymax - np.asarray(y, dtype=float)) / self.pixel_size
+        col = np.where((col >= self.width) & (col <= self.width + EDGE_TOLERANCE), self.width - 1, np.floor(col))
+        row = np.where((row >= self.height) & (row <= self.height + EDGE_TOLERANCE), self.height - 1, np.floor(row))
         return row, col
+
+    def rowcol(self, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Row and column indices of the cells holding points (:meth:`cell_floor`); -1 or the width / height
+        for points off the grid."""
+        row, col = self.cell_floor(x, y)
+        row = np.nan_to_num(np.clip(row, -1, self.height), nan=-1)
+        col = np.nan_to_num(np.clip(col, -1, self.width), nan=-1)
+        return row.astype(np.int64), col.astype(np.int64)
 
     @classmethod
     def from_extent(
@@ -79,7 +99,7 @@ class GridSpec:
         height = max(1, int(math.ceil((ymax - ymin) / pixel_size - 1e-9)))
         if width * height > max_cells:
             raise GridTooLargeError(
-                f"a pixel size of {pixel_size:g} over this extent gives {width} x {height} = "
+                f"a pixel size of {readable_number(pixel_size)} over this extent gives {width} x {height} = "
                 f"{width * height:,} cells, more than the {max_cells:,} allowed; use a larger pixel size "
                 "(check that the pixel size is in the layer's map units).",
                 "PIXEL_SIZE",
@@ -90,6 +110,14 @@ class GridSpec:
     def metres_per_unit(self) -> float:
         """Metres in one map unit of the grid's CRS (:func:`metres_per_unit`)."""
         return metres_per_unit(self.crs_wkt)
+
+    def length_text(self, value: float) -> str:
+        """A length in the grid's map units as messages write it: '1,000,000 m', '300 US ft', '0.01 map units'."""
+        return f"{readable_number(value)} {unit_abbreviation(self.crs_wkt)}"
+
+    def describe(self) -> str:
+        """The grid's shape and cell size as logs write it: '40 x 40 cells of 250 m'."""
+        return f"{self.width} x {self.height} cells of {self.length_text(self.pixel_size)}"
 
     def rows_per_block(self, bytes_per_cell: int, budget_bytes: int = 256 * 2**20) -> int:
         """How many whole rows fit in a memory budget, at least one."""
@@ -115,6 +143,22 @@ def metres_per_unit(crs_wkt: Optional[str]) -> float:
     except Exception:  # an unreadable or unit-less CRS: coordinates as they are  # noqa: BLE001
         return 1.0
     return factor if math.isfinite(factor) and factor > 0 else 1.0
+
+
+@functools.lru_cache(maxsize=16)
+def unit_abbreviation(crs_wkt: Optional[str]) -> str:
+    """The short name of a projected CRS's linear unit ('m', 'ft', 'US ft'); 'map units' for any other CRS, a
+    CRS without a known unit, or none."""
+    if not crs_wkt:
+        return "map units"
+    try:
+        from rasterio.crs import CRS
+
+        crs = CRS.from_user_input(crs_wkt)
+        name = str(crs.linear_units).lower() if crs.is_projected else ""
+    except Exception:  # an unreadable CRS: no unit to name  # noqa: BLE001
+        return "map units"
+    return _UNIT_ABBREVIATIONS.get(name, "map units")
 
 
 def available_memory() -> Optional[int]:

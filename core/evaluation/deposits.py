@@ -78,9 +78,7 @@ def sample_deposits(
     cell_values = np.full(n, np.nan)
     finite = np.isfinite(xy).all(axis=1)
     status[~finite] = NO_COORDINATES
-    # compute cell indices in float first: a coordinate far off the grid must not overflow the int cast
-    fcol = np.floor((xy[finite, 0] - grid.xmin) / grid.pixel_size)
-    frow = np.floor((grid.ymax - xy[finite, 1]) / grid.pixel_size)
+    frow, fcol = grid.cell_floor(xy[finite, 0], xy[finite, 1])
     on = (fcol >= 0) & (fcol < grid.width) & (frow >= 0) & (frow < grid.height)
     idx = np.flatnonzero(finite)
     status[idx[~on]] = OUTSIDE_RASTER

@@ -33,11 +33,12 @@ def _tolerant(distance: float) -> float:
 
 
 def shared_cells_warning(
-    rows: np.ndarray, cols: np.ndarray, classes: np.ndarray, pixel_size: float, parameter: str = "LABELS"
+    rows: np.ndarray, cols: np.ndarray, classes: np.ndarray, cell_size: str, parameter: str = "LABELS"
 ) -> Optional[str]:
     """What is lost where labelled points fall into the same cell (the grid keeps one label a cell, the higher
     class): how many points, in how many cells, how many of those with different classes, and what to do; None
-    when every point has a cell of its own. ``rows``, ``cols``, ``classes``: the points on the grid."""
+    when every point has a cell of its own. ``rows``, ``cols``, ``classes``: the points on the grid;
+    ``cell_size``: the cell's side as the message writes it (:meth:`GridSpec.length_text`)."""
     if len(rows) < 2:
         return None
     cell = np.asarray(rows, np.int64) * (int(np.max(cols)) + 1) + np.asarray(cols, np.int64)
@@ -53,7 +54,7 @@ def shared_cells_warning(
     mixed, n_shared = int(np.count_nonzero(shared & (lowest != highest))), int(shared.sum())
     mixed_text = f"; in {mixed} of them the classes differ and the higher class was kept" if mixed else ""
     return (
-        f"{parameter}: {int(counts[shared].sum())} of {cell.size} labelled points share a cell of {pixel_size:g} "
+        f"{parameter}: {int(counts[shared].sum())} of {cell.size} labelled points share a cell of {cell_size} "
         f"with another point ({n_shared} cell{'s hold' if n_shared != 1 else ' holds'} more than one{mixed_text}), and a cell holds one "
         f"label, so {lost} label{'s were' if lost != 1 else ' was'} lost ({starts.size} labelled cells "
         "remain). Use evidence rasters with a finer PIXEL_SIZE (interpolate, evidence) or fewer points (one a cell, "
@@ -102,7 +103,7 @@ def _seed_labels(
             f"LABELS: {int((~usable).sum())} of {len(points_xy)} labelled points fall outside the grid or on nodata "
             "cells; their own cells are not labelled, but the radius and buffer of mineralised ones still apply."
         )
-    merged = shared_cells_warning(rows[usable], cols[usable], classes[usable], grid.pixel_size)
+    merged = shared_cells_warning(rows[usable], cols[usable], classes[usable], grid.length_text(grid.pixel_size))
     if merged:
         warnings.append(merged)
     cx, cy = grid.cell_centres()

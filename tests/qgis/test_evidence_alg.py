@@ -174,7 +174,7 @@ def test_reference_raster_grid_and_a_layer_in_another_crs(run_algorithm, magneti
         ),
         ({"LINES": ["far_lines"]}, r"^LINES: layer 'far_lines' has no features within the grid's extent"),
         ({"PIXEL_SIZE": 0}, r"^PIXEL_SIZE: give the cell size"),
-        ({"DENSITY_RADIUS": 10}, r"^DENSITY_RADIUS: 10 is smaller than a cell"),
+        ({"DENSITY_RADIUS": 10}, r"^DENSITY_RADIUS: 10 m is smaller than a cell"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_written(run_algorithm, tmp_path, changes, error):

@@ -183,7 +183,8 @@ def test_deposit_statuses():
             centre(grid, 0, 0),  # nodata
             centre(grid, 2, 3),  # outside mask
             (99.0, 45.0),  # just west of the raster
-            (140.0, 45.0),  # on the east edge: outside (cells are [xmin, xmax))
+            (140.0, 45.0),  # on the grid's east edge: its last cell (QgsRectangle.contains is inclusive there)
+            (140.0 + 1e-6, 45.0),  # just east of it
             (np.nan, 45.0),
             centre(grid, 1, 1),  # same cell as the first
             (1e300, -1e300),  # far away, must not overflow
@@ -195,15 +196,16 @@ def test_deposit_statuses():
         NODATA,
         OUTSIDE_MASK,
         OUTSIDE_RASTER,
+        USED,
         OUTSIDE_RASTER,
         NO_COORDINATES,
         USED,
         OUTSIDE_RASTER,
     ]
-    assert sample.values.tolist() == [5.0, 5.0]
+    assert sample.values.tolist() == [5.0, 3.0, 5.0]
     assert sample.shared_cells == 1
     assert sample.counts == {
-        USED: 2,
+        USED: 3,
         OUTSIDE_RASTER: 3,
         NODATA: 1,
         OUTSIDE_MASK: 1,
@@ -211,7 +213,7 @@ def test_deposit_statuses():
     }
     result = evaluate(raster, grid, xy, mask, iterations=50)
     assert result.n_cells == 10  # 12 cells - 1 nodata - 1 outside the mask
-    assert any("6 of 8 deposits not used" in note for note in result.notes)
+    assert any("6 of 9 deposits not used" in note for note in result.notes)
 
 
 def test_no_usable_deposit_is_a_clear_error():

@@ -23,10 +23,10 @@ def test_the_counts_are_those_of_a_brute_force_count(seed):
     n = 60
     rows, cols, classes = rng.integers(0, 12, n), rng.integers(0, 9, n), rng.integers(0, 3, n)
     in_shared, n_shared, mixed, distinct = brute_force(rows, cols, classes)
-    message = shared_cells_warning(rows, cols, classes, 500.0)
+    message = shared_cells_warning(rows, cols, classes, "500 m")
     assert message is not None and message.startswith("LABELS: ")
     assert (
-        f"{in_shared} of {n} labelled points share a cell of 500 with another point ({n_shared} cells hold" in message
+        f"{in_shared} of {n} labelled points share a cell of 500 m with another point ({n_shared} cells hold" in message
     )
     assert (f"in {mixed} of them the classes differ" in message) == (mixed > 0)
     assert f"so {n - distinct} labels were lost ({distinct} labelled cells remain)" in message
@@ -35,17 +35,17 @@ def test_the_counts_are_those_of_a_brute_force_count(seed):
 
 def test_points_in_cells_of_their_own_and_a_single_point_say_nothing():
     rows, cols = np.array([0, 0, 1, 5]), np.array([0, 1, 0, 5])
-    assert shared_cells_warning(rows, cols, np.array([1, 0, 1, 0]), 100.0) is None
-    assert shared_cells_warning(rows[:1], cols[:1], np.array([1]), 100.0) is None
+    assert shared_cells_warning(rows, cols, np.array([1, 0, 1, 0]), "100 m") is None
+    assert shared_cells_warning(rows[:1], cols[:1], np.array([1]), "100 m") is None
     # a row-major key that is not column-blind: (0, 10) and (1, 0) are different cells on any grid
-    assert shared_cells_warning(np.array([0, 1]), np.array([10, 0]), np.array([1, 1]), 100.0) is None
+    assert shared_cells_warning(np.array([0, 1]), np.array([10, 0]), np.array([1, 1]), "100 m") is None
 
 
 def test_two_points_in_one_cell_are_one_lost_label_in_words():
-    message = shared_cells_warning(np.array([3, 3, 4]), np.array([2, 2, 2]), np.array([1, 0, 0]), 250.0, "LABELS")
+    message = shared_cells_warning(np.array([3, 3, 4]), np.array([2, 2, 2]), np.array([1, 0, 0]), "250 US ft", "LABELS")
     assert message is not None
     assert (
-        "2 of 3 labelled points share a cell of 250 with another point (1 cell holds more than one; in 1 of them"
+        "2 of 3 labelled points share a cell of 250 US ft with another point (1 cell holds more than one; in 1 of them"
         in (message)
     )
     assert "so 1 label was lost (2 labelled cells remain)" in message

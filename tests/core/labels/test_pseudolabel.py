@@ -259,7 +259,7 @@ def test_every_cell_mineralised_is_refused_naming_what_made_it():
     4 x 4 grid names LABELS, with no advice about a radius that is not set."""
     grid = GridSpec(0.0, 4.0, 1.0, 4, 4)
     features = np.arange(32, dtype=np.float32).reshape(2, 4, 4)
-    with pytest.raises(InputError, match="within 10 of a mineralised point") as wide:
+    with pytest.raises(InputError, match="within 10 map units of a mineralised point") as wide:
         pseudolabel(features, grid, np.array([[0.5, 0.5]]), settings=PseudoLabelSettings(positive_radius=10.0))
     assert wide.value.parameter == "POSITIVE_RADIUS"
     every = np.array([[x + 0.5, y + 0.5] for x in range(4) for y in range(4)])

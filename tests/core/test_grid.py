@@ -1,0 +1,44 @@
+"""GridSpec: which cell holds a point, and how a grid's cell size is written in messages."""
+
+import numpy as np
+import pytest
+from rasterio.crs import CRS
+from rasterio.transform import rowcol as rasterio_rowcol
+from shapely.geometry import Point, box
+
+from geochem_prospector.core.grid import GridSpec
+
+
+def test_points_map_to_cells_as_rasterio_does_and_the_closed_grid_edge_is_inside():
+    grid = GridSpec(xmin=400_000.0, ymax=7_500_000.0, pixel_size=250.0, width=12, height=8)
+    rng = np.random.default_rng(3)
+    xs = np.concatenate([rng.uniform(grid.xmin - 500, grid.xmax + 500, 400), [grid.xmax, grid.xmax, grid.xmin]])
+    ys = np.concatenate([rng.uniform(grid.ymin - 500, grid.ymax + 500, 400), [grid.ymin, grid.ymax - 1, grid.ymin]])
+    rows, cols = grid.rowcol(xs, ys)
+    inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    outline = box(grid.xmin, grid.ymin, grid.xmax, grid.ymax)
+    assert inside.tolist() == [outline.covers(Point(x, y)) for x, y in zip(xs, ys)]
+    on_far_edge = (xs == grid.xmax) | (ys == grid.ymin)
+    ref_rows, ref_cols = rasterio_rowcol(grid.affine(), xs[inside & ~on_far_edge], ys[inside & ~on_far_edge])
+    assert rows[inside & ~on_far_edge].tolist() == list(ref_rows)
+    assert cols[inside & ~on_far_edge].tolist() == list(ref_cols)
+    # the east / south edge: the last column / row (rasterio, like GDAL, puts them one past the grid)
+    assert (rows[-3:].tolist(), cols[-3:].tolist()) == ([7, 0, 7], [11, 11, 0])
+
+
+def test_points_far_off_the_grid_or_without_coordinates_are_outside_without_overflow():
+    grid = GridSpec(xmin=0.0, ymax=10.0, pixel_size=1.0, width=10, height=10)
+    rows, cols = grid.rowcol(np.array([1e300, -1e300, np.nan, 10.0 + 1e-6]), np.array([5.0, 5.0, 5.0, 5.0]))
+    assert cols.tolist() == [10, -1, -1, 10]
+    assert rows.tolist() == [5, 5, 5, 5]
+
+
+@pytest.mark.parametrize(
+    "crs, unit",
+    [("EPSG:3067", "m"), ("EPSG:2277", "US ft"), ("EPSG:2222", "ft"), ("EPSG:4326", "map units"), (None, "map units")],
+)
+def test_messages_write_the_cell_size_with_its_unit_and_without_exponents(crs, unit):
+    wkt = CRS.from_user_input(crs).to_wkt() if crs else None
+    grid = GridSpec(xmin=0.0, ymax=0.0, pixel_size=250.0, width=40, height=30, crs_wkt=wkt)
+    assert grid.describe() == f"40 x 30 cells of 250 {unit}"
+    assert grid.length_text(1e6) == f"1,000,000 {unit}"
