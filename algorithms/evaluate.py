@@ -242,7 +242,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             feedback.pushWarning(warning)
         grid = data.grid
         raster = data.bands[0]
-        feedback.pushInfo(f"Raster: {grid.width} x {grid.height} cells of {grid.pixel_size:g}, band {band}")
+        feedback.pushInfo(f"Raster: {grid.describe()}, band {band}")
         if crs.isGeographic():
             feedback.pushWarning(
                 "INPUT_RASTER is in a geographic CRS: cells differ in area with latitude, so area shares are "
@@ -281,9 +281,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(f"Cells ranked {result.ranking} ({data.band_names[0]})")
         for note in result.notes:
             feedback.pushWarning(note)
-        for name, status in zip(names, result.sample.status):
-            if status != "used":
-                feedback.pushInfo(f"  not used: {name} ({status})")
+        for line in unused_deposit_lines(names, result.sample.status):
+            feedback.pushInfo(line)
         if feedback.isCanceled():
             raise Cancelled()
 
@@ -445,3 +444,26 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 "are used, select some)."
             )
         return xy, names
+
+
+#: names of unused deposits a log line shows before 'and N more'
+UNUSED_NAMES_SHOWN = 10
+
+
+def unused_deposit_lines(names, statuses) -> List[str]:
+    """One log line per reason a deposit was not used, naming at most UNUSED_NAMES_SHOWN of them: a mask that
+    leaves out a hundred deposits should not fill the log; the report lists every one."""
+    by_reason: Dict[str, List[str]] = {}
+    for name, status in zip(names, statuses):
+        if status != "used":
+            by_reason.setdefault(str(status), []).append(str(name))
+    lines = []
+    for reason, unused in by_reason.items():
+        shown = ", ".join(unused[:UNUSED_NAMES_SHOWN])
+        more = (
+            f" and {len(unused) - UNUSED_NAMES_SHOWN} more (the report and the table list each)"
+            if len(unused) > UNUSED_NAMES_SHOWN
+            else ""
+        )
+        lines.append(f"  not used, {reason} ({len(unused)}): {shown}{more}")
+    return lines

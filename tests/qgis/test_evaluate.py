@@ -343,3 +343,18 @@ def test_unequal_cells_are_found_between_the_edges_of_a_conic_crs():
     assert f"one covers {largest:,.4g} km² at 50.0° N, 25.0° E but {smallest:,.4g} km² at 30.0° N, 23.0° E" in warning
     assert largest / smallest > 1.1  # the reference itself says the centre's cells are larger
     assert "not of one ground size" in warning and "% apart" in warning
+
+
+def test_unused_deposits_are_one_log_line_per_reason_not_one_per_deposit():
+    from geochem_prospector.algorithms.evaluate import unused_deposit_lines
+
+    names = [f"d{i}" for i in range(30)]
+    statuses = ["used"] * 5 + ["outside mask"] * 23 + ["nodata"] * 2
+    lines = unused_deposit_lines(names, statuses)
+    assert lines == [
+        "  not used, outside mask (23): "
+        + ", ".join(names[5:15])
+        + " and 13 more (the report and the table list each)",
+        "  not used, nodata (2): d28, d29",
+    ]
+    assert unused_deposit_lines(names[:2], ["used", "used"]) == []
