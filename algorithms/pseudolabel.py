@@ -169,8 +169,13 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             )
         )
         advanced = [
-            QgsProcessingParameterNumber(
-                self.BAGS, self.tr("PU bagging rounds"), QgsProcessingParameterNumber.Integer, 30, minValue=3
+            QgsProcessingParameterNumber(  # each bag trains a classifier on every cell: 1000 is hours on a district
+                self.BAGS,
+                self.tr("PU bagging rounds"),
+                QgsProcessingParameterNumber.Integer,
+                30,
+                minValue=3,
+                maxValue=1000,
             ),
             QgsProcessingParameterNumber(
                 self.NEIGHBORS,
