@@ -40,7 +40,7 @@ from ..core.io.values import (
     substitute_nonpositive,
     unit_in_name,
 )
-from ..core.neighbours import sample_spacing, share_of_cells_far
+from ..core.neighbours import area_spacing, sample_spacing, share_of_cells_far
 from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
@@ -215,7 +215,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "per element, IDW at powers 1, 2, 3 (and POWER) and ordinary kriging, with RMSE, MAE, ME (mean "
             "prediction - observation) and R2 (1 - SSE/SST) in the original units. Lower RMSE/MAE, ME near 0 "
             "and R2 near 1 are better.\n\n"
-            "PIXEL_SIZE is in the layer's map units; left at 0 it is set to a quarter of the mean sample spacing. "
+            "PIXEL_SIZE is in the layer's map units; left at 0 it is set to a quarter of the sample spacing "
+            "(the area of the samples' outline, their convex hull, per sample). "
             "EXTENT defaults to the layer extent plus a 5 % margin; cells outside the MASK polygons are nodata. "
             "The layer must be in a projected CRS (metres or feet).\n\n" + SCHEDULER_HELP.format(what="blocks of rows")
         )
@@ -817,13 +818,19 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         if len(xy) < 3:
             feedback.pushWarning(f"INPUT: only {len(xy)} sample(s): the raster shows little more than their values.")
-        if pixel_size <= 0:
-            area = max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1e-12)
-            spacing = math.sqrt(area / max(len(xy), 1))
+        automatic = pixel_size <= 0
+        if automatic:
+            spacing = area_spacing(xy)  # the ground the samples cover, not the box (sea, EXTENT) around them
+            if spacing <= 0:  # all on one line: the box's area
+                spacing = math.sqrt(max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1e-12) / max(len(xy), 1))
             pixel_size = float(f"{spacing / 4:.2g}")
-            feedback.pushInfo(f"Automatic pixel size: {pixel_size:g} map units (a quarter of the sample spacing).")
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
-        feedback.pushInfo(f"Output grid: {grid.width} x {grid.height} cells of {pixel_size:g}")
+        if automatic:
+            feedback.pushInfo(
+                f"Automatic pixel size: {grid.length_text(pixel_size)}, a quarter of the sample spacing "
+                f"({grid.length_text(spacing)}: the area of the samples' outline per sample)."
+            )
+        feedback.pushInfo(f"Output grid: {grid.describe()}")
         warn_few_cells(grid, bounds, feedback, "(in the layer's map units), or 0 for one set from the sample spacing")
         # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk
         self.check_memory(

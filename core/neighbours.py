@@ -83,6 +83,23 @@ def sample_spacing(points: np.ndarray, k: int = 1) -> float:
     return float(np.median(NeighbourIndex(pts).query(pts, k + 1)[0][:, k]))
 
 
+def area_spacing(points: np.ndarray) -> float:
+    """The side of the square each sampled place stands for: the square root of the points' convex hull area per
+    distinct point, the spacing of a regular grid of them. 0 when they span no area (fewer than three distinct
+    points, or all on one line). Unlike the bounding box, the hull leaves out the sea beside a coast and the land
+    beside a river's sampled strip."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    pts = np.unique(np.asarray(points, dtype=np.float64).reshape(-1, 2), axis=0)
+    if len(pts) < 3:
+        return 0.0
+    try:
+        area = float(ConvexHull(pts).volume)  # in 2-D, the hull's "volume" is its area
+    except QhullError:  # every point on one line
+        return 0.0
+    return float(np.sqrt(area / len(pts))) if area > 0 else 0.0
+
+
 def share_of_cells_far(
     points: np.ndarray,
     grid: GridSpec,

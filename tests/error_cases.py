@@ -1757,7 +1757,7 @@ def thresholds_of_bands_named_with_comma_and_space(params: Dict[str, object]) ->
 
 #: two deposits at one place: one label
 _ONE_LABEL_LOST = (
-    r"LABELS: 2 of 3 labelled points share a cell of 250 with another point \(1 cell holds more than one\)"
+    r"LABELS: 2 of 3 labelled points share a cell of 250 m with another point \(1 cell holds more than one\)"
 )
 
 #: a constant band: named, with why GDAL printed ERROR 5 when QGIS opened it
@@ -2062,7 +2062,7 @@ CASES: List[Case] = [
             "label points sharing cells",
             alg,
             _set(LABELS="label_points_crowded", LABEL_FIELD="cls"),
-            warning=r"LABELS: 12 of \d+ labelled points share a cell of 250 with another point \(6 cells hold more "
+            warning=r"LABELS: 12 of \d+ labelled points share a cell of 250 m with another point \(6 cells hold more "
             r"than one; in 2 of them the classes differ and the higher class was kept\), and a cell holds one label, "
             r"so 6 labels were lost \(\d+ labelled cells remain\)\. Use evidence rasters with a finer PIXEL_SIZE",
         )
@@ -2780,7 +2780,7 @@ CASES += [
         "grid narrower than the patch (one row)",
         "traincnn",
         _set(INPUT_RASTERS=["raster_one_row"]),
-        error=r"^INPUT_RASTERS: the evidence grid is 40 x 1 cells of 250, narrower than the 5 x 5-cell patch "
+        error=r"^INPUT_RASTERS: the evidence grid is 40 x 1 cells of 250 m, narrower than the 5 x 5-cell patch "
         r"\(PATCH_SIZE\), so every patch would be mostly padding\. Give rasters with more cells",
     ),
     *[
@@ -3506,7 +3506,7 @@ CASES += [
         "pixel size larger than the samples' extent",
         "interpolate",
         _set(PIXEL_SIZE=20_000),
-        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cell\(s\) of 20000 over [\d,]+ x [\d,]+ map units, too few for a map: "
+        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cells of 20,000 m over [\d,]+ m x [\d,]+ m, too few for a map: "
         r"anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE",
     ),  # before: a raster of one cell without a word; anomalies then refused "fewer than 10 valid cells"
     Case(
@@ -3538,7 +3538,7 @@ CASES += [
         "one survey with nested close pairs (Jura)",
         "interpolate",
         _set(INPUT="jura_lv95", FIELDS=["Cd", "Zn"], PIXEL_SIZE=0),
-        warning=r"\A(?![\s\S]*median of one group)[\s\S]*Output grid: 60 x 71 cells of 80",
+        warning=r"\A(?![\s\S]*median of one group)[\s\S]*Output grid: 84 x 99 cells of 57 m",
     ),  # before: "Cd: the median of one group of samples (4.191) is 13 x that of another (0.32), the groups lying
     # apart: if they are different surveys or laboratories, name them in SURVEY_FIELD" (groups of 5 to 15 samples)
     Case(
@@ -3605,7 +3605,7 @@ CASES += [
         "line density radius wider than the grid",
         "evidence",
         _set(DENSITY_RADIUS=1e9),
-        error=r"^DENSITY_RADIUS: 1e\+09 is more than the grid's whole diagonal \(14,142 map units\), so every cell's "
+        error=r"^DENSITY_RADIUS: 1,000,000,000 m is more than the grid's whole diagonal \(14,140 m\), so every cell's "
         r"circle would hold the same lines .*or 0 for no density band\.",
     ),  # before: "Out of memory: use a larger PIXEL_SIZE, a smaller EXTENT or a MASK." (a window of 8 million cells a side)
 ]
@@ -3678,8 +3678,8 @@ CASES += [
         "validation block as wide as the grid",
         "traincnn",
         _set(BLOCK_SIZE=10_000),
-        error=r"^BLOCK_SIZE: 10000 is as wide as the whole grid \(40 x 40 cells of 250\), so one block would hold "
-        r"every label and none would be left to validate on; use blocks of a fraction of the area \(at most 5000 "
+        error=r"^BLOCK_SIZE: 10,000 m is as wide as the whole grid \(40 x 40 cells of 250 m\), so one block would hold "
+        r"every label and none would be left to validate on; use blocks of a fraction of the area \(at most 5000 m "
         r"here\), or 0",
     ),  # before: the same "VALIDATION: could not split the labels in space …" (no word of BLOCK_SIZE)
 ]
@@ -3726,7 +3726,7 @@ CASES += [
         "positive radius wider than the grid",
         "pseudolabel",
         _set(POSITIVE_RADIUS=1e6, METHOD=1),
-        error=r"^POSITIVE_RADIUS: every one of the 1600 cells with evidence lies within 1e\+06 of a mineralised point, "
+        error=r"^POSITIVE_RADIUS: every one of the 1600 cells with evidence lies within 1,000,000 m of a mineralised point, "
         r"so every cell would be labelled mineralised and none is left to tell barren ground by; use a radius",
     ),  # before: label spreading labelled all 1,600 cells mineralised without a word (PU bagging and self-training
     # refused it as "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer.")
@@ -3747,7 +3747,7 @@ CASES += [
         "patch wider than the grid",
         "comparemodels",
         _set(PATCH_SIZE=41),
-        error=r"^INPUT_RASTERS: the evidence grid is 40 x 40 cells of 250, narrower than the 41 x 41-cell patch "
+        error=r"^INPUT_RASTERS: the evidence grid is 40 x 40 cells of 250 m, narrower than the 41 x 41-cell patch "
         r"\(PATCH_SIZE\), so every patch would be mostly padding\. .*or the per-cell network alone \(CNN_MODES 'CNN "
         r"per cell \(no context\)'\)\.",
     ),  # before: compared without a word a CNN whose every patch was mostly padding (traincnn refused it)
@@ -3767,7 +3767,7 @@ CASES += [
         lambda d, p: {
             k: v for k, v in {**p, "PIXEL_SIZE": 1e6}.items() if k not in ("REFERENCE_RASTER", "CONTINUOUS_RASTERS")
         },
-        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cell\(s\) of 1e\+06 over 10,000 x 10,000 map units, too few for a "
+        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cells of 1,000,000 m over 10,000 m x 10,000 m, too few for a "
         r"map: anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE \(in the CRS's map units\), "
         r"or a REFERENCE_RASTER whose grid to use\.",
     ),  # before: a 1 x 1 grid of 1,000 km, its fault distance 695 km and every lithology 0, without a word
@@ -3778,7 +3778,7 @@ CASES += [
         alg,
         _set(WINDOW=41),
         error=r"^WINDOW: the neighbourhood window of 41 x 41 cells is wider than the evidence grid \(40 x 40 cells of "
-        r"250\), so every window reaches beyond it and its statistics are nearly those of the whole map; use a WINDOW "
+        r"250 m\), so every window reaches beyond it and its statistics are nearly those of the whole map; use a WINDOW "
         r"of at most 39 here",
     )
     for alg in ("trainmodel", "comparemodels")
@@ -3788,7 +3788,7 @@ CASES += [
         "validation block smaller than half a cell",
         "traincnn",
         _set(BLOCK_SIZE=100),
-        warning=r"BLOCK_SIZE: 100 is less than half a cell \(250\), so it rounds to no cell and the blocks are chosen "
+        warning=r"BLOCK_SIZE: 100 m is less than half a cell \(250 m\), so it rounds to no cell and the blocks are chosen "
         r"from the labels, as with 0; give at least one cell",
     ),  # before: the automatic blocks, without a word
     Case(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.neighbours import NeighbourIndex, sample_spacing, share_of_cells_far
+from geochem_prospector.core.neighbours import NeighbourIndex, area_spacing, sample_spacing, share_of_cells_far
 
 
 def brute_force(points, targets, k, radius=None):
@@ -106,3 +106,22 @@ def test_a_corridor_survey_leaves_no_gap_inside_its_own_box():
     assert np.mean(nearest > far) > 0.3  # the margin alone would have warned
     assert share_of_cells_far(xy, grid, far, points_box_only=True) == pytest.approx(np.mean(nearest[in_box] > far))
     assert np.mean(nearest[in_box] > far) == 0.0
+
+
+def test_area_spacing_is_the_hull_area_per_place_and_a_regular_grids_spacing():
+    from shapely.geometry import MultiPoint
+
+    # a 10 x 10 survey at 500 m: the hull is 4,500 m square, (4500^2 / 100) ** 0.5 = 450 m
+    gx, gy = np.meshgrid(np.arange(10) * 500.0, np.arange(10) * 500.0)
+    grid_xy = np.column_stack([gx.ravel(), gy.ravel()])
+    assert area_spacing(grid_xy) == pytest.approx(450.0)
+    # a coastal survey: an L of samples, whose box is half sea; the hull (shapely) leaves most of it out
+    rng = np.random.default_rng(0)
+    coast = np.vstack([rng.uniform([0, 0], [10_000, 2_000], (60, 2)), rng.uniform([0, 0], [2_000, 10_000], (60, 2))])
+    hull = MultiPoint([tuple(p) for p in coast]).convex_hull.area
+    assert area_spacing(coast) == pytest.approx(np.sqrt(hull / 120))
+    assert area_spacing(coast) < np.sqrt(np.ptp(coast[:, 0]) * np.ptp(coast[:, 1]) / 120)
+    # duplicates are one place; fewer than three places, or all on a line, span no area
+    assert area_spacing(np.vstack([grid_xy, grid_xy])) == pytest.approx(450.0)
+    assert area_spacing(np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]])) == 0.0
+    assert area_spacing(np.column_stack([np.arange(5.0), 2 * np.arange(5.0)])) == 0.0
