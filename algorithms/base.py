@@ -1412,6 +1412,13 @@ def shapely_features(
     return geometries, values
 
 
+#: what to do about a mask layer without polygons (an empty layer, a filter or a selection that keeps none)
+MASK_ADVICE = (
+    "choose a polygon layer with features (if only selected features are used, select some; if the layer has a "
+    "filter, check that it keeps some) or leave {} empty."
+)
+
+
 def mask_from_source(
     source: QgsProcessingFeatureSource | None,
     crs,
@@ -1425,7 +1432,10 @@ def mask_from_source(
     A layer without CRS is taken to be in ``crs`` (``whose``), with a warning to ``feedback``."""
     if source is None:
         return None
-    mask = rasterize_mask(shapely_geometries(source, crs, context, parameter, feedback, whose), grid)
+    geometries = shapely_geometries(source, crs, context, parameter, feedback, whose)
+    if not geometries:
+        raise QgsProcessingException(f"{parameter}: the mask layer has no polygons; {MASK_ADVICE.format(parameter)}")
+    mask = rasterize_mask(geometries, grid)
     if not mask.any():
         raise QgsProcessingException(
             f"{parameter}: the mask polygons do not cover any cell of the grid; check that the layers overlap."

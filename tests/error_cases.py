@@ -3911,3 +3911,29 @@ CASES += [
         headless=False,  # a layer object: qgis_process cannot give a memory layer
     ),  # before: "LABELS: the layer has no point features with geometry" after 202 "transform error" lines
 ]
+_NO_MASK_POLYGON = (
+    r"^MASK: the mask layer has no polygons; choose a polygon layer with features \(if only selected features are "
+    r"used, select some; if the layer has a filter, check that it keeps some\) or leave MASK empty\."
+)
+CASES += [
+    Case(
+        "mask filter that keeps no polygon",
+        "interpolate",
+        lambda d, p: {**p, "MASK": d["mask_4326"] + '|layername=mask_4326|subset="id" = 2'},
+        error=_NO_MASK_POLYGON,
+    ),  # before: "MASK: the mask layer has no polygons; choose a polygon layer or leave the mask empty."
+    Case(
+        "no mask polygon selected",
+        "pseudolabel",
+        lambda d, p: {**p, "MASK": _selected_none(d["mask_4326"])},
+        error=_NO_MASK_POLYGON,
+        headless=False,  # 'selected features only' needs a layer in QGIS
+    ),  # before: as above, without the selection
+    Case(
+        "no mask polygon selected",
+        "evidence",
+        lambda d, p: {**p, "MASK": _selected_none(d["mask_4326"])},
+        error=_NO_MASK_POLYGON,
+        headless=False,
+    ),  # before: "MASK: the mask layer has no polygons; choose a polygon layer with features or leave MASK empty."
+]
