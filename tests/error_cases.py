@@ -3937,3 +3937,45 @@ CASES += [
         headless=False,
     ),  # before: "MASK: the mask layer has no polygons; choose a polygon layer with features or leave MASK empty."
 ]
+
+
+def _auc_on_the_kept_deposits(params: Dict[str, object]) -> None:
+    """evaluate on deposits behind a layer filter: the AUC is scikit-learn's roc_auc_score over the deposits the
+    filter keeps (a and c; b, the one on the highest values, left out), each deposit's cell a positive and every
+    valid cell of the raster a negative, and the filtered-out deposit changes it (so the filter was applied)."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+    from sklearn.metrics import roc_auc_score
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        metrics = {r["name"]: r["value"] for r in csv.DictReader(handle) if r["kind"] == "metric"}
+    path = str(params["DEPOSITS"]).split("|")[0]
+    every = gpd.read_file(path)
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        values = src.read(1).astype(np.float64)
+        valid = values != src.nodata
+
+        def auc(deposits) -> float:
+            rows, cols = rasterio.transform.rowcol(src.transform, deposits.geometry.x, deposits.geometry.y)
+            at = values[np.asarray(rows), np.asarray(cols)]
+            truth = np.r_[np.ones(at.size), np.zeros(int(valid.sum()))]
+            return float(roc_auc_score(truth, np.r_[at, values[valid]]))
+
+        kept, unfiltered = auc(every[every["name"] != "b"]), auc(every)
+    assert abs(float(metrics["auc"]) - kept) < 1e-9 and abs(kept - unfiltered) > 0.01, (
+        metrics["auc"],
+        kept,
+        unfiltered,
+    )
+
+
+CASES += [
+    Case(
+        "deposits behind a layer filter",
+        "evaluate",
+        lambda d, p: {**p, "DEPOSITS": d["deposits"] + "|layername=deposits|subset=\"name\" <> 'b'"},
+        check=_auc_on_the_kept_deposits,
+    ),  # fine as it was: 2 deposits used, AUC as scikit-learn's on them
+]
