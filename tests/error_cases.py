@@ -3889,7 +3889,7 @@ CASES += [
         "metre coordinates in a layer said to be in degrees",
         "evaluate",
         _set(DEPOSITS="deposits_metres_as_degrees"),
-        error=_metres_as_degrees("DEPOSITS", "402000, 7502000 – 408000, 7506000", "the raster's"),
+        error=_metres_as_degrees("DEPOSITS", "402000, 7502000 – 408000, 7506000"),
     ),  # before: "DEPOSITS: none of the 3 deposits lies on a valid cell of the study area (3 no valid coordinates)"
     Case(
         "metre coordinates in a layer said to be in degrees",
