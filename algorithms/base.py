@@ -302,6 +302,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         if isinstance(definition, QgsProcessingParameterFeatureSource):
             source = self.parameterAsSource(parameters, name, context)
             crs, subject = (source.sourceCrs(), "the layer") if source is not None else (None, "")
+            if source is not None:
+                refuse_coordinates_beyond_crs(crs, source.sourceExtent(), name)
             if crs is not None and crs.isValid() and crs.isGeographic():
                 advice += utm_advice(source.sourceExtent().center())
             extent = source.sourceExtent() if source is not None else None
@@ -1200,6 +1202,7 @@ def point_attributes(
         )
     check_fields(source, fields, fields_parameter)
     warn_without_crs(source, crs, parameter, feedback)
+    refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), parameter, crs, "the rasters'")
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
     if defined_crs(source.sourceCrs()):  # without one, the coordinates are taken as they are (warned above)
         request.setDestinationCrs(crs, context.transformContext())
@@ -1281,6 +1284,27 @@ def defined_crs(crs) -> bool:
     return crs.isValid() and not (not crs.authid() and crs.description().lower().startswith("undefined"))
 
 
+def refuse_coordinates_beyond_crs(layer_crs, extent, parameter: str, crs=None, whose: str = "", name: str = "") -> None:
+    """Refuse a layer whose CRS is in degrees while its coordinates are not longitudes and latitudes (beyond
+    ±360°, ±90°): metres in a layer given a geographic CRS it was not made in, as QGIS gives a scratch or text
+    layer made without one its default CRS. Read as degrees they cannot be placed, and every feature would be
+    dropped as one 'without geometry'. ``crs`` and ``whose`` name the CRS to suggest, ``name`` the layer."""
+    if not defined_crs(layer_crs) or not layer_crs.isGeographic() or extent is None or extent.isNull():
+        return
+    if -360.0 <= extent.xMinimum() and extent.xMaximum() <= 360.0 and -90.0 <= extent.yMinimum():
+        if extent.yMaximum() <= 90.0:
+            return
+    layer = f" '{name}'" if name else ""
+    hint = f", e.g. {whose} CRS ({crs.authid()}) if they are in it," if crs is not None and crs.authid() else ""
+    raise QgsProcessingException(
+        f"{parameter}: the layer{layer} is in {_crs_name(layer_crs, 'a geographic CRS')}, in degrees, but its "
+        f"coordinates are not longitudes and latitudes (its extent: {extent.xMinimum():.0f}, "
+        f"{extent.yMinimum():.0f} – {extent.xMaximum():.0f}, {extent.yMaximum():.0f}): its CRS is wrong (QGIS gives a "
+        "layer made without one a default CRS). Set the CRS its coordinates are in (Layer Properties › Source, or "
+        f"Vector › Data Management Tools › Assign Projection; not Reproject Layer){hint} and run again."
+    )
+
+
 def source_transform(source: QgsProcessingFeatureSource, crs, context):
     """The transform from a layer's CRS to ``crs``; none (the identity) for a layer without a defined CRS."""
     from qgis.core import QgsCoordinateTransform
@@ -1360,6 +1384,7 @@ def shapely_features(
 
     require_geometry(source, parameter)
     warn_without_crs(source, crs, parameter, feedback, whose, name)
+    refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), parameter, crs, whose, name)
     transform = source_transform(source, crs, context)
     request = QgsFeatureRequest()
     if field:
@@ -1387,6 +1412,13 @@ def shapely_features(
     return geometries, values
 
 
+#: what to do about a mask layer without polygons (an empty layer, a filter or a selection that keeps none)
+MASK_ADVICE = (
+    "choose a polygon layer with features (if only selected features are used, select some; if the layer has a "
+    "filter, check that it keeps some) or leave {} empty."
+)
+
+
 def mask_from_source(
     source: QgsProcessingFeatureSource | None,
     crs,
@@ -1400,7 +1432,10 @@ def mask_from_source(
     A layer without CRS is taken to be in ``crs`` (``whose``), with a warning to ``feedback``."""
     if source is None:
         return None
-    mask = rasterize_mask(shapely_geometries(source, crs, context, parameter, feedback, whose), grid)
+    geometries = shapely_geometries(source, crs, context, parameter, feedback, whose)
+    if not geometries:
+        raise QgsProcessingException(f"{parameter}: the mask layer has no polygons; {MASK_ADVICE.format(parameter)}")
+    mask = rasterize_mask(geometries, grid)
     if not mask.any():
         raise QgsProcessingException(
             f"{parameter}: the mask polygons do not cover any cell of the grid; check that the layers overlap."

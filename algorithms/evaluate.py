@@ -37,6 +37,7 @@ from .base import (
     layer_file,
     mask_from_source,
     plain_value,
+    refuse_coordinates_beyond_crs,
     require_geometry,
     say_ground_distance,
     source_transform,
@@ -400,6 +401,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         """Deposit coordinates in ``crs`` and a label per point; features without usable geometry stay in the
         list with NaN coordinates so that they are reported, not dropped."""
         warn_without_crs(source, crs, "DEPOSITS", feedback)
+        refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), "DEPOSITS", crs, "the rasters'")
         transform = source_transform(source, crs, context)
         if not name_field:  # a deposit list read as 'feature 7' tells a geologist nothing: use its names
             name_field = next((f.name() for f in source.fields() if f.name().casefold() == "name"), None)

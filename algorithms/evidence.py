@@ -49,6 +49,7 @@ from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
 from . import parameters as params
 from .base import (
+    MASK_ADVICE,
     REPROJECT_ADVICE,
     VRT_PROPERTY,
     ProspectorAlgorithm,
@@ -448,9 +449,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             return None
         geometries, _ = shapely_features(source, crs, context, self.MASK, feedback=feedback, whose="the grid's")
         if not geometries:
-            raise QgsProcessingException(
-                "MASK: the mask layer has no polygons; choose a polygon layer with features or leave MASK empty."
-            )
+            raise QgsProcessingException(f"MASK: the mask layer has no polygons; {MASK_ADVICE.format('MASK')}")
         if mask_cells(geometries, grid) == 0:
             raise QgsProcessingException(
                 "MASK: the mask polygons do not cover the centre of any cell of the grid; check that the mask "

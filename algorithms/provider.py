@@ -8,6 +8,8 @@ from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, MODELS_DIR
+from ..core.io.destinations import RASTER_EXTENSIONS
+from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 from .anomalies import AnomaliesAlgorithm
 from .comparemodels import CompareModelsAlgorithm
 from .evaluate import EvaluateAlgorithm
@@ -39,6 +41,15 @@ class ProspectorProvider(QgsProcessingProvider):
 
     def svgIconPath(self) -> str:  # noqa: N802 (QGIS API name)
         return ICON
+
+    def supportedOutputRasterLayerExtensions(self):  # noqa: N802 (QGIS API name)
+        """The raster outputs are GeoTIFFs: the dialog's file filter offers that format alone (QGIS's default
+        lists every GDAL format, .vrt, .asc, .img, .nc, which the run then refuses)."""
+        return [extension.lstrip(".") for extension in RASTER_EXTENSIONS]
+
+    def supportedOutputVectorLayerExtensions(self):  # noqa: N802 (QGIS API name)
+        """The vector outputs are written as GeoPackage or GeoJSON: the dialog offers those alone."""
+        return [extension.lstrip(".") for extension in VECTOR_DRIVERS]
 
     def load(self) -> bool:
         """Registers the provider's Processing settings (Settings > Options > Processing > Providers), then the

@@ -247,6 +247,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep4a_inputs(folder, xy, cu, pb, bands))
     paths.update(_sweep5a_inputs(folder))
     paths.update(_sweep5b_inputs(folder, xy, base))
+    paths.update(_sweep6a_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -319,6 +320,29 @@ def _sweep5b_inputs(folder: str, xy, base) -> Dict[str, str]:
         "samples_one_survey": _points(path, xy, {**base, "survey": ["till 2019"] * n}),
         "deposits_one": _points(os.path.join(folder, "deposits_one.gpkg"), [(X0 + 5000, Y0 + 6000)], {"name": ["b"]}),
     }
+
+
+def _sweep6a_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Inputs of sweep 6a (layers as QGIS hands them over): the samples, deposits and faults with their metre
+    coordinates (EPSG:3067) in files that declare EPSG:4326, as a scratch or text layer made without a CRS is given
+    QGIS's default one and then saved."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point
+
+    paths: Dict[str, str] = {}
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    faults = [LineString([(X0 + 500, Y0 + 500), (X0 + 9500, Y0 + 9000)])]
+    for key, frame in (
+        ("samples_metres_as_degrees", gpd.GeoDataFrame(base, geometry=[Point(x, y) for x, y in xy])),
+        (
+            "deposits_metres_as_degrees",
+            gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(*p) for p in deposits]),
+        ),
+        ("faults_metres_as_degrees", gpd.GeoDataFrame({"id": [0]}, geometry=faults)),
+    ):
+        paths[key] = os.path.join(folder, f"{key}.gpkg")
+        frame.set_crs("EPSG:4326").to_file(paths[key], driver="GPKG")
+    return paths
 
 
 def _coarse_labels(path: str, labels: np.ndarray) -> str:
@@ -3822,4 +3846,136 @@ CASES += [
         warning=r"ITERATIONS \(20\) is read by Self-training only; the method chosen, Label spreading \(kNN graph\), "
         r"ignores it\.",
     ),  # before: ignored without a word (and the matrix's BAGS 5 too)
+]
+
+
+# sweep 6a: layers and outputs as QGIS hands them over
+def _scratch_layer_in_degrees(path: str):
+    """The points of ``path`` (metres, EPSG:3067) in a scratch layer ('Create temporary scratch layer') whose CRS
+    is EPSG:4326, QGIS's default for a layer made without one."""
+    from qgis.core import QgsFeature, QgsVectorLayer
+
+    source = QgsVectorLayer(path, "source", "ogr")
+    layer = QgsVectorLayer("Point?crs=EPSG:4326", "scratch", "memory")
+    layer.dataProvider().addAttributes(source.fields().toList())
+    layer.updateFields()
+    layer.dataProvider().addFeatures([QgsFeature(f) for f in source.getFeatures()])
+    layer.updateExtents()
+    assert layer.isValid() and layer.featureCount() == source.featureCount() > 0
+    return layer
+
+
+def _metres_as_degrees(parameter: str, extent: str, whose: str = "the rasters'") -> str:
+    """The refusal of metre coordinates in a layer whose CRS is in degrees (``whose`` CRS suggested, none: none)."""
+    return (
+        rf"^{parameter}: the layer( '[^']+')? is in EPSG:4326, WGS 84, in degrees, but its coordinates are not "
+        rf"longitudes and latitudes \(its extent: {extent}\): its CRS is wrong \(QGIS gives a layer made without "
+        r"one a default CRS\)\. Set the CRS its coordinates are in \(Layer Properties › Source, or Vector › Data "
+        r"Management Tools › Assign Projection; not Reproject Layer\)"
+        + (rf", e\.g\. {whose} CRS \(EPSG:3067\) if they are in it, and run again\." if whose else "")
+    )
+
+
+CASES += [
+    Case(
+        "metre coordinates in a layer said to be in degrees",
+        "pseudolabel",
+        _set(LABELS="deposits_metres_as_degrees"),
+        error=_metres_as_degrees("LABELS", "402000, 7502000 – 408000, 7506000"),
+    ),  # before: "LABELS: the layer has no point features with geometry; choose a layer with points (if only selected
+    # features are used, select some)." after "3 features without geometry (NULL or empty) skipped" and a QGIS
+    # "transform error" line per feature
+    Case(
+        "metre coordinates in a layer said to be in degrees",
+        "evaluate",
+        _set(DEPOSITS="deposits_metres_as_degrees"),
+        error=_metres_as_degrees("DEPOSITS", "402000, 7502000 – 408000, 7506000"),
+    ),  # before: "DEPOSITS: none of the 3 deposits lies on a valid cell of the study area (3 no valid coordinates)"
+    Case(
+        "metre coordinates in a layer said to be in degrees",
+        "evidence",
+        _set(LINES=["faults_metres_as_degrees"]),
+        error=_metres_as_degrees("LINES", "400500, 7500500 – 409500, 7509000", "the grid's"),
+    ),  # before: "LINES: layer 'faults_metres_as_degrees' has no features within the grid's extent (...)"
+    Case(
+        "metre coordinates in a layer said to be in degrees",
+        "interpolate",
+        _set(INPUT="samples_metres_as_degrees"),
+        error=_metres_as_degrees("INPUT", r"\d+, \d+ – \d+, \d+", ""),
+    ),  # before: "INPUT: the layer is in a geographic CRS (EPSG:4326, degrees) ... Reproject it to a projected CRS"
+    Case(
+        "metre coordinates in a scratch layer given QGIS's default CRS",
+        "traincnn",
+        lambda d, p: {**p, "LABELS": _scratch_layer_in_degrees(d["label_points_crowded"]), "LABEL_FIELD": "cls"},
+        error=_metres_as_degrees("LABELS", "400125, 7500125 – 409875, 7509935"),
+        headless=False,  # a layer object: qgis_process cannot give a memory layer
+    ),  # before: "LABELS: the layer has no point features with geometry" after 202 "transform error" lines
+]
+_NO_MASK_POLYGON = (
+    r"^MASK: the mask layer has no polygons; choose a polygon layer with features \(if only selected features are "
+    r"used, select some; if the layer has a filter, check that it keeps some\) or leave MASK empty\."
+)
+CASES += [
+    Case(
+        "mask filter that keeps no polygon",
+        "interpolate",
+        lambda d, p: {**p, "MASK": d["mask_4326"] + '|layername=mask_4326|subset="id" = 2'},
+        error=_NO_MASK_POLYGON,
+    ),  # before: "MASK: the mask layer has no polygons; choose a polygon layer or leave the mask empty."
+    Case(
+        "no mask polygon selected",
+        "pseudolabel",
+        lambda d, p: {**p, "MASK": _selected_none(d["mask_4326"])},
+        error=_NO_MASK_POLYGON,
+        headless=False,  # 'selected features only' needs a layer in QGIS
+    ),  # before: as above, without the selection
+    Case(
+        "no mask polygon selected",
+        "evidence",
+        lambda d, p: {**p, "MASK": _selected_none(d["mask_4326"])},
+        error=_NO_MASK_POLYGON,
+        headless=False,
+    ),  # before: "MASK: the mask layer has no polygons; choose a polygon layer with features or leave MASK empty."
+]
+
+
+def _auc_on_the_kept_deposits(params: Dict[str, object]) -> None:
+    """evaluate on deposits behind a layer filter: the AUC is scikit-learn's roc_auc_score over the deposits the
+    filter keeps (a and c; b, the one on the highest values, left out), each deposit's cell a positive and every
+    valid cell of the raster a negative, and the filtered-out deposit changes it (so the filter was applied)."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+    from sklearn.metrics import roc_auc_score
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        metrics = {r["name"]: r["value"] for r in csv.DictReader(handle) if r["kind"] == "metric"}
+    path = str(params["DEPOSITS"]).split("|")[0]
+    every = gpd.read_file(path)
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        values = src.read(1).astype(np.float64)
+        valid = values != src.nodata
+
+        def auc(deposits) -> float:
+            rows, cols = rasterio.transform.rowcol(src.transform, deposits.geometry.x, deposits.geometry.y)
+            at = values[np.asarray(rows), np.asarray(cols)]
+            truth = np.r_[np.ones(at.size), np.zeros(int(valid.sum()))]
+            return float(roc_auc_score(truth, np.r_[at, values[valid]]))
+
+        kept, unfiltered = auc(every[every["name"] != "b"]), auc(every)
+    assert abs(float(metrics["auc"]) - kept) < 1e-9 and abs(kept - unfiltered) > 0.01, (
+        metrics["auc"],
+        kept,
+        unfiltered,
+    )
+
+
+CASES += [
+    Case(
+        "deposits behind a layer filter",
+        "evaluate",
+        lambda d, p: {**p, "DEPOSITS": d["deposits"] + "|layername=deposits|subset=\"name\" <> 'b'"},
+        check=_auc_on_the_kept_deposits,
+    ),  # fine as it was: 2 deposits used, AUC as scikit-learn's on them
 ]

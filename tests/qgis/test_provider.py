@@ -70,3 +70,28 @@ def test_predict_names_both_trainers_as_the_source_of_its_model(prospector_provi
     label = alg.parameterDefinition("MODEL").description()
     assert "traincnn" in label and "trainmodel" in label
     assert "trainmodel" in PARAMETER_HELP["predict"]["MODEL"]
+
+
+def test_the_output_file_filters_offer_only_the_formats_written(prospector_provider):
+    """The dialog's 'Save to File…' filter of every raster and vector output lists the formats the algorithm
+    writes (GeoTIFF; GeoPackage, GeoJSON), not every GDAL/OGR format, which the run would refuse (.vrt, .asc,
+    .img, .nc, .shp): before, each raster output offered 37 extensions."""
+    from geochem_prospector.core.io.destinations import RASTER_EXTENSIONS
+    from geochem_prospector.core.io.vectors import DRIVERS
+
+    checked = 0
+    for algorithm in prospector_provider.algorithms():
+        for definition in algorithm.destinationParameterDefinitions():
+            if definition.type() == "rasterDestination":
+                offered, written = definition.supportedOutputRasterLayerExtensions(), RASTER_EXTENSIONS
+            elif definition.type() == "vectorDestination":
+                offered, written = definition.supportedOutputVectorLayerExtensions(), tuple(DRIVERS)
+            else:
+                continue
+            checked += 1
+            assert offered and [f".{e}" for e in offered] == list(written), (algorithm.id(), definition.name(), offered)
+            assert definition.defaultFileExtension() == offered[0], (algorithm.id(), definition.name())
+            for extension in offered:  # the filter the dialog shows names each, and nothing else
+                assert f"*.{extension}" in definition.createFileFilter()
+            assert "*.vrt" not in definition.createFileFilter() and "*.shp" not in definition.createFileFilter()
+    assert checked >= 14  # interpolate 2, anomalies 5, evidence 1, pseudolabel 2, predict 4
