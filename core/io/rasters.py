@@ -417,10 +417,23 @@ def band_labels(descriptions: Sequence[Optional[str]]) -> List[str]:
     return names
 
 
+def data_bands(src: Any) -> List[int]:
+    """1-based indexes of the bands of the open rasterio dataset ``src`` that hold values: every band but an alpha
+    band (GDAL colour interpretation 'alpha', 0 where a picture is transparent), which GDAL already reads as the
+    other bands' mask; every band when all are alpha."""
+    from rasterio.enums import ColorInterp
+
+    interpretations = list(src.colorinterp or ())
+    kept = [
+        i for i in range(1, src.count + 1) if i > len(interpretations) or interpretations[i - 1] != ColorInterp.alpha
+    ]
+    return kept or list(range(1, src.count + 1))
+
+
 def require_north_up(t: Any, path: str, parameter: str) -> None:
-    """Refuse a geotransform that is rotated, sheared or flipped (bottom-up rows), or whose cells are not square,
-    naming the file and what to do."""
-    if t.b != 0 or t.d != 0 or t.e >= 0:
+    """Refuse a geotransform that is rotated, sheared or flipped (bottom-up rows, or columns running east to west),
+    or whose cells are not square, naming the file and what to do."""
+    if t.b != 0 or t.d != 0 or t.e >= 0 or t.a <= 0:
         raise InputError(
             f"'{os.path.basename(path)}' is not north-up (it is rotated or flipped); warp it first (Raster › "
             "Projections › Warp).",
@@ -457,7 +470,7 @@ def _read_open(
                 )
             indexes = [int(i) for i in indexes]
         elif band_names is None:
-            indexes = list(range(1, src.count + 1))
+            indexes = data_bands(src)
         else:
             missing = [b for b in band_names if b not in names]
             if missing:
@@ -475,8 +488,10 @@ def _read_open(
             f"reading {len(indexes)} band(s) of {src.width} x {src.height} cells",
             "use a coarser raster (Raster › Projections › Warp with a larger cell size) or clip it to the study area.",
         )
-        try:
-            data, beyond = _to_float32(src.read(indexes, masked=True))
+        try:  # band by band when their types differ (a VRT of int16 and float32 bands): one read needs one type
+            same = len({src.dtypes[i - 1] for i in indexes}) == 1
+            read = src.read(indexes, masked=True) if same else np.ma.stack([src.read(i, masked=True) for i in indexes])
+            data, beyond = _to_float32(read)
         except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
             raise InputError(
                 f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download it "

@@ -13,7 +13,7 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..grid import GridSpec
 from .inputs import no_gdal_sidecars
-from .rasters import PROVENANCE_TAG, band_labels, is_scaled, unscale
+from .rasters import PROVENANCE_TAG, band_labels, data_bands, is_scaled, unscale
 
 
 class StackWindowReader:
@@ -197,9 +197,10 @@ def band_table(paths: Sequence[str], layer_names: Sequence[str]) -> Tuple[List[T
                 if t.b == 0 and t.d == 0 and t.e < 0 and abs(abs(t.e) - t.a) <= 1e-6 * t.a
                 else None
             )
-            for i, label in enumerate(band_labels(src.descriptions)):
-                selection.append((path, i + 1))
-                names.append(f"{layer}:{label}")
+            labels = band_labels(src.descriptions)
+            for i in data_bands(src):  # an alpha band is the others' mask, not evidence
+                selection.append((path, i))
+                names.append(f"{layer}:{labels[i - 1]}")
     return selection, names, grids
 
 
