@@ -326,7 +326,8 @@ def _sweep6b_inputs(folder: str, bands) -> Dict[str, str]:
     """Inputs of sweep 6b (rasters as survey contractors deliver them), from the matrix's Cu and Pb bands: a
     greyscale picture of Cu (bytes 1-255) with an alpha band, transparent over the 7 x 7-cell hole (an image export's
     mask); a VRT of Cu (float32, nodata -9999) and Pb stored as int16 hundredths (scale 0.01, nodata -32768), bands of
-    two data types; Cu with its columns running east to west (a negative pixel width)."""
+    two data types; Cu as a Surfer 7 grid whose CRS lies in a side file (.aux.xml); Cu with its columns running east
+    to west (a negative pixel width)."""
     import rasterio
     from osgeo import gdal
     from rasterio.transform import from_origin
@@ -354,6 +355,25 @@ def _sweep6b_inputs(folder: str, bands) -> Dict[str, str]:
     vrt.GetRasterBand(1).SetDescription("Cu")
     vrt.GetRasterBand(2).SetDescription("Pb")
     vrt = None  # written on close
+    # the picture without its alpha: 0 in the hole, and a nodata value of -9999, which no byte can hold
+    paths["raster_byte_nodata_beyond"] = os.path.join(folder, "cu_picture_nodata_9999.tif")
+    with rasterio.open(paths["raster_byte_nodata_beyond"], "w", count=1, **profile) as dst:
+        dst.write(grey[None])
+        dst.set_band_description(1, "Cu")
+    byte = gdal.Open(paths["raster_byte_nodata_beyond"], gdal.GA_Update)  # as gdal_edit.py -a_nodata -9999 does
+    byte.GetRasterBand(1).SetNoDataValue(-9999)
+    byte = None  # written on close
+    # Cu as a Surfer 7 grid, which holds no CRS: the one assigned to it (gdal_edit.py -a_srs, as QGIS's Assign
+    # Projection runs it) goes to the side file cu_surfer.grd.aux.xml
+    paths["raster_surfer_crs_aside"] = os.path.join(folder, "cu_surfer.grd")
+    gdal.Translate(paths["raster_surfer_crs_aside"], cu_path, format="GS7BG")
+    previous = gdal.GetConfigOption("GDAL_PAM_ENABLED")
+    gdal.SetConfigOption("GDAL_PAM_ENABLED", "YES")
+    surfer = gdal.Open(paths["raster_surfer_crs_aside"], gdal.GA_Update)
+    surfer.SetProjection(rasterio.crs.CRS.from_string(CRS).to_wkt())
+    surfer = None  # the side file is written on close
+    gdal.SetConfigOption("GDAL_PAM_ENABLED", previous)
+    assert "<SRS" in open(paths["raster_surfer_crs_aside"] + ".aux.xml", encoding="utf-8").read()
     paths["raster_east_to_west"] = os.path.join(folder, "cu_east_to_west.tif")
     east_to_west = rasterio.Affine(-PIXEL, 0, X0 + SIZE * PIXEL, 0, -PIXEL, Y0 + SIZE * PIXEL)
     profile.update(dtype="float32", transform=east_to_west)
@@ -3957,4 +3977,31 @@ CASES += [
         _set(INPUT_RASTERS=["raster_east_to_west", "raster"]),
         error=r"^INPUT_RASTERS: 'cu_east_to_west\.tif' is not north-up \(it is rotated or flipped\); warp it first",
     ),  # before: the same "cells that are not square (-250 x 250)"
+]
+CASES += [
+    Case(
+        "Surfer grid, its CRS in a side file",
+        alg,
+        change,
+        error=rf"^{parameter}: .*has no CRS.* Its CRS is in the side file 'cu_surfer\.grd\.aux\.xml' \(where QGIS and "
+        r"gdal_edit\.py keep a CRS assigned to a format that cannot hold one\), which is not read here.*assigning it "
+        r"again will not help\. Convert it to a GeoTIFF with its CRS \(Raster › Conversion › Translate",
+    )
+    for alg, parameter, change in (
+        ("evaluate", "INPUT_RASTER", _set(INPUT_RASTER="raster_surfer_crs_aside")),
+        ("pseudolabel", "INPUT_RASTERS", _set(INPUT_RASTERS=["raster_surfer_crs_aside"])),
+        ("evidence", "CONTINUOUS_RASTERS", _set(CONTINUOUS_RASTERS=["raster_surfer_crs_aside"])),
+    )
+]  # before: "… has no CRS; assign one (Layer Properties)." / "assign its projected CRS first." / "assign its CRS first
+# (Raster › Projections › Assign Projection)", which the user had done: the CRS went to the side file, not read
+CASES += [
+    Case(
+        "byte raster whose nodata value no byte can hold",
+        "evaluate",
+        _set(INPUT_RASTER="raster_byte_nodata_beyond"),
+        warning=r"INPUT_RASTER: band 'Cu' of 'cu_picture_nodata_9999\.tif' holds whole numbers from 0 to 255 \(uint8\), "
+        r"but its nodata value is -9999, which no cell can hold, so no cell was read as nodata: cells meant as missing "
+        r"were used as data\. Set a nodata value the band can hold \(gdal_edit\.py -a_nodata 0 .*\) and run again\.",
+    ),  # before: the 49 cells of 0 in the hole ranked as the lowest prospectivity without a word (GDAL ignores the
+    # nodata value); anomalies refused it for 'Cu' going down to 0 without saying that the nodata value was unusable
 ]

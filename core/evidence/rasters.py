@@ -12,7 +12,7 @@ from ..callbacks import CancelCallback, check_cancelled
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
-from ..io.rasters import band_labels, data_bands, unscale
+from ..io.rasters import band_labels, data_bands, side_file_crs_note, unscale
 from .bands import BandSpec, band_name, clean_label
 
 #: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
@@ -65,7 +65,7 @@ class RasterEvidence:
         if src.crs is None and grid.crs_wkt and not self.assigned_crs_wkt:
             raise InputError(
                 f"raster '{path}' has no CRS, so it cannot be placed on the grid; assign its CRS first (Raster › "
-                "Projections › Assign Projection).",
+                "Projections › Assign Projection)." + side_file_crs_note(path),
                 parameter,
             )
         kind = kind or ("continuous" if method in CONTINUOUS_METHODS else "categorical")
