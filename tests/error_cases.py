@@ -326,8 +326,8 @@ def _sweep6b_inputs(folder: str, bands) -> Dict[str, str]:
     """Inputs of sweep 6b (rasters as survey contractors deliver them), from the matrix's Cu and Pb bands: a
     greyscale picture of Cu (bytes 1-255) with an alpha band, transparent over the 7 x 7-cell hole (an image export's
     mask); a VRT of Cu (float32, nodata -9999) and Pb stored as int16 hundredths (scale 0.01, nodata -32768), bands of
-    two data types; Cu as a Surfer 7 grid whose CRS lies in a side file (.aux.xml); Cu with its columns running east
-    to west (a negative pixel width)."""
+    two data types; Cu as a Surfer 7 grid whose CRS lies in a side file (.aux.xml); the element raster inside a zip;
+    Cu with its columns running east to west (a negative pixel width)."""
     import rasterio
     from osgeo import gdal
     from rasterio.transform import from_origin
@@ -374,6 +374,12 @@ def _sweep6b_inputs(folder: str, bands) -> Dict[str, str]:
     surfer = None  # the side file is written on close
     gdal.SetConfigOption("GDAL_PAM_ENABLED", previous)
     assert "<SRS" in open(paths["raster_surfer_crs_aside"] + ".aux.xml", encoding="utf-8").read()
+    # the matrix's element raster inside a zip, as surveys are downloaded (QGIS opens it as /vsizip/…/elements.tif)
+    import zipfile
+
+    paths["raster_zip"] = os.path.join(folder, "elements_download.zip")
+    with zipfile.ZipFile(paths["raster_zip"], "w") as archive:
+        archive.write(os.path.join(folder, "elements.tif"), "elements.tif")
     paths["raster_east_to_west"] = os.path.join(folder, "cu_east_to_west.tif")
     east_to_west = rasterio.Affine(-PIXEL, 0, X0 + SIZE * PIXEL, 0, -PIXEL, Y0 + SIZE * PIXEL)
     profile.update(dtype="float32", transform=east_to_west)
@@ -4004,4 +4010,61 @@ CASES += [
         r"were used as data\. Set a nodata value the band can hold \(gdal_edit\.py -a_nodata 0 .*\) and run again\.",
     ),  # before: the 49 cells of 0 in the hole ranked as the lowest prospectivity without a word (GDAL ignores the
     # nodata value); anomalies refused it for 'Cu' going down to 0 without saying that the nodata value was unusable
+]
+
+
+def _zipped_raster_layer(key: str):
+    """The parameter given as the raster layer QGIS makes of a GeoTIFF inside a zip (a desktop user drags the
+    downloaded zip onto the map): its source is '/vsizip/<zip>/elements.tif'."""
+
+    def change(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+        from qgis.core import QgsRasterLayer
+
+        from geochem_prospector.core.io.inputs import no_gdal_sidecars
+
+        with no_gdal_sidecars():  # else QGIS's first histogram (its default stretch) is cached into the zip on close
+            layer = QgsRasterLayer(f"/vsizip/{d['raster_zip']}/elements.tif", "elements", "gdal")
+        assert layer.isValid() and layer.source().startswith("/vsizip/")
+        return {**p, key: [layer] if isinstance(p[key], list) else layer}
+
+    return change
+
+
+def auc_as_of_the_unzipped_raster(params: Dict[str, object]) -> None:
+    """evaluate's AUC of the zipped raster equals a brute-force AUC on the raster read unzipped (the matrix's
+    elements.tif beside the zip): each deposit's cell against every valid cell, the share it ranks above, ties half."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+
+    archive = os.path.dirname(str(params["INPUT_RASTER"].source()).split("/vsizip/", 1)[1])  # type: ignore[attr-defined]
+    with rasterio.open(os.path.join(os.path.dirname(archive), "elements.tif")) as src:
+        values = src.read(1, masked=True).astype(float).filled(np.nan)
+        inverse = ~src.transform
+    cells = [inverse * (point.x, point.y) for point in gpd.read_file(str(params["DEPOSITS"])).geometry]
+    at = [values[int(np.floor(row)), int(np.floor(col))] for col, row in cells]
+    valid = values[np.isfinite(values)]
+    auc = np.mean([(np.sum(valid < v) + 0.5 * np.sum(valid == v)) / valid.size for v in at])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        found = [float(r["value"]) for r in csv.DictReader(handle) if (r["kind"], r["name"]) == ("metric", "auc")]
+    assert len(found) == 1
+    np.testing.assert_allclose(found[0], auc, atol=1e-9)
+
+
+CASES += [
+    Case(
+        "raster inside a zip (layer object)",
+        "evaluate",
+        _zipped_raster_layer("INPUT_RASTER"),
+        check=auc_as_of_the_unzipped_raster,
+        headless=False,
+    ),  # before: "INPUT_RASTER: cannot open raster '…/elements_download.zip': '…/elements_download.zip' not
+    # recognized as a supported file format." (the zip itself was opened, not the raster in it)
+    Case(
+        "raster inside a zip (layer object)",
+        "pseudolabel",
+        _zipped_raster_layer("INPUT_RASTERS"),
+        headless=False,
+    ),  # before: the same "cannot open raster '…/elements_download.zip'"
 ]
