@@ -110,9 +110,10 @@ class StackWindowReader:
         tolerance decides (the caller then reads that band masked)."""
         if nodata is not None and not np.isnan(nodata):
             nd = np.float32(nodata)
-            tol = np.float32(max(1e-5 * abs(float(nd)), 1e-30))  # far wider than GDAL's few-ulp tolerance
+            tol = max(1e-5 * abs(float(nd)), 1e-30)  # far wider than GDAL's few-ulp tolerance
+            # the bounds in float64: around -3.4028235e38 (the lowest float32, a common dummy) they pass float32's
             exact = block == nd
-            near = (block >= nd - tol) & (block <= nd + tol)
+            near = (block >= np.float64(nd) - tol) & (block <= np.float64(nd) + tol)
             if np.count_nonzero(near) != np.count_nonzero(exact):
                 return False
             block[exact] = np.nan
