@@ -406,7 +406,8 @@ def read_raster(
     parameter: str = "INPUT_RASTER",
     band_parameter: Optional[str] = None,
 ) -> RasterData:
-    """Read a north-up raster as float32 with NaN for nodata; select bands by description or 1-based index.
+    """Read a north-up raster as float32 with NaN for nodata; select bands by description or 1-based index (by
+    default every band but an alpha band, which is the others' mask: :func:`data_bands`).
 
     ``parameter`` names the raster in error messages, ``band_parameter`` (default: ``parameter``) the
     parameter that gave ``band_names``.
