@@ -696,12 +696,12 @@ def _input_paths(value: object, context) -> List[str]:
         value, _ = value.valueAsString(context.expressionContext())
     path = ""
     if isinstance(value, QgsMapLayer):
-        path = layer_file(value)
+        path = archive_file(value)
     elif isinstance(value, str) and value:
         path = _uri_path(value)
         if not path or not os.path.exists(path):
             layer = QgsProcessingUtils.mapLayerFromString(value, context, False)
-            path = layer_file(layer) if layer is not None else path
+            path = archive_file(layer) if layer is not None else path
     return [path] if path and os.path.isfile(path) else []
 
 
@@ -744,11 +744,26 @@ def _uri_path(value: str, provider: str = "") -> str:
 
 
 def layer_file(layer) -> str:
-    """The file a layer reads (a VRT opened on its memory copy: the VRT file); '' for non-file layers."""
+    """The file a layer reads (a VRT opened on its memory copy: the VRT file; a raster inside a zip, tar or gzip
+    archive: its GDAL path, '/vsizip//data/survey.zip/mag.tif', which GDAL and rasterio open as they are); '' for
+    non-file layers. :func:`archive_file` gives the archive itself, the file to keep outputs off."""
     stood_for = layer.customProperty(VRT_PROPERTY)
     if stood_for:
         return str(stood_for)
-    return _uri_path(layer.source(), layer.providerType())
+    path = _uri_path(layer.source(), layer.providerType())
+    if path and layer.providerType() == "gdal":  # QGIS's decoder splits '/vsizip/', the archive and the member apart
+        from qgis.core import QgsProviderRegistry
+
+        parts = QgsProviderRegistry.instance().decodeUri("gdal", layer.source())
+        if parts.get("vsiPrefix"):
+            return f"{parts['vsiPrefix']}{path}{parts.get('vsiSuffix') or ''}"
+    return path
+
+
+def archive_file(layer) -> str:
+    """The file on disk behind a layer: :func:`layer_file`, or for a raster inside an archive, the archive."""
+    path = layer_file(layer)
+    return _uri_path(layer.source(), layer.providerType()) if path.startswith("/vsi") else path
 
 
 def _release_quietly(copy: str) -> None:

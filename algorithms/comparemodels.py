@@ -31,7 +31,7 @@ from ..core.evaluation.compare import (
     retrain,
 )
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack, require_values
+from ..core.io.rasters import read_stack, require_values, side_file_crs_note
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
 from .base import ProspectorAlgorithm, mask_from_source, require_projected, say_ground_distance
@@ -266,7 +266,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 f"INPUT_RASTERS: the first raster ('{layers[0].name()}') has no CRS; assign its projected CRS first "
                 "(Raster › Projections › Assign Projection): the deposits and the mask are placed on it, and "
-                "CLUSTER_DISTANCE is measured in it."
+                "CLUSTER_DISTANCE is measured in it." + side_file_crs_note(paths[0])
             )
         require_projected(
             layers[0].crs(),

@@ -28,7 +28,7 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.evaluate import evaluate, favours_low_values
-from ..core.io.rasters import band_kind, band_unit, read_raster
+from ..core.io.rasters import band_kind, band_unit, read_raster, side_file_crs_note
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
 from .base import (
@@ -227,7 +227,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             )
         crs = layer.crs()
         if not crs.isValid():
-            raise QgsProcessingException("INPUT_RASTER: the raster has no CRS; assign one (Layer Properties).")
+            raise QgsProcessingException(
+                "INPUT_RASTER: the raster has no CRS; assign one (Layer Properties)."
+                + side_file_crs_note(layer_file(layer))
+            )
         source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if source is None:
             raise QgsProcessingException("DEPOSITS: the deposit layer could not be opened; choose a point layer.")

@@ -47,6 +47,7 @@ from ..core.evidence.stack import mask_cells, write_stack
 from ..core.grid import GridSpec
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
+from ..core.io.rasters import side_file_crs_note
 from . import parameters as params
 from .base import (
     MASK_ADVICE,
@@ -401,6 +402,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         if not crs.isValid():
             raise QgsProcessingException(
                 "REFERENCE_RASTER: the raster has no CRS; assign one (Raster › Projections › Assign Projection)."
+                + side_file_crs_note(path)
             )
         require_projected(crs, self.REFERENCE_RASTER, f"'{reference.name()}'", "distances must be in metres or feet",
                           extent=reference.extent(), feedback=feedback)  # fmt: skip

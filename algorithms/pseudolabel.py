@@ -20,7 +20,7 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.io.encoding import refuse_undecoded_classes
-from ..core.io.rasters import rasterize_mask, read_stack, require_values, write_geotiff
+from ..core.io.rasters import rasterize_mask, read_stack, require_values, side_file_crs_note, write_geotiff
 from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
@@ -302,7 +302,10 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
         crs = layers[0].crs()
         if not crs.isValid():
-            raise QgsProcessingException("INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first.")
+            raise QgsProcessingException(
+                "INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first."
+                + side_file_crs_note(layer_file(layers[0]))
+            )
         require_projected(
             crs,
             self.INPUT_RASTERS,

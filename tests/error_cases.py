@@ -248,6 +248,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep5a_inputs(folder))
     paths.update(_sweep5b_inputs(folder, xy, base))
     paths.update(_sweep6a_inputs(folder, xy, base))
+    paths.update(_sweep6b_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -342,6 +343,72 @@ def _sweep6a_inputs(folder: str, xy, base) -> Dict[str, str]:
     ):
         paths[key] = os.path.join(folder, f"{key}.gpkg")
         frame.set_crs("EPSG:4326").to_file(paths[key], driver="GPKG")
+    return paths
+
+
+def _sweep6b_inputs(folder: str, bands) -> Dict[str, str]:
+    """Inputs of sweep 6b (rasters as survey contractors deliver them), from the matrix's Cu and Pb bands: a
+    greyscale picture of Cu (bytes 1-255) with an alpha band, transparent over the 7 x 7-cell hole (an image export's
+    mask); a VRT of Cu (float32, nodata -9999) and Pb stored as int16 hundredths (scale 0.01, nodata -32768), bands of
+    two data types; Cu as a Surfer 7 grid whose CRS lies in a side file (.aux.xml); the element raster inside a zip;
+    Cu with its columns running east to west (a negative pixel width)."""
+    import rasterio
+    from osgeo import gdal
+    from rasterio.transform import from_origin
+
+    paths: Dict[str, str] = {}
+    transform = from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL)
+    grey = np.clip(np.round(bands[0] / bands[0].max() * 254) + 1, 1, 255).astype(np.uint8)
+    alpha = np.full((SIZE, SIZE), 255, dtype=np.uint8)
+    alpha[5:12, 5:12] = 0
+    grey[5:12, 5:12] = 0
+    paths["raster_alpha"] = os.path.join(folder, "cu_picture_alpha.tif")
+    profile = dict(driver="GTiff", width=SIZE, height=SIZE, dtype="uint8", crs=CRS, transform=transform)
+    with rasterio.open(paths["raster_alpha"], "w", count=2, photometric="MINISBLACK", alpha="YES", **profile) as dst:
+        dst.write(np.stack([grey, alpha]))
+        dst.set_band_description(1, "Cu")
+    hundredths = np.round(bands[1] * 100).astype(np.int16)
+    hundredths[20:25, 30:35] = -32768
+    pb_path = os.path.join(folder, "pb_hundredths.tif")
+    with rasterio.open(pb_path, "w", count=1, nodata=-32768, **{**profile, "dtype": "int16"}) as dst:
+        dst.write(hundredths[None])
+        dst.scales, dst.offsets = (0.01,), (0.0,)
+    cu_path = _raster(os.path.join(folder, "cu_float32.tif"), bands[:1], ["Cu"])
+    paths["raster_mixed_types"] = os.path.join(folder, "cu_float_pb_int16.vrt")
+    vrt = gdal.BuildVRT(paths["raster_mixed_types"], [cu_path, pb_path], separate=True)
+    vrt.GetRasterBand(1).SetDescription("Cu")
+    vrt.GetRasterBand(2).SetDescription("Pb")
+    vrt = None  # written on close
+    # the picture without its alpha: 0 in the hole, and a nodata value of -9999, which no byte can hold
+    paths["raster_byte_nodata_beyond"] = os.path.join(folder, "cu_picture_nodata_9999.tif")
+    with rasterio.open(paths["raster_byte_nodata_beyond"], "w", count=1, **profile) as dst:
+        dst.write(grey[None])
+        dst.set_band_description(1, "Cu")
+    byte = gdal.Open(paths["raster_byte_nodata_beyond"], gdal.GA_Update)  # as gdal_edit.py -a_nodata -9999 does
+    byte.GetRasterBand(1).SetNoDataValue(-9999)
+    byte = None  # written on close
+    # Cu as a Surfer 7 grid, which holds no CRS: the one assigned to it (gdal_edit.py -a_srs, as QGIS's Assign
+    # Projection runs it) goes to the side file cu_surfer.grd.aux.xml
+    paths["raster_surfer_crs_aside"] = os.path.join(folder, "cu_surfer.grd")
+    gdal.Translate(paths["raster_surfer_crs_aside"], cu_path, format="GS7BG")
+    previous = gdal.GetConfigOption("GDAL_PAM_ENABLED")
+    gdal.SetConfigOption("GDAL_PAM_ENABLED", "YES")
+    surfer = gdal.Open(paths["raster_surfer_crs_aside"], gdal.GA_Update)
+    surfer.SetProjection(rasterio.crs.CRS.from_string(CRS).to_wkt())
+    surfer = None  # the side file is written on close
+    gdal.SetConfigOption("GDAL_PAM_ENABLED", previous)
+    assert "<SRS" in open(paths["raster_surfer_crs_aside"] + ".aux.xml", encoding="utf-8").read()
+    # the matrix's element raster inside a zip, as surveys are downloaded (QGIS opens it as /vsizip/…/elements.tif)
+    import zipfile
+
+    paths["raster_zip"] = os.path.join(folder, "elements_download.zip")
+    with zipfile.ZipFile(paths["raster_zip"], "w") as archive:
+        archive.write(os.path.join(folder, "elements.tif"), "elements.tif")
+    paths["raster_east_to_west"] = os.path.join(folder, "cu_east_to_west.tif")
+    east_to_west = rasterio.Affine(-PIXEL, 0, X0 + SIZE * PIXEL, 0, -PIXEL, Y0 + SIZE * PIXEL)
+    profile.update(dtype="float32", transform=east_to_west)
+    with rasterio.open(paths["raster_east_to_west"], "w", count=1, nodata=-9999.0, **profile) as dst:
+        dst.write(bands[:1, :, ::-1].astype(np.float32))
     return paths
 
 
@@ -3978,4 +4045,182 @@ CASES += [
         lambda d, p: {**p, "DEPOSITS": d["deposits"] + "|layername=deposits|subset=\"name\" <> 'b'"},
         check=_auc_on_the_kept_deposits,
     ),  # fine as it was: 2 deposits used, AUC as scikit-learn's on them
+]
+
+
+# sweep 6b: rasters as survey contractors deliver them
+def thresholds_as_gdal_reads_them(params: Dict[str, object]) -> None:
+    """anomalies' thresholds table has one row per band that holds values (an alpha band is the others' mask, not an
+    element), with the cell count and the 85/95/98th percentiles numpy gives on the values GDAL reads from the same
+    file: through each band's mask, times its scale plus its offset."""
+    import csv
+
+    from osgeo import gdal
+
+    dataset = gdal.Open(str(params["INPUT_RASTER"]))
+    expected = {}
+    for i in range(1, dataset.RasterCount + 1):
+        band = dataset.GetRasterBand(i)
+        if band.GetColorInterpretation() == gdal.GCI_AlphaBand:
+            continue
+        valid = band.GetMaskBand().ReadAsArray() > 0
+        values = band.ReadAsArray().astype(float)[valid] * (band.GetScale() or 1.0) + (band.GetOffset() or 0.0)
+        expected[band.GetDescription()] = (int(valid.sum()), np.percentile(values, [85, 95, 98]))
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        rows = {row["element"]: row for row in csv.DictReader(handle) if row["element"] != "index"}
+    assert sorted(rows) == sorted(expected)
+    for name, (cells, percentiles) in expected.items():
+        assert int(rows[name]["cells"]) == cells
+        found = [float(rows[name][k]) for k in ("weak", "moderate", "strong")]
+        np.testing.assert_allclose(found, percentiles, rtol=1e-5)
+
+
+def continuous_bands_as_gdal_reads_them(params: Dict[str, object]) -> None:
+    """evidence takes one band from each band of the first continuous raster that holds values (an alpha band is
+    the others' mask, not evidence), equal to GDAL's read of that band through its own mask, times its scale plus its
+    offset (the grids are the same): nodata where the band has none, never a fill value read as a number."""
+    import rasterio
+    from osgeo import gdal
+
+    path = str(params["CONTINUOUS_RASTERS"][0])  # type: ignore[index]
+    dataset = gdal.Open(path)  # kept open while its bands are read
+    expected = []
+    for i in range(1, dataset.RasterCount + 1):
+        band = dataset.GetRasterBand(i)
+        if band.GetColorInterpretation() != gdal.GCI_AlphaBand:
+            values = band.ReadAsArray().astype(float) * (band.GetScale() or 1.0) + (band.GetOffset() or 0.0)
+            expected.append(np.where(band.GetMaskBand().ReadAsArray() > 0, values, np.nan))
+    layer = os.path.splitext(os.path.basename(path))[0]
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        ours = [i + 1 for i, d in enumerate(src.descriptions) if (d or "").startswith(layer + ":")]
+        assert len(ours) == len(expected), src.descriptions
+        got = [src.read(i, masked=True).astype(float).filled(np.nan) for i in ours]
+    assert sorted(int(np.isnan(want).sum()) for want in expected)[-1] in (25, 49)  # the hole of the test's input
+    for band, want in zip(got, expected):
+        np.testing.assert_array_equal(np.isnan(band), np.isnan(want))
+        np.testing.assert_allclose(band[~np.isnan(band)], want[~np.isnan(want)], rtol=1e-6)
+
+
+CASES += [
+    Case(
+        "raster with an alpha band",
+        "anomalies",
+        _set(INPUT_RASTER="raster_alpha"),
+        check=thresholds_as_gdal_reads_them,
+    ),  # before: "INPUT_RASTER: the integrated index needs positive concentrations (it uses logarithms), but band
+    # 'band 2' goes down to 0 …", after a warning to set the nodata value to 255 (the alpha read as an element)
+    Case(
+        "raster with an alpha band",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_alpha"]),
+        check=continuous_bands_as_gdal_reads_them,
+    ),  # before: two bands, the alpha (0 and 255) as evidence, and 0 in the transparent hole of the picture's band
+    Case(
+        "bands of two data types (VRT)",
+        "anomalies",
+        _set(INPUT_RASTER="raster_mixed_types"),
+        check=thresholds_as_gdal_reads_them,
+    ),  # before: "Unexpected error … ValueError: more than one 'dtype' found"
+    Case(
+        "bands of two data types (VRT)",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_mixed_types"]),
+        check=continuous_bands_as_gdal_reads_them,
+    ),  # before: Pb's nodata read as Cu's (-9999), so its hole of -32768 became -327.68 ppm of evidence
+    Case(
+        "columns running east to west",
+        "anomalies",
+        _set(INPUT_RASTER="raster_east_to_west"),
+        error=r"^INPUT_RASTER: 'cu_east_to_west\.tif' is not north-up \(it is rotated or flipped\); warp it first",
+    ),  # before: "… has cells that are not square (-250 x 250); warp it to square cells first", though they are
+    Case(
+        "columns running east to west",
+        "predict",
+        _set(INPUT_RASTERS=["raster_east_to_west", "raster"]),
+        error=r"^INPUT_RASTERS: 'cu_east_to_west\.tif' is not north-up \(it is rotated or flipped\); warp it first",
+    ),  # before: the same "cells that are not square (-250 x 250)"
+]
+CASES += [
+    Case(
+        "Surfer grid, its CRS in a side file",
+        alg,
+        change,
+        error=rf"^{parameter}: .*has no CRS.* Its CRS is in the side file 'cu_surfer\.grd\.aux\.xml' \(where QGIS and "
+        r"gdal_edit\.py keep a CRS assigned to a format that cannot hold one\), which is not read here.*assigning it "
+        r"again will not help\. Convert it to a GeoTIFF with its CRS \(Raster › Conversion › Translate",
+    )
+    for alg, parameter, change in (
+        ("evaluate", "INPUT_RASTER", _set(INPUT_RASTER="raster_surfer_crs_aside")),
+        ("pseudolabel", "INPUT_RASTERS", _set(INPUT_RASTERS=["raster_surfer_crs_aside"])),
+        ("evidence", "CONTINUOUS_RASTERS", _set(CONTINUOUS_RASTERS=["raster_surfer_crs_aside"])),
+    )
+]  # before: "… has no CRS; assign one (Layer Properties)." / "assign its projected CRS first." / "assign its CRS first
+# (Raster › Projections › Assign Projection)", which the user had done: the CRS went to the side file, not read
+CASES += [
+    Case(
+        "byte raster whose nodata value no byte can hold",
+        "evaluate",
+        _set(INPUT_RASTER="raster_byte_nodata_beyond"),
+        warning=r"INPUT_RASTER: band 'Cu' of 'cu_picture_nodata_9999\.tif' holds whole numbers from 0 to 255 \(uint8\), "
+        r"but its nodata value is -9999, which no cell can hold, so no cell was read as nodata: cells meant as missing "
+        r"were used as data\. Set a nodata value the band can hold \(gdal_edit\.py -a_nodata 0 .*\) and run again\.",
+    ),  # before: the 49 cells of 0 in the hole ranked as the lowest prospectivity without a word (GDAL ignores the
+    # nodata value); anomalies refused it for 'Cu' going down to 0 without saying that the nodata value was unusable
+]
+
+
+def _zipped_raster_layer(key: str):
+    """The parameter given as the raster layer QGIS makes of a GeoTIFF inside a zip (a desktop user drags the
+    downloaded zip onto the map): its source is '/vsizip/<zip>/elements.tif'."""
+
+    def change(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+        from qgis.core import QgsRasterLayer
+
+        from geochem_prospector.core.io.inputs import no_gdal_sidecars
+
+        with no_gdal_sidecars():  # else QGIS's first histogram (its default stretch) is cached into the zip on close
+            layer = QgsRasterLayer(f"/vsizip/{d['raster_zip']}/elements.tif", "elements", "gdal")
+        assert layer.isValid() and layer.source().startswith("/vsizip/")
+        return {**p, key: [layer] if isinstance(p[key], list) else layer}
+
+    return change
+
+
+def auc_as_of_the_unzipped_raster(params: Dict[str, object]) -> None:
+    """evaluate's AUC of the zipped raster equals a brute-force AUC on the raster read unzipped (the matrix's
+    elements.tif beside the zip): each deposit's cell against every valid cell, the share it ranks above, ties half."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+
+    archive = os.path.dirname(str(params["INPUT_RASTER"].source()).split("/vsizip/", 1)[1])  # type: ignore[attr-defined]
+    with rasterio.open(os.path.join(os.path.dirname(archive), "elements.tif")) as src:
+        values = src.read(1, masked=True).astype(float).filled(np.nan)
+        inverse = ~src.transform
+    cells = [inverse * (point.x, point.y) for point in gpd.read_file(str(params["DEPOSITS"])).geometry]
+    at = [values[int(np.floor(row)), int(np.floor(col))] for col, row in cells]
+    valid = values[np.isfinite(values)]
+    auc = np.mean([(np.sum(valid < v) + 0.5 * np.sum(valid == v)) / valid.size for v in at])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        found = [float(r["value"]) for r in csv.DictReader(handle) if (r["kind"], r["name"]) == ("metric", "auc")]
+    assert len(found) == 1
+    np.testing.assert_allclose(found[0], auc, atol=1e-9)
+
+
+CASES += [
+    Case(
+        "raster inside a zip (layer object)",
+        "evaluate",
+        _zipped_raster_layer("INPUT_RASTER"),
+        check=auc_as_of_the_unzipped_raster,
+        headless=False,
+    ),  # before: "INPUT_RASTER: cannot open raster '…/elements_download.zip': '…/elements_download.zip' not
+    # recognized as a supported file format." (the zip itself was opened, not the raster in it)
+    Case(
+        "raster inside a zip (layer object)",
+        "pseudolabel",
+        _zipped_raster_layer("INPUT_RASTERS"),
+        headless=False,
+    ),  # before: the same "cannot open raster '…/elements_download.zip'"
 ]

@@ -12,7 +12,7 @@ from ..callbacks import CancelCallback, check_cancelled
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
-from ..io.rasters import band_labels, unscale
+from ..io.rasters import band_labels, data_bands, side_file_crs_note, unscale
 from .bands import BandSpec, band_name, clean_label
 
 #: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
@@ -65,7 +65,7 @@ class RasterEvidence:
         if src.crs is None and grid.crs_wkt and not self.assigned_crs_wkt:
             raise InputError(
                 f"raster '{path}' has no CRS, so it cannot be placed on the grid; assign its CRS first (Raster › "
-                "Projections › Assign Projection).",
+                "Projections › Assign Projection)." + side_file_crs_note(path),
                 parameter,
             )
         kind = kind or ("continuous" if method in CONTINUOUS_METHODS else "categorical")
@@ -73,8 +73,12 @@ class RasterEvidence:
         #: table: class codes) or "rgb" (a picture's red, green, blue); "" otherwise
         self.colour_coding = colour_coding(src)
         self.bands: List[BandSpec] = []
+        #: the 1-based bands read: every band but an alpha band, which is the others' mask (GDAL's warper uses it)
+        self.indexes = data_bands(src)
+        #: the alpha band (1-based) the warper masks the others by, 0 when none (it reads it only when told)
+        self.alpha = next((i for i in range(1, src.count + 1) if i not in self.indexes), 0)
         labels = band_labels([clean_label(d or "") for d in src.descriptions])  # 'tmi' twice: 'tmi (band 2)'
-        for i in range(src.count):
+        for i in (k - 1 for k in self.indexes):
             what = labels[i]
             unit = clean_label(src.units[i] or "") if src.units else ""
             self.bands.append(
@@ -105,16 +109,18 @@ class RasterEvidence:
         from rasterio.warp import Resampling, reproject
 
         src = self._dataset()
-        out = np.full((src.count, r1 - r0, c1 - c0), np.nan, dtype=np.float32)
+        out = np.full((len(self.indexes), r1 - r0, c1 - c0), np.nan, dtype=np.float32)
         transform = grid.affine() * Affine.translation(c0, r0)
         with no_gdal_sidecars():
-            for i in range(src.count):
+            for k, band in enumerate(self.indexes):
                 check_cancelled(is_cancelled)
                 try:
                     reproject(
-                        source=rasterio.band(src, i + 1),
+                        source=rasterio.band(src, band),
                         src_crs=self.assigned_crs_wkt or src.crs,
-                        destination=out[i],
+                        src_nodata=src.nodatavals[band - 1],  # the band's own (a VRT's bands may differ), not band 1's
+                        src_alpha=self.alpha,
+                        destination=out[k],
                         dst_transform=transform,
                         dst_crs=grid.crs_wkt or src.crs,
                         dst_nodata=np.nan,
@@ -126,8 +132,8 @@ class RasterEvidence:
                         self.parameter,
                     ) from None
         out[np.isinf(out)] = np.nan
-        for i in range(src.count):  # in the band's own units (scale and offset commute with the resampling)
-            out[i] = unscale(out[i], src, i + 1)
+        for k, band in enumerate(self.indexes):  # in the band's own units (scale and offset commute with resampling)
+            out[k] = unscale(out[k], src, band)
         return out
 
     def close(self) -> None:

@@ -232,6 +232,33 @@ def _uninformative_band(band: np.ndarray, where: str, parameter: str) -> List[st
     ]
 
 
+def unholdable_nodata(src: Any, index: int, name: str, path: str, parameter: str) -> List[str]:
+    """A word when the nodata value of band ``index`` (1-based) of the open dataset ``src`` is one its whole-number
+    type cannot hold (-9999 in a Byte band): GDAL then marks no cell as nodata, so the cells meant as missing are
+    read as measurements. (rasterio hides such a value, so it is asked of GDAL itself.)"""
+    dtype = np.dtype(src.dtypes[index - 1])
+    if src.nodatavals[index - 1] is not None or dtype.kind not in "iu":
+        return []
+    try:
+        from osgeo import gdal
+
+        with no_gdal_sidecars():
+            dataset = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+            nodata = dataset.GetRasterBand(index).GetNoDataValue() if dataset is not None else None
+            dataset = None
+    except Exception:  # noqa: BLE001 - a word is never worth failing for; the reader names real problems
+        return []
+    limits = np.iinfo(dtype)
+    if nodata is None or math.isnan(nodata) or (limits.min <= nodata <= limits.max and float(nodata).is_integer()):
+        return []
+    return [
+        f"{parameter}: band '{name}' of '{os.path.basename(path)}' holds whole numbers from {limits.min} to "
+        f"{limits.max} ({dtype.name}), but its nodata value is {nodata:g}, which no cell can hold, so no cell was read "
+        "as nodata: cells meant as missing were used as data. Set a nodata value the band can hold (gdal_edit.py "
+        f"-a_nodata 0 '{path}' if 0 marks them) and run again."
+    ]
+
+
 def _has_nodata(src: Any, index: int) -> bool:
     """Whether band ``index`` (1-based) says which cells are missing: a nodata value, a mask or alpha band."""
     from rasterio.enums import MaskFlags
@@ -318,6 +345,7 @@ def raster_warnings(
                     break  # unreadable: the reader refuses it with the reason
                 band, beyond = _to_float32(sample)
                 warnings += band_warnings(band, _has_nodata(src, index), names[index - 1], path, parameter, beyond[0])
+                warnings += unholdable_nodata(src, index, names[index - 1], path, parameter)
     return warnings
 
 
@@ -378,7 +406,8 @@ def read_raster(
     parameter: str = "INPUT_RASTER",
     band_parameter: Optional[str] = None,
 ) -> RasterData:
-    """Read a north-up raster as float32 with NaN for nodata; select bands by description or 1-based index.
+    """Read a north-up raster as float32 with NaN for nodata; select bands by description or 1-based index (by
+    default every band but an alpha band, which is the others' mask: :func:`data_bands`).
 
     ``parameter`` names the raster in error messages, ``band_parameter`` (default: ``parameter``) the
     parameter that gave ``band_names``.
@@ -417,10 +446,43 @@ def band_labels(descriptions: Sequence[Optional[str]]) -> List[str]:
     return names
 
 
+def data_bands(src: Any) -> List[int]:
+    """1-based indexes of the bands of the open rasterio dataset ``src`` that hold values: every band but an alpha
+    band (GDAL colour interpretation 'alpha', 0 where a picture is transparent), which GDAL already reads as the
+    other bands' mask; every band when all are alpha."""
+    from rasterio.enums import ColorInterp
+
+    interpretations = list(src.colorinterp or ())
+    kept = [
+        i for i in range(1, src.count + 1) if i > len(interpretations) or interpretations[i - 1] != ColorInterp.alpha
+    ]
+    return kept or list(range(1, src.count + 1))
+
+
+def side_file_crs_note(path: str) -> str:
+    """A sentence to add where a raster without a CRS is refused: '' unless GDAL's side file ``<path>.aux.xml``
+    holds one (where QGIS's Assign Projection and gdal_edit.py put a CRS for a format that cannot hold it, a Surfer
+    grid say). Inputs are read with those side files off (nothing may be written beside an input), so assigning the
+    CRS again cannot help: the sentence says to convert the file to a GeoTIFF with its CRS."""
+    try:
+        with open(path + ".aux.xml", encoding="utf-8", errors="replace") as handle:
+            if "<SRS" not in handle.read(1_000_000):
+                return ""
+    except OSError:  # none (or a /vsizip/ path, a URI): nothing to add
+        return ""
+    name = os.path.basename(path)
+    return (
+        f" Its CRS is in the side file '{name}.aux.xml' (where QGIS and gdal_edit.py keep a CRS assigned to a format "
+        "that cannot hold one), which is not read here, so that nothing is written beside an input either; assigning "
+        "it again will not help. Convert it to a GeoTIFF with its CRS (Raster › Conversion › Translate with 'Override "
+        f"the projection for the output file', or gdal_translate -a_srs EPSG:… '{name}' out.tif) and use that."
+    )
+
+
 def require_north_up(t: Any, path: str, parameter: str) -> None:
-    """Refuse a geotransform that is rotated, sheared or flipped (bottom-up rows), or whose cells are not square,
-    naming the file and what to do."""
-    if t.b != 0 or t.d != 0 or t.e >= 0:
+    """Refuse a geotransform that is rotated, sheared or flipped (bottom-up rows, or columns running east to west),
+    or whose cells are not square, naming the file and what to do."""
+    if t.b != 0 or t.d != 0 or t.e >= 0 or t.a <= 0:
         raise InputError(
             f"'{os.path.basename(path)}' is not north-up (it is rotated or flipped); warp it first (Raster › "
             "Projections › Warp).",
@@ -457,7 +519,7 @@ def _read_open(
                 )
             indexes = [int(i) for i in indexes]
         elif band_names is None:
-            indexes = list(range(1, src.count + 1))
+            indexes = data_bands(src)
         else:
             missing = [b for b in band_names if b not in names]
             if missing:
@@ -475,8 +537,10 @@ def _read_open(
             f"reading {len(indexes)} band(s) of {src.width} x {src.height} cells",
             "use a coarser raster (Raster › Projections › Warp with a larger cell size) or clip it to the study area.",
         )
-        try:
-            data, beyond = _to_float32(src.read(indexes, masked=True))
+        try:  # band by band when their types differ (a VRT of int16 and float32 bands): one read needs one type
+            same = len({src.dtypes[i - 1] for i in indexes}) == 1
+            read = src.read(indexes, masked=True) if same else np.ma.stack([src.read(i, masked=True) for i in indexes])
+            data, beyond = _to_float32(read)
         except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
             raise InputError(
                 f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download it "
@@ -488,6 +552,7 @@ def _read_open(
             w
             for k, i in enumerate(indexes)
             for w in band_warnings(data[k], _has_nodata(src, i), names[i - 1], path, parameter, beyond[k])
+            + unholdable_nodata(src, i, names[i - 1], path, parameter)
         ]
         for k, i in enumerate(indexes):
             data[k] = unscale(data[k], src, i)
@@ -544,7 +609,8 @@ def read_stack(
             if not same_cells:
                 raise InputError(
                     f"'{os.path.basename(path)}' has no CRS and another grid than the first raster, so it cannot be "
-                    "placed on it; assign its CRS (Raster › Projections › Assign Projection) and run again.",
+                    "placed on it; assign its CRS (Raster › Projections › Assign Projection) and run again."
+                    + side_file_crs_note(path),
                     parameter,
                 )
             warnings.append(

@@ -13,7 +13,7 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..grid import GridSpec
 from .inputs import no_gdal_sidecars
-from .rasters import PROVENANCE_TAG, band_labels, is_scaled, unscale
+from .rasters import PROVENANCE_TAG, band_labels, data_bands, is_scaled, unscale
 
 
 class StackWindowReader:
@@ -110,9 +110,10 @@ class StackWindowReader:
         tolerance decides (the caller then reads that band masked)."""
         if nodata is not None and not np.isnan(nodata):
             nd = np.float32(nodata)
-            tol = np.float32(max(1e-5 * abs(float(nd)), 1e-30))  # far wider than GDAL's few-ulp tolerance
+            tol = max(1e-5 * abs(float(nd)), 1e-30)  # far wider than GDAL's few-ulp tolerance
+            # the bounds in float64: around -3.4028235e38 (the lowest float32, a common dummy) they pass float32's
             exact = block == nd
-            near = (block >= nd - tol) & (block <= nd + tol)
+            near = (block >= np.float64(nd) - tol) & (block <= np.float64(nd) + tol)
             if np.count_nonzero(near) != np.count_nonzero(exact):
                 return False
             block[exact] = np.nan
@@ -197,9 +198,10 @@ def band_table(paths: Sequence[str], layer_names: Sequence[str]) -> Tuple[List[T
                 if t.b == 0 and t.d == 0 and t.e < 0 and abs(abs(t.e) - t.a) <= 1e-6 * t.a
                 else None
             )
-            for i, label in enumerate(band_labels(src.descriptions)):
-                selection.append((path, i + 1))
-                names.append(f"{layer}:{label}")
+            labels = band_labels(src.descriptions)
+            for i in data_bands(src):  # an alpha band is the others' mask, not evidence
+                selection.append((path, i))
+                names.append(f"{layer}:{labels[i - 1]}")
     return selection, names, grids
 
 

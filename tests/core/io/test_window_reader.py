@@ -62,7 +62,11 @@ def files(tmp_path_factory):
     ints = (rng.integers(-5, 5, (2, H, W))).astype(np.int16)
     big = base[:2].astype(np.float64)
     big[0, 5, 5], big[1, 6, 6] = 1e300, -9999.0
+    lowest = float(np.finfo(np.float32).min)  # -3.4028235e38, a Geosoft/Oasis-style dummy
+    dummy = base.copy()
+    dummy[0, 7:12, 2:6] = lowest
     return {
+        "float_min": write(tmp / "float_min.tif", dummy, nodata=lowest),
         "near": write(tmp / "near.tif", near, nodata=-9999.0),
         "plain": write(tmp / "plain.tif", plain),
         "nan_nodata": write(tmp / "nan.tif", nan_nd, nodata=float("nan")),
@@ -98,3 +102,21 @@ def test_the_fast_path_is_taken_where_it_applies_and_near_nodata_values_defer_to
     exact = np.array([[-9999.0, 1.0], [np.inf, 2.0]], np.float32)
     assert StackWindowReader._mask_raw(exact, -9999.0)
     np.testing.assert_array_equal(exact, [[np.nan, 1.0], [np.nan, 2.0]])
+
+
+def test_the_lowest_float32_as_nodata_reads_without_an_overflow_warning(files):
+    """Before, the tolerance around nodata -3.4028235e38 was computed in float32 and overflowed: numpy's
+    'RuntimeWarning: overflow encountered in scalar subtract' was printed into every qgis_process run (predict,
+    traincnn) reading such a raster. The cells are read as nodata all the same."""
+    import warnings
+
+    grid = GridSpec(1000.0, 2000.0, 10.0, W, H, None)
+    reader = StackWindowReader([(files["float_min"], 1)], grid)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = reader(0, H, 0, W)
+    finally:
+        reader.close()
+    np.testing.assert_array_equal(got[0], reference(files["float_min"], 1, 0, H, 0, W))
+    assert np.isnan(got[0, 7:12, 2:6]).all() and np.isfinite(got[0]).sum() == H * W - 20
