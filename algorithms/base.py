@@ -32,7 +32,13 @@ from qgis.PyQt.QtGui import QIcon
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
-from ..core.io.destinations import RASTER_EXTENSIONS, check_output_extension, check_output_paths, filter_extensions
+from ..core.io.destinations import (
+    RASTER_EXTENSIONS,
+    check_geopackage_output,
+    check_output_extension,
+    check_output_paths,
+    filter_extensions,
+)
 from ..core.io.inputs import memory_vrt, no_gdal_sidecars, release_memory_vrt
 from ..core.io.outputs import output_group, write_text
 from ..core.io.rasters import rasterize_mask
@@ -421,6 +427,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         outputs: Dict[str, str] = {}
         inputs: Dict[str, str] = {}
         extensions: List[Tuple[str, Sequence[str], str, bool]] = []  # (path, extensions written, parameter, strict)
+        geopackages: List[Tuple[str, str]] = []  # (path, parameter) of GeoPackage outputs
         for definition in self.parameterDefinitions():
             name = definition.name()
             value = parameters.get(name)
@@ -433,6 +440,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     outputs[name] = path
                     if definition.type() == "vectorDestination":
                         extension = os.path.splitext(path)[1].lower()
+                        if extension == ".gpkg":
+                            geopackages.append((path, name))
                         if extension not in VECTOR_DRIVERS:
                             why = (
                                 " (a shapefile is several files that cannot be replaced together, and cuts field "
@@ -455,6 +464,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         check_output_paths(outputs, inputs)  # an output over an input first: the more important message
         for output, written, parameter, strict in extensions:
             check_output_extension(output, written, parameter, strict=strict)
+        for output, parameter in geopackages:
+            check_geopackage_output(output, parameter)
 
     def check_memory(
         self,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import tempfile
+import urllib.parse
 from typing import Dict, List, Mapping, Sequence, Tuple
 
 from ..errors import InputError
@@ -67,6 +69,40 @@ def check_output_extension(path: str, allowed: Sequence[str], parameter: str, st
     raise InputError(
         f"'{os.path.basename(path)}' ends in '{extension}'{f' ({named})' if named else ''}, but this output is "
         f"written in {written} format ({', '.join(allowed)}); name it with that extension, e.g. '{suggestion}'.",
+        parameter,
+    )
+
+
+def geopackage_tables(path: str) -> List[str]:
+    """The tables (vector layers, raster tiles, attribute tables) a GeoPackage lists in ``gpkg_contents``, read
+    through SQLite as an immutable file (no lock, no journal or -shm file written beside it); [] when ``path`` is
+    not a readable GeoPackage."""
+    if not os.path.isfile(path):
+        return []
+    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro&immutable=1"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+        try:
+            return [str(row[0]) for row in connection.execute("SELECT table_name FROM gpkg_contents ORDER BY 1")]
+        finally:
+            connection.close()
+    except sqlite3.Error:  # not a GeoPackage (or not SQLite at all): replacing it loses no layer of one
+        return []
+
+
+def check_geopackage_output(path: str, parameter: str) -> None:
+    """Refuse a GeoPackage output over an existing GeoPackage of several layers: the output replaces the whole
+    file (as QGIS 3.22's own algorithms do), so a project GeoPackage chosen to 'add a layer to' would lose every
+    other layer, the geology and faults a user keeps there. A file of one layer is replaced as any file is."""
+    tables = geopackage_tables(path.split("|")[0])
+    if len(tables) < 2:
+        return
+    shown = ", ".join(tables[:8]) + (f" and {len(tables) - 8} more" if len(tables) > 8 else "")
+    raise InputError(
+        f"'{os.path.basename(path.split('|')[0])}' is a GeoPackage holding {len(tables)} layers ({shown}); this "
+        "output replaces the whole file, so they would all be lost. Give the output a new file name (copy the "
+        "layer into your GeoPackage afterwards if you want it there: Processing › Vector general › Package layers, "
+        "or drag it in the Browser).",
         parameter,
     )
 

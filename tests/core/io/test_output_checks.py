@@ -7,7 +7,12 @@ import pytest
 
 from geochem_prospector.core.errors import GridTooLargeError, InputError
 from geochem_prospector.core.grid import GridSpec, available_memory, check_memory
-from geochem_prospector.core.io.destinations import check_output_folder, check_output_paths
+from geochem_prospector.core.io.destinations import (
+    check_geopackage_output,
+    check_output_folder,
+    check_output_paths,
+    geopackage_tables,
+)
 from geochem_prospector.core.io.outputs import atomic_output
 from geochem_prospector.core.io.rasters import read_raster, write_geotiff
 
@@ -142,3 +147,31 @@ def test_geojson_keeps_an_epsg_crs_and_refuses_one_without_a_code(tmp_path):
     with pytest.raises(InputError, match=r"^OUTPUT_ANOMALIES: a GeoJSON file names its CRS by an EPSG code only"):
         write_vector(str(tmp_path / "custom.geojson"), custom, "areas", parameter="OUTPUT_ANOMALIES")
     assert not (tmp_path / "custom.geojson").exists()
+
+
+def test_a_geopackage_of_several_layers_is_not_replaced_by_an_output(tmp_path):
+    """Its tables are those fiona lists; reading them leaves the file and its folder as they were (no lock, journal
+    or -shm file); one layer, a non-GeoPackage file or no file at all may be replaced as any output is."""
+    import hashlib
+
+    import fiona
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    project = tmp_path / "my project.gpkg"  # a space: the SQLite URI must quote the path
+    gpd.GeoDataFrame({"n": [1]}, geometry=[Point(1, 2)], crs="EPSG:3067").to_file(project, layer="deposits")
+    gpd.GeoDataFrame({"r": ["granite"]}, geometry=[box(0, 0, 5, 5)], crs="EPSG:3067").to_file(project, layer="geology")
+    before = hashlib.sha256(project.read_bytes()).hexdigest()
+    assert geopackage_tables(str(project)) == sorted(fiona.listlayers(str(project))) == ["deposits", "geology"]
+    with pytest.raises(InputError, match=r"^OUTPUT_ANOMALIES: 'my project\.gpkg' is a GeoPackage holding 2 layers "):
+        check_geopackage_output(f"{project}|layername=anomalies", "OUTPUT_ANOMALIES")
+    assert hashlib.sha256(project.read_bytes()).hexdigest() == before
+    assert sorted(os.listdir(tmp_path)) == ["my project.gpkg"]
+
+    single = tmp_path / "anomalies.gpkg"
+    gpd.GeoDataFrame({"n": [1]}, geometry=[Point(1, 2)], crs="EPSG:3067").to_file(single, layer="anomalies")
+    not_sqlite = tmp_path / "random.gpkg"
+    not_sqlite.write_bytes(os.urandom(4096))
+    for path in (single, not_sqlite, tmp_path / "new.gpkg"):
+        check_geopackage_output(str(path), "OUTPUT")
+    assert geopackage_tables(str(not_sqlite)) == []
