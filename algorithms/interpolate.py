@@ -24,7 +24,7 @@ from qgis.core import (
 
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
-from ..core.grid import GridSpec, padded_extent
+from ..core.grid import GridSpec, padded_extent, unit_abbreviation
 from ..core.interpolation import crossval, levelling, selection
 from ..core.interpolation.anamorphosis import NormalScore
 from ..core.interpolation.idw import idw_grid
@@ -40,7 +40,7 @@ from ..core.io.values import (
     substitute_nonpositive,
     unit_in_name,
 )
-from ..core.neighbours import area_spacing, sample_spacing, share_of_cells_far
+from ..core.neighbours import area_spacing, sample_spacing, share_of_cells_far, stray_points
 from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
@@ -70,6 +70,27 @@ DUPLICATE_TOLERANCE = 1e-3
 #: nearest neighbour (the survey's spacing, read through close pairs and nested designs) is in a gap; warned when
 #: more than GAP_SHARE of the cells are (Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %: no warning)
 GAP_SPACINGS, GAP_NEIGHBOUR, GAP_SHARE = 3.0, 5, 1 / 3
+
+
+def refuse_stray_samples(xy: np.ndarray, crs_wkt: str) -> None:
+    """Refuse samples far from all the others when the grid's extent is taken from the samples: one sample stored
+    at 0, 0 (a QC standard, a missing coordinate written as 0) or with a digit mistyped would stretch the map over
+    hundreds of kilometres of nothing, and the gap warning could not say which sample did it."""
+    stray, distance, spacing = stray_points(xy)
+    if stray.size == 0:
+        return
+    shown = ", ".join(f"({xy[i, 0]:,.0f}, {xy[i, 1]:,.0f})" for i in stray[:5]) + (
+        f" and {stray.size - 5} more" if stray.size > 5 else ""
+    )
+    one, unit = stray.size == 1, unit_abbreviation(crs_wkt)
+    raise QgsProcessingException(
+        f"INPUT: {stray.size} of the {len(xy):,} sampled places {'lies' if one else 'lie'} far from all the others, "
+        f"at {shown}: {readable_number(float(distance.min()))} {unit} or more from the nearest other sample, where "
+        f"the survey's spacing is about {readable_number(spacing)} {unit}. A coordinate typed wrong, or a QC sample "
+        "(a standard, a blank) stored at 0, 0? The map's extent would stretch to take "
+        f"{'it' if one else 'them'} in. Fix or remove {'it' if one else 'them'} (or select the other samples and "
+        "use selected features only), or give an EXTENT to map the surveyed area alone."
+    )
 
 
 def refuse_extent_without_samples(bounds, xy: np.ndarray, crs) -> None:
@@ -800,6 +821,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bounds = (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
             refuse_extent_without_samples(bounds, xy, crs)
         else:
+            refuse_stray_samples(xy, crs.toWkt())
             bounds = padded_extent(xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
 
         pixel_size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)

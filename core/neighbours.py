@@ -83,6 +83,34 @@ def sample_spacing(points: np.ndarray, k: int = 1) -> float:
     return float(np.median(NeighbourIndex(pts).query(pts, k + 1)[0][:, k]))
 
 
+def stray_points(
+    points: np.ndarray, spacing_factor: float = 20.0, neighbour: int = 5, most_share: float = 0.01
+) -> Tuple[np.ndarray, np.ndarray, float]:
+    """Points far from the rest of a survey: those in groups (points linked within ``spacing_factor`` times the
+    survey's spacing, :func:`sample_spacing` at the ``neighbour``-th nearest) that hold at most ``most_share`` of the
+    points (at least one), while one group holds more than half. A sample stored at 0, 0 or with a mistyped digit,
+    a QC standard given the laboratory's coordinates: one such point stretches a map's extent to take it in.
+    Returns their indices, each one's distance to the nearest point of the rest, and the spacing; none for fewer
+    than 20 points or a survey in two or more large parts."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    none = (np.empty(0, dtype=np.int64), np.empty(0), 0.0)
+    if len(pts) < 20:
+        return none
+    spacing = sample_spacing(pts, neighbour)
+    if not spacing > 0:
+        return none
+    groups = linked_clusters(pts, spacing_factor * spacing)
+    sizes = np.bincount(groups)
+    if sizes.max() <= len(pts) / 2:
+        return none
+    stray = np.flatnonzero(sizes[groups] <= max(1, int(most_share * len(pts))))
+    if stray.size == 0:
+        return none
+    rest = np.setdiff1d(np.arange(len(pts)), stray)
+    distance = NeighbourIndex(pts[rest]).query(pts[stray], 1)[0].reshape(-1)
+    return stray, distance, spacing
+
+
 def area_spacing(points: np.ndarray) -> float:
     """The side of the square each sampled place stands for: the square root of the points' convex hull area per
     distinct point, the spacing of a regular grid of them. 0 when they span no area (fewer than three distinct

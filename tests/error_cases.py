@@ -249,6 +249,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep5b_inputs(folder, xy, base))
     paths.update(_sweep6a_inputs(folder, xy, base))
     paths.update(_sweep6b_inputs(folder, bands))
+    paths.update(_sweep6m_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -344,6 +345,27 @@ def _sweep6a_inputs(folder: str, xy, base) -> Dict[str, str]:
         paths[key] = os.path.join(folder, f"{key}.gpkg")
         frame.set_crs("EPSG:4326").to_file(paths[key], driver="GPKG")
     return paths
+
+
+def _sweep6m_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """A project GeoPackage a user keeps their layers in: the matrix's deposits and a geology polygon, two layers;
+    the matrix's samples and one more at 0, 0 (a QC standard without coordinates), with the first sample's values."""
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    stray = os.path.join(folder, "samples_stray.gpkg")
+    values = {k: list(v) + [v[0]] for k, v in base.items()}
+    points = [Point(x, y) for x, y in xy] + [Point(0.0, 0.0)]
+    gpd.GeoDataFrame(values, geometry=points, crs=CRS).to_file(stray, driver="GPKG")
+
+    path = os.path.join(folder, "project.gpkg")
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000)]
+    gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[Point(*p) for p in deposits], crs=CRS).to_file(
+        path, driver="GPKG", layer="deposits"
+    )
+    geology = gpd.GeoDataFrame({"rock": ["granite"]}, geometry=[box(X0, Y0, X0 + 5000, Y0 + 5000)], crs=CRS)
+    geology.to_file(path, driver="GPKG", layer="geology")
+    return {"project_gpkg": path, "samples_stray": stray}
 
 
 def _sweep6b_inputs(folder: str, bands) -> Dict[str, str]:
@@ -4223,4 +4245,33 @@ CASES += [
         _zipped_raster_layer("INPUT_RASTERS"),
         headless=False,
     ),  # before: the same "cannot open raster '…/elements_download.zip'"
+]
+
+
+# sweep 6 (mine): an output over a GeoPackage that holds the user's other layers
+CASES += [
+    Case(
+        "output over a project GeoPackage of several layers",
+        "anomalies",
+        _set(OUTPUT_ANOMALIES="project_gpkg"),
+        error=r"^OUTPUT_ANOMALIES: 'project\.gpkg' is a GeoPackage holding 2 layers \(deposits, geology\); this output "
+        r"replaces the whole file, so they would all be lost\. Give the output a new file name",
+    ),  # before: the run replaced project.gpkg by one layer of anomalies, deposits and geology gone (QGIS 3.22's
+    # native:buffer replaces it the same way)
+]
+CASES += [
+    Case(
+        "one sample at 0, 0 among the survey",
+        "interpolate",
+        _set(INPUT="samples_stray"),
+        error=r"^INPUT: 1 of the 37 sampled places lies far from all the others, at \(0, 0\): [\d,]+ m or more from "
+        r"the nearest other sample, where the survey's spacing is about [\d,.]+ m\. A coordinate typed wrong, or a "
+        r"QC sample .*give an EXTENT to map the surveyed area alone\.",
+    ),  # before: a grid over 7,500 km (cells of several km) and "INPUT: 100 % of the grid's cells lie more than …
+    # from every sample …", which named no sample
+    Case(
+        "one sample at 0, 0 among the survey, with an extent",
+        "interpolate",
+        lambda d, p: {**_set(INPUT="samples_stray")(d, p), "EXTENT": f"{X0},{X0 + 10_000},{Y0},{Y0 + 10_000} [{CRS}]"},
+    ),  # the EXTENT says which area to map: the stray sample does not shape the grid
 ]

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.neighbours import NeighbourIndex, area_spacing, sample_spacing, share_of_cells_far
+from geochem_prospector.core.neighbours import (
+    NeighbourIndex,
+    area_spacing,
+    sample_spacing,
+    share_of_cells_far,
+    stray_points,
+)
 
 
 def brute_force(points, targets, k, radius=None):
@@ -125,3 +131,21 @@ def test_area_spacing_is_the_hull_area_per_place_and_a_regular_grids_spacing():
     assert area_spacing(np.vstack([grid_xy, grid_xy])) == pytest.approx(450.0)
     assert area_spacing(np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]])) == 0.0
     assert area_spacing(np.column_stack([np.arange(5.0), 2 * np.arange(5.0)])) == 0.0
+
+
+def test_stray_points_are_the_far_few_and_their_distance_is_brute_force():
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(4)
+    survey = rng.uniform(0, 20_000, (400, 2)) + [400_000, 7_500_000]  # ~1 km spacing
+    strays = np.array([[0.0, 0.0], [400_000.0, 7_700_000.0]])  # never entered; a northing mistyped by 200 km
+    points = np.vstack([survey, strays])
+    found, distance, spacing = stray_points(points)
+    assert found.tolist() == [400, 401]
+    np.testing.assert_allclose(distance, cdist(strays, survey).min(axis=1))
+    assert spacing == pytest.approx(sample_spacing(points, 5))
+    # a survey in two blocks 100 km apart, a real survey's outlying line, or too few points: none is stray
+    assert stray_points(np.vstack([survey, survey + [100_000, 0]]))[0].size == 0
+    outlier_line = np.column_stack([np.linspace(425_000, 430_000, 12), np.full(12, 7_510_000.0)])
+    assert stray_points(np.vstack([survey, outlier_line]))[0].size == 0
+    assert stray_points(np.vstack([survey[:15], strays]))[0].size == 0
