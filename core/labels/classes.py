@@ -52,8 +52,9 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
     Whole numbers >= 0 are used as they are (0 = barren); negative whole numbers mean
     "unlabelled" (scikit-learn's -1 convention) and are not usable. Text values: the words
     in :data:`BARREN_WORDS` become 0, every other word the ids after the largest whole number
-    of the field (1, 2, ... when there is none) in sorted order; whole numbers written as text
-    keep their value. Empty values are not usable. Fractions (0.5) are refused
+    of the field (1, 2, ... when there is none) in sorted order, but every spelling of 'yes'
+    (:data:`TRUE_FLAGS`) is one class: class 1 when the field holds 1; whole numbers written as
+    text keep their value. Empty values are not usable. Fractions (0.5) are refused
     (:class:`InputError`): they are grades or probabilities, not classes; unless the field has
     more distinct values than half its points, which callers refuse as a measurement or an id.
     """
@@ -104,8 +105,20 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
     words = {_folded(t) for t, n in zip(text, numbers) if t is not None and n is None}
     barren = BARREN_WORDS if words & set(TRUE_FLAGS) else tuple(w for w in BARREN_WORDS if w != "f")
     others = sorted({t for t, n in zip(text, numbers) if t is not None and n is None and _folded(t) not in barren})
-    first = max(whole, default=0) + 1
-    mapping = {t: first + i for i, t in enumerate(others)}
+    others_text: List[str] = [w for w in others if w is not None]
+    # 'yes', 'Y', 'true' are one answer however typed (a flag field kept by hand): one class, class 1 when the
+    # field holds 1 too ('1', 'yes', 'Y', '0', 'barren'), else the id the first of them takes in the sorted order
+    flags = [w for w in others_text if _folded(w) in TRUE_FLAGS]
+    mapping: Dict[str, int] = {}
+    next_id = max(whole, default=0) + 1
+    for word in others_text:
+        if word in flags and flags[0] in mapping:
+            mapping[word] = mapping[flags[0]]
+        elif word in flags and 1 in whole:
+            mapping[word] = 1
+        else:
+            mapping[word] = next_id
+            next_id += 1
     names = {0: "barren"}
     for i, t in enumerate(text):
         if t is None:
@@ -116,4 +129,7 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
             continue
         ids[i] = 0 if _folded(t) in barren else mapping[t]
         names[int(ids[i])] = t if ids[i] else names[0]
+    if flags:  # the class named for every spelling it holds: '1 / Y / yes'
+        spellings = (["1"] if mapping[flags[0]] == 1 and 1 in whole else []) + flags
+        names[mapping[flags[0]]] = " / ".join(spellings)
     return ids, names, usable

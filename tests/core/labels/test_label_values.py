@@ -67,3 +67,17 @@ def test_a_barren_word_in_decomposed_unicode_is_barren():
     decomposed = "na\u0303o"  # 'não' as some keyboards and macOS file systems write it
     ids, names, _ = class_ids(["sim", decomposed, "sim"])
     assert ids.tolist() == [1, 0, 1] and names == {0: "barren", 1: "sim"}
+
+
+def test_yes_however_typed_is_one_class_with_the_ones():
+    """A flag field kept by hand ('1', 'yes', 'Y', 'barren', '0', NULL, blanks): every 'yes' is the class of the
+    1s, not one mineralised class per spelling (before: 1, 'yes' 2, 'Y' 3, so pseudolabel refused the field as 'a
+    measurement or an id', and traincnn would have learnt three deposit types)."""
+    raw = ["1", 1, "yes", "Y", "barren", "0", None, "", " ", 0, "TRUE"]
+    ids, names, usable = class_ids(raw)
+    assert usable.tolist() == [True, True, True, True, True, True, False, False, False, True, True]
+    assert ids[usable].tolist() == [1, 1, 1, 1, 0, 0, 0, 1]
+    assert names == {0: "barren", 1: "1 / TRUE / Y / yes"}
+    # without a 1 in the field the spellings share the first word's id, after the other words' order as before
+    ids, names, _ = class_ids(["deposit", "yes", "Y", "no"])
+    assert ids.tolist() == [2, 1, 1, 0] and names == {0: "barren", 1: "Y / yes", 2: "deposit"}
