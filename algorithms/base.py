@@ -1235,19 +1235,26 @@ def point_attributes(
     xy: List[Tuple[float, float]] = []
     raw: List[List[object]] = [[] for _ in fields]
     no_geometry = 0
+    not_points: Dict[str, List[str]] = {}
+    total = 0
     for feature in source.getFeatures(request):
         if feedback is not None and feedback.isCanceled():
             raise Cancelled()
+        total += 1
         geometry = feature.geometry()
         if geometry is None or geometry.isEmpty():
             no_geometry += 1
             continue
-        parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
+        parts = point_parts(geometry)
+        if parts is None:
+            not_points.setdefault(geometry_kind(geometry), []).append(f"feature {feature.id()}")
+            continue
         attrs = [plain_value(feature[f]) for f in fields]
         for part in parts:
             xy.append((part.x(), part.y()))
             for column, value in zip(raw, attrs):
                 column.append(value)
+    refuse_not_points(parameter, not_points, total)
     if no_geometry and feedback is not None:
         feedback.pushWarning(
             f"{parameter}: {no_geometry} feature{'s' if no_geometry != 1 else ''} without geometry (NULL or empty) "
@@ -1259,6 +1266,43 @@ def point_attributes(
             "selected features are used, select some)."
         )
     return np.asarray(xy, dtype=np.float64), raw
+
+
+def point_parts(geometry) -> Optional[list]:
+    """The points (QgsPointXY) of a point or multipoint geometry, Z and M left out; None for any other geometry: a
+    polygon, line or collection in a layer of mixed geometry types (a GeoPackage layer of type GEOMETRY), which QGIS
+    gives as a point layer when its first feature is a point."""
+    if QgsWkbTypes.geometryType(geometry.wkbType()) != QgsWkbTypes.PointGeometry:
+        return None
+    return geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
+
+
+def geometry_kind(geometry) -> str:
+    """'polygon', 'line' or 'geometry collection': what a feature that is not a point is, in words."""
+    kind = QgsWkbTypes.geometryType(geometry.wkbType())
+    return {QgsWkbTypes.PolygonGeometry: "polygon", QgsWkbTypes.LineGeometry: "line"}.get(kind, "geometry collection")
+
+
+#: features named in the refusal of a point layer holding other geometries, per kind
+NOT_POINTS_SHOWN = 5
+
+
+def refuse_not_points(parameter: str, not_points: Dict[str, List[str]], total: int) -> None:
+    """Refuse a point layer some of whose features are not points (``not_points``: the names of those features by
+    :func:`geometry_kind`; ``total`` features in all): a layer of mixed geometry types, e.g. deposits kept as
+    points beside the footprints of mines. Leaving them out would drop deposits without a word."""
+    if not not_points:
+        return
+    count = sum(len(names) for names in not_points.values())
+    kinds = []
+    for kind, names in not_points.items():
+        shown = ", ".join(names[:NOT_POINTS_SHOWN]) + (" …" if len(names) > NOT_POINTS_SHOWN else "")
+        kinds.append(f"{len(names)} {kind}{'s' if len(names) != 1 else ''} ({shown})")
+    raise QgsProcessingException(
+        f"{parameter}: {count} of the layer's {total} features {'is not a point' if count == 1 else 'are not points'}: "
+        f"{'; '.join(kinds)}; the layer mixes points with other geometry types. Give a point for each (Processing "
+        "Toolbox › Vector geometry › Point on surface makes one inside each polygon) and run again."
+    )
 
 
 def require_geometry(layer, parameter: str) -> None:

@@ -34,10 +34,13 @@ from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
     check_fields,
+    geometry_kind,
     layer_file,
     mask_from_source,
     plain_value,
+    point_parts,
     refuse_coordinates_beyond_crs,
+    refuse_not_points,
     require_geometry,
     say_ground_distance,
     source_transform,
@@ -414,7 +417,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         else:
             request.setNoAttributes()
         xy, names, features = [], [], []
+        not_points: Dict[str, List[str]] = {}
+        total = 0
         for feature in source.getFeatures(request):
+            total += 1
             if feedback.isCanceled():
                 raise Cancelled()
             label = f"deposit (feature {feature.id()})"
@@ -425,9 +431,12 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             geometry = feature.geometry()
             parts: List[Any] = []
             if geometry is not None and not geometry.isEmpty():
+                if point_parts(geometry) is None:
+                    not_points.setdefault(geometry_kind(geometry), []).append(label)
+                    continue
                 try:
                     geometry.transform(transform)
-                    parts = geometry.asMultiPoint() if geometry.isMultipart() else [geometry.asPoint()]
+                    parts = point_parts(geometry) or []
                 except QgsCsException:
                     parts = []
             if not parts:
@@ -439,6 +448,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 xy.append((point.x(), point.y()))
                 names.append(label if len(parts) == 1 else f"{label} ({j + 1})")
                 features.append(feature.id())
+        refuse_not_points("DEPOSITS", not_points, total)
         # deposits sharing a name (prospects named for one village) would be rows no one can tell apart: each is
         # given its feature number too, as the layer's attribute table shows it
         repeated = {name for name, count in Counter(names).items() if count > 1}
