@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Tuple
 
 import numpy as np
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsCsException,
     QgsFeatureRequest,
@@ -27,8 +28,9 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled, InputError
+from ..core.evaluation.deposits import USED, on_training_cells
 from ..core.evaluation.evaluate import evaluate, favours_low_values
-from ..core.io.rasters import band_kind, band_unit, read_raster, side_file_crs_note
+from ..core.io.rasters import band_kind, band_unit, read_provenance, read_raster, side_file_crs_note
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
 from .base import (
@@ -290,6 +292,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             feedback.pushWarning(note)
         for line in unused_deposit_lines(names, result.sample.status):
             feedback.pushInfo(line)
+        self._warn_trained_on(raster_path, layer.name(), crs, grid, xy, names, result.sample.status, context, feedback)
         if feedback.isCanceled():
             raise Cancelled()
 
@@ -377,6 +380,39 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             )
             evaluations.append((name, result))
         return evaluations
+
+    @staticmethod
+    def _warn_trained_on(raster_path, raster_name, crs, grid, xy, names, status, context, feedback) -> None:
+        """Warn when deposits lie on cells the model behind the raster (predict's output) learnt as mineralised:
+        the points pseudolabel, traincnn or trainmodel recorded, carried by predict into the raster's provenance."""
+        record = read_provenance(raster_path).get("mineralised_points")
+        if not isinstance(record, dict) or not record.get("xy"):
+            return
+        try:
+            taught = np.asarray(record["xy"], dtype=np.float64).reshape(-1, 2)
+        except (TypeError, ValueError):
+            return
+        taught_crs = QgsCoordinateReferenceSystem.fromWkt(str(record.get("crs") or ""))
+        if taught_crs.isValid() and taught_crs != crs:
+            transform = QgsCoordinateTransform(taught_crs, crs, context.transformContext())
+            try:
+                taught = np.array([[p.x(), p.y()] for p in (transform.transform(x, y) for x, y in taught)])
+            except QgsCsException:
+                return
+        used = np.asarray(status) == USED
+        on = on_training_cells(np.asarray(xy, dtype=np.float64), taught, grid) & used
+        if not on.any():
+            return
+        shown = [name for name, hit in zip(names, on) if hit]
+        listed = ", ".join(shown[:5]) + (" …" if len(shown) > 5 else "")
+        verb = "lies" if len(shown) == 1 else "lie"
+        feedback.pushWarning(
+            f"DEPOSITS: {int(on.sum())} of the {int(used.sum())} deposits used ({listed}) {verb} on cells that the "
+            f"model behind '{raster_name}' was trained on as mineralised (the points of '{record.get('layer', '?')}'): "
+            "there the figures measure how well the model fits its training, not how well it predicts. Evaluate "
+            "with deposits left out of the training labels, or compare learners with comparemodels, which holds "
+            "deposits out."
+        )
 
     @staticmethod
     def _numbers(result) -> Dict[str, Any]:

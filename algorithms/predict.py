@@ -223,7 +223,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
         provenance = self.provenance(
             parameters,
             context,
-            {"inputs": paths, "model_hashes": model.metadata_.get("data_hashes"), "tile_size": tile.size},
+            {
+                "inputs": paths,
+                "model_hashes": model.metadata_.get("data_hashes"),
+                "tile_size": tile.size,
+                # the points the model learnt as mineralised, for evaluate to tell deposits it was trained on
+                "mineralised_points": (model.metadata_.get("provenance") or {}).get("mineralised_points"),
+            },
         )
         tile = tile.size
         with runner, kept_heap() as kept:

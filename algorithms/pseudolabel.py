@@ -19,6 +19,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled, InputError
+from ..core.evaluation.deposits import training_points_record
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import rasterize_mask, read_stack, require_values, side_file_crs_note, write_geotiff
 from ..core.labels.classes import class_ids
@@ -270,7 +271,15 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         provenance = self.provenance(
             parameters,
             context,
-            {"evidence_bands": stack.band_names, "labels": source.sourceName(), "counts": result.counts},
+            {
+                "evidence_bands": stack.band_names,
+                "labels": source.sourceName(),
+                "counts": result.counts,
+                # the mineralised points, for evaluate to tell deposits the labels (and models trained on them) came from
+                "mineralised_points": training_points_record(
+                    xy if classes is None else xy[classes >= 1], crs.toWkt(), source.sourceName()
+                ),
+            },
         )
         labels = np.where(result.labels == UNLABELLED, LABEL_NODATA, result.labels).astype(np.uint8)
         write_geotiff(output, labels, grid, ["class"], nodata=LABEL_NODATA, provenance=provenance, dtype="uint8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any, Dict
 
 import numpy as np
 from qgis.core import (
@@ -23,9 +24,10 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled
+from ..core.evaluation.deposits import training_points_record
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack, require_values
+from ..core.io.rasters import read_provenance, read_stack, require_values
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
 from . import parameters as params
@@ -157,6 +159,8 @@ def check_grid(
 
 
 class TrainCnnAlgorithm(ProspectorAlgorithm):
+    #: the points labelled mineralised in training ({"mineralised_points": record}), set as the labels are read
+    mineralised_points: Dict[str, Any] = {}
     ENUM_NAMES = {
         "VALIDATION": VALIDATIONS,
         "TRAINING": TRAININGS,
@@ -563,7 +567,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             f"{', '.join(str(m['best_epoch']) for m in metrics['ensemble'])}): agreement with the training labels, "
             "not map skill; judge the map against held-out deposits with prospector:evaluate or comparemodels."
         )
-        provenance = self.provenance(parameters, context, {"inputs": paths})
+        provenance = self.provenance(parameters, context, {"inputs": paths, **self.mineralised_points})
         report = training_report_html({**model.metadata_, "provenance": provenance})
         model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
         write_text(report_path, report, self.OUTPUT_REPORT)
@@ -686,6 +690,9 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             labels = data.bands[0].astype(np.float64)
             require_classes(labels, layer.name())
             warn_if_regridded(label_paths, label_names, labels, grid, feedback)
+            # the points pseudolabel made these labels from, passed on to the model's provenance for evaluate
+            points = read_provenance(label_paths[0]).get("mineralised_points")
+            self.mineralised_points = {"mineralised_points": points} if isinstance(points, dict) else {}
             return labels
         return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
 
@@ -735,5 +742,10 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
         if merged:
             feedback.pushWarning(merged)
+        # the mineralised points, recorded in the model's provenance for evaluate to tell deposits trained on
+        taught = inside & (classes >= 1)
+        self.mineralised_points = {
+            "mineralised_points": training_points_record(xy[taught], crs.toWkt(), source.sourceName())
+        }
         # where points share a cell, the higher class wins
         return PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))

@@ -3,6 +3,8 @@ of evidence) on evidence rasters and the CNN's labels; write a safe model file a
 
 from __future__ import annotations
 
+from typing import Any, Dict
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -117,6 +119,8 @@ def check_window(grid, window: int) -> None:
 
 
 class TrainModelAlgorithm(ProspectorAlgorithm):
+    #: the points labelled mineralised in training ({"mineralised_points": record}), set as the labels are read
+    mineralised_points: Dict[str, Any] = {}
     ENUM_NAMES = {"METHOD": LEARNERS}
     INPUT_RASTERS = "INPUT_RASTERS"
     LABELS = "LABELS"
@@ -234,7 +238,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
                 f"Conditional independence: n = {ci['n']:.1f}, T = {ci['T']:.1f}, n/T = {ci['ratio']:.3f}, "
                 f"z = {ci['z']:.2f}, p = {ci['p_value']:.3f}"
             )
-        provenance = self.provenance(parameters, context, {"inputs": paths})
+        provenance = self.provenance(parameters, context, {"inputs": paths, **self.mineralised_points})
         model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
         write_text(report_path, classic_report_html({**model.metadata_, "provenance": provenance}), self.OUTPUT_REPORT)
         feedback.setProgress(100)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -92,3 +92,31 @@ def sample_deposits(
     status[on_idx[finite_value & ~valid[r, c]]] = OUTSIDE_MASK
     used = status == USED
     return DepositSample(cell_values[used].copy(), status.astype(str), cell_values, rows, cols)
+
+
+#: most training points a provenance record keeps: beyond, it says how many there were, not where
+TRAINING_POINTS_KEPT = 5000
+
+
+def training_points_record(xy: np.ndarray, crs_wkt: str, layer: str) -> Dict[str, Any]:
+    """What a label raster or a model records of the mineralised points it was made from (in its provenance), so
+    that evaluate can tell deposits used in training: their coordinates in ``crs_wkt``, to the centimetre, and the
+    name of their layer. Past :data:`TRAINING_POINTS_KEPT` points only their count is kept."""
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    kept: List[List[float]] = np.round(xy, 2).tolist() if len(xy) <= TRAINING_POINTS_KEPT else []
+    return {"layer": layer, "crs": crs_wkt, "count": int(len(xy)), "xy": kept}
+
+
+def on_training_cells(deposits_xy: np.ndarray, training_xy: np.ndarray, grid: GridSpec) -> np.ndarray:
+    """Which deposits lie on a cell of ``grid`` that holds a training point (both in the grid's CRS): there the
+    model was taught the answer, so the figures measure its fit to its training, not its prediction."""
+    deposits = np.asarray(deposits_xy, dtype=np.float64).reshape(-1, 2)
+    training = np.asarray(training_xy, dtype=np.float64).reshape(-1, 2)
+    if not len(deposits) or not len(training):
+        return np.zeros(len(deposits), dtype=bool)
+    rows, cols = grid.rowcol(deposits[:, 0], deposits[:, 1])
+    t_rows, t_cols = grid.rowcol(training[:, 0], training[:, 1])
+    taught = {(r, c) for r, c in zip(t_rows.tolist(), t_cols.tolist())}
+    on = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    return np.array([bool(o) and (r, c) in taught for o, r, c in zip(on, rows.tolist(), cols.tolist())], dtype=bool)

@@ -23,6 +23,19 @@ from .values import FLOAT32_MAX
 PROVENANCE_TAG = "GEOCHEM_PROSPECTOR_PROVENANCE"
 
 
+def read_provenance(path: str) -> Dict[str, Any]:
+    """The provenance record a GeoTIFF written here holds (:data:`PROVENANCE_TAG`); empty for any other raster, or
+    one that cannot be read (the record is an aid, never a reason to fail)."""
+    import rasterio
+
+    try:
+        with no_gdal_sidecars(), rasterio.open(path) as src:
+            record = json.loads(src.tags().get(PROVENANCE_TAG, "{}"))
+    except (rasterio.errors.RasterioError, ValueError, OSError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
 def clear_beyond_float32(bands: np.ndarray) -> List[int]:
     """Set cells beyond the float32 range (or infinite) to NaN, in place; how many per band.
 

@@ -1,0 +1,65 @@
+"""The points a model was trained on, as a label raster, a model file and predict's output record them, and the
+deposits of an evaluation that lie on their cells (evaluate warns: there the figures measure the fit to training)."""
+
+import json
+
+import numpy as np
+import rasterio
+
+from geochem_prospector.core.evaluation.deposits import (
+    TRAINING_POINTS_KEPT,
+    on_training_cells,
+    training_points_record,
+)
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.io.rasters import PROVENANCE_TAG, read_provenance, write_geotiff
+
+GRID = GridSpec(xmin=400_000.0, ymax=7_510_000.0, pixel_size=250.0, width=40, height=40, crs_wkt=None)
+
+
+def test_the_record_keeps_finite_points_to_the_centimetre_and_only_a_count_past_its_limit():
+    record = training_points_record(np.array([[400_123.456, 7_501_000.004], [np.nan, 1.0]]), "WKT", "deposits")
+    assert record == {"layer": "deposits", "crs": "WKT", "count": 1, "xy": [[400_123.46, 7_501_000.0]]}
+    many = np.zeros((TRAINING_POINTS_KEPT + 1, 2))
+    assert training_points_record(many, "WKT", "samples") == {
+        "layer": "samples", "crs": "WKT", "count": TRAINING_POINTS_KEPT + 1, "xy": []
+    }  # fmt: skip
+    json.dumps(record)  # a provenance tag holds it as JSON
+
+
+def test_deposits_on_training_cells_as_a_brute_force_comparison_of_cells():
+    rng = np.random.default_rng(11)
+    training = np.column_stack([rng.uniform(400_000, 410_000, 30), rng.uniform(7_500_000, 7_510_000, 30)])
+    # deposits: half near training points (some in the same cell, some in the next), half anywhere, two off the grid
+    near = training[:10] + rng.uniform(-200, 200, (10, 2))
+    anywhere = np.column_stack([rng.uniform(400_000, 410_000, 10), rng.uniform(7_500_000, 7_510_000, 10)])
+    off = np.array([[399_000.0, 7_505_000.0], [405_000.0, 7_511_000.0]])
+    deposits = np.vstack([near, anywhere, off])
+
+    def cell(x, y):
+        return int((GRID.ymax - y) // GRID.pixel_size), int((x - GRID.xmin) // GRID.pixel_size)
+
+    taught = {cell(x, y) for x, y in training}
+    expected = [400_000 <= x < 410_000 and 7_500_000 < y <= 7_510_000 and cell(x, y) in taught for x, y in deposits]
+    found = on_training_cells(deposits, training, GRID)
+    assert found.tolist() == expected
+    assert 0 < found.sum() < 10  # the sample holds both cases
+    assert not on_training_cells(deposits, np.zeros((0, 2)), GRID).any()
+
+
+def test_read_provenance_gives_the_record_written_and_nothing_for_other_files(tmp_path):
+    record = {"algorithm": "prospector:predict", "mineralised_points": training_points_record([[1.0, 2.0]], "", "d")}
+    path = write_geotiff(
+        str(tmp_path / "p.tif"), np.zeros((1, 2, 2)), GridSpec(0, 2, 1, 2, 2), ["p"], provenance=record
+    )
+    assert read_provenance(path) == record
+    plain = tmp_path / "plain.tif"
+    with rasterio.open(plain, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32") as dst:
+        dst.write(np.zeros((1, 2, 2), dtype="float32"))
+    assert read_provenance(str(plain)) == {}
+    junk = tmp_path / "junk.tif"
+    junk.write_bytes(b"not a tiff")
+    assert read_provenance(str(junk)) == {}
+    with rasterio.open(plain, "r+") as dst:
+        dst.update_tags(**{PROVENANCE_TAG: "[1, 2]"})  # not a record
+    assert read_provenance(str(plain)) == {}

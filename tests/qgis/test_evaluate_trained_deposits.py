@@ -1,0 +1,159 @@
+"""evaluate warns when its deposits are the points the model behind the raster was trained on.
+
+The chain pseudolabel -> traincnn -> predict -> evaluate with the same deposit layer as LABELS and as DEPOSITS
+measures the model's fit to its training, not its prediction; before, nothing said so. pseudolabel, traincnn and
+trainmodel record the mineralised points in their provenance, predict carries them into its output, evaluate
+compares cells. Held-out deposits draw no such warning.
+"""
+
+import re
+
+import numpy as np
+
+from tests.error_cases import SIZE, X0, Y0, _points, _raster
+
+WARNING = re.compile(r"^DEPOSITS: (\d+) of the (\d+) deposits used \(([^)]*)\) lie on cells that the model behind")
+
+
+def _feedback():
+    from qgis.core import QgsProcessingFeedback
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushWarning(self, warning):  # noqa: N802 (QGIS API name)
+            self.lines.append(warning)
+            super().pushWarning(warning)
+
+    return Log()
+
+
+def _scene(folder):
+    rng = np.random.default_rng(5)
+    bands = np.exp(rng.normal(3, 0.5, (2, SIZE, SIZE)))
+    raster = _raster(str(folder / "elements.tif"), bands, ["Cu", "Pb"])
+    trained = [(X0 + 1600, Y0 + 2100), (X0 + 5100, Y0 + 6100), (X0 + 8100, Y0 + 3100), (X0 + 3100, Y0 + 8100)]
+    held_out = [(X0 + 6600, Y0 + 8600), (X0 + 1100, Y0 + 5600)]
+    deposits = _points(str(folder / "deposits.gpkg"), trained, {"name": ["a", "b", "c", "d"]})
+    others = _points(str(folder / "held_out.gpkg"), held_out, {"name": ["e", "f"]})
+    barren = [(X0 + 9000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 500), (X0 + 4600, Y0 + 4400)]
+    labels = _points(str(folder / "labels.gpkg"), trained + barren, {"cls": ["1"] * 4 + ["0"] * 4})
+    return raster, deposits, others, labels
+
+
+def _warnings(run_algorithm, prospectivity, deposits, folder, name):
+    log = _feedback()
+    run_algorithm(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": prospectivity,
+            "DEPOSITS": deposits,
+            "ITERATIONS": 10,
+            "OUTPUT_REPORT": str(folder / f"{name}.html"),
+            "OUTPUT_TABLE": str(folder / f"{name}.csv"),
+        },
+        feedback=log,
+    )
+    return [m for m in (WARNING.match(line) for line in log.lines) if m]
+
+
+def _predict(run_algorithm, raster, model, folder, name):
+    return run_algorithm(
+        "prospector:predict",
+        {
+            "INPUT_RASTERS": [raster],
+            "MODEL": model,
+            "DEVICE": "cpu",
+            "MC_SAMPLES": 2,
+            "OUTPUT": str(folder / f"{name}.tif"),
+        },
+    )["OUTPUT"]
+
+
+def test_the_training_deposits_are_named_and_held_out_ones_are_not(run_algorithm, tmp_path):
+    raster, deposits, held_out, labels = _scene(tmp_path)
+    label_raster = run_algorithm(
+        "prospector:pseudolabel",
+        {
+            "INPUT_RASTERS": [raster],
+            "LABELS": deposits,
+            "POSITIVE_RADIUS": 300,
+            "NEGATIVE_BUFFER": 1000,
+            "BAGS": 5,
+            "SEED": 1,
+            "OUTPUT": str(tmp_path / "labels.tif"),
+            "OUTPUT_CONFIDENCE": str(tmp_path / "confidence.tif"),
+        },
+    )["OUTPUT"]
+    cnn = {"INPUT_RASTERS": [raster], "PATCH_SIZE": 5, "EPOCHS": 1, "ENSEMBLE": 1, "SEED": 1, "DEVICE": "cpu",
+           "SEMI_SUPERVISED": False}  # fmt: skip
+    models = {
+        "cnn on pseudo-labels": run_algorithm(
+            "prospector:traincnn",
+            {
+                **cnn,
+                "LABELS": label_raster,
+                "OUTPUT_MODEL": str(tmp_path / "cnn.pt"),
+                "OUTPUT_REPORT": str(tmp_path / "cnn.html"),
+            },
+        )["OUTPUT_MODEL"],
+        "cnn on points": run_algorithm(
+            "prospector:traincnn",
+            {
+                **cnn,
+                "LABELS": labels,
+                "LABEL_FIELD": "cls",
+                "OUTPUT_MODEL": str(tmp_path / "cnn_points.pt"),
+                "OUTPUT_REPORT": str(tmp_path / "cnn_points.html"),
+            },
+        )["OUTPUT_MODEL"],
+        "logistic regression on points": run_algorithm(
+            "prospector:trainmodel",
+            {
+                "INPUT_RASTERS": [raster],
+                "LABELS": labels,
+                "LABEL_FIELD": "cls",
+                "METHOD": 2,
+                "OUTPUT_MODEL": str(tmp_path / "lr.pt"),
+                "OUTPUT_REPORT": str(tmp_path / "lr.html"),
+            },
+        )["OUTPUT_MODEL"],
+    }
+    for i, (how, model) in enumerate(models.items()):
+        prospectivity = _predict(run_algorithm, raster, model, tmp_path, f"map{i}")
+        found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, f"same{i}")
+        assert [m.groups() for m in found] == [("4", "4", "a, b, c, d")], how
+        assert _warnings(run_algorithm, prospectivity, held_out, tmp_path, f"held{i}") == [], how
+    # the element raster was made by no model: no warning
+    assert _warnings(run_algorithm, raster, deposits, tmp_path, "elements") == []
+
+
+def test_deposits_in_another_crs_are_placed_before_they_are_compared(run_algorithm, tmp_path):
+    """The training points are recorded in the rasters' CRS; deposits in EPSG:4326 are reprojected first."""
+    import geopandas as gpd
+
+    raster, deposits, _, _ = _scene(tmp_path)
+    gpd.read_file(deposits).to_crs("EPSG:4326").to_file(tmp_path / "deposits_4326.gpkg", driver="GPKG")
+    label_raster = run_algorithm(
+        "prospector:pseudolabel",
+        {
+            "INPUT_RASTERS": [raster],
+            "LABELS": str(tmp_path / "deposits_4326.gpkg"),
+            "POSITIVE_RADIUS": 300,
+            "NEGATIVE_BUFFER": 1000,
+            "BAGS": 5,
+            "SEED": 1,
+            "OUTPUT": str(tmp_path / "labels.tif"),
+            "OUTPUT_CONFIDENCE": str(tmp_path / "confidence.tif"),
+        },
+    )["OUTPUT"]
+    model = run_algorithm(
+        "prospector:trainmodel",
+        {"INPUT_RASTERS": [raster], "LABELS": label_raster, "METHOD": 2, "OUTPUT_MODEL": str(tmp_path / "lr.pt"),
+         "OUTPUT_REPORT": str(tmp_path / "lr.html")},
+    )["OUTPUT_MODEL"]  # fmt: skip
+    prospectivity = _predict(run_algorithm, raster, model, tmp_path, "map")
+    found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, "same")
+    assert [m.groups() for m in found] == [("4", "4", "a, b, c, d")]
