@@ -250,6 +250,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep6a_inputs(folder, xy, base))
     paths.update(_sweep6b_inputs(folder, bands))
     paths.update(_sweep6m_inputs(folder, xy, base))
+    paths.update(_sweep7a_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -366,6 +367,60 @@ def _sweep6m_inputs(folder: str, xy, base) -> Dict[str, str]:
     geology = gpd.GeoDataFrame({"rock": ["granite"]}, geometry=[box(X0, Y0, X0 + 5000, Y0 + 5000)], crs=CRS)
     geology.to_file(path, driver="GPKG", layer="geology")
     return {"project_gpkg": path, "samples_stray": stray}
+
+
+def _sweep7a_inputs(folder: str, bands) -> Dict[str, str]:
+    """Deposits and labels as geologists keep them: the matrix's three deposits in a GeoPackage layer of type
+    GEOMETRY, the second kept as its mine's footprint (a polygon of 2 x 2 cells) beside the other two as points;
+    label points whose class field was typed by hand ('1', 'yes', 'Y' for the three deposits; 'barren', '0', 'N',
+    '0' for four barren points; NULL and a blank for two more); and the matrix's element raster as a prospectivity
+    map whose provenance records the three deposits as the points its model was trained on (as predict writes it
+    for a model trained on pseudolabel's labels of them)."""
+    import json
+
+    import rasterio
+    from osgeo import ogr
+    from shapely.geometry import box
+
+    from geochem_prospector.core.evaluation.deposits import training_points_record
+
+    paths: Dict[str, str] = {}
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    (ax, ay), (bx, by), (cx, cy) = deposits
+    footprint = box(bx - 250, by - 250, bx + 250, by + 250).wkt  # the open pit's outline, 2 x 2 cells
+    paths["deposits_mixed"] = _ogr_layer(
+        os.path.join(folder, "deposits_mixed.gpkg"),
+        ogr.wkbUnknown,
+        {"name": ogr.OFTString, "cls": ogr.OFTString},
+        [
+            (f"POINT ({ax} {ay})", {"name": "a", "cls": "1"}),
+            (footprint, {"name": "b open pit", "cls": "1"}),
+            (f"POINT ({cx} {cy})", {"name": "c", "cls": "1"}),
+        ],
+    )
+    barren = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
+    unknown = [(X0 + 1500, Y0 + 7000), (X0 + 7000, Y0 + 8000)]
+    paths["labels_flags"] = _ogr_layer(
+        os.path.join(folder, "labels_flags.gpkg"),
+        ogr.wkbPoint,
+        {"cls": ogr.OFTString},
+        [
+            (f"POINT ({x} {y})", {"cls": v})
+            for (x, y), v in zip(deposits + barren + unknown, ["1", "yes", "Y", "barren", "0", "N", "0", None, " "])
+        ],
+    )
+    paths["prospectivity_trained"] = os.path.join(folder, "prospectivity_trained.tif")
+    with rasterio.open(os.path.join(folder, "elements.tif")) as src:  # the matrix's element raster
+        profile, values, crs_wkt = src.profile, src.read(), src.crs.to_wkt()
+    record = {
+        "algorithm": "prospector:predict",
+        "mineralised_points": training_points_record(deposits, crs_wkt, "deposits"),
+    }
+    with rasterio.open(paths["prospectivity_trained"], "w", **{**profile, "count": 1}) as dst:
+        dst.write(values[:1])
+        dst.set_band_description(1, "prospectivity")
+        dst.update_tags(GEOCHEM_PROSPECTOR_PROVENANCE=json.dumps(record))
+    return paths
 
 
 def _sweep6b_inputs(folder: str, bands) -> Dict[str, str]:
@@ -4275,3 +4330,45 @@ CASES += [
         lambda d, p: {**_set(INPUT="samples_stray")(d, p), "EXTENT": f"{X0},{X0 + 10_000},{Y0},{Y0 + 10_000} [{CRS}]"},
     ),  # the EXTENT says which area to map: the stray sample does not shape the grid
 ]
+
+
+# sweep 7a: deposits and labels as geologists keep them
+CASES += [
+    Case(
+        "deposits of points and a mine footprint in one layer",
+        alg,
+        change,
+        error=rf"^{parameter}: 1 of the layer's 3 features is not a point: 1 polygon \({shown}\); the layer mixes "
+        r"points with other geometry types\. Give a point for each \(Processing Toolbox › Vector geometry › Point on "
+        r"surface makes one inside each polygon\) and run again\.",
+    )
+    for alg, parameter, shown, change in (
+        ("evaluate", "DEPOSITS", "b open pit", _set(DEPOSITS="deposits_mixed")),
+        ("comparemodels", "DEPOSITS", "b open pit", _set(DEPOSITS="deposits_mixed")),
+        ("anomalies", "DEPOSITS", "feature 2", _set(DEPOSITS="deposits_mixed")),
+        ("pseudolabel", "LABELS", "feature 2", _set(LABELS="deposits_mixed")),
+        ("traincnn", "LABELS", "feature 2", _set(LABELS="deposits_mixed", LABEL_FIELD="cls")),
+        ("trainmodel", "LABELS", "feature 2", _set(LABELS="deposits_mixed", LABEL_FIELD="cls")),
+    )
+]  # before: "Unexpected error in prospector:… TypeError: Polygon geometry cannot be converted to a point. Only Point
+# types are permitted." (QGIS gives a GEOMETRY layer whose first feature is a point as a point layer)
+CASES += [
+    Case(
+        "class field of 1, yes, Y, barren, 0, NULL and blanks",
+        alg,
+        _set(LABELS="labels_flags", LABEL_FIELD="cls"),
+        warning=r"Classes: 0 = barren, 1 = 1 / Y / yes\b",
+    )
+    for alg in ("pseudolabel", "trainmodel")
+]  # before: pseudolabel refused "LABEL_FIELD: 'cls' has 4 different values for 7 points (e.g. class 1, Y, yes): it
+# looks like a measurement or an id, not classes"; trainmodel learnt 'Y' and 'yes' as two more deposit types
+CASES += [
+    Case(
+        "deposits the model was trained on",
+        "evaluate",
+        _set(INPUT_RASTER="prospectivity_trained"),
+        warning=r"DEPOSITS: 3 of the 3 deposits used \(a, b, c\) lie on cells that the model behind "
+        r"'prospectivity_trained' was trained on as mineralised \(the points of 'deposits'\): there the figures "
+        r"measure how well the model fits its training, not how well it predicts\.",
+    ),
+]  # before: the AUC of the training deposits reported as the map's skill, without a word
