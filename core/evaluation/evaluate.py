@@ -23,7 +23,7 @@ import numpy as np
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
-from ..grid import GridSpec
+from ..grid import GridSpec, metres_per_unit, unit_abbreviation
 from .auc import bootstrap_auc, deposit_clusters, monte_carlo_auc, placements, random_placement_p_value
 from .curves import PredictionArea, SuccessCurve, capture_efficiency, prediction_area, success_rate_curve
 from .deposits import USED, DepositSample, sample_deposits, valid_cells
@@ -130,6 +130,8 @@ def evaluate(
     report(progress, 0.85)
     curve = success_rate_curve(sample.values, background, presorted=True)
     notes = _notes(sample, n_clusters if groups is not None else None, cluster_distance)
+    if groups is None:
+        notes += _camp_notes(used_xy, grid)
     capture, pa = capture_efficiency(curve, percents), prediction_area(curve)
     notes += _tie_notes(curve, percents, pa)
     result = Evaluation(
@@ -176,6 +178,32 @@ def favours_low_values(band_name: str, kind: str = "") -> bool:
     if kind.strip().casefold() in LOW_FAVOURABLE_KINDS:
         return True
     return bool(_DISTANCE_WORD.search(band_name.casefold().replace("_", " ")))
+
+
+#: ground distance (m) within which deposits are one camp (the shafts, pits and showings of one mine) for the note
+#: evaluate gives when CLUSTER_DISTANCE is 0
+CAMP_DISTANCE_M = 1000.0
+
+
+def _camp_notes(used_xy: np.ndarray, grid: GridSpec) -> List[str]:
+    """A note when the bootstrap takes the deposits one by one (CLUSTER_DISTANCE 0) though they crowd into camps:
+    at most half as many groups linked within :data:`CAMP_DISTANCE_M` as deposits, the largest of three or more
+    (fifty shafts of one mine beside a few deposits). Each is then counted as independent evidence and the interval
+    is too narrow. Not for a geographic grid (no ground distance in its units)."""
+    unit = unit_abbreviation(grid.crs_wkt)
+    if grid.crs_wkt and unit == "map units":
+        return []
+    link = CAMP_DISTANCE_M / metres_per_unit(grid.crs_wkt)
+    sizes = np.bincount(np.unique(deposit_clusters(used_xy, link), return_inverse=True)[1])
+    n = len(used_xy)
+    if sizes.size > n / 2 or sizes.max() < 3:
+        return []
+    return [
+        f"CLUSTER_DISTANCE: the {n} deposits form only {sizes.size} group(s) within {CAMP_DISTANCE_M:,.0f} m of one "
+        f"another (the largest holds {sizes.max()}): they are not {n} independent finds, but with CLUSTER_DISTANCE 0 "
+        "the bootstrap takes each as one, so its interval is too narrow. Give a CLUSTER_DISTANCE (e.g. "
+        f"{link:,.0f} {unit}) to resample whole groups."
+    ]
 
 
 def _notes(sample: DepositSample, n_clusters: Optional[int], cluster_distance: float) -> List[str]:
