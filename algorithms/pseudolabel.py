@@ -258,6 +258,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
         for warning in result.warnings:
             feedback.pushWarning(warning)
+        kinds = sorted(set(classes[classes >= 1].tolist())) if classes is not None and class_names else []
+        if method == "pu_bagging" and len(kinds) > 1:  # merged into class 1: named for all it holds, not the first
+            class_names = {0: class_names.get(0, "barren"), 1: " + ".join(str(class_names[k]) for k in kinds)}
         record = summary_record(result, class_names)
         for row in record["classes"]:
             feedback.pushInfo(
