@@ -373,9 +373,11 @@ def _sweep7a_inputs(folder: str, bands) -> Dict[str, str]:
     """Deposits and labels as geologists keep them: the matrix's three deposits in a GeoPackage layer of type
     GEOMETRY, the second kept as its mine's footprint (a polygon of 2 x 2 cells) beside the other two as points;
     label points whose class field was typed by hand ('1', 'yes', 'Y' for the three deposits; 'barren', '0', 'N',
-    '0' for four barren points; NULL and a blank for two more); and the matrix's element raster as a prospectivity
-    map whose provenance records the three deposits as the points its model was trained on (as predict writes it
-    for a model trained on pseudolabel's labels of them)."""
+    '0' for four barren points; NULL and a blank for two more); fifty shafts of one mine within a square kilometre
+    beside three deposits apart; ten deposits whose status field says occurrence, prospect, past producer or
+    mine; and the matrix's element raster as a prospectivity map whose provenance records
+    the three deposits as the points its model was trained on (as predict writes it for a model trained on
+    pseudolabel's labels of them)."""
     import json
 
     import rasterio
@@ -408,6 +410,16 @@ def _sweep7a_inputs(folder: str, bands) -> Dict[str, str]:
             (f"POINT ({x} {y})", {"cls": v})
             for (x, y), v in zip(deposits + barren + unknown, ["1", "yes", "Y", "barren", "0", "N", "0", None, " "])
         ],
+    )
+    rng = np.random.default_rng(3)  # fifty shafts of one mine within a square kilometre, and three deposits apart
+    shafts = [(X0 + 2500 + dx, Y0 + 2500 + dy) for dx, dy in rng.uniform(0, 1000, (50, 2))]
+    apart = [(X0 + 8000, Y0 + 3000), (X0 + 5000, Y0 + 8000), (X0 + 8500, Y0 + 8500)]
+    names = [f"Kaivos shaft {i + 1}" for i in range(50)] + ["c", "d", "e"]
+    paths["deposits_camp"] = _points(os.path.join(folder, "deposits_camp.gpkg"), shafts + apart, {"name": names})
+    kept = [(X0 + 1500 + 2500 * (i % 3), Y0 + 8500 - 3000 * (i // 3)) for i in range(7)]
+    status = ["occurrence", "prospect", "past producer", "mine", "occurrence", "mine", "prospect", "occurrence"]
+    paths["deposits_status"] = _points(
+        os.path.join(folder, "deposits_status.gpkg"), deposits + kept, {"status": status + ["prospect", "mine"]}
     )
     paths["prospectivity_trained"] = os.path.join(folder, "prospectivity_trained.tif")
     with rasterio.open(os.path.join(folder, "elements.tif")) as src:  # the matrix's element raster
@@ -4372,3 +4384,21 @@ CASES += [
         r"measure how well the model fits its training, not how well it predicts\.",
     ),
 ]  # before: the AUC of the training deposits reported as the map's skill, without a word
+CASES += [
+    Case(
+        "fifty shafts of one mine among the deposits",
+        "evaluate",
+        _set(DEPOSITS="deposits_camp"),
+        warning=r"CLUSTER_DISTANCE: the 53 deposits form only 4 group\(s\) within 1,000 m of one another \(the largest "
+        r"holds 50\): they are not 53 independent finds, but with CLUSTER_DISTANCE 0 the bootstrap takes each as one, "
+        r"so its interval is too narrow\. Give a CLUSTER_DISTANCE \(e\.g\. 1,000 m\) to resample whole groups\.",
+    ),
+]  # before: an interval of 53 independent deposits and only '34 deposits share a cell with another deposit'
+CASES += [
+    Case(
+        "deposit status as the class field",
+        "pseudolabel",
+        _set(LABELS="deposits_status", LABEL_FIELD="status"),
+        warning=r"class 1 \(mine \+ occurrence \+ past producer \+ prospect\): \d+ seed \+ \d+ pseudo-labelled cells",
+    ),
+]  # before: "class 1 (mine): 7 seed + …", the four kinds merged by PU bagging named for the first alone
