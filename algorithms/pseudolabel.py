@@ -361,7 +361,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                 )
             if (~usable).any():
                 feedback.pushWarning(
-                    f"LABEL_FIELD: {int((~usable).sum())} of {len(raw)} points have an empty {field} and were skipped."
+                    f"LABEL_FIELD: {int((~usable).sum())} of {len(raw)} points have no class in '{field}' (NULL, blank, or "
+                    "a negative number such as -1, read as unlabelled) and were skipped."
                 )
             xy, classes = xy[usable], classes[usable]
             n_classes = len(np.unique(classes))

@@ -375,9 +375,9 @@ def _sweep7a_inputs(folder: str, bands) -> Dict[str, str]:
     label points whose class field was typed by hand ('1', 'yes', 'Y' for the three deposits; 'barren', '0', 'N',
     '0' for four barren points; NULL and a blank for two more); fifty shafts of one mine within a square kilometre
     beside three deposits apart; ten deposits whose status field says occurrence, prospect, past producer or
-    mine; and the matrix's element raster as a prospectivity map whose provenance records
-    the three deposits as the points its model was trained on (as predict writes it for a model trained on
-    pseudolabel's labels of them)."""
+    mine; ten label points whose numeric class field holds -1 (scikit-learn's 'unlabelled') for two; and the
+    matrix's element raster as a prospectivity map whose provenance records the three deposits as the points its
+    model was trained on (as predict writes it for a model trained on pseudolabel's labels of them)."""
     import json
 
     import rasterio
@@ -420,6 +420,12 @@ def _sweep7a_inputs(folder: str, bands) -> Dict[str, str]:
     status = ["occurrence", "prospect", "past producer", "mine", "occurrence", "mine", "prospect", "occurrence"]
     paths["deposits_status"] = _points(
         os.path.join(folder, "deposits_status.gpkg"), deposits + kept, {"status": status + ["prospect", "mine"]}
+    )
+    spread = [(X0 + 1000 + 800 * i, Y0 + 1000 + 1700 * (i % 5)) for i in range(10)]
+    paths["labels_minus_one"] = _points(
+        os.path.join(folder, "labels_minus_one.gpkg"),
+        spread,
+        {"v": [1.0, 0.0, -1.0, 1.0, 0.0, -1.0, 1.0, 0.0, 0.0, 0.0]},
     )
     paths["prospectivity_trained"] = os.path.join(folder, "prospectivity_trained.tif")
     with rasterio.open(os.path.join(folder, "elements.tif")) as src:  # the matrix's element raster
@@ -4402,3 +4408,12 @@ CASES += [
         warning=r"class 1 \(mine \+ occurrence \+ past producer \+ prospect\): \d+ seed \+ \d+ pseudo-labelled cells",
     ),
 ]  # before: "class 1 (mine): 7 seed + …", the four kinds merged by PU bagging named for the first alone
+CASES += [
+    Case(
+        "class field holding -1 for unlabelled points",
+        "pseudolabel",
+        _set(LABELS="labels_minus_one", LABEL_FIELD="v"),
+        warning=r"LABEL_FIELD: 2 of 10 points have no class in 'v' \(NULL, blank, or a negative number such as -1, read "
+        r"as unlabelled\) and were skipped\.",
+    ),
+]  # before: "LABEL_FIELD: 2 of 10 points have an empty v and were skipped.", though they held -1
