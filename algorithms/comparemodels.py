@@ -411,4 +411,10 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 "least two are needed; check that the deposits overlap the rasters (and their CRS), the rasters' "
                 "nodata and the MASK."
             )
+        on_valid, n_cells = int(inside.sum()), int(cells.shape[0])
+        if n_cells < on_valid:  # the learners are scored per cell: what 'fold 0 (16 deposits)' counts
+            feedback.pushInfo(
+                f"DEPOSITS: the {on_valid} deposits on valid cells lie on {n_cells} cells ({on_valid - n_cells} share "
+                "a cell with another); each cell counts once, so the folds below count deposit cells."
+            )
         return cells[:, 0], cells[:, 1], skipped

@@ -4413,7 +4413,16 @@ CASES += [
         "class field holding -1 for unlabelled points",
         "pseudolabel",
         _set(LABELS="labels_minus_one", LABEL_FIELD="v"),
-        warning=r"LABEL_FIELD: 2 of 10 points have no class in 'v' \(NULL, blank, or a negative number such as -1, read "
-        r"as unlabelled\) and were skipped\.",
+        warning=r"LABEL_FIELD: 2 of 10 points have no class in 'v' \(NULL, blank, or a negative number such as -1, "
+        r"read as unlabelled\) and were skipped\.",
     ),
 ]  # before: "LABEL_FIELD: 2 of 10 points have an empty v and were skipped.", though they held -1
+CASES += [
+    Case(
+        "fifty shafts of one mine among the deposits",
+        "comparemodels",
+        _set(DEPOSITS="deposits_camp"),
+        warning=r"DEPOSITS: the 53 deposits on valid cells lie on (\d+) cells \((?!0 )\d+ share a cell with another\); "
+        r"each cell counts once, so the folds below count deposit cells\.",
+    ),
+]  # before: "fold 0 (16 deposits): …" for a fold holding the fifty shafts, without a word that it counted cells
