@@ -278,7 +278,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                 "evidence_bands": stack.band_names,
                 "labels": source.sourceName(),
                 "counts": result.counts,
-                # the mineralised points, for evaluate to tell deposits the labels (and models trained on them) came from
+                # the mineralised points: evaluate tells the deposits the labels (and models on them) came from
                 "mineralised_points": training_points_record(
                     xy if classes is None else xy[classes >= 1], crs.toWkt(), source.sourceName()
                 ),
@@ -361,8 +361,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                 )
             if (~usable).any():
                 feedback.pushWarning(
-                    f"LABEL_FIELD: {int((~usable).sum())} of {len(raw)} points have no class in '{field}' (NULL, blank, or "
-                    "a negative number such as -1, read as unlabelled) and were skipped."
+                    f"LABEL_FIELD: {int((~usable).sum())} of {len(raw)} points have no class in '{field}' (NULL, "
+                    "blank, or a negative number such as -1, read as unlabelled) and were skipped."
                 )
             xy, classes = xy[usable], classes[usable]
             n_classes = len(np.unique(classes))
