@@ -292,7 +292,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             feedback.pushWarning(note)
         for line in unused_deposit_lines(names, result.sample.status):
             feedback.pushInfo(line)
-        self._warn_trained_on(raster_path, layer.name(), crs, grid, xy, names, result.sample.status, context, feedback)
+        trained_on = self._trained_on(raster_path, layer.name(), crs, grid, xy, names, result.sample.status, context)
+        if trained_on:  # in the log, and in the report, which is read long after the run
+            feedback.pushWarning(trained_on)
+            result.notes.append(trained_on)
         if feedback.isCanceled():
             raise Cancelled()
 
@@ -382,31 +385,32 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         return evaluations
 
     @staticmethod
-    def _warn_trained_on(raster_path, raster_name, crs, grid, xy, names, status, context, feedback) -> None:
-        """Warn when deposits lie on cells the model behind the raster (predict's output) learnt as mineralised:
-        the points pseudolabel, traincnn or trainmodel recorded, carried by predict into the raster's provenance."""
+    def _trained_on(raster_path, raster_name, crs, grid, xy, names, status, context) -> str:
+        """A warning when deposits lie on cells the model behind the raster (predict's output) learnt as mineralised
+        (the points pseudolabel, traincnn or trainmodel recorded, carried by predict into the raster's provenance);
+        '' when none does or the raster records none."""
         record = read_provenance(raster_path).get("mineralised_points")
         if not isinstance(record, dict) or not record.get("xy"):
-            return
+            return ""
         try:
             taught = np.asarray(record["xy"], dtype=np.float64).reshape(-1, 2)
         except (TypeError, ValueError):
-            return
+            return ""
         taught_crs = QgsCoordinateReferenceSystem.fromWkt(str(record.get("crs") or ""))
         if taught_crs.isValid() and taught_crs != crs:
             transform = QgsCoordinateTransform(taught_crs, crs, context.transformContext())
             try:
                 taught = np.array([[p.x(), p.y()] for p in (transform.transform(x, y) for x, y in taught)])
             except QgsCsException:
-                return
+                return ""
         used = np.asarray(status) == USED
         on = on_training_cells(np.asarray(xy, dtype=np.float64), taught, grid) & used
         if not on.any():
-            return
+            return ""
         shown = [name for name, hit in zip(names, on) if hit]
         listed = ", ".join(shown[:5]) + (" …" if len(shown) > 5 else "")
         verb = "lies" if len(shown) == 1 else "lie"
-        feedback.pushWarning(
+        return (
             f"DEPOSITS: {int(on.sum())} of the {int(used.sum())} deposits used ({listed}) {verb} on cells that the "
             f"model behind '{raster_name}' was trained on as mineralised (the points of '{record.get('layer', '?')}'): "
             "there the figures measure how well the model fits its training, not how well it predicts. Evaluate "

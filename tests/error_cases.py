@@ -4380,11 +4380,25 @@ CASES += [
     for alg in ("pseudolabel", "trainmodel")
 ]  # before: pseudolabel refused "LABEL_FIELD: 'cls' has 4 different values for 7 points (e.g. class 1, Y, yes): it
 # looks like a measurement or an id, not classes"; trainmodel learnt 'Y' and 'yes' as two more deposit types
+
+
+def training_caveat_in_the_report(params: Dict[str, object]) -> None:
+    """The report, read long after the run, carries the warning as a note, its names escaped as any text."""
+    import html
+    import re
+
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        report = handle.read()
+    notes = [html.unescape(n) for n in re.findall(r"<p class='note'>(.*?)</p>", report, re.DOTALL)]
+    assert [n for n in notes if "(a, b, c) lie on cells that the model behind 'prospectivity_trained'" in n], notes
+
+
 CASES += [
     Case(
         "deposits the model was trained on",
         "evaluate",
         _set(INPUT_RASTER="prospectivity_trained"),
+        check=training_caveat_in_the_report,
         warning=r"DEPOSITS: 3 of the 3 deposits used \(a, b, c\) lie on cells that the model behind "
         r"'prospectivity_trained' was trained on as mineralised \(the points of 'deposits'\): there the figures "
         r"measure how well the model fits its training, not how well it predicts\.",
