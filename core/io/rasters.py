@@ -573,15 +573,26 @@ def _read_open(
 
 
 def rasterize_mask(geometries: Sequence[Any], grid: GridSpec) -> np.ndarray:
-    """Boolean (height, width) array, True where a cell centre lies in any of the shapely geometries."""
+    """Boolean (height, width) array, True where a cell centre lies in any of the shapely geometries; a point
+    (or a multipoint's part) marks the cell holding it, by :meth:`GridSpec.rowcol`, so a point on the grid's own
+    east or south edge marks the last cell as it does for deposits (GDAL's rasterizer leaves it out)."""
     from rasterio import features
 
     geoms = [g for g in geometries if g is not None and not g.is_empty]
     if not geoms:
         raise InputError("the mask layer has no polygons; choose a polygon layer or leave the mask empty.", "MASK")
-    return features.rasterize(
-        ((g, 1) for g in geoms), out_shape=(grid.height, grid.width), transform=grid.affine(), fill=0, dtype="uint8"
-    ).astype(bool)
+    points = [p for g in geoms if g.geom_type in ("Point", "MultiPoint") for p in getattr(g, "geoms", [g])]
+    others = [g for g in geoms if g.geom_type not in ("Point", "MultiPoint")]
+    out = np.zeros((grid.height, grid.width), dtype=bool)
+    if others:
+        out |= features.rasterize(
+            ((g, 1) for g in others), out_shape=out.shape, transform=grid.affine(), fill=0, dtype="uint8"
+        ).astype(bool)
+    if points:
+        rows, cols = grid.rowcol(np.array([p.x for p in points]), np.array([p.y for p in points]))
+        inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+        out[rows[inside], cols[inside]] = True
+    return out
 
 
 def read_stack(

@@ -8,7 +8,7 @@ import pytest
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.io.outputs import atomic_output
-from geochem_prospector.core.io.rasters import PROVENANCE_TAG, read_raster, read_stack, write_geotiff
+from geochem_prospector.core.io.rasters import PROVENANCE_TAG, rasterize_mask, read_raster, read_stack, write_geotiff
 
 WKT_3067 = 'PROJCS["ETRS89 / TM35FIN(E,N)",GEOGCS["ETRS89",DATUM["European_Terrestrial_Reference_System_1989",SPHEROID["GRS 1980",6378137,298.257222101]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",27],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1],AUTHORITY["EPSG","3067"]]'
 
@@ -60,3 +60,19 @@ def test_outputs_get_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (path.stat().st_mode & 0o777) == 0o666 & ~mask
+
+
+def test_points_mark_the_cell_holding_them_the_grid_edges_included_and_polygons_as_rasterio_burns_them():
+    from rasterio import features
+    from shapely.geometry import MultiPoint, Point, box
+
+    grid = GridSpec(xmin=0.0, ymax=40.0, pixel_size=10.0, width=4, height=4)
+    corners = [Point(0, 0), Point(40, 0), Point(40, 40), Point(0, 40)]  # the grid's four outer corners
+    marked = rasterize_mask([*corners, MultiPoint([(15, 25), (500, 500)])], grid)
+    assert sorted(zip(*np.nonzero(marked))) == [(0, 0), (0, 3), (1, 1), (3, 0), (3, 3)]
+    polygon = box(5, 5, 26, 31)
+    burnt = features.rasterize([(polygon, 1)], out_shape=(4, 4), transform=grid.affine(), fill=0, dtype="uint8")
+    assert (rasterize_mask([polygon], grid) == burnt.astype(bool)).all()
+    assert (
+        rasterize_mask([polygon, Point(40, 0)], grid) == (burnt.astype(bool) | (np.arange(16) == 15).reshape(4, 4))
+    ).all()
