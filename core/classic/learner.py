@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..callbacks import CancelCallback, ProgressCallback
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..io.windows import TileTimes, array_window_reader, prefetched_tiles
 from ..learning.training_range import band_range
@@ -154,8 +154,12 @@ class ClassicLearner:
         band_names: Optional[Sequence[str]] = None,
         sample_weight: Optional[np.ndarray] = None,
         grid: Optional[Dict[str, Any]] = None,
+        progress: ProgressCallback = None,
+        is_cancelled: CancelCallback = None,
     ) -> "ClassicLearner":
-        """Train on a (bands, H, W) stack and an (H, W) label raster; returns ``self``."""
+        """Train on a (bands, H, W) stack and an (H, W) label raster; returns ``self``. ``progress`` rises with the
+        trees grown (forest, boosting); ``is_cancelled`` is checked between trees (a forest grows in chunks, each
+        chunk as the single fit would have grown it: the same trees) and raises :class:`..errors.Cancelled`."""
         self.check()
         bands = np.asarray(bands, dtype=np.float64)
         if bands.ndim != 3:
@@ -177,7 +181,10 @@ class ClassicLearner:
             self.estimator_: Any = None
             summary = {"weights": table, "conditional_independence": conditional_independence(arrays, x, y, w)}
         else:
-            arrays, summary = self._fit_sklearn(x, y, balanced(y, w), fnames)
+            check_cancelled(is_cancelled)
+            arrays, summary = self._fit_sklearn(x, y, balanced(y, w), fnames, progress, is_cancelled)
+        check_cancelled(is_cancelled)
+        report(progress, 1.0)
         self.arrays_ = arrays
         self.metadata_ = {
             "method": self.method,
@@ -202,7 +209,15 @@ class ClassicLearner:
         self._prepare()
         return self
 
-    def _fit_sklearn(self, x: np.ndarray, y: np.ndarray, w: np.ndarray, names: List[str]):
+    def _fit_sklearn(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        w: np.ndarray,
+        names: List[str],
+        progress: ProgressCallback = None,
+        is_cancelled: CancelCallback = None,
+    ):
         try:
             from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
             from sklearn.linear_model import LogisticRegression
@@ -220,13 +235,20 @@ class ClassicLearner:
             )
         depth = int(self.max_depth) or None
         if self.method == "random_forest":
+            total = int(self.n_estimators)
             est: Any = RandomForestClassifier(
-                n_estimators=int(self.n_estimators),
+                n_estimators=0,
                 max_depth=depth,
                 min_samples_leaf=int(self.min_samples_leaf),
                 random_state=int(self.seed) % 2**32,
                 n_jobs=1,
-            ).fit(x, yi, sample_weight=w)
+                warm_start=True,  # grown in chunks: scikit-learn draws each tree's seed as a single fit would
+            )
+            step = max(1, total // 20)
+            for grown in range(step, total + step, step):
+                est.set_params(n_estimators=min(grown, total)).fit(x, yi, sample_weight=w)
+                report(progress, min(grown, total) / total)
+                check_cancelled(is_cancelled)
             self.estimator_ = est
             return forest_arrays(est), {"importance": dict(zip(names, est.feature_importances_.tolist()))}
         if self.method == "gradient_boosting":
@@ -236,7 +258,14 @@ class ClassicLearner:
                 max_depth=depth or 3,
                 min_samples_leaf=int(self.min_samples_leaf),
                 random_state=int(self.seed) % 2**32,
-            ).fit(x, yi, sample_weight=w)
+            )
+
+            def monitor(i: int, *_: Any) -> bool:  # after each tree; True stops the boosting
+                report(progress, (i + 1) / int(self.n_estimators))
+                return bool(is_cancelled is not None and is_cancelled())
+
+            est.fit(x, yi, sample_weight=w, monitor=monitor)
+            check_cancelled(is_cancelled)
             self.estimator_ = est
             return boosting_arrays(est), {"importance": dict(zip(names, est.feature_importances_.tolist()))}
         scaler = StandardScaler().fit(x)
