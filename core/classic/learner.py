@@ -303,27 +303,28 @@ class ClassicLearner:
     def uncertainty_description(self, mc_samples: int) -> str:
         return "none (a classic learner has no uncertainty raster)"
 
-    def predict_features(self, x: np.ndarray) -> np.ndarray:
-        """Positive-class probability of (n, features) samples without NaN, from the arrays alone."""
+    def predict_features(self, x: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
+        """Positive-class probability of (n, features) samples without NaN, from the arrays alone; a forest or
+        boosting checks ``is_cancelled`` between chunks of samples."""
         self._require_fitted()
         x = np.asarray(x, dtype=np.float64)
         method = self.metadata_["method"]
         if method == "random_forest":
             assert self._table is not None
-            return forest_proba(self._table, x)
+            return forest_proba(self._table, x, is_cancelled)
         if method == "gradient_boosting":
             assert self._table is not None
-            return boosting_proba(self._table, self.arrays_, x)
+            return boosting_proba(self._table, self.arrays_, x, is_cancelled)
         if method == "logistic":
             return logistic_proba(self.arrays_, x)
         return woe_proba(self.arrays_, x)
 
-    def _predict_window(self, window: np.ndarray) -> np.ndarray:
+    def _predict_window(self, window: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
         feats = window_features(window, self.metadata_["window"], np.asarray(self.metadata_["shift"]))
         ok = np.isfinite(feats).all(axis=0)
         prob = np.full(ok.shape, np.nan, dtype=np.float32)
         if ok.any():
-            prob[ok] = self.predict_features(feats[:, ok].T)
+            prob[ok] = self.predict_features(feats[:, ok].T, is_cancelled)
         return prob
 
     def predict_tiled(
@@ -359,12 +360,19 @@ class ClassicLearner:
                 write_window(r0, c0, prob, None)
 
         return prefetched_tiles(
-            len(tiles), read, lambda i, window: self._predict_window(window), write, progress, is_cancelled
+            len(tiles),
+            read,
+            lambda i, window: self._predict_window(window, is_cancelled),
+            write,
+            progress,
+            is_cancelled,
         )
 
-    def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
+    def predict_proba(
+        self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512, is_cancelled: CancelCallback = None
+    ) -> np.ndarray:
         """Positive-class probability (H, W) of an in-memory stack (NaN where a feature lacks a value); as
-        :meth:`PatchCNN.predict_proba` (``device`` is ignored)."""
+        :meth:`PatchCNN.predict_proba` (``device`` is ignored); ``is_cancelled`` as in :meth:`predict_tiled`."""
         bands = np.asarray(bands, dtype=np.float64)
         if bands.ndim != 3 or bands.shape[0] != len(self.band_names_):
             raise InputError(f"the model needs {len(self.band_names_)} bands.", "INPUT_RASTERS")
@@ -374,7 +382,8 @@ class ClassicLearner:
         def write(r0: int, c0: int, p: np.ndarray, s: Optional[np.ndarray]) -> None:
             out[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = p
 
-        self.predict_tiled(array_window_reader(bands, np.float64), height, width, write, tile=tile)
+        reader = array_window_reader(bands, np.float64)
+        self.predict_tiled(reader, height, width, write, tile=tile, is_cancelled=is_cancelled)
         return out
 
     # -- model files --------------------------------------------------------------------------------------------

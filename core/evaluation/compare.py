@@ -512,7 +512,8 @@ def make_mappers(
     def classic_map(method: str) -> Mapper:
         def fit_and_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
             learner = ClassicLearner(method, **classic)
-            return learner.fit(b, labels, band_names, is_cancelled=is_cancelled).predict_proba(b)
+            learner.fit(b, labels, band_names, is_cancelled=is_cancelled)
+            return learner.predict_proba(b, is_cancelled=is_cancelled)
 
         return fit_and_map
 
