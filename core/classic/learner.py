@@ -327,6 +327,28 @@ class ClassicLearner:
             prob[ok] = self.predict_features(feats[:, ok].T, is_cancelled)
         return prob
 
+    def predict_tile(
+        self,
+        read_window: Callable[[int, int, int, int], np.ndarray],
+        index: int,
+        r0: int,
+        r1: int,
+        c0: int,
+        c1: int,
+        device: Optional[str] = None,
+        mc_samples: Optional[int] = None,
+    ) -> Any:
+        """The tile ``r0:r1``, ``c0:c1`` read with its window's halo, as :meth:`PatchCNN.predict_tile` (the unit of
+        work on Dask workers): the probability, no spread, and the probability again as the ranking score, as
+        :meth:`predict_tiled` computes them (a :class:`..learning.inference.WindowScores`; ``index``, ``device`` and
+        ``mc_samples`` are not used)."""
+        from ..learning.inference import WindowScores  # (torch: there on the workers, which run CNNs too)
+
+        self._require_fitted()
+        halo = self.metadata_["window"] // 2
+        prob = self._predict_window(read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo))
+        return WindowScores(prob, None, prob.copy())
+
     def predict_tiled(
         self,
         read_window: Callable[[int, int, int, int], np.ndarray],
