@@ -24,7 +24,13 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..core.anomalies.screening import INDEX_METHODS, MIN_LOG_SCALE, high_value_points, identify_anomalies
+from ..core.anomalies.screening import (
+    INDEX_METHODS,
+    MIN_LOG_SCALE,
+    high_value_points,
+    identify_anomalies,
+    memory_per_cell,
+)
 from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
@@ -457,8 +463,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         if indexes and bands_wanted:
             raise QgsProcessingException(both_given(self.ELEMENT_BANDS, self.BANDS))
         n_bands = len(bands_wanted or indexes) or layer.bandCount()
-        # float32 read, float64 working copy, classes, index and its classes, contour and labelling work
-        self.check_memory(layer.width() * layer.height(), 14 * n_bands + 40, self.INPUT_RASTER, "this raster")
+        cells = layer.width() * layer.height()
+        self.check_memory(cells, memory_per_cell(n_bands), self.INPUT_RASTER, "this raster")
         raster = read_raster(layer_file(layer), bands_wanted, indexes or None, band_parameter=self.BANDS)
         for warning in raster.warnings:
             feedback.pushWarning(warning)

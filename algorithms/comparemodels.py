@@ -353,8 +353,18 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 if user_labels is None
                 else binary_labels(user_labels, valid)
             )
+            feedback.pushInfo(f"Retraining {TITLES.get(rec, rec)} on all deposits")
             model = retrain(
-                rec, classic, cnn, bands, labels, cnn_modes, band_names=stack.band_names, grid=grid_meta(grid)
+                rec,
+                classic,
+                cnn,
+                bands,
+                labels,
+                cnn_modes,
+                band_names=stack.band_names,
+                grid=grid_meta(grid),
+                progress=lambda f: feedback.setProgress(85 + 13 * f),
+                is_cancelled=feedback.isCanceled,
             )
             if feedback.isCanceled():
                 raise Cancelled()

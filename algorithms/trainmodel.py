@@ -222,11 +222,15 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         model = ClassicLearner(method, **settings)
         feedback.pushInfo(f"Training {METHOD_TITLES[method]} on {', '.join(stack.band_names)}")
         feedback.setProgress(10)
-        model.fit(stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid))
-        if feedback.isCanceled():
-            from ..core.errors import Cancelled
-
-            raise Cancelled()
+        model.fit(
+            stack.bands,
+            labels,
+            band_names=stack.band_names,
+            sample_weight=confidence,
+            grid=grid_meta(grid),
+            progress=lambda f: feedback.setProgress(10 + 85 * f),  # per chunk of trees (forest, boosting)
+            is_cancelled=feedback.isCanceled,
+        )
         training = model.metadata_["training"]
         feedback.pushInfo(
             f"{training['mineralised_cells']} mineralised and {training['barren_cells']} barren training cells; "

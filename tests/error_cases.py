@@ -251,9 +251,20 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep6b_inputs(folder, bands))
     paths.update(_sweep6m_inputs(folder, xy, base))
     paths.update(_sweep7a_inputs(folder, bands))
+    paths.update(_sweep7b_inputs(folder, bands, labels[0]))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
+
+
+def _sweep7b_inputs(folder: str, bands: np.ndarray, labels: np.ndarray) -> Dict[str, str]:
+    """Inputs of sweep 7b (long runs): a random forest of trainmodel's (ClassicLearner, 3 x 3 window features) on
+    the matrix's Cu and Pb bands and label raster, for predict on Dask workers."""
+    from geochem_prospector.core.classic.learner import ClassicLearner
+
+    forest = ClassicLearner("random_forest", window=3, n_estimators=10, seed=1)
+    forest.fit(bands, np.where(labels < 0, np.nan, labels), ["elements:Cu", "elements:Pb"])
+    return {"model_forest": forest.save(os.path.join(folder, "model_forest.pt"))}
 
 
 def _sweep4a_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
@@ -4440,3 +4451,33 @@ CASES += [
         r"each cell counts once, so the folds below count deposit cells\.",
     ),
 ]  # before: "fold 0 (16 deposits): …" for a fold holding the fifty shafts, without a word that it counted cells
+
+
+# sweep 7b: long runs as a user lives them
+def _forest_map_as_in_process(params: Dict[str, object]) -> None:
+    """The map written through the Dask workers equals the forest's own map of the raster, computed here."""
+    import rasterio
+
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    with rasterio.open(str(params["INPUT_RASTERS"][0])) as src:  # type: ignore[index]
+        bands = src.read(masked=True).astype(np.float64).filled(np.nan)
+    expected = load_model(str(params["MODEL"])).predict_proba(bands)
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as out:
+        written = out.read(1, masked=True).astype(np.float64).filled(np.nan)
+    np.testing.assert_array_equal(written, expected.astype(np.float32).astype(np.float64))
+
+
+CASES += [
+    Case(
+        "trainmodel forest on a Dask cluster",
+        "predict",
+        lambda d, p: {  # a classic model has no uncertainty raster
+            k: v
+            for k, v in _set(MODEL="model_forest", SCHEDULER="local:1", MC_SAMPLES=0)(d, p).items()
+            if k != "OUTPUT_UNCERTAINTY"
+        },
+        check=_forest_map_as_in_process,
+    ),  # before: "MODEL: 'model_forest.pt' is not a GeoChem Prospector model (unknown format: neither traincnn's nor
+    # trainmodel's); train a new model …" from the workers, which loaded CNNs only (the same file predicts in QGIS)
+]

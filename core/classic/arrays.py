@@ -14,6 +14,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 
+from ..callbacks import CancelCallback, check_cancelled
 from ..errors import ModelFileError
 
 Arrays = Dict[str, np.ndarray]
@@ -123,13 +124,15 @@ class TreeTable:
         self.value = arrays["value"]
         self.depth = _max_depth(self.left, self.right, leaf, self.roots)
 
-    def leaf_values(self, x: np.ndarray) -> np.ndarray:
-        """(n, trees) leaf value each sample reaches in each tree; ``x`` (n, features) float64 without NaN."""
+    def leaf_values(self, x: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
+        """(n, trees) leaf value each sample reaches in each tree; ``x`` (n, features) float64 without NaN.
+        ``is_cancelled`` is checked before each chunk of samples (a tile of a large forest takes seconds)."""
         x = x.astype(np.float32).astype(np.float64)  # scikit-learn's trees see float32 features
         n, trees = x.shape[0], self.roots.size
         out = np.empty((n, trees))
         step = max(1, _CHUNK_CELLS // max(trees, 1))
         for start in range(0, n, step):
+            check_cancelled(is_cancelled)
             xs = x[start : start + step]
             node = np.broadcast_to(self.roots, (xs.shape[0], trees)).copy()
             sample = np.arange(xs.shape[0])[:, None]
@@ -151,14 +154,14 @@ def _max_depth(left: np.ndarray, right: np.ndarray, leaf: np.ndarray, roots: np.
         depth += 1
 
 
-def forest_proba(table: TreeTable, x: np.ndarray) -> np.ndarray:
+def forest_proba(table: TreeTable, x: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
     """Positive-class probability of a random forest: the mean over trees of the leaf's class fraction."""
-    return table.leaf_values(x).mean(axis=1)
+    return table.leaf_values(x, is_cancelled).mean(axis=1)
 
 
-def boosting_proba(table: TreeTable, arrays: Arrays, x: np.ndarray) -> np.ndarray:
+def boosting_proba(table: TreeTable, arrays: Arrays, x: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
     """Positive-class probability of binary gradient boosting: expit(prior log-odds + rate x sum of leaf values)."""
-    raw = arrays["init"][0] + arrays["learning_rate"][0] * table.leaf_values(x).sum(axis=1)
+    raw = arrays["init"][0] + arrays["learning_rate"][0] * table.leaf_values(x, is_cancelled).sum(axis=1)
     return expit(raw)
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..callbacks import CancelCallback, ProgressCallback
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..io.windows import TileTimes, array_window_reader, prefetched_tiles
 from ..learning.training_range import band_range
@@ -154,8 +154,12 @@ class ClassicLearner:
         band_names: Optional[Sequence[str]] = None,
         sample_weight: Optional[np.ndarray] = None,
         grid: Optional[Dict[str, Any]] = None,
+        progress: ProgressCallback = None,
+        is_cancelled: CancelCallback = None,
     ) -> "ClassicLearner":
-        """Train on a (bands, H, W) stack and an (H, W) label raster; returns ``self``."""
+        """Train on a (bands, H, W) stack and an (H, W) label raster; returns ``self``. ``progress`` rises with the
+        trees grown (forest, boosting); ``is_cancelled`` is checked between trees (a forest grows in chunks, each
+        chunk as the single fit would have grown it: the same trees) and raises :class:`..errors.Cancelled`."""
         self.check()
         bands = np.asarray(bands, dtype=np.float64)
         if bands.ndim != 3:
@@ -177,7 +181,10 @@ class ClassicLearner:
             self.estimator_: Any = None
             summary = {"weights": table, "conditional_independence": conditional_independence(arrays, x, y, w)}
         else:
-            arrays, summary = self._fit_sklearn(x, y, balanced(y, w), fnames)
+            check_cancelled(is_cancelled)
+            arrays, summary = self._fit_sklearn(x, y, balanced(y, w), fnames, progress, is_cancelled)
+        check_cancelled(is_cancelled)
+        report(progress, 1.0)
         self.arrays_ = arrays
         self.metadata_ = {
             "method": self.method,
@@ -202,7 +209,15 @@ class ClassicLearner:
         self._prepare()
         return self
 
-    def _fit_sklearn(self, x: np.ndarray, y: np.ndarray, w: np.ndarray, names: List[str]):
+    def _fit_sklearn(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        w: np.ndarray,
+        names: List[str],
+        progress: ProgressCallback = None,
+        is_cancelled: CancelCallback = None,
+    ):
         try:
             from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
             from sklearn.linear_model import LogisticRegression
@@ -220,13 +235,20 @@ class ClassicLearner:
             )
         depth = int(self.max_depth) or None
         if self.method == "random_forest":
+            total = int(self.n_estimators)
             est: Any = RandomForestClassifier(
-                n_estimators=int(self.n_estimators),
+                n_estimators=0,
                 max_depth=depth,
                 min_samples_leaf=int(self.min_samples_leaf),
                 random_state=int(self.seed) % 2**32,
                 n_jobs=1,
-            ).fit(x, yi, sample_weight=w)
+                warm_start=True,  # grown in chunks: scikit-learn draws each tree's seed as a single fit would
+            )
+            step = max(1, total // 20)
+            for grown in range(step, total + step, step):
+                est.set_params(n_estimators=min(grown, total)).fit(x, yi, sample_weight=w)
+                report(progress, min(grown, total) / total)
+                check_cancelled(is_cancelled)
             self.estimator_ = est
             return forest_arrays(est), {"importance": dict(zip(names, est.feature_importances_.tolist()))}
         if self.method == "gradient_boosting":
@@ -236,7 +258,14 @@ class ClassicLearner:
                 max_depth=depth or 3,
                 min_samples_leaf=int(self.min_samples_leaf),
                 random_state=int(self.seed) % 2**32,
-            ).fit(x, yi, sample_weight=w)
+            )
+
+            def monitor(i: int, *_: Any) -> bool:  # after each tree; True stops the boosting
+                report(progress, (i + 1) / int(self.n_estimators))
+                return bool(is_cancelled is not None and is_cancelled())
+
+            est.fit(x, yi, sample_weight=w, monitor=monitor)
+            check_cancelled(is_cancelled)
             self.estimator_ = est
             return boosting_arrays(est), {"importance": dict(zip(names, est.feature_importances_.tolist()))}
         scaler = StandardScaler().fit(x)
@@ -274,28 +303,51 @@ class ClassicLearner:
     def uncertainty_description(self, mc_samples: int) -> str:
         return "none (a classic learner has no uncertainty raster)"
 
-    def predict_features(self, x: np.ndarray) -> np.ndarray:
-        """Positive-class probability of (n, features) samples without NaN, from the arrays alone."""
+    def predict_features(self, x: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
+        """Positive-class probability of (n, features) samples without NaN, from the arrays alone; a forest or
+        boosting checks ``is_cancelled`` between chunks of samples."""
         self._require_fitted()
         x = np.asarray(x, dtype=np.float64)
         method = self.metadata_["method"]
         if method == "random_forest":
             assert self._table is not None
-            return forest_proba(self._table, x)
+            return forest_proba(self._table, x, is_cancelled)
         if method == "gradient_boosting":
             assert self._table is not None
-            return boosting_proba(self._table, self.arrays_, x)
+            return boosting_proba(self._table, self.arrays_, x, is_cancelled)
         if method == "logistic":
             return logistic_proba(self.arrays_, x)
         return woe_proba(self.arrays_, x)
 
-    def _predict_window(self, window: np.ndarray) -> np.ndarray:
+    def _predict_window(self, window: np.ndarray, is_cancelled: CancelCallback = None) -> np.ndarray:
         feats = window_features(window, self.metadata_["window"], np.asarray(self.metadata_["shift"]))
         ok = np.isfinite(feats).all(axis=0)
         prob = np.full(ok.shape, np.nan, dtype=np.float32)
         if ok.any():
-            prob[ok] = self.predict_features(feats[:, ok].T)
+            prob[ok] = self.predict_features(feats[:, ok].T, is_cancelled)
         return prob
+
+    def predict_tile(
+        self,
+        read_window: Callable[[int, int, int, int], np.ndarray],
+        index: int,
+        r0: int,
+        r1: int,
+        c0: int,
+        c1: int,
+        device: Optional[str] = None,
+        mc_samples: Optional[int] = None,
+    ) -> Any:
+        """The tile ``r0:r1``, ``c0:c1`` read with its window's halo, as :meth:`PatchCNN.predict_tile` (the unit of
+        work on Dask workers): the probability, no spread, and the probability again as the ranking score, as
+        :meth:`predict_tiled` computes them (a :class:`..learning.inference.WindowScores`; ``index``, ``device`` and
+        ``mc_samples`` are not used)."""
+        from ..learning.inference import WindowScores  # (torch: there on the workers, which run CNNs too)
+
+        self._require_fitted()
+        halo = self.metadata_["window"] // 2
+        prob = self._predict_window(read_window(r0 - halo, r1 + halo, c0 - halo, c1 + halo))
+        return WindowScores(prob, None, prob.copy())
 
     def predict_tiled(
         self,
@@ -330,12 +382,19 @@ class ClassicLearner:
                 write_window(r0, c0, prob, None)
 
         return prefetched_tiles(
-            len(tiles), read, lambda i, window: self._predict_window(window), write, progress, is_cancelled
+            len(tiles),
+            read,
+            lambda i, window: self._predict_window(window, is_cancelled),
+            write,
+            progress,
+            is_cancelled,
         )
 
-    def predict_proba(self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512) -> np.ndarray:
+    def predict_proba(
+        self, bands: np.ndarray, device: Optional[str] = None, tile: int = 512, is_cancelled: CancelCallback = None
+    ) -> np.ndarray:
         """Positive-class probability (H, W) of an in-memory stack (NaN where a feature lacks a value); as
-        :meth:`PatchCNN.predict_proba` (``device`` is ignored)."""
+        :meth:`PatchCNN.predict_proba` (``device`` is ignored); ``is_cancelled`` as in :meth:`predict_tiled`."""
         bands = np.asarray(bands, dtype=np.float64)
         if bands.ndim != 3 or bands.shape[0] != len(self.band_names_):
             raise InputError(f"the model needs {len(self.band_names_)} bands.", "INPUT_RASTERS")
@@ -345,7 +404,8 @@ class ClassicLearner:
         def write(r0: int, c0: int, p: np.ndarray, s: Optional[np.ndarray]) -> None:
             out[r0 : r0 + p.shape[0], c0 : c0 + p.shape[1]] = p
 
-        self.predict_tiled(array_window_reader(bands, np.float64), height, width, write, tile=tile)
+        reader = array_window_reader(bands, np.float64)
+        self.predict_tiled(reader, height, width, write, tile=tile, is_cancelled=is_cancelled)
         return out
 
     # -- model files --------------------------------------------------------------------------------------------

@@ -56,13 +56,16 @@ def stack_reader(selection: Sequence[Tuple[str, int]], grid: GridSpec, parameter
 
 
 def patch_model(path: str, device: str) -> Any:
-    """The model file at ``path`` (validated on load, as everywhere), its networks on ``device``, once per process."""
+    """The model file at ``path`` (validated on load, as everywhere): a CNN with its networks on ``device``, or a
+    classic learner (trainmodel's; ``device`` unused), once per process."""
+    from ..learning.classic_file import load_model
     from ..learning.estimator import PatchCNN
 
     def load() -> Any:
-        model = PatchCNN.load(path)
-        for net in model._require_fitted():
-            net.to(device)
+        model = load_model(path)
+        if isinstance(model, PatchCNN):
+            for net in model._require_fitted():
+                net.to(device)
         return model
 
     return _cached(_models, (_stamp(path), device), load)

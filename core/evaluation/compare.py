@@ -504,14 +504,16 @@ def make_mappers(
     each trains on a label raster and maps the whole stack. ``cnn_modes`` (learner name -> full PatchCNN settings,
     e.g. from :func:`cnn_mode_settings`) replaces the one default CNN by several variants trained on the same folds.
     A CNN maps its ensemble's log-odds, which rank cells in the order of its probabilities without their
-    saturation ties. ``is_cancelled`` stops the CNN's training within a batch."""
+    saturation ties. ``is_cancelled`` stops the CNN's training within a batch, a classic learner's between trees."""
     from ..classic.learner import ClassicLearner
 
     mappers: Dict[str, Mapper] = {}
 
     def classic_map(method: str) -> Mapper:
         def fit_and_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
-            return ClassicLearner(method, **classic).fit(b, labels, band_names).predict_proba(b)
+            learner = ClassicLearner(method, **classic)
+            learner.fit(b, labels, band_names, is_cancelled=is_cancelled)
+            return learner.predict_proba(b, is_cancelled=is_cancelled)
 
         return fit_and_map
 
@@ -542,7 +544,8 @@ def retrain(
     **fit: Any,
 ) -> Any:
     """The recommended learner trained on labels from every deposit (``fit``: band_names, grid); a CNN variant
-    with its settings in ``cnn_modes`` (as given to :func:`make_mappers`; the default CNN: ``cnn``). None for the
+    with its settings in ``cnn_modes`` (as given to :func:`make_mappers`; the default CNN: ``cnn``); ``fit`` may add
+    ``progress`` and ``is_cancelled``, which both learners take. None for the
     best single band, which is a band, not a model."""
     if name == "best band":
         return None

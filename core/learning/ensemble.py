@@ -406,14 +406,15 @@ def validation_metrics(
     histories: Sequence[Dict[str, Any]],
     split_info: Dict[str, Any],
     device: str,
+    is_cancelled: CancelCallback = None,
 ) -> Tuple[Dict[str, Any], TemperatureFit]:
     """The ensemble's scores on the validation cells (mean logits, temperature-scaled), with the training curves'
     summary, and the temperature fitted on those cells (against their labels' confidence when the sample weights
-    are confidences, :func:`.calibration.confidence_targets`)."""
+    are confidences, :func:`.calibration.confidence_targets`). ``is_cancelled`` is checked between batches."""
     val = data.val
     val_x = validation_patches(config, data)
     y_val = data.y[val]
-    logits = network_logits(nets, val_x, device)
+    logits = network_logits(nets, val_x, device, is_cancelled=is_cancelled)
     if data.prior is None:
         fit = fit_temperature(logits.mean(axis=0), y_val, confidence_targets(data.weights[val]))
     else:  # unlabelled is not barren: a likelihood against it would calibrate towards the wrong labels

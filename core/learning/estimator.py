@@ -300,7 +300,9 @@ class PatchCNN:
         nets, histories = train_members(config, data, rng, device, progress, is_cancelled, log)
         self.config_ = config
         self.nets_ = nets
-        metrics, temperature = validation_metrics(config, nets, data, cells.positive, histories, split_info, device)
+        metrics, temperature = validation_metrics(
+            config, nets, data, cells.positive, histories, split_info, device, is_cancelled
+        )
         if config.band_sparsity > 0:
             used = np.mean([bands_in_use(net, data.n_bands) for net in nets], axis=0)
             metrics["bands_used"] = {name: float(share) for name, share in zip(names, used)}

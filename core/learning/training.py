@@ -517,13 +517,31 @@ def fit_member(
     iteration = 0
     sampler = EpochSampler(data, config.barren_ratio if data.prior is None else 0.0)
     for epoch in range(config.epochs):
+
+        def in_epoch(fraction: float, epoch: int = epoch) -> None:  # the batches; the validation takes the rest
+            report(progress, (epoch + 0.9 * fraction) / config.epochs)
+
         iteration, totals = _train_epoch(
-            config, data, net, teacher, optimiser, epoch, iteration, rng, device, is_cancelled, sampler, batches
+            config,
+            data,
+            net,
+            teacher,
+            optimiser,
+            epoch,
+            iteration,
+            rng,
+            device,
+            is_cancelled,
+            sampler,
+            batches,
+            in_epoch,
         )
         model = teacher if teacher is not None else net
-        val_loss, val_acc, _ = evaluate_networks([model], val_x, data.y[data.val], data.class_weights, device)
+        val_y, weights = data.y[data.val], data.class_weights
+        val_loss, val_acc, _ = evaluate_networks([model], val_x, val_y, weights, device, is_cancelled=is_cancelled)
         if data.prior is not None:  # the PU risk, not a cross-entropy that takes unlabelled cells as barren
-            val_loss = pu_validation_risk(network_logits([model], val_x, device)[0], data, data.val)
+            logits = network_logits([model], val_x, device, is_cancelled=is_cancelled)
+            val_loss = pu_validation_risk(logits[0], data, data.val)
         tot_loss, tot_w, tot_correct = totals
         record = {
             "epoch": epoch + 1,
@@ -637,10 +655,11 @@ def _train_epoch(
     is_cancelled: CancelCallback,
     sampler: EpochSampler,
     batches: Union[HostBatches, DeviceBatches],
+    progress: ProgressCallback = None,
 ) -> Tuple[int, Tuple[float, float, float]]:
     """One epoch over the cells ``sampler`` draws; returns the iteration count and (weighted loss, weight, correct)
     sums. Nothing in the loop waits for the device (the sums stay there until the epoch ends), so a GPU is fed
-    batch after batch."""
+    batch after batch. ``progress`` gets the share of the epoch's cells done, some 50 times an epoch."""
     net.train()
     order, factor = sampler.epoch(rng)
     distil = data.soft_targets is not None and config.distil_weight > 0
@@ -650,8 +669,11 @@ def _train_epoch(
     positive = data.n_classes - 1 if data.positive is None else data.positive
     student_params = [p.detach() for p in net.parameters()]
     teacher_params: List[torch.Tensor] = list(teacher.parameters()) if teacher is not None else []
+    every = config.batch_size * max(1, order.size // config.batch_size // 50)
     for start in range(0, order.size, config.batch_size):
         check_cancelled(is_cancelled)
+        if start and start % every == 0:
+            report(progress, start / order.size)
         stop = min(start + config.batch_size, order.size)
         x, target, sample_w = batches.labelled(start, stop, rng)
         w = cw[target] * sample_w
@@ -695,8 +717,11 @@ def _train_epoch(
     return iteration, (tot_loss, tot_w, tot_correct)
 
 
-def network_logits(models: Sequence[PatchNet], x: torch.Tensor, device: str, batch: int = 1024) -> np.ndarray:
-    """(networks, n, classes) logits of each network on fixed patches (no augmentation, no dropout), float64."""
+def network_logits(
+    models: Sequence[PatchNet], x: torch.Tensor, device: str, batch: int = 1024, is_cancelled: CancelCallback = None
+) -> np.ndarray:
+    """(networks, n, classes) logits of each network on fixed patches (no augmentation, no dropout), float64;
+    ``is_cancelled`` is checked before each batch."""
     out = []
     for model in models:
         was_training, was_on = model.training, next(model.parameters()).device
@@ -704,6 +729,7 @@ def network_logits(models: Sequence[PatchNet], x: torch.Tensor, device: str, bat
         member = []
         with torch.no_grad():
             for start in range(0, x.shape[0], batch):
+                check_cancelled(is_cancelled)
                 member.append(model(x[start : start + batch].to(device)).flatten(1).cpu().numpy())
         model.train(was_training).to(was_on)
         out.append(np.concatenate(member).astype(np.float64) if member else np.empty((0, 0)))
@@ -711,10 +737,16 @@ def network_logits(models: Sequence[PatchNet], x: torch.Tensor, device: str, bat
 
 
 def evaluate_networks(
-    models: Sequence[PatchNet], x: torch.Tensor, y: np.ndarray, class_w: np.ndarray, device: str, batch: int = 1024
+    models: Sequence[PatchNet],
+    x: torch.Tensor,
+    y: np.ndarray,
+    class_w: np.ndarray,
+    device: str,
+    batch: int = 1024,
+    is_cancelled: CancelCallback = None,
 ) -> Tuple[float, float, np.ndarray]:
     """Class-weighted loss, accuracy and mean probabilities of networks on fixed patches (no augmentation)."""
-    prob = softmax(network_logits(models, x, device, batch), axis=2).mean(axis=0)
+    prob = softmax(network_logits(models, x, device, batch, is_cancelled), axis=2).mean(axis=0)
     return (*weighted_loss_accuracy(prob, y, class_w), prob)
 
 

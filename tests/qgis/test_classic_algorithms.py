@@ -278,3 +278,32 @@ def test_a_window_refusal_offers_only_windows_that_exist():
     with pytest.raises(QgsProcessingException, match=r"at most 39 here \(a few cells is usual\), or 0 for the cell"):
         check_window(GridSpec(0.0, 40.0, 1.0, 40, 40), 41)
     check_window(GridSpec(0.0, 40.0, 1.0, 40, 40), 39)  # fits: no refusal
+
+
+@pytest.mark.parametrize("method", [0, 1])
+def test_a_cancel_stops_the_trees_within_a_few(run_algorithm, data, tmp_path, monkeypatch, method):
+    """Cancel while the forest (or the boosting) grows: the training stops within a chunk of trees, not after all
+    of them (on the Lapland evidence at 50 m a random forest of 100 trees ran 114 s with no progress between 10 %
+    and 100 %, and a cancel waited for the last tree); nothing is written. The trees are counted, not timed."""
+    from qgis.core import QgsProcessingFeedback
+    from sklearn.tree._classes import BaseDecisionTree
+
+    grown = {"before": 0, "after": 0}
+    feedback = QgsProcessingFeedback()
+    fit = BaseDecisionTree._fit
+
+    def counted(self, *args, **kwargs):
+        grown["after" if feedback.isCanceled() else "before"] += 1
+        if grown["before"] == 25:
+            feedback.cancel()
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseDecisionTree, "_fit", counted)
+    progress = []
+    feedback.progressChanged.connect(progress.append)
+    params = training_parameters(data, tmp_path, "m", METHOD=method, N_ESTIMATORS=200)
+    with pytest.raises(QgsProcessingException, match="Cancelled by the user"):
+        run_algorithm("prospector:trainmodel", params, feedback)
+    assert grown["before"] == 25 and grown["after"] <= 10, grown  # a forest grows 200 // 20 trees a chunk
+    assert [p for p in progress if 10 < p < 100], progress  # progress rose while the trees grew
+    assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.html").exists()

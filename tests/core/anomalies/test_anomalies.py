@@ -419,3 +419,37 @@ def test_a_min_cells_above_every_area_leaves_none_and_tells_the_largest():
     assert len(none.areas) == 0 and none.largest_area_cells == largest
     just = identify_anomalies(cu[None], ["Cu"], grid, "percentile", min_cells=largest)
     assert len(just.areas) == 1 and just.largest_area_cells == 0
+
+
+@pytest.mark.parametrize("n_bands", [1, 3, 6])
+def test_the_memory_estimate_covers_the_peak_and_is_not_far_above_it(n_bands):
+    """anomalies refuses a raster whose estimate exceeds the available memory: the estimate must cover the real
+    peak (it was 14 x bands + 40 bytes a cell, half of the 238 bytes of 6 bands on the Lapland grid at 50 m) and
+    not refuse rasters that fit (at most twice the peak). numpy's allocations, from the float32 read on, are
+    measured with tracemalloc on smooth lognormal bands as interpolate writes them."""
+    import tracemalloc
+
+    from scipy import ndimage
+
+    from geochem_prospector.core.anomalies.screening import memory_per_cell
+    from geochem_prospector.core.grid import GridSpec
+
+    height, width = 300, 280
+    rng = np.random.default_rng(5)
+    # as smooth as the Lapland till gridded at 50 m (46 areas in 2.2 million cells): the contours and area outlines,
+    # which grow with the anomalies' boundaries rather than with the cells, stay small beside the grids
+    fields = [np.exp(3 + ndimage.gaussian_filter(rng.normal(size=(height, width)), 15) * 20) for _ in range(n_bands)]
+    names = [f"E{i}" for i in range(n_bands)]
+    grid = GridSpec(400_000.0, 7_500_000.0, 50.0, width, height, None)
+    small = GridSpec(400_000.0, 7_500_000.0, 50.0, 30, 20, None)
+    identify_anomalies(np.stack(fields)[:, :20, :30], names, small, min_cells=2)  # imports are not the raster's
+    tracemalloc.start()
+    try:
+        bands = np.stack(fields).astype(np.float32)  # the raster as read_raster returns it
+        bands[:, :20, :30] = np.nan
+        identify_anomalies(bands, names, grid, min_cells=2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = memory_per_cell(n_bands) * height * width
+    assert peak <= estimate <= 2 * peak, (peak / (height * width), memory_per_cell(n_bands))

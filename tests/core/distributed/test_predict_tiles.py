@@ -141,3 +141,35 @@ def test_scores_of_a_coarse_view_ensemble_on_two_workers_are_bit_identical(
     assert ok.sum() > 100
     log_odds = np.log(per_patch[..., 1] / per_patch[..., 0])
     np.testing.assert_allclose(there["score"][ok], log_odds[ok], atol=1e-3)
+
+
+def test_a_trainmodel_forest_predicts_on_two_workers_as_in_process(stack, tmp_path):
+    """predict with a trainmodel file and SCHEDULER=local:2 was refused on the workers as 'not a GeoChem Prospector
+    model (unknown format: neither traincnn's nor trainmodel's)', the same file that predicts in QGIS: the workers
+    loaded CNNs only. Now a classic model's tiles (with its window's halo) run there, bit for bit as here, and the
+    map is scikit-learn's predict_proba of the cells' features."""
+    pytest.importorskip("sklearn")
+    from geochem_prospector.core.classic.features import cell_features
+    from geochem_prospector.core.classic.learner import ClassicLearner
+
+    path, grid = stack
+    bands, labels = synthetic()
+    model = ClassicLearner("random_forest", window=3, n_estimators=15, seed=2).fit(bands, labels, ["a", "b", "c"])
+    model_path = model.save(str(tmp_path / "forest.pt"))
+    selection = [(path, 1), (path, 2), (path, 3)]
+    here_prob, _, here_order, write = collect(grid)
+    reader = StackWindowReader(selection, grid)
+    model.predict_tiled(reader, grid.height, grid.width, write, tile=16)
+    reader.close()
+    there_prob, there_std, there_order, write2 = collect(grid)
+    with TaskRunner("local:2") as runner:
+        DistributedTiles(runner, model_path, selection, grid).predict_tiled(
+            None, grid.height, grid.width, write2, tile=16
+        )
+    assert there_order == here_order and len(here_order) == 9
+    assert here_prob.tobytes() == there_prob.tobytes() and (there_std == -1).all()  # no spread written
+    feats = cell_features(bands, 3, np.asarray(model.metadata_["shift"]))
+    ok = np.isfinite(feats).all(axis=0)
+    expected = model.estimator_.predict_proba(feats[:, ok].T.astype(np.float64))[:, 1]
+    np.testing.assert_allclose(there_prob[ok], expected, atol=1e-6)
+    assert np.isnan(there_prob[~ok]).all() and (~ok).sum() > 0
