@@ -46,7 +46,7 @@ from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 from . import help as algorithm_help
 from .layers import Placement, apply_legend
-from .parameters import with_option_numbers
+from .parameters import MODEL_EXTENSION, with_option_numbers
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
@@ -457,7 +457,9 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     elif definition.type() in ("rasterDestination", "fileDestination"):
                         raster = definition.type() == "rasterDestination"
                         allowed = RASTER_EXTENSIONS if raster else filter_extensions(definition.fileFilter())
-                        extensions.append((path, allowed, name, raster))
+                        # a model file of another extension is written, then refused by predict's MODEL
+                        strict = raster or list(allowed) == [MODEL_EXTENSION]
+                        extensions.append((path, allowed, name, strict))
             elif definition.type() in INPUT_TYPES:
                 for i, path in enumerate(_input_paths(value, context)):
                     inputs[name if i == 0 else f"{name} ({i + 1})"] = path

@@ -24,7 +24,9 @@ from ..common import tr
 MASK_DESCRIPTION = "Mask (study area polygons)"
 STUDY_AREA_DESCRIPTION = "Study area (mask polygons)"
 
-MODEL_FILTER = "GeoChem Prospector model (*.pt)"
+#: the extension of model files (traincnn, trainmodel), which predict reads
+MODEL_EXTENSION = ".pt"
+MODEL_FILTER = f"GeoChem Prospector model (*{MODEL_EXTENSION})"
 
 #: the DEVICE choices, passed to PyTorch by name (static strings: a model or command line stores the word)
 DEVICES = ["auto", "cpu", "cuda"]

@@ -4481,3 +4481,16 @@ CASES += [
     ),  # before: "MODEL: 'model_forest.pt' is not a GeoChem Prospector model (unknown format: neither traincnn's nor
     # trainmodel's); train a new model …" from the workers, which loaded CNNs only (the same file predicts in QGIS)
 ]
+
+
+# after sweep 7 (mine): a model file named as predict will not read it
+CASES += [
+    Case(
+        "model file named with another extension",
+        alg,
+        lambda d, p: {**p, "OUTPUT_MODEL": os.path.splitext(str(p["OUTPUT_MODEL"]))[0] + ".model"},
+        error=r"^OUTPUT_MODEL: '[^']+\.model' ends in '\.model', but this output is written in model format \(\.pt\); "
+        r"name it with that extension",
+    )  # before: the model was written as 'model.model', which predict then refused ("MODEL: give a .pt file")
+    for alg in ("trainmodel", "traincnn")
+]
