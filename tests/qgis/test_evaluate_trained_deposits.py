@@ -72,9 +72,9 @@ def _predict(run_algorithm, raster, model, folder, name):
     )["OUTPUT"]
 
 
-def test_the_training_deposits_are_named_and_held_out_ones_are_not(run_algorithm, tmp_path):
-    raster, deposits, held_out, labels = _scene(tmp_path)
-    label_raster = run_algorithm(
+def _pseudolabels(run_algorithm, raster: str, deposits: str, tmp_path) -> str:
+    """pseudolabel's label raster grown from ``deposits`` (which it records as its mineralised points)."""
+    return run_algorithm(
         "prospector:pseudolabel",
         {
             "INPUT_RASTERS": [raster],
@@ -87,6 +87,11 @@ def test_the_training_deposits_are_named_and_held_out_ones_are_not(run_algorithm
             "OUTPUT_CONFIDENCE": str(tmp_path / "confidence.tif"),
         },
     )["OUTPUT"]
+
+
+def test_the_training_deposits_are_named_and_held_out_ones_are_not(run_algorithm, tmp_path):
+    raster, deposits, held_out, labels = _scene(tmp_path)
+    label_raster = _pseudolabels(run_algorithm, raster, deposits, tmp_path)
     cnn = {"INPUT_RASTERS": [raster], "PATCH_SIZE": 5, "EPOCHS": 1, "ENSEMBLE": 1, "SEED": 1, "DEVICE": "cpu",
            "SEMI_SUPERVISED": False}  # fmt: skip
     models = {
@@ -136,19 +141,7 @@ def test_deposits_in_another_crs_are_placed_before_they_are_compared(run_algorit
 
     raster, deposits, _, _ = _scene(tmp_path)
     gpd.read_file(deposits).to_crs("EPSG:4326").to_file(tmp_path / "deposits_4326.gpkg", driver="GPKG")
-    label_raster = run_algorithm(
-        "prospector:pseudolabel",
-        {
-            "INPUT_RASTERS": [raster],
-            "LABELS": str(tmp_path / "deposits_4326.gpkg"),
-            "POSITIVE_RADIUS": 300,
-            "NEGATIVE_BUFFER": 1000,
-            "BAGS": 5,
-            "SEED": 1,
-            "OUTPUT": str(tmp_path / "labels.tif"),
-            "OUTPUT_CONFIDENCE": str(tmp_path / "confidence.tif"),
-        },
-    )["OUTPUT"]
+    label_raster = _pseudolabels(run_algorithm, raster, str(tmp_path / "deposits_4326.gpkg"), tmp_path)
     model = run_algorithm(
         "prospector:trainmodel",
         {"INPUT_RASTERS": [raster], "LABELS": label_raster, "METHOD": 2, "OUTPUT_MODEL": str(tmp_path / "lr.pt"),
