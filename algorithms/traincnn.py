@@ -469,6 +469,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
+        self.mineralised_points = {}  # set as the labels are read; nothing carried over from an earlier run
         cnn = import_cnn()
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
@@ -650,6 +651,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 why.append(f"{parameter} is not on the evidence rasters' grid")
             elif parameter == self.LABELS:
                 label_selection = layer_selection[:1]
+                self._record_label_raster_points(layer_selection[0][0])
             else:
                 weight_selection = layer_selection[:1]
         if why:
@@ -690,11 +692,15 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             labels = data.bands[0].astype(np.float64)
             require_classes(labels, layer.name())
             warn_if_regridded(label_paths, label_names, labels, grid, feedback)
-            # the points pseudolabel made these labels from, passed on to the model's provenance for evaluate
-            points = read_provenance(label_paths[0]).get("mineralised_points")
-            self.mineralised_points = {"mineralised_points": points} if isinstance(points, dict) else {}
+            self._record_label_raster_points(label_paths[0])
             return labels
         return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
+
+    def _record_label_raster_points(self, path: str) -> None:
+        """Keep the points pseudolabel grew the label raster at ``path`` from (its provenance), for the model's
+        provenance and so for evaluate's training-deposit warning; nothing for a raster made elsewhere."""
+        points = read_provenance(path).get("mineralised_points")
+        self.mineralised_points = {"mineralised_points": points} if isinstance(points, dict) else {}
 
     def _point_labels(self, parameters, context, feedback, grid):
         """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""

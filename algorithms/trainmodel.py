@@ -136,6 +136,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
     #: labels are read exactly as traincnn reads them (label raster, or points with a class field)
     _labels = TrainCnnAlgorithm._labels
     _point_labels = TrainCnnAlgorithm._point_labels  # which _labels calls for points
+    _record_label_raster_points = TrainCnnAlgorithm._record_label_raster_points
 
     def name(self) -> str:
         return "trainmodel"
@@ -192,6 +193,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
+        self.mineralised_points = {}  # set as the labels are read; nothing carried over from an earlier run
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")

@@ -150,3 +150,26 @@ def test_deposits_in_another_crs_are_placed_before_they_are_compared(run_algorit
     prospectivity = _predict(run_algorithm, raster, model, tmp_path, "map")
     found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, "same")
     assert [m.groups() for m in found] == [("4", "4", "a, b, c, d")]
+
+
+def test_a_model_trained_window_by_window_records_its_training_deposits(run_algorithm, tmp_path, monkeypatch):
+    """traincnn reading a large stack window by window (here forced: threshold 0) takes the label raster's
+    mineralised points into the model's provenance as the in-memory path does; before, it recorded none."""
+    from geochem_prospector.algorithms import traincnn
+
+    raster, deposits, held_out, _ = _scene(tmp_path)
+    label_raster = _pseudolabels(run_algorithm, raster, deposits, tmp_path)
+    monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", 0)
+    log = _feedback()
+    model = run_algorithm(
+        "prospector:traincnn",
+        {"INPUT_RASTERS": [raster], "LABELS": label_raster, "PATCH_SIZE": 5, "EPOCHS": 1, "ENSEMBLE": 1, "SEED": 1,
+         "DEVICE": "cpu", "SEMI_SUPERVISED": False, "OUTPUT_MODEL": str(tmp_path / "cnn.pt"),
+         "OUTPUT_REPORT": str(tmp_path / "cnn.html")},
+        feedback=log,
+    )["OUTPUT_MODEL"]  # fmt: skip
+    assert any("read window by window" in line for line in log.lines + [log.textLog()])
+    prospectivity = _predict(run_algorithm, raster, model, tmp_path, "map")
+    found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, "same")
+    assert [m.groups() for m in found] == [("4", "4", "a, b, c, d")]
+    assert _warnings(run_algorithm, prospectivity, held_out, tmp_path, "held") == []
