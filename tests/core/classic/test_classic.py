@@ -385,3 +385,27 @@ def test_a_cancel_stops_a_tile_of_trees_within_a_chunk(method, monkeypatch):
     cancelled.clear()
     chunks.update(before=-(10**6))  # no cancel: the same map as without the counting
     np.testing.assert_array_equal(model.predict_proba(bands, tile=64, is_cancelled=lambda: False), full)
+
+
+@pytest.mark.parametrize("method", ["random_forest", "gradient_boosting"])
+def test_a_tile_does_not_hold_every_trees_leaf_value(method, monkeypatch):
+    """predict held a (cells, trees) table of leaf values per tile: 200 MB for a 512 x 512 tile through 100 trees,
+    2 GB through 1000, beside the chunk's own work (130 MB at the default chunk). The trees' values are now summed
+    chunk by chunk (here chunks of 100 cells, so the table would dominate); the map stays scikit-learn's."""
+    import tracemalloc
+
+    from geochem_prospector.core.classic import arrays
+
+    bands, labels, _ = synthetic(shape=(120, 120))
+    model = ClassicLearner(method, n_estimators=400, seed=1).fit(bands, labels)
+    cells, trees = 120 * 120, 400
+    monkeypatch.setattr(arrays, "_CHUNK_CELLS", 100 * trees)
+    tracemalloc.start()
+    prob = model.predict_proba(bands, tile=120)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < cells * trees * 8 / 4, peak  # the table alone: 46 MB; the tile's features a few MB
+    ok = ~np.isnan(bands).any(axis=0)
+    positive = list(model.estimator_.classes_).index(1)
+    expected = model.estimator_.predict_proba(np.moveaxis(bands, 0, -1)[ok])[:, positive]
+    np.testing.assert_allclose(prob[ok], expected, rtol=1e-6, atol=1e-7)
