@@ -13,7 +13,9 @@ from .legend import readable_number
 from .training import _provenance_html, data_sentence
 
 STYLE = (
-    "<style>body{font-family:sans-serif;max-width:1200px;margin:1em} table{border-collapse:collapse;margin:0.5em 0}"
+    # a path or name without spaces wraps rather than widening the page
+    "<style>body{font-family:sans-serif;max-width:1200px;margin:1em;overflow-wrap:anywhere}"
+    " table{border-collapse:collapse;margin:0.5em 0}"
     " th,td{border:1px solid #bbb;padding:3px 8px;text-align:left} td.n{text-align:right} .note{color:#555}"
     " .bar{background:#3b6ea5;height:0.8em;display:inline-block} svg{width:100%;max-width:900px;height:auto}"
     # a weight over its standard deviation in one cell: the weights-of-evidence table fits 800 px without scrolling

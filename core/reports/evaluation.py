@@ -277,7 +277,7 @@ def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = N
 
 
 STYLE = """
-body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
+body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222;overflow-wrap:anywhere}
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f0f0f0}td small{display:block;color:#555;font-size:.85em}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
 .plots svg{width:100%;max-width:900px;height:auto;margin:0 0 1.5em 0;display:block}

@@ -142,7 +142,8 @@ def write_summary(
             body.append("</ul>")
         text = (
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Pseudo-labelling summary</title>"
-            "<style>body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ccc}</style>"
+            "<style>body{font-family:sans-serif;overflow-wrap:anywhere}"
+            "td,th{padding:2px 8px;border-bottom:1px solid #ccc}</style>"
             "</head><body><h1>Pseudo-labelling summary</h1>" + "".join(body) + "</body></html>"
         )
     return write_text(path, text, parameter)

@@ -150,7 +150,7 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:sans-serif;max-width:1200px;margin:1em}} table{{border-collapse:collapse;margin:0.5em 0}}
+<style>body{{font-family:sans-serif;max-width:1200px;margin:1em;overflow-wrap:anywhere}} table{{border-collapse:collapse;margin:0.5em 0}}
 th,td{{border:1px solid #bbb;padding:3px 8px;text-align:left}} .note{{color:#555}}
 code.key{{display:block;font-size:0.75em;font-weight:normal;color:#666}}
 .warning{{border-left:4px solid #d62728;padding:4px 10px;background:#fff4f4}}</style></head><body>

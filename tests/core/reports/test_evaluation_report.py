@@ -11,6 +11,7 @@ from geochem_prospector.core.evaluation.deposits import NODATA, OUTSIDE_RASTER
 from geochem_prospector.core.evaluation.evaluate import evaluate
 from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.reports import evaluation as evaluation_report
+from tests.core.reports.test_report_widths import _chromium, page_width
 
 
 @pytest.fixture
@@ -127,3 +128,15 @@ def test_distance_band_report_says_it_ranked_low_values_first(tmp_path):
 )
 def test_baseline_named_with_its_band_when_that_says_more(layer, band, expected):
     assert evaluation_report.baseline_name(layer, band) == expected
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium on this machine to lay the page out")
+def test_a_long_name_without_spaces_wraps_in_the_table(evaluation, tmp_path):
+    """A deposit named with 400 characters and no space (a database key, a pasted URL) made the deposit table, and
+    so the page, 400 characters wide; the name now wraps inside its cell (Chromium's own layout, 800 px)."""
+    ev, names = evaluation
+    long_names = ["Alpha_" + "x" * 400, *names[1:]]
+    page = evaluation_report.report_html(ev, deposit_names=long_names)
+    assert long_names[0] in page
+    scroll, client = page_width(page, tmp_path)
+    assert 700 < client <= 800 and scroll <= client, f"the page scrolls sideways: {scroll} px in a {client} px window"

@@ -96,3 +96,46 @@ def test_weights_table_keeps_every_weight_with_its_deviation(woe_page):
             assert cell == f"{fitted[w]:.3f}<small>± {fitted[sd]:.3f}</small>"
         assert cells[7] == f"{fitted['studentised_contrast']:.3f}"
         assert cells[2] == f"{fitted['deposit_cells']:,.1f}" and cells[3] == f"{fitted['other_cells']:,.1f}"
+
+
+LONG_PATH = "/home/geologist/" + "/".join(["Projektit_Kittila_2026_evidence_stack_final"] * 4) + "/stack_250m.tif"
+
+
+def _report_with_long_words(kind: str, tmp_path) -> str:
+    """Each report as a user's run writes it, its inputs in a folder 200 characters deep with no space, and (the
+    comparison) a deposit left out whose name is a 300-character key."""
+    from geochem_prospector.core.evaluation.compare import compare
+    from geochem_prospector.core.reports.comparison import report_html as comparison_html
+    from geochem_prospector.core.reports.labels import write_summary
+    from geochem_prospector.core.reports.training import data_sentence, training_report_html
+
+    provenance = {"inputs": [LONG_PATH], "parameters": {"LABELS": LONG_PATH, "INPUT_RASTERS": [LONG_PATH]}}
+    if kind == "training":
+        return training_report_html({"provenance": provenance, "metrics": {}, "classes": []})
+    if kind == "classic":
+        metadata = {"method": "logistic", "summary": {"coefficients": {"Cu": 1.0}}, "provenance": provenance}
+        return classic_report_html(metadata)
+    if kind == "comparison":
+        rng = np.random.default_rng(2)
+        bands = rng.normal(size=(2, 50, 50))
+        centres = rng.integers(8, 42, size=(6, 2))
+        for r, c in centres:
+            bands[1, r - 1 : r + 2, c - 1 : c + 2] -= 3.0
+        result = compare(bands, np.ones((50, 50), bool), centres[:, 0], centres[:, 1],
+                         {"fixed": lambda b, lab: -bands[1]}, folds=3, cluster_cells=2.0, band_names=["Cu", "Pb"])  # fmt: skip
+        result.settings.update(cluster_distance=3000.0, distance_unit="m", left_out=["Deposit_" + "x" * 300])
+        return comparison_html(result, ["Cu", "Pb"], provenance)
+    sentence = data_sentence({"provenance": provenance}, provenance_below=False)
+    record = {"classes": [], "valid_cells": 1, "labelled_cells": 0, "unlabelled_cells": 1, "settings": {}}
+    path = write_summary(str(tmp_path / "s.html"), {**record, "history": [], "warnings": [LONG_PATH]}, data=sentence)
+    return open(path, encoding="utf-8").read()
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium on this machine to lay the page out")
+@pytest.mark.parametrize("kind", ["training", "classic", "comparison", "pseudolabel"])
+def test_long_paths_and_names_wrap_instead_of_widening_the_page(kind, tmp_path):
+    """A path or name without spaces made every report as wide as it (1,692-2,932 px in an 800 px window); it now wraps."""
+    page = _report_with_long_words(kind, tmp_path)
+    assert LONG_PATH in page
+    scroll, client = page_width(page, tmp_path)
+    assert 700 < client <= 800 and scroll <= client, f"the page scrolls sideways: {scroll} px in a {client} px window"
