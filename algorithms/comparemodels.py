@@ -74,6 +74,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
 
     group_id = "machine learning"
     _labels = TrainCnnAlgorithm._labels
+    _record_label_raster_points = TrainCnnAlgorithm._record_label_raster_points  # which _labels calls for rasters
     needs_torch = True
     needs_sklearn = True
 
