@@ -15,8 +15,10 @@ learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -294,6 +296,19 @@ def summarise(
     return summary, recommended
 
 
+def _step_progress(progress: ProgressCallback, done: int, steps: int, fraction: float) -> None:
+    """Progress ``fraction`` of the way through step ``done`` of ``steps`` (one learner on one fold)."""
+    report(progress, (done + min(1.0, max(0.0, fraction))) / steps)
+
+
+def _run_mapper(mapper: Mapper, bands: np.ndarray, labels: np.ndarray, progress: ProgressCallback) -> np.ndarray:
+    """``mapper``'s map, passing ``progress`` where the mapper takes it (those of :func:`make_mappers` do: a CNN's
+    fold takes minutes, in which the bar would otherwise stand still)."""
+    if "progress" in inspect.signature(mapper).parameters:
+        return mapper(bands, labels, progress=progress)  # type: ignore[call-arg]
+    return mapper(bands, labels)
+
+
 def compare(
     bands: np.ndarray,
     valid: np.ndarray,
@@ -356,7 +371,8 @@ def compare(
                 continue  # already out of the comparison
             else:
                 try:
-                    score = np.asarray(mappers[name](bands, fold_lab), dtype=np.float64)
+                    within = partial(_step_progress, progress, done, steps)
+                    score = np.asarray(_run_mapper(mappers[name], bands, fold_lab, within), dtype=np.float64)
                 except InputError as exc:  # e.g. too few labels in this fold to hold some out for validation
                     reason = str(exc).split(": ", 1)[1] if exc.parameter else str(exc)
                     learners[name].failed = (
@@ -492,6 +508,15 @@ def cnn_mode_settings(
     return settings
 
 
+#: the share of a learner's step on one fold that its training takes in the progress bar (mapping the rest)
+FIT_SHARE = 0.9
+
+
+def _scaled(progress: ProgressCallback, share: float) -> ProgressCallback:
+    """``progress`` for a part of the work that fills ``share`` of it (None stays None)."""
+    return None if progress is None else (lambda fraction: progress(share * fraction))
+
+
 def make_mappers(
     methods: Sequence[str],
     classic: Dict[str, Any],
@@ -504,24 +529,27 @@ def make_mappers(
     each trains on a label raster and maps the whole stack. ``cnn_modes`` (learner name -> full PatchCNN settings,
     e.g. from :func:`cnn_mode_settings`) replaces the one default CNN by several variants trained on the same folds.
     A CNN maps its ensemble's log-odds, which rank cells in the order of its probabilities without their
-    saturation ties. ``is_cancelled`` stops the CNN's training within a batch, a classic learner's between trees."""
+    saturation ties. ``is_cancelled`` stops the CNN's training within a batch, a classic learner's between trees;
+    each map maker takes an optional ``progress`` that rises with its training (epochs, trees) to 0.9."""
     from ..classic.learner import ClassicLearner
 
     mappers: Dict[str, Mapper] = {}
 
     def classic_map(method: str) -> Mapper:
-        def fit_and_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        def fit_and_map(b: np.ndarray, labels: np.ndarray, progress: ProgressCallback = None) -> np.ndarray:
             learner = ClassicLearner(method, **classic)
-            learner.fit(b, labels, band_names, is_cancelled=is_cancelled)
+            learner.fit(b, labels, band_names, progress=_scaled(progress, FIT_SHARE), is_cancelled=is_cancelled)
             return learner.predict_proba(b, is_cancelled=is_cancelled)
 
         return fit_and_map
 
     def cnn_map(settings: Dict[str, Any]) -> Mapper:
-        def fit_and_map(b: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        def fit_and_map(b: np.ndarray, labels: np.ndarray, progress: ProgressCallback = None) -> np.ndarray:
             from ..learning.estimator import PatchCNN
 
-            net = PatchCNN(**settings).fit(b, labels, band_names=band_names, is_cancelled=is_cancelled)
+            net = PatchCNN(**settings).fit(
+                b, labels, band_names=band_names, progress=_scaled(progress, FIT_SHARE), is_cancelled=is_cancelled
+            )
             return net.predict_score(b)
 
         return fit_and_map

@@ -257,3 +257,25 @@ def test_user_labels_hide_the_held_out_deposits_ground_in_each_fold():
                 assert lab[r, c] == expected or (np.isnan(expected) and np.isnan(lab[r, c])), (f, r, c)
     with pytest.raises(InputError, match="LABELS"):
         user_fold_labels(np.zeros(valid.shape), valid, (rows[:2], cols[:2]), (rows[2:], cols[2:]), 4.0)
+
+
+def test_progress_rises_within_each_learners_fold():
+    """The bar moved once per learner and fold: a CNN's fold (minutes on a real grid) left it standing. Now each
+    learner's training moves it within its step: the CNN by epoch, the forest by chunk of trees; every value lies
+    in [0, 1], never goes back, and ends at 1."""
+    pytest.importorskip("torch")
+    from geochem_prospector.core.evaluation.compare import make_mappers
+
+    bands, valid, rows, cols = scene(3)
+    cnn = {"patch_size": 5, "epochs": 3, "ensemble": 1, "seed": 0, "device": "cpu", "width": 8, "hidden": 16,
+           "early_stopping": False}  # fmt: skip
+    classic = {"n_estimators": 300, "seed": 0}
+    mappers = make_mappers(["random_forest"], classic, cnn, ["a", "b", "c"])
+    seen = []
+    compare(bands, valid, rows, cols, mappers, folds=2, cluster_cells=4.0, iterations=50, progress=seen.append)
+    steps = 2 * 3  # 2 folds x (best band, forest, CNN)
+    within = [v for v in seen if not np.isclose(v * steps, round(v * steps))]
+    assert within, "no progress between the steps"
+    assert all(0 <= v <= 1 for v in seen) and seen == sorted(seen) and seen[-1] == 1
+    # within both the forest's and the CNN's step of the first fold (steps 1 and 2 of 6)
+    assert any(1 / steps < v < 2 / steps for v in within) and any(2 / steps < v < 3 / steps for v in within)
