@@ -3,6 +3,8 @@ held-out deposits; an HTML report, a CSV table, the recommended learner and, opt
 
 from __future__ import annotations
 
+from typing import Any, Dict
+
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -30,6 +32,7 @@ from ..core.evaluation.compare import (
     make_mappers,
     retrain,
 )
+from ..core.evaluation.deposits import training_points_record
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, side_file_crs_note
 from ..core.reports.comparison import report_html, write_table
@@ -258,6 +261,8 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.RECOMMENDED, self.tr("Recommended learner")))
 
     def process(self, parameters, context, feedback):
+        self.mineralised_points: Dict[str, Any] = {}  # a label raster's points, set as LABELS is read
+        self.deposit_points: Dict[str, Any] = {}  # the deposits on valid cells, set as DEPOSITS is read
         import_cnn()
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
@@ -375,7 +380,9 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 )
                 results[self.OUTPUT_MODEL] = None
             else:
-                model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
+                # what the model learnt from: the label raster's points, or the deposits themselves
+                taught = {"mineralised_points": self.deposit_points} if user_labels is None else self.mineralised_points
+                model.save(model_path, extra={"provenance": {**provenance, **taught}}, parameter=self.OUTPUT_MODEL)
                 results[self.OUTPUT_MODEL] = model_path
         report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
@@ -406,6 +413,8 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
                 + (" …" if len(skipped) > 10 else "")
             )
         cells = np.unique(np.column_stack([rows[inside], cols[inside]]), axis=0)
+        # the deposits a retrained model learns from, recorded in its provenance for evaluate
+        self.deposit_points = training_points_record(xy[inside], crs.toWkt(), source.sourceName())
         if len(xy) < 2:
             raise QgsProcessingException(
                 f"DEPOSITS: the layer holds {len(xy)} deposit(s), and at least two are needed, as the learners are "

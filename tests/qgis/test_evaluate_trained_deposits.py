@@ -9,6 +9,7 @@ compares cells. Held-out deposits draw no such warning.
 import re
 
 import numpy as np
+import pytest
 
 from tests.error_cases import SIZE, X0, Y0, _points, _raster
 
@@ -173,3 +174,30 @@ def test_a_model_trained_window_by_window_records_its_training_deposits(run_algo
     found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, "same")
     assert [m.groups() for m in found] == [("4", "4", "a, b, c, d")]
     assert _warnings(run_algorithm, prospectivity, held_out, tmp_path, "held") == []
+
+
+@pytest.mark.parametrize("labels", ["deposits", "label raster"])
+def test_comparemodels_retrained_model_records_the_deposits_it_learnt_from(labels, run_algorithm, tmp_path):
+    """comparemodels' OUTPUT_MODEL is the recommended learner retrained on every deposit (or on LABELS, a label
+    raster pseudolabel grew from them); it recorded none of them, so evaluate with the same deposits drew no
+    warning. Here the deposits lie where Cu and Pb are both high or both low (no single band ranks them: a learner
+    wins and is written)."""
+    rng = np.random.default_rng(11)
+    bands = rng.normal(size=(2, SIZE, SIZE))
+    rows, cols = np.nonzero((np.abs(bands[0]) > 0.8) & (np.abs(bands[1]) > 0.8) & (bands[0] * bands[1] > 0))
+    pick = rng.choice(rows.size, 24, replace=False)
+    xy = [(X0 + (c + 0.5) * 250, Y0 + SIZE * 250 - (r + 0.5) * 250) for r, c in zip(rows[pick], cols[pick])]
+    raster = _raster(str(tmp_path / "elements.tif"), np.exp(bands), ["Cu", "Pb"])
+    deposits = _points(str(tmp_path / "deposits.gpkg"), xy, {"name": [f"d{i}" for i in range(len(xy))]})
+    result = run_algorithm(
+        "prospector:comparemodels",
+        {"INPUT_RASTERS": [raster], "DEPOSITS": deposits, "LEARNERS": [0], "FOLDS": 3, "CLUSTER_DISTANCE": 300,
+         "PATCH_SIZE": 5, "EPOCHS": 1, "ENSEMBLE": 1, "ITERATIONS": 20,
+         "OUTPUT_REPORT": str(tmp_path / "compare.html"), "OUTPUT_TABLE": str(tmp_path / "compare.csv"),
+         "OUTPUT_MODEL": str(tmp_path / "best.pt"),
+         "LABELS": _pseudolabels(run_algorithm, raster, deposits, tmp_path) if labels == "label raster" else None},
+    )  # fmt: skip
+    assert result["RECOMMENDED"] != "best band" and result["OUTPUT_MODEL"]
+    prospectivity = _predict(run_algorithm, raster, result["OUTPUT_MODEL"], tmp_path, "map")
+    found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, "same")
+    assert [m.groups()[:2] for m in found] == [("24", "24")]
