@@ -111,7 +111,8 @@ def refuse_extent_without_samples(bounds, xy: np.ndarray, crs) -> None:
 
     raise QgsProcessingException(
         f"EXTENT: no sample lies in or near the extent (x {typed(bounds[0])} to {typed(bounds[2])}, y "
-        f"{typed(bounds[1])} to {typed(bounds[3])} in {where}): the nearest is {nearest:,.0f} map units away, and "
+        f"{typed(bounds[1])} to {typed(bounds[3])} in {where}): the nearest is {nearest:,.0f} "
+        f"{unit_abbreviation(crs.toWkt())} away, and "
         f"the samples lie in x {at(xy[:, 0].min())} to {at(xy[:, 0].max())}, y {at(xy[:, 1].min())} to "
         f"{at(xy[:, 1].max())}, so "
         "every cell would be extrapolated. Check the extent and the CRS it is given in (e.g. "
@@ -569,7 +570,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bands, variance = self._interpolate_chosen(
                 chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner
             )
-        self._require_values(bands, fields, max_distance, xy)
+        self._require_values(bands, fields, max_distance, xy, grid)
         if variance_output and variance is None:
             raise QgsProcessingException(
                 "OUTPUT_VARIANCE: the automatic choice kept IDW for every field, which gives no variance; leave "
@@ -1143,17 +1144,21 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             return  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
         share = share_of_cells_far(xy, grid, far, mask, within=max_distance, points_box_only=not extent_given)
         if share >= GAP_SHARE:
-            why = f"{GAP_SPACINGS:g} times the samples' spacing, {spacing:,.0f}" if far > grid.pixel_size else "a cell"
+            why = (
+                f"{GAP_SPACINGS:g} times the samples' spacing, {grid.length_text(spacing)}"
+                if far > grid.pixel_size
+                else "a cell"
+            )
             feedback.pushWarning(
-                f"INPUT: {100 * share:.0f} % of the grid's cells lie more than {far:,.0f} map units from every sample "
-                f"({why}): the samples leave wide gaps "
+                f"INPUT: {100 * share:.0f} % of the grid's cells lie more than {grid.length_text(far)} from every "
+                f"sample ({why}): the samples leave wide gaps "
                 "(clusters far apart, or a single line of samples), which the raster fills with values no sample "
                 f"supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave those cells nodata, or give a MASK of the "
                 "sampled area."
             )
 
     @staticmethod
-    def _require_values(bands, fields, max_distance, xy) -> None:
+    def _require_values(bands, fields, max_distance, xy, grid: GridSpec) -> None:
         """Refuse a field whose band is nodata in every cell (no sample within MAX_DISTANCE of any cell centre):
         the raster would show nothing, and the later steps could not use it."""
         for j, name in enumerate(fields):
@@ -1162,12 +1167,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             if max_distance:
                 spacing = sample_spacing(xy)
                 typical = (
-                    f" (the samples' median distance to their nearest neighbour is {spacing:,.4g})" if spacing else ""
+                    f" (the samples' median distance to their nearest neighbour is {grid.length_text(spacing)})"
+                    if spacing
+                    else ""
                 )
                 raise QgsProcessingException(
-                    f"MAX_DISTANCE: no cell of the grid has a sample of {name} within {max_distance:g} (the search "
-                    f"radius), so its band would be nodata everywhere{typical}. Use a larger radius (in the layer's "
-                    "map units), or 0 for none."
+                    f"MAX_DISTANCE: no cell of the grid has a sample of {name} within {grid.length_text(max_distance)} "
+                    f"(the search radius), so its band would be nodata everywhere{typical}. Use a larger radius (in "
+                    "the layer's map units), or 0 for none."
                 )
             raise QgsProcessingException(
                 f"FIELDS: the band of {name} would be nodata in every cell; check the field's values and the MASK."

@@ -3117,7 +3117,7 @@ CASES += [
         "search radius smaller than any distance",
         "interpolate",
         _set(MAX_DISTANCE=1),
-        error=r"^MAX_DISTANCE: no cell of the grid has a sample of Cu within 1 \(the search radius\)",
+        error=r"^MAX_DISTANCE: no cell of the grid has a sample of Cu within 1 m \(the search radius\)",
     ),  # before: ran, and wrote rasters of nodata only
     Case(
         "class field empty (all NULL)",
@@ -3643,15 +3643,15 @@ CASES += [
         "samples in two clusters 100 km apart",
         "interpolate",
         _set(INPUT="samples_two_clusters"),
-        warning=r"INPUT: \d+ % of the grid's cells lie more than [\d,]+ map units from every sample \(3 times the "
-        r"samples' spacing, [\d,]+\): the samples leave wide gaps .* Set MAX_DISTANCE \(e\.g\. \d+\)",
+        warning=r"INPUT: \d+ % of the grid's cells lie more than [\d,]+ m from every sample \(3 times the "
+        r"samples' spacing, [\d,]+ m\): the samples leave wide gaps .* Set MAX_DISTANCE \(e\.g\. \d+\)",
     ),  # before: ran without a word, the 90 km between the blocks filled by IDW
     Case(
         "extent that misses the samples",
         "interpolate",
         _set(EXTENT="500000,520000,7000000,7020000 [EPSG:3067]"),
         error=r"^EXTENT: no sample lies in or near the extent \(x 500,000 to 520,000, y 7,000,000 to 7,020,000 in "
-        r"EPSG:3067\): the nearest is [\d,]+ map units away, .*Check the extent and the CRS it is given in",
+        r"EPSG:3067\): the nearest is [\d,]+ m away, .*Check the extent and the CRS it is given in",
     ),  # before: ran, a 40 x 40 raster of one value (the mean of samples 480 km away)
     Case(
         "extent given in degrees (EPSG:4326)",
