@@ -261,7 +261,8 @@ def build(folder: str) -> Dict[str, str]:
 def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     """Numbers as nature and laboratories make them (sweep 8b): the matrix's 36 samples with a total-magnetic-
     intensity anomaly in nT (about half the values negative, from -2,950 to 16,060 as the Lapland survey's grid
-    holds; real values, not below-detection codes) and a log-ratio of Cu to Pb (negative where Pb exceeds Cu)."""
+    holds; real values, not below-detection codes); the matrix's element raster with a band of magnetics beside Cu
+    and Pb (60 x Cu less its median, in nT: half the cells below 0)."""
     rng = np.random.default_rng(88)
     paths: Dict[str, str] = {}
     n = len(xy)
@@ -270,6 +271,13 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     magnetics = rng.permutation(magnetics)
     paths["samples_magnetics"] = _points(
         os.path.join(folder, "samples_magnetics.gpkg"), xy, {**base, "mag_nT": magnetics.tolist()}
+    )
+    # the matrix's Cu and Pb bands and a magnetic anomaly in nT beside them, half its cells negative
+    magnetic_band = np.round(60.0 * (bands[0] - np.median(bands[0])), 1)
+    paths["raster_magnetics"] = _raster(
+        os.path.join(folder, "elements_magnetics.tif"),
+        np.stack([bands[0], bands[1], magnetic_band]),
+        ["Cu", "Pb", "mag_nT"],
     )
     return paths
 
@@ -4559,4 +4567,30 @@ CASES += [
         check=idw_of_the_raw_values("mag_nT"),
     ),  # before: "mag_nT: 19 values <= 0 set to …, half the smallest positive value, before the log transform": no
     # cell of the map below 0, every negative anomaly erased
+]
+CASES += [
+    Case(
+        "magnetics band beside the elements",
+        "anomalies",
+        _set(INPUT_RASTER="raster_magnetics"),
+        error=r"^INPUT_RASTER: the integrated index needs positive concentrations \(it uses logarithms\), but band "
+        r"'mag_nT' goes down to -?[\d.]+; if that marks missing data, set the raster's nodata value to it; if the band "
+        r"is not a concentration \(magnetics, gravity, a log-ratio: real negative values\), leave it out of "
+        r"ASSOCIATION_BANDS",
+    ),  # before: "… goes down to -1146.4; if that marks missing data, set the raster's nodata value to it, otherwise
+    # interpolate the samples with LOG_TRANSFORM, or with IDW.", which cannot make magnetics positive
+    Case(
+        "magnetics band beside the elements, C-A fractal",
+        "anomalies",
+        _set(INPUT_RASTER="raster_magnetics", METHOD=1, ASSOCIATION_BANDS=[1, 2]),
+        error=r"^INPUT_RASTER: band 'mag_nT' has \d+ values <= 0 inside the mask, which have no logarithm\. If the "
+        r"band is not a concentration \(magnetics, gravity, a log-ratio: real negative values\), leave it out of "
+        r"ELEMENT_BANDS or use the percentile METHOD",
+    ),  # before: "… which have no logarithm; interpolate the samples with LOG_TRANSFORM (positive values), or with IDW."
+    Case(
+        "magnetics band beside the elements, index of Cu and Pb",
+        "anomalies",
+        _set(INPUT_RASTER="raster_magnetics", ASSOCIATION_BANDS=[1, 2]),
+        check=thresholds_as_gdal_reads_them,
+    ),  # percentiles take no logarithm: the magnetics' thresholds are numpy's percentiles of GDAL's read
 ]
