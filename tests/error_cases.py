@@ -262,7 +262,8 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     """Numbers as nature and laboratories make them (sweep 8b): the matrix's 36 samples with a total-magnetic-
     intensity anomaly in nT (about half the values negative, from -2,950 to 16,060 as the Lapland survey's grid
     holds; real values, not below-detection codes); the matrix's element raster with a band of magnetics beside Cu
-    and Pb (60 x Cu less its median, in nT: half the cells below 0)."""
+    and Pb (60 x Cu less its median, in nT: half the cells below 0); Cu as float64, its hole holding the largest
+    float64 (no nodata tag)."""
     rng = np.random.default_rng(88)
     paths: Dict[str, str] = {}
     n = len(xy)
@@ -279,7 +280,25 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
         np.stack([bands[0], bands[1], magnetic_band]),
         ["Cu", "Pb", "mag_nT"],
     )
+    # Cu as float64, 25 cells of its hole holding 1.797e308 (the largest float64, a fill a program left without a
+    # nodata tag): beyond what the float32 stack can hold
+    import rasterio
+
+    filled = bands[0].astype(np.float64)
+    filled[5:10, 5:10] = np.finfo(np.float64).max
+    with rasterio.open(os.path.join(folder, "raster_f64.tif"), "w", **_profile_of(paths["raster_magnetics"], 1)) as dst:
+        dst.write(filled[None])
+        dst.set_band_description(1, "Cu")
+    paths["raster_float64_fill"] = os.path.join(folder, "raster_f64.tif")
     return paths
+
+
+def _profile_of(path: str, count: int) -> dict:
+    """The profile of the raster at ``path`` as float64 of ``count`` bands and no nodata value."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        return {**src.profile, "dtype": "float64", "count": count, "nodata": None}
 
 
 def _sweep7b_inputs(folder: str, bands: np.ndarray, labels: np.ndarray) -> Dict[str, str]:
@@ -4593,4 +4612,33 @@ CASES += [
         _set(INPUT_RASTER="raster_magnetics", ASSOCIATION_BANDS=[1, 2]),
         check=thresholds_as_gdal_reads_them,
     ),  # percentiles take no logarithm: the magnetics' thresholds are numpy's percentiles of GDAL's read
+]
+
+
+def float64_band_where_float32_holds_it(params: Dict[str, object]) -> None:
+    """evidence's band of the float64 raster (on its own grid: bilinear copies each cell) equals GDAL's read of it
+    where float32 holds the value, and is nodata in the 25 cells of 1.797e308."""
+    import rasterio
+    from osgeo import gdal
+
+    path = str(params["CONTINUOUS_RASTERS"][0])  # type: ignore[index]
+    dataset = gdal.Open(path)  # kept open while its band is read
+    values = dataset.GetRasterBand(1).ReadAsArray().astype(np.float64)
+    expected = np.where(np.abs(values) <= np.finfo(np.float32).max, values, np.nan)
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        band = src.read(list(src.descriptions).index("raster_f64:Cu") + 1, masked=True).astype(float).filled(np.nan)
+    assert int(np.isnan(expected).sum()) == 25
+    np.testing.assert_array_equal(np.isnan(band), np.isnan(expected))
+    np.testing.assert_allclose(band[~np.isnan(band)], expected[~np.isnan(expected)], rtol=1e-6)
+
+
+CASES += [
+    Case(
+        "float64 raster holding values beyond float32",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_float64_fill"]),
+        warning=r"CONTINUOUS_RASTERS: band 'Cu' of 'raster_f64\.tif' has 25 cells beyond the float32 range \(magnitude "
+        r"above 3\.4e38, or infinite\), which are not measurements; they were read as nodata",
+        check=float64_band_where_float32_holds_it,
+    ),  # before: the 25 cells nodata in the stack without a word (evaluate, reading the same file, warned)
 ]

@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
 from ..io.rasters import band_labels, data_bands, side_file_crs_note, unscale
+from ..io.values import FLOAT32_MAX
 from .bands import BandSpec, band_name, clean_label
 
 #: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
@@ -135,6 +136,22 @@ class RasterEvidence:
         for k, band in enumerate(self.indexes):  # in the band's own units (scale and offset commute with resampling)
             out[k] = unscale(out[k], src, band)
         return out
+
+    def beyond_float32(self) -> List[int]:
+        """Per band read, the valid cells of the source beyond the float32 range (or infinite): the stack is
+        float32, so they become nodata. Only a float64 band can hold them; other bands are not read for this."""
+        src = self._dataset()
+        counts = []
+        with no_gdal_sidecars():
+            for band in self.indexes:
+                count = 0
+                if src.dtypes[band - 1] == "float64":
+                    for _, window in src.block_windows(band):
+                        block = src.read(band, window=window, masked=True)
+                        with np.errstate(invalid="ignore"):
+                            count += int(np.ma.sum(np.abs(block) > FLOAT32_MAX))
+                counts.append(count)
+        return counts
 
     def close(self) -> None:
         if self._ds is not None:

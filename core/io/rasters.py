@@ -190,20 +190,24 @@ def suspected_fill(band: np.ndarray) -> Optional[SuspectedFill]:
 LABEL_PARAMETERS = ("LABELS", "CONFIDENCE")
 
 
+def beyond_float32_warning(beyond: int, name: str, path: str, parameter: str) -> str:
+    """The warning for ``beyond`` cells of band ``name`` of the raster at ``path`` beyond the float32 range (or
+    infinite), read as nodata."""
+    return (
+        f"{parameter}: band '{name}' of '{os.path.basename(path)}' has {beyond:,} cell{'s' if beyond != 1 else ''} "
+        "beyond the float32 range (magnitude above 3.4e38, or infinite), which are not measurements; they were read "
+        "as nodata (GDAL's 'ERROR 5 ... should be finite values' lines come from QGIS opening such a raster). If "
+        f"they mark missing data, set the file's nodata value to them (gdal_edit.py -a_nodata VALUE '{path}')."
+    )
+
+
 def band_warnings(
     band: np.ndarray, has_nodata: bool, name: str, path: str, parameter: str, beyond: int = 0
 ) -> List[str]:
     """What looks wrong in one band as read: a fill value used as data (only without a nodata value) and
     ``beyond`` cells beyond the float32 range, read as nodata."""
     where = f"band '{name}' of '{os.path.basename(path)}'"
-    warnings = []
-    if beyond:
-        warnings.append(
-            f"{parameter}: {where} has {beyond:,} cell{'s' if beyond != 1 else ''} beyond the float32 range (magnitude above 3.4e38, or "
-            "infinite), which are not measurements; they were read as nodata (GDAL's 'ERROR 5 ... should be finite "
-            "values' lines come from QGIS opening such a raster). If they mark missing data, set the file's nodata "
-            f"value to them (gdal_edit.py -a_nodata VALUE '{path}')."
-        )
+    warnings = [beyond_float32_warning(beyond, name, path, parameter)] if beyond else []
     fill = None if has_nodata else suspected_fill(band)
     if fill is None and parameter not in LABEL_PARAMETERS:  # one class or one weight everywhere is no mistake
         warnings += _uninformative_band(band, where, parameter)
