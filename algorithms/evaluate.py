@@ -29,7 +29,7 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import USED, on_training_cells
-from ..core.evaluation.evaluate import evaluate, favours_low_values
+from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
 from ..core.io.rasters import band_kind, band_unit, read_provenance, read_raster, side_file_crs_note
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
@@ -292,6 +292,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             feedback.pushWarning(note)
         for line in unused_deposit_lines(names, result.sample.status):
             feedback.pushInfo(line)
+        inverted = direction_note(result)
+        if inverted:  # in the log, and in the report
+            feedback.pushWarning(inverted)
+            result.notes.append(inverted)
         trained_on = self._trained_on(raster_path, layer.name(), crs, grid, xy, names, result.sample.status, context)
         if trained_on:  # in the log, and in the report, which is read long after the run
             feedback.pushWarning(trained_on)

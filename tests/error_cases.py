@@ -263,7 +263,7 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     intensity anomaly in nT (about half the values negative, from -2,950 to 16,060 as the Lapland survey's grid
     holds; real values, not below-detection codes); the matrix's element raster with a band of magnetics beside Cu
     and Pb (60 x Cu less its median, in nT: half the cells below 0); Cu as float64, its hole holding the largest
-    float64 (no nodata tag)."""
+    float64 (no nodata tag); a map of the Cu band upside down (low values prospective)."""
     rng = np.random.default_rng(88)
     paths: Dict[str, str] = {}
     n = len(xy)
@@ -290,6 +290,10 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
         dst.write(filled[None])
         dst.set_band_description(1, "Cu")
     paths["raster_float64_fill"] = os.path.join(folder, "raster_f64.tif")
+    # a map whose low values are the prospective ones: the Cu band upside down (its largest value less each cell)
+    paths["prospectivity_inverted"] = _raster(
+        os.path.join(folder, "prospectivity_inverted.tif"), bands[:1].max() - bands[:1], ["score"]
+    )
     return paths
 
 
@@ -4641,4 +4645,40 @@ CASES += [
         r"above 3\.4e38, or infinite\), which are not measurements; they were read as nodata",
         check=float64_band_where_float32_holds_it,
     ),  # before: the 25 cells nodata in the stack without a word (evaluate, reading the same file, warned)
+]
+
+
+def auc_as_brute_force(params: Dict[str, object]) -> None:
+    """evaluate's AUC equals a brute-force AUC of the raster (rasterio's read): each deposit's cell against every
+    valid cell, the share it ranks above, ties half; the report carries the direction note."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        values = src.read(1, masked=True).astype(float).filled(np.nan)
+        inverse = ~src.transform
+    cells = [inverse * (point.x, point.y) for point in gpd.read_file(str(params["DEPOSITS"])).geometry]
+    at = [values[int(np.floor(row)), int(np.floor(col))] for col, row in cells]
+    valid = values[np.isfinite(values)]
+    auc = np.mean([(np.sum(valid < v) + 0.5 * np.sum(valid == v)) / valid.size for v in at])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        found = [float(r["value"]) for r in csv.DictReader(handle) if (r["kind"], r["name"]) == ("metric", "auc")]
+    np.testing.assert_allclose(found, [auc], atol=1e-9)
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        assert "DIRECTION: the deposits lie on lower values" in handle.read()
+
+
+CASES += [
+    Case(
+        "map whose low values are prospective, ranked high first",
+        "evaluate",
+        _set(INPUT_RASTER="prospectivity_inverted"),
+        warning=r"DIRECTION: the deposits lie on lower values than most of the study area: AUC 0\.\d\d \(95 % interval "
+        r"0\.\d\d-0\.\d\d\), wholly below 0\.5, the AUC of a random map, so ranked high values first the map places "
+        r"them worse than chance\. If its low values are the prospective ones .*run again with DIRECTION 'Low values "
+        r"are prospective'\.",
+        check=auc_as_brute_force,
+    ),  # before: the AUC below 0.5 reported without a word on which way the map was read
 ]
