@@ -261,7 +261,7 @@ def build(folder: str) -> Dict[str, str]:
 def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     """Numbers as nature and laboratories make them (sweep 8b): the matrix's 36 samples with a total-magnetic-
     intensity anomaly in nT (about half the values negative, from -2,950 to 16,060 as the Lapland survey's grid
-    holds; real values, not below-detection codes); the matrix's element raster with a band of magnetics beside Cu
+    holds; real values, not below-detection codes); Cu x 1e-9 beside Cu; the matrix's element raster with a band of magnetics beside Cu
     and Pb (60 x Cu less its median, in nT: half the cells below 0); Cu as float64, its hole holding the largest
     float64 (no nodata tag); a map of the Cu band upside down (low values prospective)."""
     rng = np.random.default_rng(88)
@@ -272,6 +272,10 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     magnetics = rng.permutation(magnetics)
     paths["samples_magnetics"] = _points(
         os.path.join(folder, "samples_magnetics.gpkg"), xy, {**base, "mag_nT": magnetics.tolist()}
+    )
+    # Cu x 1e-9 (values of 1e-8, a variogram of 1e-16, as fractions are) beside Cu in ppm
+    paths["samples_fractions"] = _points(
+        os.path.join(folder, "samples_fractions.gpkg"), xy, {**base, "Cu_frac": (np.array(base["Cu"]) * 1e-9).tolist()}
     )
     # the matrix's Cu and Pb bands and a magnetic anomaly in nT beside them, half its cells negative
     magnetic_band = np.round(60.0 * (bands[0] - np.median(bands[0])), 1)
@@ -4681,4 +4685,27 @@ CASES += [
         r"are prospective'\.",
         check=auc_as_brute_force,
     ),  # before: the AUC below 0.5 reported without a word on which way the map was read
+]
+
+
+def kriged_fractions_as_the_ppm(params: Dict[str, object]) -> None:
+    """The band of Cu x 1e-9 is the band of Cu times 1e-9: kriging (variogram fit included) does not depend on the
+    units the values are in."""
+    import rasterio
+
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        names = list(src.descriptions)
+        cu, fraction = (src.read(names.index(n) + 1, masked=True).astype(float) for n in ("Cu", "Cu_frac"))
+    assert np.ptp(cu) > 0
+    np.testing.assert_allclose(fraction.filled(np.nan) * 1e9, cu.filled(np.nan), rtol=1e-4)
+
+
+CASES += [
+    Case(
+        "values of 1e-8 (fractions), kriged on raw values",
+        "interpolate",
+        _set(INPUT="samples_fractions", FIELDS=["Cu", "Cu_frac"], METHOD=1, LOG_TRANSFORM=False),
+        check=kriged_fractions_as_the_ppm,
+    ),  # before: "Unexpected error in prospector:interpolate: ValueError: `x0` is infeasible.", and with fractions a
+    # little larger a variogram left at its starting guess (the fit's tolerances were absolute)
 ]
