@@ -263,7 +263,8 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     intensity anomaly in nT (about half the values negative, from -2,950 to 16,060 as the Lapland survey's grid
     holds; real values, not below-detection codes); Cu x 1e-9 beside Cu; the matrix's element raster with a band of magnetics beside Cu
     and Pb (60 x Cu less its median, in nT: half the cells below 0); Cu as float64, its hole holding the largest
-    float64 (no nodata tag); a map of the Cu band upside down (low values prospective)."""
+    float64 (no nodata tag); Pb as signed bytes (int8, nodata -128); a map of the Cu band upside down (low values
+    prospective)."""
     rng = np.random.default_rng(88)
     paths: Dict[str, str] = {}
     n = len(xy)
@@ -294,6 +295,18 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
         dst.write(filled[None])
         dst.set_band_description(1, "Cu")
     paths["raster_float64_fill"] = os.path.join(folder, "raster_f64.tif")
+    # signed bytes (int8, GDAL 3.6's PIXELTYPE=SIGNEDBYTE): Pb less its median, -127 to 127, a hole of 25 cells
+    # holding the nodata value -128
+    signed = np.clip(np.round(3.0 * (bands[1] - np.median(bands[1]))), -127, 127)
+    signed[5:10, 5:10] = -128
+    with rasterio.open(
+        os.path.join(folder, "pb_int8.tif"),
+        "w",
+        **{**_profile_of(paths["raster_magnetics"], 1), "dtype": "int8", "nodata": -128},
+    ) as dst:
+        dst.write(signed.astype(np.int8)[None])
+        dst.set_band_description(1, "Pb")
+    paths["raster_int8"] = os.path.join(folder, "pb_int8.tif")
     # a map whose low values are the prospective ones: the Cu band upside down (its largest value less each cell)
     paths["prospectivity_inverted"] = _raster(
         os.path.join(folder, "prospectivity_inverted.tif"), bands[:1].max() - bands[:1], ["score"]
@@ -4708,4 +4721,64 @@ CASES += [
         check=kriged_fractions_as_the_ppm,
     ),  # before: "Unexpected error in prospector:interpolate: ValueError: `x0` is infeasible.", and with fractions a
     # little larger a variogram left at its starting guess (the fit's tolerances were absolute)
+]
+
+
+def _signed_bytes_as_rasterio_reads_them(path: str) -> np.ndarray:
+    """The int8 raster's band as rasterio reads it (signed: -127 to 127), NaN where it holds the nodata value."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        values, nodata = src.read(1).astype(np.float64), src.nodata
+    assert src.dtypes[0] == "int8" and values.min() < 0 and nodata == -128
+    return np.where(values == nodata, np.nan, values)
+
+
+def signed_bytes_in_the_stack(params: Dict[str, object]) -> None:
+    """The int8 band in the stack (on its own grid: bilinear copies each cell) is rasterio's signed read, nodata in
+    the 25 cells of -128: no value wrapped to 128-255."""
+    import rasterio
+
+    expected = _signed_bytes_as_rasterio_reads_them(str(params["CONTINUOUS_RASTERS"][0]))  # type: ignore[index]
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        band = src.read(list(src.descriptions).index("pb_int8:Pb") + 1, masked=True).astype(float).filled(np.nan)
+    assert int(np.isnan(expected).sum()) == 25
+    np.testing.assert_array_equal(np.isnan(band), np.isnan(expected))
+    np.testing.assert_allclose(band[~np.isnan(band)], expected[~np.isnan(expected)], atol=1e-4)
+
+
+def auc_of_the_signed_bytes(params: Dict[str, object]) -> None:
+    """evaluate's AUC of the int8 map is a brute-force AUC of rasterio's signed read, its nodata cells left out:
+    each deposit's cell against every valid cell, the share it ranks above, ties half."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+
+    values = _signed_bytes_as_rasterio_reads_them(str(params["INPUT_RASTER"]))
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        inverse = ~src.transform
+    cells = [inverse * (point.x, point.y) for point in gpd.read_file(str(params["DEPOSITS"])).geometry]
+    at = [values[int(np.floor(row)), int(np.floor(col))] for col, row in cells]
+    valid = values[np.isfinite(values)]
+    auc = np.mean([(np.sum(valid < v) + 0.5 * np.sum(valid == v)) / valid.size for v in at])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        found = [float(r["value"]) for r in csv.DictReader(handle) if (r["kind"], r["name"]) == ("metric", "auc")]
+    np.testing.assert_allclose(found, [auc], atol=1e-9)
+
+
+CASES += [
+    Case(
+        "signed bytes (int8) with nodata -128",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_int8"]),
+        check=signed_bytes_in_the_stack,
+    ),  # before: GDAL 3.6's warper read the bytes as 0-255: -1 became 255, -127 became 129, and the 25 cells of
+    # -128 became 128 ppm of evidence, all without a word (gdalwarp itself does the same)
+    Case(
+        "signed bytes (int8) with nodata -128",
+        "evaluate",
+        _set(INPUT_RASTER="raster_int8"),
+        check=auc_of_the_signed_bytes,
+    ),  # before: the 25 cells of -128 ranked as the lowest values of the map (GDAL's mask never matched -128)
 ]

@@ -283,6 +283,17 @@ def _has_nodata(src: Any, index: int) -> bool:
     return list(src.mask_flag_enums[index - 1]) != [MaskFlags.all_valid]
 
 
+def signed_byte_nodata(src: Any, index: int, data: np.ma.MaskedArray) -> np.ma.MaskedArray:
+    """``data`` (a masked read of band ``index``, 1-based, of ``src``) with the band's nodata cells masked when it
+    holds signed bytes. GDAL 3.6 (QGIS 3.22's) has no signed byte type: it reads an int8 band (PIXELTYPE=SIGNEDBYTE)
+    as bytes of 0-255, so its mask never matches a negative nodata value (-128); rasterio gives the values right,
+    so the cells equal to the nodata value are masked here. Any other band is returned as it is."""
+    nodata = src.nodatavals[index - 1]
+    if src.dtypes[index - 1] != "int8" or nodata is None:
+        return data
+    return np.ma.masked_where(np.ma.getdata(data) == nodata, data)
+
+
 def _to_float32(data: np.ndarray) -> "tuple[np.ndarray, List[int]]":
     """A masked read as float32 with NaN for nodata; cells beyond the float32 range (or infinite) become NaN too,
     counted per band (without numpy's overflow warning)."""
@@ -379,14 +390,17 @@ def sample_band(src: Any, index: int, max_cells: int) -> np.ma.MaskedArray:
 
     height, width = src.height, src.width
     if height * width <= max_cells:
-        return src.read(index, masked=True)
+        return signed_byte_nodata(src, index, src.read(index, masked=True))
     windows = spread_blocks(height, width, tuple(src.block_shapes[index - 1]), max_cells)
     if windows is None:
         step = math.sqrt(height * width / max_cells)
         shape = (max(1, int(height / step)), max(1, int(width / step)))
-        return src.read(index, out_shape=shape, resampling=Resampling.nearest, masked=True)
+        return signed_byte_nodata(
+            src, index, src.read(index, out_shape=shape, resampling=Resampling.nearest, masked=True)
+        )
     parts = [
-        src.read(index, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True).ravel() for r0, r1, c0, c1 in windows
+        signed_byte_nodata(src, index, src.read(index, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)).ravel()
+        for r0, r1, c0, c1 in windows
     ]
     return np.ma.concatenate(parts)
 
@@ -557,6 +571,7 @@ def _read_open(
         try:  # band by band when their types differ (a VRT of int16 and float32 bands): one read needs one type
             same = len({src.dtypes[i - 1] for i in indexes}) == 1
             read = src.read(indexes, masked=True) if same else np.ma.stack([src.read(i, masked=True) for i in indexes])
+            read = np.ma.stack([signed_byte_nodata(src, i, read[k]) for k, i in enumerate(indexes)])
             data, beyond = _to_float32(read)
         except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
             raise InputError(
