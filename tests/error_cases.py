@@ -263,7 +263,8 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     intensity anomaly in nT (about half the values negative, from -2,950 to 16,060 as the Lapland survey's grid
     holds; real values, not below-detection codes); Cu x 1e-9 beside Cu; the matrix's element raster with a band of magnetics beside Cu
     and Pb (60 x Cu less its median, in nT: half the cells below 0); Cu as float64, its hole holding the largest
-    float64 (no nodata tag); Pb as signed bytes (int8, nodata -128); a map of the Cu band upside down (low values
+    float64 (no nodata tag); Pb as signed bytes (int8, nodata -128); Cu with Geosoft's dummy -1e32 in a hole, no
+    nodata tag; a map of the Cu band upside down (low values
     prospective)."""
     rng = np.random.default_rng(88)
     paths: Dict[str, str] = {}
@@ -307,6 +308,10 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
         dst.write(signed.astype(np.int8)[None])
         dst.set_band_description(1, "Pb")
     paths["raster_int8"] = os.path.join(folder, "pb_int8.tif")
+    # Geosoft's float dummy, -1e32, in a 5 x 5 hole of the Cu band, without a nodata tag (a grid exported from Oasis)
+    dummy = bands[:1].copy()
+    dummy[0, 5:10, 5:10] = -1e32
+    paths["raster_geosoft_dummy"] = _raster(os.path.join(folder, "cu_geosoft_dummy.tif"), dummy, ["Cu"], nodata=None)
     # a map whose low values are the prospective ones: the Cu band upside down (its largest value less each cell)
     paths["prospectivity_inverted"] = _raster(
         os.path.join(folder, "prospectivity_inverted.tif"), bands[:1].max() - bands[:1], ["score"]
@@ -4781,4 +4786,14 @@ CASES += [
         _set(INPUT_RASTER="raster_int8"),
         check=auc_of_the_signed_bytes,
     ),  # before: the 25 cells of -128 ranked as the lowest values of the map (GDAL's mask never matched -128)
+]
+CASES += [
+    Case(
+        "Geosoft dummy -1e32 without a nodata tag",
+        "evaluate",
+        _set(INPUT_RASTER="raster_geosoft_dummy"),
+        warning=r"INPUT_RASTER: band 'Cu' of 'cu_geosoft_dummy\.tif' has no nodata value, but 25 of its 1,600 cells "
+        r"\(1\.6 %\) hold -1\.00000003e\+32, far below its other values .*: that looks like a fill value for missing "
+        r"data, and it was used as data\. If it is one, set the file's nodata value to -1\.00000003e\+32",
+    ),  # before: the 25 cells ranked as the map's lowest values without a word (-1e38, -3.4e38 and -9999 were known)
 ]

@@ -132,9 +132,9 @@ class RasterData:
 
 
 #: values rasters often hold for missing data; used as data when the file has no nodata value to say so
-FILL_VALUES = (
+FILL_VALUES = (  # -1e32: Geosoft's dummy of a float grid
     -999.0, -9999.0, -99999.0, -999999.0, -32767.0, -32768.0, 255.0, 32767.0, 65535.0,
-    -1e20, 1e20, -1e30, 1e30, -1e38, 1e38, -3.4e38, 3.4e38, -FLOAT32_MAX, FLOAT32_MAX,
+    -1e20, 1e20, -1e30, 1e30, -1e32, 1e32, -1e38, 1e38, -3.4e38, 3.4e38, -FLOAT32_MAX, FLOAT32_MAX,
 )  # fmt: skip
 #: a fill value is suspected when at least this share of a band's valid cells holds it ...
 FILL_SHARE = 0.01
