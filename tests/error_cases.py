@@ -4797,3 +4797,13 @@ CASES += [
         r"data, and it was used as data\. If it is one, set the file's nodata value to -1\.00000003e\+32",
     ),  # before: the 25 cells ranked as the map's lowest values without a word (-1e38, -3.4e38 and -9999 were known)
 ]
+CASES += [
+    Case(
+        "Geosoft dummy -1e32 without a nodata tag",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_geosoft_dummy"]),
+        warning=r"CONTINUOUS_RASTERS: band 'Cu' of 'cu_geosoft_dummy\.tif' has no nodata value, but 25 of its 1,600 "
+        r"cells \(1\.6 %\) hold -1\.00000003e\+32, far below its other values .*: that looks like a fill value for "
+        r"missing data, and it was used as data\.",
+    ),  # before: no word; the dummy resampled into the stack as evidence (bilinear: -1e32 spread over the hole's rim)
+]

@@ -13,7 +13,6 @@ from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
 from ..io.rasters import band_labels, data_bands, side_file_crs_note, signed_byte_nodata, unscale
-from ..io.values import FLOAT32_MAX
 from .bands import BandSpec, band_name, clean_label
 
 #: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
@@ -150,22 +149,6 @@ class RasterEvidence:
             data = signed_byte_nodata(src, band, src.read(band, masked=True))
             self._signed[band] = np.ma.filled(data.astype(np.float32), np.nan)
         return self._signed[band]
-
-    def beyond_float32(self) -> List[int]:
-        """Per band read, the valid cells of the source beyond the float32 range (or infinite): the stack is
-        float32, so they become nodata. Only a float64 band can hold them; other bands are not read for this."""
-        src = self._dataset()
-        counts = []
-        with no_gdal_sidecars():
-            for band in self.indexes:
-                count = 0
-                if src.dtypes[band - 1] == "float64":
-                    for _, window in src.block_windows(band):
-                        block = src.read(band, window=window, masked=True)
-                        with np.errstate(invalid="ignore"):
-                            count += int(np.ma.sum(np.abs(block) > FLOAT32_MAX))
-                counts.append(count)
-        return counts
 
     def close(self) -> None:
         if self._ds is not None:
