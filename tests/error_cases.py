@@ -264,7 +264,7 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     holds; real values, not below-detection codes); Cu x 1e-9 beside Cu; the matrix's element raster with a band of magnetics beside Cu
     and Pb (60 x Cu less its median, in nT: half the cells below 0); Cu as float64, its hole holding the largest
     float64 (no nodata tag); Pb as signed bytes (int8, nodata -128); Cu with Geosoft's dummy -1e32 in a hole, no
-    nodata tag; a map of the Cu band upside down (low values
+    nodata tag; Cu with the lowest float32 in a hole, its nodata tag -3.40282e+38; a map of the Cu band upside down (low values
     prospective)."""
     rng = np.random.default_rng(88)
     paths: Dict[str, str] = {}
@@ -312,6 +312,13 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     dummy = bands[:1].copy()
     dummy[0, 5:10, 5:10] = -1e32
     paths["raster_geosoft_dummy"] = _raster(os.path.join(folder, "cu_geosoft_dummy.tif"), dummy, ["Cu"], nodata=None)
+    # the lowest float32 (-3.4028235e38) in a 5 x 5 hole of the Cu band, its nodata tag written with six digits,
+    # -3.40282e+38, as ENVI headers and some exports write it
+    lowest = bands[:1].copy()
+    lowest[0, 5:10, 5:10] = -np.finfo(np.float32).max
+    paths["raster_nodata_six_digits"] = _raster(
+        os.path.join(folder, "cu_nodata_six_digits.tif"), lowest, ["Cu"], nodata=-3.40282e38
+    )
     # a map whose low values are the prospective ones: the Cu band upside down (its largest value less each cell)
     paths["prospectivity_inverted"] = _raster(
         os.path.join(folder, "prospectivity_inverted.tif"), bands[:1].max() - bands[:1], ["score"]
@@ -4806,4 +4813,13 @@ CASES += [
         r"cells \(1\.6 %\) hold -1\.00000003e\+32, far below its other values .*: that looks like a fill value for "
         r"missing data, and it was used as data\.",
     ),  # before: no word; the dummy resampled into the stack as evidence (bilinear: -1e32 spread over the hole's rim)
+]
+CASES += [
+    Case(
+        "nodata tag -3.40282e+38, cells of -3.4028235e38",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_nodata_six_digits"]),
+        check=continuous_bands_as_gdal_reads_them,
+    ),  # before: GDAL's mask took the 25 cells as nodata, but its warper compared them exactly to the tag and
+    # resampled them as -3.4e38 into the stack, without a word (gdalwarp adjusts the value the same way)
 ]

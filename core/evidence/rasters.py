@@ -12,7 +12,7 @@ from ..callbacks import CancelCallback, check_cancelled
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
-from ..io.rasters import band_labels, data_bands, side_file_crs_note, signed_byte_nodata, unscale
+from ..io.rasters import band_labels, data_bands, side_file_crs_note, signed_byte_nodata, unscale, warp_nodata
 from .bands import BandSpec, band_name, clean_label
 
 #: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
@@ -123,7 +123,7 @@ class RasterEvidence:
                         src_transform=src.transform if signed else None,
                         src_crs=self.assigned_crs_wkt or src.crs,
                         # the band's own nodata (a VRT's bands may differ), not band 1's
-                        src_nodata=np.nan if signed else src.nodatavals[band - 1],
+                        src_nodata=np.nan if signed else warp_nodata(src.nodatavals[band - 1]),
                         src_alpha=0 if signed else self.alpha,
                         destination=out[k],
                         dst_transform=transform,

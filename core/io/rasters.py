@@ -283,6 +283,16 @@ def _has_nodata(src: Any, index: int) -> bool:
     return list(src.mask_flag_enums[index - 1]) != [MaskFlags.all_valid]
 
 
+def warp_nodata(nodata: Optional[float]) -> Optional[float]:
+    """``nodata`` as GDAL's warper must be told it: a value within 1e-5 (relative) of the largest float32 is that
+    value, ±3.4028235e38. A tag written with six digits ('-3.40282e+38', as ENVI headers and some exports write
+    it) names cells that hold the lowest float32: GDAL's mask (every masked read here) takes them as nodata, but the
+    warper compares exactly and would resample them as values of -3.4e38 (gdalwarp adjusts the value the same way)."""
+    if nodata is not None and math.isfinite(nodata) and abs(abs(nodata) - FLOAT32_MAX) <= 1e-5 * FLOAT32_MAX:
+        return math.copysign(FLOAT32_MAX, nodata)
+    return nodata
+
+
 def signed_byte_nodata(src: Any, index: int, data: np.ma.MaskedArray) -> np.ma.MaskedArray:
     """``data`` (a masked read of band ``index``, 1-based, of ``src``) with the band's nodata cells masked when it
     holds signed bytes. GDAL 3.6 (QGIS 3.22's) has no signed byte type: it reads an int8 band (PIXELTYPE=SIGNEDBYTE)
