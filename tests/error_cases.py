@@ -261,11 +261,13 @@ def build(folder: str) -> Dict[str, str]:
 def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     """Numbers as nature and laboratories make them (sweep 8b): the matrix's 36 samples with a total-magnetic-
     intensity anomaly in nT (about half the values negative, from -2,950 to 16,060 as the Lapland survey's grid
-    holds; real values, not below-detection codes); Cu x 1e-9 beside Cu; the matrix's element raster with a band of magnetics beside Cu
-    and Pb (60 x Cu less its median, in nT: half the cells below 0); Cu as float64, its hole holding the largest
-    float64 (no nodata tag); Pb as signed bytes (int8, nodata -128); Cu with Geosoft's dummy -1e32 in a hole, no
-    nodata tag; Cu with the lowest float32 in a hole, its nodata tag -3.40282e+38; a map of the Cu band upside down (low values
-    prospective)."""
+    holds; real values, not below-detection codes), and with Cu x 1e-9 beside Cu; the matrix's element raster with
+    a band of magnetics beside Cu and Pb (60 x Cu less its median, in nT: half the cells below 0); Cu as float64,
+    25 cells holding the largest float64 (no nodata tag); Pb as signed bytes (int8, nodata -128); Cu with
+    Geosoft's dummy -1e32 in 25 cells, no nodata tag; Cu with the lowest float32 in 25 cells, its nodata tag
+    -3.40282e+38; a map of the Cu band upside down (low values prospective)."""
+    import rasterio
+
     rng = np.random.default_rng(88)
     paths: Dict[str, str] = {}
     n = len(xy)
@@ -286,10 +288,8 @@ def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
         np.stack([bands[0], bands[1], magnetic_band]),
         ["Cu", "Pb", "mag_nT"],
     )
-    # Cu as float64, 25 cells of its hole holding 1.797e308 (the largest float64, a fill a program left without a
-    # nodata tag): beyond what the float32 stack can hold
-    import rasterio
-
+    # Cu as float64, 25 cells holding 1.797e308 (the largest float64, a fill a program left without a nodata tag):
+    # beyond what the float32 stack can hold
     filled = bands[0].astype(np.float64)
     filled[5:10, 5:10] = np.finfo(np.float64).max
     with rasterio.open(os.path.join(folder, "raster_f64.tif"), "w", **_profile_of(paths["raster_magnetics"], 1)) as dst:
@@ -4638,7 +4638,8 @@ CASES += [
         error=r"^INPUT_RASTER: band 'mag_nT' has \d+ values <= 0 inside the mask, which have no logarithm\. If the "
         r"band is not a concentration \(magnetics, gravity, a log-ratio: real negative values\), leave it out of "
         r"ELEMENT_BANDS or use the percentile METHOD",
-    ),  # before: "… which have no logarithm; interpolate the samples with LOG_TRANSFORM (positive values), or with IDW."
+    ),  # before: "… which have no logarithm; interpolate the samples with LOG_TRANSFORM (positive values), or with
+    # IDW."
     Case(
         "magnetics band beside the elements, index of Cu and Pb",
         "anomalies",
