@@ -29,7 +29,7 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import USED, on_training_cells
-from ..core.evaluation.evaluate import evaluate, favours_low_values
+from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
 from ..core.io.rasters import band_kind, band_unit, read_provenance, read_raster, side_file_crs_note
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
@@ -137,7 +137,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "A band whose low values are the prospective ones, a distance to faults or contacts (named "
             "'…distance…', as prospector:evidence names and marks them), is ranked from the lowest value up, so "
             "that a useful distance scores above 0.5; the report says which way each map was ranked. DIRECTION "
-            "overrides this for the evaluated band; BASELINES are always ranked automatically.\n\n"
+            "overrides this for the evaluated band; BASELINES are always ranked automatically. When the whole "
+            "interval of the AUC lies below 0.5 the log and the report say so and name DIRECTION: the map may be "
+            "read the wrong way round.\n\n"
             "Deposits off the raster, on nodata or outside the mask are not used, and are listed with the reason "
             "in the report, the table and the log. NAME_FIELD labels the deposits there (by default a field called "
             "'name', in any case, when the layer has one; else the feature id).\n\n"
@@ -292,6 +294,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             feedback.pushWarning(note)
         for line in unused_deposit_lines(names, result.sample.status):
             feedback.pushInfo(line)
+        inverted = direction_note(result)
+        if inverted:  # in the log, and in the report
+            feedback.pushWarning(inverted)
+            result.notes.append(inverted)
         trained_on = self._trained_on(raster_path, layer.name(), crs, grid, xy, names, result.sample.status, context)
         if trained_on:  # in the log, and in the report, which is read long after the run
             feedback.pushWarning(trained_on)

@@ -47,7 +47,7 @@ from ..core.evidence.stack import mask_cells, write_stack
 from ..core.grid import GridSpec
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
-from ..core.io.rasters import side_file_crs_note
+from ..core.io.rasters import raster_warnings, side_file_crs_note
 from . import parameters as params
 from .base import (
     MASK_ADVICE,
@@ -308,6 +308,10 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 path = _raster_file(layer, parameter, shared)
                 source = RasterEvidence(_layer_name(layer), path, grid, method, parameter, None, _layer_crs_wkt(layer))
                 _warn_colour_coded(source, parameter == self.CONTINUOUS_RASTERS, feedback)
+                # as every reader says them: a fill value used as data (no nodata tag), float64 cells beyond what
+                # the float32 stack holds, a band of one value
+                for warning in raster_warnings([(path, i) for i in source.indexes], parameter):
+                    feedback.pushWarning(warning)
                 sources.append(source)
                 given.append(parameter)
         refuse_repeated_bands(sources, given)

@@ -197,7 +197,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "IDW averages "
             "log10 values; kriging works on ln values (variogram and variance in ln units) and back-transforms "
             "with the lognormal correction exp(y* + variance/2 + Lagrange multiplier), which estimates the mean, "
-            "not the median. Values <= 0 left after censoring are set to half the smallest positive value.\n\n"
+            "not the median. Values <= 0 left after censoring are set to half the smallest positive value. A field "
+            "whose negative values are real (magnetics, a log-ratio: more distinct negatives than a laboratory has "
+            "detection limits) has no logarithm: it is interpolated on raw values (or normal scores if TRANSFORM "
+            "says so), with a warning.\n\n"
             "Below-detection values: text such as '<5' or '< 0.5', and negative numbers (the laboratory code "
             "-x = below detection limit x), become CENSORED_FACTOR x the detection limit (default 0.5, half the "
             "limit); they are counted in the log. Over-limit values ('>10000', above the laboratory's upper limit) "
@@ -525,7 +528,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         xy, values, reports, merged, shares, survey_rows = self._samples(
             parameters, source, fields, crs, censored_factor, survey_field, context, feedback
         )
-        transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform, fixed)
+        signed = [rep.negative_reading == "values" for rep in reports]
+        transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform, fixed, signed)
         values = self._substitute_for_log(feedback, fields, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(
@@ -660,7 +664,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         )
         report_values(feedback, fields, reports, censored_factor=censored_factor)
         shares = [
-            selection.below_detection_share(values[:, j], rep.censored, censored_factor)
+            selection.below_detection_share(
+                values[:, j], rep.censored, censored_factor, signed=rep.negative_reading == "values"
+            )
             for j, rep in enumerate(reports)
         ]
         for name, rep in zip(fields, reports):
@@ -771,15 +777,24 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             ],
         }  # fmt: skip
 
-    def _transforms(self, parameters, context, feedback, fields, shares, log_transform, fixed):
+    def _transforms(self, parameters, context, feedback, fields, shares, log_transform, fixed, signed):
         """Per field: "none", "log" or "normal_score" (TRANSFORM, LOG_TRANSFORM and the censoring; a fixed
-        variogram is in the units TRANSFORM and LOG_TRANSFORM say, so the censoring does not change them)."""
+        variogram is in the units TRANSFORM and LOG_TRANSFORM say, so the censoring does not change them). A
+        ``signed`` field (its negatives real values) has no logarithm: it is interpolated on raw values."""
         choice = self.enum_name(parameters, self.TRANSFORM, context)
         limit = self.parameterAsDouble(parameters, self.CENSORED_SHARE, context)
         base = "log" if log_transform else "none"
         out = []
-        for name, share in zip(fields, shares):
+        for name, share, real_negatives in zip(fields, shares, signed):
             transform = "normal_score" if choice == "normal_score" else base
+            if transform == "log" and real_negatives:
+                transform = "none"
+                feedback.pushWarning(
+                    f"{name}: its negative values are real values (see above) and have no logarithm, so it is "
+                    "interpolated on raw values, not on log values as LOG_TRANSFORM asks (setting them to a small "
+                    "positive substitute would erase every negative anomaly). For a skewed field set TRANSFORM to "
+                    "normal scores."
+                )
             if share > limit:
                 if choice == "auto" and fixed is not None:
                     how = (

@@ -252,9 +252,86 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep6m_inputs(folder, xy, base))
     paths.update(_sweep7a_inputs(folder, bands))
     paths.update(_sweep7b_inputs(folder, bands, labels[0]))
+    paths.update(_sweep8b_inputs(folder, xy, base, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
+
+
+def _sweep8b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
+    """Numbers as nature and laboratories make them (sweep 8b): the matrix's 36 samples with a total-magnetic-
+    intensity anomaly in nT (about half the values negative, from -2,950 to 16,060 as the Lapland survey's grid
+    holds; real values, not below-detection codes), and with Cu x 1e-9 beside Cu; the matrix's element raster with
+    a band of magnetics beside Cu and Pb (60 x Cu less its median, in nT: half the cells below 0); Cu as float64,
+    25 cells holding the largest float64 (no nodata tag); Pb as signed bytes (int8, nodata -128); Cu with
+    Geosoft's dummy -1e32 in 25 cells, no nodata tag; Cu with the lowest float32 in 25 cells, its nodata tag
+    -3.40282e+38; a map of the Cu band upside down (low values prospective)."""
+    import rasterio
+
+    rng = np.random.default_rng(88)
+    paths: Dict[str, str] = {}
+    n = len(xy)
+    magnetics = np.round(np.sort(rng.normal(0, 1500, n)), 1)
+    magnetics[-1], magnetics[0] = 16_060.9, -2_953.8
+    magnetics = rng.permutation(magnetics)
+    paths["samples_magnetics"] = _points(
+        os.path.join(folder, "samples_magnetics.gpkg"), xy, {**base, "mag_nT": magnetics.tolist()}
+    )
+    # Cu x 1e-9 (values of 1e-8, a variogram of 1e-16, as fractions are) beside Cu in ppm
+    paths["samples_fractions"] = _points(
+        os.path.join(folder, "samples_fractions.gpkg"), xy, {**base, "Cu_frac": (np.array(base["Cu"]) * 1e-9).tolist()}
+    )
+    # the matrix's Cu and Pb bands and a magnetic anomaly in nT beside them, half its cells negative
+    magnetic_band = np.round(60.0 * (bands[0] - np.median(bands[0])), 1)
+    paths["raster_magnetics"] = _raster(
+        os.path.join(folder, "elements_magnetics.tif"),
+        np.stack([bands[0], bands[1], magnetic_band]),
+        ["Cu", "Pb", "mag_nT"],
+    )
+    # Cu as float64, 25 cells holding 1.797e308 (the largest float64, a fill a program left without a nodata tag):
+    # beyond what the float32 stack can hold
+    filled = bands[0].astype(np.float64)
+    filled[5:10, 5:10] = np.finfo(np.float64).max
+    with rasterio.open(os.path.join(folder, "raster_f64.tif"), "w", **_profile_of(paths["raster_magnetics"], 1)) as dst:
+        dst.write(filled[None])
+        dst.set_band_description(1, "Cu")
+    paths["raster_float64_fill"] = os.path.join(folder, "raster_f64.tif")
+    # signed bytes (int8, GDAL 3.6's PIXELTYPE=SIGNEDBYTE): Pb less its median, -127 to 127, a hole of 25 cells
+    # holding the nodata value -128
+    signed = np.clip(np.round(3.0 * (bands[1] - np.median(bands[1]))), -127, 127)
+    signed[5:10, 5:10] = -128
+    with rasterio.open(
+        os.path.join(folder, "pb_int8.tif"),
+        "w",
+        **{**_profile_of(paths["raster_magnetics"], 1), "dtype": "int8", "nodata": -128},
+    ) as dst:
+        dst.write(signed.astype(np.int8)[None])
+        dst.set_band_description(1, "Pb")
+    paths["raster_int8"] = os.path.join(folder, "pb_int8.tif")
+    # Geosoft's float dummy, -1e32, in a 5 x 5 hole of the Cu band, without a nodata tag (a grid exported from Oasis)
+    dummy = bands[:1].copy()
+    dummy[0, 5:10, 5:10] = -1e32
+    paths["raster_geosoft_dummy"] = _raster(os.path.join(folder, "cu_geosoft_dummy.tif"), dummy, ["Cu"], nodata=None)
+    # the lowest float32 (-3.4028235e38) in a 5 x 5 hole of the Cu band, its nodata tag written with six digits,
+    # -3.40282e+38, as ENVI headers and some exports write it
+    lowest = bands[:1].copy()
+    lowest[0, 5:10, 5:10] = -np.finfo(np.float32).max
+    paths["raster_nodata_six_digits"] = _raster(
+        os.path.join(folder, "cu_nodata_six_digits.tif"), lowest, ["Cu"], nodata=-3.40282e38
+    )
+    # a map whose low values are the prospective ones: the Cu band upside down (its largest value less each cell)
+    paths["prospectivity_inverted"] = _raster(
+        os.path.join(folder, "prospectivity_inverted.tif"), bands[:1].max() - bands[:1], ["score"]
+    )
+    return paths
+
+
+def _profile_of(path: str, count: int) -> dict:
+    """The profile of the raster at ``path`` as float64 of ``count`` bands and no nodata value."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        return {**src.profile, "dtype": "float64", "count": count, "nodata": None}
 
 
 def _sweep7b_inputs(folder: str, bands: np.ndarray, labels: np.ndarray) -> Dict[str, str]:
@@ -4493,4 +4570,257 @@ CASES += [
         r"name it with that extension",
     )  # before: the model was written as 'model.model', which predict then refused ("MODEL: give a .pt file")
     for alg in ("trainmodel", "traincnn")
+]
+
+
+# sweep 8b: numbers as nature and laboratories make them
+def idw_of_the_raw_values(field: str):
+    """The band equals a brute-force IDW (power 2, the NEIGHBORS nearest samples; scipy's KD-tree) of the field's raw
+    values at every cell centre: negative values kept as they are, none set to a positive substitute."""
+
+    def check(params: Dict[str, object]) -> None:
+        import geopandas as gpd
+        import rasterio
+        from scipy.spatial import cKDTree
+
+        frame = gpd.read_file(str(params["INPUT"]))
+        xy, z = np.column_stack([frame.geometry.x, frame.geometry.y]), frame[field].to_numpy(float)
+        with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+            band = src.read(list(src.descriptions).index(field) + 1, masked=True)
+            rows, cols = np.mgrid[0 : src.height, 0 : src.width]
+            x, y = src.xy(rows.ravel(), cols.ravel())
+        distances, nearest = cKDTree(xy).query(np.column_stack([x, y]), k=int(params["NEIGHBORS"]))
+        weights = 1.0 / np.maximum(distances, 1e-9) ** 2
+        expected = ((weights * z[nearest]).sum(1) / weights.sum(1)).reshape(band.shape)
+        assert band.min() < 0, "the map holds no negative value"
+        np.testing.assert_allclose(band.filled(np.nan), expected, rtol=1e-5, atol=1e-3)
+
+    return check
+
+
+_MAGNETICS_RAW = (
+    r"mag_nT: its negative values are real values \(see above\) and have no logarithm, so it is interpolated on "
+    r"raw values, not on log values as LOG_TRANSFORM asks"
+)
+CASES += [
+    Case(
+        "magnetics in nT, half the values negative",
+        "interpolate",
+        _set(INPUT="samples_magnetics", FIELDS=["mag_nT"]),
+        warning=_MAGNETICS_RAW,
+        check=idw_of_the_raw_values("mag_nT"),
+    ),  # before: "mag_nT: heavily censored: 53 % of the values are at or below detection …; so it is interpolated
+    # on normal scores", though the line before said its negatives were read as values
+    Case(
+        "magnetics in nT, half the values negative, TRANSFORM as LOG_TRANSFORM",
+        "interpolate",
+        _set(INPUT="samples_magnetics", FIELDS=["mag_nT"], TRANSFORM=1),
+        warning=_MAGNETICS_RAW,
+        check=idw_of_the_raw_values("mag_nT"),
+    ),  # before: "mag_nT: 19 values <= 0 set to …, half the smallest positive value, before the log transform": no
+    # cell of the map below 0, every negative anomaly erased
+]
+CASES += [
+    Case(
+        "magnetics band beside the elements",
+        "anomalies",
+        _set(INPUT_RASTER="raster_magnetics"),
+        error=r"^INPUT_RASTER: the integrated index needs positive concentrations \(it uses logarithms\), but band "
+        r"'mag_nT' goes down to -?[\d.]+; if that marks missing data, set the raster's nodata value to it; if the band "
+        r"is not a concentration \(magnetics, gravity, a log-ratio: real negative values\), leave it out of "
+        r"ASSOCIATION_BANDS",
+    ),  # before: "… goes down to -1146.4; if that marks missing data, set the raster's nodata value to it, otherwise
+    # interpolate the samples with LOG_TRANSFORM, or with IDW.", which cannot make magnetics positive
+    Case(
+        "magnetics band beside the elements, C-A fractal",
+        "anomalies",
+        _set(INPUT_RASTER="raster_magnetics", METHOD=1, ASSOCIATION_BANDS=[1, 2]),
+        error=r"^INPUT_RASTER: band 'mag_nT' has \d+ values <= 0 inside the mask, which have no logarithm\. If the "
+        r"band is not a concentration \(magnetics, gravity, a log-ratio: real negative values\), leave it out of "
+        r"ELEMENT_BANDS or use the percentile METHOD",
+    ),  # before: "… which have no logarithm; interpolate the samples with LOG_TRANSFORM (positive values), or with
+    # IDW."
+    Case(
+        "magnetics band beside the elements, index of Cu and Pb",
+        "anomalies",
+        _set(INPUT_RASTER="raster_magnetics", ASSOCIATION_BANDS=[1, 2]),
+        check=thresholds_as_gdal_reads_them,
+    ),  # percentiles take no logarithm: the magnetics' thresholds are numpy's percentiles of GDAL's read
+]
+
+
+def float64_band_where_float32_holds_it(params: Dict[str, object]) -> None:
+    """evidence's band of the float64 raster (on its own grid: bilinear copies each cell) equals GDAL's read of it
+    where float32 holds the value, and is nodata in the 25 cells of 1.797e308."""
+    import rasterio
+    from osgeo import gdal
+
+    path = str(params["CONTINUOUS_RASTERS"][0])  # type: ignore[index]
+    dataset = gdal.Open(path)  # kept open while its band is read
+    values = dataset.GetRasterBand(1).ReadAsArray().astype(np.float64)
+    expected = np.where(np.abs(values) <= np.finfo(np.float32).max, values, np.nan)
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        band = src.read(list(src.descriptions).index("raster_f64:Cu") + 1, masked=True).astype(float).filled(np.nan)
+    assert int(np.isnan(expected).sum()) == 25
+    np.testing.assert_array_equal(np.isnan(band), np.isnan(expected))
+    np.testing.assert_allclose(band[~np.isnan(band)], expected[~np.isnan(expected)], rtol=1e-6)
+
+
+CASES += [
+    Case(
+        "float64 raster holding values beyond float32",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_float64_fill"]),
+        warning=r"CONTINUOUS_RASTERS: band 'Cu' of 'raster_f64\.tif' has 25 cells beyond the float32 range \(magnitude "
+        r"above 3\.4e38, or infinite\), which are not measurements; they were read as nodata",
+        check=float64_band_where_float32_holds_it,
+    ),  # before: the 25 cells nodata in the stack without a word (evaluate, reading the same file, warned)
+]
+
+
+def auc_as_brute_force(params: Dict[str, object]) -> None:
+    """evaluate's AUC equals a brute-force AUC of the raster (rasterio's read): each deposit's cell against every
+    valid cell, the share it ranks above, ties half; the report carries the direction note."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        values = src.read(1, masked=True).astype(float).filled(np.nan)
+        inverse = ~src.transform
+    cells = [inverse * (point.x, point.y) for point in gpd.read_file(str(params["DEPOSITS"])).geometry]
+    at = [values[int(np.floor(row)), int(np.floor(col))] for col, row in cells]
+    valid = values[np.isfinite(values)]
+    auc = np.mean([(np.sum(valid < v) + 0.5 * np.sum(valid == v)) / valid.size for v in at])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        found = [float(r["value"]) for r in csv.DictReader(handle) if (r["kind"], r["name"]) == ("metric", "auc")]
+    np.testing.assert_allclose(found, [auc], atol=1e-9)
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        assert "DIRECTION: the deposits lie on lower values" in handle.read()
+
+
+CASES += [
+    Case(
+        "map whose low values are prospective, ranked high first",
+        "evaluate",
+        _set(INPUT_RASTER="prospectivity_inverted"),
+        warning=r"DIRECTION: the deposits lie on lower values than most of the study area: AUC 0\.\d\d \(95 % interval "
+        r"0\.\d\d-0\.\d\d\), wholly below 0\.5, the AUC of a random map, so ranked high values first the map places "
+        r"them worse than chance\. If its low values are the prospective ones .*run again with DIRECTION 'Low values "
+        r"are prospective'\.",
+        check=auc_as_brute_force,
+    ),  # before: the AUC below 0.5 reported without a word on which way the map was read
+]
+
+
+def kriged_fractions_as_the_ppm(params: Dict[str, object]) -> None:
+    """The band of Cu x 1e-9 is the band of Cu times 1e-9: kriging (variogram fit included) does not depend on the
+    units the values are in."""
+    import rasterio
+
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        names = list(src.descriptions)
+        cu, fraction = (src.read(names.index(n) + 1, masked=True).astype(float) for n in ("Cu", "Cu_frac"))
+    assert np.ptp(cu) > 0
+    np.testing.assert_allclose(fraction.filled(np.nan) * 1e9, cu.filled(np.nan), rtol=1e-4)
+
+
+CASES += [
+    Case(
+        "values of 1e-8 (fractions), kriged on raw values",
+        "interpolate",
+        _set(INPUT="samples_fractions", FIELDS=["Cu", "Cu_frac"], METHOD=1, LOG_TRANSFORM=False),
+        check=kriged_fractions_as_the_ppm,
+    ),  # before: "Unexpected error in prospector:interpolate: ValueError: `x0` is infeasible.", and with fractions a
+    # little larger a variogram left at its starting guess (the fit's tolerances were absolute)
+]
+
+
+def _signed_bytes_as_rasterio_reads_them(path: str) -> np.ndarray:
+    """The int8 raster's band as rasterio reads it (signed: -127 to 127), NaN where it holds the nodata value."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        values, nodata = src.read(1).astype(np.float64), src.nodata
+    assert src.dtypes[0] == "int8" and values.min() < 0 and nodata == -128
+    return np.where(values == nodata, np.nan, values)
+
+
+def signed_bytes_in_the_stack(params: Dict[str, object]) -> None:
+    """The int8 band in the stack (on its own grid: bilinear copies each cell) is rasterio's signed read, nodata in
+    the 25 cells of -128: no value wrapped to 128-255."""
+    import rasterio
+
+    expected = _signed_bytes_as_rasterio_reads_them(str(params["CONTINUOUS_RASTERS"][0]))  # type: ignore[index]
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        band = src.read(list(src.descriptions).index("pb_int8:Pb") + 1, masked=True).astype(float).filled(np.nan)
+    assert int(np.isnan(expected).sum()) == 25
+    np.testing.assert_array_equal(np.isnan(band), np.isnan(expected))
+    np.testing.assert_allclose(band[~np.isnan(band)], expected[~np.isnan(expected)], atol=1e-4)
+
+
+def auc_of_the_signed_bytes(params: Dict[str, object]) -> None:
+    """evaluate's AUC of the int8 map is a brute-force AUC of rasterio's signed read, its nodata cells left out:
+    each deposit's cell against every valid cell, the share it ranks above, ties half."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+
+    values = _signed_bytes_as_rasterio_reads_them(str(params["INPUT_RASTER"]))
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        inverse = ~src.transform
+    cells = [inverse * (point.x, point.y) for point in gpd.read_file(str(params["DEPOSITS"])).geometry]
+    at = [values[int(np.floor(row)), int(np.floor(col))] for col, row in cells]
+    valid = values[np.isfinite(values)]
+    auc = np.mean([(np.sum(valid < v) + 0.5 * np.sum(valid == v)) / valid.size for v in at])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        found = [float(r["value"]) for r in csv.DictReader(handle) if (r["kind"], r["name"]) == ("metric", "auc")]
+    np.testing.assert_allclose(found, [auc], atol=1e-9)
+
+
+CASES += [
+    Case(
+        "signed bytes (int8) with nodata -128",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_int8"]),
+        check=signed_bytes_in_the_stack,
+    ),  # before: GDAL 3.6's warper read the bytes as 0-255: -1 became 255, -127 became 129, and the 25 cells of
+    # -128 became 128 ppm of evidence, all without a word (gdalwarp itself does the same)
+    Case(
+        "signed bytes (int8) with nodata -128",
+        "evaluate",
+        _set(INPUT_RASTER="raster_int8"),
+        check=auc_of_the_signed_bytes,
+    ),  # before: the 25 cells of -128 ranked as the lowest values of the map (GDAL's mask never matched -128)
+]
+CASES += [
+    Case(
+        "Geosoft dummy -1e32 without a nodata tag",
+        "evaluate",
+        _set(INPUT_RASTER="raster_geosoft_dummy"),
+        warning=r"INPUT_RASTER: band 'Cu' of 'cu_geosoft_dummy\.tif' has no nodata value, but 25 of its 1,600 cells "
+        r"\(1\.6 %\) hold -1\.00000003e\+32, far below its other values .*: that looks like a fill value for missing "
+        r"data, and it was used as data\. If it is one, set the file's nodata value to -1\.00000003e\+32",
+    ),  # before: the 25 cells ranked as the map's lowest values without a word (-1e38, -3.4e38 and -9999 were known)
+]
+CASES += [
+    Case(
+        "Geosoft dummy -1e32 without a nodata tag",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_geosoft_dummy"]),
+        warning=r"CONTINUOUS_RASTERS: band 'Cu' of 'cu_geosoft_dummy\.tif' has no nodata value, but 25 of its 1,600 "
+        r"cells \(1\.6 %\) hold -1\.00000003e\+32, far below its other values .*: that looks like a fill value for "
+        r"missing data, and it was used as data\.",
+    ),  # before: no word; the dummy resampled into the stack as evidence (bilinear: -1e32 spread over the hole's rim)
+]
+CASES += [
+    Case(
+        "nodata tag -3.40282e+38, cells of -3.4028235e38",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_nodata_six_digits"]),
+        check=continuous_bands_as_gdal_reads_them,
+    ),  # before: GDAL's mask took the 25 cells as nodata, but its warper compared them exactly to the tag and
+    # resampled them as -3.4e38 into the stack, without a word (gdalwarp adjusts the value the same way)
 ]

@@ -94,8 +94,9 @@ def integrated_index(
     if lowest[worst] <= 0:
         raise InputError(
             f"the integrated index needs positive concentrations (it uses logarithms), but band '{names[worst]}' "
-            f"goes down to {lowest[worst]:g}; if that marks missing data, set the raster's nodata value to it, "
-            "otherwise interpolate the samples with LOG_TRANSFORM, or with IDW.",
+            f"goes down to {lowest[worst]:g}; if that marks missing data, set the raster's nodata value to it; if "
+            "the band is not a concentration (magnetics, gravity, a log-ratio: real negative values), leave it out "
+            "of ASSOCIATION_BANDS; otherwise interpolate the samples with LOG_TRANSFORM, or with IDW.",
             "INPUT_RASTER",
         )
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -70,8 +70,10 @@ def _finite(values: np.ndarray) -> np.ndarray:
 def _log_scale(values: np.ndarray, name: str) -> np.ndarray:
     if (values <= 0).any():
         raise InputError(
-            f"band '{name}' has {int((values <= 0).sum())} values <= 0 inside the mask, which have no logarithm; "
-            "interpolate the samples with LOG_TRANSFORM (positive values), or with IDW.",
+            f"band '{name}' has {int((values <= 0).sum())} values <= 0 inside the mask, which have no logarithm. "
+            "If the band is not a concentration (magnetics, gravity, a log-ratio: real negative values), leave it "
+            "out of ELEMENT_BANDS or use the percentile METHOD, which takes no logarithm; if it is, interpolate the "
+            "samples with LOG_TRANSFORM (positive values), or with IDW.",
             "INPUT_RASTER",
         )
     return np.log10(values)

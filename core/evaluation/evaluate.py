@@ -156,6 +156,26 @@ def evaluate(
     return result
 
 
+def direction_note(ev: Evaluation) -> Optional[str]:
+    """A note when the deposits rank clearly worse than chance (the whole AUC interval below 0.5): the map may rank
+    the wrong way round (a distance, a misfit or a score where lower is better, read high values first; or a map
+    inverted on the way), which DIRECTION turns; None otherwise."""
+    low, high = ev.auc_bootstrap
+    if not high < 0.5:
+        return None
+    if ev.low_values_favourable:
+        lower, first, other, such = "higher", "low", "High", "a probability, a concentration, a score"
+    else:
+        lower, first, other, such = "lower", "high", "Low", "a distance, a misfit, a score where lower is better"
+    return (
+        f"DIRECTION: the deposits lie on {lower} values than most of the study area: AUC {ev.auc:.2f} "
+        f"({100 * ev.confidence:.0f} % interval {low:.2f}-{high:.2f}), wholly below 0.5, the AUC of a random map, "
+        f"so ranked {first} values first the map places them worse than chance. If its {other.lower()} values are "
+        f"the prospective ones ({such}, or a map inverted on the way), run again with DIRECTION '{other} values "
+        "are prospective'."
+    )
+
+
 def _unflipped(ev: Evaluation) -> Evaluation:
     """An evaluation of the negated band returned to the band's own values (the ranks and shares stay)."""
     sample = replace(ev.sample, values=np.negative(ev.sample.values), cell_values=np.negative(ev.sample.cell_values))

@@ -4,7 +4,7 @@ warper (``rasterio.warp.reproject``), reprojecting when the CRS differs, window 
 from __future__ import annotations
 
 import threading
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from ..callbacks import CancelCallback, check_cancelled
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
-from ..io.rasters import band_labels, data_bands, side_file_crs_note, unscale
+from ..io.rasters import band_labels, data_bands, side_file_crs_note, signed_byte_nodata, unscale, warp_nodata
 from .bands import BandSpec, band_name, clean_label
 
 #: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
@@ -58,6 +58,7 @@ class RasterEvidence:
             raise ValueError(f"unknown resampling {method!r}")
         self.layer, self.path, self.method, self.parameter = layer, path, method, parameter
         self._ds: Optional[Any] = None
+        self._signed: Dict[int, np.ndarray] = {}  # int8 bands read whole (see _signed_bytes)
         self._lock = threading.Lock()
         src = self._dataset()
         #: the CRS the file is read in when it has none of its own (one set on the layer in QGIS), else None
@@ -114,12 +115,16 @@ class RasterEvidence:
         with no_gdal_sidecars():
             for k, band in enumerate(self.indexes):
                 check_cancelled(is_cancelled)
+                # signed bytes: GDAL 3.6's warper reads them as 0-255; warp rasterio's read of them instead
+                signed = src.dtypes[band - 1] == "int8"
                 try:
                     reproject(
-                        source=rasterio.band(src, band),
+                        source=self._signed_bytes(band) if signed else rasterio.band(src, band),
+                        src_transform=src.transform if signed else None,
                         src_crs=self.assigned_crs_wkt or src.crs,
-                        src_nodata=src.nodatavals[band - 1],  # the band's own (a VRT's bands may differ), not band 1's
-                        src_alpha=self.alpha,
+                        # the band's own nodata (a VRT's bands may differ), not band 1's
+                        src_nodata=np.nan if signed else warp_nodata(src.nodatavals[band - 1]),
+                        src_alpha=0 if signed else self.alpha,
                         destination=out[k],
                         dst_transform=transform,
                         dst_crs=grid.crs_wkt or src.crs,
@@ -136,6 +141,15 @@ class RasterEvidence:
             out[k] = unscale(out[k], src, band)
         return out
 
+    def _signed_bytes(self, band: int) -> np.ndarray:
+        """Band ``band`` (1-based) of an int8 source as float32, NaN where nodata (:func:`signed_byte_nodata`), read
+        once and kept."""
+        if band not in self._signed:
+            src = self._dataset()
+            data = signed_byte_nodata(src, band, src.read(band, masked=True))
+            self._signed[band] = np.ma.filled(data.astype(np.float32), np.nan)
+        return self._signed[band]
+
     def close(self) -> None:
         if self._ds is not None:
             self._ds.close()
@@ -144,6 +158,7 @@ class RasterEvidence:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_ds"] = None  # an open dataset does not travel; the worker opens the file itself
+        state["_signed"] = {}
         del state["_lock"]
         return state
 

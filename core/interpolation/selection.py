@@ -196,12 +196,16 @@ def kriging_warnings(
 HEAVY_CENSORING = 0.25
 
 
-def below_detection_share(values: np.ndarray, censored: int, censored_factor: float) -> float:
+def below_detection_share(values: np.ndarray, censored: int, censored_factor: float, signed: bool = False) -> float:
     """Share of the finite ``values`` at or below detection: the ``censored`` entries ('<5', negative codes,
-    already replaced by ``censored_factor`` x the limit) plus the values <= 0 that are not such substitutes."""
+    already replaced by ``censored_factor`` x the limit) plus the values <= 0 that are not such substitutes.
+    ``signed``: the field's negative numbers are real values (magnetics in nT, a log-ratio, levelled data), so a
+    value <= 0 is a measurement like any other and only the ``censored`` entries count."""
     finite = np.asarray(values, dtype=np.float64)
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
         return 0.0
+    if signed:
+        return min(1.0, censored / finite.size)
     below = int(np.sum(finite <= 0)) + (censored if censored_factor > 0 else 0)
     return min(1.0, below / finite.size)

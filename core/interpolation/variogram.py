@@ -229,7 +229,9 @@ def fit_variogram(
     """Weighted least-squares fit of each model; returns the best and every model's weighted SSE.
 
     Weights are ``N_j / h_j^2``; nugget, partial sill and range are bounded to
-    ``[0, 2 max gamma]``, ``[0, 2 max gamma]`` and ``[lag_1 / 10, 2 max lag]``.
+    ``[0, 2 max gamma]``, ``[0, 2 max gamma]`` and ``[lag_1 / 10, 2 max lag]``. The fit runs on gamma / max gamma
+    and lag / max lag, so that it does not depend on the units: a field of fractions (1e-9, a variogram of 1e-18)
+    or of counts (1e9) fits as the same field in ppm does (the optimiser's tolerances are absolute).
     """
     from scipy.optimize import least_squares
 
@@ -242,8 +244,10 @@ def fit_variogram(
     sw = np.sqrt(n / np.maximum(h, 1e-12) ** 2)
     sw = sw / sw.max()
     hmax = float(h.max())
+    units = np.array([gmax, gmax, hmax])  # the fit's parameters are nugget, partial sill and range in these
+    h, g = h / hmax, g / gmax
     lower = np.array([0.0, 0.0, h.min() / 10.0])
-    upper = np.array([2.0 * gmax, 2.0 * gmax, 2.0 * hmax])
+    upper = np.array([2.0, 2.0, 2.0])
     scores: Dict[str, float] = {}
     best: Optional[Variogram] = None
     best_score = math.inf
@@ -263,13 +267,13 @@ def fit_variogram(
 
         model_best: Optional[Tuple[float, np.ndarray]] = None
         for nugget0, range0 in ((0.1, 0.5), (0.3, 0.3), (0.05, 1.0), (0.5, 0.8)):
-            x0 = np.clip([nugget0 * gmax, (1 - nugget0) * gmax, range0 * hmax], lower + 1e-12, upper - 1e-12)
+            x0 = np.clip([nugget0, 1 - nugget0, range0], lower + 1e-12, upper - 1e-12)
             result = least_squares(residuals, x0, bounds=(lower, upper), method="trf", x_scale="jac")
-            cost = float(np.sum(result.fun**2))
+            cost = float(np.sum(result.fun**2)) * gmax**2  # in the variogram's own units, squared
             if model_best is None or cost < model_best[0]:
                 model_best = (cost, result.x)
         assert model_best is not None  # the loop ran
-        cost, p = model_best
+        cost, p = model_best[0], model_best[1] * units
         scores[model] = cost
         if cost < best_score and p[0] + p[1] > 0:
             best_score = cost

@@ -132,9 +132,9 @@ class RasterData:
 
 
 #: values rasters often hold for missing data; used as data when the file has no nodata value to say so
-FILL_VALUES = (
+FILL_VALUES = (  # -1e32: Geosoft's dummy of a float grid
     -999.0, -9999.0, -99999.0, -999999.0, -32767.0, -32768.0, 255.0, 32767.0, 65535.0,
-    -1e20, 1e20, -1e30, 1e30, -1e38, 1e38, -3.4e38, 3.4e38, -FLOAT32_MAX, FLOAT32_MAX,
+    -1e20, 1e20, -1e30, 1e30, -1e32, 1e32, -1e38, 1e38, -3.4e38, 3.4e38, -FLOAT32_MAX, FLOAT32_MAX,
 )  # fmt: skip
 #: a fill value is suspected when at least this share of a band's valid cells holds it ...
 FILL_SHARE = 0.01
@@ -190,20 +190,24 @@ def suspected_fill(band: np.ndarray) -> Optional[SuspectedFill]:
 LABEL_PARAMETERS = ("LABELS", "CONFIDENCE")
 
 
+def beyond_float32_warning(beyond: int, name: str, path: str, parameter: str) -> str:
+    """The warning for ``beyond`` cells of band ``name`` of the raster at ``path`` beyond the float32 range (or
+    infinite), read as nodata."""
+    return (
+        f"{parameter}: band '{name}' of '{os.path.basename(path)}' has {beyond:,} cell{'s' if beyond != 1 else ''} "
+        "beyond the float32 range (magnitude above 3.4e38, or infinite), which are not measurements; they were read "
+        "as nodata (GDAL's 'ERROR 5 ... should be finite values' lines come from QGIS opening such a raster). If "
+        f"they mark missing data, set the file's nodata value to them (gdal_edit.py -a_nodata VALUE '{path}')."
+    )
+
+
 def band_warnings(
     band: np.ndarray, has_nodata: bool, name: str, path: str, parameter: str, beyond: int = 0
 ) -> List[str]:
     """What looks wrong in one band as read: a fill value used as data (only without a nodata value) and
     ``beyond`` cells beyond the float32 range, read as nodata."""
     where = f"band '{name}' of '{os.path.basename(path)}'"
-    warnings = []
-    if beyond:
-        warnings.append(
-            f"{parameter}: {where} has {beyond:,} cell{'s' if beyond != 1 else ''} beyond the float32 range (magnitude above 3.4e38, or "
-            "infinite), which are not measurements; they were read as nodata (GDAL's 'ERROR 5 ... should be finite "
-            "values' lines come from QGIS opening such a raster). If they mark missing data, set the file's nodata "
-            f"value to them (gdal_edit.py -a_nodata VALUE '{path}')."
-        )
+    warnings = [beyond_float32_warning(beyond, name, path, parameter)] if beyond else []
     fill = None if has_nodata else suspected_fill(band)
     if fill is None and parameter not in LABEL_PARAMETERS:  # one class or one weight everywhere is no mistake
         warnings += _uninformative_band(band, where, parameter)
@@ -277,6 +281,27 @@ def _has_nodata(src: Any, index: int) -> bool:
     from rasterio.enums import MaskFlags
 
     return list(src.mask_flag_enums[index - 1]) != [MaskFlags.all_valid]
+
+
+def warp_nodata(nodata: Optional[float]) -> Optional[float]:
+    """``nodata`` as GDAL's warper must be told it: a value within 1e-5 (relative) of the largest float32 is that
+    value, ±3.4028235e38. A tag written with six digits ('-3.40282e+38', as ENVI headers and some exports write
+    it) names cells that hold the lowest float32: GDAL's mask (every masked read here) takes them as nodata, but the
+    warper compares exactly and would resample them as values of -3.4e38 (gdalwarp adjusts the value the same way)."""
+    if nodata is not None and math.isfinite(nodata) and abs(abs(nodata) - FLOAT32_MAX) <= 1e-5 * FLOAT32_MAX:
+        return math.copysign(FLOAT32_MAX, nodata)
+    return nodata
+
+
+def signed_byte_nodata(src: Any, index: int, data: np.ma.MaskedArray) -> np.ma.MaskedArray:
+    """``data`` (a masked read of band ``index``, 1-based, of ``src``) with the band's nodata cells masked when it
+    holds signed bytes. GDAL 3.6 (QGIS 3.22's) has no signed byte type: it reads an int8 band (PIXELTYPE=SIGNEDBYTE)
+    as bytes of 0-255, so its mask never matches a negative nodata value (-128); rasterio gives the values right,
+    so the cells equal to the nodata value are masked here. Any other band is returned as it is."""
+    nodata = src.nodatavals[index - 1]
+    if src.dtypes[index - 1] != "int8" or nodata is None:
+        return data
+    return np.ma.masked_where(np.ma.getdata(data) == nodata, data)
 
 
 def _to_float32(data: np.ndarray) -> "tuple[np.ndarray, List[int]]":
@@ -375,14 +400,17 @@ def sample_band(src: Any, index: int, max_cells: int) -> np.ma.MaskedArray:
 
     height, width = src.height, src.width
     if height * width <= max_cells:
-        return src.read(index, masked=True)
+        return signed_byte_nodata(src, index, src.read(index, masked=True))
     windows = spread_blocks(height, width, tuple(src.block_shapes[index - 1]), max_cells)
     if windows is None:
         step = math.sqrt(height * width / max_cells)
         shape = (max(1, int(height / step)), max(1, int(width / step)))
-        return src.read(index, out_shape=shape, resampling=Resampling.nearest, masked=True)
+        return signed_byte_nodata(
+            src, index, src.read(index, out_shape=shape, resampling=Resampling.nearest, masked=True)
+        )
     parts = [
-        src.read(index, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True).ravel() for r0, r1, c0, c1 in windows
+        signed_byte_nodata(src, index, src.read(index, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)).ravel()
+        for r0, r1, c0, c1 in windows
     ]
     return np.ma.concatenate(parts)
 
@@ -553,6 +581,7 @@ def _read_open(
         try:  # band by band when their types differ (a VRT of int16 and float32 bands): one read needs one type
             same = len({src.dtypes[i - 1] for i in indexes}) == 1
             read = src.read(indexes, masked=True) if same else np.ma.stack([src.read(i, masked=True) for i in indexes])
+            read = np.ma.stack([signed_byte_nodata(src, i, read[k]) for k, i in enumerate(indexes)])
             data, beyond = _to_float32(read)
         except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
             raise InputError(

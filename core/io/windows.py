@@ -13,7 +13,7 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..grid import GridSpec
 from .inputs import no_gdal_sidecars
-from .rasters import PROVENANCE_TAG, band_labels, data_bands, is_scaled, unscale
+from .rasters import PROVENANCE_TAG, band_labels, data_bands, is_scaled, signed_byte_nodata, unscale
 
 
 class StackWindowReader:
@@ -124,9 +124,9 @@ class StackWindowReader:
     def _read_masked(dataset: Any, band: int, window: Any) -> np.ndarray:
         """One band through GDAL's mask (nodata, mask band or alpha), as float32 with NaN where masked, in the
         band's own units (its GDAL scale and offset applied, as read_raster reads it)."""
-        data = dataset.read(band, window=window, masked=True)
+        data = signed_byte_nodata(dataset, band, dataset.read(band, window=window, masked=True))
         with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: nodata, as read_raster reads it
-            block = data.astype(np.float32).filled(np.nan)
+            block = np.ma.filled(data.astype(np.float32), np.nan)
         block[np.isinf(block)] = np.nan
         return unscale(block, dataset, band)
 

@@ -88,6 +88,13 @@ def test_below_detection_share_by_hand():
     assert below_detection_share(values0, censored=3, censored_factor=0.0) == pytest.approx(3 / 5)
 
 
+def test_below_detection_share_of_a_field_with_real_negatives():
+    # magnetics in nT: 3 negative values and a 0 are measurements; only the 1 '<5' entry is below detection
+    values = np.array([-250.0, -12.5, -0.4, 0.0, 2.5, 40.0, 310.0, 1200.0, np.nan])
+    assert below_detection_share(values, censored=1, censored_factor=0.5, signed=True) == pytest.approx(1 / 8)
+    assert below_detection_share(values, censored=0, censored_factor=0.5, signed=True) == 0.0
+
+
 def test_only_idw_over_every_sample_is_checked_at_a_subset(monkeypatch):
     """With NEIGHBORS 0 above the leave-one-out limit, IDW asked to (``every_sample``: a field whose candidates are
     all IDW) is left out one at a time at a random subset; IDW beside kriging and global kriging itself keep the

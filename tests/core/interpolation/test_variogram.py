@@ -50,6 +50,26 @@ def test_fit_recovers_generating_model(model):
     assert scores[model] == min(scores.values())
 
 
+@pytest.mark.parametrize("unit", [1e-9, 1e-4, 1e9])
+def test_fit_does_not_depend_on_the_units(unit):
+    """The same variogram in other units (Cu as a fraction, or as counts): the fit is the same, scaled. Before, a
+    variogram of 1e-16 (values of 1e-8) could not start ('x0 is infeasible') and one of 1e-6 stayed at its start."""
+    true = Variogram("exponential", 0.2, 1.3, 40.0)
+    lags = np.linspace(3, 90, 15)
+    rng = np.random.default_rng(1)
+    gamma = true(lags) * rng.uniform(0.9, 1.1, 15)  # noisy, so the fit has something to do
+    reference, reference_scores = fit_variogram(ExperimentalVariogram(lags, gamma, np.full(15, 100)))
+    scaled, scores = fit_variogram(ExperimentalVariogram(lags, gamma * unit**2, np.full(15, 100)))
+    assert scaled.model == reference.model
+    np.testing.assert_allclose(
+        [scaled.nugget / unit**2, scaled.psill / unit**2, scaled.range],
+        [reference.nugget, reference.psill, reference.range],
+        rtol=1e-6,
+    )
+    for model, score in scores.items():
+        assert score / unit**4 == pytest.approx(reference_scores[model], rel=1e-6)
+
+
 def test_meuse_log_zinc_matches_published_variogram():
     """gstat vignette: log(zinc) spherical, nugget 0.0507, partial sill 0.5906, range 897 m.
 
