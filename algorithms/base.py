@@ -694,6 +694,12 @@ def refuse_database_sink(name: str, value: object, context) -> None:
     )
 
 
+def input_file(parameters, name: str, context) -> str:
+    """The file behind input parameter ``name`` ('' when none: a memory layer, a database table)."""
+    paths = _input_paths(parameters.get(name), context)
+    return paths[0] if paths else ""
+
+
 def _input_paths(value: object, context) -> List[str]:
     """The file an input parameter value names: a path (``|layername=…`` and other options dropped), a URI
     (``delimitedtext://file:///….csv?delimiter=,…``, ``file:///….csv?…``, any ``provider://uri``), a layer id or

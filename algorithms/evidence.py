@@ -56,6 +56,7 @@ from .base import (
     ProspectorAlgorithm,
     check_fields,
     defined_crs,
+    input_file,
     layer_file,
     require_geometry,
     require_projected,
@@ -544,7 +545,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         check_fields(source, [field], self.CLASS_FIELD)
         geometries, values = self._read(source, crs, context, feedback, self.POLYGONS, grid, field)
         labels = [class_label(v) for v in values]
-        refuse_undecoded_classes(labels, field, _layer_name(source), self.CLASS_FIELD)
+        refuse_undecoded_classes(
+            labels, field, _layer_name(source), self.CLASS_FIELD, input_file(parameters, self.POLYGONS, context)
+        )
         unclassed = sum(label is None for label in labels)
         if unclassed and unclassed < len(labels):  # all empty is refused by choose_classes
             feedback.pushWarning(
