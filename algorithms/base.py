@@ -511,6 +511,10 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     def provenance(self, parameters, context, extra: Dict[str, Any] | None = None) -> Dict[str, Any]:
         """What made an output: algorithm, plugin and QGIS versions, parameters (enum choices by name), time."""
         described = {k: _describe(v) for k, v in parameters.items()}
+        for name, value in described.items():
+            definition = self.parameterDefinition(name)
+            if definition is not None and (definition.type() in INPUT_TYPES or definition.isDestination()):
+                described[name] = _absolute(value)
         for name in self.ENUM_NAMES:
             if name in parameters and self.parameterDefinition(name) is not None:
                 described[name] = self.enum_name(parameters, name, context)
@@ -879,6 +883,21 @@ def _memory_vrt_layers(value: object, context) -> object:
     layer.destroyed.connect(lambda *_: _release_quietly(copy))
     store.addMapLayer(layer)
     return layer
+
+
+def _absolute(value: object) -> object:
+    """A file named relative to the working folder (qgis_process run from a project folder with 'OUTPUT=maps/cu.tif')
+    as the absolute path it named, so that provenance read later, from anywhere, still points at the file; anything
+    else (URIs, layer names, memory layers) as it is."""
+    if isinstance(value, list):
+        return [_absolute(v) for v in value]
+    if not isinstance(value, str) or not value or os.path.isabs(value) or "://" in value or ":" in value[:8]:
+        return value
+    path, bar, options = value.partition("|")
+    folder = os.path.dirname(path) or "."
+    if not os.path.exists(path) and not (os.path.splitext(path)[1] and os.path.isdir(folder)):
+        return value  # a layer's name in the project, 'TEMPORARY_OUTPUT': not a file
+    return os.path.abspath(path) + bar + options
 
 
 def _describe(value: object) -> object:
