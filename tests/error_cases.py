@@ -252,8 +252,65 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep6m_inputs(folder, xy, base))
     paths.update(_sweep7a_inputs(folder, bands))
     paths.update(_sweep7b_inputs(folder, bands, labels[0]))
+    paths.update(_sweep8a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
+    return paths
+
+
+#: a folder as users' computers have them: non-ASCII letters, an emoji, spaces and # % & , ; ' = ( ) [ ]
+ODD_FOLDER = os.path.join("Työt", "Kittilä 2026 #1 (50% & co), [v2]; 'x'=y", "Кола 🪨")
+
+
+def _sweep8a_inputs(folder: str) -> Dict[str, str]:
+    """Files and names as users' computers have them (sweep 8a): the matrix's samples in a folder and file named
+    with non-ASCII letters, an emoji and the characters # % & , ; ' = ( ) [ ]; label points whose class words were
+    typed in several capitalisations, with trailing and no-break spaces ('mineralised\u00a0', 'Mineralised',
+    'MINERALISED'; 'barren', 'Barren ', 'BARREN', 'barren\u00a0'); the Latin-1 label points and lithology again,
+    but with a .cpg file saying UTF-8 (a file re-saved by one program and described by another); and the label
+    points as a CSV written in Windows-1252 (';'-separated), given as a delimitedtext URI without and with
+    'encoding=windows-1252'."""
+    import shutil
+
+    from osgeo import ogr
+
+    paths: Dict[str, str] = {}
+    odd = os.path.join(folder, ODD_FOLDER)
+    os.makedirs(odd)
+    paths["samples_odd_path"] = os.path.join(odd, "näytteet 🪨 #1.gpkg")
+    shutil.copy(os.path.join(folder, "samples.gpkg"), paths["samples_odd_path"])
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    barren = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
+    words = ["mineralised\u00a0", "Mineralised", "MINERALISED", "barren", "Barren ", "BARREN", "barren\u00a0"]
+    paths["labels_cases"] = _ogr_layer(
+        os.path.join(folder, "labels_cases.gpkg"),
+        ogr.wkbPoint,
+        {"cls": ogr.OFTString},
+        [(f"POINT ({x} {y})", {"cls": v}) for (x, y), v in zip(deposits + barren, words)],
+    )
+    classes = ["malmi ä", "malmi ö", "malmi ä"] + ["barren"] * 4
+    paths["labels_cpg_utf8"] = _latin1_shapefile(
+        os.path.join(folder, "labels_cpg_utf8.shp"), ogr.wkbPoint, "luokka",
+        [(f"POINT ({x} {y})", k) for (x, y), k in zip(deposits + barren, classes)],
+    )  # fmt: skip
+    rings = [
+        f"POLYGON (({X0 + a} {Y0}, {X0 + a + 2500} {Y0}, {X0 + a + 2500} {Y0 + 10000}, {X0 + a} {Y0 + 10000}, "
+        f"{X0 + a} {Y0}))"
+        for a in (0, 2500, 5000, 7500)
+    ]
+    paths["lithology_cpg_utf8"] = _latin1_shapefile(
+        os.path.join(folder, "lithology_cpg_utf8.shp"), ogr.wkbPolygon, "rock",
+        list(zip(rings, ("Kivi ä", "Kivi ö", "gabbro", "Kivi ä"))),
+    )  # fmt: skip
+    for key in ("labels_cpg_utf8", "lithology_cpg_utf8"):
+        with open(os.path.splitext(paths[key])[0] + ".cpg", "w") as handle:
+            handle.write("UTF-8")
+    paths["labels_1252_csv"] = os.path.join(folder, "luokat_1252.csv")
+    with open(paths["labels_1252_csv"], "w", encoding="cp1252") as handle:
+        handle.write("x;y;luokka\n" + "".join(f"{x};{y};{k}\n" for (x, y), k in zip(deposits + barren, classes)))
+    uri = f"delimitedtext://file://{paths['labels_1252_csv']}?delimiter=;&xField=x&yField=y&crs={CRS}"
+    paths["labels_1252_csv_uri"] = uri
+    paths["labels_1252_csv_encoding_uri"] = uri.replace("?", "?encoding=windows-1252&")
     return paths
 
 
@@ -4493,4 +4550,142 @@ CASES += [
         r"name it with that extension",
     )  # before: the model was written as 'model.model', which predict then refused ("MODEL: give a .pt file")
     for alg in ("trainmodel", "traincnn")
+]
+
+
+# sweep 8a: files and names as users' computers have them
+def _labels_of_one_mineralised_class(params: Dict[str, object]) -> None:
+    """The label raster holds barren (0) and one mineralised class (1), read back with rasterio: the class words'
+    capitalisations are not three deposit types."""
+    import rasterio
+
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        values = src.read(1, masked=True).compressed()
+    assert set(np.unique(values).tolist()) == {0, 1}, np.unique(values)
+
+
+def _provenance_paths_absolute(*keys: str) -> Callable[[Dict[str, object]], None]:
+    """The output's provenance names each of ``keys`` by its absolute path, the file the relative one named."""
+
+    def check(params: Dict[str, object]) -> None:
+        import json
+
+        import rasterio
+
+        with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+            record = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])
+        for key in keys:
+            given = str(params[key])
+            assert not os.path.isabs(given), given  # the row gave it relative
+            assert record["parameters"][key] == os.path.abspath(given), (key, record["parameters"][key])
+
+    return check
+
+
+def _relative(*keys: str):
+    """Parameters ``keys`` as paths relative to the working folder, as typed in a shell in a project folder."""
+
+    def change(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+        return {**p, **{key: os.path.relpath(str(p[key])) for key in keys}}
+
+    return change
+
+
+def _outputs_in_odd_folder(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+    """The samples from the odd folder, the grid and its cross-validation table written into one like it."""
+    folder = os.path.join(os.path.dirname(str(p["OUTPUT"])), ODD_FOLDER, "tulokset; #2 & (%20) 'ä'=[ö]")
+    os.makedirs(folder, exist_ok=True)
+    return {
+        **p,
+        "INPUT": d["samples_odd_path"],
+        "OUTPUT": os.path.join(folder, "alkuaineet ä #1.TIF"),
+        "OUTPUT_CV": os.path.join(folder, "ristiin, validointi.CSV"),
+    }
+
+
+def _grid_where_asked(params: Dict[str, object]) -> None:
+    """The grid and its table are at the paths asked for (nothing else in the folder), bands named Cu and Pb, the
+    grid a brute-force IDW of the samples read with geopandas from the odd path."""
+    import geopandas as gpd
+    import rasterio
+
+    folder = os.path.dirname(str(params["OUTPUT"]))
+    assert sorted(os.listdir(folder)) == ["alkuaineet ä #1.TIF", "ristiin, validointi.CSV"], os.listdir(folder)
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        assert src.descriptions == ("Cu", "Pb")
+    frame = gpd.read_file(str(params["INPUT"]))
+    _assert_brute_force_idw(params, np.column_stack([frame.geometry.x, frame.geometry.y]), frame["Cu"].to_numpy())
+
+
+CASES += [
+    Case(
+        "class words in several capitalisations and spaces",
+        "pseudolabel",
+        _set(LABELS="labels_cases", LABEL_FIELD="cls", METHOD=1),
+        warning=r"Classes: 0 = barren, 1 = MINERALISED / Mineralised / mineralised(?:\"|$)",
+        check=_labels_of_one_mineralised_class,
+    ),  # before: "Classes: 0 = barren, 1 = MINERALISED, 2 = Mineralised, 3 = mineralised": label spreading wrote
+    # three mineralised classes for one
+    Case(
+        "class words in several capitalisations and spaces",
+        "trainmodel",
+        _set(LABELS="labels_cases", LABEL_FIELD="cls"),
+        warning=r"Classes: 0 = barren, 1 = MINERALISED / Mineralised / mineralised(?:\"|$)",
+    ),  # before: "Classes: 0 = barren, 1 = MINERALISED, 2 = Mineralised, 3 = mineralised"
+    Case(
+        "shapefile whose .cpg says UTF-8 over Latin-1 text",
+        "pseudolabel",
+        _set(LABELS="labels_cpg_utf8", LABEL_FIELD="luokka"),
+        error=r"^LABEL_FIELD: 1 value\(s\) of 'luokka' in 'labels_cpg_utf8' hold characters that could not be read "
+        r"\(e\.g\. 'malmi \ufffd'\): the shapefile's 'labels_cpg_utf8\.cpg' says its text is in UTF-8, but it is "
+        r"written in another encoding, .*replace 'UTF-8' in 'labels_cpg_utf8\.cpg' by that name \(e\.g\. '1252'\)",
+    ),  # before: "… the file does not say how its text is encoded (a shapefile without its .cpg file) …", beside it
+    Case(
+        "shapefile whose .cpg says UTF-8 over Latin-1 text",
+        "evidence",
+        _set(POLYGONS="lithology_cpg_utf8"),
+        error=r"^CLASS_FIELD: 1 value\(s\) of 'rock' in 'lithology_cpg_utf8' hold characters that could not be read "
+        r"\(e\.g\. 'Kivi \ufffd'\): the shapefile's 'lithology_cpg_utf8\.cpg' says its text is in UTF-8",
+    ),  # before: "… the file does not say how its text is encoded (a shapefile without its .cpg file) …"
+    Case(
+        "CSV in Windows-1252 read as UTF-8",
+        "pseudolabel",
+        _set(LABELS="labels_1252_csv_uri", LABEL_FIELD="luokka"),
+        error=r"^LABEL_FIELD: 1 value\(s\) of 'luokka' in 'luokat_1252' hold characters that could not be read "
+        r"\(e\.g\. 'malmi \ufffd'\): the text file 'luokat_1252\.csv' is not in the encoding it was read in .*add "
+        r"'encoding=windows-1252' to the layer's URI",
+    ),  # before: "LABEL_FIELD: 1 value(s) of 'luokka' in '' … (a shapefile without its .cpg file) … a file '.cpg'
+    # holding '1252' beside the shapefile …": no layer name, and advice for a shapefile
+    Case(
+        "CSV in Windows-1252 read as UTF-8",
+        "trainmodel",
+        _set(LABELS="labels_1252_csv_uri", LABEL_FIELD="luokka"),
+        error=r"^LABEL_FIELD: 1 value\(s\) of 'luokka' in 'luokat_1252' .*the text file 'luokat_1252\.csv' is not in "
+        r"the encoding it was read in",
+    ),  # before: as for pseudolabel
+    Case(
+        "CSV in Windows-1252 with its encoding given",
+        "pseudolabel",
+        _set(LABELS="labels_1252_csv_encoding_uri", LABEL_FIELD="luokka"),
+        warning=r"Classes: 0 = barren, 1 = malmi ä, 2 = malmi ö(?:\"|$)",
+    ),  # fine as it was: the two words stay two classes
+    Case(
+        "paths relative to the working folder",
+        "interpolate",
+        _relative("INPUT", "OUTPUT"),
+        check=_provenance_paths_absolute("INPUT", "OUTPUT"),
+    ),  # before: the provenance held '../../tmp/…/samples.gpkg' and '../../tmp/…/grid.tif', which mean nothing
+    # read from another folder a year later
+    Case(
+        "paths relative to the working folder",
+        "predict",
+        _relative("MODEL", "OUTPUT"),
+        check=_provenance_paths_absolute("MODEL", "OUTPUT"),
+    ),  # before: MODEL and OUTPUT as typed, relative
+    Case(
+        "folder and file names with non-ASCII, emoji, spaces and # % & , ; ' = ( ) [ ]",
+        "interpolate",
+        _outputs_in_odd_folder,
+        check=_grid_where_asked,
+    ),  # fine as it was
 ]
