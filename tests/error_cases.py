@@ -4721,3 +4721,30 @@ CASES += [
     ),  # before: written, then QGIS could not open it ('sqlite3_open(…/Kola%20survey (%20)/areas.gpkg) failed: unable
     # to open database file'): the desktop did not load it and a model's next step could not read it
 ]
+
+
+#: 300 bytes in UTF-8 (276 characters, the ä's two bytes each): with its extension more than a file system's 255
+LONG_NAME = "Kittilän malminetsintä " * 12
+
+
+def _long_name(key: str, extension: str):
+    """Output ``key`` named with :data:`LONG_NAME`, in the row's output folder."""
+
+    def change(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+        return {**p, key: os.path.join(os.path.dirname(str(p[key])), LONG_NAME + extension)}
+
+    return change
+
+
+CASES += [
+    Case(
+        "output file name longer than 255 bytes",
+        alg,
+        _long_name(key, extension),
+        error=rf"^{key}: the file name 'Kittilän malminetsintä Kittilän malminetsintä Kittilän malmi…' is "
+        rf"{len((LONG_NAME + extension).encode())} bytes long, more than the 255 the folder's file system allows in one name \(a letter such as ä takes 2 bytes, a "
+        r"Cyrillic one 2, an emoji 4\); choose a shorter name\.",
+    )
+    for alg, key, extension in (("interpolate", "OUTPUT", ".tif"), ("evaluate", "OUTPUT_REPORT", ".html"))
+]  # before: refused after the work, "OUTPUT: cannot write '…' (File name too long); nothing was replaced and the
+# previous outputs are kept. Check the folder's permissions and free space.", advice beside the point

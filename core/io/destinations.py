@@ -25,6 +25,18 @@ def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:
         raise InputError(f"'{directory}' is a file, not a folder; choose an existing folder.", parameter)
     if not os.path.isdir(directory):
         raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", parameter)
+    name = os.path.basename(path.split("|")[0])
+    try:
+        longest = os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):  # a file system that does not say: the common limit
+        longest = 255
+    if len(os.fsencode(name)) > longest:
+        raise InputError(
+            f"the file name '{name[:60]}…' is {len(os.fsencode(name))} bytes long, more than the {longest} the "
+            "folder's file system allows in one name (a letter such as ä takes 2 bytes, a Cyrillic one 2, an emoji "
+            "4); choose a shorter name.",
+            parameter,
+        )
     try:
         fd, probe = tempfile.mkstemp(prefix=".probe-", dir=directory)
     except OSError as exc:
