@@ -269,7 +269,8 @@ def _sweep8a_inputs(folder: str) -> Dict[str, str]:
     'MINERALISED'; 'barren', 'Barren ', 'BARREN', 'barren\u00a0'); the Latin-1 label points and lithology again,
     but with a .cpg file saying UTF-8 (a file re-saved by one program and described by another); and the label
     points as a CSV written in Windows-1252 (';'-separated), given as a delimitedtext URI without and with
-    'encoding=windows-1252'."""
+    'encoding=windows-1252'; a lithology of four strips 2.5 km wide, 'granite', 'Granite ', 'schist', 'granite'
+    from west to east (one rock typed two ways)."""
     import shutil
 
     from osgeo import ogr
@@ -302,6 +303,12 @@ def _sweep8a_inputs(folder: str) -> Dict[str, str]:
         os.path.join(folder, "lithology_cpg_utf8.shp"), ogr.wkbPolygon, "rock",
         list(zip(rings, ("Kivi ä", "Kivi ö", "gabbro", "Kivi ä"))),
     )  # fmt: skip
+    paths["lithology_cases"] = _ogr_layer(
+        os.path.join(folder, "lithology_cases.gpkg"),
+        ogr.wkbPolygon,
+        {"rock": ogr.OFTString},
+        [(ring, {"rock": rock}) for ring, rock in zip(rings, ("granite", "Granite ", "schist", "granite"))],
+    )
     for key in ("labels_cpg_utf8", "lithology_cpg_utf8"):
         with open(os.path.splitext(paths[key])[0] + ".cpg", "w") as handle:
             handle.write("UTF-8")
@@ -4748,3 +4755,38 @@ CASES += [
     for alg, key, extension in (("interpolate", "OUTPUT", ".tif"), ("evaluate", "OUTPUT_REPORT", ".html"))
 ]  # before: refused after the work, "OUTPUT: cannot write '…' (File name too long); nothing was replaced and the
 # previous outputs are kept. Check the folder's permissions and free space.", advice beside the point
+
+
+def _one_granite_and_its_two_contacts(params: Dict[str, object]) -> None:
+    """One granite band (and schist), and contacts only where granite meets schist: the contact distance equals
+    shapely's distance to the strips' boundaries at 5 and 7.5 km, not at 2.5 km between 'granite' and 'Granite '."""
+    import rasterio
+    from shapely.geometry import LineString, MultiLineString, Point
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        values, (x, y) = src.read(names.index("lithology_cases:contact_distance_m") + 1), _cell_centres(src)
+        granite = src.read(names.index("lithology_cases:granite") + 1)
+    assert [n for n in names if n.startswith("lithology_cases:")] == [
+        "lithology_cases:granite",
+        "lithology_cases:schist",
+        "lithology_cases:contact_distance_m",
+    ], names
+    # granite ('granite', 'Granite ') over the west 5 km and the east 2.5 km, schist between
+    assert granite[:, :20].min() == 1 and granite[:, 20:30].max() == 0 and granite[:, 30:].min() == 1
+    contacts = MultiLineString([LineString([(X0 + a, Y0), (X0 + a, Y0 + 10_000)]) for a in (5000, 7500)])
+    expected = np.vectorize(lambda px, py: contacts.distance(Point(px, py)))(x, y)
+    np.testing.assert_allclose(values, expected, atol=0.01)
+
+
+CASES += [
+    Case(
+        "rock names typed in two capitalisations",
+        "evidence",
+        _set(POLYGONS="lithology_cases"),
+        warning=r"CLASS_FIELD: 'granite' and 'Granite' in 'rock' of 'lithology_cases' differ only in capitals: read as "
+        r"one class, 'granite' \(one band, no contact between them\)\.",
+        check=_one_granite_and_its_two_contacts,
+    ),  # before: bands 'granite' and 'Granite', and a contact at 2.5 km between them: distances to a boundary that is
+    # no contact
+]
