@@ -270,7 +270,8 @@ def _sweep8a_inputs(folder: str) -> Dict[str, str]:
     but with a .cpg file saying UTF-8 (a file re-saved by one program and described by another); and the label
     points as a CSV written in Windows-1252 (';'-separated), given as a delimitedtext URI without and with
     'encoding=windows-1252'; a lithology of four strips 2.5 km wide, 'granite', 'Granite ', 'schist', 'granite'
-    from west to east (one rock typed two ways)."""
+    from west to east (one rock typed two ways); the matrix's samples and deposits in a folder 'Kola%20survey',
+    named as a web download leaves it."""
     import shutil
 
     from osgeo import ogr
@@ -280,6 +281,11 @@ def _sweep8a_inputs(folder: str) -> Dict[str, str]:
     os.makedirs(odd)
     paths["samples_odd_path"] = os.path.join(odd, "näytteet 🪨 #1.gpkg")
     shutil.copy(os.path.join(folder, "samples.gpkg"), paths["samples_odd_path"])
+    escaped = os.path.join(folder, "Kola%20survey")
+    os.makedirs(escaped)
+    for key in ("samples", "deposits"):
+        paths[f"{key}_escaped_folder"] = os.path.join(escaped, f"{key}.gpkg")
+        shutil.copy(os.path.join(folder, f"{key}.gpkg"), paths[f"{key}_escaped_folder"])
     deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
     barren = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
     words = ["mineralised\u00a0", "Mineralised", "MINERALISED", "barren", "Barren ", "BARREN", "barren\u00a0"]
@@ -4790,3 +4796,20 @@ CASES += [
     ),  # before: bands 'granite' and 'Granite', and a contact at 2.5 km between them: distances to a boundary that is
     # no contact
 ]
+
+
+CASES += [
+    Case(
+        "GeoPackage input in a folder named with %20",
+        alg,
+        change,
+        error=rf"^{key}: QGIS cannot open the GeoPackage '[^']*/Kola%20survey/{name}\.gpkg': its path holds '%20', "
+        r"which QGIS reads as an escaped character \('%' and two hex digits\), so it finds no such file\. Rename the "
+        r"folder or file without '%20'",
+        prepare=_only_where_gdal_misreads_escapes,
+    )
+    for alg, key, name, change in (
+        ("interpolate", "INPUT", "samples", _set(INPUT="samples_escaped_folder")),
+        ("evaluate", "DEPOSITS", "deposits", _set(DEPOSITS="deposits_escaped_folder")),
+    )
+]  # before: "Could not load source layer for INPUT: …/Kola%20survey/samples.gpkg not found", of a file that is there

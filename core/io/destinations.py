@@ -126,19 +126,28 @@ def gdal_misreads_escapes() -> bool:
         return opened is None
 
 
+def unopenable_escape(path: str) -> str:
+    """The '%' and two hex digits ('%20') in the path of a GeoPackage that QGIS cannot open for them
+    (:func:`gdal_misreads_escapes`); '' for any other path."""
+    plain = path.split("|")[0]
+    if os.path.splitext(plain)[1].lower() != ".gpkg":
+        return ""
+    escaped = re.search(r"%[0-9A-Fa-f]{2}", os.path.abspath(plain))
+    return escaped.group(0) if escaped and gdal_misreads_escapes() else ""
+
+
 def check_geopackage_output(path: str, parameter: str) -> None:
     """Refuse a GeoPackage output over an existing GeoPackage of several layers: the output replaces the whole
     file (as QGIS 3.22's own algorithms do), so a project GeoPackage chosen to 'add a layer to' would lose every
     other layer, the geology and faults a user keeps there. A file of one layer is replaced as any file is.
     Refuse as well a GeoPackage whose path holds '%' and two hex digits where QGIS could not open it
     (:func:`gdal_misreads_escapes`): it would be written, but never load nor feed the next step."""
-    escaped = re.search(r"%[0-9A-Fa-f]{2}", os.path.abspath(path.split("|")[0]))
-    if escaped and gdal_misreads_escapes():
+    escaped = unopenable_escape(path)
+    if escaped:
         raise InputError(
-            f"QGIS cannot open a GeoPackage whose path holds '{escaped.group(0)}' ('{path.split('|')[0]}'): it "
-            "reads '%' and two hex digits as an escaped character, so the layer would be written but would "
-            "neither load nor feed the next step. Choose a folder and file name without "
-            f"'{escaped.group(0)}', or save as .geojson.",
+            f"QGIS cannot open a GeoPackage whose path holds '{escaped}' ('{path.split('|')[0]}'): it reads '%' and "
+            "two hex digits as an escaped character, so the layer would be written but would neither load nor feed "
+            f"the next step. Choose a folder and file name without '{escaped}', or save as .geojson.",
             parameter,
         )
     tables = geopackage_tables(path.split("|")[0])
