@@ -1107,6 +1107,14 @@ def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], para
                 f" To give several fields, repeat {parameter} ({' '.join(f'{parameter}={p}' for p in example.split(','))})"
                 f" or separate them with semicolons ({parameter}='{example.replace(',', ';')}')."
             )
+        # a CSV whose columns repeat a name up to case ('cu', 'Cu'): QGIS renames the later ones 'Cu_1', 'CU_2'
+        renamed = [(f, n) for f in missing for n in names if re.fullmatch(rf"{re.escape(f)}_\d+", n)]
+        if renamed:
+            shown = ", ".join(f"'{f}' as '{n}'" for f, n in renamed)
+            hint += (
+                f" The file's columns repeat {', '.join(repr(f) for f in dict.fromkeys(f for f, _ in renamed))} up to "
+                f"capitals, so QGIS renamed the later ones: {shown}; give those names, or rename the columns in the file."
+            )
         raise QgsProcessingException(
             f"{parameter}: {', '.join(missing)} not found in the layer (it has {', '.join(names) or 'no fields'}); "
             "pick existing fields." + hint

@@ -271,7 +271,8 @@ def _sweep8a_inputs(folder: str) -> Dict[str, str]:
     points as a CSV written in Windows-1252 (';'-separated), given as a delimitedtext URI without and with
     'encoding=windows-1252'; a lithology of four strips 2.5 km wide, 'granite', 'Granite ', 'schist', 'granite'
     from west to east (one rock typed two ways); the matrix's samples and deposits in a folder 'Kola%20survey',
-    named as a web download leaves it."""
+    named as a web download leaves it; the samples as a CSV whose columns 'cu' (Pb's values) and 'Cu' repeat a
+    name up to capitals."""
     import shutil
 
     from osgeo import ogr
@@ -281,6 +282,17 @@ def _sweep8a_inputs(folder: str) -> Dict[str, str]:
     os.makedirs(odd)
     paths["samples_odd_path"] = os.path.join(odd, "näytteet 🪨 #1.gpkg")
     shutil.copy(os.path.join(folder, "samples.gpkg"), paths["samples_odd_path"])
+    import geopandas as gpd
+
+    samples = gpd.read_file(os.path.join(folder, "samples.gpkg"))
+    paths["samples_case_columns"] = os.path.join(folder, "samples_case_columns.csv")
+    with open(paths["samples_case_columns"], "w", encoding="utf-8") as handle:
+        handle.write("x,y,cu,Cu\n")  # 'cu' from one laboratory run, 'Cu' from another (here Pb and Cu)
+        for point, pb, cu in zip(samples.geometry, samples["Pb"], samples["Cu"]):
+            handle.write(f"{point.x},{point.y},{pb},{cu}\n")
+    paths["samples_case_columns_uri"] = (
+        f"delimitedtext://file://{paths['samples_case_columns']}?delimiter=,&xField=x&yField=y&crs={CRS}"
+    )
     escaped = os.path.join(folder, "Kola%20survey")
     os.makedirs(escaped)
     for key in ("samples", "deposits"):
@@ -4813,3 +4825,16 @@ CASES += [
         ("evaluate", "DEPOSITS", "deposits", _set(DEPOSITS="deposits_escaped_folder")),
     )
 ]  # before: "Could not load source layer for INPUT: …/Kola%20survey/samples.gpkg not found", of a file that is there
+
+
+CASES += [
+    Case(
+        "CSV columns named alike up to capitals",
+        "interpolate",
+        _set(INPUT="samples_case_columns_uri", FIELDS=["Cu"]),
+        error=r"^FIELDS: Cu not found in the layer \(it has x, y, cu, Cu_1\); pick existing fields\. The file's columns "
+        r"repeat 'Cu' up to capitals, so QGIS renamed the later ones: 'Cu' as 'Cu_1'; give those names, or rename the "
+        r"columns in the file\.",
+    ),  # before: "FIELDS: Cu not found in the layer (it has x, y, cu, Cu_1); pick existing fields.", of a file whose
+    # header holds Cu
+]
