@@ -1115,6 +1115,14 @@ def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], para
                 f" The file's columns repeat {', '.join(repr(f) for f in dict.fromkeys(f for f, _ in renamed))} up to "
                 f"capitals, so QGIS renamed the later ones: {shown}; give those names, or rename the columns in the file."
             )
+        unread = [n for n in names if "\ufffd" in n]
+        if unread:  # a Latin-1 CSV read as UTF-8: 'Cu_µg/g' is 'Cu_�g/g' and cannot be chosen by its name
+            hint += (
+                f" Its column names hold characters that could not be read (e.g. '{unread[0]}'): the file is read in "
+                "another encoding than it was written in. Give its encoding: for a CSV, the Encoding of Layer › Add "
+                "Layer › Add Delimited Text Layer, or 'encoding=windows-1252' in a qgis_process delimitedtext URI; for "
+                "a shapefile, a .cpg file holding '1252' beside it. Then run again."
+            )
         raise QgsProcessingException(
             f"{parameter}: {', '.join(missing)} not found in the layer (it has {', '.join(names) or 'no fields'}); "
             "pick existing fields." + hint

@@ -272,7 +272,7 @@ def _sweep8a_inputs(folder: str) -> Dict[str, str]:
     'encoding=windows-1252'; a lithology of four strips 2.5 km wide, 'granite', 'Granite ', 'schist', 'granite'
     from west to east (one rock typed two ways); the matrix's samples and deposits in a folder 'Kola%20survey',
     named as a web download leaves it; the samples as a CSV whose columns 'cu' (Pb's values) and 'Cu' repeat a
-    name up to capitals."""
+    name up to capitals; and the samples as a Windows-1252 CSV whose copper column is 'Cu_µg/g'."""
     import shutil
 
     from osgeo import ogr
@@ -292,6 +292,14 @@ def _sweep8a_inputs(folder: str) -> Dict[str, str]:
             handle.write(f"{point.x},{point.y},{pb},{cu}\n")
     paths["samples_case_columns_uri"] = (
         f"delimitedtext://file://{paths['samples_case_columns']}?delimiter=,&xField=x&yField=y&crs={CRS}"
+    )
+    paths["samples_1252_csv"] = os.path.join(folder, "samples_1252.csv")
+    with open(paths["samples_1252_csv"], "w", encoding="cp1252") as handle:
+        handle.write("x;y;Cu_µg/g;Pb\n")  # the micro sign: one byte in Windows-1252, not UTF-8
+        for point, cu, pb in zip(samples.geometry, samples["Cu"], samples["Pb"]):
+            handle.write(f"{point.x};{point.y};{cu};{pb}\n")
+    paths["samples_1252_csv_uri"] = (
+        f"delimitedtext://file://{paths['samples_1252_csv']}?delimiter=;&xField=x&yField=y&crs={CRS}"
     )
     escaped = os.path.join(folder, "Kola%20survey")
     os.makedirs(escaped)
@@ -4838,3 +4846,34 @@ CASES += [
     ),  # before: "FIELDS: Cu not found in the layer (it has x, y, cu, Cu_1); pick existing fields.", of a file whose
     # header holds Cu
 ]
+
+
+CASES += [
+    Case(
+        "CSV in Windows-1252 with a µ in a column name",
+        "interpolate",
+        _set(INPUT="samples_1252_csv_uri", FIELDS=["Cu_µg/g", "Pb"]),
+        error=r"^FIELDS: Cu_µg/g not found in the layer \(it has x, y, Cu_\ufffdg/g, Pb\); pick existing fields\. Its "
+        r"column names hold characters that could not be read \(e\.g\. 'Cu_\ufffdg/g'\): the file is read in another "
+        r"encoding than it was written in\. Give its encoding: for a CSV, .*'encoding=windows-1252' in a qgis_process "
+        r"delimitedtext URI",
+    ),  # before: "FIELDS: Cu_µg/g not found in the layer (it has x, y, Cu_�g/g, Pb); pick existing fields.", the column
+    # the user named shown garbled and no word of why
+    Case(
+        "CSV in Windows-1252 with a µ in a column name, its encoding given",
+        "interpolate",
+        lambda d, p: {
+            **_set(FIELDS=["Cu_µg/g", "Pb"])(d, p),
+            "INPUT": d["samples_1252_csv_uri"].replace("?", "?encoding=windows-1252&"),
+        },
+        check=lambda params: _band_names_are(params, ("Cu_µg/g", "Pb")),
+    ),  # fine as it was
+]
+
+
+def _band_names_are(params: Dict[str, object], names: tuple) -> None:
+    """The grid's band descriptions, read back with rasterio."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        assert src.descriptions == names, src.descriptions
