@@ -514,7 +514,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         for name, value in described.items():
             definition = self.parameterDefinition(name)
             if definition is not None and (definition.type() in INPUT_TYPES or definition.isDestination()):
-                described[name] = _absolute(value)
+                described[name] = absolute_file(value)
         for name in self.ENUM_NAMES:
             if name in parameters and self.parameterDefinition(name) is not None:
                 described[name] = self.enum_name(parameters, name, context)
@@ -885,12 +885,12 @@ def _memory_vrt_layers(value: object, context) -> object:
     return layer
 
 
-def _absolute(value: object) -> object:
+def absolute_file(value: object) -> object:
     """A file named relative to the working folder (qgis_process run from a project folder with 'OUTPUT=maps/cu.tif')
     as the absolute path it named, so that provenance read later, from anywhere, still points at the file; anything
     else (URIs, layer names, memory layers) as it is."""
     if isinstance(value, list):
-        return [_absolute(v) for v in value]
+        return [absolute_file(v) for v in value]
     if not isinstance(value, str) or not value or os.path.isabs(value) or "://" in value or ":" in value[:8]:
         return value
     path, bar, options = value.partition("|")

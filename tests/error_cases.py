@@ -4877,3 +4877,24 @@ def _band_names_are(params: Dict[str, object], names: tuple) -> None:
 
     with rasterio.open(str(params["OUTPUT"])) as src:
         assert src.descriptions == names, src.descriptions
+
+
+def _report_names_the_raster_absolutely(params: Dict[str, object]) -> None:
+    """The evaluation report names the map by its absolute path (HTML-escaped as any text), not as typed."""
+    import html
+
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        report = html.unescape(handle.read())
+    given = str(params["INPUT_RASTER"])
+    assert not os.path.isabs(given), given
+    assert f"({os.path.abspath(given)}), band 1" in report
+
+
+CASES += [
+    Case(
+        "paths relative to the working folder",
+        "evaluate",
+        _relative("INPUT_RASTER", "OUTPUT_REPORT"),
+        check=_report_names_the_raster_absolutely,
+    ),  # before: the report said 'elements (../../tmp/…/elements.tif), band 1', meaningless read from elsewhere
+]
