@@ -511,6 +511,10 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     def provenance(self, parameters, context, extra: Dict[str, Any] | None = None) -> Dict[str, Any]:
         """What made an output: algorithm, plugin and QGIS versions, parameters (enum choices by name), time."""
         described = {k: _describe(v) for k, v in parameters.items()}
+        for name, value in described.items():
+            definition = self.parameterDefinition(name)
+            if definition is not None and (definition.type() in INPUT_TYPES or definition.isDestination()):
+                described[name] = absolute_file(value)
         for name in self.ENUM_NAMES:
             if name in parameters and self.parameterDefinition(name) is not None:
                 described[name] = self.enum_name(parameters, name, context)
@@ -694,6 +698,12 @@ def refuse_database_sink(name: str, value: object, context) -> None:
     )
 
 
+def input_file(parameters, name: str, context) -> str:
+    """The file behind input parameter ``name`` ('' when none: a memory layer, a database table)."""
+    paths = _input_paths(parameters.get(name), context)
+    return paths[0] if paths else ""
+
+
 def _input_paths(value: object, context) -> List[str]:
     """The file an input parameter value names: a path (``|layername=…`` and other options dropped), a URI
     (``delimitedtext://file:///….csv?delimiter=,…``, ``file:///….csv?…``, any ``provider://uri``), a layer id or
@@ -873,6 +883,21 @@ def _memory_vrt_layers(value: object, context) -> object:
     layer.destroyed.connect(lambda *_: _release_quietly(copy))
     store.addMapLayer(layer)
     return layer
+
+
+def absolute_file(value: object) -> object:
+    """A file named relative to the working folder (qgis_process run from a project folder with 'OUTPUT=maps/cu.tif')
+    as the absolute path it named, so that provenance read later, from anywhere, still points at the file; anything
+    else (URIs, layer names, memory layers) as it is."""
+    if isinstance(value, list):
+        return [absolute_file(v) for v in value]
+    if not isinstance(value, str) or not value or os.path.isabs(value) or "://" in value or ":" in value[:8]:
+        return value
+    path, bar, options = value.partition("|")
+    folder = os.path.dirname(path) or "."
+    if not os.path.exists(path) and not (os.path.splitext(path)[1] and os.path.isdir(folder)):
+        return value  # a layer's name in the project, 'TEMPORARY_OUTPUT': not a file
+    return os.path.abspath(path) + bar + options
 
 
 def _describe(value: object) -> object:
@@ -1081,6 +1106,22 @@ def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], para
             hint = (
                 f" To give several fields, repeat {parameter} ({' '.join(f'{parameter}={p}' for p in example.split(','))})"
                 f" or separate them with semicolons ({parameter}='{example.replace(',', ';')}')."
+            )
+        # a CSV whose columns repeat a name up to case ('cu', 'Cu'): QGIS renames the later ones 'Cu_1', 'CU_2'
+        renamed = [(f, n) for f in missing for n in names if re.fullmatch(rf"{re.escape(f)}_\d+", n)]
+        if renamed:
+            shown = ", ".join(f"'{f}' as '{n}'" for f, n in renamed)
+            hint += (
+                f" The file's columns repeat {', '.join(repr(f) for f in dict.fromkeys(f for f, _ in renamed))} up to "
+                f"capitals, so QGIS renamed the later ones: {shown}; give those names, or rename the columns in the file."
+            )
+        unread = [n for n in names if "\ufffd" in n]
+        if unread:  # a Latin-1 CSV read as UTF-8: 'Cu_µg/g' is 'Cu_�g/g' and cannot be chosen by its name
+            hint += (
+                f" Its column names hold characters that could not be read (e.g. '{unread[0]}'): the file is read in "
+                "another encoding than it was written in. Give its encoding: for a CSV, the Encoding of Layer › Add "
+                "Layer › Add Delimited Text Layer, or 'encoding=windows-1252' in a qgis_process delimitedtext URI; for "
+                "a shapefile, a .cpg file holding '1252' beside it. Then run again."
             )
         raise QgsProcessingException(
             f"{parameter}: {', '.join(missing)} not found in the layer (it has {', '.join(names) or 'no fields'}); "

@@ -35,6 +35,7 @@ from ..core.reports.evaluation import baseline_name, mapped_value_name, report_t
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
+    absolute_file,
     check_fields,
     geometry_kind,
     layer_file,
@@ -306,7 +307,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             raise Cancelled()
 
         inputs_table = {
-            "prospectivity raster": f"{layer.name()} ({raster_path}), band {band}",
+            "prospectivity raster": f"{layer.name()} ({absolute_file(raster_path)}), band {band}",
             "deposits": f"{source.sourceName()}",
             "study area mask": mask_source.sourceName() if mask_source is not None else "valid cells of the raster",
             "iterations, seed": f"{iterations}, {self.parameterAsInt(parameters, self.SEED, context)}",

@@ -31,14 +31,16 @@ from qgis.core import (
 
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
-from ..core.evidence.bands import table_csv
+from ..core.evidence.bands import clean_label, table_csv
 from ..core.evidence.geometry import bbox_overlaps, points_of, segments_of
 from ..core.evidence.lines import LineEvidence
 from ..core.evidence.points import PointEvidence
 from ..core.evidence.polygons import (
     PolygonEvidence,
     choose_classes,
+    class_key,
     class_label,
+    one_spelling,
     overlaps_between_classes,
     polygonal,
 )
@@ -56,6 +58,7 @@ from .base import (
     ProspectorAlgorithm,
     check_fields,
     defined_crs,
+    input_file,
     layer_file,
     require_geometry,
     require_projected,
@@ -548,7 +551,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         check_fields(source, [field], self.CLASS_FIELD)
         geometries, values = self._read(source, crs, context, feedback, self.POLYGONS, grid, field)
         labels = [class_label(v) for v in values]
-        refuse_undecoded_classes(labels, field, _layer_name(source), self.CLASS_FIELD)
+        refuse_undecoded_classes(
+            labels, field, _layer_name(source), self.CLASS_FIELD, input_file(parameters, self.POLYGONS, context)
+        )
         unclassed = sum(label is None for label in labels)
         if unclassed and unclassed < len(labels):  # all empty is refused by choose_classes
             feedback.pushWarning(
@@ -556,7 +561,15 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 f"'{field}' (NULL or empty): their cells are 0 in every class band, and their outlines are no "
                 "contacts. Fill in their class, or leave them out of the layer, if that is not meant."
             )
+        labels, merged = one_spelling(labels)
+        for spelling, spellings in merged.items():
+            feedback.pushWarning(
+                f"CLASS_FIELD: {' and '.join(repr(s) for s in spellings)} in '{field}' of '{_layer_name(source)}' "
+                f"differ only in capitals: read as one class, '{spelling}' (one band, no contact between them)."
+            )
         wanted = [c for c in (self.parameterAsString(parameters, self.CLASSES, context) or "").split(";") if c.strip()]
+        keys = {class_key(label): label for label in labels if label is not None}
+        wanted = [keys.get(class_key(clean_label(c)), c) for c in wanted]
         classes = choose_classes(labels, wanted, self.parameterAsInt(parameters, self.MAX_CLASSES, context), field)
         contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
         name = _layer_name(source)

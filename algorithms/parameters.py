@@ -5,6 +5,7 @@ its dialog. SCHEDULER has its own module (:mod:`.scheduling`)."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
@@ -138,9 +139,21 @@ def refused_value(definition, value, context) -> str:
     …).', for the parameters whose QGIS message says only 'Incorrect parameter value for NAME' (numbers out of
     range, an enum option that does not exist, a file of the wrong type); '' when the value passes or QGIS's
     message already explains (layers)."""
+    from ..core.io.destinations import unopenable_escape
+
+    name, kind = definition.name(), definition.type()
+    if kind in ("source", "vector", "raster", "multilayer", "layer"):  # QGIS says '… not found' of a file that exists
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            escaped = unopenable_escape(item) if isinstance(item, str) and os.path.isfile(item.split("|")[0]) else ""
+            if escaped:
+                return (
+                    f"{name}: QGIS cannot open the GeoPackage '{item.split('|')[0]}': its path holds '{escaped}', "
+                    "which QGIS reads as an escaped character ('%' and two hex digits), so it finds no such file. "
+                    f"Rename the folder or file without '{escaped}' (e.g. a space or '_'), or copy the GeoPackage to "
+                    "a folder named without it."
+                )
     if definition.checkValueIsAcceptable(value, context):
         return ""
-    name, kind = definition.name(), definition.type()
     got = "nothing" if value is None or value == "" else repr(value if isinstance(value, str) else str(value))
     if kind in ("number", "distance"):
         whole = kind == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer

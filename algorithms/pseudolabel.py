@@ -30,6 +30,7 @@ from ..core.reports.training import data_sentence
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
+    input_file,
     layer_file,
     mask_from_source,
     point_attributes,
@@ -351,7 +352,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         raw: List[object] = columns[0] if field else [None] * len(xy)
         class_names = None
         if field:
-            refuse_undecoded_classes(raw, field, source.sourceName(), self.LABEL_FIELD)
+            refuse_undecoded_classes(
+                raw, field, source.sourceName(), self.LABEL_FIELD, input_file(parameters, self.LABELS, context)
+            )
             classes, class_names, usable = class_ids(raw)
             if not usable.any():
                 raise QgsProcessingException(

@@ -31,7 +31,14 @@ from ..core.io.rasters import read_provenance, read_stack, require_values
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
 from . import parameters as params
-from .base import ProspectorAlgorithm, layer_file, point_attributes, refuse_date_field, require_projected
+from .base import (
+    ProspectorAlgorithm,
+    input_file,
+    layer_file,
+    point_attributes,
+    refuse_date_field,
+    require_projected,
+)
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 
@@ -730,7 +737,9 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             source, fields[:1], crs, context, feedback, parameter=self.LABELS, fields_parameter=self.LABEL_FIELD
         )
         # the same reading of class values as pseudolabel: whole numbers as they are, or words ('barren' = 0)
-        refuse_undecoded_classes(raw[0], fields[0], source.sourceName(), self.LABEL_FIELD)
+        refuse_undecoded_classes(
+            raw[0], fields[0], source.sourceName(), self.LABEL_FIELD, input_file(parameters, self.LABELS, context)
+        )
         classes, class_names, usable = class_ids(raw[0])
         if usable.any():
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))

@@ -253,8 +253,98 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep7a_inputs(folder, bands))
     paths.update(_sweep7b_inputs(folder, bands, labels[0]))
     paths.update(_sweep8b_inputs(folder, xy, base, bands))
+    paths.update(_sweep8a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
+    return paths
+
+
+#: a folder as users' computers have them: non-ASCII letters, an emoji, spaces and # % & , ; ' = ( ) [ ]
+ODD_FOLDER = os.path.join("Työt", "Kittilä 2026 #1 (50% & co), [v2]; 'x'=y", "Кола 🪨")
+
+
+def _sweep8a_inputs(folder: str) -> Dict[str, str]:
+    """Files and names as users' computers have them (sweep 8a): the matrix's samples in a folder and file named
+    with non-ASCII letters, an emoji and the characters # % & , ; ' = ( ) [ ]; label points whose class words were
+    typed in several capitalisations, with trailing and no-break spaces ('mineralised\u00a0', 'Mineralised',
+    'MINERALISED'; 'barren', 'Barren ', 'BARREN', 'barren\u00a0'); the Latin-1 label points and lithology again,
+    but with a .cpg file saying UTF-8 (a file re-saved by one program and described by another); and the label
+    points as a CSV written in Windows-1252 (';'-separated), given as a delimitedtext URI without and with
+    'encoding=windows-1252'; a lithology of four strips 2.5 km wide, 'granite', 'Granite ', 'schist', 'granite'
+    from west to east (one rock typed two ways); the matrix's samples and deposits in a folder 'Kola%20survey',
+    named as a web download leaves it; the samples as a CSV whose columns 'cu' (Pb's values) and 'Cu' repeat a
+    name up to capitals; and the samples as a Windows-1252 CSV whose copper column is 'Cu_µg/g'."""
+    import shutil
+
+    from osgeo import ogr
+
+    paths: Dict[str, str] = {}
+    odd = os.path.join(folder, ODD_FOLDER)
+    os.makedirs(odd)
+    paths["samples_odd_path"] = os.path.join(odd, "näytteet 🪨 #1.gpkg")
+    shutil.copy(os.path.join(folder, "samples.gpkg"), paths["samples_odd_path"])
+    import geopandas as gpd
+
+    samples = gpd.read_file(os.path.join(folder, "samples.gpkg"))
+    paths["samples_case_columns"] = os.path.join(folder, "samples_case_columns.csv")
+    with open(paths["samples_case_columns"], "w", encoding="utf-8") as handle:
+        handle.write("x,y,cu,Cu\n")  # 'cu' from one laboratory run, 'Cu' from another (here Pb and Cu)
+        for point, pb, cu in zip(samples.geometry, samples["Pb"], samples["Cu"]):
+            handle.write(f"{point.x},{point.y},{pb},{cu}\n")
+    paths["samples_case_columns_uri"] = (
+        f"delimitedtext://file://{paths['samples_case_columns']}?delimiter=,&xField=x&yField=y&crs={CRS}"
+    )
+    paths["samples_1252_csv"] = os.path.join(folder, "samples_1252.csv")
+    with open(paths["samples_1252_csv"], "w", encoding="cp1252") as handle:
+        handle.write("x;y;Cu_µg/g;Pb\n")  # the micro sign: one byte in Windows-1252, not UTF-8
+        for point, cu, pb in zip(samples.geometry, samples["Cu"], samples["Pb"]):
+            handle.write(f"{point.x};{point.y};{cu};{pb}\n")
+    paths["samples_1252_csv_uri"] = (
+        f"delimitedtext://file://{paths['samples_1252_csv']}?delimiter=;&xField=x&yField=y&crs={CRS}"
+    )
+    escaped = os.path.join(folder, "Kola%20survey")
+    os.makedirs(escaped)
+    for key in ("samples", "deposits"):
+        paths[f"{key}_escaped_folder"] = os.path.join(escaped, f"{key}.gpkg")
+        shutil.copy(os.path.join(folder, f"{key}.gpkg"), paths[f"{key}_escaped_folder"])
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    barren = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
+    words = ["mineralised\u00a0", "Mineralised", "MINERALISED", "barren", "Barren ", "BARREN", "barren\u00a0"]
+    paths["labels_cases"] = _ogr_layer(
+        os.path.join(folder, "labels_cases.gpkg"),
+        ogr.wkbPoint,
+        {"cls": ogr.OFTString},
+        [(f"POINT ({x} {y})", {"cls": v}) for (x, y), v in zip(deposits + barren, words)],
+    )
+    classes = ["malmi ä", "malmi ö", "malmi ä"] + ["barren"] * 4
+    paths["labels_cpg_utf8"] = _latin1_shapefile(
+        os.path.join(folder, "labels_cpg_utf8.shp"), ogr.wkbPoint, "luokka",
+        [(f"POINT ({x} {y})", k) for (x, y), k in zip(deposits + barren, classes)],
+    )  # fmt: skip
+    rings = [
+        f"POLYGON (({X0 + a} {Y0}, {X0 + a + 2500} {Y0}, {X0 + a + 2500} {Y0 + 10000}, {X0 + a} {Y0 + 10000}, "
+        f"{X0 + a} {Y0}))"
+        for a in (0, 2500, 5000, 7500)
+    ]
+    paths["lithology_cpg_utf8"] = _latin1_shapefile(
+        os.path.join(folder, "lithology_cpg_utf8.shp"), ogr.wkbPolygon, "rock",
+        list(zip(rings, ("Kivi ä", "Kivi ö", "gabbro", "Kivi ä"))),
+    )  # fmt: skip
+    paths["lithology_cases"] = _ogr_layer(
+        os.path.join(folder, "lithology_cases.gpkg"),
+        ogr.wkbPolygon,
+        {"rock": ogr.OFTString},
+        [(ring, {"rock": rock}) for ring, rock in zip(rings, ("granite", "Granite ", "schist", "granite"))],
+    )
+    for key in ("labels_cpg_utf8", "lithology_cpg_utf8"):
+        with open(os.path.splitext(paths[key])[0] + ".cpg", "w") as handle:
+            handle.write("UTF-8")
+    paths["labels_1252_csv"] = os.path.join(folder, "luokat_1252.csv")
+    with open(paths["labels_1252_csv"], "w", encoding="cp1252") as handle:
+        handle.write("x;y;luokka\n" + "".join(f"{x};{y};{k}\n" for (x, y), k in zip(deposits + barren, classes)))
+    uri = f"delimitedtext://file://{paths['labels_1252_csv']}?delimiter=;&xField=x&yField=y&crs={CRS}"
+    paths["labels_1252_csv_uri"] = uri
+    paths["labels_1252_csv_encoding_uri"] = uri.replace("?", "?encoding=windows-1252&")
     return paths
 
 
@@ -4570,6 +4660,320 @@ CASES += [
         r"name it with that extension",
     )  # before: the model was written as 'model.model', which predict then refused ("MODEL: give a .pt file")
     for alg in ("trainmodel", "traincnn")
+]
+
+
+# sweep 8a: files and names as users' computers have them
+def _labels_of_one_mineralised_class(params: Dict[str, object]) -> None:
+    """The label raster holds barren (0) and one mineralised class (1), read back with rasterio: the class words'
+    capitalisations are not three deposit types."""
+    import rasterio
+
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        values = src.read(1, masked=True).compressed()
+    assert set(np.unique(values).tolist()) == {0, 1}, np.unique(values)
+
+
+def _provenance_paths_absolute(*keys: str) -> Callable[[Dict[str, object]], None]:
+    """The output's provenance names each of ``keys`` by its absolute path, the file the relative one named."""
+
+    def check(params: Dict[str, object]) -> None:
+        import json
+
+        import rasterio
+
+        with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+            record = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])
+        for key in keys:
+            given = str(params[key])
+            assert not os.path.isabs(given), given  # the row gave it relative
+            assert record["parameters"][key] == os.path.abspath(given), (key, record["parameters"][key])
+
+    return check
+
+
+def _relative(*keys: str):
+    """Parameters ``keys`` as paths relative to the working folder, as typed in a shell in a project folder."""
+
+    def change(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+        return {**p, **{key: os.path.relpath(str(p[key])) for key in keys}}
+
+    return change
+
+
+def _outputs_in_odd_folder(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+    """The samples from the odd folder, the grid and its cross-validation table written into one like it."""
+    folder = os.path.join(os.path.dirname(str(p["OUTPUT"])), ODD_FOLDER, "tulokset; #2 & (%20) 'ä'=[ö]")
+    os.makedirs(folder, exist_ok=True)
+    return {
+        **p,
+        "INPUT": d["samples_odd_path"],
+        "OUTPUT": os.path.join(folder, "alkuaineet ä #1.TIF"),
+        "OUTPUT_CV": os.path.join(folder, "ristiin, validointi.CSV"),
+    }
+
+
+def _grid_where_asked(params: Dict[str, object]) -> None:
+    """The grid and its table are at the paths asked for (nothing else in the folder), bands named Cu and Pb, the
+    grid a brute-force IDW of the samples read with geopandas from the odd path."""
+    import geopandas as gpd
+    import rasterio
+
+    folder = os.path.dirname(str(params["OUTPUT"]))
+    assert sorted(os.listdir(folder)) == ["alkuaineet ä #1.TIF", "ristiin, validointi.CSV"], os.listdir(folder)
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        assert src.descriptions == ("Cu", "Pb")
+    frame = gpd.read_file(str(params["INPUT"]))
+    _assert_brute_force_idw(params, np.column_stack([frame.geometry.x, frame.geometry.y]), frame["Cu"].to_numpy())
+
+
+CASES += [
+    Case(
+        "class words in several capitalisations and spaces",
+        "pseudolabel",
+        _set(LABELS="labels_cases", LABEL_FIELD="cls", METHOD=1),
+        warning=r"Classes: 0 = barren, 1 = MINERALISED / Mineralised / mineralised(?:\"|$)",
+        check=_labels_of_one_mineralised_class,
+    ),  # before: "Classes: 0 = barren, 1 = MINERALISED, 2 = Mineralised, 3 = mineralised": label spreading wrote
+    # three mineralised classes for one
+    Case(
+        "class words in several capitalisations and spaces",
+        "trainmodel",
+        _set(LABELS="labels_cases", LABEL_FIELD="cls"),
+        warning=r"Classes: 0 = barren, 1 = MINERALISED / Mineralised / mineralised(?:\"|$)",
+    ),  # before: "Classes: 0 = barren, 1 = MINERALISED, 2 = Mineralised, 3 = mineralised"
+    Case(
+        "shapefile whose .cpg says UTF-8 over Latin-1 text",
+        "pseudolabel",
+        _set(LABELS="labels_cpg_utf8", LABEL_FIELD="luokka"),
+        error=r"^LABEL_FIELD: 1 value\(s\) of 'luokka' in 'labels_cpg_utf8' hold characters that could not be read "
+        r"\(e\.g\. 'malmi \ufffd'\): the shapefile's 'labels_cpg_utf8\.cpg' says its text is in UTF-8, but it is "
+        r"written in another encoding, .*replace 'UTF-8' in 'labels_cpg_utf8\.cpg' by that name \(e\.g\. '1252'\)",
+    ),  # before: "… the file does not say how its text is encoded (a shapefile without its .cpg file) …", beside it
+    Case(
+        "shapefile whose .cpg says UTF-8 over Latin-1 text",
+        "evidence",
+        _set(POLYGONS="lithology_cpg_utf8"),
+        error=r"^CLASS_FIELD: 1 value\(s\) of 'rock' in 'lithology_cpg_utf8' hold characters that could not be read "
+        r"\(e\.g\. 'Kivi \ufffd'\): the shapefile's 'lithology_cpg_utf8\.cpg' says its text is in UTF-8",
+    ),  # before: "… the file does not say how its text is encoded (a shapefile without its .cpg file) …"
+    Case(
+        "CSV in Windows-1252 read as UTF-8",
+        "pseudolabel",
+        _set(LABELS="labels_1252_csv_uri", LABEL_FIELD="luokka"),
+        error=r"^LABEL_FIELD: 1 value\(s\) of 'luokka' in 'luokat_1252' hold characters that could not be read "
+        r"\(e\.g\. 'malmi \ufffd'\): the text file 'luokat_1252\.csv' is not in the encoding it was read in .*add "
+        r"'encoding=windows-1252' to the layer's URI",
+    ),  # before: "LABEL_FIELD: 1 value(s) of 'luokka' in '' … (a shapefile without its .cpg file) … a file '.cpg'
+    # holding '1252' beside the shapefile …": no layer name, and advice for a shapefile
+    Case(
+        "CSV in Windows-1252 read as UTF-8",
+        "trainmodel",
+        _set(LABELS="labels_1252_csv_uri", LABEL_FIELD="luokka"),
+        error=r"^LABEL_FIELD: 1 value\(s\) of 'luokka' in 'luokat_1252' .*the text file 'luokat_1252\.csv' is not in "
+        r"the encoding it was read in",
+    ),  # before: as for pseudolabel
+    Case(
+        "CSV in Windows-1252 with its encoding given",
+        "pseudolabel",
+        _set(LABELS="labels_1252_csv_encoding_uri", LABEL_FIELD="luokka"),
+        warning=r"Classes: 0 = barren, 1 = malmi ä, 2 = malmi ö(?:\"|$)",
+    ),  # fine as it was: the two words stay two classes
+    Case(
+        "paths relative to the working folder",
+        "interpolate",
+        _relative("INPUT", "OUTPUT"),
+        check=_provenance_paths_absolute("INPUT", "OUTPUT"),
+    ),  # before: the provenance held '../../tmp/…/samples.gpkg' and '../../tmp/…/grid.tif', which mean nothing
+    # read from another folder a year later
+    Case(
+        "paths relative to the working folder",
+        "predict",
+        _relative("MODEL", "OUTPUT"),
+        check=_provenance_paths_absolute("MODEL", "OUTPUT"),
+    ),  # before: MODEL and OUTPUT as typed, relative
+    Case(
+        "folder and file names with non-ASCII, emoji, spaces and # % & , ; ' = ( ) [ ]",
+        "interpolate",
+        _outputs_in_odd_folder,
+        check=_grid_where_asked,
+    ),  # fine as it was
+]
+
+
+def _anomalies_in_escaped_folder(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+    """The ranked anomalies into a folder named as a web download leaves it, 'Kola%20survey (%20)'."""
+    folder = os.path.join(os.path.dirname(str(p["OUTPUT"])), "Kola%20survey (%20)")
+    os.makedirs(folder, exist_ok=True)
+    return {**p, "OUTPUT_ANOMALIES": os.path.join(folder, "areas.gpkg")}
+
+
+def _only_where_gdal_misreads_escapes(d: Dict[str, str], p: Dict[str, object]) -> None:
+    """The row holds where GDAL opens GeoPackages as QGIS does through an unescaped SQLite URI (GDAL 3.6)."""
+    import pytest
+
+    from geochem_prospector.core.io.destinations import gdal_misreads_escapes
+
+    if not gdal_misreads_escapes():
+        pytest.skip("this GDAL opens a GeoPackage named with '%41' read-only without locks: QGIS can load it")
+
+
+CASES += [
+    Case(
+        "GeoPackage output in a folder named with %20",
+        "anomalies",
+        _anomalies_in_escaped_folder,
+        error=r"^OUTPUT_ANOMALIES: QGIS cannot open a GeoPackage whose path holds '%20' \('[^']*/Kola%20survey "
+        r"\(%20\)/areas\.gpkg'\): it reads '%' and two hex digits as an escaped character, so the layer would be "
+        r"written but would neither load nor feed the next step\. Choose a folder and file name without '%20', or "
+        r"save as \.geojson\.",
+        prepare=_only_where_gdal_misreads_escapes,
+    ),  # before: written, then QGIS could not open it ('sqlite3_open(…/Kola%20survey (%20)/areas.gpkg) failed: unable
+    # to open database file'): the desktop did not load it and a model's next step could not read it
+]
+
+
+#: 300 bytes in UTF-8 (276 characters, the ä's two bytes each): with its extension more than a file system's 255
+LONG_NAME = "Kittilän malminetsintä " * 12
+
+
+def _long_name(key: str, extension: str):
+    """Output ``key`` named with :data:`LONG_NAME`, in the row's output folder."""
+
+    def change(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+        return {**p, key: os.path.join(os.path.dirname(str(p[key])), LONG_NAME + extension)}
+
+    return change
+
+
+CASES += [
+    Case(
+        "output file name longer than 255 bytes",
+        alg,
+        _long_name(key, extension),
+        error=rf"^{key}: the file name 'Kittilän malminetsintä Kittilän malminetsintä Kittilän malmi…' is "
+        rf"{len((LONG_NAME + extension).encode())} bytes long, more than the 255 the folder's file system allows in one name \(a letter such as ä takes 2 bytes, a "
+        r"Cyrillic one 2, an emoji 4\); choose a shorter name\.",
+    )
+    for alg, key, extension in (("interpolate", "OUTPUT", ".tif"), ("evaluate", "OUTPUT_REPORT", ".html"))
+]  # before: refused after the work, "OUTPUT: cannot write '…' (File name too long); nothing was replaced and the
+# previous outputs are kept. Check the folder's permissions and free space.", advice beside the point
+
+
+def _one_granite_and_its_two_contacts(params: Dict[str, object]) -> None:
+    """One granite band (and schist), and contacts only where granite meets schist: the contact distance equals
+    shapely's distance to the strips' boundaries at 5 and 7.5 km, not at 2.5 km between 'granite' and 'Granite '."""
+    import rasterio
+    from shapely.geometry import LineString, MultiLineString, Point
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        values, (x, y) = src.read(names.index("lithology_cases:contact_distance_m") + 1), _cell_centres(src)
+        granite = src.read(names.index("lithology_cases:granite") + 1)
+    assert [n for n in names if n.startswith("lithology_cases:")] == [
+        "lithology_cases:granite",
+        "lithology_cases:schist",
+        "lithology_cases:contact_distance_m",
+    ], names
+    # granite ('granite', 'Granite ') over the west 5 km and the east 2.5 km, schist between
+    assert granite[:, :20].min() == 1 and granite[:, 20:30].max() == 0 and granite[:, 30:].min() == 1
+    contacts = MultiLineString([LineString([(X0 + a, Y0), (X0 + a, Y0 + 10_000)]) for a in (5000, 7500)])
+    expected = np.vectorize(lambda px, py: contacts.distance(Point(px, py)))(x, y)
+    np.testing.assert_allclose(values, expected, atol=0.01)
+
+
+CASES += [
+    Case(
+        "rock names typed in two capitalisations",
+        "evidence",
+        _set(POLYGONS="lithology_cases"),
+        warning=r"CLASS_FIELD: 'granite' and 'Granite' in 'rock' of 'lithology_cases' differ only in capitals: read as "
+        r"one class, 'granite' \(one band, no contact between them\)\.",
+        check=_one_granite_and_its_two_contacts,
+    ),  # before: bands 'granite' and 'Granite', and a contact at 2.5 km between them: distances to a boundary that is
+    # no contact
+]
+
+
+CASES += [
+    Case(
+        "GeoPackage input in a folder named with %20",
+        alg,
+        change,
+        error=rf"^{key}: QGIS cannot open the GeoPackage '[^']*/Kola%20survey/{name}\.gpkg': its path holds '%20', "
+        r"which QGIS reads as an escaped character \('%' and two hex digits\), so it finds no such file\. Rename the "
+        r"folder or file without '%20'",
+        prepare=_only_where_gdal_misreads_escapes,
+    )
+    for alg, key, name, change in (
+        ("interpolate", "INPUT", "samples", _set(INPUT="samples_escaped_folder")),
+        ("evaluate", "DEPOSITS", "deposits", _set(DEPOSITS="deposits_escaped_folder")),
+    )
+]  # before: "Could not load source layer for INPUT: …/Kola%20survey/samples.gpkg not found", of a file that is there
+
+
+CASES += [
+    Case(
+        "CSV columns named alike up to capitals",
+        "interpolate",
+        _set(INPUT="samples_case_columns_uri", FIELDS=["Cu"]),
+        error=r"^FIELDS: Cu not found in the layer \(it has x, y, cu, Cu_1\); pick existing fields\. The file's columns "
+        r"repeat 'Cu' up to capitals, so QGIS renamed the later ones: 'Cu' as 'Cu_1'; give those names, or rename the "
+        r"columns in the file\.",
+    ),  # before: "FIELDS: Cu not found in the layer (it has x, y, cu, Cu_1); pick existing fields.", of a file whose
+    # header holds Cu
+]
+
+
+CASES += [
+    Case(
+        "CSV in Windows-1252 with a µ in a column name",
+        "interpolate",
+        _set(INPUT="samples_1252_csv_uri", FIELDS=["Cu_µg/g", "Pb"]),
+        error=r"^FIELDS: Cu_µg/g not found in the layer \(it has x, y, Cu_\ufffdg/g, Pb\); pick existing fields\. Its "
+        r"column names hold characters that could not be read \(e\.g\. 'Cu_\ufffdg/g'\): the file is read in another "
+        r"encoding than it was written in\. Give its encoding: for a CSV, .*'encoding=windows-1252' in a qgis_process "
+        r"delimitedtext URI",
+    ),  # before: "FIELDS: Cu_µg/g not found in the layer (it has x, y, Cu_�g/g, Pb); pick existing fields.", the column
+    # the user named shown garbled and no word of why
+    Case(
+        "CSV in Windows-1252 with a µ in a column name, its encoding given",
+        "interpolate",
+        lambda d, p: {
+            **_set(FIELDS=["Cu_µg/g", "Pb"])(d, p),
+            "INPUT": d["samples_1252_csv_uri"].replace("?", "?encoding=windows-1252&"),
+        },
+        check=lambda params: _band_names_are(params, ("Cu_µg/g", "Pb")),
+    ),  # fine as it was
+]
+
+
+def _band_names_are(params: Dict[str, object], names: tuple) -> None:
+    """The grid's band descriptions, read back with rasterio."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        assert src.descriptions == names, src.descriptions
+
+
+def _report_names_the_raster_absolutely(params: Dict[str, object]) -> None:
+    """The evaluation report names the map by its absolute path (HTML-escaped as any text), not as typed."""
+    import html
+
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        report = html.unescape(handle.read())
+    given = str(params["INPUT_RASTER"])
+    assert not os.path.isabs(given), given
+    assert f"({os.path.abspath(given)}), band 1" in report
+
+
+CASES += [
+    Case(
+        "paths relative to the working folder",
+        "evaluate",
+        _relative("INPUT_RASTER", "OUTPUT_REPORT"),
+        check=_report_names_the_raster_absolutely,
+    ),  # before: the report said 'elements (../../tmp/…/elements.tif), band 1', meaningless read from elsewhere
 ]
 
 

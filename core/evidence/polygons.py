@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -28,6 +29,25 @@ def class_label(value: object) -> Optional[str]:
     if not text or text.upper() == "NULL":
         return None
     return text
+
+
+def one_spelling(labels: Sequence[Optional[str]]) -> Tuple[List[Optional[str]], Dict[str, List[str]]]:
+    """Labels whose classes differ only in capitals or Unicode composition ('Granite', 'granite', 'GRANITE', as
+    people typing one map write them) as one class, spelled as most polygons spell it (ties: the first in sorted
+    order): else each spelling was a band of its own and their shared outlines counted as contacts. Returns the
+    labels and, for each class spelled several ways, its spelling -> every spelling it stands for."""
+    counts = Counter(label for label in labels if label is not None)
+    groups: Dict[str, List[str]] = {}
+    for label in sorted(counts, key=lambda v: (-counts[v], v)):
+        groups.setdefault(class_key(label), []).append(label)
+    spelled = {label: group[0] for group in groups.values() for label in group}
+    merged = {group[0]: group for group in groups.values() if len(group) > 1}
+    return [spelled[label] if label is not None else None for label in labels], merged
+
+
+def class_key(label: str) -> str:
+    """What two spellings of one class share: composed Unicode, case folded."""
+    return unicodedata.normalize("NFC", label).casefold()
 
 
 def choose_classes(

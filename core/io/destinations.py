@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sqlite3
@@ -24,6 +25,18 @@ def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:
         raise InputError(f"'{directory}' is a file, not a folder; choose an existing folder.", parameter)
     if not os.path.isdir(directory):
         raise InputError(f"the folder '{directory}' does not exist; choose an existing folder.", parameter)
+    name = os.path.basename(path.split("|")[0])
+    try:
+        longest = os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):  # a file system that does not say: the common limit
+        longest = 255
+    if len(os.fsencode(name)) > longest:
+        raise InputError(
+            f"the file name '{name[:60]}…' is {len(os.fsencode(name))} bytes long, more than the {longest} the "
+            "folder's file system allows in one name (a letter such as ä takes 2 bytes, a Cyrillic one 2, an emoji "
+            "4); choose a shorter name.",
+            parameter,
+        )
     try:
         fd, probe = tempfile.mkstemp(prefix=".probe-", dir=directory)
     except OSError as exc:
@@ -90,10 +103,53 @@ def geopackage_tables(path: str) -> List[str]:
         return []
 
 
+@functools.cache
+def gdal_misreads_escapes() -> bool:
+    """Whether this GDAL fails to open a GeoPackage whose path holds '%' and two hex digits ('%20', '%41') the way
+    QGIS opens every GeoPackage layer (read-only, open option NOLOCK=YES): GDAL 3.6 then opens it through an SQLite
+    URI without escaping the path, so '%41' is read as 'A' and the file is not found. Tried once on a GeoPackage
+    of that name in a temporary folder."""
+    from osgeo import gdal
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "probe %41.gpkg")
+        dataset = gdal.GetDriverByName("GPKG").Create(path, 0, 0, 0, gdal.GDT_Unknown)
+        if dataset is None:
+            return False
+        dataset.CreateLayer("probe")
+        dataset = None
+        gdal.PushErrorHandler("CPLQuietErrorHandler")
+        try:
+            opened = gdal.OpenEx(path, gdal.OF_VECTOR, open_options=["NOLOCK=YES"])
+        finally:
+            gdal.PopErrorHandler()
+        return opened is None
+
+
+def unopenable_escape(path: str) -> str:
+    """The '%' and two hex digits ('%20') in the path of a GeoPackage that QGIS cannot open for them
+    (:func:`gdal_misreads_escapes`); '' for any other path."""
+    plain = path.split("|")[0]
+    if os.path.splitext(plain)[1].lower() != ".gpkg":
+        return ""
+    escaped = re.search(r"%[0-9A-Fa-f]{2}", os.path.abspath(plain))
+    return escaped.group(0) if escaped and gdal_misreads_escapes() else ""
+
+
 def check_geopackage_output(path: str, parameter: str) -> None:
     """Refuse a GeoPackage output over an existing GeoPackage of several layers: the output replaces the whole
     file (as QGIS 3.22's own algorithms do), so a project GeoPackage chosen to 'add a layer to' would lose every
-    other layer, the geology and faults a user keeps there. A file of one layer is replaced as any file is."""
+    other layer, the geology and faults a user keeps there. A file of one layer is replaced as any file is.
+    Refuse as well a GeoPackage whose path holds '%' and two hex digits where QGIS could not open it
+    (:func:`gdal_misreads_escapes`): it would be written, but never load nor feed the next step."""
+    escaped = unopenable_escape(path)
+    if escaped:
+        raise InputError(
+            f"QGIS cannot open a GeoPackage whose path holds '{escaped}' ('{path.split('|')[0]}'): it reads '%' and "
+            "two hex digits as an escaped character, so the layer would be written but would neither load nor feed "
+            f"the next step. Choose a folder and file name without '{escaped}', or save as .geojson.",
+            parameter,
+        )
     tables = geopackage_tables(path.split("|")[0])
     if len(tables) < 2:
         return

@@ -53,7 +53,8 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
     "unlabelled" (scikit-learn's -1 convention) and are not usable. Text values: the words
     in :data:`BARREN_WORDS` become 0, every other word the ids after the largest whole number
     of the field (1, 2, ... when there is none) in sorted order, but every spelling of 'yes'
-    (:data:`TRUE_FLAGS`) is one class: class 1 when the field holds 1; whole numbers written as
+    (:data:`TRUE_FLAGS`) is one class: class 1 when the field holds 1; a word however capitalised
+    ('Mineralised', 'mineralised') is one class; whole numbers written as
     text keep their value. Empty values are not usable. Fractions (0.5) are refused
     (:class:`InputError`): they are grades or probabilities, not classes; unless the field has
     more distinct values than half its points, which callers refuse as a measurement or an id.
@@ -109,10 +110,17 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
     # 'yes', 'Y', 'true' are one answer however typed (a flag field kept by hand): one class, class 1 when the
     # field holds 1 too ('1', 'yes', 'Y', '0', 'barren'), else the id the first of them takes in the sorted order
     flags = [w for w in others_text if _folded(w) in TRUE_FLAGS]
+    # a word however capitalised is one class ('Mineralised', 'mineralised', 'MINERALISED' as typed by hand or
+    # by different people), named for every spelling it holds: 'MINERALISED / Mineralised / mineralised'
+    first: Dict[str, str] = {}
+    for word in others_text:
+        first.setdefault(_folded(word), word)
     mapping: Dict[str, int] = {}
     next_id = max(whole, default=0) + 1
     for word in others_text:
-        if word in flags and flags[0] in mapping:
+        if first[_folded(word)] != word:
+            mapping[word] = mapping[first[_folded(word)]]
+        elif word in flags and flags[0] in mapping:
             mapping[word] = mapping[flags[0]]
         elif word in flags and 1 in whole:
             mapping[word] = 1
@@ -129,6 +137,10 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
             continue
         ids[i] = 0 if _folded(t) in barren else mapping[t]
         names[int(ids[i])] = t if ids[i] else names[0]
+    for key, word in first.items():
+        spellings = [w for w in others_text if _folded(w) == key]
+        if len(spellings) > 1:
+            names[mapping[word]] = " / ".join(spellings)
     if flags:  # the class named for every spelling it holds: '1 / Y / yes'
         spellings = (["1"] if mapping[flags[0]] == 1 and 1 in whole else []) + flags
         names[mapping[flags[0]]] = " / ".join(spellings)

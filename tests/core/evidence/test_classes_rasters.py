@@ -9,7 +9,7 @@ from shapely.geometry import Point, box
 
 from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.evidence.geometry import window_centres
-from geochem_prospector.core.evidence.polygons import PolygonEvidence, choose_classes, class_label
+from geochem_prospector.core.evidence.polygons import PolygonEvidence, choose_classes, class_label, one_spelling
 from geochem_prospector.core.evidence.rasters import RasterEvidence
 from geochem_prospector.core.evidence.stack import NODATA, write_stack
 from geochem_prospector.core.grid import GridSpec
@@ -187,3 +187,11 @@ def test_colour_coded_rasters_are_told_apart_as_gdal_reads_them(tmp_path, coding
     source = RasterEvidence("r", path, grid, "bilinear")
     assert source.colour_coding == expected == coding
     source.close()
+
+
+def test_a_rock_name_typed_in_several_capitalisations_is_one_class():
+    """'granite' (twice), 'Granite' and 'GRANITE' are one class spelled as most polygons spell it; a tie takes the
+    first spelling in sorted order; NULLs stay NULL."""
+    labels, merged = one_spelling(["granite", "Granite", None, "schist", "GRANITE", "granite", "Gabbro", "gabbro"])
+    assert labels == ["granite", "granite", None, "schist", "granite", "granite", "Gabbro", "Gabbro"]
+    assert merged == {"granite": ["granite", "GRANITE", "Granite"], "Gabbro": ["Gabbro", "gabbro"]}

@@ -81,3 +81,14 @@ def test_yes_however_typed_is_one_class_with_the_ones():
     # without a 1 in the field the spellings share the first word's id, after the other words' order as before
     ids, names, _ = class_ids(["deposit", "yes", "Y", "no"])
     assert ids.tolist() == [2, 1, 1, 0] and names == {0: "barren", 1: "Y / yes", 2: "deposit"}
+
+
+def test_a_word_however_capitalised_or_spaced_is_one_class():
+    """Class words typed by hand by several people: 'Mineralised', 'mineralised ', 'MINERALISED' and 'mineralised'
+    with a no-break space (as a spreadsheet export leaves it) are one class, named for its spellings (before: three
+    mineralised classes, so label spreading and the CNN would have learnt them as three deposit types)."""
+    raw = ["mineralised\u00a0", "Mineralised", "mineralised ", "barren", "Barren ", "MINERALISED", "barren\u00a0", "Au"]
+    ids, names, usable = class_ids(raw)
+    assert usable.all()
+    assert ids.tolist() == [2, 2, 2, 0, 0, 2, 0, 1]
+    assert names == {0: "barren", 1: "Au", 2: "MINERALISED / Mineralised / mineralised"}
