@@ -182,6 +182,17 @@ def pseudolabel(
         s = int((seeds == c).sum())
         t = int((labels == c).sum())
         counts[str(c)] = {"seed": s, "pseudo": t - s, "total": t}
+    if counts["0"]["total"] == 0:
+        buffered = float(in_buffer.mean())
+        warnings.append(
+            f"no cell was labelled barren (class 0): none scored barren with CONFIDENCE {settings.confidence:g} "
+            f"outside NEGATIVE_BUFFER, which holds {buffered:.0%} of the valid cells, and traincnn (labelled "
+            "cells) and trainmodel need both classes. Give known barren ground (NEGATIVES) or barren points (class "
+            "0 in LABEL_FIELD), "
+            + ("a smaller NEGATIVE_BUFFER, " if buffered > 0.5 else "")
+            + "or a lower CONFIDENCE (e.g. 0.7); or train the CNN with TRAINING positive-unlabelled, which needs no "
+            "barren label."
+        )
     record = {
         **settings.record(),
         "bands": int(features.shape[0]),

@@ -291,3 +291,25 @@ def test_class_ids_read_negative_whole_numbers_as_unlabelled():
     assert usable.tolist() == [False, True, True, False, False, True]
     assert ids[usable].tolist() == [0, 1, 1]
     assert names == {0: "barren", 1: "class 1"}
+
+
+def test_labels_without_a_barren_cell_say_so_and_what_to_do():
+    """Nine deposits spread over a small grid with a NEGATIVE_BUFFER that leaves a few cells outside it: no cell was
+    labelled barren, and the label raster then stopped trainmodel ("LABELS: no valid cell is labelled barren") with
+    nothing said here. Now a warning says how much the buffer holds and names the ways out; with a narrower buffer
+    barren cells are labelled and nothing is said."""
+    rng = np.random.default_rng(0)
+    grid = GridSpec(0.0, 30.0, 1.0, 30, 30)
+    features = rng.normal(size=(3, 30, 30)).astype(np.float32)
+    pts = np.array([[x, y] for x in (5.5, 15.5, 25.5) for y in (5.5, 15.5, 25.5)])
+    cx, cy = grid.cell_centres()
+    near = np.hypot(cx[:, None] - pts[:, 0], cy[:, None] - pts[:, 1]).min(axis=1) <= 7.0  # brute force
+    wide = pseudolabel(features, grid, pts, settings=PseudoLabelSettings(negative_buffer=7.0, seed=1))
+    assert wide.counts["0"]["total"] == 0 == int((wide.labels == 0).sum())
+    said = [w for w in wide.warnings if w.startswith("no cell was labelled barren")]
+    assert len(said) == 1, wide.warnings
+    assert f"which holds {near.mean():.0%} of the valid cells" in said[0]
+    assert all(words in said[0] for words in ("NEGATIVES", "a smaller NEGATIVE_BUFFER", "lower CONFIDENCE"))
+    narrow = pseudolabel(features, grid, pts, settings=PseudoLabelSettings(negative_buffer=3.0, seed=1))
+    assert narrow.counts["0"]["total"] > 0
+    assert not any(w.startswith("no cell was labelled barren") for w in narrow.warnings)
