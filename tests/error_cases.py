@@ -254,9 +254,25 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep7b_inputs(folder, bands, labels[0]))
     paths.update(_sweep8b_inputs(folder, xy, base, bands))
     paths.update(_sweep8a_inputs(folder))
+    paths.update(_stop37_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
+
+
+def _stop37_inputs(folder: str, bands) -> Dict[str, str]:
+    """A geophysics grid as exported with cells of 99.93 x 100 m (the Lapland survey grids: 681 columns over
+    68,050 m): the matrix's Cu band on such a grid."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = os.path.join(folder, "mag_not_square.tif")
+    profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=1, dtype="float32", crs=CRS, nodata=-9999.0)
+    with rasterio.open(
+        path, "w", transform=from_origin(X0, Y0 + SIZE * 100, 99.926578560939788, 100), **profile
+    ) as dst:
+        dst.write(bands[0].astype(np.float32), 1)
+    return {"raster_not_square": path}
 
 
 #: a folder as users' computers have them: non-ASCII letters, an emoji, spaces and # % & , ; ' = ( ) [ ]
@@ -5227,4 +5243,16 @@ CASES += [
         check=continuous_bands_as_gdal_reads_them,
     ),  # before: GDAL's mask took the 25 cells as nodata, but its warper compared them exactly to the tag and
     # resampled them as -3.4e38 into the stack, without a word (gdalwarp adjusts the value the same way)
+]
+
+# stop 37 (mine): a geophysics grid as exported, cells of 99.93 x 100 m
+CASES += [
+    Case(
+        "cells of 99.93 x 100 m (a geophysics grid as exported)",
+        "evaluate",
+        _set(INPUT_RASTER="raster_not_square"),
+        error=r"^INPUT_RASTER: 'mag_not_square\.tif' has cells that are not square \(99\.93 x 100\); warp it to square "
+        r"cells first \(Raster › Projections › Warp, output file resolution 100 by 100; gdalwarp -tr 100 100\), or put "
+        r"it on the evidence grid with prospector:evidence \(CONTINUOUS_RASTERS\), which resamples it\.",
+    ),  # before: "… (99.9266 x 100); warp it to square cells first (Raster › Projections › Warp)": no size to warp to
 ]
