@@ -5256,3 +5256,15 @@ CASES += [
         r"it on the evidence grid with prospector:evidence \(CONTINUOUS_RASTERS\), which resamples it\.",
     ),  # before: "… (99.9266 x 100); warp it to square cells first (Raster › Projections › Warp)": no size to warp to
 ]
+
+# sweep 9a: bad input on the distributed (Dask) path
+CASES += [
+    Case(
+        "evidence band all nodata inside the mask, on a Dask cluster",
+        "predict",
+        _set(INPUT_RASTERS=["raster_pb_hole"], MASK="mask_4326", SCHEDULER="local:2"),
+        error=r"^INPUT_RASTERS: no cell has a value in every band \(inside the mask\): the model's band\(s\) "
+        r"elements:Pb have no value there\. Check each raster's nodata value and extent \(and the MASK\)\.",
+    ),  # before: "…: a band is all nodata there, or the rasters do not overlap. …": the workers read the tiles, so
+    # the band tally that names the empty band stayed empty
+]
