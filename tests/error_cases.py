@@ -5267,4 +5267,12 @@ CASES += [
         r"elements:Pb have no value there\. Check each raster's nodata value and extent \(and the MASK\)\.",
     ),  # before: "…: a band is all nodata there, or the rasters do not overlap. …": the workers read the tiles, so
     # the band tally that names the empty band stayed empty
+    Case(
+        "evidence band all nodata, on a Dask cluster",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster", "allnodata"], SCHEDULER="local:2"),
+        error=r"^INPUT_RASTERS: band\(s\) allnodata:Cu, allnodata:Pb have no value in any cell of the grid \(all "
+        r"nodata\), so no cell has a value in every band\. Check the raster's nodata value",
+    ),  # before: "LABELS: at least two classes are needed among labelled cells with evidence values (found [] in 0
+    # cells).": read window by window (as a scheduler makes it), the all-nodata band went unchecked, the labels blamed
 ]
