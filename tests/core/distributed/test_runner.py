@@ -174,3 +174,18 @@ def test_the_global_blas_of_a_process_is_found_for_the_workers():
     env["LD_PRELOAD"] = blas
     linked = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert os.path.realpath(linked.stdout.strip()) == os.path.realpath(blas)
+
+
+def test_the_workers_of_a_local_cluster_print_no_log_below_critical():
+    """sweep 9a: after a run that succeeded, qgis_process printed the workers' ERROR logs at the cluster's close,
+    tracebacks of heartbeats to the closed scheduler ('Scheduler was unaware of this worker … Shutting down',
+    CommClosedError): a user reads a traceback after a good run. Task errors reach the caller through the client."""
+    import logging
+
+    def console_levels():
+        handlers = logging.getLogger("distributed").handlers
+        return [h.level for h in handlers if isinstance(h, logging.StreamHandler)]
+
+    with sched.dask_client(sched.parse_scheduler("local:1")) as client:
+        levels = client.run(console_levels)
+    assert levels and all(found and min(found) >= logging.CRITICAL for found in levels.values()), levels
