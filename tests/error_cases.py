@@ -5258,6 +5258,45 @@ CASES += [
 ]
 
 # sweep 9a: bad input on the distributed (Dask) path
+
+
+def _worker_processes() -> Dict[int, str]:
+    """The processes this one started, and theirs (pid -> command line), read from /proc."""
+    parents: Dict[int, int] = {}
+    commands: Dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                parents[int(entry)] = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                commands[int(entry)] = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = {}, {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier and pid not in found}
+        found.update({pid: commands.get(pid, "") for pid in frontier})
+    return found
+
+
+def no_workers_left(d: Dict[str, str], params: Dict[str, object]) -> Callable[[], None]:
+    """After the run: the local cluster's worker processes (Dask's nannies and workers) are gone (within 10 s)."""
+    import time
+
+    before = set(_worker_processes())
+
+    def after() -> None:
+        deadline = time.monotonic() + 10
+        while True:
+            left = {pid: cmd for pid, cmd in _worker_processes().items() if pid not in before and "spawn_main" in cmd}
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert not left, f"worker processes left after the run: {left}"
+
+    return after
+
+
 CASES += [
     Case(
         "evidence band all nodata inside the mask, on a Dask cluster",
@@ -5275,4 +5314,17 @@ CASES += [
         r"nodata\), so no cell has a value in every band\. Check the raster's nodata value",
     ),  # before: "LABELS: at least two classes are needed among labelled cells with evidence values (found [] in 0
     # cells).": read window by window (as a scheduler makes it), the all-nodata band went unchecked, the labels blamed
+    # cancelled on a local Dask cluster: nothing written, the workers stopped (in processing.run only)
+    *[
+        Case(
+            f"cancel at {at:.0f} %, on a Dask cluster",
+            alg,
+            _set(SCHEDULER="local:2"),
+            error=r"Cancelled by the user",
+            cancel_at=at,
+            prepare=no_workers_left,
+        )
+        for alg in ("interpolate", "evidence", "traincnn", "predict")
+        for at in (10.0, 50.0, 90.0)
+    ],
 ]
