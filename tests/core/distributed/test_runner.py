@@ -189,3 +189,21 @@ def test_the_workers_of_a_local_cluster_print_no_log_below_critical():
     with sched.dask_client(sched.parse_scheduler("local:1")) as client:
         levels = client.run(console_levels)
     assert levels and all(found and min(found) >= logging.CRITICAL for found in levels.values()), levels
+
+
+def _die() -> None:
+    """A task whose worker process dies under it (as the kernel's out-of-memory killer stops one)."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_task_every_worker_dies_on_is_refused_naming_the_scheduler():
+    """sweep 9a: when Dask gave a task up (every worker that ran it died), the user read 'Unexpected error in
+    prospector:predict: KilledWorker: Attempted to run task call_with_threads-f13e… on 3 different workers …
+    Details are in the log; please report it.' and a traceback: now SCHEDULER and what to do."""
+    with TaskRunner("local:1") as runner, pytest.raises(InputError) as raised:
+        runner.map(_die, [(0, ())], lambda key, value: None)
+    assert raised.value.parameter == "SCHEDULER"
+    assert str(raised.value).startswith("SCHEDULER: the Dask workers died while running one of the run's tasks")
+    assert "Use fewer workers (e.g. local:1), free memory, or leave SCHEDULER empty" in str(raised.value)
