@@ -290,7 +290,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             sources.append(
                 RasterEvidence(
                     _layer_name(reference), path, grid, "nearest", self.REFERENCE_RASTER, "continuous",
-                    _layer_crs_wkt(reference),
+                    _layer_crs_wkt(reference), _shown_file(reference),
                 )
             )  # fmt: skip
             given.append(f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})")
@@ -309,7 +309,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             method = self.enum_name(parameters, method_name, context)
             for layer in layers:
                 path = _raster_file(layer, parameter, shared)
-                source = RasterEvidence(_layer_name(layer), path, grid, method, parameter, None, _layer_crs_wkt(layer))
+                source = RasterEvidence(
+                    _layer_name(layer), path, grid, method, parameter, None, _layer_crs_wkt(layer), _shown_file(layer)
+                )
                 _warn_colour_coded(source, parameter == self.CONTINUOUS_RASTERS, feedback)
                 # as every reader says them: a fill value used as data (no nodata tag), float64 cells beyond what
                 # the float32 stack holds, a band of one value
@@ -708,6 +710,11 @@ def _warn_colour_coded(source: RasterEvidence, continuous: bool, feedback) -> No
             "or 4-band byte GeoTIFF): if it is a picture of a map, its bands are colours, not measured values; use "
             "the grid it was drawn from (e.g. the magnetics in nT), if you have it."
         )
+
+
+def _shown_file(layer) -> Optional[str]:
+    """The file a raster layer is named by in messages: a VRT's own file, not the memory copy read in its place."""
+    return layer.customProperty(VRT_PROPERTY) or None
 
 
 def _raster_file(layer, parameter: str, shared: bool = False) -> str:

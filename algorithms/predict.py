@@ -462,7 +462,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             if hist.sum() == 0:
                 raise InputError(
                     "no cell has a value in every band (inside the mask): "
-                    f"{_empty_bands(reader) or 'a band is all nodata there, or the rasters do not overlap'}. Check "
+                    f"{_empty_bands(reader, grid) or 'a band is all nodata there, or the rasters do not overlap'}. Check "
                     "each raster's nodata value and extent (and the MASK).",
                     self.INPUT_RASTERS,
                 )
@@ -550,12 +550,17 @@ class _ArrayReader:
         pass
 
 
-def _empty_bands(reader) -> str:
+def _empty_bands(reader, grid) -> str:
     """'band(s) ... have no value there' from the training-range tally of the tiles read, or '' without one (the
-    tally counts each band's cells with a value, inside the mask)."""
+    tally counts each band's cells with a value, inside the mask). When the tiles ran on Dask workers, which read
+    the files themselves, the grid is tallied here first (the run has failed: nothing else is read)."""
     from ..core.learning.training_range import TalliedReader
 
-    if not isinstance(reader, TalliedReader) or not reader.tally.valid.any():
+    if not isinstance(reader, TalliedReader):
+        return ""
+    if not reader.tally.valid.any():
+        reader.scan(grid.height, grid.width)
+    if not reader.tally.valid.any():
         return ""
     empty = [name for name, n in zip(reader.band_names, reader.tally.valid) if n == 0]
     return f"the model's band(s) {', '.join(empty)} have no value there" if empty else ""

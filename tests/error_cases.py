@@ -255,6 +255,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep8b_inputs(folder, xy, base, bands))
     paths.update(_sweep8a_inputs(folder))
     paths.update(_stop37_inputs(folder, bands))
+    paths.update(_sweep9a_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -277,6 +278,31 @@ def _stop37_inputs(folder: str, bands) -> Dict[str, str]:
 
 #: a folder as users' computers have them: non-ASCII letters, an emoji, spaces and # % & , ; ' = ( ) [ ]
 ODD_FOLDER = os.path.join("Työt", "Kittilä 2026 #1 (50% & co), [v2]; 'x'=y", "Кола 🪨")
+
+
+def _sweep9a_inputs(folder: str, bands) -> Dict[str, str]:
+    """A VRT whose source file is missing (moved, or not copied with it), and a tiled, compressed GeoTIFF of the
+    matrix's bands whose last tile is damaged (the first tiles read, the last one does not)."""
+    from osgeo import gdal
+
+    paths: Dict[str, str] = {}
+    paths["vrt_missing_source"] = os.path.join(folder, "stack_missing_source.vrt")
+    with open(paths["vrt_missing_source"], "w", encoding="utf-8") as handle:
+        handle.write(_vrt_xml("never_copied.tif", 2))
+    damaged = _raster(os.path.join(folder, "damaged_tile.tif"), bands, ["Cu", "Pb"])
+    options = ["TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16", "COMPRESS=DEFLATE"]
+    copy = gdal.Translate(damaged + ".tmp", damaged, format="GTiff", creationOptions=options)
+    del copy  # closed: written
+    os.replace(damaged + ".tmp", damaged)
+    dataset = gdal.Open(damaged)
+    band = dataset.GetRasterBand(2)
+    offset, size = (int(band.GetMetadataItem(f"BLOCK_{k}_2_2", "TIFF")) for k in ("OFFSET", "SIZE"))
+    dataset = band = None
+    with open(damaged, "r+b") as handle:  # past the deflate header: the tile no longer inflates
+        handle.seek(offset + 2)
+        handle.write(b"\xff" * (size - 4))
+    paths["raster_damaged_tile"] = damaged
+    return paths
 
 
 def _sweep8a_inputs(folder: str) -> Dict[str, str]:
@@ -5255,4 +5281,99 @@ CASES += [
         r"cells first \(Raster › Projections › Warp, output file resolution 100 by 100; gdalwarp -tr 100 100\), or put "
         r"it on the evidence grid with prospector:evidence \(CONTINUOUS_RASTERS\), which resamples it\.",
     ),  # before: "… (99.9266 x 100); warp it to square cells first (Raster › Projections › Warp)": no size to warp to
+]
+
+# sweep 9a: bad input on the distributed (Dask) path
+
+
+def _worker_processes() -> Dict[int, str]:
+    """The processes this one started, and theirs (pid -> command line), read from /proc."""
+    parents: Dict[int, int] = {}
+    commands: Dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                parents[int(entry)] = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                commands[int(entry)] = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = {}, {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier and pid not in found}
+        found.update({pid: commands.get(pid, "") for pid in frontier})
+    return found
+
+
+def no_workers_left(d: Dict[str, str], params: Dict[str, object]) -> Callable[[], None]:
+    """After the run: the local cluster's worker processes (Dask's nannies and workers) are gone (within 10 s)."""
+    import time
+
+    before = set(_worker_processes())
+
+    def after() -> None:
+        deadline = time.monotonic() + 10
+        while True:
+            left = {pid: cmd for pid, cmd in _worker_processes().items() if pid not in before and "spawn_main" in cmd}
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert not left, f"worker processes left after the run: {left}"
+
+    return after
+
+
+CASES += [
+    Case(
+        "evidence band all nodata inside the mask, on a Dask cluster",
+        "predict",
+        _set(INPUT_RASTERS=["raster_pb_hole"], MASK="mask_4326", SCHEDULER="local:2"),
+        error=r"^INPUT_RASTERS: no cell has a value in every band \(inside the mask\): the model's band\(s\) "
+        r"elements:Pb have no value there\. Check each raster's nodata value and extent \(and the MASK\)\.",
+    ),  # before: "…: a band is all nodata there, or the rasters do not overlap. …": the workers read the tiles, so
+    # the band tally that names the empty band stayed empty
+    Case(
+        "evidence band all nodata, on a Dask cluster",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster", "allnodata"], SCHEDULER="local:2"),
+        error=r"^INPUT_RASTERS: band\(s\) allnodata:Cu, allnodata:Pb have no value in any cell of the grid \(all "
+        r"nodata\), so no cell has a value in every band\. Check the raster's nodata value",
+    ),  # before: "LABELS: at least two classes are needed among labelled cells with evidence values (found [] in 0
+    # cells).": read window by window (as a scheduler makes it), the all-nodata band went unchecked, the labels blamed
+    *[
+        Case(
+            f"VRT whose source file is missing{where}",
+            "evidence",
+            _set(CONTINUOUS_RASTERS=["vrt_missing_source"], **scheduler),
+            error=r"^CONTINUOUS_RASTERS: cannot read raster '/[^']*/stack_missing_source\.vrt' \([^)]*/never_copied\.tif: "
+            r"No such file or directory\); the file may be truncated or corrupt: make or download it again\.",
+        )
+        for where, scheduler in (("", {}), (", on a Dask cluster", {"SCHEDULER": "local:2"}))
+    ],  # before: "CONTINUOUS_RASTERS: cannot read raster '/vsimem/geochem_prospector/<hex>/stack_missing_source.vrt'
+    # (Chunk and warp failed); …" in this process (the memory copy QGIS reads instead of the VRT, a path the user
+    # never gave), the VRT on a cluster; neither said which file was missing
+    *[
+        Case(
+            f"raster with a damaged tile{where}",
+            "evidence",
+            _set(CONTINUOUS_RASTERS=["raster_damaged_tile"], **scheduler),
+            error=r"^CONTINUOUS_RASTERS: cannot read raster '/[^']*/damaged_tile\.tif' \(.*IReadBlock failed at X offset "
+            r"2, Y offset 2.*\); the file may be truncated or corrupt: make or download it again\.",
+        )
+        for where, scheduler in (("", {}), (", on a Dask cluster", {"SCHEDULER": "local:2"}))
+    ],  # before: "… ('…/damaged_tile.tif' (Chunk and warp failed); the file may be truncated or corrupt.": GDAL's
+    # warper's word, not which block failed
+    # cancelled on a local Dask cluster: nothing written, the workers stopped (in processing.run only)
+    *[
+        Case(
+            f"cancel at {at:.0f} %, on a Dask cluster",
+            alg,
+            _set(SCHEDULER="local:2"),
+            error=r"Cancelled by the user",
+            cancel_at=at,
+            prepare=no_workers_left,
+        )
+        for alg in ("interpolate", "evidence", "traincnn", "predict")
+        for at in (10.0, 50.0, 90.0)
+    ],
 ]

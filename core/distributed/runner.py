@@ -22,6 +22,7 @@ from collections import deque
 from typing import Any, Callable, Deque, Hashable, Optional, Sequence, Tuple
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
+from ..errors import InputError
 from ..threads import blas_threads
 from .scheduler import Scheduler, dask_client, parse_scheduler
 
@@ -158,7 +159,12 @@ class TaskRunner:
                 while not future.done():  # wait without fetching: a fetch cut by a timeout can lose its result
                     time.sleep(POLL_S)
                     check_cancelled(is_cancelled)
-                result = future.result()
+                try:
+                    result = future.result()
+                except Exception as exc:
+                    if type(exc).__name__ != "KilledWorker":  # a task's own error reaches the caller unchanged
+                        raise
+                    raise InputError(workers_lost_message(), self.parameter) from None
                 pending.popleft()
                 future.release()
                 consume(key, result)
@@ -166,6 +172,17 @@ class TaskRunner:
         finally:
             if pending:
                 client.cancel([f for _, f in pending], force=True)
+
+
+def workers_lost_message() -> str:
+    """What to do when Dask gave a task up (``KilledWorker``): every worker that ran it died."""
+    return (
+        "the Dask workers died while running one of the run's tasks (each worker that took it over died too, as many "
+        "times as Dask allows: distributed.scheduler.allowed-failures), so the run stopped and nothing was written. A worker most often dies for lack of memory (a local worker may use this "
+        "computer's memory divided by their number) or is stopped from outside. Use fewer workers (e.g. local:1), "
+        "free memory, or leave SCHEDULER empty to run in this process; on a cluster of your own, its workers' logs "
+        "say why."
+    )
 
 
 def run_tasks(

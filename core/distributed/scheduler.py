@@ -173,7 +173,10 @@ def dask_client(scheduler: Scheduler, parameter: str = "SCHEDULER") -> Iterator[
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-            silence_logs=logging.ERROR,
+            # the workers' own log reaches the user's console (qgis_process): at ERROR it showed tracebacks of
+            # heartbeats to a scheduler already closed ("Scheduler was unaware of this worker") after runs that
+            # succeeded; task errors reach the user through the client, naming the parameter
+            silence_logs=logging.CRITICAL,
         )
         try:
             client = Client(cluster, set_as_default=False)

@@ -33,6 +33,20 @@ def colour_coding(src: Any) -> str:
     return ""
 
 
+def _read_failure(src: Any, band: int) -> str:
+    """Why band ``band`` of the rasterio dataset ``src`` cannot be read, from a plain read block by block (GDAL's
+    warper says only 'Chunk and warp failed'; a read names the damaged block or the VRT's missing source), or ""
+    when every block reads."""
+    import rasterio
+
+    for _, window in src.block_windows(band):
+        try:
+            src.read(band, window=window)
+        except (rasterio.errors.RasterioError, OSError) as exc:
+            return str(exc)
+    return ""
+
+
 class RasterEvidence:
     """Bands ``<layer>:<band description>`` (``band N`` without one) of the raster at ``path``, resampled with
     ``method`` (one of :data:`CONTINUOUS_METHODS` or :data:`CATEGORICAL_METHODS`, which sets the band kind unless
@@ -53,10 +67,13 @@ class RasterEvidence:
         parameter: str = "RASTERS",
         kind: Optional[str] = None,
         assigned_crs_wkt: Optional[str] = None,
+        shown: Optional[str] = None,
     ) -> None:
         if method not in CONTINUOUS_METHODS + CATEGORICAL_METHODS:
             raise ValueError(f"unknown resampling {method!r}")
         self.layer, self.path, self.method, self.parameter = layer, path, method, parameter
+        #: the file as messages name it: the user's VRT, not the memory copy read in its place
+        self.shown = shown or path
         self._ds: Optional[Any] = None
         self._signed: Dict[int, np.ndarray] = {}  # int8 bands read whole (see _signed_bytes)
         self._lock = threading.Lock()
@@ -94,7 +111,7 @@ class RasterEvidence:
                 try:
                     self._ds = rasterio.open(self.path)
                 except Exception as exc:  # rasterio raises RasterioIOError, a broad family
-                    raise InputError(f"cannot open raster '{self.path}': {exc}", self.parameter) from None
+                    raise InputError(f"cannot open raster '{self.shown}': {exc}", self.parameter) from None
         return self._ds
 
     def window(
@@ -133,7 +150,8 @@ class RasterEvidence:
                     )
                 except (rasterio.errors.RasterioError, OSError) as exc:
                     raise InputError(
-                        f"cannot read raster '{self.path}' ({exc}); the file may be truncated or corrupt.",
+                        f"cannot read raster '{self.shown}' ({_read_failure(src, band) or exc}); the file may be "
+                        "truncated or corrupt: make or download it again.",
                         self.parameter,
                     ) from None
         out[np.isinf(out)] = np.nan

@@ -724,7 +724,13 @@ def require_values(stack: RasterData, parameter: str = "INPUT_RASTERS") -> None:
     """Refuse a stack with a band that has no value in any cell (all nodata on the stack's grid: a wrong nodata
     value, or a raster that lies elsewhere): the learners use only cells where every band has a value, so such a
     band leaves none, and without this the refusal would come later and blame the labels or the deposits."""
-    empty = [name for name, band in zip(stack.band_names, stack.bands) if not np.isfinite(band).any()]
+    require_band_values(stack.band_names, [int(np.isfinite(band).any()) for band in stack.bands], parameter)
+
+
+def require_band_values(band_names: Sequence[str], counts: Sequence[int], parameter: str = "INPUT_RASTERS") -> None:
+    """:func:`require_values` from each band's count of cells with a value (as a window-by-window pass counts
+    them, never holding the stack)."""
+    empty = [name for name, n in zip(band_names, counts) if n == 0]
     if empty:
         raise InputError(
             f"band(s) {', '.join(empty)} have no value in any cell of the grid (all nodata), so no cell has a value "

@@ -26,6 +26,7 @@ from ..distributed.runner import TaskRunner, run_tasks
 from ..distributed.tasks import stack_reader
 from ..errors import InputError
 from ..grid import GridSpec
+from ..io.rasters import require_band_values
 from .ensemble import LabelledCells
 from .model_file import array_hash
 from .patches import extract_patches, normalise, robust_normalisation, valid_centres
@@ -114,6 +115,7 @@ class WindowScan:
     pool_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     candidates: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # PU: per row of the window
     n_valid: int = 0
+    band_values: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # per band: cells with a value
 
 
 def scan_window(
@@ -160,7 +162,7 @@ def scan_window(
     digests = (array_hash(bands), array_hash(labels), array_hash(weights))
     return WindowScan(
         rows + r0, cols + c0, labels[rows, cols], w, sample, u_rows + r0, u_cols + c0, digests, p_rows + r0,
-        p_cols + c0, candidates, int(valid.sum()),
+        p_cols + c0, candidates, int(valid.sum()), np.isfinite(bands).reshape(bands.shape[0], -1).sum(axis=1),
     )  # fmt: skip
 
 
@@ -285,6 +287,8 @@ def fit_windows(
     scans: List[WindowScan] = []
     run_tasks(runner, scan_window, tasks, lambda _, scan: scans.append(scan), lambda f: report(progress, 0.05 * f),
               is_cancelled)  # fmt: skip
+    # a band all nodata leaves no cell with evidence: say so, as the whole-stack path does, not blame the labels
+    require_band_values(names, np.sum([s.band_values for s in scans], axis=0).tolist(), "INPUT_RASTERS")
 
     rows = np.concatenate([s.rows for s in scans])
     cols = np.concatenate([s.cols for s in scans])

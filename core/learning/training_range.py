@@ -158,5 +158,13 @@ class TalliedReader:
         self.tally.add(window[:, rows, cols], inside)
         return window
 
+    def scan(self, height: int, width: int, cells: int = 1 << 20) -> None:
+        """Tally a whole grid of ``height`` x ``width`` cells here, in blocks of rows of about ``cells`` cells each
+        (for when the tiles were read elsewhere, as on Dask workers, and the tally is needed after all)."""
+        h = self._halo
+        rows = max(1, cells // max(1, width))
+        for r0 in range(0, height, rows):
+            self(r0 - h, min(r0 + rows, height) + h, -h, width + h)
+
     def close(self) -> None:
         self._reader.close()

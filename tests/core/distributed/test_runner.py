@@ -174,3 +174,36 @@ def test_the_global_blas_of_a_process_is_found_for_the_workers():
     env["LD_PRELOAD"] = blas
     linked = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert os.path.realpath(linked.stdout.strip()) == os.path.realpath(blas)
+
+
+def test_the_workers_of_a_local_cluster_print_no_log_below_critical():
+    """sweep 9a: after a run that succeeded, qgis_process printed the workers' ERROR logs at the cluster's close,
+    tracebacks of heartbeats to the closed scheduler ('Scheduler was unaware of this worker … Shutting down',
+    CommClosedError): a user reads a traceback after a good run. Task errors reach the caller through the client."""
+    import logging
+
+    def console_levels():
+        handlers = logging.getLogger("distributed").handlers
+        return [h.level for h in handlers if isinstance(h, logging.StreamHandler)]
+
+    with sched.dask_client(sched.parse_scheduler("local:1")) as client:
+        levels = client.run(console_levels)
+    assert levels and all(found and min(found) >= logging.CRITICAL for found in levels.values()), levels
+
+
+def _die() -> None:
+    """A task whose worker process dies under it (as the kernel's out-of-memory killer stops one)."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_task_every_worker_dies_on_is_refused_naming_the_scheduler():
+    """sweep 9a: when Dask gave a task up (every worker that ran it died), the user read 'Unexpected error in
+    prospector:predict: KilledWorker: Attempted to run task call_with_threads-f13e… on 3 different workers …
+    Details are in the log; please report it.' and a traceback: now SCHEDULER and what to do."""
+    with TaskRunner("local:1") as runner, pytest.raises(InputError) as raised:
+        runner.map(_die, [(0, ())], lambda key, value: None)
+    assert raised.value.parameter == "SCHEDULER"
+    assert str(raised.value).startswith("SCHEDULER: the Dask workers died while running one of the run's tasks")
+    assert "Use fewer workers (e.g. local:1), free memory, or leave SCHEDULER empty" in str(raised.value)
