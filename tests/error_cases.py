@@ -5351,4 +5351,17 @@ CASES += [
         warning=r"INPUT_RASTER: 'uncertainty_made' is the uncertainty map made by predict, not a prospectivity map: "
         r"the figures below say how well its values pick out the deposits",
     ),  # before: an AUC and capture rates of the uncertainty reported as if it were the prospectivity map
+    Case(
+        "evidence stack (a VRT raster) given as MASK",
+        "interpolate",
+        _set(MASK="vrt"),
+        error=r"^MASK: 'stack\.vrt' is a raster, but MASK takes a vector layer of polygons\. To use the area a raster "
+        r"covers, make polygons of it first \(Raster › Conversion › Polygonize",
+    ),  # before: "Could not load source layer for MASK: /…/stack.vrt not found", of a file that is there
+    Case(
+        "a raster given as DEPOSITS",
+        "evaluate",
+        _set(DEPOSITS="raster"),
+        error=r"^DEPOSITS: 'elements\.tif' is a raster, but DEPOSITS takes a vector layer \(Deposits \(held out\)\)\.$",
+    ),  # before: "Could not load source layer for DEPOSITS: /…/elements.tif not found"
 ]
