@@ -590,6 +590,11 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         self.placement: Placement | None = None
 
     def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
+        # a re-run into a file the project shows already: QGIS hands back the project's layer, still reading the
+        # file this run replaced (its bands, size and values): read the new file before styling and naming it
+        from qgis.core import QgsDataProvider
+
+        layer.setDataSource(layer.source(), layer.name(), layer.providerType(), QgsDataProvider.ProviderOptions())
         self.style(layer)
         if self.placement is not None:
             from qgis.core import QgsProject

@@ -264,3 +264,34 @@ def test_a_unit_in_the_field_name_is_the_bands_and_legends_unit(prospector_provi
         assert [dataset.GetRasterBand(i).GetUnitType() for i in (1, 2)] == ["ppb", "ppm"]
     finally:
         project.clear()
+
+
+def test_a_rerun_into_a_loaded_file_shows_the_new_file(prospector_provider, tmp_path):
+    """Re-run into the file of a layer the project shows (sweep 9b): QGIS hands the project's layer back to be
+    styled; it must read the new file (one band of Th on 1 km cells), not the one the run replaced (Cu and Fe on
+    2 km cells), which it went on drawing under the new name before."""
+    import processing
+    from osgeo import gdal
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    project.clear()
+    out = str(tmp_path / "elements.tif")
+    first = {"INPUT": TILL, "FIELDS": ["Cu", "Fe"], "PIXEL_SIZE": 2000, "MASK": AREA, "OUTPUT": out}
+    processing.runAndLoadResults("prospector:interpolate", first)
+    processing.runAndLoadResults("prospector:interpolate", first | {"FIELDS": ["Th"], "PIXEL_SIZE": 1000})
+    try:
+        (layer,) = project.mapLayers().values()
+        dataset = gdal.Open(out)
+        expected = dataset.GetRasterBand(1).ReadAsArray().astype(np.float64)
+        assert (dataset.RasterCount, dataset.GetRasterBand(1).GetDescription()) == (1, "Th")
+        assert layer.name().startswith("Th")
+        assert (layer.bandCount(), layer.width(), layer.height()) == (1, dataset.RasterXSize, dataset.RasterYSize)
+        block = layer.dataProvider().block(1, layer.extent(), layer.width(), layer.height())
+        drawn = np.array(
+            [[block.value(r, c) for c in range(block.width())] for r in range(block.height())], dtype=np.float64
+        )
+        valid = expected != dataset.GetRasterBand(1).GetNoDataValue()
+        np.testing.assert_allclose(drawn[valid], expected[valid], rtol=1e-6)
+    finally:
+        project.clear()
