@@ -701,8 +701,8 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             made = made_by(label_paths[0])
             if made and not made.startswith("the label raster"):
                 raise QgsProcessingException(
-                    f"LABELS: '{layer.name()}' is {made}, not labels: its classes would be read as 1 and above "
-                    "mineralised, 0 barren. Give the label raster pseudolabel writes (its OUTPUT: 1 mineralised, "
+                    f"LABELS: '{layer.name()}' is {made}, not labels: its values would be read as classes (1 and above "
+                    "mineralised, 0 barren). Give the label raster pseudolabel writes (its OUTPUT: 1 mineralised, "
                     "0 barren, nodata unlabelled) or points with a class field (LABEL_FIELD)."
                 )
             labels = data.bands[0].astype(np.float64)

@@ -5328,7 +5328,7 @@ CASES += [
         "trainmodel",
         _set(LABELS="anomaly_classes_made"),
         error=r"^LABELS: 'anomaly_classes_made' is the anomaly classes \(0 background, 1 weak, 2 moderate, 3 strong\) "
-        r"made by anomalies, not labels: its classes would be read as 1 and above mineralised, 0 barren\.",
+        r"made by anomalies, not labels: its values would be read as classes \(1 and above mineralised, 0 barren\)\.",
     ),  # before: a model was trained and saved, weak, moderate and strong Cu anomalies read as mineralised and the
     # background as barren, without a word
     Case(
