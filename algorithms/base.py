@@ -41,7 +41,7 @@ from ..core.io.destinations import (
 )
 from ..core.io.inputs import memory_vrt, no_gdal_sidecars, release_memory_vrt
 from ..core.io.outputs import output_group, write_text
-from ..core.io.rasters import rasterize_mask
+from ..core.io.rasters import made_by, rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 from . import help as algorithm_help
@@ -590,6 +590,11 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         self.placement: Placement | None = None
 
     def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
+        # a re-run into a file the project shows already: QGIS hands back the project's layer, still reading the
+        # file this run replaced (its bands, size and values): read the new file before styling and naming it
+        from qgis.core import QgsDataProvider
+
+        layer.setDataSource(layer.source(), layer.name(), layer.providerType(), QgsDataProvider.ProviderOptions())
         self.style(layer)
         if self.placement is not None:
             from qgis.core import QgsProject
@@ -1554,3 +1559,17 @@ def mask_from_source(
             f"{parameter}: the mask polygons do not cover any cell of the grid; check that the layers overlap."
         )
     return mask
+
+
+def warn_model_outputs(paths: Sequence[str], names: Sequence[str], feedback, parameter: str = "INPUT_RASTERS") -> None:
+    """Warn when an evidence raster is a map predict or pseudolabel made (its provenance and band name say so): a
+    learner fed an earlier model's answer learns that answer back, and its scores look better than they are
+    (pseudolabel, traincnn, trainmodel, comparemodels)."""
+    for path, name in zip(paths, names):
+        made = made_by(path)
+        if made.endswith(("by predict", "by pseudolabel")):
+            feedback.pushWarning(
+                f"{parameter}: '{name}' is {made}, not evidence: a model trained on it learns an earlier model's "
+                "answer (and the deposits that model was trained on), so its scores look better than they are. "
+                "Give the element and evidence rasters that model was made from instead."
+            )

@@ -37,7 +37,7 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, side_file_crs_note
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
-from .base import ProspectorAlgorithm, mask_from_source, require_projected, say_ground_distance
+from .base import ProspectorAlgorithm, mask_from_source, require_projected, say_ground_distance, warn_model_outputs
 from .evaluate import EvaluateAlgorithm, require_deposit_points
 from .traincnn import TrainCnnAlgorithm, check_grid, grid_meta, import_cnn, layer_paths
 from .trainmodel import LEARNERS, check_window, learner_parameters, learner_settings
@@ -268,6 +268,7 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        warn_model_outputs(paths, names, feedback)
         if not layers[0].crs().isValid():  # the deposits, the mask and CLUSTER_DISTANCE could not be placed on it
             raise QgsProcessingException(
                 f"INPUT_RASTERS: the first raster ('{layers[0].name()}') has no CRS; assign its projected CRS first "

@@ -30,7 +30,7 @@ from qgis.core import (
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import USED, on_training_cells
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
-from ..core.io.rasters import band_kind, band_unit, read_provenance, read_raster, side_file_crs_note
+from ..core.io.rasters import band_kind, band_unit, made_by, read_provenance, read_raster, side_file_crs_note
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
 from .base import (
@@ -255,6 +255,13 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         grid = data.grid
         raster = data.bands[0]
         feedback.pushInfo(f"Raster: {grid.describe()}, band {band}")
+        made = made_by(raster_path, band)
+        if "uncertainty" in made or made.endswith("by pseudolabel"):
+            feedback.pushWarning(
+                f"INPUT_RASTER: '{layer.name()}' is {made}, not a prospectivity map: the figures below say how well "
+                "its values pick out the deposits, not how good the prospectivity map is. Give predict's OUTPUT (the "
+                "probability) or OUTPUT_RANK."
+            )
         if crs.isGeographic():
             feedback.pushWarning(
                 "INPUT_RASTER is in a geographic CRS: cells differ in area with latitude, so area shares are "

@@ -152,6 +152,17 @@ def refused_value(definition, value, context) -> str:
                     f"Rename the folder or file without '{escaped}' (e.g. a space or '_'), or copy the GeoPackage to "
                     "a folder named without it."
                 )
+    if kind in ("source", "vector"):  # QGIS says '… not found' of a raster file given where polygons or points go
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            path = item.split("|")[0] if isinstance(item, str) else ""
+            if os.path.isfile(path) and _raster_not_vector(path):
+                polygons = list(definition.dataTypes()) == [QgsProcessing.TypeVectorPolygon]
+                return f"{name}: '{os.path.basename(path)}' is a raster, but {name} takes a vector layer " + (
+                    f"({definition.description()})."
+                    if not polygons
+                    else "of polygons. To use the area a raster covers, make polygons of it first (Raster › "
+                    "Conversion › Polygonize, or Vector › Research Tools › Extract Layer Extent)."
+                )
     if definition.checkValueIsAcceptable(value, context):
         return ""
     got = "nothing" if value is None or value == "" else repr(value if isinstance(value, str) else str(value))
@@ -184,3 +195,19 @@ def refused_value(definition, value, context) -> str:
     if kind == "file" and definition.extension():
         return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
     return ""
+
+
+def _raster_not_vector(path: str) -> bool:
+    """Whether GDAL opens the file at ``path`` as a raster and not as a vector (sidecars off: nothing written)."""
+    from osgeo import gdal
+
+    from ..core.io.inputs import no_gdal_sidecars
+
+    with no_gdal_sidecars():
+        found = []
+        for kind in (gdal.OF_RASTER, gdal.OF_VECTOR):
+            try:
+                found.append(gdal.OpenEx(path, kind | gdal.OF_READONLY) is not None)
+            except RuntimeError:  # GDAL's exceptions on: not of that kind
+                found.append(False)
+    return found == [True, False]

@@ -38,6 +38,7 @@ from .base import (
     require_projected,
     say_ground_distance,
     shapely_geometries,
+    warn_model_outputs,
 )
 
 LABEL_NODATA = 255
@@ -331,6 +332,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         cells = layers[0].width() * layers[0].height()
         n_bands = sum(layer.bandCount() for layer in layers)
         self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
+        warn_model_outputs([layer_file(layer) for layer in layers], [layer.name() for layer in layers], feedback)
         stack = read_stack([layer_file(layer) for layer in layers], [layer.name() for layer in layers])
         for warning in stack.warnings:
             feedback.pushWarning(warning)

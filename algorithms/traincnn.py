@@ -27,7 +27,7 @@ from ..core.errors import Cancelled
 from ..core.evaluation.deposits import training_points_record
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_provenance, read_stack, require_values
+from ..core.io.rasters import made_by, read_provenance, read_stack, require_values
 from ..core.labels.classes import class_ids
 from ..core.reports.training import training_report_html
 from . import parameters as params
@@ -38,6 +38,7 @@ from .base import (
     point_attributes,
     refuse_date_field,
     require_projected,
+    warn_model_outputs,
 )
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
@@ -482,6 +483,7 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        warn_model_outputs(paths, names, feedback)
         require_projected(
             layers[0].crs(),
             self.INPUT_RASTERS,
@@ -696,6 +698,13 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
             data = read_stack(label_paths, label_names, reference=grid, resampling="nearest", parameter=self.LABELS)
             for warning in data.warnings:
                 feedback.pushWarning(warning)
+            made = made_by(label_paths[0])
+            if made and not made.startswith("the label raster"):
+                raise QgsProcessingException(
+                    f"LABELS: '{layer.name()}' is {made}, not labels: its values would be read as classes (1 and above "
+                    "mineralised, 0 barren). Give the label raster pseudolabel writes (its OUTPUT: 1 mineralised, "
+                    "0 barren, nodata unlabelled) or points with a class field (LABEL_FIELD)."
+                )
             labels = data.bands[0].astype(np.float64)
             require_classes(labels, layer.name())
             warn_if_regridded(label_paths, label_names, labels, grid, feedback)

@@ -22,7 +22,7 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
-from .base import ProspectorAlgorithm, require_projected
+from .base import ProspectorAlgorithm, require_projected, warn_model_outputs
 from .traincnn import TrainCnnAlgorithm, grid_meta, layer_paths, warn_labels_without_evidence
 
 #: METHOD's options, by name (stored by name in provenance; append only)
@@ -198,6 +198,7 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
         paths, names = layer_paths(layers, self.INPUT_RASTERS)
+        warn_model_outputs(paths, names, feedback)
         require_projected(
             layers[0].crs(),
             self.INPUT_RASTERS,

@@ -256,9 +256,65 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep8a_inputs(folder))
     paths.update(_stop37_inputs(folder, bands))
     paths.update(_sweep9a_inputs(folder, bands))
+    paths.update(_sweep9b_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
+
+
+def _sweep9b_inputs(folder: str, bands) -> Dict[str, str]:
+    """Outputs of the plugin fed back in (sweep 9b), as predict and anomalies write them (provenance record and band
+    names), from the matrix's Cu and Pb bands: predict's prospectivity classes (1 low, 2 moderate, 3 high by Cu's
+    terciles) and uncertainty (Pb scaled to 0-0.5), and anomalies' classes raster (Cu, Pb and the index, 0
+    background to 3 strong by quartiles)."""
+    import json
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    def tagged(name: str, values: np.ndarray, descriptions, algorithm: str, dtype: str, nodata: float) -> str:
+        path = os.path.join(folder, name)
+        profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=len(values), dtype=dtype, crs=CRS)
+        with rasterio.open(
+            path, "w", transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL), nodata=nodata, **profile
+        ) as dst:
+            dst.write(np.asarray(values).astype(dtype))
+            for i, description in enumerate(descriptions, start=1):
+                dst.set_band_description(i, description)
+            dst.update_tags(GEOCHEM_PROSPECTOR_PROVENANCE=json.dumps({"algorithm": algorithm}))
+        return path
+
+    def levels(band: np.ndarray, edges) -> np.ndarray:
+        return np.digitize(band, np.nanpercentile(band, edges))
+
+    cu, pb = bands[0], bands[1]
+    index = (cu / np.nanmax(cu) + pb / np.nanmax(pb)) / 2
+    return {
+        "classes_from_predict": tagged(
+            "prospectivity_classes_made.tif",
+            [1 + levels(cu, [33.3, 66.7])],
+            ["prospectivity class"],
+            "prospector:predict",
+            "uint8",
+            0,
+        ),
+        "uncertainty_from_predict": tagged(
+            "uncertainty_made.tif",
+            [0.5 * pb / np.nanmax(pb)],
+            ["uncertainty"],
+            "prospector:predict",
+            "float32",
+            -1,
+        ),
+        "anomaly_classes_made": tagged(
+            "anomaly_classes_made.tif",
+            [levels(b, [25, 50, 75]) for b in (cu, pb, index)],
+            ["Cu", "Pb", "index"],
+            "prospector:anomalies",
+            "uint8",
+            255,
+        ),
+    }
 
 
 def _stop37_inputs(folder: str, bands) -> Dict[str, str]:
@@ -5281,6 +5337,59 @@ CASES += [
         r"cells first \(Raster › Projections › Warp, output file resolution 100 by 100; gdalwarp -tr 100 100\), or put "
         r"it on the evidence grid with prospector:evidence \(CONTINUOUS_RASTERS\), which resamples it\.",
     ),  # before: "… (99.9266 x 100); warp it to square cells first (Raster › Projections › Warp)": no size to warp to
+]
+
+# sweep 9b: outputs fed back, re-runs and batches
+CASES += [
+    Case(
+        "prospectivity classes made by predict as LABELS",
+        "trainmodel",
+        _set(LABELS="classes_from_predict"),
+        error=r"^LABELS: 'prospectivity_classes_made' is the prospectivity classes \(1 low, 2 moderate, 3 high\) made "
+        r"by predict, not labels: .* Give the label raster pseudolabel writes",
+    ),  # before: "LABELS: both mineralised (1 and above) and barren (0) cells are needed among the 1600 labelled
+    # cells": every cell read as mineralised, and the message said nothing of what the raster was
+    Case(
+        "anomaly classes made by anomalies as LABELS",
+        "trainmodel",
+        _set(LABELS="anomaly_classes_made"),
+        error=r"^LABELS: 'anomaly_classes_made' is the anomaly classes \(0 background, 1 weak, 2 moderate, 3 strong\) "
+        r"made by anomalies, not labels: its values would be read as classes \(1 and above mineralised, 0 barren\)\.",
+    ),  # before: a model was trained and saved, weak, moderate and strong Cu anomalies read as mineralised and the
+    # background as barren, without a word
+    Case(
+        "prospectivity map made by predict as evidence",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["prospectivity_trained"]),
+        warning=r"INPUT_RASTERS: 'prospectivity_trained' is the prospectivity \(probability\) map made by predict, not "
+        r"evidence: a model trained on it learns an earlier model's answer",
+    ),  # before: pseudo-labels grown from the model's own map, without a word
+    Case(
+        "prospectivity map made by predict as evidence",
+        "trainmodel",
+        _set(INPUT_RASTERS=["raster", "prospectivity_trained"]),
+        warning=r"INPUT_RASTERS: 'prospectivity_trained' is the prospectivity \(probability\) map made by predict",
+    ),  # before: trained on the model's own answer beside the elements, without a word
+    Case(
+        "uncertainty made by predict as INPUT_RASTER",
+        "evaluate",
+        _set(INPUT_RASTER="uncertainty_from_predict"),
+        warning=r"INPUT_RASTER: 'uncertainty_made' is the uncertainty map made by predict, not a prospectivity map: "
+        r"the figures below say how well its values pick out the deposits",
+    ),  # before: an AUC and capture rates of the uncertainty reported as if it were the prospectivity map
+    Case(
+        "evidence stack (a VRT raster) given as MASK",
+        "interpolate",
+        _set(MASK="vrt"),
+        error=r"^MASK: 'stack\.vrt' is a raster, but MASK takes a vector layer of polygons\. To use the area a raster "
+        r"covers, make polygons of it first \(Raster › Conversion › Polygonize",
+    ),  # before: "Could not load source layer for MASK: /…/stack.vrt not found", of a file that is there
+    Case(
+        "a raster given as DEPOSITS",
+        "evaluate",
+        _set(DEPOSITS="raster"),
+        error=r"^DEPOSITS: 'elements\.tif' is a raster, but DEPOSITS takes a vector layer \(Deposits \(held out\)\)\.$",
+    ),  # before: "Could not load source layer for DEPOSITS: /…/elements.tif not found"
 ]
 
 # sweep 9a: bad input on the distributed (Dask) path

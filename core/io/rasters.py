@@ -36,6 +36,36 @@ def read_provenance(path: str) -> Dict[str, Any]:
     return record if isinstance(record, dict) else {}
 
 
+#: what a band written by this plugin's predict or pseudolabel holds, by (algorithm, band description)
+_OWN_OUTPUTS = {
+    ("prospector:predict", "prospectivity"): "the prospectivity (probability) map made by predict",
+    ("prospector:predict", "uncertainty"): "the uncertainty map made by predict",
+    ("prospector:predict", "percentile of the study area"): "the rank (percentile) map made by predict",
+    (
+        "prospector:predict",
+        "prospectivity class",
+    ): "the prospectivity classes (1 low, 2 moderate, 3 high) made by predict",
+    ("prospector:pseudolabel", "class"): "the label raster made by pseudolabel",
+    ("prospector:pseudolabel", "confidence"): "the pseudo-label confidence made by pseudolabel",
+}
+
+
+def made_by(path: str, band: int = 1) -> str:
+    """Plain words for what band ``band`` (1-based) of a raster written by this plugin's ``predict``,
+    ``pseudolabel`` or ``anomalies`` holds (its provenance record and band description), e.g. 'the uncertainty
+    map made by predict'; '' for any other raster or band (evidence, element and index rasters included)."""
+    algorithm = read_provenance(path).get("algorithm")
+    if algorithm == "prospector:anomalies":  # its classes raster is whole numbers, its index raster is not
+        dtype = _band_text(path, band, lambda src: src.dtypes[band - 1])
+        return (
+            "the anomaly classes (0 background, 1 weak, 2 moderate, 3 strong) made by anomalies"
+            if (dtype.startswith(("uint", "int")))
+            else ""
+        )
+    description = _band_text(path, band, lambda src: src.descriptions[band - 1])
+    return _OWN_OUTPUTS.get((str(algorithm), description), "")
+
+
 def clear_beyond_float32(bands: np.ndarray) -> List[int]:
     """Set cells beyond the float32 range (or infinite) to NaN, in place; how many per band.
 

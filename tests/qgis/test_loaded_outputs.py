@@ -264,3 +264,68 @@ def test_a_unit_in_the_field_name_is_the_bands_and_legends_unit(prospector_provi
         assert [dataset.GetRasterBand(i).GetUnitType() for i in (1, 2)] == ["ppb", "ppm"]
     finally:
         project.clear()
+
+
+def test_a_rerun_into_a_loaded_file_shows_the_new_file(prospector_provider, tmp_path):
+    """Re-run into the file of a layer the project shows (sweep 9b): QGIS hands the project's layer back to be
+    styled; it must read the new file (one band of Th on 1 km cells), not the one the run replaced (Cu and Fe on
+    2 km cells), which it went on drawing under the new name before."""
+    import processing
+    from osgeo import gdal
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    project.clear()
+    out = str(tmp_path / "elements.tif")
+    first = {"INPUT": TILL, "FIELDS": ["Cu", "Fe"], "PIXEL_SIZE": 2000, "MASK": AREA, "OUTPUT": out}
+    processing.runAndLoadResults("prospector:interpolate", first)
+    processing.runAndLoadResults("prospector:interpolate", first | {"FIELDS": ["Th"], "PIXEL_SIZE": 1000})
+    try:
+        (layer,) = project.mapLayers().values()
+        dataset = gdal.Open(out)
+        expected = dataset.GetRasterBand(1).ReadAsArray().astype(np.float64)
+        assert (dataset.RasterCount, dataset.GetRasterBand(1).GetDescription()) == (1, "Th")
+        assert layer.name().startswith("Th")
+        assert (layer.bandCount(), layer.width(), layer.height()) == (1, dataset.RasterXSize, dataset.RasterYSize)
+        block = layer.dataProvider().block(1, layer.extent(), layer.width(), layer.height())
+        drawn = np.array(
+            [[block.value(r, c) for c in range(block.width())] for r in range(block.height())], dtype=np.float64
+        )
+        valid = expected != dataset.GetRasterBand(1).GetNoDataValue()
+        np.testing.assert_allclose(drawn[valid], expected[valid], rtol=1e-6)
+    finally:
+        project.clear()
+
+
+def test_a_rerun_of_anomalies_into_loaded_files_shows_the_new_files(prospector_provider, tmp_path):
+    """Anomalies re-run into the files it loaded (sweep 9b): the rasters are the project's layers again, reading the
+    new files; the contours layer, loaded with a filter, is not found again, so QGIS adds a second one, and both
+    draw the new file's features. Every layer must show what GDAL/OGR read from the files now."""
+    import processing
+    from osgeo import gdal, ogr
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    project.clear()
+    grid = {"INPUT": TILL, "FIELDS": ["Cu", "Fe"], "PIXEL_SIZE": 2000, "MASK": AREA, "OUTPUT": str(tmp_path / "el.tif")}
+    elements = processing.run("prospector:interpolate", grid)["OUTPUT"]
+    outputs = {k: str(tmp_path / f"{k.lower()}.gpkg") for k in ("OUTPUT_CONTOURS", "OUTPUT_ANOMALIES", "OUTPUT_POINTS")}
+    outputs |= {"OUTPUT": str(tmp_path / "classes.tif"), "OUTPUT_INDEX": str(tmp_path / "index.tif")}
+    params = {"INPUT_RASTER": elements, "INPUT": TILL, "DEPOSITS": DEPOSITS, "MASK": AREA} | outputs
+    try:
+        processing.runAndLoadResults("prospector:anomalies", params | {"MIN_CELLS": 1})
+        processing.runAndLoadResults("prospector:anomalies", params | {"MIN_CELLS": 20, "ELEMENT_BANDS": [1]})
+        seen = set()
+        for layer in project.mapLayers().values():
+            path = layer.source().split("|")[0]
+            seen.add(os.path.basename(path))
+            if layer.type() == 0:  # vector: the features OGR reads under the layer's own filter
+                dataset = ogr.Open(path)  # kept: its layer dies with it
+                source = dataset.GetLayer(0)
+                source.SetAttributeFilter(layer.subsetString() or None)
+                assert sum(1 for _ in layer.getFeatures()) == source.GetFeatureCount(), layer.name()
+            else:
+                assert layer.bandCount() == gdal.Open(path).RasterCount, layer.name()
+        assert seen == {os.path.basename(p) for p in outputs.values()}
+    finally:
+        project.clear()
