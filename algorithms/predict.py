@@ -29,10 +29,10 @@ from ..core.io.windows import (
 )
 from ..core.learning.heap import kept_heap
 from . import parameters as params
-from .base import ProspectorAlgorithm, mask_from_source, require_projected
+from .base import ProspectorAlgorithm, layer_paths, mask_from_source, require_projected
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
-from .traincnn import import_cnn, layer_paths
+from .traincnn import import_cnn
 
 NODATA = -9999.0
 CLASS_NODATA = 255
