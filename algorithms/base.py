@@ -621,7 +621,7 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         apply_legend(layer, self.legend, self.unit)
 
 
-def _file_and_layer(layer) -> Tuple[str, str]:
+def file_and_layer(layer) -> Tuple[str, str]:
     """The file a layer reads and the layer within it (a GeoPackage's table), without filters or options."""
     from qgis.core import QgsProviderRegistry
 
@@ -635,7 +635,7 @@ def earlier_loads_of(layer, project, run: str) -> List[Any]:
     table."""
     from .layers import RUN_PROPERTY
 
-    target = _file_and_layer(layer)
+    target = file_and_layer(layer)
     if not target[0]:
         return []
     return [
@@ -645,7 +645,7 @@ def earlier_loads_of(layer, project, run: str) -> List[Any]:
         and other.customProperty(RUN_PROPERTY)
         and other.customProperty(RUN_PROPERTY) != run
         and other.type() == layer.type()
-        and _file_and_layer(other) == target
+        and file_and_layer(other) == target
     ]
 
 

@@ -31,12 +31,14 @@ from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import USED, on_training_cells
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
 from ..core.io.rasters import band_kind, band_unit, made_by, read_provenance, read_raster, side_file_crs_note
+from ..core.io.vectors import read_vector_provenance
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
     absolute_file,
     check_fields,
+    file_and_layer,
     geometry_kind,
     layer_file,
     mask_from_source,
@@ -243,6 +245,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         if source is None:
             raise QgsProcessingException("DEPOSITS: the deposit layer could not be opened; choose a point layer.")
         require_deposit_points(source)
+        self._warn_if_anomalous_samples(parameters, context, feedback)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
         raster_path = layer_file(layer)  # outputs were checked against inputs by check_outputs()
@@ -341,6 +344,22 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         )
         numbers = self._numbers(result)
         return {self.OUTPUT_REPORT: report_path, self.OUTPUT_TABLE: table_path, **numbers}
+
+    def _warn_if_anomalous_samples(self, parameters, context, feedback) -> None:
+        """Warn when DEPOSITS is anomalies' OUTPUT_POINTS: samples chosen for their high values, which a map made
+        from the same geochemistry finds by construction."""
+        layer = self.parameterAsVectorLayer(parameters, self.DEPOSITS, context)
+        if layer is None:
+            return
+        path, table = file_and_layer(layer)
+        if read_vector_provenance(path, table).get("algorithm") != "prospector:anomalies":
+            return
+        feedback.pushWarning(
+            f"DEPOSITS: '{layer.name()}' holds the high-value samples made by anomalies, not deposits: a map made from "
+            "the same geochemistry picks them out by construction, so the figures below say how well the map agrees "
+            "with the samples it was made from, not how well it finds deposits. Give known deposits or occurrences "
+            "(held out from training) as DEPOSITS."
+        )
 
     def _baselines(self, parameters, context, feedback, xy, crs, mask_source, iterations) -> List[Tuple[str, Any]]:
         """Each BASELINES raster (band 1) evaluated against the same deposits and mask polygons, on its own grid."""

@@ -255,6 +255,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep8b_inputs(folder, xy, base, bands))
     paths.update(_sweep8a_inputs(folder))
     paths.update(_stop37_inputs(folder, bands))
+    paths.update(_stop38_inputs(folder))
     paths.update(_sweep9a_inputs(folder, bands))
     paths.update(_sweep9b_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
@@ -330,6 +331,21 @@ def _stop37_inputs(folder: str, bands) -> Dict[str, str]:
     ) as dst:
         dst.write(bands[0].astype(np.float32), 1)
     return {"raster_not_square": path}
+
+
+def _stop38_inputs(folder: str) -> Dict[str, str]:
+    """anomalies' OUTPUT_POINTS as it writes them (a GeoPackage layer 'high_value_samples' with its provenance
+    record), at the matrix's deposit points."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geochem_prospector.core.io.vectors import write_vector
+
+    points = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    frame = gpd.GeoDataFrame({"Cu": [80.0, 95.0, 120.0]}, geometry=[Point(p) for p in points], crs=CRS)
+    path = os.path.join(folder, "high_value_samples.gpkg")
+    write_vector(path, frame, "high_value_samples", {"algorithm": "prospector:anomalies"}, "OUTPUT_POINTS")
+    return {"high_value_samples": path}
 
 
 #: a folder as users' computers have them: non-ASCII letters, an emoji, spaces and # % & , ; ' = ( ) [ ]
@@ -5337,6 +5353,17 @@ CASES += [
         r"cells first \(Raster › Projections › Warp, output file resolution 100 by 100; gdalwarp -tr 100 100\), or put "
         r"it on the evidence grid with prospector:evidence \(CONTINUOUS_RASTERS\), which resamples it\.",
     ),  # before: "… (99.9266 x 100); warp it to square cells first (Raster › Projections › Warp)": no size to warp to
+]
+
+# stop 38 (mine): an output of the plugin as the deposits to score against
+CASES += [
+    Case(
+        "anomalies' high-value samples as the deposits",
+        "evaluate",
+        _set(DEPOSITS="high_value_samples"),
+        warning=r"DEPOSITS: 'high_value_samples' holds the high-value samples made by anomalies, not deposits: a map "
+        r"made from the same geochemistry picks them out by construction, .* Give known deposits or occurrences",
+    ),  # before: scored against them without a word (a capture of 100 % read as skill)
 ]
 
 # sweep 9b: outputs fed back, re-runs and batches
