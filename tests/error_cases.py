@@ -2794,7 +2794,7 @@ CASES += [
         "model: zip bomb",
         "predict",
         _set(MODEL="model_bomb"),
-        error=r"^MODEL: 'model_bomb\.pt' is refused unread: entry '[^']*/data/0' unpacks to 1\.0 GiB from \d+\.\d KiB "
+        error=r"^MODEL: 'model_bomb\.pt' is refused unread: entry '[^']*/data/0' unpacks to 1\.0 GiB from [\d,]+\.\d KiB "
         r"\(\d[\d,]*:1\)\. .*a zip bomb\); train a new model with prospector:traincnn or prospector:trainmodel\.",
     ),
 ]
