@@ -42,7 +42,7 @@ from ..core.io.destinations import (
 )
 from ..core.io.inputs import memory_vrt, no_gdal_sidecars, release_memory_vrt
 from ..core.io.outputs import output_group, write_text
-from ..core.io.rasters import made_by, rasterize_mask
+from ..core.io.rasters import layer_label, made_by, rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 from . import help as algorithm_help
@@ -838,7 +838,7 @@ def layer_paths(layers, parameter: str):
         if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
             raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
         paths.append(layer_file(layer))
-        names.append(os.path.splitext(os.path.basename(layer_file(layer)))[0])
+        names.append(layer_label(layer_file(layer)))
     return paths, names
 
 

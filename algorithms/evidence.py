@@ -49,7 +49,7 @@ from ..core.evidence.stack import mask_cells, write_stack
 from ..core.grid import GridSpec
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
-from ..core.io.rasters import raster_warnings, side_file_crs_note
+from ..core.io.rasters import layer_label, raster_warnings, side_file_crs_note
 from . import parameters as params
 from .base import (
     MASK_ADVICE,
@@ -640,6 +640,8 @@ def _layer_name(layer) -> str:
             sub = layers[int(parts["layerId"])]
         if sub and len(layers) > 1:
             return f"{sub} ({stem})"
+    if path and text == stem and isinstance(layer, QgsRasterLayer):
+        return layer_label(path)  # 'OUTPUT' of a step before, in the modeler: what it holds
     return text or stem or "layer"
 
 
