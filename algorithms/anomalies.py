@@ -7,6 +7,7 @@ import os
 import re
 from typing import Sequence
 
+import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsPalettedRasterRenderer,
@@ -31,7 +32,7 @@ from ..core.anomalies.screening import (
     identify_anomalies,
     memory_per_cell,
 )
-from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS
+from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS, broad_weak_level_warning
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.io.outputs import write_text
@@ -561,6 +562,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         for t in result.thresholds:
             levels = ", ".join(f"{n} {v:.4g}" for n, v in zip(LEVEL_NAMES, t.levels))
             feedback.pushInfo(f"{t.name}: {levels} ({t.detail})")
+        for t, values in zip(result.thresholds, list(raster.bands) + [result.index]):
+            broad = broad_weak_level_warning(values if mask is None else np.where(mask, values, np.nan), t)
+            if broad:
+                feedback.pushWarning(broad)
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
         for band, scale in result.floored_scales.items():

@@ -335,7 +335,7 @@ def _stop37_inputs(folder: str, bands) -> Dict[str, str]:
 
 def _stop38_inputs(folder: str) -> Dict[str, str]:
     """anomalies' OUTPUT_POINTS as it writes them (a GeoPackage layer 'high_value_samples' with its provenance
-    record), at the matrix's deposit points."""
+    record), at the matrix's deposit points; and a Cu raster over two rock types (two log-normal populations)."""
     import geopandas as gpd
     from shapely.geometry import Point
 
@@ -345,7 +345,12 @@ def _stop38_inputs(folder: str) -> Dict[str, str]:
     frame = gpd.GeoDataFrame({"Cu": [80.0, 95.0, 120.0]}, geometry=[Point(p) for p in points], crs=CRS)
     path = os.path.join(folder, "high_value_samples.gpkg")
     write_vector(path, frame, "high_value_samples", {"algorithm": "prospector:anomalies"}, "OUTPUT_POINTS")
-    return {"high_value_samples": path}
+    # Cu over two rock types: the western 60 % of the columns around 10 ppm, the eastern 40 % around 300 ppm
+    rng = np.random.default_rng(38)
+    east = np.arange(SIZE)[None, :] >= int(0.6 * SIZE)
+    cu = 10 ** (np.where(east, 2.5, 1.0) + rng.normal(0, 0.15, (SIZE, SIZE)))
+    two = _raster(os.path.join(folder, "cu_two_rock_types.tif"), cu[None], ["Cu"])
+    return {"high_value_samples": path, "cu_two_rock_types": two}
 
 
 #: a folder as users' computers have them: non-ASCII letters, an emoji, spaces and # % & , ; ' = ( ) [ ]
@@ -5364,6 +5369,13 @@ CASES += [
         warning=r"DEPOSITS: 'high_value_samples' holds the high-value samples made by anomalies, not deposits: a map "
         r"made from the same geochemistry picks them out by construction, .* Give known deposits or occurrences",
     ),  # before: scored against them without a word (a capture of 100 % read as skill)
+    Case(
+        "an element over two rock types, levels by mean + k SD",
+        "anomalies",
+        _set(INPUT_RASTER="cu_two_rock_types", METHOD=2),
+        warning=r"METHOD: the weak level of 'Cu' \([\d.]+; log10 mean \+ k\*SD, k = 1/2/3\) classes \d+ % of its "
+        r"cells anomalous, where a level for the upper tail of one population takes about 16 %: .* Use METHOD ca",
+    ),  # before: the eastern rock type classed anomalous without a word
 ]
 
 # sweep 9b: outputs fed back, re-runs and batches

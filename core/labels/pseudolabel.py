@@ -221,7 +221,7 @@ def _broad_mineralised_warning(
         return ""
     area = grid.length_text(grid.pixel_size)
     return (
-        f"CONFIDENCE: {pseudo:,} cells ({pseudo / n_valid:.0%} of the valid cells, cells of {area}) were "
+        f"CONFIDENCE: {pseudo:,} cells ({100 * pseudo / n_valid:.0f} % of the valid cells, cells of {area}) were "
         f"pseudo-labelled mineralised from {seeded:,} seed cells. Ore does not underlie that much ground: the "
         "evidence does not set the labelled points apart from it, so a model trained on these labels learns "
         "'ground like the points' and ranks all of it alike. Raise CONFIDENCE"

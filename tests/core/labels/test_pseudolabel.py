@@ -331,7 +331,7 @@ def test_mineralised_labels_over_much_of_the_area_are_flagged_with_the_share_cou
     pseudo = int((broad.labels >= 1).sum()) - 4  # the four seed cells
     said = [w for w in broad.warnings if w.startswith("CONFIDENCE:")]
     assert pseudo > 0.1 * 1600 and len(said) == 1, broad.warnings
-    assert said[0].startswith(f"CONFIDENCE: {pseudo:,} cells ({pseudo / 1600:.0%} of the valid cells")
+    assert said[0].startswith(f"CONFIDENCE: {pseudo:,} cells ({100 * pseudo / 1600:.0f} % of the valid cells")
     assert "from 4 seed cells" in said[0] and "Raise CONFIDENCE (now 0.9)" in said[0]
     distance = np.hypot(cx[..., None] - pts[:, 0], cy[..., None] - pts[:, 1]).min(axis=-1)
     peaks = (np.exp(-(distance**2) / 2.0) + noise)[None].astype(np.float32)
