@@ -30,6 +30,7 @@ from qgis.core import (
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import USED, on_training_cells
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
+from ..core.io.encoding import undecoded_names_warning
 from ..core.io.rasters import band_kind, band_unit, made_by, read_provenance, read_raster, side_file_crs_note
 from ..core.io.vectors import read_vector_provenance
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
@@ -40,6 +41,7 @@ from .base import (
     check_fields,
     file_and_layer,
     geometry_kind,
+    input_file,
     layer_file,
     mask_from_source,
     plain_value,
@@ -275,7 +277,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         name_field = self.parameterAsString(parameters, self.NAME_FIELD, context) or None
         if name_field:
             check_fields(source, [name_field], self.NAME_FIELD)
-        xy, names = self._deposit_points(source, crs, name_field, context, feedback)
+        path = input_file(parameters, self.DEPOSITS, context)
+        xy, names = self._deposit_points(source, crs, name_field, context, feedback, path)
         feedback.pushInfo(f"Deposits: {len(xy)} points")
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
@@ -476,7 +479,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         }
 
     @staticmethod
-    def _deposit_points(source, crs, name_field, context, feedback):
+    def _deposit_points(source, crs, name_field, context, feedback, path: str = ""):
         """Deposit coordinates in ``crs`` and a label per point; features without usable geometry stay in the
         list with NaN coordinates so that they are reported, not dropped."""
         warn_without_crs(source, crs, "DEPOSITS", feedback)
@@ -522,6 +525,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 names.append(label if len(parts) == 1 else f"{label} ({j + 1})")
                 features.append(feature.id())
         refuse_not_points("DEPOSITS", not_points, total)
+        garbled = undecoded_names_warning(names, str(name_field), source.sourceName(), "DEPOSITS", path)
+        if garbled:  # before the names are told apart: 'malmi ä' and 'malmi ö' both read 'malmi �'
+            feedback.pushWarning(garbled)
         # deposits sharing a name (prospects named for one village) would be rows no one can tell apart: each is
         # given its feature number too, as the layer's attribute table shows it
         repeated = {name for name, count in Counter(names).items() if count > 1}

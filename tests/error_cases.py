@@ -5376,6 +5376,14 @@ CASES += [
         warning=r"METHOD: the weak level of 'Cu' \([\d.]+; log10 mean \+ k\*SD, k = 1/2/3\) classes \d+ % of its "
         r"cells anomalous, where a level for the upper tail of one population takes about 16 %: .* Use METHOD ca",
     ),  # before: the eastern rock type classed anomalous without a word
+    Case(
+        "deposit names in an undeclared encoding",
+        "evaluate",
+        _set(DEPOSITS="labels_latin1", NAME_FIELD="luokka"),
+        warning=r"DEPOSITS: 3 name\(s\) in 'luokka' of 'labels_latin1' hold characters that could not be read \(e\.g\. "
+        r"'malmi \ufffd'; 3 names read as 1, so different letters read alike\), and the report, the table and the log show them so: the file does not say how its text is "
+        r"encoded \(a shapefile without its \.cpg file\)\. Give the encoding",
+    ),  # before: 'malmi �' in the report, the table and the log without a word
 ]
 
 # sweep 9b: outputs fed back, re-runs and batches
