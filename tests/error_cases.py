@@ -257,9 +257,43 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_stop37_inputs(folder, bands))
     paths.update(_sweep9a_inputs(folder, bands))
     paths.update(_sweep9b_inputs(folder, bands))
+    paths.update(_sweep10b_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
+
+
+#: how the French and Russian locales write 1250.5: the C library's narrow no-break space between thousands
+#: (glibc's fr_FR and ru_RU), a decimal comma
+def french_number(value: float) -> str:
+    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+
+
+def _sweep10b_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Tables as laboratories in other countries write them (sweep 10b): the matrix's 36 samples with `Cu_fr`, Cu x
+    100 as text the way a French or Russian spreadsheet exports it (thousands grouped by narrow no-break spaces,
+    decimal comma: '2\u202f008,50'); and with gold fields whose names state their unit in Russian and Chinese
+    notation: 'Au, мг/т' (milligrams a tonne, ppb), 'Au(×10⁻⁹)' and 'Cu/10⁻⁶' (the mass fraction, as Chinese
+    geochemical tables head their columns), 'Cu, г/т' (grams a tonne)."""
+    cu = np.asarray(base["Cu"], dtype=float)
+    return {
+        "samples_french_numbers": _points(
+            os.path.join(folder, "samples_french_numbers.gpkg"),
+            xy,
+            {**base, "Cu_fr": [french_number(v) for v in cu * 100]},
+        ),
+        "samples_units_ru_cn": _points(
+            os.path.join(folder, "samples_units_ru_cn.gpkg"),
+            xy,
+            {
+                **base,
+                "Au, мг/т": (cu * 3).tolist(),
+                "Au(×10⁻⁹)": (cu * 3).tolist(),
+                "Cu/10⁻⁶": cu.tolist(),
+                "Cu, г/т": cu.tolist(),
+            },
+        ),
+    }
 
 
 def _sweep9b_inputs(folder: str, bands) -> Dict[str, str]:
@@ -1497,6 +1531,30 @@ def _assert_brute_force_idw(params: Dict[str, object], sxy: np.ndarray, values: 
     expected = 10 ** ((w * logs[near]).sum(axis=1) / w.sum(axis=1))
     np.testing.assert_allclose(grid.ravel(), expected, rtol=1e-5)
     return grid
+
+
+def units_from_russian_and_chinese_field_names(params: Dict[str, object]) -> None:
+    """Each band keeps the unit its field's name states in Russian or Chinese notation, not UNITS' ppm: gold in
+    mg/t and x 1e-9 is in ppb, 1000 times less than a legend in ppm would say."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        units = list(src.units)
+    assert units == ["мг/т", "×10⁻⁹", "10⁻⁶", "г/т"], units
+
+
+def idw_of_numbers_grouped_by_spaces(params: Dict[str, object]) -> None:
+    """The grid equals a brute-force IDW of `Cu_fr` read by hand (narrow no-break spaces out, the decimal comma a
+    point): every sample, the 25 of 36 above 1,000 included, which were skipped as text before."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    text = frame["Cu_fr"].astype(str)
+    values = text.str.replace("\u202f", "", regex=False).str.replace(",", ".", regex=False).astype(float).to_numpy()
+    assert (values > 1000).sum() > 5
+    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    grid = _assert_brute_force_idw(params, sxy, values)
+    assert grid.max() > 1000
 
 
 def idw_checked_one_at_a_time_at_a_subset(params: Dict[str, object]) -> None:
@@ -5485,4 +5543,25 @@ CASES += [
         for alg in ("interpolate", "evidence", "traincnn", "predict")
         for at in (10.0, 50.0, 90.0)
     ],
+]
+
+# sweep 10b: other languages, locales and number formats
+CASES += [
+    Case(
+        "numbers grouped by narrow no-break spaces, decimal comma (French, Russian)",
+        "interpolate",
+        _set(INPUT="samples_french_numbers", FIELDS=["Cu_fr"]),
+        warning=r"Cu_fr: comma read as decimal comma in 36 values .*; space or apostrophe read as thousands "
+        r"separator in \d+ values \(e\.g\. '\d\u202f\d{3},\d\d' = \d{4,}(\.\d+)?\)",
+        check=idw_of_numbers_grouped_by_spaces,
+    ),  # before: the values of 1,000 and more ('2\u202f008,50') were skipped as text ("Cu_fr: 25 text values
+    # skipped"): the survey's highest samples, those an anomaly map is for
+    Case(
+        "gold in mg/t and x 1e-9, named in Russian and Chinese notation",
+        "interpolate",
+        _set(INPUT="samples_units_ru_cn", FIELDS=["Au, мг/т", "Au(×10⁻⁹)", "Cu/10⁻⁶", "Cu, г/т"]),
+        warning=r"^UNITS: the field 'Au\(×10⁻⁹\)' states its unit, ×10⁻⁹, and UNITS says 'ppm': its band and legend "
+        r"use ×10⁻⁹",
+        check=units_from_russian_and_chinese_field_names,
+    ),  # before: every band in UNITS' ppm, without a word: the gold legends 1000 times too high
 ]
