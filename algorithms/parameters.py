@@ -53,6 +53,41 @@ def _listed(options: Sequence[str], text: str) -> List[str]:
     return items
 
 
+#: a number written with a decimal comma, as typed where that is the decimal mark ('97,5', '-0,25')
+_DECIMAL_COMMA = re.compile(r"[-+]?[0-9]*,[0-9]+")
+
+
+def number_list(text: str) -> "tuple[List[float], bool]":
+    """The numbers typed in a text box, and whether any had a percent sign ('95 %'). Separated by commas ('85,95,98')
+    or, where a semicolon is typed, by semicolons, each number then free to use a decimal comma ('90;95;97,5',
+    '0,3;0,7': how lists are written where the comma is the decimal mark, in German, French, Russian, Turkish or
+    Portuguese). Full-width digits read as digits. Raises ValueError for anything else."""
+    text = str(text or "").strip()
+    pieces = text.split(";") if ";" in text else text.split(",")
+    numbers: List[float] = []
+    percent = False
+    for piece in pieces:
+        piece = piece.strip()
+        if piece.endswith("%"):
+            piece, percent = piece[:-1].strip(), True
+        if ";" in text and _DECIMAL_COMMA.fullmatch(piece):
+            piece = piece.replace(",", ".")
+        numbers.append(float(piece))  # ValueError for text, '' or a comma left in a piece
+    return numbers, percent
+
+
+def decimal_comma_hint(text: str, semicolons: str = "90;95;97,5", points: str = "90,95,97.5") -> str:
+    """For a comma-separated list whose commas may be decimal commas ('85,95,97,5'): how to type them so (the
+    examples ``semicolons`` and ``points``); '' for any other text."""
+    text = str(text or "")
+    if ";" in text or "," not in text:
+        return ""
+    return (
+        f" If a comma is meant as a decimal comma, separate the numbers with semicolons (e.g. {semicolons}) or "
+        f"write the decimals with a point ({points})."
+    )
+
+
 def option_number(options: Sequence[str], text: str) -> Optional[int]:
     """The option of an enum parameter that ``text`` names, as a user types it in ``qgis_process``: its number
     ('1'), the option as the dialog lists it ('Ordinary kriging'), the start of it ('ordinary'), or words of it
@@ -176,7 +211,17 @@ def refused_value(definition, value, context) -> str:
             span = f" of at least {low:g}"
         elif high < 1e300:
             span = f" of at most {high:g}"
-        return f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got})."
+        typed = value.strip() if isinstance(value, str) else ""
+        meant = typed.replace(",", ".") if _DECIMAL_COMMA.fullmatch(typed) else ""
+        grouped = re.fullmatch(r"[-+]?[1-9][0-9]{0,2}(?:[ \u00a0\u202f'][0-9]{3})+(?:\.[0-9]+)?", typed)
+        meant = meant or (re.sub(r"[ \u00a0\u202f']", "", typed) if grouped else "")
+        how = (
+            f": write it with a point as the decimal mark and no thousands separator, e.g. {meant} (Processing reads "
+            "numbers so in every language)"
+            if meant
+            else ""
+        )
+        return f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got}){how}."
     if kind == "enum":
         options = definition.options()
         if definition.usesStaticStrings():

@@ -1543,6 +1543,38 @@ def units_from_russian_and_chinese_field_names(params: Dict[str, object]) -> Non
     assert units == ["мг/т", "×10⁻⁹", "10⁻⁶", "г/т"], units
 
 
+def percentile_thresholds(params: Dict[str, object]) -> None:
+    """The Cu and Pb thresholds are numpy's 90th, 95th and 97.5th percentiles of the raster's cells (read with
+    rasterio, nodata out): '90;95;97,5' was read with its decimal comma."""
+    import csv
+
+    import rasterio
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        rows = {row["element"]: row for row in csv.DictReader(handle)}
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        for i, name in enumerate(src.descriptions, start=1):
+            cells = src.read(i, masked=True).compressed()
+            expected = np.percentile(cells, [90, 95, 97.5])
+            got = [float(rows[name][level]) for level in ("weak", "moderate", "strong")]
+            np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def classes_at_the_given_limits(params: Dict[str, object]) -> None:
+    """The class raster is 1 below 0.3, 2 from 0.3 and 3 from 0.7 of the written probabilities (numpy on the
+    probability raster read with rasterio): the limits typed '0,3;0,7' or '30%,70%' were read as 0.3 and 0.7."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        probability = src.read(1, masked=True)
+    with rasterio.open(str(params["OUTPUT_CLASSES"])) as src:
+        classes = src.read(1, masked=True)
+    expected = 1 + (probability >= np.float32(0.3)).astype(int) + (probability >= np.float32(0.7)).astype(int)
+    assert not classes.mask[~probability.mask].any()
+    np.testing.assert_array_equal(classes.compressed(), expected.compressed())
+    assert len(np.unique(expected.compressed())) >= 2
+
+
 def idw_of_numbers_grouped_by_spaces(params: Dict[str, object]) -> None:
     """The grid equals a brute-force IDW of `Cu_fr` read by hand (narrow no-break spaces out, the decimal comma a
     point): every sample, the 25 of 36 above 1,000 included, which were skipped as text before."""
@@ -5560,8 +5592,59 @@ CASES += [
         "gold in mg/t and x 1e-9, named in Russian and Chinese notation",
         "interpolate",
         _set(INPUT="samples_units_ru_cn", FIELDS=["Au, мг/т", "Au(×10⁻⁹)", "Cu/10⁻⁶", "Cu, г/т"]),
-        warning=r"^UNITS: the field 'Au\(×10⁻⁹\)' states its unit, ×10⁻⁹, and UNITS says 'ppm': its band and legend "
+        warning=r"UNITS: the field 'Au\(×10⁻⁹\)' states its unit, ×10⁻⁹, and UNITS says 'ppm': its band and legend "
         r"use ×10⁻⁹",
         check=units_from_russian_and_chinese_field_names,
     ),  # before: every band in UNITS' ppm, without a word: the gold legends 1000 times too high
+    Case(
+        "percentiles with a decimal comma, separated by semicolons",
+        "anomalies",
+        _set(PERCENTILES="90;95;97,5"),
+        check=percentile_thresholds,
+    ),  # before: "PERCENTILES: give three percentiles between 0 and 100, e.g. 85,95,98." (read as 90, 95, 97, 5)
+    Case(
+        "percentiles with a decimal comma, separated by commas",
+        "anomalies",
+        _set(PERCENTILES="85,95,97,5"),
+        error=r"^PERCENTILES: give three percentiles between 0 and 100, e\.g\. 85,95,98 \(got '85,95,97,5'\)\. If a "
+        r"comma is meant as a decimal comma, separate the numbers with semicolons \(e\.g\. 90;95;97,5\) or write the "
+        r"decimals with a point \(90,95,97\.5\)\.",
+    ),  # before: "PERCENTILES: give three percentiles between 0 and 100, e.g. 85,95,98." (not why, nor how)
+    Case(
+        "percentiles with percent signs",
+        "anomalies",
+        _set(PERCENTILES="90 %; 95 %; 97,5 %"),
+        check=percentile_thresholds,
+    ),  # before: "PERCENTILES: '90 %; 95 %; 97,5 %' is not a comma-separated list of numbers, e.g. 85,95,98."
+    Case(
+        "percentiles typed as fractions",
+        "anomalies",
+        _set(PERCENTILES="0.9,0.95,0.98"),
+        error=r"^PERCENTILES: percentiles run from 0 to 100, so 0\.9, 0\.95, 0\.98 would class almost every cell "
+        r"anomalous \(only the lowest 1 % as background\)\. If 0\.9, 0\.95, 0\.98 are fractions, give 90,95,98\.",
+    ),  # before: ran, every cell above the 0.98th percentile "strong", without a word
+    Case(
+        "multipliers with decimal commas, separated by semicolons",
+        "anomalies",
+        _set(METHOD=2, MULTIPLIERS="1,5;2;2,5"),
+    ),  # before: "MULTIPLIERS: give three values of k, e.g. 1,2,3." (read as 1, 5, 2, 2, 5)
+    Case(
+        "class limits with decimal commas, separated by a semicolon",
+        "predict",
+        _set(CLASS_THRESHOLDS="0,3;0,7"),
+        check=classes_at_the_given_limits,
+    ),  # before: "CLASS_THRESHOLDS: give two probabilities separated by a comma, e.g. 0.5,0.8."
+    Case(
+        "class limits as percentages",
+        "predict",
+        _set(CLASS_THRESHOLDS="30%,70%"),
+        check=classes_at_the_given_limits,
+    ),  # before: "CLASS_THRESHOLDS: give two probabilities separated by a comma, e.g. 0.5,0.8."
+    Case(
+        "pixel size with a decimal comma",
+        "interpolate",
+        _set(PIXEL_SIZE="250,5"),
+        error=r"^PIXEL_SIZE: give a number of at least 0 \(got '250,5'\): write it with a point as the decimal mark "
+        r"and no thousands separator, e\.g\. 250\.5 \(Processing reads numbers so in every language\)\.",
+    ),  # before: "PIXEL_SIZE: give a number of at least 0 (got '250,5')." (a number, to a German or French user)
 ]

@@ -66,9 +66,10 @@ _UNIT_IN_NAME = re.compile(
 
 
 #: spellings of one unit: a field 'Fe2O3_pct' agrees with UNITS '%'
-_SAME_UNIT = {"pct": "%", "wt%": "%", "wt %": "%", "wt_pct": "%", "gpt": "g/t", "mg/kg": "ppm", "ug/g": "ppm",
-              "µg/g": "ppm", "ug/kg": "ppb", "µg/kg": "ppb", "ng/g": "ppb", "mg/t": "ppb",
-              "г/т": "g/t", "мг/т": "ppb", "мг/кг": "ppm", "мкг/г": "ppm", "мкг/кг": "ppb",
+#: (1 g/t = 1e-6 by mass = 1 ppm; 1 mg/t = 1 ng/g = 1e-9 = 1 ppb)
+_SAME_UNIT = {"pct": "%", "wt%": "%", "wt %": "%", "wt_pct": "%", "gpt": "ppm", "g/t": "ppm", "mg/kg": "ppm",
+              "ug/g": "ppm", "µg/g": "ppm", "ug/kg": "ppb", "µg/kg": "ppb", "ng/g": "ppb", "mg/t": "ppb",
+              "г/т": "ppm", "мг/т": "ppb", "мг/кг": "ppm", "мкг/г": "ppm", "мкг/кг": "ppb",
               "10-6": "ppm", "10-9": "ppb", "10-2": "%", "10-12": "ppt"}  # fmt: skip
 
 

@@ -95,8 +95,9 @@ def test_units_in_russian_and_chinese_column_names(name, written, unit):
     assert not same_unit(written, {"ppm": "ppb", "ppb": "ppm", "%": "ppm"}[unit])
 
 
-def test_grams_a_tonne_in_cyrillic_is_grams_a_tonne():
-    assert unit_in_name("Cu, г/т") == "г/т" and same_unit("г/т", "g/t")
+def test_grams_a_tonne_in_cyrillic_is_grams_a_tonne_is_ppm():
+    assert unit_in_name("Cu, г/т") == "г/т" and same_unit("г/т", "g/t") and same_unit("г/т", "ppm")
+    assert same_unit("g/t", "ppm") and same_unit("gpt", "ppm")  # 1 g/t = 1e-6 by mass = 1 ppm
 
 
 @pytest.mark.parametrize("name", ["Cu_10", "S_10-6x", "Zn_2010-6", "铜", "Au"])
