@@ -34,7 +34,9 @@ DEVICES = ["auto", "cpu", "cuda"]
 
 
 def _folded(text: str) -> str:
-    """``text`` as options are compared: white space folded, one space after each comma, any case."""
+    """``text`` as options are compared: white space folded, one space after each comma, any case, the Turkish
+    dotted capital and dotless small i as I and i ('KRİGİNG' as a Turkish keyboard writes KRIGING in capitals)."""
+    text = text.replace("\u0130", "I").replace("\u0131", "i")
     return re.sub(r"\s*,\s*", ", ", " ".join(text.split())).casefold()
 
 

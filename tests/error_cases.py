@@ -5647,4 +5647,11 @@ CASES += [
         error=r"^PIXEL_SIZE: give a number of at least 0 \(got '250,5'\): write it with a point as the decimal mark "
         r"and no thousands separator, e\.g\. 250\.5 \(Processing reads numbers so in every language\)\.",
     ),  # before: "PIXEL_SIZE: give a number of at least 0 (got '250,5')." (a number, to a German or French user)
+    Case(
+        "an option typed in Turkish capitals",
+        "interpolate",
+        _set(METHOD="KRİGİNG"),
+        warning=r"Cu: variogram \(ln units\) (spherical|exponential|gaussian), nugget",
+    ),  # before: "METHOD: choose one of 0 (Inverse distance weighting (IDW)), 1 (Ordinary kriging), 2 (Automatic (best
+    # cross-validation)): … (got 'KRİGİNG')." ('İ'.casefold() is 'i' and a combining dot)
 ]
