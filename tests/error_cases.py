@@ -275,8 +275,22 @@ def _sweep10b_inputs(folder: str, xy, base) -> Dict[str, str]:
     decimal comma: '2\u202f008,50'); and with gold fields whose names state their unit in Russian and Chinese
     notation: 'Au, мг/т' (milligrams a tonne, ppb), 'Au(×10⁻⁹)' and 'Cu/10⁻⁶' (the mass fraction, as Chinese
     geochemical tables head their columns), 'Cu, г/т' (grams a tonne)."""
+    from osgeo import ogr
+
     cu = np.asarray(base["Cu"], dtype=float)
+    rings = [
+        f"POLYGON (({X0 + a} {Y0}, {X0 + a + 2500} {Y0}, {X0 + a + 2500} {Y0 + 10000}, {X0 + a} {Y0 + 10000}, "
+        f"{X0 + a} {Y0}))"
+        for a in (0, 2500, 5000, 7500)
+    ]
     return {
+        # a Turkish geological map: granite typed 'granit' and, in capitals, 'GRANİT' (the dotted capital İ)
+        "lithology_turkish": _ogr_layer(
+            os.path.join(folder, "lithology_turkish.gpkg"),
+            ogr.wkbPolygon,
+            {"kaya": ogr.OFTString},
+            [(ring, {"kaya": rock}) for ring, rock in zip(rings, ("granit", "GRANİT", "şist", "granit"))],
+        ),
         "samples_french_numbers": _points(
             os.path.join(folder, "samples_french_numbers.gpkg"),
             xy,
@@ -1573,6 +1587,27 @@ def classes_at_the_given_limits(params: Dict[str, object]) -> None:
     assert not classes.mask[~probability.mask].any()
     np.testing.assert_array_equal(classes.compressed(), expected.compressed())
     assert len(np.unique(expected.compressed())) >= 2
+
+
+def one_granit_and_its_two_contacts(params: Dict[str, object]) -> None:
+    """One granite band (and schist), and contacts only where granite meets schist: the contact distance equals
+    shapely's distance to the strips' boundaries at 5 and 7.5 km, not at 2.5 km between 'granit' and 'GRANİT'."""
+    import rasterio
+    from shapely.geometry import LineString, MultiLineString, Point
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        values, (x, y) = src.read(names.index("lithology_turkish:contact_distance_m") + 1), _cell_centres(src)
+        granite = src.read(names.index("lithology_turkish:granit") + 1)
+    assert [n for n in names if n.startswith("lithology_turkish:")] == [
+        "lithology_turkish:granit",
+        "lithology_turkish:şist",
+        "lithology_turkish:contact_distance_m",
+    ], names
+    assert granite[:, :20].min() == 1 and granite[:, 20:30].max() == 0 and granite[:, 30:].min() == 1
+    contacts = MultiLineString([LineString([(X0 + a, Y0), (X0 + a, Y0 + 10_000)]) for a in (5000, 7500)])
+    expected = np.vectorize(lambda px, py: contacts.distance(Point(px, py)))(x, y)
+    np.testing.assert_allclose(values, expected, atol=0.01)
 
 
 def idw_of_numbers_grouped_by_spaces(params: Dict[str, object]) -> None:
@@ -5654,4 +5689,12 @@ CASES += [
         warning=r"Cu: variogram \(ln units\) (spherical|exponential|gaussian), nugget",
     ),  # before: "METHOD: choose one of 0 (Inverse distance weighting (IDW)), 1 (Ordinary kriging), 2 (Automatic (best
     # cross-validation)): … (got 'KRİGİNG')." ('İ'.casefold() is 'i' and a combining dot)
+    Case(
+        "rock names in Turkish, one in capitals with the dotted İ",
+        "evidence",
+        _set(POLYGONS="lithology_turkish", CLASS_FIELD="kaya"),
+        warning=r"CLASS_FIELD: 'granit' and 'GRANİT' in 'kaya' of 'lithology_turkish' differ only in capitals: read as "
+        r"one class, 'granit' \(one band, no contact between them\)\.",
+        check=one_granit_and_its_two_contacts,
+    ),  # before: bands 'granit' and 'GRANİT', and a contact at 2.5 km between them ('İ'.casefold() is not 'i')
 ]
