@@ -263,6 +263,11 @@ def build(folder: str) -> Dict[str, str]:
     return paths
 
 
+#: the matrix's three deposits and four barren points (as in sweep 8a's label layers)
+_DEPOSITS_10B = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+_BARREN_10B = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
+
+
 #: how the French and Russian locales write 1250.5: the C library's narrow no-break space between thousands
 #: (glibc's fr_FR and ru_RU), a decimal comma
 def french_number(value: float) -> str:
@@ -291,6 +296,19 @@ def _sweep10b_inputs(folder: str, xy, base) -> Dict[str, str]:
             {"kaya": ogr.OFTString},
             [(ring, {"kaya": rock}) for ring, rock in zip(rings, ("granit", "GRANİT", "şist", "granit"))],
         ),
+        # a flag field kept in Russian ('да' yes, 'нет' no) and one in Turkish ('evet', 'hayır', 'HAYIR' in capitals)
+        **{
+            f"labels_{language}": _ogr_layer(
+                os.path.join(folder, f"labels_{language}.gpkg"),
+                ogr.wkbPoint,
+                {"cls": ogr.OFTString},
+                [(f"POINT ({x} {y})", {"cls": v}) for (x, y), v in zip(_DEPOSITS_10B + _BARREN_10B, words)],
+            )
+            for language, words in (
+                ("russian", ["да", "да", "Да", "нет", "нет", "НЕТ", "нет"]),
+                ("turkish", ["evet", "Evet", "EVET", "hayır", "HAYIR", "hayır", "Hayır"]),
+            )
+        },
         "samples_french_numbers": _points(
             os.path.join(folder, "samples_french_numbers.gpkg"),
             xy,
@@ -1608,6 +1626,17 @@ def one_granit_and_its_two_contacts(params: Dict[str, object]) -> None:
     contacts = MultiLineString([LineString([(X0 + a, Y0), (X0 + a, Y0 + 10_000)]) for a in (5000, 7500)])
     expected = np.vectorize(lambda px, py: contacts.distance(Point(px, py)))(x, y)
     np.testing.assert_allclose(values, expected, atol=0.01)
+
+
+def barren_points_labelled_barren(params: Dict[str, object]) -> None:
+    """Pseudolabel's label raster holds 0 (barren) at the four points whose flag says no, 1 at the three deposits:
+    the cells under them read with rasterio."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        labels = src.read(1)
+        cells = [src.index(x, y) for x, y in _DEPOSITS_10B + _BARREN_10B]
+    assert [int(labels[r, c]) for r, c in cells] == [1, 1, 1, 0, 0, 0, 0], [labels[r, c] for r, c in cells]
 
 
 def idw_of_numbers_grouped_by_spaces(params: Dict[str, object]) -> None:
@@ -5697,4 +5726,16 @@ CASES += [
         r"one class, 'granit' \(one band, no contact between them\)\.",
         check=one_granit_and_its_two_contacts,
     ),  # before: bands 'granit' and 'GRANİT', and a contact at 2.5 km between them ('İ'.casefold() is not 'i')
+    *[
+        Case(
+            f"flag field in {language}",
+            alg,
+            _set(LABELS=f"labels_{language}", LABEL_FIELD="cls", **({"METHOD": 0} if alg == "pseudolabel" else {})),
+            warning=rf"Classes: 0 = barren, 1 = {yes}(?:\"|$)",
+            check=barren_points_labelled_barren if alg == "pseudolabel" else None,
+        )
+        for language, yes in (("russian", "Да / да"), ("turkish", "EVET / Evet / evet"))
+        for alg in ("pseudolabel", "trainmodel")
+    ],  # before: "Classes: 0 = barren, 1 = Да / да, 2 = НЕТ / нет": the barren points taught as a second kind of deposit
+    # (Turkish: '1 = EVET / Evet / evet, 2 = HAYIR, 3 = Hayır / hayır', 'HAYIR' not even one word with 'hayır')
 ]

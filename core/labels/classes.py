@@ -34,6 +34,14 @@ BARREN_WORDS = (
     "não",
     "nao",
     "nie",
+    # and as flag fields are kept in Russian, Ukrainian, Turkish ('hayır', 'yok': none, as folded below) and Chinese
+    "нет",
+    "ні",
+    "hayir",
+    "yok",
+    "否",
+    "无",
+    "無",
 )
 #: 'f' is barren only in a field of true / false flags, beside 't' or 'y': elsewhere it is the element symbol of a
 #: commodity (fluorite, 'F' beside 'Cu' and 'Au'), a mineralised class
@@ -42,8 +50,9 @@ TRUE_FLAGS = ("t", "true", "y", "yes")
 
 def _folded(word: str) -> str:
     """A class word as it is compared with the barren words: composed Unicode ('não' typed as n, a, combining
-    tilde, o is 'não'), lower case."""
-    return unicodedata.normalize("NFC", word).lower()
+    tilde, o is 'não'), lower case, the Turkish dotted capital and dotless small i as I and i ('HAYIR' and
+    'hayır' are one word, 'hayir')."""
+    return unicodedata.normalize("NFC", word).replace("\u0130", "I").replace("\u0131", "i").lower()
 
 
 def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray]:

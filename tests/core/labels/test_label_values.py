@@ -92,3 +92,20 @@ def test_a_word_however_capitalised_or_spaced_is_one_class():
     assert usable.all()
     assert ids.tolist() == [2, 2, 2, 0, 0, 2, 0, 1]
     assert names == {0: "barren", 1: "Au", 2: "MINERALISED / Mineralised / mineralised"}
+
+
+@pytest.mark.parametrize(
+    "yes, no",
+    [
+        (["да", "Да", "да"], ["нет", "НЕТ", "нет"]),  # Russian
+        (["так", "так"], ["ні", "НІ"]),  # Ukrainian
+        (["evet", "EVET"], ["hayır", "HAYIR", "Hayır", "yok"]),  # Turkish: capitals of ı are I
+        (["是", "是"], ["否", "无"]),  # Chinese (simplified)
+    ],
+)
+def test_no_in_other_languages_is_barren(yes, no):
+    """A flag field kept in Russian, Ukrainian, Turkish or Chinese: its 'no' is barren (0), not a second kind of
+    deposit beside 'yes', however capitalised."""
+    ids, names, usable = class_ids(yes + no)
+    assert usable.all()
+    assert ids.tolist() == [1] * len(yes) + [0] * len(no), names
