@@ -239,6 +239,17 @@ def refused_value(definition, value, context) -> str:
     if kind == "string" and not str(value or "").strip():  # a required text box left empty
         default = definition.defaultValue()
         return f"{name}: give a value{f', e.g. {default}' if default else ''} (got nothing)."
+    if kind == "extent" and isinstance(value, str) and value.strip():
+        parts = value.split("[")[0].split(",")  # more than four numbers: decimal commas among them
+        hint = (
+            "; the commas separate the four numbers, so write decimals with a point (400000.5, not 400000,5)"
+            if len(parts) > 4 and all(re.fullmatch(r"\s*[-+]?[0-9.]+\s*", part) for part in parts)
+            else ""
+        )
+        return (
+            f"{name}: give the extent as xmin,xmax,ymin,ymax in the map units of its CRS, optionally followed by "
+            f"that CRS, e.g. 400000,410000,7500000,7510000 [EPSG:3067] (got {got}){hint}."
+        )
     if kind == "file" and definition.extension():
         return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
     return ""

@@ -5738,4 +5738,16 @@ CASES += [
         for alg in ("pseudolabel", "trainmodel")
     ],  # before: "Classes: 0 = barren, 1 = Да / да, 2 = НЕТ / нет": the barren points taught as a second kind of deposit
     # (Turkish: '1 = EVET / Evet / evet, 2 = HAYIR, 3 = Hayır / hayır', 'HAYIR' not even one word with 'hayır')
+    *[
+        Case(
+            "extent with decimal commas",
+            alg,
+            _set(EXTENT="400000,5,410000,5,7500000,7510000"),
+            error=r"^EXTENT: give the extent as xmin,xmax,ymin,ymax in the map units of its CRS, optionally followed "
+            r"by that CRS, e\.g\. 400000,410000,7500000,7510000 \[EPSG:3067\] \(got '400000,5,410000,5,7500000,"
+            r"7510000'\); the commas separate the four numbers, so write decimals with a point \(400000\.5, not "
+            r"400000,5\)\.",
+        )
+        for alg in ("interpolate", "evidence")
+    ],  # before: QGIS's "Incorrect parameter value for EXTENT" (neither what it takes nor what was wrong)
 ]
