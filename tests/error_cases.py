@@ -307,6 +307,8 @@ def _sweep10b_inputs(folder: str, xy, base) -> Dict[str, str]:
             for language, words in (
                 ("russian", ["да", "да", "Да", "нет", "нет", "НЕТ", "нет"]),
                 ("turkish", ["evet", "Evet", "EVET", "hayır", "HAYIR", "hayır", "Hayır"]),
+                # a 0 / 1 field exported as text where the comma is the decimal mark
+                ("decimal_comma", ["1,0", "1,0", "1,0", "0,0", "0,0", "0,0", "0,0"]),
             )
         },
         "samples_french_numbers": _points(
@@ -5750,4 +5752,14 @@ CASES += [
         )
         for alg in ("interpolate", "evidence")
     ],  # before: QGIS's "Incorrect parameter value for EXTENT" (neither what it takes nor what was wrong)
+    *[
+        Case(
+            "class field of 1,0 and 0,0 (decimal commas)",
+            alg,
+            _set(LABELS="labels_decimal_comma", LABEL_FIELD="cls", **({"METHOD": 0} if alg == "pseudolabel" else {})),
+            warning=r"Classes: 0 = barren, 1 = class 1(?:\"|$)",
+            check=barren_points_labelled_barren if alg == "pseudolabel" else None,
+        )
+        for alg in ("pseudolabel", "trainmodel")
+    ],  # before: "Classes: 0 = barren, 1 = 0,0, 2 = 1,0": '0,0' a word, so the barren points a first kind of deposit
 ]

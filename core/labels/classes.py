@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Dict, List, Optional, Tuple
 
@@ -55,6 +56,12 @@ def _folded(word: str) -> str:
     return unicodedata.normalize("NFC", word).replace("\u0130", "I").replace("\u0131", "i").lower()
 
 
+def _point_decimal(text: str) -> str:
+    """A number written with a decimal comma ('1,0', '0,0': a 0 / 1 field exported where the comma is the decimal
+    mark) with a point, which float() reads; other text as it is."""
+    return text.replace(",", ".") if re.fullmatch(r"[-+]?[0-9]+,[0-9]+", text) else text
+
+
 def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray]:
     """Class ids from a label field: ``(ids, names, usable)``.
 
@@ -77,7 +84,7 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
             continue
         text.append(str(value).strip())
         try:
-            number = float(str(value).strip())
+            number = float(_point_decimal(str(value).strip()))
         except ValueError:
             numbers.append(None)
             continue
