@@ -223,6 +223,10 @@ def refused_value(definition, value, context) -> str:
             if meant
             else ""
         )
+        percent = re.fullmatch(r"([-+]?[0-9]+(?:[.,][0-9]+)?)\s*%", typed)
+        if percent:  # '90%': a fraction where the parameter runs to 1, the number itself elsewhere
+            number = float(percent.group(1).replace(",", "."))
+            how = f": write it without '%', as {number / 100 if high <= 1 else number:g}"
         return f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got}){how}."
     if kind == "enum":
         options = definition.options()

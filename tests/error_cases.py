@@ -5762,4 +5762,10 @@ CASES += [
         )
         for alg in ("pseudolabel", "trainmodel")
     ],  # before: "Classes: 0 = barren, 1 = 0,0, 2 = 1,0": '0,0' a word, so the barren points a first kind of deposit
+    Case(
+        "a fraction typed as a percentage",
+        "pseudolabel",
+        _set(CONFIDENCE="90%"),
+        error=r"^CONFIDENCE: give a number from 0\.5 to 1 \(got '90%'\): write it without '%', as 0\.9\.",
+    ),  # before: "CONFIDENCE: give a number from 0 to 1 (got '90%')."
 ]
