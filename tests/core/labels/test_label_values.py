@@ -115,6 +115,9 @@ def test_whole_numbers_written_with_a_decimal_comma():
     """'1,0' and '0,0' (a 0 / 1 field exported as text where the comma is the decimal mark) are 1 and 0, as
     float() reads '1.0' and '0.0'; before, both were words and '0,0' a mineralised class."""
     ids, names, usable = class_ids(["1,0", "0,0", "1,00", "0,0"])
-    assert ids.tolist() == [int(float(v)) for v in ("1.0", "0.0", "1.00", "0.0")] and names == {0: "barren", 1: "class 1"}
+    assert ids.tolist() == [int(float(v)) for v in ("1.0", "0.0", "1.00", "0.0")] and names == {
+        0: "barren",
+        1: "class 1",
+    }
     with pytest.raises(InputError, match=r"holds 0\.5"):
         class_ids(["0,5", "1,0", "0,0", "1,0", "0,0", "1,0", "0,0"])
