@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from qgis.core import (
@@ -214,6 +215,13 @@ def refused_value(definition, value, context) -> str:
         elif high < 1e300:
             span = f" of at most {high:g}"
         typed = value.strip() if isinstance(value, str) else ""
+        if typed and unicodedata.normalize("NFKC", typed) != typed:  # full-width digits ('２５０', a CJK input method)
+            plain = unicodedata.normalize("NFKC", typed)
+            if re.fullmatch(r"[-+]?[0-9]+(?:[.,][0-9]+)?", plain):
+                return (
+                    f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got}): write it in "
+                    f"plain (half-width) digits, e.g. {plain.replace(',', '.')}."
+                )
         meant = typed.replace(",", ".") if _DECIMAL_COMMA.fullmatch(typed) else ""
         grouped = re.fullmatch(r"[-+]?[1-9][0-9]{0,2}(?:[ \u00a0\u202f'][0-9]{3})+(?:\.[0-9]+)?", typed)
         meant = meant or (re.sub(r"[ \u00a0\u202f']", "", typed) if grouped else "")

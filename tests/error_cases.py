@@ -5768,4 +5768,11 @@ CASES += [
         _set(CONFIDENCE="90%"),
         error=r"^CONFIDENCE: give a number from 0\.5 to 1 \(got '90%'\): write it without '%', as 0\.9\.",
     ),  # before: "CONFIDENCE: give a number from 0 to 1 (got '90%')."
+    Case(
+        "pixel size in full-width digits",
+        "interpolate",
+        _set(PIXEL_SIZE="２５０"),
+        error=r"^PIXEL_SIZE: give a number of at least 0 \(got '２５０'\): write it in plain \(half-width\) digits, "
+        r"e\.g\. 250\.",
+    ),  # before: "PIXEL_SIZE: give a number of at least 0 (got '２５０')." (a number, to a Chinese or Japanese input method)
 ]
