@@ -74,7 +74,7 @@ def parse_names(text: str, known: Sequence[str] = ()) -> list:
     """'Cu, Ni;Co' -> ['Cu', 'Ni', 'Co']. A name of ``known`` (the raster's bands) holding a comma or semicolon
     itself ('Zn,ppm', a field's name) is kept whole, and a name typed without the spaces a band's name has at its
     ends ('Zn ppm' for 'Zn ppm ') is given as the band spells it: else neither could be chosen by name."""
-    text = text or ""
+    text = params.ascii_separators(text or "")  # 'Cu，Pb、Zn' as a Chinese input method types the list
     cuts = [0] + [m.end() for m in re.finditer(r"[,;]", text)] + [len(text) + 1]  # where each piece starts
     trimmed = {name.strip(): name for name in known}
     names: list = []

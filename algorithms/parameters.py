@@ -60,12 +60,22 @@ def _listed(options: Sequence[str], text: str) -> List[str]:
 _DECIMAL_COMMA = re.compile(r"[-+]?[0-9]*,[0-9]+")
 
 
+#: list separators of Chinese and Japanese input methods: the full-width comma and semicolon, the ideographic comma
+_CJK_SEPARATORS = {0xFF0C: ",", 0x3001: ",", 0xFF1B: ";"}
+
+
+def ascii_separators(text: str) -> str:
+    """``text`` with the list separators of Chinese and Japanese input methods ('，', '、', '；') as ',' and ';'."""
+    return text.translate(_CJK_SEPARATORS)
+
+
 def number_list(text: str) -> "tuple[List[float], bool]":
     """The numbers typed in a text box, and whether any had a percent sign ('95 %'). Separated by commas ('85,95,98')
     or, where a semicolon is typed, by semicolons, each number then free to use a decimal comma ('90;95;97,5',
     '0,3;0,7': how lists are written where the comma is the decimal mark, in German, French, Russian, Turkish or
-    Portuguese). Full-width digits read as digits. Raises ValueError for anything else."""
-    text = str(text or "").strip()
+    Portuguese); full-width digits and the separators of Chinese and Japanese input methods ('８５，９５，９８',
+    '85、95、98') as their ASCII forms. Raises ValueError for anything else."""
+    text = ascii_separators(str(text or "")).strip()
     pieces = text.split(";") if ";" in text else text.split(",")
     numbers: List[float] = []
     percent = False

@@ -5775,4 +5775,11 @@ CASES += [
         error=r"^PIXEL_SIZE: give a number of at least 0 \(got '２５０'\): write it in plain \(half-width\) digits, "
         r"e\.g\. 250\.",
     ),  # before: "PIXEL_SIZE: give a number of at least 0 (got '２５０')." (a number, to a Chinese or Japanese input method)
+    Case(
+        "lists typed with a Chinese input method's commas",
+        "anomalies",
+        _set(BANDS="Cu、Pb", ASSOCIATION="Cu，Pb", PERCENTILES="90，95，97.5"),
+        check=percentile_thresholds,
+    ),  # before: "BANDS: band(s) Cu、Pb not found; the raster has Cu, Pb." (the ideographic comma '、' and the full-width
+    # '，' of a Chinese or Japanese input method are no separators to a comma split)
 ]
