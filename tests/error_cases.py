@@ -5782,4 +5782,10 @@ CASES += [
         check=percentile_thresholds,
     ),  # before: "BANDS: band(s) Cu、Pb not found; the raster has Cu, Pb." (the ideographic comma '、' and the full-width
     # '，' of a Chinese or Japanese input method are no separators to a comma split)
+    Case(
+        "classes separated by a full-width semicolon",
+        "evidence",
+        _set(POLYGONS="lithology_turkish", CLASS_FIELD="kaya", CLASSES="granit；şist"),
+        check=one_granit_and_its_two_contacts,
+    ),  # before: "CLASSES: 'granit；şist' not found in field 'kaya'; its values include 'granit' (3); 'şist' (1)."
 ]
