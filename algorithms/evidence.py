@@ -569,7 +569,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 f"CLASS_FIELD: {' and '.join(repr(s) for s in spellings)} in '{field}' of '{_layer_name(source)}' "
                 f"differ only in capitals: read as one class, '{spelling}' (one band, no contact between them)."
             )
-        wanted = [c for c in (self.parameterAsString(parameters, self.CLASSES, context) or "").split(";") if c.strip()]
+        typed = (self.parameterAsString(parameters, self.CLASSES, context) or "").replace("\uff1b", ";")  # '；' (CJK)
+        wanted = [c for c in typed.split(";") if c.strip()]
         keys = {class_key(label): label for label in labels if label is not None}
         wanted = [keys.get(class_key(clean_label(c)), c) for c in wanted]
         classes = choose_classes(labels, wanted, self.parameterAsInt(parameters, self.MAX_CLASSES, context), field)
