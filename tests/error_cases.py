@@ -3546,7 +3546,8 @@ CASES += [
         "text in a number list",
         "anomalies",
         _set(METHOD=2, MULTIPLIERS="abc"),
-        error=r"^MULTIPLIERS: 'abc' is not a comma-separated list of numbers, e\.g\. 1,2,3\.",
+        error=r"^MULTIPLIERS: 'abc' is not a comma-separated list of numbers, e\.g\. 1,2,3 \(with decimal commas, "
+        r"separate them with semicolons: 1,5;2;2,5\)\.",
     ),  # before: "… e.g. 85,95,98" (percentiles, not multipliers)
     Case(
         "index of too few bands",
