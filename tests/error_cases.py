@@ -1941,6 +1941,31 @@ def killed_runs_left_temporaries(d: Dict[str, str], params: Dict[str, object]):
     return check
 
 
+def reused_process_id_left_temporaries(d: Dict[str, str], params: Dict[str, object]):
+    """Sweep 10a: a run killed before a restart left a temporary and a backup of the previous grid (its new grid
+    never arrived), named for a process id that now belongs to a live process (here this test process) started at
+    another time; and the live process's own temporary. The run removes the first, puts the grid back from the
+    backup and replaces it, and keeps the live process's file."""
+    folder = os.path.dirname(str(params["OUTPUT"]))
+    host = "".join(c if c.isalnum() or c in "._-" else "_" for c in socket.gethostname())
+    with open(f"/proc/{os.getpid()}/stat") as handle:
+        ticks = int(handle.read().rsplit(")", 1)[1].split()[19])  # when this process started (field 22)
+    stale = f".partial-{host}-{os.getpid()}@{ticks - 1}-reusedid"
+    own = f".partial-{host}-{os.getpid()}@{ticks}-runsnow1.tif"
+    for name in (stale + ".tif", stale + ".old~other.tif", own):
+        with open(os.path.join(folder, name), "w") as handle:
+            handle.write("left by a run\n")
+
+    def check() -> None:
+        names = os.listdir(folder)
+        assert stale + ".tif" not in names and stale + ".old~other.tif" not in names, names
+        assert "other.tif" in names and own in names, names  # the backup put back, the live run's file kept
+        for name in ("other.tif", own):
+            os.remove(os.path.join(folder, name))
+
+    return check
+
+
 def put_old_outputs(paths: Iterable[str]) -> None:
     """Files where the outputs will go, as left by an earlier run."""
     for path in paths:
@@ -2842,6 +2867,12 @@ CASES += [
         "interpolate",
         lambda d, p: p,
         prepare=killed_runs_left_temporaries,
+    ),
+    Case(
+        "temporaries of a killed run whose process id a later process has (restart, container)",
+        "interpolate",
+        lambda d, p: p,
+        prepare=reused_process_id_left_temporaries,
     ),
     Case(
         "output over a CSV input given as a delimitedtext:// URI",
