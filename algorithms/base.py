@@ -343,6 +343,14 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         except ProspectorError as exc:
             raise QgsProcessingException(str(exc)) from None
         except OSError as exc:  # disk full, file vanished, network drive gone: not a bug, say what to check
+            vanished = self.vanished_input(parameters, exc)
+            if vanished:
+                name, path = vanished
+                raise QgsProcessingException(
+                    f"{name}: '{path}' was moved, renamed or deleted while the run read it "
+                    f"({exc.strerror or 'No such file or directory'}); nothing was written. Put the file back (or "
+                    "choose it again where it is now) and run again."
+                ) from None
             where = f" ({exc.filename})" if exc.filename else ""
             raise QgsProcessingException(
                 self.tr(
@@ -362,6 +370,28 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     self.id(), type(exc).__name__, exc
                 )
             ) from None
+
+    def vanished_input(self, parameters, exc: OSError) -> Optional[Tuple[str, str]]:
+        """(parameter, path) of an input file that ``exc`` names and that is no longer there: QGIS checked and
+        opened it, then it was moved or deleted before the step read it. None for anything else."""
+        from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition
+
+        said = f"{exc.filename or ''} {exc}"
+        for definition in self.parameterDefinitions():
+            if definition.isDestination():
+                continue
+            values = parameters.get(definition.name())
+            for value in values if isinstance(values, (list, tuple)) else [values]:
+                if isinstance(value, QgsProcessingFeatureSourceDefinition):
+                    value = value.source.staticValue()
+                if isinstance(value, QgsMapLayer):
+                    value = value.source()
+                if not isinstance(value, str) or not value:
+                    continue
+                path = os.path.abspath(value.split("|")[0])
+                if path in said and not os.path.exists(path):
+                    return definition.name(), path
+        return None
 
     def process(self, parameters, context, feedback) -> Dict[str, Any]:
         """The algorithm body (not named run: QgsProcessingAlgorithm.run is a different, public method)."""

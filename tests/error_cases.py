@@ -257,9 +257,46 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_stop37_inputs(folder, bands))
     paths.update(_sweep9a_inputs(folder, bands))
     paths.update(_sweep9b_inputs(folder, bands))
+    paths.update(_sweep10a_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
+
+
+def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
+    """Files a row moves away while the run reads them (sweep 10a), each alone in its own folder: the matrix's
+    element raster (bands Cu and Pb)."""
+    own = os.path.join(folder, "moved_during_run")
+    os.makedirs(own, exist_ok=True)
+    return {"raster_moved_during_run": _raster(os.path.join(own, "elements.tif"), bands, ["Cu", "Pb"])}
+
+
+def moved_after_the_model_is_read(key: str):
+    """A ``prepare`` (processing.run only: it wraps predict's model loading in this process): the file of input
+    ``key`` is renamed right after predict has read its model, after QGIS has checked and opened the layer and
+    before the step reads the raster, as a user tidying the folder or a sync client does during a run; it is
+    renamed back after the run."""
+
+    def prepare(d: Dict[str, str], params: Dict[str, object]):
+        import geochem_prospector.core.learning.classic_file as predict  # predict imports load_model from it per run
+
+        real = predict.load_model
+
+        def load_then_move(*args, **kwargs):
+            model = real(*args, **kwargs)
+            os.rename(d[key], d[key] + ".moved")
+            return model
+
+        predict.load_model = load_then_move
+
+        def undo() -> None:
+            predict.load_model = real
+            if os.path.exists(d[key] + ".moved"):
+                os.rename(d[key] + ".moved", d[key])
+
+        return undo
+
+    return prepare
 
 
 def _sweep9b_inputs(folder: str, bands) -> Dict[str, str]:
@@ -2873,6 +2910,14 @@ CASES += [
         "interpolate",
         lambda d, p: p,
         prepare=reused_process_id_left_temporaries,
+    ),
+    Case(
+        "input raster renamed while the run reads it",
+        "predict",
+        _set(INPUT_RASTERS=["raster_moved_during_run"]),
+        error=r"^INPUT_RASTERS: '.*elements\.tif' was moved, renamed or deleted while the run read it",
+        prepare=moved_after_the_model_is_read("raster_moved_during_run"),
+        headless=False,
     ),
     Case(
         "output over a CSV input given as a delimitedtext:// URI",
