@@ -2003,6 +2003,37 @@ def reused_process_id_left_temporaries(d: Dict[str, str], params: Dict[str, obje
     return check
 
 
+def output_folder_renamed_while_writing(d: Dict[str, str], params: Dict[str, object]):
+    """Sweep 10a (processing.run only: it wraps the choice of read-back check in this process, called right after
+    the first temporary is made): the output folder is renamed just as the step starts writing into it, as a user
+    tidying folders or a sync client does. After the run: the temporary must not be left in the renamed folder;
+    the folder is renamed back."""
+    import geochem_prospector.core.io.outputs as outputs
+
+    folder = os.path.dirname(str(params["OUTPUT"]))
+    moved = folder + " (renamed)"
+    real = outputs.default_verifier
+
+    def rename_then_choose(path: str):
+        if os.path.isdir(folder):
+            os.rename(folder, moved)
+        return real(path)
+
+    outputs.default_verifier = rename_then_choose
+
+    def undo() -> None:
+        outputs.default_verifier = real
+        left = sorted(os.listdir(moved)) if os.path.isdir(moved) else []
+        if os.path.isdir(moved):
+            for name in left:
+                os.remove(os.path.join(moved, name))
+            os.rmdir(moved)
+        os.makedirs(folder, exist_ok=True)
+        assert not left, f"left in the renamed folder: {left}"
+
+    return undo
+
+
 def put_old_outputs(paths: Iterable[str]) -> None:
     """Files where the outputs will go, as left by an earlier run."""
     for path in paths:
@@ -2917,6 +2948,15 @@ CASES += [
         _set(INPUT_RASTERS=["raster_moved_during_run"]),
         error=r"^INPUT_RASTERS: '.*elements\.tif' was moved, renamed or deleted while the run read it",
         prepare=moved_after_the_model_is_read("raster_moved_during_run"),
+        headless=False,
+    ),
+    Case(
+        "output folder renamed while the step writes into it",
+        "interpolate",
+        lambda d, p: p,
+        error=r"^OUTPUT: the folder '.*' was renamed or removed while 'grid\.tif' was written into it; nothing was "
+        r"written\. Put the folder back \(or choose another folder\) and run again\.",
+        prepare=output_folder_renamed_while_writing,
         headless=False,
     ),
     Case(

@@ -330,3 +330,34 @@ def test_liveness_on_windows_asks_windows_and_never_sends_a_signal(monkeypatch):
     assert temporaries._alive(103) is True
     assert temporaries._alive(104) is False
     assert closed == [101, 102]
+
+
+def test_an_output_folder_renamed_during_the_run_is_said_and_keeps_no_temporary(tmp_path):
+    """The folder is renamed after the first output's temporary was finished and while the second is written (a
+    user tidying folders, a sync client): the error names the folder and the parameter, and neither temporary is
+    left hidden in the folder where it went."""
+    folder, moved = tmp_path / "run", tmp_path / "run (renamed)"
+    folder.mkdir()
+    with pytest.raises(InputError) as raised:
+        with output_group():
+            write_text(str(folder / "report.html"), "first output", "OUTPUT_REPORT")
+            with atomic_output(str(folder / "table.csv"), "OUTPUT_TABLE") as tmp:
+                os.rename(folder, moved)
+                with open(tmp, "w") as handle:  # the temporary's path is gone with the folder
+                    handle.write("x")
+    assert str(raised.value) == (
+        f"OUTPUT_TABLE: the folder '{folder}' was renamed or removed while 'table.csv' was written into it; nothing "
+        "was written. Put the folder back (or choose another folder) and run again."
+    )
+    assert os.listdir(moved) == [] and not folder.exists()
+
+
+def test_an_output_folder_renamed_before_the_commit_is_said_and_keeps_no_temporary(tmp_path):
+    folder, moved = tmp_path / "run", tmp_path / "run (renamed)"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"^OUTPUT: the folder '.*run' was renamed or removed while 'grid\.csv'"):
+        with output_group():
+            write_text(str(folder / "grid.csv"), "a table", "OUTPUT")
+            os.rename(folder, moved)
+            folder.mkdir()  # and another folder of the same name made in its place
+    assert os.listdir(moved) == [] and os.listdir(folder) == []
