@@ -268,7 +268,47 @@ def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
     element raster (bands Cu and Pb)."""
     own = os.path.join(folder, "moved_during_run")
     os.makedirs(own, exist_ok=True)
-    return {"raster_moved_during_run": _raster(os.path.join(own, "elements.tif"), bands, ["Cu", "Pb"])}
+    replaced, newer = os.path.join(folder, "replaced_during_run"), os.path.join(folder, "replaced_during_run_new")
+    os.makedirs(replaced, exist_ok=True)
+    os.makedirs(newer, exist_ok=True)
+    return {
+        "raster_moved_during_run": _raster(os.path.join(own, "elements.tif"), bands, ["Cu", "Pb"]),
+        "raster_replaced_during_run": _raster(os.path.join(replaced, "elements.tif"), bands, ["Cu", "Pb"]),
+        # the same bands written again by another run meanwhile: Cu and Pb doubled
+        "raster_replacement": _raster(os.path.join(newer, "elements.tif"), bands * 2, ["Cu", "Pb"]),
+    }
+
+
+def replaced_when_the_tiles_start(key: str, replacement: str):
+    """A ``prepare`` (processing.run only: it wraps predict's hand-over of the tiles to the Dask workers in this
+    process): the file of input ``key`` is replaced by ``replacement`` (renamed over it, as a step writing the same
+    output again does) once the run has checked it and before the workers read it; the file is put back after."""
+
+    def prepare(d: Dict[str, str], params: Dict[str, object]):
+        import shutil
+
+        import geochem_prospector.core.distributed.tasks as tasks
+
+        real = tasks.predict_tiles
+        with open(d[key], "rb") as handle:
+            original = handle.read()
+
+        def replace_then_run(*args, **kwargs):
+            shutil.copyfile(d[replacement], d[key] + ".new")
+            os.replace(d[key] + ".new", d[key])
+            return real(*args, **kwargs)
+
+        tasks.predict_tiles = replace_then_run
+
+        def undo() -> None:
+            tasks.predict_tiles = real
+            with open(d[key] + ".old", "wb") as handle:
+                handle.write(original)
+            os.replace(d[key] + ".old", d[key])
+
+        return undo
+
+    return prepare
 
 
 def moved_after_the_model_is_read(key: str):
@@ -2957,6 +2997,15 @@ CASES += [
         error=r"^OUTPUT: the folder '.*' was renamed or removed while 'grid\.tif' was written into it; nothing was "
         r"written\. Put the folder back \(or choose another folder\) and run again\.",
         prepare=output_folder_renamed_while_writing,
+        headless=False,
+    ),
+    Case(
+        "input raster replaced while Dask workers read it",
+        "predict",
+        _set(INPUT_RASTERS=["raster_replaced_during_run"], SCHEDULER="local:1"),
+        error=r"^INPUT_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(the Dask "
+        r"workers read it for every tile, and it is no longer the file checked at the start\); nothing was written\.",
+        prepare=replaced_when_the_tiles_start("raster_replaced_during_run", "raster_replacement"),
         headless=False,
     ),
     Case(
