@@ -3003,8 +3003,8 @@ CASES += [
         "input raster replaced while Dask workers read it",
         "predict",
         _set(INPUT_RASTERS=["raster_replaced_during_run"], SCHEDULER="local:1"),
-        error=r"^INPUT_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(the Dask "
-        r"workers read it for every tile, and it is no longer the file checked at the start\); nothing was written\.",
+        error=r"^INPUT_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(it is read "
+        r"tile by tile, and it is no longer the file the run checked at the start\); nothing was written\.",
         prepare=replaced_when_the_tiles_start("raster_replaced_during_run", "raster_replacement"),
         headless=False,
     ),

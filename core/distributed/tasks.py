@@ -54,11 +54,18 @@ def check_unchanged(stamps: Optional[Stamps]) -> None:
         if now is None or now[1:] != (size, mtime):
             what = "moved, renamed or deleted" if now is None else "replaced or written again"
             raise InputError(
-                f"'{path}' was {what} while the run read it (the Dask workers read it for every tile, and it is no "
-                "longer the file checked at the start); nothing was written. Run again once no other program or "
-                "run writes it.",
+                f"'{path}' was {what} while the run read it (it is read tile by tile, and it is no longer the file "
+                "the run checked at the start); nothing was written. Run again once no other program or run "
+                "writes it.",
                 parameter,
             )
+
+
+def checked_task(stamps: Optional[Stamps], func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` once ``stamps`` are checked (a task of :func:`.runner.run_tasks`: give it as
+    ``functools.partial(checked_task, stamps, func)``, which pickles for the workers)."""
+    check_unchanged(stamps)
+    return func(*args)
 
 
 def _cached(cache: "OrderedDict[Hashable, Any]", key: Hashable, make: Callable[[], Any], close=None) -> Any:
