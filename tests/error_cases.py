@@ -279,17 +279,18 @@ def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
     }
 
 
-def replaced_when_the_tiles_start(key: str, replacement: str):
-    """A ``prepare`` (processing.run only: it wraps predict's hand-over of the tiles to the Dask workers in this
-    process): the file of input ``key`` is replaced by ``replacement`` (renamed over it, as a step writing the same
-    output again does) once the run has checked it and before the workers read it; the file is put back after."""
+def replaced_before(module: str, function: str, key: str, replacement: str):
+    """A ``prepare`` (processing.run only: it wraps ``module.function`` in this process, predict's hand-over of the
+    tiles to the Dask workers or traincnn's second pass over the windows): the file of input ``key`` is replaced by
+    ``replacement`` (renamed over it, as a step writing the same output again does) once the run has checked (or
+    read) it and before the next read; the file is put back after."""
 
     def prepare(d: Dict[str, str], params: Dict[str, object]):
+        import importlib
         import shutil
 
-        import geochem_prospector.core.distributed.tasks as tasks
-
-        real = tasks.predict_tiles
+        tasks = importlib.import_module(module)
+        real = getattr(tasks, function)
         with open(d[key], "rb") as handle:
             original = handle.read()
 
@@ -298,10 +299,10 @@ def replaced_when_the_tiles_start(key: str, replacement: str):
             os.replace(d[key] + ".new", d[key])
             return real(*args, **kwargs)
 
-        tasks.predict_tiles = replace_then_run
+        setattr(tasks, function, replace_then_run)
 
         def undo() -> None:
-            tasks.predict_tiles = real
+            setattr(tasks, function, real)
             with open(d[key] + ".old", "wb") as handle:
                 handle.write(original)
             os.replace(d[key] + ".old", d[key])
@@ -3005,7 +3006,22 @@ CASES += [
         _set(INPUT_RASTERS=["raster_replaced_during_run"], SCHEDULER="local:1"),
         error=r"^INPUT_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(it is read "
         r"tile by tile, and it is no longer the file the run checked at the start\); nothing was written\.",
-        prepare=replaced_when_the_tiles_start("raster_replaced_during_run", "raster_replacement"),
+        prepare=replaced_before(
+            "geochem_prospector.core.distributed.tasks", "predict_tiles", "raster_replaced_during_run",
+            "raster_replacement",
+        ),  # fmt: skip
+        headless=False,
+    ),
+    Case(
+        "evidence raster written again between the passes of training window by window",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster_replaced_during_run"], SCHEDULER="local:1"),
+        error=r"^INPUT_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(it is read "
+        r"tile by tile, and it is no longer the file the run checked at the start\); nothing was written\.",
+        prepare=replaced_before(
+            "geochem_prospector.core.learning.streaming", "_read_bank", "raster_replaced_during_run",
+            "raster_replacement",
+        ),  # fmt: skip
         headless=False,
     ),
     Case(
