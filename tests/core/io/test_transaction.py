@@ -361,3 +361,21 @@ def test_an_output_folder_renamed_before_the_commit_is_said_and_keeps_no_tempora
             os.rename(folder, moved)
             folder.mkdir()  # and another folder of the same name made in its place
     assert os.listdir(moved) == [] and os.listdir(folder) == []
+
+
+def test_the_folder_probe_is_named_as_a_temporary_so_a_killed_run_leaves_nothing_for_good(tmp_path, monkeypatch):
+    """check_output_folder proves the folder writable with a file it removes at once; a run killed in between
+    (seen: trainmodel killed with SIGKILL left '.probe-2rqkty7l') leaves it. It carries this process's host and
+    id, so the next run removes it like any temporary of a dead process."""
+    import geochem_prospector.core.io.destinations as destinations
+    from geochem_prospector.core.io.temporaries import _OWNED
+
+    removed = []
+    real = os.remove
+    monkeypatch.setattr(destinations.os, "remove", lambda path: (removed.append(path), real(path)))
+    destinations.check_output_folder(str(tmp_path / "grid.tif"))
+    match = _OWNED.match(os.path.basename(removed[0]))
+    assert match and match.group("host") == host_tag() and int(match.group("pid")) == os.getpid()
+    dead = f".partial-{host_tag()}-{_dead_pid()}-abcdefgh.probe"  # what a killed run leaves now
+    (tmp_path / dead).write_text("")
+    assert clean_stale_temporaries(str(tmp_path)) == [dead] and os.listdir(tmp_path) == []
