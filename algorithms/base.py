@@ -30,6 +30,7 @@ from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
+from ..core.callbacks import check_cancelled
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
 from ..core.io.destinations import (
@@ -337,7 +338,11 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
             self.warn_several_layers(parameters, feedback)
             with no_gdal_sidecars(), output_group():
-                return self.process(self.reading_inputs(parameters, context), context, feedback)
+                results = self.process(self.reading_inputs(parameters, context), context, feedback)
+                # cancelled while the outputs were written (Ctrl+C in qgis_process, Cancel in the dialog): none of
+                # them is put in place, as the message says, rather than a run that reports success
+                check_cancelled(feedback.isCanceled)
+                return results
         except Cancelled:
             raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
         except ProspectorError as exc:

@@ -3025,6 +3025,15 @@ CASES += [
         headless=False,
     ),
     Case(
+        "cancelled while the outputs are written (Ctrl+C in qgis_process)",
+        "interpolate",
+        # the cancel comes at 100 %, once the raster and the table are written and before they are put in place
+        lambda d, p: {**p, "OUTPUT_CV": os.path.join(os.path.dirname(str(p["OUTPUT"])), "cv.csv")},
+        error=r"^Cancelled by the user: no output was written\.",
+        cancel_at=100,
+        old_outputs=True,
+    ),
+    Case(
         "output over a CSV input given as a delimitedtext:// URI",
         "evaluate",
         _set(DEPOSITS="deposits_csv_uri", OUTPUT_TABLE="deposits_csv"),
