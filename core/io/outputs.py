@@ -21,9 +21,10 @@ import re
 import sqlite3
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from ..errors import Cancelled, InputError, ProspectorError
 from .destinations import _unwritable, check_output_folder
@@ -148,7 +149,62 @@ def output_group() -> Iterator[None]:
 
 def commit(pending: Sequence[_Pending]) -> None:
     """Check every temporary is still as it was read back, then move the previous files aside and the new ones
-    in; undo everything on failure."""
+    in; undo everything on failure. Two runs committing into the same folder take turns (a lock on the open folder,
+    where the system has one), so that outputs of one run are never found beside those of the other."""
+    with _folders_locked(pending):
+        _commit(pending)
+
+
+@contextmanager
+def _folders_locked(pending: Sequence[_Pending]) -> Iterator[None]:
+    """An exclusive ``flock`` on each output folder of ``pending`` (held open by its :class:`_Folder`), taken in the
+    order of their paths so that two runs never wait for each other; nothing where ``fcntl`` is missing (Windows,
+    where a file open in another run cannot be replaced anyway)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    chosen = {}
+    for item in pending:
+        if item.folder is not None and item.folder.fd >= 0:
+            chosen.setdefault(item.folder.path, item.folder.fd)
+    locked = []
+    try:
+        for path in sorted(chosen):
+            if _lock(fcntl, chosen[path]):
+                locked.append(chosen[path])
+        yield
+    finally:
+        for fd in locked:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            except OSError:
+                pass
+
+
+#: seconds a commit waits for another run's commit into the same folder (renames: normally milliseconds)
+LOCK_WAIT_S = 30.0
+
+
+def _lock(fcntl: Any, fd: int) -> bool:
+    """Take an exclusive lock on ``fd``, waiting at most :data:`LOCK_WAIT_S` (a run hung on a lost network drive
+    must not hold every later run); False where it cannot be had (a file system without locks, or the wait ran
+    out): the commit goes on as before."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        except OSError:
+            return False
+
+
+def _commit(pending: Sequence[_Pending]) -> None:
     try:
         for item in pending:
             _verified(item)

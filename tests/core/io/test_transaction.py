@@ -379,3 +379,39 @@ def test_the_folder_probe_is_named_as_a_temporary_so_a_killed_run_leaves_nothing
     dead = f".partial-{host_tag()}-{_dead_pid()}-abcdefgh.probe"  # what a killed run leaves now
     (tmp_path / dead).write_text("")
     assert clean_stale_temporaries(str(tmp_path)) == [dead] and os.listdir(tmp_path) == []
+
+
+def test_two_runs_committing_into_one_folder_take_turns(tmp_path, monkeypatch):
+    """Two runs write the same two outputs into one folder and commit at the same moment (a batch of two
+    processes, a run started again while the first still writes): the folder ends with both outputs of one run,
+    never the raster of one beside the table of the other. Placing is slowed down so that, unless the commits take
+    turns, B's grid lands after A's and A's table after B's."""
+    import threading
+
+    import geochem_prospector.core.io.outputs as outputs
+
+    real = outputs._place
+
+    def slow_place(item):
+        real(item)
+        time.sleep(0.3 if threading.current_thread().name == "A" else 0.1)
+
+    monkeypatch.setattr(outputs, "_place", slow_place)
+    start = threading.Barrier(2)
+
+    def run(name):
+        with output_group():
+            write_text(str(tmp_path / "grid.txt"), f"grid of {name}", "OUTPUT")
+            write_text(str(tmp_path / "cv.csv"), f"table of {name}", "OUTPUT_CV")
+            start.wait()
+            if name == "B":
+                time.sleep(0.05)  # B commits just after A
+
+    threads = [threading.Thread(target=run, args=(name,), name=name) for name in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    grid, table = (tmp_path / "grid.txt").read_text(), (tmp_path / "cv.csv").read_text()
+    assert grid.split()[-1] == table.split()[-1], (grid, table)
+    assert sorted(os.listdir(tmp_path)) == ["cv.csv", "grid.txt"]
