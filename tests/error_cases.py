@@ -3007,9 +3007,11 @@ CASES += [
         error=r"^INPUT_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(it is read "
         r"tile by tile, and it is no longer the file the run checked at the start\); nothing was written\.",
         prepare=replaced_before(
-            "geochem_prospector.core.distributed.tasks", "predict_tiles", "raster_replaced_during_run",
+            "geochem_prospector.core.distributed.tasks",
+            "predict_tiles",
+            "raster_replaced_during_run",
             "raster_replacement",
-        ),  # fmt: skip
+        ),
         headless=False,
     ),
     Case(
@@ -3019,9 +3021,11 @@ CASES += [
         error=r"^INPUT_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(it is read "
         r"tile by tile, and it is no longer the file the run checked at the start\); nothing was written\.",
         prepare=replaced_before(
-            "geochem_prospector.core.learning.streaming", "_read_bank", "raster_replaced_during_run",
+            "geochem_prospector.core.learning.streaming",
+            "_read_bank",
+            "raster_replaced_during_run",
             "raster_replacement",
-        ),  # fmt: skip
+        ),
         headless=False,
     ),
     Case(

@@ -24,7 +24,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ..errors import Cancelled, InputError, ProspectorError
 from .destinations import _unwritable, check_output_folder
@@ -165,7 +165,7 @@ def _folders_locked(pending: Sequence[_Pending]) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    chosen = {}
+    chosen: Dict[str, int] = {}
     for item in pending:
         if item.folder is not None and item.folder.fd >= 0:
             chosen.setdefault(item.folder.path, item.folder.fd)

@@ -8,11 +8,12 @@ the files are not its. Names without it (an older version's) are judged by the p
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import socket
 import sys
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 #: the prefix of every temporary file and backup this package writes
 PREFIX = ".partial-"
@@ -22,9 +23,7 @@ PREFIX = ".partial-"
 BACKUP_MARK = ".old~"
 
 
-_OWNED = re.compile(
-    r"^\.partial-(?P<host>.+)-(?P<pid>\d+)(?:@(?P<start>\d+))?-(?P<rand>[A-Za-z0-9_]{8})(?P<rest>.*)$"
-)
+_OWNED = re.compile(r"^\.partial-(?P<host>.+)-(?P<pid>\d+)(?:@(?P<start>\d+))?-(?P<rand>[A-Za-z0-9_]{8})(?P<rest>.*)$")
 
 
 def host_tag() -> str:
@@ -143,7 +142,7 @@ def _alive_on_windows(pid: int) -> bool:
     ``CTRL_C_EVENT``, so it would send Ctrl+C to the process group ``pid`` (cancelling a qgis_process run in the
     same console) instead of asking, and every temporary would look alive."""
     try:
-        import _winapi
+        _winapi: Any = importlib.import_module("_winapi")  # typed for Windows only
     except ImportError:  # pragma: no cover - CPython on Windows always has it
         return True
     synchronize, still_running = 0x00100000, 0x00000102  # SYNCHRONIZE access; WAIT_TIMEOUT

@@ -315,8 +315,7 @@ def fit_windows(
         prior = config.class_prior or default_prior(rows.size, sum(s.n_valid for s in scans))
         check_prior(prior)
         (x_rows, x_cols), sampled = _unlabelled_cells(
-            selection, tasks, windows, scans, grid, window, n_candidates, rows.size, rng, runner, is_cancelled,
-            stamps,
+            selection, tasks, windows, scans, grid, window, n_candidates, rows.size, rng, runner, is_cancelled, stamps
         )
         cells = LabelledCells(
             np.zeros((0, 0), dtype=bool), np.zeros((0, 0), dtype=bool), np.concatenate([rows, x_rows]),
