@@ -3038,6 +3038,17 @@ CASES += [
         old_outputs=True,
     ),
     Case(
+        "continuous raster replaced while Dask workers make the evidence stack",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_replaced_during_run"], SCHEDULER="local:1"),
+        error=r"^CONTINUOUS_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(it is "
+        r"read tile by tile, and it is no longer the file the run checked at the start\); nothing was written\.",
+        prepare=replaced_before(
+            "geochem_prospector.core.evidence.stack", "run_tasks", "raster_replaced_during_run", "raster_replacement"
+        ),
+        headless=False,
+    ),
+    Case(
         "output over a CSV input given as a delimitedtext:// URI",
         "evaluate",
         _set(DEPOSITS="deposits_csv_uri", OUTPUT_TABLE="deposits_csv"),
