@@ -7,6 +7,7 @@ import os
 import re
 from typing import Sequence
 
+import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsPalettedRasterRenderer,
@@ -31,7 +32,7 @@ from ..core.anomalies.screening import (
     identify_anomalies,
     memory_per_cell,
 )
-from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS
+from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS, broad_weak_level_warning
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.io.outputs import write_text
@@ -74,7 +75,7 @@ def parse_names(text: str, known: Sequence[str] = ()) -> list:
     """'Cu, Ni;Co' -> ['Cu', 'Ni', 'Co']. A name of ``known`` (the raster's bands) holding a comma or semicolon
     itself ('Zn,ppm', a field's name) is kept whole, and a name typed without the spaces a band's name has at its
     ends ('Zn ppm' for 'Zn ppm ') is given as the band spells it: else neither could be chosen by name."""
-    text = text or ""
+    text = params.ascii_separators(text or "")  # 'Cu，Pb、Zn' as a Chinese input method types the list
     cuts = [0] + [m.end() for m in re.finditer(r"[,;]", text)] + [len(text) + 1]  # where each piece starts
     trimmed = {name.strip(): name for name in known}
     names: list = []
@@ -132,13 +133,39 @@ NUMBER_EXAMPLES = {"PERCENTILES": "85,95,98", "MULTIPLIERS": "1,2,3"}
 
 
 def parse_numbers(text: str, parameter: str) -> list:
+    """A threshold box's numbers (:func:`.parameters.number_list`: commas, or semicolons with decimal commas);
+    percent signs only in PERCENTILES, and percentiles that read as fractions (0.9,0.95,0.98) refused."""
+    example = NUMBER_EXAMPLES.get(parameter, "1,2,3")
     try:
-        return [float(part) for part in parse_names(text)]
+        numbers, percent = params.number_list(text)
     except ValueError:
         raise InputError(
-            f"'{text}' is not a comma-separated list of numbers, e.g. {NUMBER_EXAMPLES.get(parameter, '1,2,3')}.",
+            f"'{text}' is not a comma-separated list of numbers, e.g. {example} (with decimal commas, separate them "
+            "with semicolons: 1,5;2;2,5).",
             parameter,
         ) from None
+    if percent and parameter != "PERCENTILES":
+        raise InputError(f"give the numbers without '%', e.g. {example} (got '{text}').", parameter)
+    return numbers
+
+
+def check_percentiles(percentiles: list, text: str) -> None:
+    """Refuse percentiles that are not three, with how to type decimal commas where commas may have been meant so
+    ('85,95,97,5'), and percentiles typed as fractions (0.9,0.95,0.98: the 0.9th percentile and up would class
+    almost every cell anomalous)."""
+    if len(percentiles) != 3:
+        raise InputError(
+            f"give three percentiles between 0 and 100, e.g. 85,95,98 (got '{text}')."
+            + params.decimal_comma_hint(text),
+            "PERCENTILES",
+        )
+    if max(percentiles) <= 1:
+        listed, scaled = ", ".join(f"{v:g}" for v in percentiles), ",".join(f"{100 * v:g}" for v in percentiles)
+        raise InputError(
+            f"percentiles run from 0 to 100, so {listed} would class almost every cell anomalous (only the lowest "
+            f"1 % as background). If {listed} are fractions, give {scaled}.",
+            "PERCENTILES",
+        )
 
 
 def require_increasing(values: list, parameter: str) -> None:
@@ -524,8 +551,14 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         percentiles = parse_numbers(self.parameterAsString(parameters, self.PERCENTILES, context), self.PERCENTILES)
         multipliers = parse_numbers(self.parameterAsString(parameters, self.MULTIPLIERS, context), self.MULTIPLIERS)
         if method in ("mean_sd", "median_mad") and len(multipliers) != 3:
-            raise QgsProcessingException("MULTIPLIERS: give three values of k, e.g. 1,2,3.")
+            raise QgsProcessingException(
+                "MULTIPLIERS: give three values of k, e.g. 1,2,3."
+                + params.decimal_comma_hint(
+                    self.parameterAsString(parameters, self.MULTIPLIERS, context), "1,5;2;2,5", "1.5,2,2.5"
+                )
+            )
         if method == "percentile":
+            check_percentiles(percentiles, self.parameterAsString(parameters, self.PERCENTILES, context))
             require_increasing(percentiles, self.PERCENTILES)
         elif method in ("mean_sd", "median_mad"):
             require_increasing(multipliers, self.MULTIPLIERS)
@@ -561,6 +594,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         for t in result.thresholds:
             levels = ", ".join(f"{n} {v:.4g}" for n, v in zip(LEVEL_NAMES, t.levels))
             feedback.pushInfo(f"{t.name}: {levels} ({t.detail})")
+        for t, values in zip(result.thresholds, list(raster.bands) + [result.index]):
+            broad = broad_weak_level_warning(values if mask is None else np.where(mask, values, np.nan), t)
+            if broad:
+                feedback.pushWarning(broad)
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
         for band, scale in result.floored_scales.items():

@@ -24,6 +24,7 @@ from qgis.core import (
     QgsProcessingFeatureSource,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterDefinition,
+    QgsRasterLayer,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QUrl
@@ -42,7 +43,7 @@ from ..core.io.destinations import (
 )
 from ..core.io.inputs import memory_vrt, no_gdal_sidecars, release_memory_vrt
 from ..core.io.outputs import output_group, write_text
-from ..core.io.rasters import made_by, rasterize_mask
+from ..core.io.rasters import layer_label, made_by, rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 from . import help as algorithm_help
@@ -329,6 +330,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         with no_gdal_sidecars():
             return super().validateInputCrs(self.reading_inputs(parameters, context), context)
 
+    def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802 (QGIS API name)
+        # the project's layers before the run (QGIS prepares on the main thread): an output QGIS hands back as one
+        # of them is a re-run into a file the project shows, which must be read again (StylePostProcessor)
+        project = context.project()
+        self._layers_before = frozenset(project.mapLayers()) if project is not None else frozenset()
+        return super().prepareAlgorithm(parameters, context, feedback)
+
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
         self._run_token, self._loaded = uuid.uuid4().hex, 0  # the layers this run loads are placed together
         try:
@@ -597,6 +605,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         self._loaded = getattr(self, "_loaded", 0) + 1
         group = self.layer_group()
         processor.placement = Placement(self.tr(group) if group else "", visible, name or "", self._run, self._loaded)
+        processor.layers_before = getattr(self, "_layers_before", frozenset())
         ProspectorAlgorithm._post_processors = ProspectorAlgorithm._post_processors[-50:] + [processor]
         details.setPostProcessor(processor)
 
@@ -623,22 +632,56 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         self.legend = legend
         self.unit = unit
         self.placement: Placement | None = None
+        #: ids of the project's layers before the run (ProspectorAlgorithm.prepareAlgorithm)
+        self.layers_before: frozenset = frozenset()
 
     def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
-        # a re-run into a file the project shows already: QGIS hands back the project's layer, still reading the
-        # file this run replaced (its bands, size and values): read the new file before styling and naming it
-        from qgis.core import QgsDataProvider
+        from qgis.core import QgsDataProvider, QgsProject
 
-        layer.setDataSource(layer.source(), layer.name(), layer.providerType(), QgsDataProvider.ProviderOptions())
+        project = context.project() or QgsProject.instance()
+        if layer.id() in self.layers_before:
+            # a re-run into a file the project shows already: QGIS hands back the project's layer, still reading
+            # the file this run replaced (its bands, size and values): read the new file before styling and naming it
+            layer.setDataSource(layer.source(), layer.name(), layer.providerType(), QgsDataProvider.ProviderOptions())
         self.style(layer)
+        # a layer an earlier run loaded from this file but QGIS did not hand back (its filter hides it from QGIS's
+        # lookup by source, as the contours' is): it now shows this run's file under the old name, so it goes
+        for earlier in earlier_loads_of(layer, project, self.placement.run if self.placement else ""):
+            project.removeMapLayer(earlier.id())
         if self.placement is not None:
-            from qgis.core import QgsProject
-
-            self.placement.apply(layer, context.project() or QgsProject.instance())
+            self.placement.apply(layer, project)
 
     def style(self, layer) -> None:
         apply_style(layer, self.qml_path, self.stretch)
         apply_legend(layer, self.legend, self.unit)
+
+
+def file_and_layer(layer) -> Tuple[str, str]:
+    """The file a layer reads and the layer within it (a GeoPackage's table), without filters or options."""
+    from qgis.core import QgsProviderRegistry
+
+    parts = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source())
+    path = str(parts.get("path") or "")
+    return (os.path.realpath(path) if path else layer.source()), str(parts.get("layerName") or "")
+
+
+def earlier_loads_of(layer, project, run: str) -> List[Any]:
+    """The project's other layers that a run of this plugin other than ``run`` loaded from ``layer``'s file and
+    table."""
+    from .layers import RUN_PROPERTY
+
+    target = file_and_layer(layer)
+    if not target[0]:
+        return []
+    return [
+        other
+        for other in project.mapLayers().values()
+        if other.id() != layer.id()
+        and other.customProperty(RUN_PROPERTY)
+        and other.customProperty(RUN_PROPERTY) != run
+        and other.type() == layer.type()
+        and file_and_layer(other) == target
+    ]
 
 
 def apply_style(layer, qml_path: str, stretch: bool = True) -> None:
@@ -821,6 +864,17 @@ def layer_file(layer) -> str:
         if parts.get("vsiPrefix"):
             return f"{parts['vsiPrefix']}{path}{parts.get('vsiSuffix') or ''}"
     return path
+
+
+def layer_paths(layers, parameter: str):
+    """File paths and names of raster layers (GDAL files only)."""
+    paths, names = [], []
+    for layer in layers:
+        if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
+            raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
+        paths.append(layer_file(layer))
+        names.append(layer_label(layer_file(layer)))
+    return paths, names
 
 
 def archive_file(layer) -> str:

@@ -37,9 +37,16 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, side_file_crs_note
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
-from .base import ProspectorAlgorithm, mask_from_source, require_projected, say_ground_distance, warn_model_outputs
+from .base import (
+    layer_paths,
+    mask_from_source,
+    require_projected,
+    say_ground_distance,
+    warn_model_outputs,
+)
 from .evaluate import EvaluateAlgorithm, require_deposit_points
-from .traincnn import TrainCnnAlgorithm, check_grid, grid_meta, import_cnn, layer_paths
+from .labels import LabelReading
+from .traincnn import check_grid, grid_meta, import_cnn
 from .trainmodel import LEARNERS, check_window, learner_parameters, learner_settings
 
 #: deposits within 3 km are one cluster (metres; typed in map units)
@@ -52,7 +59,7 @@ CELL_MODE_ADVICE = "the per-cell network alone (CNN_MODES 'CNN per cell (no cont
 NO_COARSE_MODE = "leave 'CNN with a coarse view' out of CNN_MODES"
 
 
-class CompareModelsAlgorithm(ProspectorAlgorithm):
+class CompareModelsAlgorithm(LabelReading):
     ENUM_NAMES = {"LEARNERS": LEARNERS, "CNN_MODES": list(CNN_MODES)}
     INPUT_RASTERS = "INPUT_RASTERS"
     DEPOSITS = "DEPOSITS"
@@ -76,8 +83,6 @@ class CompareModelsAlgorithm(ProspectorAlgorithm):
     RECOMMENDED = "RECOMMENDED"
 
     group_id = "machine learning"
-    _labels = TrainCnnAlgorithm._labels
-    _record_label_raster_points = TrainCnnAlgorithm._record_label_raster_points  # which _labels calls for rasters
     needs_torch = True
     needs_sklearn = True
 

@@ -30,14 +30,18 @@ from qgis.core import (
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import USED, on_training_cells
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
+from ..core.io.encoding import undecoded_names_warning
 from ..core.io.rasters import band_kind, band_unit, made_by, read_provenance, read_raster, side_file_crs_note
+from ..core.io.vectors import read_vector_provenance
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
     absolute_file,
     check_fields,
+    file_and_layer,
     geometry_kind,
+    input_file,
     layer_file,
     mask_from_source,
     plain_value,
@@ -243,6 +247,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         if source is None:
             raise QgsProcessingException("DEPOSITS: the deposit layer could not be opened; choose a point layer.")
         require_deposit_points(source)
+        self._warn_if_anomalous_samples(parameters, context, feedback)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
         raster_path = layer_file(layer)  # outputs were checked against inputs by check_outputs()
@@ -272,7 +277,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         name_field = self.parameterAsString(parameters, self.NAME_FIELD, context) or None
         if name_field:
             check_fields(source, [name_field], self.NAME_FIELD)
-        xy, names = self._deposit_points(source, crs, name_field, context, feedback)
+        path = input_file(parameters, self.DEPOSITS, context)
+        xy, names = self._deposit_points(source, crs, name_field, context, feedback, path)
         feedback.pushInfo(f"Deposits: {len(xy)} points")
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
@@ -341,6 +347,22 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         )
         numbers = self._numbers(result)
         return {self.OUTPUT_REPORT: report_path, self.OUTPUT_TABLE: table_path, **numbers}
+
+    def _warn_if_anomalous_samples(self, parameters, context, feedback) -> None:
+        """Warn when DEPOSITS is anomalies' OUTPUT_POINTS: samples chosen for their high values, which a map made
+        from the same geochemistry finds by construction."""
+        layer = self.parameterAsVectorLayer(parameters, self.DEPOSITS, context)
+        if layer is None:
+            return
+        path, table = file_and_layer(layer)
+        if read_vector_provenance(path, table).get("algorithm") != "prospector:anomalies":
+            return
+        feedback.pushWarning(
+            f"DEPOSITS: '{layer.name()}' holds the high-value samples made by anomalies, not deposits: a map made from "
+            "the same geochemistry picks them out by construction, so the figures below say how well the map agrees "
+            "with the samples it was made from, not how well it finds deposits. Give known deposits or occurrences "
+            "(held out from training) as DEPOSITS."
+        )
 
     def _baselines(self, parameters, context, feedback, xy, crs, mask_source, iterations) -> List[Tuple[str, Any]]:
         """Each BASELINES raster (band 1) evaluated against the same deposits and mask polygons, on its own grid."""
@@ -457,7 +479,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         }
 
     @staticmethod
-    def _deposit_points(source, crs, name_field, context, feedback):
+    def _deposit_points(source, crs, name_field, context, feedback, path: str = ""):
         """Deposit coordinates in ``crs`` and a label per point; features without usable geometry stay in the
         list with NaN coordinates so that they are reported, not dropped."""
         warn_without_crs(source, crs, "DEPOSITS", feedback)
@@ -503,6 +525,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 names.append(label if len(parts) == 1 else f"{label} ({j + 1})")
                 features.append(feature.id())
         refuse_not_points("DEPOSITS", not_points, total)
+        garbled = undecoded_names_warning(names, str(name_field), source.sourceName(), "DEPOSITS", path)
+        if garbled:  # before the names are told apart: 'malmi ä' and 'malmi ö' both read 'malmi �'
+            feedback.pushWarning(garbled)
         # deposits sharing a name (prospects named for one village) would be rows no one can tell apart: each is
         # given its feature number too, as the layer's attribute table shows it
         repeated = {name for name, count in Counter(names).items() if count > 1}

@@ -49,7 +49,7 @@ from ..core.evidence.stack import mask_cells, write_stack
 from ..core.grid import GridSpec
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
-from ..core.io.rasters import raster_warnings, side_file_crs_note
+from ..core.io.rasters import layer_label, raster_warnings, side_file_crs_note
 from . import parameters as params
 from .base import (
     MASK_ADVICE,
@@ -569,7 +569,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 f"CLASS_FIELD: {' and '.join(repr(s) for s in spellings)} in '{field}' of '{_layer_name(source)}' "
                 f"differ only in capitals: read as one class, '{spelling}' (one band, no contact between them)."
             )
-        wanted = [c for c in (self.parameterAsString(parameters, self.CLASSES, context) or "").split(";") if c.strip()]
+        typed = (self.parameterAsString(parameters, self.CLASSES, context) or "").replace("\uff1b", ";")  # '；' (CJK)
+        wanted = [c for c in typed.split(";") if c.strip()]
         keys = {class_key(label): label for label in labels if label is not None}
         wanted = [keys.get(class_key(clean_label(c)), c) for c in wanted]
         classes = choose_classes(labels, wanted, self.parameterAsInt(parameters, self.MAX_CLASSES, context), field)
@@ -640,6 +641,8 @@ def _layer_name(layer) -> str:
             sub = layers[int(parts["layerId"])]
         if sub and len(layers) > 1:
             return f"{sub} ({stem})"
+    if path and text == stem and isinstance(layer, QgsRasterLayer):
+        return layer_label(path)  # 'OUTPUT' of a step before, in the modeler: what it holds
     return text or stem or "layer"
 
 

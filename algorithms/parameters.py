@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from qgis.core import (
@@ -34,7 +35,9 @@ DEVICES = ["auto", "cpu", "cuda"]
 
 
 def _folded(text: str) -> str:
-    """``text`` as options are compared: white space folded, one space after each comma, any case."""
+    """``text`` as options are compared: white space folded, one space after each comma, any case, the Turkish
+    dotted capital and dotless small i as I and i ('KRİGİNG' as a Turkish keyboard writes KRIGING in capitals)."""
+    text = text.replace("\u0130", "I").replace("\u0131", "i")
     return re.sub(r"\s*,\s*", ", ", " ".join(text.split())).casefold()
 
 
@@ -51,6 +54,51 @@ def _listed(options: Sequence[str], text: str) -> List[str]:
         items.append(",".join(pieces[start:end]))
         start = end
     return items
+
+
+#: a number written with a decimal comma, as typed where that is the decimal mark ('97,5', '-0,25')
+_DECIMAL_COMMA = re.compile(r"[-+]?[0-9]*,[0-9]+")
+
+
+#: list separators of Chinese and Japanese input methods: the full-width comma and semicolon, the ideographic comma
+_CJK_SEPARATORS = {0xFF0C: ",", 0x3001: ",", 0xFF1B: ";"}
+
+
+def ascii_separators(text: str) -> str:
+    """``text`` with the list separators of Chinese and Japanese input methods ('，', '、', '；') as ',' and ';'."""
+    return text.translate(_CJK_SEPARATORS)
+
+
+def number_list(text: str) -> "tuple[List[float], bool]":
+    """The numbers typed in a text box, and whether any had a percent sign ('95 %'). Separated by commas ('85,95,98')
+    or, where a semicolon is typed, by semicolons, each number then free to use a decimal comma ('90;95;97,5',
+    '0,3;0,7': how lists are written where the comma is the decimal mark, in German, French, Russian, Turkish or
+    Portuguese); full-width digits and the separators of Chinese and Japanese input methods ('８５，９５，９８',
+    '85、95、98') as their ASCII forms. Raises ValueError for anything else."""
+    text = ascii_separators(str(text or "")).strip()
+    pieces = text.split(";") if ";" in text else text.split(",")
+    numbers: List[float] = []
+    percent = False
+    for piece in pieces:
+        piece = piece.strip()
+        if piece.endswith("%"):
+            piece, percent = piece[:-1].strip(), True
+        if ";" in text and _DECIMAL_COMMA.fullmatch(piece):
+            piece = piece.replace(",", ".")
+        numbers.append(float(piece))  # ValueError for text, '' or a comma left in a piece
+    return numbers, percent
+
+
+def decimal_comma_hint(text: str, semicolons: str = "90;95;97,5", points: str = "90,95,97.5") -> str:
+    """For a comma-separated list whose commas may be decimal commas ('85,95,97,5'): how to type them so (the
+    examples ``semicolons`` and ``points``); '' for any other text."""
+    text = str(text or "")
+    if ";" in text or "," not in text:
+        return ""
+    return (
+        f" If a comma is meant as a decimal comma, separate the numbers with semicolons (e.g. {semicolons}) or "
+        f"write the decimals with a point ({points})."
+    )
 
 
 def option_number(options: Sequence[str], text: str) -> Optional[int]:
@@ -176,7 +224,28 @@ def refused_value(definition, value, context) -> str:
             span = f" of at least {low:g}"
         elif high < 1e300:
             span = f" of at most {high:g}"
-        return f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got})."
+        typed = value.strip() if isinstance(value, str) else ""
+        if typed and unicodedata.normalize("NFKC", typed) != typed:  # full-width digits ('２５０', a CJK input method)
+            plain = unicodedata.normalize("NFKC", typed)
+            if re.fullmatch(r"[-+]?[0-9]+(?:[.,][0-9]+)?", plain):
+                return (
+                    f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got}): write it in "
+                    f"plain (half-width) digits, e.g. {plain.replace(',', '.')}."
+                )
+        meant = typed.replace(",", ".") if _DECIMAL_COMMA.fullmatch(typed) else ""
+        grouped = re.fullmatch(r"[-+]?[1-9][0-9]{0,2}(?:[ \u00a0\u202f'][0-9]{3})+(?:\.[0-9]+)?", typed)
+        meant = meant or (re.sub(r"[ \u00a0\u202f']", "", typed) if grouped else "")
+        how = (
+            f": write it with a point as the decimal mark and no thousands separator, e.g. {meant} (Processing reads "
+            "numbers so in every language)"
+            if meant
+            else ""
+        )
+        percent = re.fullmatch(r"([-+]?[0-9]+(?:[.,][0-9]+)?)\s*%", typed)
+        if percent:  # '90%': a fraction where the parameter runs to 1, the number itself elsewhere
+            number = float(percent.group(1).replace(",", "."))
+            how = f": write it without '%', as {number / 100 if high <= 1 else number:g}"
+        return f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got}){how}."
     if kind == "enum":
         options = definition.options()
         if definition.usesStaticStrings():
@@ -192,6 +261,17 @@ def refused_value(definition, value, context) -> str:
     if kind == "string" and not str(value or "").strip():  # a required text box left empty
         default = definition.defaultValue()
         return f"{name}: give a value{f', e.g. {default}' if default else ''} (got nothing)."
+    if kind == "extent" and isinstance(value, str) and value.strip():
+        parts = value.split("[")[0].split(",")  # more than four numbers: decimal commas among them
+        hint = (
+            "; the commas separate the four numbers, so write decimals with a point (400000.5, not 400000,5)"
+            if len(parts) > 4 and all(re.fullmatch(r"\s*[-+]?[0-9.]+\s*", part) for part in parts)
+            else ""
+        )
+        return (
+            f"{name}: give the extent as xmin,xmax,ymin,ymax in the map units of its CRS, optionally followed by "
+            f"that CRS, e.g. 400000,410000,7500000,7510000 [EPSG:3067] (got {got}){hint}."
+        )
     if kind == "file" and definition.extension():
         return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
     return ""

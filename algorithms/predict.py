@@ -29,10 +29,10 @@ from ..core.io.windows import (
 )
 from ..core.learning.heap import kept_heap
 from . import parameters as params
-from .base import ProspectorAlgorithm, mask_from_source, require_projected
+from .base import ProspectorAlgorithm, layer_paths, mask_from_source, require_projected
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
-from .traincnn import import_cnn, layer_paths
+from .traincnn import import_cnn
 
 NODATA = -9999.0
 CLASS_NODATA = 255
@@ -478,10 +478,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if not text:
             return None
         try:
-            lo, hi = (float(v) for v in text.replace(";", ",").split(","))
+            numbers, percent = params.number_list(text)  # '0,3;0,7' with decimal commas, '30%,70%' as percentages
+            lo, hi = (v / 100 if percent else v for v in numbers)
         except ValueError:
             raise InputError(
-                "give two probabilities separated by a comma, e.g. 0.5,0.8.", self.CLASS_THRESHOLDS
+                f"give two probabilities separated by a comma, e.g. 0.5,0.8 (got '{text}'; with decimal commas, "
+                "separate them with a semicolon: 0,5;0,8).",
+                self.CLASS_THRESHOLDS,
             ) from None
         if not 0 <= lo < hi <= 1:
             raise InputError("the limits must satisfy 0 <= low/moderate < moderate/high <= 1.", self.CLASS_THRESHOLDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import List
 
 import numpy as np
@@ -21,7 +22,7 @@ from qgis.core import (
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import training_points_record
 from ..core.io.encoding import refuse_undecoded_classes
-from ..core.io.rasters import rasterize_mask, read_stack, require_values, side_file_crs_note, write_geotiff
+from ..core.io.rasters import layer_label, rasterize_mask, read_stack, require_values, side_file_crs_note, write_geotiff
 from ..core.labels.classes import class_ids
 from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
@@ -332,8 +333,11 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         cells = layers[0].width() * layers[0].height()
         n_bands = sum(layer.bandCount() for layer in layers)
         self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
-        warn_model_outputs([layer_file(layer) for layer in layers], [layer.name() for layer in layers], feedback)
-        stack = read_stack([layer_file(layer) for layer in layers], [layer.name() for layer in layers])
+        paths = [layer_file(layer) for layer in layers]
+        names = [layer_label(p) if layer.name() == os.path.splitext(os.path.basename(p))[0] else layer.name()
+                 for layer, p in zip(layers, paths)]  # fmt: skip
+        warn_model_outputs(paths, names, feedback)
+        stack = read_stack(paths, names)
         for warning in stack.warnings:
             feedback.pushWarning(warning)
         require_values(stack, self.INPUT_RASTERS)  # a band of nodata leaves no cell: name it, as the learners do

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from typing import Any, Dict
-
 import numpy as np
 from qgis.core import (
     QgsProcessing,
@@ -19,27 +16,20 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsRasterLayer,
-    QgsVectorLayer,
-    QgsWkbTypes,
 )
 
 from ..core.errors import Cancelled
-from ..core.evaluation.deposits import training_points_record
-from ..core.io.encoding import refuse_undecoded_classes
+from ..core.grid import available_memory, size_text
 from ..core.io.outputs import write_text
-from ..core.io.rasters import made_by, read_provenance, read_stack, require_values
-from ..core.labels.classes import class_ids
+from ..core.io.rasters import read_stack, require_values
 from ..core.reports.training import training_report_html
 from . import parameters as params
 from .base import (
-    ProspectorAlgorithm,
-    input_file,
-    layer_file,
-    point_attributes,
-    refuse_date_field,
+    layer_paths,
     require_projected,
     warn_model_outputs,
 )
+from .labels import LabelReading
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 
@@ -49,6 +39,10 @@ STREAM_ABOVE_BYTES = 1 << 30
 #: the windows of that reading (cells a side), and the memory its bank of unlabelled patches may take
 STREAM_WINDOW = 1024
 UNLABELLED_BANK_BYTES = 512 << 20
+#: the peak memory of the whole-stack path: 4 bytes per byte of the stack (GDAL's reading and its float copies
+#: peak at 3.7, training adds 0.3; measured on 8 bands of 4000 x 4000 cells) and 24 per cell (labels, confidence)
+WHOLE_STACK_PER_BYTE = 4.0
+WHOLE_STACK_PER_CELL = 24
 
 
 def grid_meta(grid) -> dict:
@@ -83,17 +77,6 @@ def import_cnn():
     return cnn
 
 
-def layer_paths(layers, parameter: str):
-    """File paths and names of raster layers (GDAL files only)."""
-    paths, names = [], []
-    for layer in layers:
-        if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
-            raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
-        paths.append(layer_file(layer))
-        names.append(os.path.splitext(os.path.basename(layer_file(layer)))[0])
-    return paths, names
-
-
 def warn_labels_without_evidence(stack, labels: np.ndarray, feedback) -> None:
     """Say how many labelled cells lack a band's value, which training then leaves out (traincnn, trainmodel)."""
     from ..core.labels.seeds import labels_without_evidence
@@ -101,38 +84,6 @@ def warn_labels_without_evidence(stack, labels: np.ndarray, feedback) -> None:
     lost = labels_without_evidence(stack.bands, labels, stack.band_names)
     if lost:
         feedback.pushWarning(lost)
-
-
-def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedback) -> None:
-    """Warn when the label raster is on another grid: each evidence cell took its nearest label cell, which moves
-    labels by up to a cell and drops or repeats them; say how many labelled cells it had and has (traincnn,
-    trainmodel and comparemodels read labels alike)."""
-    from ..core.io.windows import band_table
-
-    if band_table(label_paths, label_names)[2][0] == grid:
-        return
-    own = read_stack(label_paths, label_names, parameter="LABELS").bands[0]
-    before, after = (int(np.count_nonzero(np.isfinite(a) & (a >= 0))) for a in (own, labels))
-    feedback.pushWarning(
-        f"LABELS: the label raster is on another grid than the evidence rasters (CRS, cell size or origin), so each "
-        f"evidence cell took the label of the nearest label cell: {before:,} labelled cells in the raster, {after:,} "
-        "on the evidence grid, each moved by up to a cell. To keep every label where it was, make the labels on the "
-        "evidence grid (pseudolabel with these INPUT_RASTERS), or give them as points."
-    )
-
-
-def require_classes(labels: np.ndarray, name: str) -> None:
-    """Refuse a label raster holding fractions (an element, probability or distance raster given as LABELS): its
-    values would be read as classes (1 and above mineralised), and the message would say a class is missing."""
-    values = labels[np.isfinite(labels)]
-    fractions = values[values != np.round(values)]
-    if fractions.size:
-        examples = ", ".join(f"{v:g}" for v in np.unique(fractions)[:3])
-        raise QgsProcessingException(
-            f"LABELS: '{name}' holds values such as {examples} that are not classes: a label raster holds whole "
-            "numbers (1 and above mineralised, 0 barren, nodata unlabelled), e.g. pseudolabel's output. Check that "
-            "LABELS is the label raster, not an evidence or prospectivity raster."
-        )
 
 
 #: how check_grid's refusals end for traincnn: its PATCH_SIZE takes 1, its COARSE_VIEW 0
@@ -166,9 +117,7 @@ def check_grid(
         )
 
 
-class TrainCnnAlgorithm(ProspectorAlgorithm):
-    #: the points labelled mineralised in training ({"mineralised_points": record}), set as the labels are read
-    mineralised_points: Dict[str, Any] = {}
+class TrainCnnAlgorithm(LabelReading):
     ENUM_NAMES = {
         "VALIDATION": VALIDATIONS,
         "TRAINING": TRAININGS,
@@ -641,8 +590,12 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
 
         selection, band_names, grids = band_table(paths, names)
         grid = grids[0]
-        size = len(selection) * (grid.width * grid.height if grid is not None else 0) * 4
-        if grid is None or (size <= STREAM_ABOVE_BYTES and not distributed):
+        cells = grid.width * grid.height if grid is not None else 0
+        size = len(selection) * cells * 4
+        whole = int(size * WHOLE_STACK_PER_BYTE + cells * WHOLE_STACK_PER_CELL)  # the whole-stack path's peak
+        available = available_memory()
+        fits = available is None or whole <= 0.8 * available
+        if grid is None or (size <= STREAM_ABOVE_BYTES and not distributed and fits):
             return None
         why = []
         if any(g != grid for g in grids):
@@ -663,6 +616,14 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
                 self._record_label_raster_points(layer_selection[0][0])
             else:
                 weight_selection = layer_selection[:1]
+        if why and not fits:
+            raise QgsProcessingException(
+                f"INPUT_RASTERS: training on the whole evidence stack ({len(selection)} bands of {grid.width:,} x "
+                f"{grid.height:,} cells) needs about {size_text(whole)} of memory, but only "
+                f"{size_text(available or 0)} is available, and it cannot be read window by window because "
+                f"{'; '.join(why)}. Put every raster on one grid (prospector:evidence makes such a stack; label "
+                "points, or pseudolabel's raster on that grid), or use larger cells or a smaller area."
+            )
         if why:
             message = (
                 f"The evidence stack ({size / 2**30:.1f} GiB) is read into memory: {'; '.join(why)}, so it cannot "
@@ -677,7 +638,13 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
 
         if label_layer is not None and not isinstance(label_layer, QgsRasterLayer):
             label_selection = self._point_labels(parameters, context, feedback, grid)
-        why_stream = "a scheduler is set" if distributed and size <= STREAM_ABOVE_BYTES else "it is large"
+        why_stream = (
+            "a scheduler is set"
+            if distributed and size <= STREAM_ABOVE_BYTES and fits
+            else "it is large"
+            if size > STREAM_ABOVE_BYTES
+            else f"read whole it would need about {size_text(whole)} of the {size_text(available or 0)} of memory available"
+        )
         feedback.pushInfo(
             f"The evidence stack ({len(selection)} bands of {grid.width} x {grid.height} cells, {size / 2**30:.1f} "
             f"GiB) is read window by window ({why_stream}): only the patches around labelled and sampled cells are "
@@ -687,89 +654,3 @@ class TrainCnnAlgorithm(ProspectorAlgorithm):
         for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(label_rasters, self.LABELS):
             feedback.pushWarning(warning)
         return fit_windows, selection, label_selection, weight_selection, band_names, grid
-
-    def _labels(self, parameters, context, feedback, grid) -> np.ndarray:
-        """The label raster on the evidence grid: from a raster (nearest cell) or from points with a class field."""
-        layer = self.parameterAsLayer(parameters, self.LABELS, context)
-        if layer is None:
-            raise QgsProcessingException("LABELS: choose a label raster or a point layer with a class field.")
-        if isinstance(layer, QgsRasterLayer):
-            label_paths, label_names = layer_paths([layer], self.LABELS)
-            data = read_stack(label_paths, label_names, reference=grid, resampling="nearest", parameter=self.LABELS)
-            for warning in data.warnings:
-                feedback.pushWarning(warning)
-            made = made_by(label_paths[0])
-            if made and not made.startswith("the label raster"):
-                raise QgsProcessingException(
-                    f"LABELS: '{layer.name()}' is {made}, not labels: its values would be read as classes (1 and above "
-                    "mineralised, 0 barren). Give the label raster pseudolabel writes (its OUTPUT: 1 mineralised, "
-                    "0 barren, nodata unlabelled) or points with a class field (LABEL_FIELD)."
-                )
-            labels = data.bands[0].astype(np.float64)
-            require_classes(labels, layer.name())
-            warn_if_regridded(label_paths, label_names, labels, grid, feedback)
-            self._record_label_raster_points(label_paths[0])
-            return labels
-        return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
-
-    def _record_label_raster_points(self, path: str) -> None:
-        """Keep the points pseudolabel grew the label raster at ``path`` from (its provenance), for the model's
-        provenance and so for evaluate's training-deposit warning; nothing for a raster made elsewhere."""
-        points = read_provenance(path).get("mineralised_points")
-        self.mineralised_points = {"mineralised_points": points} if isinstance(points, dict) else {}
-
-    def _point_labels(self, parameters, context, feedback, grid):
-        """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""
-        from ..core.labels.seeds import shared_cells_warning
-        from ..core.learning.streaming import PointLabels
-
-        layer = self.parameterAsLayer(parameters, self.LABELS, context)
-        if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
-            raise QgsProcessingException(
-                "LABELS: give a label raster (e.g. pseudolabel's) or a point layer with a class field (LABEL_FIELD), "
-                "not lines or polygons. For deposits drawn as outlines, take a point inside each (Processing Toolbox "
-                "› Vector geometry › Point on surface) and make a label raster from them with pseudolabel."
-            )
-        field = (self.parameterAsString(parameters, self.LABEL_FIELD, context) or "").strip()
-        fields = [field] if field else []
-        if not fields:
-            raise QgsProcessingException(
-                "LABEL_FIELD: point labels need the field holding the class (1 or 'deposit' = mineralised, 0 or "
-                "'barren' = barren)."
-            )
-        from qgis.core import QgsCoordinateReferenceSystem
-
-        crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layer.crs()
-        source = self.parameterAsSource(parameters, self.LABELS, context)
-        refuse_date_field(source, fields[0], self.LABEL_FIELD)
-        xy, raw = point_attributes(
-            source, fields[:1], crs, context, feedback, parameter=self.LABELS, fields_parameter=self.LABEL_FIELD
-        )
-        # the same reading of class values as pseudolabel: whole numbers as they are, or words ('barren' = 0)
-        refuse_undecoded_classes(
-            raw[0], fields[0], source.sourceName(), self.LABEL_FIELD, input_file(parameters, self.LABELS, context)
-        )
-        classes, class_names, usable = class_ids(raw[0])
-        if usable.any():
-            feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
-        rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
-        inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width) & usable
-        if not inside.any():
-            raise QgsProcessingException(
-                "LABELS: no labelled point with a class value lies on the evidence rasters; check that the points "
-                "overlap the rasters (any CRS is reprojected) and that LABEL_FIELD holds their class."
-            )
-        if (~inside).sum():
-            feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
-        merged = shared_cells_warning(
-            rows[inside], cols[inside], classes[inside], grid.length_text(grid.pixel_size), self.LABELS
-        )
-        if merged:
-            feedback.pushWarning(merged)
-        # the mineralised points, recorded in the model's provenance for evaluate to tell deposits trained on
-        taught = inside & (classes >= 1)
-        self.mineralised_points = {
-            "mineralised_points": training_points_record(xy[taught], crs.toWkt(), source.sourceName())
-        }
-        # where points share a cell, the higher class wins
-        return PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))

@@ -3,8 +3,6 @@ of evidence) on evidence rasters and the CNN's labels; write a safe model file a
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -22,8 +20,9 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
-from .base import ProspectorAlgorithm, require_projected, warn_model_outputs
-from .traincnn import TrainCnnAlgorithm, grid_meta, layer_paths, warn_labels_without_evidence
+from .base import ProspectorAlgorithm, layer_paths, require_projected, warn_model_outputs
+from .labels import LabelReading
+from .traincnn import grid_meta, warn_labels_without_evidence
 
 #: METHOD's options, by name (stored by name in provenance; append only)
 LEARNERS = ["random_forest", "gradient_boosting", "logistic", "woe"]
@@ -118,9 +117,7 @@ def check_window(grid, window: int) -> None:
         )
 
 
-class TrainModelAlgorithm(ProspectorAlgorithm):
-    #: the points labelled mineralised in training ({"mineralised_points": record}), set as the labels are read
-    mineralised_points: Dict[str, Any] = {}
+class TrainModelAlgorithm(LabelReading):
     ENUM_NAMES = {"METHOD": LEARNERS}
     INPUT_RASTERS = "INPUT_RASTERS"
     LABELS = "LABELS"
@@ -132,11 +129,6 @@ class TrainModelAlgorithm(ProspectorAlgorithm):
 
     group_id = "machine learning"
     needs_sklearn = True
-
-    #: labels are read exactly as traincnn reads them (label raster, or points with a class field)
-    _labels = TrainCnnAlgorithm._labels
-    _point_labels = TrainCnnAlgorithm._point_labels  # which _labels calls for points
-    _record_label_raster_points = TrainCnnAlgorithm._record_label_raster_points
 
     def name(self) -> str:
         return "trainmodel"

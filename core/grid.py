@@ -178,6 +178,14 @@ def available_memory() -> Optional[int]:
         return None
 
 
+def size_text(n: float) -> str:
+    """A size in bytes as messages give it: '1.5 GiB', '12.0 MiB', '3.2 KiB', '512 bytes'."""
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:,.0f} bytes"
+
+
 def check_memory(
     n_values: int,
     bytes_per_value: float,

@@ -255,9 +255,11 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep8b_inputs(folder, xy, base, bands))
     paths.update(_sweep8a_inputs(folder))
     paths.update(_stop37_inputs(folder, bands))
+    paths.update(_stop38_inputs(folder))
     paths.update(_sweep9a_inputs(folder, bands))
     paths.update(_sweep9b_inputs(folder, bands))
     paths.update(_sweep10a_inputs(folder, bands))
+    paths.update(_sweep10b_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -340,6 +342,73 @@ def moved_after_the_model_is_read(key: str):
     return prepare
 
 
+#: the matrix's three deposits and four barren points (as in sweep 8a's label layers)
+_DEPOSITS_10B = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+_BARREN_10B = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
+
+
+#: how the French and Russian locales write 1250.5: the C library's narrow no-break space between thousands
+#: (glibc's fr_FR and ru_RU), a decimal comma
+def french_number(value: float) -> str:
+    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+
+
+def _sweep10b_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Tables as laboratories in other countries write them (sweep 10b): the matrix's 36 samples with `Cu_fr`, Cu x
+    100 as text the way a French or Russian spreadsheet exports it (thousands grouped by narrow no-break spaces,
+    decimal comma: '2\u202f008,50'); and with gold fields whose names state their unit in Russian and Chinese
+    notation: 'Au, мг/т' (milligrams a tonne, ppb), 'Au(×10⁻⁹)' and 'Cu/10⁻⁶' (the mass fraction, as Chinese
+    geochemical tables head their columns), 'Cu, г/т' (grams a tonne)."""
+    from osgeo import ogr
+
+    cu = np.asarray(base["Cu"], dtype=float)
+    rings = [
+        f"POLYGON (({X0 + a} {Y0}, {X0 + a + 2500} {Y0}, {X0 + a + 2500} {Y0 + 10000}, {X0 + a} {Y0 + 10000}, "
+        f"{X0 + a} {Y0}))"
+        for a in (0, 2500, 5000, 7500)
+    ]
+    return {
+        # a Turkish geological map: granite typed 'granit' and, in capitals, 'GRANİT' (the dotted capital İ)
+        "lithology_turkish": _ogr_layer(
+            os.path.join(folder, "lithology_turkish.gpkg"),
+            ogr.wkbPolygon,
+            {"kaya": ogr.OFTString},
+            [(ring, {"kaya": rock}) for ring, rock in zip(rings, ("granit", "GRANİT", "şist", "granit"))],
+        ),
+        # a flag field kept in Russian ('да' yes, 'нет' no) and one in Turkish ('evet', 'hayır', 'HAYIR' in capitals)
+        **{
+            f"labels_{language}": _ogr_layer(
+                os.path.join(folder, f"labels_{language}.gpkg"),
+                ogr.wkbPoint,
+                {"cls": ogr.OFTString},
+                [(f"POINT ({x} {y})", {"cls": v}) for (x, y), v in zip(_DEPOSITS_10B + _BARREN_10B, words)],
+            )
+            for language, words in (
+                ("russian", ["да", "да", "Да", "нет", "нет", "НЕТ", "нет"]),
+                ("turkish", ["evet", "Evet", "EVET", "hayır", "HAYIR", "hayır", "Hayır"]),
+                # a 0 / 1 field exported as text where the comma is the decimal mark
+                ("decimal_comma", ["1,0", "1,0", "1,0", "0,0", "0,0", "0,0", "0,0"]),
+            )
+        },
+        "samples_french_numbers": _points(
+            os.path.join(folder, "samples_french_numbers.gpkg"),
+            xy,
+            {**base, "Cu_fr": [french_number(v) for v in cu * 100]},
+        ),
+        "samples_units_ru_cn": _points(
+            os.path.join(folder, "samples_units_ru_cn.gpkg"),
+            xy,
+            {
+                **base,
+                "Au, мг/т": (cu * 3).tolist(),
+                "Au(×10⁻⁹)": (cu * 3).tolist(),
+                "Cu/10⁻⁶": cu.tolist(),
+                "Cu, г/т": cu.tolist(),
+            },
+        ),
+    }
+
+
 def _sweep9b_inputs(folder: str, bands) -> Dict[str, str]:
     """Outputs of the plugin fed back in (sweep 9b), as predict and anomalies write them (provenance record and band
     names), from the matrix's Cu and Pb bands: predict's prospectivity classes (1 low, 2 moderate, 3 high by Cu's
@@ -408,6 +477,26 @@ def _stop37_inputs(folder: str, bands) -> Dict[str, str]:
     ) as dst:
         dst.write(bands[0].astype(np.float32), 1)
     return {"raster_not_square": path}
+
+
+def _stop38_inputs(folder: str) -> Dict[str, str]:
+    """anomalies' OUTPUT_POINTS as it writes them (a GeoPackage layer 'high_value_samples' with its provenance
+    record), at the matrix's deposit points; and a Cu raster over two rock types (two log-normal populations)."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geochem_prospector.core.io.vectors import write_vector
+
+    points = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    frame = gpd.GeoDataFrame({"Cu": [80.0, 95.0, 120.0]}, geometry=[Point(p) for p in points], crs=CRS)
+    path = os.path.join(folder, "high_value_samples.gpkg")
+    write_vector(path, frame, "high_value_samples", {"algorithm": "prospector:anomalies"}, "OUTPUT_POINTS")
+    # Cu over two rock types: the western 60 % of the columns around 10 ppm, the eastern 40 % around 300 ppm
+    rng = np.random.default_rng(38)
+    east = np.arange(SIZE)[None, :] >= int(0.6 * SIZE)
+    cu = 10 ** (np.where(east, 2.5, 1.0) + rng.normal(0, 0.15, (SIZE, SIZE)))
+    two = _raster(os.path.join(folder, "cu_two_rock_types.tif"), cu[None], ["Cu"])
+    return {"high_value_samples": path, "cu_two_rock_types": two}
 
 
 #: a folder as users' computers have them: non-ASCII letters, an emoji, spaces and # % & , ; ' = ( ) [ ]
@@ -1575,6 +1664,94 @@ def _assert_brute_force_idw(params: Dict[str, object], sxy: np.ndarray, values: 
     expected = 10 ** ((w * logs[near]).sum(axis=1) / w.sum(axis=1))
     np.testing.assert_allclose(grid.ravel(), expected, rtol=1e-5)
     return grid
+
+
+def units_from_russian_and_chinese_field_names(params: Dict[str, object]) -> None:
+    """Each band keeps the unit its field's name states in Russian or Chinese notation, not UNITS' ppm: gold in
+    mg/t and x 1e-9 is in ppb, 1000 times less than a legend in ppm would say."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        units = list(src.units)
+    assert units == ["мг/т", "×10⁻⁹", "10⁻⁶", "г/т"], units
+
+
+def percentile_thresholds(params: Dict[str, object]) -> None:
+    """The Cu and Pb thresholds are numpy's 90th, 95th and 97.5th percentiles of the raster's cells (read with
+    rasterio, nodata out): '90;95;97,5' was read with its decimal comma."""
+    import csv
+
+    import rasterio
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        rows = {row["element"]: row for row in csv.DictReader(handle)}
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        for i, name in enumerate(src.descriptions, start=1):
+            cells = src.read(i, masked=True).compressed()
+            expected = np.percentile(cells, [90, 95, 97.5])
+            got = [float(rows[name][level]) for level in ("weak", "moderate", "strong")]
+            np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def classes_at_the_given_limits(params: Dict[str, object]) -> None:
+    """The class raster is 1 below 0.3, 2 from 0.3 and 3 from 0.7 of the written probabilities (numpy on the
+    probability raster read with rasterio): the limits typed '0,3;0,7' or '30%,70%' were read as 0.3 and 0.7."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        probability = src.read(1, masked=True)
+    with rasterio.open(str(params["OUTPUT_CLASSES"])) as src:
+        classes = src.read(1, masked=True)
+    expected = 1 + (probability >= np.float32(0.3)).astype(int) + (probability >= np.float32(0.7)).astype(int)
+    assert not classes.mask[~probability.mask].any()
+    np.testing.assert_array_equal(classes.compressed(), expected.compressed())
+    assert len(np.unique(expected.compressed())) >= 2
+
+
+def one_granit_and_its_two_contacts(params: Dict[str, object]) -> None:
+    """One granite band (and schist), and contacts only where granite meets schist: the contact distance equals
+    shapely's distance to the strips' boundaries at 5 and 7.5 km, not at 2.5 km between 'granit' and 'GRANİT'."""
+    import rasterio
+    from shapely.geometry import LineString, MultiLineString, Point
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        values, (x, y) = src.read(names.index("lithology_turkish:contact_distance_m") + 1), _cell_centres(src)
+        granite = src.read(names.index("lithology_turkish:granit") + 1)
+    assert [n for n in names if n.startswith("lithology_turkish:")] == [
+        "lithology_turkish:granit",
+        "lithology_turkish:şist",
+        "lithology_turkish:contact_distance_m",
+    ], names
+    assert granite[:, :20].min() == 1 and granite[:, 20:30].max() == 0 and granite[:, 30:].min() == 1
+    contacts = MultiLineString([LineString([(X0 + a, Y0), (X0 + a, Y0 + 10_000)]) for a in (5000, 7500)])
+    expected = np.vectorize(lambda px, py: contacts.distance(Point(px, py)))(x, y)
+    np.testing.assert_allclose(values, expected, atol=0.01)
+
+
+def barren_points_labelled_barren(params: Dict[str, object]) -> None:
+    """Pseudolabel's label raster holds 0 (barren) at the four points whose flag says no, 1 at the three deposits:
+    the cells under them read with rasterio."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        labels = src.read(1)
+        cells = [src.index(x, y) for x, y in _DEPOSITS_10B + _BARREN_10B]
+    assert [int(labels[r, c]) for r, c in cells] == [1, 1, 1, 0, 0, 0, 0], [labels[r, c] for r, c in cells]
+
+
+def idw_of_numbers_grouped_by_spaces(params: Dict[str, object]) -> None:
+    """The grid equals a brute-force IDW of `Cu_fr` read by hand (narrow no-break spaces out, the decimal comma a
+    point): every sample, the 25 of 36 above 1,000 included, which were skipped as text before."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    text = frame["Cu_fr"].astype(str)
+    values = text.str.replace("\u202f", "", regex=False).str.replace(",", ".", regex=False).astype(float).to_numpy()
+    assert (values > 1000).sum() > 5
+    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    grid = _assert_brute_force_idw(params, sxy, values)
+    assert grid.max() > 1000
 
 
 def idw_checked_one_at_a_time_at_a_subset(params: Dict[str, object]) -> None:
@@ -2912,7 +3089,7 @@ CASES += [
         "model: zip bomb",
         "predict",
         _set(MODEL="model_bomb"),
-        error=r"^MODEL: 'model_bomb\.pt' is refused unread: entry '[^']*/data/0' unpacks to 1\.0 GiB from \d+\.\d KiB "
+        error=r"^MODEL: 'model_bomb\.pt' is refused unread: entry '[^']*/data/0' unpacks to 1\.0 GiB from [\d,]+\.\d KiB "
         r"\(\d[\d,]*:1\)\. .*a zip bomb\); train a new model with prospector:traincnn or prospector:trainmodel\.",
     ),
 ]
@@ -5544,6 +5721,32 @@ CASES += [
     ),  # before: "… (99.9266 x 100); warp it to square cells first (Raster › Projections › Warp)": no size to warp to
 ]
 
+# stop 38 (mine): an output of the plugin as the deposits to score against
+CASES += [
+    Case(
+        "anomalies' high-value samples as the deposits",
+        "evaluate",
+        _set(DEPOSITS="high_value_samples"),
+        warning=r"DEPOSITS: 'high_value_samples' holds the high-value samples made by anomalies, not deposits: a map "
+        r"made from the same geochemistry picks them out by construction, .* Give known deposits or occurrences",
+    ),  # before: scored against them without a word (a capture of 100 % read as skill)
+    Case(
+        "an element over two rock types, levels by mean + k SD",
+        "anomalies",
+        _set(INPUT_RASTER="cu_two_rock_types", METHOD=2),
+        warning=r"METHOD: the weak level of 'Cu' \([\d.]+; log10 mean \+ k\*SD, k = 1/2/3\) classes \d+ % of its "
+        r"cells anomalous, where a level for the upper tail of one population takes about 16 %: .* Use METHOD ca",
+    ),  # before: the eastern rock type classed anomalous without a word
+    Case(
+        "deposit names in an undeclared encoding",
+        "evaluate",
+        _set(DEPOSITS="labels_latin1", NAME_FIELD="luokka"),
+        warning=r"DEPOSITS: 3 name\(s\) in 'luokka' of 'labels_latin1' hold characters that could not be read \(e\.g\. "
+        r"'malmi \ufffd'; 3 names read as 1, so different letters read alike\), and the report, the table and the log show them so: the file does not say how its text is "
+        r"encoded \(a shapefile without its \.cpg file\)\. Give the encoding",
+    ),  # before: 'malmi �' in the report, the table and the log without a word
+]
+
 # sweep 9b: outputs fed back, re-runs and batches
 CASES += [
     Case(
@@ -5690,4 +5893,151 @@ CASES += [
         for alg in ("interpolate", "evidence", "traincnn", "predict")
         for at in (10.0, 50.0, 90.0)
     ],
+]
+
+# sweep 10b: other languages, locales and number formats
+CASES += [
+    Case(
+        "numbers grouped by narrow no-break spaces, decimal comma (French, Russian)",
+        "interpolate",
+        _set(INPUT="samples_french_numbers", FIELDS=["Cu_fr"]),
+        warning=r"Cu_fr: comma read as decimal comma in 36 values .*; space or apostrophe read as thousands "
+        r"separator in \d+ values \(e\.g\. '\d\u202f\d{3},\d\d' = \d{4,}(\.\d+)?\)",
+        check=idw_of_numbers_grouped_by_spaces,
+    ),  # before: the values of 1,000 and more ('2\u202f008,50') were skipped as text ("Cu_fr: 25 text values
+    # skipped"): the survey's highest samples, those an anomaly map is for
+    Case(
+        "gold in mg/t and x 1e-9, named in Russian and Chinese notation",
+        "interpolate",
+        _set(INPUT="samples_units_ru_cn", FIELDS=["Au, мг/т", "Au(×10⁻⁹)", "Cu/10⁻⁶", "Cu, г/т"]),
+        warning=r"UNITS: the field 'Au\(×10⁻⁹\)' states its unit, ×10⁻⁹, and UNITS says 'ppm': its band and legend "
+        r"use ×10⁻⁹",
+        check=units_from_russian_and_chinese_field_names,
+    ),  # before: every band in UNITS' ppm, without a word: the gold legends 1000 times too high
+    Case(
+        "percentiles with a decimal comma, separated by semicolons",
+        "anomalies",
+        _set(PERCENTILES="90;95;97,5"),
+        check=percentile_thresholds,
+    ),  # before: "PERCENTILES: give three percentiles between 0 and 100, e.g. 85,95,98." (read as 90, 95, 97, 5)
+    Case(
+        "percentiles with a decimal comma, separated by commas",
+        "anomalies",
+        _set(PERCENTILES="85,95,97,5"),
+        error=r"^PERCENTILES: give three percentiles between 0 and 100, e\.g\. 85,95,98 \(got '85,95,97,5'\)\. If a "
+        r"comma is meant as a decimal comma, separate the numbers with semicolons \(e\.g\. 90;95;97,5\) or write the "
+        r"decimals with a point \(90,95,97\.5\)\.",
+    ),  # before: "PERCENTILES: give three percentiles between 0 and 100, e.g. 85,95,98." (not why, nor how)
+    Case(
+        "percentiles with percent signs",
+        "anomalies",
+        _set(PERCENTILES="90 %; 95 %; 97,5 %"),
+        check=percentile_thresholds,
+    ),  # before: "PERCENTILES: '90 %; 95 %; 97,5 %' is not a comma-separated list of numbers, e.g. 85,95,98."
+    Case(
+        "percentiles typed as fractions",
+        "anomalies",
+        _set(PERCENTILES="0.9,0.95,0.98"),
+        error=r"^PERCENTILES: percentiles run from 0 to 100, so 0\.9, 0\.95, 0\.98 would class almost every cell "
+        r"anomalous \(only the lowest 1 % as background\)\. If 0\.9, 0\.95, 0\.98 are fractions, give 90,95,98\.",
+    ),  # before: ran, every cell above the 0.98th percentile "strong", without a word
+    Case(
+        "multipliers with decimal commas, separated by semicolons",
+        "anomalies",
+        _set(METHOD=2, MULTIPLIERS="1,5;2;2,5"),
+    ),  # before: "MULTIPLIERS: give three values of k, e.g. 1,2,3." (read as 1, 5, 2, 2, 5)
+    Case(
+        "class limits with decimal commas, separated by a semicolon",
+        "predict",
+        _set(CLASS_THRESHOLDS="0,3;0,7"),
+        check=classes_at_the_given_limits,
+    ),  # before: "CLASS_THRESHOLDS: give two probabilities separated by a comma, e.g. 0.5,0.8."
+    Case(
+        "class limits as percentages",
+        "predict",
+        _set(CLASS_THRESHOLDS="30%,70%"),
+        check=classes_at_the_given_limits,
+    ),  # before: "CLASS_THRESHOLDS: give two probabilities separated by a comma, e.g. 0.5,0.8."
+    Case(
+        "pixel size with a decimal comma",
+        "interpolate",
+        _set(PIXEL_SIZE="250,5"),
+        error=r"^PIXEL_SIZE: give a number of at least 0 \(got '250,5'\): write it with a point as the decimal mark "
+        r"and no thousands separator, e\.g\. 250\.5 \(Processing reads numbers so in every language\)\.",
+    ),  # before: "PIXEL_SIZE: give a number of at least 0 (got '250,5')." (a number, to a German or French user)
+    Case(
+        "an option typed in Turkish capitals",
+        "interpolate",
+        _set(METHOD="KRİGİNG"),
+        warning=r"Cu: variogram \(ln units\) (spherical|exponential|gaussian), nugget",
+    ),  # before: "METHOD: choose one of 0 (Inverse distance weighting (IDW)), 1 (Ordinary kriging), 2 (Automatic (best
+    # cross-validation)): … (got 'KRİGİNG')." ('İ'.casefold() is 'i' and a combining dot)
+    Case(
+        "rock names in Turkish, one in capitals with the dotted İ",
+        "evidence",
+        _set(POLYGONS="lithology_turkish", CLASS_FIELD="kaya"),
+        warning=r"CLASS_FIELD: 'granit' and 'GRANİT' in 'kaya' of 'lithology_turkish' differ only in capitals: read as "
+        r"one class, 'granit' \(one band, no contact between them\)\.",
+        check=one_granit_and_its_two_contacts,
+    ),  # before: bands 'granit' and 'GRANİT', and a contact at 2.5 km between them ('İ'.casefold() is not 'i')
+    *[
+        Case(
+            f"flag field in {language}",
+            alg,
+            _set(LABELS=f"labels_{language}", LABEL_FIELD="cls", **({"METHOD": 0} if alg == "pseudolabel" else {})),
+            warning=rf"Classes: 0 = barren, 1 = {yes}(?:\"|$)",
+            check=barren_points_labelled_barren if alg == "pseudolabel" else None,
+        )
+        for language, yes in (("russian", "Да / да"), ("turkish", "EVET / Evet / evet"))
+        for alg in ("pseudolabel", "trainmodel")
+    ],  # before: "Classes: 0 = barren, 1 = Да / да, 2 = НЕТ / нет": the barren points taught as a second kind of deposit
+    # (Turkish: '1 = EVET / Evet / evet, 2 = HAYIR, 3 = Hayır / hayır', 'HAYIR' not even one word with 'hayır')
+    *[
+        Case(
+            "extent with decimal commas",
+            alg,
+            _set(EXTENT="400000,5,410000,5,7500000,7510000"),
+            error=r"^EXTENT: give the extent as xmin,xmax,ymin,ymax in the map units of its CRS, optionally followed "
+            r"by that CRS, e\.g\. 400000,410000,7500000,7510000 \[EPSG:3067\] \(got '400000,5,410000,5,7500000,"
+            r"7510000'\); the commas separate the four numbers, so write decimals with a point \(400000\.5, not "
+            r"400000,5\)\.",
+        )
+        for alg in ("interpolate", "evidence")
+    ],  # before: QGIS's "Incorrect parameter value for EXTENT" (neither what it takes nor what was wrong)
+    *[
+        Case(
+            "class field of 1,0 and 0,0 (decimal commas)",
+            alg,
+            _set(LABELS="labels_decimal_comma", LABEL_FIELD="cls", **({"METHOD": 0} if alg == "pseudolabel" else {})),
+            warning=r"Classes: 0 = barren, 1 = class 1(?:\"|$)",
+            check=barren_points_labelled_barren if alg == "pseudolabel" else None,
+        )
+        for alg in ("pseudolabel", "trainmodel")
+    ],  # before: "Classes: 0 = barren, 1 = 0,0, 2 = 1,0": '0,0' a word, so the barren points a first kind of deposit
+    Case(
+        "a fraction typed as a percentage",
+        "pseudolabel",
+        _set(CONFIDENCE="90%"),
+        error=r"^CONFIDENCE: give a number from 0\.5 to 1 \(got '90%'\): write it without '%', as 0\.9\.",
+    ),  # before: "CONFIDENCE: give a number from 0 to 1 (got '90%')."
+    Case(
+        "pixel size in full-width digits",
+        "interpolate",
+        _set(PIXEL_SIZE="２５０"),
+        error=r"^PIXEL_SIZE: give a number of at least 0 \(got '２５０'\): write it in plain \(half-width\) digits, "
+        r"e\.g\. 250\.",
+    ),  # before: "PIXEL_SIZE: give a number of at least 0 (got '２５０')." (a number, to a Chinese or Japanese input method)
+    Case(
+        "lists typed with a Chinese input method's commas",
+        "anomalies",
+        _set(BANDS="Cu、Pb", ASSOCIATION="Cu，Pb", PERCENTILES="90，95，97.5"),
+        check=percentile_thresholds,
+    ),  # before: "BANDS: band(s) Cu、Pb not found; the raster has Cu, Pb." (the ideographic comma '、' and the full-width
+    # '，' of a Chinese or Japanese input method are no separators to a comma split)
+    Case(
+        "classes separated by a full-width semicolon",
+        "evidence",
+        _set(POLYGONS="lithology_turkish", CLASS_FIELD="kaya", CLASSES="granit；şist"),
+        check=one_granit_and_its_two_contacts,
+    ),  # before: "CLASSES: 'granit；şist' not found in field 'kaya'; its values include 'granit' (3); 'şist' (1)."
 ]

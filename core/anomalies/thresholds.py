@@ -316,6 +316,33 @@ def compute_thresholds(
     return Thresholds(name, method, levels, background, int(x.size), detail)
 
 
+#: a weak level of a method meant for the upper tail of one population (mean + k SD, median + k MAD) that classes
+#: more than this share of the cells anomalous has taken in a second population (one population: about 16 %)
+BROAD_WEAK_SHARE = 0.30
+#: the methods whose levels assume one population
+ONE_POPULATION_METHODS = ("mean_sd", "median_mad")
+
+
+def broad_weak_level_warning(values: np.ndarray, thresholds: Thresholds) -> str:
+    """A warning when ``thresholds``' weak level, by a method that assumes one population, classes more than
+    :data:`BROAD_WEAK_SHARE` of the valid ``values`` anomalous (values in two populations: two rock types or
+    surveys); '' otherwise."""
+    weak = float(thresholds.levels[0])
+    if thresholds.method not in ONE_POPULATION_METHODS or not np.isfinite(weak):
+        return ""
+    x = _finite(values)
+    share = float(np.count_nonzero(x >= weak)) / max(x.size, 1)
+    if share <= BROAD_WEAK_SHARE:
+        return ""
+    return (
+        f"METHOD: the weak level of '{thresholds.name}' ({weak:.4g}; {thresholds.detail}) classes {100 * share:.0f} % of its "
+        "cells anomalous, where a level for the upper tail of one population takes about 16 %: the values hold a "
+        "second population (two rock types or surveys, or a break in the data), which these levels take for "
+        "anomalies. Use METHOD ca (concentration-area), which places levels at the breaks between populations, or "
+        "percentile; or level the values by rock type or survey before interpolating."
+    )
+
+
 def classify(values: np.ndarray, levels: Union[Sequence[float], np.ndarray]) -> np.ndarray:
     """0 background, 1 weak, 2 moderate, 3 strong; :data:`CLASS_NODATA` where the value is NaN."""
     values = np.asarray(values, dtype=np.float64)

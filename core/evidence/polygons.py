@@ -46,8 +46,9 @@ def one_spelling(labels: Sequence[Optional[str]]) -> Tuple[List[Optional[str]], 
 
 
 def class_key(label: str) -> str:
-    """What two spellings of one class share: composed Unicode, case folded."""
-    return unicodedata.normalize("NFC", label).casefold()
+    """What two spellings of one class share: composed Unicode, case folded, the Turkish dotted capital and dotless
+    small i read as I and i ('GRANİT' as a Turkish map writes GRANIT: 'İ'.casefold() is i and a combining dot)."""
+    return unicodedata.normalize("NFC", label).replace("\u0130", "I").replace("\u0131", "i").casefold()
 
 
 def choose_classes(

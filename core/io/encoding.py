@@ -71,3 +71,21 @@ def refuse_undecoded_classes(values: Iterable[object], field: str, layer: str, p
         f"{why}, so different classes (ä, ö …) may read alike and be merged. {how} Then run again.",
         parameter,
     )
+
+
+def undecoded_names_warning(names: Iterable[str], field: str, layer: str, parameter: str, path: str = "") -> str:
+    """A warning for names (a label field's text, e.g. deposit names) holding undecoded characters ('Kittil�'):
+    they still label their rows, but the report, table and log show them garbled; '' when none does."""
+    names = [v for v in names if isinstance(v, str)]
+    bad: List[str] = sorted({v for v in names if REPLACEMENT in v})
+    if not bad:
+        return ""
+    count = sum(REPLACEMENT in v for v in names)
+    shown = ", ".join(repr(v) for v in bad[:3])
+    layer = layer or os.path.splitext(os.path.basename(path))[0] or "the layer"
+    why, how = _why_and_how(path, layer)
+    alike = f"; {count} names read as {len(bad)}, so different letters read alike" if count > len(bad) else ""
+    return (
+        f"{parameter}: {count} name(s) in '{field}' of '{layer}' hold characters that could not be read (e.g. "
+        f"{shown}{alike}), and the report, the table and the log show them so: {why}. {how}"
+    )

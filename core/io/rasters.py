@@ -50,6 +50,34 @@ _OWN_OUTPUTS = {
 }
 
 
+#: what a layer is called when its file is named only for the output parameter that wrote it, as the graphical
+#: modeler names the files between its steps ('OUTPUT.tif'), by the algorithm its provenance names and that name
+_OUTPUT_LAYER_NAMES = {
+    ("prospector:interpolate", "OUTPUT"): "elements",
+    ("prospector:interpolate", "OUTPUT_VARIANCE"): "kriging_variance",
+    ("prospector:evidence", "OUTPUT"): "evidence",
+    ("prospector:anomalies", "OUTPUT"): "anomaly_classes",
+    ("prospector:anomalies", "OUTPUT_INDEX"): "anomaly_index",
+    ("prospector:pseudolabel", "OUTPUT"): "labels",
+    ("prospector:pseudolabel", "OUTPUT_CONFIDENCE"): "label_confidence",
+    ("prospector:predict", "OUTPUT"): "prospectivity",
+    ("prospector:predict", "OUTPUT_UNCERTAINTY"): "uncertainty",
+    ("prospector:predict", "OUTPUT_CLASSES"): "prospectivity_classes",
+    ("prospector:predict", "OUTPUT_RANK"): "prospectivity_rank",
+}
+
+
+def layer_label(path: str) -> str:
+    """The layer part of the band names of the raster at ``path``: the file name without its extension, unless the
+    file is named only for the output parameter that wrote it ('OUTPUT', 'OUTPUT_CONFIDENCE': the graphical modeler's
+    files between steps) and one of this plugin's steps wrote it: then what it holds ('elements', 'evidence'), so a
+    model chained in the modeler names its bands 'evidence:elements:Cu', not 'OUTPUT:OUTPUT:Cu'."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if not stem.startswith("OUTPUT"):
+        return stem
+    return _OUTPUT_LAYER_NAMES.get((str(read_provenance(path).get("algorithm")), stem), stem)
+
+
 def made_by(path: str, band: int = 1) -> str:
     """Plain words for what band ``band`` (1-based) of a raster written by this plugin's ``predict``,
     ``pseudolabel`` or ``anomalies`` holds (its provenance record and band description), e.g. 'the uncertainty
@@ -674,7 +702,7 @@ def read_stack(
 
     if not paths:
         raise InputError("give at least one evidence raster.", parameter)
-    names = list(layer_names) if layer_names is not None else [os.path.splitext(os.path.basename(p))[0] for p in paths]
+    names = list(layer_names) if layer_names is not None else [layer_label(p) for p in paths]
     first = read_raster(paths[0], parameter=parameter) if reference is None else None
     grid = reference if reference is not None else first.grid  # type: ignore[union-attr]  # first is read then
     stacks: List[np.ndarray] = []

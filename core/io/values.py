@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -53,23 +54,38 @@ def non_element_fields(names: Iterable[str]) -> List[str]:
 _DERIVED = r"rank|pctl|percentile|log|log10|ln|z|zscore|score|flag|ratio|count|norm|normali[sz]ed|class"
 #: a concentration unit written in a field name ('Au_ppb', 'Cu (ppm)', 'Fe2O3 wt%', 'Au_g/t', 'Au:ppb', 'Au.ppb' as R
 #: writes 'Au ppb'), between separators
+#: Russian laboratories write 'г/т' (g/t), 'мг/т' (mg/t = ppb), 'мг/кг', 'мкг/г'; Chinese tables head columns with the
+#: mass fraction, 'Au(×10⁻⁹)', 'Cu/10⁻⁶', 'Au 10^-9' (ppb, ppm), and 'ng/g' for gold (ppb)
 _UNIT_IN_NAME = re.compile(
-    r"(?:^|[\s_\-(\[:,.])(ppm|ppb|pct|wt ?%|wt_pct|%|g/t|gpt|mg/kg|[uµ]g/kg|[uµ]g/g)(?=$|[\s_\-)\]])"
+    r"(?:^|[\s_\-(\[:,./])(ppm|ppb|pct|wt ?%|wt_pct|%|g/t|gpt|mg/kg|[uµ]g/kg|[uµ]g/g|ng/g"
+    r"|мкг/кг|мкг/г|мг/кг|мг/т|г/т"
+    r"|(?:[×x*·]\s?)?10\s?\^?\s?[-⁻−](?:12|6|9|2|¹²|⁶|⁹|²))(?=$|[\s_\-)\]])"
     rf"(?![\s_\-)\]]+(?:{_DERIVED})(?:$|[\s_\-)\]]))",
     re.IGNORECASE,
 )
 
 
 #: spellings of one unit: a field 'Fe2O3_pct' agrees with UNITS '%'
-_SAME_UNIT = {"pct": "%", "wt%": "%", "wt %": "%", "wt_pct": "%", "gpt": "g/t", "mg/kg": "ppm", "ug/g": "ppm",
-              "µg/g": "ppm", "ug/kg": "ppb", "µg/kg": "ppb"}  # fmt: skip
+#: (1 g/t = 1e-6 by mass = 1 ppm; 1 mg/t = 1 ng/g = 1e-9 = 1 ppb)
+_SAME_UNIT = {"pct": "%", "wt%": "%", "wt %": "%", "wt_pct": "%", "gpt": "ppm", "g/t": "ppm", "mg/kg": "ppm",
+              "ug/g": "ppm", "µg/g": "ppm", "ug/kg": "ppb", "µg/kg": "ppb", "ng/g": "ppb", "mg/t": "ppb",
+              "г/т": "ppm", "мг/т": "ppb", "мг/кг": "ppm", "мкг/г": "ppm", "мкг/кг": "ppb",
+              "10-6": "ppm", "10-9": "ppb", "10-2": "%", "10-12": "ppt"}  # fmt: skip
 
 
 def same_unit(a: str, b: str) -> bool:
     """Whether two unit spellings name one unit ('pct' and '%', 'mg/kg' and 'ppm'), in any case."""
     # casefold() turns the micro sign of 'µg/g' into a Greek mu, which the table does not spell: both read as 'u'
-    a, b = (u.strip().casefold().replace("\u03bc", "u").replace("\u00b5", "u") for u in (a, b))
+    a, b = (_unit_key(u) for u in (a, b))
     return _SAME_UNIT.get(a, a) == _SAME_UNIT.get(b, b)
+
+
+def _unit_key(unit: str) -> str:
+    """A unit's spelling as :data:`_SAME_UNIT` looks it up: any case, one mu, and a mass fraction written as a power
+    of ten ('×10⁻⁹', '10^-9', 'x10-9') as '10-9'."""
+    key = unit.strip().casefold().replace("\u03bc", "u").replace("\u00b5", "u")
+    power = re.fullmatch(r"(?:[×x*·]\s?)?10\s?\^?\s?-(\d+)", unicodedata.normalize("NFKC", key).replace("\u2212", "-"))
+    return f"10-{power.group(1)}" if power else key
 
 
 def unit_in_name(name: str) -> str:
@@ -97,6 +113,7 @@ class ValueReport:
     comma_thousands: int = 0  # values read with the comma as thousands separator ("1,250" = 1250)
     comma_decimal: int = 0  # values read with a decimal comma ("12,75" = 12.75)
     point_thousands: int = 0  # values read with the point as thousands separator ("1.250,5" = 1250.5)
+    space_thousands: int = 0  # values whose digits were grouped by spaces or apostrophes ("1 250,5", "1'250.5")
     ambiguous: int = 0  # values such as "1,250" read by the default rule, nothing in the field deciding
     separator_examples: Dict[str, Tuple[str, float]] = field(default_factory=dict)  # reading -> (text, value)
     beyond_range: int = 0  # finite values larger in magnitude than ``max_abs``, read as missing
@@ -117,6 +134,7 @@ class ValueReport:
                 ("comma read as thousands separator", self.comma_thousands, "comma_thousands"),
                 ("comma read as decimal comma", self.comma_decimal, "comma_decimal"),
                 ("point read as thousands separator", self.point_thousands, "point_thousands"),
+                ("space or apostrophe read as thousands separator", self.space_thousands, "space_thousands"),
             )
             if n
         ]
@@ -209,6 +227,35 @@ def _read_number(text: str, decimal: str) -> Optional[float]:
     return float(f"{sign}{whole or '0'}.{fraction or '0'}{exponent or ''}")
 
 
+#: characters of other scripts' and locales' number writing, read as their ASCII forms: full-width digits, signs
+#: and separators (U+FF0B-U+FF19, as Chinese and Japanese tables write them), the minus sign (U+2212) and the
+#: spaces that French, Russian, Finnish and German locales put between thousands (no-break, narrow no-break,
+#: thin and figure spaces)
+_ASCII_FORMS = {
+    **{code: code - 0xFEE0 for code in range(0xFF0B, 0xFF1A)},
+    0xFF1C: ord("<"),
+    0xFF1E: ord(">"),
+    0xFF45: ord("e"),
+    0xFF25: ord("E"),
+    0x2212: ord("-"),
+    0x00A0: ord(" "),
+    0x202F: ord(" "),
+    0x2009: ord(" "),
+    0x2007: ord(" "),
+}
+#: digits grouped by threes with spaces or apostrophes ('1 250', '12 500 000', Swiss "1'250"): one number
+_SPACE_GROUPED = re.compile(r"(?<![0-9.,])[1-9][0-9]{0,2}(?:[ '\u2019][0-9]{3})+(?![0-9])")
+
+
+def _ascii_number(text: str) -> "tuple[str, bool]":
+    """``text`` with numbers written in another script's or locale's forms made plain: full-width digits and
+    separators, the minus sign, and thousands grouped by spaces or apostrophes ('1 250,5' -> '1250,5'); and
+    whether a space or apostrophe was read as a thousands separator. Other text is left as it is."""
+    plain = unicodedata.normalize("NFC", text).translate(_ASCII_FORMS)
+    ungrouped = _SPACE_GROUPED.sub(lambda m: re.sub(r"[ '\u2019]", "", m.group(0)), plain)
+    return ungrouped, ungrouped != plain
+
+
 def _number_text(item: object) -> Optional[str]:
     """The number part of a text value (stripped; the limit of a '<5' entry), None for other values."""
     if not isinstance(item, str):
@@ -292,7 +339,10 @@ def to_float_array(
     """
     if censored_factor is not None and not (censored_factor >= 0 and math.isfinite(censored_factor)):
         raise InputError("the below-detection substitute must be a fraction >= 0 (0.5 is usual).", "CENSORED_FACTOR")
-    items = list(raw)
+    originals = list(raw)
+    # numbers in another script's or locale's forms ('１２,５', '−5', '1 250,5') read as the ASCII forms they mean
+    plain = [_ascii_number(item) if isinstance(item, str) else (item, False) for item in originals]
+    items = [item for item, _ in plain]
     rep = ValueReport()
     rep.decimal_mark, decisive = decimal_mark(items)
     for key, text in decisive.items():
@@ -308,9 +358,11 @@ def to_float_array(
         read_as_codes = negative_is_censored and censored_factor is not None
         rep.negative_reading = "below detection" if read_as_codes else "values"
     values: List[float] = []
-    for item in items:
+    for item, (_, grouped), original in zip(items, plain, originals):
         rep.total += 1
         number = _as_float(item, rep)
+        if grouped and number is not None and math.isfinite(number):
+            rep.separator_examples.setdefault("space_thousands", (str(original), number))
         if number is not None and is_fill_code(number):
             rep.fill_codes += 1
             if number not in rep.fill_examples and len(rep.fill_examples) < 5:
@@ -339,7 +391,7 @@ def to_float_array(
             else:
                 rep.unparsable += 1
                 if len(rep.examples) < 5:
-                    rep.examples.append(str(item))
+                    rep.examples.append(str(original))
             values.append(math.nan)
         elif not math.isfinite(number):
             rep.missing += 1
@@ -349,6 +401,7 @@ def to_float_array(
         else:
             rep.numeric += 1
             values.append(number)
+    rep.space_thousands = sum(g and math.isfinite(v) for (_, g), v in zip(plain, values))
     return np.asarray(values, dtype=np.float64), rep
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from ..errors import InputError
 from .outputs import atomic_output
@@ -66,3 +66,23 @@ def _with_epsg_code(frame, parameter: str):
             parameter,
         )
     return frame.set_crs(epsg=code, allow_override=True)
+
+
+def read_vector_provenance(path: str, layer: Optional[str] = None) -> Dict[str, Any]:
+    """The provenance record a GeoPackage layer written here holds (``layer``, or the file's only layer); empty for
+    any other file or layer, or one that cannot be read (the record is an aid, never a reason to fail)."""
+    import fiona
+
+    if os.path.splitext(path)[1].lower() != ".gpkg" or not os.path.isfile(path):
+        return {}
+    try:
+        if not layer:
+            layers = fiona.listlayers(path)
+            if len(layers) != 1:
+                return {}
+            layer = layers[0]
+        with fiona.open(path, layer=layer) as collection:
+            record = json.loads(collection.tags().get(PROVENANCE_TAG, "{}"))
+    except (fiona.errors.FionaError, ValueError, OSError):
+        return {}
+    return record if isinstance(record, dict) else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Dict, List, Optional, Tuple
 
@@ -34,6 +35,14 @@ BARREN_WORDS = (
     "não",
     "nao",
     "nie",
+    # and as flag fields are kept in Russian, Ukrainian, Turkish ('hayır', 'yok': none, as folded below) and Chinese
+    "нет",
+    "ні",
+    "hayir",
+    "yok",
+    "否",
+    "无",
+    "無",
 )
 #: 'f' is barren only in a field of true / false flags, beside 't' or 'y': elsewhere it is the element symbol of a
 #: commodity (fluorite, 'F' beside 'Cu' and 'Au'), a mineralised class
@@ -42,8 +51,15 @@ TRUE_FLAGS = ("t", "true", "y", "yes")
 
 def _folded(word: str) -> str:
     """A class word as it is compared with the barren words: composed Unicode ('não' typed as n, a, combining
-    tilde, o is 'não'), lower case."""
-    return unicodedata.normalize("NFC", word).lower()
+    tilde, o is 'não'), lower case, the Turkish dotted capital and dotless small i as I and i ('HAYIR' and
+    'hayır' are one word, 'hayir')."""
+    return unicodedata.normalize("NFC", word).replace("\u0130", "I").replace("\u0131", "i").lower()
+
+
+def _point_decimal(text: str) -> str:
+    """A number written with a decimal comma ('1,0', '0,0': a 0 / 1 field exported where the comma is the decimal
+    mark) with a point, which float() reads; other text as it is."""
+    return text.replace(",", ".") if re.fullmatch(r"[-+]?[0-9]+,[0-9]+", text) else text
 
 
 def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray]:
@@ -68,7 +84,7 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
             continue
         text.append(str(value).strip())
         try:
-            number = float(str(value).strip())
+            number = float(_point_decimal(str(value).strip()))
         except ValueError:
             numbers.append(None)
             continue

@@ -193,6 +193,9 @@ def pseudolabel(
             + "or a lower CONFIDENCE (e.g. 0.7); or train the CNN with TRAINING positive-unlabelled, which needs no "
             "barren label."
         )
+    broad = _broad_mineralised_warning(counts, n_classes, n_valid, settings.confidence, grid)
+    if broad:
+        warnings.append(broad)
     record = {
         **settings.record(),
         "bands": int(features.shape[0]),
@@ -201,6 +204,31 @@ def pseudolabel(
     }
     report(progress, 1.0)
     return PseudoLabelResult(out_labels, out_conf, counts, record, n_valid, warnings, history)
+
+
+#: pseudo-labelling more than this share of the valid cells mineralised is labelling ground like the points, not ore
+BROAD_MINERALISED_SHARE = 0.10
+
+
+def _broad_mineralised_warning(
+    counts: Dict[str, Dict[str, int]], n_classes: int, n_valid: int, confidence: float, grid: GridSpec
+) -> str:
+    """A warning when the pseudo-labels make more than :data:`BROAD_MINERALISED_SHARE` of the valid cells
+    mineralised (seeds not counted): evidence that does not set the points apart from much of the area."""
+    pseudo = sum(counts[str(c)]["pseudo"] for c in range(1, n_classes))
+    seeded = sum(counts[str(c)]["seed"] for c in range(1, n_classes))
+    if n_valid == 0 or pseudo <= BROAD_MINERALISED_SHARE * n_valid:
+        return ""
+    area = grid.length_text(grid.pixel_size)
+    return (
+        f"CONFIDENCE: {pseudo:,} cells ({100 * pseudo / n_valid:.0f} % of the valid cells, cells of {area}) were "
+        f"pseudo-labelled mineralised from {seeded:,} seed cells. Ore does not underlie that much ground: the "
+        "evidence does not set the labelled points apart from it, so a model trained on these labels learns "
+        "'ground like the points' and ranks all of it alike. Raise CONFIDENCE"
+        + (f" (now {confidence:g})" if confidence < 1 else "")
+        + ", try another METHOD, check that the evidence bands carry the deposits' signature, or train on the points "
+        "themselves (traincnn or trainmodel with the points as LABELS, or traincnn's TRAINING positive-unlabelled)."
+    )
 
 
 def _checked_inputs(

@@ -13,6 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Dict, Tuple
 
+from ..grid import size_text
+
 #: the networks a file may describe need at most this much (patch 65, 100 networks of the default width: 3 GB)
 MAX_WEIGHT_BYTES = 4 * 1024**3
 
@@ -52,14 +54,6 @@ _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 
 
 TRAIN_NEW = "train a new model with prospector:traincnn or prospector:trainmodel"
-
-
-def _gib(n: float) -> str:
-    """A size in bytes, KiB, MiB or GiB."""
-    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n:,.0f} bytes"
 
 
 class _Refused(Exception):
@@ -113,7 +107,7 @@ def _archive(handle: BinaryIO) -> Tuple[zipfile.ZipFile, str]:
     entries, dir_size, dir_offset = _directory(handle, size)
     if entries > MAX_ENTRIES or dir_size > MAX_DIRECTORY_BYTES:
         raise _unpacks_too_large(
-            f"its zip directory lists {entries:,} entries in {_gib(dir_size)} (at most {MAX_ENTRIES:,})"
+            f"its zip directory lists {entries:,} entries in {size_text(dir_size)} (at most {MAX_ENTRIES:,})"
         )
     if dir_offset + dir_size > size:
         raise _not_a_model("a zip directory that lies beyond the end of the file (truncated)")
@@ -137,11 +131,11 @@ def _archive(handle: BinaryIO) -> Tuple[zipfile.ZipFile, str]:
             raise _not_a_model(f"entry '{entry}' compressed by a method torch cannot read")
         if info.header_offset + info.compress_size > size:
             raise _unpacks_too_large(
-                f"entry '{entry}' claims {_gib(info.compress_size)} of data in a file of {_gib(size)}"
+                f"entry '{entry}' claims {size_text(info.compress_size)} of data in a file of {size_text(size)}"
             )
         if info.file_size > MAX_RATIO * info.compress_size + RATIO_SLACK:
             raise _unpacks_too_large(
-                f"entry '{entry}' unpacks to {_gib(info.file_size)} from {_gib(info.compress_size)} "
+                f"entry '{entry}' unpacks to {size_text(info.file_size)} from {size_text(info.compress_size)} "
                 f"({info.file_size / max(info.compress_size, 1):,.0f}:1)"
             )
         limit = (
@@ -152,13 +146,19 @@ def _archive(handle: BinaryIO) -> Tuple[zipfile.ZipFile, str]:
             else MAX_RECORD_BYTES
         )
         if info.file_size > limit:
-            raise _unpacks_too_large(f"entry '{entry}' unpacks to {_gib(info.file_size)} (at most {_gib(limit)})")
+            raise _unpacks_too_large(
+                f"entry '{entry}' unpacks to {size_text(info.file_size)} (at most {size_text(limit)})"
+            )
         stored += info.compress_size
         unpacked += info.file_size
     if stored > size:
-        raise _unpacks_too_large(f"its entries claim {_gib(stored)} of data in a file of {_gib(size)} (they overlap)")
+        raise _unpacks_too_large(
+            f"its entries claim {size_text(stored)} of data in a file of {size_text(size)} (they overlap)"
+        )
     if unpacked > MAX_TOTAL_BYTES:
-        raise _unpacks_too_large(f"its entries unpack to {_gib(unpacked)} in all (at most {_gib(MAX_TOTAL_BYTES)})")
+        raise _unpacks_too_large(
+            f"its entries unpack to {size_text(unpacked)} in all (at most {size_text(MAX_TOTAL_BYTES)})"
+        )
     return archive, folder
 
 

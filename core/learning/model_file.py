@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # torch is imported where tensors are made: classic model fil
     from torch import nn
 
 from ..errors import ModelFileError
+from ..grid import size_text
 from ..io.outputs import write_bytes
 from ..io.verify import verify_zip
 from .model_archive import (
@@ -31,7 +32,6 @@ from .model_archive import (
     TRAIN_NEW,
     TensorRef,
     _archive,
-    _gib,
     _inspect_pickle,
     _invalid,
     _not_a_model,
@@ -151,8 +151,8 @@ def _check_tensors(members: List[Dict[str, TensorRef]], expected: ExpectedWeight
         raise _invalid(
             "settings",
             f"describe {expected.networks} network(s) of {per_network:,} weights each (settings.ensemble, "
-            f"width, hidden, patch_size, band_names, classes), up to {_gib(need)}: more than the "
-            f"{_gib(MAX_WEIGHT_BYTES)} a model file may hold",
+            f"width, hidden, patch_size, band_names, classes), up to {size_text(need)}: more than the "
+            f"{size_text(MAX_WEIGHT_BYTES)} a model file may hold",
         )
     if len(members) != expected.networks:
         raise _invalid("settings.ensemble", f"is {expected.networks}, but the file holds {len(members)} network(s)")
@@ -183,9 +183,13 @@ def _check_tensors(members: List[Dict[str, TensorRef]], expected: ExpectedWeight
         raise _invalid("weights", "refer to one storage with two sizes")
     total = sum(s.nbytes for s in storages.values())
     if total > sum(used.values()):
-        raise _invalid("weights", f"are stored with {_gib(total - sum(used.values()))} more data than the tensors hold")
+        raise _invalid(
+            "weights", f"are stored with {size_text(total - sum(used.values()))} more data than the tensors hold"
+        )
     if total > MAX_WEIGHT_BYTES:
-        raise _invalid("weights", f"take {_gib(total)}, more than the {_gib(MAX_WEIGHT_BYTES)} a model file may hold")
+        raise _invalid(
+            "weights", f"take {size_text(total)}, more than the {size_text(MAX_WEIGHT_BYTES)} a model file may hold"
+        )
 
 
 def _check_storage_entries(archive: zipfile.ZipFile, folder: str, members: List[Dict[str, TensorRef]]) -> None:
@@ -198,7 +202,7 @@ def _check_storage_entries(archive: zipfile.ZipFile, folder: str, members: List[
             raise _not_a_model(f"no zip entry '{entry}' for a tensor's data (truncated?)")
         if info.file_size != storage.nbytes:
             raise _unpacks_too_large(
-                f"entry '{entry}' unpacks to {_gib(info.file_size)}, but its tensors need {_gib(storage.nbytes)}"
+                f"entry '{entry}' unpacks to {size_text(info.file_size)}, but its tensors need {size_text(storage.nbytes)}"
             )
 
 

@@ -370,6 +370,44 @@ def test_a_stack_on_different_grids_is_read_whole_and_says_why(run_algorithm, da
     assert any("read into memory: the evidence rasters are on different grids" in line for line in feedback.lines)
 
 
+def test_a_stack_too_large_for_the_memory_left_is_read_window_by_window(run_algorithm, data, tmp_path, monkeypatch):
+    """A stack under STREAM_ABOVE_BYTES whose whole-stack reading (4 bytes a stack byte, 24 a cell) would not fit
+    in 80 % of the memory available is read window by window, saying why, and trains the whole stack's networks;
+    one that cannot be (rasters on different grids) is refused before reading, naming INPUT_RASTERS, nothing
+    written. Before, traincnn made no memory estimate and read it whole."""
+    from geochem_prospector.algorithms import traincnn
+
+    params = traincnn_parameters(data, tmp_path, "", ("elements", "mag"))
+    with rasterio.open(data / "elements.tif") as a, rasterio.open(data / "mag.tif") as b:
+        cells, bands = a.width * a.height, a.count + b.count
+    whole = bands * cells * 4 * 4.0 + cells * 24  # the estimate, from GDAL's own sizes
+    models = {}
+    for name, available in (("plenty", 1 << 40), ("short", int(whole / 0.8) - 1)):
+        monkeypatch.setattr(traincnn, "available_memory", lambda available=available: available)
+        feedback = Recorder()
+        out = {"OUTPUT_MODEL": str(tmp_path / f"{name}.pt"), "OUTPUT_REPORT": str(tmp_path / f"{name}.html")}
+        result = run_algorithm("prospector:traincnn", {**params, **out}, feedback=feedback)
+        models[name] = PatchCNN.load(result["OUTPUT_MODEL"])
+        streamed = [line for line in feedback.lines if "read window by window" in line]
+        assert bool(streamed) == (name == "short"), feedback.lines
+    expected = f"(read whole it would need about {whole / 1024:.1f} KiB of the {(int(whole / 0.8) - 1) / 1024:.1f} KiB"
+    assert expected + " of memory available)" in streamed[0], streamed
+    assert models["plenty"].metadata_["reading"] == {"mode": "whole stack in memory, in this process"}
+    assert models["short"].metadata_["reading"]["windows_scanned"] == 1
+    assert_same_networks(models["plenty"], models["short"])
+
+    other = GridSpec(GRID.xmin, GRID.ymax, 50.0, 2 * GRID.width, 2 * GRID.height, CRS)  # a finer grid
+    write_geotiff(str(tmp_path / "fine.tif"), np.ones((1, other.height, other.width)), other, ["fine"])
+    monkeypatch.setattr(traincnn, "available_memory", lambda: 1000)
+    rasters = [str(data / "elements.tif"), str(tmp_path / "fine.tif")]
+    refused = traincnn_parameters(data, tmp_path, "refused", INPUT_RASTERS=rasters)
+    with pytest.raises(QgsProcessingException, match=r"^INPUT_RASTERS: training on the whole evidence stack \(\d+ "
+                       r"bands of 36 x 32 cells\) needs about [\d.]+ KiB of memory, but only 1,000 bytes is available, and "
+                       r"it cannot be read window by window because the evidence rasters are on different grids\."):  # fmt: skip
+        run_algorithm("prospector:traincnn", refused)
+    assert not os.path.exists(refused["OUTPUT_MODEL"]) and not os.path.exists(refused["OUTPUT_REPORT"])
+
+
 def test_scheduler_cuts_the_patches_on_workers_and_trains_the_same_networks(run_algorithm, data, tmp_path):
     """#20: with SCHEDULER the evidence is read window by window on a local Dask cluster (whatever its size) and
     the training runs here: the networks of the in-process run bit for bit (every unlabelled cell kept), the log

@@ -299,8 +299,9 @@ def test_a_rerun_into_a_loaded_file_shows_the_new_file(prospector_provider, tmp_
 
 def test_a_rerun_of_anomalies_into_loaded_files_shows_the_new_files(prospector_provider, tmp_path):
     """Anomalies re-run into the files it loaded (sweep 9b): the rasters are the project's layers again, reading the
-    new files; the contours layer, loaded with a filter, is not found again, so QGIS adds a second one, and both
-    draw the new file's features. Every layer must show what GDAL/OGR read from the files now."""
+    new files; the contours layer, loaded with a filter, is not found again, so QGIS adds a second one: the first
+    run's goes (it drew the new file under the old run's name; before, both stayed). Every layer must show what
+    GDAL/OGR read from the files now, one layer per file."""
     import processing
     from osgeo import gdal, ogr
     from qgis.core import QgsProject
@@ -315,10 +316,10 @@ def test_a_rerun_of_anomalies_into_loaded_files_shows_the_new_files(prospector_p
     try:
         processing.runAndLoadResults("prospector:anomalies", params | {"MIN_CELLS": 1})
         processing.runAndLoadResults("prospector:anomalies", params | {"MIN_CELLS": 20, "ELEMENT_BANDS": [1]})
-        seen = set()
+        seen = []
         for layer in project.mapLayers().values():
             path = layer.source().split("|")[0]
-            seen.add(os.path.basename(path))
+            seen.append(os.path.basename(path))
             if layer.type() == 0:  # vector: the features OGR reads under the layer's own filter
                 dataset = ogr.Open(path)  # kept: its layer dies with it
                 source = dataset.GetLayer(0)
@@ -326,6 +327,32 @@ def test_a_rerun_of_anomalies_into_loaded_files_shows_the_new_files(prospector_p
                 assert sum(1 for _ in layer.getFeatures()) == source.GetFeatureCount(), layer.name()
             else:
                 assert layer.bandCount() == gdal.Open(path).RasterCount, layer.name()
-        assert seen == {os.path.basename(p) for p in outputs.values()}
+        assert sorted(seen) == sorted(os.path.basename(p) for p in outputs.values())
     finally:
+        project.clear()
+
+
+def test_a_first_load_reads_its_file_once_and_a_rerun_reads_it_again(prospector_provider, tmp_path):
+    """Only a layer the project held before the run is pointed at its file again (the re-run case above); a layer
+    QGIS has just opened reads the new file already, and opening it a second time cost a reopen per output."""
+    import processing
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    project.clear()
+    repointed = []
+
+    def watch(layer):
+        layer.dataSourceChanged.connect(lambda: repointed.append(layer.name()))
+
+    project.layerWasAdded.connect(watch)
+    out = str(tmp_path / "elements.tif")
+    first = {"INPUT": TILL, "FIELDS": ["Cu", "Fe"], "PIXEL_SIZE": 2000, "MASK": AREA, "OUTPUT": out}
+    try:
+        processing.runAndLoadResults("prospector:interpolate", first)
+        assert len(project.mapLayers()) == 1 and repointed == []
+        processing.runAndLoadResults("prospector:interpolate", first | {"FIELDS": ["Th"]})
+        assert len(project.mapLayers()) == 1 and len(repointed) == 1
+    finally:
+        project.layerWasAdded.disconnect(watch)
         project.clear()

@@ -120,6 +120,15 @@ def test_a_model_chain_gives_what_its_steps_give_one_by_one(data, run_algorithm,
         between = str(children[alg][key])  # a temporary output, in QGIS's processing folder, read by the next step
         assert os.path.isfile(between) and not between.startswith(str(tmp_path)), (alg, between)
 
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    # the files between the steps are named for their output parameter (OUTPUT.tif): the bands are named for what
+    # the steps made ('evidence:elements:Cu'), not 'OUTPUT:OUTPUT:Cu' as before
+    chained_bands = PatchCNN.load(str(children["traincnn"]["OUTPUT_MODEL"])).band_names_
+    assert os.path.basename(str(children["evidence"]["OUTPUT"])) == "OUTPUT.tif"
+    assert {"evidence:elements:Cu", "evidence:elements:Pb"} <= set(chained_bands), chained_bands
+    assert not [name for name in chained_bands if "OUTPUT" in name], chained_bands
+
     def path(name: str) -> str:
         return str(tmp_path / name)
 
@@ -139,6 +148,8 @@ def test_a_model_chain_gives_what_its_steps_give_one_by_one(data, run_algorithm,
     run("evaluate", {"INPUT_RASTER": path("map.tif"), "DEPOSITS": data["deposits"],
                      "OUTPUT_TABLE": path("evaluation.csv"), "OUTPUT_REPORT": path("evaluation.html")})  # fmt: skip
 
+    # one by one, the user's own file names name the bands, as before
+    assert {"stack:grid:Cu", "stack:grid:Pb"} <= set(PatchCNN.load(path("model.pt")).band_names_)
     with rasterio.open(chained["predict:OUTPUT"]) as a, rasterio.open(path("map.tif")) as b:
         assert a.read(1).size > 1000 and np.array_equal(a.read(1), b.read(1))
     with open(chained["evaluate:OUTPUT_TABLE"], "rb") as a, open(path("evaluation.csv"), "rb") as b:

@@ -195,3 +195,39 @@ def test_a_rock_name_typed_in_several_capitalisations_is_one_class():
     labels, merged = one_spelling(["granite", "Granite", None, "schist", "GRANITE", "granite", "Gabbro", "gabbro"])
     assert labels == ["granite", "granite", None, "schist", "granite", "granite", "Gabbro", "Gabbro"]
     assert merged == {"granite": ["granite", "GRANITE", "Granite"], "Gabbro": ["Gabbro", "gabbro"]}
+
+
+def _turkish_lower(text: str) -> str:
+    """``text`` lower-cased by the C library's Turkish case tables (towlower in tr_TR.UTF-8: I -> ı, İ -> i), the
+    reference for how a Turkish map's capitals read; skips where that locale is not installed."""
+    import ctypes
+    import ctypes.util
+    import locale
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.towlower.restype = ctypes.c_uint32
+    libc.towlower.argtypes = [ctypes.c_uint32]
+    old = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, "tr_TR.UTF-8")
+    except locale.Error:
+        pytest.skip("the tr_TR.UTF-8 locale is not installed (localedef -i tr_TR -f UTF-8 tr_TR.UTF-8)")
+    try:
+        return "".join(chr(libc.towlower(ord(c))) for c in text)
+    finally:
+        locale.setlocale(locale.LC_CTYPE, old)
+
+
+@pytest.mark.parametrize("capitals", ["GRANİT", "KIRMIZI KUMTAŞI", "DİYABAZ", "İGNİMBRİT"])
+def test_a_turkish_rock_name_in_capitals_is_the_class_in_small_letters(capitals):
+    """A Turkish map's 'GRANİT' is 'granit' and 'KIRMIZI KUMTAŞI' 'kırmızı kumtaşı' (the C library's Turkish
+    case tables): one class each, not two ('İ'.casefold() is i and a combining dot, 'ı' is no 'i')."""
+    small = _turkish_lower(capitals)
+    assert small != capitals.casefold()  # Python's casefold alone does not match them
+    labels, merged = one_spelling([small, capitals, small])
+    assert labels == [small, small, small] and merged == {small: [small, capitals]}
+
+
+def test_turkish_capitals_by_hand():
+    labels, _ = one_spelling(["granit", "GRANİT", "granit", "şist", "ŞİST", "şist"])
+    assert labels == ["granit", "granit", "granit", "şist", "şist", "şist"]

@@ -104,3 +104,16 @@ def test_a_band_with_a_gdal_scale_and_offset_is_read_in_its_own_units(tmp_path, 
         np.testing.assert_allclose(source.window(grid, 0, 12, 0, 9), expected, rtol=1e-6)
     finally:
         source.close()
+
+
+def test_undecoded_names_are_counted_and_merged_names_said():
+    """Names holding U+FFFD (what a reader puts for bytes it cannot decode) are counted as given, the distinct ones
+    shown; names that decoding made alike are said to be so; clean names draw nothing."""
+    from geochem_prospector.core.io.encoding import undecoded_names_warning
+
+    names = ["malmi \ufffd", "malmi \ufffd", "Kolari", "Kittil\ufffd", None]
+    said = undecoded_names_warning(names, "nimi", "kaivokset", "DEPOSITS", "/data/kaivokset.shp")
+    assert said.startswith("DEPOSITS: 3 name(s) in 'nimi' of 'kaivokset' hold characters that could not be read")
+    assert "(e.g. 'Kittil\ufffd', 'malmi \ufffd'; 3 names read as 2, so different letters read alike)" in said
+    assert "a shapefile without its .cpg file" in said
+    assert undecoded_names_warning(["Kittilä", "Kolari"], "nimi", "kaivokset", "DEPOSITS") == ""

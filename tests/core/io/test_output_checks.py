@@ -175,3 +175,34 @@ def test_a_geopackage_of_several_layers_is_not_replaced_by_an_output(tmp_path):
     for path in (single, not_sqlite, tmp_path / "new.gpkg"):
         check_geopackage_output(str(path), "OUTPUT")
     assert geopackage_tables(str(not_sqlite)) == []
+
+
+def test_vector_provenance_reads_back_what_ogr_stores(tmp_path):
+    """The provenance a GeoPackage layer holds is read back as GDAL's own metadata reader (ogr) sees it, for the
+    named layer or the file's only one; nothing for a GeoJSON, another layer, a file of two layers without a name,
+    a missing file or a layer written without one."""
+    import json
+
+    import geopandas as gpd
+    from osgeo import ogr
+    from shapely.geometry import Point
+
+    from geochem_prospector.core.io.rasters import PROVENANCE_TAG
+    from geochem_prospector.core.io.vectors import read_vector_provenance, write_vector
+
+    frame = gpd.GeoDataFrame({"Cu": [1.0, 2.0]}, geometry=[Point(0, 0), Point(1, 1)], crs="EPSG:3067")
+    record = {"algorithm": "prospector:anomalies", "parameters": {"POINTS_LEVEL": "strong"}}
+    path = str(tmp_path / "points.gpkg")
+    write_vector(path, frame, "high_value_samples", record)
+    source = ogr.Open(path)
+    stored = json.loads(source.GetLayerByName("high_value_samples").GetMetadataItem(PROVENANCE_TAG))
+    assert read_vector_provenance(path, "high_value_samples") == stored == record
+    assert read_vector_provenance(path) == record
+    assert read_vector_provenance(path, "other") == {}
+    frame.to_file(path, layer="second", driver="GPKG")  # now two layers: which one is meant is unknown
+    assert read_vector_provenance(path) == {} and read_vector_provenance(path, "second") == {}
+    assert read_vector_provenance(path, "high_value_samples") == record
+    geojson = str(tmp_path / "points.geojson")
+    write_vector(geojson, frame, "high_value_samples", record)
+    assert read_vector_provenance(geojson) == {}
+    assert read_vector_provenance(str(tmp_path / "missing.gpkg")) == {}

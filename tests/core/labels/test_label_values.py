@@ -92,3 +92,32 @@ def test_a_word_however_capitalised_or_spaced_is_one_class():
     assert usable.all()
     assert ids.tolist() == [2, 2, 2, 0, 0, 2, 0, 1]
     assert names == {0: "barren", 1: "Au", 2: "MINERALISED / Mineralised / mineralised"}
+
+
+@pytest.mark.parametrize(
+    "yes, no",
+    [
+        (["да", "Да", "да"], ["нет", "НЕТ", "нет"]),  # Russian
+        (["так", "так"], ["ні", "НІ"]),  # Ukrainian
+        (["evet", "EVET"], ["hayır", "HAYIR", "Hayır", "yok"]),  # Turkish: capitals of ı are I
+        (["是", "是"], ["否", "无"]),  # Chinese (simplified)
+    ],
+)
+def test_no_in_other_languages_is_barren(yes, no):
+    """A flag field kept in Russian, Ukrainian, Turkish or Chinese: its 'no' is barren (0), not a second kind of
+    deposit beside 'yes', however capitalised."""
+    ids, names, usable = class_ids(yes + no)
+    assert usable.all()
+    assert ids.tolist() == [1] * len(yes) + [0] * len(no), names
+
+
+def test_whole_numbers_written_with_a_decimal_comma():
+    """'1,0' and '0,0' (a 0 / 1 field exported as text where the comma is the decimal mark) are 1 and 0, as
+    float() reads '1.0' and '0.0'; before, both were words and '0,0' a mineralised class."""
+    ids, names, usable = class_ids(["1,0", "0,0", "1,00", "0,0"])
+    assert ids.tolist() == [int(float(v)) for v in ("1.0", "0.0", "1.00", "0.0")] and names == {
+        0: "barren",
+        1: "class 1",
+    }
+    with pytest.raises(InputError, match=r"holds 0\.5"):
+        class_ids(["0,5", "1,0", "0,0", "1,0", "0,0", "1,0", "0,0"])

@@ -313,3 +313,28 @@ def test_labels_without_a_barren_cell_say_so_and_what_to_do():
     narrow = pseudolabel(features, grid, pts, settings=PseudoLabelSettings(negative_buffer=3.0, seed=1))
     assert narrow.counts["0"]["total"] > 0
     assert not any(w.startswith("no cell was labelled barren") for w in narrow.warnings)
+
+
+def test_mineralised_labels_over_much_of_the_area_are_flagged_with_the_share_counted():
+    """Evidence that does not set the points apart: one band high over the whole western half (where the four
+    points lie), low over the east. PU bagging then labels most of the west mineralised, and a warning gives the
+    share that a brute-force count of the label raster finds. Evidence that does (a peak of a few cells at each
+    point) labels a few cells around them and says nothing."""
+    rng = np.random.default_rng(3)
+    grid = GridSpec(0.0, 40.0, 1.0, 40, 40)
+    cx, cy = (c.reshape(40, 40) for c in grid.cell_centres())
+    pts = np.array([[5.5, 5.5], [15.5, 30.5], [8.5, 20.5], [12.5, 12.5]])
+    noise = rng.normal(scale=0.05, size=(40, 40))
+    plateau = (np.where(cx < 20, 1.0, 0.0) + noise)[None].astype(np.float32)
+    settings = PseudoLabelSettings(method="pu_bagging", negative_buffer=2.0, bags=20, seed=2)
+    broad = pseudolabel(plateau, grid, pts, settings=settings)
+    pseudo = int((broad.labels >= 1).sum()) - 4  # the four seed cells
+    said = [w for w in broad.warnings if w.startswith("CONFIDENCE:")]
+    assert pseudo > 0.1 * 1600 and len(said) == 1, broad.warnings
+    assert said[0].startswith(f"CONFIDENCE: {pseudo:,} cells ({100 * pseudo / 1600:.0f} % of the valid cells")
+    assert "from 4 seed cells" in said[0] and "Raise CONFIDENCE (now 0.9)" in said[0]
+    distance = np.hypot(cx[..., None] - pts[:, 0], cy[..., None] - pts[:, 1]).min(axis=-1)
+    peaks = (np.exp(-(distance**2) / 2.0) + noise)[None].astype(np.float32)
+    sharp = pseudolabel(peaks, grid, pts, settings=settings)
+    assert int((sharp.labels >= 1).sum()) - 4 <= 0.1 * 1600
+    assert not any(w.startswith("CONFIDENCE:") for w in sharp.warnings), sharp.warnings

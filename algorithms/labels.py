@@ -1,0 +1,143 @@
+"""Reading LABELS as traincnn, trainmodel and comparemodels share it: a label raster (nearest cell on the evidence
+grid) or points with a class field, and the mineralised points kept for the model's provenance."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import numpy as np
+from qgis.core import QgsProcessingException, QgsRasterLayer, QgsVectorLayer, QgsWkbTypes
+
+from ..core.evaluation.deposits import training_points_record
+from ..core.io.encoding import refuse_undecoded_classes
+from ..core.io.rasters import made_by, read_provenance, read_stack
+from ..core.labels.classes import class_ids
+from .base import ProspectorAlgorithm, input_file, layer_paths, point_attributes, refuse_date_field
+
+
+def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedback) -> None:
+    """Warn when the label raster is on another grid: each evidence cell took its nearest label cell, which moves
+    labels by up to a cell and drops or repeats them; say how many labelled cells it had and has (traincnn,
+    trainmodel and comparemodels read labels alike)."""
+    from ..core.io.windows import band_table
+
+    if band_table(label_paths, label_names)[2][0] == grid:
+        return
+    own = read_stack(label_paths, label_names, parameter="LABELS").bands[0]
+    before, after = (int(np.count_nonzero(np.isfinite(a) & (a >= 0))) for a in (own, labels))
+    feedback.pushWarning(
+        f"LABELS: the label raster is on another grid than the evidence rasters (CRS, cell size or origin), so each "
+        f"evidence cell took the label of the nearest label cell: {before:,} labelled cells in the raster, {after:,} "
+        "on the evidence grid, each moved by up to a cell. To keep every label where it was, make the labels on the "
+        "evidence grid (pseudolabel with these INPUT_RASTERS), or give them as points."
+    )
+
+
+def require_classes(labels: np.ndarray, name: str) -> None:
+    """Refuse a label raster holding fractions (an element, probability or distance raster given as LABELS): its
+    values would be read as classes (1 and above mineralised), and the message would say a class is missing."""
+    values = labels[np.isfinite(labels)]
+    fractions = values[values != np.round(values)]
+    if fractions.size:
+        examples = ", ".join(f"{v:g}" for v in np.unique(fractions)[:3])
+        raise QgsProcessingException(
+            f"LABELS: '{name}' holds values such as {examples} that are not classes: a label raster holds whole "
+            "numbers (1 and above mineralised, 0 barren, nodata unlabelled), e.g. pseudolabel's output. Check that "
+            "LABELS is the label raster, not an evidence or prospectivity raster."
+        )
+
+
+class LabelReading(ProspectorAlgorithm):
+    """Base of the algorithms with a LABELS parameter (and LABEL_FIELD where points are taken): they read labels
+    alike, so a label layer that trains in one trains in the others."""
+
+    LABELS = "LABELS"
+    LABEL_FIELD = "LABEL_FIELD"
+    #: the points labelled mineralised in training ({"mineralised_points": record}), set as the labels are read
+    mineralised_points: Dict[str, Any] = {}
+
+    def _labels(self, parameters, context, feedback, grid) -> np.ndarray:
+        """The label raster on the evidence grid: from a raster (nearest cell) or from points with a class field."""
+        layer = self.parameterAsLayer(parameters, self.LABELS, context)
+        if layer is None:
+            raise QgsProcessingException("LABELS: choose a label raster or a point layer with a class field.")
+        if isinstance(layer, QgsRasterLayer):
+            label_paths, label_names = layer_paths([layer], self.LABELS)
+            data = read_stack(label_paths, label_names, reference=grid, resampling="nearest", parameter=self.LABELS)
+            for warning in data.warnings:
+                feedback.pushWarning(warning)
+            made = made_by(label_paths[0])
+            if made and not made.startswith("the label raster"):
+                raise QgsProcessingException(
+                    f"LABELS: '{layer.name()}' is {made}, not labels: its values would be read as classes (1 and above "
+                    "mineralised, 0 barren). Give the label raster pseudolabel writes (its OUTPUT: 1 mineralised, "
+                    "0 barren, nodata unlabelled) or points with a class field (LABEL_FIELD)."
+                )
+            labels = data.bands[0].astype(np.float64)
+            require_classes(labels, layer.name())
+            warn_if_regridded(label_paths, label_names, labels, grid, feedback)
+            self._record_label_raster_points(label_paths[0])
+            return labels
+        return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
+
+    def _record_label_raster_points(self, path: str) -> None:
+        """Keep the points pseudolabel grew the label raster at ``path`` from (its provenance), for the model's
+        provenance and so for evaluate's training-deposit warning; nothing for a raster made elsewhere."""
+        points = read_provenance(path).get("mineralised_points")
+        self.mineralised_points = {"mineralised_points": points} if isinstance(points, dict) else {}
+
+    def _point_labels(self, parameters, context, feedback, grid):
+        """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""
+        from ..core.labels.seeds import shared_cells_warning
+        from ..core.learning.streaming import PointLabels
+
+        layer = self.parameterAsLayer(parameters, self.LABELS, context)
+        if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
+            raise QgsProcessingException(
+                "LABELS: give a label raster (e.g. pseudolabel's) or a point layer with a class field (LABEL_FIELD), "
+                "not lines or polygons. For deposits drawn as outlines, take a point inside each (Processing Toolbox "
+                "› Vector geometry › Point on surface) and make a label raster from them with pseudolabel."
+            )
+        field = (self.parameterAsString(parameters, self.LABEL_FIELD, context) or "").strip()
+        fields = [field] if field else []
+        if not fields:
+            raise QgsProcessingException(
+                "LABEL_FIELD: point labels need the field holding the class (1 or 'deposit' = mineralised, 0 or "
+                "'barren' = barren)."
+            )
+        from qgis.core import QgsCoordinateReferenceSystem
+
+        crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layer.crs()
+        source = self.parameterAsSource(parameters, self.LABELS, context)
+        refuse_date_field(source, fields[0], self.LABEL_FIELD)
+        xy, raw = point_attributes(
+            source, fields[:1], crs, context, feedback, parameter=self.LABELS, fields_parameter=self.LABEL_FIELD
+        )
+        # the same reading of class values as pseudolabel: whole numbers as they are, or words ('barren' = 0)
+        refuse_undecoded_classes(
+            raw[0], fields[0], source.sourceName(), self.LABEL_FIELD, input_file(parameters, self.LABELS, context)
+        )
+        classes, class_names, usable = class_ids(raw[0])
+        if usable.any():
+            feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
+        rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
+        inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width) & usable
+        if not inside.any():
+            raise QgsProcessingException(
+                "LABELS: no labelled point with a class value lies on the evidence rasters; check that the points "
+                "overlap the rasters (any CRS is reprojected) and that LABEL_FIELD holds their class."
+            )
+        if (~inside).sum():
+            feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
+        merged = shared_cells_warning(
+            rows[inside], cols[inside], classes[inside], grid.length_text(grid.pixel_size), self.LABELS
+        )
+        if merged:
+            feedback.pushWarning(merged)
+        # the mineralised points, recorded in the model's provenance for evaluate to tell deposits trained on
+        taught = inside & (classes >= 1)
+        self.mineralised_points = {
+            "mineralised_points": training_points_record(xy[taught], crs.toWkt(), source.sourceName())
+        }
+        # where points share a cell, the higher class wins
+        return PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))
