@@ -31,6 +31,7 @@ from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
+from ..core.callbacks import check_cancelled
 from ..core.errors import Cancelled, ProspectorError
 from ..core.grid import check_memory
 from ..core.io.destinations import (
@@ -345,12 +346,24 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
             self.warn_several_layers(parameters, feedback)
             with no_gdal_sidecars(), output_group():
-                return self.process(self.reading_inputs(parameters, context), context, feedback)
+                results = self.process(self.reading_inputs(parameters, context), context, feedback)
+                # cancelled while the outputs were written (Ctrl+C in qgis_process, Cancel in the dialog): none of
+                # them is put in place, as the message says, rather than a run that reports success
+                check_cancelled(feedback.isCanceled)
+                return results
         except Cancelled:
             raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
         except ProspectorError as exc:
             raise QgsProcessingException(str(exc)) from None
         except OSError as exc:  # disk full, file vanished, network drive gone: not a bug, say what to check
+            vanished = self.vanished_input(parameters, exc)
+            if vanished:
+                name, path = vanished
+                raise QgsProcessingException(
+                    f"{name}: '{path}' was moved, renamed or deleted while the run read it "
+                    f"({exc.strerror or 'No such file or directory'}); nothing was written. Put the file back (or "
+                    "choose it again where it is now) and run again."
+                ) from None
             where = f" ({exc.filename})" if exc.filename else ""
             raise QgsProcessingException(
                 self.tr(
@@ -370,6 +383,28 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     self.id(), type(exc).__name__, exc
                 )
             ) from None
+
+    def vanished_input(self, parameters, exc: OSError) -> Optional[Tuple[str, str]]:
+        """(parameter, path) of an input file that ``exc`` names and that is no longer there: QGIS checked and
+        opened it, then it was moved or deleted before the step read it. None for anything else."""
+        from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition
+
+        said = f"{exc.filename or ''} {exc}"
+        for definition in self.parameterDefinitions():
+            if definition.isDestination():
+                continue
+            values = parameters.get(definition.name())
+            for value in values if isinstance(values, (list, tuple)) else [values]:
+                if isinstance(value, QgsProcessingFeatureSourceDefinition):
+                    value = value.source.staticValue()
+                if isinstance(value, QgsMapLayer):
+                    value = value.source()
+                if not isinstance(value, str) or not value:
+                    continue
+                path = os.path.abspath(value.split("|")[0])
+                if path in said and not os.path.exists(path):
+                    return definition.name(), path
+        return None
 
     def process(self, parameters, context, feedback) -> Dict[str, Any]:
         """The algorithm body (not named run: QgsProcessingAlgorithm.run is a different, public method)."""

@@ -258,10 +258,88 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_stop38_inputs(folder))
     paths.update(_sweep9a_inputs(folder, bands))
     paths.update(_sweep9b_inputs(folder, bands))
+    paths.update(_sweep10a_inputs(folder, bands))
     paths.update(_sweep10b_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
+
+
+def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
+    """Files a row moves away while the run reads them (sweep 10a), each alone in its own folder: the matrix's
+    element raster (bands Cu and Pb)."""
+    own = os.path.join(folder, "moved_during_run")
+    os.makedirs(own, exist_ok=True)
+    replaced, newer = os.path.join(folder, "replaced_during_run"), os.path.join(folder, "replaced_during_run_new")
+    os.makedirs(replaced, exist_ok=True)
+    os.makedirs(newer, exist_ok=True)
+    return {
+        "raster_moved_during_run": _raster(os.path.join(own, "elements.tif"), bands, ["Cu", "Pb"]),
+        "raster_replaced_during_run": _raster(os.path.join(replaced, "elements.tif"), bands, ["Cu", "Pb"]),
+        # the same bands written again by another run meanwhile: Cu and Pb doubled
+        "raster_replacement": _raster(os.path.join(newer, "elements.tif"), bands * 2, ["Cu", "Pb"]),
+    }
+
+
+def replaced_before(module: str, function: str, key: str, replacement: str):
+    """A ``prepare`` (processing.run only: it wraps ``module.function`` in this process, predict's hand-over of the
+    tiles to the Dask workers or traincnn's second pass over the windows): the file of input ``key`` is replaced by
+    ``replacement`` (renamed over it, as a step writing the same output again does) once the run has checked (or
+    read) it and before the next read; the file is put back after."""
+
+    def prepare(d: Dict[str, str], params: Dict[str, object]):
+        import importlib
+        import shutil
+
+        tasks = importlib.import_module(module)
+        real = getattr(tasks, function)
+        with open(d[key], "rb") as handle:
+            original = handle.read()
+
+        def replace_then_run(*args, **kwargs):
+            shutil.copyfile(d[replacement], d[key] + ".new")
+            os.replace(d[key] + ".new", d[key])
+            return real(*args, **kwargs)
+
+        setattr(tasks, function, replace_then_run)
+
+        def undo() -> None:
+            setattr(tasks, function, real)
+            with open(d[key] + ".old", "wb") as handle:
+                handle.write(original)
+            os.replace(d[key] + ".old", d[key])
+
+        return undo
+
+    return prepare
+
+
+def moved_after_the_model_is_read(key: str):
+    """A ``prepare`` (processing.run only: it wraps predict's model loading in this process): the file of input
+    ``key`` is renamed right after predict has read its model, after QGIS has checked and opened the layer and
+    before the step reads the raster, as a user tidying the folder or a sync client does during a run; it is
+    renamed back after the run."""
+
+    def prepare(d: Dict[str, str], params: Dict[str, object]):
+        import geochem_prospector.core.learning.classic_file as predict  # predict imports load_model from it per run
+
+        real = predict.load_model
+
+        def load_then_move(*args, **kwargs):
+            model = real(*args, **kwargs)
+            os.rename(d[key], d[key] + ".moved")
+            return model
+
+        predict.load_model = load_then_move
+
+        def undo() -> None:
+            predict.load_model = real
+            if os.path.exists(d[key] + ".moved"):
+                os.rename(d[key] + ".moved", d[key])
+
+        return undo
+
+    return prepare
 
 
 #: the matrix's three deposits and four barren points (as in sweep 8a's label layers)
@@ -2118,6 +2196,62 @@ def killed_runs_left_temporaries(d: Dict[str, str], params: Dict[str, object]):
     return check
 
 
+def reused_process_id_left_temporaries(d: Dict[str, str], params: Dict[str, object]):
+    """Sweep 10a: a run killed before a restart left a temporary and a backup of the previous grid (its new grid
+    never arrived), named for a process id that now belongs to a live process (here this test process) started at
+    another time; and the live process's own temporary. The run removes the first, puts the grid back from the
+    backup and replaces it, and keeps the live process's file."""
+    folder = os.path.dirname(str(params["OUTPUT"]))
+    host = "".join(c if c.isalnum() or c in "._-" else "_" for c in socket.gethostname())
+    with open(f"/proc/{os.getpid()}/stat") as handle:
+        ticks = int(handle.read().rsplit(")", 1)[1].split()[19])  # when this process started (field 22)
+    stale = f".partial-{host}-{os.getpid()}@{ticks - 1}-reusedid"
+    own = f".partial-{host}-{os.getpid()}@{ticks}-runsnow1.tif"
+    for name in (stale + ".tif", stale + ".old~other.tif", own):
+        with open(os.path.join(folder, name), "w") as handle:
+            handle.write("left by a run\n")
+
+    def check() -> None:
+        names = os.listdir(folder)
+        assert stale + ".tif" not in names and stale + ".old~other.tif" not in names, names
+        assert "other.tif" in names and own in names, names  # the backup put back, the live run's file kept
+        for name in ("other.tif", own):
+            os.remove(os.path.join(folder, name))
+
+    return check
+
+
+def output_folder_renamed_while_writing(d: Dict[str, str], params: Dict[str, object]):
+    """Sweep 10a (processing.run only: it wraps the choice of read-back check in this process, called right after
+    the first temporary is made): the output folder is renamed just as the step starts writing into it, as a user
+    tidying folders or a sync client does. After the run: the temporary must not be left in the renamed folder;
+    the folder is renamed back."""
+    import geochem_prospector.core.io.outputs as outputs
+
+    folder = os.path.dirname(str(params["OUTPUT"]))
+    moved = folder + " (renamed)"
+    real = outputs.default_verifier
+
+    def rename_then_choose(path: str):
+        if os.path.isdir(folder):
+            os.rename(folder, moved)
+        return real(path)
+
+    outputs.default_verifier = rename_then_choose
+
+    def undo() -> None:
+        outputs.default_verifier = real
+        left = sorted(os.listdir(moved)) if os.path.isdir(moved) else []
+        if os.path.isdir(moved):
+            for name in left:
+                os.remove(os.path.join(moved, name))
+            os.rmdir(moved)
+        os.makedirs(folder, exist_ok=True)
+        assert not left, f"left in the renamed folder: {left}"
+
+    return undo
+
+
 def put_old_outputs(paths: Iterable[str]) -> None:
     """Files where the outputs will go, as left by an earlier run."""
     for path in paths:
@@ -3019,6 +3153,77 @@ CASES += [
         "interpolate",
         lambda d, p: p,
         prepare=killed_runs_left_temporaries,
+    ),
+    Case(
+        "temporaries of a killed run whose process id a later process has (restart, container)",
+        "interpolate",
+        lambda d, p: p,
+        prepare=reused_process_id_left_temporaries,
+    ),
+    Case(
+        "input raster renamed while the run reads it",
+        "predict",
+        _set(INPUT_RASTERS=["raster_moved_during_run"]),
+        error=r"^INPUT_RASTERS: '.*elements\.tif' was moved, renamed or deleted while the run read it",
+        prepare=moved_after_the_model_is_read("raster_moved_during_run"),
+        headless=False,
+    ),
+    Case(
+        "output folder renamed while the step writes into it",
+        "interpolate",
+        lambda d, p: p,
+        error=r"^OUTPUT: the folder '.*' was renamed or removed while 'grid\.tif' was written into it; nothing was "
+        r"written\. Put the folder back \(or choose another folder\) and run again\.",
+        prepare=output_folder_renamed_while_writing,
+        headless=False,
+    ),
+    Case(
+        "input raster replaced while Dask workers read it",
+        "predict",
+        _set(INPUT_RASTERS=["raster_replaced_during_run"], SCHEDULER="local:1"),
+        error=r"^INPUT_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(it is read "
+        r"tile by tile, and it is no longer the file the run checked at the start\); nothing was written\.",
+        prepare=replaced_before(
+            "geochem_prospector.core.distributed.tasks",
+            "predict_tiles",
+            "raster_replaced_during_run",
+            "raster_replacement",
+        ),
+        headless=False,
+    ),
+    Case(
+        "evidence raster written again between the passes of training window by window",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster_replaced_during_run"], SCHEDULER="local:1"),
+        error=r"^INPUT_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(it is read "
+        r"tile by tile, and it is no longer the file the run checked at the start\); nothing was written\.",
+        prepare=replaced_before(
+            "geochem_prospector.core.learning.streaming",
+            "_read_bank",
+            "raster_replaced_during_run",
+            "raster_replacement",
+        ),
+        headless=False,
+    ),
+    Case(
+        "cancelled while the outputs are written (Ctrl+C in qgis_process)",
+        "interpolate",
+        # the cancel comes at 100 %, once the raster and the table are written and before they are put in place
+        lambda d, p: {**p, "OUTPUT_CV": os.path.join(os.path.dirname(str(p["OUTPUT"])), "cv.csv")},
+        error=r"^Cancelled by the user: no output was written\.",
+        cancel_at=100,
+        old_outputs=True,
+    ),
+    Case(
+        "continuous raster replaced while Dask workers make the evidence stack",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster_replaced_during_run"], SCHEDULER="local:1"),
+        error=r"^CONTINUOUS_RASTERS: '.*elements\.tif' was replaced or written again while the run read it \(it is "
+        r"read tile by tile, and it is no longer the file the run checked at the start\); nothing was written\.",
+        prepare=replaced_before(
+            "geochem_prospector.core.evidence.stack", "run_tasks", "raster_replaced_during_run", "raster_replacement"
+        ),
+        headless=False,
     ),
     Case(
         "output over a CSV input given as a delimitedtext:// URI",

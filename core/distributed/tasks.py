@@ -1,7 +1,10 @@
 """The tasks Dask workers run: each opens the rasters and the model file itself (paths travel, never a raster).
 
 Open readers and loaded models are kept per worker process (a few, keyed by path, size and modification time, so a
-replaced file is opened again), so a worker opens each file once per run, not once per tile.
+replaced file is opened again), so a worker opens each file once per run, not once per tile. A run's files are
+stamped (size, modification time) when it starts, and every task checks them first: a worker reads a file by its path,
+so one replaced during the run (an evidence stack or a model written again meanwhile) would silently give tiles of
+the new file beside tiles of the old.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Hashable, List, Optional, Sequence, Tuple
 
 from ..callbacks import CancelCallback, ProgressCallback
+from ..errors import InputError
 from ..grid import GridSpec
 from .runner import TaskRunner, run_tasks
 
@@ -24,6 +28,44 @@ _models: "OrderedDict[Hashable, Any]" = OrderedDict()
 def _stamp(path: str) -> Tuple[str, int, int]:
     st = os.stat(path)
     return os.path.abspath(path), st.st_size, st.st_mtime_ns
+
+
+#: (path, size, modification time in ns, parameter) of each file a run's tasks read
+Stamps = Tuple[Tuple[str, int, int, str], ...]
+
+
+def stamps_of(files: Sequence[Tuple[str, str]]) -> Stamps:
+    """The stamps of ``files`` ((path, parameter)) as they are now, each file once."""
+    seen = {}
+    for path, parameter in files:
+        if path not in seen:
+            _, size, mtime = _stamp(path)
+            seen[path] = (path, size, mtime, parameter)
+    return tuple(seen.values())
+
+
+def check_unchanged(stamps: Optional[Stamps]) -> None:
+    """Raise :class:`InputError` naming the parameter if a file is not the one stamped when the run started."""
+    for path, size, mtime, parameter in stamps or ():
+        try:
+            now: Optional[Tuple[str, int, int]] = _stamp(path)
+        except OSError:
+            now = None
+        if now is None or now[1:] != (size, mtime):
+            what = "moved, renamed or deleted" if now is None else "replaced or written again"
+            raise InputError(
+                f"'{path}' was {what} while the run read it (it is read tile by tile, and it is no longer the file "
+                "the run checked at the start); nothing was written. Run again once no other program or run "
+                "writes it.",
+                parameter,
+            )
+
+
+def checked_task(stamps: Optional[Stamps], func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` once ``stamps`` are checked (a task of :func:`.runner.run_tasks`: give it as
+    ``functools.partial(checked_task, stamps, func)``, which pickles for the workers)."""
+    check_unchanged(stamps)
+    return func(*args)
 
 
 def _cached(cache: "OrderedDict[Hashable, Any]", key: Hashable, make: Callable[[], Any], close=None) -> Any:
@@ -82,9 +124,12 @@ def predict_tile_task(
     c1: int,
     device: str,
     mc_samples: Optional[int],
+    stamps: Optional[Stamps] = None,
 ) -> Any:
     """Tile ``index`` of a prediction (a :class:`core.learning.inference.WindowScores`: probability, spread and
-    ranking score), computed on a worker exactly as :meth:`PatchCNN.predict_tiled` does."""
+    ranking score), computed on a worker exactly as :meth:`PatchCNN.predict_tiled` does, once ``stamps`` (the
+    model file and the rasters as the run found them) are checked."""
+    check_unchanged(stamps)
     model = patch_model(model_path, device)
     return model.predict_tile(stack_reader(selection, grid), index, r0, r1, c0, c1, device, mc_samples)
 
@@ -101,16 +146,20 @@ def predict_tiles(
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
     with_score: bool = False,
+    stamps: Optional[Stamps] = None,
 ) -> None:
     """:meth:`PatchCNN.predict_tiled` of the model file over the bands ``selection`` ((path, band) on ``grid``),
     one task per tile on ``runner``; ``write_window(row0, col0, prob, std)`` receives the tiles in order
-    (``write_window(row0, col0, prob, std, score)`` with ``with_score``)."""
+    (``write_window(row0, col0, prob, std, score)`` with ``with_score``). Every task checks ``stamps`` (default:
+    the model file and the rasters as they are now) before it reads."""
     from ..learning.estimator import tile_windows
 
     tasks: List[Tuple[Hashable, Tuple[Any, ...]]] = []
     selection = [(str(p), int(b)) for p, b in selection]
+    if stamps is None:
+        stamps = stamps_of([(model_path, "MODEL"), *((p, "INPUT_RASTERS") for p, _ in selection)])
     for i, (r0, r1, c0, c1) in enumerate(tile_windows(grid.height, grid.width, tile)):
-        tasks.append(((r0, c0), (model_path, selection, grid, i, r0, r1, c0, c1, device, mc_samples)))
+        tasks.append(((r0, c0), (model_path, selection, grid, i, r0, r1, c0, c1, device, mc_samples, stamps)))
 
     def consume(key: Any, result: Any) -> None:
         if with_score:
@@ -128,6 +177,8 @@ class DistributedTiles:
 
     def __init__(self, runner: TaskRunner, model_path: str, selection: Sequence[Tuple[str, int]], grid: GridSpec):
         self.runner, self.model_path, self.selection, self.grid = runner, model_path, list(selection), grid
+        # the files as the run checked them (the model loaded, the bands matched): every tile checks them
+        self.stamps = stamps_of([(model_path, "MODEL"), *((str(p), "INPUT_RASTERS") for p, _ in self.selection)])
 
     def predict_tiled(
         self,
@@ -146,5 +197,5 @@ class DistributedTiles:
             raise ValueError("the tiles' grid differs from the reader's")
         predict_tiles(
             self.runner, self.model_path, self.selection, self.grid, write_window, tile, device or "cpu",
-            mc_samples, progress, is_cancelled, with_score,
+            mc_samples, progress, is_cancelled, with_score, self.stamps,
         )  # fmt: skip

@@ -3,8 +3,9 @@ warper (``rasterio.warp.reproject``), reprojecting when the CRS differs, window 
 
 from __future__ import annotations
 
+import os
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -77,7 +78,11 @@ class RasterEvidence:
         self._ds: Optional[Any] = None
         self._signed: Dict[int, np.ndarray] = {}  # int8 bands read whole (see _signed_bytes)
         self._lock = threading.Lock()
+        self._stamp: Optional[Tuple[int, int]] = None
         src = self._dataset()
+        # the file as opened here: a worker that opens it again (Dask) checks it is still this file, or the stack
+        # would hold tiles of a file written again meanwhile beside tiles of the one checked
+        self._stamp = _file_stamp(path)
         #: the CRS the file is read in when it has none of its own (one set on the layer in QGIS), else None
         self.assigned_crs_wkt = assigned_crs_wkt if src.crs is None and assigned_crs_wkt else None
         if src.crs is None and grid.crs_wkt and not self.assigned_crs_wkt:
@@ -106,6 +111,11 @@ class RasterEvidence:
     def _dataset(self) -> Any:
         if self._ds is None:
             import rasterio
+
+            if self._stamp is not None:
+                from ..distributed.tasks import check_unchanged
+
+                check_unchanged(((self.path, *self._stamp, self.parameter),))
 
             with no_gdal_sidecars():
                 try:
@@ -183,3 +193,13 @@ class RasterEvidence:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+
+def _file_stamp(path: str) -> Optional[Tuple[int, int]]:
+    """(size, modification time in ns) of a file on disk; None for what ``os.stat`` cannot see (``/vsimem/``,
+    ``/vsizip/`` paths)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_size, info.st_mtime_ns

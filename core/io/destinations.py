@@ -12,6 +12,7 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 
 from ..errors import InputError
 from .inputs import files_behind, output_sidecars
+from .temporaries import temporary_prefix
 
 
 def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:
@@ -38,7 +39,8 @@ def check_output_folder(path: str, parameter: str = "OUTPUT") -> str:
             parameter,
         )
     try:
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=directory)
+        # named as the run's temporaries: a run killed before removing it leaves a file the next run removes
+        fd, probe = tempfile.mkstemp(prefix=temporary_prefix(), suffix=".probe", dir=directory)
     except OSError as exc:
         raise InputError(_unwritable(directory, exc), parameter) from None
     os.close(fd)

@@ -21,9 +21,10 @@ import re
 import sqlite3
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ..errors import Cancelled, InputError, ProspectorError
 from .destinations import _unwritable, check_output_folder
@@ -55,6 +56,69 @@ class _Pending:
     size: int = -1  # bytes when it was read back
     backups: List[Tuple[str, str]] = field(default_factory=list)  # (original, backup)
     placed: bool = False
+    folder: "Optional[_Folder]" = None  # the output folder as it was when the temporary was made
+
+
+class _Folder:
+    """An output folder held open while its temporaries exist: if it is renamed or removed during the run, the
+    error says so, and the temporaries are removed where the folder went (through the open folder: Linux), not
+    left hidden in it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.identity = _identity(path)
+        self.fd = -1
+        if os.unlink in os.supports_dir_fd and hasattr(os, "O_DIRECTORY"):
+            try:
+                self.fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            except OSError:
+                self.fd = -1
+
+    def moved(self) -> bool:
+        """Whether the folder is no longer at its path (removed, or renamed and maybe another put there)."""
+        return self.identity is not None and _identity(self.path) != self.identity
+
+    def remove(self, tmp: str) -> None:
+        """Remove a temporary (and its GDAL sidecar) by name in the folder, wherever the folder is now."""
+        _remove_partial(tmp)
+        if self.fd >= 0:
+            for name in (os.path.basename(tmp), os.path.basename(tmp) + ".aux.xml"):
+                try:
+                    os.unlink(name, dir_fd=self.fd)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = -1
+
+    def gone(self, name: str) -> str:
+        """The message when the folder moved while ``name`` was written into it."""
+        return (
+            f"the folder '{self.path}' was renamed or removed while '{name}' was written into it; nothing was "
+            "written. Put the folder back (or choose another folder) and run again."
+        )
+
+
+def _identity(path: str) -> Optional[Tuple[int, int]]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def _discard(item: "_Pending") -> None:
+    """Remove an output's temporary and let go of its folder."""
+    if item.folder is not None:
+        item.folder.remove(item.tmp)
+        item.folder.close()
+    else:
+        _remove_partial(item.tmp)
 
 
 #: the output group open in this thread / task, if any (see :func:`output_group`)
@@ -76,7 +140,7 @@ def output_group() -> Iterator[None]:
         yield
     except BaseException:
         for item in pending:
-            _remove_partial(item.tmp)
+            _discard(item)
         raise
     finally:
         _GROUP.reset(token)
@@ -85,7 +149,62 @@ def output_group() -> Iterator[None]:
 
 def commit(pending: Sequence[_Pending]) -> None:
     """Check every temporary is still as it was read back, then move the previous files aside and the new ones
-    in; undo everything on failure."""
+    in; undo everything on failure. Two runs committing into the same folder take turns (a lock on the open folder,
+    where the system has one), so that outputs of one run are never found beside those of the other."""
+    with _folders_locked(pending):
+        _commit(pending)
+
+
+@contextmanager
+def _folders_locked(pending: Sequence[_Pending]) -> Iterator[None]:
+    """An exclusive ``flock`` on each output folder of ``pending`` (held open by its :class:`_Folder`), taken in the
+    order of their paths so that two runs never wait for each other; nothing where ``fcntl`` is missing (Windows,
+    where a file open in another run cannot be replaced anyway)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    chosen: Dict[str, int] = {}
+    for item in pending:
+        if item.folder is not None and item.folder.fd >= 0:
+            chosen.setdefault(item.folder.path, item.folder.fd)
+    locked = []
+    try:
+        for path in sorted(chosen):
+            if _lock(fcntl, chosen[path]):
+                locked.append(chosen[path])
+        yield
+    finally:
+        for fd in locked:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            except OSError:
+                pass
+
+
+#: seconds a commit waits for another run's commit into the same folder (renames: normally milliseconds)
+LOCK_WAIT_S = 30.0
+
+
+def _lock(fcntl: Any, fd: int) -> bool:
+    """Take an exclusive lock on ``fd``, waiting at most :data:`LOCK_WAIT_S` (a run hung on a lost network drive
+    must not hold every later run); False where it cannot be had (a file system without locks, or the wait ran
+    out): the commit goes on as before."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        except OSError:
+            return False
+
+
+def _commit(pending: Sequence[_Pending]) -> None:
     try:
         for item in pending:
             _verified(item)
@@ -94,7 +213,10 @@ def commit(pending: Sequence[_Pending]) -> None:
     except BaseException as exc:
         kept = _roll_back(pending)
         for item in pending:
-            _remove_partial(item.tmp)
+            _discard(item)
+        moved = next((item for item in pending if item.folder is not None and item.folder.moved()), None)
+        if moved is not None and moved.folder is not None:
+            raise InputError(moved.folder.gone(os.path.basename(moved.path)), moved.parameter) from None
         if isinstance(exc, ProspectorError):
             if kept:
                 raise InputError(f"{_message_of(exc)} {kept}", exc.parameter) from None
@@ -103,6 +225,8 @@ def commit(pending: Sequence[_Pending]) -> None:
     for item in pending:
         for _, backup in item.backups:
             _remove_quietly(backup)
+        if item.folder is not None:
+            item.folder.close()
 
 
 def _message_of(exc: ProspectorError) -> str:
@@ -195,6 +319,7 @@ def atomic_output(
     except OSError as exc:
         raise InputError(_unwritable(directory, exc), parameter) from None
     os.close(fd)
+    folder = _Folder(directory)
     verify = verify if verify is not None else default_verifier(path)
     errors = _GdalErrors.start()
     try:
@@ -207,15 +332,21 @@ def atomic_output(
         os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs get the usual permissions
         _fsync(tmp, path, parameter)
         _checked(verify, tmp, path, parameter)
-    except (ProspectorError, Cancelled, KeyboardInterrupt, MemoryError):
-        _remove_partial(tmp)
+    except (ProspectorError, Cancelled, KeyboardInterrupt, MemoryError) as exc:
+        folder.remove(tmp)
+        folder.close()
+        if isinstance(exc, ProspectorError) and folder.moved():
+            raise InputError(folder.gone(os.path.basename(path)), parameter) from None
         raise
     except BaseException as exc:
-        _remove_partial(tmp)
+        folder.remove(tmp)
+        folder.close()
         if _is_write_error(exc, tmp):
+            if folder.moved():
+                raise InputError(folder.gone(os.path.basename(path)), parameter) from None
             raise InputError(_cannot_write(path, _scrub(_reason(exc), tmp, path)), parameter) from None
         raise
-    item = _Pending(tmp, path, parameter, os.path.getsize(tmp))
+    item = _Pending(tmp, path, parameter, os.path.getsize(tmp), folder=folder)
     group = _GROUP.get()
     if group is not None:
         group.append(item)

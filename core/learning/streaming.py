@@ -14,6 +14,7 @@ same; on larger rasters the normalisation sample and the unlabelled subset are d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import numpy as np
 
 from ..callbacks import CancelCallback, ProgressCallback, report
 from ..distributed.runner import TaskRunner, run_tasks
-from ..distributed.tasks import stack_reader
+from ..distributed.tasks import Stamps, checked_task, stack_reader, stamps_of
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.rasters import require_band_values
@@ -275,6 +276,15 @@ def fit_windows(
     windows = tile_windows(height, width, window)
     total = height * width
     pool_cells = pretrain_cells if config.pretrain_epochs > 0 else 0
+    # every window task checks the files are still those the run started on: a stack written again between the
+    # passes would give patches of one file normalised by the statistics of another
+    stamps = stamps_of(
+        [
+            *((str(p), "INPUT_RASTERS") for p, _ in selection),
+            *(() if isinstance(label_selection, PointLabels) else ((str(p), "LABELS") for p, _ in label_selection)),
+            *((str(p), "CONFIDENCE") for p, _ in weight_selection or ()),
+        ]
+    )
     tasks = []
     for i, (r0, r1, c0, c1) in enumerate(windows):
         share = (r1 - r0) * (c1 - c0) / total
@@ -285,8 +295,8 @@ def fit_windows(
             labels = label_selection.inside(r0, r1, c0, c1)  # only the window's points travel
         tasks.append((i, (selection, labels, weight_selection, grid, i, r0, r1, c0, c1, config.seed, *quotas, pu)))
     scans: List[WindowScan] = []
-    run_tasks(runner, scan_window, tasks, lambda _, scan: scans.append(scan), lambda f: report(progress, 0.05 * f),
-              is_cancelled)  # fmt: skip
+    run_tasks(runner, functools.partial(checked_task, stamps, scan_window), tasks, lambda _, scan: scans.append(scan),
+              lambda f: report(progress, 0.05 * f), is_cancelled)  # fmt: skip
     # a band all nodata leaves no cell with evidence: say so, as the whole-stack path does, not blame the labels
     require_band_values(names, np.sum([s.band_values for s in scans], axis=0).tolist(), "INPUT_RASTERS")
 
@@ -305,7 +315,7 @@ def fit_windows(
         prior = config.class_prior or default_prior(rows.size, sum(s.n_valid for s in scans))
         check_prior(prior)
         (x_rows, x_cols), sampled = _unlabelled_cells(
-            selection, tasks, windows, scans, grid, window, n_candidates, rows.size, rng, runner, is_cancelled
+            selection, tasks, windows, scans, grid, window, n_candidates, rows.size, rng, runner, is_cancelled, stamps
         )
         cells = LabelledCells(
             np.zeros((0, 0), dtype=bool), np.zeros((0, 0), dtype=bool), np.concatenate([rows, x_rows]),
@@ -333,7 +343,7 @@ def fit_windows(
     bank, read = _read_bank(
         selection, grid, windows, window, median, scale, config.field, np.concatenate([cells.rows, u_rows, v_rows]),
         np.concatenate([cells.cols, u_cols, v_cols]), runner, progress, is_cancelled,
-        data_quantiles(quantiles, config.input_transform),
+        data_quantiles(quantiles, config.input_transform), stamps,
     )  # fmt: skip
     where = runner.scheduler.describe() if runner is not None else "this process"
     reading = {
@@ -404,6 +414,7 @@ def _unlabelled_cells(
     rng: np.random.Generator,
     runner: Optional[TaskRunner],
     is_cancelled: CancelCallback,
+    stamps: Optional[Stamps] = None,
 ) -> Tuple[Tuple[np.ndarray, np.ndarray], int]:
     """The unlabelled cells of positive-unlabelled training, row-major: the ranks :func:`.pu.unlabelled_ranks`
     draws among the candidates (in the raster's row-major order, as the in-memory path's ``np.flatnonzero``),
@@ -433,7 +444,7 @@ def _unlabelled_cells(
     def consume(w: Any, found: np.ndarray) -> None:
         cols[places[w]] = found
 
-    run_tasks(runner, candidate_columns, jobs, consume, None, is_cancelled)
+    run_tasks(runner, functools.partial(checked_task, stamps, candidate_columns), jobs, consume, None, is_cancelled)
     return (rows, cols), len(jobs)
 
 
@@ -451,6 +462,7 @@ def _read_bank(
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
     quantiles: Optional[np.ndarray] = None,
+    stamps: Optional[Stamps] = None,
 ) -> Tuple[PatchBank, int]:
     """The patches of cells (rows, cols), one task per window holding any of them; and how many windows that was."""
     keys, first = np.unique(rows.astype(np.int64) * grid.width + cols, return_index=True)
@@ -468,5 +480,6 @@ def _read_bank(
     def consume(w: Any, block: np.ndarray) -> None:
         patches[places[w]] = block
 
-    run_tasks(runner, window_patches, tasks, consume, lambda f: report(progress, 0.05 + 0.05 * f), is_cancelled)
+    run_tasks(runner, functools.partial(checked_task, stamps, window_patches), tasks, consume,
+              lambda f: report(progress, 0.05 + 0.05 * f), is_cancelled)  # fmt: skip
     return PatchBank(keys, patches, grid.width), len(tasks)

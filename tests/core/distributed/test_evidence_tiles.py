@@ -197,3 +197,25 @@ def test_evidence_on_an_existing_tcp_cluster_with_threads_is_bit_identical(tcp_c
         assert runner.workers() == 1 and sum(runner.client.nthreads().values()) == 4
         write_stack(there, GRID, evidence, MASK, tile=8, runner=runner)
     assert same_stack(raw(here), raw(there))
+
+
+def test_a_raster_source_written_again_before_a_worker_opens_it_is_refused(tmp_path):
+    """A worker opens the raster by its path: written again after the run checked it (another run writing the
+    same file), the copy refuses to read it, naming the parameter, rather than give tiles of the new file beside
+    tiles of the old. Left alone, the copy reads what the original reads (the test above)."""
+    import shutil
+
+    from geochem_prospector.core.errors import InputError
+
+    path = source_raster(str(tmp_path / "src.tif"))
+    source = RasterEvidence("magnetics", path, GRID, "bilinear", parameter="CONTINUOUS_RASTERS")
+    copy = pickle.loads(pickle.dumps(source))  # as a worker receives it
+    shutil.copyfile(path, str(tmp_path / "new.tif"))
+    with open(str(tmp_path / "new.tif"), "ab") as handle:
+        handle.write(b"\0" * 16)  # a file of another size
+    os.replace(str(tmp_path / "new.tif"), path)
+    with pytest.raises(InputError, match=r"^CONTINUOUS_RASTERS: '.*src\.tif' was replaced or written again"):
+        copy.window(GRID, 0, 16, 0, 16)
+    source.window(GRID, 0, 16, 0, 16)  # in this process the file opened at the start is still read
+    source.close()
+    copy.close()

@@ -173,3 +173,30 @@ def test_a_trainmodel_forest_predicts_on_two_workers_as_in_process(stack, tmp_pa
     expected = model.estimator_.predict_proba(feats[:, ok].T.astype(np.float64))[:, 1]
     np.testing.assert_allclose(there_prob[ok], expected, atol=1e-6)
     assert np.isnan(there_prob[~ok]).all() and (~ok).sum() > 0
+
+
+def test_a_file_replaced_after_the_run_started_is_refused_not_mixed_in(stack, tmp_path):
+    """Workers read the rasters and the model by their paths: a stack or a model written again after the run
+    checked them (another run writing the same output) must be refused, naming the parameter, not read. The
+    stamps are (size, modification time) as os.stat gives them."""
+    import shutil
+
+    path, grid = stack
+    copy, model = str(tmp_path / "stack.tif"), str(tmp_path / "model.pt")
+    shutil.copyfile(path, copy)
+    shutil.copyfile(MODEL, model)
+    selection = [(copy, 1), (copy, 2), (copy, 3)]
+    with TaskRunner("local:1") as runner:
+        tiles = DistributedTiles(runner, model, selection, grid)  # the run checks the files here
+        assert [s[1:] for s in tiles.stamps] == [
+            (os.stat(model).st_size, os.stat(model).st_mtime_ns, "MODEL"),
+            (os.stat(copy).st_size, os.stat(copy).st_mtime_ns, "INPUT_RASTERS"),
+        ]
+        bands, _ = synthetic()
+        write_geotiff(copy, bands * 2, grid, ["a", "b", "c"])  # written again, renamed over it
+        with pytest.raises(ProspectorError, match=r"^INPUT_RASTERS: '.*stack\.tif' was replaced or written again"):
+            tiles.predict_tiled(None, grid.height, grid.width, lambda *a: None, tile=16)
+        tiles = DistributedTiles(runner, model, selection, grid)
+        os.remove(model)
+        with pytest.raises(ProspectorError, match=r"^MODEL: '.*model\.pt' was moved, renamed or deleted"):
+            tiles.predict_tiled(None, grid.height, grid.width, lambda *a: None, tile=16)

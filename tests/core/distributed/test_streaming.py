@@ -226,3 +226,38 @@ def test_band_sparsity_window_by_window_is_the_in_memory_training_and_a_teacher_
     assert_same_model(in_memory, streamed)
     with pytest.raises(InputError, match="^TEACHER: .*leave SCHEDULER empty, use a smaller area, or TEACHER none"):
         fit_windows(PatchCNN(**SMALL, teacher="gradient_boosting"), selection, grid, label_sel, window=16)
+
+
+def test_a_stack_written_again_between_the_passes_is_refused(tmp_path):
+    """Training window by window reads the evidence twice (labelled cells and normalisation, then patches): a
+    stack written again in between (another run writing the same output) would give patches of one file normalised
+    by the statistics of the other. Replaced when the first pass reports its end (5 %), the run is refused naming
+    the parameter; with the file left alone the same run trains."""
+    rng = np.random.default_rng(3)
+    bands = rng.normal(size=(2, 48, 48)).astype(np.float32)
+    labels = np.full((48, 48), np.nan, np.float32)
+    labels[::4, ::4] = (bands[0, ::4, ::4] > 0).astype(np.float32)
+    grid = GridSpec(500000.0, 7000000.0, 100.0, 48, 48, None)
+    stack, label_path = str(tmp_path / "stack.tif"), str(tmp_path / "labels.tif")
+    write_geotiff(stack, bands, grid, ["a", "b"])
+    write_geotiff(label_path, labels[None], grid, ["label"], nodata=-1)
+    settings = {**SMALL, "epochs": 1, "semi_supervised": False}
+    selection = [(stack, 1), (stack, 2)]
+
+    def fit(progress=None):
+        return fit_windows(
+            PatchCNN(**settings), selection, grid, [(label_path, 1)], window=16, unlabelled_cells=0,
+            progress=progress,
+        )  # fmt: skip
+
+    assert fit() is not None
+    done = []
+
+    def rewrite_after_the_first_pass(fraction):
+        if fraction >= 0.05 and not done:
+            done.append(fraction)
+            write_geotiff(stack, bands * 3, grid, ["a", "b"])
+
+    with pytest.raises(InputError, match=r"^INPUT_RASTERS: '.*stack\.tif' was replaced or written again"):
+        fit(rewrite_after_the_first_pass)
+    assert done

@@ -248,3 +248,170 @@ def test_a_process_killed_by_sigterm_is_cleaned_too(tmp_path):
     assert left in os.listdir(tmp_path)  # SIGTERM runs no Python cleanup: the temporary stays ...
     assert clean_stale_temporaries(str(tmp_path)) == [left]  # ... until the next run writes in the folder
     assert os.listdir(tmp_path) == []
+
+
+def _boot_time() -> float:
+    with open("/proc/stat") as handle:
+        return float(next(line.split()[1] for line in handle if line.startswith("btime")))
+
+
+@pytest.mark.skipif(not os.path.isfile("/proc/self/stat"), reason="process start times are read from /proc")
+def test_a_temporary_of_a_process_id_given_to_a_later_process_is_cleaned(tmp_path):
+    """After a restart (or in a container whose run is always process 1) a killed run's process id belongs to
+    another, live process: the start time in the name tells the files are not its. The start time read from
+    /proc is checked against psutil's (independent) creation time of the same process."""
+    psutil = pytest.importorskip("psutil")
+    from geochem_prospector.core.io.temporaries import _start_ticks, temporary_prefix
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        ticks = _start_ticks(sleeper.pid)
+        assert ticks is not None
+        started = _boot_time() + ticks / os.sysconf("SC_CLK_TCK")
+        assert abs(started - psutil.Process(sleeper.pid).create_time()) < 1.5
+        assert temporary_prefix() == f".partial-{host_tag()}-{os.getpid()}@{_start_ticks(os.getpid())}-"
+        host = host_tag()
+        reused = f".partial-{host}-{sleeper.pid}@{ticks - 1}-reusedid.tif"  # its id, another start: stale
+        backup = f".partial-{host}-{sleeper.pid}@{ticks - 1}-reusedid.old~grid.tif"  # its new file never came
+        own = f".partial-{host}-{sleeper.pid}@{ticks}-runsnow1.tif"  # the live process's own: kept
+        older = f".partial-{host}-{sleeper.pid}-noticks1.tif"  # no start time (an older version): id alone
+        for name in (reused, own, older):
+            (tmp_path / name).write_text("left by a run")
+        (tmp_path / backup).write_text("the previous grid")
+        touched = clean_stale_temporaries(str(tmp_path))
+        assert sorted(touched) == sorted([reused, backup])
+        assert sorted(os.listdir(tmp_path)) == sorted(["grid.tif", own, older])
+        assert (tmp_path / "grid.tif").read_text() == "the previous grid"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    clean_stale_temporaries(str(tmp_path))  # now dead: both go
+    assert os.listdir(tmp_path) == ["grid.tif"]
+
+
+def test_liveness_on_windows_asks_windows_and_never_sends_a_signal(monkeypatch):
+    """On Windows os.kill(pid, 0) is not a question: 0 is CTRL_C_EVENT, it sends Ctrl+C to the process group
+    (cancelling a qgis_process run in the same console). The answer comes from OpenProcess and
+    WaitForSingleObject (documented Win32 semantics, faked here: WAIT_TIMEOUT = still running,
+    ERROR_INVALID_PARAMETER = no such process, access denied = another user's live process)."""
+    import types
+
+    from geochem_prospector.core.io import temporaries
+
+    def no_signals(*args):
+        raise AssertionError(f"os.kill{args} called on Windows")
+
+    processes = {101: 0x102, 102: 0x0}  # 101 runs, 102 has exited (its handle is still held somewhere)
+    closed = []
+
+    def windows_error(code: int, text: str) -> OSError:
+        error = OSError(text)
+        error.winerror = code  # set by Windows' OSError itself; not on this system
+        return error
+
+    def open_process(access, inherit, pid):
+        assert access & 0x00100000  # SYNCHRONIZE, all that waiting needs
+        if pid == 103:
+            raise windows_error(5, "Access is denied")
+        if pid not in processes:
+            raise windows_error(87, "The parameter is incorrect")
+        return pid
+
+    fake = types.SimpleNamespace(
+        OpenProcess=open_process,
+        WaitForSingleObject=lambda handle, timeout: processes[handle],
+        CloseHandle=closed.append,
+    )
+    monkeypatch.setattr(temporaries.sys, "platform", "win32")
+    monkeypatch.setitem(sys.modules, "_winapi", fake)
+    monkeypatch.setattr(temporaries.os, "kill", no_signals)
+    assert temporaries._alive(101) is True
+    assert temporaries._alive(102) is False
+    assert temporaries._alive(103) is True
+    assert temporaries._alive(104) is False
+    assert closed == [101, 102]
+
+
+def test_an_output_folder_renamed_during_the_run_is_said_and_keeps_no_temporary(tmp_path):
+    """The folder is renamed after the first output's temporary was finished and while the second is written (a
+    user tidying folders, a sync client): the error names the folder and the parameter, and neither temporary is
+    left hidden in the folder where it went."""
+    folder, moved = tmp_path / "run", tmp_path / "run (renamed)"
+    folder.mkdir()
+    with pytest.raises(InputError) as raised:
+        with output_group():
+            write_text(str(folder / "report.html"), "first output", "OUTPUT_REPORT")
+            with atomic_output(str(folder / "table.csv"), "OUTPUT_TABLE") as tmp:
+                os.rename(folder, moved)
+                with open(tmp, "w") as handle:  # the temporary's path is gone with the folder
+                    handle.write("x")
+    assert str(raised.value) == (
+        f"OUTPUT_TABLE: the folder '{folder}' was renamed or removed while 'table.csv' was written into it; nothing "
+        "was written. Put the folder back (or choose another folder) and run again."
+    )
+    assert os.listdir(moved) == [] and not folder.exists()
+
+
+def test_an_output_folder_renamed_before_the_commit_is_said_and_keeps_no_temporary(tmp_path):
+    folder, moved = tmp_path / "run", tmp_path / "run (renamed)"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"^OUTPUT: the folder '.*run' was renamed or removed while 'grid\.csv'"):
+        with output_group():
+            write_text(str(folder / "grid.csv"), "a table", "OUTPUT")
+            os.rename(folder, moved)
+            folder.mkdir()  # and another folder of the same name made in its place
+    assert os.listdir(moved) == [] and os.listdir(folder) == []
+
+
+def test_the_folder_probe_is_named_as_a_temporary_so_a_killed_run_leaves_nothing_for_good(tmp_path, monkeypatch):
+    """check_output_folder proves the folder writable with a file it removes at once; a run killed in between
+    (seen: trainmodel killed with SIGKILL left '.probe-2rqkty7l') leaves it. It carries this process's host and
+    id, so the next run removes it like any temporary of a dead process."""
+    import geochem_prospector.core.io.destinations as destinations
+    from geochem_prospector.core.io.temporaries import _OWNED
+
+    removed = []
+    real = os.remove
+    monkeypatch.setattr(destinations.os, "remove", lambda path: (removed.append(path), real(path)))
+    destinations.check_output_folder(str(tmp_path / "grid.tif"))
+    match = _OWNED.match(os.path.basename(removed[0]))
+    assert match and match.group("host") == host_tag() and int(match.group("pid")) == os.getpid()
+    dead = f".partial-{host_tag()}-{_dead_pid()}-abcdefgh.probe"  # what a killed run leaves now
+    (tmp_path / dead).write_text("")
+    assert clean_stale_temporaries(str(tmp_path)) == [dead] and os.listdir(tmp_path) == []
+
+
+def test_two_runs_committing_into_one_folder_take_turns(tmp_path, monkeypatch):
+    """Two runs write the same two outputs into one folder and commit at the same moment (a batch of two
+    processes, a run started again while the first still writes): the folder ends with both outputs of one run,
+    never the raster of one beside the table of the other. Placing is slowed down so that, unless the commits take
+    turns, B's grid lands after A's and A's table after B's."""
+    import threading
+
+    import geochem_prospector.core.io.outputs as outputs
+
+    real = outputs._place
+
+    def slow_place(item):
+        real(item)
+        time.sleep(0.3 if threading.current_thread().name == "A" else 0.1)
+
+    monkeypatch.setattr(outputs, "_place", slow_place)
+    start = threading.Barrier(2)
+
+    def run(name):
+        with output_group():
+            write_text(str(tmp_path / "grid.txt"), f"grid of {name}", "OUTPUT")
+            write_text(str(tmp_path / "cv.csv"), f"table of {name}", "OUTPUT_CV")
+            start.wait()
+            if name == "B":
+                time.sleep(0.05)  # B commits just after A
+
+    threads = [threading.Thread(target=run, args=(name,), name=name) for name in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    grid, table = (tmp_path / "grid.txt").read_text(), (tmp_path / "cv.csv").read_text()
+    assert grid.split()[-1] == table.split()[-1], (grid, table)
+    assert sorted(os.listdir(tmp_path)) == ["cv.csv", "grid.txt"]
