@@ -59,11 +59,12 @@ def test_prospectivity_workflow_model(qgis_process, tmp_path, geology):
         },
     )
     assert code == 0, log[-3000:]
-    # the evidence step stacks the element rasters with the geology; the later steps read that stack
-    stacked = ["interpolate_OUTPUT", "OUTPUT"]
+    # the evidence step stacks the element rasters with the geology; the later steps read that stack. The files
+    # between the steps are named for their output parameter (OUTPUT.tif): the bands are named for what the steps
+    # made, not 'OUTPUT:OUTPUT:Cu' (before)
     assert "faults:distance_m" in log if geology else "faults:distance_m" not in log
     assert ("lithology:contact_distance_m" in log) == geology
-    assert any(f"{name}:Cu" in log for name in stacked), log[-3000:]
+    assert "evidence:elements:Cu" in log and "OUTPUT:Cu" not in log, [line for line in log.splitlines() if "Cu" in line]
     assert "member 2/2: epoch 2/2" in log  # the model's ensemble parameter reaches traincnn
     for path in outputs.values():
         assert path.exists() and path.stat().st_size > 0, path
