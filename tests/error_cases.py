@@ -1708,27 +1708,6 @@ def classes_at_the_given_limits(params: Dict[str, object]) -> None:
     assert len(np.unique(expected.compressed())) >= 2
 
 
-def one_granit_and_its_two_contacts(params: Dict[str, object]) -> None:
-    """One granite band (and schist), and contacts only where granite meets schist: the contact distance equals
-    shapely's distance to the strips' boundaries at 5 and 7.5 km, not at 2.5 km between 'granit' and 'GRANİT'."""
-    import rasterio
-    from shapely.geometry import LineString, MultiLineString, Point
-
-    with rasterio.open(str(params["OUTPUT"])) as src:
-        names = list(src.descriptions)
-        values, (x, y) = src.read(names.index("lithology_turkish:contact_distance_m") + 1), _cell_centres(src)
-        granite = src.read(names.index("lithology_turkish:granit") + 1)
-    assert [n for n in names if n.startswith("lithology_turkish:")] == [
-        "lithology_turkish:granit",
-        "lithology_turkish:şist",
-        "lithology_turkish:contact_distance_m",
-    ], names
-    assert granite[:, :20].min() == 1 and granite[:, 20:30].max() == 0 and granite[:, 30:].min() == 1
-    contacts = MultiLineString([LineString([(X0 + a, Y0), (X0 + a, Y0 + 10_000)]) for a in (5000, 7500)])
-    expected = np.vectorize(lambda px, py: contacts.distance(Point(px, py)))(x, y)
-    np.testing.assert_allclose(values, expected, atol=0.01)
-
-
 def barren_points_labelled_barren(params: Dict[str, object]) -> None:
     """Pseudolabel's label raster holds 0 (barren) at the four points whose flag says no, 1 at the three deposits:
     the cells under them read with rasterio."""
@@ -5341,26 +5320,27 @@ CASES += [
 # previous outputs are kept. Check the folder's permissions and free space.", advice beside the point
 
 
-def _one_granite_and_its_two_contacts(params: Dict[str, object]) -> None:
-    """One granite band (and schist), and contacts only where granite meets schist: the contact distance equals
-    shapely's distance to the strips' boundaries at 5 and 7.5 km, not at 2.5 km between 'granite' and 'Granite '."""
-    import rasterio
-    from shapely.geometry import LineString, MultiLineString, Point
+def one_granite_and_its_two_contacts(layer: str, granite: str, schist: str) -> Callable[[Dict[str, object]], None]:
+    """A check that ``layer`` gave one granite band (``granite``, however spelt) and ``schist``, and contacts only
+    where they meet: the contact distance equals shapely's distance to the strips' boundaries at 5 and 7.5 km, not
+    at 2.5 km between two spellings of the granite (over the west 5 km and the east 2.5 km, schist between)."""
 
-    with rasterio.open(str(params["OUTPUT"])) as src:
-        names = list(src.descriptions)
-        values, (x, y) = src.read(names.index("lithology_cases:contact_distance_m") + 1), _cell_centres(src)
-        granite = src.read(names.index("lithology_cases:granite") + 1)
-    assert [n for n in names if n.startswith("lithology_cases:")] == [
-        "lithology_cases:granite",
-        "lithology_cases:schist",
-        "lithology_cases:contact_distance_m",
-    ], names
-    # granite ('granite', 'Granite ') over the west 5 km and the east 2.5 km, schist between
-    assert granite[:, :20].min() == 1 and granite[:, 20:30].max() == 0 and granite[:, 30:].min() == 1
-    contacts = MultiLineString([LineString([(X0 + a, Y0), (X0 + a, Y0 + 10_000)]) for a in (5000, 7500)])
-    expected = np.vectorize(lambda px, py: contacts.distance(Point(px, py)))(x, y)
-    np.testing.assert_allclose(values, expected, atol=0.01)
+    def check(params: Dict[str, object]) -> None:
+        import rasterio
+        from shapely.geometry import LineString, MultiLineString, Point
+
+        with rasterio.open(str(params["OUTPUT"])) as src:
+            names = list(src.descriptions)
+            values, (x, y) = src.read(names.index(f"{layer}:contact_distance_m") + 1), _cell_centres(src)
+            band = src.read(names.index(f"{layer}:{granite}") + 1)
+        expected_names = [f"{layer}:{granite}", f"{layer}:{schist}", f"{layer}:contact_distance_m"]
+        assert [n for n in names if n.startswith(f"{layer}:")] == expected_names, names
+        assert band[:, :20].min() == 1 and band[:, 20:30].max() == 0 and band[:, 30:].min() == 1
+        contacts = MultiLineString([LineString([(X0 + a, Y0), (X0 + a, Y0 + 10_000)]) for a in (5000, 7500)])
+        expected = np.vectorize(lambda px, py: contacts.distance(Point(px, py)))(x, y)
+        np.testing.assert_allclose(values, expected, atol=0.01)
+
+    return check
 
 
 CASES += [
@@ -5370,7 +5350,7 @@ CASES += [
         _set(POLYGONS="lithology_cases"),
         warning=r"CLASS_FIELD: 'granite' and 'Granite' in 'rock' of 'lithology_cases' differ only in capitals: read as "
         r"one class, 'granite' \(one band, no contact between them\)\.",
-        check=_one_granite_and_its_two_contacts,
+        check=one_granite_and_its_two_contacts("lithology_cases", "granite", "schist"),
     ),  # before: bands 'granite' and 'Granite', and a contact at 2.5 km between them: distances to a boundary that is
     # no contact
 ]
@@ -5979,7 +5959,7 @@ CASES += [
         _set(POLYGONS="lithology_turkish", CLASS_FIELD="kaya"),
         warning=r"CLASS_FIELD: 'granit' and 'GRANİT' in 'kaya' of 'lithology_turkish' differ only in capitals: read as "
         r"one class, 'granit' \(one band, no contact between them\)\.",
-        check=one_granit_and_its_two_contacts,
+        check=one_granite_and_its_two_contacts("lithology_turkish", "granit", "şist"),
     ),  # before: bands 'granit' and 'GRANİT', and a contact at 2.5 km between them ('İ'.casefold() is not 'i')
     *[
         Case(
@@ -6039,6 +6019,6 @@ CASES += [
         "classes separated by a full-width semicolon",
         "evidence",
         _set(POLYGONS="lithology_turkish", CLASS_FIELD="kaya", CLASSES="granit；şist"),
-        check=one_granit_and_its_two_contacts,
+        check=one_granite_and_its_two_contacts("lithology_turkish", "granit", "şist"),
     ),  # before: "CLASSES: 'granit；şist' not found in field 'kaya'; its values include 'granit' (3); 'şist' (1)."
 ]
