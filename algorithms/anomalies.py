@@ -7,7 +7,6 @@ import os
 import re
 from typing import Sequence
 
-import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsPalettedRasterRenderer,
@@ -594,8 +593,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         for t in result.thresholds:
             levels = ", ".join(f"{n} {v:.4g}" for n, v in zip(LEVEL_NAMES, t.levels))
             feedback.pushInfo(f"{t.name}: {levels} ({t.detail})")
-        for t, values in zip(result.thresholds, list(raster.bands) + [result.index]):
-            broad = broad_weak_level_warning(values if mask is None else np.where(mask, values, np.nan), t)
+        for t, classes in zip(result.thresholds, result.classes):
+            broad = broad_weak_level_warning(classes, t)
             if broad:
                 feedback.pushWarning(broad)
         if index_method == "pca":

@@ -20,6 +20,7 @@ from qgis.core import (
 )
 
 from ..common import tr
+from ..core.labels.classes import latin_i
 
 #: the two descriptions MASK has in the dialogs (kept as they were: the interpolation and evidence algorithms speak
 #: of masking, the learning and evaluation ones of the study area)
@@ -37,7 +38,7 @@ DEVICES = ["auto", "cpu", "cuda"]
 def _folded(text: str) -> str:
     """``text`` as options are compared: white space folded, one space after each comma, any case, the Turkish
     dotted capital and dotless small i as I and i ('KRİGİNG' as a Turkish keyboard writes KRIGING in capitals)."""
-    text = text.replace("\u0130", "I").replace("\u0131", "i")
+    text = latin_i(text)
     return re.sub(r"\s*,\s*", ", ", " ".join(text.split())).casefold()
 
 

@@ -323,15 +323,15 @@ BROAD_WEAK_SHARE = 0.30
 ONE_POPULATION_METHODS = ("mean_sd", "median_mad")
 
 
-def broad_weak_level_warning(values: np.ndarray, thresholds: Thresholds) -> str:
-    """A warning when ``thresholds``' weak level, by a method that assumes one population, classes more than
-    :data:`BROAD_WEAK_SHARE` of the valid ``values`` anomalous (values in two populations: two rock types or
-    surveys); '' otherwise."""
+def broad_weak_level_warning(classes: np.ndarray, thresholds: Thresholds) -> str:
+    """A warning when ``thresholds``' weak level, by a method that assumes one population, puts more than
+    :data:`BROAD_WEAK_SHARE` of the valid cells of ``classes`` (the band :func:`classify` made with those levels)
+    in a weak class or above (values in two populations: two rock types or surveys); '' otherwise."""
     weak = float(thresholds.levels[0])
     if thresholds.method not in ONE_POPULATION_METHODS or not np.isfinite(weak):
         return ""
-    x = _finite(values)
-    share = float(np.count_nonzero(x >= weak)) / max(x.size, 1)
+    valid = classes != CLASS_NODATA
+    share = float(np.count_nonzero(valid & (classes >= 1))) / max(int(np.count_nonzero(valid)), 1)
     if share <= BROAD_WEAK_SHARE:
         return ""
     return (

@@ -44,14 +44,21 @@ def stamps_of(files: Sequence[Tuple[str, str]]) -> Stamps:
     return tuple(seen.values())
 
 
+def file_stamp(path: str) -> Optional[Tuple[int, int]]:
+    """(size, modification time in ns) of a file on disk; None where there is none (a file gone, or a GDAL path
+    such as ``/vsimem/`` or ``/vsizip/`` that ``os.stat`` cannot see)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
 def check_unchanged(stamps: Optional[Stamps]) -> None:
     """Raise :class:`InputError` naming the parameter if a file is not the one stamped when the run started."""
     for path, size, mtime, parameter in stamps or ():
-        try:
-            now: Optional[Tuple[str, int, int]] = _stamp(path)
-        except OSError:
-            now = None
-        if now is None or now[1:] != (size, mtime):
+        now = file_stamp(path)
+        if now != (size, mtime):
             what = "moved, renamed or deleted" if now is None else "replaced or written again"
             raise InputError(
                 f"'{path}' was {what} while the run read it (it is read tile by tile, and it is no longer the file "

@@ -11,6 +11,7 @@ import numpy as np
 from ..callbacks import CancelCallback
 from ..errors import Cancelled, InputError
 from ..grid import GridSpec
+from ..labels.classes import latin_i
 from .bands import BandSpec, band_name, clean_label
 from .geometry import SPACING_CELLS, SegmentIndex, distance_window, segments_of
 
@@ -48,7 +49,7 @@ def one_spelling(labels: Sequence[Optional[str]]) -> Tuple[List[Optional[str]], 
 def class_key(label: str) -> str:
     """What two spellings of one class share: composed Unicode, case folded, the Turkish dotted capital and dotless
     small i read as I and i ('GRANİT' as a Turkish map writes GRANIT: 'İ'.casefold() is i and a combining dot)."""
-    return unicodedata.normalize("NFC", label).replace("\u0130", "I").replace("\u0131", "i").casefold()
+    return latin_i(unicodedata.normalize("NFC", label)).casefold()
 
 
 def choose_classes(

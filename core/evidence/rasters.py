@@ -3,13 +3,13 @@ warper (``rasterio.warp.reproject``), reprojecting when the CRS differs, window 
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from ..callbacks import CancelCallback, check_cancelled
+from ..distributed.tasks import check_unchanged, file_stamp
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
@@ -82,7 +82,7 @@ class RasterEvidence:
         src = self._dataset()
         # the file as opened here: a worker that opens it again (Dask) checks it is still this file, or the stack
         # would hold tiles of a file written again meanwhile beside tiles of the one checked
-        self._stamp = _file_stamp(path)
+        self._stamp = file_stamp(path)
         #: the CRS the file is read in when it has none of its own (one set on the layer in QGIS), else None
         self.assigned_crs_wkt = assigned_crs_wkt if src.crs is None and assigned_crs_wkt else None
         if src.crs is None and grid.crs_wkt and not self.assigned_crs_wkt:
@@ -113,8 +113,6 @@ class RasterEvidence:
             import rasterio
 
             if self._stamp is not None:
-                from ..distributed.tasks import check_unchanged
-
                 check_unchanged(((self.path, *self._stamp, self.parameter),))
 
             with no_gdal_sidecars():
@@ -193,13 +191,3 @@ class RasterEvidence:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
-
-
-def _file_stamp(path: str) -> Optional[Tuple[int, int]]:
-    """(size, modification time in ns) of a file on disk; None for what ``os.stat`` cannot see (``/vsimem/``,
-    ``/vsizip/`` paths)."""
-    try:
-        info = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return info.st_size, info.st_mtime_ns

@@ -49,11 +49,16 @@ BARREN_WORDS = (
 TRUE_FLAGS = ("t", "true", "y", "yes")
 
 
+def latin_i(text: str) -> str:
+    """``text`` with the Turkish dotted capital İ and dotless small ı as I and i, so that words compare alike in
+    any case ('KRİGİNG' as a Turkish keyboard types KRIGING; 'İ'.casefold() is i and a combining dot)."""
+    return text.replace("\u0130", "I").replace("\u0131", "i")
+
+
 def _folded(word: str) -> str:
     """A class word as it is compared with the barren words: composed Unicode ('não' typed as n, a, combining
-    tilde, o is 'não'), lower case, the Turkish dotted capital and dotless small i as I and i ('HAYIR' and
-    'hayır' are one word, 'hayir')."""
-    return unicodedata.normalize("NFC", word).replace("\u0130", "I").replace("\u0131", "i").lower()
+    tilde, o is 'não'), lower case, the Turkish İ and ı as I and i ('HAYIR' and 'hayır' are one word, 'hayir')."""
+    return latin_i(unicodedata.normalize("NFC", word)).lower()
 
 
 def _point_decimal(text: str) -> str:

@@ -10,16 +10,18 @@ def test_a_one_population_level_over_two_populations_is_flagged_with_the_share_c
     MAD put the weak level inside the upper population, which they then class anomalous; the warning gives the share
     numpy counts at or above the level. One population (the same values' lower part alone) draws no warning, nor
     the percentile and C-A methods on the two."""
-    from geochem_prospector.core.anomalies.thresholds import broad_weak_level_warning, compute_thresholds
+    from geochem_prospector.core.anomalies.thresholds import broad_weak_level_warning, classify, compute_thresholds
 
     rng = np.random.default_rng(5)
     two = 10 ** np.concatenate([rng.normal(1.0, 0.15, 6000), rng.normal(2.5, 0.15, 4000)])
     t = compute_thresholds(two, "Cu", method)
     share = np.count_nonzero(two >= t.levels[0]) / two.size  # the reference: a plain count
-    said = broad_weak_level_warning(two, t)
+    said = broad_weak_level_warning(classify(two, t.levels), t)
     assert share > 0.3 and said.startswith(f"METHOD: the weak level of 'Cu' ({t.levels[0]:.4g}; ")
     assert f"classes {100 * share:.0f} % of its cells anomalous" in said and "METHOD ca" in said
     one = two[:6000]
-    assert broad_weak_level_warning(one, compute_thresholds(one, "Cu", method)) == ""
+    t_one = compute_thresholds(one, "Cu", method)
+    assert broad_weak_level_warning(classify(one, t_one.levels), t_one) == ""
     for other in ("percentile", "ca"):
-        assert broad_weak_level_warning(two, compute_thresholds(two, "Cu", other)) == ""
+        t_other = compute_thresholds(two, "Cu", other)
+        assert broad_weak_level_warning(classify(two, t_other.levels), t_other) == ""
