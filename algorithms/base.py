@@ -31,8 +31,8 @@ from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
-from ..core.callbacks import check_cancelled
-from ..core.errors import Cancelled, ProspectorError
+from ..core.callbacks import check_cancelled, termination_as_cancel
+from ..core.errors import Cancelled, ProspectorError, Terminated
 from ..core.grid import check_memory
 from ..core.io.destinations import (
     RASTER_EXTENSIONS,
@@ -338,6 +338,20 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return super().prepareAlgorithm(parameters, context, feedback)
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
+        # qgis_process asked to end (SIGTERM, a closed terminal): clean up as on a cancel, then end as asked
+        with termination_as_cancel():
+            try:
+                return self.process_guarded(parameters, context, feedback)
+            except Terminated as stop:
+                feedback.reportError(
+                    f"Stopped by {stop} (the process was asked to end): no output was written, and this run's "
+                    "temporary files were removed.",
+                    True,
+                )
+                raise QgsProcessingException(f"Stopped by {stop}: no output was written.") from None
+
+    def process_guarded(self, parameters, context, feedback) -> Dict[str, Any]:
+        """processAlgorithm's body: every expected failure becomes one clear QgsProcessingException."""
         self._run_token, self._loaded = uuid.uuid4().hex, 0  # the layers this run loads are placed together
         try:
             parameters = with_option_numbers(self.parameterDefinitions(), parameters)  # 'kriging' for METHOD=1

@@ -30,3 +30,9 @@ class ModelFileError(ProspectorError):
 
 class Cancelled(Exception):
     """Raised inside core loops when the caller's ``is_cancelled()`` returns True."""
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when the process is asked to end (SIGTERM, SIGHUP) inside
+    :func:`~.callbacks.termination_as_cancel`; a ``BaseException`` like ``KeyboardInterrupt``, so that no
+    ``except Exception`` on the way swallows it, while every clean-up (``finally``, ``with``) runs."""

@@ -1,8 +1,11 @@
 """What a user types on the command line: ``qgis_process help`` prints an algorithm's help as plain text (escaped
-for the dialogs' HTML there, '<layer>' must read as written on a terminal), and option lists take words."""
+for the dialogs' HTML there, '<layer>' must read as written on a terminal), option lists take words, and a run
+asked to end (``kill``, a service manager's SIGTERM) takes its temporary files with it."""
 
 import os
+import signal
 import subprocess
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
@@ -51,3 +54,27 @@ def test_an_option_given_by_words_runs_as_its_number(qgis_process, tmp_path):
     code, _, log = qgis_process("prospector:evaluate", _evaluate("sideways", tmp_path))
     assert code != 0 and "DIRECTION: choose one of 0 (Automatic" in log and "(got 'sideways')" in log
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_run_asked_to_end_removes_its_temporaries_and_keeps_the_old_output(qgis_process_env, tmp_path):
+    """SIGTERM while interpolate writes its 9 MB raster: before, the process died at once and left the temporary
+    (a hidden ``.partial-*`` file of the raster's size) until a later run wrote into that folder."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "cu.tif").write_bytes(b"the earlier run's raster")
+    args = ["qgis_process.bin", "run", "prospector:interpolate", "--", f"OUTPUT={folder / 'cu.tif'}"]
+    args += [f"INPUT={os.path.join(SAMPLES, 'till_geochemistry.gpkg')}", "PIXEL_SIZE=50"]
+    args += [f"FIELDS={name}" for name in ("Cu", "Fe", "Th")]
+    run = subprocess.Popen(args, env=dict(qgis_process_env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while run.poll() is None and time.monotonic() < deadline:
+        # the raster is being written (not the probe of the folder's permissions, ``.partial-*.probe``)
+        if any(name.startswith(".partial-") and name.endswith(".tif") for name in os.listdir(folder)):
+            run.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.005)
+    log = run.communicate(timeout=300)[0].decode(errors="replace")
+    assert run.returncode == -signal.SIGTERM, log[-2000:]  # it still ends by the signal, as asked
+    assert "Stopped by SIGTERM" in log and "no output was written" in log and "Traceback" not in log
+    assert sorted(os.listdir(folder)) == ["cu.tif"]
+    assert (folder / "cu.tif").read_bytes() == b"the earlier run's raster"

@@ -1,0 +1,102 @@
+"""A process asked to end (SIGTERM, SIGHUP) inside ``termination_as_cancel`` cleans up first, then ends as asked."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+from geochem_prospector.core.callbacks import termination_as_cancel
+
+REPO_PLUGINS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build")
+
+# a run writing an output through atomic_output, which asks for its own end half-way through the write
+CHILD = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    from geochem_prospector.core.callbacks import termination_as_cancel
+    from geochem_prospector.core.io.outputs import atomic_output
+
+    path, number, marker = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    with termination_as_cancel():
+        try:
+            with atomic_output(path, verify=lambda tmp: None) as tmp:
+                with open(tmp, "w") as out:
+                    out.write("half of the new file")
+                    out.flush()
+                    os.kill(os.getpid(), number)
+                    for _ in range(500):  # the handler raises at the next bytecode; never reaches the end
+                        time.sleep(0.01)
+                    out.write(" and the rest")
+        finally:
+            with open(marker, "w") as done:
+                done.write("clean-up ran")
+    print("the run went on")
+    """
+)
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_a_terminated_run_removes_its_temporary_keeps_the_old_file_and_ends_by_the_signal(tmp_path, name):
+    number = int(getattr(signal, name))
+    output = tmp_path / "out" / "map.txt"
+    output.parent.mkdir()
+    output.write_text("the earlier run's file")
+    marker = tmp_path / "marker.txt"
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO_PLUGINS, "plugins"))
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(output), str(number), str(marker)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == -number, proc.stderr  # ended by the signal itself, as without the handler
+    assert "the run went on" not in proc.stdout
+    assert marker.read_text() == "clean-up ran"
+    assert sorted(os.listdir(output.parent)) == ["map.txt"]  # no .partial-* temporary left
+    assert output.read_text() == "the earlier run's file"
+
+
+def test_a_signal_the_application_handles_itself_is_left_to_it():
+    def own_handler(_number, _frame):
+        pass
+
+    before = signal.signal(signal.SIGTERM, own_handler)
+    try:
+        with termination_as_cancel() as request:
+            assert signal.getsignal(signal.SIGTERM) is own_handler
+            os.kill(os.getpid(), signal.SIGTERM)  # the application's handler takes it: no Terminated
+        assert not request.received
+        assert signal.getsignal(signal.SIGTERM) is own_handler
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_a_run_on_a_worker_thread_installs_nothing():
+    seen = {}
+
+    def run():
+        with termination_as_cancel() as request:
+            seen["handler"] = signal.getsignal(signal.SIGTERM)
+            seen["received"] = request.received
+
+    before = signal.getsignal(signal.SIGTERM)
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert seen == {"handler": before, "received": False}
+
+
+def test_without_a_signal_the_default_action_is_restored():
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        pytest.skip("the test runner handles SIGTERM itself")
+    with termination_as_cancel() as request:
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    assert not request.received
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
