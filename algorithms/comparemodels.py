@@ -105,14 +105,15 @@ class CompareModelsAlgorithm(LabelReading):
             "held-out AUC; within 0.01 of it, the simpler one wins (best band, weights of evidence, logistic "
             "regression, random forest, gradient boosting, CNN). OUTPUT_MODEL (optional): the recommended learner "
             "retrained on labels from all deposits, for 'Predict prospectivity' (none when the best band wins).\n\n"
-            "CNN_MODES compares the CNN's training modes side by side on the same folds, each as a learner: the "
-            "default (labelled cells), positive-unlabelled (with CLASS_PRIOR), masked-band pre-training "
+            "CNN_MODES compares the CNN's training modes side by side on the same folds, each as a learner: "
+            "positive-unlabelled (with CLASS_PRIOR; the default, as in 'Train CNN'), labelled cells, masked-band "
+            "pre-training "
             "(PRETRAIN_EPOCHS), a coarse second view (COARSE_VIEW), normal scores (INPUT_TRANSFORM quantile) and the "
             "per-cell network (PATCH_SIZE 1: does context pay on your deposits?), and that per-cell network "
             "distilled from gradient boosting (TEACHER: the fold's gradient boosting scores every valid cell and "
             "the network also learns those log-odds, all EPOCHS run, 3 x LEARNING_RATE; it inherits the "
-            "teacher's view and lost to the plain per-cell network on the Lapland deposits), as in 'Train CNN'; each variant's "
-            "paired difference against the default CNN is reported too. A tie goes to the simpler mode (the "
+            "teacher's view and lost to the plain per-cell network on the Lapland deposits), as in 'Train CNN'; with "
+            "labelled cells among them, each variant's paired difference against that CNN is reported too. A tie goes to the simpler mode (the "
             "per-cell network first, then in the order listed).\n\n"
             "LABELS (optional): a label raster, e.g. from 'Pseudo-labels', that every fold learns from instead of "
             "labels made from its deposits; its labelled cells within CLUSTER_DISTANCE of each fold's held-out "
@@ -216,7 +217,7 @@ class CompareModelsAlgorithm(LabelReading):
                 self.tr("CNN training modes, each compared as a learner"),
                 [self.tr(TITLES[m]) for m in CNN_MODES],
                 allowMultiple=True,
-                defaultValue=[0],
+                defaultValue=[CNN_MODES.index("cnn_pu")],  # what 'Train CNN' trains by default
             )
         )
         for param in (
@@ -309,7 +310,7 @@ class CompareModelsAlgorithm(LabelReading):
             "seed": classic["seed"],
             "device": "cpu",
         }
-        modes = [CNN_MODES[i] for i in self.parameterAsEnums(parameters, self.CNN_MODES, context)] or ["cnn"]
+        modes = [CNN_MODES[i] for i in self.parameterAsEnums(parameters, self.CNN_MODES, context)] or ["cnn_pu"]
         cnn_modes = {
             m: cnn_mode_settings(
                 m,

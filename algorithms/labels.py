@@ -55,6 +55,8 @@ class LabelReading(ProspectorAlgorithm):
     LABEL_FIELD = "LABEL_FIELD"
     #: the points labelled mineralised in training ({"mineralised_points": record}), set as the labels are read
     mineralised_points: Dict[str, Any] = {}
+    #: the words the label classes were read from ({1: 'Au', ...}; empty for a label raster), set as labels are read
+    label_class_names: Dict[int, str] = {}
 
     def _labels(self, parameters, context, feedback, grid) -> np.ndarray:
         """The label raster on the evidence grid: from a raster (nearest cell) or from points with a class field."""
@@ -74,6 +76,7 @@ class LabelReading(ProspectorAlgorithm):
                     "0 barren, nodata unlabelled) or points with a class field (LABEL_FIELD)."
                 )
             labels = data.bands[0].astype(np.float64)
+            self.label_class_names = {}
             require_classes(labels, layer.name())
             warn_if_regridded(label_paths, label_names, labels, grid, feedback)
             self._record_label_raster_points(label_paths[0])
@@ -118,6 +121,7 @@ class LabelReading(ProspectorAlgorithm):
             raw[0], fields[0], source.sourceName(), self.LABEL_FIELD, input_file(parameters, self.LABELS, context)
         )
         classes, class_names, usable = class_ids(raw[0])
+        self.label_class_names = dict(class_names)
         if usable.any():
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
         rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])

@@ -2788,6 +2788,13 @@ CASES: List[Case] = [
         "empty label raster (all nodata)",
         "traincnn",
         _set(LABELS="allnodata"),
+        error=r"^LABELS: positive-unlabelled training needs at least two cells labelled 1 \(mineralised\) with "
+        r"evidence values \(found 0\)\. Check that LABELS marks deposits with 1",
+    ),
+    Case(
+        "empty label raster (all nodata), labelled-cell training",
+        "traincnn",
+        _set(LABELS="allnodata", TRAINING=0),
         error=r"^LABELS: at least two classes are needed .*found \[\] in 0 cells",
     ),
     Case(
@@ -3593,9 +3600,17 @@ CASES += [
         for alg in ("traincnn", "trainmodel")
     ],
     Case(
-        "labels without a barren class (deposit types)",
+        "labels without a barren class (deposit types), positive-unlabelled training",
         "traincnn",
         _set(LABELS="labels_deposit_types", LABEL_FIELD="kind"),
+        warning=r"LABELS: positive-unlabelled training learns the cells labelled 1 \('Au'\) \(\d+\) as deposits and "
+        r"counts the other mineralised classes as unlabelled ground \(2 \('Cu'\): \d+ cell\(s\)\)\. To train on "
+        r"every deposit, label them all 1",
+    ),
+    Case(
+        "labels without a barren class (deposit types)",
+        "traincnn",
+        _set(LABELS="labels_deposit_types", LABEL_FIELD="kind", TRAINING=0),
         warning=r"LABELS: no cell is labelled barren \(0\); the classes are \[1, 2\], so the map is the probability "
         r"of class 1 against the other mineralised classes, not against barren ground\.",
     ),
@@ -4627,7 +4642,7 @@ CASES += [
     Case(
         "class prior without positive-unlabelled training",
         "traincnn",
-        _set(CLASS_PRIOR=0.3),
+        _set(CLASS_PRIOR=0.3, TRAINING=0),
         warning=r"CLASS_PRIOR \(0\.3\) is not read with TRAINING 'Labelled cells \(cross-entropy\)', so this run "
         r"ignores it\.",
     ),  # before: ignored without a word

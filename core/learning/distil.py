@@ -51,8 +51,8 @@ def check_teacher(teacher: str, n_classes: int, positive_unlabelled: bool) -> No
         return
     if positive_unlabelled:
         raise InputError(
-            "a teacher learns from barren and mineralised labels, which positive-unlabelled training (TRAINING pu) "
-            "does not have; use TRAINING pseudolabels, or TEACHER none.",
+            "a teacher learns from barren and mineralised labels, which positive-unlabelled training (TRAINING pu, "
+            "the default) does not have; set TRAINING to 'labelled cells' (0), or TEACHER none.",
             "TEACHER",
         )
     if n_classes != 2:

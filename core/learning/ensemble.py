@@ -423,7 +423,7 @@ def validation_metrics(
             math.nan,
             math.nan,
             int(y_val.size),
-            "positive-unlabelled training has no barren cells to fit on: T = 1",
+            "positive-unlabelled training has no barren cells to fit a temperature on",
         )
     val_prob = np.exp(combine_logits(logits, Calibration(COMBINE_LOGITS, fit.temperature)))
     val_loss, val_acc = weighted_loss_accuracy(val_prob, y_val, data.class_weights)

@@ -313,7 +313,9 @@ class PatchCNN:
                     + ", ".join(f"{n} ({s:.0%})" for n, s in zip(names, used) if s > 0)
                     + f"; {int(np.sum(used == 0))} of {len(names)} bands unused"
                 )
-        if log:
+        if log and math.isnan(temperature.nll_at_1):  # not fitted (positive-unlabelled): no likelihood to quote
+            log(f"calibration: the networks' mean logits, T = {temperature.temperature:.4g} ({temperature.note})")
+        elif log:
             log(
                 f"calibration: the networks' mean logits divided by T = {temperature.temperature:.4g} "
                 f"({temperature.note}; validation NLL {temperature.nll_at_1:.4f} at T = 1, "

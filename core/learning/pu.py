@@ -15,7 +15,7 @@ ascent with factor ``gamma``), Kiryo et al.'s Algorithm 1 (beta = 0, gamma = 1 a
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional
 
 import numpy as np
 import torch
@@ -86,11 +86,36 @@ def check_pu_cells(n_positive: int, n_candidates: int) -> None:
     if n_positive < 2:
         raise InputError(
             f"positive-unlabelled training needs at least two cells labelled 1 (mineralised) with evidence values "
-            f"(found {n_positive}).",
+            f"(found {n_positive}). Check that LABELS marks deposits with 1 (or a word such as 'mineralised') "
+            "where the evidence rasters have values, or train with TRAINING 'labelled cells' on barren and "
+            "mineralised labels.",
             "LABELS",
         )
     if n_candidates == 0:
         raise InputError("every valid cell is labelled positive: there is nothing unlabelled to learn from.", "LABELS")
+
+
+def other_classes_warning(values: np.ndarray, class_names: Optional[Dict[int, str]] = None) -> Optional[str]:
+    """The warning for labels of mineralised classes other than 1 (deposit types as classes 1, 2, ...), which
+    positive-unlabelled training counts as unlabelled ground; None when there are none. ``values``: the label
+    values of the labelled cells (NaN: unlabelled), ``class_names``: the words they were read from, if any."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    others, counts = np.unique(finite[finite >= 2], return_counts=True)
+    if others.size == 0:
+        return None
+    names = class_names or {}
+
+    def named(value: float) -> str:
+        word = names.get(int(value))
+        return f"{int(value)} ('{word}')" if word else f"{int(value)}"
+
+    listed = ", ".join(f"{named(v)}: {int(n):,} cell(s)" for v, n in zip(others, counts))
+    return (
+        f"LABELS: positive-unlabelled training learns the cells labelled {named(1)} ({int(np.sum(finite == 1)):,}) "
+        f"as deposits and counts the other mineralised classes as unlabelled ground ({listed}). To train on every "
+        "deposit, label them all 1; to tell the classes apart, train with TRAINING 'labelled cells'."
+    )
 
 
 def default_prior(n_positive: int, n_valid: int) -> float:

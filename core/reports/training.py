@@ -71,6 +71,11 @@ NOT_MAP_SKILL = (
 )
 
 
+def _is_pu(metadata: Mapping[str, Any]) -> bool:
+    """Whether the model was trained positive-unlabelled (TRAINING pu)."""
+    return dict(metadata.get("settings", {}) or {}).get("training") == "pu"
+
+
 def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Prospector: CNN training") -> str:
     """The full report for a trained model's metadata (as stored in the model file)."""
     history: List[Dict[str, float]] = list(metadata.get("history", []))
@@ -102,12 +107,15 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     )
     best_epochs = ", ".join(str(m.get("best_epoch")) for m in members) if members else metrics.get("best_epoch")
     epochs_run = ", ".join(str(m.get("epochs_run")) for m in members) if members else metrics.get("epochs_run")
+    # positive-unlabelled: the validation cells are positives and unlabelled cells, and unlabelled is not barren
+    against = " (positive cells against unlabelled ones)" if _is_pu(metadata) else ""
+    counted = " (unlabelled cells counted as barren)" if against else ""
     rows = [
-        ("Validation ROC AUC", _fmt(metrics.get("validation_roc_auc"))),
-        ("Validation accuracy", _fmt(metrics.get("validation_accuracy"))),
+        ("Validation ROC AUC" + against, _fmt(metrics.get("validation_roc_auc"))),
+        ("Validation accuracy" + counted, _fmt(metrics.get("validation_accuracy"))),
         ("Accuracy of calling every validation cell the commonest class (for comparison)", _fmt(majority)),
-        ("Validation balanced accuracy", _fmt(metrics.get("validation_balanced_accuracy"))),
-        ("Validation loss", _fmt(metrics.get("validation_loss"))),
+        ("Validation balanced accuracy" + counted, _fmt(metrics.get("validation_balanced_accuracy"))),
+        ("Validation loss" + (" (non-negative PU risk)" if against else ""), _fmt(metrics.get("validation_loss"))),
         ("Networks in the ensemble", max(1, len(members))),
         ("Best epoch (weights kept)" + (", per network" if len(members) > 1 else ""), best_epochs),
         ("Epochs run" + (", per network" if len(members) > 1 else ""), epochs_run),
@@ -123,6 +131,8 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
              f"{_fmt(calibration.get('validation_nll'))}"),
             ("Temperature fit", html.escape(str(calibration.get("note", "")))),
         ]  # fmt: skip
+        if calibration.get("validation_nll_at_1") is None:  # not fitted (positive-unlabelled): no NLL to give
+            rows = [row for row in rows if not row[0].startswith("Validation NLL")]
     settings_used = dict(metadata.get("settings", {}))
     if settings_used.get("teacher", "none") != "none":
         rows.append(("Teacher (distillation)", html.escape(_teacher(settings_used))))

@@ -80,10 +80,11 @@ def test_prospectivity_workflow_model(qgis_process, tmp_path, geology):
     metrics = {row["name"]: row["value"] for row in rows if row.get("kind") == "metric"}
     assert 0.0 <= float(metrics["auc"]) <= 1.0, metrics
     assert int(float(metrics["deposits_used"])) == int(south.sum())
-    # the comparison step: every learner, the CNN and the best band, on 2 folds of the training deposits only
+    # the comparison step: every learner, the CNN as traincnn trains it (positive-unlabelled) and the best band, on 2
+    # folds of the training deposits only
     with open(outputs["comparemodels:comparison_table"], newline="", encoding="utf-8") as handle:
         compared = list(csv.DictReader(handle))
-    learners = {"best band", "woe", "logistic", "random_forest", "gradient_boosting", "cnn"}
+    learners = {"best band", "woe", "logistic", "random_forest", "gradient_boosting", "cnn_pu"}
     assert {row["learner"] for row in compared} == learners
     pooled = {row["learner"]: row for row in compared if row["fold"] == "all"}
     assert [row["recommended"] for row in pooled.values()].count("yes") == 1

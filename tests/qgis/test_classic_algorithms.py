@@ -176,7 +176,7 @@ def test_comparemodels_report_table_and_winner(run_algorithm, data, tmp_path):
 
     deposits_layer(data, tmp_path)
     params = compare_params(
-        data, tmp_path, LEARNERS=[2, 3], N_ESTIMATORS=10, EPOCHS=2, ITERATIONS=100,
+        data, tmp_path, LEARNERS=[2, 3], N_ESTIMATORS=10, EPOCHS=2, ITERATIONS=100, CNN_MODES=[0],
         OUTPUT_MODEL=str(tmp_path / "winner.pt"),
     )  # fmt: skip
     result = run_algorithm("prospector:comparemodels", params)

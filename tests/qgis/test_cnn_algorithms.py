@@ -225,7 +225,7 @@ def test_teacher_and_band_sparsity_are_selected_and_stored_by_name(run_algorithm
     used in the metrics); the log says what the teacher learnt from and which strength was chosen."""
     from geochem_prospector.core.learning.sparsity import SPARSITY_GRID
 
-    extra = {"TEACHER": 2, "DISTIL_TARGET": 1, "DISTIL_WEIGHT": 2.0, "BAND_SPARSITY": -1.0}
+    extra = {"TRAINING": 0, "TEACHER": 2, "DISTIL_TARGET": 1, "DISTIL_WEIGHT": 2.0, "BAND_SPARSITY": -1.0}
     result = run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, "distil", **extra))
     model = PatchCNN.load(result["OUTPUT_MODEL"])
     settings = model.metadata_["settings"]

@@ -192,7 +192,7 @@ def test_comparemodels_retrained_model_records_the_deposits_it_learnt_from(label
     result = run_algorithm(
         "prospector:comparemodels",
         {"INPUT_RASTERS": [raster], "DEPOSITS": deposits, "LEARNERS": [0], "FOLDS": 3, "CLUSTER_DISTANCE": 300,
-         "PATCH_SIZE": 5, "EPOCHS": 1, "ENSEMBLE": 1, "ITERATIONS": 20,
+         "PATCH_SIZE": 5, "EPOCHS": 1, "ENSEMBLE": 1, "ITERATIONS": 20, "CNN_MODES": [0],
          "OUTPUT_REPORT": str(tmp_path / "compare.html"), "OUTPUT_TABLE": str(tmp_path / "compare.csv"),
          "OUTPUT_MODEL": str(tmp_path / "best.pt"),
          "LABELS": _pseudolabels(run_algorithm, raster, deposits, tmp_path) if labels == "label raster" else None},

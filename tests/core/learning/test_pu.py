@@ -94,3 +94,22 @@ def test_pu_settings_are_checked():
     none[3, 3] = 1
     with pytest.raises(InputError, match="^LABELS: positive-unlabelled training needs at least two"):
         PatchCNN(**{**SMALL, "training": "pu"}).fit(bands, none)
+
+
+def test_other_mineralised_classes_are_named_with_their_counts():
+    """Deposit types as classes 1 and 2: the warning says which class is learnt and how many cells of the others
+    count as unlabelled (counted here with collections.Counter, independently of numpy's unique)."""
+    from collections import Counter
+
+    from geochem_prospector.core.learning.pu import other_classes_warning
+
+    rng = np.random.default_rng(3)
+    labels = rng.choice([np.nan, 0.0, 1.0, 2.0, 3.0], size=(30, 30), p=[0.6, 0.2, 0.1, 0.07, 0.03])
+    counts = Counter(float(v) for v in labels.ravel() if v == v)
+    text = other_classes_warning(labels, {1: "Au", 2: "Cu", 3: "Ni"})
+    assert text is not None and text.startswith("LABELS: positive-unlabelled training learns the cells labelled 1")
+    assert f"1 ('Au') ({counts[1.0]:,})" in text
+    assert f"2 ('Cu'): {counts[2.0]:,} cell(s), 3 ('Ni'): {counts[3.0]:,} cell(s)" in text
+    # barren and mineralised labels alone, or no names: nothing to say, or the numbers alone
+    assert other_classes_warning(np.where(labels >= 2, 1.0, labels)) is None
+    assert f"2: {counts[2.0]:,} cell(s)" in (other_classes_warning(labels) or "")

@@ -251,3 +251,22 @@ def test_cnn_settings_read_in_words_with_the_stored_key_kept():
         ("dropout = 0.3", "Dropout (share of units dropped while training)", "dropout", "30 %"),
         ("future_knob = 7", "future_knob", "future_knob", "7"),
     ]
+
+
+def test_positive_unlabelled_figures_say_what_they_compare():
+    """Under positive-unlabelled training the validation cells are deposits and unlabelled ground: the accuracy
+    counts unlabelled cells as barren and the loss is the PU risk, and the report says so (labelled-cell training
+    keeps the plain names)."""
+    from geochem_prospector.core.reports.training import training_report_html
+
+    metrics = {"validation_roc_auc": 0.9, "validation_accuracy": 0.98, "validation_loss": 0.1}
+    unfitted = {"combine": "logits", "temperature": 1.0, "validation_nll_at_1": None, "validation_nll": None}
+    pu = training_report_html(
+        {"settings": {"training": "pu"}, "metrics": metrics, "classes": [0, 1], "calibration": unfitted}
+    )
+    plain = training_report_html({"settings": {"training": "pseudolabels"}, "metrics": metrics, "classes": [0, 1]})
+    assert "Validation ROC AUC (positive cells against unlabelled ones)" in pu
+    assert "Validation accuracy (unlabelled cells counted as barren)" in pu
+    assert "Validation loss (non-negative PU risk)" in pu
+    assert "Temperature T" in pu and "Validation NLL" not in pu  # no temperature fitted: no likelihood to give
+    assert "unlabelled ones" not in plain and "<th>Validation accuracy</th>" in plain
