@@ -40,9 +40,11 @@ from ..core.evidence.polygons import (
     choose_classes,
     class_key,
     class_label,
+    id_like_hint,
     one_spelling,
     overlaps_between_classes,
     polygonal,
+    uncovered_area,
 )
 from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence
 from ..core.evidence.stack import mask_cells, write_stack
@@ -296,7 +298,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             given.append(f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})")
         for found, parameter in (
             (self._lines(parameters, context, feedback, lines, crs, grid), self.LINES),
-            ([self._polygons(parameters, context, feedback, polygons, crs, grid)] if polygons is not None else [],
+            ([self._polygons(parameters, context, feedback, polygons, crs, grid, mask)] if polygons is not None else [],
              self.POLYGONS),
             (self._points(context, feedback, points, crs, grid), self.POINTS),
         ):  # fmt: skip
@@ -544,7 +546,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             sources.append(source)
         return sources
 
-    def _polygons(self, parameters, context, feedback, source, crs, grid) -> PolygonEvidence:
+    def _polygons(self, parameters, context, feedback, source, crs, grid, mask=None) -> PolygonEvidence:
         field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
         if not field:
             raise QgsProcessingException(
@@ -573,15 +575,31 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         wanted = [c for c in typed.split(";") if c.strip()]
         keys = {class_key(label): label for label in labels if label is not None}
         wanted = [keys.get(class_key(clean_label(c)), c) for c in wanted]
-        classes = choose_classes(labels, wanted, self.parameterAsInt(parameters, self.MAX_CLASSES, context), field)
-        contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
         name = _layer_name(source)
+        max_classes = self.parameterAsInt(parameters, self.MAX_CLASSES, context)
+        # a field with a value of its own in every polygon (an ID chosen by mistake): say so, and name fields that
+        # could hold the rock types
+        id_like = id_like_hint(labels, field)
+        if id_like:
+            id_like = id_like_hint(labels, field, _class_fields(source, field, len(labels)))
+        classes = choose_classes(labels, wanted, max_classes, field, hint=id_like)
+        if id_like and not wanted:
+            feedback.pushWarning(f"CLASS_FIELD: {id_like}")
+        contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
         try:
             evidence = PolygonEvidence(name, geometries, labels, classes, grid, contacts, field)
         except ValueError:
+            if len(set(labels)) < 2:
+                raise QgsProcessingException(
+                    f"CONTACTS: every polygon of '{name}' holds one class, so there are no contacts; turn CONTACTS off."
+                ) from None
             raise QgsProcessingException(
-                f"CONTACTS: every polygon of '{name}' holds one class, so there are no contacts; turn CONTACTS off."
+                f"CONTACTS: no polygons of different classes in '{name}' touch (the gaps between them are wider than "
+                f"half a cell, {grid.length_text(grid.pixel_size / 2)}), so there are no contacts between classes; "
+                "close the gaps between the units (Vector › Geometry Tools › Check Validity, or the Topology "
+                "Checker's 'must not have gaps'), or turn CONTACTS off."
             ) from None
+        self._warn_uncovered(feedback, name, geometries, grid, mask)
         if evidence.not_polygons:
             feedback.pushWarning(
                 f"POLYGONS: {evidence.not_polygons} feature(s) of '{name}' hold lines or points (a geometry "
@@ -590,6 +608,32 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         self._warn_overlaps(feedback, name, geometries, labels, classes, grid)
         feedback.pushInfo(f"{name}: {len(classes)} class band(s) from field '{field}': {'; '.join(classes)}")
         return evidence
+
+    @staticmethod
+    def _warn_uncovered(feedback, name, geometries, grid, mask) -> None:
+        """Say when part of the grid (within the MASK) lies in no polygon: beyond a map that covers part of the
+        area, or in gaps between its units. Those cells are 0 in every class band, as if they were none of the
+        rocks: evidence of something no map says."""
+        from shapely.geometry import box
+        from shapely.ops import unary_union
+
+        area = box(grid.xmin, grid.ymin, grid.xmax, grid.ymax)
+        if mask is not None:
+            area = area.intersection(unary_union([polygonal(g) for g in mask if polygonal(g) is not None]))
+        if area.is_empty:
+            return
+        uncovered = uncovered_area(geometries, area)
+        cell = grid.pixel_size**2
+        if uncovered < max(0.01 * area.area, cell):
+            return
+        feedback.pushWarning(
+            f"POLYGONS: {100 * uncovered / area.area:.0f} % of the grid{' within the MASK' if mask else ''} (about "
+            f"{uncovered / cell:,.0f} of its {area.area / cell:,.0f} cells) lies in no polygon of '{name}' (beyond the "
+            "map, or in gaps between its units): those cells are 0 in every class band, as if they were none of "
+            "these rocks. If the map does not cover them, give its outline as MASK (cells outside the MASK are "
+            "nodata) or a map that covers the whole area; close gaps between units (Vector › Geometry Tools › "
+            "Check Validity, or the Topology Checker's 'must not have gaps')."
+        )
 
     @staticmethod
     def _warn_overlaps(feedback, name, geometries, labels, classes, grid) -> None:
@@ -618,6 +662,24 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             geometries, _ = self._read(layer, crs, context, feedback, self.POINTS, grid)
             sources.append(PointEvidence(_layer_name(layer), points_of(geometries), "the points"))
         return sources
+
+
+def _class_fields(source, field: str, polygons: int) -> List[Tuple[str, int]]:
+    """(name, number of values) of the fields of ``source`` other than ``field`` whose values repeat (at least two
+    values, fewer than half as many as polygons): those that could hold the rock types, text fields first, then
+    the most detailed."""
+    from qgis.PyQt.QtCore import QVariant
+
+    found = []
+    fields = source.fields()
+    for index in range(fields.count()):
+        other = fields.at(index)
+        if other.name() == field:
+            continue
+        values = {v for v in source.uniqueValues(index) if v is not None and str(v).strip() and str(v) != "NULL"}
+        if 2 <= len(values) <= polygons // 2:
+            found.append((other.type() != QVariant.String, -len(values), other.name()))
+    return [(name, -count) for _, count, name in sorted(found)]
 
 
 def _layer_name(layer) -> str:
