@@ -539,6 +539,15 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     "or the polygons as POLYGONS (a band of 1 inside)."
                 )
             source = LineEvidence(name, geometries, grid, radius or None, crossings, "the lines")
+            features, segments = source.repeated_features, source.repeated_segments
+            if (features or segments) and (radius or crossings):  # distances are the same either way
+                parts = [f"{features:,} feature(s) of '{name}' repeat another exactly"] if features else []
+                parts += [f"{segments:,} segment(s) repeat one of another feature"] if segments else []
+                feedback.pushWarning(
+                    f"LINES: {' and '.join(parts)} (the same fault twice, as merged map sheets or a copy pasted "
+                    "twice leave them): each is counted once in the density and the intersections. If they are "
+                    "distinct faults drawn on one trace, that is still one line on the ground."
+                )
             if crossings and source.crossings is None:
                 feedback.pushWarning(f"LINES: the lines of '{name}' do not cross: no intersection band.")
             elif crossings:

@@ -445,6 +445,18 @@ def _sweep11b_inputs(folder: str, bands) -> Dict[str, str]:
             {"rock": ["granite", "schist"]},
         ),
     }
+    from shapely.geometry import LineString
+
+    faults = [
+        LineString([(X0 + 500, Y0 + 500), (X0 + 9500, Y0 + 9000)]),
+        LineString([(X0 + 500, Y0 + 8000), (X0 + 9000, Y0 + 1500)]),
+        LineString([(X0 + 5000, Y0 + 200), (X0 + 5200, Y0 + 9800)]),
+    ]  # the matrix's faults, the first twice more (once drawn the other way), as merged map sheets leave them
+    repeated = [*faults, faults[0], LineString(list(faults[0].coords)[::-1])]
+    paths["faults_repeated"] = os.path.join(folder, "faults_repeated.gpkg")
+    gpd.GeoDataFrame({"id": list(range(5))}, geometry=repeated, crs=CRS).to_file(
+        paths["faults_repeated"], driver="GPKG", layer="faults_repeated"
+    )
     path = os.path.join(folder, "elements_plus_mag.tif")
     with rasterio.open(os.path.join(folder, "elements.tif")) as src:
         profile = {**src.profile, "count": 3}
@@ -6137,4 +6149,49 @@ CASES += [
         r"elements_plus_mag:mag \(it reads 2: .*Cu, .*Pb\)\. To use them, train a model on these rasters "
         r"\(traincnn or trainmodel\)\.",
     ),  # before: ran without a word; the map made from Cu and Pb alone, the new 'mag' band ignored
+]
+
+
+def faults_counted_once(params: Dict[str, object]) -> None:
+    """The density band of `faults_repeated` (1 km radius) is the length of shapely's union of the three distinct
+    faults within each cell's circle, per km² (within what a cell's binning moves across the circle's edge), and the
+    intersection band the distance to their crossing points alone (brute force over the pairs)."""
+    import rasterio
+    from shapely.geometry import MultiPoint, Point
+    from shapely.ops import unary_union
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        density = src.read(names.index("faults_repeated:density_km_per_km2") + 1)
+        crossing = src.read(names.index("faults_repeated:intersection_distance_m") + 1)
+        x, y = _cell_centres(src)
+    import geopandas as gpd
+
+    lines = list(gpd.read_file(str(params["LINES"][0])).geometry)[:3]
+    union = unary_union(lines)
+    points = [lines[i].intersection(lines[j]) for i in range(3) for j in range(i + 1, 3)]
+    crossings = MultiPoint([p for p in points if p.geom_type == "Point"])
+    assert len(crossings.geoms) == 3
+    area = np.pi * 1.0
+    for r, c in [(r, c) for r in range(2, 40, 6) for c in range(2, 40, 6)]:
+        centre = Point(x[r, c], y[r, c])
+        exact = union.intersection(centre.buffer(1000, 256)).length / 1000 / area
+        ring = (
+            union.intersection(centre.buffer(1000 + PIXEL, 256)).length
+            - union.intersection(centre.buffer(1000 - PIXEL, 256)).length
+        ) / 1000 / area  # fmt: skip
+        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c, float(density[r, c]), exact)
+        assert abs(float(crossing[r, c]) - crossings.distance(centre)) < 0.01, (r, c)
+
+
+CASES += [
+    Case(
+        "a fault repeated in the layer",
+        "evidence",
+        _set(LINES=["faults_repeated"], DENSITY_RADIUS=1000),
+        warning=r"LINES: 2 feature\(s\) of 'faults_repeated' repeat another exactly \(the same fault twice, as merged map "
+        r"sheets or a copy pasted twice leave them\): each is counted once in the density and the intersections\.",
+        check=faults_counted_once,
+    ),  # before: ran without a word; the repeated fault's length counted three times in the density, and its two
+    # ends read as intersections of lines
 ]
