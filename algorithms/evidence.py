@@ -287,6 +287,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         mask = self._mask(parameters, context, crs, grid, feedback)
         sources: List[Any] = []
         given: List[str] = []  # the parameter each source came from, for the messages
+        files: List[str] = []  # and the file behind it ("" when it has none), for the messages
         if copy_reference:  # on its own grid, nearest neighbour copies every cell as it is
             path = _raster_file(reference, self.REFERENCE_RASTER, shared)
             sources.append(
@@ -296,14 +297,16 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 )
             )  # fmt: skip
             given.append(f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})")
-        for found, parameter in (
-            (self._lines(parameters, context, feedback, lines, crs, grid), self.LINES),
+            files.append(_shown_file(reference) or layer_file(reference))
+        for found, parameter, behind in (
+            (self._lines(parameters, context, feedback, lines, crs, grid), self.LINES, [layer_file(x) for x in lines]),
             ([self._polygons(parameters, context, feedback, polygons, crs, grid, mask)] if polygons is not None else [],
-             self.POLYGONS),
-            (self._points(context, feedback, points, crs, grid), self.POINTS),
+             self.POLYGONS, [input_file(parameters, self.POLYGONS, context)]),
+            (self._points(context, feedback, points, crs, grid), self.POINTS, [layer_file(x) for x in points]),
         ):  # fmt: skip
             sources += found
             given += [parameter] * len(found)
+            files += [str(f or "") for f in behind][: len(found)]
         for layers, method_name, parameter in (
             (continuous, self.CONTINUOUS_METHOD, self.CONTINUOUS_RASTERS),
             (categorical, self.CATEGORICAL_METHOD, self.CATEGORICAL_RASTERS),
@@ -321,7 +324,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     feedback.pushWarning(warning)
                 sources.append(source)
                 given.append(parameter)
-        refuse_repeated_bands(sources, given)
+                files.append(_shown_file(layer) or layer_file(layer))
+        refuse_repeated_bands(sources, given, files)
 
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         table = (
@@ -739,27 +743,36 @@ def require_kind(layer, parameter: str, name: str) -> None:
     )
 
 
-def refuse_repeated_bands(sources: List[Any], given: List[str]) -> None:
+def refuse_repeated_bands(sources: List[Any], given: List[str], files: Optional[List[str]] = None) -> None:
     """Refuse, naming the parameter of the later input, two inputs whose bands would have one name (the same layer
-    twice, or two files of one name): the stack's bands are found by name later. Bands of one input are named
-    apart when read (:func:`core.io.rasters.band_labels`)."""
+    twice, or two files of one name: each survey's grid delivered as 'mag.tif'), and the files when they are
+    known (``files``, one per source, "" for none): the stack's bands are found by name later. Bands of one input
+    are named apart when read (:func:`core.io.rasters.band_labels`)."""
+    files = list(files or [])
+    files += [""] * (len(sources) - len(files))
     seen: dict = {}
-    for source, parameter in zip(sources, given):
+    for source, parameter, file in zip(sources, given, files):
         names = [b.name for b in source.bands]
         repeated = [n for n in names if n in seen]
         if repeated:
-            first = seen[repeated[0]]
+            first, first_file = seen[repeated[0]]
             hint = (
                 " REFERENCE_BANDS already copies the grid raster's bands into the stack."
                 if first.startswith("REFERENCE_RASTER")
                 else ""
             )
+            if file and first_file and os.path.normpath(file) != os.path.normpath(first_file):
+                what = (
+                    f"two files of one name ({first_file} and {file}). Rename one file (or, in QGIS, one layer), "
+                    "or leave one out."
+                )
+            else:
+                what = "the same layer twice, or two files of one name. Leave one out, or rename one file."
             raise QgsProcessingException(
                 f"{parameter.split(' ')[0]}: '{source.layer}' gives bands named like those of {first} "
-                f"({', '.join(repeated)}): the same layer twice, or two files of one name. Leave one out, or rename "
-                f"one file.{hint}"
+                f"({', '.join(repeated)}): {what}{hint}"
             )
-        seen.update({n: parameter for n in names})
+        seen.update({n: (parameter, file) for n in names})
 
 
 def _layer_crs_wkt(layer) -> Optional[str]:

@@ -457,6 +457,9 @@ def _sweep11b_inputs(folder: str, bands) -> Dict[str, str]:
     gpd.GeoDataFrame({"id": list(range(5))}, geometry=repeated, crs=CRS).to_file(
         paths["faults_repeated"], driver="GPKG", layer="faults_repeated"
     )
+    for survey, band in (("survey_a", 0), ("survey_b", 1)):  # two surveys' grids, each delivered as 'mag.tif'
+        os.makedirs(os.path.join(folder, survey), exist_ok=True)
+        paths[f"mag_{survey}"] = _raster(os.path.join(folder, survey, "mag.tif"), bands[band : band + 1], ["tmi"])
     path = os.path.join(folder, "elements_plus_mag.tif")
     with rasterio.open(os.path.join(folder, "elements.tif")) as src:
         profile = {**src.profile, "count": 3}
@@ -6194,4 +6197,15 @@ CASES += [
         check=faults_counted_once,
     ),  # before: ran without a word; the repeated fault's length counted three times in the density, and its two
     # ends read as intersections of lines
+]
+CASES += [
+    Case(
+        "two surveys' grids of one file name",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["mag_survey_a", "mag_survey_b"]),
+        error=r"^CONTINUOUS_RASTERS: 'mag' gives bands named like those of CONTINUOUS_RASTERS \(mag:tmi\): two files "
+        r"of one name \(\S*survey_a/mag\.tif and \S*survey_b/mag\.tif\)\. Rename one file \(or, in QGIS, one "
+        r"layer\), or leave one out\.",
+    ),  # before: "CONTINUOUS_RASTERS: 'mag' gives bands named like those of CONTINUOUS_RASTERS (mag:tmi): the same
+    # layer twice, or two files of one name. Leave one out, or rename one file." (which two files, it did not say)
 ]
