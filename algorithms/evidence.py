@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from typing import Any, List, Optional, Tuple
 
 from qgis.core import (
@@ -543,6 +544,18 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     "or the polygons as POLYGONS (a band of 1 inside)."
                 )
             source = LineEvidence(name, geometries, grid, radius or None, crossings, "the lines")
+            kinds = _kind_fields(layer)
+            if kinds:  # a type field (thrust, normal) a user may expect to give bands of its own
+                field, values = kinds[0]
+                shown = ", ".join(f"'{v}'" for v in values[:4]) + (", …" if len(values) > 4 else "")
+                others = "".join(f" and '{f}'" for f, _ in kinds[1:2])
+                feedback.pushInfo(
+                    f"LINES: all lines of '{name}' give one set of bands, whatever their kind: its field '{field}' "
+                    f"({len(values)} values: {shown}){others} {'are' if others else 'is'} not used. For bands of one "
+                    "kind (e.g. thrusts "
+                    "apart), give the layer filtered by that field (Layer Properties › Source › Query Builder, or "
+                    "Vector › Data Management Tools › Split Vector Layer) as one more LINES layer."
+                )
             features, segments = source.repeated_features, source.repeated_segments
             if (features or segments) and (radius or crossings):  # distances are the same either way
                 parts = [f"{features:,} feature(s) of '{name}' repeat another exactly"] if features else []
@@ -675,6 +688,33 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             geometries, _ = self._read(layer, crs, context, feedback, self.POINTS, grid)
             sources.append(PointEvidence(_layer_name(layer), points_of(geometries), "the points"))
         return sources
+
+
+def _kind_fields(layer) -> List[Tuple[str, List[str]]]:
+    """(name, values) of the text fields of the line layer ``layer`` whose values sort its features into a few kinds
+    (2 to 20 values, one at least on two features), those named for a kind first, then the fewest values: a fault
+    type (thrust, normal)."""
+    fields = layer.fields() if hasattr(layer, "fields") else None
+    count = layer.featureCount() if hasattr(layer, "featureCount") else -1
+    if fields is None or count < 3:
+        return []
+    from qgis.PyQt.QtCore import QVariant
+
+    found = []
+    for index in range(fields.count()):
+        if fields.at(index).type() != QVariant.String:
+            continue
+        values = sorted({str(v).strip() for v in layer.uniqueValues(index) if v is not None and str(v).strip()})
+        values = [v for v in values if v != "NULL"]
+        name = fields.at(index).name()
+        if 2 <= len(values) <= min(20, count - 1) and not NAME_FIELD.search(name):
+            found.append((not KIND_FIELD.search(name), len(values), name, values))
+    return [(name, values) for _, _, name, values in sorted(found)]
+
+
+#: field names that say a kind (English, and Finnish 'tyyppi', 'luokka') and those that name single features
+KIND_FIELD = re.compile(r"typ|kind|class|struct|categ|luokka|tyyppi|genre", re.IGNORECASE)
+NAME_FIELD = re.compile(r"name|nimi|^id$|_id$|comment|remark|note|source|date", re.IGNORECASE)
 
 
 def _class_fields(source, field: str, polygons: int) -> List[Tuple[str, int]]:

@@ -457,6 +457,12 @@ def _sweep11b_inputs(folder: str, bands) -> Dict[str, str]:
     gpd.GeoDataFrame({"id": list(range(5))}, geometry=repeated, crs=CRS).to_file(
         paths["faults_repeated"], driver="GPKG", layer="faults_repeated"
     )
+    paths["faults_typed"] = os.path.join(folder, "faults_typed.gpkg")
+    gpd.GeoDataFrame(
+        {"fault_type": ["thrust", "normal", "thrust"], "name": ["Kolari thrust", "Muonio fault", "Äkäs thrust"]},
+        geometry=faults,
+        crs=CRS,
+    ).to_file(paths["faults_typed"], driver="GPKG", layer="faults_typed")
     for survey, band in (("survey_a", 0), ("survey_b", 1)):  # two surveys' grids, each delivered as 'mag.tif'
         os.makedirs(os.path.join(folder, survey), exist_ok=True)
         paths[f"mag_{survey}"] = _raster(os.path.join(folder, survey, "mag.tif"), bands[band : band + 1], ["tmi"])
@@ -6208,4 +6214,14 @@ CASES += [
         r"layer\), or leave one out\.",
     ),  # before: "CONTINUOUS_RASTERS: 'mag' gives bands named like those of CONTINUOUS_RASTERS (mag:tmi): the same
     # layer twice, or two files of one name. Leave one out, or rename one file." (which two files, it did not say)
+]
+CASES += [
+    Case(
+        "faults with a type field",
+        "evidence",
+        _set(LINES=["faults_typed"]),
+        warning=r"LINES: all lines of 'faults_typed' give one set of bands, whatever their kind: its field 'fault_type' "
+        r"\(2 values: 'normal', 'thrust'\) is not used\. For bands of one kind \(e\.g\. thrusts apart\), give the "
+        r"layer filtered by that field",
+    ),  # before: ran without a word; a user expecting thrusts and normal faults apart got one distance band of all
 ]
