@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from typing import Any, List, Optional, Tuple
 
 from qgis.core import (
@@ -40,9 +41,11 @@ from ..core.evidence.polygons import (
     choose_classes,
     class_key,
     class_label,
+    id_like_hint,
     one_spelling,
     overlaps_between_classes,
     polygonal,
+    uncovered_area,
 )
 from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence
 from ..core.evidence.stack import mask_cells, write_stack
@@ -285,6 +288,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         mask = self._mask(parameters, context, crs, grid, feedback)
         sources: List[Any] = []
         given: List[str] = []  # the parameter each source came from, for the messages
+        files: List[str] = []  # and the file behind it ("" when it has none), for the messages
         if copy_reference:  # on its own grid, nearest neighbour copies every cell as it is
             path = _raster_file(reference, self.REFERENCE_RASTER, shared)
             sources.append(
@@ -294,14 +298,16 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 )
             )  # fmt: skip
             given.append(f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})")
-        for found, parameter in (
-            (self._lines(parameters, context, feedback, lines, crs, grid), self.LINES),
-            ([self._polygons(parameters, context, feedback, polygons, crs, grid)] if polygons is not None else [],
-             self.POLYGONS),
-            (self._points(context, feedback, points, crs, grid), self.POINTS),
+            files.append(_shown_file(reference) or layer_file(reference))
+        for found, parameter, behind in (
+            (self._lines(parameters, context, feedback, lines, crs, grid), self.LINES, [layer_file(x) for x in lines]),
+            ([self._polygons(parameters, context, feedback, polygons, crs, grid, mask)] if polygons is not None else [],
+             self.POLYGONS, [input_file(parameters, self.POLYGONS, context)]),
+            (self._points(context, feedback, points, crs, grid), self.POINTS, [layer_file(x) for x in points]),
         ):  # fmt: skip
             sources += found
             given += [parameter] * len(found)
+            files += [str(f or "") for f in behind][: len(found)]
         for layers, method_name, parameter in (
             (continuous, self.CONTINUOUS_METHOD, self.CONTINUOUS_RASTERS),
             (categorical, self.CATEGORICAL_METHOD, self.CATEGORICAL_RASTERS),
@@ -319,7 +325,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     feedback.pushWarning(warning)
                 sources.append(source)
                 given.append(parameter)
-        refuse_repeated_bands(sources, given)
+                files.append(_shown_file(layer) or layer_file(layer))
+        refuse_repeated_bands(sources, given, files)
 
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         table = (
@@ -537,6 +544,27 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     "or the polygons as POLYGONS (a band of 1 inside)."
                 )
             source = LineEvidence(name, geometries, grid, radius or None, crossings, "the lines")
+            kinds = _kind_fields(layer)
+            if kinds:  # a type field (thrust, normal) a user may expect to give bands of its own
+                field, values = kinds[0]
+                shown = ", ".join(f"'{v}'" for v in values[:4]) + (", …" if len(values) > 4 else "")
+                others = "".join(f" and '{f}'" for f, _ in kinds[1:2])
+                feedback.pushInfo(
+                    f"LINES: all lines of '{name}' give one set of bands, whatever their kind: its field '{field}' "
+                    f"({len(values)} values: {shown}){others} {'are' if others else 'is'} not used. For bands of one "
+                    "kind (e.g. thrusts "
+                    "apart), give the layer filtered by that field (Layer Properties › Source › Query Builder, or "
+                    "Vector › Data Management Tools › Split Vector Layer) as one more LINES layer."
+                )
+            features, segments = source.repeated_features, source.repeated_segments
+            if (features or segments) and (radius or crossings):  # distances are the same either way
+                parts = [f"{features:,} feature(s) of '{name}' repeat another exactly"] if features else []
+                parts += [f"{segments:,} segment(s) repeat one of another feature"] if segments else []
+                feedback.pushWarning(
+                    f"LINES: {' and '.join(parts)} (the same fault twice, as merged map sheets or a copy pasted "
+                    "twice leave them): each is counted once in the density and the intersections. If they are "
+                    "distinct faults drawn on one trace, that is still one line on the ground."
+                )
             if crossings and source.crossings is None:
                 feedback.pushWarning(f"LINES: the lines of '{name}' do not cross: no intersection band.")
             elif crossings:
@@ -544,7 +572,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             sources.append(source)
         return sources
 
-    def _polygons(self, parameters, context, feedback, source, crs, grid) -> PolygonEvidence:
+    def _polygons(self, parameters, context, feedback, source, crs, grid, mask=None) -> PolygonEvidence:
         field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
         if not field:
             raise QgsProcessingException(
@@ -573,15 +601,31 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         wanted = [c for c in typed.split(";") if c.strip()]
         keys = {class_key(label): label for label in labels if label is not None}
         wanted = [keys.get(class_key(clean_label(c)), c) for c in wanted]
-        classes = choose_classes(labels, wanted, self.parameterAsInt(parameters, self.MAX_CLASSES, context), field)
-        contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
         name = _layer_name(source)
+        max_classes = self.parameterAsInt(parameters, self.MAX_CLASSES, context)
+        # a field with a value of its own in every polygon (an ID chosen by mistake): say so, and name fields that
+        # could hold the rock types
+        id_like = id_like_hint(labels, field)
+        if id_like:
+            id_like = id_like_hint(labels, field, _class_fields(source, field, len(labels)))
+        classes = choose_classes(labels, wanted, max_classes, field, hint=id_like)
+        if id_like and not wanted:
+            feedback.pushWarning(f"CLASS_FIELD: {id_like}")
+        contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
         try:
             evidence = PolygonEvidence(name, geometries, labels, classes, grid, contacts, field)
         except ValueError:
+            if len(set(labels)) < 2:
+                raise QgsProcessingException(
+                    f"CONTACTS: every polygon of '{name}' holds one class, so there are no contacts; turn CONTACTS off."
+                ) from None
             raise QgsProcessingException(
-                f"CONTACTS: every polygon of '{name}' holds one class, so there are no contacts; turn CONTACTS off."
+                f"CONTACTS: no polygons of different classes in '{name}' touch (the gaps between them are wider than "
+                f"half a cell, {grid.length_text(grid.pixel_size / 2)}), so there are no contacts between classes; "
+                "close the gaps between the units (Vector › Geometry Tools › Check Validity, or the Topology "
+                "Checker's 'must not have gaps'), or turn CONTACTS off."
             ) from None
+        self._warn_uncovered(feedback, name, geometries, grid, mask)
         if evidence.not_polygons:
             feedback.pushWarning(
                 f"POLYGONS: {evidence.not_polygons} feature(s) of '{name}' hold lines or points (a geometry "
@@ -590,6 +634,32 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         self._warn_overlaps(feedback, name, geometries, labels, classes, grid)
         feedback.pushInfo(f"{name}: {len(classes)} class band(s) from field '{field}': {'; '.join(classes)}")
         return evidence
+
+    @staticmethod
+    def _warn_uncovered(feedback, name, geometries, grid, mask) -> None:
+        """Say when part of the grid (within the MASK) lies in no polygon: beyond a map that covers part of the
+        area, or in gaps between its units. Those cells are 0 in every class band, as if they were none of the
+        rocks: evidence of something no map says."""
+        from shapely.geometry import box
+        from shapely.ops import unary_union
+
+        area = box(grid.xmin, grid.ymin, grid.xmax, grid.ymax)
+        if mask is not None:
+            area = area.intersection(unary_union([polygonal(g) for g in mask if polygonal(g) is not None]))
+        if area.is_empty:
+            return
+        uncovered = uncovered_area(geometries, area)
+        cell = grid.pixel_size**2
+        if uncovered < max(0.01 * area.area, cell):
+            return
+        feedback.pushWarning(
+            f"POLYGONS: {100 * uncovered / area.area:.0f} % of the grid{' within the MASK' if mask else ''} (about "
+            f"{uncovered / cell:,.0f} of its {area.area / cell:,.0f} cells) lies in no polygon of '{name}' (beyond the "
+            "map, or in gaps between its units): those cells are 0 in every class band, as if they were none of "
+            "these rocks. If the map does not cover them, give its outline as MASK (cells outside the MASK are "
+            "nodata) or a map that covers the whole area; close gaps between units (Vector › Geometry Tools › "
+            "Check Validity, or the Topology Checker's 'must not have gaps')."
+        )
 
     @staticmethod
     def _warn_overlaps(feedback, name, geometries, labels, classes, grid) -> None:
@@ -618,6 +688,51 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             geometries, _ = self._read(layer, crs, context, feedback, self.POINTS, grid)
             sources.append(PointEvidence(_layer_name(layer), points_of(geometries), "the points"))
         return sources
+
+
+def _kind_fields(layer) -> List[Tuple[str, List[str]]]:
+    """(name, values) of the text fields of the line layer ``layer`` whose values sort its features into a few kinds
+    (2 to 20 values, one at least on two features), those named for a kind first, then the fewest values: a fault
+    type (thrust, normal)."""
+    fields = layer.fields() if hasattr(layer, "fields") else None
+    count = layer.featureCount() if hasattr(layer, "featureCount") else -1
+    if fields is None or count < 3:
+        return []
+    from qgis.PyQt.QtCore import QVariant
+
+    found = []
+    for index in range(fields.count()):
+        if fields.at(index).type() != QVariant.String:
+            continue
+        values = sorted({str(v).strip() for v in layer.uniqueValues(index) if v is not None and str(v).strip()})
+        values = [v for v in values if v != "NULL"]
+        name = fields.at(index).name()
+        if 2 <= len(values) <= min(20, count - 1) and not NAME_FIELD.search(name):
+            found.append((not KIND_FIELD.search(name), len(values), name, values))
+    return [(name, values) for _, _, name, values in sorted(found)]
+
+
+#: field names that say a kind (English, and Finnish 'tyyppi', 'luokka') and those that name single features
+KIND_FIELD = re.compile(r"typ|kind|class|struct|categ|luokka|tyyppi|genre", re.IGNORECASE)
+NAME_FIELD = re.compile(r"name|nimi|^id$|_id$|comment|remark|note|source|date", re.IGNORECASE)
+
+
+def _class_fields(source, field: str, polygons: int) -> List[Tuple[str, int]]:
+    """(name, number of values) of the fields of ``source`` other than ``field`` whose values repeat (at least two
+    values, fewer than half as many as polygons): those that could hold the rock types, text fields first, then
+    the most detailed."""
+    from qgis.PyQt.QtCore import QVariant
+
+    found = []
+    fields = source.fields()
+    for index in range(fields.count()):
+        other = fields.at(index)
+        if other.name() == field:
+            continue
+        values = {v for v in source.uniqueValues(index) if v is not None and str(v).strip() and str(v) != "NULL"}
+        if 2 <= len(values) <= polygons // 2:
+            found.append((other.type() != QVariant.String, -len(values), other.name()))
+    return [(name, -count) for _, count, name in sorted(found)]
 
 
 def _layer_name(layer) -> str:
@@ -668,27 +783,36 @@ def require_kind(layer, parameter: str, name: str) -> None:
     )
 
 
-def refuse_repeated_bands(sources: List[Any], given: List[str]) -> None:
+def refuse_repeated_bands(sources: List[Any], given: List[str], files: Optional[List[str]] = None) -> None:
     """Refuse, naming the parameter of the later input, two inputs whose bands would have one name (the same layer
-    twice, or two files of one name): the stack's bands are found by name later. Bands of one input are named
-    apart when read (:func:`core.io.rasters.band_labels`)."""
+    twice, or two files of one name: each survey's grid delivered as 'mag.tif'), and the files when they are
+    known (``files``, one per source, "" for none): the stack's bands are found by name later. Bands of one input
+    are named apart when read (:func:`core.io.rasters.band_labels`)."""
+    files = list(files or [])
+    files += [""] * (len(sources) - len(files))
     seen: dict = {}
-    for source, parameter in zip(sources, given):
+    for source, parameter, file in zip(sources, given, files):
         names = [b.name for b in source.bands]
         repeated = [n for n in names if n in seen]
         if repeated:
-            first = seen[repeated[0]]
+            first, first_file = seen[repeated[0]]
             hint = (
                 " REFERENCE_BANDS already copies the grid raster's bands into the stack."
                 if first.startswith("REFERENCE_RASTER")
                 else ""
             )
+            if file and first_file and os.path.normpath(file) != os.path.normpath(first_file):
+                what = (
+                    f"two files of one name ({first_file} and {file}). Rename one file (or, in QGIS, one layer), "
+                    "or leave one out."
+                )
+            else:
+                what = "the same layer twice, or two files of one name. Leave one out, or rename one file."
             raise QgsProcessingException(
                 f"{parameter.split(' ')[0]}: '{source.layer}' gives bands named like those of {first} "
-                f"({', '.join(repeated)}): the same layer twice, or two files of one name. Leave one out, or rename "
-                f"one file.{hint}"
+                f"({', '.join(repeated)}): {what}{hint}"
             )
-        seen.update({n: parameter for n in names})
+        seen.update({n: (parameter, file) for n in names})
 
 
 def _layer_crs_wkt(layer) -> Optional[str]:

@@ -310,6 +310,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 "'layer:band description', or the band description alone when only one input has it).",
                 self.INPUT_RASTERS,
             )
+        unused = [name for i, name in enumerate(available) if i not in set(found)]
+        if unused:  # a stack rebuilt with one more layer: the model cannot use what it was not trained on
+            feedback.pushWarning(
+                f"INPUT_RASTERS: {len(unused)} band(s) of the inputs are not used, as the model was trained without "
+                f"them: {_listed(unused)} (it reads {len(found)}: {_listed(list(model.band_names_))}). To use them, "
+                "train a model on these rasters (traincnn or trainmodel)."
+            )
         grid = grids[0]
         if grid is None:  # say which file and why, as the other steps do
             import rasterio
@@ -577,3 +584,9 @@ def _area_thresholds(hist: np.ndarray):
     if hi <= lo:
         hi = min(1.0, lo + 1e-4)
     return lo, hi
+
+
+def _listed(names, limit: int = 8) -> str:
+    """Band names for a message, the first ``limit`` of them and how many more."""
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

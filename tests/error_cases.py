@@ -260,6 +260,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep9b_inputs(folder, bands))
     paths.update(_sweep10a_inputs(folder, bands))
     paths.update(_sweep10b_inputs(folder, xy, base))
+    paths.update(_sweep11b_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -407,6 +408,74 @@ def _sweep10b_inputs(folder: str, xy, base) -> Dict[str, str]:
             },
         ),
     }
+
+
+def _sweep11b_inputs(folder: str, bands) -> Dict[str, str]:
+    """Geological maps and stacks as surveys publish them (sweep 11b), over the matrix's 10 km grid:
+    `lithology_ids.gpkg`, twelve strips with `rock` (granite, gabbro, schist, four strips each) and `polygon_id`
+    (101 to 112, one per polygon, as an OBJECTID); `lithology_sliver.gpkg`, granite west of 4,998 m and schist
+    east of 5,000 m (a 2 m sliver between them, as digitised maps leave them); `lithology_apart.gpkg`, granite west
+    of 4 km and schist east of 6 km (2 km of unmapped ground between them: 20 % of the grid); and
+    `elements_plus_mag.tif`, the matrix's Cu and Pb bands and a third band 'mag' (Cu x 2), the element stack rebuilt
+    with one more layer."""
+    import geopandas as gpd
+    import rasterio
+    from shapely.geometry import box
+
+    def lithology(name: str, geometries, columns) -> str:
+        path = os.path.join(folder, f"{name}.gpkg")
+        gpd.GeoDataFrame(columns, geometry=geometries, crs=CRS).to_file(path, driver="GPKG", layer=name)
+        return path
+
+    strips = [box(X0 + 10_000 * i / 12, Y0, X0 + 10_000 * (i + 1) / 12, Y0 + 10_000) for i in range(12)]
+    paths = {
+        "lithology_ids": lithology(
+            "lithology_ids",
+            strips,
+            {"rock": [("granite", "gabbro", "schist")[i // 4] for i in range(12)], "polygon_id": list(range(101, 113))},
+        ),
+        "lithology_sliver": lithology(
+            "lithology_sliver",
+            [box(X0, Y0, X0 + 4_998, Y0 + 10_000), box(X0 + 5_000, Y0, X0 + 10_000, Y0 + 10_000)],
+            {"rock": ["granite", "schist"]},
+        ),
+        "lithology_apart": lithology(
+            "lithology_apart",
+            [box(X0, Y0, X0 + 4_000, Y0 + 10_000), box(X0 + 6_000, Y0, X0 + 10_000, Y0 + 10_000)],
+            {"rock": ["granite", "schist"]},
+        ),
+    }
+    from shapely.geometry import LineString
+
+    faults = [
+        LineString([(X0 + 500, Y0 + 500), (X0 + 9500, Y0 + 9000)]),
+        LineString([(X0 + 500, Y0 + 8000), (X0 + 9000, Y0 + 1500)]),
+        LineString([(X0 + 5000, Y0 + 200), (X0 + 5200, Y0 + 9800)]),
+    ]  # the matrix's faults, the first twice more (once drawn the other way), as merged map sheets leave them
+    repeated = [*faults, faults[0], LineString(list(faults[0].coords)[::-1])]
+    paths["faults_repeated"] = os.path.join(folder, "faults_repeated.gpkg")
+    gpd.GeoDataFrame({"id": list(range(5))}, geometry=repeated, crs=CRS).to_file(
+        paths["faults_repeated"], driver="GPKG", layer="faults_repeated"
+    )
+    paths["faults_typed"] = os.path.join(folder, "faults_typed.gpkg")
+    gpd.GeoDataFrame(
+        {"fault_type": ["thrust", "normal", "thrust"], "name": ["Kolari thrust", "Muonio fault", "Äkäs thrust"]},
+        geometry=faults,
+        crs=CRS,
+    ).to_file(paths["faults_typed"], driver="GPKG", layer="faults_typed")
+    for survey, band in (("survey_a", 0), ("survey_b", 1)):  # two surveys' grids, each delivered as 'mag.tif'
+        os.makedirs(os.path.join(folder, survey), exist_ok=True)
+        paths[f"mag_{survey}"] = _raster(os.path.join(folder, survey, "mag.tif"), bands[band : band + 1], ["tmi"])
+    path = os.path.join(folder, "elements_plus_mag.tif")
+    with rasterio.open(os.path.join(folder, "elements.tif")) as src:
+        profile = {**src.profile, "count": 3}
+        data = src.read()
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.concatenate([data, data[:1] * 2]))
+        for i, name in enumerate(("Cu", "Pb", "mag"), start=1):
+            dst.set_band_description(i, name)
+    paths["raster_plus_mag"] = path
+    return paths
 
 
 def _sweep9b_inputs(folder: str, bands) -> Dict[str, str]:
@@ -6036,4 +6105,138 @@ CASES += [
         _set(POLYGONS="lithology_turkish", CLASS_FIELD="kaya", CLASSES="granit；şist"),
         check=one_granite_and_its_two_contacts("lithology_turkish", "granit", "şist"),
     ),  # before: "CLASSES: 'granit；şist' not found in field 'kaya'; its values include 'granit' (3); 'şist' (1)."
+]
+
+
+def contact_along_the_sliver(params: Dict[str, object]) -> None:
+    """The contact distance of `lithology_sliver` equals shapely's distance to the nearer side of the 2 m sliver
+    (x = 4,998 and 5,000 m, across the whole grid); the class bands are as drawn."""
+    import rasterio
+    from shapely.geometry import LineString, MultiLineString, Point
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        values, (x, y) = src.read(names.index("lithology_sliver:contact_distance_m") + 1), _cell_centres(src)
+        granite = src.read(names.index("lithology_sliver:granite") + 1)
+    assert granite[:, :20].min() == 1 and granite[:, 20:].max() == 0
+    sides = MultiLineString([LineString([(X0 + a, Y0), (X0 + a, Y0 + 10_000)]) for a in (4_998, 5_000)])
+    expected = np.vectorize(lambda px, py: sides.distance(Point(px, py)))(x, y)
+    np.testing.assert_allclose(values, expected, atol=0.01)
+
+
+CASES += [
+    Case(
+        "a polygon ID chosen as the class field",
+        "evidence",
+        _set(POLYGONS="lithology_ids", CLASS_FIELD="polygon_id"),
+        warning=r"CLASS_FIELD: Every one of the 12 polygons has its own value in 'polygon_id', as an ID field has, so "
+        r"each polygon would be a class of its own \(its own band, and every boundary a contact\); choose the field "
+        r"that holds the rock types, e\.g\. 'rock' \(3 values\)\.",
+    ),  # before: ran without a word: 12 bands of one polygon each, and a contact between every two strips
+    Case(
+        "a class field of hundreds of values, one per polygon",
+        "evidence",
+        _set(CLASS_FIELD="unit"),
+        error=r"^CLASSES: field 'unit' has 300 different values, .* or raise MAX_CLASSES\. Every one of the 300 "
+        r"polygons has its own value in 'unit', as an ID field has, .*; choose the field that holds the rock types, "
+        r"e\.g\. 'rock' \(3 values\)\.$",
+    ),  # before: "CLASSES: field 'unit' has 300 different values, more than the 20 classes allowed (...) or raise
+    # MAX_CLASSES." (raising MAX_CLASSES to its 255 still refused, and nothing said 'rock' held the rock types)
+    Case(
+        "units a 2 m sliver apart",
+        "evidence",
+        _set(POLYGONS="lithology_sliver"),
+        check=contact_along_the_sliver,
+    ),  # before: "CONTACTS: every polygon of 'lithology_sliver' holds one class, so there are no contacts; turn
+    # CONTACTS off." (both sides of the sliver were read as the map's outline)
+    Case(
+        "units with unmapped ground between them",
+        "evidence",
+        _set(POLYGONS="lithology_apart"),
+        error=r"^CONTACTS: no polygons of different classes in 'lithology_apart' touch \(the gaps between them are "
+        r"wider than half a cell, 125 m\), so there are no contacts between classes; close the gaps between the "
+        r"units .*, or turn CONTACTS off\.",
+    ),  # before: "CONTACTS: every polygon of 'lithology_apart' holds one class, so there are no contacts; ..." (two)
+    Case(
+        "a geological map over part of the grid",
+        "evidence",
+        _set(POLYGONS="lithology_apart", CONTACTS=False),
+        warning=r"POLYGONS: 20 % of the grid \(about 320 of its 1,600 cells\) lies in no polygon of "
+        r"'lithology_apart' \(beyond the map, or in gaps between its units\): those cells are 0 in every class band, "
+        r"as if they were none of these rocks\. If the map does not cover them, give its outline as MASK",
+    ),  # before: ran without a word; the 320 unmapped cells 0 in both class bands, 'neither granite nor schist'
+    Case(
+        "evidence with one more band than the model was trained on",
+        "predict",
+        _set(INPUT_RASTERS=["raster_plus_mag"]),
+        warning=r"INPUT_RASTERS: 1 band\(s\) of the inputs are not used, as the model was trained without them: "
+        r"elements_plus_mag:mag \(it reads 2: .*Cu, .*Pb\)\. To use them, train a model on these rasters "
+        r"\(traincnn or trainmodel\)\.",
+    ),  # before: ran without a word; the map made from Cu and Pb alone, the new 'mag' band ignored
+]
+
+
+def faults_counted_once(params: Dict[str, object]) -> None:
+    """The density band of `faults_repeated` (1 km radius) is the length of shapely's union of the three distinct
+    faults within each cell's circle, per km² (within what a cell's binning moves across the circle's edge), and the
+    intersection band the distance to their crossing points alone (brute force over the pairs)."""
+    import rasterio
+    from shapely.geometry import MultiPoint, Point
+    from shapely.ops import unary_union
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        density = src.read(names.index("faults_repeated:density_km_per_km2") + 1)
+        crossing = src.read(names.index("faults_repeated:intersection_distance_m") + 1)
+        x, y = _cell_centres(src)
+    import geopandas as gpd
+
+    lines = list(gpd.read_file(str(params["LINES"][0])).geometry)[:3]
+    union = unary_union(lines)
+    points = [lines[i].intersection(lines[j]) for i in range(3) for j in range(i + 1, 3)]
+    crossings = MultiPoint([p for p in points if p.geom_type == "Point"])
+    assert len(crossings.geoms) == 3
+    area = np.pi * 1.0
+    for r, c in [(r, c) for r in range(2, 40, 6) for c in range(2, 40, 6)]:
+        centre = Point(x[r, c], y[r, c])
+        exact = union.intersection(centre.buffer(1000, 256)).length / 1000 / area
+        ring = (
+            union.intersection(centre.buffer(1000 + PIXEL, 256)).length
+            - union.intersection(centre.buffer(1000 - PIXEL, 256)).length
+        ) / 1000 / area  # fmt: skip
+        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c, float(density[r, c]), exact)
+        assert abs(float(crossing[r, c]) - crossings.distance(centre)) < 0.01, (r, c)
+
+
+CASES += [
+    Case(
+        "a fault repeated in the layer",
+        "evidence",
+        _set(LINES=["faults_repeated"], DENSITY_RADIUS=1000),
+        warning=r"LINES: 2 feature\(s\) of 'faults_repeated' repeat another exactly \(the same fault twice, as merged map "
+        r"sheets or a copy pasted twice leave them\): each is counted once in the density and the intersections\.",
+        check=faults_counted_once,
+    ),  # before: ran without a word; the repeated fault's length counted three times in the density, and its two
+    # ends read as intersections of lines
+]
+CASES += [
+    Case(
+        "two surveys' grids of one file name",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["mag_survey_a", "mag_survey_b"]),
+        error=r"^CONTINUOUS_RASTERS: 'mag' gives bands named like those of CONTINUOUS_RASTERS \(mag:tmi\): two files "
+        r"of one name \(\S*survey_a/mag\.tif and \S*survey_b/mag\.tif\)\. Rename one file \(or, in QGIS, one "
+        r"layer\), or leave one out\.",
+    ),  # before: "CONTINUOUS_RASTERS: 'mag' gives bands named like those of CONTINUOUS_RASTERS (mag:tmi): the same
+    # layer twice, or two files of one name. Leave one out, or rename one file." (which two files, it did not say)
+]
+CASES += [
+    Case(
+        "faults with a type field",
+        "evidence",
+        _set(LINES=["faults_typed"]),
+        warning=r"LINES: all lines of 'faults_typed' give one set of bands, whatever their kind: its field 'fault_type' "
+        r"\(2 values: 'normal', 'thrust'\) is not used\. For bands of one kind \(e\.g\. thrusts apart\), give the "
+        r"layer filtered by that field",
+    ),  # before: ran without a word; a user expecting thrusts and normal faults apart got one distance band of all
 ]

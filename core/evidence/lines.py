@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -62,6 +62,41 @@ def line_density_window(
     area_km2 = math.pi * (radius * metres) ** 2 / 1e6
     out = np.clip(summed, 0.0, None) * metres / 1000.0 / area_km2  # fft round-off can leave -1e-12
     return out.astype(np.float32)
+
+
+def unique_lines(geometries: Sequence[Any]) -> Tuple[List[Any], int]:
+    """``geometries`` without those repeating an earlier one vertex for vertex (whichever way drawn), and how many
+    were left out. Two copies of a fault overlap along their whole length, so their ends read as intersections and
+    their length counts twice in a density. (A copy cut at other vertices is not found here; its segments are
+    not repeats either.)"""
+    kept: List[Any] = []
+    seen: set = set()
+    repeated = 0
+    for g in geometries:
+        if g is None or g.is_empty:
+            kept.append(g)
+            continue
+        exact = g.normalize().wkb  # the same vertices, whichever way drawn: one key (fast: no GEOS predicate)
+        if exact in seen:
+            repeated += 1
+            continue
+        seen.add(exact)
+        kept.append(g)
+    return kept, repeated
+
+
+def unique_segments(segs: np.ndarray) -> Tuple[np.ndarray, int]:
+    """The (n, 4) segments without repeats (the same two end points, either way round), in their first order, and
+    how many were left out. A stretch two features share would otherwise count twice in a density."""
+    if len(segs) == 0:
+        return segs, 0
+    a, b = segs[:, :2], segs[:, 2:]
+    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    canonical = np.where(swap[:, None], np.hstack([b, a]), segs)
+    _, first = np.unique(canonical, axis=0, return_index=True)
+    keep = np.zeros(len(segs), dtype=bool)
+    keep[first] = True
+    return segs[keep], int(len(segs) - keep.sum())
 
 
 def intersections(geometries: Sequence[Any]) -> np.ndarray:
@@ -140,7 +175,11 @@ class LineEvidence:
         kind_label: str = "lines",
     ) -> None:
         self.layer = layer
-        segs = segments_of(geometries)
+        #: features that repeat an earlier one exactly (the same fault twice: merged map sheets, a copy pasted
+        #: twice), and segments that repeat another (a stretch two features share): each is counted once
+        # (features only where they would read as intersections: comparing every feature takes seconds on 10⁵)
+        geometries, self.repeated_features = unique_lines(geometries) if intersections_band else (geometries, 0)
+        segs, self.repeated_segments = unique_segments(segments_of(geometries))
         if len(segs) == 0:
             raise ValueError(f"{layer}: no line segments")
         self.index = SegmentIndex(segs, SPACING_CELLS * grid.pixel_size)

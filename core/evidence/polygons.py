@@ -59,9 +59,11 @@ def choose_classes(
     field: str,
     classes_parameter: str = "CLASSES",
     field_parameter: str = "CLASS_FIELD",
+    hint: str = "",
 ) -> List[str]:
     """The classes to write a band for: ``wanted`` (each must occur), or every class when it has at most
-    ``max_classes`` of them, largest count first then by name. Refused with the list to pick from otherwise."""
+    ``max_classes`` of them, largest count first then by name. Refused with the list to pick from otherwise (and
+    ``hint``, e.g. :func:`id_like_hint`'s, after it)."""
     counts = Counter(label for label in labels if label is not None)
     if not counts:
         raise InputError(f"field '{field}' has no values (all empty or NULL); choose the class field.", field_parameter)
@@ -81,10 +83,44 @@ def choose_classes(
             f"field '{field}' has {len(ranked)} different values, more than the {max_classes} classes allowed "
             f"(one band each); list the classes to use in {classes_parameter} (separated by ';'), e.g. the most "
             f"frequent: {_listing(ranked, counts)}; or choose a field with fewer values (a generalised lithology), "
-            "or raise MAX_CLASSES.",
+            "or raise MAX_CLASSES." + (f" {hint}" if hint else ""),
             classes_parameter,
         )
     return ranked
+
+
+#: fewest polygons whose values, all different, read as an ID field (a small map may hold a few units once each)
+ID_LIKE_POLYGONS = 10
+
+
+def id_like_hint(labels: Sequence[Optional[str]], field: str, other_fields: Sequence[Tuple[str, int]] = ()) -> str:
+    """A word when every polygon has its own value in ``field`` (at least :data:`ID_LIKE_POLYGONS` of them), as an
+    ID field has (an OBJECTID, a polygon number chosen as the class field by mistake): each polygon would be a class
+    of its own. ``other_fields``: (name, number of values) of the layer's fields that could hold the rock types.
+    "" otherwise."""
+    given = [label for label in labels if label is not None]
+    if len(given) < ID_LIKE_POLYGONS or len(set(given)) < len(given):
+        return ""
+    text = (
+        f"Every one of the {len(given):,} polygons has its own value in '{field}', as an ID field has, so each "
+        "polygon would be a class of its own (its own band, and every boundary a contact)"
+    )
+    if other_fields:
+        shown = ", ".join(f"'{name}' ({n} values)" for name, n in other_fields[:6])
+        return f"{text}; choose the field that holds the rock types, e.g. {shown}."
+    return f"{text}; choose the field that holds the rock types."
+
+
+def uncovered_area(geometries: Sequence[Any], area: Any) -> float:
+    """The part of the polygon ``area`` (the grid's extent, within the mask) that lies in none of ``geometries``
+    (beyond a map that covers part of it, in the gaps between its units), in the CRS's square units."""
+    from shapely.ops import unary_union
+
+    shapes = [polygonal(g) for g in geometries]
+    shapes = [g if g.is_valid else valid_polygon(g) for g in shapes if g is not None]
+    if not shapes:
+        return float(area.area)
+    return float(area.difference(unary_union(shapes)).area)
 
 
 def _listing(ranked: Sequence[str], counts: Dict[str, int], limit: int = 8) -> str:
@@ -173,10 +209,17 @@ def overlaps_between_classes(
     return sorted(pairs)
 
 
-def contact_lines(geometries: Sequence[Any], labels: Sequence[Optional[str]]) -> List[Any]:
+def contact_lines(geometries: Sequence[Any], labels: Sequence[Optional[str]], gap: float = 0.0) -> List[Any]:
     """The boundaries between polygons of different classes (NULL counts as a class of its own), without the
     outline of the map: each class's polygons are merged, their boundaries taken, and the parts on the outer
-    boundary of all polygons removed."""
+    boundary of all polygons removed.
+
+    Gaps narrower than ``gap`` between polygons of different classes (the slivers of a digitised map, e.g. two
+    units 1 m apart) are no outline: the edges on either side of such a gap are contacts. They are the map's edges
+    that lie inside the polygons closed by a disc of diameter ``gap`` (buffered out and back in by half of it) and
+    within ``gap`` of a polygon of another class; gaps and notches between polygons of one class stay outline.
+    Where two classes meet the outline at a concave corner, the closing rounds it: outline within ``gap`` of the
+    other class, near that corner, counts as contact too."""
     from shapely.ops import unary_union
 
     groups: Dict[Optional[str], List[Any]] = {}
@@ -186,19 +229,44 @@ def contact_lines(geometries: Sequence[Any], labels: Sequence[Optional[str]]) ->
     if len(groups) < 2:
         return []
     merged = [unary_union(parts) for parts in groups.values()]
-    outline = unary_union(merged).boundary
+    union = unary_union(merged)
+    outline = union.boundary
     xmin, ymin, xmax, ymax = outline.bounds
     tolerance = 1e-7 * max(xmax - xmin, ymax - ymin, 1.0)
+    if gap > 0:
+        outline = outline.difference(unary_union(_gap_sides(merged, union, outline, gap, tolerance)))
     rim = outline.buffer(tolerance)
     contacts = unary_union([m.boundary for m in merged]).difference(rim)
     return [] if contacts.is_empty else [contacts]
+
+
+def _gap_sides(merged: Sequence[Any], union: Any, outline: Any, gap: float, tolerance: float) -> List[Any]:
+    """The parts of the map's ``outline`` that are sides of gaps narrower than ``gap`` between classes: inside the
+    map closed by a disc of diameter ``gap`` (a sliver, a narrow notch) and within ``gap`` of another class than
+    the one whose edge they are (:func:`contact_lines`)."""
+    closed = union.buffer(gap / 2, 16).buffer(-gap / 2, 16)
+    inside = closed.buffer(-max(tolerance, 1e-4 * gap))
+    candidates = outline.intersection(inside) if not inside.is_empty else None
+    if candidates is None or candidates.is_empty:
+        return []
+    grown = [m.buffer(gap, 16) for m in merged]
+    boxes = np.array([g.bounds for g in grown], dtype=np.float64).reshape(-1, 4)
+    sides = []
+    for i, own in enumerate(merged):
+        edges = candidates.intersection(own.boundary.buffer(tolerance))
+        if edges.is_empty:
+            continue
+        x0, y0, x1, y1 = edges.bounds
+        near = np.flatnonzero((boxes[:, 0] <= x1) & (boxes[:, 2] >= x0) & (boxes[:, 1] <= y1) & (boxes[:, 3] >= y0))
+        sides += [edges.intersection(grown[j]) for j in near if j != i]
+    return [s for s in sides if not s.is_empty]
 
 
 class PolygonEvidence:
     """Bands from one polygon layer with a class field: ``<layer>:<class>`` (1 inside polygons of that class, 0
     elsewhere; a cell belongs to the polygon holding its centre, as ``gdal_rasterize`` decides, the later feature
     winning where polygons overlap) for each of ``classes``, and ``<layer>:contact_distance_m`` (distance to the
-    boundaries between classes, :func:`contact_lines`) with ``contacts``.
+    boundaries between classes, :func:`contact_lines`, across gaps narrower than half a cell) with ``contacts``.
 
     ``geometries`` are shapely polygons in the grid's CRS, ``labels`` their classes (:func:`class_label`).
     """
@@ -231,7 +299,8 @@ class PolygonEvidence:
         ]
         self.contacts: Optional[SegmentIndex] = None
         if contacts:
-            segs = segments_of(contact_lines(geometries, labels))
+            # gaps narrower than half a cell (slivers between units) are no outline
+            segs = segments_of(contact_lines(geometries, labels, grid.pixel_size / 2))
             if len(segs) == 0:
                 raise ValueError(f"{layer}: no contacts between classes")
             self.contacts = SegmentIndex(segs, SPACING_CELLS * grid.pixel_size)

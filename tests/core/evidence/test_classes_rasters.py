@@ -231,3 +231,45 @@ def test_a_turkish_rock_name_in_capitals_is_the_class_in_small_letters(capitals)
 def test_turkish_capitals_by_hand():
     labels, _ = one_spelling(["granit", "GRANİT", "granit", "şist", "ŞİST", "şist"])
     assert labels == ["granit", "granit", "granit", "şist", "şist", "şist"]
+
+
+@pytest.mark.parametrize("sliver", [0.5, 5.0, 40.0])
+def test_units_a_sliver_apart_have_their_contact(sliver):
+    # a digitised map whose granite and gabbro leave a sliver (narrower than half a cell) between them: the contact
+    # runs along the sliver, as on the map without it; before, both edges of the sliver were read as the map's
+    # outline, and the map had no contact at all
+    polygons = [box(400_000, 7_500_000, 403_000 - sliver, 7_506_000), box(403_000, 7_500_000, 406_000, 7_506_000)]
+    evidence = PolygonEvidence("lithology", polygons, ["granite", "gabbro"], ["granite"], GRID, contacts=True)
+    block = evidence.window(GRID, 0, 60, 0, 60)[-1]
+    xy = window_centres(GRID, 0, 60, 0, 60)
+    # by hand: the distance to the nearer of the sliver's two sides, both 6 km lines across the whole grid
+    x = xy[:, 0].reshape(60, 60)
+    np.testing.assert_allclose(block, np.minimum(np.abs(x - 403_000), np.abs(x - (403_000 - sliver))), atol=1e-3)
+
+
+def test_a_gap_wider_than_half_a_cell_stays_outline_and_the_map_outline_no_contact():
+    # 300 m of unmapped ground between the units (three cells): no contact there; a sliver elsewhere still closes
+    from shapely.geometry import LineString
+
+    west = box(400_000, 7_500_000, 402_700, 7_506_000)
+    east = box(403_000, 7_500_000, 406_000, 7_506_000)
+    with pytest.raises(ValueError):
+        PolygonEvidence("lithology", [west, east], ["granite", "gabbro"], ["granite"], GRID, contacts=True)
+    # an L-shaped map: granite in the south, gabbro north of it 1 m apart; the outline's concave corner is far away
+    south = box(400_000, 7_500_000, 406_000, 7_502_999)
+    north = box(400_000, 7_503_000, 403_000, 7_506_000)
+    evidence = PolygonEvidence("lithology", [south, north], ["granite", "gabbro"], ["granite"], GRID, contacts=True)
+    block = evidence.window(GRID, 0, 60, 0, 60)[-1]
+    xy = window_centres(GRID, 0, 60, 0, 60)
+    reference = np.array(
+        [
+            min(LineString([(400_000, 7_503_000), (403_000, 7_503_000)]).distance(Point(x, y)),
+                LineString([(400_000, 7_502_999), (403_000, 7_502_999)]).distance(Point(x, y)))
+            for x, y in xy
+        ]
+    ).reshape(60, 60)  # fmt: skip
+    # the closing (a 50 m disc: half a cell) rounds the outline's concave corner at (403,000, 7,503,000): its edges
+    # within 25 m of the corner count too, so cells whose nearest contact is that corner are up to 25 m nearer
+    west = (xy[:, 0] < 402_000).reshape(60, 60)  # 1 km or more from the corner: the contact straight north or south
+    np.testing.assert_allclose(block[west], reference[west], atol=1e-3)
+    assert np.all(reference - block <= 25 + 1e-3) and np.all(block <= reference + 1e-3)

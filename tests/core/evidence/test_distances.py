@@ -229,3 +229,42 @@ def test_sources_travel_to_another_process(scene):
             union = MultiLineString(lines)
             brute = np.array([union.distance(Point(x, y)) for x, y in centres])
         np.testing.assert_allclose(block.ravel(), brute, rtol=1e-6, atol=1e-3)
+
+
+def test_a_fault_repeated_counts_once_in_density_and_intersections(scene):
+    # the first fault three times (merged map sheets, a copy pasted twice; the third drawn the other way), and a
+    # fourth sharing the second's middle segment: against shapely's union of the lines (overlaps counted once)
+    from shapely.ops import unary_union
+
+    grid, lines, rng = scene
+    first = lines[0]
+    middle = next(g for g in lines if len(g.coords) >= 4)
+    shared = LineString(list(middle.coords)[1:3])
+    repeated = [*lines, first, LineString(list(first.coords)[::-1]), shared]
+    radius = 600.0
+    evidence = LineEvidence("faults", repeated, grid, density_radius=radius, intersections_band=True)
+    assert evidence.repeated_features == 2 and evidence.repeated_segments == 1  # the copies go first, whole
+    density = evidence.window(grid, 60, 180, 60, 180)[1]
+    union = unary_union(lines)
+    area_km2 = math.pi * radius**2 / 1e6
+    checked = 0
+    for r, c in zip(rng.integers(0, 120, 150), rng.integers(0, 120, 150)):
+        centre = Point(grid.xmin + (60 + c + 0.5) * PX, grid.ymax - (60 + r + 0.5) * PX)
+        exact = union.intersection(centre.buffer(radius, 256)).length / 1000 / area_km2
+        ring = (
+            union.intersection(centre.buffer(radius + PX, 256)).length
+            - union.intersection(centre.buffer(radius - PX, 256)).length
+        ) / 1000 / area_km2  # fmt: skip
+        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c)
+        checked += exact > 0
+    assert checked > 30
+    # the copies add no intersection: their ends are no crossing (brute force: every pair of the distinct lines)
+    expected = set()
+    for i, a in enumerate(lines):
+        for b in lines[i + 1 :]:
+            cut = a.intersection(b)
+            for p in getattr(cut, "geoms", [cut]):
+                if p.geom_type == "Point":
+                    expected.add((round(p.x, 3), round(p.y, 3)))
+    copies = LineEvidence("faults", repeated[:-1], grid, intersections_band=True)
+    assert len(expected) > 3 and copies.n_intersections == len(expected)
