@@ -33,7 +33,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
 from ..core.callbacks import check_cancelled
 from ..core.errors import Cancelled, ProspectorError
-from ..core.grid import check_memory
+from ..core.grid import centre_longitude, check_memory
 from ..core.io.destinations import (
     RASTER_EXTENSIONS,
     check_geopackage_output,
@@ -313,7 +313,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             if source is not None:
                 refuse_coordinates_beyond_crs(crs, source.sourceExtent(), name)
             if crs is not None and crs.isValid() and crs.isGeographic():
-                advice += utm_advice(source.sourceExtent().center())
+                advice += utm_advice(geographic_centre(source))
             extent = source.sourceExtent() if source is not None else None
         elif isinstance(definition, QgsProcessingParameterMultipleLayers):
             layers = self.parameterAsLayerList(parameters, name, context)
@@ -874,7 +874,15 @@ def layer_paths(layers, parameter: str):
             raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
         paths.append(layer_file(layer))
         names.append(layer_label(layer_file(layer)))
+    refuse_unrelated_rasters(layers, parameter)
     return paths, names
+
+
+def refuse_unrelated_rasters(layers, parameter: str) -> None:
+    """Refuse rasters whose CRS cannot be transformed into the first's (a mine grid beside a CRS tied to the
+    Earth): :func:`refuse_unrelated_crs`, before GDAL's warp fails on them."""
+    for layer in layers[1:]:
+        refuse_unrelated_crs(layer.crs(), layers[0].crs(), None, parameter, "the first raster's", layer.name())
 
 
 def archive_file(layer) -> str:
@@ -1030,6 +1038,22 @@ METRE_INPUTS: Dict[str, Tuple[str, str, str]] = {
     "trainmodel": ("INPUT_RASTERS", "the neighbourhood window needs cells of one ground size", WARP_ADVICE),
     "predict": ("INPUT_RASTERS", "models are trained on cells of one size in metres or feet", WARP_ADVICE),
 }
+
+
+def geographic_centre(source) -> QgsPointXY:
+    """The centre of a layer in degrees: its extent's latitude, and the longitude of :func:`core.grid.
+    centre_longitude` over its features (up to 100,000 of them; the extent's centre when none has a geometry):
+    across 180° for samples on both sides of the antimeridian, whose extent runs the long way round."""
+    request = QgsFeatureRequest().setNoAttributes().setLimit(100_000)
+    longitudes = []
+    for feature in source.getFeatures(request):
+        geometry = feature.geometry()
+        if geometry is not None and not geometry.isEmpty():
+            longitudes.append(geometry.boundingBox().center().x())
+    extent = source.sourceExtent()
+    if not longitudes:
+        return extent.center()
+    return QgsPointXY(centre_longitude(longitudes), extent.center().y())
 
 
 def utm_advice(centre) -> str:
@@ -1366,6 +1390,7 @@ def point_attributes(
     check_fields(source, fields, fields_parameter)
     warn_without_crs(source, crs, parameter, feedback)
     refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), parameter, crs, "the rasters'")
+    refuse_unrelated_crs(source.sourceCrs(), crs, context, parameter)
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
     if defined_crs(source.sourceCrs()):  # without one, the coordinates are taken as they are (warned above)
         request.setDestinationCrs(crs, context.transformContext())
@@ -1512,6 +1537,40 @@ def refuse_coordinates_beyond_crs(layer_crs, extent, parameter: str, crs=None, w
     )
 
 
+def _is_local(crs) -> bool:
+    """Whether a CRS is a local engineering one (a mine grid: WKT LOCAL_CS / ENGCRS), tied to no place on Earth."""
+    from qgis.core import QgsCoordinateReferenceSystem
+
+    wkt = crs.toWkt(QgsCoordinateReferenceSystem.WKT2_2019).lstrip().upper()
+    return wkt.startswith(("ENGCRS", "ENGINEERINGCRS")) or crs.toWkt().lstrip().upper().startswith("LOCAL_CS")
+
+
+def refuse_unrelated_crs(layer_crs, crs, context, parameter: str, whose: str = "the rasters'", name: str = "") -> None:
+    """Refuse a layer whose CRS PROJ cannot transform into ``crs``: a mine grid (a local engineering CRS, tied to
+    no place on Earth) against a CRS that is, either way round. QGIS then passes the coordinates through unchanged
+    (logging only "Cannot create transform"), so the features would be placed at their mine-grid numbers in the
+    other CRS, or fall outside every cell (``context`` None: the default transformations). Two local CRSs are taken as one grid (a GeoTIFF and a GeoPackage write
+    the same mine grid's WKT differently), and ``crs`` undefined is warned of elsewhere."""
+    from qgis.core import QgsCoordinateTransform, QgsCoordinateTransformContext
+
+    if not defined_crs(layer_crs) or not defined_crs(crs) or layer_crs == crs:
+        return
+    if _is_local(layer_crs) and _is_local(crs):
+        return
+    transforms = context.transformContext() if context is not None else QgsCoordinateTransformContext()
+    if QgsCoordinateTransform(layer_crs, crs, transforms).isValid():
+        return
+    layer = f" '{name}'" if name else ""
+    raise QgsProcessingException(
+        f"{parameter}: the layer{layer} is in {_crs_name(layer_crs, 'a custom CRS')} and {whose} CRS is "
+        f"{_crs_name(crs, 'a custom CRS')}, and no transformation between them is known (a local engineering CRS, "
+        "such as a mine grid, is tied to no place on Earth), so it cannot be placed on the grid. Put all "
+        "the layers in one CRS: give the mine grid its place on Earth (a custom CRS in Settings › Custom "
+        "Projections with the grid's origin, rotation and scale, then Assign Projection to the mine-grid layers) or "
+        "transform the mine-grid layers with their control points (Raster › Georeferencer), and run again."
+    )
+
+
 def source_transform(source: QgsProcessingFeatureSource, crs, context):
     """The transform from a layer's CRS to ``crs``; none (the identity) for a layer without a defined CRS."""
     from qgis.core import QgsCoordinateTransform
@@ -1592,6 +1651,7 @@ def shapely_features(
     require_geometry(source, parameter)
     warn_without_crs(source, crs, parameter, feedback, whose, name)
     refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), parameter, crs, whose, name)
+    refuse_unrelated_crs(source.sourceCrs(), crs, context, parameter, whose, name)
     transform = source_transform(source, crs, context)
     request = QgsFeatureRequest()
     if field:

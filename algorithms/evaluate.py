@@ -48,6 +48,7 @@ from .base import (
     point_parts,
     refuse_coordinates_beyond_crs,
     refuse_not_points,
+    refuse_unrelated_crs,
     require_geometry,
     say_ground_distance,
     source_transform,
@@ -484,6 +485,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         list with NaN coordinates so that they are reported, not dropped."""
         warn_without_crs(source, crs, "DEPOSITS", feedback)
         refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), "DEPOSITS", crs, "the rasters'")
+        refuse_unrelated_crs(source.sourceCrs(), crs, context, "DEPOSITS")
         transform = source_transform(source, crs, context)
         if not name_field:  # a deposit list read as 'feature 7' tells a geologist nothing: use its names
             name_field = next((f.name() for f in source.fields() if f.name().casefold() == "name"), None)

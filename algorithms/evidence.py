@@ -60,6 +60,7 @@ from .base import (
     defined_crs,
     input_file,
     layer_file,
+    refuse_unrelated_crs,
     require_geometry,
     require_projected,
     shapely_features,
@@ -308,6 +309,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         ):
             method = self.enum_name(parameters, method_name, context)
             for layer in layers:
+                refuse_unrelated_crs(layer.crs(), crs, context, parameter, "the grid's", _layer_name(layer))
                 path = _raster_file(layer, parameter, shared)
                 source = RasterEvidence(
                     _layer_name(layer), path, grid, method, parameter, None, _layer_crs_wkt(layer), _shown_file(layer)

@@ -228,6 +228,23 @@ def checked_mask(mask: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
     return mask.astype(bool)
 
 
+def centre_longitude(longitudes) -> float:
+    """The longitude in the middle of points given by their ``longitudes`` (degrees): the centre of the shortest
+    arc of the parallel holding them all, the largest gap between them left out. Points on both sides of the
+    antimeridian (Chukotka, Fiji, the Aleutians: longitudes near 180 and near -180) are centred across 180° (179.5
+    to -179.9 gives 179.8), where their extent's centre would be near 0, on the other side of the Earth. Returns a
+    longitude from -180 to 180."""
+    lon = np.sort(np.mod(np.asarray(longitudes, dtype=float).ravel() + 180.0, 360.0) - 180.0)
+    lon = lon[np.isfinite(lon)]
+    if lon.size == 0:
+        raise ValueError("no finite longitude")
+    gaps = np.diff(np.append(lon, lon[0] + 360.0))  # after each point, to the next one eastwards
+    widest = int(np.argmax(gaps))
+    start = lon[(widest + 1) % lon.size]  # the points run east from the one after the widest gap
+    centre = start + (360.0 - gaps[widest]) / 2.0
+    return float(centre - 360.0 if centre >= 180.0 else centre)
+
+
 def utm_epsg(lon: float, lat: float) -> int:
     """The EPSG code of the WGS 84 / UTM zone holding (lon, lat) in degrees: 326zz north of the equator, 327zz
     south; plain 6° zones, as PROJ's areas of use for these CRSs (without the military grid's Norway and Svalbard

@@ -260,8 +260,65 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep9b_inputs(folder, bands))
     paths.update(_sweep10a_inputs(folder, bands))
     paths.update(_sweep10b_inputs(folder, xy, base))
+    paths.update(_sweep11a_inputs(folder, xy, base, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
+    return paths
+
+
+#: a mine grid: a local engineering CRS (no EPSG code, tied to no place on Earth), as a mine's survey keeps it
+MINE_GRID = (
+    'LOCAL_CS["Kittila mine grid",LOCAL_DATUM["Kittila mine grid datum",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],'
+    'AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
+)
+#: the samples of _sweep11a_inputs straddle the antimeridian: longitudes from 179.5 east to 179.9 west, centred on
+#: 179.8° E (UTM zone 60, EPSG:32660)
+ANTIMERIDIAN_WEST, ANTIMERIDIAN_SPAN = 179.5, 0.6
+
+
+def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
+    """Places on Earth and CRSs exploration companies have (sweep 11a): the matrix's samples, deposits and element
+    raster in a mine grid (MINE_GRID: mine-grid numbers, the test grid's corner at 0, 0), and the samples moved to
+    Chukotka, across the antimeridian, in EPSG:4326 (longitudes 179.5 to 180 and -180 to -179.9, 65.0-65.2° N)."""
+    import geopandas as gpd
+    import rasterio
+    from rasterio.crs import CRS as RasterioCRS
+    from rasterio.transform import from_origin
+    from shapely.geometry import Point
+
+    paths: Dict[str, str] = {}
+    local = np.asarray(xy) - (X0, Y0)
+    for key, name, points, columns in (
+        ("samples_mine_grid", "samples_mine_grid.gpkg", local, base),
+        ("deposits_mine_grid", "deposits_mine_grid.gpkg", [(2000, 2000), (5000, 6000), (8000, 3000)],
+         {"name": ["a", "b", "c"]}),
+    ):  # fmt: skip
+        paths[key] = os.path.join(folder, name)
+        frame = gpd.GeoDataFrame(columns, geometry=[Point(x, y) for x, y in points], crs=MINE_GRID)
+        frame.to_file(paths[key], driver="GPKG", layer=os.path.splitext(name)[0])
+    paths["elements_mine_grid"] = os.path.join(folder, "elements_mine_grid.tif")
+    profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", nodata=-9999.0)
+    with rasterio.open(
+        paths["elements_mine_grid"],
+        "w",
+        crs=RasterioCRS.from_wkt(MINE_GRID),
+        transform=from_origin(0.0, SIZE * PIXEL, PIXEL, PIXEL),
+        **profile,
+    ) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32))
+        dst.set_band_description(1, "Cu")
+        dst.set_band_description(2, "Pb")
+    # the 36 samples spread over 0.6° of longitude across 180° (the outermost at exactly 179.5° E and 179.9° W) and
+    # 0.2° of latitude
+    unit = (np.asarray(xy) - (X0, Y0)) / (SIZE * PIXEL)
+    lon = ANTIMERIDIAN_WEST + ANTIMERIDIAN_SPAN * unit[:, 0]
+    lon[0], lon[1] = ANTIMERIDIAN_WEST, ANTIMERIDIAN_WEST + ANTIMERIDIAN_SPAN
+    lon = np.where(lon > 180.0, lon - 360.0, lon)
+    lat = 65.0 + 0.2 * unit[:, 1]
+    paths["samples_antimeridian"] = os.path.join(folder, "samples_chukotka.gpkg")
+    gpd.GeoDataFrame(base, geometry=[Point(a, b) for a, b in zip(lon, lat)], crs="EPSG:4326").to_file(
+        paths["samples_antimeridian"], driver="GPKG", layer="samples_chukotka"
+    )
     return paths
 
 
@@ -6021,4 +6078,74 @@ CASES += [
         _set(POLYGONS="lithology_turkish", CLASS_FIELD="kaya", CLASSES="granit；şist"),
         check=one_granite_and_its_two_contacts("lithology_turkish", "granit", "şist"),
     ),  # before: "CLASSES: 'granit；şist' not found in field 'kaya'; its values include 'granit' (3); 'şist' (1)."
+]
+
+# sweep 11a: coordinate reference systems and places on Earth
+MINE_GRID_REFUSED = (
+    r"is in EPSG:{code}, {name} and {whose} CRS is Kittila mine grid, and no transformation between them is "
+    r"known \(a local engineering CRS, such as a mine grid, is tied to no place on Earth\), so it cannot be placed on "
+    r"the grid\. Put all the layers in one CRS: give the mine grid its place on Earth"
+)
+CASES += [
+    Case(
+        "samples across the antimeridian in degrees",
+        "interpolate",
+        _set(INPUT="samples_antimeridian"),
+        error=r"^INPUT: the layer is in a geographic CRS \(EPSG:4326, degrees\), but distances and pixel sizes must "
+        r"be in metres or feet\. .*here EPSG:32660 \(WGS 84 / UTM zone 60N, the zone of the layer's centre\)\.$",
+    ),  # before: "... here EPSG:32630 (WGS 84 / UTM zone 30N, the zone of the layer's centre)": the centre of the
+    # extent (-180 to 180), on the other side of the Earth
+    Case(
+        "faults in EPSG:3067 on a mine-grid raster",
+        "evidence",
+        _set(REFERENCE_RASTER="elements_mine_grid"),
+        error=r"^LINES: the layer 'faults' "
+        + MINE_GRID_REFUSED.format(code="3067", name=r"ETRS89 / TM35FIN\(E,N\)", whose="the grid's"),
+    ),  # before: "LINES: layer 'faults' has no features within the grid's extent (0, 0 – 10000, 10000); check the
+    # layer's CRS and the EXTENT, or remove the layer." (QGIS passed the coordinates through unchanged)
+    Case(
+        "continuous raster in EPSG:3067 on a mine-grid raster",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "REFERENCE_RASTER": d["elements_mine_grid"],
+            "CONTINUOUS_RASTERS": [d["raster"]],
+        },
+        error=r"^CONTINUOUS_RASTERS: the layer 'elements' "
+        + MINE_GRID_REFUSED.format(code="3067", name=r"ETRS89 / TM35FIN\(E,N\)", whose="the grid's"),
+    ),  # before: "OUTPUT: cannot write '…/evidence.tif' (Cannot find coordinate operations from 'EPSG:3067' to
+    # 'ENGCRS[…]'); nothing was replaced. Free disk space, or choose another folder or drive."
+    Case(
+        "deposits in EPSG:3067 on a mine-grid raster",
+        "evaluate",
+        _set(INPUT_RASTER="elements_mine_grid"),
+        error=r"^DEPOSITS: the layer "
+        + MINE_GRID_REFUSED.format(code="3067", name=r"ETRS89 / TM35FIN\(E,N\)", whose="the rasters'"),
+    ),  # before: "DEPOSITS: none of the 3 deposits lies on a valid cell of the study area (3 outside raster); check
+    # that the deposits and the raster overlap and are in the same CRS."
+    Case(
+        "mask in EPSG:4326 for samples in a mine grid",
+        "interpolate",
+        _set(INPUT="samples_mine_grid", MASK="mask_4326"),
+        error=r"^MASK: the layer " + MINE_GRID_REFUSED.format(code="4326", name="WGS 84", whose="the samples'"),
+    ),  # before: "MASK: the mask polygons do not cover any cell of the grid; check that the layers overlap."
+    *[
+        Case(
+            "rasters in a mine grid and in EPSG:3067",
+            alg,
+            _set(
+                INPUT_RASTERS=["elements_mine_grid", "raster"],
+                **({"LABELS": "deposits_mine_grid"} if alg == "pseudolabel" else {}),
+            ),
+            error=r"^INPUT_RASTERS: the layer 'elements' "
+            + MINE_GRID_REFUSED.format(code="3067", name=r"ETRS89 / TM35FIN\(E,N\)", whose="the first raster's"),
+        )
+        for alg in ("pseudolabel", "traincnn", "trainmodel")
+    ],  # before: "Unexpected error in prospector:pseudolabel: CPLE_NotSupportedError: Cannot find coordinate
+    # operations from 'EPSG:3067' to 'ENGCRS[…]'" (traincnn, trainmodel alike)
+    Case(
+        "raster and deposits in one mine grid (GeoTIFF and GeoPackage)",
+        "evaluate",
+        _set(INPUT_RASTER="elements_mine_grid", DEPOSITS="deposits_mine_grid"),
+    ),  # runs: two local CRSs are one grid, though the files write its WKT differently (QGIS finds no transformation)
 ]
