@@ -282,7 +282,7 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     Chukotka, across the antimeridian, in EPSG:4326 (longitudes 179.5 to 180 and -180 to -179.9, 65.0-65.2° N)."""
     import geopandas as gpd
     import rasterio
-    from rasterio.crs import CRS as RasterioCRS
+    import rasterio.crs
     from rasterio.transform import from_origin
     from shapely.geometry import Point
 
@@ -301,7 +301,7 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     with rasterio.open(
         paths["elements_mine_grid"],
         "w",
-        crs=RasterioCRS.from_wkt(MINE_GRID),
+        crs=rasterio.crs.CRS.from_wkt(MINE_GRID),
         transform=from_origin(0.0, SIZE * PIXEL, PIXEL, PIXEL),
         **profile,
     ) as dst:
