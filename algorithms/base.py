@@ -878,6 +878,23 @@ def layer_paths(layers, parameter: str):
     return paths, names
 
 
+def unreadable_crs(parameter: str, value) -> str:
+    """The refusal of a CRS parameter QGIS could not read. A compound code (a horizontal CRS plus heights, as
+    'EPSG:3067+5717' or 'EPSG:32635+3855', the way a GeoTIFF or GeoPackage carrying heights names its CRS) is one
+    QGIS 3.22 reads no CRS from: the grid is 2D, so its horizontal part is the one to give."""
+    text = str(value).strip()
+    compound = re.fullmatch(r"(?i)(EPSG):(\d+)\s*\+\s*(\d+)", text)
+    if compound:
+        return (
+            f"{parameter}: '{text}' is a compound CRS (a horizontal CRS plus a vertical one for heights), which QGIS "
+            f"cannot read from a code; the grid is 2D: give its horizontal part, EPSG:{compound.group(2)}."
+        )
+    return (
+        f"{parameter}: QGIS reads no CRS from '{text}'; give an authority code (e.g. EPSG:3067), a WKT or a PROJ "
+        "string, or leave it empty to use the layers' CRS."
+    )
+
+
 def refuse_unrelated_rasters(layers, parameter: str) -> None:
     """Refuse rasters whose CRS cannot be transformed into the first's (a mine grid beside a CRS tied to the
     Earth): :func:`refuse_unrelated_crs`, before GDAL's warp fails on them."""

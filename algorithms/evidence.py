@@ -65,6 +65,7 @@ from .base import (
     require_projected,
     shapely_features,
     source_transform,
+    unreadable_crs,
     vector_layer_names,
     warn_few_cells,
 )
@@ -425,7 +426,10 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
     def _crs(self, parameters, context, lines, points, polygons) -> Tuple[Any, str]:
         """The grid CRS and the parameter it came from: CRS, else EXTENT's, else the first layer's."""
         if parameters.get(self.CRS) not in (None, ""):
-            return self.parameterAsCrs(parameters, self.CRS, context), self.CRS
+            crs = self.parameterAsCrs(parameters, self.CRS, context)
+            if not crs.isValid():
+                raise QgsProcessingException(unreadable_crs(self.CRS, parameters.get(self.CRS)))
+            return crs, self.CRS
         if parameters.get(self.EXTENT) not in (None, ""):
             crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
             if crs.isValid():

@@ -6149,3 +6149,17 @@ CASES += [
         _set(INPUT_RASTER="elements_mine_grid", DEPOSITS="deposits_mine_grid"),
     ),  # runs: two local CRSs are one grid, though the files write its WKT differently (QGIS finds no transformation)
 ]
+CASES += [
+    Case(
+        "grid CRS given as a compound code (EPSG:3067+5717)",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "LINES": [d["faults"]],
+            "CRS": "EPSG:3067+5717",
+            "PIXEL_SIZE": 500,
+        },
+        error=r"^CRS: 'EPSG:3067\+5717' is a compound CRS \(a horizontal CRS plus a vertical one for heights\), which "
+        r"QGIS cannot read from a code; the grid is 2D: give its horizontal part, EPSG:3067\.$",
+    ),  # before: "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS." (one was given)
+]
