@@ -280,12 +280,29 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             ok, message = super().checkParameterValues(reading, context)
             if not ok:  # QGIS says 'Incorrect parameter value for X'; say what X takes
                 message = self.refused_value_message(reading, context) or message
+            if ok:  # an extent's '[CRS]' QGIS cannot read is dropped silently: its numbers read in another CRS
+                message = self.unreadable_extent_crs(reading)
+                ok = not message
             if ok and self.name() in METRE_INPUTS:
                 try:
                     self.check_projected(reading, context)
                 except QgsProcessingException as exc:
                     return False, str(exc)
             return ok, message
+
+    def unreadable_extent_crs(self, parameters) -> str:
+        """The refusal of an extent typed with a CRS QGIS reads nothing from ('… [EPSG:4326+5773]', a compound
+        code): QGIS would take its numbers in the layers' CRS instead, degrees as metres. '' when there is none."""
+        for definition in self.parameterDefinitions():
+            value = parameters.get(definition.name())
+            if definition.type() != "extent" or not isinstance(value, str):
+                continue
+            suffix = re.search(r"\[(.*)\]\s*$", value)
+            if suffix and suffix.group(1).strip() and not QgsCoordinateReferenceSystem(suffix.group(1)).isValid():
+                return unreadable_crs(definition.name(), suffix.group(1)).replace(
+                    "or leave it empty to use the layers' CRS", "in the brackets, or leave them out for the layers' CRS"
+                )
+        return ""
 
     def refused_value_message(self, parameters, context) -> str:
         """For the first parameter QGIS's check refuses: what it takes (:func:`.parameters.refused_value`)."""

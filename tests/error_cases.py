@@ -6163,3 +6163,13 @@ CASES += [
         r"QGIS cannot read from a code; the grid is 2D: give its horizontal part, EPSG:3067\.$",
     ),  # before: "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS." (one was given)
 ]
+CASES += [
+    Case(
+        "extent in degrees with a compound CRS (EPSG:4326+5773)",
+        "interpolate",
+        _set(EXTENT=",".join(map(str, EXTENT_4326)) + " [EPSG:4326+5773]"),
+        error=r"^EXTENT: 'EPSG:4326\+5773' is a compound CRS \(a horizontal CRS plus a vertical one for heights\), "
+        r"which QGIS cannot read from a code; the grid is 2D: give its horizontal part, EPSG:4326\.$",
+    ),  # before: "EXTENT: no sample lies in or near the extent (x 24.66 to 24.86, y 67.61 to 67.68 in EPSG:3067): the
+    # nearest is 7,511,585 m away, …": QGIS dropped the CRS it could not read and took the degrees as metres
+]
