@@ -912,6 +912,39 @@ def unreadable_crs(parameter: str, value) -> str:
     )
 
 
+def warn_ballpark_transform(
+    source, crs, context, parameter: str, feedback, whose: str = "the rasters'", name: str = ""
+) -> None:
+    """Warn when a layer reaches ``crs`` only through PROJ's ballpark transformation: its datum is one PROJ knows no
+    shift from (a .prj whose datum is 'D_Unknown', a custom CRS without TOWGS84), so the coordinates are moved as
+    if the datums were one, which can put the features tens to hundreds of metres off (187 m for KKJ read so in
+    Lapland), with no word from QGIS."""
+    from qgis.core import QgsCoordinateTransform, QgsCsException
+
+    layer_crs = source.sourceCrs()
+    if feedback is None or not defined_crs(layer_crs) or not defined_crs(crs) or layer_crs == crs:
+        return
+    transform = QgsCoordinateTransform(layer_crs, crs, context.transformContext())
+    extent = source.sourceExtent()
+    if not transform.isValid() or extent is None or extent.isNull():
+        return
+    try:
+        transform.transform(extent.center())
+    except QgsCsException:
+        return
+    operation = transform.instantiatedCoordinateOperationDetails().name
+    if "ballpark" not in operation.lower():
+        return
+    layer = f" '{name}'" if name else ""
+    feedback.pushWarning(
+        f"{parameter}: the layer{layer} is in {_crs_name(layer_crs, 'a custom CRS')} and {whose} CRS is "
+        f"{_crs_name(crs, 'a custom CRS')}, between whose datums PROJ knows no transformation, so its features were "
+        f"moved by a ballpark one ({operation}): no datum shift, which can place them tens to hundreds of metres off. "
+        "If the layer's datum is known, give the layer the CRS with that datum (Layer Properties › Source, e.g. its "
+        "EPSG code instead of a .prj whose datum is unknown) and run again."
+    )
+
+
 def refuse_unrelated_rasters(layers, parameter: str) -> None:
     """Refuse rasters whose CRS cannot be transformed into the first's (a mine grid beside a CRS tied to the
     Earth): :func:`refuse_unrelated_crs`, before GDAL's warp fails on them."""
@@ -1425,6 +1458,7 @@ def point_attributes(
     warn_without_crs(source, crs, parameter, feedback)
     refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), parameter, crs, "the rasters'")
     refuse_unrelated_crs(source.sourceCrs(), crs, context, parameter)
+    warn_ballpark_transform(source, crs, context, parameter, feedback)
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
     if defined_crs(source.sourceCrs()):  # without one, the coordinates are taken as they are (warned above)
         request.setDestinationCrs(crs, context.transformContext())
@@ -1686,6 +1720,7 @@ def shapely_features(
     warn_without_crs(source, crs, parameter, feedback, whose, name)
     refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), parameter, crs, whose, name)
     refuse_unrelated_crs(source.sourceCrs(), crs, context, parameter, whose, name)
+    warn_ballpark_transform(source, crs, context, parameter, feedback, whose, name)
     transform = source_transform(source, crs, context)
     request = QgsFeatureRequest()
     if field:

@@ -52,6 +52,7 @@ from .base import (
     require_geometry,
     say_ground_distance,
     source_transform,
+    warn_ballpark_transform,
     warn_unequal_cells,
     warn_without_crs,
 )
@@ -486,6 +487,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         warn_without_crs(source, crs, "DEPOSITS", feedback)
         refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), "DEPOSITS", crs, "the rasters'")
         refuse_unrelated_crs(source.sourceCrs(), crs, context, "DEPOSITS")
+        warn_ballpark_transform(source, crs, context, "DEPOSITS", feedback)
         transform = source_transform(source, crs, context)
         if not name_field:  # a deposit list read as 'feature 7' tells a geologist nothing: use its names
             name_field = next((f.name() for f in source.fields() if f.name().casefold() == "name"), None)

@@ -319,6 +319,29 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     gpd.GeoDataFrame(base, geometry=[Point(a, b) for a, b in zip(lon, lat)], crs="EPSG:4326").to_file(
         paths["samples_antimeridian"], driver="GPKG", layer="samples_chukotka"
     )
+    # the deposits as a shapefile from a mine's GIS: a transverse Mercator on KKJ (Finland's old datum), its .prj in
+    # ESRI WKT naming the datum 'D_Unknown', as an export that lost it writes it (no EPSG code, no TOWGS84)
+    from pyproj import Transformer
+
+    kkj = (
+        "+proj=tmerc +lat_0=0 +lon_0=25 +k=1 +x_0=0 +y_0=-7000000 +ellps=intl "
+        "+towgs84=-96.062,-82.428,-121.753,4.801,0.345,-1.376,1.496 +units=m +no_defs"
+    )
+    east, north = Transformer.from_crs(CRS, kkj, always_xy=True).transform(
+        [X0 + 2000, X0 + 5000, X0 + 8000], [Y0 + 2000, Y0 + 6000, Y0 + 3000]
+    )
+    paths["deposits_datum_unknown"] = os.path.join(folder, "deposits_datum_unknown.shp")
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(x, y) for x, y in zip(east, north)]).to_file(
+        paths["deposits_datum_unknown"]
+    )
+    with open(os.path.join(folder, "deposits_datum_unknown.prj"), "w", encoding="ascii") as handle:
+        handle.write(
+            'PROJCS["Kittila_Mine_TM",GEOGCS["GCS_Unknown",DATUM["D_Unknown",SPHEROID["International_1924",'
+            '6378388.0,297.0]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],'
+            'PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",0.0],PARAMETER["False_Northing",-7000000.0],'
+            'PARAMETER["Central_Meridian",25.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],'
+            'UNIT["Meter",1.0]]'
+        )
     return paths
 
 
@@ -6172,4 +6195,23 @@ CASES += [
         r"which QGIS cannot read from a code; the grid is 2D: give its horizontal part, EPSG:4326\.$",
     ),  # before: "EXTENT: no sample lies in or near the extent (x 24.66 to 24.86, y 67.61 to 67.68 in EPSG:3067): the
     # nearest is 7,511,585 m away, …": QGIS dropped the CRS it could not read and took the degrees as metres
+]
+BALLPARK = (
+    r"{parameter}: the layer is in Kittila_Mine_TM and the rasters' CRS is EPSG:3067, ETRS89 / TM35FIN\(E,N\), between "
+    r"whose datums PROJ knows no transformation, so its features were moved by a ballpark one \(.*Ballpark geographic "
+    r"offset from GCS_Unknown to ETRS89.*\): no datum shift, which can place them tens to hundreds of metres off\."
+)
+CASES += [
+    Case(
+        "deposits in a .prj whose datum is unknown (ballpark transformation)",
+        "evaluate",
+        _set(DEPOSITS="deposits_datum_unknown"),
+        warning=BALLPARK.format(parameter="DEPOSITS"),
+    ),  # before: no word; the deposits placed 187 m off (177 m east, 60 m south) of where their KKJ datum puts them
+    Case(
+        "labels in a .prj whose datum is unknown (ballpark transformation)",
+        "pseudolabel",
+        _set(LABELS="deposits_datum_unknown"),
+        warning=BALLPARK.format(parameter="LABELS"),
+    ),  # before: no word (as for evaluate)
 ]
