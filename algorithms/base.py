@@ -912,13 +912,24 @@ def unreadable_crs(parameter: str, value) -> str:
     )
 
 
+def _same_ellipsoid(a, b) -> bool:
+    """Whether two CRSs lie on one ellipsoid, to a metre in the semi-axes (GRS80 and WGS 84 are one); False when
+    either has none QGIS can read."""
+    from qgis.core import QgsEllipsoidUtils
+
+    first, second = (QgsEllipsoidUtils.ellipsoidParameters(crs.ellipsoidAcronym()) for crs in (a, b))
+    if not (first.valid and second.valid):
+        return False
+    return abs(first.semiMajor - second.semiMajor) < 1.0 and abs(first.semiMinor - second.semiMinor) < 1.0
+
+
 def warn_ballpark_transform(
     source, crs, context, parameter: str, feedback, whose: str = "the rasters'", name: str = ""
 ) -> None:
     """Warn when a layer reaches ``crs`` only through PROJ's ballpark transformation: its datum is one PROJ knows no
     shift from (a .prj whose datum is 'D_Unknown', a custom CRS without TOWGS84), so the coordinates are moved as
     if the datums were one, which can put the features tens to hundreds of metres off (187 m for KKJ read so in
-    Lapland), with no word from QGIS."""
+    Lapland), with no word from QGIS. Not on one ellipsoid: a mine grid defined on GRS80 is meant on ETRS89."""
     from qgis.core import QgsCoordinateTransform, QgsCsException
 
     layer_crs = source.sourceCrs()
@@ -933,8 +944,8 @@ def warn_ballpark_transform(
     except QgsCsException:
         return
     operation = transform.instantiatedCoordinateOperationDetails().name
-    if "ballpark" not in operation.lower():
-        return
+    if "ballpark" not in operation.lower() or _same_ellipsoid(layer_crs, crs):
+        return  # a custom CRS on the other's ellipsoid (a mine grid defined on GRS80): meant on the same datum
     layer = f" '{name}'" if name else ""
     feedback.pushWarning(
         f"{parameter}: the layer{layer} is in {_crs_name(layer_crs, 'a custom CRS')} and {whose} CRS is "
