@@ -30,6 +30,7 @@ from qgis.core import (
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import USED, on_training_cells
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
+from ..core.grid import wrap_longitudes
 from ..core.io.encoding import undecoded_names_warning
 from ..core.io.rasters import band_kind, band_unit, made_by, read_provenance, read_raster, side_file_crs_note
 from ..core.io.vectors import read_vector_provenance
@@ -281,6 +282,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             check_fields(source, [name_field], self.NAME_FIELD)
         path = input_file(parameters, self.DEPOSITS, context)
         xy, names = self._deposit_points(source, crs, name_field, context, feedback, path)
+        if crs.isGeographic():  # a raster written across 180° (179.5 to 180.5): deposits at -179.8 lie on it at 180.2
+            longitudes = wrap_longitudes([x for x, _ in xy], grid.xmin, grid.xmax)
+            xy = [(float(x), y) for x, (_, y) in zip(longitudes, xy)]
         feedback.pushInfo(f"Deposits: {len(xy)} points")
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)

@@ -245,6 +245,19 @@ def centre_longitude(longitudes) -> float:
     return float(centre - 360.0 if centre >= 180.0 else centre)
 
 
+def wrap_longitudes(longitudes, west: float, east: float) -> np.ndarray:
+    """Longitudes (degrees) moved by whole turns of 360° into a raster's span from ``west`` to ``east`` where that
+    puts them inside it: a deposit at -179.8 on a raster in EPSG:4326 written from 179.5 to 180.5 (as GDAL writes
+    a grid across the antimeridian) lies at 180.2 on it. Longitudes no turn brings inside, and NaN, are returned as
+    they are."""
+    x = np.array(longitudes, dtype=float)
+    turns = np.ceil((west - x) / 360.0)  # the fewest turns east that bring x to west or beyond
+    moved = x + 360.0 * turns
+    inside = np.isfinite(x) & ((x < west) | (x > east)) & (moved >= west) & (moved <= east)
+    x[inside] = moved[inside]
+    return x
+
+
 def utm_epsg(lon: float, lat: float) -> int:
     """The EPSG code of the WGS 84 / UTM zone holding (lon, lat) in degrees: 326zz north of the equator, 327zz
     south; plain 6° zones, as PROJ's areas of use for these CRSs (without the military grid's Norway and Svalbard

@@ -276,6 +276,27 @@ MINE_GRID = (
 ANTIMERIDIAN_WEST, ANTIMERIDIAN_SPAN = 179.5, 0.6
 
 
+#: (longitude as written, row) of the deposits on cu_across_180.tif: the first east of 180° (on the raster at 180.171)
+DEPOSITS_ACROSS_180 = ((-179.829, 12), (179.754, 6))
+
+
+def deposit_values_across_180(params: Dict[str, object]) -> None:
+    """Both deposits are used, each with the value of the cell rasterio's index gives at its longitude on the
+    raster (-179.829 + 360 = 180.171 for the first)."""
+    import csv
+
+    import rasterio
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        rows = {r["name"]: r for r in csv.DictReader(handle) if r["kind"] == "deposit"}
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        band = src.read(1)
+        for name, (lon, row) in zip(("east of 180", "west of 180"), DEPOSITS_ACROSS_180):
+            r, c = src.index(lon % 360.0, 65.2 - (row + 0.5) * 0.2 / 24)
+            assert rows[name]["status"] == "used", rows[name]
+            assert abs(float(rows[name]["value"]) - float(band[r, c])) < 1e-3 * float(band[r, c]), (rows[name], r, c)
+
+
 def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     """Places on Earth and CRSs exploration companies have (sweep 11a): the matrix's samples, deposits and element
     raster in a mine grid (MINE_GRID: mine-grid numbers, the test grid's corner at 0, 0), and the samples moved to
@@ -319,6 +340,33 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     gpd.GeoDataFrame(base, geometry=[Point(a, b) for a, b in zip(lon, lat)], crs="EPSG:4326").to_file(
         paths["samples_antimeridian"], driver="GPKG", layer="samples_chukotka"
     )
+    # Cu over Chukotka as a raster in EPSG:4326 written across the antimeridian (179.5 to 180.5° E, 65.0-65.2° N,
+    # 120 x 24 cells of 1/120°), two highs; a deposit on each, one east of 180° written as its longitude there
+    # (-179.829, on the raster at 180.171) and one west of it (179.754)
+    yy, xx = np.mgrid[0:24, 0:120]
+    hill = np.exp(-((xx - 80) ** 2 + (yy - 12) ** 2) / 60.0) + np.exp(-((xx - 30) ** 2 + (yy - 6) ** 2) / 40.0)
+    cu180 = (20 + 200 * hill) * np.random.default_rng(3).lognormal(0, 0.2, hill.shape)
+    paths["cu_across_180"] = os.path.join(folder, "cu_across_180.tif")
+    with rasterio.open(
+        paths["cu_across_180"],
+        "w",
+        driver="GTiff",
+        width=120,
+        height=24,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(179.5, 65.2, 1 / 120, 0.2 / 24),
+        nodata=-9999.0,
+    ) as dst:
+        dst.write(cu180.astype(np.float32), 1)
+        dst.set_band_description(1, "Cu")
+    paths["deposits_across_180"] = os.path.join(folder, "deposits_across_180.gpkg")
+    gpd.GeoDataFrame(
+        {"name": ["east of 180", "west of 180"]},
+        geometry=[Point(lon, 65.2 - (row + 0.5) * 0.2 / 24) for lon, row in DEPOSITS_ACROSS_180],
+        crs="EPSG:4326",
+    ).to_file(paths["deposits_across_180"], driver="GPKG", layer="deposits_across_180")
     # the deposits as a shapefile from a mine's GIS: a transverse Mercator on KKJ (Finland's old datum), its .prj in
     # ESRI WKT naming the datum 'D_Unknown', as an export that lost it writes it (no EPSG code, no TOWGS84)
     from pyproj import Transformer
@@ -6214,4 +6262,13 @@ CASES += [
         _set(LABELS="deposits_datum_unknown"),
         warning=BALLPARK.format(parameter="LABELS"),
     ),  # before: no word (as for evaluate)
+]
+CASES += [
+    Case(
+        "deposits east of 180° on a raster in degrees written across it",
+        "evaluate",
+        _set(INPUT_RASTER="cu_across_180", DEPOSITS="deposits_across_180"),
+        warning=r"INPUT_RASTER is in a geographic CRS: cells differ in area",
+        check=deposit_values_across_180,
+    ),  # before: "1 of 2 deposits not used: 1 outside raster." (-179.829 is 180.171 on a raster from 179.5 to 180.5)
 ]

@@ -1,4 +1,4 @@
-"""core.grid.centre_longitude against a brute-force search (numpy) and PROJ's UTM zones (sweep 11a).
+"""core.grid.centre_longitude and wrap_longitudes against brute-force searches (numpy) and PROJ's UTM zones (sweep 11a).
 
 The reference: of candidate centres every 0.001° around the globe, the one whose farthest point (by angular distance
 along the parallel) is nearest, i.e. the centre of the shortest arc holding every point.
@@ -66,3 +66,26 @@ def test_the_zone_of_samples_across_180_is_one_proj_gives():
 def test_no_longitude_is_refused():
     with pytest.raises(ValueError):
         centre_longitude([])
+
+
+def brute_force_wrap(lon: float, west: float, east: float) -> float:
+    """lon when inside [west, east], else the one of lon + 360 k (k from -3 to 3) inside, else lon."""
+    inside = [lon + 360.0 * k for k in (0, -3, -2, -1, 1, 2, 3) if west <= lon + 360.0 * k <= east]
+    return inside[0] if inside else lon
+
+
+@pytest.mark.parametrize(
+    "west, east",
+    [(179.5, 180.5), (-180.5, -179.5), (170.0, 190.0), (0.0, 360.0), (-180.0, 180.0), (24.0, 26.0), (350.0, 370.0)],
+)
+def test_wrapped_longitudes_are_the_brute_force_ones(west, east):
+    from geochem_prospector.core.grid import wrap_longitudes
+
+    rng = np.random.default_rng(5)
+    longitudes = np.concatenate([rng.uniform(-540.0, 540.0, 400), [-179.829, 180.171, west, east, np.nan]])
+    wrapped = wrap_longitudes(longitudes, west, east)
+    reference = np.array([brute_force_wrap(lon, west, east) for lon in longitudes])
+    assert np.array_equal(np.isnan(wrapped), np.isnan(reference))
+    finite = ~np.isnan(reference)
+    assert np.allclose(wrapped[finite], reference[finite], rtol=0, atol=1e-9)
+    assert np.array_equal(np.isnan(longitudes), np.isnan(wrapped))  # the input left as it was
