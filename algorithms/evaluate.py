@@ -12,6 +12,7 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
     QgsFeatureRequest,
+    QgsPointXY,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
@@ -53,6 +54,7 @@ from .base import (
     require_geometry,
     say_ground_distance,
     source_transform,
+    utm_advice,
     warn_ballpark_transform,
     warn_unequal_cells,
     warn_without_crs,
@@ -271,6 +273,18 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 "probability) or OUTPUT_RANK."
             )
         if crs.isGeographic():
+            clusters = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
+            if clusters > 0:  # degrees: 2000 meant as metres links every deposit on Earth into one cluster
+                centre = layer.extent().center()
+                where = QgsPointXY((centre.x() + 180.0) % 360.0 - 180.0, centre.y())
+                raise QgsProcessingException(
+                    f"CLUSTER_DISTANCE: the raster is in a geographic CRS ({crs.authid() or crs.description()}), so "
+                    f"{clusters:g} is read in degrees, not metres, and a degree is not one distance (at "
+                    f"{abs(centre.y()):.1f}° {'N' if centre.y() >= 0 else 'S'} a degree of longitude is "
+                    f"{math.cos(math.radians(centre.y())):.2f} of one of latitude). Set CLUSTER_DISTANCE to 0, or "
+                    f"reproject the raster to a projected CRS (Raster › Projections › Warp{utm_advice(where)}) and "
+                    "give the distance in metres."
+                )
             feedback.pushWarning(
                 "INPUT_RASTER is in a geographic CRS: cells differ in area with latitude, so area shares are "
                 "approximate. Reproject it to a projected CRS for exact figures."

@@ -6272,3 +6272,13 @@ CASES += [
         check=deposit_values_across_180,
     ),  # before: "1 of 2 deposits not used: 1 outside raster." (-179.829 is 180.171 on a raster from 179.5 to 180.5)
 ]
+CASES += [
+    Case(
+        "cluster distance in metres on a raster in degrees",
+        "evaluate",
+        _set(INPUT_RASTER="geographic_raster", DEPOSITS="deposits_4326", CLUSTER_DISTANCE=2000),
+        error=r"^CLUSTER_DISTANCE: the raster is in a geographic CRS \(EPSG:4326\), so 2000 is read in degrees, not "
+        r"metres, and a degree is not one distance \(at 67\.\d° N a degree of longitude is 0\.38 of one of "
+        r"latitude\)\. Set CLUSTER_DISTANCE to 0, or reproject the raster .*here EPSG:32635",
+    ),  # before: ran, "the 3 deposits form only 1 cluster(s) within 2000 map units" (2000 degrees), BOOTSTRAP_UNITS 1
+]
