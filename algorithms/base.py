@@ -947,13 +947,43 @@ def warn_ballpark_transform(
     if "ballpark" not in operation.lower() or _same_ellipsoid(layer_crs, crs):
         return  # a custom CRS on the other's ellipsoid (a mine grid defined on GRS80): meant on the same datum
     layer = f" '{name}'" if name else ""
+    grids = _missing_grids(layer_crs, crs, extent.center(), context)
+    if grids:
+        fix = (
+            f"The transformations PROJ knows here need grids that are not installed ({', '.join(grids[:4])}): "
+            f"install them (the proj-data package, or projsync --file {grids[0]}) and run again."
+        )
+    else:
+        fix = (
+            "If the layer's datum is known, give the layer the CRS with that datum (Layer Properties › Source, e.g. "
+            "its EPSG code instead of a .prj whose datum is unknown) and run again."
+        )
     feedback.pushWarning(
         f"{parameter}: the layer{layer} is in {_crs_name(layer_crs, 'a custom CRS')} and {whose} CRS is "
-        f"{_crs_name(crs, 'a custom CRS')}, between whose datums PROJ knows no transformation, so its features were "
-        f"moved by a ballpark one ({operation}): no datum shift, which can place them tens to hundreds of metres off. "
-        "If the layer's datum is known, give the layer the CRS with that datum (Layer Properties › Source, e.g. its "
-        "EPSG code instead of a .prj whose datum is unknown) and run again."
+        f"{_crs_name(crs, 'a custom CRS')}; PROJ had no transformation between their datums it could use here, so "
+        f"its features were moved by a ballpark one ({operation}): no datum shift, which can place them tens to "
+        f"hundreds of metres off. {fix}"
     )
+
+
+def _missing_grids(layer_crs, crs, centre, context) -> list:
+    """:func:`core.grid.missing_grids` for the transformations from a layer's CRS to ``crs`` around its extent's
+    ``centre`` (in the layer's CRS)."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCsException
+
+    from ..core.grid import missing_grids
+
+    lon = lat = None
+    try:
+        degrees = QgsCoordinateTransform(
+            layer_crs, QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext()
+        )
+        point = degrees.transform(centre)
+        lon, lat = point.x(), point.y()
+    except QgsCsException:
+        pass
+    wkt = QgsCoordinateReferenceSystem.WKT2_2019
+    return missing_grids(layer_crs.toWkt(wkt), crs.toWkt(wkt), lon, lat)
 
 
 def refuse_unrelated_rasters(layers, parameter: str) -> None:

@@ -258,6 +258,34 @@ def wrap_longitudes(longitudes, west: float, east: float) -> np.ndarray:
     return x
 
 
+def missing_grids(source_crs: str, target_crs: str, lon: Optional[float] = None, lat: Optional[float] = None) -> list:
+    """Short names of the grid files (e.g. 'us_noaa_conus.tif') that the transformations PROJ knows between two CRSs
+    (any form pyproj reads: WKT, 'EPSG:4267') need and cannot find here (not installed, no network), for those
+    whose area of use holds (``lon``, ``lat``) when given; [] when every one is usable or the CRSs cannot be read.
+    Without them PROJ falls back on a worse transformation, down to a ballpark one with no datum shift."""
+    import warnings
+
+    try:
+        from pyproj import CRS
+        from pyproj.aoi import AreaOfInterest
+        from pyproj.transformer import TransformerGroup
+
+        area = None if lon is None or lat is None else AreaOfInterest(lon, lat, lon, lat)
+        with warnings.catch_warnings():  # 'Best transformation is not available': what this function reports
+            warnings.simplefilter("ignore")
+            group = TransformerGroup(
+                CRS.from_user_input(source_crs), CRS.from_user_input(target_crs), always_xy=True, area_of_interest=area
+            )
+    except Exception:  # an unreadable CRS, or no operation at all: nothing to name  # noqa: BLE001
+        return []
+    names: list = []
+    for operation in group.unavailable_operations:
+        for grid in operation.grids:
+            if not grid.available and grid.short_name and grid.short_name not in names:
+                names.append(grid.short_name)
+    return names
+
+
 def utm_epsg(lon: float, lat: float) -> int:
     """The EPSG code of the WGS 84 / UTM zone holding (lon, lat) in degrees: 326zz north of the equator, 327zz
     south; plain 6° zones, as PROJ's areas of use for these CRSs (without the military grid's Norway and Svalbard

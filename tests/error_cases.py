@@ -276,6 +276,8 @@ MINE_GRID = (
 ANTIMERIDIAN_WEST, ANTIMERIDIAN_SPAN = 179.5, 0.6
 
 
+#: the south-west corner of elements_nad83.tif (NAD83 / UTM 12N, Utah)
+NAD83_X0, NAD83_Y0 = 420_000.0, 4_500_000.0
 #: (longitude as written, row) of the deposits on cu_across_180.tif: the first east of 180° (on the raster at 180.171)
 DEPOSITS_ACROSS_180 = ((-179.829, 12), (179.754, 6))
 
@@ -304,6 +306,7 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     import geopandas as gpd
     import rasterio
     import rasterio.crs
+    from pyproj import Transformer
     from rasterio.transform import from_origin
     from shapely.geometry import Point
 
@@ -367,10 +370,29 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
         geometry=[Point(lon, 65.2 - (row + 0.5) * 0.2 / 24) for lon, row in DEPOSITS_ACROSS_180],
         crs="EPSG:4326",
     ).to_file(paths["deposits_across_180"], driver="GPKG", layer="deposits_across_180")
+    # Utah: the element raster in NAD83 / UTM 12N (EPSG:26912, the test grid's corner at 420,000, 4,500,000) and the
+    # deposits in NAD27 / UTM 12N (EPSG:26712, an old claim map's), placed by pyproj's best usable transformation
+    nad83 = os.path.join(folder, "elements_nad83.tif")
+    with rasterio.open(
+        nad83,
+        "w",
+        crs="EPSG:26912",
+        transform=from_origin(NAD83_X0, NAD83_Y0 + SIZE * PIXEL, PIXEL, PIXEL),
+        **profile,
+    ) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32))
+        dst.set_band_description(1, "Cu")
+        dst.set_band_description(2, "Pb")
+    paths["elements_nad83"] = nad83
+    east27, north27 = Transformer.from_crs("EPSG:26912", "EPSG:26712", always_xy=True).transform(
+        [NAD83_X0 + 2000, NAD83_X0 + 5000, NAD83_X0 + 8000], [NAD83_Y0 + 2000, NAD83_Y0 + 6000, NAD83_Y0 + 3000]
+    )
+    paths["deposits_nad27"] = os.path.join(folder, "deposits_nad27.gpkg")
+    gpd.GeoDataFrame(
+        {"name": ["a", "b", "c"]}, geometry=[Point(x, y) for x, y in zip(east27, north27)], crs="EPSG:26712"
+    ).to_file(paths["deposits_nad27"], driver="GPKG", layer="deposits_nad27")
     # the deposits as a shapefile from a mine's GIS: a transverse Mercator on KKJ (Finland's old datum), its .prj in
     # ESRI WKT naming the datum 'D_Unknown', as an export that lost it writes it (no EPSG code, no TOWGS84)
-    from pyproj import Transformer
-
     kkj = (
         "+proj=tmerc +lat_0=0 +lon_0=25 +k=1 +x_0=0 +y_0=-7000000 +ellps=intl "
         "+towgs84=-96.062,-82.428,-121.753,4.801,0.345,-1.376,1.496 +units=m +no_defs"
@@ -6245,9 +6267,10 @@ CASES += [
     # nearest is 7,511,585 m away, …": QGIS dropped the CRS it could not read and took the degrees as metres
 ]
 BALLPARK = (
-    r"{parameter}: the layer is in Kittila_Mine_TM and the rasters' CRS is EPSG:3067, ETRS89 / TM35FIN\(E,N\), between "
-    r"whose datums PROJ knows no transformation, so its features were moved by a ballpark one \(.*Ballpark geographic "
-    r"offset from GCS_Unknown to ETRS89.*\): no datum shift, which can place them tens to hundreds of metres off\."
+    r"{parameter}: the layer is in Kittila_Mine_TM and the rasters' CRS is EPSG:3067, ETRS89 / TM35FIN\(E,N\); PROJ had "
+    r"no transformation between their datums it could use here, so its features were moved by a ballpark one "
+    r"\(.*Ballpark geographic offset from GCS_Unknown to ETRS89.*\): no datum shift, which can place them tens to "
+    r"hundreds of metres off\. If the layer's datum is known, give the layer the CRS with that datum"
 )
 CASES += [
     Case(
@@ -6281,4 +6304,16 @@ CASES += [
         r"metres, and a degree is not one distance \(at 67\.\d° N a degree of longitude is 0\.38 of one of "
         r"latitude\)\. Set CLUSTER_DISTANCE to 0, or reproject the raster .*here EPSG:32635",
     ),  # before: ran, "the 3 deposits form only 1 cluster(s) within 2000 map units" (2000 degrees), BOOTSTRAP_UNITS 1
+]
+CASES += [
+    Case(
+        "deposits in NAD27 on a NAD83 raster without the NADCON grids",
+        "evaluate",
+        _set(INPUT_RASTER="elements_nad83", DEPOSITS="deposits_nad27"),
+        warning=r"DEPOSITS: the layer is in EPSG:26712, NAD27 / UTM zone 12N and the rasters' CRS is EPSG:26912, NAD83 / "
+        r"UTM zone 12N; PROJ had no transformation between their datums it could use here, so its features were moved "
+        r"by a ballpark one \(.*Ballpark geographic offset from NAD27 to NAD83.*\): .* The transformations PROJ knows "
+        r"here need grids that are not installed \(us_noaa_conus\.tif, .*\): install them \(the proj-data package, or "
+        r"projsync --file us_noaa_conus\.tif\) and run again\.",
+    ),  # before: no word; the deposits placed 67 m off (QGIS's ballpark against pyproj's NAD27 to WGS 84 Helmert)
 ]
