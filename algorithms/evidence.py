@@ -58,6 +58,7 @@ from .base import (
     ProspectorAlgorithm,
     check_fields,
     defined_crs,
+    geographic_centre,
     input_file,
     layer_file,
     refuse_unrelated_crs,
@@ -66,6 +67,7 @@ from .base import (
     shapely_features,
     source_transform,
     unreadable_crs,
+    utm_advice,
     vector_layer_names,
     warn_few_cells,
 )
@@ -373,6 +375,14 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         if not crs.isValid():
             raise QgsProcessingException(
                 "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS."
+            )
+        if crs_parameter == self.CRS and crs.isGeographic():  # typed: no layer to reproject, a CRS to choose
+            where = _centre_in_degrees([*lines, *points, *([polygons] if polygons is not None else [])], context)
+            raise QgsProcessingException(
+                f"CRS: the grid's CRS is in a geographic CRS ({crs.authid() or crs.description()}, degrees), but "
+                "distances and pixel sizes must be in metres or feet. Choose a projected CRS for the grid"
+                + (utm_advice(where) if where is not None else " (e.g. the local UTM zone)")
+                + "."
             )
         require_projected(crs, crs_parameter, "the grid's CRS", "distances and pixel sizes must be in metres or feet",
                           REPROJECT_ADVICE + " or choose a projected CRS")  # fmt: skip
@@ -695,6 +705,37 @@ def refuse_repeated_bands(sources: List[Any], given: List[str]) -> None:
                 f"one file.{hint}"
             )
         seen.update({n: parameter for n in names})
+
+
+def _centre_in_degrees(layers, context):
+    """The layers' centre as a longitude and latitude (QgsPointXY), None without one: each layer's centre (of its
+    features, across 180° where they lie on both sides of it, for a layer in degrees; of its extent otherwise), and
+    the middle of those (:func:`core.grid.centre_longitude`)."""
+    from qgis.core import QgsCoordinateTransform, QgsCsException, QgsPointXY
+
+    from ..core.grid import centre_longitude
+
+    wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+    centres = []
+    for layer in layers:
+        if not defined_crs(layer.sourceCrs()) or layer.sourceExtent().isNull():
+            continue
+        try:
+            if layer.sourceCrs().isGeographic():
+                centre = geographic_centre(layer)
+                if layer.sourceCrs() != wgs84:  # another datum's degrees: within metres of WGS 84's
+                    centre = QgsCoordinateTransform(layer.sourceCrs(), wgs84, context.transformContext()).transform(
+                        centre
+                    )
+            else:
+                to_degrees = QgsCoordinateTransform(layer.sourceCrs(), wgs84, context.transformContext())
+                centre = to_degrees.transform(layer.sourceExtent().center())
+        except QgsCsException:
+            continue
+        centres.append((centre.x(), centre.y()))
+    if not centres:
+        return None
+    return QgsPointXY(centre_longitude([x for x, _ in centres]), sum(y for _, y in centres) / len(centres))
 
 
 def _layer_crs_wkt(layer) -> Optional[str]:

@@ -6317,3 +6317,19 @@ CASES += [
         r"projsync --file us_noaa_conus\.tif\) and run again\.",
     ),  # before: no word; the deposits placed 67 m off (QGIS's ballpark against pyproj's NAD27 to WGS 84 Helmert)
 ]
+CASES += [
+    Case(
+        "grid CRS in degrees for points across the antimeridian",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "POINTS": [d["samples_antimeridian"]],
+            "CRS": "EPSG:4326",
+            "PIXEL_SIZE": 0.005,
+        },
+        error=r"^CRS: the grid's CRS is in a geographic CRS \(EPSG:4326, degrees\), but distances and pixel sizes must "
+        r"be in metres or feet\. Choose a projected CRS for the grid: here EPSG:32660 \(WGS 84 / UTM zone 60N, the "
+        r"zone of the layer's centre\)\.$",
+    ),  # before: "… Reproject it to a projected CRS first (Vector › Data Management Tools › Reproject Layer, e.g. to
+    # the local UTM zone) or choose a projected CRS." (a CRS typed: nothing to reproject, and no zone named)
+]
