@@ -883,8 +883,9 @@ def layer_file(layer) -> str:
     return path
 
 
-def layer_paths(layers, parameter: str):
-    """File paths and names of raster layers (GDAL files only)."""
+def layer_paths(layers, parameter: str, grid=None):
+    """File paths and names of raster layers (GDAL files only). Layers whose CRS cannot be transformed into the
+    first's, or into the CRS of ``grid`` (the evidence's, for labels and confidence read onto it), are refused."""
     paths, names = [], []
     for layer in layers:
         if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
@@ -892,6 +893,10 @@ def layer_paths(layers, parameter: str):
         paths.append(layer_file(layer))
         names.append(layer_label(layer_file(layer)))
     refuse_unrelated_rasters(layers, parameter)
+    if grid is not None and grid.crs_wkt:
+        evidence = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt)
+        for layer in layers:
+            refuse_unrelated_crs(layer.crs(), evidence, None, parameter, "the evidence rasters'", layer.name())
     return paths, names
 
 

@@ -332,6 +332,16 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
         dst.write(np.asarray(bands, dtype=np.float32))
         dst.set_band_description(1, "Cu")
         dst.set_band_description(2, "Pb")
+    # the matrix's label raster (built before) in the mine grid
+    with rasterio.open(os.path.join(folder, "labels.tif")) as src:
+        label_profile, label_values = src.profile, src.read()
+    label_profile.update(
+        crs=rasterio.crs.CRS.from_wkt(MINE_GRID), transform=from_origin(0.0, SIZE * PIXEL, PIXEL, PIXEL)
+    )
+    paths["labels_mine_grid"] = os.path.join(folder, "labels_mine_grid.tif")
+    with rasterio.open(paths["labels_mine_grid"], "w", **label_profile) as dst:
+        dst.write(label_values)
+        dst.set_band_description(1, "label")
     # the 36 samples spread over 0.6° of longitude across 180° (the outermost at exactly 179.5° E and 179.9° W) and
     # 0.2° of latitude
     unit = (np.asarray(xy) - (X0, Y0)) / (SIZE * PIXEL)
@@ -6332,4 +6342,26 @@ CASES += [
         r"zone of the layer's centre\)\.$",
     ),  # before: "… Reproject it to a projected CRS first (Vector › Data Management Tools › Reproject Layer, e.g. to
     # the local UTM zone) or choose a projected CRS." (a CRS typed: nothing to reproject, and no zone named)
+]
+MINE_GRID_LABELS = (
+    r"^{parameter}: the layer 'labels_mine_grid' is in Kittila mine grid and the evidence rasters' CRS is EPSG:3067, "
+    r"ETRS89 / TM35FIN\(E,N\), and no transformation between them is known"
+)
+CASES += [
+    *[
+        Case(
+            "label raster in a mine grid, evidence in EPSG:3067",
+            alg,
+            _set(LABELS="labels_mine_grid"),
+            error=MINE_GRID_LABELS.format(parameter="LABELS"),
+        )
+        for alg in ("traincnn", "trainmodel")
+    ],  # before: "Unexpected error in prospector:traincnn: CPLE_NotSupportedError: Cannot find coordinate operations
+    # from 'ENGCRS[…]' to 'EPSG:3067'" (trainmodel alike)
+    Case(
+        "confidence raster in a mine grid, evidence in EPSG:3067",
+        "trainmodel",
+        _set(CONFIDENCE="labels_mine_grid"),
+        error=MINE_GRID_LABELS.format(parameter="CONFIDENCE"),
+    ),  # before: "Unexpected error in prospector:trainmodel: CPLE_NotSupportedError: …"
 ]
