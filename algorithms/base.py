@@ -1169,6 +1169,30 @@ def geographic_centre(source) -> QgsPointXY:
     return QgsPointXY(centre_longitude(longitudes), extent.center().y())
 
 
+def layer_extent(source):
+    """A layer's extent, for a layer in degrees whose features lie on both sides of the antimeridian the short way
+    across it (longitudes beyond 180, e.g. 179.5 to 180.1: :func:`core.grid.unwrapped_longitudes`), where its
+    extent runs the long way round, over the whole Earth (up to 100,000 features are read)."""
+    from qgis.core import QgsRectangle
+
+    from ..core.grid import unwrapped_longitudes
+
+    extent = source.sourceExtent()
+    if not (defined_crs(source.sourceCrs()) and source.sourceCrs().isGeographic()) or extent.width() <= 180.0:
+        return extent
+    xs, ys = [], []
+    for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes().setLimit(100_000)):
+        geometry = feature.geometry()
+        if geometry is not None and not geometry.isEmpty():
+            box = geometry.boundingBox()
+            xs += [box.xMinimum(), box.xMaximum()]
+            ys += [box.yMinimum(), box.yMaximum()]
+    if not xs:
+        return extent
+    lons = unwrapped_longitudes(xs)
+    return QgsRectangle(float(lons.min()), min(ys), float(lons.max()), max(ys))
+
+
 def utm_advice(centre) -> str:
     """': here EPSG:32635 (WGS 84 / UTM zone 35N, the zone of the layer's centre)' for a centre point in degrees;
     '' when it is not a longitude and latitude."""

@@ -60,6 +60,7 @@ from .base import (
     defined_crs,
     geographic_centre,
     input_file,
+    layer_extent,
     layer_file,
     refuse_unrelated_crs,
     require_geometry,
@@ -462,7 +463,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             rect = QgsRectangle()
             rect.setMinimal()
             for layer in layers:
-                extent = source_transform(layer, crs, context).transformBoundingBox(layer.sourceExtent())
+                extent = source_transform(layer, crs, context).transformBoundingBox(layer_extent(layer))
                 rect.combineExtentWith(extent)
             if rect.isEmpty() or rect.isNull():
                 raise QgsProcessingException(

@@ -245,6 +245,18 @@ def centre_longitude(longitudes) -> float:
     return float(centre - 360.0 if centre >= 180.0 else centre)
 
 
+def unwrapped_longitudes(longitudes) -> np.ndarray:
+    """Longitudes (degrees) made continuous around their centre (:func:`centre_longitude`), each within 180° of it:
+    points on both sides of the antimeridian (179.5 and -179.9) become 179.5 and 180.1, so that their least and
+    greatest span the 0.6° they cover, not the 359.4° the other way round. NaN stays NaN."""
+    x = np.asarray(longitudes, dtype=float)
+    finite = x[np.isfinite(x)]
+    if finite.size == 0:
+        return x.copy()
+    centre = centre_longitude(finite)
+    return centre + (np.mod(x - centre + 180.0, 360.0) - 180.0)
+
+
 def wrap_longitudes(longitudes, west: float, east: float) -> np.ndarray:
     """Longitudes (degrees) moved by whole turns of 360° into a raster's span from ``west`` to ``east`` where that
     puts them inside it: a deposit at -179.8 on a raster in EPSG:4326 written from 179.5 to 180.5 (as GDAL writes

@@ -299,6 +299,20 @@ def deposit_values_across_180(params: Dict[str, object]) -> None:
             assert abs(float(rows[name]["value"]) - float(band[r, c])) < 1e-3 * float(band[r, c]), (rows[name], r, c)
 
 
+def grid_around_the_points_across_180(params: Dict[str, object]) -> None:
+    """The grid holds the Chukotka samples (their bounds in EPSG:32660 by pyproj) and is no larger than they need
+    (under 40 km wide: they span 0.6° of longitude, 28 km at 65° N)."""
+    import geopandas as gpd
+    import rasterio
+
+    x0, y0, x1, y1 = gpd.read_file(str(params["POINTS"][0])).to_crs("EPSG:32660").total_bounds  # type: ignore[index]
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        b = src.bounds
+        assert src.crs.to_epsg() == 32660
+    assert b.left <= x0 and x1 <= b.right and b.bottom <= y0 and y1 <= b.top, (b, (x0, y0, x1, y1))
+    assert b.right - b.left < 40_000 and b.top - b.bottom < 40_000, b
+
+
 def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     """Places on Earth and CRSs exploration companies have (sweep 11a): the matrix's samples, deposits and element
     raster in a mine grid (MINE_GRID: mine-grid numbers, the test grid's corner at 0, 0), and the samples moved to
@@ -6364,4 +6378,18 @@ CASES += [
         _set(CONFIDENCE="labels_mine_grid"),
         error=MINE_GRID_LABELS.format(parameter="CONFIDENCE"),
     ),  # before: "Unexpected error in prospector:trainmodel: CPLE_NotSupportedError: …"
+]
+CASES += [
+    Case(
+        "points across the antimeridian in degrees, grid in UTM zone 60",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "POINTS": [d["samples_antimeridian"]],
+            "CRS": "EPSG:32660",
+            "PIXEL_SIZE": 500,
+        },
+        check=grid_around_the_points_across_180,
+    ),  # before: "CRS: the grid's CRS is in EPSG:32660, WGS 84 / UTM zone 60N, whose map units are 1.10 times the
+    # ground distance at … (55.2° N) …": the layer's extent, -180 to 180, the long way round, taken as the grid's
 ]

@@ -89,3 +89,19 @@ def test_wrapped_longitudes_are_the_brute_force_ones(west, east):
     finite = ~np.isnan(reference)
     assert np.allclose(wrapped[finite], reference[finite], rtol=0, atol=1e-9)
     assert np.array_equal(np.isnan(longitudes), np.isnan(wrapped))  # the input left as it was
+
+
+@pytest.mark.parametrize(
+    "longitudes",
+    [[179.5, 179.9, -179.9, -180.0], [177.2, 178.6, -179.8, -178.1], [24.05, 24.9, 25.3], [-0.4, 0.3, 0.1, np.nan]],
+)
+def test_unwrapped_longitudes_span_the_brute_force_arc(longitudes):
+    from geochem_prospector.core.grid import unwrapped_longitudes
+
+    finite = [lon for lon in longitudes if not np.isnan(lon)]
+    _, half = brute_force_centre(finite)
+    unwrapped = unwrapped_longitudes(longitudes)
+    kept = ~np.isnan(unwrapped)
+    assert np.array_equal(kept, ~np.isnan(np.asarray(longitudes)))
+    assert abs((unwrapped[kept].max() - unwrapped[kept].min()) - 2 * half) <= 0.002  # the shortest arc's width
+    assert np.allclose(np.mod(unwrapped[kept], 360.0), np.mod(np.asarray(finite), 360.0))  # the same meridians
