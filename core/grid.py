@@ -279,8 +279,7 @@ def missing_grids(source_crs: str, target_crs: str, lon: Optional[float] = None,
 
     try:
         from pyproj import CRS
-        from pyproj.aoi import AreaOfInterest
-        from pyproj.transformer import TransformerGroup
+        from pyproj.transformer import AreaOfInterest, TransformerGroup
 
         area = None if lon is None or lat is None else AreaOfInterest(lon, lat, lon, lat)
         with warnings.catch_warnings():  # 'Best transformation is not available': what this function reports
