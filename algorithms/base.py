@@ -33,7 +33,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
 from ..core.callbacks import check_cancelled, termination_as_cancel
 from ..core.errors import Cancelled, ProspectorError, Terminated
-from ..core.grid import check_memory
+from ..core.grid import centre_longitude, check_memory
 from ..core.io.destinations import (
     RASTER_EXTENSIONS,
     check_geopackage_output,
@@ -280,12 +280,29 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             ok, message = super().checkParameterValues(reading, context)
             if not ok:  # QGIS says 'Incorrect parameter value for X'; say what X takes
                 message = self.refused_value_message(reading, context) or message
+            if ok:  # an extent's '[CRS]' QGIS cannot read is dropped silently: its numbers read in another CRS
+                message = self.unreadable_extent_crs(reading)
+                ok = not message
             if ok and self.name() in METRE_INPUTS:
                 try:
                     self.check_projected(reading, context)
                 except QgsProcessingException as exc:
                     return False, str(exc)
             return ok, message
+
+    def unreadable_extent_crs(self, parameters) -> str:
+        """The refusal of an extent typed with a CRS QGIS reads nothing from ('… [EPSG:4326+5773]', a compound
+        code): QGIS would take its numbers in the layers' CRS instead, degrees as metres. '' when there is none."""
+        for definition in self.parameterDefinitions():
+            value = parameters.get(definition.name())
+            if definition.type() != "extent" or not isinstance(value, str):
+                continue
+            suffix = re.search(r"\[(.*)\]\s*$", value)
+            if suffix and suffix.group(1).strip() and not QgsCoordinateReferenceSystem(suffix.group(1)).isValid():
+                return unreadable_crs(definition.name(), suffix.group(1)).replace(
+                    "or leave it empty to use the layers' CRS", "in the brackets, or leave them out for the layers' CRS"
+                )
+        return ""
 
     def refused_value_message(self, parameters, context) -> str:
         """For the first parameter QGIS's check refuses: what it takes (:func:`.parameters.refused_value`)."""
@@ -313,7 +330,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             if source is not None:
                 refuse_coordinates_beyond_crs(crs, source.sourceExtent(), name)
             if crs is not None and crs.isValid() and crs.isGeographic():
-                advice += utm_advice(source.sourceExtent().center())
+                advice += utm_advice(geographic_centre(source))
             extent = source.sourceExtent() if source is not None else None
         elif isinstance(definition, QgsProcessingParameterMultipleLayers):
             layers = self.parameterAsLayerList(parameters, name, context)
@@ -880,15 +897,119 @@ def layer_file(layer) -> str:
     return path
 
 
-def layer_paths(layers, parameter: str):
-    """File paths and names of raster layers (GDAL files only)."""
+def layer_paths(layers, parameter: str, grid=None):
+    """File paths and names of raster layers (GDAL files only). Layers whose CRS cannot be transformed into the
+    first's, or into the CRS of ``grid`` (the evidence's, for labels and confidence read onto it), are refused."""
     paths, names = [], []
     for layer in layers:
         if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
             raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
         paths.append(layer_file(layer))
         names.append(layer_label(layer_file(layer)))
+    refuse_unrelated_rasters(layers, parameter)
+    if grid is not None and grid.crs_wkt:
+        evidence = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt)
+        for layer in layers:
+            refuse_unrelated_crs(layer.crs(), evidence, None, parameter, "the evidence rasters'", layer.name())
     return paths, names
+
+
+def unreadable_crs(parameter: str, value) -> str:
+    """The refusal of a CRS parameter QGIS could not read. A compound code (a horizontal CRS plus heights, as
+    'EPSG:3067+5717' or 'EPSG:32635+3855', the way a GeoTIFF or GeoPackage carrying heights names its CRS) is one
+    QGIS 3.22 reads no CRS from: the grid is 2D, so its horizontal part is the one to give."""
+    text = str(value).strip()
+    compound = re.fullmatch(r"(?i)(EPSG):(\d+)\s*\+\s*(\d+)", text)
+    if compound:
+        return (
+            f"{parameter}: '{text}' is a compound CRS (a horizontal CRS plus a vertical one for heights), which QGIS "
+            f"cannot read from a code; the grid is 2D: give its horizontal part, EPSG:{compound.group(2)}."
+        )
+    return (
+        f"{parameter}: QGIS reads no CRS from '{text}'; give an authority code (e.g. EPSG:3067), a WKT or a PROJ "
+        "string, or leave it empty to use the layers' CRS."
+    )
+
+
+def _same_ellipsoid(a, b) -> bool:
+    """Whether two CRSs lie on one ellipsoid, to a metre in the semi-axes (GRS80 and WGS 84 are one); False when
+    either has none QGIS can read."""
+    from qgis.core import QgsEllipsoidUtils
+
+    first, second = (QgsEllipsoidUtils.ellipsoidParameters(crs.ellipsoidAcronym()) for crs in (a, b))
+    if not (first.valid and second.valid):
+        return False
+    return abs(first.semiMajor - second.semiMajor) < 1.0 and abs(first.semiMinor - second.semiMinor) < 1.0
+
+
+def warn_ballpark_transform(
+    source, crs, context, parameter: str, feedback, whose: str = "the rasters'", name: str = ""
+) -> None:
+    """Warn when a layer reaches ``crs`` only through PROJ's ballpark transformation: its datum is one PROJ knows no
+    shift from (a .prj whose datum is 'D_Unknown', a custom CRS without TOWGS84), so the coordinates are moved as
+    if the datums were one, which can put the features tens to hundreds of metres off (187 m for KKJ read so in
+    Lapland), with no word from QGIS. Not on one ellipsoid: a mine grid defined on GRS80 is meant on ETRS89."""
+    from qgis.core import QgsCoordinateTransform, QgsCsException
+
+    layer_crs = source.sourceCrs()
+    if feedback is None or not defined_crs(layer_crs) or not defined_crs(crs) or layer_crs == crs:
+        return
+    transform = QgsCoordinateTransform(layer_crs, crs, context.transformContext())
+    extent = source.sourceExtent()
+    if not transform.isValid() or extent is None or extent.isNull():
+        return
+    try:
+        transform.transform(extent.center())
+    except QgsCsException:
+        return
+    operation = transform.instantiatedCoordinateOperationDetails().name
+    if "ballpark" not in operation.lower() or _same_ellipsoid(layer_crs, crs):
+        return  # a custom CRS on the other's ellipsoid (a mine grid defined on GRS80): meant on the same datum
+    layer = f" '{name}'" if name else ""
+    grids = _missing_grids(layer_crs, crs, extent.center(), context)
+    if grids:
+        fix = (
+            f"The transformations PROJ knows here need grids that are not installed ({', '.join(grids[:4])}): "
+            f"install them (the proj-data package, or projsync --file {grids[0]}) and run again."
+        )
+    else:
+        fix = (
+            "If the layer's datum is known, give the layer the CRS with that datum (Layer Properties › Source, e.g. "
+            "its EPSG code instead of a .prj whose datum is unknown) and run again."
+        )
+    feedback.pushWarning(
+        f"{parameter}: the layer{layer} is in {_crs_name(layer_crs, 'a custom CRS')} and {whose} CRS is "
+        f"{_crs_name(crs, 'a custom CRS')}; PROJ had no transformation between their datums it could use here, so "
+        f"its features were moved by a ballpark one ({operation}): no datum shift, which can place them tens to "
+        f"hundreds of metres off. {fix}"
+    )
+
+
+def _missing_grids(layer_crs, crs, centre, context) -> list:
+    """:func:`core.grid.missing_grids` for the transformations from a layer's CRS to ``crs`` around its extent's
+    ``centre`` (in the layer's CRS)."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCsException
+
+    from ..core.grid import missing_grids
+
+    lon = lat = None
+    try:
+        degrees = QgsCoordinateTransform(
+            layer_crs, QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext()
+        )
+        point = degrees.transform(centre)
+        lon, lat = point.x(), point.y()
+    except QgsCsException:
+        pass
+    wkt = QgsCoordinateReferenceSystem.WKT2_2019
+    return missing_grids(layer_crs.toWkt(wkt), crs.toWkt(wkt), lon, lat)
+
+
+def refuse_unrelated_rasters(layers, parameter: str) -> None:
+    """Refuse rasters whose CRS cannot be transformed into the first's (a mine grid beside a CRS tied to the
+    Earth): :func:`refuse_unrelated_crs`, before GDAL's warp fails on them."""
+    for layer in layers[1:]:
+        refuse_unrelated_crs(layer.crs(), layers[0].crs(), None, parameter, "the first raster's", layer.name())
 
 
 def archive_file(layer) -> str:
@@ -1044,6 +1165,46 @@ METRE_INPUTS: Dict[str, Tuple[str, str, str]] = {
     "trainmodel": ("INPUT_RASTERS", "the neighbourhood window needs cells of one ground size", WARP_ADVICE),
     "predict": ("INPUT_RASTERS", "models are trained on cells of one size in metres or feet", WARP_ADVICE),
 }
+
+
+def geographic_centre(source) -> QgsPointXY:
+    """The centre of a layer in degrees: its extent's latitude, and the longitude of :func:`core.grid.
+    centre_longitude` over its features (up to 100,000 of them; the extent's centre when none has a geometry):
+    across 180° for samples on both sides of the antimeridian, whose extent runs the long way round."""
+    request = QgsFeatureRequest().setNoAttributes().setLimit(100_000)
+    longitudes = []
+    for feature in source.getFeatures(request):
+        geometry = feature.geometry()
+        if geometry is not None and not geometry.isEmpty():
+            longitudes.append(geometry.boundingBox().center().x())
+    extent = source.sourceExtent()
+    if not longitudes:
+        return extent.center()
+    return QgsPointXY(centre_longitude(longitudes), extent.center().y())
+
+
+def layer_extent(source):
+    """A layer's extent, for a layer in degrees whose features lie on both sides of the antimeridian the short way
+    across it (longitudes beyond 180, e.g. 179.5 to 180.1: :func:`core.grid.unwrapped_longitudes`), where its
+    extent runs the long way round, over the whole Earth (up to 100,000 features are read)."""
+    from qgis.core import QgsRectangle
+
+    from ..core.grid import unwrapped_longitudes
+
+    extent = source.sourceExtent()
+    if not (defined_crs(source.sourceCrs()) and source.sourceCrs().isGeographic()) or extent.width() <= 180.0:
+        return extent
+    xs, ys = [], []
+    for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes().setLimit(100_000)):
+        geometry = feature.geometry()
+        if geometry is not None and not geometry.isEmpty():
+            box = geometry.boundingBox()
+            xs += [box.xMinimum(), box.xMaximum()]
+            ys += [box.yMinimum(), box.yMaximum()]
+    if not xs:
+        return extent
+    lons = unwrapped_longitudes(xs)
+    return QgsRectangle(float(lons.min()), min(ys), float(lons.max()), max(ys))
 
 
 def utm_advice(centre) -> str:
@@ -1380,6 +1541,8 @@ def point_attributes(
     check_fields(source, fields, fields_parameter)
     warn_without_crs(source, crs, parameter, feedback)
     refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), parameter, crs, "the rasters'")
+    refuse_unrelated_crs(source.sourceCrs(), crs, context, parameter)
+    warn_ballpark_transform(source, crs, context, parameter, feedback)
     request = QgsFeatureRequest().setSubsetOfAttributes(list(fields), source.fields())
     if defined_crs(source.sourceCrs()):  # without one, the coordinates are taken as they are (warned above)
         request.setDestinationCrs(crs, context.transformContext())
@@ -1526,6 +1689,40 @@ def refuse_coordinates_beyond_crs(layer_crs, extent, parameter: str, crs=None, w
     )
 
 
+def _is_local(crs) -> bool:
+    """Whether a CRS is a local engineering one (a mine grid: WKT LOCAL_CS / ENGCRS), tied to no place on Earth."""
+    from qgis.core import QgsCoordinateReferenceSystem
+
+    wkt = crs.toWkt(QgsCoordinateReferenceSystem.WKT2_2019).lstrip().upper()
+    return wkt.startswith(("ENGCRS", "ENGINEERINGCRS")) or crs.toWkt().lstrip().upper().startswith("LOCAL_CS")
+
+
+def refuse_unrelated_crs(layer_crs, crs, context, parameter: str, whose: str = "the rasters'", name: str = "") -> None:
+    """Refuse a layer whose CRS PROJ cannot transform into ``crs``: a mine grid (a local engineering CRS, tied to
+    no place on Earth) against a CRS that is, either way round. QGIS then passes the coordinates through unchanged
+    (logging only "Cannot create transform"), so the features would be placed at their mine-grid numbers in the
+    other CRS, or fall outside every cell (``context`` None: the default transformations). Two local CRSs are taken as one grid (a GeoTIFF and a GeoPackage write
+    the same mine grid's WKT differently), and ``crs`` undefined is warned of elsewhere."""
+    from qgis.core import QgsCoordinateTransform, QgsCoordinateTransformContext
+
+    if not defined_crs(layer_crs) or not defined_crs(crs) or layer_crs == crs:
+        return
+    if _is_local(layer_crs) and _is_local(crs):
+        return
+    transforms = context.transformContext() if context is not None else QgsCoordinateTransformContext()
+    if QgsCoordinateTransform(layer_crs, crs, transforms).isValid():
+        return
+    layer = f" '{name}'" if name else ""
+    raise QgsProcessingException(
+        f"{parameter}: the layer{layer} is in {_crs_name(layer_crs, 'a custom CRS')} and {whose} CRS is "
+        f"{_crs_name(crs, 'a custom CRS')}, and no transformation between them is known (a local engineering CRS, "
+        "such as a mine grid, is tied to no place on Earth), so it cannot be placed on the grid. Put all "
+        "the layers in one CRS: give the mine grid its place on Earth (a custom CRS in Settings › Custom "
+        "Projections with the grid's origin, rotation and scale, then Assign Projection to the mine-grid layers) or "
+        "transform the mine-grid layers with their control points (Raster › Georeferencer), and run again."
+    )
+
+
 def source_transform(source: QgsProcessingFeatureSource, crs, context):
     """The transform from a layer's CRS to ``crs``; none (the identity) for a layer without a defined CRS."""
     from qgis.core import QgsCoordinateTransform
@@ -1606,6 +1803,8 @@ def shapely_features(
     require_geometry(source, parameter)
     warn_without_crs(source, crs, parameter, feedback, whose, name)
     refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), parameter, crs, whose, name)
+    refuse_unrelated_crs(source.sourceCrs(), crs, context, parameter, whose, name)
+    warn_ballpark_transform(source, crs, context, parameter, feedback, whose, name)
     transform = source_transform(source, crs, context)
     request = QgsFeatureRequest()
     if field:

@@ -12,6 +12,7 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
     QgsFeatureRequest,
+    QgsPointXY,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
@@ -30,6 +31,7 @@ from qgis.core import (
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import USED, on_training_cells
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
+from ..core.grid import wrap_longitudes
 from ..core.io.encoding import undecoded_names_warning
 from ..core.io.rasters import band_kind, band_unit, made_by, read_provenance, read_raster, side_file_crs_note
 from ..core.io.vectors import read_vector_provenance
@@ -48,9 +50,12 @@ from .base import (
     point_parts,
     refuse_coordinates_beyond_crs,
     refuse_not_points,
+    refuse_unrelated_crs,
     require_geometry,
     say_ground_distance,
     source_transform,
+    utm_advice,
+    warn_ballpark_transform,
     warn_unequal_cells,
     warn_without_crs,
 )
@@ -268,6 +273,18 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 "probability) or OUTPUT_RANK."
             )
         if crs.isGeographic():
+            clusters = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
+            if clusters > 0:  # degrees: 2000 meant as metres links every deposit on Earth into one cluster
+                centre = layer.extent().center()
+                where = QgsPointXY((centre.x() + 180.0) % 360.0 - 180.0, centre.y())
+                raise QgsProcessingException(
+                    f"CLUSTER_DISTANCE: the raster is in a geographic CRS ({crs.authid() or crs.description()}), so "
+                    f"{clusters:g} is read in degrees, not metres, and a degree is not one distance (at "
+                    f"{abs(centre.y()):.1f}° {'N' if centre.y() >= 0 else 'S'} a degree of longitude is "
+                    f"{math.cos(math.radians(centre.y())):.2f} of one of latitude). Set CLUSTER_DISTANCE to 0, or "
+                    f"reproject the raster to a projected CRS (Raster › Projections › Warp{utm_advice(where)}) and "
+                    "give the distance in metres."
+                )
             feedback.pushWarning(
                 "INPUT_RASTER is in a geographic CRS: cells differ in area with latitude, so area shares are "
                 "approximate. Reproject it to a projected CRS for exact figures."
@@ -279,6 +296,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             check_fields(source, [name_field], self.NAME_FIELD)
         path = input_file(parameters, self.DEPOSITS, context)
         xy, names = self._deposit_points(source, crs, name_field, context, feedback, path)
+        if crs.isGeographic():  # a raster written across 180° (179.5 to 180.5): deposits at -179.8 lie on it at 180.2
+            longitudes = wrap_longitudes([x for x, _ in xy], grid.xmin, grid.xmax)
+            xy = [(float(x), y) for x, (_, y) in zip(longitudes, xy)]
         feedback.pushInfo(f"Deposits: {len(xy)} points")
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
@@ -484,6 +504,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         list with NaN coordinates so that they are reported, not dropped."""
         warn_without_crs(source, crs, "DEPOSITS", feedback)
         refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), "DEPOSITS", crs, "the rasters'")
+        refuse_unrelated_crs(source.sourceCrs(), crs, context, "DEPOSITS")
+        warn_ballpark_transform(source, crs, context, "DEPOSITS", feedback)
         transform = source_transform(source, crs, context)
         if not name_field:  # a deposit list read as 'feature 7' tells a geologist nothing: use its names
             name_field = next((f.name() for f in source.fields() if f.name().casefold() == "name"), None)

@@ -61,12 +61,17 @@ from .base import (
     ProspectorAlgorithm,
     check_fields,
     defined_crs,
+    geographic_centre,
     input_file,
+    layer_extent,
     layer_file,
+    refuse_unrelated_crs,
     require_geometry,
     require_projected,
     shapely_features,
     source_transform,
+    unreadable_crs,
+    utm_advice,
     vector_layer_names,
     warn_few_cells,
 )
@@ -314,6 +319,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         ):
             method = self.enum_name(parameters, method_name, context)
             for layer in layers:
+                refuse_unrelated_crs(layer.crs(), crs, context, parameter, "the grid's", _layer_name(layer))
                 path = _raster_file(layer, parameter, shared)
                 source = RasterEvidence(
                     _layer_name(layer), path, grid, method, parameter, None, _layer_crs_wkt(layer), _shown_file(layer)
@@ -378,6 +384,14 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException(
                 "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS."
             )
+        if crs_parameter == self.CRS and crs.isGeographic():  # typed: no layer to reproject, a CRS to choose
+            where = _centre_in_degrees([*lines, *points, *([polygons] if polygons is not None else [])], context)
+            raise QgsProcessingException(
+                f"CRS: the grid's CRS is in a geographic CRS ({crs.authid() or crs.description()}, degrees), but "
+                "distances and pixel sizes must be in metres or feet. Choose a projected CRS for the grid"
+                + (utm_advice(where) if where is not None else " (e.g. the local UTM zone)")
+                + "."
+            )
         require_projected(crs, crs_parameter, "the grid's CRS", "distances and pixel sizes must be in metres or feet",
                           REPROJECT_ADVICE + " or choose a projected CRS")  # fmt: skip
         pixel = (
@@ -430,7 +444,10 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
     def _crs(self, parameters, context, lines, points, polygons) -> Tuple[Any, str]:
         """The grid CRS and the parameter it came from: CRS, else EXTENT's, else the first layer's."""
         if parameters.get(self.CRS) not in (None, ""):
-            return self.parameterAsCrs(parameters, self.CRS, context), self.CRS
+            crs = self.parameterAsCrs(parameters, self.CRS, context)
+            if not crs.isValid():
+                raise QgsProcessingException(unreadable_crs(self.CRS, parameters.get(self.CRS)))
+            return crs, self.CRS
         if parameters.get(self.EXTENT) not in (None, ""):
             crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
             if crs.isValid():
@@ -453,7 +470,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             rect = QgsRectangle()
             rect.setMinimal()
             for layer in layers:
-                extent = source_transform(layer, crs, context).transformBoundingBox(layer.sourceExtent())
+                extent = source_transform(layer, crs, context).transformBoundingBox(layer_extent(layer))
                 rect.combineExtentWith(extent)
             if rect.isEmpty() or rect.isNull():
                 raise QgsProcessingException(
@@ -813,6 +830,37 @@ def refuse_repeated_bands(sources: List[Any], given: List[str], files: Optional[
                 f"({', '.join(repeated)}): {what}{hint}"
             )
         seen.update({n: (parameter, file) for n in names})
+
+
+def _centre_in_degrees(layers, context):
+    """The layers' centre as a longitude and latitude (QgsPointXY), None without one: each layer's centre (of its
+    features, across 180° where they lie on both sides of it, for a layer in degrees; of its extent otherwise), and
+    the middle of those (:func:`core.grid.centre_longitude`)."""
+    from qgis.core import QgsCoordinateTransform, QgsCsException, QgsPointXY
+
+    from ..core.grid import centre_longitude
+
+    wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+    centres = []
+    for layer in layers:
+        if not defined_crs(layer.sourceCrs()) or layer.sourceExtent().isNull():
+            continue
+        try:
+            if layer.sourceCrs().isGeographic():
+                centre = geographic_centre(layer)
+                if layer.sourceCrs() != wgs84:  # another datum's degrees: within metres of WGS 84's
+                    centre = QgsCoordinateTransform(layer.sourceCrs(), wgs84, context.transformContext()).transform(
+                        centre
+                    )
+            else:
+                to_degrees = QgsCoordinateTransform(layer.sourceCrs(), wgs84, context.transformContext())
+                centre = to_degrees.transform(layer.sourceExtent().center())
+        except QgsCsException:
+            continue
+        centres.append((centre.x(), centre.y()))
+    if not centres:
+        return None
+    return QgsPointXY(centre_longitude([x for x, _ in centres]), sum(y for _, y in centres) / len(centres))
 
 
 def _layer_crs_wkt(layer) -> Optional[str]:

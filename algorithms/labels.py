@@ -64,7 +64,7 @@ class LabelReading(ProspectorAlgorithm):
         if layer is None:
             raise QgsProcessingException("LABELS: choose a label raster or a point layer with a class field.")
         if isinstance(layer, QgsRasterLayer):
-            label_paths, label_names = layer_paths([layer], self.LABELS)
+            label_paths, label_names = layer_paths([layer], self.LABELS, grid)
             data = read_stack(label_paths, label_names, reference=grid, resampling="nearest", parameter=self.LABELS)
             for warning in data.warnings:
                 feedback.pushWarning(warning)

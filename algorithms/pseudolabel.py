@@ -36,6 +36,7 @@ from .base import (
     mask_from_source,
     point_attributes,
     refuse_date_field,
+    refuse_unrelated_rasters,
     require_projected,
     say_ground_distance,
     shapely_geometries,
@@ -333,6 +334,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         cells = layers[0].width() * layers[0].height()
         n_bands = sum(layer.bandCount() for layer in layers)
         self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
+        refuse_unrelated_rasters(layers, self.INPUT_RASTERS)
         paths = [layer_file(layer) for layer in layers]
         names = [layer_label(p) if layer.name() == os.path.splitext(os.path.basename(p))[0] else layer.name()
                  for layer, p in zip(layers, paths)]  # fmt: skip

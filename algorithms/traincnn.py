@@ -509,7 +509,7 @@ class TrainCnnAlgorithm(LabelReading):
             confidence = None
             conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
             if conf_layer is not None:
-                conf_paths, conf_names = layer_paths([conf_layer], self.CONFIDENCE)
+                conf_paths, conf_names = layer_paths([conf_layer], self.CONFIDENCE, grid)
                 conf_data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
                 for warning in conf_data.warnings:
                     feedback.pushWarning(warning)

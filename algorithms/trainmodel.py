@@ -259,7 +259,7 @@ class TrainModelAlgorithm(LabelReading):
         layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
         if layer is None:
             return None
-        conf_paths, conf_names = layer_paths([layer], self.CONFIDENCE)
+        conf_paths, conf_names = layer_paths([layer], self.CONFIDENCE, grid)
         data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
         for warning in data.warnings:
             feedback.pushWarning(warning)

@@ -228,6 +228,75 @@ def checked_mask(mask: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
     return mask.astype(bool)
 
 
+def centre_longitude(longitudes) -> float:
+    """The longitude in the middle of points given by their ``longitudes`` (degrees): the centre of the shortest
+    arc of the parallel holding them all, the largest gap between them left out. Points on both sides of the
+    antimeridian (Chukotka, Fiji, the Aleutians: longitudes near 180 and near -180) are centred across 180° (179.5
+    to -179.9 gives 179.8), where their extent's centre would be near 0, on the other side of the Earth. Returns a
+    longitude from -180 to 180."""
+    lon = np.sort(np.mod(np.asarray(longitudes, dtype=float).ravel() + 180.0, 360.0) - 180.0)
+    lon = lon[np.isfinite(lon)]
+    if lon.size == 0:
+        raise ValueError("no finite longitude")
+    gaps = np.diff(np.append(lon, lon[0] + 360.0))  # after each point, to the next one eastwards
+    widest = int(np.argmax(gaps))
+    start = lon[(widest + 1) % lon.size]  # the points run east from the one after the widest gap
+    centre = start + (360.0 - gaps[widest]) / 2.0
+    return float(centre - 360.0 if centre >= 180.0 else centre)
+
+
+def unwrapped_longitudes(longitudes) -> np.ndarray:
+    """Longitudes (degrees) made continuous around their centre (:func:`centre_longitude`), each within 180° of it:
+    points on both sides of the antimeridian (179.5 and -179.9) become 179.5 and 180.1, so that their least and
+    greatest span the 0.6° they cover, not the 359.4° the other way round. NaN stays NaN."""
+    x = np.asarray(longitudes, dtype=float)
+    finite = x[np.isfinite(x)]
+    if finite.size == 0:
+        return x.copy()
+    centre = centre_longitude(finite)
+    return centre + (np.mod(x - centre + 180.0, 360.0) - 180.0)
+
+
+def wrap_longitudes(longitudes, west: float, east: float) -> np.ndarray:
+    """Longitudes (degrees) moved by whole turns of 360° into a raster's span from ``west`` to ``east`` where that
+    puts them inside it: a deposit at -179.8 on a raster in EPSG:4326 written from 179.5 to 180.5 (as GDAL writes
+    a grid across the antimeridian) lies at 180.2 on it. Longitudes no turn brings inside, and NaN, are returned as
+    they are."""
+    x = np.array(longitudes, dtype=float)
+    turns = np.ceil((west - x) / 360.0)  # the fewest turns east that bring x to west or beyond
+    moved = x + 360.0 * turns
+    inside = np.isfinite(x) & ((x < west) | (x > east)) & (moved >= west) & (moved <= east)
+    x[inside] = moved[inside]
+    return x
+
+
+def missing_grids(source_crs: str, target_crs: str, lon: Optional[float] = None, lat: Optional[float] = None) -> list:
+    """Short names of the grid files (e.g. 'us_noaa_conus.tif') that the transformations PROJ knows between two CRSs
+    (any form pyproj reads: WKT, 'EPSG:4267') need and cannot find here (not installed, no network), for those
+    whose area of use holds (``lon``, ``lat``) when given; [] when every one is usable or the CRSs cannot be read.
+    Without them PROJ falls back on a worse transformation, down to a ballpark one with no datum shift."""
+    import warnings
+
+    try:
+        from pyproj import CRS
+        from pyproj.transformer import AreaOfInterest, TransformerGroup
+
+        area = None if lon is None or lat is None else AreaOfInterest(lon, lat, lon, lat)
+        with warnings.catch_warnings():  # 'Best transformation is not available': what this function reports
+            warnings.simplefilter("ignore")
+            group = TransformerGroup(
+                CRS.from_user_input(source_crs), CRS.from_user_input(target_crs), always_xy=True, area_of_interest=area
+            )
+    except Exception:  # an unreadable CRS, or no operation at all: nothing to name  # noqa: BLE001
+        return []
+    names: list = []
+    for operation in group.unavailable_operations:
+        for grid in operation.grids:
+            if not grid.available and grid.short_name and grid.short_name not in names:
+                names.append(grid.short_name)
+    return names
+
+
 def utm_epsg(lon: float, lat: float) -> int:
     """The EPSG code of the WGS 84 / UTM zone holding (lon, lat) in degrees: 326zz north of the equator, 327zz
     south; plain 6° zones, as PROJ's areas of use for these CRSs (without the military grid's Norway and Svalbard

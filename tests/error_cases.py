@@ -261,8 +261,182 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep10a_inputs(folder, bands))
     paths.update(_sweep10b_inputs(folder, xy, base))
     paths.update(_sweep11b_inputs(folder, bands))
+    paths.update(_sweep11a_inputs(folder, xy, base, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
+    return paths
+
+
+#: a mine grid: a local engineering CRS (no EPSG code, tied to no place on Earth), as a mine's survey keeps it
+MINE_GRID = (
+    'LOCAL_CS["Kittila mine grid",LOCAL_DATUM["Kittila mine grid datum",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],'
+    'AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
+)
+#: the samples of _sweep11a_inputs straddle the antimeridian: longitudes from 179.5 east to 179.9 west, centred on
+#: 179.8° E (UTM zone 60, EPSG:32660)
+ANTIMERIDIAN_WEST, ANTIMERIDIAN_SPAN = 179.5, 0.6
+
+
+#: the south-west corner of elements_nad83.tif (NAD83 / UTM 12N, Utah)
+NAD83_X0, NAD83_Y0 = 420_000.0, 4_500_000.0
+#: (longitude as written, row) of the deposits on cu_across_180.tif: the first east of 180° (on the raster at 180.171)
+DEPOSITS_ACROSS_180 = ((-179.829, 12), (179.754, 6))
+
+
+def deposit_values_across_180(params: Dict[str, object]) -> None:
+    """Both deposits are used, each with the value of the cell rasterio's index gives at its longitude on the
+    raster (-179.829 + 360 = 180.171 for the first)."""
+    import csv
+
+    import rasterio
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        rows = {r["name"]: r for r in csv.DictReader(handle) if r["kind"] == "deposit"}
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        band = src.read(1)
+        for name, (lon, row) in zip(("east of 180", "west of 180"), DEPOSITS_ACROSS_180):
+            r, c = src.index(lon % 360.0, 65.2 - (row + 0.5) * 0.2 / 24)
+            assert rows[name]["status"] == "used", rows[name]
+            assert abs(float(rows[name]["value"]) - float(band[r, c])) < 1e-3 * float(band[r, c]), (rows[name], r, c)
+
+
+def grid_around_the_points_across_180(params: Dict[str, object]) -> None:
+    """The grid holds the Chukotka samples (their bounds in EPSG:32660 by pyproj) and is no larger than they need
+    (under 40 km wide: they span 0.6° of longitude, 28 km at 65° N)."""
+    import geopandas as gpd
+    import rasterio
+
+    x0, y0, x1, y1 = gpd.read_file(str(params["POINTS"][0])).to_crs("EPSG:32660").total_bounds  # type: ignore[index]
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        b = src.bounds
+        assert src.crs.to_epsg() == 32660
+    assert b.left <= x0 and x1 <= b.right and b.bottom <= y0 and y1 <= b.top, (b, (x0, y0, x1, y1))
+    assert b.right - b.left < 40_000 and b.top - b.bottom < 40_000, b
+
+
+def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
+    """Places on Earth and CRSs exploration companies have (sweep 11a): the matrix's samples, deposits and element
+    raster in a mine grid (MINE_GRID: mine-grid numbers, the test grid's corner at 0, 0), and the samples moved to
+    Chukotka, across the antimeridian, in EPSG:4326 (longitudes 179.5 to 180 and -180 to -179.9, 65.0-65.2° N)."""
+    import geopandas as gpd
+    import rasterio
+    import rasterio.crs
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+    from shapely.geometry import Point
+
+    paths: Dict[str, str] = {}
+    local = np.asarray(xy) - (X0, Y0)
+    for key, name, points, columns in (
+        ("samples_mine_grid", "samples_mine_grid.gpkg", local, base),
+        ("deposits_mine_grid", "deposits_mine_grid.gpkg", [(2000, 2000), (5000, 6000), (8000, 3000)],
+         {"name": ["a", "b", "c"]}),
+    ):  # fmt: skip
+        paths[key] = os.path.join(folder, name)
+        frame = gpd.GeoDataFrame(columns, geometry=[Point(x, y) for x, y in points], crs=MINE_GRID)
+        frame.to_file(paths[key], driver="GPKG", layer=os.path.splitext(name)[0])
+    paths["elements_mine_grid"] = os.path.join(folder, "elements_mine_grid.tif")
+    profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", nodata=-9999.0)
+    with rasterio.open(
+        paths["elements_mine_grid"],
+        "w",
+        crs=rasterio.crs.CRS.from_wkt(MINE_GRID),
+        transform=from_origin(0.0, SIZE * PIXEL, PIXEL, PIXEL),
+        **profile,
+    ) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32))
+        dst.set_band_description(1, "Cu")
+        dst.set_band_description(2, "Pb")
+    # the matrix's label raster (built before) in the mine grid
+    with rasterio.open(os.path.join(folder, "labels.tif")) as src:
+        label_profile, label_values = src.profile, src.read()
+    label_profile.update(
+        crs=rasterio.crs.CRS.from_wkt(MINE_GRID), transform=from_origin(0.0, SIZE * PIXEL, PIXEL, PIXEL)
+    )
+    paths["labels_mine_grid"] = os.path.join(folder, "labels_mine_grid.tif")
+    with rasterio.open(paths["labels_mine_grid"], "w", **label_profile) as dst:
+        dst.write(label_values)
+        dst.set_band_description(1, "label")
+    # the 36 samples spread over 0.6° of longitude across 180° (the outermost at exactly 179.5° E and 179.9° W) and
+    # 0.2° of latitude
+    unit = (np.asarray(xy) - (X0, Y0)) / (SIZE * PIXEL)
+    lon = ANTIMERIDIAN_WEST + ANTIMERIDIAN_SPAN * unit[:, 0]
+    lon[0], lon[1] = ANTIMERIDIAN_WEST, ANTIMERIDIAN_WEST + ANTIMERIDIAN_SPAN
+    lon = np.where(lon > 180.0, lon - 360.0, lon)
+    lat = 65.0 + 0.2 * unit[:, 1]
+    paths["samples_antimeridian"] = os.path.join(folder, "samples_chukotka.gpkg")
+    gpd.GeoDataFrame(base, geometry=[Point(a, b) for a, b in zip(lon, lat)], crs="EPSG:4326").to_file(
+        paths["samples_antimeridian"], driver="GPKG", layer="samples_chukotka"
+    )
+    # Cu over Chukotka as a raster in EPSG:4326 written across the antimeridian (179.5 to 180.5° E, 65.0-65.2° N,
+    # 120 x 24 cells of 1/120°), two highs; a deposit on each, one east of 180° written as its longitude there
+    # (-179.829, on the raster at 180.171) and one west of it (179.754)
+    yy, xx = np.mgrid[0:24, 0:120]
+    hill = np.exp(-((xx - 80) ** 2 + (yy - 12) ** 2) / 60.0) + np.exp(-((xx - 30) ** 2 + (yy - 6) ** 2) / 40.0)
+    cu180 = (20 + 200 * hill) * np.random.default_rng(3).lognormal(0, 0.2, hill.shape)
+    paths["cu_across_180"] = os.path.join(folder, "cu_across_180.tif")
+    with rasterio.open(
+        paths["cu_across_180"],
+        "w",
+        driver="GTiff",
+        width=120,
+        height=24,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(179.5, 65.2, 1 / 120, 0.2 / 24),
+        nodata=-9999.0,
+    ) as dst:
+        dst.write(cu180.astype(np.float32), 1)
+        dst.set_band_description(1, "Cu")
+    paths["deposits_across_180"] = os.path.join(folder, "deposits_across_180.gpkg")
+    gpd.GeoDataFrame(
+        {"name": ["east of 180", "west of 180"]},
+        geometry=[Point(lon, 65.2 - (row + 0.5) * 0.2 / 24) for lon, row in DEPOSITS_ACROSS_180],
+        crs="EPSG:4326",
+    ).to_file(paths["deposits_across_180"], driver="GPKG", layer="deposits_across_180")
+    # Utah: the element raster in NAD83 / UTM 12N (EPSG:26912, the test grid's corner at 420,000, 4,500,000) and the
+    # deposits in NAD27 / UTM 12N (EPSG:26712, an old claim map's), placed by pyproj's best usable transformation
+    nad83 = os.path.join(folder, "elements_nad83.tif")
+    with rasterio.open(
+        nad83,
+        "w",
+        crs="EPSG:26912",
+        transform=from_origin(NAD83_X0, NAD83_Y0 + SIZE * PIXEL, PIXEL, PIXEL),
+        **profile,
+    ) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32))
+        dst.set_band_description(1, "Cu")
+        dst.set_band_description(2, "Pb")
+    paths["elements_nad83"] = nad83
+    east27, north27 = Transformer.from_crs("EPSG:26912", "EPSG:26712", always_xy=True).transform(
+        [NAD83_X0 + 2000, NAD83_X0 + 5000, NAD83_X0 + 8000], [NAD83_Y0 + 2000, NAD83_Y0 + 6000, NAD83_Y0 + 3000]
+    )
+    paths["deposits_nad27"] = os.path.join(folder, "deposits_nad27.gpkg")
+    gpd.GeoDataFrame(
+        {"name": ["a", "b", "c"]}, geometry=[Point(x, y) for x, y in zip(east27, north27)], crs="EPSG:26712"
+    ).to_file(paths["deposits_nad27"], driver="GPKG", layer="deposits_nad27")
+    # the deposits as a shapefile from a mine's GIS: a transverse Mercator on KKJ (Finland's old datum), its .prj in
+    # ESRI WKT naming the datum 'D_Unknown', as an export that lost it writes it (no EPSG code, no TOWGS84)
+    kkj = (
+        "+proj=tmerc +lat_0=0 +lon_0=25 +k=1 +x_0=0 +y_0=-7000000 +ellps=intl "
+        "+towgs84=-96.062,-82.428,-121.753,4.801,0.345,-1.376,1.496 +units=m +no_defs"
+    )
+    east, north = Transformer.from_crs(CRS, kkj, always_xy=True).transform(
+        [X0 + 2000, X0 + 5000, X0 + 8000], [Y0 + 2000, Y0 + 6000, Y0 + 3000]
+    )
+    paths["deposits_datum_unknown"] = os.path.join(folder, "deposits_datum_unknown.shp")
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(x, y) for x, y in zip(east, north)]).to_file(
+        paths["deposits_datum_unknown"]
+    )
+    with open(os.path.join(folder, "deposits_datum_unknown.prj"), "w", encoding="ascii") as handle:
+        handle.write(
+            'PROJCS["Kittila_Mine_TM",GEOGCS["GCS_Unknown",DATUM["D_Unknown",SPHEROID["International_1924",'
+            '6378388.0,297.0]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],'
+            'PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",0.0],PARAMETER["False_Northing",-7000000.0],'
+            'PARAMETER["Central_Meridian",25.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],'
+            'UNIT["Meter",1.0]]'
+        )
     return paths
 
 
@@ -6239,4 +6413,201 @@ CASES += [
         r"\(2 values: 'normal', 'thrust'\) is not used\. For bands of one kind \(e\.g\. thrusts apart\), give the "
         r"layer filtered by that field",
     ),  # before: ran without a word; a user expecting thrusts and normal faults apart got one distance band of all
+]
+
+# sweep 11a: coordinate reference systems and places on Earth
+MINE_GRID_REFUSED = (
+    r"is in EPSG:{code}, {name} and {whose} CRS is Kittila mine grid, and no transformation between them is "
+    r"known \(a local engineering CRS, such as a mine grid, is tied to no place on Earth\), so it cannot be placed on "
+    r"the grid\. Put all the layers in one CRS: give the mine grid its place on Earth"
+)
+CASES += [
+    Case(
+        "samples across the antimeridian in degrees",
+        "interpolate",
+        _set(INPUT="samples_antimeridian"),
+        error=r"^INPUT: the layer is in a geographic CRS \(EPSG:4326, degrees\), but distances and pixel sizes must "
+        r"be in metres or feet\. .*here EPSG:32660 \(WGS 84 / UTM zone 60N, the zone of the layer's centre\)\.$",
+    ),  # before: "... here EPSG:32630 (WGS 84 / UTM zone 30N, the zone of the layer's centre)": the centre of the
+    # extent (-180 to 180), on the other side of the Earth
+    Case(
+        "faults in EPSG:3067 on a mine-grid raster",
+        "evidence",
+        _set(REFERENCE_RASTER="elements_mine_grid"),
+        error=r"^LINES: the layer 'faults' "
+        + MINE_GRID_REFUSED.format(code="3067", name=r"ETRS89 / TM35FIN\(E,N\)", whose="the grid's"),
+    ),  # before: "LINES: layer 'faults' has no features within the grid's extent (0, 0 – 10000, 10000); check the
+    # layer's CRS and the EXTENT, or remove the layer." (QGIS passed the coordinates through unchanged)
+    Case(
+        "continuous raster in EPSG:3067 on a mine-grid raster",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "REFERENCE_RASTER": d["elements_mine_grid"],
+            "CONTINUOUS_RASTERS": [d["raster"]],
+        },
+        error=r"^CONTINUOUS_RASTERS: the layer 'elements' "
+        + MINE_GRID_REFUSED.format(code="3067", name=r"ETRS89 / TM35FIN\(E,N\)", whose="the grid's"),
+    ),  # before: "OUTPUT: cannot write '…/evidence.tif' (Cannot find coordinate operations from 'EPSG:3067' to
+    # 'ENGCRS[…]'); nothing was replaced. Free disk space, or choose another folder or drive."
+    Case(
+        "deposits in EPSG:3067 on a mine-grid raster",
+        "evaluate",
+        _set(INPUT_RASTER="elements_mine_grid"),
+        error=r"^DEPOSITS: the layer "
+        + MINE_GRID_REFUSED.format(code="3067", name=r"ETRS89 / TM35FIN\(E,N\)", whose="the rasters'"),
+    ),  # before: "DEPOSITS: none of the 3 deposits lies on a valid cell of the study area (3 outside raster); check
+    # that the deposits and the raster overlap and are in the same CRS."
+    Case(
+        "mask in EPSG:4326 for samples in a mine grid",
+        "interpolate",
+        _set(INPUT="samples_mine_grid", MASK="mask_4326"),
+        error=r"^MASK: the layer " + MINE_GRID_REFUSED.format(code="4326", name="WGS 84", whose="the samples'"),
+    ),  # before: "MASK: the mask polygons do not cover any cell of the grid; check that the layers overlap."
+    *[
+        Case(
+            "rasters in a mine grid and in EPSG:3067",
+            alg,
+            _set(
+                INPUT_RASTERS=["elements_mine_grid", "raster"],
+                **({"LABELS": "deposits_mine_grid"} if alg == "pseudolabel" else {}),
+            ),
+            error=r"^INPUT_RASTERS: the layer 'elements' "
+            + MINE_GRID_REFUSED.format(code="3067", name=r"ETRS89 / TM35FIN\(E,N\)", whose="the first raster's"),
+        )
+        for alg in ("pseudolabel", "traincnn", "trainmodel")
+    ],  # before: "Unexpected error in prospector:pseudolabel: CPLE_NotSupportedError: Cannot find coordinate
+    # operations from 'EPSG:3067' to 'ENGCRS[…]'" (traincnn, trainmodel alike)
+    Case(
+        "raster and deposits in one mine grid (GeoTIFF and GeoPackage)",
+        "evaluate",
+        _set(INPUT_RASTER="elements_mine_grid", DEPOSITS="deposits_mine_grid"),
+    ),  # runs: two local CRSs are one grid, though the files write its WKT differently (QGIS finds no transformation)
+]
+CASES += [
+    Case(
+        "grid CRS given as a compound code (EPSG:3067+5717)",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "LINES": [d["faults"]],
+            "CRS": "EPSG:3067+5717",
+            "PIXEL_SIZE": 500,
+        },
+        error=r"^CRS: 'EPSG:3067\+5717' is a compound CRS \(a horizontal CRS plus a vertical one for heights\), which "
+        r"QGIS cannot read from a code; the grid is 2D: give its horizontal part, EPSG:3067\.$",
+    ),  # before: "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS." (one was given)
+]
+CASES += [
+    Case(
+        "extent in degrees with a compound CRS (EPSG:4326+5773)",
+        "interpolate",
+        _set(EXTENT=",".join(map(str, EXTENT_4326)) + " [EPSG:4326+5773]"),
+        error=r"^EXTENT: 'EPSG:4326\+5773' is a compound CRS \(a horizontal CRS plus a vertical one for heights\), "
+        r"which QGIS cannot read from a code; the grid is 2D: give its horizontal part, EPSG:4326\.$",
+    ),  # before: "EXTENT: no sample lies in or near the extent (x 24.66 to 24.86, y 67.61 to 67.68 in EPSG:3067): the
+    # nearest is 7,511,585 m away, …": QGIS dropped the CRS it could not read and took the degrees as metres
+]
+BALLPARK = (
+    r"{parameter}: the layer is in Kittila_Mine_TM and the rasters' CRS is EPSG:3067, ETRS89 / TM35FIN\(E,N\); PROJ had "
+    r"no transformation between their datums it could use here, so its features were moved by a ballpark one "
+    r"\(.*Ballpark geographic offset from GCS_Unknown to ETRS89.*\): no datum shift, which can place them tens to "
+    r"hundreds of metres off\. If the layer's datum is known, give the layer the CRS with that datum"
+)
+CASES += [
+    Case(
+        "deposits in a .prj whose datum is unknown (ballpark transformation)",
+        "evaluate",
+        _set(DEPOSITS="deposits_datum_unknown"),
+        warning=BALLPARK.format(parameter="DEPOSITS"),
+    ),  # before: no word; the deposits placed 187 m off (177 m east, 60 m south) of where their KKJ datum puts them
+    Case(
+        "labels in a .prj whose datum is unknown (ballpark transformation)",
+        "pseudolabel",
+        _set(LABELS="deposits_datum_unknown"),
+        warning=BALLPARK.format(parameter="LABELS"),
+    ),  # before: no word (as for evaluate)
+]
+CASES += [
+    Case(
+        "deposits east of 180° on a raster in degrees written across it",
+        "evaluate",
+        _set(INPUT_RASTER="cu_across_180", DEPOSITS="deposits_across_180"),
+        warning=r"INPUT_RASTER is in a geographic CRS: cells differ in area",
+        check=deposit_values_across_180,
+    ),  # before: "1 of 2 deposits not used: 1 outside raster." (-179.829 is 180.171 on a raster from 179.5 to 180.5)
+]
+CASES += [
+    Case(
+        "cluster distance in metres on a raster in degrees",
+        "evaluate",
+        _set(INPUT_RASTER="geographic_raster", DEPOSITS="deposits_4326", CLUSTER_DISTANCE=2000),
+        error=r"^CLUSTER_DISTANCE: the raster is in a geographic CRS \(EPSG:4326\), so 2000 is read in degrees, not "
+        r"metres, and a degree is not one distance \(at 67\.\d° N a degree of longitude is 0\.38 of one of "
+        r"latitude\)\. Set CLUSTER_DISTANCE to 0, or reproject the raster .*here EPSG:32635",
+    ),  # before: ran, "the 3 deposits form only 1 cluster(s) within 2000 map units" (2000 degrees), BOOTSTRAP_UNITS 1
+]
+CASES += [
+    Case(
+        "deposits in NAD27 on a NAD83 raster without the NADCON grids",
+        "evaluate",
+        _set(INPUT_RASTER="elements_nad83", DEPOSITS="deposits_nad27"),
+        warning=r"DEPOSITS: the layer is in EPSG:26712, NAD27 / UTM zone 12N and the rasters' CRS is EPSG:26912, NAD83 / "
+        r"UTM zone 12N; PROJ had no transformation between their datums it could use here, so its features were moved "
+        r"by a ballpark one \(.*Ballpark geographic offset from NAD27 to NAD83.*\): .* The transformations PROJ knows "
+        r"here need grids that are not installed \(us_noaa_conus\.tif, .*\): install them \(the proj-data package, or "
+        r"projsync --file us_noaa_conus\.tif\) and run again\.",
+    ),  # before: no word; the deposits placed 67 m off (QGIS's ballpark against pyproj's NAD27 to WGS 84 Helmert)
+]
+CASES += [
+    Case(
+        "grid CRS in degrees for points across the antimeridian",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "POINTS": [d["samples_antimeridian"]],
+            "CRS": "EPSG:4326",
+            "PIXEL_SIZE": 0.005,
+        },
+        error=r"^CRS: the grid's CRS is in a geographic CRS \(EPSG:4326, degrees\), but distances and pixel sizes must "
+        r"be in metres or feet\. Choose a projected CRS for the grid: here EPSG:32660 \(WGS 84 / UTM zone 60N, the "
+        r"zone of the layer's centre\)\.$",
+    ),  # before: "… Reproject it to a projected CRS first (Vector › Data Management Tools › Reproject Layer, e.g. to
+    # the local UTM zone) or choose a projected CRS." (a CRS typed: nothing to reproject, and no zone named)
+]
+MINE_GRID_LABELS = (
+    r"^{parameter}: the layer 'labels_mine_grid' is in Kittila mine grid and the evidence rasters' CRS is EPSG:3067, "
+    r"ETRS89 / TM35FIN\(E,N\), and no transformation between them is known"
+)
+CASES += [
+    *[
+        Case(
+            "label raster in a mine grid, evidence in EPSG:3067",
+            alg,
+            _set(LABELS="labels_mine_grid"),
+            error=MINE_GRID_LABELS.format(parameter="LABELS"),
+        )
+        for alg in ("traincnn", "trainmodel")
+    ],  # before: "Unexpected error in prospector:traincnn: CPLE_NotSupportedError: Cannot find coordinate operations
+    # from 'ENGCRS[…]' to 'EPSG:3067'" (trainmodel alike)
+    Case(
+        "confidence raster in a mine grid, evidence in EPSG:3067",
+        "trainmodel",
+        _set(CONFIDENCE="labels_mine_grid"),
+        error=MINE_GRID_LABELS.format(parameter="CONFIDENCE"),
+    ),  # before: "Unexpected error in prospector:trainmodel: CPLE_NotSupportedError: …"
+]
+CASES += [
+    Case(
+        "points across the antimeridian in degrees, grid in UTM zone 60",
+        "evidence",
+        lambda d, p: {
+            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
+            "POINTS": [d["samples_antimeridian"]],
+            "CRS": "EPSG:32660",
+            "PIXEL_SIZE": 500,
+        },
+        check=grid_around_the_points_across_180,
+    ),  # before: "CRS: the grid's CRS is in EPSG:32660, WGS 84 / UTM zone 60N, whose map units are 1.10 times the
+    # ground distance at … (55.2° N) …": the layer's extent, -180 to 180, the long way round, taken as the grid's
 ]
