@@ -249,10 +249,17 @@ def _gap_sides(merged: Sequence[Any], union: Any, outline: Any, gap: float, tole
     candidates = outline.intersection(inside) if not inside.is_empty else None
     if candidates is None or candidates.is_empty:
         return []
-    grown = [m.buffer(gap, 16) for m in merged]
-    boxes = np.array([g.bounds for g in grown], dtype=np.float64).reshape(-1, 4)
+    # only the classes' parts within ``gap`` of the candidates matter: clipping first keeps the buffers and overlays
+    # to the slivers' surroundings, not the whole map (a national map of 90,000 polygons: 15 times slower unclipped).
+    # The cut edges this adds lie well over ``gap`` from every candidate, so they never touch one.
+    around = candidates.buffer(2 * gap, 4)  # twice: its facets cut corners of the true buffer
+    local = [m.intersection(around) for m in merged]
+    grown = [part.buffer(gap, 16) for part in local]
+    boxes = np.array([g.bounds if not g.is_empty else (np.inf, np.inf, -np.inf, -np.inf) for g in grown])
     sides = []
-    for i, own in enumerate(merged):
+    for i, own in enumerate(local):
+        if own.is_empty:
+            continue
         edges = candidates.intersection(own.boundary.buffer(tolerance))
         if edges.is_empty:
             continue

@@ -273,3 +273,44 @@ def test_a_gap_wider_than_half_a_cell_stays_outline_and_the_map_outline_no_conta
     west = (xy[:, 0] < 402_000).reshape(60, 60)  # 1 km or more from the corner: the contact straight north or south
     np.testing.assert_allclose(block[west], reference[west], atol=1e-3)
     assert np.all(reference - block <= 25 + 1e-3) and np.all(block <= reference + 1e-3)
+
+
+def test_slivers_clipped_to_their_surroundings_give_the_contacts_of_the_whole_map():
+    """contact_lines clips the classes to the slivers' surroundings before buffering them (a national map was 15
+    times slower unclipped): the contacts equal those of the definition applied to the whole map, written out
+    here with shapely (a jittered mesh of 900 quads in 5 classes, a third of them shrunk by 0.5-20 m)."""
+    from shapely.geometry import Polygon
+    from shapely.ops import unary_union
+
+    from geochem_prospector.core.evidence.polygons import contact_lines
+
+    rng = np.random.default_rng(1)
+    n, size, gap = 30, 100.0, 25.0
+    vx = np.arange(n + 1)[None, :] * size + rng.uniform(-30, 30, (n + 1, n + 1))
+    vy = np.arange(n + 1)[:, None] * size + rng.uniform(-30, 30, (n + 1, n + 1))
+    geometries, labels = [], []
+    for i in range(n):
+        for j in range(n):
+            corners = [(vx[i, j], vy[i, j]), (vx[i, j + 1], vy[i, j + 1]), (vx[i + 1, j + 1], vy[i + 1, j + 1]),
+                       (vx[i + 1, j], vy[i + 1, j])]  # fmt: skip
+            quad = Polygon(corners)
+            geometries.append(quad.buffer(-rng.uniform(0.5, 20)) if rng.random() < 0.3 else quad)
+            labels.append(str(rng.integers(0, 5)))
+    found = contact_lines(geometries, labels, gap)[0]
+
+    merged = [unary_union([g for g, k in zip(geometries, labels) if k == c]) for c in sorted(set(labels))]
+    union = unary_union(merged)
+    outline = union.boundary
+    tolerance = 1e-7 * max(union.bounds[2] - union.bounds[0], union.bounds[3] - union.bounds[1])
+    inside = union.buffer(gap / 2, 16).buffer(-gap / 2, 16).buffer(-max(tolerance, 1e-4 * gap))
+    candidates = outline.intersection(inside)
+    sides = [
+        candidates.intersection(own.boundary.buffer(tolerance)).intersection(other.buffer(gap, 16))
+        for a, own in enumerate(merged)
+        for b, other in enumerate(merged)
+        if a != b
+    ]
+    rim = outline.difference(unary_union(sides)).buffer(tolerance)
+    expected = unary_union([m.boundary for m in merged]).difference(rim)
+    assert found.length == pytest.approx(expected.length, rel=1e-9)
+    assert found.hausdorff_distance(expected) < 1e-6  # the same lines, noded alike or not
