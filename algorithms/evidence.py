@@ -657,15 +657,23 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         """Say when part of the grid (within the MASK) lies in no polygon: beyond a map that covers part of the
         area, or in gaps between its units. Those cells are 0 in every class band, as if they were none of the
         rocks: evidence of something no map says."""
+        from shapely.errors import ShapelyError
         from shapely.geometry import box
         from shapely.ops import unary_union
 
+        from ..core.evidence.polygons import valid_polygon
+
         area = box(grid.xmin, grid.ymin, grid.xmax, grid.ymax)
-        if mask is not None:
-            area = area.intersection(unary_union([polygonal(g) for g in mask if polygonal(g) is not None]))
-        if area.is_empty:
+        try:  # a warning never stops a run: a MASK QGIS let through unchecked may hold a self-crossing polygon
+            if mask is not None:
+                shapes = [s for s in (polygonal(g) for g in mask) if s is not None]
+                area = area.intersection(unary_union([s if s.is_valid else valid_polygon(s) for s in shapes]))
+            if area.is_empty:
+                return
+            uncovered = uncovered_area(geometries, area)
+        except (ShapelyError, ValueError) as exc:
+            feedback.pushDebugInfo(f"POLYGONS: the share of the grid outside the polygons was not measured ({exc}).")
             return
-        uncovered = uncovered_area(geometries, area)
         cell = grid.pixel_size**2
         if uncovered < max(0.01 * area.area, cell):
             return
@@ -721,10 +729,13 @@ def _kind_fields(layer) -> List[Tuple[str, List[str]]]:
     for index in range(fields.count()):
         if fields.at(index).type() != QVariant.String:
             continue
-        values = sorted({str(v).strip() for v in layer.uniqueValues(index) if v is not None and str(v).strip()})
-        values = [v for v in values if v != "NULL"]
         name = fields.at(index).name()
-        if 2 <= len(values) <= min(20, count - 1) and not NAME_FIELD.search(name):
+        if NAME_FIELD.search(name):  # names, comments, sources: not kinds, and not worth a scan of the layer
+            continue
+        # 21 values tell "more than 20" without reading every distinct value of a national layer
+        values = sorted({str(v).strip() for v in layer.uniqueValues(index, 21) if v is not None and str(v).strip()})
+        values = [v for v in values if v != "NULL"]
+        if 2 <= len(values) <= min(20, count - 1):
             found.append((not KIND_FIELD.search(name), len(values), name, values))
     return [(name, values) for _, _, name, values in sorted(found)]
 
@@ -746,7 +757,8 @@ def _class_fields(source, field: str, polygons: int) -> List[Tuple[str, int]]:
         other = fields.at(index)
         if other.name() == field:
             continue
-        values = {v for v in source.uniqueValues(index) if v is not None and str(v).strip() and str(v) != "NULL"}
+        limit = polygons // 2 + 1  # enough to tell a field of too many values
+        values = {v for v in source.uniqueValues(index, limit) if v is not None and str(v).strip() and str(v) != "NULL"}
         if 2 <= len(values) <= polygons // 2:
             found.append((other.type() != QVariant.String, -len(values), other.name()))
     return [(name, -count) for _, count, name in sorted(found)]
