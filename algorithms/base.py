@@ -356,7 +356,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
         # qgis_process asked to end (SIGTERM, a closed terminal): clean up as on a cancel, then end as asked
-        with termination_as_cancel():
+        with termination_as_cancel(QgsApplication.platform() == "qgis_process"):
             try:
                 return self.process_guarded(parameters, context, feedback)
             except Terminated as stop:

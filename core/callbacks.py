@@ -49,16 +49,17 @@ class TerminationRequest:
 
 
 @contextmanager
-def termination_as_cancel() -> Iterator[TerminationRequest]:
+def termination_as_cancel(enabled: bool = True) -> Iterator[TerminationRequest]:
     """Within the block, a termination signal raises :class:`Terminated` (the run cleans up as on a cancel); on
     leaving the block the signal is delivered again with its default action, so the process still ends as asked.
 
-    Only in the main thread and only for signals at their default action (a command-line run such as
-    ``qgis_process``): an application that handles them itself, or a run on a worker thread (QGIS desktop), is left
-    as it is. A second signal during the clean-up ends the process at once.
+    Only where ``enabled`` (the caller's say: a command-line run such as ``qgis_process``, never a desktop
+    application, whose batch dialog and Python console run algorithms on the thread that serves its windows), in
+    the main thread, and for signals at their default action. A second signal during the clean-up ends the process
+    at once; one that comes while the handlers are being put back ends it as soon as they are.
     """
     request = TerminationRequest()
-    if threading.current_thread() is not threading.main_thread():
+    if not enabled or threading.current_thread() is not threading.main_thread():
         yield request
         return
     ours = [number for number in TERMINATION_SIGNALS if signal.getsignal(number) is signal.SIG_DFL]
@@ -74,7 +75,13 @@ def termination_as_cancel() -> Iterator[TerminationRequest]:
     try:
         yield request
     finally:
+        # held back while the default actions are put back: a handler run here would raise past the clean-up
+        masking = hasattr(signal, "pthread_sigmask") and bool(ours)
+        if masking:
+            signal.pthread_sigmask(signal.SIG_BLOCK, ours)
         for number in ours:
             signal.signal(number, signal.SIG_DFL)
+        if masking:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, ours)  # one that came meanwhile now ends the process
         if request.signal_number is not None:
             os.kill(os.getpid(), request.signal_number)

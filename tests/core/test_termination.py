@@ -100,3 +100,11 @@ def test_without_a_signal_the_default_action_is_restored():
         assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
     assert not request.received
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_disabled_installs_nothing():
+    """A desktop application's run (the caller passes enabled=False): the signals keep their own handling."""
+    before = signal.getsignal(signal.SIGTERM)
+    with termination_as_cancel(enabled=False) as request:
+        assert signal.getsignal(signal.SIGTERM) is before
+    assert not request.received
