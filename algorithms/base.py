@@ -297,7 +297,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             value = parameters.get(definition.name())
             if definition.type() != "extent" or not isinstance(value, str):
                 continue
-            suffix = re.search(r"\[(.*)\]\s*$", value)
+            # only an extent typed as numbers (a layer's name may end in brackets: 'faults [GTK]')
+            suffix = re.search(r"^\s*(?:[-+.\deE]+\s*,\s*){3}[-+.\deE]+\s*\[(.*)\]\s*$", value)
             if suffix and suffix.group(1).strip() and not QgsCoordinateReferenceSystem(suffix.group(1)).isValid():
                 return unreadable_crs(definition.name(), suffix.group(1)).replace(
                     "or leave it empty to use the layers' CRS", "in the brackets, or leave them out for the layers' CRS"

@@ -239,8 +239,9 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "LABELS": "A label raster (1 mineralised, 0 barren, nodata unlabelled; from Pseudo-labels) or points with "
         "a class field.",
         "LABEL_FIELD": "Point labels only: the field holding 1 (mineralised) or 0 (barren).",
-        "CONFIDENCE": "Raster of label confidence (0-1) weighting each labelled cell; between 0.5 and 1 it is also "
-        "what the temperature is fitted to, so probabilities are no surer than the labels. Optional.",
+        "CONFIDENCE": "Raster of label confidence (0-1) weighting each labelled cell; with labelled-cell TRAINING, "
+        "between 0.5 and 1 it is also what the temperature is fitted to, so probabilities are no surer than the "
+        "labels. Optional.",
         "PATCH_SIZE": "Width of the square window (cells, odd) the network sees around each cell; 1 = a per-cell "
         "network (no context).",
         "EPOCHS": "Most passes over the training cells; training stops earlier when validation stops improving.",
@@ -252,17 +253,19 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "BLOCK_SIZE": "Side of a validation block, in the rasters' map units (metres, or feet in a CRS in feet). 0 = "
         "automatic.",
         "SEMI_SUPERVISED": "Also learn from unlabelled cells (mean-teacher consistency).",
-        "ENSEMBLE": "Networks trained from different seeds, their logits averaged and divided by a temperature "
-        "fitted on the validation cells: steadier with few deposits, slower.",
-        "TRAINING": "Labelled cells (class-balanced cross-entropy), or positive-unlabelled: the cells labelled 1 "
-        "against every other valid cell as unlabelled, no barren label needed.",
+        "ENSEMBLE": "Networks trained from different seeds, their logits averaged (with labelled-cell TRAINING "
+        "divided by a temperature fitted on the validation cells): steadier with few deposits, slower.",
+        "TRAINING": "Positive-unlabelled (the default: the cells labelled 1 against every other valid cell as "
+        "unlabelled, no barren label needed), or labelled cells (class-balanced cross-entropy; needed for a "
+        "TEACHER and to tell several mineralised classes apart).",
         "CLASS_PRIOR": "Positive-unlabelled only: the share of positive ground among all cells. 0 = the share of "
         "cells labelled 1 (a lower bound).",
         "COARSE_VIEW": "Odd factor k: a second view of k x k averaged cells, so the network sees k x the patch "
         "(e.g. faults at kilometre scale). 0 = none.",
         "PRETRAIN_EPOCHS": "Epochs of self-supervised pre-training (hidden bands predicted from the others, on "
         "every valid cell) before training on the labels. 0 = none.",
-        "BARREN_RATIO": "Barren cells each epoch draws per positive training cell (at least 2048; a fresh draw "
+        "BARREN_RATIO": "Labelled-cell TRAINING only: barren cells each epoch draws per positive training cell "
+        "(at least 2048; a fresh draw "
         "each epoch, cycling through all of them): training time grows with the positives, not the barren ground. "
         "0 = every barren cell in every epoch.",
         "INPUT_TRANSFORM": "Median / IQR normalisation, or normal scores first: each band through its own "
@@ -377,8 +380,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "EPOCHS": "CNN: most passes over the training cells.",
         "ENSEMBLE": "CNN: networks averaged per fold.",
         "ITERATIONS": "Resamples of whole clusters for the confidence intervals (e.g. 1000).",
-        "CNN_MODES": "CNN training modes compared side by side, each as a learner on the same folds: the default "
-        "(labelled cells), positive-unlabelled, masked-band pre-training, coarse second view, normal scores, per "
+        "CNN_MODES": "CNN training modes compared side by side, each as a learner on the same folds: "
+        "positive-unlabelled (the default, as Train CNN trains), labelled cells, masked-band pre-training, coarse second view, normal scores, per "
         "cell (patch 1: does context pay?), per cell distilled from gradient boosting (TEACHER), as in Train CNN. "
         "Each mode trains its own ensemble per fold.",
         "CLASS_PRIOR": "Positive-unlabelled CNN: share of positive ground among all cells. 0 = the share labelled "
@@ -388,7 +391,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "COARSE_VIEW": "Coarse-view CNN: odd factor k; the network also sees the bands averaged over k x k cells, "
         "over k x patch size cells in all (e.g. 3).",
         "OUTPUT_REPORT": "HTML report: held-out AUC and capture per learner and fold, intervals, paired "
-        "differences against the best band (CNN modes: also against the default CNN), success-rate curves, the "
+        "differences against the best band (CNN modes: also against the labelled-cell CNN when it is among them), "
+        "success-rate curves, the "
         "recommended learner.",
         "OUTPUT_TABLE": "CSV of the same figures.",
         "OUTPUT_MODEL": "The recommended learner retrained on all deposits (none when the best band wins). Optional.",

@@ -533,13 +533,13 @@ class TrainCnnAlgorithm(LabelReading):
         metrics = model.metadata_["metrics"]
         # positive-unlabelled: accuracies would count unlabelled cells as barren; the AUC is against unlabelled ones
         figures = (
-            "(positive cells against unlabelled ones)"
+            " of the positive cells against unlabelled ones"
             if self.enum_name(parameters, self.TRAINING, context) == "pu"
-            else f"accuracy {metrics['validation_accuracy']:.3f}, balanced accuracy "
+            else f", accuracy {metrics['validation_accuracy']:.3f}, balanced accuracy "
             f"{metrics['validation_balanced_accuracy']:.3f}"
         )
         feedback.pushInfo(
-            f"Validation ROC AUC {metrics['validation_roc_auc']:.3f}, {figures} (best epoch "
+            f"Validation ROC AUC {metrics['validation_roc_auc']:.3f}{figures} (best epoch "
             f"{', '.join(str(m['best_epoch']) for m in metrics['ensemble'])}): agreement with the training labels, "
             "not map skill; judge the map against held-out deposits with prospector:evaluate or comparemodels."
         )
@@ -561,11 +561,13 @@ class TrainCnnAlgorithm(LabelReading):
 
     def _warn_ignored(self, parameters, context, feedback) -> None:
         """A warning for each setting changed from its default that the training chosen does not read: CLASS_PRIOR
-        without positive-unlabelled TRAINING, DISTIL_TARGET and DISTIL_WEIGHT without a TEACHER (the 3.22 dialog
+        without positive-unlabelled TRAINING, BARREN_RATIO with it, DISTIL_TARGET and DISTIL_WEIGHT without a TEACHER (the 3.22 dialog
         cannot hide them)."""
         teacher = self.enum_name(parameters, self.TEACHER, context) != "none"
+        pu = self.enum_name(parameters, self.TRAINING, context) == "pu"
         rules = [
-            (self.CLASS_PRIOR, self.TRAINING, self.enum_name(parameters, self.TRAINING, context) == "pu"),
+            (self.CLASS_PRIOR, self.TRAINING, pu),
+            (self.BARREN_RATIO, self.TRAINING, not pu),  # PU visits its whole unlabelled sample every epoch
             (self.DISTIL_TARGET, self.TEACHER, teacher),
             (self.DISTIL_WEIGHT, self.TEACHER, teacher),
         ]

@@ -59,6 +59,7 @@ def main() -> None:
             os.path.join(out, f"training_{tag}.html"),
             BARREN_RATIO=ratio,
             PATCH_SIZE=patch,
+            TRAINING=0,  # the cap is labelled-cell training's
         )
         prediction = cnn_steps.predict(
             qp, evidence, model["OUTPUT_MODEL"], area, os.path.join(out, f"prospectivity_{tag}.tif")

@@ -4890,6 +4890,13 @@ CASES += [
         r"ignores it\.",
     ),  # before: ignored without a word
     Case(
+        "barren ratio with positive-unlabelled training",
+        "traincnn",
+        _set(BARREN_RATIO=2),
+        warning=r"BARREN_RATIO \(2\) is not read with TRAINING 'Positive-unlabelled \(non-negative PU risk\)', so this "
+        r"run ignores it\.",
+    ),  # before (PU the default): ignored without a word, the training no faster
+    Case(
         "distillation settings without a teacher",
         "traincnn",
         _set(DISTIL_TARGET=1, DISTIL_WEIGHT=5),

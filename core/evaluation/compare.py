@@ -9,7 +9,7 @@ grid. Each held-out deposit is scored by the share of the background it outranks
 cells away from the training deposits, the held-out deposits' own cells excluded): their mean is the held-out ROC
 AUC. The best single band is chosen, with its sign, on each fold's training labels alone. Intervals resample whole
 clusters; paired differences compare two learners on the same deposits (every learner against the best single band,
-every CNN variant of :data:`CNN_MODES` against the default CNN). The learner with the highest pooled AUC wins; a
+every CNN variant of :data:`CNN_MODES` against the labelled-cell CNN, ``cnn``). The learner with the highest pooled AUC wins; a
 learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
 """
 
@@ -30,7 +30,7 @@ from .auc import placements, resampled_means, roc_auc
 
 ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
 
-#: the CNN variants that can be compared side by side, as learner names: the default CNN (labelled cells), and
+#: the CNN variants that can be compared side by side, as learner names: the CNN on labelled cells (``cnn``), and
 #: traincnn's TRAINING=pu, PRETRAIN_EPOCHS, COARSE_VIEW, INPUT_TRANSFORM=quantile and PATCH_SIZE=1 (the per-cell
 #: network: whether context pays), and the per-cell network distilled from gradient boosting over every valid cell
 #: (TEACHER; settings: :func:`cnn_mode_settings`)
@@ -264,7 +264,7 @@ def summarise(
     learners: Dict[str, LearnerScores], clusters: np.ndarray, iterations: int, seed: int, tie: float = TIE
 ) -> Tuple[Dict[str, Dict[str, Any]], str]:
     """Pooled AUC with its cluster interval, capture at 10 / 20 %, the paired differences against the best single
-    band and (CNN variants) against the default CNN with their intervals, and the recommended learner (highest AUC;
+    band and (CNN variants) against the labelled-cell CNN with their intervals, and the recommended learner (highest AUC;
     within ``tie`` of it, the simplest)."""
     base = learners["best band"].placement
     cnn = learners["cnn"].placement if "cnn" in learners and not learners["cnn"].failed else None
@@ -527,7 +527,7 @@ def make_mappers(
 ) -> Dict[str, Mapper]:
     """Map makers for the classic ``methods`` (settings ``classic``) and the CNN (settings ``cnn``; empty: no CNN):
     each trains on a label raster and maps the whole stack. ``cnn_modes`` (learner name -> full PatchCNN settings,
-    e.g. from :func:`cnn_mode_settings`) replaces the one default CNN by several variants trained on the same folds.
+    e.g. from :func:`cnn_mode_settings`) replaces the one labelled-cell CNN by several variants trained on the same folds.
     A CNN maps its ensemble's log-odds, which rank cells in the order of its probabilities without their
     saturation ties. ``is_cancelled`` stops the CNN's training within a batch, a classic learner's between trees;
     each map maker takes an optional ``progress`` that rises with its training (epochs, trees) to 0.9."""
@@ -572,7 +572,7 @@ def retrain(
     **fit: Any,
 ) -> Any:
     """The recommended learner trained on labels from every deposit (``fit``: band_names, grid); a CNN variant
-    with its settings in ``cnn_modes`` (as given to :func:`make_mappers`; the default CNN: ``cnn``); ``fit`` may add
+    with its settings in ``cnn_modes`` (as given to :func:`make_mappers`; the labelled-cell CNN: ``cnn``); ``fit`` may add
     ``progress`` and ``is_cancelled``, which both learners take. None for the
     best single band, which is a band, not a model."""
     if name == "best band":

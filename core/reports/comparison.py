@@ -121,7 +121,7 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
     """The whole report: pooled and per-fold held-out figures, paired differences, success-rate curves."""
     s = comparison.summary
     settings = comparison.settings
-    variants = any(s[n].get("minus_cnn") is not None for n in s)  # CNN modes beside the default CNN
+    variants = any(s[n].get("minus_cnn") is not None for n in s)  # CNN modes beside the labelled-cell CNN
     pooled = [
         [
             ("<b>" + html.escape(title(n)) + "</b>") if n == comparison.recommended else html.escape(title(n)),
@@ -135,7 +135,9 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
         for n in comparison.learners
     ]
     pooled_columns = ["learner", "held-out AUC [95 %]", "capture 10 %", "capture 20 %"]
-    pooled_columns += ["minus best band, paired [95 %]"] + (["minus default CNN, paired [95 %]"] if variants else [])
+    pooled_columns += ["minus best band, paired [95 %]"] + (
+        ["minus CNN (labelled cells), paired [95 %]"] if variants else []
+    )
     folds = int(comparison.folds.max()) + 1
     per_fold = [
         [html.escape(title(n))] + [f"{r['auc']:.3f}" for r in comparison.per_fold(n)] for n in comparison.learners

@@ -10,6 +10,18 @@ import pytest
 from geochem_prospector.core.grid import missing_grids
 
 
+@pytest.fixture(autouse=True)
+def proj_network_off():
+    """The grids on this machine only: with PROJ's network on (PROJ_NETWORK=ON, proj.ini) pyproj counts the CDN's
+    grids as available, and nothing is missing."""
+    from pyproj import network
+
+    before = network.is_network_enabled()
+    network.set_network_enabled(False)
+    yield
+    network.set_network_enabled(before)
+
+
 def proj_db_grids(source: str, target: str) -> set:
     """The grid files proj.db names for the grid transformations from EPSG:source to EPSG:target (or back)."""
     from pyproj.datadir import get_data_dir

@@ -218,7 +218,7 @@ def test_comparemodels_compares_cnn_modes_side_by_side(run_algorithm, data, tmp_
         expected = float(pooled["cnn_coarse"]["auc"]) - float(pooled["cnn"]["auc"])
         assert float(pooled["cnn_coarse"]["minus_cnn"]) == pytest.approx(expected, abs=1e-5)
     assert pooled["cnn"]["minus_cnn"] == "" and pooled["logistic"]["minus_cnn"] == ""
-    assert "minus default CNN" in report and "CNN, positive-unlabelled" in report and "CNN per cell" in report
+    assert "minus CNN (labelled cells)" in report and "CNN, positive-unlabelled" in report and "CNN per cell" in report
 
 
 def test_comparemodels_refuses_an_even_coarse_view_before_training(run_algorithm, data, tmp_path):

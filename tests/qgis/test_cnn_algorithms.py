@@ -321,7 +321,14 @@ def test_a_stack_read_window_by_window_trains_the_model_of_the_whole_stack(run_a
     write_geotiff(str(tmp_path / "conf.tif"), rng.uniform(0.3, 1, (1, GRID.height, GRID.width)), GRID, ["c"])
     confidence = str(tmp_path / "conf.tif")
     params = traincnn_parameters(
-        data, tmp_path, "", ("elements", "mag"), CONFIDENCE=confidence, ENSEMBLE=2, BARREN_RATIO=0.5
+        data,
+        tmp_path,
+        "",
+        ("elements", "mag"),
+        CONFIDENCE=confidence,
+        ENSEMBLE=2,
+        BARREN_RATIO=0.5,
+        TRAINING=0,  # labelled cells: the confidence weights and the barren cap are read (not with PU)
     )
     models, logs = train_whole_and_by_windows(run_algorithm, params, tmp_path, monkeypatch)
     assert any("read window by window" in line for line in logs["windows"])

@@ -95,3 +95,13 @@ def test_the_output_file_filters_offer_only_the_formats_written(prospector_provi
                 assert f"*.{extension}" in definition.createFileFilter()
             assert "*.vrt" not in definition.createFileFilter() and "*.shp" not in definition.createFileFilter()
     assert checked >= 14  # interpolate 2, anomalies 5, evidence 1, pseudolabel 2, predict 4
+
+
+def test_an_extent_named_by_a_layer_with_brackets_is_no_crs(prospector_provider):
+    """An extent given as a layer whose name ends in brackets ('faults [GTK]') was refused as an unreadable CRS
+    'GTK' (found by review); an extent typed as numbers with a compound code still is."""
+    algorithm = prospector_provider.algorithm("interpolate")
+    assert algorithm.unreadable_extent_crs({"EXTENT": "faults [GTK]"}) == ""
+    refusal = algorithm.unreadable_extent_crs({"EXTENT": "24.6,24.9,67.6,67.7 [EPSG:4326+5773]"})
+    assert refusal.startswith("EXTENT: ") and "EPSG:4326+5773" in refusal
+    assert algorithm.unreadable_extent_crs({"EXTENT": "400000,410000,7500000,7510000 [EPSG:3067]"}) == ""

@@ -138,7 +138,7 @@ def test_cnn_variants_are_paired_against_the_default_cnn_and_ties_go_to_the_simp
     }
     learners["cnn_coarse"].placement[3] = np.nan  # a deposit one learner did not score: left out of the pair
     summary, recommended = summarise(learners, clusters, 200, 0)
-    assert recommended == "cnn"  # the PU variant is within the tie margin: the default CNN is simpler
+    assert recommended == "cnn"  # the PU variant is within the tie margin: the labelled-cell CNN is simpler
     assert summary["cnn_pu"]["minus_cnn"][0] == pytest.approx(0.005)
     assert summary["cnn_coarse"]["minus_cnn"][0] == pytest.approx(-0.1)  # hand: every paired difference is -0.1
     assert summary["cnn"]["minus_cnn"] is None and summary["best band"]["minus_cnn"] is None
@@ -193,7 +193,7 @@ def test_each_cnn_mode_maps_what_patchcnn_trained_with_its_settings_maps():
     assert not np.allclose(maps["cnn"], maps["cnn_pu"], equal_nan=True)
     model = retrain("cnn_pu", {}, base, bands, labels, modes, band_names=["a", "b", "c"])
     assert model.config_.training == "pu"
-    assert list(make_mappers([], {}, base, ["a", "b", "c"])) == ["cnn"]  # without modes: the one default CNN
+    assert list(make_mappers([], {}, base, ["a", "b", "c"])) == ["cnn"]  # without modes: the one labelled-cell CNN
 
 
 def test_training_deposits_are_recovered_from_a_folds_labels():
