@@ -1,7 +1,8 @@
-"""Train the demo's CNN with TRAINING=pu on a finished demo's evidence and pseudo-labels, map it and evaluate it on
-the same 8 held-out deposits (the demo's settings otherwise: 12 epochs, 3 networks, seed 42, CPU).
+"""Train the demo's CNN with TRAINING=pu (or 0, labelled cells) on a finished demo's evidence and pseudo-labels,
+map it and evaluate it on the same 8 held-out deposits (the demo's settings otherwise: 12 epochs, 3 networks, seed
+42, CPU).
 
-Usage: python pu_arm.py DEMO_OUTPUT OUT
+Usage: python pu_arm.py DEMO_OUTPUT OUT [TRAINING]   (TRAINING 1 = positive-unlabelled, the default; 0 = labelled)
 """
 
 import json
@@ -16,6 +17,7 @@ import demo  # noqa: E402
 
 def main() -> None:
     base, out = sys.argv[1], sys.argv[2]
+    training = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     os.makedirs(out, exist_ok=True)
     qp = demo.QgisProcess()
     evidence = [os.path.join(base, "elements.tif"), os.path.join(base, "evidence.tif")]
@@ -26,7 +28,7 @@ def main() -> None:
     started = time.monotonic()
     model = cnn_steps.train(
         qp, evidence, labels, 12, 3, os.path.join(out, "model.pt"), os.path.join(out, "training_report.html"),
-        TRAINING=1,
+        TRAINING=training,
     )  # fmt: skip
     trained = time.monotonic()
     mask = demo.sample("study_area.gpkg")
