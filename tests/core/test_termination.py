@@ -23,6 +23,7 @@ CHILD = textwrap.dedent(
     from geochem_prospector.core.io.outputs import atomic_output
 
     path, number, marker = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    signal.signal(number, signal.SIG_DFL)  # as a process started from a shell (nohup would leave SIGHUP ignored)
     with termination_as_cancel():
         try:
             with atomic_output(path, verify=lambda tmp: None) as tmp:
