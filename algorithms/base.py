@@ -971,7 +971,8 @@ def warn_ballpark_transform(
     if grids:
         fix = (
             f"The transformations PROJ knows here need grids that are not installed ({', '.join(grids[:4])}): "
-            f"install them (the proj-data package, or projsync --file {grids[0]}) and run again."
+            f"install them (projsync --file {grids[0]}, or the PROJ-data archive from cdn.proj.org unpacked into "
+            "PROJ's data folder; Debian's proj-data package holds only some older grids) and run again."
         )
     else:
         fix = (

@@ -6562,8 +6562,9 @@ CASES += [
         warning=r"DEPOSITS: the layer is in EPSG:26712, NAD27 / UTM zone 12N and the rasters' CRS is EPSG:26912, NAD83 / "
         r"UTM zone 12N; PROJ had no transformation between their datums it could use here, so its features were moved "
         r"by a ballpark one \(.*Ballpark geographic offset from NAD27 to NAD83.*\): .* The transformations PROJ knows "
-        r"here need grids that are not installed \(us_noaa_conus\.tif, .*\): install them \(the proj-data package, or "
-        r"projsync --file us_noaa_conus\.tif\) and run again\.",
+        r"here need grids that are not installed \(us_noaa_conus\.tif, .*\): install them \(projsync --file "
+        r"us_noaa_conus\.tif, or the PROJ-data archive from cdn\.proj\.org unpacked into PROJ's data folder; Debian's "
+        r"proj-data package holds only some older grids\) and run again\.",
     ),  # before: no word; the deposits placed 67 m off (QGIS's ballpark against pyproj's NAD27 to WGS 84 Helmert)
 ]
 CASES += [
