@@ -2624,6 +2624,13 @@ def _set(**changes):
     return lambda d, p: {**p, **{k: resolve(d, v) for k, v in changes.items()}}
 
 
+def _outputs_and(**changes):
+    """The row's outputs and only the inputs ``changes`` gives (read as :func:`_set` reads them): a step run on
+    other inputs than the matrix's usual ones."""
+    given = _set(**changes)
+    return lambda d, p: given(d, {k: v for k, v in p.items() if k.startswith("OUTPUT")})
+
+
 def no_live_formula(parameters: Dict[str, object]) -> None:
     """No cell of any CSV output starts as a spreadsheet formula would (=, +, -, @), unless it is a number."""
     import csv
@@ -3731,11 +3738,7 @@ CASES += [
     Case(
         "grid CRS from a GeoPackage layer without CRS",
         "evidence",
-        lambda d, p: {
-            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
-            "LINES": [d["faults_undefined_srs"]],
-            "PIXEL_SIZE": 500,
-        },
+        _outputs_and(LINES=["faults_undefined_srs"], PIXEL_SIZE=500),
         error=r"^CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS\.",
     ),
     Case(
@@ -4102,11 +4105,7 @@ CASES += [
     Case(
         "CSV with decimal-comma coordinates, no grid raster",
         "evidence",
-        lambda d, p: {
-            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
-            "POINTS": [d["deposits_csv_comma_uri"]],
-            "PIXEL_SIZE": 500,
-        },
+        _outputs_and(POINTS=["deposits_csv_comma_uri"], PIXEL_SIZE=500),
         error=r"^POINTS" + _NO_GEOMETRY,
     ),  # before: "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS."
 ]
@@ -4415,11 +4414,7 @@ CASES += [
     Case(
         "faults in Web Mercator at 67° N",
         "evidence",
-        lambda d, p: {
-            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
-            "LINES": [d["faults_3857"]],
-            "PIXEL_SIZE": 500,
-        },
+        _outputs_and(LINES=["faults_3857"], PIXEL_SIZE=500),
         error=rf"^LINES: the grid's CRS {_MERCATOR}.*: here EPSG:32635",
     ),  # before: fault distances and densities 2.6 times the ground's
     Case(
@@ -6448,11 +6443,7 @@ CASES += [
     Case(
         "continuous raster in EPSG:3067 on a mine-grid raster",
         "evidence",
-        lambda d, p: {
-            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
-            "REFERENCE_RASTER": d["elements_mine_grid"],
-            "CONTINUOUS_RASTERS": [d["raster"]],
-        },
+        _outputs_and(REFERENCE_RASTER="elements_mine_grid", CONTINUOUS_RASTERS=["raster"]),
         error=r"^CONTINUOUS_RASTERS: the layer 'elements' "
         + MINE_GRID_REFUSED.format(code="3067", name=r"ETRS89 / TM35FIN\(E,N\)", whose="the grid's"),
     ),  # before: "OUTPUT: cannot write '…/evidence.tif' (Cannot find coordinate operations from 'EPSG:3067' to
@@ -6495,12 +6486,7 @@ CASES += [
     Case(
         "grid CRS given as a compound code (EPSG:3067+5717)",
         "evidence",
-        lambda d, p: {
-            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
-            "LINES": [d["faults"]],
-            "CRS": "EPSG:3067+5717",
-            "PIXEL_SIZE": 500,
-        },
+        _outputs_and(LINES=["faults"], CRS="EPSG:3067+5717", PIXEL_SIZE=500),
         error=r"^CRS: 'EPSG:3067\+5717' is a compound CRS \(a horizontal CRS plus a vertical one for heights\), which "
         r"QGIS cannot read from a code; the grid is 2D: give its horizontal part, EPSG:3067\.$",
     ),  # before: "CRS: the grid has no CRS; choose a CRS, a REFERENCE_RASTER, or layers with a CRS." (one was given)
@@ -6571,12 +6557,7 @@ CASES += [
     Case(
         "grid CRS in degrees for points across the antimeridian",
         "evidence",
-        lambda d, p: {
-            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
-            "POINTS": [d["samples_antimeridian"]],
-            "CRS": "EPSG:4326",
-            "PIXEL_SIZE": 0.005,
-        },
+        _outputs_and(POINTS=["samples_antimeridian"], CRS="EPSG:4326", PIXEL_SIZE=0.005),
         error=r"^CRS: the grid's CRS is in a geographic CRS \(EPSG:4326, degrees\), but distances and pixel sizes must "
         r"be in metres or feet\. Choose a projected CRS for the grid: here EPSG:32660 \(WGS 84 / UTM zone 60N, the "
         r"zone of the layer's centre\)\.$",
@@ -6609,12 +6590,7 @@ CASES += [
     Case(
         "points across the antimeridian in degrees, grid in UTM zone 60",
         "evidence",
-        lambda d, p: {
-            **{k: v for k, v in p.items() if k.startswith("OUTPUT")},
-            "POINTS": [d["samples_antimeridian"]],
-            "CRS": "EPSG:32660",
-            "PIXEL_SIZE": 500,
-        },
+        _outputs_and(POINTS=["samples_antimeridian"], CRS="EPSG:32660", PIXEL_SIZE=500),
         check=grid_around_the_points_across_180,
     ),  # before: "CRS: the grid's CRS is in EPSG:32660, WGS 84 / UTM zone 60N, whose map units are 1.10 times the
     # ground distance at … (55.2° N) …": the layer's extent, -180 to 180, the long way round, taken as the grid's

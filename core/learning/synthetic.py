@@ -78,3 +78,22 @@ def fault_intersection_system(
     cols = np.array([c for _, c in centres], dtype=np.int64)
     bands = np.stack([faults.astype(np.float32), unit.astype(np.float32), rng.normal(size=shape).astype(np.float32)])
     return MineralSystem(bands, rows, cols, faults, unit)
+
+
+def west_training_labels(system: MineralSystem, n_barren: int = 3000, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """The held-out design of the synthetic checks: (labels, west). ``labels`` (H, W) holds 1 at the western
+    deposits, 0 at ``n_barren`` random western cells farther than two cells from every deposit, NaN elsewhere;
+    ``west`` marks which deposits (in :attr:`MineralSystem.deposit_rows` order) train. The eastern ones are
+    scored against every eastern cell."""
+    height, width = system.bands.shape[1:]
+    west = system.deposit_cols < width // 2
+    near = np.zeros((height, width), bool)
+    near[system.deposit_rows, system.deposit_cols] = True
+    near = ndimage.binary_dilation(near, np.ones((5, 5), bool))
+    candidates = np.flatnonzero(~near[:, : width // 2].ravel())
+    rng = np.random.default_rng(seed)
+    rows, cols = np.divmod(rng.choice(candidates, n_barren, replace=False), width // 2)
+    labels = np.full((height, width), np.nan)
+    labels[rows, cols] = 0
+    labels[system.deposit_rows[west], system.deposit_cols[west]] = 1
+    return labels, west

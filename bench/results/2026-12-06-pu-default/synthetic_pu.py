@@ -7,14 +7,16 @@ import sys
 import time
 
 import numpy as np
-from scipy import ndimage
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "build", "plugins"))
 from geochem_prospector.core.evaluation.auc import placements  # noqa: E402
 from geochem_prospector.core.learning.estimator import PatchCNN  # noqa: E402
-from geochem_prospector.core.learning.synthetic import fault_intersection_system  # noqa: E402
+from geochem_prospector.core.learning.synthetic import (  # noqa: E402
+    fault_intersection_system,
+    west_training_labels,
+)
 
 
 def held_out(score, system, test, height, width):
@@ -32,16 +34,7 @@ def main() -> None:
     for seed in (0, 1, 2):
         system = fault_intersection_system(shape=(160, 160), n_faults=24, seed=seed)
         height, width = system.bands.shape[1:]
-        west = system.deposit_cols < width // 2
-        rng = np.random.default_rng(0)
-        near = np.zeros((height, width), bool)
-        near[system.deposit_rows, system.deposit_cols] = True
-        near = ndimage.binary_dilation(near, np.ones((5, 5), bool))
-        candidates = np.flatnonzero(~near[:, : width // 2].ravel())
-        rows, cols = np.divmod(rng.choice(candidates, 3000, replace=False), width // 2)
-        labels = np.full((height, width), np.nan)
-        labels[rows, cols] = 0
-        labels[system.deposit_rows[west], system.deposit_cols[west]] = 1
+        labels, west = west_training_labels(system)
         out = {}
         for mode in ("pseudolabels", "pu"):
             started = time.monotonic()

@@ -6,7 +6,7 @@ from scipy import ndimage
 
 from geochem_prospector.core.evaluation.auc import placements
 from geochem_prospector.core.learning.estimator import PatchCNN
-from geochem_prospector.core.learning.synthetic import fault_intersection_system
+from geochem_prospector.core.learning.synthetic import fault_intersection_system, west_training_labels
 
 
 def test_deposits_sit_where_faults_cross_inside_the_unit():
@@ -33,16 +33,7 @@ def test_the_cnn_finds_the_crossings_a_per_cell_learner_cannot():
 
     system = fault_intersection_system(shape=(160, 160), n_faults=24, seed=1)
     height, width = system.bands.shape[1:]
-    west = system.deposit_cols < width // 2
-    rng = np.random.default_rng(0)
-    near = np.zeros((height, width), bool)
-    near[system.deposit_rows, system.deposit_cols] = True
-    near = ndimage.binary_dilation(near, np.ones((5, 5), bool))
-    candidates = np.flatnonzero(~near[:, : width // 2].ravel())
-    rows, cols = np.divmod(rng.choice(candidates, 3000, replace=False), width // 2)
-    labels = np.full((height, width), np.nan)
-    labels[rows, cols] = 0
-    labels[system.deposit_rows[west], system.deposit_cols[west]] = 1
+    labels, west = west_training_labels(system)
 
     cnn = PatchCNN(
         patch_size=5, epochs=40, width=16, hidden=32, seed=0, device="cpu", block_size=12, semi_supervised=False,
