@@ -534,7 +534,7 @@ class TrainCnnAlgorithm(LabelReading):
         # positive-unlabelled: accuracies would count unlabelled cells as barren; the AUC is against unlabelled ones
         figures = (
             " of the positive cells against unlabelled ones"
-            if self.enum_name(parameters, self.TRAINING, context) == "pu"
+            if self._positive_unlabelled(parameters, context)
             else f", accuracy {metrics['validation_accuracy']:.3f}, balanced accuracy "
             f"{metrics['validation_balanced_accuracy']:.3f}"
         )
@@ -550,9 +550,13 @@ class TrainCnnAlgorithm(LabelReading):
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
 
+    def _positive_unlabelled(self, parameters, context) -> bool:
+        """Whether TRAINING is positive-unlabelled (the default)."""
+        return self.enum_name(parameters, self.TRAINING, context) == "pu"
+
     def _warn_other_classes(self, parameters, context, feedback, values) -> None:
         """Positive-unlabelled training with labels of several mineralised classes: say which it learns."""
-        if self.enum_name(parameters, self.TRAINING, context) == "pu":
+        if self._positive_unlabelled(parameters, context):
             from ..core.learning.pu import other_classes_warning
 
             warning = other_classes_warning(np.asarray(values), self.label_class_names)
@@ -564,7 +568,7 @@ class TrainCnnAlgorithm(LabelReading):
         without positive-unlabelled TRAINING, BARREN_RATIO with it, DISTIL_TARGET and DISTIL_WEIGHT without a TEACHER (the 3.22 dialog
         cannot hide them)."""
         teacher = self.enum_name(parameters, self.TEACHER, context) != "none"
-        pu = self.enum_name(parameters, self.TRAINING, context) == "pu"
+        pu = self._positive_unlabelled(parameters, context)
         rules = [
             (self.CLASS_PRIOR, self.TRAINING, pu),
             (self.BARREN_RATIO, self.TRAINING, not pu),  # PU visits its whole unlabelled sample every epoch
