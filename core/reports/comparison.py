@@ -181,6 +181,14 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
         for n, scores in comparison.learners.items()
         if scores.failed
     )
+    compared = sum(1 for n in comparison.learners if math.isfinite(s[n]["auc"]))
+    if compared > 1:
+        # the winner's curse: the best of several noisy scores on the same folds reads high
+        verdict += (
+            f" Its figure is the highest of {compared} learners scored on the same folds, so it flatters the"
+            " recommended learner somewhat; its interval does not allow for the choice. Expect a little less on new"
+            " ground, and check the map against deposits found after it was made."
+        )
     if left_out:
         verdict += f"</p><p><b>Left out:</b></p><ul>{left_out}</ul><p>"
     bands = ", ".join(f"{i + 1} = {html.escape(b)}" for i, b in enumerate(band_names))

@@ -124,7 +124,10 @@ def test_a_learner_that_cannot_train_in_one_fold_is_left_out_not_the_whole_compa
     assert not np.isfinite(result.summary["fragile"]["auc"]) and result.recommended != "fragile"
     assert np.isfinite(result.summary["good"]["auc"])
     assert any("left out of the comparison" in line for line in lines)
-    assert "Left out:" in report_html(result, ["a", "b", "c"])
+    page = report_html(result, ["a", "b", "c"])
+    assert "Left out:" in page
+    # the failed learner is not counted among those the recommendation was chosen from
+    assert "the highest of 2 learners scored on the same folds" in page
 
 
 def test_cnn_variants_are_paired_against_the_default_cnn_and_ties_go_to_the_simpler_mode():
