@@ -19,7 +19,7 @@ import inspect
 import time
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -208,6 +208,8 @@ class Comparison:
     summary: Dict[str, Dict[str, Any]]
     recommended: str
     settings: Dict[str, Any]
+    #: the recommendation rule checked fold by fold without the fold's own deposits (None: fewer than 2 folds)
+    choice: Optional[ChoiceCheck] = None
 
     def per_fold(self, name: str) -> List[Dict[str, Any]]:
         """Held-out AUC and capture of one learner in each fold."""
@@ -287,13 +289,67 @@ def summarise(
             "minus_cnn": diff_cnn,
             "seconds": float(np.sum(scores.seconds)),
         }
-    ranked = [n for n in learners if np.isfinite(summary[n]["auc"])]
-    if not ranked:
+    recommended = choose({n: summary[n]["auc"] for n in learners}, tie)
+    if recommended is None:
         raise InputError("no held-out deposit got a score from any learner.", "DEPOSITS")
-    top = max(summary[n]["auc"] for n in ranked)
-    tied = [n for n in ranked if summary[n]["auc"] >= top - tie]
-    recommended = min(tied, key=lambda n: COMPLEXITY.index(n) if n in COMPLEXITY else len(COMPLEXITY))
     return summary, recommended
+
+
+def choose(aucs: Mapping[str, float], tie: float = TIE) -> Optional[str]:
+    """The learner of highest AUC; within ``tie`` of it, the simplest (:data:`COMPLEXITY`). None when no AUC is
+    finite."""
+    ranked = [n for n, auc in aucs.items() if np.isfinite(auc)]
+    if not ranked:
+        return None
+    top = max(aucs[n] for n in ranked)
+    tied = [n for n in ranked if aucs[n] >= top - tie]
+    return min(tied, key=lambda n: COMPLEXITY.index(n) if n in COMPLEXITY else len(COMPLEXITY))
+
+
+@dataclass
+class ChoiceCheck:
+    """The recommendation rule applied to each fold without its own deposits: how well choosing does.
+
+    The recommended learner's pooled AUC is the highest of several scored on the same folds, so it flatters it
+    (the winner's curse). Here, for each fold, the rule of :func:`choose` sees only the other folds' held-out
+    scores, and the learner it picks is scored on that fold's deposits: their pooled AUC estimates what the
+    choice itself is worth, with no deposit used both to choose and to score."""
+
+    chosen: List[str]  # per fold, the learner chosen on the other folds
+    auc: float
+    auc_low: float
+    auc_high: float
+
+
+def check_choice(
+    learners: Mapping[str, LearnerScores],
+    folds: np.ndarray,
+    clusters: np.ndarray,
+    iterations: int,
+    seed: int,
+    tie: float = TIE,
+) -> Optional[ChoiceCheck]:
+    """:class:`ChoiceCheck` over the folds of ``folds`` (fold per deposit); None with fewer than two folds or when
+    some fold's choice has nothing to go on."""
+    n_folds = int(folds.max()) + 1 if folds.size else 0
+    if n_folds < 2:
+        return None
+    placement = np.full(folds.size, np.nan)
+    chosen: List[str] = []
+    for f in range(n_folds):
+        others = folds != f
+        aucs = {}
+        for name, scores in learners.items():
+            v = scores.placement[others]
+            v = v[np.isfinite(v)]
+            aucs[name] = float(v.mean()) if v.size and not scores.failed else float("nan")
+        pick = choose(aucs, tie)
+        if pick is None:
+            return None
+        chosen.append(pick)
+        placement[~others] = learners[pick].placement[~others]
+    auc, lo, hi = _interval(placement, clusters, iterations, seed)
+    return ChoiceCheck(chosen, auc, lo, hi)
 
 
 def _step_progress(progress: ProgressCallback, done: int, steps: int, fraction: float) -> None:
@@ -411,7 +467,15 @@ def compare(
         "deposits": int(rows.size),
         "labels": "user" if labels is not None else "deposits",
     }
-    return Comparison(learners, fold, clusters, summary, recommended, settings)
+    choice = check_choice(learners, fold, clusters, iterations, seed, tie)
+    if log and choice is not None:
+        log(
+            f"the recommendation rule, applied to each fold on the other folds' deposits only, picks "
+            f"{', '.join(TITLES.get(n, n) for n in choice.chosen)} (folds 0-{len(choice.chosen) - 1}): held-out AUC "
+            f"{choice.auc:.3f} [{choice.auc_low:.3f}, {choice.auc_high:.3f}], against "
+            f"{summary[recommended]['auc']:.3f} for {TITLES.get(recommended, recommended)} chosen on all folds"
+        )
+    return Comparison(learners, fold, clusters, summary, recommended, settings, choice)
 
 
 def training_deposits(labels: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

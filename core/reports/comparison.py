@@ -186,9 +186,23 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
         # the winner's curse: the best of several noisy scores on the same folds reads high
         verdict += (
             f" Its figure is the highest of {compared} learners scored on the same folds, so it flatters the"
-            " recommended learner somewhat; its interval does not allow for the choice. Expect a little less on new"
-            " ground, and check the map against deposits found after it was made."
+            " recommended learner somewhat; its interval does not allow for the choice."
         )
+        choice = comparison.choice
+        if choice is not None:
+            picks = ", ".join(f"{html.escape(title(n))} (fold {f})" for f, n in enumerate(choice.chosen))
+            verdict += (
+                f"</p><p><b>The choice checked:</b> the same rule, applied to each fold on the other folds' deposits"
+                f" only, picks {picks}. Scored on the folds they did not see, those picks have a held-out AUC of"
+                f" {_interval((choice.auc, choice.auc_low, choice.auc_high))}, against {s[rec]['auc']:.3f} for"
+                f" {html.escape(title(rec))} chosen on all folds: that is what choosing a learner this way is worth on"
+                " new ground."
+                + (
+                    " The picks differ between folds: these deposits do not settle which learner ranks first."
+                    if len(set(choice.chosen)) > 1
+                    else ""
+                )
+            )
     if left_out:
         verdict += f"</p><p><b>Left out:</b></p><ul>{left_out}</ul><p>"
     bands = ", ".join(f"{i + 1} = {html.escape(b)}" for i, b in enumerate(band_names))

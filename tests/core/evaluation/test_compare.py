@@ -282,3 +282,40 @@ def test_progress_rises_within_each_learners_fold():
     assert all(0 <= v <= 1 for v in seen) and seen == sorted(seen) and seen[-1] == 1
     # within both the forest's and the CNN's step of the first fold (steps 1 and 2 of 6)
     assert any(1 / steps < v < 2 / steps for v in within) and any(2 / steps < v < 3 / steps for v in within)
+
+
+def test_the_choice_is_checked_on_folds_it_did_not_see():
+    """Each fold's pick is made on the other folds' scores only (worked by hand below), and the picks' own scores
+    on their unseen folds give the figure: lower here than the winner's on all folds."""
+    from geochem_prospector.core.evaluation.compare import check_choice
+
+    folds = np.array([0, 0, 1, 1, 2, 2])
+    clusters = np.arange(6)
+    learners = {
+        "logistic": LearnerScores("logistic", np.array([0.9, 0.9, 0.5, 0.5, 0.6, 0.6])),
+        "gradient_boosting": LearnerScores("gradient_boosting", np.array([0.6, 0.6, 0.8, 0.8, 0.95, 0.95])),
+        "random_forest": LearnerScores("random_forest", np.full(6, np.nan), failed="fold 0: too few cells"),
+    }
+    # fold 0 sees folds 1-2: logistic 0.55, boosting 0.875 -> boosting (0.6 on fold 0)
+    # fold 1 sees folds 0, 2: logistic 0.75, boosting 0.775 -> boosting (0.8 on fold 1)
+    # fold 2 sees folds 0-1: logistic 0.70, boosting 0.70 -> a tie: the simpler logistic (0.6 on fold 2)
+    check = check_choice(learners, folds, clusters, 500, 0)
+    assert check.chosen == ["gradient_boosting", "gradient_boosting", "logistic"]
+    assert check.auc == pytest.approx((0.6 + 0.6 + 0.8 + 0.8 + 0.6 + 0.6) / 6)
+    assert check.auc_low <= check.auc <= check.auc_high
+    # chosen on all folds: boosting (4.7 / 6 = 0.783): the check reads lower, as a choice's worth should
+    assert check.auc < np.mean(learners["gradient_boosting"].placement)
+    assert check_choice(learners, np.zeros(6, dtype=int), clusters, 500, 0) is None  # one fold: nothing to check
+
+
+def test_the_report_shows_the_checked_choice():
+    from geochem_prospector.core.reports.comparison import report_html
+
+    bands, valid, rows, cols = scene(2)
+    result = compare(
+        bands, valid, rows, cols, {"good": lambda b, labels: -b[1] + 0.01 * b[0]}, folds=3, cluster_cells=4.0,
+        iterations=100,
+    )  # fmt: skip
+    assert result.choice is not None and len(result.choice.chosen) == 3
+    page = report_html(result, ["a", "b", "c"])
+    assert "The choice checked:" in page and f"{result.choice.auc:.3f}" in page
