@@ -81,11 +81,15 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     history: List[Dict[str, float]] = list(metadata.get("history", []))
     histories = [history] + [list(h) for h in metadata.get("member_histories", []) or []]
     metrics: Dict[str, Any] = dict(metadata.get("metrics", {}))
-    loss_svg = _curves(histories, "loss", "Loss (class-weighted cross-entropy)", "loss")
+    pu = _is_pu(metadata)
+    # under positive-unlabelled training both curves are the PU risk, and accuracy counts unlabelled as barren
+    loss_title = "Loss (non-negative PU risk)" if pu else "Loss (class-weighted cross-entropy)"
+    loss_svg = _curves(histories, "loss", loss_title, "loss")
     classes = list(metadata.get("classes", []))
     cm = metrics.get("confusion_matrix", [])
     majority = majority_share(cm)
-    acc_svg = _curves(histories, "accuracy", "Accuracy", "accuracy", majority)
+    acc_title = "Accuracy (unlabelled cells counted as barren)" if pu else "Accuracy"
+    acc_svg = _curves(histories, "accuracy", acc_title, "accuracy", majority)
     cm_rows = "".join(
         f"<tr><th>true {html.escape(str(c))}</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
         for c, row in zip(classes, cm)
@@ -108,7 +112,7 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     best_epochs = ", ".join(str(m.get("best_epoch")) for m in members) if members else metrics.get("best_epoch")
     epochs_run = ", ".join(str(m.get("epochs_run")) for m in members) if members else metrics.get("epochs_run")
     # positive-unlabelled: the validation cells are positives and unlabelled cells, and unlabelled is not barren
-    against = " (positive cells against unlabelled ones)" if _is_pu(metadata) else ""
+    against = " (positive cells against unlabelled ones)" if pu else ""
     counted = " (unlabelled cells counted as barren)" if against else ""
     rows = [
         ("Validation ROC AUC" + against, _fmt(metrics.get("validation_roc_auc"))),

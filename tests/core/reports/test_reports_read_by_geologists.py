@@ -261,10 +261,22 @@ def test_positive_unlabelled_figures_say_what_they_compare():
 
     metrics = {"validation_roc_auc": 0.9, "validation_accuracy": 0.98, "validation_loss": 0.1}
     unfitted = {"combine": "logits", "temperature": 1.0, "validation_nll_at_1": None, "validation_nll": None}
+    history = [
+        {"epoch": e, "iteration": 10 * e, "train_loss": 0.5 / e, "train_accuracy": 0.9, "val_loss": 0.6 / e,
+         "val_accuracy": 0.9}
+        for e in (1, 2, 3)
+    ]  # fmt: skip
     pu = training_report_html(
-        {"settings": {"training": "pu"}, "metrics": metrics, "classes": [0, 1], "calibration": unfitted}
+        {"settings": {"training": "pu"}, "metrics": metrics, "classes": [0, 1], "calibration": unfitted,
+         "history": history}
+    )  # fmt: skip
+    plain = training_report_html(
+        {"settings": {"training": "pseudolabels"}, "metrics": metrics, "classes": [0, 1], "history": history}
     )
-    plain = training_report_html({"settings": {"training": "pseudolabels"}, "metrics": metrics, "classes": [0, 1]})
+    # the curves' titles too: the loss curve is the PU risk, not a cross-entropy
+    assert "Loss (non-negative PU risk)" in pu and "cross-entropy" not in pu
+    assert "Accuracy (unlabelled cells counted as barren)" in pu
+    assert "Loss (class-weighted cross-entropy)" in plain and "PU risk" not in plain
     assert "Validation ROC AUC (positive cells against unlabelled ones)" in pu
     assert "Validation accuracy (unlabelled cells counted as barren)" in pu
     assert "Validation loss (non-negative PU risk)" in pu
