@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -22,7 +23,7 @@ from ..lazy import lazy_function
 from .distil import DISTIL_BATCH_FACTOR, DISTIL_TARGETS, TEACHERS, distillation_loss, draw_targets
 from .network import PatchNet, receptive_field
 from .patches import DevicePatches, augment, device_bytes_free, extract_patches
-from .pu import log_odds, nnpu_risk
+from .pu import UNLABELLED_PER_POSITIVE, log_odds, nnpu_risk
 from .sparsity import CHOOSE, group_soft_threshold, shrink_first_layers
 
 softmax = lazy_function("scipy.special", "softmax")  # scipy imported when used: the plugin loads without it
@@ -516,6 +517,7 @@ def fit_member(
     best: Tuple[float, Optional[Dict[str, torch.Tensor]], int] = (math.inf, None, -1)
     iteration = 0
     sampler = EpochSampler(data, config.barren_ratio if data.prior is None else 0.0)
+    started = time.monotonic()
     for epoch in range(config.epochs):
 
         def in_epoch(fraction: float, epoch: int = epoch) -> None:  # the batches; the validation takes the rest
@@ -557,6 +559,9 @@ def fit_member(
                 f"epoch {epoch + 1}/{config.epochs} (iteration {iteration}): train loss {record['train_loss']:.4f} "
                 f"acc {record['train_accuracy']:.3f} | validation loss {val_loss:.4f} acc {val_acc:.3f}"
             )
+            if epoch == 0 and config.epochs > 1:
+                seconds = time.monotonic() - started
+                log(pace_note(seconds, config.epochs, sampler.per_epoch, data.prior is not None, config.barren_ratio))
         report(progress, (epoch + 1) / config.epochs)
         if not config.early_stopping:
             best = (val_loss, copy.deepcopy(model.state_dict()), epoch + 1)  # keep the last weights
@@ -574,6 +579,35 @@ def fit_member(
     final.load_state_dict({k: v.cpu() for k, v in best[1].items()})
     final.eval()
     return final, history, best[2]
+
+
+#: a network whose epochs would take longer than this in all gets the advice of :func:`pace_note`
+LONG_TRAINING_SECONDS = 600.0
+
+
+def pace_note(
+    first_epoch_seconds: float, epochs: int, cells_per_epoch: int, positive_unlabelled: bool, barren_ratio: float
+) -> str:
+    """After the first epoch: how long a network's epochs take at that pace (at most: early stopping may end them
+    sooner), and, when that is long, how to train faster."""
+    bound = first_epoch_seconds * epochs
+    pace = f"{bound / 60.0:.0f} min" if bound >= 90.0 else f"{bound:.0f} s"
+    text = (
+        f"the first epoch ({cells_per_epoch:,} cells) took {first_epoch_seconds:.1f} s: at this pace this network's "
+        f"{epochs} epochs take up to about {pace} (early stopping may end them sooner)"
+    )
+    if bound > LONG_TRAINING_SECONDS:
+        if positive_unlabelled:
+            text += (
+                "; to train faster, lower EPOCHS or ENSEMBLE, or train on labelled cells (Train CNN's TRAINING 0, "
+                "where BARREN_RATIO caps the barren cells an epoch visits): positive-unlabelled training visits its "
+                f"whole unlabelled sample, {UNLABELLED_PER_POSITIVE} cells per positive one, every epoch"
+            )
+        elif barren_ratio > 0:
+            text += "; to train faster, lower EPOCHS, ENSEMBLE or BARREN_RATIO"
+        else:
+            text += "; to train faster, lower EPOCHS or ENSEMBLE, or set BARREN_RATIO 1 (0 visits every barren cell)"
+    return text
 
 
 #: masked-band pre-training: cells drawn per epoch, and the chance that a band is hidden in a patch

@@ -1,6 +1,7 @@
 """core.learning.pu: the non-negative PU risk against a hand computation, and PU training of the patch CNN."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -113,3 +114,42 @@ def test_other_mineralised_classes_are_named_with_their_counts():
     # barren and mineralised labels alone, or no names: nothing to say, or the numbers alone
     assert other_classes_warning(np.where(labels >= 2, 1.0, labels)) is None
     assert f"2: {counts[2.0]:,} cell(s)" in (other_classes_warning(labels) or "")
+
+
+def test_the_log_says_how_long_the_epochs_take_and_how_to_train_faster(monkeypatch):
+    """After each network's first epoch the log gives its pace: the epoch's cells (the positives and the whole
+    unlabelled sample) and the bound on the network's epochs; past LONG_TRAINING_SECONDS it says how to go faster
+    (made long here by a clock that moves 100 s a reading)."""
+    from geochem_prospector.core.learning import training
+
+    bands, pu, _ = pu_labels()
+    lines = []
+    model = PatchCNN(**{**SMALL, "epochs": 3, "patience": 3, "training": "pu", "ensemble": 2}).fit(
+        bands, pu, log=lines.append
+    )
+    paces = [line for line in lines if "the first epoch (" in line]
+    assert len(paces) == 2  # one per network
+    cells = int(paces[0].split("the first epoch (")[1].split(" cells")[0].replace(",", ""))
+    split = [line for line in lines if " training, " in line and "validation cells" in line][0]
+    training_cells = int(re.search(r"(\d+) training, ", split).group(1))
+    # positive-unlabelled: every epoch visits every training cell, the positives and the unlabelled sample
+    assert cells == training_cells
+    assert model.metadata_["metrics"]["ensemble"][0]["epochs_run"] == 3
+    assert "3 epochs take up to about" in paces[0] and "to train faster" not in paces[0]
+
+    clock = iter(np.arange(0.0, 1e6, 100.0))
+    monkeypatch.setattr(training.time, "monotonic", lambda: float(next(clock)))
+    lines.clear()
+    PatchCNN(**{**SMALL, "epochs": 10, "patience": 10, "training": "pu"}).fit(bands, pu, log=lines.append)
+    slow = [line for line in lines if "the first epoch (" in line][0]
+    assert "took 100.0 s" in slow and "10 epochs take up to about 17 min" in slow
+    assert "train on labelled cells (Train CNN's TRAINING 0" in slow
+
+
+def test_the_pace_advice_fits_the_training():
+    from geochem_prospector.core.learning.training import pace_note
+
+    assert pace_note(2.0, 10, 500, True, 1.0).endswith("take up to about 20 s (early stopping may end them sooner)")
+    assert "lower EPOCHS, ENSEMBLE or BARREN_RATIO" in pace_note(100.0, 10, 5000, False, 1.0)
+    assert "set BARREN_RATIO 1 (0 visits every barren cell)" in pace_note(100.0, 10, 5000, False, 0.0)
+    assert "take up to about 17 min" in pace_note(100.0, 10, 5000, False, 0.0)
