@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from geochem_prospector.core.evaluation.compare import TITLES, LearnerScores, check_choice
+from geochem_prospector.core.evaluation.compare import CNN_MODES, TITLES, LearnerScores, check_choice, paired
 
 for path in sys.argv[1:]:
     for name, run in json.load(open(path)).items():
@@ -26,4 +26,18 @@ for path in sys.argv[1:]:
         print(f"recommended on all folds: {TITLES.get(rec, rec)}, AUC {run['summary'][rec]['auc']:.3f}")
         print("picked per fold on the other folds: " + ", ".join(TITLES.get(n, n) for n in check.chosen))
         print(f"the picks on their unseen folds: AUC {check.auc:.3f} [{check.auc_low:.3f}, {check.auc_high:.3f}]")
+        # issue #18's comparison, with the baseline chosen blind: the rule among the baselines only
+        baselines = {k: v for k, v in learners.items() if k not in CNN_MODES}
+        blind = check_choice(baselines, folds, clusters, settings["iterations"], settings["seed"], settings["tie"])
+        picked = np.full(folds.size, np.nan)
+        for f, pick in enumerate(blind.chosen):
+            picked[folds == f] = baselines[pick].placement[folds == f]
+        print(
+            "baselines only: "
+            + ", ".join(TITLES.get(n, n) for n in blind.chosen)
+            + f", AUC {blind.auc:.3f} [{blind.auc_low:.3f}, {blind.auc_high:.3f}]"
+        )
+        if "cnn_pu" in learners:
+            d = paired(learners["cnn_pu"].placement, picked, clusters, settings["iterations"], settings["seed"])
+            print(f"CNN, positive-unlabelled minus that blind choice, paired: {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}]")
         print()
