@@ -1243,6 +1243,7 @@ def require_projected(
         )
     if extent is None or not crs.isValid() or extent.isNull():
         return
+    refuse_outside_area_of_use(crs, parameter, subject, extent, feedback)
     from ..core.grid import scale_at
 
     xs, ys = _scale_points(extent)
@@ -1268,6 +1269,41 @@ def require_projected(
         feedback.pushWarning(
             f"{parameter}: {subject} is in {name}, {stretch}; the run goes on, with distances and areas off by as "
             f"much. For figures on the ground: {advice[0].lower()}{advice[1:]}{zone}."
+        )
+
+
+def refuse_outside_area_of_use(crs, parameter: str, subject: str, extent, feedback=None) -> None:
+    """Refuse a layer whose centre lies far outside its projected CRS's area of use (:func:`core.placement.
+    outside_area_of_use`) when one slip of a database export explains it (easting and northing swapped, a UTM zone
+    number in front of the eastings, southern northings without their false northing) or PROJ cannot place it at
+    all; warn (with ``feedback``) when it lies far outside for no reason found: a grid made there would lie apart
+    from every map and layer of the place."""
+    from ..core.placement import outside_area_of_use
+
+    centre = extent.center()
+    placed = outside_area_of_use(crs.toWkt(QgsCoordinateReferenceSystem.WKT2_2019), centre.x(), centre.y())
+    if placed is None:
+        return
+    where = (
+        "beyond where the projection can place it"
+        if placed.lon is None or placed.lat is None
+        else f"at {_latitude(placed.lat)}, {_longitude(placed.lon)}, {placed.away:.0f}° beyond that area"
+    )
+    text = (
+        f"{parameter}: {subject} lies outside the area where its CRS, {_crs_name(crs, 'a custom CRS')}, is used "
+        f"({placed.area}): its centre (x {centre.x():,.0f}, y {centre.y():,.0f}) is {where}."
+    )
+    if placed.slip:
+        raise QgsProcessingException(
+            f"{text} The coordinates look like {placed.slip}: undone, they fall inside it. Correct them "
+            f"({placed.fix}) and load the layer again, or give the layer the CRS its coordinates are in."
+        )
+    if placed.lon is None:
+        raise QgsProcessingException(f"{text} Check the layer's CRS and which fields hold its coordinates.")
+    if feedback is not None:
+        feedback.pushWarning(
+            f"{text} The run goes on; if the place is wrong, check the layer's CRS and which fields hold its "
+            "coordinates."
         )
 
 

@@ -529,7 +529,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             parameters, source, fields, crs, censored_factor, survey_field, context, feedback
         )
         signed = [rep.negative_reading == "values" for rep in reports]
-        transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform, fixed, signed)
+        constant = [np.unique(values[np.isfinite(values[:, j]), j]).size < 2 for j in range(len(fields))]
+        transforms = self._transforms(
+            parameters, context, feedback, fields, shares, log_transform, fixed, signed, constant
+        )
         values = self._substitute_for_log(feedback, fields, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(
@@ -544,6 +547,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         extent_given = parameters.get(self.EXTENT) not in (None, "")
         self._warn_gaps(feedback, xy, grid, mask, max_distance, extent_given)
+        self._warn_field_gaps(feedback, fields, xy, values, grid, mask, max_distance, extent_given)
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
         largest = int(np.isfinite(values).sum(axis=0).max())
@@ -777,15 +781,20 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             ],
         }  # fmt: skip
 
-    def _transforms(self, parameters, context, feedback, fields, shares, log_transform, fixed, signed):
+    def _transforms(self, parameters, context, feedback, fields, shares, log_transform, fixed, signed, constant):
         """Per field: "none", "log" or "normal_score" (TRANSFORM, LOG_TRANSFORM and the censoring; a fixed
         variogram is in the units TRANSFORM and LOG_TRANSFORM say, so the censoring does not change them). A
-        ``signed`` field (its negatives real values) has no logarithm: it is interpolated on raw values."""
+        ``signed`` field (its negatives real values) has no logarithm: it is interpolated on raw values. A
+        ``constant`` field (one value, e.g. every sample below one detection limit) has no normal scores: its band is
+        that value everywhere, as :meth:`_warn_constant` has said."""
         choice = self.enum_name(parameters, self.TRANSFORM, context)
         limit = self.parameterAsDouble(parameters, self.CENSORED_SHARE, context)
         base = "log" if log_transform else "none"
         out = []
-        for name, share, real_negatives in zip(fields, shares, signed):
+        for name, share, real_negatives, one_value in zip(fields, shares, signed, constant):
+            if one_value:  # normal scores need two values; censored or not, the band is the one value
+                out.append(base)
+                continue
             transform = "normal_score" if choice == "normal_score" else base
             if transform == "log" and real_negatives:
                 transform = "none"
@@ -1171,6 +1180,39 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave those cells nodata, or give a MASK of the "
                 "sampled area."
             )
+
+    @staticmethod
+    def _warn_field_gaps(feedback, fields, xy, values, grid, mask, max_distance, extent_given: bool) -> None:
+        """The gap warning of :meth:`_warn_gaps` for a field that only some samples hold (an element analysed in
+        one part of the survey, the rest NULL): its band is gridded from those samples alone, over the whole grid,
+        so where no sample holding it lies near, the band shows values no analysis supports. Counted over the
+        grid of all the samples (their bounding box without an EXTENT), at the spacing of the field's samples."""
+        spacing_all = sample_spacing(xy, GAP_NEIGHBOUR)
+        far_all = max(GAP_SPACINGS * spacing_all, grid.pixel_size) if spacing_all else 0.0
+        share_all = (
+            share_of_cells_far(xy, grid, far_all, mask, within=max_distance, points_box_only=not extent_given)
+            if far_all and not (max_distance and max_distance <= far_all)
+            else 0.0
+        )
+        box = None if extent_given else (*xy.min(axis=0), *xy.max(axis=0))
+        for j, name in enumerate(fields):
+            held = np.isfinite(values[:, j])
+            count = int(held.sum())
+            if count < 2 or count == len(xy):
+                continue
+            spacing = sample_spacing(xy[held], GAP_NEIGHBOUR)
+            far = max(GAP_SPACINGS * spacing, grid.pixel_size)
+            if not spacing or (max_distance and max_distance <= far):
+                continue
+            share = share_of_cells_far(xy[held], grid, far, mask, within=max_distance, box=box)
+            if share >= GAP_SHARE and share > share_all + 0.1:  # not the gaps all the samples leave (warned)
+                feedback.pushWarning(
+                    f"{name}: only {count} of the {len(xy)} samples hold a value, and {100 * share:.0f} % of the "
+                    f"grid's cells lie more than {grid.length_text(far)} from every one of them ({GAP_SPACINGS:g} "
+                    f"times their spacing, {grid.length_text(spacing)}): its band fills those cells with values no "
+                    f"sample of {name} supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave them nodata, or "
+                    f"interpolate {name} alone with a MASK of the area its samples cover."
+                )
 
     @staticmethod
     def _require_values(bands, fields, max_distance, xy, grid: GridSpec) -> None:

@@ -136,12 +136,15 @@ def share_of_cells_far(
     within: Optional[float] = None,
     most: int = 250_000,
     points_box_only: bool = False,
+    box: Optional[Tuple[float, float, float, float]] = None,
 ) -> float:
     """The share of ``grid``'s cells (inside ``mask``, True = in) whose centre lies farther than ``distance`` from
     every point (and at most ``within`` from one, when given: a search radius leaves the others empty): the part of
     a gridded map that no sample supports. Counted on every cell of a grid of at most ``most`` cells, else on a
     regular subset of rows and columns (every s-th); with ``points_box_only``, only over the cells whose centres lie
-    within the points' bounding box (a margin added around the samples is no gap between them)."""
+    within the points' bounding box (a margin added around the samples is no gap between them), or within ``box``
+    (xmin, ymin, xmax, ymax) when given: the box of all the samples, for the points of one field that only some of
+    them hold."""
     stride = max(1, int(np.ceil(np.sqrt(grid.width * grid.height / most))))
     rows = np.arange(stride // 2, grid.height, stride)
     cols = np.arange(stride // 2, grid.width, stride)
@@ -149,7 +152,9 @@ def share_of_cells_far(
     y = grid.ymax - (rows + 0.5) * grid.pixel_size
     gx, gy = np.meshgrid(x, y)
     inside = np.ones(gx.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)[np.ix_(rows, cols)]
-    if points_box_only and len(points):
+    if box is not None:
+        inside &= (gx >= box[0]) & (gx <= box[2]) & (gy >= box[1]) & (gy <= box[3])
+    elif points_box_only and len(points):
         low, high = np.min(points, axis=0), np.max(points, axis=0)
         inside &= (gx >= low[0]) & (gx <= high[0]) & (gy >= low[1]) & (gy <= high[1])
     if not inside.any():

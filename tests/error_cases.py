@@ -262,6 +262,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep10b_inputs(folder, xy, base))
     paths.update(_sweep11b_inputs(folder, bands))
     paths.update(_sweep11a_inputs(folder, xy, base, bands))
+    paths.update(_sweep12b_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -438,6 +439,49 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
             'UNIT["Meter",1.0]]'
         )
     return paths
+
+
+def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Exploration data as the field and the database deliver it (sweep 12b): the matrix's samples with their
+    coordinates slipped as exports slip them, an element every sample of which is below detection, and an element
+    analysed in the western quarter of a survey only."""
+    paths: Dict[str, str] = {}
+    swapped = np.column_stack([xy[:, 1], xy[:, 0]])  # the x field holding northings, as a CSV's columns mixed up
+    paths["samples_swapped"] = _points(os.path.join(folder, "samples_swapped.gpkg"), swapped, base)
+    prefixed = np.column_stack([35_000_000 + xy[:, 0], xy[:, 1]])  # '35 400603': the zone in front of the easting
+    paths["samples_zone_prefix"] = _points(os.path.join(folder, "samples_zone_prefix.gpkg"), prefixed, base)
+    # in UTM zone 35S (Zambia, 12.6° S) without the false northing: northings of -1.4 million
+    south = np.column_stack([xy[:, 0], xy[:, 1] - Y0 + 8_600_000 - 10_000_000])
+    frame_south = {**base}
+    paths["samples_south_no_false_northing"] = _points_in(
+        os.path.join(folder, "samples_south_no_false_northing.gpkg"), south, frame_south, "EPSG:32735"
+    )
+    paths["samples_all_below_detection"] = _points(
+        os.path.join(folder, "samples_all_below_detection.gpkg"), xy, {**base, "Au": ["<5"] * len(xy)}
+    )
+    # 144 samples on a 12 x 12 grid of 833 m (jittered) over the matrix's 10 km, Au analysed in the 3 western
+    # columns only (the rest NULL, as an element added to the package part way through a survey)
+    rng = np.random.default_rng(12)
+    cols, rows = np.meshgrid(np.arange(12), np.arange(12))
+    grid_xy = np.column_stack(
+        [X0 + (cols.ravel() + 0.5) * 10_000 / 12, Y0 + (rows.ravel() + 0.5) * 10_000 / 12]
+    ) + rng.uniform(-150, 150, (144, 2))
+    cu = np.round(np.exp(rng.normal(3, 0.8, 144)), 2)
+    au = [float(np.round(np.exp(rng.normal(1, 1)), 3)) if c < 3 else None for c in cols.ravel()]
+    paths["samples_au_west"] = _points(
+        os.path.join(folder, "samples_au_west.gpkg"), grid_xy, {"Cu": cu.tolist(), "Au": au}
+    )
+    return paths
+
+
+def _points_in(path: str, xy, columns: Dict[str, list], crs: str) -> str:
+    """Points at coordinates ``xy`` given in ``crs`` (not reprojected from the matrix's CRS, as :func:`_points`)."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame(columns, geometry=[Point(x, y) for x, y in xy], crs=crs)
+    frame.to_file(path, driver="GPKG", layer=os.path.splitext(os.path.basename(path))[0])
+    return path
 
 
 def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -6594,4 +6638,92 @@ CASES += [
         check=grid_around_the_points_across_180,
     ),  # before: "CRS: the grid's CRS is in EPSG:32660, WGS 84 / UTM zone 60N, whose map units are 1.10 times the
     # ground distance at … (55.2° N) …": the layer's extent, -180 to 180, the long way round, taken as the grid's
+]
+
+
+# sweep 12b: exploration data as the field and the database deliver it
+def band_everywhere(field: str, value: float):
+    """The band named ``field`` holds ``value`` in every cell (to float32 precision), none nodata."""
+
+    def check(params: Dict[str, object]) -> None:
+        import rasterio
+
+        with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+            band = src.read(list(src.descriptions).index(field) + 1, masked=True)
+        assert not np.ma.getmaskarray(band).any()
+        assert np.allclose(band.filled(np.nan), value, rtol=1e-6)
+
+    return check
+
+
+_OUTSIDE_TM35 = (
+    r"^INPUT: the layer lies outside the area where its CRS, EPSG:{code}, {name}, is used \({area}\): its centre "
+    r"\(x {x}, y {y}\) is {where}\. The coordinates look like {slip}: undone, they fall inside it\. Correct them "
+    r"\({fix}\) and load the layer again, or give the layer the CRS its coordinates are in\.$"
+)
+CASES += [
+    Case(
+        "samples with easting and northing swapped",
+        "interpolate",
+        _set(INPUT="samples_swapped"),
+        error=_OUTSIDE_TM35.format(
+            code="3067",
+            name=r"ETRS89 / TM35FIN\(E,N\)",
+            area="Finland - onshore and offshore",
+            x=r"7,50\d,\d{3}",
+            y=r"40\d,\d{3}",
+            where=r"at [\d.]+° N, [\d.]+° E, \d+° beyond that area",
+            slip=r"the easting and northing swapped \(the x coordinates hold northings\)",
+            fix="exchange the x and y fields: in a CSV the X field is the easting",
+        ),
+    ),  # before: "INPUT: the layer is in EPSG:3067, …, whose map units are 1.68 times the ground distance at the point
+    # of its extent farthest from 1 (1.9° N) … Reproject it to a projected CRS first …: here EPSG:32644 (WGS 84 / UTM
+    # zone 44N, the zone of the layer's centre)." (a reprojection to the Indian Ocean's zone)
+    Case(
+        "samples with the UTM zone number in front of the eastings",
+        "interpolate",
+        _set(INPUT="samples_zone_prefix"),
+        error=_OUTSIDE_TM35.format(
+            code="3067",
+            name=r"ETRS89 / TM35FIN\(E,N\)",
+            area="Finland - onshore and offshore",
+            x=r"35,40\d,\d{3}",
+            y=r"7,50\d,\d{3}",
+            where="beyond where the projection can place it",
+            slip=r"the UTM zone number \(35\) written in front of the eastings",
+            fix="subtract 35,000,000 from the eastings",
+        ),
+    ),  # before: ran without a word; a grid 35,000 km east of Finland, on which no deposit or map of the place lies
+    Case(
+        "southern samples without the false northing",
+        "interpolate",
+        _set(INPUT="samples_south_no_false_northing"),
+        error=_OUTSIDE_TM35.format(
+            code="32735",
+            name="WGS 84 / UTM zone 35S",
+            area=r"Between 24°E and 30°E, southern hemisphere between 80°S and equator, onshore and offshore",
+            x=r"40\d,\d{3}",
+            y=r"-1,39\d,\d{3}",
+            where=r"at [\d.]+° S, [\d.]+° W, \d+° beyond that area",
+            slip=r"the southern hemisphere's false northing \(10,000,000 m\) left out of the northings",
+            fix="add 10,000,000 to the northings",
+        ),
+    ),  # before: ran without a word; a grid at 77° S, 153° W (beyond the south pole) instead of Zambia
+    Case(
+        "element entirely below detection",
+        "interpolate",
+        _set(INPUT="samples_all_below_detection", FIELDS=["Cu", "Au"]),
+        warning=r"Au: every sample holds the same value \(2\.5\), so its band is 2\.5 everywhere",
+        check=band_everywhere("Au", 2.5),
+    ),  # before: "FIELDS: a normal-score transform needs at least 2 distinct values." after three warnings, one
+    # saying its band would be 2.5 everywhere (all 36 values '<5', heavily censored, so normal scores)
+    Case(
+        "element analysed in the western quarter of the survey only",
+        "interpolate",
+        _set(INPUT="samples_au_west", FIELDS=["Cu", "Au"], PIXEL_SIZE=250),
+        warning=r"Au: only 36 of the 144 samples hold a value, and \d+ % of the grid's cells lie more than \d+ m from "
+        r"every one of them \(3 times their spacing, \d+ m\): its band fills those cells with values no sample of Au "
+        r"supports\. Set MAX_DISTANCE \(e\.g\. \d+\) to leave them nodata, or interpolate Au alone with a MASK",
+    ),  # before: only "Au: 108 of 144 samples skipped (108 empty/NULL …)"; the band filled the eastern three
+    # quarters from the western samples, with no gap warning (the gaps were counted over all 144 samples)
 ]

@@ -149,3 +149,24 @@ def test_stray_points_are_the_far_few_and_their_distance_is_brute_force():
     outlier_line = np.column_stack([np.linspace(425_000, 430_000, 12), np.full(12, 7_510_000.0)])
     assert stray_points(np.vstack([survey, outlier_line]))[0].size == 0
     assert stray_points(np.vstack([survey[:15], strays]))[0].size == 0
+
+
+def test_the_points_of_one_field_counted_over_the_box_of_all_the_samples():
+    """An element analysed in the western quarter of a survey only: its samples' gaps are counted over the box of
+    all the samples (``box``), where its band is gridded, not over the quarter its own samples span. Brute force:
+    every cell centre in the box, its distance to the nearest sample of the element."""
+    rng = np.random.default_rng(12)
+    xy = np.column_stack([rng.uniform(0, 10_000, 400), rng.uniform(0, 10_000, 400)])
+    west = xy[xy[:, 0] < 2500]
+    grid = GridSpec(-500.0, 10_500.0, 250.0, 44, 44)
+    far = 3 * sample_spacing(west, 5)
+    cx, cy = np.meshgrid(grid.xmin + (np.arange(44) + 0.5) * 250.0, grid.ymax - (np.arange(44) + 0.5) * 250.0)
+    centres = np.column_stack([cx.ravel(), cy.ravel()])
+    nearest = np.sqrt(((centres[:, None, :] - west[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    box = (*xy.min(axis=0), *xy.max(axis=0))
+    in_box = (centres >= xy.min(axis=0)).all(axis=1) & (centres <= xy.max(axis=0)).all(axis=1)
+    expected = np.mean(nearest[in_box] > far)
+    assert share_of_cells_far(west, grid, far, box=box) == pytest.approx(expected)
+    assert expected > 0.5  # the eastern three quarters, less a strip beside the samples
+    # the points' own box (the western strip) sees no gap: what the warning counted before
+    assert share_of_cells_far(west, grid, far, points_box_only=True) < 0.05
