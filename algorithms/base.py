@@ -1620,6 +1620,40 @@ def point_attributes(
     return np.asarray(xy, dtype=np.float64), raw
 
 
+#: a field naming what a deposit or occurrence is of (a mineral-occurrence database's commodity column)
+COMMODITY_FIELD = re.compile(r"commod|^metals?$|^main_?metal|^substanc|hy[oö]dyke|^ore_?type", re.IGNORECASE)
+
+
+def warn_mixed_commodities(source, parameter: str, feedback, purpose: str) -> None:
+    """Warn when a deposit layer holds a commodity field (:data:`COMMODITY_FIELD`, text) of several values, as a
+    national mineral-occurrence database does (gold, iron, nickel, graphite …): every point is taken as one kind of
+    target for ``purpose``, which a map made for one commodity is not. Says how to keep one."""
+    from qgis.PyQt.QtCore import QVariant
+
+    if feedback is None:
+        return
+    fields = [f for f in source.fields() if f.type() == QVariant.String and COMMODITY_FIELD.search(f.name())]
+    if not fields:
+        return
+    name = fields[0].name()
+    counts: Dict[str, int] = {}
+    for feature in source.getFeatures(QgsFeatureRequest().setSubsetOfAttributes([name], source.fields())):
+        value = plain_value(feature[name])
+        if isinstance(value, str) and value.strip():
+            counts[value.strip()] = counts.get(value.strip(), 0) + 1
+    if len(counts) < 2:
+        return
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"'{v}' {c}" for v, c in ranked[:5]) + (", …" if len(ranked) > 5 else "")
+    first = ranked[0][0].replace("'", "''")
+    feedback.pushWarning(
+        f"{parameter}: the points are of {len(counts)} commodities by the field '{name}' ({shown}), and all of them "
+        f"are taken as one kind of target for {purpose}. For one commodity, give the layer filtered by that field "
+        f"(Layer Properties › Source › Query Builder, e.g. \"{name}\" = '{first}'; in qgis_process add "
+        f"|subset=\"{name}\" = '{first}' to the layer's path)."
+    )
+
+
 def point_parts(geometry) -> Optional[list]:
     """The points (QgsPointXY) of a point or multipoint geometry, Z and M left out; None for any other geometry: a
     polygon, line or collection in a layer of mixed geometry types (a GeoPackage layer of type GEOMETRY), which QGIS

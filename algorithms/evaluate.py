@@ -56,6 +56,7 @@ from .base import (
     source_transform,
     utm_advice,
     warn_ballpark_transform,
+    warn_mixed_commodities,
     warn_unequal_cells,
     warn_without_crs,
 )
@@ -252,6 +253,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         if source is None:
             raise QgsProcessingException("DEPOSITS: the deposit layer could not be opened; choose a point layer.")
         require_deposit_points(source)
+        warn_mixed_commodities(source, self.DEPOSITS, feedback, "the evaluation")
         self._warn_if_anomalous_samples(parameters, context, feedback)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)

@@ -667,6 +667,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             source, fields, crs, context, feedback, censored_factor=censored_factor, max_abs=FLOAT32_MAX
         )
         report_values(feedback, fields, reports, censored_factor=censored_factor)
+        keep = self._field_samples(source, fields, crs, context, feedback, len(xy))
+        xy, values = xy[keep], values[keep]
         shares = [
             selection.below_detection_share(
                 values[:, j], rep.censored, censored_factor, signed=rep.negative_reading == "values"
@@ -686,7 +688,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             _, (raw,) = point_attributes(
                 source, [survey_field], crs, context, feedback, fields_parameter="SURVEY_FIELD"
             )
-            surveys = np.array(["(none)" if self._missing(v) else str(v) for v in raw])
+            surveys = np.array(["(none)" if self._missing(v) else str(v) for v in raw])[keep]
             values, survey_rows = self._level(parameters, context, feedback, fields, values, surveys)
         else:
             groups = levelling.spatial_groups(xy)
@@ -708,6 +710,37 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         self._warn_constant(feedback, fields, values)
         return xy, values, reports, merged, shares, survey_rows
+
+    @staticmethod
+    def _field_samples(source, fields, crs, context, feedback, count):
+        """Which samples to keep (True): all but the standards and blanks a laboratory export leaves among them (a text field naming
+        them: 'OREAS-45d', 'BLK', a QC-type field 'STD'; :func:`core.qaqc.quality_control_samples`), with a
+        warning: gridded, a standard's certified value would be an anomaly at the site of the sample it follows."""
+        from qgis.PyQt.QtCore import QVariant
+
+        from ..core.qaqc import quality_control_samples
+
+        text = [f.name() for f in source.fields() if f.type() == QVariant.String and f.name() not in fields]
+        if not text:
+            return np.ones(count, dtype=bool)
+        _, raw = point_attributes(source, text, crs, context, None)
+        flagged, found = quality_control_samples(dict(zip(text, raw)))
+        if not flagged.any():
+            return ~flagged
+        if flagged.all():
+            raise QgsProcessingException(
+                f"INPUT: every sample is a standard or a blank by its {', '.join(found)} (e.g. "
+                f"'{next(iter(next(iter(found.values()))))}'), not a field sample; choose the layer of field samples."
+            )
+        named = "; ".join(
+            f"'{name}': " + ", ".join(f"'{v}' {c}" for v, c in counts.most_common(4)) for name, counts in found.items()
+        )
+        feedback.pushWarning(
+            f"INPUT: {int(flagged.sum())} of the {count} samples are quality-control samples, not field samples "
+            f"({named}): certified standards and blanks hold the laboratory's reference values, not the ground's, "
+            "so they were left out. If some are field samples after all, rename their values in that field."
+        )
+        return ~flagged
 
     @staticmethod
     def _warn_constant(feedback, fields, values) -> None:

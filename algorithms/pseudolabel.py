@@ -40,6 +40,7 @@ from .base import (
     require_projected,
     say_ground_distance,
     shapely_geometries,
+    warn_mixed_commodities,
     warn_model_outputs,
 )
 
@@ -354,6 +355,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("LABELS: the point layer could not be opened; choose a point layer.")
         field = self.parameterAsString(parameters, self.LABEL_FIELD, context) or None
         refuse_date_field(source, field, self.LABEL_FIELD)
+        if not field:  # every point mineralised
+            warn_mixed_commodities(source, self.LABELS, feedback, "the mineralised labels")
         xy, columns = point_attributes(
             source, [field] if field else [], crs, context, feedback, self.LABELS, self.LABEL_FIELD
         )

@@ -471,6 +471,27 @@ def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
     paths["samples_au_west"] = _points(
         os.path.join(folder, "samples_au_west.gpkg"), grid_xy, {"Cu": cu.tolist(), "Au": au}
     )
+    # certified standards and blanks left among the samples, at the sites of the samples they followed, as a
+    # laboratory export keeps them (an id and a QC-type field)
+    qc_xy = np.vstack([xy, xy[:4], xy[4:8]])
+    paths["samples_qaqc"] = _points(
+        os.path.join(folder, "samples_qaqc.gpkg"),
+        qc_xy,
+        {
+            "Cu": base["Cu"] + [709.0] * 4 + [1.0] * 4,
+            "Pb": base["Pb"] + [1100.0] * 4 + [0.5] * 4,
+            "sample_id": [f"KT26-{i:04d}" for i in range(len(xy))] + ["OREAS-45d"] * 4 + ["BLK"] * 4,
+            "qc_type": ["ROUTINE"] * len(xy) + ["STD"] * 4 + ["BLK"] * 4,
+        },
+    )
+    # a national mineral-occurrence database's points: the matrix's three deposits and two occurrences, of three
+    # commodities in a field 'Commodity', as the user wants gold
+    paths["deposits_commodities"] = _points(
+        os.path.join(folder, "deposits_commodities.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000), (X0 + 7000, Y0 + 8000),
+         (X0 + 3000, Y0 + 8500)],
+        {"name": ["a", "b", "c", "d", "e"], "Commodity": ["gold", "gold", "iron", "graphite", "gold"]},
+    )  # fmt: skip
     return paths
 
 
@@ -6726,4 +6747,49 @@ CASES += [
         r"supports\. Set MAX_DISTANCE \(e\.g\. \d+\) to leave them nodata, or interpolate Au alone with a MASK",
     ),  # before: only "Au: 108 of 144 samples skipped (108 empty/NULL …)"; the band filled the eastern three
     # quarters from the western samples, with no gap warning (the gaps were counted over all 144 samples)
+]
+
+
+def idw_of_the_field_samples(params: Dict[str, object]) -> None:
+    """The Cu band equals a brute-force IDW of the rows whose qc_type is ROUTINE: standards and blanks left out."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    routine = frame[frame["qc_type"] == "ROUTINE"]
+    sxy = np.column_stack([routine.geometry.x, routine.geometry.y])
+    _assert_brute_force_idw(params, sxy, routine["Cu"].to_numpy(dtype=float))
+
+
+CASES += [
+    Case(
+        "standards and blanks left among the samples",
+        "interpolate",
+        _set(INPUT="samples_qaqc", FIELDS=["Cu"]),
+        warning=r"INPUT: 8 of the 44 samples are quality-control samples, not field samples \('sample_id': "
+        r"'OREAS-45d' 4, 'BLK' 4; 'qc_type': 'STD' 4, 'BLK' 4\): certified standards and blanks hold the "
+        r"laboratory's reference values, not the ground's, so they were left out\.",
+        check=idw_of_the_field_samples,
+    ),  # before: "INPUT: the 44 samples lie at 36 sites: samples sharing a site (field duplicates, repeated analyses)
+    # were averaged": each standard (709 ppm) averaged with the sample at its site, four false highs on the map
+]
+
+_COMMODITIES = (
+    r"{parameter}: the points are of 3 commodities by the field 'Commodity' \('gold' 3, 'graphite' 1, 'iron' 1\), "
+    r"and all of them are taken as one kind of target for {purpose}\. For one commodity, give the layer filtered by "
+    r"that field \(Layer Properties › Source › Query Builder, e\.g\. \\?\"Commodity\\?\" = 'gold'; in qgis_process "
+    r"add \|subset=\\?\"Commodity\\?\" = 'gold' to the layer's path\)\."
+)
+CASES += [
+    Case(
+        "occurrences of several commodities as deposits",
+        "evaluate",
+        _set(DEPOSITS="deposits_commodities"),
+        warning=_COMMODITIES.format(parameter="DEPOSITS", purpose="the evaluation"),
+    ),  # before: ran without a word on the commodities; iron and graphite occurrences counted as gold targets
+    Case(
+        "occurrences of several commodities as labels",
+        "pseudolabel",
+        _set(LABELS="deposits_commodities"),
+        warning=_COMMODITIES.format(parameter="LABELS", purpose="the mineralised labels"),
+    ),  # before: ran without a word; every occurrence labelled mineralised, whatever its commodity
 ]
