@@ -1654,6 +1654,46 @@ def warn_mixed_commodities(source, parameter: str, feedback, purpose: str) -> No
     )
 
 
+def refuse_slipped_points(source, crs, context, bounds, parameter: str, noun: str) -> None:
+    """Called when no point of ``source`` lies within ``bounds`` (xmin, ymin, xmax, ymax in ``crs``): refuse
+    naming the slip of a database export that puts them there (:func:`core.placement.slipped_coordinates`: latitude
+    and longitude swapped, a missing minus sign, a UTM zone number in front of the eastings …), the one that puts
+    most of them inside; nothing when none does. ``noun`` names the points ('deposits')."""
+    from qgis.core import QgsCoordinateTransform, QgsCsException
+
+    from ..core.placement import slipped_coordinates
+
+    layer_crs = source.sourceCrs()
+    if not defined_crs(layer_crs) or not defined_crs(crs):
+        return
+    points = []
+    for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes().setLimit(100_000)):
+        parts = point_parts(feature.geometry()) if feature.hasGeometry() else None
+        points += [(p.x(), p.y()) for p in parts or []]
+    if not points:
+        return
+    xs, ys = np.asarray(points, dtype=np.float64).T
+    transform = QgsCoordinateTransform(layer_crs, crs, context.transformContext())
+    best = None
+    for why, fix, sx, sy in slipped_coordinates(xs, ys, layer_crs.isGeographic()):
+        inside = 0
+        for x, y in zip(sx, sy):
+            try:
+                point = transform.transform(QgsPointXY(float(x), float(y)))
+            except QgsCsException:
+                continue
+            inside += bounds[0] <= point.x() <= bounds[2] and bounds[1] <= point.y() <= bounds[3]
+        if inside and (best is None or inside > best[0]):
+            best = (inside, why, fix)
+    if best is None:
+        return
+    inside, why, fix = best
+    raise QgsProcessingException(
+        f"{parameter}: none of the {len(points)} {noun} lies on the raster, but {inside} of them do with their "
+        f"coordinates corrected for {why}. Correct them ({fix}) and load the layer again."
+    )
+
+
 def point_parts(geometry) -> Optional[list]:
     """The points (QgsPointXY) of a point or multipoint geometry, Z and M left out; None for any other geometry: a
     polygon, line or collection in a layer of mixed geometry types (a GeoPackage layer of type GEOMETRY), which QGIS

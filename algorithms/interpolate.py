@@ -718,12 +718,30 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         warning: gridded, a standard's certified value would be an anomaly at the site of the sample it follows."""
         from qgis.PyQt.QtCore import QVariant
 
-        from ..core.qaqc import quality_control_samples
+        from ..core.qaqc import UNIT_PPM, mixed_units, quality_control_samples
 
         text = [f.name() for f in source.fields() if f.type() == QVariant.String and f.name() not in fields]
         if not text:
             return np.ones(count, dtype=bool)
         _, raw = point_attributes(source, text, crs, context, None)
+        mixed = mixed_units(dict(zip(text, raw)))
+        if mixed:
+            unit_field, units = mixed
+            shown = ", ".join(f"'{u}' {c}" for u, c in units.most_common(4))
+            def ppm(unit: str) -> float:
+                return UNIT_PPM[unit.lower().replace(" ", "")]
+
+            common = units.most_common(1)[0][0]
+            other = next(u for u, _ in units.most_common() if ppm(u) != ppm(common))
+            factor = ppm(other) / ppm(common)
+            size = f"{factor:,.6g} times too small" if factor > 1 else f"{1 / factor:,.6g} times too large"
+            feedback.pushWarning(
+                f"INPUT: the field '{unit_field}' gives the samples' values in {len(units)} units ({shown}), but each "
+                f"element field is gridded as one set of numbers: a value in '{other}' is read as if in '{common}', "
+                f"{size}. Convert the values to one unit first (Field Calculator, e.g. for {fields[0]}: CASE WHEN "
+                f"\"{unit_field}\" = '{other}' THEN \"{fields[0]}\" * {factor:g} ELSE \"{fields[0]}\" END), or "
+                "interpolate each unit's samples apart."
+            )
         flagged, found = quality_control_samples(dict(zip(text, raw)))
         if not flagged.any():
             return ~flagged

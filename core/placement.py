@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Tuple
 
+import numpy as np
+
 #: a layer whose centre lies more than this many degrees (of latitude, or of longitude) beyond its CRS's area of use
 #: is outside it: a survey beside a national grid's border, or a zone or two beyond its UTM zone, is not
 MARGIN_DEGREES = 10.0
@@ -137,3 +139,41 @@ def outside_area_of_use(crs_wkt: Optional[str], x: float, y: float) -> Optional[
         slip=slip,
         fix=fix,
     )
+
+
+def slipped_coordinates(
+    xs: np.ndarray, ys: np.ndarray, geographic: bool
+) -> List[Tuple[str, str, np.ndarray, np.ndarray]]:
+    """The coordinates ``xs``, ``ys`` (a layer's own, in its CRS) with one slip of a database export undone, for
+    each slip that could have made them: (what the slip was, how to undo it, x, y). In degrees: latitude and
+    longitude swapped, western longitudes or southern latitudes without their minus sign. In a projected CRS:
+    easting and northing swapped, a UTM zone number in front of every easting (all of 8 digits or more, one zone),
+    southern northings without their false northing (all negative)."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    if geographic:
+        return [
+            ("the latitude and longitude swapped (x holds the latitudes)",
+             "exchange the x and y fields: x is the longitude", ys, xs),
+            ("the western longitudes without their minus sign",
+             "make the longitudes west of Greenwich negative", -np.abs(xs), ys),
+            ("the southern latitudes without their minus sign",
+             "make the latitudes south of the equator negative", xs, -np.abs(ys)),
+        ]  # fmt: skip
+    found = [
+        ("the easting and northing swapped (x holds the northings)",
+         "exchange the x and y fields: in a CSV the X field is the easting", ys, xs),
+    ]  # fmt: skip
+    finite = np.isfinite(xs)
+    zones = np.floor(np.abs(xs[finite]) / 1e6)
+    if zones.size and np.all(np.abs(xs[finite]) >= 1e7) and np.all(zones == zones[0]) and 1 <= zones[0] <= 60:
+        zone = int(zones[0])
+        found.append(
+            (f"the UTM zone number ({zone}) written in front of the eastings",
+             f"subtract {zone * 1_000_000:,} from the eastings", xs - np.sign(xs) * zone * 1e6, ys)
+        )  # fmt: skip
+    if np.all(ys[np.isfinite(ys)] < 0):
+        found.append(
+            ("the southern hemisphere's false northing (10,000,000 m) left out of the northings",
+             "add 10,000,000 to the northings", xs, ys + FALSE_NORTHING_SOUTH)
+        )  # fmt: skip
+    return found

@@ -4,7 +4,7 @@ material's, not the ground's; they carry the coordinates of the sample they were
 
 import re
 from collections import Counter
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -29,3 +29,31 @@ def quality_control_samples(columns: Dict[str, Sequence[object]]) -> Tuple[np.nd
                 flagged[i] = True
                 found.setdefault(name, Counter())[value.strip()] += 1
     return flagged, found
+
+
+#: a field holding each row's unit (a laboratory export's 'unit' / 'UOM' column)
+UNIT_FIELD = re.compile(r"^(units?|uom|unit_?of_?measure(ment)?|yksikk[oö]|einheit|unit[e\u00e9]s?)$|_units?$", re.IGNORECASE)
+#: unit words (lower case, spaces removed) and how many ppm one of each is, where it is a mass fraction
+UNIT_PPM = {
+    "%": 10_000.0, "pct": 10_000.0, "wt%": 10_000.0, "percent": 10_000.0,
+    "ppm": 1.0, "mg/kg": 1.0, "g/t": 1.0, "µg/g": 1.0, "ug/g": 1.0,
+    "ppb": 1e-3, "µg/kg": 1e-3, "ug/kg": 1e-3, "ng/g": 1e-3, "mg/t": 1e-3,
+    "ppt": 1e-6, "ng/kg": 1e-6,
+}  # fmt: skip
+
+
+def mixed_units(columns: Dict[str, Sequence[object]]) -> Optional[Tuple[str, Counter]]:
+    """The first unit field (:data:`UNIT_FIELD`) of ``columns`` whose rows give two or more different mass-fraction
+    units (:data:`UNIT_PPM`: '%' and 'ppm', 'ppm' and 'ppb' …; the same unit written two ways, 'ppm' and 'mg/kg',
+    is one): (field, unit as written -> rows), else None."""
+    for name, column in columns.items():
+        if not UNIT_FIELD.search(name):
+            continue
+        counts: Counter = Counter()
+        for value in column:
+            if isinstance(value, str) and value.strip():
+                counts[value.strip()] += 1
+        scales = {UNIT_PPM.get(unit.lower().replace(" ", "")) for unit in counts}
+        if None not in scales and len(scales) >= 2:
+            return name, counts
+    return None

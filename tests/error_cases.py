@@ -492,6 +492,34 @@ def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
          (X0 + 3000, Y0 + 8500)],
         {"name": ["a", "b", "c", "d", "e"], "Commodity": ["gold", "gold", "iron", "graphite", "gold"]},
     )  # fmt: skip
+    # Cu reported in % for every third sample (another laboratory's certificate) with a unit column, the rest ppm
+    in_percent = np.arange(len(xy)) % 3 == 0
+    paths["samples_units_mixed"] = _points(
+        os.path.join(folder, "samples_units_mixed.gpkg"),
+        xy,
+        {
+            **base,
+            "Cu": [v / 10_000 if p else v for v, p in zip(base["Cu"], in_percent)],
+            "unit": ["%" if p else "ppm" for p in in_percent],
+        },
+    )
+    # the matrix's deposits in a lat/lon table whose columns were mixed up (the latitude as x), beside the element
+    # raster in EPSG:3067; and the Utah deposits (on elements_nad83.tif) with their western longitudes positive
+    from pyproj import Transformer
+
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(*zip(*deposits))
+    paths["deposits_latlon_swapped"] = _points_in(
+        os.path.join(folder, "deposits_latlon_swapped.gpkg"), list(zip(lat, lon)), {"name": ["a", "b", "c"]},
+        "EPSG:4326",
+    )  # fmt: skip
+    lon, lat = Transformer.from_crs("EPSG:26912", "EPSG:4326", always_xy=True).transform(
+        [NAD83_X0 + 2000, NAD83_X0 + 5000, NAD83_X0 + 8000], [NAD83_Y0 + 2000, NAD83_Y0 + 6000, NAD83_Y0 + 3000]
+    )
+    paths["deposits_utah_east"] = _points_in(
+        os.path.join(folder, "deposits_utah_east.gpkg"), [(-x, y) for x, y in zip(lon, lat)],
+        {"name": ["a", "b", "c"]}, "EPSG:4326",
+    )  # fmt: skip
     return paths
 
 
@@ -6792,4 +6820,44 @@ CASES += [
         _set(LABELS="deposits_commodities"),
         warning=_COMMODITIES.format(parameter="LABELS", purpose="the mineralised labels"),
     ),  # before: ran without a word; every occurrence labelled mineralised, whatever its commodity
+]
+
+CASES += [
+    Case(
+        "deposits in degrees with latitude and longitude swapped",
+        "evaluate",
+        _set(DEPOSITS="deposits_latlon_swapped"),
+        error=r"^DEPOSITS: none of the 3 deposits lies on the raster, but 3 of them do with their coordinates "
+        r"corrected for the latitude and longitude swapped \(x holds the latitudes\)\. Correct them \(exchange the x "
+        r"and y fields: x is the longitude\) and load the layer again\.$",
+    ),  # before: "DEPOSITS: none of the 3 deposits lies on a valid cell of the study area (3 outside raster); check
+    # that the deposits and the raster overlap and are in the same CRS." (they are in one CRS and overlap, swapped)
+    Case(
+        "deposits in the western hemisphere without the minus sign of their longitudes",
+        "evaluate",
+        _set(INPUT_RASTER="elements_nad83", DEPOSITS="deposits_utah_east"),
+        error=r"^DEPOSITS: none of the 3 deposits lies on the raster, but 3 of them do with their coordinates "
+        r"corrected for the western longitudes without their minus sign\. Correct them \(make the longitudes west of "
+        r"Greenwich negative\) and load the layer again\.$",
+    ),  # before: "DEPOSITS: none of the 3 deposits lies on a valid cell of the study area (3 outside raster); …"
+    Case(
+        "labels in degrees with latitude and longitude swapped",
+        "pseudolabel",
+        _set(LABELS="deposits_latlon_swapped"),
+        error=r"^LABELS: none of the 3 labelled points lies on the raster, but 3 of them do with their coordinates "
+        r"corrected for the latitude and longitude swapped \(x holds the latitudes\)\. Correct them",
+    ),  # before: "LABELS: no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised point;
+    # check that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS."
+]
+
+CASES += [
+    Case(
+        "values in % for some samples and ppm for the others",
+        "interpolate",
+        _set(INPUT="samples_units_mixed", FIELDS=["Cu"]),
+        warning=r"INPUT: the field 'unit' gives the samples' values in 2 units \('ppm' 24, '%' 12\), but each element "
+        r"field is gridded as one set of numbers: a value in '%' is read as if in 'ppm', 10,000 times too small\. "
+        r"Convert the values to one unit first \(Field Calculator, e\.g\. for Cu: CASE WHEN \\?\"unit\\?\" = '%' THEN "
+        r"\\?\"Cu\\?\" \* 10000 ELSE \\?\"Cu\\?\" END\), or interpolate each unit's samples apart\.",
+    ),  # before: ran without a word; a third of the map's copper 10,000 times too low
 ]

@@ -81,3 +81,26 @@ def test_far_away_for_no_known_reason_and_wkt1_without_an_area():
 def test_a_local_grid_has_no_area_of_use():
     wkt = 'LOCAL_CS["mine grid",LOCAL_DATUM["mine",0],UNIT["metre",1],AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
     assert outside_area_of_use(wkt, 35_000_000.0, -5.0) is None
+
+
+def test_slips_undone_put_real_places_back():
+    """Places projected by pyproj, slipped as exports slip them: the candidate named for that slip gives the
+    original coordinates back (and the others do not)."""
+    from geochem_prospector.core.placement import slipped_coordinates
+
+    lon = np.array([-111.9, -111.8, -111.85])
+    lat = np.array([40.6, 40.65, 40.7])
+    for slipped, name in [((lat, lon), "swapped"), ((-lon, lat), "western longitudes")]:
+        found = {why: (x, y) for why, _, x, y in slipped_coordinates(*slipped, geographic=True)}
+        (x, y) = next(v for k, v in found.items() if name in k)
+        np.testing.assert_allclose(np.column_stack([x, y]), np.column_stack([lon, lat]))
+    east, north = Transformer.from_crs("EPSG:4326", "EPSG:32735", always_xy=True).transform([27.0, 27.2], [-12.6, -12.9])
+    east, north = np.asarray(east), np.asarray(north)
+    found = {why: (x, y) for why, _, x, y in slipped_coordinates(east + 35e6, north - 1e7, geographic=False)}
+    assert len(found) == 3  # swapped, the zone in front, the false northing
+    (x, _) = next(v for k, v in found.items() if "(35)" in k)
+    (_, y) = next(v for k, v in found.items() if "false northing" in k)
+    np.testing.assert_allclose(x, east)
+    np.testing.assert_allclose(y, north)
+    # eastings of several zones, or northings of both signs: no such slip
+    assert len(slipped_coordinates(np.array([35.4e6, 34.4e6]), np.array([-5.0, 7.0]), geographic=False)) == 1

@@ -32,3 +32,17 @@ def test_any_text_field_flags_its_row_and_numbers_are_not_read():
     assert dict(found["qc"]) == {"STD": 1, "BLK": 1} and "Cu" not in found and "id" not in found
     empty_flags, empty_found = quality_control_samples({})
     assert empty_flags.size == 0 and empty_found == {}
+
+
+def test_unit_fields_of_two_mass_fractions():
+    """A unit column of % and ppm (10,000 apart) is mixed; ppm and mg/kg (one unit written two ways) is not; a
+    column of another name, or holding words that are no unit, is not read."""
+    from geochem_prospector.core.qaqc import UNIT_PPM, mixed_units
+
+    assert UNIT_PPM["%"] / UNIT_PPM["ppm"] == 10_000 and UNIT_PPM["ppm"] / UNIT_PPM["ppb"] == 1_000
+    found = mixed_units({"id": ["a", "b", "c"], "unit": ["ppm", "%", "ppm"]})
+    assert found is not None and found[0] == "unit" and dict(found[1]) == {"ppm": 2, "%": 1}
+    assert mixed_units({"Cu_unit": ["ppb", "PPM"]}) is not None
+    assert mixed_units({"unit": ["ppm", "mg/kg", "g/t"]}) is None
+    assert mixed_units({"comment": ["ppm", "%"]}) is None
+    assert mixed_units({"unit": ["ppm", "see note"]}) is None
