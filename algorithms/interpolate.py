@@ -667,7 +667,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             source, fields, crs, context, feedback, censored_factor=censored_factor, max_abs=FLOAT32_MAX
         )
         report_values(feedback, fields, reports, censored_factor=censored_factor)
-        keep = self._field_samples(source, fields, crs, context, feedback, len(xy))
+        keep = self._field_samples(source, fields, crs, context, feedback, len(xy), survey_field)
         xy, values = xy[keep], values[keep]
         shares = [
             selection.below_detection_share(
@@ -712,13 +712,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return xy, values, reports, merged, shares, survey_rows
 
     @staticmethod
-    def _field_samples(source, fields, crs, context, feedback, count):
+    def _field_samples(source, fields, crs, context, feedback, count, survey_field=None):
         """Which samples to keep (True): all but the standards and blanks a laboratory export leaves among them (a text field naming
         them: 'OREAS-45d', 'BLK', a QC-type field 'STD'; :func:`core.qaqc.quality_control_samples`), with a
         warning: gridded, a standard's certified value would be an anomaly at the site of the sample it follows."""
         from qgis.PyQt.QtCore import QVariant
 
-        from ..core.qaqc import UNIT_PPM, mixed_units, quality_control_samples
+        from ..core.qaqc import UNIT_PPM, mixed_units, quality_control_samples, sample_media
 
         text = [f.name() for f in source.fields() if f.type() == QVariant.String and f.name() not in fields]
         if not text:
@@ -741,6 +741,18 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"{size}. Convert the values to one unit first (Field Calculator, e.g. for {fields[0]}: CASE WHEN "
                 f"\"{unit_field}\" = '{other}' THEN \"{fields[0]}\" * {factor:g} ELSE \"{fields[0]}\" END), or "
                 "interpolate each unit's samples apart."
+            )
+        media = sample_media(dict(zip(text, raw)))
+        if media and media[0] != survey_field:
+            medium_field, kinds = media
+            ranked = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+            shown = ", ".join(f"'{m}' {c}" for m, c in ranked[:4]) + (", …" if len(ranked) > 4 else "")
+            first = ranked[0][0].replace("'", "''")
+            feedback.pushWarning(
+                f"INPUT: the samples are of {len(kinds)} media by the field '{medium_field}' ({shown}), gridded "
+                "together as one: each medium holds the elements at its own level, and samples of two media at one "
+                "site are averaged. Interpolate one medium at a time (a layer filter such as "
+                f"\"{medium_field}\" = '{first}'), or name the field in SURVEY_FIELD to level the media to each other."
             )
         flagged, found = quality_control_samples(dict(zip(text, raw)))
         if not flagged.any():

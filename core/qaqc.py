@@ -57,3 +57,24 @@ def mixed_units(columns: Dict[str, Sequence[object]]) -> Optional[Tuple[str, Cou
         if None not in scales and len(scales) >= 2:
             return name, counts
     return None
+
+
+#: a field naming each sample's medium (till, soil, stream sediment, a soil horizon …)
+MEDIUM_FIELD = re.compile(
+    r"^(medium|media|sample_?medium|sample_?type|material|matrix|horizon|soil_?horiz\w*|sample_?media)$",
+    re.IGNORECASE,
+)
+
+
+def sample_media(columns: Dict[str, Sequence[object]]) -> Optional[Tuple[str, Counter]]:
+    """The first medium field (:data:`MEDIUM_FIELD`) of ``columns`` holding two or more media (values that are no
+    quality-control word, :data:`QC_VALUE`): (field, medium -> rows), else None."""
+    for name, column in columns.items():
+        if not MEDIUM_FIELD.search(name):
+            continue
+        counts: Counter = Counter(
+            value.strip() for value in column if isinstance(value, str) and value.strip() and not QC_VALUE.match(value)
+        )
+        if len(counts) >= 2:
+            return name, counts
+    return None

@@ -503,6 +503,17 @@ def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
             "unit": ["%" if p else "ppm" for p in in_percent],
         },
     )
+    # till and the B-horizon soil above it at the same 36 sites, in one layer with a 'medium' field (the soil's Cu
+    # at 40 % of the till's, as media hold elements at their own levels)
+    paths["samples_two_media"] = _points(
+        os.path.join(folder, "samples_two_media.gpkg"),
+        np.vstack([xy, xy]),
+        {
+            "Cu": base["Cu"] + [round(0.4 * v, 2) for v in base["Cu"]],
+            "Pb": base["Pb"] * 2,
+            "medium": ["till"] * len(xy) + ["B horizon"] * len(xy),
+        },
+    )
     # the matrix's deposits in a lat/lon table whose columns were mixed up (the latitude as x), beside the element
     # raster in EPSG:3067; and the Utah deposits (on elements_nad83.tif) with their western longitudes positive
     from pyproj import Transformer
@@ -6860,4 +6871,16 @@ CASES += [
         r"Convert the values to one unit first \(Field Calculator, e\.g\. for Cu: CASE WHEN \\?\"unit\\?\" = '%' THEN "
         r"\\?\"Cu\\?\" \* 10000 ELSE \\?\"Cu\\?\" END\), or interpolate each unit's samples apart\.",
     ),  # before: ran without a word; a third of the map's copper 10,000 times too low
+]
+CASES += [
+    Case(
+        "till and soil samples in one layer",
+        "interpolate",
+        _set(INPUT="samples_two_media"),
+        warning=r"INPUT: the samples are of 2 media by the field 'medium' \('B horizon' 36, 'till' 36\), gridded "
+        r"together as one: each medium holds the elements at its own level, and samples of two media at one site are "
+        r"averaged\. Interpolate one medium at a time \(a layer filter such as \\?\"medium\\?\" = 'B horizon'\), or "
+        r"name the field in SURVEY_FIELD to level the media to each other\.",
+    ),  # before: only "INPUT: the 72 samples lie at 36 sites: samples sharing a site (field duplicates, repeated
+    # analyses) were averaged": till and soil averaged site by site, without a word on the media
 ]

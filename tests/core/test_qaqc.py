@@ -46,3 +46,15 @@ def test_unit_fields_of_two_mass_fractions():
     assert mixed_units({"unit": ["ppm", "mg/kg", "g/t"]}) is None
     assert mixed_units({"comment": ["ppm", "%"]}) is None
     assert mixed_units({"unit": ["ppm", "see note"]}) is None
+
+
+def test_media_fields_of_two_media():
+    """Kola's B and C horizons in one column are two media; one medium, or QC words beside one, is not; a field of
+    another name is not read."""
+    from geochem_prospector.core.qaqc import sample_media
+
+    found = sample_media({"id": ["1", "2", "3"], "medium": ["C horizon", "B horizon", "C horizon"]})
+    assert found is not None and found[0] == "medium" and dict(found[1]) == {"C horizon": 2, "B horizon": 1}
+    assert sample_media({"Material": ["till", "till"], "Soil_horiz": ["C", "C"]}) is None  # the Lapland till
+    assert sample_media({"sample_type": ["till", "STD", "BLK", None]}) is None
+    assert sample_media({"note": ["till", "soil"]}) is None
