@@ -40,7 +40,7 @@ from ..core.io.values import (
     substitute_nonpositive,
     unit_in_name,
 )
-from ..core.neighbours import area_spacing, sample_spacing, share_of_cells_far, stray_points
+from ..core.neighbours import area_spacing, local_spacing, sample_spacing, share_of_cells_far, stray_points
 from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
@@ -1227,9 +1227,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         bounding box counts: the margin the grid adds around them is not a gap."""
         spacing = sample_spacing(xy, GAP_NEIGHBOUR)
         far = max(GAP_SPACINGS * spacing, grid.pixel_size)  # a cell's centre within a cell of a sample is no gap
-        if not spacing or (max_distance and max_distance <= far):
+        # each cell measured against the spacing where its nearest sample lies: a regional grid with a dense infill
+        # over a target has no gap between its regional samples, though the infill's spacing is the median's
+        limits = np.maximum(GAP_SPACINGS * local_spacing(xy, GAP_NEIGHBOUR), grid.pixel_size)
+        if not spacing or (max_distance and max_distance <= limits.min()):
             return  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
-        share = share_of_cells_far(xy, grid, far, mask, within=max_distance, points_box_only=not extent_given)
+        share = share_of_cells_far(xy, grid, limits, mask, within=max_distance, points_box_only=not extent_given)
         if share >= GAP_SHARE:
             why = (
                 f"{GAP_SPACINGS:g} times the samples' spacing, {grid.length_text(spacing)}"
@@ -1250,11 +1253,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         one part of the survey, the rest NULL): its band is gridded from those samples alone, over the whole grid,
         so where no sample holding it lies near, the band shows values no analysis supports. Counted over the
         grid of all the samples (their bounding box without an EXTENT), at the spacing of the field's samples."""
-        spacing_all = sample_spacing(xy, GAP_NEIGHBOUR)
-        far_all = max(GAP_SPACINGS * spacing_all, grid.pixel_size) if spacing_all else 0.0
+        limits_all = np.maximum(GAP_SPACINGS * local_spacing(xy, GAP_NEIGHBOUR), grid.pixel_size)
         share_all = (
-            share_of_cells_far(xy, grid, far_all, mask, within=max_distance, points_box_only=not extent_given)
-            if far_all and not (max_distance and max_distance <= far_all)
+            share_of_cells_far(xy, grid, limits_all, mask, within=max_distance, points_box_only=not extent_given)
+            if len(xy) > 1 and not (max_distance and max_distance <= limits_all.min())
             else 0.0
         )
         box = None if extent_given else (*xy.min(axis=0), *xy.max(axis=0))
@@ -1265,9 +1267,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 continue
             spacing = sample_spacing(xy[held], GAP_NEIGHBOUR)
             far = max(GAP_SPACINGS * spacing, grid.pixel_size)
-            if not spacing or (max_distance and max_distance <= far):
+            limits = np.maximum(GAP_SPACINGS * local_spacing(xy[held], GAP_NEIGHBOUR), grid.pixel_size)
+            if not spacing or (max_distance and max_distance <= limits.min()):
                 continue
-            share = share_of_cells_far(xy[held], grid, far, mask, within=max_distance, box=box)
+            share = share_of_cells_far(xy[held], grid, limits, mask, within=max_distance, box=box)
             if share >= GAP_SHARE and share > share_all + 0.1:  # not the gaps all the samples leave (warned)
                 feedback.pushWarning(
                     f"{name}: only {count} of the {len(xy)} samples hold a value, and {100 * share:.0f} % of the "

@@ -514,6 +514,20 @@ def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
             "medium": ["till"] * len(xy) + ["B horizon"] * len(xy),
         },
     )
+    # a soil grid of 500 m over the matrix's 10 km (21 x 21) with an infill of 25 m over its central kilometre
+    # (41 x 41): most samples in the infill, whose spacing is the median's
+    regional = np.arange(0.0, 10_001.0, 500.0)
+    infill = np.arange(0.0, 1001.0, 25.0) + 4500.0
+    nested = np.vstack(
+        [np.column_stack([a.ravel(), b.ravel()]) for a, b in (np.meshgrid(regional, regional), np.meshgrid(infill, infill))]
+    )
+    nested = np.unique(nested, axis=0) + [X0, Y0]
+    rng_nested = np.random.default_rng(121)
+    paths["samples_infill"] = _points(
+        os.path.join(folder, "samples_infill.gpkg"),
+        nested,
+        {"Cu": np.round(np.exp(rng_nested.normal(3, 0.5, len(nested))), 2).tolist()},
+    )
     # the matrix's deposits in a lat/lon table whose columns were mixed up (the latitude as x), beside the element
     # raster in EPSG:3067; and the Utah deposits (on elements_nad83.tif) with their western longitudes positive
     from pyproj import Transformer
@@ -6883,4 +6897,13 @@ CASES += [
         r"name the field in SURVEY_FIELD to level the media to each other\.",
     ),  # before: only "INPUT: the 72 samples lie at 36 sites: samples sharing a site (field duplicates, repeated
     # analyses) were averaged": till and soil averaged site by site, without a word on the media
+]
+CASES += [
+    Case(
+        "a soil grid with a dense infill over one target",
+        "interpolate",
+        _set(INPUT="samples_infill", FIELDS=["Cu"], PIXEL_SIZE=100),
+        warning=r"\A(?![\s\S]*the samples leave wide gaps)",  # no gap warning anywhere in the log
+    ),  # before: "INPUT: 87 % of the grid's cells lie more than 106 m from every sample (3 times the samples' spacing,
+    # 35.36 m): the samples leave wide gaps … Set MAX_DISTANCE (e.g. 106)", which would blank the regional grid
 ]
