@@ -66,9 +66,10 @@ ANISOTROPY = ("isotropic", "fitted", "given")
 #: samples closer than this (map units) count as one site and are averaged
 DUPLICATE_TOLERANCE = 1e-3
 
-#: a cell farther from every sample than GAP_SPACINGS times the samples' median distance to their GAP_NEIGHBOUR-th
-#: nearest neighbour (the survey's spacing, read through close pairs and nested designs) is in a gap; warned when
-#: more than GAP_SHARE of the cells are (Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %: no warning)
+#: a cell farther from its nearest sample than GAP_SPACINGS times that sample's distance to its GAP_NEIGHBOUR-th
+#: nearest neighbour (the survey's spacing where it lies, read through close pairs; a regional grid and its infill
+#: each by its own) is in a gap; warned when more than GAP_SHARE of the cells are (by the survey's median spacing:
+#: Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %; by the local one on the default grids: 0, 5, 9 and 16 %)
 GAP_SPACINGS, GAP_NEIGHBOUR, GAP_SHARE = 3.0, 5, 1 / 3
 
 
