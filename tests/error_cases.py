@@ -528,6 +528,15 @@ def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
         nested,
         {"Cu": np.round(np.exp(rng_nested.normal(3, 0.5, len(nested))), 2).tolist()},
     )
+    # gold by two methods: the western half of the samples reported to <5, the eastern half to <0.5 (ppb)
+    rng_au = np.random.default_rng(122)
+    gold = np.exp(rng_au.normal(1.0, 1.2, len(xy)))
+    limit = np.where(xy[:, 0] < np.median(xy[:, 0]), 5.0, 0.5)
+    paths["samples_two_limits"] = _points(
+        os.path.join(folder, "samples_two_limits.gpkg"),
+        xy,
+        {**base, "Au": [f"<{d:g}" if v < d else f"{v:.2f}" for v, d in zip(gold, limit)]},
+    )
     # the matrix's deposits in a lat/lon table whose columns were mixed up (the latitude as x), beside the element
     # raster in EPSG:3067; and the Utah deposits (on elements_nad83.tif) with their western longitudes positive
     from pyproj import Transformer
@@ -6906,4 +6915,14 @@ CASES += [
         warning=r"\A(?![\s\S]*the samples leave wide gaps)",  # no gap warning anywhere in the log
     ),  # before: "INPUT: 87 % of the grid's cells lie more than 106 m from every sample (3 times the samples' spacing,
     # 35.36 m): the samples leave wide gaps … Set MAX_DISTANCE (e.g. 106)", which would blank the regional grid
+]
+CASES += [
+    Case(
+        "gold reported to two detection limits (<5 and <0.5)",
+        "interpolate",
+        _set(INPUT="samples_two_limits", FIELDS=["Au"]),
+        warning=r"Au: detection limits 0\.5 and 5 \(10 x apart\) in one field: the samples probably come from different "
+        r"methods or laboratories; name them in SURVEY_FIELD to level them\.",
+    ),  # before: only "Au: … values below detection (limits 0.5, 5) set to 0.5 x the detection limit": half the
+    # survey's censored gold at 2.5, the other half at 0.25, a step along the laboratories' boundary
 ]
