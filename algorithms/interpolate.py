@@ -729,6 +729,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if mixed:
             unit_field, units = mixed
             shown = ", ".join(f"'{u}' {c}" for u, c in units.most_common(4))
+
             def ppm(unit: str) -> float:
                 return UNIT_PPM[unit.lower().replace(" ", "")]
 
@@ -740,7 +741,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"INPUT: the field '{unit_field}' gives the samples' values in {len(units)} units ({shown}), but each "
                 f"element field is gridded as one set of numbers: a value in '{other}' is read as if in '{common}', "
                 f"{size}. Convert the values to one unit first (Field Calculator, e.g. for {fields[0]}: CASE WHEN "
-                f"\"{unit_field}\" = '{other}' THEN \"{fields[0]}\" * {factor:g} ELSE \"{fields[0]}\" END), or "
+                f'"{unit_field}" = \'{other}\' THEN "{fields[0]}" * {factor:g} ELSE "{fields[0]}" END), or '
                 "interpolate each unit's samples apart."
             )
         media = sample_media(dict(zip(text, raw)))

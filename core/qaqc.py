@@ -32,7 +32,9 @@ def quality_control_samples(columns: Dict[str, Sequence[object]]) -> Tuple[np.nd
 
 
 #: a field holding each row's unit (a laboratory export's 'unit' / 'UOM' column)
-UNIT_FIELD = re.compile(r"^(units?|uom|unit_?of_?measure(ment)?|yksikk[oö]|einheit|unit[e\u00e9]s?)$|_units?$", re.IGNORECASE)
+UNIT_FIELD = re.compile(
+    r"^(units?|uom|unit_?of_?measure(ment)?|yksikk[oö]|einheit|unit[e\u00e9]s?)$|_units?$", re.IGNORECASE
+)
 #: unit words (lower case, spaces removed) and how many ppm one of each is, where it is a mass fraction
 UNIT_PPM = {
     "%": 10_000.0, "pct": 10_000.0, "wt%": 10_000.0, "percent": 10_000.0,

@@ -519,7 +519,10 @@ def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
     regional = np.arange(0.0, 10_001.0, 500.0)
     infill = np.arange(0.0, 1001.0, 25.0) + 4500.0
     nested = np.vstack(
-        [np.column_stack([a.ravel(), b.ravel()]) for a, b in (np.meshgrid(regional, regional), np.meshgrid(infill, infill))]
+        [
+            np.column_stack([a.ravel(), b.ravel()])
+            for a, b in (np.meshgrid(regional, regional), np.meshgrid(infill, infill))
+        ]
     )
     nested = np.unique(nested, axis=0) + [X0, Y0]
     rng_nested = np.random.default_rng(121)

@@ -94,7 +94,9 @@ def test_slips_undone_put_real_places_back():
         found = {why: (x, y) for why, _, x, y in slipped_coordinates(*slipped, geographic=True)}
         (x, y) = next(v for k, v in found.items() if name in k)
         np.testing.assert_allclose(np.column_stack([x, y]), np.column_stack([lon, lat]))
-    east, north = Transformer.from_crs("EPSG:4326", "EPSG:32735", always_xy=True).transform([27.0, 27.2], [-12.6, -12.9])
+    east, north = Transformer.from_crs("EPSG:4326", "EPSG:32735", always_xy=True).transform(
+        [27.0, 27.2], [-12.6, -12.9]
+    )
     east, north = np.asarray(east), np.asarray(north)
     found = {why: (x, y) for why, _, x, y in slipped_coordinates(east + 35e6, north - 1e7, geographic=False)}
     assert len(found) == 3  # swapped, the zone in front, the false northing
