@@ -6916,7 +6916,7 @@ CASES += [
         "interpolate",
         _set(INPUT="samples_infill", FIELDS=["Cu"], PIXEL_SIZE=100),
         warning=r"\A(?![\s\S]*the samples leave wide gaps)",  # no gap warning anywhere in the log
-    ),  # before: "INPUT: 87 % of the grid's cells lie more than 106 m from every sample (3 times the samples' spacing,
+    ),  # before: "INPUT: 83 % of the grid's cells lie more than 106.1 m from every sample (3 times the samples' spacing,
     # 35.36 m): the samples leave wide gaps … Set MAX_DISTANCE (e.g. 106)", which would blank the regional grid
 ]
 CASES += [
