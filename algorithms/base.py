@@ -1243,6 +1243,7 @@ def require_projected(
         )
     if extent is None or not crs.isValid() or extent.isNull():
         return
+    refuse_outside_area_of_use(crs, parameter, subject, extent, feedback)
     from ..core.grid import scale_at
 
     xs, ys = _scale_points(extent)
@@ -1268,6 +1269,41 @@ def require_projected(
         feedback.pushWarning(
             f"{parameter}: {subject} is in {name}, {stretch}; the run goes on, with distances and areas off by as "
             f"much. For figures on the ground: {advice[0].lower()}{advice[1:]}{zone}."
+        )
+
+
+def refuse_outside_area_of_use(crs, parameter: str, subject: str, extent, feedback=None) -> None:
+    """Refuse a layer whose centre lies far outside its projected CRS's area of use (:func:`core.placement.
+    outside_area_of_use`) when one slip of a database export explains it (easting and northing swapped, a UTM zone
+    number in front of the eastings, southern northings without their false northing) or PROJ cannot place it at
+    all; warn (with ``feedback``) when it lies far outside for no reason found: a grid made there would lie apart
+    from every map and layer of the place."""
+    from ..core.placement import outside_area_of_use
+
+    centre = extent.center()
+    placed = outside_area_of_use(crs.toWkt(QgsCoordinateReferenceSystem.WKT2_2019), centre.x(), centre.y())
+    if placed is None:
+        return
+    where = (
+        "beyond where the projection can place it"
+        if placed.lon is None or placed.lat is None
+        else f"at {_latitude(placed.lat)}, {_longitude(placed.lon)}, {placed.away:.0f}° beyond that area"
+    )
+    text = (
+        f"{parameter}: {subject} lies outside the area where its CRS, {_crs_name(crs, 'a custom CRS')}, is used "
+        f"({placed.area}): its centre (x {centre.x():,.0f}, y {centre.y():,.0f}) is {where}."
+    )
+    if placed.slip:
+        raise QgsProcessingException(
+            f"{text} The coordinates look like {placed.slip}: undone, they fall inside it. Correct them "
+            f"({placed.fix}) and load the layer again, or give the layer the CRS its coordinates are in."
+        )
+    if placed.lon is None:
+        raise QgsProcessingException(f"{text} Check the layer's CRS and which fields hold its coordinates.")
+    if feedback is not None:
+        feedback.pushWarning(
+            f"{text} The run goes on; if the place is wrong, check the layer's CRS and which fields hold its "
+            "coordinates."
         )
 
 
@@ -1582,6 +1618,80 @@ def point_attributes(
             "selected features are used, select some)."
         )
     return np.asarray(xy, dtype=np.float64), raw
+
+
+#: a field naming what a deposit or occurrence is of (a mineral-occurrence database's commodity column)
+COMMODITY_FIELD = re.compile(r"commod|^metals?$|^main_?metal|^substanc|hy[oö]dyke|^ore_?type", re.IGNORECASE)
+
+
+def warn_mixed_commodities(source, parameter: str, feedback, purpose: str) -> None:
+    """Warn when a deposit layer holds a commodity field (:data:`COMMODITY_FIELD`, text) of several values, as a
+    national mineral-occurrence database does (gold, iron, nickel, graphite …): every point is taken as one kind of
+    target for ``purpose``, which a map made for one commodity is not. Says how to keep one."""
+    from qgis.PyQt.QtCore import QVariant
+
+    if feedback is None:
+        return
+    fields = [f for f in source.fields() if f.type() == QVariant.String and COMMODITY_FIELD.search(f.name())]
+    if not fields:
+        return
+    name = fields[0].name()
+    counts: Dict[str, int] = {}
+    for feature in source.getFeatures(QgsFeatureRequest().setSubsetOfAttributes([name], source.fields())):
+        value = plain_value(feature[name])
+        if isinstance(value, str) and value.strip():
+            counts[value.strip()] = counts.get(value.strip(), 0) + 1
+    if len(counts) < 2:
+        return
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"'{v}' {c}" for v, c in ranked[:5]) + (", …" if len(ranked) > 5 else "")
+    first = ranked[0][0].replace("'", "''")
+    feedback.pushWarning(
+        f"{parameter}: the points are of {len(counts)} commodities by the field '{name}' ({shown}), and all of them "
+        f"are taken as one kind of target for {purpose}. For one commodity, give the layer filtered by that field "
+        f"(Layer Properties › Source › Query Builder, e.g. \"{name}\" = '{first}'; in qgis_process add "
+        f"|subset=\"{name}\" = '{first}' to the layer's path)."
+    )
+
+
+def refuse_slipped_points(source, crs, context, bounds, parameter: str, noun: str) -> None:
+    """Called when no point of ``source`` lies within ``bounds`` (xmin, ymin, xmax, ymax in ``crs``): refuse
+    naming the slip of a database export that puts them there (:func:`core.placement.slipped_coordinates`: latitude
+    and longitude swapped, a missing minus sign, a UTM zone number in front of the eastings …), the one that puts
+    most of them inside; nothing when none does. ``noun`` names the points ('deposits')."""
+    from qgis.core import QgsCoordinateTransform, QgsCsException
+
+    from ..core.placement import slipped_coordinates
+
+    layer_crs = source.sourceCrs()
+    if not defined_crs(layer_crs) or not defined_crs(crs):
+        return
+    points = []
+    for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes().setLimit(100_000)):
+        parts = point_parts(feature.geometry()) if feature.hasGeometry() else None
+        points += [(p.x(), p.y()) for p in parts or []]
+    if not points:
+        return
+    xs, ys = np.asarray(points, dtype=np.float64).T
+    transform = QgsCoordinateTransform(layer_crs, crs, context.transformContext())
+    best = None
+    for why, fix, sx, sy in slipped_coordinates(xs, ys, layer_crs.isGeographic()):
+        inside = 0
+        for x, y in zip(sx, sy):
+            try:
+                point = transform.transform(QgsPointXY(float(x), float(y)))
+            except QgsCsException:
+                continue
+            inside += bounds[0] <= point.x() <= bounds[2] and bounds[1] <= point.y() <= bounds[3]
+        if inside and (best is None or inside > best[0]):
+            best = (inside, why, fix)
+    if best is None:
+        return
+    inside, why, fix = best
+    raise QgsProcessingException(
+        f"{parameter}: none of the {len(points)} {noun} lies on the raster, but {inside} of them do with their "
+        f"coordinates corrected for {why}. Correct them ({fix}) and load the layer again."
+    )
 
 
 def point_parts(geometry) -> Optional[list]:

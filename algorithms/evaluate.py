@@ -50,12 +50,14 @@ from .base import (
     point_parts,
     refuse_coordinates_beyond_crs,
     refuse_not_points,
+    refuse_slipped_points,
     refuse_unrelated_crs,
     require_geometry,
     say_ground_distance,
     source_transform,
     utm_advice,
     warn_ballpark_transform,
+    warn_mixed_commodities,
     warn_unequal_cells,
     warn_without_crs,
 )
@@ -252,6 +254,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         if source is None:
             raise QgsProcessingException("DEPOSITS: the deposit layer could not be opened; choose a point layer.")
         require_deposit_points(source)
+        warn_mixed_commodities(source, self.DEPOSITS, feedback, "the evaluation")
         self._warn_if_anomalous_samples(parameters, context, feedback)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
@@ -300,6 +303,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             longitudes = wrap_longitudes([x for x, _ in xy], grid.xmin, grid.xmax)
             xy = [(float(x), y) for x, (_, y) in zip(longitudes, xy)]
         feedback.pushInfo(f"Deposits: {len(xy)} points")
+        bounds = (grid.xmin, grid.ymin, grid.xmax, grid.ymax)
+        if not any(bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3] for x, y in xy):
+            refuse_slipped_points(source, crs, context, bounds, self.DEPOSITS, "deposits")
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
         mask = mask_from_source(mask_source, crs, grid, context, feedback=feedback)

@@ -40,7 +40,7 @@ from ..core.io.values import (
     substitute_nonpositive,
     unit_in_name,
 )
-from ..core.neighbours import area_spacing, sample_spacing, share_of_cells_far, stray_points
+from ..core.neighbours import area_spacing, local_spacing, sample_spacing, share_of_cells_far, stray_points
 from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
@@ -66,9 +66,10 @@ ANISOTROPY = ("isotropic", "fitted", "given")
 #: samples closer than this (map units) count as one site and are averaged
 DUPLICATE_TOLERANCE = 1e-3
 
-#: a cell farther from every sample than GAP_SPACINGS times the samples' median distance to their GAP_NEIGHBOUR-th
-#: nearest neighbour (the survey's spacing, read through close pairs and nested designs) is in a gap; warned when
-#: more than GAP_SHARE of the cells are (Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %: no warning)
+#: a cell farther from its nearest sample than GAP_SPACINGS times that sample's distance to its GAP_NEIGHBOUR-th
+#: nearest neighbour (the survey's spacing where it lies, read through close pairs; a regional grid and its infill
+#: each by its own) is in a gap; warned when more than GAP_SHARE of the cells are (by the survey's median spacing:
+#: Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %; by the local one on the default grids: 0, 5, 9 and 16 %)
 GAP_SPACINGS, GAP_NEIGHBOUR, GAP_SHARE = 3.0, 5, 1 / 3
 
 
@@ -529,7 +530,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             parameters, source, fields, crs, censored_factor, survey_field, context, feedback
         )
         signed = [rep.negative_reading == "values" for rep in reports]
-        transforms = self._transforms(parameters, context, feedback, fields, shares, log_transform, fixed, signed)
+        constant = [np.unique(values[np.isfinite(values[:, j]), j]).size < 2 for j in range(len(fields))]
+        transforms = self._transforms(
+            parameters, context, feedback, fields, shares, log_transform, fixed, signed, constant
+        )
         values = self._substitute_for_log(feedback, fields, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(
@@ -544,6 +548,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         extent_given = parameters.get(self.EXTENT) not in (None, "")
         self._warn_gaps(feedback, xy, grid, mask, max_distance, extent_given)
+        self._warn_field_gaps(feedback, fields, xy, values, grid, mask, max_distance, extent_given)
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
         largest = int(np.isfinite(values).sum(axis=0).max())
@@ -663,6 +668,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             source, fields, crs, context, feedback, censored_factor=censored_factor, max_abs=FLOAT32_MAX
         )
         report_values(feedback, fields, reports, censored_factor=censored_factor)
+        keep = self._field_samples(source, fields, crs, context, feedback, len(xy), survey_field)
+        xy, values = xy[keep], values[keep]
         shares = [
             selection.below_detection_share(
                 values[:, j], rep.censored, censored_factor, signed=rep.negative_reading == "values"
@@ -682,7 +689,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             _, (raw,) = point_attributes(
                 source, [survey_field], crs, context, feedback, fields_parameter="SURVEY_FIELD"
             )
-            surveys = np.array(["(none)" if self._missing(v) else str(v) for v in raw])
+            surveys = np.array(["(none)" if self._missing(v) else str(v) for v in raw])[keep]
             values, survey_rows = self._level(parameters, context, feedback, fields, values, surveys)
         else:
             groups = levelling.spatial_groups(xy)
@@ -704,6 +711,68 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         self._warn_constant(feedback, fields, values)
         return xy, values, reports, merged, shares, survey_rows
+
+    @staticmethod
+    def _field_samples(source, fields, crs, context, feedback, count, survey_field=None):
+        """Which samples to keep (True): all but the standards and blanks a laboratory export leaves among them (a text field naming
+        them: 'OREAS-45d', 'BLK', a QC-type field 'STD'; :func:`core.qaqc.quality_control_samples`), with a
+        warning: gridded, a standard's certified value would be an anomaly at the site of the sample it follows."""
+        from qgis.PyQt.QtCore import QVariant
+
+        from ..core.qaqc import UNIT_PPM, mixed_units, quality_control_samples, sample_media
+
+        text = [f.name() for f in source.fields() if f.type() == QVariant.String and f.name() not in fields]
+        if not text:
+            return np.ones(count, dtype=bool)
+        _, raw = point_attributes(source, text, crs, context, None)
+        mixed = mixed_units(dict(zip(text, raw)))
+        if mixed:
+            unit_field, units = mixed
+            shown = ", ".join(f"'{u}' {c}" for u, c in units.most_common(4))
+
+            def ppm(unit: str) -> float:
+                return UNIT_PPM[unit.lower().replace(" ", "")]
+
+            common = units.most_common(1)[0][0]
+            other = next(u for u, _ in units.most_common() if ppm(u) != ppm(common))
+            factor = ppm(other) / ppm(common)
+            size = f"{factor:,.6g} times too small" if factor > 1 else f"{1 / factor:,.6g} times too large"
+            feedback.pushWarning(
+                f"INPUT: the field '{unit_field}' gives the samples' values in {len(units)} units ({shown}), but each "
+                f"element field is gridded as one set of numbers: a value in '{other}' is read as if in '{common}', "
+                f"{size}. Convert the values to one unit first (Field Calculator, e.g. for {fields[0]}: CASE WHEN "
+                f'"{unit_field}" = \'{other}\' THEN "{fields[0]}" * {factor:g} ELSE "{fields[0]}" END), or '
+                "interpolate each unit's samples apart."
+            )
+        media = sample_media(dict(zip(text, raw)))
+        if media and media[0] != survey_field:
+            medium_field, kinds = media
+            ranked = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+            shown = ", ".join(f"'{m}' {c}" for m, c in ranked[:4]) + (", …" if len(ranked) > 4 else "")
+            first = ranked[0][0].replace("'", "''")
+            feedback.pushWarning(
+                f"INPUT: the samples are of {len(kinds)} media by the field '{medium_field}' ({shown}), gridded "
+                "together as one: each medium holds the elements at its own level, and samples of two media at one "
+                "site are averaged. Interpolate one medium at a time (a layer filter such as "
+                f"\"{medium_field}\" = '{first}'), or name the field in SURVEY_FIELD to level the media to each other."
+            )
+        flagged, found = quality_control_samples(dict(zip(text, raw)))
+        if not flagged.any():
+            return ~flagged
+        if flagged.all():
+            raise QgsProcessingException(
+                f"INPUT: every sample is a standard or a blank by its {', '.join(found)} (e.g. "
+                f"'{next(iter(next(iter(found.values()))))}'), not a field sample; choose the layer of field samples."
+            )
+        named = "; ".join(
+            f"'{name}': " + ", ".join(f"'{v}' {c}" for v, c in counts.most_common(4)) for name, counts in found.items()
+        )
+        feedback.pushWarning(
+            f"INPUT: {int(flagged.sum())} of the {count} samples are quality-control samples, not field samples "
+            f"({named}): certified standards and blanks hold the laboratory's reference values, not the ground's, "
+            "so they were left out. If some are field samples after all, rename their values in that field."
+        )
+        return ~flagged
 
     @staticmethod
     def _warn_constant(feedback, fields, values) -> None:
@@ -777,15 +846,20 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             ],
         }  # fmt: skip
 
-    def _transforms(self, parameters, context, feedback, fields, shares, log_transform, fixed, signed):
+    def _transforms(self, parameters, context, feedback, fields, shares, log_transform, fixed, signed, constant):
         """Per field: "none", "log" or "normal_score" (TRANSFORM, LOG_TRANSFORM and the censoring; a fixed
         variogram is in the units TRANSFORM and LOG_TRANSFORM say, so the censoring does not change them). A
-        ``signed`` field (its negatives real values) has no logarithm: it is interpolated on raw values."""
+        ``signed`` field (its negatives real values) has no logarithm: it is interpolated on raw values. A
+        ``constant`` field (one value, e.g. every sample below one detection limit) has no normal scores: its band is
+        that value everywhere, as :meth:`_warn_constant` has said."""
         choice = self.enum_name(parameters, self.TRANSFORM, context)
         limit = self.parameterAsDouble(parameters, self.CENSORED_SHARE, context)
         base = "log" if log_transform else "none"
         out = []
-        for name, share, real_negatives in zip(fields, shares, signed):
+        for name, share, real_negatives, one_value in zip(fields, shares, signed, constant):
+            if one_value:  # normal scores need two values; censored or not, the band is the one value
+                out.append(base)
+                continue
             transform = "normal_score" if choice == "normal_score" else base
             if transform == "log" and real_negatives:
                 transform = "none"
@@ -1155,9 +1229,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         bounding box counts: the margin the grid adds around them is not a gap."""
         spacing = sample_spacing(xy, GAP_NEIGHBOUR)
         far = max(GAP_SPACINGS * spacing, grid.pixel_size)  # a cell's centre within a cell of a sample is no gap
-        if not spacing or (max_distance and max_distance <= far):
+        # each cell measured against the spacing where its nearest sample lies: a regional grid with a dense infill
+        # over a target has no gap between its regional samples, though the infill's spacing is the median's
+        limits = np.maximum(GAP_SPACINGS * local_spacing(xy, GAP_NEIGHBOUR), grid.pixel_size)
+        if not spacing or (max_distance and max_distance <= limits.min()):
             return  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
-        share = share_of_cells_far(xy, grid, far, mask, within=max_distance, points_box_only=not extent_given)
+        share = share_of_cells_far(xy, grid, limits, mask, within=max_distance, points_box_only=not extent_given)
         if share >= GAP_SHARE:
             why = (
                 f"{GAP_SPACINGS:g} times the samples' spacing, {grid.length_text(spacing)}"
@@ -1171,6 +1248,39 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave those cells nodata, or give a MASK of the "
                 "sampled area."
             )
+
+    @staticmethod
+    def _warn_field_gaps(feedback, fields, xy, values, grid, mask, max_distance, extent_given: bool) -> None:
+        """The gap warning of :meth:`_warn_gaps` for a field that only some samples hold (an element analysed in
+        one part of the survey, the rest NULL): its band is gridded from those samples alone, over the whole grid,
+        so where no sample holding it lies near, the band shows values no analysis supports. Counted over the
+        grid of all the samples (their bounding box without an EXTENT), at the spacing of the field's samples."""
+        limits_all = np.maximum(GAP_SPACINGS * local_spacing(xy, GAP_NEIGHBOUR), grid.pixel_size)
+        share_all = (
+            share_of_cells_far(xy, grid, limits_all, mask, within=max_distance, points_box_only=not extent_given)
+            if len(xy) > 1 and not (max_distance and max_distance <= limits_all.min())
+            else 0.0
+        )
+        box = None if extent_given else (*xy.min(axis=0), *xy.max(axis=0))
+        for j, name in enumerate(fields):
+            held = np.isfinite(values[:, j])
+            count = int(held.sum())
+            if count < 2 or count == len(xy):
+                continue
+            spacing = sample_spacing(xy[held], GAP_NEIGHBOUR)
+            far = max(GAP_SPACINGS * spacing, grid.pixel_size)
+            limits = np.maximum(GAP_SPACINGS * local_spacing(xy[held], GAP_NEIGHBOUR), grid.pixel_size)
+            if not spacing or (max_distance and max_distance <= limits.min()):
+                continue
+            share = share_of_cells_far(xy[held], grid, limits, mask, within=max_distance, box=box)
+            if share >= GAP_SHARE and share > share_all + 0.1:  # not the gaps all the samples leave (warned)
+                feedback.pushWarning(
+                    f"{name}: only {count} of the {len(xy)} samples hold a value, and {100 * share:.0f} % of the "
+                    f"grid's cells lie more than {grid.length_text(far)} from every one of them ({GAP_SPACINGS:g} "
+                    f"times their spacing, {grid.length_text(spacing)}): its band fills those cells with values no "
+                    f"sample of {name} supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave them nodata, or "
+                    f"interpolate {name} alone with a MASK of the area its samples cover."
+                )
 
     @staticmethod
     def _require_values(bands, fields, max_distance, xy, grid: GridSpec) -> None:

@@ -36,10 +36,12 @@ from .base import (
     mask_from_source,
     point_attributes,
     refuse_date_field,
+    refuse_slipped_points,
     refuse_unrelated_rasters,
     require_projected,
     say_ground_distance,
     shapely_geometries,
+    warn_mixed_commodities,
     warn_model_outputs,
 )
 
@@ -226,6 +228,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         stack, crs = self._evidence(parameters, context, feedback)
         grid = stack.grid
         source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
+        bounds = (grid.xmin, grid.ymin, grid.xmax, grid.ymax)
+        if not any(bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3] for x, y in xy):
+            refuse_slipped_points(source, crs, context, bounds, self.LABELS, "labelled points")
         mask, negatives = self._areas(parameters, context, crs, grid, feedback)
         method = self.enum_name(parameters, self.METHOD, context)
         self._warn_ignored(parameters, context, feedback, method)
@@ -354,6 +359,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             raise QgsProcessingException("LABELS: the point layer could not be opened; choose a point layer.")
         field = self.parameterAsString(parameters, self.LABEL_FIELD, context) or None
         refuse_date_field(source, field, self.LABEL_FIELD)
+        if not field:  # every point mineralised
+            warn_mixed_commodities(source, self.LABELS, feedback, "the mineralised labels")
         xy, columns = point_attributes(
             source, [field] if field else [], crs, context, feedback, self.LABELS, self.LABEL_FIELD
         )

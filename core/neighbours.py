@@ -83,6 +83,17 @@ def sample_spacing(points: np.ndarray, k: int = 1) -> float:
     return float(np.median(NeighbourIndex(pts).query(pts, k + 1)[0][:, k]))
 
 
+def local_spacing(points: np.ndarray, k: int = 1) -> np.ndarray:
+    """Each point's distance to its ``k``-th nearest other point (fewer when there are fewer points): the survey's
+    spacing where that point lies, which differs from place to place in a nested design (a regional grid with a
+    dense infill over a target, traverses across a block); zeros for fewer than two points."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(pts) < 2:
+        return np.zeros(len(pts))
+    k = min(k, len(pts) - 1)
+    return NeighbourIndex(pts).query(pts, k + 1)[0][:, k]
+
+
 def stray_points(
     points: np.ndarray, spacing_factor: float = 20.0, neighbour: int = 5, most_share: float = 0.01
 ) -> Tuple[np.ndarray, np.ndarray, float]:
@@ -131,17 +142,21 @@ def area_spacing(points: np.ndarray) -> float:
 def share_of_cells_far(
     points: np.ndarray,
     grid: GridSpec,
-    distance: float,
+    distance: "float | np.ndarray",
     mask: Optional[np.ndarray] = None,
     within: Optional[float] = None,
     most: int = 250_000,
     points_box_only: bool = False,
+    box: Optional[Tuple[float, float, float, float]] = None,
 ) -> float:
     """The share of ``grid``'s cells (inside ``mask``, True = in) whose centre lies farther than ``distance`` from
-    every point (and at most ``within`` from one, when given: a search radius leaves the others empty): the part of
+    every point (``distance`` one figure, or one per point: a cell is far when it lies farther from its nearest
+    point than that point's own distance, e.g. a multiple of :func:`local_spacing`) (and at most ``within`` from one, when given: a search radius leaves the others empty): the part of
     a gridded map that no sample supports. Counted on every cell of a grid of at most ``most`` cells, else on a
     regular subset of rows and columns (every s-th); with ``points_box_only``, only over the cells whose centres lie
-    within the points' bounding box (a margin added around the samples is no gap between them)."""
+    within the points' bounding box (a margin added around the samples is no gap between them), or within ``box``
+    (xmin, ymin, xmax, ymax) when given: the box of all the samples, for the points of one field that only some of
+    them hold."""
     stride = max(1, int(np.ceil(np.sqrt(grid.width * grid.height / most))))
     rows = np.arange(stride // 2, grid.height, stride)
     cols = np.arange(stride // 2, grid.width, stride)
@@ -149,14 +164,18 @@ def share_of_cells_far(
     y = grid.ymax - (rows + 0.5) * grid.pixel_size
     gx, gy = np.meshgrid(x, y)
     inside = np.ones(gx.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)[np.ix_(rows, cols)]
-    if points_box_only and len(points):
+    if box is not None:
+        inside &= (gx >= box[0]) & (gx <= box[2]) & (gy >= box[1]) & (gy <= box[3])
+    elif points_box_only and len(points):
         low, high = np.min(points, axis=0), np.max(points, axis=0)
         inside &= (gx >= low[0]) & (gx <= high[0]) & (gy >= low[1]) & (gy <= high[1])
     if not inside.any():
         return 0.0
     targets = np.column_stack([gx[inside], gy[inside]])
-    nearest = NeighbourIndex(np.asarray(points, dtype=np.float64)).query(targets, 1)[0][:, 0]
-    far = nearest > distance
+    found, index = NeighbourIndex(np.asarray(points, dtype=np.float64)).query(targets, 1)
+    nearest = found[:, 0]
+    limits = np.asarray(distance, dtype=np.float64)
+    far = nearest > (limits[index[:, 0]] if limits.ndim else limits)
     if within is not None:
         far &= nearest <= within
     return float(np.mean(far))

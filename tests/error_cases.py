@@ -262,6 +262,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep10b_inputs(folder, xy, base))
     paths.update(_sweep11b_inputs(folder, bands))
     paths.update(_sweep11a_inputs(folder, xy, base, bands))
+    paths.update(_sweep12b_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -438,6 +439,135 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
             'UNIT["Meter",1.0]]'
         )
     return paths
+
+
+def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Exploration data as the field and the database deliver it (sweep 12b): the matrix's samples with their
+    coordinates slipped as exports slip them, an element every sample of which is below detection, and an element
+    analysed in the western quarter of a survey only."""
+    paths: Dict[str, str] = {}
+    swapped = np.column_stack([xy[:, 1], xy[:, 0]])  # the x field holding northings, as a CSV's columns mixed up
+    paths["samples_swapped"] = _points(os.path.join(folder, "samples_swapped.gpkg"), swapped, base)
+    prefixed = np.column_stack([35_000_000 + xy[:, 0], xy[:, 1]])  # '35 400603': the zone in front of the easting
+    paths["samples_zone_prefix"] = _points(os.path.join(folder, "samples_zone_prefix.gpkg"), prefixed, base)
+    # in UTM zone 35S (Zambia, 12.6° S) without the false northing: northings of -1.4 million
+    south = np.column_stack([xy[:, 0], xy[:, 1] - Y0 + 8_600_000 - 10_000_000])
+    frame_south = {**base}
+    paths["samples_south_no_false_northing"] = _points_in(
+        os.path.join(folder, "samples_south_no_false_northing.gpkg"), south, frame_south, "EPSG:32735"
+    )
+    paths["samples_all_below_detection"] = _points(
+        os.path.join(folder, "samples_all_below_detection.gpkg"), xy, {**base, "Au": ["<5"] * len(xy)}
+    )
+    # 144 samples on a 12 x 12 grid of 833 m (jittered) over the matrix's 10 km, Au analysed in the 3 western
+    # columns only (the rest NULL, as an element added to the package part way through a survey)
+    rng = np.random.default_rng(12)
+    cols, rows = np.meshgrid(np.arange(12), np.arange(12))
+    grid_xy = np.column_stack(
+        [X0 + (cols.ravel() + 0.5) * 10_000 / 12, Y0 + (rows.ravel() + 0.5) * 10_000 / 12]
+    ) + rng.uniform(-150, 150, (144, 2))
+    cu = np.round(np.exp(rng.normal(3, 0.8, 144)), 2)
+    au = [float(np.round(np.exp(rng.normal(1, 1)), 3)) if c < 3 else None for c in cols.ravel()]
+    paths["samples_au_west"] = _points(
+        os.path.join(folder, "samples_au_west.gpkg"), grid_xy, {"Cu": cu.tolist(), "Au": au}
+    )
+    # certified standards and blanks left among the samples, at the sites of the samples they followed, as a
+    # laboratory export keeps them (an id and a QC-type field)
+    qc_xy = np.vstack([xy, xy[:4], xy[4:8]])
+    paths["samples_qaqc"] = _points(
+        os.path.join(folder, "samples_qaqc.gpkg"),
+        qc_xy,
+        {
+            "Cu": base["Cu"] + [709.0] * 4 + [1.0] * 4,
+            "Pb": base["Pb"] + [1100.0] * 4 + [0.5] * 4,
+            "sample_id": [f"KT26-{i:04d}" for i in range(len(xy))] + ["OREAS-45d"] * 4 + ["BLK"] * 4,
+            "qc_type": ["ROUTINE"] * len(xy) + ["STD"] * 4 + ["BLK"] * 4,
+        },
+    )
+    # a national mineral-occurrence database's points: the matrix's three deposits and two occurrences, of three
+    # commodities in a field 'Commodity', as the user wants gold
+    paths["deposits_commodities"] = _points(
+        os.path.join(folder, "deposits_commodities.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000), (X0 + 7000, Y0 + 8000),
+         (X0 + 3000, Y0 + 8500)],
+        {"name": ["a", "b", "c", "d", "e"], "Commodity": ["gold", "gold", "iron", "graphite", "gold"]},
+    )  # fmt: skip
+    # Cu reported in % for every third sample (another laboratory's certificate) with a unit column, the rest ppm
+    in_percent = np.arange(len(xy)) % 3 == 0
+    paths["samples_units_mixed"] = _points(
+        os.path.join(folder, "samples_units_mixed.gpkg"),
+        xy,
+        {
+            **base,
+            "Cu": [v / 10_000 if p else v for v, p in zip(base["Cu"], in_percent)],
+            "unit": ["%" if p else "ppm" for p in in_percent],
+        },
+    )
+    # till and the B-horizon soil above it at the same 36 sites, in one layer with a 'medium' field (the soil's Cu
+    # at 40 % of the till's, as media hold elements at their own levels)
+    paths["samples_two_media"] = _points(
+        os.path.join(folder, "samples_two_media.gpkg"),
+        np.vstack([xy, xy]),
+        {
+            "Cu": base["Cu"] + [round(0.4 * v, 2) for v in base["Cu"]],
+            "Pb": base["Pb"] * 2,
+            "medium": ["till"] * len(xy) + ["B horizon"] * len(xy),
+        },
+    )
+    # a soil grid of 500 m over the matrix's 10 km (21 x 21) with an infill of 25 m over its central kilometre
+    # (41 x 41): most samples in the infill, whose spacing is the median's
+    regional = np.arange(0.0, 10_001.0, 500.0)
+    infill = np.arange(0.0, 1001.0, 25.0) + 4500.0
+    nested = np.vstack(
+        [
+            np.column_stack([a.ravel(), b.ravel()])
+            for a, b in (np.meshgrid(regional, regional), np.meshgrid(infill, infill))
+        ]
+    )
+    nested = np.unique(nested, axis=0) + [X0, Y0]
+    rng_nested = np.random.default_rng(121)
+    paths["samples_infill"] = _points(
+        os.path.join(folder, "samples_infill.gpkg"),
+        nested,
+        {"Cu": np.round(np.exp(rng_nested.normal(3, 0.5, len(nested))), 2).tolist()},
+    )
+    # gold by two methods: the western half of the samples reported to <5, the eastern half to <0.5 (ppb)
+    rng_au = np.random.default_rng(122)
+    gold = np.exp(rng_au.normal(1.0, 1.2, len(xy)))
+    limit = np.where(xy[:, 0] < np.median(xy[:, 0]), 5.0, 0.5)
+    paths["samples_two_limits"] = _points(
+        os.path.join(folder, "samples_two_limits.gpkg"),
+        xy,
+        {**base, "Au": [f"<{d:g}" if v < d else f"{v:.2f}" for v, d in zip(gold, limit)]},
+    )
+    # the matrix's deposits in a lat/lon table whose columns were mixed up (the latitude as x), beside the element
+    # raster in EPSG:3067; and the Utah deposits (on elements_nad83.tif) with their western longitudes positive
+    from pyproj import Transformer
+
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(*zip(*deposits))
+    paths["deposits_latlon_swapped"] = _points_in(
+        os.path.join(folder, "deposits_latlon_swapped.gpkg"), list(zip(lat, lon)), {"name": ["a", "b", "c"]},
+        "EPSG:4326",
+    )  # fmt: skip
+    lon, lat = Transformer.from_crs("EPSG:26912", "EPSG:4326", always_xy=True).transform(
+        [NAD83_X0 + 2000, NAD83_X0 + 5000, NAD83_X0 + 8000], [NAD83_Y0 + 2000, NAD83_Y0 + 6000, NAD83_Y0 + 3000]
+    )
+    paths["deposits_utah_east"] = _points_in(
+        os.path.join(folder, "deposits_utah_east.gpkg"), [(-x, y) for x, y in zip(lon, lat)],
+        {"name": ["a", "b", "c"]}, "EPSG:4326",
+    )  # fmt: skip
+    return paths
+
+
+def _points_in(path: str, xy, columns: Dict[str, list], crs: str) -> str:
+    """Points at coordinates ``xy`` given in ``crs`` (not reprojected from the matrix's CRS, as :func:`_points`)."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame(columns, geometry=[Point(x, y) for x, y in xy], crs=crs)
+    frame.to_file(path, driver="GPKG", layer=os.path.splitext(os.path.basename(path))[0])
+    return path
 
 
 def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -6594,4 +6724,208 @@ CASES += [
         check=grid_around_the_points_across_180,
     ),  # before: "CRS: the grid's CRS is in EPSG:32660, WGS 84 / UTM zone 60N, whose map units are 1.10 times the
     # ground distance at … (55.2° N) …": the layer's extent, -180 to 180, the long way round, taken as the grid's
+]
+
+
+# sweep 12b: exploration data as the field and the database deliver it
+def band_everywhere(field: str, value: float):
+    """The band named ``field`` holds ``value`` in every cell (to float32 precision), none nodata."""
+
+    def check(params: Dict[str, object]) -> None:
+        import rasterio
+
+        with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+            band = src.read(list(src.descriptions).index(field) + 1, masked=True)
+        assert not np.ma.getmaskarray(band).any()
+        assert np.allclose(band.filled(np.nan), value, rtol=1e-6)
+
+    return check
+
+
+_OUTSIDE_TM35 = (
+    r"^INPUT: the layer lies outside the area where its CRS, EPSG:{code}, {name}, is used \({area}\): its centre "
+    r"\(x {x}, y {y}\) is {where}\. The coordinates look like {slip}: undone, they fall inside it\. Correct them "
+    r"\({fix}\) and load the layer again, or give the layer the CRS its coordinates are in\.$"
+)
+CASES += [
+    Case(
+        "samples with easting and northing swapped",
+        "interpolate",
+        _set(INPUT="samples_swapped"),
+        error=_OUTSIDE_TM35.format(
+            code="3067",
+            name=r"ETRS89 / TM35FIN\(E,N\)",
+            area="Finland - onshore and offshore",
+            x=r"7,50\d,\d{3}",
+            y=r"40\d,\d{3}",
+            where=r"at [\d.]+° N, [\d.]+° E, \d+° beyond that area",
+            slip=r"the easting and northing swapped \(the x coordinates hold northings\)",
+            fix="exchange the x and y fields: in a CSV the X field is the easting",
+        ),
+    ),  # before: "INPUT: the layer is in EPSG:3067, …, whose map units are 1.68 times the ground distance at the point
+    # of its extent farthest from 1 (1.9° N) … Reproject it to a projected CRS first …: here EPSG:32644 (WGS 84 / UTM
+    # zone 44N, the zone of the layer's centre)." (a reprojection to the Indian Ocean's zone)
+    Case(
+        "samples with the UTM zone number in front of the eastings",
+        "interpolate",
+        _set(INPUT="samples_zone_prefix"),
+        error=_OUTSIDE_TM35.format(
+            code="3067",
+            name=r"ETRS89 / TM35FIN\(E,N\)",
+            area="Finland - onshore and offshore",
+            x=r"35,40\d,\d{3}",
+            y=r"7,50\d,\d{3}",
+            where="beyond where the projection can place it",
+            slip=r"the UTM zone number \(35\) written in front of the eastings",
+            fix="subtract 35,000,000 from the eastings",
+        ),
+    ),  # before: ran without a word; a grid 35,000 km east of Finland, on which no deposit or map of the place lies
+    Case(
+        "southern samples without the false northing",
+        "interpolate",
+        _set(INPUT="samples_south_no_false_northing"),
+        error=_OUTSIDE_TM35.format(
+            code="32735",
+            name="WGS 84 / UTM zone 35S",
+            area=r"Between 24°E and 30°E, southern hemisphere between 80°S and equator, onshore and offshore",
+            x=r"40\d,\d{3}",
+            y=r"-1,39\d,\d{3}",
+            where=r"at [\d.]+° S, [\d.]+° W, \d+° beyond that area",
+            slip=r"the southern hemisphere's false northing \(10,000,000 m\) left out of the northings",
+            fix="add 10,000,000 to the northings",
+        ),
+    ),  # before: ran without a word; a grid at 77° S, 153° W (beyond the south pole) instead of Zambia
+    Case(
+        "element entirely below detection",
+        "interpolate",
+        _set(INPUT="samples_all_below_detection", FIELDS=["Cu", "Au"]),
+        warning=r"Au: every sample holds the same value \(2\.5\), so its band is 2\.5 everywhere",
+        check=band_everywhere("Au", 2.5),
+    ),  # before: "FIELDS: a normal-score transform needs at least 2 distinct values." after three warnings, one
+    # saying its band would be 2.5 everywhere (all 36 values '<5', heavily censored, so normal scores)
+    Case(
+        "element analysed in the western quarter of the survey only",
+        "interpolate",
+        _set(INPUT="samples_au_west", FIELDS=["Cu", "Au"], PIXEL_SIZE=250),
+        warning=r"Au: only 36 of the 144 samples hold a value, and \d+ % of the grid's cells lie more than \d+ m from "
+        r"every one of them \(3 times their spacing, \d+ m\): its band fills those cells with values no sample of Au "
+        r"supports\. Set MAX_DISTANCE \(e\.g\. \d+\) to leave them nodata, or interpolate Au alone with a MASK",
+    ),  # before: only "Au: 108 of 144 samples skipped (108 empty/NULL …)"; the band filled the eastern three
+    # quarters from the western samples, with no gap warning (the gaps were counted over all 144 samples)
+]
+
+
+def idw_of_the_field_samples(params: Dict[str, object]) -> None:
+    """The Cu band equals a brute-force IDW of the rows whose qc_type is ROUTINE: standards and blanks left out."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    routine = frame[frame["qc_type"] == "ROUTINE"]
+    sxy = np.column_stack([routine.geometry.x, routine.geometry.y])
+    _assert_brute_force_idw(params, sxy, routine["Cu"].to_numpy(dtype=float))
+
+
+CASES += [
+    Case(
+        "standards and blanks left among the samples",
+        "interpolate",
+        _set(INPUT="samples_qaqc", FIELDS=["Cu"]),
+        warning=r"INPUT: 8 of the 44 samples are quality-control samples, not field samples \('sample_id': "
+        r"'OREAS-45d' 4, 'BLK' 4; 'qc_type': 'STD' 4, 'BLK' 4\): certified standards and blanks hold the "
+        r"laboratory's reference values, not the ground's, so they were left out\.",
+        check=idw_of_the_field_samples,
+    ),  # before: "INPUT: the 44 samples lie at 36 sites: samples sharing a site (field duplicates, repeated analyses)
+    # were averaged": each standard (709 ppm) averaged with the sample at its site, four false highs on the map
+]
+
+_COMMODITIES = (
+    r"{parameter}: the points are of 3 commodities by the field 'Commodity' \('gold' 3, 'graphite' 1, 'iron' 1\), "
+    r"and all of them are taken as one kind of target for {purpose}\. For one commodity, give the layer filtered by "
+    r"that field \(Layer Properties › Source › Query Builder, e\.g\. \\?\"Commodity\\?\" = 'gold'; in qgis_process "
+    r"add \|subset=\\?\"Commodity\\?\" = 'gold' to the layer's path\)\."
+)
+CASES += [
+    Case(
+        "occurrences of several commodities as deposits",
+        "evaluate",
+        _set(DEPOSITS="deposits_commodities"),
+        warning=_COMMODITIES.format(parameter="DEPOSITS", purpose="the evaluation"),
+    ),  # before: ran without a word on the commodities; iron and graphite occurrences counted as gold targets
+    Case(
+        "occurrences of several commodities as labels",
+        "pseudolabel",
+        _set(LABELS="deposits_commodities"),
+        warning=_COMMODITIES.format(parameter="LABELS", purpose="the mineralised labels"),
+    ),  # before: ran without a word; every occurrence labelled mineralised, whatever its commodity
+]
+
+CASES += [
+    Case(
+        "deposits in degrees with latitude and longitude swapped",
+        "evaluate",
+        _set(DEPOSITS="deposits_latlon_swapped"),
+        error=r"^DEPOSITS: none of the 3 deposits lies on the raster, but 3 of them do with their coordinates "
+        r"corrected for the latitude and longitude swapped \(x holds the latitudes\)\. Correct them \(exchange the x "
+        r"and y fields: x is the longitude\) and load the layer again\.$",
+    ),  # before: "DEPOSITS: none of the 3 deposits lies on a valid cell of the study area (3 outside raster); check
+    # that the deposits and the raster overlap and are in the same CRS." (they are in one CRS and overlap, swapped)
+    Case(
+        "deposits in the western hemisphere without the minus sign of their longitudes",
+        "evaluate",
+        _set(INPUT_RASTER="elements_nad83", DEPOSITS="deposits_utah_east"),
+        error=r"^DEPOSITS: none of the 3 deposits lies on the raster, but 3 of them do with their coordinates "
+        r"corrected for the western longitudes without their minus sign\. Correct them \(make the longitudes west of "
+        r"Greenwich negative\) and load the layer again\.$",
+    ),  # before: "DEPOSITS: none of the 3 deposits lies on a valid cell of the study area (3 outside raster); …"
+    Case(
+        "labels in degrees with latitude and longitude swapped",
+        "pseudolabel",
+        _set(LABELS="deposits_latlon_swapped"),
+        error=r"^LABELS: none of the 3 labelled points lies on the raster, but 3 of them do with their coordinates "
+        r"corrected for the latitude and longitude swapped \(x holds the latitudes\)\. Correct them",
+    ),  # before: "LABELS: no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised point;
+    # check that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS."
+]
+
+CASES += [
+    Case(
+        "values in % for some samples and ppm for the others",
+        "interpolate",
+        _set(INPUT="samples_units_mixed", FIELDS=["Cu"]),
+        warning=r"INPUT: the field 'unit' gives the samples' values in 2 units \('ppm' 24, '%' 12\), but each element "
+        r"field is gridded as one set of numbers: a value in '%' is read as if in 'ppm', 10,000 times too small\. "
+        r"Convert the values to one unit first \(Field Calculator, e\.g\. for Cu: CASE WHEN \\?\"unit\\?\" = '%' THEN "
+        r"\\?\"Cu\\?\" \* 10000 ELSE \\?\"Cu\\?\" END\), or interpolate each unit's samples apart\.",
+    ),  # before: ran without a word; a third of the map's copper 10,000 times too low
+]
+CASES += [
+    Case(
+        "till and soil samples in one layer",
+        "interpolate",
+        _set(INPUT="samples_two_media"),
+        warning=r"INPUT: the samples are of 2 media by the field 'medium' \('B horizon' 36, 'till' 36\), gridded "
+        r"together as one: each medium holds the elements at its own level, and samples of two media at one site are "
+        r"averaged\. Interpolate one medium at a time \(a layer filter such as \\?\"medium\\?\" = 'B horizon'\), or "
+        r"name the field in SURVEY_FIELD to level the media to each other\.",
+    ),  # before: only "INPUT: the 72 samples lie at 36 sites: samples sharing a site (field duplicates, repeated
+    # analyses) were averaged": till and soil averaged site by site, without a word on the media
+]
+CASES += [
+    Case(
+        "a soil grid with a dense infill over one target",
+        "interpolate",
+        _set(INPUT="samples_infill", FIELDS=["Cu"], PIXEL_SIZE=100),
+        warning=r"\A(?![\s\S]*the samples leave wide gaps)",  # no gap warning anywhere in the log
+    ),  # before: "INPUT: 83 % of the grid's cells lie more than 106.1 m from every sample (3 times the samples' spacing,
+    # 35.36 m): the samples leave wide gaps … Set MAX_DISTANCE (e.g. 106)", which would blank the regional grid
+]
+CASES += [
+    Case(
+        "gold reported to two detection limits (<5 and <0.5)",
+        "interpolate",
+        _set(INPUT="samples_two_limits", FIELDS=["Au"]),
+        warning=r"Au: detection limits 0\.5 and 5 \(10 x apart\) in one field: the samples probably come from different "
+        r"methods or laboratories; name them in SURVEY_FIELD to level them\.",
+    ),  # before: only "Au: … values below detection (limits 0.5, 5) set to 0.5 x the detection limit": half the
+    # survey's censored gold at 2.5, the other half at 0.25, a step along the laboratories' boundary
 ]

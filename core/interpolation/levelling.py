@@ -187,9 +187,10 @@ def spatial_groups(xy: np.ndarray, spacing_factor: float = 5.0, neighbour: int =
 
 
 def limit_spread(limits: Sequence[float], factor: float = DISPARITY_FACTOR) -> Optional[Tuple[float, float]]:
-    """(smallest, largest) detection limit when they differ by more than ``factor``, else None."""
+    """(smallest, largest) detection limit when they differ by ``factor`` or more (two methods or laboratories,
+    e.g. gold at <5 and <0.5 ppb; one method's limit moves by a dilution of 2-5 times), else None."""
     positive = [v for v in limits if v > 0]
-    if len(positive) < 2 or max(positive) <= factor * min(positive):
+    if len(positive) < 2 or max(positive) < factor * min(positive) * (1 - 1e-9):
         return None
     return min(positive), max(positive)
 

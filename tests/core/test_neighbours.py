@@ -149,3 +149,55 @@ def test_stray_points_are_the_far_few_and_their_distance_is_brute_force():
     outlier_line = np.column_stack([np.linspace(425_000, 430_000, 12), np.full(12, 7_510_000.0)])
     assert stray_points(np.vstack([survey, outlier_line]))[0].size == 0
     assert stray_points(np.vstack([survey[:15], strays]))[0].size == 0
+
+
+def test_the_points_of_one_field_counted_over_the_box_of_all_the_samples():
+    """An element analysed in the western quarter of a survey only: its samples' gaps are counted over the box of
+    all the samples (``box``), where its band is gridded, not over the quarter its own samples span. Brute force:
+    every cell centre in the box, its distance to the nearest sample of the element."""
+    rng = np.random.default_rng(12)
+    xy = np.column_stack([rng.uniform(0, 10_000, 400), rng.uniform(0, 10_000, 400)])
+    west = xy[xy[:, 0] < 2500]
+    grid = GridSpec(-500.0, 10_500.0, 250.0, 44, 44)
+    far = 3 * sample_spacing(west, 5)
+    cx, cy = np.meshgrid(grid.xmin + (np.arange(44) + 0.5) * 250.0, grid.ymax - (np.arange(44) + 0.5) * 250.0)
+    centres = np.column_stack([cx.ravel(), cy.ravel()])
+    nearest = np.sqrt(((centres[:, None, :] - west[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    box = (*xy.min(axis=0), *xy.max(axis=0))
+    in_box = (centres >= xy.min(axis=0)).all(axis=1) & (centres <= xy.max(axis=0)).all(axis=1)
+    expected = np.mean(nearest[in_box] > far)
+    assert share_of_cells_far(west, grid, far, box=box) == pytest.approx(expected)
+    assert expected > 0.5  # the eastern three quarters, less a strip beside the samples
+    # the points' own box (the western strip) sees no gap: what the warning counted before
+    assert share_of_cells_far(west, grid, far, points_box_only=True) < 0.05
+
+
+def test_gaps_by_the_local_spacing_of_a_nested_survey_as_brute_force():
+    """A regional grid of 500 m with an infill of 25 m holding most samples: each sample's distance to its fifth
+    nearest (brute force) is 500 m or 25 m where it lies; cells far from their nearest sample by 3 times that
+    sample's spacing are counted as brute force counts them, and the regional grid leaves almost none (its cells are
+    at most 354 m from a sample), though 3 times the median spacing (75 m) would call most of it a gap."""
+    from geochem_prospector.core.neighbours import local_spacing
+
+    regional = np.arange(0.0, 10_001.0, 500.0)
+    infill = np.arange(0.0, 1001.0, 25.0) + 4500.0
+    xy = np.unique(
+        np.vstack([np.column_stack([a.ravel(), b.ravel()]) for a, b in (np.meshgrid(regional, regional),
+                                                                       np.meshgrid(infill, infill))]),
+        axis=0,
+    )  # fmt: skip
+    xy = xy + np.random.default_rng(5).uniform(-0.01, 0.01, xy.shape)  # no two samples equally near a cell centre
+    d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    brute = np.sort(d, axis=1)[:, 5]
+    np.testing.assert_allclose(local_spacing(xy, 5), brute)
+    assert set(np.round(brute, -1)) <= {30.0, 40.0, 50.0, 500.0, 510.0, 710.0, 1000.0}  # 25-50 m infill, 500 m+ grid
+    grid = GridSpec(0.0, 10_000.0, 100.0, 100, 100)
+    cx, cy = np.meshgrid(grid.xmin + (np.arange(100) + 0.5) * 100.0, grid.ymax - (np.arange(100) + 0.5) * 100.0)
+    centres = np.column_stack([cx.ravel(), cy.ravel()])
+    to_samples = np.sqrt(((centres[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    nearest = to_samples.argmin(axis=1)
+    limits = 3 * brute
+    expected = np.mean(to_samples[np.arange(len(centres)), nearest] > limits[nearest])
+    assert share_of_cells_far(xy, grid, limits) == pytest.approx(expected)
+    assert expected < 0.02  # a rim of cells just outside the infill, whose nearest sample is an infill one
+    assert share_of_cells_far(xy, grid, 3 * np.median(brute)) > 0.8  # the median's spacing: a false gap

@@ -98,3 +98,11 @@ def test_spatial_groups_split_surveys_separated_by_a_gap():
     east = rng.uniform(0, 1000, (40, 2)) + [5000, 0]
     groups = spatial_groups(np.vstack([west, east]))
     assert len(set(groups[:80])) == 1 and len(set(groups[80:])) == 1 and groups[0] != groups[-1]
+
+
+def test_limits_ten_times_apart_are_two_methods():
+    """Half a survey at <5 and half at <0.5 (gold by two methods): 10 times apart, reported; a limit that moved by a
+    dilution (2 or 5 times) is not. The ratios by hand: 5 / 0.5 = 10, 0.05 / 0.005 = 10, 2.5 / 0.5 = 5."""
+    assert limit_spread([5.0, 0.5]) == (0.5, 5.0)
+    assert limit_spread([0.005, 0.05]) == (0.005, 0.05)  # 10 in exact arithmetic, not in binary floats
+    assert limit_spread([0.5, 2.5]) is None

@@ -1,0 +1,179 @@
+"""Coordinates that cannot be where their CRS is used: the slips of a database export (easting and northing swapped,
+a UTM easting with its zone number in front, southern northings without their false northing of 10,000,000 m,
+western longitudes without their minus sign), found by the CRS's area of use (PROJ's database)."""
+
+import math
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+import numpy as np
+
+#: a layer whose centre lies more than this many degrees (of latitude, or of longitude) beyond its CRS's area of use
+#: is outside it: a survey beside a national grid's border, or a zone or two beyond its UTM zone, is not
+MARGIN_DEGREES = 10.0
+#: a UTM false northing: what southern-hemisphere northings carry (0 at the south pole... 10,000,000 m at the equator)
+FALSE_NORTHING_SOUTH = 10_000_000.0
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a layer's centre lies for its CRS: ``area`` the CRS's area of use (name, and west, south, east, north in
+    degrees), ``lon`` / ``lat`` the centre in degrees (None when PROJ cannot place it at all), ``away`` how many
+    degrees it lies beyond the area (inf when unplaced), and ``slip``, when undoing one slip of a database export
+    puts it inside the area, what that slip was (e.g. 'easting and northing swapped'), else None."""
+
+    area: str
+    bounds: Tuple[float, float, float, float]
+    lon: Optional[float]
+    lat: Optional[float]
+    away: float
+    slip: Optional[str]
+    fix: Optional[str]
+
+
+def degrees_beyond(bounds: Tuple[float, float, float, float], lon: float, lat: float) -> float:
+    """How many degrees (of latitude or longitude, the larger) ``lon`` / ``lat`` lie beyond ``bounds`` (west, south,
+    east, north; west > east for an area across the antimeridian); 0 inside."""
+    west, south, east, north = bounds
+    dlat = max(south - lat, lat - north, 0.0)
+    lon = (lon + 180.0) % 360.0 - 180.0
+    if west <= east:
+        inside = west <= lon <= east
+    else:  # across 180°
+        inside = lon >= west or lon <= east
+    if inside:
+        dlon = 0.0
+    else:
+        dlon = min((west - lon) % 360.0, (lon - east) % 360.0)
+    return max(dlat, dlon)
+
+
+def _placer(crs_wkt: str) -> Optional[Tuple[object, Callable[[float, float], Optional[Tuple[float, float]]]]]:
+    """The CRS's area of use and a function giving (lon, lat) of a map point, None where PROJ cannot place it (no
+    result, or one that does not map back onto the point)."""
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_user_input(crs_wkt)
+    area = crs.area_of_use
+    if area is None:  # WKT1 carries no area of use: that of the EPSG CRS it is, when PROJ can tell
+        code = crs.to_epsg(min_confidence=90)
+        area = CRS.from_epsg(code).area_of_use if code else None
+    if area is None or not crs.is_projected:
+        return None
+    to_degrees = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    to_map = Transformer.from_crs(crs.geodetic_crs, crs, always_xy=True)
+
+    def place(x: float, y: float) -> Optional[Tuple[float, float]]:
+        try:
+            lon, lat = to_degrees.transform(x, y)
+            back = to_map.transform(lon, lat)
+        except Exception:  # PROJ refuses the point  # noqa: BLE001
+            return None
+        if not all(math.isfinite(v) for v in (lon, lat, *back)) or abs(lat) > 90.0:
+            return None
+        if math.hypot(back[0] - x, back[1] - y) > max(1.0, 1e-6 * math.hypot(x, y)):
+            return None  # beyond the projection's domain: the degrees PROJ gives are not the point's
+        return float(lon), float(lat)
+
+    return area, place
+
+
+def outside_area_of_use(crs_wkt: Optional[str], x: float, y: float) -> Optional[Placement]:
+    """Whether the map point (``x``, ``y``), a layer's centre in a projected CRS, lies outside the CRS's area of use
+    by more than :data:`MARGIN_DEGREES` (or where PROJ cannot place it at all): a :class:`Placement`, else None.
+    None as well for a CRS without an area of use (a local grid) or one that cannot be read. The slips tried, in
+    order: x and y swapped; an easting of 8 digits or more whose leading millions are a UTM zone (1-60) written in
+    front of it; a negative northing in a CRS used only south of the equator (its false northing left out)."""
+    if not crs_wkt or not all(math.isfinite(v) for v in (x, y)):
+        return None
+    try:
+        found = _placer(crs_wkt)
+    except Exception:  # an unreadable CRS: nothing to say  # noqa: BLE001
+        return None
+    if found is None:
+        return None
+    area, place = found
+    bounds = (area.west, area.south, area.east, area.north)  # type: ignore[attr-defined]
+
+    def away(point: Optional[Tuple[float, float]]) -> float:
+        return math.inf if point is None else degrees_beyond(bounds, *point)
+
+    here = place(x, y)
+    distance = away(here)
+    if distance <= MARGIN_DEGREES:
+        return None
+    candidates: List[Tuple[str, str, float, float]] = [
+        (
+            "the easting and northing swapped (the x coordinates hold northings)",
+            "exchange the x and y fields: in a CSV the X field is the easting",
+            y,
+            x,
+        )
+    ]
+    zone = math.floor(abs(x) / 1e6)
+    if abs(x) >= 1e7 and 1 <= zone <= 60:
+        candidates.append(
+            (
+                f"the UTM zone number ({zone}) written in front of the eastings",
+                f"subtract {zone * 1_000_000:,} from the eastings",
+                x - math.copysign(zone * 1e6, x),
+                y,
+            )
+        )
+    if y < 0 and bounds[3] <= 0.0:
+        candidates.append(
+            (
+                "the southern hemisphere's false northing (10,000,000 m) left out of the northings",
+                "add 10,000,000 to the northings",
+                x,
+                y + FALSE_NORTHING_SOUTH,
+            )
+        )
+    slip, fix = next(((why, how) for why, how, cx, cy in candidates if away(place(cx, cy)) <= 1.0), (None, None))
+    return Placement(
+        area=str(area.name).split(". ")[0].rstrip("."),  # type: ignore[attr-defined]  # not its list of countries
+        bounds=bounds,
+        lon=None if here is None else here[0],
+        lat=None if here is None else here[1],
+        away=distance,
+        slip=slip,
+        fix=fix,
+    )
+
+
+def slipped_coordinates(
+    xs: np.ndarray, ys: np.ndarray, geographic: bool
+) -> List[Tuple[str, str, np.ndarray, np.ndarray]]:
+    """The coordinates ``xs``, ``ys`` (a layer's own, in its CRS) with one slip of a database export undone, for
+    each slip that could have made them: (what the slip was, how to undo it, x, y). In degrees: latitude and
+    longitude swapped, western longitudes or southern latitudes without their minus sign. In a projected CRS:
+    easting and northing swapped, a UTM zone number in front of every easting (all of 8 digits or more, one zone),
+    southern northings without their false northing (all negative)."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    if geographic:
+        return [
+            ("the latitude and longitude swapped (x holds the latitudes)",
+             "exchange the x and y fields: x is the longitude", ys, xs),
+            ("the western longitudes without their minus sign",
+             "make the longitudes west of Greenwich negative", -np.abs(xs), ys),
+            ("the southern latitudes without their minus sign",
+             "make the latitudes south of the equator negative", xs, -np.abs(ys)),
+        ]  # fmt: skip
+    found = [
+        ("the easting and northing swapped (x holds the northings)",
+         "exchange the x and y fields: in a CSV the X field is the easting", ys, xs),
+    ]  # fmt: skip
+    finite = np.isfinite(xs)
+    zones = np.floor(np.abs(xs[finite]) / 1e6)
+    if zones.size and np.all(np.abs(xs[finite]) >= 1e7) and np.all(zones == zones[0]) and 1 <= zones[0] <= 60:
+        zone = int(zones[0])
+        found.append(
+            (f"the UTM zone number ({zone}) written in front of the eastings",
+             f"subtract {zone * 1_000_000:,} from the eastings", xs - np.sign(xs) * zone * 1e6, ys)
+        )  # fmt: skip
+    if np.all(ys[np.isfinite(ys)] < 0):
+        found.append(
+            ("the southern hemisphere's false northing (10,000,000 m) left out of the northings",
+             "add 10,000,000 to the northings", xs, ys + FALSE_NORTHING_SOUTH)
+        )  # fmt: skip
+    return found

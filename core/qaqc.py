@@ -1,0 +1,82 @@
+"""Quality-control rows left in a table of field samples: certified reference materials (standards) and blanks,
+which laboratories analyse beside the samples and databases often export with them. Their values are the reference
+material's, not the ground's; they carry the coordinates of the sample they were inserted after, or none."""
+
+import re
+from collections import Counter
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+#: a value that names a standard or a blank: OREAS-45d, CRM-7, SRM 2711, STD, Standard, CDN-GS-1, GBM310-13,
+#: AMIS0137, SARM-1, TILL-4, LKSD-2, STSD-3, BLK, Blank, BLK-2 (whole words, any case; a sample id such as
+#: 'STD123A' is read as a standard, 'STREAM-4' or 'BLACK' is not)
+QC_VALUE = re.compile(
+    r"^\s*(oreas|crm|srm|std|standard|cdn|gbm|amis|sarm|till-\d|lksd|stsd|blk|blank)(?=$|[\s\-_#:./]|\d)",
+    re.IGNORECASE,
+)
+
+
+def quality_control_samples(columns: Dict[str, Sequence[object]]) -> Tuple[np.ndarray, Dict[str, Counter]]:
+    """Which rows are standards or blanks (True), by any text value of ``columns`` (field name -> one value per
+    row) that names one (:data:`QC_VALUE`), and per field the values that did (value -> rows)."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    flagged = np.zeros(n, dtype=bool)
+    found: Dict[str, Counter] = {}
+    for name, column in columns.items():
+        for i, value in enumerate(column):
+            if isinstance(value, str) and QC_VALUE.match(value):
+                flagged[i] = True
+                found.setdefault(name, Counter())[value.strip()] += 1
+    return flagged, found
+
+
+#: a field holding each row's unit (a laboratory export's 'unit' / 'UOM' column)
+UNIT_FIELD = re.compile(
+    r"^(units?|uom|unit_?of_?measure(ment)?|yksikk[oö]|einheit|unit[e\u00e9]s?)$|_units?$", re.IGNORECASE
+)
+#: unit words (lower case, spaces removed) and how many ppm one of each is, where it is a mass fraction
+UNIT_PPM = {
+    "%": 10_000.0, "pct": 10_000.0, "wt%": 10_000.0, "percent": 10_000.0,
+    "ppm": 1.0, "mg/kg": 1.0, "g/t": 1.0, "µg/g": 1.0, "ug/g": 1.0,
+    "ppb": 1e-3, "µg/kg": 1e-3, "ug/kg": 1e-3, "ng/g": 1e-3, "mg/t": 1e-3,
+    "ppt": 1e-6, "ng/kg": 1e-6,
+}  # fmt: skip
+
+
+def mixed_units(columns: Dict[str, Sequence[object]]) -> Optional[Tuple[str, Counter]]:
+    """The first unit field (:data:`UNIT_FIELD`) of ``columns`` whose rows give two or more different mass-fraction
+    units (:data:`UNIT_PPM`: '%' and 'ppm', 'ppm' and 'ppb' …; the same unit written two ways, 'ppm' and 'mg/kg',
+    is one): (field, unit as written -> rows), else None."""
+    for name, column in columns.items():
+        if not UNIT_FIELD.search(name):
+            continue
+        counts: Counter = Counter()
+        for value in column:
+            if isinstance(value, str) and value.strip():
+                counts[value.strip()] += 1
+        scales = {UNIT_PPM.get(unit.lower().replace(" ", "")) for unit in counts}
+        if None not in scales and len(scales) >= 2:
+            return name, counts
+    return None
+
+
+#: a field naming each sample's medium (till, soil, stream sediment, a soil horizon …)
+MEDIUM_FIELD = re.compile(
+    r"^(medium|media|sample_?medium|sample_?type|material|matrix|horizon|soil_?horiz\w*|sample_?media)$",
+    re.IGNORECASE,
+)
+
+
+def sample_media(columns: Dict[str, Sequence[object]]) -> Optional[Tuple[str, Counter]]:
+    """The first medium field (:data:`MEDIUM_FIELD`) of ``columns`` holding two or more media (values that are no
+    quality-control word, :data:`QC_VALUE`): (field, medium -> rows), else None."""
+    for name, column in columns.items():
+        if not MEDIUM_FIELD.search(name):
+            continue
+        counts: Counter = Counter(
+            value.strip() for value in column if isinstance(value, str) and value.strip() and not QC_VALUE.match(value)
+        )
+        if len(counts) >= 2:
+            return name, counts
+    return None

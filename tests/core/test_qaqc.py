@@ -1,0 +1,60 @@
+"""Standards and blanks among field samples, by the values that name them, against a hand-labelled list of
+identifiers as laboratories and databases write them."""
+
+import numpy as np
+
+from geochem_prospector.core.qaqc import quality_control_samples
+
+#: (value, whether it names a standard or a blank), as read from laboratory certificates and exploration databases
+LABELLED = [
+    ("OREAS-45d", True), ("oreas 504c", True), ("CRM-7", True), ("SRM 2711a", True), ("STD", True),
+    ("Std-2", True), ("STANDARD", True), ("CDN-GS-1P5", True), ("GBM310-13", True), ("AMIS0137", True),
+    ("SARM-1", True), ("TILL-4", True), ("LKSD-2", True), ("STSD-3", True), ("BLK", True), ("Blank", True),
+    ("BLK-2", True), ("blank_3", True), (" BLK ", True),
+    ("KT26-0001", False), ("STREAM-4", False), ("BLACK SHALE", False), ("Standing water", False), ("till", False),
+    ("C", False), ("sieved, <0.06 mm (fine)", False), ("ROUTINE", False), ("DUP", False), ("T12-DUP", False),
+    ("Blankenberg", False), ("stdev", False), ("", False),
+]  # fmt: skip
+
+
+def test_values_naming_standards_and_blanks():
+    values = [v for v, _ in LABELLED]
+    flagged, found = quality_control_samples({"sample_id": values})
+    np.testing.assert_array_equal(flagged, [qc for _, qc in LABELLED])
+    assert sum(found["sample_id"].values()) == sum(qc for _, qc in LABELLED)
+
+
+def test_any_text_field_flags_its_row_and_numbers_are_not_read():
+    flagged, found = quality_control_samples(
+        {"id": ["S1", "S2", "S3", "S4"], "qc": ["ROUTINE", "STD", None, "BLK"], "Cu": [12.0, 709.0, 3.0, 1.0]}
+    )
+    np.testing.assert_array_equal(flagged, [False, True, False, True])
+    assert dict(found["qc"]) == {"STD": 1, "BLK": 1} and "Cu" not in found and "id" not in found
+    empty_flags, empty_found = quality_control_samples({})
+    assert empty_flags.size == 0 and empty_found == {}
+
+
+def test_unit_fields_of_two_mass_fractions():
+    """A unit column of % and ppm (10,000 apart) is mixed; ppm and mg/kg (one unit written two ways) is not; a
+    column of another name, or holding words that are no unit, is not read."""
+    from geochem_prospector.core.qaqc import UNIT_PPM, mixed_units
+
+    assert UNIT_PPM["%"] / UNIT_PPM["ppm"] == 10_000 and UNIT_PPM["ppm"] / UNIT_PPM["ppb"] == 1_000
+    found = mixed_units({"id": ["a", "b", "c"], "unit": ["ppm", "%", "ppm"]})
+    assert found is not None and found[0] == "unit" and dict(found[1]) == {"ppm": 2, "%": 1}
+    assert mixed_units({"Cu_unit": ["ppb", "PPM"]}) is not None
+    assert mixed_units({"unit": ["ppm", "mg/kg", "g/t"]}) is None
+    assert mixed_units({"comment": ["ppm", "%"]}) is None
+    assert mixed_units({"unit": ["ppm", "see note"]}) is None
+
+
+def test_media_fields_of_two_media():
+    """Kola's B and C horizons in one column are two media; one medium, or QC words beside one, is not; a field of
+    another name is not read."""
+    from geochem_prospector.core.qaqc import sample_media
+
+    found = sample_media({"id": ["1", "2", "3"], "medium": ["C horizon", "B horizon", "C horizon"]})
+    assert found is not None and found[0] == "medium" and dict(found[1]) == {"C horizon": 2, "B horizon": 1}
+    assert sample_media({"Material": ["till", "till"], "Soil_horiz": ["C", "C"]}) is None  # the Lapland till
+    assert sample_media({"sample_type": ["till", "STD", "BLK", None]}) is None
+    assert sample_media({"note": ["till", "soil"]}) is None
