@@ -10,20 +10,33 @@ import numpy as np
 
 #: a value that names a standard or a blank: OREAS-45d, CRM-7, SRM 2711, STD, Standard, CDN-GS-1, GBM310-13,
 #: AMIS0137, SARM-1, TILL-4, LKSD-2, STSD-3, BLK, Blank, BLK-2 (whole words, any case; a sample id such as
-#: 'STD123A' is read as a standard, 'STREAM-4' or 'BLACK' is not)
+#: 'STD123A' is read as a standard, 'STREAM-4', 'BLACK' or a till survey's 'TILL-2019-001' is not: CANMET's
+#: TILL, LKSD and STSD reference materials are numbered 1 to 4)
 QC_VALUE = re.compile(
-    r"^\s*(oreas|crm|srm|std|standard|cdn|gbm|amis|sarm|till-\d|lksd|stsd|blk|blank)(?=$|[\s\-_#:./]|\d)",
+    r"^\s*((oreas|crm|srm|std|standard|cdn|gbm|amis|sarm|blk|blank)(?=$|[\s\-_#:./]|\d)"
+    r"|(till|lksd|stsd)-[1-4](?![0-9]))",
+    re.IGNORECASE,
+)
+#: the fields read for :data:`QC_VALUE`: a sample's identifier or its QC type (sample_id, SampleNo, qc_type,
+#: Lab_ID, Name, Type …), not free text such as a remark ('standard sieving') or a lithology
+QC_FIELD = re.compile(
+    r"(^|[^a-z])(id|ids|no|num|number|name|code|label|sample|samples|samp|smp|qc|qaqc|qa|type|kind|class|"
+    r"status|lab|standard|control)($|[^a-z])|sampleid|sampleno|samplename|samplenumber|samplecode|sampletype|"
+    r"qctype|labid",
     re.IGNORECASE,
 )
 
 
 def quality_control_samples(columns: Dict[str, Sequence[object]]) -> Tuple[np.ndarray, Dict[str, Counter]]:
-    """Which rows are standards or blanks (True), by any text value of ``columns`` (field name -> one value per
-    row) that names one (:data:`QC_VALUE`), and per field the values that did (value -> rows)."""
+    """Which rows are standards or blanks (True), by a text value that names one (:data:`QC_VALUE`) in a field of
+    ``columns`` (field name -> one value per row) that holds identifiers or QC types (:data:`QC_FIELD`), and per
+    field the values that did (value -> rows)."""
     n = len(next(iter(columns.values()))) if columns else 0
     flagged = np.zeros(n, dtype=bool)
     found: Dict[str, Counter] = {}
     for name, column in columns.items():
+        if not QC_FIELD.search(name.replace(" ", "_")):
+            continue
         for i, value in enumerate(column):
             if isinstance(value, str) and QC_VALUE.match(value):
                 flagged[i] = True
@@ -68,14 +81,25 @@ MEDIUM_FIELD = re.compile(
 )
 
 
+#: values of a sample-type field that name a sample's role in quality control, not its medium
+QC_ROLE = re.compile(
+    r"^\s*(routine|field|original|primary|regular|normal|sample|dup|duplicate|field[\s_-]?dup\w*|rep|repeat|"
+    r"replicate|check|split|pulp|reject)\s*$",
+    re.IGNORECASE,
+)
+
+
 def sample_media(columns: Dict[str, Sequence[object]]) -> Optional[Tuple[str, Counter]]:
     """The first medium field (:data:`MEDIUM_FIELD`) of ``columns`` holding two or more media (values that are no
-    quality-control word, :data:`QC_VALUE`): (field, medium -> rows), else None."""
+    quality-control word, :data:`QC_VALUE`, nor a QC role such as 'routine' or 'duplicate', :data:`QC_ROLE`):
+    (field, medium -> rows), else None."""
     for name, column in columns.items():
         if not MEDIUM_FIELD.search(name):
             continue
         counts: Counter = Counter(
-            value.strip() for value in column if isinstance(value, str) and value.strip() and not QC_VALUE.match(value)
+            value.strip()
+            for value in column
+            if isinstance(value, str) and value.strip() and not QC_VALUE.match(value) and not QC_ROLE.match(value)
         )
         if len(counts) >= 2:
             return name, counts

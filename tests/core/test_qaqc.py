@@ -13,7 +13,7 @@ LABELLED = [
     ("BLK-2", True), ("blank_3", True), (" BLK ", True),
     ("KT26-0001", False), ("STREAM-4", False), ("BLACK SHALE", False), ("Standing water", False), ("till", False),
     ("C", False), ("sieved, <0.06 mm (fine)", False), ("ROUTINE", False), ("DUP", False), ("T12-DUP", False),
-    ("Blankenberg", False), ("stdev", False), ("", False),
+    ("Blankenberg", False), ("stdev", False), ("", False), ("TILL-2019-001", False), ("TILL-12", False),
 ]  # fmt: skip
 
 
@@ -30,6 +30,13 @@ def test_any_text_field_flags_its_row_and_numbers_are_not_read():
     )
     np.testing.assert_array_equal(flagged, [False, True, False, True])
     assert dict(found["qc"]) == {"STD": 1, "BLK": 1} and "Cu" not in found and "id" not in found
+    # free text is not read: a remark or a rock name may say 'standard' or 'blank' of a field sample
+    flagged, found = quality_control_samples(
+        {"sample_id": ["S1", "S2"], "remarks": ["Standard sieving", "blank area"], "lithology": ["BLK", "granite"]}
+    )
+    assert not flagged.any() and found == {}
+    for name in ("SampleNo", "Lab_ID", "QC Type", "sampletype", "Name"):
+        assert quality_control_samples({name: ["OREAS-45d", "T1"]})[0].tolist() == [True, False], name
     empty_flags, empty_found = quality_control_samples({})
     assert empty_flags.size == 0 and empty_found == {}
 
@@ -57,4 +64,5 @@ def test_media_fields_of_two_media():
     assert found is not None and found[0] == "medium" and dict(found[1]) == {"C horizon": 2, "B horizon": 1}
     assert sample_media({"Material": ["till", "till"], "Soil_horiz": ["C", "C"]}) is None  # the Lapland till
     assert sample_media({"sample_type": ["till", "STD", "BLK", None]}) is None
+    assert sample_media({"sample_type": ["Routine", "Field Dup", "DUP", "routine"]}) is None  # roles, not media
     assert sample_media({"note": ["till", "soil"]}) is None
