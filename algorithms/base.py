@@ -46,6 +46,7 @@ from ..core.io.outputs import output_group, write_text
 from ..core.io.rasters import layer_label, made_by, rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
+from ..core.labels.commodities import one_system
 from . import help as algorithm_help
 from .layers import Placement, apply_legend
 from .parameters import MODEL_EXTENSION, with_option_numbers
@@ -1645,6 +1646,13 @@ def warn_mixed_commodities(source, parameter: str, feedback, purpose: str) -> No
         return
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     shown = ", ".join(f"'{v}' {c}" for v, c in ranked[:5]) + (", …" if len(ranked) > 5 else "")
+    system = one_system(counts)
+    if system is not None:  # the metals of one mineral system (Fe, Cu and Au of IOCG deposits): one target
+        feedback.pushInfo(
+            f"{parameter}: the points are of {len(counts)} commodities by the field '{name}' ({shown}), all of one "
+            f"mineral system ({system}), taken as one kind of target for {purpose}."
+        )
+        return
     first = ranked[0][0].replace("'", "''")
     feedback.pushWarning(
         f"{parameter}: the points are of {len(counts)} commodities by the field '{name}' ({shown}), and all of them "

@@ -492,6 +492,13 @@ def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
          (X0 + 3000, Y0 + 8500)],
         {"name": ["a", "b", "c", "d", "e"], "Commodity": ["gold", "gold", "iron", "graphite", "gold"]},
     )  # fmt: skip
+    # the same points as occurrences of one mineral system: iron, gold and copper of an IOCG belt (as GTK's are)
+    paths["deposits_iocg"] = _points(
+        os.path.join(folder, "deposits_iocg.gpkg"),
+        [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000), (X0 + 7000, Y0 + 8000),
+         (X0 + 3000, Y0 + 8500)],
+        {"name": ["a", "b", "c", "d", "e"], "Commodity": ["gold", "gold", "iron", "copper", "Cu, Au"]},
+    )  # fmt: skip
     # Cu reported in % for every third sample (another laboratory's certificate) with a unit column, the rest ppm
     in_percent = np.arange(len(xy)) % 3 == 0
     paths["samples_units_mixed"] = _points(
@@ -6857,6 +6864,14 @@ CASES += [
         _set(LABELS="deposits_commodities"),
         warning=_COMMODITIES.format(parameter="LABELS", purpose="the mineralised labels"),
     ),  # before: ran without a word; every occurrence labelled mineralised, whatever its commodity
+    Case(
+        "occurrences of one mineral system as deposits",
+        "evaluate",
+        _set(DEPOSITS="deposits_iocg"),
+        warning=r"DEPOSITS: the points are of 4 commodities by the field 'Commodity' \('gold' 2, 'Cu, Au' 1, "
+        r"'copper' 1, 'iron' 1\), all of one mineral system \(iron-oxide-copper-gold\), taken as one kind of target "
+        r"for the evaluation\.",
+    ),  # before (sweep 12b's first version): warned that they should be filtered to one commodity
 ]
 
 CASES += [
