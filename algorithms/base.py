@@ -179,8 +179,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     #: the steps that train classic learners also need scikit-learn
     needs_sklearn = False
 
-    # Kept on the class: Processing may delete the algorithm instance before layers load.
+    # Kept on the class: Processing may delete the algorithm instance before layers load, and a post-processor whose
+    # Python object is collected is skipped (QGIS keeps only its C++ half). Each stays until it has run: QGIS loads
+    # the layers of every run of "Iterate over this layer" at the end (dozens of runs, up to six layers each), so
+    # keeping only the last few left the first runs' layers unstyled, unnamed and outside their group.
     _post_processors: List[QgsProcessingLayerPostProcessorInterface] = []
+    #: post-processors kept at most (those of runs whose layers never load: a run that failed, a closed dialog)
+    MAX_POST_PROCESSORS = 100_000
 
     def __init_subclass__(cls, **kwargs) -> None:
         """An algorithm's own help text names parameters by id (NEIGHBORS); the dialog shows it with the form's
@@ -638,7 +643,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         group = self.layer_group()
         processor.placement = Placement(self.tr(group) if group else "", visible, name or "", self._run, self._loaded)
         processor.layers_before = getattr(self, "_layers_before", frozenset())
-        ProspectorAlgorithm._post_processors = ProspectorAlgorithm._post_processors[-50:] + [processor]
+        kept = ProspectorAlgorithm._post_processors[-(ProspectorAlgorithm.MAX_POST_PROCESSORS - 1) :]
+        ProspectorAlgorithm._post_processors = kept + [processor]
         details.setPostProcessor(processor)
 
     def layer_group(self) -> str:
@@ -668,6 +674,13 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         self.layers_before: frozenset = frozenset()
 
     def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
+        try:
+            self._post_process(layer, context)
+        finally:  # it has run: it need not be kept alive any longer (ProspectorAlgorithm._post_processors)
+            kept = ProspectorAlgorithm._post_processors
+            ProspectorAlgorithm._post_processors = [p for p in kept if p is not self]
+
+    def _post_process(self, layer, context) -> None:
         from qgis.core import QgsDataProvider, QgsProject
 
         project = context.project() or QgsProject.instance()

@@ -262,6 +262,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep10b_inputs(folder, xy, base))
     paths.update(_sweep11b_inputs(folder, bands))
     paths.update(_sweep11a_inputs(folder, xy, base, bands))
+    paths.update(_sweep12a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -438,6 +439,75 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
             'UNIT["Meter",1.0]]'
         )
     return paths
+
+
+#: the study area of _sweep12a_inputs's mask_cells.gpkg, cut into 10 x 6 cells: 60 polygons, one run each when
+#: Processing iterates over them
+MASK_CELLS = (10, 6)
+
+
+def _sweep12a_inputs(folder: str) -> Dict[str, str]:
+    """Sweep 12a, the paths a QGIS power user takes: inputs for batches, iterations and the Python console."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    paths: Dict[str, str] = {}
+    columns, rows = MASK_CELLS
+    width, height = 8000.0 / columns, 8000.0 / rows
+    cells = [
+        box(X0 + 1000 + i * width, Y0 + 1000 + j * height, X0 + 1000 + (i + 1) * width, Y0 + 1000 + (j + 1) * height)
+        for j in range(rows)
+        for i in range(columns)
+    ]
+    frame = gpd.GeoDataFrame({"cell": list(range(1, len(cells) + 1))}, geometry=cells, crs=CRS)
+    paths["mask_cells"] = os.path.join(folder, "mask_cells.gpkg")
+    frame.to_file(paths["mask_cells"], driver="GPKG", layer="mask_cells")
+    return paths
+
+
+def every_iteration_loaded_styled(iterated: str) -> Callable[[Dict[str, object]], None]:
+    """Run the row's parameters as the dialog's "Iterate over this layer" (the green loop beside ``iterated``) does:
+    QGIS's own executeIterating, one run per feature of ``iterated`` on a one-feature memory layer, each output to
+    be opened, then its handleAlgorithmResults, which loads every run's layers at the end; each must have been
+    styled, named and placed by the plugin (its run recorded on the layer), not left as QGIS's grey default."""
+
+    def check(params: Dict[str, object]) -> None:
+        from processing.gui.AlgorithmExecutor import executeIterating
+        from processing.gui.Postprocessing import handleAlgorithmResults
+        from qgis.core import (
+            QgsApplication,
+            QgsProcessingContext,
+            QgsProcessingFeedback,
+            QgsProcessingOutputLayerDefinition,
+            QgsProject,
+        )
+
+        from geochem_prospector.algorithms.layers import RUN_PROPERTY
+
+        project = QgsProject.instance()
+        before = set(project.mapLayers())
+        alg = QgsApplication.processingRegistry().createAlgorithmById("prospector:interpolate")
+        folder = os.path.join(os.path.dirname(str(params["OUTPUT"])), "iterations")
+        os.makedirs(folder, exist_ok=True)
+        context = QgsProcessingContext()
+        context.setProject(project)
+        feedback = QgsProcessingFeedback()
+        parameters = {
+            **{k: v for k, v in params.items() if not k.startswith("OUTPUT")},
+            "OUTPUT": QgsProcessingOutputLayerDefinition(os.path.join(folder, "grid.tif"), project),
+        }
+        try:
+            assert executeIterating(alg, parameters, iterated, context, feedback)
+            handleAlgorithmResults(alg, context, feedback, False)
+            loaded = [project.mapLayer(i) for i in set(project.mapLayers()) - before]
+            columns, rows = MASK_CELLS
+            assert len(loaded) == columns * rows, len(loaded)
+            plain = sorted(layer.source() for layer in loaded if not layer.customProperty(RUN_PROPERTY))
+            assert not plain, f"{len(plain)} of {len(loaded)} layers loaded without the plugin's style: {plain[:3]}"
+        finally:
+            project.removeMapLayers(list(set(project.mapLayers()) - before))
+
+    return check
 
 
 def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -6594,4 +6664,16 @@ CASES += [
         check=grid_around_the_points_across_180,
     ),  # before: "CRS: the grid's CRS is in EPSG:32660, WGS 84 / UTM zone 60N, whose map units are 1.10 times the
     # ground distance at … (55.2° N) …": the layer's extent, -180 to 180, the long way round, taken as the grid's
+]
+
+# sweep 12a: the paths a QGIS power user takes (batches, "Iterate over this layer", models, the Python console)
+CASES += [
+    Case(
+        "MASK of 60 polygons, iterated over (one run per polygon)",
+        "interpolate",
+        _set(MASK="mask_cells"),
+        check=every_iteration_loaded_styled("MASK"),
+        headless=False,  # the dialog's iteration and the loading of layers: no qgis_process equivalent
+    ),  # before: the first 9 runs' rasters loaded grey, named by QGIS and outside the Geochemistry group (the
+    # style post-processors were kept for the last 51 outputs only, and QGIS loads an iteration's layers at the end)
 ]
