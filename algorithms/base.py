@@ -170,6 +170,11 @@ def help_page_path(algorithm) -> str:
     return ""
 
 
+#: parameter types whose values :meth:`ProspectorAlgorithm.refuse_unchecked_values` checks (cheap checks that open
+#: no layer)
+CHECKED_HERE = ("enum", "number", "distance")
+
+
 class ProspectorAlgorithm(QgsProcessingAlgorithm):
     """Base class: turns core errors into clear Processing errors and keeps style post-processors alive."""
 
@@ -379,6 +384,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         try:
             parameters = with_option_numbers(self.parameterDefinitions(), parameters)  # 'kriging' for METHOD=1
             parameters = self.with_default_extensions(parameters, context)
+            self.refuse_unchecked_values(parameters, context)
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
             self.warn_several_layers(parameters, feedback)
@@ -420,6 +426,23 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     self.id(), type(exc).__name__, exc
                 )
             ) from None
+
+    def refuse_unchecked_values(self, parameters, context) -> None:
+        """Refuse an option or number QGIS's own check would refuse, where that check did not run: a graphical
+        model hands its steps their values (from a model input, another step or an expression) unchecked, and so
+        do the batch dialog's rows and ``alg.run()``. Read as they are, an option that does not exist is the
+        first option and a number out of range is used as it is."""
+        from .parameters import refused_value
+
+        for definition in self.parameterDefinitions():
+            value = parameters.get(definition.name())
+            if definition.type() not in CHECKED_HERE or value is None or value == "":
+                continue
+            if not definition.checkValueIsAcceptable(value, context):
+                raise QgsProcessingException(
+                    refused_value(definition, value, context)
+                    or f"{definition.name()}: {value!r} is not a value {definition.name()} takes."
+                )
 
     def vanished_input(self, parameters, exc: OSError) -> Optional[Tuple[str, str]]:
         """(parameter, path) of an input file that ``exc`` names and that is no longer there: QGIS checked and

@@ -510,6 +510,66 @@ def every_iteration_loaded_styled(iterated: str) -> Callable[[Dict[str, object]]
     return check
 
 
+def refused_in_a_model(alg: str, name: str, value: object, error: str) -> Callable[[Dict[str, object]], None]:
+    """Run the row's parameters as a step of a graphical model, ``name`` wired to a model input (text, as the
+    modeler offers a text input for an option or a number) given ``value``, the step's outputs as the model's: the
+    model must be refused with ``error`` (a regex) and write no output. QGIS checks a model's own inputs, not the
+    values it hands its steps, so the step must check them itself."""
+
+    def check(params: Dict[str, object]) -> None:
+        import re
+
+        import processing
+        from qgis.core import (
+            QgsProcessingContext,
+            QgsProcessingException,
+            QgsProcessingFeedback,
+            QgsProcessingModelAlgorithm,
+            QgsProcessingModelChildAlgorithm,
+            QgsProcessingModelOutput,
+            QgsProcessingModelParameter,
+            QgsProcessingParameterString,
+        )
+        from qgis.core import QgsProcessingModelChildParameterSource as Source
+
+        model = QgsProcessingModelAlgorithm("one_step", "tests")
+        model.addModelParameter(QgsProcessingParameterString("value_in", "value"), QgsProcessingModelParameter("value_in"))
+        child = QgsProcessingModelChildAlgorithm(f"prospector:{alg}")
+        child.setChildId(alg)
+        folder = os.path.join(os.path.dirname(str(params["OUTPUT"])), "model")
+        os.makedirs(folder, exist_ok=True)
+        outputs, inputs = {}, {"value_in": str(value)}
+        for key, given in params.items():
+            if key.startswith("OUTPUT"):
+                output = QgsProcessingModelOutput(key.lower())
+                output.setChildOutputName(key)
+                output.setChildId(alg)
+                outputs[key.lower()] = output
+                inputs[f"{alg}:{key.lower()}"] = os.path.join(folder, os.path.basename(str(given)))
+            elif key != name:
+                child.addParameterSources(key, [Source.fromStaticValue(given)])
+        child.addParameterSources(name, [Source.fromModelParameter("value_in")])
+        child.setModelOutputs(outputs)
+        model.addChildAlgorithm(child)
+        class Errors(QgsProcessingFeedback):  # the step's message reaches the log; the model says "Error encountered…"
+            said: List[str] = []
+
+            def reportError(self, text, fatalError=False):  # noqa: N802, N803 (QGIS API names)
+                self.said.append(text)
+                super().reportError(text, fatalError)
+
+        feedback = Errors()
+        try:
+            processing.run(model, inputs, context=QgsProcessingContext(), feedback=feedback)
+        except QgsProcessingException:
+            assert any(re.search(error, text, re.MULTILINE) for text in feedback.said), feedback.said
+        else:
+            raise AssertionError(f"the model ran with {name}={value!r}")
+        assert not os.listdir(folder), os.listdir(folder)
+
+    return check
+
+
 def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
     """Files a row moves away while the run reads them (sweep 10a), each alone in its own folder: the matrix's
     element raster (bands Cu and Pb)."""
@@ -6676,4 +6736,20 @@ CASES += [
         headless=False,  # the dialog's iteration and the loading of layers: no qgis_process equivalent
     ),  # before: the first 9 runs' rasters loaded grey, named by QGIS and outside the Geochemistry group (the
     # style post-processors were kept for the last 51 outputs only, and QGIS loads an iteration's layers at the end)
+    Case(
+        "option that does not exist, from a model input",
+        "anomalies",
+        lambda d, p: p,
+        check=refused_in_a_model(
+            "anomalies", "METHOD", 9, r"^METHOD: choose one of 0 \(Percentiles \(cumulative frequency\)\), 1 .*\(got '9'\)\."
+        ),
+        headless=False,  # a model built in the test
+    ),  # before: the model ran, its anomalies step on percentiles (option 0) without a word
+    Case(
+        "negative pixel size, from a model input",
+        "interpolate",
+        lambda d, p: p,
+        check=refused_in_a_model("interpolate", "PIXEL_SIZE", -500, r"^PIXEL_SIZE: give a number of at least 0 \(got '-500'\)\."),
+        headless=False,  # a model built in the test
+    ),  # before: the model ran, on the automatic grid (cells of 330 m), without a word
 ]
