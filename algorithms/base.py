@@ -170,9 +170,10 @@ def help_page_path(algorithm) -> str:
     return ""
 
 
-#: parameter types whose values :meth:`ProspectorAlgorithm.refuse_unchecked_values` checks (cheap checks that open
-#: no layer)
-CHECKED_HERE = ("enum", "number", "distance")
+#: parameter types whose values :meth:`ProspectorAlgorithm.refuse_unchecked_values` checks: options, numbers and
+#: vector layers (which the run opens anyway; QGIS keeps them open in the context). Rasters are left to the steps:
+#: QGIS's check opens a VRT as it is, and a VRT rewrites itself when closed.
+CHECKED_HERE = ("enum", "number", "distance", "source", "vector")
 
 
 class ProspectorAlgorithm(QgsProcessingAlgorithm):
@@ -431,18 +432,25 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         """Refuse an option or number QGIS's own check would refuse, where that check did not run: a graphical
         model hands its steps their values (from a model input, another step or an expression) unchecked, and so
         do the batch dialog's rows and ``alg.run()``. Read as they are, an option that does not exist is the
-        first option and a number out of range is used as it is."""
+        first option, a number out of range is used as it is, and an optional layer that cannot be opened as a
+        vector layer (a raster typed as MASK) is left out, as if none had been given."""
         from .parameters import refused_value
 
         for definition in self.parameterDefinitions():
             value = parameters.get(definition.name())
             if definition.type() not in CHECKED_HERE or value is None or value == "":
                 continue
-            if not definition.checkValueIsAcceptable(value, context):
-                raise QgsProcessingException(
-                    refused_value(definition, value, context)
-                    or f"{definition.name()}: {value!r} is not a value {definition.name()} takes."
+            with no_gdal_sidecars():
+                acceptable = definition.checkValueIsAcceptable(value, context)
+            if acceptable:
+                continue
+            message = refused_value(definition, value, context)
+            if not message and definition.type() in ("source", "vector"):
+                message = (
+                    f"{definition.name()}: '{_describe(value)}' could not be opened as a vector layer; choose a vector "
+                    f"layer or file ({definition.description()})."
                 )
+            raise QgsProcessingException(message or f"{definition.name()}: {value!r} is not a value it takes.")
 
     def vanished_input(self, parameters, exc: OSError) -> Optional[Tuple[str, str]]:
         """(parameter, path) of an input file that ``exc`` names and that is no longer there: QGIS checked and

@@ -570,6 +570,43 @@ def refused_in_a_model(alg: str, name: str, value: object, error: str) -> Callab
     return check
 
 
+def refused_in_a_batch_row(alg: str, error: str, **changes) -> Callable[[Dict[str, object]], None]:
+    """Run the row's parameters, ``changes`` made (a file name: that file of the matrix's inputs), as the
+    batch dialog runs a row: ``alg.run()`` on a fresh context, which leaves out the checks processing.run and
+    qgis_process make first (the dialog checks each cell alone, and any text passes for a layer). The row must be
+    refused with ``error`` (a regex, matched against the messages the run reported) and write no output."""
+
+    def check(params: Dict[str, object]) -> None:
+        import re
+
+        from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+
+        class Errors(QgsProcessingFeedback):
+            said: List[str] = []
+
+            def reportError(self, text, fatalError=False):  # noqa: N802, N803 (QGIS API names)
+                self.said.append(text)
+                super().reportError(text, fatalError)
+
+        folder = os.path.join(os.path.dirname(str(params["OUTPUT"])), "batch_row")
+        os.makedirs(folder, exist_ok=True)
+        inputs = os.path.dirname(str(params.get("INPUT") or params.get("INPUT_RASTER") or ""))
+        given = {k: os.path.join(inputs, v) if isinstance(v, str) else v for k, v in changes.items()}
+        row = {k: os.path.join(folder, os.path.basename(str(v))) if k.startswith("OUTPUT") else v for k, v in params.items()}
+        feedback = Errors()
+        alg_instance = QgsApplication.processingRegistry().createAlgorithmById(f"prospector:{alg}")
+        context = QgsProcessingContext()
+        try:
+            _, ok = alg_instance.run({**row, **given}, context, feedback)
+        finally:
+            context.temporaryLayerStore().removeAllMapLayers()
+        assert not ok, f"the batch row ran with {changes}"
+        assert any(re.search(error, text, re.MULTILINE) for text in feedback.said), feedback.said
+        assert not os.listdir(folder), os.listdir(folder)
+
+    return check
+
+
 def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
     """Files a row moves away while the run reads them (sweep 10a), each alone in its own folder: the matrix's
     element raster (bands Cu and Pb)."""
@@ -6752,4 +6789,16 @@ CASES += [
         check=refused_in_a_model("interpolate", "PIXEL_SIZE", -500, r"^PIXEL_SIZE: give a number of at least 0 \(got '-500'\)\."),
         headless=False,  # a model built in the test
     ),  # before: the model ran, on the automatic grid (cells of 330 m), without a word
+    Case(
+        "evidence stack (a VRT raster) given as MASK, in a batch row",
+        "interpolate",
+        lambda d, p: p,
+        check=refused_in_a_batch_row(
+            "interpolate",
+            r"^MASK: 'stack\.vrt' is a raster, but MASK takes a vector layer of polygons\. To use the area a raster "
+            r"covers, make polygons of it first",
+            MASK="stack.vrt",
+        ),
+        headless=False,  # the batch dialog's alg.run()
+    ),  # before: the row ran and wrote a grid over the whole extent, the MASK left out without a word
 ]
