@@ -386,6 +386,9 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             parameters = with_option_numbers(self.parameterDefinitions(), parameters)  # 'kriging' for METHOD=1
             parameters = self.with_default_extensions(parameters, context)
             self.refuse_unchecked_values(parameters, context)
+            if self.name() in METRE_INPUTS:  # the dialog's check, where none ran (a batch row, a model's step)
+                with no_gdal_sidecars():
+                    self.check_projected(self.reading_inputs(parameters, context), context)
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
             self.warn_several_layers(parameters, feedback)

@@ -6801,4 +6801,16 @@ CASES += [
         ),
         headless=False,  # the batch dialog's alg.run()
     ),  # before: the row ran and wrote a grid over the whole extent, the MASK left out without a word
+    Case(
+        "metre coordinates in a layer said to be in degrees, in a batch row",
+        "interpolate",
+        lambda d, p: p,
+        check=refused_in_a_batch_row(
+            "interpolate",
+            _metres_as_degrees("INPUT", r"\d+, \d+ – \d+, \d+", ""),
+            INPUT="samples_metres_as_degrees.gpkg",
+        ),
+        headless=False,  # the batch dialog's alg.run()
+    ),  # before: "INPUT: the layer is in a geographic CRS (EPSG:4326, degrees), but distances and pixel sizes must
+    # be in metres or feet. Reproject it to a projected CRS first (…)": metres reprojected as if they were degrees
 ]
