@@ -549,6 +549,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 continue
             if definition.isDestination():
                 refuse_database_sink(name, value, context)
+                refuse_memory_sink(name, value, context)
                 path = _destination_path(value, context)
                 if path:
                     outputs[name] = path
@@ -857,6 +858,20 @@ def refuse_database_sink(name: str, value: object, context) -> None:
         "written whole and replaced as one (other tables in that file would be at risk). Choose 'Save to File…' "
         f"instead, e.g. '{example}', and copy the layer into the GeoPackage afterwards if needed (drag it onto "
         "the GeoPackage in the Browser)."
+    )
+
+
+def refuse_memory_sink(name: str, value: object, context) -> None:
+    """Refuse an output given as a memory layer ('memory:', as PyQGIS scripts ask QGIS's own algorithms for one):
+    every output of this plugin is a file, written whole and read back before it is put in place. Before, the text
+    was taken for a file name and refused as "cannot write 'no extension' files"."""
+    sink = _sink_text(value, context)
+    if not sink.lower().startswith("memory:"):
+        return
+    raise QgsProcessingException(
+        f"{name}: cannot write a memory layer ({sink}): every output is written to a file. Give a file name "
+        "ending in .gpkg (or .geojson), or TEMPORARY_OUTPUT for a temporary file that QGIS deletes when it closes "
+        "(processing.run returns its path; open it with QgsVectorLayer(path))."
     )
 
 

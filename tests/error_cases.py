@@ -6813,4 +6813,11 @@ CASES += [
         headless=False,  # the batch dialog's alg.run()
     ),  # before: "INPUT: the layer is in a geographic CRS (EPSG:4326, degrees), but distances and pixel sizes must
     # be in metres or feet. Reproject it to a projected CRS first (…)": metres reprojected as if they were degrees
+    Case(
+        "vector output as a memory layer (memory:)",
+        "anomalies",
+        _set(OUTPUT_ANOMALIES="memory:"),
+        error=r"^OUTPUT_ANOMALIES: cannot write a memory layer \(memory:\): every output is written to a file\. Give "
+        r"a file name ending in \.gpkg \(or \.geojson\), or TEMPORARY_OUTPUT for a temporary file",
+    ),  # before: "OUTPUT_ANOMALIES: cannot write 'no extension' files; save as .gpkg (GeoPackage)."
 ]
