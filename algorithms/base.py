@@ -392,6 +392,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
             self.warn_several_layers(parameters, feedback)
+            self.warn_same_named_layers(parameters, context, feedback)
             with no_gdal_sidecars(), output_group():
                 results = self.process(self.reading_inputs(parameters, context), context, feedback)
                 # cancelled while the outputs were written (Ctrl+C in qgis_process, Cancel in the dialog): none of
@@ -499,6 +500,45 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                         f"'{names[0]}', was read. To read another, choose it in the layer list or give "
                         f"'{base}|layername={names[1]}' (or another layer's name)."
                     )
+
+    def warn_same_named_layers(self, parameters, context, feedback) -> None:
+        """A layer given by its name (as the Python console, a script or ``qgis_process --PROJECT_PATH`` give one)
+        when the project holds several layers of that name and kind: QGIS reads one of them, which need not be the
+        one meant. Name the files and how to choose one."""
+        from qgis.core import QgsMapLayerType, QgsProcessing, QgsProcessingUtils
+
+        project = context.project()
+        if project is None:
+            return
+        hints = {"raster": QgsProcessingUtils.LayerHint.Raster, "source": QgsProcessingUtils.LayerHint.Vector}
+        hints["vector"] = hints["source"]
+        for definition in self.parameterDefinitions():
+            kind = definition.type()
+            if kind == "multilayer":
+                raster = definition.layerType() == QgsProcessing.TypeRaster
+                hint = hints["raster" if raster else "source"]
+            elif kind in hints:
+                hint = hints[kind]
+            else:
+                continue
+            values = parameters.get(definition.name())
+            for value in values if isinstance(values, (list, tuple)) else [values]:
+                if not isinstance(value, str) or not value or project.mapLayer(value) is not None:
+                    continue
+                used = QgsProcessingUtils.mapLayerFromString(value, context, False, hint)
+                if used is None:
+                    continue
+                raster = used.type() == QgsMapLayerType.RasterLayer
+                named = [layer for layer in project.mapLayersByName(value) if layer.type() == used.type()]
+                if len(named) < 2 or used.id() not in {layer.id() for layer in named}:
+                    continue
+                others = [layer for layer in named if layer.id() != used.id()]
+                feedback.pushWarning(
+                    f"{definition.name()}: {len(named)} {'raster' if raster else 'vector'} layers of the project are "
+                    f"named '{value}'; QGIS read '{used.source()}' (layer id {used.id()}), not "
+                    f"{', '.join(repr(layer.source()) for layer in others)}. To choose one, give its layer id or its "
+                    "file instead of the name, or rename the layers."
+                )
 
     def reading_inputs(self, parameters, context) -> Dict[str, Any]:
         """``parameters`` with every VRT file given to a raster parameter replaced by a layer on a memory copy of

@@ -607,6 +607,45 @@ def refused_in_a_batch_row(alg: str, error: str, **changes) -> Callable[[Dict[st
     return check
 
 
+def same_named_in_the_project(alg: str, name: str, files: List[str], warning: str) -> Callable[[Dict[str, object]], None]:
+    """Run the row's parameters with ``name`` given as a layer name, as the Python console gives it, in a project
+    holding copies of ``files`` (of the matrix's inputs, beside the row's input) as layers all named 'evidence'; the
+    log must say which one QGIS read (``warning``, a regex)."""
+
+    def check(params: Dict[str, object]) -> None:
+        import re
+
+        import processing
+        from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject, QgsRasterLayer
+
+        class Lines(QgsProcessingFeedback):
+            said: List[str] = []
+
+            def pushWarning(self, text):  # noqa: N802 (QGIS API name)
+                self.said.append(text)
+                super().pushWarning(text)
+
+        import shutil
+
+        project = QgsProject.instance()
+        inputs = os.path.dirname(str(params["INPUT_RASTER"]))
+        folder = os.path.join(os.path.dirname(str(params["OUTPUT_REPORT"])), "project")  # QGIS writes .aux.xml there
+        os.makedirs(folder, exist_ok=True)
+        layers = [QgsRasterLayer(shutil.copy(os.path.join(inputs, f), folder), "evidence") for f in files]
+        project.addMapLayers(layers)
+        context = QgsProcessingContext()
+        context.setProject(project)
+        feedback = Lines()
+        try:
+            processing.run(f"prospector:{alg}", {**params, name: "evidence"}, context=context, feedback=feedback)
+        finally:
+            project.removeMapLayers([layer.id() for layer in layers])
+            context.temporaryLayerStore().removeAllMapLayers()
+        assert any(re.search(warning, text) for text in feedback.said), feedback.said
+
+    return check
+
+
 def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
     """Files a row moves away while the run reads them (sweep 10a), each alone in its own folder: the matrix's
     element raster (bands Cu and Pb)."""
@@ -6820,4 +6859,18 @@ CASES += [
         error=r"^OUTPUT_ANOMALIES: cannot write a memory layer \(memory:\): every output is written to a file\. Give "
         r"a file name ending in \.gpkg \(or \.geojson\), or TEMPORARY_OUTPUT for a temporary file",
     ),  # before: "OUTPUT_ANOMALIES: cannot write 'no extension' files; save as .gpkg (GeoPackage)."
+    Case(
+        "raster given by a name two project layers have",
+        "evaluate",
+        lambda d, p: p,
+        check=same_named_in_the_project(
+            "evaluate",
+            "INPUT_RASTER",
+            ["elements.tif", "elements_ppb.tif"],
+            r"^INPUT_RASTER: 2 raster layers of the project are named 'evidence'; QGIS read '.*(elements|elements_ppb)"
+            r"\.tif' \(layer id evidence_\w+\), not '.*\.tif'\. To choose one, give its layer id or its file instead "
+            r"of the name, or rename the layers\.$",
+        ),
+        headless=False,  # a project's layers, named in the Python console
+    ),  # before: one of the two read (whichever QGIS found first), without a word
 ]
