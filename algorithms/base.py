@@ -668,7 +668,9 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         described = {k: _describe(v) for k, v in parameters.items()}
         for name, value in described.items():
             definition = self.parameterDefinition(name)
-            if definition is not None and (definition.type() in INPUT_TYPES or definition.isDestination()):
+            if definition is not None and definition.type() in INPUT_TYPES:
+                described[name] = recorded_input(parameters[name], context)
+            elif definition is not None and definition.isDestination():
                 described[name] = absolute_file(value)
         for name in self.ENUM_NAMES:
             if name in parameters and self.parameterDefinition(name) is not None:
@@ -1231,6 +1233,35 @@ def absolute_file(value: object) -> object:
     if not os.path.exists(path) and not (os.path.splitext(path)[1] and os.path.isdir(folder)):
         return value  # a layer's name in the project, 'TEMPORARY_OUTPUT': not a file
     return os.path.abspath(path) + bar + options
+
+
+def recorded_input(value: object, context) -> object:
+    """An input as provenance records it, to be understood a year later: its file (absolute), not the layer id of a
+    session (what the dialog passes), a layer's name in the project or a selection's definition; a memory layer
+    (a scratch layer, one feature of "Iterate over this layer") by its name; only selected features or a feature
+    limit said after the file."""
+    from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProcessingUtils, QgsProperty
+
+    if isinstance(value, (list, tuple)):
+        return [recorded_input(item, context) for item in value]
+    notes = []
+    if isinstance(value, QgsProcessingFeatureSourceDefinition):
+        if value.selectedFeaturesOnly:
+            notes.append("selected features only")
+        if value.featureLimit > 0:
+            notes.append(f"first {value.featureLimit} features")
+        value = value.source
+    if isinstance(value, QgsProperty):
+        value = value.staticValue() if context is None else value.valueAsString(context.expressionContext())[0]
+    if isinstance(value, str) and value and context is not None:
+        path = absolute_file(value)
+        if not (isinstance(path, str) and os.path.exists(path.split("|")[0])):
+            value = QgsProcessingUtils.mapLayerFromString(value, context, False) or value
+    if isinstance(value, QgsMapLayer) and value.providerType() == "memory":
+        text: object = f"memory layer '{value.name()}'"
+    else:
+        text = absolute_file(_describe(value))
+    return f"{text} ({', '.join(notes)})" if notes else text
 
 
 def _describe(value: object) -> object:

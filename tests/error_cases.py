@@ -646,6 +646,47 @@ def same_named_in_the_project(alg: str, name: str, files: List[str], warning: st
     return check
 
 
+def provenance_names_the_files(params: Dict[str, object]) -> None:
+    """Run the row's parameters as the dialog gives them, its layers as the ids of project layers (INPUT with only
+    its selected features, as the dialog's 'Selected features only' gives it): the output's provenance, read back
+    with rasterio, names each layer's file (and the selection), not the ids of a session long closed."""
+    import json
+
+    import processing
+    import rasterio
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeatureSourceDefinition,
+        QgsProcessingFeedback,
+        QgsProject,
+        QgsVectorLayer,
+    )
+
+    project = QgsProject.instance()
+    samples = QgsVectorLayer(str(params["INPUT"]), "samples", "ogr")
+    mask = QgsVectorLayer(str(params["MASK"]), "study area", "ogr")
+    project.addMapLayers([samples, mask])
+    samples.selectByIds(list(range(1, 21)))
+    context = QgsProcessingContext()
+    context.setProject(project)
+    output = os.path.join(os.path.dirname(str(params["OUTPUT"])), "from_the_dialog.tif")
+    given = {
+        **params,
+        "INPUT": QgsProcessingFeatureSourceDefinition(samples.id(), True),
+        "MASK": mask.id(),
+        "OUTPUT": output,
+    }
+    try:
+        processing.run("prospector:interpolate", given, context=context, feedback=QgsProcessingFeedback())
+    finally:
+        project.removeMapLayers([samples.id(), mask.id()])
+        context.temporaryLayerStore().removeAllMapLayers()
+    with rasterio.open(output) as src:
+        recorded = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])["parameters"]
+    assert recorded["INPUT"] == f"{params['INPUT']} (selected features only)", recorded["INPUT"]
+    assert recorded["MASK"] == params["MASK"], recorded["MASK"]
+
+
 def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
     """Files a row moves away while the run reads them (sweep 10a), each alone in its own folder: the matrix's
     element raster (bands Cu and Pb)."""
@@ -6873,4 +6914,12 @@ CASES += [
         ),
         headless=False,  # a project's layers, named in the Python console
     ),  # before: one of the two read (whichever QGIS found first), without a word
+    Case(
+        "layers given as the dialog gives them (layer ids, selected features)",
+        "interpolate",
+        _set(MASK="mask_4326"),
+        check=provenance_names_the_files,
+        headless=False,  # a project's layers
+    ),  # before: the provenance recorded "<QgsProcessingFeatureSourceDefinition {'source':samples_9c1f…,
+    # 'selectedFeaturesOnly': True}>" and "study_area_4b2e…": ids of a session, no file
 ]
