@@ -533,7 +533,9 @@ def refused_in_a_model(alg: str, name: str, value: object, error: str) -> Callab
         from qgis.core import QgsProcessingModelChildParameterSource as Source
 
         model = QgsProcessingModelAlgorithm("one_step", "tests")
-        model.addModelParameter(QgsProcessingParameterString("value_in", "value"), QgsProcessingModelParameter("value_in"))
+        model.addModelParameter(
+            QgsProcessingParameterString("value_in", "value"), QgsProcessingModelParameter("value_in")
+        )
         child = QgsProcessingModelChildAlgorithm(f"prospector:{alg}")
         child.setChildId(alg)
         folder = os.path.join(os.path.dirname(str(params["OUTPUT"])), "model")
@@ -551,6 +553,7 @@ def refused_in_a_model(alg: str, name: str, value: object, error: str) -> Callab
         child.addParameterSources(name, [Source.fromModelParameter("value_in")])
         child.setModelOutputs(outputs)
         model.addChildAlgorithm(child)
+
         class Errors(QgsProcessingFeedback):  # the step's message reaches the log; the model says "Error encountered…"
             said: List[str] = []
 
@@ -592,7 +595,10 @@ def refused_in_a_batch_row(alg: str, error: str, **changes) -> Callable[[Dict[st
         os.makedirs(folder, exist_ok=True)
         inputs = os.path.dirname(str(params.get("INPUT") or params.get("INPUT_RASTER") or ""))
         given = {k: os.path.join(inputs, v) if isinstance(v, str) else v for k, v in changes.items()}
-        row = {k: os.path.join(folder, os.path.basename(str(v))) if k.startswith("OUTPUT") else v for k, v in params.items()}
+        row = {
+            k: os.path.join(folder, os.path.basename(str(v))) if k.startswith("OUTPUT") else v
+            for k, v in params.items()
+        }
         feedback = Errors()
         alg_instance = QgsApplication.processingRegistry().createAlgorithmById(f"prospector:{alg}")
         context = QgsProcessingContext()
@@ -607,7 +613,9 @@ def refused_in_a_batch_row(alg: str, error: str, **changes) -> Callable[[Dict[st
     return check
 
 
-def same_named_in_the_project(alg: str, name: str, files: List[str], warning: str) -> Callable[[Dict[str, object]], None]:
+def same_named_in_the_project(
+    alg: str, name: str, files: List[str], warning: str
+) -> Callable[[Dict[str, object]], None]:
     """Run the row's parameters with ``name`` given as a layer name, as the Python console gives it, in a project
     holding copies of ``files`` (of the matrix's inputs, beside the row's input) as layers all named 'evidence'; the
     log must say which one QGIS read (``warning``, a regex)."""
@@ -6858,7 +6866,10 @@ CASES += [
         "anomalies",
         lambda d, p: p,
         check=refused_in_a_model(
-            "anomalies", "METHOD", 9, r"^METHOD: choose one of 0 \(Percentiles \(cumulative frequency\)\), 1 .*\(got '9'\)\."
+            "anomalies",
+            "METHOD",
+            9,
+            r"^METHOD: choose one of 0 \(Percentiles \(cumulative frequency\)\), 1 .*\(got '9'\)\.",
         ),
         headless=False,  # a model built in the test
     ),  # before: the model ran, its anomalies step on percentiles (option 0) without a word
@@ -6866,7 +6877,9 @@ CASES += [
         "negative pixel size, from a model input",
         "interpolate",
         lambda d, p: p,
-        check=refused_in_a_model("interpolate", "PIXEL_SIZE", -500, r"^PIXEL_SIZE: give a number of at least 0 \(got '-500'\)\."),
+        check=refused_in_a_model(
+            "interpolate", "PIXEL_SIZE", -500, r"^PIXEL_SIZE: give a number of at least 0 \(got '-500'\)\."
+        ),
         headless=False,  # a model built in the test
     ),  # before: the model ran, on the automatic grid (cells of 330 m), without a word
     Case(
