@@ -364,6 +364,14 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         # of them is a re-run into a file the project shows, which must be read again (StylePostProcessor)
         project = context.project()
         self._layers_before = frozenset(project.mapLayers()) if project is not None else frozenset()
+        # the project's layers are read here, on the main thread, not by processAlgorithm on a worker thread: the
+        # files behind the inputs for the provenance, and a layer named where several of the project share its name
+        self._recorded_inputs = {
+            d.name(): recorded_input(parameters[d.name()], context)
+            for d in self.parameterDefinitions()
+            if d.type() in INPUT_TYPES and d.name() in parameters
+        }
+        self.warn_same_named_layers(parameters, context, feedback)
         return super().prepareAlgorithm(parameters, context, feedback)
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
@@ -392,7 +400,6 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
             self.warn_several_layers(parameters, feedback)
-            self.warn_same_named_layers(parameters, context, feedback)
             with no_gdal_sidecars(), output_group():
                 results = self.process(self.reading_inputs(parameters, context), context, feedback)
                 # cancelled while the outputs were written (Ctrl+C in qgis_process, Cancel in the dialog): none of
@@ -508,7 +515,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         from qgis.core import QgsMapLayerType, QgsProcessing, QgsProcessingUtils
 
         project = context.project()
-        if project is None:
+        if project is None or feedback is None:
             return
         hints = {"raster": QgsProcessingUtils.LayerHint.Raster, "source": QgsProcessingUtils.LayerHint.Vector}
         hints["vector"] = hints["source"]
@@ -666,10 +673,11 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     def provenance(self, parameters, context, extra: Dict[str, Any] | None = None) -> Dict[str, Any]:
         """What made an output: algorithm, plugin and QGIS versions, parameters (enum choices by name), time."""
         described = {k: _describe(v) for k, v in parameters.items()}
+        recorded = getattr(self, "_recorded_inputs", {})  # prepareAlgorithm's, read on the main thread
         for name, value in described.items():
             definition = self.parameterDefinition(name)
             if definition is not None and definition.type() in INPUT_TYPES:
-                described[name] = recorded_input(parameters[name], context)
+                described[name] = recorded[name] if name in recorded else recorded_input(parameters[name], None)
             elif definition is not None and definition.isDestination():
                 described[name] = absolute_file(value)
         for name in self.ENUM_NAMES:
