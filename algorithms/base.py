@@ -171,6 +171,12 @@ def help_page_path(algorithm) -> str:
     return ""
 
 
+#: parameter types whose values :meth:`ProspectorAlgorithm.refuse_unchecked_values` checks: options, numbers and
+#: vector layers (which the run opens anyway; QGIS keeps them open in the context). Rasters are left to the steps:
+#: QGIS's check opens a VRT as it is, and a VRT rewrites itself when closed.
+CHECKED_HERE = ("enum", "number", "distance", "source", "vector")
+
+
 class ProspectorAlgorithm(QgsProcessingAlgorithm):
     """Base class: turns core errors into clear Processing errors and keeps style post-processors alive."""
 
@@ -180,8 +186,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     #: the steps that train classic learners also need scikit-learn
     needs_sklearn = False
 
-    # Kept on the class: Processing may delete the algorithm instance before layers load.
+    # Kept on the class: Processing may delete the algorithm instance before layers load, and a post-processor whose
+    # Python object is collected is skipped (QGIS keeps only its C++ half). Each stays until it has run: QGIS loads
+    # the layers of every run of "Iterate over this layer" at the end (dozens of runs, up to six layers each), so
+    # keeping only the last few left the first runs' layers unstyled, unnamed and outside their group.
     _post_processors: List[QgsProcessingLayerPostProcessorInterface] = []
+    #: post-processors kept at most (those of runs whose layers never load: a run that failed, a closed dialog)
+    MAX_POST_PROCESSORS = 100_000
 
     def __init_subclass__(cls, **kwargs) -> None:
         """An algorithm's own help text names parameters by id (NEIGHBORS); the dialog shows it with the form's
@@ -354,6 +365,14 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         # of them is a re-run into a file the project shows, which must be read again (StylePostProcessor)
         project = context.project()
         self._layers_before = frozenset(project.mapLayers()) if project is not None else frozenset()
+        # the project's layers are read here, on the main thread, not by processAlgorithm on a worker thread: the
+        # files behind the inputs for the provenance, and a layer named where several of the project share its name
+        self._recorded_inputs = {
+            d.name(): recorded_input(parameters[d.name()], context)
+            for d in self.parameterDefinitions()
+            if d.type() in INPUT_TYPES and d.name() in parameters
+        }
+        self.warn_same_named_layers(parameters, context, feedback)
         return super().prepareAlgorithm(parameters, context, feedback)
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
@@ -375,6 +394,10 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         try:
             parameters = with_option_numbers(self.parameterDefinitions(), parameters)  # 'kriging' for METHOD=1
             parameters = self.with_default_extensions(parameters, context)
+            self.refuse_unchecked_values(parameters, context)
+            if self.name() in METRE_INPUTS:  # the dialog's check, where none ran (a batch row, a model's step)
+                with no_gdal_sidecars():
+                    self.check_projected(self.reading_inputs(parameters, context), context)
             self.check_outputs(parameters, context)
             # inputs read with GDAL's PAM off (no .aux.xml beside them); several outputs: all of them or none
             self.warn_several_layers(parameters, feedback)
@@ -416,6 +439,30 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     self.id(), type(exc).__name__, exc
                 )
             ) from None
+
+    def refuse_unchecked_values(self, parameters, context) -> None:
+        """Refuse an option or number QGIS's own check would refuse, where that check did not run: a graphical
+        model hands its steps their values (from a model input, another step or an expression) unchecked, and so
+        do the batch dialog's rows and ``alg.run()``. Read as they are, an option that does not exist is the
+        first option, a number out of range is used as it is, and an optional layer that cannot be opened as a
+        vector layer (a raster typed as MASK) is left out, as if none had been given."""
+        from .parameters import refused_value
+
+        for definition in self.parameterDefinitions():
+            value = parameters.get(definition.name())
+            if definition.type() not in CHECKED_HERE or value is None or value == "":
+                continue
+            with no_gdal_sidecars():
+                acceptable = definition.checkValueIsAcceptable(value, context)
+            if acceptable:
+                continue
+            message = refused_value(definition, value, context)
+            if not message and definition.type() in ("source", "vector"):
+                message = (
+                    f"{definition.name()}: '{_describe(value)}' could not be opened as a vector layer; choose a vector "
+                    f"layer or file ({definition.description()})."
+                )
+            raise QgsProcessingException(message or f"{definition.name()}: {value!r} is not a value it takes.")
 
     def vanished_input(self, parameters, exc: OSError) -> Optional[Tuple[str, str]]:
         """(parameter, path) of an input file that ``exc`` names and that is no longer there: QGIS checked and
@@ -461,6 +508,45 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                         f"'{names[0]}', was read. To read another, choose it in the layer list or give "
                         f"'{base}|layername={names[1]}' (or another layer's name)."
                     )
+
+    def warn_same_named_layers(self, parameters, context, feedback) -> None:
+        """A layer given by its name (as the Python console, a script or ``qgis_process --PROJECT_PATH`` give one)
+        when the project holds several layers of that name and kind: QGIS reads one of them, which need not be the
+        one meant. Name the files and how to choose one."""
+        from qgis.core import QgsMapLayerType, QgsProcessing, QgsProcessingUtils
+
+        project = context.project()
+        if project is None or feedback is None:
+            return
+        hints = {"raster": QgsProcessingUtils.LayerHint.Raster, "source": QgsProcessingUtils.LayerHint.Vector}
+        hints["vector"] = hints["source"]
+        for definition in self.parameterDefinitions():
+            kind = definition.type()
+            if kind == "multilayer":
+                raster = definition.layerType() == QgsProcessing.TypeRaster
+                hint = hints["raster" if raster else "source"]
+            elif kind in hints:
+                hint = hints[kind]
+            else:
+                continue
+            values = parameters.get(definition.name())
+            for value in values if isinstance(values, (list, tuple)) else [values]:
+                if not isinstance(value, str) or not value or project.mapLayer(value) is not None:
+                    continue
+                used = QgsProcessingUtils.mapLayerFromString(value, context, False, hint)
+                if used is None:
+                    continue
+                raster = used.type() == QgsMapLayerType.RasterLayer
+                named = [layer for layer in project.mapLayersByName(value) if layer.type() == used.type()]
+                if len(named) < 2 or used.id() not in {layer.id() for layer in named}:
+                    continue
+                others = [layer for layer in named if layer.id() != used.id()]
+                feedback.pushWarning(
+                    f"{definition.name()}: {len(named)} {'raster' if raster else 'vector'} layers of the project are "
+                    f"named '{value}'; QGIS read '{used.source()}' (layer id {used.id()}), not "
+                    f"{', '.join(repr(layer.source()) for layer in others)}. To choose one, give its layer id or its "
+                    "file instead of the name, or rename the layers."
+                )
 
     def reading_inputs(self, parameters, context) -> Dict[str, Any]:
         """``parameters`` with every VRT file given to a raster parameter replaced by a layer on a memory copy of
@@ -511,6 +597,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 continue
             if definition.isDestination():
                 refuse_database_sink(name, value, context)
+                refuse_memory_sink(name, value, context)
                 path = _destination_path(value, context)
                 if path:
                     outputs[name] = path
@@ -587,9 +674,12 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     def provenance(self, parameters, context, extra: Dict[str, Any] | None = None) -> Dict[str, Any]:
         """What made an output: algorithm, plugin and QGIS versions, parameters (enum choices by name), time."""
         described = {k: _describe(v) for k, v in parameters.items()}
+        recorded = getattr(self, "_recorded_inputs", {})  # prepareAlgorithm's, read on the main thread
         for name, value in described.items():
             definition = self.parameterDefinition(name)
-            if definition is not None and (definition.type() in INPUT_TYPES or definition.isDestination()):
+            if definition is not None and definition.type() in INPUT_TYPES:
+                described[name] = recorded[name] if name in recorded else recorded_input(parameters[name], None)
+            elif definition is not None and definition.isDestination():
                 described[name] = absolute_file(value)
         for name in self.ENUM_NAMES:
             if name in parameters and self.parameterDefinition(name) is not None:
@@ -639,7 +729,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         group = self.layer_group()
         processor.placement = Placement(self.tr(group) if group else "", visible, name or "", self._run, self._loaded)
         processor.layers_before = getattr(self, "_layers_before", frozenset())
-        ProspectorAlgorithm._post_processors = ProspectorAlgorithm._post_processors[-50:] + [processor]
+        kept = ProspectorAlgorithm._post_processors[-(ProspectorAlgorithm.MAX_POST_PROCESSORS - 1) :]
+        ProspectorAlgorithm._post_processors = kept + [processor]
         details.setPostProcessor(processor)
 
     def layer_group(self) -> str:
@@ -669,6 +760,13 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         self.layers_before: frozenset = frozenset()
 
     def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API name)
+        try:
+            self._post_process(layer, context)
+        finally:  # it has run: it need not be kept alive any longer (ProspectorAlgorithm._post_processors)
+            kept = ProspectorAlgorithm._post_processors
+            ProspectorAlgorithm._post_processors = [p for p in kept if p is not self]
+
+    def _post_process(self, layer, context) -> None:
         from qgis.core import QgsDataProvider, QgsProject
 
         project = context.project() or QgsProject.instance()
@@ -811,6 +909,20 @@ def refuse_database_sink(name: str, value: object, context) -> None:
         "written whole and replaced as one (other tables in that file would be at risk). Choose 'Save to File…' "
         f"instead, e.g. '{example}', and copy the layer into the GeoPackage afterwards if needed (drag it onto "
         "the GeoPackage in the Browser)."
+    )
+
+
+def refuse_memory_sink(name: str, value: object, context) -> None:
+    """Refuse an output given as a memory layer ('memory:', as PyQGIS scripts ask QGIS's own algorithms for one):
+    every output of this plugin is a file, written whole and read back before it is put in place. Before, the text
+    was taken for a file name and refused as "cannot write 'no extension' files"."""
+    sink = _sink_text(value, context)
+    if not sink.lower().startswith("memory:"):
+        return
+    raise QgsProcessingException(
+        f"{name}: cannot write a memory layer ({sink}): every output is written to a file. Give a file name "
+        "ending in .gpkg (or .geojson), or TEMPORARY_OUTPUT for a temporary file that QGIS deletes when it closes "
+        "(processing.run returns its path; open it with QgsVectorLayer(path))."
     )
 
 
@@ -1130,6 +1242,35 @@ def absolute_file(value: object) -> object:
     if not os.path.exists(path) and not (os.path.splitext(path)[1] and os.path.isdir(folder)):
         return value  # a layer's name in the project, 'TEMPORARY_OUTPUT': not a file
     return os.path.abspath(path) + bar + options
+
+
+def recorded_input(value: object, context) -> object:
+    """An input as provenance records it, to be understood a year later: its file (absolute), not the layer id of a
+    session (what the dialog passes), a layer's name in the project or a selection's definition; a memory layer
+    (a scratch layer, one feature of "Iterate over this layer") by its name; only selected features or a feature
+    limit said after the file."""
+    from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProcessingUtils, QgsProperty
+
+    if isinstance(value, (list, tuple)):
+        return [recorded_input(item, context) for item in value]
+    notes = []
+    if isinstance(value, QgsProcessingFeatureSourceDefinition):
+        if value.selectedFeaturesOnly:
+            notes.append("selected features only")
+        if value.featureLimit > 0:
+            notes.append(f"first {value.featureLimit} features")
+        value = value.source
+    if isinstance(value, QgsProperty):
+        value = value.staticValue() if context is None else value.valueAsString(context.expressionContext())[0]
+    if isinstance(value, str) and value and context is not None:
+        path = absolute_file(value)
+        if not (isinstance(path, str) and os.path.exists(path.split("|")[0])):
+            value = QgsProcessingUtils.mapLayerFromString(value, context, False) or value
+    if isinstance(value, QgsMapLayer) and value.providerType() == "memory":
+        text: object = f"memory layer '{value.name()}'"
+    else:
+        text = absolute_file(_describe(value))
+    return f"{text} ({', '.join(notes)})" if notes else text
 
 
 def _describe(value: object) -> object:

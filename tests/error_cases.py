@@ -263,6 +263,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep11b_inputs(folder, bands))
     paths.update(_sweep11a_inputs(folder, xy, base, bands))
     paths.update(_sweep12b_inputs(folder, xy, base))
+    paths.update(_sweep12a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -575,6 +576,260 @@ def _points_in(path: str, xy, columns: Dict[str, list], crs: str) -> str:
     frame = gpd.GeoDataFrame(columns, geometry=[Point(x, y) for x, y in xy], crs=crs)
     frame.to_file(path, driver="GPKG", layer=os.path.splitext(os.path.basename(path))[0])
     return path
+
+
+#: the study area of _sweep12a_inputs's mask_cells.gpkg, cut into 10 x 6 cells: 60 polygons, one run each when
+#: Processing iterates over them
+MASK_CELLS = (10, 6)
+
+
+def _sweep12a_inputs(folder: str) -> Dict[str, str]:
+    """Sweep 12a, the paths a QGIS power user takes: inputs for batches, iterations and the Python console."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    paths: Dict[str, str] = {}
+    columns, rows = MASK_CELLS
+    width, height = 8000.0 / columns, 8000.0 / rows
+    cells = [
+        box(X0 + 1000 + i * width, Y0 + 1000 + j * height, X0 + 1000 + (i + 1) * width, Y0 + 1000 + (j + 1) * height)
+        for j in range(rows)
+        for i in range(columns)
+    ]
+    frame = gpd.GeoDataFrame({"cell": list(range(1, len(cells) + 1))}, geometry=cells, crs=CRS)
+    paths["mask_cells"] = os.path.join(folder, "mask_cells.gpkg")
+    frame.to_file(paths["mask_cells"], driver="GPKG", layer="mask_cells")
+    return paths
+
+
+def every_iteration_loaded_styled(iterated: str) -> Callable[[Dict[str, object]], None]:
+    """Run the row's parameters as the dialog's "Iterate over this layer" (the green loop beside ``iterated``) does:
+    QGIS's own executeIterating, one run per feature of ``iterated`` on a one-feature memory layer, each output to
+    be opened, then its handleAlgorithmResults, which loads every run's layers at the end; each must have been
+    styled, named and placed by the plugin (its run recorded on the layer), not left as QGIS's grey default."""
+
+    def check(params: Dict[str, object]) -> None:
+        from processing.gui.AlgorithmExecutor import executeIterating
+        from processing.gui.Postprocessing import handleAlgorithmResults
+        from qgis.core import (
+            QgsApplication,
+            QgsProcessingContext,
+            QgsProcessingFeedback,
+            QgsProcessingOutputLayerDefinition,
+            QgsProject,
+        )
+
+        from geochem_prospector.algorithms.layers import RUN_PROPERTY
+
+        project = QgsProject.instance()
+        before = set(project.mapLayers())
+        alg = QgsApplication.processingRegistry().createAlgorithmById("prospector:interpolate")
+        folder = os.path.join(os.path.dirname(str(params["OUTPUT"])), "iterations")
+        os.makedirs(folder, exist_ok=True)
+        context = QgsProcessingContext()
+        context.setProject(project)
+        feedback = QgsProcessingFeedback()
+        parameters = {
+            **{k: v for k, v in params.items() if not k.startswith("OUTPUT")},
+            "OUTPUT": QgsProcessingOutputLayerDefinition(os.path.join(folder, "grid.tif"), project),
+        }
+        try:
+            assert executeIterating(alg, parameters, iterated, context, feedback)
+            handleAlgorithmResults(alg, context, feedback, False)
+            loaded = [project.mapLayer(i) for i in set(project.mapLayers()) - before]
+            columns, rows = MASK_CELLS
+            assert len(loaded) == columns * rows, len(loaded)
+            plain = sorted(layer.source() for layer in loaded if not layer.customProperty(RUN_PROPERTY))
+            assert not plain, f"{len(plain)} of {len(loaded)} layers loaded without the plugin's style: {plain[:3]}"
+        finally:
+            project.removeMapLayers(list(set(project.mapLayers()) - before))
+
+    return check
+
+
+def refused_in_a_model(alg: str, name: str, value: object, error: str) -> Callable[[Dict[str, object]], None]:
+    """Run the row's parameters as a step of a graphical model, ``name`` wired to a model input (text, as the
+    modeler offers a text input for an option or a number) given ``value``, the step's outputs as the model's: the
+    model must be refused with ``error`` (a regex) and write no output. QGIS checks a model's own inputs, not the
+    values it hands its steps, so the step must check them itself."""
+
+    def check(params: Dict[str, object]) -> None:
+        import re
+
+        import processing
+        from qgis.core import (
+            QgsProcessingContext,
+            QgsProcessingException,
+            QgsProcessingFeedback,
+            QgsProcessingModelAlgorithm,
+            QgsProcessingModelChildAlgorithm,
+            QgsProcessingModelOutput,
+            QgsProcessingModelParameter,
+            QgsProcessingParameterString,
+        )
+        from qgis.core import QgsProcessingModelChildParameterSource as Source
+
+        model = QgsProcessingModelAlgorithm("one_step", "tests")
+        model.addModelParameter(
+            QgsProcessingParameterString("value_in", "value"), QgsProcessingModelParameter("value_in")
+        )
+        child = QgsProcessingModelChildAlgorithm(f"prospector:{alg}")
+        child.setChildId(alg)
+        folder = os.path.join(os.path.dirname(str(params["OUTPUT"])), "model")
+        os.makedirs(folder, exist_ok=True)
+        outputs, inputs = {}, {"value_in": str(value)}
+        for key, given in params.items():
+            if key.startswith("OUTPUT"):
+                output = QgsProcessingModelOutput(key.lower())
+                output.setChildOutputName(key)
+                output.setChildId(alg)
+                outputs[key.lower()] = output
+                inputs[f"{alg}:{key.lower()}"] = os.path.join(folder, os.path.basename(str(given)))
+            elif key != name:
+                child.addParameterSources(key, [Source.fromStaticValue(given)])
+        child.addParameterSources(name, [Source.fromModelParameter("value_in")])
+        child.setModelOutputs(outputs)
+        model.addChildAlgorithm(child)
+
+        class Errors(QgsProcessingFeedback):  # the step's message reaches the log; the model says "Error encountered…"
+            said: List[str] = []
+
+            def reportError(self, text, fatalError=False):  # noqa: N802, N803 (QGIS API names)
+                self.said.append(text)
+                super().reportError(text, fatalError)
+
+        feedback = Errors()
+        try:
+            processing.run(model, inputs, context=QgsProcessingContext(), feedback=feedback)
+        except QgsProcessingException:
+            assert any(re.search(error, text, re.MULTILINE) for text in feedback.said), feedback.said
+        else:
+            raise AssertionError(f"the model ran with {name}={value!r}")
+        assert not os.listdir(folder), os.listdir(folder)
+
+    return check
+
+
+def refused_in_a_batch_row(alg: str, error: str, **changes) -> Callable[[Dict[str, object]], None]:
+    """Run the row's parameters, ``changes`` made (a file name: that file of the matrix's inputs), as the
+    batch dialog runs a row: ``alg.run()`` on a fresh context, which leaves out the checks processing.run and
+    qgis_process make first (the dialog checks each cell alone, and any text passes for a layer). The row must be
+    refused with ``error`` (a regex, matched against the messages the run reported) and write no output."""
+
+    def check(params: Dict[str, object]) -> None:
+        import re
+
+        from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+
+        class Errors(QgsProcessingFeedback):
+            said: List[str] = []
+
+            def reportError(self, text, fatalError=False):  # noqa: N802, N803 (QGIS API names)
+                self.said.append(text)
+                super().reportError(text, fatalError)
+
+        folder = os.path.join(os.path.dirname(str(params["OUTPUT"])), "batch_row")
+        os.makedirs(folder, exist_ok=True)
+        inputs = os.path.dirname(str(params.get("INPUT") or params.get("INPUT_RASTER") or ""))
+        given = {k: os.path.join(inputs, v) if isinstance(v, str) else v for k, v in changes.items()}
+        row = {
+            k: os.path.join(folder, os.path.basename(str(v))) if k.startswith("OUTPUT") else v
+            for k, v in params.items()
+        }
+        feedback = Errors()
+        alg_instance = QgsApplication.processingRegistry().createAlgorithmById(f"prospector:{alg}")
+        context = QgsProcessingContext()
+        try:
+            _, ok = alg_instance.run({**row, **given}, context, feedback)
+        finally:
+            context.temporaryLayerStore().removeAllMapLayers()
+        assert not ok, f"the batch row ran with {changes}"
+        assert any(re.search(error, text, re.MULTILINE) for text in feedback.said), feedback.said
+        assert not os.listdir(folder), os.listdir(folder)
+
+    return check
+
+
+def same_named_in_the_project(
+    alg: str, name: str, files: List[str], warning: str
+) -> Callable[[Dict[str, object]], None]:
+    """Run the row's parameters with ``name`` given as a layer name, as the Python console gives it, in a project
+    holding copies of ``files`` (of the matrix's inputs, beside the row's input) as layers all named 'evidence'; the
+    log must say which one QGIS read (``warning``, a regex)."""
+
+    def check(params: Dict[str, object]) -> None:
+        import re
+
+        import processing
+        from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject, QgsRasterLayer
+
+        class Lines(QgsProcessingFeedback):
+            said: List[str] = []
+
+            def pushWarning(self, text):  # noqa: N802 (QGIS API name)
+                self.said.append(text)
+                super().pushWarning(text)
+
+        import shutil
+
+        project = QgsProject.instance()
+        inputs = os.path.dirname(str(params["INPUT_RASTER"]))
+        folder = os.path.join(os.path.dirname(str(params["OUTPUT_REPORT"])), "project")  # QGIS writes .aux.xml there
+        os.makedirs(folder, exist_ok=True)
+        layers = [QgsRasterLayer(shutil.copy(os.path.join(inputs, f), folder), "evidence") for f in files]
+        project.addMapLayers(layers)
+        context = QgsProcessingContext()
+        context.setProject(project)
+        feedback = Lines()
+        try:
+            processing.run(f"prospector:{alg}", {**params, name: "evidence"}, context=context, feedback=feedback)
+        finally:
+            project.removeMapLayers([layer.id() for layer in layers])
+            context.temporaryLayerStore().removeAllMapLayers()
+        assert any(re.search(warning, text) for text in feedback.said), feedback.said
+
+    return check
+
+
+def provenance_names_the_files(params: Dict[str, object]) -> None:
+    """Run the row's parameters as the dialog gives them, its layers as the ids of project layers (INPUT with only
+    its selected features, as the dialog's 'Selected features only' gives it): the output's provenance, read back
+    with rasterio, names each layer's file (and the selection), not the ids of a session long closed."""
+    import json
+
+    import processing
+    import rasterio
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeatureSourceDefinition,
+        QgsProcessingFeedback,
+        QgsProject,
+        QgsVectorLayer,
+    )
+
+    project = QgsProject.instance()
+    samples = QgsVectorLayer(str(params["INPUT"]), "samples", "ogr")
+    mask = QgsVectorLayer(str(params["MASK"]), "study area", "ogr")
+    project.addMapLayers([samples, mask])
+    samples.selectByIds(list(range(1, 21)))
+    context = QgsProcessingContext()
+    context.setProject(project)
+    output = os.path.join(os.path.dirname(str(params["OUTPUT"])), "from_the_dialog.tif")
+    given = {
+        **params,
+        "INPUT": QgsProcessingFeatureSourceDefinition(samples.id(), True),
+        "MASK": mask.id(),
+        "OUTPUT": output,
+    }
+    try:
+        processing.run("prospector:interpolate", given, context=context, feedback=QgsProcessingFeedback())
+    finally:
+        project.removeMapLayers([samples.id(), mask.id()])
+        context.temporaryLayerStore().removeAllMapLayers()
+    with rasterio.open(output) as src:
+        recorded = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])["parameters"]
+    assert recorded["INPUT"] == f"{params['INPUT']} (selected features only)", recorded["INPUT"]
+    assert recorded["MASK"] == params["MASK"], recorded["MASK"]
 
 
 def _sweep10a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -6943,4 +7198,90 @@ CASES += [
         r"methods or laboratories; name them in SURVEY_FIELD to level them\.",
     ),  # before: only "Au: … values below detection (limits 0.5, 5) set to 0.5 x the detection limit": half the
     # survey's censored gold at 2.5, the other half at 0.25, a step along the laboratories' boundary
+]
+
+# sweep 12a: the paths a QGIS power user takes (batches, "Iterate over this layer", models, the Python console)
+CASES += [
+    Case(
+        "MASK of 60 polygons, iterated over (one run per polygon)",
+        "interpolate",
+        _set(MASK="mask_cells"),
+        check=every_iteration_loaded_styled("MASK"),
+        headless=False,  # the dialog's iteration and the loading of layers: no qgis_process equivalent
+    ),  # before: the first 9 runs' rasters loaded grey, named by QGIS and outside the Geochemistry group (the
+    # style post-processors were kept for the last 51 outputs only, and QGIS loads an iteration's layers at the end)
+    Case(
+        "option that does not exist, from a model input",
+        "anomalies",
+        lambda d, p: p,
+        check=refused_in_a_model(
+            "anomalies",
+            "METHOD",
+            9,
+            r"^METHOD: choose one of 0 \(Percentiles \(cumulative frequency\)\), 1 .*\(got '9'\)\.",
+        ),
+        headless=False,  # a model built in the test
+    ),  # before: the model ran, its anomalies step on percentiles (option 0) without a word
+    Case(
+        "negative pixel size, from a model input",
+        "interpolate",
+        lambda d, p: p,
+        check=refused_in_a_model(
+            "interpolate", "PIXEL_SIZE", -500, r"^PIXEL_SIZE: give a number of at least 0 \(got '-500'\)\."
+        ),
+        headless=False,  # a model built in the test
+    ),  # before: the model ran, on the automatic grid (cells of 330 m), without a word
+    Case(
+        "evidence stack (a VRT raster) given as MASK, in a batch row",
+        "interpolate",
+        lambda d, p: p,
+        check=refused_in_a_batch_row(
+            "interpolate",
+            r"^MASK: 'stack\.vrt' is a raster, but MASK takes a vector layer of polygons\. To use the area a raster "
+            r"covers, make polygons of it first",
+            MASK="stack.vrt",
+        ),
+        headless=False,  # the batch dialog's alg.run()
+    ),  # before: the row ran and wrote a grid over the whole extent, the MASK left out without a word
+    Case(
+        "metre coordinates in a layer said to be in degrees, in a batch row",
+        "interpolate",
+        lambda d, p: p,
+        check=refused_in_a_batch_row(
+            "interpolate",
+            _metres_as_degrees("INPUT", r"\d+, \d+ – \d+, \d+", ""),
+            INPUT="samples_metres_as_degrees.gpkg",
+        ),
+        headless=False,  # the batch dialog's alg.run()
+    ),  # before: "INPUT: the layer is in a geographic CRS (EPSG:4326, degrees), but distances and pixel sizes must
+    # be in metres or feet. Reproject it to a projected CRS first (…)": metres reprojected as if they were degrees
+    Case(
+        "vector output as a memory layer (memory:)",
+        "anomalies",
+        _set(OUTPUT_ANOMALIES="memory:"),
+        error=r"^OUTPUT_ANOMALIES: cannot write a memory layer \(memory:\): every output is written to a file\. Give "
+        r"a file name ending in \.gpkg \(or \.geojson\), or TEMPORARY_OUTPUT for a temporary file",
+    ),  # before: "OUTPUT_ANOMALIES: cannot write 'no extension' files; save as .gpkg (GeoPackage)."
+    Case(
+        "raster given by a name two project layers have",
+        "evaluate",
+        lambda d, p: p,
+        check=same_named_in_the_project(
+            "evaluate",
+            "INPUT_RASTER",
+            ["elements.tif", "elements_ppb.tif"],
+            r"^INPUT_RASTER: 2 raster layers of the project are named 'evidence'; QGIS read '.*(elements|elements_ppb)"
+            r"\.tif' \(layer id evidence_\w+\), not '.*\.tif'\. To choose one, give its layer id or its file instead "
+            r"of the name, or rename the layers\.$",
+        ),
+        headless=False,  # a project's layers, named in the Python console
+    ),  # before: one of the two read (whichever QGIS found first), without a word
+    Case(
+        "layers given as the dialog gives them (layer ids, selected features)",
+        "interpolate",
+        _set(MASK="mask_4326"),
+        check=provenance_names_the_files,
+        headless=False,  # a project's layers
+    ),  # before: the provenance recorded "<QgsProcessingFeatureSourceDefinition {'source':samples_9c1f…,
+    # 'selectedFeaturesOnly': True}>" and "study_area_4b2e…": ids of a session, no file
 ]
