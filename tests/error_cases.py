@@ -7066,6 +7066,13 @@ CASES += [
     ),  # before: "FIELDS: a normal-score transform needs at least 2 distinct values." after three warnings, one
     # saying its band would be 2.5 everywhere (all 36 values '<5', heavily censored, so normal scores)
     Case(
+        "element entirely below detection, kriged",
+        "interpolate",
+        _set(INPUT="samples_all_below_detection", FIELDS=["Au"], METHOD="kriging"),
+        error=r"^FIELDS: .*the values do not vary \(zero variogram\), so there is nothing to krige: leave the field "
+        r"out of FIELDS, or interpolate it with METHOD idw, which gives its one value everywhere\.",
+    ),  # before: "… the values do not vary (zero variogram); nothing to krige.": what to do unsaid
+    Case(
         "element analysed in the western quarter of the survey only",
         "interpolate",
         _set(INPUT="samples_au_west", FIELDS=["Cu", "Au"], PIXEL_SIZE=250),

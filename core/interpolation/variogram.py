@@ -240,7 +240,11 @@ def fit_variogram(
         raise InputError("too few lags with sample pairs to fit a variogram; add samples.", "FIELDS")
     gmax = float(g.max())
     if not gmax > 0:
-        raise InputError("the values do not vary (zero variogram); nothing to krige.", "FIELDS")
+        raise InputError(
+            "the values do not vary (zero variogram), so there is nothing to krige: leave the field out of FIELDS, "
+            "or interpolate it with METHOD idw, which gives its one value everywhere.",
+            "FIELDS",
+        )
     sw = np.sqrt(n / np.maximum(h, 1e-12) ** 2)
     sw = sw / sw.max()
     hmax = float(h.max())
