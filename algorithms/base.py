@@ -1803,11 +1803,14 @@ def warn_mixed_commodities(source, parameter: str, feedback, purpose: str) -> No
     )
 
 
-def refuse_slipped_points(source, crs, context, bounds, parameter: str, noun: str) -> None:
-    """Called when no point of ``source`` lies within ``bounds`` (xmin, ymin, xmax, ymax in ``crs``): refuse
-    naming the slip of a database export that puts them there (:func:`core.placement.slipped_coordinates`: latitude
+def refuse_slipped_points(source, crs, context, grid, xy, parameter: str, noun: str) -> None:
+    """When none of the points ``xy`` (``source``'s, in ``crs``) lies on ``grid``: refuse naming the slip of a
+    database export that puts them there (:func:`core.placement.slipped_coordinates`: latitude
     and longitude swapped, a missing minus sign, a UTM zone number in front of the eastings …), the one that puts
     most of them inside; nothing when none does. ``noun`` names the points ('deposits')."""
+    bounds = (grid.xmin, grid.ymin, grid.xmax, grid.ymax)
+    if any(bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3] for x, y in xy):
+        return
     from qgis.core import QgsCoordinateTransform, QgsCsException
 
     from ..core.placement import slipped_coordinates

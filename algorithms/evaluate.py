@@ -303,9 +303,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             longitudes = wrap_longitudes([x for x, _ in xy], grid.xmin, grid.xmax)
             xy = [(float(x), y) for x, (_, y) in zip(longitudes, xy)]
         feedback.pushInfo(f"Deposits: {len(xy)} points")
-        bounds = (grid.xmin, grid.ymin, grid.xmax, grid.ymax)
-        if not any(bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3] for x, y in xy):
-            refuse_slipped_points(source, crs, context, bounds, self.DEPOSITS, "deposits")
+        refuse_slipped_points(source, crs, context, grid, xy, self.DEPOSITS, "deposits")
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
         mask = mask_from_source(mask_source, crs, grid, context, feedback=feedback)

@@ -547,8 +547,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         extent_given = parameters.get(self.EXTENT) not in (None, "")
-        self._warn_gaps(feedback, xy, grid, mask, max_distance, extent_given)
-        self._warn_field_gaps(feedback, fields, xy, values, grid, mask, max_distance, extent_given)
+        share_all = self._warn_gaps(feedback, xy, grid, mask, max_distance, extent_given)
+        self._warn_field_gaps(feedback, fields, xy, values, grid, mask, max_distance, extent_given, share_all)
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
         largest = int(np.isfinite(values).sum(axis=0).max())
@@ -719,9 +719,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         warning: gridded, a standard's certified value would be an anomaly at the site of the sample it follows."""
         from qgis.PyQt.QtCore import QVariant
 
-        from ..core.qaqc import UNIT_PPM, mixed_units, quality_control_samples, sample_media
+        from ..core.qaqc import UNIT_PPM, mixed_units, quality_control_samples, read_fields, sample_media
 
-        text = [f.name() for f in source.fields() if f.type() == QVariant.String and f.name() not in fields]
+        # only the text fields the checks read (identifiers, QC types, units, media): one pass, no free text
+        text = [
+            f.name()
+            for f in source.fields()
+            if f.type() == QVariant.String and f.name() not in fields and read_fields(f.name())
+        ]
         if not text:
             return np.ones(count, dtype=bool)
         _, raw = point_attributes(source, text, crs, context, None)
@@ -1223,17 +1228,25 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return bands, variance
 
     @staticmethod
-    def _warn_gaps(feedback, xy, grid, mask, max_distance, extent_given: bool) -> None:
-        """Warn when much of the grid lies far from every sample (clusters far apart, a single traverse): IDW and
-        kriging fill those cells all the same, with values that look like data. Without an EXTENT only the samples'
-        bounding box counts: the margin the grid adds around them is not a gap."""
+    def _gap_limits(xy, grid: GridSpec) -> Tuple[float, float, np.ndarray]:
+        """The samples' spacing (median distance to the GAP_NEIGHBOUR-th nearest), the distance beyond which a cell
+        is far by it, and per sample the distance beyond which a cell whose nearest sample it is lies in a gap (the
+        spacing where that sample lies: a regional grid with a dense infill over a target has no gap between its
+        regional samples, though the infill's spacing is the median's); never under a cell."""
         spacing = sample_spacing(xy, GAP_NEIGHBOUR)
         far = max(GAP_SPACINGS * spacing, grid.pixel_size)  # a cell's centre within a cell of a sample is no gap
-        # each cell measured against the spacing where its nearest sample lies: a regional grid with a dense infill
-        # over a target has no gap between its regional samples, though the infill's spacing is the median's
         limits = np.maximum(GAP_SPACINGS * local_spacing(xy, GAP_NEIGHBOUR), grid.pixel_size)
+        return spacing, far, limits
+
+    @staticmethod
+    def _warn_gaps(feedback, xy, grid, mask, max_distance, extent_given: bool) -> float:
+        """Warn when much of the grid lies far from every sample (clusters far apart, a single traverse): IDW and
+        kriging fill those cells all the same, with values that look like data. Without an EXTENT only the samples'
+        bounding box counts: the margin the grid adds around them is not a gap. Returns the share of cells in gaps
+        (0 when not counted)."""
+        spacing, far, limits = InterpolateAlgorithm._gap_limits(xy, grid)
         if not spacing or (max_distance and max_distance <= limits.min()):
-            return  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
+            return 0.0  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
         share = share_of_cells_far(xy, grid, limits, mask, within=max_distance, points_box_only=not extent_given)
         if share >= GAP_SHARE:
             why = (
@@ -1248,32 +1261,28 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave those cells nodata, or give a MASK of the "
                 "sampled area."
             )
+        return share
 
     @staticmethod
-    def _warn_field_gaps(feedback, fields, xy, values, grid, mask, max_distance, extent_given: bool) -> None:
+    def _warn_field_gaps(
+        feedback, fields, xy, values, grid, mask, max_distance, extent_given: bool, share_all: float
+    ) -> None:
         """The gap warning of :meth:`_warn_gaps` for a field that only some samples hold (an element analysed in
         one part of the survey, the rest NULL): its band is gridded from those samples alone, over the whole grid,
         so where no sample holding it lies near, the band shows values no analysis supports. Counted over the
-        grid of all the samples (their bounding box without an EXTENT), at the spacing of the field's samples."""
-        limits_all = np.maximum(GAP_SPACINGS * local_spacing(xy, GAP_NEIGHBOUR), grid.pixel_size)
-        share_all = (
-            share_of_cells_far(xy, grid, limits_all, mask, within=max_distance, points_box_only=not extent_given)
-            if len(xy) > 1 and not (max_distance and max_distance <= limits_all.min())
-            else 0.0
-        )
+        grid of all the samples (their bounding box without an EXTENT), at the spacing of the field's samples;
+        warned only beyond ``share_all``, the gaps all the samples leave (warned of already)."""
         box = None if extent_given else (*xy.min(axis=0), *xy.max(axis=0))
         for j, name in enumerate(fields):
             held = np.isfinite(values[:, j])
             count = int(held.sum())
             if count < 2 or count == len(xy):
                 continue
-            spacing = sample_spacing(xy[held], GAP_NEIGHBOUR)
-            far = max(GAP_SPACINGS * spacing, grid.pixel_size)
-            limits = np.maximum(GAP_SPACINGS * local_spacing(xy[held], GAP_NEIGHBOUR), grid.pixel_size)
+            spacing, far, limits = InterpolateAlgorithm._gap_limits(xy[held], grid)
             if not spacing or (max_distance and max_distance <= limits.min()):
                 continue
             share = share_of_cells_far(xy[held], grid, limits, mask, within=max_distance, box=box)
-            if share >= GAP_SHARE and share > share_all + 0.1:  # not the gaps all the samples leave (warned)
+            if share >= GAP_SHARE and share > share_all + 0.1:
                 feedback.pushWarning(
                     f"{name}: only {count} of the {len(xy)} samples hold a value, and {100 * share:.0f} % of the "
                     f"grid's cells lie more than {grid.length_text(far)} from every one of them ({GAP_SPACINGS:g} "

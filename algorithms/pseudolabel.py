@@ -228,9 +228,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         stack, crs = self._evidence(parameters, context, feedback)
         grid = stack.grid
         source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
-        bounds = (grid.xmin, grid.ymin, grid.xmax, grid.ymax)
-        if not any(bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3] for x, y in xy):
-            refuse_slipped_points(source, crs, context, bounds, self.LABELS, "labelled points")
+        refuse_slipped_points(source, crs, context, grid, xy, self.LABELS, "labelled points")
         mask, negatives = self._areas(parameters, context, crs, grid, feedback)
         method = self.enum_name(parameters, self.METHOD, context)
         self._warn_ignored(parameters, context, feedback, method)

@@ -104,3 +104,9 @@ def sample_media(columns: Dict[str, Sequence[object]]) -> Optional[Tuple[str, Co
         if len(counts) >= 2:
             return name, counts
     return None
+
+
+def read_fields(name: str) -> bool:
+    """Whether a field of this name is read by :func:`quality_control_samples`, :func:`mixed_units` or
+    :func:`sample_media` (the only fields worth reading from a layer for them)."""
+    return bool(QC_FIELD.search(name.replace(" ", "_")) or UNIT_FIELD.search(name) or MEDIUM_FIELD.search(name))
