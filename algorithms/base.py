@@ -33,7 +33,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
 from ..core.callbacks import check_cancelled, termination_as_cancel
 from ..core.errors import Cancelled, ProspectorError, Terminated
-from ..core.grid import centre_longitude, check_memory
+from ..core.grid import centre_longitude, check_memory, metres_per_unit
 from ..core.io.destinations import (
     RASTER_EXTENSIONS,
     check_geopackage_output,
@@ -47,6 +47,7 @@ from ..core.io.rasters import layer_label, made_by, rasterize_mask
 from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 from ..core.labels.commodities import one_system
+from ..core.placement import METRES_PER_DEGREE
 from . import help as algorithm_help
 from .layers import Placement, apply_legend
 from .parameters import MODEL_EXTENSION, with_option_numbers
@@ -1803,21 +1804,23 @@ def warn_mixed_commodities(source, parameter: str, feedback, purpose: str) -> No
     )
 
 
-def refuse_slipped_points(source, crs, context, grid, xy, parameter: str, noun: str) -> None:
-    """When none of the points ``xy`` (``source``'s, in ``crs``) lies on ``grid``: refuse naming the slip of a
-    database export that puts them there (:func:`core.placement.slipped_coordinates`: latitude
-    and longitude swapped, a missing minus sign, a UTM zone number in front of the eastings …), the one that puts
-    most of them inside; nothing when none does. ``noun`` names the points ('deposits')."""
+def check_point_places(source, crs, context, grid, xy, parameter: str, noun: str, feedback) -> None:
+    """Points a database export has misplaced, ``source``'s (``xy`` in ``crs``; ``noun`` names them, 'deposits').
+    When none lies on ``grid``: refuse naming the slip that puts most of them there
+    (:func:`core.placement.slipped_coordinates`: latitude and longitude swapped, a missing minus sign, a UTM zone
+    number in front of the eastings …), or the rounding that moved them (whole degrees). When most do: warn when
+    the points off the raster would lie on it with one slip undone (rows of a table slipped, the rest right). And
+    when all of at least three are rounded to a step of a cell or more (0.01°, 1 km), so that each marks a cell up
+    to half a step from its own."""
+    from ..core.placement import coordinate_rounding
+
     bounds = (grid.xmin, grid.ymin, grid.xmax, grid.ymax)
-    if any(bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3] for x, y in xy):
-        return
-    from qgis.core import QgsCoordinateTransform, QgsCsException
 
-    from ..core.placement import slipped_coordinates
+    def on_grid(x: float, y: float) -> bool:
+        return bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3]
 
+    on_raster = [on_grid(x, y) for x, y in xy]
     layer_crs = source.sourceCrs()
-    if not defined_crs(layer_crs) or not defined_crs(crs):
-        return
     points = []
     for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes().setLimit(100_000)):
         parts = point_parts(feature.geometry()) if feature.hasGeometry() else None
@@ -1825,25 +1828,91 @@ def refuse_slipped_points(source, crs, context, grid, xy, parameter: str, noun: 
     if not points:
         return
     xs, ys = np.asarray(points, dtype=np.float64).T
-    transform = QgsCoordinateTransform(layer_crs, crs, context.transformContext())
-    best = None
-    for why, fix, sx, sy in slipped_coordinates(xs, ys, layer_crs.isGeographic()):
-        inside = 0
-        for x, y in zip(sx, sy):
-            try:
-                point = transform.transform(QgsPointXY(float(x), float(y)))
-            except QgsCsException:
-                continue
-            inside += bounds[0] <= point.x() <= bounds[2] and bounds[1] <= point.y() <= bounds[3]
-        if inside and (best is None or inside > best[0]):
-            best = (inside, why, fix)
-    if best is None:
+    geographic = layer_crs.isValid() and layer_crs.isGeographic()
+    rounding = coordinate_rounding(xs, ys, geographic, metres_per_unit(layer_crs.toWkt()) if not geographic else 1.0)
+    cell = grid.pixel_size * (METRES_PER_DEGREE if crs.isGeographic() else grid.metres_per_unit)
+    coarse = rounding if rounding is not None and rounding.ground >= cell else None
+    if any(on_raster) and coarse is not None and len(points) >= 3:
+        feedback.pushWarning(
+            f"{parameter}: the coordinates of all {len(points)} {noun} are rounded to {coarse.label} (a step "
+            f"of about {ground_text(coarse.ground)} on the ground, {coarse.ground / cell:.0f} cells of "
+            f"{ground_text(cell)}): rounding moves a point up to half a step, so each may mark a cell up to "
+            f"{max(1, round(coarse.ground / 2 / cell))} cells from its own, and what is computed from them is "
+            "blurred at that scale. Use coordinates with more decimals where the database holds them, "
+            f"or read the results at a cell size of {ground_text(coarse.ground)} or more."
+        )
+    if all(on_raster) or not defined_crs(layer_crs) or not defined_crs(crs):
         return
-    inside, why, fix = best
-    raise QgsProcessingException(
-        f"{parameter}: none of the {len(points)} {noun} lies on the raster, but {inside} of them do with their "
-        f"coordinates corrected for {why}. Correct them ({fix}) and load the layer again."
-    )
+    if 0 < sum(on_raster) < len(on_raster) / 2:  # a regional or world list: its points off the raster are elsewhere
+        return
+    from qgis.core import QgsCoordinateTransform, QgsCsException
+
+    from ..core.placement import slipped_coordinates
+
+    transform = QgsCoordinateTransform(layer_crs, crs, context.transformContext())
+
+    def placed(x: float, y: float) -> bool:
+        try:
+            point = transform.transform(QgsPointXY(float(x), float(y)))
+        except QgsCsException:
+            return False
+        return on_grid(point.x(), point.y())
+
+    off = np.ones(len(points), dtype=bool)
+    if any(on_raster):  # rows of the table slipped, the rest right: the slips are looked for among those off it
+        off = np.array([not placed(x, y) for x, y in points], dtype=bool)
+        if not off.any():
+            return
+    best = None
+    for why, fix, sx, sy in slipped_coordinates(xs[off], ys[off], geographic):
+        inside = [(x0, y0) for x0, y0, x, y in zip(xs[off], ys[off], sx, sy) if placed(x, y)]
+        if inside and (best is None or len(inside) > len(best[0])):
+            best = (inside, why, fix)
+    if best is not None and not any(on_raster):
+        inside, why, fix = best
+        raise QgsProcessingException(
+            f"{parameter}: none of the {len(points)} {noun} lies on the raster, but {len(inside)} of them do with "
+            f"their coordinates corrected for {why}. Correct them ({fix}) and load the layer again."
+        )
+    if best is not None:
+        inside, why, fix = best
+        shown = ", ".join(f"({x:.6g}, {y:.6g})" for x, y in inside[:5]) + (" …" if len(inside) > 5 else "")
+        feedback.pushWarning(
+            f"{parameter}: {int(off.sum())} of the {len(points)} {noun} {'lies' if off.sum() == 1 else 'lie'} off "
+            f"the raster, and {len(inside)} of "
+            f"those would lie on it with their coordinates corrected for {why}: {shown} in the layer's x, y. Check "
+            f"those rows ({fix} where they are wrong); as they are, they are left out."
+        )
+        return
+    if (
+        coarse is not None
+        and not any(on_raster)
+        and _within(xy, bounds, coarse.ground / (METRES_PER_DEGREE if crs.isGeographic() else grid.metres_per_unit))
+    ):
+        raise QgsProcessingException(
+            f"{parameter}: none of the {len(points)} {noun} lies on the raster, and their coordinates are all "
+            f"rounded to {coarse.label} (a step of about {ground_text(coarse.ground)} on the ground): rounding "
+            f"moves a point up to half a step, here enough to move it off the raster. Use the {noun}' coordinates "
+            "with more decimals (the database's own, or positions read from a map)."
+        )
+
+
+def _within(xy, bounds, distance: float) -> bool:
+    """Whether every placed point of ``xy`` lies within ``distance`` (map units) of the box ``bounds``: rounding
+    to a step can move a point off a raster only by half the step (the diagonal: 0.71 of it)."""
+    placed = np.asarray([p for p in xy if np.isfinite(p).all()], dtype=np.float64).reshape(-1, 2)
+    if placed.size == 0:
+        return False
+    dx = np.maximum.reduce([bounds[0] - placed[:, 0], placed[:, 0] - bounds[2], np.zeros(len(placed))])
+    dy = np.maximum.reduce([bounds[1] - placed[:, 1], placed[:, 1] - bounds[3], np.zeros(len(placed))])
+    return bool(np.all(np.hypot(dx, dy) <= distance))
+
+
+def ground_text(metres: float) -> str:
+    """A length on the ground as messages write it: '560 m', '1.1 km', '111 km'."""
+    if metres >= 10_000:
+        return f"{metres / 1000:,.0f} km"
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
 
 
 def point_parts(geometry) -> Optional[list]:

@@ -38,6 +38,7 @@ from ..core.io.rasters import read_stack, require_values, side_file_crs_note
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
 from .base import (
+    check_point_places,
     layer_paths,
     mask_from_source,
     require_projected,
@@ -407,6 +408,7 @@ class CompareModelsAlgorithm(LabelReading):
             raise QgsProcessingException("DEPOSITS: choose a point layer of known deposits.")
         require_deposit_points(source)
         xy, labels = EvaluateAlgorithm._deposit_points(source, crs, None, context, feedback)
+        check_point_places(source, crs, context, grid, xy, self.DEPOSITS, "deposits", feedback)
         xy = np.asarray(xy, dtype=np.float64)
         ok = np.isfinite(xy).all(axis=1)
         rows, cols = np.full(len(xy), -1), np.full(len(xy), -1)

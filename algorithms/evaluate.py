@@ -41,6 +41,7 @@ from .base import (
     ProspectorAlgorithm,
     absolute_file,
     check_fields,
+    check_point_places,
     file_and_layer,
     geometry_kind,
     input_file,
@@ -50,7 +51,6 @@ from .base import (
     point_parts,
     refuse_coordinates_beyond_crs,
     refuse_not_points,
-    refuse_slipped_points,
     refuse_unrelated_crs,
     require_geometry,
     say_ground_distance,
@@ -303,7 +303,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             longitudes = wrap_longitudes([x for x, _ in xy], grid.xmin, grid.xmax)
             xy = [(float(x), y) for x, (_, y) in zip(longitudes, xy)]
         feedback.pushInfo(f"Deposits: {len(xy)} points")
-        refuse_slipped_points(source, crs, context, grid, xy, self.DEPOSITS, "deposits")
+        check_point_places(source, crs, context, grid, xy, self.DEPOSITS, "deposits", feedback)
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
         mask = mask_from_source(mask_source, crs, grid, context, feedback=feedback)

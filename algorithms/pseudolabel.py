@@ -31,12 +31,12 @@ from ..core.reports.training import data_sentence
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
+    check_point_places,
     input_file,
     layer_file,
     mask_from_source,
     point_attributes,
     refuse_date_field,
-    refuse_slipped_points,
     refuse_unrelated_rasters,
     require_projected,
     say_ground_distance,
@@ -228,7 +228,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         stack, crs = self._evidence(parameters, context, feedback)
         grid = stack.grid
         source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
-        refuse_slipped_points(source, crs, context, grid, xy, self.LABELS, "labelled points")
+        check_point_places(source, crs, context, grid, xy, self.LABELS, "labelled points", feedback)
         mask, negatives = self._areas(parameters, context, crs, grid, feedback)
         method = self.enum_name(parameters, self.METHOD, context)
         self._warn_ignored(parameters, context, feedback, method)

@@ -177,3 +177,79 @@ def slipped_coordinates(
              "add 10,000,000 to the northings", xs, ys + FALSE_NORTHING_SOUTH)
         )  # fmt: skip
     return found
+
+
+#: metres a degree of latitude spans (the mean; within 0.6 % anywhere): a rounding step's size on the ground
+METRES_PER_DEGREE = 111_320.0
+#: the steps a database rounds degrees to, coarsest first, with how a message names them
+DEGREE_STEPS: Tuple[Tuple[float, str], ...] = (
+    (1.0, "whole degrees"),
+    (0.5, "half degrees"),
+    (0.1, "0.1°"),
+    (1.0 / 60.0, "whole minutes of arc"),
+    (0.05, "0.05°"),
+    (0.01, "0.01°"),
+    (1.0 / 120.0, "half minutes of arc"),
+    (0.005, "0.005°"),
+    (0.001, "0.001°"),
+)
+#: the steps a database rounds projected coordinates to, in metres, coarsest first
+METRE_STEPS: Tuple[float, ...] = (10_000.0, 5_000.0, 1_000.0, 500.0, 100.0, 50.0, 10.0)
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """Coordinates all on multiples of one step: ``step`` in the layer's units, ``label`` how a message names it
+    ('0.01°', '1 km'), ``ground`` the step on the ground in metres (north-south for degrees)."""
+
+    step: float
+    label: str
+    ground: float
+
+
+def _all_multiples(values: np.ndarray, step: float) -> bool:
+    ratio = values / step
+    return bool(np.all(np.abs(ratio - np.round(ratio)) <= 1e-6 * np.maximum(1.0, np.abs(ratio)) + 1e-9))
+
+
+def coordinate_rounding(
+    xs: np.ndarray, ys: np.ndarray, geographic: bool, metres_per_unit: float = 1.0
+) -> Optional[Rounding]:
+    """The coarsest step every point's x and y are multiples of (a layer's own coordinates, in its CRS), among the
+    steps databases round to (:data:`DEGREE_STEPS`, :data:`METRE_STEPS`); None when there is none or no finite
+    point. Rounding to 0.01° moves a point up to 0.005° (about 560 m): on a 250 m grid a deposit so rounded marks a
+    cell two cells from its own. ``metres_per_unit`` converts projected units (feet) to metres."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[finite], ys[finite]
+    if xs.size == 0:
+        return None
+    found: Optional[Rounding] = None
+    if geographic:
+        for step, label in DEGREE_STEPS:
+            if _all_multiples(xs, step) and _all_multiples(ys, step):
+                found = Rounding(step, label, step * METRES_PER_DEGREE)
+                break
+    else:
+        for metres in METRE_STEPS:
+            step = metres / metres_per_unit
+            if _all_multiples(xs, step) and _all_multiples(ys, step):
+                label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+                found = Rounding(step, label, metres)
+                break
+    if found is not None and planned_grid(xs, ys, found.step):
+        return None
+    return found
+
+
+def planned_grid(xs: np.ndarray, ys: np.ndarray, step: float) -> bool:
+    """Whether points on multiples of ``step`` are a survey laid out on that grid, not positions rounded to it:
+    they are apart (at most one in ten shares its place with another) and most lie one step from the next (a
+    median nearest-neighbour distance of at most 1.5 steps). A soil grid's samples at their planned stations are
+    such points; occurrences rounded to 0.01° are scattered, or fall on one another."""
+    from .neighbours import sample_spacing
+
+    places = np.unique(np.column_stack([xs, ys]), axis=0)
+    if len(places) < max(2, 0.9 * len(xs)):
+        return False
+    return sample_spacing(places) <= 1.5 * step

@@ -263,6 +263,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep11b_inputs(folder, bands))
     paths.update(_sweep11a_inputs(folder, xy, base, bands))
     paths.update(_sweep12b_inputs(folder, xy, base))
+    paths.update(_database_deposit_inputs(folder))
     paths.update(_sweep12a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
@@ -439,6 +440,27 @@ def _sweep11a_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
             'PARAMETER["Central_Meridian",25.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],'
             'UNIT["Meter",1.0]]'
         )
+    return paths
+
+
+def _database_deposit_inputs(folder: str) -> Dict[str, str]:
+    """The matrix's three deposits in degrees, rounded as a mineral-occurrence database rounds them: to whole
+    degrees (all three on 25° E, 68° N, 40 km from the element raster) and to 0.01° (on the raster, each moved up to
+    560 m north-south, two cells of 250 m); and with the third's latitude and longitude swapped, the others right."""
+    from pyproj import Transformer
+
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(*zip(*deposits))
+    paths: Dict[str, str] = {}
+    paths["deposits_one_swapped"] = _points_in(
+        os.path.join(folder, "deposits_one_swapped.gpkg"), [(lon[0], lat[0]), (lon[1], lat[1]), (lat[2], lon[2])],
+        {"name": ["a", "b", "c"]}, "EPSG:4326",
+    )  # fmt: skip
+    for name, digits in (("deposits_whole_degrees", 0), ("deposits_hundredths", 2)):
+        paths[name] = _points_in(
+            os.path.join(folder, f"{name}.gpkg"), [(round(x, digits), round(y, digits)) for x, y in zip(lon, lat)],
+            {"name": ["a", "b", "c"]}, "EPSG:4326",
+        )  # fmt: skip
     return paths
 
 
@@ -7291,4 +7313,39 @@ CASES += [
         headless=False,  # a project's layers
     ),  # before: the provenance recorded "<QgsProcessingFeatureSourceDefinition {'source':samples_9c1f…,
     # 'selectedFeaturesOnly': True}>" and "study_area_4b2e…": ids of a session, no file
+]
+
+CASES += [
+    Case(
+        "deposits rounded to whole degrees",
+        "evaluate",
+        _set(DEPOSITS="deposits_whole_degrees"),
+        error=r"^DEPOSITS: none of the 3 deposits lies on the raster, and their coordinates are all rounded to whole "
+        r"degrees \(a step of about 111 km on the ground\): rounding moves a point up to half a step, here enough to "
+        r"move it off the raster\. Use the deposits' coordinates with more decimals",
+    ),  # before: "DEPOSITS: none of the 3 deposits lies on a valid cell of the study area (3 outside raster); check
+    # that the deposits and the raster overlap and are in the same CRS." (they overlap, and are transformed right)
+    Case(
+        "deposits rounded to 0.01 degrees",
+        "evaluate",
+        _set(DEPOSITS="deposits_hundredths"),
+        warning=r"DEPOSITS: the coordinates of all 3 deposits are rounded to 0\.01° \(a step of about 1\.1 km on the "
+        r"ground, 4 cells of 250 m\): rounding moves a point up to half a step, so each may mark a cell up to 2 cells "
+        r"from its own, and what is computed from them is blurred at that scale\.",
+    ),  # before: evaluated without a word (AUC 0.809; 0.800 at the deposits' own places)
+    Case(
+        "labelled points rounded to 0.01 degrees",
+        "pseudolabel",
+        _set(LABELS="deposits_hundredths"),
+        warning=r"LABELS: the coordinates of all 3 labelled points are rounded to 0\.01°",
+    ),  # before: labels grown from cells up to two cells from the deposits, without a word
+    Case(
+        "one deposit of three with latitude and longitude swapped",
+        "evaluate",
+        _set(DEPOSITS="deposits_one_swapped"),
+        warning=r"DEPOSITS: 1 of the 3 deposits lies off the raster, and 1 of those would lie on it with their "
+        r"coordinates corrected for the latitude and longitude swapped \(x holds the latitudes\): \(67\.6\d*, "
+        r"24\.8\d*\) in the layer's x, y\. Check those rows \(exchange the x and y fields: x is the longitude where "
+        r"they are wrong\); as they are, they are left out\.",
+    ),  # before: "1 of 3 deposits not used: 1 outside raster." and nothing on why
 ]
