@@ -193,6 +193,8 @@ DEGREE_STEPS: Tuple[Tuple[float, str], ...] = (
     (0.005, "0.005°"),
     (0.001, "0.001°"),
 )
+#: the fewest points taken for a survey on a planned grid (fewer, such as a district's deposits, are never one)
+GRID_POINTS = 20
 #: the steps a database rounds projected coordinates to, in metres, coarsest first
 METRE_STEPS: Tuple[float, ...] = (10_000.0, 5_000.0, 1_000.0, 500.0, 100.0, 50.0, 10.0)
 
@@ -243,13 +245,17 @@ def coordinate_rounding(
 
 
 def planned_grid(xs: np.ndarray, ys: np.ndarray, step: float) -> bool:
-    """Whether points on multiples of ``step`` are a survey laid out on that grid, not positions rounded to it:
-    they are apart (at most one in ten shares its place with another) and most lie one step from the next (a
-    median nearest-neighbour distance of at most 1.5 steps). A soil grid's samples at their planned stations are
-    such points; occurrences rounded to 0.01° are scattered, or fall on one another."""
-    from .neighbours import sample_spacing
+    """Whether points on multiples of ``step`` are a survey laid out on a grid, not positions rounded to it: at
+    least :data:`GRID_POINTS` of them, apart (at most one in ten shares its place with another), and regular (seven
+    in ten lie at the same distance from their nearest neighbour, at most three steps). A soil grid's samples at
+    their planned stations are such points; occurrences rounded to 0.01° or 1 km are few, scattered at uneven
+    distances, or fall on one another."""
+    from .neighbours import local_spacing
 
     places = np.unique(np.column_stack([xs, ys]), axis=0)
-    if len(places) < max(2, 0.9 * len(xs)):
+    if len(xs) < GRID_POINTS or len(places) < 0.9 * len(xs):
         return False
-    return sample_spacing(places) <= 1.5 * step
+    nearest = local_spacing(places)
+    median = float(np.median(nearest))
+    regular = np.mean(np.abs(nearest - median) <= 1e-6 * max(median, step))
+    return bool(median <= 3 * step and regular >= 0.7)

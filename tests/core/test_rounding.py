@@ -75,3 +75,18 @@ def test_a_survey_on_its_planned_grid_is_not_rounding():
     camp = RNG.normal(0, 150, (30, 2))
     found = coordinate_rounding(np.round(400_000 + camp[:, 0], -2), np.round(7.5e6 + camp[:, 1], -2), False)
     assert found is not None and found.label == "100 m"
+
+
+def test_a_few_clustered_deposits_rounded_to_kilometres():
+    """Eight deposits of one belt within a few km, rounded to 1 km: their nearest neighbours are one or two steps
+    away, as on a grid, but eight points at uneven distances are no survey."""
+    belt = np.array([[367879, 7480212], [367699, 7481950], [369187, 7483120], [370411, 7479030],
+                     [371938, 7482700], [366120, 7484400], [368840, 7486010], [372300, 7485480]], dtype=float)  # fmt: skip
+    found = coordinate_rounding(np.round(belt[:, 0], -3), np.round(belt[:, 1], -3), False)
+    assert found is not None and found.label == "1 km"
+
+
+def test_a_grid_of_lines_and_stations():
+    """Stations 50 m apart on lines 200 m apart: multiples of 50 m by design, nearest neighbours all 50 m."""
+    cols, rows = np.meshgrid(np.arange(30), np.arange(8))
+    assert coordinate_rounding(400_000 + 50.0 * cols.ravel(), 7_500_000 + 200.0 * rows.ravel(), False) is None
