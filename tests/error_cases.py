@@ -7348,4 +7348,12 @@ CASES += [
         r"24\.8\d*\) in the layer's x, y\. Check those rows \(exchange the x and y fields: x is the longitude where "
         r"they are wrong\); as they are, they are left out\.",
     ),  # before: "1 of 3 deposits not used: 1 outside raster." and nothing on why
+    Case(
+        "deposits in degrees with latitude and longitude swapped",
+        "comparemodels",
+        _set(DEPOSITS="deposits_latlon_swapped"),
+        error=r"^DEPOSITS: none of the 3 deposits lies on the raster, but 3 of them do with their coordinates "
+        r"corrected for the latitude and longitude swapped \(x holds the latitudes\)\. Correct them",
+    ),  # before: "DEPOSITS: 0 of the 3 deposits lie on valid cells of the rasters, and at least two are needed; check
+    # that the deposits overlap the rasters (and their CRS), the rasters' nodata and the MASK."
 ]
