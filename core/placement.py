@@ -81,9 +81,9 @@ def _placer(crs_wkt: str) -> Optional[Tuple[object, Callable[[float, float], Opt
 def outside_area_of_use(crs_wkt: Optional[str], x: float, y: float) -> Optional[Placement]:
     """Whether the map point (``x``, ``y``), a layer's centre in a projected CRS, lies outside the CRS's area of use
     by more than :data:`MARGIN_DEGREES` (or where PROJ cannot place it at all): a :class:`Placement`, else None.
-    None as well for a CRS without an area of use (a local grid) or one that cannot be read. The slips tried, in
-    order: x and y swapped; an easting of 8 digits or more whose leading millions are a UTM zone (1-60) written in
-    front of it; a negative northing in a CRS used only south of the equator (its false northing left out)."""
+    None as well for a CRS without an area of use (a local grid) or one that cannot be read. The slips tried are
+    :func:`slipped_coordinates`' (x and y swapped, a UTM zone written in front of the easting, a negative northing
+    without its false northing), the first that puts the point inside the area (within a degree) named."""
     if not crs_wkt or not all(math.isfinite(v) for v in (x, y)):
         return None
     try:
@@ -102,33 +102,12 @@ def outside_area_of_use(crs_wkt: Optional[str], x: float, y: float) -> Optional[
     distance = away(here)
     if distance <= MARGIN_DEGREES:
         return None
-    candidates: List[Tuple[str, str, float, float]] = [
-        (
-            "the easting and northing swapped (the x coordinates hold northings)",
-            "exchange the x and y fields: in a CSV the X field is the easting",
-            y,
-            x,
-        )
+    # in a CRS used north of the equator, negative northings are places south of it: no false northing was lost
+    candidates = [
+        (why, how, float(cx[0]), float(cy[0]))
+        for why, how, cx, cy in slipped_coordinates(np.array([x]), np.array([y]), geographic=False)
+        if bounds[3] <= 0.0 or float(cy[0]) != y + FALSE_NORTHING_SOUTH
     ]
-    zone = math.floor(abs(x) / 1e6)
-    if abs(x) >= 1e7 and 1 <= zone <= 60:
-        candidates.append(
-            (
-                f"the UTM zone number ({zone}) written in front of the eastings",
-                f"subtract {zone * 1_000_000:,} from the eastings",
-                x - math.copysign(zone * 1e6, x),
-                y,
-            )
-        )
-    if y < 0 and bounds[3] <= 0.0:
-        candidates.append(
-            (
-                "the southern hemisphere's false northing (10,000,000 m) left out of the northings",
-                "add 10,000,000 to the northings",
-                x,
-                y + FALSE_NORTHING_SOUTH,
-            )
-        )
     slip, fix = next(((why, how) for why, how, cx, cy in candidates if away(place(cx, cy)) <= 1.0), (None, None))
     return Placement(
         area=str(area.name).split(". ")[0].rstrip("."),  # type: ignore[attr-defined]  # not its list of countries

@@ -7043,7 +7043,7 @@ CASES += [
             x=r"7,50\d,\d{3}",
             y=r"40\d,\d{3}",
             where=r"at [\d.]+° N, [\d.]+° E, \d+° beyond that area",
-            slip=r"the easting and northing swapped \(the x coordinates hold northings\)",
+            slip=r"the easting and northing swapped \(x holds the northings\)",
             fix="exchange the x and y fields: in a CSV the X field is the easting",
         ),
     ),  # before: "INPUT: the layer is in EPSG:3067, …, whose map units are 1.68 times the ground distance at the point
