@@ -719,7 +719,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         warning: gridded, a standard's certified value would be an anomaly at the site of the sample it follows."""
         from qgis.PyQt.QtCore import QVariant
 
-        from ..core.qaqc import UNIT_PPM, mixed_units, quality_control_samples, read_fields, sample_media
+        from ..core.qaqc import (
+            UNIT_PPM,
+            mixed_units,
+            quality_control_samples,
+            read_fields,
+            repeated_identifiers,
+            sample_media,
+        )
 
         # only the text fields the checks read (identifiers, QC types, units, media): one pass, no free text
         text = [
@@ -729,7 +736,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         ]
         if not text:
             return np.ones(count, dtype=bool)
-        _, raw = point_attributes(source, text, crs, context, None)
+        places, raw = point_attributes(source, text, crs, context, None)
         mixed = mixed_units(dict(zip(text, raw)))
         if mixed:
             unit_field, units = mixed
@@ -762,6 +769,17 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"\"{medium_field}\" = '{first}'), or name the field in SURVEY_FIELD to level the media to each other."
             )
         flagged, found = quality_control_samples(dict(zip(text, raw)))
+        for field, repeated in repeated_identifiers(dict(zip(text, raw)), places, flagged).items():
+            ranked = sorted(repeated.items(), key=lambda item: (-item[1], item[0]))
+            shown = ", ".join(f"'{v}' at {n} sites" for v, n in ranked[:4]) + (", …" if len(ranked) > 4 else "")
+            first = ranked[0][0].replace("'", "''")
+            feedback.pushWarning(
+                f"INPUT: the field '{field}' gives one sample's identifier to samples at several sites ({shown}), "
+                "while its other values are each one sample's: a laboratory's own standard or blank, inserted after "
+                "field samples and given their coordinates? Gridded, its reference values are averaged into the "
+                f'field samples at those sites. If it is one, leave those rows out (a layer filter such as "{field}" '
+                f"<> '{first}')."
+            )
         if not flagged.any():
             return ~flagged
         if flagged.all():

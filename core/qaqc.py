@@ -44,6 +44,46 @@ def quality_control_samples(columns: Dict[str, Sequence[object]]) -> Tuple[np.nd
     return flagged, found
 
 
+#: a field holding each sample's own identifier (sample_id, SampleNo, Lab_ID, Name …), not a category (type, class)
+ID_FIELD = re.compile(
+    r"(^|[^a-z])(id|no|num|number|name|code|label|sample)($|[^a-z])|sampleid|sampleno|samplename|samplenumber|"
+    r"samplecode|labid",
+    re.IGNORECASE,
+)
+#: the fewest rows, and sites, an identifier must be repeated over to be read as a laboratory's own standard
+REPEATED_SITES = 3
+
+
+def repeated_identifiers(
+    columns: Dict[str, Sequence[object]], xy: np.ndarray, skip: Optional[np.ndarray] = None
+) -> Dict[str, Dict[str, int]]:
+    """Identifiers given to samples at :data:`REPEATED_SITES` or more different sites, in a field of ``columns``
+    named as an identifier (:data:`ID_FIELD`) whose other values are each one sample's (nine in ten values unique,
+    20 at least): a laboratory's own standard or blank ('GTK-1', 'LAB-STD'), which carries the coordinates of the
+    sample it followed. Field duplicates share their sample's site, and are not. ``skip`` marks rows already known
+    as QC samples. Per field: value -> how many sites."""
+    pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    found: Dict[str, Dict[str, int]] = {}
+    for name, column in columns.items():
+        if not ID_FIELD.search(name.replace(" ", "_")):
+            continue
+        rows: Dict[str, list] = {}
+        for i, value in enumerate(column):
+            text = str(value).strip() if value is not None else ""
+            if text and text.lower() not in ("null", "nan") and (skip is None or not skip[i]):
+                rows.setdefault(text, []).append(i)
+        filled = sum(len(r) for r in rows.values())
+        if filled < 20 or len(rows) < 0.9 * filled:
+            continue
+        for value, where in rows.items():
+            if len(where) < REPEATED_SITES:
+                continue
+            sites = len(np.unique(np.round(pts[where], 6), axis=0))
+            if sites >= REPEATED_SITES:
+                found.setdefault(name, {})[value] = sites
+    return found
+
+
 #: a field holding each row's unit (a laboratory export's 'unit' / 'UOM' column)
 UNIT_FIELD = re.compile(
     r"^(units?|uom|unit_?of_?measure(ment)?|yksikk[oö]|einheit|unit[e\u00e9]s?)$|_units?$", re.IGNORECASE

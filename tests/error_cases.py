@@ -507,6 +507,16 @@ def _sweep12b_inputs(folder: str, xy, base) -> Dict[str, str]:
             "qc_type": ["ROUTINE"] * len(xy) + ["STD"] * 4 + ["BLK"] * 4,
         },
     )
+    # a laboratory's own standard under its own name ('GTK-1'), after the samples of 4 sites and at their places
+    paths["samples_lab_standard"] = _points(
+        os.path.join(folder, "samples_lab_standard.gpkg"),
+        np.vstack([xy, xy[:4]]),
+        {
+            "Cu": base["Cu"] + [48.0] * 4,
+            "Pb": base["Pb"] + [21.0] * 4,
+            "sample_id": [f"KT26-{i:04d}" for i in range(len(xy))] + ["GTK-1"] * 4,
+        },
+    )
     # a national mineral-occurrence database's points: the matrix's three deposits and two occurrences, of three
     # commodities in a field 'Commodity', as the user wants gold
     paths["deposits_commodities"] = _points(
@@ -7356,4 +7366,14 @@ CASES += [
         r"corrected for the latitude and longitude swapped \(x holds the latitudes\)\. Correct them",
     ),  # before: "DEPOSITS: 0 of the 3 deposits lie on valid cells of the rasters, and at least two are needed; check
     # that the deposits overlap the rasters (and their CRS), the rasters' nodata and the MASK."
+    Case(
+        "a laboratory's own standard under its own name",
+        "interpolate",
+        _set(INPUT="samples_lab_standard", FIELDS=["Cu"]),
+        warning=r"INPUT: the field 'sample_id' gives one sample's identifier to samples at several sites \('GTK-1' at 4 "
+        r"sites\), while its other values are each one sample's: a laboratory's own standard or blank, inserted after "
+        r"field samples and given their coordinates\? Gridded, its reference values are averaged into the field "
+        r"samples at those sites\. If it is one, leave those rows out \(a layer filter such as \\?\"sample_id\\?\" <> "
+        r"'GTK-1'\)\.",
+    ),  # before: averaged into the 4 field samples at those sites without a word ('GTK-1' is no certified name)
 ]

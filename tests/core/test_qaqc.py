@@ -66,3 +66,44 @@ def test_media_fields_of_two_media():
     assert sample_media({"sample_type": ["till", "STD", "BLK", None]}) is None
     assert sample_media({"sample_type": ["Routine", "Field Dup", "DUP", "routine"]}) is None  # roles, not media
     assert sample_media({"note": ["till", "soil"]}) is None
+
+
+def _repeated_by_brute_force(ids, xy):
+    """Identifiers held by rows at three or more distinct sites, counted with sets of tuples."""
+    sites = {}
+    for value, (x, y) in zip(ids, xy):
+        sites.setdefault(value, set()).add((float(x), float(y)))
+    return {v: len(s) for v, s in sites.items() if len(s) >= 3}
+
+
+def test_a_laboratorys_own_standard_repeated_at_several_sites():
+    """'GTK-1' and 'LAB-BLANK' follow field samples and take their coordinates; 'T-0042' is a field duplicate,
+    analysed twice at its own site. Only the first two are a standard's pattern."""
+    from geochem_prospector.core.qaqc import repeated_identifiers
+
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(0, 10_000, (120, 2))
+    ids = [f"T-{i:04d}" for i in range(120)]
+    for row in (10, 30, 50, 70, 90):
+        ids[row] = "GTK-1"
+    for row in (15, 45, 75):
+        ids[row] = "LAB-BLANK"
+    ids[43] = "T-0042"
+    xy[43] = xy[42]
+    found = repeated_identifiers({"sample_id": ids}, xy)
+    assert found == {"sample_id": _repeated_by_brute_force(ids, xy)} == {"sample_id": {"GTK-1": 5, "LAB-BLANK": 3}}
+    # rows already left out as named standards are not named again
+    skip = np.array([v == "LAB-BLANK" for v in ids])
+    assert repeated_identifiers({"sample_id": ids}, xy, skip) == {"sample_id": {"GTK-1": 5}}
+
+
+def test_categories_and_site_names_are_not_identifiers():
+    """A 'type' field repeats by nature, and a 'site_name' field naming a few sites is not unique per sample."""
+    from geochem_prospector.core.qaqc import repeated_identifiers
+
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 10_000, (60, 2))
+    kinds = ["till"] * 57 + ["GTK-1"] * 3
+    sites = [f"site {i % 12}" for i in range(60)]
+    assert repeated_identifiers({"sample_type": kinds, "site_name": sites}, xy) == {}
+    assert repeated_identifiers({"sample_id": ["A-1", "A-1", "A-1"]}, xy[:3]) == {}  # too few rows to judge
