@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from typing import Union
 
@@ -307,7 +308,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
             raise InputError(
                 f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
                 f"({', '.join(available)}); add the rasters the model was trained on (bands are matched by name: "
-                "'layer:band description', or the band description alone when only one input has it).",
+                "'layer:band description', or the band description alone when only one input has it)."
+                + _near_misses(missing, available),
                 self.INPUT_RASTERS,
             )
         unused = [name for i, name in enumerate(available) if i not in set(found)]
@@ -584,6 +586,34 @@ def _area_thresholds(hist: np.ndarray):
     if hi <= lo:
         hi = min(1.0, lo + 1e-4)
     return lo, hi
+
+
+def _near_misses(missing, available) -> str:
+    """What a stack from another program most often gets wrong, said when it is so: band descriptions that differ
+    from the model's only in upper and lower case (which are not matched: Co is not CO), or none at all."""
+
+    def band(name: str) -> str:
+        return name.split(":", 1)[-1]
+
+    case = [
+        f"'{a}' for '{w}'"
+        for w in missing
+        for a in available
+        if band(a) != band(w) and band(a).strip().casefold() == band(w).strip().casefold()
+    ]
+    if case:
+        return (
+            f" Only upper and lower case differ in {_listed(case)}: names are matched exactly (Co is not CO), so "
+            "give the bands the descriptions the model was trained on (in GDAL: band.SetDescription), or train a "
+            "model on these rasters."
+        )
+    if available and all(re.fullmatch(r"band \d+", band(a)) for a in available):
+        return (
+            " The inputs' bands have no descriptions, so none can be matched: give the stack the band descriptions "
+            "the model was trained on (as prospector:interpolate and prospector:evidence write them; in GDAL: "
+            "band.SetDescription), or train a model on these rasters."
+        )
+    return ""
 
 
 def _listed(names, limit: int = 8) -> str:
