@@ -264,6 +264,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep11a_inputs(folder, xy, base, bands))
     paths.update(_sweep12b_inputs(folder, xy, base))
     paths.update(_sweep12a_inputs(folder))
+    paths.update(_sweep13a_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -599,6 +600,30 @@ def _sweep12a_inputs(folder: str) -> Dict[str, str]:
     frame = gpd.GeoDataFrame({"cell": list(range(1, len(cells) + 1))}, geometry=cells, crs=CRS)
     paths["mask_cells"] = os.path.join(folder, "mask_cells.gpkg")
     frame.to_file(paths["mask_cells"], driver="GPKG", layer="mask_cells")
+    return paths
+
+
+#: a band, deposit or map name as long as a description may be: 300 characters, spaces between the words
+LONG_NAME = ("Kittilän malminetsintä " * 14)[:300]
+#: a band name with Hebrew letters and a RIGHT-TO-LEFT OVERRIDE (U+202E), which reverses what follows it
+RTL_NAME = "נחושת \u202eCu"
+
+
+def _sweep13a_inputs(folder: str, bands) -> Dict[str, str]:
+    """Sweep 13a, files that come from elsewhere: a trainmodel file from a newer plugin (format version one above
+    this one's), the matrix's bands as another program names them (upper case; no descriptions), and bands named
+    with right-to-left text and with 300 characters."""
+    import torch
+
+    paths: Dict[str, str] = {}
+    raw = torch.load(os.path.join(folder, "model_forest.pt"), weights_only=True)
+    raw["format_version"] += 1
+    paths["model_forest_newer"] = os.path.join(folder, "model_forest_newer.pt")
+    torch.save(raw, paths["model_forest_newer"])
+    paths["raster_upper_case"] = _raster(os.path.join(folder, "elements_upper_case.tif"), bands[::-1], ["PB", "CU"])
+    paths["raster_no_descriptions"] = _raster(os.path.join(folder, "elements_no_descriptions.tif"), bands, [])
+    paths["raster_rtl_names"] = _raster(os.path.join(folder, "elements_rtl_names.tif"), bands, [RTL_NAME, "Pb"])
+    paths["raster_long_name"] = _raster(os.path.join(folder, "cu_long_name.tif"), bands[:1], [LONG_NAME])
     return paths
 
 
@@ -7291,4 +7316,86 @@ CASES += [
         headless=False,  # a project's layers
     ),  # before: the provenance recorded "<QgsProcessingFeatureSourceDefinition {'source':samples_9c1f…,
     # 'selectedFeaturesOnly': True}>" and "study_area_4b2e…": ids of a session, no file
+]
+
+
+def _right_to_left_name_isolated(params: Dict[str, object]) -> None:
+    """Every text run of the report holding the right-to-left override is a band name alone inside a <bdi> of its
+    own (read with Python's HTML parser), so it cannot reverse the names and words after it."""
+    from tests.core.reports.test_report_names import _Texts
+
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        page = handle.read()
+    parser = _Texts()
+    parser.feed(page)
+    runs = [(text, tags) for text, tags in parser.texts if "\u202e" in text]
+    assert runs, "the band name is not in the report"
+    for text, tags in runs:
+        assert "bdi" in tags and text.endswith(RTL_NAME), f"{text!r} is not isolated ({tags})"
+
+
+def _numbers_beside_the_long_name_on_one_line(params: Dict[str, object]) -> None:
+    """The baseline table and the deposits' table, laid out by headless Chromium at 1,100 px: every AUC, interval,
+    capture and count on one line beside the 300-character baseline name (skipped without Chromium)."""
+    import pathlib
+    import re
+    import tempfile
+
+    from tests.core.reports.test_report_names import _line_counts
+    from tests.core.reports.test_report_widths import _chromium
+
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        page = handle.read()
+    assert LONG_NAME.strip() in page  # the band's description names the baseline
+    if _chromium() is None:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        cells = [
+            (text, lines)
+            for text, lines in _line_counts(page, pathlib.Path(folder), "td:not(:first-child)")
+            if re.fullmatch(r"[\d.,%\s–-]+|\d+\s%\sin\s\d+\s%", text)
+        ]
+    assert len(cells) > 10 and all(lines == 1 for _, lines in cells), [c for c in cells if c[1] > 1]
+
+
+# sweep 13a: files that come from elsewhere (shared models, stacks and reports)
+CASES += [
+    Case(
+        "trainmodel file of a newer format",
+        "predict",
+        lambda d, p: {
+            k: v for k, v in _set(MODEL="model_forest_newer", MC_SAMPLES=0)(d, p).items() if k != "OUTPUT_UNCERTAINTY"
+        },
+        error=r"^MODEL: 'model_forest_newer\.pt' has model format version 2, newer than this plugin reads \(1\); "
+        r"update the plugin, or train a new model with prospector:traincnn or prospector:trainmodel\.$",
+    ),  # before: "… has model format version 2, newer than this plugin reads (2) …": the CNN's newest version
+    Case(
+        "evidence whose band names differ from the model's only in case",
+        "predict",
+        _set(INPUT_RASTERS=["raster_upper_case"]),
+        error=r"^INPUT_RASTERS: band\(s\) elements:Cu, elements:Pb needed by the model are not among the inputs "
+        r"\(elements_upper_case:PB, elements_upper_case:CU\); .* Only upper and lower case differ in "
+        r"'elements_upper_case:CU' for 'elements:Cu', 'elements_upper_case:PB' for 'elements:Pb': names are matched "
+        r"exactly \(Co is not CO\), so give the bands the descriptions the model was trained on",
+    ),  # before: the names listed, without a word that only their case differs
+    Case(
+        "evidence without band descriptions",
+        "predict",
+        _set(INPUT_RASTERS=["raster_no_descriptions"]),
+        error=r"^INPUT_RASTERS: band\(s\) elements:Cu, elements:Pb needed by the model are not among the inputs "
+        r"\(elements_no_descriptions:band 1, elements_no_descriptions:band 2\); .* The inputs' bands have no "
+        r"descriptions, so none can be matched: give the stack the band descriptions the model was trained on",
+    ),  # before: the names listed ('band 1', 'band 2'), without a word that the stack has no band names
+    Case(
+        "band named with right-to-left text and U+202E",
+        "trainmodel",
+        _set(INPUT_RASTERS=["raster_rtl_names"]),
+        check=_right_to_left_name_isolated,
+    ),  # before: the name set as plain text: its override reversed every feature name after it in the report
+    Case(
+        "baseline band named with 300 characters",
+        "evaluate",
+        _set(BASELINES=["raster_long_name"]),
+        check=_numbers_beside_the_long_name_on_one_line,
+    ),  # before: the AUCs, intervals and captures beside it squeezed one or two digits a line ('0.47' over '9')
 ]
