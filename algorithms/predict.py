@@ -309,7 +309,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
                 f"({', '.join(available)}); add the rasters the model was trained on (bands are matched by name: "
                 "'layer:band description', or the band description alone when only one input has it)."
-                + _near_misses(missing, available),
+                + _near_misses(missing, [a for i, a in enumerate(available) if i not in set(found)]),
                 self.INPUT_RASTERS,
             )
         unused = [name for i, name in enumerate(available) if i not in set(found)]
