@@ -613,6 +613,9 @@ def _sweep13a_inputs(folder: str, bands) -> Dict[str, str]:
     """Sweep 13a, files that come from elsewhere: a trainmodel file from a newer plugin (format version one above
     this one's), the matrix's bands as another program names them (upper case; no descriptions), and bands named
     with right-to-left text and with 300 characters."""
+    import shutil
+    import zipfile
+
     import torch
 
     paths: Dict[str, str] = {}
@@ -620,6 +623,12 @@ def _sweep13a_inputs(folder: str, bands) -> Dict[str, str]:
     raw["format_version"] += 1
     paths["model_forest_newer"] = os.path.join(folder, "model_forest_newer.pt")
     torch.save(raw, paths["model_forest_newer"])
+    # the test model with one more entry, named to climb out of the archive's folder where it would be unpacked
+    paths["model_entry_escapes"] = os.path.join(folder, "model_entry_escapes.pt")
+    shutil.copyfile(os.path.join(folder, "model.pt"), paths["model_entry_escapes"])
+    with zipfile.ZipFile(paths["model_entry_escapes"], "a") as archive:
+        inside = archive.namelist()[0].split("/")[0]
+        archive.writestr(f"{inside}/../../evil.txt", b"written by a crafted model file")
     paths["raster_upper_case"] = _raster(os.path.join(folder, "elements_upper_case.tif"), bands[::-1], ["PB", "CU"])
     paths["raster_no_descriptions"] = _raster(os.path.join(folder, "elements_no_descriptions.tif"), bands, [])
     paths["raster_rtl_names"] = _raster(os.path.join(folder, "elements_rtl_names.tif"), bands, [RTL_NAME, "Pb"])
@@ -7369,6 +7378,14 @@ CASES += [
         error=r"^MODEL: 'model_forest_newer\.pt' has model format version 2, newer than this plugin reads \(1\); "
         r"update the plugin, or train a new model with prospector:traincnn or prospector:trainmodel\.$",
     ),  # before: "… has model format version 2, newer than this plugin reads (2) …": the CNN's newest version
+    Case(
+        "model file with an entry named outside its folder",
+        "predict",
+        _set(MODEL="model_entry_escapes"),
+        error=r"^MODEL: 'model_entry_escapes\.pt' is not a GeoChem Prospector model file, is damaged, or holds objects "
+        r"that are unsafe to load \(entry 'archive/\.\./\.\./evil\.txt' is named to lie outside the archive's folder "
+        r"\('\.\.', '\.' or a backslash\), which torch\.save never writes\); train a new model",
+    ),  # before: ran, the entry read past (nothing unpacks it here, but the file passed as a valid model)
     Case(
         "evidence whose band names differ from the model's only in case",
         "predict",
