@@ -236,7 +236,6 @@ def test_unknown_method_and_pickles_are_refused(tmp_path):
     assert os.path.exists(evil)
 
 
-
 @pytest.mark.parametrize("method", ["random_forest", "logistic"])
 def test_a_classic_file_of_a_newer_format_names_the_version_this_plugin_reads(method, tmp_path):
     """A trainmodel file from a newer plugin (format version one above what this one wrote) is refused naming the
