@@ -312,6 +312,14 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 + _near_misses(missing, [a for i, a in enumerate(available) if i not in set(found)]),
                 self.INPUT_RASTERS,
             )
+        doubled = _described_twice(list(model.band_names_), found, available, selection)
+        if doubled:  # 'Cu' and 'Cu (band 2)' of one file: the model learnt one Cu, and which is not known
+            raise InputError(
+                f"{'; '.join(doubled)}, so which one the model means cannot be told (the first would be read without "
+                "a word). Give a raster in which only the band the model was trained on has that description (e.g. "
+                "Raster › Conversion › Translate, keeping the bands it needs), or train a model on these rasters.",
+                self.INPUT_RASTERS,
+            )
         unused = [name for i, name in enumerate(available) if i not in set(found)]
         if unused:  # a stack rebuilt with one more layer: the model cannot use what it was not trained on
             feedback.pushWarning(
@@ -586,6 +594,24 @@ def _area_thresholds(hist: np.ndarray):
     if hi <= lo:
         hi = min(1.0, lo + 1e-4)
     return lo, hi
+
+
+def _described_twice(wanted, found, available, selection) -> list:
+    """For each band the model reads from an input that describes it on more than one band ('Cu', and 'Cu (band
+    2)' as band_labels names the second), unless the model reads those copies too (it was trained on such a
+    file): "'<file>' describes bands 1 and 2 as 'Cu', and the model reads one band 'elements:Cu'"."""
+    said = []
+    for name, i in zip(wanted, found):
+        copies = [
+            j
+            for j, other in enumerate(available)
+            if j != i and re.fullmatch(re.escape(available[i]) + r" \(band \d+\)( \(\d+\))?", other)
+        ]
+        if copies and not any(j in found for j in copies):  # the model reads the copies too: as trained
+            layer, band = available[i].split(":", 1)
+            numbers = " and ".join(str(selection[k][1]) for k in (i, *copies))
+            said.append(f"'{layer}' describes bands {numbers} as '{band}', and the model reads one band '{name}'")
+    return said
 
 
 def _near_misses(missing, available) -> str:

@@ -629,6 +629,12 @@ def _sweep13a_inputs(folder: str, bands) -> Dict[str, str]:
     with zipfile.ZipFile(paths["model_entry_escapes"], "a") as archive:
         inside = archive.namelist()[0].split("/")[0]
         archive.writestr(f"{inside}/../../evil.txt", b"written by a crafted model file")
+    # Cu by two methods, both described 'Cu' (the first three times the second, as a total digestion against
+    # aqua regia), and Pb: which Cu a model trained on one means cannot be told
+    cu_other = np.where(bands[0] == -9999, -9999, bands[0] * 3.0)
+    paths["raster_cu_twice"] = _raster(
+        os.path.join(folder, "elements_cu_twice.tif"), np.stack([cu_other, bands[0], bands[1]]), ["Cu", "Cu", "Pb"]
+    )
     paths["raster_upper_case"] = _raster(os.path.join(folder, "elements_upper_case.tif"), bands[::-1], ["PB", "CU"])
     paths["raster_no_descriptions"] = _raster(os.path.join(folder, "elements_no_descriptions.tif"), bands, [])
     paths["raster_rtl_names"] = _raster(os.path.join(folder, "elements_rtl_names.tif"), bands, [RTL_NAME, "Pb"])
@@ -7386,6 +7392,15 @@ CASES += [
         r"that are unsafe to load \(entry 'archive/\.\./\.\./evil\.txt' is named to lie outside the archive's folder "
         r"\('\.\.', '\.' or a backslash\), which torch\.save never writes\); train a new model",
     ),  # before: ran, the entry read past (nothing unpacks it here, but the file passed as a valid model)
+    Case(
+        "evidence describing two bands as the model's one",
+        "predict",
+        _set(INPUT_RASTERS=["raster_cu_twice"]),
+        error=r"^INPUT_RASTERS: 'elements_cu_twice' describes bands 1 and 2 as 'Cu', and the model reads one band "
+        r"'elements:Cu', so which one the model means cannot be told \(the first would be read without a word\)\. "
+        r"Give a raster in which only the band the model was trained on has that description",
+    ),  # before: ran on band 1 (the other method's Cu, three times the values), warning only that 'Cu (band 2)' was
+    # not used
     Case(
         "evidence whose band names differ from the model's only in case",
         "predict",
