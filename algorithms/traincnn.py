@@ -22,6 +22,7 @@ from ..core.errors import Cancelled
 from ..core.grid import available_memory, size_text
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values
+from ..core.labels.confidence import check_confidence
 from ..core.reports.training import training_report_html
 from . import parameters as params
 from .base import (
@@ -514,6 +515,7 @@ class TrainCnnAlgorithm(LabelReading):
                 for warning in conf_data.warnings:
                     feedback.pushWarning(warning)
                 confidence = conf_data.bands[0]
+                check_confidence(confidence, conf_layer.name())
             model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
             model.fit(
                 stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),

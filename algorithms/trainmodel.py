@@ -18,6 +18,7 @@ from qgis.core import (
 from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values
+from ..core.labels.confidence import check_confidence
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
 from .base import ProspectorAlgorithm, layer_paths, require_projected, warn_model_outputs
@@ -263,4 +264,5 @@ class TrainModelAlgorithm(LabelReading):
         data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
         for warning in data.warnings:
             feedback.pushWarning(warning)
+        check_confidence(data.bands[0], layer.name())
         return data.bands[0]

@@ -264,7 +264,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep11a_inputs(folder, xy, base, bands))
     paths.update(_sweep12b_inputs(folder, xy, base))
     paths.update(_sweep12a_inputs(folder))
-    paths.update(_sweep13a_inputs(folder, bands))
+    paths.update(_sweep13a_inputs(folder, bands, labels))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -609,7 +609,7 @@ LONG_NAME = ("Kittilän malminetsintä " * 14)[:300]
 RTL_NAME = "נחושת \u202eCu"
 
 
-def _sweep13a_inputs(folder: str, bands) -> Dict[str, str]:
+def _sweep13a_inputs(folder: str, bands, labels) -> Dict[str, str]:
     """Sweep 13a, files that come from elsewhere: a trainmodel file from a newer plugin (format version one above
     this one's), the matrix's bands as another program names them (upper case; no descriptions), and bands named
     with right-to-left text and with 300 characters."""
@@ -634,6 +634,10 @@ def _sweep13a_inputs(folder: str, bands) -> Dict[str, str]:
     cu_other = np.where(bands[0] == -9999, -9999, bands[0] * 3.0)
     paths["raster_cu_twice"] = _raster(
         os.path.join(folder, "elements_cu_twice.tif"), np.stack([cu_other, bands[0], bands[1]]), ["Cu", "Cu", "Pb"]
+    )
+    # a label confidence in percent (87.5 on every labelled cell of the label raster), as another program writes one
+    paths["confidence_percent"] = _raster(
+        os.path.join(folder, "confidence_percent.tif"), np.where(labels >= 0, 87.5, -1.0), ["confidence %"], -1.0
     )
     paths["raster_upper_case"] = _raster(os.path.join(folder, "elements_upper_case.tif"), bands[::-1], ["PB", "CU"])
     paths["raster_no_descriptions"] = _raster(os.path.join(folder, "elements_no_descriptions.tif"), bands, [])
@@ -7401,6 +7405,17 @@ CASES += [
         r"Give a raster in which only the band the model was trained on has that description",
     ),  # before: ran on band 1 (the other method's Cu, three times the values), warning only that 'Cu (band 2)' was
     # not used
+    *[
+        Case(
+            "label confidence in percent" + (", window by window" if scheduler else ""),
+            alg,
+            _set(CONFIDENCE="confidence_percent", **({"SCHEDULER": "local:1"} if scheduler else {})),
+            error=r"^CONFIDENCE: 'confidence_percent' holds the value 87\.5, but a label's confidence runs from 0 to 1 "
+            r"\(as pseudolabel's OUTPUT_CONFIDENCE writes it\); if it is in percent, divide it by 100 first \(Raster › "
+            r"Raster Calculator: \"confidence_percent@1\" / 100\) and give that raster\.$",
+        )
+        for alg, scheduler in (("traincnn", False), ("traincnn", True), ("trainmodel", False))
+    ],  # before: trained, 87.5 taken as the weight of each labelled cell (a nodata cell of it counting 1)
     Case(
         "evidence whose band names differ from the model's only in case",
         "predict",
