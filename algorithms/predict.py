@@ -312,6 +312,20 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 + _near_misses(missing, [a for i, a in enumerate(available) if i not in set(found)]),
                 self.INPUT_RASTERS,
             )
+        unnamed = [
+            f"'{w}' as '{available[i]}'"
+            for w, i in zip(model.band_names_, found)
+            if available[i] != w and re.fullmatch(r"band \d+", w.split(":", 1)[-1])
+        ]
+        if unnamed:  # 'band 1' to 'band 1' of another file is a match by position, which nothing can check
+            raise InputError(
+                f"the model's bands have no names, only numbers, so in another raster they would be matched by "
+                f"position alone ({_listed(unnamed)}), and bands in another order would be read without a word. "
+                "If it is the stack the model was trained on, give it under that name "
+                f"({', '.join(sorted({w.split(':', 1)[0] for w in model.band_names_}))}); otherwise give the "
+                "training stack's bands descriptions (in GDAL: band.SetDescription) and train the model again.",
+                self.INPUT_RASTERS,
+            )
         doubled = _described_twice(list(model.band_names_), found, available, selection)
         if doubled:  # 'Cu' and 'Cu (band 2)' of one file: the model learnt one Cu, and which is not known
             raise InputError(

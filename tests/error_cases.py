@@ -641,6 +641,16 @@ def _sweep13a_inputs(folder: str, bands, labels) -> Dict[str, str]:
     )
     paths["raster_upper_case"] = _raster(os.path.join(folder, "elements_upper_case.tif"), bands[::-1], ["PB", "CU"])
     paths["raster_no_descriptions"] = _raster(os.path.join(folder, "elements_no_descriptions.tif"), bands, [])
+    # a logistic regression trained on the bands without descriptions (the model knows them as 'band 1', 'band 2'),
+    # and another raster without descriptions holding the same bands the other way round (Pb first)
+    from geochem_prospector.core.classic.learner import ClassicLearner
+
+    unnamed = ["elements_no_descriptions:band 1", "elements_no_descriptions:band 2"]
+    learner = ClassicLearner("logistic").fit(bands, np.where(labels[0] < 0, np.nan, labels[0]), unnamed)
+    paths["model_unnamed_bands"] = learner.save(os.path.join(folder, "model_unnamed_bands.pt"))
+    paths["raster_swapped_no_descriptions"] = _raster(
+        os.path.join(folder, "elements_swapped_no_descriptions.tif"), bands[::-1], []
+    )
     paths["raster_rtl_names"] = _raster(os.path.join(folder, "elements_rtl_names.tif"), bands, [RTL_NAME, "Pb"])
     paths["raster_long_name"] = _raster(os.path.join(folder, "cu_long_name.tif"), bands[:1], [LONG_NAME])
     return paths
@@ -7416,6 +7426,33 @@ CASES += [
         )
         for alg, scheduler in (("traincnn", False), ("traincnn", True), ("trainmodel", False))
     ],  # before: trained, 87.5 taken as the weight of each labelled cell (a nodata cell of it counting 1)
+    Case(
+        "model of bands without names, on another raster without names",
+        "predict",
+        lambda d, p: {
+            k: v
+            for k, v in _set(
+                MODEL="model_unnamed_bands", INPUT_RASTERS=["raster_swapped_no_descriptions"], MC_SAMPLES=0
+            )(d, p).items()
+            if k != "OUTPUT_UNCERTAINTY"
+        },
+        error=r"^INPUT_RASTERS: the model's bands have no names, only numbers, so in another raster they would be "
+        r"matched by position alone \('elements_no_descriptions:band 1' as 'elements_swapped_no_descriptions:band 1', "
+        r"'elements_no_descriptions:band 2' as 'elements_swapped_no_descriptions:band 2'\), and bands in another "
+        r"order would be read without a word\. If it is the stack the model was trained on, give it under that name "
+        r"\(elements_no_descriptions\)",
+    ),  # before: ran, Pb read as Cu and Cu as Pb (by position), warned only that the values lay beyond the training's
+    Case(
+        "model of bands without names, on its own raster",
+        "predict",
+        lambda d, p: {
+            k: v
+            for k, v in _set(MODEL="model_unnamed_bands", INPUT_RASTERS=["raster_no_descriptions"], MC_SAMPLES=0)(
+                d, p
+            ).items()
+            if k != "OUTPUT_UNCERTAINTY"
+        },
+    ),  # the same file (by its name) still runs: the refusal above is not a refusal of unnamed bands
     Case(
         "evidence whose band names differ from the model's only in case",
         "predict",
