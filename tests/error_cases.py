@@ -7454,6 +7454,14 @@ CASES += [
         },
     ),  # the same file (by its name) still runs: the refusal above is not a refusal of unnamed bands
     Case(
+        "stack of two bands as a baseline",
+        "evaluate",
+        _set(BASELINES=["raster"]),
+        warning=r"BASELINES: 'elements' has 2 bands; only band 1 \('Cu'\) is compared, the others are not\. To compare "
+        r"another band, give it as a raster of its own \(Raster › Conversion › Translate, choosing the band\), one per "
+        r"baseline\.",
+    ),  # before: band 1 compared without a word (the report naming it), Pb left out
+    Case(
         "evidence whose band names differ from the model's only in case",
         "predict",
         _set(INPUT_RASTERS=["raster_upper_case"]),
