@@ -7461,6 +7461,18 @@ CASES += [
         r"another band, give it as a raster of its own \(Raster › Conversion › Translate, choosing the band\), one per "
         r"baseline\.",
     ),  # before: band 1 compared without a word (the report naming it), Pb left out
+    *[
+        Case(
+            "training on bands without descriptions" + (", window by window" if scheduler else ""),
+            alg,
+            _set(INPUT_RASTERS=["raster_no_descriptions"], **({"SCHEDULER": "local:1"} if scheduler else {})),
+            warning=r"INPUT_RASTERS: 2 band\(s\) have no description, so the model knows them by number only "
+            r"\(elements_no_descriptions:band 1, elements_no_descriptions:band 2\): predict will read them from a "
+            r"raster of that name alone, never by position from another\. To use the model on other rasters, give the "
+            r"bands descriptions",
+        )
+        for alg, scheduler in (("traincnn", False), ("traincnn", True), ("trainmodel", False))
+    ],  # before: trained without a word; the model then ran on any other undescribed raster, by position
     Case(
         "evidence whose band names differ from the model's only in case",
         "predict",
