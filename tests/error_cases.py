@@ -7387,6 +7387,14 @@ def _numbers_beside_the_long_name_on_one_line(params: Dict[str, object]) -> None
     assert len(cells) > 10 and all(lines == 1 for _, lines in cells), [c for c in cells if c[1] > 1]
 
 
+def _recommended_model_knows_bands_by_number(params: Dict[str, object]) -> None:
+    """The warning is about the file written: the recommended learner's model, its bands named by number."""
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    model = load_model(str(params["OUTPUT_MODEL"]))
+    assert list(model.band_names_) == ["elements_no_descriptions:band 1", "elements_no_descriptions:band 2"]
+
+
 # sweep 13a: files that come from elsewhere (shared models, stacks and reports)
 CASES += [
     Case(
@@ -7473,6 +7481,17 @@ CASES += [
         )
         for alg, scheduler in (("traincnn", False), ("traincnn", True), ("trainmodel", False))
     ],  # before: trained without a word; the model then ran on any other undescribed raster, by position
+    Case(
+        "training on bands without descriptions",
+        "comparemodels",
+        lambda d, p: {
+            **_set(INPUT_RASTERS=["raster_no_descriptions"], LEARNERS=[0])(d, p),
+            "OUTPUT_MODEL": os.path.join(os.path.dirname(str(p["OUTPUT_REPORT"])), "recommended.pt"),
+        },
+        warning=r"INPUT_RASTERS: 2 band\(s\) have no description, so the model knows them by number only "
+        r"\(elements_no_descriptions:band 1, elements_no_descriptions:band 2\)",
+        check=_recommended_model_knows_bands_by_number,
+    ),  # before: the recommended learner's model file written without a word
     Case(
         "evidence whose band names differ from the model's only in case",
         "predict",
