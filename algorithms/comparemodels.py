@@ -47,7 +47,7 @@ from .base import (
 )
 from .evaluate import EvaluateAlgorithm, require_deposit_points
 from .labels import LabelReading
-from .traincnn import check_grid, grid_meta, import_cnn
+from .traincnn import check_grid, grid_meta, import_cnn, warn_unnamed_bands
 from .trainmodel import LEARNERS, check_window, learner_parameters, learner_settings
 
 #: deposits within 3 km are one cluster (metres; typed in map units)
@@ -392,6 +392,7 @@ class CompareModelsAlgorithm(LabelReading):
                 # what the model learnt from: the label raster's points, or the deposits themselves
                 taught = {"mineralised_points": self.deposit_points} if user_labels is None else self.mineralised_points
                 model.save(model_path, extra={"provenance": {**provenance, **taught}}, parameter=self.OUTPUT_MODEL)
+                warn_unnamed_bands(stack.band_names, feedback)  # the model knows bands without a name by number
                 results[self.OUTPUT_MODEL] = model_path
         report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)

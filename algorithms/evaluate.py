@@ -397,6 +397,12 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             data = read_raster(path, indexes=[1], parameter=self.BASELINES)
             for warning in data.warnings:
                 feedback.pushWarning(warning)
+            if layer.bandCount() > 1:  # a stack (an evidence stack, a survey's grids): band 1 alone is compared
+                feedback.pushWarning(
+                    f"BASELINES: '{layer.name()}' has {layer.bandCount()} bands; only band 1 ("
+                    f"'{data.band_names[0]}') is compared, the others are not. To compare another band, give it "
+                    "as a raster of its own (Raster › Conversion › Translate, choosing the band), one per baseline."
+                )
             place_crs = layer.crs()
             if not place_crs.isValid():  # taken to be in the evaluated raster's CRS, as the inputs of pseudolabel
                 place_crs = crs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from typing import Union
 
@@ -307,7 +308,30 @@ class PredictAlgorithm(ProspectorAlgorithm):
             raise InputError(
                 f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
                 f"({', '.join(available)}); add the rasters the model was trained on (bands are matched by name: "
-                "'layer:band description', or the band description alone when only one input has it).",
+                "'layer:band description', or the band description alone when only one input has it)."
+                + _near_misses(missing, [a for i, a in enumerate(available) if i not in set(found)]),
+                self.INPUT_RASTERS,
+            )
+        unnamed = [
+            f"'{w}' as '{available[i]}'"
+            for w, i in zip(model.band_names_, found)
+            if available[i] != w and re.fullmatch(r"band \d+", w.split(":", 1)[-1])
+        ]
+        if unnamed:  # 'band 1' to 'band 1' of another file is a match by position, which nothing can check
+            raise InputError(
+                f"the model's bands have no names, only numbers, so in another raster they would be matched by "
+                f"position alone ({_listed(unnamed)}), and bands in another order would be read without a word. "
+                "If it is the stack the model was trained on, give it under that name "
+                f"({', '.join(sorted({w.split(':', 1)[0] for w in model.band_names_}))}); otherwise give the "
+                "training stack's bands descriptions (in GDAL: band.SetDescription) and train the model again.",
+                self.INPUT_RASTERS,
+            )
+        doubled = _described_twice(list(model.band_names_), found, available, selection)
+        if doubled:  # 'Cu' and 'Cu (band 2)' of one file: the model learnt one Cu, and which is not known
+            raise InputError(
+                f"{'; '.join(doubled)}, so which one the model means cannot be told (the first would be read without "
+                "a word). Give a raster in which only the band the model was trained on has that description (e.g. "
+                "Raster › Conversion › Translate, keeping the bands it needs), or train a model on these rasters.",
                 self.INPUT_RASTERS,
             )
         unused = [name for i, name in enumerate(available) if i not in set(found)]
@@ -584,6 +608,52 @@ def _area_thresholds(hist: np.ndarray):
     if hi <= lo:
         hi = min(1.0, lo + 1e-4)
     return lo, hi
+
+
+def _described_twice(wanted, found, available, selection) -> list:
+    """For each band the model reads from an input that describes it on more than one band ('Cu', and 'Cu (band
+    2)' as band_labels names the second), unless the model reads those copies too (it was trained on such a
+    file): "'<file>' describes bands 1 and 2 as 'Cu', and the model reads one band 'elements:Cu'"."""
+    said = []
+    for name, i in zip(wanted, found):
+        copies = [
+            j
+            for j, other in enumerate(available)
+            if j != i and re.fullmatch(re.escape(available[i]) + r" \(band \d+\)( \(\d+\))?", other)
+        ]
+        if copies and not any(j in found for j in copies):  # the model reads the copies too: as trained
+            layer, band = available[i].split(":", 1)
+            numbers = " and ".join(str(selection[k][1]) for k in (i, *copies))
+            said.append(f"'{layer}' describes bands {numbers} as '{band}', and the model reads one band '{name}'")
+    return said
+
+
+def _near_misses(missing, available) -> str:
+    """What a stack from another program most often gets wrong, said when it is so: band descriptions that differ
+    from the model's only in upper and lower case (which are not matched: Co is not CO), or none at all."""
+
+    def band(name: str) -> str:
+        return name.split(":", 1)[-1]
+
+    case = [
+        f"'{a}' for '{w}'"
+        for w in missing
+        for a in available
+        if band(a) != band(w) and band(a).strip().casefold() == band(w).strip().casefold()
+    ]
+    if case:
+        return (
+            f" Only upper and lower case differ in {_listed(case)}: names are matched exactly (Co is not CO), so "
+            "give the bands the descriptions the model was trained on (in GDAL: band.SetDescription), or train a "
+            "model on these rasters."
+        )
+    if available and all(re.fullmatch(r"band \d+", band(a)) for a in available):
+        return (
+            " The inputs' bands have no descriptions, so none can be matched: give the stack the band descriptions "
+            "the model was trained on (as prospector:interpolate and prospector:evidence write them; in GDAL: "
+            "band.SetDescription), or train a model on these rasters."
+        )
+    return ""
 
 
 def _listed(names, limit: int = 8) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from qgis.core import (
     QgsProcessing,
@@ -22,6 +24,7 @@ from ..core.errors import Cancelled
 from ..core.grid import available_memory, size_text
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values
+from ..core.labels.confidence import check_confidence
 from ..core.reports.training import training_report_html
 from . import parameters as params
 from .base import (
@@ -75,6 +78,20 @@ def import_cnn():
             "(`python3 -m pip install torch`), then restart QGIS."
         ) from None
     return cnn
+
+
+def warn_unnamed_bands(band_names, feedback) -> None:
+    """Bands without a description are known to the model by number ('stack:band 1'): predict finds them only in a
+    raster of that name, and refuses to match them by position in another one; say so now, while it is cheap."""
+    unnamed = [name for name in band_names if re.fullmatch(r"band \d+", str(name).split(":", 1)[-1])]
+    if unnamed:
+        shown = ", ".join(unnamed[:5]) + (f" and {len(unnamed) - 5} more" if len(unnamed) > 5 else "")
+        feedback.pushWarning(
+            f"INPUT_RASTERS: {len(unnamed)} band(s) have no description, so the model knows them by number only "
+            f"({shown}): predict will read them from a raster of that name alone, never by position from another. "
+            "To use the model on other rasters, give the bands descriptions (what each holds: Cu, tmi, …; in GDAL: "
+            "band.SetDescription) and train again."
+        )
 
 
 def warn_labels_without_evidence(stack, labels: np.ndarray, feedback) -> None:
@@ -477,6 +494,7 @@ class TrainCnnAlgorithm(LabelReading):
         streamed = self._streamed(parameters, context, feedback, paths, names, model, not runner.in_process)
         if streamed is not None:
             fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
+            warn_unnamed_bands(band_names, feedback)
             label_values = getattr(
                 label_selection, "values", None
             )  # points; a label raster read by windows: not counted
@@ -502,6 +520,7 @@ class TrainCnnAlgorithm(LabelReading):
             require_values(stack, self.INPUT_RASTERS)
             grid = stack.grid
             feedback.pushInfo(f"Grid {grid.describe()}; bands: {', '.join(stack.band_names)}")
+            warn_unnamed_bands(stack.band_names, feedback)
             check_grid(grid, model.patch_size, model.coarse)
             labels = self._labels(parameters, context, feedback, grid)
             warn_labels_without_evidence(stack, labels, feedback)
@@ -514,6 +533,7 @@ class TrainCnnAlgorithm(LabelReading):
                 for warning in conf_data.warnings:
                     feedback.pushWarning(warning)
                 confidence = conf_data.bands[0]
+                check_confidence(confidence, conf_layer.name())
             model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
             model.fit(
                 stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),

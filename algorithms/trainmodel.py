@@ -18,11 +18,12 @@ from qgis.core import (
 from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values
+from ..core.labels.confidence import check_confidence
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
 from .base import ProspectorAlgorithm, layer_paths, require_projected, warn_model_outputs
 from .labels import LabelReading
-from .traincnn import grid_meta, warn_labels_without_evidence
+from .traincnn import grid_meta, warn_labels_without_evidence, warn_unnamed_bands
 
 #: METHOD's options, by name (stored by name in provenance; append only)
 LEARNERS = ["random_forest", "gradient_boosting", "logistic", "woe"]
@@ -216,6 +217,7 @@ class TrainModelAlgorithm(LabelReading):
         check_window(grid, settings["window"])
         model = ClassicLearner(method, **settings)
         feedback.pushInfo(f"Training {METHOD_TITLES[method]} on {', '.join(stack.band_names)}")
+        warn_unnamed_bands(stack.band_names, feedback)
         feedback.setProgress(10)
         model.fit(
             stack.bands,
@@ -263,4 +265,5 @@ class TrainModelAlgorithm(LabelReading):
         data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
         for warning in data.warnings:
             feedback.pushWarning(warning)
+        check_confidence(data.bands[0], layer.name())
         return data.bands[0]

@@ -265,6 +265,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep12b_inputs(folder, xy, base))
     paths.update(_database_deposit_inputs(folder))
     paths.update(_sweep12a_inputs(folder))
+    paths.update(_sweep13a_inputs(folder, bands, labels))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -631,6 +632,59 @@ def _sweep12a_inputs(folder: str) -> Dict[str, str]:
     frame = gpd.GeoDataFrame({"cell": list(range(1, len(cells) + 1))}, geometry=cells, crs=CRS)
     paths["mask_cells"] = os.path.join(folder, "mask_cells.gpkg")
     frame.to_file(paths["mask_cells"], driver="GPKG", layer="mask_cells")
+    return paths
+
+
+#: a band, deposit or map name as long as a description may be: 300 characters, spaces between the words
+LONG_NAME = ("Kittilän malminetsintä " * 14)[:300]
+#: a band name with Hebrew letters and a RIGHT-TO-LEFT OVERRIDE (U+202E), which reverses what follows it
+RTL_NAME = "נחושת \u202eCu"
+
+
+def _sweep13a_inputs(folder: str, bands, labels) -> Dict[str, str]:
+    """Sweep 13a, files that come from elsewhere: a trainmodel file from a newer plugin (format version one above
+    this one's), the matrix's bands as another program names them (upper case; no descriptions), and bands named
+    with right-to-left text and with 300 characters."""
+    import shutil
+    import zipfile
+
+    import torch
+
+    paths: Dict[str, str] = {}
+    raw = torch.load(os.path.join(folder, "model_forest.pt"), weights_only=True)
+    raw["format_version"] += 1
+    paths["model_forest_newer"] = os.path.join(folder, "model_forest_newer.pt")
+    torch.save(raw, paths["model_forest_newer"])
+    # the test model with one more entry, named to climb out of the archive's folder where it would be unpacked
+    paths["model_entry_escapes"] = os.path.join(folder, "model_entry_escapes.pt")
+    shutil.copyfile(os.path.join(folder, "model.pt"), paths["model_entry_escapes"])
+    with zipfile.ZipFile(paths["model_entry_escapes"], "a") as archive:
+        inside = archive.namelist()[0].split("/")[0]
+        archive.writestr(f"{inside}/../../evil.txt", b"written by a crafted model file")
+    # Cu by two methods, both described 'Cu' (the first three times the second, as a total digestion against
+    # aqua regia), and Pb: which Cu a model trained on one means cannot be told
+    cu_other = np.where(bands[0] == -9999, -9999, bands[0] * 3.0)
+    paths["raster_cu_twice"] = _raster(
+        os.path.join(folder, "elements_cu_twice.tif"), np.stack([cu_other, bands[0], bands[1]]), ["Cu", "Cu", "Pb"]
+    )
+    # a label confidence in percent (87.5 on every labelled cell of the label raster), as another program writes one
+    paths["confidence_percent"] = _raster(
+        os.path.join(folder, "confidence_percent.tif"), np.where(labels >= 0, 87.5, -1.0), ["confidence %"], -1.0
+    )
+    paths["raster_upper_case"] = _raster(os.path.join(folder, "elements_upper_case.tif"), bands[::-1], ["PB", "CU"])
+    paths["raster_no_descriptions"] = _raster(os.path.join(folder, "elements_no_descriptions.tif"), bands, [])
+    # a logistic regression trained on the bands without descriptions (the model knows them as 'band 1', 'band 2'),
+    # and another raster without descriptions holding the same bands the other way round (Pb first)
+    from geochem_prospector.core.classic.learner import ClassicLearner
+
+    unnamed = ["elements_no_descriptions:band 1", "elements_no_descriptions:band 2"]
+    learner = ClassicLearner("logistic").fit(bands, np.where(labels[0] < 0, np.nan, labels[0]), unnamed)
+    paths["model_unnamed_bands"] = learner.save(os.path.join(folder, "model_unnamed_bands.pt"))
+    paths["raster_swapped_no_descriptions"] = _raster(
+        os.path.join(folder, "elements_swapped_no_descriptions.tif"), bands[::-1], []
+    )
+    paths["raster_rtl_names"] = _raster(os.path.join(folder, "elements_rtl_names.tif"), bands, [RTL_NAME, "Pb"])
+    paths["raster_long_name"] = _raster(os.path.join(folder, "cu_long_name.tif"), bands[:1], [LONG_NAME])
     return paths
 
 
@@ -7376,4 +7430,180 @@ CASES += [
         r"samples at those sites\. If it is one, leave those rows out \(a layer filter such as \\?\"sample_id\\?\" <> "
         r"'GTK-1'\)\.",
     ),  # before: averaged into the 4 field samples at those sites without a word ('GTK-1' is no certified name)
+]
+
+
+def _right_to_left_name_isolated(params: Dict[str, object]) -> None:
+    """Every text run of the report holding the right-to-left override is a band name alone inside a <bdi> of its
+    own (read with Python's HTML parser), so it cannot reverse the names and words after it."""
+    from tests.core.reports.test_report_names import _Texts
+
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        page = handle.read()
+    parser = _Texts()
+    parser.feed(page)
+    runs = [(text, tags) for text, tags in parser.texts if "\u202e" in text]
+    assert runs, "the band name is not in the report"
+    for text, tags in runs:
+        assert "bdi" in tags and text.endswith(RTL_NAME), f"{text!r} is not isolated ({tags})"
+
+
+def _numbers_beside_the_long_name_on_one_line(params: Dict[str, object]) -> None:
+    """The baseline table and the deposits' table, laid out by headless Chromium at 1,100 px: every AUC, interval,
+    capture and count on one line beside the 300-character baseline name (skipped without Chromium)."""
+    import pathlib
+    import re
+    import tempfile
+
+    from tests.core.reports.test_report_names import _line_counts
+    from tests.core.reports.test_report_widths import _chromium
+
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        page = handle.read()
+    assert LONG_NAME.strip() in page  # the band's description names the baseline
+    if _chromium() is None:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        cells = [
+            (text, lines)
+            for text, lines in _line_counts(page, pathlib.Path(folder), "td:not(:first-child)")
+            if re.fullmatch(r"[\d.,%\s–-]+|\d+\s%\sin\s\d+\s%", text)
+        ]
+    assert len(cells) > 10 and all(lines == 1 for _, lines in cells), [c for c in cells if c[1] > 1]
+
+
+def _recommended_model_knows_bands_by_number(params: Dict[str, object]) -> None:
+    """The warning is about the file written: the recommended learner's model, its bands named by number."""
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    model = load_model(str(params["OUTPUT_MODEL"]))
+    assert list(model.band_names_) == ["elements_no_descriptions:band 1", "elements_no_descriptions:band 2"]
+
+
+# sweep 13a: files that come from elsewhere (shared models, stacks and reports)
+CASES += [
+    Case(
+        "trainmodel file of a newer format",
+        "predict",
+        lambda d, p: {
+            k: v for k, v in _set(MODEL="model_forest_newer", MC_SAMPLES=0)(d, p).items() if k != "OUTPUT_UNCERTAINTY"
+        },
+        error=r"^MODEL: 'model_forest_newer\.pt' has model format version 2, newer than this plugin reads \(1\); "
+        r"update the plugin, or train a new model with prospector:traincnn or prospector:trainmodel\.$",
+    ),  # before: "… has model format version 2, newer than this plugin reads (2) …": the CNN's newest version
+    Case(
+        "model file with an entry named outside its folder",
+        "predict",
+        _set(MODEL="model_entry_escapes"),
+        error=r"^MODEL: 'model_entry_escapes\.pt' is not a GeoChem Prospector model file, is damaged, or holds objects "
+        r"that are unsafe to load \(entry 'archive/\.\./\.\./evil\.txt' is named to lie outside the archive's folder "
+        r"\('\.\.', '\.' or a backslash\), which torch\.save never writes\); train a new model",
+    ),  # before: ran, the entry read past (nothing unpacks it here, but the file passed as a valid model)
+    Case(
+        "evidence describing two bands as the model's one",
+        "predict",
+        _set(INPUT_RASTERS=["raster_cu_twice"]),
+        error=r"^INPUT_RASTERS: 'elements_cu_twice' describes bands 1 and 2 as 'Cu', and the model reads one band "
+        r"'elements:Cu', so which one the model means cannot be told \(the first would be read without a word\)\. "
+        r"Give a raster in which only the band the model was trained on has that description",
+    ),  # before: ran on band 1 (the other method's Cu, three times the values), warning only that 'Cu (band 2)' was
+    # not used
+    *[
+        Case(
+            "label confidence in percent" + (", window by window" if scheduler else ""),
+            alg,
+            _set(CONFIDENCE="confidence_percent", **({"SCHEDULER": "local:1"} if scheduler else {})),
+            error=r"^CONFIDENCE: 'confidence_percent' holds the value 87\.5, but a label's confidence runs from 0 to 1 "
+            r"\(as pseudolabel's OUTPUT_CONFIDENCE writes it\); if it is in percent, divide it by 100 first \(Raster › "
+            r"Raster Calculator: \"confidence_percent@1\" / 100\) and give that raster\.$",
+        )
+        for alg, scheduler in (("traincnn", False), ("traincnn", True), ("trainmodel", False))
+    ],  # before: trained, 87.5 taken as the weight of each labelled cell (a nodata cell of it counting 1)
+    Case(
+        "model of bands without names, on another raster without names",
+        "predict",
+        lambda d, p: {
+            k: v
+            for k, v in _set(
+                MODEL="model_unnamed_bands", INPUT_RASTERS=["raster_swapped_no_descriptions"], MC_SAMPLES=0
+            )(d, p).items()
+            if k != "OUTPUT_UNCERTAINTY"
+        },
+        error=r"^INPUT_RASTERS: the model's bands have no names, only numbers, so in another raster they would be "
+        r"matched by position alone \('elements_no_descriptions:band 1' as 'elements_swapped_no_descriptions:band 1', "
+        r"'elements_no_descriptions:band 2' as 'elements_swapped_no_descriptions:band 2'\), and bands in another "
+        r"order would be read without a word\. If it is the stack the model was trained on, give it under that name "
+        r"\(elements_no_descriptions\)",
+    ),  # before: ran, Pb read as Cu and Cu as Pb (by position), warned only that the values lay beyond the training's
+    Case(
+        "model of bands without names, on its own raster",
+        "predict",
+        lambda d, p: {
+            k: v
+            for k, v in _set(MODEL="model_unnamed_bands", INPUT_RASTERS=["raster_no_descriptions"], MC_SAMPLES=0)(
+                d, p
+            ).items()
+            if k != "OUTPUT_UNCERTAINTY"
+        },
+    ),  # the same file (by its name) still runs: the refusal above is not a refusal of unnamed bands
+    Case(
+        "stack of two bands as a baseline",
+        "evaluate",
+        _set(BASELINES=["raster"]),
+        warning=r"BASELINES: 'elements' has 2 bands; only band 1 \('Cu'\) is compared, the others are not\. To compare "
+        r"another band, give it as a raster of its own \(Raster › Conversion › Translate, choosing the band\), one per "
+        r"baseline\.",
+    ),  # before: band 1 compared without a word (the report naming it), Pb left out
+    *[
+        Case(
+            "training on bands without descriptions" + (", window by window" if scheduler else ""),
+            alg,
+            _set(INPUT_RASTERS=["raster_no_descriptions"], **({"SCHEDULER": "local:1"} if scheduler else {})),
+            warning=r"INPUT_RASTERS: 2 band\(s\) have no description, so the model knows them by number only "
+            r"\(elements_no_descriptions:band 1, elements_no_descriptions:band 2\): predict will read them from a "
+            r"raster of that name alone, never by position from another\. To use the model on other rasters, give the "
+            r"bands descriptions",
+        )
+        for alg, scheduler in (("traincnn", False), ("traincnn", True), ("trainmodel", False))
+    ],  # before: trained without a word; the model then ran on any other undescribed raster, by position
+    Case(
+        "training on bands without descriptions",
+        "comparemodels",
+        lambda d, p: {
+            **_set(INPUT_RASTERS=["raster_no_descriptions"], LEARNERS=[0])(d, p),
+            "OUTPUT_MODEL": os.path.join(os.path.dirname(str(p["OUTPUT_REPORT"])), "recommended.pt"),
+        },
+        warning=r"INPUT_RASTERS: 2 band\(s\) have no description, so the model knows them by number only "
+        r"\(elements_no_descriptions:band 1, elements_no_descriptions:band 2\)",
+        check=_recommended_model_knows_bands_by_number,
+    ),  # before: the recommended learner's model file written without a word
+    Case(
+        "evidence whose band names differ from the model's only in case",
+        "predict",
+        _set(INPUT_RASTERS=["raster_upper_case"]),
+        error=r"^INPUT_RASTERS: band\(s\) elements:Cu, elements:Pb needed by the model are not among the inputs "
+        r"\(elements_upper_case:PB, elements_upper_case:CU\); .* Only upper and lower case differ in "
+        r"'elements_upper_case:CU' for 'elements:Cu', 'elements_upper_case:PB' for 'elements:Pb': names are matched "
+        r"exactly \(Co is not CO\), so give the bands the descriptions the model was trained on",
+    ),  # before: the names listed, without a word that only their case differs
+    Case(
+        "evidence without band descriptions",
+        "predict",
+        _set(INPUT_RASTERS=["raster_no_descriptions"]),
+        error=r"^INPUT_RASTERS: band\(s\) elements:Cu, elements:Pb needed by the model are not among the inputs "
+        r"\(elements_no_descriptions:band 1, elements_no_descriptions:band 2\); .* The inputs' bands have no "
+        r"descriptions, so none can be matched: give the stack the band descriptions the model was trained on",
+    ),  # before: the names listed ('band 1', 'band 2'), without a word that the stack has no band names
+    Case(
+        "band named with right-to-left text and U+202E",
+        "trainmodel",
+        _set(INPUT_RASTERS=["raster_rtl_names"]),
+        check=_right_to_left_name_isolated,
+    ),  # before: the name set as plain text: its override reversed every feature name after it in the report
+    Case(
+        "baseline band named with 300 characters",
+        "evaluate",
+        _set(BASELINES=["raster_long_name"]),
+        check=_numbers_beside_the_long_name_on_one_line,
+    ),  # before: the AUCs, intervals and captures beside it squeezed one or two digits a line ('0.47' over '9')
 ]

@@ -122,6 +122,13 @@ def _archive(handle: BinaryIO) -> Tuple[zipfile.ZipFile, str]:
         raise _unpacks_too_large(f"it holds {len(infos):,} zip entries (at most {MAX_ENTRIES:,})")
     if len(set(names)) != len(names) or not all(n.startswith(folder + "/") for n in names):
         raise _not_a_model("a zip archive laid out unlike torch.save's (entries outside one folder, or twice)")
+    for name in names:  # 'archive/../../x' starts with the folder but lies outside it wherever it is unpacked
+        parts = name.split("/")
+        if folder in ("", ".", "..") or "\\" in name or "\0" in name or any(p in (".", "..") for p in parts[1:]):
+            raise _not_a_model(
+                f"entry '{name[:200]}' is named to lie outside the archive's folder ('..', '.' or a backslash), "
+                "which torch.save never writes"
+            )
     if f"{folder}/data.pkl" not in names:
         raise _not_a_model("a zip archive without torch's data.pkl")
     stored = unpacked = 0

@@ -104,8 +104,8 @@ def _format_version(payload: Any, fmt: str = FORMAT, newest: int = FORMAT_VERSIO
     version = payload.get("format_version")
     if type(version) is not int or version < 1:
         raise _invalid("format_version", f"is {version!r}, but it must be a whole number from 1 to {newest}")
-    if version > newest:
-        raise _Refused("newer", str(version))
+    if version > newest:  # the reader's own newest version: the CNN's and the classic learners' differ
+        raise _Refused("newer", f"has model format version {version}, newer than this plugin reads ({newest})")
     return version
 
 
@@ -356,8 +356,5 @@ def _message(name: str, refused: _Refused) -> str:
     if refused.kind == "format":
         return f"'{name}' is not a GeoChem Prospector model (unknown format: neither traincnn's nor trainmodel's); {TRAIN_NEW}."
     if refused.kind == "newer":
-        return (
-            f"'{name}' has model format version {reason}, newer than this plugin reads ({FORMAT_VERSION}); update "
-            f"the plugin, or {TRAIN_NEW}."
-        )
+        return f"'{name}' {reason}; update the plugin, or {TRAIN_NEW}."
     return f"'{name}' is not a usable model file: {reason}; {TRAIN_NEW}."

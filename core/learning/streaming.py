@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -28,6 +29,7 @@ from ..distributed.tasks import Stamps, checked_task, stack_reader, stamps_of
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.rasters import require_band_values
+from ..labels.confidence import check_confidence
 from .ensemble import LabelledCells
 from .model_file import array_hash
 from .patches import extract_patches, normalise, robust_normalisation, valid_centres
@@ -143,6 +145,7 @@ def scan_window(
     weights = None
     if weight_selection:
         weights = stack_reader(weight_selection, grid, "CONFIDENCE")(r0, r1, c0, c1)[0].astype(np.float64)
+        check_confidence(weights, os.path.splitext(os.path.basename(str(weight_selection[0][0])))[0])
     valid = valid_centres(bands)
     labelled = np.isfinite(labels) & ((labels == 1) if pu else (labels >= 0)) & valid
     rows, cols = np.nonzero(labelled)

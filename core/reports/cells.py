@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import unicodedata
+
 
 class Cell(str):
     """Table-cell HTML, already escaped, with its own class (``n``: read as a number, right-aligned), e.g. a weight
@@ -13,3 +16,19 @@ class Cell(str):
         cell = super().__new__(cls, text)
         cell.css = css
         return cell
+
+
+#: Unicode bidirectional classes that can reorder the text around them: right-to-left letters, Arabic numbers,
+#: and the embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069)
+_BIDI = frozenset(("R", "AL", "AN", "LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"))
+
+
+def isolated(text: object) -> str:
+    """A name from the user's files (a band, feature, map, deposit or class name), escaped; set in its own
+    bidirectional run (``<bdi>``) when it holds right-to-left letters or a direction control (U+202E reverses what
+    follows until the paragraph ends), so that it shows as typed and cannot reorder the text after it."""
+    name = str(text)
+    escaped = html.escape(name)
+    if any(unicodedata.bidirectional(c) in _BIDI for c in name):
+        return f"<bdi>{escaped}</bdi>"
+    return escaped

@@ -8,7 +8,7 @@ import math
 from typing import Any, List, Mapping, Sequence
 
 from ..classic.learner import METHOD_TITLES
-from .cells import Cell
+from .cells import Cell, isolated
 from .legend import readable_number
 from .training import _provenance_html, data_sentence
 
@@ -17,6 +17,8 @@ STYLE = (
     "<style>body{font-family:sans-serif;max-width:1200px;margin:1em;overflow-wrap:anywhere}"
     " table{border-collapse:collapse;margin:0.5em 0}"
     " th,td{border:1px solid #bbb;padding:3px 8px;text-align:left} td.n{text-align:right} .note{color:#555}"
+    # a number never wraps, nor a heading word, however long a name beside it: 0.973, not '0.' '97' '3'
+    " td.n{white-space:nowrap} th{overflow-wrap:break-word}"
     " .bar{background:#3b6ea5;height:0.8em;display:inline-block} svg{width:100%;max-width:900px;height:auto}"
     # a weight over its standard deviation in one cell: the weights-of-evidence table fits 800 px without scrolling
     " td small{display:block;color:#555;white-space:nowrap} td.feature{overflow-wrap:break-word}"
@@ -64,7 +66,7 @@ def _ranked(values: Mapping[str, float], title: str, note: str) -> str:
     items = sorted(values.items(), key=lambda kv: -abs(kv[1]))
     top = max((abs(v) for _, v in items), default=1.0) or 1.0
     rows: List[List[object]] = [
-        [html.escape(k), v, f'<span class="bar" style="width:{200 * abs(v) / top:.0f}px"></span>'] for k, v in items
+        [isolated(k), v, f'<span class="bar" style="width:{200 * abs(v) / top:.0f}px"></span>'] for k, v in items
     ]
     return f"<h2>{title}</h2><p class='note'>{note}</p>" + table(["feature", "value", ""], rows)
 
@@ -129,7 +131,8 @@ def what_it_learned(metadata: Mapping[str, Any]) -> str:
 def _breakable(name: str) -> str:
     """A band name that may wrap after its colons and underscores ('lithology:contact_distance_m'), so a long
     name does not widen the table."""
-    return "".join(html.escape(c) + ("<wbr>" if c in ":_" else "") for c in name)
+    breakable = "".join(html.escape(c) + ("<wbr>" if c in ":_" else "") for c in name)
+    return f"<bdi>{breakable}</bdi>" if isolated(name).startswith("<bdi>") else breakable
 
 
 def _pattern(text: str) -> str:
@@ -193,7 +196,7 @@ def classic_report_html(metadata: Mapping[str, Any]) -> str:
     title = f"GeoChem Prospector: {METHOD_TITLES.get(method, method)}"
     training = dict(metadata.get("training") or {})
     settings = dict(metadata.get("settings") or {})
-    features = ", ".join(html.escape(str(f)) for f in metadata.get("feature_names", []))
+    features = ", ".join(isolated(f) for f in metadata.get("feature_names", []))
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>{STYLE}</head><body>
 <h1>{html.escape(title)}</h1>

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from ..evaluation.compare import COMPLEXITY, TITLES, Comparison, success_curve
 from ..io.outputs import write_text
 from ..io.tables import SafeDictWriter
+from .cells import isolated
 from .classic import STYLE, table
 from .legend import readable_number
 from .svgplot import PALETTE, Series, line_plot
@@ -103,7 +104,7 @@ def _left_out(settings: Mapping[str, Any]) -> str:
     names = [str(n) for n in settings.get("left_out") or []]
     if not names:
         return ""
-    shown = ", ".join(html.escape(n) for n in names[:10]) + (" …" if len(names) > 10 else "")
+    shown = ", ".join(isolated(n) for n in names[:10]) + (" …" if len(names) > 10 else "")
     return f" ({len(names)} more left out, off the rasters, on nodata or outside the mask: {shown})"
 
 
@@ -205,7 +206,7 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
             )
     if left_out:
         verdict += f"</p><p><b>Left out:</b></p><ul>{left_out}</ul><p>"
-    bands = ", ".join(f"{i + 1} = {html.escape(b)}" for i, b in enumerate(band_names))
+    bands = ", ".join(f"{i + 1} = {isolated(b)}" for i, b in enumerate(band_names))
     if settings.get("labels") == "user":
         labels_note = (
             "the given label raster (LABELS), its labelled cells within the cluster distance of that fold's held-out "

@@ -14,7 +14,7 @@ from ..evaluation.deposits import USED
 from ..evaluation.evaluate import Evaluation
 from ..io.outputs import write_text
 from ..io.tables import SafeDictWriter
-from .cells import Cell
+from .cells import Cell, isolated
 from .legend import readable_number
 from .svgplot import PALETTE, Marker, Series, line_plot
 
@@ -144,7 +144,7 @@ def baseline_rows(main_name: str, ev: Evaluation, baselines: Sequence[Tuple[str,
         capture = [f"{item.capture.get(p, float('nan')):.0f}\u00a0%" for p in (1.0, 5.0, 10.0, 20.0)]
         rows.append(
             (
-                Cell(f"{escape(name)}<small>{_RANKED[item.low_values_favourable]}</small>", "map"),
+                Cell(f"{isolated(name)}<small>{_RANKED[item.low_values_favourable]}</small>", "map"),
                 f"{item.auc:.3f}",
                 f"{item.auc_bootstrap[0]:.3f} – {item.auc_bootstrap[1]:.3f}",
                 *capture,
@@ -260,15 +260,17 @@ def _pa_plot(ev: Evaluation, value_name: str, unit: str) -> str:
     )
 
 
-def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = None) -> str:
-    parts = ["<table>"]
+def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = None, numbers: bool = False) -> str:
+    """An HTML table; ``numbers``: every column after the first holds numbers, which never wrap (a long map or
+    deposit name in the first column would otherwise squeeze them into '0.47' over '9')."""
+    parts = ["<table class='numbers'>" if numbers else "<table>"]
     if header:
         parts.append("<tr>" + "".join(f"<th>{escape(str(h))}</th>" for h in header) + "</tr>")
     for row in rows:
         parts.append(
             "<tr>"
             + "".join(
-                f'<td class="{c.css}">{c}</td>' if isinstance(c, Cell) else f"<td>{escape(str(c))}</td>" for c in row
+                f'<td class="{c.css}">{c}</td>' if isinstance(c, Cell) else f"<td>{isolated(c)}</td>" for c in row
             )
             + "</tr>"
         )
@@ -279,7 +281,7 @@ def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = N
 STYLE = """
 body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222;overflow-wrap:anywhere}
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-th{background:#f0f0f0}td small{display:block;color:#555;font-size:.85em}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
+th{background:#f0f0f0;overflow-wrap:break-word}table.numbers td:not(:first-child){white-space:nowrap}td small{display:block;color:#555;font-size:.85em}.big{font-size:1.4em}.note{background:#fff6d6;padding:.4em .8em;border-left:4px solid #e0b000}
 .plots svg{width:100%;max-width:900px;height:auto;margin:0 0 1.5em 0;display:block}
 """
 
@@ -372,16 +374,19 @@ def report_html(
                     "P-A",
                     "deposits",
                 ],
+                numbers=True,
             ),
         ]
     parts += ["<div class='plots'>", _success_plot(ev, baselines, value_name), _pa_plot(ev, value_name, unit), "</div>"]
     parts += [
         "<h2>Capture efficiency</h2>",
         _table(
-            capture, [f"share of area ({ev.ranking})", "deposits captured", f"threshold ({units})", "gain over random"]
+            capture,
+            [f"share of area ({ev.ranking})", "deposits captured", f"threshold ({units})", "gain over random"],
+            numbers=True,
         ),
         "<h2>Deposits</h2>",
-        _table(deposits, ["deposit", f"map value ({units})", "share of area ranked above it", "status"]),
+        _table(deposits, ["deposit", f"map value ({units})", "share of area ranked above it", "status"], numbers=True),
         "<h2>How to read this</h2><ul>",
         "<li><b>AUC</b>: the chance that a deposit's cell scores higher than a random cell of the study area "
         "(ties count half); 0.5 is a random map, 1 a perfect one. It equals the area under the success-rate "

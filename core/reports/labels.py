@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from ..io.outputs import write_text
 from ..io.tables import SafeWriter
 from ..labels.pseudolabel import PseudoLabelResult
+from .cells import isolated
 
 
 def summary_record(result: PseudoLabelResult, class_names: Optional[Dict[int, str]] = None) -> Dict[str, Any]:
@@ -112,7 +113,7 @@ def write_summary(
         ]
         for r in record["classes"]:
             body.append(
-                f"<tr><td>{r['class_id']}</td><td>{esc(str(r['name']))}</td><td>{r['seed']:,}</td>"
+                f"<tr><td>{r['class_id']}</td><td>{isolated(r['name'])}</td><td>{r['seed']:,}</td>"
                 f"<td>{r['pseudo']:,}</td><td>{r['total']:,}</td><td>{100 * r['share']:.1f} %</td></tr>"
             )
         body.append("</table>")

@@ -13,6 +13,7 @@ import os
 import re
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
+from .cells import isolated
 from .svgplot import PALETTE, Series, line_plot
 
 
@@ -157,7 +158,7 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
         f"{html.escape(key)}</code></th><td>{html.escape(value)}</td></tr>"
         for key, label, value, raw in settings_in_words(dict(metadata.get("settings", {})), metadata.get("grid"))
     )
-    bands = ", ".join(html.escape(str(b)) for b in metadata.get("band_names", []))
+    bands = ", ".join(isolated(b) for b in metadata.get("band_names", []))
     hashes = "".join(
         f"<tr><th>{html.escape(k)}</th><td><code>{html.escape(str(v))}</code></td></tr>"
         for k, v in dict(metadata.get("data_hashes", {})).items()

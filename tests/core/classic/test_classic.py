@@ -236,6 +236,24 @@ def test_unknown_method_and_pickles_are_refused(tmp_path):
     assert os.path.exists(evil)
 
 
+@pytest.mark.parametrize("method", ["random_forest", "logistic"])
+def test_a_classic_file_of_a_newer_format_names_the_version_this_plugin_reads(method, tmp_path):
+    """A trainmodel file from a newer plugin (format version one above what this one wrote) is refused naming the
+    classic format's own newest version, the one its files carry (read back with torch), not the CNN's."""
+    from geochem_prospector.core.learning.classic_file import load_model
+
+    bands, labels, _ = synthetic()
+    path = ClassicLearner(method, n_estimators=3).fit(bands, labels).save(str(tmp_path / "good.pt"))
+    raw = torch.load(path, weights_only=True)
+    written = raw["format_version"]
+    raw["format_version"] = written + 1
+    bad = str(tmp_path / "newer.pt")
+    torch.save(raw, bad)
+    with pytest.raises(ModelFileError) as err:
+        load_model(bad)
+    assert f"has model format version {written + 1}, newer than this plugin reads ({written}); update" in str(err.value)
+
+
 DEBIAN_CHECK = """
 import sys
 sys.path.insert(0, {plugins!r})

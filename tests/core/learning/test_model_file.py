@@ -683,6 +683,34 @@ def test_archives_not_laid_out_as_torch_save_writes_are_refused(layout, expected
     assert expected in refused(tmp_path / "odd.pt")
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "../../evil.txt",
+        "../evil.txt",
+        "data/../../evil.txt",
+        "./notes.txt",
+        "data/./0x",
+        "..\\..\\evil.txt",
+        "notes.txt",
+    ],
+)
+def test_entries_named_to_lie_outside_the_folder_are_refused(tail, tmp_path):
+    """An entry beside torch's own whose name climbs out of the archive's folder where it would be unpacked
+    (posixpath.normpath leaves the folder, or rewrites the name: '.', '..', a Windows backslash) is refused; a plain
+    extra entry in the folder is read past (torch.load never reads it)."""
+    import posixpath
+
+    folder = zipfile.ZipFile(GOOD).namelist()[0].split("/")[0]
+    name = f"{folder}/{tail}"
+    path = _copy_archive(tmp_path / "odd.pt", extra=[(name, b"x")])
+    normal = posixpath.normpath(name.replace("\\", "/"))
+    if normal == name and normal.startswith(folder + "/"):
+        PatchCNN.load(path)
+    else:
+        assert f"entry '{name}' is named to lie outside the archive's folder" in refused(path)
+
+
 def test_a_file_cut_short_is_refused(tmp_path):
     whole = open(GOOD, "rb").read()
     (tmp_path / "cut.pt").write_bytes(whole[: len(whole) - 30])

@@ -1,0 +1,37 @@
+"""A label confidence raster checked before it weights anything: a confidence runs from 0 to 1."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+
+#: float32 rounding of a probability: 1.0000001 is 1
+TOLERANCE = 1e-6
+
+
+def check_confidence(values: np.ndarray, name: str) -> None:
+    """Refuse a confidence raster with values outside 0..1: weights in percent (87.5) or an untagged fill
+    (-9999) would be taken as they are (below 0 as 0), a nodata cell counting 1 beside them, so that the labels
+    it should weigh most would count least or not at all."""
+    data = np.asarray(values, dtype=np.float64)
+    data = data[np.isfinite(data)]
+    if data.size == 0:
+        return
+    low, high = float(data.min()), float(data.max())
+    if low >= -TOLERANCE and high <= 1.0 + TOLERANCE:
+        return
+    if low >= 0.0 and 1.5 < high <= 100.0:
+        advice = (
+            f'if it is in percent, divide it by 100 first (Raster › Raster Calculator: "{name}@1" / 100) and give '
+            "that raster"
+        )
+    elif low >= 0.0 and high <= 100.0:
+        advice = "check that it holds confidences (0 to 1), e.g. pseudolabel's OUTPUT_CONFIDENCE"
+    else:
+        advice = "check its nodata value (a fill such as -9999 must be tagged as nodata) and that it is a confidence"
+    raise InputError(
+        f"'{name}' holds {f'the value {low:g}' if low == high else f'values from {low:g} to {high:g}'}, but a label's confidence runs from 0 to 1 (as "
+        f"pseudolabel's OUTPUT_CONFIDENCE writes it); {advice}.",
+        "CONFIDENCE",
+    )

@@ -1,0 +1,56 @@
+"""A label confidence raster from elsewhere: refused when any value lies outside 0..1 (checked cell by cell in
+plain Python), and pseudolabel's own confidence, written as OUTPUT_CONFIDENCE, always passes."""
+
+import math
+
+import numpy as np
+import pytest
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.labels.confidence import check_confidence
+from geochem_prospector.core.labels.pseudolabel import METHODS, PseudoLabelSettings, pseudolabel
+
+
+def _outside(values) -> bool:
+    """Brute force: any finite cell below 0 or above 1 (float32 rounding of 1 allowed)."""
+    return any(math.isfinite(v) and (v < -1e-6 or v > 1 + 1e-6) for v in np.asarray(values, float).ravel().tolist())
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_refused_exactly_when_a_value_lies_outside_0_1(seed):
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0, 1, size=(8, 9)).astype(np.float32)
+    values[rng.random(values.shape) < 0.2] = np.nan
+    kind = seed % 4  # as they come: a confidence, in percent, with an untagged fill, one value just over 1
+    if kind == 1:
+        values = values * 100
+    elif kind == 2:
+        values[0, 0] = -9999
+    elif kind == 3:
+        values[1, 1] = 1.01
+    if _outside(values):
+        with pytest.raises(InputError) as err:
+            check_confidence(values, "conf")
+        assert err.value.parameter == "CONFIDENCE"
+        text = str(err.value)
+        assert "a label's confidence runs from 0 to 1" in text
+        assert ("divide it by 100" in text) == (kind == 1), text  # 0..100: percent is meant
+        assert ("nodata" in text) == (kind == 2), text
+    else:
+        check_confidence(values, "conf")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_pseudolabels_own_confidence_passes(method):
+    rng = np.random.default_rng(3)
+    grid = GridSpec(0.0, 30.0, 1.0, 30, 30)
+    features = rng.normal(size=(2, 30, 30)).astype(np.float32)
+    result = pseudolabel(
+        features,
+        grid,
+        np.array([[5.5, 5.5], [20.5, 12.5]]),
+        settings=PseudoLabelSettings(method=method, seed=5, confidence=0.7),
+    )
+    assert not _outside(result.confidence)
+    check_confidence(result.confidence.astype(np.float32), "confidence")
