@@ -264,6 +264,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep11a_inputs(folder, xy, base, bands))
     paths.update(_sweep12b_inputs(folder, xy, base))
     paths.update(_sweep12a_inputs(folder))
+    paths.update(_sweep13b_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -581,6 +582,16 @@ def _points_in(path: str, xy, columns: Dict[str, list], crs: str) -> str:
 #: the study area of _sweep12a_inputs's mask_cells.gpkg, cut into 10 x 6 cells: 60 polygons, one run each when
 #: Processing iterates over them
 MASK_CELLS = (10, 6)
+
+
+def _sweep13b_inputs(folder: str, bands) -> Dict[str, str]:
+    """Sweep 13b, statistics as real surveys produce them, from the matrix's Cu band: ``cu_three_values.tif``, Cu
+    as three values (1 below its median, 2 to its 80th percentile, 3 above: 20 % of the cells), as a band of a few
+    distinct values (a class raster, values rounded to the detection limit's step) comes."""
+    cu = np.asarray(bands[0], dtype=np.float64)
+    median, p80 = np.percentile(cu, [50, 80])
+    three = np.where(cu < median, 1.0, np.where(cu < p80, 2.0, 3.0))
+    return {"cu_three_values": _raster(os.path.join(folder, "cu_three_values.tif"), three[None], ["Cu"])}
 
 
 def _sweep12a_inputs(folder: str) -> Dict[str, str]:
@@ -7291,4 +7302,92 @@ CASES += [
         headless=False,  # a project's layers
     ),  # before: the provenance recorded "<QgsProcessingFeatureSourceDefinition {'source':samples_9c1f…,
     # 'selectedFeaturesOnly': True}>" and "study_area_4b2e…": ids of a session, no file
+]
+
+
+# ---- statistics as real surveys produce them (sweep 13b) --------------------------------------------------------
+def interval_not_computed(params: Dict[str, object]) -> None:
+    """The AUC equals a brute-force AUC of the raster (each deposit's cell against every valid cell, ties half), and
+    the interval the bootstrap cannot give is left empty in the table and said so in the report: not a band of width
+    0 around the AUC."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        values = src.read(1, masked=True).astype(float).filled(np.nan)
+        inverse = ~src.transform
+    cells = [inverse * (point.x, point.y) for point in gpd.read_file(str(params["DEPOSITS"])).geometry]
+    at = [values[int(np.floor(row)), int(np.floor(col))] for col, row in cells]
+    valid = values[np.isfinite(values)]
+    auc = np.mean([(np.sum(valid < v) + 0.5 * np.sum(valid == v)) / valid.size for v in at])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        metrics = {r["name"]: r["value"] for r in csv.DictReader(handle) if r["kind"] == "metric"}
+    np.testing.assert_allclose(float(metrics["auc"]), auc, atol=1e-9)
+    assert np.isnan(float(metrics["auc_bootstrap_low"])) and np.isnan(float(metrics["auc_bootstrap_high"]))
+    assert float(metrics["auc_bootstrap_units"]) == 1
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        report = handle.read()
+    assert "CI not computed: fewer than 2 independent deposits" in report
+    assert f"{auc:.3f} – {auc:.3f}" not in report
+
+
+_NO_INTERVAL = (
+    r": the AUC's 95 % interval is not computed, as resampling a single unit gives that unit every time \(an interval "
+    r"of width 0, which would read as certainty\)\. The AUC of \d deposits? is a single draw: add deposits from "
+    r"elsewhere in the area"
+)
+
+CASES += [
+    Case(
+        "one deposit",
+        "evaluate",
+        _set(DEPOSITS="deposits_one"),
+        warning=r"DEPOSITS: only 1 deposit was used" + _NO_INTERVAL + r"; until then read it with the p-value and the "
+        r"AUC against random negatives\.",
+        check=interval_not_computed,
+    ),  # before: "AUC 0.979 (95 % CI 0.979-0.979)", AUC_LOW = AUC_HIGH = the AUC, beside "the confidence intervals
+    # are wide"
+    Case(
+        "deposits all in one cluster",
+        "evaluate",
+        _set(DEPOSITS="deposits_one_cluster", CLUSTER_DISTANCE=500),
+        warning=r"DEPOSITS: the 4 deposits used form 1 cluster within CLUSTER_DISTANCE \(500 map units\)"
+        + _NO_INTERVAL
+        + r", or lower CLUSTER_DISTANCE;",
+        check=interval_not_computed,
+    ),  # before: "AUC 0.… (95 % CI x-x)": the one cluster drawn every time, an interval of width 0
+]
+
+
+def tied_percentiles_class_the_tie_weak(params: Dict[str, object]) -> None:
+    """The percentile levels are numpy's percentiles of the band (rasterio's read); where the 85th, 95th and 98th
+    fall in one run of equal values, the cells of the run are weak (class 1), none moderate or strong, and the table
+    leaves those two levels empty."""
+    import csv
+
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        cu = src.read(1, masked=True).astype(float).compressed()
+    p85, p95, p98 = np.percentile(cu, [85, 95, 98])
+    assert p85 == p95 == p98 == cu.max()  # the three percentiles in one tie: the top 20 % of the cells
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        classes = src.read(1)
+    np.testing.assert_array_equal(np.bincount(classes.ravel(), minlength=4)[:4], [np.sum(cu < p85), np.sum(cu >= p85), 0, 0])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["element"] == "Cu")
+    assert float(row["weak"]) == p85 and row["moderate"] == row["strong"] == ""
+
+
+CASES += [
+    Case(
+        "band of three values (percentiles in one tie)",
+        "anomalies",
+        _set(INPUT_RASTER="cu_three_values"),
+        warning=r"Cu: weak 3, moderate nan, strong nan \(percentiles 85/95/98; moderate, strong equal to the weak level "
+        r"3, which 20 % of the cells hold \(many equal values\): undefined\)",
+        check=tied_percentiles_class_the_tie_weak,
+    ),  # before: “Cu: weak 3, moderate 3, strong 3”: the 20 % of the cells at 3 all classed strong (the top 2 %)
 ]

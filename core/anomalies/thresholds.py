@@ -309,11 +309,39 @@ def compute_thresholds(
         levels = np.where(at_background, np.nan, levels)
         names = ", ".join(n for n, b in zip(LEVEL_NAMES, at_background) if b)
         detail += f"; {names} not above the median {median:.4g} (many equal values): undefined"
+    levels, repeated = _undefine_repeated_levels(x, levels)
+    if repeated:
+        detail += "; " + repeated
     finite = levels[np.isfinite(levels)]
     if finite.size > 1 and (np.diff(finite) < 0).any():
         raise InputError("the levels must increase (weak < moderate < strong); sort the values.", "METHOD")
     background = float(10.0 ** np.median(np.log10(x))) if log and (x > 0).all() else float(np.median(x))
     return Thresholds(name, method, levels, background, int(x.size), detail)
+
+
+def _undefine_repeated_levels(x: np.ndarray, levels: np.ndarray) -> Tuple[np.ndarray, str]:
+    """``levels`` with every level equal to a lower one set to NaN, and a note saying so ('' when none is).
+
+    Two percentiles that fall in one run of equal values (a band of a few distinct values, a value many cells hold)
+    give the same level; classing by both would put every cell of the run in the higher class (the top 2 % of
+    the 98th percentile becoming 20 % of the area), which the data cannot tell apart from the lower one. The
+    higher level is undefined, like a C-A break that is not there: those cells stay in the lower class."""
+    out = np.array(levels, dtype=float)
+    undefined, value = [], float("nan")
+    for i in range(1, out.size):
+        below = out[:i][np.isfinite(out[:i])]
+        if np.isfinite(out[i]) and below.size and out[i] <= below.max():
+            value = float(below.max())
+            undefined.append(LEVEL_NAMES[i])
+            out[i] = np.nan
+    if not undefined:
+        return out, ""
+    share = 100.0 * float(np.mean(x == value))
+    lower = next(n for n, v in zip(LEVEL_NAMES, out) if v == value)
+    return out, (
+        f"{', '.join(undefined)} equal to the {lower} level {value:.4g}, which {share:.0f} % of the cells hold "
+        "(many equal values): undefined"
+    )
 
 
 #: a weak level of a method meant for the upper tail of one population (mean + k SD, median + k MAD) that classes

@@ -1,0 +1,46 @@
+"""Anomaly levels that fall in one run of equal values (sweep 13b).
+
+A band of three values (1, 2 and 3 on 50, 30 and 20 % of the cells) has its 85th, 95th and 98th percentiles all at
+3: classing by all three put the 20 % of the cells at 3 in the strong class, meant for the top 2 %. The repeated
+levels are now undefined (NaN), the cells of the tie weak. The percentiles are checked against numpy's, the
+classes against a count of the cells at or above them.
+"""
+
+import numpy as np
+
+from geochem_prospector.core.anomalies.thresholds import classify, compute_thresholds
+
+
+def _three_values() -> np.ndarray:
+    values = np.r_[np.full(800, 1.0), np.full(480, 2.0), np.full(320, 3.0)]
+    return np.random.default_rng(2).permutation(values).reshape(40, 40)
+
+
+def test_percentiles_in_one_tie_leave_the_higher_levels_undefined():
+    band = _three_values()
+    p85, p95, p98 = np.percentile(band, [85, 95, 98])
+    assert p85 == p95 == p98 == 3.0
+    t = compute_thresholds(band, "Cu", "percentile", log=True)
+    assert t.levels[0] == p85 and np.isnan(t.levels[1:]).all()
+    assert "moderate, strong equal to the weak level 3, which 20 % of the cells hold" in t.detail
+    classes = classify(band, t.levels)
+    assert np.count_nonzero(classes == 1) == np.count_nonzero(band >= p85) == 320
+    assert not np.any(classes >= 2)
+
+
+def test_a_strong_level_in_the_moderate_tie_only():
+    rng = np.random.default_rng(4)
+    band = np.r_[rng.lognormal(2, 0.5, 1500), np.full(100, 500.0)]  # the top 6.25 % at one value
+    p85, p95, p98 = np.percentile(band, [85, 95, 98])
+    assert p85 < p95 == p98 == 500.0
+    t = compute_thresholds(band, "Cu", "percentile")
+    np.testing.assert_array_equal(t.levels[:2], [p85, p95])
+    assert np.isnan(t.levels[2]) and "strong equal to the moderate level 500" in t.detail
+    assert np.count_nonzero(classify(band, t.levels) == 2) == 100
+
+
+def test_distinct_levels_are_unchanged():
+    band = np.random.default_rng(5).lognormal(2, 0.5, (40, 40))
+    t = compute_thresholds(band, "Cu", "percentile")
+    np.testing.assert_allclose(t.levels, np.percentile(band, [85, 95, 98]))
+    assert "undefined" not in t.detail
