@@ -572,7 +572,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         )  # fmt: skip
         cv_share = 40 if (cv_output or method != "idw") else 0
         scores = self._cross_validate(xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share)
-        chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores)
+        spacings = [sample_spacing(xy[np.isfinite(values[:, j])]) for j in range(len(fields))]
+        chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores, spacings, grid.length_text)
 
         progress = lambda f: feedback.setProgress(cv_share + (99 - cv_share) * f)  # noqa: E731
         with runner:
@@ -1166,10 +1167,11 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             out.append(rows)
         return out
 
-    def _choose(self, feedback, fields, method, power, candidates, scores):
-        """The interpolator of every field and why it was chosen."""
+    def _choose(self, feedback, fields, method, power, candidates, scores, spacings, length_text):
+        """The interpolator of every field and why it was chosen; ``spacings``: each field's samples' median distance
+        to their nearest neighbour, which a kriging variogram's structure must reach beyond."""
         chosen, reasons = [], {}
-        for name, options, rows in zip(fields, candidates, scores):
+        for name, options, rows, spacing in zip(fields, candidates, scores, spacings):
             if method == "auto":
                 best = selection.choose(options, rows)
                 ranking = sorted(zip(options, rows), key=lambda pair: pair[1].rmse)
@@ -1188,7 +1190,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 reasons[name] = "METHOD = ordinary kriging"
             # automatic: of the chosen candidate alone (a raw-value variogram left aside for the log one is no concern)
             only = best if method == "auto" else None
-            for warning in selection.kriging_warnings(name, options, rows, only=only):
+            for warning in selection.kriging_warnings(
+                name, options, rows, only=only, spacing=spacing, length_text=length_text
+            ):
                 feedback.pushWarning(warning)
         return chosen, reasons
 
