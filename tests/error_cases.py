@@ -587,11 +587,26 @@ MASK_CELLS = (10, 6)
 def _sweep13b_inputs(folder: str, bands) -> Dict[str, str]:
     """Sweep 13b, statistics as real surveys produce them, from the matrix's Cu band: ``cu_three_values.tif``, Cu
     as three values (1 below its median, 2 to its 80th percentile, 3 above: 20 % of the cells), as a band of a few
-    distinct values (a class raster, values rounded to the detection limit's step) comes."""
+    distinct values (a class raster, values rounded to the detection limit's step) comes; ``cu_below_detection_70.tif``,
+    Cu and Pb with Cu's lowest 70 % of the cells set to 2.5, a detection-limit substitute, as a grid of values
+    below detection comes; ``cu_three_units.tif``, Cu in ppm, in % and in ppb (three proportional bands)."""
     cu = np.asarray(bands[0], dtype=np.float64)
     median, p80 = np.percentile(cu, [50, 80])
     three = np.where(cu < median, 1.0, np.where(cu < p80, 2.0, 3.0))
-    return {"cu_three_values": _raster(os.path.join(folder, "cu_three_values.tif"), three[None], ["Cu"])}
+    # below a detection limit at the 70th percentile, every such cell given the substitute 2.5 (half a limit of 5)
+    censored = np.where(cu <= np.percentile(cu, 70), 2.5, cu)
+    return {
+        "cu_three_values": _raster(os.path.join(folder, "cu_three_values.tif"), three[None], ["Cu"]),
+        "cu_below_detection_70": _raster(
+            os.path.join(folder, "cu_below_detection_70.tif"), np.stack([censored, bands[1]]), ["Cu", "Pb"]
+        ),
+        # one element three times: in ppm, in % and in ppb, as a database export repeats a column in other units
+        "cu_three_units": _raster(
+            os.path.join(folder, "cu_three_units.tif"),
+            np.stack([cu, cu / 1e4, cu * 1e3]),
+            ["Cu_ppm", "Cu_pct", "Cu_ppb"],
+        ),
+    }
 
 
 def _sweep12a_inputs(folder: str) -> Dict[str, str]:
@@ -7375,7 +7390,9 @@ def tied_percentiles_class_the_tie_weak(params: Dict[str, object]) -> None:
     assert p85 == p95 == p98 == cu.max()  # the three percentiles in one tie: the top 20 % of the cells
     with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
         classes = src.read(1)
-    np.testing.assert_array_equal(np.bincount(classes.ravel(), minlength=4)[:4], [np.sum(cu < p85), np.sum(cu >= p85), 0, 0])
+    np.testing.assert_array_equal(
+        np.bincount(classes.ravel(), minlength=4)[:4], [np.sum(cu < p85), np.sum(cu >= p85), 0, 0]
+    )
     with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
         row = next(r for r in csv.DictReader(handle) if r["element"] == "Cu")
     assert float(row["weak"]) == p85 and row["moderate"] == row["strong"] == ""
@@ -7390,4 +7407,66 @@ CASES += [
         r"3, which 20 % of the cells hold \(many equal values\): undefined\)",
         check=tied_percentiles_class_the_tie_weak,
     ),  # before: “Cu: weak 3, moderate 3, strong 3”: the 20 % of the cells at 3 all classed strong (the top 2 %)
+]
+
+CASES += [
+    Case(
+        "kriging samples without structure at their spacing",
+        "interpolate",
+        _set(FIELDS=["Cu"], METHOD=1),
+        # the matrix's Cu is drawn at random (no spatial structure): its log variogram's fit, gaussian with a
+        # range of 468 m, is at 99 % of its sill at the samples' 603.9 m (scipy's median nearest-neighbour distance)
+        warning=r"Cu: the variogram of log values \(gaussian, range 467\.8 m\) reaches 99 % of its sill at the samples' "
+        r"spacing \(603\.9 m, their median distance to the nearest other sample\): its structure is shorter than the "
+        r"distances between most samples, which measure none, so there it is as good as pure nugget, and kriging "
+        r"returns little more than a local mean with a spot around each sample\. Prefer IDW or METHOD = Automatic "
+        r"for this element, or sample more closely\.",
+    ),  # before: no word (a nugget of 0 % of the sill passed the pure-nugget test), a map of spots around the samples
+]
+
+
+def ca_levels_above_the_substitute(params: Dict[str, object]) -> None:
+    """C-A on a band whose lowest 70 % of the cells hold one substitute value: the weak level lies above the lowest
+    detected value (not at the cliff just above the substitute), and the cells classed weak or above are those at
+    or above it, counted by numpy on rasterio's read, fewer than the detected cells."""
+    import csv
+
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        cu = src.read(1, masked=True).astype(float).filled(np.nan)
+    detected = cu[cu > 2.5]
+    assert np.mean(cu == 2.5) == 0.7
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["element"] == "Cu")
+    weak = float(row["weak"])
+    assert weak > detected.min()
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        classes = src.read(1)
+    anomalous = np.count_nonzero((classes >= 1) & (classes != 255))
+    assert anomalous == np.count_nonzero(cu >= weak) < detected.size
+
+
+CASES += [
+    Case(
+        "70 % of the cells at the detection-limit substitute, C-A",
+        "anomalies",
+        _set(INPUT_RASTER="cu_below_detection_70", METHOD=1),
+        warning=r"Cu: weak [\d.]+, .*curve from [\d.]+, above the 70 % of the cells at 2\.5 \(one value: a "
+        r"detection-limit substitute\?\)",
+        check=ca_levels_above_the_substitute,
+    ),  # before: "Cu: weak 3.126, …": a level just above the substitute, every detected cell (30 %) anomalous
+]
+
+CASES += [
+    Case(
+        "one element in three units, CLR index",
+        "anomalies",
+        _set(INPUT_RASTER="cu_three_units", INDEX_METHOD=1),
+        error=r"^INDEX_METHOD: the centred log-ratios of Cu_ppm, Cu_pct, Cu_ppb do not vary: the element bands "
+        r"\(Cu_ppm, Cu_pct, Cu_ppb\) are proportional to one another \(copies, or one band a multiple of another, "
+        r"such as one element in ppm and in %\), so every cell holds the same composition and the CLR index has "
+        r"nothing to rank\. Use INDEX_METHOD zscore \(or pca\), or leave the copies out of ELEMENT_BANDS\.",
+    ),  # before: ran; levels and 36 anomaly areas drawn on the index's rounding (its values within 1e-14 of 0), and
+    # a warning per band that it is "nearly constant (levelled flat, or only analytical noise)"
 ]

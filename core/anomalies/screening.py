@@ -109,7 +109,10 @@ def integrated_index(
                 "another index.",
                 "INDEX_METHOD",
             )
+        cells = tuple(range(1, logs.ndim))
+        spread = np.nanmax(logs, axis=cells) - np.nanmin(logs, axis=cells)
         logs = logs - logs.mean(axis=0, keepdims=True)  # NaN where any band is missing
+        _refuse_constant_ratios(logs, spread, names, sorted(set(rows)))
     for r in sorted(set(rows)):
         scale = robust_scale(logs[r])[1]
         if scale < scale_floor and floored is not None:
@@ -134,6 +137,31 @@ def integrated_index(
     index = np.tensordot(weights, np.where(np.isfinite(z), z, 0.0), axes=1)
     index[~valid] = np.nan
     return index.astype(np.float64), {a: float(w) for a, w in zip(association, weights)}
+
+
+#: a band's centred log-ratios spanning less than this share of its own log10 values' span are constant: rounding
+#: (float32 rasters round at about 1e-7 of a value), far below any analytical precision (about 1e-2)
+CLR_FLAT = 1e-4
+
+
+def _refuse_constant_ratios(clr: np.ndarray, spread: np.ndarray, names: Sequence[str], rows: Sequence[int]) -> None:
+    """Refuse a CLR index whose every association band has constant centred log-ratios (``clr``, (m, H, W)): all the
+    bands are proportional to one another (copies, a band in ppm beside the same in %), every cell holds one
+    composition, and what varies is rounding (1e-15), on which levels and anomaly areas would be drawn.
+    ``spread``: each band's span of log10 values (the scale the rounding is measured against)."""
+    flat = []
+    for r in rows:
+        finite = clr[r][np.isfinite(clr[r])]
+        if finite.size and spread[r] > 0 and float(finite.max() - finite.min()) <= CLR_FLAT * float(spread[r]):
+            flat.append(names[r])
+    if flat and len(flat) == len(rows):
+        raise InputError(
+            f"the centred log-ratios of {', '.join(flat)} do not vary: the element bands ({', '.join(names)}) are "
+            "proportional to one another (copies, or one band a multiple of another, such as one element in ppm and "
+            "in %), so every cell holds the same composition and the CLR index has nothing to rank. Use INDEX_METHOD "
+            "zscore (or pca), or leave the copies out of ELEMENT_BANDS.",
+            "INDEX_METHOD",
+        )
 
 
 AREA_COLUMNS = [

@@ -10,7 +10,10 @@ Thresholds per element (computed on the cells inside the study area):
 * ``ca``: concentration-area (C-A) fractal: log10 of the area with concentration >= v against log10 v, fitted
   by straight segments (optimal segmentation by dynamic programming); the number of segments (1-4) is chosen
   by the Bayesian information criterion unless fixed; the break concentrations (intersections of adjacent
-  segments) are the weak / moderate / strong levels.
+  segments) are the weak / moderate / strong levels. The curve starts at the median, or above it when one value
+  holds the median (a detection-limit substitute: :func:`_start_above_tie`).
+
+A level equal to a lower one (percentiles in one run of equal values) is undefined (NaN), like a missing break.
 
 Each method returns three levels (weak, moderate, strong); a level that is not defined (e.g. C-A found fewer
 than three breaks) is NaN and that class is simply never reached. Cells are classified 0 background,
@@ -144,7 +147,7 @@ def ca_curve(
     x = _finite(values)
     y = _log_scale(x, name) if log else x
     ys = np.sort(y)
-    lo = np.percentile(ys, start_percentile)
+    lo, _ = _start_above_tie(ys, float(np.percentile(ys, start_percentile)))
     hi = ys[max(0, ys.size - max(1, min_cells))]
     if not hi > lo:
         raise InputError(
@@ -153,6 +156,25 @@ def ca_curve(
     levels = np.linspace(lo, hi, n_levels)
     counts = ys.size - np.searchsorted(ys, levels, side="left")
     return levels, np.log10(counts.astype(float))
+
+
+#: a value held by more than this share of the cells where the C-A curve would start is a tie (a detection-limit
+#: substitute, a fill) that the curve starts above
+CA_START_TIE = 0.01
+
+
+def _start_above_tie(ys: np.ndarray, lo: float) -> Tuple[float, float]:
+    """Where the C-A curve of the sorted values ``ys`` starts, and the share of the cells in the tie it starts above.
+
+    When the start ``lo`` is a value more than :data:`CA_START_TIE` of the cells hold (a detection-limit substitute
+    holding the median), the count of cells at or above it drops by the whole tie at the next level: a cliff that is
+    no fractal break, where the fit puts a level just above the substitute and calls every detected value
+    anomalous. The curve then starts at the first value above the tie (the counts there are those of every cell)."""
+    tie = int(np.searchsorted(ys, lo, side="right") - np.searchsorted(ys, lo, side="left"))
+    if tie <= CA_START_TIE * ys.size:
+        return lo, 0.0
+    above = ys[ys > lo]
+    return (float(above[0]) if above.size else lo), tie / ys.size
 
 
 def _segment_costs(x: np.ndarray, y: np.ndarray, min_points: int) -> np.ndarray:
@@ -296,6 +318,13 @@ def compute_thresholds(
         levels, fit = threshold_ca(x, log, ca_breaks, name)
         how = "fixed" if ca_breaks is not None else "BIC"
         detail = f"C-A {fit.n_segments} segments ({how}), slopes " + "/".join(f"{s:.2f}" for s in fit.slopes)
+        start = np.sort(x)
+        lo, tie = _start_above_tie(start, float(np.percentile(start, 50.0)))
+        if tie:
+            detail += (
+                f"; curve from {lo:.4g}, above the {100 * tie:.0f} % of the cells at {np.percentile(start, 50.0):.4g} "
+                "(one value: a detection-limit substitute?)"
+            )
     else:
         raise InputError(f"unknown method '{method}'; use one of {', '.join(METHODS)}.", "METHOD")
     levels = np.asarray(levels, dtype=float)

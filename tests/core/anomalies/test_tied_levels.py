@@ -4,11 +4,15 @@ A band of three values (1, 2 and 3 on 50, 30 and 20 % of the cells) has its 85th
 3: classing by all three put the 20 % of the cells at 3 in the strong class, meant for the top 2 %. The repeated
 levels are now undefined (NaN), the cells of the tie weak. The percentiles are checked against numpy's, the
 classes against a count of the cells at or above them.
+
+A band whose lowest 70 % of the cells hold a detection-limit substitute: the C-A curve started at that value, so its
+first step dropped by the whole tie and the fit put the weak level just above the substitute (every detected cell
+anomalous). The curve now starts at the first value above the tie; its counts are checked against numpy's.
 """
 
 import numpy as np
 
-from geochem_prospector.core.anomalies.thresholds import classify, compute_thresholds
+from geochem_prospector.core.anomalies.thresholds import ca_curve, classify, compute_thresholds
 
 
 def _three_values() -> np.ndarray:
@@ -44,3 +48,29 @@ def test_distinct_levels_are_unchanged():
     t = compute_thresholds(band, "Cu", "percentile")
     np.testing.assert_allclose(t.levels, np.percentile(band, [85, 95, 98]))
     assert "undefined" not in t.detail
+
+
+def _censored(share: float = 0.7) -> np.ndarray:
+    """A log-normal band with its lowest ``share`` of the cells set to 2.5 (below a detection limit of 5)."""
+    band = np.random.default_rng(6).lognormal(3.5, 0.8, 1600)
+    return np.where(band <= np.quantile(band, share), 2.5, band)
+
+
+def test_the_ca_curve_starts_above_a_substitute_holding_the_median():
+    band = _censored()
+    detected = np.sort(band[band > 2.5])
+    levels, log_counts = ca_curve(band, log=True)
+    assert np.isclose(10 ** levels[0], detected[0])  # the first value above the tie, not the tie itself
+    brute = [np.count_nonzero(band >= 10**v * (1 - 1e-12)) for v in levels]  # every cell at or above each level
+    np.testing.assert_array_equal(np.round(10**log_counts).astype(int), brute)
+    assert brute[0] == detected.size  # no cliff of 1,120 cells at the start
+    t = compute_thresholds(band, "Cu", "ca")
+    assert t.levels[0] > detected[0]  # not a level just above the substitute, classing every detected cell
+    assert "curve from" in t.detail and "above the 70 % of the cells at 2.5" in t.detail
+
+
+def test_a_curve_without_a_tie_at_its_start_is_unchanged():
+    band = np.random.default_rng(6).lognormal(3.5, 0.8, 1600)
+    levels, _ = ca_curve(band, log=True)
+    assert np.isclose(levels[0], np.percentile(np.log10(band), 50))
+    assert "curve from" not in compute_thresholds(band, "Cu", "ca").detail
