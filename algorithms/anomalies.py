@@ -31,7 +31,13 @@ from ..core.anomalies.screening import (
     identify_anomalies,
     memory_per_cell,
 )
-from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS, broad_weak_level_warning
+from ..core.anomalies.thresholds import (
+    CLASS_NODATA,
+    LEVEL_NAMES,
+    METHODS,
+    broad_weak_level_warning,
+    lowest_tie_warning,
+)
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.io.outputs import write_text
@@ -598,6 +604,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             broad = broad_weak_level_warning(classes, t)
             if broad:
                 feedback.pushWarning(broad)
+        for t, lowest in zip(result.thresholds, result.lowest_values):
+            tie = lowest_tie_warning(t, lowest)
+            if tie:
+                feedback.pushWarning(tie)
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
         for band, scale in result.floored_scales.items():

@@ -7470,3 +7470,38 @@ CASES += [
     ),  # before: ran; levels and 36 anomaly areas drawn on the index's rounding (its values within 1e-14 of 0), and
     # a warning per band that it is "nearly constant (levelled flat, or only analytical noise)"
 ]
+
+
+def tukey_fences_as_numpy(params: Dict[str, object]) -> None:
+    """The Tukey levels are numpy's Q3 + 1.5, 2.25 and 3 IQR of the log10 values (rasterio's read), the substitute's
+    cells included: the weak fence lies above the band's highest value, so no cell of Cu is anomalous, which the
+    warning explains."""
+    import csv
+
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        cu = src.read(1, masked=True).astype(float).compressed()
+    q1, q3 = np.percentile(np.log10(cu), [25, 75])
+    assert q1 == np.log10(2.5)  # the lower quartile is the substitute
+    fences = 10 ** (q3 + np.array([1.5, 2.25, 3.0]) * (q3 - q1))
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["element"] == "Cu")
+    np.testing.assert_allclose([float(row[k]) for k in ("weak", "moderate", "strong")], fences, rtol=1e-5)
+    assert fences[0] > cu.max()
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        assert not np.any(src.read(1) == 1)
+
+
+CASES += [
+    Case(
+        "70 % of the cells at the detection-limit substitute, Tukey fences",
+        "anomalies",
+        _set(INPUT_RASTER="cu_below_detection_70", METHOD=4),
+        warning=r"METHOD: 70 % of the cells of 'Cu' hold its lowest value, 2\.5 \(values below detection set to one "
+        r"number, or a fill\), and the Tukey fence levels \(weak [\d.]+, moderate [\d.e+]+, strong [\d.e+]+\) are "
+        r"computed over them: they measure the step from that value to the others, not the upper tail where the "
+        r"anomalies are\. Use METHOD percentile, or ca \(its curve starts above such a value\)\.",
+        check=tukey_fences_as_numpy,
+    ),  # before: “Cu: weak 5280, …” above the band's highest value (502), no cell anomalous, without a word
+]

@@ -55,6 +55,8 @@ class Thresholds:
     background: float
     n_cells: int
     detail: str = ""
+    #: the share of the cells holding the band's lowest value (a detection-limit substitute when large)
+    lowest_share: float = 0.0
 
     def as_row(self) -> Dict[str, Any]:
         row: Dict[str, Any] = {"element": self.name, "method": self.method, "cells": self.n_cells}
@@ -345,7 +347,8 @@ def compute_thresholds(
     if finite.size > 1 and (np.diff(finite) < 0).any():
         raise InputError("the levels must increase (weak < moderate < strong); sort the values.", "METHOD")
     background = float(10.0 ** np.median(np.log10(x))) if log and (x > 0).all() else float(np.median(x))
-    return Thresholds(name, method, levels, background, int(x.size), detail)
+    lowest_share = float(np.mean(x == x.min()))
+    return Thresholds(name, method, levels, background, int(x.size), detail, lowest_share)
 
 
 def _undefine_repeated_levels(x: np.ndarray, levels: np.ndarray) -> Tuple[np.ndarray, str]:
@@ -397,6 +400,29 @@ def broad_weak_level_warning(classes: np.ndarray, thresholds: Thresholds) -> str
         "second population (two rock types or surveys, or a break in the data), which these levels take for "
         "anomalies. Use METHOD ca (concentration-area), which places levels at the breaks between populations, or "
         "percentile; or level the values by rock type or survey before interpolating."
+    )
+
+
+#: a lowest value held by more than this share of the cells (the lower quartile inside it, as interpolate's heavily
+#: censored fields) sets the moments and quartiles that mean + k SD, median + k MAD and Tukey's fences read
+LOWEST_TIE_SHARE = 0.25
+#: the methods whose levels are moments or quartiles of every cell
+MOMENT_METHODS = {"mean_sd": "mean + k SD", "median_mad": "median + k MAD", "tukey": "Tukey fence"}
+
+
+def lowest_tie_warning(thresholds: Thresholds, lowest: float) -> str:
+    """A warning when more than :data:`LOWEST_TIE_SHARE` of the cells hold the band's ``lowest`` value (values below
+    detection set to one number, or a fill) and ``thresholds`` come from moments or quartiles of every cell, which
+    that value sets; '' otherwise."""
+    label = MOMENT_METHODS.get(thresholds.method)
+    if label is None or thresholds.lowest_share <= LOWEST_TIE_SHARE:
+        return ""
+    levels = ", ".join(f"{n} {v:.4g}" for n, v in zip(LEVEL_NAMES, thresholds.levels))
+    return (
+        f"METHOD: {100 * thresholds.lowest_share:.0f} % of the cells of '{thresholds.name}' hold its lowest value, "
+        f"{lowest:.4g} (values below detection set to one number, or a fill), and the {label} levels ({levels}) are "
+        "computed over them: they measure the step from that value to the others, not the upper tail where the "
+        "anomalies are. Use METHOD percentile, or ca (its curve starts above such a value)."
     )
 
 

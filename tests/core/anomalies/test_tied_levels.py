@@ -12,7 +12,7 @@ anomalous). The curve now starts at the first value above the tie; its counts ar
 
 import numpy as np
 
-from geochem_prospector.core.anomalies.thresholds import ca_curve, classify, compute_thresholds
+from geochem_prospector.core.anomalies.thresholds import ca_curve, classify, compute_thresholds, lowest_tie_warning
 
 
 def _three_values() -> np.ndarray:
@@ -74,3 +74,22 @@ def test_a_curve_without_a_tie_at_its_start_is_unchanged():
     levels, _ = ca_curve(band, log=True)
     assert np.isclose(levels[0], np.percentile(np.log10(band), 50))
     assert "curve from" not in compute_thresholds(band, "Cu", "ca").detail
+
+
+def test_moment_and_quartile_levels_over_a_substitute_are_warned_about():
+    band = _censored()
+    log = np.log10(band)
+    q1, q3 = np.percentile(log, [25, 75])
+    tukey = compute_thresholds(band, "Cu", "tukey")
+    np.testing.assert_allclose(tukey.levels, 10 ** (q3 + np.array([1.5, 2.25, 3.0]) * (q3 - q1)))
+    assert tukey.levels[0] > band.max()  # the fence measures the step from the substitute: nothing reaches it
+    said = lowest_tie_warning(tukey, float(band.min()))
+    assert said.startswith("METHOD: 70 % of the cells of 'Cu' hold its lowest value, 2.5 (values below detection")
+    mean_sd = compute_thresholds(band, "Cu", "mean_sd")
+    np.testing.assert_allclose(mean_sd.levels, 10 ** (log.mean() + np.array([1, 2, 3]) * log.std(ddof=1)))
+    assert "the mean + k SD levels" in lowest_tie_warning(mean_sd, float(band.min()))
+    # the percentiles and C-A read the upper tail whatever the lowest values are; a quarter at one value is no tie
+    assert lowest_tie_warning(compute_thresholds(band, "Cu", "percentile"), 2.5) == ""
+    assert lowest_tie_warning(compute_thresholds(band, "Cu", "ca"), 2.5) == ""
+    quarter = _censored(0.2)
+    assert lowest_tie_warning(compute_thresholds(quarter, "Cu", "tukey"), 2.5) == ""
