@@ -264,7 +264,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep11a_inputs(folder, xy, base, bands))
     paths.update(_sweep12b_inputs(folder, xy, base))
     paths.update(_sweep12a_inputs(folder))
-    paths.update(_sweep13b_inputs(folder, bands))
+    paths.update(_sweep13b_inputs(folder, xy, base, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -584,18 +584,24 @@ def _points_in(path: str, xy, columns: Dict[str, list], crs: str) -> str:
 MASK_CELLS = (10, 6)
 
 
-def _sweep13b_inputs(folder: str, bands) -> Dict[str, str]:
+def _sweep13b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     """Sweep 13b, statistics as real surveys produce them, from the matrix's Cu band: ``cu_three_values.tif``, Cu
     as three values (1 below its median, 2 to its 80th percentile, 3 above: 20 % of the cells), as a band of a few
     distinct values (a class raster, values rounded to the detection limit's step) comes; ``cu_below_detection_70.tif``,
     Cu and Pb with Cu's lowest 70 % of the cells set to 2.5, a detection-limit substitute, as a grid of values
-    below detection comes; ``cu_three_units.tif``, Cu in ppm, in % and in ppb (three proportional bands)."""
+    below detection comes; ``cu_three_units.tif``, Cu in ppm, in % and in ppb (three proportional bands);
+    ``samples_au_four.gpkg``, the matrix's samples with Au analysed in four of them, spread over the area (NULL in
+    the others), as a few check analyses come."""
     cu = np.asarray(bands[0], dtype=np.float64)
     median, p80 = np.percentile(cu, [50, 80])
     three = np.where(cu < median, 1.0, np.where(cu < p80, 2.0, 3.0))
     # below a detection limit at the 70th percentile, every such cell given the substitute 2.5 (half a limit of 5)
     censored = np.where(cu <= np.percentile(cu, 70), 2.5, cu)
+    au = [None] * len(xy)
+    for i in (0, 7, 20, 33):
+        au[i] = base["Cu"][i]
     return {
+        "samples_au_four": _points(os.path.join(folder, "samples_au_four.gpkg"), xy, {**base, "Au": au}),
         "cu_three_values": _raster(os.path.join(folder, "cu_three_values.tif"), three[None], ["Cu"]),
         "cu_below_detection_70": _raster(
             os.path.join(folder, "cu_below_detection_70.tif"), np.stack([censored, bands[1]]), ["Cu", "Pb"]
@@ -7504,4 +7510,16 @@ CASES += [
         r"anomalies are\. Use METHOD percentile, or ca \(its curve starts above such a value\)\.",
         check=tukey_fences_as_numpy,
     ),  # before: “Cu: weak 5280, …” above the band's highest value (502), no cell anomalous, without a word
+]
+
+CASES += [
+    Case(
+        "element with four values, kriged",
+        "interpolate",
+        _set(INPUT="samples_au_four", FIELDS=["Au"], METHOD=1),
+        error=r"^FIELDS: field 'Au': too few lags with sample pairs to fit a variogram: (no two samples lie within its "
+        r"largest lag|the \d pairs? of samples within its largest lag fall in \d distance class\(es\)).*, and a fit "
+        r"needs 3; add samples, or interpolate the field with METHOD idw\.",
+    ),  # before: "FIELDS: field 'Au': too few lags with sample pairs to fit a variogram; add samples.": the way on
+    # with the four samples there are (IDW) unsaid
 ]

@@ -59,3 +59,29 @@ def test_a_structure_reaching_past_the_spacing_draws_no_word():
     nugget = [cands[0], Candidate("kriging", "log", variogram=Variogram("gaussian", 3.13, 0.2, 50.0))]
     (said,) = kriging_warnings("Cu", nugget, _rows(), spacing=600.0)
     assert "almost pure nugget (nugget 3.13 = 94 % of the sill)" in said
+
+
+def test_too_few_samples_for_a_variogram_say_the_pairs_and_the_way_on():
+    """Four or five samples spread over the area: the pairs within the largest lag (a third of the extent's
+    diagonal, counted by brute force with scipy's pdist) fill fewer than 3 lags; the refusal says so and names IDW."""
+    import pytest
+    from scipy.spatial.distance import pdist
+
+    from geochem_prospector.core.errors import InputError
+
+    xy, z = _random_survey()
+    for picks in ([0, 7, 20, 33], [0, 1, 2, 3, 4]):
+        sub, values = xy[picks], z[picks]
+        span = sub.max(axis=0) - sub.min(axis=0)
+        pairs = int(np.sum(pdist(sub) <= np.hypot(*span) / 3.0))
+        with pytest.raises(InputError) as err:
+            auto_variogram(sub, values)
+        said = str(err.value)
+        assert err.value.parameter == "FIELDS"
+        assert said.endswith("and a fit needs 3; add samples, or interpolate the field with METHOD idw.")
+        if pairs:
+            assert f"the {pairs} pair{'s' if pairs != 1 else ''} of samples within its largest lag" in said
+        else:
+            assert "no two samples lie within its largest lag" in said
+    with pytest.raises(InputError, match="needs at least 3 samples with values, and the field has 2; add samples, or"):
+        auto_variogram(xy[:2], z[:2])
