@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from typing import Sequence
@@ -623,6 +624,15 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 f"MIN_CELLS: no anomaly area has {self.parameterAsInt(parameters, self.MIN_CELLS, context)} cells or "
                 f"more at the {level} level of the index, so OUTPUT_ANOMALIES is empty; the largest has "
                 f"{result.largest_area_cells}. Lower MIN_CELLS (or AREA_LEVEL) to outline the anomalies."
+            )
+        area_level = self.parameterAsEnum(parameters, self.AREA_LEVEL, context)
+        index_t = result.thresholds[-1]
+        if not math.isfinite(float(index_t.levels[area_level])):
+            defined = [n for n, v in zip(LEVEL_NAMES, index_t.levels) if math.isfinite(float(v))]
+            instead = f"outline at the {' or '.join(defined)} level" if defined else "choose another METHOD"
+            feedback.pushWarning(
+                f"AREA_LEVEL: the index has no {LEVEL_NAMES[area_level]} level ({index_t.detail}), so "
+                f"OUTPUT_ANOMALIES is empty; {instead} (AREA_LEVEL)."
             )
         return result, method, index_method, association
 

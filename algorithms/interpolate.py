@@ -1153,14 +1153,20 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             # only when IDW over every sample is all there is (global kriging keeps its k-fold)
             every_sample = all(c.method == "idw" for c in options)
             for c in options:
-                rows.append(
-                    selection.cross_validate_candidate(
+                try:
+                    row = selection.cross_validate_candidate(
                         name, c, xy, values[:, j], neighbors, max_distance, feedback.isCanceled, every_sample
                     )
-                )
+                except InputError as exc:
+                    if c.method != "kriging":
+                        raise
+                    # a kriging system that cannot be solved (numerically singular): out of the comparison, said
+                    feedback.pushWarning(f"{name}: no {c.label()}: {exc}")
+                    row = crossval.CvScore(name, c.cv_method(), c.label(), "not run", 0, *[float("nan")] * 4)
+                rows.append(row)
                 done += 1
                 feedback.setProgress(share * done / steps)
-            best = min(rows, key=lambda r: r.rmse)
+            best = min(rows, key=lambda r: (not np.isfinite(r.rmse), r.rmse))  # a candidate not run never wins
             feedback.pushInfo(
                 f"{name}: cross-validation ({best.scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
             )

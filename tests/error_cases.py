@@ -591,16 +591,22 @@ def _sweep13b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
     Cu and Pb with Cu's lowest 70 % of the cells set to 2.5, a detection-limit substitute, as a grid of values
     below detection comes; ``cu_three_units.tif``, Cu in ppm, in % and in ppb (three proportional bands);
     ``samples_au_four.gpkg``, the matrix's samples with Au analysed in four of them, spread over the area (NULL in
-    the others), as a few check analyses come."""
+    the others), as a few check analyses come; ``samples_traverse.gpkg``, 25 samples every 375 m on one line across
+    the area (a traverse), Cu a smooth wave of 40-60 ppm."""
     cu = np.asarray(bands[0], dtype=np.float64)
     median, p80 = np.percentile(cu, [50, 80])
     three = np.where(cu < median, 1.0, np.where(cu < p80, 2.0, 3.0))
     # below a detection limit at the 70th percentile, every such cell given the substitute 2.5 (half a limit of 5)
     censored = np.where(cu <= np.percentile(cu, 70), 2.5, cu)
+    line = np.linspace(X0 + 500, X0 + 9500, 25)  # one traverse east-west, a sample every 375 m
+    traverse = {"Cu": (50 + 10 * np.sin((line - X0) / 1500.0)).round(2).tolist()}
     au = [None] * len(xy)
     for i in (0, 7, 20, 33):
         au[i] = base["Cu"][i]
     return {
+        "samples_traverse": _points(
+            os.path.join(folder, "samples_traverse.gpkg"), np.column_stack([line, np.full(25, Y0 + 5000)]), traverse
+        ),
         "samples_au_four": _points(os.path.join(folder, "samples_au_four.gpkg"), xy, {**base, "Au": au}),
         "cu_three_values": _raster(os.path.join(folder, "cu_three_values.tif"), three[None], ["Cu"]),
         "cu_below_detection_70": _raster(
@@ -7522,4 +7528,41 @@ CASES += [
         r"needs 3; add samples, or interpolate the field with METHOD idw\.",
     ),  # before: "FIELDS: field 'Au': too few lags with sample pairs to fit a variogram; add samples.": the way on
     # with the four samples there are (IDW) unsaid
+]
+
+CASES += [
+    Case(
+        "kriging a traverse with a gaussian variogram and no nugget",
+        "interpolate",
+        _set(
+            INPUT="samples_traverse",
+            FIELDS=["Cu"],
+            METHOD=1,
+            NEIGHBORS=0,
+            LOG_TRANSFORM=False,
+            TRANSFORM=1,
+            VARIOGRAM_MODEL=3,
+            VARIOGRAM_NUGGET=0,
+            VARIOGRAM_SILL=50,
+            VARIOGRAM_RANGE=4000,
+        ),
+        error=r"^VARIOGRAM_NUGGET: the kriging system is numerically singular \(condition number [\d.]+e\+1[2-9] among "
+        r"neighbouring samples\): the gaussian variogram \(nugget 0 % of the sill, range 4,000\) makes samples well "
+        r"inside its range almost copies of one another, and the kriging weights come out as rounding noise "
+        r"\(estimates far outside the samples' values\)\. Give a nugget \(VARIOGRAM_NUGGET, e\.g\. 1 % of the sill: "
+        r"0\.5\), or choose VARIOGRAM_MODEL spherical or exponential, or METHOD idw\.",
+    ),  # before: ran and wrote Cu up to 1,185,553 ppm from samples of 40-60 (PyKrige's own solve of the same system:
+    # -1,975,427 to 16,346), with only "cross-validates much worse than IDW" and "cells raised to the smallest value"
+]
+
+CASES += [
+    Case(
+        "band of three values, anomalies outlined at the moderate level",
+        "anomalies",
+        _set(INPUT_RASTER="cu_three_values", AREA_LEVEL=1),
+        warning=r"AREA_LEVEL: the index has no moderate level \(percentiles 85/95/98; moderate, strong equal to the weak "
+        r"level [\d.]+, which 20 % of the cells hold \(many equal values\): undefined\), so OUTPUT_ANOMALIES is empty; "
+        r"outline at the weak level \(AREA_LEVEL\)\.",
+    ),  # before: the areas outlined at a moderate level equal to the weak one (the 20 % of the cells at 3), as if
+    # they were the cores of larger weak areas
 ]
