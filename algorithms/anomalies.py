@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from typing import Sequence
@@ -31,7 +32,13 @@ from ..core.anomalies.screening import (
     identify_anomalies,
     memory_per_cell,
 )
-from ..core.anomalies.thresholds import CLASS_NODATA, LEVEL_NAMES, METHODS, broad_weak_level_warning
+from ..core.anomalies.thresholds import (
+    CLASS_NODATA,
+    LEVEL_NAMES,
+    METHODS,
+    broad_weak_level_warning,
+    lowest_tie_warning,
+)
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.io.outputs import write_text
@@ -257,7 +264,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "percentiles (PERCENTILES, default 85,95,98); mean + k·SD or median + k·MAD of log10 values "
             "(MULTIPLIERS, default 1,2,3; MAD scaled by 1.4826); Tukey fences of log10 values (Q3 + 1.5, 2.25 "
             "and 3 IQR); or the concentration-area (C-A) fractal: log area above a concentration against log "
-            "concentration (from the median up) fitted by straight segments, the breaks being the levels; "
+            "concentration (from the median up, or from the first value above a value that holds the median, such as a "
+            "detection-limit substitute) fitted by straight segments, the breaks being the levels; "
             "CA_BREAKS = 0 chooses the number of breaks (0-3) by BIC. Levels are weak, moderate, strong; "
             "cells are classed 0 background, 1 weak, 2 moderate, 3 strong. The form shows every threshold box "
             "whatever the method (QGIS 3.22 cannot hide them): each box's label names the method that reads it "
@@ -597,6 +605,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             broad = broad_weak_level_warning(classes, t)
             if broad:
                 feedback.pushWarning(broad)
+        for t, lowest in zip(result.thresholds, result.lowest_values):
+            tie = lowest_tie_warning(t, lowest)
+            if tie:
+                feedback.pushWarning(tie)
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
         for band, scale in result.floored_scales.items():
@@ -612,6 +624,15 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 f"MIN_CELLS: no anomaly area has {self.parameterAsInt(parameters, self.MIN_CELLS, context)} cells or "
                 f"more at the {level} level of the index, so OUTPUT_ANOMALIES is empty; the largest has "
                 f"{result.largest_area_cells}. Lower MIN_CELLS (or AREA_LEVEL) to outline the anomalies."
+            )
+        area_level = self.parameterAsEnum(parameters, self.AREA_LEVEL, context)
+        index_t = result.thresholds[-1]
+        if not math.isfinite(float(index_t.levels[area_level])):
+            defined = [n for n, v in zip(LEVEL_NAMES, index_t.levels) if math.isfinite(float(v))]
+            instead = f"outline at the {' or '.join(defined)} level" if defined else "choose another METHOD"
+            feedback.pushWarning(
+                f"AREA_LEVEL: the index has no {LEVEL_NAMES[area_level]} level ({index_t.detail}), so "
+                f"OUTPUT_ANOMALIES is empty; {instead} (AREA_LEVEL)."
             )
         return result, method, index_method, association
 

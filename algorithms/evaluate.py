@@ -365,8 +365,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         write_report(report_path, result, title, inputs_table, names, baselines, layer.name(), value_name, unit)
         feedback.setProgress(100)
         feedback.pushInfo(
-            f"AUC {result.auc:.3f} ({100 * result.confidence:g} % CI {result.auc_bootstrap[0]:.3f}-"
-            f"{result.auc_bootstrap[1]:.3f}); top 10 % of the area holds {result.capture[10.0]:.1f} % of the "
+            f"AUC {result.auc:.3f} ({100 * result.confidence:g} % CI {result.interval_text('-')}); "
+            f"top 10 % of the area holds {result.capture[10.0]:.1f} % of the "
             f"deposits; P-A: {result.pa.prediction_rate:.1f} % of deposits in {result.pa.area:.1f} % of the area."
         )
         numbers = self._numbers(result)

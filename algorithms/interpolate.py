@@ -572,7 +572,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         )  # fmt: skip
         cv_share = 40 if (cv_output or method != "idw") else 0
         scores = self._cross_validate(xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share)
-        chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores)
+        spacings = [sample_spacing(xy[np.isfinite(values[:, j])]) for j in range(len(fields))]
+        chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores, spacings, grid.length_text)
 
         progress = lambda f: feedback.setProgress(cv_share + (99 - cv_share) * f)  # noqa: E731
         with runner:
@@ -1170,24 +1171,31 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             # only when IDW over every sample is all there is (global kriging keeps its k-fold)
             every_sample = all(c.method == "idw" for c in options)
             for c in options:
-                rows.append(
-                    selection.cross_validate_candidate(
+                try:
+                    row = selection.cross_validate_candidate(
                         name, c, xy, values[:, j], neighbors, max_distance, feedback.isCanceled, every_sample
                     )
-                )
+                except InputError as exc:
+                    if c.method != "kriging":
+                        raise
+                    # a kriging system that cannot be solved (numerically singular): out of the comparison, said
+                    feedback.pushWarning(f"{name}: no {c.label()}: {exc}")
+                    row = crossval.CvScore(name, c.cv_method(), c.label(), "not run", 0, *[float("nan")] * 4)
+                rows.append(row)
                 done += 1
                 feedback.setProgress(share * done / steps)
-            best = min(rows, key=lambda r: r.rmse)
+            best = min(rows, key=lambda r: (not np.isfinite(r.rmse), r.rmse))  # a candidate not run never wins
             feedback.pushInfo(
                 f"{name}: cross-validation ({best.scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
             )
             out.append(rows)
         return out
 
-    def _choose(self, feedback, fields, method, power, candidates, scores):
-        """The interpolator of every field and why it was chosen."""
+    def _choose(self, feedback, fields, method, power, candidates, scores, spacings, length_text):
+        """The interpolator of every field and why it was chosen; ``spacings``: each field's samples' median distance
+        to their nearest neighbour, which a kriging variogram's structure must reach beyond."""
         chosen, reasons = [], {}
-        for name, options, rows in zip(fields, candidates, scores):
+        for name, options, rows, spacing in zip(fields, candidates, scores, spacings):
             if method == "auto":
                 best = selection.choose(options, rows)
                 ranking = sorted(zip(options, rows), key=lambda pair: pair[1].rmse)
@@ -1206,7 +1214,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 reasons[name] = "METHOD = ordinary kriging"
             # automatic: of the chosen candidate alone (a raw-value variogram left aside for the log one is no concern)
             only = best if method == "auto" else None
-            for warning in selection.kriging_warnings(name, options, rows, only=only):
+            for warning in selection.kriging_warnings(
+                name, options, rows, only=only, spacing=spacing, length_text=length_text
+            ):
                 feedback.pushWarning(warning)
         return chosen, reasons
 

@@ -266,6 +266,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_database_deposit_inputs(folder))
     paths.update(_sweep12a_inputs(folder))
     paths.update(_sweep13a_inputs(folder, bands, labels))
+    paths.update(_sweep13b_inputs(folder, xy, base, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -614,6 +615,43 @@ def _points_in(path: str, xy, columns: Dict[str, list], crs: str) -> str:
 #: the study area of _sweep12a_inputs's mask_cells.gpkg, cut into 10 x 6 cells: 60 polygons, one run each when
 #: Processing iterates over them
 MASK_CELLS = (10, 6)
+
+
+def _sweep13b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
+    """Sweep 13b, statistics as real surveys produce them, from the matrix's Cu band: ``cu_three_values.tif``, Cu
+    as three values (1 below its median, 2 to its 80th percentile, 3 above: 20 % of the cells), as a band of a few
+    distinct values (a class raster, values rounded to the detection limit's step) comes; ``cu_below_detection_70.tif``,
+    Cu and Pb with Cu's lowest 70 % of the cells set to 2.5, a detection-limit substitute, as a grid of values
+    below detection comes; ``cu_three_units.tif``, Cu in ppm, in % and in ppb (three proportional bands);
+    ``samples_au_four.gpkg``, the matrix's samples with Au analysed in four of them, spread over the area (NULL in
+    the others), as a few check analyses come; ``samples_traverse.gpkg``, 25 samples every 375 m on one line across
+    the area (a traverse), Cu a smooth wave of 40-60 ppm."""
+    cu = np.asarray(bands[0], dtype=np.float64)
+    median, p80 = np.percentile(cu, [50, 80])
+    three = np.where(cu < median, 1.0, np.where(cu < p80, 2.0, 3.0))
+    # below a detection limit at the 70th percentile, every such cell given the substitute 2.5 (half a limit of 5)
+    censored = np.where(cu <= np.percentile(cu, 70), 2.5, cu)
+    line = np.linspace(X0 + 500, X0 + 9500, 25)  # one traverse east-west, a sample every 375 m
+    traverse = {"Cu": (50 + 10 * np.sin((line - X0) / 1500.0)).round(2).tolist()}
+    au = [None] * len(xy)
+    for i in (0, 7, 20, 33):
+        au[i] = base["Cu"][i]
+    return {
+        "samples_traverse": _points(
+            os.path.join(folder, "samples_traverse.gpkg"), np.column_stack([line, np.full(25, Y0 + 5000)]), traverse
+        ),
+        "samples_au_four": _points(os.path.join(folder, "samples_au_four.gpkg"), xy, {**base, "Au": au}),
+        "cu_three_values": _raster(os.path.join(folder, "cu_three_values.tif"), three[None], ["Cu"]),
+        "cu_below_detection_70": _raster(
+            os.path.join(folder, "cu_below_detection_70.tif"), np.stack([censored, bands[1]]), ["Cu", "Pb"]
+        ),
+        # one element three times: in ppm, in % and in ppb, as a database export repeats a column in other units
+        "cu_three_units": _raster(
+            os.path.join(folder, "cu_three_units.tif"),
+            np.stack([cu, cu / 1e4, cu * 1e3]),
+            ["Cu_ppm", "Cu_pct", "Cu_ppb"],
+        ),
+    }
 
 
 def _sweep12a_inputs(folder: str) -> Dict[str, str]:
@@ -7606,4 +7644,240 @@ CASES += [
         _set(BASELINES=["raster_long_name"]),
         check=_numbers_beside_the_long_name_on_one_line,
     ),  # before: the AUCs, intervals and captures beside it squeezed one or two digits a line ('0.47' over '9')
+]
+
+
+# ---- statistics as real surveys produce them (sweep 13b) --------------------------------------------------------
+def interval_not_computed(params: Dict[str, object]) -> None:
+    """The AUC equals a brute-force AUC of the raster (each deposit's cell against every valid cell, ties half), and
+    the interval the bootstrap cannot give is left empty in the table and said so in the report: not a band of width
+    0 around the AUC."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        values = src.read(1, masked=True).astype(float).filled(np.nan)
+        inverse = ~src.transform
+    cells = [inverse * (point.x, point.y) for point in gpd.read_file(str(params["DEPOSITS"])).geometry]
+    at = [values[int(np.floor(row)), int(np.floor(col))] for col, row in cells]
+    valid = values[np.isfinite(values)]
+    auc = np.mean([(np.sum(valid < v) + 0.5 * np.sum(valid == v)) / valid.size for v in at])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        metrics = {r["name"]: r["value"] for r in csv.DictReader(handle) if r["kind"] == "metric"}
+    np.testing.assert_allclose(float(metrics["auc"]), auc, atol=1e-9)
+    assert np.isnan(float(metrics["auc_bootstrap_low"])) and np.isnan(float(metrics["auc_bootstrap_high"]))
+    assert float(metrics["auc_bootstrap_units"]) == 1
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        report = handle.read()
+    assert "CI not computed: fewer than 2 independent deposits" in report
+    assert f"{auc:.3f} – {auc:.3f}" not in report
+
+
+_NO_INTERVAL = (
+    r": the AUC's 95 % interval is not computed, as resampling a single unit gives that unit every time \(an interval "
+    r"of width 0, which would read as certainty\)\. The AUC of \d deposits? is a single draw: add deposits from "
+    r"elsewhere in the area"
+)
+
+CASES += [
+    Case(
+        "one deposit",
+        "evaluate",
+        _set(DEPOSITS="deposits_one"),
+        warning=r"DEPOSITS: only 1 deposit was used" + _NO_INTERVAL + r"; until then read it with the p-value and the "
+        r"AUC against random negatives\.",
+        check=interval_not_computed,
+    ),  # before: "AUC 0.979 (95 % CI 0.979-0.979)", AUC_LOW = AUC_HIGH = the AUC, beside "the confidence intervals
+    # are wide"
+    Case(
+        "deposits all in one cluster",
+        "evaluate",
+        _set(DEPOSITS="deposits_one_cluster", CLUSTER_DISTANCE=500),
+        warning=r"DEPOSITS: the 4 deposits used form 1 cluster within CLUSTER_DISTANCE \(500 map units\)"
+        + _NO_INTERVAL
+        + r", or lower CLUSTER_DISTANCE;",
+        check=interval_not_computed,
+    ),  # before: "AUC 0.… (95 % CI x-x)": the one cluster drawn every time, an interval of width 0
+]
+
+
+def tied_percentiles_class_the_tie_weak(params: Dict[str, object]) -> None:
+    """The percentile levels are numpy's percentiles of the band (rasterio's read); where the 85th, 95th and 98th
+    fall in one run of equal values, the cells of the run are weak (class 1), none moderate or strong, and the table
+    leaves those two levels empty."""
+    import csv
+
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        cu = src.read(1, masked=True).astype(float).compressed()
+    p85, p95, p98 = np.percentile(cu, [85, 95, 98])
+    assert p85 == p95 == p98 == cu.max()  # the three percentiles in one tie: the top 20 % of the cells
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        classes = src.read(1)
+    np.testing.assert_array_equal(
+        np.bincount(classes.ravel(), minlength=4)[:4], [np.sum(cu < p85), np.sum(cu >= p85), 0, 0]
+    )
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["element"] == "Cu")
+    assert float(row["weak"]) == p85 and row["moderate"] == row["strong"] == ""
+
+
+CASES += [
+    Case(
+        "band of three values (percentiles in one tie)",
+        "anomalies",
+        _set(INPUT_RASTER="cu_three_values"),
+        warning=r"Cu: weak 3, moderate nan, strong nan \(percentiles 85/95/98; moderate, strong equal to the weak level "
+        r"3, which 20 % of the cells hold \(many equal values\): undefined\)",
+        check=tied_percentiles_class_the_tie_weak,
+    ),  # before: “Cu: weak 3, moderate 3, strong 3”: the 20 % of the cells at 3 all classed strong (the top 2 %)
+]
+
+CASES += [
+    Case(
+        "kriging samples without structure at their spacing",
+        "interpolate",
+        _set(FIELDS=["Cu"], METHOD=1),
+        # the matrix's Cu is drawn at random (no spatial structure): its log variogram's fit, gaussian with a
+        # range of 468 m, is at 99 % of its sill at the samples' 603.9 m (scipy's median nearest-neighbour distance)
+        warning=r"Cu: the variogram of log values \(gaussian, range 467\.8 m\) reaches 99 % of its sill at the samples' "
+        r"spacing \(603\.9 m, their median distance to the nearest other sample\): its structure is shorter than the "
+        r"distances between most samples, which measure none, so there it is as good as pure nugget, and kriging "
+        r"returns little more than a local mean with a spot around each sample\. Prefer IDW or METHOD = Automatic "
+        r"for this element, or sample more closely\.",
+    ),  # before: no word (a nugget of 0 % of the sill passed the pure-nugget test), a map of spots around the samples
+]
+
+
+def ca_levels_above_the_substitute(params: Dict[str, object]) -> None:
+    """C-A on a band whose lowest 70 % of the cells hold one substitute value: the weak level lies above the lowest
+    detected value (not at the cliff just above the substitute), and the cells classed weak or above are those at
+    or above it, counted by numpy on rasterio's read, fewer than the detected cells."""
+    import csv
+
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        cu = src.read(1, masked=True).astype(float).filled(np.nan)
+    detected = cu[cu > 2.5]
+    assert np.mean(cu == 2.5) == 0.7
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["element"] == "Cu")
+    weak = float(row["weak"])
+    assert weak > detected.min()
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        classes = src.read(1)
+    anomalous = np.count_nonzero((classes >= 1) & (classes != 255))
+    assert anomalous == np.count_nonzero(cu >= weak) < detected.size
+
+
+CASES += [
+    Case(
+        "70 % of the cells at the detection-limit substitute, C-A",
+        "anomalies",
+        _set(INPUT_RASTER="cu_below_detection_70", METHOD=1),
+        warning=r"Cu: weak [\d.]+, .*curve from [\d.]+, above the 70 % of the cells at 2\.5 \(one value: a "
+        r"detection-limit substitute\?\)",
+        check=ca_levels_above_the_substitute,
+    ),  # before: "Cu: weak 3.126, …": a level just above the substitute, every detected cell (30 %) anomalous
+]
+
+CASES += [
+    Case(
+        "one element in three units, CLR index",
+        "anomalies",
+        _set(INPUT_RASTER="cu_three_units", INDEX_METHOD=1),
+        error=r"^INDEX_METHOD: the centred log-ratios of Cu_ppm, Cu_pct, Cu_ppb do not vary: the element bands "
+        r"\(Cu_ppm, Cu_pct, Cu_ppb\) are proportional to one another \(copies, or one band a multiple of another, "
+        r"such as one element in ppm and in %\), so every cell holds the same composition and the CLR index has "
+        r"nothing to rank\. Use INDEX_METHOD zscore \(or pca\), or leave the copies out of ELEMENT_BANDS\.",
+    ),  # before: ran; levels and 36 anomaly areas drawn on the index's rounding (its values within 1e-14 of 0), and
+    # a warning per band that it is "nearly constant (levelled flat, or only analytical noise)"
+]
+
+
+def tukey_fences_as_numpy(params: Dict[str, object]) -> None:
+    """The Tukey levels are numpy's Q3 + 1.5, 2.25 and 3 IQR of the log10 values (rasterio's read), the substitute's
+    cells included: the weak fence lies above the band's highest value, so no cell of Cu is anomalous, which the
+    warning explains."""
+    import csv
+
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        cu = src.read(1, masked=True).astype(float).compressed()
+    q1, q3 = np.percentile(np.log10(cu), [25, 75])
+    assert q1 == np.log10(2.5)  # the lower quartile is the substitute
+    fences = 10 ** (q3 + np.array([1.5, 2.25, 3.0]) * (q3 - q1))
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["element"] == "Cu")
+    np.testing.assert_allclose([float(row[k]) for k in ("weak", "moderate", "strong")], fences, rtol=1e-5)
+    assert fences[0] > cu.max()
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        assert not np.any(src.read(1) == 1)
+
+
+CASES += [
+    Case(
+        "70 % of the cells at the detection-limit substitute, Tukey fences",
+        "anomalies",
+        _set(INPUT_RASTER="cu_below_detection_70", METHOD=4),
+        warning=r"METHOD: 70 % of the cells of 'Cu' hold its lowest value, 2\.5 \(values below detection set to one "
+        r"number, or a fill\), and the Tukey fence levels \(weak [\d.]+, moderate [\d.e+]+, strong [\d.e+]+\) are "
+        r"computed over them: they measure the step from that value to the others, not the upper tail where the "
+        r"anomalies are\. Use METHOD percentile, or ca \(its curve starts above such a value\)\.",
+        check=tukey_fences_as_numpy,
+    ),  # before: “Cu: weak 5280, …” above the band's highest value (502), no cell anomalous, without a word
+]
+
+CASES += [
+    Case(
+        "element with four values, kriged",
+        "interpolate",
+        _set(INPUT="samples_au_four", FIELDS=["Au"], METHOD=1),
+        error=r"^FIELDS: field 'Au': too few lags with sample pairs to fit a variogram: (no two samples lie within its "
+        r"largest lag|the \d pairs? of samples within its largest lag fall in \d distance class\(es\)).*, and a fit "
+        r"needs 3; add samples, or interpolate the field with METHOD idw\.",
+    ),  # before: "FIELDS: field 'Au': too few lags with sample pairs to fit a variogram; add samples.": the way on
+    # with the four samples there are (IDW) unsaid
+]
+
+CASES += [
+    Case(
+        "kriging a traverse with a gaussian variogram and no nugget",
+        "interpolate",
+        _set(
+            INPUT="samples_traverse",
+            FIELDS=["Cu"],
+            METHOD=1,
+            NEIGHBORS=0,
+            LOG_TRANSFORM=False,
+            TRANSFORM=1,
+            VARIOGRAM_MODEL=3,
+            VARIOGRAM_NUGGET=0,
+            VARIOGRAM_SILL=50,
+            VARIOGRAM_RANGE=4000,
+        ),
+        error=r"^VARIOGRAM_NUGGET: the kriging system is numerically singular \(condition number [\d.]+e\+1[2-9] among "
+        r"neighbouring samples\): the gaussian variogram \(nugget 0 % of the sill, range 4,000\) makes samples well "
+        r"inside its range almost copies of one another, and the kriging weights come out as rounding noise "
+        r"\(estimates far outside the samples' values\)\. Give a nugget \(VARIOGRAM_NUGGET, e\.g\. 1 % of the sill: "
+        r"0\.5\), or choose VARIOGRAM_MODEL spherical or exponential, or METHOD idw\.",
+    ),  # before: ran and wrote Cu up to 1,185,553 ppm from samples of 40-60 (PyKrige's own solve of the same system:
+    # -1,975,427 to 16,346), with only "cross-validates much worse than IDW" and "cells raised to the smallest value"
+]
+
+CASES += [
+    Case(
+        "band of three values, anomalies outlined at the moderate level",
+        "anomalies",
+        _set(INPUT_RASTER="cu_three_values", AREA_LEVEL=1),
+        warning=r"AREA_LEVEL: the index has no moderate level \(percentiles 85/95/98; moderate, strong equal to the weak "
+        r"level [\d.]+, which 20 % of the cells hold \(many equal values\): undefined\), so OUTPUT_ANOMALIES is empty; "
+        r"outline at the weak level \(AREA_LEVEL\)\.",
+    ),  # before: the areas outlined at a moderate level equal to the weak one (the 20 % of the cells at 3), as if
+    # they were the cores of larger weak areas
 ]

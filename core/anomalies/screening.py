@@ -109,7 +109,10 @@ def integrated_index(
                 "another index.",
                 "INDEX_METHOD",
             )
+        cells = tuple(range(1, logs.ndim))
+        spread = np.nanmax(logs, axis=cells) - np.nanmin(logs, axis=cells)
         logs = logs - logs.mean(axis=0, keepdims=True)  # NaN where any band is missing
+        _refuse_constant_ratios(logs, spread, names, sorted(set(rows)))
     for r in sorted(set(rows)):
         scale = robust_scale(logs[r])[1]
         if scale < scale_floor and floored is not None:
@@ -134,6 +137,31 @@ def integrated_index(
     index = np.tensordot(weights, np.where(np.isfinite(z), z, 0.0), axes=1)
     index[~valid] = np.nan
     return index.astype(np.float64), {a: float(w) for a, w in zip(association, weights)}
+
+
+#: a band's centred log-ratios spanning less than this share of its own log10 values' span are constant: rounding
+#: (float32 rasters round at about 1e-7 of a value), far below any analytical precision (about 1e-2)
+CLR_FLAT = 1e-4
+
+
+def _refuse_constant_ratios(clr: np.ndarray, spread: np.ndarray, names: Sequence[str], rows: Sequence[int]) -> None:
+    """Refuse a CLR index whose every association band has constant centred log-ratios (``clr``, (m, H, W)): all the
+    bands are proportional to one another (copies, a band in ppm beside the same in %), every cell holds one
+    composition, and what varies is rounding (1e-15), on which levels and anomaly areas would be drawn.
+    ``spread``: each band's span of log10 values (the scale the rounding is measured against)."""
+    flat = []
+    for r in rows:
+        finite = clr[r][np.isfinite(clr[r])]
+        if finite.size and spread[r] > 0 and float(finite.max() - finite.min()) <= CLR_FLAT * float(spread[r]):
+            flat.append(names[r])
+    if flat and len(flat) == len(rows):
+        raise InputError(
+            f"the centred log-ratios of {', '.join(flat)} do not vary: the element bands ({', '.join(names)}) are "
+            "proportional to one another (copies, or one band a multiple of another, such as one element in ppm and "
+            "in %), so every cell holds the same composition and the CLR index has nothing to rank. Use INDEX_METHOD "
+            "zscore (or pca), or leave the copies out of ELEMENT_BANDS.",
+            "INDEX_METHOD",
+        )
 
 
 AREA_COLUMNS = [
@@ -330,6 +358,8 @@ class AnomalyResult:
     floored_scales: Dict[str, float] = field(default_factory=dict)  # band -> its own robust scale, below the floor
     #: without any area of MIN_CELLS cells: the cells of the largest connected area at the outline level (0: none)
     largest_area_cells: int = 0
+    #: per entry of ``thresholds``: the lowest value of the band (or the index) inside the mask
+    lowest_values: List[float] = field(default_factory=list)
 
 
 def memory_per_cell(n_bands: int) -> int:
@@ -411,6 +441,8 @@ def identify_anomalies(
     report(progress, 1.0)
     outline = float(t_index.levels[area_level])
     largest = largest_area_cells(index, outline) if len(areas) == 0 and np.isfinite(outline) else 0
+    lowest = [float(np.nanmin(band)) for band in data] + [float(np.nanmin(index))]
     return AnomalyResult(
-        class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels, floored, largest
-    )
+        class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels, floored, largest,
+        lowest,
+    )  # fmt: skip

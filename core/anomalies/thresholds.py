@@ -10,7 +10,10 @@ Thresholds per element (computed on the cells inside the study area):
 * ``ca``: concentration-area (C-A) fractal: log10 of the area with concentration >= v against log10 v, fitted
   by straight segments (optimal segmentation by dynamic programming); the number of segments (1-4) is chosen
   by the Bayesian information criterion unless fixed; the break concentrations (intersections of adjacent
-  segments) are the weak / moderate / strong levels.
+  segments) are the weak / moderate / strong levels. The curve starts at the median, or above it when one value
+  holds the median (a detection-limit substitute: :func:`_start_above_tie`).
+
+A level equal to a lower one (percentiles in one run of equal values) is undefined (NaN), like a missing break.
 
 Each method returns three levels (weak, moderate, strong); a level that is not defined (e.g. C-A found fewer
 than three breaks) is NaN and that class is simply never reached. Cells are classified 0 background,
@@ -52,6 +55,8 @@ class Thresholds:
     background: float
     n_cells: int
     detail: str = ""
+    #: the share of the cells holding the band's lowest value (a detection-limit substitute when large)
+    lowest_share: float = 0.0
 
     def as_row(self) -> Dict[str, Any]:
         row: Dict[str, Any] = {"element": self.name, "method": self.method, "cells": self.n_cells}
@@ -144,7 +149,7 @@ def ca_curve(
     x = _finite(values)
     y = _log_scale(x, name) if log else x
     ys = np.sort(y)
-    lo = np.percentile(ys, start_percentile)
+    lo, _ = _start_above_tie(ys, float(np.percentile(ys, start_percentile)))
     hi = ys[max(0, ys.size - max(1, min_cells))]
     if not hi > lo:
         raise InputError(
@@ -153,6 +158,25 @@ def ca_curve(
     levels = np.linspace(lo, hi, n_levels)
     counts = ys.size - np.searchsorted(ys, levels, side="left")
     return levels, np.log10(counts.astype(float))
+
+
+#: a value held by more than this share of the cells where the C-A curve would start is a tie (a detection-limit
+#: substitute, a fill) that the curve starts above
+CA_START_TIE = 0.01
+
+
+def _start_above_tie(ys: np.ndarray, lo: float) -> Tuple[float, float]:
+    """Where the C-A curve of the sorted values ``ys`` starts, and the share of the cells in the tie it starts above.
+
+    When the start ``lo`` is a value more than :data:`CA_START_TIE` of the cells hold (a detection-limit substitute
+    holding the median), the count of cells at or above it drops by the whole tie at the next level: a cliff that is
+    no fractal break, where the fit puts a level just above the substitute and calls every detected value
+    anomalous. The curve then starts at the first value above the tie (the counts there are those of every cell)."""
+    tie = int(np.searchsorted(ys, lo, side="right") - np.searchsorted(ys, lo, side="left"))
+    if tie <= CA_START_TIE * ys.size:
+        return lo, 0.0
+    above = ys[ys > lo]
+    return (float(above[0]) if above.size else lo), tie / ys.size
 
 
 def _segment_costs(x: np.ndarray, y: np.ndarray, min_points: int) -> np.ndarray:
@@ -296,6 +320,13 @@ def compute_thresholds(
         levels, fit = threshold_ca(x, log, ca_breaks, name)
         how = "fixed" if ca_breaks is not None else "BIC"
         detail = f"C-A {fit.n_segments} segments ({how}), slopes " + "/".join(f"{s:.2f}" for s in fit.slopes)
+        start = np.sort(x)
+        lo, tie = _start_above_tie(start, float(np.percentile(start, 50.0)))
+        if tie:
+            detail += (
+                f"; curve from {lo:.4g}, above the {100 * tie:.0f} % of the cells at {np.percentile(start, 50.0):.4g} "
+                "(one value: a detection-limit substitute?)"
+            )
     else:
         raise InputError(f"unknown method '{method}'; use one of {', '.join(METHODS)}.", "METHOD")
     levels = np.asarray(levels, dtype=float)
@@ -309,11 +340,40 @@ def compute_thresholds(
         levels = np.where(at_background, np.nan, levels)
         names = ", ".join(n for n, b in zip(LEVEL_NAMES, at_background) if b)
         detail += f"; {names} not above the median {median:.4g} (many equal values): undefined"
+    levels, repeated = _undefine_repeated_levels(x, levels)
+    if repeated:
+        detail += "; " + repeated
     finite = levels[np.isfinite(levels)]
     if finite.size > 1 and (np.diff(finite) < 0).any():
         raise InputError("the levels must increase (weak < moderate < strong); sort the values.", "METHOD")
     background = float(10.0 ** np.median(np.log10(x))) if log and (x > 0).all() else float(np.median(x))
-    return Thresholds(name, method, levels, background, int(x.size), detail)
+    lowest_share = float(np.mean(x == x.min()))
+    return Thresholds(name, method, levels, background, int(x.size), detail, lowest_share)
+
+
+def _undefine_repeated_levels(x: np.ndarray, levels: np.ndarray) -> Tuple[np.ndarray, str]:
+    """``levels`` with every level equal to a lower one set to NaN, and a note saying so ('' when none is).
+
+    Two percentiles that fall in one run of equal values (a band of a few distinct values, a value many cells hold)
+    give the same level; classing by both would put every cell of the run in the higher class (the top 2 % of
+    the 98th percentile becoming 20 % of the area), which the data cannot tell apart from the lower one. The
+    higher level is undefined, like a C-A break that is not there: those cells stay in the lower class."""
+    out = np.array(levels, dtype=float)
+    undefined, value = [], float("nan")
+    for i in range(1, out.size):
+        below = out[:i][np.isfinite(out[:i])]
+        if np.isfinite(out[i]) and below.size and out[i] <= below.max():
+            value = float(below.max())
+            undefined.append(LEVEL_NAMES[i])
+            out[i] = np.nan
+    if not undefined:
+        return out, ""
+    share = 100.0 * float(np.mean(x == value))
+    lower = next(n for n, v in zip(LEVEL_NAMES, out) if v == value)
+    return out, (
+        f"{', '.join(undefined)} equal to the {lower} level {value:.4g}, which {share:.0f} % of the cells hold "
+        "(many equal values): undefined"
+    )
 
 
 #: a weak level of a method meant for the upper tail of one population (mean + k SD, median + k MAD) that classes
@@ -340,6 +400,29 @@ def broad_weak_level_warning(classes: np.ndarray, thresholds: Thresholds) -> str
         "second population (two rock types or surveys, or a break in the data), which these levels take for "
         "anomalies. Use METHOD ca (concentration-area), which places levels at the breaks between populations, or "
         "percentile; or level the values by rock type or survey before interpolating."
+    )
+
+
+#: a lowest value held by more than this share of the cells (the lower quartile inside it, as interpolate's heavily
+#: censored fields) sets the moments and quartiles that mean + k SD, median + k MAD and Tukey's fences read
+LOWEST_TIE_SHARE = 0.25
+#: the methods whose levels are moments or quartiles of every cell
+MOMENT_METHODS = {"mean_sd": "mean + k SD", "median_mad": "median + k MAD", "tukey": "Tukey fence"}
+
+
+def lowest_tie_warning(thresholds: Thresholds, lowest: float) -> str:
+    """A warning when more than :data:`LOWEST_TIE_SHARE` of the cells hold the band's ``lowest`` value (values below
+    detection set to one number, or a fill) and ``thresholds`` come from moments or quartiles of every cell, which
+    that value sets; '' otherwise."""
+    label = MOMENT_METHODS.get(thresholds.method)
+    if label is None or thresholds.lowest_share <= LOWEST_TIE_SHARE:
+        return ""
+    levels = ", ".join(f"{n} {v:.4g}" for n, v in zip(LEVEL_NAMES, thresholds.levels))
+    return (
+        f"METHOD: {100 * thresholds.lowest_share:.0f} % of the cells of '{thresholds.name}' hold its lowest value, "
+        f"{lowest:.4g} (values below detection set to one number, or a fill), and the {label} levels ({levels}) are "
+        "computed over them: they measure the step from that value to the others, not the upper tail where the "
+        "anomalies are. Use METHOD percentile, or ca (its curve starts above such a value)."
     )
 
 

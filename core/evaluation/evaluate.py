@@ -57,6 +57,13 @@ class Evaluation:
         """Which values rank first, in words."""
         return "lowest values first" if self.low_values_favourable else "highest values first"
 
+    def interval_text(self, separator: str = " – ") -> str:
+        """The AUC's bootstrap interval in words: 'low – high', or why it was not computed."""
+        low, high = self.auc_bootstrap
+        if np.isfinite(low) and np.isfinite(high):
+            return f"{low:.3f}{separator}{high:.3f}"
+        return "not computed: fewer than 2 independent deposits"
+
     @property
     def bootstrap_unit(self) -> str:
         """What the AUC bootstrap resampled, in words."""
@@ -121,6 +128,9 @@ def evaluate(
     boot, _ = bootstrap_auc(
         sample.values, background, iterations, confidence, rng, is_cancelled, presorted=True, groups=groups
     )
+    units = independent_units(sample, groups)
+    if units < MIN_BOOTSTRAP_UNITS:  # one unit resampled is that unit every time: an interval of width 0
+        boot = (float("nan"), float("nan"))
     report(progress, 0.35)
     mc, mc_aucs = monte_carlo_auc(sample.values, background, iterations, None, confidence, rng, is_cancelled)
     report(progress, 0.65)
@@ -130,6 +140,8 @@ def evaluate(
     report(progress, 0.85)
     curve = success_rate_curve(sample.values, background, presorted=True)
     notes = _notes(sample, n_clusters if groups is not None else None, cluster_distance)
+    if units < MIN_BOOTSTRAP_UNITS:
+        notes.insert(0, _single_unit_note(sample, units, groups is not None, cluster_distance, confidence))
     if groups is None:
         notes += _camp_notes(used_xy, grid)
     capture, pa = capture_efficiency(curve, percents), prediction_area(curve)
@@ -154,6 +166,40 @@ def evaluate(
     )
     report(progress, 1.0)
     return result
+
+
+#: the fewest independent units (deposits on distinct cells, or clusters) a bootstrap interval of the AUC is given for
+MIN_BOOTSTRAP_UNITS = 2
+
+
+def independent_units(sample: DepositSample, groups: Optional[np.ndarray]) -> int:
+    """How many independent units the AUC's bootstrap resamples: the clusters (``groups``, one per used deposit),
+    or without them the distinct cells of the used deposits (deposits sharing a cell share their value, so
+    resampling them varies nothing)."""
+    if groups is not None:
+        return int(np.unique(groups).size)
+    used = sample.status == USED
+    return int(np.unique(np.stack([sample.rows[used], sample.cols[used]], axis=1), axis=0).shape[0])
+
+
+def _single_unit_note(
+    sample: DepositSample, units: int, clustered: bool, cluster_distance: float, confidence: float
+) -> str:
+    """Why the AUC has no bootstrap interval: its deposits are one unit (one deposit, one cell, one cluster)."""
+    n = int(sample.values.size)
+    if n == 1:
+        what = "only 1 deposit was used"
+    elif clustered:
+        what = f"the {n} deposits used form 1 cluster within CLUSTER_DISTANCE ({cluster_distance:g} map units)"
+    else:
+        what = f"the {n} deposits used all lie on 1 cell, so they share one value"
+    more = "add deposits from elsewhere in the area" + (", or lower CLUSTER_DISTANCE" if clustered and n > 1 else "")
+    return (
+        f"DEPOSITS: {what}: the AUC's {100 * confidence:g} % interval is not computed, as resampling a single unit "
+        f"gives that unit every time (an interval of width 0, which would read as certainty). The AUC of {n} "
+        f"deposit{'s' if n != 1 else ''} is a single draw: {more}; until then read it with the p-value and the AUC "
+        "against random negatives."
+    )
 
 
 def direction_note(ev: Evaluation) -> Optional[str]:

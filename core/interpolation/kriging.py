@@ -29,6 +29,9 @@ search radius and the nearest neighbours are then measured in those coordinates.
 
 At a target that coincides with a sample the estimate is that sample's value
 (kriging is an exact interpolator; the nugget shows only between samples).
+
+A system too badly conditioned to solve in float64 (:data:`MAX_CONDITION`; a gaussian variogram without a nugget
+over samples well inside its range) is refused before any estimate (:func:`worst_condition`).
 """
 
 from __future__ import annotations
@@ -56,6 +59,47 @@ _SINGULAR = (
     "the kriging system is singular: samples share a location while the variogram has no nugget; "
     "average co-located samples first (core.values.average_duplicates) or use a nugget."
 )
+
+
+#: a kriging system whose condition number exceeds this gives weights that are rounding noise (float64 holds about
+#: 16 digits: at 1e12 only 4 are left in the weights); a gaussian variogram without a nugget over samples well inside
+#: its range reaches 1e16
+MAX_CONDITION = 1e12
+#: samples whose neighbourhood systems are checked for their condition (a fixed random subset beyond)
+CONDITION_SAMPLES = 2000
+
+
+def worst_condition(xy: np.ndarray, variogram: Variogram, k: int) -> float:
+    """The largest condition number of the covariance matrices of each sample's ``k`` nearest samples (itself
+    included; at most :data:`CONDITION_SAMPLES` samples, a fixed subset). A principal submatrix of a symmetric
+    positive definite matrix is no better conditioned than the whole (its eigenvalues interlace), so a global
+    system is at least this badly conditioned too."""
+    xy = np.asarray(xy, dtype=np.float64)
+    n = xy.shape[0]
+    k = max(2, min(k, n, 32))
+    if n < 2:
+        return 1.0
+    centres = np.arange(n)
+    if n > CONDITION_SAMPLES:
+        centres = np.sort(np.random.default_rng(0).choice(n, CONDITION_SAMPLES, replace=False))
+    _, idx = cKDTree(xy).query(xy[centres], k)
+    pts = xy[idx]  # (c, k, 2)
+    d = np.sqrt(((pts[:, :, None, :] - pts[:, None, :, :]) ** 2).sum(axis=-1))
+    cov = variogram.unit_covariance(d)
+    with np.errstate(all="ignore"):
+        cond = np.linalg.cond(cov)
+    return float(np.nanmax(np.where(np.isfinite(cond), cond, np.inf)))
+
+
+def _ill_conditioned(variogram: Variogram, condition: float) -> str:
+    share = variogram.nugget / variogram.sill if variogram.sill > 0 else 0.0
+    return (
+        f"the kriging system is numerically singular (condition number {condition:.2g} among neighbouring samples): "
+        f"the {variogram.model} variogram (nugget {100 * share:.2g} % of the sill, range {variogram.range:,.6g}) "
+        "makes samples well inside its range almost copies of one another, and the kriging weights come out as "
+        "rounding noise (estimates far outside the samples' values). Give a nugget (VARIOGRAM_NUGGET, e.g. 1 % of "
+        f"the sill: {0.01 * variogram.sill:.3g}), or choose VARIOGRAM_MODEL spherical or exponential, or METHOD idw."
+    )
 
 
 def _block_size(k: int, budget_bytes: int) -> int:
@@ -257,6 +301,9 @@ def krige_points(
         if variogram.nugget <= 1e-12 * variogram.sill:
             if len(cKDTree(xy).query_pairs(r=0.0, output_type="ndarray")):
                 raise InputError(_SINGULAR, "INPUT")
+        condition = worst_condition(xy, variogram, k if exclude is None else k + 1)
+        if condition > MAX_CONDITION:
+            raise InputError(_ill_conditioned(variogram, condition), "VARIOGRAM_NUGGET")
         cache["checked"] = True
     m = targets.shape[0]
     est = np.empty(m)

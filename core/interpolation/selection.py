@@ -10,7 +10,7 @@ sample (as gstat's and PyKrige's cross-validation do); only the prediction leave
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -168,9 +168,16 @@ def kriging_warnings(
     scores: Sequence[crossval.CvScore],
     factor: float = WORSE_THAN_IDW,
     only: Optional[int] = None,
+    spacing: float = 0.0,
+    length_text: Callable[[float], str] = lambda v: f"{v:,.4g} map units",
 ) -> List[str]:
     """Warnings for kriging candidates cross-validated much worse than the best IDW, and for pure-nugget fits; with
-    ``only``, for that candidate alone (the one chosen to make the map: a candidate left aside is no concern)."""
+    ``only``, for that candidate alone (the one chosen to make the map: a candidate left aside is no concern).
+
+    A fit is pure nugget too where its structure lies below the samples' ``spacing`` (their median distance to the
+    nearest other sample, map units; 0 = not checked): a model that reaches more than :data:`PURE_NUGGET_SHARE` of
+    its sill there (along its major axis) describes the few closest pairs, and at the distances between most
+    samples it is as flat as a nugget."""
     idw = [s for c, s in zip(candidates, scores) if c.method == "idw" and np.isfinite(s.rmse)]
     best_idw = min(idw, key=lambda s: s.rmse) if idw else None
     out = []
@@ -189,6 +196,17 @@ def kriging_warnings(
                 f"{c.variogram.nugget:.4g} = {100 * c.variogram.nugget_share:.0f} % of the sill): it explains "
                 "(nearly) no spatial structure, so kriging returns little more than a local mean."
             )
+        elif c.variogram is not None and spacing > 0:
+            reached = float(c.variogram.isotropic()(np.array([spacing]))[0] / c.variogram.sill)
+            if reached > PURE_NUGGET_SHARE:
+                out.append(
+                    f"{element}: the variogram of {TRANSFORM_LABELS[c.transform]} ({c.variogram.model}, range "
+                    f"{length_text(c.variogram.range)}) reaches {100 * reached:.0f} % of its sill at the samples' "
+                    f"spacing ({length_text(spacing)}, their median distance to the nearest other sample): its "
+                    "structure is shorter than the distances between most samples, which measure none, so there it "
+                    "is as good as pure nugget, and kriging returns little more than a local mean with a spot around "
+                    "each sample. Prefer IDW or METHOD = Automatic for this element, or sample more closely."
+                )
     return out
 
 

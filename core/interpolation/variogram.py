@@ -191,7 +191,11 @@ def experimental_variogram(
     keep = np.isfinite(z)
     xy, z = xy[keep], z[keep]
     if len(z) < 3:
-        raise InputError("at least 3 samples with values are needed for a variogram.", "FIELDS")
+        raise InputError(
+            f"a variogram needs at least 3 samples with values, and the field has {len(z)}; add samples, or "
+            "interpolate the field with METHOD idw.",
+            "FIELDS",
+        )
     if max_lag is None:
         span = xy.max(axis=0) - xy.min(axis=0)
         max_lag = float(np.hypot(*span)) / 3.0
@@ -237,7 +241,18 @@ def fit_variogram(
 
     h, g, n = experimental.lags, experimental.gamma, experimental.counts
     if len(h) < 3:
-        raise InputError("too few lags with sample pairs to fit a variogram; add samples.", "FIELDS")
+        pairs = int(np.sum(n))
+        held = (
+            f"the {pairs} pair{'s' if pairs != 1 else ''} of samples within its largest lag fall in {len(h)} distance "
+            "class(es)"
+            if pairs
+            else "no two samples lie within its largest lag (by default a third of the samples' extent across)"
+        )
+        raise InputError(
+            f"too few lags with sample pairs to fit a variogram: {held}, and a fit needs 3; add samples, or "
+            "interpolate the field with METHOD idw.",
+            "FIELDS",
+        )
     gmax = float(g.max())
     if not gmax > 0:
         raise InputError(

@@ -146,7 +146,7 @@ def baseline_rows(main_name: str, ev: Evaluation, baselines: Sequence[Tuple[str,
             (
                 Cell(f"{isolated(name)}<small>{_RANKED[item.low_values_favourable]}</small>", "map"),
                 f"{item.auc:.3f}",
-                f"{item.auc_bootstrap[0]:.3f} – {item.auc_bootstrap[1]:.3f}",
+                item.interval_text(),
                 *capture,
                 f"{item.pa.prediction_rate:.0f}\u00a0% in {item.pa.area:.0f}\u00a0%",
                 f"{item.sample.counts[USED]}",
@@ -311,7 +311,7 @@ def report_html(
         ("cells ranked", f"{ev.ranking} ({'low' if ev.low_values_favourable else 'high'} values prospective)"),
         (
             f"{level} interval, bootstrap over {ev.bootstrap_unit}",
-            f"{ev.auc_bootstrap[0]:.3f} – {ev.auc_bootstrap[1]:.3f}",
+            ev.interval_text(),
         ),
         (
             f"AUC against random negatives (ArcSDM Monte Carlo): median, {level} interval",
@@ -346,8 +346,7 @@ def report_html(
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f"<p class='big'>AUC <b>{ev.auc:.3f}</b> ({level} CI {ev.auc_bootstrap[0]:.3f} – "
-        f"{ev.auc_bootstrap[1]:.3f}); top 10 % of the area holds <b>{ev.capture.get(10.0, float('nan')):.0f} %</b> "
+        f"<p class='big'>AUC <b>{ev.auc:.3f}</b> ({level} CI {ev.interval_text()}); top 10 % of the area holds <b>{ev.capture.get(10.0, float('nan')):.0f} %</b> "
         f"of the {counts[USED]} deposits.</p>",
     ]
     data = [f"{what} {inputs[key]}" for key, what in _DATA_KEYS if inputs and inputs.get(key)]
