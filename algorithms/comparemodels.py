@@ -31,6 +31,7 @@ from ..core.evaluation.compare import (
     compare,
     make_mappers,
     retrain,
+    too_few_clusters,
 )
 from ..core.evaluation.deposits import training_points_record
 from ..core.io.outputs import write_text
@@ -360,6 +361,11 @@ class CompareModelsAlgorithm(LabelReading):
         comparison.settings["left_out"] = left_out
         rec = comparison.recommended
         feedback.pushInfo(f"Recommended: {TITLES.get(rec, rec)}")
+        few = too_few_clusters(int(comparison.settings["clusters"]))
+        if few and rec != "best band":
+            feedback.pushWarning(
+                f"DEPOSITS: {few}. Read the recommendation as a guess; add deposits of other clusters."
+            )
         provenance = self.provenance(parameters, context, {"inputs": paths})
         results: dict = {self.RECOMMENDED: rec}
         if model_path:

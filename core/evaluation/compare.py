@@ -72,6 +72,23 @@ TITLES = {
 
 #: held-out AUCs closer than this to the best count as a tie
 TIE = 0.01
+#: the fewest deposit clusters whose bootstrap interval says more than the clusters' own range: with k clusters a
+#: draw of one cluster k times has probability (1/k)^k, 3.7 % for k = 3 (above the 2.5 % an interval's end reads), so
+#: with 3 or fewer the lower end is the worst cluster's own difference; 0.4 % for k = 4
+RESOLVING_CLUSTERS = 4
+
+
+def too_few_clusters(clusters: int) -> Optional[str]:
+    """Why a paired interval over ``clusters`` deposit clusters is no evidence (fewer than
+    :data:`RESOLVING_CLUSTERS`), in words; None when it can be read as one."""
+    if clusters >= RESOLVING_CLUSTERS:
+        return None
+    return (
+        f"with {clusters} deposit cluster{'s' if clusters != 1 else ''} the bootstrap's interval is little more than "
+        "the range of the clusters' own differences, so an interval above 0 says only that each of them favours "
+        f"the learner, not that other ground would: at least {RESOLVING_CLUSTERS} clusters are needed to read it"
+    )
+
 
 #: a map maker: (bands, label raster) -> score raster (higher = more prospective; NaN = no value)
 Mapper = Callable[[np.ndarray, np.ndarray], np.ndarray]

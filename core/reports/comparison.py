@@ -7,7 +7,7 @@ import io
 import math
 from typing import Any, Dict, List, Mapping, Optional
 
-from ..evaluation.compare import COMPLEXITY, TITLES, Comparison, success_curve
+from ..evaluation.compare import COMPLEXITY, TITLES, Comparison, success_curve, too_few_clusters
 from ..io.outputs import write_text
 from ..io.tables import SafeDictWriter
 from .cells import isolated
@@ -166,6 +166,12 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
         verdict = (
             "No learner beats the best single band by more than the tie margin: map with the band itself (its sign "
             "and name per fold are listed below), or collect more deposits."
+        )
+    elif diff is not None and diff[1] > 0 and too_few_clusters(int(comparison.settings["clusters"])):
+        verdict = (
+            f"{html.escape(_opening(title(rec)))} scores highest, and its paired interval against the best single band "
+            f"lies above 0, but {html.escape(str(too_few_clusters(int(comparison.settings['clusters']))))}; collect "
+            "deposits of more clusters before trusting the gap."
         )
     elif diff is not None and diff[1] > 0:
         verdict = (

@@ -319,3 +319,44 @@ def test_the_report_shows_the_checked_choice():
     assert result.choice is not None and len(result.choice.chosen) == 3
     page = report_html(result, ["a", "b", "c"])
     assert "The choice checked:" in page and f"{result.choice.auc:.3f}" in page
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5])
+def test_few_clusters_bound_by_an_exact_bootstrap(k):
+    """Every one of the k^k equally likely cluster resamples enumerated: with 3 or fewer clusters the interval's
+    lower end (2.5 %) is the worst cluster's own difference, with 4 or more it lies above it."""
+    from geochem_prospector.core.evaluation.compare import too_few_clusters
+
+    differences = np.array([0.02, 0.10, 0.15, 0.22, 0.30][:k])
+    means = [differences[list(draw)].mean() for draw in itertools.product(range(k), repeat=k)]
+    lower = np.quantile(means, 0.025, method="inverted_cdf")
+    assert (lower == differences.min()) == (k <= 3)
+    assert (too_few_clusters(k) is not None) == (k <= 3)
+
+
+def _oracle_comparison(centres):
+    """Noise bands, deposits around ``centres`` (one cluster each), and a learner whose map marks every deposit."""
+    rng = np.random.default_rng(8)
+    shape = (60, 70)
+    bands = rng.normal(size=(2, *shape))
+    valid = np.ones(shape, dtype=bool)
+    pts = np.vstack([np.asarray(c) + rng.integers(-1, 2, size=(3, 2)) for c in centres])
+    oracle = rng.normal(size=shape) * 0.1
+    oracle[pts[:, 0], pts[:, 1]] = 5.0
+    return compare(
+        bands, valid, pts[:, 0], pts[:, 1], {"oracle": lambda b, labels: oracle}, folds=len(centres),
+        cluster_cells=4.0, iterations=300,
+    )  # fmt: skip
+
+
+def test_the_verdict_on_three_clusters_is_no_evidence():
+    from geochem_prospector.core.reports.comparison import report_html
+
+    three = _oracle_comparison([(10, 10), (30, 50), (50, 20)])
+    assert three.settings["clusters"] == 3 and three.recommended == "oracle"
+    assert three.summary["oracle"]["minus_best_band"][1] > 0  # each cluster favours it
+    page = report_html(three, ["a", "b"])
+    assert "at least 4 clusters are needed" in page and "beats the best single band on these folds" not in page
+    five = _oracle_comparison([(10, 10), (30, 50), (50, 20), (10, 60), (45, 45)])
+    page = report_html(five, ["a", "b"])
+    assert "beats the best single band on these folds" in page and "clusters are needed" not in page
