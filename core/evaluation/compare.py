@@ -469,7 +469,7 @@ def compare(
             if log:
                 v = learners[name].placement[test]
                 log(
-                    f"fold {f} ({test.size} deposits): {TITLES.get(name, name)} held-out AUC {np.nanmean(v):.3f} "
+                    f"fold {f} ({test.size} deposit{'s' if test.size != 1 else ''}): {TITLES.get(name, name)} held-out AUC {np.nanmean(v):.3f} "
                     f"in {learners[name].seconds[-1]:.1f} s"
                 )
     summary, recommended = summarise(learners, clusters, iterations, seed, tie)

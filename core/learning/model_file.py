@@ -103,7 +103,10 @@ def _format_version(payload: Any, fmt: str = FORMAT, newest: int = FORMAT_VERSIO
         raise _Refused("format", "unknown format")
     version = payload.get("format_version")
     if type(version) is not int or version < 1:
-        raise _invalid("format_version", f"is {version!r}, but it must be a whole number from 1 to {newest}")
+        raise _invalid(
+            "format_version",
+            f"is {version!r}, but it must be " + (f"a whole number from 1 to {newest}" if newest > 1 else "1"),
+        )
     if version > newest:  # the reader's own newest version: the CNN's and the classic learners' differ
         raise _Refused("newer", f"has model format version {version}, newer than this plugin reads ({newest})")
     return version

@@ -237,9 +237,14 @@ held-out deposits in the top 10 / 20 % of the background.</p>
 <h2>Pooled over folds</h2>
 {table(pooled_columns + ["seconds, all folds"], pooled)}
 <h2>Per fold</h2>
-{table(["learner"] + [f"fold {f} ({int((comparison.folds == f).sum())} deposits)" for f in range(folds)], per_fold)}
+{table(["learner"] + [f"fold {f} ({_deposits(int((comparison.folds == f).sum()))})" for f in range(folds)], per_fold)}
 <h2>Success-rate curves</h2>{plot}
 <h2>Best single band, chosen on each fold's training labels</h2><ul>{notes}</ul><p class="note">Bands: {bands}</p>
 {_provenance_html({"provenance": provenance} if provenance else {})}
 </body></html>
 """
+
+
+def _deposits(count: int) -> str:
+    """'1 deposit', '3 deposits'."""
+    return f"{count} deposit{'s' if count != 1 else ''}"
