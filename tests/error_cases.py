@@ -267,6 +267,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep12a_inputs(folder))
     paths.update(_sweep13a_inputs(folder, bands, labels))
     paths.update(_sweep13b_inputs(folder, xy, base, bands))
+    paths.update(_sweep14b_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -615,6 +616,41 @@ def _points_in(path: str, xy, columns: Dict[str, list], crs: str) -> str:
 #: the study area of _sweep12a_inputs's mask_cells.gpkg, cut into 10 x 6 cells: 60 polygons, one run each when
 #: Processing iterates over them
 MASK_CELLS = (10, 6)
+
+
+def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Sweep 14b, outputs as a GIS user uses them afterwards: ``samples_numbered.gpkg``, the matrix's samples as a
+    laboratory table holds them (Cu of the five highest ten times higher, so that they are listed), each with its sample number (``sample_no``, 'TILL-0001'), a laboratory number
+    (``lab_no``, integer, NULL for the sample of the highest Cu), the date it was taken (``taken``) and the sampler's note in a field
+    ``Level`` (named like a column of the high-value samples' table, case aside)."""
+    from osgeo import ogr
+
+    cu = np.asarray(base["Cu"], dtype=float)
+    top = np.argsort(cu)[-5:]
+    cu[top] *= 10  # five samples far above the raster's levels: listed, whatever its thresholds
+    fields = {
+        "sample_no": ogr.OFTString,
+        "lab_no": ogr.OFTInteger,
+        "taken": ogr.OFTDate,
+        "Level": ogr.OFTString,
+        "Cu": ogr.OFTReal,
+        "Pb": ogr.OFTReal,
+    }
+    rows = [
+        (
+            f"POINT ({x} {y})",
+            {
+                "sample_no": f"TILL-{i + 1:04d}",
+                "lab_no": None if i == int(np.argmax(base["Cu"])) else 26000 + i,
+                "taken": f"2025-07-{1 + i % 28:02d}",
+                "Level": "B horizon" if i % 2 else "C horizon",
+                "Cu": float(cu[i]),
+                "Pb": base["Pb"][i],
+            },
+        )
+        for i, (x, y) in enumerate(xy)
+    ]
+    return {"samples_numbered": _ogr_layer(os.path.join(folder, "samples_numbered.gpkg"), ogr.wkbPoint, fields, rows)}
 
 
 def _sweep13b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
@@ -7880,4 +7916,48 @@ CASES += [
         r"outline at the weak level \(AREA_LEVEL\)\.",
     ),  # before: the areas outlined at a moderate level equal to the weak one (the 20 % of the cells at 3), as if
     # they were the cores of larger weak areas
+]
+
+
+def high_value_samples_keep_their_fields(params: Dict[str, object]) -> None:
+    """Every listed sample carries its own fields, those of the input sample at the same place (sample number, the
+    laboratory number as a whole number, the date, the field named like the table's ``level`` as
+    ``sample_Level``), beside the table's own columns."""
+    import geopandas as gpd
+    from osgeo import ogr
+
+    listed = gpd.read_file(written_path(str(params["OUTPUT_POINTS"])))
+    samples = gpd.read_file(str(params["INPUT"]))
+    assert len(listed) >= 5
+    for column in ("sample_no", "lab_no", "taken", "sample_Level", "Cu", "level", "elements"):
+        assert column in listed.columns, (column, list(listed.columns))
+    by_place = {(round(p.x, 3), round(p.y, 3)): row for p, (_, row) in zip(samples.geometry, samples.iterrows())}
+    for point, (_, row) in zip(listed.geometry, listed.iterrows()):
+        sample = by_place[(round(point.x, 3), round(point.y, 3))]
+        assert row["sample_no"] == sample["sample_no"]
+        assert row["sample_Level"] == sample["Level"]
+        assert str(row["taken"])[:10] == str(sample["taken"])[:10]
+        if sample["lab_no"] is None or sample["lab_no"] != sample["lab_no"]:  # NULL (None or NaN)
+            assert row["lab_no"] is None or row["lab_no"] != row["lab_no"]
+        else:
+            assert int(row["lab_no"]) == int(sample["lab_no"])
+    assert listed["lab_no"].isna().sum() == 1  # the NULL of the highest Cu, listed
+    dataset = ogr.Open(written_path(str(params["OUTPUT_POINTS"])))  # kept while its layer is read
+    definition = dataset.GetLayer(0).GetLayerDefn()
+    kind = definition.GetFieldDefn(definition.GetFieldIndex("lab_no")).GetType()
+    assert kind in (ogr.OFTInteger, ogr.OFTInteger64), ogr.GetFieldTypeName(kind)  # a number, not 26003.0
+
+
+CASES += [
+    Case(
+        "high-value samples with their sample numbers",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["samples_numbered"],
+            "POINTS_LEVEL": 0,
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        check=high_value_samples_keep_their_fields,
+    ),  # before: the table held only the element values and the levels: no sample number to find a sample by
 ]

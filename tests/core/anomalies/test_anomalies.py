@@ -453,3 +453,37 @@ def test_the_memory_estimate_covers_the_peak_and_is_not_far_above_it(n_bands):
         tracemalloc.stop()
     estimate = memory_per_cell(n_bands) * height * width
     assert peak <= estimate <= 2 * peak, (peak / (height * width), memory_per_cell(n_bands))
+
+
+def test_high_value_points_keep_the_samples_own_fields(tmp_path):
+    """The samples' own fields go with the listed ones, row for row (the rows listed by hand, as in
+    test_high_value_points_brute_force: samples 1, 2 and 3); names taken by the table (case aside, as GeoPackage
+    compares them), 'fid' and 'geometry' get 'sample_'; whole numbers with a NULL stay whole numbers, written as
+    integers (read back with GDAL's OGR)."""
+    from osgeo import ogr
+
+    values = np.array([[10.0, 1.0], [50.0, 1.0], [10.0, 9.0], [200.0, 20.0]])
+    xy = np.arange(8, dtype=float).reshape(4, 2)
+    t_cu, t_zn = cu_zn_levels()
+    attributes = {
+        "sample_no": ["A1", "A2", "A3", "A4"],
+        "lab_no": [101, None, 103, 104],
+        "Level": ["B", "C", "B", "C"],
+        "fid": [7, 8, 9, 10],
+        "cu": ["x", "y", "z", "w"],
+    }
+    points = high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn], attributes=attributes)
+    assert list(points.columns[:5]) == ["sample_no", "lab_no", "sample_Level", "sample_fid", "sample_cu"]
+    assert list(points["sample_no"]) == ["A2", "A3", "A4"]
+    assert list(points["sample_Level"]) == ["C", "B", "C"]
+    assert list(points["sample_fid"]) == [8, 9, 10] and list(points["sample_cu"]) == ["y", "z", "w"]
+    assert points["lab_no"].isna().tolist() == [True, False, False] and list(points["lab_no"][1:]) == [103, 104]
+    assert list(points["Cu"]) == [50.0, 10.0, 200.0]
+    with pytest.raises(ValueError, match="lab_no"):
+        high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn], attributes={"lab_no": [1, 2]})
+    path = str(tmp_path / "points.gpkg")
+    points.set_crs("EPSG:3067").to_file(path, driver="GPKG", layer="points")
+    dataset = ogr.Open(path)  # kept: a layer outlives its dataset only as a dangling pointer
+    definition = dataset.GetLayer(0).GetLayerDefn()
+    kind = definition.GetFieldDefn(definition.GetFieldIndex("lab_no")).GetType()
+    assert kind in (ogr.OFTInteger, ogr.OFTInteger64)
