@@ -620,9 +620,10 @@ MASK_CELLS = (10, 6)
 
 def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
     """Sweep 14b, outputs as a GIS user uses them afterwards: ``samples_numbered.gpkg``, the matrix's samples as a
-    laboratory table holds them (Cu of the five highest ten times higher, so that they are listed), each with its sample number (``sample_no``, 'TILL-0001'), a laboratory number
-    (``lab_no``, integer, NULL for the sample of the highest Cu), the date it was taken (``taken``) and the sampler's note in a field
-    ``Level`` (named like a column of the high-value samples' table, case aside)."""
+    laboratory table holds them (Cu of the five highest ten times higher, so that they are listed), each with its
+    sample number (``sample_no``, 'TILL-0001'), a laboratory number (``lab_no``, integer, NULL for the sample of the
+    highest Cu), the date it was taken (``taken``) and the sampler's note in a field ``Level`` (named like a column
+    of the high-value samples' table, case aside)."""
     from osgeo import ogr
 
     cu = np.asarray(base["Cu"], dtype=float)
