@@ -623,7 +623,8 @@ def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
     laboratory table holds them (Cu of the five highest ten times higher, so that they are listed), each with its
     sample number (``sample_no``, 'TILL-0001'), a laboratory number (``lab_no``, integer, NULL for the sample of the
     highest Cu), the date it was taken (``taken``) and the sampler's note in a field ``Level`` (named like a column
-    of the high-value samples' table, case aside)."""
+    of the high-value samples' table, case aside); ``cu_speckled.tif``, Cu log-normal in every cell on its own (no
+    spatial structure), whose anomalous cells touch at corners as often as along edges."""
     from osgeo import ogr
 
     cu = np.asarray(base["Cu"], dtype=float)
@@ -651,7 +652,13 @@ def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
         )
         for i, (x, y) in enumerate(xy)
     ]
-    return {"samples_numbered": _ogr_layer(os.path.join(folder, "samples_numbered.gpkg"), ogr.wkbPoint, fields, rows)}
+    # Cu without spatial structure (each cell drawn on its own, as a nearest-sample grid of a sparse survey looks):
+    # its anomalous cells join one another at corners as often as along edges
+    speckled = np.exp(np.random.default_rng(14).normal(3, 0.8, (1, SIZE, SIZE)))
+    return {
+        "samples_numbered": _ogr_layer(os.path.join(folder, "samples_numbered.gpkg"), ogr.wkbPoint, fields, rows),
+        "cu_speckled": _raster(os.path.join(folder, "cu_speckled.tif"), speckled, ["Cu"]),
+    }
 
 
 def _sweep13b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
@@ -7961,4 +7968,32 @@ CASES += [
         },
         check=high_value_samples_keep_their_fields,
     ),  # before: the table held only the element values and the levels: no sample number to find a sample by
+]
+
+
+def anomaly_areas_valid(params: Dict[str, object]) -> None:
+    """Every ranked anomaly is a valid geometry for GEOS (shapely), as QGIS's overlay tools need it, covers as
+    many cells as its ``cells`` says, and the layer has one geometry type (GDAL's OGR reads it as such)."""
+    import geopandas as gpd
+    from osgeo import ogr
+    from shapely.validation import explain_validity
+
+    areas = gpd.read_file(written_path(str(params["OUTPUT_ANOMALIES"])))
+    assert len(areas) > 5
+    invalid = [explain_validity(g) for g in areas.geometry if not g.is_valid]
+    assert not invalid, invalid[:3]
+    np.testing.assert_allclose(areas.area, areas["cells"] * PIXEL * PIXEL)
+    assert any(len(getattr(g, "geoms", [g])) > 1 for g in areas.geometry)  # areas joined at corners were made
+    dataset = ogr.Open(written_path(str(params["OUTPUT_ANOMALIES"])))  # kept while its layer is read
+    assert ogr.GeometryTypeToName(dataset.GetLayer(0).GetGeomType()) in ("Polygon", "Multi Polygon")
+
+
+CASES += [
+    Case(
+        "anomalies joined at cell corners",
+        "anomalies",
+        _set(INPUT_RASTER="cu_speckled", MIN_CELLS=1),
+        check=anomaly_areas_valid,
+    ),  # before: 'Ring Self-intersection' and 'Interior is disconnected' polygons, which QGIS's overlay tools
+    # (clip, intersection, zonal statistics) stop on under Processing's default invalid-geometry setting
 ]

@@ -289,17 +289,26 @@ def _element_shares(
 
 
 def _area_polygons(labels: np.ndarray, ids: np.ndarray, grid: GridSpec) -> List[Any]:
-    """One (multi)polygon per area id, traced from the area raster."""
+    """One valid (multi)polygon per area id, traced from the area raster.
+
+    An area joins cells that touch at a corner only (8-connected), but a ring through such a corner is not a valid
+    polygon (GEOS: 'Ring Self-intersection', or 'Interior is disconnected' around a hole), and QGIS's overlay tools
+    stop on it. So the pieces are traced edge to edge (4-connected) and united: an area whose pieces meet at corners
+    is a MultiPolygon. Where any area is one, every area is written as a MultiPolygon, so that the layer has one
+    geometry type (a GeoPackage of Polygons and MultiPolygons is of type 'Geometry', which ArcGIS refuses)."""
     from rasterio import features
-    from shapely.geometry import shape
+    from shapely.geometry import MultiPolygon, Polygon, shape
     from shapely.ops import unary_union
 
     polygons: Dict[int, list] = {int(i): [] for i in ids}
     for geom, value in features.shapes(
-        labels.astype(np.int32), mask=labels > 0, transform=grid.affine(), connectivity=8
+        labels.astype(np.int32), mask=labels > 0, transform=grid.affine(), connectivity=4
     ):
         polygons[int(value)].append(shape(geom))
-    return [unary_union(polygons[int(i)]) for i in ids]
+    areas = [unary_union(polygons[int(i)]) for i in ids]
+    if any(not isinstance(area, Polygon) for area in areas):
+        areas = [MultiPolygon([area]) if isinstance(area, Polygon) else area for area in areas]
+    return areas
 
 
 def _distance_km(geometries: Sequence[Any], deposits_xy: Optional[np.ndarray]) -> np.ndarray:

@@ -487,3 +487,40 @@ def test_high_value_points_keep_the_samples_own_fields(tmp_path):
     definition = dataset.GetLayer(0).GetLayerDefn()
     kind = definition.GetFieldDefn(definition.GetFieldIndex("lab_no")).GetType()
     assert kind in (ogr.OFTInteger, ogr.OFTInteger64)
+
+
+def test_areas_joined_at_corners_are_valid_polygons_of_their_cells():
+    """Areas of speckled index values (8-neighbour areas, many joined only at a corner, some around a hole) are
+    valid geometries (GEOS), each covering exactly its cells: compared with the union of the cells' squares built
+    with shapely, cell by cell, from scipy's labelling of the same cells; one geometry type for the layer."""
+    from scipy import ndimage
+    from shapely.geometry import box
+    from shapely.ops import unary_union
+
+    rng = np.random.default_rng(3)
+    grid = GridSpec(1000.0, 5000.0, 50.0, 30, 20, None)
+    index = rng.normal(size=(20, 30))
+    index[5, 5], index[6, 4], index[6, 6], index[7, 5], index[6, 5] = 3, 3, 3, 3, -3  # four cells round a hole
+    classes = np.zeros((1, 20, 30), dtype=np.uint8)
+    areas, labels = anomaly_areas(index, [1.0, 2.0, 2.5], grid, classes, ["Cu"], ["Cu"])
+    expected, count = ndimage.label(index >= 1.0, structure=np.ones((3, 3), dtype=int))
+    assert count == len(areas) > 10
+    assert len(set(areas.geom_type)) == 1
+    joined_at_corners = 0
+    for geometry, cells in zip(areas.geometry, areas["cells"]):
+        assert geometry.is_valid
+        rows, cols = np.nonzero(labels == labels[_cell_of(geometry, grid)])
+        squares = unary_union(
+            [box(grid.xmin + c * 50.0, 5000.0 - (r + 1) * 50.0, grid.xmin + (c + 1) * 50.0, 5000.0 - r * 50.0)
+             for r, c in zip(rows, cols)]
+        )  # fmt: skip
+        assert len(rows) == cells and geometry.symmetric_difference(squares).area < 1e-6
+        joined_at_corners += len(getattr(geometry, "geoms", [geometry])) > 1
+    assert joined_at_corners > 0  # the case the test is about did occur
+    assert np.array_equal(labels > 0, expected > 0)
+
+
+def _cell_of(geometry, grid: GridSpec):
+    """The (row, column) of a cell inside ``geometry``."""
+    point = geometry.representative_point()
+    return int((grid.ymax - point.y) // grid.pixel_size), int((point.x - grid.xmin) // grid.pixel_size)
