@@ -7997,3 +7997,32 @@ CASES += [
     ),  # before: 'Ring Self-intersection' and 'Interior is disconnected' polygons, which QGIS's overlay tools
     # (clip, intersection, zonal statistics) stop on under Processing's default invalid-geometry setting
 ]
+
+
+def whole_numbers_stay_whole_in_a_shapefile(params: Dict[str, object]) -> None:
+    """The ranked anomalies' whole numbers (area_id, cells, max_class, n_elements, rank) are 32-bit integers in the
+    GeoPackage and stay integers of 9 digits in a Shapefile made with GDAL's VectorTranslate (ogr2ogr); a 64-bit
+    field became an 18-digit one, which QGIS's Save Features wrote as a decimal number (rank 1.0)."""
+    from osgeo import gdal, ogr
+
+    path = written_path(str(params["OUTPUT_ANOMALIES"]))
+    shapefile = os.path.join(os.path.dirname(path), "exported", "areas.shp")
+    os.makedirs(os.path.dirname(shapefile))
+    gdal.VectorTranslate(shapefile, path, format="ESRI Shapefile")
+    for copy in (path, shapefile):
+        dataset = ogr.Open(copy)  # kept while its layer is read
+        definition = dataset.GetLayer(0).GetLayerDefn()
+        assert definition.GetFieldCount() > 0
+        for name in ("area_id", "cells", "max_class", "n_elements", "rank"):
+            kind = definition.GetFieldDefn(definition.GetFieldIndex(name)).GetType()
+            assert kind == ogr.OFTInteger, (copy, name, ogr.GetFieldTypeName(kind))
+
+
+CASES += [
+    Case(
+        "ranked anomalies exported to a shapefile",
+        "anomalies",
+        _set(METHOD=0),
+        check=whole_numbers_stay_whole_in_a_shapefile,
+    ),  # before: Integer64 fields; QGIS's Save Features wrote them to a Shapefile as Real (rank 1.0)
+]
