@@ -622,8 +622,9 @@ def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
     """Sweep 14b, outputs as a GIS user uses them afterwards: ``samples_numbered.gpkg``, the matrix's samples as a
     laboratory table holds them (Cu of the five highest ten times higher, so that they are listed), each with its
     sample number (``sample_no``, 'TILL-0001'), a laboratory number (``lab_no``, integer, NULL for the sample of the
-    highest Cu), the date it was taken (``taken``) and the sampler's note in a field ``Level`` (named like a column
-    of the high-value samples' table, case aside); ``cu_speckled.tif``, Cu log-normal in every cell on its own (no
+    highest Cu), the date it was taken (``taken``), the sampler's note in a field ``Level`` (named like a column
+    of the high-value samples' table, case aside) and the place as WKT text in a field ``geom`` (a database
+    export's, named like a GeoPackage's usual geometry column; this layer's is ``shape``); ``cu_speckled.tif``, Cu log-normal in every cell on its own (no
     spatial structure), whose anomalous cells touch at corners as often as along edges."""
     from osgeo import ogr
 
@@ -635,6 +636,7 @@ def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
         "lab_no": ogr.OFTInteger,
         "taken": ogr.OFTDate,
         "Level": ogr.OFTString,
+        "geom": ogr.OFTString,
         "Cu": ogr.OFTReal,
         "Pb": ogr.OFTReal,
     }
@@ -646,6 +648,7 @@ def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
                 "lab_no": None if i == int(np.argmax(base["Cu"])) else 26000 + i,
                 "taken": f"2025-07-{1 + i % 28:02d}",
                 "Level": "B horizon" if i % 2 else "C horizon",
+                "geom": f"POINT ({x:.1f} {y:.1f})",
                 "Cu": float(cu[i]),
                 "Pb": base["Pb"][i],
             },
@@ -656,7 +659,9 @@ def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
     # its anomalous cells join one another at corners as often as along edges
     speckled = np.exp(np.random.default_rng(14).normal(3, 0.8, (1, SIZE, SIZE)))
     return {
-        "samples_numbered": _ogr_layer(os.path.join(folder, "samples_numbered.gpkg"), ogr.wkbPoint, fields, rows),
+        "samples_numbered": _ogr_layer(
+            os.path.join(folder, "samples_numbered.gpkg"), ogr.wkbPoint, fields, rows, options=["GEOMETRY_NAME=shape"]
+        ),
         "cu_speckled": _raster(os.path.join(folder, "cu_speckled.tif"), speckled, ["Cu"]),
     }
 
@@ -1832,7 +1837,9 @@ def _latin1_shapefile(path: str, geometry_type: int, field: str, rows: list) -> 
     return path
 
 
-def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list, crs: Optional[str] = CRS) -> str:
+def _ogr_layer(
+    path: str, geometry_type: int, fields: Dict[str, int], rows: list, crs: Optional[str] = CRS, options=()
+) -> str:
     """A GeoPackage layer written with OGR as other software writes them: (WKT or None, {field: value}) rows; a
     None value is NULL. OGR keeps what geopandas cannot write: curves, NULL geometries, no CRS (srs_id 0,
     'Undefined geographic SRS')."""
@@ -1843,7 +1850,7 @@ def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list
         srs = osr.SpatialReference()
         srs.ImportFromEPSG(int(crs.split(":")[1]))
     dataset = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-    layer = dataset.CreateLayer(os.path.splitext(os.path.basename(path))[0], srs, geometry_type)
+    layer = dataset.CreateLayer(os.path.splitext(os.path.basename(path))[0], srs, geometry_type, list(options))
     for name, kind in fields.items():
         layer.CreateField(ogr.FieldDefn(name, kind))
     for geometry, values in rows:
@@ -7929,8 +7936,8 @@ CASES += [
 
 def high_value_samples_keep_their_fields(params: Dict[str, object]) -> None:
     """Every listed sample carries its own fields, those of the input sample at the same place (sample number, the
-    laboratory number as a whole number, the date, the field named like the table's ``level`` as
-    ``sample_Level``), beside the table's own columns."""
+    laboratory number as a whole number, the date, the fields named like the table's ``level`` and the GeoPackage's
+    ``geom`` as ``sample_Level`` and ``sample_geom``), beside the table's own columns."""
     import geopandas as gpd
     from osgeo import ogr
 
@@ -7943,7 +7950,7 @@ def high_value_samples_keep_their_fields(params: Dict[str, object]) -> None:
     for point, (_, row) in zip(listed.geometry, listed.iterrows()):
         sample = by_place[(round(point.x, 3), round(point.y, 3))]
         assert row["sample_no"] == sample["sample_no"]
-        assert row["sample_Level"] == sample["Level"]
+        assert row["sample_Level"] == sample["Level"] and row["sample_geom"] == sample["geom"]
         assert str(row["taken"])[:10] == str(sample["taken"])[:10]
         if sample["lab_no"] is None or sample["lab_no"] != sample["lab_no"]:  # NULL (None or NaN)
             assert row["lab_no"] is None or row["lab_no"] != row["lab_no"]

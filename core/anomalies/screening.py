@@ -341,7 +341,7 @@ def high_value_points(
     listed sample can be found in the field and at the laboratory), then the element values, ``max_level``
     (1..3), ``level`` (its name), ``n_elements`` and ``elements`` (e.g. ``Ni(3), Cu(2)``). A column of
     ``attributes`` named like an element or one of those (case aside: GeoPackage column names are not case
-    sensitive) or ``fid`` / ``geometry`` is written as ``sample_<name>``.
+    sensitive) or ``fid`` / ``geom`` / ``geometry`` is written as ``sample_<name>``.
     """
     import geopandas as gpd
     import pandas as pd
@@ -376,8 +376,10 @@ def high_value_points(
 
 def _own_columns(attributes: Dict[str, Sequence[object]], names: Sequence[str], n: int) -> Dict[str, Sequence[object]]:
     """The samples' own columns for :func:`high_value_points`, renamed ``sample_<name>`` where the name is taken
-    (case aside) by an element, a column of the table, the GeoPackage's ``fid`` or the frame's ``geometry``."""
-    taken = {name.lower() for name in names} | set(HIGH_VALUE_COLUMNS) | {"fid", "geometry"}
+    (case aside) by an element, a column of the table, the GeoPackage's ``fid`` and ``geom`` or the frame's
+    ``geometry``."""
+    # fid and geom: a GeoPackage's own columns (a field 'geom', say WKT from a database export, failed the write)
+    taken = {name.lower() for name in names} | set(HIGH_VALUE_COLUMNS) | {"fid", "geom", "geometry"}
     own: Dict[str, Sequence[object]] = {}
     for column, column_values in attributes.items():
         if len(column_values) != n:

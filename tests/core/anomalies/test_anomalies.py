@@ -471,9 +471,10 @@ def test_high_value_points_keep_the_samples_own_fields(tmp_path):
         "Level": ["B", "C", "B", "C"],
         "fid": [7, 8, 9, 10],
         "cu": ["x", "y", "z", "w"],
+        "geom": ["POINT (0 1)", "POINT (2 3)", "POINT (4 5)", "POINT (6 7)"],
     }
     points = high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn], attributes=attributes)
-    assert list(points.columns[:5]) == ["sample_no", "lab_no", "sample_Level", "sample_fid", "sample_cu"]
+    assert list(points.columns[:6]) == ["sample_no", "lab_no", "sample_Level", "sample_fid", "sample_cu", "sample_geom"]
     assert list(points["sample_no"]) == ["A2", "A3", "A4"]
     assert list(points["sample_Level"]) == ["C", "B", "C"]
     assert list(points["sample_fid"]) == [8, 9, 10] and list(points["sample_cu"]) == ["y", "z", "w"]
