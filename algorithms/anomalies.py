@@ -679,7 +679,16 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
             write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
             outputs[self.OUTPUT_POINTS] = points_path
-            self._style(context, points_path, "high_value_points", "High-value samples", False)
+            # the legend lists the levels present (from POINTS_LEVEL up): no 'weak' entry for moderate-level samples
+            self.style_on_load(
+                context,
+                points_path,
+                "high_value_points",
+                self.tr("High-value samples"),
+                stretch=False,
+                visible=False,
+                legend="present_classes",
+            )
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
