@@ -17,7 +17,7 @@ large weak area into its cores) are the anomalies; each gets screening attribute
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -332,7 +332,7 @@ def high_value_points(
     names: Sequence[str],
     thresholds: Sequence[Thresholds],
     min_level: int = 1,
-    attributes: Optional[Dict[str, Sequence[object]]] = None,
+    attributes: Optional[Mapping[str, Sequence[object]]] = None,
 ) -> "gpd.GeoDataFrame":
     """Samples reaching at least level ``min_level`` (1 weak, 2 moderate, 3 strong) of any element (same levels
     as the map), as a GeoDataFrame; ``elements`` lists the elements at that level or above.
@@ -374,7 +374,9 @@ def high_value_points(
     return frame
 
 
-def _own_columns(attributes: Dict[str, Sequence[object]], names: Sequence[str], n: int) -> Dict[str, Sequence[object]]:
+def _own_columns(
+    attributes: Mapping[str, Sequence[object]], names: Sequence[str], n: int
+) -> Dict[str, Sequence[object]]:
     """The samples' own columns for :func:`high_value_points`, renamed ``sample_<name>`` where the name is taken
     (case aside) by an element, a column of the table, the GeoPackage's ``fid`` and ``geom`` or the frame's
     ``geometry``."""
