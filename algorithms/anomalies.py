@@ -55,9 +55,12 @@ from .base import (
     defined_crs,
     layer_file,
     mask_from_source,
+    parsed_columns,
+    point_attributes,
     point_samples,
     report_values,
     require_projected,
+    written_value,
 )
 
 #: below-detection samples ('<5', negative codes) count as this fraction of the detection limit
@@ -286,7 +289,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "(distance to the nearest DEPOSITS point), score (favourability: mean of the percentile ranks of "
             "nap and max index and the assoc_score; deposits are not used) and rank (1 = follow up first); "
             "OUTPUT_POINTS: samples of INPUT (fields named like the bands) at or above the POINTS_LEVEL of an "
-            "element (moderate by default: at the weak level half the samples or more are listed); "
+            "element (moderate by default: at the weak level half the samples or more are listed), each with its "
+            "own fields (sample number, date …; one named like a column of the table as sample_<name>); "
             "OUTPUT_TABLE: CSV of the thresholds; OUTPUT_INDEX (optional): the integrated index as a float "
             "raster, e.g. as evidence for pseudo-labelling."
         )
@@ -660,19 +664,31 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 raise QgsProcessingException(
                     f"INPUT: the sample layer has no field named like the bands ({', '.join(names)})."
                 )
+            # the samples' other fields (their numbers, dates, other elements) go with them into the table, so a
+            # listed sample can be found in the field and at the laboratory
+            others = [n for n in points_source.fields().names() if n not in fields]
+            xy, raw = point_attributes(points_source, fields + others, crs, context, feedback, self.INPUT)
             # below-detection values as interpolate reads them by default: half the detection limit
-            xy, values, reports = point_samples(
-                points_source, fields, crs, context, feedback, self.INPUT, censored_factor=CENSORED_FACTOR
-            )
+            values, reports = parsed_columns(raw[: len(fields)], len(xy), censored_factor=CENSORED_FACTOR)
+            own = {name: [written_value(v) for v in column] for name, column in zip(others, raw[len(fields) :])}
             report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
             self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
-            points = high_value_points(xy, values, fields, chosen, level)
+            points = high_value_points(xy, values, fields, chosen, level, attributes=own)
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
             write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
             outputs[self.OUTPUT_POINTS] = points_path
-            self._style(context, points_path, "high_value_points", "High-value samples", False)
+            # the legend lists the levels present (from POINTS_LEVEL up): no 'weak' entry for moderate-level samples
+            self.style_on_load(
+                context,
+                points_path,
+                "high_value_points",
+                self.tr("High-value samples"),
+                stretch=False,
+                visible=False,
+                legend="present_classes",
+            )
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")

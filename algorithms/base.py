@@ -2100,12 +2100,34 @@ def point_samples(
     are missing (counted in the report).
     """
     xy, raw = point_attributes(source, fields, crs, context, feedback, parameter, fields_parameter)
-    values = np.empty((len(xy), len(fields)))
+    values, reports = parsed_columns(raw, len(xy), censored_factor=censored_factor, max_abs=max_abs)
+    return xy, values, reports
+
+
+def parsed_columns(
+    raw: Sequence[Sequence[object]], n: int, censored_factor: float | None = None, max_abs: float | None = None
+) -> Tuple[np.ndarray, list]:
+    """Raw field values of ``n`` points (one list per field, as :func:`point_attributes` gives them) read as
+    numbers: an array (n, n_fields) with NaN for missing or non-numeric values and one :class:`~core.values.ValueReport` per field
+    (``censored_factor`` and ``max_abs`` as :func:`point_samples` reads them)."""
+    values = np.empty((n, len(raw)))
     reports = []
     for j, column in enumerate(raw):
         values[:, j], report = to_float_array(column, censored_factor=censored_factor, max_abs=max_abs)
         reports.append(report)
-    return xy, values, reports
+    return values, reports
+
+
+def written_value(value: object) -> object:
+    """An attribute value as an output table can hold it: :func:`plain_value`, NULL as None, and binary values
+    (a blob field) as None."""
+    value = plain_value(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    is_null = getattr(value, "isNull", None)
+    if callable(is_null) and is_null():
+        return None
+    return None if isinstance(value, (bytes, bytearray)) or type(value).__name__ == "QByteArray" else str(value)
 
 
 def shapely_geometries(

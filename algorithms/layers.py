@@ -78,7 +78,11 @@ def discrete_renderer(
 def apply_legend(layer, legend: str, unit: str = "") -> None:
     """Class the layer on its own values: ``atlas`` (element percentiles 25/50/75/90/95/98, rounded, with the
     unit), ``area_rank`` (most prospective 1/5/10/20 % of the area) or ``present_classes`` (a paletted style
-    keeps only the classes found in the raster). Anything else leaves the style as it is."""
+    keeps only the classes found in the raster; on a vector layer a categorized style keeps only the categories
+    of values its features hold). Anything else leaves the style as it is."""
+    if legend == "present_classes" and isinstance(layer, QgsVectorLayer) and layer.isValid():
+        keep_present_categories(layer)
+        return
     if not legend or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
         return
     renderer = layer.renderer()
@@ -103,6 +107,25 @@ def apply_legend(layer, legend: str, unit: str = "") -> None:
         named = description.strip().casefold() != layer.name().strip().casefold()
         title = f"{description}, by share of the study area" if named else "By share of the study area"
         layer.setCustomProperty(TITLE_PROPERTY, title)
+    layer.triggerRepaint()
+
+
+def keep_present_categories(layer: QgsVectorLayer) -> None:
+    """A categorized style lists only the values the layer's features hold (compared as text: the style's '2' is
+    the field's 2): the high-value samples, listed from the moderate level by default, have no 'weak' one, and a
+    legend entry for it said there were."""
+    from qgis.core import QgsCategorizedSymbolRenderer
+
+    renderer = layer.renderer()
+    if not isinstance(renderer, QgsCategorizedSymbolRenderer):
+        return
+    index = layer.fields().lookupField(renderer.classAttribute())
+    if index < 0:
+        return
+    present = {str(value) for value in layer.uniqueValues(index)}
+    for position in reversed(range(len(renderer.categories()))):
+        if str(renderer.categories()[position].value()) not in present:
+            renderer.deleteCategory(position)
     layer.triggerRepaint()
 
 

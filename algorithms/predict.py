@@ -254,7 +254,15 @@ class PredictAlgorithm(ProspectorAlgorithm):
         results = {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc}
         if out_cls:
             results[self.OUTPUT_CLASSES] = out_cls
-            self.style_on_load(context, out_cls, "prospectivity_classes", "Prospectivity classes", False, visible=False)
+            self.style_on_load(
+                context,
+                out_cls,
+                "prospectivity_classes",
+                self.tr("Prospectivity classes"),
+                False,
+                visible=False,
+                legend="present_classes",  # thresholds above the map's values leave 'high' empty: not in the legend
+            )
         if out_rank:
             results[self.OUTPUT_RANK] = out_rank
             self.style_on_load(

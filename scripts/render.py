@@ -232,7 +232,7 @@ def _deposits(path: str, name: str, colour: str, shape: str) -> QgsVectorLayer:
 def build_demo_project(layers: dict, qgz_path: str) -> str:
     """A QGIS project with every demo output styled, in groups, beside the geology; paths saved relative."""
     qgis_app()
-    from geochem_prospector.algorithms.layers import title_band_legend
+    from geochem_prospector.algorithms.layers import keep_present_categories, title_band_legend
 
     project = QgsProject()
     root = project.layerTreeRoot()
@@ -265,7 +265,9 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
             found["OUTPUT_CONTOURS"], "Anomaly contours (index)", "anomaly_contours", "\"element\" = 'index'"
         ),
     )
-    add(anomalies, _styled_vector(found["OUTPUT_POINTS"], "High-value samples", "high_value_points"), False)
+    points = _styled_vector(found["OUTPUT_POINTS"], "High-value samples", "high_value_points")
+    keep_present_categories(points)  # as the plugin loads them: only the levels the samples reach
+    add(anomalies, points, False)
     add(anomalies, _raster(found["OUTPUT_INDEX"], "Integrated anomaly index", "element_pseudocolor"), False)
     add(anomalies, _index_classes(found["OUTPUT"]), False)
     if "prediction" in layers:

@@ -267,6 +267,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep12a_inputs(folder))
     paths.update(_sweep13a_inputs(folder, bands, labels))
     paths.update(_sweep13b_inputs(folder, xy, base, bands))
+    paths.update(_sweep14b_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -615,6 +616,54 @@ def _points_in(path: str, xy, columns: Dict[str, list], crs: str) -> str:
 #: the study area of _sweep12a_inputs's mask_cells.gpkg, cut into 10 x 6 cells: 60 polygons, one run each when
 #: Processing iterates over them
 MASK_CELLS = (10, 6)
+
+
+def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Sweep 14b, outputs as a GIS user uses them afterwards: ``samples_numbered.gpkg``, the matrix's samples as a
+    laboratory table holds them (Cu of the five highest ten times higher, so that they are listed), each with its
+    sample number (``sample_no``, 'TILL-0001'), a laboratory number (``lab_no``, integer, NULL for the sample of the
+    highest Cu), the date it was taken (``taken``), the sampler's note in a field ``Level`` (named like a column
+    of the high-value samples' table, case aside) and the place as WKT text in a field ``geom`` (a database
+    export's, named like a GeoPackage's usual geometry column; this layer's is ``shape``); ``cu_speckled.tif``, Cu log-normal in every cell on its own (no
+    spatial structure), whose anomalous cells touch at corners as often as along edges."""
+    from osgeo import ogr
+
+    cu = np.asarray(base["Cu"], dtype=float)
+    top = np.argsort(cu)[-5:]
+    cu[top] *= 10  # five samples far above the raster's levels: listed, whatever its thresholds
+    fields = {
+        "sample_no": ogr.OFTString,
+        "lab_no": ogr.OFTInteger,
+        "taken": ogr.OFTDate,
+        "Level": ogr.OFTString,
+        "geom": ogr.OFTString,
+        "Cu": ogr.OFTReal,
+        "Pb": ogr.OFTReal,
+    }
+    rows = [
+        (
+            f"POINT ({x} {y})",
+            {
+                "sample_no": f"TILL-{i + 1:04d}",
+                "lab_no": None if i == int(np.argmax(base["Cu"])) else 26000 + i,
+                "taken": f"2025-07-{1 + i % 28:02d}",
+                "Level": "B horizon" if i % 2 else "C horizon",
+                "geom": f"POINT ({x:.1f} {y:.1f})",
+                "Cu": float(cu[i]),
+                "Pb": base["Pb"][i],
+            },
+        )
+        for i, (x, y) in enumerate(xy)
+    ]
+    # Cu without spatial structure (each cell drawn on its own, as a nearest-sample grid of a sparse survey looks):
+    # its anomalous cells join one another at corners as often as along edges
+    speckled = np.exp(np.random.default_rng(14).normal(3, 0.8, (1, SIZE, SIZE)))
+    return {
+        "samples_numbered": _ogr_layer(
+            os.path.join(folder, "samples_numbered.gpkg"), ogr.wkbPoint, fields, rows, options=["GEOMETRY_NAME=shape"]
+        ),
+        "cu_speckled": _raster(os.path.join(folder, "cu_speckled.tif"), speckled, ["Cu"]),
+    }
 
 
 def _sweep13b_inputs(folder: str, xy, base, bands) -> Dict[str, str]:
@@ -1788,7 +1837,9 @@ def _latin1_shapefile(path: str, geometry_type: int, field: str, rows: list) -> 
     return path
 
 
-def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list, crs: Optional[str] = CRS) -> str:
+def _ogr_layer(
+    path: str, geometry_type: int, fields: Dict[str, int], rows: list, crs: Optional[str] = CRS, options=()
+) -> str:
     """A GeoPackage layer written with OGR as other software writes them: (WKT or None, {field: value}) rows; a
     None value is NULL. OGR keeps what geopandas cannot write: curves, NULL geometries, no CRS (srs_id 0,
     'Undefined geographic SRS')."""
@@ -1799,7 +1850,7 @@ def _ogr_layer(path: str, geometry_type: int, fields: Dict[str, int], rows: list
         srs = osr.SpatialReference()
         srs.ImportFromEPSG(int(crs.split(":")[1]))
     dataset = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-    layer = dataset.CreateLayer(os.path.splitext(os.path.basename(path))[0], srs, geometry_type)
+    layer = dataset.CreateLayer(os.path.splitext(os.path.basename(path))[0], srs, geometry_type, list(options))
     for name, kind in fields.items():
         layer.CreateField(ogr.FieldDefn(name, kind))
     for geometry, values in rows:
@@ -7880,4 +7931,105 @@ CASES += [
         r"outline at the weak level \(AREA_LEVEL\)\.",
     ),  # before: the areas outlined at a moderate level equal to the weak one (the 20 % of the cells at 3), as if
     # they were the cores of larger weak areas
+]
+
+
+def high_value_samples_keep_their_fields(params: Dict[str, object]) -> None:
+    """Every listed sample carries its own fields, those of the input sample at the same place (sample number, the
+    laboratory number as a whole number, the date, the fields named like the table's ``level`` and the GeoPackage's
+    ``geom`` as ``sample_Level`` and ``sample_geom``), beside the table's own columns."""
+    import geopandas as gpd
+    from osgeo import ogr
+
+    listed = gpd.read_file(written_path(str(params["OUTPUT_POINTS"])))
+    samples = gpd.read_file(str(params["INPUT"]))
+    assert len(listed) >= 5
+    for column in ("sample_no", "lab_no", "taken", "sample_Level", "Cu", "level", "elements"):
+        assert column in listed.columns, (column, list(listed.columns))
+    by_place = {(round(p.x, 3), round(p.y, 3)): row for p, (_, row) in zip(samples.geometry, samples.iterrows())}
+    for point, (_, row) in zip(listed.geometry, listed.iterrows()):
+        sample = by_place[(round(point.x, 3), round(point.y, 3))]
+        assert row["sample_no"] == sample["sample_no"]
+        assert row["sample_Level"] == sample["Level"] and row["sample_geom"] == sample["geom"]
+        assert str(row["taken"])[:10] == str(sample["taken"])[:10]
+        if sample["lab_no"] is None or sample["lab_no"] != sample["lab_no"]:  # NULL (None or NaN)
+            assert row["lab_no"] is None or row["lab_no"] != row["lab_no"]
+        else:
+            assert int(row["lab_no"]) == int(sample["lab_no"])
+    assert listed["lab_no"].isna().sum() == 1  # the NULL of the highest Cu, listed
+    dataset = ogr.Open(written_path(str(params["OUTPUT_POINTS"])))  # kept while its layer is read
+    definition = dataset.GetLayer(0).GetLayerDefn()
+    kind = definition.GetFieldDefn(definition.GetFieldIndex("lab_no")).GetType()
+    assert kind in (ogr.OFTInteger, ogr.OFTInteger64), ogr.GetFieldTypeName(kind)  # a number, not 26003.0
+
+
+CASES += [
+    Case(
+        "high-value samples with their sample numbers",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["samples_numbered"],
+            "POINTS_LEVEL": 0,
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        check=high_value_samples_keep_their_fields,
+    ),  # before: the table held only the element values and the levels: no sample number to find a sample by
+]
+
+
+def anomaly_areas_valid(params: Dict[str, object]) -> None:
+    """Every ranked anomaly is a valid geometry for GEOS (shapely), as QGIS's overlay tools need it, covers as
+    many cells as its ``cells`` says, and the layer has one geometry type (GDAL's OGR reads it as such)."""
+    import geopandas as gpd
+    from osgeo import ogr
+    from shapely.validation import explain_validity
+
+    areas = gpd.read_file(written_path(str(params["OUTPUT_ANOMALIES"])))
+    assert len(areas) > 5
+    invalid = [explain_validity(g) for g in areas.geometry if not g.is_valid]
+    assert not invalid, invalid[:3]
+    np.testing.assert_allclose(areas.area, areas["cells"] * PIXEL * PIXEL)
+    assert any(len(getattr(g, "geoms", [g])) > 1 for g in areas.geometry)  # areas joined at corners were made
+    dataset = ogr.Open(written_path(str(params["OUTPUT_ANOMALIES"])))  # kept while its layer is read
+    assert ogr.GeometryTypeToName(dataset.GetLayer(0).GetGeomType()) in ("Polygon", "Multi Polygon")
+
+
+CASES += [
+    Case(
+        "anomalies joined at cell corners",
+        "anomalies",
+        _set(INPUT_RASTER="cu_speckled", MIN_CELLS=1),
+        check=anomaly_areas_valid,
+    ),  # before: 'Ring Self-intersection' and 'Interior is disconnected' polygons, which QGIS's overlay tools
+    # (clip, intersection, zonal statistics) stop on under Processing's default invalid-geometry setting
+]
+
+
+def whole_numbers_stay_whole_in_a_shapefile(params: Dict[str, object]) -> None:
+    """The ranked anomalies' whole numbers (area_id, cells, max_class, n_elements, rank) are 32-bit integers in the
+    GeoPackage and stay integers of 9 digits in a Shapefile made with GDAL's VectorTranslate (ogr2ogr); a 64-bit
+    field became an 18-digit one, which QGIS's Save Features wrote as a decimal number (rank 1.0)."""
+    from osgeo import gdal, ogr
+
+    path = written_path(str(params["OUTPUT_ANOMALIES"]))
+    shapefile = os.path.join(os.path.dirname(path), "exported", "areas.shp")
+    os.makedirs(os.path.dirname(shapefile))
+    gdal.VectorTranslate(shapefile, path, format="ESRI Shapefile")
+    for copy in (path, shapefile):
+        dataset = ogr.Open(copy)  # kept while its layer is read
+        definition = dataset.GetLayer(0).GetLayerDefn()
+        assert definition.GetFieldCount() > 0
+        for name in ("area_id", "cells", "max_class", "n_elements", "rank"):
+            kind = definition.GetFieldDefn(definition.GetFieldIndex(name)).GetType()
+            assert kind == ogr.OFTInteger, (copy, name, ogr.GetFieldTypeName(kind))
+
+
+CASES += [
+    Case(
+        "ranked anomalies exported to a shapefile",
+        "anomalies",
+        _set(METHOD=0),
+        check=whole_numbers_stay_whole_in_a_shapefile,
+    ),  # before: Integer64 fields; QGIS's Save Features wrote them to a Shapefile as Real (rank 1.0)
 ]

@@ -17,7 +17,7 @@ large weak area into its cores) are the anomalies; each gets screening attribute
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -289,17 +289,26 @@ def _element_shares(
 
 
 def _area_polygons(labels: np.ndarray, ids: np.ndarray, grid: GridSpec) -> List[Any]:
-    """One (multi)polygon per area id, traced from the area raster."""
+    """One valid (multi)polygon per area id, traced from the area raster.
+
+    An area joins cells that touch at a corner only (8-connected), but a ring through such a corner is not a valid
+    polygon (GEOS: 'Ring Self-intersection', or 'Interior is disconnected' around a hole), and QGIS's overlay tools
+    stop on it. So the pieces are traced edge to edge (4-connected) and united: an area whose pieces meet at corners
+    is a MultiPolygon. Where any area is one, every area is written as a MultiPolygon, so that the layer has one
+    geometry type (a GeoPackage of Polygons and MultiPolygons is of type 'Geometry', which ArcGIS refuses)."""
     from rasterio import features
-    from shapely.geometry import shape
+    from shapely.geometry import MultiPolygon, Polygon, shape
     from shapely.ops import unary_union
 
     polygons: Dict[int, list] = {int(i): [] for i in ids}
     for geom, value in features.shapes(
-        labels.astype(np.int32), mask=labels > 0, transform=grid.affine(), connectivity=8
+        labels.astype(np.int32), mask=labels > 0, transform=grid.affine(), connectivity=4
     ):
         polygons[int(value)].append(shape(geom))
-    return [unary_union(polygons[int(i)]) for i in ids]
+    areas = [unary_union(polygons[int(i)]) for i in ids]
+    if any(not isinstance(area, Polygon) for area in areas):
+        areas = [MultiPolygon([area]) if isinstance(area, Polygon) else area for area in areas]
+    return areas
 
 
 def _distance_km(geometries: Sequence[Any], deposits_xy: Optional[np.ndarray]) -> np.ndarray:
@@ -313,16 +322,29 @@ def _distance_km(geometries: Sequence[Any], deposits_xy: Optional[np.ndarray]) -
     return np.array([min(g.distance(p) for p in points) / 1000.0 for g in geometries])
 
 
+#: the columns :func:`high_value_points` writes after the element values
+HIGH_VALUE_COLUMNS = ("max_level", "level", "n_elements", "elements")
+
+
 def high_value_points(
-    xy: np.ndarray, values: np.ndarray, names: Sequence[str], thresholds: Sequence[Thresholds], min_level: int = 1
+    xy: np.ndarray,
+    values: np.ndarray,
+    names: Sequence[str],
+    thresholds: Sequence[Thresholds],
+    min_level: int = 1,
+    attributes: Optional[Mapping[str, Sequence[object]]] = None,
 ) -> "gpd.GeoDataFrame":
     """Samples reaching at least level ``min_level`` (1 weak, 2 moderate, 3 strong) of any element (same levels
     as the map), as a GeoDataFrame; ``elements`` lists the elements at that level or above.
 
-    Attributes: the element values, ``max_level`` (1..3), ``level`` (its name), ``n_elements`` and ``elements``
-    (e.g. ``Ni(3), Cu(2)``).
+    Attributes: the samples' own ``attributes`` (column -> one value per sample, e.g. the sample number, so a
+    listed sample can be found in the field and at the laboratory), then the element values, ``max_level``
+    (1..3), ``level`` (its name), ``n_elements`` and ``elements`` (e.g. ``Ni(3), Cu(2)``). A column of
+    ``attributes`` named like an element or one of those (case aside: GeoPackage column names are not case
+    sensitive) or ``fid`` / ``geom`` / ``geometry`` is written as ``sample_<name>``.
     """
     import geopandas as gpd
+    import pandas as pd
 
     values = np.asarray(values, dtype=np.float64)
     classes = np.stack([classify(values[:, j], t.levels) for j, t in enumerate(thresholds)], axis=1)
@@ -330,10 +352,12 @@ def high_value_points(
     if min_level not in (1, 2, 3):
         raise InputError(f"the level must be 1, 2 or 3 (weak, moderate, strong), not {min_level}.", "POINTS_LEVEL")
     hit = classes.max(axis=1) >= min_level
+    own = _own_columns(attributes or {}, names, len(values))
     rows = []
     for i in np.nonzero(hit)[0]:
         order = sorted((j for j in range(len(names)) if classes[i, j] >= min_level), key=lambda j: -int(classes[i, j]))
-        row: Dict[str, object] = {name: float(values[i, j]) for j, name in enumerate(names)}
+        row: Dict[str, object] = {column: column_values[i] for column, column_values in own.items()}
+        row.update({name: float(values[i, j]) for j, name in enumerate(names)})
         row.update(
             max_level=int(classes[i].max()),
             level=LEVEL_NAMES[int(classes[i].max()) - 1],
@@ -341,8 +365,32 @@ def high_value_points(
             elements=", ".join(f"{names[j]}({classes[i, j]})" for j in order),
         )
         rows.append(row)
-    columns = list(names) + ["max_level", "level", "n_elements", "elements"]
-    return gpd.GeoDataFrame(rows, columns=columns, geometry=gpd.points_from_xy(xy[hit, 0], xy[hit, 1]))
+    columns = list(own) + list(names) + list(HIGH_VALUE_COLUMNS)
+    frame = gpd.GeoDataFrame(rows, columns=columns, geometry=gpd.points_from_xy(xy[hit, 0], xy[hit, 1]))
+    for column, column_values in own.items():  # whole numbers with gaps (NULL) stay whole numbers, not 1234.0
+        present = [v for v in column_values if v is not None]  # of every sample: the listed may all be NULL
+        if present and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in present):
+            frame[column] = pd.array([column_values[i] for i in np.nonzero(hit)[0]], dtype="Int64")
+    return frame
+
+
+def _own_columns(
+    attributes: Mapping[str, Sequence[object]], names: Sequence[str], n: int
+) -> Dict[str, Sequence[object]]:
+    """The samples' own columns for :func:`high_value_points`, renamed ``sample_<name>`` where the name is taken
+    (case aside) by an element, a column of the table, the GeoPackage's ``fid`` and ``geom`` or the frame's
+    ``geometry``."""
+    # fid and geom: a GeoPackage's own columns (a field 'geom', say WKT from a database export, failed the write)
+    taken = {name.lower() for name in names} | set(HIGH_VALUE_COLUMNS) | {"fid", "geom", "geometry"}
+    own: Dict[str, Sequence[object]] = {}
+    for column, column_values in attributes.items():
+        if len(column_values) != n:
+            raise ValueError(f"attribute {column!r} has {len(column_values)} values for {n} samples")
+        name = column
+        while name.lower() in taken or name.lower() in {o.lower() for o in own}:
+            name = f"sample_{name}"
+        own[name] = column_values
+    return own
 
 
 @dataclass

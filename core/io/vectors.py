@@ -44,11 +44,34 @@ def write_vector(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # empty frames are valid outputs
             # a GeoJSON file holds one layer and has no layer name: fiona refuses one ("does not have layers")
-            frame.to_file(tmp, driver=driver, **({"layer": layer} if driver == "GPKG" else {}))
+            frame.to_file(tmp, driver=driver, schema=_schema(frame), **({"layer": layer} if driver == "GPKG" else {}))
         if provenance is not None and driver == "GPKG":
             with fiona.open(tmp, "a", layer=layer) as collection:
                 collection.update_tags({PROVENANCE_TAG: json.dumps(provenance, default=str, sort_keys=True)})
     return path
+
+
+#: the range of a 32-bit integer field (OGR's Integer; Integer64 is a GeoPackage INTEGER)
+INT32_RANGE = (-(2**31), 2**31 - 1)
+
+
+def _schema(frame) -> Optional[Dict[str, Any]]:
+    """The schema geopandas infers for ``frame``, whole-number columns whose values fit 32 bits written as 32-bit
+    integers: geopandas writes every one as a 64-bit integer, which a Shapefile export turns into an 18-digit
+    field (``ogr2ogr``) or a decimal one (QGIS's Save Features: rank 1 shown as 1.0). None for an empty frame (no geometry type to infer: geopandas's own handling)."""
+    if len(frame) == 0:
+        return None
+    from geopandas.io.file import infer_schema
+
+    schema = infer_schema(frame)
+    properties = dict(schema["properties"])
+    for name, kind in properties.items():
+        if kind != "int":
+            continue
+        values = frame[name].dropna()
+        if len(values) == 0 or (INT32_RANGE[0] <= int(values.min()) and int(values.max()) <= INT32_RANGE[1]):
+            properties[name] = "int32"
+    return {**schema, "properties": properties}
 
 
 def _with_epsg_code(frame, parameter: str):

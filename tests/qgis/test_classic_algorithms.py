@@ -264,6 +264,37 @@ def test_a_classic_models_map_loads_named_for_its_learner_not_the_cnn(prospector
         project.clear()
 
 
+def test_prospectivity_class_legend_lists_only_the_classes_in_the_raster(prospector_provider, data, tmp_path):
+    """CLASS_THRESHOLDS above most of the map leave some class empty; the loaded legend lists the classes the
+    raster holds (read with rasterio), as the pseudo-labels' does (sweep 14b; before: low, moderate and high
+    whatever the raster held)."""
+    import processing
+    from qgis.core import QgsProject
+
+    params = training_parameters(data, tmp_path, "logistic", ("elements", "mag"), METHOD=2)
+    model = processing.run("prospector:trainmodel", params)["OUTPUT_MODEL"]
+    project = QgsProject.instance()
+    project.clear()
+    try:
+        result = processing.runAndLoadResults(
+            "prospector:predict",
+            {
+                "INPUT_RASTERS": params["INPUT_RASTERS"],
+                "MODEL": model,
+                "CLASS_THRESHOLDS": "0.99999,0.999999",
+                "OUTPUT": str(tmp_path / "p.tif"),
+                "OUTPUT_CLASSES": str(tmp_path / "classes.tif"),
+            },
+        )
+        with rasterio.open(result["OUTPUT_CLASSES"]) as src:
+            held = set(np.unique(src.read(1, masked=True).compressed()).tolist())
+        assert held and held != {1, 2, 3}  # the case the test is about: a class left empty
+        (layer,) = project.mapLayersByName("Prospectivity classes")
+        assert {int(c.value) for c in layer.renderer().classes()} == held
+    finally:
+        project.clear()
+
+
 def test_a_window_refusal_offers_only_windows_that_exist():
     """WINDOW is 0 or odd and at least 3: on a grid 2 cells wide the refusal offers 0 alone (it offered 'at most
     1'); on 40 cells, at most 39."""

@@ -136,6 +136,23 @@ def test_pseudolabel_legend_lists_only_classes_in_the_raster(loaded):
     assert listed == present and listed <= {0.0, 1.0}
 
 
+def test_high_value_samples_legend_lists_only_the_levels_listed(loaded):
+    """Listed from the moderate level (the default), the samples have no 'weak' one, and the legend lists none: its
+    categories are the max_level values the layer holds, read with GDAL's OGR (sweep 14b; before: weak, moderate,
+    strong whatever the layer held)."""
+    from osgeo import ogr
+
+    project, _ = loaded
+    layer = project.mapLayersByName("High-value samples")[0]
+    path = layer.source().split("|")[0]
+    dataset = ogr.Open(path)  # kept while its layer is read
+    held = {feature.GetField("max_level") for feature in dataset.GetLayer(0)}
+    assert held and 1 not in held
+    listed = {int(c.value()) for c in layer.renderer().categories()}
+    labels = [c.label() for c in layer.renderer().categories()]
+    assert listed == held and "weak" not in labels
+
+
 def test_prospectivity_legend_is_by_share_of_the_area(qgis_app, tmp_path):
     """A probability raster with nodata outside a disc: QGIS draws 1/4/5/10/80 % of the valid cells per class."""
     from qgis.core import QgsRasterLayer

@@ -453,3 +453,75 @@ def test_the_memory_estimate_covers_the_peak_and_is_not_far_above_it(n_bands):
         tracemalloc.stop()
     estimate = memory_per_cell(n_bands) * height * width
     assert peak <= estimate <= 2 * peak, (peak / (height * width), memory_per_cell(n_bands))
+
+
+def test_high_value_points_keep_the_samples_own_fields(tmp_path):
+    """The samples' own fields go with the listed ones, row for row (the rows listed by hand, as in
+    test_high_value_points_brute_force: samples 1, 2 and 3); names taken by the table (case aside, as GeoPackage
+    compares them), 'fid' and 'geometry' get 'sample_'; whole numbers with a NULL stay whole numbers, written as
+    integers (read back with GDAL's OGR)."""
+    from osgeo import ogr
+
+    values = np.array([[10.0, 1.0], [50.0, 1.0], [10.0, 9.0], [200.0, 20.0]])
+    xy = np.arange(8, dtype=float).reshape(4, 2)
+    t_cu, t_zn = cu_zn_levels()
+    attributes = {
+        "sample_no": ["A1", "A2", "A3", "A4"],
+        "lab_no": [101, None, 103, 104],
+        "Level": ["B", "C", "B", "C"],
+        "fid": [7, 8, 9, 10],
+        "cu": ["x", "y", "z", "w"],
+        "geom": ["POINT (0 1)", "POINT (2 3)", "POINT (4 5)", "POINT (6 7)"],
+    }
+    points = high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn], attributes=attributes)
+    assert list(points.columns[:6]) == ["sample_no", "lab_no", "sample_Level", "sample_fid", "sample_cu", "sample_geom"]
+    assert list(points["sample_no"]) == ["A2", "A3", "A4"]
+    assert list(points["sample_Level"]) == ["C", "B", "C"]
+    assert list(points["sample_fid"]) == [8, 9, 10] and list(points["sample_cu"]) == ["y", "z", "w"]
+    assert points["lab_no"].isna().tolist() == [True, False, False] and list(points["lab_no"][1:]) == [103, 104]
+    assert list(points["Cu"]) == [50.0, 10.0, 200.0]
+    with pytest.raises(ValueError, match="lab_no"):
+        high_value_points(xy, values, ["Cu", "Zn"], [t_cu, t_zn], attributes={"lab_no": [1, 2]})
+    path = str(tmp_path / "points.gpkg")
+    points.set_crs("EPSG:3067").to_file(path, driver="GPKG", layer="points")
+    dataset = ogr.Open(path)  # kept: a layer outlives its dataset only as a dangling pointer
+    definition = dataset.GetLayer(0).GetLayerDefn()
+    kind = definition.GetFieldDefn(definition.GetFieldIndex("lab_no")).GetType()
+    assert kind in (ogr.OFTInteger, ogr.OFTInteger64)
+
+
+def test_areas_joined_at_corners_are_valid_polygons_of_their_cells():
+    """Areas of speckled index values (8-neighbour areas, many joined only at a corner, some around a hole) are
+    valid geometries (GEOS), each covering exactly its cells: compared with the union of the cells' squares built
+    with shapely, cell by cell, from scipy's labelling of the same cells; one geometry type for the layer."""
+    from scipy import ndimage
+    from shapely.geometry import box
+    from shapely.ops import unary_union
+
+    rng = np.random.default_rng(3)
+    grid = GridSpec(1000.0, 5000.0, 50.0, 30, 20, None)
+    index = rng.normal(size=(20, 30))
+    index[5, 5], index[6, 4], index[6, 6], index[7, 5], index[6, 5] = 3, 3, 3, 3, -3  # four cells round a hole
+    classes = np.zeros((1, 20, 30), dtype=np.uint8)
+    areas, labels = anomaly_areas(index, [1.0, 2.0, 2.5], grid, classes, ["Cu"], ["Cu"])
+    expected, count = ndimage.label(index >= 1.0, structure=np.ones((3, 3), dtype=int))
+    assert count == len(areas) > 10
+    assert len(set(areas.geom_type)) == 1
+    joined_at_corners = 0
+    for geometry, cells in zip(areas.geometry, areas["cells"]):
+        assert geometry.is_valid
+        rows, cols = np.nonzero(labels == labels[_cell_of(geometry, grid)])
+        squares = unary_union(
+            [box(grid.xmin + c * 50.0, 5000.0 - (r + 1) * 50.0, grid.xmin + (c + 1) * 50.0, 5000.0 - r * 50.0)
+             for r, c in zip(rows, cols)]
+        )  # fmt: skip
+        assert len(rows) == cells and geometry.symmetric_difference(squares).area < 1e-6
+        joined_at_corners += len(getattr(geometry, "geoms", [geometry])) > 1
+    assert joined_at_corners > 0  # the case the test is about did occur
+    assert np.array_equal(labels > 0, expected > 0)
+
+
+def _cell_of(geometry, grid: GridSpec):
+    """The (row, column) of a cell inside ``geometry``."""
+    point = geometry.representative_point()
+    return int((grid.ymax - point.y) // grid.pixel_size), int((point.x - grid.xmin) // grid.pixel_size)
