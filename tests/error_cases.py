@@ -7881,3 +7881,58 @@ CASES += [
     ),  # before: the areas outlined at a moderate level equal to the weak one (the 20 % of the cells at 3), as if
     # they were the cores of larger weak areas
 ]
+
+
+# ---- every number a geologist reads, against an independent computation (sweep 14a) ------------------------------
+def provenance_names_every_learner(params: Dict[str, object]) -> None:
+    """The report's provenance names every learner compared (LEARNERS given as two options), the learners of the
+    table: read with Python's HTML parser and the csv module, not the plugin's own writer."""
+    import csv
+    from html.parser import HTMLParser
+
+    class Rows(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: Dict[str, str] = {}
+            self._cell: Optional[str] = None
+            self._key = ""
+            self._text: List[str] = []
+
+        def handle_starttag(self, tag, attrs) -> None:
+            if tag in ("th", "td"):
+                self._cell, self._text = tag, []
+            elif tag == "br" and self._cell:
+                self._text.append("\n")
+
+        def handle_endtag(self, tag) -> None:
+            if tag == "th" and self._cell == "th":
+                self._key = "".join(self._text).strip()
+            elif tag == "td" and self._cell == "td" and self._key:
+                self.rows.setdefault(self._key, "".join(self._text).strip())
+            if tag in ("th", "td"):
+                self._cell = None
+
+        def handle_data(self, data) -> None:
+            if self._cell:
+                self._text.append(data)
+
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        # the classic learners in the table (the best band and the CNN always run, and are no LEARNERS option)
+        compared = {r["learner"] for r in csv.DictReader(handle)} & {"random_forest", "gradient_boosting", "logistic", "woe"}
+    parser = Rows()
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        parser.feed(handle.read())
+    recorded = set(parser.rows["LEARNERS"].split("\n"))
+    assert compared == {"logistic", "woe"}, compared
+    assert recorded == compared, (recorded, compared)
+
+
+CASES += [
+    Case(
+        "two learners chosen (provenance names both)",
+        "comparemodels",
+        _set(LEARNERS=[2, 3]),
+        check=provenance_names_every_learner,
+    ),  # before: the report's provenance (and a retrained model's) recorded LEARNERS 'logistic' alone: the first
+    # option chosen (parameterAsEnum), though the table compares logistic regression and weights of evidence
+]
