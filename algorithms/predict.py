@@ -169,6 +169,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
             from ..core.classic.learner import METHOD_TITLES
 
             self._maker = METHOD_TITLES.get(getattr(model, "method", ""), "classic model")
+            from ..core.classic.learner import balanced_probability_note
+
+            note = balanced_probability_note(model.metadata_)
+            if note:
+                feedback.pushWarning(note)
 
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
