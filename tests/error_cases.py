@@ -8010,3 +8010,32 @@ CASES += [
     ),  # before: no word; the map, a 'probability of the mineralised class', averaged 0.18 over cells of which 13.8 %
     # are mineralised (on the Lapland demo's labels 0.28 over the study area, 2.1 % of the training cells mineralised)
 ]
+
+
+def report_states_the_balanced_weights(params: Dict[str, object]) -> None:
+    """The report lists the label raster's classes as numpy counts them on rasterio's read (27 mineralised and 169
+    barren cells, weight 1 each without CONFIDENCE), and says the fit weighted each class to half their total, 98."""
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTERS"][0])) as src:  # type: ignore[index]
+        bands = src.read(masked=True)
+    with rasterio.open(str(params["LABELS"])) as src:
+        labels = src.read(1, masked=True).filled(-1)
+    usable = (labels >= 0) & ~np.ma.getmaskarray(bands).any(axis=0)
+    mineralised = int(np.sum(usable & (labels >= 1)))
+    assert (mineralised, int(usable.sum()) - mineralised) == (27, 169)
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        page = handle.read()
+    assert f"the fit weighted both classes to the same total, {usable.sum() / 2:,.1f} each" in page
+    assert "the intercept is not the training cells' log-odds" in page
+
+
+CASES += [
+    Case(
+        "report of a class-balanced fit",
+        "trainmodel",
+        lambda d, p: p,
+        check=report_states_the_balanced_weights,
+    ),  # before: the report listed 'weight, mineralised 27, weight, barren 169' and the intercept as the log-odds
+    # of mineralisation, though the fit weighted both classes to 98 (as if half the ground were mineralised)
+]

@@ -460,3 +460,23 @@ def test_balanced_learners_say_their_probability_overstates_and_woe_does_not():
     assert "not as a probability" in note
     woe = ClassicLearner("woe").fit(bands, labels)
     assert balanced_probability_note(woe.metadata_) == ""
+
+
+def test_report_says_the_fit_balanced_the_weights_it_lists():
+    """trainmodel's report lists each class's confidences summed (numpy's sums here); for a learner scikit-learn
+    fits it now says the fit weighted both classes to half their total each, and for weights of evidence (which
+    uses them as they are) it says nothing of the kind."""
+    from geochem_prospector.core.reports.classic import classic_report_html
+
+    bands, labels, confidence = synthetic()
+    usable = np.isfinite(labels) & np.isfinite(bands).all(axis=0)
+    total = float(confidence[usable].sum())
+    for method in ("logistic", "random_forest"):
+        model = ClassicLearner(method, n_estimators=5, seed=1).fit(bands, labels, sample_weight=confidence)
+        training = model.metadata_["training"]
+        assert training["weight_mineralised"] + training["weight_barren"] == pytest.approx(total)
+        page = classic_report_html(model.metadata_)
+        assert f"the fit weighted both classes to the same total, {total / 2:,.1f} each" in page
+        assert ("intercept is not" in page) == (method == "logistic")
+    woe = ClassicLearner("woe").fit(bands, labels, sample_weight=confidence)
+    assert "the fit weighted both classes" not in classic_report_html(woe.metadata_)
