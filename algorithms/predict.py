@@ -175,8 +175,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
             from ..core.classic.learner import balanced_probability_note
 
             note = balanced_probability_note(model.metadata_)
-            if note:
-                feedback.pushWarning(note)
+            if note:  # said on every run of such a model: information, not a warning about this run's inputs
+                feedback.pushInfo(note)
 
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:

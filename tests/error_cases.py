@@ -7918,7 +7918,12 @@ def provenance_names_every_learner(params: Dict[str, object]) -> None:
 
     with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
         # the classic learners in the table (the best band and the CNN always run, and are no LEARNERS option)
-        compared = {r["learner"] for r in csv.DictReader(handle)} & {"random_forest", "gradient_boosting", "logistic", "woe"}
+        compared = {r["learner"] for r in csv.DictReader(handle)} & {
+            "random_forest",
+            "gradient_boosting",
+            "logistic",
+            "woe",
+        }
     parser = Rows()
     with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
         parser.feed(handle.read())
