@@ -683,8 +683,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             elif definition is not None and definition.isDestination():
                 described[name] = absolute_file(value)
         for name in self.ENUM_NAMES:
-            if name in parameters and self.parameterDefinition(name) is not None:
-                described[name] = self.enum_name(parameters, name, context)
+            definition = self.parameterDefinition(name)
+            if name in parameters and definition is not None:
+                if definition.allowMultiple():  # every option chosen, not the first alone (LEARNERS 'logistic, woe')
+                    names = self.ENUM_NAMES[name]
+                    described[name] = [names[i] for i in self.parameterAsEnums(parameters, name, context)]
+                else:
+                    described[name] = self.enum_name(parameters, name, context)
         record: Dict[str, Any] = {
             "algorithm": f"prospector:{self.name()}",
             "plugin_version": plugin_version(),

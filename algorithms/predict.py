@@ -70,8 +70,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
             "Runs a model trained by 'Train prospectivity CNN' or 'Train prospectivity model' (random forest, "
             "boosting, logistic regression, weights of evidence) over every cell of the INPUT_RASTERS, which must "
             "hold the model's bands (matched by name; a missing band is named in the error).\n\n"
-            "OUTPUT: probability of the mineralised class, 0-1 (float32), the mean over the model's ensemble of "
-            "networks. Each network is run fully convolutionally "
+            "OUTPUT: probability of the mineralised class, 0-1 (float32): the softmax of the ensemble's mean logit "
+            "divided by the temperature the model file stores (the training report gives both; model files of 0.2 "
+            "average the networks' probabilities). A classic model's values are its learner's; trainmodel weights "
+            "both classes to the same total (weights of evidence excepted), so they rank the cells but overstate the "
+            "chance of mineralisation, and the log says so. Each network is run fully convolutionally "
             "over tiles of TILE_SIZE cells with a halo of half a patch, which gives exactly the per-patch result "
             "at a fraction of the cost, with memory bounded by the tile size. TILE_SIZE 0 (the default) chooses it "
             "from the network, the CPU's cache and the free memory / GDAL_CACHEMAX; the log says which size and "
@@ -169,6 +172,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
             from ..core.classic.learner import METHOD_TITLES
 
             self._maker = METHOD_TITLES.get(getattr(model, "method", ""), "classic model")
+            from ..core.classic.learner import balanced_probability_note
+
+            note = balanced_probability_note(model.metadata_)
+            if note:  # said on every run of such a model: information, not a warning about this run's inputs
+                feedback.pushInfo(note)
 
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:

@@ -8033,3 +8033,166 @@ CASES += [
         check=whole_numbers_stay_whole_in_a_shapefile,
     ),  # before: Integer64 fields; QGIS's Save Features wrote them to a Shapefile as Real (rank 1.0)
 ]
+
+
+# ---- every number a geologist reads, against an independent computation (sweep 14a) ------------------------------
+def provenance_names_every_learner(params: Dict[str, object]) -> None:
+    """The report's provenance names every learner compared (LEARNERS given as two options), the learners of the
+    table: read with Python's HTML parser and the csv module, not the plugin's own writer."""
+    import csv
+    from html.parser import HTMLParser
+
+    class Rows(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: Dict[str, str] = {}
+            self._cell: Optional[str] = None
+            self._key = ""
+            self._text: List[str] = []
+
+        def handle_starttag(self, tag, attrs) -> None:
+            if tag in ("th", "td"):
+                self._cell, self._text = tag, []
+            elif tag == "br" and self._cell:
+                self._text.append("\n")
+
+        def handle_endtag(self, tag) -> None:
+            if tag == "th" and self._cell == "th":
+                self._key = "".join(self._text).strip()
+            elif tag == "td" and self._cell == "td" and self._key:
+                self.rows.setdefault(self._key, "".join(self._text).strip())
+            if tag in ("th", "td"):
+                self._cell = None
+
+        def handle_data(self, data) -> None:
+            if self._cell:
+                self._text.append(data)
+
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        # the classic learners in the table (the best band and the CNN always run, and are no LEARNERS option)
+        compared = {r["learner"] for r in csv.DictReader(handle)} & {
+            "random_forest",
+            "gradient_boosting",
+            "logistic",
+            "woe",
+        }
+    parser = Rows()
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        parser.feed(handle.read())
+    recorded = set(parser.rows["LEARNERS"].split("\n"))
+    assert compared == {"logistic", "woe"}, compared
+    assert recorded == compared, (recorded, compared)
+
+
+CASES += [
+    Case(
+        "two learners chosen (provenance names both)",
+        "comparemodels",
+        _set(LEARNERS=[2, 3]),
+        check=provenance_names_every_learner,
+    ),  # before: the report's provenance (and a retrained model's) recorded LEARNERS 'logistic' alone: the first
+    # option chosen (parameterAsEnum), though the table compares logistic regression and weights of evidence
+]
+
+
+def held_back_cells_unlabelled_at_confidence(params: Dict[str, object]) -> None:
+    """The cells the warning counts are there: rasterio's read of the outputs holds unlabelled cells (nodata in
+    OUTPUT) whose OUTPUT_CONFIDENCE is at CONFIDENCE (0.9) or more, as many as the warning says (153) or more (the
+    count also holds barren scores inside NEGATIVE_BUFFER, which the warning leaves out: never labelled barren)."""
+    import rasterio
+
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        unlabelled = np.ma.getmaskarray(src.read(1, masked=True))
+    with rasterio.open(written_path(str(params["OUTPUT_CONFIDENCE"]))) as src:
+        confidence = src.read(1, masked=True).filled(np.nan)
+    assert int(np.sum(unlabelled & (confidence >= 0.9))) >= 153
+
+
+CASES += [
+    Case(
+        "self-training stopped by its rounds",
+        "pseudolabel",
+        _set(METHOD=2, ITERATIONS=2),
+        warning=r"ITERATIONS: after the last of 2 self-training rounds the fit still scores 153 unlabelled cells "
+        r"\(10 % of the valid cells\) at CONFIDENCE \(0\.9\) or more \(153 mineralised\); the growth limit \(a class "
+        r"grows at most 50 % a round\) left them unlabelled, so the labels stop where the rounds ran out, not where "
+        r"the evidence does, and OUTPUT_CONFIDENCE shows those cells at or above CONFIDENCE\. More ITERATIONS would "
+        r"label them; if that is more ground than ore underlies, raise CONFIDENCE or try another METHOD instead\.",
+        check=held_back_cells_unlabelled_at_confidence,
+    ),  # before: no word; the summary said only how many cells each round labelled, while 153 unlabelled cells
+    # showed 0.9 or more in OUTPUT_CONFIDENCE (on the Lapland demo 12,404, against 849 labelled mineralised)
+]
+
+
+def balanced_counts_are_the_label_rasters(params: Dict[str, object]) -> None:
+    """The counts the warning gives (27 mineralised of 196 training cells) are the matrix's label raster's,
+    counted by numpy on rasterio's read (cells labelled 1 and 0 with both bands valid); and the map stands above
+    what a probability would be there: scikit-learn's unweighted logistic regression on the same cells (fitted
+    here) averages the mineralised share over them, the map more than 1.2 times that."""
+    import rasterio
+    from sklearn.linear_model import LogisticRegression
+
+    raster = str(params["INPUT_RASTERS"][0])  # type: ignore[index]
+    with rasterio.open(raster) as src:
+        bands = src.read(masked=True)
+    with rasterio.open(os.path.join(os.path.dirname(raster), "labels.tif")) as src:
+        labels = src.read(1, masked=True).filled(-1)
+    usable = (labels >= 0) & ~np.ma.getmaskarray(bands).any(axis=0)
+    y = (labels[usable] >= 1).astype(int)
+    assert (int(y.sum()), int(y.size)) == (27, 196)
+    x = np.column_stack([b[usable] for b in bands.filled(np.nan)]).astype(np.float64)
+    reference = LogisticRegression(C=1e6, max_iter=5000).fit((x - x.mean(0)) / x.std(0), y)
+    assert abs(reference.predict_proba((x - x.mean(0)) / x.std(0))[:, 1].mean() - y.mean()) < 1e-3
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        prob = src.read(1, masked=True).filled(np.nan)
+    assert np.mean(prob[usable]) > 1.2 * y.mean()
+
+
+CASES += [
+    Case(
+        "class-balanced model read as a probability",
+        "predict",
+        lambda d, p: {  # a classic model has no uncertainty raster
+            k: v
+            for k, v in _set(MODEL="model_unnamed_bands", INPUT_RASTERS=["raster_no_descriptions"], MC_SAMPLES=0)(
+                d, p
+            ).items()
+            if k != "OUTPUT_UNCERTAINTY"
+        },
+        warning=r"OUTPUT: the logistic regression was trained with both classes weighted to the same total, as if half the "
+        r"ground were mineralised \(27 of its 196 training cells, 13\.8 %, were\), so its values overstate the chance "
+        r"of mineralisation, though they rank the cells as they should\. Read the map by its rank \(OUTPUT_RANK: the "
+        r"top 1 / 5 / 10 % of the area\) or OUTPUT_CLASSES, not as a probability\.",
+        check=balanced_counts_are_the_label_rasters,
+    ),  # before: no word; the map, a 'probability of the mineralised class', averaged 0.18 over cells of which 13.8 %
+    # are mineralised (on the Lapland demo's labels 0.28 over the study area, 2.1 % of the training cells mineralised)
+]
+
+
+def report_states_the_balanced_weights(params: Dict[str, object]) -> None:
+    """The report lists the label raster's classes as numpy counts them on rasterio's read (27 mineralised and 169
+    barren cells, weight 1 each without CONFIDENCE), and says the fit weighted each class to half their total, 98."""
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTERS"][0])) as src:  # type: ignore[index]
+        bands = src.read(masked=True)
+    with rasterio.open(str(params["LABELS"])) as src:
+        labels = src.read(1, masked=True).filled(-1)
+    usable = (labels >= 0) & ~np.ma.getmaskarray(bands).any(axis=0)
+    mineralised = int(np.sum(usable & (labels >= 1)))
+    assert (mineralised, int(usable.sum()) - mineralised) == (27, 169)
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        page = handle.read()
+    assert f"the fit weighted both classes to the same total, {usable.sum() / 2:,.1f} each" in page
+    assert "the intercept is not the training cells' log-odds" in page
+
+
+CASES += [
+    Case(
+        "report of a class-balanced fit",
+        "trainmodel",
+        lambda d, p: p,
+        check=report_states_the_balanced_weights,
+    ),  # before: the report listed 'weight, mineralised 27, weight, barren 169' and the intercept as the log-odds
+    # of mineralisation, though the fit weighted both classes to 98 (as if half the ground were mineralised)
+]

@@ -96,6 +96,26 @@ def balanced(y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
+def balanced_probability_note(metadata: Dict[str, Any]) -> str:
+    """What a map of a class-balanced learner's probability means, for predict to say; '' for weights of evidence
+    (fitted on the classes as they are) or a model file without its training counts.
+
+    The learners scikit-learn fits are trained on :func:`balanced` weights, as if half the ground were mineralised:
+    their probabilities rank the cells but stand far above the share of mineralised ground."""
+    method = str(metadata.get("method", ""))
+    training = metadata.get("training") or {}
+    cells, mineralised = int(training.get("cells", 0) or 0), int(training.get("mineralised_cells", 0) or 0)
+    if method == "woe" or method not in METHOD_TITLES or cells <= 0:
+        return ""
+    return (
+        f"OUTPUT: the {METHOD_TITLES[method]} was trained with both classes weighted to the same total, as if half "
+        f"the ground were mineralised ({mineralised:,} of its {cells:,} training cells, {100 * mineralised / cells:.1f} "
+        "%, were), so its values overstate the chance of mineralisation, though they rank the cells as "
+        "they should. Read the map by its rank (OUTPUT_RANK: the top 1 / 5 / 10 % of the area) or OUTPUT_CLASSES, "
+        "not as a probability."
+    )
+
+
 class ClassicLearner:
     """A classic classifier of raster cells, in scikit-learn's shape.
 

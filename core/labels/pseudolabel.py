@@ -27,7 +27,7 @@ labelled barren. Everything is deterministic for a given ``seed``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -172,6 +172,9 @@ def pseudolabel(
         assign_labels(prob, labels, conf, settings.confidence, in_buffer)
     else:
         history = _self_training(x, seeds, labels, conf, in_buffer, n_classes, settings, rng, progress, is_cancelled)
+        held = held_back_warning(history, settings, n_valid)
+        if held:
+            warnings.append(held)
 
     out_labels = np.full(valid.shape, UNLABELLED, dtype=np.int16)
     out_labels[valid] = labels
@@ -325,11 +328,37 @@ def _self_training(
         check_cancelled(is_cancelled)
         prob = _fit_predict(x, labels, n_classes, rng)
         added = assign_labels(prob, labels, conf, settings.confidence, in_buffer, settings.growth)
-        history.append({"round": r + 1, "added": added})
+        # the cells this fit scores at CONFIDENCE or more and the growth limit left unlabelled, per class
+        best = prob.argmax(axis=1)
+        held = (labels == UNLABELLED) & (prob.max(axis=1) >= settings.confidence) & ~((best == 0) & in_buffer)
+        counts = np.bincount(best[held], minlength=n_classes)
+        history.append({"round": r + 1, "added": added, "held_back": {str(c): int(n) for c, n in enumerate(counts)}})
         report(progress, start + (1 - start) * (r + 1) / max(1, settings.iterations))
         if added == 0:
             break
     return history
+
+
+def held_back_warning(history: Sequence[Dict[str, Any]], settings: PseudoLabelSettings, n_valid: int = 0) -> str:
+    """A warning when, after the last self-training round, unlabelled cells still score ``confidence`` or more:
+    the growth limit held them back, so the labels stopped where ITERATIONS ran out, not where the evidence does
+    (and OUTPUT_CONFIDENCE shows those cells at or above CONFIDENCE, unlabelled)."""
+    held = history[-1].get("held_back") if history else None
+    total = sum(held.values()) if held else 0
+    if not held or total == 0:
+        return ""
+    rounds = sum(1 for h in history if h.get("round", 0) >= 1)
+    names = {"0": "barren", "1": "mineralised"}
+    parts = ", ".join(f"{n:,} {names.get(c, 'class ' + c)}" for c, n in held.items() if n)
+    share = f" ({100 * total / n_valid:.0f} % of the valid cells)" if n_valid else ""
+    return (
+        f"ITERATIONS: after the last of {rounds} self-training rounds the fit still scores {total:,} unlabelled cells"
+        f"{share} at CONFIDENCE ({settings.confidence:g}) or more ({parts}); the growth limit (a class grows at most "
+        f"{100 * settings.growth:.0f} % a round) left them unlabelled, so the labels stop where the rounds ran out, "
+        "not where the evidence does, and OUTPUT_CONFIDENCE shows those cells at or above CONFIDENCE. More "
+        "ITERATIONS would label them; if that is more ground than ore underlies, raise CONFIDENCE or try another "
+        "METHOD instead."
+    )
 
 
 def capture(

@@ -190,6 +190,24 @@ def _p_value(p: object) -> object:
     return "&lt; 0.001" if isinstance(p, float) and 0 <= p < 0.001 else p
 
 
+def _balanced_note(method: str, training: Mapping[str, Any]) -> str:
+    """What the weights above became in the fit: the learners scikit-learn fits weight both classes to the same
+    total (half the weights' sum each), so the weights shown are not those the fit used; weights of evidence
+    uses them as they are."""
+    try:
+        total = float(training.get("weight_mineralised") or 0) + float(training.get("weight_barren") or 0)
+    except (TypeError, ValueError):
+        return ""
+    if method == "woe" or method not in METHOD_TITLES or total <= 0:
+        return ""
+    intercept = " (and the intercept is not the training cells' log-odds)" if method == "logistic" else ""
+    return (
+        f'<p class="note">The weights above are the labels\' confidences summed; the fit weighted both classes to '
+        f"the same total, {total / 2:,.1f} each, as if half the ground were mineralised: the model's probabilities "
+        f"rank the cells but overstate the chance of mineralisation{intercept}.</p>"
+    )
+
+
 def classic_report_html(metadata: Mapping[str, Any]) -> str:
     """The full report of a classic model's metadata (as stored in the model file)."""
     method = str(metadata.get("method"))
@@ -206,6 +224,7 @@ used in training tell that (prospector:comparemodels, prospector:evaluate).</p>
 {what_it_learned(metadata)}
 <h2>Training cells</h2>
 {table(["mineralised cells", "barren cells", "weight, mineralised", "weight, barren"], [[training.get("mineralised_cells"), training.get("barren_cells"), training.get("weight_mineralised"), training.get("weight_barren")]])}
+{_balanced_note(method, training)}
 <h2>Features ({len(metadata.get("feature_names", []))})</h2><p>{features}</p>
 <h2>Settings</h2>{table(["setting", "value"], settings_rows(method, settings))}
 {_provenance_html(metadata)}

@@ -79,6 +79,9 @@ def _round_in_words(entry: Dict[str, Any]) -> str:
     rest = {k: v for k, v in entry.items() if k not in ("round", "added")}
     if "note" in rest:
         text += f" ({rest.pop('note')})"
+    held = rest.pop("held_back", None)
+    if isinstance(held, dict) and sum(held.values()):
+        text += f"; {sum(held.values()):,} more cells at CONFIDENCE or above held back by the growth limit"
     if rest:
         text += "; " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rest.items())
     return text

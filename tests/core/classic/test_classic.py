@@ -427,3 +427,56 @@ def test_a_tile_does_not_hold_every_trees_leaf_value(method, monkeypatch):
     positive = list(model.estimator_.classes_).index(1)
     expected = model.estimator_.predict_proba(np.moveaxis(bands, 0, -1)[ok])[:, positive]
     np.testing.assert_allclose(prob[ok], expected, rtol=1e-6, atol=1e-7)
+
+
+def test_balanced_learners_say_their_probability_overstates_and_woe_does_not():
+    """A class-balanced logistic regression on labels with about 10 % mineralised cells: scikit-learn's own
+    unweighted logistic regression (the reference, fitted here) averages the mineralised share over the training
+    cells, as a fit with an intercept does; ours more than three times that, its two classes' means averaging one
+    half. The note predict shows says
+    so with the counts (numpy's), and weights of evidence, fitted on the classes as they are, draws none."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from geochem_prospector.core.classic.learner import balanced_probability_note
+
+    rng = np.random.default_rng(5)
+    bands = rng.normal(size=(2, 40, 50)).astype(np.float32)
+    labels = (rng.random((40, 50)) < 1 / (1 + np.exp(-(1.5 * bands[0] - 3.0)))).astype(np.float64)
+    model = ClassicLearner("logistic").fit(bands, labels)
+    x = bands.reshape(2, -1).T.astype(np.float64)
+    y = labels.ravel()
+    share = y.mean()
+    reference = LogisticRegression(C=1e6, max_iter=5000).fit(StandardScaler().fit_transform(x), y)
+    assert abs(reference.predict_proba(StandardScaler().fit_transform(x))[:, 1].mean() - share) < 1e-3
+    ours = model.predict_features(x)
+    assert ours.mean() > 3 * share
+    # balanced: as if half the cells were mineralised, the two classes' mean probabilities average one half
+    assert abs((ours[y == 1].mean() + ours[y == 0].mean()) / 2 - 0.5) < 0.02
+    note = balanced_probability_note(model.metadata_)
+    cells, mineralised = y.size, int(y.sum())
+    assert note.startswith("OUTPUT: the logistic regression was trained with both classes weighted to the same total")
+    assert f"({mineralised:,} of its {cells:,} training cells, {100 * mineralised / cells:.1f} %, were)" in note
+    assert "not as a probability" in note
+    woe = ClassicLearner("woe").fit(bands, labels)
+    assert balanced_probability_note(woe.metadata_) == ""
+
+
+def test_report_says_the_fit_balanced_the_weights_it_lists():
+    """trainmodel's report lists each class's confidences summed (numpy's sums here); for a learner scikit-learn
+    fits it now says the fit weighted both classes to half their total each, and for weights of evidence (which
+    uses them as they are) it says nothing of the kind."""
+    from geochem_prospector.core.reports.classic import classic_report_html
+
+    bands, labels, confidence = synthetic()
+    usable = np.isfinite(labels) & np.isfinite(bands).all(axis=0)
+    total = float(confidence[usable].sum())
+    for method in ("logistic", "random_forest"):
+        model = ClassicLearner(method, n_estimators=5, seed=1).fit(bands, labels, sample_weight=confidence)
+        training = model.metadata_["training"]
+        assert training["weight_mineralised"] + training["weight_barren"] == pytest.approx(total)
+        page = classic_report_html(model.metadata_)
+        assert f"the fit weighted both classes to the same total, {total / 2:,.1f} each" in page
+        assert ("intercept is not" in page) == (method == "logistic")
+    woe = ClassicLearner("woe").fit(bands, labels, sample_weight=confidence)
+    assert "the fit weighted both classes" not in classic_report_html(woe.metadata_)

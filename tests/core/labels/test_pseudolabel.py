@@ -338,3 +338,29 @@ def test_mineralised_labels_over_much_of_the_area_are_flagged_with_the_share_cou
     sharp = pseudolabel(peaks, grid, pts, settings=settings)
     assert int((sharp.labels >= 1).sum()) - 4 <= 0.1 * 1600
     assert not any(w.startswith("CONFIDENCE:") for w in sharp.warnings), sharp.warnings
+
+
+def test_cells_held_back_by_the_growth_limit_are_counted_and_said():
+    """Self-training grows each class by at most 50 % a round: after one round, unlabelled cells still scoring
+    CONFIDENCE or more are left by the limit, not by the evidence. The warning's count equals numpy's count of the
+    unlabelled cells at or above CONFIDENCE in the output rasters (no buffer, so no barren cell is held back
+    otherwise); with rounds enough the labels reach them and nothing is said."""
+    import re
+
+    rng = np.random.default_rng(7)
+    grid = GridSpec(0.0, 30.0, 1.0, 30, 30)
+    features = rng.normal(size=(2, 30, 30)).astype(np.float32)
+    features[:, :, :12] += 4.0  # a western population like the point's
+    point = np.array([[3.5, 25.5]])
+    settings = PseudoLabelSettings(method="self_training", iterations=1, confidence=0.9, positive_radius=1.0)
+    result = pseudolabel(features, grid, point, settings=settings)
+    unlabelled = result.labels == UNLABELLED
+    counted = int(np.sum(unlabelled & (result.confidence >= 0.9)))
+    said = [w for w in result.warnings if w.startswith("ITERATIONS:")]
+    assert counted > 0 and len(said) == 1, result.warnings
+    number = int(re.search(r"still scores ([\d,]+) unlabelled cells", said[0]).group(1).replace(",", ""))
+    assert number == counted
+    assert f"({100 * counted / 900:.0f} % of the valid cells)" in said[0]
+    enough = pseudolabel(features, grid, point, settings=PseudoLabelSettings(**{**settings.__dict__, "iterations": 40}))
+    assert not any(w.startswith("ITERATIONS:") for w in enough.warnings)
+    assert int(np.sum((enough.labels == UNLABELLED) & (enough.confidence >= 0.9))) == 0
