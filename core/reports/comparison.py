@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from ..evaluation.compare import COMPLEXITY, TITLES, Comparison, success_curve, too_few_clusters
 from ..io.outputs import write_text
 from ..io.tables import SafeDictWriter
-from .cells import isolated
+from .cells import Cell, isolated
 from .classic import STYLE, table
 from .legend import readable_number
 from .svgplot import PALETTE, Series, line_plot
@@ -240,6 +240,7 @@ held-out deposits in the top 10 / 20 % of the background.</p>
 {table(["learner"] + [f"fold {f} ({_deposits(int((comparison.folds == f).sum()))})" for f in range(folds)], per_fold)}
 <h2>Success-rate curves</h2>{plot}
 <h2>Best single band, chosen on each fold's training labels</h2><ul>{notes}</ul><p class="note">Bands: {bands}</p>
+{_deposit_table(comparison)}
 {_provenance_html({"provenance": provenance} if provenance else {})}
 </body></html>
 """
@@ -248,3 +249,28 @@ held-out deposits in the top 10 / 20 % of the background.</p>
 def _deposits(count: int) -> str:
     """'1 deposit', '3 deposits'."""
     return f"{count} deposit{'s' if count != 1 else ''}"
+
+
+def _deposit_table(comparison: Comparison) -> str:
+    """Each held-out deposit cell: where it is (``settings['deposit_xy']``, the cell centre, when the caller gave
+    it), its cluster and fold, and each learner's placement there (the share of the fold's background scoring
+    below it, ties half): the pooled AUC is their mean and the intervals resample them by cluster, so every figure
+    above can be recomputed from this table."""
+    names = [n for n in comparison.learners if not comparison.learners[n].failed]
+    xy = comparison.settings.get("deposit_xy")
+    rows = []
+    for i in range(comparison.folds.size):
+        where = [Cell(readable_number(float(v))) for v in xy[i]] if xy is not None else [Cell(str(i + 1))]
+        placements = [comparison.learners[n].placement[i] for n in names]
+        rows.append(
+            where
+            + [Cell(str(int(comparison.clusters[i]) + 1)), Cell(str(int(comparison.folds[i])))]
+            + [Cell(f"{v:.3f}" if math.isfinite(v) else "n/a") for v in placements]
+        )
+    first = ["x", "y"] if xy is not None else ["deposit cell"]
+    return (
+        '<h2>Held-out deposits</h2><p class="note">Each deposit cell, its cluster and the fold that held it out, '
+        "and each learner's placement there: the share of that fold's background scoring below it (ties count "
+        "half). A learner's pooled AUC is the mean of its column; the intervals resample the rows by cluster.</p>"
+        + table(first + ["cluster", "fold"] + [title(n) for n in names], rows)
+    )

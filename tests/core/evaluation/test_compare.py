@@ -360,3 +360,51 @@ def test_the_verdict_on_three_clusters_is_no_evidence():
     five = _oracle_comparison([(10, 10), (30, 50), (50, 20), (10, 60), (45, 45)])
     page = report_html(five, ["a", "b"])
     assert "beats the best single band on these folds" in page and "clusters are needed" not in page
+
+
+def test_the_report_lists_every_held_out_deposit_so_its_figures_can_be_recomputed():
+    """The 'Held-out deposits' table, read with Python's HTML parser: each learner's column averages to the pooled
+    AUC the report states, and folds and clusters are those of the comparison."""
+    from html.parser import HTMLParser
+
+    from geochem_prospector.core.reports.comparison import report_html
+
+    bands, valid, rows, cols = scene(2)
+    result = compare(
+        bands, valid, rows, cols, {"good": lambda b, labels: -b[1] + 0.01 * b[0]}, folds=3, cluster_cells=4.0,
+        iterations=100,
+    )  # fmt: skip
+    result.settings["deposit_xy"] = [(1000.0 + 10 * c, 2000.0 - 10 * r) for r, c in zip(rows, cols)]
+
+    class LastTable(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr":
+                self.tables[-1].append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th"):
+                self.tables[-1][-1].append(self.cell.strip())
+                self.cell = None
+
+    parser = LastTable()
+    parser.feed(report_html(result, ["a", "b", "c"]))
+    header, *body = parser.tables[-1]
+    assert header[:4] == ["x", "y", "cluster", "fold"] and len(body) == rows.size
+    assert [int(r[3]) for r in body] == result.folds.tolist()
+    assert [int(r[2]) - 1 for r in body] == result.clusters.tolist()
+    for j, name in enumerate(header[4:]):
+        learner = "best band" if name == "best single band" else name
+        column = np.array([float(r[4 + j]) for r in body])
+        assert column.mean() == pytest.approx(result.summary[learner]["auc"], abs=1e-3)
