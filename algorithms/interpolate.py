@@ -1364,7 +1364,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     def _variance_units(c: Candidate) -> str:
         if c.method == "idw":
             return "none (IDW gives no variance)"
-        return {"none": "value units squared", "log": "ln units", "normal_score": "normal scores"}[c.transform]
+        # a variance is in the square of the values' units: of ln values, of normal scores
+        return {"none": "value units squared", "log": "ln units squared", "normal_score": "normal scores squared"}[
+            c.transform
+        ]
 
     @staticmethod
     def _recorded_variograms(fields, chosen, candidates, transforms):

@@ -100,7 +100,10 @@ def test_heavy_censoring_switches_to_normal_scores(run_algorithm, tmp_path):
     top = max(float(v) for v in values if not v.startswith("<"))
     assert cu.min() >= 1.0 - 1e-6 and cu.max() <= top * (1 + 1e-6)
     with rasterio.open(var) as src:
-        assert src.tags(1)["variance_units"] == "normal scores" and src.tags(2)["variance_units"] == "ln units"
+        assert (
+            src.tags(1)["variance_units"] == "normal scores squared"
+            and src.tags(2)["variance_units"] == "ln units squared"
+        )
         v = src.read(1, masked=True)
         assert 0 <= v.min() and v.max() < 1.6  # normal scores have unit variance
     # the old reading on request: TRANSFORM 'As LOG_TRANSFORM' keeps ln of the substitute
