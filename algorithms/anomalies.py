@@ -609,8 +609,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             broad = broad_weak_level_warning(classes, t)
             if broad:
                 feedback.pushWarning(broad)
-        for t, lowest in zip(result.thresholds, result.lowest_values):
-            tie = lowest_tie_warning(t, lowest)
+        for t in result.thresholds:
+            tie = lowest_tie_warning(t)
             if tie:
                 feedback.pushWarning(tie)
         if index_method == "pca":

@@ -10,7 +10,7 @@ import re
 import tempfile
 import traceback
 import uuid
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from qgis.core import (
@@ -1791,8 +1791,7 @@ def warn_mixed_commodities(source, parameter: str, feedback, purpose: str) -> No
             counts[value.strip()] = counts.get(value.strip(), 0) + 1
     if len(counts) < 2:
         return
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    shown = ", ".join(f"'{v}' {c}" for v, c in ranked[:5]) + (", …" if len(ranked) > 5 else "")
+    shown, first = ranked_counts(counts, "'{}' {}", 5)
     system = one_system(counts)
     if system is not None:  # the metals of one mineral system (Fe, Cu and Au of IOCG deposits): one target
         feedback.pushInfo(
@@ -1800,13 +1799,21 @@ def warn_mixed_commodities(source, parameter: str, feedback, purpose: str) -> No
             f"mineral system ({system}), taken as one kind of target for {purpose}."
         )
         return
-    first = ranked[0][0].replace("'", "''")
     feedback.pushWarning(
         f"{parameter}: the points are of {len(counts)} commodities by the field '{name}' ({shown}), and all of them "
         f"are taken as one kind of target for {purpose}. For one commodity, give the layer filtered by that field "
         f"(Layer Properties › Source › Query Builder, e.g. \"{name}\" = '{first}'; in qgis_process add "
         f"|subset=\"{name}\" = '{first}' to the layer's path)."
     )
+
+
+def ranked_counts(counts: Mapping[str, int], item: str, limit: int = 4) -> Tuple[str, str]:
+    """Values and their counts for a message, most frequent first (ties by value), the first ``limit`` of them each
+    as ``item`` formats them ("'{}' {}": 'till' 24), and the most frequent value quoted for a filter expression
+    (its quotes doubled)."""
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    shown = ", ".join(item.format(v, n) for v, n in ranked[:limit]) + (", …" if len(ranked) > limit else "")
+    return shown, ranked[0][0].replace("'", "''")
 
 
 def check_point_places(source, crs, context, grid, xy, parameter: str, noun: str, feedback) -> None:
@@ -1835,7 +1842,8 @@ def check_point_places(source, crs, context, grid, xy, parameter: str, noun: str
     xs, ys = np.asarray(points, dtype=np.float64).T
     geographic = layer_crs.isValid() and layer_crs.isGeographic()
     rounding = coordinate_rounding(xs, ys, geographic, metres_per_unit(layer_crs.toWkt()) if not geographic else 1.0)
-    cell = grid.pixel_size * (METRES_PER_DEGREE if crs.isGeographic() else grid.metres_per_unit)
+    metres_per_map_unit = METRES_PER_DEGREE if crs.isGeographic() else grid.metres_per_unit
+    cell = grid.pixel_size * metres_per_map_unit
     coarse = rounding if rounding is not None and rounding.ground >= cell else None
     if any(on_raster) and coarse is not None and len(points) >= 3:
         feedback.pushWarning(
@@ -1889,11 +1897,7 @@ def check_point_places(source, crs, context, grid, xy, parameter: str, noun: str
             f"those rows ({fix} where they are wrong); as they are, they are left out."
         )
         return
-    if (
-        coarse is not None
-        and not any(on_raster)
-        and _within(xy, bounds, coarse.ground / (METRES_PER_DEGREE if crs.isGeographic() else grid.metres_per_unit))
-    ):
+    if coarse is not None and not any(on_raster) and _within(xy, bounds, coarse.ground / metres_per_map_unit):
         raise QgsProcessingException(
             f"{parameter}: none of the {len(points)} {noun} lies on the raster, and their coordinates are all "
             f"rounded to {coarse.label} (a step of about {ground_text(coarse.ground)} on the ground): rounding "

@@ -50,6 +50,7 @@ from .base import (
     mask_from_source,
     point_attributes,
     point_samples,
+    ranked_counts,
     report_values,
     require_geometry,
     require_projected,
@@ -572,7 +573,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         )  # fmt: skip
         cv_share = 40 if (cv_output or method != "idw") else 0
         scores = self._cross_validate(xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share)
-        spacings = [sample_spacing(xy[np.isfinite(values[:, j])]) for j in range(len(fields))]
+        spacings = self._kriged_spacings(xy, values, candidates)
         chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores, spacings, grid.length_text)
 
         progress = lambda f: feedback.setProgress(cv_share + (99 - cv_share) * f)  # noqa: E731
@@ -760,9 +761,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         media = sample_media(dict(zip(text, raw)))
         if media and media[0] != survey_field:
             medium_field, kinds = media
-            ranked = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
-            shown = ", ".join(f"'{m}' {c}" for m, c in ranked[:4]) + (", …" if len(ranked) > 4 else "")
-            first = ranked[0][0].replace("'", "''")
+            shown, first = ranked_counts(kinds, "'{}' {}")
             feedback.pushWarning(
                 f"INPUT: the samples are of {len(kinds)} media by the field '{medium_field}' ({shown}), gridded "
                 "together as one: each medium holds the elements at its own level, and samples of two media at one "
@@ -771,9 +770,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         flagged, found = quality_control_samples(dict(zip(text, raw)))
         for field, repeated in repeated_identifiers(dict(zip(text, raw)), places, flagged).items():
-            ranked = sorted(repeated.items(), key=lambda item: (-item[1], item[0]))
-            shown = ", ".join(f"'{v}' at {n} sites" for v, n in ranked[:4]) + (", …" if len(ranked) > 4 else "")
-            first = ranked[0][0].replace("'", "''")
+            shown, first = ranked_counts(repeated, "'{}' at {} sites")
             feedback.pushWarning(
                 f"INPUT: the field '{field}' gives one sample's identifier to samples at several sites ({shown}), "
                 "while its other values are each one sample's: a laboratory's own standard or blank, inserted after "
@@ -1189,6 +1186,23 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"{name}: cross-validation ({best.scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
             )
             out.append(rows)
+        return out
+
+    @staticmethod
+    def _kriged_spacings(xy, values, candidates) -> list:
+        """Per field, its samples' median distance to their nearest neighbour, which a kriging variogram's structure
+        must reach beyond; 0 for a field with no kriging candidate. Fields every sample holds share one search."""
+        shared: Optional[float] = None  # the spacing of all the samples, searched once
+        out = []
+        for j, options in enumerate(candidates):
+            held = np.isfinite(values[:, j])
+            if not any(c.method == "kriging" for c in options):
+                out.append(0.0)
+            elif held.all():
+                shared = sample_spacing(xy) if shared is None else shared
+                out.append(shared)
+            else:
+                out.append(sample_spacing(xy[held]))
         return out
 
     def _choose(self, feedback, fields, method, power, candidates, scores, spacings, length_text):

@@ -19,7 +19,7 @@ from ..core.errors import InputError
 from ..core.grid import GridSpec, check_memory
 from ..core.io.inputs import no_gdal_sidecars
 from ..core.io.outputs import atomic_output
-from ..core.io.rasters import raster_warnings, read_stack, require_north_up
+from ..core.io.rasters import raster_warnings, read_stack, require_north_up, unnamed_band
 from ..core.io.windows import (
     StackWindowReader,
     array_window_reader,
@@ -331,7 +331,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         unnamed = [
             f"'{w}' as '{available[i]}'"
             for w, i in zip(model.band_names_, found)
-            if available[i] != w and re.fullmatch(r"band \d+", w.split(":", 1)[-1])
+            if available[i] != w and unnamed_band(w)
         ]
         if unnamed:  # 'band 1' to 'band 1' of another file is a match by position, which nothing can check
             raise InputError(
@@ -663,7 +663,7 @@ def _near_misses(missing, available) -> str:
             "give the bands the descriptions the model was trained on (in GDAL: band.SetDescription), or train a "
             "model on these rasters."
         )
-    if available and all(re.fullmatch(r"band \d+", band(a)) for a in available):
+    if available and all(unnamed_band(a) for a in available):
         return (
             " The inputs' bands have no descriptions, so none can be matched: give the stack the band descriptions "
             "the model was trained on (as prospector:interpolate and prospector:evidence write them; in GDAL: "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from qgis.core import (
     QgsProcessing,
@@ -23,7 +21,7 @@ from qgis.core import (
 from ..core.errors import Cancelled
 from ..core.grid import available_memory, size_text
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack, require_values
+from ..core.io.rasters import read_stack, require_values, unnamed_band
 from ..core.labels.confidence import check_confidence
 from ..core.reports.training import training_report_html
 from . import parameters as params
@@ -83,7 +81,7 @@ def import_cnn():
 def warn_unnamed_bands(band_names, feedback) -> None:
     """Bands without a description are known to the model by number ('stack:band 1'): predict finds them only in a
     raster of that name, and refuses to match them by position in another one; say so now, while it is cheap."""
-    unnamed = [name for name in band_names if re.fullmatch(r"band \d+", str(name).split(":", 1)[-1])]
+    unnamed = [name for name in band_names if unnamed_band(name)]
     if unnamed:
         shown = ", ".join(unnamed[:5]) + (f" and {len(unnamed) - 5} more" if len(unnamed) > 5 else "")
         feedback.pushWarning(

@@ -406,8 +406,6 @@ class AnomalyResult:
     floored_scales: Dict[str, float] = field(default_factory=dict)  # band -> its own robust scale, below the floor
     #: without any area of MIN_CELLS cells: the cells of the largest connected area at the outline level (0: none)
     largest_area_cells: int = 0
-    #: per entry of ``thresholds``: the lowest value of the band (or the index) inside the mask
-    lowest_values: List[float] = field(default_factory=list)
 
 
 def memory_per_cell(n_bands: int) -> int:
@@ -489,8 +487,6 @@ def identify_anomalies(
     report(progress, 1.0)
     outline = float(t_index.levels[area_level])
     largest = largest_area_cells(index, outline) if len(areas) == 0 and np.isfinite(outline) else 0
-    lowest = [float(np.nanmin(band)) for band in data] + [float(np.nanmin(index))]
     return AnomalyResult(
-        class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels, floored, largest,
-        lowest,
-    )  # fmt: skip
+        class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels, floored, largest
+    )

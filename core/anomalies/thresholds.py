@@ -57,6 +57,8 @@ class Thresholds:
     detail: str = ""
     #: the share of the cells holding the band's lowest value (a detection-limit substitute when large)
     lowest_share: float = 0.0
+    #: the band's lowest value inside the study area
+    lowest: float = float("nan")
 
     def as_row(self) -> Dict[str, Any]:
         row: Dict[str, Any] = {"element": self.name, "method": self.method, "cells": self.n_cells}
@@ -166,17 +168,18 @@ CA_START_TIE = 0.01
 
 
 def _start_above_tie(ys: np.ndarray, lo: float) -> Tuple[float, float]:
-    """Where the C-A curve of the sorted values ``ys`` starts, and the share of the cells in the tie it starts above.
+    """Where the C-A curve of the values ``ys`` (in any order) starts, and the share of the cells in the tie it
+    starts above.
 
     When the start ``lo`` is a value more than :data:`CA_START_TIE` of the cells hold (a detection-limit substitute
     holding the median), the count of cells at or above it drops by the whole tie at the next level: a cliff that is
     no fractal break, where the fit puts a level just above the substitute and calls every detected value
     anomalous. The curve then starts at the first value above the tie (the counts there are those of every cell)."""
-    tie = int(np.searchsorted(ys, lo, side="right") - np.searchsorted(ys, lo, side="left"))
+    tie = int(np.count_nonzero(ys == lo))
     if tie <= CA_START_TIE * ys.size:
         return lo, 0.0
     above = ys[ys > lo]
-    return (float(above[0]) if above.size else lo), tie / ys.size
+    return (float(above.min()) if above.size else lo), tie / ys.size
 
 
 def _segment_costs(x: np.ndarray, y: np.ndarray, min_points: int) -> np.ndarray:
@@ -320,11 +323,11 @@ def compute_thresholds(
         levels, fit = threshold_ca(x, log, ca_breaks, name)
         how = "fixed" if ca_breaks is not None else "BIC"
         detail = f"C-A {fit.n_segments} segments ({how}), slopes " + "/".join(f"{s:.2f}" for s in fit.slopes)
-        start = np.sort(x)
-        lo, tie = _start_above_tie(start, float(np.percentile(start, 50.0)))
+        median = float(np.percentile(x, 50.0))  # a partition, not a second sort of the cells
+        lo, tie = _start_above_tie(x, median)
         if tie:
             detail += (
-                f"; curve from {lo:.4g}, above the {100 * tie:.0f} % of the cells at {np.percentile(start, 50.0):.4g} "
+                f"; curve from {lo:.4g}, above the {100 * tie:.0f} % of the cells at {median:.4g} "
                 "(one value: a detection-limit substitute?)"
             )
     else:
@@ -347,8 +350,8 @@ def compute_thresholds(
     if finite.size > 1 and (np.diff(finite) < 0).any():
         raise InputError("the levels must increase (weak < moderate < strong); sort the values.", "METHOD")
     background = float(10.0 ** np.median(np.log10(x))) if log and (x > 0).all() else float(np.median(x))
-    lowest_share = float(np.mean(x == x.min()))
-    return Thresholds(name, method, levels, background, int(x.size), detail, lowest_share)
+    lowest = float(x.min())
+    return Thresholds(name, method, levels, background, int(x.size), detail, float(np.mean(x == lowest)), lowest)
 
 
 def _undefine_repeated_levels(x: np.ndarray, levels: np.ndarray) -> Tuple[np.ndarray, str]:
@@ -410,10 +413,11 @@ LOWEST_TIE_SHARE = 0.25
 MOMENT_METHODS = {"mean_sd": "mean + k SD", "median_mad": "median + k MAD", "tukey": "Tukey fence"}
 
 
-def lowest_tie_warning(thresholds: Thresholds, lowest: float) -> str:
-    """A warning when more than :data:`LOWEST_TIE_SHARE` of the cells hold the band's ``lowest`` value (values below
-    detection set to one number, or a fill) and ``thresholds`` come from moments or quartiles of every cell, which
-    that value sets; '' otherwise."""
+def lowest_tie_warning(thresholds: Thresholds, lowest: Optional[float] = None) -> str:
+    """A warning when more than :data:`LOWEST_TIE_SHARE` of the cells hold the band's lowest value (values below
+    detection set to one number, or a fill; ``lowest``, by default the one ``thresholds`` recorded) and
+    ``thresholds`` come from moments or quartiles of every cell, which that value sets; '' otherwise."""
+    lowest = thresholds.lowest if lowest is None else lowest
     label = MOMENT_METHODS.get(thresholds.method)
     if label is None or thresholds.lowest_share <= LOWEST_TIE_SHARE:
         return ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -526,6 +527,16 @@ def read_raster(
         except Exception as exc:  # rasterio raises RasterioIOError, a broad family
             raise InputError(f"cannot open raster '{path}': {exc}", parameter) from exc
         return _read_open(src, path, band_names, indexes, parameter, band_parameter)
+
+
+#: the name :func:`band_labels` gives a band without a description ('band 3')
+UNNAMED_BAND = re.compile(r"band \d+")
+
+
+def unnamed_band(name: str) -> bool:
+    """Whether a band name ('layer:band 3' or 'band 3') is the number :func:`band_labels` gives a band without a
+    description: a model knows such a band by its position alone."""
+    return UNNAMED_BAND.fullmatch(str(name).split(":", 1)[-1]) is not None
 
 
 def band_labels(descriptions: Sequence[Optional[str]]) -> List[str]:
