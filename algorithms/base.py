@@ -378,9 +378,21 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
         # qgis_process asked to end (SIGTERM, a closed terminal): clean up as on a cancel, then end as asked
-        with termination_as_cancel(QgsApplication.platform() == "qgis_process"):
+        finished: List[bool] = []
+
+        def ended_by(name: str) -> None:  # a signal that came as the outputs were put in place, or after
+            outcome = (
+                "the run had finished: its outputs are written and complete"
+                if finished
+                else "the run was ending: no output was written"
+            )
+            feedback.reportError(f"Stopped by {name} (the process was asked to end) as {outcome}.", True)
+
+        with termination_as_cancel(QgsApplication.platform() == "qgis_process", ended_by) as request:
             try:
-                return self.process_guarded(parameters, context, feedback)
+                results = self.process_guarded(parameters, context, feedback)
+                finished.append(True)
+                return results
             except Terminated as stop:
                 feedback.reportError(
                     f"Stopped by {stop} (the process was asked to end): no output was written, and this run's "
@@ -388,6 +400,10 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                     True,
                 )
                 raise QgsProcessingException(f"Stopped by {stop}: no output was written.") from None
+            finally:
+                # first thing on the way out (no call before it, where a signal could be handled): from here a
+                # signal must not raise past this try into QGIS, which would print a traceback
+                request.deferred = True
 
     def process_guarded(self, parameters, context, feedback) -> Dict[str, Any]:
         """processAlgorithm's body: every expected failure becomes one clear QgsProcessingException."""

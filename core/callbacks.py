@@ -13,7 +13,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, List, Optional
 
 from .errors import Cancelled, Terminated
 
@@ -39,17 +39,38 @@ TERMINATION_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHU
 
 @dataclass
 class TerminationRequest:
-    """Which termination signal arrived inside :func:`termination_as_cancel` (None: none)."""
+    """Which termination signal arrived inside :func:`termination_as_cancel` (None: none).
+
+    ``deferred``: the run is past the point where it can stop cleanly (its outputs are being put in place, or it is
+    ending): a signal from then on is only recorded, and ends the process when the block closes.
+    """
 
     signal_number: Optional[int] = None
+    deferred: bool = False
 
     @property
     def received(self) -> bool:
         return self.signal_number is not None
 
 
+#: the requests whose handlers are installed, innermost last (main thread only)
+_OPEN: List[TerminationRequest] = []
+
+
+def defer_termination() -> None:
+    """From here until its block closes, a termination signal ends the run without interrupting it.
+
+    For work that must not be cut half way and is quick to finish: putting a group of outputs in place, where a
+    signal between two renames would leave some new files beside some old ones. Nothing outside a block.
+    """
+    if _OPEN and threading.current_thread() is threading.main_thread():
+        _OPEN[-1].deferred = True
+
+
 @contextmanager
-def termination_as_cancel(enabled: bool = True) -> Iterator[TerminationRequest]:
+def termination_as_cancel(
+    enabled: bool = True, announce: Optional[Callable[[str], None]] = None
+) -> Iterator[TerminationRequest]:
     """Within the block, a termination signal raises :class:`Terminated` (the run cleans up as on a cancel); on
     leaving the block the signal is delivered again with its default action, so the process still ends as asked.
 
@@ -57,6 +78,10 @@ def termination_as_cancel(enabled: bool = True) -> Iterator[TerminationRequest]:
     application, whose batch dialog and Python console run algorithms on the thread that serves its windows), in
     the main thread, and for signals at their default action. A second signal during the clean-up ends the process
     at once; one that comes while the handlers are being put back ends it as soon as they are.
+
+    Once ``request.deferred`` is set (by the caller as its run ends, or by :func:`defer_termination`), a signal is
+    recorded instead of raised; ``announce(signal name)`` is called before the process ends by it, so that the
+    user still reads why.
     """
     request = TerminationRequest()
     if not enabled or threading.current_thread() is not threading.main_thread():
@@ -68,19 +93,30 @@ def termination_as_cancel(enabled: bool = True) -> Iterator[TerminationRequest]:
         for each in ours:
             signal.signal(each, signal.SIG_DFL)
         request.signal_number = number
-        raise Terminated(signal.Signals(number).name)
+        if not request.deferred:
+            raise Terminated(signal.Signals(number).name)
 
     for number in ours:
         signal.signal(number, on_signal)
+    if ours:
+        _OPEN.append(request)
     try:
         yield request
     finally:
         # held back while the default actions are put back: a handler run here would raise past the clean-up
+        request.deferred = True
         masking = hasattr(signal, "pthread_sigmask") and bool(ours)
         if masking:
             signal.pthread_sigmask(signal.SIG_BLOCK, ours)
         for number in ours:
             signal.signal(number, signal.SIG_DFL)
+        if ours and _OPEN and _OPEN[-1] is request:
+            _OPEN.pop()
+        if request.signal_number is not None and announce is not None:
+            try:
+                announce(signal.Signals(request.signal_number).name)
+            except Exception:  # noqa: BLE001 - the process ends as asked even if the message cannot be given
+                pass
         if masking:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, ours)  # one that came meanwhile now ends the process
         if request.signal_number is not None:

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from ..callbacks import defer_termination
 from ..errors import Cancelled, InputError, ProspectorError
 from .destinations import _unwritable, check_output_folder
 from .inputs import output_sidecars
@@ -151,8 +152,16 @@ def commit(pending: Sequence[_Pending]) -> None:
     """Check every temporary is still as it was read back, then move the previous files aside and the new ones
     in; undo everything on failure. Two runs committing into the same folder take turns (a lock on the open folder,
     where the system has one), so that outputs of one run are never found beside those of the other."""
-    with _folders_locked(pending):
-        _commit(pending)
+    # a termination signal from here on ends the process once the group is in place: cut between two renames it
+    # would leave some new files beside some old ones
+    defer_termination()
+    try:
+        with _folders_locked(pending):
+            _commit(pending)
+    except BaseException:
+        for item in pending:  # a failure while waiting for the folder's lock: _commit discarded nothing yet
+            _discard(item)
+        raise
 
 
 @contextmanager

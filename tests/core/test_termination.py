@@ -109,3 +109,104 @@ def test_disabled_installs_nothing():
     with termination_as_cancel(enabled=False) as request:
         assert signal.getsignal(signal.SIGTERM) is before
     assert not request.received
+
+
+# two outputs in one group; the signal comes while the first is being put in place (between two renames)
+CHILD_DURING_COMMIT = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    from geochem_prospector.core.callbacks import termination_as_cancel
+    from geochem_prospector.core.io import outputs
+
+    folder, number, marker = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    signal.signal(number, signal.SIG_DFL)
+    place = outputs._place
+
+    def place_then_signal(item):
+        if not item.path.endswith("b.txt"):  # once, as the first output is put in place
+            os.kill(os.getpid(), number)  # handled at the next bytecode, inside the commit
+        place(item)
+
+    outputs._place = place_then_signal
+
+    def announce(name):
+        with open(marker, "w") as note:
+            note.write("announced " + name)
+
+    with termination_as_cancel(announce=announce):
+        with outputs.output_group():
+            for name in ("a.txt", "b.txt"):
+                with outputs.atomic_output(os.path.join(folder, name), verify=lambda tmp: None) as tmp:
+                    with open(tmp, "w") as out:
+                        out.write("new " + name)
+        print("the run went on to its end", flush=True)
+    print("after the block", flush=True)
+    """
+)
+
+
+def test_a_signal_while_the_outputs_are_put_in_place_lets_the_group_finish_then_ends_the_process(tmp_path):
+    """Before, the signal raised between two renames: the commit rolled back, but a signal after the last rename
+    was reported as 'no output was written' while the new files were in place."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_text("old " + name)
+    marker = tmp_path / "marker.txt"
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO_PLUGINS, "plugins"))
+    number = int(signal.SIGTERM)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD_DURING_COMMIT, str(folder), str(number), str(marker)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == -number, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "the run went on to its end" in proc.stdout and "after the block" not in proc.stdout
+    assert marker.read_text() == "announced SIGTERM"
+    assert sorted(os.listdir(folder)) == ["a.txt", "b.txt"]  # no temporary, no backup of the old files
+    assert [(folder / name).read_text() for name in ("a.txt", "b.txt")] == ["new a.txt", "new b.txt"]
+
+
+def test_a_signal_after_the_run_deferred_it_is_announced_and_ends_the_process_at_the_block_end(tmp_path):
+    marker = tmp_path / "marker.txt"
+    child = textwrap.dedent(
+        """
+        import os, signal, sys
+        from geochem_prospector.core.callbacks import termination_as_cancel
+
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        with termination_as_cancel(announce=lambda name: open(sys.argv[1], "w").write(name)) as request:
+            request.deferred = True
+            os.kill(os.getpid(), signal.SIGHUP)
+            for _ in range(3):
+                print("still running", flush=True)
+        print("after the block", flush=True)
+        """
+    )
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO_PLUGINS, "plugins"))
+    proc = subprocess.run(
+        [sys.executable, "-c", child, str(marker)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == -int(signal.SIGHUP), proc.stderr
+    assert proc.stdout.count("still running") == 3 and "after the block" not in proc.stdout
+    assert marker.read_text() == "SIGHUP"
+
+
+def test_a_failure_while_waiting_for_the_folder_lock_removes_the_temporaries(tmp_path, monkeypatch):
+    from geochem_prospector.core.io import outputs
+
+    def lock_fails(_fcntl, _fd):
+        raise KeyboardInterrupt  # Ctrl+C while another run held the folder
+
+    monkeypatch.setattr(outputs, "_lock", lock_fails)
+    target = tmp_path / "map.txt"
+    target.write_text("old")
+    with pytest.raises(KeyboardInterrupt):
+        with outputs.output_group():
+            with outputs.atomic_output(str(target), verify=lambda tmp: None) as tmp:
+                with open(tmp, "w") as out:
+                    out.write("new")
+    assert sorted(os.listdir(tmp_path)) == ["map.txt"] and target.read_text() == "old"
