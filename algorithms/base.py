@@ -802,6 +802,9 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         for earlier in earlier_loads_of(layer, project, self.placement.run if self.placement else ""):
             project.removeMapLayer(earlier.id())
         if self.placement is not None:
+            if self.placement.name:
+                # a second run's map of the same kind (another model, threshold, iteration) must not read alike
+                self.placement.name = distinct_layer_name(self.placement.name, layer, project)
             self.placement.apply(layer, project)
 
     def style(self, layer) -> None:
@@ -816,6 +819,32 @@ def file_and_layer(layer) -> Tuple[str, str]:
     parts = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source())
     path = str(parts.get("path") or "")
     return (os.path.realpath(path) if path else layer.source()), str(parts.get("layerName") or "")
+
+
+def distinct_layer_name(name: str, layer, project) -> str:
+    """``name``, or, where another of the project's layers reading another file already bears it, ``name (file)``
+    (the output's file name, as the user chose it: ``Prospectivity (prospectivity_gb)``); for a temporary output,
+    whose file name means nothing, or where that is taken too, ``name (2)``, ``name (3)``..."""
+    from qgis.core import QgsProcessingUtils
+
+    own = file_and_layer(layer)
+    taken = {
+        other.name()
+        for other in project.mapLayers().values()
+        if other.id() != layer.id() and file_and_layer(other) != own
+    }
+    if name not in taken:
+        return name
+    path, table = own
+    temporary_folder = os.path.realpath(QgsProcessingUtils.tempFolder())
+    chosen = os.path.isabs(path) and not path.startswith(temporary_folder + os.sep)
+    stem = table or os.path.splitext(os.path.basename(path))[0]
+    if chosen and stem and f"{name} ({stem})" not in taken:
+        return f"{name} ({stem})"
+    number = 2
+    while f"{name} ({number})" in taken:
+        number += 1
+    return f"{name} ({number})"
 
 
 def earlier_loads_of(layer, project, run: str) -> List[Any]:

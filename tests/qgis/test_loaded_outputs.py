@@ -373,3 +373,53 @@ def test_a_first_load_reads_its_file_once_and_a_rerun_reads_it_again(prospector_
     finally:
         project.layerWasAdded.disconnect(watch)
         project.clear()
+
+
+def test_a_second_runs_map_of_the_same_kind_is_named_apart(prospector_provider, tmp_path):
+    """Before, two predict-like runs (here pseudolabel into two files, then a third to a temporary output) loaded
+    three layers all named 'Pseudo-labels': which map came from which run could only be read from its source."""
+    import processing
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    project.clear()
+    try:
+        elements = processing.run(
+            "prospector:interpolate",
+            {"INPUT": TILL, "FIELDS": ["Cu"], "PIXEL_SIZE": 2000, "MASK": AREA, "OUTPUT": str(tmp_path / "cu.tif")},
+        )["OUTPUT"]
+
+        def labels(output):
+            processing.runAndLoadResults(
+                "prospector:pseudolabel",
+                {
+                    "INPUT_RASTERS": [elements],
+                    "LABELS": DEPOSITS,
+                    "MASK": AREA,
+                    "OUTPUT": output,
+                    "OUTPUT_CONFIDENCE": "TEMPORARY_OUTPUT",
+                    "OUTPUT_SUMMARY": str(tmp_path / f"summary_{len(project.mapLayers())}.html"),
+                },
+            )
+
+        labels(str(tmp_path / "labels_a.tif"))
+        labels(str(tmp_path / "labels_b.tif"))
+        labels("TEMPORARY_OUTPUT")
+        names = sorted(layer.name() for layer in project.mapLayers().values())
+        assert names == [
+            "Pseudo-label confidence",
+            "Pseudo-label confidence (2)",  # temporary outputs: their file names mean nothing
+            "Pseudo-label confidence (3)",
+            "Pseudo-labels",
+            "Pseudo-labels (2)",
+            "Pseudo-labels (labels_b)",
+        ]
+        sources = {layer.name(): layer.source() for layer in project.mapLayers().values()}
+        assert sources["Pseudo-labels"].endswith("labels_a.tif")
+        assert sources["Pseudo-labels (labels_b)"].endswith("labels_b.tif")
+        # a re-run into a file the project shows keeps that layer's name: nothing to tell apart
+        labels(str(tmp_path / "labels_b.tif"))
+        assert sum(1 for layer in project.mapLayers().values() if layer.name() == "Pseudo-labels (labels_b)") == 1
+        assert "Pseudo-labels (labels_b) (2)" not in {layer.name() for layer in project.mapLayers().values()}
+    finally:
+        project.clear()
