@@ -1,0 +1,66 @@
+"""What the help says is what the algorithms do (sweep 15b: the documentation tells the truth).
+
+Each statement checked here was read in a help text and then against the code that runs: a number the help gives
+for a parameter against the values the parameter accepts (QGIS's own checkValueIsAcceptable), a name the help
+quotes against the parameters' labels, a setting the help states against the setting the run uses.
+"""
+
+import re
+
+from geochem_prospector.algorithms.help import short_label
+
+
+def _algorithms(provider):
+    from qgis.core import QgsProcessingModelAlgorithm
+
+    return [a for a in provider.algorithms() if not isinstance(a, QgsProcessingModelAlgorithm)]
+
+
+def test_a_number_the_help_gives_a_parameter_is_one_it_accepts(prospector_provider):
+    """ "‘CNN patch size’ 1" in comparemodels' help told the user to give PATCH_SIZE 1, which it refuses (5 to 65):
+    the per-cell network is a mode of its own, whatever PATCH_SIZE says."""
+    from qgis.core import QgsProcessingParameterNumber
+
+    wrong = []
+    for algorithm in _algorithms(prospector_provider):
+        text = algorithm.shortHelpString()
+        for definition in algorithm.parameterDefinitions():
+            if not isinstance(definition, QgsProcessingParameterNumber):
+                continue
+            label = re.escape(f"‘{short_label(definition.description())}’")
+            for match in re.finditer(rf"{label} (-?\d+(?:\.\d+)?)(?![\d,])", text):
+                if not definition.checkValueIsAcceptable(float(match.group(1))):
+                    wrong.append((algorithm.id(), definition.name(), match.group(0)))
+    assert wrong == []
+
+
+def test_the_distilled_cnn_learns_at_the_rate_the_help_states(prospector_provider):
+    """comparemodels' help said the distilled CNN trains at "3 x ‘Boosting learning rate’" (0.3 at the default);
+    it trains at 3 x the CNN's own default, 0.003, whatever LEARNING_RATE (the boosting's) says."""
+    from geochem_prospector.core.evaluation.compare import cnn_mode_settings
+
+    algorithm = prospector_provider.algorithm("comparemodels")
+    text = algorithm.shortHelpString()
+    stated = re.search(r"distilled from gradient boosting \([^)]*?learning rate of (\d+(?:\.\d+)?)", text)
+    assert stated, "comparemodels' help gives no learning rate for the distilled CNN"
+    # the CNN settings comparemodels passes (no learning rate of its own: LEARNING_RATE is the boosting's)
+    cnn = {"patch_size": 9, "epochs": 1, "ensemble": 1, "seed": 0, "device": "cpu"}
+    assert cnn_mode_settings("cnn_distil", cnn)["learning_rate"] == float(stated.group(1))
+    boosting = algorithm.parameterDefinition("LEARNING_RATE")
+    assert f"x ‘{short_label(boosting.description())}’" not in text
+
+
+def test_a_parameter_help_quotes_only_names_the_form_shows(prospector_provider):
+    """TRANSFORM's tooltip said "as given by 'Log transform'": no parameter has that label (it is ‘Interpolate
+    log values’). A capitalised name a parameter's help quotes is a label of the same algorithm or (part of) an
+    algorithm's display name, as the toolbox lists it."""
+    names = {a.displayName() for a in _algorithms(prospector_provider)}
+    wrong = []
+    for algorithm in _algorithms(prospector_provider):
+        labels = {short_label(d.description()) for d in algorithm.parameterDefinitions()}
+        labels |= {d.description() for d in algorithm.parameterDefinitions()}
+        for definition in algorithm.parameterDefinitions():
+            for quoted in re.findall(r"(?<!\w)['‘]([A-Z][a-z]+(?: [A-Za-z-]+)+)['’](?!\w)", definition.help()):
+                if quoted not in labels and not any(quoted in name for name in names):
+                    wrong.append((algorithm.id(), definition.name(), quoted))
+    assert wrong == []
