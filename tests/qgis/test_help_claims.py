@@ -7,6 +7,8 @@ quotes against the parameters' labels, a setting the help states against the set
 
 import re
 
+import numpy as np
+
 from geochem_prospector.algorithms.help import short_label
 
 
@@ -64,3 +66,46 @@ def test_a_parameter_help_quotes_only_names_the_form_shows(prospector_provider):
                 if quoted not in labels and not any(quoted in name for name in names):
                     wrong.append((algorithm.id(), definition.name(), quoted))
     assert wrong == []
+
+
+def test_classes_by_area_are_the_shares_the_help_states(run_algorithm, tmp_path):
+    """predict's help: "left empty, high is the most prospective 10 % of the predicted area and moderate the next
+    20 %". On the demo's positive-unlabelled map (most cells below 0.00005) the class raster was 0 % low, 90 %
+    moderate and 10 % high: the limits came from a histogram of 0.0001 steps, whose first bin held 70 % of the area,
+    so the low/moderate limit was 0. Here a logistic regression whose intercept is lowered by 20 (probabilities of
+    about 1e-9 to 1e-2, as a positive-unlabelled map's) is mapped; the classes are checked against the limits numpy
+    finds by sorting the written probabilities."""
+    import math
+
+    import rasterio
+
+    from geochem_prospector.core.classic.learner import ClassicLearner
+    from geochem_prospector.core.io.rasters import write_geotiff
+    from tests.qgis.synthetic import GRID
+
+    rng = np.random.default_rng(7)
+    bands = rng.normal(size=(1, GRID.height, GRID.width)).astype(np.float32)
+    raster = write_geotiff(str(tmp_path / "scores.tif"), bands, GRID, ["Cu"])
+    labels = np.where(rng.uniform(size=bands[0].shape) < 0.3, (bands[0] > 1.0).astype(float), np.nan)
+    learner = ClassicLearner("logistic").fit(bands, labels, ["scores:Cu"])
+    learner.arrays_["intercept"] = learner.arrays_["intercept"] - 20.0
+    model = learner.save(str(tmp_path / "low.pt"))
+    out = run_algorithm(
+        "prospector:predict",
+        {
+            "INPUT_RASTERS": [raster],
+            "MODEL": model,
+            "OUTPUT": str(tmp_path / "p.tif"),
+            "OUTPUT_CLASSES": str(tmp_path / "classes.tif"),
+        },
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        prob = src.read(1, masked=True).compressed()
+    with rasterio.open(out["OUTPUT_CLASSES"]) as src:
+        classes = src.read(1, masked=True).compressed()
+    ordered = np.sort(prob)
+    assert ordered[int(0.7 * ordered.size)] < 5e-5  # the case: 70 % of the area in the old histogram's first bin
+    lo, hi = (ordered[math.ceil(share * ordered.size)] for share in (0.7, 0.9))
+    np.testing.assert_array_equal(classes, 1 + (prob >= lo).astype(int) + (prob >= hi).astype(int))
+    shares = [np.mean(classes == k) for k in (1, 2, 3)]
+    np.testing.assert_allclose(shares, [0.7, 0.2, 0.1], atol=1.5 / classes.size)
