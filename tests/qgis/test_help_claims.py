@@ -109,3 +109,37 @@ def test_classes_by_area_are_the_shares_the_help_states(run_algorithm, tmp_path)
     np.testing.assert_array_equal(classes, 1 + (prob >= lo).astype(int) + (prob >= hi).astype(int))
     shares = [np.mean(classes == k) for k in (1, 2, 3)]
     np.testing.assert_allclose(shares, [0.7, 0.2, 0.1], atol=1.5 / classes.size)
+
+
+def test_weights_of_evidence_thresholds_are_given_in_the_bands_unit(run_algorithm, tmp_path):
+    """trainmodel's weights-of-evidence table read "Cu < 33.39" and "faults:distance_m < 849" on the demo: the
+    threshold now carries the unit GDAL records for the band (read back here with GDAL's GetUnitType)."""
+    import html as html_module
+    import re as re_module
+
+    from osgeo import gdal
+
+    from geochem_prospector.core.io.rasters import write_geotiff
+    from tests.qgis.synthetic import GRID
+
+    rng = np.random.default_rng(2)
+    cu = rng.lognormal(3, 0.5, size=(GRID.height, GRID.width)).astype(np.float32)
+    raster = write_geotiff(str(tmp_path / "elements.tif"), cu[None], GRID, ["Cu"], band_units=["ppm"])
+    labels = np.where(rng.uniform(size=cu.shape) < 0.4, (cu > np.percentile(cu, 80)).astype(float), np.nan)
+    label_raster = write_geotiff(str(tmp_path / "labels.tif"), labels[None].astype(np.float32), GRID, ["label"])
+    out = run_algorithm(
+        "prospector:trainmodel",
+        {
+            "INPUT_RASTERS": [raster],
+            "LABELS": label_raster,
+            "METHOD": 3,
+            "OUTPUT_MODEL": str(tmp_path / "woe.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "woe.html"),
+        },
+    )
+    dataset = gdal.Open(raster)  # kept referenced while its band is read (GDAL's Python bindings)
+    unit = dataset.GetRasterBand(1).GetUnitType()
+    dataset = None
+    page = open(out["OUTPUT_REPORT"], encoding="utf-8").read()
+    patterns = [html_module.unescape(p) for p in re_module.findall(r'<td class="pattern">(.*?)<small>', page)]
+    assert unit == "ppm" and patterns and all(p.endswith(f"\xa0{unit}") for p in patterns), patterns
