@@ -143,3 +143,38 @@ def test_weights_of_evidence_thresholds_are_given_in_the_bands_unit(run_algorith
     page = open(out["OUTPUT_REPORT"], encoding="utf-8").read()
     patterns = [html_module.unescape(p) for p in re_module.findall(r'<td class="pattern">(.*?)<small>', page)]
     assert unit == "ppm" and patterns and all(p.endswith(f"\xa0{unit}") for p in patterns), patterns
+
+
+def test_the_kriging_log_gives_ranges_in_the_maps_unit_and_rmse_in_the_values(run_algorithm, tmp_path):
+    """interpolate's log read "Cu: variogram (ln units) exponential, …, range 30,950" and "best RMSE 29.13": a
+    length and a concentration without their units. The range is now in the layer CRS's unit (EPSG:3067: metres, as
+    pyproj names its axis unit) and equals the provenance's fitted range; the RMSE is in UNITS (ppm)."""
+    import json
+    import os
+
+    import rasterio
+    from pyproj import CRS as ProjCRS
+
+    from geochem_prospector.core.reports.legend import readable_number
+    from tests.qgis.feedback import RecordingFeedback
+
+    samples = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample_data", "till_geochemistry.gpkg")
+    feedback = RecordingFeedback()
+    out = run_algorithm(
+        "prospector:interpolate",
+        {
+            "INPUT": os.path.abspath(samples),
+            "FIELDS": ["Cu"],
+            "METHOD": 1,
+            "PIXEL_SIZE": 2000,
+            "OUTPUT": str(tmp_path / "cu.tif"),
+        },
+        feedback=feedback,
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        fitted = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])["variograms"]["Cu"]["range"]
+        unit = {"metre": "m"}[ProjCRS.from_wkt(src.crs.to_wkt()).axis_info[0].unit_name]
+    (line,) = [i for i in feedback.infos if i.startswith("Cu: variogram")]
+    assert f"range {readable_number(fitted)} {unit}" in line, line
+    (line,) = [i for i in feedback.infos if i.startswith("Cu: cross-validation")]
+    assert re.search(r"best RMSE [\d.]+ ppm by ", line), line
