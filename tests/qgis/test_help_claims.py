@@ -152,8 +152,8 @@ def test_the_kriging_log_gives_ranges_in_the_maps_unit_and_rmse_in_the_values(ru
     import json
     import os
 
+    import pyproj
     import rasterio
-    from pyproj import CRS as ProjCRS
 
     from geochem_prospector.core.reports.legend import readable_number
     from tests.qgis.feedback import RecordingFeedback
@@ -173,7 +173,7 @@ def test_the_kriging_log_gives_ranges_in_the_maps_unit_and_rmse_in_the_values(ru
     )
     with rasterio.open(out["OUTPUT"]) as src:
         fitted = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])["variograms"]["Cu"]["range"]
-        unit = {"metre": "m"}[ProjCRS.from_wkt(src.crs.to_wkt()).axis_info[0].unit_name]
+        unit = {"metre": "m"}[pyproj.CRS.from_wkt(src.crs.to_wkt()).axis_info[0].unit_name]
     (line,) = [i for i in feedback.infos if i.startswith("Cu: variogram")]
     assert f"range {readable_number(fitted)} {unit}" in line, line
     (line,) = [i for i in feedback.infos if i.startswith("Cu: cross-validation")]
