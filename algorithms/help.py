@@ -208,7 +208,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "OUTPUT_ANOMALIES": "Connected anomalous areas of the index, with area (km²), score and rank (1 = follow up "
         "first).",
         "OUTPUT_POINTS": "The samples at or above the chosen level (moderate by default) of any element.",
-        "OUTPUT_TABLE": "CSV of the thresholds of every element and of the index. Optional.",
+        "OUTPUT_TABLE": "CSV of the thresholds of every element (in its band's unit, column unit) and of the index. "
+        "Optional.",
         "OUTPUT_INDEX": "The integrated anomaly index as a float raster (e.g. evidence for pseudo-labels). Optional.",
     },
     "pseudolabel": {

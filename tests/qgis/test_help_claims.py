@@ -178,3 +178,35 @@ def test_the_kriging_log_gives_ranges_in_the_maps_unit_and_rmse_in_the_values(ru
     assert f"range {readable_number(fitted)} {unit}" in line, line
     (line,) = [i for i in feedback.infos if i.startswith("Cu: cross-validation")]
     assert re.search(r"best RMSE [\d.]+ ppm by ", line), line
+
+
+def test_the_thresholds_table_gives_each_elements_unit(run_algorithm, tmp_path):
+    """anomalies' thresholds table gave "Cu, …, 60.58, 106.3, 164.1" with no unit anywhere (the element raster
+    records it: interpolate's UNITS): a column 'unit' now holds each band's unit as GDAL reads it (GetUnitType), and
+    nothing for the index (a mean of robust z-scores)."""
+    import csv
+
+    from osgeo import gdal
+
+    from geochem_prospector.core.io.rasters import write_geotiff
+    from tests.qgis.synthetic import GRID
+
+    rng = np.random.default_rng(4)
+    bands = rng.lognormal(3, 0.6, size=(2, GRID.height, GRID.width)).astype(np.float32)
+    raster = write_geotiff(str(tmp_path / "elements.tif"), bands, GRID, ["Cu", "Au"], band_units=["ppm", "ppb"])
+    out = run_algorithm(
+        "prospector:anomalies",
+        {
+            "INPUT_RASTER": raster,
+            "OUTPUT": str(tmp_path / "classes.tif"),
+            "OUTPUT_CONTOURS": str(tmp_path / "contours.gpkg"),
+            "OUTPUT_ANOMALIES": str(tmp_path / "areas.gpkg"),
+            "OUTPUT_TABLE": str(tmp_path / "thresholds.csv"),
+        },
+    )
+    dataset = gdal.Open(raster)
+    expected = {dataset.GetRasterBand(i).GetDescription(): dataset.GetRasterBand(i).GetUnitType() for i in (1, 2)}
+    dataset = None
+    with open(out["OUTPUT_TABLE"], newline="", encoding="utf-8") as handle:
+        units = {row["element"]: row["unit"] for row in csv.DictReader(handle)}
+    assert units == {**expected, "index": ""} == {"Cu": "ppm", "Au": "ppb", "index": ""}
