@@ -42,7 +42,7 @@ from ..core.anomalies.thresholds import (
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_raster, write_geotiff
+from ..core.io.rasters import read_raster, stack_units, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
@@ -476,7 +476,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 context, index_path, "element_pseudocolor", self.tr("Integrated anomaly index"), visible=False
             )
 
-        self._write_table(parameters, context, result, index_method, outputs)
+        # each element's unit as the raster records it (interpolate's UNITS), for the thresholds table
+        units = dict(zip(band_names(layer), stack_units([layer_file(layer)])))
+        self._write_table(parameters, context, result, index_method, outputs, units)
         feedback.setProgress(100)
         return outputs
 
@@ -714,8 +716,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         elif missing:
             feedback.pushInfo("INPUT:" + fewer)
 
-    def _write_table(self, parameters, context, result, index_method, outputs) -> None:
-        """OUTPUT_TABLE: the thresholds of every element and of the index, as CSV (text cells safe to open)."""
+    def _write_table(self, parameters, context, result, index_method, outputs, units=None) -> None:
+        """OUTPUT_TABLE: the thresholds of every element and of the index, as CSV (text cells safe to open), with
+        the unit of each element's thresholds (``units``: band name -> unit; the index has none: it is a mean of
+        robust z-scores or a principal component)."""
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
         if table:
             import pandas as pd
@@ -723,6 +727,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             rows = [t.as_row() for t in result.thresholds]
             weights = "; ".join(f"{k} {v:.3f}" for k, v in result.index_weights.items())
             rows[-1]["detail"] += f"; index {index_method} of {weights}"
+            for row in rows[:-1]:
+                row["unit"] = (units or {}).get(str(row["element"]), "")
+            rows[-1]["unit"] = ""
             frame = pd.DataFrame(rows)
             for column in frame.select_dtypes(include="object").columns:
                 frame[column] = frame[column].map(safe_cell)

@@ -156,7 +156,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "UNITS": "Unit of the element values, shown in the layer name and legend (e.g. ppm, ppb, %). Empty = none.",
         "OUTPUT_CV": "CSV of the cross-validation (RMSE, MAE, ME, R²) of IDW at several powers and of kriging. "
         "Optional.",
-        "TRANSFORM": "Values gridded as given by 'Log transform', or as normal scores (Gaussian anamorphosis, "
+        "TRANSFORM": "Values gridded as 'Interpolate log values' says (log or raw values), or as normal scores (Gaussian "
+        "anamorphosis, "
         "robust for skewed and heavily censored fields). Automatic uses normal scores only for heavily censored "
         "fields.",
         "SURVEY_FIELD": "Field naming the survey, batch or laboratory of each sample: the surveys are levelled to "
@@ -207,7 +208,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "OUTPUT_ANOMALIES": "Connected anomalous areas of the index, with area (km²), score and rank (1 = follow up "
         "first).",
         "OUTPUT_POINTS": "The samples at or above the chosen level (moderate by default) of any element.",
-        "OUTPUT_TABLE": "CSV of the thresholds of every element and of the index. Optional.",
+        "OUTPUT_TABLE": "CSV of the thresholds of every element (in its band's unit, column unit) and of the index. "
+        "Optional.",
         "OUTPUT_INDEX": "The integrated anomaly index as a float raster (e.g. evidence for pseudo-labels). Optional.",
     },
     "pseudolabel": {

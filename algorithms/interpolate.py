@@ -569,10 +569,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 )
         candidates = self._candidates(
             parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy,
-            bool(cv_output), with_kriging,
+            bool(cv_output), with_kriging, unit_abbreviation(grid.crs_wkt),
         )  # fmt: skip
         cv_share = 40 if (cv_output or method != "idw") else 0
-        scores = self._cross_validate(xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share)
+        value_units = [unit_in_name(name) or self.parameterAsString(parameters, self.UNITS, context).strip()
+                       for name in fields]  # fmt: skip
+        scores = self._cross_validate(
+            xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, value_units
+        )
         spacings = self._kriged_spacings(xy, values, candidates)
         chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores, spacings, grid.length_text)
 
@@ -1103,10 +1107,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
     def _candidates(
         self, parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy, cv,
-        with_kriging=True,
+        with_kriging=True, length_unit="",
     ):  # fmt: skip
         """Per field, the interpolators to cross-validate (or the one to use when nothing is cross-validated); IDW
-        alone without ``with_kriging``."""
+        alone without ``with_kriging``; the log gives the fitted ranges in ``length_unit``."""
         if method == "idw" and not cv:
             return [[Candidate("idw", t, float(power))] for t in transforms]
         powers = sorted({1.0, 2.0, 3.0, float(power)})
@@ -1134,7 +1138,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 how = " (fixed)" if fixed is not None else ""
                 how += " (Cressie-Hawkins estimator)" if estimator == "cressie_hawkins" and not fixed else ""
                 feedback.pushInfo(
-                    f"{name}: variogram ({units[transform]}){how} {vg.describe()}"
+                    f"{name}: variogram ({units[transform]}){how} {vg.describe(length_unit)}"
                     + (f" [weighted SSE: {others}]" if others else "")
                 )
                 options.append(Candidate("kriging", transform, variogram=vg))
@@ -1153,8 +1157,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             anisotropy = fit_anisotropy(xy[ok], data, models=models, estimator=estimator)
         return selection.fit_variogram_for(xy, z, transform, models, estimator, anisotropy)
 
-    def _cross_validate(self, xy, values, fields, candidates, neighbors, max_distance, feedback, share):
-        """Per field, the cross-validation scores of its candidates (empty when there is one candidate)."""
+    def _cross_validate(self, xy, values, fields, candidates, neighbors, max_distance, feedback, share, units=None):
+        """Per field, the cross-validation scores of its candidates (empty when there is one candidate); the log
+        gives the best RMSE in the field's unit (``units``, one per field)."""
         steps = max(1, sum(len(c) for c in candidates if len(c) > 1))
         done = 0
         out: list = []
@@ -1182,8 +1187,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 done += 1
                 feedback.setProgress(share * done / steps)
             best = min(rows, key=lambda r: (not np.isfinite(r.rmse), r.rmse))  # a candidate not run never wins
+            unit = f" {units[j]}" if units and units[j] else ""
             feedback.pushInfo(
-                f"{name}: cross-validation ({best.scheme}) best RMSE {best.rmse:.4g} by {best.method} ({best.settings})"
+                f"{name}: cross-validation ({best.scheme}) best RMSE {best.rmse:.4g}{unit} by {best.method} "
+                f"({best.settings})"
             )
             out.append(rows)
         return out

@@ -28,6 +28,7 @@ from ..core.io.windows import (
     open_geotiff_writer,
     write_window,
 )
+from ..core.learning.area_limits import AreaLimits
 from ..core.learning.heap import kept_heap
 from . import parameters as params
 from .base import ProspectorAlgorithm, layer_paths, mask_from_source, require_projected
@@ -456,7 +457,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         """Predict tile by tile into the outputs' temporaries; the classes from the probabilities' histogram."""
         output, out_unc, out_cls = outputs[self.OUTPUT], outputs[self.OUTPUT_UNCERTAINTY], outputs[self.OUTPUT_CLASSES]
         out_rank = outputs.get(self.OUTPUT_RANK)
-        hist = np.zeros(10001, dtype=np.int64)
+        area = AreaLimits()  # the classes' limits by area, exact from the values the file holds
         scores = np.full((grid.height, grid.width), np.nan, np.float32) if out_rank else None
         with ExitStack() as stack_ctx:
             stack_ctx.callback(reader.close)
@@ -485,8 +486,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     write_window(dst_prob, r0, c0, prob, NODATA)
                     if dst_unc is not None and std is not None:
                         write_window(dst_unc, r0, c0, std, NODATA)
-                    ok = prob[np.isfinite(prob)]
-                    hist[:] += np.bincount(np.round(ok * 10000).astype(np.int64), minlength=10001)[:10001]
+                    area.add(prob)
 
                 times = model.predict_tiled(  # where the time went (None from Dask workers)
                     reader,
@@ -506,7 +506,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     dst_unc.close()
             if times is not None:
                 feedback.pushInfo(f"Prediction: {times.line()}.")
-            if hist.sum() == 0:
+            if area.count == 0:
                 raise InputError(
                     "no cell has a value in every band (inside the mask): "
                     f"{_empty_bands(reader, grid) or 'a band is all nodata there, or the rasters do not overlap'}. Check "
@@ -514,8 +514,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     self.INPUT_RASTERS,
                 )
             if tmp_cls:
-                limits = thresholds or _area_thresholds(hist)
-                feedback.pushInfo(f"Class limits: low < {limits[0]:.4f} <= moderate < {limits[1]:.4f} <= high")
+                limits = thresholds or self._area_limits(area, tmp_prob, grid, tile, feedback)
+                feedback.pushInfo(
+                    f"Class limits: low < {limits[0]:.4g} <= moderate < {limits[1]:.4g} <= high"
+                    + ("" if thresholds else " (by area: the highest 10 % high, the next 20 % moderate)")
+                )
                 self._write_classes(tmp_prob, tmp_cls, grid, limits, provenance, tile, feedback)
             if tmp_rank and scores is not None:
                 self._write_rank(scores, tmp_rank, grid, provenance, tile, feedback)
@@ -535,6 +538,24 @@ class PredictAlgorithm(ProspectorAlgorithm):
             ) from None
         if not 0 <= lo < hi <= 1:
             raise InputError("the limits must satisfy 0 <= low/moderate < moderate/high <= 1.", self.CLASS_THRESHOLDS)
+        return lo, hi
+
+    def _area_limits(self, area: AreaLimits, prob_path, grid: GridSpec, tile, feedback):
+        """The probabilities leaving 10 % of the predicted area high and the next 20 % moderate: a second pass over
+        the written probabilities finds them exactly (:class:`core.learning.area_limits.AreaLimits`)."""
+        import rasterio
+        from rasterio.windows import Window
+
+        from ..core.callbacks import check_cancelled
+
+        with rasterio.open(prob_path) as src:
+            for r0 in range(0, grid.height, tile):
+                check_cancelled(feedback.isCanceled)
+                h = min(tile, grid.height - r0)
+                area.add_fine(src.read(1, window=Window(0, r0, grid.width, h), masked=True).filled(np.nan))
+        lo, hi = area.limits()
+        if hi <= lo:  # one value holds the top 30 %: the cells above it are high, it is moderate
+            hi = float(np.nextafter(np.float32(lo), np.float32(np.inf)))
         return lo, hi
 
     def _write_classes(self, prob_path, cls_path, grid: GridSpec, limits, provenance, tile, feedback) -> None:
@@ -614,16 +635,6 @@ def _empty_bands(reader, grid) -> str:
         return ""
     empty = [name for name, n in zip(reader.band_names, reader.tally.valid) if n == 0]
     return f"the model's band(s) {', '.join(empty)} have no value there" if empty else ""
-
-
-def _area_thresholds(hist: np.ndarray):
-    """Probability limits leaving 10 % of the predicted area high and the next 20 % moderate."""
-    cum = np.cumsum(hist) / hist.sum()
-    lo = float(np.searchsorted(cum, 0.70) / 10000)
-    hi = float(np.searchsorted(cum, 0.90) / 10000)
-    if hi <= lo:
-        hi = min(1.0, lo + 1e-4)
-    return lo, hi
 
 
 def _described_twice(wanted, found, available, selection) -> list:

@@ -17,7 +17,7 @@ from qgis.core import (
 
 from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack, require_values
+from ..core.io.rasters import read_stack, require_values, stack_units
 from ..core.labels.confidence import check_confidence
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
@@ -241,7 +241,10 @@ class TrainModelAlgorithm(LabelReading):
             )
         provenance = self.provenance(parameters, context, {"inputs": paths, **self.mineralised_points})
         model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
-        write_text(report_path, classic_report_html({**model.metadata_, "provenance": provenance}), self.OUTPUT_REPORT)
+        units = stack_units(paths)  # the report gives each threshold in its band's unit (ppm, m, nT)
+        band_units = dict(zip(stack.band_names, units)) if len(units) == len(stack.band_names) else {}
+        report = classic_report_html({**model.metadata_, "provenance": provenance, "band_units": band_units})
+        write_text(report_path, report, self.OUTPUT_REPORT)
         feedback.setProgress(100)
         return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
 

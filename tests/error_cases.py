@@ -8196,3 +8196,33 @@ CASES += [
     ),  # before: the report listed 'weight, mineralised 27, weight, barren 169' and the intercept as the log-odds
     # of mineralisation, though the fit weighted both classes to 98 (as if half the ground were mineralised)
 ]
+
+
+def left_out_cnn_names_only_comparemodels_settings(params: Dict[str, object]) -> None:
+    """The report's 'Left out' line for the CNN gives advice in comparemodels' own settings: not traincnn's
+    BLOCK_SIZE or validation method, which comparemodels does not have (its CNNs validate on automatic blocks)."""
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        page = handle.read()
+    left_out = page[page.index("Left out") : page.index("Pooled over folds")]
+    assert "could not be trained on fold" in left_out
+    assert "BLOCK_SIZE" not in left_out and "validation method" not in left_out
+    assert "more deposits (FOLDS is 2 already)" in left_out
+
+
+# sweep 15b: the documentation and the messages tell the truth
+CASES += [
+    Case(
+        "CNN left out: too few deposits in a fold",
+        "comparemodels",
+        lambda d, p: p,
+        warning=r"CNN, positive-unlabelled left out of the comparison: could not be trained on fold 0's 1 training "
+        r"deposit\(s\) \(could not split the labels in space so that every class is in both the training and the "
+        r"validation part \(4 block\(s\) of 20 x 20 cells; training cells within 4 cells of a validation cell are "
+        r"left out, so that no training window overlaps a validation one\)\); more deposits \(FOLDS is 2 already\), "
+        r"a coarser grid, or a smaller PATCH_SIZE or COARSE_VIEW \(the CNN's validation blocks grow with its window\) "
+        r"gives each fold more labelled cells",
+        check=left_out_cnn_names_only_comparemodels_settings,
+    ),  # before: "… (…; add labels, use smaller blocks (BLOCK_SIZE), a smaller PATCH_SIZE or COARSE_VIEW …, or change
+    # the validation method.); a coarser grid or fewer folds …": BLOCK_SIZE and the validation method are traincnn's,
+    # and FOLDS was already at its fewest
+]

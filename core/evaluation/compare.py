@@ -70,6 +70,10 @@ TITLES = {
     "cnn_distil": "CNN per cell, distilled from gradient boosting",
 }
 
+#: traincnn's settings that comparemodels does not offer (its CNNs validate on automatic spatial blocks): a
+#: training error's advice to change them is replaced by the comparison's own
+TRAINCNN_ONLY = ("VALIDATION", "BLOCK_SIZE")
+
 #: held-out AUCs closer than this to the best count as a tie
 TIE = 0.01
 #: the fewest deposit clusters whose bootstrap interval says more than the clusters' own range: with k clusters a
@@ -448,9 +452,13 @@ def compare(
                     score = np.asarray(_run_mapper(mappers[name], bands, fold_lab, within), dtype=np.float64)
                 except InputError as exc:  # e.g. too few labels in this fold to hold some out for validation
                     reason = str(exc).split(": ", 1)[1] if exc.parameter else str(exc)
+                    if exc.parameter in TRAINCNN_ONLY:  # its advice names settings this comparison does not offer
+                        reason = reason.split("; add labels")[0]
+                    more = "fewer FOLDS (more deposits in each)" if folds > 2 else "more deposits (FOLDS is 2 already)"
                     learners[name].failed = (
-                        f"could not be trained on fold {f}'s {train.size} training deposits ({reason}); a coarser "
-                        "grid or fewer folds gives each fold more labelled cells"
+                        f"could not be trained on fold {f}'s {train.size} training deposit(s) ({reason}); {more}, a "
+                        "coarser grid, or a smaller PATCH_SIZE or COARSE_VIEW (the CNN's validation blocks grow with "
+                        "its window) gives each fold more labelled cells"
                     )
                     learners[name].placement[:] = np.nan
                     if log:

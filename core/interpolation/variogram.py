@@ -138,10 +138,12 @@ class Variogram:
             del out["angle"], out["ratio"]
         return out
 
-    def describe(self) -> str:
-        """The model in words, numbers written out (range 112,400, not 1.124e+05)."""
+    def describe(self, length_unit: str = "") -> str:
+        """The model in words, numbers written out (range 112,400, not 1.124e+05), the range in ``length_unit``
+        (the map's: 'm', 'ft') when given."""
         n = readable_number
-        text = f"{self.model}, nugget {n(self.nugget)}, partial sill {n(self.psill)}, range {n(self.range)}"
+        reach = f"{n(self.range)} {length_unit}" if length_unit else n(self.range)
+        text = f"{self.model}, nugget {n(self.nugget)}, partial sill {n(self.psill)}, range {reach}"
         if self.anisotropic:
             text += f" (major axis {n(self.angle)}° from east, anisotropy ratio {n(self.ratio)})"
         return text

@@ -398,6 +398,22 @@ def band_unit(path: str, band: int) -> str:
     return _band_text(path, band, lambda src: src.units[band - 1])
 
 
+def stack_units(paths: Sequence[str]) -> List[str]:
+    """The GDAL unit type of every band of ``paths``, in the order :func:`read_stack` stacks them ('' where a band
+    has none); an empty list when a file cannot be read (a label is never worth failing for)."""
+    import rasterio
+
+    units: List[str] = []
+    with no_gdal_sidecars():
+        for path in paths:
+            try:
+                with rasterio.open(path) as src:
+                    units += [str(u or "") for u in src.units]
+            except Exception:  # rasterio raises RasterioIOError, a broad family
+                return []
+    return units
+
+
 def band_kind(path: str, band: int) -> str:
     """What band ``band`` (1-based) holds, as ``prospector:evidence`` records it in the band's metadata item
     ``KIND`` ('distance', 'density', 'class', 'continuous', 'categorical'); '' when the band has none or the file

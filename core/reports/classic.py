@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from typing import Any, List, Mapping, Sequence
 
 from ..classic.learner import METHOD_TITLES
@@ -89,10 +90,15 @@ def what_it_learned(metadata: Mapping[str, Any]) -> str:
             "Change in log-odds of mineralisation per standard deviation of the feature (positive: high values are "
             f"favourable); intercept {number(summary.get('intercept'))}.",
         )
+    units = dict(metadata.get("band_units") or {})
     rows = [
         [
             Cell(_breakable(str(r["feature"])), "feature"),
-            Cell(f"{_pattern(str(r['pattern']))}<small>{html.escape(str(r['kind']))}</small>", "pattern"),
+            Cell(
+                f"{_pattern(str(r['pattern']), _unit(str(r['feature']), r['kind'], units))}"
+                f"<small>{html.escape(str(r['kind']))}</small>",
+                "pattern",
+            ),
             Cell(number(r["deposit_cells"], 1)),
             Cell(number(r["other_cells"], 1)),
             _with_sd(r["w_plus"], r["s_w_plus"]),
@@ -135,15 +141,26 @@ def _breakable(name: str) -> str:
     return f"<bdi>{breakable}</bdi>" if isolated(name).startswith("<bdi>") else breakable
 
 
-def _pattern(text: str) -> str:
+def _unit(feature: str, kind: object, units: Mapping[str, str]) -> str:
+    """The unit of a binary pattern's threshold: that of the feature's band (a window's mean and standard deviation
+    are in the band's unit too); '' for a categorical value (a class code has none) or a band without one."""
+    if kind != "binary":
+        return ""
+    band = re.sub(r" (mean|std) \d+x\d+$", "", feature)
+    return str(units.get(band) or "")
+
+
+def _pattern(text: str, unit: str = "") -> str:
     """A weights-of-evidence pattern ('>= 22319', '< 849.449', '= 1') for a table cell: the threshold to four
-    significant digits with thousands separators, and the sign kept with its number on one line."""
+    significant digits with thousands separators, then its unit ('ppm', when the band has one), and the sign kept
+    with its number on one line."""
     sign, _, value = text.partition(" ")
     try:
         number_text = readable_number(float(value))
     except ValueError:
         return html.escape(text)
-    return f"{_SIGNS.get(sign, html.escape(sign))}&nbsp;{number_text}"
+    unit_text = f"&nbsp;{html.escape(unit)}" if unit else ""
+    return f"{_SIGNS.get(sign, html.escape(sign))}&nbsp;{number_text}{unit_text}"
 
 
 _SIGNS = {">=": "≥", "<": "&lt;", "=": "="}

@@ -297,6 +297,21 @@ SETTING_WORDS: Dict[str, Any] = {
 }
 
 
+def _not_used(key: str, settings: Mapping[str, Any]) -> str:
+    """Why a stored setting did not act on this training ('' when it did): positive-unlabelled training draws no
+    barren cells and weights no class to balance (the PU risk weighs positives by the class prior, and every cell of
+    its unlabelled sample is visited each epoch: core.learning.training.EpochSampler gets no cap and
+    core.learning.ensemble balances only without a prior); labelled-cell training has no class prior."""
+    training = settings.get("training")
+    if training == "pu" and key == "barren_ratio":
+        return "positive-unlabelled training visits every cell of its unlabelled sample in each epoch"
+    if training == "pu" and key == "class_balanced":
+        return "the positive-unlabelled risk weighs the positive cells by the class prior"
+    if training is not None and training != "pu" and key == "class_prior":
+        return "labelled-cell training has no class prior"
+    return ""
+
+
 def settings_in_words(settings: Mapping[str, Any], grid: Any = None) -> List[Tuple[str, str, str, Any]]:
     """(key, words, value in words, value as stored) for every setting of a model file, in :data:`SETTING_WORDS`'
     order; a setting this report does not know comes last under its key, its value as stored. ``grid`` (the model
@@ -309,6 +324,9 @@ def settings_in_words(settings: Mapping[str, Any], grid: Any = None) -> List[Tup
                 shown = say(value, grid)
             except (TypeError, ValueError):  # a value of another type than this version writes: as it is
                 shown = str(value)
+            unused = _not_used(key, settings)
+            if unused:
+                shown = f"not used: {unused} (set: {shown})"
             rows.append((key, words, shown, value))
     rows += [(k, k, str(v), v) for k, v in sorted(settings.items()) if k not in SETTING_WORDS]
     return rows

@@ -408,3 +408,24 @@ def test_the_report_lists_every_held_out_deposit_so_its_figures_can_be_recompute
         learner = "best band" if name == "best single band" else name
         column = np.array([float(r[4 + j]) for r in body])
         assert column.mean() == pytest.approx(result.summary[learner]["auc"], abs=1e-3)
+
+
+@pytest.mark.parametrize("folds, more", [(2, "more deposits (FOLDS is 2 already)"), (3, "fewer FOLDS")])
+def test_a_learner_left_out_is_told_what_this_comparison_can_change(folds, more):
+    """A CNN that cannot split a fold's labels raised traincnn's advice ("use smaller blocks (BLOCK_SIZE) … or change
+    the validation method"), settings comparemodels does not have; the failure kept in the comparison now carries the
+    split's own diagnosis (spatial_split's error, raised here by the real split) and the comparison's advice, which
+    offers fewer FOLDS only where there are more than 2."""
+    from geochem_prospector.core.learning.splits import spatial_split
+
+    bands, valid, rows, cols = scene(4)
+
+    def unsplittable(b, labels):
+        y = np.array([0, 1])
+        spatial_split(np.array([0, 1]), np.array([0, 1]), y, (2, 2), "blocks", 2, 0, np.random.default_rng(0))
+        raise AssertionError("the split of two neighbouring cells should have been refused")
+
+    result = compare(bands, valid, rows, cols, {"cnn": unsplittable}, folds=folds, cluster_cells=4.0, iterations=20)
+    failed = result.learners["cnn"].failed
+    assert failed.startswith("could not be trained on fold 0's") and "could not split the labels in space" in failed
+    assert "BLOCK_SIZE" not in failed and "validation method" not in failed and more in failed

@@ -169,3 +169,12 @@ def test_given_anisotropy_round_trips_and_is_validated():
     assert "anisotropy ratio 2" in vg.describe()
     with pytest.raises(InputError, match="ANISOTROPY_RATIO"):
         Variogram("spherical", 0.1, 1.0, 500.0, ratio=0.5)
+
+
+def test_the_description_gives_the_range_in_the_unit_given():
+    """interpolate's log wrote "range 30,950" for a range in metres: the unit now follows the number when given
+    (written by hand here), and is left out as before when not."""
+    vg = Variogram("exponential", 0.09739, 0.3592, 30947.97)
+    assert vg.describe("m") == "exponential, nugget 0.09739, partial sill 0.3592, range 30,950 m"
+    assert vg.describe() == "exponential, nugget 0.09739, partial sill 0.3592, range 30,950"
+    assert vg.describe("US ft").endswith("range 30,950 US ft")

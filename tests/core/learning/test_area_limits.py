@@ -1,0 +1,65 @@
+"""core.learning.area_limits against numpy's sort of all the values at once (the brute force the tiles avoid)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from geochem_prospector.core.learning.area_limits import AreaLimits, ordered_bits
+
+
+def _in_tiles(values: np.ndarray, shares=(0.70, 0.90), tile=37):
+    limits = AreaLimits(shares)
+    tiles = [values[i : i + tile] for i in range(0, values.size, tile)]
+    for t in tiles:
+        limits.add(t)
+    for t in tiles:
+        limits.add_fine(t)
+    return limits.limits()
+
+
+def _brute_force(values: np.ndarray, shares=(0.70, 0.90)):
+    finite = np.sort(values[np.isfinite(values)].astype(np.float32))
+    return tuple(float(finite[min(math.ceil(s * finite.size), finite.size - 1)]) for s in shares)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # a positive-unlabelled map: most of the area far below 0.0001 (the old histogram's step), a few cells high
+        lambda rng: np.concatenate([rng.uniform(1e-9, 4e-5, 8000), rng.uniform(0.001, 0.6, 1000)]),
+        lambda rng: rng.uniform(0, 1, 5001),
+        lambda rng: rng.integers(0, 5, 3000) / 4.0,  # four values and their ties (a classic model's few leaves)
+        lambda rng: rng.normal(0, 3, 2000),  # negative values too (any score, not only probabilities)
+        lambda rng: np.where(rng.uniform(size=4000) < 0.2, np.nan, rng.lognormal(-9, 3, 4000)),  # nodata cells
+    ],
+)
+def test_limits_equal_the_sorted_values(make):
+    values = make(np.random.default_rng(11)).astype(np.float32)
+    assert _in_tiles(values) == _brute_force(values)
+
+
+def test_the_shares_below_the_limits_on_a_positive_unlabelled_map():
+    """80 % of the cells below 0.00005: the old 0.0001 histogram put the low/moderate limit at 0 and left no cell
+    low; the limits now leave 70 % low, 20 % moderate and 10 % high (counted with numpy)."""
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.uniform(1e-9, 5e-5, 8000), rng.uniform(0.001, 0.6, 2000)]).astype(np.float32)
+    lo, hi = _in_tiles(values)
+    assert 0 < lo < 5e-5
+    classes = 1 + (values >= lo).astype(int) + (values >= hi).astype(int)
+    assert [np.mean(classes == k) for k in (1, 2, 3)] == [0.7, 0.2, 0.1]
+
+
+def test_ordered_bits_sort_as_the_values():
+    values = np.array([-np.inf, -3.5, -1e-30, -0.0, 0.0, 1e-45, 1e-30, 0.25, 1.0, 3e38, np.inf], dtype=np.float32)
+    keys = ordered_bits(values)
+    assert np.all(np.diff(keys.astype(np.int64)) >= 0)
+    assert np.all(np.diff(keys.astype(np.int64))[[0, 1, 2, 4, 5, 6, 7, 8, 9]] > 0)
+
+
+def test_a_second_pass_that_misses_values_is_refused():
+    limits = AreaLimits()
+    limits.add(np.arange(100, dtype=np.float32))
+    limits.add_fine(np.arange(50, dtype=np.float32))
+    with pytest.raises(ValueError, match="add_fine"):
+        limits.limits()

@@ -1,0 +1,81 @@
+"""The README as a user reads it (sweep 15b): its headless commands run as written, from the checkout's root, and
+its Layout names every module there is."""
+
+import json
+import os
+import re
+import shlex
+import subprocess
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _readme() -> str:
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _section(title: str) -> str:
+    text = _readme()
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else len(text)]
+
+
+def _commands(section: str) -> list:
+    """The indented code lines of a section as whole commands (continuation backslashes joined), comments cut."""
+    lines = [line[4:] for line in section.splitlines() if line.startswith("    ")]
+    commands, current = [], ""
+    for line in lines:
+        line = re.sub(r"\s+#.*$", "", line)
+        if line.endswith("\\"):
+            current += line[:-1] + " "
+            continue
+        commands.append(current + line)
+        current = ""
+    return commands
+
+
+def test_the_headless_example_runs_as_written(qgis_process_env, tmp_path):
+    """The '## Headless' block, run as printed (only its output moved out of /tmp): enabling the plugin again says
+    so and exits 1 as the comment warns, and the interpolation writes one band per FIELDS value, named for it."""
+    import rasterio
+
+    commands = _commands(_section("Headless"))
+    enable = [c for c in commands if "plugins enable" in c]
+    run = [c for c in commands if " run prospector:" in c]
+    assert enable and run, commands
+    done = subprocess.run(
+        shlex.split(enable[0]), cwd=REPO, env=qgis_process_env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 1 and "already enabled" in (done.stdout + done.stderr), done.stdout + done.stderr
+    output = str(tmp_path / "elements.tif")
+    words = [f"OUTPUT={output}" if w == "OUTPUT=/tmp/elements.tif" else w for w in shlex.split(run[0])]
+    assert f"OUTPUT={output}" in words  # the example's output, moved
+    done = subprocess.run(words, cwd=REPO, env=qgis_process_env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["results"]["OUTPUT"] == output
+    fields = [w.split("=", 1)[1] for w in words if w.startswith("FIELDS=")]
+    with rasterio.open(output) as src:
+        assert list(src.descriptions) == fields and src.crs.to_epsg() == 3067
+
+
+@pytest.mark.parametrize("package", ["core", "algorithms"])
+def test_the_layout_names_every_module(package):
+    """The Layout block listed core/placement.py, core/qaqc.py, labels' commodities and confidence and
+    algorithms/labels.py nowhere: each module (its file name without .py) is named in it, but for the algorithms'
+    own files, named for their ids ("one thin adapter per algorithm", listed in "What it does")."""
+    layout = _section("Layout")
+    names = set(re.findall(r"[A-Za-z_]\w*", layout))
+    names |= set(re.findall(r"`prospector:(\w+)`", _section("What it does")))
+    missing = []
+    for folder, _, files in os.walk(os.path.join(REPO, package)):
+        if "__pycache__" in folder:
+            continue
+        for name in files:
+            module = name[:-3]
+            if name.endswith(".py") and module != "__init__" and module not in names:
+                missing.append(os.path.relpath(os.path.join(folder, name), REPO))
+    assert missing == []

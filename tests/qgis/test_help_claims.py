@@ -1,0 +1,212 @@
+"""What the help says is what the algorithms do (sweep 15b: the documentation tells the truth).
+
+Each statement checked here was read in a help text and then against the code that runs: a number the help gives
+for a parameter against the values the parameter accepts (QGIS's own checkValueIsAcceptable), a name the help
+quotes against the parameters' labels, a setting the help states against the setting the run uses.
+"""
+
+import re
+
+import numpy as np
+
+from geochem_prospector.algorithms.help import short_label
+
+
+def _algorithms(provider):
+    from qgis.core import QgsProcessingModelAlgorithm
+
+    return [a for a in provider.algorithms() if not isinstance(a, QgsProcessingModelAlgorithm)]
+
+
+def test_a_number_the_help_gives_a_parameter_is_one_it_accepts(prospector_provider):
+    """ "‘CNN patch size’ 1" in comparemodels' help told the user to give PATCH_SIZE 1, which it refuses (5 to 65):
+    the per-cell network is a mode of its own, whatever PATCH_SIZE says."""
+    from qgis.core import QgsProcessingParameterNumber
+
+    wrong = []
+    for algorithm in _algorithms(prospector_provider):
+        text = algorithm.shortHelpString()
+        for definition in algorithm.parameterDefinitions():
+            if not isinstance(definition, QgsProcessingParameterNumber):
+                continue
+            label = re.escape(f"‘{short_label(definition.description())}’")
+            for match in re.finditer(rf"{label} (-?\d+(?:\.\d+)?)(?![\d,])", text):
+                if not definition.checkValueIsAcceptable(float(match.group(1))):
+                    wrong.append((algorithm.id(), definition.name(), match.group(0)))
+    assert wrong == []
+
+
+def test_the_distilled_cnn_learns_at_the_rate_the_help_states(prospector_provider):
+    """comparemodels' help said the distilled CNN trains at "3 x ‘Boosting learning rate’" (0.3 at the default);
+    it trains at 3 x the CNN's own default, 0.003, whatever LEARNING_RATE (the boosting's) says."""
+    from geochem_prospector.core.evaluation.compare import cnn_mode_settings
+
+    algorithm = prospector_provider.algorithm("comparemodels")
+    text = algorithm.shortHelpString()
+    stated = re.search(r"distilled from gradient boosting \([^)]*?learning rate of (\d+(?:\.\d+)?)", text)
+    assert stated, "comparemodels' help gives no learning rate for the distilled CNN"
+    # the CNN settings comparemodels passes (no learning rate of its own: LEARNING_RATE is the boosting's)
+    cnn = {"patch_size": 9, "epochs": 1, "ensemble": 1, "seed": 0, "device": "cpu"}
+    assert cnn_mode_settings("cnn_distil", cnn)["learning_rate"] == float(stated.group(1))
+    boosting = algorithm.parameterDefinition("LEARNING_RATE")
+    assert f"x ‘{short_label(boosting.description())}’" not in text
+
+
+def test_a_parameter_help_quotes_only_names_the_form_shows(prospector_provider):
+    """TRANSFORM's tooltip said "as given by 'Log transform'": no parameter has that label (it is ‘Interpolate
+    log values’). A capitalised name a parameter's help quotes is a label of the same algorithm or (part of) an
+    algorithm's display name, as the toolbox lists it."""
+    names = {a.displayName() for a in _algorithms(prospector_provider)}
+    wrong = []
+    for algorithm in _algorithms(prospector_provider):
+        labels = {short_label(d.description()) for d in algorithm.parameterDefinitions()}
+        labels |= {d.description() for d in algorithm.parameterDefinitions()}
+        for definition in algorithm.parameterDefinitions():
+            for quoted in re.findall(r"(?<!\w)['‘]([A-Z][a-z]+(?: [A-Za-z-]+)+)['’](?!\w)", definition.help()):
+                if quoted not in labels and not any(quoted in name for name in names):
+                    wrong.append((algorithm.id(), definition.name(), quoted))
+    assert wrong == []
+
+
+def test_classes_by_area_are_the_shares_the_help_states(run_algorithm, tmp_path):
+    """predict's help: "left empty, high is the most prospective 10 % of the predicted area and moderate the next
+    20 %". On the demo's positive-unlabelled map (most cells below 0.00005) the class raster was 0 % low, 90 %
+    moderate and 10 % high: the limits came from a histogram of 0.0001 steps, whose first bin held 70 % of the area,
+    so the low/moderate limit was 0. Here a logistic regression whose intercept is lowered by 20 (probabilities of
+    about 1e-9 to 1e-2, as a positive-unlabelled map's) is mapped; the classes are checked against the limits numpy
+    finds by sorting the written probabilities."""
+    import math
+
+    import rasterio
+
+    from geochem_prospector.core.classic.learner import ClassicLearner
+    from geochem_prospector.core.io.rasters import write_geotiff
+    from tests.qgis.synthetic import GRID
+
+    rng = np.random.default_rng(7)
+    bands = rng.normal(size=(1, GRID.height, GRID.width)).astype(np.float32)
+    raster = write_geotiff(str(tmp_path / "scores.tif"), bands, GRID, ["Cu"])
+    labels = np.where(rng.uniform(size=bands[0].shape) < 0.3, (bands[0] > 1.0).astype(float), np.nan)
+    learner = ClassicLearner("logistic").fit(bands, labels, ["scores:Cu"])
+    learner.arrays_["intercept"] = learner.arrays_["intercept"] - 20.0
+    model = learner.save(str(tmp_path / "low.pt"))
+    out = run_algorithm(
+        "prospector:predict",
+        {
+            "INPUT_RASTERS": [raster],
+            "MODEL": model,
+            "OUTPUT": str(tmp_path / "p.tif"),
+            "OUTPUT_CLASSES": str(tmp_path / "classes.tif"),
+        },
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        prob = src.read(1, masked=True).compressed()
+    with rasterio.open(out["OUTPUT_CLASSES"]) as src:
+        classes = src.read(1, masked=True).compressed()
+    ordered = np.sort(prob)
+    assert ordered[int(0.7 * ordered.size)] < 5e-5  # the case: 70 % of the area in the old histogram's first bin
+    lo, hi = (ordered[math.ceil(share * ordered.size)] for share in (0.7, 0.9))
+    np.testing.assert_array_equal(classes, 1 + (prob >= lo).astype(int) + (prob >= hi).astype(int))
+    shares = [np.mean(classes == k) for k in (1, 2, 3)]
+    np.testing.assert_allclose(shares, [0.7, 0.2, 0.1], atol=1.5 / classes.size)
+
+
+def test_weights_of_evidence_thresholds_are_given_in_the_bands_unit(run_algorithm, tmp_path):
+    """trainmodel's weights-of-evidence table read "Cu < 33.39" and "faults:distance_m < 849" on the demo: the
+    threshold now carries the unit GDAL records for the band (read back here with GDAL's GetUnitType)."""
+    import html as html_module
+    import re as re_module
+
+    from osgeo import gdal
+
+    from geochem_prospector.core.io.rasters import write_geotiff
+    from tests.qgis.synthetic import GRID
+
+    rng = np.random.default_rng(2)
+    cu = rng.lognormal(3, 0.5, size=(GRID.height, GRID.width)).astype(np.float32)
+    raster = write_geotiff(str(tmp_path / "elements.tif"), cu[None], GRID, ["Cu"], band_units=["ppm"])
+    labels = np.where(rng.uniform(size=cu.shape) < 0.4, (cu > np.percentile(cu, 80)).astype(float), np.nan)
+    label_raster = write_geotiff(str(tmp_path / "labels.tif"), labels[None].astype(np.float32), GRID, ["label"])
+    out = run_algorithm(
+        "prospector:trainmodel",
+        {
+            "INPUT_RASTERS": [raster],
+            "LABELS": label_raster,
+            "METHOD": 3,
+            "OUTPUT_MODEL": str(tmp_path / "woe.pt"),
+            "OUTPUT_REPORT": str(tmp_path / "woe.html"),
+        },
+    )
+    dataset = gdal.Open(raster)  # kept referenced while its band is read (GDAL's Python bindings)
+    unit = dataset.GetRasterBand(1).GetUnitType()
+    dataset = None
+    page = open(out["OUTPUT_REPORT"], encoding="utf-8").read()
+    patterns = [html_module.unescape(p) for p in re_module.findall(r'<td class="pattern">(.*?)<small>', page)]
+    assert unit == "ppm" and patterns and all(p.endswith(f"\xa0{unit}") for p in patterns), patterns
+
+
+def test_the_kriging_log_gives_ranges_in_the_maps_unit_and_rmse_in_the_values(run_algorithm, tmp_path):
+    """interpolate's log read "Cu: variogram (ln units) exponential, …, range 30,950" and "best RMSE 29.13": a
+    length and a concentration without their units. The range is now in the layer CRS's unit (EPSG:3067: metres, as
+    pyproj names its axis unit) and equals the provenance's fitted range; the RMSE is in UNITS (ppm)."""
+    import json
+    import os
+
+    import pyproj
+    import rasterio
+
+    from geochem_prospector.core.reports.legend import readable_number
+    from tests.qgis.feedback import RecordingFeedback
+
+    samples = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample_data", "till_geochemistry.gpkg")
+    feedback = RecordingFeedback()
+    out = run_algorithm(
+        "prospector:interpolate",
+        {
+            "INPUT": os.path.abspath(samples),
+            "FIELDS": ["Cu"],
+            "METHOD": 1,
+            "PIXEL_SIZE": 2000,
+            "OUTPUT": str(tmp_path / "cu.tif"),
+        },
+        feedback=feedback,
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        fitted = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])["variograms"]["Cu"]["range"]
+        unit = {"metre": "m"}[pyproj.CRS.from_wkt(src.crs.to_wkt()).axis_info[0].unit_name]
+    (line,) = [i for i in feedback.infos if i.startswith("Cu: variogram")]
+    assert f"range {readable_number(fitted)} {unit}" in line, line
+    (line,) = [i for i in feedback.infos if i.startswith("Cu: cross-validation")]
+    assert re.search(r"best RMSE [\d.]+ ppm by ", line), line
+
+
+def test_the_thresholds_table_gives_each_elements_unit(run_algorithm, tmp_path):
+    """anomalies' thresholds table gave "Cu, …, 60.58, 106.3, 164.1" with no unit anywhere (the element raster
+    records it: interpolate's UNITS): a column 'unit' now holds each band's unit as GDAL reads it (GetUnitType), and
+    nothing for the index (a mean of robust z-scores)."""
+    import csv
+
+    from osgeo import gdal
+
+    from geochem_prospector.core.io.rasters import write_geotiff
+    from tests.qgis.synthetic import GRID
+
+    rng = np.random.default_rng(4)
+    bands = rng.lognormal(3, 0.6, size=(2, GRID.height, GRID.width)).astype(np.float32)
+    raster = write_geotiff(str(tmp_path / "elements.tif"), bands, GRID, ["Cu", "Au"], band_units=["ppm", "ppb"])
+    out = run_algorithm(
+        "prospector:anomalies",
+        {
+            "INPUT_RASTER": raster,
+            "OUTPUT": str(tmp_path / "classes.tif"),
+            "OUTPUT_CONTOURS": str(tmp_path / "contours.gpkg"),
+            "OUTPUT_ANOMALIES": str(tmp_path / "areas.gpkg"),
+            "OUTPUT_TABLE": str(tmp_path / "thresholds.csv"),
+        },
+    )
+    dataset = gdal.Open(raster)
+    expected = {dataset.GetRasterBand(i).GetDescription(): dataset.GetRasterBand(i).GetUnitType() for i in (1, 2)}
+    dataset = None
+    with open(out["OUTPUT_TABLE"], newline="", encoding="utf-8") as handle:
+        units = {row["element"]: row["unit"] for row in csv.DictReader(handle)}
+    assert units == {**expected, "index": ""} == {"Cu": "ppm", "Au": "ppb", "index": ""}
