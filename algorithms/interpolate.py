@@ -527,7 +527,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         runner = task_runner(self, parameters, context, feedback)
 
         log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
-        xy, values, reports, merged, shares, survey_rows = self._samples(
+        xy, values, reports, shares, survey_rows = self._samples(
             parameters, source, fields, crs, censored_factor, survey_field, context, feedback
         )
         signed = [rep.negative_reading == "values" for rep in reports]
@@ -536,6 +536,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             parameters, context, feedback, fields, shares, log_transform, fixed, signed, constant
         )
         values = self._substitute_for_log(feedback, fields, values, transforms)
+        xy, values, merged = self._merge_sites(feedback, fields, xy, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(
             self.parameterAsSource(parameters, self.MASK, context),
@@ -662,8 +663,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return results
 
     def _samples(self, parameters, source, fields, crs, censored_factor, survey_field, context, feedback):
-        """Sample coordinates and values (surveys levelled, co-located samples averaged), each field's share of
-        values at or below detection, and the levelling table."""
+        """Sample coordinates and values (surveys levelled; co-located samples are averaged later, by
+        :meth:`_merge_sites`, once each field's transform is known), each field's share of values at or below
+        detection, and the levelling table."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
         xy, values, reports = point_samples(
@@ -704,15 +706,31 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                         "or laboratories, name them in SURVEY_FIELD to level them before gridding."
                     )
 
+        self._warn_constant(feedback, fields, values)
+        return xy, values, reports, shares, survey_rows
+
+    @staticmethod
+    def _merge_sites(feedback, fields, xy, values, transforms):
+        """Samples sharing a site (field duplicates, repeated analyses) averaged into one, after the transforms are
+        known: a field gridded on logarithms is averaged on them (the geometric mean, the value whose logarithm the
+        gridding uses), the others on their values."""
         samples = len(xy)
-        xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE)
+        logs = [t == "log" for t in transforms]
+        xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE, log_columns=logs)
         if merged:
+            spaces = []
+            if any(logs):
+                spaces.append(
+                    f"{', '.join(f for f, flag in zip(fields, logs) if flag)} on log values (the geometric mean, "
+                    "as they are gridded on logarithms: 10 and 1000 give 100, not 505)"
+                )
+            if not all(logs):
+                spaces.append(f"{', '.join(f for f, flag in zip(fields, logs) if not flag)} on their values")
             feedback.pushWarning(
                 f"INPUT: the {samples} samples lie at {len(xy)} sites: samples sharing a site (field duplicates, "
-                "repeated analyses) were averaged, one value per field and site."
+                f"repeated analyses) were averaged, one value per field and site: {'; '.join(spaces)}."
             )
-        self._warn_constant(feedback, fields, values)
-        return xy, values, reports, merged, shares, survey_rows
+        return xy, values, merged
 
     @staticmethod
     def _field_samples(source, fields, crs, context, feedback, count, survey_field=None):
