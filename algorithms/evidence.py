@@ -574,9 +574,15 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     "Vector › Data Management Tools › Split Vector Layer) as one more LINES layer."
                 )
             features, segments = source.repeated_features, source.repeated_segments
-            if (features or segments) and (radius or crossings):  # distances are the same either way
+            overlapping = source.overlapping_segments
+            if (features or segments or overlapping) and (radius or crossings):  # distances are the same either way
                 parts = [f"{features:,} feature(s) of '{name}' repeat another exactly"] if features else []
                 parts += [f"{segments:,} segment(s) repeat one of another feature"] if segments else []
+                parts += (
+                    [f"{overlapping:,} segment(s) of '{name}' share part of their length with another on one line"]
+                    if overlapping
+                    else []
+                )
                 feedback.pushWarning(
                     f"LINES: {' and '.join(parts)} (the same fault twice, as merged map sheets or a copy pasted "
                     "twice leave them): each is counted once in the density and the intersections. If they are "
