@@ -40,7 +40,15 @@ from ..core.io.values import (
     substitute_nonpositive,
     unit_in_name,
 )
-from ..core.neighbours import area_spacing, local_spacing, sample_spacing, share_of_cells_far, stray_points
+from ..core.neighbours import (
+    area_spacing,
+    farthest_cell,
+    local_spacing,
+    points_on_one_line,
+    sample_spacing,
+    share_of_cells_far,
+    stray_points,
+)
 from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
@@ -1308,6 +1316,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if not spacing or (max_distance and max_distance <= limits.min()):
             return 0.0  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
         share = share_of_cells_far(xy, grid, limits, mask, within=max_distance, points_box_only=not extent_given)
+        if InterpolateAlgorithm._warn_traverse(feedback, xy, grid, mask, max_distance, extent_given):
+            return share  # said of the line, with how far the grid reaches from it
         if share >= GAP_SHARE:
             why = (
                 f"{GAP_SPACINGS:g} times the samples' spacing, {grid.length_text(spacing)}"
@@ -1322,6 +1332,32 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 "sampled area."
             )
         return share
+
+    @staticmethod
+    def _warn_traverse(feedback, xy, grid, mask, max_distance, extent_given: bool) -> bool:
+        """Warn when the samples lie on one line (a traverse along a road or a stream) and the grid reaches far
+        from it (beyond GAP_SPACINGS times their spacing along it and beyond the line's own width): the raster fills
+        the ground on either side with values drawn out from the line. Counted as :meth:`_warn_gaps` counts (the
+        samples' box without an EXTENT, inside the MASK, within MAX_DISTANCE). Returns whether it warned."""
+        line = points_on_one_line(xy)
+        if line is None:
+            return False
+        length, width = line
+        spacing = float(np.median(local_spacing(xy, 1)))
+        reach = farthest_cell(xy, grid, mask, within=max_distance, points_box_only=not extent_given)
+        if spacing <= 0 or reach <= max(GAP_SPACINGS * spacing, width, grid.pixel_size):
+            return False
+        advised = GAP_SPACINGS * spacing
+        feedback.pushWarning(
+            f"INPUT: the {len(xy)} samples lie on one line ({grid.length_text(length)} long, "
+            f"{grid.length_text(width)} wide: a traverse along a road or a stream), and the grid reaches "
+            f"{grid.length_text(reach)} from the nearest of them ({reach / spacing:.0f} times their spacing along the "
+            f"line, {grid.length_text(spacing)}): the raster fills the ground on either side with values drawn out "
+            "from the line, which no sample supports. Give a MASK of the ground the line stands for (e.g. the "
+            f"traverse buffered by {grid.length_text(advised)}: Vector › Geoprocessing Tools › Buffer), a smaller EXTENT along the "
+            f"line, or MAX_DISTANCE (e.g. {advised:.0f}) to leave the cells farther off nodata."
+        )
+        return True
 
     @staticmethod
     def _warn_field_gaps(
