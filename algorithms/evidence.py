@@ -125,12 +125,18 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             "way). Layers in other CRSs are reprojected; cells outside the MASK polygons "
             "are nodata.\n\n"
             "LINES (faults, contacts, dykes), one layer or more: <layer>:distance_m, the exact distance from each "
-            "cell centre to the nearest line (features beyond the grid count too); with DENSITY_RADIUS > 0, "
+            "cell centre to the nearest line (features beyond the grid count too; a cell where the fault map does "
+            "not reach is measured to the nearest fault mapped, and its density is 0: give the map's outline as MASK "
+            "to leave such cells nodata); with DENSITY_RADIUS > 0, "
             "<layer>:density_km_per_km2, the line length within that radius per km2; with INTERSECTIONS, "
             "<layer>:intersection_distance_m, the distance to points where two features of the layer cross or "
             "meet (two features continuing each other end to end do not count).\n\n"
             "POLYGONS (lithology) with a CLASS_FIELD: one band <layer>:<class> per class, 1 where the cell centre "
-            "lies in a polygon of that class and 0 elsewhere; CLASSES lists the classes to use (separated by ';'), "
+            "lies in a polygon of that class and 0 elsewhere, also in no polygon at all: a layer of some bodies "
+            "alone (intrusions, a target unit) means 'not this rock' between them, so those cells are 0, not "
+            "nodata; where a map stops short of the grid (a border, a sheet edge) the log says how much of the grid "
+            "it leaves out: give the map's outline as MASK so that those cells are nodata, not 'none of these "
+            "rocks'. CLASSES lists the classes to use (separated by ';'), "
             "empty = every class when the field has at most MAX_CLASSES values. With CONTACTS, "
             "<layer>:contact_distance_m, the distance to the boundaries between classes (not the map's outline).\n\n"
             "POINTS (intrusion centres, occurrences used as evidence, not as labels): <layer>:distance_m.\n\n"
@@ -574,9 +580,15 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     "Vector › Data Management Tools › Split Vector Layer) as one more LINES layer."
                 )
             features, segments = source.repeated_features, source.repeated_segments
-            if (features or segments) and (radius or crossings):  # distances are the same either way
+            overlapping = source.overlapping_segments
+            if (features or segments or overlapping) and (radius or crossings):  # distances are the same either way
                 parts = [f"{features:,} feature(s) of '{name}' repeat another exactly"] if features else []
                 parts += [f"{segments:,} segment(s) repeat one of another feature"] if segments else []
+                parts += (
+                    [f"{overlapping:,} segment(s) of '{name}' share part of their length with another on one line"]
+                    if overlapping
+                    else []
+                )
                 feedback.pushWarning(
                     f"LINES: {' and '.join(parts)} (the same fault twice, as merged map sheets or a copy pasted "
                     "twice leave them): each is counted once in the density and the intersections. If they are "

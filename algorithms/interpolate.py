@@ -40,7 +40,15 @@ from ..core.io.values import (
     substitute_nonpositive,
     unit_in_name,
 )
-from ..core.neighbours import area_spacing, local_spacing, sample_spacing, share_of_cells_far, stray_points
+from ..core.neighbours import (
+    area_spacing,
+    farthest_cell,
+    local_spacing,
+    points_on_one_line,
+    sample_spacing,
+    share_of_cells_far,
+    stray_points,
+)
 from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
@@ -527,7 +535,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         runner = task_runner(self, parameters, context, feedback)
 
         log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
-        xy, values, reports, merged, shares, survey_rows = self._samples(
+        xy, values, reports, shares, survey_rows = self._samples(
             parameters, source, fields, crs, censored_factor, survey_field, context, feedback
         )
         signed = [rep.negative_reading == "values" for rep in reports]
@@ -536,6 +544,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             parameters, context, feedback, fields, shares, log_transform, fixed, signed, constant
         )
         values = self._substitute_for_log(feedback, fields, values, transforms)
+        xy, values, merged = self._merge_sites(feedback, fields, xy, values, transforms)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(
             self.parameterAsSource(parameters, self.MASK, context),
@@ -666,8 +675,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return results
 
     def _samples(self, parameters, source, fields, crs, censored_factor, survey_field, context, feedback):
-        """Sample coordinates and values (surveys levelled, co-located samples averaged), each field's share of
-        values at or below detection, and the levelling table."""
+        """Sample coordinates and values (surveys levelled; co-located samples are averaged later, by
+        :meth:`_merge_sites`, once each field's transform is known), each field's share of values at or below
+        detection, and the levelling table."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
         xy, values, reports = point_samples(
@@ -708,15 +718,31 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                         "or laboratories, name them in SURVEY_FIELD to level them before gridding."
                     )
 
+        self._warn_constant(feedback, fields, values)
+        return xy, values, reports, shares, survey_rows
+
+    @staticmethod
+    def _merge_sites(feedback, fields, xy, values, transforms):
+        """Samples sharing a site (field duplicates, repeated analyses) averaged into one, after the transforms are
+        known: a field gridded on logarithms is averaged on them (the geometric mean, the value whose logarithm the
+        gridding uses), the others on their values."""
         samples = len(xy)
-        xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE)
+        logs = [t == "log" for t in transforms]
+        xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE, log_columns=logs)
         if merged:
+            spaces = []
+            if any(logs):
+                spaces.append(
+                    f"{', '.join(f for f, flag in zip(fields, logs) if flag)} on log values (the geometric mean, "
+                    "as they are gridded on logarithms: 10 and 1000 give 100, not 505)"
+                )
+            if not all(logs):
+                spaces.append(f"{', '.join(f for f, flag in zip(fields, logs) if not flag)} on their values")
             feedback.pushWarning(
                 f"INPUT: the {samples} samples lie at {len(xy)} sites: samples sharing a site (field duplicates, "
-                "repeated analyses) were averaged, one value per field and site."
+                f"repeated analyses) were averaged, one value per field and site: {'; '.join(spaces)}."
             )
-        self._warn_constant(feedback, fields, values)
-        return xy, values, reports, merged, shares, survey_rows
+        return xy, values, merged
 
     @staticmethod
     def _field_samples(source, fields, crs, context, feedback, count, survey_field=None):
@@ -1297,6 +1323,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if not spacing or (max_distance and max_distance <= limits.min()):
             return 0.0  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
         share = share_of_cells_far(xy, grid, limits, mask, within=max_distance, points_box_only=not extent_given)
+        if InterpolateAlgorithm._warn_traverse(feedback, xy, grid, mask, max_distance, extent_given):
+            return share  # said of the line, with how far the grid reaches from it
         if share >= GAP_SHARE:
             why = (
                 f"{GAP_SPACINGS:g} times the samples' spacing, {grid.length_text(spacing)}"
@@ -1311,6 +1339,32 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 "sampled area."
             )
         return share
+
+    @staticmethod
+    def _warn_traverse(feedback, xy, grid, mask, max_distance, extent_given: bool) -> bool:
+        """Warn when the samples lie on one line (a traverse along a road or a stream) and the grid reaches far
+        from it (beyond GAP_SPACINGS times their spacing along it and beyond the line's own width): the raster fills
+        the ground on either side with values drawn out from the line. Counted as :meth:`_warn_gaps` counts (the
+        samples' box without an EXTENT, inside the MASK, within MAX_DISTANCE). Returns whether it warned."""
+        line = points_on_one_line(xy)
+        if line is None:
+            return False
+        length, width = line
+        spacing = float(np.median(local_spacing(xy, 1)))
+        reach = farthest_cell(xy, grid, mask, within=max_distance, points_box_only=not extent_given)
+        if spacing <= 0 or reach <= max(GAP_SPACINGS * spacing, width, grid.pixel_size):
+            return False
+        advised = GAP_SPACINGS * spacing
+        feedback.pushWarning(
+            f"INPUT: the {len(xy)} samples lie on one line ({grid.length_text(length)} long, "
+            f"{grid.length_text(width)} wide: a traverse along a road or a stream), and the grid reaches "
+            f"{grid.length_text(reach)} from the nearest of them ({reach / spacing:.0f} times their spacing along the "
+            f"line, {grid.length_text(spacing)}): the raster fills the ground on either side with values drawn out "
+            "from the line, which no sample supports. Give a MASK of the ground the line stands for (e.g. the "
+            f"traverse buffered by {grid.length_text(advised)}: Vector › Geoprocessing Tools › Buffer), a smaller EXTENT along the "
+            f"line, or MAX_DISTANCE (e.g. {advised:.0f}) to leave the cells farther off nodata."
+        )
+        return True
 
     @staticmethod
     def _warn_field_gaps(

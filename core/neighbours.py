@@ -139,6 +139,83 @@ def area_spacing(points: np.ndarray) -> float:
     return float(np.sqrt(area / len(pts))) if area > 0 else 0.0
 
 
+def _sampled_cells(
+    points: np.ndarray,
+    grid: GridSpec,
+    mask: Optional[np.ndarray],
+    most: int,
+    points_box_only: bool = False,
+    box: Optional[Tuple[float, float, float, float]] = None,
+) -> np.ndarray:
+    """(n, 2) centres of ``grid``'s cells inside ``mask`` (and the points' box, or ``box``): every cell of a grid of
+    at most ``most`` cells, else a regular subset of rows and columns (every s-th)."""
+    stride = max(1, int(np.ceil(np.sqrt(grid.width * grid.height / most))))
+    rows = np.arange(stride // 2, grid.height, stride)
+    cols = np.arange(stride // 2, grid.width, stride)
+    x = grid.xmin + (cols + 0.5) * grid.pixel_size
+    y = grid.ymax - (rows + 0.5) * grid.pixel_size
+    gx, gy = np.meshgrid(x, y)
+    inside = np.ones(gx.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)[np.ix_(rows, cols)]
+    if box is not None:
+        inside &= (gx >= box[0]) & (gx <= box[2]) & (gy >= box[1]) & (gy <= box[3])
+    elif points_box_only and len(points):
+        low, high = np.min(points, axis=0), np.max(points, axis=0)
+        inside &= (gx >= low[0]) & (gx <= high[0]) & (gy >= low[1]) & (gy <= high[1])
+    return np.column_stack([gx[inside], gy[inside]])
+
+
+def points_on_one_line(
+    points: np.ndarray, most_width: float = 0.1, neighbours: int = 6, most_local: float = 0.5
+) -> Optional[Tuple[float, float]]:
+    """(length, width) of ``points`` along and across their principal axis (the spread of their projections on
+    it and on the axis across it) when they lie on one line: the width at most ``most_width`` times the length,
+    and each point's ``neighbours`` nearest (itself among them) in a row too, for most points (the median ratio of
+    their spread across to their spread along, from their covariance, at most ``most_local``): a traverse along a
+    road or a stream. None for points spread over an area, for blocks of samples strung out in a row (each block
+    an area), or for fewer than three distinct points."""
+    pts = np.unique(np.asarray(points, dtype=np.float64).reshape(-1, 2), axis=0)
+    if len(pts) < 3:
+        return None
+    centred = pts - pts.mean(axis=0)
+    _, _, axes = np.linalg.svd(centred, full_matrices=False)
+    along, across = centred @ axes[0], centred @ axes[1]
+    length, width = float(np.ptp(along)), float(np.ptp(across))
+    if length <= 0 or width > most_width * length:
+        return None
+    k = min(neighbours, len(pts))
+    near = centred[NeighbourIndex(centred).query(centred, k)[1]]  # (n, k, 2)
+    near = near - near.mean(axis=1, keepdims=True)
+    sxx, syy = (near[..., 0] ** 2).mean(axis=1), (near[..., 1] ** 2).mean(axis=1)
+    sxy = (near[..., 0] * near[..., 1]).mean(axis=1)
+    half, root = (sxx + syy) / 2, np.sqrt(((sxx - syy) / 2) ** 2 + sxy**2)
+    ratio = np.sqrt(np.maximum(half - root, 0.0) / np.maximum(half + root, 1e-300))
+    if float(np.median(ratio)) > most_local:
+        return None
+    return length, width
+
+
+def farthest_cell(
+    points: np.ndarray,
+    grid: GridSpec,
+    mask: Optional[np.ndarray] = None,
+    within: Optional[float] = None,
+    most: int = 250_000,
+    points_box_only: bool = False,
+) -> float:
+    """How far the cells of ``grid`` (their centres, inside ``mask``; with ``points_box_only`` inside the points'
+    bounding box) reach from their nearest point: the largest such distance, among the cells at most ``within``
+    from one when given (a search radius leaves the others empty); 0 when no cell counts. Counted on the cells
+    :func:`share_of_cells_far` counts (a regular subset of a grid over ``most`` cells: then up to a stride of cells
+    short)."""
+    targets = _sampled_cells(points, grid, mask, most, points_box_only)
+    if not len(targets) or not len(points):
+        return 0.0
+    nearest = NeighbourIndex(np.asarray(points, dtype=np.float64)).query(targets, 1)[0][:, 0]
+    if within is not None:
+        nearest = nearest[nearest <= within]
+    return float(nearest.max()) if nearest.size else 0.0
+
+
 def share_of_cells_far(
     points: np.ndarray,
     grid: GridSpec,
@@ -157,21 +234,9 @@ def share_of_cells_far(
     within the points' bounding box (a margin added around the samples is no gap between them), or within ``box``
     (xmin, ymin, xmax, ymax) when given: the box of all the samples, for the points of one field that only some of
     them hold."""
-    stride = max(1, int(np.ceil(np.sqrt(grid.width * grid.height / most))))
-    rows = np.arange(stride // 2, grid.height, stride)
-    cols = np.arange(stride // 2, grid.width, stride)
-    x = grid.xmin + (cols + 0.5) * grid.pixel_size
-    y = grid.ymax - (rows + 0.5) * grid.pixel_size
-    gx, gy = np.meshgrid(x, y)
-    inside = np.ones(gx.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)[np.ix_(rows, cols)]
-    if box is not None:
-        inside &= (gx >= box[0]) & (gx <= box[2]) & (gy >= box[1]) & (gy <= box[3])
-    elif points_box_only and len(points):
-        low, high = np.min(points, axis=0), np.max(points, axis=0)
-        inside &= (gx >= low[0]) & (gx <= high[0]) & (gy >= low[1]) & (gy <= high[1])
-    if not inside.any():
+    targets = _sampled_cells(points, grid, mask, most, points_box_only, box)
+    if not len(targets):
         return 0.0
-    targets = np.column_stack([gx[inside], gy[inside]])
     found, index = NeighbourIndex(np.asarray(points, dtype=np.float64)).query(targets, 1)
     nearest = found[:, 0]
     limits = np.asarray(distance, dtype=np.float64)

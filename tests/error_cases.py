@@ -268,6 +268,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep13a_inputs(folder, bands, labels))
     paths.update(_sweep13b_inputs(folder, xy, base, bands))
     paths.update(_sweep14b_inputs(folder, xy, base))
+    paths.update(_sweep15a_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -616,6 +617,48 @@ def _points_in(path: str, xy, columns: Dict[str, list], crs: str) -> str:
 #: the study area of _sweep12a_inputs's mask_cells.gpkg, cut into 10 x 6 cells: 60 polygons, one run each when
 #: Processing iterates over them
 MASK_CELLS = (10, 6)
+
+
+#: the matrix's three faults (as in ``_sweep11b_inputs``)
+_SWEEP15A_FAULTS = [
+    [(X0 + 500, Y0 + 500), (X0 + 9500, Y0 + 9000)],
+    [(X0 + 500, Y0 + 8000), (X0 + 9000, Y0 + 1500)],
+    [(X0 + 5000, Y0 + 200), (X0 + 5200, Y0 + 9800)],
+]
+
+
+def _sweep15a_inputs(folder: str, xy, base) -> Dict[str, str]:
+    """Sweep 15a, science the earlier sweeps noted and left: ``samples_field_duplicates.gpkg``, the matrix's 36
+    samples and a field duplicate at each of the first six sites (the same place), its Cu and Pb 100 times the
+    sample's (a nugget effect, as field duplicates of gold or of a coarse till fraction differ);
+    ``faults_sheets.gpkg``, the matrix's three faults with the first digitised on two map sheets that overlap (one
+    piece to 60 % of its length, the other from 40 %: a shared stretch of 20 % with other vertices)."""
+    dup = list(range(6))
+    sxy = np.vstack([xy, np.asarray(xy)[dup]])
+    cu = list(base["Cu"]) + [100.0 * base["Cu"][i] for i in dup]
+    pb = list(base["Pb"]) + [100.0 * base["Pb"][i] for i in dup]
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    faults = _SWEEP15A_FAULTS
+    first = LineString(faults[0])
+    # the first fault on two map sheets that overlap: one piece to 60 % of its length, the other from 40 %
+    sheets = [
+        [faults[0][0], first.interpolate(0.6, normalized=True).coords[0]],
+        [first.interpolate(0.4, normalized=True).coords[0], faults[0][1]],
+    ]
+    path = os.path.join(folder, "faults_sheets.gpkg")
+    gpd.GeoDataFrame(
+        {"sheet": ["Q4312", "Q4321", "Q4312", "Q4312"]},
+        geometry=[LineString(c) for c in [*sheets, faults[1], faults[2]]],
+        crs=CRS,
+    ).to_file(path, driver="GPKG", layer="faults_sheets")
+    return {
+        "faults_sheets": path,
+        "samples_field_duplicates": _points(
+            os.path.join(folder, "samples_field_duplicates.gpkg"), sxy, {"Cu": cu, "Pb": pb}
+        ),
+    }
 
 
 def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
@@ -8225,4 +8268,93 @@ CASES += [
     ),  # before: "… (…; add labels, use smaller blocks (BLOCK_SIZE), a smaller PATCH_SIZE or COARSE_VIEW …, or change
     # the validation method.); a coarser grid or fewer folds …": BLOCK_SIZE and the validation method are traincnn's,
     # and FOLDS was already at its fewest
+]
+
+
+def idw_of_the_sites_geometric_means(params: Dict[str, object]) -> None:
+    """The Cu band equals a brute-force IDW (log10) of one value per site, the geometric mean of the samples there
+    (scipy's gmean): field duplicates averaged on the logarithms the band is gridded on, not on raw values."""
+    import geopandas as gpd
+    from scipy.stats import gmean
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    places = np.column_stack([frame.geometry.x, frame.geometry.y])
+    sites, which = np.unique(places, axis=0, return_inverse=True)
+    cu = frame["Cu"].to_numpy(dtype=float)
+    means = np.array([gmean(cu[which.ravel() == k]) for k in range(len(sites))])
+    assert len(sites) == 36 and len(frame) == 42
+    _assert_brute_force_idw(params, sites, means)
+
+
+CASES += [
+    Case(
+        "field duplicates far apart, gridded on logs",
+        "interpolate",
+        _set(INPUT="samples_field_duplicates", FIELDS=["Cu", "Pb"]),
+        warning=r"INPUT: the 42 samples lie at 36 sites: samples sharing a site \(field duplicates, repeated "
+        r"analyses\) were averaged, one value per field and site: Cu, Pb on log values \(the geometric mean, as they "
+        r"are gridded on logarithms: 10 and 1000 give 100, not 505\)\.",
+        check=idw_of_the_sites_geometric_means,
+    ),  # before: averaged on raw values (a sample and its duplicate at 100 times it gave 50.5 times the sample,
+    # not 10 times), then gridded on logs: six false highs; the warning did not say how
+]
+
+
+def overlapping_sheets_counted_once(params: Dict[str, object]) -> None:
+    """The density band of `faults_sheets` (1 km radius) is the length of shapely's unary_union of the three faults
+    within each cell's circle, per km² (within what a cell's binning moves across the circle's edge), and the
+    intersection band the distance to the faults' three crossing points alone (brute force over the pairs)."""
+    import rasterio
+    from shapely.geometry import LineString, MultiPoint, Point
+    from shapely.ops import unary_union
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        density = src.read(names.index("faults_sheets:density_km_per_km2") + 1)
+        crossing = src.read(names.index("faults_sheets:intersection_distance_m") + 1)
+        x, y = _cell_centres(src)
+    lines = [LineString(c) for c in _SWEEP15A_FAULTS]
+    union = unary_union(lines)
+    points = [lines[i].intersection(lines[j]) for i in range(3) for j in range(i + 1, 3)]
+    crossings = MultiPoint([p for p in points if p.geom_type == "Point"])
+    assert len(crossings.geoms) == 3
+    area = np.pi * 1.0
+    for r, c in [(r, c) for r in range(2, 40, 3) for c in range(2, 40, 3)]:
+        centre = Point(x[r, c], y[r, c])
+        exact = union.intersection(centre.buffer(1000, 256)).length / 1000 / area
+        ring = (
+            union.intersection(centre.buffer(1000 + PIXEL, 256)).length
+            - union.intersection(centre.buffer(1000 - PIXEL, 256)).length
+        ) / 1000 / area  # fmt: skip
+        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c, float(density[r, c]), exact)
+        assert abs(float(crossing[r, c]) - crossings.distance(centre)) < 0.01, (r, c)
+
+
+CASES += [
+    Case(
+        "a fault on two overlapping map sheets",
+        "evidence",
+        _set(LINES=["faults_sheets"], DENSITY_RADIUS=1000),
+        warning=r"LINES: 1 segment\(s\) of 'faults_sheets' share part of their length with another on one line \(the "
+        r"same fault twice, as merged map sheets or a copy pasted twice leave them\): each is counted once in the "
+        r"density and the intersections\.",
+        check=overlapping_sheets_counted_once,
+    ),  # before: ran without a word; the 2.5 km the two sheets share counted twice in the density (up to 0.63
+    # km/km² too high), and the ends of the shared stretch read as two intersections of lines
+]
+CASES += [
+    Case(
+        "one traverse across a square extent",
+        "interpolate",
+        _set(
+            INPUT="samples_traverse", FIELDS=["Cu"], PIXEL_SIZE=250, EXTENT="400000,410000,7500000,7510000 [EPSG:3067]"
+        ),
+        warning=r"INPUT: the 25 samples lie on one line \(9000 m long, 0 m wide: a traverse along a road or a "
+        r"stream\), and the grid reaches 4889 m from the nearest of them \(13 times their spacing along the line, "
+        r"375 m\): the raster fills the ground on either side with values drawn out from the line, which no sample "
+        r"supports\. Give a MASK of the ground the line stands for \(e\.g\. the traverse buffered by 1125 m: Vector › "
+        r"Geoprocessing Tools › Buffer\), a smaller EXTENT along the line, or MAX_DISTANCE \(e\.g\. 1125\) to leave "
+        r"the cells farther off nodata\.",
+    ),  # before: ran without a word: 27 % of the cells lie beyond 3 times the local 5th-neighbour spacing (1,125 m),
+    # under the gap warning's third, so 10 km x 10 km were gridded from one line of samples, corners 4.9 km from it
 ]

@@ -99,6 +99,66 @@ def unique_segments(segs: np.ndarray) -> Tuple[np.ndarray, int]:
     return segs[keep], int(len(segs) - keep.sum())
 
 
+#: segments on one straight line: directions within this angle (radians) and lines within this distance (map units)
+COLLINEAR_ANGLE = 1e-7
+COLLINEAR_OFFSET = 1e-3
+
+
+def merge_overlapping_segments(segs: np.ndarray) -> Tuple[np.ndarray, int]:
+    """The (n, 4) segments with every run of collinear segments that overlap (share a stretch longer than
+    :data:`COLLINEAR_OFFSET`) replaced by one segment from the run's first end to its last, and how many segments
+    were merged away. A fault digitised on two map sheets that overlap, or repeated between two merged layers with
+    other vertices, shares a stretch with itself that :func:`unique_segments` (same end points only) does not find;
+    its length would count twice in a density. Segments that overlap no other are returned as they were (end to
+    end is no overlap), in their order; a merged run takes the place of its first segment."""
+    if len(segs) < 2:
+        return segs, 0
+    dx, dy = segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1]
+    length = np.hypot(dx, dy)
+    ok = length > 0
+    ux, uy = np.zeros(len(segs)), np.zeros(len(segs))
+    ux[ok], uy[ok] = dx[ok] / length[ok], dy[ok] / length[ok]
+    flip = (ux < 0) | ((ux == 0) & (uy < 0))
+    ux, uy = np.where(flip, -ux, ux), np.where(flip, -uy, uy)
+    angle = np.round(np.arctan2(uy, ux) / COLLINEAR_ANGLE)
+    offset = np.round((ux * segs[:, 1] - uy * segs[:, 0]) / COLLINEAR_OFFSET)
+    keys = np.column_stack([angle, offset])[ok]
+    index = np.flatnonzero(ok)
+    _, group, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    group = group.ravel()
+    drop = np.zeros(len(segs), dtype=bool)
+    out = segs.copy()
+    by_group = np.argsort(group, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    for g in np.flatnonzero(counts > 1):
+        members = index[by_group[starts[g] : starts[g + 1]]]
+        # positions along the line of each segment's two ends: one direction and origin for the group (each
+        # segment's own direction, within COLLINEAR_ANGLE of it, would shift positions millions of units away)
+        gx, gy = ux[members[0]], uy[members[0]]
+        ox, oy = segs[members[0], 0], segs[members[0], 1]
+        t_a = (segs[members, 0] - ox) * gx + (segs[members, 1] - oy) * gy
+        t_b = (segs[members, 2] - ox) * gx + (segs[members, 3] - oy) * gy
+        lo, hi = np.minimum(t_a, t_b), np.maximum(t_a, t_b)
+        order = np.argsort(lo, kind="stable")
+        run = [order[0]]
+        reach = hi[order[0]]
+        for k in list(order[1:]) + [None]:
+            if k is not None and lo[k] < reach - COLLINEAR_OFFSET:
+                run.append(k)
+                reach = max(reach, hi[k])
+                continue
+            if len(run) > 1:
+                first, last = min(run, key=lambda m: lo[m]), max(run, key=lambda m: hi[m])
+                start = segs[members[first], :2] if t_a[first] <= t_b[first] else segs[members[first], 2:]
+                end = segs[members[last], 2:] if t_b[last] >= t_a[last] else segs[members[last], :2]
+                keep = min(members[m] for m in run)
+                out[keep] = np.concatenate([start, end])
+                drop[[members[m] for m in run if members[m] != keep]] = True
+            if k is not None:
+                run, reach = [k], hi[k]
+    return out[~drop], int(drop.sum())
+
+
 def intersections(geometries: Sequence[Any]) -> np.ndarray:
     """(n, 2) points where two different line features cross or touch, without the shared end points of two
     features that merely continue each other (a line split into pieces); a point where three or more feature ends
@@ -125,10 +185,12 @@ def intersections(geometries: Sequence[Any]) -> np.ndarray:
         for j in (int(j) for j in query(g)):
             if j <= i or not g.intersects(lines[j]):
                 continue
-            for p in _points_in(g.intersection(lines[j])):
+            for p, stretch_end in _points_in(g.intersection(lines[j])):
                 owners = ends.get(_key(p), set())
                 if i in owners and j in owners and len(owners) == 2:
                     continue  # end to end: one line in two pieces
+                if stretch_end and (i in owners or j in owners):
+                    continue  # a shared stretch ending where one line ends: one fault drawn twice, no crossing
                 found.append(p)
     if not found:
         return np.empty((0, 2))
@@ -142,15 +204,16 @@ def _key(xy) -> tuple:
 
 
 def _points_in(geometry: Any) -> List[tuple]:
-    """Points of an intersection: its points, and the end points of shared (overlapping) stretches."""
+    """Points of an intersection, each with whether it ends a shared (overlapping) stretch: its points (False),
+    and the end points of shared stretches (True)."""
     if geometry.is_empty:
         return []
     kind = geometry.geom_type
     if kind == "Point":
-        return [(geometry.x, geometry.y)]
+        return [((geometry.x, geometry.y), False)]
     if kind == "LineString":
         coords = list(geometry.coords)
-        return [coords[0][:2], coords[-1][:2]]
+        return [(coords[0][:2], True), (coords[-1][:2], True)]
     if hasattr(geometry, "geoms"):
         return [p for part in geometry.geoms for p in _points_in(part)]
     return []
@@ -180,6 +243,9 @@ class LineEvidence:
         # (features only where they would read as intersections: comparing every feature takes seconds on 10⁵)
         geometries, self.repeated_features = unique_lines(geometries) if intersections_band else (geometries, 0)
         segs, self.repeated_segments = unique_segments(segments_of(geometries))
+        #: segments sharing part of their length with another on one straight line (a fault on two overlapping map
+        #: sheets), merged into one: the shared stretch counts once in the density
+        segs, self.overlapping_segments = merge_overlapping_segments(segs)
         if len(segs) == 0:
             raise ValueError(f"{layer}: no line segments")
         self.index = SegmentIndex(segs, SPACING_CELLS * grid.pixel_size)

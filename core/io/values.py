@@ -10,7 +10,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -522,14 +522,17 @@ def substitute_nonpositive(values: np.ndarray) -> "tuple[np.ndarray, int, float]
 
 
 def average_duplicates(
-    xy: np.ndarray, values: np.ndarray, tolerance: float = 0.0
+    xy: np.ndarray, values: np.ndarray, tolerance: float = 0.0, log_columns: "Optional[Sequence[bool]]" = None
 ) -> "tuple[np.ndarray, np.ndarray, int]":
     """Merge samples closer than ``tolerance`` (same location when 0) into one.
 
     Co-located samples (field duplicates, repeated analyses) make the kriging
     system singular and double-weight a site in IDW. Each group of co-located
     samples becomes one sample at the group's mean position whose value is the
-    mean of its finite values per column (NaN if none). Returns the merged
+    mean of its finite values per column (NaN if none). A column flagged in
+    ``log_columns`` (one that is gridded on logarithms) is averaged on its
+    logarithms, the geometric mean: the mean the gridding then works with (10 and
+    1000 give 100, not 505); its values must be > 0. Returns the merged
     coordinates, values and how many samples were merged away (n_in - n_out).
     """
     xy = np.asarray(xy, dtype=np.float64)
@@ -548,11 +551,22 @@ def average_duplicates(
     merged_xy = np.column_stack(
         [np.bincount(labels, weights=xy[:, 0]) / counts, np.bincount(labels, weights=xy[:, 1]) / counts]
     )
+    logs = [False] * values.shape[1] if log_columns is None else [bool(flag) for flag in log_columns]
+    if len(logs) != values.shape[1]:
+        raise ValueError(f"log_columns has {len(logs)} flags for {values.shape[1]} columns")
     merged = np.empty((n_groups, values.shape[1]))
     for j in range(values.shape[1]):
         finite = np.isfinite(values[:, j])
-        total = np.bincount(labels[finite], weights=values[finite, j], minlength=n_groups)
+        column = values[finite, j]
+        total = np.bincount(labels[finite], weights=column, minlength=n_groups)
         number = np.bincount(labels[finite], minlength=n_groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             merged[:, j] = np.where(number > 0, total / np.maximum(number, 1), np.nan)
+        if logs[j]:
+            if (column <= 0).any():
+                raise ValueError(f"column {j} is averaged on logarithms but holds values <= 0")
+            log_total = np.bincount(labels[finite], weights=np.log(column), minlength=n_groups)
+            # a site of one sample keeps its value as it was (exp(log(v)) may differ from v in the last bit)
+            several = number > 1
+            merged[several, j] = np.exp(log_total[several] / number[several])
     return merged_xy, (merged[:, 0] if one_d else merged), int(n - n_groups)

@@ -7,6 +7,8 @@ from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.neighbours import (
     NeighbourIndex,
     area_spacing,
+    farthest_cell,
+    points_on_one_line,
     sample_spacing,
     share_of_cells_far,
     stray_points,
@@ -201,3 +203,89 @@ def test_gaps_by_the_local_spacing_of_a_nested_survey_as_brute_force():
     assert share_of_cells_far(xy, grid, limits) == pytest.approx(expected)
     assert expected < 0.02  # a rim of cells just outside the infill, whose nearest sample is an infill one
     assert share_of_cells_far(xy, grid, 3 * np.median(brute)) > 0.8  # the median's spacing: a false gap
+
+
+def test_points_on_one_line_by_construction():
+    """A traverse of 40 stations 250 m apart, each sampled twice 60 m either side of the road, turned by 37°: its
+    length along the road and width across it are those it was built with (the pairs keep the principal axis on
+    the road); a survey over an area is no line."""
+    t = np.repeat(np.arange(40) * 250.0, 2)
+    a = np.tile([-60.0, 60.0], 40)
+    turn = np.radians(37.0)
+    xy = np.column_stack([t * np.cos(turn) - a * np.sin(turn), t * np.sin(turn) + a * np.cos(turn)]) + [4e5, 7.5e6]
+    length, width = points_on_one_line(xy)
+    assert length == pytest.approx(39 * 250.0) and width == pytest.approx(120.0)
+    assert points_on_one_line(xy, most_width=0.01) is None  # 120 m across 9,750 m is more than 1 %
+    rng = np.random.default_rng(2)
+    assert points_on_one_line(rng.uniform(0, 10_000, (200, 2))) is None
+    assert points_on_one_line(xy[:2]) is None  # two points: no line told from an area
+
+
+def _survey_places():
+    """The real surveys the plugin is tried on: the bundled till samples, the Jura, Kola (C horizon, moss) and
+    Meuse sites, and the Lapland till of the shared data where it is present."""
+    import csv
+    import os
+
+    import geopandas as gpd
+
+    here = os.path.dirname(__file__)
+    root = os.path.abspath(os.path.join(here, "..", ".."))
+    till = gpd.read_file(os.path.join(root, "resources", "sample_data", "till_geochemistry.gpkg"))
+    places = {"bundled till": np.column_stack([till.geometry.x, till.geometry.y])}
+    for name, path, x, y in [
+        ("jura", "tests/data/jura/jura_pred.csv", "Xloc", "Yloc"),
+        ("kola C horizon", "tests/data/kola/chorizon_cu.csv", "XCOO", "YCOO"),
+        ("kola moss", "tests/data/kola/moss_ni_cu_co.csv", "XCOO", "YCOO"),
+        ("meuse", "tests/data/meuse/meuse.csv", "x", "y"),
+    ]:
+        with open(os.path.join(root, path), newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        places[name] = np.array([[float(r[x]), float(r[y])] for r in rows])
+    lapland = os.path.join(root, "..", "shared", "data", "gtk_eis_iocg_lapland", "till_geochem_511p.gpkg")
+    if os.path.exists(lapland):
+        frame = gpd.read_file(lapland)
+        places["lapland till"] = np.column_stack([frame.geometry.x, frame.geometry.y])
+    return places
+
+
+def test_no_real_survey_is_taken_for_one_line():
+    for name, xy in _survey_places().items():
+        assert len(xy) > 30, name
+        assert points_on_one_line(xy) is None, name
+
+
+def test_farthest_cell_as_brute_force():
+    """The largest distance from a cell centre to its nearest point, by brute force over every cell (inside a
+    mask, within a search radius, inside the points' box)."""
+    line = np.column_stack([np.linspace(500, 9500, 25), np.full(25, 5000.0)])
+    grid = GridSpec.from_extent(0, 0, 10_000, 10_000, pixel_size=250)
+    cx, cy = np.meshgrid(grid.xmin + (np.arange(40) + 0.5) * 250.0, grid.ymax - (np.arange(40) + 0.5) * 250.0)
+    nearest = _nearest_brute(line, np.column_stack([cx.ravel(), cy.ravel()])).reshape(40, 40)
+    assert farthest_cell(line, grid) == pytest.approx(nearest.max())
+    assert nearest.max() == pytest.approx(np.hypot(375.0, 4875.0))  # a corner cell
+    mask = np.zeros((40, 40), dtype=bool)
+    mask[12:28, :] = True  # a band 2 km either side of the line
+    assert farthest_cell(line, grid, mask) == pytest.approx(nearest[mask].max())
+    assert farthest_cell(line, grid, within=3000) == pytest.approx(nearest[nearest <= 3000].max())
+    in_box = (cy >= 5000) & (cy <= 5000) & (cx >= 500) & (cx <= 9500)
+    assert not in_box.any() and farthest_cell(line, grid, points_box_only=True) == 0.0
+
+
+def test_blocks_strung_out_in_a_row_are_no_line():
+    """Two blocks of 36 samples on a 6 x 6 grid 100 km apart lie within a tenth of their length across it, but each
+    block covers an area: its samples' six nearest spread as much one way as the other (numpy's eigenvalues of
+    their covariance). A road that winds 500 m either way over 20 km, sampled every 50 m, is a line."""
+    block = np.stack(np.meshgrid(np.arange(6) * 600.0, np.arange(6) * 600.0), axis=-1).reshape(-1, 2)
+    blocks = np.vstack([block, block + [100_000.0, 0.0]])
+    assert points_on_one_line(blocks) is None
+    near = np.argsort(((block[:, None] - block[None]) ** 2).sum(axis=2), axis=1)[:, :6]
+    ratios = []
+    for idx in near:
+        eig = np.linalg.eigvalsh(np.cov(block[idx].T, bias=True))
+        ratios.append(np.sqrt(eig[0] / eig[1]))
+    assert np.median(ratios) > 0.5
+    t = np.arange(0, 20_000, 50.0)
+    road = np.column_stack([t, 500 * np.sin(t / 3000)])
+    length, width = points_on_one_line(road)
+    assert length == pytest.approx(np.ptp(road[:, 0]), rel=0.05) and width < 0.1 * length

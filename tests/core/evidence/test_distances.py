@@ -268,3 +268,62 @@ def test_a_fault_repeated_counts_once_in_density_and_intersections(scene):
                     expected.add((round(p.x, 3), round(p.y, 3)))
     copies = LineEvidence("faults", repeated[:-1], grid, intersections_band=True)
     assert len(expected) > 3 and copies.n_intersections == len(expected)
+
+
+def test_faults_on_overlapping_sheets_count_once_in_density_and_intersections(scene):
+    """Each straight stretch of some faults digitised twice with other vertices (two map sheets that overlap: one
+    piece to 60 % of the stretch, the other from 40 %): the density is that of shapely's unary_union of the
+    distinct faults, the overlap ends no intersection (brute force over the pairs of distinct faults)."""
+    from shapely.ops import unary_union
+
+    from geochem_prospector.core.evidence.lines import merge_overlapping_segments
+
+    grid, lines, rng = scene
+    sheets = []
+    for g in lines[:10]:
+        coords = list(g.coords)
+        for p, q in zip(coords[:-1], coords[1:]):
+            stretch = LineString([p, q])
+            sheets.append(LineString([p, stretch.interpolate(0.6, normalized=True).coords[0]]))
+            sheets.append(LineString([stretch.interpolate(0.4, normalized=True).coords[0], q]))
+    pieces = [*sheets, *lines[10:]]
+    union = unary_union(lines)
+    # the merged segments' length is the union's (each shared stretch once)
+    merged, n = merge_overlapping_segments(segments_of(pieces))
+    assert n == len(sheets) // 2
+    assert math.isclose(np.hypot(merged[:, 2] - merged[:, 0], merged[:, 3] - merged[:, 1]).sum(), union.length)
+    radius = 600.0
+    evidence = LineEvidence("faults", pieces, grid, density_radius=radius, intersections_band=True)
+    assert evidence.overlapping_segments == len(sheets) // 2
+    density = evidence.window(grid, 60, 180, 60, 180)[1]
+    area_km2 = math.pi * radius**2 / 1e6
+    checked = 0
+    for r, c in zip(rng.integers(0, 120, 150), rng.integers(0, 120, 150)):
+        centre = Point(grid.xmin + (60 + c + 0.5) * PX, grid.ymax - (60 + r + 0.5) * PX)
+        exact = union.intersection(centre.buffer(radius, 256)).length / 1000 / area_km2
+        ring = (
+            union.intersection(centre.buffer(radius + PX, 256)).length
+            - union.intersection(centre.buffer(radius - PX, 256)).length
+        ) / 1000 / area_km2  # fmt: skip
+        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c)
+        checked += exact > 0
+    assert checked > 30
+    expected = set()
+    for i, a in enumerate(lines):
+        for b in lines[i + 1 :]:
+            cut = a.intersection(b)
+            expected |= {(round(p.x, 3), round(p.y, 3)) for p in getattr(cut, "geoms", [cut]) if p.geom_type == "Point"}
+    found = {(round(x, 3), round(y, 3)) for x, y in intersections(pieces)}
+    assert len(expected) > 3 and found == expected
+
+
+def test_segments_end_to_end_or_apart_on_one_line_are_not_merged():
+    from geochem_prospector.core.evidence.lines import merge_overlapping_segments
+
+    segs = np.array([[0.0, 0.0, 5.0, 0.0], [5.0, 0.0, 10.0, 0.0], [20.0, 0.0, 30.0, 0.0], [0.0, 1.0, 9.0, 1.0]])
+    merged, n = merge_overlapping_segments(segs)
+    assert n == 0 and np.array_equal(merged, segs)
+    # drawn either way, three overlapping on one line: one segment from the first end to the last
+    segs = np.array([[0.0, 0.0, 6.0, 0.0], [10.0, 0.0, 4.0, 0.0], [9.0, 0.0, 12.0, 0.0], [0.0, 1.0, 9.0, 1.0]])
+    merged, n = merge_overlapping_segments(segs)
+    assert n == 2 and merged.tolist() == [[0.0, 0.0, 12.0, 0.0], [0.0, 1.0, 9.0, 1.0]]

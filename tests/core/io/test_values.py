@@ -269,3 +269,33 @@ def test_one_unit_spelt_two_ways():
     assert not same_unit("ppb", "ppm") and not same_unit("%", "ppm")
     # casefold() makes the micro sign a Greek mu: either spelling is still ppm (was: 'µg/g' warned as not ppm)
     assert same_unit("\u00b5g/g", "ppm") and same_unit("\u03bcg/g", "ppm") and same_unit("\u00b5g/kg", "ppb")
+
+
+def test_duplicates_of_a_log_field_averaged_on_logs_like_scipy_gmean():
+    """A field gridded on logarithms: co-located samples become their geometric mean (scipy's gmean), the value
+    whose logarithm is the mean of theirs; the other columns keep the arithmetic mean; single sites unchanged."""
+    from scipy.stats import gmean
+
+    rng = np.random.default_rng(7)
+    xy = np.round(rng.uniform(0, 6, size=(200, 2)))  # many exact repeats on a coarse lattice
+    values = np.exp(rng.normal(3, 1.5, size=(200, 2)))
+    values[rng.random((200, 2)) < 0.2] = np.nan
+    merged_xy, merged, _ = average_duplicates(xy, values, log_columns=[True, False])
+    for site, row in zip(merged_xy, merged):
+        here = (xy == site).all(axis=1)
+        cu, pb = values[here, 0], values[here, 1]
+        cu, pb = cu[np.isfinite(cu)], pb[np.isfinite(pb)]
+        np.testing.assert_allclose(row[0], gmean(cu) if cu.size else np.nan, rtol=1e-12)
+        np.testing.assert_allclose(row[1], pb.mean() if pb.size else np.nan, rtol=1e-12)
+    # the brief's case: 10 and 1000 at one site give 100 on logs, 505 on values
+    pair = np.array([[0.0, 0.0], [0.0, 0.0], [9.0, 9.0]])
+    _, on_logs, _ = average_duplicates(pair, np.array([[10.0], [1000.0], [3.0]]), log_columns=[True])
+    _, on_values, _ = average_duplicates(pair, np.array([[10.0], [1000.0], [3.0]]))
+    assert sorted(on_logs[:, 0].round(9).tolist()) == [3.0, 100.0]
+    assert sorted(on_values[:, 0].tolist()) == [3.0, 505.0]
+
+
+def test_log_averaged_column_refuses_values_at_or_below_zero():
+    xy = np.array([[0.0, 0.0], [0.0, 0.0]])
+    with pytest.raises(ValueError):
+        average_duplicates(xy, np.array([[0.0], [5.0]]), log_columns=[True])
