@@ -828,10 +828,10 @@ def distinct_layer_name(name: str, layer, project) -> str:
     from qgis.core import QgsProcessingUtils
 
     own = file_and_layer(layer)
-    taken = {
+    taken = {  # every candidate starts with ``name``: the others' sources need not be decoded
         other.name()
         for other in project.mapLayers().values()
-        if other.id() != layer.id() and file_and_layer(other) != own
+        if other.name().startswith(name) and other.id() != layer.id() and file_and_layer(other) != own
     }
     if name not in taken:
         return name

@@ -581,10 +581,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bool(cv_output), with_kriging, unit_abbreviation(grid.crs_wkt),
         )  # fmt: skip
         cv_share = 40 if (cv_output or method != "idw") else 0
-        value_units = [unit_in_name(name) or self.parameterAsString(parameters, self.UNITS, context).strip()
-                       for name in fields]  # fmt: skip
+        units = self.parameterAsString(parameters, self.UNITS, context).strip()
+        band_units = [unit_in_name(name) or units for name in fields]  # a field's own unit first (Au_ppb)
         scores = self._cross_validate(
-            xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, value_units
+            xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, band_units
         )
         spacings = self._kriged_spacings(xy, values, candidates)
         chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores, spacings, grid.length_text)
@@ -621,8 +621,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             {"interpolator": c.label(), "transform": c.transform, "choice": reasons[name]}
             for name, c in zip(fields, chosen)
         ]
-        units = self.parameterAsString(parameters, self.UNITS, context).strip()
-        band_units = [unit_in_name(name) or units for name in fields]  # a field's own unit first (Au_ppb)
         for name, unit in zip(fields, band_units):
             if not same_unit(unit, units):
                 feedback.pushWarning(

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 from urllib.parse import unquote, urlparse
 
 import numpy as np
@@ -6962,28 +6962,26 @@ CASES += [
 ]
 
 
-def faults_counted_once(params: Dict[str, object]) -> None:
-    """The density band of `faults_repeated` (1 km radius) is the length of shapely's union of the three distinct
-    faults within each cell's circle, per km² (within what a cell's binning moves across the circle's edge), and the
-    intersection band the distance to their crossing points alone (brute force over the pairs)."""
+def _density_and_crossings_of(params: Dict[str, object], layer: str, lines: List[Any], step: int) -> None:
+    """The density band of ``layer`` (1 km radius) is the length of shapely's unary_union of the three distinct
+    ``lines`` within each cell's circle, per km² (within what a cell's binning moves across the circle's edge), and
+    the intersection band the distance to their three crossing points alone (brute force over the pairs); checked
+    on every ``step``-th cell."""
     import rasterio
     from shapely.geometry import MultiPoint, Point
     from shapely.ops import unary_union
 
     with rasterio.open(str(params["OUTPUT"])) as src:
         names = list(src.descriptions)
-        density = src.read(names.index("faults_repeated:density_km_per_km2") + 1)
-        crossing = src.read(names.index("faults_repeated:intersection_distance_m") + 1)
+        density = src.read(names.index(f"{layer}:density_km_per_km2") + 1)
+        crossing = src.read(names.index(f"{layer}:intersection_distance_m") + 1)
         x, y = _cell_centres(src)
-    import geopandas as gpd
-
-    lines = list(gpd.read_file(str(params["LINES"][0])).geometry)[:3]
     union = unary_union(lines)
     points = [lines[i].intersection(lines[j]) for i in range(3) for j in range(i + 1, 3)]
     crossings = MultiPoint([p for p in points if p.geom_type == "Point"])
     assert len(crossings.geoms) == 3
     area = np.pi * 1.0
-    for r, c in [(r, c) for r in range(2, 40, 6) for c in range(2, 40, 6)]:
+    for r, c in [(r, c) for r in range(2, 40, step) for c in range(2, 40, step)]:
         centre = Point(x[r, c], y[r, c])
         exact = union.intersection(centre.buffer(1000, 256)).length / 1000 / area
         ring = (
@@ -6992,6 +6990,14 @@ def faults_counted_once(params: Dict[str, object]) -> None:
         ) / 1000 / area  # fmt: skip
         assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c, float(density[r, c]), exact)
         assert abs(float(crossing[r, c]) - crossings.distance(centre)) < 0.01, (r, c)
+
+
+def faults_counted_once(params: Dict[str, object]) -> None:
+    """`faults_repeated`: its three distinct faults (the repeats left out) make the density and intersections."""
+    import geopandas as gpd
+
+    lines = list(gpd.read_file(str(params["LINES"][0])).geometry)[:3]
+    _density_and_crossings_of(params, "faults_repeated", lines, 6)
 
 
 CASES += [
@@ -8301,33 +8307,10 @@ CASES += [
 
 
 def overlapping_sheets_counted_once(params: Dict[str, object]) -> None:
-    """The density band of `faults_sheets` (1 km radius) is the length of shapely's unary_union of the three faults
-    within each cell's circle, per km² (within what a cell's binning moves across the circle's edge), and the
-    intersection band the distance to the faults' three crossing points alone (brute force over the pairs)."""
-    import rasterio
-    from shapely.geometry import LineString, MultiPoint, Point
-    from shapely.ops import unary_union
+    """`faults_sheets`: the stretch two map sheets share counts once, as in the union of the three faults."""
+    from shapely.geometry import LineString
 
-    with rasterio.open(str(params["OUTPUT"])) as src:
-        names = list(src.descriptions)
-        density = src.read(names.index("faults_sheets:density_km_per_km2") + 1)
-        crossing = src.read(names.index("faults_sheets:intersection_distance_m") + 1)
-        x, y = _cell_centres(src)
-    lines = [LineString(c) for c in _SWEEP15A_FAULTS]
-    union = unary_union(lines)
-    points = [lines[i].intersection(lines[j]) for i in range(3) for j in range(i + 1, 3)]
-    crossings = MultiPoint([p for p in points if p.geom_type == "Point"])
-    assert len(crossings.geoms) == 3
-    area = np.pi * 1.0
-    for r, c in [(r, c) for r in range(2, 40, 3) for c in range(2, 40, 3)]:
-        centre = Point(x[r, c], y[r, c])
-        exact = union.intersection(centre.buffer(1000, 256)).length / 1000 / area
-        ring = (
-            union.intersection(centre.buffer(1000 + PIXEL, 256)).length
-            - union.intersection(centre.buffer(1000 - PIXEL, 256)).length
-        ) / 1000 / area  # fmt: skip
-        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c, float(density[r, c]), exact)
-        assert abs(float(crossing[r, c]) - crossings.distance(centre)) < 0.01, (r, c)
+    _density_and_crossings_of(params, "faults_sheets", [LineString(c) for c in _SWEEP15A_FAULTS], 3)
 
 
 CASES += [

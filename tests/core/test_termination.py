@@ -42,6 +42,13 @@ CHILD = textwrap.dedent(
 )
 
 
+def run_child(code: str, *args: object) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh Python that imports the plugin, with ``args`` as its argv; its output as text."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO_PLUGINS, "plugins"))
+    command = [sys.executable, "-c", code, *map(str, args)]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
 def test_a_terminated_run_removes_its_temporary_keeps_the_old_file_and_ends_by_the_signal(tmp_path, name):
     number = int(getattr(signal, name))
@@ -49,14 +56,7 @@ def test_a_terminated_run_removes_its_temporary_keeps_the_old_file_and_ends_by_t
     output.parent.mkdir()
     output.write_text("the earlier run's file")
     marker = tmp_path / "marker.txt"
-    env = dict(os.environ, PYTHONPATH=os.path.join(REPO_PLUGINS, "plugins"))
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(output), str(number), str(marker)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_child(CHILD, output, number, marker)
     assert proc.returncode == -number, proc.stderr  # ended by the signal itself, as without the handler
     assert "the run went on" not in proc.stdout
     assert marker.read_text() == "clean-up ran"
@@ -153,15 +153,8 @@ def test_a_signal_while_the_outputs_are_put_in_place_lets_the_group_finish_then_
     for name in ("a.txt", "b.txt"):
         (folder / name).write_text("old " + name)
     marker = tmp_path / "marker.txt"
-    env = dict(os.environ, PYTHONPATH=os.path.join(REPO_PLUGINS, "plugins"))
     number = int(signal.SIGTERM)
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD_DURING_COMMIT, str(folder), str(number), str(marker)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_child(CHILD_DURING_COMMIT, folder, number, marker)
     assert proc.returncode == -number, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "the run went on to its end" in proc.stdout and "after the block" not in proc.stdout
@@ -186,10 +179,7 @@ def test_a_signal_after_the_run_deferred_it_is_announced_and_ends_the_process_at
         print("after the block", flush=True)
         """
     )
-    env = dict(os.environ, PYTHONPATH=os.path.join(REPO_PLUGINS, "plugins"))
-    proc = subprocess.run(
-        [sys.executable, "-c", child, str(marker)], env=env, capture_output=True, text=True, timeout=60
-    )
+    proc = run_child(child, marker)
     assert proc.returncode == -int(signal.SIGHUP), proc.stderr
     assert proc.stdout.count("still running") == 3 and "after the block" not in proc.stdout
     assert marker.read_text() == "SIGHUP"

@@ -231,6 +231,34 @@ def test_sources_travel_to_another_process(scene):
         np.testing.assert_allclose(block.ravel(), brute, rtol=1e-6, atol=1e-3)
 
 
+def assert_density_is_the_unions(evidence, union, radius, grid, rng) -> None:
+    """The density band of ``evidence`` at 150 random cells of the window (60..180) is the length of ``union``
+    within each cell's circle, per km² (within what a cell's binning moves across the circle's edge)."""
+    density = evidence.window(grid, 60, 180, 60, 180)[1]
+    area_km2 = math.pi * radius**2 / 1e6
+    checked = 0
+    for r, c in zip(rng.integers(0, 120, 150), rng.integers(0, 120, 150)):
+        centre = Point(grid.xmin + (60 + c + 0.5) * PX, grid.ymax - (60 + r + 0.5) * PX)
+        exact = union.intersection(centre.buffer(radius, 256)).length / 1000 / area_km2
+        ring = (
+            union.intersection(centre.buffer(radius + PX, 256)).length
+            - union.intersection(centre.buffer(radius - PX, 256)).length
+        ) / 1000 / area_km2  # fmt: skip
+        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c)
+        checked += exact > 0
+    assert checked > 30
+
+
+def crossings_of(lines) -> set:
+    """Brute force: every point where two of ``lines`` cross, rounded to the millimetre."""
+    found = set()
+    for i, a in enumerate(lines):
+        for b in lines[i + 1 :]:
+            cut = a.intersection(b)
+            found |= {(round(p.x, 3), round(p.y, 3)) for p in getattr(cut, "geoms", [cut]) if p.geom_type == "Point"}
+    return found
+
+
 def test_a_fault_repeated_counts_once_in_density_and_intersections(scene):
     # the first fault three times (merged map sheets, a copy pasted twice; the third drawn the other way), and a
     # fourth sharing the second's middle segment: against shapely's union of the lines (overlaps counted once)
@@ -244,28 +272,9 @@ def test_a_fault_repeated_counts_once_in_density_and_intersections(scene):
     radius = 600.0
     evidence = LineEvidence("faults", repeated, grid, density_radius=radius, intersections_band=True)
     assert evidence.repeated_features == 2 and evidence.repeated_segments == 1  # the copies go first, whole
-    density = evidence.window(grid, 60, 180, 60, 180)[1]
-    union = unary_union(lines)
-    area_km2 = math.pi * radius**2 / 1e6
-    checked = 0
-    for r, c in zip(rng.integers(0, 120, 150), rng.integers(0, 120, 150)):
-        centre = Point(grid.xmin + (60 + c + 0.5) * PX, grid.ymax - (60 + r + 0.5) * PX)
-        exact = union.intersection(centre.buffer(radius, 256)).length / 1000 / area_km2
-        ring = (
-            union.intersection(centre.buffer(radius + PX, 256)).length
-            - union.intersection(centre.buffer(radius - PX, 256)).length
-        ) / 1000 / area_km2  # fmt: skip
-        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c)
-        checked += exact > 0
-    assert checked > 30
+    assert_density_is_the_unions(evidence, unary_union(lines), radius, grid, rng)
     # the copies add no intersection: their ends are no crossing (brute force: every pair of the distinct lines)
-    expected = set()
-    for i, a in enumerate(lines):
-        for b in lines[i + 1 :]:
-            cut = a.intersection(b)
-            for p in getattr(cut, "geoms", [cut]):
-                if p.geom_type == "Point":
-                    expected.add((round(p.x, 3), round(p.y, 3)))
+    expected = crossings_of(lines)
     copies = LineEvidence("faults", repeated[:-1], grid, intersections_band=True)
     assert len(expected) > 3 and copies.n_intersections == len(expected)
 
@@ -295,24 +304,8 @@ def test_faults_on_overlapping_sheets_count_once_in_density_and_intersections(sc
     radius = 600.0
     evidence = LineEvidence("faults", pieces, grid, density_radius=radius, intersections_band=True)
     assert evidence.overlapping_segments == len(sheets) // 2
-    density = evidence.window(grid, 60, 180, 60, 180)[1]
-    area_km2 = math.pi * radius**2 / 1e6
-    checked = 0
-    for r, c in zip(rng.integers(0, 120, 150), rng.integers(0, 120, 150)):
-        centre = Point(grid.xmin + (60 + c + 0.5) * PX, grid.ymax - (60 + r + 0.5) * PX)
-        exact = union.intersection(centre.buffer(radius, 256)).length / 1000 / area_km2
-        ring = (
-            union.intersection(centre.buffer(radius + PX, 256)).length
-            - union.intersection(centre.buffer(radius - PX, 256)).length
-        ) / 1000 / area_km2  # fmt: skip
-        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c)
-        checked += exact > 0
-    assert checked > 30
-    expected = set()
-    for i, a in enumerate(lines):
-        for b in lines[i + 1 :]:
-            cut = a.intersection(b)
-            expected |= {(round(p.x, 3), round(p.y, 3)) for p in getattr(cut, "geoms", [cut]) if p.geom_type == "Point"}
+    assert_density_is_the_unions(evidence, union, radius, grid, rng)
+    expected = crossings_of(lines)
     found = {(round(x, 3), round(y, 3)) for x, y in intersections(pieces)}
     assert len(expected) > 3 and found == expected
 
