@@ -47,3 +47,29 @@ def load_gtk(pixel: float = 500.0) -> Dict[str, object]:
         "dep_cols": cols,
         "names": ELEMENTS,
     }
+
+
+def load_geology(grid, mask) -> Dict[str, object]:
+    """The geology bands of ``prospector:evidence`` on ``grid`` through its core, as ``scripts/demo.py`` asks for
+    them: distance to the faults (m), one band per lithological class of GENERALI_1 (1 inside, 0 outside) and the
+    distance to the contacts between classes (m); NaN off ``mask``."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geochem_prospector.core.evidence.lines import LineEvidence
+    from geochem_prospector.core.evidence.polygons import PolygonEvidence, choose_classes, class_label
+    from geochem_prospector.core.evidence.stack import evidence_window
+
+    crs = grid.crs_wkt
+    faults = gpd.read_file(os.path.join(SAMPLES, "faults.gpkg")).to_crs(crs)
+    lithology = gpd.read_file(os.path.join(SAMPLES, "lithology.gpkg")).to_crs(crs)
+    lithology = lithology[lithology.intersects(box(grid.xmin, grid.ymin, grid.xmax, grid.ymax))]
+    labels = [class_label(v) for v in lithology["GENERALI_1"]]
+    classes = choose_classes(labels, [], 20, "GENERALI_1")
+    sources = [
+        LineEvidence("faults", list(faults.geometry), grid),
+        PolygonEvidence("lithology", list(lithology.geometry), labels, classes, grid, True, "GENERALI_1"),
+    ]
+    bands = evidence_window(sources, grid, 0, grid.height, 0, grid.width)
+    bands = np.where(mask, bands, np.nan).astype(np.float32)
+    return {"bands": bands, "names": [b.name for s in sources for b in s.bands]}

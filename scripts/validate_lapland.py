@@ -46,7 +46,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from lapland import ELEMENTS, load_gtk  # noqa: E402 (after the path set-up above)
+from lapland import ELEMENTS, load_geology, load_gtk  # noqa: E402 (after the path set-up above)
 
 LEARNERS = ("woe", "logistic", "random_forest", "gradient_boosting")
 CLASSIC = {
@@ -69,7 +69,10 @@ CANDIDATES: List[Dict[str, Any]] = [
 ]
 #: networks per candidate in the inner folds: fewer than the outer ensemble, to keep the run shorter
 INNER_ENSEMBLE = 3
-FEATURES = ("geochemistry", "geochemistry+magnetics")
+#: the evidence sets; the two with geology add prospector:evidence's bands of the bundled faults and lithology
+#: (scripts/lapland.py load_geology: distance to faults, 10 lithology classes, distance to contacts), declared for
+#: bench/results/2026-12-06-geology before its run
+FEATURES = ("geochemistry", "geochemistry+magnetics", "geochemistry+magnetics+geology", "magnetics+geology")
 #: issue #18's controlled variants of the default CNN (settings over it), declared before any run
 EXPERIMENTS: Dict[str, Dict[str, Any]] = {
     "cnn_cell_quantile": {"patch_size": 1, "input_transform": "quantile"},
@@ -146,8 +149,19 @@ def evidence(data: Dict[str, Any], features: str):
     """Bands (NaN off the study area), valid cells and band names of one evidence set."""
     if features not in FEATURES:
         raise SystemExit(f"--features: one of {', '.join(FEATURES)}")
-    bands = data["geo"] if features == "geochemistry" else np.concatenate([data["geo"], data["mag"]])
-    names = list(ELEMENTS) + (["magnetics"] if features != "geochemistry" else [])
+    parts = features.split("+")
+    stacked, names = [], []
+    if "geochemistry" in parts:
+        stacked.append(data["geo"])
+        names += list(ELEMENTS)
+    if "magnetics" in parts:
+        stacked.append(data["mag"])
+        names.append("magnetics")
+    if "geology" in parts:
+        geology = load_geology(data["grid"], data["mask"])
+        stacked.append(geology["bands"])
+        names += geology["names"]
+    bands = np.concatenate(stacked)
     valid = np.isfinite(bands).all(axis=0) & data["mask"]
     return np.where(valid, bands, np.nan).astype(np.float32), valid, names
 
