@@ -275,7 +275,7 @@ def _interval(v, signed: bool = False) -> str:
 
 def markdown(saved: Dict[str, Dict[str, Any]]) -> str:
     """The tables of saved runs (evidence set -> :func:`record`) as Markdown: pooled AUC with its cluster interval,
-    capture, paired differences against the best band and (CNN variants) the default CNN, per fold, seconds."""
+    capture, paired differences against the best band and (CNN variants) the CNN on labelled cells (`cnn`), per fold, seconds."""
     from geochem_prospector.core.evaluation.compare import TITLES, paired
 
     lines: List[str] = []
@@ -294,7 +294,7 @@ def markdown(saved: Dict[str, Dict[str, Any]]) -> str:
             f"recommended: **{TITLES.get(run['recommended'], run['recommended'])}**.",
             "",
             "| learner | held-out AUC [95 %, clusters] | capture 10 % | capture 20 % | minus best band, paired [95 %] "
-            "| minus default CNN, paired [95 %] | "
+            "| minus CNN on labelled cells, paired [95 %] | "
             + " | ".join(f"fold {f} ({int(np.sum(folds == f))})" for f in range(n_folds))
             + " | seconds |",
             "|---|---|---|---|---|---|" + "---|" * n_folds + "---|",
