@@ -53,3 +53,28 @@ def test_paired_difference_resamples_deposits_in_pairs():
     zero = np.zeros(17)
     a_alone, b_alone = paired(a, zero, groups, 2000, 0), paired(b, zero, groups, 2000, 0)
     assert a_alone[1] - b_alone[2] < 0 < low
+
+
+@pytest.mark.skipif(not HAS_SAMPLES, reason="bundled sample data missing")
+def test_the_geology_evidence_set_holds_shapelys_distances_and_classes_at_cell_centres():
+    gpd = pytest.importorskip("geopandas")
+    from lapland import SAMPLES, load_gtk
+    from shapely.geometry import Point
+    from validate_lapland import evidence
+
+    data = load_gtk(2000.0)  # coarse cells: the check is about the wiring, not the resolution
+    bands, valid, names = evidence(data, "magnetics+geology")
+    assert names[0] == "magnetics" and names[1] == "faults:distance_m" and names[-1] == "lithology:contact_distance_m"
+    assert bands.shape[0] == len(names) and not np.isnan(bands[:, valid]).any()
+    assert np.isnan(bands[:, ~data["mask"]]).all()
+    grid = data["grid"]
+    faults = gpd.read_file(os.path.join(SAMPLES, "faults.gpkg")).to_crs(grid.crs_wkt).geometry
+    lithology = gpd.read_file(os.path.join(SAMPLES, "lithology.gpkg")).to_crs(grid.crs_wkt)
+    rows, cols = np.nonzero(valid)
+    pick = np.random.default_rng(0).choice(len(rows), 40, replace=False)
+    for r, c in zip(rows[pick], cols[pick]):
+        centre = Point(grid.xmin + (c + 0.5) * grid.pixel_size, grid.ymax - (r + 0.5) * grid.pixel_size)
+        assert bands[1, r, c] == pytest.approx(faults.distance(centre).min(), rel=1e-4, abs=0.5)
+        holding = lithology[lithology.contains(centre)]["GENERALI_1"].tolist()
+        classes = [n.split(":", 1)[1] for n, v in zip(names, bands[:, r, c]) if n.startswith("lithology:") and v == 1]
+        assert classes == holding[-1:], (r, c, classes, holding)  # the later polygon wins where two overlap
