@@ -34,7 +34,6 @@ from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_an
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
 from ..core.io.values import (
     FLOAT32_MAX,
-    average_duplicates,
     non_element_fields,
     same_unit,
     substitute_nonpositive,
@@ -723,19 +722,28 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     def _merge_sites(feedback, fields, xy, values, transforms):
         """Samples sharing a site (field duplicates, repeated analyses) averaged into one, after the transforms are
         known: a field gridded on logarithms is averaged on them (the geometric mean, the value whose logarithm the
-        gridding uses), the others on their values."""
+        gridding uses), one gridded on normal scores on its scores (:func:`selection.merge_sites`), the others on
+        their values."""
         samples = len(xy)
-        logs = [t == "log" for t in transforms]
-        xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE, log_columns=logs)
+        xy, values, merged = selection.merge_sites(xy, values, transforms, DUPLICATE_TOLERANCE)
         if merged:
             spaces = []
-            if any(logs):
+            logs = [f for f, t in zip(fields, transforms) if t == "log"]
+            scores = [f for f, t in zip(fields, transforms) if t == "normal_score"]
+            raw = [f for f, t in zip(fields, transforms) if t not in ("log", "normal_score")]
+            if logs:
                 spaces.append(
-                    f"{', '.join(f for f, flag in zip(fields, logs) if flag)} on log values (the geometric mean, "
+                    f"{', '.join(logs)} on log values (the geometric mean, "
                     "as they are gridded on logarithms: 10 and 1000 give 100, not 505)"
                 )
-            if not all(logs):
-                spaces.append(f"{', '.join(f for f, flag in zip(fields, logs) if not flag)} on their values")
+            if scores:
+                spaces.append(
+                    f"{', '.join(scores)} on normal scores (as they are gridded on them: the mean of the samples' "
+                    "scores, taken back to the value of that score, so a site ranks where its samples rank together, "
+                    "not where the raw mean of a low value and a high duplicate would put it)"
+                )
+            if raw:
+                spaces.append(f"{', '.join(raw)} on their values")
             feedback.pushWarning(
                 f"INPUT: the {samples} samples lie at {len(xy)} sites: samples sharing a site (field duplicates, "
                 f"repeated analyses) were averaged, one value per field and site: {'; '.join(spaces)}."

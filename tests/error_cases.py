@@ -8341,3 +8341,59 @@ CASES += [
     ),  # before: ran without a word: 27 % of the cells lie beyond 3 times the local 5th-neighbour spacing (1,125 m),
     # under the gap warning's third, so 10 km x 10 km were gridded from one line of samples, corners 4.9 km from it
 ]
+
+
+# sweep 16a: what sweep 15 noted and left
+def _normal_score_idw_by_hand(params: Dict[str, object], sxy: np.ndarray, values: np.ndarray) -> None:
+    """The written grid equals a brute-force IDW (8 nearest, power 2) of the normal scores of ``values`` (Hazen's
+    plotting positions of scipy's ranks through scipy's normal quantile), taken back through their (score, value)
+    table with np.interp."""
+    import rasterio
+    from scipy.stats import norm, rankdata
+
+    scores = norm.ppf((rankdata(values) - 0.5) / len(values))
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        grid, t = src.read(1), src.transform
+    rows, cols = np.mgrid[0 : grid.shape[0], 0 : grid.shape[1]]
+    cx, cy = t.c + (cols.ravel() + 0.5) * t.a, t.f + (rows.ravel() + 0.5) * t.e
+    d = np.hypot(sxy[None, :, 0] - cx[:, None], sxy[None, :, 1] - cy[:, None])
+    near = np.argsort(d, axis=1)[:, :8]
+    w = 1.0 / np.take_along_axis(d, near, axis=1) ** 2
+    order = np.argsort(scores)
+    expected = np.interp((w * scores[near]).sum(axis=1) / w.sum(axis=1), scores[order], values[order])
+    np.testing.assert_allclose(grid.ravel(), expected, rtol=1e-5)
+
+
+def idw_of_the_sites_mean_normal_scores(params: Dict[str, object]) -> None:
+    """The Cu band equals a brute-force IDW of normal scores of one value per site: the mean of the normal scores of
+    the site's samples (all 42 ranked), taken back to a value through their (score, value) table; not the raw
+    mean, which ranks a site of a sample and its duplicate at 100 times it near the top."""
+    import geopandas as gpd
+    from scipy.stats import norm, rankdata
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    places = np.column_stack([frame.geometry.x, frame.geometry.y])
+    sites, which = np.unique(places, axis=0, return_inverse=True)
+    which = which.ravel()
+    cu = frame["Cu"].to_numpy(dtype=float)
+    scores = norm.ppf((rankdata(cu) - 0.5) / len(cu))
+    order = np.argsort(scores)
+    means = np.interp([scores[which == k].mean() for k in range(len(sites))], scores[order], cu[order])
+    assert len(sites) == 36 and len(frame) == 42
+    _normal_score_idw_by_hand(params, sites, means)
+
+
+CASES += [
+    Case(
+        "field duplicates far apart, gridded on normal scores",
+        "interpolate",
+        _set(INPUT="samples_field_duplicates", FIELDS=["Cu", "Pb"], TRANSFORM=2),
+        warning=r"INPUT: the 42 samples lie at 36 sites: samples sharing a site \(field duplicates, repeated "
+        r"analyses\) were averaged, one value per field and site: Cu, Pb on normal scores \(as they are gridded on "
+        r"them: the mean of the samples' scores, taken back to the value of that score, so a site ranks where its "
+        r"samples rank together",
+        check=idw_of_the_sites_mean_normal_scores,
+    ),  # before: "… one value per field and site: Cu, Pb on their values.": a sample and its duplicate at 100 times
+    # it averaged to 50.5 times the sample, which ranked each of the six sites among the highest and gridded them as
+    # six highs
+]

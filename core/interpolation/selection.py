@@ -16,7 +16,7 @@ import numpy as np
 
 from ..callbacks import CancelCallback
 from ..errors import InputError
-from ..io.values import substitute_nonpositive
+from ..io.values import average_duplicates, substitute_nonpositive
 from . import crossval
 from .anamorphosis import NormalScore
 from .idw import idw_points
@@ -62,6 +62,34 @@ def working_values(z: np.ndarray, transform: str) -> Tuple[np.ndarray, Optional[
     if transform != "none":
         raise InputError(f"unknown transform '{transform}'.", "FIELDS")
     return z, None, 0
+
+
+def merge_sites(
+    xy: np.ndarray, values: np.ndarray, transforms: Sequence[str], tolerance: float = 0.0
+) -> Tuple[np.ndarray, np.ndarray, int]:
+    """Samples closer than ``tolerance`` (one site: field duplicates, repeated analyses) merged into one per site,
+    each column averaged in the space its ``transforms`` entry grids it in: "none" on its values, "log" on its
+    logarithms (the geometric mean), "normal_score" on its normal scores. A normal score is a rank: the scores
+    come from the anamorphosis of every analysis (each duplicate counted, as each is a measurement of the
+    distribution), the site's mean score is taken back to a value through that anamorphosis (a value within the
+    samples' range, whose rank among them is the mean score's), so that the site ranks where its analyses rank
+    together: a sample and a duplicate 100 times higher average near the middle of their two ranks, not to half
+    the higher one (the raw mean, which would rank the site near the top). Returns the merged coordinates, values
+    and how many samples were merged away."""
+    values = np.asarray(values, dtype=np.float64)
+    one_d = values.ndim == 1
+    work = values[:, None].copy() if one_d else values.copy()
+    if len(transforms) != work.shape[1]:
+        raise ValueError(f"{len(transforms)} transforms for {work.shape[1]} columns")
+    anamorphoses: Dict[int, NormalScore] = {}
+    for j, transform in enumerate(transforms):
+        if transform == "normal_score" and np.unique(work[np.isfinite(work[:, j]), j]).size >= 2:
+            anamorphoses[j] = NormalScore.fit(work[:, j])
+            work[:, j] = anamorphoses[j].transform(work[:, j])
+    merged_xy, merged, count = average_duplicates(xy, work, tolerance, log_columns=[t == "log" for t in transforms])
+    for j, anamorphosis in anamorphoses.items():
+        merged[:, j] = anamorphosis.back_transform(merged[:, j])  # a site of one sample gets its own value back
+    return merged_xy, (merged[:, 0] if one_d else merged), count
 
 
 def kriging_units(z: np.ndarray, transform: str) -> np.ndarray:
