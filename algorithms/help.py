@@ -130,7 +130,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "INPUT": "Point layer of soil, till or stream-sediment samples in a projected CRS (metres or feet).",
         "FIELDS": _ELEMENT_FIELDS,
         "PIXEL_SIZE": "Cell size in the layer's map units (metres, or feet in a CRS in feet). 0 = a quarter of the "
-        "sample spacing (the area of the samples' outline per sample).",
+        "sample spacing (the area of the samples' outline per sample; for samples on one line, their spacing along "
+        "it).",
         "EXTENT": "Area to grid. Empty = the extent of the samples plus a 5 % margin.",
         "MASK": _MASK,
         "POWER": "Inverse distance weighting: weight = 1 / distance^power. 2 is usual; higher is more local.",

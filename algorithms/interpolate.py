@@ -990,14 +990,19 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         automatic = pixel_size <= 0
         if automatic:
             spacing = area_spacing(xy)  # the ground the samples cover, not the box (sea, EXTENT) around them
-            if spacing <= 0:  # all on one line: the box's area
+            how = "the area of the samples' outline per sample"
+            if spacing <= 0:  # all on one line: their spacing along it (the padded box's area is the margin's)
+                spacing = sample_spacing(np.unique(xy, axis=0))
+                how = "the median distance to the nearest sample, along their line"
+            if spacing <= 0:
                 spacing = math.sqrt(max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1e-12) / max(len(xy), 1))
+                how = "the area of the samples' box per sample"
             pixel_size = float(f"{spacing / 4:.2g}")
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         if automatic:
             feedback.pushInfo(
                 f"Automatic pixel size: {grid.length_text(pixel_size)}, a quarter of the sample spacing "
-                f"({grid.length_text(spacing)}: the area of the samples' outline per sample)."
+                f"({grid.length_text(spacing)}: {how})."
             )
         feedback.pushInfo(f"Output grid: {grid.describe()}")
         warn_few_cells(grid, bounds, feedback, "(in the layer's map units), or 0 for one set from the sample spacing")
@@ -1350,14 +1355,17 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     def _warn_traverse(feedback, xy, grid, mask, max_distance, extent_given: bool) -> bool:
         """Warn when the samples lie on one line (a traverse along a road or a stream) and the grid reaches far
         from it (beyond GAP_SPACINGS times their spacing along it and beyond the line's own width): the raster fills
-        the ground on either side with values drawn out from the line. Counted as :meth:`_warn_gaps` counts (the
-        samples' box without an EXTENT, inside the MASK, within MAX_DISTANCE). Returns whether it warned."""
+        the ground on either side with values drawn out from the line. Counted over every cell of the grid
+        (with or without an EXTENT: around a line the default margin is ground no sample supports), inside the MASK,
+        within MAX_DISTANCE. Returns whether it warned."""
         line = points_on_one_line(xy)
         if line is None:
             return False
         length, width = line
         spacing = float(np.median(local_spacing(xy, 1)))
-        reach = farthest_cell(xy, grid, mask, within=max_distance, points_box_only=not extent_given)
+        # every cell counts, EXTENT or not: the margin the default grid adds around an area of samples is no gap,
+        # but around a line all of it is (an east-west line's box has no height: no cell would count)
+        reach = farthest_cell(xy, grid, mask, within=max_distance)
         if spacing <= 0 or reach <= max(GAP_SPACINGS * spacing, width, grid.pixel_size):
             return False
         advised = GAP_SPACINGS * spacing

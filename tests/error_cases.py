@@ -682,7 +682,9 @@ _SWEEP16A_PARALLEL = _fault_redrawn(_SWEEP15A_FAULTS[0], [300] * 5)
 def _sweep16a_inputs(folder: str) -> Dict[str, str]:
     """Sweep 16a, what sweep 15 noted and left: ``faults_digitised_twice.gpkg``, the matrix's three faults, the
     first redrawn by another compilation with other vertices up to 15 m off it (a tenth of a cell is 25 m; the copy
-    crosses the original twice), and a distinct fault parallel to the first 300 m away (more than a cell)."""
+    crosses the original twice), and a distinct fault parallel to the first 300 m away (more than a cell);
+    ``samples_traverse_east_west.gpkg`` and ``samples_traverse_north_south.gpkg``, 121 samples every 250 m on one
+    exactly east-west (north-south) line of 30 km, a traverse along a road."""
     import geopandas as gpd
     from shapely.geometry import LineString
 
@@ -693,7 +695,22 @@ def _sweep16a_inputs(folder: str) -> Dict[str, str]:
         geometry=[LineString(c) for c in lines],
         crs=CRS,
     ).to_file(path, driver="GPKG", layer="faults_digitised_twice")
-    return {"faults_digitised_twice": path}
+    # a traverse along a road: 121 samples every 250 m on one exactly east-west line, and the same north-south
+    along = np.arange(121) * 250.0
+    wave = {"Cu": (50 + 10 * np.sin(along / 1500.0)).round(2).tolist()}
+    return {
+        "faults_digitised_twice": path,
+        "samples_traverse_east_west": _points(
+            os.path.join(folder, "samples_traverse_east_west.gpkg"),
+            np.column_stack([X0 + along, np.full(121, Y0 + 5000)]),
+            wave,
+        ),
+        "samples_traverse_north_south": _points(
+            os.path.join(folder, "samples_traverse_north_south.gpkg"),
+            np.column_stack([np.full(121, X0 + 5000), Y0 + along]),
+            wave,
+        ),
+    }
 
 
 def _sweep14b_inputs(folder: str, xy, base) -> Dict[str, str]:
@@ -8480,4 +8497,48 @@ CASES += [
         check=redrawn_fault_counted_once,
     ),  # before: ran without a word; the redrawn copy's 12.4 km counted twice in the density (up to 0.64 km/km² too
     # high along the fault) and its two crossings of the original read as intersections of faults
+]
+
+
+def traverse_grid_at_its_spacing(params: Dict[str, object]) -> None:
+    """The automatic cells are a quarter of the samples' spacing along their line (250 m: 62 m), and the reach the
+    warning quotes (2137 m) is the brute-force largest distance from a cell centre of the written raster to its
+    nearest sample."""
+    import geopandas as gpd
+    import rasterio
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        assert src.res == (62.0, 62.0), src.res
+        x, y = _cell_centres(src)
+    nearest = np.min(np.hypot(x.ravel()[:, None] - sxy[None, :, 0], y.ravel()[:, None] - sxy[None, :, 1]), axis=1)
+    assert round(float(nearest.max())) == 2137, nearest.max()
+
+
+_TRAVERSE_WARNING = (
+    r"INPUT: the 121 samples lie on one line \(30,000 m long, 0 m wide: a traverse along a road or a stream\), and "
+    r"the grid reaches 2137 m from the nearest of them \(9 times their spacing along the line, 250 m\): the raster "
+    r"fills the ground on either side with values drawn out from the line, which no sample supports\. Give a MASK "
+    r"of the ground the line stands for \(e\.g\. the traverse buffered by 750 m: Vector › Geoprocessing Tools › "
+    r"Buffer\), a smaller EXTENT along the line, or MAX_DISTANCE \(e\.g\. 750\) to leave the cells farther off "
+    r"nodata\."
+)
+CASES += [
+    Case(
+        "one east-west traverse, default extent",
+        "interpolate",
+        _set(INPUT="samples_traverse_east_west", FIELDS=["Cu"], PIXEL_SIZE=0),
+        warning=_TRAVERSE_WARNING,
+        check=traverse_grid_at_its_spacing,
+    ),  # before: ran without a word on 189 x 18 cells of 290 m ('a quarter of the sample spacing (1167 m: the area
+    # of the samples' outline per sample)', the padded box's area: the samples are 250 m apart), reaching 1.6 km
+    # either side of the line: the warning counted only cells inside the samples' box, which has no height
+    Case(
+        "one north-south traverse, default extent",
+        "interpolate",
+        _set(INPUT="samples_traverse_north_south", FIELDS=["Cu"], PIXEL_SIZE=0),
+        warning=_TRAVERSE_WARNING,
+        check=traverse_grid_at_its_spacing,
+    ),  # before: as the east-west one, on 18 x 189 cells
 ]
