@@ -8014,7 +8014,7 @@ CASES += [
             VARIOGRAM_RANGE=4000,
         ),
         error=r"^VARIOGRAM_NUGGET: the kriging system is numerically singular \(condition number [\d.]+e\+1[2-9] among "
-        r"neighbouring samples\): the gaussian variogram \(nugget 0 % of the sill, range 4,000\) makes samples well "
+        r"neighbouring samples\): the gaussian variogram \(nugget 0 % of the sill, range 4,000 m\) makes samples well "
         r"inside its range almost copies of one another, and the kriging weights come out as rounding noise "
         r"\(estimates far outside the samples' values\)\. Give a nugget \(VARIOGRAM_NUGGET, e\.g\. 1 % of the sill: "
         r"0\.5\), or choose VARIOGRAM_MODEL spherical or exponential, or METHOD idw\.",
