@@ -269,7 +269,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep13b_inputs(folder, xy, base, bands))
     paths.update(_sweep14b_inputs(folder, xy, base))
     paths.update(_sweep15a_inputs(folder, xy, base))
-    paths.update(_sweep16a_inputs(folder))
+    paths.update(_sweep16a_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -679,12 +679,13 @@ _SWEEP16A_REDRAWN = _fault_redrawn(_SWEEP15A_FAULTS[0], [12, 15, -10, 15, -8])
 _SWEEP16A_PARALLEL = _fault_redrawn(_SWEEP15A_FAULTS[0], [300] * 5)
 
 
-def _sweep16a_inputs(folder: str) -> Dict[str, str]:
+def _sweep16a_inputs(folder: str, bands) -> Dict[str, str]:
     """Sweep 16a, what sweep 15 noted and left: ``faults_digitised_twice.gpkg``, the matrix's three faults, the
     first redrawn by another compilation with other vertices up to 15 m off it (a tenth of a cell is 25 m; the copy
     crosses the original twice), and a distinct fault parallel to the first 300 m away (more than a cell);
     ``samples_traverse_east_west.gpkg`` and ``samples_traverse_north_south.gpkg``, 121 samples every 250 m on one
-    exactly east-west (north-south) line of 30 km, a traverse along a road."""
+    exactly east-west (north-south) line of 30 km, a traverse along a road; ``elements_with_units.tif``, the
+    matrix's Cu and Pb bands with their units recorded (ppm and ppb), as interpolate writes them."""
     import geopandas as gpd
     from shapely.geometry import LineString
 
@@ -698,7 +699,13 @@ def _sweep16a_inputs(folder: str) -> Dict[str, str]:
     # a traverse along a road: 121 samples every 250 m on one exactly east-west line, and the same north-south
     along = np.arange(121) * 250.0
     wave = {"Cu": (50 + 10 * np.sin(along / 1500.0)).round(2).tolist()}
+    import rasterio
+
+    with_units = _raster(os.path.join(folder, "elements_with_units.tif"), bands, ["Cu", "Pb"])
+    with rasterio.open(with_units, "r+") as dst:
+        dst.units = ("ppm", "ppb")
     return {
+        "elements_with_units": with_units,
         "faults_digitised_twice": path,
         "samples_traverse_east_west": _points(
             os.path.join(folder, "samples_traverse_east_west.gpkg"),
@@ -8541,4 +8548,36 @@ CASES += [
         warning=_TRAVERSE_WARNING,
         check=traverse_grid_at_its_spacing,
     ),  # before: as the east-west one, on 18 x 189 cells
+]
+
+
+def contours_carry_their_units(params: Dict[str, object]) -> None:
+    """Every contour line's `unit` is its element band's unit as GDAL reads it (GetUnitType), none for the index;
+    the levels are those of the thresholds table."""
+    import csv
+
+    import geopandas as gpd
+    from osgeo import gdal
+
+    dataset = gdal.Open(str(params["INPUT_RASTER"]))
+    units = {dataset.GetRasterBand(i).GetDescription(): dataset.GetRasterBand(i).GetUnitType() for i in (1, 2)}
+    dataset = None
+    assert units == {"Cu": "ppm", "Pb": "ppb"}
+    lines = gpd.read_file(str(params["OUTPUT_CONTOURS"]))
+    assert list(lines.columns) == ["element", "level", "value", "unit", "geometry"], list(lines.columns)
+    assert set(lines["element"]) == {"Cu", "Pb", "index"}
+    for element, unit in zip(lines["element"], lines["unit"]):
+        assert (unit or "") == {**units, "index": ""}[element], (element, unit)
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        table = {row["element"]: row["unit"] for row in csv.DictReader(handle)}
+    assert table == {**units, "index": ""}
+
+
+CASES += [
+    Case(
+        "contour lines of bands with units",
+        "anomalies",
+        _set(INPUT_RASTER="elements_with_units"),
+        check=contours_carry_their_units,
+    ),  # before: the contour lines had element, level and value only: a value of 60.58 read as ppm or ppb alike
 ]
