@@ -583,8 +583,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         units = self.parameterAsString(parameters, self.UNITS, context).strip()
         band_units = [unit_in_name(name) or units for name in fields]  # a field's own unit first (Au_ppb)
         scores = self._cross_validate(
-            xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, band_units
-        )
+            xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, band_units,
+            unit_abbreviation(grid.crs_wkt),
+        )  # fmt: skip
         spacings = self._kriged_spacings(xy, values, candidates)
         chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores, spacings, grid.length_text)
 
@@ -1194,9 +1195,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             anisotropy = fit_anisotropy(xy[ok], data, models=models, estimator=estimator)
         return selection.fit_variogram_for(xy, z, transform, models, estimator, anisotropy)
 
-    def _cross_validate(self, xy, values, fields, candidates, neighbors, max_distance, feedback, share, units=None):
+    def _cross_validate(
+        self, xy, values, fields, candidates, neighbors, max_distance, feedback, share, units=None, length_unit=""
+    ):
         """Per field, the cross-validation scores of its candidates (empty when there is one candidate); the log
-        gives the best RMSE in the field's unit (``units``, one per field)."""
+        gives the best RMSE in the field's unit (``units``, one per field), the table's variogram ranges in
+        ``length_unit`` (the map's)."""
         steps = max(1, sum(len(c) for c in candidates if len(c) > 1))
         done = 0
         out: list = []
@@ -1212,8 +1216,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             for c in options:
                 try:
                     row = selection.cross_validate_candidate(
-                        name, c, xy, values[:, j], neighbors, max_distance, feedback.isCanceled, every_sample
-                    )
+                        name, c, xy, values[:, j], neighbors, max_distance, feedback.isCanceled, every_sample,
+                        length_unit,
+                    )  # fmt: skip
                 except InputError as exc:
                     if c.method != "kriging":
                         raise

@@ -8581,3 +8581,27 @@ CASES += [
         check=contours_carry_their_units,
     ),  # before: the contour lines had element, level and value only: a value of 60.58 read as ppm or ppb alike
 ]
+
+
+def cv_table_ranges_in_metres(params: Dict[str, object]) -> None:
+    """Every kriging row of the cross-validation table gives its variogram's range in metres (the samples' CRS,
+    EPSG:3067), as the log does: 'range 1,234 m', not 'range 1,234'."""
+    import csv
+    import re
+
+    with open(str(params["OUTPUT_CV"]), newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["method"] == "ordinary kriging"]
+    assert rows
+    for row in rows:
+        assert re.search(r", range [\d,.]+ m( \(|\s+k=)", row["settings"]), row["settings"]
+
+
+CASES += [
+    Case(
+        "cross-validation table's variogram ranges",
+        "interpolate",
+        lambda d, p: {**p, "METHOD": 2, "OUTPUT_CV": os.path.join(os.path.dirname(str(p["OUTPUT"])), "cv.csv")},
+        check=cv_table_ranges_in_metres,
+    ),  # before: the settings column read 'spherical, nugget 0.1, partial sill 0.3, range 4,321 k=8 transform=log':
+    # a range with no unit
+]

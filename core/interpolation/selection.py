@@ -125,8 +125,10 @@ def predict(
     max_distance: Optional[float] = None,
     anamorphosis: Optional[NormalScore] = None,
     is_cancelled: CancelCallback = None,
+    length_unit: str = "",
 ) -> np.ndarray:
-    """Estimates at ``targets`` in value units (``z`` already passed through :func:`working_values`)."""
+    """Estimates at ``targets`` in value units (``z`` already passed through :func:`working_values`);
+    ``length_unit`` (the map's: 'm') names the unit of a variogram range a refusal quotes."""
     log = candidate.transform == "log"
     if candidate.transform == "normal_score":
         if anamorphosis is None:
@@ -140,8 +142,9 @@ def predict(
     if candidate.variogram is None:
         raise InputError("kriging needs a variogram.", "VARIOGRAM_MODEL")
     est, var = krige_points(
-        xy, y, targets, candidate.variogram, neighbors, max_distance, exclude, log, is_cancelled=is_cancelled
-    )
+        xy, y, targets, candidate.variogram, neighbors, max_distance, exclude, log, is_cancelled=is_cancelled,
+        length_unit=length_unit,
+    )  # fmt: skip
     if candidate.transform == "normal_score" and anamorphosis is not None:
         est = anamorphosis.back_transform_mean(est, var)
     return est
@@ -156,18 +159,22 @@ def cross_validate_candidate(
     max_distance: Optional[float] = None,
     is_cancelled: CancelCallback = None,
     every_sample: bool = False,
+    length_unit: str = "",
 ) -> crossval.CvScore:
     """Cross-validated scores of one candidate on the finite values of ``z`` (observations in value units).
 
     ``every_sample``: IDW over every sample (``neighbors`` 0; ignored otherwise, and for kriging) is checked one at
     a time at a random subset beyond :data:`crossval.MAX_LOO_SAMPLES` (:func:`crossval.cross_validate`); give
-    the same value to every candidate of a field so that their scores compare."""
+    the same value to every candidate of a field so that their scores compare. ``length_unit`` (the map's: 'm')
+    follows the variogram's range in the settings and in a refusal."""
     ok = np.isfinite(z)
     pxy, observed = xy[ok], z[ok]
     work, anamorphosis, _ = working_values(observed, candidate.transform)
 
     def predictor(txy, tz, targets, exclude):
-        return predict(candidate, txy, tz, targets, exclude, neighbors, max_distance, anamorphosis, is_cancelled)
+        return predict(
+            candidate, txy, tz, targets, exclude, neighbors, max_distance, anamorphosis, is_cancelled, length_unit
+        )
 
     # global kriging keeps k-fold: its folds are one system each, while leaving out one sample at a subset would
     # solve an (n - 1)-sample system per check
@@ -177,7 +184,7 @@ def cross_validate_candidate(
         settings = f"power={candidate.power:g} k={neighbors}"
     else:
         assert candidate.variogram is not None
-        settings = f"{candidate.variogram.describe()} k={neighbors}"
+        settings = f"{candidate.variogram.describe(length_unit)} k={neighbors}"
     settings += f" transform={candidate.transform}"
     return crossval.score(element, candidate.cv_method(), settings, scheme, observed, pred)
 

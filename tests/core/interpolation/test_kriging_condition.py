@@ -82,3 +82,15 @@ def test_the_refusal_gives_the_range_in_the_grids_unit(code, unit):
     grid = GridSpec(0.0, 10000.0, 250.0, 40, 40, CRS.from_user_input(code).to_wkt() if code else "")
     with pytest.raises(InputError, match=rf"range 4,000 {unit}\) makes samples well inside its range"):
         kriging_grid(xy, z, grid, Variogram("gaussian", 0.0, 50.0, 4000.0), neighbors=0)
+
+
+def test_cross_validation_settings_and_refusal_give_the_range_in_the_unit_given():
+    from geochem_prospector.core.interpolation.selection import Candidate, cross_validate_candidate
+
+    xy, z = _traverse()
+    kriging = Candidate("kriging", "none", variogram=Variogram("gaussian", 0.5, 50.0, 4000.0))
+    score = cross_validate_candidate("Cu", kriging, xy, z, neighbors=8, length_unit="m")
+    assert "range 4000 m k=8" in score.settings, score.settings
+    singular = Candidate("kriging", "none", variogram=Variogram("gaussian", 0.0, 50.0, 4000.0))
+    with pytest.raises(InputError, match=r"range 4,000 US ft\)"):
+        cross_validate_candidate("Cu", singular, xy, z, neighbors=0, length_unit="US ft")
