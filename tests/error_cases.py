@@ -8538,16 +8538,16 @@ CASES += [
         _set(INPUT="samples_traverse_east_west", FIELDS=["Cu"], PIXEL_SIZE=0),
         warning=_TRAVERSE_WARNING,
         check=traverse_grid_at_its_spacing,
-    ),  # before: ran without a word on 189 x 18 cells of 290 m ('a quarter of the sample spacing (1167 m: the area
-    # of the samples' outline per sample)', the padded box's area: the samples are 250 m apart), reaching 1.6 km
-    # either side of the line: the warning counted only cells inside the samples' box, which has no height
+    ),  # before: ran without a word on 144 x 14 cells of 230 m ('a quarter of the sample spacing (904.5 m: the area
+    # of the samples' outline per sample)', the padded box's area: the samples are 250 m apart), reaching 2.2 km
+    # from the line: the warning counted only cells inside the samples' box, which has no height
     Case(
         "one north-south traverse, default extent",
         "interpolate",
         _set(INPUT="samples_traverse_north_south", FIELDS=["Cu"], PIXEL_SIZE=0),
         warning=_TRAVERSE_WARNING,
         check=traverse_grid_at_its_spacing,
-    ),  # before: as the east-west one, on 18 x 189 cells
+    ),  # before: as the east-west one, on 14 x 144 cells
 ]
 
 
