@@ -27,6 +27,7 @@ from qgis.core import (
 
 from ..core.anomalies.screening import (
     INDEX_METHODS,
+    INDEX_NAME,
     MIN_LOG_SCALE,
     high_value_points,
     identify_anomalies,
@@ -454,8 +455,17 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         outputs[self.OUTPUT] = output
         self._style(context, output, "anomaly_classes", "Anomaly classes (index band)", False, LastBandStyle)
 
+        # each element's unit as the raster records it (interpolate's UNITS), for the contours' values and the
+        # thresholds table (none for the index: a mean of robust z-scores)
+        units = dict(zip(band_names(layer), stack_units([layer_file(layer)])))
         contours = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONTOURS, context)
-        write_vector(contours, result.contours, "anomaly_contours", provenance, self.OUTPUT_CONTOURS)
+        lines = result.contours.copy()
+        lines.insert(
+            lines.columns.get_loc("value") + 1,
+            "unit",
+            ["" if e == INDEX_NAME else units.get(str(e), "") for e in lines["element"]],
+        )
+        write_vector(contours, lines, "anomaly_contours", provenance, self.OUTPUT_CONTOURS)
         outputs[self.OUTPUT_CONTOURS] = contours
         self._style(context, contours, "anomaly_contours", "Anomaly contours of the index", kind=IndexContoursStyle)
 
@@ -476,8 +486,6 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 context, index_path, "element_pseudocolor", self.tr("Integrated anomaly index"), visible=False
             )
 
-        # each element's unit as the raster records it (interpolate's UNITS), for the thresholds table
-        units = dict(zip(band_names(layer), stack_units([layer_file(layer)])))
         self._write_table(parameters, context, result, index_method, outputs, units)
         feedback.setProgress(100)
         return outputs

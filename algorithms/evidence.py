@@ -130,7 +130,10 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             "to leave such cells nodata); with DENSITY_RADIUS > 0, "
             "<layer>:density_km_per_km2, the line length within that radius per km2; with INTERSECTIONS, "
             "<layer>:intersection_distance_m, the distance to points where two features of the layer cross or "
-            "meet (two features continuing each other end to end do not count).\n\n"
+            "meet (two features continuing each other end to end do not count). A stretch of a line within a tenth "
+            "of a cell of an earlier feature over three cells or more (one fault digitised twice a few metres apart) "
+            "counts once in the density and the intersections, as the log says; lines a cell or more apart count "
+            "as two.\n\n"
             "POLYGONS (lithology) with a CLASS_FIELD: one band <layer>:<class> per class, 1 where the cell centre "
             "lies in a polygon of that class and 0 elsewhere, also in no polygon at all: a layer of some bodies "
             "alone (intrusions, a target unit) means 'not this rock' between them, so those cells are 0, not "
@@ -593,6 +596,15 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     f"LINES: {' and '.join(parts)} (the same fault twice, as merged map sheets or a copy pasted "
                     "twice leave them): each is counted once in the density and the intersections. If they are "
                     "distinct faults drawn on one trace, that is still one line on the ground."
+                )
+            if source.near_features:  # only counted with a density or intersections
+                feedback.pushWarning(
+                    f"LINES: {source.near_features:,} feature(s) of '{name}' run within "
+                    f"{grid.length_text(source.near_tolerance)} (a tenth of a cell) of an earlier one over "
+                    f"{grid.length_text(source.near_length)} in all (one fault digitised twice a few metres apart, "
+                    "as two compilations or map sheets leave it): those stretches are counted once in the density and "
+                    f"the intersections. Lines a cell ({grid.length_text(grid.pixel_size)}) or more apart count as "
+                    "two; to keep closer ones apart, use smaller cells (PIXEL_SIZE, or a finer raster)."
                 )
             if crossings and source.crossings is None:
                 feedback.pushWarning(f"LINES: the lines of '{name}' do not cross: no intersection band.")

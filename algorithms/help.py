@@ -130,7 +130,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "INPUT": "Point layer of soil, till or stream-sediment samples in a projected CRS (metres or feet).",
         "FIELDS": _ELEMENT_FIELDS,
         "PIXEL_SIZE": "Cell size in the layer's map units (metres, or feet in a CRS in feet). 0 = a quarter of the "
-        "sample spacing (the area of the samples' outline per sample).",
+        "sample spacing (the area of the samples' outline per sample; for samples on one line, their spacing along "
+        "it).",
         "EXTENT": "Area to grid. Empty = the extent of the samples plus a 5 % margin.",
         "MASK": _MASK,
         "POWER": "Inverse distance weighting: weight = 1 / distance^power. 2 is usual; higher is more local.",
@@ -204,7 +205,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "POINTS_LEVEL": "High-value samples: the level an element must reach. Moderate by default; at the weak "
         "level half or more of the samples were listed on the sample data.",
         "OUTPUT": "Classes per element and for the index: 0 background, 1 weak, 2 moderate, 3 strong.",
-        "OUTPUT_CONTOURS": "Contour lines at the thresholds, with element, level and value.",
+        "OUTPUT_CONTOURS": "Contour lines at the thresholds, with element, level, value and unit (the element band's "
+        "unit; none for the index).",
         "OUTPUT_ANOMALIES": "Connected anomalous areas of the index, with area (km²), score and rank (1 = follow up "
         "first).",
         "OUTPUT_POINTS": "The samples at or above the chosen level (moderate by default) of any element.",

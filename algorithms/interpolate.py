@@ -34,7 +34,6 @@ from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_an
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
 from ..core.io.values import (
     FLOAT32_MAX,
-    average_duplicates,
     non_element_fields,
     same_unit,
     substitute_nonpositive,
@@ -584,8 +583,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         units = self.parameterAsString(parameters, self.UNITS, context).strip()
         band_units = [unit_in_name(name) or units for name in fields]  # a field's own unit first (Au_ppb)
         scores = self._cross_validate(
-            xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, band_units
-        )
+            xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, band_units,
+            unit_abbreviation(grid.crs_wkt),
+        )  # fmt: skip
         spacings = self._kriged_spacings(xy, values, candidates)
         chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores, spacings, grid.length_text)
 
@@ -723,19 +723,28 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     def _merge_sites(feedback, fields, xy, values, transforms):
         """Samples sharing a site (field duplicates, repeated analyses) averaged into one, after the transforms are
         known: a field gridded on logarithms is averaged on them (the geometric mean, the value whose logarithm the
-        gridding uses), the others on their values."""
+        gridding uses), one gridded on normal scores on its scores (:func:`selection.merge_sites`), the others on
+        their values."""
         samples = len(xy)
-        logs = [t == "log" for t in transforms]
-        xy, values, merged = average_duplicates(xy, values, DUPLICATE_TOLERANCE, log_columns=logs)
+        xy, values, merged = selection.merge_sites(xy, values, transforms, DUPLICATE_TOLERANCE)
         if merged:
             spaces = []
-            if any(logs):
+            logs = [f for f, t in zip(fields, transforms) if t == "log"]
+            scores = [f for f, t in zip(fields, transforms) if t == "normal_score"]
+            raw = [f for f, t in zip(fields, transforms) if t not in ("log", "normal_score")]
+            if logs:
                 spaces.append(
-                    f"{', '.join(f for f, flag in zip(fields, logs) if flag)} on log values (the geometric mean, "
+                    f"{', '.join(logs)} on log values (the geometric mean, "
                     "as they are gridded on logarithms: 10 and 1000 give 100, not 505)"
                 )
-            if not all(logs):
-                spaces.append(f"{', '.join(f for f, flag in zip(fields, logs) if not flag)} on their values")
+            if scores:
+                spaces.append(
+                    f"{', '.join(scores)} on normal scores (as they are gridded on them: the mean of the samples' "
+                    "scores, taken back to the value of that score, so a site ranks where its samples rank together, "
+                    "not where the raw mean of a low value and a high duplicate would put it)"
+                )
+            if raw:
+                spaces.append(f"{', '.join(raw)} on their values")
             feedback.pushWarning(
                 f"INPUT: the {samples} samples lie at {len(xy)} sites: samples sharing a site (field duplicates, "
                 f"repeated analyses) were averaged, one value per field and site: {'; '.join(spaces)}."
@@ -982,14 +991,19 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         automatic = pixel_size <= 0
         if automatic:
             spacing = area_spacing(xy)  # the ground the samples cover, not the box (sea, EXTENT) around them
-            if spacing <= 0:  # all on one line: the box's area
+            how = "the area of the samples' outline per sample"
+            if spacing <= 0:  # all on one line: their spacing along it (the padded box's area is the margin's)
+                spacing = sample_spacing(np.unique(xy, axis=0))
+                how = "the median distance to the nearest sample, along their line"
+            if spacing <= 0:
                 spacing = math.sqrt(max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1e-12) / max(len(xy), 1))
+                how = "the area of the samples' box per sample"
             pixel_size = float(f"{spacing / 4:.2g}")
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         if automatic:
             feedback.pushInfo(
                 f"Automatic pixel size: {grid.length_text(pixel_size)}, a quarter of the sample spacing "
-                f"({grid.length_text(spacing)}: the area of the samples' outline per sample)."
+                f"({grid.length_text(spacing)}: {how})."
             )
         feedback.pushInfo(f"Output grid: {grid.describe()}")
         warn_few_cells(grid, bounds, feedback, "(in the layer's map units), or 0 for one set from the sample spacing")
@@ -1181,9 +1195,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             anisotropy = fit_anisotropy(xy[ok], data, models=models, estimator=estimator)
         return selection.fit_variogram_for(xy, z, transform, models, estimator, anisotropy)
 
-    def _cross_validate(self, xy, values, fields, candidates, neighbors, max_distance, feedback, share, units=None):
+    def _cross_validate(
+        self, xy, values, fields, candidates, neighbors, max_distance, feedback, share, units=None, length_unit=""
+    ):
         """Per field, the cross-validation scores of its candidates (empty when there is one candidate); the log
-        gives the best RMSE in the field's unit (``units``, one per field)."""
+        gives the best RMSE in the field's unit (``units``, one per field), the table's variogram ranges in
+        ``length_unit`` (the map's)."""
         steps = max(1, sum(len(c) for c in candidates if len(c) > 1))
         done = 0
         out: list = []
@@ -1199,8 +1216,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             for c in options:
                 try:
                     row = selection.cross_validate_candidate(
-                        name, c, xy, values[:, j], neighbors, max_distance, feedback.isCanceled, every_sample
-                    )
+                        name, c, xy, values[:, j], neighbors, max_distance, feedback.isCanceled, every_sample,
+                        length_unit,
+                    )  # fmt: skip
                 except InputError as exc:
                     if c.method != "kriging":
                         raise
@@ -1342,14 +1360,17 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     def _warn_traverse(feedback, xy, grid, mask, max_distance, extent_given: bool) -> bool:
         """Warn when the samples lie on one line (a traverse along a road or a stream) and the grid reaches far
         from it (beyond GAP_SPACINGS times their spacing along it and beyond the line's own width): the raster fills
-        the ground on either side with values drawn out from the line. Counted as :meth:`_warn_gaps` counts (the
-        samples' box without an EXTENT, inside the MASK, within MAX_DISTANCE). Returns whether it warned."""
+        the ground on either side with values drawn out from the line. Counted over every cell of the grid
+        (with or without an EXTENT: around a line the default margin is ground no sample supports), inside the MASK,
+        within MAX_DISTANCE. Returns whether it warned."""
         line = points_on_one_line(xy)
         if line is None:
             return False
         length, width = line
         spacing = float(np.median(local_spacing(xy, 1)))
-        reach = farthest_cell(xy, grid, mask, within=max_distance, points_box_only=not extent_given)
+        # every cell counts, EXTENT or not: the margin the default grid adds around an area of samples is no gap,
+        # but around a line all of it is (an east-west line's box has no height: no cell would count)
+        reach = farthest_cell(xy, grid, mask, within=max_distance)
         if spacing <= 0 or reach <= max(GAP_SPACINGS * spacing, width, grid.pixel_size):
             return False
         advised = GAP_SPACINGS * spacing

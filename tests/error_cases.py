@@ -269,6 +269,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep13b_inputs(folder, xy, base, bands))
     paths.update(_sweep14b_inputs(folder, xy, base))
     paths.update(_sweep15a_inputs(folder, xy, base))
+    paths.update(_sweep16a_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -657,6 +658,64 @@ def _sweep15a_inputs(folder: str, xy, base) -> Dict[str, str]:
         "faults_sheets": path,
         "samples_field_duplicates": _points(
             os.path.join(folder, "samples_field_duplicates.gpkg"), sxy, {"Cu": cu, "Pb": pb}
+        ),
+    }
+
+
+def _fault_redrawn(fault, offsets) -> List[tuple]:
+    """``fault`` (two end points) redrawn with other vertices: at 0, 1/4, 1/2, 3/4 and 1 of its length, each
+    ``offsets[k]`` metres off it across (to its left)."""
+    (ax, ay), (bx, by) = fault
+    length = float(np.hypot(bx - ax, by - ay))
+    nx, ny = -(by - ay) / length, (bx - ax) / length
+    return [
+        (ax + f * (bx - ax) + o * nx, ay + f * (by - ay) + o * ny) for f, o in zip([0, 0.25, 0.5, 0.75, 1], offsets)
+    ]
+
+
+#: sweep 16a: the first fault redrawn with other vertices up to 15 m off it (crossing it twice), and a distinct
+#: fault parallel to it 300 m away (more than a cell of 250 m)
+_SWEEP16A_REDRAWN = _fault_redrawn(_SWEEP15A_FAULTS[0], [12, 15, -10, 15, -8])
+_SWEEP16A_PARALLEL = _fault_redrawn(_SWEEP15A_FAULTS[0], [300] * 5)
+
+
+def _sweep16a_inputs(folder: str, bands) -> Dict[str, str]:
+    """Sweep 16a, what sweep 15 noted and left: ``faults_digitised_twice.gpkg``, the matrix's three faults, the
+    first redrawn by another compilation with other vertices up to 15 m off it (a tenth of a cell is 25 m; the copy
+    crosses the original twice), and a distinct fault parallel to the first 300 m away (more than a cell);
+    ``samples_traverse_east_west.gpkg`` and ``samples_traverse_north_south.gpkg``, 121 samples every 250 m on one
+    exactly east-west (north-south) line of 30 km, a traverse along a road; ``elements_with_units.tif``, the
+    matrix's Cu and Pb bands with their units recorded (ppm and ppb), as interpolate writes them."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    path = os.path.join(folder, "faults_digitised_twice.gpkg")
+    lines = [*_SWEEP15A_FAULTS, _SWEEP16A_REDRAWN, _SWEEP16A_PARALLEL]
+    gpd.GeoDataFrame(
+        {"source": ["GTK 1:200k", "GTK 1:200k", "GTK 1:200k", "company 2019", "GTK 1:200k"]},
+        geometry=[LineString(c) for c in lines],
+        crs=CRS,
+    ).to_file(path, driver="GPKG", layer="faults_digitised_twice")
+    # a traverse along a road: 121 samples every 250 m on one exactly east-west line, and the same north-south
+    along = np.arange(121) * 250.0
+    wave = {"Cu": (50 + 10 * np.sin(along / 1500.0)).round(2).tolist()}
+    import rasterio
+
+    with_units = _raster(os.path.join(folder, "elements_with_units.tif"), bands, ["Cu", "Pb"])
+    with rasterio.open(with_units, "r+") as dst:
+        dst.units = ("ppm", "ppb")
+    return {
+        "elements_with_units": with_units,
+        "faults_digitised_twice": path,
+        "samples_traverse_east_west": _points(
+            os.path.join(folder, "samples_traverse_east_west.gpkg"),
+            np.column_stack([X0 + along, np.full(121, Y0 + 5000)]),
+            wave,
+        ),
+        "samples_traverse_north_south": _points(
+            os.path.join(folder, "samples_traverse_north_south.gpkg"),
+            np.column_stack([np.full(121, X0 + 5000), Y0 + along]),
+            wave,
         ),
     }
 
@@ -7962,7 +8021,7 @@ CASES += [
             VARIOGRAM_RANGE=4000,
         ),
         error=r"^VARIOGRAM_NUGGET: the kriging system is numerically singular \(condition number [\d.]+e\+1[2-9] among "
-        r"neighbouring samples\): the gaussian variogram \(nugget 0 % of the sill, range 4,000\) makes samples well "
+        r"neighbouring samples\): the gaussian variogram \(nugget 0 % of the sill, range 4,000 m\) makes samples well "
         r"inside its range almost copies of one another, and the kriging weights come out as rounding noise "
         r"\(estimates far outside the samples' values\)\. Give a nugget \(VARIOGRAM_NUGGET, e\.g\. 1 % of the sill: "
         r"0\.5\), or choose VARIOGRAM_MODEL spherical or exponential, or METHOD idw\.",
@@ -8340,4 +8399,209 @@ CASES += [
         r"the cells farther off nodata\.",
     ),  # before: ran without a word: 27 % of the cells lie beyond 3 times the local 5th-neighbour spacing (1,125 m),
     # under the gap warning's third, so 10 km x 10 km were gridded from one line of samples, corners 4.9 km from it
+]
+
+
+# sweep 16a: what sweep 15 noted and left
+def _normal_score_idw_by_hand(params: Dict[str, object], sxy: np.ndarray, values: np.ndarray) -> None:
+    """The written grid equals a brute-force IDW (8 nearest, power 2) of the normal scores of ``values`` (Hazen's
+    plotting positions of scipy's ranks through scipy's normal quantile), taken back through their (score, value)
+    table with np.interp."""
+    import rasterio
+    from scipy.stats import norm, rankdata
+
+    scores = norm.ppf((rankdata(values) - 0.5) / len(values))
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        grid, t = src.read(1), src.transform
+    rows, cols = np.mgrid[0 : grid.shape[0], 0 : grid.shape[1]]
+    cx, cy = t.c + (cols.ravel() + 0.5) * t.a, t.f + (rows.ravel() + 0.5) * t.e
+    d = np.hypot(sxy[None, :, 0] - cx[:, None], sxy[None, :, 1] - cy[:, None])
+    near = np.argsort(d, axis=1)[:, :8]
+    w = 1.0 / np.take_along_axis(d, near, axis=1) ** 2
+    order = np.argsort(scores)
+    expected = np.interp((w * scores[near]).sum(axis=1) / w.sum(axis=1), scores[order], values[order])
+    np.testing.assert_allclose(grid.ravel(), expected, rtol=1e-5)
+
+
+def idw_of_the_sites_mean_normal_scores(params: Dict[str, object]) -> None:
+    """The Cu band equals a brute-force IDW of normal scores of one value per site: the mean of the normal scores of
+    the site's samples (all 42 ranked), taken back to a value through their (score, value) table; not the raw
+    mean, which ranks a site of a sample and its duplicate at 100 times it near the top."""
+    import geopandas as gpd
+    from scipy.stats import norm, rankdata
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    places = np.column_stack([frame.geometry.x, frame.geometry.y])
+    sites, which = np.unique(places, axis=0, return_inverse=True)
+    which = which.ravel()
+    cu = frame["Cu"].to_numpy(dtype=float)
+    scores = norm.ppf((rankdata(cu) - 0.5) / len(cu))
+    order = np.argsort(scores)
+    means = np.interp([scores[which == k].mean() for k in range(len(sites))], scores[order], cu[order])
+    assert len(sites) == 36 and len(frame) == 42
+    _normal_score_idw_by_hand(params, sites, means)
+
+
+CASES += [
+    Case(
+        "field duplicates far apart, gridded on normal scores",
+        "interpolate",
+        _set(INPUT="samples_field_duplicates", FIELDS=["Cu", "Pb"], TRANSFORM=2),
+        warning=r"INPUT: the 42 samples lie at 36 sites: samples sharing a site \(field duplicates, repeated "
+        r"analyses\) were averaged, one value per field and site: Cu, Pb on normal scores \(as they are gridded on "
+        r"them: the mean of the samples' scores, taken back to the value of that score, so a site ranks where its "
+        r"samples rank together",
+        check=idw_of_the_sites_mean_normal_scores,
+    ),  # before: "… one value per field and site: Cu, Pb on their values.": a sample and its duplicate at 100 times
+    # it averaged to 50.5 times the sample, which ranked each of the six sites among the highest and gridded them as
+    # six highs
+]
+
+
+def redrawn_fault_counted_once(params: Dict[str, object]) -> None:
+    """`faults_digitised_twice`: the density band is the length of shapely's unary_union of the four distinct faults
+    (the redrawn copy left out; the parallel fault 300 m off kept) within each cell's circle, per km², and the
+    intersection band the distance to their crossing points alone (brute force over the pairs of the four: the copy's
+    two crossings of the original are no intersections)."""
+    import rasterio
+    from shapely.geometry import LineString, MultiPoint, Point
+    from shapely.ops import unary_union
+
+    lines = [LineString(c) for c in [*_SWEEP15A_FAULTS, _SWEEP16A_PARALLEL]]
+    assert LineString(_SWEEP16A_REDRAWN).hausdorff_distance(lines[0]) <= 15.0 + 1e-6
+    assert abs(lines[3].distance(lines[0]) - 300.0) < 1e-6
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        density = src.read(names.index("faults_digitised_twice:density_km_per_km2") + 1)
+        crossing = src.read(names.index("faults_digitised_twice:intersection_distance_m") + 1)
+        x, y = _cell_centres(src)
+    union = unary_union(lines)
+    points = [lines[i].intersection(lines[j]) for i in range(4) for j in range(i + 1, 4)]
+    crossings = MultiPoint([p for p in points if p.geom_type == "Point"])
+    assert len(crossings.geoms) == 5  # the parallel pair never meets
+    area = np.pi * 1.0
+    for r, c in [(r, c) for r in range(1, 40, 3) for c in range(1, 40, 3)]:
+        centre = Point(x[r, c], y[r, c])
+        exact = union.intersection(centre.buffer(1000, 256)).length / 1000 / area
+        ring = (
+            union.intersection(centre.buffer(1000 + PIXEL, 256)).length
+            - union.intersection(centre.buffer(1000 - PIXEL, 256)).length
+        ) / 1000 / area  # fmt: skip
+        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c, float(density[r, c]), exact)
+        assert abs(float(crossing[r, c]) - crossings.distance(centre)) < 0.01, (r, c)
+
+
+CASES += [
+    Case(
+        "a fault digitised twice 15 m apart",
+        "evidence",
+        _set(LINES=["faults_digitised_twice"], DENSITY_RADIUS=1000),
+        warning=r"LINES: 1 feature\(s\) of 'faults_digitised_twice' run within 25 m \(a tenth of a cell\) of an earlier "
+        r"one over 12,380 m in all \(one fault digitised twice a few metres apart, as two compilations or map "
+        r"sheets leave it\): those stretches are counted once in the density and the intersections\. Lines a cell "
+        r"\(250 m\) or more apart count as two; to keep closer ones apart, use smaller cells \(PIXEL_SIZE, or a finer "
+        r"raster\)\.",
+        check=redrawn_fault_counted_once,
+    ),  # before: ran without a word; the redrawn copy's 12.4 km counted twice in the density (up to 0.64 km/km² too
+    # high along the fault) and its two crossings of the original read as intersections of faults
+]
+
+
+def traverse_grid_at_its_spacing(params: Dict[str, object]) -> None:
+    """The automatic cells are a quarter of the samples' spacing along their line (250 m: 62 m), and the reach the
+    warning quotes (2137 m) is the brute-force largest distance from a cell centre of the written raster to its
+    nearest sample."""
+    import geopandas as gpd
+    import rasterio
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    sxy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        assert src.res == (62.0, 62.0), src.res
+        x, y = _cell_centres(src)
+    nearest = np.min(np.hypot(x.ravel()[:, None] - sxy[None, :, 0], y.ravel()[:, None] - sxy[None, :, 1]), axis=1)
+    assert round(float(nearest.max())) == 2137, nearest.max()
+
+
+_TRAVERSE_WARNING = (
+    r"INPUT: the 121 samples lie on one line \(30,000 m long, 0 m wide: a traverse along a road or a stream\), and "
+    r"the grid reaches 2137 m from the nearest of them \(9 times their spacing along the line, 250 m\): the raster "
+    r"fills the ground on either side with values drawn out from the line, which no sample supports\. Give a MASK "
+    r"of the ground the line stands for \(e\.g\. the traverse buffered by 750 m: Vector › Geoprocessing Tools › "
+    r"Buffer\), a smaller EXTENT along the line, or MAX_DISTANCE \(e\.g\. 750\) to leave the cells farther off "
+    r"nodata\."
+)
+CASES += [
+    Case(
+        "one east-west traverse, default extent",
+        "interpolate",
+        _set(INPUT="samples_traverse_east_west", FIELDS=["Cu"], PIXEL_SIZE=0),
+        warning=_TRAVERSE_WARNING,
+        check=traverse_grid_at_its_spacing,
+    ),  # before: ran without a word on 144 x 14 cells of 230 m ('a quarter of the sample spacing (904.5 m: the area
+    # of the samples' outline per sample)', the padded box's area: the samples are 250 m apart), reaching 2.2 km
+    # from the line: the warning counted only cells inside the samples' box, which has no height
+    Case(
+        "one north-south traverse, default extent",
+        "interpolate",
+        _set(INPUT="samples_traverse_north_south", FIELDS=["Cu"], PIXEL_SIZE=0),
+        warning=_TRAVERSE_WARNING,
+        check=traverse_grid_at_its_spacing,
+    ),  # before: as the east-west one, on 14 x 144 cells
+]
+
+
+def contours_carry_their_units(params: Dict[str, object]) -> None:
+    """Every contour line's `unit` is its element band's unit as GDAL reads it (GetUnitType), none for the index;
+    the levels are those of the thresholds table."""
+    import csv
+
+    import geopandas as gpd
+    from osgeo import gdal
+
+    dataset = gdal.Open(str(params["INPUT_RASTER"]))
+    units = {dataset.GetRasterBand(i).GetDescription(): dataset.GetRasterBand(i).GetUnitType() for i in (1, 2)}
+    dataset = None
+    assert units == {"Cu": "ppm", "Pb": "ppb"}
+    lines = gpd.read_file(str(params["OUTPUT_CONTOURS"]))
+    assert list(lines.columns) == ["element", "level", "value", "unit", "geometry"], list(lines.columns)
+    assert set(lines["element"]) == {"Cu", "Pb", "index"}
+    for element, unit in zip(lines["element"], lines["unit"]):
+        assert (unit or "") == {**units, "index": ""}[element], (element, unit)
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        table = {row["element"]: row["unit"] for row in csv.DictReader(handle)}
+    assert table == {**units, "index": ""}
+
+
+CASES += [
+    Case(
+        "contour lines of bands with units",
+        "anomalies",
+        _set(INPUT_RASTER="elements_with_units"),
+        check=contours_carry_their_units,
+    ),  # before: the contour lines had element, level and value only: a value of 60.58 read as ppm or ppb alike
+]
+
+
+def cv_table_ranges_in_metres(params: Dict[str, object]) -> None:
+    """Every kriging row of the cross-validation table gives its variogram's range in metres (the samples' CRS,
+    EPSG:3067), as the log does: 'range 1,234 m', not 'range 1,234'."""
+    import csv
+    import re
+
+    with open(str(params["OUTPUT_CV"]), newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["method"] == "ordinary kriging"]
+    assert rows
+    for row in rows:
+        assert re.search(r", range [\d,.]+ m( \(|\s+k=)", row["settings"]), row["settings"]
+
+
+CASES += [
+    Case(
+        "cross-validation table's variogram ranges",
+        "interpolate",
+        lambda d, p: {**p, "METHOD": 2, "OUTPUT_CV": os.path.join(os.path.dirname(str(p["OUTPUT"])), "cv.csv")},
+        check=cv_table_ranges_in_metres,
+    ),  # before: the settings column read 'spherical, nugget 0.1, partial sill 0.3, range 4,321 k=8 transform=log':
+    # a range with no unit
 ]

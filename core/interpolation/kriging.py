@@ -43,7 +43,7 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled
 from ..distributed.runner import TaskRunner, run_tasks
 from ..errors import InputError
-from ..grid import GridSpec, checked_mask
+from ..grid import GridSpec, checked_mask, unit_abbreviation
 from ..lazy import lazy_function
 from ..neighbours import NeighbourIndex
 from ..threads import blas_threads
@@ -91,11 +91,13 @@ def worst_condition(xy: np.ndarray, variogram: Variogram, k: int) -> float:
     return float(np.nanmax(np.where(np.isfinite(cond), cond, np.inf)))
 
 
-def _ill_conditioned(variogram: Variogram, condition: float) -> str:
+def _ill_conditioned(variogram: Variogram, condition: float, length_unit: str = "") -> str:
+    """The refusal of an ill-conditioned system; the range in ``length_unit`` (the map's: 'm', 'US ft') when given."""
     share = variogram.nugget / variogram.sill if variogram.sill > 0 else 0.0
+    reach = f"{variogram.range:,.6g} {length_unit}" if length_unit else f"{variogram.range:,.6g}"
     return (
         f"the kriging system is numerically singular (condition number {condition:.2g} among neighbouring samples): "
-        f"the {variogram.model} variogram (nugget {100 * share:.2g} % of the sill, range {variogram.range:,.6g}) "
+        f"the {variogram.model} variogram (nugget {100 * share:.2g} % of the sill, range {reach}) "
         "makes samples well inside its range almost copies of one another, and the kriging weights come out as "
         "rounding noise (estimates far outside the samples' values). Give a nugget (VARIOGRAM_NUGGET, e.g. 1 % of "
         f"the sill: {0.01 * variogram.sill:.3g}), or choose VARIOGRAM_MODEL spherical or exponential, or METHOD idw."
@@ -264,6 +266,7 @@ def krige_points(
     block_budget_bytes: int = 8 * 2**20,
     is_cancelled: CancelCallback = None,
     _cache: Optional[dict] = None,
+    length_unit: str = "",
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Ordinary kriging of ``z`` (n,) at ``targets`` (m, 2): returns (estimate, variance).
 
@@ -273,6 +276,7 @@ def krige_points(
     sample index to leave out (leave-one-out cross-validation). NaN where no
     sample lies within ``max_distance``. ``_cache`` (a dict kept by the caller
     across calls with the same samples) reuses the KD-tree / global inverse.
+    ``length_unit`` names the coordinates' unit in a refusal that quotes the variogram's range.
     """
     cache: dict = {} if _cache is None else _cache
     xy = np.asarray(xy, dtype=np.float64)
@@ -303,7 +307,7 @@ def krige_points(
                 raise InputError(_SINGULAR, "INPUT")
         condition = worst_condition(xy, variogram, k if exclude is None else k + 1)
         if condition > MAX_CONDITION:
-            raise InputError(_ill_conditioned(variogram, condition), "VARIOGRAM_NUGGET")
+            raise InputError(_ill_conditioned(variogram, condition, length_unit), "VARIOGRAM_NUGGET")
         cache["checked"] = True
     m = targets.shape[0]
     est = np.empty(m)
@@ -477,6 +481,7 @@ def kriging_rows(
         block_budget_bytes=block_budget_bytes,
         is_cancelled=is_cancelled,
         _cache=cache,
+        length_unit=unit_abbreviation(grid.crs_wkt),
     )
     est[~np.isfinite(est)] = nodata
     var[~np.isfinite(var)] = nodata

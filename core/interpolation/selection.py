@@ -16,7 +16,7 @@ import numpy as np
 
 from ..callbacks import CancelCallback
 from ..errors import InputError
-from ..io.values import substitute_nonpositive
+from ..io.values import average_duplicates, substitute_nonpositive
 from . import crossval
 from .anamorphosis import NormalScore
 from .idw import idw_points
@@ -64,6 +64,34 @@ def working_values(z: np.ndarray, transform: str) -> Tuple[np.ndarray, Optional[
     return z, None, 0
 
 
+def merge_sites(
+    xy: np.ndarray, values: np.ndarray, transforms: Sequence[str], tolerance: float = 0.0
+) -> Tuple[np.ndarray, np.ndarray, int]:
+    """Samples closer than ``tolerance`` (one site: field duplicates, repeated analyses) merged into one per site,
+    each column averaged in the space its ``transforms`` entry grids it in: "none" on its values, "log" on its
+    logarithms (the geometric mean), "normal_score" on its normal scores. A normal score is a rank: the scores
+    come from the anamorphosis of every analysis (each duplicate counted, as each is a measurement of the
+    distribution), the site's mean score is taken back to a value through that anamorphosis (a value within the
+    samples' range, whose rank among them is the mean score's), so that the site ranks where its analyses rank
+    together: a sample and a duplicate 100 times higher average near the middle of their two ranks, not to half
+    the higher one (the raw mean, which would rank the site near the top). Returns the merged coordinates, values
+    and how many samples were merged away."""
+    values = np.asarray(values, dtype=np.float64)
+    one_d = values.ndim == 1
+    work = values[:, None].copy() if one_d else values.copy()
+    if len(transforms) != work.shape[1]:
+        raise ValueError(f"{len(transforms)} transforms for {work.shape[1]} columns")
+    anamorphoses: Dict[int, NormalScore] = {}
+    for j, transform in enumerate(transforms):
+        if transform == "normal_score" and np.unique(work[np.isfinite(work[:, j]), j]).size >= 2:
+            anamorphoses[j] = NormalScore.fit(work[:, j])
+            work[:, j] = anamorphoses[j].transform(work[:, j])
+    merged_xy, merged, count = average_duplicates(xy, work, tolerance, log_columns=[t == "log" for t in transforms])
+    for j, anamorphosis in anamorphoses.items():
+        merged[:, j] = anamorphosis.back_transform(merged[:, j])  # a site of one sample gets its own value back
+    return merged_xy, (merged[:, 0] if one_d else merged), count
+
+
 def kriging_units(z: np.ndarray, transform: str) -> np.ndarray:
     """Finite values ``z`` in the units kriging works in: raw, ln (after :func:`working_values`), normal scores."""
     work, anamorphosis, _ = working_values(z, transform)
@@ -97,8 +125,10 @@ def predict(
     max_distance: Optional[float] = None,
     anamorphosis: Optional[NormalScore] = None,
     is_cancelled: CancelCallback = None,
+    length_unit: str = "",
 ) -> np.ndarray:
-    """Estimates at ``targets`` in value units (``z`` already passed through :func:`working_values`)."""
+    """Estimates at ``targets`` in value units (``z`` already passed through :func:`working_values`);
+    ``length_unit`` (the map's: 'm') names the unit of a variogram range a refusal quotes."""
     log = candidate.transform == "log"
     if candidate.transform == "normal_score":
         if anamorphosis is None:
@@ -112,8 +142,9 @@ def predict(
     if candidate.variogram is None:
         raise InputError("kriging needs a variogram.", "VARIOGRAM_MODEL")
     est, var = krige_points(
-        xy, y, targets, candidate.variogram, neighbors, max_distance, exclude, log, is_cancelled=is_cancelled
-    )
+        xy, y, targets, candidate.variogram, neighbors, max_distance, exclude, log, is_cancelled=is_cancelled,
+        length_unit=length_unit,
+    )  # fmt: skip
     if candidate.transform == "normal_score" and anamorphosis is not None:
         est = anamorphosis.back_transform_mean(est, var)
     return est
@@ -128,18 +159,22 @@ def cross_validate_candidate(
     max_distance: Optional[float] = None,
     is_cancelled: CancelCallback = None,
     every_sample: bool = False,
+    length_unit: str = "",
 ) -> crossval.CvScore:
     """Cross-validated scores of one candidate on the finite values of ``z`` (observations in value units).
 
     ``every_sample``: IDW over every sample (``neighbors`` 0; ignored otherwise, and for kriging) is checked one at
     a time at a random subset beyond :data:`crossval.MAX_LOO_SAMPLES` (:func:`crossval.cross_validate`); give
-    the same value to every candidate of a field so that their scores compare."""
+    the same value to every candidate of a field so that their scores compare. ``length_unit`` (the map's: 'm')
+    follows the variogram's range in the settings and in a refusal."""
     ok = np.isfinite(z)
     pxy, observed = xy[ok], z[ok]
     work, anamorphosis, _ = working_values(observed, candidate.transform)
 
     def predictor(txy, tz, targets, exclude):
-        return predict(candidate, txy, tz, targets, exclude, neighbors, max_distance, anamorphosis, is_cancelled)
+        return predict(
+            candidate, txy, tz, targets, exclude, neighbors, max_distance, anamorphosis, is_cancelled, length_unit
+        )
 
     # global kriging keeps k-fold: its folds are one system each, while leaving out one sample at a subset would
     # solve an (n - 1)-sample system per check
@@ -149,7 +184,7 @@ def cross_validate_candidate(
         settings = f"power={candidate.power:g} k={neighbors}"
     else:
         assert candidate.variogram is not None
-        settings = f"{candidate.variogram.describe()} k={neighbors}"
+        settings = f"{candidate.variogram.describe(length_unit)} k={neighbors}"
     settings += f" transform={candidate.transform}"
     return crossval.score(element, candidate.cv_method(), settings, scheme, observed, pred)
 

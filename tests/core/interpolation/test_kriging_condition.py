@@ -66,3 +66,31 @@ def test_with_a_small_nugget_the_estimates_equal_pykrige():
     est, _ = krige_points(xy, z, _grid(), vg, neighbors=0)
     np.testing.assert_allclose(est, _pykrige(xy, z, _grid(), 0.5), rtol=1e-6, atol=1e-6)
     assert z.min() - 5 < est.min() and est.max() < z.max() + 5
+
+
+@pytest.mark.parametrize(("code", "unit"), [("EPSG:3067", "m"), ("EPSG:2277", "US ft"), ("", "map units")])
+def test_the_refusal_gives_the_range_in_the_grids_unit(code, unit):
+    # the range of the refusal is in the map's unit (the grid's CRS, read by pyproj's own axis-unit name here)
+    from pyproj import CRS
+
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.interpolation.kriging import kriging_grid
+
+    if code:
+        assert {"m": "metre", "US ft": "US survey foot"}[unit] == CRS.from_user_input(code).axis_info[0].unit_name
+    xy, z = _traverse()
+    grid = GridSpec(0.0, 10000.0, 250.0, 40, 40, CRS.from_user_input(code).to_wkt() if code else "")
+    with pytest.raises(InputError, match=rf"range 4,000 {unit}\) makes samples well inside its range"):
+        kriging_grid(xy, z, grid, Variogram("gaussian", 0.0, 50.0, 4000.0), neighbors=0)
+
+
+def test_cross_validation_settings_and_refusal_give_the_range_in_the_unit_given():
+    from geochem_prospector.core.interpolation.selection import Candidate, cross_validate_candidate
+
+    xy, z = _traverse()
+    kriging = Candidate("kriging", "none", variogram=Variogram("gaussian", 0.5, 50.0, 4000.0))
+    score = cross_validate_candidate("Cu", kriging, xy, z, neighbors=8, length_unit="m")
+    assert "range 4000 m k=8" in score.settings, score.settings
+    singular = Candidate("kriging", "none", variogram=Variogram("gaussian", 0.0, 50.0, 4000.0))
+    with pytest.raises(InputError, match=r"range 4,000 US ft\)"):
+        cross_validate_candidate("Cu", singular, xy, z, neighbors=0, length_unit="US ft")

@@ -1,0 +1,98 @@
+"""A fault digitised twice a few metres apart counts once in the density and the intersections
+(:func:`near_duplicate_stretches`, a tenth of a cell over a cell or more), against shapely (hausdorff_distance,
+buffer, unary_union) and a hand computation; faults a cell or more apart, and faults that cross, still count apart."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from shapely.geometry import LineString
+from shapely.ops import unary_union
+
+from geochem_prospector.core.evidence.lines import (
+    NEAR_CELLS,
+    NEAR_LENGTH_CELLS,
+    LineEvidence,
+    intersections,
+    near_duplicate_stretches,
+)
+from geochem_prospector.core.grid import GridSpec
+
+from .test_distances import PX, assert_density_is_the_unions, crossings_of, random_lines
+
+TOL, SHORTEST = NEAR_CELLS * PX, NEAR_LENGTH_CELLS * PX
+
+
+def redrawn(line: LineString, rng, most: float) -> LineString:
+    """``line`` digitised again: its vertices and one every 37 m or less between them, each moved up to ``most`` in a
+    random direction."""
+    coords = np.asarray(line.coords)
+    pts = [coords[0]]
+    for p, q in zip(coords[:-1], coords[1:]):
+        n = max(1, int(np.ceil(np.hypot(*(q - p)) / 37)))
+        pts += [p + (q - p) * t for t in np.arange(1, n + 1) / n]
+    pts = np.asarray(pts)
+    angle, size = rng.uniform(0, 2 * np.pi, len(pts)), rng.uniform(0, most, len(pts))
+    return LineString(pts + np.column_stack([size * np.cos(angle), size * np.sin(angle)]))
+
+
+def test_copies_within_a_tenth_of_a_cell_count_once():
+    rng = np.random.default_rng(16)
+    grid = GridSpec(500_000.0, 7_012_000.0, PX, 240, 240, "EPSG:3067")
+    lines = random_lines(rng, 25, 503_000.0, 7_003_000.0, 6000.0)
+    copies = [redrawn(g, rng, 0.8 * TOL) for g in lines[:10]]
+    assert all(c.hausdorff_distance(g) < TOL for c, g in zip(copies, lines))  # shapely: within the tolerance
+    everything = [*lines, *copies]
+    kept, changed, removed = near_duplicate_stretches(everything, TOL, SHORTEST)
+    # the copies are left out whole (every point of them within TOL of their original: shapely's buffer)
+    assert changed == 10 and all(g is None for g in kept[25:])
+    assert all(c.within(g.buffer(TOL)) for c, g in zip(copies, lines))
+    assert math.isclose(removed, sum(c.length for c in copies), rel_tol=1e-9)
+    assert all(k is g for k, g in zip(kept[:25], lines))  # the originals as they were
+    radius = 600.0
+    evidence = LineEvidence("faults", everything, grid, density_radius=radius, intersections_band=True)
+    assert evidence.near_features == 10
+    assert_density_is_the_unions(evidence, unary_union(lines), radius, grid, rng)
+    expected = crossings_of(lines)  # brute force over the pairs of the distinct lines
+    assert len(expected) > 3 and evidence.n_intersections == len(expected)
+    # the distance band keeps every line: the copies are within TOL of the originals anyway
+    assert len(evidence.index.segments) > len(LineEvidence("f", lines, grid).index.segments)
+
+
+def test_parallel_faults_a_cell_apart_count_twice():
+    a = LineString([(0.0, 0.0), (5000.0, 1000.0)])
+    for gap in (PX, 1.5 * PX, 10 * PX):
+        b = LineString([(0.0, gap), (5000.0, 1000.0 + gap)])
+        kept, changed, removed = near_duplicate_stretches([a, b], TOL, SHORTEST)
+        assert changed == 0 and removed == 0 and kept[1] is b
+    # closer than a tenth of a cell: one fault (brute force: every point of b is within TOL of a)
+    b = LineString([(0.0, 0.09 * PX), (5000.0, 1000.0 + 0.09 * PX)])
+    assert max(a.distance(p) for p in (b.interpolate(t, normalized=True) for t in np.linspace(0, 1, 101))) < TOL
+    kept, changed, removed = near_duplicate_stretches([a, b], TOL, SHORTEST)
+    assert changed == 1 and kept[1] is None and math.isclose(removed, b.length, rel_tol=1e-9)
+
+
+def test_crossing_faults_keep_their_length_a_shallow_crossing_loses_the_shared_trace():
+    a = LineString([(-5000.0, 0.0), (5000.0, 0.0)])
+    # at 90°: within TOL of a over 2 TOL only (a fifth of a cell), kept whole
+    b = LineString([(0.0, -5000.0), (0.0, 5000.0)])
+    kept, changed, removed = near_duplicate_stretches([a, b], TOL, SHORTEST)
+    assert changed == 0 and kept[1] is b
+    assert math.isclose(b.intersection(a.buffer(TOL, 256)).length, 2 * TOL, rel_tol=1e-6)
+    # a splay leaving a fault at 10°: within TOL of it over 2 TOL / sin(10°), 1.2 cells (by hand), kept whole
+    angle = math.radians(10.0)
+    splay = LineString([(0.0, 0.0), (4000 * math.cos(angle), 4000 * math.sin(angle))])
+    assert math.isclose(splay.intersection(a.buffer(TOL, 256)).length, TOL / math.sin(angle), rel_tol=1e-2)
+    kept, changed, removed = near_duplicate_stretches([a, splay], TOL, SHORTEST)
+    assert changed == 0 and kept[1] is splay
+    # at 2°: within TOL of a over 2 TOL / sin(2°), 5.7 cells (by hand): that stretch is one trace, left out
+    angle = math.radians(2.0)
+    c = LineString(
+        [(-4000 * math.cos(angle), -4000 * math.sin(angle)), (4000 * math.cos(angle), 4000 * math.sin(angle))]
+    )
+    kept, changed, removed = near_duplicate_stretches([a, c], TOL, SHORTEST)
+    assert changed == 1 and math.isclose(removed, 2 * TOL / math.sin(angle), rel_tol=1e-3)
+    assert math.isclose(kept[1].length, c.length - removed, rel_tol=1e-9)
+    # what is left of c lies TOL or more from a, so the two no longer meet: no intersection there
+    assert kept[1].distance(a) >= TOL - 1e-6 and len(intersections([a, kept[1]])) == 0
