@@ -27,7 +27,7 @@ from qgis.core import (
     QgsRasterLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QTime, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, PLUGIN_DIR, STYLES_DIR, tr
@@ -1710,9 +1710,9 @@ def report_values(
 def plain_value(value: object) -> object:
     """An attribute value as plain Python: a date, date-time or time as ISO text ('2001-05-01',
     '2001-05-01T12:00:00', with '.250' where it has milliseconds), not PyQt's 'PyQt5.QtCore.QDate(2001, 5, 1)'; an
-    invalid one as None; anything else as it is (NULL stays NULL)."""
-    from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QTime
-
+    invalid one as None; anything else as it is (NULL stays NULL). Called once per value read (5 million for
+    100,000 samples of 50 elements): Qt's classes are imported with the module, not per call (QGIS's import hook
+    took 12 s of a 140 s run so)."""
     if isinstance(value, (QDate, QDateTime, QTime)):
         if not value.isValid():
             return None
