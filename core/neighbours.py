@@ -69,9 +69,10 @@ def linked_clusters(points: np.ndarray, distance: float) -> np.ndarray:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2) if np.size(points) else np.empty((0, 2))
+    pts = np.asarray(points, dtype=np.float64)
     if pts.shape[0] == 0:
         return np.empty(0, dtype=np.int64)
+    pts = pts.reshape(len(pts), -1)
     limit = max(float(distance), 0.0)
     unique, inverse = np.unique(pts, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
@@ -96,7 +97,7 @@ def _delaunay_links(unique: np.ndarray, limit: float) -> np.ndarray:
         keep = d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] <= limit * limit
         return np.column_stack([a[keep], b[keep]])
 
-    if len(unique) >= 3:
+    if len(unique) >= 3 and unique.shape[1] == 2:  # other dimensions: every pair within the limit
         try:
             tri = Delaunay(unique)
         except QhullError:  # every point on one line: no triangle

@@ -307,10 +307,19 @@ def _point_sets():
     dup = np.vstack([uniform[:150], uniform[:40], uniform[:40] + 1e-9])  # same sites, and within a nanometre
     clumps = np.vstack([rng.normal(c, 15, (60, 2)) for c in rng.uniform(0, 2000, (6, 2))])
     line = np.column_stack([np.sort(rng.uniform(0, 500, 80))] * 2)  # every point on one line: no triangle
-    return {"uniform": uniform, "grid": grid, "dup": dup, "clumps": clumps, "line": line, "two": uniform[:2]}
+    space = rng.uniform(0, 300, (200, 3))  # three coordinates: no triangulation, every pair
+    return {
+        "uniform": uniform,
+        "grid": grid,
+        "dup": dup,
+        "clumps": clumps,
+        "line": line,
+        "two": uniform[:2],
+        "space": space,
+    }
 
 
-@pytest.mark.parametrize("name", ["uniform", "grid", "dup", "clumps", "line", "two"])
+@pytest.mark.parametrize("name", ["uniform", "grid", "dup", "clumps", "line", "two", "space"])
 @pytest.mark.parametrize("distance", [0.0, 1e-6, 1.0, 12.0, 40.0, 90.0, 400.0])
 def test_linked_clusters_as_every_pair_brute_force(name, distance):
     pts = _point_sets()[name]
