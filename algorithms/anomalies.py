@@ -679,7 +679,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             others = [n for n in points_source.fields().names() if n not in fields]
             xy, raw = point_attributes(points_source, fields + others, crs, context, feedback, self.INPUT)
             # below-detection values as interpolate reads them by default: half the detection limit
-            values, reports = parsed_columns(raw[: len(fields)], len(xy), censored_factor=CENSORED_FACTOR)
+            values, reports = parsed_columns(
+                raw[: len(fields)], len(xy), censored_factor=CENSORED_FACTOR, is_cancelled=feedback.isCanceled
+            )
             own = {name: [written_value(v) for v in column] for name, column in zip(others, raw[len(fields) :])}
             report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
             self._warn_samples_elsewhere(feedback, xy, grid, names, fields)

@@ -569,7 +569,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     "cells inside a polygon are not at 0. For fault zones drawn as polygons give their centre lines, "
                     "or the polygons as POLYGONS (a band of 1 inside)."
                 )
-            source = LineEvidence(name, geometries, grid, radius or None, crossings, "the lines")
+            source = LineEvidence(
+                name, geometries, grid, radius or None, crossings, "the lines", is_cancelled=feedback.isCanceled
+            )
             kinds = _kind_fields(layer)
             if kinds:  # a type field (thrust, normal) a user may expect to give bands of its own
                 field, values = kinds[0]

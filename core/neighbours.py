@@ -57,10 +57,14 @@ class NeighbourIndex:
 
 
 def linked_clusters(points: np.ndarray, distance: float) -> np.ndarray:
-    """Cluster number (0, 1, ...) per point: single linkage of points at most ``distance`` apart.
+    """Cluster number (0, 1, ...) per point: single linkage of points at most ``distance`` apart, numbered in the
+    order of each cluster's first point.
 
     Used for co-located samples, districts of deposits and clusters of positive cells; ``distance`` 0 links only
-    points that coincide.
+    points that coincide. The links are the edges of the points' Delaunay triangulation at most ``distance`` long:
+    the triangulation holds a minimum spanning tree of the points, so its short edges join the same clusters as
+    every pair within ``distance`` (about 3 edges per point). Before, every such pair was listed: 20 times the
+    spacing of 100,000 survey samples is 120 million pairs, 5 GB of memory and 45 s for a check of the extent.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -68,9 +72,42 @@ def linked_clusters(points: np.ndarray, distance: float) -> np.ndarray:
     pts = np.asarray(points, dtype=np.float64)
     if pts.shape[0] == 0:
         return np.empty(0, dtype=np.int64)
-    pairs = cKDTree(pts).query_pairs(max(float(distance), 0.0), output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(pts), len(pts)))
-    return connected_components(graph, directed=False)[1].astype(np.int64)
+    pts = pts.reshape(len(pts), -1)
+    limit = max(float(distance), 0.0)
+    unique, inverse = np.unique(pts, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    pairs = _delaunay_links(unique, limit) if limit > 0 else np.empty((0, 2), dtype=np.intp)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(unique), len(unique)))
+    labels = connected_components(graph, directed=False)[1][inverse]
+    # number the clusters by their first point, as connected components of the points in their order do
+    _, first, relabel = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[np.asarray(relabel).reshape(-1)]
+
+
+def _delaunay_links(unique: np.ndarray, limit: float) -> np.ndarray:
+    """Pairs (i, j) of the distinct points ``unique`` at most ``limit`` apart that link every cluster: the Delaunay
+    edges that short (points the triangulation left out as too close to a vertex link to that vertex); every pair
+    within ``limit`` (a KD-tree's) when there is no triangulation (fewer than 3 points, all on one line)."""
+    from scipy.spatial import Delaunay, QhullError
+
+    def within(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        d = unique[a] - unique[b]
+        keep = d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] <= limit * limit
+        return np.column_stack([a[keep], b[keep]])
+
+    if len(unique) >= 3 and unique.shape[1] == 2:  # other dimensions: every pair within the limit
+        try:
+            tri = Delaunay(unique)
+        except QhullError:  # every point on one line: no triangle
+            tri = None
+        if tri is not None:
+            s = tri.simplices
+            a = np.concatenate([s[:, 0], s[:, 1], s[:, 2], tri.coplanar[:, 0]])
+            b = np.concatenate([s[:, 1], s[:, 2], s[:, 0], tri.coplanar[:, 2]])
+            return within(a.astype(np.intp), b.astype(np.intp))
+    return cKDTree(unique).query_pairs(limit, output_type="ndarray").reshape(-1, 2)
 
 
 def sample_spacing(points: np.ndarray, k: int = 1) -> float:

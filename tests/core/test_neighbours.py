@@ -8,6 +8,7 @@ from geochem_prospector.core.neighbours import (
     NeighbourIndex,
     area_spacing,
     farthest_cell,
+    linked_clusters,
     points_on_one_line,
     sample_spacing,
     share_of_cells_far,
@@ -289,3 +290,52 @@ def test_blocks_strung_out_in_a_row_are_no_line():
     road = np.column_stack([t, 500 * np.sin(t / 3000)])
     length, width = points_on_one_line(road)
     assert length == pytest.approx(np.ptp(road[:, 0]), rel=0.05) and width < 0.1 * length
+
+
+def _brute_force_clusters(pts: np.ndarray, distance: float) -> np.ndarray:
+    """Single linkage from every pair's distance (numpy), clusters numbered by their first point."""
+    from scipy.sparse.csgraph import connected_components
+
+    d2 = ((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2)
+    return connected_components(d2 <= distance * distance, directed=False)[1]
+
+
+def _point_sets():
+    rng = np.random.default_rng(16)
+    uniform = rng.uniform(0, 1000, (400, 2))
+    grid = np.column_stack([c.ravel() for c in np.meshgrid(np.arange(15.0), np.arange(12.0))])  # ties at 1 and √2
+    dup = np.vstack([uniform[:150], uniform[:40], uniform[:40] + 1e-9])  # same sites, and within a nanometre
+    clumps = np.vstack([rng.normal(c, 15, (60, 2)) for c in rng.uniform(0, 2000, (6, 2))])
+    line = np.column_stack([np.sort(rng.uniform(0, 500, 80))] * 2)  # every point on one line: no triangle
+    space = rng.uniform(0, 300, (200, 3))  # three coordinates: no triangulation, every pair
+    return {
+        "uniform": uniform,
+        "grid": grid,
+        "dup": dup,
+        "clumps": clumps,
+        "line": line,
+        "two": uniform[:2],
+        "space": space,
+    }
+
+
+@pytest.mark.parametrize("name", ["uniform", "grid", "dup", "clumps", "line", "two", "space"])
+@pytest.mark.parametrize("distance", [0.0, 1e-6, 1.0, 12.0, 40.0, 90.0, 400.0])
+def test_linked_clusters_as_every_pair_brute_force(name, distance):
+    pts = _point_sets()[name]
+    np.testing.assert_array_equal(linked_clusters(pts, distance), _brute_force_clusters(pts, distance))
+
+
+def test_linked_clusters_of_a_dense_survey_list_no_pairs():
+    """100,000 samples linked at 20 times their spacing (stray_points): every pair is ~1,200 per sample; the
+    triangulation's edges are 3 per sample, so the memory stays that of the points."""
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    pts = rng.uniform(0, 158_000, (100_000, 2))
+    tracemalloc.start()
+    labels = linked_clusters(pts, 20 * 700.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert labels.max() == 0
+    assert peak < 200 * 2**20  # every pair: 120 million (1.9 GB as indices alone)

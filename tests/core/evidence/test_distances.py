@@ -320,3 +320,29 @@ def test_segments_end_to_end_or_apart_on_one_line_are_not_merged():
     segs = np.array([[0.0, 0.0, 6.0, 0.0], [10.0, 0.0, 4.0, 0.0], [9.0, 0.0, 12.0, 0.0], [0.0, 1.0, 9.0, 1.0]])
     merged, n = merge_overlapping_segments(segs)
     assert n == 2 and merged.tolist() == [[0.0, 0.0, 12.0, 0.0], [0.0, 1.0, 9.0, 1.0]]
+
+
+def test_a_cancel_stops_the_search_for_crossings_within_a_few_features():
+    """The crossings of many faults grow as the square of their number (20,000 took half a minute, and a cancel
+    waited for all of them): the search now asks is_cancelled every CANCEL_EVERY features. The features searched after
+    the cancel are counted by the asks: the third ask (at feature 128 of 600) ends it."""
+    from geochem_prospector.core.errors import Cancelled
+    from geochem_prospector.core.evidence import lines as lines_module
+
+    rng = np.random.default_rng(3)
+    lines = random_lines(rng, 600, 0.0, 0.0, 2000.0)
+    asked = []
+
+    def cancel_on_third_ask() -> bool:
+        asked.append(1)
+        return len(asked) >= 3
+
+    with pytest.raises(Cancelled):
+        intersections(lines, cancel_on_third_ask)
+    assert len(asked) == 3  # asked at features 0, 64 and 128: stopped there, 472 features early
+    assert lines_module.CANCEL_EVERY <= 64
+    # without a cancel, the same crossings as with no callback at all
+    np.testing.assert_array_equal(intersections(lines, lambda: False), intersections(lines))
+    grid = GridSpec(0.0, 2000.0, PX, 40, 40)
+    with pytest.raises(Cancelled):
+        LineEvidence("faults", lines, grid, intersections_band=True, is_cancelled=lambda: True)
