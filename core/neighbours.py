@@ -88,7 +88,7 @@ def linked_clusters(points: np.ndarray, distance: float) -> np.ndarray:
 
 def _delaunay_links(unique: np.ndarray, limit: float) -> np.ndarray:
     """Pairs (i, j) of the distinct points ``unique`` at most ``limit`` apart that link every cluster: the Delaunay
-    edges that short (points the triangulation left out as too close to a vertex link to that vertex); every pair
+    edges that short (points the triangulation left out as too close to a vertex link to every point that near); every pair
     within ``limit`` (a KD-tree's) when there is no triangulation (fewer than 3 points, all on one line)."""
     from scipy.spatial import Delaunay, QhullError
 
@@ -99,14 +99,21 @@ def _delaunay_links(unique: np.ndarray, limit: float) -> np.ndarray:
 
     if len(unique) >= 3 and unique.shape[1] == 2:  # other dimensions: every pair within the limit
         try:
-            tri = Delaunay(unique)
+            tri = Delaunay(unique - unique.min(axis=0))  # coordinates near 0: qhull's precision at 10⁶ m
         except QhullError:  # every point on one line: no triangle
             tri = None
         if tri is not None:
             s = tri.simplices
-            a = np.concatenate([s[:, 0], s[:, 1], s[:, 2], tri.coplanar[:, 0]])
-            b = np.concatenate([s[:, 1], s[:, 2], s[:, 0], tri.coplanar[:, 2]])
-            return within(a.astype(np.intp), b.astype(np.intp))
+            a = np.concatenate([s[:, 0], s[:, 1], s[:, 2]]).astype(np.intp)
+            b = np.concatenate([s[:, 1], s[:, 2], s[:, 0]]).astype(np.intp)
+            # a point left out links to every point within the limit, not only to its nearest vertex: two left-out
+            # points can be within the limit of each other and not of that vertex (points 1e-9 apart at 10⁶ m)
+            left_out = np.unique(tri.coplanar[:, 0]).astype(np.intp)
+            if len(left_out):
+                near = cKDTree(unique).query_ball_point(unique[left_out], limit)
+                a = np.concatenate([a, np.repeat(left_out, [len(n) for n in near])])
+                b = np.concatenate([b, np.fromiter((j for n in near for j in n), dtype=np.intp)])
+            return within(a, b)
     return cKDTree(unique).query_pairs(limit, output_type="ndarray").reshape(-1, 2)
 
 
