@@ -7021,11 +7021,13 @@ CASES += [
 ]
 
 
-def _density_and_crossings_of(params: Dict[str, object], layer: str, lines: List[Any], step: int) -> None:
-    """The density band of ``layer`` (1 km radius) is the length of shapely's unary_union of the three distinct
+def _density_and_crossings_of(
+    params: Dict[str, object], layer: str, lines: List[Any], step: int, crossings_expected: int = 3, start: int = 2
+) -> None:
+    """The density band of ``layer`` (1 km radius) is the length of shapely's unary_union of the distinct
     ``lines`` within each cell's circle, per km² (within what a cell's binning moves across the circle's edge), and
-    the intersection band the distance to their three crossing points alone (brute force over the pairs); checked
-    on every ``step``-th cell."""
+    the intersection band the distance to their ``crossings_expected`` crossing points alone (brute force over the
+    pairs); checked on every ``step``-th cell from ``start``."""
     import rasterio
     from shapely.geometry import MultiPoint, Point
     from shapely.ops import unary_union
@@ -7036,11 +7038,12 @@ def _density_and_crossings_of(params: Dict[str, object], layer: str, lines: List
         crossing = src.read(names.index(f"{layer}:intersection_distance_m") + 1)
         x, y = _cell_centres(src)
     union = unary_union(lines)
-    points = [lines[i].intersection(lines[j]) for i in range(3) for j in range(i + 1, 3)]
+    n = len(lines)
+    points = [lines[i].intersection(lines[j]) for i in range(n) for j in range(i + 1, n)]
     crossings = MultiPoint([p for p in points if p.geom_type == "Point"])
-    assert len(crossings.geoms) == 3
+    assert len(crossings.geoms) == crossings_expected
     area = np.pi * 1.0
-    for r, c in [(r, c) for r in range(2, 40, step) for c in range(2, 40, step)]:
+    for r, c in [(r, c) for r in range(start, 40, step) for c in range(start, 40, step)]:
         centre = Point(x[r, c], y[r, c])
         exact = union.intersection(centre.buffer(1000, 256)).length / 1000 / area
         ring = (
@@ -8461,34 +8464,14 @@ CASES += [
 def redrawn_fault_counted_once(params: Dict[str, object]) -> None:
     """`faults_digitised_twice`: the density band is the length of shapely's unary_union of the four distinct faults
     (the redrawn copy left out; the parallel fault 300 m off kept) within each cell's circle, per km², and the
-    intersection band the distance to their crossing points alone (brute force over the pairs of the four: the copy's
-    two crossings of the original are no intersections)."""
-    import rasterio
-    from shapely.geometry import LineString, MultiPoint, Point
-    from shapely.ops import unary_union
+    intersection band the distance to their five crossing points alone (the copy's two crossings of the original
+    are no intersections; the parallel pair never meets)."""
+    from shapely.geometry import LineString
 
     lines = [LineString(c) for c in [*_SWEEP15A_FAULTS, _SWEEP16A_PARALLEL]]
     assert LineString(_SWEEP16A_REDRAWN).hausdorff_distance(lines[0]) <= 15.0 + 1e-6
     assert abs(lines[3].distance(lines[0]) - 300.0) < 1e-6
-    with rasterio.open(str(params["OUTPUT"])) as src:
-        names = list(src.descriptions)
-        density = src.read(names.index("faults_digitised_twice:density_km_per_km2") + 1)
-        crossing = src.read(names.index("faults_digitised_twice:intersection_distance_m") + 1)
-        x, y = _cell_centres(src)
-    union = unary_union(lines)
-    points = [lines[i].intersection(lines[j]) for i in range(4) for j in range(i + 1, 4)]
-    crossings = MultiPoint([p for p in points if p.geom_type == "Point"])
-    assert len(crossings.geoms) == 5  # the parallel pair never meets
-    area = np.pi * 1.0
-    for r, c in [(r, c) for r in range(1, 40, 3) for c in range(1, 40, 3)]:
-        centre = Point(x[r, c], y[r, c])
-        exact = union.intersection(centre.buffer(1000, 256)).length / 1000 / area
-        ring = (
-            union.intersection(centre.buffer(1000 + PIXEL, 256)).length
-            - union.intersection(centre.buffer(1000 - PIXEL, 256)).length
-        ) / 1000 / area  # fmt: skip
-        assert abs(float(density[r, c]) - exact) <= ring + 1e-4, (r, c, float(density[r, c]), exact)
-        assert abs(float(crossing[r, c]) - crossings.distance(centre)) < 0.01, (r, c)
+    _density_and_crossings_of(params, "faults_digitised_twice", lines, 3, crossings_expected=5, start=1)
 
 
 CASES += [
