@@ -1339,7 +1339,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if not spacing or (max_distance and max_distance <= limits.min()):
             return 0.0  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
         share = share_of_cells_far(xy, grid, limits, mask, within=max_distance, points_box_only=not extent_given)
-        if InterpolateAlgorithm._warn_traverse(feedback, xy, grid, mask, max_distance, extent_given):
+        if InterpolateAlgorithm._warn_traverse(feedback, xy, grid, mask, max_distance):
             return share  # said of the line, with how far the grid reaches from it
         if share >= GAP_SHARE:
             why = (
@@ -1357,7 +1357,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return share
 
     @staticmethod
-    def _warn_traverse(feedback, xy, grid, mask, max_distance, extent_given: bool) -> bool:
+    def _warn_traverse(feedback, xy, grid, mask, max_distance) -> bool:
         """Warn when the samples lie on one line (a traverse along a road or a stream) and the grid reaches far
         from it (beyond GAP_SPACINGS times their spacing along it and beyond the line's own width): the raster fills
         the ground on either side with values drawn out from the line. Counted over every cell of the grid
