@@ -270,6 +270,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep14b_inputs(folder, xy, base))
     paths.update(_sweep15a_inputs(folder, xy, base))
     paths.update(_sweep16a_inputs(folder, bands))
+    paths.update(_sweep17a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -677,6 +678,32 @@ def _fault_redrawn(fault, offsets) -> List[tuple]:
 #: fault parallel to it 300 m away (more than a cell of 250 m)
 _SWEEP16A_REDRAWN = _fault_redrawn(_SWEEP15A_FAULTS[0], [12, 15, -10, 15, -8])
 _SWEEP16A_PARALLEL = _fault_redrawn(_SWEEP15A_FAULTS[0], [300] * 5)
+
+
+def _sweep17a_copy_in_pieces() -> List[List[tuple]]:
+    """Sweep 17a: the first matrix fault redrawn up to 15 m off it (`_SWEEP16A_REDRAWN`) and cut into 20 pieces of
+    619 m each (under three cells of 250 m), as a GPS-traced or tile-clipped copy of a fault comes."""
+    from shapely.geometry import LineString
+    from shapely.ops import substring
+
+    copy = LineString(_SWEEP16A_REDRAWN)
+    return [list(substring(copy, copy.length * k / 20, copy.length * (k + 1) / 20).coords) for k in range(20)]
+
+
+def _sweep17a_inputs(folder: str) -> Dict[str, str]:
+    """Sweep 17a, what sweep 16 noted and left: ``faults_copy_in_pieces.gpkg``, the matrix's three faults and a
+    copy of the first redrawn up to 15 m off it in 20 short features (each under three cells long)."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    path = os.path.join(folder, "faults_copy_in_pieces.gpkg")
+    lines = [*_SWEEP15A_FAULTS, *_sweep17a_copy_in_pieces()]
+    gpd.GeoDataFrame(
+        {"source": ["GTK 1:200k"] * 3 + ["GPS trace 2021"] * 20},
+        geometry=[LineString(c) for c in lines],
+        crs=CRS,
+    ).to_file(path, driver="GPKG", layer="faults_copy_in_pieces")
+    return {"faults_copy_in_pieces": path}
 
 
 def _sweep16a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -8487,6 +8514,35 @@ CASES += [
         check=redrawn_fault_counted_once,
     ),  # before: ran without a word; the redrawn copy's 12.4 km counted twice in the density (up to 0.64 km/km² too
     # high along the fault) and its two crossings of the original read as intersections of faults
+]
+
+
+# sweep 17a: what sweep 16 noted and left
+def copy_in_pieces_counted_once(params: Dict[str, object]) -> None:
+    """`faults_copy_in_pieces`: the density band is the length of shapely's unary_union of the three distinct
+    faults within each cell's circle, per km², and the intersection band the distance to their three crossings
+    alone: the copy's 20 pieces, each within 15 m of the first fault (inside shapely's buffer) and each shorter
+    than three cells, are left out together."""
+    from shapely.geometry import LineString
+
+    lines = [LineString(c) for c in _SWEEP15A_FAULTS]
+    pieces = [LineString(c) for c in _sweep17a_copy_in_pieces()]
+    zone = lines[0].buffer(15.0 + 1e-6, 256)
+    assert all(p.within(zone) and p.length < 3 * PIXEL for p in pieces)
+    _density_and_crossings_of(params, "faults_copy_in_pieces", lines, 3, crossings_expected=3, start=1)
+
+
+CASES += [
+    Case(
+        "a fault digitised twice, the copy in 20 short pieces",
+        "evidence",
+        _set(LINES=["faults_copy_in_pieces"], DENSITY_RADIUS=1000),
+        warning=r"LINES: 20 feature\(s\) of 'faults_copy_in_pieces' run within 25 m \(a tenth of a cell\) of an "
+        r"earlier one over 12,3\d\d m in all \(one fault digitised twice",
+        check=copy_in_pieces_counted_once,
+    ),  # before: ran without a word; each piece of the copy is under three cells long, so none was found: the
+    # fault's 12.4 km counted twice in the density and the copy's crossings of it and of the two other faults read
+    # as intersections
 ]
 
 

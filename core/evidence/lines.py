@@ -174,10 +174,16 @@ def near_duplicate_stretches(
     feature over at least ``shortest`` of its length left out: a fault digitised twice a few metres apart (two
     compilations, two map sheets, a trace redrawn on another base map) is one fault on the ground, and its length
     would count twice in a density, its copies' crossings read as intersections. Shorter stretches within
-    ``tolerance`` (where two faults cross or meet) are kept, as are lines ``tolerance`` or more apart. Returns the
-    geometries (lines: a feature with a stretch left out becomes a MultiLineString of the rest; None where nothing
-    is left), how many features lost a stretch and the length left out (map units)."""
-    from shapely.geometry import LineString, MultiLineString
+    ``tolerance`` (where two faults cross or meet) are kept, as are lines ``tolerance`` or more apart.
+
+    The length is that of the stretch the copies share, whichever features it is cut into: a copy in many short
+    features (a GPS-traced or tile-clipped fault, each piece shorter than ``shortest``) is joined piece to piece
+    along the earlier line (:func:`_alongside_chains`) and left out as well. Pieces of one fault that merely
+    continue each other end to end are no copy: beyond its end a line has nothing alongside it.
+
+    Returns the geometries (lines: a feature with a stretch left out becomes a MultiLineString of the rest; None
+    where nothing is left), how many features lost a stretch and the length left out (map units)."""
+    from shapely.geometry import LineString, MultiLineString, Point
     from shapely.geometry import box as box_of
     from shapely.ops import unary_union
     from shapely.strtree import STRtree
@@ -196,15 +202,23 @@ def near_duplicate_stretches(
         warnings.simplefilter("ignore")
         tree = STRtree([lines[i] for i in present])
     query = getattr(tree, "query_items", tree.query)
-    out = list(geometries)
-    changed, removed = 0, 0.0
     zones: dict = {}  # each line's buffer, made when a later line comes near it
+    sides: dict = {}  # ... and its buffer without the round caps beyond its ends (what lies alongside it)
 
     def zone_of(j: int) -> Any:
         if j not in zones:
             zones[j] = lines[j].buffer(tolerance)
         return zones[j]
 
+    def side_of(j: int) -> Any:
+        if j not in sides:
+            sides[j] = lines[j].buffer(tolerance, cap_style=2)  # flat ends
+        return sides[j]
+
+    near_zone: dict = {}  # line -> the buffers of the earlier lines near it, and its stretches within them
+    gone: dict = {}  # line -> its stretches left out
+    # shorter runs with a part alongside an earlier line: (line, run, the parts alongside, the rest of the run)
+    pending: List[Tuple[int, List[Any], List[Any], List[Any]]] = []
     for k, i in enumerate(present):
         line = lines[i]
         box = line.bounds
@@ -212,20 +226,85 @@ def near_duplicate_stretches(
         near = [j for j in near if line.distance(lines[j]) < tolerance]
         # the stretch within the tolerance of each: a crossing or a junction gives a fifth of a cell or less
         alongside = [(j, line.intersection(zone_of(j)).length) for j in near]
-        if sum(length for _, length in alongside) < shortest:
+        near = [j for j, length in alongside if length > 0]
+        if not near:
             continue
-        zone = unary_union([zone_of(j) for j, length in alongside if length > 0])
+        if sum(length for _, length in alongside) < shortest:  # left out only as a piece of a longer copy
+            ends = [Point(c[:2]) for p in _lines_of(line) for c in (p.coords[0], p.coords[-1])]
+            if not any(e.distance(lines[j]) <= 2 * tolerance for e in ends for j in near):
+                continue
+        zone = unary_union([zone_of(j) for j in near])
         # the stretches within the tolerance, pieces that touch joined (GEOS cuts a line where it crosses itself)
-        runs = _touching_runs([p for p in _lines_of(line.intersection(zone)) if p.length > 0])
-        long = [p for run in runs if sum(q.length for q in run) >= shortest for p in run]
-        if not long:
-            continue
-        kept = [p for p in _lines_of(line.difference(zone)) if p.length > 0]
-        kept += [p for run in runs if sum(q.length for q in run) < shortest for p in run]
+        within = [p for p in _lines_of(line.intersection(zone)) if p.length > 0]
+        near_zone[i] = (zone, within)
+        runs = _touching_runs(within)
+        side = None
+        for run in runs:
+            if sum(q.length for q in run) >= shortest:
+                gone.setdefault(i, []).extend(run)
+                continue
+            if side is None:
+                side = unary_union([side_of(j) for j in near])
+            along = [p for q in run for p in _lines_of(q.intersection(side)) if p.length > 1e-6 * tolerance]
+            if along:
+                rest = [p for q in run for p in _lines_of(q.difference(side)) if p.length > 0]
+                pending.append((i, run, along, rest))
+    # the shorter runs of several features alongside one another: a copy cut into pieces (only the parts
+    # alongside go: where one piece continues another, a round end is all they share)
+    ends = {
+        i: np.asarray([c[:2] for p in _lines_of(lines[i]) for c in (p.coords[0], p.coords[-1])]) for i, *_ in pending
+    }
+    extra: dict = {}  # line -> what is left of its runs that went that way
+    for chain in _alongside_chains([p[2] for p in pending], [ends[p[0]] for p in pending], tolerance):
+        if sum(q.length for c in chain for q in pending[c][2]) >= shortest:
+            for c in chain:
+                i, run, along, rest = pending[c]
+                gone.setdefault(i, []).extend(run)
+                extra.setdefault(i, []).extend(rest)
+    out = list(geometries)
+    removed = 0.0
+    for i, pieces in gone.items():
+        left_out = {id(p) for p in pieces}
+        zone, within = near_zone[i]
+        kept = [p for p in _lines_of(lines[i].difference(zone)) if p.length > 0]
+        kept += [p for p in within if id(p) not in left_out] + extra.get(i, [])
         out[i] = MultiLineString([list(p.coords) for p in kept]) if kept else None
-        changed += 1
-        removed += sum(p.length for p in long)
-    return out, changed, float(removed)
+        removed += sum(p.length for p in pieces) - sum(p.length for p in extra.get(i, []))
+    return out, len(gone), float(removed)
+
+
+def _alongside_chains(groups: List[List[Any]], ends: List[np.ndarray], gap: float) -> List[List[int]]:
+    """Indices of ``groups`` (each a list of lines: the stretches of one feature alongside earlier ones) joined
+    into chains: the pieces of one copy of a fault cut into several features follow one another along the earlier
+    line, each piece's stretch reaching one of its feature's ends (``ends[k]``, (n, 2)) within ``gap`` of an end of
+    the next one's (end to end, or a copy's piece and the next piece of the other copy, ``gap`` apart across).
+    Stretches away from their features' ends (where faults cross at a shallow angle) join nothing."""
+    from scipy.spatial import cKDTree
+    from shapely.geometry import MultiLineString, Point
+
+    owner: List[int] = []
+    points: List[np.ndarray] = []
+    for k, (group, group_ends) in enumerate(zip(groups, ends)):
+        shape = MultiLineString([list(p.coords) for p in group])
+        for e in group_ends:
+            if shape.distance(Point(float(e[0]), float(e[1]))) <= gap:
+                owner.append(k)
+                points.append(e)
+    parent = list(range(len(groups)))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    if points:
+        for a, b in cKDTree(np.asarray(points)).query_pairs(gap):
+            parent[root(owner[a])] = root(owner[b])
+    chains: dict = {}
+    for a in range(len(groups)):
+        chains.setdefault(root(a), []).append(a)
+    return list(chains.values())
 
 
 def _touching_runs(parts: List[Any]) -> List[List[Any]]:

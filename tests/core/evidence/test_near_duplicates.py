@@ -96,3 +96,66 @@ def test_crossing_faults_keep_their_length_a_shallow_crossing_loses_the_shared_t
     assert math.isclose(kept[1].length, c.length - removed, rel_tol=1e-9)
     # what is left of c lies TOL or more from a, so the two no longer meet: no intersection there
     assert kept[1].distance(a) >= TOL - 1e-6 and len(intersections([a, kept[1]])) == 0
+
+
+def _pieces(line: LineString, n: int) -> list:
+    """``line`` cut into ``n`` features of equal length."""
+    from shapely.ops import substring
+
+    return [substring(line, line.length * k / n, line.length * (k + 1) / n) for k in range(n)]
+
+
+def _kept_length(kept) -> float:
+    return sum(g.length for g in kept if g is not None)
+
+
+def test_a_copy_in_short_pieces_counts_once_whichever_comes_first():
+    a = LineString([(0.0, 0.0), (2000.0, 1000.0), (5000.0, 1200.0), (7000.0, 400.0)])
+    rng = np.random.default_rng(17)
+    copy = redrawn(a, rng, 0.6 * TOL)
+    assert copy.within(a.buffer(TOL, 256))  # shapely: every point of the copy within the tolerance
+    assert 0.4 * TOL < copy.hausdorff_distance(a) < TOL
+    for n_copy, n_original in ((60, 1), (100, 1), (60, 37)):
+        pieces, originals = _pieces(copy, n_copy), _pieces(a, n_original)
+        assert all(p.length < SHORTEST for p in pieces)  # no piece long enough to be found on its own
+        for order in ([*originals, *pieces], [*pieces, *originals]):
+            kept, changed, removed = near_duplicate_stretches(order, TOL, SHORTEST)
+            # what is left is one copy: the union's length (shapely), within the stubs beyond the other's ends
+            assert abs(_kept_length(kept) - a.length) < 2 * TOL, (n_copy, n_original)
+            assert changed >= 1 and math.isclose(removed, _kept_length(order) - _kept_length(kept), rel_tol=1e-9)
+    grid = GridSpec(-3000.0, 5500.0, PX, 240, 240, "EPSG:3067")
+    evidence = LineEvidence("f", [a, *_pieces(copy, 60)], grid, density_radius=600.0, intersections_band=True)
+    assert evidence.near_features == 60
+    assert_density_is_the_unions(evidence, a, 600.0, grid, np.random.default_rng(1))
+
+
+def test_pieces_that_only_continue_or_touch_each_other_and_parallel_faults_still_count():
+    a = LineString([(0.0, 0.0), (2000.0, 1000.0), (5000.0, 1200.0)])
+    # one fault in short pieces end to end (also pieces shorter than the tolerance): nothing alongside anything
+    for n in (20, 400):
+        kept, changed, removed = near_duplicate_stretches(_pieces(a, n), TOL, SHORTEST)
+        assert changed == 0 and removed == 0
+    # a GPS trace: every 5 m step its own feature, 2 m of jitter
+    rng = np.random.default_rng(5)
+    x = np.linspace(0.0, 5000.0, 1001)
+    xy = np.column_stack([x, 0.2 * x + rng.normal(0.0, 2.0, len(x))])
+    kept, changed, removed = near_duplicate_stretches([LineString(xy[k : k + 2]) for k in range(1000)], TOL, SHORTEST)
+    assert changed == 0 and removed == 0
+    # a distinct fault a cell and more apart, in short pieces: both count
+    for gap in (PX, 1.5 * PX):
+        far = LineString([(x, y + gap) for x, y in a.coords])
+        everything = [a, *_pieces(far, 20)]
+        kept, changed, removed = near_duplicate_stretches(everything, TOL, SHORTEST)
+        assert changed == 0 and all(k is g for k, g in zip(kept, everything))
+    # short separate faults ending on the fault (T junctions 100 m apart) and a chain of short faults that meet end
+    # to end at an angle: each keeps its length
+    touching = [
+        LineString([a.interpolate(s).coords[0], (a.interpolate(s).x + 50, -300.0)]) for s in range(100, 2000, 100)
+    ]
+    chain = [
+        LineString([(x, -600.0 - (x % 200) / 5), (x + 100, -600.0 - ((x + 100) % 200) / 5)])
+        for x in range(0, 2000, 100)
+    ]
+    everything = [a, *touching, *chain]
+    kept, changed, removed = near_duplicate_stretches(everything, TOL, SHORTEST)
+    assert changed == 0 and all(k is g for k, g in zip(kept, everything))
