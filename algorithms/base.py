@@ -1745,6 +1745,10 @@ def refuse_date_field(source: QgsProcessingFeatureSource, field: Optional[str], 
         )
 
 
+#: features read between two progress reports in :func:`point_attributes`
+PROGRESS_EVERY = 1000
+
+
 def point_attributes(
     source: QgsProcessingFeatureSource,
     fields: Sequence[str],
@@ -1753,11 +1757,13 @@ def point_attributes(
     feedback,
     parameter: str = "INPUT",
     fields_parameter: str = "FIELDS",
+    progress=None,
 ) -> Tuple[np.ndarray, List[List[object]]]:
     """Point coordinates (in ``crs``) and the raw field values (one list per field) from a feature source.
 
     Multipoint features contribute every part with the same values. ``parameter`` names the layer and
-    ``fields_parameter`` the parameter holding ``fields`` in error messages.
+    ``fields_parameter`` the parameter holding ``fields`` in error messages. ``progress(fraction)`` is told the
+    share of the features read every :data:`PROGRESS_EVERY` features (100,000 samples take seconds).
     """
     if source is None:
         raise QgsProcessingException(f"{parameter}: the layer could not be read; choose a valid point layer.")
@@ -1782,9 +1788,12 @@ def point_attributes(
     no_geometry = 0
     not_points: Dict[str, List[str]] = {}
     total = 0
+    expected = max(1, source.featureCount())
     for feature in source.getFeatures(request):
         if feedback is not None and feedback.isCanceled():
             raise Cancelled()
+        if progress is not None and total % PROGRESS_EVERY == 0:
+            progress(min(1.0, total / expected))
         total += 1
         geometry = feature.geometry()
         if geometry is None or geometry.isEmpty():
@@ -2142,6 +2151,7 @@ def point_samples(
     censored_factor: float | None = None,
     fields_parameter: str = "FIELDS",
     max_abs: float | None = None,
+    progress=None,
 ) -> Tuple[np.ndarray, np.ndarray, list]:
     """Point coordinates (in ``crs``) and raw-parsed field values from a feature source.
 
@@ -2151,15 +2161,26 @@ def point_samples(
     below-detection entries ("<5", negative codes) become that fraction of their
     detection limit (see :func:`core.values.to_float_array`). ``fields_parameter``
     names the parameter holding ``fields`` in error messages. With ``max_abs`` values of a larger magnitude
-    are missing (counted in the report).
+    are missing (counted in the report). ``progress(fraction)`` is told the share done: reading the features
+    (the first half), then parsing each field (the second).
     """
-    xy, raw = point_attributes(source, fields, crs, context, feedback, parameter, fields_parameter)
+    xy, raw = point_attributes(
+        source,
+        fields,
+        crs,
+        context,
+        feedback,
+        parameter,
+        fields_parameter,
+        progress=None if progress is None else lambda f: progress(0.5 * f),
+    )
     values, reports = parsed_columns(
         raw,
         len(xy),
         censored_factor=censored_factor,
         max_abs=max_abs,
         is_cancelled=None if feedback is None else feedback.isCanceled,
+        progress=None if progress is None else lambda f: progress(0.5 + 0.5 * f),
     )
     return xy, values, reports
 
@@ -2170,17 +2191,20 @@ def parsed_columns(
     censored_factor: float | None = None,
     max_abs: float | None = None,
     is_cancelled=None,
+    progress=None,
 ) -> Tuple[np.ndarray, list]:
     """Raw field values of ``n`` points (one list per field, as :func:`point_attributes` gives them) read as
     numbers: an array (n, n_fields) with NaN for missing or non-numeric values and one :class:`~core.values.ValueReport` per field
     (``censored_factor`` and ``max_abs`` as :func:`point_samples` reads them). ``is_cancelled`` (e.g.
     ``feedback.isCanceled``) is asked before each field: reading 50 fields of 100,000 samples takes ten seconds,
-    and a cancel waited for all of them."""
+    and a cancel waited for all of them; ``progress(fraction)`` is told the share of the fields read."""
     values = np.empty((n, len(raw)))
     reports = []
     for j, column in enumerate(raw):
         if is_cancelled is not None and is_cancelled():
             raise Cancelled()
+        if progress is not None:
+            progress(j / max(1, len(raw)))
         values[:, j], report = to_float_array(column, censored_factor=censored_factor, max_abs=max_abs)
         reports.append(report)
     return values, reports

@@ -73,6 +73,8 @@ TRANSFORMS = ("auto", "log_setting", "normal_score")
 ANISOTROPY = ("isotropic", "fitted", "given")
 #: samples closer than this (map units) count as one site and are averaged
 DUPLICATE_TOLERANCE = 1e-3
+#: the progress (%) given to reading and checking the samples, before any cross-validation and the gridding
+PREPARE_SHARE = 5
 
 #: a cell farther from its nearest sample than GAP_SPACINGS times that sample's distance to its GAP_NEIGHBOUR-th
 #: nearest neighbour (the survey's spacing where it lies, read through close pairs; a regional grid and its infill
@@ -537,6 +539,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         xy, values, reports, shares, survey_rows = self._samples(
             parameters, source, fields, crs, censored_factor, survey_field, context, feedback
         )
+        self._prepared(feedback, 0.7)  # the survey groups and QC checks done
         signed = [rep.negative_reading == "values" for rep in reports]
         constant = [np.unique(values[np.isfinite(values[:, j]), j]).size < 2 for j in range(len(fields))]
         transforms = self._transforms(
@@ -544,6 +547,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         )
         values = self._substitute_for_log(feedback, fields, values, transforms)
         xy, values, merged = self._merge_sites(feedback, fields, xy, values, transforms)
+        self._prepared(feedback, 0.8)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(
             self.parameterAsSource(parameters, self.MASK, context),
@@ -556,8 +560,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         extent_given = parameters.get(self.EXTENT) not in (None, "")
+        self._prepared(feedback, 0.9)
         share_all = self._warn_gaps(feedback, xy, grid, mask, max_distance, extent_given)
         self._warn_field_gaps(feedback, fields, xy, values, grid, mask, max_distance, extent_given, share_all)
+        self._prepared(feedback, 1.0)
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
         largest = int(np.isfinite(values).sum(axis=0).max())
@@ -579,7 +585,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy,
             bool(cv_output), with_kriging, unit_abbreviation(grid.crs_wkt),
         )  # fmt: skip
-        cv_share = 40 if (cv_output or method != "idw") else 0
+        cv_share = 40 if (cv_output or method != "idw") else PREPARE_SHARE
         units = self.parameterAsString(parameters, self.UNITS, context).strip()
         band_units = [unit_in_name(name) or units for name in fields]  # a field's own unit first (Au_ppb)
         scores = self._cross_validate(
@@ -672,6 +678,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         feedback.setProgress(100)
         return results
 
+    @staticmethod
+    def _prepared(feedback, fraction: float) -> None:
+        """The share ``fraction`` of the checks before the gridding done (the first :data:`PREPARE_SHARE` % of the
+        progress: reading and checking 100,000 samples takes tens of seconds); stops here when cancelled."""
+        check_cancelled(feedback.isCanceled)
+        feedback.setProgress(PREPARE_SHARE * fraction)
+
     def _samples(self, parameters, source, fields, crs, censored_factor, survey_field, context, feedback):
         """Sample coordinates and values (surveys levelled; co-located samples are averaged later, by
         :meth:`_merge_sites`, once each field's transform is known), each field's share of values at or below
@@ -679,7 +692,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
         xy, values, reports = point_samples(
-            source, fields, crs, context, feedback, censored_factor=censored_factor, max_abs=FLOAT32_MAX
+            source,
+            fields,
+            crs,
+            context,
+            feedback,
+            censored_factor=censored_factor,
+            max_abs=FLOAT32_MAX,
+            progress=lambda f: feedback.setProgress(0.6 * PREPARE_SHARE * f),
         )
         report_values(feedback, fields, reports, censored_factor=censored_factor)
         keep = self._field_samples(source, fields, crs, context, feedback, len(xy), survey_field)
@@ -1227,7 +1247,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     row = crossval.CvScore(name, c.cv_method(), c.label(), "not run", 0, *[float("nan")] * 4)
                 rows.append(row)
                 done += 1
-                feedback.setProgress(share * done / steps)
+                feedback.setProgress(PREPARE_SHARE + (share - PREPARE_SHARE) * done / steps)
             best = min(rows, key=lambda r: (not np.isfinite(r.rmse), r.rmse))  # a candidate not run never wins
             unit = f" {units[j]}" if units and units[j] else ""
             feedback.pushInfo(

@@ -8,7 +8,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..callbacks import CancelCallback, check_cancelled
+from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..grid import GridSpec
 from .bands import BandSpec, band_name
 from .geometry import SPACING_CELLS, PointIndex, SegmentIndex, _lines_of, densify, distance_window, segments_of
@@ -168,7 +168,11 @@ NEAR_LENGTH_CELLS = 3.0
 
 
 def near_duplicate_stretches(
-    geometries: Sequence[Any], tolerance: float, shortest: float
+    geometries: Sequence[Any],
+    tolerance: float,
+    shortest: float,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
 ) -> Tuple[List[Any], int, float]:
     """``geometries`` with every stretch of a line that runs within ``tolerance`` (map units) of an earlier
     feature over at least ``shortest`` of its length left out: a fault digitised twice a few metres apart (two
@@ -182,7 +186,9 @@ def near_duplicate_stretches(
     continue each other end to end are no copy: beyond its end a line has nothing alongside it.
 
     Returns the geometries (lines: a feature with a stretch left out becomes a MultiLineString of the rest; None
-    where nothing is left), how many features lost a stretch and the length left out (map units)."""
+    where nothing is left), how many features lost a stretch and the length left out (map units). ``progress`` is
+    told the share of features compared and ``is_cancelled`` asked every :data:`CANCEL_EVERY` features (20,000
+    faults take tens of seconds)."""
     from shapely.geometry import LineString, MultiLineString, Point
     from shapely.geometry import box as box_of
     from shapely.ops import unary_union
@@ -220,6 +226,9 @@ def near_duplicate_stretches(
     # shorter runs with a part alongside an earlier line: (line, run, the parts alongside, the rest of the run)
     pending: List[Tuple[int, List[Any], List[Any], List[Any]]] = []
     for k, i in enumerate(present):
+        if k % CANCEL_EVERY == 0:
+            check_cancelled(is_cancelled)
+            report(progress, k / len(present))
         line = lines[i]
         box = line.bounds
         near = [present[int(j)] for j in query(box_polygon(box, tolerance)) if int(j) < k]
@@ -328,12 +337,15 @@ def _touching_runs(parts: List[Any]) -> List[List[Any]]:
     return list(runs.values())
 
 
-def intersections(geometries: Sequence[Any], is_cancelled: CancelCallback = None) -> np.ndarray:
+def intersections(
+    geometries: Sequence[Any], is_cancelled: CancelCallback = None, progress: ProgressCallback = None
+) -> np.ndarray:
     """(n, 2) points where two different line features cross or touch, without the shared end points of two
     features that merely continue each other (a line split into pieces); a point where three or more feature ends
     meet is kept. Duplicates (within 1e-6 map units) are dropped. ``is_cancelled`` is asked every
     :data:`CANCEL_EVERY` features: the crossings of 20,000 faults take half a minute (their number grows as the
-    square of the lines in an area), and a cancel waited for all of them."""
+    square of the lines in an area), and a cancel waited for all of them; ``progress`` is told the share of
+    features searched then."""
     from shapely.strtree import STRtree
 
     lines = [g for g in geometries if g is not None and not g.is_empty]
@@ -355,6 +367,7 @@ def intersections(geometries: Sequence[Any], is_cancelled: CancelCallback = None
     for i, g in enumerate(lines):
         if i % CANCEL_EVERY == 0:
             check_cancelled(is_cancelled)
+            report(progress, i / len(lines))
         for j in (int(j) for j in query(g)):
             if j <= i or not g.intersects(lines[j]):
                 continue
@@ -414,7 +427,10 @@ class LineEvidence:
         intersections_band: bool = False,
         kind_label: str = "lines",
         is_cancelled: CancelCallback = None,
+        progress: ProgressCallback = None,
     ) -> None:
+        # ``progress``: the share of the search for copies (first half) and crossings (second half) done, the two
+        # slow steps here (tens of seconds each on 20,000 faults)
         self.layer = layer
         #: features that repeat an earlier one exactly (the same fault twice: merged map sheets, a copy pasted
         #: twice), and segments that repeat another (a stretch two features share): each is counted once
@@ -435,7 +451,11 @@ class LineEvidence:
         counted = segs
         if (density_radius and density_radius > 0) or intersections_band:
             geometries, self.near_features, self.near_length = near_duplicate_stretches(
-                geometries, self.near_tolerance, NEAR_LENGTH_CELLS * grid.pixel_size
+                geometries,
+                self.near_tolerance,
+                NEAR_LENGTH_CELLS * grid.pixel_size,
+                progress=None if progress is None else lambda f: progress(0.5 * f),
+                is_cancelled=is_cancelled,
             )
             if self.near_features:
                 counted, _ = merge_overlapping_segments(unique_segments(segments_of(geometries))[0])
@@ -459,7 +479,9 @@ class LineEvidence:
         self.crossings: Optional[PointIndex] = None
         self.n_intersections = 0
         if intersections_band:
-            xy = intersections(geometries, is_cancelled)
+            xy = intersections(
+                geometries, is_cancelled, progress=None if progress is None else lambda f: progress(0.5 + 0.5 * f)
+            )
             self.n_intersections = len(xy)
             if len(xy):
                 self.crossings = PointIndex(xy)
@@ -472,6 +494,7 @@ class LineEvidence:
                         description=f"distance to intersections of {kind_label}",
                     )
                 )
+        report(progress, 1.0)
 
     def _density_pieces(self) -> None:
         """The half-cell pieces of the density band, sorted by the row of their midpoints."""
