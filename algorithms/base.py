@@ -10,7 +10,8 @@ import re
 import tempfile
 import traceback
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from qgis.core import (
@@ -48,6 +49,7 @@ from ..core.io.values import ValueReport, to_float_array
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
 from ..core.labels.commodities import one_system
 from ..core.placement import METRES_PER_DEGREE
+from ..core.reports.cells import plain
 from . import help as algorithm_help
 from .layers import Placement, apply_legend
 from .parameters import MODEL_EXTENSION, with_option_numbers
@@ -176,6 +178,43 @@ def help_page_path(algorithm) -> str:
 #: vector layers (which the run opens anyway; QGIS keeps them open in the context). Rasters are left to the steps:
 #: QGIS's check opens a VRT as it is, and a VRT rewrites itself when closed.
 CHECKED_HERE = ("enum", "number", "distance", "source", "vector")
+
+
+#: the feedback methods that write text to the log (and qgis_process's terminal)
+MESSAGE_METHODS = ("pushInfo", "pushWarning", "reportError", "pushDebugInfo", "pushCommandInfo", "pushConsoleInfo")
+
+
+@contextmanager
+def plain_messages(feedback) -> Iterator[None]:
+    """While the block runs, every message the algorithm gives ``feedback`` goes through :func:`core.reports.cells.plain`:
+    a field, layer or deposit name holding a direction control (U+202E) or another invisible format character
+    shows it as ``\\u202e`` instead of reversing the rest of the line in a terminal. One place for the 185 messages
+    that echo names; the feedback is as it was afterwards."""
+    if feedback is None:
+        yield
+        return
+    wrapped = []
+    for name in MESSAGE_METHODS:
+        method = getattr(feedback, name, None)
+        if method is None:
+            continue
+
+        def safe(text, *args, _method=method, **kwargs):
+            return _method(plain(text), *args, **kwargs)
+
+        try:
+            setattr(feedback, name, safe)
+        except (AttributeError, TypeError):  # a feedback that takes no attributes: its messages as they are
+            continue
+        wrapped.append(name)
+    try:
+        yield
+    finally:
+        for name in wrapped:
+            try:
+                delattr(feedback, name)
+            except AttributeError:
+                pass
 
 
 class ProspectorAlgorithm(QgsProcessingAlgorithm):
@@ -373,7 +412,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             for d in self.parameterDefinitions()
             if d.type() in INPUT_TYPES and d.name() in parameters
         }
-        self.warn_same_named_layers(parameters, context, feedback)
+        with plain_messages(feedback):
+            self.warn_same_named_layers(parameters, context, feedback)
         return super().prepareAlgorithm(parameters, context, feedback)
 
     def processAlgorithm(self, parameters, context, feedback) -> Dict[str, Any]:  # noqa: N802
@@ -390,7 +430,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
         with termination_as_cancel(QgsApplication.platform() == "qgis_process", ended_by) as request:
             try:
-                results = self.process_guarded(parameters, context, feedback)
+                with plain_messages(feedback):  # names with direction controls shown escaped in every message
+                    results = self.process_guarded(parameters, context, feedback)
                 finished.append(True)
                 return results
             except Terminated as stop:
@@ -427,7 +468,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         except Cancelled:
             raise QgsProcessingException(self.tr("Cancelled by the user: no output was written.")) from None
         except ProspectorError as exc:
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(plain(str(exc))) from None
         except OSError as exc:  # disk full, file vanished, network drive gone: not a bug, say what to check
             vanished = self.vanished_input(parameters, exc)
             if vanished:
@@ -447,7 +488,10 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(
                 self.tr("Out of memory: use a larger PIXEL_SIZE, a smaller EXTENT or a MASK.")
             ) from None
-        except QgsProcessingException:
+        except QgsProcessingException as exc:
+            text = str(exc)
+            if plain(text) != text:  # a name with a direction control: shown escaped, as in the log
+                raise QgsProcessingException(plain(text)) from None
             raise
         except Exception as exc:  # unexpected: keep the details in the log, give the user one clear line
             feedback.pushDebugInfo(traceback.format_exc())

@@ -270,7 +270,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep14b_inputs(folder, xy, base))
     paths.update(_sweep15a_inputs(folder, xy, base))
     paths.update(_sweep16a_inputs(folder, bands))
-    paths.update(_sweep17a_inputs(folder))
+    paths.update(_sweep17a_inputs(folder, xy, base))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -690,9 +690,16 @@ def _sweep17a_copy_in_pieces() -> List[List[tuple]]:
     return [list(substring(copy, copy.length * k / 20, copy.length * (k + 1) / 20).coords) for k in range(20)]
 
 
-def _sweep17a_inputs(folder: str) -> Dict[str, str]:
+#: sweep 17a: field names holding a right-to-left override (U+202E), as a name pasted from a web page or a
+#: spreadsheet can carry it: 'Cu\u202e(mpp)' shows as 'Cu)ppm(' and reverses what follows it on a terminal's line
+BIDI_CU, BIDI_TEXT = "Cu\u202e(mpp)", "Pb\u202e"
+
+
+def _sweep17a_inputs(folder: str, xy, base) -> Dict[str, str]:
     """Sweep 17a, what sweep 16 noted and left: ``faults_copy_in_pieces.gpkg``, the matrix's three faults and a
-    copy of the first redrawn up to 15 m off it in 20 short features (each under three cells long)."""
+    copy of the first redrawn up to 15 m off it in 20 short features (each under three cells long);
+    ``samples_bidi_names.gpkg``, the matrix's samples with Cu under a name holding U+202E (:data:`BIDI_CU`) and
+    a text field of 'n.d.' under another (:data:`BIDI_TEXT`)."""
     import geopandas as gpd
     from shapely.geometry import LineString
 
@@ -703,7 +710,11 @@ def _sweep17a_inputs(folder: str) -> Dict[str, str]:
         geometry=[LineString(c) for c in lines],
         crs=CRS,
     ).to_file(path, driver="GPKG", layer="faults_copy_in_pieces")
-    return {"faults_copy_in_pieces": path}
+    bidi = {BIDI_CU: base["Cu"], "Pb": base["Pb"], BIDI_TEXT: ["n.d."] * len(xy), "name": base["name"]}
+    return {
+        "faults_copy_in_pieces": path,
+        "samples_bidi_names": _points(os.path.join(folder, "samples_bidi_names.gpkg"), xy, bidi),
+    }
 
 
 def _sweep16a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -8543,6 +8554,24 @@ CASES += [
     ),  # before: ran without a word; each piece of the copy is under three cells long, so none was found: the
     # fault's 12.4 km counted twice in the density and the copy's crossings of it and of the two other faults read
     # as intersections
+]
+
+
+CASES += [
+    Case(
+        "a field name with a right-to-left override (U+202E)",
+        "interpolate",
+        _set(INPUT="samples_bidi_names", FIELDS=[BIDI_CU]),
+        # the override shown as the six characters \u202e (qgis_process's JSON log doubles the backslash)
+        warning=r"Reading 36 samples, fields: Cu\\{1,2}u202e\(mpp\)",
+    ),  # before: the log line held the override itself, so a terminal showed "Reading 36 samples, fields: Cu)ppm("
+    # and every name after it reversed
+    Case(
+        "a text field whose name holds a right-to-left override (U+202E)",
+        "interpolate",
+        _set(INPUT="samples_bidi_names", FIELDS=[BIDI_TEXT]),
+        error=r"^FIELDS: field 'Pb\\u202e' has no numeric values \(of 36\); choose an element field\.$",
+    ),  # before: "FIELDS: field 'Pb<U+202E>' has no …": the rest of the refusal, its advice included, ran backwards
 ]
 
 

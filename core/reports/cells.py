@@ -32,3 +32,24 @@ def isolated(text: object) -> str:
     if any(unicodedata.bidirectional(c) in _BIDI for c in name):
         return f"<bdi>{escaped}</bdi>"
     return escaped
+
+
+#: joiners Persian and Indic names need (zero-width non-joiner and joiner): format characters that reorder nothing
+_KEPT_FORMAT = frozenset("\u200c\u200d")
+
+
+def plain(text: object) -> str:
+    """``text`` for a plain-text log line or message: invisible format characters (Unicode category Cf: the
+    direction controls U+202A-U+202E and U+2066-U+2069, the marks U+200E, U+200F and U+061C, zero-width spaces) and
+    control characters other than line breaks and tabs shown as ``\\uXXXX``, so that a name from the user's files
+    (a field, layer or deposit name) cannot reverse or hide the rest of the line in a terminal: U+202E makes
+    'Cu<U+202E>mpp' read 'Cuppm' and everything after it run backwards. Joiners (U+200C, U+200D) are kept."""
+    out = str(text)
+    if all(c.isprintable() or c in "\n\t" for c in out):  # the common case: nothing to look at
+        return out
+    return "".join(
+        f"\\u{ord(c):04x}"
+        if c not in "\n\t" and c not in _KEPT_FORMAT and unicodedata.category(c) in ("Cf", "Cc")
+        else c
+        for c in out
+    )
