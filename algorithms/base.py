@@ -193,7 +193,8 @@ def plain_messages(feedback) -> Iterator[None]:
     if feedback is None:
         yield
         return
-    wrapped = []
+    own = getattr(feedback, "__dict__", {})
+    wrapped = []  # (name, the instance's own method before: a wrapper of an enclosing run, or None)
     for name in MESSAGE_METHODS:
         method = getattr(feedback, name, None)
         if method is None:
@@ -202,17 +203,21 @@ def plain_messages(feedback) -> Iterator[None]:
         def safe(text, *args, _method=method, **kwargs):
             return _method(plain(text), *args, **kwargs)
 
+        before = own.get(name)
         try:
             setattr(feedback, name, safe)
         except (AttributeError, TypeError):  # a feedback that takes no attributes: its messages as they are
             continue
-        wrapped.append(name)
+        wrapped.append((name, before))
     try:
         yield
     finally:
-        for name in wrapped:
+        for name, before in wrapped:
             try:
-                delattr(feedback, name)
+                if before is None:
+                    delattr(feedback, name)
+                else:  # a run inside a run on the same feedback: the enclosing run's wrapper back
+                    setattr(feedback, name, before)
             except AttributeError:
                 pass
 

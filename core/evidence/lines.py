@@ -260,11 +260,11 @@ def near_duplicate_stretches(
                 pending.append((i, run, along, rest))
     # the shorter runs of several features alongside one another: a copy cut into pieces (only the parts
     # alongside go: where one piece continues another, a round end is all they share)
-    ends = {
+    line_ends = {
         i: np.asarray([c[:2] for p in _lines_of(lines[i]) for c in (p.coords[0], p.coords[-1])]) for i, *_ in pending
     }
     extra: dict = {}  # line -> what is left of its runs that went that way
-    for chain in _alongside_chains([p[2] for p in pending], [ends[p[0]] for p in pending], tolerance):
+    for chain in _alongside_chains([p[2] for p in pending], [line_ends[p[0]] for p in pending], tolerance):
         if sum(q.length for c in chain for q in pending[c][2]) >= shortest:
             for c in chain:
                 i, run, along, rest = pending[c]

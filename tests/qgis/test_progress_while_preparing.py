@@ -95,9 +95,11 @@ def test_interpolate_progress_moves_while_the_samples_are_read_and_checked(run_a
 
 
 def test_interpolate_stops_within_a_second_when_cancelled_while_reading(run_algorithm, many_samples, tmp_path):
+    from qgis.core import QgsProcessingException
+
     feedback = _recording_feedback(cancel_above=1.0)
     params = {"INPUT": many_samples, "FIELDS": ["Cu", "Pb"], "METHOD": 0, "PIXEL_SIZE": 1000}
-    with pytest.raises(Exception):
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
         run_algorithm("prospector:interpolate", {**params, "OUTPUT": str(tmp_path / "out.tif")}, feedback)
     assert feedback.cancelled_at is not None and time.monotonic() - feedback.cancelled_at < 1.0
     assert not (tmp_path / "out.tif").exists()
