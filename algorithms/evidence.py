@@ -551,8 +551,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 "use a radius of a few cells up to a fraction of the area, or 0 for no density band."
             )
         crossings = self.parameterAsBool(parameters, self.INTERSECTIONS, context)
-        sources = []
-        for layer in layers:
+        sources: List[LineEvidence] = []
+        for done, layer in enumerate(layers):
             name = _layer_name(layer)
             geometries, _ = self._read(layer, crs, context, feedback, self.LINES, grid)
             if len(segments_of(geometries)) == 0:
@@ -571,7 +571,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     "cells inside a polygon are not at 0. For fault zones drawn as polygons give their centre lines, "
                     "or the polygons as POLYGONS (a band of 1 inside)."
                 )
-            done = len(sources)
+
+            def searched(fraction: float, done: int = done) -> None:
+                # the search for copies and crossings, tens of seconds on 20,000 faults: a share of the run's start
+                feedback.setProgress(PREPARE_SHARE * (done + fraction) / len(layers))
+
             source = LineEvidence(
                 name,
                 geometries,
@@ -580,8 +584,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 crossings,
                 "the lines",
                 is_cancelled=feedback.isCanceled,
-                # the search for copies and crossings, tens of seconds on 20,000 faults: a share of the run's start
-                progress=lambda f, done=done: feedback.setProgress(PREPARE_SHARE * (done + f) / len(layers)),
+                progress=searched,
             )
             kinds = _kind_fields(layer)
             if kinds:  # a type field (thrust, normal) a user may expect to give bands of its own
