@@ -189,6 +189,10 @@ def distinct_rows(x: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
             v = (v ^ (v >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
             v = (v ^ (v >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
             h = v ^ (v >> np.uint64(31))
+    ordered = np.sort(h)
+    if not (ordered[1:] == ordered[:-1]).any():  # every hash once: every row distinct (the usual stack)
+        return np.arange(n), np.arange(n)
+    del ordered
     order = np.argsort(h, kind="stable")
     starts = np.concatenate([[True], h[order][1:] != h[order][:-1]])
     group = np.cumsum(starts) - 1  # hash group of each sorted row
