@@ -244,14 +244,12 @@ def farthest_cell(
     mask: Optional[np.ndarray] = None,
     within: Optional[float] = None,
     most: int = 250_000,
-    points_box_only: bool = False,
 ) -> float:
-    """How far the cells of ``grid`` (their centres, inside ``mask``; with ``points_box_only`` inside the points'
-    bounding box) reach from their nearest point: the largest such distance, among the cells at most ``within``
-    from one when given (a search radius leaves the others empty); 0 when no cell counts. Counted on the cells
-    :func:`share_of_cells_far` counts (a regular subset of a grid over ``most`` cells: then up to a stride of cells
-    short)."""
-    targets = _sampled_cells(points, grid, mask, most, points_box_only)
+    """How far the cells of ``grid`` (their centres, inside ``mask``) reach from their nearest point: the largest
+    such distance, among the cells at most ``within`` from one when given (a search radius leaves the others
+    empty); 0 when no cell counts. Counted on the cells :func:`share_of_cells_far` counts (a regular subset of a
+    grid over ``most`` cells: then up to a stride of cells short)."""
+    targets = _sampled_cells(points, grid, mask, most)
     if not len(targets) or not len(points):
         return 0.0
     nearest = NeighbourIndex(np.asarray(points, dtype=np.float64)).query(targets, 1)[0][:, 0]

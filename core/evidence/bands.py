@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from ..io.tables import SafeWriter
+from ..io.tables import csv_text
 
 #: kinds of band (stored in each band's metadata as KIND)
 KINDS = ("distance", "density", "class", "continuous", "categorical")
@@ -42,12 +41,8 @@ def table_csv(bands: Sequence[BandSpec]) -> str:
 
     Text cells that a spreadsheet would read as a formula get a leading apostrophe (:class:`..io.tables.SafeWriter`).
     """
-    out = io.StringIO()
-    writer = SafeWriter(out, lineterminator="\n")
-    writer.writerow(["band", "name", "kind", "unit", "source", "class_value", "description"])
-    for i, b in enumerate(bands, start=1):
-        writer.writerow([i, b.name, b.kind, b.unit, b.source, b.value or "", b.description])
-    return out.getvalue()
+    rows = ([i, b.name, b.kind, b.unit, b.source, b.value or "", b.description] for i, b in enumerate(bands, start=1))
+    return csv_text(["band", "name", "kind", "unit", "source", "class_value", "description"], rows, lineterminator="\n")
 
 
 def names(bands: Sequence[BandSpec]) -> List[str]:

@@ -348,7 +348,3 @@ class PolygonEvidence:
         if self.contacts is not None:
             out.append(distance_window(self.contacts, grid, r0, r1, c0, c1, is_cancelled))
         return np.stack(out)
-
-    def class_table(self) -> List[Dict[str, object]]:
-        """One row per class band: code, class value, band name."""
-        return [{"code": i + 1, "value": c, "band": b.name} for i, (c, b) in enumerate(zip(self.classes, self.bands))]

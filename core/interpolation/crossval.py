@@ -9,7 +9,6 @@ when the interpolator does worse than the sample mean).
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
@@ -107,11 +106,6 @@ def score(element: str, method: str, settings: str, scheme: str, observed, predi
 def write_csv(path: str, scores: Sequence[CvScore], parameter: str = "OUTPUT_CV") -> None:
     """One row per element, method and setting (see :data:`CSV_HEADER`); ``parameter`` names the output in errors."""
     from ..io.outputs import write_text
-    from ..io.tables import SafeWriter
+    from ..io.tables import csv_text
 
-    handle = io.StringIO(newline="")
-    writer = SafeWriter(handle)
-    writer.writerow(CSV_HEADER)
-    for s in scores:
-        writer.writerow(s.row())
-    write_text(path, handle.getvalue(), parameter)
+    write_text(path, csv_text(CSV_HEADER, (s.row() for s in scores)), parameter)

@@ -36,7 +36,7 @@ over samples well inside its range) is refused before any estimate (:func:`worst
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -47,7 +47,7 @@ from ..grid import GridSpec, checked_mask, unit_abbreviation
 from ..lazy import lazy_function
 from ..neighbours import NeighbourIndex
 from ..threads import blas_threads
-from .variogram import MODELS, Variogram, anisotropic_coordinates, auto_variogram
+from .variogram import Variogram, anisotropic_coordinates
 
 cKDTree = lazy_function("scipy.spatial", "cKDTree")  # noqa: N816 (scipy imported when used: loads without it)
 
@@ -351,30 +351,6 @@ def krige_points(
     if log_transform:
         est = np.exp(est + 0.5 * var + mu)
     return est, var
-
-
-def fit_variograms(
-    xy: np.ndarray,
-    values: np.ndarray,
-    field_names: Sequence[str],
-    log_transform: bool = False,
-    models: Sequence[str] = MODELS,
-    estimator: str = "matheron",
-    anisotropy: Optional[Tuple[float, float]] = None,
-) -> List[Tuple[Variogram, Dict[str, float]]]:
-    """Best variogram per value column (of ``ln`` values when ``log_transform``); ``estimator`` and
-    ``anisotropy`` as in :func:`.variogram.auto_variogram`."""
-    out = []
-    for j, name in enumerate(field_names):
-        column = values[:, j]
-        ok = np.isfinite(column)
-        data = np.log(column[ok]) if log_transform else column[ok]
-        try:
-            model, scores, _ = auto_variogram(xy[ok], data, models=models, estimator=estimator, anisotropy=anisotropy)
-        except InputError as exc:
-            raise InputError(f"field '{name}': {str(exc).split(': ', 1)[-1]}", "FIELDS") from None
-        out.append((model, scores))
-    return out
 
 
 def kriging_grid(

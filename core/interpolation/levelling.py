@@ -18,7 +18,6 @@ the surveys overlap or sample comparable geology.
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -198,11 +197,6 @@ def limit_spread(limits: Sequence[float], factor: float = DISPARITY_FACTOR) -> O
 def write_csv(path: str, rows: Sequence[SurveyLevel], parameter: str = "OUTPUT_SURVEYS") -> None:
     """One row per survey and element (see :data:`CSV_HEADER`)."""
     from ..io.outputs import write_text
-    from ..io.tables import SafeWriter
+    from ..io.tables import csv_text
 
-    handle = io.StringIO(newline="")
-    writer = SafeWriter(handle)
-    writer.writerow(CSV_HEADER)
-    for r in rows:
-        writer.writerow(r.row())
-    write_text(path, handle.getvalue(), parameter)
+    write_text(path, csv_text(CSV_HEADER, (r.row() for r in rows)), parameter)

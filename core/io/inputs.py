@@ -19,7 +19,7 @@ import threading
 import uuid
 import xml.etree.ElementTree as ElementTree
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Set, Tuple
 
 #: elements of a VRT's XML that name a source dataset
 _SOURCE_TAGS = ("SourceFilename", "SourceDataset")
@@ -174,7 +174,3 @@ def release_memory_vrt(copy: str) -> None:
     gdal.Unlink(copy)
     for name in inner:
         release_memory_vrt(name)
-
-
-def is_memory_vrt(path: Optional[str]) -> bool:
-    return bool(path) and str(path).startswith("/vsimem/geochem_prospector/")

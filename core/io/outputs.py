@@ -15,7 +15,6 @@ Every error raised while writing names the output parameter and the real output 
 from __future__ import annotations
 
 import contextvars
-import io
 import os
 import re
 import sqlite3
@@ -501,10 +500,3 @@ def write_bytes(
 def write_text(path: str, text: str, parameter: str = "OUTPUT") -> str:
     """Write UTF-8 text atomically (newlines as given), checked by size like :func:`write_bytes`."""
     return write_bytes(path, text.encode("utf-8"), parameter)
-
-
-def buffer_bytes(write: Callable[[io.BytesIO], None]) -> bytes:
-    """What ``write(buffer)`` writes into an in-memory buffer (for writers that only take a file object)."""
-    buffer = io.BytesIO()
-    write(buffer)
-    return buffer.getvalue()

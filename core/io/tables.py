@@ -9,6 +9,7 @@ they are, so numeric columns stay numeric.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from typing import IO, Any, Iterable, Mapping, Sequence
 
@@ -54,3 +55,13 @@ class SafeDictWriter:
 
     def writerow(self, row: Mapping[str, Any]) -> None:
         self._writer.writerow({k: safe_cell(v) for k, v in row.items()})
+
+
+def csv_text(header: Sequence[Any], rows: Iterable[Iterable[Any]], **options: Any) -> str:
+    """CSV text of ``header`` then ``rows`` through :class:`SafeWriter` (``options`` as ``csv.writer`` takes
+    them): the tables of cross-validation, survey levelling and evidence bands."""
+    handle = io.StringIO(newline="")
+    writer = SafeWriter(handle, **options)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return handle.getvalue()

@@ -109,8 +109,17 @@ def _label_spreading(
     progress: ProgressCallback,
     is_cancelled: CancelCallback,
 ) -> np.ndarray:
-    """Class probabilities after spreading the seed labels over the kNN graph."""
+    """Class probabilities after spreading the seed labels over the kNN graph.
+
+    The graph's nodes are the distinct feature vectors (:func:`distinct_rows`): cells with the same evidence are one
+    node, holding the sum of their seed labels, and take its probabilities. Without repeated vectors this is the
+    graph of the cells (as before sweep 17b, to the bit). With them (a stack whose bands were all resampled from
+    coarser rasters: each value 16 times at a quarter of the cell size) a cell's k nearest neighbours were its own
+    copies at distance 0: the graph fell apart into groups of copies, the heat kernel's width (the mean squared
+    distance) into 0, and nothing spread beyond the copies of the seeds' cells; the KD-tree's queries also slowed
+    with the copies (21 times the time for 10 times the cells)."""
     n = len(x)
+    first, node = distinct_rows(x)
     # principal components keep the neighbour search fast in many bands (at most 8 dimensions)
     cov = np.cov(x[:: max(1, n // 200000)].T) if x.shape[1] > 1 else np.ones((1, 1))
     vals, vecs = np.linalg.eigh(np.atleast_2d(cov))
@@ -118,24 +127,35 @@ def _label_spreading(
     vals, vecs = vals[order], vecs[:, order]
     keep = int(np.searchsorted(np.cumsum(vals) / vals.sum(), 0.99) + 1) if vals.sum() > 0 else 1
     keep = max(1, min(8, keep, x.shape[1]))
-    z = (x @ vecs[:, :keep].astype(np.float32)).astype(np.float64)
-    w = knn_graph(z, neighbors, is_cancelled, lambda f: report(progress, 0.4 * f))
+    distinct = x if len(first) == n else x[first]
+    z = (distinct @ vecs[:, :keep].astype(np.float32)).astype(np.float64)
+    del distinct
+    # (one node, every cell the same evidence: no neighbour, its labels' shares)
+    w = knn_graph(z, neighbors, is_cancelled, lambda f: report(progress, 0.4 * f)) if len(z) > 1 else None
     del z
+    if w is None:
+        w = sparse.csr_matrix((1, 1), dtype=np.float32)
     deg = np.asarray(w.sum(axis=1)).ravel()
     dinv = np.zeros_like(deg)
     dinv[deg > 0] = 1.0 / np.sqrt(deg[deg > 0])
-    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(w.indptr))
+    rows = np.repeat(np.arange(len(first), dtype=np.int32), np.diff(w.indptr))
     w.data *= (dinv[rows] * dinv[w.indices]).astype(np.float32)
     del rows
-    y = np.zeros((n, n_classes), dtype=np.float32)
+    cells = np.zeros((n, n_classes), dtype=np.float32)
     labelled = seeds >= 0
-    y[np.flatnonzero(labelled), seeds[labelled]] = 1.0
+    cells[np.flatnonzero(labelled), seeds[labelled]] = 1.0
     if not (seeds == 0).any():
         # background prior: the barren class gets the positives' total mass, spread thinly over
         # the unlabelled cells outside the buffer
         bg = (seeds == UNLABELLED) & ~in_buffer
         if bg.any():
-            y[bg, 0] = float(labelled.sum()) / float(bg.sum())
+            cells[bg, 0] = float(labelled.sum()) / float(bg.sum())
+    if len(first) == n:
+        y = cells
+    else:  # each node: the sum of its cells' labels
+        y = np.stack([np.bincount(node, weights=cells[:, c], minlength=len(first)) for c in range(n_classes)], axis=1)
+        y = y.astype(np.float32)
+    del cells
     f = y.copy()
     for it in range(max_iter):
         check_cancelled(is_cancelled)
@@ -148,7 +168,45 @@ def _label_spreading(
     total = f.sum(axis=1, keepdims=True)
     prob = np.zeros_like(f)
     np.divide(f, total, out=prob, where=total > 0)
-    return prob
+    return prob if len(first) == n else prob[node]
+
+
+def distinct_rows(x: np.ndarray) -> "tuple[np.ndarray, np.ndarray]":
+    """The distinct rows of ``x`` (n, d), bit for bit: the index of each one's first row, in the order of the rows
+    (arange(n) when no row repeats), and the distinct row of every row (n,). A 64-bit hash of each row's bits is
+    sorted (a sort of n integers, where ``np.unique(axis=0)`` compares rows: several times slower); rows sharing a
+    hash are checked equal, and a collision falls back to ``np.unique``."""
+    n = len(x)
+    if n == 0:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    rows = np.ascontiguousarray(x)
+    bits = rows.view(np.uint8).reshape(n, -1)
+    words = np.ascontiguousarray(np.pad(bits, ((0, 0), (0, -bits.shape[1] % 8)))).view(np.uint64)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in range(words.shape[1]):  # splitmix64-style mixing of each 8-byte word into the running hash
+            v = (words[:, c] ^ h) + np.uint64(0x9E3779B97F4A7C15) * np.uint64(c + 1)
+            v = (v ^ (v >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            v = (v ^ (v >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            h = v ^ (v >> np.uint64(31))
+    ordered = np.sort(h)
+    if not (ordered[1:] == ordered[:-1]).any():  # every hash once: every row distinct (the usual stack)
+        return np.arange(n), np.arange(n)
+    del ordered
+    order = np.argsort(h, kind="stable")
+    starts = np.concatenate([[True], h[order][1:] != h[order][:-1]])
+    group = np.cumsum(starts) - 1  # hash group of each sorted row
+    first = order[starts]  # the first row of each group (stable sort: the lowest index)
+    node = np.empty(n, dtype=np.intp)
+    node[order] = group
+    if not np.array_equal(bits[first][node], bits):  # two different rows with one hash: compare rows instead
+        _, first, node = np.unique(bits, axis=0, return_index=True, return_inverse=True)
+        node = np.asarray(node).reshape(-1)
+    # number the distinct rows in the order of their first row
+    by_first = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), dtype=np.intp)
+    rank[by_first] = np.arange(len(first))
+    return first[by_first], rank[node]
 
 
 def _fit_predict(x: np.ndarray, labels: np.ndarray, n_classes: int, rng: np.random.Generator) -> np.ndarray:
