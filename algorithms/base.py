@@ -172,10 +172,10 @@ def help_page_path(algorithm) -> str:
     return ""
 
 
-#: parameter types whose values :meth:`ProspectorAlgorithm.refuse_unchecked_values` checks: options, numbers and
+#: parameter types whose values :meth:`ProspectorAlgorithm.refuse_unchecked_values` checks: options, numbers, booleans and
 #: vector layers (which the run opens anyway; QGIS keeps them open in the context). Rasters are left to the steps:
 #: QGIS's check opens a VRT as it is, and a VRT rewrites itself when closed.
-CHECKED_HERE = ("enum", "number", "distance", "source", "vector")
+CHECKED_HERE = ("enum", "number", "distance", "boolean", "source", "vector")
 
 
 class ProspectorAlgorithm(QgsProcessingAlgorithm):
@@ -293,6 +293,9 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             ok, message = super().checkParameterValues(reading, context)
             if not ok:  # QGIS says 'Incorrect parameter value for X'; say what X takes
                 message = self.refused_value_message(reading, context) or message
+            if ok:  # a number 'nan' or a boolean 'no', which QGIS's check passes (:func:`.parameters.unclear_value`)
+                message = self.unclear_value_message(reading, context)
+                ok = not message
             if ok:  # an extent's '[CRS]' QGIS cannot read is dropped silently: its numbers read in another CRS
                 message = self.unreadable_extent_crs(reading)
                 ok = not message
@@ -316,6 +319,17 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 return unreadable_crs(definition.name(), suffix.group(1)).replace(
                     "or leave it empty to use the layers' CRS", "in the brackets, or leave them out for the layers' CRS"
                 )
+        return ""
+
+    def unclear_value_message(self, parameters, context) -> str:
+        """For the first number or boolean QGIS's check passes though it means nothing the step could use ('nan',
+        'no'): what the parameter takes (:func:`.parameters.refused_value`); '' when there is none."""
+        from .parameters import refused_value, unclear_value
+
+        for definition in self.parameterDefinitions():
+            value = parameters.get(definition.name())
+            if unclear_value(definition, value):
+                return refused_value(definition, value, context)
         return ""
 
     def refused_value_message(self, parameters, context) -> str:
@@ -463,14 +477,14 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         do the batch dialog's rows and ``alg.run()``. Read as they are, an option that does not exist is the
         first option, a number out of range is used as it is, and an optional layer that cannot be opened as a
         vector layer (a raster typed as MASK) is left out, as if none had been given."""
-        from .parameters import refused_value
+        from .parameters import refused_value, unclear_value
 
         for definition in self.parameterDefinitions():
             value = parameters.get(definition.name())
             if definition.type() not in CHECKED_HERE or value is None or value == "":
                 continue
             with no_gdal_sidecars():
-                acceptable = definition.checkValueIsAcceptable(value, context)
+                acceptable = definition.checkValueIsAcceptable(value, context) and not unclear_value(definition, value)
             if acceptable:
                 continue
             message = refused_value(definition, value, context)

@@ -5,6 +5,7 @@ its dialog. SCHEDULER has its own module (:mod:`.scheduling`)."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -212,9 +213,9 @@ def refused_value(definition, value, context) -> str:
                     else "of polygons. To use the area a raster covers, make polygons of it first (Raster › "
                     "Conversion › Polygonize, or Vector › Research Tools › Extract Layer Extent)."
                 )
-    if definition.checkValueIsAcceptable(value, context):
+    if definition.checkValueIsAcceptable(value, context) and not unclear_value(definition, value):
         return ""
-    got = "nothing" if value is None or value == "" else repr(value if isinstance(value, str) else str(value))
+    got = "nothing" if _nothing(value) else repr(value if isinstance(value, str) else str(value))
     if kind in ("number", "distance"):
         whole = kind == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer
         low, high = definition.minimum(), definition.maximum()
@@ -275,7 +276,38 @@ def refused_value(definition, value, context) -> str:
         )
     if kind == "file" and definition.extension():
         return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
+    if kind == "boolean":
+        return f"{name}: give true or false (got {got}); QGIS reads any other text as true."
     return ""
+
+
+#: the texts QGIS reads as a boolean meaning what they say ('no' and 'off' it reads as true: any text but '', '0'
+#: and 'false' is true to it)
+_BOOLEAN_WORDS = ("true", "false", "1", "0", "yes")
+
+
+def _nothing(value: Any) -> bool:
+    """Whether ``value`` is no value: None, '' or the NULL QVariant qgis_process hands over for 'NAME='."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return True
+    is_null = getattr(value, "isNull", None)
+    return bool(is_null()) if callable(is_null) and not isinstance(value, str) else False
+
+
+def unclear_value(definition, value: Any) -> bool:
+    """Whether QGIS's own check passes ``value`` though it means nothing the parameter could use: a number that
+    is not a number ('nan': every comparison with its limits is false, so QGIS 3.22 passes it, and reading it as
+    a whole number gives -2147483648), or a boolean typed as a word QGIS reads as true ('no', 'off', 'maybe')."""
+    kind = definition.type()
+    if kind in ("number", "distance") and isinstance(value, (str, float)) and not _nothing(value):
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except ValueError:
+            return False  # not a number at all: QGIS's check refuses it
+        return not math.isfinite(number)
+    if kind == "boolean" and isinstance(value, str) and value.strip():
+        return value.strip().lower() not in _BOOLEAN_WORDS
+    return False
 
 
 def _raster_not_vector(path: str) -> bool:

@@ -8588,3 +8588,39 @@ CASES += [
     ),  # before: the settings column read 'spherical, nugget 0.1, partial sill 0.3, range 4,321 k=8 transform=log':
     # a range with no unit
 ]
+
+# ---- sweep 17c: parameters in combination and as mistyped, through qgis_process ------------------------------------
+CASES += [
+    Case(
+        "number typed as nan",
+        "interpolate",
+        _set(POWER="nan"),
+        error=r"^POWER: give a number from 0\.1 to 20 \(got 'nan'\)\.",
+    ),  # before: "Unexpected error in prospector:interpolate: StopIteration: . Details are in the log; please
+    # report it." (QGIS 3.22 compares 'nan' with the limits, every comparison false, and passes it)
+    Case(
+        "number typed as nan",
+        "pseudolabel",
+        _set(POSITIVE_RADIUS="nan"),
+        error=r"^POSITIVE_RADIUS: give a number of at least 0 \(got 'nan'\)\.",
+    ),  # before: ran and wrote every output, the radius recorded as nan
+    Case(
+        "number typed as nan",
+        "traincnn",
+        _set(COARSE_VIEW="nan"),
+        error=r"^COARSE_VIEW: give a whole number from 0 to \d+ \(got 'nan'\)\.",
+    ),  # before: "COARSE_VIEW: … (got -2147483648 x 5)", a number the user never typed
+    Case(
+        "boolean typed as 'no'",
+        "evidence",
+        _set(INTERSECTIONS="no"),
+        error=r"^INTERSECTIONS: give true or false \(got 'no'\); QGIS reads any other text as true\.",
+    ),  # before: ran and wrote the band of distances to the intersections: QGIS reads any text but '', '0' and
+    # 'false' as true
+    Case(
+        "option left empty",
+        "interpolate",
+        _set(ANISOTROPY=""),
+        error=r"^ANISOTROPY: choose one of 0 \(Isotropic\), .* \(got nothing\)\.",
+    ),  # before (qgis_process, 'ANISOTROPY='): "… (got 'NULL')", a word the user never typed
+]
