@@ -215,7 +215,7 @@ def refused_value(definition, value, context) -> str:
                 )
     if definition.checkValueIsAcceptable(value, context) and not unclear_value(definition, value):
         return ""
-    got = "nothing" if _nothing(value) else repr(value if isinstance(value, str) else str(value))
+    got = "nothing" if no_value(value) else repr(value if isinstance(value, str) else str(value))
     if kind in ("number", "distance"):
         whole = kind == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer
         low, high = definition.minimum(), definition.maximum()
@@ -243,6 +243,13 @@ def refused_value(definition, value, context) -> str:
             if meant
             else ""
         )
+        try:
+            number = float(typed or value)
+            beyond = whole and math.isfinite(number) and abs(number) > LARGEST_WHOLE
+        except (TypeError, ValueError):
+            beyond = False
+        if beyond:  # read as it is, it would come back as another number (-2147483648), named by the step's checks
+            how = f": QGIS reads whole numbers up to {LARGEST_WHOLE:,} only"
         percent = re.fullmatch(r"([-+]?[0-9]+(?:[.,][0-9]+)?)\s*%", typed)
         if percent:  # '90%': a fraction where the parameter runs to 1, the number itself elsewhere
             number = float(percent.group(1).replace(",", "."))
@@ -286,7 +293,15 @@ def refused_value(definition, value, context) -> str:
 _BOOLEAN_WORDS = ("true", "false", "1", "0", "yes")
 
 
-def _nothing(value: Any) -> bool:
+#: the largest whole number QGIS reads (``parameterAsInt`` holds a C int): a larger one comes back as another number
+LARGEST_WHOLE = 2**31 - 1
+
+
+def _whole(definition) -> bool:
+    return definition.type() == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer
+
+
+def no_value(value: Any) -> bool:
     """Whether ``value`` is no value: None, '' or the NULL QVariant qgis_process hands over for 'NAME='."""
     if value is None or (isinstance(value, str) and value == ""):
         return True
@@ -299,12 +314,12 @@ def unclear_value(definition, value: Any) -> bool:
     is not a number ('nan': every comparison with its limits is false, so QGIS 3.22 passes it, and reading it as
     a whole number gives -2147483648), or a boolean typed as a word QGIS reads as true ('no', 'off', 'maybe')."""
     kind = definition.type()
-    if kind in ("number", "distance") and isinstance(value, (str, float)) and not _nothing(value):
+    if kind in ("number", "distance") and isinstance(value, (str, float, int)) and not no_value(value):
         try:
             number = float(value.strip() if isinstance(value, str) else value)
         except ValueError:
             return False  # not a number at all: QGIS's check refuses it
-        return not math.isfinite(number)
+        return not math.isfinite(number) or (_whole(definition) and abs(number) > LARGEST_WHOLE)
     if kind == "boolean" and isinstance(value, str) and value.strip():
         return value.strip().lower() not in _BOOLEAN_WORDS
     return False

@@ -8624,3 +8624,34 @@ CASES += [
         error=r"^ANISOTROPY: choose one of 0 \(Isotropic\), .* \(got nothing\)\.",
     ),  # before (qgis_process, 'ANISOTROPY='): "… (got 'NULL')", a word the user never typed
 ]
+
+
+def index_of_every_element_band(params: Dict[str, object]) -> None:
+    """ASSOCIATION_BANDS left empty means what its description says, every element band: the thresholds table's
+    index row is the z-scores of Cu and Pb."""
+    import csv
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        index = [row for row in csv.DictReader(handle) if row["element"] == "index"]
+    assert len(index) == 1 and "Cu" in index[0]["detail"] and "Pb" in index[0]["detail"], index
+
+
+CASES += [
+    Case(
+        "whole number beyond what QGIS reads",
+        "trainmodel",
+        _set(METHOD=0, MIN_SAMPLES_LEAF="99999999999999999999999"),
+        error=(
+            r"^MIN_SAMPLES_LEAF: give a whole number of at least 1 \(got '99999999999999999999999'\): QGIS reads whole "
+            r"numbers up to 2,147,483,647 only\."
+        ),
+    ),  # before: "N_ESTIMATORS: trees need n_estimators >= 1, min_samples_leaf >= 1, max_depth >= 0.": another
+    # parameter named (QGIS read the number as -2147483648)
+    Case(
+        "band chooser left empty",
+        "anomalies",
+        _set(ASSOCIATION_BANDS=""),
+        check=index_of_every_element_band,
+    ),  # before (qgis_process, 'ASSOCIATION_BANDS='): "ASSOCIATION_BANDS: 'NULL' is not a band number; …", though
+    # its description says "empty = all element bands"
+]
