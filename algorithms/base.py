@@ -631,6 +631,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 refuse_memory_sink(name, value, context)
                 path = _destination_path(value, context)
                 if path:
+                    refuse_blank_name(name, path, definition)
                     outputs[name] = path
                     if definition.type() == "vectorDestination":
                         extension = os.path.splitext(path)[1].lower()
@@ -944,6 +945,20 @@ def _destination_path(value: object, context) -> str:
 #: destinations that are a table in a database, not a file: QGIS's 'Save to GeoPackage…' (ogr:dbname='….gpkg'
 #: table="…" (geom)) and 'Save to Database Table…'
 DATABASE_SINKS = ("ogr:", "postgres:", "postgis:", "spatialite:", "mssql:", "oracle:", "hana:", "db2:")
+
+
+def refuse_blank_name(name: str, path: str, definition) -> None:
+    """Refuse an output whose file name is spaces only ('OUTPUT= ' on a command line, a stray key in a batch row):
+    QGIS takes it as a file name, and the step would write ' ' or ' .tif', a file one cannot see, in whatever folder
+    the run started in."""
+    stem, extension = os.path.splitext(os.path.basename(path))
+    if (stem + extension).strip() and stem.strip():
+        return
+    default = getattr(definition, "defaultFileExtension", lambda: "")() or extension.lstrip(".") or "csv"
+    raise QgsProcessingException(
+        f"{name}: the file name {os.path.basename(path)!r} is blank (spaces only); give the output a name, e.g. "
+        f"{os.path.join(os.path.dirname(path) or '', name.lower() + '.' + default)}."
+    )
 
 
 def _sink_text(value: object, context) -> str:

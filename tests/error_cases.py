@@ -8655,3 +8655,12 @@ CASES += [
     ),  # before (qgis_process, 'ASSOCIATION_BANDS='): "ASSOCIATION_BANDS: 'NULL' is not a band number; …", though
     # its description says "empty = all element bands"
 ]
+
+CASES += [
+    Case(
+        "output named with a space",
+        "trainmodel",
+        _set(OUTPUT_MODEL=" "),
+        error=r"^OUTPUT_MODEL: the file name ' ' is blank \(spaces only\); give the output a name, e.g\. output_model\.pt\.",
+    ),  # before: ran and wrote the model as a file named ' ' in the folder the run started in
+]
