@@ -281,6 +281,12 @@ def refused_value(definition, value, context) -> str:
             f"{name}: give the extent as xmin,xmax,ymin,ymax in the map units of its CRS, optionally followed by "
             f"that CRS, e.g. 400000,410000,7500000,7510000 [EPSG:3067] (got {got}){hint}."
         )
+    if kind in ("raster", "multilayer", "layer"):
+        unopened = unopened_layer(definition, value)
+        if unopened:
+            return unopened
+    if kind in _DESTINATIONS and no_value(value):  # 'OUTPUT_CONTOURS=' on a command line
+        return f"{name}: give the output a file name (got nothing)."
     if kind == "file" and definition.extension():
         return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
     if kind == "boolean":
@@ -325,17 +331,57 @@ def unclear_value(definition, value: Any) -> bool:
     return False
 
 
-def _raster_not_vector(path: str) -> bool:
-    """Whether GDAL opens the file at ``path`` as a raster and not as a vector (sidecars off: nothing written)."""
+_DESTINATIONS = ("rasterDestination", "vectorDestination", "fileDestination", "folderDestination", "sink")
+
+
+def unopened_layer(definition, value: Any) -> str:
+    """What to tell a user whose raster or layer parameter QGIS refused with 'Incorrect parameter value for NAME':
+    the first item given that is no file, a folder, or a file GDAL cannot open as what the parameter takes ('' when
+    every item opens, or none is text)."""
+    from qgis.core import QgsProcessing
+
+    name, kind = definition.name(), definition.type()
+    rasters_only = kind == "raster" or (kind == "multilayer" and definition.layerType() == QgsProcessing.TypeRaster)
+    what = "raster" if rasters_only else "layer"
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        if not isinstance(item, str) or not item.strip():
+            continue
+        path = item.split("|")[0]
+        if os.path.isdir(path):
+            return f"{name}: '{item}' is a folder; give a {what} file (e.g. a GeoTIFF) in it."
+        if not os.path.isfile(path):
+            return (
+                f"{name}: '{item}' is no file (nor a layer of the open project); give the path of an existing {what} "
+                "file, e.g. a GeoTIFF."
+            )
+        raster, vector = _opens_as(path)
+        if raster or (vector and not rasters_only):
+            continue
+        return f"{name}: '{os.path.basename(path)}' " + (
+            "is a vector layer, not a raster; give a raster file, e.g. a GeoTIFF (or rasterize the layer first)."
+            if vector
+            else f"is not a {what} GDAL can open; give a raster file (e.g. a GeoTIFF)"
+            + ("." if rasters_only else " or a vector file (e.g. a GeoPackage).")
+        )
+    return ""
+
+
+def _opens_as(path: str) -> "tuple[bool, bool]":
+    """Whether GDAL opens the file at ``path`` as a raster, and as a vector (sidecars off: nothing written)."""
     from osgeo import gdal
 
     from ..core.io.inputs import no_gdal_sidecars
 
+    found = []
     with no_gdal_sidecars():
-        found = []
         for kind in (gdal.OF_RASTER, gdal.OF_VECTOR):
             try:
                 found.append(gdal.OpenEx(path, kind | gdal.OF_READONLY) is not None)
             except RuntimeError:  # GDAL's exceptions on: not of that kind
                 found.append(False)
-    return found == [True, False]
+    return found[0], found[1]
+
+
+def _raster_not_vector(path: str) -> bool:
+    """Whether GDAL opens the file at ``path`` as a raster and not as a vector (sidecars off: nothing written)."""
+    return _opens_as(path) == (True, False)

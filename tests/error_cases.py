@@ -270,6 +270,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep14b_inputs(folder, xy, base))
     paths.update(_sweep15a_inputs(folder, xy, base))
     paths.update(_sweep16a_inputs(folder, bands))
+    paths.update(_sweep17c_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -677,6 +678,14 @@ def _fault_redrawn(fault, offsets) -> List[tuple]:
 #: fault parallel to it 300 m away (more than a cell of 250 m)
 _SWEEP16A_REDRAWN = _fault_redrawn(_SWEEP15A_FAULTS[0], [12, 15, -10, 15, -8])
 _SWEEP16A_PARALLEL = _fault_redrawn(_SWEEP15A_FAULTS[0], [300] * 5)
+
+
+def _sweep17c_inputs(folder: str) -> Dict[str, str]:
+    """Sweep 17c (parameters in combination, as mistyped): a text file given where a raster goes."""
+    path = os.path.join(folder, "notes.txt")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("magnetics: ask the contractor for the levelled grid\n")
+    return {"notes_txt": path}
 
 
 def _sweep16a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -8663,4 +8672,28 @@ CASES += [
         _set(OUTPUT_MODEL=" "),
         error=r"^OUTPUT_MODEL: the file name ' ' is blank \(spaces only\); give the output a name, e.g\. output_model\.pt\.",
     ),  # before: ran and wrote the model as a file named ' ' in the folder the run started in
+]
+
+CASES += [
+    Case(
+        "layer given as a number",
+        "traincnn",
+        _set(LABELS="5"),
+        error=(
+            r"^LABELS: '5' is no file \(nor a layer of the open project\); give the path of an existing layer file, "
+            r"e\.g\. a GeoTIFF\."
+        ),
+    ),  # before: QGIS's "Incorrect parameter value for LABELS" (neither what it takes nor what was wrong)
+    Case(
+        "text file as a raster",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["notes_txt"]),
+        error=r"^CONTINUOUS_RASTERS: 'notes\.txt' is not a raster GDAL can open; give a raster file \(e\.g\. a GeoTIFF\)\.",
+    ),  # before: QGIS's "Incorrect parameter value for CONTINUOUS_RASTERS"
+    Case(
+        "output left empty",
+        "anomalies",
+        _set(OUTPUT_CONTOURS=""),
+        error=r"^OUTPUT_CONTOURS: give the output a file name \(got nothing\)\.",
+    ),  # before: QGIS's "Incorrect parameter value for OUTPUT_CONTOURS"
 ]
