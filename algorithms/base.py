@@ -25,6 +25,7 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterDefinition,
     QgsRasterLayer,
+    QgsVectorLayer,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QTime, QUrl
@@ -296,6 +297,9 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             if ok:  # a number 'nan' or a boolean 'no', which QGIS's check passes (:func:`.parameters.unclear_value`)
                 message = self.unclear_value_message(reading, context)
                 ok = not message
+            if ok:  # a vector file in a list of rasters, which QGIS 3.22's check passes
+                message = self.vector_among_rasters(reading)
+                ok = not message
             if ok:  # an extent's '[CRS]' QGIS cannot read is dropped silently: its numbers read in another CRS
                 message = self.unreadable_extent_crs(reading)
                 ok = not message
@@ -330,6 +334,20 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             value = parameters.get(definition.name())
             if unclear_value(definition, value):
                 return refused_value(definition, value, context)
+        return ""
+
+    def vector_among_rasters(self, parameters) -> str:
+        """The refusal of a file GDAL opens as a vector and not as a raster, given in a list of rasters (QGIS 3.22
+        passes it, and the step met a vector layer where it reads a raster); '' when there is none."""
+        from qgis.core import QgsProcessing
+
+        from .parameters import vector_not_raster
+
+        for definition in self.parameterDefinitions():
+            if definition.type() == "multilayer" and definition.layerType() == QgsProcessing.TypeRaster:
+                message = vector_not_raster(definition.name(), parameters.get(definition.name()))
+                if message:
+                    return message
         return ""
 
     def refused_value_message(self, parameters, context) -> str:
@@ -1091,13 +1109,25 @@ def layer_file(layer) -> str:
     return path
 
 
+def require_gdal_raster(layer, parameter: str) -> None:
+    """Refuse a layer given where a raster file goes that is none: a vector layer (QGIS 3.22's check of a list of
+    rasters lets a GeoPackage of points through), or a raster of another provider (a WMS, a memory raster)."""
+    if isinstance(layer, QgsRasterLayer) and layer.providerType() == "gdal":
+        return
+    if isinstance(layer, QgsVectorLayer):
+        raise QgsProcessingException(
+            f"{parameter}: '{layer.name()}' is a vector layer, not a raster; give a raster file (e.g. a GeoTIFF), or "
+            "rasterize the layer first (Raster › Conversion › Rasterize)."
+        )
+    raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
+
+
 def layer_paths(layers, parameter: str, grid=None):
     """File paths and names of raster layers (GDAL files only). Layers whose CRS cannot be transformed into the
     first's, or into the CRS of ``grid`` (the evidence's, for labels and confidence read onto it), are refused."""
     paths, names = [], []
     for layer in layers:
-        if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
-            raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
+        require_gdal_raster(layer, parameter)
         paths.append(layer_file(layer))
         names.append(layer_label(layer_file(layer)))
     refuse_unrelated_rasters(layers, parameter)

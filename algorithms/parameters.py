@@ -296,7 +296,7 @@ def refused_value(definition, value, context) -> str:
 
 #: the texts QGIS reads as a boolean meaning what they say ('no' and 'off' it reads as true: any text but '', '0'
 #: and 'false' is true to it)
-_BOOLEAN_WORDS = ("true", "false", "1", "0", "yes")
+_BOOLEAN_WORDS = ("true", "false", "1", "0", "yes", "y", "on")
 
 
 #: the largest whole number QGIS reads (``parameterAsInt`` holds a C int): a larger one comes back as another number
@@ -357,12 +357,22 @@ def unopened_layer(definition, value: Any) -> str:
         raster, vector = _opens_as(path)
         if raster or (vector and not rasters_only):
             continue
-        return f"{name}: '{os.path.basename(path)}' " + (
-            "is a vector layer, not a raster; give a raster file, e.g. a GeoTIFF (or rasterize the layer first)."
-            if vector
-            else f"is not a {what} GDAL can open; give a raster file (e.g. a GeoTIFF)"
+        return vector_not_raster(name, path) or (
+            f"{name}: '{os.path.basename(path)}' is not a {what} GDAL can open; give a raster file (e.g. a GeoTIFF)"
             + ("." if rasters_only else " or a vector file (e.g. a GeoPackage).")
         )
+    return ""
+
+
+def vector_not_raster(name: str, value: Any) -> str:
+    """The refusal of the first file among ``value`` that GDAL opens as a vector and not as a raster ('' if none)."""
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        path = item.split("|")[0] if isinstance(item, str) else ""
+        if path and os.path.isfile(path) and _opens_as(path) == (False, True):
+            return (
+                f"{name}: '{os.path.basename(path)}' is a vector layer, not a raster; give a raster file (e.g. a "
+                "GeoTIFF), or rasterize the layer first (Raster › Conversion › Rasterize)."
+            )
     return ""
 
 

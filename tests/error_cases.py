@@ -8697,3 +8697,22 @@ CASES += [
         error=r"^OUTPUT_CONTOURS: give the output a file name \(got nothing\)\.",
     ),  # before: QGIS's "Incorrect parameter value for OUTPUT_CONTOURS"
 ]
+
+CASES += [
+    Case(
+        "vector file among the baselines",
+        "evaluate",
+        _set(BASELINES=["lithology"]),
+        error=(
+            r"^BASELINES: 'lithology\.gpkg' is a vector layer, not a raster; give a raster file \(e\.g\. a GeoTIFF\), or "
+            r"rasterize the layer first \(Raster › Conversion › Rasterize\)\."
+        ),
+    ),  # before: "Unexpected error in prospector:evaluate: AttributeError: 'QgsVectorLayer' object has no attribute
+    # 'width'" and a traceback (QGIS 3.22's check of a list of rasters passes a vector file)
+    Case(
+        "vector file among the evidence rasters",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster", "lithology"]),
+        error=r"^INPUT_RASTERS: 'lithology\.gpkg' is a vector layer, not a raster; give a raster file",
+    ),  # before: "INPUT_RASTERS: 'lithology' is not a GDAL raster file; save it first." (saving it changes nothing)
+]
