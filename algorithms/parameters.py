@@ -215,6 +215,12 @@ def refused_value(definition, value, context) -> str:
                 )
     if definition.checkValueIsAcceptable(value, context) and not unclear_value(definition, value):
         return ""
+    if isinstance(value, (list, tuple)) and len(value) > 1 and not takes_several(definition):
+        given = ", ".join(repr(item if isinstance(item, str) else str(item)) for item in value)
+        return (
+            f"{name}: give one value, not {len(value)} ({given}; a key repeated on the command line gives a list); "
+            "keep one."
+        )
     got = "nothing" if no_value(value) else repr(value if isinstance(value, str) else str(value))
     if kind in ("number", "distance"):
         whole = kind == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer
@@ -305,6 +311,14 @@ LARGEST_WHOLE = 2**31 - 1
 
 def _whole(definition) -> bool:
     return definition.type() == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer
+
+
+def takes_several(definition) -> bool:
+    """Whether ``definition`` takes a list: layers, a matrix, or fields, bands and options that allow several."""
+    if definition.type() in ("multilayer", "matrix"):
+        return True
+    allow = getattr(definition, "allowMultiple", None)
+    return bool(allow()) if callable(allow) else False
 
 
 def no_value(value: Any) -> bool:

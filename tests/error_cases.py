@@ -8716,3 +8716,21 @@ CASES += [
         error=r"^INPUT_RASTERS: 'lithology\.gpkg' is a vector layer, not a raster; give a raster file",
     ),  # before: "INPUT_RASTERS: 'lithology' is not a GDAL raster file; save it first." (saving it changes nothing)
 ]
+
+CASES += [
+    Case(
+        "key repeated on the command line",
+        "anomalies",
+        _set(MIN_CELLS=["2", "5"]),
+        error=(
+            r"^MIN_CELLS: give one value, not 2 \('2', '5'; a key repeated on the command line gives a list\); "
+            r"keep one\."
+        ),
+    ),  # before: QGIS's "Incorrect parameter value for MIN_CELLS"
+    Case(
+        "key repeated on the command line",
+        "traincnn",
+        _set(LABELS=["label_raster", "deposits"]),
+        error=r"^LABELS: give one value, not 2 \('.*labels\.tif', '.*deposits\.gpkg'; a key repeated",
+    ),  # before: QGIS's "Incorrect parameter value for LABELS"
+]
