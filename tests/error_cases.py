@@ -8734,3 +8734,16 @@ CASES += [
         error=r"^LABELS: give one value, not 2 \('.*labels\.tif', '.*deposits\.gpkg'; a key repeated",
     ),  # before: QGIS's "Incorrect parameter value for LABELS"
 ]
+
+CASES += [
+    Case(
+        "an output named as another's side file",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_TABLE": str(p["OUTPUT"]) + ".aux.xml"},
+        error=(
+            r"^OUTPUT_TABLE: 'classes\.tif\.aux\.xml' is a side file of OUTPUT \('classes\.tif'\): GDAL would read it "
+            r"as that raster's metadata, and writing OUTPUT moves it aside; choose another file name\."
+        ),
+    ),  # before: ran and wrote the thresholds table (CSV) as classes.tif.aux.xml, which GDAL then reads as the
+    # classes raster's metadata
+]
