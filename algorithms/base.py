@@ -337,17 +337,23 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         return ""
 
     def vector_among_rasters(self, parameters) -> str:
-        """The refusal of a file GDAL opens as a vector and not as a raster, given in a list of rasters (QGIS 3.22
-        passes it, and the step met a vector layer where it reads a raster); '' when there is none."""
+        """The refusal of a file GDAL opens as a vector and not as a raster, given in a list of rasters, or the
+        reverse (QGIS 3.22 passes both, and the step met a vector layer where it reads a raster: 'Unexpected error
+        … no attribute width', or a raster where it reads lines: '… no attribute wkbType'); '' when there is none."""
         from qgis.core import QgsProcessing
 
-        from .parameters import vector_not_raster
+        from .parameters import raster_not_vector, vector_not_raster
 
         for definition in self.parameterDefinitions():
-            if definition.type() == "multilayer" and definition.layerType() == QgsProcessing.TypeRaster:
-                message = vector_not_raster(definition.name(), parameters.get(definition.name()))
-                if message:
-                    return message
+            if definition.type() != "multilayer" or definition.layerType() == QgsProcessing.TypeMapLayer:
+                continue
+            value = parameters.get(definition.name())
+            if definition.layerType() == QgsProcessing.TypeRaster:
+                message = vector_not_raster(definition.name(), value)
+            else:
+                message = raster_not_vector(definition.name(), value)
+            if message:
+                return message
         return ""
 
     def refused_value_message(self, parameters, context) -> str:

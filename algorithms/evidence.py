@@ -295,6 +295,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             (polygons, self.POLYGONS),
             (mask_layer, self.MASK),
         ):  # a table (a CSV read without its coordinates) has no extent or CRS for the grid either: say why first
+            if isinstance(layer, QgsRasterLayer):  # a model's step or a batch row, where QGIS's check did not run
+                raise QgsProcessingException(
+                    f"{parameter}: '{layer.name()}' is a raster, not a vector layer; give a vector file (e.g. a "
+                    "GeoPackage), or give the raster where rasters go."
+                )
             if layer is not None:
                 require_geometry(layer, parameter)
         runner = task_runner(self, parameters, context, feedback)

@@ -355,26 +355,32 @@ def unopened_layer(definition, value: Any) -> str:
     from qgis.core import QgsProcessing
 
     name, kind = definition.name(), definition.type()
-    rasters_only = kind == "raster" or (kind == "multilayer" and definition.layerType() == QgsProcessing.TypeRaster)
-    what = "raster" if rasters_only else "layer"
+    layer_type = definition.layerType() if kind == "multilayer" else None
+    if kind == "raster" or layer_type == QgsProcessing.TypeRaster:
+        noun, example = "raster", "a GeoTIFF"
+    elif kind == "multilayer" and layer_type != QgsProcessing.TypeMapLayer:
+        noun, example = "vector", "a GeoPackage"
+    else:
+        noun, example = "raster or vector", "a GeoTIFF or a GeoPackage"
     for item in value if isinstance(value, (list, tuple)) else [value]:
         if not isinstance(item, str) or not item.strip():
             continue
         path = item.split("|")[0]
         if os.path.isdir(path):
-            return f"{name}: '{item}' is a folder; give a {what} file (e.g. a GeoTIFF) in it."
+            return f"{name}: '{item}' is a folder; give a {noun} file in it, e.g. {example}."
         if not os.path.isfile(path):
             return (
-                f"{name}: '{item}' is no file (nor a layer of the open project); give the path of an existing {what} "
-                "file, e.g. a GeoTIFF."
+                f"{name}: '{item}' is no file (nor a layer of the open project); give the path of an existing {noun} "
+                f"file, e.g. {example}."
             )
         raster, vector = _opens_as(path)
-        if raster or (vector and not rasters_only):
+        if (raster and noun != "vector") or (vector and noun != "raster"):
             continue
-        return vector_not_raster(name, path) or (
-            f"{name}: '{os.path.basename(path)}' is not a {what} GDAL can open; give a raster file (e.g. a GeoTIFF)"
-            + ("." if rasters_only else " or a vector file (e.g. a GeoPackage).")
-        )
+        if noun == "raster" and vector:
+            return vector_not_raster(name, path)
+        if noun == "vector" and raster:
+            return raster_not_vector(name, path)
+        return f"{name}: '{os.path.basename(path)}' is not a {noun} file GDAL can open; give one, e.g. {example}."
     return ""
 
 
@@ -386,6 +392,18 @@ def vector_not_raster(name: str, value: Any) -> str:
             return (
                 f"{name}: '{os.path.basename(path)}' is a vector layer, not a raster; give a raster file (e.g. a "
                 "GeoTIFF), or rasterize the layer first (Raster › Conversion › Rasterize)."
+            )
+    return ""
+
+
+def raster_not_vector(name: str, value: Any) -> str:
+    """The refusal of the first file among ``value`` that GDAL opens as a raster and not as a vector ('' if none)."""
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        path = item.split("|")[0] if isinstance(item, str) else ""
+        if path and os.path.isfile(path) and _raster_not_vector(path):
+            return (
+                f"{name}: '{os.path.basename(path)}' is a raster, not a vector layer; give a vector file (e.g. a "
+                "GeoPackage), or give the raster where rasters go."
             )
     return ""
 

@@ -8680,15 +8680,15 @@ CASES += [
         "traincnn",
         _set(LABELS="5"),
         error=(
-            r"^LABELS: '5' is no file \(nor a layer of the open project\); give the path of an existing layer file, "
-            r"e\.g\. a GeoTIFF\."
+            r"^LABELS: '5' is no file \(nor a layer of the open project\); give the path of an existing raster or "
+            r"vector file, e\.g\. a GeoTIFF or a GeoPackage\."
         ),
     ),  # before: QGIS's "Incorrect parameter value for LABELS" (neither what it takes nor what was wrong)
     Case(
         "text file as a raster",
         "evidence",
         _set(CONTINUOUS_RASTERS=["notes_txt"]),
-        error=r"^CONTINUOUS_RASTERS: 'notes\.txt' is not a raster GDAL can open; give a raster file \(e\.g\. a GeoTIFF\)\.",
+        error=r"^CONTINUOUS_RASTERS: 'notes\.txt' is not a raster file GDAL can open; give one, e\.g\. a GeoTIFF\.",
     ),  # before: QGIS's "Incorrect parameter value for CONTINUOUS_RASTERS"
     Case(
         "output left empty",
@@ -8746,4 +8746,17 @@ CASES += [
         ),
     ),  # before: ran and wrote the thresholds table (CSV) as classes.tif.aux.xml, which GDAL then reads as the
     # classes raster's metadata
+]
+
+CASES += [
+    Case(
+        "raster among the lines",
+        "evidence",
+        _set(LINES=["faults", "raster"]),
+        error=(
+            r"^LINES: 'elements\.tif' is a raster, not a vector layer; give a vector file \(e\.g\. a GeoPackage\), or "
+            r"give the raster where rasters go\."
+        ),
+    ),  # before: "Unexpected error in prospector:evidence: AttributeError: 'QgsRasterLayer' object has no attribute
+    # 'wkbType'" and a traceback (QGIS 3.22's check of a list of vector layers passes a raster file)
 ]
