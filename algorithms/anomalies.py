@@ -110,7 +110,7 @@ def band_names(layer) -> list:
 def parse_band_numbers(value: object, parameter: str) -> list:
     """A band parameter's value (1-based numbers: a list, or text '1;3' as qgis_process and the modeler give it)
     as a list of ints; anything else is refused naming ``parameter`` (QGIS itself would read it as band 0)."""
-    if value is None or value == "":
+    if params.no_value(value):  # qgis_process hands 'ASSOCIATION_BANDS=' over as a NULL QVariant
         return []
     parts = [str(v) for v in value] if isinstance(value, (list, tuple)) else [value]
     numbers = []

@@ -26,6 +26,7 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterDefinition,
     QgsRasterLayer,
+    QgsVectorLayer,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QTime, QUrl
@@ -174,10 +175,10 @@ def help_page_path(algorithm) -> str:
     return ""
 
 
-#: parameter types whose values :meth:`ProspectorAlgorithm.refuse_unchecked_values` checks: options, numbers and
+#: parameter types whose values :meth:`ProspectorAlgorithm.refuse_unchecked_values` checks: options, numbers, booleans and
 #: vector layers (which the run opens anyway; QGIS keeps them open in the context). Rasters are left to the steps:
 #: QGIS's check opens a VRT as it is, and a VRT rewrites itself when closed.
-CHECKED_HERE = ("enum", "number", "distance", "source", "vector")
+CHECKED_HERE = ("enum", "number", "distance", "boolean", "source", "vector")
 
 
 #: the feedback methods that write text to the log (and qgis_process's terminal)
@@ -337,6 +338,12 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             ok, message = super().checkParameterValues(reading, context)
             if not ok:  # QGIS says 'Incorrect parameter value for X'; say what X takes
                 message = self.refused_value_message(reading, context) or message
+            if ok:  # a number 'nan' or a boolean 'no', which QGIS's check passes (:func:`.parameters.unclear_value`)
+                message = self.unclear_value_message(reading, context)
+                ok = not message
+            if ok:  # a vector file in a list of rasters, which QGIS 3.22's check passes
+                message = self.vector_among_rasters(reading)
+                ok = not message
             if ok:  # an extent's '[CRS]' QGIS cannot read is dropped silently: its numbers read in another CRS
                 message = self.unreadable_extent_crs(reading)
                 ok = not message
@@ -360,6 +367,37 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 return unreadable_crs(definition.name(), suffix.group(1)).replace(
                     "or leave it empty to use the layers' CRS", "in the brackets, or leave them out for the layers' CRS"
                 )
+        return ""
+
+    def unclear_value_message(self, parameters, context) -> str:
+        """For the first number or boolean QGIS's check passes though it means nothing the step could use ('nan',
+        'no'): what the parameter takes (:func:`.parameters.refused_value`); '' when there is none."""
+        from .parameters import refused_value, unclear_value
+
+        for definition in self.parameterDefinitions():
+            value = parameters.get(definition.name())
+            if unclear_value(definition, value):
+                return refused_value(definition, value, context)
+        return ""
+
+    def vector_among_rasters(self, parameters) -> str:
+        """The refusal of a file GDAL opens as a vector and not as a raster, given in a list of rasters, or the
+        reverse (QGIS 3.22 passes both, and the step met a vector layer where it reads a raster: 'Unexpected error
+        … no attribute width', or a raster where it reads lines: '… no attribute wkbType'); '' when there is none."""
+        from qgis.core import QgsProcessing
+
+        from .parameters import raster_not_vector, vector_not_raster
+
+        for definition in self.parameterDefinitions():
+            if definition.type() != "multilayer" or definition.layerType() == QgsProcessing.TypeMapLayer:
+                continue
+            value = parameters.get(definition.name())
+            if definition.layerType() == QgsProcessing.TypeRaster:
+                message = vector_not_raster(definition.name(), value)
+            else:
+                message = raster_not_vector(definition.name(), value)
+            if message:
+                return message
         return ""
 
     def refused_value_message(self, parameters, context) -> str:
@@ -512,14 +550,14 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         do the batch dialog's rows and ``alg.run()``. Read as they are, an option that does not exist is the
         first option, a number out of range is used as it is, and an optional layer that cannot be opened as a
         vector layer (a raster typed as MASK) is left out, as if none had been given."""
-        from .parameters import refused_value
+        from .parameters import refused_value, unclear_value
 
         for definition in self.parameterDefinitions():
             value = parameters.get(definition.name())
             if definition.type() not in CHECKED_HERE or value is None or value == "":
                 continue
             with no_gdal_sidecars():
-                acceptable = definition.checkValueIsAcceptable(value, context)
+                acceptable = definition.checkValueIsAcceptable(value, context) and not unclear_value(definition, value)
             if acceptable:
                 continue
             message = refused_value(definition, value, context)
@@ -666,6 +704,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 refuse_memory_sink(name, value, context)
                 path = _destination_path(value, context)
                 if path:
+                    refuse_blank_name(name, path, definition)
                     outputs[name] = path
                     if definition.type() == "vectorDestination":
                         extension = os.path.splitext(path)[1].lower()
@@ -981,6 +1020,20 @@ def _destination_path(value: object, context) -> str:
 DATABASE_SINKS = ("ogr:", "postgres:", "postgis:", "spatialite:", "mssql:", "oracle:", "hana:", "db2:")
 
 
+def refuse_blank_name(name: str, path: str, definition) -> None:
+    """Refuse an output whose file name is spaces only ('OUTPUT= ' on a command line, a stray key in a batch row):
+    QGIS takes it as a file name, and the step would write ' ' or ' .tif', a file one cannot see, in whatever folder
+    the run started in."""
+    stem, extension = os.path.splitext(os.path.basename(path))
+    if (stem + extension).strip() and stem.strip():
+        return
+    default = getattr(definition, "defaultFileExtension", lambda: "")() or extension.lstrip(".") or "csv"
+    raise QgsProcessingException(
+        f"{name}: the file name {os.path.basename(path)!r} is blank (spaces only); give the output a name, e.g. "
+        f"{os.path.join(os.path.dirname(path) or '', name.lower() + '.' + default)}."
+    )
+
+
 def _sink_text(value: object, context) -> str:
     """A destination parameter's value as the text QGIS writes to ('' when it is none)."""
     from qgis.core import QgsProcessingOutputLayerDefinition, QgsProperty
@@ -1111,13 +1164,25 @@ def layer_file(layer) -> str:
     return path
 
 
+def require_gdal_raster(layer, parameter: str) -> None:
+    """Refuse a layer given where a raster file goes that is none: a vector layer (QGIS 3.22's check of a list of
+    rasters lets a GeoPackage of points through), or a raster of another provider (a WMS, a memory raster)."""
+    if isinstance(layer, QgsRasterLayer) and layer.providerType() == "gdal":
+        return
+    if isinstance(layer, QgsVectorLayer):
+        raise QgsProcessingException(
+            f"{parameter}: '{layer.name()}' is a vector layer, not a raster; give a raster file (e.g. a GeoTIFF), or "
+            "rasterize the layer first (Raster › Conversion › Rasterize)."
+        )
+    raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
+
+
 def layer_paths(layers, parameter: str, grid=None):
     """File paths and names of raster layers (GDAL files only). Layers whose CRS cannot be transformed into the
     first's, or into the CRS of ``grid`` (the evidence's, for labels and confidence read onto it), are refused."""
     paths, names = [], []
     for layer in layers:
-        if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
-            raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
+        require_gdal_raster(layer, parameter)
         paths.append(layer_file(layer))
         names.append(layer_label(layer_file(layer)))
     refuse_unrelated_rasters(layers, parameter)

@@ -52,6 +52,7 @@ from .base import (
     refuse_coordinates_beyond_crs,
     refuse_not_points,
     refuse_unrelated_crs,
+    require_gdal_raster,
     require_geometry,
     say_ground_distance,
     source_transform,
@@ -392,6 +393,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         """Each BASELINES raster (band 1) evaluated against the same deposits and mask polygons, on its own grid."""
         evaluations: List[Tuple[str, Any]] = []
         for layer in self.parameterAsLayerList(parameters, self.BASELINES, context):
+            require_gdal_raster(layer, self.BASELINES)  # a model's step or a batch row: QGIS's check did not run
             self.check_memory(layer.width() * layer.height(), 40, self.BASELINES, f"evaluating '{layer.name()}'")
             path = layer_file(layer)
             data = read_raster(path, indexes=[1], parameter=self.BASELINES)

@@ -66,6 +66,7 @@ from .base import (
     layer_extent,
     layer_file,
     refuse_unrelated_crs,
+    require_gdal_raster,
     require_geometry,
     require_projected,
     shapely_features,
@@ -296,6 +297,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             (polygons, self.POLYGONS),
             (mask_layer, self.MASK),
         ):  # a table (a CSV read without its coordinates) has no extent or CRS for the grid either: say why first
+            if isinstance(layer, QgsRasterLayer):  # a model's step or a batch row, where QGIS's check did not run
+                raise QgsProcessingException(
+                    f"{parameter}: '{layer.name()}' is a raster, not a vector layer; give a vector file (e.g. a "
+                    "GeoPackage), or give the raster where rasters go."
+                )
             if layer is not None:
                 require_geometry(layer, parameter)
         runner = task_runner(self, parameters, context, feedback)
@@ -948,8 +954,7 @@ def _raster_file(layer, parameter: str, shared: bool = False) -> str:
     """The file of a GDAL raster layer (a VRT: its memory copy, which reads without rewriting the file; with
     ``shared``, for Dask workers, which cannot see this process's memory files: the VRT file itself, which the
     workers open read-only with GDAL's PAM off)."""
-    if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
-        raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a GDAL raster file; save it first.")
+    require_gdal_raster(layer, parameter)
     path = layer.source() if layer.customProperty(VRT_PROPERTY) and not shared else layer_file(layer)
     if not path:
         raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a raster file; save it first.")

@@ -5,6 +5,7 @@ its dialog. SCHEDULER has its own module (:mod:`.scheduling`)."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -212,9 +213,15 @@ def refused_value(definition, value, context) -> str:
                     else "of polygons. To use the area a raster covers, make polygons of it first (Raster › "
                     "Conversion › Polygonize, or Vector › Research Tools › Extract Layer Extent)."
                 )
-    if definition.checkValueIsAcceptable(value, context):
+    if definition.checkValueIsAcceptable(value, context) and not unclear_value(definition, value):
         return ""
-    got = "nothing" if value is None or value == "" else repr(value if isinstance(value, str) else str(value))
+    if isinstance(value, (list, tuple)) and len(value) > 1 and not takes_several(definition):
+        given = ", ".join(repr(item if isinstance(item, str) else str(item)) for item in value)
+        return (
+            f"{name}: give one value, not {len(value)} ({given}; a key repeated on the command line gives a list); "
+            "keep one."
+        )
+    got = "nothing" if no_value(value) else repr(value if isinstance(value, str) else str(value))
     if kind in ("number", "distance"):
         whole = kind == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer
         low, high = definition.minimum(), definition.maximum()
@@ -242,6 +249,13 @@ def refused_value(definition, value, context) -> str:
             if meant
             else ""
         )
+        try:
+            number = float(typed or value)
+            beyond = whole and math.isfinite(number) and abs(number) > LARGEST_WHOLE
+        except (TypeError, ValueError):
+            beyond = False
+        if beyond:  # read as it is, it would come back as another number (-2147483648), named by the step's checks
+            how = f": QGIS reads whole numbers up to {LARGEST_WHOLE:,} only"
         percent = re.fullmatch(r"([-+]?[0-9]+(?:[.,][0-9]+)?)\s*%", typed)
         if percent:  # '90%': a fraction where the parameter runs to 1, the number itself elsewhere
             number = float(percent.group(1).replace(",", "."))
@@ -273,22 +287,143 @@ def refused_value(definition, value, context) -> str:
             f"{name}: give the extent as xmin,xmax,ymin,ymax in the map units of its CRS, optionally followed by "
             f"that CRS, e.g. 400000,410000,7500000,7510000 [EPSG:3067] (got {got}){hint}."
         )
+    if kind in ("raster", "multilayer", "layer"):
+        unopened = unopened_layer(definition, value)
+        if unopened:
+            return unopened
+    if kind in _DESTINATIONS and no_value(value):  # 'OUTPUT_CONTOURS=' on a command line
+        return f"{name}: give the output a file name (got nothing)."
     if kind == "file" and definition.extension():
         return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
+    if kind == "boolean":
+        return f"{name}: give true or false (got {got}); QGIS reads any other text as true."
     return ""
 
 
-def _raster_not_vector(path: str) -> bool:
-    """Whether GDAL opens the file at ``path`` as a raster and not as a vector (sidecars off: nothing written)."""
+#: the texts QGIS reads as a boolean meaning what they say ('no' and 'off' it reads as true: any text but '', '0'
+#: and 'false' is true to it)
+_BOOLEAN_WORDS = ("true", "false", "1", "0", "yes", "y", "on")
+
+
+#: the largest whole number QGIS reads (``parameterAsInt`` holds a C int): a larger one comes back as another number
+LARGEST_WHOLE = 2**31 - 1
+
+
+def _whole(definition) -> bool:
+    return definition.type() == "number" and definition.dataType() == QgsProcessingParameterNumber.Integer
+
+
+def takes_several(definition) -> bool:
+    """Whether ``definition`` takes a list: layers, a matrix, or fields, bands and options that allow several."""
+    if definition.type() in ("multilayer", "matrix"):
+        return True
+    allow = getattr(definition, "allowMultiple", None)
+    return bool(allow()) if callable(allow) else False
+
+
+def no_value(value: Any) -> bool:
+    """Whether ``value`` is no value: None, '' or the NULL QVariant qgis_process hands over for 'NAME='."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return True
+    is_null = getattr(value, "isNull", None)
+    return bool(is_null()) if callable(is_null) and not isinstance(value, str) else False
+
+
+def unclear_value(definition, value: Any) -> bool:
+    """Whether QGIS's own check passes ``value`` though it means nothing the parameter could use: a number that
+    is not a number ('nan': every comparison with its limits is false, so QGIS 3.22 passes it, and reading it as
+    a whole number gives -2147483648), or a boolean typed as a word QGIS reads as true ('no', 'off', 'maybe')."""
+    kind = definition.type()
+    if kind in ("number", "distance") and isinstance(value, (str, float, int)) and not no_value(value):
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except ValueError:
+            return False  # not a number at all: QGIS's check refuses it
+        return not math.isfinite(number) or (_whole(definition) and abs(number) > LARGEST_WHOLE)
+    if kind == "boolean" and isinstance(value, str) and value.strip():
+        return value.strip().lower() not in _BOOLEAN_WORDS
+    return False
+
+
+_DESTINATIONS = ("rasterDestination", "vectorDestination", "fileDestination", "folderDestination", "sink")
+
+
+def unopened_layer(definition, value: Any) -> str:
+    """What to tell a user whose raster or layer parameter QGIS refused with 'Incorrect parameter value for NAME':
+    the first item given that is no file, a folder, or a file GDAL cannot open as what the parameter takes ('' when
+    every item opens, or none is text)."""
+    from qgis.core import QgsProcessing
+
+    name, kind = definition.name(), definition.type()
+    layer_type = definition.layerType() if kind == "multilayer" else None
+    if kind == "raster" or layer_type == QgsProcessing.TypeRaster:
+        noun, example = "raster", "a GeoTIFF"
+    elif kind == "multilayer" and layer_type != QgsProcessing.TypeMapLayer:
+        noun, example = "vector", "a GeoPackage"
+    else:
+        noun, example = "raster or vector", "a GeoTIFF or a GeoPackage"
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        if not isinstance(item, str) or not item.strip():
+            continue
+        path = item.split("|")[0]
+        if os.path.isdir(path):
+            return f"{name}: '{item}' is a folder; give a {noun} file in it, e.g. {example}."
+        if not os.path.isfile(path):
+            return (
+                f"{name}: '{item}' is no file (nor a layer of the open project); give the path of an existing {noun} "
+                f"file, e.g. {example}."
+            )
+        raster, vector = _opens_as(path)
+        if (raster and noun != "vector") or (vector and noun != "raster"):
+            continue
+        if noun == "raster" and vector:
+            return vector_not_raster(name, path)
+        if noun == "vector" and raster:
+            return raster_not_vector(name, path)
+        return f"{name}: '{os.path.basename(path)}' is not a {noun} file GDAL can open; give one, e.g. {example}."
+    return ""
+
+
+def vector_not_raster(name: str, value: Any) -> str:
+    """The refusal of the first file among ``value`` that GDAL opens as a vector and not as a raster ('' if none)."""
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        path = item.split("|")[0] if isinstance(item, str) else ""
+        if path and os.path.isfile(path) and _opens_as(path) == (False, True):
+            return (
+                f"{name}: '{os.path.basename(path)}' is a vector layer, not a raster; give a raster file (e.g. a "
+                "GeoTIFF), or rasterize the layer first (Raster › Conversion › Rasterize)."
+            )
+    return ""
+
+
+def raster_not_vector(name: str, value: Any) -> str:
+    """The refusal of the first file among ``value`` that GDAL opens as a raster and not as a vector ('' if none)."""
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        path = item.split("|")[0] if isinstance(item, str) else ""
+        if path and os.path.isfile(path) and _raster_not_vector(path):
+            return (
+                f"{name}: '{os.path.basename(path)}' is a raster, not a vector layer; give a vector file (e.g. a "
+                "GeoPackage), or give the raster where rasters go."
+            )
+    return ""
+
+
+def _opens_as(path: str) -> "tuple[bool, bool]":
+    """Whether GDAL opens the file at ``path`` as a raster, and as a vector (sidecars off: nothing written)."""
     from osgeo import gdal
 
     from ..core.io.inputs import no_gdal_sidecars
 
+    found = []
     with no_gdal_sidecars():
-        found = []
         for kind in (gdal.OF_RASTER, gdal.OF_VECTOR):
             try:
                 found.append(gdal.OpenEx(path, kind | gdal.OF_READONLY) is not None)
             except RuntimeError:  # GDAL's exceptions on: not of that kind
                 found.append(False)
-    return found == [True, False]
+    return found[0], found[1]
+
+
+def _raster_not_vector(path: str) -> bool:
+    """Whether GDAL opens the file at ``path`` as a raster and not as a vector (sidecars off: nothing written)."""
+    return _opens_as(path) == (True, False)

@@ -272,6 +272,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep16a_inputs(folder, bands))
     paths.update(_sweep17a_inputs(folder, xy, base))
     paths.update(_sweep17b_inputs(folder, bands))
+    paths.update(_sweep17c_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -742,6 +743,14 @@ def _sweep17b_inputs(folder: str, bands) -> Dict[str, str]:
         dst.set_band_description(1, "Cu")
         dst.set_band_description(2, "Pb")
     return {"elements_quarter_cells": path}
+
+
+def _sweep17c_inputs(folder: str) -> Dict[str, str]:
+    """Sweep 17c (parameters in combination, as mistyped): a text file given where a raster goes."""
+    path = os.path.join(folder, "notes.txt")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("magnetics: ask the contractor for the levelled grid\n")
+    return {"notes_txt": path}
 
 
 def _sweep16a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -8724,6 +8733,53 @@ def spreads_beyond_the_seeds_blocks(params: Dict[str, object]) -> None:
     assert int((labels == 0).sum()) < 0.6 * labels.size
 
 
+# ---- sweep 17c: parameters in combination and as mistyped, through qgis_process ------------------------------------
+CASES += [
+    Case(
+        "number typed as nan",
+        "interpolate",
+        _set(POWER="nan"),
+        error=r"^POWER: give a number from 0\.1 to 20 \(got 'nan'\)\.",
+    ),  # before: "Unexpected error in prospector:interpolate: StopIteration: . Details are in the log; please
+    # report it." (QGIS 3.22 compares 'nan' with the limits, every comparison false, and passes it)
+    Case(
+        "number typed as nan",
+        "pseudolabel",
+        _set(POSITIVE_RADIUS="nan"),
+        error=r"^POSITIVE_RADIUS: give a number of at least 0 \(got 'nan'\)\.",
+    ),  # before: ran and wrote every output, the radius recorded as nan
+    Case(
+        "number typed as nan",
+        "traincnn",
+        _set(COARSE_VIEW="nan"),
+        error=r"^COARSE_VIEW: give a whole number from 0 to \d+ \(got 'nan'\)\.",
+    ),  # before: "COARSE_VIEW: … (got -2147483648 x 5)", a number the user never typed
+    Case(
+        "boolean typed as 'no'",
+        "evidence",
+        _set(INTERSECTIONS="no"),
+        error=r"^INTERSECTIONS: give true or false \(got 'no'\); QGIS reads any other text as true\.",
+    ),  # before: ran and wrote the band of distances to the intersections: QGIS reads any text but '', '0' and
+    # 'false' as true
+    Case(
+        "option left empty",
+        "interpolate",
+        _set(ANISOTROPY=""),
+        error=r"^ANISOTROPY: choose one of 0 \(Isotropic\), .* \(got nothing\)\.",
+    ),  # before (qgis_process, 'ANISOTROPY='): "… (got 'NULL')", a word the user never typed
+]
+
+
+def index_of_every_element_band(params: Dict[str, object]) -> None:
+    """ASSOCIATION_BANDS left empty means what its description says, every element band: the thresholds table's
+    index row is the z-scores of Cu and Pb."""
+    import csv
+
+    with open(str(params["OUTPUT_TABLE"]), newline="", encoding="utf-8") as handle:
+        index = [row for row in csv.DictReader(handle) if row["element"] == "index"]
+    assert len(index) == 1 and "Cu" in index[0]["detail"] and "Pb" in index[0]["detail"], index
+
+
 CASES += [
     Case(
         "evidence at a quarter of its cells",
@@ -8733,4 +8789,117 @@ CASES += [
     ),  # before: every cell's 10 nearest neighbours were copies of its own values (16 of each): the graph fell
     # into groups of copies and label spreading labelled mineralised only the copies of the seeds' cells (576, none
     # beyond), and barren every other cell outside NEGATIVE_BUFFER (23,164 of 25,600), with confidence 1
+    Case(
+        "whole number beyond what QGIS reads",
+        "trainmodel",
+        _set(METHOD=0, MIN_SAMPLES_LEAF="99999999999999999999999"),
+        error=(
+            r"^MIN_SAMPLES_LEAF: give a whole number of at least 1 \(got '99999999999999999999999'\): QGIS reads whole "
+            r"numbers up to 2,147,483,647 only\."
+        ),
+    ),  # before: "N_ESTIMATORS: trees need n_estimators >= 1, min_samples_leaf >= 1, max_depth >= 0.": another
+    # parameter named (QGIS read the number as -2147483648)
+    Case(
+        "band chooser left empty",
+        "anomalies",
+        _set(ASSOCIATION_BANDS=""),
+        check=index_of_every_element_band,
+    ),  # before (qgis_process, 'ASSOCIATION_BANDS='): "ASSOCIATION_BANDS: 'NULL' is not a band number; …", though
+    # its description says "empty = all element bands"
+]
+
+CASES += [
+    Case(
+        "output named with a space",
+        "trainmodel",
+        _set(OUTPUT_MODEL=" "),
+        error=r"^OUTPUT_MODEL: the file name ' ' is blank \(spaces only\); give the output a name, e.g\. output_model\.pt\.",
+    ),  # before: ran and wrote the model as a file named ' ' in the folder the run started in
+]
+
+CASES += [
+    Case(
+        "layer given as a number",
+        "traincnn",
+        _set(LABELS="5"),
+        error=(
+            r"^LABELS: '5' is no file \(nor a layer of the open project\); give the path of an existing raster or "
+            r"vector file, e\.g\. a GeoTIFF or a GeoPackage\."
+        ),
+    ),  # before: QGIS's "Incorrect parameter value for LABELS" (neither what it takes nor what was wrong)
+    Case(
+        "text file as a raster",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["notes_txt"]),
+        error=r"^CONTINUOUS_RASTERS: 'notes\.txt' is not a raster file GDAL can open; give one, e\.g\. a GeoTIFF\.",
+    ),  # before: QGIS's "Incorrect parameter value for CONTINUOUS_RASTERS"
+    Case(
+        "output left empty",
+        "anomalies",
+        _set(OUTPUT_CONTOURS=""),
+        error=r"^OUTPUT_CONTOURS: give the output a file name \(got nothing\)\.",
+    ),  # before: QGIS's "Incorrect parameter value for OUTPUT_CONTOURS"
+]
+
+CASES += [
+    Case(
+        "vector file among the baselines",
+        "evaluate",
+        _set(BASELINES=["lithology"]),
+        error=(
+            r"^BASELINES: 'lithology\.gpkg' is a vector layer, not a raster; give a raster file \(e\.g\. a GeoTIFF\), or "
+            r"rasterize the layer first \(Raster › Conversion › Rasterize\)\."
+        ),
+    ),  # before: "Unexpected error in prospector:evaluate: AttributeError: 'QgsVectorLayer' object has no attribute
+    # 'width'" and a traceback (QGIS 3.22's check of a list of rasters passes a vector file)
+    Case(
+        "vector file among the evidence rasters",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster", "lithology"]),
+        error=r"^INPUT_RASTERS: 'lithology\.gpkg' is a vector layer, not a raster; give a raster file",
+    ),  # before: "INPUT_RASTERS: 'lithology' is not a GDAL raster file; save it first." (saving it changes nothing)
+]
+
+CASES += [
+    Case(
+        "key repeated on the command line",
+        "anomalies",
+        _set(MIN_CELLS=["2", "5"]),
+        error=(
+            r"^MIN_CELLS: give one value, not 2 \('2', '5'; a key repeated on the command line gives a list\); "
+            r"keep one\."
+        ),
+    ),  # before: QGIS's "Incorrect parameter value for MIN_CELLS"
+    Case(
+        "key repeated on the command line",
+        "traincnn",
+        _set(LABELS=["label_raster", "deposits"]),
+        error=r"^LABELS: give one value, not 2 \('.*labels\.tif', '.*deposits\.gpkg'; a key repeated",
+    ),  # before: QGIS's "Incorrect parameter value for LABELS"
+]
+
+CASES += [
+    Case(
+        "an output named as another's side file",
+        "anomalies",
+        lambda d, p: {**p, "OUTPUT_TABLE": str(p["OUTPUT"]) + ".aux.xml"},
+        error=(
+            r"^OUTPUT_TABLE: 'classes\.tif\.aux\.xml' is a side file of OUTPUT \('classes\.tif'\): GDAL would read it "
+            r"as that raster's metadata, and writing OUTPUT moves it aside; choose another file name\."
+        ),
+    ),  # before: ran and wrote the thresholds table (CSV) as classes.tif.aux.xml, which GDAL then reads as the
+    # classes raster's metadata
+]
+
+CASES += [
+    Case(
+        "raster among the lines",
+        "evidence",
+        _set(LINES=["faults", "raster"]),
+        error=(
+            r"^LINES: 'elements\.tif' is a raster, not a vector layer; give a vector file \(e\.g\. a GeoPackage\), or "
+            r"give the raster where rasters go\."
+        ),
+    ),  # before: "Unexpected error in prospector:evidence: AttributeError: 'QgsRasterLayer' object has no attribute
+    # 'wkbType'" and a traceback (QGIS 3.22's check of a list of vector layers passes a raster file)
 ]

@@ -188,6 +188,10 @@ def check_output_paths(outputs: Mapping[str, str], inputs: Mapping[str, str]) ->
             continue
         for file, relation in files_behind(path):
             behind.setdefault(_key(file), (name, path, relation))
+    sidecar_of: Dict[str, Tuple[str, str]] = {}  # key -> (output parameter, output path) whose sidecar it is
+    for name, path in outputs.items():
+        for sidecar in output_sidecars(path.split("|")[0]) if path else []:
+            sidecar_of.setdefault(_key(sidecar), (name, path))
     seen_outputs: Dict[str, str] = {}
     for name, path in outputs.items():
         if not path:
@@ -195,6 +199,13 @@ def check_output_paths(outputs: Mapping[str, str], inputs: Mapping[str, str]) ->
         k = _key(path)
         if k in behind:
             raise InputError(_overwrite_message(path, *behind[k]), name)
+        if k in sidecar_of and sidecar_of[k][0] != name:  # a table named 'classes.tif.aux.xml' beside classes.tif
+            owner, owner_path = sidecar_of[k]
+            raise InputError(
+                f"'{os.path.basename(path)}' is a side file of {owner} ('{os.path.basename(owner_path)}'): GDAL would "
+                f"read it as that raster's metadata, and writing {owner} moves it aside; choose another file name.",
+                name,
+            )
         for sidecar in output_sidecars(path):
             if _key(sidecar) in behind:
                 input_name, input_path, _ = behind[_key(sidecar)]

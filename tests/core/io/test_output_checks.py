@@ -36,6 +36,28 @@ def test_two_outputs_on_one_file_are_refused(tmp_path):
     assert os.listdir(tmp_path) == []  # the write probe leaves nothing behind
 
 
+def test_an_output_on_another_outputs_sidecar_is_refused(tmp_path):
+    """A table named as a raster output's .aux.xml is a file GDAL reads with that raster: GDAL's own file list of
+    the written raster (GetFileList, once its statistics are saved) names it, and the check refuses it first."""
+    from osgeo import gdal
+
+    raster = str(tmp_path / "classes.tif")
+    dataset = gdal.GetDriverByName("GTiff").Create(raster, 4, 4, 1, gdal.GDT_Float32)
+    dataset.GetRasterBand(1).Fill(1.0)
+    dataset = None
+    dataset = gdal.Open(raster)  # read-only: the statistics go to the .aux.xml GDAL writes on close
+    dataset.GetRasterBand(1).ComputeStatistics(False)
+    dataset = None
+    sidecars = [f for f in gdal.Open(raster).GetFileList() if os.path.normpath(f) != os.path.normpath(raster)]
+    assert sidecars, "GDAL wrote no side file to compare with"
+    for sidecar in sidecars:
+        with pytest.raises(InputError, match=r"^OUTPUT_TABLE: '.*' is a side file of OUTPUT \('classes\.tif'\)"):
+            check_output_paths({"OUTPUT": raster, "OUTPUT_TABLE": sidecar}, {})
+        with pytest.raises(InputError, match=r"^OUTPUT_TABLE: '.*' is a side file of OUTPUT"):  # either order
+            check_output_paths({"OUTPUT_TABLE": sidecar, "OUTPUT": raster}, {})
+    check_output_paths({"OUTPUT": raster, "OUTPUT_TABLE": str(tmp_path / "classes.csv")}, {})
+
+
 def test_unwritable_folders_are_found_by_writing_not_by_permission_bits(tmp_path):
     # root ignores permission bits, so these cases fail for everyone: a regular file used as a folder, a missing
     # folder, and /proc (a kernel file system where no file can be created)
