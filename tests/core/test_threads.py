@@ -8,6 +8,7 @@ import pytest
 
 from geochem_prospector.core import threads
 from geochem_prospector.core.interpolation import kriging
+from geochem_prospector.core.interpolation.variogram import auto_variogram
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
@@ -47,5 +48,5 @@ def test_local_kriging_solves_on_one_blas_thread(monkeypatch):
     xy = rng.uniform(0, 1000, (200, 2))
     z = np.sin(xy[:, 0] / 200) + rng.normal(0, 0.1, 200)
     targets = rng.uniform(0, 1000, (50, 2))
-    kriging.krige_points(xy, z, targets, kriging.auto_variogram(xy, z)[0], neighbors=12)
+    kriging.krige_points(xy, z, targets, auto_variogram(xy, z)[0], neighbors=12)
     assert seen and all(sizes and set(sizes) == {1} for sizes in seen)
