@@ -7,6 +7,7 @@ import html
 import math
 import os
 import re
+import signal
 import tempfile
 import traceback
 import uuid
@@ -471,22 +472,29 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             )
             feedback.reportError(f"Stopped by {name} (the process was asked to end) as {outcome}.", True)
 
-        with termination_as_cancel(QgsApplication.platform() == "qgis_process", ended_by) as request:
+        # the signal cancels the run's feedback (its checks, direct or in the core, see it); the core's checks
+        # raise Terminated, the run's own a cancel, which is reported as the stop it was
+        with termination_as_cancel(
+            QgsApplication.platform() == "qgis_process", ended_by, on_request=feedback.cancel
+        ) as request:
             try:
                 with plain_messages(feedback):  # names with direction controls shown escaped in every message
                     results = self.process_guarded(parameters, context, feedback)
                 finished.append(True)
                 return results
-            except Terminated as stop:
+            except (Terminated, QgsProcessingException):
+                if not request.received:
+                    raise
+                name = signal.Signals(request.signal_number or signal.SIGTERM).name
                 feedback.reportError(
-                    f"Stopped by {stop} (the process was asked to end): no output was written, and this run's "
+                    f"Stopped by {name} (the process was asked to end): no output was written, and this run's "
                     "temporary files were removed.",
                     True,
                 )
-                raise QgsProcessingException(f"Stopped by {stop}: no output was written.") from None
+                raise QgsProcessingException(f"Stopped by {name}: no output was written.") from None
             finally:
-                # first thing on the way out (no call before it, where a signal could be handled): from here a
-                # signal must not raise past this try into QGIS, which would print a traceback
+                # first thing on the way out: from here a signal is only recorded, and ends the process once the
+                # block closes
                 request.deferred = True
 
     def process_guarded(self, parameters, context, feedback) -> Dict[str, Any]:

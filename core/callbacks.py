@@ -28,9 +28,25 @@ def report(progress: ProgressCallback, fraction: float) -> None:
 
 
 def check_cancelled(is_cancelled: CancelCallback) -> None:
-    """Raise :class:`Cancelled` when the caller asked to stop."""
+    """Raise :class:`Terminated` when the process was asked to end (in the main thread, inside
+    :func:`termination_as_cancel`, before its run deferred the signal), else :class:`Cancelled` when the caller
+    asked to stop."""
+    pending = termination_pending()
+    if pending is not None:
+        raise Terminated(pending)
     if is_cancelled is not None and is_cancelled():
         raise Cancelled("cancelled by the user")
+
+
+def termination_pending() -> Optional[str]:
+    """The name of the termination signal the innermost :func:`termination_as_cancel` received and has not
+    deferred, in the main thread (None otherwise)."""
+    if not _OPEN or threading.current_thread() is not threading.main_thread():
+        return None
+    request = _OPEN[-1]
+    if request.signal_number is None or request.deferred:
+        return None
+    return signal.Signals(request.signal_number).name
 
 
 #: what a process is asked to end by: a service manager or ``kill`` (SIGTERM), a closed terminal (SIGHUP)
@@ -69,10 +85,19 @@ def defer_termination() -> None:
 
 @contextmanager
 def termination_as_cancel(
-    enabled: bool = True, announce: Optional[Callable[[str], None]] = None
+    enabled: bool = True,
+    announce: Optional[Callable[[str], None]] = None,
+    on_request: Optional[Callable[[], None]] = None,
 ) -> Iterator[TerminationRequest]:
-    """Within the block, a termination signal raises :class:`Terminated` (the run cleans up as on a cancel); on
-    leaving the block the signal is delivered again with its default action, so the process still ends as asked.
+    """Within the block, a termination signal is a cancel: the handler records it and calls ``on_request`` (the
+    algorithms pass their feedback's ``cancel``, which every check of the run sees), and the run's next
+    :func:`check_cancelled` raises :class:`Terminated` (the run cleans up as on a cancel). On leaving the block
+    the signal is delivered again with its default action, so the process still ends as asked.
+
+    The handler never raises: an exception raised from a signal handler lands wherever the interpreter is, for
+    example in a library's Python code called back from compiled code that cannot pass it on (rasterio's check of
+    a nodata value printed it as ignored and failed the write with a wrong message), or between creating a
+    temporary file and the ``try`` that removes it.
 
     Only where ``enabled`` (the caller's say: a command-line run such as ``qgis_process``, never a desktop
     application, whose batch dialog and Python console run algorithms on the thread that serves its windows), in
@@ -80,7 +105,7 @@ def termination_as_cancel(
     at once; one that comes while the handlers are being put back ends it as soon as they are.
 
     Once ``request.deferred`` is set (by the caller as its run ends, or by :func:`defer_termination`), a signal is
-    recorded instead of raised; ``announce(signal name)`` is called before the process ends by it, so that the
+    recorded only (no check raises it); ``announce(signal name)`` is called before the process ends by it, so that the
     user still reads why.
     """
     request = TerminationRequest()
@@ -93,8 +118,11 @@ def termination_as_cancel(
         for each in ours:
             signal.signal(each, signal.SIG_DFL)
         request.signal_number = number
-        if not request.deferred:
-            raise Terminated(signal.Signals(number).name)
+        if not request.deferred and on_request is not None:
+            try:
+                on_request()
+            except Exception:  # noqa: BLE001 - the next check of the run still sees the request
+                pass
 
     for number in ours:
         signal.signal(number, on_signal)

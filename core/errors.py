@@ -33,6 +33,7 @@ class Cancelled(Exception):
 
 
 class Terminated(BaseException):
-    """Raised in the main thread when the process is asked to end (SIGTERM, SIGHUP) inside
-    :func:`~.callbacks.termination_as_cancel`; a ``BaseException`` like ``KeyboardInterrupt``, so that no
-    ``except Exception`` on the way swallows it, while every clean-up (``finally``, ``with``) runs."""
+    """Raised by :func:`~.callbacks.check_cancelled` in the main thread once the process was asked to end
+    (SIGTERM, SIGHUP) inside :func:`~.callbacks.termination_as_cancel`; a ``BaseException`` like
+    ``KeyboardInterrupt``, so that no ``except Exception`` on the way swallows it, while every clean-up
+    (``finally``, ``with``) runs."""

@@ -19,7 +19,7 @@ REPO_PLUGINS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.p
 CHILD = textwrap.dedent(
     """
     import os, signal, sys, time
-    from geochem_prospector.core.callbacks import termination_as_cancel
+    from geochem_prospector.core.callbacks import check_cancelled, termination_as_cancel
     from geochem_prospector.core.io.outputs import atomic_output
 
     path, number, marker = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -31,8 +31,9 @@ CHILD = textwrap.dedent(
                     out.write("half of the new file")
                     out.flush()
                     os.kill(os.getpid(), number)
-                    for _ in range(500):  # the handler raises at the next bytecode; never reaches the end
+                    for _ in range(500):  # the run's next check raises; it never reaches the end
                         time.sleep(0.01)
+                        check_cancelled(None)
                     out.write(" and the rest")
         finally:
             with open(marker, "w") as done:
@@ -200,3 +201,54 @@ def test_a_failure_while_waiting_for_the_folder_lock_removes_the_temporaries(tmp
                 with open(tmp, "w") as out:
                     out.write("new")
     assert sorted(os.listdir(tmp_path)) == ["map.txt"] and target.read_text() == "old"
+
+
+# the signal comes while Python runs inside a call whose exceptions cannot propagate (here a __del__, as rasterio's
+# compiled check of a nodata value calls numpy's Python code): the run must still stop at its next check
+CHILD_UNRAISABLE = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    from geochem_prospector.core.callbacks import check_cancelled, termination_as_cancel
+    from geochem_prospector.core.io.outputs import atomic_output
+
+    path, marker = sys.argv[1], sys.argv[2]
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    asked = []
+
+    class Probe:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)
+            sum(range(100000))  # Python work inside __del__: the handler runs here
+
+    with termination_as_cancel(on_request=lambda: asked.append(True)):
+        try:
+            with atomic_output(path, verify=lambda tmp: None) as tmp:
+                with open(tmp, "w") as out:
+                    out.write("half of the new file")
+                    Probe()  # collected at once: its __del__ runs here
+                    print("the write went on", flush=True)
+                    check_cancelled(None)
+                    out.write(" and the rest")
+        finally:
+            with open(marker, "w") as done:
+                done.write("clean-up ran; asked %d" % len(asked))
+    print("the run went on")
+    """
+)
+
+
+def test_a_signal_inside_a_call_that_cannot_raise_stops_the_run_at_its_next_check(tmp_path):
+    """Before, the handler raised where the interpreter was: inside such a call the exception was printed as
+    ignored ('Exception ignored in …', a traceback in the log) and the run went on, or a library failed with a
+    wrong message; a temporary was left when it came between creating the file and the ``try`` removing it."""
+    output = tmp_path / "out" / "map.txt"
+    output.parent.mkdir()
+    output.write_text("the earlier run's file")
+    marker = tmp_path / "marker.txt"
+    proc = run_child(CHILD_UNRAISABLE, output, marker)
+    assert proc.returncode == -int(signal.SIGTERM), proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+    assert "the write went on" in proc.stdout and "the run went on" not in proc.stdout
+    assert marker.read_text() == "clean-up ran; asked 1"  # on_request called once, from the handler
+    assert sorted(os.listdir(output.parent)) == ["map.txt"]
+    assert output.read_text() == "the earlier run's file"

@@ -78,7 +78,7 @@ def test_a_run_asked_to_end_removes_its_temporaries_and_keeps_the_old_output(qgi
     log = run.communicate(timeout=300)[0].decode(errors="replace")
     assert run.returncode == -signal.SIGTERM, log[-2000:]  # it still ends by the signal, as asked
     assert "Stopped by SIGTERM" in log and "Traceback" not in log, log[-2000:]
-    assert sorted(os.listdir(folder)) == ["cu.tif"]  # no temporary, no backup of the earlier raster
+    assert sorted(os.listdir(folder)) == ["cu.tif"], log[-3000:]  # no temporary, no backup of the earlier raster
     if "no output was written" in log:  # the usual case: the signal came while the raster was written
         assert (folder / "cu.tif").read_bytes() == b"the earlier run's raster"
     else:  # it came as the raster was put in place (a race the test cannot rule out): the run finished it first
