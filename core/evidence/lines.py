@@ -299,42 +299,32 @@ def _alongside_chains(groups: List[List[Any]], ends: List[np.ndarray], gap: floa
             if shape.distance(Point(float(e[0]), float(e[1]))) <= gap:
                 owner.append(k)
                 points.append(e)
-    parent = list(range(len(groups)))
+    pairs = cKDTree(np.asarray(points)).query_pairs(gap) if points else set()
+    return _linked(len(groups), [(owner[a], owner[b]) for a, b in pairs])
 
-    def root(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
 
-    if points:
-        for a, b in cKDTree(np.asarray(points)).query_pairs(gap):
-            parent[root(owner[a])] = root(owner[b])
-    chains: dict = {}
-    for a in range(len(groups)):
-        chains.setdefault(root(a), []).append(a)
-    return list(chains.values())
+def _linked(n: int, pairs: Sequence[Tuple[int, int]]) -> List[List[int]]:
+    """0 .. ``n`` - 1 grouped by the links ``pairs`` (connected components), each group ascending, the groups in
+    the order of their first member."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if n == 0:
+        return []
+    links = np.asarray(list(pairs), dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
+    labels = connected_components(graph, directed=False)[1]  # numbered in the order of their first node
+    groups: List[List[int]] = [[] for _ in range(int(labels.max()) + 1)]
+    for a, label in enumerate(labels):
+        groups[label].append(a)
+    return groups
 
 
 def _touching_runs(parts: List[Any]) -> List[List[Any]]:
     """``parts`` (lines) grouped into runs of parts that touch one another (end to end, or where a line crosses
     itself), each run the parts of one connected stretch."""
-    parent = list(range(len(parts)))
-
-    def root(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for a in range(len(parts)):
-        for b in range(a + 1, len(parts)):
-            if parts[a].distance(parts[b]) == 0:
-                parent[root(a)] = root(b)
-    runs: dict = {}
-    for a, part in enumerate(parts):
-        runs.setdefault(root(a), []).append(part)
-    return list(runs.values())
+    touching = [(a, b) for a in range(len(parts)) for b in range(a + 1, len(parts)) if parts[a].distance(parts[b]) == 0]
+    return [[parts[a] for a in group] for group in _linked(len(parts), touching)]
 
 
 def intersections(
