@@ -39,7 +39,7 @@ import json
 import os
 import sys
 import time
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -145,6 +145,76 @@ EXPERIMENTS: Dict[str, Dict[str, Any]] = {
 }
 
 
+#: 2026-12-06-stacked (declared before its run): the network on the evidence plus one more band, gradient
+#: boosting's log-odds (out-of-fold on the labelled cells it learns from, GB on all of them elsewhere); does the
+#: network's context add to the trees? Per cell (no context) and patch 9, on the fold's labelled cells
+STACKED: Dict[str, Dict[str, Any]] = {
+    "cnn_cell_on_gb": {"patch_size": 1},
+    "cnn_on_gb": {},
+}
+#: inner folds of the out-of-fold log-odds: groups of labelled cells by 10 km blocks, a deposit's cells (and those
+#: within the 3 km cluster distance) kept in one group
+STACK_FOLDS = 5
+STACK_CLIP = 1e-6
+
+
+def gb_log_odds_band(
+    bands: np.ndarray, labels: np.ndarray, names: Sequence[str], pixel: float, seed: int = 0
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Gradient boosting's log-odds (comparemodels' settings) as two (H, W) bands: for training (out-of-fold at the
+    labelled cells, every inner fold a whole group of blocks and deposits), and for mapping (GB on every label)."""
+    from scipy import ndimage
+
+    from geochem_prospector.core.classic.learner import ClassicLearner
+
+    def log_odds(p: np.ndarray) -> np.ndarray:
+        q = np.clip(p, STACK_CLIP, 1.0 - STACK_CLIP)
+        return np.log(q / (1.0 - q)).astype(np.float32)
+
+    def fit_map(lab: np.ndarray) -> np.ndarray:
+        return ClassicLearner("gradient_boosting", **CLASSIC).fit(bands, lab, list(names)).predict_proba(bands)
+
+    full = log_odds(fit_map(labels))
+    labelled = np.isfinite(labels)
+    block = int(round(10000 / pixel))
+    rows, cols = np.indices(labels.shape)
+    group = (rows // block) * (labels.shape[1] // block + 1) + cols // block
+    reach = int(np.ceil(LINK_METRES / pixel))
+    deposits, n = ndimage.label(ndimage.binary_dilation(labels == 1, iterations=reach))
+    for k in range(1, n + 1):  # a deposit's cells in the group of its first cell
+        where = deposits == k
+        group[where] = group[where].min()
+    ids = np.unique(group[labelled])
+    fold_of = dict(zip(ids, np.random.default_rng(seed).permutation(ids.size) % STACK_FOLDS))
+    inner = np.vectorize(fold_of.get, otypes=[int])(group[labelled])
+    out_of_fold = full.copy()
+    r, c = np.nonzero(labelled)
+    for f in range(STACK_FOLDS):
+        held = inner == f
+        lab = labels.copy()
+        lab[r[held], c[held]] = np.nan
+        if not np.any(lab == 1) or not np.any(lab == 0):
+            continue  # the whole class in one group: the full fit stands for it (reported in the log)
+        out_of_fold[r[held], c[held]] = log_odds(fit_map(lab))[r[held], c[held]]
+    return out_of_fold, full
+
+
+def stacked_mapper(settings: Dict[str, Any], names: Sequence[str], pixel: float):
+    """A comparemodels map maker: the network trained on the evidence plus the out-of-fold log-odds band, mapping
+    with GB's log-odds on every label."""
+    from geochem_prospector.core.learning.estimator import PatchCNN
+
+    def fit_and_map(b: np.ndarray, labels: np.ndarray, progress=None) -> np.ndarray:
+        train_band, map_band = gb_log_odds_band(b, labels, names, pixel)
+        valid = np.isfinite(b).all(axis=0)
+        with_oof = np.concatenate([b, np.where(valid, train_band, np.nan)[None]])
+        with_full = np.concatenate([b, np.where(valid, map_band, np.nan)[None]])
+        net = PatchCNN(**settings).fit(with_oof, labels, band_names=[*names, "gb_log_odds"])
+        return net.predict_score(with_full)
+
+    return fit_and_map
+
+
 def evidence(data: Dict[str, Any], features: str):
     """Bands (NaN off the study area), valid cells and band names of one evidence set."""
     if features not in FEATURES:
@@ -199,11 +269,19 @@ def run(
         "batch_size": 64,
         "block_size": int(round(10000 / pixel)),
     }
-    unknown = [m for m in modes if m not in CNN_MODES and m not in EXPERIMENTS]
+    unknown = [m for m in modes if m not in CNN_MODES and m not in EXPERIMENTS and m not in STACKED]
     if unknown:
         raise SystemExit(f"--modes: unknown {', '.join(unknown)}; use {', '.join([*CNN_MODES, *EXPERIMENTS])}")
-    modes_settings = {m: cnn_mode_settings(m, cnn) if m in CNN_MODES else {**cnn, **EXPERIMENTS[m]} for m in modes}
-    mappers = make_mappers(learners, CLASSIC, cnn, names, cnn_modes=modes_settings)
+    modes_settings = {
+        m: cnn_mode_settings(m, cnn) if m in CNN_MODES else {**cnn, **EXPERIMENTS.get(m, STACKED.get(m, {}))}
+        for m in modes
+    }
+    mappers = make_mappers(
+        learners, CLASSIC, cnn, names, cnn_modes={m: v for m, v in modes_settings.items() if m not in STACKED}
+    )
+    for m in modes:
+        if m in STACKED:
+            mappers[m] = stacked_mapper(modes_settings[m], names, pixel)
     choices: List[Any] = []
     if nested:
         candidates = make_mappers(
@@ -228,7 +306,7 @@ def run(
     total = time.perf_counter() - started
     if "cnn" in result.learners and not result.learners["cnn"].failed:  # the experiments against the default CNN
         for name in modes:
-            if name in EXPERIMENTS and not result.learners[name].failed:
+            if (name in EXPERIMENTS or name in STACKED) and not result.learners[name].failed:
                 result.summary[name]["minus_cnn"] = paired(
                     result.learners[name].placement, result.learners["cnn"].placement, result.clusters, iterations, 0
                 )
@@ -360,7 +438,7 @@ def main() -> None:
         "--modes",
         nargs="*",
         default=["cnn", "cnn_pu", "cnn_pretrain", "cnn_coarse"],
-        help="CNN variants: comparemodels' modes and the experiments " + ", ".join(EXPERIMENTS),
+        help="CNN variants: comparemodels' modes and the experiments " + ", ".join([*EXPERIMENTS, *STACKED]),
     )
     parser.add_argument("--nested", action="store_true", help="add the CNN with nested selection (slow)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
