@@ -279,7 +279,8 @@ def near_duplicate_stretches(
         i: np.asarray([c[:2] for p in _lines_of(lines[i]) for c in (p.coords[0], p.coords[-1])]) for i, *_ in pending
     }
     extra: dict = {}  # line -> what is left of its runs that went that way
-    for chain in _alongside_chains([p[2] for p in pending], [line_ends[p[0]] for p in pending], tolerance):
+    chains = _alongside_chains([p[2] for p in pending], [line_ends[p[0]] for p in pending], tolerance, is_cancelled)
+    for chain in chains:
         if sum(q.length for c in chain for q in pending[c][2]) >= shortest:
             for c in chain:
                 i, run, along, rest = pending[c]
@@ -288,6 +289,7 @@ def near_duplicate_stretches(
     out = list(geometries)
     removed = 0.0
     for i, pieces in gone.items():
+        check_cancelled(is_cancelled)  # a long fault's difference with its neighbours' zones: milliseconds each
         left_out = {id(p) for p in pieces}
         zone, within = near_zone[i]
         kept = [p for p in _lines_of(lines[i].difference(zone)) if p.length > 0]
@@ -411,6 +413,7 @@ def _possible_copies(
     for i, xy in parts:
         if single[i]:
             first_end[i], last_end[i] = xy[0], xy[-1]
+    check_cancelled(is_cancelled)
     pairs = _BoxPairs(segs, owner, n, grow=reach)
     starts: List[np.ndarray] = []
     stops: List[np.ndarray] = []
@@ -432,6 +435,7 @@ def _possible_copies(
             _point_segment_distance(last_end[o, 0], last_end[o, 1], piece) <= reach
         )
         by_end.append(near_end)
+    check_cancelled(is_cancelled)
     start, stop, near_end = np.concatenate(starts), np.concatenate(stops), np.concatenate(by_end)
     if not len(start):
         return meets
@@ -458,7 +462,9 @@ def _possible_copies(
     return search
 
 
-def _alongside_chains(groups: List[List[Any]], ends: List[np.ndarray], gap: float) -> List[List[int]]:
+def _alongside_chains(
+    groups: List[List[Any]], ends: List[np.ndarray], gap: float, is_cancelled: CancelCallback = None
+) -> List[List[int]]:
     """Indices of ``groups`` (each a list of lines: the stretches of one feature alongside earlier ones) joined
     into chains: the pieces of one copy of a fault cut into several features follow one another along the earlier
     line, each piece's stretch reaching one of its feature's ends (``ends[k]``, (n, 2)) within ``gap`` of an end of
@@ -470,6 +476,8 @@ def _alongside_chains(groups: List[List[Any]], ends: List[np.ndarray], gap: floa
     owner: List[int] = []
     points: List[np.ndarray] = []
     for k, (group, group_ends) in enumerate(zip(groups, ends)):
+        if k % CANCEL_EVERY == 0:
+            check_cancelled(is_cancelled)
         shape = MultiLineString([list(p.coords) for p in group])
         for e in group_ends:
             if shape.distance(Point(float(e[0]), float(e[1]))) <= gap:
@@ -800,12 +808,15 @@ class LineEvidence:
         #: twice), and segments that repeat another (a stretch two features share): each is counted once
         # (features only where they would read as intersections: comparing every feature takes seconds on 10⁵)
         geometries, self.repeated_features = unique_lines(geometries) if intersections_band else (geometries, 0)
+        check_cancelled(is_cancelled)  # between the steps over every segment (seconds each on 20,000 faults)
         segs, self.repeated_segments = unique_segments(segments_of(geometries))
+        check_cancelled(is_cancelled)
         #: segments sharing part of their length with another on one straight line (a fault on two overlapping map
         #: sheets), merged into one: the shared stretch counts once in the density
         segs, self.overlapping_segments = merge_overlapping_segments(segs)
         if len(segs) == 0:
             raise ValueError(f"{layer}: no line segments")
+        check_cancelled(is_cancelled)
         self.index = SegmentIndex(segs, SPACING_CELLS * grid.pixel_size)
         #: features with a stretch within a tenth of a cell of an earlier feature over three cells or more (one fault
         #: digitised twice a few metres apart), and the length left out of the density and intersections (map
