@@ -718,6 +718,7 @@ def _crossings_vectorised(
 
     lo = np.minimum(segs[:, :2], segs[:, 2:])
     hi = np.maximum(segs[:, :2], segs[:, 2:])
+    check_cancelled(is_cancelled)  # the grid of every segment takes seconds on 20,000 faults
     pairs = _BoxPairs(segs, owner, len(lines))
     end_points = np.array(list(ends), dtype=np.float64).reshape(-1, 2)
     end_tree = cKDTree(end_points) if len(end_points) else None
@@ -833,8 +834,12 @@ class LineEvidence:
                 is_cancelled=is_cancelled,
             )
             if self.near_features:
-                counted, _ = merge_overlapping_segments(unique_segments(segments_of(geometries))[0])
+                check_cancelled(is_cancelled)
+                counted, _ = unique_segments(segments_of(geometries))
+                check_cancelled(is_cancelled)
+                counted, _ = merge_overlapping_segments(counted)
         self._counted_segments = counted
+        check_cancelled(is_cancelled)
         self.bands: List[BandSpec] = [
             BandSpec(band_name(layer, "distance_m"), "m", "distance", layer, description=f"distance to {kind_label}")
         ]
@@ -854,6 +859,7 @@ class LineEvidence:
         self.crossings: Optional[PointIndex] = None
         self.n_intersections = 0
         if intersections_band:
+            check_cancelled(is_cancelled)
             xy = intersections(
                 geometries, is_cancelled, progress=None if progress is None else lambda f: progress(0.5 + 0.5 * f)
             )
