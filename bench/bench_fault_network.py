@@ -3,7 +3,7 @@ distance and density, timed part by part at 1,000, 5,000 and 20,000 faults on a 
 
 Two scenes: a synthetic fault network (long sinuous faults of 50-500 vertices, splays leaving them at 10-40°, many
 crossings, 1 % of the faults digitised twice a few metres apart, some of those copies in short pieces) and the
-bundled Lapland structures (`structures_1M.gpkg`, 85 faults) tiled side by side to the same counts (skipped where
+bundled Lapland structures (`resources/sample_data/faults.gpkg`, GTK's 1:1M, 85 faults) tiled side by side to the same counts (skipped where
 the file is absent). Printed per part: seconds, and the peak resident memory after it; then each part's seconds per
 fault against the smallest size (1.0: linear).
 
@@ -25,7 +25,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "build", "plugins"))
-LAPLAND = "/work/shared/data/gtk_eis_iocg_lapland/structures_1M.gpkg"
+#: the bundled copy of the GTK 1:1M structures (the same 85 faults as shared/data/gtk_eis_iocg_lapland)
+LAPLAND = os.path.join(os.path.dirname(HERE), "resources", "sample_data", "faults.gpkg")
 CELLS = 2000
 
 
