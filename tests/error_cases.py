@@ -3336,6 +3336,9 @@ class Case:
     # after the run (checks, undo)
     prepare: Optional[Callable[[Dict[str, str], Dict[str, object]], Optional[Callable[[], object]]]] = None
     headless: bool = True  # False: the row needs a layer object, which a qgis_process command line cannot give
+    # regex no log line may match (the in-process run's log includes the Python warnings it raised: numpy's
+    # RuntimeWarning, which qgis_process prints to its log)
+    not_in_log: Optional[str] = None
 
     @property
     def id(self) -> str:
@@ -5326,9 +5329,11 @@ CASES += [
         "pixel size larger than the samples' extent",
         "interpolate",
         _set(PIXEL_SIZE=20_000),
-        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cells of 20,000 m over [\d,]+ m x [\d,]+ m, too few for a map: "
-        r"anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE",
-    ),  # before: a raster of one cell without a word; anomalies then refused "fewer than 10 valid cells"
+        error=r"^PIXEL_SIZE: a pixel size of 20,000 m is larger than the whole extent \([\d,]+ x [\d,]+ m\): the map "
+        r"would be a single cell\. Give a pixel size well under the extent's size, in m; check for a slip of the "
+        r"keyboard or a size meant in another unit\.",
+    ),  # before sweep 18a: ran with the warning "PIXEL_SIZE: the grid is only 1 x 1 cells of 20,000 m over … too few
+    # for a map" (and before that, a raster of one cell without a word)
     Case(
         "element field chosen twice",
         "interpolate",
@@ -5587,10 +5592,11 @@ CASES += [
         lambda d, p: {
             k: v for k, v in {**p, "PIXEL_SIZE": 1e6}.items() if k not in ("REFERENCE_RASTER", "CONTINUOUS_RASTERS")
         },
-        warning=r"PIXEL_SIZE: the grid is only 1 x 1 cells of 1,000,000 m over 10,000 m x 10,000 m, too few for a "
-        r"map: anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE \(in the CRS's map units\), "
-        r"or a REFERENCE_RASTER whose grid to use\.",
-    ),  # before: a 1 x 1 grid of 1,000 km, its fault distance 695 km and every lithology 0, without a word
+        error=r"^PIXEL_SIZE: a pixel size of 1,000,000 m is larger than the whole extent \(10,000 x 10,000 m\): the map "
+        r"would be a single cell\.",
+    ),  # before sweep 18a: ran with the warning "PIXEL_SIZE: the grid is only 1 x 1 cells of 1,000,000 m over 10,000
+    # m x 10,000 m, too few for a map" (and before that, a 1 x 1 grid of 1,000 km, its fault distance 695 km and
+    # every lithology 0, without a word)
 ]
 CASES += [
     Case(
@@ -8902,4 +8908,76 @@ CASES += [
         ),
     ),  # before: "Unexpected error in prospector:evidence: AttributeError: 'QgsRasterLayer' object has no attribute
     # 'wkbType'" and a traceback (QGIS 3.22's check of a list of vector layers passes a raster file)
+]
+
+
+def _without_reference(**changes):
+    """Evidence on a grid of its own: no REFERENCE_RASTER (nor the rasters it would bring), ``changes`` set."""
+
+    def change(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+        return {k: v for k, v in {**p, **changes}.items() if k not in ("REFERENCE_RASTER", "CONTINUOUS_RASTERS")}
+
+    return change
+
+
+# sweep 18a: cell sizes and ranges typed far too large or too small (1e308, 1e-308, 5e-324: the largest double, a
+# tiny one and the smallest subnormal). A cell larger than the whole extent is refused (a one-cell map is a slip of
+# the keyboard or of the unit); one a little smaller still runs with the "too few for a map" warning; a grid of more
+# cells than a number holds is refused as too large (it raised OverflowError); a variogram range of 1e-308 runs
+# as the pure nugget it is, without numpy's overflow warnings in the log.
+_TOO_MANY_CELLS = (
+    r"^PIXEL_SIZE: a pixel size of {} over this extent gives more cells than can be counted, more than the "
+    r"400,000,000 allowed; use a larger pixel size \(check that the pixel size is in the layer's map units\)\."
+)
+CASES += [
+    Case(
+        "pixel size of 1e308",
+        "interpolate",
+        _set(PIXEL_SIZE=1e308),
+        error=r"^PIXEL_SIZE: a pixel size of 1\.000e\+308 m is larger than the whole extent \([\d,]+ x [\d,]+ m\): the "
+        r"map would be a single cell\.",
+        not_in_log=r"RuntimeWarning",
+    ),  # before: ran after the "too few for a map" warning, a 1 x 1 raster, and numpy's "RuntimeWarning: overflow
+    # encountered in square" (the cell's centre 5e307 m from every sample) in the log
+    Case(
+        "pixel size a little under the samples' extent",
+        "interpolate",
+        _set(PIXEL_SIZE=5000),
+        warning=r"PIXEL_SIZE: the grid is only \d x \d cells of 5000 m over [\d,]+ m x [\d,]+ m, too few for a map: "
+        r"anomalies and pseudolabel need at least 10 cells\. Use a smaller PIXEL_SIZE",
+        not_in_log=r"RuntimeWarning",
+    ),  # fine as it was (the warning stays for a cell under the extent's size)
+    Case(
+        "pixel size of 1e-308",
+        "interpolate",
+        _set(PIXEL_SIZE=1e-308),
+        error=_TOO_MANY_CELLS.format(r"1\.000e-308"),
+    ),  # before: "Unexpected error", a traceback (OverflowError: cannot convert float infinity to integer) and
+    # numpy's "RuntimeWarning: overflow encountered in scalar divide"
+    Case(
+        "pixel size of 5e-324",
+        "interpolate",
+        _set(PIXEL_SIZE=5e-324),
+        error=_TOO_MANY_CELLS.format(r"4\.941e-324"),
+    ),  # before: as 1e-308
+    Case(
+        "pixel size of 1e-308, no reference raster",
+        "evidence",
+        _without_reference(PIXEL_SIZE=1e-308),
+        error=_TOO_MANY_CELLS.format(r"1\.000e-308"),
+    ),  # before: as interpolate's
+    Case(
+        "pixel size a little under the extent, no reference raster",
+        "evidence",
+        _without_reference(PIXEL_SIZE=5000),
+        warning=r"PIXEL_SIZE: the grid is only 2 x 2 cells of 5000 m over 10,000 m x 10,000 m, too few for a map",
+    ),  # fine as it was
+    Case(
+        "variogram range of 1e-308",
+        "interpolate",
+        _set(METHOD=1, VARIOGRAM_MODEL=1, VARIOGRAM_NUGGET=0, VARIOGRAM_SILL=1, VARIOGRAM_RANGE=1e-308),
+        warning=r"the variogram of log values \(spherical, range 1\.000e-308 m\) reaches 100 % of its sill",
+        not_in_log=r"RuntimeWarning",
+    ),  # before: the same map and warnings, and numpy's "RuntimeWarning: overflow encountered in divide" and
+    # "invalid value encountered in subtract" in the log
 ]
