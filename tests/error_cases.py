@@ -772,7 +772,7 @@ def _sweep18a_copies_alternating() -> List[List[tuple]]:
 def _sweep18a_inputs(folder: str) -> Dict[str, str]:
     """Sweep 18a, what sweep 17 noted and left: ``faults_copies_alternating.gpkg``, the first matrix fault and its
     redrawn copy both in pieces that alternate in the layer (:func:`_sweep18a_copies_alternating`), then the matrix's
-    two other faults."""
+    two other faults; ``model_folder.pt``, an empty folder named like a model file."""
     import geopandas as gpd
     from shapely.geometry import LineString
 
@@ -783,7 +783,9 @@ def _sweep18a_inputs(folder: str) -> Dict[str, str]:
         geometry=[LineString(c) for c in lines],
         crs=CRS,
     ).to_file(path, driver="GPKG", layer="faults_copies_alternating")
-    return {"faults_copies_alternating": path}
+    model_folder = os.path.join(folder, "model_folder.pt")  # a folder named like a model file
+    os.makedirs(model_folder, exist_ok=True)
+    return {"faults_copies_alternating": path, "model_folder": model_folder}
 
 
 def _sweep16a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -9053,4 +9055,13 @@ CASES += [
     # copy's piece before it, and the stretches did not join across the copies): the fault's 12.4 km counted twice in
     # the density (45,062 m of lines kept for the three faults' 32,682 m); with pieces longer than three cells the
     # density was right but the warning counted every piece but the first (40 for two copies of 20, in the core test)
+]
+CASES += [
+    Case(
+        "model given as a folder",
+        "predict",
+        _set(MODEL="model_folder"),
+        error=r"^MODEL: '.*model_folder\.pt' is a folder, not a model file; give the \.pt file traincnn or trainmodel "
+        r"wrote \(OUTPUT_MODEL\), or train a new model",
+    ),  # before: "MODEL: the model file '…/model_folder.pt' does not exist; check the path, …" (it does, as a folder)
 ]
