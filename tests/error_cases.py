@@ -273,7 +273,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep17a_inputs(folder, xy, base))
     paths.update(_sweep17b_inputs(folder, bands))
     paths.update(_sweep17c_inputs(folder))
-    paths.update(_sweep18a_inputs(folder))
+    paths.update(_sweep18a_inputs(folder, paths["model"]))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -769,10 +769,14 @@ def _sweep18a_copies_alternating() -> List[List[tuple]]:
     return [list(p.coords) for p in pieces]
 
 
-def _sweep18a_inputs(folder: str) -> Dict[str, str]:
+def _sweep18a_inputs(folder: str, model: str) -> Dict[str, str]:
     """Sweep 18a, what sweep 17 noted and left: ``faults_copies_alternating.gpkg``, the first matrix fault and its
     redrawn copy both in pieces that alternate in the layer (:func:`_sweep18a_copies_alternating`), then the matrix's
-    two other faults; ``model_folder.pt``, an empty folder named like a model file."""
+    two other faults; ``model_folder.pt``, an empty folder named like a model file; the tiny ``model`` renamed to
+    ``model_renamed.zip`` (as a mail filter renames it) and compressed to ``model.pt.gz``."""
+    import gzip
+    import shutil
+
     import geopandas as gpd
     from shapely.geometry import LineString
 
@@ -785,7 +789,16 @@ def _sweep18a_inputs(folder: str) -> Dict[str, str]:
     ).to_file(path, driver="GPKG", layer="faults_copies_alternating")
     model_folder = os.path.join(folder, "model_folder.pt")  # a folder named like a model file
     os.makedirs(model_folder, exist_ok=True)
-    return {"faults_copies_alternating": path, "model_folder": model_folder}
+    renamed, packed = os.path.join(folder, "model_renamed.zip"), os.path.join(folder, "model.pt.gz")
+    shutil.copyfile(model, renamed)
+    with open(model, "rb") as source, gzip.open(packed, "wb") as target:
+        shutil.copyfileobj(source, target)
+    return {
+        "faults_copies_alternating": path,
+        "model_folder": model_folder,
+        "model_renamed_zip": renamed,
+        "model_gzip": packed,
+    }
 
 
 def _sweep16a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -9064,4 +9077,21 @@ CASES += [
         error=r"^MODEL: '.*model_folder\.pt' is a folder, not a model file; give the \.pt file traincnn or trainmodel "
         r"wrote \(OUTPUT_MODEL\), or train a new model",
     ),  # before: "MODEL: the model file '…/model_folder.pt' does not exist; check the path, …" (it does, as a folder)
+]
+CASES += [
+    Case(
+        "model renamed to .zip",
+        "predict",
+        _set(MODEL="model_renamed_zip"),
+        error=r"^MODEL: give a \.pt file, the type this parameter reads \(got '.*model_renamed\.zip'\); it is a zip "
+        r"archive, as a model file is: if it is a model renamed on the way \(a mail filter or a download can rename "
+        r"\.pt to \.zip\), give it its \.pt name back\.",
+    ),  # before: "MODEL: give a .pt file, the type this parameter reads (got '…/model_renamed.zip')."
+    Case(
+        "model compressed with gzip",
+        "predict",
+        _set(MODEL="model_gzip"),
+        error=r"^MODEL: give a \.pt file, the type this parameter reads \(got '.*model\.pt\.gz'\); it is compressed "
+        r"with gzip: unpack it first",
+    ),  # before: "MODEL: give a .pt file, the type this parameter reads (got '…/model.pt.gz')."
 ]
