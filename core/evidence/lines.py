@@ -226,9 +226,11 @@ def near_duplicate_stretches(
         return sides[j]
 
     near_zone: dict = {}  # line -> the buffers of the earlier lines near it, and its stretches within them
+    near_of: dict = {}  # line -> the earlier lines it has a stretch within the tolerance of
     gone: dict = {}  # line -> its stretches left out
     # shorter runs with a part alongside an earlier line: (line, run, the parts alongside, the rest of the run)
     pending: List[Tuple[int, List[Any], List[Any], List[Any]]] = []
+    long_runs: List[Tuple[int, List[Any]]] = []  # runs left out on their own length: (line, run)
     # the lines that could lose a stretch or join a copy's pieces (copies, shallow crossings, pieces end to end):
     # the others (most of a fault map: lines that cross, splay off or end on another) proved whole in numpy first
     search = _possible_copies(
@@ -257,6 +259,7 @@ def near_duplicate_stretches(
             ends = [Point(c[:2]) for p in _lines_of(line) for c in (p.coords[0], p.coords[-1])]
             if not any(e.distance(lines[j]) <= 2 * tolerance for e in ends for j in near):
                 continue
+        near_of[i] = near
         zone = unary_union([zone_of(j) for j in near])
         # the stretches within the tolerance, pieces that touch joined (GEOS cuts a line where it crosses itself)
         within = [p for p in _lines_of(line.intersection(zone)) if p.length > 0]
@@ -266,6 +269,7 @@ def near_duplicate_stretches(
         for run in runs:
             if sum(q.length for q in run) >= shortest:
                 gone.setdefault(i, []).extend(run)
+                long_runs.append((i, run))
                 continue
             if side is None:
                 side = unary_union([side_of(j) for j in near])
@@ -273,21 +277,30 @@ def near_duplicate_stretches(
             if along:
                 rest = [p for q in run for p in _lines_of(q.difference(side)) if p.length > 0]
                 pending.append((i, run, along, rest))
+
     # the shorter runs of several features alongside one another: a copy cut into pieces (only the parts
-    # alongside go: where one piece continues another, a round end is all they share)
-    line_ends = {
-        i: np.asarray([c[:2] for p in _lines_of(lines[i]) for c in (p.coords[0], p.coords[-1])]) for i, *_ in pending
-    }
+    # alongside go: where one piece continues another, a round end is all they share). A run joins the next at an
+    # end of its own feature or of an earlier feature it runs alongside: where both copies are in pieces, a run
+    # alongside one piece of the other copy ends where that piece ends, and the next run starts there
+    def ends_of(i: int) -> np.ndarray:
+        return np.asarray([c[:2] for p in _lines_of(lines[i]) for c in (p.coords[0], p.coords[-1])])
+
+    # runs left out on their own join too: where both copies are in pieces longer than that, the shorter runs
+    # between them (a piece's start alongside the end of the other copy's piece before it) go with them
+    line_ends = {i: np.vstack([ends_of(k) for k in (i, *near_of[i])]) for i in {*near_zone}}
+    stretches = [p[2] for p in pending] + [run for _, run in long_runs] if pending else []
+    owners = [p[0] for p in pending] + [i for i, _ in long_runs] if pending else []
     extra: dict = {}  # line -> what is left of its runs that went that way
-    chains = _alongside_chains([p[2] for p in pending], [line_ends[p[0]] for p in pending], tolerance, is_cancelled)
-    for chain in chains:
-        if sum(q.length for c in chain for q in pending[c][2]) >= shortest:
-            for c in chain:
+    for chain in _alongside_chains(stretches, [line_ends[i] for i in owners], tolerance, is_cancelled):
+        short = [c for c in chain if c < len(pending)]
+        if len(short) < len(chain) or sum(q.length for c in short for q in pending[c][2]) >= shortest:
+            for c in short:
                 i, run, along, rest = pending[c]
                 gone.setdefault(i, []).extend(run)
                 extra.setdefault(i, []).extend(rest)
     out = list(geometries)
     removed = 0.0
+    left: dict = {}  # line -> its stretches left out
     for i, pieces in gone.items():
         check_cancelled(is_cancelled)  # a long fault's difference with its neighbours' zones: milliseconds each
         left_out = {id(p) for p in pieces}
@@ -295,8 +308,55 @@ def near_duplicate_stretches(
         kept = [p for p in _lines_of(lines[i].difference(zone)) if p.length > 0]
         kept += [p for p in within if id(p) not in left_out] + extra.get(i, [])
         out[i] = MultiLineString([list(p.coords) for p in kept]) if kept else None
+        extra_ids = {id(p) for p in extra.get(i, [])}
+        left[i] = [p for p in pieces if id(p) not in extra_ids]
         removed += sum(p.length for p in pieces) - sum(p.length for p in extra.get(i, []))
-    return out, len(gone), float(removed)
+    # the pairs of features a stretch was left out for: one alongside the other over more than a crossing gives
+    links = [
+        (i, j)
+        for i, pieces in left.items()
+        for j in near_of[i]
+        if sum(p.intersection(zone_of(j)).length for p in pieces) > 2 * tolerance
+    ]
+    return out, _copies_left_out(set(gone), links), float(removed)
+
+
+def _copies_left_out(changed: set, links: List[Tuple[int, int]]) -> int:
+    """How many features the stretches left out amount to: for each group of features linked as copies
+    (``links``: a feature and an earlier one it lost a stretch alongside), the features ``changed`` where one copy
+    came wholly after the other (its features lost the stretches, the earlier copy none), and the smaller copy's
+    features where the pieces of two copies alternate in the layer's order (each piece then loses the half
+    alongside the other copy's piece before it, though one copy's worth is all that went); a group that is not two
+    copies (three copies of a fault) counts its features ``changed``."""
+    nodes = sorted({k for pair in links for k in pair} | changed)
+    index = {k: n for n, k in enumerate(nodes)}
+    colour: dict = {}
+    count = 0
+    for group in _linked(len(nodes), [(index[a], index[b]) for a, b in links]):
+        members = [nodes[n] for n in group]
+        neighbours: dict = {k: [] for k in members}
+        for a, b in links:
+            if a in neighbours:
+                neighbours[a].append(b)
+                neighbours[b].append(a)
+        two_sided = True
+        colour[members[0]] = 0
+        queue = [members[0]]
+        while queue:  # breadth first: neighbours take the other colour
+            k = queue.pop()
+            for m in neighbours[k]:
+                if m not in colour:
+                    colour[m] = 1 - colour[k]
+                    queue.append(m)
+                elif colour[m] == colour[k]:
+                    two_sided = False
+        sides = [[k for k in members if colour[k] == c] for c in (0, 1)]
+        losers = [[k for k in side if k in changed] for side in sides]
+        if two_sided and losers[0] and losers[1]:
+            count += min(len(sides[0]), len(sides[1]))
+        else:
+            count += len(losers[0]) + len(losers[1])
+    return count
 
 
 #: the copy search's bound on GEOS's buffers: a buffer's arcs have their vertices on the circle and its input line is
@@ -369,9 +429,11 @@ def _possible_copies(
     union along the line. GEOS's stretches (``line.intersection(zone)``) lie inside it, so a line is left whole
     where (a) its union is shorter than ``shortest`` in all (or, on a line in one part that neither closes nor
     crosses itself, where its runs cannot touch across it: in each connected stretch, and in the stretches within
-    the tolerance of its ends together: those its own pieces could chain), and (b) none of its ends is within the
-    tolerance of another feature's end, which every chain of pieces across features needs
-    (:func:`_alongside_chains`). Lines crossing others at an angle, splays and junctions fall under (a) and (b);
+    the tolerance of its ends together: those its own pieces could chain, and no feature's end is within the
+    tolerance of its stretches), (b) none of its ends is within the tolerance of another feature's end, and (c) no
+    end within the tolerance of its stretches (its own, or an earlier line's: those its chains register) is within
+    the tolerance of an end registered by another line's stretches: every chain of pieces across features needs (b)
+    or (c) (:func:`_alongside_chains`). Lines crossing others at an angle, splays and junctions fall under (a)-(c);
     copies, shallow crossings and pieces of one fault end to end are searched as before. ``progress`` is told the
     share of features compared, ``is_cancelled`` asked every :data:`CANCEL_EVERY` features."""
     from scipy.spatial import cKDTree
@@ -418,6 +480,8 @@ def _possible_copies(
     starts: List[np.ndarray] = []
     stops: List[np.ndarray] = []
     by_end: List[np.ndarray] = []
+    registered: List[np.ndarray] = [np.empty((0, 2), dtype=np.int64)]  # (line, end) pairs
+    end_tree = cKDTree(ends)
     for b0 in range(0, n, CANCEL_EVERY):
         check_cancelled(is_cancelled)
         report(progress, b0 / n)
@@ -435,10 +499,32 @@ def _possible_copies(
             _point_segment_distance(last_end[o, 0], last_end[o, 1], piece) <= reach
         )
         by_end.append(near_end)
+        # the ends (of any feature) a stretch of this line could register for its chains (:func:`_alongside_chains`
+        # measures every end of the line and of the earlier lines it runs alongside within the tolerance of it)
+        middle = 0.5 * (piece[:, :2] + piece[:, 2:])
+        half = 0.5 * np.hypot(piece[:, 2] - piece[:, 0], piece[:, 3] - piece[:, 1])
+        found = end_tree.query_ball_point(middle, half + reach)
+        counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        if counts.sum():
+            at = np.repeat(np.arange(len(found)), counts)
+            candidate = np.concatenate([np.asarray(f, dtype=np.int64) for f in found if f])
+            close_to = _point_segment_distance(ends[candidate, 0], ends[candidate, 1], piece[at]) <= reach
+            registered.append(np.column_stack([o[at][close_to], candidate[close_to]]))
     check_cancelled(is_cancelled)
     start, stop, near_end = np.concatenate(starts), np.concatenate(stops), np.concatenate(by_end)
     if not len(start):
         return meets
+    # (c) a stretch's registered end within the tolerance of another line's (the same end registered by both
+    # included): the two could chain; a line with any registered end could chain its own runs
+    has_end = np.zeros(n, dtype=bool)
+    chains = np.zeros(n, dtype=bool)
+    pairs_at = np.unique(np.vstack(registered), axis=0)
+    if len(pairs_at):
+        has_end[pairs_at[:, 0]] = True
+        linked = np.asarray(sorted(cKDTree(ends[pairs_at[:, 1]]).query_pairs(reach)), dtype=np.int64).reshape(-1, 2)
+        owners = pairs_at[linked, 0]
+        across = owners[:, 0] != owners[:, 1]
+        chains[owners[across].ravel()] = True
     order = np.argsort(start, kind="stable")
     start, stop, near_end = start[order], stop[order], near_end[order]
     reached = np.maximum.accumulate(stop)
@@ -452,8 +538,9 @@ def _possible_copies(
     longest = np.zeros(n)
     np.maximum.at(longest, c_line, c_length)
     at_ends = np.bincount(c_line, c_length * c_near_end, n)
-    search = meets | (total >= shortest_bound)
-    for i in np.flatnonzero(search & ~meets & single & (longest < shortest_bound) & (at_ends < shortest_bound)):
+    search = meets | chains | (total >= shortest_bound)
+    exempt = search & ~meets & ~chains & ~has_end & single & (longest < shortest_bound) & (at_ends < shortest_bound)
+    for i in np.flatnonzero(exempt):
         line = lines[i]
         part = line.geoms[0]
         if not part.is_closed and part.is_simple:
@@ -479,7 +566,10 @@ def _alongside_chains(
         if k % CANCEL_EVERY == 0:
             check_cancelled(is_cancelled)
         shape = MultiLineString([list(p.coords) for p in group])
-        for e in group_ends:
+        x0, y0, x1, y1 = shape.bounds
+        box = (group_ends[:, 0] >= x0 - gap) & (group_ends[:, 0] <= x1 + gap)
+        box &= (group_ends[:, 1] >= y0 - gap) & (group_ends[:, 1] <= y1 + gap)
+        for e in group_ends[box]:  # only the ends near the stretch's box are measured
             if shape.distance(Point(float(e[0]), float(e[1]))) <= gap:
                 owner.append(k)
                 points.append(e)
