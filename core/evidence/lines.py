@@ -285,9 +285,13 @@ def near_duplicate_stretches(
     def ends_of(i: int) -> np.ndarray:
         return np.asarray([c[:2] for p in _lines_of(lines[i]) for c in (p.coords[0], p.coords[-1])])
 
+    # an earlier feature's end counts only where another feature ends within the tolerance too (a piece boundary of
+    # a copy): where a splay or a fault ending on a copied fault ends, a stretch of the copy would otherwise chain it
+    # into the copy and cut its junction stub away
+    boundaries = dict(zip(present, _shared_ends([ends_of(k) for k in present], tolerance))) if near_zone else {}
     # runs left out on their own join too: where both copies are in pieces longer than that, the shorter runs
     # between them (a piece's start alongside the end of the other copy's piece before it) go with them
-    line_ends = {i: np.vstack([ends_of(k) for k in (i, *near_of[i])]) for i in {*near_zone}}
+    line_ends = {i: np.vstack([ends_of(i), *(boundaries[k] for k in near_of[i])]).reshape(-1, 2) for i in {*near_zone}}
     stretches = [p[2] for p in pending] + [run for _, run in long_runs] if pending else []
     owners = [p[0] for p in pending] + [i for i, _ in long_runs] if pending else []
     extra: dict = {}  # line -> what is left of its runs that went that way
@@ -431,9 +435,9 @@ def _possible_copies(
     crosses itself, where its runs cannot touch across it: in each connected stretch, and in the stretches within
     the tolerance of its ends together: those its own pieces could chain, and no feature's end is within the
     tolerance of its stretches), (b) none of its ends is within the tolerance of another feature's end, and (c) no
-    end within the tolerance of its stretches (its own, or an earlier line's: those its chains register) is within
-    the tolerance of an end registered by another line's stretches: every chain of pieces across features needs (b)
-    or (c) (:func:`_alongside_chains`). Lines crossing others at an angle, splays and junctions fall under (a)-(c);
+    end within the tolerance of its stretches that its chains register (its own, or another line's at a piece
+    boundary) is within the tolerance of an end registered by another line's stretches: every chain of pieces across
+    features needs (b) or (c) (:func:`_alongside_chains`). Lines crossing others at an angle, splays and junctions fall under (a)-(c);
     copies, shallow crossings and pieces of one fault end to end are searched as before. ``progress`` is told the
     share of features compared, ``is_cancelled`` asked every :data:`CANCEL_EVERY` features."""
     from scipy.spatial import cKDTree
@@ -459,6 +463,8 @@ def _possible_copies(
     close = np.asarray(sorted(cKDTree(ends).query_pairs(reach)), dtype=np.int64).reshape(-1, 2)
     other = end_owner[close[:, 0]] != end_owner[close[:, 1]]
     meets[end_owner[close[other].ravel()]] = True
+    shared_end = np.zeros(len(ends), dtype=bool)  # an end another feature's end is near: a piece boundary
+    shared_end[close[other].ravel()] = True
     # each segment's start along its line (its parts one after another), and the line's start on one axis for all
     length = np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
     along = np.cumsum(length) - length
@@ -499,8 +505,8 @@ def _possible_copies(
             _point_segment_distance(last_end[o, 0], last_end[o, 1], piece) <= reach
         )
         by_end.append(near_end)
-        # the ends (of any feature) a stretch of this line could register for its chains (:func:`_alongside_chains`
-        # measures every end of the line and of the earlier lines it runs alongside within the tolerance of it)
+        # the ends a stretch of this line could register for its chains: its own, and the earlier lines' ends that
+        # are piece boundaries (another feature's end near), within the tolerance of it (:func:`_alongside_chains`)
         middle = 0.5 * (piece[:, :2] + piece[:, 2:])
         half = 0.5 * np.hypot(piece[:, 2] - piece[:, 0], piece[:, 3] - piece[:, 1])
         found = end_tree.query_ball_point(middle, half + reach)
@@ -509,6 +515,7 @@ def _possible_copies(
             at = np.repeat(np.arange(len(found)), counts)
             candidate = np.concatenate([np.asarray(f, dtype=np.int64) for f in found if f])
             close_to = _point_segment_distance(ends[candidate, 0], ends[candidate, 1], piece[at]) <= reach
+            close_to &= shared_end[candidate] | (end_owner[candidate] == o[at])  # what the chains register
             registered.append(np.column_stack([o[at][close_to], candidate[close_to]]))
     check_cancelled(is_cancelled)
     start, stop, near_end = np.concatenate(starts), np.concatenate(stops), np.concatenate(by_end)
@@ -592,6 +599,20 @@ def _linked(n: int, pairs: Sequence[Tuple[int, int]]) -> List[List[int]]:
     for a, label in enumerate(labels):
         groups[label].append(a)
     return groups
+
+
+def _shared_ends(ends: List[np.ndarray], gap: float) -> List[np.ndarray]:
+    """For each feature's ends (``ends[k]``, (m, 2)), those within ``gap`` of another feature's end."""
+    from scipy.spatial import cKDTree
+
+    counts = [len(e) for e in ends]
+    points = np.vstack(ends).reshape(-1, 2)
+    owner = np.repeat(np.arange(len(ends)), counts)
+    close = np.asarray(sorted(cKDTree(points).query_pairs(gap)), dtype=np.int64).reshape(-1, 2)
+    shared = np.zeros(len(points), dtype=bool)
+    shared[close[owner[close[:, 0]] != owner[close[:, 1]]].ravel()] = True
+    split = np.cumsum(counts)[:-1]
+    return [p[keep] for p, keep in zip(np.split(points, split), np.split(shared, split))]
 
 
 def _touching_runs(parts: List[Any]) -> List[List[Any]]:

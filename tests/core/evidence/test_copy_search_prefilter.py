@@ -101,10 +101,9 @@ def searched():
 
 def test_lines_proved_whole_in_numpy_have_no_copy_by_shapely_pair_by_pair(searched):
     faults, possible, (kept, changed, removed) = searched
-    # the faults that only cross one another (219 pairs within TOL) and the splays off faults without a copy never
-    # reach GEOS; a splay off a fault with a later copy does: its stretch at the junction and the copy's stretch
-    # both register the splay's end, so the two could chain (_alongside_chains)
-    assert len(faults) > 300 and (~possible[45:150]).sum() > 90 and (~possible[180:210]).sum() > 20
+    # the faults that only cross one another (219 pairs within TOL) and their splays never reach GEOS, those off a
+    # copied fault too (a splay's end is no piece boundary: the copy's stretches do not register it)
+    assert len(faults) > 300 and (~possible[45:210]).sum() > 150
     ends = [(g.coords[0], g.coords[-1]) for g in faults]
     for i in np.flatnonzero(~possible):
         line = faults[i]

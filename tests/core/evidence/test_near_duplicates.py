@@ -7,9 +7,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from shapely.geometry import LineString
 from shapely.ops import unary_union
 
+from geochem_prospector.core.evidence import lines as lines_module
 from geochem_prospector.core.evidence.lines import (
     NEAR_CELLS,
     NEAR_LENGTH_CELLS,
@@ -197,3 +199,33 @@ def test_two_copies_in_pieces_that_alternate_count_the_smaller_copys_pieces_and_
     evidence = LineEvidence("f", order, grid, density_radius=600.0, intersections_band=True)
     assert evidence.near_features == 50
     assert_density_is_the_unions(evidence, a, 600.0, grid, np.random.default_rng(1))
+
+
+@pytest.mark.parametrize("every_line_in_geos", [False, True])
+def test_a_splay_off_a_copied_fault_keeps_its_junction_and_is_no_copy(every_line_in_geos, monkeypatch):
+    """A splay leaving a fault at 25°, and a later copy of that fault, whole or in short pieces (cut away from the
+    junction): the copy goes, the splay keeps every metre (its end at the junction is no piece boundary, so no chain
+    of the copy's pieces takes the splay's stretch within the tolerance of the fault), and the count is the copy's
+    features alone; with the numpy proof, and with every line searched in GEOS (the rule itself)."""
+    if every_line_in_geos:
+        monkeypatch.setattr(
+            lines_module, "_possible_copies", lambda lines, *a, **k: np.array([g is not None for g in lines])
+        )
+
+    fault = LineString([(0.0, 0.0), (1500.0, 400.0), (3000.0, 600.0), (4500.0, 300.0)])
+    junction = fault.interpolate(0.4, normalized=True)
+    along = fault.project(junction)
+    before, after = fault.interpolate(along - 1.0), fault.interpolate(along + 1.0)
+    heading = math.atan2(after.y - before.y, after.x - before.x) + math.radians(25.0)
+    splay = LineString(
+        [junction.coords[0], (junction.x + 900 * math.cos(heading), junction.y + 900 * math.sin(heading))]
+    )
+    copy = redrawn(fault, np.random.default_rng(5), 0.6 * TOL)
+    for pieces in ([copy], _cut_at(copy, 40, 0.37)):
+        layer = [fault, splay, *pieces]
+        kept, changed, removed = near_duplicate_stretches(layer, TOL, SHORTEST)
+        assert kept[1] is splay
+        assert changed == len(pieces), (len(pieces), changed)
+        assert all(k is None or k.length < 2 * TOL for k in kept[2:])  # the copy went (stubs at its ends at most)
+        # shapely: what went is the copy's length less what is left of it
+        assert math.isclose(removed, sum(p.length for p in pieces) - _kept_length(kept[2:]), rel_tol=1e-9)
