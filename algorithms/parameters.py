@@ -9,6 +9,7 @@ import math
 import os
 import re
 import unicodedata
+import zipfile
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from qgis.core import (
@@ -294,7 +295,8 @@ def refused_value(definition, value, context) -> str:
     if kind in _DESTINATIONS and no_value(value):  # 'OUTPUT_CONTOURS=' on a command line
         return f"{name}: give the output a file name (got nothing)."
     if kind == "file" and definition.extension():
-        return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got})."
+        hint = packed_or_renamed(value, definition.extension())
+        return f"{name}: give a .{definition.extension()} file, the type this parameter reads (got {got}){hint}."
     if kind == "boolean":
         return f"{name}: give true or false (got {got}); QGIS reads any other text as true."
     return ""
@@ -427,3 +429,21 @@ def _opens_as(path: str) -> "tuple[bool, bool]":
 def _raster_not_vector(path: str) -> bool:
     """Whether GDAL opens the file at ``path`` as a raster and not as a vector (sidecars off: nothing written)."""
     return _opens_as(path) == (True, False)
+
+
+def packed_or_renamed(value: Any, extension: str) -> str:
+    """What a file given with the wrong extension is, when that says what to do ('' otherwise): a model file
+    (a zip archive, as torch.save writes one) renamed to .zip by a mail filter or a download, or one compressed."""
+    path = str(value or "")
+    if extension != "pt" or not os.path.isfile(path):
+        return ""
+    with open(path, "rb") as handle:
+        magic = handle.read(2)
+    if magic == b"\x1f\x8b":
+        return "; it is compressed with gzip: unpack it first (e.g. gunzip, or 7-Zip) and give the .pt file inside"
+    if zipfile.is_zipfile(path):
+        return (
+            "; it is a zip archive, as a model file is: if it is a model renamed on the way (a mail filter or a "
+            "download can rename .pt to .zip), give it its .pt name back"
+        )
+    return ""

@@ -95,13 +95,27 @@ class GridSpec:
             raise InputError("the pixel size must be a positive number of map units.", "PIXEL_SIZE")
         if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)) or xmax <= xmin or ymax <= ymin:
             raise InputError("the extent is empty or invalid; choose an extent with an area.", "EXTENT")
-        width = max(1, int(math.ceil((xmax - xmin) / pixel_size - 1e-9)))
-        height = max(1, int(math.ceil((ymax - ymin) / pixel_size - 1e-9)))
-        if width * height > max_cells:
+        # Python floats: a numpy scalar extent would divide with an overflow warning in the log (1e-308 cells)
+        span_x, span_y, pixel_size = float(xmax) - float(xmin), float(ymax) - float(ymin), float(pixel_size)
+        if pixel_size > max(span_x, span_y):  # one cell: a typing slip (1e308, 250000 for 250) or another unit
+            unit = unit_abbreviation(crs_wkt)
+            raise InputError(
+                f"a pixel size of {readable_number(pixel_size)} {unit} is larger than the whole extent "
+                f"({readable_number(span_x)} x {readable_number(span_y)} {unit}): the map would be a single cell. "
+                f"Give a pixel size well under the extent's size, in {unit}; check for a slip of the keyboard or a "
+                "size meant in another unit.",
+                "PIXEL_SIZE",
+            )
+        columns, rows = span_x / pixel_size, span_y / pixel_size  # inf for a pixel size of 1e-308
+        countable = math.isfinite(columns) and math.isfinite(rows)
+        width = max(1, int(math.ceil(columns - 1e-9))) if countable else 0
+        height = max(1, int(math.ceil(rows - 1e-9))) if countable else 0
+        if not countable or width * height > max_cells:
+            cells = f"{width} x {height} = {width * height:,} cells" if countable else "more cells than can be counted"
             raise GridTooLargeError(
-                f"a pixel size of {readable_number(pixel_size)} over this extent gives {width} x {height} = "
-                f"{width * height:,} cells, more than the {max_cells:,} allowed; use a larger pixel size "
-                "(check that the pixel size is in the layer's map units).",
+                f"a pixel size of {readable_number(pixel_size)} over this extent gives {cells}, more than the "
+                f"{max_cells:,} allowed; use a larger pixel size (check that the pixel size is in the layer's map "
+                "units).",
                 "PIXEL_SIZE",
             )
         return cls(float(xmin), float(ymax), float(pixel_size), width, height, crs_wkt)

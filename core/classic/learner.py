@@ -18,6 +18,7 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..io.windows import TileTimes, array_window_reader, prefetched_tiles
+from ..labels.confidence import confidence_weights
 from ..learning.training_range import band_range
 from .arrays import (
     Arrays,
@@ -76,14 +77,7 @@ def positive_cells(labels: np.ndarray, features: np.ndarray, sample_weight: Opti
             "with evidence values.",
             "LABELS",
         )
-    if sample_weight is None:
-        w = np.ones(rows.size)
-    else:
-        sw = np.asarray(sample_weight, dtype=np.float64)
-        if sw.shape != labels.shape:
-            raise InputError("the confidence raster must be on the evidence rasters' grid.", "CONFIDENCE")
-        w = np.clip(np.nan_to_num(sw[rows, cols], nan=1.0), 0.0, None)
-    return rows, cols, y, w
+    return rows, cols, y, confidence_weights(sample_weight, labels.shape, rows, cols)
 
 
 def balanced(y: np.ndarray, w: np.ndarray) -> np.ndarray:

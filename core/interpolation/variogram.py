@@ -46,6 +46,11 @@ ESTIMATORS = ("matheron", "cressie_hawkins")
 PURE_NUGGET_SHARE = 0.9
 
 
+#: lags beyond this many ranges are as far as infinity for every model (exp(-3 * 1e3) is 0 in float64); clipped there,
+#: so that r * r of a lag over a range of 1e-300 does not overflow
+FAR = 1e3
+
+
 @dataclass(frozen=True)
 class Variogram:
     """An isotropic variogram model; see the module docstring for the formulas."""
@@ -94,9 +99,12 @@ class Variogram:
 
     def structure(self, h: np.ndarray) -> np.ndarray:
         """The unit structure ``f(h)`` (0 at 0, 1 at infinity)."""
-        r = np.asarray(h, dtype=np.float64) / self.range
+        with np.errstate(over="ignore"):  # a range of 1e-308: every lag is beyond it (r = inf), no warning
+            r = np.asarray(h, dtype=np.float64) / self.range
         if self.model == "spherical":
-            return np.where(r < 1.0, 1.5 * r - 0.5 * r**3, 1.0)
+            r = np.minimum(r, 1.0)  # 1 from the range on (r**3 of a huge r would overflow)
+            return 1.5 * r - 0.5 * r**3
+        r = np.minimum(r, FAR)
         if self.model == "exponential":
             return 1.0 - np.exp(-3.0 * r)
         return 1.0 - np.exp(-3.0 * r * r)
@@ -112,7 +120,10 @@ class Variogram:
 
     def unit_covariance(self, h: np.ndarray) -> np.ndarray:
         """``C(h) / sill`` (1 at ``h <= 0``), computed in place on a fresh array: the kriging hot path."""
-        r = np.multiply(h, 1.0 / self.range)
+        with np.errstate(over="ignore", invalid="ignore"):  # a range of 1e-308 or 5e-324: r = inf (nan at 0, set below)
+            r = np.multiply(h, 1.0 / self.range)
+        if self.model != "spherical":  # (spherical clips at 1 below)
+            np.minimum(r, FAR, out=r)
         if self.model == "spherical":
             np.minimum(r, 1.0, out=r)
             f = r * r

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional, Sequence
+
 import numpy as np
 
 from ..errors import InputError
@@ -35,3 +37,15 @@ def check_confidence(values: np.ndarray, name: str) -> None:
         f"pseudolabel's OUTPUT_CONFIDENCE writes it); {advice}.",
         "CONFIDENCE",
     )
+
+
+def confidence_weights(
+    sample_weight: Optional[np.ndarray], shape: Sequence[int], rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """The confidence raster's weights at cells (rows, cols), NaN as 1 and negative as 0 (all 1 without one)."""
+    if sample_weight is None:
+        return np.ones(rows.size)
+    sw_full = np.asarray(sample_weight, dtype=np.float64)
+    if sw_full.shape != tuple(shape):
+        raise InputError("the confidence raster must be on the evidence rasters' grid.", "CONFIDENCE")
+    return np.clip(np.nan_to_num(sw_full[rows, cols], nan=1.0), 0.0, None)

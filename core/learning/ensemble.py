@@ -16,6 +16,7 @@ import torch
 
 from ..callbacks import CancelCallback, Cancelled, ProgressCallback, report
 from ..errors import InputError
+from ..labels.confidence import confidence_weights
 from .calibration import (
     COMBINE_LOGITS,
     Calibration,
@@ -63,31 +64,40 @@ class LabelledCells:
     weights: np.ndarray
 
 
-def labelled_cells(bands: np.ndarray, labels: np.ndarray, sample_weight: Optional[np.ndarray]) -> LabelledCells:
-    """The labelled cells with evidence, their classes and confidence weights (NaN weight counts as 1)."""
-    height, width = bands.shape[1:]
-    valid = valid_centres(bands)
-    labelled = np.isfinite(labels) & (labels >= 0) & valid
-    rows, cols = np.nonzero(labelled)
-    y_raw = labels[rows, cols]
+def label_classes(y_raw: np.ndarray) -> Tuple[np.ndarray, np.ndarray, int]:
+    """The class index of each label value in ``y_raw`` (labelled cells with evidence), the class values ascending
+    and the index of the mineralised class (1, else the highest); refused unless the labels are whole numbers of at
+    least two classes. Shared by the in-memory and the window-by-window training, so both say the same."""
     if np.any(y_raw != np.round(y_raw)):
         raise InputError("labels must be whole class numbers (1 mineralised, 0 barren).", "LABELS")
     classes = np.unique(y_raw).astype(int)
     if classes.size < 2:
         raise InputError(
             "at least two classes are needed among labelled cells with evidence values "
-            f"(found {classes.tolist()} in {rows.size} cells).",
+            f"(found {classes.tolist()} in {y_raw.size} cells).",
             "LABELS",
         )
     y = np.searchsorted(classes, y_raw.astype(int))
     positive = int(classes.size - 1 if 1 not in classes else np.searchsorted(classes, 1))
-    if sample_weight is not None:
-        sw_full = np.asarray(sample_weight, dtype=np.float64)
-        if sw_full.shape != (height, width):
-            raise InputError("the confidence raster must be on the evidence rasters' grid.", "CONFIDENCE")
-        weights = np.clip(np.nan_to_num(sw_full[rows, cols], nan=1.0), 0.0, None)
-    else:
-        weights = np.ones(rows.size)
+    return y, classes, positive
+
+
+def class_weights(y: np.ndarray, n_classes: int, balanced: bool) -> np.ndarray:
+    """Loss weights per class from the training cells' class indices ``y``: inversely proportional to each class's
+    count when ``balanced`` (a class with no cell counts as one), else all 1."""
+    if not balanced:
+        return np.ones(n_classes)
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    return counts.sum() / (n_classes * np.maximum(counts, 1.0))
+
+
+def labelled_cells(bands: np.ndarray, labels: np.ndarray, sample_weight: Optional[np.ndarray]) -> LabelledCells:
+    """The labelled cells with evidence, their classes and confidence weights (NaN weight counts as 1)."""
+    valid = valid_centres(bands)
+    labelled = np.isfinite(labels) & (labels >= 0) & valid
+    rows, cols = np.nonzero(labelled)
+    y, classes, positive = label_classes(labels[rows, cols])
+    weights = confidence_weights(sample_weight, bands.shape[1:], rows, cols)
     return LabelledCells(valid, labelled, rows, cols, y, classes, positive, weights)
 
 
@@ -115,11 +125,7 @@ def pu_cells(
     rows, cols = np.concatenate([p_rows, u_rows]), np.concatenate([p_cols, u_cols])
     y = np.concatenate([np.ones(n_pos, np.int64), np.zeros(unlabelled.size, np.int64)])
     weights = np.ones(rows.size)
-    if sample_weight is not None:
-        sw_full = np.asarray(sample_weight, dtype=np.float64)
-        if sw_full.shape != (height, width):
-            raise InputError("the confidence raster must be on the evidence rasters' grid.", "CONFIDENCE")
-        weights[:n_pos] = np.clip(np.nan_to_num(sw_full[p_rows, p_cols], nan=1.0), 0.0, None)
+    weights[:n_pos] = confidence_weights(sample_weight, (height, width), p_rows, p_cols)
     used = np.zeros((height, width), dtype=bool)
     used[rows, cols] = True
     return LabelledCells(valid, used, rows, cols, y, np.array([0, 1]), 1, weights), prior
@@ -148,9 +154,7 @@ def training_data(
     u_rows, u_cols = np.divmod(u_flat, width)
     v_rows, v_cols = np.nonzero(cells.valid) if config.pretrain_epochs > 0 else (np.empty(0, np.int64),) * 2
     n_classes = int(cells.classes.size)
-    counts = np.bincount(cells.y[train], minlength=n_classes).astype(np.float64)
-    balanced = config.class_balanced and prior is None
-    class_w = counts.sum() / (n_classes * np.maximum(counts, 1.0)) if balanced else np.ones(n_classes)
+    class_w = class_weights(cells.y[train], n_classes, config.class_balanced and prior is None)
     return TrainingData(
         padded=padded,
         rows=cells.rows,

@@ -323,6 +323,12 @@ def model_format(path: str) -> Any:
 @contextlib.contextmanager
 def _model_errors(path: str) -> Iterator[None]:
     """A missing file, an unreadable one and every refusal inside as one :class:`ModelFileError` naming MODEL."""
+    if os.path.isdir(path):  # 'does not exist' misled: it does, as a folder (named model.pt, or the model's folder)
+        raise ModelFileError(
+            f"'{path}' is a folder, not a model file; give the .pt file traincnn or trainmodel wrote (OUTPUT_MODEL), "
+            f"or {TRAIN_NEW}.",
+            "MODEL",
+        )
     if not os.path.isfile(path):
         raise ModelFileError(f"the model file '{path}' does not exist; check the path, or {TRAIN_NEW}.", "MODEL")
     try:

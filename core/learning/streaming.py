@@ -29,8 +29,8 @@ from ..distributed.tasks import Stamps, checked_task, stack_reader, stamps_of
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.rasters import require_band_values
-from ..labels.confidence import check_confidence
-from .ensemble import LabelledCells
+from ..labels.confidence import check_confidence, confidence_weights
+from .ensemble import LabelledCells, class_weights, label_classes
 from .model_file import array_hash
 from .patches import extract_patches, normalise, robust_normalisation, valid_centres
 from .piecewise import piecewise_edges
@@ -162,7 +162,7 @@ def scan_window(
         pool = np.sort(rng.choice(pool, pool_quota, replace=False))
     p_rows, p_cols = np.divmod(pool, bands.shape[2])
     candidates = (valid & ~labelled).sum(axis=1).astype(np.int64) if pu else np.empty(0, np.int64)
-    w = np.ones(rows.size) if weights is None else np.clip(np.nan_to_num(weights[rows, cols], nan=1.0), 0.0, None)
+    w = confidence_weights(weights, bands.shape[1:], rows, cols)
     digests = (array_hash(bands), array_hash(labels), array_hash(weights))
     return WindowScan(
         rows + r0, cols + c0, labels[rows, cols], w, sample, u_rows + r0, u_cols + c0, digests, p_rows + r0,
@@ -217,17 +217,7 @@ def window_patches(
 
 def _labelled(rows: np.ndarray, cols: np.ndarray, y_raw: np.ndarray, weights: np.ndarray) -> LabelledCells:
     """The labelled cells as :func:`.ensemble.labelled_cells` describes them (without the whole-raster masks)."""
-    if np.any(y_raw != np.round(y_raw)):
-        raise InputError("labels must be whole class numbers (1 mineralised, 0 barren).", "LABELS")
-    classes = np.unique(y_raw).astype(int)
-    if classes.size < 2:
-        raise InputError(
-            "at least two classes are needed among labelled cells with evidence values "
-            f"(found {classes.tolist()} in {rows.size} cells).",
-            "LABELS",
-        )
-    y = np.searchsorted(classes, y_raw.astype(int))
-    positive = int(classes.size - 1 if 1 not in classes else np.searchsorted(classes, 1))
+    y, classes, positive = label_classes(y_raw)
     none = np.zeros((0, 0), dtype=bool)
     return LabelledCells(none, none, rows, cols, y, classes, positive, weights)
 
@@ -371,9 +361,7 @@ def fit_windows(
 
     def make_data(train: np.ndarray, val: np.ndarray, rng: np.random.Generator) -> TrainingData:
         n_classes = int(cells.classes.size)
-        counts = np.bincount(cells.y[train], minlength=n_classes).astype(np.float64)
-        balanced = config.class_balanced and prior is None
-        class_w = counts.sum() / (n_classes * np.maximum(counts, 1.0)) if balanced else np.ones(n_classes)
+        class_w = class_weights(cells.y[train], n_classes, config.class_balanced and prior is None)
         padded: Any = bank  # extract_patches reads it as it reads a padded stack
         return TrainingData(
             padded, cells.rows, cells.cols, cells.y, cells.weights, train, val, u_rows, u_cols,

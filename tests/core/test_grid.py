@@ -42,3 +42,30 @@ def test_messages_write_the_cell_size_with_its_unit_and_without_exponents(crs, u
     grid = GridSpec(xmin=0.0, ymax=0.0, pixel_size=250.0, width=40, height=30, crs_wkt=wkt)
     assert grid.describe() == f"40 x 30 cells of 250 {unit}"
     assert grid.length_text(1e6) == f"1,000,000 {unit}"
+
+
+@pytest.mark.parametrize("pixel", [1e308, 1e6, 10_001.0])
+def test_a_cell_larger_than_the_whole_extent_is_refused_one_a_little_smaller_gives_whole_cells(pixel):
+    import warnings
+
+    from geochem_prospector.core.errors import InputError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning on the way
+        with pytest.raises(InputError, match=r"larger than the whole extent \(10,000 x 6000 m\)") as raised:
+            GridSpec.from_extent(np.float64(0), np.float64(0), np.float64(10_000), 6000.0, pixel, "EPSG:3067")
+        assert raised.value.parameter == "PIXEL_SIZE"
+        grid = GridSpec.from_extent(np.float64(0), np.float64(0), np.float64(10_000), 6000.0, 9999.0, "EPSG:3067")
+    assert (grid.width, grid.height) == (2, 1)  # ceil(10000 / 9999), ceil(6000 / 9999): by hand
+
+
+@pytest.mark.parametrize("pixel", [1e-308, 5e-324, 1e-6])
+def test_a_cell_so_small_that_the_cells_cannot_be_counted_is_refused_as_too_large(pixel):
+    import warnings
+
+    from geochem_prospector.core.errors import GridTooLargeError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in scalar divide" on a numpy extent
+        with pytest.raises(GridTooLargeError, match=r"more than the 400,000,000 allowed; use a larger pixel size"):
+            GridSpec.from_extent(np.float64(0), np.float64(0), np.float64(10_000), np.float64(6000), pixel)

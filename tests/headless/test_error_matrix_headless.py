@@ -74,6 +74,8 @@ def _run_row(case, data, qgis_process, out_folder):
         assert not [p for p in outputs if p not in existing and os.path.exists(p)]
     if case.warning:
         assert re.search(case.warning, log, re.MULTILINE), log
+    if case.not_in_log:
+        assert not re.search(case.not_in_log, log, re.MULTILINE), log
     for key in case.never_created:
         assert not os.path.exists(data[key]), f"{data[key]} exists: the run executed code from an input file"
     assert digest(inputs) == before, "an input was modified"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import warnings
 from typing import Dict, List
 
 import pytest
@@ -116,7 +117,10 @@ def _run_and_check(case: Case, data, run_algorithm, params, outputs, existing, o
     from qgis.core import QgsProcessingException
 
     if case.error is None:
-        result = run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
+        with warnings.catch_warnings(record=True) as raised_warnings:
+            warnings.simplefilter("always" if case.not_in_log else "default")
+            result = run_algorithm(f"prospector:{case.alg}", params, feedback=feedback)
+        feedback.lines += [f"{w.category.__name__}: {w.message}" for w in raised_warnings]  # as qgis_process logs them
         for key, path in outputs.items():
             path = written_path(path)
             assert result.get(key) == path and os.path.isfile(path), f"{key} was not written"
@@ -143,6 +147,8 @@ def _run_and_check(case: Case, data, run_algorithm, params, outputs, existing, o
         assert not os.path.exists(data[key]), f"{data[key]} exists: the run executed code from an input file"
     if case.warning:
         assert re.search(case.warning, log, re.MULTILINE), log
+    if case.not_in_log:
+        assert not re.search(case.not_in_log, log, re.MULTILINE), log
 
 
 def test_the_crafted_model_file_does_run_code_when_unpickled_unsafely(tmp_path):

@@ -159,3 +159,41 @@ def test_pieces_that_only_continue_or_touch_each_other_and_parallel_faults_still
     everything = [a, *touching, *chain]
     kept, changed, removed = near_duplicate_stretches(everything, TOL, SHORTEST)
     assert changed == 0 and all(k is g for k, g in zip(kept, everything))
+
+
+def _cut_at(line: LineString, n: int, shift: float) -> list:
+    """``line`` cut into pieces at (k + ``shift``) / ``n`` of its length (k = 0 … n): with a shift, the pieces of
+    another copy cut with none end half-way along these."""
+    from shapely.ops import substring
+
+    at = sorted({0.0, line.length, *(min(line.length, line.length * (k + shift) / n) for k in range(n + 1))})
+    return [substring(line, s, e) for s, e in zip(at[:-1], at[1:]) if e > s]
+
+
+def test_two_copies_in_pieces_that_alternate_count_the_smaller_copys_pieces_and_once_in_the_density():
+    """Both copies of a fault cut into pieces (shorter than three cells, and longer), the pieces in the layer in the
+    order they follow each other along the fault, the copies alternating: each piece runs alongside the other copy's
+    piece before it, so every piece but the first lost a stretch (39 features were counted, or none went at all
+    where the cuts of the two copies do not meet and each shared stretch is under three cells). Left out: one copy's
+    length (shapely's union of the two is the fault's length), counted as the smaller copy's pieces."""
+    a = LineString([(0.0, 0.0), (2000.0, 1000.0), (5000.0, 1200.0), (7000.0, 400.0)])
+    copy = redrawn(a, np.random.default_rng(17), 0.6 * TOL)
+    assert math.isclose(unary_union([a, copy]).length, a.length + copy.length)  # shapely: no shared segment...
+    assert copy.within(a.buffer(TOL, 256))  # ... and yet one fault: every point of the copy within the tolerance
+    for n_a, n_copy, shift in ((20, 20, 0.5), (20, 20, 0.3), (20, 40, 0.5), (30, 20, 0.5), (50, 50, 0.5)):
+        pieces_a, pieces_copy = _cut_at(a, n_a, 0.0), _cut_at(copy, n_copy, shift)
+        along = [(a.project(p.interpolate(0.5, normalized=True)), k, p) for k, p in enumerate(pieces_a)]
+        along += [(a.project(p.interpolate(0.5, normalized=True)), 1000 + k, p) for k, p in enumerate(pieces_copy)]
+        order = [p for _, _, p in sorted(along, key=lambda t: (t[0], t[1]))]  # alternating along the fault
+        kinds = [k < 1000 for _, k, _ in sorted(along, key=lambda t: (t[0], t[1]))]
+        assert sum(x != y for x, y in zip(kinds, kinds[1:])) >= min(n_a, n_copy)  # they do alternate
+        kept, changed, removed = near_duplicate_stretches(order, TOL, SHORTEST)
+        assert changed == min(len(pieces_a), len(pieces_copy)), (n_a, n_copy, shift, changed)
+        # one copy's length left: each piece boundary may lose up to a tolerance more (the stretch alongside the
+        # earlier piece reaches a tolerance beyond its end, where that piece's own first stretch went)
+        assert abs(_kept_length(kept) - a.length) < (len(order) + 2) * TOL, (n_a, n_copy, shift)
+        assert math.isclose(removed, _kept_length(order) - _kept_length(kept), rel_tol=1e-9)
+    grid = GridSpec(-3000.0, 5500.0, PX, 240, 240, "EPSG:3067")
+    evidence = LineEvidence("f", order, grid, density_radius=600.0, intersections_band=True)
+    assert evidence.near_features == 50
+    assert_density_is_the_unions(evidence, a, 600.0, grid, np.random.default_rng(1))

@@ -178,3 +178,36 @@ def test_the_description_gives_the_range_in_the_unit_given():
     assert vg.describe("m") == "exponential, nugget 0.09739, partial sill 0.3592, range 30,950 m"
     assert vg.describe() == "exponential, nugget 0.09739, partial sill 0.3592, range 30,950"
     assert vg.describe("US ft").endswith("range 30,950 US ft")
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("lag_range", [1e-308, 5e-324, 1e-300, 1e308])
+def test_extreme_ranges_give_the_closed_form_without_numpy_warnings(model, lag_range):
+    """A range far below every lag is a pure nugget (gamma = sill beyond 0), one far above every lag no structure
+    (gamma = nugget): by hand, and no overflow or invalid-value warning on the way (numpy prints them to the log)."""
+    import warnings
+
+    h = np.array([0.0, 1e-3, 1.0, 250.0, 1e4, 1e6])
+    v = Variogram(model, 0.2, 1.3, lag_range)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gamma, unit = v(h), v.unit_covariance(h.copy())
+    beyond = 1.5 if lag_range < 1 else 0.2  # sill, or nugget
+    assert gamma[0] == 0.0 and np.allclose(gamma[1:], beyond, rtol=0, atol=1e-12)
+    assert unit[0] == 1.0 and np.allclose(unit[1:], (1.5 - beyond) / 1.5, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_ordinary_ranges_give_the_textbook_models(model):
+    """Clipping the lags leaves the models as written (Webster & Oliver): spherical 1.5 r - 0.5 r^3 up to the
+    range, exponential 1 - exp(-3 r), gaussian 1 - exp(-3 r^2), with r = h / range."""
+    h = np.linspace(0.0, 5000.0, 501)[1:]
+    r = h / 800.0
+    expected = {
+        "spherical": np.where(r < 1, 1.5 * r - 0.5 * r**3, 1.0),
+        "exponential": 1 - np.exp(-3 * r),
+        "gaussian": 1 - np.exp(-3 * r * r),
+    }[model]
+    v = Variogram(model, 0.1, 0.9, 800.0)
+    assert np.allclose(v(h), 0.1 + 0.9 * expected, rtol=0, atol=1e-14)
+    assert np.allclose(v.unit_covariance(h.copy()), 0.9 * (1 - expected), rtol=0, atol=1e-14)

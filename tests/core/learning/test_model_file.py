@@ -775,3 +775,17 @@ def test_a_foreign_torch_file_is_refused(tmp_path):
     assert "is not a GeoChem Prospector model (unknown format: neither traincnn's nor trainmodel's)" in refused(
         tmp_path / "foreign.pt"
     )
+
+
+def test_a_folder_given_as_the_model_is_named_a_folder_not_missing(tmp_path):
+    """A folder named like the model (``model.pt/``, or the folder the model is in) exists: the message said it did
+    not. os.path.isdir is the reference."""
+    from geochem_prospector.core.learning.model_file import model_format
+
+    folder = tmp_path / "model.pt"
+    folder.mkdir()
+    assert os.path.isdir(folder)
+    with pytest.raises(ModelFileError, match=r"^MODEL: '.*model\.pt' is a folder, not a model file; give the \.pt"):
+        model_format(str(folder))
+    with pytest.raises(ModelFileError, match=r"^MODEL: the model file '.*absent\.pt' does not exist"):
+        model_format(str(tmp_path / "absent.pt"))
