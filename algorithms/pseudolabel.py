@@ -21,10 +21,11 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import training_points_record
+from ..core.grid import size_text
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import layer_label, rasterize_mask, read_stack, require_values, side_file_crs_note, write_geotiff
 from ..core.labels.classes import class_ids
-from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, pseudolabel
+from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, memory_per_cell, pseudolabel
 from ..core.reports.labels import summary_record, write_summary
 from ..core.reports.thumbnail import label_map_svg
 from ..core.reports.training import data_sentence
@@ -225,12 +226,13 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             )
 
     def process(self, parameters, context, feedback):
-        stack, crs = self._evidence(parameters, context, feedback)
+        method = self.enum_name(parameters, self.METHOD, context)
+        neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
+        stack, crs = self._evidence(parameters, context, feedback, method, neighbors)
         grid = stack.grid
         source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
         check_point_places(source, crs, context, grid, xy, self.LABELS, "labelled points", feedback)
         mask, negatives = self._areas(parameters, context, crs, grid, feedback)
-        method = self.enum_name(parameters, self.METHOD, context)
         self._warn_ignored(parameters, context, feedback, method)
         settings = PseudoLabelSettings(
             method=method,
@@ -239,7 +241,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             confidence=self.parameterAsDouble(parameters, self.CONFIDENCE, context),
             iterations=self.parameterAsInt(parameters, self.ITERATIONS, context),
             bags=self.parameterAsInt(parameters, self.BAGS, context),
-            neighbors=self.parameterAsInt(parameters, self.NEIGHBORS, context),
+            neighbors=neighbors,
             seed=params.seed_value(self, parameters, context),
         )
         for name, value in (
@@ -314,8 +316,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         self.style_on_load(context, output_conf, "confidence", self.tr("Pseudo-label confidence"), False, visible=False)
         return results
 
-    def _evidence(self, parameters, context, feedback):
-        """The evidence rasters as one stack on the first raster's grid (projected, fits in memory), and its CRS."""
+    def _evidence(self, parameters, context, feedback, method="pu_bagging", neighbors=10):
+        """The evidence rasters as one stack on the first raster's grid (projected, fits in memory for ``method``
+        with ``neighbors``), and its CRS."""
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
@@ -333,10 +336,24 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             extent=layers[0].extent(),
             feedback=feedback,
         )
-        # every band on the first raster's grid (float32), features, standardised copy, distances, labels
+        # every band on the first raster's grid (float32), features, standardised copy, distances, labels; label
+        # spreading's k-nearest-neighbour graph on top
         cells = layers[0].width() * layers[0].height()
         n_bands = sum(layer.bandCount() for layer in layers)
-        self.check_memory(cells, 16 * n_bands + 48, self.INPUT_RASTERS, "pseudo-labelling these rasters")
+        per_cell = memory_per_cell(method, n_bands, neighbors)
+        advice = (
+            "resample the rasters to larger cells (Raster › Projections › Warp) or clip them to the study area "
+            "(Raster › Extraction › Clip Raster by Mask Layer)"
+        )
+        if per_cell > memory_per_cell("pu_bagging", n_bands, neighbors):
+            need = size_text(cells * memory_per_cell("pu_bagging", n_bands, neighbors))
+            advice += (
+                f"; or give fewer NEIGHBORS (now {neighbors}, about 32 bytes a cell each), or choose METHOD PU "
+                f"bagging, which needs about {need}."
+            )
+        else:
+            advice += "."
+        self.check_memory(cells, per_cell, self.INPUT_RASTERS, f"pseudo-labelling these rasters ({method})", advice)
         refuse_unrelated_rasters(layers, self.INPUT_RASTERS)
         paths = [layer_file(layer) for layer in layers]
         names = [layer_label(p) if layer.name() == os.path.splitext(os.path.basename(p))[0] else layer.name()

@@ -273,6 +273,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep17a_inputs(folder, xy, base))
     paths.update(_sweep17b_inputs(folder, bands))
     paths.update(_sweep17c_inputs(folder))
+    paths.update(_sweep18c_inputs(folder))
     paths.update(_sweep18a_inputs(folder, paths["model"]))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
@@ -744,6 +745,34 @@ def _sweep17b_inputs(folder: str, bands) -> Dict[str, str]:
         dst.set_band_description(1, "Cu")
         dst.set_band_description(2, "Pb")
     return {"elements_quarter_cells": path}
+
+
+def _sweep18c_inputs(folder: str) -> Dict[str, str]:
+    """Sweep 18c (national grids): ``national.tif``, 6,000 x 5,000 cells (30 M, Finland at 150 m) of one band in a
+    few kilobytes (sparse tiles, as ``huge.tif``): PU bagging's estimate (64 bytes a cell, 1.8 GiB) fits a laptop,
+    label spreading's with 100 neighbours (3.3 KB a cell, about 94 GiB) fits none."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = os.path.join(folder, "national.tif")
+    profile = dict(
+        driver="GTiff",
+        width=6000,
+        height=5000,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=from_origin(X0, Y0 + 5000 * 150.0, 150.0, 150.0),
+        nodata=-9999.0,
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        sparse_ok=True,
+        compress="deflate",
+    )
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.set_band_description(1, "Cu")
+    return {"national": path}
 
 
 def _sweep17c_inputs(folder: str) -> Dict[str, str]:
@@ -8970,6 +8999,20 @@ CASES += [
         ),
     ),  # before: "Unexpected error in prospector:evidence: AttributeError: 'QgsRasterLayer' object has no attribute
     # 'wkbType'" and a traceback (QGIS 3.22's check of a list of vector layers passes a raster file)
+]
+
+CASES += [
+    Case(
+        "label spreading's graph too large for memory",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["national"], METHOD=1, NEIGHBORS=100),
+        error=(
+            r"^INPUT_RASTERS: pseudo-labelling these rasters \(label_spreading\) needs about [\d,.]+ GiB of memory, "
+            r"but only .* give fewer NEIGHBORS \(now 100, about 32 bytes a cell each\), or choose METHOD PU "
+            r"bagging, which needs about 1\.8 GiB\."
+        ),
+    ),  # before: the estimate for every method (64 bytes a cell, 1.8 GiB) let it start; its k-NN graph then
+    # needed about 94 GiB (measured: 525 bytes a cell at k 10, 20 bands, 8.2 GiB on 16 M cells)
 ]
 
 

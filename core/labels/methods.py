@@ -86,14 +86,17 @@ def knn_graph(
         d, i = tree.query(z[s : s + BLOCK], k + 1)
         indices[s : s + BLOCK] = i[:, 1:]
         dist2[s : s + BLOCK] = d[:, 1:] ** 2
-        report(progress, min(1.0, (s + BLOCK) / n))
+        report(progress, 0.8 * min(1.0, (s + BLOCK) / n))
     del tree
     sigma2 = float(np.mean(dist2)) or 1.0
     np.multiply(dist2, -1.0 / sigma2, out=dist2)
     np.exp(dist2, out=dist2)
     w = sparse.csr_matrix((dist2.ravel(), indices.ravel(), np.arange(0, n * k + 1, k, dtype=np.int64)), shape=(n, n))
     del indices, dist2
+    check_cancelled(is_cancelled)  # the symmetric graph: 16 M cells, k 10: several seconds in one scipy call
+    report(progress, 0.85)
     w = w.maximum(w.T).tocsr()
+    report(progress, 1.0)
     w.data = w.data.astype(np.float32, copy=False)
     return w
 
@@ -131,10 +134,13 @@ def _label_spreading(
     z = (distinct @ vecs[:, :keep].astype(np.float32)).astype(np.float64)
     del distinct
     # (one node, every cell the same evidence: no neighbour, its labels' shares)
-    w = knn_graph(z, neighbors, is_cancelled, lambda f: report(progress, 0.4 * f)) if len(z) > 1 else None
+    check_cancelled(is_cancelled)
+    report(progress, 0.02)
+    w = knn_graph(z, neighbors, is_cancelled, lambda f: report(progress, 0.02 + 0.38 * f)) if len(z) > 1 else None
     del z
     if w is None:
         w = sparse.csr_matrix((1, 1), dtype=np.float32)
+    check_cancelled(is_cancelled)
     deg = np.asarray(w.sum(axis=1)).ravel()
     dinv = np.zeros_like(deg)
     dinv[deg > 0] = 1.0 / np.sqrt(deg[deg > 0])
