@@ -522,12 +522,13 @@ def _possible_copies(
     if not len(start):
         return meets
     # (c) a stretch's registered end within the tolerance of another line's (the same end registered by both
-    # included): the two could chain; a line with any registered end could chain its own runs
+    # included): the two could chain; a line with another feature's end registered could chain its own runs there
+    # (its own ends are bounded by the stretches near them, ``at_ends`` below)
     has_end = np.zeros(n, dtype=bool)
     chains = np.zeros(n, dtype=bool)
     pairs_at = np.unique(np.vstack(registered), axis=0)
     if len(pairs_at):
-        has_end[pairs_at[:, 0]] = True
+        has_end[pairs_at[end_owner[pairs_at[:, 1]] != pairs_at[:, 0], 0]] = True
         linked = np.asarray(sorted(cKDTree(ends[pairs_at[:, 1]]).query_pairs(reach)), dtype=np.int64).reshape(-1, 2)
         owners = pairs_at[linked, 0]
         across = owners[:, 0] != owners[:, 1]
