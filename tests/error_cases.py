@@ -751,28 +751,7 @@ def _sweep18c_inputs(folder: str) -> Dict[str, str]:
     """Sweep 18c (national grids): ``national.tif``, 6,000 x 5,000 cells (30 M, Finland at 150 m) of one band in a
     few kilobytes (sparse tiles, as ``huge.tif``): PU bagging's estimate (64 bytes a cell, 1.8 GiB) fits a laptop,
     label spreading's with 100 neighbours (3.3 KB a cell, about 94 GiB) fits none."""
-    import rasterio
-    from rasterio.transform import from_origin
-
-    path = os.path.join(folder, "national.tif")
-    profile = dict(
-        driver="GTiff",
-        width=6000,
-        height=5000,
-        count=1,
-        dtype="float32",
-        crs=CRS,
-        transform=from_origin(X0, Y0 + 5000 * 150.0, 150.0, 150.0),
-        nodata=-9999.0,
-        tiled=True,
-        blockxsize=512,
-        blockysize=512,
-        sparse_ok=True,
-        compress="deflate",
-    )
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.set_band_description(1, "Cu")
-    return {"national": path}
+    return {"national": _huge_raster(os.path.join(folder, "national.tif"), 6000, 5000, 150.0)}
 
 
 def _sweep17c_inputs(folder: str) -> Dict[str, str]:
@@ -3059,26 +3038,26 @@ def _geographic_raster(path: str, bands: np.ndarray) -> str:
     return path
 
 
-def _huge_raster(path: str) -> str:
-    """A 200,000 x 200,000 cell GeoTIFF of a few kilobytes: sparse tiles, nothing written."""
+def _huge_raster(path: str, width: int = 200_000, height: int = 200_000, pixel: float = 1.0) -> str:
+    """A ``width`` x ``height`` cell GeoTIFF (one band, Cu) of a few kilobytes: sparse tiles, nothing written."""
     import rasterio
     from rasterio.transform import from_origin
 
     profile = dict(
         driver="GTiff",
-        width=200_000,
-        height=200_000,
+        width=width,
+        height=height,
         count=1,
         dtype="float32",
         crs=CRS,
-        transform=from_origin(X0, Y0 + 200_000 * 1.0, 1.0, 1.0),
+        transform=from_origin(X0, Y0 + height * pixel, pixel, pixel),
         nodata=-9999.0,
         tiled=True,
         blockxsize=512,
         blockysize=512,
         sparse_ok=True,
         compress="deflate",
-        BIGTIFF="YES",
+        BIGTIFF="IF_SAFER",
     )
     with rasterio.open(path, "w", **profile) as dst:
         dst.set_band_description(1, "Cu")
