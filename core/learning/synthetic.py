@@ -30,6 +30,7 @@ class MineralSystem:
     deposit_cols: np.ndarray
     faults: np.ndarray  # (H, W) bool
     unit: np.ndarray  # (H, W) bool
+    crossings: np.ndarray  # (H, W) bool: cells on two or more faults, inside the unit or not
 
 
 def _line_cells(shape: Tuple[int, int], angle: float, offset: float) -> np.ndarray:
@@ -77,7 +78,7 @@ def fault_intersection_system(
     rows = np.array([r for r, _ in centres], dtype=np.int64)
     cols = np.array([c for _, c in centres], dtype=np.int64)
     bands = np.stack([faults.astype(np.float32), unit.astype(np.float32), rng.normal(size=shape).astype(np.float32)])
-    return MineralSystem(bands, rows, cols, faults, unit)
+    return MineralSystem(bands, rows, cols, faults, unit, count >= 2)
 
 
 def west_training_labels(system: MineralSystem, n_barren: int = 3000, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
