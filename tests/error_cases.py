@@ -9117,3 +9117,27 @@ CASES += [
         r"with gzip: unpack it first",
     ),  # before: "MODEL: give a .pt file, the type this parameter reads (got '…/model.pt.gz')."
 ]
+
+
+# sweep 19a: every parameter fuzzed alone (scripts/fuzz_parameters.py)
+CASES += [
+    Case(
+        "polygon layer given as lines, its polygons meeting",
+        "evidence",
+        _set(LINES=["lithology"]),
+        warning=r"LINES: layer 'lithology' holds polygons: distances are measured to their outlines",
+    ),  # before: "Unexpected error in prospector:evidence: NotImplementedError: Component rings have coordinate
+    # sequences, but the polygon does not" and a traceback (the intersections of two or more polygons)
+    Case(
+        "point layer given as the mask",
+        "anomalies",
+        _set(MASK="samples"),
+        error=r"^MASK: the mask layer holds points, not polygons; a mask is the area to keep: choose a polygon layer",
+    ),  # before: ran without a word, 35 of the 1,600 cells kept (those under a sample), no contour written
+    Case(
+        "line layer given as the mask",
+        "evidence",
+        _set(MASK="faults"),
+        error=r"^MASK: the mask layer holds lines, not polygons; a mask is the area to keep: choose a polygon layer",
+    ),  # before: ran without a word, every band nodata but in the 110 of 1,600 cells the faults cross
+]
