@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(REPO, "build", "plugins"))
 sys.path.insert(0, REPO)
 
 HANG_S = 60.0
+MORE = [False]  # --more-layers
 #: QGIS's own refusals, before the algorithm runs: they name the parameter, not at the start
 QGIS_OWN = re.compile(r"(Incorrect parameter value for|Could not load source layer for|Could not create destination)")
 #: a "parameter name" is upper case with underscores
@@ -112,8 +113,23 @@ def extra_inputs(folder: str) -> Dict[str, str]:
     return {"null_points": path}
 
 
-def layer_palette(d: Dict[str, str]) -> List[Tuple[str, Any]]:
+#: ``--more-layers``: a second palette of layers, in other CRSs or with holes, nulls and outlines
+MORE_LAYERS = [
+    "geographic",  # points in EPSG:4326
+    "geographic_raster",  # raster in EPSG:4326
+    "holes",  # raster with a nodata hole and NaN cells
+    "deposits_polygons",  # deposits drawn as outlines
+    "lithology_nulls",  # polygons with null classes
+    "faults_null_empty",  # lines with null and empty geometries
+    "label_points_4326",  # labelled points with a class field, EPSG:4326
+    "deposits_outside",  # points far off the grid
+]
+
+
+def layer_palette(d: Dict[str, str], more: bool = False) -> List[Tuple[str, Any]]:
     """Layers of every wrong kind (and some right kinds) a layer parameter may be given."""
+    if more:
+        return [(n, d[n]) for n in MORE_LAYERS if n in d]
     names = [
         "samples",  # points
         "faults",  # lines
@@ -164,10 +180,15 @@ def palette(alg, p, d: Dict[str, str], fields_numeric: List[str]) -> List[Tuple[
         return number_palette(p)
     if t == "enum":
         opts = p.options()
-        values = [(f"option {i} ({o})", [i] if p.allowMultiple() else i) for i, o in enumerate(opts)]
-        values += [("index past the end", [len(opts)] if p.allowMultiple() else len(opts))]
+        static = p.usesStaticStrings()  # such an enum takes its options' words, not their numbers
+        values = [
+            (f"option {i} ({o})", [o if static else i] if p.allowMultiple() else (o if static else i))
+            for i, o in enumerate(opts)
+        ]
+        past = "no_such_option" if static else len(opts)
+        values += [("index past the end", [past] if p.allowMultiple() else past)]
         if p.allowMultiple():
-            values += [("all options", list(range(len(opts)))), ("none", [])]
+            values += [("all options", list(opts) if static else list(range(len(opts)))), ("none", [])]
         return values
     if t == "boolean":
         return [("True", True), ("False", False)]
@@ -180,7 +201,7 @@ def palette(alg, p, d: Dict[str, str], fields_numeric: List[str]) -> List[Tuple[
                 values += [("text+numeric", ["Cu", "name"]), ("duplicate", ["Cu", "Cu"])]
         return values
     if t in ("vector", "source", "raster", "multilayer", "layer"):
-        values = list(layer_palette(d))
+        values = list(layer_palette(d, MORE[0]))
         if t == "multilayer":
             values = [(n, [v]) for n, v in values] + [("none", []), ("raster twice", [d["raster"], d["raster"]])]
         return values
@@ -322,7 +343,11 @@ def main() -> int:
     ap.add_argument("--alg", nargs="*", default=None)
     ap.add_argument("--param", nargs="*", default=None)
     ap.add_argument("--json", help="write every run as JSON lines here")
+    ap.add_argument("--more-layers", action="store_true", help="only layer parameters, with the MORE_LAYERS palette")
+    ap.add_argument("--skip", nargs="*", default=[], help="ALG:PARAM or ALG:PARAM:VALUE not to run")
+    ap.add_argument("--after", help="ALG:PARAM: start that algorithm's parameters after this one (a resumed run)")
     args = ap.parse_args()
+    MORE[0] = args.more_layers
 
     app, plugin = start()
     from qgis.core import QgsApplication
@@ -393,10 +418,21 @@ def main() -> int:
             findings.append((name, "(baseline)", "", "; ".join(baseline["problems"]), baseline["message"]))
             if not baseline["ok"]:
                 continue
+        resume = args.after.split(":")[1] if args.after and args.after.startswith(name + ":") else None
         for p in definitions:
+            if resume:
+                resume = None if p.name() == resume else resume
+                continue
             if args.param and p.name() not in args.param:
                 continue
+            if args.more_layers and p.type() not in ("vector", "source", "raster", "multilayer", "layer"):
+                continue
+            if f"{name}:{p.name()}" in args.skip:
+                continue
             for label, value in palette(alg, p, d, numeric):
+                if f"{name}:{p.name()}:{label}" in args.skip:
+                    print(f"{name:14} {p.name():22} {label:26} skipped", flush=True)
+                    continue
                 out = fresh()
                 params = params_with(out, (p.name(), value))
                 record = run_one(f"prospector:{name}", params, out, param_names)
@@ -409,6 +445,7 @@ def main() -> int:
                 print(line, flush=True)
                 if log:
                     log.write(json.dumps({"alg": name, "param": p.name(), "value": label, **record}) + "\n")
+                    log.flush()
                 shutil.rmtree(out, ignore_errors=True)
 
     print(f"\n{runs} runs, {len(findings)} findings")
