@@ -9140,4 +9140,11 @@ CASES += [
         _set(MASK="faults"),
         error=r"^MASK: the mask layer holds lines, not polygons; a mask is the area to keep: choose a polygon layer",
     ),  # before: ran without a word, every band nodata but in the 110 of 1,600 cells the faults cross
+    Case(
+        "confidence raster all nodata",
+        "traincnn",
+        _set(CONFIDENCE="allnodata"),
+        error=r"^CONFIDENCE: 'allnodata' has no cell with a value \(all nodata\), so it would weigh every label alike, "
+        r"as no confidence raster does; check its nodata value",
+    ),  # before: ran and wrote the model without a word, every label weighed 1 (a nodata confidence counts 1)
 ]
