@@ -9147,4 +9147,12 @@ CASES += [
         error=r"^CONFIDENCE: 'allnodata' has no cell with a value \(all nodata\), so it would weigh every label alike, "
         r"as no confidence raster does; check its nodata value",
     ),  # before: ran and wrote the model without a word, every label weighed 1 (a nodata confidence counts 1)
+    Case(
+        "line layer given as known barren ground",
+        "pseudolabel",
+        _set(NEGATIVES="faults"),
+        error=r"^NEGATIVES: the layer holds lines, but known barren ground is points \(barren drill holes or samples\) "
+        r"or polygons",
+    ),  # before: ran, every cell the faults cross marked barren; the log said only that 18 known-barren cells lie
+    # within NEGATIVE_BUFFER of a positive
 ]
