@@ -9155,4 +9155,11 @@ CASES += [
         r"or polygons",
     ),  # before: ran, every cell the faults cross marked barren; the log said only that 18 known-barren cells lie
     # within NEGATIVE_BUFFER of a positive
+    Case(
+        "geological map given as known barren ground",
+        "pseudolabel",
+        _set(NEGATIVES="lithology"),
+        error=r"^NEGATIVES: the known barren ground covers every cell outside NEGATIVE_BUFFER, so no unlabelled cell "
+        r"is left to learn from",
+    ),  # before: "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer."
 ]
