@@ -2408,6 +2408,19 @@ MASK_ADVICE = (
 )
 
 
+def require_mask_polygons(source, parameter: str = "MASK") -> None:
+    """Refuse a mask layer of points or lines: QGIS lets a file path of any geometry through a polygon parameter,
+    and rasterized, points or lines cover a few cells only, so the run "succeeded" with nearly everything masked
+    away (anomalies wrote no contour, without a word)."""
+    kind = QgsWkbTypes.geometryType(source.wkbType())
+    if kind in (QgsWkbTypes.PointGeometry, QgsWkbTypes.LineGeometry):
+        what = "points" if kind == QgsWkbTypes.PointGeometry else "lines"
+        raise QgsProcessingException(
+            f"{parameter}: the mask layer holds {what}, not polygons; a mask is the area to keep: choose a polygon "
+            f"layer (e.g. the study area outline) or leave {parameter} empty."
+        )
+
+
 def mask_from_source(
     source: QgsProcessingFeatureSource | None,
     crs,
@@ -2421,6 +2434,7 @@ def mask_from_source(
     A layer without CRS is taken to be in ``crs`` (``whose``), with a warning to ``feedback``."""
     if source is None:
         return None
+    require_mask_polygons(source, parameter)
     geometries = shapely_geometries(source, crs, context, parameter, feedback, whose)
     if not geometries:
         raise QgsProcessingException(f"{parameter}: the mask layer has no polygons; {MASK_ADVICE.format(parameter)}")

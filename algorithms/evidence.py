@@ -68,6 +68,7 @@ from .base import (
     refuse_unrelated_crs,
     require_gdal_raster,
     require_geometry,
+    require_mask_polygons,
     require_projected,
     shapely_features,
     source_transform,
@@ -499,6 +500,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         source = self.parameterAsSource(parameters, self.MASK, context)
         if source is None:
             return None
+        require_mask_polygons(source, self.MASK)
         geometries, _ = shapely_features(source, crs, context, self.MASK, feedback=feedback, whose="the grid's")
         if not geometries:
             raise QgsProcessingException(f"MASK: the mask layer has no polygons; {MASK_ADVICE.format('MASK')}")

@@ -17,6 +17,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
+    QgsWkbTypes,
 )
 
 from ..core.errors import Cancelled, InputError
@@ -421,6 +422,12 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         negatives = None
         neg_source = self.parameterAsSource(parameters, self.NEGATIVES, context)
         if neg_source is not None:
+            if QgsWkbTypes.geometryType(neg_source.wkbType()) == QgsWkbTypes.LineGeometry:
+                # rasterized, lines marked every cell they cross barren: faults chosen by mistake, without a word
+                raise QgsProcessingException(
+                    "NEGATIVES: the layer holds lines, but known barren ground is points (barren drill holes or "
+                    "samples) or polygons (areas found barren); choose such a layer, or leave NEGATIVES empty."
+                )
             geoms = shapely_geometries(neg_source, crs, context, self.NEGATIVES, feedback)
             try:
                 negatives = rasterize_mask(geoms, grid)

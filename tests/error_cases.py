@@ -9117,3 +9117,49 @@ CASES += [
         r"with gzip: unpack it first",
     ),  # before: "MODEL: give a .pt file, the type this parameter reads (got '…/model.pt.gz')."
 ]
+
+
+# sweep 19a: every parameter fuzzed alone (scripts/fuzz_parameters.py)
+CASES += [
+    Case(
+        "polygon layer given as lines, its polygons meeting",
+        "evidence",
+        _set(LINES=["lithology"]),
+        warning=r"LINES: layer 'lithology' holds polygons: distances are measured to their outlines",
+    ),  # before: "Unexpected error in prospector:evidence: NotImplementedError: Component rings have coordinate
+    # sequences, but the polygon does not" and a traceback (the intersections of two or more polygons)
+    Case(
+        "point layer given as the mask",
+        "anomalies",
+        _set(MASK="samples"),
+        error=r"^MASK: the mask layer holds points, not polygons; a mask is the area to keep: choose a polygon layer",
+    ),  # before: ran without a word, 35 of the 1,600 cells kept (those under a sample), no contour written
+    Case(
+        "line layer given as the mask",
+        "evidence",
+        _set(MASK="faults"),
+        error=r"^MASK: the mask layer holds lines, not polygons; a mask is the area to keep: choose a polygon layer",
+    ),  # before: ran without a word, every band nodata but in the 110 of 1,600 cells the faults cross
+    Case(
+        "confidence raster all nodata",
+        "traincnn",
+        _set(CONFIDENCE="allnodata"),
+        error=r"^CONFIDENCE: 'allnodata' has no cell with a value \(all nodata\), so it would weigh every label alike, "
+        r"as no confidence raster does; check its nodata value",
+    ),  # before: ran and wrote the model without a word, every label weighed 1 (a nodata confidence counts 1)
+    Case(
+        "line layer given as known barren ground",
+        "pseudolabel",
+        _set(NEGATIVES="faults"),
+        error=r"^NEGATIVES: the layer holds lines, but known barren ground is points \(barren drill holes or samples\) "
+        r"or polygons",
+    ),  # before: ran, every cell the faults cross marked barren; the log said only that 18 known-barren cells lie
+    # within NEGATIVE_BUFFER of a positive
+    Case(
+        "geological map given as known barren ground",
+        "pseudolabel",
+        _set(NEGATIVES="lithology"),
+        error=r"^NEGATIVES: the known barren ground covers every cell outside NEGATIVE_BUFFER, so no unlabelled cell "
+        r"is left to learn from",
+    ),  # before: "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer."
+]

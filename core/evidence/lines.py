@@ -642,6 +642,9 @@ def intersections(
     lines = [g for g in geometries if g is not None and not g.is_empty]
     if len(lines) < 2:
         return np.empty((0, 2))
+    # polygons given as lines are measured to their outlines: they cross where their rings do (sweep 19a: shapely
+    # has no coordinates of a polygon itself, and the run failed with an unexpected NotImplementedError)
+    lines = [g.boundary if g.geom_type in ("Polygon", "MultiPolygon") else g for g in lines]
     parts = [
         (i, np.asarray(part.coords, dtype=np.float64)) for i, g in enumerate(lines) for part in getattr(g, "geoms", [g])
     ]

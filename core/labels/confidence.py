@@ -12,13 +12,22 @@ from ..errors import InputError
 TOLERANCE = 1e-6
 
 
-def check_confidence(values: np.ndarray, name: str) -> None:
+def check_confidence(values: np.ndarray, name: str, whole: bool = True) -> None:
     """Refuse a confidence raster with values outside 0..1: weights in percent (87.5) or an untagged fill
     (-9999) would be taken as they are (below 0 as 0), a nodata cell counting 1 beside them, so that the labels
-    it should weigh most would count least or not at all."""
+    it should weigh most would count least or not at all. ``whole``: ``values`` is the whole raster, refused when
+    it holds no value at all (every label would count 1, as without a confidence raster, without a word; sweep
+    19a); a window of it (``whole`` False) may be all nodata."""
     data = np.asarray(values, dtype=np.float64)
     data = data[np.isfinite(data)]
     if data.size == 0:
+        if whole:
+            raise InputError(
+                f"'{name}' has no cell with a value (all nodata), so it would weigh every label alike, as no "
+                "confidence raster does; check its nodata value and that it is a confidence raster (e.g. "
+                "pseudolabel's OUTPUT_CONFIDENCE), or leave CONFIDENCE empty.",
+                "CONFIDENCE",
+            )
         return
     low, high = float(data.min()), float(data.max())
     if low >= -TOLERANCE and high <= 1.0 + TOLERANCE:

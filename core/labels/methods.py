@@ -39,6 +39,13 @@ def _pu_bagging(
     unl = np.flatnonzero(seeds == UNLABELLED)
     pool = np.flatnonzero((seeds == UNLABELLED) & ~in_buffer)
     if len(pool) == 0:
+        if len(known_neg) and np.any((seeds == 0) & ~in_buffer):  # the buffer is not what left nothing (sweep 19a)
+            raise InputError(
+                "the known barren ground covers every cell outside NEGATIVE_BUFFER, so no unlabelled cell is left "
+                "to learn from; give barren points or the areas found barren, not a layer covering the whole area "
+                "(such as a geological map), or leave NEGATIVES empty.",
+                "NEGATIVES",
+            )
         raise InputError("no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer.", "NEGATIVE_BUFFER")
     n_pos_train = min(len(pos), MAX_TRAIN_PER_CLASS)
     n_draw = min(len(pool), max(n_pos_train, 50))

@@ -145,7 +145,7 @@ def scan_window(
     weights = None
     if weight_selection:
         weights = stack_reader(weight_selection, grid, "CONFIDENCE")(r0, r1, c0, c1)[0].astype(np.float64)
-        check_confidence(weights, os.path.splitext(os.path.basename(str(weight_selection[0][0])))[0])
+        check_confidence(weights, os.path.splitext(os.path.basename(str(weight_selection[0][0])))[0], whole=False)
     valid = valid_centres(bands)
     labelled = np.isfinite(labels) & ((labels == 1) if pu else (labels >= 0)) & valid
     rows, cols = np.nonzero(labelled)

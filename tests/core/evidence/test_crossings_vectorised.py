@@ -130,3 +130,26 @@ def test_many_small_segments_and_one_long_line_keep_the_grid_small():
     np.testing.assert_array_equal(sorted_rows(found), brute_force([dense, diagonal, zigzag]))
     _, registrations, *_ = lines_module._segment_grid(lines_module.segments_of([dense, diagonal, zigzag]))
     assert len(registrations) <= 8 * 10_101 + 64
+
+
+def test_polygons_given_as_lines_cross_at_their_outlines():
+    """Polygons given as LINES are measured to their outlines: their crossings are those of their rings, as
+    shapely intersects the boundaries (sweep 19a: shapely has no coordinates of a polygon, and the run failed with
+    'Unexpected error … NotImplementedError')."""
+    from shapely.geometry import MultiPolygon, Point, Polygon
+
+    square = Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], holes=[[(1, 1), (2, 1), (2, 2), (1, 2)]])
+    other = MultiPolygon([Polygon([(3, 3), (6, 3), (6, 6), (3, 6)]), Polygon([(10, 10), (11, 10), (11, 11)])])
+    crossing = LineString([(1.5, -1), (1.5, 5)])
+    geometries = [square, other, crossing]
+    expected = set()
+    for a in range(len(geometries)):
+        for b in range(a + 1, len(geometries)):
+            ring_a = geometries[a].boundary if geometries[a].geom_type != "LineString" else geometries[a]
+            ring_b = geometries[b].boundary if geometries[b].geom_type != "LineString" else geometries[b]
+            meet = ring_a.intersection(ring_b)
+            for point in getattr(meet, "geoms", [meet]):
+                if isinstance(point, Point):
+                    expected.add((round(point.x, 6), round(point.y, 6)))
+    found = {(round(x, 6), round(y, 6)) for x, y in intersections(geometries)}
+    assert found == expected and len(expected) == 6

@@ -54,3 +54,15 @@ def test_pseudolabels_own_confidence_passes(method):
     )
     assert not _outside(result.confidence)
     check_confidence(result.confidence.astype(np.float32), "confidence")
+
+
+def test_a_raster_without_any_value_is_refused_but_a_window_of_nodata_is_not():
+    """All nodata, every label would weigh 1 (NaN counts as 1), as without a confidence raster, silently (sweep
+    19a): the whole raster is refused; one window of a raster read in windows may be all nodata."""
+    values = np.full((6, 7), np.nan, dtype=np.float32)
+    with pytest.raises(InputError) as err:
+        check_confidence(values, "conf")
+    assert err.value.parameter == "CONFIDENCE" and "no cell with a value" in str(err.value)
+    check_confidence(values, "conf", whole=False)
+    values[2, 3] = 0.4  # one value is enough
+    check_confidence(values, "conf")

@@ -364,3 +364,25 @@ def test_cells_held_back_by_the_growth_limit_are_counted_and_said():
     enough = pseudolabel(features, grid, point, settings=PseudoLabelSettings(**{**settings.__dict__, "iterations": 40}))
     assert not any(w.startswith("ITERATIONS:") for w in enough.warnings)
     assert int(np.sum((enough.labels == UNLABELLED) & (enough.confidence >= 0.9))) == 0
+
+
+def test_barren_ground_over_every_cell_outside_the_buffer_names_negatives():
+    """PU bagging with every cell outside NEGATIVE_BUFFER known barren (a geological map given as NEGATIVES) has
+    nothing unlabelled to learn from: the refusal names NEGATIVES, not the buffer (sweep 19a); with no barren cell
+    and everything in the buffer it still names the buffer."""
+    from geochem_prospector.core.labels.methods import _pu_bagging
+    from geochem_prospector.core.labels.seeds import UNLABELLED
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, 2))
+    seeds = np.zeros(20, dtype=np.int64)
+    seeds[:3] = 1
+    in_buffer = np.zeros(20, dtype=bool)
+    in_buffer[:5] = True
+    with pytest.raises(InputError) as err:
+        _pu_bagging(x, seeds, in_buffer, 3, 0.1, rng, None, None)
+    assert err.value.parameter == "NEGATIVES"
+    seeds[3:] = UNLABELLED
+    with pytest.raises(InputError) as err:
+        _pu_bagging(x, seeds, np.ones(20, dtype=bool), 3, 0.1, rng, None, None)
+    assert err.value.parameter == "NEGATIVE_BUFFER"
