@@ -101,9 +101,10 @@ def integrated_index(
             "of ASSOCIATION_BANDS; otherwise interpolate the samples with LOG_TRANSFORM, or with IDW.",
             "INPUT_RASTER",
         )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.log10(data)
+    logs: Optional[np.ndarray] = None  # every band's log10 at once for CLR; else each band's in the loop below
     if method == "clr":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logs = np.log10(data)
         if len(names) < 3:
             raise InputError(
                 "the centred log-ratio (CLR) index needs at least three association bands (ASSOCIATION_BANDS; "
@@ -119,10 +120,15 @@ def integrated_index(
     distinct = sorted(set(rows))
     for done, r in enumerate(distinct):  # each band's median and MAD once (robust_z's arithmetic)
         check_cancelled(is_cancelled)
-        median, scale = robust_scale(logs[r])
+        if logs is None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                band = np.log10(data[r])
+        else:
+            band = logs[r]
+        median, scale = robust_scale(band)
         if scale < scale_floor and floored is not None:
             floored[names[r]] = scale
-        z_rows[r] = (logs[r] - median) / max(scale, scale_floor)
+        z_rows[r] = (band - median) / max(scale, scale_floor)
         report(progress, 0.9 * (done + 1) / len(distinct))
     z = np.stack([z_rows[r] for r in rows])
     del z_rows
@@ -469,13 +475,13 @@ def identify_anomalies(
     from .contours import contour_lines
 
     names = list(names)
-    data = np.array(bands, dtype=np.float64)
-    if data.ndim == 2:
-        data = data[None]
-    if data.shape[0] != len(names):
+    bands = np.asarray(bands)
+    if bands.ndim == 2:
+        bands = bands[None]
+    if bands.shape[0] != len(names):
         raise InputError("one name is needed per band.", "BANDS")
-    if mask is not None:
-        data[:, ~checked_mask(mask, data.shape[1:])] = np.nan
+    outside = None if mask is None else ~checked_mask(mask, bands.shape[1:])
+    data = np.empty(bands.shape, dtype=np.float64)  # the float64 working copy, band by band (seconds on 16 M cells)
     association = list(association) if association else names
     # shares of the progress, as measured on 4,000² x 10 bands: the elements' levels, the index, the contours,
     # the areas (each step reports, and stops when cancelled, within a few seconds at that size)
@@ -483,6 +489,9 @@ def identify_anomalies(
     thresholds, classes = [], []
     for m, name in enumerate(names):
         check_cancelled(is_cancelled)
+        data[m] = bands[m]
+        if outside is not None:
+            data[m][outside] = np.nan
         t = compute_thresholds(data[m], name, method, True, percentiles, multipliers, ca_breaks)
         thresholds.append(t)
         classes.append(classify(data[m], t.levels))
@@ -498,6 +507,8 @@ def identify_anomalies(
         progress=lambda f: report(progress, share["elements"] + 0.7 * index_share * f),
         is_cancelled=is_cancelled,
     )
+    check_cancelled(is_cancelled)
+    report(progress, share["elements"] + 0.85 * index_share)
     t_index = compute_thresholds(index, INDEX_NAME, method, False, percentiles, multipliers, ca_breaks)
     thresholds.append(t_index)
     classes.append(classify(index, t_index.levels))
