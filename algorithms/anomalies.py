@@ -451,6 +451,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             nodata=CLASS_NODATA,
             provenance=provenance,
             dtype="uint8",
+            progress=lambda f: feedback.setProgress(85 + 4 * f),
+            is_cancelled=feedback.isCanceled,
         )
         outputs[self.OUTPUT] = output
         self._style(context, output, "anomaly_classes", "Anomaly classes (index band)", False, LastBandStyle)
@@ -479,7 +481,14 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
         if index_path:
             write_geotiff(
-                index_path, result.index[None], grid, ["index"], provenance=provenance, parameter=self.OUTPUT_INDEX
+                index_path,
+                result.index[None],
+                grid,
+                ["index"],
+                provenance=provenance,
+                parameter=self.OUTPUT_INDEX,
+                progress=lambda f: feedback.setProgress(92 + 7 * f),
+                is_cancelled=feedback.isCanceled,
             )
             outputs[self.OUTPUT_INDEX] = index_path
             self.style_on_load(

@@ -75,6 +75,8 @@ ANISOTROPY = ("isotropic", "fitted", "given")
 DUPLICATE_TOLERANCE = 1e-3
 #: the progress (%) given to reading and checking the samples, before any cross-validation and the gridding
 PREPARE_SHARE = 5
+#: the progress (%) where the gridding ends and the GeoTIFFs are written (with their own progress, up to 99)
+WRITE_SHARE = 90
 
 #: a cell farther from its nearest sample than GAP_SPACINGS times that sample's distance to its GAP_NEIGHBOUR-th
 #: nearest neighbour (the survey's spacing where it lies, read through close pairs; a regional grid and its infill
@@ -595,7 +597,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         spacings = self._kriged_spacings(xy, values, candidates)
         chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores, spacings, grid.length_text)
 
-        progress = lambda f: feedback.setProgress(cv_share + (99 - cv_share) * f)  # noqa: E731
+        # the gridding up to WRITE_SHARE %, the GeoTIFF(s) after it: writing 20 M cells x 10 bands takes half a minute
+        progress = lambda f: feedback.setProgress(cv_share + (WRITE_SHARE - cv_share) * f)  # noqa: E731
         with runner:
             bands, variance = self._interpolate_chosen(
                 chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner
@@ -644,6 +647,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             provenance=provenance,
             band_tags=band_tags,
             band_units=band_units,
+            progress=lambda f: feedback.setProgress(
+                WRITE_SHARE + (99 - WRITE_SHARE) * f * (0.5 if variance_output else 1.0)
+            ),
+            is_cancelled=feedback.isCanceled,
         )
         results = {self.OUTPUT: output}
         units = band_units[0]  # the band the layer shows
@@ -666,6 +673,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 provenance=provenance,
                 parameter=self.OUTPUT_VARIANCE,
                 band_tags=[{"variance_units": self._variance_units(c)} for c in chosen],
+                progress=lambda f: feedback.setProgress(WRITE_SHARE + (99 - WRITE_SHARE) * (0.5 + 0.5 * f)),
+                is_cancelled=feedback.isCanceled,
             )
             self.style_on_load(context, variance_output, "element_pseudocolor", "Kriging variance", visible=False)
             results[self.OUTPUT_VARIANCE] = variance_output

@@ -71,11 +71,13 @@ def integrated_index(
     method: str = "zscore",
     scale_floor: float = MIN_LOG_SCALE,
     floored: Optional[Dict[str, float]] = None,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
 ) -> Tuple[np.ndarray, Dict[str, float]]:
     """Combine the association bands of (m, H, W) concentrations into one index; returns index and weights.
 
     Robust scales below ``scale_floor`` (log10 units) are raised to it; when ``floored`` is given, it receives
-    each such band's own scale.
+    each such band's own scale. ``progress`` moves and ``is_cancelled`` is checked per association band.
     """
     names = list(names)
     missing = [a for a in association if a not in names]
@@ -99,9 +101,10 @@ def integrated_index(
             "of ASSOCIATION_BANDS; otherwise interpolate the samples with LOG_TRANSFORM, or with IDW.",
             "INPUT_RASTER",
         )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.log10(data)
+    logs: Optional[np.ndarray] = None  # every band's log10 at once for CLR; else each band's in the loop below
     if method == "clr":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logs = np.log10(data)
         if len(names) < 3:
             raise InputError(
                 "the centred log-ratio (CLR) index needs at least three association bands (ASSOCIATION_BANDS; "
@@ -113,11 +116,22 @@ def integrated_index(
         spread = np.nanmax(logs, axis=cells) - np.nanmin(logs, axis=cells)
         logs = logs - logs.mean(axis=0, keepdims=True)  # NaN where any band is missing
         _refuse_constant_ratios(logs, spread, names, sorted(set(rows)))
-    for r in sorted(set(rows)):
-        scale = robust_scale(logs[r])[1]
+    z_rows: Dict[int, np.ndarray] = {}
+    distinct = sorted(set(rows))
+    for done, r in enumerate(distinct):  # each band's median and MAD once (robust_z's arithmetic)
+        check_cancelled(is_cancelled)
+        if logs is None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                band = np.log10(data[r])
+        else:
+            band = logs[r]
+        median, scale = robust_scale(band)
         if scale < scale_floor and floored is not None:
             floored[names[r]] = scale
-    z = np.stack([robust_z(logs[r], scale_floor) for r in rows])
+        z_rows[r] = (band - median) / max(scale, scale_floor)
+        report(progress, 0.9 * (done + 1) / len(distinct))
+    z = np.stack([z_rows[r] for r in rows])
+    del z_rows
     valid = np.isfinite(z).all(axis=0)
     if not valid.any():
         raise InputError("no cell has every association element; check the bands and the mask.", "ASSOCIATION")
@@ -180,6 +194,8 @@ def anomaly_areas(
     deposits_xy: Optional[np.ndarray] = None,
     min_cells: int = 1,
     outline: int = 0,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
 ) -> Tuple["gpd.GeoDataFrame", np.ndarray]:
     """Connected areas (8-neighbour) with index >= the level ``outline`` (0 weak, 1 moderate, 2 strong), with
     screening attributes; "the outline level" below is that level.
@@ -205,6 +221,8 @@ def anomaly_areas(
     labels, count = _connected_areas(index, weak, min_cells)
     if count == 0:
         return empty, labels
+    check_cancelled(is_cancelled)
+    report(progress, 0.2)
     ids = np.arange(1, count + 1)
     cells = ndimage.sum(np.ones_like(index), labels, ids)
     max_index = ndimage.maximum(index, labels, ids)
@@ -215,11 +233,16 @@ def anomaly_areas(
     nap = area_km2 * (mean_index - weak)
 
     names = list(names)
-    shares, top = _element_shares(element_classes[: len(names)], labels, ids, cells)
+    check_cancelled(is_cancelled)
+    report(progress, 0.35)
+    shares, top = _element_shares(
+        element_classes[: len(names)], labels, ids, cells, lambda f: report(progress, 0.35 + 0.4 * f), is_cancelled
+    )
     anomalous = shares >= ELEMENT_SHARE
     assoc_rows = [names.index(a) for a in association if a in names]
     assoc_score = anomalous[assoc_rows].mean(axis=0) if assoc_rows else np.zeros(count)
-    geometries = _area_polygons(labels, ids, grid)
+    geometries = _area_polygons(labels, ids, grid, is_cancelled)
+    report(progress, 0.95)
     deposit_km = _distance_km(geometries, deposits_xy) * grid.metres_per_unit
 
     n = float(count)
@@ -276,19 +299,28 @@ def largest_area_cells(index: np.ndarray, level: float) -> int:
 
 
 def _element_shares(
-    element_classes: np.ndarray, labels: np.ndarray, ids: np.ndarray, cells: np.ndarray
+    element_classes: np.ndarray,
+    labels: np.ndarray,
+    ids: np.ndarray,
+    cells: np.ndarray,
+    progress: ProgressCallback = None,
+    is_cancelled: CancelCallback = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Per element and area: the share of cells at or above the weak level, and the highest class reached."""
     shares = np.zeros((len(element_classes), ids.size))
     top = np.zeros((len(element_classes), ids.size), dtype=int)
     for m, cls in enumerate(element_classes):
+        check_cancelled(is_cancelled)
+        report(progress, m / len(element_classes))
         hit = (cls >= 1) & (cls != CLASS_NODATA)
         shares[m] = ndimage.sum(hit.astype(float), labels, ids) / cells
         top[m] = ndimage.maximum(np.where(cls == CLASS_NODATA, 0, cls), labels, ids)
     return shares, top
 
 
-def _area_polygons(labels: np.ndarray, ids: np.ndarray, grid: GridSpec) -> List[Any]:
+def _area_polygons(
+    labels: np.ndarray, ids: np.ndarray, grid: GridSpec, is_cancelled: CancelCallback = None
+) -> List[Any]:
     """One valid (multi)polygon per area id, traced from the area raster.
 
     An area joins cells that touch at a corner only (8-connected), but a ring through such a corner is not a valid
@@ -301,10 +333,11 @@ def _area_polygons(labels: np.ndarray, ids: np.ndarray, grid: GridSpec) -> List[
     from shapely.ops import unary_union
 
     polygons: Dict[int, list] = {int(i): [] for i in ids}
-    for geom, value in features.shapes(
-        labels.astype(np.int32), mask=labels > 0, transform=grid.affine(), connectivity=4
-    ):
+    pieces = features.shapes(labels.astype(np.int32), mask=labels > 0, transform=grid.affine(), connectivity=4)
+    for n, (geom, value) in enumerate(pieces):
         polygons[int(value)].append(shape(geom))
+        if n % 1024 == 0:  # GDAL traces the whole raster before the first piece; then ~1,000 pieces a second
+            check_cancelled(is_cancelled)
     areas = [unary_union(polygons[int(i)]) for i in ids]
     if any(not isinstance(area, Polygon) for area in areas):
         areas = [MultiPolygon([area]) if isinstance(area, Polygon) else area for area in areas]
@@ -442,47 +475,75 @@ def identify_anomalies(
     from .contours import contour_lines
 
     names = list(names)
-    data = np.array(bands, dtype=np.float64)
-    if data.ndim == 2:
-        data = data[None]
-    if data.shape[0] != len(names):
+    bands = np.asarray(bands)
+    if bands.ndim == 2:
+        bands = bands[None]
+    if bands.shape[0] != len(names):
         raise InputError("one name is needed per band.", "BANDS")
-    if mask is not None:
-        data[:, ~checked_mask(mask, data.shape[1:])] = np.nan
+    outside = None if mask is None else ~checked_mask(mask, bands.shape[1:])
+    data = np.empty(bands.shape, dtype=np.float64)  # the float64 working copy, band by band (seconds on 16 M cells)
     association = list(association) if association else names
-    steps = len(names) + 3
+    # shares of the progress, as measured on 4,000² x 10 bands: the elements' levels, the index, the contours,
+    # the areas (each step reports, and stops when cancelled, within a few seconds at that size)
+    share = {"elements": 0.35, "index": 0.6, "contours": 0.8}
     thresholds, classes = [], []
     for m, name in enumerate(names):
         check_cancelled(is_cancelled)
+        data[m] = bands[m]
+        if outside is not None:
+            data[m][outside] = np.nan
         t = compute_thresholds(data[m], name, method, True, percentiles, multipliers, ca_breaks)
         thresholds.append(t)
         classes.append(classify(data[m], t.levels))
-        report(progress, (m + 1) / steps)
+        report(progress, share["elements"] * (m + 1) / len(names))
     floored: Dict[str, float] = {}
-    index, weights = integrated_index(data, names, association, index_method, floored=floored)
+    index_share = share["index"] - share["elements"]
+    index, weights = integrated_index(
+        data,
+        names,
+        association,
+        index_method,
+        floored=floored,
+        progress=lambda f: report(progress, share["elements"] + 0.7 * index_share * f),
+        is_cancelled=is_cancelled,
+    )
+    check_cancelled(is_cancelled)
+    report(progress, share["elements"] + 0.85 * index_share)
     t_index = compute_thresholds(index, INDEX_NAME, method, False, percentiles, multipliers, ca_breaks)
     thresholds.append(t_index)
     classes.append(classify(index, t_index.levels))
     check_cancelled(is_cancelled)
-    report(progress, (len(names) + 1) / steps)
+    report(progress, share["index"])
 
     lines = []
     if contours:
         for m, t in enumerate(thresholds):
             surface = data[m] if m < len(names) else index
             for level_name, value in zip(LEVEL_NAMES, t.levels):
+                check_cancelled(is_cancelled)
                 if np.isfinite(value):
                     for line in contour_lines(surface, float(value), grid):
                         lines.append({"element": t.name, "level": level_name, "value": float(value), "geometry": line})
-            check_cancelled(is_cancelled)
+            report(progress, share["index"] + (share["contours"] - share["index"]) * (m + 1) / len(thresholds))
     contour_gdf = gpd.GeoDataFrame(
         lines, columns=["element", "level", "value", "geometry"], geometry="geometry", crs=grid.crs_wkt
     )
-    report(progress, (len(names) + 2) / steps)
+    report(progress, share["contours"])
 
     class_stack = np.stack(classes)
+    del classes
     areas, labels = anomaly_areas(
-        index, t_index.levels, grid, class_stack[:-1], names, association, deposits_xy, min_cells, area_level
+        index,
+        t_index.levels,
+        grid,
+        class_stack[:-1],
+        names,
+        association,
+        deposits_xy,
+        min_cells,
+        area_level,
+        progress=lambda f: report(progress, share["contours"] + (1.0 - share["contours"]) * f),
+        is_cancelled=is_cancelled,
     )
     report(progress, 1.0)
     outline = float(t_index.levels[area_level])

@@ -348,6 +348,31 @@ def test_cancel_stops_the_work():
         identify_anomalies(10 ** (1 + index[None]), ["Cu"], grid, is_cancelled=lambda: True)
 
 
+def test_progress_moves_in_every_step_and_a_cancel_stops_at_each_check():
+    """A national grid takes minutes (sweep 19c: 4,000² x 10 bands): progress moves through the elements, the
+    index, each contoured surface and the areas, and every cancel check stops the run (the result of a full run
+    is the same with the checks as without them)."""
+    from geochem_prospector.core.errors import Cancelled
+
+    grid, index = two_blob_grid()
+    bands = np.stack([10 ** (1 + index), 10 ** (1.5 + 0.5 * index.T), 10 ** (2 + 0.2 * index[::-1])])
+    names = ["Cu", "Zn", "Pb"]
+    seen: list = []
+    calls: list = []
+    full = identify_anomalies(bands, names, grid, progress=seen.append, is_cancelled=lambda: calls.append(1) and False)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    # the elements (3), the index's bands (3), each contoured surface (4), the areas' steps: none left out
+    assert len(seen) >= 3 + 3 + 4 + 3 and len(calls) >= 3 + 3 + 4 * 3 + 3
+    plain = identify_anomalies(bands, names, grid)
+    np.testing.assert_array_equal(full.labels, plain.labels)
+    np.testing.assert_array_equal(full.index, plain.index)
+    for k in range(len(calls)):
+        checks: list = []
+        with pytest.raises(Cancelled):
+            identify_anomalies(bands, names, grid, is_cancelled=lambda k=k, c=checks: c.append(1) or len(c) > k)
+        assert len(checks) == k + 1  # it stopped at the check that said so
+
+
 def test_no_weak_level_gives_no_areas():
     grid, index = two_blob_grid()
     areas, labels = anomaly_areas(index, [np.nan] * 3, grid, classify(index, [np.nan] * 3)[None], ["Cu"], ["Cu"])

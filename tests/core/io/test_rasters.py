@@ -76,3 +76,34 @@ def test_points_mark_the_cell_holding_them_the_grid_edges_included_and_polygons_
     assert (
         rasterize_mask([polygon, Point(40, 0)], grid) == (burnt.astype(bool) | (np.arange(16) == 15).reshape(4, 4))
     ).all()
+
+
+def test_write_in_windows_equals_the_array_with_progress_and_cancel(tmp_path, monkeypatch):
+    """A grid written in several windows of rows per band reads back (GDAL, through rasterio) cell for cell as
+    the array, inf and NaN as nodata; progress moves per window; a cancel between windows leaves no file."""
+    import rasterio
+
+    from geochem_prospector.core.errors import Cancelled
+    from geochem_prospector.core.io import rasters
+
+    monkeypatch.setattr(rasters, "WRITE_WINDOW_CELLS", 300 * 256)  # 256 rows per window: 3 windows per band
+    grid = GridSpec(1000.0, 9000.0, 10.0, 300, 700, WKT_3067)
+    rng = np.random.default_rng(3)
+    data = rng.lognormal(1.0, 1.0, (2, 700, 300))  # float64 in, float32 out
+    data[0, 650, 10], data[1, 5, 5], data[1, 300, 299] = np.nan, np.inf, 1e300
+    seen: list = []
+    path = str(tmp_path / "w.tif")
+    write_geotiff(path, data, grid, ["Cu", "Zn"], nodata=-9999.0, progress=seen.append)
+    with rasterio.open(path) as src:
+        back = src.read()
+    with np.errstate(over="ignore"):
+        expected = data.astype(np.float32)
+    expected[~np.isfinite(expected)] = -9999.0
+    np.testing.assert_array_equal(back, expected)
+    assert len(seen) == 6 and seen == sorted(seen) and seen[-1] == 1.0
+    calls = []
+    with pytest.raises(Cancelled):
+        write_geotiff(
+            str(tmp_path / "c.tif"), data, grid, ["Cu", "Zn"], is_cancelled=lambda: calls.append(1) or len(calls) > 2
+        )
+    assert not os.path.exists(tmp_path / "c.tif") and len(calls) == 3
