@@ -772,15 +772,11 @@ def _proper_crossings(p: np.ndarray, q: np.ndarray) -> np.ndarray:
         return np.column_stack([x / w + midx, y / w + midy])
 
 
-def _segment_grid(
-    segs: np.ndarray, grow: float = 0.0
-) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Segments binned in square cells about the size of a typical segment (grown until the segments cover at most
-    eight cells each on average): each segment's box low corner cell (m, 2), and the registrations (segment, cell
-    x, cell y) in segment order with the cells' keys, and the keys sorted with their segments. With ``grow``, each
-    box grown by half of it on every side (two grown boxes overlap where the segments' boxes are within ``grow``)."""
-    lo = np.minimum(segs[:, :2], segs[:, 2:]) - 0.5 * grow
-    hi = np.maximum(segs[:, :2], segs[:, 2:]) + 0.5 * grow
+def _segment_grid(lo: np.ndarray, hi: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Segments' boxes (low and high corners, (m, 2) each) binned in square cells about the size of a typical box
+    (grown until the boxes cover at most eight cells each on average): each box's low corner cell (m, 2), and the
+    registrations (segment, cell x, cell y) in segment order with the cells' keys, and the keys sorted with their
+    segments. :class:`_BoxPairs` passes the boxes it grew (computed once, for the grid and the overlap test)."""
     origin = lo.min(axis=0)
     size = np.maximum(hi[:, 0] - lo[:, 0], hi[:, 1] - lo[:, 1])
     span = float(max((hi.max(axis=0) - origin).max(), 1e-9))
@@ -790,12 +786,12 @@ def _segment_grid(
         c_hi = np.floor((hi - origin) / cell).astype(np.int64)
         width = c_hi - c_lo + 1
         count = width[:, 0] * width[:, 1]
-        if count.sum() <= 8 * len(segs) + 64 or cell >= span:
+        if count.sum() <= 8 * len(lo) + 64 or cell >= span:
             break
         cell *= 2.0
     nx = int(c_hi[:, 0].max()) + 1
     total = int(count.sum())
-    seg = np.repeat(np.arange(len(segs)), count)
+    seg = np.repeat(np.arange(len(lo)), count)
     k = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
     wx = np.repeat(width[:, 0], count)
     cx = np.repeat(c_lo[:, 0], count) + k % wx
@@ -813,7 +809,7 @@ class _BoxPairs:
     def __init__(self, segs: np.ndarray, owner: np.ndarray, n_features: int, grow: float = 0.0) -> None:
         self.lo = np.minimum(segs[:, :2], segs[:, 2:]) - 0.5 * grow
         self.hi = np.maximum(segs[:, :2], segs[:, 2:]) + 0.5 * grow
-        self.c_lo, self.reg_seg, self.reg_cell, self.reg_key, by_key = _segment_grid(segs, grow)
+        self.c_lo, self.reg_seg, self.reg_cell, self.reg_key, by_key = _segment_grid(self.lo, self.hi)
         self.sorted_key, self.sorted_seg = by_key[:, 0], by_key[:, 1]
         self.owner = owner
         seg_start = np.searchsorted(owner, np.arange(n_features + 1))  # segments of feature i: seg_start[i]:[i + 1]
