@@ -163,3 +163,28 @@ def test_alternating_pieces_of_two_copies_give_the_same_as_every_line_searched(m
             every_kept, every_changed, every_removed = near_duplicate_stretches(layer, TOL, SHORTEST)
         assert (changed, removed) == (every_changed, every_removed)
         assert all((p is None and q is None) or p.wkb == q.wkb for p, q in zip(kept, every_kept))
+
+
+def test_a_line_near_another_features_piece_boundary_is_searched_as_every_line_in_geos(monkeypatch):
+    """A fault in two pieces end to end (their shared end a piece boundary), and a later line that runs alongside
+    the first piece up to the boundary, leaves the tolerance in a loop, and runs alongside the second piece from the
+    boundary on (two stretches of 100 m, each shorter than SHORTEST, together longer; one reaching its own start):
+    the numpy proof must send it to GEOS (its stretches hold another feature's piece-boundary end), and the result is
+    that of searching every line in GEOS, to the bit; with the boundary moved 40 m along (no end of another feature
+    within the tolerance of the line), likewise."""
+    for cut in (500.0, 540.0):
+        first, second = LineString([(0.0, 0.0), (cut, 0.0)]), LineString([(cut, 0.0), (1000.0, 0.0)])
+        loop = LineString([(400.0, 2.0), (497.0, 2.0), (497.0, 60.0), (503.0, 60.0), (503.0, 2.0), (600.0, 2.0)])
+        hairpin = LineString([*loop.coords, (600.0, 80.0)])
+        layer = [first, second, hairpin]
+        prepared = [MultiLineString([g]) for g in layer]
+        possible = lines_module._possible_copies(prepared, TOL, SHORTEST)
+        near = hairpin.intersection(unary_union([first, second]).buffer(TOL))  # shapely: the stretches within TOL
+        assert near.length > SHORTEST and all(p.length < SHORTEST for p in linemerge(near).geoms)
+        assert possible[2], cut
+        found = near_duplicate_stretches(layer, TOL, SHORTEST)
+        with monkeypatch.context() as patched:
+            patched.setattr(lines_module, "_possible_copies", _every_line_searched)
+            every = near_duplicate_stretches(layer, TOL, SHORTEST)
+        assert found[1:] == every[1:]
+        assert all((a is None and b is None) or a.wkb == b.wkb for a, b in zip(found[0], every[0]))

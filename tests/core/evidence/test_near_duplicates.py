@@ -229,3 +229,42 @@ def test_a_splay_off_a_copied_fault_keeps_its_junction_and_is_no_copy(every_line
         assert all(k is None or k.length < 2 * TOL for k in kept[2:])  # the copy went (stubs at its ends at most)
         # shapely: what went is the copy's length less what is left of it
         assert math.isclose(removed, sum(p.length for p in pieces) - _kept_length(kept[2:]), rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("every_line_in_geos", [False, True])
+@pytest.mark.parametrize("angle", [90.0, 30.0])
+def test_a_line_crossing_a_copy_at_its_piece_boundary_keeps_its_crossing(angle, every_line_in_geos, monkeypatch):
+    """A fault, its copy in two pieces cut where a third line crosses (at 90° or 30°), the third line also crossing
+    another fault at 2° (so it is searched in GEOS): the copy goes, the third line loses only the trace it shares
+    with that other fault (shapely: its stretch within the tolerance of it) and keeps its crossing with the fault.
+    Before sweep 19b its crossing stub chained with the copy's pieces at their boundary and went with them (37 m of
+    a 2° crossing in the prefilter test's scene)."""
+    if every_line_in_geos:
+        monkeypatch.setattr(
+            lines_module, "_possible_copies", lambda lines, *a, **k: np.array([g is not None for g in lines])
+        )
+    from shapely.ops import substring
+
+    fault = LineString([(0.0, 0.0), (1500.0, 400.0), (3000.0, 600.0), (4500.0, 300.0)])
+    copy = redrawn(fault, np.random.default_rng(19), 0.6 * TOL)
+    cut = copy.interpolate(0.45, normalized=True)  # the piece boundary, on the copy
+    at = fault.project(cut)
+    before, after = fault.interpolate(at - 1.0), fault.interpolate(at + 1.0)
+    heading = math.atan2(after.y - before.y, after.x - before.x) + math.radians(angle)
+    d = np.array([math.cos(heading), math.sin(heading)])
+    start, bend = np.asarray(cut.coords[0]) - 400 * d, np.asarray(cut.coords[0]) + 600 * d
+    other_dir = np.array([math.cos(heading + math.radians(2.0)), math.sin(heading + math.radians(2.0))])
+    third = LineString([start, bend, bend + 800 * d])
+    other = LineString([bend + 400 * d - 400 * other_dir, bend + 400 * d + 400 * other_dir])  # 2° across the third
+    pieces = [substring(copy, 0.0, 0.45 * copy.length), substring(copy, 0.45 * copy.length, copy.length)]
+    assert third.distance(pieces[0].boundary) < TOL and third.distance(pieces[1].boundary) < TOL
+    shared = third.intersection(other.buffer(TOL)).length  # shapely: the trace the 2° crossing shares
+    assert shared > SHORTEST
+    for layer in ([fault, other, *pieces, third], [fault, other, third, *pieces]):
+        kept, changed, removed = near_duplicate_stretches(layer, TOL, SHORTEST)
+        k = next(n for n, g in enumerate(layer) if g is third)
+        assert abs(kept[k].length - (third.length - shared)) < 1e-6 * third.length, kept[k].length
+        assert all(g is None or g.length < 2 * TOL for g, p in zip(kept, layer) if p in pieces)  # the copy went
+        crossing = third.intersection(fault)
+        found = intersections(kept)
+        assert np.hypot(found[:, 0] - crossing.x, found[:, 1] - crossing.y).min() < 1e-6
