@@ -100,75 +100,12 @@ def knn_graph(
     np.exp(dist2, out=dist2)
     w = sparse.csr_matrix((dist2.ravel(), indices.ravel(), np.arange(0, n * k + 1, k, dtype=np.int64)), shape=(n, n))
     del indices, dist2
-    check_cancelled(is_cancelled)
+    check_cancelled(is_cancelled)  # the symmetric graph: 16 M cells, k 10: several seconds in one scipy call
     report(progress, 0.85)
-    # the symmetric graph, a block of rows at a time (one scipy call took 7 s on 16 M cells, k 10, without a word)
-    # (a 64th of the rows at most: each block's sorting takes memory for its rows, on top of the graph)
-    rows = max(1, min(SYMMETRIC_BLOCK, -(-n // 64)))
-    w = symmetric_maximum(w, rows, is_cancelled, lambda f: report(progress, 0.85 + 0.15 * f))
+    w = w.maximum(w.T).tocsr()
+    report(progress, 1.0)
     w.data = w.data.astype(np.float32, copy=False)
     return w
-
-
-#: rows of the k-nearest-neighbour graph made symmetric at a time (between cancel checks and progress reports)
-SYMMETRIC_BLOCK = 1 << 18
-
-
-def symmetric_maximum(
-    w: "csr_matrix", rows: int, is_cancelled: CancelCallback = None, progress: ProgressCallback = None
-) -> "csr_matrix":
-    """``w.maximum(w.T)`` (``w`` square CSR, no repeated column in a row), ``rows`` rows at a time: the same arrays
-    (each block is scipy's own ``maximum`` of ``w``'s rows and ``w.T``'s, built as scipy's transpose is: each row's
-    columns in ascending order), with cancel checks and progress between the blocks. ``w.T``'s entries are sorted
-    into the row blocks in two passes of ``rows`` rows each (their source rows stay ascending)."""
-    n = w.shape[0]
-    blocks = max(1, -(-n // rows))
-    # pass 1: w's entries by the block of their column (w.T's row), in the order of w's rows
-    buckets: "list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]" = [[] for _ in range(blocks)]
-    for s in range(0, n, rows):
-        check_cancelled(is_cancelled)
-        e = min(n, s + rows)
-        lo, hi = int(w.indptr[s]), int(w.indptr[e])
-        cols = w.indices[lo:hi]
-        src = np.repeat(np.arange(s, e, dtype=w.indices.dtype), np.diff(w.indptr[s : e + 1]))
-        order = np.argsort(cols // rows, kind="stable")
-        bounds = np.searchsorted((cols // rows)[order], np.arange(blocks + 1))
-        for t in range(blocks):
-            pick = order[bounds[t] : bounds[t + 1]]
-            buckets[t].append((cols[pick], src[pick], w.data[lo:hi][pick]))
-        report(progress, 0.5 * e / n)
-    # pass 2: each block of w.T's rows (columns ascending within a row, as scipy's transpose) and the maximum; the
-    # buckets of a block are let go as its rows are made (the graph's size in all, where scipy made the transpose
-    # and an output twice the entries at once)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    out_indices: list = []
-    out_data: list = []
-    for t in range(blocks):
-        check_cancelled(is_cancelled)
-        s, e = t * rows, min(n, (t + 1) * rows)
-        cols = np.concatenate([b[0] for b in buckets[t]])
-        src = np.concatenate([b[1] for b in buckets[t]])
-        data = np.concatenate([b[2] for b in buckets[t]])
-        buckets[t] = []
-        order = np.argsort(cols, kind="stable")
-        counts = np.bincount(cols - s, minlength=e - s)
-        transposed = sparse.csr_matrix(
-            (data[order], src[order], np.concatenate([[0], np.cumsum(counts)])), shape=(e - s, n)
-        )
-        del cols, src, data, order
-        piece = w[s:e].maximum(transposed)
-        indptr[s + 1 : e + 1] = piece.indptr[1:] + indptr[s]
-        out_indices.append(piece.indices.copy())
-        out_data.append(piece.data.copy())  # (scipy's arrays are views of twice the entries)
-        del piece, transposed
-        report(progress, 0.5 + 0.5 * e / n)
-    check_cancelled(is_cancelled)
-    index = np.int32 if max(int(indptr[-1]), n) < np.iinfo(np.int32).max else np.int64
-    indices = np.concatenate(out_indices).astype(index, copy=False)
-    del out_indices
-    values = np.concatenate(out_data)
-    del out_data
-    return sparse.csr_matrix((values, indices, indptr.astype(index)), shape=(n, n))
 
 
 def _label_spreading(
