@@ -275,6 +275,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep17c_inputs(folder))
     paths.update(_sweep18c_inputs(folder))
     paths.update(_sweep18a_inputs(folder, paths["model"]))
+    paths.update(_sweep19_inputs(folder, labels))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -745,6 +746,13 @@ def _sweep17b_inputs(folder: str, bands) -> Dict[str, str]:
         dst.set_band_description(1, "Cu")
         dst.set_band_description(2, "Pb")
     return {"elements_quarter_cells": path}
+
+
+def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
+    """After sweep 19a: ``confidence_off_labels.tif``, a confidence of 0.5 on every cell of the label raster's grid
+    but its labelled cells, which are nodata (a confidence raster made with other labels)."""
+    confidence = np.where(labels >= 0, -9999.0, 0.5)
+    return {"confidence_off_labels": _raster(os.path.join(folder, "confidence_off_labels.tif"), confidence, ["conf"])}
 
 
 def _sweep18c_inputs(folder: str) -> Dict[str, str]:
@@ -9147,6 +9155,19 @@ CASES += [
         error=r"^CONFIDENCE: 'allnodata' has no cell with a value \(all nodata\), so it would weigh every label alike, "
         r"as no confidence raster does; check its nodata value",
     ),  # before: ran and wrote the model without a word, every label weighed 1 (a nodata confidence counts 1)
+    Case(
+        "confidence raster without a value at any label",
+        "traincnn",
+        _set(CONFIDENCE="confidence_off_labels"),
+        error=r"^CONFIDENCE: the confidence raster has no value at any of the \d+ labelled cells \(nodata at all of "
+        r"them\), so it would weigh every label alike",
+    ),  # before: ran and wrote the model without a word, every label weighed 1 (values only where nothing is labelled)
+    Case(
+        "confidence raster without a value at any label",
+        "trainmodel",
+        _set(CONFIDENCE="confidence_off_labels"),
+        error=r"^CONFIDENCE: the confidence raster has no value at any of the \d+ labelled cells",
+    ),  # before: as traincnn
     Case(
         "line layer given as known barren ground",
         "pseudolabel",

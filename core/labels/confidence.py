@@ -49,12 +49,23 @@ def check_confidence(values: np.ndarray, name: str, whole: bool = True) -> None:
 
 
 def confidence_weights(
-    sample_weight: Optional[np.ndarray], shape: Sequence[int], rows: np.ndarray, cols: np.ndarray
+    sample_weight: Optional[np.ndarray], shape: Sequence[int], rows: np.ndarray, cols: np.ndarray, whole: bool = True
 ) -> np.ndarray:
-    """The confidence raster's weights at cells (rows, cols), NaN as 1 and negative as 0 (all 1 without one)."""
+    """The confidence raster's weights at cells (rows, cols), NaN as 1 and negative as 0 (all 1 without one).
+    Refused when the raster has no value at any of those cells: it would weigh every label alike, as none does,
+    which is a confidence raster made with other labels or another grid, not this one; with ``whole`` False the
+    cells are one window's (streamed training), which may all lack a value."""
     if sample_weight is None:
         return np.ones(rows.size)
     sw_full = np.asarray(sample_weight, dtype=np.float64)
     if sw_full.shape != tuple(shape):
         raise InputError("the confidence raster must be on the evidence rasters' grid.", "CONFIDENCE")
-    return np.clip(np.nan_to_num(sw_full[rows, cols], nan=1.0), 0.0, None)
+    at_labels = sw_full[rows, cols]
+    if whole and at_labels.size and not np.isfinite(at_labels).any():
+        raise InputError(
+            f"the confidence raster has no value at any of the {at_labels.size} labelled cells (nodata at all of "
+            "them), so it would weigh every label alike, as no confidence raster does; give the confidence made "
+            "with these labels (pseudolabel's OUTPUT_CONFIDENCE beside its OUTPUT), or leave CONFIDENCE empty.",
+            "CONFIDENCE",
+        )
+    return np.clip(np.nan_to_num(at_labels, nan=1.0), 0.0, None)

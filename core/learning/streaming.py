@@ -162,7 +162,7 @@ def scan_window(
         pool = np.sort(rng.choice(pool, pool_quota, replace=False))
     p_rows, p_cols = np.divmod(pool, bands.shape[2])
     candidates = (valid & ~labelled).sum(axis=1).astype(np.int64) if pu else np.empty(0, np.int64)
-    w = confidence_weights(weights, bands.shape[1:], rows, cols)
+    w = confidence_weights(weights, bands.shape[1:], rows, cols, whole=False)
     digests = (array_hash(bands), array_hash(labels), array_hash(weights))
     return WindowScan(
         rows + r0, cols + c0, labels[rows, cols], w, sample, u_rows + r0, u_cols + c0, digests, p_rows + r0,

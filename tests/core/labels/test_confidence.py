@@ -66,3 +66,31 @@ def test_a_raster_without_any_value_is_refused_but_a_window_of_nodata_is_not():
     check_confidence(values, "conf", whole=False)
     values[2, 3] = 0.4  # one value is enough
     check_confidence(values, "conf")
+
+
+def test_a_confidence_raster_without_a_value_at_any_label_is_refused():
+    """Values elsewhere but nodata at every labelled cell: every label would weigh 1, as without a confidence
+    raster. Refused by the classic learner as by the weights themselves; one labelled value is enough to run (the
+    others count 1), and a streamed window alone is not judged."""
+    from geochem_prospector.core.classic.learner import ClassicLearner
+    from geochem_prospector.core.labels.confidence import confidence_weights
+
+    rng = np.random.default_rng(3)
+    bands = rng.normal(size=(2, 20, 20))
+    labels = np.full((20, 20), np.nan)
+    labels[2:6, 2:6] = 1
+    labels[12:18, 12:18] = 0
+    confidence = np.full((20, 20), np.nan)
+    confidence[~np.isfinite(labels)] = 0.5  # values only where nothing is labelled
+    rows, cols = np.nonzero(np.isfinite(labels))
+    with pytest.raises(InputError) as err:
+        confidence_weights(confidence, labels.shape, rows, cols)
+    assert err.value.parameter == "CONFIDENCE"
+    assert f"no value at any of the {rows.size} labelled cells" in str(err.value)
+    with pytest.raises(InputError, match="OUTPUT_CONFIDENCE"):
+        ClassicLearner(method="logistic").fit(bands, labels, sample_weight=confidence)
+    np.testing.assert_array_equal(confidence_weights(confidence, labels.shape, rows, cols, whole=False), 1.0)
+    confidence[3, 3] = 0.25  # one labelled cell with a value: weights as given, the rest 1
+    expected = [0.25 if (r, c) == (3, 3) else 1.0 for r, c in zip(rows.tolist(), cols.tolist())]
+    np.testing.assert_array_equal(confidence_weights(confidence, labels.shape, rows, cols), expected)
+    ClassicLearner(method="logistic").fit(bands, labels, sample_weight=confidence)
