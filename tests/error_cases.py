@@ -8174,7 +8174,8 @@ CASES += [
             VARIOGRAM_SILL=50,
             VARIOGRAM_RANGE=4000,
         ),
-        error=r"^VARIOGRAM_NUGGET: the kriging system is numerically singular \(condition number [\d.]+e\+1[2-9] among "
+        error=r"^VARIOGRAM_NUGGET: field 'Cu': the kriging system is numerically singular \(condition number "
+        r"[\d.]+e\+1[2-9] among "
         r"neighbouring samples\): the gaussian variogram \(nugget 0 % of the sill, range 4,000 m\) makes samples well "
         r"inside its range almost copies of one another, and the kriging weights come out as rounding noise "
         r"\(estimates far outside the samples' values\)\. Give a nugget \(VARIOGRAM_NUGGET, e\.g\. 1 % of the sill: "

@@ -104,6 +104,19 @@ def _ill_conditioned(variogram: Variogram, condition: float, length_unit: str = 
     )
 
 
+def check_solvable(xy: np.ndarray, variogram: Variogram, k: int, length_unit: str = "", field: str = "") -> None:
+    """Refuse kriging systems of ``k`` neighbouring samples (``xy`` already in the variogram's isotropic frame) that
+    cannot be solved: co-located samples without a nugget (INPUT), or a condition number beyond
+    :data:`MAX_CONDITION` (VARIOGRAM_NUGGET); ``field`` names the element in the refusal."""
+    which = f"field '{field}': " if field else ""
+    if variogram.nugget <= 1e-12 * variogram.sill:
+        if len(cKDTree(xy).query_pairs(r=0.0, output_type="ndarray")):
+            raise InputError(which + _SINGULAR, "INPUT")
+    condition = worst_condition(xy, variogram, k)
+    if condition > MAX_CONDITION:
+        raise InputError(which + _ill_conditioned(variogram, condition, length_unit), "VARIOGRAM_NUGGET")
+
+
 def _block_size(k: int, budget_bytes: int) -> int:
     per_target = 8 * ((k + 1) ** 2 * 3 + k * k * 4 + 8 * k)
     return int(max(16, min(200_000, budget_bytes // per_target)))
@@ -302,12 +315,7 @@ def krige_points(
     k = n if neighbors <= 0 else min(neighbors, n - (1 if exclude is not None else 0))
     k = max(1, k)
     if "checked" not in cache:
-        if variogram.nugget <= 1e-12 * variogram.sill:
-            if len(cKDTree(xy).query_pairs(r=0.0, output_type="ndarray")):
-                raise InputError(_SINGULAR, "INPUT")
-        condition = worst_condition(xy, variogram, k if exclude is None else k + 1)
-        if condition > MAX_CONDITION:
-            raise InputError(_ill_conditioned(variogram, condition, length_unit), "VARIOGRAM_NUGGET")
+        check_solvable(xy, variogram, k if exclude is None else k + 1, length_unit)
         cache["checked"] = True
     m = targets.shape[0]
     est = np.empty(m)
@@ -396,16 +404,26 @@ def kriging_grid(
     # rows handed to krige_points at a time (cell centres, masks, results); it solves them in
     # smaller batches of ``block_budget_bytes`` (cache-sized systems are fastest)
     rows_per_block = grid.rows_per_block(8 * (12 + 4 * k_est), 8 * block_budget_bytes)
-    tasks = []
+    here = runner is None or runner.in_process
+    # every field's systems checked before any is gridded: a field that cannot be kriged is refused at once, not
+    # after the fields before it (minutes on a national grid)
     for j in range(f):
         ok = np.isfinite(values[:, j])
         if ok.sum() < 2:
             raise InputError(f"field '{names[j]}' has fewer than 2 numeric values.", "FIELDS")
+        xy = points_xy[ok]
+        if variograms[j].anisotropic:
+            xy = anisotropic_coordinates(xy, variograms[j].angle, variograms[j].ratio)
+        k = max(1, min(neighbors, xy.shape[0]) if neighbors > 0 else xy.shape[0])
+        check_solvable(xy, variograms[j].isotropic(), k, unit_abbreviation(grid.crs_wkt), names[j])
+        check_cancelled(is_cancelled)
+    tasks = []
+    for j in range(f):
+        ok = np.isfinite(values[:, j])
         xy, z = points_xy[ok], values[ok, j]
-        # in this process the blocks of a field share its KD-tree / global system (and the cancel check);
-        # each worker makes its own
-        here = runner is None or runner.in_process
-        cache: Optional[dict] = {} if here else None
+        # in this process the blocks of a field share its KD-tree / global system (checked above) and the cancel
+        # check; each worker makes its own
+        cache: Optional[dict] = {"checked": True} if here else None
         if runner is not None:
             xy, z = runner.share(xy), runner.share(z)
         for row0 in range(0, grid.height, rows_per_block):

@@ -94,3 +94,29 @@ def test_cross_validation_settings_and_refusal_give_the_range_in_the_unit_given(
     singular = Candidate("kriging", "none", variogram=Variogram("gaussian", 0.0, 50.0, 4000.0))
     with pytest.raises(InputError, match=r"range 4,000 US ft\)"):
         cross_validate_candidate("Cu", singular, xy, z, neighbors=0, length_unit="US ft")
+
+
+def test_a_field_that_cannot_be_kriged_is_refused_before_any_field_is_gridded():
+    """Two fields, the second's variogram singular on the traverse: refused naming that field before a single block
+    is kriged (progress never moves), not after the first field's grid (minutes on a national grid). With an
+    anisotropic variogram the check reads the samples in its isotropic frame, as the gridding does."""
+    from geochem_prospector.core.grid import GridSpec
+    from geochem_prospector.core.interpolation.kriging import kriging_grid
+
+    xy, z = _traverse()
+    grid = GridSpec(0.0, 10000.0, 250.0, 40, 40, "")
+    fine, singular = Variogram("gaussian", 0.5, 50.0, 4000.0), Variogram("gaussian", 0.0, 50.0, 4000.0)
+    moves = []
+    with pytest.raises(InputError, match=r"^VARIOGRAM_NUGGET: field 'Zn': the kriging system is numerically") as err:
+        kriging_grid(
+            xy, np.column_stack([z, z]), grid, [fine, singular], neighbors=12, field_names=["Cu", "Zn"],
+            progress=moves.append,
+        )  # fmt: skip
+    assert err.value.parameter == "VARIOGRAM_NUGGET"
+    assert moves == [] or max(moves) == 0.0, moves
+    # an anisotropy that stretches the distances along the traverse 20-fold in its isotropic frame: the samples lie
+    # beyond one another's range there, so the same gaussian without nugget is well conditioned and grids
+    stretched = Variogram("gaussian", 0.0, 50.0, 4000.0, 90.0, 20.0)
+    assert worst_condition(xy, singular, 12) > MAX_CONDITION
+    est, _ = kriging_grid(xy, z, grid, stretched, neighbors=12)
+    assert np.isfinite(est).all() and z.min() - 5 < est.min() and est.max() < z.max() + 5
