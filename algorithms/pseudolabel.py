@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import List
 
@@ -22,11 +23,19 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.deposits import training_points_record
-from ..core.grid import size_text
+from ..core.grid import GridSpec, size_text
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import layer_label, rasterize_mask, read_stack, require_values, side_file_crs_note, write_geotiff
 from ..core.labels.classes import class_ids
-from ..core.labels.pseudolabel import METHODS, UNLABELLED, PseudoLabelSettings, memory_per_cell, pseudolabel
+from ..core.labels.pseudolabel import (
+    METHODS,
+    UNLABELLED,
+    PseudoLabelSettings,
+    mask_cells_bound,
+    memory_needed,
+    memory_per_cell,
+    pseudolabel,
+)
 from ..core.reports.labels import summary_record, write_summary
 from ..core.reports.thumbnail import label_map_svg
 from ..core.reports.training import data_sentence
@@ -40,6 +49,7 @@ from .base import (
     point_attributes,
     refuse_date_field,
     refuse_unrelated_rasters,
+    require_mask_polygons,
     require_projected,
     say_ground_distance,
     shapely_geometries,
@@ -354,7 +364,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             )
         else:
             advice += "."
-        self.check_memory(cells, per_cell, self.INPUT_RASTERS, f"pseudo-labelling these rasters ({method})", advice)
+        graph_cells = self._graph_cells(parameters, context, layers[0], crs) if method == "label_spreading" else None
+        estimate = memory_needed(method, n_bands, neighbors, cells, graph_cells)  # the graph only inside MASK
+        self.check_memory(estimate, 1, self.INPUT_RASTERS, f"pseudo-labelling these rasters ({method})", advice)
         refuse_unrelated_rasters(layers, self.INPUT_RASTERS)
         paths = [layer_file(layer) for layer in layers]
         names = [layer_label(p) if layer.name() == os.path.splitext(os.path.basename(p))[0] else layer.name()
@@ -367,6 +379,20 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         grid = stack.grid
         feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
         return stack, crs
+
+    def _graph_cells(self, parameters, context, layer, crs):
+        """At most how many cells of ``layer``'s grid the MASK keeps (label spreading builds its graph over those
+        only), from the mask polygons' area, before anything is read; None without a MASK or a square cell."""
+        source = self.parameterAsSource(parameters, self.MASK, context)
+        extent, width, height = layer.extent(), layer.width(), layer.height()
+        if source is None or width < 1 or height < 1:
+            return None
+        if not math.isclose(extent.width() / width, extent.height() / height, rel_tol=1e-9):
+            return None
+        require_mask_polygons(source, self.MASK)
+        geometries = shapely_geometries(source, crs, context, self.MASK)  # its warnings come when it is rasterized
+        grid = GridSpec(extent.xMinimum(), extent.yMaximum(), extent.width() / width, width, height)
+        return mask_cells_bound(geometries, grid)
 
     def _labels(self, parameters, context, feedback, crs):
         """The labelled points, their classes (None: every point mineralised) and the classes' names."""

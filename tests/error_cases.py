@@ -276,6 +276,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep18c_inputs(folder))
     paths.update(_sweep18a_inputs(folder, paths["model"]))
     paths.update(_sweep19_inputs(folder, labels))
+    paths.update(_sweep20a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -753,6 +754,18 @@ def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
     but its labelled cells, which are nodata (a confidence raster made with other labels)."""
     confidence = np.where(labels >= 0, -9999.0, 0.5)
     return {"confidence_off_labels": _raster(os.path.join(folder, "confidence_off_labels.tif"), confidence, ["conf"])}
+
+
+def _sweep20a_inputs(folder: str) -> Dict[str, str]:
+    """Sweep 20a: ``national_study_area.gpkg``, a 10 km square study area (EPSG:3067) in the south-west corner of
+    ``national.tif``: about 4,500 of its 30 M cells of 150 m."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    path = os.path.join(folder, "national_study_area.gpkg")
+    area = gpd.GeoDataFrame({"id": [1]}, geometry=[box(X0 + 1000, Y0 + 1000, X0 + 11_000, Y0 + 11_000)], crs=CRS)
+    area.to_file(path, driver="GPKG")
+    return {"national_study_area": path}
 
 
 def _sweep18c_inputs(folder: str) -> Dict[str, str]:
@@ -9184,4 +9197,14 @@ CASES += [
         error=r"^NEGATIVES: the known barren ground covers every cell outside NEGATIVE_BUFFER, so no unlabelled cell "
         r"is left to learn from",
     ),  # before: "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer."
+]
+
+CASES += [
+    Case(
+        "label spreading on a national grid with a small MASK",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["national"], METHOD=1, NEIGHBORS=100, MASK="national_study_area"),
+        error=r"^INPUT_RASTERS: band\(s\) .* have no value in any cell of the grid \(all nodata\)",
+    ),  # not refused for memory: the graph counts at most 4,715 cells (4,356 inside the MASK; 1.8 GiB in all), not 30 M
+    # (94 GiB, the row above); then refused because national.tif holds no value (its tiles are sparse)
 ]

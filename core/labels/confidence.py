@@ -22,12 +22,7 @@ def check_confidence(values: np.ndarray, name: str, whole: bool = True) -> None:
     data = data[np.isfinite(data)]
     if data.size == 0:
         if whole:
-            raise InputError(
-                f"'{name}' has no cell with a value (all nodata), so it would weigh every label alike, as no "
-                "confidence raster does; check its nodata value and that it is a confidence raster (e.g. "
-                "pseudolabel's OUTPUT_CONFIDENCE), or leave CONFIDENCE empty.",
-                "CONFIDENCE",
-            )
+            require_confidence_values(0, name)
         return
     low, high = float(data.min()), float(data.max())
     if low >= -TOLERANCE and high <= 1.0 + TOLERANCE:
@@ -61,11 +56,31 @@ def confidence_weights(
     if sw_full.shape != tuple(shape):
         raise InputError("the confidence raster must be on the evidence rasters' grid.", "CONFIDENCE")
     at_labels = sw_full[rows, cols]
-    if whole and at_labels.size and not np.isfinite(at_labels).any():
+    if whole:
+        require_values_at_labels(at_labels.size, int(np.isfinite(at_labels).sum()))
+    return np.clip(np.nan_to_num(at_labels, nan=1.0), 0.0, None)
+
+
+def require_confidence_values(n_values: int, name: str) -> None:
+    """Refuse a confidence raster with no cell holding a value (``n_values`` 0): all nodata, it would weigh every
+    label alike, without a word. Counted over the whole raster, or summed over its windows (streamed training)."""
+    if n_values == 0:
         raise InputError(
-            f"the confidence raster has no value at any of the {at_labels.size} labelled cells (nodata at all of "
+            f"'{name}' has no cell with a value (all nodata), so it would weigh every label alike, as no "
+            "confidence raster does; check its nodata value and that it is a confidence raster (e.g. "
+            "pseudolabel's OUTPUT_CONFIDENCE), or leave CONFIDENCE empty.",
+            "CONFIDENCE",
+        )
+
+
+def require_values_at_labels(n_labelled: int, n_with_value: int) -> None:
+    """Refuse a confidence raster with a value at none (``n_with_value`` 0) of the ``n_labelled`` labelled cells: it
+    would weigh every label alike, a confidence made with other labels or on another grid. Counted over the whole
+    raster, or summed over its windows (streamed training)."""
+    if n_labelled and not n_with_value:
+        raise InputError(
+            f"the confidence raster has no value at any of the {n_labelled} labelled cells (nodata at all of "
             "them), so it would weigh every label alike, as no confidence raster does; give the confidence made "
             "with these labels (pseudolabel's OUTPUT_CONFIDENCE beside its OUTPUT), or leave CONFIDENCE empty.",
             "CONFIDENCE",
         )
-    return np.clip(np.nan_to_num(at_labels, nan=1.0), 0.0, None)

@@ -57,7 +57,46 @@ def memory_per_cell(method: str, n_bands: int, neighbors: int) -> int:
     general = 16 * n_bands + 48
     if method != "label_spreading":
         return general
-    return max(general, 8 * n_bands + 32 * neighbors + 160)
+    return max(general, _graph_per_node(n_bands, neighbors))
+
+
+def _graph_per_node(n_bands: int, neighbors: int) -> int:
+    """Bytes per node of label spreading's graph: its features and components, the k neighbours' indices and
+    weights with their symmetric copy (32 bytes each), the labels."""
+    return 8 * n_bands + 32 * neighbors + 160
+
+
+def memory_needed(method: str, n_bands: int, neighbors: int, cells: int, graph_cells: Optional[int] = None) -> int:
+    """Bytes a run on a grid of ``cells`` needs at its peak, where at most ``graph_cells`` of them (the cells the
+    MASK keeps; None: every cell) enter label spreading's k-nearest-neighbour graph. The rasters are read whole, so
+    they count every cell at the figure of every method (16 x bands + 48 bytes: the stack, the standardised copy,
+    the seeds' distances); the graph (8 x bands + 32 x neighbours + 160 bytes a node, :func:`memory_per_cell`) only
+    the graph's cells; never more than ``cells x memory_per_cell``, the estimate before sweep 20a, which refused a
+    national grid with a small study-area MASK for a graph of cells it would never build."""
+    per_cell = memory_per_cell(method, n_bands, neighbors)
+    if method != "label_spreading" or graph_cells is None:
+        return cells * per_cell
+    rasters = memory_per_cell("pu_bagging", n_bands, neighbors)
+    graph = min(cells, max(0, graph_cells)) * _graph_per_node(n_bands, neighbors)
+    return min(cells * per_cell, cells * rasters + graph)
+
+
+def mask_cells_bound(geometries: Sequence[Any], grid: GridSpec) -> int:
+    """At most how many cells of ``grid`` a mask of ``geometries`` keeps (a cell whose centre lies inside, as
+    :func:`~..io.rasters.rasterize_mask` marks them), from areas alone, without rasterizing a grid that may not fit
+    in memory: each such cell lies inside its geometry grown by a cell's width (more than half its diagonal, even
+    after the buffer's polygonal circle), clipped to the grid, and the cells do not overlap, so there are at most
+    that area over a cell's area. Every cell of the grid when a geometry is invalid (its area says nothing)."""
+    from shapely.geometry import box
+    from shapely.ops import unary_union
+
+    cells = grid.width * grid.height
+    geoms = [g for g in geometries if g is not None and not g.is_empty]
+    if not geoms or not all(g.is_valid for g in geoms):
+        return cells
+    frame = box(grid.xmin, grid.ymin, grid.xmax, grid.ymax)
+    grown = unary_union([g.buffer(grid.pixel_size) for g in geoms]).intersection(frame)
+    return min(cells, int(np.ceil(grown.area / grid.pixel_size**2)))
 
 
 @dataclass

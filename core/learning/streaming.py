@@ -29,7 +29,12 @@ from ..distributed.tasks import Stamps, checked_task, stack_reader, stamps_of
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.rasters import require_band_values
-from ..labels.confidence import check_confidence, confidence_weights
+from ..labels.confidence import (
+    check_confidence,
+    confidence_weights,
+    require_confidence_values,
+    require_values_at_labels,
+)
 from .ensemble import LabelledCells, class_weights, label_classes
 from .model_file import array_hash
 from .patches import extract_patches, normalise, robust_normalisation, valid_centres
@@ -119,6 +124,13 @@ class WindowScan:
     candidates: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # PU: per row of the window
     n_valid: int = 0
     band_values: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # per band: cells with a value
+    confidence_values: int = 0  # cells of the window with a confidence value
+    confidence_at_labels: int = 0  # labelled cells (``rows``, ``cols``) with a confidence value
+
+
+def _confidence_name(weight_selection: Selection) -> str:
+    """The confidence raster's name as messages give it: its file's, without the extension."""
+    return os.path.splitext(os.path.basename(str(weight_selection[0][0])))[0]
 
 
 def scan_window(
@@ -145,7 +157,7 @@ def scan_window(
     weights = None
     if weight_selection:
         weights = stack_reader(weight_selection, grid, "CONFIDENCE")(r0, r1, c0, c1)[0].astype(np.float64)
-        check_confidence(weights, os.path.splitext(os.path.basename(str(weight_selection[0][0])))[0], whole=False)
+        check_confidence(weights, _confidence_name(weight_selection), whole=False)
     valid = valid_centres(bands)
     labelled = np.isfinite(labels) & ((labels == 1) if pu else (labels >= 0)) & valid
     rows, cols = np.nonzero(labelled)
@@ -164,9 +176,14 @@ def scan_window(
     candidates = (valid & ~labelled).sum(axis=1).astype(np.int64) if pu else np.empty(0, np.int64)
     w = confidence_weights(weights, bands.shape[1:], rows, cols, whole=False)
     digests = (array_hash(bands), array_hash(labels), array_hash(weights))
+    # a window may lack confidence values (fit_windows refuses the raster when every window does)
+    with_value = (
+        (0, 0) if weights is None else (int(np.isfinite(weights).sum()), int(np.isfinite(weights[rows, cols]).sum()))
+    )
     return WindowScan(
         rows + r0, cols + c0, labels[rows, cols], w, sample, u_rows + r0, u_cols + c0, digests, p_rows + r0,
         p_cols + c0, candidates, int(valid.sum()), np.isfinite(bands).reshape(bands.shape[0], -1).sum(axis=1),
+        *with_value,
     )  # fmt: skip
 
 
@@ -292,6 +309,9 @@ def fit_windows(
               lambda f: report(progress, 0.05 * f), is_cancelled)  # fmt: skip
     # a band all nodata leaves no cell with evidence: say so, as the whole-stack path does, not blame the labels
     require_band_values(names, np.sum([s.band_values for s in scans], axis=0).tolist(), "INPUT_RASTERS")
+    if weight_selection:  # each window was judged alone: the confidence as the in-memory path judges it, whole
+        require_confidence_values(sum(s.confidence_values for s in scans), _confidence_name(weight_selection))
+        require_values_at_labels(sum(s.rows.size for s in scans), sum(s.confidence_at_labels for s in scans))
 
     rows = np.concatenate([s.rows for s in scans])
     cols = np.concatenate([s.cols for s in scans])

@@ -261,3 +261,27 @@ def test_a_stack_written_again_between_the_passes_is_refused(tmp_path):
     with pytest.raises(InputError, match=r"^INPUT_RASTERS: '.*stack\.tif' was replaced or written again"):
         fit(rewrite_after_the_first_pass)
     assert done
+
+
+@pytest.mark.parametrize("kind", ["all nodata", "no value at any label"])
+def test_a_confidence_raster_without_a_value_at_the_labels_is_refused_window_by_window(files, tmp_path, kind):
+    """Sweep 20a: streamed training judged each window's confidence alone (a window may lack values) and trained
+    on a confidence raster of nodata only, or one with values off the labels only, every label weighed 1. Over 8-cell
+    windows, where many windows hold values and some hold none, it is now refused as the whole raster is: the
+    message of the in-memory fit (labels off the values) and of traincnn's check of the whole raster (all nodata)."""
+    from geochem_prospector.core.labels.confidence import check_confidence
+
+    bands, labels, _, grid, selection, label_sel, _ = files
+    conf = np.full(labels.shape, np.nan) if kind == "all nodata" else np.where(labels >= 0, np.nan, 0.5)
+    write_geotiff(str(tmp_path / "conf_bad.tif"), conf[None], grid, ["confidence"])
+    with pytest.raises(InputError) as expected:
+        if kind == "all nodata":
+            check_confidence(conf, "conf_bad")
+        PatchCNN(**SMALL).fit(bands, labels, band_names=["a", "b", "c"], sample_weight=conf)
+    with pytest.raises(InputError) as streamed:
+        fit_windows(
+            PatchCNN(**SMALL), selection, grid, label_sel, [(str(tmp_path / "conf_bad.tif"), 1)], ["a", "b", "c"],
+            window=8,
+        )  # fmt: skip
+    assert streamed.value.parameter == expected.value.parameter == "CONFIDENCE"
+    assert str(streamed.value) == str(expected.value)

@@ -108,3 +108,66 @@ def test_label_spreading_memory_estimate_covers_its_graph():
         per_cell = peak / n + 8 * bands
         assert per_cell < pl.memory_per_cell("label_spreading", bands, k)
         assert per_cell > pl.memory_per_cell("pu_bagging", bands, k)
+
+
+def _centres_inside(geometries, grid: GridSpec) -> int:
+    """Brute force: the cells whose centre lies in (or on) any of the geometries, one shapely test per cell."""
+    from shapely.geometry import Point
+    from shapely.ops import unary_union
+
+    union = unary_union(geometries)
+    xs, ys = grid.cell_centres()
+    return sum(union.intersects(Point(x, y)) for x, y in zip(xs, ys))
+
+
+def test_mask_cells_bound_covers_the_cells_a_mask_keeps():
+    """Sweep 20a: the bound from the mask polygons' area is never below the brute-force count of the cells whose
+    centre they hold, and above it by at most about twice the outline in cells: shapes that cut cells, a thin
+    strip, a ring with a hole, a polygon half outside the grid, two that overlap."""
+    from shapely import affinity
+    from shapely.geometry import Polygon, box
+
+    grid = GridSpec(1000.0, 2000.0, 10.0, 80, 60)  # x 1000-1800, y 1400-2000
+    ring = box(1100, 1500, 1400, 1800).difference(box(1200, 1600, 1300, 1700))
+    shapes = {
+        "box": [box(1033, 1517, 1297, 1781)],
+        "rotated triangle": [affinity.rotate(Polygon([(1100, 1500), (1700, 1550), (1300, 1950)]), 17)],
+        "thin strip": [box(1003, 1703, 1797, 1708)],
+        "ring": [ring],
+        "half outside": [box(1600, 1300, 2500, 1700)],
+        "overlapping": [box(1100, 1500, 1400, 1800), box(1300, 1600, 1600, 1900)],
+        "whole grid": [box(0, 0, 5000, 5000)],
+    }
+    for name, geometries in shapes.items():
+        brute = _centres_inside(geometries, grid)
+        bound = pl.mask_cells_bound(geometries, grid)
+        outline = sum(g.length for g in geometries) / grid.pixel_size
+        assert brute <= bound <= min(grid.width * grid.height, brute + 2 * outline + 8), (name, brute, bound)
+
+
+def test_label_spreading_estimate_counts_its_graph_over_the_mask_only():
+    """Sweep 20a: the national grid of the error matrix (6,000 x 5,000 cells of 150 m, one band, 100 neighbours)
+    with a 10 km study area: the rasters at every method's 64 bytes a cell over all 30 M cells, the graph's 3,368
+    bytes a node over the cells the mask keeps (counted brute force on the cell centres), about 1.8 GiB where the
+    whole grid's graph was about 94 GiB; without the mask, or with one over the whole grid, the estimate is as
+    before."""
+    from shapely.geometry import box
+
+    grid = GridSpec(400_000.0, 8_250_000.0, 150.0, 6000, 5000)
+    cells = grid.width * grid.height
+    area = box(401_000, 7_501_000, 411_000, 7_511_000)
+    xs = grid.xmin + (np.arange(grid.width) + 0.5) * grid.pixel_size
+    ys = grid.ymax - (np.arange(grid.height) + 0.5) * grid.pixel_size
+    kept = int(((xs > 401_000) & (xs < 411_000)).sum() * ((ys > 7_501_000) & (ys < 7_511_000)).sum())
+    bound = pl.mask_cells_bound([area], grid)
+    assert kept <= bound <= kept + 2 * 4 * 10_000 / 150 + 8
+    exact = cells * (16 + 48) + kept * (8 + 32 * 100 + 160)
+    estimate = pl.memory_needed("label_spreading", 1, 100, cells, bound)
+    assert exact <= estimate <= 1.01 * exact
+    assert estimate < 2 * 2**30 < 90 * 2**30 < pl.memory_needed("label_spreading", 1, 100, cells)
+    assert pl.memory_needed("label_spreading", 1, 100, cells) == cells * pl.memory_per_cell("label_spreading", 1, 100)
+    assert pl.memory_needed("label_spreading", 1, 100, cells, cells) == cells * pl.memory_per_cell(
+        "label_spreading", 1, 100
+    )
+    # the other methods hold no graph: the mask changes nothing
+    assert pl.memory_needed("pu_bagging", 1, 100, cells, bound) == cells * pl.memory_per_cell("pu_bagging", 1, 100)
