@@ -46,6 +46,7 @@ QGIS_OWN = re.compile(r"(Incorrect parameter value for|Could not load source lay
 #: a "parameter name" is upper case with underscores (a model's inputs are lower case: "pixel_size")
 STARTS_WITH_PARAM = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)\b")
 MODEL = "prospectivity_workflow"
+MODEL_STEP_FAILED = "Error encountered while running"
 MODEL_HANG_S = 180.0  # a model run trains the CNN twice (traincnn, comparemodels)
 
 #: the test grid of tests/error_cases (EPSG:3067, 40 x 40 cells of 250 m from 400000, 7500000)
@@ -284,6 +285,7 @@ class LogFeedback:
                 super().__init__()
                 self.lines: List[str] = []
                 self.warnings: List[str] = []
+                self.errors: List[str] = []
 
             def pushInfo(self, info):  # noqa: N802
                 self.lines.append(info)
@@ -301,6 +303,7 @@ class LogFeedback:
             def reportError(self, error, fatalError=False):  # noqa: N802, N803
                 self.lines.append(error)
                 self.warnings.append(error)
+                self.errors.append(error)
 
         return _Feedback()
 
@@ -604,9 +607,18 @@ def run_one(
         problems.append("Traceback")
     if other:
         problems.append("not a QgsProcessingException: " + other.splitlines()[0][:120])
+    if result is None and not other and message.startswith(MODEL_STEP_FAILED):
+        # a model's refusal is "Error encountered while running <step>" (QGIS 3.22); the step's own message is the
+        # error its feedback reported: that one must name the parameter
+        step = [e.strip() for e in feedback.errors if e.strip() and not e.startswith(MODEL_STEP_FAILED)]
+        message = message.strip() + "\n" + (step[-1] if step else "(the step reported no error)")
     if result is None and not other:
         # processing.run puts QGIS's "Unable to execute algorithm" above a refusal by checkParameterValues
-        lines = [line for line in message.strip().splitlines() if line != "Unable to execute algorithm"]
+        lines = [
+            line
+            for line in message.strip().splitlines()
+            if line != "Unable to execute algorithm" and not line.startswith(MODEL_STEP_FAILED)
+        ]
         first_line = lines[0] if lines else ""
         head = STARTS_WITH_PARAM.match(first_line)
         if not (head and head.group(1) in param_names) and not QGIS_OWN.search(message):
@@ -615,7 +627,11 @@ def run_one(
         left += [
             os.path.join(out, f) for f in (os.listdir(out) if os.path.isdir(out) else []) if f.startswith(".partial")
         ]
-        if left:
+        if left and message.startswith(MODEL_STEP_FAILED):
+            # QGIS 3.22 runs a model's steps one by one, each writing its outputs whole: the steps before the one
+            # that refused keep theirs (not the plugin's to change); reported, not flagged
+            message += "\n(kept from the steps before: " + ", ".join(os.path.basename(p) for p in left) + ")"
+        elif left:
             problems.append("output left after refusal: " + ", ".join(os.path.basename(p) for p in left))
     if result is not None:
         for key, value in result.items():
