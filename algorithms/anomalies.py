@@ -8,6 +8,7 @@ import os
 import re
 from typing import Sequence
 
+import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsPalettedRasterRenderer,
@@ -650,7 +651,17 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             )
         area_level = self.parameterAsEnum(parameters, self.AREA_LEVEL, context)
         index_t = result.thresholds[-1]
-        if not math.isfinite(float(index_t.levels[area_level])):
+        outline = float(index_t.levels[area_level])
+        highest = float(np.nanmax(result.index)) if np.isfinite(result.index).any() else math.nan
+        if len(result.areas) == 0 and math.isfinite(outline) and not highest >= outline:
+            # thresholds set so high that no cell reaches them (MULTIPLIERS 100): the outputs would be empty unsaid
+            box = next((name for name, methods in THRESHOLD_BOXES.items() if method in methods), "METHOD")
+            feedback.pushWarning(
+                f"{box}: no cell of the index reaches its {LEVEL_NAMES[area_level]} level ({outline:.4g}; the highest "
+                f"cell is {highest:.4g}), so OUTPUT_ANOMALIES is empty; lower {box} (or AREA_LEVEL) to outline "
+                "anomalies."
+            )
+        if not math.isfinite(outline):
             defined = [n for n, v in zip(LEVEL_NAMES, index_t.levels) if math.isfinite(float(v))]
             instead = f"outline at the {' or '.join(defined)} level" if defined else "choose another METHOD"
             feedback.pushWarning(

@@ -9208,3 +9208,23 @@ CASES += [
     ),  # not refused for memory: the graph counts at most 4,715 cells (4,356 inside the MASK; 1.8 GiB in all), not 30 M
     # (94 GiB, the row above); then refused because national.tif holds no value (its tiles are sparse)
 ]
+
+# sweep 20b: parameters fuzzed in pairs (scripts/fuzz_parameters.py --pairs); no new inputs were needed
+CASES += [
+    Case(
+        "thresholds no cell reaches",
+        "anomalies",
+        _set(METHOD=3, MULTIPLIERS="100,200,300"),
+        warning=r"MULTIPLIERS: no cell of the index reaches its weak level \([\d.]+; the highest cell is [\d.]+\), so "
+        r"OUTPUT_ANOMALIES is empty; lower MULTIPLIERS \(or AREA_LEVEL\)",
+    ),  # before: ran and wrote no anomaly area and no contour line without a word
+    Case(
+        "tree leaf larger than every fold",
+        "comparemodels",
+        _set(LEARNERS=[0, 2], MIN_SAMPLES_LEAF=1_000_000),
+        warning=r"random forest left out of the comparison: could not be trained on fold 0's 1 training deposit\(s\): "
+        r"MIN_SAMPLES_LEAF: 1000000 cells a leaf: .* Use a MIN_SAMPLES_LEAF of at most \d+",
+        not_in_log=r"random forest left out of the comparison: .*more deposits \(FOLDS is 2 already\)",
+    ),  # before: the reason, then "; more deposits (FOLDS is 2 already), a coarser grid, or a smaller PATCH_SIZE or
+    # COARSE_VIEW … gives each fold more labelled cells", advice that does not help
+]

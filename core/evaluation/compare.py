@@ -74,6 +74,10 @@ TITLES = {
 #: training error's advice to change them is replaced by the comparison's own
 TRAINCNN_ONLY = ("VALIDATION", "BLOCK_SIZE")
 
+#: the learners' own settings that a training error may name: the fix is that setting (its message says which
+#: value fits), not more deposits per fold or a coarser grid
+LEARNER_SETTINGS = ("MIN_SAMPLES_LEAF",)
+
 #: held-out AUCs closer than this to the best count as a tie
 TIE = 0.01
 #: the fewest deposit clusters whose bootstrap interval says more than the clusters' own range: with k clusters a
@@ -460,6 +464,11 @@ def compare(
                         "coarser grid, or a smaller PATCH_SIZE or COARSE_VIEW (the CNN's validation blocks grow with "
                         "its window) gives each fold more labelled cells"
                     )
+                    if exc.parameter in LEARNER_SETTINGS:  # MIN_SAMPLES_LEAF 1e6: the setting is the cause
+                        learners[name].failed = (
+                            f"could not be trained on fold {f}'s {train.size} training deposit(s): "
+                            f"{exc.parameter}: {reason}"
+                        )
                     learners[name].placement[:] = np.nan
                     if log:
                         log(f"{TITLES.get(name, name)} left out of the comparison: {learners[name].failed}")
