@@ -652,8 +652,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         area_level = self.parameterAsEnum(parameters, self.AREA_LEVEL, context)
         index_t = result.thresholds[-1]
         outline = float(index_t.levels[area_level])
-        highest = float(np.nanmax(result.index)) if np.isfinite(result.index).any() else math.nan
-        if len(result.areas) == 0 and math.isfinite(outline) and not highest >= outline:
+        empty = len(result.areas) == 0  # the index's maximum is read only then
+        highest = float(np.nanmax(result.index)) if empty and np.isfinite(result.index).any() else math.nan
+        if empty and math.isfinite(outline) and not highest >= outline:
             # thresholds set so high that no cell reaches them (MULTIPLIERS 100): the outputs would be empty unsaid
             box = next((name for name, methods in THRESHOLD_BOXES.items() if method in methods), "METHOD")
             feedback.pushWarning(

@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "build", "plugins"))
 sys.path.insert(0, REPO)
+from qgis_session import start  # noqa: E402 (beside this script)
 
 HANG_S = 60.0
 MORE = [False]  # --more-layers
@@ -258,22 +259,6 @@ PAIRS: Dict[str, List[Tuple[str, Dict[str, Any]]]] = {
         ("REFERENCE_BANDS of a one-band reference", {"REFERENCE_BANDS": True, "REFERENCE_RASTER": "oneband"}),
     ],
 }
-
-
-def start():
-    from qgis.core import QgsApplication
-
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.insert(0, "/usr/share/qgis/python/plugins")
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from geochem_prospector.plugin import GeoChemProspectorPlugin
-
-    plugin = GeoChemProspectorPlugin(None)
-    plugin.initProcessing()
-    return app, plugin
 
 
 class LogFeedback:

@@ -24,7 +24,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
 
 from qgis.core import (  # noqa: E402
-    QgsApplication,
     QgsProcessing,
     QgsProcessingModelAlgorithm,
     QgsProcessingModelChildAlgorithm,
@@ -295,15 +294,9 @@ def build() -> QgsProcessingModelAlgorithm:
 
 
 def main() -> None:
-    app = QgsApplication([], False)
-    app.initQgis()
-    from processing.core.Processing import Processing
+    from qgis_session import start
 
-    Processing.initialize()
-    from geochem_prospector.plugin import GeoChemProspectorPlugin
-
-    plugin = GeoChemProspectorPlugin(None)
-    plugin.initProcessing()
+    _app, _plugin = start()  # both kept while the model is built
     model = build()
     model.updateDestinationParameters()  # turns the child outputs into the model's own output parameters
     ok, errors = model.validate()

@@ -20,24 +20,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 SAMPLES = os.path.join(REPO, "resources", "sample_data")
 sys.path.insert(0, os.path.join(REPO, "build", "plugins"))
+from qgis_session import start  # noqa: E402 (beside this script)
+
 ELEMENTS = "Al Ba Ca Co Cr Cu Fe K La Li Mg Mn Ni P Sc Sr Th Ti V Y Zn Zr".split()
 DEMO_ELEMENTS = ["Cu", "Ni", "Co", "Zn", "Th", "La", "Fe", "Y"]
-
-
-def start():
-    from qgis.core import QgsApplication
-
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.insert(0, "/usr/share/qgis/python/plugins")
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from geochem_prospector.plugin import GeoChemProspectorPlugin
-
-    plugin = GeoChemProspectorPlugin(None)
-    plugin.initProcessing()
-    return app, plugin
 
 
 def run(algorithm, parameters):

@@ -58,10 +58,11 @@ def robust_scale(y: np.ndarray) -> Tuple[float, float]:
     return median, scale
 
 
-def robust_z(y: np.ndarray, floor: float = 0.0) -> np.ndarray:
-    """(y − median) / max(1.4826·MAD, ``floor``) over the finite cells; a zero MAD falls back to the SD."""
+def robust_z(y: np.ndarray, floor: float = 0.0) -> Tuple[np.ndarray, float]:
+    """(y − median) / max(1.4826·MAD, ``floor``) over the finite cells (a zero MAD falls back to the SD), and the
+    scale itself before the floor."""
     median, scale = robust_scale(y)
-    return (y - median) / max(scale, floor)
+    return (y - median) / max(scale, floor), scale
 
 
 def integrated_index(
@@ -118,17 +119,16 @@ def integrated_index(
         _refuse_constant_ratios(logs, spread, names, sorted(set(rows)))
     z_rows: Dict[int, np.ndarray] = {}
     distinct = sorted(set(rows))
-    for done, r in enumerate(distinct):  # each band's median and MAD once (robust_z's arithmetic)
+    for done, r in enumerate(distinct):  # each band's median and MAD once
         check_cancelled(is_cancelled)
         if logs is None:
             with np.errstate(invalid="ignore", divide="ignore"):
                 band = np.log10(data[r])
         else:
             band = logs[r]
-        median, scale = robust_scale(band)
+        z_rows[r], scale = robust_z(band, scale_floor)
         if scale < scale_floor and floored is not None:
             floored[names[r]] = scale
-        z_rows[r] = (band - median) / max(scale, scale_floor)
         report(progress, 0.9 * (done + 1) / len(distinct))
     z = np.stack([z_rows[r] for r in rows])
     del z_rows
