@@ -233,7 +233,8 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
 <p class="note">Leave-cluster-out: {settings["deposits"]} deposits{_left_out(settings)} in {settings["clusters"]} clusters (linked within
 {_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on {labels_note}
 and scored on the held-out deposits against the background (valid cells away from the training deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]:,} draws). Capture: share of
-held-out deposits in the top 10 / 20 % of the background.</p>
+held-out deposits in the top 10 / 20 % of the background (a deposit tied with a run of background cells that the cut
+goes through counts for the part of the run inside, as in evaluate).</p>
 <h2>Pooled over folds</h2>
 {table(pooled_columns + ["seconds, all folds"], pooled)}
 <h2>Per fold</h2>
