@@ -374,7 +374,9 @@ def test_the_report_lists_every_held_out_deposit_so_its_figures_can_be_recompute
         bands, valid, rows, cols, {"good": lambda b, labels: -b[1] + 0.01 * b[0]}, folds=3, cluster_cells=4.0,
         iterations=100,
     )  # fmt: skip
-    result.settings["deposit_xy"] = [(1000.0 + 10 * c, 2000.0 - 10 * r) for r, c in zip(rows, cols)]
+    # cell centres of a 250 m grid in TM35FIN, as comparemodels gives them (sweep 21c: printed to 4 significant
+    # digits, 7,511,625 read 7,512,000, a cell two rows away, and deposits a kilometre apart shared one northing)
+    result.settings["deposit_xy"] = [(378_875.0 + 250 * c, 7_511_625.0 - 250 * r) for r, c in zip(rows, cols)]
 
     class LastTable(HTMLParser):
         def __init__(self):
@@ -404,6 +406,8 @@ def test_the_report_lists_every_held_out_deposit_so_its_figures_can_be_recompute
     assert header[:4] == ["x", "y", "cluster", "fold"] and len(body) == rows.size
     assert [int(r[3]) for r in body] == result.folds.tolist()
     assert [int(r[2]) - 1 for r in body] == result.clusters.tolist()
+    shown = [(float(r[0].replace(",", "")), float(r[1].replace(",", ""))) for r in body]
+    assert shown == result.settings["deposit_xy"]  # each cell centre exactly: the table finds the cell
     for j, name in enumerate(header[4:]):
         learner = "best band" if name == "best single band" else name
         column = np.array([float(r[4 + j]) for r in body])
