@@ -28,7 +28,7 @@ from ..core.io.windows import (
     open_geotiff_writer,
     write_window,
 )
-from ..core.learning.area_limits import AreaLimits
+from ..core.learning.area_limits import AreaLimits, class_share_note, class_shares
 from ..core.learning.heap import kept_heap
 from . import parameters as params
 from .base import ProspectorAlgorithm, layer_paths, mask_from_source, require_projected
@@ -515,11 +515,17 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 )
             if tmp_cls:
                 limits = thresholds or self._area_limits(area, tmp_prob, grid, tile, feedback)
+                counts = self._write_classes(tmp_prob, tmp_cls, grid, limits, provenance, tile, feedback)
+                held = class_shares(counts)
                 feedback.pushInfo(
                     f"Class limits: low < {limits[0]:.4g} <= moderate < {limits[1]:.4g} <= high"
                     + ("" if thresholds else " (by area: the highest 10 % high, the next 20 % moderate)")
+                    + f"; high holds {held[2]:.2f} %, moderate {held[1]:.2f} %, low {held[0]:.2f} % of the predicted "
+                    "cells."
                 )
-                self._write_classes(tmp_prob, tmp_cls, grid, limits, provenance, tile, feedback)
+                note = None if thresholds else class_share_note(counts)
+                if note:
+                    feedback.pushWarning(note)
             if tmp_rank and scores is not None:
                 self._write_rank(scores, tmp_rank, grid, provenance, tile, feedback)
 
@@ -558,11 +564,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
             hi = float(np.nextafter(np.float32(lo), np.float32(np.inf)))
         return lo, hi
 
-    def _write_classes(self, prob_path, cls_path, grid: GridSpec, limits, provenance, tile, feedback) -> None:
-        """Second pass over the written probabilities: 1 low, 2 moderate, 3 high."""
+    def _write_classes(self, prob_path, cls_path, grid: GridSpec, limits, provenance, tile, feedback) -> np.ndarray:
+        """Second pass over the written probabilities: 1 low, 2 moderate, 3 high; returns the cells written per class
+        (low, moderate, high)."""
         import rasterio
         from rasterio.windows import Window
 
+        counts = np.zeros(3, dtype=np.int64)
         with rasterio.open(prob_path) as src:
             dst = open_geotiff_writer(
                 cls_path, grid, ["prospectivity class"], dtype="uint8", nodata=CLASS_NODATA, provenance=provenance
@@ -579,15 +587,17 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     valid = ~np.ma.getmaskarray(prob)
                     p = prob.filled(0)
                     classes[valid] = 1 + (p[valid] >= limits[0]) + (p[valid] >= limits[1])
+                    counts += np.bincount(classes[valid], minlength=4)[1:4]
                     write_window(dst, r0, 0, classes, CLASS_NODATA)
                     feedback.setProgress(85 + 13 * (r0 + h) / grid.height)
             finally:
                 dst.close()
+        return counts
 
     def _write_rank(self, scores: np.ndarray, rank_path, grid: GridSpec, provenance, tile, feedback) -> None:
         """The percentile of the study area of every cell, from the scores kept in memory (ties count half)."""
         from ..core.callbacks import check_cancelled
-        from ..core.learning.calibration import area_percentile, tie_statistics
+        from ..core.learning.calibration import area_percentile, rank_class_note, tie_statistics
 
         sorted_area = np.sort(scores[np.isfinite(scores)])
         ties = tie_statistics(sorted_area)
@@ -595,6 +605,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
             f"Rank: {ties['cells']} cells, {ties['distinct_values']} distinct scores; the largest tie holds "
             f"{100 * ties['largest_tie_fraction']:.2f} % of the area."
         )
+        note = rank_class_note(sorted_area)
+        if note:
+            feedback.pushWarning(note)
         dst = open_geotiff_writer(
             rank_path, grid, ["percentile of the study area"], provenance=provenance, nodata=NODATA
         )

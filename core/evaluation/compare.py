@@ -221,6 +221,8 @@ class LearnerScores:
     notes: List[str] = field(default_factory=list)
     #: why the learner could not be trained in some fold (then it has no scores and is not ranked), else ""
     failed: str = ""
+    #: per deposit, the share of its fold's background scoring the same as it (0 without ties; None: not known)
+    spread: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -240,26 +242,39 @@ class Comparison:
         """Held-out AUC and capture of one learner in each fold."""
         out = []
         p, seconds = self.learners[name].placement, self.learners[name].seconds
+        spread = self.learners[name].spread
         for f in range(int(self.folds.max()) + 1):
-            v = p[self.folds == f]
-            v = v[np.isfinite(v)]
+            here = self.folds == f
+            tied = spread[here] if spread is not None else None
+            v = p[here]
             out.append(
                 {
                     "fold": f,
                     "deposits": int(np.sum(self.folds == f)),
-                    "auc": float(v.mean()) if v.size else float("nan"),
-                    "capture_10": capture(v, 0.10),
-                    "capture_20": capture(v, 0.20),
+                    "auc": float(np.nanmean(v)) if np.isfinite(v).any() else float("nan"),
+                    "capture_10": capture(v, 0.10, tied),
+                    "capture_20": capture(v, 0.20, tied),
                     "seconds": seconds[f] if f < len(seconds) else float("nan"),  # none after a failed fold
                 }
             )
         return out
 
 
-def capture(placement: np.ndarray, area: float) -> float:
-    """Share of deposits in the top ``area`` of the background: those outranking more than 1 - ``area`` of it."""
-    v = placement[np.isfinite(placement)]
-    return float(np.mean(v > 1.0 - area)) if v.size else float("nan")
+def capture(placement: np.ndarray, area: float, spread: Optional[np.ndarray] = None) -> float:
+    """Share of deposits in the top ``area`` of the background: those outranking more than 1 - ``area`` of it. A
+    deposit whose value ties with a run of background cells (``spread``: the share of the background equal to it,
+    around its mid-rank ``placement``) that the cut goes through counts for the part of that run inside the top
+    ``area``, as evaluate's capture does (a random order of the tied cells); without ``spread`` it counts whole
+    when its mid-rank is inside."""
+    ok = np.isfinite(placement)
+    if not ok.any():
+        return float("nan")
+    top = 1.0 - placement[ok]  # the share of the background ranked above the deposit, ties counting half
+    width = np.zeros_like(top) if spread is None else np.nan_to_num(np.asarray(spread, dtype=np.float64)[ok])
+    inside = (placement[ok] > 1.0 - area).astype(np.float64)
+    tied = width > 0
+    inside[tied] = np.clip((area - (top[tied] - width[tied] / 2.0)) / width[tied], 0.0, 1.0)
+    return float(inside.mean())
 
 
 def success_curve(placement: np.ndarray, points: int = 201) -> Tuple[np.ndarray, np.ndarray]:
@@ -308,8 +323,8 @@ def summarise(
             "auc": auc,
             "auc_low": lo,
             "auc_high": hi,
-            "capture_10": capture(scores.placement, 0.10),
-            "capture_20": capture(scores.placement, 0.20),
+            "capture_10": capture(scores.placement, 0.10, scores.spread),
+            "capture_20": capture(scores.placement, 0.20, scores.spread),
             "minus_best_band": diff,
             "minus_cnn": diff_cnn,
             "seconds": float(np.sum(scores.seconds)),
@@ -481,6 +496,10 @@ def compare(
             ok = np.isfinite(values)
             if bg.size:
                 learners[name].placement[test[ok]] = placements(values[ok], bg)
+                if learners[name].spread is None:
+                    learners[name].spread = np.zeros(rows.size)
+                equal = np.searchsorted(bg, values[ok], "right") - np.searchsorted(bg, values[ok], "left")
+                learners[name].spread[test[ok]] = equal / bg.size  # type: ignore[index]
             done += 1
             report(progress, done / steps)
             if log:

@@ -12,7 +12,7 @@ was low.
 from __future__ import annotations
 
 import math
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -88,3 +88,33 @@ class AreaLimits:
             low = int(np.searchsorted(np.cumsum(fine), rank - before[b], side="right"))
             out.append(_value((b << 16) | low))
         return tuple(out)
+
+
+#: predict's classes, in the order of their codes 1, 2, 3
+CLASS_NAMES = ("low", "moderate", "high")
+
+
+def class_shares(counts: Union[Sequence[int], np.ndarray]) -> Tuple[float, ...]:
+    """The percent of the classified cells in each class, from the cells counted per class (low, moderate, high)."""
+    total = sum(int(c) for c in counts)
+    return tuple(100.0 * int(c) / total if total else math.nan for c in counts)
+
+
+def class_share_note(counts: Union[Sequence[int], np.ndarray], shares: Sequence[float] = AREA_SHARES) -> Optional[str]:
+    """A warning when the classes made by area (the top 10 % high, the next 20 % moderate) hold other shares: a run
+    of tied probabilities that a limit cuts through goes whole to one class. ``counts``: the cells written per
+    class (low, moderate, high). None when each class holds its share, to a cell or a tenth of it."""
+    from .calibration import share_is_off
+
+    held = class_shares(counts)
+    nominal = (100.0 * shares[0], 100.0 * (shares[1] - shares[0]), 100.0 * (1.0 - shares[1]))
+    total = sum(int(c) for c in counts)
+    if not total or not any(share_is_off(h, n, total) for h, n in zip(held, nominal)):
+        return None
+    said = ", ".join(f"{name} {h:.2f} % (asked {n:g} %)" for name, h, n in zip(CLASS_NAMES, held, nominal))
+    return (
+        f"OUTPUT_CLASSES: ties: the classes by area hold {said} of the {total:,} predicted cells: cells of one "
+        "probability cannot be split between two classes, so a tie that a limit cuts through goes whole to one of "
+        "them. Give CLASS_THRESHOLDS to choose the limits yourself, or read "
+        "OUTPUT_RANK (ties there share one percentile)."
+    )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -218,6 +218,55 @@ def area_percentile(values: np.ndarray, sorted_area: np.ndarray) -> np.ndarray:
     if ok.any() and sorted_area.size:
         out[ok] = 100.0 * placements(values[ok], sorted_area)
     return out
+
+
+def rank_class_shares(sorted_area: np.ndarray, classes: Sequence[float] = RANK_CLASSES) -> Dict[float, float]:
+    """Per class 'top p %' of the rank map (p in ``classes``), the percent of the study area's cells it holds: those
+    whose :func:`area_percentile` is above 100 - p, as the rank style draws them. Without ties that is p, to a cell;
+    a run of tied cells that a class limit cuts through goes whole to one side, as its cells share one percentile.
+
+    ``sorted_area``: the score of every valid cell of the study area, ascending (as for :func:`area_percentile`).
+    """
+    s = np.asarray(sorted_area)
+    if s.size == 0:
+        return {float(p): math.nan for p in classes}
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    counts = np.diff(np.r_[starts, s.size])
+    percentile = area_percentile(s[starts], s)  # float32, as the rank raster holds it
+    return {float(p): float(100.0 * counts[percentile > 100.0 - p].sum() / s.size) for p in classes}
+
+
+#: a class holding more than this share of its nominal area more or less (and more than a cell) is worth a warning
+CLASS_SHARE_TOLERANCE = 0.1
+
+
+def share_is_off(held: float, nominal: float, cells: int) -> bool:
+    """Whether a class holding ``held`` % of ``cells`` cells is farther from its ``nominal`` % than rounding to whole
+    cells explains (one cell, or :data:`CLASS_SHARE_TOLERANCE` of the nominal share when that is larger)."""
+    return abs(held - nominal) > max(100.0 / max(cells, 1), CLASS_SHARE_TOLERANCE * nominal) + 1e-9
+
+
+def rank_class_note(sorted_area: np.ndarray, classes: Sequence[float] = RANK_CLASSES) -> Optional[str]:
+    """A warning when ties make the rank map's classes hold other shares of the area than their names say ('top 1 %'
+    holding none of it, or a third); None when every class holds its share, to a cell or to
+    :data:`CLASS_SHARE_TOLERANCE` of it."""
+    s = np.asarray(sorted_area)
+    shares = rank_class_shares(s, classes)
+    off = [p for p, held in shares.items() if share_is_off(held, p, s.size)]
+    if not off:
+        return None
+    ties = tie_statistics(s)
+    value = ties["largest_tie_value"]
+    where = "the map's highest score" if value == s[-1] else ("its lowest score" if value == s[0] else "one score")
+    mid = float(area_percentile(np.array([value]), s)[0])
+    held = ", ".join(f"'top {p:g} %' {shares[p]:.2f} %" for p in sorted(off))
+    return (
+        f"OUTPUT_RANK: ties: the classes hold other shares of the predicted area than their names say ({held} of "
+        f"its {s.size:,} cells): {100 * ties['largest_tie_fraction']:.2f} % of the area ties at {where}, and tied "
+        f"cells share one percentile (their mid-rank, {mid:.1f} here), so they fall in one class together; the map "
+        "cannot rank them among themselves. Read the classes as percentile ranges, not as shares of the area; a "
+        "model with few distinct scores (weights of evidence, a shallow tree, constant evidence) ties this way."
+    )
 
 
 def tie_statistics(values: np.ndarray, deposit_values: Optional[np.ndarray] = None) -> Dict[str, Any]:

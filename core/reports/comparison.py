@@ -233,7 +233,8 @@ def report_html(comparison: Comparison, band_names: List[str], provenance: Optio
 <p class="note">Leave-cluster-out: {settings["deposits"]} deposits{_left_out(settings)} in {settings["clusters"]} clusters (linked within
 {_distance(settings)}), {folds} folds of whole clusters. In each fold every learner was trained on {labels_note}
 and scored on the held-out deposits against the background (valid cells away from the training deposits). Intervals: 95 % bootstrap resampling whole clusters ({settings["iterations"]:,} draws). Capture: share of
-held-out deposits in the top 10 / 20 % of the background.</p>
+held-out deposits in the top 10 / 20 % of the background (a deposit tied with a run of background cells that the cut
+goes through counts for the part of the run inside, as in evaluate).</p>
 <h2>Pooled over folds</h2>
 {table(pooled_columns + ["seconds, all folds"], pooled)}
 <h2>Per fold</h2>
@@ -251,6 +252,13 @@ def _deposits(count: int) -> str:
     return f"{count} deposit{'s' if count != 1 else ''}"
 
 
+def _coordinate(value: float) -> str:
+    """A cell centre's coordinate in full (to a millionth of a unit, no trailing zeros): a coordinate rounded to a
+    few significant digits, as a report's other numbers are, points to another cell (7,511,625 as 7,512,000)."""
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _deposit_table(comparison: Comparison) -> str:
     """Each held-out deposit cell: where it is (``settings['deposit_xy']``, the cell centre, when the caller gave
     it), its cluster and fold, and each learner's placement there (the share of the fold's background scoring
@@ -260,7 +268,7 @@ def _deposit_table(comparison: Comparison) -> str:
     xy = comparison.settings.get("deposit_xy")
     rows = []
     for i in range(comparison.folds.size):
-        where = [Cell(readable_number(float(v))) for v in xy[i]] if xy is not None else [Cell(str(i + 1))]
+        where = [Cell(_coordinate(float(v))) for v in xy[i]] if xy is not None else [Cell(str(i + 1))]
         placements = [comparison.learners[n].placement[i] for n in names]
         rows.append(
             where

@@ -127,8 +127,19 @@ def write_table(path: str, ev: Evaluation, deposit_names: Optional[Sequence[str]
     writer = SafeDictWriter(handle, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in row.items()})
+        writer.writerow({k: _csv_number(k, row["kind"], v) for k, v in row.items()})
     return write_text(path, handle.getvalue(), "OUTPUT_TABLE")
+
+
+def _csv_number(column: str, kind: str, value: Any) -> Any:
+    """A float as the CSV writes it: the band's own values (thresholds, a deposit's value) in full (the shortest text
+    that reads back as the same float), so that 'cells >= threshold' selects the row's cells; a float32 value
+    rounded to 10 digits can round up past its own cell. Shares and statistics to 10 significant digits."""
+    if not isinstance(value, float):
+        return value
+    if column == "threshold" or (column == "value" and kind == "deposit"):
+        return repr(float(value))
+    return f"{value:.10g}"
 
 
 #: line colours of baseline maps in the success-rate plot (the evaluated map is PALETTE[0])

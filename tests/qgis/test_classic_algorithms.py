@@ -338,3 +338,50 @@ def test_a_cancel_stops_the_trees_within_a_few(run_algorithm, data, tmp_path, mo
     assert grown["before"] == 25 and grown["after"] <= 10, grown  # a forest grows 200 // 20 trees a chunk
     assert [p for p in progress if 10 < p < 100], progress  # progress rose while the trees grew
     assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.html").exists()
+
+
+def test_tied_classes_and_ranks_are_said_with_the_shares_they_hold(run_algorithm, data, tmp_path):
+    """sweep 21c: weights of evidence on one band scores few distinct values, and one of them holds much of the
+    area. predict's log said 'by area: the highest 10 % high, the next 20 % moderate' and nothing about the rank
+    classes whatever the rasters held. The shares it now gives equal those counted in the written rasters (classes
+    cell by cell; rank classes from scipy's mid-rank percentile of the probabilities), and a tie that moves them
+    is warned about."""
+    from scipy import stats
+
+    from tests.qgis.feedback import RecordingFeedback
+
+    params = training_parameters(data, tmp_path, "woe", ("mag",), METHOD=3)
+    model = run_algorithm("prospector:trainmodel", params)["OUTPUT_MODEL"]
+    feedback = RecordingFeedback()
+    out = run_algorithm(
+        "prospector:predict",
+        {
+            "INPUT_RASTERS": params["INPUT_RASTERS"],
+            "MODEL": model,
+            "OUTPUT": str(tmp_path / "p.tif"),
+            "OUTPUT_CLASSES": str(tmp_path / "classes.tif"),
+            "OUTPUT_RANK": str(tmp_path / "rank.tif"),
+        },
+        feedback,
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        prob = src.read(1, masked=True).compressed().astype(np.float64)
+    with rasterio.open(out["OUTPUT_CLASSES"]) as src:
+        classes = src.read(1, masked=True).compressed()
+    held = [100.0 * np.mean(classes == c) for c in (1, 2, 3)]
+    (line,) = [i for i in feedback.infos if i.startswith("Class limits")]
+    assert f"high holds {held[2]:.2f} %, moderate {held[1]:.2f} %, low {held[0]:.2f} %" in line
+    assert len(np.unique(prob)) <= 4  # the case the test is about: a map of a few values
+    percentile = np.array([stats.percentileofscore(prob, x, kind="mean") for x in np.unique(prob)])
+    counts = np.array([np.sum(prob == x) for x in np.unique(prob)])
+    top = {p: 100.0 * counts[percentile > 100 - p].sum() / prob.size for p in (20, 10, 5, 1)}
+    rank_notes = [w for w in feedback.warnings if w.startswith("OUTPUT_RANK: ties")]
+    class_notes = [w for w in feedback.warnings if w.startswith("OUTPUT_CLASSES: ties")]
+    off_rank = [p for p in top if abs(top[p] - p) > max(100 / prob.size, 0.1 * p)]
+    assert off_rank and len(rank_notes) == 1  # few values cannot fill 1, 5, 10 and 20 % of the area
+    for p in off_rank:
+        assert f"'top {p:g} %' {top[p]:.2f} %" in rank_notes[0]
+    off_class = abs(held[2] - 10) > 1 or abs(held[1] - 20) > 2
+    assert len(class_notes) == int(off_class)
+    if off_class:
+        assert f"high {held[2]:.2f} % (asked 10 %)" in class_notes[0]

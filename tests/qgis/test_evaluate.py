@@ -361,3 +361,81 @@ def test_unused_deposits_are_one_log_line_per_reason_not_one_per_deposit():
         "  not used, nodata (2): d28, d29",
     ]
     assert unused_deposit_lines(names[:2], ["used", "used"]) == []
+
+
+def test_a_harsh_scene_equals_sklearn_and_a_brute_force_count(run_algorithm, tmp_path):
+    """sweep 21c, the audit's second case through processing.run: a map with a constant area (22 % of the grid tied
+    at one value near its top), a nodata corner, a MASK polygon with two holes, and deposits on nodata, in a hole, on the
+    grid's east and south edges (the last cell, as documented), off the raster, and two on one cell. The AUC equals
+    scikit-learn's roc_auc_score of the deposits against every cell of the study area (cell centres tested against
+    the polygon with shapely), the capture a brute-force count with ties spread linearly, and each status is the
+    one the cell-by-cell test gives."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
+    from shapely.geometry import Point, Polygon
+    from sklearn.metrics import roc_auc_score
+
+    grid = GridSpec(xmin=400000.0, ymax=7500000.0, pixel_size=100.0, width=40, height=30, crs_wkt="EPSG:3067")
+    rng = np.random.default_rng(3)
+    values = (rng.normal(size=(30, 40)) + np.linspace(0, 2, 40)).astype(np.float32)
+    values[5:20, 20:38] = 4.0  # the constant area, near the top of the values
+    values[22:, :8] = np.nan  # nodata corner
+    path = str(tmp_path / "harsh.tif")
+    write_geotiff(path, values[None], grid, ["p"])
+    x0, y0 = grid.xmin, grid.ymax
+    outer = [(x0 + 200, y0 - 100), (x0 + 4000, y0 - 100), (x0 + 4000, y0 - 3000), (x0 + 200, y0 - 3000)]
+    holes = [
+        [(x0 + 1000, y0 - 1000), (x0 + 1500, y0 - 1000), (x0 + 1500, y0 - 1500), (x0 + 1000, y0 - 1500)],
+        [(x0 + 2500, y0 - 2200), (x0 + 2900, y0 - 2200), (x0 + 2900, y0 - 2600), (x0 + 2500, y0 - 2600)],
+    ]
+    area = Polygon(outer, holes)
+    mask = QgsVectorLayer("Polygon?crs=EPSG:3067", "mask", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromWkt(area.wkt))
+    mask.dataProvider().addFeatures([feature])
+    points = [
+        ("tie a", (x0 + 2550, y0 - 750)), ("tie b", (x0 + 3250, y0 - 1850)), ("nodata", (x0 + 350, y0 - 2750)),
+        ("east edge", (x0 + 4000, y0 - 2450)), ("south edge", (x0 + 1650, y0 - 3000)), ("hole", (x0 + 1250, y0 - 1250)),
+        ("hole 2", (x0 + 2750, y0 - 2350)), ("one", (x0 + 650, y0 - 450)), ("one again", (x0 + 660, y0 - 460)),
+        ("two", (x0 + 1850, y0 - 250)), ("three", (x0 + 850, y0 - 1950)), ("off", (x0 - 500, y0 + 500)),
+    ]  # fmt: skip
+    out = run_algorithm(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": path,
+            "DEPOSITS": point_layer(points),
+            "NAME_FIELD": "name",
+            "MASK": mask,
+            "ITERATIONS": 50,
+            "OUTPUT_REPORT": str(tmp_path / "r.html"),
+            "OUTPUT_TABLE": str(tmp_path / "t.csv"),
+        },
+    )
+    rows, cols = np.indices(values.shape)
+    cx, cy = x0 + (cols + 0.5) * 100.0, y0 - (rows + 0.5) * 100.0
+    study = np.isfinite(values) & np.vectorize(lambda x, y: area.contains(Point(x, y)))(cx, cy)
+    expected, used = {}, []
+    for name, (x, y) in points:
+        col, row = min(int((x - x0) // 100), 39 if x == x0 + 4000 else 40), min(int((y0 - y) // 100), 29)
+        if not (0 <= row < 30 and 0 <= col < 40):
+            expected[name] = "outside raster"
+        elif not np.isfinite(values[row, col]):
+            expected[name] = "nodata cell"
+        elif not study[row, col]:
+            expected[name] = "outside mask"
+        else:
+            expected[name] = "used"
+            used.append(float(values[row, col]))
+    table = read_rows(out["OUTPUT_TABLE"])
+    assert {r["name"]: r["status"] for r in table if r["kind"] == "deposit"} == expected
+    assert expected["east edge"] == expected["south edge"] == "used" and expected["hole"] == "outside mask"
+    background = values[study].astype(np.float64)
+    truth = np.r_[np.ones(len(used)), np.zeros(background.size)]
+    assert out["AUC"] == pytest.approx(roc_auc_score(truth, np.r_[used, background]), abs=1e-12)
+    assert out["DEPOSITS_USED"] == len(used)
+    for q in (1, 5, 10, 20):
+        shares = []
+        for v in used:
+            above, equal = np.mean(background > v), np.mean(background == v)
+            shares.append(float(above < q / 100) if not equal else min(max((q / 100 - above) / equal, 0), 1))
+        assert out[f"CAPTURE_{q}"] == pytest.approx(100 * np.mean(shares), abs=1e-9)
+    assert 0 < out["CAPTURE_10"] < 100 * sum(v == 4.0 for v in used) / len(used)  # the tie counted in part

@@ -374,7 +374,9 @@ def test_the_report_lists_every_held_out_deposit_so_its_figures_can_be_recompute
         bands, valid, rows, cols, {"good": lambda b, labels: -b[1] + 0.01 * b[0]}, folds=3, cluster_cells=4.0,
         iterations=100,
     )  # fmt: skip
-    result.settings["deposit_xy"] = [(1000.0 + 10 * c, 2000.0 - 10 * r) for r, c in zip(rows, cols)]
+    # cell centres of a 250 m grid in TM35FIN, as comparemodels gives them (sweep 21c: printed to 4 significant
+    # digits, 7,511,625 read 7,512,000, a cell two rows away, and deposits a kilometre apart shared one northing)
+    result.settings["deposit_xy"] = [(378_875.0 + 250 * c, 7_511_625.0 - 250 * r) for r, c in zip(rows, cols)]
 
     class LastTable(HTMLParser):
         def __init__(self):
@@ -404,6 +406,8 @@ def test_the_report_lists_every_held_out_deposit_so_its_figures_can_be_recompute
     assert header[:4] == ["x", "y", "cluster", "fold"] and len(body) == rows.size
     assert [int(r[3]) for r in body] == result.folds.tolist()
     assert [int(r[2]) - 1 for r in body] == result.clusters.tolist()
+    shown = [(float(r[0].replace(",", "")), float(r[1].replace(",", ""))) for r in body]
+    assert shown == result.settings["deposit_xy"]  # each cell centre exactly: the table finds the cell
     for j, name in enumerate(header[4:]):
         learner = "best band" if name == "best single band" else name
         column = np.array([float(r[4 + j]) for r in body])
@@ -429,3 +433,49 @@ def test_a_learner_left_out_is_told_what_this_comparison_can_change(folds, more)
     failed = result.learners["cnn"].failed
     assert failed.startswith("could not be trained on fold 0's") and "could not split the labels in space" in failed
     assert "BLOCK_SIZE" not in failed and "validation method" not in failed and more in failed
+
+
+def _linear_capture(deposit_values, background, area):
+    """evaluate's capture by brute force: each deposit counts for the part of its run of equal background cells
+    that lies in the top ``area`` of the background (all of it when none ties with it)."""
+    bg = np.asarray(background, dtype=np.float64)
+    shares = []
+    for x in deposit_values:
+        above, equal = np.mean(bg > x), np.mean(bg == x)
+        shares.append(float(above < area) if equal == 0 else min(max((area - above) / equal, 0.0), 1.0))
+    return float(np.mean(shares))
+
+
+def test_capture_of_a_tied_map_counts_the_tie_as_evaluate_does():
+    """sweep 21c: a map of few values (weights of evidence, a shallow tree) ties deposits with whole runs of the
+    background; comparemodels counted such a deposit wholly in or out of the top 10 / 20 % by its mid-rank, where
+    evaluate counts the part of the run inside (a random order of the tied cells), so the two reports gave the same
+    map different captures. Per fold and pooled, against a brute-force count on the background built cell by cell."""
+    bands, valid, rows, cols = scene(2)
+    tied = np.minimum(np.floor(-bands[1]), 1.0)  # a few values; the top 16 % of the cells, deposits too, tie at 1
+    result = compare(
+        bands, valid, rows, cols, {"tied": lambda b, labels: tied}, folds=3, cluster_cells=4.0, iterations=50
+    )
+    pooled_values, mid_rank_rule = [], []
+    for f in range(3):
+        train, test = np.flatnonzero(result.folds != f), np.flatnonzero(result.folds == f)
+        background = [
+            tied[r, c]
+            for r in range(valid.shape[0])
+            for c in range(valid.shape[1])
+            if valid[r, c]
+            and np.all(np.hypot(rows[train] - r, cols[train] - c) > 4.0)
+            and not np.any((rows[test] == r) & (cols[test] == c))
+        ]
+        values = tied[rows[test], cols[test]]
+        for area, key in ((0.10, "capture_10"), (0.20, "capture_20")):
+            assert result.per_fold("tied")[f][key] == pytest.approx(_linear_capture(values, background, area))
+        pooled_values.append((values, background))
+        bg = np.asarray(background)
+        mid_rank_rule.append(np.mean([np.mean(bg > x) + np.mean(bg == x) / 2 < 0.10 for x in values]))
+    for area, key in ((0.10, "capture_10"), (0.20, "capture_20")):
+        per_deposit = [_linear_capture([x], bg, area) for values, bg in pooled_values for x in values]
+        assert result.summary["tied"][key] == pytest.approx(np.mean(per_deposit))
+    # the case the test is about: the mid-rank rule gives another figure on this map
+    assert any(abs(m - _linear_capture(v, bg, 0.10)) > 0.01 for m, (v, bg) in zip(mid_rank_rule, pooled_values))
+    assert capture(np.array([0.95, 0.5]), 0.10) == pytest.approx(0.5)  # no ties known: by the mid-rank, as before

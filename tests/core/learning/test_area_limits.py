@@ -63,3 +63,32 @@ def test_a_second_pass_that_misses_values_is_refused():
     limits.add_fine(np.arange(50, dtype=np.float32))
     with pytest.raises(ValueError, match="add_fine"):
         limits.limits()
+
+
+def _classes_by_area(values: np.ndarray) -> np.ndarray:
+    """The cells per class (low, moderate, high) that predict writes with the limits found in tiles."""
+    lo, hi = _in_tiles(values)
+    if hi <= lo:  # as predict: one value holds the top 30 %
+        hi = float(np.nextafter(np.float32(lo), np.float32(np.inf)))
+    v = values[np.isfinite(values)]
+    return np.bincount(1 + (v >= lo).astype(int) + (v >= hi), minlength=4)[1:4]
+
+
+def test_class_share_note_names_the_shares_the_classes_hold():
+    """sweep 21c: predict logged 'by area: the highest 10 % high, the next 20 % moderate' for a map whose highest
+    probability held 73 % of the area, where high held none of it and moderate 73 %. The note gives the shares
+    counted cell by cell; a map without ties gets none."""
+    from geochem_prospector.core.learning.area_limits import class_share_note, class_shares
+
+    rng = np.random.default_rng(2)
+    smooth = rng.uniform(0, 1, 5001).astype(np.float32)
+    counts = _classes_by_area(smooth)
+    assert class_share_note(counts) is None
+    assert np.allclose(class_shares(counts), (70, 20, 10), atol=100 / smooth.size)
+    tied = np.r_[rng.uniform(0, 0.1, 1165), np.full(3106, 0.1127)].astype(np.float32)
+    counts = _classes_by_area(tied)
+    by_hand = (np.sum(tied < 0.1127), np.sum(tied == np.float32(0.1127)), 0)  # the tie is moderate, none is high
+    assert tuple(counts) == by_hand
+    note = class_share_note(counts)
+    assert note is not None and note.startswith("OUTPUT_CLASSES: ")
+    assert f"moderate {100 * by_hand[1] / tied.size:.2f} % (asked 20 %), high 0.00 % (asked 10 %)" in note

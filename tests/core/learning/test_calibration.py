@@ -224,3 +224,52 @@ def test_a_model_beyond_float32s_sigmoid_still_writes_a_probability_map_without_
     # the same order of cells: the temperature rescales every log-odds alike
     score = model.predict_score(bands, device="cpu", tile=16)
     assert stats.spearmanr(prob[valid], score[valid]).correlation == pytest.approx(1.0)
+
+
+def _brute_force_class_shares(values, classes=(20.0, 10.0, 5.0, 1.0)):
+    """Per 'top p %' class, the percent of the cells whose own percentile (scipy's percentileofscore, kind 'mean':
+    below plus half the equal ones, cell by cell) is above 100 - p."""
+    v = np.asarray(values, dtype=np.float64)
+    percentile = np.array([stats.percentileofscore(v, x, kind="mean") for x in v])
+    return {p: 100.0 * np.mean(percentile > 100.0 - p) for p in classes}
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: rng.uniform(0, 1, 3001),  # no ties: each class its share, to a cell
+        lambda rng: np.r_[rng.uniform(0, 1, 1200), np.full(2800, 1.0)],  # 70 % tied at the maximum
+        lambda rng: np.r_[rng.uniform(0, 1, 1800), np.full(200, 0.3)],  # a tie across the 80th percentile
+        lambda rng: rng.integers(0, 4, 2500).astype(float),  # four values (weights of evidence on two patterns)
+    ],
+)
+def test_rank_class_shares_equal_scipys_percentile_cell_by_cell(make):
+    """The share of the area each rank class holds, against scipy's mid-rank percentile of every cell."""
+    from geochem_prospector.core.learning.calibration import rank_class_shares
+
+    values = make(np.random.default_rng(4)).astype(np.float32)
+    got = rank_class_shares(np.sort(values))
+    want = _brute_force_class_shares(values)
+    assert got.keys() == want.keys()
+    for p in want:
+        assert got[p] == pytest.approx(want[p], abs=1e-9)
+
+
+def test_rank_class_note_speaks_only_when_ties_move_the_classes():
+    """sweep 21c: a map whose highest score holds 73 % of the area (weights of evidence on the harsh scene) left
+    every cell in 'rest of the area (below the top 20 %)', the tied best cells among them, and predict said nothing
+    of it. The note names the shares each class holds (scipy's, cell by cell) and the tie; a map without ties, or
+    with ties small enough, gets none."""
+    from geochem_prospector.core.learning.calibration import rank_class_note
+
+    rng = np.random.default_rng(9)
+    assert rank_class_note(np.sort(rng.uniform(0, 1, 4000).astype(np.float32))) is None
+    assert rank_class_note(np.sort(np.round(rng.uniform(0, 1, 4000), 3).astype(np.float32))) is None  # pairs tie
+    tied = np.r_[rng.uniform(0, 1, 1165), np.full(3106, 1.0)].astype(np.float32)
+    note = rank_class_note(np.sort(tied))
+    want = _brute_force_class_shares(tied)
+    assert note is not None and note.startswith("OUTPUT_RANK: ")
+    assert all(want[p] == 0.0 for p in want)  # the tie's mid-rank, 63.6, is below every class
+    assert "'top 1 %' 0.00 %" in note and "'top 20 %' 0.00 %" in note
+    assert f"{100 * 3106 / tied.size:.2f} % of the area ties at the map's highest score" in note
+    assert f"mid-rank, {stats.percentileofscore(tied, 1.0, kind='mean'):.1f}" in note

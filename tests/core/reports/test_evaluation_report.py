@@ -140,3 +140,30 @@ def test_a_long_name_without_spaces_wraps_in_the_table(evaluation, tmp_path):
     assert long_names[0] in page
     scroll, client = page_width(page, tmp_path)
     assert 700 < client <= 800 and scroll <= client, f"the page scrolls sideways: {scroll} px in a {client} px window"
+
+
+def test_csv_thresholds_select_the_cells_of_their_curve_point(tmp_path):
+    """sweep 21c: the CSV's thresholds were written to 10 significant digits, a float32 value rounded up: the
+    demo's row 'cells >= 0.4838575721' held 0 % of the deposits where the curve said 12.5 %, the deposit on that cell
+    left out, and every area one cell short. Each success-curve row's threshold now selects, in float64 as a reader
+    of the CSV compares, exactly the area and the deposits of its row (counted by brute force on the raster)."""
+    rng = np.random.default_rng(21)
+    raster = rng.uniform(0, 1, (40, 50)).astype(np.float32)  # float32, as a written map
+    grid = GridSpec(0.0, 40.0, 1.0, 50, 40)  # width 50, height 40
+    rows, cols = rng.integers(0, 40, 12), rng.integers(0, 50, 12)
+    xy = np.column_stack([cols + 0.5, 40 - rows - 0.5])
+    ev = evaluate(raster, grid, xy, iterations=20)
+    path = evaluation_report.write_table(str(tmp_path / "t.csv"), ev)
+    with open(path, newline="", encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle))
+    cells = raster.astype(np.float64).ravel()
+    deposits = raster[rows, cols].astype(np.float64)
+    curve = [r for r in table if r["kind"] == "success_curve" and r["threshold"]]
+    assert len(curve) > 10
+    for r in curve:
+        t = float(r["threshold"])
+        # shares to their 10 written digits; one cell is 0.05 % of the area, one deposit 8.3 %
+        assert 100 * np.mean(cells >= t) == pytest.approx(float(r["area_percent"]), abs=1e-7)
+        assert 100 * np.mean(deposits >= t) == pytest.approx(float(r["deposit_percent"]), abs=1e-7)
+    written = {r["name"]: float(r["value"]) for r in table if r["kind"] == "deposit"}
+    assert sorted(written.values()) == sorted(deposits.tolist())  # each deposit's value, exactly as the raster's
