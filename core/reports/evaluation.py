@@ -255,20 +255,41 @@ def _pa_plot(ev: Evaluation, value_name: str, unit: str) -> str:
     keep = ev.curve.downsample(MAX_CURVE_POINTS)
     keep = keep[keep >= 1]  # point 0 is the origin (threshold +inf)
     thresholds = ev.curve.thresholds[keep]
+    x_log, x_range = pa_threshold_axis(thresholds)
     return line_plot(
         [
             Series(thresholds, 100 * ev.curve.deposits[keep], "prediction rate (% deposits, left)", PALETTE[0]),
             Series(thresholds, 100 * (1 - ev.curve.area[keep]), "occupied area (% of area, right)", PALETTE[1]),
         ],
         "Prediction-area (P-A) plot",
-        f"{value_name} threshold, {value_unit(unit)} (cells with value {'<=' if ev.low_values_favourable else '>='} threshold)",
+        f"{value_name} threshold, {value_unit(unit)}{', log scale' if x_log else ''} "
+        f"(cells with value {'<=' if ev.low_values_favourable else '>='} threshold)",
         "% of deposits predicted",
-        None,
+        x_range,
         (0, 100),
         [Marker(ev.pa.threshold, ev.pa.prediction_rate, f"{ev.pa.prediction_rate:.0f} % / {ev.pa.area:.0f} %")],
         y2_label="% of area occupied",
         y2_tick_text=lambda t: f"{100 - t:.4g}",
+        x_log=x_log,
     )
+
+
+#: a threshold axis turns logarithmic when the values are positive and span at least this many decades
+PA_LOG_DECADES = 2.0
+#: and shows at most this many decades below the highest threshold (lower ones run off its left edge)
+PA_MAX_DECADES = 8.0
+
+
+def pa_threshold_axis(thresholds: np.ndarray) -> Tuple[bool, Optional[Tuple[float, float]]]:
+    """Whether the P-A plot's threshold axis is logarithmic, and its range then. A probability map puts most of the
+    area at values near 0 (the demo's P-A point lies at 0.0006 of a range up to 0.48), where a linear axis squeezes
+    the area curve and the intersection against the frame; positive values over two decades or more are drawn on a
+    log axis, as skewed geochemical values are."""
+    t = np.asarray(thresholds, dtype=np.float64)
+    t = t[np.isfinite(t)]
+    if t.size < 2 or t.min() <= 0 or math.log10(t.max() / t.min()) < PA_LOG_DECADES:
+        return False, None
+    return True, (max(float(t.min()), float(t.max()) * 10.0**-PA_MAX_DECADES), float(t.max()))
 
 
 def _table(rows: Sequence[Sequence[object]], header: Optional[Sequence[str]] = None, numbers: bool = False) -> str:
@@ -410,7 +431,8 @@ def report_html(
         "random. Cells of equal value are spread evenly along the curve.</li>",
         "<li><b>P-A plot</b> (Yousefi &amp; Carranza 2015): the share of deposits predicted and the share of the "
         "area occupied, against the threshold. At the intersection P % of the deposits lie in 100 − P % of the "
-        "area; a higher intersection is a better map. Nd = P / A, and ln Nd &gt; 0 means better than random.</li>",
+        "area; a higher intersection is a better map. Nd = P / A, and ln Nd &gt; 0 means better than random. "
+        "Positive values spanning two decades or more (a probability map) are drawn on a log threshold axis.</li>",
         "<li>Deposits off the raster, on nodata or outside the mask are listed above with their status and are "
         "not counted. Evaluate against deposits held out of training, or the numbers are optimistic.</li></ul>",
     ]

@@ -53,6 +53,17 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> List[float]:
     return ticks
 
 
+def log_ticks(lo: float, hi: float) -> List[float]:
+    """Tick values for a log axis over [lo, hi] (both > 0): the powers of ten inside, with 2 and 5 times them when
+    fewer than three powers fall inside."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0 or hi <= lo:
+        return []
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    steps = (1.0,) if last - first >= 3 else (1.0, 2.0, 5.0)
+    ticks = [m * 10.0**k for k in range(first, last + 1) for m in steps]
+    return [t for t in ticks if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
+
+
 def _fmt(value: float) -> str:
     """A tick label: 4 significant digits, but whole numbers from 10,000 up in full ('10,000', not '1e+04')."""
     if abs(value) >= 1e4 and abs(value) < 1e15 and float(value).is_integer():
@@ -72,15 +83,22 @@ def line_plot(
     y2_tick_text: Optional[Callable[[float], str]] = None,
     width: int = 560,
     height: int = 380,
+    x_log: bool = False,
 ) -> str:
     """An ``<svg>`` element with axes, ticks, a legend and the given series.
 
     A right-hand axis (``y2_label``) labels the same ticks through ``y2_tick_text``: it serves curves drawn on
-    the left scale but read on a transformed one (e.g. a reversed percentage).
+    the left scale but read on a transformed one (e.g. a reversed percentage). ``x_log``: a logarithmic x axis
+    (points at x <= 0 are left out; ``x_range``, when given, is in data units).
     """
     xs = np.concatenate([np.asarray(s.x, float) for s in series] + [np.array([m.x for m in markers], float)])
     ys = np.concatenate([np.asarray(s.y, float) for s in series] + [np.array([m.y for m in markers], float)])
-    xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(ys)]
+    xs, ys = xs[np.isfinite(xs) & ((xs > 0) if x_log else True)], ys[np.isfinite(ys)]
+    scale: Callable[[float], float] = math.log10 if x_log else float
+    if x_range:
+        x_range = (scale(x_range[0]), scale(x_range[1]))
+    elif x_log and xs.size:
+        xs = np.log10(xs)
     x0, x1 = x_range if x_range else ((xs.min(), xs.max()) if xs.size else (0.0, 1.0))
     y0, y1 = y_range if y_range else ((ys.min(), ys.max()) if ys.size else (0.0, 1.0))
     if x1 <= x0:
@@ -91,8 +109,9 @@ def line_plot(
     pw, ph = width - left - right, height - top - bottom
     height += 18 * len(series)  # the legend goes under the plot, where it hides no curve
 
-    def px(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * pw
+    def px(x: float) -> float:  # x in data units
+        position = (math.log10(x) if x > 0 else -math.inf) if x_log else x
+        return left + (position - x0) / (x1 - x0) * pw
 
     def py(y: float) -> float:
         return top + (1.0 - (y - y0) / (y1 - y0)) * ph
@@ -105,7 +124,7 @@ def line_plot(
         f"{escape(title)}</text>",
         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#ffffff" stroke="#444444"/>',
     ]
-    for t in nice_ticks(x0, x1):
+    for t in log_ticks(10.0**x0, 10.0**x1) if x_log else nice_ticks(x0, x1):
         out.append(f'<line x1="{px(t):.1f}" y1="{top}" x2="{px(t):.1f}" y2="{top + ph}" stroke="#e5e5e5"/>')
         out.append(f'<text x="{px(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_fmt(t)}</text>')
     for t in nice_ticks(y0, y1):
@@ -128,7 +147,7 @@ def line_plot(
     out.append(f'<defs><clipPath id="{clip}"><rect x="{left}" y="{top}" width="{pw}" height="{ph}"/></clipPath></defs>')
     for s in series:
         x, y = np.asarray(s.x, float), np.asarray(s.y, float)
-        ok = np.isfinite(x) & np.isfinite(y)
+        ok = np.isfinite(x) & np.isfinite(y) & ((x > 0) if x_log else True)
         points = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(x[ok], y[ok]))
         dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
         out.append(
@@ -137,7 +156,7 @@ def line_plot(
         )
     placed: List[Tuple[float, float, float]] = []  # label boxes drawn so far: left, right, baseline
     for m in markers:
-        if math.isfinite(m.x) and math.isfinite(m.y):
+        if math.isfinite(m.x) and math.isfinite(m.y) and (m.x > 0 or not x_log):
             out.append(f'<circle cx="{px(m.x):.1f}" cy="{py(m.y):.1f}" r="4" fill="{m.color}"/>')
             anchor = "end" if px(m.x) > left + 0.7 * pw else "start"
             lx = float(px(m.x)) + (-7 if anchor == "end" else 7)

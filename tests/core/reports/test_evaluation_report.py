@@ -167,3 +167,67 @@ def test_csv_thresholds_select_the_cells_of_their_curve_point(tmp_path):
         assert 100 * np.mean(deposits >= t) == pytest.approx(float(r["deposit_percent"]), abs=1e-7)
     written = {r["name"]: float(r["value"]) for r in table if r["kind"] == "deposit"}
     assert sorted(written.values()) == sorted(deposits.tolist())  # each deposit's value, exactly as the raster's
+
+
+def _pa_svg(html: str) -> ET.Element:
+    """The P-A plot's <svg> element of an evaluation page."""
+    for part in html.split("<svg")[1:]:
+        svg = ET.fromstring("<svg" + part.split("</svg>")[0] + "</svg>")
+        if "Prediction-area" in "".join(svg.itertext()):
+            return svg
+    raise AssertionError("no P-A plot in the report")
+
+
+def _marker_position(svg: ET.Element) -> float:
+    """Where the P-A point sits across the plot frame: 0 at its left edge, 1 at its right."""
+    ns = "{http://www.w3.org/2000/svg}"
+    frame = next(r for r in svg.iter(f"{ns}rect") if r.get("stroke"))
+    left, width = float(frame.get("x")), float(frame.get("width"))
+    circle = next(svg.iter(f"{ns}circle"))
+    return (float(circle.get("cx")) - left) / width
+
+
+def test_pa_plot_of_a_skewed_probability_map_spreads_its_point(tmp_path):
+    """sweep 21c: on the demo's map (most of the area near 0, the P-A point at 0.0006 of a range to 0.48) the linear
+    threshold axis pressed the area curve and the P-A point against the frame's left edge. Positive values over two
+    decades or more now get a log axis: the point sits where log10 puts it, well inside the frame."""
+    rng = np.random.default_rng(5)
+    raster = (1.0 / (1.0 + np.exp(-rng.normal(-9.0, 4.0, (60, 60))))).astype(np.float32)  # probabilities, skewed
+    grid = GridSpec(0.0, 60.0, 1.0, 60, 60)
+    hot = np.argsort(raster.ravel())[-400:]  # deposits among the higher cells, as a useful map puts them
+    pick = rng.choice(hot, 12, replace=False)
+    rows, cols = np.unravel_index(pick, raster.shape)
+    ev = evaluate(raster, grid, np.column_stack([cols + 0.5, 60 - rows - 0.5]), iterations=20)
+    svg = _pa_svg(evaluation_report.report_html(ev))
+    assert "log scale" in "".join(svg.itertext())
+    kept = ev.curve.thresholds[ev.curve.downsample(evaluation_report.MAX_CURVE_POINTS)]
+    kept = kept[np.isfinite(kept) & (kept > 0)]
+    lo = max(kept.min(), kept.max() * 10.0**-evaluation_report.PA_MAX_DECADES)
+    expected = (np.log10(ev.pa.threshold) - np.log10(lo)) / (np.log10(kept.max()) - np.log10(lo))
+    assert _marker_position(svg) == pytest.approx(expected, abs=0.01)
+    linear = (ev.pa.threshold - kept.min()) / (kept.max() - kept.min())
+    assert linear < 0.05 and 0.1 < expected < 0.9  # the squeeze the log axis undoes, on this map
+
+
+@pytest.mark.parametrize("offset", [0.0, 100.0])
+def test_pa_plot_stays_linear_for_values_with_zero_or_a_narrow_range(offset, tmp_path):
+    """A band with zeros (a distance) or within two decades (log10 element values shifted up) keeps a linear axis."""
+    rng = np.random.default_rng(6)
+    raster = (offset + rng.gamma(2.0, size=(30, 30))).astype(np.float32)
+    raster[0, 0] = offset
+    grid = GridSpec(0.0, 30.0, 1.0, 30, 30)
+    ev = evaluate(raster, grid, np.array([[5.5, 5.5], [20.5, 12.5], [14.5, 25.5]]), iterations=20)
+    svg = _pa_svg(evaluation_report.report_html(ev))
+    assert "log scale" not in "".join(svg.itertext())
+    kept = ev.curve.thresholds[ev.curve.downsample(evaluation_report.MAX_CURVE_POINTS)]
+    kept = kept[np.isfinite(kept)]
+    expected = (ev.pa.threshold - kept.min()) / (kept.max() - kept.min())
+    assert _marker_position(svg) == pytest.approx(expected, abs=0.01)
+
+
+def test_log_ticks_are_the_powers_of_ten_inside_the_range():
+    from geochem_prospector.core.reports.svgplot import log_ticks
+
+    assert log_ticks(3e-9, 0.48) == pytest.approx([10.0**k for k in range(-8, 0)])
+    assert log_ticks(0.03, 0.48) == pytest.approx([0.05, 0.1, 0.2])  # under three decades: 2 and 5 times too
+    assert log_ticks(0.0, 1.0) == [] and log_ticks(1.0, 1.0) == []
