@@ -502,7 +502,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         self._run_token, self._loaded = uuid.uuid4().hex, 0  # the layers this run loads are placed together
         try:
             parameters = with_option_numbers(self.parameterDefinitions(), parameters)  # 'kriging' for METHOD=1
-            parameters = self.with_default_extensions(parameters, context)
+            parameters = self.with_default_extensions(self.with_temporary_outputs(parameters, context), context)
             self.refuse_unchecked_values(parameters, context)
             if self.name() in METRE_INPUTS:  # the dialog's check, where none ran (a batch row, a model's step)
                 with no_gdal_sidecars():
@@ -671,6 +671,22 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 continue
             swapped[name] = _memory_vrt_layers(parameters[name], context)
         return swapped
+
+    def with_temporary_outputs(self, parameters, context) -> Dict[str, Any]:
+        """``parameters`` with each required output that has no value (missing, or an empty text) set to
+        TEMPORARY_OUTPUT, as the dialog sets it. qgis_process runs a graphical model whose outputs are not named
+        on its command line with those outputs missing from its steps' parameters (QGIS 3.22 checks no step's
+        values): the step got '' as the file and refused it as "cannot write 'no extension' files", so the shipped
+        workflow stopped at its second step unless every output was named."""
+        from qgis.core import QgsProcessing
+
+        changed = dict(parameters)
+        for definition in self.destinationParameterDefinitions():
+            name = definition.name()
+            if definition.flags() & definition.FlagOptional or _sink_text(parameters.get(name), context):
+                continue
+            changed[name] = QgsProcessing.TEMPORARY_OUTPUT
+        return changed
 
     def with_default_extensions(self, parameters, context) -> Dict[str, Any]:
         """``parameters`` with each raster or vector destination given without an extension ending in the
