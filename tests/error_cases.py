@@ -9321,3 +9321,28 @@ CASES += [
         check=neighbours_linked_into_one_cluster,
     ),  # before: 4 clusters; a fold held 'a-east' out under the mineralised window of 'a', a training deposit
 ]
+
+
+def band_units_as_given(params: Dict[str, object]) -> None:
+    """Each band carries the unit UNITS gives its field (rasterio reads the GeoTIFF's unit types)."""
+    import rasterio
+
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        assert src.descriptions == ("Cu", "Pb") and src.units == ("ppm", "ppb")
+
+
+CASES += [
+    Case(
+        "a unit per field",
+        "interpolate",
+        _set(UNITS="ppm; Pb=ppb"),
+        check=band_units_as_given,
+    ),  # before: one unit for every band: the Kola gold band (µg/kg) labelled ppm in its legend and thresholds
+    Case(
+        "UNITS naming a field not chosen",
+        "interpolate",
+        _set(UNITS="ppm; Ag=ppb"),
+        error=r"^UNITS: 'Ag=ppb' names no single field of FIELDS \(Cu, Pb\) with a unit; write one unit for every "
+        r"field \('ppm'\), then field=unit pairs for the fields in another, e\.g\. 'ppm; Au=ppb'\.",
+    ),
+]
