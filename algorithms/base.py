@@ -1103,6 +1103,13 @@ def refuse_memory_sink(name: str, value: object, context) -> None:
     )
 
 
+def source_label(source, parameters, name: str, context) -> str:
+    """An input layer's name for provenance and reports: the layer's own, or its file's where it has none (a layer
+    given as a URI, such as a CSV's ``delimitedtext://file:///…/chorizon.csv?…``, has an empty name, and the
+    element rasters recorded their input as '')."""
+    return source.sourceName() or os.path.splitext(os.path.basename(input_file(parameters, name, context)))[0]
+
+
 def input_file(parameters, name: str, context) -> str:
     """The file behind input parameter ``name`` ('' when none: a memory layer, a database table)."""
     paths = _input_paths(parameters.get(name), context)

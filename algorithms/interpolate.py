@@ -62,6 +62,7 @@ from .base import (
     report_values,
     require_geometry,
     require_projected,
+    source_label,
     warn_few_cells,
 )
 from .scheduling import HELP as SCHEDULER_HELP
@@ -616,7 +617,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         extra = {
             "method": {"idw": "idw", "kriging": "ordinary kriging"}.get(method, "automatic (best cross-validation)"),
             "samples": int(len(xy)),
-            "input": source.sourceName(),
+            "input": source_label(source, parameters, self.INPUT, context),
             "duplicates_merged": int(merged),
             "censored_factor": censored_factor,
             "censored": {name: rep.censored for name, rep in zip(fields, reports)},
