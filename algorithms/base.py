@@ -502,7 +502,9 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         self._run_token, self._loaded = uuid.uuid4().hex, 0  # the layers this run loads are placed together
         try:
             parameters = with_option_numbers(self.parameterDefinitions(), parameters)  # 'kriging' for METHOD=1
-            parameters = self.with_default_extensions(parameters, context)
+            parameters = self.with_default_extensions(
+                self.with_temporary_outputs(parameters, context, feedback), context
+            )
             self.refuse_unchecked_values(parameters, context)
             if self.name() in METRE_INPUTS:  # the dialog's check, where none ran (a batch row, a model's step)
                 with no_gdal_sidecars():
@@ -671,6 +673,30 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 continue
             swapped[name] = _memory_vrt_layers(parameters[name], context)
         return swapped
+
+    def with_temporary_outputs(self, parameters, context, feedback=None) -> Dict[str, Any]:
+        """``parameters`` with each required output that has no value (missing, or an empty text) set to
+        TEMPORARY_OUTPUT, as the dialog sets it. qgis_process runs a graphical model whose outputs are not named
+        on its command line with those outputs missing from its steps' parameters (QGIS 3.22 checks no step's
+        values): the step got '' as the file and refused it as "cannot write 'no extension' files", so the shipped
+        workflow stopped at its second step unless every output was named. There, where QGIS deletes temporary
+        files as the process ends, a warning says how to keep the output."""
+        from qgis.core import QgsProcessing
+
+        changed = dict(parameters)
+        for definition in self.destinationParameterDefinitions():
+            name = definition.name()
+            if definition.flags() & definition.FlagOptional or _sink_text(parameters.get(name), context):
+                continue
+            changed[name] = QgsProcessing.TEMPORARY_OUTPUT
+            if feedback is not None and QgsApplication.platform() == "qgis_process":
+                feedback.pushWarning(
+                    f"{name}: no file is named for this output (a model's output left off the qgis_process command "
+                    "line), so it goes to a temporary file that QGIS deletes when qgis_process ends; name the "
+                    "model's output on the command line to keep it (e.g. predict:prospectivity=/path/map.tif for "
+                    "prospectivity_workflow)."
+                )
+        return changed
 
     def with_default_extensions(self, parameters, context) -> Dict[str, Any]:
         """``parameters`` with each raster or vector destination given without an extension ending in the
@@ -1085,6 +1111,13 @@ def refuse_memory_sink(name: str, value: object, context) -> None:
         "ending in .gpkg (or .geojson), or TEMPORARY_OUTPUT for a temporary file that QGIS deletes when it closes "
         "(processing.run returns its path; open it with QgsVectorLayer(path))."
     )
+
+
+def source_label(source, parameters, name: str, context) -> str:
+    """An input layer's name for provenance and reports: the layer's own, or its file's where it has none (a layer
+    given as a URI, such as a CSV's ``delimitedtext://file:///…/chorizon.csv?…``, has an empty name, and the
+    element rasters recorded their input as '')."""
+    return source.sourceName() or os.path.splitext(os.path.basename(input_file(parameters, name, context)))[0]
 
 
 def input_file(parameters, name: str, context) -> str:

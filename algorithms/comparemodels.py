@@ -24,11 +24,13 @@ from qgis.core import (
 from ..core.errors import Cancelled
 from ..core.evaluation.compare import (
     CNN_MODES,
+    LABEL_WINDOW_CELLS,
     TITLES,
     all_labels,
     binary_labels,
     cnn_mode_settings,
     compare,
+    linking_cells,
     make_mappers,
     retrain,
     too_few_clusters,
@@ -340,6 +342,18 @@ class CompareModelsAlgorithm(LabelReading):
                 "Learning from LABELS: in each fold its labelled cells within CLUSTER_DISTANCE of the held-out "
                 "deposits are hidden; NEGATIVES is not used."
             )
+        linked = linking_cells(cluster_cells, user_labels is not None)
+        if linked > cluster_cells:  # e.g. the 3 km default on a 5 km grid of a regional survey
+            unit = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"
+            feedback.pushWarning(
+                f"CLUSTER_DISTANCE: {cluster_distance:g} {unit} is {cluster_cells:.2g} of this grid's "
+                f"{grid.pixel_size:g} {unit} cells, less than the reach of the 3 x 3 cells labelled mineralised "
+                f"around each training deposit: deposits within {linked * grid.pixel_size:g} {unit} "
+                f"({LABEL_WINDOW_CELLS:g} cells) are linked into one cluster instead, so that no held-out deposit "
+                "lies under a training deposit's labels. Give a larger CLUSTER_DISTANCE to link deposits farther "
+                "apart."
+            )
+            cluster_cells = linked
         comparison = compare(
             bands,
             valid,

@@ -55,6 +55,7 @@ from .base import (
     require_gdal_raster,
     require_geometry,
     say_ground_distance,
+    source_label,
     source_transform,
     utm_advice,
     warn_ballpark_transform,
@@ -346,8 +347,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
 
         inputs_table = {
             "prospectivity raster": f"{layer.name()} ({absolute_file(raster_path)}), band {band}",
-            "deposits": f"{source.sourceName()}",
-            "study area mask": mask_source.sourceName() if mask_source is not None else "valid cells of the raster",
+            "deposits": source_label(source, parameters, self.DEPOSITS, context),
+            "study area mask": source_label(mask_source, parameters, self.MASK, context)
+            if mask_source is not None
+            else "valid cells of the raster",
             "iterations, seed": f"{iterations}, {self.parameterAsInt(parameters, self.SEED, context)}",
             "bootstrap resamples": result.bootstrap_unit,
             "CRS": crs.authid() or crs.description(),

@@ -154,7 +154,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "Empty or 0 = fit.",
         "OUTPUT": "Multi-band GeoTIFF, one band per element field, in the fields' units.",
         "OUTPUT_VARIANCE": "Kriging variance per band (kriging only). Optional.",
-        "UNITS": "Unit of the element values, shown in the layer name and legend (e.g. ppm, ppb, %). Empty = none.",
+        "UNITS": "Unit of the element values, shown in the layer name and legend (e.g. ppm, ppb, %); for fields in "
+        "another unit add field=unit pairs after it, separated by ';' (e.g. 'ppm; Au=ppb; Pd=ppb'). Empty = none.",
         "OUTPUT_CV": "CSV of the cross-validation (RMSE, MAE, ME, R²) of IDW at several powers and of kriging. "
         "Optional.",
         "TRANSFORM": "Values gridded as 'Interpolate log values' says (log or raw values), or as normal scores (Gaussian "

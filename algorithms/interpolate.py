@@ -34,6 +34,7 @@ from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_an
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
 from ..core.io.values import (
     FLOAT32_MAX,
+    field_units,
     non_element_fields,
     same_unit,
     substitute_nonpositive,
@@ -61,6 +62,7 @@ from .base import (
     report_values,
     require_geometry,
     require_projected,
+    source_label,
     warn_few_cells,
 )
 from .scheduling import HELP as SCHEDULER_HELP
@@ -480,6 +482,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         fields = self.parameterAsFields(parameters, self.FIELDS, context)
         if not fields:
             raise QgsProcessingException("FIELDS: choose at least one element field to interpolate.")
+        # refused before any work: 'ppm; Ag=ppb' with no Ag among FIELDS
+        given_units = field_units(self.parameterAsString(parameters, self.UNITS, context), fields)
         twice = sorted({f for f in fields if fields.count(f) > 1})
         if twice:  # two bands of one name: anomalies and evidence could not tell them apart
             raise QgsProcessingException(
@@ -588,8 +592,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bool(cv_output), with_kriging, unit_abbreviation(grid.crs_wkt),
         )  # fmt: skip
         cv_share = 40 if (cv_output or method != "idw") else PREPARE_SHARE
-        units = self.parameterAsString(parameters, self.UNITS, context).strip()
-        band_units = [unit_in_name(name) or units for name in fields]  # a field's own unit first (Au_ppb)
+        # a field's own unit first (Au_ppb), then UNITS's for it ('ppm; Au=ppb')
+        band_units = [unit_in_name(name) or unit for name, unit in zip(fields, given_units)]
         scores = self._cross_validate(
             xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, band_units,
             unit_abbreviation(grid.crs_wkt),
@@ -613,7 +617,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         extra = {
             "method": {"idw": "idw", "kriging": "ordinary kriging"}.get(method, "automatic (best cross-validation)"),
             "samples": int(len(xy)),
-            "input": source.sourceName(),
+            "input": source_label(source, parameters, self.INPUT, context),
             "duplicates_merged": int(merged),
             "censored_factor": censored_factor,
             "censored": {name: rep.censored for name, rep in zip(fields, reports)},
@@ -630,7 +634,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             {"interpolator": c.label(), "transform": c.transform, "choice": reasons[name]}
             for name, c in zip(fields, chosen)
         ]
-        for name, unit in zip(fields, band_units):
+        for name, unit, units in zip(fields, band_units, given_units):
             if not same_unit(unit, units):
                 feedback.pushWarning(
                     f"UNITS: the field '{name}' states its unit, {unit}, and UNITS says '{units}': its band and "

@@ -53,6 +53,7 @@ from .base import (
     require_projected,
     say_ground_distance,
     shapely_geometries,
+    source_label,
     warn_mixed_commodities,
     warn_model_outputs,
 )
@@ -296,7 +297,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             context,
             {
                 "evidence_bands": stack.band_names,
-                "labels": source.sourceName(),
+                "labels": source_label(source, parameters, self.LABELS, context),
                 "counts": result.counts,
                 # the mineralised points: evaluate tells the deposits the labels (and models on them) came from
                 "mineralised_points": training_points_record(

@@ -557,10 +557,12 @@ class TrainCnnAlgorithm(LabelReading):
             )
         metrics = model.metadata_["metrics"]
         # positive-unlabelled: accuracies would count unlabelled cells as barren; the AUC is against unlabelled ones
+        positives = int(metrics.get("validation_positive_cells", 0))
+        cells = f"{positives:,} positive validation cell{'s' if positives != 1 else ''}"
         figures = (
-            " of the positive cells against unlabelled ones"
+            f" of the {cells} against unlabelled ones"
             if self._positive_unlabelled(parameters, context)
-            else f", accuracy {metrics['validation_accuracy']:.3f}, balanced accuracy "
+            else f" from {cells}, accuracy {metrics['validation_accuracy']:.3f}, balanced accuracy "
             f"{metrics['validation_balanced_accuracy']:.3f}"
         )
         feedback.pushInfo(

@@ -277,6 +277,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep18a_inputs(folder, paths["model"]))
     paths.update(_sweep19_inputs(folder, labels))
     paths.update(_sweep20a_inputs(folder))
+    paths.update(_sweep21a_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -754,6 +755,27 @@ def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
     but its labelled cells, which are nodata (a confidence raster made with other labels)."""
     confidence = np.where(labels >= 0, -9999.0, 0.5)
     return {"confidence_off_labels": _raster(os.path.join(folder, "confidence_off_labels.tif"), confidence, ["conf"])}
+
+
+def _sweep21a_inputs(folder: str, bands) -> Dict[str, str]:
+    """Sweep 21a, a regional survey's few test points (the Kola data: two points in one smelter area, a 5 km grid):
+    ``deposits_two_below_median.gpkg``, two deposits on the cells at the 27th and 29th percentile of the matrix's Cu
+    band, both below its median but not far (two random cells average that low about one time in six);
+    ``deposits_neighbours.gpkg``, the three deposits of the matrix with a fourth on the cell east of the first, so
+    that the two lie on neighbouring cells."""
+    order = np.argsort(np.asarray(bands[0], dtype=np.float64), axis=None)
+    rows, cols = np.unravel_index(order[[int(0.27 * order.size), int(0.29 * order.size)]], bands[0].shape)
+    two = [(X0 + (c + 0.5) * PIXEL, Y0 + (SIZE - r - 0.5) * PIXEL) for r, c in zip(rows, cols)]
+    first = (X0 + 2000 + PIXEL / 2, Y0 + 2000 + PIXEL / 2)  # the centre of the first deposit's cell
+    neighbours = [first, (first[0] + PIXEL, first[1]), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    return {
+        "deposits_two_below_median": _points(
+            os.path.join(folder, "deposits_two_below_median.gpkg"), two, {"name": ["p27", "p29"]}
+        ),
+        "deposits_neighbours": _points(
+            os.path.join(folder, "deposits_neighbours.gpkg"), neighbours, {"name": ["a", "a-east", "b", "c"]}
+        ),
+    }
 
 
 def _sweep20a_inputs(folder: str) -> Dict[str, str]:
@@ -9227,4 +9249,100 @@ CASES += [
         not_in_log=r"random forest left out of the comparison: .*more deposits \(FOLDS is 2 already\)",
     ),  # before: the reason, then "; more deposits (FOLDS is 2 already), a coarser grid, or a smaller PATCH_SIZE or
     # COARSE_VIEW … gives each fold more labelled cells", advice that does not help
+]
+
+
+def no_direction_hint_from_two_deposits(params: Dict[str, object]) -> None:
+    """The AUC is a brute-force AUC of the raster (rasterio's read: each deposit's cell against every valid cell,
+    ties half); two random cells average as low as these two more often than 5 % of the time (scipy's triangular
+    distribution of the sum of two uniform placements), and the report gives no DIRECTION hint."""
+    import csv
+
+    import geopandas as gpd
+    import rasterio
+    from scipy import stats
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        values = src.read(1, masked=True).astype(float).filled(np.nan)
+        inverse = ~src.transform
+    cells = [inverse * (point.x, point.y) for point in gpd.read_file(str(params["DEPOSITS"])).geometry]
+    valid = values[np.isfinite(values)]
+    at = [values[int(np.floor(row)), int(np.floor(col))] for col, row in cells]
+    auc = np.mean([(np.sum(valid < v) + 0.5 * np.sum(valid == v)) / valid.size for v in at])
+    with open(written_path(str(params["OUTPUT_TABLE"])), newline="", encoding="utf-8") as handle:
+        metrics = {r["name"]: float(r["value"]) for r in csv.DictReader(handle) if r["kind"] == "metric"}
+    np.testing.assert_allclose(metrics["auc"], auc, atol=1e-9)
+    assert metrics["auc_bootstrap_high"] < 0.5  # the interval of the two units' own values lies below 0.5
+    assert stats.triang(c=0.5, loc=0, scale=2).cdf(2 * auc) > 0.05
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        assert "DIRECTION" not in handle.read()
+
+
+def neighbours_linked_into_one_cluster(params: Dict[str, object]) -> None:
+    """The deposits on neighbouring cells are one cluster: the report counts the clusters scipy's connected
+    components find among the deposits' cells (rasterio's index) linked within 1.5 cells, and the distance used."""
+    import geopandas as gpd
+    import rasterio
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial.distance import cdist
+
+    with rasterio.open(str(params["INPUT_RASTERS"][0])) as src:
+        points = gpd.read_file(str(params["DEPOSITS"])).geometry
+        cells = np.array([src.index(p.x, p.y) for p in points], dtype=float)
+    clusters, _ = connected_components(cdist(cells, cells) <= 1.5, directed=False)
+    assert clusters == 3
+    with open(str(params["OUTPUT_REPORT"]), encoding="utf-8") as handle:
+        report = handle.read()
+    assert f"4 deposits in {clusters} clusters (linked within\n375 m)" in report
+
+
+# sweep 21a: a district the plugin had not run on (the Kola Project's C-horizon, 605 sites over 188,000 km2, a 5 km
+# grid, two test points per smelter area)
+CASES += [
+    Case(
+        "two deposits below the median",
+        "evaluate",
+        _set(DEPOSITS="deposits_two_below_median"),
+        warning=r"DEPOSITS: the 2 deposits used are only 2 independent units \(deposits on distinct cells\): the "
+        r"bootstrap draws one of them 2 times in 50 % of its resamples, so the AUC's 95 % interval runs between "
+        r"single units' own AUCs, no wider than their spread, and is not a 95 % confidence interval \(at least 4 are "
+        r"needed to read it\)\.",
+        not_in_log=r"DIRECTION:",
+        check=no_direction_hint_from_two_deposits,
+    ),  # before: "AUC 0.28 (95 % interval 0.27-0.29), wholly below 0.5 ... the map places them worse than chance"
+    Case(
+        "deposits on neighbouring cells, CLUSTER_DISTANCE under a cell",
+        "comparemodels",
+        _set(DEPOSITS="deposits_neighbours", CLUSTER_DISTANCE=100),
+        warning=r"CLUSTER_DISTANCE: 100 m is 0\.4 of this grid's 250 m cells, less than the reach of the 3 x 3 cells "
+        r"labelled mineralised around each training deposit: deposits within 375 m \(1\.5 cells\) are linked into "
+        r"one cluster instead, so that no held-out deposit lies under a training deposit's labels\. Give a larger "
+        r"CLUSTER_DISTANCE to link deposits farther apart\.",
+        check=neighbours_linked_into_one_cluster,
+    ),  # before: 4 clusters; a fold held 'a-east' out under the mineralised window of 'a', a training deposit
+]
+
+
+def band_units_as_given(params: Dict[str, object]) -> None:
+    """Each band carries the unit UNITS gives its field (rasterio reads the GeoTIFF's unit types)."""
+    import rasterio
+
+    with rasterio.open(written_path(str(params["OUTPUT"]))) as src:
+        assert src.descriptions == ("Cu", "Pb") and src.units == ("ppm", "ppb")
+
+
+CASES += [
+    Case(
+        "a unit per field",
+        "interpolate",
+        _set(UNITS="ppm; Pb=ppb"),
+        check=band_units_as_given,
+    ),  # before: one unit for every band: the Kola gold band (µg/kg) labelled ppm in its legend and thresholds
+    Case(
+        "UNITS naming a field not chosen",
+        "interpolate",
+        _set(UNITS="ppm; Ag=ppb"),
+        error=r"^UNITS: 'Ag=ppb' names no single field of FIELDS \(Cu, Pb\) with a unit; write one unit for every "
+        r"field \('ppm'\), then field=unit pairs for the fields in another, e\.g\. 'ppm; Au=ppb'\.",
+    ),
 ]

@@ -4,6 +4,7 @@ Intervals resample deposits, or whole clusters of deposits (:func:`deposit_clust
 
 from __future__ import annotations
 
+import math
 from typing import Optional, Tuple
 
 import numpy as np
@@ -164,6 +165,28 @@ def monte_carlo_auc(
         ties = np.searchsorted(ps, negatives, side="right") - np.searchsorted(ps, negatives, side="left")
         aucs[start:stop] = (above + 0.5 * ties).sum(axis=1) / (ps.size * k)
     return _percentile_interval(aucs, confidence), aucs
+
+
+#: the fewest independent units (deposits or clusters) whose bootstrap interval says more than the units' own
+#: range: with k units a draw of one unit k times has probability (1/k)^k, 3.7 % for k = 3 (above the 2.5 % an
+#: interval's end reads), so with 3 or fewer the interval's ends are the worst and best units' own values; 0.4 % for 4
+RESOLVING_CLUSTERS = 4
+
+#: above this many units :func:`chance_of_mean_placement_at_most` uses the normal limit of the Irwin-Hall sum
+_EXACT_UNITS = 30
+
+
+def chance_of_mean_placement_at_most(mean: float, units: int) -> float:
+    """The chance that ``units`` random cells have a mean placement (share of the area ranked below each) of at
+    most ``mean``: a random cell's placement is uniform on 0-1, so their sum follows the Irwin-Hall distribution
+    (exact up to 30 units, its normal limit above). How surprising an AUC this low is from so few deposits."""
+    if units < 1:
+        raise InputError("need at least one deposit.", "DEPOSITS")
+    x = min(max(float(mean), 0.0), 1.0) * units
+    if units > _EXACT_UNITS:
+        return 0.5 * math.erfc(-(x - units / 2) / math.sqrt(units / 12) / math.sqrt(2))
+    total = sum((-1) ** k * math.comb(units, k) * (x - k) ** units for k in range(int(math.floor(x)) + 1))
+    return min(max(total / math.factorial(units), 0.0), 1.0)
 
 
 def random_placement_p_value(

@@ -26,7 +26,7 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..lazy import lazy_module
-from .auc import placements, resampled_means, roc_auc
+from .auc import RESOLVING_CLUSTERS, placements, resampled_means, roc_auc
 
 ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
 
@@ -80,10 +80,20 @@ LEARNER_SETTINGS = ("MIN_SAMPLES_LEAF",)
 
 #: held-out AUCs closer than this to the best count as a tie
 TIE = 0.01
-#: the fewest deposit clusters whose bootstrap interval says more than the clusters' own range: with k clusters a
-#: draw of one cluster k times has probability (1/k)^k, 3.7 % for k = 3 (above the 2.5 % an interval's end reads), so
-#: with 3 or fewer the lower end is the worst cluster's own difference; 0.4 % for k = 4
-RESOLVING_CLUSTERS = 4
+
+
+#: every cell of the 3 x 3 window :func:`fold_labels` labels mineralised around a training deposit lies within
+#: sqrt(2) cells of it, every other cell 2 or more: deposits closer than this are one cluster, so that no held-out
+#: deposit lies under a training deposit's mineralised window, and the window is kept out of the background
+LABEL_WINDOW_CELLS = 1.5
+
+
+def linking_cells(cluster_cells: float, labels_given: bool = False) -> float:
+    """The distance (cells) within which the folds link deposits into clusters: ``cluster_cells`` (CLUSTER_DISTANCE
+    over the pixel size), at least :data:`LABEL_WINDOW_CELLS` when the folds' labels are built from the deposits.
+    A 3 km CLUSTER_DISTANCE on a 5 km grid linked nothing: a deposit one cell from another was held out while the
+    other's mineralised window covered it, and scored against a background holding that window."""
+    return float(cluster_cells) if labels_given else max(float(cluster_cells), LABEL_WINDOW_CELLS)
 
 
 def too_few_clusters(clusters: int) -> Optional[str]:
@@ -433,6 +443,7 @@ def compare(
     from .auc import deposit_clusters
 
     rows, cols = np.asarray(deposit_rows), np.asarray(deposit_cols)
+    cluster_cells = linking_cells(cluster_cells, labels is not None)
     if rows.size < 2:
         raise InputError("at least two deposits on valid cells are needed to hold some out.", "DEPOSITS")
     clusters = deposit_clusters(np.column_stack([rows, cols]).astype(float), cluster_cells)

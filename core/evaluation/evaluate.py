@@ -24,7 +24,15 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..grid import GridSpec, metres_per_unit, unit_abbreviation
-from .auc import bootstrap_auc, deposit_clusters, monte_carlo_auc, placements, random_placement_p_value
+from .auc import (
+    RESOLVING_CLUSTERS,
+    bootstrap_auc,
+    chance_of_mean_placement_at_most,
+    deposit_clusters,
+    monte_carlo_auc,
+    placements,
+    random_placement_p_value,
+)
 from .curves import PredictionArea, SuccessCurve, capture_efficiency, prediction_area, success_rate_curve
 from .deposits import USED, DepositSample, sample_deposits, valid_cells
 
@@ -51,6 +59,9 @@ class Evaluation:
     n_clusters: int = 0  # clusters the bootstrap resampled (= deposits used when cluster_distance is 0)
     #: True: cells ranked from the lowest value up (near is prospective); thresholds then select value <= threshold
     low_values_favourable: bool = False
+    #: the chance that as many random cells as the deposits' independent units rank at least as low (mean
+    #: placement at most the AUC): what makes an AUC below 0.5 a finding, not a draw of few deposits
+    chance_as_low: float = float("nan")
 
     @property
     def ranking(self) -> str:
@@ -142,6 +153,8 @@ def evaluate(
     notes = _notes(sample, n_clusters if groups is not None else None, cluster_distance)
     if units < MIN_BOOTSTRAP_UNITS:
         notes.insert(0, _single_unit_note(sample, units, groups is not None, cluster_distance, confidence))
+    elif units < RESOLVING_CLUSTERS:
+        notes.insert(0, _few_units_note(sample, units, groups is not None, confidence))
     if groups is None:
         notes += _camp_notes(used_xy, grid)
     capture, pa = capture_efficiency(curve, percents), prediction_area(curve)
@@ -163,6 +176,7 @@ def evaluate(
         notes=notes,
         cluster_distance=float(cluster_distance),
         n_clusters=n_clusters,
+        chance_as_low=chance_of_mean_placement_at_most(auc, units),
     )
     report(progress, 1.0)
     return result
@@ -202,12 +216,29 @@ def _single_unit_note(
     )
 
 
+def _few_units_note(sample: DepositSample, units: int, clustered: bool, confidence: float) -> str:
+    """Why the AUC's interval from 2 or 3 independent units is not a confidence interval: its ends are single
+    units' own values."""
+    n = int(sample.values.size)
+    what = "clusters within CLUSTER_DISTANCE" if clustered else "deposits on distinct cells"
+    return (
+        f"DEPOSITS: the {n} deposits used are only {units} independent units ({what}): the bootstrap draws one of "
+        f"them {units} times in {100 * units * (1 / units) ** units:.0f} % of its resamples, so the AUC's "
+        f"{100 * confidence:g} % interval runs between single units' own AUCs, no wider than their spread, and is "
+        f"not a {100 * confidence:g} % confidence interval (at least {RESOLVING_CLUSTERS} are needed to read it). "
+        "Read the AUC with the p-value and the AUC against random negatives, and add deposits from elsewhere in "
+        "the area."
+    )
+
+
 def direction_note(ev: Evaluation) -> Optional[str]:
-    """A note when the deposits rank clearly worse than chance (the whole AUC interval below 0.5): the map may rank
-    the wrong way round (a distance, a misfit or a score where lower is better, read high values first; or a map
-    inverted on the way), which DIRECTION turns; None otherwise."""
+    """A note when the deposits rank clearly worse than chance (the whole AUC interval below 0.5, and as many random
+    cells as the deposits' independent units rank as low less often than 1 - confidence, the one-sided question the
+    note answers): the map may rank the wrong way round (a distance, a misfit or a score where lower is better, read
+    high values first; or a map inverted on the way), which DIRECTION turns; None otherwise. Two deposits both below
+    the median cell (a chance of 1 in 4) gave an interval wholly below 0.5, and the note, before."""
     low, high = ev.auc_bootstrap
-    if not high < 0.5:
+    if not high < 0.5 or not ev.chance_as_low < 1 - ev.confidence:
         return None
     if ev.low_values_favourable:
         lower, first, other, such = "higher", "low", "High", "a probability, a concentration, a score"

@@ -95,6 +95,35 @@ def unit_in_name(name: str) -> str:
     return match.group(1) if match else ""
 
 
+def field_units(text: str, fields: Sequence[str]) -> List[str]:
+    """The unit of each of ``fields`` from UNITS: one unit for all ('ppm'), or that unit and ``field=unit`` pairs
+    separated by ';' for the fields in another ('ppm; Au=ppb; Pd=ppb', as a multi-element table gives gold and the
+    platinum metals in ppb beside the rest in ppm); a pair alone ('Au=ppb') leaves the other fields without a unit.
+    A field is named as in ``fields`` (any case where that is unambiguous); a pair naming none of them is refused."""
+    default, given = "", {}
+    parts = [part.strip() for part in str(text).split(";")]
+    for part in (p for p in parts if p):
+        if "=" not in part:
+            if default:
+                raise InputError(
+                    f"'{text}' gives two units for all fields ('{default}' and '{part}'); give one unit, then "
+                    "field=unit pairs for the fields in another, e.g. 'ppm; Au=ppb'.",
+                    "UNITS",
+                )
+            default = part
+            continue
+        name, unit = (side.strip() for side in part.split("=", 1))
+        matches = [f for f in fields if f == name] or [f for f in fields if f.casefold() == name.casefold()]
+        if len(matches) != 1 or not unit:
+            raise InputError(
+                f"'{part}' names no single field of FIELDS ({', '.join(fields)}) with a unit; write one unit for "
+                "every field ('ppm'), then field=unit pairs for the fields in another, e.g. 'ppm; Au=ppb'.",
+                "UNITS",
+            )
+        given[matches[0]] = unit
+    return [given.get(f, default) for f in fields]
+
+
 @dataclass
 class ValueReport:
     """What happened while converting one field's values."""

@@ -445,6 +445,8 @@ def validation_metrics(
         "validation_accuracy": val_acc,
         "validation_balanced_accuracy": float(np.mean(recall)),
         "validation_roc_auc": roc_auc(y_val == positive, val_prob[:, positive]),
+        # what the AUC rests on: one positive cell held out (a regional grid, a few deposits) is its rank, one draw
+        "validation_positive_cells": int(np.count_nonzero(y_val == positive)),
         "confusion_matrix": confusion(y_val, pred, data.n_classes),
         "split": split_info,
     }

@@ -116,7 +116,7 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     against = " (positive cells against unlabelled ones)" if pu else ""
     counted = " (unlabelled cells counted as barren)" if against else ""
     rows = [
-        ("Validation ROC AUC" + against, _fmt(metrics.get("validation_roc_auc"))),
+        ("Validation ROC AUC" + against + _positive_cells(metrics), _fmt(metrics.get("validation_roc_auc"))),
         ("Validation accuracy" + counted, _fmt(metrics.get("validation_accuracy"))),
         ("Accuracy of calling every validation cell the commonest class (for comparison)", _fmt(majority)),
         ("Validation balanced accuracy" + counted, _fmt(metrics.get("validation_balanced_accuracy"))),
@@ -468,3 +468,11 @@ def _fmt(value: object) -> str:
     if isinstance(value, float):
         return "n/a" if not math.isfinite(value) else f"{value:.3f}"
     return html.escape(str(value))
+
+
+def _positive_cells(metrics: dict) -> str:
+    """' (from 3 positive validation cells)': what the validation AUC rests on, where the model file records it."""
+    n = metrics.get("validation_positive_cells")
+    if n is None:  # a model file written before the count was recorded
+        return ""
+    return f" (from {n:,} positive validation cell{'s' if n != 1 else ''})"

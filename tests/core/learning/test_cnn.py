@@ -228,6 +228,11 @@ def test_report_plots_every_epoch_and_the_confusion_matrix(trained):
     assert all(len(pts.split()) == len(model.metadata_["history"]) for pts in lines)
     for row in model.metadata_["metrics"]["confusion_matrix"]:
         assert "".join(f"<td>{v}</td>" for v in row) in page
+    # what the validation AUC rests on (sweep 21a: 0.991 from 1 positive cell read as skill): the positive row of
+    # the confusion matrix, and the labels of the validation cells counted here
+    positives = model.metadata_["metrics"]["validation_positive_cells"]
+    assert positives == sum(model.metadata_["metrics"]["confusion_matrix"][1]) > 0
+    assert f"(from {positives:,} positive validation cell{'s' if positives != 1 else ''})" in page
 
 
 def test_report_curves_follow_the_history(trained):

@@ -1,0 +1,36 @@
+"""Inputs given as a URI are named for their file in provenance and reports (sweep 21a: the Kola C-horizon CSV
+loaded as `delimitedtext://file:///…/chorizon.csv?…` left the element rasters' provenance with "input": "" and
+evaluate's report with an empty "deposits" row, as a layer made from a URI has no name)."""
+
+import json
+
+import numpy as np
+import rasterio
+
+
+def test_csv_uri_inputs_are_named_for_their_files(run_algorithm, tmp_path):
+    rng = np.random.default_rng(1)
+    x, y = 400_000 + rng.uniform(0, 10_000, 30), 7_500_000 + rng.uniform(0, 10_000, 30)
+    rows = ["X,Y,Cu"] + [f"{a:.1f},{b:.1f},{c:.2f}" for a, b, c in zip(x, y, rng.lognormal(3, 0.5, 30))]
+    (tmp_path / "soil_2025.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "known_pits.csv").write_text(f"X,Y\n{x[0]:.1f},{y[0]:.1f}\n{x[9]:.1f},{y[9]:.1f}\n", encoding="utf-8")
+    uri = "delimitedtext://file://{}?delimiter=,&xField=X&yField=Y&crs=EPSG:3067"
+    raster = str(tmp_path / "cu.tif")
+    run_algorithm(
+        "prospector:interpolate",
+        {"INPUT": uri.format(tmp_path / "soil_2025.csv"), "FIELDS": ["Cu"], "PIXEL_SIZE": 500, "OUTPUT": raster},
+    )
+    with rasterio.open(raster) as src:
+        assert json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])["input"] == "soil_2025"
+    report = tmp_path / "evaluation.html"
+    run_algorithm(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": raster,
+            "DEPOSITS": uri.format(tmp_path / "known_pits.csv"),
+            "ITERATIONS": 20,
+            "OUTPUT_REPORT": str(report),
+            "OUTPUT_TABLE": str(tmp_path / "evaluation.csv"),
+        },
+    )
+    assert "<td>deposits</td><td>known_pits</td>" in report.read_text(encoding="utf-8").replace("\n", "")
