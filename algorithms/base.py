@@ -385,18 +385,12 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         """The refusal of a file GDAL opens as a vector and not as a raster, given in a list of rasters, or the
         reverse (QGIS 3.22 passes both, and the step met a vector layer where it reads a raster: 'Unexpected error
         … no attribute width', or a raster where it reads lines: '… no attribute wkbType'); '' when there is none."""
-        from qgis.core import QgsProcessing
-
-        from .parameters import raster_not_vector, vector_not_raster
+        from .parameters import layer_of_another_kind
 
         for definition in self.parameterDefinitions():
-            if definition.type() != "multilayer" or definition.layerType() == QgsProcessing.TypeMapLayer:
+            if definition.type() != "multilayer":
                 continue
-            value = parameters.get(definition.name())
-            if definition.layerType() == QgsProcessing.TypeRaster:
-                message = vector_not_raster(definition.name(), value)
-            else:
-                message = raster_not_vector(definition.name(), value)
+            message = layer_of_another_kind(definition, parameters.get(definition.name()))
             if message:
                 return message
         return ""
