@@ -2426,12 +2426,33 @@ def mask_from_source(
 ):
     """Boolean grid mask (True inside) from a polygon layer, None without a layer; refused if it misses the grid.
     A layer without CRS is taken to be in ``crs`` (``whose``), with a warning to ``feedback``."""
+    return mask_on_grid(mask_geometries(source, crs, context, parameter, feedback, whose), grid, parameter)
+
+
+def mask_geometries(
+    source: QgsProcessingFeatureSource | None,
+    crs,
+    context,
+    parameter: str = "MASK",
+    feedback=None,
+    whose: str = "the rasters'",
+):
+    """The mask layer's polygons as shapely geometries in ``crs`` (read once: a step that also estimates its memory
+    from them passes them on to :func:`mask_on_grid`), None without a layer; refused if it holds no polygons."""
     if source is None:
         return None
     require_mask_polygons(source, parameter)
     geometries = shapely_geometries(source, crs, context, parameter, feedback, whose)
     if not geometries:
         raise QgsProcessingException(f"{parameter}: the mask layer has no polygons; {MASK_ADVICE.format(parameter)}")
+    return geometries
+
+
+def mask_on_grid(geometries, grid, parameter: str = "MASK"):
+    """Boolean grid mask (True inside) of :func:`mask_geometries`' polygons, None without them; refused if they
+    miss the grid."""
+    if geometries is None:
+        return None
     mask = rasterize_mask(geometries, grid)
     if not mask.any():
         raise QgsProcessingException(

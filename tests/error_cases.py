@@ -9237,8 +9237,8 @@ CASES += [
         "pseudolabel",
         _set(INPUT_RASTERS=["national"], METHOD=1, NEIGHBORS=100, MASK="national_study_area"),
         error=r"^INPUT_RASTERS: band\(s\) .* have no value in any cell of the grid \(all nodata\)",
-    ),  # not refused for memory: the graph counts at most 4,715 cells (4,356 inside the MASK; 1.8 GiB in all), not 30 M
-    # (94 GiB, the row above); then refused because national.tif holds no value (its tiles are sparse)
+    ),  # not refused for memory: the graph counts at most 4,715 cells (4,356 inside the MASK; 0.6 GiB in all since
+    # sweep 21b, 1.8 before), not 30 M (94 GiB, the row above); then refused because national.tif holds no value
 ]
 
 # sweep 20b: parameters fuzzed in pairs (scripts/fuzz_parameters.py --pairs); no new inputs were needed
