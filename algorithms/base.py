@@ -385,18 +385,12 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         """The refusal of a file GDAL opens as a vector and not as a raster, given in a list of rasters, or the
         reverse (QGIS 3.22 passes both, and the step met a vector layer where it reads a raster: 'Unexpected error
         … no attribute width', or a raster where it reads lines: '… no attribute wkbType'); '' when there is none."""
-        from qgis.core import QgsProcessing
-
-        from .parameters import raster_not_vector, vector_not_raster
+        from .parameters import layer_of_another_kind
 
         for definition in self.parameterDefinitions():
-            if definition.type() != "multilayer" or definition.layerType() == QgsProcessing.TypeMapLayer:
+            if definition.type() != "multilayer":
                 continue
-            value = parameters.get(definition.name())
-            if definition.layerType() == QgsProcessing.TypeRaster:
-                message = vector_not_raster(definition.name(), value)
-            else:
-                message = raster_not_vector(definition.name(), value)
+            message = layer_of_another_kind(definition, parameters.get(definition.name()))
             if message:
                 return message
         return ""
@@ -2465,12 +2459,33 @@ def mask_from_source(
 ):
     """Boolean grid mask (True inside) from a polygon layer, None without a layer; refused if it misses the grid.
     A layer without CRS is taken to be in ``crs`` (``whose``), with a warning to ``feedback``."""
+    return mask_on_grid(mask_geometries(source, crs, context, parameter, feedback, whose), grid, parameter)
+
+
+def mask_geometries(
+    source: QgsProcessingFeatureSource | None,
+    crs,
+    context,
+    parameter: str = "MASK",
+    feedback=None,
+    whose: str = "the rasters'",
+):
+    """The mask layer's polygons as shapely geometries in ``crs`` (read once: a step that also estimates its memory
+    from them passes them on to :func:`mask_on_grid`), None without a layer; refused if it holds no polygons."""
     if source is None:
         return None
     require_mask_polygons(source, parameter)
     geometries = shapely_geometries(source, crs, context, parameter, feedback, whose)
     if not geometries:
         raise QgsProcessingException(f"{parameter}: the mask layer has no polygons; {MASK_ADVICE.format(parameter)}")
+    return geometries
+
+
+def mask_on_grid(geometries, grid, parameter: str = "MASK"):
+    """Boolean grid mask (True inside) of :func:`mask_geometries`' polygons, None without them; refused if they
+    miss the grid."""
+    if geometries is None:
+        return None
     mask = rasterize_mask(geometries, grid)
     if not mask.any():
         raise QgsProcessingException(

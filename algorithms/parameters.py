@@ -386,6 +386,22 @@ def unopened_layer(definition, value: Any) -> str:
     return ""
 
 
+def layer_of_another_kind(definition, value: Any) -> str:
+    """The refusal of a raster file given where ``definition`` takes vector layers, or of a vector file where it
+    takes rasters ('' if neither; a parameter of any layer, or no layer, passes). Decided by GDAL with its side files
+    off, before QGIS loads anything: QGIS 3.22's own check of a list of line layers passes a raster, loading it with
+    GDAL's PAM on, which writes ``<raster>.aux.xml`` beside it when the layer closes."""
+    kind = definition.type()
+    if kind == "multilayer" and definition.layerType() != QgsProcessing.TypeMapLayer:
+        wants_raster = definition.layerType() == QgsProcessing.TypeRaster
+    elif kind in ("source", "vector", "raster"):
+        wants_raster = kind == "raster"
+    else:
+        return ""
+    name = definition.name()
+    return vector_not_raster(name, value) if wants_raster else raster_not_vector(name, value)
+
+
 def vector_not_raster(name: str, value: Any) -> str:
     """The refusal of the first file among ``value`` that GDAL opens as a vector and not as a raster ('' if none)."""
     for item in value if isinstance(value, (list, tuple)) else [value]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingProvider
+from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..common import ICONS_DIR, MODELS_DIR
@@ -15,6 +15,7 @@ from .comparemodels import CompareModelsAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evidence import EvidenceAlgorithm
 from .interpolate import InterpolateAlgorithm
+from .models import ShippedModel
 from .predict import PredictAlgorithm
 from .pseudolabel import PseudoLabelAlgorithm
 from .scheduling import register_setting, unregister_setting
@@ -81,6 +82,6 @@ class ProspectorProvider(QgsProcessingProvider):
         for name in sorted(os.listdir(MODELS_DIR)) if os.path.isdir(MODELS_DIR) else []:
             if not name.endswith(".model3"):
                 continue
-            model = QgsProcessingModelAlgorithm()
+            model = ShippedModel()
             if model.fromFile(os.path.join(MODELS_DIR, name)):
                 self.addAlgorithm(model)

@@ -45,11 +45,11 @@ from .base import (
     check_point_places,
     input_file,
     layer_file,
-    mask_from_source,
+    mask_geometries,
+    mask_on_grid,
     point_attributes,
     refuse_date_field,
     refuse_unrelated_rasters,
-    require_mask_polygons,
     require_projected,
     say_ground_distance,
     shapely_geometries,
@@ -240,11 +240,11 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
     def process(self, parameters, context, feedback):
         method = self.enum_name(parameters, self.METHOD, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
-        stack, crs = self._evidence(parameters, context, feedback, method, neighbors)
+        stack, crs, mask_polygons = self._evidence(parameters, context, feedback, method, neighbors)
         grid = stack.grid
         source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
         check_point_places(source, crs, context, grid, xy, self.LABELS, "labelled points", feedback)
-        mask, negatives = self._areas(parameters, context, crs, grid, feedback)
+        mask, negatives = self._areas(parameters, context, crs, grid, mask_polygons, feedback)
         self._warn_ignored(parameters, context, feedback, method)
         settings = PseudoLabelSettings(
             method=method,
@@ -330,7 +330,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
 
     def _evidence(self, parameters, context, feedback, method="pu_bagging", neighbors=10):
         """The evidence rasters as one stack on the first raster's grid (projected, fits in memory for ``method``
-        with ``neighbors``), and its CRS."""
+        with ``neighbors`` over the cells the MASK keeps), its CRS, and the MASK's polygons (None without a MASK),
+        read once here for the estimate and passed on to be rasterized."""
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
@@ -352,21 +353,24 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         # spreading's k-nearest-neighbour graph on top
         cells = layers[0].width() * layers[0].height()
         n_bands = sum(layer.bandCount() for layer in layers)
+        polygons = mask_geometries(
+            self.parameterAsSource(parameters, self.MASK, context), crs, context, self.MASK, feedback
+        )
+        inside = self._cells_inside(polygons, layers[0])
         per_cell = memory_per_cell(method, n_bands, neighbors)
         advice = (
             "resample the rasters to larger cells (Raster › Projections › Warp) or clip them to the study area "
             "(Raster › Extraction › Clip Raster by Mask Layer)"
         )
         if per_cell > memory_per_cell("pu_bagging", n_bands, neighbors):
-            need = size_text(cells * memory_per_cell("pu_bagging", n_bands, neighbors))
+            need = size_text(memory_needed("pu_bagging", n_bands, neighbors, cells, inside))
             advice += (
                 f"; or give fewer NEIGHBORS (now {neighbors}, about 32 bytes a cell each), or choose METHOD PU "
                 f"bagging, which needs about {need}."
             )
         else:
             advice += "."
-        graph_cells = self._graph_cells(parameters, context, layers[0], crs) if method == "label_spreading" else None
-        estimate = memory_needed(method, n_bands, neighbors, cells, graph_cells)  # the graph only inside MASK
+        estimate = memory_needed(method, n_bands, neighbors, cells, inside)  # what is labelled: inside MASK only
         self.check_memory(estimate, 1, self.INPUT_RASTERS, f"pseudo-labelling these rasters ({method})", advice)
         refuse_unrelated_rasters(layers, self.INPUT_RASTERS)
         paths = [layer_file(layer) for layer in layers]
@@ -379,21 +383,20 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         require_values(stack, self.INPUT_RASTERS)  # a band of nodata leaves no cell: name it, as the learners do
         grid = stack.grid
         feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")
-        return stack, crs
+        return stack, crs, polygons
 
-    def _graph_cells(self, parameters, context, layer, crs):
-        """At most how many cells of ``layer``'s grid the MASK keeps (label spreading builds its graph over those
-        only), from the mask polygons' area, before anything is read; None without a MASK or a square cell."""
-        source = self.parameterAsSource(parameters, self.MASK, context)
+    @staticmethod
+    def _cells_inside(polygons, layer):
+        """At most how many cells of ``layer``'s grid the MASK's ``polygons`` keep (every method labels those
+        only; label spreading builds its graph over them), from their area, before anything is read; None without
+        a MASK or a square cell."""
         extent, width, height = layer.extent(), layer.width(), layer.height()
-        if source is None or width < 1 or height < 1:
+        if polygons is None or width < 1 or height < 1:
             return None
         if not math.isclose(extent.width() / width, extent.height() / height, rel_tol=1e-9):
             return None
-        require_mask_polygons(source, self.MASK)
-        geometries = shapely_geometries(source, crs, context, self.MASK)  # its warnings come when it is rasterized
         grid = GridSpec(extent.xMinimum(), extent.yMaximum(), extent.width() / width, width, height)
-        return mask_cells_bound(geometries, grid)
+        return mask_cells_bound(polygons, grid)
 
     def _labels(self, parameters, context, feedback, crs):
         """The labelled points, their classes (None: every point mineralised) and the classes' names."""
@@ -441,11 +444,10 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             classes = None
         return source, xy, classes, class_names
 
-    def _areas(self, parameters, context, crs, grid, feedback=None):
-        """The MASK and the known barren ground (NEGATIVES) on the grid, each None when not given."""
-        mask = mask_from_source(
-            self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
-        )
+    def _areas(self, parameters, context, crs, grid, mask_polygons, feedback=None):
+        """The MASK (its polygons as :meth:`_evidence` read them) and the known barren ground (NEGATIVES) on the
+        grid, each None when not given."""
+        mask = mask_on_grid(mask_polygons, grid, self.MASK)
         negatives = None
         neg_source = self.parameterAsSource(parameters, self.NEGATIVES, context)
         if neg_source is not None:

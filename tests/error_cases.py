@@ -278,6 +278,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep19_inputs(folder, labels))
     paths.update(_sweep20a_inputs(folder))
     paths.update(_sweep21a_inputs(folder, bands))
+    paths.update(_sweep21b_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -776,6 +777,16 @@ def _sweep21a_inputs(folder: str, bands) -> Dict[str, str]:
             os.path.join(folder, "deposits_neighbours.gpkg"), neighbours, {"name": ["a", "a-east", "b", "c"]}
         ),
     }
+
+
+def _sweep21b_inputs(folder: str) -> Dict[str, str]:
+    """Sweep 21b: ``sweep21b/oneband_21b.tif``, a one-band float raster with no statistics anywhere (no
+    ``.aux.xml``), alone in its folder, given where the workflow model takes vector layers: computing its statistics
+    would write ``oneband_21b.tif.aux.xml`` beside it."""
+    sub = os.path.join(folder, "sweep21b")
+    os.makedirs(sub, exist_ok=True)
+    values = np.linspace(1.0, 50.0, SIZE * SIZE, dtype=np.float32).reshape(1, SIZE, SIZE)
+    return {"oneband_21b": _raster(os.path.join(sub, "oneband_21b.tif"), values, ["Cu"])}
 
 
 def _sweep20a_inputs(folder: str) -> Dict[str, str]:
@@ -3354,6 +3365,18 @@ def outputs_for(alg: str, folder: str) -> Dict[str, str]:
         "evidence": {"OUTPUT": join(folder, "evidence.tif"), "OUTPUT_TABLE": join(folder, "bands.csv")},
         "trainmodel": {"OUTPUT_MODEL": join(folder, "classic.pt"), "OUTPUT_REPORT": join(folder, "classic.html")},
         "comparemodels": {"OUTPUT_REPORT": join(folder, "compare.html"), "OUTPUT_TABLE": join(folder, "compare.csv")},
+        # the graphical model's outputs are named '<step>:<output>' (sweep 21b)
+        "prospectivity_workflow": {
+            "anomalies:anomaly_contours": join(folder, "contours.gpkg"),
+            "anomalies:ranked_anomalies": join(folder, "anomalies.gpkg"),
+            "pseudolabel:pseudolabels": join(folder, "labels.tif"),
+            "traincnn:training_report": join(folder, "training.html"),
+            "predict:prospectivity": join(folder, "prospectivity.tif"),
+            "evaluate:evaluation_report": join(folder, "evaluation.html"),
+            "evaluate:evaluation_table": join(folder, "evaluation.csv"),
+            "comparemodels:comparison_report": join(folder, "comparison.html"),
+            "comparemodels:comparison_table": join(folder, "comparison.csv"),
+        },
     }[alg]
 
 
@@ -3412,6 +3435,15 @@ def base_params(alg: str, d: Dict[str, str]) -> Dict[str, object]:
             "EPOCHS": 1,
             "ENSEMBLE": 1,
             "ITERATIONS": 20,
+        },
+        # the shipped graphical model on the matrix's points, deposits and geology (its rows are refusals)
+        "prospectivity_workflow": {
+            "samples": d["samples"],
+            "elements": ["Cu"],
+            "study_area": d["lithology"],
+            "training_deposits": d["deposits"],
+            "heldout_deposits": d["deposits"],
+            "pixel_size": 500,
         },
     }[alg]
 
@@ -9227,8 +9259,8 @@ CASES += [
         "pseudolabel",
         _set(INPUT_RASTERS=["national"], METHOD=1, NEIGHBORS=100, MASK="national_study_area"),
         error=r"^INPUT_RASTERS: band\(s\) .* have no value in any cell of the grid \(all nodata\)",
-    ),  # not refused for memory: the graph counts at most 4,715 cells (4,356 inside the MASK; 1.8 GiB in all), not 30 M
-    # (94 GiB, the row above); then refused because national.tif holds no value (its tiles are sparse)
+    ),  # not refused for memory: the graph counts at most 4,715 cells (4,356 inside the MASK; 0.6 GiB in all since
+    # sweep 21b, 1.8 before), not 30 M (94 GiB, the row above); then refused because national.tif holds no value
 ]
 
 # sweep 20b: parameters fuzzed in pairs (scripts/fuzz_parameters.py --pairs); no new inputs were needed
@@ -9345,4 +9377,25 @@ CASES += [
         error=r"^UNITS: 'Ag=ppb' names no single field of FIELDS \(Cu, Pb\) with a unit; write one unit for every "
         r"field \('ppm'\), then field=unit pairs for the fields in another, e\.g\. 'ppm; Au=ppb'\.",
     ),
+]
+
+
+# sweep 21b: a raster given where the workflow model takes vector layers. QGIS 3.22's own check of the model's list
+# of line layers (faults) passed a raster and loaded it with GDAL's PAM on, so '<raster>.aux.xml' appeared beside it
+# (the folder check of every row); the model's check now refuses it, naming the input, before anything is loaded
+CASES += [
+    Case(
+        "raster given as the model's faults",
+        "prospectivity_workflow",
+        _set(faults=["oneband_21b"]),
+        error=r"^faults: 'oneband_21b\.tif' is a raster, not a vector layer; give a vector file \(e\.g\. a GeoPackage\), "
+        r"or give the raster where rasters go\.",
+    ),  # before: oneband_21b.tif.aux.xml written beside the raster (statistics), and the model ran interpolate and
+    # anomalies before its evidence step refused "LINES: 'oneband_21b' is a raster, not a vector layer; …"
+    Case(
+        "raster given as the model's study area",
+        "prospectivity_workflow",
+        _set(study_area="oneband_21b"),
+        error=r"^study_area: 'oneband_21b\.tif' is a raster, not a vector layer",
+    ),  # before: QGIS's "Could not load source layer for study_area: …oneband_21b.tif not found" (nothing written)
 ]

@@ -23,9 +23,10 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from ..callbacks import defer_termination
+from ..callbacks import ProgressCallback, defer_termination
 from ..errors import Cancelled, InputError, ProspectorError
 from .destinations import _unwritable, check_output_folder
 from .inputs import output_sidecars
@@ -39,7 +40,7 @@ from .temporaries import (
     clean_stale_temporaries,
     temporary_prefix,
 )
-from .verify import default_verifier
+from .verify import default_verifier, verify_raster
 
 #: GDAL messages that mean a write failed (they rarely name the file)
 _WRITE_FAILURE = re.compile(
@@ -309,14 +310,18 @@ def _roll_back(pending: Sequence[_Pending]) -> str:
 
 @contextmanager
 def atomic_output(
-    path: str, parameter: str = "OUTPUT", verify: Optional[Callable[[str], None]] = None
+    path: str,
+    parameter: str = "OUTPUT",
+    verify: Optional[Callable[[str], None]] = None,
+    read_back_progress: ProgressCallback = None,
 ) -> Iterator[str]:
     """Yield a temporary path beside ``path``; it replaces ``path`` only once written, verified and committed.
 
     If the body raises (an error or a cancellation) the temporary file is removed and whatever was at ``path``
     is left untouched. ``parameter`` names the output in error messages; every write error (an ``OSError``, a
     GDAL error, a failed read-back) becomes an :class:`InputError` naming ``parameter`` and ``path``.
-    ``verify(tmp)`` reads the finished file back (default: by extension, see :func:`default_verifier`). Inside
+    ``verify(tmp)`` reads the finished file back (default: by extension, see :func:`default_verifier`; a GeoTIFF's
+    read back reports to ``read_back_progress``, tile by tile, a third of a large raster's write). Inside
     :func:`output_group` the rename waits for the group to end.
     """
     directory = check_output_folder(path, parameter)
@@ -329,6 +334,8 @@ def atomic_output(
     os.close(fd)
     folder = _Folder(directory)
     verify = verify if verify is not None else default_verifier(path)
+    if read_back_progress is not None and verify is verify_raster:
+        verify = partial(verify_raster, progress=read_back_progress)
     errors = _GdalErrors.start()
     try:
         try:
@@ -352,7 +359,8 @@ def atomic_output(
         if _is_write_error(exc, tmp):
             if folder.moved():
                 raise InputError(folder.gone(os.path.basename(path)), parameter) from None
-            raise InputError(_cannot_write(path, _scrub(_reason(exc), tmp, path)), parameter) from None
+            reason = "; ".join(failures[:3]) if failures else _reason(exc)  # GDAL's own words first: why it failed
+            raise InputError(_cannot_write(path, _scrub(reason, tmp, path)), parameter) from None
         raise
     item = _Pending(tmp, path, parameter, os.path.getsize(tmp), folder=folder)
     group = _GROUP.get()

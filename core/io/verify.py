@@ -6,6 +6,8 @@ import os
 import zipfile
 from typing import Callable, Optional
 
+from ..callbacks import ProgressCallback, report
+
 
 def default_verifier(path: str) -> Optional[Callable[[str], None]]:
     """How to read an output back, from its extension: GeoTIFF (every block), GeoPackage (every layer), model
@@ -20,16 +22,20 @@ def default_verifier(path: str) -> Optional[Callable[[str], None]]:
     return None
 
 
-def verify_raster(path: str) -> None:
-    """Open a raster and read every block of every band (one block at a time: bounded memory)."""
+def verify_raster(path: str, progress: ProgressCallback = None) -> None:
+    """Open a raster and read every block of every band (one block at a time: bounded memory); ``progress`` moves
+    per block (a third of a large GeoTIFF's write: its tiles are decompressed one by one)."""
     import rasterio
 
     with rasterio.open(path) as src:
         if src.count < 1 or src.width < 1 or src.height < 1:
             raise ValueError("the raster has no cells")
-        for band in range(1, src.count + 1):
-            for _, window in src.block_windows(band):
-                src.read(band, window=window)
+        windows = [(band, window) for band in range(1, src.count + 1) for _, window in src.block_windows(band)]
+        every = max(1, len(windows) // 100)  # a hundred reports at most
+        for done, (band, window) in enumerate(windows, start=1):
+            src.read(band, window=window)
+            if done % every == 0 or done == len(windows):
+                report(progress, done / len(windows))
 
 
 def verify_vector(path: str, layer: Optional[str] = None, features: Optional[int] = None) -> None:

@@ -66,19 +66,31 @@ def _graph_per_node(n_bands: int, neighbors: int) -> int:
     return 8 * n_bands + 32 * neighbors + 160
 
 
-def memory_needed(method: str, n_bands: int, neighbors: int, cells: int, graph_cells: Optional[int] = None) -> int:
-    """Bytes a run on a grid of ``cells`` needs at its peak, where at most ``graph_cells`` of them (the cells the
-    MASK keeps; None: every cell) enter label spreading's k-nearest-neighbour graph. The rasters are read whole, so
-    they count every cell at the figure of every method (16 x bands + 48 bytes: the stack, the standardised copy,
-    the seeds' distances); the graph (8 x bands + 32 x neighbours + 160 bytes a node, :func:`memory_per_cell`) only
-    the graph's cells; never more than ``cells x memory_per_cell``, the estimate before sweep 20a, which refused a
-    national grid with a small study-area MASK for a graph of cells it would never build."""
+def _grid_per_cell(n_bands: int) -> int:
+    """Bytes per cell of the whole grid, inside the MASK or not: the float32 stack read whole (4 x bands), the
+    finite test of every band (1 x bands), the valid, seed and buffer grids, and the label and confidence
+    outputs (16)."""
+    return 5 * n_bands + 16
+
+
+def memory_needed(method: str, n_bands: int, neighbors: int, cells: int, inside_cells: Optional[int] = None) -> int:
+    """Bytes a run on a grid of ``cells`` needs at its peak, where at most ``inside_cells`` of them are inside the
+    MASK (None: every cell). The rasters are read whole, so the stack and the grids of the whole map count every
+    cell (:func:`_grid_per_cell`); what every method holds per cell it labels (the standardised copy, the seeds'
+    distances and centres, the votes or probabilities: the rest of :func:`memory_per_cell`'s 16 x bands + 48
+    bytes) and label spreading's k-nearest-neighbour graph (8 x bands + 32 x neighbours + 160 bytes a node) count
+    the cells inside the MASK only; never more than ``cells x memory_per_cell``, the estimate without a MASK.
+    Before sweep 20a every method counted every cell at its full figure, and before sweep 21b PU bagging and
+    self-training still did: a national grid with a small study-area MASK was refused for arrays of cells it never
+    labels."""
     per_cell = memory_per_cell(method, n_bands, neighbors)
-    if method != "label_spreading" or graph_cells is None:
+    if inside_cells is None:
         return cells * per_cell
-    rasters = memory_per_cell("pu_bagging", n_bands, neighbors)
-    graph = min(cells, max(0, graph_cells)) * _graph_per_node(n_bands, neighbors)
-    return min(cells * per_cell, cells * rasters + graph)
+    inside = min(cells, max(0, inside_cells))
+    whole = _grid_per_cell(n_bands)
+    labelled = memory_per_cell("pu_bagging", n_bands, neighbors) - whole
+    graph = _graph_per_node(n_bands, neighbors) if method == "label_spreading" else 0
+    return min(cells * per_cell, cells * whole + inside * (labelled + graph))
 
 
 def mask_cells_bound(geometries: Sequence[Any], grid: GridSpec) -> int:

@@ -107,9 +107,13 @@ def _seed_labels(
     merged = shared_cells_warning(rows[usable], cols[usable], classes[usable], grid.length_text(grid.pixel_size))
     if merged:
         warnings.append(merged)
-    cx, cy = grid.cell_centres()
-    cell_xy = np.column_stack([cx, cy])[valid.ravel()]
     flat_valid = np.flatnonzero(valid.ravel())
+    # the valid cells' centres only (as GridSpec.cell_centres computes them): the whole grid's took 32 bytes a cell
+    rows_valid, cols_valid = np.divmod(flat_valid, w)
+    cell_xy = np.column_stack(
+        [grid.xmin + (cols_valid + 0.5) * grid.pixel_size, grid.ymax - (rows_valid + 0.5) * grid.pixel_size]
+    )
+    del rows_valid, cols_valid
 
     positive = classes >= 1
     # every mineralised point counts for the buffer, even one on a nodata cell or just outside the grid;

@@ -100,10 +100,44 @@ def test_write_in_windows_equals_the_array_with_progress_and_cancel(tmp_path, mo
         expected = data.astype(np.float32)
     expected[~np.isfinite(expected)] = -9999.0
     np.testing.assert_array_equal(back, expected)
-    assert len(seen) == 6 and seen == sorted(seen) and seen[-1] == 1.0
+    windows = [f for f in seen if f <= rasters.WRITE_SHARE]  # then the read back moves the rest
+    assert windows == pytest.approx([rasters.WRITE_SHARE * k / 6 for k in range(1, 7)])
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 6
     calls = []
     with pytest.raises(Cancelled):
         write_geotiff(
             str(tmp_path / "c.tif"), data, grid, ["Cu", "Zn"], is_cancelled=lambda: calls.append(1) or len(calls) > 2
         )
     assert not os.path.exists(tmp_path / "c.tif") and len(calls) == 3
+
+
+def test_write_progress_follows_the_bytes_on_disk(tmp_path, monkeypatch):
+    """Sweep 21b: when write_geotiff reports a window written, its tiles are compressed and in the file: the
+    temporary file's size at each window's report grows with the windows, and at the last one it holds nearly the
+    whole file. Before, GDAL's cache kept every tile until the file closed (the size stayed at the header's until
+    the progress had said 100 %, and the compression ran silent: 94 % of a 4,000 x 4,000 write). Then the file is
+    read back tile by tile with the rest of the progress; it equals the array (rasterio)."""
+    import glob
+
+    import rasterio
+
+    from geochem_prospector.core.io import rasters
+
+    monkeypatch.setattr(rasters, "WRITE_WINDOW_CELLS", 1024 * 256)  # 4 windows of 256 rows
+    grid = GridSpec(1000.0, 20_000.0, 10.0, 1024, 1024, WKT_3067)
+    data = np.random.default_rng(5).normal(100.0, 10.0, (1, 1024, 1024)).astype(np.float32)  # compresses little
+    sizes: list = []
+
+    def progress(fraction: float) -> None:
+        partial = glob.glob(str(tmp_path / ".partial-*"))
+        sizes.append((fraction, os.path.getsize(partial[0]) if partial else None))
+
+    path = str(tmp_path / "noise.tif")
+    write_geotiff(path, data, grid, ["v"], progress=progress)
+    final = os.path.getsize(path)
+    written = [size for fraction, size in sizes if fraction <= rasters.WRITE_SHARE]
+    assert len(written) == 4 and written == sorted(written) and written[0] < 0.4 * final
+    assert written[-1] >= 0.9 * final, (written, final)
+    assert [f for f, _ in sizes] == sorted(f for f, _ in sizes) and sizes[-1][0] == 1.0
+    with rasterio.open(path) as src:
+        np.testing.assert_array_equal(src.read(), data)

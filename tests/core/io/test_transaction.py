@@ -103,7 +103,7 @@ def test_every_output_is_read_back_before_anything_is_replaced(tmp_path):
     before = folder_digest(tmp_path)
     with pytest.raises(InputError) as raised:
         with atomic_output(str(tmp_path / "grid.tif"), "OUTPUT") as tmp:
-            noise = np.random.default_rng(2).normal(size=(1, 300, 300))
+            noise = np.random.default_rng(2).normal(size=(1, 40, 40))
             write_geotiff(str(tmp_path / "whole.tif"), noise, GRID, ["Cu"])
             with open(str(tmp_path / "whole.tif"), "rb") as src, open(tmp, "wb") as dst:
                 whole = src.read()
@@ -156,7 +156,8 @@ def test_a_full_disk_is_an_error_naming_the_output_and_the_previous_file_stays(f
     before["filler"] = folder_digest(mount)["filler"]
     rng = np.random.default_rng(1)
     with pytest.raises(InputError) as raised:
-        write_geotiff(str(path), rng.normal(size=(2, 300, 300)), GRID, ["Cu", "Pb"], parameter="OUTPUT")
+        big = GridSpec(GRID.xmin, GRID.ymax, GRID.pixel_size, 300, 300, None)
+        write_geotiff(str(path), rng.normal(size=(2, 300, 300)), big, ["Cu", "Pb"], parameter="OUTPUT")
     message = str(raised.value)
     assert message.startswith(f"OUTPUT: cannot write '{path}'") or message.startswith(
         f"OUTPUT: the file written for '{path}' could not be read back"

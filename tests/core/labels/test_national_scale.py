@@ -147,10 +147,10 @@ def test_mask_cells_bound_covers_the_cells_a_mask_keeps():
 
 def test_label_spreading_estimate_counts_its_graph_over_the_mask_only():
     """Sweep 20a: the national grid of the error matrix (6,000 x 5,000 cells of 150 m, one band, 100 neighbours)
-    with a 10 km study area: the rasters at every method's 64 bytes a cell over all 30 M cells, the graph's 3,368
-    bytes a node over the cells the mask keeps (counted brute force on the cell centres), about 1.8 GiB where the
-    whole grid's graph was about 94 GiB; without the mask, or with one over the whole grid, the estimate is as
-    before."""
+    with a 10 km study area: the rasters read whole at 21 bytes a cell over all 30 M cells, what is labelled (43
+    bytes) and the graph's 3,368 bytes a node over the cells the mask keeps (counted brute force on the cell
+    centres), about 0.6 GiB where the whole grid's graph was about 94 GiB; without the mask, or with one over the
+    whole grid, the estimate is as before."""
     from shapely.geometry import box
 
     grid = GridSpec(400_000.0, 8_250_000.0, 150.0, 6000, 5000)
@@ -161,13 +161,60 @@ def test_label_spreading_estimate_counts_its_graph_over_the_mask_only():
     kept = int(((xs > 401_000) & (xs < 411_000)).sum() * ((ys > 7_501_000) & (ys < 7_511_000)).sum())
     bound = pl.mask_cells_bound([area], grid)
     assert kept <= bound <= kept + 2 * 4 * 10_000 / 150 + 8
-    exact = cells * (16 + 48) + kept * (8 + 32 * 100 + 160)
+    exact = cells * (4 + 1 + 16) + kept * (16 + 48 - 21 + 8 + 32 * 100 + 160)
     estimate = pl.memory_needed("label_spreading", 1, 100, cells, bound)
     assert exact <= estimate <= 1.01 * exact
-    assert estimate < 2 * 2**30 < 90 * 2**30 < pl.memory_needed("label_spreading", 1, 100, cells)
+    assert estimate < 2**30 < 90 * 2**30 < pl.memory_needed("label_spreading", 1, 100, cells)
     assert pl.memory_needed("label_spreading", 1, 100, cells) == cells * pl.memory_per_cell("label_spreading", 1, 100)
     assert pl.memory_needed("label_spreading", 1, 100, cells, cells) == cells * pl.memory_per_cell(
         "label_spreading", 1, 100
     )
-    # the other methods hold no graph: the mask changes nothing
-    assert pl.memory_needed("pu_bagging", 1, 100, cells, bound) == cells * pl.memory_per_cell("pu_bagging", 1, 100)
+
+
+@pytest.mark.parametrize("method", ["pu_bagging", "self_training"])
+def test_estimate_with_a_small_mask_covers_the_run_and_scales_with_the_mask(method):
+    """Sweep 21b: PU bagging and self-training label only the cells inside the MASK, yet their estimate counted
+    every cell at 16 x bands + 48 bytes. On 360,000 cells of 5 bands with a disc of about 15,400 cells (counted
+    brute force, shapely on every cell centre): the run's peak (tracemalloc, plus the stack it is given) stays
+    below the estimate and above half of it (34 and 45 bytes a grid cell), which is under half the whole grid's
+    (128), and a memory between the two no longer refuses it."""
+    from shapely.geometry import Point
+    from shapely.vectorized import contains
+
+    from geochem_prospector.core.errors import GridTooLargeError
+    from geochem_prospector.core.grid import check_memory
+
+    side, bands = 600, 5
+    features = _stack(side, bands)
+    grid = GridSpec(0.0, float(side), 1.0, side, side)
+    cells = side * side
+    area = Point(150.3, 420.7).buffer(70)
+    xs, ys = grid.cell_centres()
+    mask = contains(area, xs, ys).reshape(side, side)  # the brute-force count, and the run's MASK
+    kept = int(mask.sum())
+    bound = pl.mask_cells_bound([area], grid)
+    assert kept <= bound <= kept + 2 * area.length + 8
+    estimate = pl.memory_needed(method, bands, 10, cells, bound)
+    whole = pl.memory_needed(method, bands, 10, cells)
+    assert whole == cells * pl.memory_per_cell(method, bands, 10)
+    assert estimate < 0.5 * whole
+    # the estimate grows with the mask: the cells of the grid at their part, the mask's at the rest
+    assert pl.memory_needed(method, bands, 10, cells, 2 * bound) - estimate == bound * (
+        16 * bands + 48 - 5 * bands - 16
+    )
+
+    points = np.array([[150.5, 420.5], [170.5, 400.5], [130.5, 445.5]])
+    settings = pl.PseudoLabelSettings(method=method, bags=5, iterations=3, positive_radius=3, negative_buffer=20)
+    small, small_grid, small_points = _scene()
+    pl.pseudolabel(small, small_grid, small_points, settings=settings)  # scipy's lazy imports, not counted below
+    tracemalloc.start()
+    result = pl.pseudolabel(features, grid, points, mask=mask, settings=settings)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.valid_cells == kept
+    assert peak + features.nbytes <= estimate <= 2 * (peak + features.nbytes), (peak + features.nbytes, estimate)
+
+    available = int((estimate + whole) / 2 / 0.8)  # check_memory refuses above 80 % of what is available
+    assert check_memory(estimate, 1, "INPUT_RASTERS", "pseudo-labelling", "", available=available) == estimate
+    with pytest.raises(GridTooLargeError):
+        check_memory(whole, 1, "INPUT_RASTERS", "pseudo-labelling", "", available=available)
