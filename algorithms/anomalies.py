@@ -40,6 +40,7 @@ from ..core.anomalies.thresholds import (
     METHODS,
     broad_weak_level_warning,
     lowest_tie_warning,
+    plateau_warnings,
 )
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
@@ -633,6 +634,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             tie = lowest_tie_warning(t)
             if tie:
                 feedback.pushWarning(tie)
+            for plateau in plateau_warnings(t):
+                feedback.pushWarning(plateau)
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
         for band, scale in result.floored_scales.items():
