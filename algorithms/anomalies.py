@@ -33,6 +33,8 @@ from ..core.anomalies.screening import (
     high_value_points,
     identify_anomalies,
     memory_per_cell,
+    samples_per_area,
+    single_sample_note,
 )
 from ..core.anomalies.thresholds import (
     CLASS_NODATA,
@@ -709,6 +711,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             own = {name: [written_value(v) for v in column] for name, column in zip(others, raw[len(fields) :])}
             report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
             self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
+            counts = samples_per_area(result.labels, grid, xy)
+            lonely = single_sample_note(
+                result.areas, counts, self.parameterAsInt(parameters, self.MIN_CELLS, context), grid
+            )
+            if lonely:
+                feedback.pushWarning(lonely)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
             points = high_value_points(xy, values, fields, chosen, level, attributes=own)
