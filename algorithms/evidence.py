@@ -34,7 +34,7 @@ from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.evidence.bands import clean_label, table_csv
 from ..core.evidence.geometry import bbox_overlaps, points_of, segments_of
-from ..core.evidence.lines import LineEvidence
+from ..core.evidence.lines import LineEvidence, intersection_note
 from ..core.evidence.points import PointEvidence
 from ..core.evidence.polygons import (
     PolygonEvidence,
@@ -630,10 +630,12 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     f"the intersections. Lines a cell ({grid.length_text(grid.pixel_size)}) or more apart count as "
                     "two; to keep closer ones apart, use smaller cells (PIXEL_SIZE, or a finer raster)."
                 )
-            if crossings and source.crossings is None:
-                feedback.pushWarning(f"LINES: the lines of '{name}' do not cross: no intersection band.")
-            elif crossings:
-                feedback.pushInfo(f"{name}: {source.n_intersections} intersections of lines")
+            if crossings:
+                n = source.n_intersections
+                feedback.pushInfo(f"{name}: {n:,} intersection{'' if n == 1 else 's'} of lines")
+                note = intersection_note(source)
+                if note:
+                    feedback.pushWarning(note)
             sources.append(source)
         return sources
 
