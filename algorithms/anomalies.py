@@ -33,6 +33,8 @@ from ..core.anomalies.screening import (
     high_value_points,
     identify_anomalies,
     memory_per_cell,
+    samples_per_area,
+    single_sample_note,
 )
 from ..core.anomalies.thresholds import (
     CLASS_NODATA,
@@ -40,6 +42,7 @@ from ..core.anomalies.thresholds import (
     METHODS,
     broad_weak_level_warning,
     lowest_tie_warning,
+    plateau_warnings,
 )
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
@@ -270,7 +273,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "(MULTIPLIERS, default 1,2,3; MAD scaled by 1.4826); Tukey fences of log10 values (Q3 + 1.5, 2.25 "
             "and 3 IQR); or the concentration-area (C-A) fractal: log area above a concentration against log "
             "concentration (from the median up, or from the first value above a value that holds the median, such as a "
-            "detection-limit substitute) fitted by straight segments, the breaks being the levels; "
+            "detection-limit substitute; a value above it held by more than 5 % of the cells, such as a fill or a "
+            "plateau, is left out of the curve, with a warning) fitted by straight segments, the breaks being the levels; "
             "CA_BREAKS = 0 chooses the number of breaks (0-3) by BIC. Levels are weak, moderate, strong; "
             "cells are classed 0 background, 1 weak, 2 moderate, 3 strong. The form shows every threshold box "
             "whatever the method (QGIS 3.22 cannot hide them): each box's label names the method that reads it "
@@ -285,8 +289,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "Outputs: OUTPUT class raster (one band per element + 'index'); OUTPUT_CONTOURS lines at "
             "each level (element, level, value); OUTPUT_ANOMALIES: connected areas (at least MIN_CELLS cells) "
             "above the index's level AREA_LEVEL (weak by default; moderate or strong split a large weak area into "
-            "its cores) with area_km2, max/mean index, nap (normalised area product = area × mean excess over "
-            "that level), elements anomalous in >= 25 % of the area with the "
+            "its cores; with INPUT, the log names the areas that hold a single sample or none) with area_km2, "
+            "max/mean index, nap (normalised area product = area × mean excess over that level), elements anomalous in >= 25 % of the area with the "
             "highest class reached, assoc_score (share of association elements anomalous), deposit_km "
             "(distance to the nearest DEPOSITS point), score (favourability: mean of the percentile ranks of "
             "nap and max index and the assoc_score; deposits are not used) and rank (1 = follow up first); "
@@ -633,6 +637,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             tie = lowest_tie_warning(t)
             if tie:
                 feedback.pushWarning(tie)
+            for plateau in plateau_warnings(t):
+                feedback.pushWarning(plateau)
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
         for band, scale in result.floored_scales.items():
@@ -706,6 +712,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             own = {name: [written_value(v) for v in column] for name, column in zip(others, raw[len(fields) :])}
             report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
             self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
+            self._warn_sample_support(parameters, context, feedback, result, grid, xy)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
             points = high_value_points(xy, values, fields, chosen, level, attributes=own)
@@ -725,6 +732,18 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
+        else:  # samples given, OUTPUT_POINTS skipped: the samples still tell how many lie in each area
+            xy, _, _ = point_samples(points_source, [], crs, context, feedback, self.INPUT)
+            self._warn_sample_support(parameters, context, feedback, result, grid, xy)
+
+    def _warn_sample_support(self, parameters, context, feedback, result, grid, xy) -> None:
+        """Warn about the anomaly areas that hold a single sample (``xy``, INPUT in the grid's CRS) or none."""
+        counts = samples_per_area(result.labels, grid, xy)
+        lonely = single_sample_note(
+            result.areas, counts, self.parameterAsInt(parameters, self.MIN_CELLS, context), grid
+        )
+        if lonely:
+            feedback.pushWarning(lonely)
 
     @staticmethod
     def _warn_samples_elsewhere(feedback, xy, grid, names, fields) -> None:

@@ -34,7 +34,7 @@ from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.evidence.bands import clean_label, table_csv
 from ..core.evidence.geometry import bbox_overlaps, points_of, segments_of
-from ..core.evidence.lines import LineEvidence
+from ..core.evidence.lines import LineEvidence, intersection_note
 from ..core.evidence.points import PointEvidence
 from ..core.evidence.polygons import (
     PolygonEvidence,
@@ -134,7 +134,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             "to leave such cells nodata); with DENSITY_RADIUS > 0, "
             "<layer>:density_km_per_km2, the line length within that radius per km2; with INTERSECTIONS, "
             "<layer>:intersection_distance_m, the distance to points where two features of the layer cross or "
-            "meet (two features continuing each other end to end do not count). A stretch of a line within a tenth "
+            "meet (two features continuing each other end to end do not count; without any the band is left out, and "
+            "the log warns when there are only one or two, or none on the grid). A stretch of a line within a tenth "
             "of a cell of an earlier feature over three cells or more (one fault digitised twice a few metres apart) "
             "counts once in the density and the intersections, as the log says; lines a cell or more apart count "
             "as two.\n\n"
@@ -630,10 +631,12 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     f"the intersections. Lines a cell ({grid.length_text(grid.pixel_size)}) or more apart count as "
                     "two; to keep closer ones apart, use smaller cells (PIXEL_SIZE, or a finer raster)."
                 )
-            if crossings and source.crossings is None:
-                feedback.pushWarning(f"LINES: the lines of '{name}' do not cross: no intersection band.")
-            elif crossings:
-                feedback.pushInfo(f"{name}: {source.n_intersections} intersections of lines")
+            if crossings:
+                n = source.n_intersections
+                feedback.pushInfo(f"{name}: {n:,} intersection{'' if n == 1 else 's'} of lines")
+                note = intersection_note(source)
+                if note:
+                    feedback.pushWarning(note)
             sources.append(source)
         return sources
 

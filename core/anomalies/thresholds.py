@@ -11,7 +11,9 @@ Thresholds per element (computed on the cells inside the study area):
   by straight segments (optimal segmentation by dynamic programming); the number of segments (1-4) is chosen
   by the Bayesian information criterion unless fixed; the break concentrations (intersections of adjacent
   segments) are the weak / moderate / strong levels. The curve starts at the median, or above it when one value
-  holds the median (a detection-limit substitute: :func:`_start_above_tie`).
+  holds the median (a detection-limit substitute: :func:`_start_above_tie`); a value above the start held by more
+  than :data:`CA_PLATEAU_SHARE` of the cells (a fill, an interpolation plateau) is left out of the curve
+  (:func:`_plateaus`).
 
 A level equal to a lower one (percentiles in one run of equal values) is undefined (NaN), like a missing break.
 
@@ -59,6 +61,9 @@ class Thresholds:
     lowest_share: float = 0.0
     #: the band's lowest value inside the study area
     lowest: float = float("nan")
+    #: C-A only: (value, share of the cells) of each value above the curve's start that so many cells hold that it
+    #: was left out of the curve (:func:`_plateaus`)
+    plateaus: Tuple[Tuple[float, float], ...] = ()
 
     def as_row(self) -> Dict[str, Any]:
         row: Dict[str, Any] = {"element": self.name, "method": self.method, "cells": self.n_cells}
@@ -152,6 +157,9 @@ def ca_curve(
     y = _log_scale(x, name) if log else x
     ys = np.sort(y)
     lo, _ = _start_above_tie(ys, float(np.percentile(ys, start_percentile)))
+    plateau = [v for v, _ in _plateaus(ys, lo)]
+    if plateau:  # a vertical step in the curve, which the fit would take for a break just under it
+        ys = ys[~np.isin(ys, plateau)]
     hi = ys[max(0, ys.size - max(1, min_cells))]
     if not hi > lo:
         raise InputError(
@@ -180,6 +188,28 @@ def _start_above_tie(ys: np.ndarray, lo: float) -> Tuple[float, float]:
         return lo, 0.0
     above = ys[ys > lo]
     return (float(above.min()) if above.size else lo), tie / ys.size
+
+
+#: a value above the C-A curve's start held by more than this share of the cells (a fill, an interpolation plateau,
+#: a value pasted over an area) is left out of the curve
+CA_PLATEAU_SHARE = 0.05
+
+
+def _plateaus(ys: np.ndarray, lo: float) -> List[Tuple[float, float]]:
+    """(value, share of the cells) of each value of ``ys`` (in any order) above the C-A curve's start ``lo`` held by more
+    than :data:`CA_PLATEAU_SHARE` of the cells.
+
+    Such a tie makes the count of cells at or above a level drop by the whole tie from the level below the value to
+    the level above it: a vertical step no fractal population gives, where the fit puts a break just under the value
+    and calls the whole plateau anomalous (sweep 21c: a weak level of 4.992 under 23 % of the cells at 5.0). The
+    curve is drawn without those cells; they are classed by their value like any other. Values of a band of a
+    few distinct values each hold many cells; below 20 distinct values C-A has little to fit anyway."""
+    above = ys[ys > lo]
+    if above.size == 0:
+        return []
+    values, counts = np.unique(above, return_counts=True)
+    big = counts > CA_PLATEAU_SHARE * ys.size
+    return [(float(v), float(c) / ys.size) for v, c in zip(values[big], counts[big])]
 
 
 def _segment_costs(x: np.ndarray, y: np.ndarray, min_points: int) -> np.ndarray:
@@ -305,6 +335,7 @@ def compute_thresholds(
             "INPUT_RASTER",
         )
     detail = ""
+    plateaus: Tuple[Tuple[float, float], ...] = ()
     if method == "percentile":
         if len(percentiles) != 3 or not all(0 < p < 100 for p in percentiles):
             raise InputError("give three percentiles between 0 and 100, e.g. 85,95,98.", "PERCENTILES")
@@ -330,6 +361,10 @@ def compute_thresholds(
                 f"; curve from {lo:.4g}, above the {100 * tie:.0f} % of the cells at {median:.4g} "
                 "(one value: a detection-limit substitute?)"
             )
+        plateaus = tuple(_plateaus(x, lo))  # the values ca_curve left out (log10 keeps their order and ties)
+        if plateaus:
+            held = ", ".join(f"{100 * share:.0f} % of the cells at {value:.4g}" for value, share in plateaus)
+            detail += f"; {held} left out of the curve (one value over a large area: a fill or a plateau?)"
     else:
         raise InputError(f"unknown method '{method}'; use one of {', '.join(METHODS)}.", "METHOD")
     levels = np.asarray(levels, dtype=float)
@@ -351,7 +386,17 @@ def compute_thresholds(
         raise InputError("the levels must increase (weak < moderate < strong); sort the values.", "METHOD")
     background = float(10.0 ** np.median(np.log10(x))) if log and (x > 0).all() else float(np.median(x))
     lowest = float(x.min())
-    return Thresholds(name, method, levels, background, int(x.size), detail, float(np.mean(x == lowest)), lowest)
+    return Thresholds(
+        name,
+        method,
+        levels,
+        background,
+        int(x.size),
+        detail,
+        float(np.mean(x == lowest)),
+        lowest,
+        plateaus,
+    )
 
 
 def _undefine_repeated_levels(x: np.ndarray, levels: np.ndarray) -> Tuple[np.ndarray, str]:
@@ -440,3 +485,20 @@ def classify(values: np.ndarray, levels: Union[Sequence[float], np.ndarray]) -> 
                 out += (values >= level).astype(np.uint8)
     out[~np.isfinite(values)] = CLASS_NODATA
     return out
+
+
+def plateau_warnings(thresholds: Thresholds) -> List[str]:
+    """A warning for each value a C-A curve left out (:func:`_plateaus`: one value held by more than
+    :data:`CA_PLATEAU_SHARE` of the cells above the curve's start), with the class its cells get."""
+    said = []
+    for value, share in thresholds.plateaus:
+        level = int(classify(np.array([value]), thresholds.levels)[0])
+        klass = ("background",) + LEVEL_NAMES
+        said.append(
+            f"METHOD: {100 * share:.0f} % of the cells of '{thresholds.name}' hold one value, {value:.4g} (a fill, "
+            "an interpolation plateau or a value pasted over an area?). It was left out of the C-A curve, where its "
+            "step would have put a level just under it and made the whole plateau anomalous; by its value those "
+            f"cells are classed {klass[level]}. Check how the band was made: if the value was not measured there, "
+            "make those cells nodata or leave them out with MASK."
+        )
+    return said

@@ -913,6 +913,47 @@ def _points_in(geometry: Any) -> List[tuple]:
     return []
 
 
+#: fewer intersections than this make ``<layer>:intersection_distance_m`` the distance to a point or two: a bull's-eye
+FEW_INTERSECTIONS = 3
+
+
+def intersection_note(source: "LineEvidence") -> str:
+    """A warning when ``source``'s intersection band (asked for) says little: none (the band is left out), fewer
+    than :data:`FEW_INTERSECTIONS` (the distance to a point or two: where a cell lies, not the structure), or none on
+    the grid (a ramp from beyond its edge); '' otherwise.
+
+    Sweep 21a (Kola, 5 km cells): the coast, 142 pieces meeting end to end, has none; the borders cross at one point
+    (the three countries' junction) and the lakes at two 1.5 km apart, whose bands were written without a word."""
+    band = band_name(source.layer, "intersection_distance_m")
+    n = source.n_intersections
+    if n == 0:
+        return (
+            f"LINES: the lines of '{source.layer}' do not cross or meet one another (lines continuing each other end "
+            f"to end do not count), so '{band}' is left out of the stack: it would hold no information. The layer's "
+            "other bands are written."
+        )
+    drop = (
+        "drop the band (Raster › Conversion › Translate, keeping the other bands) or give this layer to a run "
+        "without INTERSECTIONS."
+    )
+    if n < FEW_INTERSECTIONS:
+        where = " and ".join(f"{x:.0f}, {y:.0f}" for x, y in source.some_intersections)
+        one = "that point" if n == 1 else "those points"
+        return (
+            f"LINES: the lines of '{source.layer}' cross or meet at only {n} point{'s' if n > 1 else ''} (at {where}): "
+            f"'{band}' is the distance to {one}, a bull's-eye that tells a learner where a cell lies rather than "
+            f"anything of the structure. Keep it only if {one} matter{'s' if n == 1 else ''} to the deposits you seek; "
+            f"otherwise {drop}"
+        )
+    if source.intersections_on_grid == 0:
+        return (
+            f"LINES: none of the {n:,} points where the lines of '{source.layer}' cross or meet lies on the grid: "
+            f"'{band}' rises smoothly across it from beyond its edge, which tells a learner where a cell lies rather "
+            f"than anything of the structure in the area. Unless the grid should reach them, {drop}"
+        )
+    return ""
+
+
 class LineEvidence:
     """Bands from one line layer: ``<layer>:distance_m`` (always), ``<layer>:density_km_per_km2`` (with a
     ``density_radius``) and ``<layer>:intersection_distance_m`` (with ``intersections``, when the lines cross).
@@ -989,12 +1030,18 @@ class LineEvidence:
             )
         self.crossings: Optional[PointIndex] = None
         self.n_intersections = 0
+        #: the intersections on the grid (its extent, edges included), and the first few (for :func:`intersection_note`)
+        self.intersections_on_grid = 0
+        self.some_intersections = np.zeros((0, 2))
         if intersections_band:
             check_cancelled(is_cancelled)
             xy = intersections(
                 geometries, is_cancelled, progress=None if progress is None else lambda f: progress(0.5 + 0.5 * f)
             )
             self.n_intersections = len(xy)
+            on = (xy[:, 0] >= grid.xmin) & (xy[:, 0] <= grid.xmax) & (xy[:, 1] >= grid.ymin) & (xy[:, 1] <= grid.ymax)
+            self.intersections_on_grid = int(np.count_nonzero(on))
+            self.some_intersections = np.array(xy[:FEW_INTERSECTIONS], dtype=float).reshape(-1, 2)
             if len(xy):
                 self.crossings = PointIndex(xy)
                 self.bands.append(
