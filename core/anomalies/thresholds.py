@@ -193,6 +193,8 @@ def _start_above_tie(ys: np.ndarray, lo: float) -> Tuple[float, float]:
 #: a value above the C-A curve's start held by more than this share of the cells (a fill, an interpolation plateau,
 #: a value pasted over an area) is left out of the curve
 CA_PLATEAU_SHARE = 0.05
+#: and only in a band with at least this many other distinct values above the start (a continuous surface)
+CA_PLATEAU_MIN_DISTINCT = 20
 
 
 def _plateaus(ys: np.ndarray, lo: float) -> List[Tuple[float, float]]:
@@ -202,13 +204,17 @@ def _plateaus(ys: np.ndarray, lo: float) -> List[Tuple[float, float]]:
     Such a tie makes the count of cells at or above a level drop by the whole tie from the level below the value to
     the level above it: a vertical step no fractal population gives, where the fit puts a break just under the value
     and calls the whole plateau anomalous (sweep 21c: a weak level of 4.992 under 23 % of the cells at 5.0). The
-    curve is drawn without those cells; they are classed by their value like any other. Values of a band of a
-    few distinct values each hold many cells; below 20 distinct values C-A has little to fit anyway."""
+    curve is drawn without those cells; they are classed by their value like any other. A band of few distinct
+    values (codes, integer contents: fewer than :data:`CA_PLATEAU_MIN_DISTINCT` above the start besides the tied
+    ones) has no plateau to tell from its own steps: each of its values holds many cells, and leaving them out left
+    no curve (a band of the integers 1-10 was refused as constant)."""
     above = ys[ys > lo]
     if above.size == 0:
         return []
     values, counts = np.unique(above, return_counts=True)
     big = counts > CA_PLATEAU_SHARE * ys.size
+    if values.size - np.count_nonzero(big) < CA_PLATEAU_MIN_DISTINCT:
+        return []
     return [(float(v), float(c) / ys.size) for v, c in zip(values[big], counts[big])]
 
 

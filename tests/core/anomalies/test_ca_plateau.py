@@ -111,3 +111,17 @@ def test_a_tie_at_the_start_is_not_a_plateau():
     band = np.where(band <= np.quantile(band, 0.7), 2.5, band)
     t = compute_thresholds(band, "Cu", "ca")
     assert t.plateaus == () and "curve from" in t.detail
+
+
+def test_a_band_of_few_distinct_values_keeps_every_value_on_its_curve():
+    """A band of the integers 1-10 (codes, or contents recorded as whole numbers) holds each value on ~10 % of its
+    cells: no value is a plateau among the others' steps. Leaving them out as plateaus left no curve, and the band was
+    refused as constant; the curve is now the numpy count of cells at or above each level over every cell."""
+    rng = np.random.default_rng(0)
+    values = rng.integers(1, 11, (80, 80)).astype(float)
+    thresholds = compute_thresholds(values, "Cu", "ca")
+    assert thresholds.plateaus == () and plateau_warnings(thresholds) == []
+    levels, log_counts = ca_curve(values, "Cu")
+    y = np.sort(np.log10(values.ravel()))
+    assert np.allclose(log_counts, np.log10([np.count_nonzero(y >= t) for t in levels]))
+    assert np.isfinite(thresholds.levels).any()
