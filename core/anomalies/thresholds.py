@@ -12,8 +12,8 @@ Thresholds per element (computed on the cells inside the study area):
   by the Bayesian information criterion unless fixed; the break concentrations (intersections of adjacent
   segments) are the weak / moderate / strong levels. The curve starts at the median, or above it when one value
   holds the median (a detection-limit substitute: :func:`_start_above_tie`); a value above the start held by more
-  than :data:`CA_PLATEAU_SHARE` of the cells (a fill, an interpolation plateau) is left out of the curve
-  (:func:`_plateaus`).
+  than :data:`CA_PLATEAU_SHARE` of the cells and many times the cells of its neighbouring values (a fill, an
+  interpolation plateau) is left out of the curve (:func:`_plateau_runs`).
 
 A level equal to a lower one (percentiles in one run of equal values) is undefined (NaN), like a missing break.
 
@@ -62,7 +62,7 @@ class Thresholds:
     #: the band's lowest value inside the study area
     lowest: float = float("nan")
     #: C-A only: (value, share of the cells) of each value above the curve's start that so many cells hold that it
-    #: was left out of the curve (:func:`_plateaus`)
+    #: was left out of the curve (:func:`_plateau_runs`)
     plateaus: Tuple[Tuple[float, float], ...] = ()
 
     def as_row(self) -> Dict[str, Any]:
@@ -138,6 +138,8 @@ class CAResult:
     slopes: List[float]
     breaks: np.ndarray  # break positions on the x scale, ascending
     bic: Dict[int, float] = field(default_factory=dict)
+    #: (value, share of the cells) of each plateau left out of the curve (:func:`_plateau_runs`)
+    plateaus: Tuple[Tuple[float, float], ...] = ()
 
 
 def ca_curve(
@@ -153,13 +155,22 @@ def ca_curve(
     Levels run from the median (``start_percentile``: breaks among low values are not anomaly thresholds) to
     the highest value still reached by ``min_cells`` cells, so the noisy last few cells do not steer the fit.
     """
-    x = _finite(values)
-    y = _log_scale(x, name) if log else x
-    ys = np.sort(y)
+    levels, log_counts, _ = _ca_curve_and_plateaus(values, log, n_levels, min_cells, start_percentile, name)
+    return levels, log_counts
+
+
+def _ca_curve_and_plateaus(
+    values: np.ndarray, log: bool, n_levels: int, min_cells: int, start_percentile: float, name: str
+) -> Tuple[np.ndarray, np.ndarray, Tuple[Tuple[float, float], ...]]:
+    """:func:`ca_curve`, and the (value, share of the cells) of each plateau it left out (:func:`_plateau_runs`)."""
+    xs = np.sort(_finite(values))
+    ys = _log_scale(xs, name) if log else xs  # log10 keeps the order and the ties
     lo, _ = _start_above_tie(ys, float(np.percentile(ys, start_percentile)))
-    plateau = [v for v, _ in _plateaus(ys, lo)]
-    if plateau:  # a vertical step in the curve, which the fit would take for a break just under it
-        ys = ys[~np.isin(ys, plateau)]
+    runs = _plateau_runs(ys, lo)
+    plateaus = tuple((float(xs[a]), (b - a) / ys.size) for a, b in runs)
+    if runs:  # a vertical step in the curve, which the fit would take for a break just under it
+        edges = [0] + [i for run in runs for i in run] + [ys.size]
+        ys = np.concatenate([ys[a:b] for a, b in zip(edges[::2], edges[1::2])])
     hi = ys[max(0, ys.size - max(1, min_cells))]
     if not hi > lo:
         raise InputError(
@@ -167,7 +178,7 @@ def ca_curve(
         )
     levels = np.linspace(lo, hi, n_levels)
     counts = ys.size - np.searchsorted(ys, levels, side="left")
-    return levels, np.log10(counts.astype(float))
+    return levels, np.log10(counts.astype(float)), plateaus
 
 
 #: a value held by more than this share of the cells where the C-A curve would start is a tie (a detection-limit
@@ -191,31 +202,58 @@ def _start_above_tie(ys: np.ndarray, lo: float) -> Tuple[float, float]:
 
 
 #: a value above the C-A curve's start held by more than this share of the cells (a fill, an interpolation plateau,
-#: a value pasted over an area) is left out of the curve
+#: a value pasted over an area) is left out of the curve, when it also stands out from its neighbours:
 CA_PLATEAU_SHARE = 0.05
-#: and only in a band with at least this many other distinct values above the start (a continuous surface)
-CA_PLATEAU_MIN_DISTINCT = 20
+#: it holds more than this many times the median count of its :data:`CA_PLATEAU_NEIGHBOURS` distinct neighbours on
+#: either side (values recorded in whole units each hold many cells, as their neighbours do)
+CA_PLATEAU_RATIO = 10.0
+CA_PLATEAU_NEIGHBOURS = 5
 
 
-def _plateaus(ys: np.ndarray, lo: float) -> List[Tuple[float, float]]:
-    """(value, share of the cells) of each value of ``ys`` (in any order) above the C-A curve's start ``lo`` held by more
-    than :data:`CA_PLATEAU_SHARE` of the cells.
+def _plateau_runs(ys: np.ndarray, lo: float) -> List[Tuple[int, int]]:
+    """Index ranges [start, stop) of the sorted values ``ys`` holding one value above the C-A curve's start ``lo``
+    on more than :data:`CA_PLATEAU_SHARE` of the cells, and on more than :data:`CA_PLATEAU_RATIO` times the cells
+    of each of its neighbouring values (their median).
 
     Such a tie makes the count of cells at or above a level drop by the whole tie from the level below the value to
     the level above it: a vertical step no fractal population gives, where the fit puts a break just under the value
     and calls the whole plateau anomalous (sweep 21c: a weak level of 4.992 under 23 % of the cells at 5.0). The
-    curve is drawn without those cells; they are classed by their value like any other. A band of few distinct
-    values (codes, integer contents: fewer than :data:`CA_PLATEAU_MIN_DISTINCT` above the start besides the tied
-    ones) has no plateau to tell from its own steps: each of its values holds many cells, and leaving them out left
-    no curve (a band of the integers 1-10 was refused as constant)."""
-    above = ys[ys > lo]
-    if above.size == 0:
-        return []
-    values, counts = np.unique(above, return_counts=True)
-    big = counts > CA_PLATEAU_SHARE * ys.size
-    if values.size - np.count_nonzero(big) < CA_PLATEAU_MIN_DISTINCT:
-        return []
-    return [(float(v), float(c) / ys.size) for v, c in zip(values[big], counts[big])]
+    curve is drawn without those cells; they are classed by their value like any other. Values recorded in whole
+    units (Pb 12 and 13 ppm on 6 % and 5 % of the cells, or a band of the integers 1-10) each hold many cells, as
+    their neighbours do: they are the curve's own steps, not plateaus. Any run longer than the share covers one of
+    the positions a share apart, so about 20 binary searches find them on a sorted national grid."""
+    n = ys.size
+    first = int(np.searchsorted(ys, lo, side="right"))
+    least = CA_PLATEAU_SHARE * n
+    runs: List[Tuple[int, int]] = []
+    for position in range(first, n, max(1, int(least))):
+        start = int(np.searchsorted(ys, ys[position], side="left"))
+        stop = int(np.searchsorted(ys, ys[position], side="right"))
+        if stop - start > least and (not runs or runs[-1][0] != start) and _stands_out(ys, start, stop, first):
+            runs.append((start, stop))
+    return runs
+
+
+def _stands_out(ys: np.ndarray, start: int, stop: int, first: int) -> bool:
+    """Whether the run ``ys[start:stop]`` holds more than :data:`CA_PLATEAU_RATIO` times the median count of its
+    :data:`CA_PLATEAU_NEIGHBOURS` distinct neighbours on either side (those above ``first`` only); False without
+    any."""
+    near = []
+    below = start
+    for _ in range(CA_PLATEAU_NEIGHBOURS):
+        if below <= first:
+            break
+        lower = int(np.searchsorted(ys, ys[below - 1], side="left"))
+        near.append(below - lower)
+        below = lower
+    above = stop
+    for _ in range(CA_PLATEAU_NEIGHBOURS):
+        if above >= ys.size:
+            break
+        upper = int(np.searchsorted(ys, ys[above], side="right"))
+        near.append(upper - above)
+        above = upper
+    return bool(near) and stop - start > CA_PLATEAU_RATIO * float(np.median(near))
 
 
 def _segment_costs(x: np.ndarray, y: np.ndarray, min_points: int) -> np.ndarray:
@@ -280,7 +318,7 @@ def ca_fit(
     rounding of cell counts never pays for an extra segment. A break is where adjacent fitted lines intersect, kept between the last point of one segment
     and the first of the next.
     """
-    x, y = ca_curve(values, log=log, n_levels=n_levels, name=name)
+    x, y, plateaus = _ca_curve_and_plateaus(values, log, n_levels, 10, 50.0, name)
     n = x.size
     cost = _segment_costs(x, y, min_points)
     options = [n_breaks] if n_breaks is not None else list(range(0, max_breaks + 1))
@@ -303,7 +341,7 @@ def ca_fit(
         lo, hi = x[b - 1], x[b]
         xb = (c2 - c1) / (m1 - m2) if m1 != m2 else 0.5 * (lo + hi)
         breaks.append(float(np.clip(xb, lo, hi)))
-    return CAResult(x, y, chosen + 1, bounds, [m for m, _ in lines], np.asarray(breaks), bic)
+    return CAResult(x, y, chosen + 1, bounds, [m for m, _ in lines], np.asarray(breaks), bic, plateaus)
 
 
 def threshold_ca(
@@ -367,7 +405,7 @@ def compute_thresholds(
                 f"; curve from {lo:.4g}, above the {100 * tie:.0f} % of the cells at {median:.4g} "
                 "(one value: a detection-limit substitute?)"
             )
-        plateaus = tuple(_plateaus(x, lo))  # the values ca_curve left out (log10 keeps their order and ties)
+        plateaus = fit.plateaus
         if plateaus:
             held = ", ".join(f"{100 * share:.0f} % of the cells at {value:.4g}" for value, share in plateaus)
             detail += f"; {held} left out of the curve (one value over a large area: a fill or a plateau?)"
@@ -494,7 +532,7 @@ def classify(values: np.ndarray, levels: Union[Sequence[float], np.ndarray]) -> 
 
 
 def plateau_warnings(thresholds: Thresholds) -> List[str]:
-    """A warning for each value a C-A curve left out (:func:`_plateaus`: one value held by more than
+    """A warning for each value a C-A curve left out (:func:`_plateau_runs`: one value held by more than
     :data:`CA_PLATEAU_SHARE` of the cells above the curve's start), with the class its cells get."""
     said = []
     for value, share in thresholds.plateaus:

@@ -121,7 +121,26 @@ def test_a_band_of_few_distinct_values_keeps_every_value_on_its_curve():
     values = rng.integers(1, 11, (80, 80)).astype(float)
     thresholds = compute_thresholds(values, "Cu", "ca")
     assert thresholds.plateaus == () and plateau_warnings(thresholds) == []
-    levels, log_counts = ca_curve(values, "Cu")
+    levels, log_counts = ca_curve(values, log=True)
     y = np.sort(np.log10(values.ravel()))
     assert np.allclose(log_counts, np.log10([np.count_nonzero(y >= t) for t in levels]))
     assert np.isfinite(thresholds.levels).any()
+
+
+def test_values_recorded_in_whole_units_are_steps_of_the_curve_not_plateaus():
+    """Pb in whole ppm (median 10): 12 and 13 ppm hold 6 % and 5 % of the cells, as their neighbours 11 and 14 hold
+    about as many. The review found them left out as 'plateaus' and warned about as fills, moving the weak level;
+    they stay on the curve, whose counts are numpy's over every cell; the same band with a block of cells set to
+    one value between two whole numbers (a fill) still has it left out."""
+    rng = np.random.default_rng(7)
+    pb = np.round(rng.lognormal(np.log(10.0), 0.35, (90, 90)))
+    counts = {v: np.mean(pb == v) for v in (12.0, 13.0)}
+    assert all(c > CA_PLATEAU_SHARE for c in counts.values()), counts  # the scene the review described
+    thresholds = compute_thresholds(pb, "Pb", "ca")
+    assert thresholds.plateaus == () and plateau_warnings(thresholds) == []
+    levels, log_counts = ca_curve(pb, log=True)
+    y = np.sort(np.log10(pb.ravel()))
+    assert np.allclose(log_counts, np.log10([np.count_nonzero(y >= t) for t in levels]))
+    filled = pb + rng.uniform(-0.4, 0.4, pb.shape)  # continuous values around the whole numbers
+    filled[:30, :40] = 15.5  # 15 % of the cells at one value: a fill
+    assert compute_thresholds(filled, "Pb", "ca").plateaus == ((15.5, 1200 / 8100),)
