@@ -482,14 +482,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         fields = self.parameterAsFields(parameters, self.FIELDS, context)
         if not fields:
             raise QgsProcessingException("FIELDS: choose at least one element field to interpolate.")
-        # refused before any work: 'ppm; Ag=ppb' with no Ag among FIELDS
-        given_units = field_units(self.parameterAsString(parameters, self.UNITS, context), fields)
         twice = sorted({f for f in fields if fields.count(f) > 1})
         if twice:  # two bands of one name: anomalies and evidence could not tell them apart
             raise QgsProcessingException(
                 f"FIELDS: {', '.join(twice)} {'is' if len(twice) == 1 else 'are'} chosen more than once; each field "
                 "chosen becomes a band named for it, so choose each field once."
             )
+        # refused before any work: 'ppm; Ag=ppb' with no Ag among FIELDS
+        given_units = field_units(self.parameterAsString(parameters, self.UNITS, context), fields)
         odd = non_element_fields(fields)
         if odd:
             what, it = (
@@ -635,7 +635,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             for name, c in zip(fields, chosen)
         ]
         for name, unit, units in zip(fields, band_units, given_units):
-            if not same_unit(unit, units):
+            if units and not same_unit(unit, units):  # no unit given for it ('Au=ppb' alone): nothing to contradict
                 feedback.pushWarning(
                     f"UNITS: the field '{name}' states its unit, {unit}, and UNITS says '{units}': its band and "
                     f"legend use {unit}, the unit in the field's name. If its values are in {units or 'another unit'}, "

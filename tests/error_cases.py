@@ -9540,3 +9540,33 @@ CASES += [
         check=_plateau_out_of_the_curve,
     ),  # before: a weak level just under the plateau (sweep 21c: 4.992 under 23 % of the cells at 5.0)
 ]
+
+
+def units_of_pairs_and_field_names(params: Dict[str, object]) -> None:
+    """UNITS 'Au, мг/т=ppb' gives a unit to one field only: the fields whose names state a unit keep it, the one
+    without a unit in its name gets none ('' in GDAL's unit type), as read with rasterio."""
+    import rasterio
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        units = list(src.units)
+    assert units == ["мг/т", "×10⁻⁹", "10⁻⁶"], units
+
+
+# review of sweep 21a's UNITS pairs: a pair alone ('Au=ppb') gives the other fields no unit, so a field stating its
+# own unit in its name contradicts nothing (it was warned "UNITS says ''"); and a field chosen twice is refused for
+# FIELDS, its cause, before UNITS is read (a pair naming the doubled field was refused for UNITS)
+CASES += [
+    Case(
+        "a unit pair alone beside fields stating their units",
+        "interpolate",
+        _set(INPUT="samples_units_ru_cn", FIELDS=["Au, мг/т", "Au(×10⁻⁹)", "Cu/10⁻⁶"], UNITS="Au, мг/т=мг/т"),
+        not_in_log=r"UNITS: the field",
+        check=units_of_pairs_and_field_names,
+    ),  # before: "UNITS: the field 'Au(×10⁻⁹)' states its unit, ×10⁻⁹, and UNITS says '' …" for two fields
+    Case(
+        "a field chosen twice, with a unit pair",
+        "interpolate",
+        _set(FIELDS=["Cu", "Cu"], UNITS="ppm; Cu=ppb"),
+        error=r"^FIELDS: Cu is chosen more than once",
+    ),  # before: "UNITS: 'Cu=ppb' names no single field of FIELDS (Cu, Cu) …"
+]
