@@ -303,14 +303,16 @@ SUPPORTING_SAMPLES = 2
 
 
 def samples_per_area(labels: np.ndarray, grid: GridSpec, xy: np.ndarray) -> np.ndarray:
-    """The samples (``xy``, (n, 2) in the grid's CRS) in the cells of each anomaly area of ``labels`` (the area ids
+    """The sampled cells (samples ``xy``, (n, 2) in the grid's CRS) in each anomaly area of ``labels`` (the area ids
     1..n of :func:`anomaly_areas`' raster), as an array indexed by id − 1; a sample counts for the cell holding it
-    (:meth:`GridSpec.cell_floor`), samples off the grid for none."""
+    (:meth:`GridSpec.cell_floor`), samples off the grid for none, and samples sharing a cell once (a field duplicate
+    or a resample of one site confirms nothing about the ground around it)."""
     count = int(labels.max()) if labels.size else 0
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
     on = (rows >= 0) & (rows < labels.shape[0]) & (cols >= 0) & (cols < labels.shape[1])
-    return np.bincount(labels[rows[on], cols[on]], minlength=count + 1)[1 : count + 1]
+    cells = np.unique(rows[on].astype(np.int64) * labels.shape[1] + cols[on])
+    return np.bincount(labels.ravel()[cells], minlength=count + 1)[1 : count + 1]
 
 
 def single_sample_note(areas: "gpd.GeoDataFrame", counts: np.ndarray, min_cells: int, grid: GridSpec) -> str:

@@ -88,3 +88,15 @@ def test_samples_off_the_grid_count_for_no_area():
     labels[2:4, 2:4] = 1
     xy = np.array([[2.5, 7.5], [3.5, 6.5], [-5.0, 7.5], [2.5, 70.0], [np.nan, 1.0]])
     np.testing.assert_array_equal(samples_per_area(labels, grid, xy), [2])
+
+
+def test_samples_sharing_a_cell_count_once():
+    """A field duplicate (or a resample of one site) beside its sample confirms nothing about the ground around it:
+    an area of one sampled cell is named whatever the samples on it (review of sweep 22b)."""
+    grid = GridSpec(0.0, 10.0, 1.0, 10, 10, None)
+    labels = np.zeros((10, 10), np.int32)
+    labels[2:4, 2:4] = 1
+    labels[6:8, 6:8] = 2
+    duplicates = [[2.5, 7.5], [2.52, 7.49], [2.5, 7.5]]  # three samples in one cell of area 1
+    two_sites = [[6.5, 3.5], [7.5, 2.5]]  # two cells of area 2
+    np.testing.assert_array_equal(samples_per_area(labels, grid, np.array(duplicates + two_sites)), [1, 2])
