@@ -158,7 +158,12 @@ def fold_labels(
     labels = np.full(valid.shape, np.nan)
     candidates = np.flatnonzero((valid & ~near).ravel())
     if candidates.size == 0:
-        raise InputError("no valid cell lies farther than CLUSTER_DISTANCE from the training deposits.", "NEGATIVES")
+        raise InputError(
+            f"no valid cell lies farther than {exclusion_cells:.3g} cells from a fold's training deposits (the "
+            "CLUSTER_DISTANCE in cells, at least the reach of their 3 x 3 labelled cells), so no background cell is "
+            "left to label barren; give a smaller CLUSTER_DISTANCE, a larger study area or a finer grid.",
+            "CLUSTER_DISTANCE",
+        )
     labels.ravel()[rng.choice(candidates, min(negatives, candidates.size), replace=False)] = 0.0
     labels[positive] = 1.0
     return labels, near

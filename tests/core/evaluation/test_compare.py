@@ -479,3 +479,19 @@ def test_capture_of_a_tied_map_counts_the_tie_as_evaluate_does():
     # the case the test is about: the mid-rank rule gives another figure on this map
     assert any(abs(m - _linear_capture(v, bg, 0.10)) > 0.01 for m, (v, bg) in zip(mid_rank_rule, pooled_values))
     assert capture(np.array([0.95, 0.5]), 0.10) == pytest.approx(0.5)  # no ties known: by the mid-rank, as before
+
+
+def test_a_fold_without_room_for_barren_cells_names_cluster_distance_and_the_cells_used():
+    """Every valid cell within the exclusion distance of a training deposit (scipy's distance transform says so):
+    the refusal names CLUSTER_DISTANCE, whose cells it used (NEGATIVES, which it named before, cannot help)."""
+    from scipy import ndimage
+
+    from geochem_prospector.core.evaluation.compare import fold_labels
+
+    valid = np.ones((6, 6), bool)
+    rows, cols = np.array([2]), np.array([3])
+    deposit = np.zeros_like(valid)
+    deposit[rows, cols] = True
+    assert ndimage.distance_transform_edt(~deposit).max() <= 4.5  # no cell beyond 4.5 cells
+    with pytest.raises(InputError, match=r"^CLUSTER_DISTANCE: no valid cell lies farther than 4.5 cells"):
+        fold_labels(valid, rows, cols, 10, 4.5, np.random.default_rng(0))
