@@ -605,7 +605,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             f"Rank: {ties['cells']} cells, {ties['distinct_values']} distinct scores; the largest tie holds "
             f"{100 * ties['largest_tie_fraction']:.2f} % of the area."
         )
-        note = rank_class_note(sorted_area)
+        note = rank_class_note(sorted_area, ties=ties)
         if note:
             feedback.pushWarning(note)
         dst = open_geotiff_writer(

@@ -230,10 +230,23 @@ def rank_class_shares(sorted_area: np.ndarray, classes: Sequence[float] = RANK_C
     s = np.asarray(sorted_area)
     if s.size == 0:
         return {float(p): math.nan for p in classes}
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    counts = np.diff(np.r_[starts, s.size])
-    percentile = area_percentile(s[starts], s)  # float32, as the rank raster holds it
-    return {float(p): float(100.0 * counts[percentile > 100.0 - p].sum() / s.size) for p in classes}
+
+    def percentile_at(index: int) -> float:  # float32, as the rank raster holds it
+        return float(area_percentile(s[index : index + 1], s)[0])
+
+    shares = {}
+    for p in classes:
+        # the percentile rises with the index, so the class is a suffix of the sorted cells: a binary search of
+        # about 25 steps finds its first cell on a national grid (no array of the distinct values)
+        lo, hi = 0, s.size
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if percentile_at(mid) > 100.0 - p:
+                hi = mid
+            else:
+                lo = mid + 1
+        shares[float(p)] = float(100.0 * (s.size - lo) / s.size)
+    return shares
 
 
 #: a class holding more than this share of its nominal area more or less (and more than a cell) is worth a warning
@@ -246,16 +259,19 @@ def share_is_off(held: float, nominal: float, cells: int) -> bool:
     return abs(held - nominal) > max(100.0 / max(cells, 1), CLASS_SHARE_TOLERANCE * nominal) + 1e-9
 
 
-def rank_class_note(sorted_area: np.ndarray, classes: Sequence[float] = RANK_CLASSES) -> Optional[str]:
+def rank_class_note(
+    sorted_area: np.ndarray, classes: Sequence[float] = RANK_CLASSES, ties: Optional[Mapping[str, Any]] = None
+) -> Optional[str]:
     """A warning when ties make the rank map's classes hold other shares of the area than their names say ('top 1 %'
     holding none of it, or a third); None when every class holds its share, to a cell or to
-    :data:`CLASS_SHARE_TOLERANCE` of it."""
+    :data:`CLASS_SHARE_TOLERANCE` of it. ``ties``: :func:`tie_statistics` of ``sorted_area`` where the caller has
+    it (computed here only when a class is off)."""
     s = np.asarray(sorted_area)
     shares = rank_class_shares(s, classes)
     off = [p for p, held in shares.items() if share_is_off(held, p, s.size)]
     if not off:
         return None
-    ties = tie_statistics(s)
+    ties = ties if ties is not None else tie_statistics(s)
     value = ties["largest_tie_value"]
     where = "the map's highest score" if value == s[-1] else ("its lowest score" if value == s[0] else "one score")
     mid = float(area_percentile(np.array([value]), s)[0])
