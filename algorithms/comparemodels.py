@@ -374,10 +374,8 @@ class CompareModelsAlgorithm(LabelReading):
         comparison.settings["cluster_distance"] = cluster_cells * grid.pixel_size
         comparison.settings["distance_unit"] = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"
         comparison.settings["left_out"] = left_out
-        comparison.settings["deposit_xy"] = [  # the held-out deposit cells' centres, for the report's table
-            (grid.xmin + (c + 0.5) * grid.pixel_size, grid.ymax - (r + 0.5) * grid.pixel_size)
-            for r, c in zip(rows, cols)
-        ]
+        # the held-out deposit cells' centres, for the report's table
+        comparison.settings["deposit_xy"] = [(float(x), float(y)) for x, y in zip(*grid.centres_of(rows, cols))]
         rec = comparison.recommended
         feedback.pushInfo(f"Recommended: {TITLES.get(rec, rec)}")
         few = too_few_clusters(int(comparison.settings["clusters"]))

@@ -54,10 +54,16 @@ class GridSpec:
     def cell_centres(self, row_start: int = 0, row_stop: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
         """x and y of cell centres for rows ``row_start:row_stop``, flattened row-major."""
         row_stop = self.height if row_stop is None else row_stop
-        xs = self.xmin + (np.arange(self.width) + 0.5) * self.pixel_size
-        ys = self.ymax - (np.arange(row_start, row_stop) + 0.5) * self.pixel_size
+        xs, ys = self.centres_of(np.arange(row_start, row_stop), np.arange(self.width))
         gx, gy = np.meshgrid(xs, ys)
         return gx.ravel(), gy.ravel()
+
+    def centres_of(self, rows: np.ndarray, cols: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """x and y of the centres of the cells (``rows``, ``cols``), any matching shapes."""
+        return (
+            self.xmin + (np.asarray(cols) + 0.5) * self.pixel_size,
+            self.ymax - (np.asarray(rows) + 0.5) * self.pixel_size,
+        )
 
     def cell_floor(self, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Row and column of the cells holding points, as whole floats (no integer overflow far off the grid).

@@ -196,8 +196,7 @@ def _sampled_cells(
     stride = max(1, int(np.ceil(np.sqrt(grid.width * grid.height / most))))
     rows = np.arange(stride // 2, grid.height, stride)
     cols = np.arange(stride // 2, grid.width, stride)
-    x = grid.xmin + (cols + 0.5) * grid.pixel_size
-    y = grid.ymax - (rows + 0.5) * grid.pixel_size
+    x, y = grid.centres_of(rows, cols)
     gx, gy = np.meshgrid(x, y)
     inside = np.ones(gx.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)[np.ix_(rows, cols)]
     if box is not None:

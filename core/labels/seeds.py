@@ -108,11 +108,9 @@ def _seed_labels(
     if merged:
         warnings.append(merged)
     flat_valid = np.flatnonzero(valid.ravel())
-    # the valid cells' centres only (as GridSpec.cell_centres computes them): the whole grid's took 32 bytes a cell
+    # the valid cells' centres only: the whole grid's took 32 bytes a cell
     rows_valid, cols_valid = np.divmod(flat_valid, w)
-    cell_xy = np.column_stack(
-        [grid.xmin + (cols_valid + 0.5) * grid.pixel_size, grid.ymax - (rows_valid + 0.5) * grid.pixel_size]
-    )
+    cell_xy = np.column_stack(grid.centres_of(rows_valid, cols_valid))
     del rows_valid, cols_valid
 
     positive = classes >= 1
