@@ -46,6 +46,7 @@ from .base import (
     mask_from_source,
     require_projected,
     say_ground_distance,
+    source_label,
     warn_model_outputs,
 )
 from .evaluate import EvaluateAlgorithm, require_deposit_points
@@ -450,7 +451,9 @@ class CompareModelsAlgorithm(LabelReading):
             )
         cells = np.unique(np.column_stack([rows[inside], cols[inside]]), axis=0)
         # the deposits a retrained model learns from, recorded in its provenance for evaluate
-        self.deposit_points = training_points_record(xy[inside], crs.toWkt(), source.sourceName())
+        self.deposit_points = training_points_record(
+            xy[inside], crs.toWkt(), source_label(source, parameters, self.DEPOSITS, context)
+        )
         if len(xy) < 2:
             raise QgsProcessingException(
                 f"DEPOSITS: the layer holds {len(xy)} deposit(s), and at least two are needed, as the learners are "

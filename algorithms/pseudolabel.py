@@ -301,7 +301,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                 "counts": result.counts,
                 # the mineralised points: evaluate tells the deposits the labels (and models on them) came from
                 "mineralised_points": training_points_record(
-                    xy if classes is None else xy[classes >= 1], crs.toWkt(), source.sourceName()
+                    xy if classes is None else xy[classes >= 1],
+                    crs.toWkt(),
+                    source_label(source, parameters, self.LABELS, context),
                 ),
             },
         )
@@ -411,7 +413,11 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         class_names = None
         if field:
             refuse_undecoded_classes(
-                raw, field, source.sourceName(), self.LABEL_FIELD, input_file(parameters, self.LABELS, context)
+                raw,
+                field,
+                source_label(source, parameters, self.LABELS, context),
+                self.LABEL_FIELD,
+                input_file(parameters, self.LABELS, context),
             )
             classes, class_names, usable = class_ids(raw)
             if not usable.any():
