@@ -33,6 +33,7 @@ from ..core.evaluation.compare import (
     linking_cells,
     make_mappers,
     retrain,
+    rounded_down,
     too_few_clusters,
 )
 from ..core.evaluation.deposits import training_points_record
@@ -371,6 +372,7 @@ class CompareModelsAlgorithm(LabelReading):
             log=feedback.pushInfo,
             band_names=stack.band_names,
             labels=user_labels,
+            length=lambda cells: grid.length_text(rounded_down(cells * grid.pixel_size)),
         )
         comparison.settings["cluster_distance"] = cluster_cells * grid.pixel_size
         comparison.settings["distance_unit"] = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"

@@ -4523,7 +4523,7 @@ CASES += [
         "fewer clusters than folds",
         "comparemodels",
         _set(FOLDS=4),
-        error=r"^FOLDS: the 3 deposits form 3 clusters within CLUSTER_DISTANCE; FOLDS must be from 2 to 3",
+        error=r"^FOLDS: the 3 deposits form 3 clusters within CLUSTER_DISTANCE \(\d+ m\); FOLDS must be from 2 to 3",
     ),
     Case(
         "labels of one class",
@@ -4733,8 +4733,9 @@ CASES += [
         "deposits all in one cluster",
         "comparemodels",
         _set(DEPOSITS="deposits_one_cluster"),
-        error=r"^CLUSTER_DISTANCE: the 4 deposits form a single cluster within CLUSTER_DISTANCE, so no deposit can be "
-        r"held out with its whole cluster \(at least 2 clusters are needed\)\. Lower CLUSTER_DISTANCE below",
+        error=r"^CLUSTER_DISTANCE: the 4 deposits form a single cluster within CLUSTER_DISTANCE \(\d+ m\), so no deposit "
+        r"can be held out with its whole cluster \(at least 2 clusters are needed\)\. (Under \d+ m they form 2 "
+        r"clusters|No CLUSTER_DISTANCE gives 2 clusters)",
     ),
 ]
 
