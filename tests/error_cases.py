@@ -278,6 +278,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep19_inputs(folder, labels))
     paths.update(_sweep20a_inputs(folder))
     paths.update(_sweep21a_inputs(folder, bands))
+    paths.update(_sweep22a_inputs(folder, xy, cu))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -755,6 +756,25 @@ def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
     but its labelled cells, which are nodata (a confidence raster made with other labels)."""
     confidence = np.where(labels >= 0, -9999.0, 0.5)
     return {"confidence_off_labels": _raster(os.path.join(folder, "confidence_off_labels.tif"), confidence, ["conf"])}
+
+
+def _sweep22a_inputs(folder: str, xy, cu) -> Dict[str, str]:
+    """Sweep 22a, a survey in a local grid in kilometres (the Jura data: 0.6-5.7 km, no EPSG code): the matrix's
+    samples with their coordinates in km from the grid's corner (0.5-9.5), ``samples_km_in_metre_crs.gpkg`` given
+    the matrix's CRS in metres (every distance read 1,000 times too small) and ``samples_km_no_crs.gpkg`` with none
+    (srs_id 0)."""
+    from osgeo import ogr
+
+    km = (np.asarray(xy, dtype=np.float64) - (X0, Y0)) / 1000.0
+    rows = [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(km, cu)]
+    return {
+        "samples_km_in_metre_crs": _points(
+            os.path.join(folder, "samples_km_in_metre_crs.gpkg"), [tuple(p) for p in km], {"Cu": list(cu)}
+        ),
+        "samples_km_no_crs": _ogr_layer(
+            os.path.join(folder, "samples_km_no_crs.gpkg"), ogr.wkbPoint, {"Cu": ogr.OFTReal}, rows, crs=None
+        ),
+    }
 
 
 def _sweep21a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -9346,4 +9366,24 @@ CASES += [
         error=r"^UNITS: 'Ag=ppb' names no single field of FIELDS \(Cu, Pb\) with a unit; write one unit for every "
         r"field \('ppm'\), then field=unit pairs for the fields in another, e\.g\. 'ppm; Au=ppb'\.",
     ),
+]
+
+
+CASES += [
+    Case(
+        "sample coordinates in kilometres, CRS in metres",
+        "interpolate",
+        _set(INPUT="samples_km_in_metre_crs", FIELDS=["Cu"], PIXEL_SIZE=0),
+        warning=r"INPUT: the 36 samples lie [\d.]+ m apart on average \(the side of the square each stands for\), "
+        r"over [\d.]+ m x [\d.]+ m\. Unless that is a detailed grid, the coordinates may be kilometres \(a local "
+        r"grid\) read as metres: then every distance and cell is 1,000 times too small",
+    ),  # before: 0.33 m cells over 9 x 9 m without a word (the Jura survey's km grid: 0.057 m cells)
+    Case(
+        "sample coordinates in kilometres, no CRS",
+        "interpolate",
+        _set(INPUT="samples_km_no_crs", FIELDS=["Cu"]),
+        error=r"^INPUT: the layer has no CRS \('Undefined geographic SRS'\); set its CRS .* Its coordinates span only "
+        r"[\d.]+ x [\d.]+ units \(x [\d.]+ to [\d.]+, y [\d.]+ to [\d.]+\): degrees take EPSG:4326 \(then "
+        r"reproject it to metres\); kilometres of a local grid must first become metres",
+    ),  # before: "set its CRS", and no CRS in metres fits coordinates in km
 ]
