@@ -278,7 +278,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep19_inputs(folder, labels))
     paths.update(_sweep20a_inputs(folder))
     paths.update(_sweep21a_inputs(folder, bands))
-    paths.update(_sweep22a_inputs(folder, xy, cu))
+    paths.update(_sweep22a_inputs(folder, xy, cu, bands, pb))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -758,12 +758,19 @@ def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
     return {"confidence_off_labels": _raster(os.path.join(folder, "confidence_off_labels.tif"), confidence, ["conf"])}
 
 
-def _sweep22a_inputs(folder: str, xy, cu) -> Dict[str, str]:
+def _sweep22a_inputs(folder: str, xy, cu, bands, pb) -> Dict[str, str]:
     """Sweep 22a, a survey in a local grid in kilometres (the Jura data: 0.6-5.7 km, no EPSG code): the matrix's
     samples with their coordinates in km from the grid's corner (0.5-9.5), ``samples_km_in_metre_crs.gpkg`` given
     the matrix's CRS in metres (every distance read 1,000 times too small) and ``samples_km_no_crs.gpkg`` with none
-    (srs_id 0)."""
+    (srs_id 0). And an anomaly where no sample is (the Meuse floodplain's third-ranked area, across the river from
+    the survey): ``elements_hot_west.tif``, the matrix raster with its highest values in a block of 6 x 6 cells in
+    the west half (1.25-2.75 km from the west edge), and ``samples_east.gpkg``, the matrix's samples east of the
+    middle (over 2 km from that block)."""
     from osgeo import ogr
+
+    hot = np.array(bands, dtype=np.float64)
+    hot[:, 17:23, 5:11] = hot.max(axis=(1, 2))[:, None, None] * 3.0
+    east = np.asarray(xy)[:, 0] > X0 + 5000
 
     km = (np.asarray(xy, dtype=np.float64) - (X0, Y0)) / 1000.0
     rows = [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(km, cu)]
@@ -773,6 +780,12 @@ def _sweep22a_inputs(folder: str, xy, cu) -> Dict[str, str]:
         ),
         "samples_km_no_crs": _ogr_layer(
             os.path.join(folder, "samples_km_no_crs.gpkg"), ogr.wkbPoint, {"Cu": ogr.OFTReal}, rows, crs=None
+        ),
+        "elements_hot_west": _raster(os.path.join(folder, "elements_hot_west.tif"), hot, ["Cu", "Pb"]),
+        "samples_east": _points(
+            os.path.join(folder, "samples_east.gpkg"),
+            [tuple(p) for p in np.asarray(xy)[east]],
+            {"Cu": list(np.asarray(cu)[east]), "Pb": list(np.asarray(pb)[east])},
         ),
     }
 
@@ -9386,4 +9399,40 @@ CASES += [
         r"[\d.]+ x [\d.]+ units \(x [\d.]+ to [\d.]+, y [\d.]+ to [\d.]+\): degrees take EPSG:4326 \(then "
         r"reproject it to metres\); kilometres of a local grid must first become metres",
     ),  # before: "set its CRS", and no CRS in metres fits coordinates in km
+]
+
+
+def unsupported_area_columns(params: Dict[str, object]) -> None:
+    """The hot block's area holds no sample and its sample_m is the brute-force distance from its nearest cell
+    centre to the nearest sample; an area with a sample in it has sample_m 0."""
+    import geopandas as gpd
+
+    areas = gpd.read_file(written_path(str(params["OUTPUT_ANOMALIES"])))
+    samples = gpd.read_file(str(params["INPUT"]))
+    xy = np.column_stack([samples.geometry.x, samples.geometry.y])
+    block = areas[areas.geometry.covers(gpd.points_from_xy([X0 + 8 * PIXEL], [Y0 + (SIZE - 20) * PIXEL])[0])]
+    assert len(block) == 1, areas
+    row = block.iloc[0]
+    r, c = np.mgrid[17:23, 5:11]
+    centres = np.column_stack([X0 + (c.ravel() + 0.5) * PIXEL, Y0 + (SIZE - r.ravel() - 0.5) * PIXEL])
+    brute = np.sqrt(((centres[:, None] - xy[None]) ** 2).sum(axis=2)).min()
+    assert row["samples"] == 0 and abs(row["sample_m"] - brute) < 1e-6, (row, brute)
+    assert (areas.loc[areas["samples"] > 0, "sample_m"] == 0).all()
+
+
+CASES += [
+    Case(
+        "anomaly far from every sample",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT_RASTER": d["elements_hot_west"],
+            "INPUT": d["samples_east"],
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        warning=r"OUTPUT_ANOMALIES: 2 of the 3 ranked areas hold no sample and lie farther than the samples' "
+        r"spacing \([\d,.]+ m\) from every one: rank 1 \([\d,.]+ m\), rank 2 \([\d,.]+ m\) from the nearest "
+        r"sample\. Their values are extrapolated from samples elsewhere, not measured",
+        check=unsupported_area_columns,
+    ),  # before: ranked first without a word, though the nearest sample lies over 2 km away
 ]
