@@ -7132,7 +7132,7 @@ CASES += [
             "class field of 1,0 and 0,0 (decimal commas)",
             alg,
             _set(LABELS="labels_decimal_comma", LABEL_FIELD="cls", **({"METHOD": 0} if alg == "pseudolabel" else {})),
-            warning=r"Classes: 0 = barren, 1 = class 1(?:\"|$)",
+            warning=r"Classes: 0 = barren, 1 = mineralised(?:\"|$)",
             check=barren_points_labelled_barren if alg == "pseudolabel" else None,
         )
         for alg in ("pseudolabel", "trainmodel")

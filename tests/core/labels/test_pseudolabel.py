@@ -290,7 +290,7 @@ def test_class_ids_read_negative_whole_numbers_as_unlabelled():
     ids, names, usable = class_ids([-1, 0, 1, "-1", None, 1])
     assert usable.tolist() == [False, True, True, False, False, True]
     assert ids[usable].tolist() == [0, 1, 1]
-    assert names == {0: "barren", 1: "class 1"}
+    assert names == {0: "barren", 1: "mineralised"}
 
 
 def test_labels_without_a_barren_cell_say_so_and_what_to_do():
