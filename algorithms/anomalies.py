@@ -686,10 +686,17 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         if empty and math.isfinite(outline) and not highest >= outline:
             # thresholds set so high that no cell reaches them (MULTIPLIERS 100): the outputs would be empty unsaid
             box = next((name for name, methods in THRESHOLD_BOXES.items() if method in methods), "METHOD")
+            # Tukey fences have no setting to lower (they read 'lower METHOD'): another method is the way; and at
+            # the weak level AREA_LEVEL has no lower level to offer
+            fix = (
+                f"lower {box}"
+                if box != "METHOD"
+                else "choose another METHOD (percentiles or C-A set their levels among the cells)"
+            )
             feedback.pushWarning(
                 f"{box}: no cell of the index reaches its {LEVEL_NAMES[area_level]} level ({outline:.4g}; the highest "
-                f"cell is {highest:.4g}), so OUTPUT_ANOMALIES is empty; lower {box} (or AREA_LEVEL) to outline "
-                "anomalies."
+                f"cell is {highest:.4g}), so OUTPUT_ANOMALIES is empty; {fix}"
+                f"{' (or AREA_LEVEL)' if area_level > 0 else ''} to outline anomalies."
             )
         if not math.isfinite(outline):
             defined = [n for n, v in zip(LEVEL_NAMES, index_t.levels) if math.isfinite(float(v))]

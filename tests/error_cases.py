@@ -765,12 +765,15 @@ def _sweep22a_inputs(folder: str, xy, cu, bands, pb) -> Dict[str, str]:
     (srs_id 0). And an anomaly where no sample is (the Meuse floodplain's third-ranked area, across the river from
     the survey): ``elements_hot_west.tif``, the matrix raster with its highest values in a block of 6 x 6 cells in
     the west half (1.25-2.75 km from the west edge), and ``samples_east.gpkg``, the matrix's samples east of the
-    middle (over 2 km from that block)."""
+    middle (over 2 km from that block). ``elements_smooth.tif``: Cu and Pb log-uniform trends across the grid."""
     from osgeo import ogr
 
     hot = np.array(bands, dtype=np.float64)
     hot[:, 17:23, 5:11] = hot.max(axis=(1, 2))[:, None, None] * 3.0
     east = np.asarray(xy)[:, 0] > X0 + 5000
+    # and a smooth trend, log-uniform (no outlier): Tukey's fences (log10 Q3 + 1.5 IQR) lie above every cell
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE] / (SIZE - 1)
+    smooth = np.stack([10 ** (1 + xx), 10 ** (0.5 + yy)])
 
     km = (np.asarray(xy, dtype=np.float64) - (X0, Y0)) / 1000.0
     rows = [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(km, cu)]
@@ -782,6 +785,7 @@ def _sweep22a_inputs(folder: str, xy, cu, bands, pb) -> Dict[str, str]:
             os.path.join(folder, "samples_km_no_crs.gpkg"), ogr.wkbPoint, {"Cu": ogr.OFTReal}, rows, crs=None
         ),
         "elements_hot_west": _raster(os.path.join(folder, "elements_hot_west.tif"), hot, ["Cu", "Pb"]),
+        "elements_smooth": _raster(os.path.join(folder, "elements_smooth.tif"), smooth, ["Cu", "Pb"]),
         "samples_east": _points(
             os.path.join(folder, "samples_east.gpkg"),
             [tuple(p) for p in np.asarray(xy)[east]],
@@ -9272,8 +9276,9 @@ CASES += [
         "anomalies",
         _set(METHOD=3, MULTIPLIERS="100,200,300"),
         warning=r"MULTIPLIERS: no cell of the index reaches its weak level \([\d.]+; the highest cell is [\d.]+\), so "
-        r"OUTPUT_ANOMALIES is empty; lower MULTIPLIERS \(or AREA_LEVEL\)",
-    ),  # before: ran and wrote no anomaly area and no contour line without a word
+        r"OUTPUT_ANOMALIES is empty; lower MULTIPLIERS to outline anomalies\.",
+    ),  # before: ran and wrote no anomaly area and no contour line without a word; then (until sweep 22a) the
+    # advice "(or AREA_LEVEL)", which has no lower level than weak
     Case(
         "tree leaf larger than every fold",
         "comparemodels",
@@ -9435,4 +9440,14 @@ CASES += [
         r"sample\. Their values are extrapolated from samples elsewhere, not measured",
         check=unsupported_area_columns,
     ),  # before: ranked first without a word, though the nearest sample lies over 2 km away
+]
+CASES += [
+    Case(
+        "Tukey fences no cell reaches",
+        "anomalies",
+        _set(INPUT_RASTER="elements_smooth", METHOD=4),
+        warning=r"METHOD: no cell of the index reaches its weak level \([\d.]+; the highest cell is [\d.]+\), so "
+        r"OUTPUT_ANOMALIES is empty; choose another METHOD \(percentiles or C-A set their levels among the cells\) "
+        r"to outline anomalies\.",
+    ),  # before: "lower METHOD (or AREA_LEVEL)": Tukey fences have no setting, and weak is the lowest level
 ]
