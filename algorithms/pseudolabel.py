@@ -321,7 +321,14 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         results = {self.OUTPUT: output, self.OUTPUT_CONFIDENCE: output_conf}
         if output_summary:
             inside = np.isfinite(result.confidence)  # the valid cells: confidence is NaN only outside them
-            thumbnail = label_map_svg(result.labels, grid, xy, "Pseudo-labels and labelled points", inside=inside)
+            thumbnail = label_map_svg(
+                result.labels,
+                grid,
+                xy,
+                "Pseudo-labels and labelled points",
+                inside=inside,
+                point_classes=None if classes is None else np.asarray(classes).tolist(),
+            )
             data = data_sentence({"provenance": provenance}, provenance_below=False)
             write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY, thumbnail=thumbnail, data=data)
             results[self.OUTPUT_SUMMARY] = output_summary
