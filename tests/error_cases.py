@@ -9451,3 +9451,14 @@ CASES += [
         r"to outline anomalies\.",
     ),  # before: "lower METHOD (or AREA_LEVEL)": Tukey fences have no setting, and weak is the lowest level
 ]
+CASES += [
+    Case(
+        "barren buffer over the whole grid",
+        "pseudolabel",
+        _set(NEGATIVE_BUFFER=100_000),
+        error=r"^NEGATIVE_BUFFER: every cell with evidence lies within the 100,000 m buffer of a mineralised point "
+        r"\(the farthest cell lies [\d,]+ m from one\), so no cell is left to learn barren ground from; give a "
+        r"NEGATIVE_BUFFER well under that, e\.g\. [\d,]+ m, or barren labels \(class 0\), or a larger area\.",
+    ),  # before: "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer." (the
+    # workflow's fixed 3 km buffer over the 3 x 4 km Meuse floodplain)
+]
