@@ -222,8 +222,10 @@ def build() -> QgsProcessingModelAlgorithm:
             "LABELS": Source.fromModelParameter("training_deposits"),
             "MASK": area,
             "METHOD": Source.fromStaticValue(2),
-            "POSITIVE_RADIUS": Source.fromStaticValue(500),
-            "NEGATIVE_BUFFER": Source.fromStaticValue(3000),
+            # in cells, not metres: 2 and 12 cells are the demo's 500 m and 3,000 m at its 250 m, and a 40 m
+            # floodplain survey (Meuse, 6.5 km²) gets 80 m and 480 m, where a fixed 3 km buffer covered every cell
+            "POSITIVE_RADIUS": Source.fromExpression("2 * @pixel_size"),
+            "NEGATIVE_BUFFER": Source.fromExpression("12 * @pixel_size"),
             "SEED": Source.fromStaticValue(42),
         },
         {"OUTPUT": ("pseudolabels", "Pseudo-labels")},
@@ -281,6 +283,9 @@ def build() -> QgsProcessingModelAlgorithm:
             "DEPOSITS": Source.fromModelParameter("training_deposits"),
             "MASK": area,
             "FOLDS": Source.fromModelParameter("folds"),
+            # 12 cells, as the pseudo-label buffer: the 3 km default at 250 m (a fixed 3 km made the Meuse
+            # floodplain's deposits one cluster)
+            "CLUSTER_DISTANCE": Source.fromExpression("12 * @pixel_size"),
             "PATCH_SIZE": Source.fromModelParameter("patch_size"),
             "EPOCHS": Source.fromModelParameter("epochs"),
             "ENSEMBLE": Source.fromModelParameter("ensemble"),
