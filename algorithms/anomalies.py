@@ -33,6 +33,7 @@ from ..core.anomalies.screening import (
     high_value_points,
     identify_anomalies,
     memory_per_cell,
+    sample_support,
     samples_per_area,
     single_sample_note,
 )
@@ -51,6 +52,8 @@ from ..core.io.rasters import read_raster, stack_units, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
+from ..core.neighbours import area_spacing
+from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
     STYLES_DIR,
@@ -226,6 +229,26 @@ class IndexContoursStyle(StylePostProcessor):
         layer.setSubsetString("\"element\" = 'index'")
 
 
+def warn_unsupported_areas(feedback, areas, samples_xy, grid) -> None:
+    """Warn of ranked areas that hold no sample and lie farther than the samples' spacing from every one: their
+    index is extrapolated from samples elsewhere (``areas`` with :func:`sample_support`'s columns)."""
+    spacing = area_spacing(np.asarray(samples_xy, dtype=np.float64)) * grid.metres_per_unit
+    if not len(areas) or spacing <= 0:
+        return
+    far = areas[(areas["samples"] == 0) & (areas["sample_m"] > spacing)]
+    if not len(far):
+        return
+    shown = ", ".join(f"rank {int(a['rank'])} ({readable_number(float(a['sample_m']))} m)" for _, a in far.iterrows())
+    feedback.pushWarning(
+        f"OUTPUT_ANOMALIES: {len(far)} of the {len(areas)} ranked areas {'holds' if len(far) == 1 else 'hold'} no "
+        f"sample and {'lies' if len(far) == 1 else 'lie'} farther than the samples' spacing "
+        f"({readable_number(spacing)} m) from every one: {shown} from the nearest sample. Their "
+        "values are extrapolated from samples elsewhere, not measured: sample them before following them up, or "
+        "keep the grid to the sampled ground (interpolate's MASK or MAX_DISTANCE). The columns samples and sample_m "
+        "give every area's support."
+    )
+
+
 class AnomaliesAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {
         "METHOD": METHODS,
@@ -292,7 +315,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             "its cores; with INPUT, the log names the areas that hold a single sample or none) with area_km2, "
             "max/mean index, nap (normalised area product = area × mean excess over that level), elements anomalous in >= 25 % of the area with the "
             "highest class reached, assoc_score (share of association elements anomalous), deposit_km "
-            "(distance to the nearest DEPOSITS point), score (favourability: mean of the percentile ranks of "
+            "(distance to the nearest DEPOSITS point), with INPUT samples (how many lie in the area) and "
+            "sample_m (metres to the nearest sample; an area far from every sample is extrapolated, and the log "
+            "names it), score (favourability: mean of the percentile ranks of "
             "nap and max index and the assoc_score; deposits are not used) and rank (1 = follow up first); "
             "OUTPUT_POINTS: samples of INPUT (fields named like the bands) at or above the POINTS_LEVEL of an "
             "element (moderate by default: at the weak level half the samples or more are listed), each with its "
@@ -476,13 +501,25 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         outputs[self.OUTPUT_CONTOURS] = contours
         self._style(context, contours, "anomaly_contours", "Anomaly contours of the index", kind=IndexContoursStyle)
 
+        # the samples first: the areas they lie in, and how far the others are from any, go into the areas' table
+        samples_xy = self._write_points(parameters, context, feedback, result, names, grid, crs, provenance, outputs)
+        ranked = result.areas
+        if samples_xy is not None:
+            ranked = sample_support(result.areas, result.labels, grid, samples_xy)
+            lonely = single_sample_note(
+                ranked,
+                samples_per_area(result.labels, grid, samples_xy),
+                self.parameterAsInt(parameters, self.MIN_CELLS, context),
+                grid,
+            )
+            if lonely:
+                feedback.pushWarning(lonely)
+            warn_unsupported_areas(feedback, ranked, samples_xy, grid)
         areas = self.parameterAsOutputLayer(parameters, self.OUTPUT_ANOMALIES, context)
-        write_vector(areas, result.areas, "anomalies", provenance, self.OUTPUT_ANOMALIES)
+        write_vector(areas, ranked, "anomalies", provenance, self.OUTPUT_ANOMALIES)
         outputs[self.OUTPUT_ANOMALIES] = areas
         self._style(context, areas, "anomaly_areas", "Ranked anomalies (1 = follow up first)")
         feedback.setProgress(92)
-
-        self._write_points(parameters, context, feedback, result, names, grid, crs, provenance, outputs)
         index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
         if index_path:
             write_geotiff(
@@ -663,10 +700,17 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         if empty and math.isfinite(outline) and not highest >= outline:
             # thresholds set so high that no cell reaches them (MULTIPLIERS 100): the outputs would be empty unsaid
             box = next((name for name, methods in THRESHOLD_BOXES.items() if method in methods), "METHOD")
+            # Tukey fences have no setting to lower (they read 'lower METHOD'): another method is the way; and at
+            # the weak level AREA_LEVEL has no lower level to offer
+            fix = (
+                f"lower {box}"
+                if box != "METHOD"
+                else "choose another METHOD (percentiles or C-A set their levels among the cells)"
+            )
             feedback.pushWarning(
                 f"{box}: no cell of the index reaches its {LEVEL_NAMES[area_level]} level ({outline:.4g}; the highest "
-                f"cell is {highest:.4g}), so OUTPUT_ANOMALIES is empty; lower {box} (or AREA_LEVEL) to outline "
-                "anomalies."
+                f"cell is {highest:.4g}), so OUTPUT_ANOMALIES is empty; {fix}"
+                f"{' (or AREA_LEVEL)' if area_level > 0 else ''} to outline anomalies."
             )
         if not math.isfinite(outline):
             defined = [n for n, v in zip(LEVEL_NAMES, index_t.levels) if math.isfinite(float(v))]
@@ -688,8 +732,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             readers = " and ".join(METHOD_LABELS[METHODS.index(m)] for m in methods)
             feedback.pushWarning(f"{name} ({value}) is used by {readers} only; the method chosen, {label}, ignores it.")
 
-    def _write_points(self, parameters, context, feedback, result, names, grid, crs, provenance, outputs) -> None:
-        """OUTPUT_POINTS: the samples (INPUT) at or above POINTS_LEVEL, when samples are given."""
+    def _write_points(self, parameters, context, feedback, result, names, grid, crs, provenance, outputs):
+        """OUTPUT_POINTS: the samples (INPUT) at or above POINTS_LEVEL, when samples are given and OUTPUT_POINTS is
+        asked for; returns the samples' x, y in the grid's CRS whenever INPUT is given (None without samples)."""
         points_source = self.parameterAsSource(parameters, self.INPUT, context)
         # resolve the destination only when there is something to write (resolving queues the layer to load)
         points_path = (
@@ -712,7 +757,6 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             own = {name: [written_value(v) for v in column] for name, column in zip(others, raw[len(fields) :])}
             report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
             self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
-            self._warn_sample_support(parameters, context, feedback, result, grid, xy)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
             points = high_value_points(xy, values, fields, chosen, level, attributes=own)
@@ -730,20 +774,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 legend="present_classes",
             )
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
+            return xy
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
         else:  # samples given, OUTPUT_POINTS skipped: the samples still tell how many lie in each area
             xy, _, _ = point_samples(points_source, [], crs, context, feedback, self.INPUT)
-            self._warn_sample_support(parameters, context, feedback, result, grid, xy)
-
-    def _warn_sample_support(self, parameters, context, feedback, result, grid, xy) -> None:
-        """Warn about the anomaly areas that hold a single sample (``xy``, INPUT in the grid's CRS) or none."""
-        counts = samples_per_area(result.labels, grid, xy)
-        lonely = single_sample_note(
-            result.areas, counts, self.parameterAsInt(parameters, self.MIN_CELLS, context), grid
-        )
-        if lonely:
-            feedback.pushWarning(lonely)
+            return xy
+        return None
 
     @staticmethod
     def _warn_samples_elsewhere(feedback, xy, grid, names, fields) -> None:

@@ -33,6 +33,7 @@ from ..core.evaluation.compare import (
     linking_cells,
     make_mappers,
     retrain,
+    rounded_down,
     too_few_clusters,
 )
 from ..core.evaluation.deposits import training_points_record
@@ -46,6 +47,7 @@ from .base import (
     mask_from_source,
     require_projected,
     say_ground_distance,
+    source_label,
     warn_model_outputs,
 )
 from .evaluate import EvaluateAlgorithm, require_deposit_points
@@ -370,6 +372,7 @@ class CompareModelsAlgorithm(LabelReading):
             log=feedback.pushInfo,
             band_names=stack.band_names,
             labels=user_labels,
+            length=lambda cells: grid.length_text(rounded_down(cells * grid.pixel_size)),
         )
         comparison.settings["cluster_distance"] = cluster_cells * grid.pixel_size
         comparison.settings["distance_unit"] = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"
@@ -448,7 +451,9 @@ class CompareModelsAlgorithm(LabelReading):
             )
         cells = np.unique(np.column_stack([rows[inside], cols[inside]]), axis=0)
         # the deposits a retrained model learns from, recorded in its provenance for evaluate
-        self.deposit_points = training_points_record(xy[inside], crs.toWkt(), source.sourceName())
+        self.deposit_points = training_points_record(
+            xy[inside], crs.toWkt(), source_label(source, parameters, self.DEPOSITS, context)
+        )
         if len(xy) < 2:
             raise QgsProcessingException(
                 f"DEPOSITS: the layer holds {len(xy)} deposit(s), and at least two are needed, as the learners are "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from typing import Any, Dict, List, Tuple
 
@@ -562,7 +563,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 names.append(label if len(parts) == 1 else f"{label} ({j + 1})")
                 features.append(feature.id())
         refuse_not_points("DEPOSITS", not_points, total)
-        garbled = undecoded_names_warning(names, str(name_field), source.sourceName(), "DEPOSITS", path)
+        layer = source.sourceName() or os.path.splitext(os.path.basename(path))[0]  # a URI's layer has no name
+        garbled = undecoded_names_warning(names, str(name_field), layer, "DEPOSITS", path)
         if garbled:  # before the names are told apart: 'malmi ä' and 'malmi ö' both read 'malmi �'
             feedback.pushWarning(garbled)
         # deposits sharing a name (prospects named for one village) would be rows no one can tell apart: each is

@@ -24,7 +24,7 @@ from qgis.core import (
 
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
-from ..core.grid import GridSpec, padded_extent, unit_abbreviation
+from ..core.grid import GridSpec, metres_per_unit, padded_extent, unit_abbreviation
 from ..core.interpolation import crossval, levelling, selection
 from ..core.interpolation.anamorphosis import NormalScore
 from ..core.interpolation.idw import idw_grid
@@ -49,6 +49,7 @@ from ..core.neighbours import (
     share_of_cells_far,
     stray_points,
 )
+from ..core.placement import kilometre_coordinates_hint
 from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
@@ -146,6 +147,23 @@ def element_layer_name(fields, units: str, method: str) -> str:
         listed = ", ".join(fields[:8]) + (", …" if len(fields) > 8 else "")
         name += f": band 1 of {listed}"
     return name
+
+
+def _local_grid_advice(extent) -> str:
+    """For a layer without CRS whose coordinates span no more than 360 units (degrees, or kilometres of a local
+    grid, as the Jura survey's 0.6-5.7 km): what its span suggests and what to do; '' otherwise."""
+    if extent is None or extent.isNull() or max(extent.width(), extent.height()) > 360:
+        return ""
+    span = (
+        f"x {readable_number(extent.xMinimum())} to {readable_number(extent.xMaximum())}, "
+        f"y {readable_number(extent.yMinimum())} to {readable_number(extent.yMaximum())}"
+    )
+    return (
+        f" Its coordinates span only {readable_number(extent.width())} x {readable_number(extent.height())} units "
+        f"({span}): degrees take EPSG:4326 (then reproject it to metres); kilometres of a local grid must first "
+        'become metres (Field Calculator: "x" * 1000, or the table\'s projected coordinates where it has them), as '
+        "distances and cells are in metres."
+    )
 
 
 class InterpolateAlgorithm(ProspectorAlgorithm):
@@ -507,7 +525,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             found = f" ('{crs.description()}')" if crs.isValid() else ""
             raise QgsProcessingException(
                 f"INPUT: the layer has no CRS{found}; set its CRS (Layer Properties › Source, or Vector › Data "
-                "Management Tools › Assign Projection)."
+                f"Management Tools › Assign Projection).{_local_grid_advice(source.sourceExtent())}"
             )
         require_projected(
             crs,
@@ -1005,6 +1023,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             refuse_stray_samples(xy, crs.toWkt())
             bounds = padded_extent(xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
 
+        metres = metres_per_unit(crs.toWkt())
+        hint = kilometre_coordinates_hint(
+            area_spacing(xy) * metres,
+            float(np.ptp(xy[:, 0])) * metres,
+            float(np.ptp(xy[:, 1])) * metres,
+            len(np.unique(xy, axis=0)),
+        )
+        if hint:
+            feedback.pushWarning(f"INPUT: {hint}.")
         pixel_size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
         if bounds[2] <= bounds[0] or bounds[3] <= bounds[1]:  # one sample, or all on one line
             if pixel_size <= 0:

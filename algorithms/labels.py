@@ -12,7 +12,14 @@ from ..core.evaluation.deposits import training_points_record
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import made_by, read_provenance, read_stack
 from ..core.labels.classes import class_ids
-from .base import ProspectorAlgorithm, input_file, layer_paths, point_attributes, refuse_date_field
+from .base import (
+    ProspectorAlgorithm,
+    input_file,
+    layer_paths,
+    point_attributes,
+    refuse_date_field,
+    source_label,
+)
 
 
 def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedback) -> None:
@@ -118,7 +125,11 @@ class LabelReading(ProspectorAlgorithm):
         )
         # the same reading of class values as pseudolabel: whole numbers as they are, or words ('barren' = 0)
         refuse_undecoded_classes(
-            raw[0], fields[0], source.sourceName(), self.LABEL_FIELD, input_file(parameters, self.LABELS, context)
+            raw[0],
+            fields[0],
+            source_label(source, parameters, self.LABELS, context),
+            self.LABEL_FIELD,
+            input_file(parameters, self.LABELS, context),
         )
         classes, class_names, usable = class_ids(raw[0])
         self.label_class_names = dict(class_names)
@@ -141,7 +152,9 @@ class LabelReading(ProspectorAlgorithm):
         # the mineralised points, recorded in the model's provenance for evaluate to tell deposits trained on
         taught = inside & (classes >= 1)
         self.mineralised_points = {
-            "mineralised_points": training_points_record(xy[taught], crs.toWkt(), source.sourceName())
+            "mineralised_points": training_points_record(
+                xy[taught], crs.toWkt(), source_label(source, parameters, self.LABELS, context)
+            )
         }
         # where points share a cell, the higher class wins
         return PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))

@@ -301,7 +301,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                 "counts": result.counts,
                 # the mineralised points: evaluate tells the deposits the labels (and models on them) came from
                 "mineralised_points": training_points_record(
-                    xy if classes is None else xy[classes >= 1], crs.toWkt(), source.sourceName()
+                    xy if classes is None else xy[classes >= 1],
+                    crs.toWkt(),
+                    source_label(source, parameters, self.LABELS, context),
                 ),
             },
         )
@@ -319,7 +321,14 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         results = {self.OUTPUT: output, self.OUTPUT_CONFIDENCE: output_conf}
         if output_summary:
             inside = np.isfinite(result.confidence)  # the valid cells: confidence is NaN only outside them
-            thumbnail = label_map_svg(result.labels, grid, xy, "Pseudo-labels and labelled points", inside=inside)
+            thumbnail = label_map_svg(
+                result.labels,
+                grid,
+                xy,
+                "Pseudo-labels and labelled points",
+                inside=inside,
+                point_classes=None if classes is None else np.asarray(classes).tolist(),
+            )
             data = data_sentence({"provenance": provenance}, provenance_below=False)
             write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY, thumbnail=thumbnail, data=data)
             results[self.OUTPUT_SUMMARY] = output_summary
@@ -414,7 +423,11 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         class_names = None
         if field:
             refuse_undecoded_classes(
-                raw, field, source.sourceName(), self.LABEL_FIELD, input_file(parameters, self.LABELS, context)
+                raw,
+                field,
+                source_label(source, parameters, self.LABELS, context),
+                self.LABEL_FIELD,
+                input_file(parameters, self.LABELS, context),
             )
             classes, class_names, usable = class_ids(raw)
             if not usable.any():

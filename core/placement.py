@@ -238,3 +238,25 @@ def planned_grid(xs: np.ndarray, ys: np.ndarray, step: float) -> bool:
     median = float(np.median(nearest))
     regular = np.mean(np.abs(nearest - median) <= 1e-6 * max(median, step))
     return bool(median <= 3 * step and regular >= 0.7)
+
+
+#: samples that stand for less ground than a square of this side (metres: the hull's area per sample) are a detailed
+#: grid at most, and more often coordinates in kilometres read as metres (a local grid in km given a CRS in metres:
+#: a regional survey's 1 to 10 km spacing reads as 1 to 10 m)
+SMALLEST_SAMPLE_SPACING_M = 10.0
+
+
+def kilometre_coordinates_hint(spacing_m: float, width_m: float, height_m: float, count: int) -> Optional[str]:
+    """Why samples ``spacing_m`` apart (metres on the ground, :func:`core.neighbours.area_spacing` times the metres
+    in a map unit) over ``width_m`` x ``height_m`` look like coordinates in kilometres read as metres, in words for
+    a warning; None when they are at least :data:`SMALLEST_SAMPLE_SPACING_M` apart or span no area. The Jura
+    survey's local grid in km, given a CRS in metres, made 0.057 m cells over 4.3 x 5.1 m without a word."""
+    if not (0 < spacing_m < SMALLEST_SAMPLE_SPACING_M) or count < 3:
+        return None
+    return (
+        f"the {count} samples lie {spacing_m:.2g} m apart on average (the side of the square each stands for), "
+        f"over {width_m:.3g} m x {height_m:.3g} m. Unless that is a detailed grid, the coordinates may be "
+        "kilometres (a local grid) read as metres: then every distance and cell is 1,000 times too small and every area "
+        'a million times: give the layer coordinates in metres (Field Calculator: "x" * 1000, or the table\'s '
+        "projected coordinates where it has them) and a CRS in metres. The run goes on"
+    )

@@ -222,8 +222,11 @@ def build() -> QgsProcessingModelAlgorithm:
             "LABELS": Source.fromModelParameter("training_deposits"),
             "MASK": area,
             "METHOD": Source.fromStaticValue(2),
-            "POSITIVE_RADIUS": Source.fromStaticValue(500),
-            "NEGATIVE_BUFFER": Source.fromStaticValue(3000),
+            # 500 m and 3,000 m (the demo's, at 250 m and coarser), but no more than 2 and 12 cells on finer grids:
+            # a 40 m floodplain survey (Meuse, 6.5 km²) gets 80 m and 480 m, where a fixed 3 km buffer covered every
+            # cell and the model stopped here
+            "POSITIVE_RADIUS": Source.fromExpression("min(500, 2 * @pixel_size)"),
+            "NEGATIVE_BUFFER": Source.fromExpression("min(3000, 12 * @pixel_size)"),
             "SEED": Source.fromStaticValue(42),
         },
         {"OUTPUT": ("pseudolabels", "Pseudo-labels")},
@@ -281,6 +284,9 @@ def build() -> QgsProcessingModelAlgorithm:
             "DEPOSITS": Source.fromModelParameter("training_deposits"),
             "MASK": area,
             "FOLDS": Source.fromModelParameter("folds"),
+            # the 3 km default at 250 m and coarser, no more than 12 cells (as the pseudo-label buffer) on finer
+            # grids: a fixed 3 km made the Meuse floodplain's deposits one cluster, and the model stopped here
+            "CLUSTER_DISTANCE": Source.fromExpression("min(3000, 12 * @pixel_size)"),
             "PATCH_SIZE": Source.fromModelParameter("patch_size"),
             "EPOCHS": Source.fromModelParameter("epochs"),
             "ENSEMBLE": Source.fromModelParameter("ensemble"),

@@ -280,6 +280,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep21a_inputs(folder, bands))
     paths.update(_sweep21b_inputs(folder))
     paths.update(_sweep22b_inputs(folder, bands))
+    paths.update(_sweep22a_inputs(folder, xy, cu, bands, pb))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -757,6 +758,42 @@ def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
     but its labelled cells, which are nodata (a confidence raster made with other labels)."""
     confidence = np.where(labels >= 0, -9999.0, 0.5)
     return {"confidence_off_labels": _raster(os.path.join(folder, "confidence_off_labels.tif"), confidence, ["conf"])}
+
+
+def _sweep22a_inputs(folder: str, xy, cu, bands, pb) -> Dict[str, str]:
+    """Sweep 22a, a survey in a local grid in kilometres (the Jura data: 0.6-5.7 km, no EPSG code): the matrix's
+    samples with their coordinates in km from the grid's corner (0.5-9.5), ``samples_km_in_metre_crs.gpkg`` given
+    the matrix's CRS in metres (every distance read 1,000 times too small) and ``samples_km_no_crs.gpkg`` with none
+    (srs_id 0). And an anomaly where no sample is (the Meuse floodplain's third-ranked area, across the river from
+    the survey): ``elements_hot_west.tif``, the matrix raster with its highest values in a block of 6 x 6 cells in
+    the west half (1.25-2.75 km from the west edge), and ``samples_east.gpkg``, the matrix's samples east of the
+    middle (over 2 km from that block). ``elements_smooth.tif``: Cu and Pb log-uniform trends across the grid."""
+    from osgeo import ogr
+
+    hot = np.array(bands, dtype=np.float64)
+    hot[:, 17:23, 5:11] = hot.max(axis=(1, 2))[:, None, None] * 3.0
+    east = np.asarray(xy)[:, 0] > X0 + 5000
+    # and a smooth trend, log-uniform (no outlier): Tukey's fences (log10 Q3 + 1.5 IQR) lie above every cell
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE] / (SIZE - 1)
+    smooth = np.stack([10 ** (1 + xx), 10 ** (0.5 + yy)])
+
+    km = (np.asarray(xy, dtype=np.float64) - (X0, Y0)) / 1000.0
+    rows = [(f"POINT ({x} {y})", {"Cu": float(v)}) for (x, y), v in zip(km, cu)]
+    return {
+        "samples_km_in_metre_crs": _points(
+            os.path.join(folder, "samples_km_in_metre_crs.gpkg"), [tuple(p) for p in km], {"Cu": list(cu)}
+        ),
+        "samples_km_no_crs": _ogr_layer(
+            os.path.join(folder, "samples_km_no_crs.gpkg"), ogr.wkbPoint, {"Cu": ogr.OFTReal}, rows, crs=None
+        ),
+        "elements_hot_west": _raster(os.path.join(folder, "elements_hot_west.tif"), hot, ["Cu", "Pb"]),
+        "elements_smooth": _raster(os.path.join(folder, "elements_smooth.tif"), smooth, ["Cu", "Pb"]),
+        "samples_east": _points(
+            os.path.join(folder, "samples_east.gpkg"),
+            [tuple(p) for p in np.asarray(xy)[east]],
+            {"Cu": list(np.asarray(cu)[east]), "Pb": list(np.asarray(pb)[east])},
+        ),
+    }
 
 
 def _sweep21a_inputs(folder: str, bands) -> Dict[str, str]:
@@ -4590,7 +4627,7 @@ CASES += [
         "fewer clusters than folds",
         "comparemodels",
         _set(FOLDS=4),
-        error=r"^FOLDS: the 3 deposits form 3 clusters within CLUSTER_DISTANCE; FOLDS must be from 2 to 3",
+        error=r"^FOLDS: the 3 deposits form 3 clusters within CLUSTER_DISTANCE \(\d+ m\); FOLDS must be from 2 to 3",
     ),
     Case(
         "labels of one class",
@@ -4800,8 +4837,9 @@ CASES += [
         "deposits all in one cluster",
         "comparemodels",
         _set(DEPOSITS="deposits_one_cluster"),
-        error=r"^CLUSTER_DISTANCE: the 4 deposits form a single cluster within CLUSTER_DISTANCE, so no deposit can be "
-        r"held out with its whole cluster \(at least 2 clusters are needed\)\. Lower CLUSTER_DISTANCE below",
+        error=r"^CLUSTER_DISTANCE: the 4 deposits form a single cluster within CLUSTER_DISTANCE \(\d+ m\), so no deposit "
+        r"can be held out with its whole cluster \(at least 2 clusters are needed\)\. (Under \d+ m they form 2 "
+        r"clusters|No CLUSTER_DISTANCE gives 2 clusters)",
     ),
 ]
 
@@ -7165,7 +7203,7 @@ CASES += [
             "class field of 1,0 and 0,0 (decimal commas)",
             alg,
             _set(LABELS="labels_decimal_comma", LABEL_FIELD="cls", **({"METHOD": 0} if alg == "pseudolabel" else {})),
-            warning=r"Classes: 0 = barren, 1 = class 1(?:\"|$)",
+            warning=r"Classes: 0 = barren, 1 = mineralised(?:\"|$)",
             check=barren_points_labelled_barren if alg == "pseudolabel" else None,
         )
         for alg in ("pseudolabel", "trainmodel")
@@ -9305,8 +9343,9 @@ CASES += [
         "anomalies",
         _set(METHOD=3, MULTIPLIERS="100,200,300"),
         warning=r"MULTIPLIERS: no cell of the index reaches its weak level \([\d.]+; the highest cell is [\d.]+\), so "
-        r"OUTPUT_ANOMALIES is empty; lower MULTIPLIERS \(or AREA_LEVEL\)",
-    ),  # before: ran and wrote no anomaly area and no contour line without a word
+        r"OUTPUT_ANOMALIES is empty; lower MULTIPLIERS to outline anomalies\.",
+    ),  # before: ran and wrote no anomaly area and no contour line without a word; then (until sweep 22a) the
+    # advice "(or AREA_LEVEL)", which has no lower level than weak
     Case(
         "tree leaf larger than every fold",
         "comparemodels",
@@ -9569,4 +9608,80 @@ CASES += [
         _set(FIELDS=["Cu", "Cu"], UNITS="ppm; Cu=ppb"),
         error=r"^FIELDS: Cu is chosen more than once",
     ),  # before: "UNITS: 'Cu=ppb' names no single field of FIELDS (Cu, Cu) …"
+]
+
+CASES += [
+    Case(
+        "sample coordinates in kilometres, CRS in metres",
+        "interpolate",
+        _set(INPUT="samples_km_in_metre_crs", FIELDS=["Cu"], PIXEL_SIZE=0),
+        warning=r"INPUT: the 36 samples lie [\d.]+ m apart on average \(the side of the square each stands for\), "
+        r"over [\d.]+ m x [\d.]+ m\. Unless that is a detailed grid, the coordinates may be kilometres \(a local "
+        r"grid\) read as metres: then every distance and cell is 1,000 times too small",
+    ),  # before: 0.33 m cells over 9 x 9 m without a word (the Jura survey's km grid: 0.057 m cells)
+    Case(
+        "sample coordinates in kilometres, no CRS",
+        "interpolate",
+        _set(INPUT="samples_km_no_crs", FIELDS=["Cu"]),
+        error=r"^INPUT: the layer has no CRS \('Undefined geographic SRS'\); set its CRS .* Its coordinates span only "
+        r"[\d.]+ x [\d.]+ units \(x [\d.]+ to [\d.]+, y [\d.]+ to [\d.]+\): degrees take EPSG:4326 \(then "
+        r"reproject it to metres\); kilometres of a local grid must first become metres",
+    ),  # before: "set its CRS", and no CRS in metres fits coordinates in km
+]
+
+
+def unsupported_area_columns(params: Dict[str, object]) -> None:
+    """The hot block's area holds no sample and its sample_m is the brute-force distance from its nearest cell
+    centre to the nearest sample; an area with a sample in it has sample_m 0."""
+    import geopandas as gpd
+
+    areas = gpd.read_file(written_path(str(params["OUTPUT_ANOMALIES"])))
+    samples = gpd.read_file(str(params["INPUT"]))
+    xy = np.column_stack([samples.geometry.x, samples.geometry.y])
+    block = areas[areas.geometry.covers(gpd.points_from_xy([X0 + 8 * PIXEL], [Y0 + (SIZE - 20) * PIXEL])[0])]
+    assert len(block) == 1, areas
+    row = block.iloc[0]
+    r, c = np.mgrid[17:23, 5:11]
+    centres = np.column_stack([X0 + (c.ravel() + 0.5) * PIXEL, Y0 + (SIZE - r.ravel() - 0.5) * PIXEL])
+    brute = np.sqrt(((centres[:, None] - xy[None]) ** 2).sum(axis=2)).min()
+    assert row["samples"] == 0 and abs(row["sample_m"] - brute) < 1e-6, (row, brute)
+    assert (areas.loc[areas["samples"] > 0, "sample_m"] == 0).all()
+
+
+CASES += [
+    Case(
+        "anomaly far from every sample",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT_RASTER": d["elements_hot_west"],
+            "INPUT": d["samples_east"],
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        warning=r"OUTPUT_ANOMALIES: 2 of the 3 ranked areas hold no sample and lie farther than the samples' "
+        r"spacing \([\d,.]+ m\) from every one: rank 1 \([\d,.]+ m\), rank 2 \([\d,.]+ m\) from the nearest "
+        r"sample\. Their values are extrapolated from samples elsewhere, not measured",
+        check=unsupported_area_columns,
+    ),  # before: ranked first without a word, though the nearest sample lies over 2 km away
+]
+CASES += [
+    Case(
+        "Tukey fences no cell reaches",
+        "anomalies",
+        _set(INPUT_RASTER="elements_smooth", METHOD=4),
+        warning=r"METHOD: no cell of the index reaches its weak level \([\d.]+; the highest cell is [\d.]+\), so "
+        r"OUTPUT_ANOMALIES is empty; choose another METHOD \(percentiles or C-A set their levels among the cells\) "
+        r"to outline anomalies\.",
+    ),  # before: "lower METHOD (or AREA_LEVEL)": Tukey fences have no setting, and weak is the lowest level
+]
+CASES += [
+    Case(
+        "barren buffer over the whole grid",
+        "pseudolabel",
+        _set(NEGATIVE_BUFFER=100_000),
+        error=r"^NEGATIVE_BUFFER: every cell with evidence lies within the 100,000 m buffer of a mineralised point "
+        r"\(the farthest cell lies [\d,]+ m from one\), so no cell is left to learn barren ground from; give a "
+        r"NEGATIVE_BUFFER well under that, e\.g\. [\d,]+ m, or barren labels \(class 0\), or a larger area\.",
+    ),  # before: "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer." (the
+    # workflow's fixed 3 km buffer over the 3 x 4 km Meuse floodplain)
 ]

@@ -401,6 +401,42 @@ def _distance_km(geometries: Sequence[Any], deposits_xy: Optional[np.ndarray]) -
     return np.array([min(g.distance(p) for p in points) / 1000.0 for g in geometries])
 
 
+#: the columns :func:`sample_support` adds to the anomaly areas when the samples are given
+SUPPORT_COLUMNS = ("samples", "sample_m")
+
+
+def sample_support(
+    areas: "gpd.GeoDataFrame", labels: np.ndarray, grid: GridSpec, samples_xy: np.ndarray
+) -> "gpd.GeoDataFrame":
+    """``areas`` (:func:`anomaly_areas`, its ``labels`` raster of area ids on ``grid``) with
+    :data:`SUPPORT_COLUMNS`: ``samples``, how many of the samples (``samples_xy``, in the grid's CRS) lie on the
+    area's cells (samples sharing a cell once: :func:`samples_per_area`), and ``sample_m``, the distance in metres from the nearest of its cell centres to the nearest
+    sample (0 when one lies on it; NaN without samples). An area no sample supports is drawn from samples around
+    it: at the Meuse floodplain the third-ranked area lay 688 m (3.7 sample spacings) from every sample, across the
+    river from the survey, and nothing said so."""
+    from scipy.spatial import cKDTree
+
+    out = areas.copy()
+    ids = out["area_id"].to_numpy(dtype=np.int64) if len(out) else np.empty(0, np.int64)
+    xy = np.asarray(samples_xy, dtype=np.float64).reshape(-1, 2)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    counts = np.zeros(len(ids), dtype=np.int64)
+    distances = np.full(len(ids), np.nan)
+    if len(xy) and len(ids):
+        counts = samples_per_area(labels, grid, xy)[ids - 1]
+        tree = cKDTree(xy)
+        boxes = ndimage.find_objects(labels)  # each area's bounding box: no pass over the whole grid per area
+        for k, area in enumerate(ids):
+            box = boxes[area - 1]
+            r, c = np.nonzero(labels[box] == area)
+            r, c = r + box[0].start, c + box[1].start
+            centres = np.column_stack(grid.centres_of(r, c))
+            distances[k] = 0.0 if counts[k] else float(tree.query(centres)[0].min()) * grid.metres_per_unit
+    out.insert(out.columns.get_loc("deposit_km") + 1, "samples", counts)
+    out.insert(out.columns.get_loc("samples") + 1, "sample_m", distances)
+    return out
+
+
 #: the columns :func:`high_value_points` writes after the element values
 HIGH_VALUE_COLUMNS = ("max_level", "level", "n_elements", "elements")
 

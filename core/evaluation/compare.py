@@ -16,6 +16,7 @@ learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
 from __future__ import annotations
 
 import inspect
+import math
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -112,21 +113,87 @@ def too_few_clusters(clusters: int) -> Optional[str]:
 Mapper = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def cluster_folds(clusters: np.ndarray, folds: int, seed: int = 0) -> np.ndarray:
+def splitting_distances(points: np.ndarray) -> np.ndarray:
+    """The link distances at which single linkage of ``points`` (deposits, in cells) splits, longest first: the
+    edges of their minimum spanning tree. Linked at a distance under the k-th of them, the points form at least
+    k + 1 clusters (:func:`core.neighbours.linked_clusters` links points at most the distance apart)."""
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.spatial.distance import pdist, squareform
+
+    pts = np.unique(np.asarray(points, dtype=np.float64).reshape(-1, 2), axis=0)
+    if len(pts) < 2:
+        return np.empty(0)
+    tree = minimum_spanning_tree(squareform(pdist(pts)))
+    return np.sort(tree.data)[::-1]
+
+
+def rounded_down(value: float, digits: int = 2) -> float:
+    """``value`` rounded down to ``digits`` significant digits (1,249.6 -> 1,200): a distance under which deposits
+    split stays under it once rounded."""
+    if value <= 0 or not math.isfinite(value):
+        return value
+    step = 10.0 ** (math.floor(math.log10(value)) - digits + 1)
+    return math.floor(value / step * (1 + 1e-12)) * step
+
+
+def _splitting_advice(points: np.ndarray, wanted: Sequence[int], floor: float, length: Callable[[float], str]) -> str:
+    """What CLUSTER_DISTANCE gives each number of clusters in ``wanted`` for the deposits at ``points`` (cells;
+    ``length`` says a distance in cells on the ground): 'Under 630 m they form 2 clusters, under 250 m 5.', or that
+    no distance above ``floor`` (cells: the reach of the cells labelled around each deposit) does."""
+    edges = splitting_distances(points)
+    said: List[str] = []
+    for k in sorted(set(wanted)):
+        if len(edges) < k - 1:  # fewer distinct places than clusters wanted
+            break
+        below = float(edges[k - 2])
+        if below <= floor:
+            said.append(
+                f"no CLUSTER_DISTANCE gives {k} clusters on this grid: deposits within {length(floor)} ({floor:g} "
+                "cells, the reach of the cells labelled around each) are always linked"
+            )
+            break
+        said.append(
+            f"under {length(below)}, {k} (the FOLDS asked for)"
+            if said
+            else f"under {length(below)} they form {k} clusters"
+        )
+    return f" {'; '.join(said)[0].upper()}{'; '.join(said)[1:]}." if said else ""
+
+
+def cluster_folds(
+    clusters: np.ndarray,
+    folds: int,
+    seed: int = 0,
+    points: Optional[np.ndarray] = None,
+    floor: float = 0.0,
+    length: Optional[Callable[[float], str]] = None,
+    distance: Optional[float] = None,
+) -> np.ndarray:
     """Fold number per deposit: whole clusters, largest first, each to the fold holding fewest deposits so far
-    (ties between equal clusters broken by ``seed``)."""
+    (ties between equal clusters broken by ``seed``). Given the deposits' ``points`` (cells) and ``length`` (a
+    distance in cells as ground text), a refusal says the CLUSTER_DISTANCE (``distance`` cells) in use and the one
+    under which they split into enough clusters (none at or below ``floor`` cells): a district of 3 x 4 km held
+    one cluster at the 3 km default, and the message named no distance."""
     n = int(clusters.max()) + 1
+    say = length if length is not None else (lambda cells: f"{cells:g} cells")
+    used = f" ({say(distance)})" if distance is not None else ""
     if n < 2:
+        advice = _splitting_advice(points, (2, folds), floor, say) if points is not None else ""
         raise InputError(
-            f"the {clusters.size} deposits form a single cluster within CLUSTER_DISTANCE, so no deposit can be held "
-            "out with its whole cluster (at least 2 clusters are needed). Lower CLUSTER_DISTANCE below the spacing "
-            "of the deposits, or add deposits from elsewhere in the area.",
+            f"the {clusters.size} deposits form a single cluster within CLUSTER_DISTANCE{used}, so no deposit can be "
+            f"held out with its whole cluster (at least 2 clusters are needed).{advice} "
+            + (
+                "Add deposits from elsewhere in the area, or use evidence rasters with smaller cells."
+                if "No CLUSTER_DISTANCE" in advice
+                else "Lower CLUSTER_DISTANCE below the spacing of the deposits, or add deposits from elsewhere in the area."
+            ),
             "CLUSTER_DISTANCE",
         )
     if folds < 2 or folds > n:
+        advice = _splitting_advice(points, (folds,), floor, say) if points is not None and folds > n else ""
         raise InputError(
-            f"the {clusters.size} deposits form {n} clusters within CLUSTER_DISTANCE; FOLDS must be from 2 to {n} "
-            "(whole clusters are held out). Lower CLUSTER_DISTANCE or FOLDS, or add deposits.",
+            f"the {clusters.size} deposits form {n} clusters within CLUSTER_DISTANCE{used}; FOLDS must be from 2 to "
+            f"{n} (whole clusters are held out).{advice} Lower CLUSTER_DISTANCE or FOLDS, or add deposits.",
             "FOLDS",
         )
     sizes = np.bincount(clusters)
@@ -437,13 +504,14 @@ def compare(
     log: Optional[Callable[[str], None]] = None,
     band_names: Optional[Sequence[str]] = None,
     labels: Optional[np.ndarray] = None,
+    length: Optional[Callable[[float], str]] = None,
 ) -> Comparison:
     """Leave-cluster-out comparison of the ``mappers`` (name -> map maker) and the best single band.
 
     ``bands`` (bands, H, W) with NaN = nodata; ``valid`` (H, W) the study area's cells with every band; deposits by
     cell; ``band_names`` name the best band in the notes; ``labels`` (H, W), optional, the user's label raster that
     every fold learns from instead of labels built from its training deposits (:func:`user_fold_labels`; the
-    deposits still define the folds). Returns a :class:`Comparison` (placements per deposit in the given order).
+    deposits still define the folds); ``length`` says a distance in cells on the ground, for messages. Returns a :class:`Comparison` (placements per deposit in the given order).
     """
     from .auc import deposit_clusters
 
@@ -451,8 +519,10 @@ def compare(
     cluster_cells = linking_cells(cluster_cells, labels is not None)
     if rows.size < 2:
         raise InputError("at least two deposits on valid cells are needed to hold some out.", "DEPOSITS")
-    clusters = deposit_clusters(np.column_stack([rows, cols]).astype(float), cluster_cells)
-    fold = cluster_folds(clusters, folds, seed)
+    points = np.column_stack([rows, cols]).astype(float)
+    clusters = deposit_clusters(points, cluster_cells)
+    floor = LABEL_WINDOW_CELLS if labels is None else 0.0
+    fold = cluster_folds(clusters, folds, seed, points, floor, length, cluster_cells)
     names = ["best band", *mappers]
     learners = {n: LearnerScores(n, np.full(rows.size, np.nan)) for n in names}
     steps, done = folds * len(names), 0

@@ -67,6 +67,15 @@ def _point_decimal(text: str) -> str:
     return text.replace(",", ".") if re.fullmatch(r"[-+]?[0-9]+,[0-9]+", text) else text
 
 
+def _number_name(value: int, whole: set) -> str:
+    """How a class given as a number reads: 0 barren; 1 mineralised where the field's numbers are 0 and 1 (as the
+    help and the label raster's legend say), else 'class N' (levels 1, 2, 3 …; the Meuse labels read 'class 1
+    (class 1)' in the log and the summary, 'mineralised (1)' in the legend)."""
+    if value == 0:
+        return "barren"
+    return "mineralised" if value == 1 and max(whole, default=0) <= 1 else f"class {value}"
+
+
 def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray]:
     """Class ids from a label field: ``(ids, names, usable)``.
 
@@ -120,7 +129,7 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
         for i, n in enumerate(numbers):
             if n is not None:
                 ids[i] = int(n)
-        names = {int(v): ("barren" if v == 0 else f"class {int(v)}") for v in set(ids[usable].tolist())}
+        names = {int(v): _number_name(int(v), whole) for v in set(ids[usable].tolist())}
         return ids, names, usable
     # words, possibly beside whole numbers ('1', '0', 'deposit'): the numbers keep their meaning (0 = barren), the
     # barren words are 0 and the other words take the ids after the largest number
@@ -154,7 +163,7 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
             continue
         if numbers[i] is not None:
             ids[i] = int(numbers[i])  # type: ignore[arg-type]  # whole, >= 0: checked above
-            names.setdefault(int(ids[i]), "barren" if ids[i] == 0 else f"class {int(ids[i])}")
+            names.setdefault(int(ids[i]), _number_name(int(ids[i]), whole))
             continue
         ids[i] = 0 if _folded(t) in barren else mapping[t]
         names[int(ids[i])] = t if ids[i] else names[0]

@@ -221,6 +221,7 @@ def pseudolabel(
             "(class 0) among the points.",
             "LABELS",
         )
+    _refuse_buffer_over_everything(grid, valid, points_xy, classes, seeds, in_buffer, settings.negative_buffer)
     n_classes = int(seeds.max()) + 1
     if settings.method == "pu_bagging" and n_classes > 2:
         warnings.append("PU bagging is two-class: every mineralised class was merged into class 1.")
@@ -283,6 +284,37 @@ def pseudolabel(
 
 #: pseudo-labelling more than this share of the valid cells mineralised is labelling ground like the points, not ore
 BROAD_MINERALISED_SHARE = 0.10
+
+
+def _refuse_buffer_over_everything(
+    grid: GridSpec,
+    valid: np.ndarray,
+    points_xy: np.ndarray,
+    classes: np.ndarray,
+    seeds: np.ndarray,
+    in_buffer: np.ndarray,
+    negative_buffer: float,
+) -> None:
+    """Refuse a NEGATIVE_BUFFER that covers every unlabelled cell when no barren label is given, naming the
+    farthest cell's distance to a mineralised point and a buffer that leaves ground to learn barren from. The
+    workflow's 3 km buffer over the Meuse floodplain (11 deposits along a 3 x 4 km strip) was refused 'reduce
+    the buffer', with no figure."""
+    if (seeds == 0).any() or ((seeds == UNLABELLED) & ~in_buffer).any():
+        return
+    from scipy.spatial import cKDTree
+
+    from ..evaluation.compare import rounded_down
+
+    cx, cy = grid.cell_centres()
+    cells = np.column_stack([cx, cy])[valid.ravel()]
+    farthest = float(cKDTree(points_xy[classes >= 1]).query(cells)[0].max())
+    raise InputError(
+        f"every cell with evidence lies within the {grid.length_text(negative_buffer)} buffer of a mineralised point "
+        f"(the farthest cell lies {grid.length_text(rounded_down(farthest, 3))} from one), so no cell is left to "
+        f"learn barren ground from; give a NEGATIVE_BUFFER well under that, e.g. "
+        f"{grid.length_text(rounded_down(farthest / 2))}, or barren labels (class 0), or a larger area.",
+        "NEGATIVE_BUFFER",
+    )
 
 
 def _broad_mineralised_warning(

@@ -128,8 +128,8 @@ def write_summary(
             body.append("<h2>Map</h2>" + thumbnail)
             body.append(
                 "<p>Purple: mineralised, grey: barren, light grey: unlabelled cells of the study area, white: outside "
-                "it or nodata; white dots ringed in black: the labelled points. A block of cells shows its highest "
-                "class.</p>"
+                "it or nodata; dots ringed in black: the labelled points, purple where mineralised, white where "
+                "barren. A block of cells shows its highest class.</p>"
             )
         body.append("<h2>Settings</h2><table>")
         for k, v in record["settings"].items():

@@ -64,10 +64,13 @@ def label_map_svg(
     title: str = "Labels and deposits",
     size: int = 560,
     inside: Optional[np.ndarray] = None,
+    point_classes: Optional[Sequence[int]] = None,
 ) -> str:
-    """An ``<svg>`` of the class raster (``size`` px on its longer side) with each point as a white dot ringed in
-    black. ``inside`` (bool, the raster's shape): the study area's valid cells; the others are drawn white, apart
-    from the light grey of unlabelled cells inside."""
+    """An ``<svg>`` of the class raster (``size`` px on its longer side) with each point as a dot ringed in black:
+    filled in the mineralised purple where its class (``point_classes``, one per point; all mineralised when not
+    given) is 1 or more, white where it is barren (0). The Meuse labelled samples (16 mineralised among 155) were
+    all white dots: the map did not show which were the seeds. ``inside`` (bool, the raster's shape): the study
+    area's valid cells; the others are drawn white, apart from the light grey of unlabelled cells inside."""
     labels = np.asarray(labels)
     if inside is not None:
         labels = np.where(np.asarray(inside, bool), labels, OUTSIDE)
@@ -85,14 +88,18 @@ def label_map_svg(
         f'<text x="0" y="16" font-weight="bold">{escape(title)}</text>',
     ]
     cell = grid.pixel_size * step  # ground size of one image pixel
-    for x, y in points_xy:
+    mineralised = "#{:02x}{:02x}{:02x}".format(*CLASS_COLOURS[1])
+    classes = [1] * len(points_xy) if point_classes is None else list(point_classes)
+    # barren dots first, so that a mineralised one on the same spot is drawn on top
+    for (x, y), c in sorted(zip(points_xy, classes), key=lambda item: item[1] >= 1):
         if not (math.isfinite(x) and math.isfinite(y)):
             continue
         px = (x - grid.xmin) / cell * scale
         py = 24 + (grid.ymax - y) / cell * scale
         if 0 <= px <= w and 24 <= py <= h + 24:
+            fill = mineralised if c >= 1 else "#ffffff"
             parts.append(
-                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4.5" fill="#ffffff" stroke="#000000" stroke-width="1.5"/>'
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4.5" fill="{fill}" stroke="#000000" stroke-width="1.5"/>'
             )
     parts.append("</svg>")
     return "\n".join(parts)

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import re
+import urllib.parse
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from .cells import isolated
@@ -426,8 +427,13 @@ def _is_source(value: object) -> bool:
 
 
 def _file_name(path: str) -> str:
-    """The file name of a path or data source URI ('/data/deposits.gpkg|layername=x' -> 'deposits.gpkg')."""
-    return os.path.basename(path.split("|")[0].rstrip("/\\")) or path
+    """The file name of a path or data source URI ('/data/deposits.gpkg|layername=x' -> 'deposits.gpkg';
+    'delimitedtext://file:///data/my%20samples.csv?delimiter=,&crs=EPSG:28992' -> 'my samples.csv': a URI's query
+    and escapes are no part of the name, and a report read 'labels samples.csv?delimiter=,&xField=x…')."""
+    plain = path.split("|")[0]
+    if "://" in plain or plain.startswith("file:"):  # a URI: its query is the provider's options
+        plain = urllib.parse.unquote(plain.split("?")[0])
+    return os.path.basename(plain.rstrip("/\\")) or path
 
 
 def _reading(reading: Mapping[str, Any]) -> str:

@@ -34,3 +34,38 @@ def test_csv_uri_inputs_are_named_for_their_files(run_algorithm, tmp_path):
         },
     )
     assert "<td>deposits</td><td>known_pits</td>" in report.read_text(encoding="utf-8").replace("\n", "")
+
+
+def test_labels_given_as_uri_are_named_for_their_file(run_algorithm, tmp_path):
+    """Sweep 22a (Meuse): labelled samples given as a CSV URI left the label raster's record of its mineralised
+    points with layer '', so evaluate warned of deposits 'trained on as mineralised (the points of '')', and the
+    summary read 'labels meuse_lab.csv?delimiter=,&xField=x&…'. The reference is the file's own name."""
+    rng = np.random.default_rng(2)
+    x, y = 400_000 + rng.uniform(0, 10_000, 30), 7_500_000 + rng.uniform(0, 10_000, 30)
+    rows = ["X,Y,Cu"] + [f"{a:.1f},{b:.1f},{c:.2f}" for a, b, c in zip(x, y, rng.lognormal(3, 0.5, 30))]
+    (tmp_path / "soil.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    labelled = ["X,Y,mineral"] + [f"{a:.1f},{b:.1f},{int(i < 4)}" for i, (a, b) in enumerate(zip(x, y))]
+    (tmp_path / "labelled_samples.csv").write_text("\n".join(labelled) + "\n", encoding="utf-8")
+    uri = "delimitedtext://file://{}?delimiter=,&xField=X&yField=Y&crs=EPSG:3067"
+    raster, labels, summary = (str(tmp_path / name) for name in ("cu.tif", "labels.tif", "summary.html"))
+    run_algorithm(
+        "prospector:interpolate",
+        {"INPUT": uri.format(tmp_path / "soil.csv"), "FIELDS": ["Cu"], "PIXEL_SIZE": 500, "OUTPUT": raster},
+    )
+    run_algorithm(
+        "prospector:pseudolabel",
+        {
+            "INPUT_RASTERS": [raster],
+            "LABELS": uri.format(tmp_path / "labelled_samples.csv"),
+            "LABEL_FIELD": "mineral",
+            "OUTPUT": labels,
+            "OUTPUT_CONFIDENCE": str(tmp_path / "confidence.tif"),
+            "OUTPUT_SUMMARY": summary,
+        },
+    )
+    with rasterio.open(labels) as src:
+        provenance = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])
+    assert provenance["mineralised_points"]["layer"] == "labelled_samples"
+    assert provenance["mineralised_points"]["count"] == 4
+    page = open(summary, encoding="utf-8").read()
+    assert "labels labelled_samples.csv." in page and "labelled_samples.csv?" not in page

@@ -28,7 +28,8 @@ def test_numbers_beside_words_keep_their_meaning():
 
 def test_whole_numbers_as_reals_and_words_alone_are_unchanged():
     ids, names, usable = class_ids([1.0, 0.0, 1.0])
-    assert ids.tolist() == [1, 0, 1] and names == {0: "barren", 1: "class 1"}
+    # 0 and 1 read as the help and the label legend say: barren, mineralised (sweep 22a: the log said 'class 1')
+    assert ids.tolist() == [1, 0, 1] and names == {0: "barren", 1: "mineralised"}
     ids, names, usable = class_ids(["no", "yes", "yes"])
     assert ids.tolist() == [0, 1, 1] and names == {0: "barren", 1: "yes"}
 
@@ -117,7 +118,13 @@ def test_whole_numbers_written_with_a_decimal_comma():
     ids, names, usable = class_ids(["1,0", "0,0", "1,00", "0,0"])
     assert ids.tolist() == [int(float(v)) for v in ("1.0", "0.0", "1.00", "0.0")] and names == {
         0: "barren",
-        1: "class 1",
+        1: "mineralised",
     }
     with pytest.raises(InputError, match=r"holds 0\.5"):
         class_ids(["0,5", "1,0", "0,0", "1,0", "0,0", "1,0", "0,0"])
+
+
+def test_levels_keep_their_numbers_and_a_lone_one_is_mineralised():
+    """1 is 'mineralised' only where the field's numbers are 0 and 1; levels 1, 2, 3 keep 'class N'."""
+    assert class_ids([0, 1, 2, 3])[1] == {0: "barren", 1: "class 1", 2: "class 2", 3: "class 3"}
+    assert class_ids([1, 1, 1])[1] == {1: "mineralised"}

@@ -290,7 +290,7 @@ def test_class_ids_read_negative_whole_numbers_as_unlabelled():
     ids, names, usable = class_ids([-1, 0, 1, "-1", None, 1])
     assert usable.tolist() == [False, True, True, False, False, True]
     assert ids[usable].tolist() == [0, 1, 1]
-    assert names == {0: "barren", 1: "class 1"}
+    assert names == {0: "barren", 1: "mineralised"}
 
 
 def test_labels_without_a_barren_cell_say_so_and_what_to_do():
@@ -386,3 +386,37 @@ def test_barren_ground_over_every_cell_outside_the_buffer_names_negatives():
     with pytest.raises(InputError) as err:
         _pu_bagging(x, seeds, np.ones(20, dtype=bool), 3, 0.1, rng, None, None)
     assert err.value.parameter == "NEGATIVE_BUFFER"
+
+
+@pytest.mark.parametrize("method", ["pu_bagging", "self_training", "label_spreading"])
+def test_a_buffer_over_every_cell_is_refused_with_the_farthest_distance(method):
+    """Sweep 22a: the workflow's 3 km NEGATIVE_BUFFER over a small floodplain was refused 'reduce the buffer'
+    with no figure. The distance named is checked by brute force over the cell centres; a buffer under it runs."""
+    import re
+
+    grid = GridSpec(xmin=0.0, ymax=2000.0, pixel_size=50.0, width=40, height=40, crs_wkt="")
+    features = np.random.default_rng(0).normal(size=(2, 40, 40))
+    points = np.array([[500.0, 500.0], [1500.0, 1400.0], [900.0, 1700.0]])
+    settings_ = PseudoLabelSettings(method=method, negative_buffer=3000.0, positive_radius=0.0, bags=5, iterations=2)
+    with pytest.raises(InputError) as refused:
+        pseudolabel(features, grid, points, settings=settings_)
+    assert refused.value.parameter == "NEGATIVE_BUFFER"
+    found = re.search(
+        r"farthest cell lies ([\d.]+) map units from one\), .* e\.g\. ([\d.]+) map units", str(refused.value)
+    )
+    assert found, str(refused.value)
+    xs = (np.arange(40) + 0.5) * 50.0
+    cx, cy = np.meshgrid(xs, 2000.0 - xs)
+    brute = np.sqrt((cx.ravel()[:, None] - points[:, 0]) ** 2 + (cy.ravel()[:, None] - points[:, 1]) ** 2).min(1).max()
+    assert 0.99 * brute <= float(found.group(1)) <= brute
+    suggested = float(found.group(2))
+    assert suggested < brute
+    done = pseudolabel(
+        features,
+        grid,
+        points,
+        settings=PseudoLabelSettings(
+            method=method, negative_buffer=suggested, positive_radius=0.0, bags=5, iterations=2
+        ),
+    )
+    assert (done.labels == 0).any()

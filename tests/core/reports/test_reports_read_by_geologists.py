@@ -282,3 +282,18 @@ def test_positive_unlabelled_figures_say_what_they_compare():
     assert "Validation loss (non-negative PU risk)" in pu
     assert "Temperature T" in pu and "Validation NLL" not in pu  # no temperature fitted: no likelihood to give
     assert "unlabelled ones" not in plain and "<th>Validation accuracy</th>" in plain
+
+
+def test_computed_on_names_a_csv_given_as_uri_by_its_file_name(tmp_path):
+    """A CSV given to qgis_process as a delimited-text URI read 'labels meuse_lab.csv?delimiter=,&xField=x&…' in
+    the pseudo-label summary (sweep 22a). The reference: the file's own name, its URI built by pathlib."""
+    from geochem_prospector.core.reports.training import data_sentence
+
+    csv = tmp_path / "labelled samples.csv"  # a space: escaped as %20 in the URI
+    uri = f"delimitedtext://{csv.as_uri()}?delimiter=,&xField=x&yField=y&crs=EPSG:28992"
+    assert "%20" in uri and "?" in uri
+    parameters = {"INPUT_RASTERS": [str(tmp_path / "el.tif")], "LABELS": uri, "MASK": f"{csv.as_uri()}?type=csv"}
+    sentence = data_sentence({"provenance": {"parameters": parameters}}, provenance_below=False)
+    assert sentence == (
+        f'<p class="data"><b>Computed on</b> evidence el.tif; labels {csv.name}; study area {csv.name}.</p>'
+    )
