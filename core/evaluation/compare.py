@@ -117,14 +117,28 @@ def splitting_distances(points: np.ndarray) -> np.ndarray:
     """The link distances at which single linkage of ``points`` (deposits, in cells) splits, longest first: the
     edges of their minimum spanning tree. Linked at a distance under the k-th of them, the points form at least
     k + 1 clusters (:func:`core.neighbours.linked_clusters` links points at most the distance apart)."""
+    from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.spatial import Delaunay
     from scipy.spatial.distance import pdist, squareform
 
     pts = np.unique(np.asarray(points, dtype=np.float64).reshape(-1, 2), axis=0)
-    if len(pts) < 2:
+    n = len(pts)
+    if n < 2:
         return np.empty(0)
-    tree = minimum_spanning_tree(squareform(pdist(pts)))
+    if n <= MST_ALL_PAIRS:
+        tree = minimum_spanning_tree(squareform(pdist(pts)))
+    else:  # an occurrence database of 20,000 points: all pairs would take 3 GB; the tree's edges are Delaunay's
+        indptr, neighbours = Delaunay(pts, qhull_options="QJ").vertex_neighbor_vertices  # joggled: no collinear fail
+        i = np.repeat(np.arange(n), np.diff(indptr))
+        keep = i < neighbours
+        i, j = i[keep], neighbours[keep]
+        tree = minimum_spanning_tree(coo_matrix((np.hypot(*(pts[i] - pts[j]).T), (i, j)), shape=(n, n)))
     return np.sort(tree.data)[::-1]
+
+
+#: up to this many deposits :func:`splitting_distances` takes every pair (~32 MB), above it the Delaunay edges
+MST_ALL_PAIRS = 2000
 
 
 def rounded_down(value: float, digits: int = 2) -> float:

@@ -67,3 +67,14 @@ def test_deposits_closer_than_the_label_window_get_no_distance_that_cannot_work(
         match="No CLUSTER_DISTANCE gives 2 clusters on this grid: .* Add deposits from elsewhere in the area, or use evidence rasters with smaller cells",
     ):
         compare(bands, valid, rows, cols, {}, folds=2, cluster_cells=5.0)
+
+
+def test_many_deposits_take_the_delaunay_edges_and_give_scipys_linkage_heights():
+    """Above MST_ALL_PAIRS deposits (an occurrence database) the tree comes from the Delaunay edges, not every pair
+    (20,000 points would take 3 GB): its edges equal the heights of scipy's single linkage, which works from the
+    points itself."""
+    rng = np.random.default_rng(3)
+    points = np.vstack([rng.uniform(0, 500, (2300, 2)), np.column_stack([np.arange(50.0), np.zeros(50)])])
+    edges = splitting_distances(points)
+    heights = np.sort(hierarchy.linkage(np.unique(points, axis=0), "single")[:, 2])[::-1]
+    np.testing.assert_allclose(edges, heights, rtol=1e-12)
