@@ -131,6 +131,11 @@ class GridSpec:
         """Metres in one map unit of the grid's CRS (:func:`metres_per_unit`)."""
         return metres_per_unit(self.crs_wkt)
 
+    @property
+    def cell_km2(self) -> float:
+        """The area of one cell in km² (pixel size in the CRS's units, converted to metres)."""
+        return (self.pixel_size * self.metres_per_unit) ** 2 / 1e6
+
     def length_text(self, value: float) -> str:
         """A length in the grid's map units as messages write it: '1,000,000 m', '300 US ft', '0.01 map units'."""
         return f"{readable_number(value)} {unit_abbreviation(self.crs_wkt)}"

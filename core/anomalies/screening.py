@@ -228,7 +228,7 @@ def anomaly_areas(
     max_index = ndimage.maximum(index, labels, ids)
     mean_index = ndimage.mean(index, labels, ids)
     max_class = ndimage.maximum(classify(index, index_levels), labels, ids)
-    cell_area = (grid.pixel_size * grid.metres_per_unit) ** 2 / 1e6
+    cell_area = grid.cell_km2
     area_km2 = cells * cell_area
     nap = area_km2 * (mean_index - weak)
 
@@ -334,7 +334,7 @@ def single_sample_note(areas: "gpd.GeoDataFrame", counts: np.ndarray, min_cells:
     none = int(np.count_nonzero(by_id == 0))
     nothing = f"; {none} hold none" if none else ""
     cells = int(areas["cells"].to_numpy()[weak].min())
-    km2 = cells * (grid.pixel_size * grid.metres_per_unit) ** 2 / 1e6
+    km2 = cells * grid.cell_km2
     return (
         f"OUTPUT_ANOMALIES: {int(weak.sum())} of the {len(areas)} anomaly areas hold a single sample of INPUT or "
         f"none (rank {shown}{nothing}): each is the interpolation around one value that no second sample confirms, "
