@@ -33,6 +33,7 @@ from ..core.anomalies.screening import (
     high_value_points,
     identify_anomalies,
     memory_per_cell,
+    sample_level_shares,
     sample_support,
     samples_per_area,
     single_sample_note,
@@ -760,6 +761,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
             points = high_value_points(xy, values, fields, chosen, level, attributes=own)
+            lines, crowded = sample_level_shares(
+                values, fields, chosen, [result.classes[names.index(f)] for f in fields], level
+            )
+            for line in lines:
+                feedback.pushInfo(line)
+            if crowded:
+                feedback.pushWarning(crowded)
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
             write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
             outputs[self.OUTPUT_POINTS] = points_path
