@@ -774,7 +774,18 @@ def _sweep23a_inputs(folder: str) -> Dict[str, str]:
     path = os.path.join(folder, "river_outline.gpkg")
     river = LineString(RIVER_23A).buffer(400.0)
     gpd.GeoDataFrame({"unit": ["river"]}, geometry=[river], crs=CRS).to_file(path, driver="GPKG", layer="river_outline")
-    return {"river_outline": path}
+    xy = _triangle_samples_23a()
+    cu = 20 + xy[:, 0] / 1000 - X0 / 1000
+    triangle = _points(os.path.join(folder, "samples_triangle.gpkg"), [tuple(p) for p in xy], {"Cu": list(cu)})
+    return {"river_outline": path, "samples_triangle": triangle}
+
+
+def _triangle_samples_23a() -> np.ndarray:
+    """Sweep 23a: 40 samples over the south-west half of the matrix's 10 km square (x + y under 10 km from its
+    corner), as a survey that covers part of its bounding box (the Jura's, the Meuse floodplain's)."""
+    rng = np.random.default_rng(23)
+    xy = rng.uniform(0, 10_000, (200, 2))
+    return xy[xy.sum(axis=1) < 10_000][:40] + (X0, Y0)
 
 
 def _sweep22a_inputs(folder: str, xy, cu, bands, pb) -> Dict[str, str]:
@@ -9734,4 +9745,42 @@ CASES += [
         check=river_band_as_gdal_burns_it,
     ),  # before: refused "CONTACTS: every polygon of 'river_outline' holds one class, so there are no contacts; turn
     # CONTACTS off." (CONTACTS is on by default: a river or an intrusion alone could not be stacked as it was)
+]
+
+
+#: the share of the grid (percent) extrapolated from `samples_triangle.gpkg`, as the brute force below finds it
+TRIANGLE_EXTRAPOLATED_23A = 50
+
+
+def extrapolated_share_as_brute_force(params: Dict[str, object]) -> None:
+    """The share the warning gives is that of the output's cells whose centre lies outside shapely's convex hull of
+    the samples and farther than the hull's area per sample (the spacing) from every sample (brute force)."""
+    import rasterio
+    from shapely.geometry import MultiPoint, Point
+
+    xy = _triangle_samples_23a()
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        x, y = _cell_centres(src)
+    centres = np.column_stack([x.ravel(), y.ravel()])
+    hull = MultiPoint([tuple(p) for p in xy]).convex_hull
+    spacing = np.sqrt(hull.area / len(xy))
+    nearest = np.sqrt(((centres[:, None] - xy[None]) ** 2).sum(-1)).min(1)
+    outside = np.array([not hull.contains(Point(*c)) for c in centres])
+    share = 100 * np.mean(outside & (nearest > spacing))
+    assert round(share) == TRIANGLE_EXTRAPOLATED_23A, (share, centres.shape)
+
+
+CASES += [
+    Case(
+        "samples over part of their bounding box",
+        "interpolate",
+        _set(INPUT="samples_triangle", FIELDS=["Cu"]),
+        warning=rf"INPUT: {TRIANGLE_EXTRAPOLATED_23A} % of the grid's cells lie beyond the sampled ground: outside the "
+        r"samples' outline \(their convex hull\) and farther than the samples' spacing \([\d,.]+ m\) from every "
+        r"sample, in the corners and margins of the grid\. Their values are extrapolated, not measured, and "
+        r"anomalies, pseudolabel and traincnn read them as data\. Give a MASK of the sampled area .* or set "
+        r"MAX_DISTANCE \(e\.g\. \d+\) to leave them nodata\.",
+        check=extrapolated_share_as_brute_force,
+    ),  # before: no word; the north-east half of the grid filled from samples in the south-west (the Jura's NE
+    # corner, which pseudolabel's PU bagging then labelled)
 ]
