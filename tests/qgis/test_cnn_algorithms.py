@@ -574,3 +574,5 @@ def test_the_pu_log_counts_positive_and_unlabelled_cells_not_labelled_ones(run_a
     line = next(ln for ln in recorder.lines if " training cells (" in ln)
     total = int(line.split(" training cells")[0])
     assert f"({positives} positive, labelled 1; {total - positives} unlabelled, drawn from every other valid" in line
+    report = (tmp_path / "pu_log.html").read_text()  # the confusion matrix's rows say what its classes are
+    assert "<th>true 0 (unlabelled)</th>" in report and "<th>true 1 (positive)</th>" in report
