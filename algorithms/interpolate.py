@@ -88,8 +88,8 @@ WRITE_SHARE = 90
 #: Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %; by the local one on the default grids: 0, 5, 9 and 16 %)
 GAP_SPACINGS, GAP_NEIGHBOUR, GAP_SHARE = 3.0, 5, 1 / 3
 #: warned when more than this share of the cells lie outside the samples' convex hull and farther than their
-#: spacing from every sample (extrapolated: on the default grid, the samples' box + 5 %, Jura 43 %, Meuse 52 %,
-#: Lapland till 22 %, samples spread at random over a square 5-15 %, the margin's share growing with their number;
+#: spacing from every sample (extrapolated: on the default grid, the samples' box + 5 %, Jura 45 %, Meuse 54 % (qgis_process),
+#: Lapland till about 22 %, samples spread at random over a square 5-15 %, the margin's share growing with their number;
 #: the Jura's north-east corner, which PU bagging then labelled as data)
 EXTRAPOLATED_SHARE = 0.25
 
