@@ -146,7 +146,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             "it leaves out: give the map's outline as MASK so that those cells are nodata, not 'none of these "
             "rocks'. CLASSES lists the classes to use (separated by ';'), "
             "empty = every class when the field has at most MAX_CLASSES values. With CONTACTS, "
-            "<layer>:contact_distance_m, the distance to the boundaries between classes (not the map's outline).\n\n"
+            "<layer>:contact_distance_m, the distance to the boundaries between classes (not the map's outline); a "
+            "layer of one class (a river, an intrusion) has none, so it gets its class band alone, with a warning "
+            "(give its polygons as LINES too for the distance to their outline).\n\n"
             "POINTS (intrusion centres, occurrences used as evidence, not as labels): <layer>:distance_m.\n\n"
             "CONTINUOUS_RASTERS (magnetics, gravity, radiometrics, DEM) are resampled with CONTINUOUS_METHOD "
             "(bilinear, average or cubic), CATEGORICAL_RASTERS (classified maps) with CATEGORICAL_METHOD (nearest "
@@ -680,6 +682,15 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         if id_like and not wanted:
             feedback.pushWarning(f"CLASS_FIELD: {id_like}")
         contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
+        distinct = sorted({label for label in labels if label is not None})
+        if contacts and len(distinct) == 1:  # a river, an intrusion: its outline is no contact between classes
+            feedback.pushWarning(
+                f"CONTACTS: every polygon of '{name}' holds one class ('{distinct[0]}'), so there are no contacts "
+                "between classes (an outline is not a contact): the stack gets its class band and no "
+                "contact_distance_m band. For the distance to the outline, give the polygons as LINES too "
+                "(Vector › Geometry Tools › Polygons to Lines), and turn CONTACTS off to silence this warning."
+            )
+            contacts = False
         try:
             evidence = PolygonEvidence(name, geometries, labels, classes, grid, contacts, field)
         except ValueError:

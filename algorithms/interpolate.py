@@ -46,6 +46,7 @@ from ..core.neighbours import (
     local_spacing,
     points_on_one_line,
     sample_spacing,
+    share_of_cells_extrapolated,
     share_of_cells_far,
     stray_points,
 )
@@ -86,6 +87,11 @@ WRITE_SHARE = 90
 #: each by its own) is in a gap; warned when more than GAP_SHARE of the cells are (by the survey's median spacing:
 #: Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %; by the local one on the default grids: 0, 5, 9 and 16 %)
 GAP_SPACINGS, GAP_NEIGHBOUR, GAP_SHARE = 3.0, 5, 1 / 3
+#: warned when more than this share of the cells lie outside the samples' convex hull and farther than their
+#: spacing from every sample (extrapolated: on the default grid, the samples' box + 5 %, Jura 45 %, Meuse 54 % (qgis_process),
+#: Lapland till about 22 %, samples spread at random over a square 5-15 %, the margin's share growing with their number;
+#: the Jura's north-east corner, which PU bagging then labelled as data)
+EXTRAPOLATED_SHARE = 0.25
 
 
 def refuse_stray_samples(xy: np.ndarray, crs_wkt: str) -> None:
@@ -276,6 +282,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "PIXEL_SIZE is in the layer's map units; left at 0 it is set to a quarter of the sample spacing "
             "(the area of the samples' outline, their convex hull, per sample). "
             "EXTENT defaults to the layer extent plus a 5 % margin; cells outside the MASK polygons are nodata. "
+            "When over a quarter of the grid lies outside the samples' convex hull and farther than their spacing "
+            "from every sample (a survey covering part of its box), the log warns: those values are extrapolated. "
             "The layer must be in a projected CRS (metres or feet).\n\n" + SCHEDULER_HELP.format(what="blocks of rows")
         )
 
@@ -1414,7 +1422,25 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave those cells nodata, or give a MASK of the "
                 "sampled area."
             )
+        InterpolateAlgorithm._warn_extrapolated(feedback, xy, grid, mask, max_distance)
         return share
+
+    @staticmethod
+    def _warn_extrapolated(feedback, xy, grid, mask, max_distance) -> None:
+        """Warn when much of the grid lies beyond the sampled ground: outside the samples' convex hull and farther
+        than their spacing from every one (the corners and margin of the samples' box + 5 %, or of an EXTENT):
+        those values are extrapolated, and later steps (anomalies, pseudolabel, traincnn) read them as data."""
+        share, spacing = share_of_cells_extrapolated(xy, grid, mask, within=max_distance)
+        if share < EXTRAPOLATED_SHARE:
+            return
+        feedback.pushWarning(
+            f"INPUT: {100 * share:.0f} % of the grid's cells{' within the MASK' if mask is not None else ''} lie "
+            f"beyond the sampled ground: outside the samples' outline (their convex hull) and farther than the "
+            f"samples' spacing ({grid.length_text(spacing)}) from every sample, in the corners and margins of the "
+            "grid. Their values are extrapolated, not measured, and anomalies, pseudolabel and traincnn read them "
+            "as data. Give a MASK of the sampled area (e.g. Vector › Geoprocessing Tools › Convex Hull of the "
+            f"samples) or set MAX_DISTANCE (e.g. {2 * spacing:.0f}) to leave them nodata."
+        )
 
     @staticmethod
     def _warn_traverse(feedback, xy, grid, mask, max_distance) -> bool:

@@ -207,6 +207,33 @@ def _sampled_cells(
     return np.column_stack([gx[inside], gy[inside]])
 
 
+def share_of_cells_extrapolated(
+    points: np.ndarray,
+    grid: GridSpec,
+    mask: Optional[np.ndarray] = None,
+    within: Optional[float] = None,
+    most: int = 250_000,
+) -> Tuple[float, float]:
+    """(share, spacing): the share of ``grid``'s cells (inside ``mask``, True = in) whose centre lies outside the
+    points' convex hull and farther than their :func:`area_spacing` from every point (and at most ``within`` from
+    one, when given: a search radius leaves the others empty), with that spacing: the cells a gridded map
+    extrapolates beyond the sampled ground (the corners and margin of a grid over the samples' bounding box), not
+    gaps between samples. (0, 0) when the points span no area. Counted as :func:`share_of_cells_far` counts."""
+    from scipy.spatial import Delaunay
+
+    pts = np.unique(np.asarray(points, dtype=np.float64).reshape(-1, 2), axis=0)
+    spacing = area_spacing(pts)
+    targets = _sampled_cells(pts, grid, mask, most)
+    if spacing <= 0 or not len(targets):
+        return 0.0, spacing
+    outside = Delaunay(pts).find_simplex(targets) < 0
+    nearest = NeighbourIndex(pts).query(targets, 1)[0][:, 0]
+    far = outside & (nearest > spacing)
+    if within is not None:
+        far &= nearest <= within
+    return float(np.mean(far)), spacing
+
+
 def points_on_one_line(
     points: np.ndarray, most_width: float = 0.1, neighbours: int = 6, most_local: float = 0.5
 ) -> Optional[Tuple[float, float]]:

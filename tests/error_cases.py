@@ -281,6 +281,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep21b_inputs(folder))
     paths.update(_sweep22b_inputs(folder, bands))
     paths.update(_sweep22a_inputs(folder, xy, cu, bands, pb))
+    paths.update(_sweep23a_inputs(folder))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -758,6 +759,33 @@ def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
     but its labelled cells, which are nodata (a confidence raster made with other labels)."""
     confidence = np.where(labels >= 0, -9999.0, 0.5)
     return {"confidence_off_labels": _raster(os.path.join(folder, "confidence_off_labels.tif"), confidence, ["conf"])}
+
+
+#: sweep 23a's river: a 400 m band each side of a bend across the matrix's grid (a floodplain's river outline)
+RIVER_23A = ((X0 - 100, Y0 + 3_130), (X0 + 4_070, Y0 + 5_020), (X0 + 10_100, Y0 + 6_310))
+
+
+def _sweep23a_inputs(folder: str) -> Dict[str, str]:
+    """Sweep 23a: ``river_outline.gpkg``, one polygon whose 'unit' is 'river' (the river of RIVER_23A buffered by
+    400 m): a polygon layer of one class, as a river or an intrusion is mapped."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    path = os.path.join(folder, "river_outline.gpkg")
+    river = LineString(RIVER_23A).buffer(400.0)
+    gpd.GeoDataFrame({"unit": ["river"]}, geometry=[river], crs=CRS).to_file(path, driver="GPKG", layer="river_outline")
+    xy = _triangle_samples_23a()
+    cu = 20 + xy[:, 0] / 1000 - X0 / 1000
+    triangle = _points(os.path.join(folder, "samples_triangle.gpkg"), [tuple(p) for p in xy], {"Cu": list(cu)})
+    return {"river_outline": path, "samples_triangle": triangle}
+
+
+def _triangle_samples_23a() -> np.ndarray:
+    """Sweep 23a: 40 samples over the south-west half of the matrix's 10 km square (x + y under 10 km from its
+    corner), as a survey that covers part of its bounding box (the Jura's, the Meuse floodplain's)."""
+    rng = np.random.default_rng(23)
+    xy = rng.uniform(0, 10_000, (200, 2))
+    return xy[xy.sum(axis=1) < 10_000][:40] + (X0, Y0)
 
 
 def _sweep22a_inputs(folder: str, xy, cu, bands, pb) -> Dict[str, str]:
@@ -9684,4 +9712,75 @@ CASES += [
         r"NEGATIVE_BUFFER well under that, e\.g\. [\d,]+ m, or barren labels \(class 0\), or a larger area\.",
     ),  # before: "NEGATIVE_BUFFER: no unlabelled cells are left outside NEGATIVE_BUFFER; reduce the buffer." (the
     # workflow's fixed 3 km buffer over the 3 x 4 km Meuse floodplain)
+]
+
+
+def river_band_as_gdal_burns_it(params: Dict[str, object]) -> None:
+    """The one-class layer gives its class band alone: 1 exactly where gdal_rasterize (cell centres, the default)
+    burns the river polygon read back from its file, and no contact band."""
+    import rasterio
+    from osgeo import gdal, ogr
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        names = list(src.descriptions)
+        band = src.read(names.index("river_outline:river") + 1)
+        transform, shape = src.transform, (src.height, src.width)
+    assert not any("contact" in n for n in names), names
+    target = gdal.GetDriverByName("MEM").Create("", shape[1], shape[0], 1, gdal.GDT_Byte)
+    target.SetGeoTransform(transform.to_gdal())
+    vector = ogr.Open(str(params["POLYGONS"]))
+    gdal.RasterizeLayer(target, [1], vector.GetLayer(0), burn_values=[1])
+    expected = target.GetRasterBand(1).ReadAsArray()
+    assert expected.sum() > 50 and (band == expected).all(), (band.sum(), expected.sum())
+
+
+CASES += [
+    Case(
+        "a polygon layer of one class, with CONTACTS",
+        "evidence",
+        _set(POLYGONS="river_outline", CLASS_FIELD="unit"),
+        warning=r"CONTACTS: every polygon of 'river_outline' holds one class \('river'\), so there are no contacts "
+        r"between classes \(an outline is not a contact\): the stack gets its class band and no contact_distance_m "
+        r"band\. For the distance to the outline, give the polygons as LINES too",
+        check=river_band_as_gdal_burns_it,
+    ),  # before: refused "CONTACTS: every polygon of 'river_outline' holds one class, so there are no contacts; turn
+    # CONTACTS off." (CONTACTS is on by default: a river or an intrusion alone could not be stacked as it was)
+]
+
+
+#: the share of the grid (percent) extrapolated from `samples_triangle.gpkg`, as the brute force below finds it
+TRIANGLE_EXTRAPOLATED_23A = 50
+
+
+def extrapolated_share_as_brute_force(params: Dict[str, object]) -> None:
+    """The share the warning gives is that of the output's cells whose centre lies outside shapely's convex hull of
+    the samples and farther than the hull's area per sample (the spacing) from every sample (brute force)."""
+    import rasterio
+    from shapely.geometry import MultiPoint, Point
+
+    xy = _triangle_samples_23a()
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        x, y = _cell_centres(src)
+    centres = np.column_stack([x.ravel(), y.ravel()])
+    hull = MultiPoint([tuple(p) for p in xy]).convex_hull
+    spacing = np.sqrt(hull.area / len(xy))
+    nearest = np.sqrt(((centres[:, None] - xy[None]) ** 2).sum(-1)).min(1)
+    outside = np.array([not hull.contains(Point(*c)) for c in centres])
+    share = 100 * np.mean(outside & (nearest > spacing))
+    assert round(share) == TRIANGLE_EXTRAPOLATED_23A, (share, centres.shape)
+
+
+CASES += [
+    Case(
+        "samples over part of their bounding box",
+        "interpolate",
+        _set(INPUT="samples_triangle", FIELDS=["Cu"]),
+        warning=rf"INPUT: {TRIANGLE_EXTRAPOLATED_23A} % of the grid's cells lie beyond the sampled ground: outside the "
+        r"samples' outline \(their convex hull\) and farther than the samples' spacing \([\d,.]+ m\) from every "
+        r"sample, in the corners and margins of the grid\. Their values are extrapolated, not measured, and "
+        r"anomalies, pseudolabel and traincnn read them as data\. Give a MASK of the sampled area .* or set "
+        r"MAX_DISTANCE \(e\.g\. \d+\) to leave them nodata\.",
+        check=extrapolated_share_as_brute_force,
+    ),  # before: no word; the north-east half of the grid filled from samples in the south-west (the Jura's NE
+    # corner, which pseudolabel's PU bagging then labelled)
 ]

@@ -265,8 +265,15 @@ class PatchCNN:
         data = make_data(train[cells.weights[train] > 0], val, rng)
         if log:
             counts = ", ".join(f"class {c}: {int(np.sum(cells.y == i))}" for i, c in enumerate(cells.classes))
+            # positive-unlabelled: class 0 is a random draw of unlabelled cells, not cells labelled barren
+            drawn = (
+                f"{cells.rows.size} training cells ({int(np.sum(cells.y == 1))} positive, labelled 1; "
+                f"{int(np.sum(cells.y == 0))} unlabelled, drawn from every other valid cell)"
+                if prior is not None
+                else f"{cells.rows.size} labelled cells ({counts})"
+            )
             log(
-                f"{cells.rows.size} labelled cells ({counts}); "
+                f"{drawn}; "
                 f"{split_info['method']} validation: {data.train.size} training, {val.size} validation cells, "
                 f"{split_info['dropped_in_gap']} dropped in the gap between them; semi-supervised: "
                 f"{data.semi_supervised} ({data.unlabelled_rows.size} unlabelled cells); device {device}"

@@ -92,8 +92,10 @@ def training_report_html(metadata: Mapping[str, Any], title: str = "GeoChem Pros
     majority = majority_share(cm)
     acc_title = "Accuracy (unlabelled cells counted as barren)" if pu else "Accuracy"
     acc_svg = _curves(histories, "accuracy", acc_title, "accuracy", majority)
+    # positive-unlabelled: the true 0 row is the unlabelled sample, not cells labelled barren
+    kinds = {0: " (unlabelled)", 1: " (positive)"} if pu else {}
     cm_rows = "".join(
-        f"<tr><th>true {html.escape(str(c))}</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+        f"<tr><th>true {html.escape(str(c))}{kinds.get(c, '')}</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
         for c, row in zip(classes, cm)
     )
     cm_head = "<tr><th></th>" + "".join(f"<th>predicted {html.escape(str(c))}</th>" for c in classes) + "</tr>"

@@ -11,6 +11,7 @@ from geochem_prospector.core.neighbours import (
     linked_clusters,
     points_on_one_line,
     sample_spacing,
+    share_of_cells_extrapolated,
     share_of_cells_far,
     stray_points,
 )
@@ -341,3 +342,40 @@ def test_linked_clusters_of_a_dense_survey_list_no_pairs():
     tracemalloc.stop()
     assert labels.max() == 0
     assert peak < 200 * 2**20  # every pair: 120 million (1.9 GB as indices alone)
+
+
+def test_cells_extrapolated_beyond_the_samples_hull_as_brute_force():
+    """Sweep 23a: samples over a triangle (the south-west half of a 10 km square), gridded over their box + 5 %, as
+    interpolate grids by default: the cells outside the triangle (shapely's convex hull) and farther than the
+    samples' spacing (the hull's area per sample, from shapely too) from every sample (brute force) are the
+    extrapolated ones; a MASK and a search radius count as they do for share_of_cells_far."""
+    from shapely.geometry import MultiPoint, Point
+
+    rng = np.random.default_rng(23)
+    xy = rng.uniform(0, 10_000, (400, 2))
+    xy = xy[xy.sum(axis=1) < 10_000]
+    grid = GridSpec.from_extent(-500, -500, 10_500, 10_500, pixel_size=100)
+    cx, cy = np.meshgrid(
+        grid.xmin + (np.arange(grid.width) + 0.5) * 100, grid.ymax - (np.arange(grid.height) + 0.5) * 100
+    )
+    centres = np.column_stack([cx.ravel(), cy.ravel()])
+    hull = MultiPoint([tuple(p) for p in xy]).convex_hull
+    spacing = np.sqrt(hull.area / len(xy))
+    outside = np.array([not hull.contains(Point(*c)) for c in centres])
+    nearest = _nearest_brute(xy, centres)
+    share, found = share_of_cells_extrapolated(xy, grid)
+    assert found == pytest.approx(spacing)
+    # cells on the hull's edge itself (none here) could go either way
+    assert share == pytest.approx(np.mean(outside & (nearest > spacing)))
+    assert 0.4 < share < 0.6  # the north-east half and the margins
+    assert share_of_cells_extrapolated(xy, grid, within=2 * spacing)[0] == pytest.approx(
+        np.mean(outside & (nearest > spacing) & (nearest <= 2 * spacing))
+    )
+    mask = np.zeros((grid.height, grid.width), dtype=bool)
+    mask[grid.height // 2 :, :] = True  # the southern half only
+    inside = mask.ravel()
+    assert share_of_cells_extrapolated(xy, grid, mask)[0] == pytest.approx(
+        np.mean((outside & (nearest > spacing))[inside])
+    )
+    line = np.column_stack([np.arange(10.0), np.zeros(10)])  # no area: nothing to tell inside from outside
+    assert share_of_cells_extrapolated(line, grid) == (0.0, 0.0)

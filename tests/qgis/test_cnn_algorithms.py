@@ -556,3 +556,23 @@ def test_report_settings_read_as_the_processing_form_names_them(prospector_provi
         if isinstance(definition, QgsProcessingParameterEnum) and name in alg.ENUM_NAMES:
             for stored, option in zip(alg.ENUM_NAMES[name], definition.options()):
                 assert say(stored, None) == option, (key, stored)
+
+
+def test_the_pu_log_counts_positive_and_unlabelled_cells_not_labelled_ones(run_algorithm, data, tmp_path):
+    """Sweep 23a: TRAINING pu (the default) drew unlabelled cells as class 0, and the log called them "labelled
+    cells (class 0: …)", as if they were barren labels. The positives it names are rasterio's count of the label
+    raster's 1s where every band has a value."""
+    recorder = Recorder()
+    run_algorithm("prospector:traincnn", traincnn_parameters(data, tmp_path, "pu_log"), feedback=recorder)
+    with rasterio.open(data / "labels.tif") as src:
+        labels = src.read(1, masked=True)
+    with rasterio.open(data / "elements.tif") as src:
+        valid = np.isfinite(src.read()).all(axis=0)
+    positives = int(np.sum((labels.filled(-1) == 1) & valid))
+    log = "\n".join(recorder.lines)
+    assert "labelled cells (class 0" not in log
+    line = next(ln for ln in recorder.lines if " training cells (" in ln)
+    total = int(line.split(" training cells")[0])
+    assert f"({positives} positive, labelled 1; {total - positives} unlabelled, drawn from every other valid" in line
+    report = (tmp_path / "pu_log.html").read_text()  # the confusion matrix's rows say what its classes are
+    assert "<th>true 0 (unlabelled)</th>" in report and "<th>true 1 (positive)</th>" in report
