@@ -226,7 +226,10 @@ def share_of_cells_extrapolated(
     targets = _sampled_cells(pts, grid, mask, most)
     if spacing <= 0 or not len(targets):
         return 0.0, spacing
-    outside = Delaunay(pts, qhull_options="QJ").find_simplex(targets) < 0  # joggled: nearly collinear samples
+    try:
+        outside = Delaunay(pts).find_simplex(targets) < 0
+    except Exception:  # qhull refuses nearly collinear samples (scipy's QhullError): no hull to be outside of
+        return 0.0, spacing
     nearest = NeighbourIndex(pts).query(targets, 1)[0][:, 0]
     far = outside & (nearest > spacing)
     if within is not None:
