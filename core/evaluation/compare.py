@@ -27,7 +27,7 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..lazy import lazy_module
-from .auc import RESOLVING_CLUSTERS, placements, resampled_means, roc_auc
+from .auc import RESOLVING_CLUSTERS, placement_spans, resampled_means, roc_auc
 
 ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
 
@@ -595,11 +595,11 @@ def compare(
             values = score[rows[test], cols[test]]
             ok = np.isfinite(values)
             if bg.size:
-                learners[name].placement[test[ok]] = placements(values[ok], bg)
+                lower, tied = placement_spans(values[ok], bg)
+                learners[name].placement[test[ok]] = lower + 0.5 * tied
                 if learners[name].spread is None:
                     learners[name].spread = np.zeros(rows.size)
-                equal = np.searchsorted(bg, values[ok], "right") - np.searchsorted(bg, values[ok], "left")
-                learners[name].spread[test[ok]] = equal / bg.size  # type: ignore[index]
+                learners[name].spread[test[ok]] = tied  # type: ignore[index]
             done += 1
             report(progress, done / steps)
             if log:

@@ -11,6 +11,7 @@ from geochem_prospector.core.evaluation.auc import (
     bootstrap_auc,
     deposit_clusters,
     monte_carlo_auc,
+    placement_spans,
     random_placement_p_value,
     resampled_means,
     roc_auc,
@@ -388,3 +389,17 @@ def test_a_tie_holding_no_deposit_gets_no_note():
     result = evaluate(classes, grid, deposits, iterations=50)
     assert all(result.capture[q] == 0.0 for q in (1.0, 5.0, 10.0, 20.0))
     assert not [n for n in result.notes if "distinct values" in n and "top 1, 5, 10, 20 %" in n]
+
+
+@pytest.mark.parametrize("n_deposits", [7, 400])  # a few deposits, and more than the sorted-query path's 256
+def test_placement_spans_count_lower_and_tied_cells_as_brute_force(n_deposits):
+    rng = np.random.default_rng(n_deposits)
+    background = np.sort(rng.integers(0, 50, 3000).astype(float))  # many ties, as on a saturated map
+    deposits = rng.integers(-5, 55, n_deposits).astype(float)
+    lower, tied = placement_spans(deposits, background)
+    np.testing.assert_allclose(lower, [(background < d).mean() for d in deposits])
+    np.testing.assert_allclose(tied, [(background == d).mean() for d in deposits])
+    # the middle of the span is the AUC's placement: sklearn's AUC of deposits against the background
+    truth = np.r_[np.ones(n_deposits), np.zeros(background.size)]
+    auc = roc_auc_score(truth, np.r_[deposits, background])
+    assert np.mean(lower + 0.5 * tied) == pytest.approx(auc, abs=1e-12)
