@@ -35,8 +35,8 @@ from ..core.anomalies.screening import (
     memory_per_cell,
     sample_level_shares,
     sample_support,
-    samples_per_area,
     single_sample_note,
+    unsupported_areas_note,
 )
 from ..core.anomalies.thresholds import (
     CLASS_NODATA,
@@ -53,8 +53,6 @@ from ..core.io.rasters import read_raster, stack_units, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
-from ..core.neighbours import area_spacing
-from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
     STYLES_DIR,
@@ -228,26 +226,6 @@ class IndexContoursStyle(StylePostProcessor):
     def style(self, layer) -> None:
         super().style(layer)
         layer.setSubsetString("\"element\" = 'index'")
-
-
-def warn_unsupported_areas(feedback, areas, samples_xy, grid) -> None:
-    """Warn of ranked areas that hold no sample and lie farther than the samples' spacing from every one: their
-    index is extrapolated from samples elsewhere (``areas`` with :func:`sample_support`'s columns)."""
-    spacing = area_spacing(np.asarray(samples_xy, dtype=np.float64)) * grid.metres_per_unit
-    if not len(areas) or spacing <= 0:
-        return
-    far = areas[(areas["samples"] == 0) & (areas["sample_m"] > spacing)]
-    if not len(far):
-        return
-    shown = ", ".join(f"rank {int(a['rank'])} ({readable_number(float(a['sample_m']))} m)" for _, a in far.iterrows())
-    feedback.pushWarning(
-        f"OUTPUT_ANOMALIES: {len(far)} of the {len(areas)} ranked areas {'holds' if len(far) == 1 else 'hold'} no "
-        f"sample and {'lies' if len(far) == 1 else 'lie'} farther than the samples' spacing "
-        f"({readable_number(spacing)} m) from every one: {shown} from the nearest sample. Their "
-        "values are extrapolated from samples elsewhere, not measured: sample them before following them up, or "
-        "keep the grid to the sampled ground (interpolate's MASK or MAX_DISTANCE). The columns samples and sample_m "
-        "give every area's support."
-    )
 
 
 class AnomaliesAlgorithm(ProspectorAlgorithm):
@@ -507,15 +485,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         ranked = result.areas
         if samples_xy is not None:
             ranked = sample_support(result.areas, result.labels, grid, samples_xy)
-            lonely = single_sample_note(
-                ranked,
-                samples_per_area(result.labels, grid, samples_xy),
-                self.parameterAsInt(parameters, self.MIN_CELLS, context),
-                grid,
-            )
-            if lonely:
-                feedback.pushWarning(lonely)
-            warn_unsupported_areas(feedback, ranked, samples_xy, grid)
+            min_cells = self.parameterAsInt(parameters, self.MIN_CELLS, context)
+            for note in (single_sample_note(ranked, min_cells, grid), unsupported_areas_note(ranked, samples_xy, grid)):
+                if note:
+                    feedback.pushWarning(note)
         areas = self.parameterAsOutputLayer(parameters, self.OUTPUT_ANOMALIES, context)
         write_vector(areas, ranked, "anomalies", provenance, self.OUTPUT_ANOMALIES)
         outputs[self.OUTPUT_ANOMALIES] = areas

@@ -25,6 +25,8 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
 from ..lazy import lazy_function, lazy_module
+from ..neighbours import area_spacing
+from ..reports.legend import readable_number
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -315,9 +317,9 @@ def samples_per_area(labels: np.ndarray, grid: GridSpec, xy: np.ndarray) -> np.n
     return np.bincount(labels.ravel()[cells], minlength=count + 1)[1 : count + 1]
 
 
-def single_sample_note(areas: "gpd.GeoDataFrame", counts: np.ndarray, min_cells: int, grid: GridSpec) -> str:
-    """A warning when anomaly areas (``areas``, with their ``area_id``, ``rank`` and ``cells``) hold fewer than
-    :data:`SUPPORTING_SAMPLES` samples (``counts`` from :func:`samples_per_area`); '' when none does.
+def single_sample_note(areas: "gpd.GeoDataFrame", min_cells: int, grid: GridSpec) -> str:
+    """A warning when anomaly areas (``areas`` with their ``rank``, ``cells`` and :func:`sample_support`'s
+    ``samples``) hold fewer than :data:`SUPPORTING_SAMPLES` samples; '' when none does.
 
     MIN_CELLS counts cells, which says nothing of the samples behind an area: on a 5 km grid over samples 17 km apart
     (Kola) a 4-cell area (100 km²) is the interpolation around one high sample, ranked among the first ten; on a
@@ -325,7 +327,7 @@ def single_sample_note(areas: "gpd.GeoDataFrame", counts: np.ndarray, min_cells:
     starts so), so such areas are kept, and named."""
     if len(areas) == 0:
         return ""
-    by_id = np.asarray(counts)[areas["area_id"].to_numpy(dtype=int) - 1]
+    by_id = areas["samples"].to_numpy(dtype=np.int64)
     weak = by_id < SUPPORTING_SAMPLES
     if not weak.any():
         return ""
@@ -435,6 +437,29 @@ def sample_support(
     out.insert(out.columns.get_loc("deposit_km") + 1, "samples", counts)
     out.insert(out.columns.get_loc("samples") + 1, "sample_m", distances)
     return out
+
+
+def unsupported_areas_note(areas: "gpd.GeoDataFrame", samples_xy: np.ndarray, grid: GridSpec) -> str:
+    """A warning naming the ranked areas (``areas`` with :func:`sample_support`'s columns) that hold no sample and lie
+    farther than the samples' spacing (:func:`~..neighbours.area_spacing`, in metres) from every one: their index is
+    extrapolated from samples elsewhere; '' when none does."""
+    xy = np.asarray(samples_xy, dtype=np.float64).reshape(-1, 2)
+    spacing = area_spacing(xy[np.isfinite(xy).all(axis=1)]) * grid.metres_per_unit
+    if not len(areas) or spacing <= 0:
+        return ""
+    far = areas[(areas["samples"] == 0) & (areas["sample_m"] > spacing)]
+    if not len(far):
+        return ""
+    one = len(far) == 1
+    shown = ", ".join(f"rank {int(a['rank'])} ({readable_number(float(a['sample_m']))} m)" for _, a in far.iterrows())
+    return (
+        f"OUTPUT_ANOMALIES: {len(far)} of the {len(areas)} ranked areas {'holds' if one else 'hold'} no "
+        f"sample and {'lies' if one else 'lie'} farther than the samples' spacing "
+        f"({readable_number(spacing)} m) from every one: {shown} from the nearest sample. Their "
+        "values are extrapolated from samples elsewhere, not measured: sample them before following them up, or "
+        "keep the grid to the sampled ground (interpolate's MASK or MAX_DISTANCE). The columns samples and sample_m "
+        "give every area's support."
+    )
 
 
 #: a list of high-value samples holding more than this share of the samples is no follow-up list: worth a word

@@ -9,17 +9,21 @@ written here, and the warning against the areas that count fewer than two.
 """
 
 import numpy as np
+import pytest
 from scipy import ndimage
 from shapely.geometry import Point
 
 from geochem_prospector.core.anomalies.screening import (
     SUPPORTING_SAMPLES,
     anomaly_areas,
+    sample_support,
     samples_per_area,
     single_sample_note,
+    unsupported_areas_note,
 )
 from geochem_prospector.core.anomalies.thresholds import classify
 from geochem_prospector.core.grid import GridSpec
+from geochem_prospector.core.reports.legend import readable_number
 
 CELL = 5000.0
 SIZE = 40
@@ -65,7 +69,7 @@ def test_samples_in_each_area_and_the_warning_match_a_brute_force_count():
         assert by_component[component] == inside
     lonely = sorted(int(r) for r, c in zip(areas["rank"], counts[areas["area_id"] - 1]) if c < SUPPORTING_SAMPLES)
     assert lonely and len(lonely) < len(areas)  # some areas rest on one sample, some on more
-    note = single_sample_note(areas, counts, 3, grid)
+    note = single_sample_note(sample_support(areas, labels, grid, xy), 3, grid)
     assert note.startswith(f"OUTPUT_ANOMALIES: {len(lonely)} of the {len(areas)} anomaly areas hold a single sample")
     assert f"(rank {', '.join(str(r) for r in lonely)}" in note
     smallest = int(areas["cells"][counts[areas["area_id"] - 1] < SUPPORTING_SAMPLES].min())
@@ -77,9 +81,9 @@ def test_areas_of_two_samples_or_more_say_nothing():
     weak = float(np.percentile(index, 90))
     levels = [weak, np.nan, np.nan]
     areas, labels = anomaly_areas(index, levels, grid, classify(index, levels)[None], ["Cu"], ["Cu"], min_cells=3)
-    counts = samples_per_area(labels, grid, xy)
-    assert single_sample_note(areas, np.maximum(counts, 2), 3, grid) == ""
-    assert single_sample_note(areas.iloc[:0], counts, 3, grid) == ""
+    supported = sample_support(areas, labels, grid, xy)
+    assert single_sample_note(supported.assign(samples=np.maximum(supported["samples"], 2)), 3, grid) == ""
+    assert single_sample_note(supported.iloc[:0], 3, grid) == ""
 
 
 def test_samples_off_the_grid_count_for_no_area():
@@ -100,3 +104,25 @@ def test_samples_sharing_a_cell_count_once():
     duplicates = [[2.5, 7.5], [2.52, 7.49], [2.5, 7.5]]  # three samples in one cell of area 1
     two_sites = [[6.5, 3.5], [7.5, 2.5]]  # two cells of area 2
     np.testing.assert_array_equal(samples_per_area(labels, grid, np.array(duplicates + two_sites)), [1, 2])
+
+
+def test_areas_far_from_every_sample_are_named_with_their_distance():
+    """An area with no sample 3 km (12 spacings) from the nearest is named, with its distance by brute force from
+    its cell centres; one among the samples is not; a sample with a NaN coordinate is left out."""
+    grid = GridSpec(0.0, 10_000.0, 100.0, 100, 100, None)
+    xy = np.random.default_rng(4).uniform(0, 5000, (400, 2))  # the western half: spacing 250 m
+    high = np.zeros((100, 100))
+    high[60:63, 80:83] = 2.0  # 3,000 m east of the samples
+    high[60:63, 20:23] = 2.0  # among them
+    levels = [1.0, np.nan, np.nan]
+    areas, labels = anomaly_areas(high, levels, grid, classify(high, levels)[None], ["Cu"], ["Cu"], min_cells=3)
+    supported = sample_support(areas, labels, grid, xy)
+    east = supported.loc[[g.centroid.x > 7000 for g in supported.geometry]].iloc[0]
+    rows, cols = np.nonzero(labels == east["area_id"])
+    centres = np.column_stack([grid.xmin + (cols + 0.5) * 100, grid.ymax - (rows + 0.5) * 100])
+    nearest = np.sqrt(((centres[:, None] - xy[None]) ** 2).sum(-1)).min()
+    assert east["samples"] == 0 and east["sample_m"] == pytest.approx(nearest) and nearest > 2900
+    note = unsupported_areas_note(supported, np.vstack([xy, [[np.nan, 1.0]]]), grid)
+    assert note.startswith("OUTPUT_ANOMALIES: 1 of the 2 ranked areas holds no sample")
+    assert f"rank {int(east['rank'])} ({readable_number(float(nearest))} m) from the nearest sample" in note
+    assert unsupported_areas_note(supported.assign(samples=1), xy, grid) == ""
