@@ -25,7 +25,7 @@ from qgis.core import (
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.grid import GridSpec, metres_per_unit, padded_extent, unit_abbreviation
-from ..core.interpolation import crossval, levelling, selection
+from ..core.interpolation import coverage, crossval, levelling, selection
 from ..core.interpolation.anamorphosis import NormalScore
 from ..core.interpolation.idw import idw_grid
 from ..core.interpolation.kriging import check_global_kriging, clip_to_sample_minimum, kriging_grid
@@ -42,12 +42,7 @@ from ..core.io.values import (
 )
 from ..core.neighbours import (
     area_spacing,
-    farthest_cell,
-    local_spacing,
-    points_on_one_line,
     sample_spacing,
-    share_of_cells_extrapolated,
-    share_of_cells_far,
     stray_points,
 )
 from ..core.placement import kilometre_coordinates_hint
@@ -82,17 +77,6 @@ PREPARE_SHARE = 5
 #: the progress (%) where the gridding ends and the GeoTIFFs are written (with their own progress, up to 99)
 WRITE_SHARE = 90
 
-#: a cell farther from its nearest sample than GAP_SPACINGS times that sample's distance to its GAP_NEIGHBOUR-th
-#: nearest neighbour (the survey's spacing where it lies, read through close pairs; a regional grid and its infill
-#: each by its own) is in a gap; warned when more than GAP_SHARE of the cells are (by the survey's median spacing:
-#: Lapland till 4 %, Kola moss 10 %, Jura 20 %, Meuse 27 %; by the local one on the default grids: 0, 5, 9 and 16 %)
-GAP_SPACINGS, GAP_NEIGHBOUR, GAP_SHARE = 3.0, 5, 1 / 3
-#: warned when more than this share of the cells lie outside the samples' convex hull and farther than their
-#: spacing from every sample (extrapolated: on the default grid, the samples' box + 5 %, Jura 45 %, Meuse 54 % (qgis_process),
-#: Lapland till about 22 %, samples spread at random over a square 5-15 %, the margin's share growing with their number;
-#: the Jura's north-east corner, which PU bagging then labelled as data)
-EXTRAPOLATED_SHARE = 0.25
-
 
 def refuse_stray_samples(xy: np.ndarray, crs_wkt: str) -> None:
     """Refuse samples far from all the others when the grid's extent is taken from the samples: one sample stored
@@ -121,7 +105,7 @@ def refuse_extent_without_samples(bounds, xy: np.ndarray, crs) -> None:
     dx = np.maximum(np.maximum(bounds[0] - xy[:, 0], xy[:, 0] - bounds[2]), 0.0)
     dy = np.maximum(np.maximum(bounds[1] - xy[:, 1], xy[:, 1] - bounds[3]), 0.0)
     nearest = float(np.hypot(dx, dy).min())
-    if nearest == 0.0 or nearest <= GAP_SPACINGS * sample_spacing(xy, GAP_NEIGHBOUR):
+    if nearest == 0.0 or nearest <= coverage.GAP_SPACINGS * sample_spacing(xy, coverage.GAP_NEIGHBOUR):
         return  # a sample inside: the spacing (a k-d tree over every sample) is only read for an extent beside them
     where = crs.authid() or "the samples' CRS"
 
@@ -593,8 +577,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         extent_given = parameters.get(self.EXTENT) not in (None, "")
         self._prepared(feedback, 0.9)
-        share_all = self._warn_gaps(feedback, xy, grid, mask, max_distance, extent_given)
-        self._warn_field_gaps(feedback, fields, xy, values, grid, mask, max_distance, extent_given, share_all)
+        self._warn_coverage(feedback, fields, xy, values, grid, mask, max_distance, extent_given)
         self._prepared(feedback, 1.0)
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
@@ -1387,117 +1370,64 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return bands, variance
 
     @staticmethod
-    def _gap_limits(xy, grid: GridSpec) -> Tuple[float, float, np.ndarray]:
-        """The samples' spacing (median distance to the GAP_NEIGHBOUR-th nearest), the distance beyond which a cell
-        is far by it, and per sample the distance beyond which a cell whose nearest sample it is lies in a gap (the
-        spacing where that sample lies: a regional grid with a dense infill over a target has no gap between its
-        regional samples, though the infill's spacing is the median's); never under a cell."""
-        spacing = sample_spacing(xy, GAP_NEIGHBOUR)
-        far = max(GAP_SPACINGS * spacing, grid.pixel_size)  # a cell's centre within a cell of a sample is no gap
-        limits = np.maximum(GAP_SPACINGS * local_spacing(xy, GAP_NEIGHBOUR), grid.pixel_size)
-        return spacing, far, limits
-
-    @staticmethod
-    def _warn_gaps(feedback, xy, grid, mask, max_distance, extent_given: bool) -> float:
-        """Warn when much of the grid lies far from every sample (clusters far apart, a single traverse): IDW and
-        kriging fill those cells all the same, with values that look like data. Without an EXTENT only the samples'
-        bounding box counts: the margin the grid adds around them is not a gap. Returns the share of cells in gaps
-        (0 when not counted)."""
-        spacing, far, limits = InterpolateAlgorithm._gap_limits(xy, grid)
-        if not spacing or (max_distance and max_distance <= limits.min()):
-            return 0.0  # one place sampled, or MAX_DISTANCE leaves the far cells nodata already
-        share = share_of_cells_far(xy, grid, limits, mask, within=max_distance, points_box_only=not extent_given)
-        if InterpolateAlgorithm._warn_traverse(feedback, xy, grid, mask, max_distance):
-            return share  # said of the line, with how far the grid reaches from it
-        if share >= GAP_SHARE:
+    def _warn_coverage(feedback, fields, xy, values, grid, mask, max_distance, extent_given: bool) -> None:
+        """Warn of the cells no sample supports (:func:`coverage.assess_coverage`): gaps between groups of samples,
+        the ground beside a single traverse, the margin beyond the sampled ground, and the gaps of a field that only
+        some samples hold. IDW and kriging fill them all the same, with values that look like data, and anomalies,
+        pseudolabel and traincnn read them as such."""
+        found = coverage.assess_coverage(xy, grid, mask, max_distance, extent_given)
+        if found.traverse is not None:
+            InterpolateAlgorithm._warn_traverse(feedback, grid, found.traverse)
+        elif found.gaps is not None and found.gaps.share >= coverage.GAP_SHARE:
+            gaps = found.gaps
             why = (
-                f"{GAP_SPACINGS:g} times the samples' spacing, {grid.length_text(spacing)}"
-                if far > grid.pixel_size
+                f"{coverage.GAP_SPACINGS:g} times the samples' spacing, {grid.length_text(gaps.spacing)}"
+                if gaps.far > grid.pixel_size
                 else "a cell"
             )
             feedback.pushWarning(
-                f"INPUT: {100 * share:.0f} % of the grid's cells lie more than {grid.length_text(far)} from every "
-                f"sample ({why}): the samples leave wide gaps "
+                f"INPUT: {100 * gaps.share:.0f} % of the grid's cells lie more than {grid.length_text(gaps.far)} from "
+                f"every sample ({why}): the samples leave wide gaps "
                 "(clusters far apart, or a single line of samples), which the raster fills with values no sample "
-                f"supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave those cells nodata, or give a MASK of the "
+                f"supports. Set MAX_DISTANCE (e.g. {gaps.far:.0f}) to leave those cells nodata, or give a MASK of the "
                 "sampled area."
             )
-        InterpolateAlgorithm._warn_extrapolated(feedback, xy, grid, mask, max_distance)
-        return share
+        if found.extrapolated >= coverage.EXTRAPOLATED_SHARE:
+            spacing = found.extrapolated_spacing
+            feedback.pushWarning(
+                f"INPUT: {100 * found.extrapolated:.0f} % of the grid's cells"
+                f"{' within the MASK' if mask is not None else ''} lie beyond the sampled ground: outside the "
+                f"samples' outline (their convex hull) and farther than the samples' spacing "
+                f"({grid.length_text(spacing)}) from every sample, in the corners and margins of the grid. Their "
+                "values are extrapolated, not measured, and anomalies, pseudolabel and traincnn read them as data. "
+                "Give a MASK of the sampled area (e.g. Vector › Geoprocessing Tools › Convex Hull of the samples) "
+                f"or set MAX_DISTANCE (e.g. {2 * spacing:.0f}) to leave them nodata."
+            )
+        for gap in coverage.field_gaps(xy, values, grid, mask, max_distance, extent_given, found.gap_share):
+            name, share, far = fields[gap.column], gap.gaps.share, gap.gaps.far
+            feedback.pushWarning(
+                f"{name}: only {gap.count} of the {len(xy)} samples hold a value, and {100 * share:.0f} % of the "
+                f"grid's cells lie more than {grid.length_text(far)} from every one of them "
+                f"({coverage.GAP_SPACINGS:g} times their spacing, {grid.length_text(gap.gaps.spacing)}): its band "
+                f"fills those cells with values no sample of {name} supports. Set MAX_DISTANCE (e.g. {far:.0f}) to "
+                f"leave them nodata, or interpolate {name} alone with a MASK of the area its samples cover."
+            )
 
     @staticmethod
-    def _warn_extrapolated(feedback, xy, grid, mask, max_distance) -> None:
-        """Warn when much of the grid lies beyond the sampled ground: outside the samples' convex hull and farther
-        than their spacing from every one (the corners and margin of the samples' box + 5 %, or of an EXTENT):
-        those values are extrapolated, and later steps (anomalies, pseudolabel, traincnn) read them as data."""
-        share, spacing = share_of_cells_extrapolated(xy, grid, mask, within=max_distance)
-        if share < EXTRAPOLATED_SHARE:
-            return
+    def _warn_traverse(feedback, grid, line: coverage.Traverse) -> None:
+        """Warn that the samples lie on one line (a traverse along a road or a stream) and the grid reaches far from
+        it: the raster fills the ground on either side with values drawn out from the line."""
+        advised = coverage.GAP_SPACINGS * line.spacing
         feedback.pushWarning(
-            f"INPUT: {100 * share:.0f} % of the grid's cells{' within the MASK' if mask is not None else ''} lie "
-            f"beyond the sampled ground: outside the samples' outline (their convex hull) and farther than the "
-            f"samples' spacing ({grid.length_text(spacing)}) from every sample, in the corners and margins of the "
-            "grid. Their values are extrapolated, not measured, and anomalies, pseudolabel and traincnn read them "
-            "as data. Give a MASK of the sampled area (e.g. Vector › Geoprocessing Tools › Convex Hull of the "
-            f"samples) or set MAX_DISTANCE (e.g. {2 * spacing:.0f}) to leave them nodata."
+            f"INPUT: the {line.count} samples lie on one line ({grid.length_text(line.length)} long, "
+            f"{grid.length_text(line.width)} wide: a traverse along a road or a stream), and the grid reaches "
+            f"{grid.length_text(line.reach)} from the nearest of them ({line.reach / line.spacing:.0f} times their "
+            f"spacing along the line, {grid.length_text(line.spacing)}): the raster fills the ground on either side "
+            "with values drawn out from the line, which no sample supports. Give a MASK of the ground the line "
+            f"stands for (e.g. the traverse buffered by {grid.length_text(advised)}: Vector › Geoprocessing Tools › "
+            f"Buffer), a smaller EXTENT along the line, or MAX_DISTANCE (e.g. {advised:.0f}) to leave the cells "
+            "farther off nodata."
         )
-
-    @staticmethod
-    def _warn_traverse(feedback, xy, grid, mask, max_distance) -> bool:
-        """Warn when the samples lie on one line (a traverse along a road or a stream) and the grid reaches far
-        from it (beyond GAP_SPACINGS times their spacing along it and beyond the line's own width): the raster fills
-        the ground on either side with values drawn out from the line. Counted over every cell of the grid
-        (with or without an EXTENT: around a line the default margin is ground no sample supports), inside the MASK,
-        within MAX_DISTANCE. Returns whether it warned."""
-        line = points_on_one_line(xy)
-        if line is None:
-            return False
-        length, width = line
-        spacing = float(np.median(local_spacing(xy, 1)))
-        # every cell counts, EXTENT or not: the margin the default grid adds around an area of samples is no gap,
-        # but around a line all of it is (an east-west line's box has no height: no cell would count)
-        reach = farthest_cell(xy, grid, mask, within=max_distance)
-        if spacing <= 0 or reach <= max(GAP_SPACINGS * spacing, width, grid.pixel_size):
-            return False
-        advised = GAP_SPACINGS * spacing
-        feedback.pushWarning(
-            f"INPUT: the {len(xy)} samples lie on one line ({grid.length_text(length)} long, "
-            f"{grid.length_text(width)} wide: a traverse along a road or a stream), and the grid reaches "
-            f"{grid.length_text(reach)} from the nearest of them ({reach / spacing:.0f} times their spacing along the "
-            f"line, {grid.length_text(spacing)}): the raster fills the ground on either side with values drawn out "
-            "from the line, which no sample supports. Give a MASK of the ground the line stands for (e.g. the "
-            f"traverse buffered by {grid.length_text(advised)}: Vector › Geoprocessing Tools › Buffer), a smaller EXTENT along the "
-            f"line, or MAX_DISTANCE (e.g. {advised:.0f}) to leave the cells farther off nodata."
-        )
-        return True
-
-    @staticmethod
-    def _warn_field_gaps(
-        feedback, fields, xy, values, grid, mask, max_distance, extent_given: bool, share_all: float
-    ) -> None:
-        """The gap warning of :meth:`_warn_gaps` for a field that only some samples hold (an element analysed in
-        one part of the survey, the rest NULL): its band is gridded from those samples alone, over the whole grid,
-        so where no sample holding it lies near, the band shows values no analysis supports. Counted over the
-        grid of all the samples (their bounding box without an EXTENT), at the spacing of the field's samples;
-        warned only beyond ``share_all``, the gaps all the samples leave (warned of already)."""
-        box = None if extent_given else (*xy.min(axis=0), *xy.max(axis=0))
-        for j, name in enumerate(fields):
-            held = np.isfinite(values[:, j])
-            count = int(held.sum())
-            if count < 2 or count == len(xy):
-                continue
-            spacing, far, limits = InterpolateAlgorithm._gap_limits(xy[held], grid)
-            if not spacing or (max_distance and max_distance <= limits.min()):
-                continue
-            share = share_of_cells_far(xy[held], grid, limits, mask, within=max_distance, box=box)
-            if share >= GAP_SHARE and share > share_all + 0.1:
-                feedback.pushWarning(
-                    f"{name}: only {count} of the {len(xy)} samples hold a value, and {100 * share:.0f} % of the "
-                    f"grid's cells lie more than {grid.length_text(far)} from every one of them ({GAP_SPACINGS:g} "
-                    f"times their spacing, {grid.length_text(spacing)}): its band fills those cells with values no "
-                    f"sample of {name} supports. Set MAX_DISTANCE (e.g. {far:.0f}) to leave them nodata, or "
-                    f"interpolate {name} alone with a MASK of the area its samples cover."
-                )
 
     @staticmethod
     def _require_values(bands, fields, max_distance, xy, grid: GridSpec) -> None:

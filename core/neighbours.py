@@ -7,6 +7,7 @@ without it (a QGIS whose Python lacks the package) scipy's ``cKDTree`` gives the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Tuple
 
 import numpy as np
@@ -183,28 +184,43 @@ def area_spacing(points: np.ndarray) -> float:
     return float(np.sqrt(area / len(pts))) if area > 0 else 0.0
 
 
-def _sampled_cells(
-    points: np.ndarray,
-    grid: GridSpec,
-    mask: Optional[np.ndarray],
-    most: int,
-    points_box_only: bool = False,
-    box: Optional[Tuple[float, float, float, float]] = None,
-) -> np.ndarray:
-    """(n, 2) centres of ``grid``'s cells inside ``mask`` (and the points' box, or ``box``): every cell of a grid of
-    at most ``most`` cells, else a regular subset of rows and columns (every s-th)."""
+def _sampled_cells(points: np.ndarray, grid: GridSpec, mask: Optional[np.ndarray], most: int) -> np.ndarray:
+    """(n, 2) centres of ``grid``'s cells inside ``mask``: every cell of a grid of at most ``most`` cells, else a
+    regular subset of rows and columns (every s-th)."""
     stride = max(1, int(np.ceil(np.sqrt(grid.width * grid.height / most))))
     rows = np.arange(stride // 2, grid.height, stride)
     cols = np.arange(stride // 2, grid.width, stride)
     x, y = grid.centres_of(rows, cols)
     gx, gy = np.meshgrid(x, y)
     inside = np.ones(gx.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)[np.ix_(rows, cols)]
-    if box is not None:
-        inside &= (gx >= box[0]) & (gx <= box[2]) & (gy >= box[1]) & (gy <= box[3])
-    elif points_box_only and len(points):
-        low, high = np.min(points, axis=0), np.max(points, axis=0)
-        inside &= (gx >= low[0]) & (gx <= high[0]) & (gy >= low[1]) & (gy <= high[1])
     return np.column_stack([gx[inside], gy[inside]])
+
+
+@dataclass(frozen=True)
+class CellDistances:
+    """The cells of a grid (their centres, inside a mask; a regular subset of rows and columns of a grid over
+    ``most`` cells), each with its distance to the nearest of some points and that point's index: measured once,
+    read by :func:`share_of_cells_far`, :func:`farthest_cell` and :func:`share_of_cells_extrapolated`."""
+
+    centres: np.ndarray
+    distance: np.ndarray
+    nearest: np.ndarray
+
+    @classmethod
+    def measure(
+        cls, points: np.ndarray, grid: GridSpec, mask: Optional[np.ndarray] = None, most: int = 250_000
+    ) -> "CellDistances":
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        centres = _sampled_cells(pts, grid, mask, most)
+        if not len(centres) or not len(pts):
+            return cls(centres.reshape(-1, 2), np.empty(0), np.empty(0, dtype=np.intp))
+        found, index = NeighbourIndex(pts).query(centres, 1)
+        return cls(centres, found[:, 0], index[:, 0])
+
+    def in_box(self, box: Tuple[float, float, float, float]) -> np.ndarray:
+        """Which cells' centres lie in ``box`` (xmin, ymin, xmax, ymax), edges included."""
+        x, y = self.centres[:, 0], self.centres[:, 1]
+        return (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
 
 
 def share_of_cells_extrapolated(
@@ -213,27 +229,30 @@ def share_of_cells_extrapolated(
     mask: Optional[np.ndarray] = None,
     within: Optional[float] = None,
     most: int = 250_000,
+    cells: Optional[CellDistances] = None,
 ) -> Tuple[float, float]:
     """(share, spacing): the share of ``grid``'s cells (inside ``mask``, True = in) whose centre lies outside the
     points' convex hull and farther than their :func:`area_spacing` from every point (and at most ``within`` from
     one, when given: a search radius leaves the others empty), with that spacing: the cells a gridded map
     extrapolates beyond the sampled ground (the corners and margin of a grid over the samples' bounding box), not
-    gaps between samples. (0, 0) when the points span no area. Counted as :func:`share_of_cells_far` counts."""
+    gaps between samples. (0, 0) when the points span no area. Counted as :func:`share_of_cells_far` counts;
+    ``cells``: measured already for these points, grid and mask."""
     from scipy.spatial import Delaunay
 
     pts = np.unique(np.asarray(points, dtype=np.float64).reshape(-1, 2), axis=0)
     spacing = area_spacing(pts)
-    targets = _sampled_cells(pts, grid, mask, most)
-    if spacing <= 0 or not len(targets):
+    if spacing <= 0:
+        return 0.0, spacing
+    cells = CellDistances.measure(pts, grid, mask, most) if cells is None else cells
+    if not len(cells.distance):
         return 0.0, spacing
     try:
-        outside = Delaunay(pts).find_simplex(targets) < 0
+        outside = Delaunay(pts).find_simplex(cells.centres) < 0
     except Exception:  # qhull refuses nearly collinear samples (scipy's QhullError): no hull to be outside of
         return 0.0, spacing
-    nearest = NeighbourIndex(pts).query(targets, 1)[0][:, 0]
-    far = outside & (nearest > spacing)
+    far = outside & (cells.distance > spacing)
     if within is not None:
-        far &= nearest <= within
+        far &= cells.distance <= within
     return float(np.mean(far)), spacing
 
 
@@ -273,15 +292,15 @@ def farthest_cell(
     mask: Optional[np.ndarray] = None,
     within: Optional[float] = None,
     most: int = 250_000,
+    cells: Optional[CellDistances] = None,
 ) -> float:
     """How far the cells of ``grid`` (their centres, inside ``mask``) reach from their nearest point: the largest
     such distance, among the cells at most ``within`` from one when given (a search radius leaves the others
     empty); 0 when no cell counts. Counted on the cells :func:`share_of_cells_far` counts (a regular subset of a
-    grid over ``most`` cells: then up to a stride of cells short)."""
-    targets = _sampled_cells(points, grid, mask, most)
-    if not len(targets) or not len(points):
-        return 0.0
-    nearest = NeighbourIndex(np.asarray(points, dtype=np.float64)).query(targets, 1)[0][:, 0]
+    grid over ``most`` cells: then up to a stride of cells short); ``cells``: measured already for these points,
+    grid and mask."""
+    cells = CellDistances.measure(points, grid, mask, most) if cells is None else cells
+    nearest = cells.distance
     if within is not None:
         nearest = nearest[nearest <= within]
     return float(nearest.max()) if nearest.size else 0.0
@@ -296,22 +315,29 @@ def share_of_cells_far(
     most: int = 250_000,
     points_box_only: bool = False,
     box: Optional[Tuple[float, float, float, float]] = None,
+    cells: Optional[CellDistances] = None,
 ) -> float:
     """The share of ``grid``'s cells (inside ``mask``, True = in) whose centre lies farther than ``distance`` from
     every point (``distance`` one figure, or one per point: a cell is far when it lies farther from its nearest
-    point than that point's own distance, e.g. a multiple of :func:`local_spacing`) (and at most ``within`` from one, when given: a search radius leaves the others empty): the part of
-    a gridded map that no sample supports. Counted on every cell of a grid of at most ``most`` cells, else on a
-    regular subset of rows and columns (every s-th); with ``points_box_only``, only over the cells whose centres lie
-    within the points' bounding box (a margin added around the samples is no gap between them), or within ``box``
-    (xmin, ymin, xmax, ymax) when given: the box of all the samples, for the points of one field that only some of
-    them hold."""
-    targets = _sampled_cells(points, grid, mask, most, points_box_only, box)
-    if not len(targets):
+    point than that point's own distance, e.g. a multiple of :func:`local_spacing`) (and at most ``within`` from
+    one, when given: a search radius leaves the others empty): the part of a gridded map that no sample supports.
+    Counted on every cell of a grid of at most ``most`` cells, else on a regular subset of rows and columns (every
+    s-th); with ``points_box_only``, only over the cells whose centres lie within the points' bounding box (a
+    margin added around the samples is no gap between them), or within ``box`` (xmin, ymin, xmax, ymax) when
+    given: the box of all the samples, for the points of one field that only some of them hold. ``cells``:
+    measured already for these points, grid and mask."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    cells = CellDistances.measure(pts, grid, mask, most) if cells is None else cells
+    counted = np.ones(len(cells.distance), dtype=bool)
+    if box is not None:
+        counted = cells.in_box(box)
+    elif points_box_only and len(pts):
+        counted = cells.in_box((*pts.min(axis=0), *pts.max(axis=0)))
+    if not counted.any():
         return 0.0
-    found, index = NeighbourIndex(np.asarray(points, dtype=np.float64)).query(targets, 1)
-    nearest = found[:, 0]
+    nearest, index = cells.distance[counted], cells.nearest[counted]
     limits = np.asarray(distance, dtype=np.float64)
-    far = nearest > (limits[index[:, 0]] if limits.ndim else limits)
+    far = nearest > (limits[index] if limits.ndim else limits)
     if within is not None:
         far &= nearest <= within
     return float(np.mean(far))
