@@ -376,6 +376,31 @@ def test_panel_numbers_steps_as_the_toolbox_does(provider, project, tmp_path):
     assert panel.rows["pseudolabel"]["button"].text() == "4. Pseudo-labels"
 
 
+def test_panel_says_where_the_steps_its_numbers_skip_are(provider, project, tmp_path):
+    """The buttons go 5. Train CNN, 8. Predict: the steps 6 and 7 in between (toolbox only) are named under
+    Train CNN with where to find them, each as the toolbox lists it, and no other row has such a note."""
+    from qgis.PyQt.QtWidgets import QLabel
+
+    from geochem_prospector.algorithms import provider as plugin_provider
+
+    toolbox = {
+        a.displayName()
+        for a in (getattr(plugin_provider, n)() for n in dir(plugin_provider) if n.endswith("Algorithm"))
+        if hasattr(a, "displayName") and a.name()
+    }
+    panel = panel_for(project, Runner(tmp_path), torch=False)
+    numbers = [int(row["button"].text().split(".", 1)[0]) for row in panel.rows.values()]
+    missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
+    assert missing == [6, 7]
+    notes = {label.objectName(): label.text() for label in panel.findChildren(QLabel) if "toolbox" in label.text()}
+    assert list(notes) == ["toolbox_steps_after_traincnn"]
+    text = notes["toolbox_steps_after_traincnn"]
+    assert "Processing toolbox" in text
+    for number in missing:
+        part = next(p for p in text.split(":")[0].split("; ") if p.startswith(f"{number} · "))
+        assert any(name.startswith(part) for name in toolbox), (part, sorted(toolbox))
+
+
 def test_every_prefilled_parameter_is_one_of_the_real_algorithm(prospector_provider):
     """A misspelt name would be skipped without a word: each step's pre-filled parameters exist in its algorithm."""
     from geochem_prospector.ui.steps import STEPS
