@@ -241,8 +241,14 @@ def test_sample_data_loads_styled_once(project, qgis_app):
     assert deposits.featureCount() == 26
     symbol = deposits.renderer().symbol()
     assert symbol.color().name() == "#dc143c"  # the star from resources/styles/sample_deposits.qml
-    group = project.layerTreeRoot().findGroup(sample_data.GROUP)
-    assert group is not None and len(group.findLayers()) == len(sample_data.LAYERS)
+    root = project.layerTreeRoot()
+    # points, lines and the outline on top; the map-covering geology and magnetics in a group right under them
+    assert [g.name() for g in root.children()] == [sample_data.GROUP, sample_data.BACKGROUND_GROUP]
+    top, background = (root.findGroup(name) for name in (sample_data.GROUP, sample_data.BACKGROUND_GROUP))
+    assert [n.layerId() for n in top.findLayers() + background.findLayers()] == [
+        first[stem] for stem, _ in sample_data.LAYERS
+    ]
+    assert {n.layerId() for n in background.findLayers()} == {first[stem] for stem in sample_data.BACKGROUND}
     magnetics = project.mapLayer(first["magnetics_tmi_nT"])
     assert magnetics.renderer().type() == "singlebandpseudocolor"
 
