@@ -215,8 +215,9 @@ class WorkflowPanel(QWidget):
                 )
                 note.setObjectName(f"toolbox_steps_after_{step.step_id}")
                 note.setWordWrap(True)
-                note.setFont(small)
-                note.setEnabled(False)  # greyed: a pointer, not a button
+                note_font = QFont(small)
+                note_font.setItalic(True)  # a pointer, not a step button (greyed text was too faint to read)
+                note.setFont(note_font)
                 note.setContentsMargins(8, 0, 0, 6)
                 note.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
                 grid.addWidget(note, row + 2, 1)
