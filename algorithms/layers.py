@@ -210,8 +210,8 @@ class Placement:
         if node is None:
             return
         if self.group:
-            # at the top of the tree (the desktop adds a layer beside the selected one, maybe in another
-            # step's group), or inside the Processing results group when the user set one
+            # among the top-level nodes (the desktop adds a layer beside the selected one, maybe in another
+            # step's group), or inside the Processing results group when the user set one: see new_group_index
             parent = node.parent()
             container = parent if parent is not None and parent.name() == results_group_name() else root
             group = container.findGroup(self.group)
