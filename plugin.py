@@ -12,6 +12,7 @@ from qgis.PyQt.QtWidgets import QAction
 from .algorithms.provider import ProspectorProvider
 from .common import ICONS_DIR, tr
 from .core import dependencies
+from .ui.steps import STEPS
 
 MENU = "&GeoChem Prospector"
 LOG_TAG = "GeoChem Prospector"
@@ -67,7 +68,9 @@ class GeoChemProspectorPlugin:
         self.panel_action = self._add_action(
             "workflow.svg", self.tr("Workflow panel"), self.toggle_panel, toolbar=True, checkable=True
         )
-        self.panel_action.setToolTip(self.tr("Show the GeoChem Prospector workflow: six steps, sample data, monitor"))
+        self.panel_action.setToolTip(
+            self.tr("Show the GeoChem Prospector workflow: {} steps, sample data, training monitor").format(len(STEPS))
+        )
         self._add_action("sample_data.svg", self.tr("Load sample data"), self.load_sample_data, toolbar=True)
         self._add_action("install.svg", self.tr("Install dependencies…"), self.show_install_dialog)
         self._add_action(

@@ -173,6 +173,21 @@ def stacking_rank(layer) -> int:
     return 3
 
 
+def new_group_index(container, layer, node) -> int:
+    """Where a step's new group goes among ``container``'s children: a group made for a vector output on top; one
+    made for a raster just above the first child that shows a raster (an element map, the sample magnetics), so
+    the points, lines and anomaly polygons above stay in sight, as `make demo`'s project draws them, or at the
+    bottom when no raster is shown. ``node`` (the layer's own node, moved next) is left out."""
+    if not isinstance(layer, QgsRasterLayer):
+        return 0
+    for index, child in enumerate(container.children()):
+        nodes = child.findLayers() if hasattr(child, "findLayers") else [child]
+        shown = [n for n in nodes if n.layerId() != node.layerId()]
+        if any(isinstance(n.layer(), QgsRasterLayer) and n.isVisible() for n in shown):
+            return index
+    return len(container.children())
+
+
 @dataclass
 class Placement:
     """Where a loaded output goes: ``group`` (the step's group; '' = where QGIS put it), shown or not, its name,
@@ -195,13 +210,13 @@ class Placement:
         if node is None:
             return
         if self.group:
-            # at the top of the tree (the desktop adds a layer beside the selected one, maybe in another
-            # step's group), or inside the Processing results group when the user set one
+            # among the top-level nodes (the desktop adds a layer beside the selected one, maybe in another
+            # step's group), or inside the Processing results group when the user set one: see new_group_index
             parent = node.parent()
             container = parent if parent is not None and parent.name() == results_group_name() else root
             group = container.findGroup(self.group)
             if group is None:
-                group = container.insertGroup(0, self.group)
+                group = container.insertGroup(new_group_index(container, layer, node), self.group)
             # this run's layers first (newest run on top), in stacking order
             index = 0
             for child in group.children():

@@ -1,4 +1,5 @@
-"""Load the bundled Central Lapland sample layers, styled, into a project group.
+"""Load the bundled Central Lapland sample layers, styled, into two project groups (points and lines; geology and
+magnetics below).
 
 The layers open from a copy in the user's profile folder, never from the plugin folder: editing them must not
 change the files the plugin ships (an update would also replace the user's edits without a word).
@@ -16,6 +17,9 @@ from ..algorithms.base import round_ramp_legend
 from ..common import SAMPLE_DATA_DIR, STYLES_DIR, tr
 
 GROUP = "GeoChem Prospector sample data (GTK, CC BY 4.0)"
+#: the sample layers that cover the map (lithology polygons, magnetics) in a group of their own at the bottom, so
+#: the element, prospectivity and other rasters of the runs load between them and the points and lines above
+BACKGROUND_GROUP = "GeoChem Prospector sample geology and magnetics (GTK, CC BY 4.0)"
 # file stem, display name; drawn top to bottom in this order
 LAYERS = (
     ("deposits", "Known deposits"),
@@ -25,6 +29,7 @@ LAYERS = (
     ("lithology", "Bedrock lithology"),
     ("magnetics_tmi_nT", "Aeromagnetics TMI (nT)"),
 )
+BACKGROUND = ("lithology", "magnetics_tmi_nT")
 STYLE = {"magnetics_tmi_nT": "magnetics"}
 
 
@@ -71,12 +76,17 @@ def loaded_sample_layers(project: Optional[QgsProject] = None, folder: Optional[
 
 def load_sample_data(project: Optional[QgsProject] = None, folder: Optional[str] = None) -> Dict[str, str]:
     """Copy the sample data to ``folder`` (default: the user's profile) and add the layers from there (styled,
-    in one group) unless already there; returns stem -> layer id."""
+    in two groups: :data:`GROUP`, and :data:`BACKGROUND_GROUP` below it) unless already there; returns stem ->
+    layer id."""
     project = project or QgsProject.instance()
     folder = copy_sample_data(folder)
     present = loaded_sample_layers(project, folder)
     root = project.layerTreeRoot()
     group = root.findGroup(tr(GROUP)) or root.insertGroup(0, tr(GROUP))
+    background = root.findGroup(tr(BACKGROUND_GROUP))
+    if background is None:
+        below = [i for i, node in enumerate(root.children()) if node.name() == tr(GROUP)][0] + 1
+        background = root.insertGroup(below, tr(BACKGROUND_GROUP))
     for stem, title in LAYERS:
         if stem in present:
             continue
@@ -90,7 +100,7 @@ def load_sample_data(project: Optional[QgsProject] = None, folder: Optional[str]
         layer.loadNamedStyle(os.path.join(STYLES_DIR, f"sample_{STYLE.get(stem, stem)}.qml"))
         round_ramp_legend(layer)
         project.addMapLayer(layer, False)
-        group.addLayer(layer)
+        (background if stem in BACKGROUND else group).addLayer(layer)
         present[stem] = layer.id()
     return present
 

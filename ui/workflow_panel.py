@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Callable, Dict, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from qgis.core import QgsApplication, QgsProject
 from qgis.PyQt.QtCore import QSize, Qt, pyqtSignal
@@ -37,6 +37,8 @@ from .steps import MAIN_OUTPUTS, STEPS, Step, prefill_parameters, step_by_id
 from .training_monitor import TrainingChart
 
 PROJECT_SCOPE = "geochem_prospector"
+# the start of the toolbox names of the workflow steps the panel has no button for
+TOOLBOX_NAMES = {"trainmodel": "Train prospectivity model", "comparemodels": "Compare models"}
 PROJECT_KEY = "workflow_outputs"
 
 # state -> theme icon
@@ -198,10 +200,27 @@ class WorkflowPanel(QWidget):
             detail.setContentsMargins(8, 0, 0, 6)
             detail.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
             detail.linkActivated.connect(lambda _link: self.install_requested.emit())
-            grid.addWidget(icon, 2 * index, 0)
-            grid.addWidget(button, 2 * index, 1)
-            grid.addWidget(detail, 2 * index + 1, 1)
+            row = grid.rowCount()
+            grid.addWidget(icon, row, 0)
+            grid.addWidget(button, row, 1)
+            grid.addWidget(detail, row + 1, 1)
             self.rows[step.step_id] = {"icon": icon, "button": button, "detail": detail}
+            skipped = toolbox_only_steps(step.step_id)
+            if skipped:
+                # the numbers jump (5 to 8): say where the steps in between are, or they look missing
+                note = QLabel(
+                    tr("{}: in the Processing toolbox, GeoChem Prospector").format(
+                        "; ".join(f"{number} · {name}" for number, name in skipped)
+                    )
+                )
+                note.setObjectName(f"toolbox_steps_after_{step.step_id}")
+                note.setWordWrap(True)
+                note_font = QFont(small)
+                note_font.setItalic(True)  # a pointer, not a step button (greyed text was too faint to read)
+                note.setFont(note_font)
+                note.setContentsMargins(8, 0, 0, 6)
+                note.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+                grid.addWidget(note, row + 2, 1)
         layout.addWidget(steps_box)
 
         monitor_box = QGroupBox(tr("Training monitor"))
@@ -363,6 +382,20 @@ class WorkflowDock(QDockWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API name)
         return QSize(360, 560)
+
+
+def toolbox_only_steps(step_id: str) -> List[Tuple[int, str]]:
+    """The workflow steps numbered between ``step_id`` and the panel's next step, which only the Processing
+    toolbox lists: [(number, short name)] (after Train CNN: 6 Train model, 7 Compare models)."""
+    ids = [step.step_id for step in STEPS]
+    if step_id not in ids or ids.index(step_id) + 1 == len(ids):
+        return []
+    first = WORKFLOW_STEPS.get(step_id)
+    following = WORKFLOW_STEPS.get(ids[ids.index(step_id) + 1])
+    if first is None or following is None:
+        return []
+    names = {number: TOOLBOX_NAMES.get(name, name) for name, number in WORKFLOW_STEPS.items()}
+    return [(number, tr(names[number])) for number in range(first + 1, following) if number in names]
 
 
 def _can_execute(algorithm) -> Tuple[bool, str]:

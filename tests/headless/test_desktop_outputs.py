@@ -50,7 +50,12 @@ def test_steps_ran_through_their_dialogs_without_errors(desktop):
 def test_layer_tree_groups_names_order_and_visibility(desktop):
     report, _ = desktop
     groups = [node["name"] for node in report["tree"]]
-    assert groups[:3] == ["Pseudo-labels", "Anomalies", "Geochemistry"]
+    steps = ["Anomalies", "Pseudo-labels", "Geochemistry"]
+    # the anomaly polygons above the rasters; the sample points and lines above, the sample geology and magnetics
+    # under every step's raster (the pseudo-labels and the element map hid the deposits and the anomalies)
+    assert [g for g in groups if g in steps] == steps
+    sample, background = "GeoChem Prospector sample data (GTK, CC BY 4.0)", groups[-1]
+    assert groups.index(sample) < groups.index("Pseudo-labels") and background.startswith("GeoChem Prospector sample")
     tree = by_name(report["tree"])
     anomalies = tree["Anomalies"]["children"]
     assert [(n["name"], n["checked"]) for n in anomalies] == [

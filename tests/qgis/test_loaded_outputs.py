@@ -84,10 +84,63 @@ def loaded(prospector_provider, tmp_path):
     project.clear()
 
 
+def drawn_top_to_bottom(project):
+    """The shown layers in drawing order, top first, as QGIS's renderer stacks them (QgsMapSettings' order)."""
+    root = project.layerTreeRoot()
+    return [node.layer() for node in root.findLayers() if node.isVisible()]
+
+
+def test_rasters_of_each_step_load_under_the_points_lines_and_anomaly_polygons(prospector_provider, tmp_path):
+    """With the sample data loaded (as a new user does), every step's shown raster draws under every shown vector
+    layer but the sample lithology: the deposits, samples, faults and ranked anomalies stay in sight. The element map and the pseudo-labels
+    loaded on top of the tree and hid the deposits and faults (and the anomaly polygons) under opaque cells.
+    Reference: the layers' kinds by QgsMapLayer.type() in the drawing order, a brute-force pairwise check."""
+    import processing
+    from qgis.core import QgsMapLayerType, QgsProject
+
+    from geochem_prospector.ui import sample_data
+
+    project = QgsProject.instance()
+    project.clear()
+    try:
+        loaded = sample_data.load_sample_data(project, str(tmp_path / "samples"))
+        till, area, deposits = (loaded[k] for k in ("till_geochemistry", "study_area", "deposits"))
+        elements = processing.runAndLoadResults(
+            "prospector:interpolate",
+            {"INPUT": till, "FIELDS": ["Cu", "Th"], "PIXEL_SIZE": 2000, "MASK": area, "OUTPUT": "TEMPORARY_OUTPUT"},
+        )["OUTPUT"]
+        temporary = {k: "TEMPORARY_OUTPUT" for k in ("OUTPUT", "OUTPUT_CONTOURS", "OUTPUT_ANOMALIES")}
+        processing.runAndLoadResults(
+            "prospector:anomalies",
+            {"INPUT_RASTER": elements, "INPUT": till, "DEPOSITS": deposits, "MASK": area} | temporary,
+        )
+        processing.runAndLoadResults(
+            "prospector:pseudolabel",
+            {"INPUT_RASTERS": [elements], "LABELS": deposits, "MASK": area}
+            | {"OUTPUT": "TEMPORARY_OUTPUT", "OUTPUT_CONFIDENCE": "TEMPORARY_OUTPUT"},
+        )
+        # the sample lithology is a background map, drawn translucent under the rasters on purpose
+        order = [layer for layer in drawn_top_to_bottom(project) if layer.id() != loaded["lithology"]]
+        kinds = [layer.type() for layer in order]
+        names = [layer.name() for layer in order]
+        assert "Known deposits" in names and "Ranked anomalies (1 = follow up first)" in names
+        assert "Pseudo-labels" in names and any(n.startswith("Cu (ppm") for n in names)
+        for i, upper in enumerate(kinds):
+            for j in range(i + 1, len(kinds)):
+                assert not (upper == QgsMapLayerType.RasterLayer and kinds[j] == QgsMapLayerType.VectorLayer), (
+                    f"raster {names[i]!r} draws over vector {names[j]!r}: {names}"
+                )
+        # the sample magnetics stays under the step rasters (it would cover the element map otherwise)
+        assert names[-1] == "Aeromagnetics TMI (nT)"
+    finally:
+        project.clear()
+
+
 def test_each_step_loads_into_its_group_named_ordered_and_shown_as_in_the_demo(loaded):
     project, _ = loaded
     root = project.layerTreeRoot()
-    assert [g.name() for g in root.children()] == ["Pseudo-labels", "Anomalies", "Geochemistry"]
+    # the anomaly polygons and contours above every raster, as in the demo (the pseudo-labels covered them)
+    assert [g.name() for g in root.children()] == ["Anomalies", "Pseudo-labels", "Geochemistry"]
     anomalies = tree(root.findGroup("Anomalies"))
     assert [(name, checked) for name, checked, _ in anomalies] == [
         ("High-value samples", False),

@@ -24,6 +24,11 @@ def test_init_gui_adds_menu_toolbar_and_dock(qgis_iface, qgis_processing):
         assert texts[:3] == ["Workflow panel", "Load sample data", "Install dependencies…"]
         assert all(not a.icon().isNull() for a in plugin.actions)
         assert [a.text() for a in plugin.toolbar.actions()] == ["Workflow panel", "Load sample data"]
+        # the tooltip counts the panel's step buttons (it said "six steps" beside seven buttons)
+        plugin.panel_action.setChecked(True)
+        buttons = len(plugin.dock.panel.rows)
+        plugin.panel_action.setChecked(False)
+        assert f" {buttons} steps" in plugin.panel_action.toolTip()
         plugin.panel_action.setChecked(True)
         assert isinstance(plugin.dock, QDockWidget) and not plugin.dock.isHidden()
         panel = plugin.dock.panel

@@ -241,8 +241,14 @@ def test_sample_data_loads_styled_once(project, qgis_app):
     assert deposits.featureCount() == 26
     symbol = deposits.renderer().symbol()
     assert symbol.color().name() == "#dc143c"  # the star from resources/styles/sample_deposits.qml
-    group = project.layerTreeRoot().findGroup(sample_data.GROUP)
-    assert group is not None and len(group.findLayers()) == len(sample_data.LAYERS)
+    root = project.layerTreeRoot()
+    # points, lines and the outline on top; the map-covering geology and magnetics in a group right under them
+    assert [g.name() for g in root.children()] == [sample_data.GROUP, sample_data.BACKGROUND_GROUP]
+    top, background = (root.findGroup(name) for name in (sample_data.GROUP, sample_data.BACKGROUND_GROUP))
+    assert [n.layerId() for n in top.findLayers() + background.findLayers()] == [
+        first[stem] for stem, _ in sample_data.LAYERS
+    ]
+    assert {n.layerId() for n in background.findLayers()} == {first[stem] for stem in sample_data.BACKGROUND}
     magnetics = project.mapLayer(first["magnetics_tmi_nT"])
     assert magnetics.renderer().type() == "singlebandpseudocolor"
 
@@ -374,6 +380,31 @@ def test_panel_numbers_steps_as_the_toolbox_does(provider, project, tmp_path):
         name = algorithms[step_id].displayName()
         assert row["button"].text().split(".", 1)[0] == name.split(" · ", 1)[0], step_id
     assert panel.rows["pseudolabel"]["button"].text() == "4. Pseudo-labels"
+
+
+def test_panel_says_where_the_steps_its_numbers_skip_are(provider, project, tmp_path):
+    """The buttons go 5. Train CNN, 8. Predict: the steps 6 and 7 in between (toolbox only) are named under
+    Train CNN with where to find them, each as the toolbox lists it, and no other row has such a note."""
+    from qgis.PyQt.QtWidgets import QLabel
+
+    from geochem_prospector.algorithms import provider as plugin_provider
+
+    toolbox = {
+        a.displayName()
+        for a in (getattr(plugin_provider, n)() for n in dir(plugin_provider) if n.endswith("Algorithm"))
+        if hasattr(a, "displayName") and a.name()
+    }
+    panel = panel_for(project, Runner(tmp_path), torch=False)
+    numbers = [int(row["button"].text().split(".", 1)[0]) for row in panel.rows.values()]
+    missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
+    assert missing == [6, 7]
+    notes = {label.objectName(): label.text() for label in panel.findChildren(QLabel) if "toolbox" in label.text()}
+    assert list(notes) == ["toolbox_steps_after_traincnn"]
+    text = notes["toolbox_steps_after_traincnn"]
+    assert "Processing toolbox" in text
+    for number in missing:
+        part = next(p for p in text.split(":")[0].split("; ") if p.startswith(f"{number} · "))
+        assert any(name.startswith(part) for name in toolbox), (part, sorted(toolbox))
 
 
 def test_every_prefilled_parameter_is_one_of_the_real_algorithm(prospector_provider):
