@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from qgis.PyQt.QtCore import QPointF, QRectF, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
 
 from ..common import tr
+from ..core.reports.svgplot import nice_ticks
 
 EPOCH_RE = re.compile(r"\bEpoch\s+(\d+)\s*(?:/\s*(\d+))?", re.IGNORECASE)
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan"
@@ -163,6 +164,24 @@ class TrainingChart(QWidget):
         self._draw_panel(painter, bottom, self.tr("Accuracy"), "acc", (0.0, 1.0))
         painter.end()
 
+    def value_axis(self, kind: str, fixed: Optional[Tuple[float, float]]) -> Tuple[float, float, List[float]]:
+        """(low, high, ticks) of a panel's value axis: ``fixed`` in quarters (accuracy, 0-100 %), else from 0 (or
+        the lowest value) up to the first round tick at or above the highest value of ``kind``'s curves."""
+        if fixed is not None:
+            low, high = fixed
+            return low, high, [low + (high - low) * i / 4 for i in range(5)]
+        values = [v for key in (f"train_{kind}", f"val_{kind}") for v in (p.y() for p in self.series(key))]
+        low, high = (min(values), max(values)) if values else (0.0, 1.0)
+        low = min(0.0, low)
+        if high <= low:
+            high = low + 1.0
+        ticks = nice_ticks(low, high, 4)
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else high - low
+        top = math.ceil(high / step - 1e-9) * step  # the axis ends on a tick, not at 0.683 for a loss of 0.65
+        low = min(low, ticks[0]) if ticks else low
+        ticks = [t for t in nice_ticks(low, top, 4) if t >= low]
+        return low, top, ticks
+
     def _draw_panel(self, painter: QPainter, area: QRectF, title: str, kind: str, fixed) -> None:
         metrics = painter.fontMetrics()
         left, right, top, bottom = metrics.horizontalAdvance("0.000") + 10, 10, metrics.height() + 6, 20
@@ -175,15 +194,7 @@ class TrainingChart(QWidget):
 
         last_epoch = max([r.epoch for r in self.records] + [self.total_epochs or 0, 2])
         x_min, x_max = 1.0, float(last_epoch)
-        values = [v for key in (f"train_{kind}", f"val_{kind}") for v in (p.y() for p in self.series(key))]
-        if fixed is not None:
-            y_min, y_max = fixed
-        else:
-            y_min, y_max = (min(values), max(values)) if values else (0.0, 1.0)
-            y_min = min(0.0, y_min)
-            if y_max <= y_min:
-                y_max = y_min + 1.0
-            y_max *= 1.05
+        y_min, y_max, y_ticks = self.value_axis(kind, fixed)
 
         def to_screen(x: float, y: float) -> QPointF:
             fx = (x - x_min) / (x_max - x_min) if x_max > x_min else 0.0
@@ -209,13 +220,12 @@ class TrainingChart(QWidget):
             legend_x -= 10
 
         # grid and ticks
-        for i in range(5):
-            y_value = y_min + (y_max - y_min) * i / 4
+        for y_value in y_ticks:
             point = to_screen(x_min, y_value)
             painter.setPen(QPen(grid_colour, 1))
             painter.drawLine(QPointF(plot.left(), point.y()), QPointF(plot.right(), point.y()))
             painter.setPen(text_colour)
-            label = f"{y_value:.0%}" if fixed is not None else f"{y_value:.3g}"
+            label = f"{y_value:.0%}" if fixed is not None else f"{y_value:g}"
             painter.drawText(
                 QRectF(area.left(), point.y() - metrics.height() / 2, left - 4, metrics.height()),
                 Qt.AlignRight | Qt.AlignVCenter,

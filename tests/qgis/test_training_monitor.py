@@ -1,5 +1,7 @@
 """The training monitor parses the CNN's per-epoch log lines and draws them."""
 
+import math
+
 import pytest
 from qgis.PyQt.QtGui import QColor
 
@@ -82,3 +84,22 @@ def test_chart_draws_both_curves_in_their_panels(qgis_app):
     assert _count(bottom, TrainingChart.COLOURS["train"]) > 20
     assert _count(top, TrainingChart.COLOURS["val"]) > 10
     assert _count(bottom.copy(0, 25, 400, 125), TrainingChart.COLOURS["val"]) == 0
+
+
+@pytest.mark.parametrize("highest", [0.65, 0.0173, 3.7, 140.0])
+def test_loss_axis_ends_on_a_round_tick(qgis_app, highest):
+    """Sweep 24c: the loss axis was labelled 0.171, 0.341, 0.512, 0.683 (quarters of 1.05 times the highest loss).
+    Its ticks are now round steps (1, 2, 2.5 or 5 times a power of ten, as a person would mark an axis), from 0 to
+    the first tick at or above the highest loss; accuracy stays in quarters of 0-100 %."""
+    chart = TrainingChart()
+    for epoch in range(1, 6):
+        chart.add_epoch(epoch, train_loss=highest / epoch, val_loss=0.9 * highest, train_acc=0.5)
+    low, high, ticks = chart.value_axis("loss", None)
+    steps = {round(b - a, 12) for a, b in zip(ticks, ticks[1:])}
+    assert len(steps) == 1 and 3 <= len(ticks) <= 6
+    step = steps.pop()
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert any(math.isclose(mantissa, m) for m in (1, 2, 2.5, 5))
+    assert low == ticks[0] == 0.0 and math.isclose(high, ticks[-1]) and highest <= high < highest + step
+    assert all(math.isclose(t / step, round(t / step)) for t in ticks)
+    assert chart.value_axis("acc", (0.0, 1.0)) == (0.0, 1.0, [0.0, 0.25, 0.5, 0.75, 1.0])
