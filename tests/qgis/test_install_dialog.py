@@ -158,3 +158,23 @@ def test_failing_scientific_install_stops_before_torch(qgis_app, tmp_path, monke
     dialog.install_button.click()
     assert wait_until(lambda: dialog.state == dialog.IDLE)
     assert "exit code 3" in dialog.result_message and "installed torch" not in dialog.log.toPlainText()
+
+
+def test_intro_names_every_step_that_needs_pytorch(qgis_app, tmp_path):
+    """Sweep 24c: the dialog said 'Train CNN, Predict' while comparemodels needs PyTorch too. Every provider
+    algorithm that declares it needs PyTorch is named by the start of its toolbox name, and Predict (a CNN model
+    asks for it at run time); the classic learners are said not to need it."""
+    from qgis.PyQt.QtWidgets import QLabel
+
+    from geochem_prospector.algorithms.provider import ProspectorProvider
+
+    dialog = make_dialog(tmp_path)
+    text = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    provider = ProspectorProvider()
+    provider.loadAlgorithms()
+    needing = [a for a in provider.algorithms() if getattr(a, "needs_torch", False)]  # not the workflow model
+    assert {a.name() for a in needing} >= {"traincnn", "comparemodels"}
+    for algorithm in needing:
+        name = algorithm.displayName().split(" · ")[-1]  # after the workflow step's number
+        assert name.split(" on ")[0].split(" (")[0] in text, algorithm.name()
+    assert "Predict" in text and "classic learners (Train prospectivity model) do not" in text
