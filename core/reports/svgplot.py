@@ -154,20 +154,22 @@ def line_plot(
             f'<polyline points="{points}" fill="none" stroke="{s.color}" stroke-width="{s.width}"{dash} '
             f'clip-path="url(#{clip})"/>'
         )
-    placed: List[Tuple[float, float, float]] = []  # label boxes drawn so far: left, right, baseline
-    for m in markers:
-        if math.isfinite(m.x) and math.isfinite(m.y) and (m.x > 0 or not x_log):
-            out.append(f'<circle cx="{px(m.x):.1f}" cy="{py(m.y):.1f}" r="4" fill="{m.color}"/>')
-            anchor = "end" if px(m.x) > left + 0.7 * pw else "start"
-            lx = float(px(m.x)) + (-7 if anchor == "end" else 7)
-            extent = LABEL_CHAR_WIDTH * len(m.label)
-            span = (lx - extent, lx) if anchor == "end" else (lx, lx + extent)
-            # 7 px above the point, but never above the frame's top + a line: the title sits there
-            ly = label_baseline(span, max(float(py(m.y)) - 7, top + LABEL_LINE - 3), placed)
-            placed.append((span[0], span[1], ly))
-            out.append(
-                f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="{m.color}">{escape(m.label)}</text>'
-            )
+    shown = [m for m in markers if math.isfinite(m.x) and math.isfinite(m.y) and (m.x > 0 or not x_log)]
+    # boxes a label must clear (left, right, baseline): the labels drawn so far, and every marker's dot (as a label
+    # whose glyphs would cover it: a label pushed down off another's must not land on a third marker's point)
+    placed: List[Tuple[float, float, float]] = [
+        (float(px(m.x)) - MARKER_RADIUS, float(px(m.x)) + MARKER_RADIUS, float(py(m.y)) + DOT_BASELINE) for m in shown
+    ]
+    for m in shown:
+        out.append(f'<circle cx="{px(m.x):.1f}" cy="{py(m.y):.1f}" r="{MARKER_RADIUS:g}" fill="{m.color}"/>')
+        anchor = "end" if px(m.x) > left + 0.7 * pw else "start"
+        lx = float(px(m.x)) + (-7 if anchor == "end" else 7)
+        extent = LABEL_CHAR_WIDTH * len(m.label)
+        span = (lx - extent, lx) if anchor == "end" else (lx, lx + extent)
+        # 7 px above the point, but never above the frame's top + a line: the title sits there
+        ly = label_baseline(span, max(float(py(m.y)) - 7, top + LABEL_LINE - 3), placed)
+        placed.append((span[0], span[1], ly))
+        out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="{m.color}">{escape(m.label)}</text>')
     out.extend(_legend(series, left, top + ph + bottom + 4))  # under the x-axis label
     out.append("</svg>")
     return "\n".join(out)
@@ -177,6 +179,8 @@ def line_plot(
 LABEL_CHAR_WIDTH = 7.0
 #: height (px) a label line needs
 LABEL_LINE = 15.0
+#: a marker's dot (px), and the baseline below its centre of a label whose glyphs would cover it
+MARKER_RADIUS, DOT_BASELINE = 4.0, 4.5
 
 
 def label_baseline(span: Tuple[float, float], wanted: float, placed: Sequence[Tuple[float, float, float]]) -> float:

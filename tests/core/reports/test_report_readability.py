@@ -116,3 +116,21 @@ def test_training_report_says_what_the_network_was_distilled_from_and_which_band
     assert "Sr (100%), Th (67%); unused: Cr; strength 2.0 (chosen by the validation cells&#x27; ROC AUC" in page
     plain = training_report_html({"history": [], "metrics": {}, "classes": [0, 1], "settings": {"teacher": "none"}})
     assert "Teacher (distillation)" not in plain and "Bands read" not in plain
+
+
+def test_no_label_covers_another_markers_dot():
+    """Sweep 24c: on the bundled evaluation the P-A label (pushed a line down off 'top 20 %') was drawn across the
+    top-20 % dot. Each label's box (its width by LABEL_CHAR_WIDTH, 12 px glyphs above the baseline and 3 below)
+    must clear every other marker's dot (radius 4), read from the SVG's circles."""
+    markers = [Marker(10, 71, "top 10 %: 71 %"), Marker(20, 82, "top 20 %: 82 %"), Marker(17.6, 82.4, "P-A: 82 %")]
+    svg = line_plot([Series([0, 100], [0, 100], "diagonal")], "t", "x", "y", (0, 100), (0, 100), markers)
+    dots = [(float(x), float(y)) for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="4"', svg)]
+    labels = _labels(svg)
+    assert len(dots) == len(labels) == 3
+    for k, (x, y, anchor, text) in enumerate(labels):
+        lo, hi = _span(x, anchor, text)
+        for j, (cx, cy) in enumerate(dots):
+            if j == k:
+                continue
+            covers = lo < cx + 4 and cx - 4 < hi and y - 12 < cy + 4 and cy - 4 < y + 3
+            assert not covers, (text, (x, y), j, (cx, cy))
