@@ -58,19 +58,17 @@ from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
     STYLES_DIR,
-    WARP_ADVICE,
     ProspectorAlgorithm,
     StylePostProcessor,
-    defined_crs,
     layer_file,
     mask_from_source,
     parsed_columns,
     point_attributes,
     point_samples,
     report_values,
-    require_projected,
     written_value,
 )
+from .crs_checks import WARP_ADVICE, defined_crs, require_projected
 
 #: below-detection samples ('<5', negative codes) count as this fraction of the detection limit
 CENSORED_FACTOR = 0.5

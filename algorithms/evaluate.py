@@ -50,17 +50,19 @@ from .base import (
     mask_from_source,
     plain_value,
     point_parts,
-    refuse_coordinates_beyond_crs,
     refuse_not_points,
-    refuse_unrelated_crs,
     require_gdal_raster,
     require_geometry,
-    say_ground_distance,
     source_label,
+    warn_mixed_commodities,
+)
+from .crs_checks import (
+    refuse_coordinates_beyond_crs,
+    refuse_unrelated_crs,
+    say_ground_distance,
     source_transform,
     utm_advice,
     warn_ballpark_transform,
-    warn_mixed_commodities,
     warn_unequal_cells,
     warn_without_crs,
 )

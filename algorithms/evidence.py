@@ -56,25 +56,27 @@ from ..core.io.rasters import layer_label, raster_warnings, side_file_crs_note
 from . import parameters as params
 from .base import (
     MASK_ADVICE,
-    REPROJECT_ADVICE,
     VRT_PROPERTY,
     ProspectorAlgorithm,
     check_fields,
-    defined_crs,
-    geographic_centre,
     input_file,
-    layer_extent,
     layer_file,
-    refuse_unrelated_crs,
     require_gdal_raster,
     require_geometry,
     require_mask_polygons,
-    require_projected,
     shapely_features,
+    vector_layer_names,
+)
+from .crs_checks import (
+    REPROJECT_ADVICE,
+    defined_crs,
+    geographic_centre,
+    layer_extent,
+    refuse_unrelated_crs,
+    require_projected,
     source_transform,
     unreadable_crs,
     utm_advice,
-    vector_layer_names,
     warn_few_cells,
 )
 from .scheduling import HELP as SCHEDULER_HELP

@@ -54,19 +54,16 @@ from ..core.placement import kilometre_coordinates_hint
 from ..core.reports.legend import readable_number
 from . import parameters as params
 from .base import (
-    REPROJECT_ADVICE,
     ProspectorAlgorithm,
-    defined_crs,
     mask_from_source,
     point_attributes,
     point_samples,
     ranked_counts,
     report_values,
     require_geometry,
-    require_projected,
     source_label,
-    warn_few_cells,
 )
+from .crs_checks import REPROJECT_ADVICE, defined_crs, require_projected, warn_few_cells
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 

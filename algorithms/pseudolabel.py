@@ -49,14 +49,12 @@ from .base import (
     mask_on_grid,
     point_attributes,
     refuse_date_field,
-    refuse_unrelated_rasters,
-    require_projected,
-    say_ground_distance,
     shapely_geometries,
     source_label,
     warn_mixed_commodities,
     warn_model_outputs,
 )
+from .crs_checks import refuse_unrelated_rasters, require_projected, say_ground_distance
 
 LABEL_NODATA = 255
 CONF_NODATA = -9999.0
