@@ -60,7 +60,6 @@ from .base import (
     STYLES_DIR,
     ProspectorAlgorithm,
     StylePostProcessor,
-    layer_file,
     mask_from_source,
     parsed_columns,
     point_attributes,
@@ -69,6 +68,7 @@ from .base import (
     written_value,
 )
 from .crs_checks import WARP_ADVICE, defined_crs, require_projected
+from .inputs import layer_file
 
 #: below-detection samples ('<5', negative codes) count as this fraction of the detection limit
 CENSORED_FACTOR = 0.5

@@ -40,20 +40,14 @@ from ..core.reports.evaluation import baseline_name, mapped_value_name, report_t
 from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
-    absolute_file,
     check_fields,
     check_point_places,
-    file_and_layer,
     geometry_kind,
-    input_file,
-    layer_file,
     mask_from_source,
     plain_value,
     point_parts,
     refuse_not_points,
-    require_gdal_raster,
     require_geometry,
-    source_label,
     warn_mixed_commodities,
 )
 from .crs_checks import (
@@ -66,6 +60,7 @@ from .crs_checks import (
     warn_unequal_cells,
     warn_without_crs,
 )
+from .inputs import absolute_file, file_and_layer, input_file, layer_file, require_gdal_raster, source_label
 
 #: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions
 NUMBERS = {

@@ -56,16 +56,11 @@ from ..core.io.rasters import layer_label, raster_warnings, side_file_crs_note
 from . import parameters as params
 from .base import (
     MASK_ADVICE,
-    VRT_PROPERTY,
     ProspectorAlgorithm,
     check_fields,
-    input_file,
-    layer_file,
-    require_gdal_raster,
     require_geometry,
     require_mask_polygons,
     shapely_features,
-    vector_layer_names,
 )
 from .crs_checks import (
     REPROJECT_ADVICE,
@@ -79,6 +74,7 @@ from .crs_checks import (
     utm_advice,
     warn_few_cells,
 )
+from .inputs import VRT_PROPERTY, input_file, layer_file, require_gdal_raster, vector_layer_names
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 

@@ -61,9 +61,9 @@ from .base import (
     ranked_counts,
     report_values,
     require_geometry,
-    source_label,
 )
 from .crs_checks import REPROJECT_ADVICE, defined_crs, require_projected, warn_few_cells
+from .inputs import source_label
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 

@@ -43,18 +43,15 @@ from . import parameters as params
 from .base import (
     ProspectorAlgorithm,
     check_point_places,
-    input_file,
-    layer_file,
     mask_geometries,
     mask_on_grid,
     point_attributes,
     refuse_date_field,
     shapely_geometries,
-    source_label,
     warn_mixed_commodities,
-    warn_model_outputs,
 )
 from .crs_checks import refuse_unrelated_rasters, require_projected, say_ground_distance
+from .inputs import input_file, layer_file, source_label, warn_model_outputs
 
 LABEL_NODATA = 255
 CONF_NODATA = -9999.0
