@@ -53,17 +53,11 @@ from ..core.neighbours import (
 from ..core.placement import kilometre_coordinates_hint
 from ..core.reports.legend import readable_number
 from . import parameters as params
-from .base import (
-    ProspectorAlgorithm,
-    mask_from_source,
-    point_attributes,
-    point_samples,
-    ranked_counts,
-    report_values,
-    require_geometry,
-)
+from .base import ProspectorAlgorithm
 from .crs_checks import REPROJECT_ADVICE, defined_crs, require_projected, warn_few_cells
+from .geometries import mask_from_source
 from .inputs import source_label
+from .point_reading import point_attributes, point_samples, ranked_counts, report_values, require_geometry
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 

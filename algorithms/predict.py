@@ -31,8 +31,9 @@ from ..core.io.windows import (
 from ..core.learning.area_limits import AreaLimits, class_share_note, class_shares
 from ..core.learning.heap import kept_heap
 from . import parameters as params
-from .base import ProspectorAlgorithm, mask_from_source
+from .base import ProspectorAlgorithm
 from .crs_checks import require_projected
+from .geometries import mask_from_source
 from .inputs import layer_paths
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
