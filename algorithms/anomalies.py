@@ -54,21 +54,11 @@ from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
 from . import parameters as params
-from .base import (
-    STYLES_DIR,
-    WARP_ADVICE,
-    ProspectorAlgorithm,
-    StylePostProcessor,
-    defined_crs,
-    layer_file,
-    mask_from_source,
-    parsed_columns,
-    point_attributes,
-    point_samples,
-    report_values,
-    require_projected,
-    written_value,
-)
+from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor
+from .crs_checks import WARP_ADVICE, defined_crs, require_projected
+from .geometries import mask_from_source
+from .inputs import layer_file
+from .point_reading import parsed_columns, point_attributes, point_samples, report_values, written_value
 
 #: below-detection samples ('<5', negative codes) count as this fraction of the detection limit
 CENSORED_FACTOR = 0.5

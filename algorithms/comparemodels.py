@@ -41,17 +41,12 @@ from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, side_file_crs_note
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
-from .base import (
-    check_point_places,
-    layer_paths,
-    mask_from_source,
-    require_projected,
-    say_ground_distance,
-    source_label,
-    warn_model_outputs,
-)
+from .crs_checks import require_projected, say_ground_distance
 from .evaluate import EvaluateAlgorithm, require_deposit_points
+from .geometries import mask_from_source
+from .inputs import layer_paths, source_label, warn_model_outputs
 from .labels import LabelReading
+from .point_reading import check_point_places
 from .traincnn import check_grid, grid_meta, import_cnn, warn_unnamed_bands
 from .trainmodel import LEARNERS, check_window, learner_parameters, learner_settings
 

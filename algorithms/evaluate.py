@@ -38,31 +38,28 @@ from ..core.io.rasters import band_kind, band_unit, made_by, read_provenance, re
 from ..core.io.vectors import read_vector_provenance
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
-from .base import (
-    ProspectorAlgorithm,
-    absolute_file,
-    check_fields,
-    check_point_places,
-    file_and_layer,
-    geometry_kind,
-    input_file,
-    layer_file,
-    mask_from_source,
-    plain_value,
-    point_parts,
+from .base import ProspectorAlgorithm
+from .crs_checks import (
     refuse_coordinates_beyond_crs,
-    refuse_not_points,
     refuse_unrelated_crs,
-    require_gdal_raster,
-    require_geometry,
     say_ground_distance,
-    source_label,
     source_transform,
     utm_advice,
     warn_ballpark_transform,
-    warn_mixed_commodities,
     warn_unequal_cells,
     warn_without_crs,
+)
+from .geometries import mask_from_source
+from .inputs import absolute_file, file_and_layer, input_file, layer_file, require_gdal_raster, source_label
+from .point_reading import (
+    check_fields,
+    check_point_places,
+    geometry_kind,
+    plain_value,
+    point_parts,
+    refuse_not_points,
+    require_geometry,
+    warn_mixed_commodities,
 )
 
 #: numeric outputs (exposed to the graphical modeler and qgis_process --json) and their descriptions

@@ -54,29 +54,22 @@ from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
 from ..core.io.rasters import layer_label, raster_warnings, side_file_crs_note
 from . import parameters as params
-from .base import (
-    MASK_ADVICE,
+from .base import ProspectorAlgorithm
+from .crs_checks import (
     REPROJECT_ADVICE,
-    VRT_PROPERTY,
-    ProspectorAlgorithm,
-    check_fields,
     defined_crs,
     geographic_centre,
-    input_file,
     layer_extent,
-    layer_file,
     refuse_unrelated_crs,
-    require_gdal_raster,
-    require_geometry,
-    require_mask_polygons,
     require_projected,
-    shapely_features,
     source_transform,
     unreadable_crs,
     utm_advice,
-    vector_layer_names,
     warn_few_cells,
 )
+from .geometries import MASK_ADVICE, require_mask_polygons, shapely_features
+from .inputs import VRT_PROPERTY, input_file, layer_file, require_gdal_raster, vector_layer_names
+from .point_reading import check_fields, require_geometry
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 

@@ -48,20 +48,11 @@ from ..core.neighbours import (
 from ..core.placement import kilometre_coordinates_hint
 from ..core.reports.legend import readable_number
 from . import parameters as params
-from .base import (
-    REPROJECT_ADVICE,
-    ProspectorAlgorithm,
-    defined_crs,
-    mask_from_source,
-    point_attributes,
-    point_samples,
-    ranked_counts,
-    report_values,
-    require_geometry,
-    require_projected,
-    source_label,
-    warn_few_cells,
-)
+from .base import ProspectorAlgorithm
+from .crs_checks import REPROJECT_ADVICE, defined_crs, require_projected, warn_few_cells
+from .geometries import mask_from_source
+from .inputs import source_label
+from .point_reading import point_attributes, point_samples, ranked_counts, report_values, require_geometry
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 

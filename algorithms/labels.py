@@ -12,14 +12,9 @@ from ..core.evaluation.deposits import training_points_record
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import made_by, read_provenance, read_stack
 from ..core.labels.classes import class_ids
-from .base import (
-    ProspectorAlgorithm,
-    input_file,
-    layer_paths,
-    point_attributes,
-    refuse_date_field,
-    source_label,
-)
+from .base import ProspectorAlgorithm
+from .inputs import input_file, layer_paths, source_label
+from .point_reading import point_attributes, refuse_date_field
 
 
 def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedback) -> None:

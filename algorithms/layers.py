@@ -1,12 +1,14 @@
-"""How a run's outputs appear in the desktop: legends classed on the data, names, one group per step, order, and
-which layers are shown. Used by the style post-processors of :mod:`algorithms.base` (main thread, after QGIS has
-added the layer to the project); nothing here runs under qgis_process, which loads no layers."""
+"""How a run's outputs appear in the desktop: styles and legends classed on the data, names (distinct from the
+project's other layers'), one group per step, order, and which layers are shown. Used by the style post-processors
+of :mod:`algorithms.base` (main thread, after QGIS has added the layer to the project); nothing here runs under
+qgis_process, which loads no layers."""
 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
-from typing import List, Sequence
+from typing import Any, List, Sequence
 
 import numpy as np
 from qgis.core import (
@@ -22,6 +24,7 @@ from qgis.PyQt.QtGui import QColor
 
 from ..core.io.rasters import sample_band
 from ..core.reports.legend import LegendClass, area_rank_classes, percentile_classes
+from .inputs import file_and_layer
 
 #: colours of the element classes (low to high, blue to dark red), as geochemical atlases draw them
 ATLAS_COLOURS = ("#313695", "#74add1", "#e0f3f8", "#fee090", "#fdae61", "#f46d43", "#d73027", "#a50026")
@@ -234,3 +237,94 @@ class Placement:
         node.setItemVisibilityChecked(self.visible)
         if not self.visible:
             node.setExpanded(False)
+
+
+def distinct_layer_name(name: str, layer, project) -> str:
+    """``name``, or, where another of the project's layers reading another file already bears it, ``name (file)``
+    (the output's file name, as the user chose it: ``Prospectivity (prospectivity_gb)``); for a temporary output,
+    whose file name means nothing, or where that is taken too, ``name (2)``, ``name (3)``..."""
+    from qgis.core import QgsProcessingUtils
+
+    own = file_and_layer(layer)
+    taken = {  # every candidate starts with ``name``: the others' sources need not be decoded
+        other.name()
+        for other in project.mapLayers().values()
+        if other.name().startswith(name) and other.id() != layer.id() and file_and_layer(other) != own
+    }
+    if name not in taken:
+        return name
+    path, table = own
+    temporary_folder = os.path.realpath(QgsProcessingUtils.tempFolder())
+    chosen = os.path.isabs(path) and not path.startswith(temporary_folder + os.sep)
+    stem = table or os.path.splitext(os.path.basename(path))[0]
+    if chosen and stem and f"{name} ({stem})" not in taken:
+        return f"{name} ({stem})"
+    number = 2
+    while f"{name} ({number})" in taken:
+        number += 1
+    return f"{name} ({number})"
+
+
+def earlier_loads_of(layer, project, run: str) -> List[Any]:
+    """The project's other layers that a run of this plugin other than ``run`` loaded from ``layer``'s file and
+    table."""
+    target = file_and_layer(layer)
+    if not target[0]:
+        return []
+    return [
+        other
+        for other in project.mapLayers().values()
+        if other.id() != layer.id()
+        and other.customProperty(RUN_PROPERTY)
+        and other.customProperty(RUN_PROPERTY) != run
+        and other.type() == layer.type()
+        and file_and_layer(other) == target
+    ]
+
+
+def apply_style(layer, qml_path: str, stretch: bool = True) -> None:
+    """Load a .qml and, for a pseudocolour raster, classify its ramp on the layer's own values."""
+    from qgis.core import QgsColorRampShader, QgsRasterLayer, QgsSingleBandPseudoColorRenderer
+
+    layer.loadNamedStyle(qml_path)
+    if stretch and isinstance(layer, QgsRasterLayer):
+        renderer = layer.renderer()
+        if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and renderer.shader() is not None:
+            band = renderer.band()
+            lo, hi = layer.dataProvider().cumulativeCut(band, 0.02, 0.98)
+            if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+                shader_fn = renderer.shader().rasterShaderFunction()
+                ramp = shader_fn.sourceColorRamp() if shader_fn is not None else None
+                if ramp is not None:
+                    renderer.setClassificationMin(lo)
+                    renderer.setClassificationMax(hi)
+                    renderer.createShader(
+                        ramp.clone(), QgsColorRampShader.Interpolated, QgsColorRampShader.Continuous, 7
+                    )
+    round_ramp_legend(layer)
+    layer.triggerRepaint()
+
+
+def round_ramp_legend(layer, digits: int = 3) -> None:
+    """A continuous colour-ramp legend labels its ends with ``digits`` significant figures (1,710, not
+    1,713.701343)."""
+    from qgis.core import (
+        QgsBasicNumericFormat,
+        QgsColorRampLegendNodeSettings,
+        QgsColorRampShader,
+        QgsSingleBandPseudoColorRenderer,
+    )
+
+    renderer = layer.renderer() if hasattr(layer, "renderer") else None
+    if not isinstance(renderer, QgsSingleBandPseudoColorRenderer) or renderer.shader() is None:
+        return
+    function = renderer.shader().rasterShaderFunction()
+    if not isinstance(function, QgsColorRampShader):
+        return
+    number = QgsBasicNumericFormat()
+    number.setRoundingType(QgsBasicNumericFormat.SignificantFigures)
+    number.setNumberDecimalPlaces(digits)
+    number.setShowTrailingZeros(False)
+    settings = QgsColorRampLegendNodeSettings(function.legendSettings() or QgsColorRampLegendNodeSettings())
+    settings.setNumericFormat(number)
+    function.setLegendSettings(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingModelAlgorithm
 
 from ..core.io.inputs import no_gdal_sidecars
-from .base import guarded_parameter
+from .inputs import guarded_parameter
 from .parameters import layer_of_another_kind
 
 
@@ -14,7 +14,7 @@ class ShippedModel(QgsProcessingModelAlgorithm):
     the model takes vector layers (or a vector where it takes rasters) is refused, naming the input, before anything
     is loaded; QGIS's own checks then open the layers with GDAL's PAM off, the algorithm's (:meth:`checkParameterValues`)
     and each parameter's (qgis_process checks every parameter itself first: its layer parameters are the plugin's
-    guarded ones, :func:`.base.guarded_parameter`). QGIS 3.22's check of a list of line layers passes a raster,
+    guarded ones, :func:`.inputs.guarded_parameter`). QGIS 3.22's check of a list of line layers passes a raster,
     loading it with PAM on (so ``<raster>.aux.xml`` appeared beside the user's file when the layer closed), and the
     model then ran its first steps before the evidence step refused the raster."""
 

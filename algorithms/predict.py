@@ -31,7 +31,10 @@ from ..core.io.windows import (
 from ..core.learning.area_limits import AreaLimits, class_share_note, class_shares
 from ..core.learning.heap import kept_heap
 from . import parameters as params
-from .base import ProspectorAlgorithm, layer_paths, mask_from_source, require_projected
+from .base import ProspectorAlgorithm
+from .crs_checks import require_projected
+from .geometries import mask_from_source
+from .inputs import layer_paths
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 from .traincnn import import_cnn

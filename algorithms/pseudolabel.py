@@ -40,23 +40,11 @@ from ..core.reports.labels import summary_record, write_summary
 from ..core.reports.thumbnail import label_map_svg
 from ..core.reports.training import data_sentence
 from . import parameters as params
-from .base import (
-    ProspectorAlgorithm,
-    check_point_places,
-    input_file,
-    layer_file,
-    mask_geometries,
-    mask_on_grid,
-    point_attributes,
-    refuse_date_field,
-    refuse_unrelated_rasters,
-    require_projected,
-    say_ground_distance,
-    shapely_geometries,
-    source_label,
-    warn_mixed_commodities,
-    warn_model_outputs,
-)
+from .base import ProspectorAlgorithm
+from .crs_checks import refuse_unrelated_rasters, require_projected, say_ground_distance
+from .geometries import mask_geometries, mask_on_grid, shapely_geometries
+from .inputs import input_file, layer_file, source_label, warn_model_outputs
+from .point_reading import check_point_places, point_attributes, refuse_date_field, warn_mixed_commodities
 
 LABEL_NODATA = 255
 CONF_NODATA = -9999.0

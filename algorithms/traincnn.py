@@ -25,11 +25,8 @@ from ..core.io.rasters import read_stack, require_values, unnamed_band
 from ..core.labels.confidence import check_confidence
 from ..core.reports.training import training_report_html
 from . import parameters as params
-from .base import (
-    layer_paths,
-    require_projected,
-    warn_model_outputs,
-)
+from .crs_checks import require_projected
+from .inputs import layer_paths, warn_model_outputs
 from .labels import LabelReading
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner

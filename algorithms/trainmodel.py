@@ -21,7 +21,9 @@ from ..core.io.rasters import read_stack, require_values, stack_units
 from ..core.labels.confidence import check_confidence
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
-from .base import ProspectorAlgorithm, layer_paths, require_projected, warn_model_outputs
+from .base import ProspectorAlgorithm
+from .crs_checks import require_projected
+from .inputs import layer_paths, warn_model_outputs
 from .labels import LabelReading
 from .traincnn import grid_meta, warn_labels_without_evidence, warn_unnamed_bands
 

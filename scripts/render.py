@@ -92,8 +92,8 @@ def render_element_map(raster_path: str, band_name: str, path: str, title: str |
 def element_layer(raster_path: str, band_name: str) -> QgsRasterLayer:
     """The element band in percentile classes in ppm, as the demo project's element layer and geochemical atlases
     show it (a stretched ramp's legend read 'Band 1: Cu (Gray)' with two bare numbers)."""
-    from geochem_prospector.algorithms.base import STYLES_DIR, apply_style
-    from geochem_prospector.algorithms.layers import apply_legend
+    from geochem_prospector.algorithms.base import STYLES_DIR
+    from geochem_prospector.algorithms.layers import apply_legend, apply_style
 
     raster = QgsRasterLayer(raster_path, f"{band_name} in till (IDW)")
     apply_style(raster, os.path.join(STYLES_DIR, "element_pseudocolor.qml"))
@@ -173,8 +173,8 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
 
 def _raster(path: str, name: str, style: str, stretch: bool = True, legend: str = "") -> QgsRasterLayer:
     """A styled raster; ``legend`` classes it on its values as the desktop loads it (algorithms.layers)."""
-    from geochem_prospector.algorithms.base import STYLES_DIR, apply_style
-    from geochem_prospector.algorithms.layers import apply_legend
+    from geochem_prospector.algorithms.base import STYLES_DIR
+    from geochem_prospector.algorithms.layers import apply_legend, apply_style
 
     layer = QgsRasterLayer(path, name)
     apply_style(layer, os.path.join(STYLES_DIR, f"{style}.qml"), stretch)

@@ -13,7 +13,7 @@ from typing import Dict, Optional
 
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
 
-from ..algorithms.base import round_ramp_legend
+from ..algorithms.layers import round_ramp_legend
 from ..common import SAMPLE_DATA_DIR, STYLES_DIR, tr
 
 GROUP = "GeoChem Prospector sample data (GTK, CC BY 4.0)"

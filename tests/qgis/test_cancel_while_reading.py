@@ -10,7 +10,7 @@ import pytest
 
 
 def test_parsed_columns_stops_at_the_field_after_a_cancel(qgis_app):
-    from geochem_prospector.algorithms.base import parsed_columns
+    from geochem_prospector.algorithms.point_reading import parsed_columns
     from geochem_prospector.core.errors import Cancelled
 
     raw = [[1.0, 2.0, "<5", None]] * 50

@@ -289,7 +289,7 @@ def test_dates_and_times_read_as_iso_text_keeping_milliseconds():
 
     from qgis.PyQt.QtCore import QDate, QDateTime, QTime
 
-    from geochem_prospector.algorithms.base import plain_value
+    from geochem_prospector.algorithms.point_reading import plain_value
 
     moment = datetime.datetime(2001, 5, 1, 12, 30, 5, 250000)
     assert plain_value(QDate(2001, 5, 1)) == moment.date().isoformat()

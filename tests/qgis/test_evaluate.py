@@ -322,7 +322,7 @@ def test_unequal_cells_are_found_between_the_edges_of_a_conic_crs():
     from pyproj import CRS, Geod, Transformer
     from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
 
-    from geochem_prospector.algorithms.base import warn_unequal_cells
+    from geochem_prospector.algorithms.crs_checks import warn_unequal_cells
     from tests.qgis.feedback import RecordingFeedback
 
     proj = "+proj=lcc +lat_1=30 +lat_2=70 +lat_0=50 +lon_0=25 +datum=WGS84 +units=m +no_defs"

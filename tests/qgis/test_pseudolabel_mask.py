@@ -56,11 +56,11 @@ def test_the_mask_is_read_once(data, run_algorithm, monkeypatch, tmp_path, metho
     import geopandas as gpd
     from shapely.geometry import Point, box
 
-    from geochem_prospector.algorithms import base, pseudolabel
+    from geochem_prospector.algorithms import geometries, pseudolabel
     from tests.qgis.synthetic import CRS, GRID
 
     reads, checks = [], []
-    read, check = base.shapely_geometries, base.require_mask_polygons
+    read, check = geometries.shapely_geometries, geometries.require_mask_polygons
 
     def counted_read(source, crs, context, parameter, *args, **kwargs):
         reads.append(parameter)
@@ -70,7 +70,7 @@ def test_the_mask_is_read_once(data, run_algorithm, monkeypatch, tmp_path, metho
         checks.append(parameter)
         return check(source, parameter)
 
-    for module in (base, pseudolabel):
+    for module in (geometries, pseudolabel):
         monkeypatch.setattr(module, "shapely_geometries", counted_read, raising=False)
         monkeypatch.setattr(module, "require_mask_polygons", counted_check, raising=False)
     x0, y1 = GRID.xmin, GRID.ymax

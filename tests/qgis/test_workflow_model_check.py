@@ -46,7 +46,7 @@ def test_qgis_own_check_of_line_layers_writes_aux_xml_beside_a_raster(tmp_path):
     nothing (PAM off while it loads)."""
     from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
 
-    from geochem_prospector.algorithms.base import guarded_parameter
+    from geochem_prospector.algorithms.inputs import guarded_parameter
 
     plain = QgsProcessingParameterMultipleLayers("faults", "Faults", QgsProcessing.TypeVectorLine, optional=True)
     path = _raster(tmp_path / "plain")
@@ -82,7 +82,7 @@ def test_model_parameters_are_the_files_in_order_with_layer_checks_guarded(model
     parameter itself before the algorithm's check)."""
     from qgis.core import QgsProcessingModelAlgorithm
 
-    from geochem_prospector.algorithms.base import _ReadsWithoutWriting
+    from geochem_prospector.algorithms.inputs import _ReadsWithoutWriting
 
     plain = QgsProcessingModelAlgorithm()
     assert plain.fromFile(MODEL_FILE)

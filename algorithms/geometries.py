@@ -1,0 +1,144 @@
+"""A vector layer's geometries as shapely objects in the rasters' CRS (faults, contacts, lithology polygons:
+:func:`shapely_features`, with a field's values), and the study-area MASK made from a polygon layer
+(:func:`mask_geometries`, :func:`mask_on_grid`): refused when the layer holds points or lines, no polygons, or
+polygons that miss the grid."""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+from qgis.core import QgsFeatureRequest, QgsProcessingException, QgsProcessingFeatureSource, QgsWkbTypes
+
+from ..core.errors import Cancelled
+from ..core.io.rasters import rasterize_mask
+from .crs_checks import (
+    refuse_coordinates_beyond_crs,
+    refuse_unrelated_crs,
+    source_transform,
+    warn_ballpark_transform,
+    warn_without_crs,
+)
+from .point_reading import plain_value, require_geometry
+
+
+def shapely_geometries(
+    source: QgsProcessingFeatureSource, crs, context, parameter: str, feedback=None, whose: str = "the rasters'"
+) -> list:
+    """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out."""
+    return shapely_features(source, crs, context, parameter, feedback=feedback, whose=whose)[0]
+
+
+def shapely_features(
+    source: QgsProcessingFeatureSource,
+    crs,
+    context,
+    parameter: str,
+    field: str | None = None,
+    feedback=None,
+    whose: str = "the rasters'",
+    name: str = "",
+) -> Tuple[list, list]:
+    """A layer's geometries as shapely objects in ``crs`` (reprojected), empty ones left out, and the values of
+    ``field`` for them (an empty list without a field). Curved geometries (the arcs of a GeoPackage's
+    CompoundCurve or CurvePolygon, which GEOS cannot read) are segmentized as QGIS draws them. A table without
+    geometry is refused; a layer without CRS is taken to be in ``crs`` (``whose`` CRS, said in a warning to
+    ``feedback``; ``name`` names the layer there)."""
+    from qgis.core import QgsCsException, QgsGeometry
+    from shapely import wkb
+
+    require_geometry(source, parameter)
+    warn_without_crs(source, crs, parameter, feedback, whose, name)
+    refuse_coordinates_beyond_crs(source.sourceCrs(), source.sourceExtent(), parameter, crs, whose, name)
+    refuse_unrelated_crs(source.sourceCrs(), crs, context, parameter, whose, name)
+    warn_ballpark_transform(source, crs, context, parameter, feedback, whose, name)
+    transform = source_transform(source, crs, context)
+    request = QgsFeatureRequest()
+    if field:
+        request.setSubsetOfAttributes([field], source.fields())
+    else:
+        request.setNoAttributes()
+    geometries, values = [], []
+    for feature in source.getFeatures(request):
+        if feedback is not None and feedback.isCanceled():
+            raise Cancelled()
+        geometry = feature.geometry()
+        if geometry is None or geometry.isEmpty():
+            continue
+        try:
+            geometry.transform(transform)
+        except QgsCsException as exc:
+            raise QgsProcessingException(
+                f"{parameter}: a feature cannot be reprojected to the rasters' CRS ({exc}); check the layer's CRS."
+            ) from None
+        if QgsWkbTypes.isCurvedType(geometry.wkbType()):  # arcs (CompoundCurve, CurvePolygon): GEOS reads none
+            geometry = QgsGeometry(geometry.constGet().segmentize())
+        geometries.append(wkb.loads(bytes(geometry.asWkb())))
+        if field:
+            values.append(plain_value(feature[field]))
+    return geometries, values
+
+
+#: what to do about a mask layer without polygons (an empty layer, a filter or a selection that keeps none)
+MASK_ADVICE = (
+    "choose a polygon layer with features (if only selected features are used, select some; if the layer has a "
+    "filter, check that it keeps some) or leave {} empty."
+)
+
+
+def require_mask_polygons(source, parameter: str = "MASK") -> None:
+    """Refuse a mask layer of points or lines: QGIS lets a file path of any geometry through a polygon parameter,
+    and rasterized, points or lines cover a few cells only, so the run "succeeded" with nearly everything masked
+    away (anomalies wrote no contour, without a word)."""
+    kind = QgsWkbTypes.geometryType(source.wkbType())
+    if kind in (QgsWkbTypes.PointGeometry, QgsWkbTypes.LineGeometry):
+        what = "points" if kind == QgsWkbTypes.PointGeometry else "lines"
+        raise QgsProcessingException(
+            f"{parameter}: the mask layer holds {what}, not polygons; a mask is the area to keep: choose a polygon "
+            f"layer (e.g. the study area outline) or leave {parameter} empty."
+        )
+
+
+def mask_from_source(
+    source: QgsProcessingFeatureSource | None,
+    crs,
+    grid,
+    context,
+    parameter: str = "MASK",
+    feedback=None,
+    whose: str = "the rasters'",
+):
+    """Boolean grid mask (True inside) from a polygon layer, None without a layer; refused if it misses the grid.
+    A layer without CRS is taken to be in ``crs`` (``whose``), with a warning to ``feedback``."""
+    return mask_on_grid(mask_geometries(source, crs, context, parameter, feedback, whose), grid, parameter)
+
+
+def mask_geometries(
+    source: QgsProcessingFeatureSource | None,
+    crs,
+    context,
+    parameter: str = "MASK",
+    feedback=None,
+    whose: str = "the rasters'",
+):
+    """The mask layer's polygons as shapely geometries in ``crs`` (read once: a step that also estimates its memory
+    from them passes them on to :func:`mask_on_grid`), None without a layer; refused if it holds no polygons."""
+    if source is None:
+        return None
+    require_mask_polygons(source, parameter)
+    geometries = shapely_geometries(source, crs, context, parameter, feedback, whose)
+    if not geometries:
+        raise QgsProcessingException(f"{parameter}: the mask layer has no polygons; {MASK_ADVICE.format(parameter)}")
+    return geometries
+
+
+def mask_on_grid(geometries, grid, parameter: str = "MASK"):
+    """Boolean grid mask (True inside) of :func:`mask_geometries`' polygons, None without them; refused if they
+    miss the grid."""
+    if geometries is None:
+        return None
+    mask = rasterize_mask(geometries, grid)
+    if not mask.any():
+        raise QgsProcessingException(
+            f"{parameter}: the mask polygons do not cover any cell of the grid; check that the layers overlap."
+        )
+    return mask
