@@ -55,17 +55,17 @@ from .crs_checks import (
     utm_advice,
 )
 from .inputs import (
-    _describe,
-    _input_paths,
-    _memory_vrt_layers,
     absolute_file,
+    described_value,
     guarded_parameter,
+    input_paths,
+    memory_vrt_layers,
     recorded_input,
     vector_layer_names,
 )
 from .layers import Placement, apply_legend, apply_style, distinct_layer_name, earlier_loads_of
 from .parameters import MODEL_EXTENSION, with_option_numbers
-from .sinks import _destination_path, _sink_text, refuse_blank_name, refuse_database_sink, refuse_memory_sink
+from .sinks import destination_path, refuse_blank_name, refuse_database_sink, refuse_memory_sink, sink_text
 
 ICON = os.path.join(ICONS_DIR, "prospector.svg")
 
@@ -576,7 +576,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             message = refused_value(definition, value, context)
             if not message and definition.type() in ("source", "vector"):
                 message = (
-                    f"{definition.name()}: '{_describe(value)}' could not be opened as a vector layer; choose a vector "
+                    f"{definition.name()}: '{described_value(value)}' could not be opened as a vector layer; choose a vector "
                     f"layer or file ({definition.description()})."
                 )
             raise QgsProcessingException(message or f"{definition.name()}: {value!r} is not a value it takes.")
@@ -674,7 +674,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             name = definition.name()
             if definition.isDestination() or definition.type() not in RASTER_INPUT_TYPES or name not in parameters:
                 continue
-            swapped[name] = _memory_vrt_layers(parameters[name], context)
+            swapped[name] = memory_vrt_layers(parameters[name], context)
         return swapped
 
     def with_temporary_outputs(self, parameters, context, feedback=None) -> Dict[str, Any]:
@@ -689,7 +689,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         changed = dict(parameters)
         for definition in self.destinationParameterDefinitions():
             name = definition.name()
-            if definition.flags() & definition.FlagOptional or _sink_text(parameters.get(name), context):
+            if definition.flags() & definition.FlagOptional or sink_text(parameters.get(name), context):
                 continue
             changed[name] = QgsProcessing.TEMPORARY_OUTPUT
             if feedback is not None and QgsApplication.platform() == "qgis_process":
@@ -711,7 +711,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             name = definition.name()
             if definition.type() not in ("rasterDestination", "vectorDestination") or name not in parameters:
                 continue
-            path = _destination_path(parameters[name], context)
+            path = destination_path(parameters[name], context)
             if not path or os.path.splitext(os.path.basename(path))[1] or os.path.isdir(path):
                 continue
             target = f"{path}.{definition.defaultFileExtension()}"
@@ -739,7 +739,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             if definition.isDestination():
                 refuse_database_sink(name, value, context)
                 refuse_memory_sink(name, value, context)
-                path = _destination_path(value, context)
+                path = destination_path(value, context)
                 if path:
                     refuse_blank_name(name, path, definition)
                     outputs[name] = path
@@ -766,7 +766,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                         strict = raster or list(allowed) == [MODEL_EXTENSION]
                         extensions.append((path, allowed, name, strict))
             elif definition.type() in INPUT_TYPES:
-                for i, path in enumerate(_input_paths(value, context)):
+                for i, path in enumerate(input_paths(value, context)):
                     inputs[name if i == 0 else f"{name} ({i + 1})"] = path
         check_output_paths(outputs, inputs)  # an output over an input first: the more important message
         for output, written, parameter, strict in extensions:
@@ -815,7 +815,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
 
     def provenance(self, parameters, context, extra: Dict[str, Any] | None = None) -> Dict[str, Any]:
         """What made an output: algorithm, plugin and QGIS versions, parameters (enum choices by name), time."""
-        described = {k: _describe(v) for k, v in parameters.items()}
+        described = {k: described_value(v) for k, v in parameters.items()}
         recorded = getattr(self, "_recorded_inputs", {})  # prepareAlgorithm's, read on the main thread
         for name, value in described.items():
             definition = self.parameterDefinition(name)

@@ -37,11 +37,11 @@ def source_label(source, parameters, name: str, context) -> str:
 
 def input_file(parameters, name: str, context) -> str:
     """The file behind input parameter ``name`` ('' when none: a memory layer, a database table)."""
-    paths = _input_paths(parameters.get(name), context)
+    paths = input_paths(parameters.get(name), context)
     return paths[0] if paths else ""
 
 
-def _input_paths(value: object, context) -> List[str]:
+def input_paths(value: object, context) -> List[str]:
     """The file an input parameter value names: a path (``|layername=…`` and other options dropped), a URI
     (``delimitedtext://file:///….csv?delimiter=,…``, ``file:///….csv?…``, any ``provider://uri``), a layer id or
     name in the context's project, or a layer. The files behind it (sidecars, a VRT's sources) are added by
@@ -49,7 +49,7 @@ def _input_paths(value: object, context) -> List[str]:
     from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProcessingUtils, QgsProperty
 
     if isinstance(value, (list, tuple)):
-        return [p for item in value for p in _input_paths(item, context)]
+        return [p for item in value for p in input_paths(item, context)]
     if isinstance(value, QgsProcessingFeatureSourceDefinition):
         value = value.source
     if isinstance(value, QgsProperty):
@@ -170,7 +170,7 @@ class _ReadsWithoutWriting:
     def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS API name)
         with no_gdal_sidecars():
             if context is not None:
-                value = _memory_vrt_layers(value, context)
+                value = memory_vrt_layers(value, context)
             return super().checkValueIsAcceptable(value, context)  # type: ignore[misc]
 
 
@@ -224,10 +224,10 @@ def _guarded_classes():
 _RasterLayerParameter, _MultipleLayersParameter, _MapLayerParameter = _guarded_classes()
 
 
-def _memory_vrt_layers(value: object, context) -> object:
+def memory_vrt_layers(value: object, context) -> object:
     """``value`` with each VRT file path replaced by a layer on a memory copy (kept in the context's store)."""
     if isinstance(value, (list, tuple)):
-        items = [_memory_vrt_layers(item, context) for item in value]
+        items = [memory_vrt_layers(item, context) for item in value]
         return items if any(a is not b for a, b in zip(items, value)) else value
     if not (isinstance(value, str) and value.lower().endswith(".vrt") and os.path.isfile(value)):
         return value
@@ -291,16 +291,16 @@ def recorded_input(value: object, context) -> object:
     if isinstance(value, QgsMapLayer) and value.providerType() == "memory":
         text: object = f"memory layer '{value.name()}'"
     else:
-        text = absolute_file(_describe(value))
+        text = absolute_file(described_value(value))
     return f"{text} ({', '.join(notes)})" if notes else text
 
 
-def _describe(value: object) -> object:
+def described_value(value: object) -> object:
     """A JSON-friendly description of a parameter value (layers by source)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
-        return [_describe(v) for v in value]
+        return [described_value(v) for v in value]
     custom = getattr(value, "customProperty", None)
     if callable(custom) and custom(VRT_PROPERTY):
         return str(custom(VRT_PROPERTY))

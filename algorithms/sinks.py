@@ -1,5 +1,5 @@
 """What a destination parameter names, and the outputs refused before any work: the file a destination will write
-(``_destination_path``, ``_sink_text``), and refusals of a blank file name, a table of a GeoPackage or database and a
+(``destination_path``, ``sink_text``), and refusals of a blank file name, a table of a GeoPackage or database and a
 memory layer, as every output is a file of its own, written whole and replaced as one. Used by
 :meth:`algorithms.base.ProspectorAlgorithm.check_outputs` and the output defaults beside it."""
 
@@ -11,12 +11,12 @@ import re
 from qgis.core import QgsProcessingException
 
 
-def _destination_path(value: object, context) -> str:
+def destination_path(value: object, context) -> str:
     """The file a destination parameter will write, without resolving it (resolving queues a layer load);
     '' for temporary outputs and non-file sinks."""
     from qgis.core import QgsProcessing
 
-    value = _sink_text(value, context)
+    value = sink_text(value, context)
     if not value or value == QgsProcessing.TEMPORARY_OUTPUT:
         return ""
     if value.startswith(("memory:",) + DATABASE_SINKS):
@@ -43,7 +43,7 @@ def refuse_blank_name(name: str, path: str, definition) -> None:
     )
 
 
-def _sink_text(value: object, context) -> str:
+def sink_text(value: object, context) -> str:
     """A destination parameter's value as the text QGIS writes to ('' when it is none)."""
     from qgis.core import QgsProcessingOutputLayerDefinition, QgsProperty
 
@@ -59,7 +59,7 @@ def refuse_database_sink(name: str, value: object, context) -> None:
     Table…'): every output is a file of its own, written whole and replaced as one, which a table inside a file
     holding other tables cannot be. Before, the sink text was taken for a file name and refused as
     "cannot write '.gpkg' table="contours" (geom)' files; save as .gpkg"."""
-    sink = _sink_text(value, context)
+    sink = sink_text(value, context)
     if not sink.startswith(DATABASE_SINKS):
         return
     match = re.search(r"dbname='([^']*)'", sink)
@@ -78,7 +78,7 @@ def refuse_memory_sink(name: str, value: object, context) -> None:
     """Refuse an output given as a memory layer ('memory:', as PyQGIS scripts ask QGIS's own algorithms for one):
     every output of this plugin is a file, written whole and read back before it is put in place. Before, the text
     was taken for a file name and refused as "cannot write 'no extension' files"."""
-    sink = _sink_text(value, context)
+    sink = sink_text(value, context)
     if not sink.lower().startswith("memory:"):
         return
     raise QgsProcessingException(
