@@ -60,6 +60,7 @@ from .inputs import (
     guarded_parameter,
     input_paths,
     memory_vrt_layers,
+    project_layer_name,
     recorded_input,
     vector_layer_names,
 )
@@ -454,11 +455,9 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         self._layers_before = frozenset(project.mapLayers()) if project is not None else frozenset()
         # the project's layers are read here, on the main thread, not by processAlgorithm on a worker thread: the
         # files behind the inputs for the provenance, and a layer named where several of the project share its name
-        self._recorded_inputs = {
-            d.name(): recorded_input(parameters[d.name()], context)
-            for d in self.parameterDefinitions()
-            if d.type() in INPUT_TYPES and d.name() in parameters
-        }
+        inputs = [d.name() for d in self.parameterDefinitions() if d.type() in INPUT_TYPES and d.name() in parameters]
+        self._recorded_inputs = {name: recorded_input(parameters[name], context) for name in inputs}
+        self._input_layer_names = {name: project_layer_name(parameters[name], context) for name in inputs}
         with plain_messages(feedback):
             self.warn_same_named_layers(parameters, context, feedback)
         return super().prepareAlgorithm(parameters, context, feedback)
@@ -838,6 +837,12 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "parameters": described,
         }
+        # the names the project showed the inputs by, where a file's name says less (a step's temporary output)
+        shown_as = {
+            k: v for k, v in getattr(self, "_input_layer_names", {}).items() if (any(v) if isinstance(v, list) else v)
+        }
+        if shown_as:
+            record["input_names"] = shown_as
         if extra:
             record.update(extra)
         return record

@@ -295,6 +295,27 @@ def recorded_input(value: object, context) -> object:
     return f"{text} ({', '.join(notes)})" if notes else text
 
 
+def project_layer_name(value: object, context) -> object:
+    """The name the project shows for an input's layer ('' where it is not a layer of the project, or is named as
+    its file is; a list for a list of layers), read beside :func:`recorded_input`: a step's temporary output is a
+    file 'OUTPUT.tif' in a folder named by a hash, and a report that names it so says nothing of what it was."""
+    from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProcessingUtils, QgsProperty
+
+    if isinstance(value, (list, tuple)):
+        return [project_layer_name(item, context) for item in value]
+    if isinstance(value, QgsProcessingFeatureSourceDefinition):
+        value = value.source
+    if isinstance(value, QgsProperty):
+        value = value.staticValue()
+    layer = value if isinstance(value, QgsMapLayer) else None
+    if layer is None and isinstance(value, str) and value and context is not None:
+        layer = QgsProcessingUtils.mapLayerFromString(value, context, False)
+    if layer is None:
+        return ""
+    stem = os.path.splitext(os.path.basename(layer_file(layer)))[0]
+    return "" if layer.name() in ("", stem) else layer.name()
+
+
 def described_value(value: object) -> object:
     """A JSON-friendly description of a parameter value (layers by source)."""
     if value is None or isinstance(value, (bool, int, float, str)):

@@ -410,11 +410,14 @@ def data_sentence(metadata: Mapping[str, Any], provenance_below: bool = True) ->
     if not isinstance(provenance, Mapping):
         return ""
     parameters = dict(provenance.get("parameters") or {})
+    shown_as = dict(provenance.get("input_names") or {})
     rasters = parameters.get("INPUT_RASTERS") or []
     inputs = [str(i) for i in provenance.get("inputs") or (rasters if isinstance(rasters, list) else [rasters])]
-    parts = [f"evidence {', '.join(_file_name(i) for i in inputs)}"] if inputs else []
-    given = [(what, parameters.get(key)) for key, what in _DATA_PARAMETERS]
-    parts += [f"{what} {_file_name(str(value))}" for what, value in given if _is_source(value)]
+    names = shown_as.get("INPUT_RASTERS") or []
+    names = names if isinstance(names, list) and len(names) == len(inputs) else [""] * len(inputs)
+    parts = [f"evidence {', '.join(_named_file(i, n) for i, n in zip(inputs, names))}"] if inputs else []
+    given = [(what, parameters.get(key), shown_as.get(key)) for key, what in _DATA_PARAMETERS]
+    parts += [f"{what} {_named_file(str(value), name)}" for what, value, name in given if _is_source(value)]
     if not parts:
         return ""
     below = " (full paths under Provenance)" if provenance_below else ""
@@ -426,6 +429,14 @@ def _is_source(value: object) -> bool:
     pseudolabel's CONFIDENCE is recorded as '0.9', a number."""
     text = str(value or "")
     return bool(re.search(r"[/\\|]|\.[A-Za-z][A-Za-z0-9]*$", text)) if isinstance(value, str) else False
+
+
+def _named_file(path: str, layer_name: object) -> str:
+    """A file as a report names it: by the layer name the project showed it by, when there was one (``layer_name``,
+    provenance's ``input_names``), with the file's name beside it ('Evidence (OUTPUT.tif)': a step's temporary
+    output says nothing by its file name alone)."""
+    name = _file_name(path)
+    return f"{layer_name} ({name})" if isinstance(layer_name, str) and layer_name else name
 
 
 def _file_name(path: str) -> str:

@@ -69,3 +69,49 @@ def test_labels_given_as_uri_are_named_for_their_file(run_algorithm, tmp_path):
     assert provenance["mineralised_points"]["count"] == 4
     page = open(summary, encoding="utf-8").read()
     assert "labels labelled_samples.csv." in page and "labelled_samples.csv?" not in page
+
+
+def test_temporary_outputs_are_named_by_their_layers_in_the_project(prospector_provider, run_algorithm, tmp_path):
+    """Sweep 24c: a chain run from the desktop with temporary outputs left the CNN training report reading
+    'Computed on evidence OUTPUT.tif, OUTPUT.tif; labels OUTPUT.tif': every step writes OUTPUT.tif in a folder named
+    by a hash. An input that is a layer of the project is now named as the project shows it, its file beside it
+    (the summary of pseudolabel, which says what it was computed on the same way)."""
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject, QgsRasterLayer
+
+    rng = np.random.default_rng(3)
+    x, y = 400_000 + rng.uniform(0, 10_000, 30), 7_500_000 + rng.uniform(0, 10_000, 30)
+    rows = ["X,Y,Cu,gold"] + [f"{a:.1f},{b:.1f},{c:.2f},{int(i < 4)}" for i, (a, b, c) in enumerate(zip(x, y, x))]
+    (tmp_path / "soil.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    uri = f"delimitedtext://file://{tmp_path / 'soil.csv'}?delimiter=,&xField=X&yField=Y&crs=EPSG:3067"
+    step = tmp_path / "processing_x" / "3f2a9c0b5d7e4f61a8b2c3d4e5f60718"
+    step.mkdir(parents=True)
+    raster = str(step / "OUTPUT.tif")
+    run_algorithm("prospector:interpolate", {"INPUT": uri, "FIELDS": ["Cu"], "PIXEL_SIZE": 500, "OUTPUT": raster})
+    project = QgsProject.instance()
+    layer = QgsRasterLayer(raster, "Element rasters (IDW)")
+    project.addMapLayer(layer)
+    try:
+        context = QgsProcessingContext()
+        context.setProject(project)
+        summary = tmp_path / "summary.html"
+        processing.run(
+            "prospector:pseudolabel",
+            {
+                "INPUT_RASTERS": [raster],
+                "LABELS": uri,
+                "LABEL_FIELD": "gold",
+                "OUTPUT": str(tmp_path / "labels.tif"),
+                "OUTPUT_CONFIDENCE": str(tmp_path / "confidence.tif"),
+                "OUTPUT_SUMMARY": str(summary),
+            },
+            context=context,
+            feedback=QgsProcessingFeedback(),
+        )
+        with rasterio.open(tmp_path / "labels.tif") as src:
+            provenance = json.loads(src.tags()["GEOCHEM_PROSPECTOR_PROVENANCE"])
+        assert provenance["input_names"] == {"INPUT_RASTERS": ["Element rasters (IDW)"]}  # the CSV: by its file
+        page = summary.read_text(encoding="utf-8")
+        assert "evidence Element rasters (IDW) (OUTPUT.tif); labels soil.csv" in page
+    finally:
+        project.removeMapLayer(layer.id())

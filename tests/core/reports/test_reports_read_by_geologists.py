@@ -153,6 +153,25 @@ def test_reports_say_what_data_they_were_computed_on():
     assert data_sentence({}) == ""
 
 
+def test_inputs_are_named_as_the_project_showed_them_where_their_files_say_nothing():
+    """Temporary outputs of earlier steps are all OUTPUT.tif: the layer names provenance recorded come first, the
+    file beside them; a list of names that does not match the inputs one to one is not used (files alone)."""
+    from geochem_prospector.core.reports.training import data_sentence
+
+    provenance = {
+        "inputs": ["/tmp/processing_a/1f/OUTPUT.tif", "/tmp/processing_a/2e/OUTPUT.tif"],
+        "parameters": {"LABELS": "/tmp/processing_a/3d/OUTPUT.tif", "MASK": "/data/area.gpkg"},
+        "input_names": {"INPUT_RASTERS": ["Elements <IDW>", ""], "LABELS": "Pseudo-labels"},
+    }
+    sentence = data_sentence({"provenance": provenance})
+    assert (
+        "evidence Elements &lt;IDW&gt; (OUTPUT.tif), OUTPUT.tif; labels Pseudo-labels (OUTPUT.tif); "
+        "study area area.gpkg" in sentence
+    )
+    provenance["input_names"]["INPUT_RASTERS"] = ["Elements"]  # one name for two rasters
+    assert "evidence OUTPUT.tif, OUTPUT.tif; labels Pseudo-labels" in data_sentence({"provenance": provenance})
+
+
 def test_comparison_reads_captures_in_percent_distances_in_metres_and_names_the_deposits_left_out():
     from geochem_prospector.core.evaluation.compare import compare
     from geochem_prospector.core.reports.comparison import report_html
