@@ -166,7 +166,9 @@ class WorkflowPanel(QWidget):
         self.banner.setStyleSheet("QFrame#banner { background: #fff4d6; border: 1px solid #e0c070; }")
         banner_layout = QHBoxLayout(self.banner)
         banner_layout.setContentsMargins(6, 4, 6, 4)
-        self.banner_label = QLabel(tr("PyTorch is not installed: Train CNN and Predict need it."))
+        self.banner_label = QLabel(
+            tr("PyTorch is not installed: Train CNN, Compare models and Predict with a CNN need it.")
+        )
         self.banner_label.setWordWrap(True)
         banner_layout.addWidget(self.banner_label, 1)
         self.install_button = QToolButton()
