@@ -184,7 +184,7 @@ def area_spacing(points: np.ndarray) -> float:
     return float(np.sqrt(area / len(pts))) if area > 0 else 0.0
 
 
-def _sampled_cells(points: np.ndarray, grid: GridSpec, mask: Optional[np.ndarray], most: int) -> np.ndarray:
+def _sampled_cells(grid: GridSpec, mask: Optional[np.ndarray], most: int) -> np.ndarray:
     """(n, 2) centres of ``grid``'s cells inside ``mask``: every cell of a grid of at most ``most`` cells, else a
     regular subset of rows and columns (every s-th)."""
     stride = max(1, int(np.ceil(np.sqrt(grid.width * grid.height / most))))
@@ -204,14 +204,14 @@ class CellDistances:
 
     centres: np.ndarray
     distance: np.ndarray
-    nearest: np.ndarray
+    nearest_point: np.ndarray  # the index of each cell's nearest point
 
     @classmethod
     def measure(
         cls, points: np.ndarray, grid: GridSpec, mask: Optional[np.ndarray] = None, most: int = 250_000
     ) -> "CellDistances":
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        centres = _sampled_cells(pts, grid, mask, most)
+        centres = _sampled_cells(grid, mask, most)
         if not len(centres) or not len(pts):
             return cls(centres.reshape(-1, 2), np.empty(0), np.empty(0, dtype=np.intp))
         found, index = NeighbourIndex(pts).query(centres, 1)
@@ -335,7 +335,7 @@ def share_of_cells_far(
         counted = cells.in_box((*pts.min(axis=0), *pts.max(axis=0)))
     if not counted.any():
         return 0.0
-    nearest, index = cells.distance[counted], cells.nearest[counted]
+    nearest, index = cells.distance[counted], cells.nearest_point[counted]
     limits = np.asarray(distance, dtype=np.float64)
     far = nearest > (limits[index] if limits.ndim else limits)
     if within is not None:

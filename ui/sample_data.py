@@ -83,10 +83,16 @@ def load_sample_data(project: Optional[QgsProject] = None, folder: Optional[str]
     present = loaded_sample_layers(project, folder)
     root = project.layerTreeRoot()
     group = root.findGroup(tr(GROUP)) or root.insertGroup(0, tr(GROUP))
-    background = root.findGroup(tr(BACKGROUND_GROUP))
-    if background is None:
-        below = [i for i, node in enumerate(root.children()) if node.name() == tr(GROUP)][0] + 1
-        background = root.insertGroup(below, tr(BACKGROUND_GROUP))
+
+    def background_group():
+        """The geology and magnetics group, made when a layer goes into it: just below the sample group, in the
+        group the user may have moved that one into (a project saved before there were two groups gets none)."""
+        found = root.findGroup(tr(BACKGROUND_GROUP))
+        if found is not None:
+            return found
+        parent = group.parent() or root
+        return parent.insertGroup(parent.children().index(group) + 1, tr(BACKGROUND_GROUP))
+
     for stem, title in LAYERS:
         if stem in present:
             continue
@@ -100,7 +106,7 @@ def load_sample_data(project: Optional[QgsProject] = None, folder: Optional[str]
         layer.loadNamedStyle(os.path.join(STYLES_DIR, f"sample_{STYLE.get(stem, stem)}.qml"))
         round_ramp_legend(layer)
         project.addMapLayer(layer, False)
-        (background if stem in BACKGROUND else group).addLayer(layer)
+        (background_group() if stem in BACKGROUND else group).addLayer(layer)
         present[stem] = layer.id()
     return present
 

@@ -171,9 +171,10 @@ class TrainingChart(QWidget):
             low, high = fixed
             return low, high, [low + (high - low) * i / 4 for i in range(5)]
         values = [v for key in (f"train_{kind}", f"val_{kind}") for v in (p.y() for p in self.series(key))]
+        values = [v for v in values if math.isfinite(v) and abs(v) < 1e300]  # an overflowed loss: no scale to draw
         low, high = (min(values), max(values)) if values else (0.0, 1.0)
         low = min(0.0, low)
-        if high <= low:
+        if not high - low > 1e-12 * max(1.0, abs(high)):  # one value, or a span too small to mark (5e-324)
             high = low + 1.0
         ticks = nice_ticks(low, high, 4)
         step = ticks[1] - ticks[0] if len(ticks) > 1 else high - low

@@ -388,7 +388,7 @@ class WorkflowDock(QDockWidget):
 
 def toolbox_only_steps(step_id: str) -> List[Tuple[int, str]]:
     """The workflow steps numbered between ``step_id`` and the panel's next step, which only the Processing
-    toolbox lists: [(number, short name)] (after Train CNN: 6 Train model, 7 Compare models)."""
+    toolbox lists: [(number, short name)] (after Train CNN: 6 Train prospectivity model, 7 Compare models)."""
     ids = [step.step_id for step in STEPS]
     if step_id not in ids or ids.index(step_id) + 1 == len(ids):
         return []

@@ -29,28 +29,29 @@ def _check_inputs(deposit_values: np.ndarray, background: np.ndarray) -> Tuple[n
     return p, b
 
 
-def placement_spans(deposit_values: np.ndarray, sorted_background: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Per deposit: the fraction of background cells with a lower value, and the fraction with an equal one (a
-    deposit tied with those cells could place anywhere in that span). ``sorted_background`` must be sorted
+def placements_and_ties(deposit_values: np.ndarray, sorted_background: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Per deposit: its :func:`placements` value, and the fraction of background cells with a value equal to its own
+    (a deposit tied with those cells could place anywhere in that span). ``sorted_background`` must be sorted
     ascending."""
     values = np.asarray(deposit_values)
     flat = values.ravel()
     order = np.argsort(flat, kind="stable") if flat.size > 256 else None
     queries = flat[order] if order is not None else flat  # sorted queries walk memory in order: several x faster
     below = np.searchsorted(sorted_background, queries, side="left")
-    equal = np.searchsorted(sorted_background, queries, side="right") - below
-    lower, tied = below / sorted_background.size, equal / sorted_background.size
+    up_to = np.searchsorted(sorted_background, queries, side="right")
+    placed = (below + 0.5 * (up_to - below)) / sorted_background.size
+    tied = (up_to - below) / sorted_background.size
     if order is not None:
-        lower[order], tied[order] = lower.copy(), tied.copy()
-    return lower.reshape(values.shape), tied.reshape(values.shape)
+        placed[order], tied[order] = placed.copy(), tied.copy()
+    return placed.reshape(values.shape), tied.reshape(values.shape)
 
 
 def placements(deposit_values: np.ndarray, sorted_background: np.ndarray) -> np.ndarray:
-    """Per deposit: fraction of background cells with a lower value, plus half those with an equal one (the middle
-    of its :func:`placement_spans`). ``sorted_background`` must be sorted ascending. The mean of the placements is
-    the AUC."""
-    lower, tied = placement_spans(deposit_values, sorted_background)
-    return lower + 0.5 * tied
+    """Per deposit: fraction of background cells with a lower value, plus half those with an equal one.
+
+    ``sorted_background`` must be sorted ascending. The mean of the placements is the AUC.
+    """
+    return placements_and_ties(deposit_values, sorted_background)[0]
 
 
 def _sorted(b: np.ndarray, presorted: bool) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..lazy import lazy_module
-from .auc import RESOLVING_CLUSTERS, placement_spans, resampled_means, roc_auc
+from .auc import RESOLVING_CLUSTERS, placements_and_ties, resampled_means, roc_auc
 
 ndimage = lazy_module("scipy.ndimage")  # scipy imported when used: the plugin loads without it
 
@@ -595,8 +595,8 @@ def compare(
             values = score[rows[test], cols[test]]
             ok = np.isfinite(values)
             if bg.size:
-                lower, tied = placement_spans(values[ok], bg)
-                learners[name].placement[test[ok]] = lower + 0.5 * tied
+                placed, tied = placements_and_ties(values[ok], bg)
+                learners[name].placement[test[ok]] = placed
                 if learners[name].spread is None:
                     learners[name].spread = np.zeros(rows.size)
                 learners[name].spread[test[ok]] = tied  # type: ignore[index]

@@ -61,8 +61,9 @@ class Traverse:
 @dataclass(frozen=True)
 class Coverage:
     """What the grid holds beyond the samples' support. ``gaps`` is None when not counted (one place sampled, or a
-    MAX_DISTANCE that leaves the far cells nodata already); with a ``traverse`` the other two kinds are not read
-    (the line's advice covers them); ``extrapolated`` is the share of cells beyond the sampled ground, farther than
+    MAX_DISTANCE that leaves the far cells nodata already); with a ``traverse`` the extrapolated margin is not
+    measured and the gaps are not to be warned of (the line's advice covers both; their share still sets the bar a
+    field's own gaps must pass); ``extrapolated`` is the share of cells beyond the sampled ground, farther than
     ``extrapolated_spacing`` (the samples' :func:`~..neighbours.area_spacing`) from every sample."""
 
     gaps: Optional[Gaps]

@@ -31,7 +31,7 @@ def test_cell_distances_are_each_cells_nearest_point():
     cells = CellDistances.measure(pts, grid, mask)
     d = _distances(pts, _centres(grid)[mask.ravel()])
     np.testing.assert_allclose(cells.distance, d.min(axis=1), rtol=1e-12)
-    np.testing.assert_array_equal(cells.nearest, d.argmin(axis=1))
+    np.testing.assert_array_equal(cells.nearest_point, d.argmin(axis=1))
     box = (0.0, 0.0, 2000.0, 2000.0)
     x, y = cells.centres.T
     assert cells.in_box(box).sum() == int(((x >= 0) & (x <= 2000) & (y >= 0) & (y <= 2000)).sum()) > 0

@@ -103,3 +103,14 @@ def test_loss_axis_ends_on_a_round_tick(qgis_app, highest):
     assert low == ticks[0] == 0.0 and math.isclose(high, ticks[-1]) and highest <= high < highest + step
     assert all(math.isclose(t / step, round(t / step)) for t in ticks)
     assert chart.value_axis("acc", (0.0, 1.0)) == (0.0, 1.0, [0.0, 0.25, 0.5, 0.75, 1.0])
+
+
+@pytest.mark.parametrize("loss", [1e309, float("nan"), 5e-324, 1e-200])
+def test_loss_axis_of_an_overflowed_or_vanishing_loss_still_draws(qgis_app, loss):
+    """Review of sweep 24c: an infinite loss (1e309) or a denormal one raised inside paintEvent."""
+    chart = TrainingChart()
+    chart.resize(300, 200)
+    chart.add_epoch(1, train_loss=loss, val_loss=loss, train_acc=0.5)
+    low, high, ticks = chart.value_axis("loss", None)
+    assert math.isfinite(low) and math.isfinite(high) and high > low and len(ticks) >= 2
+    assert chart.grab().width() == 300

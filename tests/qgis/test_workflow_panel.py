@@ -253,6 +253,32 @@ def test_sample_data_loads_styled_once(project, qgis_app):
     assert magnetics.renderer().type() == "singlebandpseudocolor"
 
 
+def test_sample_data_loads_again_where_the_user_moved_its_group(project, qgis_app):
+    """Review of sweep 24c: with the sample group moved into a group of the user's, loading again (after removing
+    the geology and magnetics) raised IndexError; the background group now goes right under the sample group,
+    where it is. A project holding every sample layer already gets no empty background group."""
+    first = sample_data.load_sample_data(project)
+    root = project.layerTreeRoot()
+    mine = root.addGroup("My compilation")
+    top = root.findGroup(sample_data.GROUP)
+    mine.addChildNode(top.clone())
+    root.removeChildNode(top)
+    root.removeChildNode(root.findGroup(sample_data.BACKGROUND_GROUP))  # and its layers with it
+    project.removeMapLayers([first[stem] for stem in sample_data.BACKGROUND])
+    again = sample_data.load_sample_data(project)
+    assert set(again) == {stem for stem, _ in sample_data.LAYERS}
+    assert [g.name() for g in mine.children()] == [sample_data.GROUP, sample_data.BACKGROUND_GROUP]
+    assert {n.layerId() for n in mine.children()[1].findLayers()} == {again[s] for s in sample_data.BACKGROUND}
+    # every layer there, but the background group gone (a project from before it existed): no empty group made
+    for stem in sample_data.BACKGROUND:
+        node = root.findLayer(again[stem])
+        mine.findGroup(sample_data.GROUP).addChildNode(node.clone())
+        node.parent().removeChildNode(node)
+    mine.removeChildNode(mine.findGroup(sample_data.BACKGROUND_GROUP))
+    assert sample_data.load_sample_data(project) == again
+    assert root.findGroup(sample_data.BACKGROUND_GROUP) is None
+
+
 class EpochLogger(QgsProcessingAlgorithm):
     """Logs epoch lines like the CNN step does, through the feedback of QGIS's real dialog."""
 

@@ -11,7 +11,8 @@ from geochem_prospector.core.evaluation.auc import (
     bootstrap_auc,
     deposit_clusters,
     monte_carlo_auc,
-    placement_spans,
+    placements,
+    placements_and_ties,
     random_placement_p_value,
     resampled_means,
     roc_auc,
@@ -392,14 +393,15 @@ def test_a_tie_holding_no_deposit_gets_no_note():
 
 
 @pytest.mark.parametrize("n_deposits", [7, 400])  # a few deposits, and more than the sorted-query path's 256
-def test_placement_spans_count_lower_and_tied_cells_as_brute_force(n_deposits):
+def test_placements_and_ties_count_lower_and_tied_cells_as_brute_force(n_deposits):
     rng = np.random.default_rng(n_deposits)
     background = np.sort(rng.integers(0, 50, 3000).astype(float))  # many ties, as on a saturated map
     deposits = rng.integers(-5, 55, n_deposits).astype(float)
-    lower, tied = placement_spans(deposits, background)
-    np.testing.assert_allclose(lower, [(background < d).mean() for d in deposits])
+    placed, tied = placements_and_ties(deposits, background)
+    lower = np.array([(background < d).mean() for d in deposits])
     np.testing.assert_allclose(tied, [(background == d).mean() for d in deposits])
+    np.testing.assert_allclose(placed, lower + 0.5 * tied)
+    np.testing.assert_array_equal(placed, placements(deposits, background))  # to the bit: compare's and evaluate's
     # the middle of the span is the AUC's placement: sklearn's AUC of deposits against the background
     truth = np.r_[np.ones(n_deposits), np.zeros(background.size)]
-    auc = roc_auc_score(truth, np.r_[deposits, background])
-    assert np.mean(lower + 0.5 * tied) == pytest.approx(auc, abs=1e-12)
+    assert np.mean(placed) == pytest.approx(roc_auc_score(truth, np.r_[deposits, background]), abs=1e-12)
