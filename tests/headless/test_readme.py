@@ -79,3 +79,14 @@ def test_the_layout_names_every_module(package):
             if name.endswith(".py") and module != "__init__" and module not in names:
                 missing.append(os.path.relpath(os.path.join(folder, name), REPO))
     assert missing == []
+
+
+def test_the_groups_per_step_are_those_the_outputs_load_into():
+    """'in one group per step (*Geochemistry*, *Anomalies*, …)': the list left out *Evidence*, where evidence's
+    stack loads (sweep 25c). The reference is the plugin's table of layer groups; a trainmodel map's group is named
+    for its learner, as the sentence says after the list."""
+    from geochem_prospector.algorithms.help import LAYER_GROUPS
+
+    text = " ".join(_readme().split())
+    listed = text.split("in one group per step (", 1)[1].split(", or ", 1)[0]
+    assert set(re.findall(r"\*([^*]+)\*", listed)) == set(LAYER_GROUPS.values())
