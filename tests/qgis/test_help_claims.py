@@ -210,3 +210,38 @@ def test_the_thresholds_table_gives_each_elements_unit(run_algorithm, tmp_path):
     with open(out["OUTPUT_TABLE"], newline="", encoding="utf-8") as handle:
         units = {row["element"]: row["unit"] for row in csv.DictReader(handle)}
     assert units == {**expected, "index": ""} == {"Cu": "ppm", "Au": "ppb", "index": ""}
+
+
+def test_the_automatic_grid_is_the_one_the_readme_describes(run_algorithm, tmp_path):
+    """README (interpolate): "PIXEL_SIZE ... (0 = a quarter of the sample spacing, read as the area of the samples'
+    outline, their convex hull, per sample); EXTENT defaults to the samples' extent plus 5 %". On the bundled till,
+    against shapely's convex hull of the distinct sample points and geopandas' bounds (5 % of the larger side on
+    every side, the grid snapped outward by less than a cell)."""
+    import os
+
+    import geopandas as gpd
+    import rasterio
+    from shapely.geometry import MultiPoint
+
+    samples = os.path.abspath(
+        os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample_data", "till_geochemistry.gpkg")
+    )
+    points = gpd.read_file(samples)
+    xy = np.unique(np.column_stack([points.geometry.x, points.geometry.y]), axis=0)
+    spacing = np.sqrt(MultiPoint([tuple(p) for p in xy]).convex_hull.area / len(xy))
+    out = run_algorithm(
+        "prospector:interpolate",
+        {"INPUT": samples, "FIELDS": ["Cu"], "PIXEL_SIZE": 0, "OUTPUT": str(tmp_path / "cu.tif")},
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        (cell, height), bounds = src.res, src.bounds
+    assert cell == height and abs(cell - spacing / 4) <= 0.01 * spacing / 4, (cell, spacing)
+    x0, y0, x1, y1 = points.total_bounds
+    margin = 0.05 * max(x1 - x0, y1 - y0)
+    for grid, wanted, outward in (
+        (bounds.left, x0 - margin, -1),
+        (bounds.bottom, y0 - margin, -1),
+        (bounds.right, x1 + margin, 1),
+        (bounds.top, y1 + margin, 1),
+    ):
+        assert 0 <= (grid - wanted) * outward < cell + 1e-6, (grid, wanted)
