@@ -245,3 +245,53 @@ def test_the_automatic_grid_is_the_one_the_readme_describes(run_algorithm, tmp_p
         (bounds.top, y1 + margin, 1),
     ):
         assert 0 <= (grid - wanted) * outward < cell + 1e-6, (grid, wanted)
+
+
+def test_the_readmes_idw_cross_validation_figures_are_brute_force_leave_one_out(run_algorithm, tmp_path):
+    """README (cross-validation): "On the bundled till data (leave-one-out, log, k = 16): Cu ... against IDW (power
+    2) 29.4, −4.1, 0.31; Ni ... against IDW 16.6, −2.1, 0.26". Reference: leave-one-out IDW of log10 values written
+    out here (the 16 nearest other samples, weights 1/d², the one Ni value at 0 set to half the smallest positive
+    one, as the README says); OUTPUT_CV's rows equal it and the README's figures are it, rounded as printed."""
+    import csv
+    import os
+
+    import geopandas as gpd
+
+    samples = os.path.abspath(
+        os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample_data", "till_geochemistry.gpkg")
+    )
+    table = tmp_path / "cv.csv"
+    run_algorithm(
+        "prospector:interpolate",
+        {
+            "INPUT": samples,
+            "FIELDS": ["Cu", "Ni"],
+            "PIXEL_SIZE": 2000,
+            "NEIGHBORS": 16,
+            "OUTPUT": str(tmp_path / "cu.tif"),
+            "OUTPUT_CV": str(table),
+        },
+    )
+    with open(table, newline="", encoding="utf-8") as handle:
+        rows = {r["element"]: r for r in csv.DictReader(handle) if r["settings"].startswith("power=2 ")}
+    readme = " ".join(
+        open(os.path.join(os.path.dirname(samples), "..", "..", "README.md"), encoding="utf-8").read().split()
+    )
+    points = gpd.read_file(samples)
+    xy = np.column_stack([points.geometry.x, points.geometry.y])
+    distance = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(distance, np.inf)
+    nearest = np.argsort(distance, axis=1)[:, :16]
+    weights = 1.0 / np.take_along_axis(distance, nearest, axis=1) ** 2
+    for element, stated in (("Cu", "IDW (power 2) {rmse}, {me}, {r2};"), ("Ni", "against IDW {rmse}, {me}, {r2} —")):
+        values = points[element].to_numpy(dtype=float)
+        values = np.where(values <= 0, values[values > 0].min() / 2, values)
+        predicted = 10 ** ((weights * np.log10(values)[nearest]).sum(axis=1) / weights.sum(axis=1))
+        error = predicted - values
+        rmse, me = np.sqrt(np.mean(error**2)), error.mean()
+        r2 = 1 - np.sum(error**2) / np.sum((values - values.mean()) ** 2)
+        row = rows[element]
+        assert row["scheme"] == "leave-one-out" and int(row["n"]) == len(values)
+        np.testing.assert_allclose([float(row[k]) for k in ("rmse", "me", "r2")], [rmse, me, r2], rtol=1e-4)
+        printed = stated.format(rmse=f"{rmse:.1f}", me=f"{me:.1f}".replace("-", "−"), r2=f"{r2:.2f}")
+        assert printed in readme, printed
