@@ -90,3 +90,28 @@ def test_the_groups_per_step_are_those_the_outputs_load_into():
     text = " ".join(_readme().split())
     listed = text.split("in one group per step (", 1)[1].split(", or ", 1)[0]
     assert set(re.findall(r"\*([^*]+)\*", listed)) == set(LAYER_GROUPS.values())
+
+
+#: named in the README as gone ("since replaced by scripts/validate_lapland.py")
+_REPLACED = {"scripts/validate_cnn_gtk.py"}
+
+
+def test_every_file_the_readme_names_is_there():
+    """Each path of the checkout the README names (links, `scripts/…`, `bench/results/…`, `tests/…`, `docs/…`,
+    `resources/…`, `core/…`, `algorithms/…`) is a file or folder of it; `core/io/windows.prefetched_tiles` names a
+    module and something it defines (sweep 25c: all were there; nothing checked it)."""
+    text = _readme()
+    named = set(re.findall(r"\]\(([^)#\s]+)\)", text))
+    for code in re.findall(r"`([^`]+)`", text):
+        for word in code.split():
+            if re.match(r"(scripts|bench|tests|docs|resources|core|algorithms)/\w", word):
+                named.add(word.rstrip(".,:;"))
+    missing = []
+    for path in sorted(named - _REPLACED):
+        if os.path.exists(os.path.join(REPO, path)):
+            continue
+        module, _, attribute = path.rpartition(".")
+        source = os.path.join(REPO, module + ".py")
+        if not (os.path.isfile(source) and re.search(rf"^(def|class) {attribute}\b", open(source).read(), re.M)):
+            missing.append(path)
+    assert len(named) > 30 and missing == [], missing
