@@ -132,7 +132,7 @@ def main() -> None:
             "OUTPUT": path("elements.tif"),
         },
     )["OUTPUT"]
-    qp.run(
+    kriged = qp.run(
         "prospector:interpolate",
         {
             "INPUT": sample("till_geochemistry.gpkg"),
@@ -202,6 +202,8 @@ def main() -> None:
     )
     layers = {
         "elements": elements,
+        "kriged": kriged,
+        "evidence": stack,
         "anomalies": anomalies,
         "labels": labels,
         "training": training,

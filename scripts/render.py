@@ -230,7 +230,10 @@ def _deposits(path: str, name: str, colour: str, shape: str) -> QgsVectorLayer:
 
 
 def build_demo_project(layers: dict, qgz_path: str) -> str:
-    """A QGIS project with every demo output styled, in groups, beside the geology; paths saved relative."""
+    """A QGIS project with every demo output styled, in groups, beside the geology; paths saved relative. The
+    project left out the evidence stack, the kriged map, its variance and the rank map (sweep 25c), so it held
+    fewer layers than the README's "every layer"; those load unchecked and the map (its visible layers) is as
+    before."""
     qgis_app()
     from geochem_prospector.algorithms.layers import keep_present_categories, title_band_legend
 
@@ -281,6 +284,12 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
         uncertainty = layers["prediction"].get("OUTPUT_UNCERTAINTY")
         if uncertainty:
             add(prediction, _raster(uncertainty, "Prospectivity uncertainty", "confidence"), False)
+        rank = layers["prediction"].get("OUTPUT_RANK")
+        if rank:  # named and styled as predict loads it
+            rank_layer = _raster(
+                rank, "Prospectivity rank: percentile of the area", "prospectivity_rank", False, "area_rank"
+            )
+            add(prediction, rank_layer, False)
     labels = root.addGroup("Pseudo-labels")
     add(
         labels,
@@ -298,6 +307,20 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
         _raster(layers["elements"], "Till elements (ppm, IDW)", "element_pseudocolor", legend="atlas"),
         False,
     )
+    kriged = layers.get("kriged", {})
+    if kriged.get("OUTPUT"):
+        add(
+            geochemistry, _raster(kriged["OUTPUT"], "Kriged Cu, Ni (ppm)", "element_pseudocolor", legend="atlas"), False
+        )
+    if kriged.get("OUTPUT_VARIANCE"):
+        add(geochemistry, _raster(kriged["OUTPUT_VARIANCE"], "Kriging variance", "element_pseudocolor"), False)
+    if layers.get("evidence"):  # the stack beside the element rasters, as evidence loads it
+        evidence = root.addGroup("Evidence")
+        add(
+            evidence,
+            _raster(layers["evidence"], "Evidence (faults, lithology, magnetics)", "element_pseudocolor"),
+            False,
+        )
 
     area = project.mapLayersByName("Study area")[0]
     project.setCrs(area.crs())

@@ -210,3 +210,135 @@ def test_the_thresholds_table_gives_each_elements_unit(run_algorithm, tmp_path):
     with open(out["OUTPUT_TABLE"], newline="", encoding="utf-8") as handle:
         units = {row["element"]: row["unit"] for row in csv.DictReader(handle)}
     assert units == {**expected, "index": ""} == {"Cu": "ppm", "Au": "ppb", "index": ""}
+
+
+def test_the_automatic_grid_is_the_one_the_readme_describes(run_algorithm, tmp_path):
+    """README (interpolate): "PIXEL_SIZE ... (0 = a quarter of the sample spacing, read as the area of the samples'
+    outline, their convex hull, per sample); EXTENT defaults to the samples' extent plus 5 %". On the bundled till,
+    against shapely's convex hull of the distinct sample points and geopandas' bounds (5 % of the larger side on
+    every side, the grid snapped outward by less than a cell)."""
+    import os
+
+    import geopandas as gpd
+    import rasterio
+    from shapely.geometry import MultiPoint
+
+    samples = os.path.abspath(
+        os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample_data", "till_geochemistry.gpkg")
+    )
+    points = gpd.read_file(samples)
+    xy = np.unique(np.column_stack([points.geometry.x, points.geometry.y]), axis=0)
+    spacing = np.sqrt(MultiPoint([tuple(p) for p in xy]).convex_hull.area / len(xy))
+    out = run_algorithm(
+        "prospector:interpolate",
+        {"INPUT": samples, "FIELDS": ["Cu"], "PIXEL_SIZE": 0, "OUTPUT": str(tmp_path / "cu.tif")},
+    )
+    with rasterio.open(out["OUTPUT"]) as src:
+        (cell, height), bounds = src.res, src.bounds
+    assert cell == height and abs(cell - spacing / 4) <= 0.01 * spacing / 4, (cell, spacing)
+    x0, y0, x1, y1 = points.total_bounds
+    margin = 0.05 * max(x1 - x0, y1 - y0)
+    for grid, wanted, outward in (
+        (bounds.left, x0 - margin, -1),
+        (bounds.bottom, y0 - margin, -1),
+        (bounds.right, x1 + margin, 1),
+        (bounds.top, y1 + margin, 1),
+    ):
+        assert 0 <= (grid - wanted) * outward < cell + 1e-6, (grid, wanted)
+
+
+def test_the_readmes_idw_cross_validation_figures_are_brute_force_leave_one_out(run_algorithm, tmp_path):
+    """README (cross-validation): "On the bundled till data (leave-one-out, log, k = 16): Cu ... against IDW (power
+    2) 29.4, −4.1, 0.31; Ni ... against IDW 16.6, −2.1, 0.26". Reference: leave-one-out IDW of log10 values written
+    out here (the 16 nearest other samples, weights 1/d², the one Ni value at 0 set to half the smallest positive
+    one, as the README says); OUTPUT_CV's rows equal it and the README's figures are it, rounded as printed."""
+    import csv
+    import os
+
+    import geopandas as gpd
+
+    samples = os.path.abspath(
+        os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample_data", "till_geochemistry.gpkg")
+    )
+    table = tmp_path / "cv.csv"
+    run_algorithm(
+        "prospector:interpolate",
+        {
+            "INPUT": samples,
+            "FIELDS": ["Cu", "Ni"],
+            "PIXEL_SIZE": 2000,
+            "NEIGHBORS": 16,
+            "OUTPUT": str(tmp_path / "cu.tif"),
+            "OUTPUT_CV": str(table),
+        },
+    )
+    with open(table, newline="", encoding="utf-8") as handle:
+        rows = {r["element"]: r for r in csv.DictReader(handle) if r["settings"].startswith("power=2 ")}
+    readme = " ".join(
+        open(os.path.join(os.path.dirname(samples), "..", "..", "README.md"), encoding="utf-8").read().split()
+    )
+    points = gpd.read_file(samples)
+    xy = np.column_stack([points.geometry.x, points.geometry.y])
+    distance = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(distance, np.inf)
+    nearest = np.argsort(distance, axis=1)[:, :16]
+    weights = 1.0 / np.take_along_axis(distance, nearest, axis=1) ** 2
+    for element, stated in (("Cu", "IDW (power 2) {rmse}, {me}, {r2};"), ("Ni", "against IDW {rmse}, {me}, {r2} —")):
+        values = points[element].to_numpy(dtype=float)
+        values = np.where(values <= 0, values[values > 0].min() / 2, values)
+        predicted = 10 ** ((weights * np.log10(values)[nearest]).sum(axis=1) / weights.sum(axis=1))
+        error = predicted - values
+        rmse, me = np.sqrt(np.mean(error**2)), error.mean()
+        r2 = 1 - np.sum(error**2) / np.sum((values - values.mean()) ** 2)
+        row = rows[element]
+        assert row["scheme"] == "leave-one-out" and int(row["n"]) == len(values)
+        np.testing.assert_allclose([float(row[k]) for k in ("rmse", "me", "r2")], [rmse, me, r2], rtol=1e-4)
+        printed = stated.format(rmse=f"{rmse:.1f}", me=f"{me:.1f}".replace("-", "−"), r2=f"{r2:.2f}")
+        assert printed in readme, printed
+
+
+def test_magnetics_alone_scores_the_readmes_auc_on_the_demos_held_out_deposits(run_algorithm, tmp_path):
+    """README (the demo map's caption, "Honest results"): "magnetics alone scores 0.995 on the same deposits", the
+    8 southern deposits the demo holds out. evaluate on the bundled magnetics against a rank count written out here
+    (each deposit's cell against every valid cell inside the study area, ties half, the study area rasterized at cell
+    centres by rasterio)."""
+    import importlib.util
+    import os
+
+    import geopandas as gpd
+    import rasterio
+    from rasterio.features import geometry_mask
+
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    spec = importlib.util.spec_from_file_location("demo_split", os.path.join(repo, "scripts", "demo.py"))
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)  # for HOLDOUT_NORTHING; main() is not run
+    sample = os.path.join(repo, "resources", "sample_data")
+    deposits = gpd.read_file(os.path.join(sample, "deposits.gpkg"))
+    deposits = deposits[deposits["in_study_area"].astype(bool)]
+    held_out = deposits[deposits.geometry.y < demo.HOLDOUT_NORTHING]
+    held_out.to_file(tmp_path / "held_out.gpkg", driver="GPKG")
+    magnetics, area = os.path.join(sample, "magnetics_tmi_nT.tif"), os.path.join(sample, "study_area.gpkg")
+    result = run_algorithm(
+        "prospector:evaluate",
+        {
+            "INPUT_RASTER": magnetics,
+            "DEPOSITS": str(tmp_path / "held_out.gpkg"),
+            "MASK": area,
+            "ITERATIONS": 20,
+            "OUTPUT_REPORT": str(tmp_path / "report.html"),
+            "OUTPUT_TABLE": str(tmp_path / "table.csv"),
+        },
+    )
+    with rasterio.open(magnetics) as src:
+        values = src.read(1, masked=True)
+        polygons = gpd.read_file(area).to_crs(src.crs).geometry
+        valid = ~geometry_mask(polygons, values.shape, src.transform) & ~np.ma.getmaskarray(values)
+        background = values.data[valid]
+        scores = [values.data[src.index(p.x, p.y)] for p in held_out.to_crs(src.crs).geometry]
+    auc = np.mean([(np.sum(background < s) + 0.5 * np.sum(background == s)) / background.size for s in scores])
+    assert len(scores) == 8 and result["DEPOSITS_USED"] == 8
+    assert abs(result["AUC"] - auc) < 1e-9
+    readme = " ".join(open(os.path.join(repo, "README.md"), encoding="utf-8").read().split())
+    assert f"magnetics alone scores {auc:.3f} on the same deposits" in readme
+    assert f"**magnetics alone {auc:.3f}**" in readme

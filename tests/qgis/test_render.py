@@ -140,7 +140,13 @@ def test_demo_project_opens_on_the_study_area_with_band_titled_legends(qgis_app,
         },
         "training": vector("training", [centre], Name=["A"]),
         "held_out": vector("held_out", [centre], Name=["B"]),
-        "prediction": {"OUTPUT": raster("p", ["prospectivity"]), "OUTPUT_UNCERTAINTY": raster("u", ["uncertainty"])},
+        "prediction": {
+            "OUTPUT": raster("p", ["prospectivity"]),
+            "OUTPUT_UNCERTAINTY": raster("u", ["uncertainty"]),
+            "OUTPUT_RANK": raster("rank", ["percentile of the study area"]),
+        },
+        "kriged": {"OUTPUT": raster("kriged", ["Cu", "Ni"]), "OUTPUT_VARIANCE": raster("var", ["Cu_variance"])},
+        "evidence": raster("evidence", ["faults:distance_m", "lithology:Granit"]),
     }
     path = build_demo_project(layers, str(tmp_path / "demo.qgz"))
     project = QgsProject()
@@ -150,6 +156,11 @@ def test_demo_project_opens_on_the_study_area_with_band_titled_legends(qgis_app,
     assert not view.isEmpty() and view.crs() == project.crs()
     assert view.xMinimum() <= ax0 and view.xMaximum() >= ax1 and view.yMinimum() <= ay0 and view.yMaximum() >= ay1
     assert view.width() <= 1.1 * (ax1 - ax0)  # the study area fills the view
+    # the README: "prospectivity.qgz — a QGIS project with every layer": each file the demo wrote is a layer of it
+    # (the evidence stack, the kriged map, its variance and the rank map were missing)
+    written = {os.path.realpath(p) for p in _paths(layers) if p.endswith((".tif", ".gpkg"))}
+    sources = {os.path.realpath(layer.source().split("|")[0]) for layer in project.mapLayers().values()}
+    assert written - sources == set()
     classes = project.mapLayersByName("Anomaly classes (index band)")[0]  # as the plugin loads it
     assert classes.renderer().band() == classes.bandCount()
     model = QgsLayerTreeModel(project.layerTreeRoot())
@@ -157,3 +168,10 @@ def test_demo_project_opens_on_the_study_area_with_band_titled_legends(qgis_app,
         if isinstance(node.layer(), QgsRasterLayer):
             title = model.layerLegendNodes(node)[0].data(Qt.DisplayRole)
             assert not str(title).startswith("Band "), (node.name(), title)
+
+
+def _paths(value):
+    """Every text in a nested dict of demo results (the files it wrote)."""
+    if isinstance(value, dict):
+        return [p for item in value.values() for p in _paths(item)]
+    return [value] if isinstance(value, str) else []
