@@ -231,9 +231,7 @@ def _deposits(path: str, name: str, colour: str, shape: str) -> QgsVectorLayer:
 
 def build_demo_project(layers: dict, qgz_path: str) -> str:
     """A QGIS project with every demo output styled, in groups, beside the geology; paths saved relative. The
-    project left out the evidence stack, the kriged map, its variance and the rank map (sweep 25c), so it held
-    fewer layers than the README's "every layer"; those load unchecked and the map (its visible layers) is as
-    before."""
+    secondary outputs (the evidence stack, the kriged map and its variance, the rank map) load unchecked."""
     qgis_app()
     from geochem_prospector.algorithms.layers import keep_present_categories, title_band_legend
 
