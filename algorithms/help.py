@@ -567,7 +567,9 @@ def help_page(
             f"<pre>{command}</pre>",
             "<p>Option lists take their numbers there (above), or words that name one option "
             "(<code>METHOD=kriging</code>). <code>qgis_process help "
-            f"prospector:{esc(algorithm_id)}</code> prints this reference too.</p>",
+            f"prospector:{esc(algorithm_id)}</code> prints this reference too. On Debian 12's QGIS 3.22 packages "
+            "the <code>qgis_process</code> wrapper fails (it passes <code>--noversioncheck</code>, which that "
+            "version does not know): run <code>qgis_process.bin</code> instead.</p>",
             f'<p>The whole workflow, with its validation: <a href="{esc(readme_url)}">README.md</a> in the plugin '
             f"folder{section}.</p>",
             "</body></html>",
