@@ -348,7 +348,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 _warn_colour_coded(source, parameter == self.CONTINUOUS_RASTERS, feedback)
                 # as every reader says them: a fill value used as data (no nodata tag), float64 cells beyond what
                 # the float32 stack holds, a band of one value
-                for warning in raster_warnings([(path, i) for i in source.indexes], parameter):
+                for warning in raster_warnings([(path, i) for i in source.indexes], parameter, pictures=False):
                     feedback.pushWarning(warning)
                 sources.append(source)
                 given.append(parameter)
