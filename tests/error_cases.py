@@ -282,6 +282,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep22b_inputs(folder, bands))
     paths.update(_sweep22a_inputs(folder, xy, cu, bands, pb))
     paths.update(_sweep23a_inputs(folder))
+    paths.update(_sweep24b_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -763,6 +764,23 @@ def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
 
 #: sweep 23a's river: a 400 m band each side of a bend across the matrix's grid (a floodplain's river outline)
 RIVER_23A = ((X0 - 100, Y0 + 3_130), (X0 + 4_070, Y0 + 5_020), (X0 + 10_100, Y0 + 6_310))
+
+
+def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
+    """Sweep 24b: ``magnetics_line.tif``, a single flight line of Cu as 'magnetics': one row of 80 cells of 125 m,
+    125 m high, lying across the matrix grid between two rows of its cell centres (its top 60 m below the centres
+    of row 19, its bottom 65 m above those of row 20)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = os.path.join(folder, "magnetics_line.tif")
+    top = Y0 + SIZE * PIXEL - 19 * PIXEL - PIXEL / 2 - 60.0
+    line = np.repeat(np.asarray(bands[0], dtype=np.float32)[19], 2).reshape(1, 2 * SIZE)
+    with rasterio.open(path, "w", driver="GTiff", width=2 * SIZE, height=1, count=1, dtype="float32", crs=CRS,
+                       transform=from_origin(X0, top, PIXEL / 2, PIXEL / 2), nodata=-9999.0) as dst:  # fmt: skip
+        dst.write(line, 1)
+        dst.set_band_description(1, "tmi")
+    return {"magnetics_line": path}
 
 
 def _sweep23a_inputs(folder: str) -> Dict[str, str]:
@@ -9783,4 +9801,73 @@ CASES += [
         check=extrapolated_share_as_brute_force,
     ),  # before: no word; the north-east half of the grid filled from samples in the south-west (the Jura's NE
     # corner, which pseudolabel's PU bagging then labelled)
+]
+
+
+PICTURE_24B = (
+    r"{p}: 'magnetics_picture\.tif' has its bands marked red, green and blue \(as GDAL marks any 3- or 4-band byte "
+    r"GeoTIFF\), and its {read} read as values: if it is a picture of a map \(a screenshot, an exported image\), its "
+    r"values are colours, not measured or predicted ones"
+)
+
+
+def line_band_as_gdal_averages_it(params: Dict[str, object]) -> None:
+    """The flight line's band equals GDAL's own average warp of the line onto the stack's grid (and has values:
+    the line crosses the whole grid)."""
+    import rasterio
+    from osgeo import gdal
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        index = list(src.descriptions).index("magnetics_line:tmi") + 1
+        ours = src.read(index, masked=True).astype(np.float64).filled(np.nan)
+        bounds, shape = src.bounds, (src.height, src.width)
+    line = [p for p in params["CONTINUOUS_RASTERS"] if str(p).endswith("magnetics_line.tif")][0]  # type: ignore
+    warped = gdal.Warp("", str(line), format="MEM", outputBounds=tuple(bounds), width=shape[1], height=shape[0],
+                       resampleAlg="average", dstNodata=float("nan"), outputType=gdal.GDT_Float32)  # fmt: skip
+    reference = warped.GetRasterBand(1).ReadAsArray().astype(np.float64)
+    assert np.isfinite(reference).sum() >= SIZE, np.isfinite(reference).sum()
+    np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-4, equal_nan=True)
+
+
+CASES += [
+    Case(
+        "a picture of a map as the raster to evaluate",
+        "evaluate",
+        _set(INPUT_RASTER="raster_rgb"),
+        warning=PICTURE_24B.format(p="INPUT_RASTER", read="red band was"),
+    ),  # before: its red band ranked as prospectivity without a word (evidence alone warned)
+    Case(
+        "a picture of a map as a baseline",
+        "evaluate",
+        _set(BASELINES=["raster_rgb"]),
+        warning=PICTURE_24B.format(p="BASELINES", read="red band was"),
+    ),  # before: no word
+    Case(
+        "a picture of a map among the evidence rasters",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster", "raster_rgb"]),
+        warning=PICTURE_24B.format(p="INPUT_RASTERS", read="red, green and blue bands were"),
+    ),  # before: three colour bands learnt from without a word
+    Case(
+        "a picture of a map among the evidence rasters",
+        "trainmodel",
+        _set(INPUT_RASTERS=["raster", "raster_rgb"]),
+        warning=PICTURE_24B.format(p="INPUT_RASTERS", read="red, green and blue bands were"),
+    ),  # before: no word
+    Case(
+        "a single flight line (a one-row raster) between cell centres",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster", "magnetics_line"]),
+        error=r"^CONTINUOUS_RASTERS: raster 'magnetics_line' has no value within the grid's extent in band\(s\) "
+        r"magnetics_line:tmi: it lies on the grid, but it is 80 x 1 cells, a strip 125 m across, thinner than two of "
+        r"the grid's 250 m cells: bilinear resampling takes each cell's value at its centre, and no centre falls on "
+        r"the strip\. Choose CONTINUOUS_METHOD 'average'",
+    ),  # before: "… every cell is nodata (the raster lies elsewhere, or its nodata value covers every cell) …",
+    # though it lies across the whole grid
+    Case(
+        "a single flight line, averaged",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster", "magnetics_line"], CONTINUOUS_METHOD=1),
+        check=line_band_as_gdal_averages_it,
+    ),  # fine as it was
 ]
