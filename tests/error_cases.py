@@ -767,7 +767,8 @@ RIVER_23A = ((X0 - 100, Y0 + 3_130), (X0 + 4_070, Y0 + 5_020), (X0 + 10_100, Y0 
 
 
 def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
-    """Sweep 24b: ``magnetics_line.tif``, a single flight line of Cu as 'magnetics': one row of 80 cells of 125 m,
+    """Sweep 24b: ``deposits_unplaced.gpkg``, the three deposits and two without coordinates ('d' NULL, 'e' an empty
+    point); ``magnetics_line.tif``, a single flight line of Cu as 'magnetics': one row of 80 cells of 125 m,
     125 m high, lying across the matrix grid between two rows of its cell centres (its top 60 m below the centres
     of row 19, its bottom 65 m above those of row 20)."""
     import rasterio
@@ -780,7 +781,29 @@ def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
                        transform=from_origin(X0, top, PIXEL / 2, PIXEL / 2), nodata=-9999.0) as dst:  # fmt: skip
         dst.write(line, 1)
         dst.set_band_description(1, "tmi")
-    return {"magnetics_line": path}
+    # the matrix's three deposits and two records of a national database without a place: a NULL geometry and an
+    # empty point, written with OGR (geopandas writes no empty point)
+    from osgeo import ogr, osr
+
+    nowhere = os.path.join(folder, "deposits_unplaced.gpkg")
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(3067)
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(nowhere)
+    layer = dataset.CreateLayer("deposits_unplaced", srs, ogr.wkbPoint)
+    layer.CreateField(ogr.FieldDefn("name", ogr.OFTString))
+    places = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    for name, wkt in [
+        *((n, f"POINT ({x} {y})") for n, (x, y) in zip("abc", places)),
+        ("d", None),
+        ("e", "POINT EMPTY"),
+    ]:
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("name", name)
+        if wkt:
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
+        layer.CreateFeature(feature)
+    dataset = layer = None
+    return {"magnetics_line": path, "deposits_unplaced": nowhere}
 
 
 def _sweep23a_inputs(folder: str) -> Dict[str, str]:
@@ -9870,4 +9893,13 @@ CASES += [
         _set(CONTINUOUS_RASTERS=["raster", "magnetics_line"], CONTINUOUS_METHOD=1),
         check=line_band_as_gdal_averages_it,
     ),  # fine as it was
+]
+CASES += [
+    Case(
+        "deposits without coordinates among them",
+        "comparemodels",
+        _set(DEPOSITS="deposits_unplaced"),
+        warning=r"DEPOSITS: 2 deposit\(s\) left out, 2 without coordinates \(a NULL or empty geometry\): d, e",
+    ),  # before: "2 deposit(s) off the rasters, on nodata or outside the mask are left out: d, e", though they are
+    # nowhere (and without the parameter's name)
 ]
