@@ -4678,8 +4678,9 @@ CASES += [
         "labels of one class",
         "trainmodel",
         _set(LABELS="labels_one_class"),
-        error=r"^LABELS: both mineralised \(1 and above\) and barren \(0\) cells are needed",
-    ),
+        error=r"^LABELS: both mineralised \(1 and above\) and barren \(0\) cells are needed among the 196 labelled "
+        r"cells with evidence values: all are mineralised\. Give barren ones too: train on pseudolabel's label raster",
+    ),  # sweep 24b: before, the sentence ended at "values.", saying nothing of what to do
     Case(
         "bad CNN mode settings",
         "comparemodels",
