@@ -9904,3 +9904,11 @@ CASES += [
     ),  # before: "2 deposit(s) off the rasters, on nodata or outside the mask are left out: d, e", though they are
     # nowhere (and without the parameter's name)
 ]
+CASES += [
+    Case(
+        "label points without a class",
+        "trainmodel",
+        _set(LABELS="labels_flags", LABEL_FIELD="cls"),
+        warning=r"LABELS: 2 of the 9 label points are left out, 2 without a class in 'cls' \(NULL or empty\)\.",
+    ),  # before: "2 label points are outside the rasters or have no class." (which, and without the parameter)
+]
