@@ -151,7 +151,7 @@ class LabelReading(ProspectorAlgorithm):
                 f"LABELS: {int((~inside).sum())} of the {len(inside)} label points are left out, {' and '.join(why)}."
             )
         merged = shared_cells_warning(
-            rows[inside], cols[inside], classes[inside], grid.length_text(grid.pixel_size), self.LABELS
+            rows[inside], cols[inside], classes[inside], grid.length_text(grid.pixel_size), self.LABELS, xy[inside]
         )
         if merged:
             feedback.pushWarning(merged)

@@ -3775,9 +3775,11 @@ def thresholds_of_bands_named_with_comma_and_space(params: Dict[str, object]) ->
     assert elements == ["Zn,ppm", "Zn ppm ", "index"], elements
 
 
-#: two deposits at one place: one label
+#: one deposit entered twice (same place, same class): labelled once, nothing lost (sweep 24b; before: "LABELS: 2 of
+#: 3 labelled points share a cell of 250 m with another point (1 cell holds more than one) … 1 label was lost")
 _ONE_LABEL_LOST = (
-    r"LABELS: 2 of 3 labelled points share a cell of 250 m with another point \(1 cell holds more than one\)"
+    r"LABELS: 1 of 3 labelled points repeat another point's place and class exactly \(the same site recorded twice, "
+    r"as database exports hold them\): each place is labelled once, so nothing is lost"
 )
 
 #: a constant band: named, with why GDAL printed ERROR 5 when QGIS opened it
