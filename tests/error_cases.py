@@ -9914,3 +9914,20 @@ CASES += [
         warning=r"LABELS: 2 of the 9 label points are left out, 2 without a class in 'cls' \(NULL or empty\)\.",
     ),  # before: "2 label points are outside the rasters or have no class." (which, and without the parameter)
 ]
+CASES += [
+    Case(
+        "a map over half the study area",
+        "evaluate",
+        _set(INPUT_RASTER="raster_west_half", MASK="lithology"),
+        warning=r"INPUT_RASTER: 'magnetics_west_half' has values over only 50 % of the study area \(the MASK's "
+        r"polygons\); the rest lies beyond the raster or on its nodata\. The AUC, the captures and the shares of the "
+        r"area below are those of the part it covers, not of the whole study area\. Give a map that covers",
+    ),  # before: no word; the report called its AUC "deposits vs the whole study area"
+    Case(
+        "a baseline over half the study area",
+        "evaluate",
+        _set(BASELINES=["raster_west_half"], MASK="lithology"),
+        warning=r"BASELINES: 'magnetics_west_half' has values over only 50 % of the study area .* A baseline over "
+        r"other ground than the map's is not compared on the same area, so its AUC is not comparable with the map's",
+    ),  # before: no word, its AUC listed beside the map's
+]
