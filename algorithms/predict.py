@@ -376,7 +376,26 @@ class PredictAlgorithm(ProspectorAlgorithm):
         for warning in warnings:
             feedback.pushWarning(warning)
         self._warn_cell_size(model, grid, feedback)
+        self._warn_other_ground(model, grid, feedback)
         return reader, grid, paths
+
+    @staticmethod
+    def _warn_other_ground(model, grid, feedback) -> None:
+        """A word when the rasters do not overlap the ground the model was trained on (a model of another study
+        area, chosen by mistake or on purpose): the map then applies what deposits elsewhere taught."""
+        from ..core.learning.training_range import training_ground_gap
+
+        trained = model.metadata_.get("grid") or {}
+        gap = training_ground_gap(trained, grid)
+        if not gap:
+            return
+        feedback.pushWarning(
+            f"INPUT_RASTERS: the model was trained on other ground: its training grid ({trained['width']} x "
+            f"{trained['height']} cells from {trained['xmin']:,.0f}, {trained['ymax']:,.0f}) lies {gap / 1000:,.1f} "
+            "km from these rasters and does not overlap them. The map applies what the deposits there taught to "
+            "this ground: if that is meant, check it against deposits here (evaluate); if not, choose the model "
+            "trained on these rasters."
+        )
 
     def _warn_cell_size(self, model, grid, feedback) -> None:
         """A word when the inputs' cells are another ground size than the training's (compared in metres: a model

@@ -768,7 +768,8 @@ RIVER_23A = ((X0 - 100, Y0 + 3_130), (X0 + 4_070, Y0 + 5_020), (X0 + 10_100, Y0 
 
 def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
     """Sweep 24b: ``deposits_unplaced.gpkg``, the three deposits and two without coordinates ('d' NULL, 'e' an empty
-    point); ``magnetics_line.tif``, a single flight line of Cu as 'magnetics': one row of 80 cells of 125 m,
+    point); ``elements_100km_east.tif``, the element raster 100 km east (another study area's evidence under the
+    model's band names); ``magnetics_line.tif``, a single flight line of Cu as 'magnetics': one row of 80 cells of 125 m,
     125 m high, lying across the matrix grid between two rows of its cell centres (its top 60 m below the centres
     of row 19, its bottom 65 m above those of row 20)."""
     import rasterio
@@ -803,7 +804,14 @@ def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
             feature.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
         layer.CreateFeature(feature)
     dataset = layer = None
-    return {"magnetics_line": path, "deposits_unplaced": nowhere}
+    # the element raster 100 km east, its bands named as the model's: evidence of another study area
+    east = os.path.join(folder, "elements_100km_east.tif")
+    profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs=CRS, nodata=-9999.0,
+                   transform=from_origin(X0 + 100_000, Y0 + SIZE * PIXEL, PIXEL, PIXEL))  # fmt: skip
+    with rasterio.open(east, "w", **profile) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32)[:2])
+        dst.descriptions = ("Cu", "Pb")
+    return {"magnetics_line": path, "deposits_unplaced": nowhere, "raster_100km_east": east}
 
 
 def _sweep23a_inputs(folder: str) -> Dict[str, str]:
@@ -9930,4 +9938,14 @@ CASES += [
         warning=r"BASELINES: 'magnetics_west_half' has values over only 50 % of the study area .* A baseline over "
         r"other ground than the map's is not compared on the same area, so its AUC is not comparable with the map's",
     ),  # before: no word, its AUC listed beside the map's
+]
+CASES += [
+    Case(
+        "a model of another study area",
+        "predict",
+        _set(INPUT_RASTERS=["raster_100km_east"], MODEL="model_with_grid"),
+        warning=r"INPUT_RASTERS: the model was trained on other ground: its training grid \(40 x 40 cells from "
+        r"400,000, 7,510,000\) lies 90\.0 km from these rasters and does not overlap them\. The map applies what the "
+        r"deposits there taught to this ground",
+    ),  # before: no word (the evidence within the training range: "Evidence within the training range …")
 ]
