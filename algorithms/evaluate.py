@@ -252,8 +252,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         crs = layer.crs()
         if not crs.isValid():
             raise QgsProcessingException(
-                "INPUT_RASTER: the raster has no CRS; assign one (Layer Properties)."
-                + side_file_crs_note(layer_file(layer))
+                f"INPUT_RASTER: '{layer.name()}' has no CRS; assign its CRS (Raster › Projections › Assign Projection, "
+                "or Layer Properties › Source in the desktop) and run again." + side_file_crs_note(layer_file(layer))
             )
         source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if source is None:

@@ -769,7 +769,8 @@ RIVER_23A = ((X0 - 100, Y0 + 3_130), (X0 + 4_070, Y0 + 5_020), (X0 + 10_100, Y0 
 def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
     """Sweep 24b: ``deposits_unplaced.gpkg``, the three deposits and two without coordinates ('d' NULL, 'e' an empty
     point); ``elements_100km_east.tif``, the element raster 100 km east (another study area's evidence under the
-    model's band names); ``magnetics_line.tif``, a single flight line of Cu as 'magnetics': one row of 80 cells of 125 m,
+    model's band names); ``cu_grid.asc``, Cu as an ESRI ASCII grid without its .prj; ``magnetics_line.tif``, a single
+    flight line of Cu as 'magnetics': one row of 80 cells of 125 m,
     125 m high, lying across the matrix grid between two rows of its cell centres (its top 60 m below the centres
     of row 19, its bottom 65 m above those of row 20)."""
     import rasterio
@@ -811,7 +812,15 @@ def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
     with rasterio.open(east, "w", **profile) as dst:
         dst.write(np.asarray(bands, dtype=np.float32)[:2])
         dst.descriptions = ("Cu", "Pb")
-    return {"magnetics_line": path, "deposits_unplaced": nowhere, "raster_100km_east": east}
+    # Cu as an ESRI ASCII grid without its .prj (as a contractor's .asc arrives): a raster with no CRS
+    ascii_grid = os.path.join(folder, "cu_grid.asc")
+    with rasterio.open(ascii_grid, "w", driver="AAIGrid", width=SIZE, height=SIZE, count=1, dtype="float32",
+                       nodata=-9999.0, transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL)) as dst:  # fmt: skip
+        dst.write(np.asarray(bands, dtype=np.float32)[0], 1)
+    for side in (ascii_grid[:-4] + ".prj", ascii_grid + ".aux.xml"):
+        if os.path.exists(side):
+            os.remove(side)
+    return {"magnetics_line": path, "deposits_unplaced": nowhere, "raster_100km_east": east, "raster_asc": ascii_grid}
 
 
 def _sweep23a_inputs(folder: str) -> Dict[str, str]:
@@ -9948,4 +9957,21 @@ CASES += [
         r"400,000, 7,510,000\) lies 90\.0 km from these rasters and does not overlap them\. The map applies what the "
         r"deposits there taught to this ground",
     ),  # before: no word (the evidence within the training range: "Evidence within the training range …")
+]
+CASES += [
+    Case(
+        "ESRI ASCII grid without .prj",
+        "evaluate",
+        _set(INPUT_RASTER="raster_asc"),
+        error=r"^INPUT_RASTER: 'cu_grid' has no CRS; assign its CRS \(Raster › Projections › Assign Projection, or "
+        r"Layer Properties › Source in the desktop\) and run again\.$",
+    ),  # before: "INPUT_RASTER: the raster has no CRS; assign one (Layer Properties).", naming neither the file nor a
+    # way qgis_process has
+    Case(
+        "ESRI ASCII grid without .prj",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster_asc"]),
+        error=r"^INPUT_RASTERS: the first raster \('cu_grid'\) has no CRS; assign its projected CRS first \(Raster › "
+        r"Projections › Assign Projection",
+    ),  # before: "INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first."
 ]
