@@ -323,6 +323,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     _layer_crs_wkt(reference), _shown_file(reference),
                 )
             )  # fmt: skip
+            _warn_colour_coded(sources[-1], False, feedback)  # a picture's colours copied as bands: say so
             given.append(f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})")
             files.append(_shown_file(reference) or layer_file(reference))
         for found, parameter, behind in (

@@ -9975,3 +9975,12 @@ CASES += [
         r"Projections › Assign Projection",
     ),  # before: "INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first."
 ]
+CASES += [
+    Case(
+        "a picture of a map as the grid, its bands copied",
+        "evidence",
+        _set(REFERENCE_RASTER="raster_rgb", REFERENCE_BANDS=True),
+        warning=r"REFERENCE_RASTER: 'magnetics_picture' has its bands marked red, green and blue .*: if it is a "
+        r"picture of a map, its bands are colours, not measured values",
+    ),  # before: its three colour bands copied into the stack without a word
+]
