@@ -31,7 +31,7 @@ from ..core.io.windows import (
 from ..core.learning.area_limits import AreaLimits, class_share_note, class_shares
 from ..core.learning.heap import kept_heap
 from . import parameters as params
-from .base import ProspectorAlgorithm, layer_paths, mask_from_source, require_projected
+from .base import ProspectorAlgorithm, layer_paths, mask_geometries, mask_on_grid, require_projected
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 from .traincnn import import_cnn
@@ -193,7 +193,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             raise InputError("give 0 (chosen from the cache and memory) or at least 16 cells.", self.TILE_SIZE)
         runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
-        mask = self._mask(parameters, context, grid)
+        mask = self._mask(parameters, context, grid, feedback)
         tallied = self._tallied(reader, model, classic, mask, feedback)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
@@ -459,15 +459,27 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
         return DistributedTiles(runner, model_path, reader.selection, reader.grid)
 
-    def _mask(self, parameters, context, grid):
-        """The MASK polygons on the grid, or None."""
+    def _mask(self, parameters, context, grid, feedback=None):
+        """The MASK polygons on the grid, or None; with a word when the grid covers only part of them (the rank's
+        percentiles and the classes' shares are then of that part)."""
         mask = None
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
         if mask_source is not None:
             from qgis.core import QgsCoordinateReferenceSystem
 
+            from ..core.evaluation.coverage import COVERED_SHARE, covered_share
+
             crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else mask_source.sourceCrs()
-            mask = mask_from_source(mask_source, crs, grid, context)
+            polygons = mask_geometries(mask_source, crs, context)
+            mask = mask_on_grid(polygons, grid)
+            share = covered_share(polygons, grid, mask)
+            if feedback is not None and share is not None and share < COVERED_SHARE:
+                feedback.pushWarning(
+                    f"MASK: the rasters cover only {100 * share:.0f} % of the study area (the MASK's polygons): the "
+                    "map, its classes and its rank (percentiles of the study area) are of the part they cover, not "
+                    "of the whole study area. Give rasters that cover the study area, or a MASK of the part they "
+                    "cover."
+                )
         return mask
 
     def _predict_into(

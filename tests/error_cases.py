@@ -769,7 +769,7 @@ RIVER_23A = ((X0 - 100, Y0 + 3_130), (X0 + 4_070, Y0 + 5_020), (X0 + 10_100, Y0 
 def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
     """Sweep 24b: ``deposits_unplaced.gpkg``, the three deposits and two without coordinates ('d' NULL, 'e' an empty
     point); ``elements_100km_east.tif``, the element raster 100 km east (another study area's evidence under the
-    model's band names); ``cu_grid.asc``, Cu as an ESRI ASCII grid without its .prj; ``magnetics_line.tif``, a single
+    model's band names); ``elements_west_half.tif``, its west half; ``cu_grid.asc``, Cu as an ESRI ASCII grid without its .prj; ``magnetics_line.tif``, a single
     flight line of Cu as 'magnetics': one row of 80 cells of 125 m,
     125 m high, lying across the matrix grid between two rows of its cell centres (its top 60 m below the centres
     of row 19, its bottom 65 m above those of row 20)."""
@@ -820,7 +820,19 @@ def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
     for side in (ascii_grid[:-4] + ".prj", ascii_grid + ".aux.xml"):
         if os.path.exists(side):
             os.remove(side)
-    return {"magnetics_line": path, "deposits_unplaced": nowhere, "raster_100km_east": east, "raster_asc": ascii_grid}
+    # the element raster's west half (20 of its 40 columns), its bands named as the model's
+    west = os.path.join(folder, "elements_west_half.tif")
+    profile.update(width=SIZE // 2, transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL))
+    with rasterio.open(west, "w", **profile) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32)[:2, :, : SIZE // 2])
+        dst.descriptions = ("Cu", "Pb")
+    return {
+        "magnetics_line": path,
+        "deposits_unplaced": nowhere,
+        "raster_100km_east": east,
+        "raster_asc": ascii_grid,
+        "raster_elements_west": west,
+    }
 
 
 def _sweep23a_inputs(folder: str) -> Dict[str, str]:
@@ -9983,4 +9995,13 @@ CASES += [
         warning=r"REFERENCE_RASTER: 'magnetics_picture' has its bands marked red, green and blue .*: if it is a "
         r"picture of a map, its bands are colours, not measured values",
     ),  # before: its three colour bands copied into the stack without a word
+]
+CASES += [
+    Case(
+        "rasters over half the study area",
+        "predict",
+        _set(INPUT_RASTERS=["raster_elements_west"], MASK="lithology"),
+        warning=r"MASK: the rasters cover only 50 % of the study area \(the MASK's polygons\): the map, its classes "
+        r"and its rank \(percentiles of the study area\) are of the part they cover, not of the whole study area",
+    ),  # before: no word; "top 1 %" of the rank was of the half mapped
 ]
