@@ -470,7 +470,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             from ..core.evaluation.coverage import COVERED_SHARE, covered_share
 
             crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else mask_source.sourceCrs()
-            polygons = mask_geometries(mask_source, crs, context)
+            polygons = mask_geometries(mask_source, crs, context, feedback=feedback)
             mask = mask_on_grid(polygons, grid)
             share = covered_share(polygons, grid, mask)
             if feedback is not None and share is not None and share < COVERED_SHARE:

@@ -10005,3 +10005,11 @@ CASES += [
         r"and its rank \(percentiles of the study area\) are of the part they cover, not of the whole study area",
     ),  # before: no word; "top 1 %" of the rank was of the half mapped
 ]
+CASES += [
+    Case(
+        "mask without CRS (shapefile without .prj)",
+        "predict",
+        _set(MASK="mask_no_crs"),
+        warning=r"MASK: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
+    ),  # before: silent in predict (evaluate and the other steps warned)
+]
