@@ -438,9 +438,12 @@ class CompareModelsAlgorithm(LabelReading):
         inside = ok & (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
         inside[inside] = valid[rows[inside], cols[inside]]
         skipped = [labels[i] for i in np.flatnonzero(~inside)]
-        if skipped:
+        if skipped:  # a NULL or empty geometry has no place at all: not 'off the rasters'
+            unplaced, off = int((~ok).sum()), int((ok & ~inside).sum())
+            why = [f"{unplaced} without coordinates (a NULL or empty geometry)"] if unplaced else []
+            why += [f"{off} off the rasters, on nodata or outside the mask"] if off else []
             feedback.pushWarning(
-                f"{len(skipped)} deposit(s) off the rasters, on nodata or outside the mask are left out: "
+                f"DEPOSITS: {len(skipped)} deposit(s) left out, {' and '.join(why)}: "
                 + ", ".join(skipped[:10])
                 + (" …" if len(skipped) > 10 else "")
             )

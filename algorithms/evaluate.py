@@ -30,6 +30,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled, InputError
+from ..core.evaluation.coverage import partial_cover_warning
 from ..core.evaluation.deposits import USED, on_training_cells
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
 from ..core.grid import wrap_longitudes
@@ -49,7 +50,7 @@ from .crs_checks import (
     warn_unequal_cells,
     warn_without_crs,
 )
-from .geometries import mask_from_source
+from .geometries import mask_geometries, mask_on_grid
 from .inputs import absolute_file, file_and_layer, input_file, layer_file, require_gdal_raster, source_label
 from .point_reading import (
     check_fields,
@@ -247,8 +248,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         crs = layer.crs()
         if not crs.isValid():
             raise QgsProcessingException(
-                "INPUT_RASTER: the raster has no CRS; assign one (Layer Properties)."
-                + side_file_crs_note(layer_file(layer))
+                f"INPUT_RASTER: '{layer.name()}' has no CRS; assign its CRS (Raster › Projections › Assign Projection, "
+                "or Layer Properties › Source in the desktop) and run again." + side_file_crs_note(layer_file(layer))
             )
         source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if source is None:
@@ -306,7 +307,14 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         check_point_places(source, crs, context, grid, xy, self.DEPOSITS, "deposits", feedback)
 
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
-        mask = mask_from_source(mask_source, crs, grid, context, feedback=feedback)
+        polygons = mask_geometries(mask_source, crs, context, feedback=feedback)
+        mask = mask_on_grid(polygons, grid)
+        if mask is not None:
+            partial = partial_cover_warning(
+                polygons, grid, np.isfinite(raster) & mask, self.INPUT_RASTER, layer.name(), baseline=False
+            )
+            if partial:
+                feedback.pushWarning(partial)
 
         iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
         cluster_distance = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
@@ -414,7 +422,14 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                     f"INPUT_RASTER's CRS ({crs.authid() or crs.description()}). If it is in another, assign its CRS "
                     "(Raster › Projections › Assign Projection) and run again."
                 )
-            mask = mask_from_source(mask_source, place_crs, data.grid, context, self.BASELINES)
+            polygons = mask_geometries(mask_source, place_crs, context, self.BASELINES)
+            mask = mask_on_grid(polygons, data.grid, self.BASELINES)
+            if mask is not None:
+                partial = partial_cover_warning(
+                    polygons, data.grid, np.isfinite(data.bands[0]) & mask, self.BASELINES, layer.name(), baseline=True
+                )
+                if partial:
+                    feedback.pushWarning(partial)
             transform = QgsCoordinateTransform(crs, place_crs, context.transformContext())
             moved = np.full((len(xy), 2), np.nan)
             for i, (x, y) in enumerate(xy):

@@ -316,6 +316,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     _layer_crs_wkt(reference), _shown_file(reference),
                 )
             )  # fmt: skip
+            _warn_colour_coded(sources[-1], False, feedback)  # a picture's colours copied as bands: say so
             given.append(f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})")
             files.append(_shown_file(reference) or layer_file(reference))
         for found, parameter, behind in (
@@ -341,7 +342,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 _warn_colour_coded(source, parameter == self.CONTINUOUS_RASTERS, feedback)
                 # as every reader says them: a fill value used as data (no nodata tag), float64 cells beyond what
                 # the float32 stack holds, a band of one value
-                for warning in raster_warnings([(path, i) for i in source.indexes], parameter):
+                for warning in raster_warnings([(path, i) for i in source.indexes], parameter, pictures=False):
                     feedback.pushWarning(warning)
                 sources.append(source)
                 given.append(parameter)

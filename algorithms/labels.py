@@ -131,16 +131,22 @@ class LabelReading(ProspectorAlgorithm):
         if usable.any():
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
         rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
-        inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width) & usable
+        on_grid = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+        inside = on_grid & usable
         if not inside.any():
             raise QgsProcessingException(
                 "LABELS: no labelled point with a class value lies on the evidence rasters; check that the points "
                 "overlap the rasters (any CRS is reprojected) and that LABEL_FIELD holds their class."
             )
         if (~inside).sum():
-            feedback.pushWarning(f"{int((~inside).sum())} label points are outside the rasters or have no class.")
+            off, classless = int((~on_grid).sum()), int((on_grid & ~usable).sum())
+            why = [f"{off} outside the rasters"] if off else []
+            why += [f"{classless} without a class in '{fields[0]}' (NULL or empty)"] if classless else []
+            feedback.pushWarning(
+                f"LABELS: {int((~inside).sum())} of the {len(inside)} label points are left out, {' and '.join(why)}."
+            )
         merged = shared_cells_warning(
-            rows[inside], cols[inside], classes[inside], grid.length_text(grid.pixel_size), self.LABELS
+            rows[inside], cols[inside], classes[inside], grid.length_text(grid.pixel_size), self.LABELS, xy[inside]
         )
         if merged:
             feedback.pushWarning(merged)

@@ -33,7 +33,7 @@ from ..core.learning.heap import kept_heap
 from . import parameters as params
 from .base import ProspectorAlgorithm
 from .crs_checks import require_projected
-from .geometries import mask_from_source
+from .geometries import mask_geometries, mask_on_grid
 from .inputs import layer_paths
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
@@ -196,7 +196,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             raise InputError("give 0 (chosen from the cache and memory) or at least 16 cells.", self.TILE_SIZE)
         runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
-        mask = self._mask(parameters, context, grid)
+        mask = self._mask(parameters, context, grid, feedback)
         tallied = self._tallied(reader, model, classic, mask, feedback)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
@@ -379,7 +379,26 @@ class PredictAlgorithm(ProspectorAlgorithm):
         for warning in warnings:
             feedback.pushWarning(warning)
         self._warn_cell_size(model, grid, feedback)
+        self._warn_other_ground(model, grid, feedback)
         return reader, grid, paths
+
+    @staticmethod
+    def _warn_other_ground(model, grid, feedback) -> None:
+        """A word when the rasters do not overlap the ground the model was trained on (a model of another study
+        area, chosen by mistake or on purpose): the map then applies what deposits elsewhere taught."""
+        from ..core.learning.training_range import training_ground_gap
+
+        trained = model.metadata_.get("grid") or {}
+        gap = training_ground_gap(trained, grid)
+        if not gap:
+            return
+        feedback.pushWarning(
+            f"INPUT_RASTERS: the model was trained on other ground: its training grid ({trained['width']} x "
+            f"{trained['height']} cells from {trained['xmin']:,.0f}, {trained['ymax']:,.0f}) lies {gap / 1000:,.1f} "
+            "km from these rasters and does not overlap them. The map applies what the deposits there taught to "
+            "this ground: if that is meant, check it against deposits here (evaluate); if not, choose the model "
+            "trained on these rasters."
+        )
 
     def _warn_cell_size(self, model, grid, feedback) -> None:
         """A word when the inputs' cells are another ground size than the training's (compared in metres: a model
@@ -443,15 +462,27 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
         return DistributedTiles(runner, model_path, reader.selection, reader.grid)
 
-    def _mask(self, parameters, context, grid):
-        """The MASK polygons on the grid, or None."""
+    def _mask(self, parameters, context, grid, feedback=None):
+        """The MASK polygons on the grid, or None; with a word when the grid covers only part of them (the rank's
+        percentiles and the classes' shares are then of that part)."""
         mask = None
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
         if mask_source is not None:
             from qgis.core import QgsCoordinateReferenceSystem
 
+            from ..core.evaluation.coverage import COVERED_SHARE, covered_share
+
             crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else mask_source.sourceCrs()
-            mask = mask_from_source(mask_source, crs, grid, context)
+            polygons = mask_geometries(mask_source, crs, context, feedback=feedback)
+            mask = mask_on_grid(polygons, grid)
+            share = covered_share(polygons, grid, mask)
+            if feedback is not None and share is not None and share < COVERED_SHARE:
+                feedback.pushWarning(
+                    f"MASK: the rasters cover only {100 * share:.0f} % of the study area (the MASK's polygons): the "
+                    "map, its classes and its rank (percentiles of the study area) are of the part they cover, not "
+                    "of the whole study area. Give rasters that cover the study area, or a MASK of the part they "
+                    "cover."
+                )
         return mask
 
     def _predict_into(

@@ -335,7 +335,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         crs = layers[0].crs()
         if not crs.isValid():
             raise QgsProcessingException(
-                "INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first."
+                f"INPUT_RASTERS: the first raster ('{layers[0].name()}') has no CRS; assign its projected CRS first "
+                "(Raster › Projections › Assign Projection, or Layer Properties › Source in the desktop)."
                 + side_file_crs_note(layer_file(layers[0]))
             )
         require_projected(

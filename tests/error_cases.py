@@ -282,6 +282,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep22b_inputs(folder, bands))
     paths.update(_sweep22a_inputs(folder, xy, cu, bands, pb))
     paths.update(_sweep23a_inputs(folder))
+    paths.update(_sweep24b_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -763,6 +764,75 @@ def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
 
 #: sweep 23a's river: a 400 m band each side of a bend across the matrix's grid (a floodplain's river outline)
 RIVER_23A = ((X0 - 100, Y0 + 3_130), (X0 + 4_070, Y0 + 5_020), (X0 + 10_100, Y0 + 6_310))
+
+
+def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
+    """Sweep 24b: ``deposits_unplaced.gpkg``, the three deposits and two without coordinates ('d' NULL, 'e' an empty
+    point); ``elements_100km_east.tif``, the element raster 100 km east (another study area's evidence under the
+    model's band names); ``elements_west_half.tif``, its west half; ``cu_grid.asc``, Cu as an ESRI ASCII grid without its .prj; ``magnetics_line.tif``, a single
+    flight line of Cu as 'magnetics': one row of 80 cells of 125 m,
+    125 m high, lying across the matrix grid between two rows of its cell centres (its top 60 m below the centres
+    of row 19, its bottom 65 m above those of row 20)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = os.path.join(folder, "magnetics_line.tif")
+    top = Y0 + SIZE * PIXEL - 19 * PIXEL - PIXEL / 2 - 60.0
+    line = np.repeat(np.asarray(bands[0], dtype=np.float32)[19], 2).reshape(1, 2 * SIZE)
+    with rasterio.open(path, "w", driver="GTiff", width=2 * SIZE, height=1, count=1, dtype="float32", crs=CRS,
+                       transform=from_origin(X0, top, PIXEL / 2, PIXEL / 2), nodata=-9999.0) as dst:  # fmt: skip
+        dst.write(line, 1)
+        dst.set_band_description(1, "tmi")
+    # the matrix's three deposits and two records of a national database without a place: a NULL geometry and an
+    # empty point, written with OGR (geopandas writes no empty point)
+    from osgeo import ogr, osr
+
+    nowhere = os.path.join(folder, "deposits_unplaced.gpkg")
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(3067)
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(nowhere)
+    layer = dataset.CreateLayer("deposits_unplaced", srs, ogr.wkbPoint)
+    layer.CreateField(ogr.FieldDefn("name", ogr.OFTString))
+    places = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    for name, wkt in [
+        *((n, f"POINT ({x} {y})") for n, (x, y) in zip("abc", places)),
+        ("d", None),
+        ("e", "POINT EMPTY"),
+    ]:
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("name", name)
+        if wkt:
+            feature.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
+        layer.CreateFeature(feature)
+    dataset = layer = None
+    # the element raster 100 km east, its bands named as the model's: evidence of another study area
+    east = os.path.join(folder, "elements_100km_east.tif")
+    profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=2, dtype="float32", crs=CRS, nodata=-9999.0,
+                   transform=from_origin(X0 + 100_000, Y0 + SIZE * PIXEL, PIXEL, PIXEL))  # fmt: skip
+    with rasterio.open(east, "w", **profile) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32)[:2])
+        dst.descriptions = ("Cu", "Pb")
+    # Cu as an ESRI ASCII grid without its .prj (as a contractor's .asc arrives): a raster with no CRS
+    ascii_grid = os.path.join(folder, "cu_grid.asc")
+    with rasterio.open(ascii_grid, "w", driver="AAIGrid", width=SIZE, height=SIZE, count=1, dtype="float32",
+                       nodata=-9999.0, transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL)) as dst:  # fmt: skip
+        dst.write(np.asarray(bands, dtype=np.float32)[0], 1)
+    for side in (ascii_grid[:-4] + ".prj", ascii_grid + ".aux.xml"):
+        if os.path.exists(side):
+            os.remove(side)
+    # the element raster's west half (20 of its 40 columns), its bands named as the model's
+    west = os.path.join(folder, "elements_west_half.tif")
+    profile.update(width=SIZE // 2, transform=from_origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL))
+    with rasterio.open(west, "w", **profile) as dst:
+        dst.write(np.asarray(bands, dtype=np.float32)[:2, :, : SIZE // 2])
+        dst.descriptions = ("Cu", "Pb")
+    return {
+        "magnetics_line": path,
+        "deposits_unplaced": nowhere,
+        "raster_100km_east": east,
+        "raster_asc": ascii_grid,
+        "raster_elements_west": west,
+    }
 
 
 def _sweep23a_inputs(folder: str) -> Dict[str, str]:
@@ -3734,9 +3804,11 @@ def thresholds_of_bands_named_with_comma_and_space(params: Dict[str, object]) ->
     assert elements == ["Zn,ppm", "Zn ppm ", "index"], elements
 
 
-#: two deposits at one place: one label
+#: one deposit entered twice (same place, same class): labelled once, nothing lost (sweep 24b; before: "LABELS: 2 of
+#: 3 labelled points share a cell of 250 m with another point (1 cell holds more than one) … 1 label was lost")
 _ONE_LABEL_LOST = (
-    r"LABELS: 2 of 3 labelled points share a cell of 250 m with another point \(1 cell holds more than one\)"
+    r"LABELS: 1 of 3 labelled points repeat another point's place and class exactly \(the same site recorded twice, "
+    r"as database exports hold them\): each place is labelled once, so nothing is lost"
 )
 
 #: a constant band: named, with why GDAL printed ERROR 5 when QGIS opened it
@@ -4637,8 +4709,9 @@ CASES += [
         "labels of one class",
         "trainmodel",
         _set(LABELS="labels_one_class"),
-        error=r"^LABELS: both mineralised \(1 and above\) and barren \(0\) cells are needed",
-    ),
+        error=r"^LABELS: both mineralised \(1 and above\) and barren \(0\) cells are needed among the 196 labelled "
+        r"cells with evidence values: all are mineralised\. Give barren ones too: train on pseudolabel's label raster",
+    ),  # sweep 24b: before, the sentence ended at "values.", saying nothing of what to do
     Case(
         "bad CNN mode settings",
         "comparemodels",
@@ -9783,4 +9856,160 @@ CASES += [
         check=extrapolated_share_as_brute_force,
     ),  # before: no word; the north-east half of the grid filled from samples in the south-west (the Jura's NE
     # corner, which pseudolabel's PU bagging then labelled)
+]
+
+
+PICTURE_24B = (
+    r"{p}: 'magnetics_picture\.tif' has its bands marked red, green and blue \(as GDAL marks any 3- or 4-band byte "
+    r"GeoTIFF\), and its {read} read as values: if it is a picture of a map \(a screenshot, an exported image\), its "
+    r"values are colours, not measured or predicted ones"
+)
+
+
+def line_band_as_gdal_averages_it(params: Dict[str, object]) -> None:
+    """The flight line's band equals GDAL's own average warp of the line onto the stack's grid (and has values:
+    the line crosses the whole grid)."""
+    import rasterio
+    from osgeo import gdal
+
+    with rasterio.open(str(params["OUTPUT"])) as src:
+        index = list(src.descriptions).index("magnetics_line:tmi") + 1
+        ours = src.read(index, masked=True).astype(np.float64).filled(np.nan)
+        bounds, shape = src.bounds, (src.height, src.width)
+    line = [p for p in params["CONTINUOUS_RASTERS"] if str(p).endswith("magnetics_line.tif")][0]  # type: ignore
+    warped = gdal.Warp("", str(line), format="MEM", outputBounds=tuple(bounds), width=shape[1], height=shape[0],
+                       resampleAlg="average", dstNodata=float("nan"), outputType=gdal.GDT_Float32)  # fmt: skip
+    reference = warped.GetRasterBand(1).ReadAsArray().astype(np.float64)
+    assert np.isfinite(reference).sum() >= SIZE, np.isfinite(reference).sum()
+    np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-4, equal_nan=True)
+
+
+CASES += [
+    Case(
+        "a picture of a map as the raster to evaluate",
+        "evaluate",
+        _set(INPUT_RASTER="raster_rgb"),
+        warning=PICTURE_24B.format(p="INPUT_RASTER", read="red band was"),
+    ),  # before: its red band ranked as prospectivity without a word (evidence alone warned)
+    Case(
+        "a picture of a map as a baseline",
+        "evaluate",
+        _set(BASELINES=["raster_rgb"]),
+        warning=PICTURE_24B.format(p="BASELINES", read="red band was"),
+    ),  # before: no word
+    Case(
+        "a picture of a map among the evidence rasters",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster", "raster_rgb"]),
+        warning=PICTURE_24B.format(p="INPUT_RASTERS", read="red, green and blue bands were"),
+    ),  # before: three colour bands learnt from without a word
+    Case(
+        "a picture of a map among the evidence rasters",
+        "trainmodel",
+        _set(INPUT_RASTERS=["raster", "raster_rgb"]),
+        warning=PICTURE_24B.format(p="INPUT_RASTERS", read="red, green and blue bands were"),
+    ),  # before: no word
+    Case(
+        "a single flight line (a one-row raster) between cell centres",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster", "magnetics_line"]),
+        error=r"^CONTINUOUS_RASTERS: raster 'magnetics_line' has no value within the grid's extent in band\(s\) "
+        r"magnetics_line:tmi: it lies on the grid, but it is 80 x 1 cells, a strip 125 m across, thinner than two of "
+        r"the grid's 250 m cells: bilinear resampling takes each cell's value at its centre, and no centre falls on "
+        r"the strip\. Choose CONTINUOUS_METHOD 'average'",
+    ),  # before: "… every cell is nodata (the raster lies elsewhere, or its nodata value covers every cell) …",
+    # though it lies across the whole grid
+    Case(
+        "a single flight line, averaged",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster", "magnetics_line"], CONTINUOUS_METHOD=1),
+        check=line_band_as_gdal_averages_it,
+    ),  # fine as it was
+]
+CASES += [
+    Case(
+        "deposits without coordinates among them",
+        "comparemodels",
+        _set(DEPOSITS="deposits_unplaced"),
+        warning=r"DEPOSITS: 2 deposit\(s\) left out, 2 without coordinates \(a NULL or empty geometry\): d, e",
+    ),  # before: "2 deposit(s) off the rasters, on nodata or outside the mask are left out: d, e", though they are
+    # nowhere (and without the parameter's name)
+]
+CASES += [
+    Case(
+        "label points without a class",
+        "trainmodel",
+        _set(LABELS="labels_flags", LABEL_FIELD="cls"),
+        warning=r"LABELS: 2 of the 9 label points are left out, 2 without a class in 'cls' \(NULL or empty\)\.",
+    ),  # before: "2 label points are outside the rasters or have no class." (which, and without the parameter)
+]
+CASES += [
+    Case(
+        "a map over half the study area",
+        "evaluate",
+        _set(INPUT_RASTER="raster_west_half", MASK="lithology"),
+        warning=r"INPUT_RASTER: 'magnetics_west_half' has values over only 50 % of the study area \(the MASK's "
+        r"polygons\); the rest lies beyond the raster or on its nodata\. The AUC, the captures and the shares of the "
+        r"area below are those of the part it covers, not of the whole study area\. Give a map that covers",
+    ),  # before: no word; the report called its AUC "deposits vs the whole study area"
+    Case(
+        "a baseline over half the study area",
+        "evaluate",
+        _set(BASELINES=["raster_west_half"], MASK="lithology"),
+        warning=r"BASELINES: 'magnetics_west_half' has values over only 50 % of the study area .* A baseline over "
+        r"other ground than the map's is not compared on the same area, so its AUC is not comparable with the map's",
+    ),  # before: no word, its AUC listed beside the map's
+]
+CASES += [
+    Case(
+        "a model of another study area",
+        "predict",
+        _set(INPUT_RASTERS=["raster_100km_east"], MODEL="model_with_grid"),
+        warning=r"INPUT_RASTERS: the model was trained on other ground: its training grid \(40 x 40 cells from "
+        r"400,000, 7,510,000\) lies 90\.0 km from these rasters and does not overlap them\. The map applies what the "
+        r"deposits there taught to this ground",
+    ),  # before: no word (the evidence within the training range: "Evidence within the training range …")
+]
+CASES += [
+    Case(
+        "ESRI ASCII grid without .prj",
+        "evaluate",
+        _set(INPUT_RASTER="raster_asc"),
+        error=r"^INPUT_RASTER: 'cu_grid' has no CRS; assign its CRS \(Raster › Projections › Assign Projection, or "
+        r"Layer Properties › Source in the desktop\) and run again\.$",
+    ),  # before: "INPUT_RASTER: the raster has no CRS; assign one (Layer Properties).", naming neither the file nor a
+    # way qgis_process has
+    Case(
+        "ESRI ASCII grid without .prj",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster_asc"]),
+        error=r"^INPUT_RASTERS: the first raster \('cu_grid'\) has no CRS; assign its projected CRS first \(Raster › "
+        r"Projections › Assign Projection",
+    ),  # before: "INPUT_RASTERS: the first raster has no CRS; assign its projected CRS first."
+]
+CASES += [
+    Case(
+        "a picture of a map as the grid, its bands copied",
+        "evidence",
+        _set(REFERENCE_RASTER="raster_rgb", REFERENCE_BANDS=True),
+        warning=r"REFERENCE_RASTER: 'magnetics_picture' has its bands marked red, green and blue .*: if it is a "
+        r"picture of a map, its bands are colours, not measured values",
+    ),  # before: its three colour bands copied into the stack without a word
+]
+CASES += [
+    Case(
+        "rasters over half the study area",
+        "predict",
+        _set(INPUT_RASTERS=["raster_elements_west"], MASK="lithology"),
+        warning=r"MASK: the rasters cover only 50 % of the study area \(the MASK's polygons\): the map, its classes "
+        r"and its rank \(percentiles of the study area\) are of the part they cover, not of the whole study area",
+    ),  # before: no word; "top 1 %" of the rank was of the half mapped
+]
+CASES += [
+    Case(
+        "mask without CRS (shapefile without .prj)",
+        "predict",
+        _set(MASK="mask_no_crs"),
+        warning=r"MASK: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
+    ),  # before: silent in predict (evaluate and the other steps warned)
 ]

@@ -72,9 +72,15 @@ def positive_cells(labels: np.ndarray, features: np.ndarray, sample_weight: Opti
         raise InputError("labels must be whole class numbers (1 mineralised, 0 barren).", "LABELS")
     y = values >= 1
     if y.all() or not y.any():
+        advice = (
+            "all are mineralised. Give barren ones too: train on pseudolabel's label raster, which labels barren "
+            "ground away from the deposits, or add barren points (class 0) to the labels."
+            if y.all()
+            else "all are barren. Add the known deposits as mineralised labels (class 1)."
+        )
         raise InputError(
             f"both mineralised (1 and above) and barren (0) cells are needed among the {rows.size} labelled cells "
-            "with evidence values.",
+            f"with evidence values: {advice if rows.size else 'there are none.'}",
             "LABELS",
         )
     return rows, cols, y, confidence_weights(sample_weight, labels.shape, rows, cols)

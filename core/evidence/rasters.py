@@ -13,25 +13,20 @@ from ..distributed.tasks import check_unchanged, file_stamp
 from ..errors import InputError
 from ..grid import GridSpec
 from ..io.inputs import no_gdal_sidecars
-from ..io.rasters import band_labels, data_bands, side_file_crs_note, signed_byte_nodata, unscale, warp_nodata
+from ..io.rasters import (
+    band_labels,
+    colour_coding,
+    data_bands,
+    side_file_crs_note,
+    signed_byte_nodata,
+    unscale,
+    warp_nodata,
+)
 from .bands import BandSpec, band_name, clean_label
 
 #: resampling for continuous bands (measurements) and for categorical ones (codes), as GDAL names them
 CONTINUOUS_METHODS = ("bilinear", "average", "cubic")
 CATEGORICAL_METHODS = ("nearest", "mode")
-
-
-def colour_coding(src: Any) -> str:
-    """ "palette" when a band of the rasterio dataset ``src`` carries a colour table (its values index classes),
-    "rgb" when its bands are a picture's red, green and blue, else ""."""
-    from rasterio.enums import ColorInterp
-
-    interpretations = set(src.colorinterp or ())
-    if ColorInterp.palette in interpretations:
-        return "palette"
-    if {ColorInterp.red, ColorInterp.green, ColorInterp.blue} <= interpretations:
-        return "rgb"
-    return ""
 
 
 def _read_failure(src: Any, band: int) -> str:
@@ -107,6 +102,34 @@ class RasterEvidence:
             self.bands.append(
                 BandSpec(band_name(layer, what), unit, kind, layer, description=f"{what} resampled ({method})")
             )
+
+    def thin_note(self, grid: GridSpec) -> str:
+        """Why no cell of ``grid`` took a value from a raster that lies on it: a strip thinner than two of the
+        grid's cells across (a single flight line, one row of cells) falls between cell centres, where bilinear,
+        cubic and nearest resampling take their values; '' when the raster is not such a strip."""
+        from rasterio.warp import transform_bounds
+
+        if self.method in ("average", "mode"):
+            return ""
+        src = self._dataset()
+        crs = self.assigned_crs_wkt or src.crs
+        try:
+            left, bottom, right, top = (
+                transform_bounds(crs, grid.crs_wkt, *src.bounds) if crs and grid.crs_wkt else tuple(src.bounds)
+            )
+        except Exception:  # rasterio raises CRSError or a GDAL error: no note, the plain message stands
+            return ""
+        across = min(right - left, top - bottom)
+        on_grid = left < grid.xmax and right > grid.xmin and bottom < grid.ymax and top > grid.ymin
+        if not on_grid or across >= 2 * grid.pixel_size:
+            return ""
+        better = "CONTINUOUS_METHOD 'average'" if self.method in CONTINUOUS_METHODS else "CATEGORICAL_METHOD 'mode'"
+        return (
+            f"it lies on the grid, but it is {src.width} x {src.height} cells, a strip {across:,.0f} m across, "
+            f"thinner than two of the grid's {grid.pixel_size:,.0f} m cells: {self.method} resampling takes each "
+            f"cell's value at its centre, and no centre falls on the strip. Choose {better}, which takes "
+            "whatever part of a cell the raster covers, or leave it out."
+        )
 
     def _dataset(self) -> Any:
         if self._ds is None:

@@ -156,11 +156,13 @@ def write_stack(
             run_tasks(runner, evidence_window, tasks, consume, progress, is_cancelled)
         finally:
             dst.close()
-        check_raster_coverage(sources, valid, mask_geometries is not None)  # refused: the stack is not committed
+        check_raster_coverage(sources, valid, mask_geometries is not None, grid)  # refused: the stack is not committed
     return bands
 
 
-def check_raster_coverage(sources: Sequence[EvidenceSource], valid: np.ndarray, masked: bool) -> None:
+def check_raster_coverage(
+    sources: Sequence[EvidenceSource], valid: np.ndarray, masked: bool, grid: Optional[GridSpec] = None
+) -> None:
     """Refuse a raster source with a band that has no value on the grid (``valid``: cells with a value, per band
     of ``sources`` in order). Such a band is all nodata, and traincnn, trainmodel and predict use only the cells
     where every band has a value: the stack would leave them no cell at all."""
@@ -173,10 +175,14 @@ def check_raster_coverage(sources: Sequence[EvidenceSource], valid: np.ndarray, 
         start += count
         if isinstance(source, RasterEvidence) and empty:
             where = "within the grid's extent and the MASK" if masked else "within the grid's extent"
+            why = source.thin_note(grid) if grid is not None else ""
             raise InputError(
-                f"raster '{source.layer}' has no value {where} in band(s) {', '.join(empty)}: every cell is nodata "
-                "(the raster lies elsewhere, or its nodata value covers every cell), so the stack would hold an "
-                "all-nodata band, and the learning steps use only cells where every band has a value. Check the "
-                "raster's extent, CRS and nodata value, or remove it.",
+                f"raster '{source.layer}' has no value {where} in band(s) {', '.join(empty)}: "
+                + (
+                    why
+                    or "every cell is nodata (the raster lies elsewhere, or its nodata value covers every cell), so "
+                    "the stack would hold an all-nodata band, and the learning steps use only cells where every band "
+                    "has a value. Check the raster's extent, CRS and nodata value, or remove it."
+                ),
                 source.parameter,
             )

@@ -492,11 +492,14 @@ def _band_text(path: str, band: int, read: Callable[[Any], Optional[str]]) -> st
 
 
 def raster_warnings(
-    selection: Sequence[Tuple[str, int]], parameter: str = "INPUT_RASTERS", max_cells: int = 4_000_000
+    selection: Sequence[Tuple[str, int]],
+    parameter: str = "INPUT_RASTERS",
+    max_cells: int = 4_000_000,
+    pictures: bool = True,
 ) -> List[str]:
     """:func:`band_warnings` for the (path, 1-based band) pairs of ``selection`` without reading the bands whole,
     for readers that work tile by tile: each band is checked on :func:`sample_band`'s sample of about
-    ``max_cells`` cells (every cell of a smaller band)."""
+    ``max_cells`` cells (every cell of a smaller band); with ``pictures``, :func:`picture_warnings` too."""
     import rasterio
     import rasterio.errors
 
@@ -508,6 +511,8 @@ def raster_warnings(
             continue
         with src:
             names = band_labels(src.descriptions)
+            if pictures:
+                warnings += picture_warnings(src, [i for p, i in selection if p == path], path, parameter)
             for index in [i for p, i in selection if p == path]:
                 try:
                     sample = sample_band(src, index, max_cells)
@@ -629,6 +634,46 @@ def band_labels(descriptions: Sequence[Optional[str]]) -> List[str]:
     return names
 
 
+def colour_coding(src: Any) -> str:
+    """ "palette" when a band of the rasterio dataset ``src`` carries a colour table (its values index classes),
+    "rgb" when its bands are a picture's red, green and blue, else ""."""
+    from rasterio.enums import ColorInterp
+
+    interpretations = set(src.colorinterp or ())
+    if ColorInterp.palette in interpretations:
+        return "palette"
+    if {ColorInterp.red, ColorInterp.green, ColorInterp.blue} <= interpretations:
+        return "rgb"
+    return ""
+
+
+def picture_warnings(src: Any, indexes: Sequence[int], path: str, parameter: str) -> List[str]:
+    """A warning when bands ``indexes`` (1-based) of the open dataset ``src`` are a picture's red, green or blue
+    (:func:`colour_coding`): a screenshot or exported image of a map, whose values say how the map was coloured,
+    not what was measured or predicted, so thresholds, learners and rankings on them work on colours."""
+    from rasterio.enums import ColorInterp
+
+    if colour_coding(src) != "rgb":
+        return []
+    interpretations = list(src.colorinterp or ())
+    colours = {ColorInterp.red: "red", ColorInterp.green: "green", ColorInterp.blue: "blue"}
+    read = [
+        colours[interpretations[i - 1]]
+        for i in indexes
+        if i <= len(interpretations) and interpretations[i - 1] in colours
+    ]
+    if not read:
+        return []
+    which = " and ".join(", ".join(read).rsplit(", ", 1)) + (" bands were" if len(read) > 1 else " band was")
+    return [
+        f"{parameter}: '{os.path.basename(path)}' has its bands marked red, green and blue (as GDAL marks any 3- or "
+        f"4-band byte GeoTIFF), and its {which} read as values: if it is a picture of a map (a screenshot, an "
+        "exported image), its values are colours, not measured or predicted ones, and a colour ramp's red, green or "
+        "blue does not rise with what the map shows. Use the grid the picture was drawn from (e.g. the magnetics in "
+        "nT, the probabilities), if you have it."
+    ]
+
+
 def data_bands(src: Any) -> List[int]:
     """1-based indexes of the bands of the open rasterio dataset ``src`` that hold values: every band but an alpha
     band (GDAL colour interpretation 'alpha', 0 where a picture is transparent), which GDAL already reads as the
@@ -739,7 +784,7 @@ def _read_open(
             for k, i in enumerate(indexes)
             for w in band_warnings(data[k], _has_nodata(src, i), names[i - 1], path, parameter, beyond[k])
             + unholdable_nodata(src, i, names[i - 1], path, parameter)
-        ]
+        ] + picture_warnings(src, indexes, path, parameter)
         for k, i in enumerate(indexes):
             data[k] = unscale(data[k], src, i)
         return RasterData(data, grid, [names[i - 1] for i in indexes], warnings)

@@ -34,14 +34,25 @@ def _tolerant(distance: float) -> float:
 
 
 def shared_cells_warning(
-    rows: np.ndarray, cols: np.ndarray, classes: np.ndarray, cell_size: str, parameter: str = "LABELS"
+    rows: np.ndarray,
+    cols: np.ndarray,
+    classes: np.ndarray,
+    cell_size: str,
+    parameter: str = "LABELS",
+    xy: Optional[np.ndarray] = None,
 ) -> Optional[str]:
     """What is lost where labelled points fall into the same cell (the grid keeps one label a cell, the higher
     class): how many points, in how many cells, how many of those with different classes, and what to do; None
     when every point has a cell of its own. ``rows``, ``cols``, ``classes``: the points on the grid;
-    ``cell_size``: the cell's side as the message writes it (:meth:`GridSpec.length_text`)."""
+    ``cell_size``: the cell's side as the message writes it (:meth:`GridSpec.length_text`); ``xy``: their
+    coordinates, when given, tell records repeated exactly (same place, same class: a deposit entered twice),
+    which lose nothing and which no finer grid would separate."""
     if len(rows) < 2:
         return None
+    repeats = 0
+    if xy is not None:
+        records = np.column_stack([np.asarray(xy, np.float64).reshape(-1, 2), np.asarray(classes, np.float64)])
+        repeats = int(len(records) - np.unique(records, axis=0).shape[0])
     cell = np.asarray(rows, np.int64) * (int(np.max(cols)) + 1) + np.asarray(cols, np.int64)
     order = np.argsort(cell, kind="stable")
     cell, classes = cell[order], np.asarray(classes)[order]
@@ -54,12 +65,24 @@ def shared_cells_warning(
     lowest, highest = np.minimum.reduceat(classes, starts), np.maximum.reduceat(classes, starts)
     mixed, n_shared = int(np.count_nonzero(shared & (lowest != highest))), int(shared.sum())
     mixed_text = f"; in {mixed} of them the classes differ and the higher class was kept" if mixed else ""
+    if repeats == lost:
+        return (
+            f"{parameter}: {repeats} of {cell.size} labelled points repeat another point's place and class exactly "
+            "(the same site recorded twice, as database exports hold them): each place is labelled once, so nothing "
+            "is lost; remove the repeats where the table is counted as deposits."
+        )
+    repeated = (
+        f" {repeats} of the points repeat another's place and class exactly (a site recorded twice): those lose "
+        "nothing, and no finer grid would separate them."
+        if repeats
+        else ""
+    )
     return (
         f"{parameter}: {int(counts[shared].sum())} of {cell.size} labelled points share a cell of {cell_size} "
         f"with another point ({n_shared} cell{'s hold' if n_shared != 1 else ' holds'} more than one{mixed_text}), and a cell holds one "
         f"label, so {lost} label{'s were' if lost != 1 else ' was'} lost ({starts.size} labelled cells "
-        "remain). Use evidence rasters with a finer PIXEL_SIZE (interpolate, evidence) or fewer points (one a cell, "
-        "e.g. one per deposit)."
+        f"remain).{repeated} Use evidence rasters with a finer PIXEL_SIZE (interpolate, evidence) or fewer points "
+        "(one a cell, e.g. one per deposit)."
     )
 
 
@@ -104,7 +127,9 @@ def _seed_labels(
             f"LABELS: {int((~usable).sum())} of {len(points_xy)} labelled points fall outside the grid or on nodata "
             "cells; their own cells are not labelled, but the radius and buffer of mineralised ones still apply."
         )
-    merged = shared_cells_warning(rows[usable], cols[usable], classes[usable], grid.length_text(grid.pixel_size))
+    merged = shared_cells_warning(
+        rows[usable], cols[usable], classes[usable], grid.length_text(grid.pixel_size), xy=points_xy[usable]
+    )
     if merged:
         warnings.append(merged)
     flat_valid = np.flatnonzero(valid.ravel())

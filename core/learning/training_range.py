@@ -168,3 +168,29 @@ class TalliedReader:
 
     def close(self) -> None:
         self._reader.close()
+
+
+def training_ground_gap(trained: Mapping[str, Any], grid: Any) -> Optional[float]:
+    """How far (metres) the ground a model was trained on (the grid its file records: ``xmin``, ``ymax``,
+    ``width``, ``height``, ``pixel_size``, ``crs_wkt``) lies from the extent of ``grid`` (a GridSpec), 0 when they
+    overlap; None when the file records no such grid or the two CRSs cannot be related."""
+    from rasterio.warp import transform_bounds
+
+    try:
+        xmin, ymax, size = float(trained["xmin"]), float(trained["ymax"]), float(trained["pixel_size"])
+        width, height = int(trained["width"]), int(trained["height"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    bounds = (xmin, ymax - height * size, xmin + width * size, ymax)
+    crs, here = trained.get("crs_wkt"), grid.crs_wkt
+    if crs and here:
+        try:
+            bounds = transform_bounds(crs, here, *bounds)
+        except Exception:  # rasterio raises CRSError or a GDAL error for CRSs it cannot relate (a mine grid)
+            return None
+    elif crs or here:
+        return None
+    left, bottom, right, top = bounds
+    dx = max(left - grid.xmax, grid.xmin - right, 0.0)
+    dy = max(bottom - grid.ymax, grid.ymin - top, 0.0)
+    return float(np.hypot(dx, dy)) * grid.metres_per_unit

@@ -100,12 +100,15 @@ def _distance(settings: Mapping[str, Any]) -> str:
 
 
 def _left_out(settings: Mapping[str, Any]) -> str:
-    """' (9 more left out, off the rasters, on nodata or outside the mask: A, B, …)' when the caller listed any."""
+    """' (9 more left out, without coordinates, off the rasters, on nodata or outside the mask: A, B, …)' when the
+    caller listed any."""
     names = [str(n) for n in settings.get("left_out") or []]
     if not names:
         return ""
     shown = ", ".join(isolated(n) for n in names[:10]) + (" …" if len(names) > 10 else "")
-    return f" ({len(names)} more left out, off the rasters, on nodata or outside the mask: {shown})"
+    return (
+        f" ({len(names)} more left out, without coordinates, off the rasters, on nodata or outside the mask: {shown})"
+    )
 
 
 def _opening(text: str) -> str:

@@ -314,3 +314,49 @@ def test_slivers_clipped_to_their_surroundings_give_the_contacts_of_the_whole_ma
     expected = unary_union([m.boundary for m in merged]).difference(rim)
     assert found.length == pytest.approx(expected.length, rel=1e-9)
     assert found.hausdorff_distance(expected) < 1e-6  # the same lines, noded alike or not
+
+
+def one_row_raster(path: str) -> str:
+    """A single flight line: 60 cells of 50 m in one row, 50 m high, across two rows of GRID's 100 m cells
+    (between their cell centres)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=60, height=1, count=1, dtype="float32", crs=CRS,
+                       transform=from_origin(400_500.0, 7_503_040.0, 50.0, 50.0), nodata=-9999) as dst:  # fmt: skip
+        dst.write(np.linspace(-300, 900, 60, dtype=np.float32).reshape(1, 60), 1)
+    return path
+
+
+@pytest.mark.parametrize("method", ["bilinear", "cubic"])
+def test_a_one_row_raster_between_cell_centres_is_refused_as_a_strip(tmp_path, method):
+    """GDAL's own warper gives no cell a value either (the reference); the refusal says why and what to choose,
+    not that the raster lies elsewhere."""
+    src = one_row_raster(str(tmp_path / "line.tif"))
+    assert np.isnan(gdalwarp(str(tmp_path / "g.tif"), src, GRID, method)).all()
+    source = RasterEvidence("line", src, GRID, method, parameter="CONTINUOUS_RASTERS")
+    with pytest.raises(InputError, match=r"^CONTINUOUS_RASTERS: raster 'line' has no value within the grid's extent "
+                       r"in band\(s\) line:band 1: it lies on the grid, but it is 60 x 1 cells, a strip 50 m across, "
+                       r"thinner than two of the grid's 100 m cells: .* Choose CONTINUOUS_METHOD 'average'"):  # fmt: skip
+        write_stack(str(tmp_path / "e.tif"), GRID, [source])
+    assert not (tmp_path / "e.tif").exists()
+    source.close()
+
+
+def test_a_one_row_raster_averaged_equals_gdalwarp(tmp_path):
+    src = one_row_raster(str(tmp_path / "line.tif"))
+    out = str(tmp_path / "e.tif")
+    write_stack(out, GRID, [RasterEvidence("line", src, GRID, "average")])
+    ours = read(out)
+    gdal = gdalwarp(str(tmp_path / "g.tif"), src, GRID, "average")
+    assert np.isfinite(gdal).sum() >= 30  # the 3 km line over 30 cells of a row (and the next, which it touches)
+    np.testing.assert_allclose(ours, gdal, rtol=1e-5, atol=1e-3, equal_nan=True)
+
+
+def test_a_raster_elsewhere_keeps_the_plain_refusal(tmp_path):
+    src = one_row_raster(str(tmp_path / "line.tif"))
+    far = GridSpec(500_000.0, 7_506_000.0, PX, 60, 60, CRS)
+    source = RasterEvidence("line", src, far, "bilinear", parameter="CONTINUOUS_RASTERS")
+    with pytest.raises(InputError, match=r"every cell is nodata \(the raster lies elsewhere"):
+        write_stack(str(tmp_path / "e.tif"), far, [source])
+    source.close()

@@ -28,3 +28,40 @@ def test_missing_band_name_blames_the_parameter_that_named_it(tmp_path):
         read_raster(path, ["a", "c"], band_parameter="BANDS")
     with pytest.raises(InputError, match=r"^INPUT_RASTER: cannot open raster"):  # the file itself: still the raster
         read_raster(str(tmp_path / "missing.tif"), ["a"], band_parameter="BANDS")
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_a_picture_read_as_values_is_named_with_the_colours_gdal_gives_its_bands(tmp_path, alpha):
+    """A screenshot of a map (red, green, blue bytes, with or without alpha): every reader says which of its colour
+    bands it read as values, as GDAL's own API interprets them; a grey band and a second band of a plain raster draw
+    no word."""
+    import rasterio
+    from osgeo import gdal
+    from rasterio.transform import from_origin
+
+    from geochem_prospector.core.io.rasters import raster_warnings
+
+    path = str(tmp_path / "screenshot.tif")
+    count = 4 if alpha else 3
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=count, dtype="uint8", crs="EPSG:3067",
+                       transform=from_origin(0, 40, 10, 10), photometric="RGB",
+                       **({"alpha": "YES"} if alpha else {})) as dst:  # fmt: skip
+        dst.write(np.arange(count * 16, dtype=np.uint8).reshape(count, 4, 4))
+    ds = gdal.Open(path)
+    colours = [gdal.GetColorInterpretationName(ds.GetRasterBand(i).GetColorInterpretation()).lower()
+               for i in range(1, count + 1)]  # fmt: skip
+    ds = None
+    assert colours[:3] == ["red", "green", "blue"] and (not alpha or colours[3] == "alpha")
+    data = read_raster(path, parameter="INPUT_RASTERS")
+    assert data.bands.shape[0] == 3  # the alpha band is the others' mask, not a value
+    told = [w for w in data.warnings if "marked red, green and blue" in w]
+    assert told == [w for w in told if w.startswith("INPUT_RASTERS: 'screenshot.tif' has its bands marked")]
+    assert len(told) == 1 and "its red, green and blue bands were read as values" in told[0]
+    one = read_raster(path, indexes=[2], parameter="BASELINES").warnings
+    assert any(w.startswith("BASELINES: ") and "its green band was read as values" in w for w in one)
+    tiles = raster_warnings([(path, 1)], "INPUT_RASTERS")
+    assert any("its red band was read as values" in w for w in tiles)
+    assert not [w for w in raster_warnings([(path, 1)], "INPUT_RASTERS", pictures=False) if "red, green" in w]
+    grid = GridSpec(0.0, 40.0, 10.0, 4, 4, "EPSG:3067")
+    plain = write_geotiff(str(tmp_path / "plain.tif"), np.arange(48.0).reshape(3, 4, 4), grid, ["a", "b", "c"])
+    assert not [w for w in read_raster(plain).warnings if "red, green" in w]

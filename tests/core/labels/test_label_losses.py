@@ -89,3 +89,35 @@ def test_every_seed_warning_starts_with_the_parameter_to_fix():
     _seed_labels(grid, valid, points, np.array([1, 0, 0]), negatives, 50.0, 300.0, warnings)
     assert len(warnings) == 4, warnings
     assert all(w.startswith(("LABELS: ", "NEGATIVES: ")) for w in warnings), warnings
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_records_repeated_exactly_are_counted_as_a_set_of_tuples_counts_them(seed):
+    """A deposit table exported with each site twice (and some sites twice with another class): the repeats are
+    the points whose (x, y, class) an earlier point already has (Python's set of tuples); when they are all the
+    labels lost, the warning says nothing is lost, else it adds them to the usual count."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 5000, (20, 2)).round(1)
+    classes = rng.integers(0, 2, 20)
+    rows, cols = (xy[:, 1] // 100).astype(int), (xy[:, 0] // 100).astype(int)  # 100 m cells: one point a cell
+    assert len(set(zip(rows.tolist(), cols.tolist()))) == 20
+    twice = np.r_[np.arange(20), rng.choice(20, 7, replace=False)]
+    seen, repeats = set(), 0
+    for p in twice.tolist():
+        key = (float(xy[p, 0]), float(xy[p, 1]), int(classes[p]))
+        repeats += key in seen
+        seen.add(key)
+    assert repeats == 7
+    message = shared_cells_warning(rows[twice], cols[twice], classes[twice], "100 m", xy=xy[twice])
+    assert message == (
+        "LABELS: 7 of 27 labelled points repeat another point's place and class exactly (the same site recorded "
+        "twice, as database exports hold them): each place is labelled once, so nothing is lost; remove the repeats "
+        "where the table is counted as deposits."
+    )
+    # one site entered again with the other class: a true conflict, so the usual warning, with the repeats added
+    flipped = np.r_[classes[twice], 1 - classes[:1]]
+    again = np.r_[twice, 0]
+    message = shared_cells_warning(rows[again], cols[again], flipped, "100 m", xy=xy[again])
+    assert message is not None and "so 8 labels were lost (20 labelled cells remain)" in message
+    assert "7 of the points repeat another's place and class exactly" in message and "finer PIXEL_SIZE" in message
+    assert "in 1 of them the classes differ" in message

@@ -192,7 +192,9 @@ def test_comparison_reads_captures_in_percent_distances_in_metres_and_names_the_
     page = report_html(result, names)
     assert re.search(r"linked within\s3000 m\)", page) and "map units" not in page
     assert f"({result.settings['iterations']:,} draws)" in page and "(1000 draws)" not in page
-    assert "(2 more left out, off the rasters, on nodata or outside the mask: Vähäjoki, Puro)" in page
+    assert (
+        "(2 more left out, without coordinates, off the rasters, on nodata or outside the mask: Vähäjoki, Puro)" in page
+    )
     for name in ("best band", "fixed"):
         p = result.learners[name].placement
         by_hand = f"{100 * np.mean(p[np.isfinite(p)] >= 0.9):.0f} %"

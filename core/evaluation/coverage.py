@@ -1,0 +1,51 @@
+"""How much of the study area (the MASK polygons) a raster evaluated on it covers with values."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from ..grid import GridSpec
+
+#: a raster with values over less than this share of the MASK's area gets a warning: its figures are of part of it
+COVERED_SHARE = 0.9
+
+
+def covered_share(geometries: Sequence[Any], grid: GridSpec, covered: np.ndarray) -> Optional[float]:
+    """The share of the polygons' area (their union, shapely, in the grid's CRS) that the ``covered`` cells (True
+    where the raster has a value inside the polygons) make up, each cell counted whole; None when the polygons have
+    no area."""
+    from shapely.ops import unary_union
+
+    from ..evidence.polygons import valid_polygon
+
+    # a bow-tie made valid with every lobe, as the mask's rasterizing fills it (buffer(0) keeps one lobe)
+    polygons = [g if g.is_valid else valid_polygon(g) for g in geometries if g is not None and not g.is_empty]
+    area = float(unary_union(polygons).area) if polygons else 0.0
+    if not area > 0:
+        return None
+    return min(1.0, float(np.count_nonzero(covered)) * grid.pixel_size**2 / area)
+
+
+def partial_cover_warning(
+    geometries: Optional[Sequence[Any]], grid: GridSpec, covered: np.ndarray, parameter: str, name: str, baseline: bool
+) -> str:
+    """A warning when the raster ``name`` has values over less than :data:`COVERED_SHARE` of the MASK: the AUC,
+    capture and area shares are then those of the part it covers, not of the study area (and a baseline's are not
+    comparable with the map's); '' otherwise or without a MASK."""
+    share = covered_share(geometries, grid, covered) if geometries else None
+    if share is None or share >= COVERED_SHARE:
+        return ""
+    compared = (
+        " A baseline over other ground than the map's is not compared on the same area, so its AUC is not "
+        "comparable with the map's."
+        if baseline
+        else ""
+    )
+    return (
+        f"{parameter}: '{name}' has values over only {100 * share:.0f} % of the study area (the MASK's polygons); the "
+        "rest lies beyond the raster or on its nodata. The AUC, the captures and the shares of the area below are "
+        f"those of the part it covers, not of the whole study area.{compared} Give a map that covers the study area, "
+        "or a MASK of the part it covers."
+    )
