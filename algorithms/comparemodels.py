@@ -36,6 +36,7 @@ from ..core.evaluation.compare import (
     rounded_down,
     too_few_clusters,
 )
+from ..core.evaluation.coverage import partial_cover_warning
 from ..core.evaluation.deposits import training_points_record
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, side_file_crs_note
@@ -43,7 +44,7 @@ from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
 from .crs_checks import require_projected, say_ground_distance
 from .evaluate import EvaluateAlgorithm, require_deposit_points
-from .geometries import mask_from_source
+from .geometries import mask_geometries, mask_on_grid
 from .inputs import layer_paths, source_label, warn_model_outputs
 from .labels import LabelReading
 from .point_reading import check_point_places
@@ -298,10 +299,16 @@ class CompareModelsAlgorithm(LabelReading):
         require_values(stack, self.INPUT_RASTERS)
         grid = stack.grid
         crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layers[0].crs()
-        mask = mask_from_source(
-            self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
+        polygons = mask_geometries(
+            self.parameterAsSource(parameters, self.MASK, context), crs, context, feedback=feedback
         )
+        mask = mask_on_grid(polygons, grid)
         valid = np.isfinite(stack.bands).all(axis=0) & (mask if mask is not None else True)
+        if mask is not None:  # held-out AUCs over part of the study area are of that part
+            names = ", ".join(layer.name() for layer in layers)
+            partial = partial_cover_warning(polygons, grid, valid, self.INPUT_RASTERS, names, baseline=False)
+            if partial:
+                feedback.pushWarning(partial)
         rows, cols, left_out = self._deposits(parameters, context, feedback, crs, grid, valid)
         methods = [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)]
         classic = learner_settings(self, parameters, context)
