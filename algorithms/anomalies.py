@@ -53,6 +53,7 @@ from ..core.io.rasters import read_raster, stack_units, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
+from ..core.qaqc import quality_control_samples, read_fields
 from . import parameters as params
 from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor
 from .crs_checks import WARP_ADVICE, defined_crs, require_projected
@@ -714,6 +715,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             # listed sample can be found in the field and at the laboratory
             others = [n for n in points_source.fields().names() if n not in fields]
             xy, raw = point_attributes(points_source, fields + others, crs, context, feedback, self.INPUT)
+            # standards and blanks left among the samples are not listed (a certified 5,000 ppm Cu is no target)
+            keep = self._field_samples(feedback, dict(zip(others, raw[len(fields) :])), len(xy))
+            xy, raw = xy[keep], [[v for v, k in zip(column, keep) if k] for column in raw]
             # below-detection values as interpolate reads them by default: half the detection limit
             values, reports = parsed_columns(
                 raw[: len(fields)], len(xy), censored_factor=CENSORED_FACTOR, is_cancelled=feedback.isCanceled
@@ -749,9 +753,35 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
         else:  # samples given, OUTPUT_POINTS skipped: the samples still tell how many lie in each area
-            xy, _, _ = point_samples(points_source, [], crs, context, feedback, self.INPUT)
-            return xy
+            text = [n for n in points_source.fields().names() if read_fields(n)]
+            xy, raw = point_attributes(points_source, text, crs, context, feedback, self.INPUT)
+            return xy[self._field_samples(feedback, dict(zip(text, raw)), len(xy))]
         return None
+
+    @staticmethod
+    def _field_samples(feedback, columns: dict, count: int) -> np.ndarray:
+        """Which samples are field samples (True): not the standards and blanks a laboratory export leaves among
+        them (:func:`core.qaqc.quality_control_samples`, as interpolate leaves them out of the grid), with a
+        warning; a certified value (OREAS at 5,000 ppm Cu) would be listed as a strong high-value sample and
+        counted as an anomaly's support."""
+        flagged, found = quality_control_samples(columns) if columns else (np.zeros(count, dtype=bool), {})
+        if not flagged.any():
+            return ~flagged
+        if flagged.all():
+            raise QgsProcessingException(
+                f"INPUT: every sample is a standard or a blank by its {', '.join(found)} (e.g. "
+                f"'{next(iter(next(iter(found.values()))))}'), not a field sample; choose the layer of field samples."
+            )
+        named = "; ".join(
+            f"'{name}': " + ", ".join(f"'{v}' {c}" for v, c in counts.most_common(4)) for name, counts in found.items()
+        )
+        feedback.pushWarning(
+            f"INPUT: {int(flagged.sum())} of the {count} samples are quality-control samples, not field samples "
+            f"({named}): certified standards and blanks hold the laboratory's reference values, not the ground's, "
+            "so they are not listed as high-value samples nor counted in the anomalies' samples. If some are field "
+            "samples after all, rename their values in that field."
+        )
+        return ~flagged
 
     @staticmethod
     def _warn_samples_elsewhere(feedback, xy, grid, names, fields) -> None:
