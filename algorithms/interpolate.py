@@ -30,7 +30,7 @@ from ..core.interpolation.anamorphosis import NormalScore
 from ..core.interpolation.idw import idw_grid
 from ..core.interpolation.kriging import check_global_kriging, clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
-from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
+from ..core.interpolation.variogram import ESTIMATORS, MIN_VARIOGRAM_SAMPLES, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import clear_beyond_float32, write_geotiff
 from ..core.io.values import (
     FLOAT32_MAX,
@@ -1222,6 +1222,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     + (f" [weighted SSE: {others}]" if others else "")
                 )
                 options.append(Candidate("kriging", transform, variogram=vg))
+            held = int(np.isfinite(values[:, j]).sum())
+            if fixed is None and held < MIN_VARIOGRAM_SAMPLES and any(c.method == "kriging" for c in options):
+                feedback.pushWarning(
+                    f"{name}: its variogram was fitted to {held} samples ({held * (held - 1) // 2} pairs), fewer than "
+                    f"{MIN_VARIOGRAM_SAMPLES}: too few to tell its nugget, range and model apart (Webster and Oliver "
+                    "advise 100 or more), so the kriged map and variance follow a guess. Give a variogram you know "
+                    "(VARIOGRAM_MODEL, VARIOGRAM_NUGGET, VARIOGRAM_SILL, VARIOGRAM_RANGE), or use IDW (METHOD 0)."
+                )
             out.append(options)
         return out
 
