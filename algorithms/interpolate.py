@@ -1011,6 +1011,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             float(np.ptp(xy[:, 0])) * metres,
             float(np.ptp(xy[:, 1])) * metres,
             len(np.unique(xy, axis=0)),
+            (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())),
         )
         if hint:
             feedback.pushWarning(f"INPUT: {hint}.")
