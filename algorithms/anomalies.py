@@ -53,7 +53,7 @@ from ..core.io.rasters import read_raster, stack_units, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
-from ..core.qaqc import quality_control_samples, read_fields
+from ..core.qaqc import quality_control_note, quality_control_samples, read_fields
 from . import parameters as params
 from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor
 from .crs_checks import WARP_ADVICE, defined_crs, require_projected
@@ -765,22 +765,11 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         warning; a certified value (OREAS at 5,000 ppm Cu) would be listed as a strong high-value sample and
         counted as an anomaly's support."""
         flagged, found = quality_control_samples(columns) if columns else (np.zeros(count, dtype=bool), {})
-        if not flagged.any():
-            return ~flagged
-        if flagged.all():
-            raise QgsProcessingException(
-                f"INPUT: every sample is a standard or a blank by its {', '.join(found)} (e.g. "
-                f"'{next(iter(next(iter(found.values()))))}'), not a field sample; choose the layer of field samples."
-            )
-        named = "; ".join(
-            f"'{name}': " + ", ".join(f"'{v}' {c}" for v, c in counts.most_common(4)) for name, counts in found.items()
+        note = quality_control_note(
+            flagged, found, "they are not listed as high-value samples nor counted in the anomalies' samples"
         )
-        feedback.pushWarning(
-            f"INPUT: {int(flagged.sum())} of the {count} samples are quality-control samples, not field samples "
-            f"({named}): certified standards and blanks hold the laboratory's reference values, not the ground's, "
-            "so they are not listed as high-value samples nor counted in the anomalies' samples. If some are field "
-            "samples after all, rename their values in that field."
-        )
+        if note:
+            feedback.pushWarning(note)
         return ~flagged
 
     @staticmethod

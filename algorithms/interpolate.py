@@ -147,6 +147,12 @@ def _local_grid_advice(extent) -> str:
     )
 
 
+def typed_number(value: float) -> str:
+    """A distance as the user would type it into a parameter: whole map units from 10 up, 3 significant digits
+    below (a MAX_DISTANCE of 0.36 m was advised as 'e.g. 0', which is no search radius at all)."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.3g}"
+
+
 class InterpolateAlgorithm(ProspectorAlgorithm):
     ENUM_NAMES = {
         "METHOD": METHODS,
@@ -794,6 +800,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         from ..core.qaqc import (
             UNIT_PPM,
             mixed_units,
+            quality_control_note,
             quality_control_samples,
             read_fields,
             repeated_identifiers,
@@ -848,21 +855,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f'field samples at those sites. If it is one, leave those rows out (a layer filter such as "{field}" '
                 f"<> '{first}')."
             )
-        if not flagged.any():
-            return ~flagged
-        if flagged.all():
-            raise QgsProcessingException(
-                f"INPUT: every sample is a standard or a blank by its {', '.join(found)} (e.g. "
-                f"'{next(iter(next(iter(found.values()))))}'), not a field sample; choose the layer of field samples."
-            )
-        named = "; ".join(
-            f"'{name}': " + ", ".join(f"'{v}' {c}" for v, c in counts.most_common(4)) for name, counts in found.items()
-        )
-        feedback.pushWarning(
-            f"INPUT: {int(flagged.sum())} of the {count} samples are quality-control samples, not field samples "
-            f"({named}): certified standards and blanks hold the laboratory's reference values, not the ground's, "
-            "so they were left out. If some are field samples after all, rename their values in that field."
-        )
+        note = quality_control_note(flagged, found, "they were left out")
+        if note:
+            feedback.pushWarning(note)
         return ~flagged
 
     @staticmethod
@@ -1389,7 +1384,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"INPUT: {100 * gaps.share:.0f} % of the grid's cells lie more than {grid.length_text(gaps.far)} from "
                 f"every sample ({why}): the samples leave wide gaps "
                 "(clusters far apart, or a single line of samples), which the raster fills with values no sample "
-                f"supports. Set MAX_DISTANCE (e.g. {gaps.far:.0f}) to leave those cells nodata, or give a MASK of the "
+                f"supports. Set MAX_DISTANCE (e.g. {typed_number(gaps.far)}) to leave those cells nodata, or give a MASK of the "
                 "sampled area."
             )
         if found.extrapolated >= coverage.EXTRAPOLATED_SHARE:
@@ -1401,7 +1396,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"({grid.length_text(spacing)}) from every sample, in the corners and margins of the grid. Their "
                 "values are extrapolated, not measured, and anomalies, pseudolabel and traincnn read them as data. "
                 "Give a MASK of the sampled area (e.g. Vector › Geoprocessing Tools › Convex Hull of the samples) "
-                f"or set MAX_DISTANCE (e.g. {2 * spacing:.0f}) to leave them nodata."
+                f"or set MAX_DISTANCE (e.g. {typed_number(2 * spacing)}) to leave them nodata."
             )
         for gap in coverage.field_gaps(xy, values, grid, mask, max_distance, extent_given, found.gap_share):
             name, share, far = fields[gap.column], gap.gaps.share, gap.gaps.far

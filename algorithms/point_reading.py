@@ -95,7 +95,9 @@ def report_values(
                 else ""
             )
             if rep.word_unlimited:
-                codes += f", {rep.word_unlimited} of them below detection without a limit, e.g. '{rep.word_examples[0]}'"
+                codes += (
+                    f", {rep.word_unlimited} of them below detection without a limit, e.g. '{rep.word_examples[0]}'"
+                )
             raise QgsProcessingException(
                 f"{parameter}: field '{name}' has no numeric values (of {rep.total}{codes}); choose an element field."
             )
