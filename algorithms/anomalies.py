@@ -42,6 +42,7 @@ from ..core.anomalies.thresholds import (
     CLASS_NODATA,
     LEVEL_NAMES,
     METHODS,
+    below_detection_warning,
     broad_weak_level_warning,
     lowest_tie_warning,
     plateau_warnings,
@@ -49,7 +50,7 @@ from ..core.anomalies.thresholds import (
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_raster, stack_units, write_geotiff
+from ..core.io.rasters import band_detection_limits, band_unit, read_raster, stack_units, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
@@ -635,6 +636,16 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             broad = broad_weak_level_warning(classes, t)
             if broad:
                 feedback.pushWarning(broad)
+        # levels below the detection limits interpolate recorded: anomalies of below-detection substitutes
+        source, in_file = layer_file(layer), band_names(layer)
+        for i, name in enumerate(names):
+            band = in_file.index(name) + 1 if name in in_file else 0
+            limits = band_detection_limits(source, band) if band else []
+            if limits:
+                inside = raster.bands[i][result.classes[i] != CLASS_NODATA]
+                below = below_detection_warning(result.thresholds[i], inside, limits[0], band_unit(source, band))
+                if below:
+                    feedback.pushWarning(below)
         for t in result.thresholds:
             tie = lowest_tie_warning(t)
             if tie:

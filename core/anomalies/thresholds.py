@@ -24,6 +24,7 @@ than three breaks) is NaN and that class is simply never reached. Cells are clas
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -546,3 +547,31 @@ def plateau_warnings(thresholds: Thresholds) -> List[str]:
             "make those cells nodata or leave them out with MASK."
         )
     return said
+
+
+def below_detection_warning(thresholds: Thresholds, values: np.ndarray, limit: float, unit: str = "") -> str:
+    """A warning when levels of ``thresholds`` lie below ``limit``, the band's lowest detection limit (as
+    interpolate recorded it), '' otherwise: the cells between the detection-limit substitutes and the few detected
+    samples would be anomalous though no sample near them was measured above detection (sweep 25b: 95 % of the
+    Kola gold '<1' ppb gave the levels 0.64, 0.84 and 1.15 ppb). ``values``: the band's cells in the study area;
+    the share reaching the limit gives the percentile to start from."""
+    below = [(n, float(v)) for n, v in zip(LEVEL_NAMES, thresholds.levels) if math.isfinite(v) and v < limit]
+    if not below or not math.isfinite(limit):
+        return ""
+    finite = values[np.isfinite(values)]
+    share = float(np.mean(finite >= limit)) if finite.size else 0.0
+    unit = f" {unit}" if unit else ""
+    levels = " and ".join(f"{n} ({v:.4g})" for n, v in below)
+    text = (
+        f"{thresholds.name}: its {levels} level{'s lie' if len(below) > 1 else ' lies'} below its detection limit, "
+        f"{limit:g}{unit} (the lowest the samples gave, recorded by interpolate): cells between the below-detection "
+        "substitutes and the few detected samples are classed anomalous there, though no sample near them was "
+        f"measured above detection. {100 * share:.3g} % of the cells reach the limit"
+    )
+    start = math.ceil(1000 * (1 - share)) / 10  # the percentile of the cells at the limit, rounded up to 0.1
+    if share == 0:
+        return text + "; leave the band out (ELEMENT_BANDS), or interpolate a field with detected values."
+    if thresholds.method == "percentile" and start <= 99.5:
+        moderate, strong = round(start + (100 - start) / 2, 1), round(start + 0.8 * (100 - start), 1)
+        return text + f", the cells above percentile {start:g}: give PERCENTILES {start:g},{moderate:g},{strong:g}."
+    return text + ": raise the levels to it (METHOD percentile with PERCENTILES from the share above, or C-A)."

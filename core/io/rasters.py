@@ -471,6 +471,22 @@ def stack_units(paths: Sequence[str]) -> List[str]:
     return units
 
 
+#: band metadata item in which interpolate records the lower detection limits met in the band's field
+#: ('0.2,1'), which anomalies compares its levels with
+DETECTION_LIMITS_TAG = "detection_limits"
+
+
+def band_detection_limits(path: str, band: int) -> List[float]:
+    """The lower detection limits interpolate recorded for band ``band`` (1-based) of ``path``
+    (:data:`DETECTION_LIMITS_TAG`), ascending; empty when none are recorded or they cannot be read."""
+    text = _band_text(path, band, lambda src: src.tags(band).get(DETECTION_LIMITS_TAG))
+    try:
+        limits = sorted(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        return []
+    return [v for v in limits if math.isfinite(v) and v > 0]
+
+
 def band_kind(path: str, band: int) -> str:
     """What band ``band`` (1-based) holds, as ``prospector:evidence`` records it in the band's metadata item
     ``KIND`` ('distance', 'density', 'class', 'continuous', 'categorical'); '' when the band has none or the file
