@@ -639,11 +639,11 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         # levels below the detection limits interpolate recorded: anomalies of below-detection substitutes
         source, in_file = layer_file(layer), band_names(layer)
         for i, name in enumerate(names):
-            band = in_file.index(name) + 1 if name in in_file else 0
-            limits = band_detection_limits(source, band) if band else []
+            number = in_file.index(name) + 1 if name in in_file else 0
+            limits = band_detection_limits(source, number) if number else []
             if limits:
                 inside = raster.bands[i][result.classes[i] != CLASS_NODATA]
-                below = below_detection_warning(result.thresholds[i], inside, limits[0], band_unit(source, band))
+                below = below_detection_warning(result.thresholds[i], inside, limits[0], band_unit(source, number))
                 if below:
                     feedback.pushWarning(below)
         for t in result.thresholds:
