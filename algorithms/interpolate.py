@@ -760,7 +760,29 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     )
 
         self._warn_constant(feedback, fields, values)
+        self._warn_isolated_highs(feedback, fields, xy, values)
         return xy, values, reports, shares, survey_rows
+
+    @staticmethod
+    def _warn_isolated_highs(feedback, fields, xy, values) -> None:
+        """Warn of a value, or a few, standing alone far above the rest of its field (:func:`core.qaqc.isolated_highs`):
+        gridded, it makes a bull's eye and sets the cross-validation's RMSE, whether it is a nugget or an error."""
+        from ..core.qaqc import SPIKE_OVER_MEDIAN, isolated_highs
+
+        for j, name in enumerate(fields):
+            found = isolated_highs(values[:, j])
+            if found is None:
+                continue
+            lowest, median, below = found
+            where = np.flatnonzero(values[:, j] >= lowest)
+            at = "; ".join(f"{values[i, j]:,.6g} at {xy[i, 0]:.0f}, {xy[i, 1]:.0f}" for i in where[:3])
+            feedback.pushWarning(
+                f"{name}: {where.size} sample(s) hold(s) values at least {SPIKE_OVER_MEDIAN:g} x the median "
+                f"({median:.4g}) and {lowest / below:.0f} x the next value ({below:.4g}), standing alone ({at}): a "
+                "nugget, or an error (a value in ppb or in % typed in ppm, a misplaced decimal)? Gridded, it makes a "
+                "bull's eye of its own and dominates the cross-validation's RMSE. Check it against the laboratory's "
+                f'certificate; to map the other samples without it, filter the layer (e.g. "{name}" < {below * 2:.4g}).'
+            )
 
     @staticmethod
     def _merge_sites(feedback, fields, xy, values, transforms):

@@ -174,3 +174,29 @@ def read_fields(name: str) -> bool:
     """Whether a field of this name is read by :func:`quality_control_samples`, :func:`mixed_units` or
     :func:`sample_media` (the only fields worth reading from a layer for them)."""
     return bool(QC_FIELD.search(name.replace(" ", "_")) or UNIT_FIELD.search(name) or MEDIUM_FIELD.search(name))
+
+
+#: a value this many times the field's median (of its positive values) and ...
+SPIKE_OVER_MEDIAN = 1000.0
+#: ... this many times the next value below it stands alone: a nugget, or a unit or typing error
+SPIKE_OVER_NEXT = 10.0
+#: at most this many values are looked at from the top (a spike is one sample, or a few)
+SPIKE_MOST = 5
+
+
+def isolated_highs(values: np.ndarray) -> Optional[Tuple[float, float, float]]:
+    """The lowest of the few highest values that stand alone above the rest of a field, as (that value, the
+    median of the positive values, the next value below them), or None. A value stands alone when it is at least
+    :data:`SPIKE_OVER_MEDIAN` x the median and :data:`SPIKE_OVER_NEXT` x the next value down (one of the top
+    :data:`SPIKE_MOST`): a gold nugget, a grade in ppm typed into a ppb field, a misplaced decimal. A population of
+    high values (ore samples) rises by steps and is not one."""
+    finite = values[np.isfinite(values)]
+    positive = finite[finite > 0]
+    if positive.size < 3:
+        return None
+    median = float(np.median(positive))
+    top = np.sort(positive)[::-1][: SPIKE_MOST + 1]
+    for k in range(min(SPIKE_MOST, top.size - 1)):
+        if top[k] >= SPIKE_OVER_MEDIAN * median and top[k] >= SPIKE_OVER_NEXT * top[k + 1]:
+            return float(top[k]), median, float(top[k + 1])
+    return None
