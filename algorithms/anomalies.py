@@ -643,7 +643,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             limits = band_detection_limits(source, number) if number else []
             if limits:
                 inside = raster.bands[i][result.classes[i] != CLASS_NODATA]
-                below = below_detection_warning(result.thresholds[i], inside, limits[0], band_unit(source, number))
+                below = below_detection_warning(result.thresholds[i], inside, limits, band_unit(source, number))
                 if below:
                     feedback.pushWarning(below)
         for t in result.thresholds:

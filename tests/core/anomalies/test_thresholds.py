@@ -38,7 +38,7 @@ def test_levels_below_the_detection_limit_are_said_with_the_percentile_of_the_li
     cells = np.concatenate([np.full(5000, 0.5), rng.uniform(0.5, 1.0, 4000), rng.uniform(1.0, 8.0, 300)])
     t = compute_thresholds(cells, "Au_ppb", "percentile", percentiles=[85, 95, 98])
     assert np.allclose(t.levels, np.percentile(cells, [85, 95, 98]))
-    said = below_detection_warning(t, cells, 1.0, "ppb")
+    said = below_detection_warning(t, cells, [1.0], "ppb")
     share = np.count_nonzero(cells >= 1.0) / cells.size
     assert said.startswith(f"Au_ppb: its weak ({t.levels[0]:.4g}) and moderate ({t.levels[1]:.4g}) levels lie")
     assert f"{100 * share:.3g} % of the cells reach the limit" in said
@@ -46,6 +46,11 @@ def test_levels_below_the_detection_limit_are_said_with_the_percentile_of_the_li
     assert np.percentile(cells, start) >= 1.0 > np.percentile(cells, start - 0.2)
     suggested = [float(v) for v in said.split("give PERCENTILES ")[1].rstrip(".").split(",")]
     again = compute_thresholds(cells, "Au_ppb", "percentile", percentiles=suggested)
-    assert below_detection_warning(again, cells, 1.0) == ""
+    assert below_detection_warning(again, cells, [1.0]) == ""
     # every level above the limit, or no limit recorded below them: nothing said
-    assert below_detection_warning(t, cells, 0.2) == ""
+    assert below_detection_warning(t, cells, [0.2]) == ""
+
+    # two campaigns, limits 0.2 and 1: levels between them are said, with the higher limit
+    mixed = below_detection_warning(t, cells, [0.2, 1.0], "ppb")
+    assert mixed.startswith(f"Au_ppb: its weak ({t.levels[0]:.4g}) and moderate ({t.levels[1]:.4g}) levels lie below")
+    assert "detection limit 1 ppb of some of its samples (limits 0.2, 1)" in mixed
