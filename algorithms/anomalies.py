@@ -44,6 +44,7 @@ from ..core.anomalies.thresholds import (
     METHODS,
     below_detection_warning,
     broad_weak_level_warning,
+    flat_band_warning,
     lowest_tie_warning,
     plateau_warnings,
 )
@@ -646,6 +647,10 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 below = below_detection_warning(result.thresholds[i], inside, limits, band_unit(source, number))
                 if below:
                     feedback.pushWarning(below)
+        for t in result.thresholds[:-1]:  # the elements (the index is in z-scores around 0)
+            flat = flat_band_warning(t)
+            if flat:
+                feedback.pushWarning(flat)
         for t in result.thresholds:
             tie = lowest_tie_warning(t)
             if tie:

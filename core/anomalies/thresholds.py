@@ -589,3 +589,29 @@ def below_detection_warning(thresholds: Thresholds, values: np.ndarray, limits: 
         moderate, strong = round(start + (100 - start) / 2, 1), round(start + 0.8 * (100 - start), 1)
         return text + f", the cells above percentile {start:g}: give PERCENTILES {start:g},{moderate:g},{strong:g}."
     return text + ": raise the levels to it (METHOD percentile with PERCENTILES from the share above, or C-A)."
+
+
+#: levels within this share of the band's median (2 %) separate nothing a laboratory can measure: analytical
+#: precision is 1 to 2 % at best (XRF majors), 5 to 15 % for traces
+FLAT_LEVEL_SHARE = 0.02
+
+
+def flat_band_warning(thresholds: Thresholds) -> str:
+    """A warning when every defined level of ``thresholds`` lies within :data:`FLAT_LEVEL_SHARE` of the band's median
+    (``background``, positive), '' otherwise: percentiles and C-A always find levels, and on a band that varies by
+    tenths of a percent (analytical noise, a levelled or smoothed band) they outline noise (sweep 25b: 0.1 % noise
+    around 5 ppm gave C-A levels 5.005, 5.008, 5.011 and 32 ranked anomaly areas)."""
+    levels = [float(v) for v in thresholds.levels if math.isfinite(v)]
+    median = thresholds.background
+    if not levels or not (math.isfinite(median) and median > 0):
+        return ""
+    spread = max(abs(v / median - 1) for v in levels)
+    if spread >= FLAT_LEVEL_SHARE:
+        return ""
+    shown = ", ".join(f"{n} {v:.6g}" for n, v in zip(LEVEL_NAMES, thresholds.levels) if math.isfinite(v))
+    return (
+        f"{thresholds.name}: its levels ({shown}) lie within {100 * spread:.2g} % of its median ({median:.6g}), less "
+        f"than a laboratory can tell apart ({100 * FLAT_LEVEL_SHARE:g} % at best): the band varies by analytical "
+        "noise only, so its anomalies, and those of an index it enters, outline noise. Check how the band was made "
+        "(levelled flat, the wrong field?), or leave it out (ELEMENT_BANDS, ASSOCIATION_BANDS)."
+    )
