@@ -761,6 +761,16 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
         self._warn_constant(feedback, fields, values)
         self._warn_isolated_highs(feedback, fields, xy, values)
+        if censored_factor > 0:  # else '<x' entries are 0 too, and zeros are the substitutes asked for
+            for j, name in enumerate(fields):
+                zeros = int(np.count_nonzero(values[:, j] == 0))
+                if zeros:
+                    feedback.pushWarning(
+                        f"{name}: {zeros} of {int(np.isfinite(values[:, j]).sum())} values are 0, read as at or "
+                        "below detection (the field's lowest values). Laboratories report no concentration as 0, "
+                        "but tables write 0 for 'not analysed' or an empty cell: if these are, set them to NULL "
+                        f'(Field Calculator: NULLIF("{name}", 0)) and run again, or they map as lows.'
+                    )
         return xy, values, reports, shares, survey_rows
 
     @staticmethod
