@@ -582,7 +582,7 @@ def below_detection_warning(thresholds: Thresholds, values: np.ndarray, limits: 
         "substitutes and the few detected samples are classed anomalous there, though no sample near them was "
         f"measured above detection. {100 * share:.3g} % of the cells reach the limit"
     )
-    start = math.ceil(1000 * (1 - share)) / 10  # the percentile of the cells at the limit, rounded up to 0.1
+    start = math.ceil(round(1000 * (1 - share), 6)) / 10  # the limit's percentile, up to 0.1 (950.0000001 is 950)
     if share == 0:
         return text + "; leave the band out (ELEMENT_BANDS), or interpolate a field with detected values."
     if thresholds.method == "percentile" and start <= 99.5:
