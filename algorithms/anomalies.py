@@ -641,10 +641,12 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         source, in_file = layer_file(layer), band_names(layer)
         for i, name in enumerate(names):
             number = in_file.index(name) + 1 if name in in_file else 0
-            limits = band_detection_limits(source, number) if number else []
+            limits, measured = band_detection_limits(source, number) if number else ([], math.inf)
             if limits:
                 inside = raster.bands[i][result.classes[i] != CLASS_NODATA]
-                below = below_detection_warning(result.thresholds[i], inside, limits, band_unit(source, number))
+                below = below_detection_warning(
+                    result.thresholds[i], inside, limits, band_unit(source, number), measured
+                )
                 if below:
                     feedback.pushWarning(below)
         for t in result.thresholds[:-1]:  # the elements (the index is in z-scores around 0)
@@ -743,9 +745,17 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
-            points = high_value_points(xy, values, fields, chosen, level, attributes=own)
+            # a value below a detection limit ('<50', held as 25) is not known to reach any level
+            censored = np.zeros(values.shape, dtype=bool)
+            for j, rep in enumerate(reports):
+                censored[rep.censored_at, j] = True
+            points = high_value_points(xy, values, fields, chosen, level, attributes=own, censored=censored)
             lines, crowded = sample_level_shares(
-                values, fields, chosen, [result.classes[names.index(f)] for f in fields], level
+                np.where(censored, -np.finfo(np.float64).max, values),  # counted, below every level
+                fields,
+                chosen,
+                [result.classes[names.index(f)] for f in fields],
+                level,
             )
             for line in lines:
                 feedback.pushInfo(line)

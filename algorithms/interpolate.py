@@ -31,7 +31,7 @@ from ..core.interpolation.idw import idw_grid
 from ..core.interpolation.kriging import check_global_kriging, clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
 from ..core.interpolation.variogram import ESTIMATORS, MIN_VARIOGRAM_SAMPLES, MODELS, Variogram, fit_anisotropy
-from ..core.io.rasters import DETECTION_LIMITS_TAG, clear_beyond_float32, write_geotiff
+from ..core.io.rasters import DETECTION_LIMITS_TAG, LOWEST_MEASURED_TAG, clear_beyond_float32, write_geotiff
 from ..core.io.values import (
     FLOAT32_MAX,
     field_units,
@@ -644,6 +644,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             for tags, rep in zip(band_tags, reports):
                 if rep.detection_limits:  # anomalies warns of levels below them
                     tags[DETECTION_LIMITS_TAG] = ",".join(f"{v:.15g}" for v in sorted(rep.detection_limits))
+                    if math.isfinite(rep.lowest_positive):  # measured below them: the field has a lower limit too
+                        tags[LOWEST_MEASURED_TAG] = f"{rep.lowest_positive:.15g}"
         for name, unit, units in zip(fields, band_units, given_units):
             if units and not same_unit(unit, units):  # no unit given for it ('Au=ppb' alone): nothing to contradict
                 feedback.pushWarning(

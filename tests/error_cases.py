@@ -775,7 +775,8 @@ def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
     ``samples_nugget.gpkg`` (one Cu at 10^4 x the median); ``samples_zeros.gpkg`` (8 Cu values 0); and rasters:
     ``au_censored.tif`` (Au: 60 % of the cells 0.5, the substitute of '<1', 36 % between 0.5 and 1, 4 % 1-8 ppb)
     recorded by interpolate with the detection limit 1, ``au_two_limits.tif`` the same with limits 0.2 and 1 (two
-    campaigns), and ``cu_flat.tif`` (5 ppm with 0.1 % noise)."""
+    campaigns), and ``cu_flat.tif`` (5 ppm with 0.1 % noise); ``samples_older_limit.gpkg`` (Cu measured down to 2,
+    every sixth sample '<60', an older laboratory's) and ``cu_older_limit.tif`` (its grid, limits 60, lowest 2)."""
     import rasterio
 
     rng = np.random.default_rng(25)
@@ -816,6 +817,19 @@ def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
         paths[key] = path
     flat = 5 * (1 + 0.001 * rng.standard_normal((1, SIZE, SIZE)))
     paths["cu_flat"] = _raster(os.path.join(folder, "cu_flat.tif"), flat, ["Cu"])
+    # an older laboratory's '<60' among values measured down to 2 ppm: the samples and their grid, as interpolate
+    # records it (limits 60, lowest measured value)
+    measured = np.round(np.exp(rng.normal(np.log(10), 0.7, len(xy))), 1).clip(2, None)
+    older = [f"{v:g}" for v in measured]
+    older[::6] = ["<60"] * len(older[::6])
+    paths["samples_older_limit"] = _points(
+        os.path.join(folder, "samples_older_limit.gpkg"), xy, {"SampleID": names, "Cu": older}
+    )
+    grid = np.exp(rng.normal(np.log(10), 0.5, (1, SIZE, SIZE)))
+    path = _raster(os.path.join(folder, "cu_older_limit.tif"), grid, ["Cu"])
+    with rasterio.open(path, "r+") as dst:
+        dst.update_tags(1, detection_limits="60", lowest_measured="2")
+    paths["cu_older_limit"] = path
     return paths
 
 
@@ -9840,6 +9854,21 @@ CASES += [
 ]
 
 
+def censored_samples_not_listed(params: Dict[str, object]) -> None:
+    """No sample reported '<60' is listed, and every measured sample at the table's weak level is (pandas)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    points = gpd.read_file(written_path(str(params["OUTPUT_POINTS"])))
+    samples = gpd.read_file(str(params["INPUT"]))
+    table = pd.read_csv(str(params["OUTPUT_TABLE"])).set_index("element")
+    older = samples["Cu"].str.startswith("<")
+    measured = samples[~older]
+    high = set(measured.loc[measured["Cu"].astype(float) >= table.loc["Cu", "weak"], "SampleID"])
+    assert 30.0 >= table.loc["Cu", "weak"] and high == set(points["SampleID"]), (high, points["SampleID"].tolist())
+    assert not set(samples.loc[older, "SampleID"]) & set(points["SampleID"])
+
+
 def standards_not_listed(params: Dict[str, object]) -> None:
     """The high-value samples hold no standard: every listed sample is one of the 36 field samples (by its
     'SampleID'), and every field sample whose Cu reaches the table's moderate level is listed (pandas on the inputs
@@ -9939,7 +9968,8 @@ CASES += [
         "anomalies",
         _set(INPUT_RASTER="au_two_limits"),
         warning=r"Au: its weak \([\d.]+\) and moderate \([\d.]+\) levels lie below the detection limit 1 of some of "
-        r"its samples \(limits 0\.2, 1\): where samples were reported below 1, the cells hold its substitute",
+        r"its samples \(limits 0\.2, 1\): where samples were reported below 1, the cells hold its substitute, not a "
+        r"measured value, so the map cannot tell whether the ground there reaches these levels",
     ),  # before: no word; cells of the samples '<1' can never reach those levels
     Case(
         "a band of analytical noise, C-A",
@@ -9948,4 +9978,18 @@ CASES += [
         warning=r"Cu: its levels \(weak [\d.]+, moderate [\d.]+, strong [\d.]+\) lie within 0\.\d+ % of its median "
         r"\([\d.]+\), less than a laboratory can tell apart \(2 % at best\)",
     ),  # before: levels 5.005, 5.008, 5.011 and ranked anomaly areas of noise; only the index's scale was warned of
+    Case(
+        "an older laboratory's '<60' among the high-value samples",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT_RASTER": d["cu_older_limit"],
+            "INPUT": d["samples_older_limit"],
+            "POINTS_LEVEL": 0,
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        warning=r"Cu: its weak \([\d.]+\), moderate \([\d.]+\) and strong \([\d.]+\) levels lie below the detection "
+        r"limit 60 of some of its samples \(limits 60; others measured down to 2\)",
+        check=censored_samples_not_listed,
+    ),  # before: the six '<60' samples, held as 30, listed as high-value samples above the weak level; no word
 ]

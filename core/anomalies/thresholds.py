@@ -549,33 +549,56 @@ def plateau_warnings(thresholds: Thresholds) -> List[str]:
     return said
 
 
-def below_detection_warning(thresholds: Thresholds, values: np.ndarray, limits: Sequence[float], unit: str = "") -> str:
+def _listed(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def below_detection_warning(
+    thresholds: Thresholds,
+    values: np.ndarray,
+    limits: Sequence[float],
+    unit: str = "",
+    lowest_measured: float = math.inf,
+) -> str:
     """A warning when levels of ``thresholds`` lie below ``limit``, the band's lowest detection limit (as
     interpolate recorded it), '' otherwise: the cells between the detection-limit substitutes and the few detected
     samples would be anomalous though no sample near them was measured above detection (sweep 25b: 95 % of the
     Kola gold '<1' ppb gave the levels 0.64, 0.84 and 1.15 ppb). ``values``: the band's cells in the study area;
     the share reaching the limit gives the percentile to start from. ``limits``: the band's lower detection
     limits; with several (campaigns, laboratories), levels above the lowest but below the highest are said too:
-    cells of samples reported below the higher limit hold its substitute and cannot reach them."""
+    cells of samples reported below the higher limit hold its substitute and cannot reach them.
+    ``lowest_measured``: the smallest value measured in the field; below the lowest limit, another laboratory
+    measured lower without writing its limit, so that limit is no floor of the field (levels under it are said as
+    under a higher limit)."""
     limit, highest = min(limits), max(limits)
-    below = [(n, float(v)) for n, v in zip(LEVEL_NAMES, thresholds.levels) if math.isfinite(v) and v < limit]
+    measured_lower = lowest_measured < limit
+    below = [
+        (n, float(v))
+        for n, v in zip(LEVEL_NAMES, thresholds.levels)
+        if math.isfinite(v) and v < limit and not measured_lower
+    ]
     unit = f" {unit}" if unit else ""
-    under_highest = [(n, float(v)) for n, v in zip(LEVEL_NAMES, thresholds.levels) if limit <= v < highest]
-    if not below and under_highest:
-        levels = " and ".join(f"{n} ({v:.4g})" for n, v in under_highest)
+    floor = lowest_measured if measured_lower else limit
+    under_highest = [(n, float(v)) for n, v in zip(LEVEL_NAMES, thresholds.levels) if floor <= v < highest]
+    if not below and under_highest and (len(limits) > 1 or measured_lower):
+        levels = _listed(f"{n} ({v:.4g})" for n, v in under_highest)
         shown = ", ".join(f"{v:g}" for v in limits)
+        shown += f"; others measured down to {lowest_measured:g}" if measured_lower else ""
         return (
             f"{thresholds.name}: its {levels} level{'s lie' if len(under_highest) > 1 else ' lies'} below the "
             f"detection limit {highest:g}{unit} of some of its samples (limits {shown}): where samples were reported "
-            f"below {highest:g}, the cells hold its substitute and cannot reach {'them' if len(under_highest) > 1 else 'it'}, "
-            "so the map cannot show anomalies there whatever the ground holds. Level the campaigns or laboratories "
+            f"below {highest:g}, the cells hold its substitute, not a measured value, so the map cannot tell whether "
+            f"the ground there reaches {'these levels' if len(under_highest) > 1 else 'this level'}: its anomalies "
+            "and gaps there follow the limit, not the ground. Level the campaigns or laboratories "
             "(interpolate's SURVEY_FIELD), or map each detection limit's samples apart."
         )
     if not below:
         return ""
     finite = values[np.isfinite(values)]
     share = float(np.mean(finite >= limit)) if finite.size else 0.0
-    levels = " and ".join(f"{n} ({v:.4g})" for n, v in below)
+    levels = _listed(f"{n} ({v:.4g})" for n, v in below)
     text = (
         f"{thresholds.name}: its {levels} level{'s lie' if len(below) > 1 else ' lies'} below its detection limit, "
         f"{limit:g}{unit} (the lowest the samples gave, recorded by interpolate): cells between the below-detection "

@@ -158,6 +158,8 @@ class ValueReport:
     word_censored: int = 0
     word_unlimited: int = 0
     word_examples: List[str] = field(default_factory=list)  # the distinct words met (at most 3 kept)
+    censored_at: List[int] = field(default_factory=list)  # the positions of the values counted in ``censored``
+    lowest_positive: float = math.inf  # the smallest positive number read as a value (a measured one)
 
     def separator_notes(self, name: str) -> "tuple[list[str], list[str]]":
         """(information, warnings): how the separators in field ``name``'s text values were read, for the log."""
@@ -427,6 +429,7 @@ def to_float_array(
                 value = _at_limit(censored_factor * limit, limit, rep.detection_limits, max_abs, rep)
                 if not math.isnan(value):
                     rep.censored += 1
+                    rep.censored_at.append(len(values))
                 values.append(value)
                 continue
             if isinstance(item, str) and _BELOW_WORD.match(item):
@@ -441,6 +444,7 @@ def to_float_array(
                     rep.word_unlimited += 1
                 else:
                     rep.censored += 1
+                    rep.censored_at.append(len(values))
                     rep.word_censored += 1
                 values.append(value)
                 continue
@@ -467,6 +471,8 @@ def to_float_array(
             values.append(math.nan)
         else:
             rep.numeric += 1
+            if 0 < number < rep.lowest_positive:
+                rep.lowest_positive = number
             values.append(number)
     rep.space_thousands = sum(g and math.isfinite(v) for (_, g), v in zip(plain, values))
     return np.asarray(values, dtype=np.float64), rep
