@@ -1352,6 +1352,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     f" of {len(options)} candidates; next: {runners}"
                 )
                 feedback.pushInfo(f"{name}: automatic choice: {options[best].label()}: {reasons[name]}")
+                if rows[best].r2 < 0:  # every candidate predicts the samples worse than their mean does
+                    feedback.pushWarning(
+                        f"{name}: even the best interpolator predicts the samples worse than their mean does "
+                        f"(cross-validated R2 {rows[best].r2:.3g}, {rows[best].n} samples): the map's highs and lows "
+                        "are not supported by the samples around them. Read it as the samples' mean with spots, "
+                        "sample more densely, or check the field."
+                    )
                 chosen.append(options[best])
             elif method == "idw":
                 chosen.append(next(c for c in options if c.method == "idw" and c.power == float(power)))

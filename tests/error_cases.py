@@ -770,7 +770,7 @@ def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
     """Sweep 25b, real-world sample tables (a laboratory export, QA/QC rows, odd values) on the matrix's samples:
     ``samples_with_standards.gpkg`` (the 36 samples and 4 OREAS-501d standards at 5,000 ppm Cu on sample sites,
     named by 'SampleID'); ``samples_bdl.gpkg`` ('Cu_txt': 6 values 'bdl' beside '<5'; 'Cu_nolimit': 'bdl' and no
-    limit); ``samples_eight.gpkg`` (the first 8 samples); ``samples_degrees_in_metres.gpkg`` (the samples' positions
+    limit); ``samples_eight.gpkg`` (the first 8 samples); ``samples_five.gpkg`` (Cu 100 amid four of 10-13); ``samples_degrees_in_metres.gpkg`` (the samples' positions
     as longitudes and latitudes, 24.6-24.9 E and 67.6-67.7 N, in a layer that says EPSG:32635, UTM metres);
     ``samples_nugget.gpkg`` (one Cu at 10^4 x the median); ``samples_zeros.gpkg`` (8 Cu values 0); and rasters:
     ``au_censored.tif`` (Au: 60 % of the cells 0.5, the substitute of '<1', 36 % between 0.5 and 1, 4 % 1-8 ppb)
@@ -798,6 +798,11 @@ def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
         os.path.join(folder, "samples_bdl.gpkg"), xy, {"Cu_txt": bdl, "Cu_nolimit": nolimit, "name": names}
     )
     paths["samples_eight"] = _points(os.path.join(folder, "samples_eight.gpkg"), xy[:8], {"Cu": list(cu[:8])})
+    # five samples: a high one in the middle of four low ones 4 km away (no neighbour predicts another)
+    five = [(X0 + 5000, Y0 + 5000)] + [(X0 + 5000 + dx, Y0 + 5000 + dy) for dx in (-4000, 4000) for dy in (-4000, 4000)]
+    paths["samples_five"] = _points(
+        os.path.join(folder, "samples_five.gpkg"), five, {"Cu": [100.0, 10.0, 12.0, 11.0, 13.0]}
+    )
     degrees = np.column_stack([24.6 + (xy[:, 0] - X0) / 33_000, 67.6 + (xy[:, 1] - Y0) / 100_000])
     paths["samples_degrees_in_metres"] = _points_in(
         os.path.join(folder, "samples_degrees_in_metres.gpkg"), degrees, {"Cu": list(cu)}, "EPSG:32635"
@@ -9869,6 +9874,18 @@ def censored_samples_not_listed(params: Dict[str, object]) -> None:
     assert not set(samples.loc[older, "SampleID"]) & set(points["SampleID"])
 
 
+def best_r2_negative_as_in_the_table(params: Dict[str, object]) -> None:
+    """The cross-validation table's lowest RMSE has a negative R2, 1 - SSE/SST recomputed from its RMSE and the
+    samples' variance (numpy), as the warning says."""
+    import geopandas as gpd
+    import pandas as pd
+
+    table = pd.read_csv(str(params["OUTPUT_CV"]))
+    best = table.loc[table["rmse"].idxmin()]
+    cu = gpd.read_file(str(params["INPUT"]))["Cu"].to_numpy(float)
+    assert best["r2"] < 0 and abs((1 - best["rmse"] ** 2 / np.var(cu)) - best["r2"]) < 1e-3, (best, np.var(cu))
+
+
 def standards_not_listed(params: Dict[str, object]) -> None:
     """The high-value samples hold no standard: every listed sample is one of the 36 field samples (by its
     'SampleID'), and every field sample whose Cu reaches the table's moderate level is listed (pandas on the inputs
@@ -9992,4 +10009,19 @@ CASES += [
         r"limit 60 of some of its samples \(limits 60; others measured down to 2\)",
         check=censored_samples_not_listed,
     ),  # before: the six '<60' samples, held as 30, listed as high-value samples above the weak level; no word
+    Case(
+        "five samples, automatic method",
+        "interpolate",
+        lambda d, p: {
+            **p,
+            "INPUT": d["samples_five"],
+            "FIELDS": ["Cu"],
+            "METHOD": 2,
+            "PIXEL_SIZE": 0,
+            "OUTPUT_CV": os.path.join(os.path.dirname(str(p["OUTPUT"])), "cv_five.csv"),
+        },
+        warning=r"Cu: even the best interpolator predicts the samples worse than their mean does \(cross-validated R2 "
+        r"-[\d.]+, 5 samples\): the map's highs and lows are not supported by the samples around them\.",
+        check=best_r2_negative_as_in_the_table,
+    ),  # before: only "Cu: automatic choice: … (leave-one-out, R2 -…)" as information
 ]
