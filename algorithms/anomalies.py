@@ -42,17 +42,20 @@ from ..core.anomalies.thresholds import (
     CLASS_NODATA,
     LEVEL_NAMES,
     METHODS,
+    below_detection_warning,
     broad_weak_level_warning,
+    flat_band_warning,
     lowest_tie_warning,
     plateau_warnings,
 )
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_raster, stack_units, write_geotiff
+from ..core.io.rasters import band_detection_limits, band_unit, read_raster, stack_units, write_geotiff
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
+from ..core.qaqc import quality_control_note, quality_control_samples, read_fields
 from . import parameters as params
 from .base import STYLES_DIR, ProspectorAlgorithm, StylePostProcessor
 from .crs_checks import WARP_ADVICE, defined_crs, require_projected
@@ -634,6 +637,22 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             broad = broad_weak_level_warning(classes, t)
             if broad:
                 feedback.pushWarning(broad)
+        # levels below the detection limits interpolate recorded: anomalies of below-detection substitutes
+        source, in_file = layer_file(layer), band_names(layer)
+        for i, name in enumerate(names):
+            number = in_file.index(name) + 1 if name in in_file else 0
+            limits, measured = band_detection_limits(source, number) if number else ([], math.inf)
+            if limits:
+                inside = raster.bands[i][result.classes[i] != CLASS_NODATA]
+                below = below_detection_warning(
+                    result.thresholds[i], inside, limits, band_unit(source, number), measured
+                )
+                if below:
+                    feedback.pushWarning(below)
+        for t in result.thresholds[:-1]:  # the elements (the index is in z-scores around 0)
+            flat = flat_band_warning(t)
+            if flat:
+                feedback.pushWarning(flat)
         for t in result.thresholds:
             tie = lowest_tie_warning(t)
             if tie:
@@ -714,6 +733,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             # listed sample can be found in the field and at the laboratory
             others = [n for n in points_source.fields().names() if n not in fields]
             xy, raw = point_attributes(points_source, fields + others, crs, context, feedback, self.INPUT)
+            # standards and blanks left among the samples are not listed (a certified 5,000 ppm Cu is no target)
+            keep = self._field_samples(feedback, dict(zip(others, raw[len(fields) :])), len(xy))
+            xy, raw = xy[keep], [[v for v, k in zip(column, keep) if k] for column in raw]
             # below-detection values as interpolate reads them by default: half the detection limit
             values, reports = parsed_columns(
                 raw[: len(fields)], len(xy), censored_factor=CENSORED_FACTOR, is_cancelled=feedback.isCanceled
@@ -723,9 +745,17 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
-            points = high_value_points(xy, values, fields, chosen, level, attributes=own)
+            # a value below a detection limit ('<50', held as 25) is not known to reach any level
+            censored = np.zeros(values.shape, dtype=bool)
+            for j, rep in enumerate(reports):
+                censored[rep.censored_at, j] = True
+            points = high_value_points(xy, values, fields, chosen, level, attributes=own, censored=censored)
             lines, crowded = sample_level_shares(
-                values, fields, chosen, [result.classes[names.index(f)] for f in fields], level
+                np.where(censored, -np.finfo(np.float64).max, values),  # counted, below every level
+                fields,
+                chosen,
+                [result.classes[names.index(f)] for f in fields],
+                level,
             )
             for line in lines:
                 feedback.pushInfo(line)
@@ -749,9 +779,24 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
         else:  # samples given, OUTPUT_POINTS skipped: the samples still tell how many lie in each area
-            xy, _, _ = point_samples(points_source, [], crs, context, feedback, self.INPUT)
-            return xy
+            text = [n for n in points_source.fields().names() if read_fields(n)]
+            xy, raw = point_attributes(points_source, text, crs, context, feedback, self.INPUT)
+            return xy[self._field_samples(feedback, dict(zip(text, raw)), len(xy))]
         return None
+
+    @staticmethod
+    def _field_samples(feedback, columns: dict, count: int) -> np.ndarray:
+        """Which samples are field samples (True): not the standards and blanks a laboratory export leaves among
+        them (:func:`core.qaqc.quality_control_samples`, as interpolate leaves them out of the grid), with a
+        warning; a certified value (OREAS at 5,000 ppm Cu) would be listed as a strong high-value sample and
+        counted as an anomaly's support."""
+        flagged, found = quality_control_samples(columns) if columns else (np.zeros(count, dtype=bool), {})
+        note = quality_control_note(
+            flagged, found, "they are not listed as high-value samples nor counted in the anomalies' samples"
+        )
+        if note:
+            feedback.pushWarning(note)
+        return ~flagged
 
     @staticmethod
     def _warn_samples_elsewhere(feedback, xy, grid, names, fields) -> None:

@@ -30,8 +30,8 @@ from ..core.interpolation.anamorphosis import NormalScore
 from ..core.interpolation.idw import idw_grid
 from ..core.interpolation.kriging import check_global_kriging, clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
-from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
-from ..core.io.rasters import clear_beyond_float32, write_geotiff
+from ..core.interpolation.variogram import ESTIMATORS, MIN_VARIOGRAM_SAMPLES, MODELS, Variogram, fit_anisotropy
+from ..core.io.rasters import DETECTION_LIMITS_TAG, LOWEST_MEASURED_TAG, clear_beyond_float32, write_geotiff
 from ..core.io.values import (
     FLOAT32_MAX,
     field_units,
@@ -145,6 +145,12 @@ def _local_grid_advice(extent) -> str:
         'become metres (Field Calculator: "x" * 1000, or the table\'s projected coordinates where it has them), as '
         "distances and cells are in metres."
     )
+
+
+def typed_number(value: float) -> str:
+    """A distance as the user would type it into a parameter: whole map units from 10 up, 3 significant digits
+    below (a MAX_DISTANCE of 0.36 m was advised as 'e.g. 0', which is no search radius at all)."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.3g}"
 
 
 class InterpolateAlgorithm(ProspectorAlgorithm):
@@ -634,6 +640,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             {"interpolator": c.label(), "transform": c.transform, "choice": reasons[name]}
             for name, c in zip(fields, chosen)
         ]
+        if not survey_field:  # levelled values are on another survey's scale: its limits are not theirs
+            for tags, rep in zip(band_tags, reports):
+                if rep.detection_limits:  # anomalies warns of levels below them
+                    tags[DETECTION_LIMITS_TAG] = ",".join(f"{v:.15g}" for v in sorted(rep.detection_limits))
+                    if math.isfinite(rep.lowest_positive):  # measured below them: the field has a lower limit too
+                        tags[LOWEST_MEASURED_TAG] = f"{rep.lowest_positive:.15g}"
         for name, unit, units in zip(fields, band_units, given_units):
             if units and not same_unit(unit, units):  # no unit given for it ('Au=ppb' alone): nothing to contradict
                 feedback.pushWarning(
@@ -750,7 +762,39 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     )
 
         self._warn_constant(feedback, fields, values)
+        self._warn_isolated_highs(feedback, fields, xy, values)
+        if censored_factor > 0:  # else '<x' entries are 0 too, and zeros are the substitutes asked for
+            for j, name in enumerate(fields):
+                zeros = int(np.count_nonzero(values[:, j] == 0))
+                if zeros:
+                    feedback.pushWarning(
+                        f"{name}: {zeros} of {int(np.isfinite(values[:, j]).sum())} values are 0, read as at or "
+                        "below detection (the field's lowest values). Laboratories report no concentration as 0, "
+                        "but tables write 0 for 'not analysed' or an empty cell: if these are, set them to NULL "
+                        f'(Field Calculator: NULLIF("{name}", 0)) and run again, or they map as lows.'
+                    )
         return xy, values, reports, shares, survey_rows
+
+    @staticmethod
+    def _warn_isolated_highs(feedback, fields, xy, values) -> None:
+        """Warn of a value, or a few, standing alone far above the rest of its field (:func:`core.qaqc.isolated_highs`):
+        gridded, it makes a bull's eye and sets the cross-validation's RMSE, whether it is a nugget or an error."""
+        from ..core.qaqc import SPIKE_OVER_MEDIAN, isolated_highs
+
+        for j, name in enumerate(fields):
+            found = isolated_highs(values[:, j])
+            if found is None:
+                continue
+            lowest, median, below = found
+            where = np.flatnonzero(values[:, j] >= lowest)
+            at = "; ".join(f"{values[i, j]:,.6g} at {xy[i, 0]:.0f}, {xy[i, 1]:.0f}" for i in where[:3])
+            feedback.pushWarning(
+                f"{name}: {where.size} sample(s) hold(s) values at least {SPIKE_OVER_MEDIAN:g} x the median "
+                f"({median:.4g}) and {lowest / below:.0f} x the next value ({below:.4g}), standing alone ({at}): a "
+                "nugget, or an error (a value in ppb or in % typed in ppm, a misplaced decimal)? Gridded, it makes a "
+                "bull's eye of its own and dominates the cross-validation's RMSE. Check it against the laboratory's "
+                f'certificate; to map the other samples without it, filter the layer (e.g. "{name}" < {below * 2:.4g}).'
+            )
 
     @staticmethod
     def _merge_sites(feedback, fields, xy, values, transforms):
@@ -794,6 +838,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         from ..core.qaqc import (
             UNIT_PPM,
             mixed_units,
+            quality_control_note,
             quality_control_samples,
             read_fields,
             repeated_identifiers,
@@ -848,21 +893,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f'field samples at those sites. If it is one, leave those rows out (a layer filter such as "{field}" '
                 f"<> '{first}')."
             )
-        if not flagged.any():
-            return ~flagged
-        if flagged.all():
-            raise QgsProcessingException(
-                f"INPUT: every sample is a standard or a blank by its {', '.join(found)} (e.g. "
-                f"'{next(iter(next(iter(found.values()))))}'), not a field sample; choose the layer of field samples."
-            )
-        named = "; ".join(
-            f"'{name}': " + ", ".join(f"'{v}' {c}" for v, c in counts.most_common(4)) for name, counts in found.items()
-        )
-        feedback.pushWarning(
-            f"INPUT: {int(flagged.sum())} of the {count} samples are quality-control samples, not field samples "
-            f"({named}): certified standards and blanks hold the laboratory's reference values, not the ground's, "
-            "so they were left out. If some are field samples after all, rename their values in that field."
-        )
+        note = quality_control_note(flagged, found, "they were left out")
+        if note:
+            feedback.pushWarning(note)
         return ~flagged
 
     @staticmethod
@@ -1011,6 +1044,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             float(np.ptp(xy[:, 0])) * metres,
             float(np.ptp(xy[:, 1])) * metres,
             len(np.unique(xy, axis=0)),
+            (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())),
         )
         if hint:
             feedback.pushWarning(f"INPUT: {hint}.")
@@ -1222,6 +1256,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     + (f" [weighted SSE: {others}]" if others else "")
                 )
                 options.append(Candidate("kriging", transform, variogram=vg))
+            held = int(np.isfinite(values[:, j]).sum())
+            if fixed is None and held < MIN_VARIOGRAM_SAMPLES and any(c.method == "kriging" for c in options):
+                feedback.pushWarning(
+                    f"{name}: its variogram was fitted to {held} samples ({held * (held - 1) // 2} pairs), fewer than "
+                    f"{MIN_VARIOGRAM_SAMPLES}: too few to tell its nugget, range and model apart (Webster and Oliver "
+                    "advise 100 or more), so the kriged map and variance follow a guess. Give a variogram you know "
+                    "(VARIOGRAM_MODEL, VARIOGRAM_NUGGET, VARIOGRAM_SILL, VARIOGRAM_RANGE), or use IDW (METHOD 0)."
+                )
             out.append(options)
         return out
 
@@ -1310,6 +1352,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     f" of {len(options)} candidates; next: {runners}"
                 )
                 feedback.pushInfo(f"{name}: automatic choice: {options[best].label()}: {reasons[name]}")
+                if rows[best].r2 < 0:  # every candidate predicts the samples worse than their mean does
+                    feedback.pushWarning(
+                        f"{name}: even the best interpolator predicts the samples worse than their mean does "
+                        f"(cross-validated R2 {rows[best].r2:.3g}, {rows[best].n} samples): the map's highs and lows "
+                        "are not supported by the samples around them. Read it as the samples' mean with spots, "
+                        "sample more densely, or check the field."
+                    )
                 chosen.append(options[best])
             elif method == "idw":
                 chosen.append(next(c for c in options if c.method == "idw" and c.power == float(power)))
@@ -1380,7 +1429,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"INPUT: {100 * gaps.share:.0f} % of the grid's cells lie more than {grid.length_text(gaps.far)} from "
                 f"every sample ({why}): the samples leave wide gaps "
                 "(clusters far apart, or a single line of samples), which the raster fills with values no sample "
-                f"supports. Set MAX_DISTANCE (e.g. {gaps.far:.0f}) to leave those cells nodata, or give a MASK of the "
+                f"supports. Set MAX_DISTANCE (e.g. {typed_number(gaps.far)}) to leave those cells nodata, or give a MASK of the "
                 "sampled area."
             )
         if found.extrapolated >= coverage.EXTRAPOLATED_SHARE:
@@ -1392,7 +1441,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"({grid.length_text(spacing)}) from every sample, in the corners and margins of the grid. Their "
                 "values are extrapolated, not measured, and anomalies, pseudolabel and traincnn read them as data. "
                 "Give a MASK of the sampled area (e.g. Vector › Geoprocessing Tools › Convex Hull of the samples) "
-                f"or set MAX_DISTANCE (e.g. {2 * spacing:.0f}) to leave them nodata."
+                f"or set MAX_DISTANCE (e.g. {typed_number(2 * spacing)}) to leave them nodata."
             )
         for gap in coverage.field_gaps(xy, values, grid, mask, max_distance, extent_given, found.gap_share):
             name, share, far = fields[gap.column], gap.gaps.share, gap.gaps.far

@@ -94,6 +94,10 @@ def report_values(
                 if rep.fill_codes
                 else ""
             )
+            if rep.word_unlimited:
+                codes += (
+                    f", {rep.word_unlimited} of them below detection without a limit, e.g. '{rep.word_examples[0]}'"
+                )
             raise QgsProcessingException(
                 f"{parameter}: field '{name}' has no numeric values (of {rep.total}{codes}); choose an element field."
             )
@@ -132,6 +136,22 @@ def report_values(
             feedback.pushWarning(
                 f"{name}: {rep.censored} of {rep.total} values below detection (limits {limits}) set to "
                 f"{censored_factor:g} x the detection limit."
+            )
+        words = ", ".join(f"'{w}'" for w in rep.word_examples)
+        if rep.word_censored:
+            feedback.pushInfo(
+                f"{name}: {rep.word_censored} of the values below detection are written {words} without a limit, "
+                f"and were read at the field's one detection limit ({rep.detection_limits[0]:g})."
+            )
+        if rep.word_unlimited:
+            limits = ", ".join(f"{v:g}" for v in rep.detection_limits[:5])
+            why = f"several detection limits ({limits})" if limits else "no detection limit ('<0.5')"
+            feedback.pushWarning(
+                f"{name}: {rep.word_unlimited} of {rep.total} values are below detection without a limit ({words}), "
+                f"and the field gives {why} to read them at, so they were left out: the map holds the detected "
+                f"values only and overstates {name} where they lie. Write them as '<limit' with the laboratory's "
+                "detection limit (Field Calculator, e.g. "
+                f"CASE WHEN \"{name}\" = '{rep.word_examples[0]}' THEN '<0.5' ELSE \"{name}\" END) and run again."
             )
         if rep.over_limit:
             limits = ", ".join(f"{v:g}" for v in rep.upper_limits[:5])

@@ -246,17 +246,34 @@ def planned_grid(xs: np.ndarray, ys: np.ndarray, step: float) -> bool:
 SMALLEST_SAMPLE_SPACING_M = 10.0
 
 
-def kilometre_coordinates_hint(spacing_m: float, width_m: float, height_m: float, count: int) -> Optional[str]:
+def kilometre_coordinates_hint(
+    spacing_m: float,
+    width_m: float,
+    height_m: float,
+    count: int,
+    bounds: Optional[Tuple[float, float, float, float]] = None,
+) -> Optional[str]:
     """Why samples ``spacing_m`` apart (metres on the ground, :func:`core.neighbours.area_spacing` times the metres
     in a map unit) over ``width_m`` x ``height_m`` look like coordinates in kilometres read as metres, in words for
     a warning; None when they are at least :data:`SMALLEST_SAMPLE_SPACING_M` apart or span no area. The Jura
-    survey's local grid in km, given a CRS in metres, made 0.057 m cells over 4.3 x 5.1 m without a word."""
+    survey's local grid in km, given a CRS in metres, made 0.057 m cells over 4.3 x 5.1 m without a word.
+    With the samples' ``bounds`` (xmin, ymin, xmax, ymax in map units) inside -180..180 and -90..90, the words add
+    that they may be longitudes and latitudes (a table's lon/lat columns in a layer given a projected CRS), whose
+    fix differs; a local grid in km near its origin fits those ranges too, so both are said."""
     if not (0 < spacing_m < SMALLEST_SAMPLE_SPACING_M) or count < 3:
         return None
+    degrees = ""
+    if bounds is not None and -180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90:
+        degrees = (
+            f" Or, as they lie within ±180 and ±90 (x {bounds[0]:.6g} to {bounds[2]:.6g}, y {bounds[1]:.6g} to "
+            f"{bounds[3]:.6g}), they may be longitudes and latitudes in degrees: then give the layer the CRS they "
+            "are in (Layer Properties › Source › Assigned CRS, e.g. EPSG:4326, WGS 84) and reproject it to a "
+            "projected CRS in metres (Vector › Data Management Tools › Reproject Layer)."
+        )
     return (
         f"the {count} samples lie {spacing_m:.2g} m apart on average (the side of the square each stands for), "
         f"over {width_m:.3g} m x {height_m:.3g} m. Unless that is a detailed grid, the coordinates may be "
         "kilometres (a local grid) read as metres: then every distance and cell is 1,000 times too small and every area "
         'a million times: give the layer coordinates in metres (Field Calculator: "x" * 1000, or the table\'s '
-        "projected coordinates where it has them) and a CRS in metres. The run goes on"
+        f"projected coordinates where it has them) and a CRS in metres.{degrees} The run goes on"
     )

@@ -8,6 +8,8 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .errors import InputError
+
 #: a value that names a standard or a blank: OREAS-45d, CRM-7, SRM 2711, STD, Standard, CDN-GS-1, GBM310-13,
 #: AMIS0137, SARM-1, TILL-4, LKSD-2, STSD-3, BLK, Blank, BLK-2 (whole words, any case; a sample id such as
 #: 'STD123A' is read as a standard, 'STREAM-4', 'BLACK' or a till survey's 'TILL-2019-001' is not: CANMET's
@@ -42,6 +44,28 @@ def quality_control_samples(columns: Dict[str, Sequence[object]]) -> Tuple[np.nd
                 flagged[i] = True
                 found.setdefault(name, Counter())[value.strip()] += 1
     return flagged, found
+
+
+def quality_control_note(flagged: np.ndarray, found: Dict[str, Counter], left_out: str) -> Optional[str]:
+    """The warning for the standards and blanks :func:`quality_control_samples` found (``flagged``, ``found``),
+    saying what was done with them (``left_out``: "they were left out"); None when there are none. Raises
+    :class:`InputError` (INPUT) when every sample is one: there is no field sample to use."""
+    if not flagged.any():
+        return None
+    if flagged.all():
+        raise InputError(
+            f"every sample is a standard or a blank by its {', '.join(found)} (e.g. "
+            f"'{next(iter(next(iter(found.values()))))}'), not a field sample; choose the layer of field samples.",
+            "INPUT",
+        )
+    named = "; ".join(
+        f"'{name}': " + ", ".join(f"'{v}' {c}" for v, c in counts.most_common(4)) for name, counts in found.items()
+    )
+    return (
+        f"INPUT: {int(flagged.sum())} of the {flagged.size} samples are quality-control samples, not field samples "
+        f"({named}): certified standards and blanks hold the laboratory's reference values, not the ground's, "
+        f"so {left_out}. If some are field samples after all, rename their values in that field."
+    )
 
 
 #: a field holding each sample's own identifier (sample_id, SampleNo, Lab_ID, Name …), not a category (type, class)
@@ -150,3 +174,29 @@ def read_fields(name: str) -> bool:
     """Whether a field of this name is read by :func:`quality_control_samples`, :func:`mixed_units` or
     :func:`sample_media` (the only fields worth reading from a layer for them)."""
     return bool(QC_FIELD.search(name.replace(" ", "_")) or UNIT_FIELD.search(name) or MEDIUM_FIELD.search(name))
+
+
+#: a value this many times the field's median (of its positive values) and ...
+SPIKE_OVER_MEDIAN = 1000.0
+#: ... this many times the next value below it stands alone: a nugget, or a unit or typing error
+SPIKE_OVER_NEXT = 10.0
+#: at most this many values are looked at from the top (a spike is one sample, or a few)
+SPIKE_MOST = 5
+
+
+def isolated_highs(values: np.ndarray) -> Optional[Tuple[float, float, float]]:
+    """The lowest of the few highest values that stand alone above the rest of a field, as (that value, the
+    median of the positive values, the next value below them), or None. A value stands alone when it is at least
+    :data:`SPIKE_OVER_MEDIAN` x the median and :data:`SPIKE_OVER_NEXT` x the next value down (one of the top
+    :data:`SPIKE_MOST`): a gold nugget, a grade in ppm typed into a ppb field, a misplaced decimal. A population of
+    high values (ore samples) rises by steps and is not one."""
+    finite = values[np.isfinite(values)]
+    positive = finite[finite > 0]
+    if positive.size < 3:
+        return None
+    median = float(np.median(positive))
+    top = np.sort(positive)[::-1][: SPIKE_MOST + 1]
+    for k in range(min(SPIKE_MOST, top.size - 1)):
+        if top[k] >= SPIKE_OVER_MEDIAN * median and top[k] >= SPIKE_OVER_NEXT * top[k + 1]:
+            return float(top[k]), median, float(top[k + 1])
+    return None

@@ -288,6 +288,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep22a_inputs(folder, xy, cu, bands, pb))
     paths.update(_sweep23a_inputs(folder))
     paths.update(_sweep24b_inputs(folder, bands))
+    paths.update(_sweep25b_inputs(folder, xy, cu, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -838,6 +839,78 @@ def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
         "raster_asc": ascii_grid,
         "raster_elements_west": west,
     }
+
+
+def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
+    """Sweep 25b, real-world sample tables (a laboratory export, QA/QC rows, odd values) on the matrix's samples:
+    ``samples_with_standards.gpkg`` (the 36 samples and 4 OREAS-501d standards at 5,000 ppm Cu on sample sites,
+    named by 'SampleID'); ``samples_bdl.gpkg`` ('Cu_txt': 6 values 'bdl' beside '<5'; 'Cu_nolimit': 'bdl' and no
+    limit); ``samples_eight.gpkg`` (the first 8 samples); ``samples_five.gpkg`` (Cu 100 amid four of 10-13); ``samples_degrees_in_metres.gpkg`` (the samples' positions
+    as longitudes and latitudes, 24.6-24.9 E and 67.6-67.7 N, in a layer that says EPSG:32635, UTM metres);
+    ``samples_nugget.gpkg`` (one Cu at 10^4 x the median); ``samples_zeros.gpkg`` (8 Cu values 0); and rasters:
+    ``au_censored.tif`` (Au: 60 % of the cells 0.5, the substitute of '<1', 36 % between 0.5 and 1, 4 % 1-8 ppb)
+    recorded by interpolate with the detection limit 1, ``au_two_limits.tif`` the same with limits 0.2 and 1 (two
+    campaigns), and ``cu_flat.tif`` (5 ppm with 0.1 % noise); ``samples_older_limit.gpkg`` (Cu measured down to 2,
+    every sixth sample '<60', an older laboratory's) and ``cu_older_limit.tif`` (its grid, limits 60, lowest 2)."""
+    import rasterio
+
+    rng = np.random.default_rng(25)
+    names = [f"S{i:03d}" for i in range(len(xy))]
+    standards = [tuple(xy[i]) for i in (3, 9, 15, 21)]
+    paths = {
+        "samples_with_standards": _points(
+            os.path.join(folder, "samples_with_standards.gpkg"),
+            [tuple(p) for p in xy] + standards,
+            {"SampleID": names + ["OREAS-501d"] * 4, "Cu": list(cu) + [5000.0] * 4},
+        )
+    }
+    bdl = [str(v) for v in cu]
+    bdl[:6] = ["bdl"] * 6
+    bdl[6:8] = ["<5", "<5"]
+    nolimit = [str(v) for v in cu]
+    nolimit[:6] = ["bdl"] * 6
+    paths["samples_bdl"] = _points(
+        os.path.join(folder, "samples_bdl.gpkg"), xy, {"Cu_txt": bdl, "Cu_nolimit": nolimit, "name": names}
+    )
+    paths["samples_eight"] = _points(os.path.join(folder, "samples_eight.gpkg"), xy[:8], {"Cu": list(cu[:8])})
+    # five samples: a high one in the middle of four low ones 4 km away (no neighbour predicts another)
+    five = [(X0 + 5000, Y0 + 5000)] + [(X0 + 5000 + dx, Y0 + 5000 + dy) for dx in (-4000, 4000) for dy in (-4000, 4000)]
+    paths["samples_five"] = _points(
+        os.path.join(folder, "samples_five.gpkg"), five, {"Cu": [100.0, 10.0, 12.0, 11.0, 13.0]}
+    )
+    degrees = np.column_stack([24.6 + (xy[:, 0] - X0) / 33_000, 67.6 + (xy[:, 1] - Y0) / 100_000])
+    paths["samples_degrees_in_metres"] = _points_in(
+        os.path.join(folder, "samples_degrees_in_metres.gpkg"), degrees, {"Cu": list(cu)}, "EPSG:32635"
+    )
+    nugget = cu.copy()
+    nugget[0] = float(np.median(cu)) * 1e4
+    paths["samples_nugget"] = _points(os.path.join(folder, "samples_nugget.gpkg"), xy, {"Cu": list(nugget)})
+    zeros = cu.copy()
+    zeros[:8] = 0.0
+    paths["samples_zeros"] = _points(os.path.join(folder, "samples_zeros.gpkg"), xy, {"Cu": list(zeros)})
+    cells = SIZE * SIZE
+    au = np.concatenate([np.full(960, 0.5), rng.uniform(0.5, 1.0, 576), rng.uniform(1.0, 8.0, cells)])[:cells]
+    for key, limits in (("au_censored", "1"), ("au_two_limits", "0.2,1")):
+        path = _raster(os.path.join(folder, f"{key}.tif"), rng.permutation(au).reshape(1, SIZE, SIZE), ["Au"])
+        with rasterio.open(path, "r+") as dst:
+            dst.update_tags(1, detection_limits=limits)
+        paths[key] = path
+    flat = 5 * (1 + 0.001 * rng.standard_normal((1, SIZE, SIZE)))
+    paths["cu_flat"] = _raster(os.path.join(folder, "cu_flat.tif"), flat, ["Cu"])
+    # an older laboratory's '<60' among values measured down to 2 ppm: the samples and their grid, as interpolate
+    # records it (limits 60, lowest measured value)
+    measured = np.round(np.exp(rng.normal(np.log(10), 0.7, len(xy))), 1).clip(2, None)
+    older = [f"{v:g}" for v in measured]
+    older[::6] = ["<60"] * len(older[::6])
+    paths["samples_older_limit"] = _points(
+        os.path.join(folder, "samples_older_limit.gpkg"), xy, {"SampleID": names, "Cu": older}
+    )
+    grid = np.exp(rng.normal(np.log(10), 0.5, (1, SIZE, SIZE)))
+    path = _raster(os.path.join(folder, "cu_older_limit.tif"), grid, ["Cu"])
+    with rasterio.open(path, "r+") as dst:
+        dst.update_tags(1, detection_limits="60", lowest_measured="2")
+    paths["cu_older_limit"] = path
+    return paths
 
 
 def _sweep23a_inputs(folder: str) -> Dict[str, str]:
@@ -9889,6 +9962,58 @@ def line_band_as_gdal_averages_it(params: Dict[str, object]) -> None:
     np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-4, equal_nan=True)
 
 
+def censored_samples_not_listed(params: Dict[str, object]) -> None:
+    """No sample reported '<60' is listed, and every measured sample at the table's weak level is (pandas)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    points = gpd.read_file(written_path(str(params["OUTPUT_POINTS"])))
+    samples = gpd.read_file(str(params["INPUT"]))
+    table = pd.read_csv(str(params["OUTPUT_TABLE"])).set_index("element")
+    older = samples["Cu"].str.startswith("<")
+    measured = samples[~older]
+    high = set(measured.loc[measured["Cu"].astype(float) >= table.loc["Cu", "weak"], "SampleID"])
+    assert 30.0 >= table.loc["Cu", "weak"] and high == set(points["SampleID"]), (high, points["SampleID"].tolist())
+    assert not set(samples.loc[older, "SampleID"]) & set(points["SampleID"])
+
+
+def best_r2_negative_as_in_the_table(params: Dict[str, object]) -> None:
+    """The cross-validation table's lowest RMSE has a negative R2, 1 - SSE/SST recomputed from its RMSE and the
+    samples' variance (numpy), as the warning says."""
+    import geopandas as gpd
+    import pandas as pd
+
+    table = pd.read_csv(str(params["OUTPUT_CV"]))
+    best = table.loc[table["rmse"].idxmin()]
+    cu = gpd.read_file(str(params["INPUT"]))["Cu"].to_numpy(float)
+    assert best["r2"] < 0 and abs((1 - best["rmse"] ** 2 / np.var(cu)) - best["r2"]) < 1e-3, (best, np.var(cu))
+
+
+def standards_not_listed(params: Dict[str, object]) -> None:
+    """The high-value samples hold no standard: every listed sample is one of the 36 field samples (by its
+    'SampleID'), and every field sample whose Cu reaches the table's moderate level is listed (pandas on the inputs
+    and the thresholds table, read back)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    points = gpd.read_file(written_path(str(params["OUTPUT_POINTS"])))
+    assert not points["SampleID"].str.startswith("OREAS").any(), points["SampleID"].tolist()
+    samples = gpd.read_file(str(params["INPUT"]))
+    table = pd.read_csv(str(params["OUTPUT_TABLE"])).set_index("element")
+    field = samples[~samples["SampleID"].str.startswith("OREAS")]
+    high = set(field.loc[field["Cu"] >= table.loc["Cu", "moderate"], "SampleID"])
+    assert high <= set(points["SampleID"]), (high, points["SampleID"].tolist())
+
+
+def censored_share_as_counted(params: Dict[str, object]) -> None:
+    """The warning's share is numpy's count of the raster's cells at or above the limit (1 ppb)."""
+    import rasterio
+
+    with rasterio.open(str(params["INPUT_RASTER"])) as src:
+        au = src.read(1)
+    assert abs(100 * np.mean(au >= 1.0) - 4.0) < 0.01
+
+
 CASES += [
     Case(
         "a picture of a map as the raster to evaluate",
@@ -10024,4 +10149,118 @@ CASES += [
         _set(MASK="mask_no_crs"),
         warning=r"MASK: the layer has no CRS; its coordinates were taken to be in the rasters' CRS \(EPSG:3067\)",
     ),  # before: silent in predict (evaluate and the other steps warned)
+]
+CASES += [
+    Case(
+        "standards among the samples of the high-value list",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["samples_with_standards"],
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        warning=r"INPUT: 4 of the 40 samples are quality-control samples, not field samples \('SampleID': "
+        r"'OREAS-501d' 4\): certified standards and blanks hold the laboratory's reference values, not the ground's, "
+        r"so they are not listed as high-value samples nor counted in the anomalies' samples\.",
+        check=standards_not_listed,
+    ),  # before: the four OREAS-501d standards (5,000 ppm Cu) listed as strong high-value samples, which interpolate
+    # had left out of the grid
+    Case(
+        "'bdl' beside '<5' in one field",
+        "interpolate",
+        _set(INPUT="samples_bdl", FIELDS=["Cu_txt"]),
+        warning=r"Cu_txt: 8 of 36 values below detection \(limits 5\) set to 0\.5 x the detection limit",
+    ),  # before: "Cu_txt: 2 of 36 values below detection" and the six 'bdl' skipped as text
+    Case(
+        "'bdl' and no detection limit in the field",
+        "interpolate",
+        _set(INPUT="samples_bdl", FIELDS=["Cu_nolimit"]),
+        warning=r"Cu_nolimit: 6 of 36 values are below detection without a limit \('bdl'\), and the field gives no "
+        r"detection limit \('<0\.5'\) to read them at, so they were left out: the map holds the detected values only "
+        r"and overstates Cu_nolimit where they lie\. Write them as '<limit'",
+    ),  # before: "Cu_nolimit: 6 of 36 samples skipped (0 empty/NULL, 6 not numbers, e.g. bdl)"
+    Case(
+        "eight samples, kriged",
+        "interpolate",
+        _set(INPUT="samples_eight", FIELDS=["Cu"], METHOD=1),
+        warning=r"Cu: its variogram was fitted to 8 samples \(28 pairs\), fewer than 30: too few to tell its nugget, "
+        r"range and model apart .* Give a variogram you know \(VARIOGRAM_MODEL, VARIOGRAM_NUGGET, VARIOGRAM_SILL, "
+        r"VARIOGRAM_RANGE\), or use IDW \(METHOD 0\)\.",
+    ),  # before: a variogram fitted to 8 samples without a word (Kola: gaussian, range 259 km, a map up to 99 ppm
+    # from samples of at most 51.6)
+    Case(
+        "longitudes and latitudes in a layer in UTM metres",
+        "interpolate",
+        _set(INPUT="samples_degrees_in_metres", FIELDS=["Cu"], PIXEL_SIZE=0),
+        warning=r"Or, as they lie within ±180 and ±90 \(x 24\.\d+ to 24\.\d+, y 67\.6\d* to 67\.6\d+\), they may be "
+        r"longitudes and latitudes in degrees: then give the layer the CRS they are in",
+    ),  # before: only "the coordinates may be kilometres … (Field Calculator: "x" * 1000 …)", wrong for degrees
+    Case(
+        "one sample at 10^4 times the median",
+        "interpolate",
+        _set(INPUT="samples_nugget", FIELDS=["Cu"]),
+        warning=r"Cu: 1 sample\(s\) hold\(s\) values at least 1000 x the median \([\d.]+\) and \d+ x the next value "
+        r"\([\d.]+\), standing alone \([\d,.]+ at \d+, \d+\): a nugget, or an error",
+    ),  # before: no word; the sample made a bull's eye of its own
+    Case(
+        "zeros in an element field",
+        "interpolate",
+        _set(INPUT="samples_zeros", FIELDS=["Cu"]),
+        warning=r"Cu: 8 of 36 values are 0, read as at or below detection .* if these are, set them to NULL \(Field "
+        r'Calculator: NULLIF\(\\?"Cu\\?", 0\)\) and run again',  # qgis_process's JSON writes \" for "
+    ),  # before: "Cu: heavily censored: 22 % …" only, with the transform's choice (zeros read as below detection)
+    Case(
+        "levels below the detection limit",
+        "anomalies",
+        _set(INPUT_RASTER="au_censored"),
+        warning=r"Au: its weak \([\d.]+\) and moderate \([\d.]+\) levels lie below its detection limit, 1 \(the "
+        r"lowest the samples gave, recorded by interpolate\): .* 4 % of the cells reach the limit, the cells above "
+        r"percentile 96: give PERCENTILES 96,98,99\.2\.",
+        check=censored_share_as_counted,
+    ),  # before: weak and moderate levels under 1 ppb, the cells between the substitutes and the detected ones
+    # anomalous, without a word
+    Case(
+        "levels between two campaigns' detection limits",
+        "anomalies",
+        _set(INPUT_RASTER="au_two_limits"),
+        warning=r"Au: its weak \([\d.]+\) and moderate \([\d.]+\) levels lie below the detection limit 1 of some of "
+        r"its samples \(limits 0\.2, 1\): where samples were reported below 1, the cells hold its substitute, not a "
+        r"measured value, so the map cannot tell whether the ground there reaches these levels",
+    ),  # before: no word; cells of the samples '<1' can never reach those levels
+    Case(
+        "a band of analytical noise, C-A",
+        "anomalies",
+        _set(INPUT_RASTER="cu_flat", METHOD=1),
+        warning=r"Cu: its levels \(weak [\d.]+, moderate [\d.]+, strong [\d.]+\) lie within 0\.\d+ % of its median "
+        r"\([\d.]+\), less than a laboratory can tell apart \(2 % at best\)",
+    ),  # before: levels 5.005, 5.008, 5.011 and ranked anomaly areas of noise; only the index's scale was warned of
+    Case(
+        "an older laboratory's '<60' among the high-value samples",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT_RASTER": d["cu_older_limit"],
+            "INPUT": d["samples_older_limit"],
+            "POINTS_LEVEL": 0,
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        warning=r"Cu: its weak \([\d.]+\), moderate \([\d.]+\) and strong \([\d.]+\) levels lie below the detection "
+        r"limit 60 of some of its samples \(limits 60; others measured down to 2\)",
+        check=censored_samples_not_listed,
+    ),  # before: the six '<60' samples, held as 30, listed as high-value samples above the weak level; no word
+    Case(
+        "five samples, automatic method",
+        "interpolate",
+        lambda d, p: {
+            **p,
+            "INPUT": d["samples_five"],
+            "FIELDS": ["Cu"],
+            "METHOD": 2,
+            "PIXEL_SIZE": 0,
+            "OUTPUT_CV": os.path.join(os.path.dirname(str(p["OUTPUT"])), "cv_five.csv"),
+        },
+        warning=r"Cu: even the best interpolator predicts the samples worse than their mean does \(cross-validated R2 "
+        r"-[\d.]+, 5 samples\): the map's highs and lows are not supported by the samples around them\.",
+        check=best_r2_negative_as_in_the_table,
+    ),  # before: only "Cu: automatic choice: … (leave-one-out, R2 -…)" as information
 ]

@@ -528,9 +528,12 @@ def high_value_points(
     thresholds: Sequence[Thresholds],
     min_level: int = 1,
     attributes: Optional[Mapping[str, Sequence[object]]] = None,
+    censored: Optional[np.ndarray] = None,
 ) -> "gpd.GeoDataFrame":
     """Samples reaching at least level ``min_level`` (1 weak, 2 moderate, 3 strong) of any element (same levels
-    as the map), as a GeoDataFrame; ``elements`` lists the elements at that level or above.
+    as the map), as a GeoDataFrame; ``elements`` lists the elements at that level or above. ``censored`` (bool,
+    like ``values``): values below a detection limit, held as a substitute ('<50' as 25), which reach no level:
+    the sample's value is unknown below the limit, so it is not known to be high (sweep 25b).
 
     Attributes: the samples' own ``attributes`` (column -> one value per sample, e.g. the sample number, so a
     listed sample can be found in the field and at the laboratory), then the element values, ``max_level``
@@ -544,6 +547,8 @@ def high_value_points(
     values = np.asarray(values, dtype=np.float64)
     classes = np.stack([classify(values[:, j], t.levels) for j, t in enumerate(thresholds)], axis=1)
     classes[classes == CLASS_NODATA] = 0
+    if censored is not None:
+        classes[np.asarray(censored, dtype=bool)] = 0
     if min_level not in (1, 2, 3):
         raise InputError(f"the level must be 1, 2 or 3 (weak, moderate, strong), not {min_level}.", "POINTS_LEVEL")
     hit = classes.max(axis=1) >= min_level

@@ -24,6 +24,7 @@ than three breaks) is NaN and that class is simply never reached. Cells are clas
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -546,3 +547,94 @@ def plateau_warnings(thresholds: Thresholds) -> List[str]:
             "make those cells nodata or leave them out with MASK."
         )
     return said
+
+
+def _listed(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def below_detection_warning(
+    thresholds: Thresholds,
+    values: np.ndarray,
+    limits: Sequence[float],
+    unit: str = "",
+    lowest_measured: float = math.inf,
+) -> str:
+    """A warning when levels of ``thresholds`` lie below ``limit``, the band's lowest detection limit (as
+    interpolate recorded it), '' otherwise: the cells between the detection-limit substitutes and the few detected
+    samples would be anomalous though no sample near them was measured above detection (sweep 25b: 95 % of the
+    Kola gold '<1' ppb gave the levels 0.64, 0.84 and 1.15 ppb). ``values``: the band's cells in the study area;
+    the share reaching the limit gives the percentile to start from. ``limits``: the band's lower detection
+    limits; with several (campaigns, laboratories), levels above the lowest but below the highest are said too:
+    cells of samples reported below the higher limit hold its substitute and cannot reach them.
+    ``lowest_measured``: the smallest value measured in the field; below the lowest limit, another laboratory
+    measured lower without writing its limit, so that limit is no floor of the field (levels under it are said as
+    under a higher limit)."""
+    limit, highest = min(limits), max(limits)
+    measured_lower = lowest_measured < limit
+    below = [
+        (n, float(v))
+        for n, v in zip(LEVEL_NAMES, thresholds.levels)
+        if math.isfinite(v) and v < limit and not measured_lower
+    ]
+    unit = f" {unit}" if unit else ""
+    floor = lowest_measured if measured_lower else limit
+    under_highest = [(n, float(v)) for n, v in zip(LEVEL_NAMES, thresholds.levels) if floor <= v < highest]
+    if not below and under_highest and (len(limits) > 1 or measured_lower):
+        levels = _listed(f"{n} ({v:.4g})" for n, v in under_highest)
+        shown = ", ".join(f"{v:g}" for v in limits)
+        shown += f"; others measured down to {lowest_measured:g}" if measured_lower else ""
+        return (
+            f"{thresholds.name}: its {levels} level{'s lie' if len(under_highest) > 1 else ' lies'} below the "
+            f"detection limit {highest:g}{unit} of some of its samples (limits {shown}): where samples were reported "
+            f"below {highest:g}, the cells hold its substitute, not a measured value, so the map cannot tell whether "
+            f"the ground there reaches {'these levels' if len(under_highest) > 1 else 'this level'}: its anomalies "
+            "and gaps there follow the limit, not the ground. Level the campaigns or laboratories "
+            "(interpolate's SURVEY_FIELD), or map each detection limit's samples apart."
+        )
+    if not below:
+        return ""
+    finite = values[np.isfinite(values)]
+    share = float(np.mean(finite >= limit)) if finite.size else 0.0
+    levels = _listed(f"{n} ({v:.4g})" for n, v in below)
+    text = (
+        f"{thresholds.name}: its {levels} level{'s lie' if len(below) > 1 else ' lies'} below its detection limit, "
+        f"{limit:g}{unit} (the lowest the samples gave, recorded by interpolate): cells between the below-detection "
+        "substitutes and the few detected samples are classed anomalous there, though no sample near them was "
+        f"measured above detection. {100 * share:.3g} % of the cells reach the limit"
+    )
+    start = math.ceil(round(1000 * (1 - share), 6)) / 10  # the limit's percentile, up to 0.1 (950.0000001 is 950)
+    if share == 0:
+        return text + "; leave the band out (ELEMENT_BANDS), or interpolate a field with detected values."
+    if thresholds.method == "percentile" and start <= 99.5:
+        moderate, strong = round(start + (100 - start) / 2, 1), round(start + 0.8 * (100 - start), 1)
+        return text + f", the cells above percentile {start:g}: give PERCENTILES {start:g},{moderate:g},{strong:g}."
+    return text + ": raise the levels to it (METHOD percentile with PERCENTILES from the share above, or C-A)."
+
+
+#: levels within this share of the band's median (2 %) separate nothing a laboratory can measure: analytical
+#: precision is 1 to 2 % at best (XRF majors), 5 to 15 % for traces
+FLAT_LEVEL_SHARE = 0.02
+
+
+def flat_band_warning(thresholds: Thresholds) -> str:
+    """A warning when every defined level of ``thresholds`` lies within :data:`FLAT_LEVEL_SHARE` of the band's median
+    (``background``, positive), '' otherwise: percentiles and C-A always find levels, and on a band that varies by
+    tenths of a percent (analytical noise, a levelled or smoothed band) they outline noise (sweep 25b: 0.1 % noise
+    around 5 ppm gave C-A levels 5.005, 5.008, 5.011 and 32 ranked anomaly areas)."""
+    levels = [float(v) for v in thresholds.levels if math.isfinite(v)]
+    median = thresholds.background
+    if not levels or not (math.isfinite(median) and median > 0):
+        return ""
+    spread = max(abs(v / median - 1) for v in levels)
+    if spread >= FLAT_LEVEL_SHARE:
+        return ""
+    shown = ", ".join(f"{n} {v:.6g}" for n, v in zip(LEVEL_NAMES, thresholds.levels) if math.isfinite(v))
+    return (
+        f"{thresholds.name}: its levels ({shown}) lie within {100 * spread:.2g} % of its median ({median:.6g}), less "
+        f"than a laboratory can tell apart ({100 * FLAT_LEVEL_SHARE:g} % at best): the band varies by analytical "
+        "noise only, so its anomalies, and those of an index it enters, outline noise. Check how the band was made "
+        "(levelled flat, the wrong field?), or leave it out (ELEMENT_BANDS, ASSOCIATION_BANDS)."
+    )

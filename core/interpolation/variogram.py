@@ -41,6 +41,9 @@ MODELS = ("spherical", "exponential", "gaussian")
 MAX_VARIOGRAM_SAMPLES = 3000
 
 ESTIMATORS = ("matheron", "cressie_hawkins")
+#: the fewest samples whose fitted variogram is worth more than a guess: 30 give 435 pairs, about 30 to each of
+#: the usual 15 lags (Journel and Huijbregts' 30 pairs a lag); Webster and Oliver (1992) advise 100 or more
+MIN_VARIOGRAM_SAMPLES = 30
 
 #: a fitted nugget above this share of the sill: the variogram explains (almost) nothing
 PURE_NUGGET_SHARE = 0.9

@@ -471,6 +471,28 @@ def stack_units(paths: Sequence[str]) -> List[str]:
     return units
 
 
+#: band metadata item in which interpolate records the lower detection limits met in the band's field
+#: ('0.2,1'), which anomalies compares its levels with
+DETECTION_LIMITS_TAG = "detection_limits"
+#: band metadata item: the smallest positive value measured in the field (below its written limits where another
+#: laboratory, which wrote no '<x', measured lower)
+LOWEST_MEASURED_TAG = "lowest_measured"
+
+
+def band_detection_limits(path: str, band: int) -> Tuple[List[float], float]:
+    """The lower detection limits interpolate recorded for band ``band`` (1-based) of ``path``
+    (:data:`DETECTION_LIMITS_TAG`), ascending, and the lowest value measured in its field
+    (:data:`LOWEST_MEASURED_TAG`, inf when not recorded); ([], inf) when none are recorded or they cannot be read."""
+    text = _band_text(path, band, lambda src: src.tags(band).get(DETECTION_LIMITS_TAG))
+    lowest = _band_text(path, band, lambda src: src.tags(band).get(LOWEST_MEASURED_TAG))
+    try:
+        limits = sorted(float(v) for v in text.split(",") if v.strip())
+        measured = float(lowest) if lowest.strip() else math.inf
+    except ValueError:
+        return [], math.inf
+    return [v for v in limits if math.isfinite(v) and v > 0], measured if measured > 0 else math.inf
+
+
 def band_kind(path: str, band: int) -> str:
     """What band ``band`` (1-based) holds, as ``prospector:evidence`` records it in the band's metadata item
     ``KIND`` ('distance', 'density', 'class', 'continuous', 'categorical'); '' when the band has none or the file

@@ -153,6 +153,13 @@ class ValueReport:
     negative_distinct: int = 0  # distinct negative numbers met
     fill_codes: int = 0  # missing-data codes (-999, -9999 …; :func:`is_fill_code`) read as missing
     fill_examples: List[float] = field(default_factory=list)  # the distinct codes met (at most 5 kept)
+    # below-detection words without a limit ('bdl', '<DL', 'not detected'; :data:`_BELOW_WORD`): read at the
+    # field's one detection limit (counted in ``censored`` too), or left out where the field has none or several
+    word_censored: int = 0
+    word_unlimited: int = 0
+    word_examples: List[str] = field(default_factory=list)  # the distinct words met (at most 3 kept)
+    censored_at: List[int] = field(default_factory=list)  # the positions of the values counted in ``censored``
+    lowest_positive: float = math.inf  # the smallest positive number read as a value (a measured one)
 
     def separator_notes(self, name: str) -> "tuple[list[str], list[str]]":
         """(information, warnings): how the separators in field ``name``'s text values were read, for the log."""
@@ -226,6 +233,13 @@ def _eg(examples: Dict[str, Tuple[str, float]], key: str, value: bool = True) ->
 #: "<5", "< 0.5", "<0,5", "<1,000", "<DL 5" style below-detection entries (the number is read like the others)
 _CENSORED = re.compile(r"^\s*<\s*=?\s*(?:dl\s*)?([0-9.,]*[0-9][0-9.,]*(?:[eE][-+]?[0-9]+)?)\s*$", re.IGNORECASE)
 #: ">10000", "> 5,5", ">=200" style entries above the upper detection limit (over-limit results of a laboratory)
+#: a below-detection entry that names no limit ('bdl', 'BDL', 'b.d.l.', '<DL', '<LOD', 'below detection limit',
+#: 'not detected'); not 'n.d.' or 'ND', which as often mean "not determined" (not analysed)
+_BELOW_WORD = re.compile(
+    r"^\s*(?:b\.?\s?d\.?\s?l\.?|bld|<\s*(?:d\.?\s?l\.?|l\.?o\.?d\.?|lld)"
+    r"|below\s+(?:the\s+)?(?:detection(?:\s+limit)?|d\.?l\.?|lod)|not\s+detected)\s*$",
+    re.IGNORECASE,
+)
 _OVER_LIMIT = re.compile(r"^\s*>\s*=?\s*([0-9.,]*[0-9][0-9.,]*(?:[eE][-+]?[0-9]+)?)\s*$")
 #: a number as tables write it: sign, digits with points and commas, exponent
 _NUMBER = re.compile(r"^([-+]?)([0-9.,]*[0-9][0-9.,]*)([eE][-+]?[0-9]+)?$")
@@ -386,6 +400,17 @@ def to_float_array(
             negative_is_censored = negatives_are_codes(negatives, numbers)
         read_as_codes = negative_is_censored and censored_factor is not None
         rep.negative_reading = "below detection" if read_as_codes else "values"
+    # a below-detection word ('bdl') is read at the field's detection limit when the field gives exactly one
+    word_limit = None
+    if censored_factor is not None and any(isinstance(i, str) and _BELOW_WORD.match(i) for i in items):
+        limits = {
+            _detection_limit(
+                item, number, negative_is_censored is not False, ValueReport(decimal_mark=rep.decimal_mark)
+            )
+            for item, number in zip(items, numbers)
+            if number is None or not is_fill_code(number)
+        } - {None}
+        word_limit = limits.pop() if len(limits) == 1 else None
     values: List[float] = []
     for item, (_, grouped), original in zip(items, plain, originals):
         rep.total += 1
@@ -404,6 +429,23 @@ def to_float_array(
                 value = _at_limit(censored_factor * limit, limit, rep.detection_limits, max_abs, rep)
                 if not math.isnan(value):
                     rep.censored += 1
+                    rep.censored_at.append(len(values))
+                values.append(value)
+                continue
+            if isinstance(item, str) and _BELOW_WORD.match(item):
+                if item.strip() not in rep.word_examples and len(rep.word_examples) < 3:
+                    rep.word_examples.append(item.strip())
+                value = (
+                    math.nan
+                    if word_limit is None
+                    else _at_limit(censored_factor * word_limit, word_limit, [], max_abs, rep)
+                )
+                if math.isnan(value):
+                    rep.word_unlimited += 1
+                else:
+                    rep.censored += 1
+                    rep.censored_at.append(len(values))
+                    rep.word_censored += 1
                 values.append(value)
                 continue
             over = _OVER_LIMIT.match(item) if isinstance(item, str) else None
@@ -429,6 +471,8 @@ def to_float_array(
             values.append(math.nan)
         else:
             rep.numeric += 1
+            if 0 < number < rep.lowest_positive:
+                rep.lowest_positive = number
             values.append(number)
     rep.space_thousands = sum(g and math.isfinite(v) for (_, g), v in zip(plain, values))
     return np.asarray(values, dtype=np.float64), rep

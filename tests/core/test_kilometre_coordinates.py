@@ -43,3 +43,18 @@ def test_threshold_and_degenerate_layouts():
     assert _hint(grid * 0.99) is not None
     assert kilometre_coordinates_hint(0.0, 5.0, 0.0, 10) is None  # all on one line: no area, nothing said
     assert kilometre_coordinates_hint(0.1, 0.2, 0.2, 2) is None  # two samples are no survey
+
+
+def test_longitudes_and_latitudes_in_a_metre_crs_are_named_as_degrees():
+    """Sweep 25b: a table's lon/lat (24-29 E, 67-72 N) in a layer said to be in UTM metres were said to be
+    kilometres, whose fix (x 1000) is wrong for them; the bounds tell degrees."""
+    rng = np.random.default_rng(3)
+    xy = np.column_stack([rng.uniform(24, 29, 200), rng.uniform(67, 72, 200)])
+    bounds = (xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
+    text = kilometre_coordinates_hint(area_spacing(xy), np.ptp(xy[:, 0]), np.ptp(xy[:, 1]), len(xy), bounds)
+    assert text is not None and "longitudes and latitudes" in text and "EPSG:4326" in text
+    # without the bounds, or with bounds beyond ±180/±90 (metres far from the origin), only kilometres are named
+    plain = kilometre_coordinates_hint(area_spacing(xy), np.ptp(xy[:, 0]), np.ptp(xy[:, 1]), len(xy))
+    assert "kilometres" in plain and "longitudes" not in plain
+    far = (500_000.0, 7_000_000.0, 500_004.0, 7_000_005.0)
+    assert "longitudes" not in kilometre_coordinates_hint(0.2, 4.0, 5.0, 100, far)

@@ -107,3 +107,24 @@ def test_categories_and_site_names_are_not_identifiers():
     sites = [f"site {i % 12}" for i in range(60)]
     assert repeated_identifiers({"sample_type": kinds, "site_name": sites}, xy) == {}
     assert repeated_identifiers({"sample_id": ["A-1", "A-1", "A-1"]}, xy[:3]) == {}  # too few rows to judge
+
+
+def test_a_value_standing_alone_far_above_its_field_is_found():
+    """Sweep 25b: one Kola C-horizon Cu sample set to 10^4 x the median made a bull's eye up to 59,534 ppm and a
+    cross-validation RMSE of 6,545 ppm without a word. The reference: the definition applied by hand to the
+    sorted values."""
+    from geochem_prospector.core.qaqc import isolated_highs
+
+    rng = np.random.default_rng(2)
+    cu = np.exp(rng.normal(np.log(16), 0.8, 600))
+    spiked = cu.copy()
+    spiked[100] = 16 * 1e4
+    top = np.sort(spiked)[::-1]
+    assert isolated_highs(spiked) == (top[0], float(np.median(spiked)), top[1])
+    assert isolated_highs(cu) is None  # a log-normal field: its highs rise by steps
+    # an ore population (40 samples from 1,000 to 50,000 ppm) is no spike, nor is a spike among NaN a problem
+    ore = np.concatenate([cu, np.geomspace(1e3, 5e4, 40), [np.nan]])
+    assert isolated_highs(ore) is None
+    # two spikes together: both, the lower one reported with the value below it
+    two = np.concatenate([cu, [3e5, 2e5]])
+    assert isolated_highs(two) == (2e5, float(np.median(two)), float(np.sort(cu)[-1]))

@@ -299,3 +299,31 @@ def test_log_averaged_column_refuses_values_at_or_below_zero():
     xy = np.array([[0.0, 0.0], [0.0, 0.0]])
     with pytest.raises(ValueError):
         average_duplicates(xy, np.array([[0.0], [5.0]]), log_columns=[True])
+
+
+def test_below_detection_words_read_at_the_fields_one_limit():
+    """'bdl', '<DL', 'not detected' (sweep 25b): below detection without a limit. Skipped as text, a field of
+    mostly 'bdl' was gridded from its detected samples only; with one limit in the field they are that limit's
+    substitute, like '<0.5' (brute force: the hand-made list below)."""
+    raw = ["12", "<0.5", "bdl", "BDL", "b.d.l.", "<DL", "<LOD", "not detected", "below detection limit", "3.5"]
+    values, rep = to_float_array(raw, censored_factor=0.5)
+    expected = [12.0, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 3.5]
+    assert values.tolist() == expected
+    assert (rep.censored, rep.word_censored, rep.word_unlimited, rep.unparsable) == (8, 7, 0, 0)
+    assert rep.detection_limits == [0.5]
+    # negative codes give the limit as well; a missing-data code is no limit
+    values, rep = to_float_array(["-0.5", "bdl", "7", "-9999", "8"], censored_factor=0.5)
+    assert values[:3].tolist() == [0.25, 0.25, 7.0] and rep.word_censored == 1 and rep.fill_codes == 1
+
+
+def test_below_detection_words_without_one_limit_are_left_out_and_counted():
+    # no limit in the field, or two: nothing to read them at; 'n.d.' (often "not determined") stays text
+    for raw, unlimited in ((["12", "bdl", "3", "n.d."], 1), (["<0.5", "<1", "BDL", "4"], 1)):
+        values, rep = to_float_array(raw, censored_factor=0.5)
+        assert rep.word_unlimited == unlimited and rep.word_censored == 0
+        assert np.isnan(values[[i for i, v in enumerate(raw) if v.lower() in ("bdl", "n.d.")]]).all()
+    _, rep = to_float_array(["12", "bdl", "n.d."], censored_factor=0.5)
+    assert rep.unparsable == 1 and rep.examples == ["n.d."]
+    # without censored_factor the words are text, as '<5' is
+    _, rep = to_float_array(["12", "bdl"])
+    assert rep.unparsable == 1 and rep.word_unlimited == 0
