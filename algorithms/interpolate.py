@@ -646,9 +646,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     tags[DETECTION_LIMITS_TAG] = ",".join(f"{v:.15g}" for v in sorted(rep.detection_limits))
                     if math.isfinite(rep.lowest_positive):  # measured below them: the field has a lower limit too
                         tags[LOWEST_MEASURED_TAG] = f"{rep.lowest_positive:.15g}"
+        # UNITS left at its default ('ppm') is for the fields that name no unit: Au_ppb beside it is no contradiction
+        default = str(self.parameterDefinition(self.UNITS).defaultValue()).casefold()
+        units_default = self.parameterAsString(parameters, self.UNITS, context).strip().casefold() == default
         for name, unit, units in zip(fields, band_units, given_units):
             if units and not same_unit(unit, units):  # no unit given for it ('Au=ppb' alone): nothing to contradict
-                feedback.pushWarning(
+                (feedback.pushInfo if units_default else feedback.pushWarning)(
                     f"UNITS: the field '{name}' states its unit, {unit}, and UNITS says '{units}': its band and "
                     f"legend use {unit}, the unit in the field's name. If its values are in {units or 'another unit'}, "
                     "rename the field."

@@ -10264,3 +10264,12 @@ CASES += [
         check=best_r2_negative_as_in_the_table,
     ),  # before: only "Cu: automatic choice: … (leave-one-out, R2 -…)" as information
 ]
+CASES += [
+    Case(
+        "a field naming its unit against UNITS set by hand",
+        "interpolate",
+        _set(INPUT="samples_units_ru_cn", FIELDS=["Cu/10⁻⁶"], UNITS="ppb"),
+        warning=r"UNITS: the field 'Cu/10⁻⁶' states its unit, 10⁻⁶, and UNITS says 'ppb': its band and legend use "
+        r"10⁻⁶",
+    ),  # UNITS left at its default ('ppm') says the same in an information line, not a warning (sweep 25b)
+]

@@ -328,12 +328,40 @@ def test_a_unit_in_the_field_name_is_the_bands_and_legends_unit(prospector_provi
         layer = project.mapLayersByName("Au_ppb (IDW): band 1 of Au_ppb, Cu")[0]
         labels = [item.label for item in layer.renderer().shader().rasterShaderFunction().colorRampItemList()]
         assert labels[0].endswith(" ppb (≤ P25)") and labels[-1].endswith(" ppb (above P98)")
-        warned = [w for w in feedback.warnings if w.startswith("UNITS:")]
-        assert len(warned) == 1 and "the field 'Au_ppb' states its unit, ppb, and UNITS says 'ppm'" in warned[0]
+        # UNITS at its default ('ppm') is for the fields naming no unit: Au_ppb's own is said, not warned of
+        assert not [w for w in feedback.warnings if w.startswith("UNITS:")]
+        said = [i for i in feedback.infos if i.startswith("UNITS:")]
+        assert len(said) == 1 and "the field 'Au_ppb' states its unit, ppb, and UNITS says 'ppm'" in said[0]
         dataset = gdal.Open(output)
         assert [dataset.GetRasterBand(i).GetUnitType() for i in (1, 2)] == ["ppb", "ppm"]
     finally:
         project.clear()
+
+
+def test_a_unit_set_by_hand_that_a_field_name_contradicts_is_warned_of(run_algorithm, tmp_path):
+    """UNITS typed by the user ('ppb') against a field naming ppm is a contradiction worth a warning; UNITS left at
+    its default is not (the test above): there the field's own unit is said in an information line."""
+    import geopandas as gpd
+
+    from tests.qgis.feedback import RecordingFeedback
+
+    till = gpd.read_file(TILL)
+    samples = str(tmp_path / "lab.gpkg")
+    till.rename(columns={"Cu": "Cu_ppm"})[["Cu_ppm", "geometry"]].to_file(samples, driver="GPKG")
+    feedback = RecordingFeedback()
+    run_algorithm(
+        "prospector:interpolate",
+        {
+            "INPUT": samples,
+            "FIELDS": ["Cu_ppm"],
+            "PIXEL_SIZE": 2000,
+            "UNITS": "ppb",
+            "OUTPUT": str(tmp_path / "cu.tif"),
+        },
+        feedback=feedback,
+    )
+    warned = [w for w in feedback.warnings if w.startswith("UNITS:")]
+    assert len(warned) == 1 and "the field 'Cu_ppm' states its unit, ppm, and UNITS says 'ppb'" in warned[0]
 
 
 def test_a_rerun_into_a_loaded_file_shows_the_new_file(prospector_provider, tmp_path):
