@@ -766,10 +766,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
         self._warn_constant(feedback, fields, values)
         self._warn_isolated_highs(feedback, fields, xy, values)
-        if censored_factor > 0:  # else '<x' entries are 0 too, and zeros are the substitutes asked for
-            for j, name in enumerate(fields):
+        if censored_factor > 0 and not survey_field:  # else '<x' entries are 0 too; levelled values may be 0
+            for j, (name, rep) in enumerate(zip(fields, reports)):
                 zeros = int(np.count_nonzero(values[:, j] == 0))
-                if zeros:
+                # a field that writes below detection as '<x' (or -x) has no need of 0 for it: its zeros may be
+                # 'not analysed'; one that writes no '<x' (the Lapland till's Ni, Co, Zr) uses 0 for below detection
+                if zeros and rep.censored > 0 and rep.negative_reading != "values":
                     feedback.pushWarning(
                         f"{name}: {zeros} of {int(np.isfinite(values[:, j]).sum())} values are 0, read as at or "
                         "below detection (the field's lowest values). Laboratories report no concentration as 0, "
@@ -1228,6 +1230,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
     ):  # fmt: skip
         """Per field, the interpolators to cross-validate (or the one to use when nothing is cross-validated); IDW
         alone without ``with_kriging``; the log gives the fitted ranges in ``length_unit``."""
+        self._few_samples_variograms: dict = {}
         if method == "idw" and not cv:
             return [[Candidate("idw", t, float(power))] for t in transforms]
         powers = sorted({1.0, 2.0, 3.0, float(power)})
@@ -1261,7 +1264,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 options.append(Candidate("kriging", transform, variogram=vg))
             held = int(np.isfinite(values[:, j]).sum())
             if fixed is None and held < MIN_VARIOGRAM_SAMPLES and any(c.method == "kriging" for c in options):
-                feedback.pushWarning(
+                # said by _choose where kriging is chosen: an automatic choice of IDW needs no variogram
+                self._few_samples_variograms[name] = (
                     f"{name}: its variogram was fitted to {held} samples ({held * (held - 1) // 2} pairs), fewer than "
                     f"{MIN_VARIOGRAM_SAMPLES}: too few to tell its nugget, range and model apart (Webster and Oliver "
                     "advise 100 or more), so the kriged map and variance follow a guess. Give a variogram you know "
@@ -1369,6 +1373,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             else:
                 chosen.append(next(c for c in options if c.method == "kriging"))
                 reasons[name] = "METHOD = ordinary kriging"
+            few = getattr(self, "_few_samples_variograms", {}).get(name)
+            if few and chosen[-1].method == "kriging":
+                feedback.pushWarning(few)
             # automatic: of the chosen candidate alone (a raw-value variogram left aside for the log one is no concern)
             only = best if method == "auto" else None
             for warning in selection.kriging_warnings(

@@ -885,9 +885,13 @@ def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
     nugget = cu.copy()
     nugget[0] = float(np.median(cu)) * 1e4
     paths["samples_nugget"] = _points(os.path.join(folder, "samples_nugget.gpkg"), xy, {"Cu": list(nugget)})
-    zeros = cu.copy()
-    zeros[:8] = 0.0
-    paths["samples_zeros"] = _points(os.path.join(folder, "samples_zeros.gpkg"), xy, {"Cu": list(zeros)})
+    zeros = [f"{v:.3f}" for v in cu]  # a text field, as laboratory tables come
+    zeros[:8] = ["0"] * 8  # 'not analysed' written as 0 in a table that writes below detection as '<x'
+    zeros[8:11] = ["<5"] * 3
+    paths["samples_zeros"] = _points(os.path.join(folder, "samples_zeros.gpkg"), xy, {"Cu": zeros})
+    below = cu.copy()
+    below[:8] = 0.0  # 0 as the table's only way to write below detection (the Lapland till's Ni, Co and Zr)
+    paths["samples_zeros_only"] = _points(os.path.join(folder, "samples_zeros_only.gpkg"), xy, {"Cu": list(below)})
     cells = SIZE * SIZE
     au = np.concatenate([np.full(960, 0.5), rng.uniform(0.5, 1.0, 576), rng.uniform(1.0, 8.0, cells)])[:cells]
     for key, limits in (("au_censored", "1"), ("au_two_limits", "0.2,1")):
@@ -10209,6 +10213,12 @@ CASES += [
         warning=r"Cu: 8 of 36 values are 0, read as at or below detection .* if these are, set them to NULL \(Field "
         r'Calculator: NULLIF\(\\?"Cu\\?", 0\)\) and run again',  # qgis_process's JSON writes \" for "
     ),  # before: "Cu: heavily censored: 22 % …" only, with the transform's choice (zeros read as below detection)
+    Case(
+        "zeros as the only below-detection code",
+        "interpolate",
+        _set(INPUT="samples_zeros_only", FIELDS=["Cu"]),
+        not_in_log=r"values are 0, read as at or below detection",
+    ),  # review 26: the zeros warning fired on the bundled till's Ni, Co and Zr, whose zeros are below detection
     Case(
         "levels below the detection limit",
         "anomalies",

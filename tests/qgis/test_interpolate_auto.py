@@ -156,3 +156,32 @@ def test_a_fixed_variogram_keeps_its_units_on_censored_fields(run_algorithm, tmp
     assert any("Cu: heavily censored" in w and "the units of the fixed variogram" in w for w in feedback.warnings)
     rows = list(csv.DictReader(open(tmp_path / "cv.csv", encoding="utf-8")))
     assert [r["settings"].rsplit("=", 1)[1] for r in rows if r["method"] == "ordinary kriging"] == ["log"]
+
+
+def test_a_variogram_of_few_samples_is_warned_of_only_where_kriging_is_chosen(prospector_provider):
+    """Review 26: on 25 Meuse samples the automatic method chose IDW for zinc and copper, and both were still told
+    their kriged map follows a guess. The warning of a variogram fitted to fewer than 30 samples now comes with the
+    choice, and only for a field that is kriged (the choice by the lowest RMSE, written out here)."""
+    from geochem_prospector.algorithms.interpolate import InterpolateAlgorithm
+    from geochem_prospector.core.interpolation.crossval import CvScore
+    from geochem_prospector.core.interpolation.selection import Candidate
+    from geochem_prospector.core.interpolation.variogram import Variogram
+
+    algorithm = InterpolateAlgorithm()
+    vg = Variogram("spherical", 0.1, 1.0, 2000.0)
+    options = [Candidate("idw", "log", 2.0), Candidate("kriging", "log", variogram=vg)]
+    algorithm._few_samples_variograms = {
+        "Zn": "Zn: its variogram was fitted to 25",
+        "Cu": "Cu: its variogram was fitted to 25",
+    }
+
+    def score(name, rmse):
+        return CvScore(name, "m", "s", "leave-one-out", 25, rmse, rmse, 0.0, 0.5)
+
+    feedback = RecordingFeedback()
+    chosen, _ = algorithm._choose(
+        feedback, ["Zn", "Cu"], "auto", 2.0, [options, options],
+        [[score("Zn", 1.0), score("Zn", 2.0)], [score("Cu", 2.0), score("Cu", 1.0)]], [10.0, 10.0], str,
+    )  # fmt: skip
+    assert [c.method for c in chosen] == ["idw", "kriging"]  # the lower RMSE of each
+    assert [w for w in feedback.warnings if "variogram was fitted" in w] == ["Cu: its variogram was fitted to 25"]
