@@ -171,6 +171,8 @@ def write_geotiff(
         predictor=3 if floating else 2,
         tiled=grid.width >= 256 and grid.height >= 256,
         interleave="band",
+        # bands of values, not a picture: GDAL marks 3 or 4 byte bands red, green, blue (and alpha) otherwise
+        photometric="MINISBLACK",
         num_threads="ALL_CPUS",  # GDAL compresses the tiles in parallel
     )
     if profile["tiled"]:

@@ -162,6 +162,8 @@ def open_geotiff_writer(
         compress="deflate",
         tiled=tiled,
         interleave="band",
+        # bands of values, not a picture: GDAL marks 3 or 4 byte bands red, green, blue (and alpha) otherwise
+        photometric="MINISBLACK",
         BIGTIFF="IF_SAFER",
         num_threads="ALL_CPUS",  # GDAL compresses the tiles in parallel
     )

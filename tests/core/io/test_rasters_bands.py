@@ -65,3 +65,32 @@ def test_a_picture_read_as_values_is_named_with_the_colours_gdal_gives_its_bands
     grid = GridSpec(0.0, 40.0, 10.0, 4, 4, "EPSG:3067")
     plain = write_geotiff(str(tmp_path / "plain.tif"), np.arange(48.0).reshape(3, 4, 4), grid, ["a", "b", "c"])
     assert not [w for w in read_raster(plain).warnings if "red, green" in w]
+
+
+@pytest.mark.parametrize("count", [3, 4])
+def test_byte_bands_the_plugin_writes_are_values_not_a_picture(tmp_path, count):
+    """Review 26: anomalies' class raster of 2 or 3 elements (3 or 4 byte bands: classes and the index's) was marked
+    red, green, blue (and alpha) by GDAL's default for byte GeoTIFFs, so reading it back warned of a picture and
+    dropped the 'alpha' band. Written as grey bands (GDAL's own colour interpretation read back), every band is read
+    with its values and no warning."""
+    from osgeo import gdal
+
+    from geochem_prospector.core.io.windows import open_geotiff_writer
+
+    grid = GridSpec(0.0, 40.0, 10.0, 4, 4, "EPSG:3067")
+    classes = np.arange(count * 16, dtype=np.uint8).reshape(count, 4, 4) % 4
+    names = [f"class{i}" for i in range(count)]
+    paths = [write_geotiff(str(tmp_path / "classes.tif"), classes, grid, names, dtype="uint8", nodata=255)]
+    dst = open_geotiff_writer(str(tmp_path / "tiled.tif"), grid, names, dtype="uint8", nodata=255)
+    dst.write(classes)
+    dst.close()
+    paths.append(str(tmp_path / "tiled.tif"))
+    for path in paths:
+        ds = gdal.Open(path)
+        colours = {gdal.GetColorInterpretationName(ds.GetRasterBand(i).GetColorInterpretation()).lower()
+                   for i in range(1, count + 1)}  # fmt: skip
+        ds = None
+        assert not colours & {"red", "green", "blue", "alpha"}, (path, colours)
+        data = read_raster(path)
+        assert data.bands.shape[0] == count and not [w for w in data.warnings if "red, green" in w]
+        np.testing.assert_array_equal(data.bands, classes)
