@@ -732,9 +732,11 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         report_values(feedback, fields, reports, censored_factor=censored_factor)
         keep = self._field_samples(source, fields, crs, context, feedback, len(xy), survey_field)
         xy, values = xy[keep], values[keep]
+        # the censored entries of the samples kept: a blank's '<0.5' is no below-detection sample of the ground
+        kept_censored = [int(np.count_nonzero(keep[np.asarray(rep.censored_at, dtype=np.intp)])) for rep in reports]
         shares = [
             selection.below_detection_share(
-                values[:, j], rep.censored, censored_factor, signed=rep.negative_reading == "values"
+                values[:, j], kept_censored[j], censored_factor, signed=rep.negative_reading == "values"
             )
             for j, rep in enumerate(reports)
         ]

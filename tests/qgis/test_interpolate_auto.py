@@ -185,3 +185,27 @@ def test_a_variogram_of_few_samples_is_warned_of_only_where_kriging_is_chosen(pr
     )  # fmt: skip
     assert [c.method for c in chosen] == ["idw", "kriging"]  # the lower RMSE of each
     assert [w for w in feedback.warnings if "variogram was fitted" in w] == ["Cu: its variogram was fitted to 25"]
+
+
+def test_blanks_below_detection_do_not_count_toward_the_fields_censoring(run_algorithm, tmp_path):
+    """Review 26: the share of values at or below detection was counted before the standards and blanks were left
+    out, so a blank's '<2' made the field look censored (here 24 of 60 values, 40 %, over CENSORED_SHARE's 25 %,
+    and the automatic transform moved it to normal scores). Counted over the 40 field samples: 4 '<2', 10 %."""
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(0, 8000, size=(60, 2))
+    cu = [f"{v:.2f}" for v in np.exp(2 + np.sin(xy[:40, 0] / 1500) + 0.3 * rng.normal(size=40))]
+    cu[:4] = ["<2"] * 4
+    ids = [f"S{i:03d}" for i in range(40)] + [f"BLK-{i}" for i in range(20)]
+    layer = gpd.GeoDataFrame(
+        {"SampleID": ids, "Cu": cu + ["<2"] * 20}, geometry=[Point(x, y) for x, y in xy], crs="EPSG:3067"
+    )
+    path = tmp_path / "with_blanks.gpkg"
+    layer.to_file(path, driver="GPKG")
+    feedback = RecordingFeedback()
+    run_algorithm(
+        "prospector:interpolate",
+        {"INPUT": str(path), "FIELDS": ["Cu"], "PIXEL_SIZE": 500, "OUTPUT": str(tmp_path / "cu.tif")},
+        feedback=feedback,
+    )
+    assert any("BLK" in w for w in feedback.warnings)  # the blanks were found and left out
+    assert not [w for w in feedback.warnings if "heavily censored" in w], feedback.warnings
