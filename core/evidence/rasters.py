@@ -125,8 +125,9 @@ class RasterEvidence:
             return ""
         better = "CONTINUOUS_METHOD 'average'" if self.method in CONTINUOUS_METHODS else "CATEGORICAL_METHOD 'mode'"
         return (
-            f"it lies on the grid, but it is {src.width} x {src.height} cells, a strip {across:,.0f} m across, "
-            f"thinner than two of the grid's {grid.pixel_size:,.0f} m cells: {self.method} resampling takes each "
+            f"it lies on the grid, but it is {src.width} x {src.height} cells, a strip {grid.length_text(across)} "
+            f"across, thinner than two of the grid's {grid.length_text(grid.pixel_size)} cells: {self.method} "
+            "resampling takes each "
             f"cell's value at its centre, and no centre falls on the strip. Choose {better}, which takes "
             "whatever part of a cell the raster covers, or leave it out."
         )
