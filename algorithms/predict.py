@@ -463,27 +463,34 @@ class PredictAlgorithm(ProspectorAlgorithm):
         return DistributedTiles(runner, model_path, reader.selection, reader.grid)
 
     def _mask(self, parameters, context, grid, feedback=None):
-        """The MASK polygons on the grid, or None; with a word when the grid covers only part of them (the rank's
-        percentiles and the classes' shares are then of that part)."""
+        """The MASK polygons on the grid, or None; the polygons are kept for :meth:`_warn_partial_cover`."""
         mask = None
+        self._mask_polygons = None
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
         if mask_source is not None:
             from qgis.core import QgsCoordinateReferenceSystem
 
-            from ..core.evaluation.coverage import COVERED_SHARE, covered_share
-
             crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else mask_source.sourceCrs()
             polygons = mask_geometries(mask_source, crs, context, feedback=feedback)
             mask = mask_on_grid(polygons, grid)
-            share = covered_share(polygons, grid, mask)
-            if feedback is not None and share is not None and share < COVERED_SHARE:
-                feedback.pushWarning(
-                    f"MASK: the rasters cover only {100 * share:.0f} % of the study area (the MASK's polygons): the "
-                    "map, its classes and its rank (percentiles of the study area) are of the part they cover, not "
-                    "of the whole study area. Give rasters that cover the study area, or a MASK of the part they "
-                    "cover."
-                )
+            self._mask_polygons = polygons  # the mapped cells' share of them is told once the map is written
         return mask
+
+    def _warn_partial_cover(self, grid, mapped_cells: int, feedback) -> None:
+        """Warn when the cells mapped (a value in every band, inside the MASK) cover under COVERED_SHARE of the MASK's
+        polygons: beyond the rasters or on their nodata, the rank's percentiles and the classes' shares are of the
+        part mapped."""
+        from ..core.evaluation.coverage import COVERED_SHARE, covered_share_of_count
+
+        polygons = getattr(self, "_mask_polygons", None)
+        share = covered_share_of_count(polygons, grid, mapped_cells) if polygons else None
+        if share is not None and share < COVERED_SHARE:
+            feedback.pushWarning(
+                f"MASK: the rasters cover only {100 * share:.0f} % of the study area (the MASK's polygons) with a "
+                "value in every band: the map, its classes and its rank (percentiles of the study area) are of the "
+                "part they cover, not of the whole study area. Give rasters that cover the study area, or a MASK of "
+                "the part they cover."
+            )
 
     def _predict_into(
         self, model, reader, grid, mask, device, mc, tile, thresholds, provenance, outputs, feedback
@@ -547,6 +554,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     "each raster's nodata value and extent (and the MASK).",
                     self.INPUT_RASTERS,
                 )
+            self._warn_partial_cover(grid, area.count, feedback)
             if tmp_cls:
                 limits = thresholds or self._area_limits(area, tmp_prob, grid, tile, feedback)
                 counts = self._write_classes(tmp_prob, tmp_cls, grid, limits, provenance, tile, feedback)

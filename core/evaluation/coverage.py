@@ -28,6 +28,11 @@ def covered_share(geometries: Sequence[Any], grid: GridSpec, covered: np.ndarray
     return min(1.0, float(np.count_nonzero(covered)) * grid.pixel_size**2 / area)
 
 
+def covered_share_of_count(geometries: Sequence[Any], grid: GridSpec, cells: int) -> Optional[float]:
+    """:func:`covered_share` for ``cells`` covered cells counted elsewhere (a map written tile by tile)."""
+    return covered_share(geometries, grid, np.ones(max(0, int(cells)), dtype=bool))
+
+
 def partial_cover_warning(
     geometries: Optional[Sequence[Any]], grid: GridSpec, covered: np.ndarray, parameter: str, name: str, baseline: bool
 ) -> str:
