@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..errors import InputError
+from ..reports.cells import spoken_list
 
 LEVEL_NAMES = ("weak", "moderate", "strong")
 
@@ -549,12 +550,6 @@ def plateau_warnings(thresholds: Thresholds) -> List[str]:
     return said
 
 
-def _listed(items) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def below_detection_warning(
     thresholds: Thresholds,
     values: np.ndarray,
@@ -562,7 +557,7 @@ def below_detection_warning(
     unit: str = "",
     lowest_measured: float = math.inf,
 ) -> str:
-    """A warning when levels of ``thresholds`` lie below ``limit``, the band's lowest detection limit (as
+    """A warning when levels of ``thresholds`` lie below the band's lowest detection limit (as
     interpolate recorded it), '' otherwise: the cells between the detection-limit substitutes and the few detected
     samples would be anomalous though no sample near them was measured above detection (sweep 25b: 95 % of the
     Kola gold '<1' ppb gave the levels 0.64, 0.84 and 1.15 ppb). ``values``: the band's cells in the study area;
@@ -583,7 +578,7 @@ def below_detection_warning(
     floor = lowest_measured if measured_lower else limit
     under_highest = [(n, float(v)) for n, v in zip(LEVEL_NAMES, thresholds.levels) if floor <= v < highest]
     if not below and under_highest and (len(limits) > 1 or measured_lower):
-        levels = _listed(f"{n} ({v:.4g})" for n, v in under_highest)
+        levels = spoken_list(f"{n} ({v:.4g})" for n, v in under_highest)
         shown = ", ".join(f"{v:g}" for v in limits)
         shown += f"; others measured down to {lowest_measured:g}" if measured_lower else ""
         return (
@@ -598,7 +593,7 @@ def below_detection_warning(
         return ""
     finite = values[np.isfinite(values)]
     share = float(np.mean(finite >= limit)) if finite.size else 0.0
-    levels = _listed(f"{n} ({v:.4g})" for n, v in below)
+    levels = spoken_list(f"{n} ({v:.4g})" for n, v in below)
     text = (
         f"{thresholds.name}: its {levels} level{'s lie' if len(below) > 1 else ' lies'} below its detection limit, "
         f"{limit:g}{unit} (the lowest the samples gave, recorded by interpolate): cells between the below-detection "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from typing import Iterable
 
 
 class Cell(str):
@@ -53,3 +54,9 @@ def plain(text: object) -> str:
         else c
         for c in out
     )
+
+
+def spoken_list(items: Iterable[str]) -> str:
+    """Items as a sentence lists them: 'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
