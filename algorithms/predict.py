@@ -196,7 +196,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             raise InputError("give 0 (chosen from the cache and memory) or at least 16 cells.", self.TILE_SIZE)
         runner = task_runner(self, parameters, context, feedback)
         reader, grid, paths = self._reader(layers, feedback, model)
-        mask = self._mask(parameters, context, grid, feedback)
+        mask, mask_polygons = self._mask(parameters, context, grid, feedback)
         tallied = self._tallied(reader, model, classic, mask, feedback)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
@@ -248,13 +248,14 @@ class PredictAlgorithm(ProspectorAlgorithm):
         with runner, kept_heap() as kept:
             if kept:
                 feedback.pushInfo("Memory: freed buffers stay in the heap for the next tile (headless run).")
-            self._predict_into(
+            mapped = self._predict_into(
                 self._tiles_on(runner, model, model_path, reader, feedback), tallied or reader, grid, mask, device,
                 mc, tile,
                 thresholds, provenance,
                 {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls,
                  self.OUTPUT_RANK: out_rank}, feedback,
             )  # fmt: skip
+        self._warn_partial_cover(mask_polygons, grid, mapped, feedback)
         self._report_range(tallied, model, feedback)
         feedback.setProgress(100)
         name = f"Prospectivity ({self._maker}): most prospective % of the area"  # a random forest's map says so
@@ -463,9 +464,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
         return DistributedTiles(runner, model_path, reader.selection, reader.grid)
 
     def _mask(self, parameters, context, grid, feedback=None):
-        """The MASK polygons on the grid, or None; the polygons are kept for :meth:`_warn_partial_cover`."""
-        mask = None
-        self._mask_polygons = None
+        """The MASK on the grid and its polygons (for :meth:`_warn_partial_cover`), or (None, None)."""
+        mask = polygons = None
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
         if mask_source is not None:
             from qgis.core import QgsCoordinateReferenceSystem
@@ -473,16 +473,15 @@ class PredictAlgorithm(ProspectorAlgorithm):
             crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else mask_source.sourceCrs()
             polygons = mask_geometries(mask_source, crs, context, feedback=feedback)
             mask = mask_on_grid(polygons, grid)
-            self._mask_polygons = polygons  # the mapped cells' share of them is told once the map is written
-        return mask
+        return mask, polygons
 
-    def _warn_partial_cover(self, grid, mapped_cells: int, feedback) -> None:
+    @staticmethod
+    def _warn_partial_cover(polygons, grid, mapped_cells: int, feedback) -> None:
         """Warn when the cells mapped (a value in every band, inside the MASK) cover under COVERED_SHARE of the MASK's
         polygons: beyond the rasters or on their nodata, the rank's percentiles and the classes' shares are of the
         part mapped."""
         from ..core.evaluation.coverage import COVERED_SHARE, covered_share_of_count
 
-        polygons = getattr(self, "_mask_polygons", None)
         share = covered_share_of_count(polygons, grid, mapped_cells) if polygons else None
         if share is not None and share < COVERED_SHARE:
             feedback.pushWarning(
@@ -494,8 +493,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
 
     def _predict_into(
         self, model, reader, grid, mask, device, mc, tile, thresholds, provenance, outputs, feedback
-    ) -> None:
-        """Predict tile by tile into the outputs' temporaries; the classes from the probabilities' histogram."""
+    ) -> int:
+        """Predict tile by tile into the outputs' temporaries; the classes from the probabilities' histogram. Returns
+        the number of cells mapped (a value in every band, inside the mask)."""
         output, out_unc, out_cls = outputs[self.OUTPUT], outputs[self.OUTPUT_UNCERTAINTY], outputs[self.OUTPUT_CLASSES]
         out_rank = outputs.get(self.OUTPUT_RANK)
         area = AreaLimits()  # the classes' limits by area, exact from the values the file holds
@@ -554,7 +554,6 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     "each raster's nodata value and extent (and the MASK).",
                     self.INPUT_RASTERS,
                 )
-            self._warn_partial_cover(grid, area.count, feedback)
             if tmp_cls:
                 limits = thresholds or self._area_limits(area, tmp_prob, grid, tile, feedback)
                 counts = self._write_classes(tmp_prob, tmp_cls, grid, limits, provenance, tile, feedback)
@@ -570,6 +569,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     feedback.pushWarning(note)
             if tmp_rank and scores is not None:
                 self._write_rank(scores, tmp_rank, grid, provenance, tile, feedback)
+        return area.count
 
     def _thresholds(self, parameters, context):
         text = (self.parameterAsString(parameters, self.CLASS_THRESHOLDS, context) or "").strip()

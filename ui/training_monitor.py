@@ -179,9 +179,7 @@ class TrainingChart(QWidget):
         ticks = nice_ticks(low, high, 4)
         step = ticks[1] - ticks[0] if len(ticks) > 1 else high - low
         top = math.ceil(high / step - 1e-9) * step  # the axis ends on a tick, not at 0.683 for a loss of 0.65
-        low = min(low, ticks[0]) if ticks else low
-        ticks = [t for t in nice_ticks(low, top, 4) if t >= low]
-        return low, top, ticks
+        return low, top, nice_ticks(low, top, 4)
 
     def _draw_panel(self, painter: QPainter, area: QRectF, title: str, kind: str, fixed) -> None:
         metrics = painter.fontMetrics()

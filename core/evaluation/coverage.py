@@ -16,6 +16,11 @@ def covered_share(geometries: Sequence[Any], grid: GridSpec, covered: np.ndarray
     """The share of the polygons' area (their union, shapely, in the grid's CRS) that the ``covered`` cells (True
     where the raster has a value inside the polygons) make up, each cell counted whole; None when the polygons have
     no area."""
+    return covered_share_of_count(geometries, grid, int(np.count_nonzero(covered)))
+
+
+def covered_share_of_count(geometries: Sequence[Any], grid: GridSpec, cells: int) -> Optional[float]:
+    """:func:`covered_share` for ``cells`` covered cells counted elsewhere (a map written tile by tile)."""
     from shapely.ops import unary_union
 
     from ..evidence.polygons import valid_polygon
@@ -25,12 +30,7 @@ def covered_share(geometries: Sequence[Any], grid: GridSpec, covered: np.ndarray
     area = float(unary_union(polygons).area) if polygons else 0.0
     if not area > 0:
         return None
-    return min(1.0, float(np.count_nonzero(covered)) * grid.pixel_size**2 / area)
-
-
-def covered_share_of_count(geometries: Sequence[Any], grid: GridSpec, cells: int) -> Optional[float]:
-    """:func:`covered_share` for ``cells`` covered cells counted elsewhere (a map written tile by tile)."""
-    return covered_share(geometries, grid, np.ones(max(0, int(cells)), dtype=bool))
+    return min(1.0, float(cells) * grid.pixel_size**2 / area)
 
 
 def partial_cover_warning(
