@@ -499,18 +499,44 @@ def require_geometry(layer, parameter: str) -> None:
     )
 
 
-#: field names that hold coordinates in tables of samples (x, easting, lon, X_EUREF, y_coord ...)
-_X_NAME = re.compile(r"^(x|e|east|easting|lon|long|longitude)([ _-][a-z0-9]+)?$", re.IGNORECASE)
+#: words in the names of fields that hold coordinates in tables of samples, most telling first, X and Y words
+#: in pairs (x, Easting (m), X_EUREF, POINT_X as ArcGIS exports it, UTM_E, XCOO as the Kola atlas tables have it,
+#: LONG_DD ...)
+_X_WORDS = ("x", "xcoo", "xcoord", "xcoordinate", "easting", "east", "utme", "e", "longitude", "long", "lon")
+_Y_WORDS = ("y", "ycoo", "ycoord", "ycoordinate", "northing", "north", "utmn", "n", "latitude", "lat", "lat")
 
 
-_Y_NAME = re.compile(r"^(y|n|north|northing|lat|latitude)([ _-][a-z0-9]+)?$", re.IGNORECASE)
+def _words(name: str) -> List[str]:
+    return re.split(r"([^a-z0-9]+)", name.lower())
+
+
+def _coordinate_field_pair(names: Sequence[str]) -> Tuple[str, str]:
+    """The X and Y fields among ``names`` ('' when none): an X field's twin first (XCOO and YCOO, not the yttrium
+    column 'Y' of the same table), else the names holding the most telling coordinate words."""
+
+    def best(words: Sequence[str]) -> List[str]:
+        ranked = sorted(
+            (min(words.index(w) for w in found), i)
+            for i, name in enumerate(names)
+            if (found := set(_words(name)) & set(words))
+        )
+        return [names[i] for _, i in ranked]
+
+    xs, ys = best(_X_WORDS), best(_Y_WORDS)
+    lowered = {name.lower(): name for name in names}
+    for x_name in xs:
+        parts = _words(x_name)
+        for k, part in enumerate(parts):
+            if part in _X_WORDS:
+                twin = "".join(parts[:k] + [_Y_WORDS[_X_WORDS.index(part)]] + parts[k + 1 :])
+                if twin in lowered:
+                    return x_name, lowered[twin]
+    return (xs[0], ys[0]) if xs and ys else ("", "")
 
 
 def _coordinate_fields(layer) -> Tuple[str, str, Optional[str]]:
     """The X and Y fields of a table, by name, and the first X value as written ('' names when there are none)."""
-    names = [f.name() for f in layer.fields()]
-    x_field = next((n for n in names if _X_NAME.match(n)), "")
-    y_field = next((n for n in names if _Y_NAME.match(n)), "")
+    x_field, y_field = _coordinate_field_pair([f.name() for f in layer.fields()])
     if not x_field or not y_field:
         return "", "", None
     request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setLimit(1)
