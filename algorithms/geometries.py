@@ -13,6 +13,7 @@ from ..core.errors import Cancelled
 from ..core.io.rasters import rasterize_mask
 from .crs_checks import (
     refuse_coordinates_beyond_crs,
+    unchecked_features,
     refuse_unrelated_crs,
     source_transform,
     warn_ballpark_transform,
@@ -58,7 +59,7 @@ def shapely_features(
     else:
         request.setNoAttributes()
     geometries, values = [], []
-    for feature in source.getFeatures(request):
+    for feature in unchecked_features(source, request):
         if feedback is not None and feedback.isCanceled():
             raise Cancelled()
         geometry = feature.geometry()
