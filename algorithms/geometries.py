@@ -13,9 +13,9 @@ from ..core.errors import Cancelled
 from ..core.io.rasters import rasterize_mask
 from .crs_checks import (
     refuse_coordinates_beyond_crs,
-    unchecked_features,
     refuse_unrelated_crs,
     source_transform,
+    unchecked_features,
     warn_ballpark_transform,
     warn_without_crs,
 )
