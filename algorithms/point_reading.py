@@ -479,23 +479,26 @@ def refuse_not_points(parameter: str, not_points: Dict[str, List[str]], total: i
 def require_geometry(layer, parameter: str) -> None:
     """Refuse a layer without geometry: a table, most often a CSV or text file whose X and Y fields were read as
     text (decimal commas: '12,5' is no number to a reader expecting '12.5'), which QGIS then loads without
-    coordinates and without a CRS."""
+    coordinates and without a CRS, or a spreadsheet (xlsx, ods), which QGIS always opens as a table."""
     if QgsWkbTypes.geometryType(layer.wkbType()) != QgsWkbTypes.NullGeometry:
         return
     x_field, y_field, sample = _coordinate_fields(layer)
     if x_field and sample is not None and "," not in sample:  # coordinates written as numbers, never made points
         raise QgsProcessingException(
             f"{parameter}: the layer has no geometry: it is a table without coordinates, though its fields "
-            f"'{x_field}' and '{y_field}' hold them (e.g. {sample}). A CSV file given by its path is read as a "
-            "table; add it as a point layer (Layer › Add Layer › Add Delimited Text Layer, with X field "
-            f"'{x_field}', Y field '{y_field}' and its CRS), or give it to qgis_process as "
-            f"'delimitedtext://file:///…/file.csv?xField={x_field}&yField={y_field}&crs=EPSG:…'."
+            f"'{x_field}' and '{y_field}' hold them (e.g. {sample}). A CSV file or a spreadsheet given by its path "
+            "is read as a table; add a CSV as a point layer (Layer › Add Layer › Add Delimited Text Layer, with X "
+            f"field '{x_field}', Y field '{y_field}' and its CRS), or make points of any table with Processing "
+            f"Toolbox › Vector creation › Create points layer from table (the same fields and CRS; headless: "
+            "qgis_process run native:createpointslayerfromtable) and give that layer; a CSV also goes to "
+            f"qgis_process as 'delimitedtext://file:///…/file.csv?xField={x_field}&yField={y_field}&crs=EPSG:…'."
         )
     raise QgsProcessingException(
         f"{parameter}: the layer has no geometry: it is a table without coordinates. For a CSV or text file, "
         "check that the X and Y fields were read as numbers: with decimal commas (12,5) tick 'Decimal "
         "separator is comma' when adding it (Layer › Add Layer › Add Delimited Text Layer), or add "
-        "'decimalPoint=,' to its URI."
+        "'decimalPoint=,' to its URI. For a spreadsheet (xlsx, ods), format the coordinate cells as numbers, then "
+        "make points with Processing Toolbox › Vector creation › Create points layer from table."
     )
 
 

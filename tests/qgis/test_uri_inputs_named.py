@@ -151,3 +151,47 @@ def test_a_table_given_by_its_path_is_told_its_coordinate_fields_not_the_yttrium
     run_algorithm("prospector:interpolate", {"INPUT": f"delimitedtext://{uri}", "FIELDS": ["Cu"], "OUTPUT": raster})
     with rasterio.open(raster) as src:
         assert src.crs.to_epsg() == 32635 and src.bounds.bottom < y.min() < y.max() < src.bounds.top
+
+
+def test_a_spreadsheet_given_by_its_path_is_told_how_to_make_points_and_that_works(run_algorithm, tmp_path):
+    """A sample table kept in Excel (xlsx, written by GDAL's XLSX driver): QGIS opens it as a table, and the
+    refusal gave only the Delimited Text advice, which cannot read a spreadsheet. Reference: QGIS's own
+    native:createpointslayerfromtable run as the message says, then interpolate on its points."""
+    import re
+
+    import pytest
+    from osgeo import ogr
+    from qgis.core import QgsProcessingException, QgsVectorLayer
+
+    rng = np.random.default_rng(5)
+    path = str(tmp_path / "assays_2026.xlsx")
+    dataset = ogr.GetDriverByName("XLSX").CreateDataSource(path)
+    sheet = dataset.CreateLayer("assays", geom_type=ogr.wkbNone)
+    for name, kind in (("SampleID", ogr.OFTString), ("Easting", ogr.OFTReal), ("Northing", ogr.OFTReal),
+                       ("Cu_ppm", ogr.OFTReal)):  # fmt: skip
+        sheet.CreateField(ogr.FieldDefn(name, kind))
+    for i in range(40):
+        row = ogr.Feature(sheet.GetLayerDefn())
+        row.SetField("SampleID", f"S{i}")
+        row.SetField("Easting", 400_000 + rng.uniform(0, 10_000))
+        row.SetField("Northing", 7_500_000 + rng.uniform(0, 10_000))
+        row.SetField("Cu_ppm", float(rng.lognormal(3, 0.5)))
+        sheet.CreateFeature(row)
+    dataset = None
+    with pytest.raises(QgsProcessingException) as refusal:
+        run_algorithm(
+            "prospector:interpolate", {"INPUT": path, "FIELDS": ["Cu_ppm"], "OUTPUT": str(tmp_path / "a.tif")}
+        )
+    message = str(refusal.value)
+    assert "Create points layer from table" in message and "native:createpointslayerfromtable" in message
+    x_field, y_field = re.search(r"X field '([^']+)', Y field '([^']+)'", message).groups()
+    points = str(tmp_path / "assays.gpkg")
+    run_algorithm(
+        "native:createpointslayerfromtable",
+        {"INPUT": path, "XFIELD": x_field, "YFIELD": y_field, "TARGET_CRS": "EPSG:3067", "OUTPUT": points},
+    )
+    assert QgsVectorLayer(points, "assays", "ogr").featureCount() == 40
+    raster = str(tmp_path / "cu.tif")
+    run_algorithm("prospector:interpolate", {"INPUT": points, "FIELDS": ["Cu_ppm"], "OUTPUT": raster})
+    with rasterio.open(raster) as src:
+        assert src.crs.to_epsg() == 3067 and np.isfinite(src.read(1, masked=True).filled(np.nan)).any()
