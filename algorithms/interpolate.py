@@ -27,7 +27,16 @@ from ..core.errors import InputError
 from ..core.grid import GridSpec, metres_per_unit, padded_extent, unit_abbreviation
 from ..core.interpolation import coverage, crossval, levelling, sample_notes, selection
 from ..core.interpolation.anamorphosis import NormalScore
-from ..core.interpolation.choice import best_score_line, choose_interpolators, few_samples_note, variogram_line
+from ..core.interpolation.choice import (
+    best_score_line,
+    choice_record,
+    choose_interpolators,
+    few_samples_note,
+    kriged_spacings,
+    recorded_variograms,
+    variance_units,
+    variogram_line,
+)
 from ..core.interpolation.idw import idw_grid
 from ..core.interpolation.kriging import check_global_kriging, clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
@@ -35,14 +44,13 @@ from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_an
 from ..core.io.rasters import DETECTION_LIMITS_TAG, LOWEST_MEASURED_TAG, clear_beyond_float32, write_geotiff
 from ..core.io.values import FLOAT32_MAX, field_units, non_element_fields, same_unit, unit_in_name
 from ..core.neighbours import area_spacing, sample_spacing
-from ..core.placement import kilometre_coordinates_hint
-from ..core.reports.legend import readable_number
+from ..core.placement import kilometre_coordinates_hint, local_grid_advice
 from . import parameters as params
 from .base import ProspectorAlgorithm
 from .crs_checks import REPROJECT_ADVICE, defined_crs, require_projected, warn_few_cells
 from .geometries import mask_from_source
 from .inputs import source_label
-from .point_reading import point_attributes, point_samples, ranked_counts, report_values, require_geometry
+from .point_reading import point_attributes, point_samples, report_values, require_geometry
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 
@@ -79,23 +87,6 @@ def element_layer_name(fields, units: str, method: str) -> str:
         listed = ", ".join(fields[:8]) + (", …" if len(fields) > 8 else "")
         name += f": band 1 of {listed}"
     return name
-
-
-def _local_grid_advice(extent) -> str:
-    """For a layer without CRS whose coordinates span no more than 360 units (degrees, or kilometres of a local
-    grid, as the Jura survey's 0.6-5.7 km): what its span suggests and what to do; '' otherwise."""
-    if extent is None or extent.isNull() or max(extent.width(), extent.height()) > 360:
-        return ""
-    span = (
-        f"x {readable_number(extent.xMinimum())} to {readable_number(extent.xMaximum())}, "
-        f"y {readable_number(extent.yMinimum())} to {readable_number(extent.yMaximum())}"
-    )
-    return (
-        f" Its coordinates span only {readable_number(extent.width())} x {readable_number(extent.height())} units "
-        f"({span}): degrees take EPSG:4326 (then reproject it to metres); kilometres of a local grid must first "
-        'become metres (Field Calculator: "x" * 1000, or the table\'s projected coordinates where it has them), as '
-        "distances and cells are in metres."
-    )
 
 
 class InterpolateAlgorithm(ProspectorAlgorithm):
@@ -459,7 +450,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             found = f" ('{crs.description()}')" if crs.isValid() else ""
             raise QgsProcessingException(
                 f"INPUT: the layer has no CRS{found}; set its CRS (Layer Properties › Source, or Vector › Data "
-                f"Management Tools › Assign Projection).{_local_grid_advice(source.sourceExtent())}"
+                f"Management Tools › Assign Projection).{self._local_grid_advice(source.sourceExtent())}"
             )
         require_projected(
             crs,
@@ -556,7 +547,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, band_units,
             unit_abbreviation(grid.crs_wkt),
         )  # fmt: skip
-        spacings = self._kriged_spacings(xy, values, candidates)
+        spacings = kriged_spacings(xy, values, candidates)
         chosen, reasons = self._choose(
             feedback, fields, method, power, candidates, scores, spacings, grid.length_text, few_samples
         )
@@ -567,7 +558,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bands, variance = self._interpolate_chosen(
                 chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner
             )
-        self._require_values(bands, fields, max_distance, xy, grid)
+        coverage.require_values(bands, fields, max_distance, xy, grid)
         if variance_output and variance is None:
             raise QgsProcessingException(
                 "OUTPUT_VARIANCE: the automatic choice kept IDW for every field, which gives no variance; leave "
@@ -584,9 +575,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "below_detection_share": {name: round(share, 4) for name, share in zip(fields, shares)},
             "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if log_transform else "none",
             "levelling": self._levelling_record(parameters, context, survey_field, survey_rows),
-            "interpolators": {name: self._describe_choice(c, reasons[name]) for name, c in zip(fields, chosen)},
+            "interpolators": {name: choice_record(c, reasons[name]) for name, c in zip(fields, chosen)},
         }
-        variograms = self._recorded_variograms(fields, chosen, candidates, transforms)
+        variograms = recorded_variograms(fields, chosen, candidates, transforms)
         if variograms:
             extra["variograms"] = variograms
         provenance = self.provenance(parameters, context, extra)
@@ -645,7 +636,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 nodata=NODATA,
                 provenance=provenance,
                 parameter=self.OUTPUT_VARIANCE,
-                band_tags=[{"variance_units": self._variance_units(c)} for c in chosen],
+                band_tags=[{"variance_units": variance_units(c)} for c in chosen],
                 progress=lambda f: feedback.setProgress(WRITE_SHARE + (99 - WRITE_SHARE) * (0.5 + 0.5 * f)),
                 is_cancelled=feedback.isCanceled,
             )
@@ -734,15 +725,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         warning: gridded, a standard's certified value would be an anomaly at the site of the sample it follows."""
         from qgis.PyQt.QtCore import QVariant
 
-        from ..core.qaqc import (
-            UNIT_PPM,
-            mixed_units,
-            quality_control_note,
-            quality_control_samples,
-            read_fields,
-            repeated_identifiers,
-            sample_media,
-        )
+        from ..core.qaqc import read_fields, table_notes
 
         # only the text fields the checks read (identifiers, QC types, units, media): one pass, no free text
         text = [
@@ -753,49 +736,16 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if not text:
             return np.ones(count, dtype=bool)
         places, raw = point_attributes(source, text, crs, context, None)
-        mixed = mixed_units(dict(zip(text, raw)))
-        if mixed:
-            unit_field, units = mixed
-            shown = ", ".join(f"'{u}' {c}" for u, c in units.most_common(4))
-
-            def ppm(unit: str) -> float:
-                return UNIT_PPM[unit.lower().replace(" ", "")]
-
-            common = units.most_common(1)[0][0]
-            other = next(u for u, _ in units.most_common() if ppm(u) != ppm(common))
-            factor = ppm(other) / ppm(common)
-            size = f"{factor:,.6g} times too small" if factor > 1 else f"{1 / factor:,.6g} times too large"
-            feedback.pushWarning(
-                f"INPUT: the field '{unit_field}' gives the samples' values in {len(units)} units ({shown}), but each "
-                f"element field is gridded as one set of numbers: a value in '{other}' is read as if in '{common}', "
-                f"{size}. Convert the values to one unit first (Field Calculator, e.g. for {fields[0]}: CASE WHEN "
-                f'"{unit_field}" = \'{other}\' THEN "{fields[0]}" * {factor:g} ELSE "{fields[0]}" END), or '
-                "interpolate each unit's samples apart."
-            )
-        media = sample_media(dict(zip(text, raw)))
-        if media and media[0] != survey_field:
-            medium_field, kinds = media
-            shown, first = ranked_counts(kinds, "'{}' {}")
-            feedback.pushWarning(
-                f"INPUT: the samples are of {len(kinds)} media by the field '{medium_field}' ({shown}), gridded "
-                "together as one: each medium holds the elements at its own level, and samples of two media at one "
-                "site are averaged. Interpolate one medium at a time (a layer filter such as "
-                f"\"{medium_field}\" = '{first}'), or name the field in SURVEY_FIELD to level the media to each other."
-            )
-        flagged, found = quality_control_samples(dict(zip(text, raw)))
-        for field, repeated in repeated_identifiers(dict(zip(text, raw)), places, flagged).items():
-            shown, first = ranked_counts(repeated, "'{}' at {} sites")
-            feedback.pushWarning(
-                f"INPUT: the field '{field}' gives one sample's identifier to samples at several sites ({shown}), "
-                "while its other values are each one sample's: a laboratory's own standard or blank, inserted after "
-                "field samples and given their coordinates? Gridded, its reference values are averaged into the "
-                f'field samples at those sites. If it is one, leave those rows out (a layer filter such as "{field}" '
-                f"<> '{first}')."
-            )
-        note = quality_control_note(flagged, found, "they were left out")
-        if note:
-            feedback.pushWarning(note)
+        flagged, notes = table_notes(dict(zip(text, raw)), places, fields[0], survey_field)
+        say(feedback, notes)
         return ~flagged
+
+    @staticmethod
+    def _local_grid_advice(extent) -> str:
+        """:func:`local_grid_advice` of a layer's extent (none for a null one)."""
+        if extent is None or extent.isNull():
+            return ""
+        return local_grid_advice(extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
 
     @staticmethod
     def _missing(value) -> bool:
@@ -1120,23 +1070,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return out
 
     @staticmethod
-    def _kriged_spacings(xy, values, candidates) -> list:
-        """Per field, its samples' median distance to their nearest neighbour, which a kriging variogram's structure
-        must reach beyond; 0 for a field with no kriging candidate. Fields every sample holds share one search."""
-        shared: Optional[float] = None  # the spacing of all the samples, searched once
-        out = []
-        for j, options in enumerate(candidates):
-            held = np.isfinite(values[:, j])
-            if not any(c.method == "kriging" for c in options):
-                out.append(0.0)
-            elif held.all():
-                shared = sample_spacing(xy) if shared is None else shared
-                out.append(shared)
-            else:
-                out.append(sample_spacing(xy[held]))
-        return out
-
-    @staticmethod
     def _choose(feedback, fields, method, power, candidates, scores, spacings, length_text, few_samples):
         """The interpolator of every field and why it was chosen (:func:`choose_interpolators`), its notes said;
         ``spacings``: each field's samples' median distance to their nearest neighbour, which a kriging variogram's
@@ -1183,29 +1116,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return bands, variance
 
     @staticmethod
-    def _require_values(bands, fields, max_distance, xy, grid: GridSpec) -> None:
-        """Refuse a field whose band is nodata in every cell (no sample within MAX_DISTANCE of any cell centre):
-        the raster would show nothing, and the later steps could not use it."""
-        for j, name in enumerate(fields):
-            if np.isfinite(bands[j]).any():
-                continue
-            if max_distance:
-                spacing = sample_spacing(xy)
-                typical = (
-                    f" (the samples' median distance to their nearest neighbour is {grid.length_text(spacing)})"
-                    if spacing
-                    else ""
-                )
-                raise QgsProcessingException(
-                    f"MAX_DISTANCE: no cell of the grid has a sample of {name} within {grid.length_text(max_distance)} "
-                    f"(the search radius), so its band would be nodata everywhere{typical}. Use a larger radius (in "
-                    "the layer's map units), or 0 for none."
-                )
-            raise QgsProcessingException(
-                f"FIELDS: the band of {name} would be nodata in every cell; check the field's values and the MASK."
-            )
-
-    @staticmethod
     def _back_transform(anamorphosis: Optional[NormalScore], band, band_variance):
         """A band of normal scores back in value units (kriging: the mean through the anamorphosis)."""
         if anamorphosis is None:
@@ -1213,34 +1123,3 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if band_variance is None:
             return anamorphosis.back_transform(band).astype(np.float32)
         return anamorphosis.back_transform_mean(band, band_variance).astype(np.float32)
-
-    @staticmethod
-    def _describe_choice(c: Candidate, reason: str) -> dict:
-        out: dict = {"interpolator": c.label(), "method": c.method, "transform": c.transform, "reason": reason}
-        if c.method == "idw":
-            out["power"] = c.power
-        elif c.variogram is not None:
-            out["variogram"] = c.variogram.as_dict()
-        return out
-
-    @staticmethod
-    def _variance_units(c: Candidate) -> str:
-        if c.method == "idw":
-            return "none (IDW gives no variance)"
-        # a variance is in the square of the values' units: of ln values, of normal scores
-        return {"none": "value units squared", "log": "ln units squared", "normal_score": "normal scores squared"}[
-            c.transform
-        ]
-
-    @staticmethod
-    def _recorded_variograms(fields, chosen, candidates, transforms):
-        """The variogram of every kriged field, else that of its kriging candidate in its own transform."""
-        out = {}
-        for name, c, options, transform in zip(fields, chosen, candidates, transforms):
-            if c.variogram is not None:
-                out[name] = c.variogram.as_dict()
-                continue
-            for option in options:
-                if option.variogram is not None and option.transform == transform:
-                    out[name] = option.variogram.as_dict()
-        return out

@@ -9,10 +9,11 @@ predicts worse than the samples' mean, a variogram fitted to too few samples (on
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..neighbours import sample_spacing
 from ..reports.legend import readable_number
 from . import crossval, selection
 from .sample_notes import Note
@@ -122,3 +123,61 @@ def choose_interpolators(
         ):
             notes.append(Note(warning))
     return chosen, reasons, notes
+
+
+def kriged_spacings(xy: np.ndarray, values: np.ndarray, candidates: Sequence[Sequence[Candidate]]) -> List[float]:
+    """Per field (column of ``values``, NaN where a sample holds none), its samples' median distance to their
+    nearest neighbour, which a kriging variogram's structure must reach beyond; 0 for a field with no kriging
+    candidate. Fields every sample holds share one search."""
+    shared: Optional[float] = None  # the spacing of all the samples, searched once
+    out = []
+    for j, options in enumerate(candidates):
+        held = np.isfinite(values[:, j])
+        if not any(c.method == "kriging" for c in options):
+            out.append(0.0)
+        elif held.all():
+            shared = sample_spacing(xy) if shared is None else shared
+            out.append(shared)
+        else:
+            out.append(sample_spacing(xy[held]))
+    return out
+
+
+def choice_record(c: Candidate, reason: str) -> Dict[str, Any]:
+    """The provenance's record of a field's interpolator: its label, method, transform, the ``reason`` it was
+    chosen, and its power (IDW) or variogram (kriging)."""
+    out: Dict[str, Any] = {"interpolator": c.label(), "method": c.method, "transform": c.transform, "reason": reason}
+    if c.method == "idw":
+        out["power"] = c.power
+    elif c.variogram is not None:
+        out["variogram"] = c.variogram.as_dict()
+    return out
+
+
+def variance_units(c: Candidate) -> str:
+    """The units of the variance band of a field gridded by ``c``: the square of the units it was kriged in."""
+    if c.method == "idw":
+        return "none (IDW gives no variance)"
+    # a variance is in the square of the values' units: of ln values, of normal scores
+    return {"none": "value units squared", "log": "ln units squared", "normal_score": "normal scores squared"}[
+        c.transform
+    ]
+
+
+def recorded_variograms(
+    fields: Sequence[str],
+    chosen: Sequence[Candidate],
+    candidates: Sequence[Sequence[Candidate]],
+    transforms: Sequence[str],
+) -> Dict[str, Dict[str, Any]]:
+    """The variogram of every kriged field, else that of its kriging candidate in its own transform (field ->
+    :meth:`.variogram.Variogram.as_dict`); a field with neither is left out."""
+    out = {}
+    for name, c, options, transform in zip(fields, chosen, candidates, transforms):
+        if c.variogram is not None:
+            out[name] = c.variogram.as_dict()
+            continue
+        for option in options:
+            if option.variogram is not None and option.transform == transform:
+                out[name] = option.variogram.as_dict()
+    return out

@@ -293,3 +293,29 @@ def refuse_extent_without_samples(bounds: Sequence[float], xy: np.ndarray, where
         "(e.g. 'xmin,xmax,ymin,ymax [EPSG:4326]' for degrees), or leave EXTENT empty for the samples' extent.",
         "EXTENT",
     )
+
+
+def require_values(
+    bands: np.ndarray, fields: Sequence[str], max_distance: Optional[float], xy: np.ndarray, grid: GridSpec
+) -> None:
+    """Refuse a field whose band (of ``bands``, NaN = nodata) is nodata in every cell (no sample within
+    ``max_distance`` of any cell centre): the raster would show nothing, and the later steps could not use it."""
+    for j, name in enumerate(fields):
+        if np.isfinite(bands[j]).any():
+            continue
+        if max_distance:
+            spacing = sample_spacing(xy)
+            typical = (
+                f" (the samples' median distance to their nearest neighbour is {grid.length_text(spacing)})"
+                if spacing
+                else ""
+            )
+            raise InputError(
+                f"no cell of the grid has a sample of {name} within {grid.length_text(max_distance)} "
+                f"(the search radius), so its band would be nodata everywhere{typical}. Use a larger radius (in "
+                "the layer's map units), or 0 for none.",
+                "MAX_DISTANCE",
+            )
+        raise InputError(
+            f"the band of {name} would be nodata in every cell; check the field's values and the MASK.", "FIELDS"
+        )
