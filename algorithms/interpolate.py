@@ -499,7 +499,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         say(feedback, notes)
         values, notes = sample_notes.substitute_for_log(fields, values, transforms)
         say(feedback, notes)
-        xy, values, merged = self._merge_sites(feedback, fields, xy, values, transforms)
+        # samples sharing a site (field duplicates, repeated analyses) averaged into one once the transforms are
+        # known: each field in the space it is gridded in (the geometric mean of one gridded on logarithms)
+        samples = len(xy)
+        xy, values, merged = selection.merge_sites(xy, values, transforms, DUPLICATE_TOLERANCE)
+        if merged:
+            feedback.pushWarning(sample_notes.merged_sites_note(fields, transforms, samples, len(xy)))
         self._prepared(feedback, 0.8)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(
@@ -660,7 +665,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
     def _samples(self, parameters, source, fields, crs, censored_factor, survey_field, context, feedback):
         """Sample coordinates and values (surveys levelled; co-located samples are averaged later, by
-        :meth:`_merge_sites`, once each field's transform is known), each field's share of values at or below
+        :func:`selection.merge_sites` in :meth:`process`, once each field's transform is known), each field's share of values at or below
         detection, and the levelling table."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
@@ -705,18 +710,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             signed = [rep.negative_reading == "values" for rep in reports]
             say(feedback, sample_notes.zero_notes(fields, values, censored, signed))
         return xy, values, reports, shares, survey_rows
-
-    @staticmethod
-    def _merge_sites(feedback, fields, xy, values, transforms):
-        """Samples sharing a site (field duplicates, repeated analyses) averaged into one, after the transforms are
-        known: a field gridded on logarithms is averaged on them (the geometric mean, the value whose logarithm the
-        gridding uses), one gridded on normal scores on its scores (:func:`selection.merge_sites`), the others on
-        their values."""
-        samples = len(xy)
-        xy, values, merged = selection.merge_sites(xy, values, transforms, DUPLICATE_TOLERANCE)
-        if merged:
-            feedback.pushWarning(sample_notes.merged_sites_note(fields, transforms, samples, len(xy)))
-        return xy, values, merged
 
     @staticmethod
     def _field_samples(source, fields, crs, context, feedback, count, survey_field=None):
