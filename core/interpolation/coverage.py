@@ -4,7 +4,10 @@ IDW and kriging fill every cell, whether or not a sample lies near it. Three kin
 supports, and each kind gets its own advice: cells in gaps between groups of samples, cells beside a single traverse
 (samples along one road or stream), and cells beyond the sampled ground (the corners and margins of the grid,
 outside the samples' convex hull). The cells' distances to their nearest sample are measured once
-(:class:`~..neighbours.CellDistances`) and read for all three.
+(:class:`~..neighbours.CellDistances`) and read for all three; :func:`coverage_notes` words the warnings. Refused
+outright: a sample far from all the others when the extent is the samples' (:func:`refuse_stray_samples`), an EXTENT
+with no sample in or near it (:func:`refuse_extent_without_samples`), and a band nodata in every cell
+(:func:`require_values`).
 """
 
 from __future__ import annotations
