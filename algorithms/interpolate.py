@@ -25,34 +25,32 @@ from qgis.core import (
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.grid import GridSpec, metres_per_unit, padded_extent, unit_abbreviation
-from ..core.interpolation import coverage, crossval, levelling, selection
+from ..core.interpolation import coverage, crossval, levelling, sample_notes, selection
 from ..core.interpolation.anamorphosis import NormalScore
+from ..core.interpolation.choice import (
+    best_score_line,
+    choice_record,
+    choose_interpolators,
+    few_samples_note,
+    kriged_spacings,
+    recorded_variograms,
+    variance_units,
+    variogram_line,
+)
 from ..core.interpolation.idw import idw_grid
 from ..core.interpolation.kriging import check_global_kriging, clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
-from ..core.interpolation.variogram import ESTIMATORS, MIN_VARIOGRAM_SAMPLES, MODELS, Variogram, fit_anisotropy
+from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import DETECTION_LIMITS_TAG, LOWEST_MEASURED_TAG, clear_beyond_float32, write_geotiff
-from ..core.io.values import (
-    FLOAT32_MAX,
-    field_units,
-    non_element_fields,
-    same_unit,
-    substitute_nonpositive,
-    unit_in_name,
-)
-from ..core.neighbours import (
-    area_spacing,
-    sample_spacing,
-    stray_points,
-)
-from ..core.placement import kilometre_coordinates_hint
-from ..core.reports.legend import readable_number
+from ..core.io.values import FLOAT32_MAX, field_units, non_element_fields, same_unit, unit_in_name
+from ..core.neighbours import area_spacing, sample_spacing
+from ..core.placement import kilometre_coordinates_hint, local_grid_advice
 from . import parameters as params
 from .base import ProspectorAlgorithm
 from .crs_checks import REPROJECT_ADVICE, defined_crs, require_projected, warn_few_cells
 from .geometries import mask_from_source
 from .inputs import source_label
-from .point_reading import point_attributes, point_samples, ranked_counts, report_values, require_geometry
+from .point_reading import point_attributes, point_samples, report_values, require_geometry
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 
@@ -69,52 +67,13 @@ PREPARE_SHARE = 5
 WRITE_SHARE = 90
 
 
-def refuse_stray_samples(xy: np.ndarray, crs_wkt: str) -> None:
-    """Refuse samples far from all the others when the grid's extent is taken from the samples: one sample stored
-    at 0, 0 (a QC standard, a missing coordinate written as 0) or with a digit mistyped would stretch the map over
-    hundreds of kilometres of nothing, and the gap warning could not say which sample did it."""
-    stray, distance, spacing = stray_points(xy)
-    if stray.size == 0:
-        return
-    shown = ", ".join(f"({xy[i, 0]:,.0f}, {xy[i, 1]:,.0f})" for i in stray[:5]) + (
-        f" and {stray.size - 5} more" if stray.size > 5 else ""
-    )
-    one, unit = stray.size == 1, unit_abbreviation(crs_wkt)
-    raise QgsProcessingException(
-        f"INPUT: {stray.size} of the {len(xy):,} sampled places {'lies' if one else 'lie'} far from all the others, "
-        f"at {shown}: {readable_number(float(distance.min()))} {unit} or more from the nearest other sample, where "
-        f"the survey's spacing is about {readable_number(spacing)} {unit}. A coordinate typed wrong, or a QC sample "
-        "(a standard, a blank) stored at 0, 0? The map's extent would stretch to take "
-        f"{'it' if one else 'them'} in. Fix or remove {'it' if one else 'them'} (or select the other samples and "
-        "use selected features only), or give an EXTENT to map the surveyed area alone."
-    )
-
-
-def refuse_extent_without_samples(bounds, xy: np.ndarray, crs) -> None:
-    """Refuse an EXTENT (xmin, ymin, xmax, ymax in the samples' CRS) with no sample in or near it: every cell would
-    be extrapolated from samples far away (an extent typed in another CRS than the one it is read in, a slip)."""
-    dx = np.maximum(np.maximum(bounds[0] - xy[:, 0], xy[:, 0] - bounds[2]), 0.0)
-    dy = np.maximum(np.maximum(bounds[1] - xy[:, 1], xy[:, 1] - bounds[3]), 0.0)
-    nearest = float(np.hypot(dx, dy).min())
-    if nearest == 0.0 or nearest <= coverage.GAP_SPACINGS * sample_spacing(xy, coverage.GAP_NEIGHBOUR):
-        return  # a sample inside: the spacing (a k-d tree over every sample) is only read for an extent beside them
-    where = crs.authid() or "the samples' CRS"
-
-    def typed(v: float) -> str:  # the extent as given: degrees typed as such keep their decimals
-        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"
-
-    def at(v: float) -> str:
-        return f"{v:,.0f}"
-
-    raise QgsProcessingException(
-        f"EXTENT: no sample lies in or near the extent (x {typed(bounds[0])} to {typed(bounds[2])}, y "
-        f"{typed(bounds[1])} to {typed(bounds[3])} in {where}): the nearest is {nearest:,.0f} "
-        f"{unit_abbreviation(crs.toWkt())} away, and "
-        f"the samples lie in x {at(xy[:, 0].min())} to {at(xy[:, 0].max())}, y {at(xy[:, 1].min())} to "
-        f"{at(xy[:, 1].max())}, so "
-        "every cell would be extrapolated. Check the extent and the CRS it is given in (e.g. "
-        "'xmin,xmax,ymin,ymax [EPSG:4326]' for degrees), or leave EXTENT empty for the samples' extent."
-    )
+def say(feedback, notes) -> None:
+    """Print core's notes in their order: a text is a warning, a :class:`sample_notes.Note` says which it is."""
+    for note in notes:
+        if isinstance(note, str):
+            feedback.pushWarning(note)
+        else:
+            (feedback.pushWarning if note.warning else feedback.pushInfo)(note.text)
 
 
 def element_layer_name(fields, units: str, method: str) -> str:
@@ -128,29 +87,6 @@ def element_layer_name(fields, units: str, method: str) -> str:
         listed = ", ".join(fields[:8]) + (", …" if len(fields) > 8 else "")
         name += f": band 1 of {listed}"
     return name
-
-
-def _local_grid_advice(extent) -> str:
-    """For a layer without CRS whose coordinates span no more than 360 units (degrees, or kilometres of a local
-    grid, as the Jura survey's 0.6-5.7 km): what its span suggests and what to do; '' otherwise."""
-    if extent is None or extent.isNull() or max(extent.width(), extent.height()) > 360:
-        return ""
-    span = (
-        f"x {readable_number(extent.xMinimum())} to {readable_number(extent.xMaximum())}, "
-        f"y {readable_number(extent.yMinimum())} to {readable_number(extent.yMaximum())}"
-    )
-    return (
-        f" Its coordinates span only {readable_number(extent.width())} x {readable_number(extent.height())} units "
-        f"({span}): degrees take EPSG:4326 (then reproject it to metres); kilometres of a local grid must first "
-        'become metres (Field Calculator: "x" * 1000, or the table\'s projected coordinates where it has them), as '
-        "distances and cells are in metres."
-    )
-
-
-def typed_number(value: float) -> str:
-    """A distance as the user would type it into a parameter: whole map units from 10 up, 3 significant digits
-    below (a MAX_DISTANCE of 0.36 m was advised as 'e.g. 0', which is no search radius at all)."""
-    return f"{value:.0f}" if value >= 10 else f"{value:.3g}"
 
 
 class InterpolateAlgorithm(ProspectorAlgorithm):
@@ -514,7 +450,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             found = f" ('{crs.description()}')" if crs.isValid() else ""
             raise QgsProcessingException(
                 f"INPUT: the layer has no CRS{found}; set its CRS (Layer Properties › Source, or Vector › Data "
-                f"Management Tools › Assign Projection).{_local_grid_advice(source.sourceExtent())}"
+                f"Management Tools › Assign Projection).{self._local_grid_advice(source.sourceExtent())}"
             )
         require_projected(
             crs,
@@ -555,11 +491,20 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         self._prepared(feedback, 0.7)  # the survey groups and QC checks done
         signed = [rep.negative_reading == "values" for rep in reports]
         constant = [np.unique(values[np.isfinite(values[:, j]), j]).size < 2 for j in range(len(fields))]
-        transforms = self._transforms(
-            parameters, context, feedback, fields, shares, log_transform, fixed, signed, constant
-        )
-        values = self._substitute_for_log(feedback, fields, values, transforms)
-        xy, values, merged = self._merge_sites(feedback, fields, xy, values, transforms)
+        transforms, notes = sample_notes.field_transforms(
+            fields, shares, self.enum_name(parameters, self.TRANSFORM, context),
+            self.parameterAsDouble(parameters, self.CENSORED_SHARE, context), log_transform, fixed is not None,
+            signed, constant,
+        )  # fmt: skip
+        say(feedback, notes)
+        values, notes = sample_notes.substitute_for_log(fields, values, transforms)
+        say(feedback, notes)
+        # samples sharing a site (field duplicates, repeated analyses) averaged into one once the transforms are
+        # known: each field in the space it is gridded in (the geometric mean of one gridded on logarithms)
+        samples = len(xy)
+        xy, values, merged = selection.merge_sites(xy, values, transforms, DUPLICATE_TOLERANCE)
+        if merged:
+            feedback.pushWarning(sample_notes.merged_sites_note(fields, transforms, samples, len(xy)))
         self._prepared(feedback, 0.8)
         grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
         mask = mask_from_source(
@@ -574,7 +519,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         extent_given = parameters.get(self.EXTENT) not in (None, "")
         self._prepared(feedback, 0.9)
-        self._warn_coverage(feedback, fields, xy, values, grid, mask, max_distance, extent_given)
+        # the cells no sample supports: IDW and kriging fill them with values that look like data
+        covered = coverage.assess_coverage(xy, grid, mask, max_distance, extent_given)
+        gaps = coverage.field_gaps(xy, values, grid, mask, max_distance, extent_given, covered.gap_share)
+        say(feedback, coverage.coverage_notes(covered, gaps, fields, len(xy), grid, mask is not None))
         self._prepared(feedback, 1.0)
         power = self.parameterAsDouble(parameters, self.POWER, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
@@ -593,7 +541,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     f"OUTPUT_CV: kriging is left out of the cross-validation table: {why}; the IDW powers are "
                     "compared alone."
                 )
-        candidates = self._candidates(
+        candidates, few_samples = self._candidates(
             parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy,
             bool(cv_output), with_kriging, unit_abbreviation(grid.crs_wkt),
         )  # fmt: skip
@@ -604,8 +552,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, band_units,
             unit_abbreviation(grid.crs_wkt),
         )  # fmt: skip
-        spacings = self._kriged_spacings(xy, values, candidates)
-        chosen, reasons = self._choose(feedback, fields, method, power, candidates, scores, spacings, grid.length_text)
+        spacings = kriged_spacings(xy, values, candidates)
+        chosen, reasons = self._choose(
+            feedback, fields, method, power, candidates, scores, spacings, grid.length_text, few_samples
+        )
 
         # the gridding up to WRITE_SHARE %, the GeoTIFF(s) after it: writing 20 M cells x 10 bands takes half a minute
         progress = lambda f: feedback.setProgress(cv_share + (WRITE_SHARE - cv_share) * f)  # noqa: E731
@@ -613,7 +563,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bands, variance = self._interpolate_chosen(
                 chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner
             )
-        self._require_values(bands, fields, max_distance, xy, grid)
+        coverage.require_values(bands, fields, max_distance, xy, grid)
         if variance_output and variance is None:
             raise QgsProcessingException(
                 "OUTPUT_VARIANCE: the automatic choice kept IDW for every field, which gives no variance; leave "
@@ -630,9 +580,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "below_detection_share": {name: round(share, 4) for name, share in zip(fields, shares)},
             "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if log_transform else "none",
             "levelling": self._levelling_record(parameters, context, survey_field, survey_rows),
-            "interpolators": {name: self._describe_choice(c, reasons[name]) for name, c in zip(fields, chosen)},
+            "interpolators": {name: choice_record(c, reasons[name]) for name, c in zip(fields, chosen)},
         }
-        variograms = self._recorded_variograms(fields, chosen, candidates, transforms)
+        variograms = recorded_variograms(fields, chosen, candidates, transforms)
         if variograms:
             extra["variograms"] = variograms
         provenance = self.provenance(parameters, context, extra)
@@ -691,7 +641,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 nodata=NODATA,
                 provenance=provenance,
                 parameter=self.OUTPUT_VARIANCE,
-                band_tags=[{"variance_units": self._variance_units(c)} for c in chosen],
+                band_tags=[{"variance_units": variance_units(c)} for c in chosen],
                 progress=lambda f: feedback.setProgress(WRITE_SHARE + (99 - WRITE_SHARE) * (0.5 + 0.5 * f)),
                 is_cancelled=feedback.isCanceled,
             )
@@ -715,7 +665,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
     def _samples(self, parameters, source, fields, crs, censored_factor, survey_field, context, feedback):
         """Sample coordinates and values (surveys levelled; co-located samples are averaged later, by
-        :meth:`_merge_sites`, once each field's transform is known), each field's share of values at or below
+        :func:`selection.merge_sites` in :meth:`process`, once each field's transform is known), each field's share of values at or below
         detection, and the levelling table."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
@@ -740,14 +690,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
             for j, rep in enumerate(reports)
         ]
-        for name, rep in zip(fields, reports):
-            spread = levelling.limit_spread(rep.detection_limits)
-            if spread:
-                feedback.pushWarning(
-                    f"{name}: detection limits {spread[0]:g} and {spread[1]:g} ({spread[1] / spread[0]:.0f} x apart) "
-                    "in one field: the samples probably come from different methods or laboratories; name them in "
-                    "SURVEY_FIELD to level them."
-                )
+        say(
+            feedback,
+            filter(None, (sample_notes.limit_spread_note(n, r.detection_limits) for n, r in zip(fields, reports))),
+        )
         survey_rows: list = []
         if survey_field:
             _, (raw,) = point_attributes(
@@ -756,84 +702,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             surveys = np.array(["(none)" if self._missing(v) else str(v) for v in raw])[keep]
             values, survey_rows = self._level(parameters, context, feedback, fields, values, surveys)
         else:
-            groups = levelling.spatial_groups(xy)
-            for j, name in enumerate(fields):
-                found = levelling.median_disparity(values[:, j], groups)
-                if found:
-                    feedback.pushWarning(
-                        f"{name}: the median of one group of samples ({found[3]:.4g}) is {found[3] / found[1]:.0f} x "
-                        f"that of another ({found[1]:.4g}), the groups lying apart: if they are different surveys "
-                        "or laboratories, name them in SURVEY_FIELD to level them before gridding."
-                    )
-
-        self._warn_constant(feedback, fields, values)
-        self._warn_isolated_highs(feedback, fields, xy, values)
+            say(feedback, sample_notes.spatial_median_notes(fields, xy, values))
+        say(feedback, sample_notes.constant_notes(fields, values))
+        say(feedback, sample_notes.isolated_high_notes(fields, xy, values))
         if censored_factor > 0 and not survey_field:  # else '<x' entries are 0 too; levelled values may be 0
-            for j, (name, rep) in enumerate(zip(fields, reports)):
-                zeros = int(np.count_nonzero(values[:, j] == 0))
-                # a field that writes below detection as '<x' (or -x) has no need of 0 for it: its zeros may be
-                # 'not analysed'; one that writes no '<x' (the Lapland till's Ni, Co, Zr) uses 0 for below detection
-                if zeros and rep.censored > 0 and rep.negative_reading != "values":
-                    feedback.pushWarning(
-                        f"{name}: {zeros} of {int(np.isfinite(values[:, j]).sum())} values are 0, read as at or "
-                        "below detection (the field's lowest values). Laboratories report no concentration as 0, "
-                        "but tables write 0 for 'not analysed' or an empty cell: if these are, set them to NULL "
-                        f'(Field Calculator: NULLIF("{name}", 0)) and run again, or they map as lows.'
-                    )
+            censored = [rep.censored for rep in reports]
+            signed = [rep.negative_reading == "values" for rep in reports]
+            say(feedback, sample_notes.zero_notes(fields, values, censored, signed))
         return xy, values, reports, shares, survey_rows
-
-    @staticmethod
-    def _warn_isolated_highs(feedback, fields, xy, values) -> None:
-        """Warn of a value, or a few, standing alone far above the rest of its field (:func:`core.qaqc.isolated_highs`):
-        gridded, it makes a bull's eye and sets the cross-validation's RMSE, whether it is a nugget or an error."""
-        from ..core.qaqc import SPIKE_OVER_MEDIAN, isolated_highs
-
-        for j, name in enumerate(fields):
-            found = isolated_highs(values[:, j])
-            if found is None:
-                continue
-            lowest, median, below = found
-            where = np.flatnonzero(values[:, j] >= lowest)
-            at = "; ".join(f"{values[i, j]:,.6g} at {xy[i, 0]:.0f}, {xy[i, 1]:.0f}" for i in where[:3])
-            feedback.pushWarning(
-                f"{name}: {where.size} sample(s) hold(s) values at least {SPIKE_OVER_MEDIAN:g} x the median "
-                f"({median:.4g}) and {lowest / below:.0f} x the next value ({below:.4g}), standing alone ({at}): a "
-                "nugget, or an error (a value in ppb or in % typed in ppm, a misplaced decimal)? Gridded, it makes a "
-                "bull's eye of its own and dominates the cross-validation's RMSE. Check it against the laboratory's "
-                f'certificate; to map the other samples without it, filter the layer (e.g. "{name}" < {below * 2:.4g}).'
-            )
-
-    @staticmethod
-    def _merge_sites(feedback, fields, xy, values, transforms):
-        """Samples sharing a site (field duplicates, repeated analyses) averaged into one, after the transforms are
-        known: a field gridded on logarithms is averaged on them (the geometric mean, the value whose logarithm the
-        gridding uses), one gridded on normal scores on its scores (:func:`selection.merge_sites`), the others on
-        their values."""
-        samples = len(xy)
-        xy, values, merged = selection.merge_sites(xy, values, transforms, DUPLICATE_TOLERANCE)
-        if merged:
-            spaces = []
-            logs = [f for f, t in zip(fields, transforms) if t == "log"]
-            scores = [f for f, t in zip(fields, transforms) if t == "normal_score"]
-            raw = [f for f, t in zip(fields, transforms) if t not in ("log", "normal_score")]
-            if logs:
-                spaces.append(
-                    f"{', '.join(logs)} on log values (the geometric mean, "
-                    "as they are gridded on logarithms: 10 and 1000 give 100, not 505)"
-                )
-            if scores:
-                spaces.append(
-                    f"{', '.join(scores)} on normal scores (as they are gridded on them: the mean of the samples' "
-                    "scores, taken back to the value of that score, so a site ranks where its samples rank together, "
-                    "not where the raw mean of a low value and a high duplicate would put it)"
-                )
-            if raw:
-                spaces.append(f"{', '.join(raw)} on their values")
-            feedback.pushWarning(
-                f"INPUT: the {samples} samples lie at {len(xy)} sites: samples sharing a site (field duplicates, "
-                f"repeated analyses) were averaged, one value per field and site: {'; '.join(spaces)}."
-            )
-        return xy, values, merged
 
     @staticmethod
     def _field_samples(source, fields, crs, context, feedback, count, survey_field=None):
@@ -842,15 +718,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         warning: gridded, a standard's certified value would be an anomaly at the site of the sample it follows."""
         from qgis.PyQt.QtCore import QVariant
 
-        from ..core.qaqc import (
-            UNIT_PPM,
-            mixed_units,
-            quality_control_note,
-            quality_control_samples,
-            read_fields,
-            repeated_identifiers,
-            sample_media,
-        )
+        from ..core.qaqc import read_fields, table_notes
 
         # only the text fields the checks read (identifiers, QC types, units, media): one pass, no free text
         text = [
@@ -861,62 +729,16 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if not text:
             return np.ones(count, dtype=bool)
         places, raw = point_attributes(source, text, crs, context, None)
-        mixed = mixed_units(dict(zip(text, raw)))
-        if mixed:
-            unit_field, units = mixed
-            shown = ", ".join(f"'{u}' {c}" for u, c in units.most_common(4))
-
-            def ppm(unit: str) -> float:
-                return UNIT_PPM[unit.lower().replace(" ", "")]
-
-            common = units.most_common(1)[0][0]
-            other = next(u for u, _ in units.most_common() if ppm(u) != ppm(common))
-            factor = ppm(other) / ppm(common)
-            size = f"{factor:,.6g} times too small" if factor > 1 else f"{1 / factor:,.6g} times too large"
-            feedback.pushWarning(
-                f"INPUT: the field '{unit_field}' gives the samples' values in {len(units)} units ({shown}), but each "
-                f"element field is gridded as one set of numbers: a value in '{other}' is read as if in '{common}', "
-                f"{size}. Convert the values to one unit first (Field Calculator, e.g. for {fields[0]}: CASE WHEN "
-                f'"{unit_field}" = \'{other}\' THEN "{fields[0]}" * {factor:g} ELSE "{fields[0]}" END), or '
-                "interpolate each unit's samples apart."
-            )
-        media = sample_media(dict(zip(text, raw)))
-        if media and media[0] != survey_field:
-            medium_field, kinds = media
-            shown, first = ranked_counts(kinds, "'{}' {}")
-            feedback.pushWarning(
-                f"INPUT: the samples are of {len(kinds)} media by the field '{medium_field}' ({shown}), gridded "
-                "together as one: each medium holds the elements at its own level, and samples of two media at one "
-                "site are averaged. Interpolate one medium at a time (a layer filter such as "
-                f"\"{medium_field}\" = '{first}'), or name the field in SURVEY_FIELD to level the media to each other."
-            )
-        flagged, found = quality_control_samples(dict(zip(text, raw)))
-        for field, repeated in repeated_identifiers(dict(zip(text, raw)), places, flagged).items():
-            shown, first = ranked_counts(repeated, "'{}' at {} sites")
-            feedback.pushWarning(
-                f"INPUT: the field '{field}' gives one sample's identifier to samples at several sites ({shown}), "
-                "while its other values are each one sample's: a laboratory's own standard or blank, inserted after "
-                "field samples and given their coordinates? Gridded, its reference values are averaged into the "
-                f'field samples at those sites. If it is one, leave those rows out (a layer filter such as "{field}" '
-                f"<> '{first}')."
-            )
-        note = quality_control_note(flagged, found, "they were left out")
-        if note:
-            feedback.pushWarning(note)
+        flagged, notes = table_notes(dict(zip(text, raw)), places, fields[0], survey_field)
+        say(feedback, notes)
         return ~flagged
 
     @staticmethod
-    def _warn_constant(feedback, fields, values) -> None:
-        """Warn of a field whose samples all hold one value (e.g. all below one detection limit): its band is that
-        value everywhere, no evidence for the later steps, which warn again or refuse it."""
-        for j, name in enumerate(fields):
-            finite = values[np.isfinite(values[:, j]), j]
-            if finite.size > 1 and finite.min() == finite.max():
-                feedback.pushWarning(
-                    f"{name}: every sample holds the same value ({finite[0]:g}), so its band is {finite[0]:g} "
-                    "everywhere: it shows no anomaly and carries no evidence for the later steps. Check the field "
-                    "(every value below one detection limit?), or leave it out."
-                )
+    def _local_grid_advice(extent) -> str:
+        """:func:`local_grid_advice` of a layer's extent (none for a null one)."""
+        if extent is None or extent.isNull():
+            return ""
+        return local_grid_advice(extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
 
     @staticmethod
     def _missing(value) -> bool:
@@ -928,12 +750,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         method = self.enum_name(parameters, self.LEVELLING, context)
         names = sorted(set(surveys.tolist()))
         feedback.pushInfo(f"SURVEY_FIELD: {len(names)} survey(s): {', '.join(names[:10])}")
-        if len(names) == 1:
-            feedback.pushWarning(
-                f"SURVEY_FIELD: every sample is of one survey ('{names[0]}'), so there is nothing to level it onto "
-                "and the values are gridded as they are; choose the field that tells the surveys or laboratories "
-                "apart, or leave SURVEY_FIELD empty."
-            )
+        say(feedback, filter(None, [sample_notes.one_survey_note(names)]))
         reference = self.parameterAsString(parameters, self.REFERENCE_SURVEY, context).strip() or None
         if reference is not None and reference not in names:
             raise QgsProcessingException(
@@ -943,24 +760,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         values = values.copy()
         rows = []
         for j, name in enumerate(fields):
-            found = levelling.median_disparity(values[:, j], surveys)
-            if found:
-                feedback.pushWarning(
-                    f"{name}: survey medians differ {found[3] / found[1]:.0f} x (survey '{found[0]}' {found[1]:.4g}, "
-                    f"survey '{found[2]}' {found[3]:.4g}) before levelling."
-                )
+            say(feedback, filter(None, [sample_notes.survey_median_note(name, values[:, j], surveys)]))
             try:
                 values[:, j], field_rows = levelling.level(values[:, j], surveys, name, method, reference)
             except InputError as exc:
                 raise QgsProcessingException(f"SURVEY_FIELD: {name}: {str(exc).split(': ', 1)[-1]}") from None
-            for r in field_rows:
-                if r.note.startswith("not levelled"):
-                    feedback.pushWarning(f"{name}: survey '{r.survey}' {r.note} (too few to level).")
-                elif r.levelled:
-                    feedback.pushInfo(
-                        f"{name}: survey '{r.survey}' ({r.n} values) levelled: median {r.median_before:.4g} -> "
-                        f"{r.median_after:.4g}"
-                    )
+            say(feedback, sample_notes.levelled_notes(name, field_rows))
             rows.extend(field_rows)
         return values, rows
 
@@ -977,72 +782,15 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             ],
         }  # fmt: skip
 
-    def _transforms(self, parameters, context, feedback, fields, shares, log_transform, fixed, signed, constant):
-        """Per field: "none", "log" or "normal_score" (TRANSFORM, LOG_TRANSFORM and the censoring; a fixed
-        variogram is in the units TRANSFORM and LOG_TRANSFORM say, so the censoring does not change them). A
-        ``signed`` field (its negatives real values) has no logarithm: it is interpolated on raw values. A
-        ``constant`` field (one value, e.g. every sample below one detection limit) has no normal scores: its band is
-        that value everywhere, as :meth:`_warn_constant` has said."""
-        choice = self.enum_name(parameters, self.TRANSFORM, context)
-        limit = self.parameterAsDouble(parameters, self.CENSORED_SHARE, context)
-        base = "log" if log_transform else "none"
-        out = []
-        for name, share, real_negatives, one_value in zip(fields, shares, signed, constant):
-            if one_value:  # normal scores need two values; censored or not, the band is the one value
-                out.append(base)
-                continue
-            transform = "normal_score" if choice == "normal_score" else base
-            if transform == "log" and real_negatives:
-                transform = "none"
-                feedback.pushWarning(
-                    f"{name}: its negative values are real values (see above) and have no logarithm, so it is "
-                    "interpolated on raw values, not on log values as LOG_TRANSFORM asks (setting them to a small "
-                    "positive substitute would erase every negative anomaly). For a skewed field set TRANSFORM to "
-                    "normal scores."
-                )
-            if share > limit:
-                if choice == "auto" and fixed is not None:
-                    how = (
-                        f"it stays on {TRANSFORM_LABELS[transform]}, the units of the fixed variogram (set TRANSFORM "
-                        "to normal scores, with a variogram of normal scores, for the censoring-aware transform)."
-                    )
-                elif choice == "auto":
-                    transform = "normal_score"
-                    how = (
-                        "so it is interpolated on normal scores, the censored values sharing one score, rather "
-                        "than as one constant substitute (set TRANSFORM to 'As LOG_TRANSFORM' to override)."
-                    )
-                else:
-                    how = f"it is interpolated on {TRANSFORM_LABELS[transform]} as TRANSFORM asks."
-                feedback.pushWarning(
-                    f"{name}: heavily censored: {100 * share:.0f} % of the values are at or below detection "
-                    f"(more than CENSORED_SHARE = {100 * limit:.0f} %); {how}"
-                )
-            out.append(transform)
-        return out
-
-    def _substitute_for_log(self, feedback, fields, values, transforms):
-        """Values <= 0 of the fields interpolated on logarithms set to half the field's smallest positive value."""
-        values = values.copy()
-        for j, name in enumerate(fields):
-            if transforms[j] != "log":
-                continue
-            values[:, j], replaced, substitute = substitute_nonpositive(values[:, j])
-            if replaced:
-                feedback.pushWarning(
-                    f"{name}: {replaced} values <= 0 set to {substitute:g}, half the smallest positive value, "
-                    "before the log transform."
-                )
-        return values
-
     def _output_grid(self, parameters, context, feedback, xy, crs, n_fields) -> GridSpec:
         """EXTENT (default: the samples' extent plus 5 %) at PIXEL_SIZE (default: a quarter of the sample spacing)."""
         if parameters.get(self.EXTENT) not in (None, ""):
             extent = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
             bounds = (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
-            refuse_extent_without_samples(bounds, xy, crs)
+            where, unit = crs.authid() or "the samples' CRS", unit_abbreviation(crs.toWkt())
+            coverage.refuse_extent_without_samples(bounds, xy, where, unit)
         else:
-            refuse_stray_samples(xy, crs.toWkt())
+            coverage.refuse_stray_samples(xy, unit_abbreviation(crs.toWkt()))
             bounds = padded_extent(xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
 
         metres = metres_per_unit(crs.toWkt())
@@ -1231,17 +979,18 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         with_kriging=True, length_unit="",
     ):  # fmt: skip
         """Per field, the interpolators to cross-validate (or the one to use when nothing is cross-validated); IDW
-        alone without ``with_kriging``; the log gives the fitted ranges in ``length_unit``."""
-        self._few_samples_variograms: dict = {}
+        alone without ``with_kriging``; the log gives the fitted ranges in ``length_unit``. With them, the warning of
+        each field whose variogram was fitted to too few samples (field -> text), said by :meth:`_choose` where
+        kriging is chosen: an automatic choice of IDW needs no variogram."""
+        few_samples: dict = {}
         if method == "idw" and not cv:
-            return [[Candidate("idw", t, float(power))] for t in transforms]
+            return [[Candidate("idw", t, float(power))] for t in transforms], few_samples
         powers = sorted({1.0, 2.0, 3.0, float(power)})
         if not with_kriging:
-            return [[Candidate("idw", t, p) for p in powers] for t in transforms]
+            return [[Candidate("idw", t, p) for p in powers] for t in transforms], few_samples
         model_index = self.parameterAsEnum(parameters, self.VARIOGRAM_MODEL, context)
         models = MODELS if model_index == 0 else (MODELS[model_index - 1],)
         estimator = self.enum_name(parameters, self.VARIOGRAM_ESTIMATOR, context)
-        units = {"none": "value units squared", "log": "ln units", "normal_score": "normal-score units"}
         out = []
         for j, name in enumerate(fields):
             options = [Candidate("idw", transforms[j], p) for p in powers]
@@ -1256,25 +1005,13 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                         raise InputError(f"field '{name}': {str(exc).split(': ', 1)[-1]}", "FIELDS") from None
                     feedback.pushWarning(f"{name}: no kriging on {TRANSFORM_LABELS[transform]}: {exc}")
                     continue
-                others = ", ".join(f"{m} {readable_number(c, 3)}" for m, c in fits.items())
-                how = " (fixed)" if fixed is not None else ""
-                how += " (Cressie-Hawkins estimator)" if estimator == "cressie_hawkins" and not fixed else ""
-                feedback.pushInfo(
-                    f"{name}: variogram ({units[transform]}){how} {vg.describe(length_unit)}"
-                    + (f" [weighted SSE: {others}]" if others else "")
-                )
+                feedback.pushInfo(variogram_line(name, transform, vg, fits, fixed is not None, estimator, length_unit))
                 options.append(Candidate("kriging", transform, variogram=vg))
-            held = int(np.isfinite(values[:, j]).sum())
-            if fixed is None and held < MIN_VARIOGRAM_SAMPLES and any(c.method == "kriging" for c in options):
-                # said by _choose where kriging is chosen: an automatic choice of IDW needs no variogram
-                self._few_samples_variograms[name] = (
-                    f"{name}: its variogram was fitted to {held} samples ({held * (held - 1) // 2} pairs), fewer than "
-                    f"{MIN_VARIOGRAM_SAMPLES}: too few to tell its nugget, range and model apart (Webster and Oliver "
-                    "advise 100 or more), so the kriged map and variance follow a guess. Give a variogram you know "
-                    "(VARIOGRAM_MODEL, VARIOGRAM_NUGGET, VARIOGRAM_SILL, VARIOGRAM_RANGE), or use IDW (METHOD 0)."
-                )
+            few = few_samples_note(name, int(np.isfinite(values[:, j]).sum()))
+            if fixed is None and few and any(c.method == "kriging" for c in options):
+                few_samples[name] = few
             out.append(options)
-        return out
+        return out, few_samples
 
     def _variogram(self, xy, z, transform, models, estimator, anisotropy, fixed):
         """The fixed variogram (with the given anisotropy), or the fit of ``z`` in the transform's units."""
@@ -1321,69 +1058,19 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 rows.append(row)
                 done += 1
                 feedback.setProgress(PREPARE_SHARE + (share - PREPARE_SHARE) * done / steps)
-            best = min(rows, key=lambda r: (not np.isfinite(r.rmse), r.rmse))  # a candidate not run never wins
-            unit = f" {units[j]}" if units and units[j] else ""
-            feedback.pushInfo(
-                f"{name}: cross-validation ({best.scheme}) best RMSE {best.rmse:.4g}{unit} by {best.method} "
-                f"({best.settings})"
-            )
+            feedback.pushInfo(best_score_line(name, rows, units[j] if units else ""))
             out.append(rows)
         return out
 
     @staticmethod
-    def _kriged_spacings(xy, values, candidates) -> list:
-        """Per field, its samples' median distance to their nearest neighbour, which a kriging variogram's structure
-        must reach beyond; 0 for a field with no kriging candidate. Fields every sample holds share one search."""
-        shared: Optional[float] = None  # the spacing of all the samples, searched once
-        out = []
-        for j, options in enumerate(candidates):
-            held = np.isfinite(values[:, j])
-            if not any(c.method == "kriging" for c in options):
-                out.append(0.0)
-            elif held.all():
-                shared = sample_spacing(xy) if shared is None else shared
-                out.append(shared)
-            else:
-                out.append(sample_spacing(xy[held]))
-        return out
-
-    def _choose(self, feedback, fields, method, power, candidates, scores, spacings, length_text):
-        """The interpolator of every field and why it was chosen; ``spacings``: each field's samples' median distance
-        to their nearest neighbour, which a kriging variogram's structure must reach beyond."""
-        chosen, reasons = [], {}
-        for name, options, rows, spacing in zip(fields, candidates, scores, spacings):
-            if method == "auto":
-                best = selection.choose(options, rows)
-                ranking = sorted(zip(options, rows), key=lambda pair: pair[1].rmse)
-                runners = ", ".join(f"{c.label()} {r.rmse:.4g}" for c, r in ranking[1:4])
-                reasons[name] = (
-                    f"lowest cross-validated RMSE {rows[best].rmse:.4g} ({rows[best].scheme}, R2 {rows[best].r2:.3g})"
-                    f" of {len(options)} candidates; next: {runners}"
-                )
-                feedback.pushInfo(f"{name}: automatic choice: {options[best].label()}: {reasons[name]}")
-                if rows[best].r2 < 0:  # every candidate predicts the samples worse than their mean does
-                    feedback.pushWarning(
-                        f"{name}: even the best interpolator predicts the samples worse than their mean does "
-                        f"(cross-validated R2 {rows[best].r2:.3g}, {rows[best].n} samples): the map's highs and lows "
-                        "are not supported by the samples around them. Read it as the samples' mean with spots, "
-                        "sample more densely, or check the field."
-                    )
-                chosen.append(options[best])
-            elif method == "idw":
-                chosen.append(next(c for c in options if c.method == "idw" and c.power == float(power)))
-                reasons[name] = "METHOD = IDW"
-            else:
-                chosen.append(next(c for c in options if c.method == "kriging"))
-                reasons[name] = "METHOD = ordinary kriging"
-            few = getattr(self, "_few_samples_variograms", {}).get(name)
-            if few and chosen[-1].method == "kriging":
-                feedback.pushWarning(few)
-            # automatic: of the chosen candidate alone (a raw-value variogram left aside for the log one is no concern)
-            only = best if method == "auto" else None
-            for warning in selection.kriging_warnings(
-                name, options, rows, only=only, spacing=spacing, length_text=length_text
-            ):
-                feedback.pushWarning(warning)
+    def _choose(feedback, fields, method, power, candidates, scores, spacings, length_text, few_samples):
+        """The interpolator of every field and why it was chosen (:func:`choose_interpolators`), its notes said;
+        ``spacings``: each field's samples' median distance to their nearest neighbour, which a kriging variogram's
+        structure must reach beyond; ``few_samples``: the warnings of :meth:`_candidates`."""
+        chosen, reasons, notes = choose_interpolators(
+            fields, method, power, candidates, scores, spacings, few_samples, length_text
+        )
+        say(feedback, notes)
         return chosen, reasons
 
     def _interpolate_chosen(
@@ -1422,89 +1109,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return bands, variance
 
     @staticmethod
-    def _warn_coverage(feedback, fields, xy, values, grid, mask, max_distance, extent_given: bool) -> None:
-        """Warn of the cells no sample supports (:func:`coverage.assess_coverage`): gaps between groups of samples,
-        the ground beside a single traverse, the margin beyond the sampled ground, and the gaps of a field that only
-        some samples hold. IDW and kriging fill them all the same, with values that look like data, and anomalies,
-        pseudolabel and traincnn read them as such."""
-        found = coverage.assess_coverage(xy, grid, mask, max_distance, extent_given)
-        if found.traverse is not None:
-            InterpolateAlgorithm._warn_traverse(feedback, grid, found.traverse)
-        elif found.gaps is not None and found.gaps.share >= coverage.GAP_SHARE:
-            gaps = found.gaps
-            why = (
-                f"{coverage.GAP_SPACINGS:g} times the samples' spacing, {grid.length_text(gaps.spacing)}"
-                if gaps.far > grid.pixel_size
-                else "a cell"
-            )
-            feedback.pushWarning(
-                f"INPUT: {100 * gaps.share:.0f} % of the grid's cells lie more than {grid.length_text(gaps.far)} from "
-                f"every sample ({why}): the samples leave wide gaps "
-                "(clusters far apart, or a single line of samples), which the raster fills with values no sample "
-                f"supports. Set MAX_DISTANCE (e.g. {typed_number(gaps.far)}) to leave those cells nodata, or give a MASK of the "
-                "sampled area."
-            )
-        if found.extrapolated >= coverage.EXTRAPOLATED_SHARE:
-            spacing = found.extrapolated_spacing
-            feedback.pushWarning(
-                f"INPUT: {100 * found.extrapolated:.0f} % of the grid's cells"
-                f"{' within the MASK' if mask is not None else ''} lie beyond the sampled ground: outside the "
-                f"samples' outline (their convex hull) and farther than the samples' spacing "
-                f"({grid.length_text(spacing)}) from every sample, in the corners and margins of the grid. Their "
-                "values are extrapolated, not measured, and anomalies, pseudolabel and traincnn read them as data. "
-                "Give a MASK of the sampled area (e.g. Vector › Geoprocessing Tools › Convex Hull of the samples) "
-                f"or set MAX_DISTANCE (e.g. {typed_number(2 * spacing)}) to leave them nodata."
-            )
-        for gap in coverage.field_gaps(xy, values, grid, mask, max_distance, extent_given, found.gap_share):
-            name, share, far = fields[gap.column], gap.gaps.share, gap.gaps.far
-            feedback.pushWarning(
-                f"{name}: only {gap.count} of the {len(xy)} samples hold a value, and {100 * share:.0f} % of the "
-                f"grid's cells lie more than {grid.length_text(far)} from every one of them "
-                f"({coverage.GAP_SPACINGS:g} times their spacing, {grid.length_text(gap.gaps.spacing)}): its band "
-                f"fills those cells with values no sample of {name} supports. Set MAX_DISTANCE (e.g. {far:.0f}) to "
-                f"leave them nodata, or interpolate {name} alone with a MASK of the area its samples cover."
-            )
-
-    @staticmethod
-    def _warn_traverse(feedback, grid, line: coverage.Traverse) -> None:
-        """Warn that the samples lie on one line (a traverse along a road or a stream) and the grid reaches far from
-        it: the raster fills the ground on either side with values drawn out from the line."""
-        advised = coverage.GAP_SPACINGS * line.spacing
-        feedback.pushWarning(
-            f"INPUT: the {line.count} samples lie on one line ({grid.length_text(line.length)} long, "
-            f"{grid.length_text(line.width)} wide: a traverse along a road or a stream), and the grid reaches "
-            f"{grid.length_text(line.reach)} from the nearest of them ({line.reach / line.spacing:.0f} times their "
-            f"spacing along the line, {grid.length_text(line.spacing)}): the raster fills the ground on either side "
-            "with values drawn out from the line, which no sample supports. Give a MASK of the ground the line "
-            f"stands for (e.g. the traverse buffered by {grid.length_text(advised)}: Vector › Geoprocessing Tools › "
-            f"Buffer), a smaller EXTENT along the line, or MAX_DISTANCE (e.g. {advised:.0f}) to leave the cells "
-            "farther off nodata."
-        )
-
-    @staticmethod
-    def _require_values(bands, fields, max_distance, xy, grid: GridSpec) -> None:
-        """Refuse a field whose band is nodata in every cell (no sample within MAX_DISTANCE of any cell centre):
-        the raster would show nothing, and the later steps could not use it."""
-        for j, name in enumerate(fields):
-            if np.isfinite(bands[j]).any():
-                continue
-            if max_distance:
-                spacing = sample_spacing(xy)
-                typical = (
-                    f" (the samples' median distance to their nearest neighbour is {grid.length_text(spacing)})"
-                    if spacing
-                    else ""
-                )
-                raise QgsProcessingException(
-                    f"MAX_DISTANCE: no cell of the grid has a sample of {name} within {grid.length_text(max_distance)} "
-                    f"(the search radius), so its band would be nodata everywhere{typical}. Use a larger radius (in "
-                    "the layer's map units), or 0 for none."
-                )
-            raise QgsProcessingException(
-                f"FIELDS: the band of {name} would be nodata in every cell; check the field's values and the MASK."
-            )
-
-    @staticmethod
     def _back_transform(anamorphosis: Optional[NormalScore], band, band_variance):
         """A band of normal scores back in value units (kriging: the mean through the anamorphosis)."""
         if anamorphosis is None:
@@ -1512,34 +1116,3 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if band_variance is None:
             return anamorphosis.back_transform(band).astype(np.float32)
         return anamorphosis.back_transform_mean(band, band_variance).astype(np.float32)
-
-    @staticmethod
-    def _describe_choice(c: Candidate, reason: str) -> dict:
-        out: dict = {"interpolator": c.label(), "method": c.method, "transform": c.transform, "reason": reason}
-        if c.method == "idw":
-            out["power"] = c.power
-        elif c.variogram is not None:
-            out["variogram"] = c.variogram.as_dict()
-        return out
-
-    @staticmethod
-    def _variance_units(c: Candidate) -> str:
-        if c.method == "idw":
-            return "none (IDW gives no variance)"
-        # a variance is in the square of the values' units: of ln values, of normal scores
-        return {"none": "value units squared", "log": "ln units squared", "normal_score": "normal scores squared"}[
-            c.transform
-        ]
-
-    @staticmethod
-    def _recorded_variograms(fields, chosen, candidates, transforms):
-        """The variogram of every kriged field, else that of its kriging candidate in its own transform."""
-        out = {}
-        for name, c, options, transform in zip(fields, chosen, candidates, transforms):
-            if c.variogram is not None:
-                out[name] = c.variogram.as_dict()
-                continue
-            for option in options:
-                if option.variogram is not None and option.transform == transform:
-                    out[name] = option.variogram.as_dict()
-        return out

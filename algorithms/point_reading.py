@@ -8,7 +8,7 @@ values as plain Python (:func:`plain_value`, :func:`written_value`)."""
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from qgis.core import (
@@ -26,6 +26,7 @@ from ..core.grid import metres_per_unit
 from ..core.io.values import ValueReport, to_float_array
 from ..core.labels.commodities import one_system
 from ..core.placement import METRES_PER_DEGREE
+from ..core.reports.cells import ranked_counts
 from .crs_checks import (
     defined_crs,
     refuse_coordinates_beyond_crs,
@@ -320,15 +321,6 @@ def warn_mixed_commodities(source, parameter: str, feedback, purpose: str) -> No
         f"(Layer Properties › Source › Query Builder, e.g. \"{name}\" = '{first}'; in qgis_process add "
         f"|subset=\"{name}\" = '{first}' to the layer's path)."
     )
-
-
-def ranked_counts(counts: Mapping[str, int], item: str, limit: int = 4) -> Tuple[str, str]:
-    """Values and their counts for a message, most frequent first (ties by value), the first ``limit`` of them each
-    as ``item`` formats them ("'{}' {}": 'till' 24), and the most frequent value quoted for a filter expression
-    (its quotes doubled)."""
-    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
-    shown = ", ".join(item.format(v, n) for v, n in ranked[:limit]) + (", …" if len(ranked) > limit else "")
-    return shown, ranked[0][0].replace("'", "''")
 
 
 def check_point_places(source, crs, context, grid, xy, parameter: str, noun: str, feedback) -> None:

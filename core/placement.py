@@ -277,3 +277,21 @@ def kilometre_coordinates_hint(
         'a million times: give the layer coordinates in metres (Field Calculator: "x" * 1000, or the table\'s '
         f"projected coordinates where it has them) and a CRS in metres.{degrees} The run goes on"
     )
+
+
+def local_grid_advice(xmin: float, ymin: float, xmax: float, ymax: float) -> str:
+    """For a layer without CRS whose coordinates (its extent) span no more than 360 units (degrees, or kilometres
+    of a local grid, as the Jura survey's 0.6-5.7 km): what its span suggests and what to do, as a sentence that
+    follows the refusal (with its leading space); '' otherwise."""
+    from .reports.legend import readable_number
+
+    width, height = xmax - xmin, ymax - ymin
+    if max(width, height) > 360:
+        return ""
+    span = f"x {readable_number(xmin)} to {readable_number(xmax)}, y {readable_number(ymin)} to {readable_number(ymax)}"
+    return (
+        f" Its coordinates span only {readable_number(width)} x {readable_number(height)} units "
+        f"({span}): degrees take EPSG:4326 (then reproject it to metres); kilometres of a local grid must first "
+        'become metres (Field Calculator: "x" * 1000, or the table\'s projected coordinates where it has them), as '
+        "distances and cells are in metres."
+    )

@@ -4,11 +4,12 @@ material's, not the ground's; they carry the coordinates of the sample they were
 
 import re
 from collections import Counter
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .errors import InputError
+from .reports.cells import ranked_counts
 
 #: a value that names a standard or a blank: OREAS-45d, CRM-7, SRM 2711, STD, Standard, CDN-GS-1, GBM310-13,
 #: AMIS0137, SARM-1, TILL-4, LKSD-2, STSD-3, BLK, Blank, BLK-2 (whole words, any case; a sample id such as
@@ -200,3 +201,63 @@ def isolated_highs(values: np.ndarray) -> Optional[Tuple[float, float, float]]:
         if top[k] >= SPIKE_OVER_MEDIAN * median and top[k] >= SPIKE_OVER_NEXT * top[k + 1]:
             return float(top[k]), median, float(top[k + 1])
     return None
+
+
+def mixed_units_note(unit_field: str, units: Counter, element: str) -> str:
+    """The warning for a unit field (:func:`mixed_units`: ``units``, unit as written -> rows) that gives the samples'
+    values in two or more units: the factor between the most common and the first other, and the Field Calculator
+    expression that converts ``element`` (the first element field) to one unit."""
+    shown = ", ".join(f"'{u}' {c}" for u, c in units.most_common(4))
+
+    def ppm(unit: str) -> float:
+        return UNIT_PPM[unit.lower().replace(" ", "")]
+
+    common = units.most_common(1)[0][0]
+    other = next(u for u, _ in units.most_common() if ppm(u) != ppm(common))
+    factor = ppm(other) / ppm(common)
+    size = f"{factor:,.6g} times too small" if factor > 1 else f"{1 / factor:,.6g} times too large"
+    return (
+        f"INPUT: the field '{unit_field}' gives the samples' values in {len(units)} units ({shown}), but each "
+        f"element field is gridded as one set of numbers: a value in '{other}' is read as if in '{common}', "
+        f"{size}. Convert the values to one unit first (Field Calculator, e.g. for {element}: CASE WHEN "
+        f'"{unit_field}" = \'{other}\' THEN "{element}" * {factor:g} ELSE "{element}" END), or '
+        "interpolate each unit's samples apart."
+    )
+
+
+def table_notes(
+    columns: Dict[str, Sequence[object]], xy: np.ndarray, element: str, survey_field: Optional[str] = None
+) -> Tuple[np.ndarray, List[str]]:
+    """The quality-control samples among the rows of ``columns`` (text fields, :func:`read_fields`; ``xy`` their
+    places), True = a standard or blank to leave out (:func:`quality_control_samples`), and the warnings of the
+    table, in order: values in several units (:func:`mixed_units_note`, ``element`` the first element field),
+    samples of several media (unless the medium field is ``survey_field``, which levels them), one identifier at
+    several sites (:func:`repeated_identifiers`), and the QC samples left out (:func:`quality_control_note`)."""
+    notes = []
+    mixed = mixed_units(columns)
+    if mixed:
+        notes.append(mixed_units_note(mixed[0], mixed[1], element))
+    media = sample_media(columns)
+    if media and media[0] != survey_field:
+        medium_field, kinds = media
+        shown, first = ranked_counts(kinds, "'{}' {}")
+        notes.append(
+            f"INPUT: the samples are of {len(kinds)} media by the field '{medium_field}' ({shown}), gridded "
+            "together as one: each medium holds the elements at its own level, and samples of two media at one "
+            "site are averaged. Interpolate one medium at a time (a layer filter such as "
+            f"\"{medium_field}\" = '{first}'), or name the field in SURVEY_FIELD to level the media to each other."
+        )
+    flagged, found = quality_control_samples(columns)
+    for field, repeated in repeated_identifiers(columns, xy, flagged).items():
+        shown, first = ranked_counts(repeated, "'{}' at {} sites")
+        notes.append(
+            f"INPUT: the field '{field}' gives one sample's identifier to samples at several sites ({shown}), "
+            "while its other values are each one sample's: a laboratory's own standard or blank, inserted after "
+            "field samples and given their coordinates? Gridded, its reference values are averaged into the "
+            f'field samples at those sites. If it is one, leave those rows out (a layer filter such as "{field}" '
+            f"<> '{first}')."
+        )
+    note = quality_control_note(flagged, found, "they were left out")
+    if note:
+        notes.append(note)
+    return flagged, notes

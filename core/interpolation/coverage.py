@@ -4,25 +4,32 @@ IDW and kriging fill every cell, whether or not a sample lies near it. Three kin
 supports, and each kind gets its own advice: cells in gaps between groups of samples, cells beside a single traverse
 (samples along one road or stream), and cells beyond the sampled ground (the corners and margins of the grid,
 outside the samples' convex hull). The cells' distances to their nearest sample are measured once
-(:class:`~..neighbours.CellDistances`) and read for all three.
+(:class:`~..neighbours.CellDistances`) and read for all three; :func:`coverage_notes` words the warnings. Refused
+outright: a sample far from all the others when the extent is the samples' (:func:`refuse_stray_samples`), an EXTENT
+with no sample in or near it (:func:`refuse_extent_without_samples`), and a band nodata in every cell
+(:func:`require_values`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..errors import InputError
 from ..grid import GridSpec
 from ..neighbours import (
     CellDistances,
     farthest_cell,
     local_spacing,
     points_on_one_line,
+    sample_spacing,
     share_of_cells_extrapolated,
     share_of_cells_far,
+    stray_points,
 )
+from ..reports.legend import readable_number
 
 #: a cell farther from its nearest sample than GAP_SPACINGS times that sample's distance to its GAP_NEIGHBOUR-th
 #: nearest neighbour (the survey's spacing where it lies, read through close pairs; a regional grid and its infill
@@ -165,3 +172,153 @@ def field_gaps(
         if share >= GAP_SHARE and share > share_all + 0.1:
             out.append(FieldGap(j, count, Gaps(share, spacing, far)))
     return out
+
+
+def typed_number(value: float) -> str:
+    """A distance as the user would type it into a parameter: whole map units from 10 up, 3 significant digits
+    below (a MAX_DISTANCE of 0.36 m was advised as 'e.g. 0', which is no search radius at all)."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.3g}"
+
+
+def traverse_note(grid: GridSpec, line: Traverse) -> str:
+    """The warning that the samples lie on one line (a traverse along a road or a stream) and the grid reaches far
+    from it: the raster fills the ground on either side with values drawn out from the line."""
+    advised = GAP_SPACINGS * line.spacing
+    return (
+        f"INPUT: the {line.count} samples lie on one line ({grid.length_text(line.length)} long, "
+        f"{grid.length_text(line.width)} wide: a traverse along a road or a stream), and the grid reaches "
+        f"{grid.length_text(line.reach)} from the nearest of them ({line.reach / line.spacing:.0f} times their "
+        f"spacing along the line, {grid.length_text(line.spacing)}): the raster fills the ground on either side "
+        "with values drawn out from the line, which no sample supports. Give a MASK of the ground the line "
+        f"stands for (e.g. the traverse buffered by {grid.length_text(advised)}: Vector › Geoprocessing Tools › "
+        f"Buffer), a smaller EXTENT along the line, or MAX_DISTANCE (e.g. {advised:.0f}) to leave the cells "
+        "farther off nodata."
+    )
+
+
+def coverage_notes(
+    found: Coverage,
+    gaps_of_fields: Sequence[FieldGap],
+    fields: Sequence[str],
+    samples: int,
+    grid: GridSpec,
+    masked: bool,
+) -> List[str]:
+    """The warnings of a grid's cells that no sample supports (``found``, :func:`assess_coverage`, and
+    ``gaps_of_fields``, :func:`field_gaps`, over ``samples`` samples holding ``fields``; ``masked``: a MASK was
+    given): a traverse, else gaps between groups of samples, the extrapolated margin, and each field's own gaps. IDW
+    and kriging fill them all the same, with values that look like data, and anomalies, pseudolabel and traincnn
+    read them as such."""
+    out = []
+    if found.traverse is not None:
+        out.append(traverse_note(grid, found.traverse))
+    elif found.gaps is not None and found.gaps.share >= GAP_SHARE:
+        gaps = found.gaps
+        why = (
+            f"{GAP_SPACINGS:g} times the samples' spacing, {grid.length_text(gaps.spacing)}"
+            if gaps.far > grid.pixel_size
+            else "a cell"
+        )
+        out.append(
+            f"INPUT: {100 * gaps.share:.0f} % of the grid's cells lie more than {grid.length_text(gaps.far)} from "
+            f"every sample ({why}): the samples leave wide gaps "
+            "(clusters far apart, or a single line of samples), which the raster fills with values no sample "
+            f"supports. Set MAX_DISTANCE (e.g. {typed_number(gaps.far)}) to leave those cells nodata, or give a "
+            "MASK of the sampled area."
+        )
+    if found.extrapolated >= EXTRAPOLATED_SHARE:
+        spacing = found.extrapolated_spacing
+        out.append(
+            f"INPUT: {100 * found.extrapolated:.0f} % of the grid's cells"
+            f"{' within the MASK' if masked else ''} lie beyond the sampled ground: outside the "
+            f"samples' outline (their convex hull) and farther than the samples' spacing "
+            f"({grid.length_text(spacing)}) from every sample, in the corners and margins of the grid. Their "
+            "values are extrapolated, not measured, and anomalies, pseudolabel and traincnn read them as data. "
+            "Give a MASK of the sampled area (e.g. Vector › Geoprocessing Tools › Convex Hull of the samples) "
+            f"or set MAX_DISTANCE (e.g. {typed_number(2 * spacing)}) to leave them nodata."
+        )
+    for gap in gaps_of_fields:
+        name, share, far = fields[gap.column], gap.gaps.share, gap.gaps.far
+        out.append(
+            f"{name}: only {gap.count} of the {samples} samples hold a value, and {100 * share:.0f} % of the "
+            f"grid's cells lie more than {grid.length_text(far)} from every one of them "
+            f"({GAP_SPACINGS:g} times their spacing, {grid.length_text(gap.gaps.spacing)}): its band "
+            f"fills those cells with values no sample of {name} supports. Set MAX_DISTANCE (e.g. {far:.0f}) to "
+            f"leave them nodata, or interpolate {name} alone with a MASK of the area its samples cover."
+        )
+    return out
+
+
+def refuse_stray_samples(xy: np.ndarray, unit: str) -> None:
+    """Refuse samples far from all the others (:func:`~..neighbours.stray_points`; ``unit`` names the map unit)
+    when the grid's extent is taken from the samples: one sample stored at 0, 0 (a QC standard, a missing coordinate
+    written as 0) or with a digit mistyped would stretch the map over hundreds of kilometres of nothing, and the gap
+    warning could not say which sample did it."""
+    stray, distance, spacing = stray_points(xy)
+    if stray.size == 0:
+        return
+    shown = ", ".join(f"({xy[i, 0]:,.0f}, {xy[i, 1]:,.0f})" for i in stray[:5]) + (
+        f" and {stray.size - 5} more" if stray.size > 5 else ""
+    )
+    one = stray.size == 1
+    raise InputError(
+        f"{stray.size} of the {len(xy):,} sampled places {'lies' if one else 'lie'} far from all the others, "
+        f"at {shown}: {readable_number(float(distance.min()))} {unit} or more from the nearest other sample, where "
+        f"the survey's spacing is about {readable_number(spacing)} {unit}. A coordinate typed wrong, or a QC sample "
+        "(a standard, a blank) stored at 0, 0? The map's extent would stretch to take "
+        f"{'it' if one else 'them'} in. Fix or remove {'it' if one else 'them'} (or select the other samples and "
+        "use selected features only), or give an EXTENT to map the surveyed area alone.",
+        "INPUT",
+    )
+
+
+def refuse_extent_without_samples(bounds: Sequence[float], xy: np.ndarray, where: str, unit: str) -> None:
+    """Refuse an EXTENT (xmin, ymin, xmax, ymax in the samples' CRS, which ``where`` names; ``unit`` its map unit)
+    with no sample in or near it: every cell would be extrapolated from samples far away (an extent typed in
+    another CRS than the one it is read in, a slip)."""
+    dx = np.maximum(np.maximum(bounds[0] - xy[:, 0], xy[:, 0] - bounds[2]), 0.0)
+    dy = np.maximum(np.maximum(bounds[1] - xy[:, 1], xy[:, 1] - bounds[3]), 0.0)
+    nearest = float(np.hypot(dx, dy).min())
+    if nearest == 0.0 or nearest <= GAP_SPACINGS * sample_spacing(xy, GAP_NEIGHBOUR):
+        return  # a sample inside: the spacing (a k-d tree over every sample) is only read for an extent beside them
+
+    def typed(v: float) -> str:  # the extent as given: degrees typed as such keep their decimals
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"
+
+    def at(v: float) -> str:
+        return f"{v:,.0f}"
+
+    raise InputError(
+        f"no sample lies in or near the extent (x {typed(bounds[0])} to {typed(bounds[2])}, y "
+        f"{typed(bounds[1])} to {typed(bounds[3])} in {where}): the nearest is {nearest:,.0f} {unit} away, and "
+        f"the samples lie in x {at(xy[:, 0].min())} to {at(xy[:, 0].max())}, y {at(xy[:, 1].min())} to "
+        f"{at(xy[:, 1].max())}, so every cell would be extrapolated. Check the extent and the CRS it is given in "
+        "(e.g. 'xmin,xmax,ymin,ymax [EPSG:4326]' for degrees), or leave EXTENT empty for the samples' extent.",
+        "EXTENT",
+    )
+
+
+def require_values(
+    bands: np.ndarray, fields: Sequence[str], max_distance: Optional[float], xy: np.ndarray, grid: GridSpec
+) -> None:
+    """Refuse a field whose band (of ``bands``, NaN = nodata) is nodata in every cell (no sample within
+    ``max_distance`` of any cell centre): the raster would show nothing, and the later steps could not use it."""
+    for j, name in enumerate(fields):
+        if np.isfinite(bands[j]).any():
+            continue
+        if max_distance:
+            spacing = sample_spacing(xy)
+            typical = (
+                f" (the samples' median distance to their nearest neighbour is {grid.length_text(spacing)})"
+                if spacing
+                else ""
+            )
+            raise InputError(
+                f"no cell of the grid has a sample of {name} within {grid.length_text(max_distance)} "
+                f"(the search radius), so its band would be nodata everywhere{typical}. Use a larger radius (in "
+                "the layer's map units), or 0 for none.",
+                "MAX_DISTANCE",
+            )
+        raise InputError(
+            f"the band of {name} would be nodata in every cell; check the field's values and the MASK.", "FIELDS"
+        )

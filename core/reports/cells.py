@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from typing import Iterable
+from typing import Iterable, Mapping, Tuple
 
 
 class Cell(str):
@@ -60,3 +60,12 @@ def spoken_list(items: Iterable[str]) -> str:
     """Items as a sentence lists them: 'a', 'a and b', 'a, b and c'."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def ranked_counts(counts: Mapping[str, int], item: str, limit: int = 4) -> Tuple[str, str]:
+    """Values and their counts for a message, most frequent first (ties by value), the first ``limit`` of them each
+    as ``item`` formats them ("'{}' {}": 'till' 24), and the most frequent value quoted for a filter expression
+    (its quotes doubled)."""
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    shown = ", ".join(item.format(v, n) for v, n in ranked[:limit]) + (", …" if len(ranked) > limit else "")
+    return shown, ranked[0][0].replace("'", "''")

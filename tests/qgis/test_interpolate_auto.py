@@ -170,7 +170,7 @@ def test_a_variogram_of_few_samples_is_warned_of_only_where_kriging_is_chosen(pr
     algorithm = InterpolateAlgorithm()
     vg = Variogram("spherical", 0.1, 1.0, 2000.0)
     options = [Candidate("idw", "log", 2.0), Candidate("kriging", "log", variogram=vg)]
-    algorithm._few_samples_variograms = {
+    few_samples = {  # what _candidates returns beside the candidates
         "Zn": "Zn: its variogram was fitted to 25",
         "Cu": "Cu: its variogram was fitted to 25",
     }
@@ -181,7 +181,7 @@ def test_a_variogram_of_few_samples_is_warned_of_only_where_kriging_is_chosen(pr
     feedback = RecordingFeedback()
     chosen, _ = algorithm._choose(
         feedback, ["Zn", "Cu"], "auto", 2.0, [options, options],
-        [[score("Zn", 1.0), score("Zn", 2.0)], [score("Cu", 2.0), score("Cu", 1.0)]], [10.0, 10.0], str,
+        [[score("Zn", 1.0), score("Zn", 2.0)], [score("Cu", 2.0), score("Cu", 1.0)]], [10.0, 10.0], str, few_samples,
     )  # fmt: skip
     assert [c.method for c in chosen] == ["idw", "kriging"]  # the lower RMSE of each
     assert [w for w in feedback.warnings if "variogram was fitted" in w] == ["Cu: its variogram was fitted to 25"]
