@@ -440,4 +440,6 @@ def test_deposits_on_cells_one_band_leaves_empty_are_told_which_band():
     assert "the points lie on evidence, but corner_survey:tmi has no value in any of their cells" in str(refusal.value)
     # points off every band's cover keep the plain advice
     with pytest.raises(InputError, match="check that the points overlap the rasters"):
-        pseudolabel(features, grid, deposits + 1e6, settings=PseudoLabelSettings(method="label_spreading"), band_names=names)
+        pseudolabel(
+            features, grid, deposits + 1e6, settings=PseudoLabelSettings(method="label_spreading"), band_names=names
+        )
