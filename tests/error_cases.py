@@ -10327,4 +10327,11 @@ CASES += [
         error=r"^LABELS: no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised "
         r"point; the points lie on evidence, but stack_corner:corner:tmi has no value in any of their cells",
     ),  # before: "… check that the points overlap the rasters (same area and CRS) …", which they did
+    Case(
+        "three deposits only",
+        "pseudolabel",
+        _set(),
+        warning=r"LABELS: only 3 mineralised points: the [\d,]+ cells labelled mineralised beyond them, and a model "
+        r"trained on these labels, map ground like these places",
+    ),  # before: no word (the Kola atlas's two smelters as 'deposits' grew 37 mineralised cells on 4.6 km cells)
 ]

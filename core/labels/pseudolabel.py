@@ -282,6 +282,9 @@ def pseudolabel(
     broad = _broad_mineralised_warning(counts, n_classes, n_valid, settings.confidence, grid)
     if broad:
         warnings.append(broad)
+    few = few_points_warning(int((classes >= 1).sum()), sum(counts[str(c)]["pseudo"] for c in range(1, n_classes)))
+    if few:
+        warnings.append(few)
     record = {
         **settings.record(),
         "bands": int(features.shape[0]),
@@ -294,6 +297,22 @@ def pseudolabel(
 
 #: pseudo-labelling more than this share of the valid cells mineralised is labelling ground like the points, not ore
 BROAD_MINERALISED_SHARE = 0.10
+#: with fewer mineralised points than this, none can be held out to test a map made from them
+FEW_MINERALISED_POINTS = 5
+
+
+def few_points_warning(mineralised_points: int, pseudo_mineralised: int) -> str:
+    """Say that labels grown from fewer than :data:`FEW_MINERALISED_POINTS` mineralised points, and any model
+    trained on them, describe ground like those places: no deposit is left to test the map with ('' otherwise)."""
+    if not 0 < mineralised_points < FEW_MINERALISED_POINTS:
+        return ""
+    points = "1 mineralised point" if mineralised_points == 1 else f"{mineralised_points} mineralised points"
+    return (
+        f"LABELS: only {points}: the {pseudo_mineralised:,} cells labelled mineralised beyond them, and a model "
+        "trained on these labels, map ground like these places, and too few are known to hold some out and test "
+        "the map (evaluate needs deposits the labels did not use). Add known occurrences (prospects and showings "
+        "count), or read the result as a map of similarity to these places, not of tested prospectivity."
+    )
 
 
 def _refuse_buffer_over_everything(

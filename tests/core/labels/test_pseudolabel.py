@@ -443,3 +443,22 @@ def test_deposits_on_cells_one_band_leaves_empty_are_told_which_band():
         pseudolabel(
             features, grid, deposits + 1e6, settings=PseudoLabelSettings(method="label_spreading"), band_names=names
         )
+
+
+def test_labels_from_fewer_than_five_mineralised_points_say_they_cannot_be_tested():
+    """Two smelters of the Kola atlas as 'deposits' on 4.6 km cells grew 37 mineralised cells without a word, and
+    traincnn then trained on 39 positives. The warning gives the pseudo-labelled count, checked against the label
+    raster (cells of class 1 that are not the points' own); five points or more are not warned about."""
+    grid = GridSpec(0.0, 5_000.0, 100.0, 50, 50, "")
+    rng = np.random.default_rng(6)
+    features = rng.normal(size=(3, 50, 50)).astype(np.float32)
+    features[:, 20:30, 20:30] += 3.0  # ground like the points
+    points = np.array([[2_250.0, 2_750.0], [2_750.0, 2_250.0]])
+    settings = PseudoLabelSettings(method="label_spreading")
+    result = pseudolabel(features, grid, points, settings=settings)
+    rows, cols = grid.rowcol(points[:, 0], points[:, 1])
+    beyond = int((result.labels == 1).sum()) - len(set(zip(rows.tolist(), cols.tolist())))
+    (note,) = [w for w in result.warnings if w.startswith("LABELS: only 2 mineralised points")]
+    assert f"the {beyond:,} cells labelled mineralised beyond them" in note
+    more = np.array([[2_050.0 + 150 * i, 2_950.0 - 150 * i] for i in range(5)])
+    assert not [w for w in pseudolabel(features, grid, more, settings=settings).warnings if "only" in w]
