@@ -289,6 +289,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep23a_inputs(folder))
     paths.update(_sweep24b_inputs(folder, bands))
     paths.update(_sweep25b_inputs(folder, xy, cu, bands))
+    paths.update(_sweep27c_inputs(folder, xy, cu, pb))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -924,6 +925,22 @@ def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
         dst.update_tags(1, detection_limits="60", lowest_measured="2")
     paths["cu_older_limit"] = path
     return paths
+
+
+def _sweep27c_inputs(folder: str, xy, cu, pb) -> Dict[str, str]:
+    """Sweep 27c, loose ends a user meets: ``samples_not_analysed.gpkg``, the matrix samples with text fields as a
+    laboratory table writes them: 'Cu' with 4 'n.d.', 2 'ND', 1 'n.a.' and 1 '-' (no result), 'Pb' with 2 'N/A',
+    and 'SampleID'."""
+    cu_text = [f"{v:g}" for v in cu]
+    cu_text[:8] = ["n.d."] * 4 + ["ND"] * 2 + ["n.a.", "-"]
+    pb_text = [f"{v:g}" for v in pb]
+    pb_text[10:12] = ["N/A", "N/A"]
+    names = [f"S{i:03d}" for i in range(len(xy))]
+    return {
+        "samples_not_analysed": _points(
+            os.path.join(folder, "samples_not_analysed.gpkg"), xy, {"SampleID": names, "Cu": cu_text, "Pb": pb_text}
+        )
+    }
 
 
 def _sweep23a_inputs(folder: str) -> Dict[str, str]:
@@ -10299,4 +10316,64 @@ CASES += [
         warning=r"UNITS: the field 'Cu/10⁻⁶' states its unit, 10⁻⁶, and UNITS says 'ppb': its band and legend use "
         r"10⁻⁶",
     ),  # UNITS left at its default ('ppm') says the same in an information line, not a warning (sweep 25b)
+]
+
+
+def idw_of_the_analysed_samples(params: Dict[str, object]) -> None:
+    """The Cu band equals a brute-force IDW of the samples whose Cu is a number (pandas): 'n.d.', 'ND', 'n.a.' and
+    '-' left out, none read as 0 or at a detection limit."""
+    import geopandas as gpd
+    import pandas as pd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    cu = pd.to_numeric(frame["Cu"], errors="coerce")
+    analysed = frame[cu.notna()]
+    assert len(analysed) == len(frame) - 8
+    sxy = np.column_stack([analysed.geometry.x, analysed.geometry.y])
+    _assert_brute_force_idw(params, sxy, cu[cu.notna()].to_numpy(dtype=float))
+
+
+def analysed_high_values_listed(params: Dict[str, object]) -> None:
+    """OUTPUT_POINTS lists exactly the samples whose Cu or Pb is a number (pandas) at its weak level or above; a
+    sample of 'n.d.' Cu is listed for its Pb only, never for its Cu."""
+    import geopandas as gpd
+    import pandas as pd
+
+    points = gpd.read_file(written_path(str(params["OUTPUT_POINTS"])))
+    samples = gpd.read_file(str(params["INPUT"]))
+    table = pd.read_csv(str(params["OUTPUT_TABLE"])).set_index("element")
+    high = set()
+    for element in ("Cu", "Pb"):
+        values = pd.to_numeric(samples[element], errors="coerce")
+        high |= set(samples.loc[values >= table.loc[element, "weak"], "SampleID"])
+    assert high == set(points["SampleID"]), (sorted(high), sorted(points["SampleID"]))
+    listed = points.set_index("SampleID")["elements"]
+    assert not any("Cu" in listed.get(f"S{i:03d}", "") for i in range(8))
+
+
+_NOT_ANALYSED = (
+    r"{parameter}: values that give no result \(e\.g\. 'n\.d\.', 'ND', 'n\.a\.': not determined, not analysed\) "
+    r"were left out as missing, not read as 0 or as below detection: Cu 8 of 36, Pb 2 of 36; only the analysed "
+    r"samples are used\."
+)
+CASES += [
+    Case(
+        "'n.d.', 'ND', 'n.a.' and '-' in element fields",
+        "interpolate",
+        _set(INPUT="samples_not_analysed", FIELDS=["Cu", "Pb"]),
+        warning=_NOT_ANALYSED.format(parameter="FIELDS"),
+        check=idw_of_the_analysed_samples,
+    ),  # before: "Cu: 8 of 36 samples skipped (0 empty/NULL, 8 not numbers, e.g. n.d., ND, n.a.)"
+    Case(
+        "'n.d.', 'ND', 'n.a.' and '-' in element fields",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["samples_not_analysed"],
+            "POINTS_LEVEL": 0,
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        warning=_NOT_ANALYSED.format(parameter="INPUT"),
+        check=analysed_high_values_listed,
+    ),  # before: as for interpolate, the no-result entries among "not numbers"
 ]
