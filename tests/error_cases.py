@@ -930,16 +930,24 @@ def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
 def _sweep27c_inputs(folder: str, xy, cu, pb) -> Dict[str, str]:
     """Sweep 27c, loose ends a user meets: ``samples_not_analysed.gpkg``, the matrix samples with text fields as a
     laboratory table writes them: 'Cu' with 4 'n.d.', 2 'ND', 1 'n.a.' and 1 '-' (no result), 'Pb' with 2 'N/A',
-    and 'SampleID'."""
+    and 'SampleID'; ``labels_commodity_lists.gpkg``, three deposits whose 'cls' lists their commodities in other
+    orders and spellings ('Au, Cu', 'Cu,Au', 'cu / au') and four 'barren' points."""
     cu_text = [f"{v:g}" for v in cu]
     cu_text[:8] = ["n.d."] * 4 + ["ND"] * 2 + ["n.a.", "-"]
     pb_text = [f"{v:g}" for v in pb]
     pb_text[10:12] = ["N/A", "N/A"]
     names = [f"S{i:03d}" for i in range(len(xy))]
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    barren = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
     return {
         "samples_not_analysed": _points(
             os.path.join(folder, "samples_not_analysed.gpkg"), xy, {"SampleID": names, "Cu": cu_text, "Pb": pb_text}
-        )
+        ),
+        "labels_commodity_lists": _points(
+            os.path.join(folder, "labels_commodity_lists.gpkg"),
+            deposits + barren,
+            {"cls": ["Au, Cu", "Cu,Au", "cu / au", "barren", "barren", "barren", "barren"]},
+        ),
     }
 
 
@@ -10376,4 +10384,20 @@ CASES += [
         warning=_NOT_ANALYSED.format(parameter="INPUT"),
         check=analysed_high_values_listed,
     ),  # before: as for interpolate, the no-result entries among "not numbers"
+]
+
+CASES += [
+    Case(
+        "commodity lists in other orders as classes",
+        "pseudolabel",
+        _set(LABELS="labels_commodity_lists", LABEL_FIELD="cls", METHOD=1),
+        warning=r"Classes: 0 = barren, 1 = Au, Cu(?:\"|$)",
+        check=_labels_of_one_mineralised_class,
+    ),  # before: "Classes: 0 = barren, 1 = Au, Cu, 2 = Cu,Au, 3 = cu / au": three mineralised classes for one
+    Case(
+        "commodity lists in other orders as classes",
+        "trainmodel",
+        _set(LABELS="labels_commodity_lists", LABEL_FIELD="cls"),
+        warning=r"Classes: 0 = barren, 1 = Au, Cu(?:\"|$)",
+    ),  # before: as for pseudolabel
 ]
