@@ -289,7 +289,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep23a_inputs(folder))
     paths.update(_sweep24b_inputs(folder, bands))
     paths.update(_sweep25b_inputs(folder, xy, cu, bands))
-    paths.update(_sweep27c_inputs(folder, xy, cu, pb))
+    paths.update(_sweep27c_inputs(folder, xy, cu, pb, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -927,11 +927,15 @@ def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
     return paths
 
 
-def _sweep27c_inputs(folder: str, xy, cu, pb) -> Dict[str, str]:
+def _sweep27c_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     """Sweep 27c, loose ends a user meets: ``samples_not_analysed.gpkg``, the matrix samples with text fields as a
     laboratory table writes them: 'Cu' with 4 'n.d.', 2 'ND', 1 'n.a.' and 1 '-' (no result), 'Pb' with 2 'N/A',
     and 'SampleID'; ``labels_commodity_lists.gpkg``, three deposits whose 'cls' lists their commodities in other
-    orders and spellings ('Au, Cu', 'Cu,Au', 'cu / au') and four 'barren' points."""
+    orders and spellings ('Au, Cu', 'Cu,Au', 'cu / au') and four 'barren' points; ``magnetics_picture_rgba.tif``, the
+    matrix's picture of a map with an alpha band (red, green, blue, alpha bytes, as a map exported with transparency)."""
+    import rasterio
+    from rasterio.transform import from_origin as origin
+
     cu_text = [f"{v:g}" for v in cu]
     cu_text[:8] = ["n.d."] * 4 + ["ND"] * 2 + ["n.a.", "-"]
     pb_text = [f"{v:g}" for v in pb]
@@ -939,7 +943,7 @@ def _sweep27c_inputs(folder: str, xy, cu, pb) -> Dict[str, str]:
     names = [f"S{i:03d}" for i in range(len(xy))]
     deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
     barren = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
-    return {
+    paths = {
         "samples_not_analysed": _points(
             os.path.join(folder, "samples_not_analysed.gpkg"), xy, {"SampleID": names, "Cu": cu_text, "Pb": pb_text}
         ),
@@ -948,7 +952,14 @@ def _sweep27c_inputs(folder: str, xy, cu, pb) -> Dict[str, str]:
             deposits + barren,
             {"cls": ["Au, Cu", "Cu,Au", "cu / au", "barren", "barren", "barren", "barren"]},
         ),
+        "raster_rgba": os.path.join(folder, "magnetics_picture_rgba.tif"),
     }
+    picture = (np.asarray(bands[0], dtype=np.float64) / np.nanmax(bands[0]) * 255).astype(np.uint8)
+    with rasterio.open(paths["raster_rgba"], "w", driver="GTiff", width=SIZE, height=SIZE, count=4, dtype="uint8",
+                       crs=CRS, transform=origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL), photometric="RGB",
+                       alpha="YES") as dst:  # fmt: skip
+        dst.write(np.stack([picture, 255 - picture, picture // 2, np.full_like(picture, 255)]))
+    return paths
 
 
 def _sweep23a_inputs(folder: str) -> Dict[str, str]:
@@ -10400,4 +10411,15 @@ CASES += [
         _set(LABELS="labels_commodity_lists", LABEL_FIELD="cls"),
         warning=r"Classes: 0 = barren, 1 = Au, Cu(?:\"|$)",
     ),  # before: as for pseudolabel
+]
+
+CASES += [
+    Case(
+        "a picture of a map with an alpha band as a baseline",
+        "evaluate",
+        _set(BASELINES=["raster_rgba"]),
+        warning=r"BASELINES: 'magnetics_picture_rgba' has 3 colour bands \(red, green, blue\) and an alpha band "
+        r"\(transparency\): a picture, not bands of values; only band 1, its red, is compared, as a value\.",
+    ),  # before: "BASELINES: 'magnetics_picture_rgba' has 4 bands; only band 1 ('…') is compared, the others are not.
+    # To compare another band, give it as a raster of its own …": the alpha counted as a band of values
 ]

@@ -711,6 +711,37 @@ def data_bands(src: Any) -> List[int]:
     return kept or list(range(1, src.count + 1))
 
 
+def bands_in_words(path: str) -> Tuple[int, str, str]:
+    """The bands of the raster at ``path`` as a user reads them, by GDAL's colour interpretation: the number of
+    bands that hold values (:func:`data_bands`: an alpha band is transparency, not values), their description
+    ('4 bands'; '3 colour bands (red, green, blue) and an alpha band (transparency)' for a picture
+    (:func:`colour_coding`); '2 bands and an alpha band (transparency)') and, for a picture, band 1's colour
+    ('red'; '' for other rasters). (0, '', '') when the file cannot be read."""
+    import rasterio
+    from rasterio.enums import ColorInterp
+
+    with no_gdal_sidecars():
+        try:
+            with rasterio.open(path) as src:
+                kept, picture, count = data_bands(src), colour_coding(src) == "rgb", src.count
+                interpretations = list(src.colorinterp or ())
+        except Exception:  # rasterio raises RasterioIOError, a broad family
+            return 0, "", ""
+    alphas = count - len(kept)
+    colours = [c.name for c in interpretations if c in (ColorInterp.red, ColorInterp.green, ColorInterp.blue)]
+    if picture:
+        words = f"{len(colours)} colour bands ({', '.join(colours)})"
+        others = len(kept) - len(colours)
+        if others:
+            words += f", {others} other band{'s' if others > 1 else ''}"
+    else:
+        words = f"{len(kept)} band{'s' if len(kept) != 1 else ''}"
+    if alphas:
+        words += " and an alpha band (transparency)" if alphas == 1 else f" and {alphas} alpha bands (transparency)"
+    first = interpretations[0].name if picture and interpretations and interpretations[0].name in colours else ""
+    return len(kept), words, first
+
+
 def side_file_crs_note(path: str) -> str:
     """A sentence to add where a raster without a CRS is refused: '' unless GDAL's side file ``<path>.aux.xml``
     holds one (where QGIS's Assign Projection and gdal_edit.py put a CRS for a format that cannot hold it, a Surfer

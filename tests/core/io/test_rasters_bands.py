@@ -94,3 +94,31 @@ def test_byte_bands_the_plugin_writes_are_values_not_a_picture(tmp_path, count):
         data = read_raster(path)
         assert data.bands.shape[0] == count and not [w for w in data.warnings if "red, green" in w]
         np.testing.assert_array_equal(data.bands, classes)
+
+
+@pytest.mark.parametrize(
+    "count, options, expected",
+    [
+        (4, {"photometric": "RGB", "alpha": "YES"}, (3, "3 colour bands (red, green, blue) and an alpha band (transparency)", "red")),
+        (3, {"photometric": "RGB"}, (3, "3 colour bands (red, green, blue)", "red")),
+        (2, {"alpha": "YES"}, (1, "1 band and an alpha band (transparency)", "")),
+        (3, {"photometric": "MINISBLACK"}, (3, "3 bands", "")),
+    ],
+)  # fmt: skip
+def test_bands_are_counted_as_gdal_interprets_their_colours(tmp_path, count, options, expected):
+    """An alpha band is transparency, not a band of values: counted apart, as GDAL's own API interprets it."""
+    import rasterio
+    from osgeo import gdal
+    from rasterio.transform import from_origin
+
+    from geochem_prospector.core.io.rasters import bands_in_words
+
+    path = str(tmp_path / "picture.tif")
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=count, dtype="uint8", crs="EPSG:3067",
+                       transform=from_origin(0, 40, 10, 10), **options) as dst:  # fmt: skip
+        dst.write(np.zeros((count, 4, 4), dtype=np.uint8))
+    ds = gdal.Open(path)
+    alphas = sum(ds.GetRasterBand(i).GetColorInterpretation() == gdal.GCI_AlphaBand for i in range(1, count + 1))
+    ds = None
+    assert bands_in_words(path) == expected and expected[0] == count - alphas
+    assert bands_in_words(str(tmp_path / "missing.tif")) == (0, "", "")
