@@ -485,8 +485,13 @@ def band_detection_limits(path: str, band: int) -> Tuple[List[float], float]:
     """The lower detection limits interpolate recorded for band ``band`` (1-based) of ``path``
     (:data:`DETECTION_LIMITS_TAG`), ascending, and the lowest value measured in its field
     (:data:`LOWEST_MEASURED_TAG`, inf when not recorded); ([], inf) when none are recorded or they cannot be read."""
-    text = _band_text(path, band, lambda src: src.tags(band).get(DETECTION_LIMITS_TAG))
-    lowest = _band_text(path, band, lambda src: src.tags(band).get(LOWEST_MEASURED_TAG))
+    # both items in one opening of the file (a newline is in neither: they are lists of numbers)
+    both = _band_text(
+        path,
+        band,
+        lambda src: "\n".join(src.tags(band).get(t, "") for t in (DETECTION_LIMITS_TAG, LOWEST_MEASURED_TAG)),
+    )
+    text, _, lowest = both.partition("\n")
     try:
         limits = sorted(float(v) for v in text.split(",") if v.strip())
         measured = float(lowest) if lowest.strip() else math.inf

@@ -1,5 +1,7 @@
 """read_raster selects bands by 1-based index and names a missing band."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -122,3 +124,27 @@ def test_bands_are_counted_as_gdal_interprets_their_colours(tmp_path, count, opt
     ds = None
     assert bands_in_words(path) == expected and expected[0] == count - alphas
     assert bands_in_words(str(tmp_path / "missing.tif")) == (0, "", "")
+
+
+def test_detection_limits_of_a_band_are_read_in_one_opening(tmp_path, monkeypatch):
+    """band_detection_limits reads both band metadata items from one opening of the file (anomalies asks it for
+    every band: it opened the file twice a band), with the values GDAL's own API reads."""
+    import rasterio
+    from osgeo import gdal
+
+    from geochem_prospector.core.io import rasters
+
+    grid = GridSpec(0.0, 30.0, 10.0, 3, 3, "EPSG:3067")
+    path = write_geotiff(str(tmp_path / "au.tif"), np.ones((2, 3, 3)), grid, ["Au", "Cu"])
+    with rasterio.open(path, "r+") as dst:
+        dst.update_tags(1, detection_limits="1,0.2", lowest_measured="0.1")
+    ds = gdal.Open(path)
+    limits = sorted(float(v) for v in ds.GetRasterBand(1).GetMetadataItem("detection_limits").split(","))
+    lowest = float(ds.GetRasterBand(1).GetMetadataItem("lowest_measured"))
+    ds = None
+    opened = []
+    real_open = rasterio.open
+    monkeypatch.setattr(rasterio, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+    assert rasters.band_detection_limits(path, 1) == (limits, lowest) and len(opened) == 1
+    assert rasters.band_detection_limits(path, 2) == ([], math.inf) and len(opened) == 2
+    assert rasters.band_detection_limits(str(tmp_path / "missing.tif"), 1) == ([], math.inf)
