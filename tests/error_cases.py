@@ -932,7 +932,9 @@ def _sweep27c_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     laboratory table writes them: 'Cu' with 4 'n.d.', 2 'ND', 1 'n.a.' and 1 '-' (no result), 'Pb' with 2 'N/A',
     and 'SampleID'; ``labels_commodity_lists.gpkg``, three deposits whose 'cls' lists their commodities in other
     orders and spellings ('Au, Cu', 'Cu,Au', 'cu / au') and four 'barren' points; ``magnetics_picture_rgba.tif``, the
-    matrix's picture of a map with an alpha band (red, green, blue, alpha bytes, as a map exported with transparency)."""
+    matrix's picture of a map with an alpha band (red, green, blue, alpha bytes, as a map exported with transparency);
+    ``survey_bundle.zip``, the matrix's samples and deposits as shapefiles and its element raster in one zip, named
+    by their GDAL paths ``samples_vsizip``, ``deposits_vsizip``, ``raster_vsizip`` ('/vsizip/<zip>/samples.shp')."""
     import rasterio
     from rasterio.transform import from_origin as origin
 
@@ -954,6 +956,25 @@ def _sweep27c_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
         ),
         "raster_rgba": os.path.join(folder, "magnetics_picture_rgba.tif"),
     }
+    # the matrix's samples, deposits and element raster in one zip, as a survey is downloaded: the shapefiles written
+    # into a folder that is removed once they are zipped (every row's input folder holds the zip alone)
+    import shutil
+    import zipfile
+
+    import geopandas as gpd
+
+    unzipped = os.path.join(folder, "survey_bundle")
+    os.makedirs(unzipped)
+    for key in ("samples", "deposits"):
+        gpd.read_file(os.path.join(folder, f"{key}.gpkg")).to_file(os.path.join(unzipped, f"{key}.shp"))
+    paths["survey_zip"] = os.path.join(folder, "survey_bundle.zip")
+    with zipfile.ZipFile(paths["survey_zip"], "w") as archive:
+        archive.write(os.path.join(folder, "elements.tif"), "elements.tif")
+        for name in sorted(os.listdir(unzipped)):
+            archive.write(os.path.join(unzipped, name), name)
+    shutil.rmtree(unzipped)
+    for key, member in (("samples", "samples.shp"), ("deposits", "deposits.shp"), ("raster", "elements.tif")):
+        paths[f"{key}_vsizip"] = f"/vsizip/{paths['survey_zip']}/{member}"
     picture = (np.asarray(bands[0], dtype=np.float64) / np.nanmax(bands[0]) * 255).astype(np.uint8)
     with rasterio.open(paths["raster_rgba"], "w", driver="GTiff", width=SIZE, height=SIZE, count=4, dtype="uint8",
                        crs=CRS, transform=origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL), photometric="RGB",
@@ -3442,10 +3463,38 @@ def digest(paths: Iterable[str]) -> Dict[str, str]:
     return result
 
 
+def archive_file(value: object) -> Optional[str]:
+    """The archive a file inside an archive is read from ('/vsizip//data/x.zip/a.tif' -> '/data/x.zip'), for the
+    checks that inputs stay untouched; None for anything else."""
+    if not isinstance(value, str) or not value.startswith("/vsi"):
+        return None
+    path = "/" + value.split("|")[0].split("/", 2)[2].lstrip("/")
+    while path not in ("/", "") and not os.path.isfile(path):
+        path = os.path.dirname(path)
+    return path if os.path.isfile(path) else None
+
+
+def hashed_inputs(params: Dict[str, object]) -> List[str]:
+    """The files of a row's parameters to hash before and after the run: every value (or list item) that is a file,
+    and the archive of a file inside one, given as its '/vsizip/…' path or as a layer on it."""
+    paths = []
+    for value in params.values():
+        for item in value if isinstance(value, list) else [value]:
+            source = item.source() if hasattr(item, "source") and callable(item.source) else item
+            if isinstance(item, str) and os.path.isfile(item):
+                paths.append(item)
+            elif archive_file(source):
+                paths.append(str(archive_file(source)))
+    return paths
+
+
 def input_file(value: object) -> Optional[str]:
-    """The file a parameter value names: a path, ``path|layername=…``, or ``provider://file:///path?…``."""
+    """The file a parameter value names: a path, ``path|layername=…``, ``provider://file:///path?…``, or the
+    archive of a ``/vsizip/…`` path."""
     if not isinstance(value, str) or not value:
         return None
+    if archive_file(value):
+        return archive_file(value)
     text = value.split("://", 1)[1] if value.split("://", 1)[0].isalpha() and "://" in value else value
     if text.startswith("file:"):
         text = unquote(urlparse(text).path)
@@ -6368,7 +6417,9 @@ def auc_as_of_the_unzipped_raster(params: Dict[str, object]) -> None:
     import geopandas as gpd
     import rasterio
 
-    archive = os.path.dirname(str(params["INPUT_RASTER"].source()).split("/vsizip/", 1)[1])  # type: ignore[attr-defined]
+    given = params["INPUT_RASTER"]  # the layer QGIS makes of it, or its '/vsizip/…' path
+    source = given.source() if hasattr(given, "source") else given  # type: ignore[union-attr]
+    archive = os.path.dirname(str(source).split("/vsizip/", 1)[1])
     with rasterio.open(os.path.join(os.path.dirname(archive), "elements.tif")) as src:
         values = src.read(1, masked=True).astype(float).filled(np.nan)
         inverse = ~src.transform
@@ -10422,4 +10473,45 @@ CASES += [
         r"\(transparency\): a picture, not bands of values; only band 1, its red, is compared, as a value\.",
     ),  # before: "BASELINES: 'magnetics_picture_rgba' has 4 bands; only band 1 ('…') is compared, the others are not.
     # To compare another band, give it as a raster of its own …": the alpha counted as a band of values
+]
+
+
+def idw_of_the_zipped_samples(params: Dict[str, object]) -> None:
+    """The Cu band equals a brute-force IDW of the samples read from the zip by geopandas (GDAL's /vsizip/)."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    assert len(frame) == 36
+    _assert_brute_force_idw(params, np.column_stack([frame.geometry.x, frame.geometry.y]), frame["Cu"].to_numpy())
+
+
+CASES += [
+    Case(
+        "a shapefile inside a zip, as a /vsizip/ path",
+        "interpolate",
+        _set(INPUT="samples_vsizip"),
+        check=idw_of_the_zipped_samples,
+    ),  # before: "Could not load source layer for INPUT: /vsizip/…/samples.shp not found" (QGIS 3.22 loads a layer
+    # given as text only from a file that exists)
+    Case(
+        "a GeoTIFF and a shapefile inside a zip, as /vsizip/ paths",
+        "evaluate",
+        _set(INPUT_RASTER="raster_vsizip", DEPOSITS="deposits_vsizip"),
+        check=auc_as_of_the_unzipped_raster,
+    ),  # before: "INPUT_RASTER: '/vsizip/…/elements.tif' is no file (nor a layer of the open project); …"
+    Case(
+        "a GeoTIFF inside a zip, as a /vsizip/ path",
+        "anomalies",
+        _set(INPUT_RASTER="raster_vsizip"),
+    ),  # before: as for evaluate
+    Case(
+        "a GeoTIFF and a shapefile inside a zip, as /vsizip/ paths",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster_vsizip"], LABELS="deposits_vsizip"),
+    ),  # before: as for evaluate
+    Case(
+        "a GeoTIFF inside a zip, as a /vsizip/ path",
+        "predict",
+        _set(INPUT_RASTERS=["raster_vsizip"]),
+    ),  # before: as for evaluate
 ]
