@@ -934,7 +934,8 @@ def _sweep27c_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     orders and spellings ('Au, Cu', 'Cu,Au', 'cu / au') and four 'barren' points; ``magnetics_picture_rgba.tif``, the
     matrix's picture of a map with an alpha band (red, green, blue, alpha bytes, as a map exported with transparency);
     ``survey_bundle.zip``, the matrix's samples and deposits as shapefiles and its element raster in one zip, named
-    by their GDAL paths ``samples_vsizip``, ``deposits_vsizip``, ``raster_vsizip`` ('/vsizip/<zip>/samples.shp')."""
+    by their GDAL paths ``samples_vsizip``, ``deposits_vsizip``, ``raster_vsizip`` ('/vsizip/<zip>/samples.shp');
+    ``elements_5km.tif`` and ``labels_5km.tif``, a national survey's grid of 16 x 16 cells of 5 km."""
     import rasterio
     from rasterio.transform import from_origin as origin
 
@@ -975,6 +976,20 @@ def _sweep27c_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
     shutil.rmtree(unzipped)
     for key, member in (("samples", "samples.shp"), ("deposits", "deposits.shp"), ("raster", "elements.tif")):
         paths[f"{key}_vsizip"] = f"/vsizip/{paths['survey_zip']}/{member}"
+    # a national survey's grid: 16 x 16 cells of 5 km (80 km a side), Cu and Pb, and labels on every second cell
+    rng = np.random.default_rng(27)
+    coarse = np.exp(rng.normal(3, 0.6, (2, 16, 16))).astype(np.float32)
+    profile = dict(driver="GTiff", width=16, height=16, dtype="float32", crs=CRS, nodata=-9999.0,
+                   transform=origin(X0, Y0 + 16 * 5000, 5000, 5000))  # fmt: skip
+    paths["raster_5km"] = os.path.join(folder, "elements_5km.tif")
+    with rasterio.open(paths["raster_5km"], "w", count=2, **profile) as dst:
+        dst.write(coarse)
+        dst.descriptions = ("Cu", "Pb")
+    label_5km = np.full((1, 16, 16), -1.0, dtype=np.float32)
+    label_5km[0, ::2, ::2] = (coarse[0, ::2, ::2] > np.median(coarse[0])).astype(np.float32)
+    paths["label_raster_5km"] = os.path.join(folder, "labels_5km.tif")
+    with rasterio.open(paths["label_raster_5km"], "w", count=1, **{**profile, "nodata": -1.0}) as dst:
+        dst.write(label_5km)
     picture = (np.asarray(bands[0], dtype=np.float64) / np.nanmax(bands[0]) * 255).astype(np.uint8)
     with rasterio.open(paths["raster_rgba"], "w", driver="GTiff", width=SIZE, height=SIZE, count=4, dtype="uint8",
                        crs=CRS, transform=origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL), photometric="RGB",
@@ -10514,4 +10529,15 @@ CASES += [
         "predict",
         _set(INPUT_RASTERS=["raster_vsizip"]),
     ),  # before: as for evaluate
+]
+
+CASES += [
+    Case(
+        "PATCH_SIZE's default on 5 km cells",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster_5km"], LABELS="label_raster_5km", PATCH_SIZE=9, BLOCK_SIZE=20000),
+        warning=r"PATCH_SIZE: the 9 x 9-cell patch \(PATCH_SIZE, its default\) spans 45 x 45 km on these 5 km cells, "
+        r"32 % of the study area \(256 cells with evidence in every band, 6400 km²\): .* PATCH_SIZE counts cells, not "
+        r"metres: for cells this large, set PATCH_SIZE 3 \(15 km\)",
+    ),  # before: trained on 45 km patches of an 80 km area without a word
 ]
