@@ -130,13 +130,23 @@ REPROJECT_ADVICE = (
 )
 
 
+def unchecked_features(source, request: QgsFeatureRequest):
+    """A source's features without QGIS's geometry validity check: with the desktop's default setting (stop at an
+    invalid geometry) it refuses a whole geological map for one ring touching itself, and its other choice (skip
+    invalid features) leaves that unit out without a word. The polygons are repaired where they are used
+    (``core.evidence.polygons.valid_polygon``, every lobe kept)."""
+    if isinstance(source, QgsProcessingFeatureSource):
+        return source.getFeatures(request, QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks)
+    return source.getFeatures(request)
+
+
 def geographic_centre(source) -> QgsPointXY:
     """The centre of a layer in degrees: its extent's latitude, and the longitude of :func:`core.grid.
     centre_longitude` over its features (up to 100,000 of them; the extent's centre when none has a geometry):
     across 180° for samples on both sides of the antimeridian, whose extent runs the long way round."""
     request = QgsFeatureRequest().setNoAttributes().setLimit(100_000)
     longitudes = []
-    for feature in source.getFeatures(request):
+    for feature in unchecked_features(source, request):
         geometry = feature.geometry()
         if geometry is not None and not geometry.isEmpty():
             longitudes.append(geometry.boundingBox().center().x())
@@ -158,7 +168,7 @@ def layer_extent(source):
     if not (defined_crs(source.sourceCrs()) and source.sourceCrs().isGeographic()) or extent.width() <= 180.0:
         return extent
     xs, ys = [], []
-    for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes().setLimit(100_000)):
+    for feature in unchecked_features(source, QgsFeatureRequest().setNoAttributes().setLimit(100_000)):
         geometry = feature.geometry()
         if geometry is not None and not geometry.isEmpty():
             box = geometry.boundingBox()

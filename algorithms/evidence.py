@@ -48,7 +48,7 @@ from ..core.evidence.polygons import (
     uncovered_area,
 )
 from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence
-from ..core.evidence.stack import mask_cells, write_stack
+from ..core.evidence.stack import mask_cells, sparse_raster_notes, write_stack
 from ..core.grid import GridSpec
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
@@ -363,7 +363,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         check_cancelled(feedback.isCanceled)
         try:
             with runner:
-                write_stack(
+                written = write_stack(
                     output,
                     grid,
                     sources,
@@ -379,6 +379,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 if isinstance(source, RasterEvidence):
                     source.close()
         check_cancelled(feedback.isCanceled)  # a cancel after the last tile: the stack is not committed either
+        for note in sparse_raster_notes(sources, written, grid):
+            feedback.pushWarning(note)
         results = {self.OUTPUT: output}
         if table:
             write_text(table, table_csv(bands), parameter=self.OUTPUT_TABLE)

@@ -15,6 +15,7 @@ from .crs_checks import (
     refuse_coordinates_beyond_crs,
     refuse_unrelated_crs,
     source_transform,
+    unchecked_features,
     warn_ballpark_transform,
     warn_without_crs,
 )
@@ -58,7 +59,7 @@ def shapely_features(
     else:
         request.setNoAttributes()
     geometries, values = [], []
-    for feature in source.getFeatures(request):
+    for feature in unchecked_features(source, request):
         if feedback is not None and feedback.isCanceled():
             raise Cancelled()
         geometry = feature.geometry()

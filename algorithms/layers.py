@@ -179,16 +179,30 @@ def stacking_rank(layer) -> int:
 def new_group_index(container, layer, node) -> int:
     """Where a step's new group goes among ``container``'s children: a group made for a vector output on top; one
     made for a raster just above the first child that shows a raster (an element map, the sample magnetics), so
-    the points, lines and anomaly polygons above stay in sight, as `make demo`'s project draws them, or at the
-    bottom when no raster is shown. ``node`` (the layer's own node, moved next) is left out."""
+    the points, lines and anomaly polygons above stay in sight, as `make demo`'s project draws them; when no raster
+    is shown, above the first child that holds a hidden raster and shows no points or lines (the sample geology and
+    magnetics with the magnetics switched off); else at the bottom. ``node`` (the layer's own node, moved next) is
+    left out."""
     if not isinstance(layer, QgsRasterLayer):
         return 0
-    for index, child in enumerate(container.children()):
-        nodes = child.findLayers() if hasattr(child, "findLayers") else [child]
-        shown = [n for n in nodes if n.layerId() != node.layerId()]
-        if any(isinstance(n.layer(), QgsRasterLayer) and n.isVisible() for n in shown):
+    children = container.children()
+    held = [
+        [n for n in (child.findLayers() if hasattr(child, "findLayers") else [child]) if n.layerId() != node.layerId()]
+        for child in children
+    ]
+    for index, nodes in enumerate(held):
+        if any(isinstance(n.layer(), QgsRasterLayer) and n.isVisible() for n in nodes):
             return index
-    return len(container.children())
+    for index, nodes in enumerate(held):
+        shown_marks = any(
+            isinstance(n.layer(), QgsVectorLayer)
+            and n.isVisible()
+            and n.layer().geometryType() in (QgsWkbTypes.PointGeometry, QgsWkbTypes.LineGeometry)
+            for n in nodes
+        )
+        if any(isinstance(n.layer(), QgsRasterLayer) for n in nodes) and not shown_marks:
+            return index
+    return len(children)
 
 
 @dataclass

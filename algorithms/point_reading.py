@@ -484,38 +484,67 @@ def refuse_not_points(parameter: str, not_points: Dict[str, List[str]], total: i
 def require_geometry(layer, parameter: str) -> None:
     """Refuse a layer without geometry: a table, most often a CSV or text file whose X and Y fields were read as
     text (decimal commas: '12,5' is no number to a reader expecting '12.5'), which QGIS then loads without
-    coordinates and without a CRS."""
+    coordinates and without a CRS, or a spreadsheet (xlsx, ods), which QGIS always opens as a table."""
     if QgsWkbTypes.geometryType(layer.wkbType()) != QgsWkbTypes.NullGeometry:
         return
     x_field, y_field, sample = _coordinate_fields(layer)
     if x_field and sample is not None and "," not in sample:  # coordinates written as numbers, never made points
         raise QgsProcessingException(
             f"{parameter}: the layer has no geometry: it is a table without coordinates, though its fields "
-            f"'{x_field}' and '{y_field}' hold them (e.g. {sample}). A CSV file given by its path is read as a "
-            "table; add it as a point layer (Layer › Add Layer › Add Delimited Text Layer, with X field "
-            f"'{x_field}', Y field '{y_field}' and its CRS), or give it to qgis_process as "
-            f"'delimitedtext://file:///…/file.csv?xField={x_field}&yField={y_field}&crs=EPSG:…'."
+            f"'{x_field}' and '{y_field}' hold them (e.g. {sample}). A CSV file or a spreadsheet given by its path "
+            "is read as a table; add a CSV as a point layer (Layer › Add Layer › Add Delimited Text Layer, with X "
+            f"field '{x_field}', Y field '{y_field}' and its CRS), or make points of any table with Processing "
+            f"Toolbox › Vector creation › Create points layer from table (the same fields and CRS; headless: "
+            "qgis_process run native:createpointslayerfromtable) and give that layer; a CSV also goes to "
+            f"qgis_process as 'delimitedtext://file:///…/file.csv?xField={x_field}&yField={y_field}&crs=EPSG:…'."
         )
     raise QgsProcessingException(
         f"{parameter}: the layer has no geometry: it is a table without coordinates. For a CSV or text file, "
         "check that the X and Y fields were read as numbers: with decimal commas (12,5) tick 'Decimal "
         "separator is comma' when adding it (Layer › Add Layer › Add Delimited Text Layer), or add "
-        "'decimalPoint=,' to its URI."
+        "'decimalPoint=,' to its URI. For a spreadsheet (xlsx, ods), format the coordinate cells as numbers, then "
+        "make points with Processing Toolbox › Vector creation › Create points layer from table."
     )
 
 
-#: field names that hold coordinates in tables of samples (x, easting, lon, X_EUREF, y_coord ...)
-_X_NAME = re.compile(r"^(x|e|east|easting|lon|long|longitude)([ _-][a-z0-9]+)?$", re.IGNORECASE)
+#: words in the names of fields that hold coordinates in tables of samples, most telling first, X and Y words
+#: in pairs (x, Easting (m), X_EUREF, POINT_X as ArcGIS exports it, UTM_E, XCOO as the Kola atlas tables have it,
+#: LONG_DD ...)
+_X_WORDS = ("x", "xcoo", "xcoord", "xcoordinate", "easting", "east", "utme", "e", "longitude", "long", "lon")
+_Y_WORDS = ("y", "ycoo", "ycoord", "ycoordinate", "northing", "north", "utmn", "n", "latitude", "lat", "lat")
 
 
-_Y_NAME = re.compile(r"^(y|n|north|northing|lat|latitude)([ _-][a-z0-9]+)?$", re.IGNORECASE)
+def _words(name: str) -> List[str]:
+    return re.split(r"([^a-z0-9]+)", name.lower())
+
+
+def _coordinate_field_pair(names: Sequence[str]) -> Tuple[str, str]:
+    """The X and Y fields among ``names`` ('' when none): an X field's twin first (XCOO and YCOO, not the yttrium
+    column 'Y' of the same table), else the names holding the most telling coordinate words."""
+
+    def best(words: Sequence[str]) -> List[str]:
+        ranked = sorted(
+            (min(words.index(w) for w in found), i)
+            for i, name in enumerate(names)
+            if (found := set(_words(name)) & set(words))
+        )
+        return [names[i] for _, i in ranked]
+
+    xs, ys = best(_X_WORDS), best(_Y_WORDS)
+    lowered = {name.lower(): name for name in names}
+    for x_name in xs:
+        parts = _words(x_name)
+        for k, part in enumerate(parts):
+            if part in _X_WORDS:
+                twin = "".join(parts[:k] + [_Y_WORDS[_X_WORDS.index(part)]] + parts[k + 1 :])
+                if twin in lowered:
+                    return x_name, lowered[twin]
+    return (xs[0], ys[0]) if xs and ys else ("", "")
 
 
 def _coordinate_fields(layer) -> Tuple[str, str, Optional[str]]:
     """The X and Y fields of a table, by name, and the first X value as written ('' names when there are none)."""
-    names = [f.name() for f in layer.fields()]
-    x_field = next((n for n in names if _X_NAME.match(n)), "")
-    y_field = next((n for n in names if _Y_NAME.match(n)), "")
+    x_field, y_field = _coordinate_field_pair([f.name() for f in layer.fields()])
     if not x_field or not y_field:
         return "", "", None
     request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setLimit(1)

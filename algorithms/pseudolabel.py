@@ -264,6 +264,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             settings=settings,
             progress=lambda f: feedback.setProgress(90 * f),
             is_cancelled=feedback.isCanceled,
+            band_names=stack.band_names,
         )
         for warning in result.warnings:
             feedback.pushWarning(warning)

@@ -290,6 +290,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep24b_inputs(folder, bands))
     paths.update(_sweep25b_inputs(folder, xy, cu, bands))
     paths.update(_sweep27c_inputs(folder, xy, cu, pb, bands))
+    paths.update(_stop49_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -771,6 +772,17 @@ def _sweep19_inputs(folder: str, labels: np.ndarray) -> Dict[str, str]:
 
 #: sweep 23a's river: a 400 m band each side of a bend across the matrix's grid (a floodplain's river outline)
 RIVER_23A = ((X0 - 100, Y0 + 3_130), (X0 + 4_070, Y0 + 5_020), (X0 + 10_100, Y0 + 6_310))
+
+
+def _stop49_inputs(folder: str, bands) -> Dict[str, str]:
+    """Stop 49: ``magnetics_corner.tif``, a survey over the grid's western 6 of 40 columns (1.5 km, west of every
+    deposit), nodata elsewhere; ``stack_corner.tif``, the element raster's first band and that survey as a stack."""
+    corner = np.asarray(bands[0], dtype=np.float32).copy()
+    corner[:, 6:] = np.nan
+    paths = {"magnetics_corner": _raster(os.path.join(folder, "magnetics_corner.tif"), [corner], ["tmi"], nodata=None)}
+    both = np.stack([np.asarray(bands[0], dtype=np.float32), corner])
+    paths["stack_corner"] = _raster(os.path.join(folder, "stack_corner.tif"), both, ["Cu", "corner:tmi"], nodata=None)
+    return paths
 
 
 def _sweep24b_inputs(folder: str, bands) -> Dict[str, str]:
@@ -10540,4 +10552,20 @@ CASES += [
         r"32 % of the study area \(256 cells with evidence in every band, 6400 km²\): .* PATCH_SIZE counts cells, not "
         r"metres: for cells this large, set PATCH_SIZE 3 \(15 km\)",
     ),  # before: trained on 45 km patches of an 80 km area without a word
+]
+CASES += [
+    Case(
+        "a survey over a corner of the area",
+        "evidence",
+        _set(CONTINUOUS_RASTERS=["raster", "magnetics_corner"]),
+        warning=r"CONTINUOUS_RASTERS: raster 'magnetics_corner' has values in only 15 % of the cells where the stack "
+        r"holds evidence \(240 of 1,600 cells of 250 m\)",
+    ),  # before: no word, and pseudolabel on the stack then said the deposits lay on no evidence
+    Case(
+        "a survey over a corner of the area",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["stack_corner"]),
+        error=r"^LABELS: no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised "
+        r"point; the points lie on evidence, but stack_corner:corner:tmi has no value in any of their cells",
+    ),  # before: "… check that the points overlap the rasters (same area and CRS) …", which they did
 ]

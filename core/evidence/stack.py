@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Hashable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
@@ -16,6 +17,19 @@ from .bands import BandSpec
 NODATA = -9999.0
 #: tile side (cells): a tile of every band is what is held in memory at once
 TILE = 512
+#: a raster band with values in less than this share of the cells where the stack holds any evidence is said:
+#: the learning steps and predict use only cells where every band has a value
+SPARSE_BAND_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class WrittenStack:
+    """What :func:`write_stack` wrote: its bands, and per band the cells with a value (``valued``) out of the cells
+    where any band has one (``evidence_cells``)."""
+
+    bands: List[BandSpec]
+    valued: List[int]
+    evidence_cells: int
 
 
 class EvidenceSource(Protocol):
@@ -90,9 +104,9 @@ def write_stack(
     is_cancelled: CancelCallback = None,
     parameter: str = "OUTPUT",
     runner: Optional[TaskRunner] = None,
-) -> List[BandSpec]:
+) -> WrittenStack:
     """Write every source's bands into one float32 GeoTIFF at ``path`` (atomically: see
-    :func:`..io.outputs.atomic_output`), tile by tile; returns the bands written.
+    :func:`..io.outputs.atomic_output`), tile by tile; returns the bands written and how many cells each has a value in.
 
     Each tile is one task (:func:`evidence_window`) on ``runner`` (:class:`..distributed.runner.TaskRunner`; None =
     this process). On Dask the sources and the mask are sent to the cluster once per run (a raster source travels
@@ -145,10 +159,13 @@ def write_stack(
             ]
 
             valid = np.zeros(len(bands), dtype=np.int64)
+            any_valid = np.zeros(1, dtype=np.int64)
 
             def consume(key: Any, block: np.ndarray) -> None:
                 r0, c0 = key
-                valid[:] += np.count_nonzero(np.isfinite(block), axis=(1, 2))
+                finite = np.isfinite(block)
+                valid[:] += np.count_nonzero(finite, axis=(1, 2))
+                any_valid[0] += np.count_nonzero(finite.any(axis=0))
                 block = np.where(np.isfinite(block), block, np.float32(NODATA)).astype(np.float32)
                 dst.write(block, window=Window(c0, r0, block.shape[2], block.shape[1]))
 
@@ -157,7 +174,7 @@ def write_stack(
         finally:
             dst.close()
         check_raster_coverage(sources, valid, mask_geometries is not None, grid)  # refused: the stack is not committed
-    return bands
+    return WrittenStack(bands, [int(v) for v in valid], int(any_valid[0]))
 
 
 def check_raster_coverage(
@@ -186,3 +203,33 @@ def check_raster_coverage(
                 ),
                 source.parameter,
             )
+
+
+def sparse_raster_notes(sources: Sequence[EvidenceSource], written: WrittenStack, grid: GridSpec) -> List[str]:
+    """One note per raster source with a band that has values in less than :data:`SPARSE_BAND_SHARE` of the cells
+    where the stack holds any evidence (a survey over a corner of the area, a raster of another district): the
+    learning steps, pseudolabel and predict use only cells where every band has a value, so the whole stack
+    shrinks to that raster's cover. Names the parameter, the raster, the share and what to do."""
+    from .rasters import RasterEvidence
+
+    notes: List[str] = []
+    start = 0
+    for source in sources:
+        count = len(source.bands)
+        valued = written.valued[start : start + count]
+        start += count
+        if not isinstance(source, RasterEvidence) or written.evidence_cells == 0:
+            continue
+        least = min(valued)
+        if least >= SPARSE_BAND_SHARE * written.evidence_cells:
+            continue
+        share = 100.0 * least / written.evidence_cells
+        shown = f"{share:.1f}" if share < 10 else f"{share:.0f}"
+        notes.append(
+            f"{source.parameter}: raster '{source.layer}' has values in only {shown} % of the cells where the stack "
+            f"holds evidence ({least:,} of {written.evidence_cells:,} cells of {grid.length_text(grid.pixel_size)}): "
+            "pseudolabel, traincnn, trainmodel and predict use only cells where every band has a value, so they "
+            "would work on that part alone. Give a raster that covers the area, a MASK of the ground it covers, or "
+            "leave it out of the stack."
+        )
+    return notes

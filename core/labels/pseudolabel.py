@@ -35,6 +35,7 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..grid import GridSpec, checked_mask
 from ..lazy import lazy_function
+from ..reports.cells import spoken_list
 from .methods import _fit_predict, _label_spreading, _pu_bagging
 from .seeds import UNLABELLED, _seed_labels, _standardise
 
@@ -181,13 +182,14 @@ def pseudolabel(
     settings: PseudoLabelSettings = PseudoLabelSettings(),
     progress: ProgressCallback = None,
     is_cancelled: CancelCallback = None,
+    band_names: Optional[Sequence[str]] = None,
 ) -> PseudoLabelResult:
     """Extend point labels to a label raster on ``grid``.
 
     ``features``: (bands, height, width) evidence; a cell with NaN in any band is nodata. ``points_xy``: (n, 2)
     labelled points in the grid's CRS. ``point_classes``: (n,) integer classes, 0 = barren, 1.. = mineralised
     (levels); None = all 1 (known deposits). ``negative_cells``: (height, width) bool, known barren ground.
-    ``mask``: (height, width) bool, True inside the area to label.
+    ``mask``: (height, width) bool, True inside the area to label. ``band_names``: the bands' names, for messages.
     """
     warnings: List[str] = []
     settings.check()
@@ -202,9 +204,17 @@ def pseudolabel(
     seeds = seeds2d[valid]
     in_buffer = buffer2d[valid]
     if not (seeds >= 1).any():
+        missing = bands_missing_at_points(features, grid, points_xy[classes >= 1], band_names)
         raise InputError(
-            "no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised point; check "
-            "that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS.",
+            "no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised point; "
+            + (
+                f"the points lie on evidence, but {spoken_list(missing)} {'has' if len(missing) == 1 else 'have'} "
+                "no value "
+                "in any of their cells (a raster that covers part of the area): leave such bands out of "
+                "INPUT_RASTERS or give one that covers the deposits."
+                if missing
+                else "check that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS."
+            ),
             "LABELS",
         )
     if (seeds >= 1).all() and settings.positive_radius > 0:
@@ -336,6 +346,21 @@ def _broad_mineralised_warning(
         + ", try another METHOD, check that the evidence bands carry the deposits' signature, or train on the points "
         "themselves (traincnn or trainmodel with the points as LABELS, or traincnn's TRAINING positive-unlabelled)."
     )
+
+
+def bands_missing_at_points(
+    features: np.ndarray, grid: GridSpec, points_xy: np.ndarray, band_names: Optional[Sequence[str]] = None
+) -> List[str]:
+    """The bands (named, or 'band N') with no value in any grid cell holding a point where some other band has
+    one; none when the points lie on no evidence at all or no band is missing at every such cell."""
+    rows, cols = grid.rowcol(points_xy[:, 0], points_xy[:, 1]) if len(points_xy) else (np.array([]), np.array([]))
+    on_grid = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    at_points = np.isfinite(features[:, rows[on_grid], cols[on_grid]])  # (bands, points on the grid)
+    on_evidence = at_points.any(axis=0)
+    if not on_evidence.any():
+        return []
+    empty = np.flatnonzero(~at_points[:, on_evidence].any(axis=1))
+    return [band_names[i] if band_names is not None else f"band {i + 1}" for i in empty]
 
 
 def _checked_inputs(

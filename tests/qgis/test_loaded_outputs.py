@@ -136,6 +136,38 @@ def test_rasters_of_each_step_load_under_the_points_lines_and_anomaly_polygons(p
         project.clear()
 
 
+def test_a_raster_step_goes_above_the_sample_geology_when_the_magnetics_are_switched_off(prospector_provider, tmp_path):
+    """With the sample magnetics unchecked no raster is shown; the element map's new group went to the very bottom,
+    under the sample geology polygons (review 25). It now goes where it goes with the magnetics shown: just above
+    the geology and magnetics group, under the sample points and lines. Reference: the top-level groups' order in
+    QGIS's layer tree, and the same run with the magnetics checked."""
+    import processing
+    from qgis.core import QgsProject
+
+    from geochem_prospector.ui import sample_data
+
+    project = QgsProject.instance()
+    orders = {}
+    for magnetics_shown in (True, False):
+        project.clear()
+        try:
+            loaded = sample_data.load_sample_data(project, str(tmp_path / f"samples_{magnetics_shown}"))
+            root = project.layerTreeRoot()
+            magnetics = next(n for n in root.findLayers() if n.layer().type() == n.layer().RasterLayer)
+            magnetics.setItemVisibilityChecked(magnetics_shown)
+            till, area = loaded["till_geochemistry"], loaded["study_area"]
+            processing.runAndLoadResults(
+                "prospector:interpolate",
+                {"INPUT": till, "FIELDS": ["Cu"], "PIXEL_SIZE": 2000, "MASK": area, "OUTPUT": "TEMPORARY_OUTPUT"},
+            )
+            orders[magnetics_shown] = [child.name() for child in root.children()]
+        finally:
+            project.clear()
+    background = sample_data.tr(sample_data.BACKGROUND_GROUP)
+    assert orders[False] == orders[True]
+    assert orders[False].index("Geochemistry") == orders[False].index(background) - 1, orders[False]
+
+
 def test_each_step_loads_into_its_group_named_ordered_and_shown_as_in_the_demo(loaded):
     project, _ = loaded
     root = project.layerTreeRoot()

@@ -115,3 +115,83 @@ def test_temporary_outputs_are_named_by_their_layers_in_the_project(prospector_p
         assert "evidence Element rasters (IDW) (OUTPUT.tif); labels soil.csv" in page
     finally:
         project.removeMapLayer(layer.id())
+
+
+def test_a_table_given_by_its_path_is_told_its_coordinate_fields_not_the_yttrium_column(run_algorithm, tmp_path):
+    """The Kola atlas tables hold their coordinates in XCOO and YCOO and yttrium in 'Y': given by its path (read as
+    a table without geometry), the refusal named X field 'XCOO' and Y field 'Y', and a URI built from it read
+    yttrium as northings. Reference: the URI the message gives, with the file's path put in, loads with QGIS's
+    delimited-text provider to points at the written coordinates, and interpolate runs on it."""
+    import re
+
+    import pytest
+    from qgis.core import QgsProcessingException, QgsVectorLayer
+
+    rng = np.random.default_rng(3)
+    x, y = 547_960 + rng.uniform(0, 20_000, 25), 7_690_000 + rng.uniform(0, 20_000, 25)
+    rows = ["ID,XCOO,YCOO,ELEV,Cu,Y"] + [
+        f"{i},{a:.0f},{b:.0f},135,{c:.1f},{d:.1f}"
+        for i, (a, b, c, d) in enumerate(zip(x, y, rng.lognormal(3, 0.5, 25), rng.lognormal(2, 0.3, 25)))
+    ]
+    table = tmp_path / "chorizon.csv"
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(QgsProcessingException) as refusal:
+        run_algorithm(
+            "prospector:interpolate", {"INPUT": str(table), "FIELDS": ["Cu"], "OUTPUT": str(tmp_path / "a.tif")}
+        )
+    message = str(refusal.value)
+    assert "X field 'XCOO', Y field 'YCOO'" in message, message
+    suggested = re.search(r"'delimitedtext://file:///…/file\.csv(\?[^']*)'", message).group(1)
+    uri = f"file://{table}{suggested.replace('EPSG:…', 'EPSG:32635')}"
+    layer = QgsVectorLayer(uri, "kola", "delimitedtext")
+    assert layer.isValid() and layer.featureCount() == 25
+    points = sorted((f.geometry().asPoint().x(), f.geometry().asPoint().y()) for f in layer.getFeatures())
+    assert np.allclose(points, sorted(zip(np.round(x), np.round(y))))
+    raster = str(tmp_path / "cu.tif")
+    run_algorithm("prospector:interpolate", {"INPUT": f"delimitedtext://{uri}", "FIELDS": ["Cu"], "OUTPUT": raster})
+    with rasterio.open(raster) as src:
+        assert src.crs.to_epsg() == 32635 and src.bounds.bottom < y.min() < y.max() < src.bounds.top
+
+
+def test_a_spreadsheet_given_by_its_path_is_told_how_to_make_points_and_that_works(run_algorithm, tmp_path):
+    """A sample table kept in Excel (xlsx, written by GDAL's XLSX driver): QGIS opens it as a table, and the
+    refusal gave only the Delimited Text advice, which cannot read a spreadsheet. Reference: QGIS's own
+    native:createpointslayerfromtable run as the message says, then interpolate on its points."""
+    import re
+
+    import pytest
+    from osgeo import ogr
+    from qgis.core import QgsProcessingException, QgsVectorLayer
+
+    rng = np.random.default_rng(5)
+    path = str(tmp_path / "assays_2026.xlsx")
+    dataset = ogr.GetDriverByName("XLSX").CreateDataSource(path)
+    sheet = dataset.CreateLayer("assays", geom_type=ogr.wkbNone)
+    for name, kind in (("SampleID", ogr.OFTString), ("Easting", ogr.OFTReal), ("Northing", ogr.OFTReal),
+                       ("Cu_ppm", ogr.OFTReal)):  # fmt: skip
+        sheet.CreateField(ogr.FieldDefn(name, kind))
+    for i in range(40):
+        row = ogr.Feature(sheet.GetLayerDefn())
+        row.SetField("SampleID", f"S{i}")
+        row.SetField("Easting", 400_000 + rng.uniform(0, 10_000))
+        row.SetField("Northing", 7_500_000 + rng.uniform(0, 10_000))
+        row.SetField("Cu_ppm", float(rng.lognormal(3, 0.5)))
+        sheet.CreateFeature(row)
+    dataset = None
+    with pytest.raises(QgsProcessingException) as refusal:
+        run_algorithm(
+            "prospector:interpolate", {"INPUT": path, "FIELDS": ["Cu_ppm"], "OUTPUT": str(tmp_path / "a.tif")}
+        )
+    message = str(refusal.value)
+    assert "Create points layer from table" in message and "native:createpointslayerfromtable" in message
+    x_field, y_field = re.search(r"X field '([^']+)', Y field '([^']+)'", message).groups()
+    points = str(tmp_path / "assays.gpkg")
+    run_algorithm(
+        "native:createpointslayerfromtable",
+        {"INPUT": path, "XFIELD": x_field, "YFIELD": y_field, "TARGET_CRS": "EPSG:3067", "OUTPUT": points},
+    )
+    assert QgsVectorLayer(points, "assays", "ogr").featureCount() == 40
+    raster = str(tmp_path / "cu.tif")
+    run_algorithm("prospector:interpolate", {"INPUT": points, "FIELDS": ["Cu_ppm"], "OUTPUT": raster})
+    with rasterio.open(raster) as src:
+        assert src.crs.to_epsg() == 3067 and np.isfinite(src.read(1, masked=True).filled(np.nan)).any()

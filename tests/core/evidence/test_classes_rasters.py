@@ -141,7 +141,7 @@ def test_written_stack_names_units_and_mask(tmp_path):
     ]
     mask = [box(400_000, 7_500_000, 403_000, 7_506_000)]  # the western half
     out = str(tmp_path / "evidence.tif")
-    bands = write_stack(out, GRID, sources, mask, provenance={"algorithm": "test"}, tile=16)
+    bands = write_stack(out, GRID, sources, mask, provenance={"algorithm": "test"}, tile=16).bands
     with rasterio.open(out) as ds:
         assert ds.descriptions == (
             "lithology:granite", "lithology:schist", "lithology:contact_distance_m", "magnetics:tmi",
@@ -360,3 +360,35 @@ def test_a_raster_elsewhere_keeps_the_plain_refusal(tmp_path):
     with pytest.raises(InputError, match=r"every cell is nodata \(the raster lies elsewhere"):
         write_stack(str(tmp_path / "e.tif"), far, [source])
     source.close()
+
+
+def test_a_raster_over_a_corner_of_the_area_is_said_with_its_share(tmp_path):
+    """Sweep 27b: magnetics over 0.35 % of the stack went in without a word, and pseudolabel then said the deposits
+    lay on no cell with evidence. The share is checked against gdalwarp's resampling of the same raster onto the
+    grid (its valued cells) over the grid's cells, every one of which the lithology covers."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geochem_prospector.core.evidence.stack import sparse_raster_notes
+
+    corner = str(tmp_path / "corner_survey.tif")
+    data = np.random.default_rng(2).normal(50_000, 200, (40, 40)).astype(np.float32)
+    with rasterio.open(
+        corner, "w", driver="GTiff", width=40, height=40, count=1, dtype="float32", crs=CRS,
+        transform=from_origin(400_000.0, 7_506_000.0, 37.0, 37.0), nodata=-9999,
+    ) as dst:  # fmt: skip
+        dst.write(data, 1)
+    polygons, rocks = lithology()
+    sources = [
+        PolygonEvidence("lithology", polygons, rocks, ["granite"], GRID, field="rock"),
+        RasterEvidence("corner_survey", corner, GRID, "average", parameter="CONTINUOUS_RASTERS"),
+        RasterEvidence("magnetics", source_raster(str(tmp_path / "src.tif")), GRID, "average"),
+    ]
+    written = write_stack(str(tmp_path / "evidence.tif"), GRID, sources, tile=16)
+    valued = int(np.isfinite(gdalwarp(str(tmp_path / "w.tif"), corner, GRID, "average")).sum())
+    assert 0 < valued < 0.1 * GRID.width * GRID.height
+    assert written.evidence_cells == GRID.width * GRID.height
+    (note,) = sparse_raster_notes(sources, written, GRID)  # the magnetics, 1 % short of the grid, is not said
+    share = 100.0 * valued / (GRID.width * GRID.height)
+    assert note.startswith(f"CONTINUOUS_RASTERS: raster 'corner_survey' has values in only {share:.1f} % ")
+    assert f"({valued:,} of {GRID.width * GRID.height:,} cells of 100 m)" in note

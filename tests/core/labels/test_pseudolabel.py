@@ -420,3 +420,24 @@ def test_a_buffer_over_every_cell_is_refused_with_the_farthest_distance(method):
         ),
     )
     assert (done.labels == 0).any()
+
+
+def test_deposits_on_cells_one_band_leaves_empty_are_told_which_band():
+    """Sweep 27b: with magnetics over one corner of the stack, the deposits elsewhere were told they lay on no
+    evidence ('check that the points overlap the rasters'), though every other band covered them. The band named
+    is the one a brute-force look at the deposits' cells finds empty."""
+    grid = GridSpec(0.0, 5_000.0, 100.0, 50, 50, "")
+    rng = np.random.default_rng(4)
+    features = rng.normal(size=(3, 50, 50)).astype(np.float32)
+    features[1, :, 10:] = np.nan  # the survey covers the western fifth
+    deposits = np.array([[2_550.0, 2_550.0], [4_050.0, 1_050.0]])
+    rows, cols = grid.rowcol(deposits[:, 0], deposits[:, 1])
+    assert np.isnan(features[1, rows, cols]).all() and np.isfinite(features[[0, 2]][:, rows, cols]).all()
+    names = ["Cu", "corner_survey:tmi", "Th"]
+    with pytest.raises(InputError) as refusal:
+        pseudolabel(features, grid, deposits, settings=PseudoLabelSettings(method="label_spreading"), band_names=names)
+    assert refusal.value.parameter == "LABELS"
+    assert "the points lie on evidence, but corner_survey:tmi has no value in any of their cells" in str(refusal.value)
+    # points off every band's cover keep the plain advice
+    with pytest.raises(InputError, match="check that the points overlap the rasters"):
+        pseudolabel(features, grid, deposits + 1e6, settings=PseudoLabelSettings(method="label_spreading"), band_names=names)
