@@ -56,6 +56,7 @@ from .crs_checks import (
 )
 from .inputs import (
     absolute_file,
+    archive_layers,
     described_value,
     guarded_parameter,
     input_paths,
@@ -80,6 +81,22 @@ GROUPS = {
 INPUT_TYPES = {"source", "vector", "raster", "multilayer", "file", "layer", "mesh", "pointcloud"}
 #: parameter types whose value may be a raster file QGIS opens (and computes statistics on) as a layer
 RASTER_INPUT_TYPES = {"raster", "multilayer", "layer"}
+
+
+def layer_kinds(definition) -> Tuple[str, ...]:
+    """The kinds of layer ('raster', 'vector') a layer parameter takes, in the order to try them; () for others."""
+    from qgis.core import QgsProcessing
+
+    kind = definition.type()
+    if kind == "raster":
+        return ("raster",)
+    if kind in ("source", "vector"):
+        return ("vector",)
+    if kind == "layer" or (kind == "multilayer" and definition.layerType() == QgsProcessing.TypeMapLayer):
+        return ("raster", "vector")
+    if kind == "multilayer":
+        return ("raster",) if definition.layerType() == QgsProcessing.TypeRaster else ("vector",)
+    return ()
 
 
 def plugin_version() -> str:
@@ -671,9 +688,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         swapped = dict(parameters)
         for definition in self.parameterDefinitions():
             name = definition.name()
-            if definition.isDestination() or definition.type() not in RASTER_INPUT_TYPES or name not in parameters:
+            if definition.isDestination() or name not in parameters:
                 continue
-            swapped[name] = memory_vrt_layers(parameters[name], context)
+            kinds = layer_kinds(definition)
+            if kinds:  # a file inside a zip given as '/vsizip/…' text: opened as the desktop opens it
+                swapped[name] = archive_layers(parameters[name], context, kinds)
+            if definition.type() in RASTER_INPUT_TYPES:
+                swapped[name] = memory_vrt_layers(swapped[name], context)
         return swapped
 
     def with_temporary_outputs(self, parameters, context, feedback=None) -> Dict[str, Any]:

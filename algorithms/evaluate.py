@@ -35,7 +35,15 @@ from ..core.evaluation.deposits import USED, on_training_cells
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
 from ..core.grid import wrap_longitudes
 from ..core.io.encoding import undecoded_names_warning
-from ..core.io.rasters import band_kind, band_unit, made_by, read_provenance, read_raster, side_file_crs_note
+from ..core.io.rasters import (
+    band_kind,
+    band_unit,
+    bands_in_words,
+    made_by,
+    read_provenance,
+    read_raster,
+    side_file_crs_note,
+)
 from ..core.io.vectors import read_vector_provenance
 from ..core.reports.evaluation import baseline_name, mapped_value_name, report_title, write_report, write_table
 from . import parameters as params
@@ -408,9 +416,15 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             data = read_raster(path, indexes=[1], parameter=self.BASELINES)
             for warning in data.warnings:
                 feedback.pushWarning(warning)
-            if layer.bandCount() > 1:  # a stack (an evidence stack, a survey's grids): band 1 alone is compared
+            values, words, colour = bands_in_words(path)
+            if colour:  # a picture (a screenshot of a map): its colours are no values, whichever band is compared
                 feedback.pushWarning(
-                    f"BASELINES: '{layer.name()}' has {layer.bandCount()} bands; only band 1 ("
+                    f"BASELINES: '{layer.name()}' has {words}: a picture, not bands of values; only band 1, its "
+                    f"{colour}, is compared, as a value. Use the grid the picture was drawn from, if you have it."
+                )
+            elif (values or layer.bandCount()) > 1:  # a stack (an evidence stack, a survey's grids): band 1 alone
+                feedback.pushWarning(
+                    f"BASELINES: '{layer.name()}' has {words or f'{layer.bandCount()} bands'}; only band 1 ("
                     f"'{data.band_names[0]}') is compared, the others are not. To compare another band, give it "
                     "as a raster of its own (Raster › Conversion › Translate, choosing the band), one per baseline."
                 )

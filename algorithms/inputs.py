@@ -17,6 +17,8 @@ from .crs_checks import refuse_unrelated_crs, refuse_unrelated_rasters
 
 #: custom property of a layer opened on a memory copy of a VRT: the VRT file it stands for
 VRT_PROPERTY = "geochem_prospector/vrt_file"
+#: custom property of a layer opened on a file inside an archive: the path it was given as (:func:`archive_layers`)
+ARCHIVE_PROPERTY = "geochem_prospector/archive_path"
 
 
 def file_and_layer(layer) -> Tuple[str, str]:
@@ -249,6 +251,40 @@ def memory_vrt_layers(value: object, context) -> object:
     layer.destroyed.connect(lambda *_: _release_quietly(copy))
     store.addMapLayer(layer)
     return layer
+
+
+#: GDAL's virtual file systems for files inside archives ('/vsizip//data/survey.zip/mag.tif', '/vsitar/…', '/vsigzip/…')
+ARCHIVE_PREFIXES = ("/vsizip/", "/vsitar/", "/vsigzip/", "/vsi7z/", "/vsirar/")
+
+
+def archive_layers(value: object, context, kinds: Sequence[str]) -> object:
+    """``value`` with each path to a file inside an archive ('/vsizip//data/survey.zip/mag.tif', as GDAL and QGIS's
+    layer sources write it) replaced by a layer on it (kept in the context's store), of the first of ``kinds``
+    ('raster', 'vector') it opens as: QGIS 3.22 loads a layer given as text only from a file that exists, so such a
+    path was refused as 'no file', though the desktop opens it when the zip is dragged onto the map. A path that
+    opens as none is left as it is, for QGIS to refuse."""
+    if isinstance(value, (list, tuple)):
+        items = [archive_layers(item, context, kinds) for item in value]
+        return items if any(a is not b for a, b in zip(items, value)) else value
+    if not (isinstance(value, str) and value.startswith(ARCHIVE_PREFIXES)):
+        return value
+    store = context.temporaryLayerStore()
+    for layer in store.mapLayers().values():
+        if layer.customProperty(ARCHIVE_PROPERTY) == value:
+            return layer
+    name = os.path.splitext(os.path.basename(value.split("|")[0]))[0]
+    for kind in kinds:
+        with no_gdal_sidecars():
+            layer = (
+                QgsRasterLayer(value, name, "gdal", QgsRasterLayer.LayerOptions(False))
+                if kind == "raster"
+                else QgsVectorLayer(value, name, "ogr", QgsVectorLayer.LayerOptions(False))
+            )
+        if layer.isValid():
+            layer.setCustomProperty(ARCHIVE_PROPERTY, value)
+            store.addMapLayer(layer)
+            return layer
+    return value
 
 
 def absolute_file(value: object) -> object:

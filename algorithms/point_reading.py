@@ -23,7 +23,7 @@ from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QTime
 
 from ..core.errors import Cancelled
 from ..core.grid import metres_per_unit
-from ..core.io.values import ValueReport, to_float_array
+from ..core.io.values import ValueReport, not_analysed_warning, to_float_array
 from ..core.labels.commodities import one_system
 from ..core.placement import METRES_PER_DEGREE
 from ..core.reports.cells import ranked_counts
@@ -95,6 +95,8 @@ def report_values(
                 if rep.fill_codes
                 else ""
             )
+            if rep.not_analysed:
+                codes += f", {rep.not_analysed} of them not analysed, e.g. '{rep.not_analysed_examples[0]}'"
             if rep.word_unlimited:
                 codes += (
                     f", {rep.word_unlimited} of them below detection without a limit, e.g. '{rep.word_examples[0]}'"
@@ -163,10 +165,13 @@ def report_values(
                 "field and run again."
             )
         if skipped:
-            feedback.pushWarning(
-                f"{name}: {skipped} of {rep.total} samples skipped ({rep.missing} empty/NULL, "
-                f"{rep.unparsable} not numbers, e.g. {', '.join(rep.examples[:3]) or '-'})."
+            parts = ([f"{rep.missing} empty/NULL"] if rep.missing else []) + (
+                [f"{rep.unparsable} not numbers, e.g. {', '.join(rep.examples[:3])}"] if rep.unparsable else []
             )
+            feedback.pushWarning(f"{name}: {skipped} of {rep.total} samples skipped ({', '.join(parts)}).")
+    unanalysed = not_analysed_warning(parameter, fields, reports)
+    if unanalysed:
+        feedback.pushWarning(unanalysed)
 
 
 def plain_value(value: object) -> object:

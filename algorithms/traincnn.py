@@ -23,6 +23,7 @@ from ..core.grid import available_memory, size_text
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, unnamed_band
 from ..core.labels.confidence import check_confidence
+from ..core.learning.patch_extent import patch_area_warning
 from ..core.reports.training import training_report_html
 from . import parameters as params
 from .crs_checks import require_projected
@@ -503,6 +504,7 @@ class TrainCnnAlgorithm(LabelReading):
             if label_values is not None:
                 self._warn_other_classes(parameters, context, feedback, label_values)
             check_grid(grid, model.patch_size, model.coarse)
+            self._warn_patch_area(parameters, feedback, grid, model, grid.width * grid.height, "cells of the grid")
             model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
             from ..core.learning.network import receptive_field
 
@@ -524,6 +526,12 @@ class TrainCnnAlgorithm(LabelReading):
             feedback.pushInfo(f"Grid {grid.describe()}; bands: {', '.join(stack.band_names)}")
             warn_unnamed_bands(stack.band_names, feedback)
             check_grid(grid, model.patch_size, model.coarse)
+            evidence = np.ones(stack.bands.shape[1:], dtype=bool)
+            for band in stack.bands:  # band by band: a national stack's every-band mask would take a copy
+                evidence &= np.isfinite(band)
+            study = int(np.count_nonzero(evidence))
+            del evidence
+            self._warn_patch_area(parameters, feedback, grid, model, study, "cells with evidence in every band")
             labels = self._labels(parameters, context, feedback, grid)
             warn_labels_without_evidence(stack, labels, feedback)
             self._warn_other_classes(parameters, context, feedback, labels)
@@ -577,6 +585,23 @@ class TrainCnnAlgorithm(LabelReading):
     def _positive_unlabelled(self, parameters, context) -> bool:
         """Whether TRAINING is positive-unlabelled (the default)."""
         return self.enum_name(parameters, self.TRAINING, context) == "pu"
+
+    def _warn_patch_area(self, parameters, feedback, grid, model, study_cells: int, where: str) -> None:
+        """Warn when the window the network sees covers much of the study area (PATCH_SIZE counts cells: its
+        default, 9, spans 45 km on 5 km cells); the setting itself is left as given."""
+        from ..core.learning.network import receptive_field
+
+        default = self.parameterDefinition(self.PATCH_SIZE).defaultValue()
+        warning = patch_area_warning(
+            grid,
+            model.patch_size,
+            receptive_field(model.patch_size, model.coarse),
+            study_cells,
+            default=model.patch_size == default,
+            where=where,
+        )
+        if warning:
+            feedback.pushWarning(warning)
 
     def _warn_other_classes(self, parameters, context, feedback, values) -> None:
         """Positive-unlabelled training with labels of several mineralised classes: say which it learns."""

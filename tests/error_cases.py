@@ -289,6 +289,7 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep23a_inputs(folder))
     paths.update(_sweep24b_inputs(folder, bands))
     paths.update(_sweep25b_inputs(folder, xy, cu, bands))
+    paths.update(_sweep27c_inputs(folder, xy, cu, pb, bands))
     paths.update(_stop49_inputs(folder, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
@@ -935,6 +936,77 @@ def _sweep25b_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
     with rasterio.open(path, "r+") as dst:
         dst.update_tags(1, detection_limits="60", lowest_measured="2")
     paths["cu_older_limit"] = path
+    return paths
+
+
+def _sweep27c_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
+    """Sweep 27c, loose ends a user meets: ``samples_not_analysed.gpkg``, the matrix samples with text fields as a
+    laboratory table writes them: 'Cu' with 4 'n.d.', 2 'ND', 1 'n.a.' and 1 '-' (no result), 'Pb' with 2 'N/A',
+    and 'SampleID'; ``labels_commodity_lists.gpkg``, three deposits whose 'cls' lists their commodities in other
+    orders and spellings ('Au, Cu', 'Cu,Au', 'cu / au') and four 'barren' points; ``magnetics_picture_rgba.tif``, the
+    matrix's picture of a map with an alpha band (red, green, blue, alpha bytes, as a map exported with transparency);
+    ``survey_bundle.zip``, the matrix's samples and deposits as shapefiles and its element raster in one zip, named
+    by their GDAL paths ``samples_vsizip``, ``deposits_vsizip``, ``raster_vsizip`` ('/vsizip/<zip>/samples.shp');
+    ``elements_5km.tif`` and ``labels_5km.tif``, a national survey's grid of 16 x 16 cells of 5 km."""
+    import rasterio
+    from rasterio.transform import from_origin as origin
+
+    cu_text = [f"{v:g}" for v in cu]
+    cu_text[:8] = ["n.d."] * 4 + ["ND"] * 2 + ["n.a.", "-"]
+    pb_text = [f"{v:g}" for v in pb]
+    pb_text[10:12] = ["N/A", "N/A"]
+    names = [f"S{i:03d}" for i in range(len(xy))]
+    deposits = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    barren = [(X0 + 9000, Y0 + 9000), (X0 + 1000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 5000)]
+    paths = {
+        "samples_not_analysed": _points(
+            os.path.join(folder, "samples_not_analysed.gpkg"), xy, {"SampleID": names, "Cu": cu_text, "Pb": pb_text}
+        ),
+        "labels_commodity_lists": _points(
+            os.path.join(folder, "labels_commodity_lists.gpkg"),
+            deposits + barren,
+            {"cls": ["Au, Cu", "Cu,Au", "cu / au", "barren", "barren", "barren", "barren"]},
+        ),
+        "raster_rgba": os.path.join(folder, "magnetics_picture_rgba.tif"),
+    }
+    # the matrix's samples, deposits and element raster in one zip, as a survey is downloaded: the shapefiles written
+    # into a folder that is removed once they are zipped (every row's input folder holds the zip alone)
+    import shutil
+    import zipfile
+
+    import geopandas as gpd
+
+    unzipped = os.path.join(folder, "survey_bundle")
+    os.makedirs(unzipped)
+    for key in ("samples", "deposits"):
+        gpd.read_file(os.path.join(folder, f"{key}.gpkg")).to_file(os.path.join(unzipped, f"{key}.shp"))
+    paths["survey_zip"] = os.path.join(folder, "survey_bundle.zip")
+    with zipfile.ZipFile(paths["survey_zip"], "w") as archive:
+        archive.write(os.path.join(folder, "elements.tif"), "elements.tif")
+        for name in sorted(os.listdir(unzipped)):
+            archive.write(os.path.join(unzipped, name), name)
+    shutil.rmtree(unzipped)
+    for key, member in (("samples", "samples.shp"), ("deposits", "deposits.shp"), ("raster", "elements.tif")):
+        paths[f"{key}_vsizip"] = f"/vsizip/{paths['survey_zip']}/{member}"
+    # a national survey's grid: 16 x 16 cells of 5 km (80 km a side), Cu and Pb, and labels on every second cell
+    rng = np.random.default_rng(27)
+    coarse = np.exp(rng.normal(3, 0.6, (2, 16, 16))).astype(np.float32)
+    profile = dict(driver="GTiff", width=16, height=16, dtype="float32", crs=CRS, nodata=-9999.0,
+                   transform=origin(X0, Y0 + 16 * 5000, 5000, 5000))  # fmt: skip
+    paths["raster_5km"] = os.path.join(folder, "elements_5km.tif")
+    with rasterio.open(paths["raster_5km"], "w", count=2, **profile) as dst:
+        dst.write(coarse)
+        dst.descriptions = ("Cu", "Pb")
+    label_5km = np.full((1, 16, 16), -1.0, dtype=np.float32)
+    label_5km[0, ::2, ::2] = (coarse[0, ::2, ::2] > np.median(coarse[0])).astype(np.float32)
+    paths["label_raster_5km"] = os.path.join(folder, "labels_5km.tif")
+    with rasterio.open(paths["label_raster_5km"], "w", count=1, **{**profile, "nodata": -1.0}) as dst:
+        dst.write(label_5km)
+    picture = (np.asarray(bands[0], dtype=np.float64) / np.nanmax(bands[0]) * 255).astype(np.uint8)
+    with rasterio.open(paths["raster_rgba"], "w", driver="GTiff", width=SIZE, height=SIZE, count=4, dtype="uint8",
+                       crs=CRS, transform=origin(X0, Y0 + SIZE * PIXEL, PIXEL, PIXEL), photometric="RGB",
+                       alpha="YES") as dst:  # fmt: skip
+        dst.write(np.stack([picture, 255 - picture, picture // 2, np.full_like(picture, 255)]))
     return paths
 
 
@@ -3418,10 +3490,38 @@ def digest(paths: Iterable[str]) -> Dict[str, str]:
     return result
 
 
+def archive_file(value: object) -> Optional[str]:
+    """The archive a file inside an archive is read from ('/vsizip//data/x.zip/a.tif' -> '/data/x.zip'), for the
+    checks that inputs stay untouched; None for anything else."""
+    if not isinstance(value, str) or not value.startswith("/vsi"):
+        return None
+    path = "/" + value.split("|")[0].split("/", 2)[2].lstrip("/")
+    while path not in ("/", "") and not os.path.isfile(path):
+        path = os.path.dirname(path)
+    return path if os.path.isfile(path) else None
+
+
+def hashed_inputs(params: Dict[str, object]) -> List[str]:
+    """The files of a row's parameters to hash before and after the run: every value (or list item) that is a file,
+    and the archive of a file inside one, given as its '/vsizip/…' path or as a layer on it."""
+    paths = []
+    for value in params.values():
+        for item in value if isinstance(value, list) else [value]:
+            source = item.source() if hasattr(item, "source") and callable(item.source) else item
+            if isinstance(item, str) and os.path.isfile(item):
+                paths.append(item)
+            elif archive_file(source):
+                paths.append(str(archive_file(source)))
+    return paths
+
+
 def input_file(value: object) -> Optional[str]:
-    """The file a parameter value names: a path, ``path|layername=…``, or ``provider://file:///path?…``."""
+    """The file a parameter value names: a path, ``path|layername=…``, ``provider://file:///path?…``, or the
+    archive of a ``/vsizip/…`` path."""
     if not isinstance(value, str) or not value:
         return None
+    if archive_file(value):
+        return archive_file(value)
     text = value.split("://", 1)[1] if value.split("://", 1)[0].isalpha() and "://" in value else value
     if text.startswith("file:"):
         text = unquote(urlparse(text).path)
@@ -6344,7 +6444,9 @@ def auc_as_of_the_unzipped_raster(params: Dict[str, object]) -> None:
     import geopandas as gpd
     import rasterio
 
-    archive = os.path.dirname(str(params["INPUT_RASTER"].source()).split("/vsizip/", 1)[1])  # type: ignore[attr-defined]
+    given = params["INPUT_RASTER"]  # the layer QGIS makes of it, or its '/vsizip/…' path
+    source = given.source() if hasattr(given, "source") else given  # type: ignore[union-attr]
+    archive = os.path.dirname(str(source).split("/vsizip/", 1)[1])
     with rasterio.open(os.path.join(os.path.dirname(archive), "elements.tif")) as src:
         values = src.read(1, masked=True).astype(float).filled(np.nan)
         inverse = ~src.transform
@@ -10311,6 +10413,145 @@ CASES += [
         warning=r"UNITS: the field 'Cu/10⁻⁶' states its unit, 10⁻⁶, and UNITS says 'ppb': its band and legend use "
         r"10⁻⁶",
     ),  # UNITS left at its default ('ppm') says the same in an information line, not a warning (sweep 25b)
+]
+
+
+def idw_of_the_analysed_samples(params: Dict[str, object]) -> None:
+    """The Cu band equals a brute-force IDW of the samples whose Cu is a number (pandas): 'n.d.', 'ND', 'n.a.' and
+    '-' left out, none read as 0 or at a detection limit."""
+    import geopandas as gpd
+    import pandas as pd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    cu = pd.to_numeric(frame["Cu"], errors="coerce")
+    analysed = frame[cu.notna()]
+    assert len(analysed) == len(frame) - 8
+    sxy = np.column_stack([analysed.geometry.x, analysed.geometry.y])
+    _assert_brute_force_idw(params, sxy, cu[cu.notna()].to_numpy(dtype=float))
+
+
+def analysed_high_values_listed(params: Dict[str, object]) -> None:
+    """OUTPUT_POINTS lists exactly the samples whose Cu or Pb is a number (pandas) at its weak level or above; a
+    sample of 'n.d.' Cu is listed for its Pb only, never for its Cu."""
+    import geopandas as gpd
+    import pandas as pd
+
+    points = gpd.read_file(written_path(str(params["OUTPUT_POINTS"])))
+    samples = gpd.read_file(str(params["INPUT"]))
+    table = pd.read_csv(str(params["OUTPUT_TABLE"])).set_index("element")
+    high = set()
+    for element in ("Cu", "Pb"):
+        values = pd.to_numeric(samples[element], errors="coerce")
+        high |= set(samples.loc[values >= table.loc[element, "weak"], "SampleID"])
+    assert high == set(points["SampleID"]), (sorted(high), sorted(points["SampleID"]))
+    listed = points.set_index("SampleID")["elements"]
+    assert not any("Cu" in listed.get(f"S{i:03d}", "") for i in range(8))
+
+
+_NOT_ANALYSED = (
+    r"{parameter}: values that give no result \(e\.g\. 'n\.d\.', 'ND', 'n\.a\.': not determined, not analysed\) "
+    r"were left out as missing, not read as 0 or as below detection: Cu 8 of 36, Pb 2 of 36; only the analysed "
+    r"samples are used\."
+)
+CASES += [
+    Case(
+        "'n.d.', 'ND', 'n.a.' and '-' in element fields",
+        "interpolate",
+        _set(INPUT="samples_not_analysed", FIELDS=["Cu", "Pb"]),
+        warning=_NOT_ANALYSED.format(parameter="FIELDS"),
+        check=idw_of_the_analysed_samples,
+    ),  # before: "Cu: 8 of 36 samples skipped (0 empty/NULL, 8 not numbers, e.g. n.d., ND, n.a.)"
+    Case(
+        "'n.d.', 'ND', 'n.a.' and '-' in element fields",
+        "anomalies",
+        lambda d, p: {
+            **p,
+            "INPUT": d["samples_not_analysed"],
+            "POINTS_LEVEL": 0,
+            "OUTPUT_POINTS": os.path.join(os.path.dirname(str(p["OUTPUT"])), "points.gpkg"),
+        },
+        warning=_NOT_ANALYSED.format(parameter="INPUT"),
+        check=analysed_high_values_listed,
+    ),  # before: as for interpolate, the no-result entries among "not numbers"
+]
+
+CASES += [
+    Case(
+        "commodity lists in other orders as classes",
+        "pseudolabel",
+        _set(LABELS="labels_commodity_lists", LABEL_FIELD="cls", METHOD=1),
+        warning=r"Classes: 0 = barren, 1 = Au, Cu(?:\"|$)",
+        check=_labels_of_one_mineralised_class,
+    ),  # before: "Classes: 0 = barren, 1 = Au, Cu, 2 = Cu,Au, 3 = cu / au": three mineralised classes for one
+    Case(
+        "commodity lists in other orders as classes",
+        "trainmodel",
+        _set(LABELS="labels_commodity_lists", LABEL_FIELD="cls"),
+        warning=r"Classes: 0 = barren, 1 = Au, Cu(?:\"|$)",
+    ),  # before: as for pseudolabel
+]
+
+CASES += [
+    Case(
+        "a picture of a map with an alpha band as a baseline",
+        "evaluate",
+        _set(BASELINES=["raster_rgba"]),
+        warning=r"BASELINES: 'magnetics_picture_rgba' has 3 colour bands \(red, green, blue\) and an alpha band "
+        r"\(transparency\): a picture, not bands of values; only band 1, its red, is compared, as a value\.",
+    ),  # before: "BASELINES: 'magnetics_picture_rgba' has 4 bands; only band 1 ('…') is compared, the others are not.
+    # To compare another band, give it as a raster of its own …": the alpha counted as a band of values
+]
+
+
+def idw_of_the_zipped_samples(params: Dict[str, object]) -> None:
+    """The Cu band equals a brute-force IDW of the samples read from the zip by geopandas (GDAL's /vsizip/)."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(str(params["INPUT"]))
+    assert len(frame) == 36
+    _assert_brute_force_idw(params, np.column_stack([frame.geometry.x, frame.geometry.y]), frame["Cu"].to_numpy())
+
+
+CASES += [
+    Case(
+        "a shapefile inside a zip, as a /vsizip/ path",
+        "interpolate",
+        _set(INPUT="samples_vsizip"),
+        check=idw_of_the_zipped_samples,
+    ),  # before: "Could not load source layer for INPUT: /vsizip/…/samples.shp not found" (QGIS 3.22 loads a layer
+    # given as text only from a file that exists)
+    Case(
+        "a GeoTIFF and a shapefile inside a zip, as /vsizip/ paths",
+        "evaluate",
+        _set(INPUT_RASTER="raster_vsizip", DEPOSITS="deposits_vsizip"),
+        check=auc_as_of_the_unzipped_raster,
+    ),  # before: "INPUT_RASTER: '/vsizip/…/elements.tif' is no file (nor a layer of the open project); …"
+    Case(
+        "a GeoTIFF inside a zip, as a /vsizip/ path",
+        "anomalies",
+        _set(INPUT_RASTER="raster_vsizip"),
+    ),  # before: as for evaluate
+    Case(
+        "a GeoTIFF and a shapefile inside a zip, as /vsizip/ paths",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["raster_vsizip"], LABELS="deposits_vsizip"),
+    ),  # before: as for evaluate
+    Case(
+        "a GeoTIFF inside a zip, as a /vsizip/ path",
+        "predict",
+        _set(INPUT_RASTERS=["raster_vsizip"]),
+    ),  # before: as for evaluate
+]
+
+CASES += [
+    Case(
+        "PATCH_SIZE's default on 5 km cells",
+        "traincnn",
+        _set(INPUT_RASTERS=["raster_5km"], LABELS="label_raster_5km", PATCH_SIZE=9, BLOCK_SIZE=20000),
+        warning=r"PATCH_SIZE: the 9 x 9-cell patch \(PATCH_SIZE, its default\) spans 45 x 45 km on these 5 km cells, "
+        r"32 % of the study area \(256 cells with evidence in every band, 6400 km²\): .* PATCH_SIZE counts cells, not "
+        r"metres: for cells this large, set PATCH_SIZE 3 \(15 km\)",
+    ),  # before: trained on 45 km patches of an 80 km area without a word
 ]
 CASES += [
     Case(

@@ -485,8 +485,13 @@ def band_detection_limits(path: str, band: int) -> Tuple[List[float], float]:
     """The lower detection limits interpolate recorded for band ``band`` (1-based) of ``path``
     (:data:`DETECTION_LIMITS_TAG`), ascending, and the lowest value measured in its field
     (:data:`LOWEST_MEASURED_TAG`, inf when not recorded); ([], inf) when none are recorded or they cannot be read."""
-    text = _band_text(path, band, lambda src: src.tags(band).get(DETECTION_LIMITS_TAG))
-    lowest = _band_text(path, band, lambda src: src.tags(band).get(LOWEST_MEASURED_TAG))
+    # both items in one opening of the file (a newline is in neither: they are lists of numbers)
+    both = _band_text(
+        path,
+        band,
+        lambda src: "\n".join(src.tags(band).get(t, "") for t in (DETECTION_LIMITS_TAG, LOWEST_MEASURED_TAG)),
+    )
+    text, _, lowest = both.partition("\n")
     try:
         limits = sorted(float(v) for v in text.split(",") if v.strip())
         measured = float(lowest) if lowest.strip() else math.inf
@@ -709,6 +714,37 @@ def data_bands(src: Any) -> List[int]:
         i for i in range(1, src.count + 1) if i > len(interpretations) or interpretations[i - 1] != ColorInterp.alpha
     ]
     return kept or list(range(1, src.count + 1))
+
+
+def bands_in_words(path: str) -> Tuple[int, str, str]:
+    """The bands of the raster at ``path`` as a user reads them, by GDAL's colour interpretation: the number of
+    bands that hold values (:func:`data_bands`: an alpha band is transparency, not values), their description
+    ('4 bands'; '3 colour bands (red, green, blue) and an alpha band (transparency)' for a picture
+    (:func:`colour_coding`); '2 bands and an alpha band (transparency)') and, for a picture, band 1's colour
+    ('red'; '' for other rasters). (0, '', '') when the file cannot be read."""
+    import rasterio
+    from rasterio.enums import ColorInterp
+
+    with no_gdal_sidecars():
+        try:
+            with rasterio.open(path) as src:
+                kept, picture, count = data_bands(src), colour_coding(src) == "rgb", src.count
+                interpretations = list(src.colorinterp or ())
+        except Exception:  # rasterio raises RasterioIOError, a broad family
+            return 0, "", ""
+    alphas = count - len(kept)
+    colours = [c.name for c in interpretations if c in (ColorInterp.red, ColorInterp.green, ColorInterp.blue)]
+    if picture:
+        words = f"{len(colours)} colour bands ({', '.join(colours)})"
+        others = len(kept) - len(colours)
+        if others:
+            words += f", {others} other band{'s' if others > 1 else ''}"
+    else:
+        words = f"{len(kept)} band{'s' if len(kept) != 1 else ''}"
+    if alphas:
+        words += " and an alpha band (transparency)" if alphas == 1 else f" and {alphas} alpha bands (transparency)"
+    first = interpretations[0].name if picture and interpretations and interpretations[0].name in colours else ""
+    return len(kept), words, first
 
 
 def side_file_crs_note(path: str) -> str:

@@ -160,6 +160,9 @@ class ValueReport:
     word_examples: List[str] = field(default_factory=list)  # the distinct words met (at most 3 kept)
     censored_at: List[int] = field(default_factory=list)  # the positions of the values counted in ``censored``
     lowest_positive: float = math.inf  # the smallest positive number read as a value (a measured one)
+    # entries that say the element was not analysed ('n.d.', 'ND', 'n.a.', 'N/A', '-'; :data:`_NOT_ANALYSED`): missing
+    not_analysed: int = 0
+    not_analysed_examples: List[str] = field(default_factory=list)  # the distinct entries met (at most 3 kept)
 
     def separator_notes(self, name: str) -> "tuple[list[str], list[str]]":
         """(information, warnings): how the separators in field ``name``'s text values were read, for the log."""
@@ -219,6 +222,26 @@ class ValueReport:
         return infos, warnings
 
 
+def not_analysed_warning(parameter: str, fields: Sequence[str], reports: Sequence[ValueReport]) -> Optional[str]:
+    """One warning naming ``parameter`` for the entries of ``fields`` that say there is no result ('n.d.', 'n.a.',
+    '-': :data:`_NOT_ANALYSED`), read as missing: how many in each field, and how to say 'below detection' if that
+    is what the laboratory meant; None when there are none."""
+    counted = [(name, rep) for name, rep in zip(fields, reports) if rep.not_analysed]
+    if not counted:
+        return None
+    met = list(dict.fromkeys(w for _, rep in counted for w in rep.not_analysed_examples))[:3]
+    words = ", ".join(f"'{w}'" for w in met)
+    counts = ", ".join(f"{name} {rep.not_analysed} of {rep.total}" for name, rep in counted)
+    name, rep = counted[0]
+    return (
+        f"{parameter}: values that give no result (e.g. {words}: not determined, not analysed) were left out as "
+        f"missing, not read as 0 or as below detection: {counts}; only the analysed samples are used. 'n.d.' and 'ND' mean \"not "
+        'determined" as often as "not detected": if the laboratory meant below detection, write them as '
+        f"'<limit' with its detection limit (Field Calculator, e.g. CASE WHEN \"{name}\" = "
+        f"'{rep.not_analysed_examples[0]}' THEN '<0.5' ELSE \"{name}\" END) and run again."
+    )
+
+
 def _count(n: int) -> str:
     return f"{n} value" if n == 1 else f"{n} values"
 
@@ -238,6 +261,15 @@ _CENSORED = re.compile(r"^\s*<\s*=?\s*(?:dl\s*)?([0-9.,]*[0-9][0-9.,]*(?:[eE][-+
 _BELOW_WORD = re.compile(
     r"^\s*(?:b\.?\s?d\.?\s?l\.?|bld|<\s*(?:d\.?\s?l\.?|l\.?o\.?d\.?|lld)"
     r"|below\s+(?:the\s+)?(?:detection(?:\s+limit)?|d\.?l\.?|lod)|not\s+detected)\s*$",
+    re.IGNORECASE,
+)
+#: an entry saying there is no result: 'n.d.', 'ND', 'n/d' (not determined, or not detected: the tables use it
+#: for both), 'n.a.', 'NA', 'N/A' (not analysed, not available), 'n.s.' (not sampled), a dash or two, and the
+#: words 'not determined', 'not analysed' ('analyzed'), 'not available', 'not sampled'. Read as missing: never as
+#: zero or below detection, which 'n.d.' as "not determined" is not
+_NOT_ANALYSED = re.compile(
+    r"^\s*(?:n\.?\s?[das]\.?|n\s?/\s?[da]|[-\u2013\u2014]{1,3}"
+    r"|not\s+(?:determined|analy[sz]ed|available|sampled))\s*$",
     re.IGNORECASE,
 )
 _OVER_LIMIT = re.compile(r"^\s*>\s*=?\s*([0-9.,]*[0-9][0-9.,]*(?:[eE][-+]?[0-9]+)?)\s*$")
@@ -459,6 +491,10 @@ def to_float_array(
         if number is None:
             if item is None or (isinstance(item, str) and not item.strip()) or _is_null(item):
                 rep.missing += 1
+            elif isinstance(item, str) and _NOT_ANALYSED.match(item):
+                rep.not_analysed += 1
+                if item.strip() not in rep.not_analysed_examples and len(rep.not_analysed_examples) < 3:
+                    rep.not_analysed_examples.append(item.strip())
             else:
                 rep.unparsable += 1
                 if len(rep.examples) < 5:

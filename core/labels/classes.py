@@ -61,6 +61,15 @@ def _folded(word: str) -> str:
     return latin_i(unicodedata.normalize("NFC", word)).lower()
 
 
+def _class_key(word: str) -> str:
+    """A class word as classes are told apart: :func:`_folded`, and a list of commodities or elements the same
+    whatever the order, spacing and separators of its members ('Au, Cu', 'Cu,Au', 'cu / au' and 'Cu-Au' are one
+    class, 'au,cu'); a single word as :func:`_folded` gives it."""
+    folded = _folded(word)
+    members = [m for m in re.split(r"(?:[\s,;+&/-]|\band\b)+", folded) if m]
+    return ",".join(sorted(members)) if len(members) > 1 else folded.strip()
+
+
 def _point_decimal(text: str) -> str:
     """A number written with a decimal comma ('1,0', '0,0': a 0 / 1 field exported where the comma is the decimal
     mark) with a point, which float() reads; other text as it is."""
@@ -141,15 +150,19 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
     # field holds 1 too ('1', 'yes', 'Y', '0', 'barren'), else the id the first of them takes in the sorted order
     flags = [w for w in others_text if _folded(w) in TRUE_FLAGS]
     # a word however capitalised is one class ('Mineralised', 'mineralised', 'MINERALISED' as typed by hand or
-    # by different people), named for every spelling it holds: 'MINERALISED / Mineralised / mineralised'
-    first: Dict[str, str] = {}
-    for word in others_text:
-        first.setdefault(_folded(word), word)
+    # by different people), named for every spelling it holds: 'MINERALISED / Mineralised / mineralised'; a list of
+    # commodities in any order is one class too ('Au, Cu', 'Cu, Au'), named as first written (:func:`_class_key`)
+    first: Dict[str, str] = {}  # each class's spelling as first met in the field
+    listed = set(others_text)
+    for t, n in zip(text, numbers):
+        if t is not None and n is None and t in listed:
+            first.setdefault(_class_key(t), t)
     mapping: Dict[str, int] = {}
+    key_ids: Dict[str, int] = {}
     next_id = max(whole, default=0) + 1
     for word in others_text:
-        if first[_folded(word)] != word:
-            mapping[word] = mapping[first[_folded(word)]]
+        if _class_key(word) in key_ids:
+            mapping[word] = key_ids[_class_key(word)]
         elif word in flags and flags[0] in mapping:
             mapping[word] = mapping[flags[0]]
         elif word in flags and 1 in whole:
@@ -157,6 +170,7 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
         else:
             mapping[word] = next_id
             next_id += 1
+        key_ids.setdefault(_class_key(word), mapping[word])
     names = {0: "barren"}
     for i, t in enumerate(text):
         if t is None:
@@ -166,9 +180,9 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
             names.setdefault(int(ids[i]), _number_name(int(ids[i]), whole))
             continue
         ids[i] = 0 if _folded(t) in barren else mapping[t]
-        names[int(ids[i])] = t if ids[i] else names[0]
-    for key, word in first.items():
-        spellings = [w for w in others_text if _folded(w) == key]
+        names[int(ids[i])] = first[_class_key(t)] if ids[i] else names[0]
+    for word in first.values():
+        spellings = [w for w in others_text if _folded(w) == _folded(word)]
         if len(spellings) > 1:
             names[mapping[word]] = " / ".join(spellings)
     if flags:  # the class named for every spelling it holds: '1 / Y / yes'

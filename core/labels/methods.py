@@ -103,6 +103,7 @@ def knn_graph(
     check_cancelled(is_cancelled)  # the symmetric graph: 16 M cells, k 10: several seconds in one scipy call
     report(progress, 0.85)
     w = w.maximum(w.T).tocsr()
+    check_cancelled(is_cancelled)  # a cancel asked during it stops here, not after the caller's next step
     report(progress, 1.0)
     w.data = w.data.astype(np.float32, copy=False)
     return w

@@ -15,6 +15,7 @@ from tests.error_cases import (
     build,
     digest,
     folder_digest,
+    hashed_inputs,
     input_folders,
     output_folder,
     outputs_for,
@@ -44,12 +45,7 @@ def _run_row(case, data, qgis_process, out_folder):
     if case.old_outputs:
         put_old_outputs(outputs)
     after_run = case.prepare(data, params) if case.prepare else None
-    inputs = [
-        item
-        for value in params.values()
-        for item in (value if isinstance(value, list) else [value])
-        if isinstance(item, str) and os.path.isfile(item)
-    ]
+    inputs = hashed_inputs(params)  # an archive is hashed for a file in it
     before = digest(inputs)
     folders = input_folders(params)
     before_folders = folder_digest(folders)

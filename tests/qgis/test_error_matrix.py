@@ -28,6 +28,7 @@ from tests.error_cases import (
     crafted_model,
     digest,
     folder_digest,
+    hashed_inputs,
     input_folders,
     output_folder,
     outputs_for,
@@ -76,12 +77,7 @@ class LogFeedback:
 
 
 def _input_paths(params: Dict[str, object]) -> List[str]:
-    paths = []
-    for value in params.values():
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str) and os.path.isfile(item):
-                paths.append(item)
-    return paths
+    return hashed_inputs(params)  # files, and the archive of a file in one ('/vsizip/…' or a layer on it)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -78,7 +78,10 @@ def test_censored_text_and_duplicates_reported(run_algorithm, tmp_path):
     )
     text = "\n".join(feedback.warnings)
     assert "3 of 60 values below detection" in text and "set to 0.5 x" in text
-    assert "2 of 60 samples skipped (1 empty/NULL, 1 not numbers, e.g. n.a.)" in text
+    # 'n.a.' is no result (not analysed), left out with its own warning, not among the text that is no number
+    assert "1 of 60 samples skipped (1 empty/NULL)." in text
+    assert "FIELDS: values that give no result (e.g. 'n.a.': not determined, not analysed) were left out" in text
+    assert "Cu 1 of 60;" in text
     assert "INPUT: the 60 samples lie at 59 sites" in text
     with rasterio.open(out) as src:
         prov = json.loads(src.tags()[PROVENANCE_TAG])

@@ -1,5 +1,7 @@
 """read_raster selects bands by 1-based index and names a missing band."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,55 @@ def test_byte_bands_the_plugin_writes_are_values_not_a_picture(tmp_path, count):
         data = read_raster(path)
         assert data.bands.shape[0] == count and not [w for w in data.warnings if "red, green" in w]
         np.testing.assert_array_equal(data.bands, classes)
+
+
+@pytest.mark.parametrize(
+    "count, options, expected",
+    [
+        (4, {"photometric": "RGB", "alpha": "YES"}, (3, "3 colour bands (red, green, blue) and an alpha band (transparency)", "red")),
+        (3, {"photometric": "RGB"}, (3, "3 colour bands (red, green, blue)", "red")),
+        (2, {"alpha": "YES"}, (1, "1 band and an alpha band (transparency)", "")),
+        (3, {"photometric": "MINISBLACK"}, (3, "3 bands", "")),
+    ],
+)  # fmt: skip
+def test_bands_are_counted_as_gdal_interprets_their_colours(tmp_path, count, options, expected):
+    """An alpha band is transparency, not a band of values: counted apart, as GDAL's own API interprets it."""
+    import rasterio
+    from osgeo import gdal
+    from rasterio.transform import from_origin
+
+    from geochem_prospector.core.io.rasters import bands_in_words
+
+    path = str(tmp_path / "picture.tif")
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=count, dtype="uint8", crs="EPSG:3067",
+                       transform=from_origin(0, 40, 10, 10), **options) as dst:  # fmt: skip
+        dst.write(np.zeros((count, 4, 4), dtype=np.uint8))
+    ds = gdal.Open(path)
+    alphas = sum(ds.GetRasterBand(i).GetColorInterpretation() == gdal.GCI_AlphaBand for i in range(1, count + 1))
+    ds = None
+    assert bands_in_words(path) == expected and expected[0] == count - alphas
+    assert bands_in_words(str(tmp_path / "missing.tif")) == (0, "", "")
+
+
+def test_detection_limits_of_a_band_are_read_in_one_opening(tmp_path, monkeypatch):
+    """band_detection_limits reads both band metadata items from one opening of the file (anomalies asks it for
+    every band: it opened the file twice a band), with the values GDAL's own API reads."""
+    import rasterio
+    from osgeo import gdal
+
+    from geochem_prospector.core.io import rasters
+
+    grid = GridSpec(0.0, 30.0, 10.0, 3, 3, "EPSG:3067")
+    path = write_geotiff(str(tmp_path / "au.tif"), np.ones((2, 3, 3)), grid, ["Au", "Cu"])
+    with rasterio.open(path, "r+") as dst:
+        dst.update_tags(1, detection_limits="1,0.2", lowest_measured="0.1")
+    ds = gdal.Open(path)
+    limits = sorted(float(v) for v in ds.GetRasterBand(1).GetMetadataItem("detection_limits").split(","))
+    lowest = float(ds.GetRasterBand(1).GetMetadataItem("lowest_measured"))
+    ds = None
+    opened = []
+    real_open = rasterio.open
+    monkeypatch.setattr(rasterio, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+    assert rasters.band_detection_limits(path, 1) == (limits, lowest) and len(opened) == 1
+    assert rasters.band_detection_limits(path, 2) == ([], math.inf) and len(opened) == 2
+    assert rasters.band_detection_limits(str(tmp_path / "missing.tif"), 1) == ([], math.inf)

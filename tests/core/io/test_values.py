@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from geochem_prospector.core.errors import InputError
-from geochem_prospector.core.io.values import average_duplicates, same_unit, to_float_array, unit_in_name
+from geochem_prospector.core.io.values import (
+    average_duplicates,
+    not_analysed_warning,
+    same_unit,
+    to_float_array,
+    unit_in_name,
+)
 
 
 def test_censored_values_become_fraction_of_detection_limit():
@@ -323,7 +329,51 @@ def test_below_detection_words_without_one_limit_are_left_out_and_counted():
         assert rep.word_unlimited == unlimited and rep.word_censored == 0
         assert np.isnan(values[[i for i, v in enumerate(raw) if v.lower() in ("bdl", "n.d.")]]).all()
     _, rep = to_float_array(["12", "bdl", "n.d."], censored_factor=0.5)
-    assert rep.unparsable == 1 and rep.examples == ["n.d."]
+    assert rep.unparsable == 0 and rep.not_analysed == 1 and rep.not_analysed_examples == ["n.d."]
     # without censored_factor the words are text, as '<5' is
     _, rep = to_float_array(["12", "bdl"])
     assert rep.unparsable == 1 and rep.word_unlimited == 0
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "n.d.",
+        "ND",
+        "nd",
+        "N.D.",
+        "n/d",
+        "n.a.",
+        "NA",
+        "N/A",
+        "n.s.",
+        "-",
+        "--",
+        "—",
+        "not determined",
+        "Not analysed",
+        "not analyzed",
+    ],
+)
+def test_no_result_entries_are_missing_never_zero_nor_below_detection(code):
+    """'n.d.' means "not determined" as often as "not detected": read as missing (not analysed), counted apart from
+    other text, never as 0 or at a detection limit, even beside '<5' entries that give the field one limit."""
+    raw = ["12", code, "<5", "3.5", code, "7"]
+    values, rep = to_float_array(raw, censored_factor=0.5)
+    expected = [12.0, math.nan, 2.5, 3.5, math.nan, 7.0]  # by hand: the codes missing, '<5' at half its limit
+    np.testing.assert_array_equal(values, expected)
+    assert (rep.not_analysed, rep.unparsable, rep.censored, rep.numeric) == (2, 0, 1, 3)
+    assert rep.not_analysed_examples == [code]
+
+
+def test_no_result_warning_names_the_parameter_and_counts_each_field():
+    _, cu = to_float_array(["1", "n.d.", "ND", "4"], censored_factor=0.5)
+    _, pb = to_float_array(["1", "2", "3", "4"], censored_factor=0.5)
+    _, zn = to_float_array(["-", "2", "3", "4"], censored_factor=0.5)
+    text = not_analysed_warning("FIELDS", ["Cu", "Pb", "Zn"], [cu, pb, zn])
+    assert text is not None and text.startswith("FIELDS: values that give no result (e.g. 'n.d.', 'ND', '-'")
+    assert "Cu 2 of 4, Zn 1 of 4;" in text and "Pb" not in text
+    assert not_analysed_warning("INPUT", ["Pb"], [pb]) is None
+    # a word that is no result code stays text, as before
+    _, other = to_float_array(["1", "n.d.x", "no"], censored_factor=0.5)
+    assert other.not_analysed == 0 and other.unparsable == 2

@@ -5,6 +5,8 @@ Before the fix, a field of 0.0 / 1.0 / 0.5 values was read as words in sorted or
 became a mineralised class.
 """
 
+import re
+
 import pytest
 
 from geochem_prospector.core.errors import InputError
@@ -128,3 +130,17 @@ def test_levels_keep_their_numbers_and_a_lone_one_is_mineralised():
     """1 is 'mineralised' only where the field's numbers are 0 and 1; levels 1, 2, 3 keep 'class N'."""
     assert class_ids([0, 1, 2, 3])[1] == {0: "barren", 1: "class 1", 2: "class 2", 3: "class 3"}
     assert class_ids([1, 1, 1])[1] == {1: "mineralised"}
+
+
+def test_a_commodity_list_is_one_class_whatever_its_order_spacing_and_case():
+    """'Au, Cu' and 'Cu,Au' list the same commodities: one class, named as first written; a list of other members
+    ('Au, Zn') and a single commodity ('Au') stay classes of their own."""
+    raw = ["Cu, Au", "Au, Cu", "Cu,Au", "au / cu", "AU;CU", "Cu-Au", "Au and Cu", "Au, Zn", "Au", "barren"]
+    ids, names, usable = class_ids(raw)
+    # the reference: the set of members of each value, split by hand
+    members = [frozenset(p.strip().lower() for p in re.split(r",|/|;|-| and ", v)) for v in raw]
+    for i in range(len(raw) - 1):
+        for j in range(len(raw) - 1):
+            assert (ids[i] == ids[j]) == (members[i] == members[j]), (raw[i], raw[j])
+    assert ids[-1] == 0 and names[int(ids[0])] == "Cu, Au"
+    assert len(set(ids.tolist())) == 4

@@ -218,3 +218,17 @@ def test_estimate_with_a_small_mask_covers_the_run_and_scales_with_the_mask(meth
     assert check_memory(estimate, 1, "INPUT_RASTERS", "pseudo-labelling", "", available=available) == estimate
     with pytest.raises(GridTooLargeError):
         check_memory(whole, 1, "INPUT_RASTERS", "pseudo-labelling", "", available=available)
+
+
+def test_the_graph_symmetrisation_reports_before_it_and_is_cancelled_around_it():
+    """The symmetric copy of the neighbour graph is one scipy call (seconds at millions of cells): a progress step
+    comes before it, and a cancel asked while it runs stops the graph as soon as it ends."""
+    from geochem_prospector.core.labels.methods import knn_graph
+
+    z = np.random.default_rng(0).normal(size=(500, 3))
+    seen: list = []
+    with pytest.raises(Cancelled):
+        knn_graph(z, 5, is_cancelled=lambda: bool(seen) and seen[-1] >= 0.85, progress=seen.append)
+    assert seen[-1] == 0.85  # cancelled during the symmetrisation: no later step reported
+    full = knn_graph(z, 5)
+    assert (full != full.T).nnz == 0  # the reference: symmetric, as scipy compares it
