@@ -180,9 +180,9 @@ def new_group_index(container, layer, node) -> int:
     """Where a step's new group goes among ``container``'s children: a group made for a vector output on top; one
     made for a raster just above the first child that shows a raster (an element map, the sample magnetics), so
     the points, lines and anomaly polygons above stay in sight, as `make demo`'s project draws them; when no raster
-    is shown, above the first child that holds a hidden raster and shows no points or lines (the sample geology and
-    magnetics with the magnetics switched off); else at the bottom. ``node`` (the layer's own node, moved next) is
-    left out."""
+    is shown, above the first child that holds a hidden raster, shows no points or lines and has none shown below
+    it (the sample geology and magnetics with the magnetics switched off); else at the bottom. ``node`` (the
+    layer's own node, moved next) is left out."""
     if not isinstance(layer, QgsRasterLayer):
         return 0
     children = container.children()
@@ -193,14 +193,19 @@ def new_group_index(container, layer, node) -> int:
     for index, nodes in enumerate(held):
         if any(isinstance(n.layer(), QgsRasterLayer) and n.isVisible() for n in nodes):
             return index
-    for index, nodes in enumerate(held):
-        shown_marks = any(
+
+    def shows_marks(nodes) -> bool:  # points or lines a raster drawn above them would hide
+        return any(
             isinstance(n.layer(), QgsVectorLayer)
             and n.isVisible()
             and n.layer().geometryType() in (QgsWkbTypes.PointGeometry, QgsWkbTypes.LineGeometry)
             for n in nodes
         )
-        if any(isinstance(n.layer(), QgsRasterLayer) for n in nodes) and not shown_marks:
+
+    for index, nodes in enumerate(held):
+        if any(isinstance(n.layer(), QgsRasterLayer) for n in nodes) and not any(
+            shows_marks(below) for below in held[index:]
+        ):
             return index
     return len(children)
 

@@ -10565,14 +10565,14 @@ CASES += [
         "a survey over a corner of the area",
         "pseudolabel",
         _set(INPUT_RASTERS=["stack_corner"]),
-        error=r"^LABELS: no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised "
-        r"point; the points lie on evidence, but stack_corner:corner:tmi has no value in any of their cells",
+        error=r"^INPUT_RASTERS: the mineralised points \(LABELS\) lie on evidence, but stack_corner:corner:tmi has "
+        r"no value in any of their cells",
     ),  # before: "… check that the points overlap the rasters (same area and CRS) …", which they did
     Case(
         "three deposits only",
         "pseudolabel",
         _set(),
-        warning=r"LABELS: only 3 mineralised points: the [\d,]+ cells labelled mineralised beyond them, and a model "
-        r"trained on these labels, map ground like these places",
+        warning=r"LABELS: the mineralised points lie in only 3 places \(distinct cells with evidence\): the [\d,]+ "
+        r"cells labelled mineralised beyond them, and a model trained on these labels, map ground like these places",
     ),  # before: no word (the Kola atlas's two smelters as 'deposits' grew 37 mineralised cells on 4.6 km cells)
 ]

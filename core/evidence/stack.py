@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
 
@@ -224,7 +225,14 @@ def sparse_raster_notes(sources: Sequence[EvidenceSource], written: WrittenStack
         if least >= SPARSE_BAND_SHARE * written.evidence_cells:
             continue
         share = 100.0 * least / written.evidence_cells
-        shown = f"{share:.1f}" if share < 10 else f"{share:.0f}"
+        # rounded down, so a share just under the threshold never reads as the threshold itself
+        shown = (
+            "under 0.1"
+            if share < 0.1
+            else f"{math.floor(share * 10) / 10:.1f}"
+            if share < 10
+            else f"{math.floor(share)}"
+        )
         notes.append(
             f"{source.parameter}: raster '{source.layer}' has values in only {shown} % of the cells where the stack "
             f"holds evidence ({least:,} of {written.evidence_cells:,} cells of {grid.length_text(grid.pixel_size)}): "

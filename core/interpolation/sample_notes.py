@@ -1,8 +1,9 @@
 """What interpolate says about a sample table before it grids it: the checks that read only numbers.
 
 Each function takes the samples' coordinates and values (one column per element field, NaN where a sample holds
-no value) or plain figures, and returns the warnings to give, as text: the adapter prints them in order. None of
-them changes the values but :func:`substitute_for_log`, which returns the values it changed beside its notes.
+no value) or plain figures, and returns what to say, in order: warnings as text, or :class:`Note` objects where a
+function has information lines too (:func:`levelled_notes`); the adapter prints them. None of them changes the
+values but :func:`substitute_for_log`, which returns the values it changed beside its notes.
 """
 
 from __future__ import annotations

@@ -205,16 +205,18 @@ def pseudolabel(
     in_buffer = buffer2d[valid]
     if not (seeds >= 1).any():
         missing = bands_missing_at_points(features, grid, points_xy[classes >= 1], band_names)
+        if missing:  # the rasters are what to change, not the points
+            raise InputError(
+                f"the mineralised points (LABELS) lie on evidence, but {spoken_list(missing)} "
+                f"{'has' if len(missing) == 1 else 'have'} no value in any of their cells, so no cell with evidence "
+                "in every band lies on or within POSITIVE_RADIUS of them (a raster that covers part of the area). "
+                "Leave that raster out of INPUT_RASTERS, or make the evidence stack without it or with one that "
+                "covers the deposits.",
+                "INPUT_RASTERS",
+            )
         raise InputError(
-            "no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised point; "
-            + (
-                f"the points lie on evidence, but {spoken_list(missing)} {'has' if len(missing) == 1 else 'have'} "
-                "no value "
-                "in any of their cells (a raster that covers part of the area): leave such bands out of "
-                "INPUT_RASTERS or give one that covers the deposits."
-                if missing
-                else "check that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS."
-            ),
+            "no cell with evidence in every band lies on or within POSITIVE_RADIUS of a mineralised point; check "
+            "that the points overlap the rasters (same area and CRS) or increase POSITIVE_RADIUS.",
             "LABELS",
         )
     if (seeds >= 1).all() and settings.positive_radius > 0:
@@ -282,7 +284,10 @@ def pseudolabel(
     broad = _broad_mineralised_warning(counts, n_classes, n_valid, settings.confidence, grid)
     if broad:
         warnings.append(broad)
-    few = few_points_warning(int((classes >= 1).sum()), sum(counts[str(c)]["pseudo"] for c in range(1, n_classes)))
+    few = few_points_warning(
+        places_on_evidence(grid, valid, points_xy[classes >= 1]),
+        sum(counts[str(c)]["pseudo"] for c in range(1, n_classes)),
+    )
     if few:
         warnings.append(few)
     record = {
@@ -301,15 +306,17 @@ BROAD_MINERALISED_SHARE = 0.10
 FEW_MINERALISED_POINTS = 5
 
 
-def few_points_warning(mineralised_points: int, pseudo_mineralised: int) -> str:
-    """Say that labels grown from fewer than :data:`FEW_MINERALISED_POINTS` mineralised points, and any model
-    trained on them, describe ground like those places: no deposit is left to test the map with ('' otherwise)."""
-    if not 0 < mineralised_points < FEW_MINERALISED_POINTS:
+def few_points_warning(mineralised_places: int, pseudo_mineralised: int) -> str:
+    """Say that labels grown from fewer than :data:`FEW_MINERALISED_POINTS` mineralised places (distinct cells with
+    evidence), and any model trained on them, describe ground like those places: no deposit is left to test the map
+    with ('' otherwise)."""
+    if not 0 < mineralised_places < FEW_MINERALISED_POINTS:
         return ""
-    points = "1 mineralised point" if mineralised_points == 1 else f"{mineralised_points} mineralised points"
+    places = "1 place" if mineralised_places == 1 else f"{mineralised_places} places"
     return (
-        f"LABELS: only {points}: the {pseudo_mineralised:,} cells labelled mineralised beyond them, and a model "
-        "trained on these labels, map ground like these places, and too few are known to hold some out and test "
+        f"LABELS: the mineralised points lie in only {places} (distinct cells with evidence): the "
+        f"{pseudo_mineralised:,} cells labelled mineralised beyond them, and a model trained on these labels, map "
+        "ground like these places, and too few are known to hold some out and test "
         "the map (evaluate needs deposits the labels did not use). Add known occurrences (prospects and showings "
         "count), or read the result as a map of similarity to these places, not of tested prospectivity."
     )
@@ -367,6 +374,15 @@ def _broad_mineralised_warning(
     )
 
 
+def places_on_evidence(grid: GridSpec, valid: np.ndarray, points_xy: np.ndarray) -> int:
+    """How many distinct cells with evidence (``valid``) hold one of the points: a deposit entered twice, or
+    off the grid, is no second place to learn from."""
+    rows, cols = grid.rowcol(points_xy[:, 0], points_xy[:, 1]) if len(points_xy) else (np.array([]), np.array([]))
+    on_grid = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    rows, cols = rows[on_grid].astype(np.int64), cols[on_grid].astype(np.int64)
+    return len(set(zip(rows[valid[rows, cols]].tolist(), cols[valid[rows, cols]].tolist())))
+
+
 def bands_missing_at_points(
     features: np.ndarray, grid: GridSpec, points_xy: np.ndarray, band_names: Optional[Sequence[str]] = None
 ) -> List[str]:
@@ -379,7 +395,7 @@ def bands_missing_at_points(
     if not on_evidence.any():
         return []
     empty = np.flatnonzero(~at_points[:, on_evidence].any(axis=1))
-    return [band_names[i] if band_names is not None else f"band {i + 1}" for i in empty]
+    return [band_names[i] if band_names is not None and i < len(band_names) else f"band {i + 1}" for i in empty]
 
 
 def _checked_inputs(

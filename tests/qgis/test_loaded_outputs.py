@@ -536,3 +536,43 @@ def test_a_second_runs_map_of_the_same_kind_is_named_apart(prospector_provider, 
         assert "Pseudo-labels (labels_b) (2)" not in {layer.name() for layer in project.mapLayers().values()}
     finally:
         project.clear()
+
+
+def test_a_hidden_raster_above_shown_faults_does_not_pull_a_new_raster_over_them(prospector_provider, tmp_path):
+    """Review 27: with no raster shown, the new group went above the first child holding a hidden raster wherever it
+    lay, here above the faults and geology. Reference: QGIS's drawing order (shown layers top first) after the
+    step's group is put where the rule says, checked pairwise: no raster over a shown point or line layer."""
+    import rasterio
+    from qgis.core import QgsLayerTreeGroup, QgsLayerTreeLayer, QgsProject, QgsRasterLayer, QgsVectorLayer
+    from rasterio.transform import from_origin
+
+    from geochem_prospector.algorithms.layers import new_group_index
+
+    path = str(tmp_path / "r.tif")
+    with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32", crs="EPSG:3067",
+                       transform=from_origin(0, 2, 1, 1)) as out:  # fmt: skip
+        out.write(np.ones((1, 2, 2), dtype=np.float32))
+    project = QgsProject.instance()
+    layers = {
+        "samples": QgsVectorLayer("Point?crs=EPSG:3067", "samples", "memory"),
+        "old map": QgsRasterLayer(path, "old map"),
+        "faults": QgsVectorLayer("LineString?crs=EPSG:3067", "faults", "memory"),
+        "geology": QgsVectorLayer("Polygon?crs=EPSG:3067", "geology", "memory"),
+    }
+    new = QgsRasterLayer(path, "Cu")
+    try:
+        for layer in [*layers.values(), new]:
+            project.addMapLayer(layer, False)
+        root = QgsLayerTreeGroup()
+        for name, layer in layers.items():
+            root.addLayer(layer).setItemVisibilityChecked(name != "old map")
+        index = new_group_index(root, new, QgsLayerTreeLayer(new))
+        root.insertGroup(index, "Geochemistry").addLayer(new)
+        shown = [n.layer() for n in root.findLayers() if n.isVisible()]
+        first_raster = next(i for i, layer in enumerate(shown) if isinstance(layer, QgsRasterLayer))
+        assert not any(
+            isinstance(layer, QgsVectorLayer) and layer.geometryType() in (0, 1) for layer in shown[first_raster:]
+        ), [layer.name() for layer in shown]
+    finally:
+        for layer in [*layers.values(), new]:
+            project.removeMapLayer(layer.id())

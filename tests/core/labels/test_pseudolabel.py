@@ -436,8 +436,12 @@ def test_deposits_on_cells_one_band_leaves_empty_are_told_which_band():
     names = ["Cu", "corner_survey:tmi", "Th"]
     with pytest.raises(InputError) as refusal:
         pseudolabel(features, grid, deposits, settings=PseudoLabelSettings(method="label_spreading"), band_names=names)
-    assert refusal.value.parameter == "LABELS"
-    assert "the points lie on evidence, but corner_survey:tmi has no value in any of their cells" in str(refusal.value)
+    assert refusal.value.parameter == "INPUT_RASTERS"
+    assert "the mineralised points (LABELS) lie on evidence, but corner_survey:tmi has no value in any of" in str(
+        refusal.value
+    )
+    with pytest.raises(InputError, match="but band 2 has no value"):  # names shorter than the bands: numbered
+        pseudolabel(features, grid, deposits, settings=PseudoLabelSettings(method="label_spreading"), band_names=[])
     # points off every band's cover keep the plain advice
     with pytest.raises(InputError, match="check that the points overlap the rasters"):
         pseudolabel(
@@ -458,7 +462,13 @@ def test_labels_from_fewer_than_five_mineralised_points_say_they_cannot_be_teste
     result = pseudolabel(features, grid, points, settings=settings)
     rows, cols = grid.rowcol(points[:, 0], points[:, 1])
     beyond = int((result.labels == 1).sum()) - len(set(zip(rows.tolist(), cols.tolist())))
-    (note,) = [w for w in result.warnings if w.startswith("LABELS: only 2 mineralised points")]
+    (note,) = [w for w in result.warnings if w.startswith("LABELS: the mineralised points lie in only 2 places")]
     assert f"the {beyond:,} cells labelled mineralised beyond them" in note
     more = np.array([[2_050.0 + 150 * i, 2_950.0 - 150 * i] for i in range(5)])
     assert not [w for w in pseudolabel(features, grid, more, settings=settings).warnings if "only" in w]
+    # review 27: one deposit entered five times, and rows off the grid, are no more places to learn from
+    repeated = np.vstack([points, np.repeat(points[:1], 4, axis=0), points + 1e6])
+    places = {(r, c) for r, c in zip(*grid.rowcol(repeated[:, 0], repeated[:, 1])) if 0 <= r < 50 and 0 <= c < 50}
+    assert len(places) == 2
+    warned = pseudolabel(features, grid, repeated, settings=settings).warnings
+    assert [w for w in warned if w.startswith("LABELS: the mineralised points lie in only 2 places")]
