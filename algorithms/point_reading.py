@@ -531,6 +531,8 @@ def _coordinate_field_pair(names: Sequence[str]) -> Tuple[str, str]:
                 twin = "".join(parts[:k] + [_Y_WORDS[_X_WORDS.index(part)]] + parts[k + 1 :])
                 if twin in lowered:
                     return x_name, lowered[twin]
+    # without a twin, a column named 'Y' or 'N' alone is more likely yttrium or nitrogen than a northing
+    ys = [y for y in ys if y.lower() not in ("y", "n")] + [y for y in ys if y.lower() in ("y", "n")]
     return (xs[0], ys[0]) if xs and ys else ("", "")
 
 
