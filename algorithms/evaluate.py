@@ -417,12 +417,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             for warning in data.warnings:
                 feedback.pushWarning(warning)
             values, words, colour = bands_in_words(path)
-            if colour:  # a picture (a screenshot of a map): its colours are no values, whichever band is compared
-                feedback.pushWarning(
-                    f"BASELINES: '{layer.name()}' has {words}: a picture, not bands of values; only band 1, its "
-                    f"{colour}, is compared, as a value. Use the grid the picture was drawn from, if you have it."
-                )
-            elif (values or layer.bandCount()) > 1:  # a stack (an evidence stack, a survey's grids): band 1 alone
+            # a picture's colour bands (and alpha) are said by read_raster's picture warning above, not as a stack
+            if not colour and (values or layer.bandCount()) > 1:  # a stack (evidence, a survey's grids): band 1
                 feedback.pushWarning(
                     f"BASELINES: '{layer.name()}' has {words or f'{layer.bandCount()} bands'}; only band 1 ("
                     f"'{data.band_names[0]}') is compared, the others are not. To compare another band, give it "
