@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import os
-import re
 from typing import Any, List, Optional, Tuple
 
 from qgis.core import (
@@ -34,6 +32,18 @@ from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.evidence.bands import clean_label, table_csv
 from ..core.evidence.geometry import bbox_overlaps, points_of, segments_of
+from ..core.evidence.line_notes import (
+    MAX_KINDS,
+    check_density_radius,
+    could_hold_kinds,
+    intersections_info,
+    kind_field_note,
+    kind_fields,
+    near_duplicate_note,
+    polygons_as_lines_note,
+    repeated_lines_note,
+    zero_length_note,
+)
 from ..core.evidence.lines import LineEvidence, intersection_note
 from ..core.evidence.points import PointEvidence
 from ..core.evidence.polygons import (
@@ -543,20 +553,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             if parameters.get(self.DENSITY_RADIUS) not in (None, "")
             else 0.0
         )
-        if radius > 0 and radius < grid.pixel_size:
-            raise QgsProcessingException(
-                f"DENSITY_RADIUS: {grid.length_text(radius)} is smaller than a cell ({grid.length_text(grid.pixel_size)}); "
-                "use at least a few cells, "
-                "or 0 for no density band."
-            )
-        diagonal = math.hypot(grid.width, grid.height) * grid.pixel_size
-        if radius > diagonal:  # the window would also reach radius / pixel_size cells out: memory for nothing
-            raise QgsProcessingException(
-                f"DENSITY_RADIUS: {grid.length_text(radius)} is more than the grid's whole diagonal "
-                f"({grid.length_text(diagonal)}), so "
-                "every cell's circle would hold the same lines and the density band would be one value everywhere; "
-                "use a radius of a few cells up to a fraction of the area, or 0 for no density band."
-            )
+        check_density_radius(radius, grid)
         crossings = self.parameterAsBool(parameters, self.INTERSECTIONS, context)
         sources: List[LineEvidence] = []
         for done, layer in enumerate(layers):
@@ -564,20 +561,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             geometries, _ = self._read(layer, crs, context, feedback, self.LINES, grid)
             if len(segments_of(geometries)) == 0:
                 raise QgsProcessingException(f"LINES: layer '{name}' has no lines with two or more vertices.")
-            drawn = [g for g in geometries if g is not None and not g.is_empty]
-            points = sum(1 for g in drawn if g.length == 0)
-            if points:
-                feedback.pushWarning(
-                    f"LINES: {points} of the {len(drawn)} lines of '{name}' {'has' if points == 1 else 'have'} zero "
-                    "length (every vertex in one place), so distances are measured to that point; check how they "
-                    "were digitised (snapping can collapse a short fault), or remove them."
-                )
+            zero_length = zero_length_note(name, geometries)
+            if zero_length:
+                feedback.pushWarning(zero_length)
             if QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry:
-                feedback.pushWarning(
-                    f"LINES: layer '{name}' holds polygons: distances are measured to their outlines, so "
-                    "cells inside a polygon are not at 0. For fault zones drawn as polygons give their centre lines, "
-                    "or the polygons as POLYGONS (a band of 1 inside)."
-                )
+                feedback.pushWarning(polygons_as_lines_note(name))
 
             def searched(fraction: float, done: int = done) -> None:
                 # the search for copies and crossings, tens of seconds on 20,000 faults: a share of the run's start
@@ -593,45 +581,22 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 is_cancelled=feedback.isCanceled,
                 progress=searched,
             )
-            kinds = _kind_fields(layer)
-            if kinds:  # a type field (thrust, normal) a user may expect to give bands of its own
-                field, values = kinds[0]
-                shown = ", ".join(f"'{v}'" for v in values[:4]) + (", …" if len(values) > 4 else "")
-                others = "".join(f" and '{f}'" for f, _ in kinds[1:2])
-                feedback.pushInfo(
-                    f"LINES: all lines of '{name}' give one set of bands, whatever their kind: its field '{field}' "
-                    f"({len(values)} values: {shown}){others} {'are' if others else 'is'} not used. For bands of one "
-                    "kind (e.g. thrusts "
-                    "apart), give the layer filtered by that field (Layer Properties › Source › Query Builder, or "
-                    "Vector › Data Management Tools › Split Vector Layer) as one more LINES layer."
+            kind_note = kind_field_note(name, _kind_fields(layer))
+            if kind_note:  # a type field (thrust, normal) a user may expect to give bands of its own
+                feedback.pushInfo(kind_note)
+            if radius or crossings:  # distances are the same either way
+                repeated = repeated_lines_note(
+                    name, source.repeated_features, source.repeated_segments, source.overlapping_segments
                 )
-            features, segments = source.repeated_features, source.repeated_segments
-            overlapping = source.overlapping_segments
-            if (features or segments or overlapping) and (radius or crossings):  # distances are the same either way
-                parts = [f"{features:,} feature(s) of '{name}' repeat another exactly"] if features else []
-                parts += [f"{segments:,} segment(s) repeat one of another feature"] if segments else []
-                parts += (
-                    [f"{overlapping:,} segment(s) of '{name}' share part of their length with another on one line"]
-                    if overlapping
-                    else []
-                )
-                feedback.pushWarning(
-                    f"LINES: {' and '.join(parts)} (the same fault twice, as merged map sheets or a copy pasted "
-                    "twice leave them): each is counted once in the density and the intersections. If they are "
-                    "distinct faults drawn on one trace, that is still one line on the ground."
-                )
-            if source.near_features:  # only counted with a density or intersections
-                feedback.pushWarning(
-                    f"LINES: {source.near_features:,} feature(s) of '{name}' run within "
-                    f"{grid.length_text(source.near_tolerance)} (a tenth of a cell) of an earlier one over "
-                    f"{grid.length_text(source.near_length)} in all (one fault digitised twice a few metres apart, "
-                    "as two compilations or map sheets leave it): those stretches are counted once in the density and "
-                    f"the intersections. Lines a cell ({grid.length_text(grid.pixel_size)}) or more apart count as "
-                    "two; to keep closer ones apart, use smaller cells (PIXEL_SIZE, or a finer raster)."
-                )
+                if repeated:
+                    feedback.pushWarning(repeated)
+            near = near_duplicate_note(  # only counted with a density or intersections
+                name, source.near_features, source.near_tolerance, source.near_length, grid
+            )
+            if near:
+                feedback.pushWarning(near)
             if crossings:
-                n = source.n_intersections
-                feedback.pushInfo(f"{name}: {n:,} intersection{'' if n == 1 else 's'} of lines")
+                feedback.pushInfo(intersections_info(name, source.n_intersections))
                 note = intersection_note(source)
                 if note:
                     feedback.pushWarning(note)
@@ -774,33 +739,24 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
 
 
 def _kind_fields(layer) -> List[Tuple[str, List[str]]]:
-    """(name, values) of the text fields of the line layer ``layer`` whose values sort its features into a few kinds
-    (2 to 20 values, one at least on two features), those named for a kind first, then the fewest values: a fault
-    type (thrust, normal)."""
+    """The text fields of the line layer ``layer`` that sort its features into a few kinds
+    (:func:`core.evidence.line_notes.kind_fields`)."""
     fields = layer.fields() if hasattr(layer, "fields") else None
     count = layer.featureCount() if hasattr(layer, "featureCount") else -1
     if fields is None or count < 3:
         return []
     from qgis.PyQt.QtCore import QVariant
 
-    found = []
+    candidates = []
     for index in range(fields.count()):
         if fields.at(index).type() != QVariant.String:
             continue
         name = fields.at(index).name()
-        if NAME_FIELD.search(name):  # names, comments, sources: not kinds, and not worth a scan of the layer
+        if not could_hold_kinds(name):  # names, comments, sources: not kinds, and not worth a scan of the layer
             continue
         # 21 values tell "more than 20" without reading every distinct value of a national layer
-        values = sorted({str(v).strip() for v in layer.uniqueValues(index, 21) if v is not None and str(v).strip()})
-        values = [v for v in values if v != "NULL"]
-        if 2 <= len(values) <= min(20, count - 1):
-            found.append((not KIND_FIELD.search(name), len(values), name, values))
-    return [(name, values) for _, _, name, values in sorted(found)]
-
-
-#: field names that say a kind (English, and Finnish 'tyyppi', 'luokka') and those that name single features
-KIND_FIELD = re.compile(r"typ|kind|class|struct|categ|luokka|tyyppi|genre", re.IGNORECASE)
-NAME_FIELD = re.compile(r"name|nimi|^id$|_id$|comment|remark|note|source|date", re.IGNORECASE)
+        candidates.append((name, layer.uniqueValues(index, MAX_KINDS + 1)))
+    return kind_fields(candidates, count)
 
 
 def _class_fields(source, field: str, polygons: int) -> List[Tuple[str, int]]:
