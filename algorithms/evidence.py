@@ -29,8 +29,7 @@ from qgis.core import (
 )
 
 from ..core.callbacks import check_cancelled
-from ..core.errors import InputError
-from ..core.evidence.bands import clean_label, table_csv
+from ..core.evidence.bands import refuse_repeated_bands, table_csv
 from ..core.evidence.geometry import bbox_overlaps, points_of, segments_of
 from ..core.evidence.line_notes import (
     MAX_KINDS,
@@ -46,19 +45,21 @@ from ..core.evidence.line_notes import (
 )
 from ..core.evidence.lines import LineEvidence, intersection_note
 from ..core.evidence.points import PointEvidence
-from ..core.evidence.polygons import (
-    PolygonEvidence,
-    choose_classes,
-    class_key,
-    class_label,
-    id_like_hint,
-    one_spelling,
-    overlaps_between_classes,
-    polygonal,
-    uncovered_area,
+from ..core.evidence.polygon_notes import (
+    class_fields,
+    classes_info,
+    collections_note,
+    no_contacts_error,
+    overlaps_note,
+    single_class_note,
+    spelling_notes,
+    unclassed_note,
+    uncovered_note,
+    wanted_classes,
 )
-from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence
-from ..core.evidence.stack import mask_cells, sparse_raster_notes, write_stack
+from ..core.evidence.polygons import PolygonEvidence, choose_classes, class_label, id_like_hint, one_spelling
+from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence, colour_note
+from ..core.evidence.stack import mask_cells, reference_grid, sparse_raster_notes, write_stack
 from ..core.grid import GridSpec
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
@@ -445,16 +446,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
 
         path = _raster_file(reference, self.REFERENCE_RASTER)
         with no_gdal_sidecars(), rasterio.open(path) as src:
-            t = src.transform
-            if t.b != 0 or t.d != 0 or t.e >= 0 or abs(abs(t.e) - t.a) > 1e-6 * t.a:
-                raise InputError(
-                    "the reference raster must be north-up with square cells; warp it first (Raster › Projections "
-                    "› Warp).",
-                    self.REFERENCE_RASTER,
-                )
             # a file without a CRS is read in the one set on the layer in QGIS, whose unit then sizes the distances
             own = src.crs.to_wkt() if src.crs else _layer_crs_wkt(reference)
-            grid = GridSpec(t.c, t.f, t.a, src.width, src.height, own)
+            grid = reference_grid(src.transform, src.width, src.height, own)
         crs = reference.crs()
         if not crs.isValid():
             raise QgsProcessingException(
@@ -615,23 +609,13 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         refuse_undecoded_classes(
             labels, field, _layer_name(source), self.CLASS_FIELD, input_file(parameters, self.POLYGONS, context)
         )
-        unclassed = sum(label is None for label in labels)
-        if unclassed and unclassed < len(labels):  # all empty is refused by choose_classes
-            feedback.pushWarning(
-                f"POLYGONS: {unclassed} of {len(labels)} polygons of '{_layer_name(source)}' have no value in "
-                f"'{field}' (NULL or empty): their cells are 0 in every class band, and their outlines are no "
-                "contacts. Fill in their class, or leave them out of the layer, if that is not meant."
-            )
+        unclassed = unclassed_note(_layer_name(source), field, labels)
+        if unclassed:
+            feedback.pushWarning(unclassed)
         labels, merged = one_spelling(labels)
-        for spelling, spellings in merged.items():
-            feedback.pushWarning(
-                f"CLASS_FIELD: {' and '.join(repr(s) for s in spellings)} in '{field}' of '{_layer_name(source)}' "
-                f"differ only in capitals: read as one class, '{spelling}' (one band, no contact between them)."
-            )
-        typed = (self.parameterAsString(parameters, self.CLASSES, context) or "").replace("\uff1b", ";")  # '；' (CJK)
-        wanted = [c for c in typed.split(";") if c.strip()]
-        keys = {class_key(label): label for label in labels if label is not None}
-        wanted = [keys.get(class_key(clean_label(c)), c) for c in wanted]
+        for note in spelling_notes(_layer_name(source), field, merged):
+            feedback.pushWarning(note)
+        wanted = wanted_classes(self.parameterAsString(parameters, self.CLASSES, context) or "", labels)
         name = _layer_name(source)
         max_classes = self.parameterAsInt(parameters, self.MAX_CLASSES, context)
         # a field with a value of its own in every polygon (an ID chosen by mistake): say so, and name fields that
@@ -643,92 +627,27 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         if id_like and not wanted:
             feedback.pushWarning(f"CLASS_FIELD: {id_like}")
         contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
-        distinct = sorted({label for label in labels if label is not None})
-        if contacts and len(distinct) == 1:  # a river, an intrusion: its outline is no contact between classes
-            feedback.pushWarning(
-                f"CONTACTS: every polygon of '{name}' holds one class ('{distinct[0]}'), so there are no contacts "
-                "between classes (an outline is not a contact): the stack gets its class band and no "
-                "contact_distance_m band. For the distance to the outline, give the polygons as LINES too "
-                "(Vector › Geometry Tools › Polygons to Lines), and turn CONTACTS off to silence this warning."
-            )
+        single = single_class_note(name, labels) if contacts else ""
+        if single:  # a river, an intrusion: its outline is no contact between classes
+            feedback.pushWarning(single)
             contacts = False
         try:
             evidence = PolygonEvidence(name, geometries, labels, classes, grid, contacts, field)
         except ValueError:
-            if len(set(labels)) < 2:
-                raise QgsProcessingException(
-                    f"CONTACTS: every polygon of '{name}' holds one class, so there are no contacts; turn CONTACTS off."
-                ) from None
-            raise QgsProcessingException(
-                f"CONTACTS: no polygons of different classes in '{name}' touch (the gaps between them are wider than "
-                f"half a cell, {grid.length_text(grid.pixel_size / 2)}), so there are no contacts between classes; "
-                "close the gaps between the units (Vector › Geometry Tools › Check Validity, or the Topology "
-                "Checker's 'must not have gaps'), or turn CONTACTS off."
-            ) from None
-        self._warn_uncovered(feedback, name, geometries, grid, mask)
-        if evidence.not_polygons:
-            feedback.pushWarning(
-                f"POLYGONS: {evidence.not_polygons} feature(s) of '{name}' hold lines or points (a geometry "
-                "collection, as overlays in a GIS leave them): only their polygons give class cells and contacts."
-            )
-        self._warn_overlaps(feedback, name, geometries, labels, classes, grid)
-        feedback.pushInfo(f"{name}: {len(classes)} class band(s) from field '{field}': {'; '.join(classes)}")
+            raise no_contacts_error(name, labels, grid) from None
+        uncovered, unmeasured = uncovered_note(name, geometries, grid, mask)
+        if unmeasured:
+            feedback.pushDebugInfo(unmeasured)
+        if uncovered:
+            feedback.pushWarning(uncovered)
+        collections = collections_note(name, evidence.not_polygons)
+        if collections:
+            feedback.pushWarning(collections)
+        overlaps = overlaps_note(name, geometries, labels, classes, grid, feedback.isCanceled)
+        if overlaps:
+            feedback.pushWarning(overlaps)
+        feedback.pushInfo(classes_info(name, field, classes))
         return evidence
-
-    @staticmethod
-    def _warn_uncovered(feedback, name, geometries, grid, mask) -> None:
-        """Say when part of the grid (within the MASK) lies in no polygon: beyond a map that covers part of the
-        area, or in gaps between its units. Those cells are 0 in every class band, as if they were none of the
-        rocks: evidence of something no map says."""
-        from shapely.errors import ShapelyError
-        from shapely.geometry import box
-        from shapely.ops import unary_union
-
-        from ..core.evidence.polygons import valid_polygon
-
-        area = box(grid.xmin, grid.ymin, grid.xmax, grid.ymax)
-        try:  # a warning never stops a run: a MASK QGIS let through unchecked may hold a self-crossing polygon
-            if mask is not None:
-                shapes = [s for s in (polygonal(g) for g in mask) if s is not None]
-                area = area.intersection(unary_union([s if s.is_valid else valid_polygon(s) for s in shapes]))
-            if area.is_empty:
-                return
-            uncovered = uncovered_area(geometries, area)
-        except (ShapelyError, ValueError) as exc:
-            feedback.pushDebugInfo(f"POLYGONS: the share of the grid outside the polygons was not measured ({exc}).")
-            return
-        cell = grid.pixel_size**2
-        if uncovered < max(0.01 * area.area, cell):
-            return
-        feedback.pushWarning(
-            f"POLYGONS: {100 * uncovered / area.area:.0f} % of the grid{' within the MASK' if mask else ''} (about "
-            f"{uncovered / cell:,.0f} of its {area.area / cell:,.0f} cells) lies in no polygon of '{name}' (beyond the "
-            "map, or in gaps between its units): those cells are 0 in every class band, as if they were none of "
-            "these rocks. If the map does not cover them, give its outline as MASK (cells outside the MASK are "
-            "nodata) or a map that covers the whole area; close gaps between units (Vector › Geometry Tools › "
-            "Check Validity, or the Topology Checker's 'must not have gaps')."
-        )
-
-    @staticmethod
-    def _warn_overlaps(feedback, name, geometries, labels, classes, grid) -> None:
-        """Say where polygons of different classes overlap: a cell there takes the later polygon's class."""
-        wanted = set(classes)
-        shapes = [polygonal(g) for g in geometries]
-        pairs = overlaps_between_classes(
-            shapes,
-            [label if label in wanted else None for label in labels],
-            0.5 * grid.pixel_size**2,
-            feedback.isCanceled,
-        )
-        if pairs:
-            i, j, _ = pairs[0]
-            cells = sum(area for _, _, area in pairs) / grid.pixel_size**2
-            feedback.pushWarning(
-                f"POLYGONS: {len(pairs)} pair(s) of polygons of different classes overlap in '{name}' (about "
-                f"{cells:,.0f} cells in all, e.g. '{labels[j]}' over '{labels[i]}'): a cell there takes the class of "
-                "the polygon that comes later in the layer. If the map should not overlap, fix it (Vector › "
-                "Geometry Tools › Check Validity, or the Topology Checker) and run again."
-            )
 
     def _points(self, context, feedback, layers, crs, grid) -> list:
         sources = []
@@ -760,22 +679,19 @@ def _kind_fields(layer) -> List[Tuple[str, List[str]]]:
 
 
 def _class_fields(source, field: str, polygons: int) -> List[Tuple[str, int]]:
-    """(name, number of values) of the fields of ``source`` other than ``field`` whose values repeat (at least two
-    values, fewer than half as many as polygons): those that could hold the rock types, text fields first, then
-    the most detailed."""
+    """The fields of ``source`` other than ``field`` that could hold the rock types
+    (:func:`core.evidence.polygon_notes.class_fields`)."""
     from qgis.PyQt.QtCore import QVariant
 
-    found = []
+    candidates = []
     fields = source.fields()
     for index in range(fields.count()):
         other = fields.at(index)
         if other.name() == field:
             continue
         limit = polygons // 2 + 1  # enough to tell a field of too many values
-        values = {v for v in source.uniqueValues(index, limit) if v is not None and str(v).strip() and str(v) != "NULL"}
-        if 2 <= len(values) <= polygons // 2:
-            found.append((other.type() != QVariant.String, -len(values), other.name()))
-    return [(name, -count) for _, count, name in sorted(found)]
+        candidates.append((other.name(), other.type() == QVariant.String, source.uniqueValues(index, limit)))
+    return class_fields(candidates, polygons)
 
 
 def _layer_name(layer) -> str:
@@ -826,38 +742,6 @@ def require_kind(layer, parameter: str, name: str) -> None:
     )
 
 
-def refuse_repeated_bands(sources: List[Any], given: List[str], files: Optional[List[str]] = None) -> None:
-    """Refuse, naming the parameter of the later input, two inputs whose bands would have one name (the same layer
-    twice, or two files of one name: each survey's grid delivered as 'mag.tif'), and the files when they are
-    known (``files``, one per source, "" for none): the stack's bands are found by name later. Bands of one input
-    are named apart when read (:func:`core.io.rasters.band_labels`)."""
-    files = list(files or [])
-    files += [""] * (len(sources) - len(files))
-    seen: dict = {}
-    for source, parameter, file in zip(sources, given, files):
-        names = [b.name for b in source.bands]
-        repeated = [n for n in names if n in seen]
-        if repeated:
-            first, first_file = seen[repeated[0]]
-            hint = (
-                " REFERENCE_BANDS already copies the grid raster's bands into the stack."
-                if first.startswith("REFERENCE_RASTER")
-                else ""
-            )
-            if file and first_file and os.path.normpath(file) != os.path.normpath(first_file):
-                what = (
-                    f"two files of one name ({first_file} and {file}). Rename one file (or, in QGIS, one layer), "
-                    "or leave one out."
-                )
-            else:
-                what = "the same layer twice, or two files of one name. Leave one out, or rename one file."
-            raise QgsProcessingException(
-                f"{parameter.split(' ')[0]}: '{source.layer}' gives bands named like those of {first} "
-                f"({', '.join(repeated)}): {what}{hint}"
-            )
-        seen.update({n: (parameter, file) for n in names})
-
-
 def _centre_in_degrees(layers, context):
     """The layers' centre as a longitude and latitude (QgsPointXY), None without one: each layer's centre (of its
     features, across 180° where they lie on both sides of it, for a layer in degrees; of its extent otherwise), and
@@ -896,21 +780,10 @@ def _layer_crs_wkt(layer) -> Optional[str]:
 
 
 def _warn_colour_coded(source: RasterEvidence, continuous: bool, feedback) -> None:
-    """Warn when a raster's values are colours rather than measurements: a colour table (class codes) given as
-    continuous evidence would be averaged between classes; a picture's red, green and blue say how a map looked,
-    not what was measured."""
-    if source.colour_coding == "palette" and continuous:
-        feedback.pushWarning(
-            f"CONTINUOUS_RASTERS: '{source.layer}' has a colour table: its values are class codes, which "
-            "resampling would average into codes of no class. Give it as CATEGORICAL_RASTERS (one band per "
-            "class)."
-        )
-    elif source.colour_coding == "rgb":
-        feedback.pushWarning(
-            f"{source.parameter}: '{source.layer}' has its bands marked red, green and blue (as GDAL marks any 3- "
-            "or 4-band byte GeoTIFF): if it is a picture of a map, its bands are colours, not measured values; use "
-            "the grid it was drawn from (e.g. the magnetics in nT), if you have it."
-        )
+    """Warn when a raster's values are colours rather than measurements (:func:`core.evidence.rasters.colour_note`)."""
+    note = colour_note(source.layer, source.parameter, source.colour_coding, continuous)
+    if note:
+        feedback.pushWarning(note)
 
 
 def _shown_file(layer) -> Optional[str]:
