@@ -26,10 +26,19 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
+from ..core.anomalies.notes import (
+    THRESHOLD_BOXES,
+    censored_mask,
+    floored_scale_notes,
+    min_cells_note,
+    samples_elsewhere_notes,
+    thresholds_rows,
+    undefined_level_note,
+    unreached_level_note,
+)
 from ..core.anomalies.screening import (
     INDEX_METHODS,
     INDEX_NAME,
-    MIN_LOG_SCALE,
     high_value_points,
     identify_anomalies,
     memory_per_cell,
@@ -193,13 +202,6 @@ def require_increasing(values: list, parameter: str) -> None:
 #: samples listed from the moderate level (the weak one flagged 51-61 % of the samples)
 DEFAULT_AREA_LEVEL = 0
 DEFAULT_POINTS_LEVEL = 1
-
-#: the threshold boxes and the methods that read them (the others ignore the box: a value given is warned about)
-THRESHOLD_BOXES = {
-    "PERCENTILES": ("percentile",),
-    "MULTIPLIERS": ("mean_sd", "median_mad"),
-    "CA_BREAKS": ("ca",),
-}
 
 
 class LastBandStyle(StylePostProcessor):
@@ -661,47 +663,18 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 feedback.pushWarning(plateau)
         if index_method == "pca":
             feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
-        for band, scale in result.floored_scales.items():
-            feedback.pushWarning(
-                f"{band}: its robust scale in the integrated index (1.4826 MAD of log10 values, {scale:.2g}) is "
-                f"below {MIN_LOG_SCALE:g} and was raised to it: the band is nearly constant (levelled flat, or "
-                "only analytical noise) and would otherwise dominate the index."
-            )
+        for note in floored_scale_notes(result.floored_scales):
+            feedback.pushWarning(note)
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
-        if result.largest_area_cells:
-            level = LEVEL_NAMES[self.parameterAsEnum(parameters, self.AREA_LEVEL, context)]
-            feedback.pushWarning(
-                f"MIN_CELLS: no anomaly area has {self.parameterAsInt(parameters, self.MIN_CELLS, context)} cells or "
-                f"more at the {level} level of the index, so OUTPUT_ANOMALIES is empty; the largest has "
-                f"{result.largest_area_cells}. Lower MIN_CELLS (or AREA_LEVEL) to outline the anomalies."
-            )
         area_level = self.parameterAsEnum(parameters, self.AREA_LEVEL, context)
-        index_t = result.thresholds[-1]
-        outline = float(index_t.levels[area_level])
-        empty = len(result.areas) == 0  # the index's maximum is read only then
-        highest = float(np.nanmax(result.index)) if empty and np.isfinite(result.index).any() else math.nan
-        if empty and math.isfinite(outline) and not highest >= outline:
-            # thresholds set so high that no cell reaches them (MULTIPLIERS 100): the outputs would be empty unsaid
-            box = next((name for name, methods in THRESHOLD_BOXES.items() if method in methods), "METHOD")
-            # Tukey fences have no setting to lower (they read 'lower METHOD'): another method is the way; and at
-            # the weak level AREA_LEVEL has no lower level to offer
-            fix = (
-                f"lower {box}"
-                if box != "METHOD"
-                else "choose another METHOD (percentiles or C-A set their levels among the cells)"
-            )
-            feedback.pushWarning(
-                f"{box}: no cell of the index reaches its {LEVEL_NAMES[area_level]} level ({outline:.4g}; the highest "
-                f"cell is {highest:.4g}), so OUTPUT_ANOMALIES is empty; {fix}"
-                f"{' (or AREA_LEVEL)' if area_level > 0 else ''} to outline anomalies."
-            )
-        if not math.isfinite(outline):
-            defined = [n for n, v in zip(LEVEL_NAMES, index_t.levels) if math.isfinite(float(v))]
-            instead = f"outline at the {' or '.join(defined)} level" if defined else "choose another METHOD"
-            feedback.pushWarning(
-                f"AREA_LEVEL: the index has no {LEVEL_NAMES[area_level]} level ({index_t.detail}), so "
-                f"OUTPUT_ANOMALIES is empty; {instead} (AREA_LEVEL)."
-            )
+        min_cells = self.parameterAsInt(parameters, self.MIN_CELLS, context)
+        for note in (
+            min_cells_note(min_cells, area_level, result.largest_area_cells),
+            unreached_level_note(method, area_level, result.thresholds[-1], result.index, len(result.areas)),
+            undefined_level_note(area_level, result.thresholds[-1]),
+        ):
+            if note:
+                feedback.pushWarning(note)
         return result, method, index_method, association
 
     def _warn_ignored_boxes(self, parameters, context, method: str, feedback) -> None:
@@ -746,9 +719,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             chosen = [result.thresholds[names.index(f)] for f in fields]
             level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
             # a value below a detection limit ('<50', held as 25) is not known to reach any level
-            censored = np.zeros(values.shape, dtype=bool)
-            for j, rep in enumerate(reports):
-                censored[rep.censored_at, j] = True
+            censored = censored_mask(values.shape, [rep.censored_at for rep in reports])
             points = high_value_points(xy, values, fields, chosen, level, attributes=own, censored=censored)
             lines, crowded = sample_level_shares(
                 np.where(censored, -np.finfo(np.float64).max, values),  # counted, below every level
@@ -800,24 +771,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
 
     @staticmethod
     def _warn_samples_elsewhere(feedback, xy, grid, names, fields) -> None:
-        """Warn when no sample lies on the raster (another survey, or a wrong CRS): the high-value samples are judged
-        by their own values against the raster's levels, so such a layer still gives points, far from the map. Say
-        too which bands the samples have no field for."""
-        on = (xy[:, 0] >= grid.xmin) & (xy[:, 0] <= grid.xmax) & (xy[:, 1] >= grid.ymin) & (xy[:, 1] <= grid.ymax)
-        missing = [n for n in names if n not in fields]
-        fewer = (
-            f" The samples have no field for {', '.join(missing)}: they are judged on {', '.join(fields)} only."
-            if missing
-            else ""
-        )
-        if not on.any():
-            feedback.pushWarning(
-                f"INPUT: none of the {len(xy)} samples lies on the raster (its extent: {grid.xmin:.0f}, "
-                f"{grid.ymin:.0f} – {grid.xmax:.0f}, {grid.ymax:.0f}); they are judged by their own values against its "
-                f"levels, so check that they are its samples (and the layer's CRS).{fewer}"
-            )
-        elif missing:
-            feedback.pushInfo("INPUT:" + fewer)
+        """Warn when no sample lies on the raster, and say which bands the samples have no field for
+        (:func:`core.anomalies.notes.samples_elsewhere_notes`)."""
+        warning, info = samples_elsewhere_notes(xy, grid, names, fields)
+        if warning:
+            feedback.pushWarning(warning)
+        if info:
+            feedback.pushInfo(info)
 
     def _write_table(self, parameters, context, result, index_method, outputs, units=None) -> None:
         """OUTPUT_TABLE: the thresholds of every element and of the index, as CSV (text cells safe to open), with
@@ -827,12 +787,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         if table:
             import pandas as pd
 
-            rows = [t.as_row() for t in result.thresholds]
-            weights = "; ".join(f"{k} {v:.3f}" for k, v in result.index_weights.items())
-            rows[-1]["detail"] += f"; index {index_method} of {weights}"
-            for row in rows[:-1]:
-                row["unit"] = (units or {}).get(str(row["element"]), "")
-            rows[-1]["unit"] = ""
+            rows = thresholds_rows(result.thresholds, result.index_weights, index_method, units or {})
             frame = pd.DataFrame(rows)
             for column in frame.select_dtypes(include="object").columns:
                 frame[column] = frame[column].map(safe_cell)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import os
-import re
 from typing import Any, List, Optional, Tuple
 
 from qgis.core import (
@@ -31,24 +29,37 @@ from qgis.core import (
 )
 
 from ..core.callbacks import check_cancelled
-from ..core.errors import InputError
-from ..core.evidence.bands import clean_label, table_csv
+from ..core.evidence.bands import refuse_repeated_bands, table_csv
 from ..core.evidence.geometry import bbox_overlaps, points_of, segments_of
+from ..core.evidence.line_notes import (
+    MAX_KINDS,
+    check_density_radius,
+    could_hold_kinds,
+    intersections_info,
+    kind_field_note,
+    kind_fields,
+    near_duplicate_note,
+    polygons_as_lines_note,
+    repeated_lines_note,
+    zero_length_note,
+)
 from ..core.evidence.lines import LineEvidence, intersection_note
 from ..core.evidence.points import PointEvidence
-from ..core.evidence.polygons import (
-    PolygonEvidence,
-    choose_classes,
-    class_key,
-    class_label,
-    id_like_hint,
-    one_spelling,
-    overlaps_between_classes,
-    polygonal,
-    uncovered_area,
+from ..core.evidence.polygon_notes import (
+    class_fields,
+    classes_info,
+    collections_note,
+    no_contacts_error,
+    overlaps_note,
+    single_class_note,
+    spelling_notes,
+    unclassed_note,
+    uncovered_note,
+    wanted_classes,
 )
-from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence
-from ..core.evidence.stack import mask_cells, sparse_raster_notes, write_stack
+from ..core.evidence.polygons import PolygonEvidence, choose_classes, class_label, id_like_hint, one_spelling
+from ..core.evidence.rasters import CATEGORICAL_METHODS, CONTINUOUS_METHODS, RasterEvidence, colour_note
+from ..core.evidence.stack import mask_cells, reference_grid, sparse_raster_notes, write_stack
 from ..core.grid import GridSpec
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.outputs import write_text
@@ -435,16 +446,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
 
         path = _raster_file(reference, self.REFERENCE_RASTER)
         with no_gdal_sidecars(), rasterio.open(path) as src:
-            t = src.transform
-            if t.b != 0 or t.d != 0 or t.e >= 0 or abs(abs(t.e) - t.a) > 1e-6 * t.a:
-                raise InputError(
-                    "the reference raster must be north-up with square cells; warp it first (Raster › Projections "
-                    "› Warp).",
-                    self.REFERENCE_RASTER,
-                )
             # a file without a CRS is read in the one set on the layer in QGIS, whose unit then sizes the distances
             own = src.crs.to_wkt() if src.crs else _layer_crs_wkt(reference)
-            grid = GridSpec(t.c, t.f, t.a, src.width, src.height, own)
+            grid = reference_grid(src.transform, src.width, src.height, own)
         crs = reference.crs()
         if not crs.isValid():
             raise QgsProcessingException(
@@ -543,20 +547,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             if parameters.get(self.DENSITY_RADIUS) not in (None, "")
             else 0.0
         )
-        if radius > 0 and radius < grid.pixel_size:
-            raise QgsProcessingException(
-                f"DENSITY_RADIUS: {grid.length_text(radius)} is smaller than a cell ({grid.length_text(grid.pixel_size)}); "
-                "use at least a few cells, "
-                "or 0 for no density band."
-            )
-        diagonal = math.hypot(grid.width, grid.height) * grid.pixel_size
-        if radius > diagonal:  # the window would also reach radius / pixel_size cells out: memory for nothing
-            raise QgsProcessingException(
-                f"DENSITY_RADIUS: {grid.length_text(radius)} is more than the grid's whole diagonal "
-                f"({grid.length_text(diagonal)}), so "
-                "every cell's circle would hold the same lines and the density band would be one value everywhere; "
-                "use a radius of a few cells up to a fraction of the area, or 0 for no density band."
-            )
+        check_density_radius(radius, grid)
         crossings = self.parameterAsBool(parameters, self.INTERSECTIONS, context)
         sources: List[LineEvidence] = []
         for done, layer in enumerate(layers):
@@ -564,20 +555,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
             geometries, _ = self._read(layer, crs, context, feedback, self.LINES, grid)
             if len(segments_of(geometries)) == 0:
                 raise QgsProcessingException(f"LINES: layer '{name}' has no lines with two or more vertices.")
-            drawn = [g for g in geometries if g is not None and not g.is_empty]
-            points = sum(1 for g in drawn if g.length == 0)
-            if points:
-                feedback.pushWarning(
-                    f"LINES: {points} of the {len(drawn)} lines of '{name}' {'has' if points == 1 else 'have'} zero "
-                    "length (every vertex in one place), so distances are measured to that point; check how they "
-                    "were digitised (snapping can collapse a short fault), or remove them."
-                )
+            zero_length = zero_length_note(name, geometries)
+            if zero_length:
+                feedback.pushWarning(zero_length)
             if QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry:
-                feedback.pushWarning(
-                    f"LINES: layer '{name}' holds polygons: distances are measured to their outlines, so "
-                    "cells inside a polygon are not at 0. For fault zones drawn as polygons give their centre lines, "
-                    "or the polygons as POLYGONS (a band of 1 inside)."
-                )
+                feedback.pushWarning(polygons_as_lines_note(name))
 
             def searched(fraction: float, done: int = done) -> None:
                 # the search for copies and crossings, tens of seconds on 20,000 faults: a share of the run's start
@@ -593,45 +575,22 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 is_cancelled=feedback.isCanceled,
                 progress=searched,
             )
-            kinds = _kind_fields(layer)
-            if kinds:  # a type field (thrust, normal) a user may expect to give bands of its own
-                field, values = kinds[0]
-                shown = ", ".join(f"'{v}'" for v in values[:4]) + (", …" if len(values) > 4 else "")
-                others = "".join(f" and '{f}'" for f, _ in kinds[1:2])
-                feedback.pushInfo(
-                    f"LINES: all lines of '{name}' give one set of bands, whatever their kind: its field '{field}' "
-                    f"({len(values)} values: {shown}){others} {'are' if others else 'is'} not used. For bands of one "
-                    "kind (e.g. thrusts "
-                    "apart), give the layer filtered by that field (Layer Properties › Source › Query Builder, or "
-                    "Vector › Data Management Tools › Split Vector Layer) as one more LINES layer."
+            kind_note = kind_field_note(name, _kind_fields(layer))
+            if kind_note:  # a type field (thrust, normal) a user may expect to give bands of its own
+                feedback.pushInfo(kind_note)
+            if radius or crossings:  # distances are the same either way
+                repeated = repeated_lines_note(
+                    name, source.repeated_features, source.repeated_segments, source.overlapping_segments
                 )
-            features, segments = source.repeated_features, source.repeated_segments
-            overlapping = source.overlapping_segments
-            if (features or segments or overlapping) and (radius or crossings):  # distances are the same either way
-                parts = [f"{features:,} feature(s) of '{name}' repeat another exactly"] if features else []
-                parts += [f"{segments:,} segment(s) repeat one of another feature"] if segments else []
-                parts += (
-                    [f"{overlapping:,} segment(s) of '{name}' share part of their length with another on one line"]
-                    if overlapping
-                    else []
-                )
-                feedback.pushWarning(
-                    f"LINES: {' and '.join(parts)} (the same fault twice, as merged map sheets or a copy pasted "
-                    "twice leave them): each is counted once in the density and the intersections. If they are "
-                    "distinct faults drawn on one trace, that is still one line on the ground."
-                )
-            if source.near_features:  # only counted with a density or intersections
-                feedback.pushWarning(
-                    f"LINES: {source.near_features:,} feature(s) of '{name}' run within "
-                    f"{grid.length_text(source.near_tolerance)} (a tenth of a cell) of an earlier one over "
-                    f"{grid.length_text(source.near_length)} in all (one fault digitised twice a few metres apart, "
-                    "as two compilations or map sheets leave it): those stretches are counted once in the density and "
-                    f"the intersections. Lines a cell ({grid.length_text(grid.pixel_size)}) or more apart count as "
-                    "two; to keep closer ones apart, use smaller cells (PIXEL_SIZE, or a finer raster)."
-                )
+                if repeated:
+                    feedback.pushWarning(repeated)
+            near = near_duplicate_note(  # only counted with a density or intersections
+                name, source.near_features, source.near_tolerance, source.near_length, grid
+            )
+            if near:
+                feedback.pushWarning(near)
             if crossings:
-                n = source.n_intersections
-                feedback.pushInfo(f"{name}: {n:,} intersection{'' if n == 1 else 's'} of lines")
+                feedback.pushInfo(intersections_info(name, source.n_intersections))
                 note = intersection_note(source)
                 if note:
                     feedback.pushWarning(note)
@@ -650,23 +609,13 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         refuse_undecoded_classes(
             labels, field, _layer_name(source), self.CLASS_FIELD, input_file(parameters, self.POLYGONS, context)
         )
-        unclassed = sum(label is None for label in labels)
-        if unclassed and unclassed < len(labels):  # all empty is refused by choose_classes
-            feedback.pushWarning(
-                f"POLYGONS: {unclassed} of {len(labels)} polygons of '{_layer_name(source)}' have no value in "
-                f"'{field}' (NULL or empty): their cells are 0 in every class band, and their outlines are no "
-                "contacts. Fill in their class, or leave them out of the layer, if that is not meant."
-            )
+        unclassed = unclassed_note(_layer_name(source), field, labels)
+        if unclassed:
+            feedback.pushWarning(unclassed)
         labels, merged = one_spelling(labels)
-        for spelling, spellings in merged.items():
-            feedback.pushWarning(
-                f"CLASS_FIELD: {' and '.join(repr(s) for s in spellings)} in '{field}' of '{_layer_name(source)}' "
-                f"differ only in capitals: read as one class, '{spelling}' (one band, no contact between them)."
-            )
-        typed = (self.parameterAsString(parameters, self.CLASSES, context) or "").replace("\uff1b", ";")  # '；' (CJK)
-        wanted = [c for c in typed.split(";") if c.strip()]
-        keys = {class_key(label): label for label in labels if label is not None}
-        wanted = [keys.get(class_key(clean_label(c)), c) for c in wanted]
+        for note in spelling_notes(_layer_name(source), field, merged):
+            feedback.pushWarning(note)
+        wanted = wanted_classes(self.parameterAsString(parameters, self.CLASSES, context) or "", labels)
         name = _layer_name(source)
         max_classes = self.parameterAsInt(parameters, self.MAX_CLASSES, context)
         # a field with a value of its own in every polygon (an ID chosen by mistake): say so, and name fields that
@@ -678,92 +627,27 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         if id_like and not wanted:
             feedback.pushWarning(f"CLASS_FIELD: {id_like}")
         contacts = self.parameterAsBool(parameters, self.CONTACTS, context)
-        distinct = sorted({label for label in labels if label is not None})
-        if contacts and len(distinct) == 1:  # a river, an intrusion: its outline is no contact between classes
-            feedback.pushWarning(
-                f"CONTACTS: every polygon of '{name}' holds one class ('{distinct[0]}'), so there are no contacts "
-                "between classes (an outline is not a contact): the stack gets its class band and no "
-                "contact_distance_m band. For the distance to the outline, give the polygons as LINES too "
-                "(Vector › Geometry Tools › Polygons to Lines), and turn CONTACTS off to silence this warning."
-            )
+        single = single_class_note(name, labels) if contacts else ""
+        if single:  # a river, an intrusion: its outline is no contact between classes
+            feedback.pushWarning(single)
             contacts = False
         try:
             evidence = PolygonEvidence(name, geometries, labels, classes, grid, contacts, field)
         except ValueError:
-            if len(set(labels)) < 2:
-                raise QgsProcessingException(
-                    f"CONTACTS: every polygon of '{name}' holds one class, so there are no contacts; turn CONTACTS off."
-                ) from None
-            raise QgsProcessingException(
-                f"CONTACTS: no polygons of different classes in '{name}' touch (the gaps between them are wider than "
-                f"half a cell, {grid.length_text(grid.pixel_size / 2)}), so there are no contacts between classes; "
-                "close the gaps between the units (Vector › Geometry Tools › Check Validity, or the Topology "
-                "Checker's 'must not have gaps'), or turn CONTACTS off."
-            ) from None
-        self._warn_uncovered(feedback, name, geometries, grid, mask)
-        if evidence.not_polygons:
-            feedback.pushWarning(
-                f"POLYGONS: {evidence.not_polygons} feature(s) of '{name}' hold lines or points (a geometry "
-                "collection, as overlays in a GIS leave them): only their polygons give class cells and contacts."
-            )
-        self._warn_overlaps(feedback, name, geometries, labels, classes, grid)
-        feedback.pushInfo(f"{name}: {len(classes)} class band(s) from field '{field}': {'; '.join(classes)}")
+            raise no_contacts_error(name, labels, grid) from None
+        uncovered, unmeasured = uncovered_note(name, geometries, grid, mask)
+        if unmeasured:
+            feedback.pushDebugInfo(unmeasured)
+        if uncovered:
+            feedback.pushWarning(uncovered)
+        collections = collections_note(name, evidence.not_polygons)
+        if collections:
+            feedback.pushWarning(collections)
+        overlaps = overlaps_note(name, geometries, labels, classes, grid, feedback.isCanceled)
+        if overlaps:
+            feedback.pushWarning(overlaps)
+        feedback.pushInfo(classes_info(name, field, classes))
         return evidence
-
-    @staticmethod
-    def _warn_uncovered(feedback, name, geometries, grid, mask) -> None:
-        """Say when part of the grid (within the MASK) lies in no polygon: beyond a map that covers part of the
-        area, or in gaps between its units. Those cells are 0 in every class band, as if they were none of the
-        rocks: evidence of something no map says."""
-        from shapely.errors import ShapelyError
-        from shapely.geometry import box
-        from shapely.ops import unary_union
-
-        from ..core.evidence.polygons import valid_polygon
-
-        area = box(grid.xmin, grid.ymin, grid.xmax, grid.ymax)
-        try:  # a warning never stops a run: a MASK QGIS let through unchecked may hold a self-crossing polygon
-            if mask is not None:
-                shapes = [s for s in (polygonal(g) for g in mask) if s is not None]
-                area = area.intersection(unary_union([s if s.is_valid else valid_polygon(s) for s in shapes]))
-            if area.is_empty:
-                return
-            uncovered = uncovered_area(geometries, area)
-        except (ShapelyError, ValueError) as exc:
-            feedback.pushDebugInfo(f"POLYGONS: the share of the grid outside the polygons was not measured ({exc}).")
-            return
-        cell = grid.pixel_size**2
-        if uncovered < max(0.01 * area.area, cell):
-            return
-        feedback.pushWarning(
-            f"POLYGONS: {100 * uncovered / area.area:.0f} % of the grid{' within the MASK' if mask else ''} (about "
-            f"{uncovered / cell:,.0f} of its {area.area / cell:,.0f} cells) lies in no polygon of '{name}' (beyond the "
-            "map, or in gaps between its units): those cells are 0 in every class band, as if they were none of "
-            "these rocks. If the map does not cover them, give its outline as MASK (cells outside the MASK are "
-            "nodata) or a map that covers the whole area; close gaps between units (Vector › Geometry Tools › "
-            "Check Validity, or the Topology Checker's 'must not have gaps')."
-        )
-
-    @staticmethod
-    def _warn_overlaps(feedback, name, geometries, labels, classes, grid) -> None:
-        """Say where polygons of different classes overlap: a cell there takes the later polygon's class."""
-        wanted = set(classes)
-        shapes = [polygonal(g) for g in geometries]
-        pairs = overlaps_between_classes(
-            shapes,
-            [label if label in wanted else None for label in labels],
-            0.5 * grid.pixel_size**2,
-            feedback.isCanceled,
-        )
-        if pairs:
-            i, j, _ = pairs[0]
-            cells = sum(area for _, _, area in pairs) / grid.pixel_size**2
-            feedback.pushWarning(
-                f"POLYGONS: {len(pairs)} pair(s) of polygons of different classes overlap in '{name}' (about "
-                f"{cells:,.0f} cells in all, e.g. '{labels[j]}' over '{labels[i]}'): a cell there takes the class of "
-                "the polygon that comes later in the layer. If the map should not overlap, fix it (Vector › "
-                "Geometry Tools › Check Validity, or the Topology Checker) and run again."
-            )
 
     def _points(self, context, feedback, layers, crs, grid) -> list:
         sources = []
@@ -774,52 +658,40 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
 
 
 def _kind_fields(layer) -> List[Tuple[str, List[str]]]:
-    """(name, values) of the text fields of the line layer ``layer`` whose values sort its features into a few kinds
-    (2 to 20 values, one at least on two features), those named for a kind first, then the fewest values: a fault
-    type (thrust, normal)."""
+    """The text fields of the line layer ``layer`` that sort its features into a few kinds
+    (:func:`core.evidence.line_notes.kind_fields`)."""
     fields = layer.fields() if hasattr(layer, "fields") else None
     count = layer.featureCount() if hasattr(layer, "featureCount") else -1
     if fields is None or count < 3:
         return []
     from qgis.PyQt.QtCore import QVariant
 
-    found = []
+    candidates = []
     for index in range(fields.count()):
         if fields.at(index).type() != QVariant.String:
             continue
         name = fields.at(index).name()
-        if NAME_FIELD.search(name):  # names, comments, sources: not kinds, and not worth a scan of the layer
+        if not could_hold_kinds(name):  # names, comments, sources: not kinds, and not worth a scan of the layer
             continue
         # 21 values tell "more than 20" without reading every distinct value of a national layer
-        values = sorted({str(v).strip() for v in layer.uniqueValues(index, 21) if v is not None and str(v).strip()})
-        values = [v for v in values if v != "NULL"]
-        if 2 <= len(values) <= min(20, count - 1):
-            found.append((not KIND_FIELD.search(name), len(values), name, values))
-    return [(name, values) for _, _, name, values in sorted(found)]
-
-
-#: field names that say a kind (English, and Finnish 'tyyppi', 'luokka') and those that name single features
-KIND_FIELD = re.compile(r"typ|kind|class|struct|categ|luokka|tyyppi|genre", re.IGNORECASE)
-NAME_FIELD = re.compile(r"name|nimi|^id$|_id$|comment|remark|note|source|date", re.IGNORECASE)
+        candidates.append((name, layer.uniqueValues(index, MAX_KINDS + 1)))
+    return kind_fields(candidates, count)
 
 
 def _class_fields(source, field: str, polygons: int) -> List[Tuple[str, int]]:
-    """(name, number of values) of the fields of ``source`` other than ``field`` whose values repeat (at least two
-    values, fewer than half as many as polygons): those that could hold the rock types, text fields first, then
-    the most detailed."""
+    """The fields of ``source`` other than ``field`` that could hold the rock types
+    (:func:`core.evidence.polygon_notes.class_fields`)."""
     from qgis.PyQt.QtCore import QVariant
 
-    found = []
+    candidates = []
     fields = source.fields()
     for index in range(fields.count()):
         other = fields.at(index)
         if other.name() == field:
             continue
         limit = polygons // 2 + 1  # enough to tell a field of too many values
-        values = {v for v in source.uniqueValues(index, limit) if v is not None and str(v).strip() and str(v) != "NULL"}
-        if 2 <= len(values) <= polygons // 2:
-            found.append((other.type() != QVariant.String, -len(values), other.name()))
-    return [(name, -count) for _, count, name in sorted(found)]
+        candidates.append((other.name(), other.type() == QVariant.String, source.uniqueValues(index, limit)))
+    return class_fields(candidates, polygons)
 
 
 def _layer_name(layer) -> str:
@@ -870,38 +742,6 @@ def require_kind(layer, parameter: str, name: str) -> None:
     )
 
 
-def refuse_repeated_bands(sources: List[Any], given: List[str], files: Optional[List[str]] = None) -> None:
-    """Refuse, naming the parameter of the later input, two inputs whose bands would have one name (the same layer
-    twice, or two files of one name: each survey's grid delivered as 'mag.tif'), and the files when they are
-    known (``files``, one per source, "" for none): the stack's bands are found by name later. Bands of one input
-    are named apart when read (:func:`core.io.rasters.band_labels`)."""
-    files = list(files or [])
-    files += [""] * (len(sources) - len(files))
-    seen: dict = {}
-    for source, parameter, file in zip(sources, given, files):
-        names = [b.name for b in source.bands]
-        repeated = [n for n in names if n in seen]
-        if repeated:
-            first, first_file = seen[repeated[0]]
-            hint = (
-                " REFERENCE_BANDS already copies the grid raster's bands into the stack."
-                if first.startswith("REFERENCE_RASTER")
-                else ""
-            )
-            if file and first_file and os.path.normpath(file) != os.path.normpath(first_file):
-                what = (
-                    f"two files of one name ({first_file} and {file}). Rename one file (or, in QGIS, one layer), "
-                    "or leave one out."
-                )
-            else:
-                what = "the same layer twice, or two files of one name. Leave one out, or rename one file."
-            raise QgsProcessingException(
-                f"{parameter.split(' ')[0]}: '{source.layer}' gives bands named like those of {first} "
-                f"({', '.join(repeated)}): {what}{hint}"
-            )
-        seen.update({n: (parameter, file) for n in names})
-
-
 def _centre_in_degrees(layers, context):
     """The layers' centre as a longitude and latitude (QgsPointXY), None without one: each layer's centre (of its
     features, across 180° where they lie on both sides of it, for a layer in degrees; of its extent otherwise), and
@@ -940,21 +780,10 @@ def _layer_crs_wkt(layer) -> Optional[str]:
 
 
 def _warn_colour_coded(source: RasterEvidence, continuous: bool, feedback) -> None:
-    """Warn when a raster's values are colours rather than measurements: a colour table (class codes) given as
-    continuous evidence would be averaged between classes; a picture's red, green and blue say how a map looked,
-    not what was measured."""
-    if source.colour_coding == "palette" and continuous:
-        feedback.pushWarning(
-            f"CONTINUOUS_RASTERS: '{source.layer}' has a colour table: its values are class codes, which "
-            "resampling would average into codes of no class. Give it as CATEGORICAL_RASTERS (one band per "
-            "class)."
-        )
-    elif source.colour_coding == "rgb":
-        feedback.pushWarning(
-            f"{source.parameter}: '{source.layer}' has its bands marked red, green and blue (as GDAL marks any 3- "
-            "or 4-band byte GeoTIFF): if it is a picture of a map, its bands are colours, not measured values; use "
-            "the grid it was drawn from (e.g. the magnetics in nT), if you have it."
-        )
+    """Warn when a raster's values are colours rather than measurements (:func:`core.evidence.rasters.colour_note`)."""
+    note = colour_note(source.layer, source.parameter, source.colour_coding, continuous)
+    if note:
+        feedback.pushWarning(note)
 
 
 def _shown_file(layer) -> Optional[str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
+from ..errors import InputError
 from ..io.tables import csv_text
 
 #: kinds of band (stored in each band's metadata as KIND)
@@ -48,3 +50,35 @@ def table_csv(bands: Sequence[BandSpec]) -> str:
 def names(bands: Sequence[BandSpec]) -> List[str]:
     """The band names, in order."""
     return [b.name for b in bands]
+
+
+def refuse_repeated_bands(sources: List[Any], given: List[str], files: Optional[List[str]] = None) -> None:
+    """Refuse, naming the parameter of the later input, two inputs whose bands would have one name (the same layer
+    twice, or two files of one name: each survey's grid delivered as 'mag.tif'), and the files when they are
+    known (``files``, one per source, "" for none): the stack's bands are found by name later. Bands of one input
+    are named apart when read (:func:`..io.rasters.band_labels`)."""
+    files = list(files or [])
+    files += [""] * (len(sources) - len(files))
+    seen: dict = {}
+    for source, parameter, file in zip(sources, given, files):
+        own = [b.name for b in source.bands]
+        repeated = [n for n in own if n in seen]
+        if repeated:
+            first, first_file = seen[repeated[0]]
+            hint = (
+                " REFERENCE_BANDS already copies the grid raster's bands into the stack."
+                if first.startswith("REFERENCE_RASTER")
+                else ""
+            )
+            if file and first_file and os.path.normpath(file) != os.path.normpath(first_file):
+                what = (
+                    f"two files of one name ({first_file} and {file}). Rename one file (or, in QGIS, one layer), "
+                    "or leave one out."
+                )
+            else:
+                what = "the same layer twice, or two files of one name. Leave one out, or rename one file."
+            raise InputError(
+                f"'{source.layer}' gives bands named like those of {first} ({', '.join(repeated)}): {what}{hint}",
+                parameter.split(" ")[0],
+            )
+        seen.update({n: (parameter, file) for n in own})

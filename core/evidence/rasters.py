@@ -43,6 +43,26 @@ def _read_failure(src: Any, band: int) -> str:
     return ""
 
 
+def colour_note(layer: str, parameter: str, coding: str, continuous: bool) -> str:
+    """A warning when the values of raster ``layer`` (given to ``parameter``) are colours rather than measurements
+    (``coding``, from :func:`..io.rasters.colour_coding`): a colour table (class codes) given as continuous evidence
+    would be averaged between classes; a picture's red, green and blue say how a map looked, not what was measured.
+    "" otherwise."""
+    if coding == "palette" and continuous:
+        return (
+            f"CONTINUOUS_RASTERS: '{layer}' has a colour table: its values are class codes, which "
+            "resampling would average into codes of no class. Give it as CATEGORICAL_RASTERS (one band per "
+            "class)."
+        )
+    if coding == "rgb":
+        return (
+            f"{parameter}: '{layer}' has its bands marked red, green and blue (as GDAL marks any 3- "
+            "or 4-band byte GeoTIFF): if it is a picture of a map, its bands are colours, not measured values; use "
+            "the grid it was drawn from (e.g. the magnetics in nT), if you have it."
+        )
+    return ""
+
+
 class RasterEvidence:
     """Bands ``<layer>:<band description>`` (``band N`` without one) of the raster at ``path``, resampled with
     ``method`` (one of :data:`CONTINUOUS_METHODS` or :data:`CATEGORICAL_METHODS`, which sets the band kind unless

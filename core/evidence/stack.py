@@ -43,6 +43,18 @@ class EvidenceSource(Protocol):
     ) -> np.ndarray: ...
 
 
+def reference_grid(transform: Any, width: int, height: int, crs_wkt: Optional[str]) -> GridSpec:
+    """The grid of the REFERENCE_RASTER whose geotransform is ``transform`` (an affine with ``a`` to ``f``), refused
+    unless north-up with square cells: rotated, sheared or flipped rows and oblong cells have no :class:`GridSpec`."""
+    t = transform
+    if t.b != 0 or t.d != 0 or t.e >= 0 or abs(abs(t.e) - t.a) > 1e-6 * t.a:
+        raise InputError(
+            "the reference raster must be north-up with square cells; warp it first (Raster › Projections › Warp).",
+            "REFERENCE_RASTER",
+        )
+    return GridSpec(t.c, t.f, t.a, width, height, crs_wkt)
+
+
 def tiles(grid: GridSpec, size: int = TILE) -> Iterator[Tuple[int, int, int, int]]:
     """Windows (r0, r1, c0, c1) of at most ``size`` x ``size`` cells covering the grid, row of tiles by row."""
     for r0 in range(0, grid.height, size):
