@@ -178,11 +178,10 @@ def stacking_rank(layer) -> int:
 
 def new_group_index(container, layer, node) -> int:
     """Where a step's new group goes among ``container``'s children: a group made for a vector output on top; one
-    made for a raster just above the first child that shows a raster (an element map, the sample magnetics), so
-    the points, lines and anomaly polygons above stay in sight, as `make demo`'s project draws them; when no raster
-    is shown, above the first child that holds a hidden raster, shows no points or lines and has none shown below
-    it (the sample geology and magnetics with the magnetics switched off); else at the bottom. ``node`` (the
-    layer's own node, moved next) is left out."""
+    made for a raster below every child that shows points or lines (deposits, samples, faults, anomaly contours),
+    so they stay in sight as `make demo`'s project draws them: there, just above the first child that shows a
+    raster (an element map, the sample magnetics), else above the first that holds a hidden one (the sample
+    magnetics switched off), else at the bottom. ``node`` (the layer's own node, moved next) is left out."""
     if not isinstance(layer, QgsRasterLayer):
         return 0
     children = container.children()
@@ -190,9 +189,6 @@ def new_group_index(container, layer, node) -> int:
         [n for n in (child.findLayers() if hasattr(child, "findLayers") else [child]) if n.layerId() != node.layerId()]
         for child in children
     ]
-    for index, nodes in enumerate(held):
-        if any(isinstance(n.layer(), QgsRasterLayer) and n.isVisible() for n in nodes):
-            return index
 
     def shows_marks(nodes) -> bool:  # points or lines a raster drawn above them would hide
         return any(
@@ -202,10 +198,12 @@ def new_group_index(container, layer, node) -> int:
             for n in nodes
         )
 
-    for index, nodes in enumerate(held):
-        if any(isinstance(n.layer(), QgsRasterLayer) for n in nodes) and not any(
-            shows_marks(below) for below in held[index:]
-        ):
+    below_marks = max((i + 1 for i, nodes in enumerate(held) if shows_marks(nodes)), default=0)
+    for index in range(below_marks, len(children)):
+        if any(isinstance(n.layer(), QgsRasterLayer) and n.isVisible() for n in held[index]):
+            return index
+    for index in range(below_marks, len(children)):
+        if any(isinstance(n.layer(), QgsRasterLayer) for n in held[index]):
             return index
     return len(children)
 

@@ -531,8 +531,13 @@ def _coordinate_field_pair(names: Sequence[str]) -> Tuple[str, str]:
                 twin = "".join(parts[:k] + [_Y_WORDS[_X_WORDS.index(part)]] + parts[k + 1 :])
                 if twin in lowered:
                     return x_name, lowered[twin]
-    # without a twin, a column named 'Y' or 'N' alone is more likely yttrium or nitrogen than a northing
-    ys = [y for y in ys if y.lower() not in ("y", "n")] + [y for y in ys if y.lower() in ("y", "n")]
+
+    # without a twin, 'Y' or 'N' alone, or with a unit (Y_ppm, N_pct), is more likely yttrium or nitrogen
+    def element_like(name: str) -> bool:
+        words = _words(name)
+        return name.lower() in ("y", "n") or bool(set(words) & {"ppm", "ppb", "pct", "percent", "wt", "mg", "kg"})
+
+    ys = [y for y in ys if not element_like(y)] + [y for y in ys if element_like(y)]
     return (xs[0], ys[0]) if xs and ys else ("", "")
 
 

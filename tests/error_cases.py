@@ -10573,7 +10573,7 @@ CASES += [
         "three deposits only",
         "pseudolabel",
         _set(),
-        warning=r"LABELS: the mineralised points lie in only 3 places \(distinct cells with evidence\): the [\d,]+ "
+        warning=r"LABELS: the mineralised points lie in only 3 places \(distinct cells\): the [\d,]+ "
         r"cells labelled mineralised beyond them, and a model trained on these labels, map ground like these places",
     ),  # before: no word (the Kola atlas's two smelters as 'deposits' grew 37 mineralised cells on 4.6 km cells)
 ]

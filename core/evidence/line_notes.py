@@ -2,8 +2,8 @@
 read only numbers, geometries and field values.
 
 Each function takes plain values (the grid, the layer's name, its shapely geometries, the counts a
-:class:`.lines.LineEvidence` found, a field's values) and returns the message to give, as text ("" or None for
-none), or raises :class:`..errors.InputError`: the adapter reads the layer and prints them in order.
+:class:`.lines.LineEvidence` found, a field's values) and returns the message to give, as text ("" for none), or
+a list, or raises :class:`..errors.InputError`: the adapter reads the layer and prints them in order.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def kind_fields(candidates: Sequence[Tuple[str, Sequence[object]]], count: int) 
     """(name, values) of the text fields (``candidates``: name and up to ``MAX_KINDS + 1`` distinct values, in layer
     order) of a line layer of ``count`` features whose values sort its features into a few kinds (2 to
     :data:`MAX_KINDS` values, one at least on two features), those named for a kind first, then the fewest values:
-    a fault type (thrust, normal). None for a layer of fewer than three features."""
+    a fault type (thrust, normal). None ([]) for a layer of fewer than three features."""
     if count < 3:
         return []
     found = []

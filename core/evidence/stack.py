@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
 
@@ -218,6 +217,15 @@ def check_raster_coverage(
             )
 
 
+def share_rounded_down(part: int, whole: int) -> str:
+    """``part`` of ``whole`` in percent, rounded down (to 0.1 below 10 %, to 1 above), so that a share just under a
+    threshold never reads as the threshold: 8,996 of 10,000 is '89', 4 of 10,000 'under 0.1'. Exact in integers."""
+    tenths = part * 1000 // whole
+    if tenths == 0:
+        return "under 0.1"
+    return f"{tenths // 10}.{tenths % 10}" if tenths < 100 else f"{part * 100 // whole}"
+
+
 def sparse_raster_notes(sources: Sequence[EvidenceSource], written: WrittenStack, grid: GridSpec) -> List[str]:
     """One note per raster source with a band that has values in less than :data:`SPARSE_BAND_SHARE` of the cells
     where the stack holds any evidence (a survey over a corner of the area, a raster of another district): the
@@ -236,17 +244,10 @@ def sparse_raster_notes(sources: Sequence[EvidenceSource], written: WrittenStack
         least = min(valued)
         if least >= SPARSE_BAND_SHARE * written.evidence_cells:
             continue
-        share = 100.0 * least / written.evidence_cells
-        # rounded down, so a share just under the threshold never reads as the threshold itself
-        shown = (
-            "under 0.1"
-            if share < 0.1
-            else f"{math.floor(share * 10) / 10:.1f}"
-            if share < 10
-            else f"{math.floor(share)}"
-        )
+        shown = share_rounded_down(least, written.evidence_cells)
         notes.append(
-            f"{source.parameter}: raster '{source.layer}' has values in only {shown} % of the cells where the stack "
+            f"{source.parameter}: raster '{source.layer}' has values in "
+            f"{shown if shown.startswith('under') else 'only ' + shown} % of the cells where the stack "
             f"holds evidence ({least:,} of {written.evidence_cells:,} cells of {grid.length_text(grid.pixel_size)}): "
             "pseudolabel, traincnn, trainmodel and predict use only cells where every band has a value, so they "
             "would work on that part alone. Give a raster that covers the area, a MASK of the ground it covers, or "

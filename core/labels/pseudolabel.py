@@ -26,6 +26,7 @@ labelled barren. Everything is deterministic for a given ``seed``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -40,6 +41,7 @@ from .methods import _fit_predict, _label_spreading, _pu_bagging
 from .seeds import UNLABELLED, _seed_labels, _standardise
 
 distance_transform_edt = lazy_function("scipy.ndimage", "distance_transform_edt")  # scipy imported when used
+cKDTree = lazy_function("scipy.spatial", "cKDTree")  # noqa: N816
 
 METHODS = ("pu_bagging", "label_spreading", "self_training")
 
@@ -204,14 +206,19 @@ def pseudolabel(
     seeds = seeds2d[valid]
     in_buffer = buffer2d[valid]
     if not (seeds >= 1).any():
-        missing = bands_missing_at_points(features, grid, points_xy[classes >= 1], band_names)
+        missing = bands_missing_at_points(features, grid, points_xy[classes >= 1], band_names, mask)
         if missing:  # the rasters are what to change, not the points
             raise InputError(
                 f"the mineralised points (LABELS) lie on evidence, but {spoken_list(missing)} "
                 f"{'has' if len(missing) == 1 else 'have'} no value in any of their cells, so no cell with evidence "
                 "in every band lies on or within POSITIVE_RADIUS of them (a raster that covers part of the area). "
-                "Leave that raster out of INPUT_RASTERS, or make the evidence stack without it or with one that "
-                "covers the deposits.",
+                + (
+                    "Leave that raster out of INPUT_RASTERS, or make the evidence stack without it or with one that "
+                    "covers the deposits."
+                    if len(missing) == 1
+                    else "Leave the rasters holding them out of INPUT_RASTERS, or make the evidence stack without "
+                    "them or with rasters that cover the deposits."
+                ),
                 "INPUT_RASTERS",
             )
         raise InputError(
@@ -285,7 +292,7 @@ def pseudolabel(
     if broad:
         warnings.append(broad)
     few = few_points_warning(
-        places_on_evidence(grid, valid, points_xy[classes >= 1]),
+        labelling_places(grid, seeds2d >= 1, points_xy[classes >= 1], settings.positive_radius),
         sum(counts[str(c)]["pseudo"] for c in range(1, n_classes)),
     )
     if few:
@@ -307,14 +314,14 @@ FEW_MINERALISED_POINTS = 5
 
 
 def few_points_warning(mineralised_places: int, pseudo_mineralised: int) -> str:
-    """Say that labels grown from fewer than :data:`FEW_MINERALISED_POINTS` mineralised places (distinct cells with
-    evidence), and any model trained on them, describe ground like those places: no deposit is left to test the map
+    """Say that labels grown from fewer than :data:`FEW_MINERALISED_POINTS` mineralised places (distinct cells
+    whose points labelled cells: :func:`labelling_places`), and any model trained on them, describe ground like those places: no deposit is left to test the map
     with ('' otherwise)."""
     if not 0 < mineralised_places < FEW_MINERALISED_POINTS:
         return ""
     places = "1 place" if mineralised_places == 1 else f"{mineralised_places} places"
     return (
-        f"LABELS: the mineralised points lie in only {places} (distinct cells with evidence): the "
+        f"LABELS: the mineralised points lie in only {places} (distinct cells): the "
         f"{pseudo_mineralised:,} cells labelled mineralised beyond them, and a model trained on these labels, map "
         "ground like these places, and too few are known to hold some out and test "
         "the map (evaluate needs deposits the labels did not use). Add known occurrences (prospects and showings "
@@ -374,22 +381,35 @@ def _broad_mineralised_warning(
     )
 
 
-def places_on_evidence(grid: GridSpec, valid: np.ndarray, points_xy: np.ndarray) -> int:
-    """How many distinct cells with evidence (``valid``) hold one of the points: a deposit entered twice, or
-    off the grid, is no second place to learn from."""
-    rows, cols = grid.rowcol(points_xy[:, 0], points_xy[:, 1]) if len(points_xy) else (np.array([]), np.array([]))
-    on_grid = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
-    rows, cols = rows[on_grid].astype(np.int64), cols[on_grid].astype(np.int64)
-    return len(set(zip(rows[valid[rows, cols]].tolist(), cols[valid[rows, cols]].tolist())))
+def labelling_places(grid: GridSpec, mineralised: np.ndarray, points_xy: np.ndarray, radius: float) -> int:
+    """How many distinct cells hold a point that labelled a cell mineralised (``mineralised``: the seed cells), the
+    point within ``radius`` of that cell's centre, or in it: a deposit entered twice is one place; one on a nodata
+    cell or just outside the MASK counts when its radius reached evidence, one far off the grid does not."""
+    cells = np.argwhere(mineralised)
+    if len(cells) == 0 or len(points_xy) == 0:
+        return 0
+    centres = np.column_stack(grid.centres_of(cells[:, 0], cells[:, 1]))
+    reach = radius + grid.pixel_size * math.sqrt(0.5) * (1 + 1e-9)  # a point anywhere in a cell is this near its centre
+    distance, _ = cKDTree(centres).query(points_xy)
+    used = points_xy[distance <= reach]
+    rows, cols = grid.cell_floor(used[:, 0], used[:, 1])
+    return len(set(zip(rows.tolist(), cols.tolist())))
 
 
 def bands_missing_at_points(
-    features: np.ndarray, grid: GridSpec, points_xy: np.ndarray, band_names: Optional[Sequence[str]] = None
+    features: np.ndarray,
+    grid: GridSpec,
+    points_xy: np.ndarray,
+    band_names: Optional[Sequence[str]] = None,
+    mask: Optional[np.ndarray] = None,
 ) -> List[str]:
-    """The bands (named, or 'band N') with no value in any grid cell holding a point where some other band has
-    one; none when the points lie on no evidence at all or no band is missing at every such cell."""
+    """The bands (named, or 'band N') with no value in any grid cell holding a point (inside ``mask``, if given)
+    where some other band has one; none when the points lie on no evidence at all or no band is missing at every
+    such cell."""
     rows, cols = grid.rowcol(points_xy[:, 0], points_xy[:, 1]) if len(points_xy) else (np.array([]), np.array([]))
     on_grid = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    if mask is not None:
+        on_grid[on_grid] &= np.asarray(mask, dtype=bool)[rows[on_grid], cols[on_grid]]
     at_points = np.isfinite(features[:, rows[on_grid], cols[on_grid]])  # (bands, points on the grid)
     on_evidence = at_points.any(axis=0)
     if not on_evidence.any():

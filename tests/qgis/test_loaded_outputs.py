@@ -538,10 +538,12 @@ def test_a_second_runs_map_of_the_same_kind_is_named_apart(prospector_provider, 
         project.clear()
 
 
-def test_a_hidden_raster_above_shown_faults_does_not_pull_a_new_raster_over_them(prospector_provider, tmp_path):
+def test_a_new_raster_never_goes_over_shown_points_or_lines_in_a_users_tree(prospector_provider, tmp_path):
     """Review 27: with no raster shown, the new group went above the first child holding a hidden raster wherever it
-    lay, here above the faults and geology. Reference: QGIS's drawing order (shown layers top first) after the
-    step's group is put where the rule says, checked pairwise: no raster over a shown point or line layer."""
+    lay (above the faults and geology); review 28: a shown raster in a group that also shows lines (anomaly classes
+    beside their contours) pulled it to the top. Reference: QGIS's drawing order (shown layers top first) after
+    the step's group is put where the rule says, checked pairwise: no raster over a shown point or line layer; and
+    the new raster over the older shown one (the newest map on top of the rasters)."""
     import rasterio
     from qgis.core import QgsLayerTreeGroup, QgsLayerTreeLayer, QgsProject, QgsRasterLayer, QgsVectorLayer
     from rasterio.transform import from_origin
@@ -553,26 +555,44 @@ def test_a_hidden_raster_above_shown_faults_does_not_pull_a_new_raster_over_them
                        transform=from_origin(0, 2, 1, 1)) as out:  # fmt: skip
         out.write(np.ones((1, 2, 2), dtype=np.float32))
     project = QgsProject.instance()
-    layers = {
-        "samples": QgsVectorLayer("Point?crs=EPSG:3067", "samples", "memory"),
-        "old map": QgsRasterLayer(path, "old map"),
-        "faults": QgsVectorLayer("LineString?crs=EPSG:3067", "faults", "memory"),
-        "geology": QgsVectorLayer("Polygon?crs=EPSG:3067", "geology", "memory"),
-    }
-    new = QgsRasterLayer(path, "Cu")
+    made = []
+
+    def layer(kind, name):
+        made.append(
+            QgsRasterLayer(path, name) if kind == "raster" else QgsVectorLayer(f"{kind}?crs=EPSG:3067", name, "memory")
+        )
+        project.addMapLayer(made[-1], False)
+        return made[-1]
+
+    def fill(parent, spec):
+        for name, content in spec:
+            if isinstance(content, list):
+                fill(parent.addGroup(name), content)
+            else:
+                kind, shown = content
+                parent.addLayer(layer(kind, name)).setItemVisibilityChecked(shown)
+
+    trees = [
+        [("samples", ("Point", True)), ("old map", ("raster", False)), ("faults", ("LineString", True)),
+         ("geology", ("Polygon", True))],
+        [("Anomalies", [("contours", ("LineString", True)), ("classes", ("raster", True))]),
+         ("deposits", ("Point", True)),
+         ("Background", [("lithology", ("Polygon", True)), ("magnetics", ("raster", True))])],
+    ]  # fmt: skip
     try:
-        for layer in [*layers.values(), new]:
-            project.addMapLayer(layer, False)
-        root = QgsLayerTreeGroup()
-        for name, layer in layers.items():
-            root.addLayer(layer).setItemVisibilityChecked(name != "old map")
-        index = new_group_index(root, new, QgsLayerTreeLayer(new))
-        root.insertGroup(index, "Geochemistry").addLayer(new)
-        shown = [n.layer() for n in root.findLayers() if n.isVisible()]
-        first_raster = next(i for i, layer in enumerate(shown) if isinstance(layer, QgsRasterLayer))
-        assert not any(
-            isinstance(layer, QgsVectorLayer) and layer.geometryType() in (0, 1) for layer in shown[first_raster:]
-        ), [layer.name() for layer in shown]
+        for spec in trees:
+            root = QgsLayerTreeGroup()
+            fill(root, spec)
+            new = layer("raster", "Cu")
+            root.insertGroup(new_group_index(root, new, QgsLayerTreeLayer(new)), "Geochemistry").addLayer(new)
+            shown = [n.layer() for n in root.findLayers() if n.isVisible()]
+            names = [shown_layer.name() for shown_layer in shown]
+            below_cu = shown[names.index("Cu") :]
+            assert not any(
+                isinstance(other, QgsVectorLayer) and other.geometryType() in (0, 1) for other in below_cu
+            ), names
+            if "magnetics" in names:
+                assert names.index("Cu") < names.index("magnetics"), names
     finally:
-        for layer in [*layers.values(), new]:
-            project.removeMapLayer(layer.id())
+        for made_layer in made:
+            project.removeMapLayer(made_layer.id())

@@ -195,3 +195,18 @@ def test_a_spreadsheet_given_by_its_path_is_told_how_to_make_points_and_that_wor
     run_algorithm("prospector:interpolate", {"INPUT": points, "FIELDS": ["Cu_ppm"], "OUTPUT": raster})
     with rasterio.open(raster) as src:
         assert src.crs.to_epsg() == 3067 and np.isfinite(src.read(1, masked=True).filled(np.nan)).any()
+
+
+def test_without_twin_columns_the_northing_is_told_not_an_yttrium_column(run_algorithm, tmp_path):
+    """Review 28: with no twin of the X field (UTM_E beside NORTHING), a 'Y_ppm' column (yttrium) was suggested as
+    the Y field. Reference: the coordinates as written, which the suggested fields must hold."""
+    import pytest
+    from qgis.core import QgsProcessingException
+
+    table = tmp_path / "soil_2019.csv"
+    table.write_text("UTM_E,Y_ppm,NORTHING,Cu\n405000,21.5,7502000,33\n406000,19.0,7503000,12\n", encoding="utf-8")
+    with pytest.raises(QgsProcessingException) as refusal:
+        run_algorithm(
+            "prospector:interpolate", {"INPUT": str(table), "FIELDS": ["Cu"], "OUTPUT": str(tmp_path / "a.tif")}
+        )
+    assert "X field 'UTM_E', Y field 'NORTHING'" in str(refusal.value), str(refusal.value)

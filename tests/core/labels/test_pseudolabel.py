@@ -442,6 +442,12 @@ def test_deposits_on_cells_one_band_leaves_empty_are_told_which_band():
     )
     with pytest.raises(InputError, match="but band 2 has no value"):  # names shorter than the bands: numbered
         pseudolabel(features, grid, deposits, settings=PseudoLabelSettings(method="label_spreading"), band_names=[])
+    # review 28: deposits outside the MASK are not told to drop a raster (dropping it would not bring them in)
+    outside = np.ones((50, 50), dtype=bool)
+    outside[rows, cols] = False
+    with pytest.raises(InputError) as refusal:
+        pseudolabel(features, grid, deposits, mask=outside, settings=PseudoLabelSettings(method="label_spreading"))
+    assert refusal.value.parameter == "LABELS"
     # points off every band's cover keep the plain advice
     with pytest.raises(InputError, match="check that the points overlap the rasters"):
         pseudolabel(
@@ -472,3 +478,15 @@ def test_labels_from_fewer_than_five_mineralised_points_say_they_cannot_be_teste
     assert len(places) == 2
     warned = pseudolabel(features, grid, repeated, settings=settings).warnings
     assert [w for w in warned if w.startswith("LABELS: the mineralised points lie in only 2 places")]
+    # review 28: deposits on nodata cells label the ground within POSITIVE_RADIUS; they count when they did
+    reaching = PseudoLabelSettings(method="label_spreading", positive_radius=250.0)
+    twelve = np.array([[2_050.0 + 100 * i, 2_950.0 - 100 * i] for i in range(12)])
+    rows, cols = grid.rowcol(twelve[:, 0], twelve[:, 1])
+    holed = features.copy()
+    holed[1, rows[2:], cols[2:]] = np.nan
+    assert not [w for w in pseudolabel(holed, grid, twelve, settings=reaching).warnings if "only" in w]
+    three = twelve[:3]
+    holed = features.copy()
+    holed[1, rows[:3], cols[:3]] = np.nan  # all three on nodata cells, their neighbours labelled
+    (note,) = [w for w in pseudolabel(holed, grid, three, settings=reaching).warnings if "lie in only" in w]
+    assert note.startswith("LABELS: the mineralised points lie in only 3 places")
