@@ -406,7 +406,11 @@ def bands_missing_at_points(
     """The bands (named, or 'band N') with no value in any grid cell holding a point (inside ``mask``, if given)
     where some other band has one; none when the points lie on no evidence at all or no band is missing at every
     such cell."""
-    rows, cols = grid.rowcol(points_xy[:, 0], points_xy[:, 1]) if len(points_xy) else (np.array([]), np.array([]))
+    rows, cols = (
+        grid.rowcol(points_xy[:, 0], points_xy[:, 1])
+        if len(points_xy)
+        else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
     on_grid = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
     if mask is not None:
         on_grid[on_grid] &= np.asarray(mask, dtype=bool)[rows[on_grid], cols[on_grid]]
