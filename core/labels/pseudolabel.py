@@ -315,8 +315,8 @@ FEW_MINERALISED_POINTS = 5
 
 def few_points_warning(mineralised_places: int, pseudo_mineralised: int) -> str:
     """Say that labels grown from fewer than :data:`FEW_MINERALISED_POINTS` mineralised places (distinct cells
-    whose points labelled cells: :func:`labelling_places`), and any model trained on them, describe ground like those places: no deposit is left to test the map
-    with ('' otherwise)."""
+    whose points labelled cells: :func:`labelling_places`), and any model trained on them, describe ground like
+    those places: no deposit is left to test the map with ('' otherwise)."""
     if not 0 < mineralised_places < FEW_MINERALISED_POINTS:
         return ""
     places = "1 place" if mineralised_places == 1 else f"{mineralised_places} places"
