@@ -115,3 +115,20 @@ def test_every_file_the_readme_names_is_there():
         if not (os.path.isfile(source) and re.search(rf"^(def|class) {attribute}\b", open(source).read(), re.M)):
             missing.append(path)
     assert len(named) > 30 and missing == [], missing
+
+
+def _github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation but hyphens and underscores dropped, spaces to
+    hyphens (its documented rule for section links)."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_readme_section_links_reach_a_heading():
+    """Every in-page link (`[..](#anchor)`, the contents line at the top among them) names a heading that exists,
+    so moving or renaming a section cannot leave a dead link."""
+    text = _readme()
+    headings = {_github_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", text, flags=re.MULTILINE)}
+    links = re.findall(r"\]\(#([^)]+)\)", text)
+    assert len(links) >= 10, "the contents line links the README's sections"
+    assert [link for link in links if link not in headings] == []
