@@ -442,7 +442,7 @@ class CompareModelsAlgorithm(LabelReading):
         ok = np.isfinite(xy).all(axis=1)
         rows, cols = np.full(len(xy), -1), np.full(len(xy), -1)
         rows[ok], cols[ok] = grid.rowcol(xy[ok, 0], xy[ok, 1])
-        inside = ok & (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+        inside = ok & grid.holds(rows, cols)
         inside[inside] = valid[rows[inside], cols[inside]]
         skipped = [labels[i] for i in np.flatnonzero(~inside)]
         if skipped:  # a NULL or empty geometry has no place at all: not 'off the rasters'

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
-from ..grid import GridSpec, checked_mask
+from ..grid import GridSpec, checked_mask, on_shape
 from ..lazy import lazy_function, lazy_module
 from ..neighbours import area_spacing
 from ..reports.legend import readable_number
@@ -312,7 +312,7 @@ def samples_per_area(labels: np.ndarray, grid: GridSpec, xy: np.ndarray) -> np.n
     count = int(labels.max()) if labels.size else 0
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
-    on = (rows >= 0) & (rows < labels.shape[0]) & (cols >= 0) & (cols < labels.shape[1])
+    on = on_shape(rows, cols, labels.shape)
     cells = np.unique(rows[on].astype(np.int64) * labels.shape[1] + cols[on])
     return np.bincount(labels.ravel()[cells], minlength=count + 1)[1 : count + 1]
 

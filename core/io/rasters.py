@@ -868,7 +868,7 @@ def rasterize_mask(geometries: Sequence[Any], grid: GridSpec) -> np.ndarray:
         ).astype(bool)
     if points:
         rows, cols = grid.rowcol(np.array([p.x for p in points]), np.array([p.y for p in points]))
-        inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+        inside = grid.holds(rows, cols)
         out[rows[inside], cols[inside]] = True
     return out
 

@@ -119,7 +119,7 @@ def _seed_labels(
     h, w = grid.height, grid.width
     seeds = np.full((h, w), UNLABELLED, dtype=np.int16)
     rows, cols = grid.rowcol(points_xy[:, 0], points_xy[:, 1])
-    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    inside = grid.holds(rows, cols)
     usable = inside.copy()
     usable[inside] = valid[rows[inside], cols[inside]]
     if (~usable).any():
