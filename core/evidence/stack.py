@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Any, Hashable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -189,7 +189,9 @@ def write_stack(
     return WrittenStack(bands, [int(v) for v in valid], int(any_valid[0]))
 
 
-def per_source(sources: Sequence[EvidenceSource], per_band: Sequence[int]) -> Iterator[Tuple[EvidenceSource, Any]]:
+def per_source(
+    sources: Sequence[EvidenceSource], per_band: Union[Sequence[int], np.ndarray]
+) -> Iterator[Tuple[EvidenceSource, Any]]:
     """Each source with its slice of ``per_band`` (one item per band of the stack, sources in order): the counts
     :func:`write_stack` gathers as it writes, read by :func:`check_raster_coverage` and :func:`sparse_raster_notes`
     without reading the stack again."""
