@@ -204,7 +204,8 @@ def anomaly_areas(
 
     Returns a GeoDataFrame (one row per area, sorted by rank) and the (H, W) int32 raster of area ids (0 = no
     area). Attributes: ``cells``, ``area_km2`` (map units converted to metres: :attr:`GridSpec.metres_per_unit`),
-    ``max_index``, ``mean_index``, ``nap`` (normalised area product = area_km2 × mean excess of the index over the outline level),
+    ``max_index``, ``mean_index``, ``nap`` (normalised area product = area_km2 × mean excess of the index over the
+    outline level),
     ``max_class``, ``n_elements`` / ``elements`` (elements with at least :data:`ELEMENT_SHARE` of the area at
     or above their weak level, with the highest class reached, e.g. ``Cu(3), Ni(2)``), ``assoc_score`` (share
     of the association elements anomalous inside), ``deposit_km`` (distance to the nearest deposit, 0 inside;
@@ -412,7 +413,8 @@ def sample_support(
 ) -> "gpd.GeoDataFrame":
     """``areas`` (:func:`anomaly_areas`, its ``labels`` raster of area ids on ``grid``) with
     :data:`SUPPORT_COLUMNS`: ``samples``, how many of the samples (``samples_xy``, in the grid's CRS) lie on the
-    area's cells (samples sharing a cell once: :func:`samples_per_area`), and ``sample_m``, the distance in metres from the nearest of its cell centres to the nearest
+    area's cells (samples sharing a cell once: :func:`samples_per_area`), and ``sample_m``, the distance in metres from
+    the nearest of its cell centres to the nearest
     sample (0 when one lies on it; NaN without samples). An area no sample supports is drawn from samples around
     it: at the Meuse floodplain the third-ranked area lay 688 m (3.7 sample spacings) from every sample, across the
     river from the survey, and nothing said so."""

@@ -823,7 +823,8 @@ def require_north_up(t: Any, path: str, parameter: str) -> None:
     if abs(abs(t.e) - t.a) > 1e-6 * t.a:
         side = f"{max(t.a, abs(t.e)):.4g}"
         raise InputError(
-            f"'{os.path.basename(path)}' has cells that are not square ({t.a:.4g} x {abs(t.e):.4g}); warp it to square cells first (Raster › Projections › Warp, output "
+            f"'{os.path.basename(path)}' has cells that are not square ({t.a:.4g} x {abs(t.e):.4g}); warp it to "
+            f"square cells first (Raster › Projections › Warp, output "
             f"file resolution {side} by {side}; gdalwarp -tr {side} {side}), or put it on the evidence grid with "
             "prospector:evidence (CONTINUOUS_RASTERS), which resamples it.",
             parameter,

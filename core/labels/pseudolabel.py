@@ -228,7 +228,8 @@ def pseudolabel(
         )
     if (seeds >= 1).all() and settings.positive_radius > 0:
         raise InputError(
-            f"every one of the {n_valid} cells with evidence lies within {grid.length_text(settings.positive_radius)} of a "
+            f"every one of the {n_valid} cells with evidence lies within {grid.length_text(settings.positive_radius)} "
+            f"of a "
             "mineralised point, so every cell would be labelled mineralised and none is left to tell barren ground "
             "by; use a radius of a deposit's footprint, a few cells.",
             "POSITIVE_RADIUS",

@@ -79,7 +79,8 @@ def shared_cells_warning(
     )
     return (
         f"{parameter}: {int(counts[shared].sum())} of {cell.size} labelled points share a cell of {cell_size} "
-        f"with another point ({n_shared} cell{'s hold' if n_shared != 1 else ' holds'} more than one{mixed_text}), and a cell holds one "
+        f"with another point ({n_shared} cell{'s hold' if n_shared != 1 else ' holds'} more than one{mixed_text}), "
+        f"and a cell holds one "
         f"label, so {lost} label{'s were' if lost != 1 else ' was'} lost ({starts.size} labelled cells "
         f"remain).{repeated} Use evidence rasters with a finer PIXEL_SIZE (interpolate, evidence) or fewer points "
         "(one a cell, e.g. one per deposit)."
