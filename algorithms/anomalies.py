@@ -60,7 +60,15 @@ from ..core.anomalies.thresholds import (
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.io.outputs import write_text
-from ..core.io.rasters import band_detection_limits, band_unit, read_raster, stack_units, write_geotiff
+from ..core.io.rasters import (
+    band_choice_problem,
+    band_detection_limits,
+    band_roles,
+    band_unit,
+    read_raster,
+    stack_units,
+    write_geotiff,
+)
 from ..core.io.tables import safe_cell
 from ..core.io.vectors import write_vector
 from ..core.io.windows import band_table
@@ -527,7 +535,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback,
         )
         bands_wanted = parse_names(self.parameterAsString(parameters, self.BANDS, context), band_names(layer)) or None
-        indexes = self._band_numbers(parameters, self.ELEMENT_BANDS, layer.bandCount())
+        indexes = self._band_numbers(parameters, self.ELEMENT_BANDS, layer)
         if indexes and bands_wanted:
             raise QgsProcessingException(both_given(self.ELEMENT_BANDS, self.BANDS))
         n_bands = len(bands_wanted or indexes) or layer.bandCount()
@@ -552,14 +560,17 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.describe()}")
         return layer, raster, crs
 
-    def _band_numbers(self, parameters, name: str, count: int) -> list:
-        """The 1-based bands chosen in band parameter ``name``, each checked to exist in a raster of ``count``."""
+    def _band_numbers(self, parameters, name: str, layer) -> list:
+        """The 1-based bands chosen in band parameter ``name``, each checked to exist in ``layer`` and to hold
+        values (not an alpha band: :func:`band_choice_problem`)."""
         numbers = parse_band_numbers(parameters.get(name), name)
-        bad = [n for n in numbers if not 1 <= n <= count]
-        if bad:
-            raise QgsProcessingException(
-                f"{name}: band {', '.join(map(str, bad))} does not exist; the raster has {count} band(s)."
-            )
+        if numbers:
+            count, kept = band_roles(layer_file(layer))
+            if not count:  # not readable by rasterio here: QGIS's count, every band taken for values
+                count, kept = layer.bandCount(), list(range(1, layer.bandCount() + 1))
+            problem = band_choice_problem(numbers, count, kept)
+            if problem:
+                raise QgsProcessingException(f"{name}: {problem}")
         if len(set(numbers)) != len(numbers):
             raise QgsProcessingException(f"{name}: a band is chosen twice; choose each band once.")
         return numbers
@@ -568,7 +579,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         """The association elements by name: from ASSOCIATION_BANDS (which must be element bands), or the
         names given in ASSOCIATION, or every element band."""
         by_name = parse_names(self.parameterAsString(parameters, self.ASSOCIATION, context), band_names(layer))
-        numbers = self._band_numbers(parameters, self.ASSOCIATION_BANDS, layer.bandCount())
+        numbers = self._band_numbers(parameters, self.ASSOCIATION_BANDS, layer)
         if numbers and by_name:
             raise QgsProcessingException(both_given(self.ASSOCIATION_BANDS, self.ASSOCIATION))
         if not numbers:

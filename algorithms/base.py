@@ -215,7 +215,8 @@ MESSAGE_METHODS = ("pushInfo", "pushWarning", "reportError", "pushDebugInfo", "p
 
 @contextmanager
 def plain_messages(feedback) -> Iterator[None]:
-    """While the block runs, every message the algorithm gives ``feedback`` goes through :func:`core.reports.cells.plain`:
+    """While the block runs, every message the algorithm gives ``feedback`` goes through
+    :func:`core.reports.cells.plain`:
     a field, layer or deposit name holding a direction control (U+202E) or another invisible format character
     shows it as ``\\u202e`` instead of reversing the rest of the line in a terminal. One place for the 185 messages
     that echo names; the feedback is as it was afterwards."""
@@ -271,8 +272,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
     def __init_subclass__(cls, **kwargs) -> None:
         """An algorithm's own help text names parameters by id (NEIGHBORS); the dialog shows it with the form's
         labels instead (see :func:`algorithms.help.with_labels`), escaped for the HTML QGIS renders it as, except in
-        ``qgis_process help``, which prints it as written (:func:`algorithms.help.for_host`). Its display name starts with its workflow step
-        (:func:`algorithms.help.numbered`)."""
+        ``qgis_process help``, which prints it as written (:func:`algorithms.help.for_host`). Its display name starts
+        with its workflow step (:func:`algorithms.help.numbered`)."""
         super().__init_subclass__(**kwargs)
         title = cls.__dict__.get("displayName")
         if title is not None:  # the workflow step first, so the toolbox lists a group's steps in workflow order
@@ -592,7 +593,8 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             message = refused_value(definition, value, context)
             if not message and definition.type() in ("source", "vector"):
                 message = (
-                    f"{definition.name()}: '{described_value(value)}' could not be opened as a vector layer; choose a vector "
+                    f"{definition.name()}: '{described_value(value)}' could not be opened as a vector layer; choose a "
+                    f"vector "
                     f"layer or file ({definition.description()})."
                 )
             raise QgsProcessingException(message or f"{definition.name()}: {value!r} is not a value it takes.")

@@ -97,7 +97,8 @@ class CompareModelsAlgorithm(LabelReading):
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
             "Which learner makes the best map here? The DEPOSITS are linked into clusters (within "
-            "CLUSTER_DISTANCE) and whole clusters are spread over FOLDS. In each fold every learner of LEARNERS, the CNN "
+            "CLUSTER_DISTANCE) and whole clusters are spread over FOLDS. In each fold every learner of LEARNERS, the "
+            "CNN "
             "and the best single band (chosen, with its sign, on the training deposits alone) are trained on labels "
             "made from the other folds' deposits only (the 3 x 3 cells of each deposit mineralised, NEGATIVES random "
             "cells beyond CLUSTER_DISTANCE barren) and scored on the held-out deposits against the background.\n\n"
@@ -116,7 +117,8 @@ class CompareModelsAlgorithm(LabelReading):
             "every valid cell and the network also learns those log-odds, all EPOCHS run, at a learning rate of 0.003, "
             "3 x Train CNN's default (not LEARNING_RATE, the boosting's); it inherits the "
             "teacher's view and lost to the plain per-cell network on the Lapland deposits), as in 'Train CNN'; with "
-            "labelled cells among them, each variant's paired difference against that CNN is reported too. A tie goes to the simpler mode: the "
+            "labelled cells among them, each variant's paired difference against that CNN is reported too. A tie goes "
+            "to the simpler mode: the "
             "per-cell network, labelled cells, positive-unlabelled, pre-training, coarse view, normal scores, "
             "distilled.\n\n"
             "LABELS (optional): a label raster, e.g. from 'Pseudo-labels', that every fold learns from instead of "
@@ -442,7 +444,7 @@ class CompareModelsAlgorithm(LabelReading):
         ok = np.isfinite(xy).all(axis=1)
         rows, cols = np.full(len(xy), -1), np.full(len(xy), -1)
         rows[ok], cols[ok] = grid.rowcol(xy[ok, 0], xy[ok, 1])
-        inside = ok & (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+        inside = ok & grid.holds(rows, cols)
         inside[inside] = valid[rows[inside], cols[inside]]
         skipped = [labels[i] for i in np.flatnonzero(~inside)]
         if skipped:  # a NULL or empty geometry has no place at all: not 'off the rasters'

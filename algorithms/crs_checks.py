@@ -352,7 +352,8 @@ def warn_few_cells(grid, bounds, feedback, how: str) -> None:
     if grid.width * grid.height < FEWEST_CELLS:
         feedback.pushWarning(
             f"PIXEL_SIZE: the grid is only {grid.describe()} over "
-            f"{grid.length_text(bounds[2] - bounds[0])} x {grid.length_text(bounds[3] - bounds[1])}, too few for a map: anomalies "
+            f"{grid.length_text(bounds[2] - bounds[0])} x {grid.length_text(bounds[3] - bounds[1])}, too few for a "
+            f"map: anomalies "
             f"and pseudolabel need at least {FEWEST_CELLS} cells. Use a smaller PIXEL_SIZE {how}."
         )
 
@@ -414,7 +415,8 @@ def refuse_unrelated_crs(layer_crs, crs, context, parameter: str, whose: str = "
     """Refuse a layer whose CRS PROJ cannot transform into ``crs``: a mine grid (a local engineering CRS, tied to
     no place on Earth) against a CRS that is, either way round. QGIS then passes the coordinates through unchanged
     (logging only "Cannot create transform"), so the features would be placed at their mine-grid numbers in the
-    other CRS, or fall outside every cell (``context`` None: the default transformations). Two local CRSs are taken as one grid (a GeoTIFF and a GeoPackage write
+    other CRS, or fall outside every cell (``context`` None: the default transformations). Two local CRSs are taken as
+    one grid (a GeoTIFF and a GeoPackage write
     the same mine grid's WKT differently), and ``crs`` undefined is warned of elsewhere."""
     from qgis.core import QgsCoordinateTransform, QgsCoordinateTransformContext
 

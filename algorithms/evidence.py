@@ -126,7 +126,8 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         return self.tr(
             "Builds one multi-band GeoTIFF of evidence on one grid, each band named for what it holds "
             "(<layer>:<what>) with its unit in the band metadata, ready for pseudolabel, traincnn and predict.\n\n"
-            "Grid: the REFERENCE_RASTER's grid (e.g. the element rasters of interpolate; with REFERENCE_BANDS its bands "
+            "Grid: the REFERENCE_RASTER's grid (e.g. the element rasters of interpolate; with REFERENCE_BANDS its "
+            "bands "
             "open the stack, so one file holds all the evidence), or EXTENT (default: the "
             "MASK's extent, else the layers' extent) at PIXEL_SIZE in the CRS (default: the first layer's). The "
             "CRS must be projected (metres or feet; distance bands are in metres and densities in km per km² either "

@@ -386,7 +386,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "ENSEMBLE": "CNN: networks averaged per fold.",
         "ITERATIONS": "Resamples of whole clusters for the confidence intervals (e.g. 1000).",
         "CNN_MODES": "CNN training modes compared side by side, each as a learner on the same folds: "
-        "positive-unlabelled (the default, as Train CNN trains), labelled cells, masked-band pre-training, coarse second view, normal scores, per "
+        "positive-unlabelled (the default, as Train CNN trains), labelled cells, masked-band pre-training, coarse "
+        "second view, normal scores, per "
         "cell (patch 1: does context pay?), per cell distilled from gradient boosting (TEACHER), as in Train CNN. "
         "Each mode trains its own ensemble per fold.",
         "CLASS_PRIOR": "Positive-unlabelled CNN: share of positive ground among all cells. 0 = the share labelled "
@@ -509,7 +510,8 @@ def help_page(
     readme_url: str,
 ) -> str:
     """The page the Help button of ``algorithm_id``'s dialog opens: what it does, every parameter with the id
-    ``qgis_process`` takes, its type, default and help (an option list's numbers, which ``qgis_process`` takes besides words), the values it returns, and a command line with the parameters that have no default. Written from
+    ``qgis_process`` takes, its type, default and help (an option list's numbers, which ``qgis_process`` takes besides
+    words), the values it returns, and a command line with the parameters that have no default. Written from
     the algorithm's own definitions, so it cannot drift from them; it needs no network."""
     esc = html.escape
     rows = []

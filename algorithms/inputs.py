@@ -1,5 +1,6 @@
 """The files behind the input parameters, read without writing anything beside them: the file a path, URI, layer
-id or name stands for (:func:`input_file`, :func:`layer_file`, :func:`file_and_layer`, :func:`source_label`, :func:`vector_layer_names`), the
+id or name stands for (:func:`input_file`, :func:`layer_file`, :func:`file_and_layer`, :func:`source_label`,
+:func:`vector_layer_names`), the
 raster files a step reads (:func:`layer_paths`, :func:`require_gdal_raster`, :func:`warn_model_outputs`), layer
 parameters whose QGIS check opens a VRT on a memory copy (:func:`guarded_parameter`), and an input as provenance
 records it (:func:`recorded_input`, :func:`absolute_file`)."""

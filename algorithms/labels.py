@@ -131,7 +131,7 @@ class LabelReading(ProspectorAlgorithm):
         if usable.any():
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
         rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
-        on_grid = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+        on_grid = grid.holds(rows, cols)
         inside = on_grid & usable
         if not inside.any():
             raise QgsProcessingException(

@@ -12,7 +12,8 @@ from .parameters import layer_of_another_kind
 class ShippedModel(QgsProcessingModelAlgorithm):
     """A ``.model3`` workflow whose inputs are checked as the plugin's algorithms check theirs: a raster given where
     the model takes vector layers (or a vector where it takes rasters) is refused, naming the input, before anything
-    is loaded; QGIS's own checks then open the layers with GDAL's PAM off, the algorithm's (:meth:`checkParameterValues`)
+    is loaded; QGIS's own checks then open the layers with GDAL's PAM off, the algorithm's
+    (:meth:`checkParameterValues`)
     and each parameter's (qgis_process checks every parameter itself first: its layer parameters are the plugin's
     guarded ones, :func:`.inputs.guarded_parameter`). QGIS 3.22's check of a list of line layers passes a raster,
     loading it with PAM on (so ``<raster>.aux.xml`` appeared beside the user's file when the layer closed), and the

@@ -46,7 +46,8 @@ def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], para
         if several:  # 'Cu,Ni' typed as one value: qgis_process and scripts take a list differently
             example = several[0].replace(" ", "")
             hint = (
-                f" To give several fields, repeat {parameter} ({' '.join(f'{parameter}={p}' for p in example.split(','))})"
+                f" To give several fields, repeat {parameter} "
+                f"({' '.join(f'{parameter}={p}' for p in example.split(','))})"
                 f" or separate them with semicolons ({parameter}='{example.replace(',', ';')}')."
             )
         # a CSV whose columns repeat a name up to case ('cu', 'Cu'): QGIS renames the later ones 'Cu_1', 'CU_2'
@@ -55,7 +56,8 @@ def check_fields(source: QgsProcessingFeatureSource, fields: Sequence[str], para
             shown = ", ".join(f"'{f}' as '{n}'" for f, n in renamed)
             hint += (
                 f" The file's columns repeat {', '.join(repr(f) for f in dict.fromkeys(f for f, _ in renamed))} up to "
-                f"capitals, so QGIS renamed the later ones: {shown}; give those names, or rename the columns in the file."
+                f"capitals, so QGIS renamed the later ones: {shown}; give those names, or rename the columns in the "
+                f"file."
             )
         unread = [n for n in names if "\ufffd" in n]
         if unread:  # a Latin-1 CSV read as UTF-8: 'Cu_µg/g' is 'Cu_�g/g' and cannot be chosen by its name
@@ -79,8 +81,8 @@ def report_values(
     censored_factor: float | None = None,
 ) -> None:
     """Refuse a field without any number; report how text values were read (thousands separators, decimal
-    commas, ambiguous values), below-detection substitutes, over-limit values read as their limit, values beyond the float32 range and skipped values
-    (NULL, text)."""
+    commas, ambiguous values), below-detection substitutes, over-limit values read as their limit, values beyond the
+    float32 range and skipped values (NULL, text)."""
     for name, rep in zip(fields, reports):
         skipped = rep.missing + rep.unparsable
         if rep.numeric + rep.censored + rep.over_limit == 0:
@@ -606,7 +608,8 @@ def parsed_columns(
     progress=None,
 ) -> Tuple[np.ndarray, list]:
     """Raw field values of ``n`` points (one list per field, as :func:`point_attributes` gives them) read as
-    numbers: an array (n, n_fields) with NaN for missing or non-numeric values and one :class:`~core.values.ValueReport` per field
+    numbers: an array (n, n_fields) with NaN for missing or non-numeric values and one
+    :class:`~core.values.ValueReport` per field
     (``censored_factor`` and ``max_abs`` as :func:`point_samples` reads them). ``is_cancelled`` (e.g.
     ``feedback.isCanceled``) is asked before each field: reading 50 fields of 100,000 samples takes ten seconds,
     and a cancel waited for all of them; ``progress(fraction)`` is told the share of the fields read."""

@@ -550,7 +550,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
             if area.count == 0:
                 raise InputError(
                     "no cell has a value in every band (inside the mask): "
-                    f"{_empty_bands(reader, grid) or 'a band is all nodata there, or the rasters do not overlap'}. Check "
+                    f"{_empty_bands(reader, grid) or 'a band is all nodata there, or the rasters do not overlap'}. "
+                    f"Check "
                     "each raster's nodata value and extent (and the MASK).",
                     self.INPUT_RASTERS,
                 )

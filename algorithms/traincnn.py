@@ -614,8 +614,8 @@ class TrainCnnAlgorithm(LabelReading):
 
     def _warn_ignored(self, parameters, context, feedback) -> None:
         """A warning for each setting changed from its default that the training chosen does not read: CLASS_PRIOR
-        without positive-unlabelled TRAINING, BARREN_RATIO with it, DISTIL_TARGET and DISTIL_WEIGHT without a TEACHER (the 3.22 dialog
-        cannot hide them)."""
+        without positive-unlabelled TRAINING, BARREN_RATIO with it, DISTIL_TARGET and DISTIL_WEIGHT without a TEACHER
+        (the 3.22 dialog cannot hide them)."""
         teacher = self.enum_name(parameters, self.TEACHER, context) != "none"
         pu = self._positive_unlabelled(parameters, context)
         rules = [
@@ -648,7 +648,8 @@ class TrainCnnAlgorithm(LabelReading):
             )
         elif block > 0 and cells == 0:
             feedback.pushWarning(
-                f"BLOCK_SIZE: {grid.length_text(block)} is less than half a cell ({grid.length_text(grid.pixel_size)}), "
+                f"BLOCK_SIZE: {grid.length_text(block)} is less than half a cell "
+                f"({grid.length_text(grid.pixel_size)}), "
                 "so it rounds to no cell and "
                 "the blocks are chosen from the labels, as with 0; give at least one cell for blocks of your own."
             )
@@ -656,7 +657,8 @@ class TrainCnnAlgorithm(LabelReading):
             raise QgsProcessingException(
                 f"BLOCK_SIZE: {grid.length_text(block)} is as wide as the whole grid ({grid.describe()}), "
                 "so one block would hold every label and none would be left to validate on; "
-                f"use blocks of a fraction of the area (at most {grid.length_text(grid.pixel_size * max(grid.width, grid.height) / 2)} "
+                f"use blocks of a fraction of the area (at most "
+                f"{grid.length_text(grid.pixel_size * max(grid.width, grid.height) / 2)} "
                 "here), or 0 to have them chosen from the labels."
             )
         return cells

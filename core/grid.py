@@ -77,6 +77,10 @@ class GridSpec:
         row = np.where((row >= self.height) & (row <= self.height + EDGE_TOLERANCE), self.height - 1, np.floor(row))
         return row, col
 
+    def holds(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Which (``rows``, ``cols``) name a cell of the grid (:func:`on_shape` over its height and width)."""
+        return on_shape(rows, cols, (self.height, self.width))
+
     def rowcol(self, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Row and column indices of the cells holding points (:meth:`cell_floor`); -1 or the width / height
         for points off the grid."""
@@ -147,6 +151,14 @@ class GridSpec:
     def rows_per_block(self, bytes_per_cell: int, budget_bytes: int = 256 * 2**20) -> int:
         """How many whole rows fit in a memory budget, at least one."""
         return max(1, min(self.height, budget_bytes // max(1, bytes_per_cell * self.width)))
+
+
+def on_shape(rows: np.ndarray, cols: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    """Which (``rows``, ``cols``) index a cell of an array of ``shape`` (height, width, ...): 0 <= row < height and
+    0 <= col < width, element-wise, for whole numbers as ints or as floats (:meth:`GridSpec.cell_floor`); a NaN is
+    on no cell. Negative indices count as off the grid, not from the end as numpy would take them."""
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    return (rows >= 0) & (rows < shape[0]) & (cols >= 0) & (cols < shape[1])
 
 
 @functools.lru_cache(maxsize=16)

@@ -89,8 +89,8 @@ def linked_clusters(points: np.ndarray, distance: float) -> np.ndarray:
 
 def _delaunay_links(unique: np.ndarray, limit: float) -> np.ndarray:
     """Pairs (i, j) of the distinct points ``unique`` at most ``limit`` apart that link every cluster: the Delaunay
-    edges that short (points the triangulation left out as too close to a vertex link to every point that near); every pair
-    within ``limit`` (a KD-tree's) when there is no triangulation (fewer than 3 points, all on one line)."""
+    edges that short (points the triangulation left out as too close to a vertex link to every point that near); every
+    pair within ``limit`` (a KD-tree's) when there is no triangulation (fewer than 3 points, all on one line)."""
     from scipy.spatial import Delaunay, QhullError
 
     def within(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -10578,3 +10578,20 @@ CASES += [
         r"cells labelled mineralised beyond them, and a model trained on these labels, map ground like these places",
     ),  # before: no word (the Kola atlas's two smelters as 'deposits' grew 37 mineralised cells on 4.6 km cells)
 ]
+CASES += [
+    Case(
+        "band number past the last band of a raster with an alpha band",
+        "anomalies",
+        _set(INPUT_RASTER="raster_alpha", ELEMENT_BANDS=[3]),
+        error=r"^ELEMENT_BANDS: band 3 does not exist; the raster has 1 element band and an alpha band \(band 2: "
+        r"transparency, not values\); choose band 1\.$",
+    ),  # before: "ELEMENT_BANDS: band 3 does not exist; the raster has 2 band(s).", band 2 being the alpha
+    Case(
+        "the alpha band chosen as an element band",
+        "anomalies",
+        _set(INPUT_RASTER="raster_alpha", ELEMENT_BANDS=[1, 2]),
+        error=r"^ELEMENT_BANDS: band 2 is the raster's alpha band \(transparency: GDAL's mask of the other bands\), "
+        r"not values; choose band 1\.$",
+    ),  # before: "INPUT_RASTER: the integrated index needs positive concentrations (it uses logarithms), but band
+    # 'band 2' goes down to 0; …", the alpha read as an element and blamed as a concentration
+]

@@ -6,7 +6,8 @@ The CNN training algorithm reports one line per epoch through its feedback, e.g.
 
 Keys may come in any order and any may be missing; accuracies are fractions (0-1) or percentages
 (``val_acc=71.5%``). The core trainer's own wording is read too:
-``epoch 3/40 (iteration 12): train loss 0.5123 acc 0.781 | validation loss 0.6010 acc 0.712``. :func:`parse_epoch_line` reads such a line; :class:`TrainingChart` draws them.
+``epoch 3/40 (iteration 12): train loss 0.5123 acc 0.781 | validation loss 0.6010 acc 0.712``. :func:`parse_epoch_line`
+reads such a line; :class:`TrainingChart` draws them.
 """
 
 from __future__ import annotations

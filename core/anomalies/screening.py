@@ -23,7 +23,7 @@ import numpy as np
 
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
-from ..grid import GridSpec, checked_mask
+from ..grid import GridSpec, checked_mask, on_shape
 from ..lazy import lazy_function, lazy_module
 from ..neighbours import area_spacing
 from ..reports.legend import readable_number
@@ -204,7 +204,8 @@ def anomaly_areas(
 
     Returns a GeoDataFrame (one row per area, sorted by rank) and the (H, W) int32 raster of area ids (0 = no
     area). Attributes: ``cells``, ``area_km2`` (map units converted to metres: :attr:`GridSpec.metres_per_unit`),
-    ``max_index``, ``mean_index``, ``nap`` (normalised area product = area_km2 × mean excess of the index over the outline level),
+    ``max_index``, ``mean_index``, ``nap`` (normalised area product = area_km2 × mean excess of the index over the
+    outline level),
     ``max_class``, ``n_elements`` / ``elements`` (elements with at least :data:`ELEMENT_SHARE` of the area at
     or above their weak level, with the highest class reached, e.g. ``Cu(3), Ni(2)``), ``assoc_score`` (share
     of the association elements anomalous inside), ``deposit_km`` (distance to the nearest deposit, 0 inside;
@@ -312,7 +313,7 @@ def samples_per_area(labels: np.ndarray, grid: GridSpec, xy: np.ndarray) -> np.n
     count = int(labels.max()) if labels.size else 0
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
-    on = (rows >= 0) & (rows < labels.shape[0]) & (cols >= 0) & (cols < labels.shape[1])
+    on = on_shape(rows, cols, labels.shape)
     cells = np.unique(rows[on].astype(np.int64) * labels.shape[1] + cols[on])
     return np.bincount(labels.ravel()[cells], minlength=count + 1)[1 : count + 1]
 
@@ -412,7 +413,8 @@ def sample_support(
 ) -> "gpd.GeoDataFrame":
     """``areas`` (:func:`anomaly_areas`, its ``labels`` raster of area ids on ``grid``) with
     :data:`SUPPORT_COLUMNS`: ``samples``, how many of the samples (``samples_xy``, in the grid's CRS) lie on the
-    area's cells (samples sharing a cell once: :func:`samples_per_area`), and ``sample_m``, the distance in metres from the nearest of its cell centres to the nearest
+    area's cells (samples sharing a cell once: :func:`samples_per_area`), and ``sample_m``, the distance in metres from
+    the nearest of its cell centres to the nearest
     sample (0 when one lies on it; NaN without samples). An area no sample supports is drawn from samples around
     it: at the Meuse floodplain the third-ranked area lay 688 m (3.7 sample spacings) from every sample, across the
     river from the survey, and nothing said so."""

@@ -317,8 +317,8 @@ def ca_fit(
 
     BIC = n·ln(max(SSE/n, σ0²)) + p·ln(n) with p = 3·segments − 1 (slope and intercept per segment plus the
     break positions) and a noise floor σ0 = :data:`CA_NOISE_FLOOR` (log10 area units), so that fitting the
-    rounding of cell counts never pays for an extra segment. A break is where adjacent fitted lines intersect, kept between the last point of one segment
-    and the first of the next.
+    rounding of cell counts never pays for an extra segment. A break is where adjacent fitted lines intersect, kept
+    between the last point of one segment and the first of the next.
     """
     x, y, plateaus = _ca_curve_and_plateaus(values, log, n_levels, 10, 50.0, name)
     n = x.size
@@ -489,7 +489,8 @@ def broad_weak_level_warning(classes: np.ndarray, thresholds: Thresholds) -> str
     if share <= BROAD_WEAK_SHARE:
         return ""
     return (
-        f"METHOD: the weak level of '{thresholds.name}' ({weak:.4g}; {thresholds.detail}) classes {100 * share:.0f} % of its "
+        f"METHOD: the weak level of '{thresholds.name}' ({weak:.4g}; {thresholds.detail}) classes {100 * share:.0f} % "
+        f"of its "
         "cells anomalous, where a level for the upper tail of one population takes about 16 %: the values hold a "
         "second population (two rock types or surveys, or a break in the data), which these levels take for "
         "anomalies. Use METHOD ca (concentration-area), which places levels at the breaks between populations, or "

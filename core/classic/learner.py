@@ -109,7 +109,8 @@ def balanced_probability_note(metadata: Dict[str, Any]) -> str:
         return ""
     return (
         f"OUTPUT: the {METHOD_TITLES[method]} was trained with both classes weighted to the same total, as if half "
-        f"the ground were mineralised ({mineralised:,} of its {cells:,} training cells, {100 * mineralised / cells:.1f} "
+        f"the ground were mineralised ({mineralised:,} of its {cells:,} training cells, "
+        f"{100 * mineralised / cells:.1f} "
         "%, were), so its values overstate the chance of mineralisation, though they rank the cells as "
         "they should. Read the map by its rank (OUTPUT_RANK: the top 1 / 5 / 10 % of the area) or OUTPUT_CLASSES, "
         "not as a probability."

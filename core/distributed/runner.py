@@ -178,7 +178,8 @@ def workers_lost_message() -> str:
     """What to do when Dask gave a task up (``KilledWorker``): every worker that ran it died."""
     return (
         "the Dask workers died while running one of the run's tasks (each worker that took it over died too, as many "
-        "times as Dask allows: distributed.scheduler.allowed-failures), so the run stopped and nothing was written. A worker most often dies for lack of memory (a local worker may use this "
+        "times as Dask allows: distributed.scheduler.allowed-failures), so the run stopped and nothing was written. A "
+        "worker most often dies for lack of memory (a local worker may use this "
         "computer's memory divided by their number) or is stopped from outside. Use fewer workers (e.g. local:1), "
         "free memory, or leave SCHEDULER empty to run in this process; on a cluster of your own, its workers' logs "
         "say why."

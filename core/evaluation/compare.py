@@ -9,8 +9,8 @@ grid. Each held-out deposit is scored by the share of the background it outranks
 cells away from the training deposits, the held-out deposits' own cells excluded): their mean is the held-out ROC
 AUC. The best single band is chosen, with its sign, on each fold's training labels alone. Intervals resample whole
 clusters; paired differences compare two learners on the same deposits (every learner against the best single band,
-every CNN variant of :data:`CNN_MODES` against the labelled-cell CNN, ``cnn``). The learner with the highest pooled AUC wins; a
-learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
+every CNN variant of :data:`CNN_MODES` against the labelled-cell CNN, ``cnn``). The learner with the highest pooled AUC
+wins; a learner within ``tie`` of it that is simpler (:data:`COMPLEXITY`) wins instead.
 """
 
 from __future__ import annotations
@@ -402,8 +402,8 @@ def summarise(
     learners: Dict[str, LearnerScores], clusters: np.ndarray, iterations: int, seed: int, tie: float = TIE
 ) -> Tuple[Dict[str, Dict[str, Any]], str]:
     """Pooled AUC with its cluster interval, capture at 10 / 20 %, the paired differences against the best single
-    band and (CNN variants) against the labelled-cell CNN with their intervals, and the recommended learner (highest AUC;
-    within ``tie`` of it, the simplest)."""
+    band and (CNN variants) against the labelled-cell CNN with their intervals, and the recommended learner (highest
+    AUC; within ``tie`` of it, the simplest)."""
     base = learners["best band"].placement
     cnn = learners["cnn"].placement if "cnn" in learners and not learners["cnn"].failed else None
     summary: Dict[str, Dict[str, Any]] = {}
@@ -525,7 +525,8 @@ def compare(
     ``bands`` (bands, H, W) with NaN = nodata; ``valid`` (H, W) the study area's cells with every band; deposits by
     cell; ``band_names`` name the best band in the notes; ``labels`` (H, W), optional, the user's label raster that
     every fold learns from instead of labels built from its training deposits (:func:`user_fold_labels`; the
-    deposits still define the folds); ``length`` says a distance in cells on the ground, for messages. Returns a :class:`Comparison` (placements per deposit in the given order).
+    deposits still define the folds); ``length`` says a distance in cells on the ground, for messages. Returns a
+    :class:`Comparison` (placements per deposit in the given order).
     """
     from .auc import deposit_clusters
 
@@ -605,7 +606,8 @@ def compare(
             if log:
                 v = learners[name].placement[test]
                 log(
-                    f"fold {f} ({test.size} deposit{'s' if test.size != 1 else ''}): {TITLES.get(name, name)} held-out AUC {np.nanmean(v):.3f} "
+                    f"fold {f} ({test.size} deposit{'s' if test.size != 1 else ''}): {TITLES.get(name, name)} "
+                    f"held-out AUC {np.nanmean(v):.3f} "
                     f"in {learners[name].seconds[-1]:.1f} s"
                 )
     summary, recommended = summarise(learners, clusters, iterations, seed, tie)
@@ -744,8 +746,8 @@ def make_mappers(
 ) -> Dict[str, Mapper]:
     """Map makers for the classic ``methods`` (settings ``classic``) and the CNN (settings ``cnn``; empty: no CNN):
     each trains on a label raster and maps the whole stack. ``cnn_modes`` (learner name -> full PatchCNN settings,
-    e.g. from :func:`cnn_mode_settings`) replaces the one labelled-cell CNN by several variants trained on the same folds.
-    A CNN maps its ensemble's log-odds, which rank cells in the order of its probabilities without their
+    e.g. from :func:`cnn_mode_settings`) replaces the one labelled-cell CNN by several variants trained on the same
+    folds. A CNN maps its ensemble's log-odds, which rank cells in the order of its probabilities without their
     saturation ties. ``is_cancelled`` stops the CNN's training within a batch, a classic learner's between trees;
     each map maker takes an optional ``progress`` that rises with its training (epochs, trees) to 0.9."""
     from ..classic.learner import ClassicLearner
@@ -789,8 +791,8 @@ def retrain(
     **fit: Any,
 ) -> Any:
     """The recommended learner trained on labels from every deposit (``fit``: band_names, grid); a CNN variant
-    with its settings in ``cnn_modes`` (as given to :func:`make_mappers`; the labelled-cell CNN: ``cnn``); ``fit`` may add
-    ``progress`` and ``is_cancelled``, which both learners take. None for the
+    with its settings in ``cnn_modes`` (as given to :func:`make_mappers`; the labelled-cell CNN: ``cnn``); ``fit`` may
+    add ``progress`` and ``is_cancelled``, which both learners take. None for the
     best single band, which is a band, not a model."""
     if name == "best band":
         return None

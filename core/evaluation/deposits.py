@@ -79,7 +79,7 @@ def sample_deposits(
     finite = np.isfinite(xy).all(axis=1)
     status[~finite] = NO_COORDINATES
     frow, fcol = grid.cell_floor(xy[finite, 0], xy[finite, 1])
-    on = (fcol >= 0) & (fcol < grid.width) & (frow >= 0) & (frow < grid.height)
+    on = grid.holds(frow, fcol)
     idx = np.flatnonzero(finite)
     status[idx[~on]] = OUTSIDE_RASTER
     on_idx = idx[on]
@@ -118,5 +118,5 @@ def on_training_cells(deposits_xy: np.ndarray, training_xy: np.ndarray, grid: Gr
     rows, cols = grid.rowcol(deposits[:, 0], deposits[:, 1])
     t_rows, t_cols = grid.rowcol(training[:, 0], training[:, 1])
     taught = {(r, c) for r, c in zip(t_rows.tolist(), t_cols.tolist())}
-    on = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    on = grid.holds(rows, cols)
     return np.array([bool(o) and (r, c) in taught for o, r, c in zip(on, rows.tolist(), cols.tolist())], dtype=bool)

@@ -441,7 +441,8 @@ def _possible_copies(
     tolerance of its stretches), (b) none of its ends is within the tolerance of another feature's end, and (c) no
     end within the tolerance of its stretches that its chains register (its own, or another line's at a piece
     boundary) is within the tolerance of an end registered by another line's stretches: every chain of pieces across
-    features needs (b) or (c) (:func:`_alongside_chains`). Lines crossing others at an angle, splays and junctions fall under (a)-(c);
+    features needs (b) or (c) (:func:`_alongside_chains`). Lines crossing others at an angle, splays and junctions fall
+    under (a)-(c);
     copies, shallow crossings and pieces of one fault end to end are searched as before. ``progress`` is told the
     share of features compared, ``is_cancelled`` asked every :data:`CANCEL_EVERY` features."""
     from scipy.spatial import cKDTree

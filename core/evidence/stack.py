@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Any, Hashable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -189,6 +189,18 @@ def write_stack(
     return WrittenStack(bands, [int(v) for v in valid], int(any_valid[0]))
 
 
+def per_source(
+    sources: Sequence[EvidenceSource], per_band: Union[Sequence[int], np.ndarray]
+) -> Iterator[Tuple[EvidenceSource, Any]]:
+    """Each source with its slice of ``per_band`` (one item per band of the stack, sources in order): the counts
+    :func:`write_stack` gathers as it writes, read by :func:`check_raster_coverage` and :func:`sparse_raster_notes`
+    without reading the stack again."""
+    start = 0
+    for source in sources:
+        yield source, per_band[start : start + len(source.bands)]
+        start += len(source.bands)
+
+
 def check_raster_coverage(
     sources: Sequence[EvidenceSource], valid: np.ndarray, masked: bool, grid: Optional[GridSpec] = None
 ) -> None:
@@ -197,11 +209,8 @@ def check_raster_coverage(
     where every band has a value: the stack would leave them no cell at all."""
     from .rasters import RasterEvidence
 
-    start = 0
-    for source in sources:
-        count = len(source.bands)
-        empty = [b.name for b, n in zip(source.bands, valid[start : start + count]) if n == 0]
-        start += count
+    for source, counts in per_source(sources, valid):
+        empty = [b.name for b, n in zip(source.bands, counts) if n == 0]
         if isinstance(source, RasterEvidence) and empty:
             where = "within the grid's extent and the MASK" if masked else "within the grid's extent"
             why = source.thin_note(grid) if grid is not None else ""
@@ -234,11 +243,7 @@ def sparse_raster_notes(sources: Sequence[EvidenceSource], written: WrittenStack
     from .rasters import RasterEvidence
 
     notes: List[str] = []
-    start = 0
-    for source in sources:
-        count = len(source.bands)
-        valued = written.valued[start : start + count]
-        start += count
+    for source, valued in per_source(sources, written.valued):
         if not isinstance(source, RasterEvidence) or written.evidence_cells == 0:
             continue
         least = min(valued)

@@ -747,6 +747,50 @@ def bands_in_words(path: str) -> Tuple[int, str, str]:
     return len(kept), words, first
 
 
+def band_choice_problem(numbers: Sequence[int], count: int, kept: Sequence[int]) -> str:
+    """What is wrong with choosing the 1-based bands ``numbers`` of a raster of ``count`` bands whose bands ``kept``
+    hold values (:func:`data_bands`: the others are alpha bands); '' when nothing is. A band past the last is said
+    with the raster's bands (an alpha band apart, so that 'the raster has 4 band(s)' does not offer band 4 of an
+    RGBA-like file as an element), and an alpha band chosen is named: it is GDAL's mask of the others, not values."""
+    alphas = [i for i in range(1, count + 1) if i not in kept]
+    choose = (
+        f"bands {kept[0]} to {kept[-1]}"
+        if len(kept) > 1 and list(kept) == list(range(kept[0], kept[-1] + 1))
+        else ("bands " if len(kept) > 1 else "band ") + ", ".join(map(str, kept))
+    )
+    what = f"band {', '.join(map(str, alphas))}" if len(alphas) > 1 else f"band {alphas[0]}" if alphas else ""
+    bad = [n for n in numbers if not 1 <= n <= count]
+    if bad:
+        if not alphas:
+            return f"band {', '.join(map(str, bad))} does not exist; the raster has {count} band(s)."
+        holders = f"{len(kept)} element band{'s' if len(kept) != 1 else ''}"
+        return (
+            f"band {', '.join(map(str, bad))} does not exist; the raster has {holders} and "
+            f"{'an alpha band' if len(alphas) == 1 else f'{len(alphas)} alpha bands'} ({what}: transparency, not "
+            f"values); choose {choose}."
+        )
+    chosen = [n for n in numbers if n in alphas]
+    if chosen:
+        return (
+            f"band {', '.join(map(str, chosen))} is the raster's alpha band (transparency: GDAL's mask of the other "
+            f"bands), not values; choose {choose}."
+        )
+    return ""
+
+
+def band_roles(path: str) -> Tuple[int, List[int]]:
+    """The number of bands of the raster at ``path`` and the 1-based bands that hold values (:func:`data_bands`);
+    (0, []) when it cannot be read."""
+    import rasterio
+
+    with no_gdal_sidecars():
+        try:
+            with rasterio.open(path) as src:
+                return src.count, data_bands(src)
+        except Exception:  # rasterio raises RasterioIOError, a broad family
+            return 0, []
+
+
 def side_file_crs_note(path: str) -> str:
     """A sentence to add where a raster without a CRS is refused: '' unless GDAL's side file ``<path>.aux.xml``
     holds one (where QGIS's Assign Projection and gdal_edit.py put a CRS for a format that cannot hold it, a Surfer
@@ -779,7 +823,8 @@ def require_north_up(t: Any, path: str, parameter: str) -> None:
     if abs(abs(t.e) - t.a) > 1e-6 * t.a:
         side = f"{max(t.a, abs(t.e)):.4g}"
         raise InputError(
-            f"'{os.path.basename(path)}' has cells that are not square ({t.a:.4g} x {abs(t.e):.4g}); warp it to square cells first (Raster › Projections › Warp, output "
+            f"'{os.path.basename(path)}' has cells that are not square ({t.a:.4g} x {abs(t.e):.4g}); warp it to "
+            f"square cells first (Raster › Projections › Warp, output "
             f"file resolution {side} by {side}; gdalwarp -tr {side} {side}), or put it on the evidence grid with "
             "prospector:evidence (CONTINUOUS_RASTERS), which resamples it.",
             parameter,
@@ -868,7 +913,7 @@ def rasterize_mask(geometries: Sequence[Any], grid: GridSpec) -> np.ndarray:
         ).astype(bool)
     if points:
         rows, cols = grid.rowcol(np.array([p.x for p in points]), np.array([p.y for p in points]))
-        inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+        inside = grid.holds(rows, cols)
         out[rows[inside], cols[inside]] = True
     return out
 

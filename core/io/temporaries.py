@@ -1,4 +1,5 @@
-"""Temporary files beside an output: named for their host and process, so what a killed run left can be found and removed.
+"""Temporary files beside an output: named for their host and process, so what a killed run left can be found and
+removed.
 
 A name is ``.partial-<host>-<pid>@<start>-<random>…`` where ``<start>`` is when the process started (clock ticks
 since boot, from ``/proc/<pid>/stat``; absent where there is no ``/proc``): after a restart, or in a container whose

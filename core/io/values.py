@@ -235,7 +235,8 @@ def not_analysed_warning(parameter: str, fields: Sequence[str], reports: Sequenc
     name, rep = counted[0]
     return (
         f"{parameter}: values that give no result (e.g. {words}: not determined, not analysed) were left out as "
-        f"missing, not read as 0 or as below detection: {counts}; only the analysed samples are used. 'n.d.' and 'ND' mean \"not "
+        f"missing, not read as 0 or as below detection: {counts}; only the analysed samples are used. 'n.d.' and 'ND' "
+        f'mean "not '
         'determined" as often as "not detected": if the laboratory meant below detection, write them as '
         f"'<limit' with its detection limit (Field Calculator, e.g. CASE WHEN \"{name}\" = "
         f"'{rep.not_analysed_examples[0]}' THEN '<0.5' ELSE \"{name}\" END) and run again."

@@ -58,7 +58,8 @@ INT32_RANGE = (-(2**31), 2**31 - 1)
 def _schema(frame) -> Optional[Dict[str, Any]]:
     """The schema geopandas infers for ``frame``, whole-number columns whose values fit 32 bits written as 32-bit
     integers: geopandas writes every one as a 64-bit integer, which a Shapefile export turns into an 18-digit
-    field (``ogr2ogr``) or a decimal one (QGIS's Save Features: rank 1 shown as 1.0). None for an empty frame (no geometry type to infer: geopandas's own handling)."""
+    field (``ogr2ogr``) or a decimal one (QGIS's Save Features: rank 1 shown as 1.0). None for an empty frame (no
+    geometry type to infer: geopandas's own handling)."""
     if len(frame) == 0:
         return None
     from geopandas.io.file import infer_schema

@@ -266,7 +266,8 @@ class TileTimes:
     def line(self) -> str:
         """One line for the log."""
         return (
-            f"{self.tiles} tile{'' if self.tiles == 1 else 's'}: waited {self.waited:.1f} s for reads (reading took {self.read:.1f} s, on a thread "
+            f"{self.tiles} tile{'' if self.tiles == 1 else 's'}: waited {self.waited:.1f} s for reads (reading took "
+            f"{self.read:.1f} s, on a thread "
             f"beside the computation), computed {self.computed:.1f} s, wrote {self.wrote:.1f} s"
         )
 

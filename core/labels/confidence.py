@@ -37,7 +37,8 @@ def check_confidence(values: np.ndarray, name: str, whole: bool = True) -> None:
     else:
         advice = "check its nodata value (a fill such as -9999 must be tagged as nodata) and that it is a confidence"
     raise InputError(
-        f"'{name}' holds {f'the value {low:g}' if low == high else f'values from {low:g} to {high:g}'}, but a label's confidence runs from 0 to 1 (as "
+        f"'{name}' holds {f'the value {low:g}' if low == high else f'values from {low:g} to {high:g}'}, but a label's "
+        f"confidence runs from 0 to 1 (as "
         f"pseudolabel's OUTPUT_CONFIDENCE writes it); {advice}.",
         "CONFIDENCE",
     )

@@ -228,7 +228,8 @@ def pseudolabel(
         )
     if (seeds >= 1).all() and settings.positive_radius > 0:
         raise InputError(
-            f"every one of the {n_valid} cells with evidence lies within {grid.length_text(settings.positive_radius)} of a "
+            f"every one of the {n_valid} cells with evidence lies within {grid.length_text(settings.positive_radius)} "
+            f"of a "
             "mineralised point, so every cell would be labelled mineralised and none is left to tell barren ground "
             "by; use a radius of a deposit's footprint, a few cells.",
             "POSITIVE_RADIUS",
@@ -411,7 +412,7 @@ def bands_missing_at_points(
         if len(points_xy)
         else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     )
-    on_grid = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    on_grid = grid.holds(rows, cols)
     if mask is not None:
         on_grid[on_grid] &= np.asarray(mask, dtype=bool)[rows[on_grid], cols[on_grid]]
     at_points = np.isfinite(features[:, rows[on_grid], cols[on_grid]])  # (bands, points on the grid)
@@ -562,6 +563,6 @@ def capture(
     near = dist <= radius + 1e-9
     area = float(near[valid].mean()) if valid.any() else 0.0
     rows, cols = grid.rowcol(np.asarray(points_xy)[:, 0], np.asarray(points_xy)[:, 1])
-    inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    inside = grid.holds(rows, cols)
     hits = near[rows[inside], cols[inside]]
     return (float(hits.sum()) / len(points_xy) if len(points_xy) else 0.0), area

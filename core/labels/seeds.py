@@ -79,7 +79,8 @@ def shared_cells_warning(
     )
     return (
         f"{parameter}: {int(counts[shared].sum())} of {cell.size} labelled points share a cell of {cell_size} "
-        f"with another point ({n_shared} cell{'s hold' if n_shared != 1 else ' holds'} more than one{mixed_text}), and a cell holds one "
+        f"with another point ({n_shared} cell{'s hold' if n_shared != 1 else ' holds'} more than one{mixed_text}), "
+        f"and a cell holds one "
         f"label, so {lost} label{'s were' if lost != 1 else ' was'} lost ({starts.size} labelled cells "
         f"remain).{repeated} Use evidence rasters with a finer PIXEL_SIZE (interpolate, evidence) or fewer points "
         "(one a cell, e.g. one per deposit)."
@@ -119,7 +120,7 @@ def _seed_labels(
     h, w = grid.height, grid.width
     seeds = np.full((h, w), UNLABELLED, dtype=np.int16)
     rows, cols = grid.rowcol(points_xy[:, 0], points_xy[:, 1])
-    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    inside = grid.holds(rows, cols)
     usable = inside.copy()
     usable[inside] = valid[rows[inside], cols[inside]]
     if (~usable).any():

@@ -1,7 +1,8 @@
 """Dense prediction of a window by an ensemble of patch networks, with MC-dropout spread.
 
 The networks are shift-equivariant, so one pass over a window with a halo of half their field (``patch_size // 2``
-cells, more with a coarse view) gives, at every inner cell, exactly the per-patch prediction. This per-window function is the unit of work of tiled (and
+cells, more with a coarse view) gives, at every inner cell, exactly the per-patch prediction. This per-window function
+is the unit of work of tiled (and
 distributed) prediction. How the networks are combined (mean logit / temperature, or the mean probability of
 older model files) is the model's :class:`.calibration.Calibration`.
 
@@ -9,8 +10,8 @@ On the CPU the window is normalised straight into a channels-last tensor (the la
 fastest in, about 1.5-2x NCHW on this project's machines; ``bench/bench_predict_throughput.py``), once for all
 the networks, with the same float32 operations as :func:`.patches.normalise`; the activations stay channels-last
 the ReLUs run in place, the stride-1 max pooling as two elementwise maxima (no indices), and the last layer on
-the cells' feature vectors as one matrix product; the MC-dropout samples over chunks of :data:`MC_CHUNK` cells with the same
-masks, so their buffers do not grow with the tile. The values equal the per-patch
+the cells' feature vectors as one matrix product; the MC-dropout samples over chunks of :data:`MC_CHUNK` cells with the
+same masks, so their buffers do not grow with the tile. The values equal the per-patch
 forward within float32 rounding (summation order).
 """
 

@@ -205,7 +205,8 @@ def _check_storage_entries(archive: zipfile.ZipFile, folder: str, members: List[
             raise _not_a_model(f"no zip entry '{entry}' for a tensor's data (truncated?)")
         if info.file_size != storage.nbytes:
             raise _unpacks_too_large(
-                f"entry '{entry}' unpacks to {size_text(info.file_size)}, but its tensors need {size_text(storage.nbytes)}"
+                f"entry '{entry}' unpacks to {size_text(info.file_size)}, but its tensors need "
+                f"{size_text(storage.nbytes)}"
             )
 
 

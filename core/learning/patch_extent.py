@@ -48,7 +48,8 @@ def patch_area_warning(
         + (" (and COARSE_VIEW 0)" if window != patch else "")
     )
     return (
-        f"PATCH_SIZE: {what} {'spans' if window == patch else 'span'} {side} x {side} km on these {readable_number(cell_km)} km cells, {covers} study "
+        f"PATCH_SIZE: {what} {'spans' if window == patch else 'span'} {side} x {side} km on these "
+        f"{readable_number(cell_km)} km cells, {covers} study "
         f"area ({study_cells:,} {where}, {area} km²): each cell would be classed from most of the area at once, so "
         "the network learns where in the region a cell lies, not the ground around it, and the map blurs over "
         f"{side} km. PATCH_SIZE counts cells, not metres: for cells this large, {advice}."

@@ -97,8 +97,8 @@ def cache_share(root: str = "/sys/devices/system/cpu/cpu0/cache") -> Optional[in
 
 
 def gdal_cache_max(total_memory: Optional[int] = None) -> Optional[int]:
-    """GDAL's block cache limit in bytes: the ``GDAL_CACHEMAX`` environment variable as GDAL reads it (a number below 100,000
-    is megabytes, a larger one bytes, ``N%`` a share of the physical memory), else GDAL's default of 5 % of the
+    """GDAL's block cache limit in bytes: the ``GDAL_CACHEMAX`` environment variable as GDAL reads it (a number below
+    100,000 is megabytes, a larger one bytes, ``N%`` a share of the physical memory), else GDAL's default of 5 % of the
     physical memory; None when neither is known."""
     value = os.environ.get("GDAL_CACHEMAX")  # GDAL reads the environment when it first caches a block
     total = physical_memory() if total_memory is None else total_memory

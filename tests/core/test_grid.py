@@ -69,3 +69,35 @@ def test_a_cell_so_small_that_the_cells_cannot_be_counted_is_refused_as_too_larg
         warnings.simplefilter("error")  # numpy's "overflow encountered in scalar divide" on a numpy extent
         with pytest.raises(GridTooLargeError, match=r"more than the 400,000,000 allowed; use a larger pixel size"):
             GridSpec.from_extent(np.float64(0), np.float64(0), np.float64(10_000), np.float64(6000), pixel)
+
+
+def test_holds_and_on_shape_agree_with_a_loop_over_every_index():
+    """GridSpec.holds and on_shape against a plain Python test of each index: random ints around the grid (negative,
+    0, the last cell, height/width and past), the same as floats, and NaN-derived floats (a NaN coordinate floored)."""
+    from geochem_prospector.core.grid import on_shape
+
+    rng = np.random.default_rng(28)
+    grid = GridSpec(0.0, 70.0, 10.0, width=5, height=7)
+    rows = np.concatenate([rng.integers(-9, 17, 400), [-1, 0, 6, 7, -7, 5], [0, 6, 0, 6, 7, -1]])
+    cols = np.concatenate([rng.integers(-9, 15, 400), [0, -1, 4, 0, 5, -5], [0, 0, 4, 4, 0, 5]])
+
+    def brute(rs, cs, h, w):
+        return np.array([0 <= r < h and 0 <= c < w for r, c in zip(rs.tolist(), cs.tolist())], dtype=bool)
+
+    expected = brute(rows, cols, 7, 5)
+    assert expected.any() and not expected.all()
+    assert np.array_equal(grid.holds(rows, cols), expected)
+    assert np.array_equal(on_shape(rows, cols, (7, 5)), expected)
+    assert np.array_equal(on_shape(rows, cols, (7, 5, 3)), expected)  # extra dimensions are ignored
+    assert np.array_equal(grid.holds(rows.astype(float), cols.astype(float)), expected)
+    # NaN-derived: cell_floor of NaN or inf coordinates gives NaN or ±inf, on no cell
+    x = np.array([np.nan, 5.0, np.inf, -np.inf, 49.9999, 50.0, 25.0, 1e308, 50.5, -0.1])
+    y = np.array([5.0, np.nan, 5.0, 5.0, 0.0, 35.0, 70.0, 5.0, 35.0, 35.0])
+    frow, fcol = grid.cell_floor(x, y)
+    with np.errstate(invalid="ignore"):
+        loop = np.array([bool(0 <= r < 7 and 0 <= c < 5) for r, c in zip(frow.tolist(), fcol.tolist())])
+    assert np.array_equal(grid.holds(frow, fcol), loop)
+    # the east edge (x = 50) belongs to the last cell; half a cell past it or a little west of the grid, to none
+    assert loop.tolist() == [False, False, False, False, True, True, True, False, False, False]
+    r_int, c_int = grid.rowcol(x, y)  # the ints rowcol makes of the same points agree
+    assert np.array_equal(grid.holds(r_int, c_int), loop)

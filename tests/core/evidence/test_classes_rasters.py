@@ -405,3 +405,43 @@ def test_shares_are_rounded_down_so_a_share_under_the_threshold_never_reads_as_i
     from geochem_prospector.core.evidence.stack import share_rounded_down
 
     assert share_rounded_down(part, whole) == said
+
+
+def test_the_counts_the_writer_gathers_equal_a_count_of_the_written_stack(tmp_path):
+    """The per-band cells with a value and the cells with any value, which write_stack gathers tile by tile (so that
+    the coverage refusal and the sparse-raster notes never read the stack again), against numpy counting the bands
+    of the file it wrote: tiles of 16 cells over a 60-cell grid (partial tiles), a raster over a corner, a raster
+    with a nodata hole, the lithology's classes and a MASK disc that leaves some cells without any evidence."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geochem_prospector.core.evidence.stack import per_source
+
+    corner = str(tmp_path / "corner.tif")
+    data = np.random.default_rng(3).normal(100, 5, (40, 40)).astype(np.float32)
+    with rasterio.open(
+        corner, "w", driver="GTiff", width=40, height=40, count=1, dtype="float32", crs=CRS,
+        transform=from_origin(401_000.0, 7_505_000.0, 37.0, 37.0), nodata=-9999,
+    ) as dst:  # fmt: skip
+        dst.write(data, 1)
+    polygons, rocks = lithology()
+    sources = [
+        PolygonEvidence("lithology", polygons, rocks, ["granite", "gabbro"], GRID, field="rock"),
+        RasterEvidence("corner", corner, GRID, "average", parameter="CONTINUOUS_RASTERS"),
+        RasterEvidence("magnetics", source_raster(str(tmp_path / "src.tif")), GRID, "average"),
+    ]
+    mask = [Point(403_000, 7_503_000).buffer(2_500)]
+    written = write_stack(str(tmp_path / "evidence.tif"), GRID, sources, mask_geometries=mask, tile=16)
+    with rasterio.open(str(tmp_path / "evidence.tif")) as src:
+        stack = src.read()
+    has_value = np.isfinite(stack) & (stack != NODATA)
+    assert written.valued == [int(n) for n in has_value.sum(axis=(1, 2))]
+    assert written.evidence_cells == int(has_value.any(axis=0).sum())
+    assert 0 < min(written.valued) < written.evidence_cells < GRID.width * GRID.height
+    assert [(s.layer, list(c)) for s, c in per_source(sources, written.valued)] == [
+        ("lithology", written.valued[: len(sources[0].bands)]),
+        ("corner", written.valued[len(sources[0].bands) : len(sources[0].bands) + 1]),
+        ("magnetics", written.valued[len(sources[0].bands) + 1 :]),
+    ]
+    for source in sources[1:]:
+        source.close()

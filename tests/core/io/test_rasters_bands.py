@@ -148,3 +148,49 @@ def test_detection_limits_of_a_band_are_read_in_one_opening(tmp_path, monkeypatc
     assert rasters.band_detection_limits(path, 1) == (limits, lowest) and len(opened) == 1
     assert rasters.band_detection_limits(path, 2) == ([], math.inf) and len(opened) == 2
     assert rasters.band_detection_limits(str(tmp_path / "missing.tif"), 1) == ([], math.inf)
+
+
+@pytest.mark.parametrize("bands, alpha", [(3, True), (1, True), (2, False)])
+def test_a_band_past_the_last_or_the_alpha_band_is_said_as_gdal_numbers_the_bands(tmp_path, bands, alpha):
+    """band_choice_problem over band_roles of float GeoTIFFs with and without a GDAL alpha band, every band number
+    from -1 to past the last tried: the bands said to hold values and the alpha band named are those GDAL's colour
+    interpretation (gdalinfo's 'ColorInterp=Alpha', read here through osgeo.gdal) gives."""
+    import rasterio
+    from osgeo import gdal
+
+    from geochem_prospector.core.io.rasters import band_choice_problem, band_roles
+
+    path = str(tmp_path / "elements.tif")
+    count = bands + int(alpha)
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=count, dtype="float32", crs="EPSG:3067",
+                       transform=rasterio.transform.from_origin(0, 40, 10, 10), photometric="MINISBLACK",
+                       **({"alpha": "YES"} if alpha else {})) as dst:  # fmt: skip
+        dst.write(np.ones((count, 4, 4), dtype=np.float32))
+    ds = gdal.Open(path)
+    alphas = [
+        i for i in range(1, ds.RasterCount + 1) if ds.GetRasterBand(i).GetColorInterpretation() == gdal.GCI_AlphaBand
+    ]
+    ds = None
+    assert len(alphas) == int(alpha) and band_roles(path) == (
+        count,
+        [i for i in range(1, count + 1) if i not in alphas],
+    )
+    _, kept = band_roles(path)
+    # GDAL puts the alpha of a grey GeoTIFF (ALPHA=YES, PHOTOMETRIC=MINISBLACK) second: its first extra sample
+    choose = {(3, True): "bands 1, 3, 4", (1, True): "band 1"}.get((bands, alpha))
+    for n in range(-1, count + 3):
+        problem = band_choice_problem([n], count, kept)
+        if 1 <= n <= count and n not in alphas:
+            assert problem == ""
+        elif n in alphas:
+            assert problem.startswith(f"band {n} is the raster's alpha band (transparency")
+        elif alpha:
+            assert problem.startswith(f"band {n} does not exist; the raster has {bands} element band")
+            assert f"an alpha band (band {alphas[0]}: transparency, not values)" in problem
+            assert problem.endswith(f"; choose {choose}.")
+        else:
+            assert problem == f"band {n} does not exist; the raster has {count} band(s)."
+    assert band_choice_problem([1, count + 1, count + 2], count, kept).startswith(
+        f"band {count + 1}, {count + 2} does not exist"
+    )
+    assert band_roles(str(tmp_path / "none.tif")) == (0, [])
