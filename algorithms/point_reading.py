@@ -501,11 +501,15 @@ def require_geometry(layer, parameter: str) -> None:
     )
 
 
-#: words in the names of fields that hold coordinates in tables of samples, most telling first, X and Y words
-#: in pairs (x, Easting (m), X_EUREF, POINT_X as ArcGIS exports it, UTM_E, XCOO as the Kola atlas tables have it,
-#: LONG_DD ...)
-_X_WORDS = ("x", "xcoo", "xcoord", "xcoordinate", "easting", "east", "utme", "e", "longitude", "long", "lon")
-_Y_WORDS = ("y", "ycoo", "ycoord", "ycoordinate", "northing", "north", "utmn", "n", "latitude", "lat", "lat")
+#: words in the names of fields that hold coordinates in tables of samples, most telling first: each X word and
+#: the Y word of its twin field (x, Easting (m), X_EUREF, POINT_X as ArcGIS exports it, UTM_E, XCOO as the Kola
+#: atlas tables have it, LONG_DD ...)
+_Y_TWIN = {
+    "x": "y", "xcoo": "ycoo", "xcoord": "ycoord", "xcoordinate": "ycoordinate", "easting": "northing",
+    "east": "north", "utme": "utmn", "e": "n", "longitude": "latitude", "long": "lat", "lon": "lat",
+}  # fmt: skip
+_X_WORDS = tuple(_Y_TWIN)
+_Y_WORDS = tuple(dict.fromkeys(_Y_TWIN.values()))
 
 
 def _words(name: str) -> List[str]:
@@ -530,7 +534,7 @@ def _coordinate_field_pair(names: Sequence[str]) -> Tuple[str, str]:
         parts = _words(x_name)
         for k, part in enumerate(parts):
             if part in _X_WORDS:
-                twin = "".join(parts[:k] + [_Y_WORDS[_X_WORDS.index(part)]] + parts[k + 1 :])
+                twin = "".join(parts[:k] + [_Y_TWIN[part]] + parts[k + 1 :])
                 if twin in lowered:
                     return x_name, lowered[twin]
 
