@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import re
-from typing import Sequence
 
 import numpy as np
 from qgis.core import (
@@ -47,6 +45,13 @@ from ..core.anomalies.screening import (
     single_sample_note,
     unsupported_areas_note,
 )
+from ..core.anomalies.settings import (
+    both_given,
+    checked_band_numbers,
+    parse_band_numbers,
+    parse_names,
+    threshold_levels,
+)
 from ..core.anomalies.thresholds import (
     CLASS_NODATA,
     LEVEL_NAMES,
@@ -58,10 +63,8 @@ from ..core.anomalies.thresholds import (
     plateau_warnings,
 )
 from ..core.callbacks import check_cancelled
-from ..core.errors import InputError
 from ..core.io.outputs import write_text
 from ..core.io.rasters import (
-    band_choice_problem,
     band_detection_limits,
     band_roles,
     band_unit,
@@ -97,112 +100,9 @@ INDEX_LABELS = (
 )
 
 
-def parse_names(text: str, known: Sequence[str] = ()) -> list:
-    """'Cu, Ni;Co' -> ['Cu', 'Ni', 'Co']. A name of ``known`` (the raster's bands) holding a comma or semicolon
-    itself ('Zn,ppm', a field's name) is kept whole, and a name typed without the spaces a band's name has at its
-    ends ('Zn ppm' for 'Zn ppm ') is given as the band spells it: else neither could be chosen by name."""
-    text = params.ascii_separators(text or "")  # 'Cu，Pb、Zn' as a Chinese input method types the list
-    cuts = [0] + [m.end() for m in re.finditer(r"[,;]", text)] + [len(text) + 1]  # where each piece starts
-    trimmed = {name.strip(): name for name in known}
-    names: list = []
-    first = 0
-    while first < len(cuts) - 1:
-        last = next(
-            (e for e in range(len(cuts) - 1, first + 1, -1) if text[cuts[first] : cuts[e] - 1].strip() in trimmed),
-            first + 1,
-        )
-        part = text[cuts[first] : cuts[last] - 1].strip()
-        if part:
-            names.append(part if part in known else trimmed.get(part, part))
-        first = last
-    return names
-
-
 def band_names(layer) -> list:
     """The names of a raster layer's bands, as its file spells them ('band 2' for one without a name)."""
     return [n.split(":", 1)[1] for n in band_table([layer_file(layer)], [""])[1]]
-
-
-def parse_band_numbers(value: object, parameter: str) -> list:
-    """A band parameter's value (1-based numbers: a list, or text '1;3' as qgis_process and the modeler give it)
-    as a list of ints; anything else is refused naming ``parameter`` (QGIS itself would read it as band 0)."""
-    if params.no_value(value):  # qgis_process hands 'ASSOCIATION_BANDS=' over as a NULL QVariant
-        return []
-    parts = [str(v) for v in value] if isinstance(value, (list, tuple)) else [value]
-    numbers = []
-    for part in parts:
-        for item in str(part).replace(",", ";").split(";"):
-            item = item.strip()
-            if not item:
-                continue
-            try:
-                numbers.append(int(item))
-            except ValueError:
-                raise InputError(
-                    f"'{item}' is not a band number; choose bands with the band chooser (1-based numbers such as "
-                    "1;3), or give band names in the advanced text parameter.",
-                    parameter,
-                ) from None
-    return numbers
-
-
-def both_given(chooser: str, text: str) -> str:
-    """The message for a band chooser and its text fallback both given."""
-    return (
-        f"{chooser} and {text} both choose bands; use the band chooser ({chooser}) and leave {text} (band names, "
-        "advanced) empty."
-    )
-
-
-#: an example value of each list of three numbers, for the messages
-NUMBER_EXAMPLES = {"PERCENTILES": "85,95,98", "MULTIPLIERS": "1,2,3"}
-
-
-def parse_numbers(text: str, parameter: str) -> list:
-    """A threshold box's numbers (:func:`.parameters.number_list`: commas, or semicolons with decimal commas);
-    percent signs only in PERCENTILES, and percentiles that read as fractions (0.9,0.95,0.98) refused."""
-    example = NUMBER_EXAMPLES.get(parameter, "1,2,3")
-    try:
-        numbers, percent = params.number_list(text)
-    except ValueError:
-        raise InputError(
-            f"'{text}' is not a comma-separated list of numbers, e.g. {example} (with decimal commas, separate them "
-            "with semicolons: 1,5;2;2,5).",
-            parameter,
-        ) from None
-    if percent and parameter != "PERCENTILES":
-        raise InputError(f"give the numbers without '%', e.g. {example} (got '{text}').", parameter)
-    return numbers
-
-
-def check_percentiles(percentiles: list, text: str) -> None:
-    """Refuse percentiles that are not three, with how to type decimal commas where commas may have been meant so
-    ('85,95,97,5'), and percentiles typed as fractions (0.9,0.95,0.98: the 0.9th percentile and up would class
-    almost every cell anomalous)."""
-    if len(percentiles) != 3:
-        raise InputError(
-            f"give three percentiles between 0 and 100, e.g. 85,95,98 (got '{text}')."
-            + params.decimal_comma_hint(text),
-            "PERCENTILES",
-        )
-    if max(percentiles) <= 1:
-        listed, scaled = ", ".join(f"{v:g}" for v in percentiles), ",".join(f"{100 * v:g}" for v in percentiles)
-        raise InputError(
-            f"percentiles run from 0 to 100, so {listed} would class almost every cell anomalous (only the lowest "
-            f"1 % as background). If {listed} are fractions, give {scaled}.",
-            "PERCENTILES",
-        )
-
-
-def require_increasing(values: list, parameter: str) -> None:
-    """Refuse weak, moderate and strong settings that do not increase (they would give levels that do not), naming
-    the parameter that holds them (the core can only say the levels came out of order)."""
-    if len(values) == 3 and any(b <= a for a, b in zip(values, values[1:])):
-        raise InputError(
-            f"the levels must increase (weak < moderate < strong), but {', '.join(f'{v:g}' for v in values)} do "
-            f"not; give them in that order, e.g. {NUMBER_EXAMPLES[parameter]}.",
-            parameter,
-        )
 
 
 #: the defaults of AREA_LEVEL and POINTS_LEVEL (indexes into LEVEL_NAMES), chosen by scripts/measure_defaults.py on
@@ -560,20 +460,17 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.describe()}")
         return layer, raster, crs
 
-    def _band_numbers(self, parameters, name: str, layer) -> list:
-        """The 1-based bands chosen in band parameter ``name``, each checked to exist in ``layer`` and to hold
-        values (not an alpha band: :func:`band_choice_problem`)."""
-        numbers = parse_band_numbers(parameters.get(name), name)
-        if numbers:
-            count, kept = band_roles(layer_file(layer))
-            if not count:  # not readable by rasterio here: QGIS's count, every band taken for values
-                count, kept = layer.bandCount(), list(range(1, layer.bandCount() + 1))
-            problem = band_choice_problem(numbers, count, kept)
-            if problem:
-                raise QgsProcessingException(f"{name}: {problem}")
-        if len(set(numbers)) != len(numbers):
-            raise QgsProcessingException(f"{name}: a band is chosen twice; choose each band once.")
-        return numbers
+    @staticmethod
+    def _band_numbers(parameters, name: str, layer) -> list:
+        """The 1-based bands chosen in band parameter ``name``, checked against ``layer``'s bands (an alpha band
+        holds no values: :func:`checked_band_numbers`); the file is opened only when bands are chosen."""
+        value = parameters.get(name)
+        if not parse_band_numbers(value, name):
+            return []
+        count, kept = band_roles(layer_file(layer))
+        if not count:  # not readable by rasterio here: QGIS's count, every band taken for values
+            count, kept = layer.bandCount(), list(range(1, layer.bandCount() + 1))
+        return checked_band_numbers(value, name, count, kept)
 
     def _association(self, parameters, context, layer, names: list) -> list:
         """The association elements by name: from ASSOCIATION_BANDS (which must be element bands), or the
@@ -600,20 +497,11 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         method = self.enum_name(parameters, self.METHOD, context)
         index_method = self.enum_name(parameters, self.INDEX_METHOD, context)
         association = self._association(parameters, context, layer, names)
-        percentiles = parse_numbers(self.parameterAsString(parameters, self.PERCENTILES, context), self.PERCENTILES)
-        multipliers = parse_numbers(self.parameterAsString(parameters, self.MULTIPLIERS, context), self.MULTIPLIERS)
-        if method in ("mean_sd", "median_mad") and len(multipliers) != 3:
-            raise QgsProcessingException(
-                "MULTIPLIERS: give three values of k, e.g. 1,2,3."
-                + params.decimal_comma_hint(
-                    self.parameterAsString(parameters, self.MULTIPLIERS, context), "1,5;2;2,5", "1.5,2,2.5"
-                )
-            )
-        if method == "percentile":
-            check_percentiles(percentiles, self.parameterAsString(parameters, self.PERCENTILES, context))
-            require_increasing(percentiles, self.PERCENTILES)
-        elif method in ("mean_sd", "median_mad"):
-            require_increasing(multipliers, self.MULTIPLIERS)
+        percentiles, multipliers = threshold_levels(
+            method,
+            self.parameterAsString(parameters, self.PERCENTILES, context),
+            self.parameterAsString(parameters, self.MULTIPLIERS, context),
+        )
         ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
         self._warn_ignored_boxes(parameters, context, method, feedback)
 

@@ -26,7 +26,7 @@ from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
 from ..core.grid import GridSpec, metres_per_unit, padded_extent, unit_abbreviation
 from ..core.interpolation import coverage, crossval, levelling, sample_notes, selection
-from ..core.interpolation.anamorphosis import NormalScore
+from ..core.interpolation.anamorphosis import back_transformed
 from ..core.interpolation.choice import (
     best_score_line,
     choice_record,
@@ -43,7 +43,7 @@ from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
 from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
 from ..core.io.rasters import DETECTION_LIMITS_TAG, LOWEST_MEASURED_TAG, clear_beyond_float32, write_geotiff
 from ..core.io.values import FLOAT32_MAX, field_units, non_element_fields, same_unit, unit_in_name
-from ..core.neighbours import area_spacing, sample_spacing
+from ..core.neighbours import area_spacing
 from ..core.placement import kilometre_coordinates_hint, local_grid_advice
 from . import parameters as params
 from .base import ProspectorAlgorithm
@@ -579,7 +579,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             "censored": {name: rep.censored for name, rep in zip(fields, reports)},
             "below_detection_share": {name: round(share, 4) for name, share in zip(fields, shares)},
             "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if log_transform else "none",
-            "levelling": self._levelling_record(parameters, context, survey_field, survey_rows),
+            "levelling": levelling.levelling_record(
+                survey_field, self.enum_name(parameters, self.LEVELLING, context), survey_rows
+            ),
             "interpolators": {name: choice_record(c, reasons[name]) for name, c in zip(fields, chosen)},
         }
         variograms = recorded_variograms(fields, chosen, candidates, transforms)
@@ -769,19 +771,6 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             rows.extend(field_rows)
         return values, rows
 
-    def _levelling_record(self, parameters, context, survey_field, rows):
-        if not survey_field:
-            return None
-        return {
-            "field": survey_field,
-            "method": self.enum_name(parameters, self.LEVELLING, context),
-            "surveys": [
-                {"survey": r.survey, "element": r.element, "n": r.n, "median_before": r.median_before,
-                 "median_after": r.median_after, "levelled": r.levelled, "note": r.note}
-                for r in rows
-            ],
-        }  # fmt: skip
-
     def _output_grid(self, parameters, context, feedback, xy, crs, n_fields) -> GridSpec:
         """EXTENT (default: the samples' extent plus 5 %) at PIXEL_SIZE (default: a quarter of the sample spacing)."""
         if parameters.get(self.EXTENT) not in (None, ""):
@@ -804,32 +793,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if hint:
             feedback.pushWarning(f"INPUT: {hint}.")
         pixel_size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
-        if bounds[2] <= bounds[0] or bounds[3] <= bounds[1]:  # one sample, or all on one line
-            if pixel_size <= 0:
-                raise QgsProcessingException(
-                    f"PIXEL_SIZE: the {len(xy)} sample(s) do not span an area, so no pixel size can be derived; "
-                    "set PIXEL_SIZE (and EXTENT), or add samples."
-                )
-            margin = 10 * pixel_size
-            bounds = (
-                min(bounds[0], xy[:, 0].min() - margin),
-                min(bounds[1], xy[:, 1].min() - margin),
-                max(bounds[2], xy[:, 0].max() + margin),
-                max(bounds[3], xy[:, 1].max() + margin),
-            )
+        bounds = coverage.spanning_bounds(bounds, xy, pixel_size)  # one sample, or all on one line: 10 pixels
         if len(xy) < 3:
             feedback.pushWarning(f"INPUT: only {len(xy)} sample(s): the raster shows little more than their values.")
         automatic = pixel_size <= 0
         if automatic:
-            spacing = area_spacing(xy)  # the ground the samples cover, not the box (sea, EXTENT) around them
-            how = "the area of the samples' outline per sample"
-            if spacing <= 0:  # all on one line: their spacing along it (the padded box's area is the margin's)
-                spacing = sample_spacing(np.unique(xy, axis=0))
-                how = "the median distance to the nearest sample, along their line"
-            if spacing <= 0:
-                spacing = math.sqrt(max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1e-12) / max(len(xy), 1))
-                how = "the area of the samples' box per sample"
-            pixel_size = float(f"{spacing / 4:.2g}")
+            pixel_size, spacing, how = coverage.automatic_pixel_size(xy, bounds)
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         if automatic:
             feedback.pushInfo(
@@ -1100,19 +1069,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             for i, j in enumerate(cols):
                 check_cancelled(feedback.isCanceled)  # the normal-score back-transform takes seconds per band
                 part_var = None if part_variance is None else part_variance[i]
-                bands[j] = self._back_transform(anamorphoses[i], part[i], part_var)
+                bands[j] = back_transformed(anamorphoses[i], part[i], part_var)
                 if part_var is not None:
                     if variance is None:
                         variance = np.full_like(bands, np.nan)
                     variance[j] = part_var
             done += len(cols)
         return bands, variance
-
-    @staticmethod
-    def _back_transform(anamorphosis: Optional[NormalScore], band, band_variance):
-        """A band of normal scores back in value units (kriging: the mean through the anamorphosis)."""
-        if anamorphosis is None:
-            return band
-        if band_variance is None:
-            return anamorphosis.back_transform(band).astype(np.float32)
-        return anamorphosis.back_transform_mean(band, band_variance).astype(np.float32)

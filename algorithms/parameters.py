@@ -10,7 +10,7 @@ import os
 import re
 import unicodedata
 import zipfile
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable
 
 from qgis.core import (
     QgsProcessing,
@@ -22,7 +22,7 @@ from qgis.core import (
 )
 
 from ..common import tr
-from ..core.labels.classes import latin_i
+from ..core.parameter_text import DECIMAL_COMMA, listed, no_value, option_number
 
 #: the two descriptions MASK has in the dialogs (kept as they were: the interpolation and evidence algorithms speak
 #: of masking, the learning and evaluation ones of the study area)
@@ -35,94 +35,6 @@ MODEL_FILTER = f"GeoChem Prospector model (*{MODEL_EXTENSION})"
 
 #: the DEVICE choices, passed to PyTorch by name (static strings: a model or command line stores the word)
 DEVICES = ["auto", "cpu", "cuda"]
-
-
-def _folded(text: str) -> str:
-    """``text`` as options are compared: white space folded, one space after each comma, any case, the Turkish
-    dotted capital and dotless small i as I and i ('KRİGİNG' as a Turkish keyboard writes KRIGING in capitals)."""
-    text = latin_i(text)
-    return re.sub(r"\s*,\s*", ", ", " ".join(text.split())).casefold()
-
-
-def _listed(options: Sequence[str], text: str) -> List[str]:
-    """The items of a comma-separated list of options, an option that holds a comma itself kept whole ('CNN,
-    positive-unlabelled' is one option of CNN_MODES, not 'CNN' and 'positive-unlabelled')."""
-    pieces, whole = text.split(","), {_folded(option) for option in options}
-    items: List[str] = []
-    start = 0
-    while start < len(pieces):
-        end = next(
-            (e for e in range(len(pieces), start + 1, -1) if _folded(",".join(pieces[start:e])) in whole), start + 1
-        )
-        items.append(",".join(pieces[start:end]))
-        start = end
-    return items
-
-
-#: a number written with a decimal comma, as typed where that is the decimal mark ('97,5', '-0,25')
-_DECIMAL_COMMA = re.compile(r"[-+]?[0-9]*,[0-9]+")
-
-
-#: list separators of Chinese and Japanese input methods: the full-width comma and semicolon, the ideographic comma
-_CJK_SEPARATORS = {0xFF0C: ",", 0x3001: ",", 0xFF1B: ";"}
-
-
-def ascii_separators(text: str) -> str:
-    """``text`` with the list separators of Chinese and Japanese input methods ('，', '、', '；') as ',' and ';'."""
-    return text.translate(_CJK_SEPARATORS)
-
-
-def number_list(text: str) -> "tuple[List[float], bool]":
-    """The numbers typed in a text box, and whether any had a percent sign ('95 %'). Separated by commas ('85,95,98')
-    or, where a semicolon is typed, by semicolons, each number then free to use a decimal comma ('90;95;97,5',
-    '0,3;0,7': how lists are written where the comma is the decimal mark, in German, French, Russian, Turkish or
-    Portuguese); full-width digits and the separators of Chinese and Japanese input methods ('８５，９５，９８',
-    '85、95、98') as their ASCII forms. Raises ValueError for anything else."""
-    text = ascii_separators(str(text or "")).strip()
-    pieces = text.split(";") if ";" in text else text.split(",")
-    numbers: List[float] = []
-    percent = False
-    for piece in pieces:
-        piece = piece.strip()
-        if piece.endswith("%"):
-            piece, percent = piece[:-1].strip(), True
-        if ";" in text and _DECIMAL_COMMA.fullmatch(piece):
-            piece = piece.replace(",", ".")
-        numbers.append(float(piece))  # ValueError for text, '' or a comma left in a piece
-    return numbers, percent
-
-
-def decimal_comma_hint(text: str, semicolons: str = "90;95;97,5", points: str = "90,95,97.5") -> str:
-    """For a comma-separated list whose commas may be decimal commas ('85,95,97,5'): how to type them so (the
-    examples ``semicolons`` and ``points``); '' for any other text."""
-    text = str(text or "")
-    if ";" in text or "," not in text:
-        return ""
-    return (
-        f" If a comma is meant as a decimal comma, separate the numbers with semicolons (e.g. {semicolons}) or "
-        f"write the decimals with a point ({points})."
-    )
-
-
-def option_number(options: Sequence[str], text: str) -> Optional[int]:
-    """The option of an enum parameter that ``text`` names, as a user types it in ``qgis_process``: its number
-    ('1'), the option as the dialog lists it ('Ordinary kriging'), the start of it ('ordinary'), or words of it
-    that occur in no other option ('kriging', 'IDW', 'CLR'), in any case. None when nothing fits, or when the
-    words fit several options ('per cell' in 'CNN per cell (no context)' and 'CNN per cell, distilled …')."""
-    typed = _folded(str(text))
-    if not typed:
-        return None
-    if typed.isdecimal():  # not isdigit(): '²' is a digit that int() cannot read
-        return int(typed)  # QGIS checks that the option exists
-    folded = [_folded(option) for option in options]
-    whole_words = re.compile(rf"(?<![\w]){re.escape(typed)}(?![\w])")
-    for fits in (lambda o: o == typed, lambda o: o.startswith(typed), lambda o: whole_words.search(o) is not None):
-        hits = [i for i, option in enumerate(folded) if fits(option)]
-        if len(hits) == 1:
-            return hits[0]
-        if hits:
-            return None  # ambiguous: a looser rule would not make it less so
-    return None
 
 
 def with_option_numbers(definitions: Iterable[Any], parameters: Dict[str, Any]) -> Dict[str, Any]:
@@ -140,7 +52,7 @@ def with_option_numbers(definitions: Iterable[Any], parameters: Dict[str, Any]) 
         if isinstance(value, list):
             items = value
         else:
-            items = _listed(definition.options(), value) if definition.allowMultiple() else [value]
+            items = listed(definition.options(), value) if definition.allowMultiple() else [value]
         if not items or not all(isinstance(item, (str, int)) for item in items):
             continue
         numbers = [item if isinstance(item, int) else option_number(definition.options(), item) for item in items]
@@ -241,7 +153,7 @@ def refused_value(definition, value, context) -> str:
                     f"{name}: give {'a whole number' if whole else 'a number'}{span} (got {got}): write it in "
                     f"plain (half-width) digits, e.g. {plain.replace(',', '.')}."
                 )
-        meant = typed.replace(",", ".") if _DECIMAL_COMMA.fullmatch(typed) else ""
+        meant = typed.replace(",", ".") if DECIMAL_COMMA.fullmatch(typed) else ""
         grouped = re.fullmatch(r"[-+]?[1-9][0-9]{0,2}(?:[ \u00a0\u202f'][0-9]{3})+(?:\.[0-9]+)?", typed)
         meant = meant or (re.sub(r"[ \u00a0\u202f']", "", typed) if grouped else "")
         how = (
@@ -321,14 +233,6 @@ def takes_several(definition) -> bool:
         return True
     allow = getattr(definition, "allowMultiple", None)
     return bool(allow()) if callable(allow) else False
-
-
-def no_value(value: Any) -> bool:
-    """Whether ``value`` is no value: None, '' or the NULL QVariant qgis_process hands over for 'NAME='."""
-    if value is None or (isinstance(value, str) and value == ""):
-        return True
-    is_null = getattr(value, "isNull", None)
-    return bool(is_null()) if callable(is_null) and not isinstance(value, str) else False
 
 
 def unclear_value(definition, value: Any) -> bool:

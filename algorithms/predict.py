@@ -30,6 +30,7 @@ from ..core.io.windows import (
 )
 from ..core.learning.area_limits import AreaLimits, class_share_note, class_shares
 from ..core.learning.heap import kept_heap
+from ..core.parameter_text import number_list
 from . import parameters as params
 from .base import ProspectorAlgorithm
 from .crs_checks import require_projected
@@ -577,7 +578,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if not text:
             return None
         try:
-            numbers, percent = params.number_list(text)  # '0,3;0,7' with decimal commas, '30%,70%' as percentages
+            numbers, percent = number_list(text)  # '0,3;0,7' with decimal commas, '30%,70%' as percentages
             lo, hi = (v / 100 if percent else v for v in numbers)
         except ValueError:
             raise InputError(

@@ -23,7 +23,7 @@ units: 0 on a sample, near 1 (the variance of the scores) far from every sample.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 
@@ -127,3 +127,16 @@ class NormalScore:
             "max": float(self.values[-1]),
             "largest_tie": {"value": value, "share": round(share, 4)},
         }
+
+
+def back_transformed(
+    anamorphosis: Optional[NormalScore], band: np.ndarray, band_variance: Optional[np.ndarray] = None
+) -> np.ndarray:
+    """A band interpolated in normal scores back in value units as float32: through ``anamorphosis``
+    (:meth:`NormalScore.back_transform`), or, with the kriging variance ``band_variance``, the mean through it
+    (:meth:`NormalScore.back_transform_mean`). ``band`` as it is where no anamorphosis was fitted (None)."""
+    if anamorphosis is None:
+        return band
+    if band_variance is None:
+        return anamorphosis.back_transform(band).astype(np.float32)
+    return anamorphosis.back_transform_mean(band, band_variance).astype(np.float32)

@@ -7,11 +7,13 @@ outside the samples' convex hull). The cells' distances to their nearest sample 
 (:class:`~..neighbours.CellDistances`) and read for all three; :func:`coverage_notes` words the warnings. Refused
 outright: a sample far from all the others when the extent is the samples' (:func:`refuse_stray_samples`), an EXTENT
 with no sample in or near it (:func:`refuse_extent_without_samples`), and a band nodata in every cell
-(:func:`require_values`).
+(:func:`require_values`). Where the grid comes from the samples alone, :func:`spanning_bounds` widens an extent that
+spans no area and :func:`automatic_pixel_size` sets the pixel size from their spacing.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
@@ -21,6 +23,7 @@ from ..errors import InputError
 from ..grid import GridSpec
 from ..neighbours import (
     CellDistances,
+    area_spacing,
     farthest_cell,
     local_spacing,
     points_on_one_line,
@@ -322,3 +325,46 @@ def require_values(
         raise InputError(
             f"the band of {name} would be nodata in every cell; check the field's values and the MASK.", "FIELDS"
         )
+
+
+#: the margin (in pixels) around samples that span no area (one sample, or an EXTENT that is a line)
+SPANNING_MARGIN = 10
+
+
+def spanning_bounds(bounds: Sequence[float], xy: np.ndarray, pixel_size: float) -> Tuple[float, float, float, float]:
+    """``bounds`` (xmin, ymin, xmax, ymax), or, where they span no area (one sample, or all on one line), the box
+    of the samples ``xy`` widened by :data:`SPANNING_MARGIN` pixels of ``pixel_size`` on every side (and holding
+    ``bounds``). Refused when the pixel size is to be derived (``pixel_size`` <= 0): no spacing can be read then."""
+    xmin, ymin, xmax, ymax = bounds
+    if not (xmax <= xmin or ymax <= ymin):
+        return xmin, ymin, xmax, ymax
+    if pixel_size <= 0:
+        raise InputError(
+            f"the {len(xy)} sample(s) do not span an area, so no pixel size can be derived; set PIXEL_SIZE (and "
+            "EXTENT), or add samples.",
+            "PIXEL_SIZE",
+        )
+    margin = SPANNING_MARGIN * pixel_size
+    return (
+        min(xmin, xy[:, 0].min() - margin),
+        min(ymin, xy[:, 1].min() - margin),
+        max(xmax, xy[:, 0].max() + margin),
+        max(ymax, xy[:, 1].max() + margin),
+    )
+
+
+def automatic_pixel_size(xy: np.ndarray, bounds: Sequence[float]) -> Tuple[float, float, str]:
+    """The pixel size set when PIXEL_SIZE is 0: a quarter of the sample spacing, rounded to two significant
+    figures; with that spacing and how it was measured (the words of the log). The spacing is the side of the square
+    each sample stands for in the samples' outline (:func:`~..neighbours.area_spacing`: the ground they cover, not
+    the box, sea or EXTENT around them); for samples on one line, the median distance to the nearest sample along
+    it; failing both, the side of the square each sample stands for in ``bounds`` (xmin, ymin, xmax, ymax)."""
+    spacing = area_spacing(xy)
+    how = "the area of the samples' outline per sample"
+    if spacing <= 0:  # all on one line: their spacing along it (the padded box's area is the margin's)
+        spacing = sample_spacing(np.unique(xy, axis=0))
+        how = "the median distance to the nearest sample, along their line"
+    if spacing <= 0:
+        spacing = math.sqrt(max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1e-12) / max(len(xy), 1))
+        how = "the area of the samples' box per sample"
+    return float(f"{spacing / 4:.2g}"), spacing, how

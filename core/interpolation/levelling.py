@@ -200,3 +200,20 @@ def write_csv(path: str, rows: Sequence[SurveyLevel], parameter: str = "OUTPUT_S
     from ..io.tables import csv_text
 
     write_text(path, csv_text(CSV_HEADER, (r.row() for r in rows)), parameter)
+
+
+def levelling_record(field: Optional[str], method: str, rows: Sequence[SurveyLevel]) -> Optional[Dict[str, object]]:
+    """What the provenance records of the levelling: the survey ``field`` (None where no field was given, and no
+    levelling), the ``method`` by name, and each survey's and element's figures (sample count, medians before and
+    after, whether it was levelled, the note)."""
+    if not field:
+        return None
+    return {
+        "field": field,
+        "method": method,
+        "surveys": [
+            {"survey": r.survey, "element": r.element, "n": r.n, "median_before": r.median_before,
+             "median_after": r.median_after, "levelled": r.levelled, "note": r.note}
+            for r in rows
+        ],
+    }  # fmt: skip

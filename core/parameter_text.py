@@ -1,0 +1,104 @@
+"""Text typed in a parameter box, read as the algorithms read it: lists of names and numbers (commas, semicolons with
+decimal commas, percent signs, the separators and full-width digits of Chinese and Japanese input methods) and enum
+options given by words. Pure text: the Processing adapters (``algorithms/parameters.py``) import it from here."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, List, Optional, Sequence, Tuple
+
+from .labels.classes import latin_i
+
+#: a number written with a decimal comma, as typed where that is the decimal mark ('97,5', '-0,25')
+DECIMAL_COMMA = re.compile(r"[-+]?[0-9]*,[0-9]+")
+
+#: list separators of Chinese and Japanese input methods: the full-width comma and semicolon, the ideographic comma
+_CJK_SEPARATORS = {0xFF0C: ",", 0x3001: ",", 0xFF1B: ";"}
+
+
+def folded(text: str) -> str:
+    """``text`` as options are compared: white space folded, one space after each comma, any case, the Turkish
+    dotted capital and dotless small i as I and i ('KRİGİNG' as a Turkish keyboard writes KRIGING in capitals)."""
+    text = latin_i(text)
+    return re.sub(r"\s*,\s*", ", ", " ".join(text.split())).casefold()
+
+
+def listed(options: Sequence[str], text: str) -> List[str]:
+    """The items of a comma-separated list of options, an option that holds a comma itself kept whole ('CNN,
+    positive-unlabelled' is one option of CNN_MODES, not 'CNN' and 'positive-unlabelled')."""
+    pieces, whole = text.split(","), {folded(option) for option in options}
+    items: List[str] = []
+    start = 0
+    while start < len(pieces):
+        end = next(
+            (e for e in range(len(pieces), start + 1, -1) if folded(",".join(pieces[start:e])) in whole), start + 1
+        )
+        items.append(",".join(pieces[start:end]))
+        start = end
+    return items
+
+
+def ascii_separators(text: str) -> str:
+    """``text`` with the list separators of Chinese and Japanese input methods ('，', '、', '；') as ',' and ';'."""
+    return text.translate(_CJK_SEPARATORS)
+
+
+def number_list(text: str) -> Tuple[List[float], bool]:
+    """The numbers typed in a text box, and whether any had a percent sign ('95 %'). Separated by commas ('85,95,98')
+    or, where a semicolon is typed, by semicolons, each number then free to use a decimal comma ('90;95;97,5',
+    '0,3;0,7': how lists are written where the comma is the decimal mark, in German, French, Russian, Turkish or
+    Portuguese); full-width digits and the separators of Chinese and Japanese input methods ('８５，９５，９８',
+    '85、95、98') as their ASCII forms. Raises ValueError for anything else."""
+    text = ascii_separators(str(text or "")).strip()
+    pieces = text.split(";") if ";" in text else text.split(",")
+    numbers: List[float] = []
+    percent = False
+    for piece in pieces:
+        piece = piece.strip()
+        if piece.endswith("%"):
+            piece, percent = piece[:-1].strip(), True
+        if ";" in text and DECIMAL_COMMA.fullmatch(piece):
+            piece = piece.replace(",", ".")
+        numbers.append(float(piece))  # ValueError for text, '' or a comma left in a piece
+    return numbers, percent
+
+
+def decimal_comma_hint(text: str, semicolons: str = "90;95;97,5", points: str = "90,95,97.5") -> str:
+    """For a comma-separated list whose commas may be decimal commas ('85,95,97,5'): how to type them so (the
+    examples ``semicolons`` and ``points``); '' for any other text."""
+    text = str(text or "")
+    if ";" in text or "," not in text:
+        return ""
+    return (
+        f" If a comma is meant as a decimal comma, separate the numbers with semicolons (e.g. {semicolons}) or "
+        f"write the decimals with a point ({points})."
+    )
+
+
+def option_number(options: Sequence[str], text: str) -> Optional[int]:
+    """The option of an enum parameter that ``text`` names, as a user types it in ``qgis_process``: its number
+    ('1'), the option as the dialog lists it ('Ordinary kriging'), the start of it ('ordinary'), or words of it
+    that occur in no other option ('kriging', 'IDW', 'CLR'), in any case. None when nothing fits, or when the
+    words fit several options ('per cell' in 'CNN per cell (no context)' and 'CNN per cell, distilled …')."""
+    typed = folded(str(text))
+    if not typed:
+        return None
+    if typed.isdecimal():  # not isdigit(): '²' is a digit that int() cannot read
+        return int(typed)  # QGIS checks that the option exists
+    folded_options = [folded(option) for option in options]
+    whole_words = re.compile(rf"(?<![\w]){re.escape(typed)}(?![\w])")
+    for fits in (lambda o: o == typed, lambda o: o.startswith(typed), lambda o: whole_words.search(o) is not None):
+        hits = [i for i, option in enumerate(folded_options) if fits(option)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            return None  # ambiguous: a looser rule would not make it less so
+    return None
+
+
+def no_value(value: Any) -> bool:
+    """Whether ``value`` is no value: None, '' or the NULL QVariant qgis_process hands over for 'NAME='."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return True
+    is_null = getattr(value, "isNull", None)
+    return bool(is_null()) if callable(is_null) and not isinstance(value, str) else False
