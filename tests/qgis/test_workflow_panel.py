@@ -539,3 +539,33 @@ def test_interpolate_step_opens_ready_to_run_on_the_sample_data(prospector_provi
         panel.teardown()
         project.removeAllMapLayers()
         project.clear()
+
+
+def test_done_steps_say_what_they_made_not_qgis_temporary_names(prospector_provider, project, tmp_path):
+    """Under Xvfb the panel read 'Done: OUTPUT_MODEL.pt' and 'Done: OUTPUT_REPORT.html' after Train CNN and
+    Evaluate run with temporary outputs: evaluate now gives its ROC AUC (the number it returned), and a temporary
+    file (in QgsProcessingUtils.tempFolder()) is said to be one; a file the user named keeps its name."""
+    from qgis.core import QgsProcessingUtils
+
+    panel = panel_for(project, Runner(tmp_path))
+    panel.provider_id = "prospector"
+    temporary = os.path.join(QgsProcessingUtils.tempFolder(), "0123abcd")
+    os.makedirs(temporary, exist_ok=True)
+    model, report = os.path.join(temporary, "OUTPUT_MODEL.pt"), os.path.join(temporary, "OUTPUT_REPORT.html")
+    kept = tmp_path / "lapland_cnn.pt"
+    for path in (model, report, kept):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("x")
+    try:
+        panel.record_results("evaluate", {"AUC": 0.96347, "OUTPUT_REPORT": report, "DEPOSITS_USED": 17})
+        panel.record_results("traincnn", {"OUTPUT_MODEL": model, "OUTPUT_REPORT": report})
+        texts = {step: panel.rows[step]["detail"].text() for step in ("evaluate", "traincnn")}
+        assert texts["evaluate"] == "Done: ROC AUC 0.963", texts
+        assert texts["traincnn"].startswith("Done: OUTPUT_MODEL.pt (a temporary file"), texts
+        panel.record_results("traincnn", {"OUTPUT_MODEL": str(kept)})
+        assert panel.rows["traincnn"]["detail"].text() == "Done: lapland_cnn.pt"
+    finally:
+        panel.teardown()
+        for path in (model, report):
+            os.remove(path)
+        os.rmdir(temporary)
