@@ -237,6 +237,12 @@ class Placement:
             group = container.findGroup(self.group)
             if group is None:
                 group = container.insertGroup(new_group_index(container, layer, node), self.group)
+                group.setCustomProperty(RUN_PROPERTY, self.run)
+            elif group.customProperty(RUN_PROPERTY) == self.run and stacking_rank(layer) < 3:
+                # QGIS loads a run's outputs in the order of their paths (random folders for temporary ones): a
+                # group this run made for its raster and then given its first vector goes where a vector's group
+                # goes, so the anomaly contours land on top whichever output loaded first
+                group = move_group(container, group, new_group_index(container, layer, node))
             # this run's layers first (newest run on top), in stacking order
             index = 0
             for child in group.children():
@@ -254,6 +260,18 @@ class Placement:
         node.setItemVisibilityChecked(self.visible)
         if not self.visible:
             node.setExpanded(False)
+
+
+def move_group(container, group, index: int):
+    """Move ``group`` to ``index`` among ``container``'s children (a clone put in first, so the project keeps its
+    layers); returns the group now in the tree."""
+    children = container.children()
+    if children.index(group) == index:
+        return group
+    moved = group.clone()
+    container.insertChildNode(index, moved)
+    container.removeChildNode(group)
+    return moved
 
 
 def distinct_layer_name(name: str, layer, project) -> str:

@@ -26,6 +26,9 @@ class Step:
     sample_settings: Mapping[str, Tuple[str, object]] = field(default_factory=dict)
 
 
+#: the elements of the bundled till that `make demo` interpolates (scripts/demo.py's DEMO_ELEMENTS)
+SAMPLE_ELEMENTS: Tuple[str, ...] = ("Cu", "Ni", "Co", "Zn", "Th", "La", "Fe", "Y")
+
 # Parameter names as the algorithms declare them (DESIGN.md); a name an algorithm lacks is skipped.
 STEPS: Tuple[Step, ...] = (
     Step(
@@ -33,6 +36,8 @@ STEPS: Tuple[Step, ...] = (
         "Interpolate",
         "Grid the element concentrations of the sample points (one band per element).",
         prefill={"INPUT": [("sample", "till_geochemistry")], "MASK": [("sample", "study_area")]},
+        # the sample till's elements `make demo` maps: the dialog opened with none chosen and could not run
+        sample_settings={"FIELDS": ("till_geochemistry", SAMPLE_ELEMENTS)},
     ),
     Step(
         "anomalies",
@@ -137,7 +142,7 @@ def prefill_parameters(
             values[name] = found if name in multiple else found[0]
     for name, (stem, value) in step.sample_settings.items():
         if name in parameter_names and stem in sample_layers:
-            values[name] = value
+            values[name] = list(value) if isinstance(value, tuple) else value  # a fresh list the dialog may keep
     return values
 
 

@@ -8,6 +8,7 @@ from the panel are kept in the project file, so a reopened project still knows w
 from __future__ import annotations
 
 import json
+import math
 import os
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
@@ -274,10 +275,19 @@ class WorkflowPanel(QWidget):
 
     def _output_summary(self, step_id: str) -> str:
         outputs = self.outputs.get(step_id, {})
+        auc = outputs.get("AUC")
+        if isinstance(auc, float) and math.isfinite(auc):  # evaluate: the figure it is run for, not its report
+            return tr("Done: ROC AUC {:.3f}").format(auc)
         for key in MAIN_OUTPUTS:
             value = outputs.get(key)
             if isinstance(value, str) and value:
-                return tr("Done: {}").format(self._loaded_name(value) or os.path.basename(value.split("|")[0]))
+                name = self._loaded_name(value)
+                if not name:  # a file no layer shows (a model, a report): QGIS's temporary names say nothing
+                    path = value.split("|")[0]
+                    name = os.path.basename(path)
+                    if _is_temporary(path):
+                        name = tr("{} (a temporary file, deleted when QGIS closes)").format(name)
+                return tr("Done: {}").format(name)
         return tr("Done")
 
     def _loaded_name(self, output: str) -> str:
@@ -408,6 +418,14 @@ def _can_execute(algorithm) -> Tuple[bool, str]:
     if isinstance(result, tuple):
         return bool(result[0]), str(result[1] or "")
     return bool(result), ""
+
+
+def _is_temporary(path: str) -> bool:
+    """Whether ``path`` lies in QGIS's temporary Processing folder (a 'Save to temporary file' output)."""
+    from qgis.core import QgsProcessingUtils
+
+    folder = os.path.realpath(QgsProcessingUtils.tempFolder())
+    return os.path.realpath(path).startswith(folder + os.sep)
 
 
 def _escape(text: str) -> str:

@@ -596,3 +596,50 @@ def test_a_new_raster_never_goes_over_shown_points_or_lines_in_a_users_tree(pros
     finally:
         for made_layer in made:
             project.removeMapLayer(made_layer.id())
+
+
+def test_a_steps_group_lands_in_one_place_whichever_output_loads_first(prospector_provider, tmp_path):
+    """QGIS loads a run's outputs in the order of their paths (random folders for temporary ones): on the Kola table
+    under Xvfb the anomaly class raster came first one run and the Anomalies group went below the user's samples
+    and boundary; the next run a vector came first and it went on top. Reference: the same tree built with every
+    load order, the vectors' rule (a group holding anomaly contours on top: no shown layer above the contours)."""
+    import itertools
+
+    import rasterio
+    from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
+    from rasterio.transform import from_origin
+
+    from geochem_prospector.algorithms.layers import Placement
+
+    path = str(tmp_path / "classes.tif")
+    with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32", crs="EPSG:3067",
+                       transform=from_origin(0, 2, 1, 1)) as out:  # fmt: skip
+        out.write(np.ones((1, 2, 2), dtype=np.float32))
+    project = QgsProject.instance()
+    outcomes = set()
+    try:
+        for order in itertools.permutations(["classes", "contours", "polygons"]):
+            project.removeAllMapLayers()
+            project.layerTreeRoot().removeAllChildren()
+            for kind, name in (("Point", "samples"), ("Polygon", "boundary")):
+                project.addMapLayer(QgsVectorLayer(f"{kind}?crs=EPSG:3067", name, "memory"))
+            root = project.layerTreeRoot()
+            root.insertChildNode(0, root.findLayer(project.mapLayersByName("samples")[0].id()).clone())
+            root.removeChildNode(root.children()[-1])  # samples above the boundary, as a user arranged them
+            for sequence, name in enumerate(order, 1):
+                if name == "classes":
+                    layer = QgsRasterLayer(path, name)
+                else:
+                    kind = "LineString" if name == "contours" else "Polygon"
+                    layer = QgsVectorLayer(f"{kind}?crs=EPSG:3067", name, "memory")
+                project.addMapLayer(layer)  # at the top of the tree, as QGIS adds a result
+                Placement("Anomalies", True, "", "run-1", sequence).apply(layer, project)
+            top = [n.name() for n in root.children()]
+            group = root.findGroup("Anomalies")
+            outcomes.add((tuple(top), tuple(n.name() for n in group.children())))
+            shown = [n.layer().name() for n in root.findLayers() if n.isVisible()]
+            assert shown.index("contours") == 0, (order, shown)
+        assert len(outcomes) == 1, outcomes
+    finally:
+        project.removeAllMapLayers()
+        project.layerTreeRoot().removeAllChildren()

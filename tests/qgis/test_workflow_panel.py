@@ -493,3 +493,79 @@ def test_evidence_step_is_filled_from_the_sample_data_and_the_element_rasters(pr
     rasters = [elements["OUTPUT"], stack["OUTPUT"]]
     for step_id in ("pseudolabel", "traincnn", "predict"):
         assert panel.parameters_for(step_id)["INPUT_RASTERS"] == rasters, step_id
+
+
+def test_interpolate_step_opens_ready_to_run_on_the_sample_data(prospector_provider, qgis_iface, tmp_path, monkeypatch):
+    """Step 1 from the panel on the sample data: its real dialog gets element fields (it opened with none chosen,
+    and Run answered 'Element fields' missing), numeric fields of the sample till, the elements `make demo` maps
+    (scripts/demo.py), and the run makes one band per field."""
+    import ast
+
+    import rasterio
+    from processing import createAlgorithmDialog
+    from qgis.gui import QgsBrowserGuiModel
+
+    browser = QgsBrowserGuiModel()
+    monkeypatch.setattr(qgis_iface, "browserModel", lambda: browser, raising=False)
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "demo.py"), encoding="utf-8") as handle:
+        (DEMO_ELEMENTS,) = (  # noqa: N806 (the script's constant, read without running the script)
+            ast.literal_eval(node.value)
+            for node in ast.parse(handle.read()).body
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "DEMO_ELEMENTS"
+        )
+
+    project = QgsProject.instance()  # the dialog's layer widgets look up the layers there
+    panel = panel_for(project, Runner(tmp_path))
+    panel.provider_id = "prospector"
+    try:
+        loaded = panel.load_sample_data()
+        parameters = panel.parameters_for("interpolate")
+        till = project.mapLayer(loaded["till_geochemistry"])
+        numeric = {f.name() for f in till.fields() if f.isNumeric()}
+        assert parameters["FIELDS"] == DEMO_ELEMENTS and set(parameters["FIELDS"]) <= numeric
+        dialog = createAlgorithmDialog("prospector:interpolate", parameters)
+        try:
+            given = dialog.mainWidget().createProcessingParameters()  # raised InvalidParameterValue before
+        finally:
+            dialog.close()
+        assert given["FIELDS"] == DEMO_ELEMENTS
+        import processing
+
+        out = str(tmp_path / "elements.tif")
+        processing.run("prospector:interpolate", {**parameters, "PIXEL_SIZE": 4000, "OUTPUT": out})
+        with rasterio.open(out) as src:
+            assert list(src.descriptions) == DEMO_ELEMENTS
+    finally:
+        panel.teardown()
+        project.removeAllMapLayers()
+        project.clear()
+
+
+def test_done_steps_say_what_they_made_not_qgis_temporary_names(prospector_provider, project, tmp_path):
+    """Under Xvfb the panel read 'Done: OUTPUT_MODEL.pt' and 'Done: OUTPUT_REPORT.html' after Train CNN and
+    Evaluate run with temporary outputs: evaluate now gives its ROC AUC (the number it returned), and a temporary
+    file (in QgsProcessingUtils.tempFolder()) is said to be one; a file the user named keeps its name."""
+    from qgis.core import QgsProcessingUtils
+
+    panel = panel_for(project, Runner(tmp_path))
+    panel.provider_id = "prospector"
+    temporary = os.path.join(QgsProcessingUtils.tempFolder(), "0123abcd")
+    os.makedirs(temporary, exist_ok=True)
+    model, report = os.path.join(temporary, "OUTPUT_MODEL.pt"), os.path.join(temporary, "OUTPUT_REPORT.html")
+    kept = tmp_path / "lapland_cnn.pt"
+    for path in (model, report, kept):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("x")
+    try:
+        panel.record_results("evaluate", {"AUC": 0.96347, "OUTPUT_REPORT": report, "DEPOSITS_USED": 17})
+        panel.record_results("traincnn", {"OUTPUT_MODEL": model, "OUTPUT_REPORT": report})
+        texts = {step: panel.rows[step]["detail"].text() for step in ("evaluate", "traincnn")}
+        assert texts["evaluate"] == "Done: ROC AUC 0.963", texts
+        assert texts["traincnn"].startswith("Done: OUTPUT_MODEL.pt (a temporary file"), texts
+        panel.record_results("traincnn", {"OUTPUT_MODEL": str(kept)})
+        assert panel.rows["traincnn"]["detail"].text() == "Done: lapland_cnn.pt"
+    finally:
+        panel.teardown()
+        for path in (model, report):
+            os.remove(path)
+        os.rmdir(temporary)
