@@ -90,6 +90,8 @@ NUMBERS = {
     "DEPOSITS_USED": "deposits on valid cells of the study area",
     "DEPOSITS_SKIPPED": "deposits off the raster, on nodata, outside the mask or without coordinates",
     "LOW_VALUES_FIRST": "1: cells ranked from the lowest value up (a distance band), 0: from the highest down",
+    "DEPOSITS_ON_TRAINING": "deposits used that lie on cells the model behind the raster learnt as mineralised "
+    "(more than 0: the figures measure fit to the training, not skill)",
 }
 
 
@@ -353,7 +355,9 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         if inverted:  # in the log, and in the report
             feedback.pushWarning(inverted)
             result.notes.append(inverted)
-        trained_on = self._trained_on(raster_path, layer.name(), crs, grid, xy, names, result.sample.status, context)
+        on_training, trained_on = self._trained_on(
+            raster_path, layer.name(), crs, grid, xy, names, result.sample.status, context
+        )
         if trained_on:  # in the log, and in the report, which is read long after the run
             feedback.pushWarning(trained_on)
             result.notes.append(trained_on)
@@ -388,7 +392,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             f"top 10 % of the area holds {result.capture[10.0]:.1f} % of the "
             f"deposits; P-A: {result.pa.prediction_rate:.1f} % of deposits in {result.pa.area:.1f} % of the area."
         )
-        numbers = self._numbers(result)
+        numbers = {**self._numbers(result), "DEPOSITS_ON_TRAINING": on_training}
         return {self.OUTPUT_REPORT: report_path, self.OUTPUT_TABLE: table_path, **numbers}
 
     def _warn_if_anomalous_samples(self, parameters, context, feedback) -> None:
@@ -480,32 +484,32 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         return evaluations
 
     @staticmethod
-    def _trained_on(raster_path, raster_name, crs, grid, xy, names, status, context) -> str:
-        """A warning when deposits lie on cells the model behind the raster (predict's output) learnt as mineralised
-        (the points pseudolabel, traincnn or trainmodel recorded, carried by predict into the raster's provenance);
-        '' when none does or the raster records none."""
+    def _trained_on(raster_path, raster_name, crs, grid, xy, names, status, context) -> Tuple[int, str]:
+        """How many deposits used lie on cells the model behind the raster (predict's output) learnt as mineralised
+        (the points pseudolabel, traincnn or trainmodel recorded, carried by predict into the raster's provenance),
+        and a warning saying so; (0, '') when none does or the raster records none."""
         record = read_provenance(raster_path).get("mineralised_points")
         if not isinstance(record, dict) or not record.get("xy"):
-            return ""
+            return 0, ""
         try:
             taught = np.asarray(record["xy"], dtype=np.float64).reshape(-1, 2)
         except (TypeError, ValueError):
-            return ""
+            return 0, ""
         taught_crs = QgsCoordinateReferenceSystem.fromWkt(str(record.get("crs") or ""))
         if taught_crs.isValid() and taught_crs != crs:
             transform = QgsCoordinateTransform(taught_crs, crs, context.transformContext())
             try:
                 taught = np.array([[p.x(), p.y()] for p in (transform.transform(x, y) for x, y in taught)])
             except QgsCsException:
-                return ""
+                return 0, ""
         used = np.asarray(status) == USED
         on = on_training_cells(np.asarray(xy, dtype=np.float64), taught, grid) & used
         if not on.any():
-            return ""
+            return 0, ""
         shown = [name for name, hit in zip(names, on) if hit]
         listed = ", ".join(shown[:5]) + (" …" if len(shown) > 5 else "")
         verb = "lies" if len(shown) == 1 else "lie"
-        return (
+        return int(on.sum()), (
             f"DEPOSITS: {int(on.sum())} of the {int(used.sum())} deposits used ({listed}) {verb} on cells that the "
             f"model behind '{raster_name}' was trained on as mineralised (the points of '{record.get('layer', '?')}'): "
             "there the figures measure how well the model fits its training, not how well it predicts. Evaluate "

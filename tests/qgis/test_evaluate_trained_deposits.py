@@ -46,7 +46,7 @@ def _scene(folder):
 
 def _warnings(run_algorithm, prospectivity, deposits, folder, name):
     log = _feedback()
-    run_algorithm(
+    result = run_algorithm(
         "prospector:evaluate",
         {
             "INPUT_RASTER": prospectivity,
@@ -57,7 +57,10 @@ def _warnings(run_algorithm, prospectivity, deposits, folder, name):
         },
         feedback=log,
     )
-    return [m for m in (WARNING.match(line) for line in log.lines) if m]
+    found = [m for m in (WARNING.match(line) for line in log.lines) if m]
+    # the count the workflow panel reads ("on deposits the model was trained on") is the warning's
+    assert result["DEPOSITS_ON_TRAINING"] == (int(found[0].group(1)) if found else 0)
+    return found
 
 
 def _predict(run_algorithm, raster, model, folder, name):

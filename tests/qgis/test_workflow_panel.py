@@ -561,6 +561,11 @@ def test_done_steps_say_what_they_made_not_qgis_temporary_names(prospector_provi
         panel.record_results("traincnn", {"OUTPUT_MODEL": model, "OUTPUT_REPORT": report})
         texts = {step: panel.rows[step]["detail"].text() for step in ("evaluate", "traincnn")}
         assert texts["evaluate"] == "Done: ROC AUC 0.963", texts
+        # evaluate found deposits the model learnt from: the panel says the figure is fit, not map skill
+        panel.record_results("evaluate", {"AUC": 0.96347, "OUTPUT_REPORT": report, "DEPOSITS_ON_TRAINING": 17})
+        assert panel.rows["evaluate"]["detail"].text() == (
+            "Done: ROC AUC 0.963 on deposits the model was trained on (fit, not skill)"
+        )
         assert texts["traincnn"].startswith("Done: OUTPUT_MODEL.pt (a temporary file"), texts
         panel.record_results("traincnn", {"OUTPUT_MODEL": str(kept)})
         assert panel.rows["traincnn"]["detail"].text() == "Done: lapland_cnn.pt"
