@@ -191,7 +191,8 @@ def utm_advice(centre) -> str:
         return ""
     if not -80.0 <= centre.y() <= 84.0:  # beyond UTM's latitudes
         return ": here a polar stereographic CRS (EPSG:3413 in the Arctic, EPSG:3031 in the Antarctic)"
-    return f": here EPSG:{code} (WGS 84 / UTM zone {code % 100}{'N' if code < 32700 else 'S'}, the zone of the layer's centre)"
+    hemisphere = "N" if code < 32700 else "S"
+    return f": here EPSG:{code} (WGS 84 / UTM zone {code % 100}{hemisphere}, the zone of the layer's centre)"
 
 
 #: a projected CRS whose scale anywhere over the data (centre, corners, edge midpoints) is off by more than this is

@@ -158,8 +158,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "another unit add field=unit pairs after it, separated by ';' (e.g. 'ppm; Au=ppb; Pd=ppb'). Empty = none.",
         "OUTPUT_CV": "CSV of the cross-validation (RMSE, MAE, ME, R²) of IDW at several powers and of kriging. "
         "Optional.",
-        "TRANSFORM": "Values gridded as 'Interpolate log values' says (log or raw values), or as normal scores (Gaussian "
-        "anamorphosis, "
+        "TRANSFORM": "Values gridded as 'Interpolate log values' says (log or raw values), or as normal scores "
+        "(Gaussian anamorphosis, "
         "robust for skewed and heavily censored fields). Automatic uses normal scores only for heavily censored "
         "fields.",
         "SURVEY_FIELD": "Field naming the survey, batch or laboratory of each sample: the surveys are levelled to "

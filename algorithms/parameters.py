@@ -1,7 +1,7 @@
 """Builders of the parameters several algorithms declare alike (the evidence rasters, the study-area mask, the
-random seed, the model file, the PyTorch device), so that one definition serves them all. Each returns a new definition with the
-public id, description, default and flags the algorithms have always had; the algorithm adds it where it belongs in
-its dialog. SCHEDULER has its own module (:mod:`.scheduling`)."""
+random seed, the model file, the PyTorch device), so that one definition serves them all. Each returns a new
+definition with the public id, description, default and flags the algorithms have always had; the algorithm adds it
+where it belongs in its dialog. SCHEDULER has its own module (:mod:`.scheduling`)."""
 
 from __future__ import annotations
 

@@ -726,7 +726,8 @@ class TrainCnnAlgorithm(LabelReading):
             if distributed and size <= STREAM_ABOVE_BYTES and fits
             else "it is large"
             if size > STREAM_ABOVE_BYTES
-            else f"read whole it would need about {size_text(whole)} of the {size_text(available or 0)} of memory available"
+            else f"read whole it would need about {size_text(whole)} of the {size_text(available or 0)} of memory "
+            "available"
         )
         feedback.pushInfo(
             f"The evidence stack ({len(selection)} bands of {grid.width} x {grid.height} cells, {size / 2**30:.1f} "

@@ -1,4 +1,5 @@
-"""Checks before any work: every output folder writable, no output over an input, a file behind it, or another output."""
+"""Checks before any work: every output folder writable, no output over an input, a file behind it, or another
+output."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reading an output back before it replaces anything: a GeoTIFF block by block, a GeoPackage's features, a zip's members."""
+"""Reading an output back before it replaces anything: a GeoTIFF block by block, a GeoPackage's features, a zip's
+members."""
 
 from __future__ import annotations
 

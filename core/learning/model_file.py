@@ -364,7 +364,10 @@ def _message(name: str, refused: _Refused) -> str:
             f"{TRAIN_NEW}."
         )
     if refused.kind == "format":
-        return f"'{name}' is not a GeoChem Prospector model (unknown format: neither traincnn's nor trainmodel's); {TRAIN_NEW}."
+        return (
+            f"'{name}' is not a GeoChem Prospector model (unknown format: neither traincnn's nor trainmodel's); "
+            f"{TRAIN_NEW}."
+        )
     if refused.kind == "newer":
         return f"'{name}' {reason}; update the plugin, or {TRAIN_NEW}."
     return f"'{name}' is not a usable model file: {reason}; {TRAIN_NEW}."

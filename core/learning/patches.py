@@ -50,7 +50,9 @@ def extract_patches(padded: Any, rows: np.ndarray, cols: np.ndarray, patch_size:
     a bank of patches read window by window (:class:`.streaming.PatchBank`, which has ``patches(rows, cols, p)``)."""
     if not isinstance(padded, np.ndarray):
         return padded.patches(rows, cols, patch_size)
-    view = np.lib.stride_tricks.sliding_window_view(padded, (patch_size, patch_size), axis=(1, 2))  # type: ignore[call-overload]  # numpy's stubs lack the axis tuple
+    # numpy's stubs lack the axis tuple
+    window = (patch_size, patch_size)
+    view = np.lib.stride_tricks.sliding_window_view(padded, window, axis=(1, 2))  # type: ignore[call-overload]
     return np.ascontiguousarray(view[:, rows, cols].transpose(1, 0, 2, 3))
 
 
