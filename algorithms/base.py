@@ -205,8 +205,7 @@ def help_page_path(algorithm) -> str:
 
 #: parameter types whose values :meth:`ProspectorAlgorithm.refuse_unchecked_values` checks: options, numbers,
 #: booleans and vector layers (which the run opens anyway; QGIS keeps them open in the context). Rasters are left to
-#: the steps:
-#: QGIS's check opens a VRT as it is, and a VRT rewrites itself when closed.
+#: the steps: QGIS's check opens a VRT as it is, and a VRT rewrites itself when closed.
 CHECKED_HERE = ("enum", "number", "distance", "boolean", "source", "vector")
 
 

@@ -243,6 +243,7 @@ class Placement:
                 # group this run made for its raster and then given its first vector goes where a vector's group
                 # goes, so the anomaly contours land on top whichever output loaded first
                 group = move_group(container, group, new_group_index(container, layer, node))
+                node = root.findLayer(layer.id())  # the desktop may have put it into the group, now a clone
             # this run's layers first (newest run on top), in stacking order
             index = 0
             for child in group.children():

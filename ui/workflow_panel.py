@@ -277,8 +277,11 @@ class WorkflowPanel(QWidget):
         outputs = self.outputs.get(step_id, {})
         auc = outputs.get("AUC")
         if isinstance(auc, float) and math.isfinite(auc):  # evaluate: the figure it is run for, not its report
-            if outputs.get("DEPOSITS_ON_TRAINING"):  # deposits the model learnt from: fit, not skill
-                return tr("Done: ROC AUC {:.3f} on deposits the model was trained on (fit, not skill)").format(auc)
+            on_training, used = outputs.get("DEPOSITS_ON_TRAINING"), outputs.get("DEPOSITS_USED")
+            if on_training:  # deposits the model learnt from: there the figure is fit, not skill
+                return tr(
+                    "Done: ROC AUC {:.3f}; {} of {} deposits on cells the model was trained on (fit, not skill)"
+                ).format(auc, int(on_training), int(used) if used else "the")
             return tr("Done: ROC AUC {:.3f}").format(auc)
         for key in MAIN_OUTPUTS:
             value = outputs.get(key)

@@ -758,8 +758,8 @@ def band_choice_problem(numbers: Sequence[int], count: int, kept: Sequence[int])
         if len(kept) > 1 and list(kept) == list(range(kept[0], kept[-1] + 1))
         else ("bands " if len(kept) > 1 else "band ") + ", ".join(map(str, kept))
     )
-    what = f"band {', '.join(map(str, alphas))}" if len(alphas) > 1 else f"band {alphas[0]}" if alphas else ""
-    bad = [n for n in numbers if not 1 <= n <= count]
+    what = f"bands {', '.join(map(str, alphas))}" if len(alphas) > 1 else f"band {alphas[0]}" if alphas else ""
+    bad = list(dict.fromkeys(n for n in numbers if not 1 <= n <= count))  # a band typed twice is named once
     if bad:
         if not alphas:
             return f"band {', '.join(map(str, bad))} does not exist; the raster has {count} band(s)."
@@ -769,12 +769,14 @@ def band_choice_problem(numbers: Sequence[int], count: int, kept: Sequence[int])
             f"{'an alpha band' if len(alphas) == 1 else f'{len(alphas)} alpha bands'} ({what}: transparency, not "
             f"values); choose {choose}."
         )
-    chosen = [n for n in numbers if n in alphas]
+    chosen = list(dict.fromkeys(n for n in numbers if n in alphas))
     if chosen:
-        return (
-            f"band {', '.join(map(str, chosen))} is the raster's alpha band (transparency: GDAL's mask of the other "
-            f"bands), not values; choose {choose}."
+        which = (
+            f"bands {', '.join(map(str, chosen))} are the raster's alpha bands"
+            if len(chosen) > 1
+            else f"band {chosen[0]} is the raster's alpha band"
         )
+        return f"{which} (transparency: GDAL's mask of the other bands), not values; choose {choose}."
     return ""
 
 

@@ -618,7 +618,10 @@ def test_a_steps_group_lands_in_one_place_whichever_output_loads_first(prospecto
     project = QgsProject.instance()
     outcomes = set()
     try:
-        for order in itertools.permutations(["classes", "contours", "polygons"]):
+        # QGIS adds a result at the top, or (the desktop) beside the selected node: inside this run's group
+        for order, into_group in itertools.product(
+            itertools.permutations(["classes", "contours", "polygons"]), (False, True)
+        ):
             project.removeAllMapLayers()
             project.layerTreeRoot().removeAllChildren()
             for kind, name in (("Point", "samples"), ("Polygon", "boundary")):
@@ -632,13 +635,19 @@ def test_a_steps_group_lands_in_one_place_whichever_output_loads_first(prospecto
                 else:
                     kind = "LineString" if name == "contours" else "Polygon"
                     layer = QgsVectorLayer(f"{kind}?crs=EPSG:3067", name, "memory")
-                project.addMapLayer(layer)  # at the top of the tree, as QGIS adds a result
+                group = project.layerTreeRoot().findGroup("Anomalies")
+                if into_group and group is not None:
+                    project.addMapLayer(layer, False)
+                    group.insertLayer(0, layer)
+                else:
+                    project.addMapLayer(layer)  # at the top of the tree, as QGIS adds a result
                 Placement("Anomalies", True, "", "run-1", sequence).apply(layer, project)
             top = [n.name() for n in root.children()]
             group = root.findGroup("Anomalies")
             outcomes.add((tuple(top), tuple(n.name() for n in group.children())))
             shown = [n.layer().name() for n in root.findLayers() if n.isVisible()]
-            assert shown.index("contours") == 0, (order, shown)
+            assert shown.index("contours") == 0, (order, into_group, shown)
+            assert len(root.findLayers()) == 5, (order, into_group, [n.name() for n in root.findLayers()])
         assert len(outcomes) == 1, outcomes
     finally:
         project.removeAllMapLayers()

@@ -562,9 +562,11 @@ def test_done_steps_say_what_they_made_not_qgis_temporary_names(prospector_provi
         texts = {step: panel.rows[step]["detail"].text() for step in ("evaluate", "traincnn")}
         assert texts["evaluate"] == "Done: ROC AUC 0.963", texts
         # evaluate found deposits the model learnt from: the panel says the figure is fit, not map skill
-        panel.record_results("evaluate", {"AUC": 0.96347, "OUTPUT_REPORT": report, "DEPOSITS_ON_TRAINING": 17})
+        panel.record_results(
+            "evaluate", {"AUC": 0.96347, "OUTPUT_REPORT": report, "DEPOSITS_USED": 17, "DEPOSITS_ON_TRAINING": 3}
+        )
         assert panel.rows["evaluate"]["detail"].text() == (
-            "Done: ROC AUC 0.963 on deposits the model was trained on (fit, not skill)"
+            "Done: ROC AUC 0.963; 3 of 17 deposits on cells the model was trained on (fit, not skill)"
         )
         assert texts["traincnn"].startswith("Done: OUTPUT_MODEL.pt (a temporary file"), texts
         panel.record_results("traincnn", {"OUTPUT_MODEL": str(kept)})

@@ -46,6 +46,13 @@ def test_band_numbers_text_and_lists():
     with pytest.raises(InputError, match=r"^ASSOCIATION_BANDS: band 2 is the raster's alpha band"):
         checked_band_numbers("1;2", "ASSOCIATION_BANDS", 2, [1])
     assert checked_band_numbers("1", "ELEMENT_BANDS", 2, [1]) == [1]
+    # two alpha bands (3 and 4): named in the plural, and a band typed twice is named once (review 29)
+    with pytest.raises(InputError, match=r"and 2 alpha bands \(bands 3, 4: transparency"):
+        checked_band_numbers("5", "ELEMENT_BANDS", 4, [1, 2])
+    with pytest.raises(InputError, match=r"^ELEMENT_BANDS: bands 3, 4 are the raster's alpha bands \("):
+        checked_band_numbers("3;4", "ELEMENT_BANDS", 4, [1, 2])
+    with pytest.raises(InputError, match=r"^ELEMENT_BANDS: band 2 is the raster's alpha band \("):
+        checked_band_numbers([2, 2], "ELEMENT_BANDS", 3, [1, 3])
 
 
 @pytest.mark.parametrize(
