@@ -604,7 +604,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         self._prepared(feedback, 0.8)
         return PreparedSamples(xy, values, reports, shares, survey_rows, transforms, int(merged))
 
-    def _grid_and_coverage(self, parameters, context, feedback, run: RunSettings, samples: PreparedSamples):
+    def _grid_and_coverage(
+        self, parameters, context, feedback, run: RunSettings, samples: PreparedSamples
+    ) -> Tuple[GridSpec, Optional[np.ndarray]]:
         """The output grid and its MASK (None without one), with the notes on the cells no sample supports: IDW and
         kriging fill them with values that look like data."""
         xy = samples.xy
@@ -647,7 +649,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         return InterpolatorChoice(candidates, scores, chosen, reasons)
 
     @staticmethod
-    def _kriging_can_run(feedback, run: RunSettings, values) -> bool:
+    def _kriging_can_run(feedback, run: RunSettings, values: np.ndarray) -> bool:
         """Whether kriging is among the candidates, checked before the variograms and cross-validation, which would
         run for minutes first: refused when METHOD asks for it and it cannot run; left out, with a warning, when
         only OUTPUT_CV compares it (the advice would change the IDW)."""
@@ -666,7 +668,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 return False
         return True
 
-    def _gridded_bands(self, feedback, run: RunSettings, samples: PreparedSamples, grid, mask, choice, runner):
+    def _gridded_bands(
+        self, feedback, run: RunSettings, samples: PreparedSamples, grid: GridSpec, mask: Optional[np.ndarray],
+        choice: InterpolatorChoice, runner,
+    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:  # fmt: skip
         """Every field gridded with its interpolator (transforms undone), and the kriging variance (None when every
         field is gridded by IDW); refused when no cell holds a value, or the variance output would be empty."""
         # the gridding up to WRITE_SHARE %, the GeoTIFF(s) after it: writing 20 M cells x 10 bands takes half a minute
@@ -684,7 +689,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         return bands, variance
 
-    def _provenance(self, parameters, context, run: RunSettings, samples: PreparedSamples, choice) -> dict:
+    def _provenance(
+        self, parameters, context, run: RunSettings, samples: PreparedSamples, choice: InterpolatorChoice
+    ) -> Dict[str, Any]:
         """The record of how the outputs were made: the parameters, the samples read and each field's interpolator."""
         method, fields, reports = run.method, run.fields, samples.reports
         extra = {
@@ -713,7 +720,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         units_default = self.parameterAsString(parameters, self.UNITS, context).strip().casefold() == default
         say(feedback, sample_notes.stated_unit_notes(run.fields, run.band_units, run.given_units, units_default))
 
-    def _write_outputs(self, context, feedback, run, samples, grid, choice, bands, variance, provenance) -> dict:
+    def _write_outputs(
+        self, context, feedback, run: RunSettings, samples: PreparedSamples, grid: GridSpec,
+        choice: InterpolatorChoice, bands: np.ndarray, variance: Optional[np.ndarray], provenance: Dict[str, Any],
+    ) -> Dict[str, str]:  # fmt: skip
         """The element GeoTIFF, the variance GeoTIFF and the two tables, styled to load; the results."""
         fields, variance_output = run.fields, run.variance_output
         write_geotiff(
