@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
-from typing import Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 from qgis.core import (
@@ -28,6 +28,7 @@ from ..core.grid import GridSpec, metres_per_unit, padded_extent, unit_abbreviat
 from ..core.interpolation import coverage, crossval, levelling, sample_notes, selection
 from ..core.interpolation.anamorphosis import back_transformed
 from ..core.interpolation.choice import (
+    band_tags,
     best_score_line,
     choice_record,
     choose_interpolators,
@@ -41,8 +42,8 @@ from ..core.interpolation.idw import idw_grid
 from ..core.interpolation.kriging import check_global_kriging, clip_to_sample_minimum, kriging_grid
 from ..core.interpolation.selection import TRANSFORM_LABELS, Candidate
 from ..core.interpolation.variogram import ESTIMATORS, MODELS, Variogram, fit_anisotropy
-from ..core.io.rasters import DETECTION_LIMITS_TAG, LOWEST_MEASURED_TAG, clear_beyond_float32, write_geotiff
-from ..core.io.values import FLOAT32_MAX, field_units, non_element_fields, same_unit, unit_in_name
+from ..core.io.rasters import clear_beyond_float32, write_geotiff
+from ..core.io.values import FLOAT32_MAX, ValueReport, field_units, non_element_fields, unit_in_name
 from ..core.neighbours import area_spacing
 from ..core.placement import kilometre_coordinates_hint, local_grid_advice
 from . import parameters as params
@@ -65,6 +66,58 @@ DUPLICATE_TOLERANCE = 1e-3
 PREPARE_SHARE = 5
 #: the progress (%) where the gridding ends and the GeoTIFFs are written (with their own progress, up to 99)
 WRITE_SHARE = 90
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the parameters ask for, read and checked before any sample is read."""
+
+    source: Any
+    fields: List[str]
+    given_units: List[str]  # UNITS's unit of each field ('' where it names none)
+    band_units: List[str]  # the unit each band states: the field's own (Au_ppb), else UNITS's
+    crs: Any
+    output: str
+    method: str
+    variance_output: Optional[str]
+    cv_output: Optional[str]
+    surveys_output: Optional[str]
+    survey_field: Optional[str]
+    fixed: Optional[Variogram]  # the user's variogram, None to fit one
+    anisotropy: Any  # None (isotropic), "fit", or the given (angle, ratio)
+    censored_factor: float
+    log_transform: bool
+    power: float
+    neighbors: int
+    max_distance: Optional[float]
+
+    @property
+    def cv_share(self) -> int:
+        """The progress (%) where the cross-validation ends and the gridding starts."""
+        return 40 if (self.cv_output or self.method != "idw") else PREPARE_SHARE
+
+
+@dataclass(frozen=True)
+class PreparedSamples:
+    """The samples as they are gridded: checked, levelled, one per site, each field's transform chosen."""
+
+    xy: np.ndarray
+    values: np.ndarray
+    reports: List[ValueReport]
+    shares: List[float]  # each field's share of values at or below detection
+    survey_rows: list  # the levelling table (empty without SURVEY_FIELD)
+    transforms: List[str]
+    merged: int  # samples averaged into another at their site
+
+
+@dataclass(frozen=True)
+class InterpolatorChoice:
+    """Every field's candidates, their cross-validation scores, the interpolator kept and why."""
+
+    candidates: List[List[Candidate]]
+    scores: list
+    chosen: List[Candidate]
+    reasons: Dict[str, str]
 
 
 def say(feedback, notes) -> None:
@@ -419,9 +472,66 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
+        run = self._settings(parameters, context, feedback)
+        runner = task_runner(self, parameters, context, feedback)
+        samples = self._prepared_samples(parameters, context, feedback, run)
+        grid, mask = self._grid_and_coverage(parameters, context, feedback, run, samples)
+        choice = self._chosen_interpolators(parameters, context, feedback, run, samples, grid)
+        bands, variance = self._gridded_bands(feedback, run, samples, grid, mask, choice, runner)
+        provenance = self._provenance(parameters, context, run, samples, choice)
+        self._say_stated_units(parameters, context, feedback, run)
+        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
+        return self._write_outputs(context, feedback, run, samples, grid, choice, bands, variance, provenance)
+
+    def _settings(self, parameters, context, feedback) -> RunSettings:
+        """The parameters read and checked before any sample is read, with a warning for each one this run ignores."""
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise QgsProcessingException("INPUT: the sample layer could not be opened; choose a point layer.")
+        fields, given_units = self._checked_fields(parameters, context)
+        crs = self._checked_crs(source, feedback)
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        method = self.enum_name(parameters, self.METHOD, context)
+        variance_output = self._optional_output(parameters, self.OUTPUT_VARIANCE, context, raster=True)
+        cv_output = self._optional_output(parameters, self.OUTPUT_CV, context, raster=False)
+        surveys_output = self._optional_output(parameters, self.OUTPUT_SURVEYS, context, raster=False)
+        survey_field = self.parameterAsString(parameters, self.SURVEY_FIELD, context) or None
+        if surveys_output and not survey_field:
+            raise QgsProcessingException(
+                "OUTPUT_SURVEYS: the levelling table needs SURVEY_FIELD (the survey or laboratory of each sample); "
+                "set it or leave the table empty."
+            )
+        if variance_output and method == "idw":
+            raise QgsProcessingException(
+                "OUTPUT_VARIANCE: only ordinary kriging gives a variance; set METHOD to ordinary kriging "
+                "or leave the variance output empty."
+            )
+        self._warn_ignored(parameters, context, feedback, method, bool(cv_output), bool(survey_field))
+        return RunSettings(
+            source=source,
+            fields=fields,
+            given_units=given_units,
+            # a field's own unit first (Au_ppb), then UNITS's for it ('ppm; Au=ppb')
+            band_units=[unit_in_name(name) or unit for name, unit in zip(fields, given_units)],
+            crs=crs,
+            output=output,
+            method=method,
+            variance_output=variance_output,
+            cv_output=cv_output,
+            surveys_output=surveys_output,
+            survey_field=survey_field,
+            # IDW alone reads no variogram: a range given for it was warned about above, not refused for want of a model
+            fixed=self._fixed_variogram(parameters, context) if (method != "idw" or cv_output) else None,
+            anisotropy=self._anisotropy(parameters, context),
+            censored_factor=self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context),
+            log_transform=self.parameterAsBool(parameters, self.LOG_TRANSFORM, context),
+            power=self.parameterAsDouble(parameters, self.POWER, context),
+            neighbors=self.parameterAsInt(parameters, self.NEIGHBORS, context),
+            max_distance=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None,
+        )
+
+    def _checked_fields(self, parameters, context) -> Tuple[List[str], List[str]]:
+        """FIELDS (each once, none an identifier, date or flag) and the unit UNITS gives each of them."""
         fields = self.parameterAsFields(parameters, self.FIELDS, context)
         if not fields:
             raise QgsProcessingException("FIELDS: choose at least one element field to interpolate.")
@@ -444,6 +554,10 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 f"FIELDS: {', '.join(odd)} {what}, not element concentrations; leave {it} out of the element fields "
                 "(each field chosen becomes a band)."
             )
+        return fields, given_units
+
+    def _checked_crs(self, source, feedback):
+        """The samples' CRS: defined and projected, distances and pixel sizes being in its units."""
         require_geometry(source, self.INPUT)  # a CSV read without its coordinates has no CRS either: say why
         crs = source.sourceCrs()
         if not defined_crs(crs):
@@ -461,40 +575,22 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             source.sourceExtent(),
             feedback,
         )
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        method = self.enum_name(parameters, self.METHOD, context)
-        variance_output = self._optional_output(parameters, self.OUTPUT_VARIANCE, context, raster=True)
-        cv_output = self._optional_output(parameters, self.OUTPUT_CV, context, raster=False)
-        surveys_output = self._optional_output(parameters, self.OUTPUT_SURVEYS, context, raster=False)
-        survey_field = self.parameterAsString(parameters, self.SURVEY_FIELD, context) or None
-        if surveys_output and not survey_field:
-            raise QgsProcessingException(
-                "OUTPUT_SURVEYS: the levelling table needs SURVEY_FIELD (the survey or laboratory of each sample); "
-                "set it or leave the table empty."
-            )
-        if variance_output and method == "idw":
-            raise QgsProcessingException(
-                "OUTPUT_VARIANCE: only ordinary kriging gives a variance; set METHOD to ordinary kriging "
-                "or leave the variance output empty."
-            )
-        self._warn_ignored(parameters, context, feedback, method, bool(cv_output), bool(survey_field))
-        # IDW alone reads no variogram: a range given for it was warned about above, not refused for want of a model
-        fixed = self._fixed_variogram(parameters, context) if (method != "idw" or cv_output) else None
-        anisotropy = self._anisotropy(parameters, context)
-        censored_factor = self.parameterAsDouble(parameters, self.CENSORED_FACTOR, context)
-        runner = task_runner(self, parameters, context, feedback)
+        return crs
 
-        log_transform = self.parameterAsBool(parameters, self.LOG_TRANSFORM, context)
+    def _prepared_samples(self, parameters, context, feedback, run: RunSettings) -> PreparedSamples:
+        """The samples read and checked (surveys levelled), each field's transform chosen, and the samples sharing
+        a site averaged into one."""
+        fields = run.fields
         xy, values, reports, shares, survey_rows = self._samples(
-            parameters, source, fields, crs, censored_factor, survey_field, context, feedback
+            parameters, run.source, fields, run.crs, run.censored_factor, run.survey_field, context, feedback
         )
         self._prepared(feedback, 0.7)  # the survey groups and QC checks done
         signed = [rep.negative_reading == "values" for rep in reports]
         constant = [np.unique(values[np.isfinite(values[:, j]), j]).size < 2 for j in range(len(fields))]
         transforms, notes = sample_notes.field_transforms(
             fields, shares, self.enum_name(parameters, self.TRANSFORM, context),
-            self.parameterAsDouble(parameters, self.CENSORED_SHARE, context), log_transform, fixed is not None,
-            signed, constant,
+            self.parameterAsDouble(parameters, self.CENSORED_SHARE, context), run.log_transform,
+            run.fixed is not None, signed, constant,
         )  # fmt: skip
         say(feedback, notes)
         values, notes = sample_notes.substitute_for_log(fields, values, transforms)
@@ -506,130 +602,151 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         if merged:
             feedback.pushWarning(sample_notes.merged_sites_note(fields, transforms, samples, len(xy)))
         self._prepared(feedback, 0.8)
-        grid = self._output_grid(parameters, context, feedback, xy, crs, len(fields))
+        return PreparedSamples(xy, values, reports, shares, survey_rows, transforms, int(merged))
+
+    def _grid_and_coverage(
+        self, parameters, context, feedback, run: RunSettings, samples: PreparedSamples
+    ) -> Tuple[GridSpec, Optional[np.ndarray]]:
+        """The output grid and its MASK (None without one), with the notes on the cells no sample supports: IDW and
+        kriging fill them with values that look like data."""
+        xy = samples.xy
+        grid = self._output_grid(parameters, context, feedback, xy, run.crs, len(run.fields))
         mask = mask_from_source(
             self.parameterAsSource(parameters, self.MASK, context),
-            crs,
+            run.crs,
             grid,
             context,
             feedback=feedback,
             whose="the samples'",
         )
-
-        max_distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) or None
         extent_given = parameters.get(self.EXTENT) not in (None, "")
         self._prepared(feedback, 0.9)
-        # the cells no sample supports: IDW and kriging fill them with values that look like data
-        covered = coverage.assess_coverage(xy, grid, mask, max_distance, extent_given)
-        gaps = coverage.field_gaps(xy, values, grid, mask, max_distance, extent_given, covered.gap_share)
-        say(feedback, coverage.coverage_notes(covered, gaps, fields, len(xy), grid, mask is not None))
+        covered = coverage.assess_coverage(xy, grid, mask, run.max_distance, extent_given)
+        gaps = coverage.field_gaps(xy, samples.values, grid, mask, run.max_distance, extent_given, covered.gap_share)
+        say(feedback, coverage.coverage_notes(covered, gaps, run.fields, len(xy), grid, mask is not None))
         self._prepared(feedback, 1.0)
-        power = self.parameterAsDouble(parameters, self.POWER, context)
-        neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
-        largest = int(np.isfinite(values).sum(axis=0).max())
-        # before the variograms and cross-validation, which would run for minutes first
-        with_kriging = True
-        if method != "idw":
-            check_global_kriging(largest, neighbors, max_distance)
-        elif cv_output:  # kriging only compared in OUTPUT_CV: leave it out where it cannot run, without fitting it
-            try:
-                check_global_kriging(largest, neighbors, max_distance)
-            except InputError as exc:
-                with_kriging = False
-                why = str(exc).split(": ", 1)[-1].split("; set NEIGHBORS")[0]  # the advice would change the IDW
-                feedback.pushWarning(
-                    f"OUTPUT_CV: kriging is left out of the cross-validation table: {why}; the IDW powers are "
-                    "compared alone."
-                )
+        return grid, mask
+
+    def _chosen_interpolators(
+        self, parameters, context, feedback, run: RunSettings, samples: PreparedSamples, grid: GridSpec
+    ) -> InterpolatorChoice:
+        """Every field's interpolator: its candidates (variograms fitted), cross-validated where there are several,
+        and the best kept (or the one METHOD names)."""
+        xy, values, fields = samples.xy, samples.values, run.fields
+        with_kriging = self._kriging_can_run(feedback, run, values)
         candidates, few_samples = self._candidates(
-            parameters, context, feedback, xy, values, fields, transforms, method, power, fixed, anisotropy,
-            bool(cv_output), with_kriging, unit_abbreviation(grid.crs_wkt),
+            parameters, context, feedback, xy, values, fields, samples.transforms, run.method, run.power, run.fixed,
+            run.anisotropy, bool(run.cv_output), with_kriging, unit_abbreviation(grid.crs_wkt),
         )  # fmt: skip
-        cv_share = 40 if (cv_output or method != "idw") else PREPARE_SHARE
-        # a field's own unit first (Au_ppb), then UNITS's for it ('ppm; Au=ppb')
-        band_units = [unit_in_name(name) or unit for name, unit in zip(fields, given_units)]
         scores = self._cross_validate(
-            xy, values, fields, candidates, neighbors, max_distance, feedback, cv_share, band_units,
+            xy, values, fields, candidates, run.neighbors, run.max_distance, feedback, run.cv_share, run.band_units,
             unit_abbreviation(grid.crs_wkt),
         )  # fmt: skip
         spacings = kriged_spacings(xy, values, candidates)
         chosen, reasons = self._choose(
-            feedback, fields, method, power, candidates, scores, spacings, grid.length_text, few_samples
+            feedback, fields, run.method, run.power, candidates, scores, spacings, grid.length_text, few_samples
         )
+        return InterpolatorChoice(candidates, scores, chosen, reasons)
 
+    @staticmethod
+    def _kriging_can_run(feedback, run: RunSettings, values: np.ndarray) -> bool:
+        """Whether kriging is among the candidates, checked before the variograms and cross-validation, which would
+        run for minutes first: refused when METHOD asks for it and it cannot run; left out, with a warning, when
+        only OUTPUT_CV compares it (the advice would change the IDW)."""
+        largest = int(np.isfinite(values).sum(axis=0).max())
+        if run.method != "idw":
+            check_global_kriging(largest, run.neighbors, run.max_distance)
+        elif run.cv_output:
+            try:
+                check_global_kriging(largest, run.neighbors, run.max_distance)
+            except InputError as exc:
+                why = str(exc).split(": ", 1)[-1].split("; set NEIGHBORS")[0]
+                feedback.pushWarning(
+                    f"OUTPUT_CV: kriging is left out of the cross-validation table: {why}; the IDW powers are "
+                    "compared alone."
+                )
+                return False
+        return True
+
+    def _gridded_bands(
+        self, feedback, run: RunSettings, samples: PreparedSamples, grid: GridSpec, mask: Optional[np.ndarray],
+        choice: InterpolatorChoice, runner,
+    ) -> Tuple[np.ndarray, Optional[np.ndarray]]:  # fmt: skip
+        """Every field gridded with its interpolator (transforms undone), and the kriging variance (None when every
+        field is gridded by IDW); refused when no cell holds a value, or the variance output would be empty."""
         # the gridding up to WRITE_SHARE %, the GeoTIFF(s) after it: writing 20 M cells x 10 bands takes half a minute
-        progress = lambda f: feedback.setProgress(cv_share + (WRITE_SHARE - cv_share) * f)  # noqa: E731
+        progress = lambda f: feedback.setProgress(run.cv_share + (WRITE_SHARE - run.cv_share) * f)  # noqa: E731
         with runner:
             bands, variance = self._interpolate_chosen(
-                chosen, xy, values, grid, fields, neighbors, max_distance, mask, progress, feedback, runner
-            )
-        coverage.require_values(bands, fields, max_distance, xy, grid)
-        if variance_output and variance is None:
+                choice.chosen, samples.xy, samples.values, grid, run.fields, run.neighbors, run.max_distance, mask,
+                progress, feedback, runner,
+            )  # fmt: skip
+        coverage.require_values(bands, run.fields, run.max_distance, samples.xy, grid)
+        if run.variance_output and variance is None:
             raise QgsProcessingException(
                 "OUTPUT_VARIANCE: the automatic choice kept IDW for every field, which gives no variance; leave "
                 "the variance output empty or set METHOD to ordinary kriging."
             )
+        return bands, variance
 
+    def _provenance(
+        self, parameters, context, run: RunSettings, samples: PreparedSamples, choice: InterpolatorChoice
+    ) -> Dict[str, Any]:
+        """The record of how the outputs were made: the parameters, the samples read and each field's interpolator."""
+        method, fields, reports = run.method, run.fields, samples.reports
         extra = {
             "method": {"idw": "idw", "kriging": "ordinary kriging"}.get(method, "automatic (best cross-validation)"),
-            "samples": int(len(xy)),
-            "input": source_label(source, parameters, self.INPUT, context),
-            "duplicates_merged": int(merged),
-            "censored_factor": censored_factor,
+            "samples": int(len(samples.xy)),
+            "input": source_label(run.source, parameters, self.INPUT, context),
+            "duplicates_merged": samples.merged,
+            "censored_factor": run.censored_factor,
             "censored": {name: rep.censored for name, rep in zip(fields, reports)},
-            "below_detection_share": {name: round(share, 4) for name, share in zip(fields, shares)},
-            "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if log_transform else "none",
+            "below_detection_share": {name: round(share, 4) for name, share in zip(fields, samples.shares)},
+            "log": ("log10" if method == "idw" else "ln, lognormal back-transform") if run.log_transform else "none",
             "levelling": levelling.levelling_record(
-                survey_field, self.enum_name(parameters, self.LEVELLING, context), survey_rows
+                run.survey_field, self.enum_name(parameters, self.LEVELLING, context), samples.survey_rows
             ),
-            "interpolators": {name: choice_record(c, reasons[name]) for name, c in zip(fields, chosen)},
+            "interpolators": {name: choice_record(c, choice.reasons[name]) for name, c in zip(fields, choice.chosen)},
         }
-        variograms = recorded_variograms(fields, chosen, candidates, transforms)
+        variograms = recorded_variograms(fields, choice.chosen, choice.candidates, samples.transforms)
         if variograms:
             extra["variograms"] = variograms
-        provenance = self.provenance(parameters, context, extra)
-        band_tags = [
-            {"interpolator": c.label(), "transform": c.transform, "choice": reasons[name]}
-            for name, c in zip(fields, chosen)
-        ]
-        if not survey_field:  # levelled values are on another survey's scale: its limits are not theirs
-            for tags, rep in zip(band_tags, reports):
-                if rep.detection_limits:  # anomalies warns of levels below them
-                    tags[DETECTION_LIMITS_TAG] = ",".join(f"{v:.15g}" for v in sorted(rep.detection_limits))
-                    if math.isfinite(rep.lowest_positive):  # measured below them: the field has a lower limit too
-                        tags[LOWEST_MEASURED_TAG] = f"{rep.lowest_positive:.15g}"
-        # UNITS left at its default ('ppm') is for the fields that name no unit: Au_ppb beside it is no contradiction
+        return self.provenance(parameters, context, extra)
+
+    def _say_stated_units(self, parameters, context, feedback, run: RunSettings) -> None:
+        """A note for each field whose name states a unit that UNITS contradicts; only information while UNITS is at
+        its default ('ppm' is for the fields that name no unit: Au_ppb beside it is no contradiction)."""
         default = str(self.parameterDefinition(self.UNITS).defaultValue()).casefold()
         units_default = self.parameterAsString(parameters, self.UNITS, context).strip().casefold() == default
-        for name, unit, units in zip(fields, band_units, given_units):
-            if units and not same_unit(unit, units):  # no unit given for it ('Au=ppb' alone): nothing to contradict
-                (feedback.pushInfo if units_default else feedback.pushWarning)(
-                    f"UNITS: the field '{name}' states its unit, {unit}, and UNITS says '{units}': its band and "
-                    f"legend use {unit}, the unit in the field's name. If its values are in {units or 'another unit'}, "
-                    "rename the field."
-                )
-        check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
+        say(feedback, sample_notes.stated_unit_notes(run.fields, run.band_units, run.given_units, units_default))
+
+    def _write_outputs(
+        self, context, feedback, run: RunSettings, samples: PreparedSamples, grid: GridSpec,
+        choice: InterpolatorChoice, bands: np.ndarray, variance: Optional[np.ndarray], provenance: Dict[str, Any],
+    ) -> Dict[str, str]:  # fmt: skip
+        """The element GeoTIFF, the variance GeoTIFF and the two tables, styled to load; the results."""
+        fields, variance_output = run.fields, run.variance_output
         write_geotiff(
-            output,
+            run.output,
             bands,
             grid,
             fields,
             nodata=NODATA,
             provenance=provenance,
-            band_tags=band_tags,
-            band_units=band_units,
+            band_tags=band_tags(fields, choice.chosen, choice.reasons, samples.reports, bool(run.survey_field)),
+            band_units=run.band_units,
             progress=lambda f: feedback.setProgress(
                 WRITE_SHARE + (99 - WRITE_SHARE) * f * (0.5 if variance_output else 1.0)
             ),
             is_cancelled=feedback.isCanceled,
         )
-        results = {self.OUTPUT: output}
-        units = band_units[0]  # the band the layer shows
+        results = {self.OUTPUT: run.output}
+        units = run.band_units[0]  # the band the layer shows
         self.style_on_load(
             context,
-            output,
+            run.output,
             "element_pseudocolor",
-            element_layer_name(fields, units, method),
+            element_layer_name(fields, units, run.method),
             legend="atlas",
             unit=units,
         )
@@ -643,18 +760,18 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 nodata=NODATA,
                 provenance=provenance,
                 parameter=self.OUTPUT_VARIANCE,
-                band_tags=[{"variance_units": variance_units(c)} for c in chosen],
+                band_tags=[{"variance_units": variance_units(c)} for c in choice.chosen],
                 progress=lambda f: feedback.setProgress(WRITE_SHARE + (99 - WRITE_SHARE) * (0.5 + 0.5 * f)),
                 is_cancelled=feedback.isCanceled,
             )
             self.style_on_load(context, variance_output, "element_pseudocolor", "Kriging variance", visible=False)
             results[self.OUTPUT_VARIANCE] = variance_output
-        if cv_output:
-            crossval.write_csv(cv_output, [row for rows in scores for row in rows], parameter=self.OUTPUT_CV)
-            results[self.OUTPUT_CV] = cv_output
-        if surveys_output:
-            levelling.write_csv(surveys_output, survey_rows, parameter=self.OUTPUT_SURVEYS)
-            results[self.OUTPUT_SURVEYS] = surveys_output
+        if run.cv_output:
+            crossval.write_csv(run.cv_output, [row for rows in choice.scores for row in rows], parameter=self.OUTPUT_CV)
+            results[self.OUTPUT_CV] = run.cv_output
+        if run.surveys_output:
+            levelling.write_csv(run.surveys_output, samples.survey_rows, parameter=self.OUTPUT_SURVEYS)
+            results[self.OUTPUT_SURVEYS] = run.surveys_output
         feedback.setProgress(100)
         return results
 
@@ -667,8 +784,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
     def _samples(self, parameters, source, fields, crs, censored_factor, survey_field, context, feedback):
         """Sample coordinates and values (surveys levelled; co-located samples are averaged later, by
-        :func:`selection.merge_sites` in :meth:`process`, once each field's transform is known), each field's share of values at or below
-        detection, and the levelling table."""
+        :func:`selection.merge_sites` in :meth:`_prepared_samples`, once each field's transform is known), each
+        field's share of values at or below detection, and the levelling table."""
         feedback.pushInfo(f"Reading {source.featureCount()} samples, fields: {', '.join(fields)}")
         # values beyond float32 cannot be held by the output bands: they are fill codes, read as missing
         xy, values, reports = point_samples(

@@ -9,10 +9,13 @@ predicts worse than the samples' mean, a variogram fitted to too few samples (on
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..io.rasters import DETECTION_LIMITS_TAG, LOWEST_MEASURED_TAG
+from ..io.values import ValueReport
 from ..neighbours import sample_spacing
 from ..reports.legend import readable_number
 from . import crossval, selection
@@ -151,6 +154,27 @@ def choice_record(c: Candidate, reason: str) -> Dict[str, Any]:
         out["power"] = c.power
     elif c.variogram is not None:
         out["variogram"] = c.variogram.as_dict()
+    return out
+
+
+def band_tags(
+    fields: Sequence[str],
+    chosen: Sequence[Candidate],
+    reasons: Mapping[str, str],
+    reports: Sequence[ValueReport],
+    levelled: bool,
+) -> List[Dict[str, str]]:
+    """Each element band's tags: its interpolator, transform and why it was chosen; unless the values were
+    ``levelled`` (onto another survey's scale, where the field's limits are not theirs), the field's detection limits
+    (which anomalies warns of levels below) and, with them, its lowest measured value (a lower limit too)."""
+    out = []
+    for name, c, rep in zip(fields, chosen, reports):
+        tags = {"interpolator": c.label(), "transform": c.transform, "choice": reasons[name]}
+        if not levelled and rep.detection_limits:
+            tags[DETECTION_LIMITS_TAG] = ",".join(f"{v:.15g}" for v in sorted(rep.detection_limits))
+            if math.isfinite(rep.lowest_positive):
+                tags[LOWEST_MEASURED_TAG] = f"{rep.lowest_positive:.15g}"
+        out.append(tags)
     return out
 
 

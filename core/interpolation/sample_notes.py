@@ -12,7 +12,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..io.values import substitute_nonpositive
+from ..io.values import same_unit, substitute_nonpositive
 from ..qaqc import SPIKE_OVER_MEDIAN, isolated_highs
 from . import levelling
 from .selection import TRANSFORM_LABELS
@@ -248,3 +248,20 @@ def merged_sites_note(fields: Sequence[str], transforms: Sequence[str], samples:
         f"INPUT: the {samples} samples lie at {sites} sites: samples sharing a site (field duplicates, "
         f"repeated analyses) were averaged, one value per field and site: {'; '.join(spaces)}."
     )
+
+
+def stated_unit_notes(
+    fields: Sequence[str], band_units: Sequence[str], given_units: Sequence[str], units_default: bool
+) -> List[Note]:
+    """A note for each field whose name states a unit (``band_units``) other than the one UNITS gives it
+    (``given_units``, '' where UNITS names none for it: nothing to contradict); only information while UNITS is at
+    its default ('ppm' for the fields that name no unit: Au_ppb beside it is no contradiction)."""
+    return [
+        Note(
+            f"UNITS: the field '{name}' states its unit, {unit}, and UNITS says '{units}': its band and legend use "
+            f"{unit}, the unit in the field's name. If its values are in {units or 'another unit'}, rename the field.",
+            warning=not units_default,
+        )
+        for name, unit, units in zip(fields, band_units, given_units)
+        if units and not same_unit(unit, units)
+    ]

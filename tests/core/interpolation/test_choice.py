@@ -136,3 +136,26 @@ def test_records_of_the_choice():
         ["normal_score", "log", "log"],
     )
     assert recorded == {"Cu": VG.as_dict(), "Pb": other.as_dict()}  # Pb's in its own transform; Zn has none
+
+
+def test_band_tags_hold_the_choice_and_the_sorted_limits_unless_the_values_were_levelled():
+    from geochem_prospector.core.io.values import ValueReport
+
+    chosen = [Candidate("idw", "log", 2.0), Candidate("kriging", "normal_score", variogram=VG)]
+    reasons = {"Au": "METHOD = IDW", "Cu": "smallest RMSE"}
+    # Au: two limits, a value measured below them; Cu: no limit; the tags written out by hand
+    au = ValueReport(detection_limits=[5.0, 0.1], lowest_positive=0.05)
+    cu = ValueReport(lowest_positive=3.0)
+    expected = [
+        {"interpolator": chosen[0].label(), "transform": "log", "choice": "METHOD = IDW",
+         "detection_limits": "0.1,5", "lowest_measured": "0.05"},
+        {"interpolator": chosen[1].label(), "transform": "normal_score", "choice": "smallest RMSE"},
+    ]  # fmt: skip
+    assert choice.band_tags(["Au", "Cu"], chosen, reasons, [au, cu], levelled=False) == expected
+    # a limit and nothing measured: no lowest value; levelled: no limits at all
+    limit_only = ValueReport(detection_limits=[0.5])
+    assert choice.band_tags(["Au"], chosen[:1], reasons, [limit_only], False)[0]["detection_limits"] == "0.5"
+    assert "lowest_measured" not in choice.band_tags(["Au"], chosen[:1], reasons, [limit_only], False)[0]
+    assert choice.band_tags(["Au", "Cu"], chosen, reasons, [au, cu], levelled=True) == [
+        {k: v for k, v in tags.items() if k in ("interpolator", "transform", "choice")} for tags in expected
+    ]

@@ -132,3 +132,16 @@ def test_merged_sites_note_says_each_fields_space():
     assert "Cu, Pb on log values (the geometric mean" in note
     assert "; Au on normal scores" in note and note.endswith("; mag on their values.")
     assert "on their values" not in sample_notes.merged_sites_note(["Cu"], ["log"], 2, 1)
+
+
+def test_stated_unit_notes_name_each_field_whose_unit_contradicts_units():
+    fields = ["Au_ppb", "Cu", "Ag_ppm", "Pt_ppb"]
+    band_units = ["ppb", "ppm", "ppm", "ppb"]
+    given_units = ["ppm", "ppm", "ppm", ""]  # Pt: UNITS gives none ('Au=ppb' alone), nothing to contradict
+    expected = (
+        "UNITS: the field 'Au_ppb' states its unit, ppb, and UNITS says 'ppm': its band and legend use ppb, the "
+        "unit in the field's name. If its values are in ppm, rename the field."
+    )
+    assert sample_notes.stated_unit_notes(fields, band_units, given_units, True) == [Note(expected, warning=False)]
+    assert sample_notes.stated_unit_notes(fields, band_units, given_units, False) == [Note(expected, warning=True)]
+    assert sample_notes.stated_unit_notes(["Cu"], ["mg/kg"], ["ppm"], False) == []  # one unit, two spellings
