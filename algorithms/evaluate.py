@@ -32,7 +32,7 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.coverage import partial_cover_warning
-from ..core.evaluation.deposits import USED, on_training_cells
+from ..core.evaluation.deposits import on_training_warning
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
 from ..core.grid import wrap_longitudes
 from ..core.io.encoding import undecoded_names_warning
@@ -604,20 +604,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 taught = np.array([[p.x(), p.y()] for p in (transform.transform(x, y) for x, y in taught)])
             except QgsCsException:
                 return 0, ""
-        used = np.asarray(status) == USED
-        on = on_training_cells(np.asarray(xy, dtype=np.float64), taught, grid) & used
-        if not on.any():
-            return 0, ""
-        shown = [name for name, hit in zip(names, on) if hit]
-        listed = ", ".join(shown[:5]) + (" …" if len(shown) > 5 else "")
-        verb = "lies" if len(shown) == 1 else "lie"
-        return int(on.sum()), (
-            f"DEPOSITS: {int(on.sum())} of the {int(used.sum())} deposits used ({listed}) {verb} on cells that the "
-            f"model behind '{raster_name}' was trained on as mineralised (the points of '{record.get('layer', '?')}'): "
-            "there the figures measure how well the model fits its training, not how well it predicts. Evaluate "
-            "with deposits left out of the training labels, or compare learners with comparemodels, which holds "
-            "deposits out."
-        )
+        layer = str(record.get("layer", "?"))
+        return on_training_warning(np.asarray(xy, dtype=np.float64), taught, grid, status, names, raster_name, layer)
 
     @staticmethod
     def _numbers(result) -> Dict[str, Any]:
