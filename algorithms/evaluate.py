@@ -566,19 +566,16 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         return evaluations
 
     def _deposits_on_training(self, context, feedback, prospectivity, deposits, result) -> int:
-        """How many deposits used lie on cells the model behind the raster (predict's output) learnt as mineralised
-        (the points pseudolabel, traincnn or trainmodel recorded, carried by predict into the raster's provenance),
+        """How many deposits used lie on cells the model behind the raster (predict's output) learnt as mineralised,
         warned about in the log and the report, which is read long after the run; 0 when none does or the raster
         records none."""
-        count, warning = self._trained_on(
-            prospectivity.path,
-            prospectivity.layer.name(),
-            prospectivity.crs,
-            prospectivity.grid,
-            deposits.xy,
-            deposits.names,
-            result.sample.status,
-            context,
+        training = self._training_points(prospectivity, context)
+        if training is None:
+            return 0
+        taught, layer = training
+        xy = np.asarray(deposits.xy, dtype=np.float64)
+        count, warning = on_training_warning(
+            xy, taught, prospectivity.grid, result.sample.status, deposits.names, prospectivity.layer.name(), layer
         )
         if warning:
             feedback.pushWarning(warning)
@@ -586,26 +583,25 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         return count
 
     @staticmethod
-    def _trained_on(raster_path, raster_name, crs, grid, xy, names, status, context) -> Tuple[int, str]:
-        """How many deposits used lie on cells the model behind the raster (predict's output) learnt as mineralised
-        (the points pseudolabel, traincnn or trainmodel recorded, carried by predict into the raster's provenance),
-        and a warning saying so; (0, '') when none does or the raster records none."""
-        record = read_provenance(raster_path).get("mineralised_points")
+    def _training_points(prospectivity, context) -> Optional[Tuple[np.ndarray, str]]:
+        """The points the model behind the raster learnt as mineralised (pseudolabel, traincnn or trainmodel
+        recorded them, predict carried them into the raster's provenance), in the raster's CRS, and their layer's
+        name; None when the raster records none or they cannot be placed."""
+        record = read_provenance(prospectivity.path).get("mineralised_points")
         if not isinstance(record, dict) or not record.get("xy"):
-            return 0, ""
+            return None
         try:
             taught = np.asarray(record["xy"], dtype=np.float64).reshape(-1, 2)
         except (TypeError, ValueError):
-            return 0, ""
+            return None
         taught_crs = QgsCoordinateReferenceSystem.fromWkt(str(record.get("crs") or ""))
-        if taught_crs.isValid() and taught_crs != crs:
-            transform = QgsCoordinateTransform(taught_crs, crs, context.transformContext())
+        if taught_crs.isValid() and taught_crs != prospectivity.crs:
+            transform = QgsCoordinateTransform(taught_crs, prospectivity.crs, context.transformContext())
             try:
                 taught = np.array([[p.x(), p.y()] for p in (transform.transform(x, y) for x, y in taught)])
             except QgsCsException:
-                return 0, ""
-        layer = str(record.get("layer", "?"))
-        return on_training_warning(np.asarray(xy, dtype=np.float64), taught, grid, status, names, raster_name, layer)
+                return None
+        return taught, str(record.get("layer", "?"))
 
     @staticmethod
     def _numbers(result) -> Dict[str, Any]:
