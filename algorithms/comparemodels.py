@@ -3,7 +3,8 @@ held-out deposits; an HTML report, a CSV table, the recommended learner and, opt
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 from qgis.core import (
@@ -37,9 +38,9 @@ from ..core.evaluation.compare import (
     too_few_clusters,
 )
 from ..core.evaluation.coverage import partial_cover_warning
-from ..core.evaluation.deposits import training_points_record
+from ..core.evaluation.deposits import NO_COORDINATES, USED, sample_deposits, training_points_record
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack, require_values, side_file_crs_note
+from ..core.io.rasters import RasterData, read_stack, require_values, side_file_crs_note
 from ..core.reports.comparison import report_html, write_table
 from . import parameters as params
 from .crs_checks import require_projected, say_ground_distance
@@ -59,6 +60,55 @@ CLUSTER_DEFAULT = 3000.0
 #: the coarse view are modes of their own
 CELL_MODE_ADVICE = "the per-cell network alone (CNN_MODES 'CNN per cell (no context)')"
 NO_COARSE_MODE = "leave 'CNN with a coarse view' out of CNN_MODES"
+
+
+@dataclass
+class Evidence:
+    """INPUT_RASTERS read as one stack, in the first raster's CRS."""
+
+    names: str  # the layers' names, for messages
+    paths: List[str]
+    stack: RasterData
+    crs: QgsCoordinateReferenceSystem
+
+    @property
+    def grid(self):
+        return self.stack.grid
+
+
+@dataclass
+class HeldOutDeposits:
+    """The deposit cells the folds hold out, the names of the deposits left out and the record of the deposits a
+    retrained model learns from (for its provenance)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    left_out: List[str]
+    record: Dict[str, Any]
+
+
+@dataclass
+class LearnerSettings:
+    """The learners compared and their settings."""
+
+    methods: List[str]
+    classic: Dict[str, Any]
+    cnn: Dict[str, Any]
+    cnn_modes: Dict[str, Dict[str, Any]]
+    negatives: int
+
+
+@dataclass
+class TrainingData:
+    """What every learner learns from: the bands on valid cells (NaN elsewhere), those cells, the held-out
+    deposits, how far apart deposits are linked into one cluster (cells), and LABELS (None: the deposits and
+    random negatives are the labels)."""
+
+    bands: np.ndarray
+    valid: np.ndarray
+    deposits: HeldOutDeposits
+    cluster_cells: float
+    user_labels: Optional[np.ndarray]
 
 
 class CompareModelsAlgorithm(LabelReading):
@@ -273,9 +323,39 @@ class CompareModelsAlgorithm(LabelReading):
         self.addOutput(QgsProcessingOutputString(self.RECOMMENDED, self.tr("Recommended learner")))
 
     def process(self, parameters, context, feedback):
-        self.mineralised_points: Dict[str, Any] = {}  # a label raster's points, set as LABELS is read
-        self.deposit_points: Dict[str, Any] = {}  # the deposits on valid cells, set as DEPOSITS is read
+        self.mineralised_points = {}  # set as LABELS is read (LabelReading); nothing carried over from an earlier run
         import_cnn()
+        evidence = self._read_evidence(parameters, context, feedback)
+        valid = self._study_cells(parameters, context, feedback, evidence)
+        deposits = self._deposits(parameters, context, feedback, evidence.crs, evidence.grid, valid)
+        learners = self._learner_settings(parameters, context, evidence.grid)
+        cluster_distance = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
+        say_ground_distance(
+            feedback, self.CLUSTER_DISTANCE, cluster_distance, evidence.grid.metres_per_unit, CLUSTER_DEFAULT
+        )
+        model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
+        bands = np.where(valid, evidence.stack.bands, np.nan).astype(np.float32)
+        user_labels = self._user_labels(parameters, context, feedback, evidence.grid)
+        cluster_cells = self._cluster_cells(feedback, evidence, cluster_distance, user_labels is not None)
+        data = TrainingData(bands, valid, deposits, cluster_cells, user_labels)
+        comparison = self._compare(parameters, context, feedback, evidence, data, learners, model_path)
+        self._say_recommendation(feedback, comparison)
+        provenance = self.provenance(parameters, context, {"inputs": evidence.paths})
+        results: dict = {self.RECOMMENDED: comparison.recommended}
+        if model_path:
+            # what the model learnt from: the label raster's points, or the deposits themselves
+            taught = {"mineralised_points": deposits.record} if user_labels is None else self.mineralised_points
+            model_provenance = {**provenance, **taught}
+            results[self.OUTPUT_MODEL] = self._retrain(
+                feedback, evidence, data, learners, comparison.recommended, model_provenance, model_path
+            )
+        outputs = self._write_outputs(parameters, context, comparison, evidence, provenance)
+        feedback.setProgress(100)
+        return {**results, **outputs}
+
+    def _read_evidence(self, parameters, context, feedback) -> Evidence:
+        """INPUT_RASTERS read as one stack, refused unless the first is in a projected CRS (the deposits, the mask
+        and CLUSTER_DISTANCE are placed on it) and some cells hold values."""
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
@@ -299,20 +379,28 @@ class CompareModelsAlgorithm(LabelReading):
         for warning in stack.warnings:
             feedback.pushWarning(warning)
         require_values(stack, self.INPUT_RASTERS)
-        grid = stack.grid
-        crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layers[0].crs()
+        crs = QgsCoordinateReferenceSystem.fromWkt(stack.grid.crs_wkt) if stack.grid.crs_wkt else layers[0].crs()
+        return Evidence(", ".join(layer.name() for layer in layers), paths, stack, crs)
+
+    def _study_cells(self, parameters, context, feedback, evidence: Evidence) -> np.ndarray:
+        """The cells where every band holds a value, inside the MASK polygons if given (warned about when they
+        cover part of those cells only: held-out AUCs over part of the study area are of that part)."""
         polygons = mask_geometries(
-            self.parameterAsSource(parameters, self.MASK, context), crs, context, feedback=feedback
+            self.parameterAsSource(parameters, self.MASK, context), evidence.crs, context, feedback=feedback
         )
-        mask = mask_on_grid(polygons, grid)
-        valid = np.isfinite(stack.bands).all(axis=0) & (mask if mask is not None else True)
-        if mask is not None:  # held-out AUCs over part of the study area are of that part
-            names = ", ".join(layer.name() for layer in layers)
-            partial = partial_cover_warning(polygons, grid, valid, self.INPUT_RASTERS, names, baseline=False)
+        mask = mask_on_grid(polygons, evidence.grid)
+        valid = np.isfinite(evidence.stack.bands).all(axis=0) & (mask if mask is not None else True)
+        if mask is not None:
+            partial = partial_cover_warning(
+                polygons, evidence.grid, valid, self.INPUT_RASTERS, evidence.names, baseline=False
+            )
             if partial:
                 feedback.pushWarning(partial)
-        rows, cols, left_out = self._deposits(parameters, context, feedback, crs, grid, valid)
-        methods = [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)]
+        return valid
+
+    def _learner_settings(self, parameters, context, grid) -> LearnerSettings:
+        """LEARNERS with their settings, and the CNN in each of CNN_MODES (the per-cell PU network by default);
+        windows wider than the grid are refused as trainmodel and traincnn refuse them."""
         classic = learner_settings(self, parameters, context)
         check_window(grid, classic["window"])
         cnn = {
@@ -333,56 +421,88 @@ class CompareModelsAlgorithm(LabelReading):
             )
             for m in modes
         }
-        for settings in cnn_modes.values():  # a window wider than the grid: refused as traincnn refuses it
+        for settings in cnn_modes.values():
             check_grid(grid, settings["patch_size"], settings.get("coarse", 0), CELL_MODE_ADVICE, NO_COARSE_MODE)
-        cluster_distance = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
-        say_ground_distance(feedback, self.CLUSTER_DISTANCE, cluster_distance, grid.metres_per_unit, CLUSTER_DEFAULT)
+        return LearnerSettings(
+            [LEARNERS[i] for i in self.parameterAsEnums(parameters, self.LEARNERS, context)],
+            classic,
+            cnn,
+            cnn_modes,
+            self.parameterAsInt(parameters, self.NEGATIVES, context),
+        )
+
+    def _user_labels(self, parameters, context, feedback, grid) -> Optional[np.ndarray]:
+        """The LABELS raster on the evidence grid when given (None: the deposits and random negatives are the
+        labels)."""
+        if self.parameterAsRasterLayer(parameters, self.LABELS, context) is None:
+            return None
+        labels = self._labels(parameters, context, feedback, grid)
+        feedback.pushInfo(
+            "Learning from LABELS: in each fold its labelled cells within CLUSTER_DISTANCE of the held-out "
+            "deposits are hidden; NEGATIVES is not used."
+        )
+        return labels
+
+    def _cluster_cells(self, feedback, evidence: Evidence, cluster_distance: float, labels_given: bool) -> float:
+        """CLUSTER_DISTANCE in cells, widened (and warned about) to the reach of the labels around each training
+        deposit, so that no held-out deposit lies under a training deposit's labels."""
+        grid = evidence.grid
         cluster_cells = cluster_distance / grid.pixel_size
-        negatives = self.parameterAsInt(parameters, self.NEGATIVES, context)
-        model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
-        bands = np.where(valid, stack.bands, np.nan).astype(np.float32)
-        user_labels = None
-        if self.parameterAsRasterLayer(parameters, self.LABELS, context) is not None:
-            user_labels = self._labels(parameters, context, feedback, grid)
-            feedback.pushInfo(
-                "Learning from LABELS: in each fold its labelled cells within CLUSTER_DISTANCE of the held-out "
-                "deposits are hidden; NEGATIVES is not used."
-            )
-        linked = linking_cells(cluster_cells, user_labels is not None)
-        if linked > cluster_cells:  # e.g. the 3 km default on a 5 km grid of a regional survey
-            unit = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"
-            feedback.pushWarning(
-                f"CLUSTER_DISTANCE: {cluster_distance:g} {unit} is {cluster_cells:.2g} of this grid's "
-                f"{grid.pixel_size:g} {unit} cells, less than the reach of the 3 x 3 cells labelled mineralised "
-                f"around each training deposit: deposits within {linked * grid.pixel_size:g} {unit} "
-                f"({LABEL_WINDOW_CELLS:g} cells) are linked into one cluster instead, so that no held-out deposit "
-                "lies under a training deposit's labels. Give a larger CLUSTER_DISTANCE to link deposits farther "
-                "apart."
-            )
-            cluster_cells = linked
+        linked = linking_cells(cluster_cells, labels_given)
+        if linked <= cluster_cells:
+            return cluster_cells
+        # e.g. the 3 km default on a 5 km grid of a regional survey
+        unit = QgsUnitTypes.toAbbreviatedString(evidence.crs.mapUnits()) or "map units"
+        feedback.pushWarning(
+            f"CLUSTER_DISTANCE: {cluster_distance:g} {unit} is {cluster_cells:.2g} of this grid's "
+            f"{grid.pixel_size:g} {unit} cells, less than the reach of the 3 x 3 cells labelled mineralised "
+            f"around each training deposit: deposits within {linked * grid.pixel_size:g} {unit} "
+            f"({LABEL_WINDOW_CELLS:g} cells) are linked into one cluster instead, so that no held-out deposit "
+            "lies under a training deposit's labels. Give a larger CLUSTER_DISTANCE to link deposits farther "
+            "apart."
+        )
+        return linked
+
+    def _compare(self, parameters, context, feedback, evidence, data, learners, model_path):
+        """The leave-cluster-out comparison of the learners, with what the report and the table say of its
+        settings (the clusters' reach, the deposits left out and the held-out deposits' places)."""
+        grid, band_names, deposits, cluster_cells = (
+            evidence.grid,
+            evidence.stack.band_names,
+            data.deposits,
+            data.cluster_cells,
+        )
         comparison = compare(
-            bands,
-            valid,
-            rows,
-            cols,
-            make_mappers(methods, classic, cnn, stack.band_names, feedback.isCanceled, cnn_modes),
+            data.bands,
+            data.valid,
+            deposits.rows,
+            deposits.cols,
+            make_mappers(
+                learners.methods, learners.classic, learners.cnn, band_names, feedback.isCanceled, learners.cnn_modes
+            ),
             folds=self.parameterAsInt(parameters, self.FOLDS, context),
             cluster_cells=cluster_cells,
-            negatives=negatives,
-            seed=classic["seed"],
+            negatives=learners.negatives,
+            seed=learners.classic["seed"],
             iterations=self.parameterAsInt(parameters, self.ITERATIONS, context),
             progress=lambda f: feedback.setProgress((85 if model_path else 98) * f),
             is_cancelled=feedback.isCanceled,
             log=feedback.pushInfo,
-            band_names=stack.band_names,
-            labels=user_labels,
+            band_names=band_names,
+            labels=data.user_labels,
             length=lambda cells: grid.length_text(rounded_down(cells * grid.pixel_size)),
         )
         comparison.settings["cluster_distance"] = cluster_cells * grid.pixel_size
-        comparison.settings["distance_unit"] = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) or "map units"
-        comparison.settings["left_out"] = left_out
+        comparison.settings["distance_unit"] = QgsUnitTypes.toAbbreviatedString(evidence.crs.mapUnits()) or "map units"
+        comparison.settings["left_out"] = deposits.left_out
         # the held-out deposit cells' centres, for the report's table
-        comparison.settings["deposit_xy"] = [(float(x), float(y)) for x, y in zip(*grid.centres_of(rows, cols))]
+        centres = grid.centres_of(deposits.rows, deposits.cols)
+        comparison.settings["deposit_xy"] = [(float(x), float(y)) for x, y in zip(*centres)]
+        return comparison
+
+    @staticmethod
+    def _say_recommendation(feedback, comparison) -> None:
+        """The recommended learner in the log, as a guess where too few clusters of deposits were held out."""
         rec = comparison.recommended
         feedback.pushInfo(f"Recommended: {TITLES.get(rec, rec)}")
         few = too_few_clusters(int(comparison.settings["clusters"]))
@@ -390,50 +510,51 @@ class CompareModelsAlgorithm(LabelReading):
             feedback.pushWarning(
                 f"DEPOSITS: {few}. Read the recommendation as a guess; add deposits of other clusters."
             )
-        provenance = self.provenance(parameters, context, {"inputs": paths})
-        results: dict = {self.RECOMMENDED: rec}
-        if model_path:
-            labels = (
-                all_labels(valid, rows, cols, negatives, cluster_cells, classic["seed"])
-                if user_labels is None
-                else binary_labels(user_labels, valid)
+
+    def _retrain(self, feedback, evidence, data, learners, rec: str, provenance, model_path: str) -> Optional[str]:
+        """The recommended learner ``rec`` retrained on every deposit (or on LABELS) and saved to ``model_path``
+        with ``provenance``; None, and no file, when the best single band wins."""
+        deposits, seed = data.deposits, learners.classic["seed"]
+        labels = (
+            all_labels(data.valid, deposits.rows, deposits.cols, learners.negatives, data.cluster_cells, seed)
+            if data.user_labels is None
+            else binary_labels(data.user_labels, data.valid)
+        )
+        feedback.pushInfo(f"Retraining {TITLES.get(rec, rec)} on all deposits")
+        model = retrain(
+            rec,
+            learners.classic,
+            learners.cnn,
+            data.bands,
+            labels,
+            learners.cnn_modes,
+            band_names=evidence.stack.band_names,
+            grid=grid_meta(evidence.grid),
+            progress=lambda f: feedback.setProgress(85 + 13 * f),
+            is_cancelled=feedback.isCanceled,
+        )
+        if feedback.isCanceled():
+            raise Cancelled()
+        if model is None:
+            feedback.pushWarning(
+                "The best single band wins: map with that band itself; no model file is written (OUTPUT_MODEL)."
             )
-            feedback.pushInfo(f"Retraining {TITLES.get(rec, rec)} on all deposits")
-            model = retrain(
-                rec,
-                classic,
-                cnn,
-                bands,
-                labels,
-                cnn_modes,
-                band_names=stack.band_names,
-                grid=grid_meta(grid),
-                progress=lambda f: feedback.setProgress(85 + 13 * f),
-                is_cancelled=feedback.isCanceled,
-            )
-            if feedback.isCanceled():
-                raise Cancelled()
-            if model is None:
-                feedback.pushWarning(
-                    "The best single band wins: map with that band itself; no model file is written (OUTPUT_MODEL)."
-                )
-                results[self.OUTPUT_MODEL] = None
-            else:
-                # what the model learnt from: the label raster's points, or the deposits themselves
-                taught = {"mineralised_points": self.deposit_points} if user_labels is None else self.mineralised_points
-                model.save(model_path, extra={"provenance": {**provenance, **taught}}, parameter=self.OUTPUT_MODEL)
-                warn_unnamed_bands(stack.band_names, feedback)  # the model knows bands without a name by number
-                results[self.OUTPUT_MODEL] = model_path
+            return None
+        model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
+        warn_unnamed_bands(evidence.stack.band_names, feedback)  # the model knows bands without a name by number
+        return model_path
+
+    def _write_outputs(self, parameters, context, comparison, evidence, provenance) -> Dict[str, Any]:
+        """The HTML report and the CSV table of the comparison."""
         report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
-        write_text(report, report_html(comparison, stack.band_names, provenance), self.OUTPUT_REPORT)
+        write_text(report, report_html(comparison, evidence.stack.band_names, provenance), self.OUTPUT_REPORT)
         write_table(table, comparison, self.OUTPUT_TABLE)
-        feedback.setProgress(100)
-        return {**results, self.OUTPUT_REPORT: report, self.OUTPUT_TABLE: table}
+        return {self.OUTPUT_REPORT: report, self.OUTPUT_TABLE: table}
 
-    def _deposits(self, parameters, context, feedback, crs, grid, valid):
-        """Rows and columns of the deposits on valid cells (one per cell), and the names of those elsewhere (also
-        named in a warning)."""
+    def _deposits(self, parameters, context, feedback, crs, grid, valid) -> HeldOutDeposits:
+        """Rows and columns of the deposits on valid cells (one per cell), the names of those elsewhere (also
+        named in a warning) and the record of them a retrained model keeps."""
         source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if source is None:
             raise QgsProcessingException("DEPOSITS: choose a point layer of known deposits.")
@@ -441,14 +562,13 @@ class CompareModelsAlgorithm(LabelReading):
         xy, labels = EvaluateAlgorithm._deposit_points(source, crs, None, context, feedback)
         check_point_places(source, crs, context, grid, xy, self.DEPOSITS, "deposits", feedback)
         xy = np.asarray(xy, dtype=np.float64)
-        ok = np.isfinite(xy).all(axis=1)
-        rows, cols = np.full(len(xy), -1), np.full(len(xy), -1)
-        rows[ok], cols[ok] = grid.rowcol(xy[ok, 0], xy[ok, 1])
-        inside = ok & grid.holds(rows, cols)
-        inside[inside] = valid[rows[inside], cols[inside]]
+        # valid cells as values, every other cell as nodata: a deposit is used on a valid cell only
+        sample = sample_deposits(np.where(valid, np.float32(0), np.float32(np.nan)), grid, xy)
+        inside = sample.status == USED
         skipped = [labels[i] for i in np.flatnonzero(~inside)]
         if skipped:  # a NULL or empty geometry has no place at all: not 'off the rasters'
-            unplaced, off = int((~ok).sum()), int((ok & ~inside).sum())
+            unplaced = int((sample.status == NO_COORDINATES).sum())
+            off = len(skipped) - unplaced
             why = [f"{unplaced} without coordinates (a NULL or empty geometry)"] if unplaced else []
             why += [f"{off} off the rasters, on nodata or outside the mask"] if off else []
             feedback.pushWarning(
@@ -456,9 +576,9 @@ class CompareModelsAlgorithm(LabelReading):
                 + ", ".join(skipped[:10])
                 + (" …" if len(skipped) > 10 else "")
             )
-        cells = np.unique(np.column_stack([rows[inside], cols[inside]]), axis=0)
+        cells = np.unique(np.column_stack([sample.rows[inside], sample.cols[inside]]), axis=0)
         # the deposits a retrained model learns from, recorded in its provenance for evaluate
-        self.deposit_points = training_points_record(
+        record = training_points_record(
             xy[inside], crs.toWkt(), source_label(source, parameters, self.DEPOSITS, context)
         )
         if len(xy) < 2:
@@ -483,4 +603,4 @@ class CompareModelsAlgorithm(LabelReading):
                 f"DEPOSITS: the {on_valid} deposits on valid cells lie on {n_cells} cells ({on_valid - n_cells} share "
                 "a cell with another); each cell counts once, so the folds below count deposit cells."
             )
-        return cells[:, 0], cells[:, 1], skipped
+        return HeldOutDeposits(cells[:, 0], cells[:, 1], skipped, record)

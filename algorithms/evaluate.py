@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from typing import Any, Dict, List, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 from qgis.core import (
@@ -31,11 +32,12 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.coverage import partial_cover_warning
-from ..core.evaluation.deposits import USED, on_training_cells
+from ..core.evaluation.deposits import on_training_warning
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
 from ..core.grid import wrap_longitudes
 from ..core.io.encoding import undecoded_names_warning
 from ..core.io.rasters import (
+    RasterData,
     band_kind,
     band_unit,
     bands_in_words,
@@ -118,6 +120,46 @@ def require_deposit_points(source, parameter: str = "DEPOSITS") -> None:
             "outlines, give a point inside each (Processing Toolbox › Vector geometry › Point on surface) and run "
             "again."
         )
+
+
+@dataclass
+class EvaluatedBand:
+    """The band of INPUT_RASTER evaluated, as read."""
+
+    layer: Any  # QgsRasterLayer
+    band: int
+    path: str
+    crs: QgsCoordinateReferenceSystem
+    data: RasterData
+
+    @property
+    def grid(self):
+        return self.data.grid
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.data.bands[0]
+
+    @property
+    def band_name(self) -> str:
+        return self.data.band_names[0]
+
+
+@dataclass
+class DepositPoints:
+    """DEPOSITS in the raster's CRS, one label each (NaN coordinates: a feature without a usable point)."""
+
+    source: Any  # QgsProcessingFeatureSource
+    xy: List[Tuple[float, float]]
+    names: List[str]
+
+
+@dataclass
+class StudyArea:
+    """The MASK layer (None when not given) and its polygons on the raster's grid (None: every valid cell)."""
+
+    source: Any
+    mask: Optional[np.ndarray]
 
 
 class EvaluateAlgorithm(ProspectorAlgorithm):
@@ -245,6 +287,27 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(description)))
 
     def process(self, parameters, context, feedback):
+        layer, band = self._raster_and_band(parameters, context)
+        source = self._deposit_layer(parameters, context, feedback)
+        prospectivity = self._read_band(parameters, context, feedback, layer, band)
+        deposits = self._read_deposits(parameters, context, feedback, source, prospectivity)
+        study_area = self._study_area(parameters, context, feedback, prospectivity)
+        result = self._evaluate_map(parameters, context, feedback, prospectivity, deposits, study_area)
+        on_training = self._deposits_on_training(context, feedback, prospectivity, deposits, result)
+        if feedback.isCanceled():
+            raise Cancelled()
+        baselines = self._baselines(parameters, context, feedback, prospectivity, deposits, study_area)
+        outputs = self._write_outputs(parameters, context, prospectivity, deposits, study_area, result, baselines)
+        feedback.setProgress(100)
+        feedback.pushInfo(
+            f"AUC {result.auc:.3f} ({100 * result.confidence:g} % CI {result.interval_text('-')}); "
+            f"top 10 % of the area holds {result.capture[10.0]:.1f} % of the "
+            f"deposits; P-A: {result.pa.prediction_rate:.1f} % of deposits in {result.pa.area:.1f} % of the area."
+        )
+        return {**outputs, **self._numbers(result), "DEPOSITS_ON_TRAINING": on_training}
+
+    def _raster_and_band(self, parameters, context) -> Tuple[Any, int]:
+        """INPUT_RASTER and the BAND evaluated, refused when unusable (no layer, no such band, no CRS)."""
         layer = self.parameterAsRasterLayer(parameters, self.INPUT_RASTER, context)
         if layer is None or not layer.isValid():
             raise QgsProcessingException("INPUT_RASTER: the raster could not be opened; choose a raster layer.")
@@ -262,31 +325,38 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 f"INPUT_RASTER: '{layer.name()}' has no CRS; assign its CRS (Raster › Projections › Assign Projection, "
                 "or Layer Properties › Source in the desktop) and run again." + side_file_crs_note(layer_file(layer))
             )
+        return layer, band
+
+    def _deposit_layer(self, parameters, context, feedback):
+        """The DEPOSITS source, refused unless it holds points; warned about when it mixes commodities or holds
+        anomalies' samples rather than deposits."""
         source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if source is None:
             raise QgsProcessingException("DEPOSITS: the deposit layer could not be opened; choose a point layer.")
         require_deposit_points(source)
         warn_mixed_commodities(source, self.DEPOSITS, feedback, "the evaluation")
         self._warn_if_anomalous_samples(parameters, context, feedback)
-        report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
-        table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
-        raster_path = layer_file(layer)  # outputs were checked against inputs by check_outputs()
+        return source
 
+    def _read_band(self, parameters, context, feedback, layer, band: int) -> EvaluatedBand:
+        """The band's values and grid, with what they are (an uncertainty or label raster is not a prospectivity
+        map) and where they are (a geographic CRS refuses a CLUSTER_DISTANCE and makes area shares approximate)."""
+        path = layer_file(layer)  # outputs were checked against inputs by check_outputs()
         # the band as float32, its finite values and their ranks (float64): about 40 bytes a cell at most
         self.check_memory(layer.width() * layer.height(), 40, self.INPUT_RASTER, "evaluating this raster")
-        data = read_raster(raster_path, indexes=[band])
+        data = read_raster(path, indexes=[band])
         for warning in data.warnings:
             feedback.pushWarning(warning)
         grid = data.grid
-        raster = data.bands[0]
         feedback.pushInfo(f"Raster: {grid.describe()}, band {band}")
-        made = made_by(raster_path, band)
+        made = made_by(path, band)
         if "uncertainty" in made or made.endswith("by pseudolabel"):
             feedback.pushWarning(
                 f"INPUT_RASTER: '{layer.name()}' is {made}, not a prospectivity map: the figures below say how well "
                 "its values pick out the deposits, not how good the prospectivity map is. Give predict's OUTPUT (the "
                 "probability) or OUTPUT_RANK."
             )
+        crs = layer.crs()
         if crs.isGeographic():
             clusters = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
             if clusters > 0:  # degrees: 2000 meant as metres links every deposit on Earth into one cluster
@@ -305,7 +375,12 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 "approximate. Reproject it to a projected CRS for exact figures."
             )
         warn_unequal_cells(crs, layer.extent(), grid.pixel_size, self.INPUT_RASTER, feedback)
+        return EvaluatedBand(layer, band, path, crs, data)
 
+    def _read_deposits(self, parameters, context, feedback, source, prospectivity: EvaluatedBand) -> DepositPoints:
+        """The deposits in the raster's CRS (across 180° where the raster is), named by NAME_FIELD, their places
+        checked against the raster."""
+        crs, grid = prospectivity.crs, prospectivity.grid
         name_field = self.parameterAsString(parameters, self.NAME_FIELD, context) or None
         if name_field:
             check_fields(source, [name_field], self.NAME_FIELD)
@@ -316,84 +391,89 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             xy = [(float(x), y) for x, (_, y) in zip(longitudes, xy)]
         feedback.pushInfo(f"Deposits: {len(xy)} points")
         check_point_places(source, crs, context, grid, xy, self.DEPOSITS, "deposits", feedback)
+        return DepositPoints(source, xy, names)
 
+    def _study_area(self, parameters, context, feedback, prospectivity: EvaluatedBand) -> StudyArea:
+        """The MASK polygons on the raster's grid (None: every valid cell), warned about when they cover part of
+        the raster's valid cells only."""
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
-        polygons = mask_geometries(mask_source, crs, context, feedback=feedback)
-        mask = mask_on_grid(polygons, grid)
+        polygons = mask_geometries(mask_source, prospectivity.crs, context, feedback=feedback)
+        mask = mask_on_grid(polygons, prospectivity.grid)
         if mask is not None:
+            valid = np.isfinite(prospectivity.values) & mask
+            name = prospectivity.layer.name()
             partial = partial_cover_warning(
-                polygons, grid, np.isfinite(raster) & mask, self.INPUT_RASTER, layer.name(), baseline=False
+                polygons, prospectivity.grid, valid, self.INPUT_RASTER, name, baseline=False
             )
             if partial:
                 feedback.pushWarning(partial)
+        return StudyArea(mask_source, mask)
 
-        iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
+    def _evaluate_map(self, parameters, context, feedback, prospectivity, deposits, study_area):
+        """The evaluation of the band, ranked the way DIRECTION says, and the log of it: how cells were ranked, the
+        notes, the deposits not used, a map read the wrong way round."""
         cluster_distance = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
-        say_ground_distance(feedback, self.CLUSTER_DISTANCE, cluster_distance, grid.metres_per_unit)
+        say_ground_distance(feedback, self.CLUSTER_DISTANCE, cluster_distance, prospectivity.grid.metres_per_unit)
         direction = self.parameterAsEnum(parameters, self.DIRECTION, context)
+        band_name = prospectivity.band_name
         low_first = direction == DIRECTION_LOW or (
-            direction == DIRECTION_AUTO and favours_low_values(data.band_names[0], band_kind(raster_path, band))
+            direction == DIRECTION_AUTO
+            and favours_low_values(band_name, band_kind(prospectivity.path, prospectivity.band))
         )
         result = evaluate(
-            raster,
-            grid,
-            xy,
-            mask,
-            iterations=iterations,
+            prospectivity.values,
+            prospectivity.grid,
+            deposits.xy,
+            study_area.mask,
+            iterations=self.parameterAsInt(parameters, self.ITERATIONS, context),
             seed=params.seed_value(self, parameters, context),
             progress=lambda f: feedback.setProgress(90 * f),
             is_cancelled=feedback.isCanceled,
             cluster_distance=cluster_distance,
             low_values_favourable=low_first,
         )
-        feedback.pushInfo(f"Cells ranked {result.ranking} ({data.band_names[0]})")
+        feedback.pushInfo(f"Cells ranked {result.ranking} ({band_name})")
         for note in result.notes:
             feedback.pushWarning(note)
-        for line in unused_deposit_lines(names, result.sample.status):
+        for line in unused_deposit_lines(deposits.names, result.sample.status):
             feedback.pushInfo(line)
         inverted = direction_note(result)
         if inverted:  # in the log, and in the report
             feedback.pushWarning(inverted)
             result.notes.append(inverted)
-        on_training, trained_on = self._trained_on(
-            raster_path, layer.name(), crs, grid, xy, names, result.sample.status, context
-        )
-        if trained_on:  # in the log, and in the report, which is read long after the run
-            feedback.pushWarning(trained_on)
-            result.notes.append(trained_on)
-        if feedback.isCanceled():
-            raise Cancelled()
+        return result
 
+    def _write_outputs(self, parameters, context, prospectivity, deposits, study_area, result, baselines):
+        """The CSV table and the HTML report, with the inputs they were made from; both or none, as the base class
+        writes them as one output group."""
+        report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+        table_path = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+        layer, band, path = prospectivity.layer, prospectivity.band, prospectivity.path
+        crs = prospectivity.crs
+        iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
         inputs_table = {
-            "prospectivity raster": f"{layer.name()} ({absolute_file(raster_path)}), band {band}",
-            "deposits": source_label(source, parameters, self.DEPOSITS, context),
-            "study area mask": source_label(mask_source, parameters, self.MASK, context)
-            if mask_source is not None
+            "prospectivity raster": f"{layer.name()} ({absolute_file(path)}), band {band}",
+            "deposits": source_label(deposits.source, parameters, self.DEPOSITS, context),
+            "study area mask": source_label(study_area.source, parameters, self.MASK, context)
+            if study_area.source is not None
             else "valid cells of the raster",
             "iterations, seed": f"{iterations}, {self.parameterAsInt(parameters, self.SEED, context)}",
             "bootstrap resamples": result.bootstrap_unit,
             "CRS": crs.authid() or crs.description(),
         }
-        baselines = self._baselines(parameters, context, feedback, xy, crs, mask_source, iterations)
         if baselines:
             inputs_table["baseline maps"] = ", ".join(name for name, _ in baselines)
-        # both outputs or none: the base class writes them as one output group
-        write_table(table_path, result, names)
-        title = report_title(layer.name(), data.band_names[0])
-        value_name = mapped_value_name(layer.name(), data.band_names[0])
-        unit = band_unit(raster_path, band)
+        write_table(table_path, result, deposits.names)
+        title = report_title(layer.name(), prospectivity.band_name)
+        value_name = mapped_value_name(layer.name(), prospectivity.band_name)
+        unit = band_unit(path, band)
         inputs_table["values"] = (
             f"{value_name}, in {unit or 'band values (the raster names no unit)'}; cells ranked {result.ranking}"
         )
-        write_report(report_path, result, title, inputs_table, names, baselines, layer.name(), value_name, unit)
-        feedback.setProgress(100)
-        feedback.pushInfo(
-            f"AUC {result.auc:.3f} ({100 * result.confidence:g} % CI {result.interval_text('-')}); "
-            f"top 10 % of the area holds {result.capture[10.0]:.1f} % of the "
-            f"deposits; P-A: {result.pa.prediction_rate:.1f} % of deposits in {result.pa.area:.1f} % of the area."
+        write_report(
+            report_path, result, title, inputs_table, deposits.names, baselines, layer.name(), value_name, unit
         )
-        numbers = {**self._numbers(result), "DEPOSITS_ON_TRAINING": on_training}
-        return {self.OUTPUT_REPORT: report_path, self.OUTPUT_TABLE: table_path, **numbers}
+        return {self.OUTPUT_REPORT: report_path, self.OUTPUT_TABLE: table_path}
 
     def _warn_if_anomalous_samples(self, parameters, context, feedback) -> None:
         """Warn when DEPOSITS is anomalies' OUTPUT_POINTS: samples chosen for their high values, which a map made
@@ -411,8 +491,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             "(held out from training) as DEPOSITS."
         )
 
-    def _baselines(self, parameters, context, feedback, xy, crs, mask_source, iterations) -> List[Tuple[str, Any]]:
+    def _baselines(self, parameters, context, feedback, prospectivity, deposits, study_area) -> List[Tuple[str, Any]]:
         """Each BASELINES raster (band 1) evaluated against the same deposits and mask polygons, on its own grid."""
+        xy, crs, mask_source = deposits.xy, prospectivity.crs, study_area.source
+        iterations = self.parameterAsInt(parameters, self.ITERATIONS, context)
         evaluations: List[Tuple[str, Any]] = []
         for layer in self.parameterAsLayerList(parameters, self.BASELINES, context):
             require_gdal_raster(layer, self.BASELINES)  # a model's step or a batch row: QGIS's check did not run
@@ -483,39 +565,43 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
             evaluations.append((name, result))
         return evaluations
 
+    def _deposits_on_training(self, context, feedback, prospectivity, deposits, result) -> int:
+        """How many deposits used lie on cells the model behind the raster (predict's output) learnt as mineralised,
+        warned about in the log and the report, which is read long after the run; 0 when none does or the raster
+        records none."""
+        training = self._training_points(prospectivity, context)
+        if training is None:
+            return 0
+        taught, layer = training
+        xy = np.asarray(deposits.xy, dtype=np.float64)
+        count, warning = on_training_warning(
+            xy, taught, prospectivity.grid, result.sample.status, deposits.names, prospectivity.layer.name(), layer
+        )
+        if warning:
+            feedback.pushWarning(warning)
+            result.notes.append(warning)
+        return count
+
     @staticmethod
-    def _trained_on(raster_path, raster_name, crs, grid, xy, names, status, context) -> Tuple[int, str]:
-        """How many deposits used lie on cells the model behind the raster (predict's output) learnt as mineralised
-        (the points pseudolabel, traincnn or trainmodel recorded, carried by predict into the raster's provenance),
-        and a warning saying so; (0, '') when none does or the raster records none."""
-        record = read_provenance(raster_path).get("mineralised_points")
+    def _training_points(prospectivity, context) -> Optional[Tuple[np.ndarray, str]]:
+        """The points the model behind the raster learnt as mineralised (pseudolabel, traincnn or trainmodel
+        recorded them, predict carried them into the raster's provenance), in the raster's CRS, and their layer's
+        name; None when the raster records none or they cannot be placed."""
+        record = read_provenance(prospectivity.path).get("mineralised_points")
         if not isinstance(record, dict) or not record.get("xy"):
-            return 0, ""
+            return None
         try:
             taught = np.asarray(record["xy"], dtype=np.float64).reshape(-1, 2)
         except (TypeError, ValueError):
-            return 0, ""
+            return None
         taught_crs = QgsCoordinateReferenceSystem.fromWkt(str(record.get("crs") or ""))
-        if taught_crs.isValid() and taught_crs != crs:
-            transform = QgsCoordinateTransform(taught_crs, crs, context.transformContext())
+        if taught_crs.isValid() and taught_crs != prospectivity.crs:
+            transform = QgsCoordinateTransform(taught_crs, prospectivity.crs, context.transformContext())
             try:
                 taught = np.array([[p.x(), p.y()] for p in (transform.transform(x, y) for x, y in taught)])
             except QgsCsException:
-                return 0, ""
-        used = np.asarray(status) == USED
-        on = on_training_cells(np.asarray(xy, dtype=np.float64), taught, grid) & used
-        if not on.any():
-            return 0, ""
-        shown = [name for name, hit in zip(names, on) if hit]
-        listed = ", ".join(shown[:5]) + (" …" if len(shown) > 5 else "")
-        verb = "lies" if len(shown) == 1 else "lie"
-        return int(on.sum()), (
-            f"DEPOSITS: {int(on.sum())} of the {int(used.sum())} deposits used ({listed}) {verb} on cells that the "
-            f"model behind '{raster_name}' was trained on as mineralised (the points of '{record.get('layer', '?')}'): "
-            "there the figures measure how well the model fits its training, not how well it predicts. Evaluate "
-            "with deposits left out of the training labels, or compare learners with comparemodels, which holds "
-            "deposits out."
-        )
+                return None
+        return taught, str(record.get("layer", "?"))
 
     @staticmethod
     def _numbers(result) -> Dict[str, Any]:

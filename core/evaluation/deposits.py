@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -120,3 +120,35 @@ def on_training_cells(deposits_xy: np.ndarray, training_xy: np.ndarray, grid: Gr
     taught = {(r, c) for r, c in zip(t_rows.tolist(), t_cols.tolist())}
     on = grid.holds(rows, cols)
     return np.array([bool(o) and (r, c) in taught for o, r, c in zip(on, rows.tolist(), cols.tolist())], dtype=bool)
+
+
+#: names of deposits on training cells the warning shows before '…'
+TRAINED_ON_NAMES_SHOWN = 5
+
+
+def on_training_warning(
+    deposits_xy: np.ndarray,
+    training_xy: np.ndarray,
+    grid: GridSpec,
+    status: Sequence[str],
+    names: Sequence[str],
+    map_name: str,
+    training_layer: str,
+) -> Tuple[int, str]:
+    """How many deposits used (``status`` USED) lie on cells of ``grid`` holding a training point of
+    ``training_layer`` (:func:`on_training_cells`), and a warning naming them, for evaluate's log and report; (0,
+    '') when none does."""
+    used = np.asarray(status) == USED
+    on = on_training_cells(np.asarray(deposits_xy, dtype=np.float64), training_xy, grid) & used
+    if not on.any():
+        return 0, ""
+    shown = [name for name, hit in zip(names, on) if hit]
+    listed = ", ".join(shown[:TRAINED_ON_NAMES_SHOWN]) + (" …" if len(shown) > TRAINED_ON_NAMES_SHOWN else "")
+    verb = "lies" if len(shown) == 1 else "lie"
+    return int(on.sum()), (
+        f"DEPOSITS: {int(on.sum())} of the {int(used.sum())} deposits used ({listed}) {verb} on cells that the "
+        f"model behind '{map_name}' was trained on as mineralised (the points of '{training_layer}'): "
+        "there the figures measure how well the model fits its training, not how well it predicts. Evaluate "
+        "with deposits left out of the training labels, or compare learners with comparemodels, which holds "
+        "deposits out."
+    )

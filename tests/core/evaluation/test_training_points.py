@@ -7,8 +7,12 @@ import numpy as np
 import rasterio
 
 from geochem_prospector.core.evaluation.deposits import (
+    NODATA,
+    TRAINED_ON_NAMES_SHOWN,
     TRAINING_POINTS_KEPT,
+    USED,
     on_training_cells,
+    on_training_warning,
     training_points_record,
 )
 from geochem_prospector.core.grid import GridSpec
@@ -45,6 +49,26 @@ def test_deposits_on_training_cells_as_a_brute_force_comparison_of_cells():
     assert found.tolist() == expected
     assert 0 < found.sum() < 10  # the sample holds both cases
     assert not on_training_cells(deposits, np.zeros((0, 2)), GRID).any()
+
+
+def test_the_training_warning_counts_and_names_the_used_deposits_on_training_cells_only():
+    # eight deposits in cells 0..7 of the top row; training points in cells 0..6; deposit 2 is on nodata
+    deposits = np.array([[400_125.0 + 250 * i, 7_509_900.0] for i in range(8)])
+    training = np.array([[400_010.0 + 250 * i, 7_509_990.0] for i in range(7)])
+    status = [USED] * 8
+    status[2] = NODATA
+    names = [f"d{i}" for i in range(8)]
+    # the reference: a deposit counts when used and its cell (by floor division) holds a training point
+    taught = {int((x - GRID.xmin) // GRID.pixel_size) for x, _ in training}
+    expected = [n for n, (x, _), s in zip(names, deposits, status) if s == USED and int((x - 400_000) // 250) in taught]
+    count, warning = on_training_warning(deposits, training, GRID, status, names, "prospectivity", "labels")
+    assert count == len(expected) == 6
+    shown = ", ".join(expected[:TRAINED_ON_NAMES_SHOWN]) + " …"
+    assert warning.startswith(f"DEPOSITS: 6 of the 7 deposits used ({shown}) lie on cells that the model behind ")
+    assert "'prospectivity' was trained on as mineralised (the points of 'labels')" in warning
+    one, single = on_training_warning(deposits[:1], training, GRID, [USED], ["d0"], "p", "l")
+    assert one == 1 and "(d0) lies on cells" in single
+    assert on_training_warning(deposits[7:], training, GRID, [USED], ["d7"], "p", "l") == (0, "")
 
 
 def test_read_provenance_gives_the_record_written_and_nothing_for_other_files(tmp_path):
