@@ -269,7 +269,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         check_point_places(source, crs, context, grid, xy, self.LABELS, "labelled points", feedback)
         return LabelledPoints(source, xy, classes, class_names)
 
-    def _settings(self, parameters, context, feedback, method: str, neighbors: int, grid: GridSpec):
+    def _settings(
+        self, parameters, context, feedback, method: str, neighbors: int, grid: GridSpec
+    ) -> PseudoLabelSettings:
         """The settings of the pseudo-labelling; the radius and the buffer in metres too when the CRS is in feet."""
         settings = PseudoLabelSettings(
             method=method,
@@ -289,6 +291,7 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         return settings
 
     def _destinations(self, parameters, context) -> Destinations:
+        """Where the outputs go, read before the pseudo-labelling."""
         return Destinations(
             labels=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
             confidence=self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context),
@@ -343,9 +346,16 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
 
     def _write_outputs(
-        self, context, feedback, destinations: Destinations, grid: GridSpec, points: LabelledPoints,
-        result: PseudoLabelResult, record: dict, provenance: dict,
-    ) -> dict:  # fmt: skip
+        self,
+        context,
+        feedback,
+        destinations: Destinations,
+        grid: GridSpec,
+        points: LabelledPoints,
+        result: PseudoLabelResult,
+        record: dict,
+        provenance: dict,
+    ) -> dict:
         """The label raster (unlabelled cells nodata), the confidence raster and the summary (with a map of the
         labels and the points) written and styled: the results."""
         labels = np.where(result.labels == UNLABELLED, LABEL_NODATA, result.labels).astype(np.uint8)
