@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
 from qgis.core import (
@@ -29,7 +30,7 @@ from qgis.core import (
 )
 
 from ..core.callbacks import check_cancelled
-from ..core.evidence.bands import refuse_repeated_bands, table_csv
+from ..core.evidence.bands import names, refuse_repeated_bands, table_csv
 from ..core.evidence.geometry import bbox_overlaps, points_of, segments_of
 from ..core.evidence.line_notes import (
     MAX_KINDS,
@@ -88,6 +89,27 @@ from .scheduling import scheduler_parameter, task_runner
 MAX_CLASSES = 20
 #: the progress (%) given to reading the layers and searching the lines for copies and crossings, before the bands
 PREPARE_SHARE = 10
+
+
+@dataclass(frozen=True)
+class GivenLayers:
+    """The evidence layers the parameters give, checked before any sets the grid."""
+
+    lines: list
+    points: list
+    polygons: Any  # a feature source, None without POLYGONS
+    continuous: list
+    categorical: list
+    copied_reference: Any  # the REFERENCE_RASTER layer when REFERENCE_BANDS copies its bands, else None
+
+
+@dataclass(frozen=True)
+class FoundSource:
+    """One source of bands, with what the messages name it by: the parameter it came from and its file."""
+
+    evidence: Any  # LineEvidence, PolygonEvidence, PointEvidence or RasterEvidence
+    parameter: str  # 'LINES', or 'REFERENCE_RASTER (REFERENCE_BANDS)' for the grid raster's own bands
+    file: str  # '' when it has none
 
 
 class EvidenceAlgorithm(ProspectorAlgorithm):
@@ -287,6 +309,24 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
+        given = self._given_layers(parameters, context)
+        runner = task_runner(self, parameters, context, feedback)
+        grid, crs = self._grid(parameters, context, feedback, given.lines, given.points, given.polygons)
+        mask = self._mask(parameters, context, crs, grid, feedback)
+        sources = self._sources(parameters, context, feedback, given, crs, grid, mask, shared=not runner.in_process)
+        output, table = self._destinations(parameters, context)
+        bands = [b for s in sources for b in s.bands]
+        feedback.pushInfo(f"{len(bands)} band(s): {', '.join(names(bands))}")
+        provenance = self.provenance(
+            parameters, context, {"bands": [{"name": b.name, "unit": b.unit, "kind": b.kind} for b in bands]}
+        )
+        check_cancelled(feedback.isCanceled)
+        written = self._written_stack(feedback, output, grid, sources, mask, provenance, runner)
+        return self._finished(context, feedback, output, table, sources, bands, written, grid)
+
+    def _given_layers(self, parameters, context) -> GivenLayers:
+        """The evidence layers given, refused when there are none, or when a vector parameter holds a raster or a
+        table without geometry (before any of them sets the grid)."""
         lines = self.parameterAsLayerList(parameters, self.LINES, context) or []
         points = self.parameterAsLayerList(parameters, self.POINTS, context) or []
         polygons = self.parameterAsSource(parameters, self.POLYGONS, context)
@@ -313,36 +353,64 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 )
             if layer is not None:
                 require_geometry(layer, parameter)
-        runner = task_runner(self, parameters, context, feedback)
-        shared = not runner.in_process  # workers open the raster files themselves
-        grid, crs = self._grid(parameters, context, feedback, lines, points, polygons)
-        mask = self._mask(parameters, context, crs, grid, feedback)
-        sources: List[Any] = []
-        given: List[str] = []  # the parameter each source came from, for the messages
-        files: List[str] = []  # and the file behind it ("" when it has none), for the messages
-        if copy_reference:  # on its own grid, nearest neighbour copies every cell as it is
-            path = _raster_file(reference, self.REFERENCE_RASTER, shared)
-            sources.append(
-                RasterEvidence(
-                    _layer_name(reference), path, grid, "nearest", self.REFERENCE_RASTER, "continuous",
-                    _layer_crs_wkt(reference), _shown_file(reference),
-                )
-            )  # fmt: skip
-            _warn_colour_coded(sources[-1], False, feedback)  # a picture's colours copied as bands: say so
-            given.append(f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})")
-            files.append(_shown_file(reference) or layer_file(reference))
-        for found, parameter, behind in (
-            (self._lines(parameters, context, feedback, lines, crs, grid), self.LINES, [layer_file(x) for x in lines]),
-            ([self._polygons(parameters, context, feedback, polygons, crs, grid, mask)] if polygons is not None else [],
-             self.POLYGONS, [input_file(parameters, self.POLYGONS, context)]),
-            (self._points(context, feedback, points, crs, grid), self.POINTS, [layer_file(x) for x in points]),
+        return GivenLayers(lines, points, polygons, continuous, categorical, reference if copy_reference else None)
+
+    def _sources(self, parameters, context, feedback, given: GivenLayers, crs, grid: GridSpec, mask, shared: bool):
+        """Every source of bands in the stack's order (the grid raster's own bands, lines, polygons, points,
+        continuous then categorical rasters), refused when two would give bands of one name. ``shared``: Dask
+        workers open the raster files themselves."""
+        found = [
+            *self._reference_bands(given.copied_reference, grid, feedback, shared),
+            *self._vector_sources(parameters, context, feedback, given, crs, grid, mask),
+            *self._raster_sources(parameters, context, feedback, given, crs, grid, shared),
+        ]
+        sources = [f.evidence for f in found]
+        refuse_repeated_bands(sources, [f.parameter for f in found], [f.file for f in found])
+        return sources
+
+    def _reference_bands(self, reference, grid: GridSpec, feedback, shared: bool) -> List[FoundSource]:
+        """The grid raster's bands (with REFERENCE_BANDS): on its own grid, nearest neighbour copies every cell as
+        it is."""
+        if reference is None:
+            return []
+        path = _raster_file(reference, self.REFERENCE_RASTER, shared)
+        source = RasterEvidence(
+            _layer_name(reference), path, grid, "nearest", self.REFERENCE_RASTER, "continuous",
+            _layer_crs_wkt(reference), _shown_file(reference),
+        )  # fmt: skip
+        _warn_colour_coded(source, False, feedback)  # a picture's colours copied as bands: say so
+        return [
+            FoundSource(
+                source,
+                f"{self.REFERENCE_RASTER} ({self.REFERENCE_BANDS})",
+                _shown_file(reference) or layer_file(reference),
+            )
+        ]
+
+    def _vector_sources(self, parameters, context, feedback, given: GivenLayers, crs, grid, mask) -> List[FoundSource]:
+        """The lines, the polygons and the points, each layer read and checked in that order (all are read before
+        any is added)."""
+        found = []
+        for sources, parameter, behind in (
+            (self._lines(parameters, context, feedback, given.lines, crs, grid), self.LINES,
+             [layer_file(x) for x in given.lines]),
+            ([self._polygons(parameters, context, feedback, given.polygons, crs, grid, mask)]
+             if given.polygons is not None else [], self.POLYGONS, [input_file(parameters, self.POLYGONS, context)]),
+            (self._points(context, feedback, given.points, crs, grid), self.POINTS,
+             [layer_file(x) for x in given.points]),
         ):  # fmt: skip
-            sources += found
-            given += [parameter] * len(found)
-            files += [str(f or "") for f in behind][: len(found)]
+            found += [FoundSource(s, parameter, str(f or "")) for s, f in zip(sources, behind)]
+        return found
+
+    def _raster_sources(
+        self, parameters, context, feedback, given: GivenLayers, crs, grid: GridSpec, shared: bool
+    ) -> List[FoundSource]:
+        """The continuous, then the categorical rasters, each resampled by its method, with a warning for each
+        raster whose values are colours or which holds cells the stack cannot keep as they are."""
+        found = []
         for layers, method_name, parameter in (
-            (continuous, self.CONTINUOUS_METHOD, self.CONTINUOUS_RASTERS),
-            (categorical, self.CATEGORICAL_METHOD, self.CATEGORICAL_RASTERS),
+            (given.continuous, self.CONTINUOUS_METHOD, self.CONTINUOUS_RASTERS),
+            (given.categorical, self.CATEGORICAL_METHOD, self.CATEGORICAL_RASTERS),
         ):
             method = self.enum_name(parameters, method_name, context)
             for layer in layers:
@@ -356,23 +424,22 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 # the float32 stack holds, a band of one value
                 for warning in raster_warnings([(path, i) for i in source.indexes], parameter, pictures=False):
                     feedback.pushWarning(warning)
-                sources.append(source)
-                given.append(parameter)
-                files.append(_shown_file(layer) or layer_file(layer))
-        refuse_repeated_bands(sources, given, files)
+                found.append(FoundSource(source, parameter, _shown_file(layer) or layer_file(layer)))
+        return found
 
+    def _destinations(self, parameters, context) -> Tuple[str, str]:
+        """The stack's path and the band table's ('' without one)."""
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         table = (
             self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
             if parameters.get(self.OUTPUT_TABLE) not in (None, "")
             else ""
         )
-        bands = [b for s in sources for b in s.bands]
-        feedback.pushInfo(f"{len(bands)} band(s): {', '.join(b.name for b in bands)}")
-        provenance = self.provenance(
-            parameters, context, {"bands": [{"name": b.name, "unit": b.unit, "kind": b.kind} for b in bands]}
-        )
-        check_cancelled(feedback.isCanceled)
+        return output, table
+
+    def _written_stack(self, feedback, output: str, grid: GridSpec, sources, mask, provenance, runner):
+        """The stack written tile by tile (committed only when every tile is), the rasters closed after it either
+        way; what :func:`core.evidence.stack.write_stack` found of each source on the grid."""
         try:
             with runner:
                 written = write_stack(
@@ -391,6 +458,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 if isinstance(source, RasterEvidence):
                     source.close()
         check_cancelled(feedback.isCanceled)  # a cancel after the last tile: the stack is not committed either
+        return written
+
+    def _finished(self, context, feedback, output: str, table: str, sources, bands, written, grid: GridSpec) -> dict:
+        """The notes on rasters that cover little of the grid, the band table written, the stack styled: the
+        results."""
         for note in sparse_raster_notes(sources, written, grid):
             feedback.pushWarning(note)
         results = {self.OUTPUT: output}

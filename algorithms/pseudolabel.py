@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import List
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 from qgis.core import (
@@ -26,17 +27,18 @@ from ..core.evaluation.deposits import training_points_record
 from ..core.grid import GridSpec, size_text
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import layer_label, rasterize_mask, read_stack, require_values, side_file_crs_note, write_geotiff
-from ..core.labels.classes import class_ids
+from ..core.labels.classes import class_ids, labelled_class_names
 from ..core.labels.pseudolabel import (
     METHODS,
     UNLABELLED,
+    PseudoLabelResult,
     PseudoLabelSettings,
     mask_cells_bound,
     memory_needed,
     memory_per_cell,
     pseudolabel,
 )
-from ..core.reports.labels import summary_record, write_summary
+from ..core.reports.labels import summary_lines, summary_record, write_summary
 from ..core.reports.thumbnail import label_map_svg
 from ..core.reports.training import data_sentence
 from . import parameters as params
@@ -55,6 +57,26 @@ READERS = {
     "ITERATIONS": ("self_training",),
     "NEIGHBORS": ("label_spreading",),
 }
+
+
+@dataclass(frozen=True)
+class LabelledPoints:
+    """The labelled points in the rasters' CRS, each one's class (None: every point mineralised) and the classes'
+    names (None without LABEL_FIELD)."""
+
+    source: Any
+    xy: np.ndarray
+    classes: Optional[np.ndarray]
+    class_names: Optional[Dict[int, str]]
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """Where the label raster, the confidence raster and the summary ('' without one) go."""
+
+    labels: str
+    confidence: str
+    summary: str
 
 
 class PseudoLabelAlgorithm(ProspectorAlgorithm):
@@ -229,11 +251,28 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         method = self.enum_name(parameters, self.METHOD, context)
         neighbors = self.parameterAsInt(parameters, self.NEIGHBORS, context)
         stack, crs, mask_polygons = self._evidence(parameters, context, feedback, method, neighbors)
-        grid = stack.grid
+        points = self._labelled_points(parameters, context, feedback, crs, stack.grid)
+        mask, negatives = self._areas(parameters, context, crs, stack.grid, mask_polygons, feedback)
+        self._warn_ignored(parameters, context, feedback, method)
+        settings = self._settings(parameters, context, feedback, method, neighbors, stack.grid)
+        destinations = self._destinations(parameters, context)
+        result = self._pseudolabelled(feedback, stack, points, mask, negatives, settings)
+        record = self._summary(feedback, method, points, result)
+        if feedback.isCanceled():  # last chance before the outputs are written
+            raise Cancelled()
+        provenance = self._provenance(parameters, context, stack, points, result, crs)
+        return self._write_outputs(context, feedback, destinations, stack.grid, points, result, record, provenance)
+
+    def _labelled_points(self, parameters, context, feedback, crs, grid: GridSpec) -> LabelledPoints:
+        """The labelled points (:meth:`_labels`), with a warning for those off the grid or crowded into one cell."""
         source, xy, classes, class_names = self._labels(parameters, context, feedback, crs)
         check_point_places(source, crs, context, grid, xy, self.LABELS, "labelled points", feedback)
-        mask, negatives = self._areas(parameters, context, crs, grid, mask_polygons, feedback)
-        self._warn_ignored(parameters, context, feedback, method)
+        return LabelledPoints(source, xy, classes, class_names)
+
+    def _settings(
+        self, parameters, context, feedback, method: str, neighbors: int, grid: GridSpec
+    ) -> PseudoLabelSettings:
+        """The settings of the pseudo-labelling; the radius and the buffer in metres too when the CRS is in feet."""
         settings = PseudoLabelSettings(
             method=method,
             positive_radius=self.parameterAsDouble(parameters, self.POSITIVE_RADIUS, context),
@@ -249,16 +288,25 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             (self.NEGATIVE_BUFFER, settings.negative_buffer),
         ):
             say_ground_distance(feedback, name, value, grid.metres_per_unit)  # a CRS in feet: what that is in metres
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        output_conf = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context)
-        output_summary = self.parameterAsFileOutput(parameters, self.OUTPUT_SUMMARY, context)
+        return settings
 
-        feedback.pushInfo(f"Method: {method}, {len(xy)} labelled points")
+    def _destinations(self, parameters, context) -> Destinations:
+        """Where the outputs go, read before the pseudo-labelling."""
+        return Destinations(
+            labels=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+            confidence=self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context),
+            summary=self.parameterAsFileOutput(parameters, self.OUTPUT_SUMMARY, context),
+        )
+
+    @staticmethod
+    def _pseudolabelled(feedback, stack, points: LabelledPoints, mask, negatives, settings) -> PseudoLabelResult:
+        """Core's pseudo-labelling over the first 90 % of the progress, with its warnings."""
+        feedback.pushInfo(f"Method: {settings.method}, {len(points.xy)} labelled points")
         result = pseudolabel(
             stack.bands,
-            grid,
-            xy,
-            classes,
+            stack.grid,
+            points.xy,
+            points.classes,
             negative_cells=negatives,
             mask=mask,
             settings=settings,
@@ -268,38 +316,54 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         )
         for warning in result.warnings:
             feedback.pushWarning(warning)
-        kinds = sorted(set(classes[classes >= 1].tolist())) if classes is not None and class_names else []
-        if method == "pu_bagging" and len(kinds) > 1:  # merged into class 1: named for all it holds, not the first
-            class_names = {0: class_names.get(0, "barren"), 1: " + ".join(str(class_names[k]) for k in kinds)}
-        record = summary_record(result, class_names)
-        for row in record["classes"]:
-            feedback.pushInfo(
-                f"class {row['class_id']} ({row['name']}): {row['seed']} seed + {row['pseudo']} pseudo-labelled "
-                f"cells = {100 * row['share']:.1f} % of the labelled cells"
-            )
-        feedback.pushInfo(f"{record['unlabelled_cells']} of {record['valid_cells']} valid cells left unlabelled.")
+        return result
 
-        if feedback.isCanceled():  # last chance before the outputs are written
-            raise Cancelled()
-        provenance = self.provenance(
+    @staticmethod
+    def _summary(feedback, method: str, points: LabelledPoints, result: PseudoLabelResult) -> dict:
+        """The summary record (classes named as the label raster holds them), its counts in the log."""
+        record = summary_record(result, labelled_class_names(method, points.classes, points.class_names))
+        for line in summary_lines(record):
+            feedback.pushInfo(line)
+        return record
+
+    def _provenance(self, parameters, context, stack, points: LabelledPoints, result: PseudoLabelResult, crs) -> dict:
+        """How the labels were made, with the mineralised points: evaluate tells the deposits the labels (and models
+        on them) came from."""
+        labels_source = source_label(points.source, parameters, self.LABELS, context)
+        return self.provenance(
             parameters,
             context,
             {
                 "evidence_bands": stack.band_names,
-                "labels": source_label(source, parameters, self.LABELS, context),
+                "labels": labels_source,
                 "counts": result.counts,
-                # the mineralised points: evaluate tells the deposits the labels (and models on them) came from
                 "mineralised_points": training_points_record(
-                    xy if classes is None else xy[classes >= 1],
+                    points.xy if points.classes is None else points.xy[points.classes >= 1],
                     crs.toWkt(),
-                    source_label(source, parameters, self.LABELS, context),
+                    labels_source,
                 ),
             },
         )
+
+    def _write_outputs(
+        self,
+        context,
+        feedback,
+        destinations: Destinations,
+        grid: GridSpec,
+        points: LabelledPoints,
+        result: PseudoLabelResult,
+        record: dict,
+        provenance: dict,
+    ) -> dict:
+        """The label raster (unlabelled cells nodata), the confidence raster and the summary (with a map of the
+        labels and the points) written and styled: the results."""
         labels = np.where(result.labels == UNLABELLED, LABEL_NODATA, result.labels).astype(np.uint8)
-        write_geotiff(output, labels, grid, ["class"], nodata=LABEL_NODATA, provenance=provenance, dtype="uint8")
         write_geotiff(
-            output_conf,
+            destinations.labels, labels, grid, ["class"], nodata=LABEL_NODATA, provenance=provenance, dtype="uint8"
+        )
+        write_geotiff(
+            destinations.confidence,
             result.confidence,
             grid,
             ["confidence"],
@@ -307,23 +371,27 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             provenance=provenance,
             parameter=self.OUTPUT_CONFIDENCE,
         )
-        results = {self.OUTPUT: output, self.OUTPUT_CONFIDENCE: output_conf}
-        if output_summary:
+        results = {self.OUTPUT: destinations.labels, self.OUTPUT_CONFIDENCE: destinations.confidence}
+        if destinations.summary:
             inside = np.isfinite(result.confidence)  # the valid cells: confidence is NaN only outside them
             thumbnail = label_map_svg(
                 result.labels,
                 grid,
-                xy,
+                points.xy,
                 "Pseudo-labels and labelled points",
                 inside=inside,
-                point_classes=None if classes is None else np.asarray(classes).tolist(),
+                point_classes=None if points.classes is None else np.asarray(points.classes).tolist(),
             )
             data = data_sentence({"provenance": provenance}, provenance_below=False)
-            write_summary(output_summary, record, parameter=self.OUTPUT_SUMMARY, thumbnail=thumbnail, data=data)
-            results[self.OUTPUT_SUMMARY] = output_summary
+            write_summary(destinations.summary, record, parameter=self.OUTPUT_SUMMARY, thumbnail=thumbnail, data=data)
+            results[self.OUTPUT_SUMMARY] = destinations.summary
         feedback.setProgress(100)
-        self.style_on_load(context, output, "pseudolabels", self.tr("Pseudo-labels"), False, legend="present_classes")
-        self.style_on_load(context, output_conf, "confidence", self.tr("Pseudo-label confidence"), False, visible=False)
+        self.style_on_load(
+            context, destinations.labels, "pseudolabels", self.tr("Pseudo-labels"), False, legend="present_classes"
+        )
+        self.style_on_load(
+            context, destinations.confidence, "confidence", self.tr("Pseudo-label confidence"), False, visible=False
+        )
         return results
 
     def _evidence(self, parameters, context, feedback, method="pu_bagging", neighbors=10):

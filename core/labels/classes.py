@@ -189,3 +189,14 @@ def class_ids(raw: List[object]) -> Tuple[np.ndarray, Dict[int, str], np.ndarray
         spellings = (["1"] if mapping[flags[0]] == 1 and 1 in whole else []) + flags
         names[mapping[flags[0]]] = " / ".join(spellings)
     return ids, names, usable
+
+
+def labelled_class_names(
+    method: str, classes: Optional[np.ndarray], class_names: Optional[Dict[int, str]]
+) -> Optional[Dict[int, str]]:
+    """The names of the classes a pseudo-labelling by ``method`` writes: PU bagging merges every mineralised class
+    into class 1, named for all it holds ('Au + Cu'), not the first; other methods keep ``class_names``."""
+    kinds = sorted(set(classes[classes >= 1].tolist())) if classes is not None and class_names else []
+    if method != "pu_bagging" or len(kinds) < 2 or not class_names:
+        return class_names
+    return {0: class_names.get(0, "barren"), 1: " + ".join(str(class_names[k]) for k in kinds)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..io.outputs import write_text
 from ..io.tables import SafeWriter
@@ -37,6 +37,17 @@ def summary_record(result: PseudoLabelResult, class_names: Optional[Dict[int, st
         history=result.history,
         warnings=result.warnings,
     )
+
+
+def summary_lines(record: Dict[str, Any]) -> List[str]:
+    """The log's account of a :func:`summary_record`: each class's seed and pseudo-labelled cells and its share of
+    the labelled cells, then the valid cells left unlabelled."""
+    lines = [
+        f"class {row['class_id']} ({row['name']}): {row['seed']} seed + {row['pseudo']} pseudo-labelled cells = "
+        f"{100 * row['share']:.1f} % of the labelled cells"
+        for row in record["classes"]
+    ]
+    return lines + [f"{record['unlabelled_cells']} of {record['valid_cells']} valid cells left unlabelled."]
 
 
 METHOD_WORDS = {"pu_bagging": "PU bagging", "label_spreading": "label spreading", "self_training": "self-training"}

@@ -8,7 +8,7 @@ import math
 import struct
 import zlib
 from html import escape
-from typing import Mapping, Optional, Sequence, Tuple
+from typing import Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -60,7 +60,7 @@ def class_image(labels: np.ndarray, max_cells: int = 400, colours: Optional[Mapp
 def label_map_svg(
     labels: np.ndarray,
     grid: GridSpec,
-    points_xy: Sequence[Tuple[float, float]] = (),
+    points_xy: Union[np.ndarray, Sequence[Tuple[float, float]]] = (),
     title: str = "Labels and deposits",
     size: int = 560,
     inside: Optional[np.ndarray] = None,

@@ -7,10 +7,11 @@ became a mineralised class.
 
 import re
 
+import numpy as np
 import pytest
 
 from geochem_prospector.core.errors import InputError
-from geochem_prospector.core.labels.classes import class_ids
+from geochem_prospector.core.labels.classes import class_ids, labelled_class_names
 
 
 def test_fractions_are_refused_naming_the_field_parameter():
@@ -144,3 +145,21 @@ def test_a_commodity_list_is_one_class_whatever_its_order_spacing_and_case():
             assert (ids[i] == ids[j]) == (members[i] == members[j]), (raw[i], raw[j])
     assert ids[-1] == 0 and names[int(ids[0])] == "Cu, Au"
     assert len(set(ids.tolist())) == 4
+
+
+def test_pu_bagging_names_its_one_mineralised_class_for_every_class_it_merged():
+    # written out by hand: PU bagging labels every mineralised point as class 1
+    names = {0: "barren", 1: "Au", 2: "Cu", 3: "Zn"}
+    classes = np.array([0, 2, 1, 2, 3, 0])
+    assert labelled_class_names("pu_bagging", classes, names) == {0: "barren", 1: "Au + Cu + Zn"}
+    assert labelled_class_names("pu_bagging", np.array([2, 3]), {2: "Cu", 3: "Zn"}) == {0: "barren", 1: "Cu + Zn"}
+
+
+def test_class_names_kept_where_nothing_is_merged():
+    names = {0: "barren", 1: "Au", 2: "Cu"}
+    classes = np.array([0, 1, 2])
+    assert labelled_class_names("label_spreading", classes, names) == names  # every class keeps its own id
+    assert labelled_class_names("self_training", classes, names) == names
+    assert labelled_class_names("pu_bagging", np.array([0, 2, 2]), names) == names  # one mineralised class
+    assert labelled_class_names("pu_bagging", None, None) is None  # no LABEL_FIELD: every point mineralised
+    assert labelled_class_names("pu_bagging", classes, {}) == {}

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from geochem_prospector.core.grid import GridSpec
-from geochem_prospector.core.reports.labels import setting_in_words, write_summary
+from geochem_prospector.core.reports.labels import setting_in_words, summary_lines, write_summary
 from geochem_prospector.core.reports.thumbnail import (
     CLASS_COLOURS,
     UNLABELLED_COLOUR,
@@ -156,3 +156,22 @@ def test_label_map_fills_the_mineralised_points_purple_and_the_barren_white():
         re.findall(r'<circle [^>]*fill="(#[0-9a-f]{6})"', label_map_svg(np.zeros((100, 100)), grid, xy[:3]))
         == [purple] * 3
     )  # no classes given: every point is mineralised
+
+
+def test_summary_lines_say_each_class_then_the_unlabelled_cells():
+    record = {
+        "classes": [
+            {"class_id": 0, "name": "barren", "seed": 4, "pseudo": 395, "share": 0.638125},
+            {"class_id": 1, "name": "Au + Cu", "seed": 12, "pseudo": 215, "share": 0.361875},
+        ],
+        "valid_cells": 900,
+        "unlabelled_cells": 274,
+    }
+    assert summary_lines(record) == [  # written out by hand
+        "class 0 (barren): 4 seed + 395 pseudo-labelled cells = 63.8 % of the labelled cells",
+        "class 1 (Au + Cu): 12 seed + 215 pseudo-labelled cells = 36.2 % of the labelled cells",
+        "274 of 900 valid cells left unlabelled.",
+    ]
+    assert summary_lines({"classes": [], "valid_cells": 0, "unlabelled_cells": 0}) == [
+        "0 of 0 valid cells left unlabelled."
+    ]
