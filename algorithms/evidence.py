@@ -314,14 +314,17 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         grid, crs = self._grid(parameters, context, feedback, given.lines, given.points, given.polygons)
         mask = self._mask(parameters, context, crs, grid, feedback)
         sources = self._sources(parameters, context, feedback, given, crs, grid, mask, shared=not runner.in_process)
-        output, table = self._destinations(parameters, context)
-        bands = [b for s in sources for b in s.bands]
-        feedback.pushInfo(f"{len(bands)} band(s): {', '.join(names(bands))}")
-        provenance = self.provenance(
-            parameters, context, {"bands": [{"name": b.name, "unit": b.unit, "kind": b.kind} for b in bands]}
-        )
-        check_cancelled(feedback.isCanceled)
-        written = self._written_stack(feedback, output, grid, sources, mask, provenance, runner)
+        try:
+            output, table = self._destinations(parameters, context)
+            bands = [b for s in sources for b in s.bands]
+            feedback.pushInfo(f"{len(bands)} band(s): {', '.join(names(bands))}")
+            provenance = self.provenance(
+                parameters, context, {"bands": [{"name": b.name, "unit": b.unit, "kind": b.kind} for b in bands]}
+            )
+            check_cancelled(feedback.isCanceled)
+            written = self._written_stack(feedback, output, grid, sources, mask, provenance, runner)
+        finally:  # written or refused, the rasters are closed
+            _close_rasters(sources)
         return self._finished(context, feedback, output, table, sources, bands, written, grid)
 
     def _given_layers(self, parameters, context) -> GivenLayers:
@@ -359,14 +362,16 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         """Every source of bands in the stack's order (the grid raster's own bands, lines, polygons, points,
         continuous then categorical rasters), refused when two would give bands of one name. ``shared``: Dask
         workers open the raster files themselves."""
-        found = [
-            *self._reference_bands(given.copied_reference, grid, feedback, shared),
-            *self._vector_sources(parameters, context, feedback, given, crs, grid, mask),
-            *self._raster_sources(parameters, context, feedback, given, crs, grid, shared),
-        ]
-        sources = [f.evidence for f in found]
-        refuse_repeated_bands(sources, [f.parameter for f in found], [f.file for f in found])
-        return sources
+        found: List[FoundSource] = []
+        try:
+            found.extend(self._reference_bands(given.copied_reference, grid, feedback, shared))
+            found.extend(self._vector_sources(parameters, context, feedback, given, crs, grid, mask))
+            self._raster_sources(parameters, context, feedback, given, crs, grid, shared, found)
+            refuse_repeated_bands([f.evidence for f in found], [f.parameter for f in found], [f.file for f in found])
+        except BaseException:  # a refusal or a cancel: the rasters opened so far are closed, not left to the GC
+            _close_rasters([f.evidence for f in found])
+            raise
+        return [f.evidence for f in found]
 
     def _reference_bands(self, reference, grid: GridSpec, feedback, shared: bool) -> List[FoundSource]:
         """The grid raster's bands (with REFERENCE_BANDS): on its own grid, nearest neighbour copies every cell as
@@ -403,11 +408,11 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         return found
 
     def _raster_sources(
-        self, parameters, context, feedback, given: GivenLayers, crs, grid: GridSpec, shared: bool
-    ) -> List[FoundSource]:
-        """The continuous, then the categorical rasters, each resampled by its method, with a warning for each
-        raster whose values are colours or which holds cells the stack cannot keep as they are."""
-        found = []
+        self, parameters, context, feedback, given: GivenLayers, crs, grid: GridSpec, shared: bool, found: list
+    ) -> None:
+        """The continuous, then the categorical rasters added to ``found`` as each is opened (so that a refusal of a
+        later one closes it), each resampled by its method, with a warning for each raster whose values are colours
+        or which holds cells the stack cannot keep as they are."""
         for layers, method_name, parameter in (
             (given.continuous, self.CONTINUOUS_METHOD, self.CONTINUOUS_RASTERS),
             (given.categorical, self.CATEGORICAL_METHOD, self.CATEGORICAL_RASTERS),
@@ -419,13 +424,12 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 source = RasterEvidence(
                     _layer_name(layer), path, grid, method, parameter, None, _layer_crs_wkt(layer), _shown_file(layer)
                 )
+                found.append(FoundSource(source, parameter, _shown_file(layer) or layer_file(layer)))
                 _warn_colour_coded(source, parameter == self.CONTINUOUS_RASTERS, feedback)
                 # as every reader says them: a fill value used as data (no nodata tag), float64 cells beyond what
                 # the float32 stack holds, a band of one value
                 for warning in raster_warnings([(path, i) for i in source.indexes], parameter, pictures=False):
                     feedback.pushWarning(warning)
-                found.append(FoundSource(source, parameter, _shown_file(layer) or layer_file(layer)))
-        return found
 
     def _destinations(self, parameters, context) -> Tuple[str, str]:
         """The stack's path and the band table's ('' without one)."""
@@ -454,9 +458,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                     runner=runner,
                 )
         finally:
-            for source in sources:
-                if isinstance(source, RasterEvidence):
-                    source.close()
+            _close_rasters(sources)
         check_cancelled(feedback.isCanceled)  # a cancel after the last tile: the stack is not committed either
         return written
 
@@ -873,3 +875,10 @@ def _raster_file(layer, parameter: str, shared: bool = False) -> str:
     if not path:
         raise QgsProcessingException(f"{parameter}: '{layer.name()}' is not a raster file; save it first.")
     return path
+
+
+def _close_rasters(sources) -> None:
+    """Close the raster files among evidence ``sources`` (closing twice does nothing)."""
+    for source in sources:
+        if isinstance(source, RasterEvidence):
+            source.close()

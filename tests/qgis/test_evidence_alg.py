@@ -267,3 +267,30 @@ def test_a_self_crossing_mask_unchecked_by_qgis_still_runs(prospector_provider, 
     expected = target.GetRasterBand(1).ReadAsArray() == 1
     assert written.sum() > 0
     assert np.mean(written == expected) > 0.98  # the mask's own reading of a self-crossing ring may differ at its edges
+
+
+def test_rasters_opened_before_a_refusal_are_closed(run_algorithm, magnetics, tmp_path, monkeypatch):
+    """Two rasters of one file name (their bands would share names) are refused after both were opened: each is
+    closed then, not left open until Python's garbage collector comes by (a file held open is locked on
+    Windows)."""
+    import shutil
+
+    from qgis.core import QgsProcessingException
+
+    from geochem_prospector.core.evidence import rasters
+
+    opened = []
+    real_init = rasters.RasterEvidence.__init__
+
+    def recording_init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(rasters.RasterEvidence, "__init__", recording_init)
+    other = tmp_path / "other"
+    other.mkdir()
+    twin = shutil.copy(magnetics, other)  # the same file name in another folder
+    with pytest.raises(QgsProcessingException, match="two files of one name"):
+        run_algorithm("prospector:evidence", base(tmp_path, CONTINUOUS_RASTERS=[magnetics, twin]))
+    assert opened, "the refusal came before any raster was opened: the test shows nothing"
+    assert [source._ds for source in opened] == [None] * len(opened)
