@@ -28,7 +28,13 @@ from ..core.io.windows import (
     open_geotiff_writer,
     write_window,
 )
-from ..core.learning.area_limits import AreaLimits, class_share_note, class_shares
+from ..core.learning.area_limits import (
+    AreaLimits,
+    class_share_note,
+    class_shares,
+    probability_classes,
+    separated_limits,
+)
 from ..core.learning.heap import kept_heap
 from ..core.parameter_text import number_list
 from . import parameters as params
@@ -603,10 +609,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 check_cancelled(feedback.isCanceled)
                 h = min(tile, grid.height - r0)
                 area.add_fine(src.read(1, window=Window(0, r0, grid.width, h), masked=True).filled(np.nan))
-        lo, hi = area.limits()
-        if hi <= lo:  # one value holds the top 30 %: the cells above it are high, it is moderate
-            hi = float(np.nextafter(np.float32(lo), np.float32(np.inf)))
-        return lo, hi
+        return separated_limits(*area.limits())
 
     def _write_classes(self, prob_path, cls_path, grid: GridSpec, limits, provenance, tile, feedback) -> np.ndarray:
         """Second pass over the written probabilities: 1 low, 2 moderate, 3 high; returns the cells written per class
@@ -627,11 +630,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
                         raise Cancelled()
                     h = min(tile, grid.height - r0)
                     prob = src.read(1, window=Window(0, r0, grid.width, h), masked=True)
-                    classes = np.full(prob.shape, CLASS_NODATA, dtype=np.uint8)
-                    valid = ~np.ma.getmaskarray(prob)
-                    p = prob.filled(0)
-                    classes[valid] = 1 + (p[valid] >= limits[0]) + (p[valid] >= limits[1])
-                    counts += np.bincount(classes[valid], minlength=4)[1:4]
+                    classes = probability_classes(prob, limits, CLASS_NODATA)
+                    counts += np.bincount(classes[classes != CLASS_NODATA], minlength=4)[1:4]
                     write_window(dst, r0, 0, classes, CLASS_NODATA)
                     feedback.setProgress(85 + 13 * (r0 + h) / grid.height)
             finally:

@@ -526,11 +526,9 @@ class TrainCnnAlgorithm(LabelReading):
             feedback.pushInfo(f"Grid {grid.describe()}; bands: {', '.join(stack.band_names)}")
             warn_unnamed_bands(stack.band_names, feedback)
             check_grid(grid, model.patch_size, model.coarse)
-            evidence = np.ones(stack.bands.shape[1:], dtype=bool)
-            for band in stack.bands:  # band by band: a national stack's every-band mask would take a copy
-                evidence &= np.isfinite(band)
-            study = int(np.count_nonzero(evidence))
-            del evidence
+            from ..core.learning.patches import valid_centre_count
+
+            study = valid_centre_count(stack.bands)
             self._warn_patch_area(parameters, feedback, grid, model, study, "cells with evidence in every band")
             labels = self._labels(parameters, context, feedback, grid)
             warn_labels_without_evidence(stack, labels, feedback)
