@@ -25,7 +25,6 @@ from ..core.errors import Cancelled
 from ..core.grid import GridSpec, available_memory, size_text
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, unnamed_band
-from ..core.labels.confidence import check_confidence
 from ..core.learning.patch_extent import patch_area_warning
 from ..core.reports.training import training_report_html
 from . import parameters as params
@@ -590,19 +589,6 @@ class TrainCnnAlgorithm(LabelReading):
             **self._fit_args(feedback),
         )  # fmt: skip
         model.metadata_["reading"] = {"mode": "whole stack in memory, in this process"}
-
-    def _confidence(self, parameters, context, feedback, grid):
-        """The CONFIDENCE raster on the evidence grid, checked (values 0-1), or None."""
-        conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
-        if conf_layer is None:
-            return None
-        conf_paths, conf_names = layer_paths([conf_layer], self.CONFIDENCE, grid)
-        conf_data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
-        for warning in conf_data.warnings:
-            feedback.pushWarning(warning)
-        confidence = conf_data.bands[0]
-        check_confidence(confidence, conf_layer.name())
-        return confidence
 
     @staticmethod
     def _warn_no_barren(model, feedback) -> None:
