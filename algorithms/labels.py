@@ -12,6 +12,7 @@ from ..core.evaluation.deposits import training_points_record
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import made_by, read_provenance, read_stack
 from ..core.labels.classes import class_ids
+from ..core.labels.confidence import check_confidence
 from .base import ProspectorAlgorithm
 from .inputs import input_file, layer_paths, source_label
 from .point_reading import point_attributes, refuse_date_field
@@ -55,6 +56,7 @@ class LabelReading(ProspectorAlgorithm):
 
     LABELS = "LABELS"
     LABEL_FIELD = "LABEL_FIELD"
+    CONFIDENCE = "CONFIDENCE"  # read by :meth:`_confidence`, where the algorithm declares it
     #: the points labelled mineralised in training ({"mineralised_points": record}), set as the labels are read
     mineralised_points: Dict[str, Any] = {}
     #: the words the label classes were read from ({1: 'Au', ...}; empty for a label raster), set as labels are read
@@ -84,6 +86,18 @@ class LabelReading(ProspectorAlgorithm):
             self._record_label_raster_points(label_paths[0])
             return labels
         return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
+
+    def _confidence(self, parameters, context, feedback, grid):
+        """The CONFIDENCE raster on the evidence grid, checked (values 0-1), or None."""
+        layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
+        if layer is None:
+            return None
+        conf_paths, conf_names = layer_paths([layer], self.CONFIDENCE, grid)
+        data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
+        for warning in data.warnings:
+            feedback.pushWarning(warning)
+        check_confidence(data.bands[0], layer.name())
+        return data.bands[0]
 
     def _record_label_raster_points(self, path: str) -> None:
         """Keep the points pseudolabel grew the label raster at ``path`` from (its provenance), for the model's

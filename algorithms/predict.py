@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from contextlib import ExitStack
-from typing import Union
+from dataclasses import dataclass
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 from qgis.core import (
@@ -28,7 +29,13 @@ from ..core.io.windows import (
     open_geotiff_writer,
     write_window,
 )
-from ..core.learning.area_limits import AreaLimits, class_share_note, class_shares
+from ..core.learning.area_limits import (
+    AreaLimits,
+    class_share_note,
+    class_shares,
+    probability_classes,
+    separated_limits,
+)
 from ..core.learning.heap import kept_heap
 from ..core.parameter_text import number_list
 from . import parameters as params
@@ -42,6 +49,37 @@ from .traincnn import import_cnn
 
 NODATA = -9999.0
 CLASS_NODATA = 255
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """The MODEL as read: its path (Dask workers read the file themselves), the learner, and whether it is a classic
+    one (no PyTorch, no uncertainty of its own)."""
+
+    path: str
+    model: Any
+    classic: bool
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the parameters ask for, read and checked before any raster is read."""
+
+    layers: list
+    device: str
+    thresholds: Optional[Tuple[float, float]]  # CLASS_THRESHOLDS, None for the limits by area
+    asked_tile: int  # TILE_SIZE, 0 to choose it
+
+
+@dataclass(frozen=True)
+class PredictOutputs:
+    """The destinations written (None where not), and the MC-dropout samples the uncertainty takes (0 without it)."""
+
+    probability: str
+    uncertainty: Optional[str]
+    classes: Optional[str]
+    rank: Optional[str]
+    mc_samples: int
 
 
 class PredictAlgorithm(ProspectorAlgorithm):
@@ -165,6 +203,31 @@ class PredictAlgorithm(ProspectorAlgorithm):
         )
 
     def process(self, parameters, context, feedback):
+        loaded = self._loaded_model(parameters, context, feedback)
+        run = self._settings(parameters, context, loaded)
+        runner = task_runner(self, parameters, context, feedback)
+        reader, grid, paths = self._reader(run.layers, feedback, loaded.model)
+        mask, mask_polygons = self._mask(parameters, context, grid, feedback)
+        tallied = self._tallied(reader, loaded.model, loaded.classic, mask, feedback)
+        outputs = self._outputs(parameters, context, feedback, loaded.model, grid)
+        tile = self._tile_size(run.asked_tile, loaded.model, loaded.classic, grid, outputs.mc_samples)
+        feedback.pushInfo(f"Tile size: {tile.size} cells ({tile.reason}).")
+        provenance = self._provenance(parameters, context, loaded.model, paths, tile.size)
+        with runner, kept_heap() as kept:
+            if kept:
+                feedback.pushInfo("Memory: freed buffers stay in the heap for the next tile (headless run).")
+            tiles_on = self._tiles_on(runner, loaded.model, loaded.path, reader, feedback)
+            mapped = self._predict_into(
+                tiles_on, tallied or reader, grid, mask, run, tile.size, provenance, outputs, feedback
+            )
+        self._warn_partial_cover(mask_polygons, grid, mapped, feedback)
+        self._report_range(tallied, loaded.model, feedback)
+        feedback.setProgress(100)
+        return self._styled_results(context, outputs)
+
+    def _loaded_model(self, parameters, context, feedback) -> LoadedModel:
+        """The MODEL read (PyTorch asked for a CNN's file only), with the word said on every run of a classic
+        learner whose probabilities are balanced; names the learner for :meth:`layer_group`."""
         from ..core.learning.classic_file import FORMAT_CLASSIC, load_model, model_format
 
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
@@ -182,12 +245,15 @@ class PredictAlgorithm(ProspectorAlgorithm):
             note = balanced_probability_note(model.metadata_)
             if note:  # said on every run of such a model: information, not a warning about this run's inputs
                 feedback.pushInfo(note)
+        return LoadedModel(model_path, model, classic)
 
+    def _settings(self, parameters, context, loaded: LoadedModel) -> RunSettings:
+        """The parameters read and checked before any raster is read."""
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose the evidence rasters the model was trained on.")
         device = "cpu"
-        if not classic:
+        if not loaded.classic:
             from ..core.learning.network import resolve_device
 
             device = resolve_device(self.parameterAsEnumString(parameters, self.DEVICE, context) or "auto")
@@ -195,10 +261,11 @@ class PredictAlgorithm(ProspectorAlgorithm):
         asked_tile = self.parameterAsInt(parameters, self.TILE_SIZE, context)
         if 0 < asked_tile < 16:
             raise InputError("give 0 (chosen from the cache and memory) or at least 16 cells.", self.TILE_SIZE)
-        runner = task_runner(self, parameters, context, feedback)
-        reader, grid, paths = self._reader(layers, feedback, model)
-        mask, mask_polygons = self._mask(parameters, context, grid, feedback)
-        tallied = self._tallied(reader, model, classic, mask, feedback)
+        return RunSettings(layers, device, thresholds, asked_tile)
+
+    def _outputs(self, parameters, context, feedback, model, grid: GridSpec) -> PredictOutputs:
+        """The destinations this run writes, and the MC-dropout samples the uncertainty takes (0 without one),
+        with a word where an uncertainty asked for is not written."""
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         mc = self.parameterAsInt(parameters, self.MC_SAMPLES, context)
         asked_unc = bool(parameters.get(self.OUTPUT_UNCERTAINTY))
@@ -232,56 +299,48 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 "The rank of every cell",
                 "leave OUTPUT_RANK empty, or use a larger pixel size or a smaller MASK.",
             )
-        tile = self._tile_size(asked_tile, model, classic, grid, mc)
-        feedback.pushInfo(f"Tile size: {tile.size} cells ({tile.reason}).")
-        provenance = self.provenance(
+        return PredictOutputs(output, out_unc, out_cls, out_rank, mc)
+
+    def _provenance(self, parameters, context, model, paths, tile: int) -> dict:
+        return self.provenance(
             parameters,
             context,
             {
                 "inputs": paths,
                 "model_hashes": model.metadata_.get("data_hashes"),
-                "tile_size": tile.size,
+                "tile_size": tile,
                 # the points the model learnt as mineralised, for evaluate to tell deposits it was trained on
                 "mineralised_points": (model.metadata_.get("provenance") or {}).get("mineralised_points"),
             },
         )
-        tile = tile.size
-        with runner, kept_heap() as kept:
-            if kept:
-                feedback.pushInfo("Memory: freed buffers stay in the heap for the next tile (headless run).")
-            mapped = self._predict_into(
-                self._tiles_on(runner, model, model_path, reader, feedback), tallied or reader, grid, mask, device,
-                mc, tile,
-                thresholds, provenance,
-                {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc, self.OUTPUT_CLASSES: out_cls,
-                 self.OUTPUT_RANK: out_rank}, feedback,
-            )  # fmt: skip
-        self._warn_partial_cover(mask_polygons, grid, mapped, feedback)
-        self._report_range(tallied, model, feedback)
-        feedback.setProgress(100)
+
+    def _styled_results(self, context, outputs: PredictOutputs) -> dict:
+        """The results, each output styled as it loads."""
         name = f"Prospectivity ({self._maker}): most prospective % of the area"  # a random forest's map says so
-        self.style_on_load(context, output, "prospectivity", self.tr(name), stretch=False, legend="area_rank")
-        if out_unc:
+        self.style_on_load(context, outputs.probability, "prospectivity", self.tr(name), stretch=False,
+                           legend="area_rank")  # fmt: skip
+        if outputs.uncertainty:
             self.style_on_load(
-                context, out_unc, "element_pseudocolor", self.tr("Prospectivity uncertainty"), visible=False
-            )
-        results = {self.OUTPUT: output, self.OUTPUT_UNCERTAINTY: out_unc}
-        if out_cls:
-            results[self.OUTPUT_CLASSES] = out_cls
+                context, outputs.uncertainty, "element_pseudocolor", self.tr("Prospectivity uncertainty"),
+                visible=False,
+            )  # fmt: skip
+        results = {self.OUTPUT: outputs.probability, self.OUTPUT_UNCERTAINTY: outputs.uncertainty}
+        if outputs.classes:
+            results[self.OUTPUT_CLASSES] = outputs.classes
             self.style_on_load(
                 context,
-                out_cls,
+                outputs.classes,
                 "prospectivity_classes",
                 self.tr("Prospectivity classes"),
                 False,
                 visible=False,
                 legend="present_classes",  # thresholds above the map's values leave 'high' empty: not in the legend
             )
-        if out_rank:
-            results[self.OUTPUT_RANK] = out_rank
+        if outputs.rank:
+            results[self.OUTPUT_RANK] = outputs.rank
             self.style_on_load(
-                context, out_rank, "prospectivity_rank", self.tr("Prospectivity rank: percentile of the area"), False,
-                visible=False, legend="area_rank",
+                context, outputs.rank, "prospectivity_rank", self.tr("Prospectivity rank: percentile of the area"),
+                False, visible=False, legend="area_rank",
             )  # fmt: skip
         return results
 
@@ -493,12 +552,12 @@ class PredictAlgorithm(ProspectorAlgorithm):
             )
 
     def _predict_into(
-        self, model, reader, grid, mask, device, mc, tile, thresholds, provenance, outputs, feedback
+        self, model, reader, grid, mask, run: RunSettings, tile: int, provenance, outputs: PredictOutputs, feedback
     ) -> int:
         """Predict tile by tile into the outputs' temporaries; the classes from the probabilities' histogram. Returns
         the number of cells mapped (a value in every band, inside the mask)."""
-        output, out_unc, out_cls = outputs[self.OUTPUT], outputs[self.OUTPUT_UNCERTAINTY], outputs[self.OUTPUT_CLASSES]
-        out_rank = outputs.get(self.OUTPUT_RANK)
+        output, out_unc, out_cls, out_rank = outputs.probability, outputs.uncertainty, outputs.classes, outputs.rank
+        device, mc, thresholds = run.device, outputs.mc_samples, run.thresholds
         area = AreaLimits()  # the classes' limits by area, exact from the values the file holds
         scores = np.full((grid.height, grid.width), np.nan, np.float32) if out_rank else None
         with ExitStack() as stack_ctx:
@@ -603,10 +662,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 check_cancelled(feedback.isCanceled)
                 h = min(tile, grid.height - r0)
                 area.add_fine(src.read(1, window=Window(0, r0, grid.width, h), masked=True).filled(np.nan))
-        lo, hi = area.limits()
-        if hi <= lo:  # one value holds the top 30 %: the cells above it are high, it is moderate
-            hi = float(np.nextafter(np.float32(lo), np.float32(np.inf)))
-        return lo, hi
+        return separated_limits(*area.limits())
 
     def _write_classes(self, prob_path, cls_path, grid: GridSpec, limits, provenance, tile, feedback) -> np.ndarray:
         """Second pass over the written probabilities: 1 low, 2 moderate, 3 high; returns the cells written per class
@@ -627,11 +683,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
                         raise Cancelled()
                     h = min(tile, grid.height - r0)
                     prob = src.read(1, window=Window(0, r0, grid.width, h), masked=True)
-                    classes = np.full(prob.shape, CLASS_NODATA, dtype=np.uint8)
-                    valid = ~np.ma.getmaskarray(prob)
-                    p = prob.filled(0)
-                    classes[valid] = 1 + (p[valid] >= limits[0]) + (p[valid] >= limits[1])
-                    counts += np.bincount(classes[valid], minlength=4)[1:4]
+                    classes = probability_classes(prob, limits, CLASS_NODATA)
+                    counts += np.bincount(classes[classes != CLASS_NODATA], minlength=4)[1:4]
                     write_window(dst, r0, 0, classes, CLASS_NODATA)
                     feedback.setProgress(85 + 13 * (r0 + h) / grid.height)
             finally:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional
+
 import numpy as np
 from qgis.core import (
     QgsProcessing,
@@ -19,10 +22,9 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled
-from ..core.grid import available_memory, size_text
+from ..core.grid import GridSpec, available_memory, size_text
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, unnamed_band
-from ..core.labels.confidence import check_confidence
 from ..core.learning.patch_extent import patch_area_warning
 from ..core.reports.training import training_report_html
 from . import parameters as params
@@ -128,6 +130,30 @@ def check_grid(
             f"the validation cells' windows; "
             + (f"use a COARSE_VIEW of at most {fits} here, or {no_coarse}." if fits else f"{no_coarse}.")
         )
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """The inputs and outputs checked before any raster is read, and the learner with its settings."""
+
+    paths: List[str]
+    names: List[str]
+    model_path: str
+    report_path: str
+    model: Any  # core.learning.estimator.PatchCNN (PyTorch is imported when the run starts)
+
+
+@dataclass(frozen=True)
+class StreamedStack:
+    """An evidence stack read window by window: what fits on it, the bands, labels and confidence selected from the
+    files, and their one grid."""
+
+    fit_windows: Callable
+    selection: list
+    labels: Any  # the label raster's selection, the label points (core.learning.streaming.PointLabels) or None
+    weights: Optional[list]  # the CONFIDENCE raster's selection, or None
+    band_names: List[str]
+    grid: GridSpec
 
 
 class TrainCnnAlgorithm(LabelReading):
@@ -453,6 +479,22 @@ class TrainCnnAlgorithm(LabelReading):
     def process(self, parameters, context, feedback):
         self.mineralised_points = {}  # set as the labels are read; nothing carried over from an earlier run
         cnn = import_cnn()
+        run = self._settings(parameters, context, feedback, cnn)
+        runner = task_runner(self, parameters, context, feedback)
+        streamed = self._streamed(parameters, context, feedback, run.paths, run.names, run.model, not runner.in_process)
+        if streamed is not None:
+            self._fit_streamed(parameters, context, feedback, run.model, streamed, runner)
+        else:
+            self._fit_whole_stack(parameters, context, feedback, run)
+        if feedback.isCanceled():  # cancelled after the last batch: still write nothing
+            raise Cancelled()
+        self._warn_no_barren(run.model, feedback)
+        self._say_validation(parameters, context, run.model, feedback)
+        return self._write_outputs(parameters, context, feedback, run)
+
+    def _settings(self, parameters, context, feedback, cnn) -> TrainingRun:
+        """The inputs and outputs checked, and the learner with its settings, before any raster is read; a warning
+        for each setting this training ignores."""
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
@@ -490,68 +532,67 @@ class TrainCnnAlgorithm(LabelReading):
             distil_weight=self.parameterAsDouble(parameters, self.DISTIL_WEIGHT, context),
             band_sparsity=self.parameterAsDouble(parameters, self.BAND_SPARSITY, context),
         )
-        fit_args = dict(
+        return TrainingRun(paths, names, model_path, report_path, model)
+
+    @staticmethod
+    def _fit_args(feedback) -> dict:
+        """What both ways of fitting hand the learner: the progress, the cancel check and the log."""
+        return dict(
             progress=lambda f: feedback.setProgress(95 * f), is_cancelled=feedback.isCanceled, log=feedback.pushInfo
         )
-        runner = task_runner(self, parameters, context, feedback)
-        streamed = self._streamed(parameters, context, feedback, paths, names, model, not runner.in_process)
-        if streamed is not None:
-            fit_windows, selection, label_selection, weight_selection, band_names, grid = streamed
-            warn_unnamed_bands(band_names, feedback)
-            label_values = getattr(
-                label_selection, "values", None
-            )  # points; a label raster read by windows: not counted
-            if label_values is not None:
-                self._warn_other_classes(parameters, context, feedback, label_values)
-            check_grid(grid, model.patch_size, model.coarse)
-            self._warn_patch_area(parameters, feedback, grid, model, grid.width * grid.height, "cells of the grid")
-            model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
-            from ..core.learning.network import receptive_field
 
-            per_cell = len(selection) * receptive_field(model.patch_size, model.coarse) ** 2 * 4  # one patch
-            bank_cells = int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell))
-            with runner:
-                fit_windows(
-                    model, selection, grid, label_selection, weight_selection, band_names, grid_meta(grid),
-                    runner=runner, window=STREAM_WINDOW, unlabelled_cells=bank_cells, pretrain_cells=bank_cells,
-                    **fit_args,
-                )  # fmt: skip
-        else:
-            feedback.pushInfo(f"Reading {len(paths)} evidence raster(s)")
-            stack = read_stack(paths, names)
-            for warning in stack.warnings:
-                feedback.pushWarning(warning)
-            require_values(stack, self.INPUT_RASTERS)
-            grid = stack.grid
-            feedback.pushInfo(f"Grid {grid.describe()}; bands: {', '.join(stack.band_names)}")
-            warn_unnamed_bands(stack.band_names, feedback)
-            check_grid(grid, model.patch_size, model.coarse)
-            evidence = np.ones(stack.bands.shape[1:], dtype=bool)
-            for band in stack.bands:  # band by band: a national stack's every-band mask would take a copy
-                evidence &= np.isfinite(band)
-            study = int(np.count_nonzero(evidence))
-            del evidence
-            self._warn_patch_area(parameters, feedback, grid, model, study, "cells with evidence in every band")
-            labels = self._labels(parameters, context, feedback, grid)
-            warn_labels_without_evidence(stack, labels, feedback)
-            self._warn_other_classes(parameters, context, feedback, labels)
-            confidence = None
-            conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
-            if conf_layer is not None:
-                conf_paths, conf_names = layer_paths([conf_layer], self.CONFIDENCE, grid)
-                conf_data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
-                for warning in conf_data.warnings:
-                    feedback.pushWarning(warning)
-                confidence = conf_data.bands[0]
-                check_confidence(confidence, conf_layer.name())
-            model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
-            model.fit(
-                stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),
-                **fit_args,
+    def _fit_streamed(self, parameters, context, feedback, model, streamed: StreamedStack, runner) -> None:
+        """Fit on the patches read window by window around the labelled and sampled cells (on the workers when a
+        scheduler is set)."""
+        grid = streamed.grid
+        warn_unnamed_bands(streamed.band_names, feedback)
+        label_values = getattr(streamed.labels, "values", None)  # points; a label raster read by windows: not counted
+        if label_values is not None:
+            self._warn_other_classes(parameters, context, feedback, label_values)
+        check_grid(grid, model.patch_size, model.coarse)
+        self._warn_patch_area(parameters, feedback, grid, model, grid.width * grid.height, "cells of the grid")
+        model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
+        from ..core.learning.network import receptive_field
+
+        per_cell = len(streamed.selection) * receptive_field(model.patch_size, model.coarse) ** 2 * 4  # one patch
+        bank_cells = int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell))
+        with runner:
+            streamed.fit_windows(
+                model, streamed.selection, grid, streamed.labels, streamed.weights, streamed.band_names,
+                grid_meta(grid), runner=runner, window=STREAM_WINDOW, unlabelled_cells=bank_cells,
+                pretrain_cells=bank_cells, **self._fit_args(feedback),
             )  # fmt: skip
-            model.metadata_["reading"] = {"mode": "whole stack in memory, in this process"}
-        if feedback.isCanceled():  # cancelled after the last batch: still write nothing
-            raise Cancelled()
+
+    def _fit_whole_stack(self, parameters, context, feedback, run: TrainingRun) -> None:
+        """Fit on the evidence stack read whole into memory, with the labels and the CONFIDENCE on its grid."""
+        model = run.model
+        feedback.pushInfo(f"Reading {len(run.paths)} evidence raster(s)")
+        stack = read_stack(run.paths, run.names)
+        for warning in stack.warnings:
+            feedback.pushWarning(warning)
+        require_values(stack, self.INPUT_RASTERS)
+        grid = stack.grid
+        feedback.pushInfo(f"Grid {grid.describe()}; bands: {', '.join(stack.band_names)}")
+        warn_unnamed_bands(stack.band_names, feedback)
+        check_grid(grid, model.patch_size, model.coarse)
+        from ..core.learning.patches import valid_centre_count
+
+        study = valid_centre_count(stack.bands)
+        self._warn_patch_area(parameters, feedback, grid, model, study, "cells with evidence in every band")
+        labels = self._labels(parameters, context, feedback, grid)
+        warn_labels_without_evidence(stack, labels, feedback)
+        self._warn_other_classes(parameters, context, feedback, labels)
+        confidence = self._confidence(parameters, context, feedback, grid)
+        model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
+        model.fit(
+            stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),
+            **self._fit_args(feedback),
+        )  # fmt: skip
+        model.metadata_["reading"] = {"mode": "whole stack in memory, in this process"}
+
+    @staticmethod
+    def _warn_no_barren(model, feedback) -> None:
+        """Warn when no class is barren: the map then sets one mineralised class against the others."""
         classes = model.metadata_.get("classes") or []
         if classes and 0 not in classes:  # words that are all mineralised (deposit types, names): no barren class
             feedback.pushWarning(
@@ -560,6 +601,9 @@ class TrainCnnAlgorithm(LabelReading):
                 "barren ground. Give barren labels (0, or a word such as 'barren' or 'no'), or train with TRAINING "
                 "positive-unlabelled."
             )
+
+    def _say_validation(self, parameters, context, model, feedback) -> None:
+        """The validation figures, said as agreement with the training labels, not map skill."""
         metrics = model.metadata_["metrics"]
         # positive-unlabelled: accuracies would count unlabelled cells as barren; the AUC is against unlabelled ones
         positives = int(metrics.get("validation_positive_cells", 0))
@@ -575,12 +619,15 @@ class TrainCnnAlgorithm(LabelReading):
             f"{', '.join(str(m['best_epoch']) for m in metrics['ensemble'])}): agreement with the training labels, "
             "not map skill; judge the map against held-out deposits with prospector:evaluate or comparemodels."
         )
-        provenance = self.provenance(parameters, context, {"inputs": paths, **self.mineralised_points})
-        report = training_report_html({**model.metadata_, "provenance": provenance})
-        model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
-        write_text(report_path, report, self.OUTPUT_REPORT)
+
+    def _write_outputs(self, parameters, context, feedback, run: TrainingRun) -> dict:
+        """The model file and the training report, both with the run's provenance."""
+        provenance = self.provenance(parameters, context, {"inputs": run.paths, **self.mineralised_points})
+        report = training_report_html({**run.model.metadata_, "provenance": provenance})
+        run.model.save(run.model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
+        write_text(run.report_path, report, self.OUTPUT_REPORT)
         feedback.setProgress(100)
-        return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
+        return {self.OUTPUT_MODEL: run.model_path, self.OUTPUT_REPORT: run.report_path}
 
     def _positive_unlabelled(self, parameters, context) -> bool:
         """Whether TRAINING is positive-unlabelled (the default)."""
@@ -663,11 +710,13 @@ class TrainCnnAlgorithm(LabelReading):
             )
         return cells
 
-    def _streamed(self, parameters, context, feedback, paths, names, model, distributed=False):
-        """(fit_windows, selection, label and confidence selections, band names, grid) when the evidence stack is
-        larger than STREAM_ABOVE_BYTES, or a scheduler is set (``distributed``), and it can be read window by
-        window (every raster, the label raster and the confidence on one grid; the labels a raster or points);
-        None to read it into memory."""
+    def _streamed(
+        self, parameters, context, feedback, paths, names, model, distributed=False
+    ) -> Optional[StreamedStack]:
+        """The stack to read window by window (:class:`StreamedStack`) when the evidence stack is larger than
+        STREAM_ABOVE_BYTES, or a scheduler is set (``distributed``), and it can be read window by window (every
+        raster, the label raster and the confidence on one grid; the labels a raster or points); None to read it into
+        memory."""
         from ..core.io.rasters import raster_warnings
         from ..core.io.windows import band_table
 
@@ -737,4 +786,4 @@ class TrainCnnAlgorithm(LabelReading):
         label_rasters = [] if isinstance(label_selection, PointLabels) else label_selection or []
         for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(label_rasters, self.LABELS):
             feedback.pushWarning(warning)
-        return fit_windows, selection, label_selection, weight_selection, band_names, grid
+        return StreamedStack(fit_windows, selection, label_selection, weight_selection, band_names, grid)

@@ -18,7 +18,6 @@ from qgis.core import (
 from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, stack_units
-from ..core.labels.confidence import check_confidence
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
 from .base import ProspectorAlgorithm
@@ -261,14 +260,3 @@ class TrainModelAlgorithm(LabelReading):
             feedback.pushWarning(
                 f"{name} ({shown}) is read by {learners} only; the learner chosen, {METHOD_TITLES[method]}, ignores it."
             )
-
-    def _confidence(self, parameters, context, feedback, grid):
-        layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
-        if layer is None:
-            return None
-        conf_paths, conf_names = layer_paths([layer], self.CONFIDENCE, grid)
-        data = read_stack(conf_paths, conf_names, reference=grid, parameter=self.CONFIDENCE)
-        for warning in data.warnings:
-            feedback.pushWarning(warning)
-        check_confidence(data.bands[0], layer.name())
-        return data.bands[0]

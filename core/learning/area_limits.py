@@ -90,8 +90,26 @@ class AreaLimits:
         return tuple(out)
 
 
+def separated_limits(low: float, high: float) -> Tuple[float, float]:
+    """The limits by area with the high one above the low one: when one value holds the whole top 30 %, the cells
+    above it are high and it is moderate (the next float32 up becomes the high limit)."""
+    if high <= low:
+        high = float(np.nextafter(np.float32(low), np.float32(np.inf)))
+    return low, high
+
+
 #: predict's classes, in the order of their codes 1, 2, 3
 CLASS_NAMES = ("low", "moderate", "high")
+
+
+def probability_classes(probability: np.ma.MaskedArray, limits: Sequence[float], nodata: int) -> np.ndarray:
+    """The class code of each cell (uint8): 1 low, 2 moderate at or above ``limits[0]``, 3 high at or above
+    ``limits[1]``; ``nodata`` where ``probability`` is masked."""
+    classes = np.full(probability.shape, nodata, dtype=np.uint8)
+    valid = ~np.ma.getmaskarray(probability)
+    p = probability.filled(0)
+    classes[valid] = 1 + (p[valid] >= limits[0]) + (p[valid] >= limits[1])
+    return classes
 
 
 def class_shares(counts: Union[Sequence[int], np.ndarray]) -> Tuple[float, ...]:

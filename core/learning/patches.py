@@ -45,6 +45,15 @@ def valid_centres(bands: np.ndarray) -> np.ndarray:
     return np.isfinite(bands).all(axis=0)
 
 
+def valid_centre_count(bands: np.ndarray) -> int:
+    """How many cells :func:`valid_centres` finds, counted band by band: a national stack's every-band mask at once
+    would take a copy of the whole stack."""
+    valid = np.ones(np.shape(bands)[1:], dtype=bool)
+    for band in bands:
+        valid &= np.isfinite(band)
+    return int(np.count_nonzero(valid))
+
+
 def extract_patches(padded: Any, rows: np.ndarray, cols: np.ndarray, patch_size: int) -> np.ndarray:
     """(n, bands, p, p) patches centred on (rows, cols) of the unpadded grid; ``padded`` has a halo of p // 2, or is
     a bank of patches read window by window (:class:`.streaming.PatchBank`, which has ``patches(rows, cols, p)``)."""

@@ -5,7 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from geochem_prospector.core.learning.area_limits import AreaLimits, ordered_bits
+from geochem_prospector.core.learning.area_limits import (
+    AreaLimits,
+    ordered_bits,
+    probability_classes,
+    separated_limits,
+)
 
 
 def _in_tiles(values: np.ndarray, shares=(0.70, 0.90), tile=37):
@@ -92,3 +97,24 @@ def test_class_share_note_names_the_shares_the_classes_hold():
     note = class_share_note(counts)
     assert note is not None and note.startswith("OUTPUT_CLASSES: ")
     assert f"moderate {100 * by_hand[1] / tied.size:.2f} % (asked 20 %), high 0.00 % (asked 10 %)" in note
+
+
+def test_probability_classes_match_numpy_digitize():
+    rng = np.random.default_rng(5)
+    values = rng.uniform(0, 1, (30, 40)).astype(np.float32)
+    values[:3] = 0.25  # ties on the limit go up: 0.25 is moderate
+    masked = np.ma.masked_array(values, mask=rng.uniform(size=values.shape) < 0.1)
+    classes = probability_classes(masked, (0.25, 0.8), 255)
+    expected = np.where(masked.mask, 255, np.digitize(values, [0.25, 0.8]) + 1)
+    assert classes.dtype == np.uint8
+    np.testing.assert_array_equal(classes, expected)
+
+
+def test_separated_limits_put_a_tied_top_in_moderate_and_the_cells_above_it_high():
+    assert separated_limits(0.2, 0.7) == (0.2, 0.7)
+    low, high = separated_limits(0.5, 0.5)
+    # the next float32 above 0.5, from its bits: 0.5's bit pattern plus one
+    next_up = float(np.array([np.float32(0.5).view(np.uint32) + np.uint32(1)], dtype=np.uint32).view(np.float32)[0])
+    assert (low, high) == (0.5, next_up)
+    values = np.ma.masked_array(np.array([0.1, 0.5, 0.5, 0.9], dtype=np.float32))
+    assert probability_classes(values, (low, high), 255).tolist() == [1, 2, 2, 3]
