@@ -62,11 +62,11 @@ CELL_MODE_ADVICE = "the per-cell network alone (CNN_MODES 'CNN per cell (no cont
 NO_COARSE_MODE = "leave 'CNN with a coarse view' out of CNN_MODES"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evidence:
     """INPUT_RASTERS read as one stack, in the first raster's CRS."""
 
-    names: str  # the layers' names, for messages
+    layer_names: str  # the layers' names, joined, for messages
     paths: List[str]
     stack: RasterData
     crs: QgsCoordinateReferenceSystem
@@ -76,7 +76,7 @@ class Evidence:
         return self.stack.grid
 
 
-@dataclass
+@dataclass(frozen=True)
 class HeldOutDeposits:
     """The deposit cells the folds hold out, the names of the deposits left out and the record of the deposits a
     retrained model learns from (for its provenance)."""
@@ -87,7 +87,7 @@ class HeldOutDeposits:
     record: Dict[str, Any]
 
 
-@dataclass
+@dataclass(frozen=True)
 class LearnerSettings:
     """The learners compared and their settings."""
 
@@ -98,7 +98,7 @@ class LearnerSettings:
     negatives: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainingData:
     """What every learner learns from: the bands on valid cells (NaN elsewhere), those cells, the held-out
     deposits, how far apart deposits are linked into one cluster (cells), and LABELS (None: the deposits and
@@ -392,7 +392,7 @@ class CompareModelsAlgorithm(LabelReading):
         valid = np.isfinite(evidence.stack.bands).all(axis=0) & (mask if mask is not None else True)
         if mask is not None:
             partial = partial_cover_warning(
-                polygons, evidence.grid, valid, self.INPUT_RASTERS, evidence.names, baseline=False
+                polygons, evidence.grid, valid, self.INPUT_RASTERS, evidence.layer_names, baseline=False
             )
             if partial:
                 feedback.pushWarning(partial)
@@ -449,7 +449,7 @@ class CompareModelsAlgorithm(LabelReading):
         grid = evidence.grid
         cluster_cells = cluster_distance / grid.pixel_size
         linked = linking_cells(cluster_cells, labels_given)
-        if linked <= cluster_cells:
+        if not linked > cluster_cells:  # NaN included, as before the split: no warning
             return cluster_cells
         # e.g. the 3 km default on a 5 km grid of a regional survey
         unit = QgsUnitTypes.toAbbreviatedString(evidence.crs.mapUnits()) or "map units"

@@ -122,7 +122,7 @@ def require_deposit_points(source, parameter: str = "DEPOSITS") -> None:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class EvaluatedBand:
     """The band of INPUT_RASTER evaluated, as read."""
 
@@ -145,7 +145,7 @@ class EvaluatedBand:
         return self.data.band_names[0]
 
 
-@dataclass
+@dataclass(frozen=True)
 class DepositPoints:
     """DEPOSITS in the raster's CRS, one label each (NaN coordinates: a feature without a usable point)."""
 
@@ -154,7 +154,7 @@ class DepositPoints:
     names: List[str]
 
 
-@dataclass
+@dataclass(frozen=True)
 class StudyArea:
     """The MASK layer (None when not given) and its polygons on the raster's grid (None: every valid cell)."""
 

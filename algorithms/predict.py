@@ -302,6 +302,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         return PredictOutputs(output, out_unc, out_cls, out_rank, mc)
 
     def _provenance(self, parameters, context, model, paths, tile: int) -> dict:
+        """What the outputs record of how they were made: the model, the evidence files and the tile size."""
         return self.provenance(
             parameters,
             context,
