@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from dataclasses import dataclass
+from typing import Any, Iterator, List, Optional
 
 import numpy as np
 from qgis.core import (
@@ -26,17 +28,19 @@ from qgis.core import (
 
 from ..core.anomalies.notes import (
     THRESHOLD_BOXES,
+    broad_level_warnings,
     censored_mask,
+    contours_with_units,
     floored_scale_notes,
-    min_cells_note,
+    index_loadings_line,
+    outline_notes,
     samples_elsewhere_notes,
+    threshold_lines,
+    threshold_shape_warnings,
     thresholds_rows,
-    undefined_level_note,
-    unreached_level_note,
 )
 from ..core.anomalies.screening import (
     INDEX_METHODS,
-    INDEX_NAME,
     high_value_points,
     identify_anomalies,
     memory_per_cell,
@@ -57,12 +61,9 @@ from ..core.anomalies.thresholds import (
     LEVEL_NAMES,
     METHODS,
     below_detection_warning,
-    broad_weak_level_warning,
-    flat_band_warning,
-    lowest_tie_warning,
-    plateau_warnings,
 )
 from ..core.callbacks import check_cancelled
+from ..core.grid import GridSpec
 from ..core.io.outputs import write_text
 from ..core.io.rasters import (
     band_detection_limits,
@@ -98,6 +99,37 @@ INDEX_LABELS = (
     "Mean of robust z-scores of centred log-ratios (CLR)",
     "First principal component of robust z-scores",
 )
+
+
+@dataclass(frozen=True)
+class ElementRaster:
+    """The element raster: its layer, its bands as read (names, values, grid) and the CRS the outputs take."""
+
+    layer: Any
+    raster: Any
+    crs: Any
+
+
+@dataclass(frozen=True)
+class ScreeningSettings:
+    """How the anomalies are found and outlined, as the parameters set them."""
+
+    method: str
+    index_method: str
+    association: List[str]
+    percentiles: List[float]
+    multipliers: List[float]
+    ca_breaks: Optional[int]  # None: chosen by BIC
+    min_cells: int
+    area_level: int
+
+
+@dataclass(frozen=True)
+class SampleOutput:
+    """The samples' x, y in the grid's CRS (None without INPUT), and OUTPUT_POINTS' path when it was written."""
+
+    xy: Optional[np.ndarray]
+    path: Optional[str]
 
 
 def band_names(layer) -> list:
@@ -345,82 +377,44 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         return ok, message
 
     def process(self, parameters, context, feedback):
-        layer, raster, crs = self._read_input(parameters, context, feedback)
-        names, grid = list(raster.band_names), raster.grid
-        result, method, index_method, association = self._identify(parameters, context, feedback, layer, raster, crs)
+        source = self._read_input(parameters, context, feedback)
+        settings = self._settings(parameters, context, feedback, source)
+        result = self._identified(parameters, context, feedback, source, settings)
+        self._report(source, settings, result, feedback)
         check_cancelled(feedback.isCanceled)  # last chance before the outputs are written
-        source_name = layer.name()
         provenance = self.provenance(
             parameters,
             context,
-            {"method": method, "index_method": index_method, "association": association, "input": source_name},
+            {
+                "method": settings.method,
+                "index_method": settings.index_method,
+                "association": settings.association,
+                "input": source.layer.name(),
+            },
         )
-        outputs = {}
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_geotiff(
-            output,
-            result.classes,
-            grid,
-            result.class_names,
-            nodata=CLASS_NODATA,
-            provenance=provenance,
-            dtype="uint8",
-            progress=lambda f: feedback.setProgress(85 + 4 * f),
-            is_cancelled=feedback.isCanceled,
-        )
-        outputs[self.OUTPUT] = output
-        self._style(context, output, "anomaly_classes", "Anomaly classes (index band)", False, LastBandStyle)
-
+        grid = source.raster.grid
+        outputs = {self.OUTPUT: self._write_classes(parameters, context, feedback, result, grid, provenance)}
         # each element's unit as the raster records it (interpolate's UNITS), for the contours' values and the
         # thresholds table (none for the index: a mean of robust z-scores)
-        units = dict(zip(band_names(layer), stack_units([layer_file(layer)])))
-        contours = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONTOURS, context)
-        lines = result.contours.copy()
-        lines.insert(
-            lines.columns.get_loc("value") + 1,
-            "unit",
-            ["" if e == INDEX_NAME else units.get(str(e), "") for e in lines["element"]],
-        )
-        write_vector(contours, lines, "anomaly_contours", provenance, self.OUTPUT_CONTOURS)
-        outputs[self.OUTPUT_CONTOURS] = contours
-        self._style(context, contours, "anomaly_contours", "Anomaly contours of the index", kind=IndexContoursStyle)
-
+        units = dict(zip(band_names(source.layer), stack_units([layer_file(source.layer)])))
+        outputs[self.OUTPUT_CONTOURS] = self._write_contours(parameters, context, result, units, provenance)
         # the samples first: the areas they lie in, and how far the others are from any, go into the areas' table
-        samples_xy = self._write_points(parameters, context, feedback, result, names, grid, crs, provenance, outputs)
-        ranked = result.areas
-        if samples_xy is not None:
-            ranked = sample_support(result.areas, result.labels, grid, samples_xy)
-            min_cells = self.parameterAsInt(parameters, self.MIN_CELLS, context)
-            for note in (single_sample_note(ranked, min_cells, grid), unsupported_areas_note(ranked, samples_xy, grid)):
-                if note:
-                    feedback.pushWarning(note)
-        areas = self.parameterAsOutputLayer(parameters, self.OUTPUT_ANOMALIES, context)
-        write_vector(areas, ranked, "anomalies", provenance, self.OUTPUT_ANOMALIES)
-        outputs[self.OUTPUT_ANOMALIES] = areas
-        self._style(context, areas, "anomaly_areas", "Ranked anomalies (1 = follow up first)")
-        feedback.setProgress(92)
-        index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
+        samples = self._write_points(parameters, context, feedback, result, source, provenance)
+        if samples.path:
+            outputs[self.OUTPUT_POINTS] = samples.path
+        outputs[self.OUTPUT_ANOMALIES] = self._write_areas(
+            parameters, context, feedback, result, grid, samples.xy, settings.min_cells, provenance
+        )
+        index_path = self._write_index(parameters, context, feedback, result, grid, provenance)
         if index_path:
-            write_geotiff(
-                index_path,
-                result.index[None],
-                grid,
-                ["index"],
-                provenance=provenance,
-                parameter=self.OUTPUT_INDEX,
-                progress=lambda f: feedback.setProgress(92 + 7 * f),
-                is_cancelled=feedback.isCanceled,
-            )
             outputs[self.OUTPUT_INDEX] = index_path
-            self.style_on_load(
-                context, index_path, "element_pseudocolor", self.tr("Integrated anomaly index"), visible=False
-            )
-
-        self._write_table(parameters, context, result, index_method, outputs, units)
+        table = self._write_table(parameters, context, result, settings.index_method, units)
+        if table:
+            outputs[self.OUTPUT_TABLE] = table
         feedback.setProgress(100)
         return outputs
 
-    def _read_input(self, parameters, context, feedback):
+    def _read_input(self, parameters, context, feedback) -> ElementRaster:
         """The element raster (checked: file-based, projected, fits in memory), and its CRS."""
         layer = self.parameterAsRasterLayer(parameters, self.INPUT_RASTER, context)
         if layer is None or not layer.isValid():
@@ -460,7 +454,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             raster.grid = dataclasses.replace(raster.grid, crs_wkt=crs.toWkt())  # its unit sizes areas (feet)
         grid = raster.grid
         feedback.pushInfo(f"Bands: {', '.join(names)}; grid {grid.describe()}")
-        return layer, raster, crs
+        return ElementRaster(layer, raster, crs)
 
     @staticmethod
     def _band_numbers(parameters, name: str, layer) -> list:
@@ -493,12 +487,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             )
         return chosen
 
-    def _identify(self, parameters, context, feedback, layer, raster, crs):
-        """Thresholds, classes, index, contours and ranked areas; the method names and association used."""
-        names, grid = list(raster.band_names), raster.grid
+    def _settings(self, parameters, context, feedback, source: ElementRaster) -> ScreeningSettings:
+        """The methods, association, threshold levels and outline settings, checked; a warning for each threshold box
+        set that the method does not read."""
+        names = list(source.raster.band_names)
         method = self.enum_name(parameters, self.METHOD, context)
         index_method = self.enum_name(parameters, self.INDEX_METHOD, context)
-        association = self._association(parameters, context, layer, names)
+        association = self._association(parameters, context, source.layer, names)
         percentiles, multipliers = threshold_levels(
             method,
             self.parameterAsString(parameters, self.PERCENTILES, context),
@@ -506,77 +501,78 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         )
         ca_breaks = self.parameterAsInt(parameters, self.CA_BREAKS, context) or None
         self._warn_ignored_boxes(parameters, context, method, feedback)
-
-        mask = mask_from_source(
-            self.parameterAsSource(parameters, self.MASK, context), crs, grid, context, feedback=feedback
+        return ScreeningSettings(
+            method=method,
+            index_method=index_method,
+            association=association,
+            percentiles=percentiles,
+            multipliers=multipliers,
+            ca_breaks=ca_breaks,
+            min_cells=self.parameterAsInt(parameters, self.MIN_CELLS, context),
+            area_level=self.parameterAsEnum(parameters, self.AREA_LEVEL, context),
         )
 
+    def _identified(self, parameters, context, feedback, source: ElementRaster, settings: ScreeningSettings):
+        """Thresholds, classes, index, contours and ranked areas inside MASK, with the distance of each area to the
+        nearest of DEPOSITS."""
+        raster, crs = source.raster, source.crs
+        mask = mask_from_source(
+            self.parameterAsSource(parameters, self.MASK, context), crs, raster.grid, context, feedback=feedback
+        )
         deposits_xy = None
         deposit_source = self.parameterAsSource(parameters, self.DEPOSITS, context)
         if deposit_source is not None:
             deposits_xy, _, _ = point_samples(deposit_source, [], crs, context, feedback, self.DEPOSITS)
-
-        result = identify_anomalies(
+        return identify_anomalies(
             raster.bands,
-            names,
-            grid,
-            method=method,
-            association=association,
-            index_method=index_method,
+            list(raster.band_names),
+            raster.grid,
+            method=settings.method,
+            association=settings.association,
+            index_method=settings.index_method,
             mask=mask,
             deposits_xy=deposits_xy,
-            min_cells=self.parameterAsInt(parameters, self.MIN_CELLS, context),
-            percentiles=percentiles,
-            multipliers=multipliers,
-            ca_breaks=ca_breaks,
-            area_level=self.parameterAsEnum(parameters, self.AREA_LEVEL, context),
+            min_cells=settings.min_cells,
+            percentiles=settings.percentiles,
+            multipliers=settings.multipliers,
+            ca_breaks=settings.ca_breaks,
+            area_level=settings.area_level,
             progress=lambda f: feedback.setProgress(85 * f),
             is_cancelled=feedback.isCanceled,
         )
-        for t in result.thresholds:
-            levels = ", ".join(f"{n} {v:.4g}" for n, v in zip(LEVEL_NAMES, t.levels))
-            feedback.pushInfo(f"{t.name}: {levels} ({t.detail})")
-        for t, classes in zip(result.thresholds, result.classes):
-            broad = broad_weak_level_warning(classes, t)
-            if broad:
-                feedback.pushWarning(broad)
-        # levels below the detection limits interpolate recorded: anomalies of below-detection substitutes
-        source, in_file = layer_file(layer), band_names(layer)
-        for i, name in enumerate(names):
-            number = in_file.index(name) + 1 if name in in_file else 0
-            limits, measured = band_detection_limits(source, number) if number else ([], math.inf)
-            if limits:
-                inside = raster.bands[i][result.classes[i] != CLASS_NODATA]
-                below = below_detection_warning(
-                    result.thresholds[i], inside, limits, band_unit(source, number), measured
-                )
-                if below:
-                    feedback.pushWarning(below)
-        for t in result.thresholds[:-1]:  # the elements (the index is in z-scores around 0)
-            flat = flat_band_warning(t)
-            if flat:
-                feedback.pushWarning(flat)
-        for t in result.thresholds:
-            tie = lowest_tie_warning(t)
-            if tie:
-                feedback.pushWarning(tie)
-            for plateau in plateau_warnings(t):
-                feedback.pushWarning(plateau)
-        if index_method == "pca":
-            feedback.pushInfo("Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in result.index_weights.items()))
+
+    def _report(self, source: ElementRaster, settings: ScreeningSettings, result, feedback) -> None:
+        """The thresholds found, what the values' shape says of them, and why no area is outlined when none is."""
+        for line in threshold_lines(result.thresholds):
+            feedback.pushInfo(line)
+        for warning in broad_level_warnings(result.thresholds, result.classes):
+            feedback.pushWarning(warning)
+        for warning in self._below_detection_warnings(source, result):
+            feedback.pushWarning(warning)
+        for warning in threshold_shape_warnings(result.thresholds):
+            feedback.pushWarning(warning)
+        if settings.index_method == "pca":
+            feedback.pushInfo(index_loadings_line(result.index_weights))
         for note in floored_scale_notes(result.floored_scales):
             feedback.pushWarning(note)
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")
-        area_level = self.parameterAsEnum(parameters, self.AREA_LEVEL, context)
-        min_cells = self.parameterAsInt(parameters, self.MIN_CELLS, context)
-        for note in (
-            min_cells_note(min_cells, area_level, result.largest_area_cells),
-            unreached_level_note(method, area_level, result.thresholds[-1], result.index, len(result.areas)),
-            undefined_level_note(area_level, result.thresholds[-1]),
-        ):
-            if note:
-                feedback.pushWarning(note)
-        return result, method, index_method, association
+        for note in outline_notes(settings.method, settings.area_level, settings.min_cells, result):
+            feedback.pushWarning(note)
+
+    @staticmethod
+    def _below_detection_warnings(source: ElementRaster, result) -> Iterator[str]:
+        """For each band whose detection limits interpolate recorded, a warning when its levels fall below them:
+        anomalies of below-detection substitutes."""
+        raster = source.raster
+        file, in_file = layer_file(source.layer), band_names(source.layer)
+        for i, name in enumerate(raster.band_names):
+            number = in_file.index(name) + 1 if name in in_file else 0
+            limits, measured = band_detection_limits(file, number) if number else ([], math.inf)
+            if limits:
+                inside = raster.bands[i][result.classes[i] != CLASS_NODATA]
+                below = below_detection_warning(result.thresholds[i], inside, limits, band_unit(file, number), measured)
+                if below:
+                    yield below
 
     def _warn_ignored_boxes(self, parameters, context, method: str, feedback) -> None:
         """A warning for each threshold box set away from its default that ``method`` does not read (the 3.22
@@ -589,9 +585,71 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             readers = " and ".join(METHOD_LABELS[METHODS.index(m)] for m in methods)
             feedback.pushWarning(f"{name} ({value}) is used by {readers} only; the method chosen, {label}, ignores it.")
 
-    def _write_points(self, parameters, context, feedback, result, names, grid, crs, provenance, outputs):
+    def _write_classes(self, parameters, context, feedback, result, grid: GridSpec, provenance) -> str:
+        """OUTPUT: the classes of each element and, last, of the index."""
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        write_geotiff(
+            output,
+            result.classes,
+            grid,
+            result.class_names,
+            nodata=CLASS_NODATA,
+            provenance=provenance,
+            dtype="uint8",
+            progress=lambda f: feedback.setProgress(85 + 4 * f),
+            is_cancelled=feedback.isCanceled,
+        )
+        self._style(context, output, "anomaly_classes", "Anomaly classes (index band)", False, LastBandStyle)
+        return output
+
+    def _write_contours(self, parameters, context, result, units: dict, provenance) -> str:
+        """OUTPUT_CONTOURS: the contour lines at each level, with the unit of their values."""
+        contours = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONTOURS, context)
+        lines = contours_with_units(result.contours, units)
+        write_vector(contours, lines, "anomaly_contours", provenance, self.OUTPUT_CONTOURS)
+        self._style(context, contours, "anomaly_contours", "Anomaly contours of the index", kind=IndexContoursStyle)
+        return contours
+
+    def _write_areas(self, parameters, context, feedback, result, grid: GridSpec, samples_xy, min_cells: int,
+                     provenance) -> str:  # fmt: skip
+        """OUTPUT_ANOMALIES: the ranked areas, with the samples in each when samples (``samples_xy``) are given and a
+        warning when an area rests on one sample or on none."""
+        ranked = result.areas
+        if samples_xy is not None:
+            ranked = sample_support(result.areas, result.labels, grid, samples_xy)
+            for note in (single_sample_note(ranked, min_cells, grid), unsupported_areas_note(ranked, samples_xy, grid)):
+                if note:
+                    feedback.pushWarning(note)
+        areas = self.parameterAsOutputLayer(parameters, self.OUTPUT_ANOMALIES, context)
+        write_vector(areas, ranked, "anomalies", provenance, self.OUTPUT_ANOMALIES)
+        self._style(context, areas, "anomaly_areas", "Ranked anomalies (1 = follow up first)")
+        feedback.setProgress(92)
+        return areas
+
+    def _write_index(self, parameters, context, feedback, result, grid: GridSpec, provenance) -> Optional[str]:
+        """OUTPUT_INDEX, when asked for: the integrated index as floats."""
+        index_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_INDEX, context)
+        if not index_path:
+            return None
+        write_geotiff(
+            index_path,
+            result.index[None],
+            grid,
+            ["index"],
+            provenance=provenance,
+            parameter=self.OUTPUT_INDEX,
+            progress=lambda f: feedback.setProgress(92 + 7 * f),
+            is_cancelled=feedback.isCanceled,
+        )
+        self.style_on_load(
+            context, index_path, "element_pseudocolor", self.tr("Integrated anomaly index"), visible=False
+        )
+        return index_path
+
+    def _write_points(self, parameters, context, feedback, result, source: ElementRaster, provenance) -> SampleOutput:
         """OUTPUT_POINTS: the samples (INPUT) at or above POINTS_LEVEL, when samples are given and OUTPUT_POINTS is
-        asked for; returns the samples' x, y in the grid's CRS whenever INPUT is given (None without samples)."""
+        asked for; with the samples' x, y in the grid's CRS whenever INPUT is given (None without samples)."""
+        names, grid, crs = list(source.raster.band_names), source.raster.grid, source.crs
         points_source = self.parameterAsSource(parameters, self.INPUT, context)
         # resolve the destination only when there is something to write (resolving queues the layer to load)
         points_path = (
@@ -635,7 +693,6 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 feedback.pushWarning(crowded)
             points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
             write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
-            outputs[self.OUTPUT_POINTS] = points_path
             # the legend lists the levels present (from POINTS_LEVEL up): no 'weak' entry for moderate-level samples
             self.style_on_load(
                 context,
@@ -647,14 +704,14 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
                 legend="present_classes",
             )
             feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
-            return xy
+            return SampleOutput(xy, points_path)
         elif points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
         else:  # samples given, OUTPUT_POINTS skipped: the samples still tell how many lie in each area
             text = [n for n in points_source.fields().names() if read_fields(n)]
             xy, raw = point_attributes(points_source, text, crs, context, feedback, self.INPUT)
-            return xy[self._field_samples(feedback, dict(zip(text, raw)), len(xy))]
-        return None
+            return SampleOutput(xy[self._field_samples(feedback, dict(zip(text, raw)), len(xy))], None)
+        return SampleOutput(None, None)
 
     @staticmethod
     def _field_samples(feedback, columns: dict, count: int) -> np.ndarray:
@@ -680,7 +737,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         if info:
             feedback.pushInfo(info)
 
-    def _write_table(self, parameters, context, result, index_method, outputs, units=None) -> None:
+    def _write_table(self, parameters, context, result, index_method, units=None) -> Optional[str]:
         """OUTPUT_TABLE: the thresholds of every element and of the index, as CSV (text cells safe to open), with
         the unit of each element's thresholds (``units``: band name -> unit; the index has none: it is a mean of
         robust z-scores or a principal component)."""
@@ -693,7 +750,7 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             for column in frame.select_dtypes(include="object").columns:
                 frame[column] = frame[column].map(safe_cell)
             write_text(table, frame.to_csv(index=False, float_format="%.6g"), self.OUTPUT_TABLE)
-            outputs[self.OUTPUT_TABLE] = table
+        return table or None
 
     def _style(self, context, path: str, style: str, name: str, visible: bool = True, kind=StylePostProcessor) -> None:
         """Style, name and place an output as it loads; ``kind`` may be one of the post-processors above."""

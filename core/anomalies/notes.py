@@ -7,13 +7,23 @@ coordinates and the grid) and returns the message to give, as text ("" for none)
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
 from ..grid import GridSpec
-from .screening import MIN_LOG_SCALE
-from .thresholds import LEVEL_NAMES, Thresholds
+from .screening import INDEX_NAME, MIN_LOG_SCALE, AnomalyResult
+from .thresholds import (
+    LEVEL_NAMES,
+    Thresholds,
+    broad_weak_level_warning,
+    flat_band_warning,
+    lowest_tie_warning,
+    plateau_warnings,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: the threshold boxes and the methods that read them (the others ignore the box: a value given is warned about)
 THRESHOLD_BOXES = {
@@ -21,6 +31,46 @@ THRESHOLD_BOXES = {
     "MULTIPLIERS": ("mean_sd", "median_mad"),
     "CA_BREAKS": ("ca",),
 }
+
+
+def threshold_lines(thresholds: Sequence[Thresholds]) -> List[str]:
+    """The log's line for each element's and the index's thresholds: the levels by name, and how they were set."""
+    return [
+        f"{t.name}: {', '.join(f'{n} {v:.4g}' for n, v in zip(LEVEL_NAMES, t.levels))} ({t.detail})" for t in thresholds
+    ]
+
+
+def broad_level_warnings(thresholds: Sequence[Thresholds], classes: Sequence[np.ndarray]) -> List[str]:
+    """:func:`.thresholds.broad_weak_level_warning` of each band (``classes``: the bands classified), in order."""
+    return [w for w in (broad_weak_level_warning(c, t) for t, c in zip(thresholds, classes)) if w]
+
+
+def threshold_shape_warnings(thresholds: Sequence[Thresholds]) -> List[str]:
+    """The warnings the shape of the values gives, in the log's order: each element's flat band (not the index's: it
+    is in z-scores around 0), then for every band a tie at its lowest value and each C-A plateau left out."""
+    said = [w for w in (flat_band_warning(t) for t in thresholds[:-1]) if w]
+    for t in thresholds:
+        tie = lowest_tie_warning(t)
+        said += ([tie] if tie else []) + plateau_warnings(t)
+    return said
+
+
+def index_loadings_line(index_weights: Mapping[str, float]) -> str:
+    """The log's line of the first principal component's loadings (index method pca)."""
+    return "Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in index_weights.items())
+
+
+def outline_notes(method: str, area_level: int, min_cells: int, result: AnomalyResult) -> List[str]:
+    """Why OUTPUT_ANOMALIES is empty, when it is: no area of ``min_cells`` cells, no cell at the index's level
+    ``area_level``, or no such level (:func:`min_cells_note`, :func:`unreached_level_note`,
+    :func:`undefined_level_note`)."""
+    index_thresholds = result.thresholds[-1]
+    notes = (
+        min_cells_note(min_cells, area_level, result.largest_area_cells),
+        unreached_level_note(method, area_level, index_thresholds, result.index, len(result.areas)),
+        undefined_level_note(area_level, index_thresholds),
+    )
+    return [note for note in notes if note]
 
 
 def floored_scale_notes(floored_scales: Mapping[str, float]) -> List[str]:
@@ -126,3 +176,15 @@ def thresholds_rows(thresholds: Sequence[Thresholds], index_weights: Mapping[str
         row["unit"] = units.get(str(row["element"]), "")
     rows[-1]["unit"] = ""
     return rows
+
+
+def contours_with_units(contours: "pd.DataFrame", units: Mapping[str, str]) -> "pd.DataFrame":
+    """A copy of the contour lines with a column 'unit' after 'value': each element's unit (``units``: band name ->
+    unit), none for the index (a mean of robust z-scores)."""
+    lines = contours.copy()
+    lines.insert(
+        lines.columns.get_loc("value") + 1,
+        "unit",
+        ["" if e == INDEX_NAME else units.get(str(e), "") for e in lines["element"]],
+    )
+    return lines

@@ -105,3 +105,75 @@ def test_thresholds_rows_add_units_and_the_index_method():
 )
 def test_threshold_boxes_name_the_box_each_method_reads(method, box):
     assert [name for name, methods in notes.THRESHOLD_BOXES.items() if method in methods] == [box]
+
+
+def _thresholds(name, method, levels, background=10.0, detail="d", **extra):
+    return Thresholds(name, method, np.array(levels, dtype=float), background, 100, detail, **extra)
+
+
+def test_threshold_lines_written_out():
+    lines = notes.threshold_lines([_thresholds("Cu", "percentile", [12.345678, 20, float("nan")], detail="P85")])
+    assert lines == ["Cu: weak 12.35, moderate 20, strong nan (P85)"]
+
+
+def test_broad_level_warnings_only_for_the_bands_that_give_one():
+    # mean + k SD assumes one population: 3 of 4 valid cells at weak or above is broad; percentiles never warn
+    classes = np.array([[0, 1, 2, 3, 255]], dtype=np.uint8)
+    broad = _thresholds("Cu", "mean_sd", [1, 2, 3])
+    found = notes.broad_level_warnings([broad, _thresholds("Pb", "percentile", [1, 2, 3])], [classes, classes])
+    assert len(found) == 1
+    assert found[0].startswith("METHOD: the weak level of 'Cu' (1; d) classes 75 % of its cells anomalous")
+
+
+def test_threshold_shape_warnings_in_the_logs_order():
+    flat = _thresholds("Cu", "percentile", [10.001, 10.002, 10.003])
+    tied = _thresholds("Pb", "mean_sd", [20, 30, 40], lowest_share=0.5, lowest=2.0)
+    plateau = _thresholds("index", "ca", [1, 2, 3], background=0.0, plateaus=((2.5, 0.3),))
+    found = notes.threshold_shape_warnings([flat, tied, plateau])
+    assert [w[:22] for w in found] == ["Cu: its levels (weak 1", "METHOD: 50 % of the ce", "METHOD: 30 % of the ce"]
+    assert "'Pb' hold its lowest value, 2 " in found[1]
+    assert "cells are classed moderate." in found[2]
+    # the index (last) is not checked for flatness: its levels are z-scores around 0
+    assert notes.threshold_shape_warnings([_thresholds("Cu", "percentile", [15, 20, 30]), flat]) == []
+
+
+def test_index_loadings_line_written_out():
+    assert notes.index_loadings_line({"Cu": 0.5, "Pb": -0.25}) == "Index loadings: Cu +0.50, Pb -0.25"
+
+
+def test_outline_notes_say_why_no_area_is_outlined():
+    from geochem_prospector.core.anomalies.screening import AnomalyResult
+
+    index = np.array([[0.1, 0.4]])
+
+    def result(levels, largest, n_areas=0):
+        import pandas as pd
+
+        return AnomalyResult(
+            np.zeros((1, 1, 2), np.uint8), ["index"], [_index_thresholds(levels)], index, {}, pd.DataFrame(),
+            pd.DataFrame({"a": range(n_areas)}), np.zeros((1, 2), np.int32), largest_area_cells=largest,
+        )  # fmt: skip
+
+    assert notes.outline_notes("mean_sd", 0, 3, result([0.2, 0.5, 0.9], 1, n_areas=1)) == [
+        "MIN_CELLS: no anomaly area has 3 cells or more at the weak level of the index, so OUTPUT_ANOMALIES is "
+        "empty; the largest has 1. Lower MIN_CELLS (or AREA_LEVEL) to outline the anomalies."
+    ]
+    unreached = notes.outline_notes("mean_sd", 1, 3, result([0.2, 0.5, 0.9], 0))
+    assert len(unreached) == 1 and unreached[0].startswith(
+        "MULTIPLIERS: no cell of the index reaches its moderate level (0.5; the highest cell is 0.4)"
+    )
+    undefined = notes.outline_notes("percentile", 2, 3, result([0.2, 0.3, math.nan], 0))
+    assert len(undefined) == 1 and undefined[0].startswith("AREA_LEVEL: the index has no strong level")
+    assert notes.outline_notes("mean_sd", 0, 3, result([0.2, 0.5, 0.9], 0, n_areas=2)) == []
+
+
+def test_contours_with_units_after_the_value_and_none_for_the_index():
+    import pandas as pd
+
+    contours = pd.DataFrame(
+        {"element": ["Cu", "index", "Au"], "level": ["weak"] * 3, "value": [1.0, 2.0, 3.0], "n": [1, 2, 3]}
+    )
+    lines = notes.contours_with_units(contours, {"Cu": "ppm", "Pb": "ppb"})
+    assert list(lines.columns) == ["element", "level", "value", "unit", "n"]
+    assert list(lines["unit"]) == ["ppm", "", ""]
+    assert "unit" not in contours.columns  # a copy: the result's table is not changed
