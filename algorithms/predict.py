@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Optional, Tuple, Union
@@ -25,8 +24,12 @@ from ..core.io.windows import (
     StackWindowReader,
     array_window_reader,
     band_table,
+    bands_in_several_inputs,
+    described_twice,
     match_bands,
+    near_misses,
     open_geotiff_writer,
+    shown_names,
     write_window,
 )
 from ..core.learning.area_limits import (
@@ -37,7 +40,7 @@ from ..core.learning.area_limits import (
     separated_limits,
 )
 from ..core.learning.heap import kept_heap
-from ..core.parameter_text import number_list
+from ..core.parameter_text import probability_limits
 from . import parameters as params
 from .base import ProspectorAlgorithm
 from .crs_checks import require_projected
@@ -375,8 +378,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
         )
         selection, available, grids = band_table(paths, names)
         found, missing = match_bands(model.band_names_, available)
-        twice = {w: [a for a in available if a.split(":", 1)[-1] == w.split(":", 1)[-1]] for w in missing}
-        twice = {w: found_in for w, found_in in twice.items() if len(found_in) > 1}
+        twice = bands_in_several_inputs(missing, available)
         if twice:  # there, but in several inputs: which one the model means cannot be told
             layers_then = sorted({w.split(":", 1)[0] for w in twice})
             raise InputError(
@@ -391,7 +393,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
                 f"({', '.join(available)}); add the rasters the model was trained on (bands are matched by name: "
                 "'layer:band description', or the band description alone when only one input has it)."
-                + _near_misses(missing, [a for i, a in enumerate(available) if i not in set(found)]),
+                + near_misses(missing, [a for i, a in enumerate(available) if i not in set(found)]),
                 self.INPUT_RASTERS,
             )
         unnamed = [
@@ -402,13 +404,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if unnamed:  # 'band 1' to 'band 1' of another file is a match by position, which nothing can check
             raise InputError(
                 f"the model's bands have no names, only numbers, so in another raster they would be matched by "
-                f"position alone ({_listed(unnamed)}), and bands in another order would be read without a word. "
-                "If it is the stack the model was trained on, give it under that name "
+                f"position alone ({shown_names(unnamed)}), and bands in another order would be read without a "
+                "word. If it is the stack the model was trained on, give it under that name "
                 f"({', '.join(sorted({w.split(':', 1)[0] for w in model.band_names_}))}); otherwise give the "
                 "training stack's bands descriptions (in GDAL: band.SetDescription) and train the model again.",
                 self.INPUT_RASTERS,
             )
-        doubled = _described_twice(list(model.band_names_), found, available, selection)
+        doubled = described_twice(list(model.band_names_), found, available, selection)
         if doubled:  # 'Cu' and 'Cu (band 2)' of one file: the model learnt one Cu, and which is not known
             raise InputError(
                 f"{'; '.join(doubled)}, so which one the model means cannot be told (the first would be read without "
@@ -420,8 +422,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
         if unused:  # a stack rebuilt with one more layer: the model cannot use what it was not trained on
             feedback.pushWarning(
                 f"INPUT_RASTERS: {len(unused)} band(s) of the inputs are not used, as the model was trained without "
-                f"them: {_listed(unused)} (it reads {len(found)}: {_listed(list(model.band_names_))}). To use them, "
-                "train a model on these rasters (traincnn or trainmodel)."
+                f"them: {shown_names(unused)} (it reads {len(found)}: {shown_names(list(model.band_names_))}). To use "
+                "them, train a model on these rasters (traincnn or trainmodel)."
             )
         grid = grids[0]
         if grid is None:  # say which file and why, as the other steps do
@@ -634,21 +636,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
         return area.count
 
     def _thresholds(self, parameters, context):
-        text = (self.parameterAsString(parameters, self.CLASS_THRESHOLDS, context) or "").strip()
-        if not text:
-            return None
-        try:
-            numbers, percent = number_list(text)  # '0,3;0,7' with decimal commas, '30%,70%' as percentages
-            lo, hi = (v / 100 if percent else v for v in numbers)
-        except ValueError:
-            raise InputError(
-                f"give two probabilities separated by a comma, e.g. 0.5,0.8 (got '{text}'; with decimal commas, "
-                "separate them with a semicolon: 0,5;0,8).",
-                self.CLASS_THRESHOLDS,
-            ) from None
-        if not 0 <= lo < hi <= 1:
-            raise InputError("the limits must satisfy 0 <= low/moderate < moderate/high <= 1.", self.CLASS_THRESHOLDS)
-        return lo, hi
+        return probability_limits(
+            self.parameterAsString(parameters, self.CLASS_THRESHOLDS, context), self.CLASS_THRESHOLDS
+        )
 
     def _area_limits(self, area: AreaLimits, prob_path, grid: GridSpec, tile, feedback):
         """The probabilities leaving 10 % of the predicted area high and the next 20 % moderate: a second pass over
@@ -746,55 +736,3 @@ def _empty_bands(reader, grid) -> str:
         return ""
     empty = [name for name, n in zip(reader.band_names, reader.tally.valid) if n == 0]
     return f"the model's band(s) {', '.join(empty)} have no value there" if empty else ""
-
-
-def _described_twice(wanted, found, available, selection) -> list:
-    """For each band the model reads from an input that describes it on more than one band ('Cu', and 'Cu (band
-    2)' as band_labels names the second), unless the model reads those copies too (it was trained on such a
-    file): "'<file>' describes bands 1 and 2 as 'Cu', and the model reads one band 'elements:Cu'"."""
-    said = []
-    for name, i in zip(wanted, found):
-        copies = [
-            j
-            for j, other in enumerate(available)
-            if j != i and re.fullmatch(re.escape(available[i]) + r" \(band \d+\)( \(\d+\))?", other)
-        ]
-        if copies and not any(j in found for j in copies):  # the model reads the copies too: as trained
-            layer, band = available[i].split(":", 1)
-            numbers = " and ".join(str(selection[k][1]) for k in (i, *copies))
-            said.append(f"'{layer}' describes bands {numbers} as '{band}', and the model reads one band '{name}'")
-    return said
-
-
-def _near_misses(missing, available) -> str:
-    """What a stack from another program most often gets wrong, said when it is so: band descriptions that differ
-    from the model's only in upper and lower case (which are not matched: Co is not CO), or none at all."""
-
-    def band(name: str) -> str:
-        return name.split(":", 1)[-1]
-
-    case = [
-        f"'{a}' for '{w}'"
-        for w in missing
-        for a in available
-        if band(a) != band(w) and band(a).strip().casefold() == band(w).strip().casefold()
-    ]
-    if case:
-        return (
-            f" Only upper and lower case differ in {_listed(case)}: names are matched exactly (Co is not CO), so "
-            "give the bands the descriptions the model was trained on (in GDAL: band.SetDescription), or train a "
-            "model on these rasters."
-        )
-    if available and all(unnamed_band(a) for a in available):
-        return (
-            " The inputs' bands have no descriptions, so none can be matched: give the stack the band descriptions "
-            "the model was trained on (as prospector:interpolate and prospector:evidence write them; in GDAL: "
-            "band.SetDescription), or train a model on these rasters."
-        )
-    return ""
-
-
-def _listed(names, limit: int = 8) -> str:
-    """Band names for a message, the first ``limit`` of them and how many more."""
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

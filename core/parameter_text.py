@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, List, Optional, Sequence, Tuple
 
+from .errors import InputError
 from .labels.classes import latin_i
 
 #: a number written with a decimal comma, as typed where that is the decimal mark ('97,5', '-0,25')
@@ -73,6 +74,26 @@ def decimal_comma_hint(text: str, semicolons: str = "90;95;97,5", points: str = 
         f" If a comma is meant as a decimal comma, separate the numbers with semicolons (e.g. {semicolons}) or "
         f"write the decimals with a point ({points})."
     )
+
+
+def probability_limits(text: str, parameter: str) -> Optional[Tuple[float, float]]:
+    """Two increasing probabilities between 0 and 1 typed in box ``parameter`` (read by :func:`number_list`: '0.3,0.7',
+    '0,3;0,7', '30%,70%'), or None for an empty box. Raises InputError saying how to type them."""
+    text = str(text or "").strip()
+    if not text:
+        return None
+    try:
+        numbers, percent = number_list(text)
+        low, high = (v / 100 if percent else v for v in numbers)
+    except ValueError:
+        raise InputError(
+            f"give two probabilities separated by a comma, e.g. 0.5,0.8 (got '{text}'; with decimal commas, "
+            "separate them with a semicolon: 0,5;0,8).",
+            parameter,
+        ) from None
+    if not 0 <= low < high <= 1:
+        raise InputError("the limits must satisfy 0 <= low/moderate < moderate/high <= 1.", parameter)
+    return low, high
 
 
 def option_number(options: Sequence[str], text: str) -> Optional[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, repor
 from ..errors import InputError
 from ..grid import GridSpec
 from .inputs import no_gdal_sidecars
-from .rasters import PROVENANCE_TAG, band_labels, data_bands, is_scaled, signed_byte_nodata, unscale
+from .rasters import PROVENANCE_TAG, band_labels, data_bands, is_scaled, signed_byte_nodata, unnamed_band, unscale
 
 
 class StackWindowReader:
@@ -228,6 +229,66 @@ def match_bands(wanted: Sequence[str], available: Sequence[str]) -> Tuple[List[i
         else:
             missing.append(w)
     return found, missing
+
+
+def bands_in_several_inputs(missing: Sequence[str], available: Sequence[str]) -> Dict[str, List[str]]:
+    """For each band of ``missing`` (:func:`match_bands`) that more than one input has under its band part alone,
+    the inputs' names of it: which one the model means cannot be told."""
+    found_in = {w: [a for a in available if a.split(":", 1)[-1] == w.split(":", 1)[-1]] for w in missing}
+    return {w: names for w, names in found_in.items() if len(names) > 1}
+
+
+def described_twice(wanted: Sequence[str], found: Sequence[int], available: Sequence[str],
+                    selection: Sequence[Tuple[str, int]]) -> List[str]:  # fmt: skip
+    """For each band the model reads from an input that describes it on more than one band ('Cu', and 'Cu (band
+    2)' as band_labels names the second), unless the model reads those copies too (it was trained on such a
+    file): "'<file>' describes bands 1 and 2 as 'Cu', and the model reads one band 'elements:Cu'"."""
+    said: List[str] = []
+    for name, i in zip(wanted, found):
+        copies = [
+            j
+            for j, other in enumerate(available)
+            if j != i and re.fullmatch(re.escape(available[i]) + r" \(band \d+\)( \(\d+\))?", other)
+        ]
+        if copies and not any(j in found for j in copies):  # the model reads the copies too: as trained
+            layer, band = available[i].split(":", 1)
+            numbers = " and ".join(str(selection[k][1]) for k in (i, *copies))
+            said.append(f"'{layer}' describes bands {numbers} as '{band}', and the model reads one band '{name}'")
+    return said
+
+
+def near_misses(missing: Sequence[str], available: Sequence[str]) -> str:
+    """What a stack from another program most often gets wrong, said when it is so: band descriptions that differ
+    from the model's only in upper and lower case (which are not matched: Co is not CO), or none at all."""
+
+    def band(name: str) -> str:
+        return name.split(":", 1)[-1]
+
+    case = [
+        f"'{a}' for '{w}'"
+        for w in missing
+        for a in available
+        if band(a) != band(w) and band(a).strip().casefold() == band(w).strip().casefold()
+    ]
+    if case:
+        return (
+            f" Only upper and lower case differ in {shown_names(case)}: names are matched exactly (Co is not CO), so "
+            "give the bands the descriptions the model was trained on (in GDAL: band.SetDescription), or train a "
+            "model on these rasters."
+        )
+    if available and all(unnamed_band(a) for a in available):
+        return (
+            " The inputs' bands have no descriptions, so none can be matched: give the stack the band descriptions "
+            "the model was trained on (as prospector:interpolate and prospector:evidence write them; in GDAL: "
+            "band.SetDescription), or train a model on these rasters."
+        )
+    return ""
+
+
+def shown_names(names: Sequence[str], limit: int = 8) -> str:
+    """Band names for a message, the first ``limit`` of them and how many more."""
+    shown = ", ".join(list(names)[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def array_window_reader(bands: np.ndarray, dtype: Any = np.float32) -> Callable[[int, int, int, int], np.ndarray]:

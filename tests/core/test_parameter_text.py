@@ -6,6 +6,7 @@ import unicodedata
 
 import pytest
 
+from geochem_prospector.core.errors import InputError
 from geochem_prospector.core.parameter_text import (
     ascii_separators,
     decimal_comma_hint,
@@ -14,6 +15,7 @@ from geochem_prospector.core.parameter_text import (
     no_value,
     number_list,
     option_number,
+    probability_limits,
 )
 
 
@@ -94,3 +96,27 @@ def test_no_value():
 
     assert no_value(None) and no_value("") and no_value(Null())
     assert not no_value(" ") and not no_value(0) and not no_value([])
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("0.3,0.7", (0.3, 0.7)), ("0,3;0,7", (0.3, 0.7)), ("30%,70%", (0.3, 0.7)), (" 0 , 1 ", (0.0, 1.0)), ("  ", None)],
+)
+def test_probability_limits_read(text, expected):
+    assert probability_limits(text, "CLASS_THRESHOLDS") == expected
+
+
+@pytest.mark.parametrize("text", ["0,3,0,7", "0.5", "a,b", "0.2,0.4,0.6"])
+def test_probability_limits_say_how_to_type_them(text):
+    with pytest.raises(InputError) as caught:
+        probability_limits(text, "CLASS_THRESHOLDS")
+    assert str(caught.value) == (
+        f"CLASS_THRESHOLDS: give two probabilities separated by a comma, e.g. 0.5,0.8 (got '{text}'; with decimal "
+        "commas, separate them with a semicolon: 0,5;0,8)."
+    )
+
+
+@pytest.mark.parametrize("text", ["0.7,0.3", "0.5,0.5", "0.5,1.2", "-0.1,0.5", "50,80"])
+def test_probability_limits_in_order_within_zero_and_one(text):
+    with pytest.raises(InputError, match=r"^CLASS_THRESHOLDS: the limits must satisfy 0 <= low/moderate < "):
+        probability_limits(text, "CLASS_THRESHOLDS")
