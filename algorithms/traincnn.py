@@ -37,9 +37,8 @@ from .scheduling import scheduler_parameter, task_runner
 #: evidence stacks larger than this (bands x cells x 4 bytes) are read window by window (core.learning.streaming)
 #: when every input shares one grid; smaller ones are read whole, which is faster and gives the same model
 STREAM_ABOVE_BYTES = 1 << 30
-#: the windows of that reading (cells a side), and the memory its bank of unlabelled patches may take
+#: the windows of that reading (cells a side)
 STREAM_WINDOW = 1024
-UNLABELLED_BANK_BYTES = 512 << 20
 #: the peak memory of the whole-stack path: 4 bytes per byte of the stack (GDAL's reading and its float copies
 #: peak at 3.7, training adds 0.3; measured on 8 bands of 4000 x 4000 cells) and 24 per cell (labels, confidence)
 WHOLE_STACK_PER_BYTE = 4.0
@@ -552,10 +551,9 @@ class TrainCnnAlgorithm(LabelReading):
         check_grid(grid, model.patch_size, model.coarse)
         self._warn_patch_area(parameters, feedback, grid, model, grid.width * grid.height, "cells of the grid")
         model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
-        from ..core.learning.network import receptive_field
+        from ..core.learning.streaming import unlabelled_bank_cells
 
-        per_cell = len(streamed.selection) * receptive_field(model.patch_size, model.coarse) ** 2 * 4  # one patch
-        bank_cells = int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell))
+        bank_cells = unlabelled_bank_cells(len(streamed.selection), model.patch_size, model.coarse)
         with runner:
             streamed.fit_windows(
                 model, streamed.selection, grid, streamed.labels, streamed.weights, streamed.band_names,

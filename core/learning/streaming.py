@@ -37,6 +37,7 @@ from ..labels.confidence import (
 )
 from .ensemble import LabelledCells, class_weights, label_classes
 from .model_file import array_hash
+from .network import receptive_field
 from .patches import extract_patches, normalise, robust_normalisation, valid_centres
 from .piecewise import piecewise_edges
 from .pu import check_prior, check_pu_cells, default_prior, unlabelled_ranks
@@ -48,6 +49,8 @@ Selection = Sequence[Tuple[str, int]]
 
 #: cells sampled for the robust normalisation (as :func:`.patches.robust_normalisation` keeps in memory)
 NORMALISATION_CELLS = 1_000_000
+#: the memory the bank of unlabelled patches read window by window may take
+UNLABELLED_BANK_BYTES = 512 << 20
 
 
 class PatchBank:
@@ -98,6 +101,13 @@ class PointLabels:
 
 #: a label raster ((path, band) on the grid) or labelled points
 LabelSource = Union[Selection, PointLabels]
+
+
+def unlabelled_bank_cells(n_bands: int, patch_size: int, coarse: int) -> int:
+    """How many unlabelled cells the bank of patches (of ``n_bands`` bands as float32) that :func:`fit_windows`
+    samples may hold: as many as :data:`UNLABELLED_BANK_BYTES` take, a million at most."""
+    per_cell = n_bands * receptive_field(patch_size, coarse) ** 2 * 4  # one patch
+    return int(min(1_000_000, UNLABELLED_BANK_BYTES // per_cell))
 
 
 def window_labels(labels: LabelSource, grid: GridSpec, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:

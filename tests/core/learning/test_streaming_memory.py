@@ -134,3 +134,13 @@ def test_the_gap_around_validation_cells_is_found_without_a_grid():
         assert np.array_equal(_near(rows, cols, val, gap), brute)
         assert np.array_equal(dilated, brute)
     assert not _near(rows, cols, val[:0], 3).any()
+
+
+def test_unlabelled_bank_cells_as_the_memory_allows():
+    from geochem_prospector.core.learning.streaming import unlabelled_bank_cells
+
+    # 512 MiB of float32 patches: 4 bands of 9 x 9 cells take 1,296 bytes a cell; a coarse view of 3, 27 x 27 cells
+    assert unlabelled_bank_cells(4, 9, 0) == 536_870_912 // 1_296 == 414_252
+    assert unlabelled_bank_cells(4, 9, 3) == 536_870_912 // (4 * 27 * 27 * 4) == 46_028
+    assert unlabelled_bank_cells(4, 9, 2) == 414_252  # a coarse view below 3 is none
+    assert unlabelled_bank_cells(1, 3, 0) == 1_000_000  # 14.9 million would fit: a million at most
