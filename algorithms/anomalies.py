@@ -6,7 +6,7 @@ import dataclasses
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 from qgis.core import (
@@ -130,6 +130,18 @@ class SampleOutput:
 
     xy: Optional[np.ndarray]
     path: Optional[str]
+
+
+@dataclass(frozen=True)
+class FieldSamples:
+    """The field samples (INPUT) read for OUTPUT_POINTS: x, y in the grid's CRS, the values of the fields named like
+    the bands, which of them lie below a detection limit, and the samples' other fields as written."""
+
+    xy: np.ndarray
+    fields: Tuple[str, ...]
+    values: np.ndarray  # (samples, fields)
+    censored: np.ndarray  # (samples, fields): below a detection limit, so not known to reach any level
+    attributes: Dict[str, list]
 
 
 def band_names(layer) -> list:
@@ -649,69 +661,85 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
     def _write_points(self, parameters, context, feedback, result, source: ElementRaster, provenance) -> SampleOutput:
         """OUTPUT_POINTS: the samples (INPUT) at or above POINTS_LEVEL, when samples are given and OUTPUT_POINTS is
         asked for; with the samples' x, y in the grid's CRS whenever INPUT is given (None without samples)."""
-        names, grid, crs = list(source.raster.band_names), source.raster.grid, source.crs
         points_source = self.parameterAsSource(parameters, self.INPUT, context)
-        # resolve the destination only when there is something to write (resolving queues the layer to load)
-        points_path = (
-            self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context) if points_source is not None else None
-        )
-        if points_source is not None and points_path:
-            fields = [n for n in names if n in points_source.fields().names()]
-            if not fields:
-                raise QgsProcessingException(
-                    f"INPUT: the sample layer has no field named like the bands ({', '.join(names)})."
-                )
-            # the samples' other fields (their numbers, dates, other elements) go with them into the table, so a
-            # listed sample can be found in the field and at the laboratory
-            others = [n for n in points_source.fields().names() if n not in fields]
-            xy, raw = point_attributes(points_source, fields + others, crs, context, feedback, self.INPUT)
-            # standards and blanks left among the samples are not listed (a certified 5,000 ppm Cu is no target)
-            keep = self._field_samples(feedback, dict(zip(others, raw[len(fields) :])), len(xy))
-            xy, raw = xy[keep], [[v for v, k in zip(column, keep) if k] for column in raw]
-            # below-detection values as interpolate reads them by default: half the detection limit
-            values, reports = parsed_columns(
-                raw[: len(fields)], len(xy), censored_factor=CENSORED_FACTOR, is_cancelled=feedback.isCanceled
-            )
-            own = {name: [written_value(v) for v in column] for name, column in zip(others, raw[len(fields) :])}
-            report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
-            self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
-            chosen = [result.thresholds[names.index(f)] for f in fields]
-            level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
-            # a value below a detection limit ('<50', held as 25) is not known to reach any level
-            censored = censored_mask(values.shape, [rep.censored_at for rep in reports])
-            points = high_value_points(xy, values, fields, chosen, level, attributes=own, censored=censored)
-            lines, crowded = sample_level_shares(
-                np.where(censored, -np.finfo(np.float64).max, values),  # counted, below every level
-                fields,
-                chosen,
-                [result.classes[names.index(f)] for f in fields],
-                level,
-            )
-            for line in lines:
-                feedback.pushInfo(line)
-            if crowded:
-                feedback.pushWarning(crowded)
-            points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
-            write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
-            # the legend lists the levels present (from POINTS_LEVEL up): no 'weak' entry for moderate-level samples
-            self.style_on_load(
-                context,
-                points_path,
-                "high_value_points",
-                self.tr("High-value samples"),
-                stretch=False,
-                visible=False,
-                legend="present_classes",
-            )
-            feedback.pushInfo(f"{len(points)} of {len(xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher")
-            return SampleOutput(xy, points_path)
-        elif points_source is None:
+        if points_source is None:
             feedback.pushInfo("No sample points (INPUT) given: OUTPUT_POINTS is not written.")
-        else:  # samples given, OUTPUT_POINTS skipped: the samples still tell how many lie in each area
+            return SampleOutput(None, None)
+        # resolve the destination only when there is something to write (resolving queues the layer to load)
+        points_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
+        if not points_path:  # samples given, OUTPUT_POINTS skipped: the samples still tell how many lie in each area
             text = [n for n in points_source.fields().names() if read_fields(n)]
-            xy, raw = point_attributes(points_source, text, crs, context, feedback, self.INPUT)
+            xy, raw = point_attributes(points_source, text, source.crs, context, feedback, self.INPUT)
             return SampleOutput(xy[self._field_samples(feedback, dict(zip(text, raw)), len(xy))], None)
-        return SampleOutput(None, None)
+        samples = self._read_samples(context, feedback, points_source, source)
+        level = self.parameterAsEnum(parameters, self.POINTS_LEVEL, context) + 1
+        points = self._high_value_points(feedback, samples, result, list(source.raster.band_names), level)
+        grid = source.raster.grid
+        points = points.set_crs(grid.crs_wkt, allow_override=True) if grid.crs_wkt else points
+        write_vector(points_path, points, "high_value_samples", provenance, self.OUTPUT_POINTS)
+        # the legend lists the levels present (from POINTS_LEVEL up): no 'weak' entry for moderate-level samples
+        self.style_on_load(
+            context,
+            points_path,
+            "high_value_points",
+            self.tr("High-value samples"),
+            stretch=False,
+            visible=False,
+            legend="present_classes",
+        )
+        feedback.pushInfo(
+            f"{len(points)} of {len(samples.xy)} samples reach a {LEVEL_NAMES[level - 1]} level or higher"
+        )
+        return SampleOutput(samples.xy, points_path)
+
+    def _read_samples(self, context, feedback, points_source, source: ElementRaster) -> FieldSamples:
+        """The field samples' values of the fields named like the bands, in the grid's CRS, with their other fields;
+        standards and blanks left out, below-detection values at half the limit (as interpolate reads them)."""
+        names, grid = list(source.raster.band_names), source.raster.grid
+        fields = [n for n in names if n in points_source.fields().names()]
+        if not fields:
+            raise QgsProcessingException(
+                f"INPUT: the sample layer has no field named like the bands ({', '.join(names)})."
+            )
+        # the samples' other fields (their numbers, dates, other elements) go with them into the table, so a
+        # listed sample can be found in the field and at the laboratory
+        others = [n for n in points_source.fields().names() if n not in fields]
+        xy, raw = point_attributes(points_source, fields + others, source.crs, context, feedback, self.INPUT)
+        # standards and blanks left among the samples are not listed (a certified 5,000 ppm Cu is no target)
+        keep = self._field_samples(feedback, dict(zip(others, raw[len(fields) :])), len(xy))
+        xy, raw = xy[keep], [[v for v, k in zip(column, keep) if k] for column in raw]
+        # below-detection values as interpolate reads them by default: half the detection limit
+        values, reports = parsed_columns(
+            raw[: len(fields)], len(xy), censored_factor=CENSORED_FACTOR, is_cancelled=feedback.isCanceled
+        )
+        own = {name: [written_value(v) for v in column] for name, column in zip(others, raw[len(fields) :])}
+        report_values(feedback, fields, reports, self.INPUT, censored_factor=CENSORED_FACTOR)
+        self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
+        # a value below a detection limit ('<50', held as 25) is not known to reach any level
+        censored = censored_mask(values.shape, [rep.censored_at for rep in reports])
+        return FieldSamples(xy, tuple(fields), values, censored, own)
+
+    @staticmethod
+    def _high_value_points(feedback, samples: FieldSamples, result, names: List[str], level: int):
+        """The samples at or above ``level`` of their element's thresholds, and the share of the samples at each
+        level said (with a warning when most crowd into one)."""
+        fields = list(samples.fields)
+        chosen = [result.thresholds[names.index(f)] for f in fields]
+        points = high_value_points(
+            samples.xy, samples.values, fields, chosen, level, attributes=samples.attributes, censored=samples.censored
+        )
+        lines, crowded = sample_level_shares(
+            np.where(samples.censored, -np.finfo(np.float64).max, samples.values),  # counted, below every level
+            fields,
+            chosen,
+            [result.classes[names.index(f)] for f in fields],
+            level,
+        )
+        for line in lines:
+            feedback.pushInfo(line)
+        if crowded:
+            feedback.pushWarning(crowded)
+        return points
 
     @staticmethod
     def _field_samples(feedback, columns: dict, count: int) -> np.ndarray:

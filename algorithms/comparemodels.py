@@ -47,7 +47,7 @@ from .crs_checks import require_projected, say_ground_distance
 from .evaluate import EvaluateAlgorithm, require_deposit_points
 from .geometries import mask_geometries, mask_on_grid
 from .inputs import layer_paths, source_label, warn_model_outputs
-from .labels import LabelReading
+from .labels import LabelReading, LabelsRead
 from .point_reading import check_point_places
 from .traincnn import check_grid, grid_meta, import_cnn, warn_unnamed_bands
 from .trainmodel import LEARNERS, check_window, learner_parameters, learner_settings
@@ -323,7 +323,6 @@ class CompareModelsAlgorithm(LabelReading):
         self.addOutput(QgsProcessingOutputString(self.RECOMMENDED, self.tr("Recommended learner")))
 
     def process(self, parameters, context, feedback):
-        self.mineralised_points = {}  # set as LABELS is read (LabelReading); nothing carried over from an earlier run
         import_cnn()
         evidence = self._read_evidence(parameters, context, feedback)
         valid = self._study_cells(parameters, context, feedback, evidence)
@@ -335,7 +334,8 @@ class CompareModelsAlgorithm(LabelReading):
         )
         model_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
         bands = np.where(valid, evidence.stack.bands, np.nan).astype(np.float32)
-        user_labels = self._user_labels(parameters, context, feedback, evidence.grid)
+        labels_read = self._user_labels(parameters, context, feedback, evidence.grid)
+        user_labels = None if labels_read is None else labels_read.labels
         cluster_cells = self._cluster_cells(feedback, evidence, cluster_distance, user_labels is not None)
         data = TrainingData(bands, valid, deposits, cluster_cells, user_labels)
         comparison = self._compare(parameters, context, feedback, evidence, data, learners, model_path)
@@ -344,7 +344,7 @@ class CompareModelsAlgorithm(LabelReading):
         results: dict = {self.RECOMMENDED: comparison.recommended}
         if model_path:
             # what the model learnt from: the label raster's points, or the deposits themselves
-            taught = {"mineralised_points": deposits.record} if user_labels is None else self.mineralised_points
+            taught = {"mineralised_points": deposits.record} if labels_read is None else labels_read.provenance
             model_provenance = {**provenance, **taught}
             results[self.OUTPUT_MODEL] = self._retrain(
                 feedback, evidence, data, learners, comparison.recommended, model_provenance, model_path
@@ -431,9 +431,9 @@ class CompareModelsAlgorithm(LabelReading):
             self.parameterAsInt(parameters, self.NEGATIVES, context),
         )
 
-    def _user_labels(self, parameters, context, feedback, grid) -> Optional[np.ndarray]:
-        """The LABELS raster on the evidence grid when given (None: the deposits and random negatives are the
-        labels)."""
+    def _user_labels(self, parameters, context, feedback, grid) -> Optional[LabelsRead]:
+        """The LABELS raster on the evidence grid when given, with the points it was grown from (None: the deposits
+        and random negatives are the labels)."""
         if self.parameterAsRasterLayer(parameters, self.LABELS, context) is None:
             return None
         labels = self._labels(parameters, context, feedback, grid)

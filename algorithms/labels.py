@@ -3,6 +3,7 @@ grid) or points with a class field, and the mineralised points kept for the mode
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any, Dict
 
 import numpy as np
@@ -50,6 +51,23 @@ def require_classes(labels: np.ndarray, name: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class LabelsRead:
+    """LABELS as read: the labels, the words their classes were read from and what the model's provenance records
+    of them."""
+
+    labels: Any  # on the evidence grid; or, for the streamed reading, the points or the label raster's selection
+    class_names: Dict[int, str]  # {1: 'Au', ...}; empty for a label raster
+    provenance: Dict[str, Any]  # {"mineralised_points": record} of the points labelled mineralised, or empty
+
+
+def label_raster_points(path: str) -> Dict[str, Any]:
+    """The points pseudolabel grew the label raster at ``path`` from (its provenance), for the model's provenance and
+    so for evaluate's training-deposit warning; nothing for a raster made elsewhere."""
+    points = read_provenance(path).get("mineralised_points")
+    return {"mineralised_points": points} if isinstance(points, dict) else {}
+
+
 class LabelReading(ProspectorAlgorithm):
     """Base of the algorithms with a LABELS parameter (and LABEL_FIELD where points are taken): they read labels
     alike, so a label layer that trains in one trains in the others."""
@@ -57,12 +75,8 @@ class LabelReading(ProspectorAlgorithm):
     LABELS = "LABELS"
     LABEL_FIELD = "LABEL_FIELD"
     CONFIDENCE = "CONFIDENCE"  # read by :meth:`_confidence`, where the algorithm declares it
-    #: the points labelled mineralised in training ({"mineralised_points": record}), set as the labels are read
-    mineralised_points: Dict[str, Any] = {}
-    #: the words the label classes were read from ({1: 'Au', ...}; empty for a label raster), set as labels are read
-    label_class_names: Dict[int, str] = {}
 
-    def _labels(self, parameters, context, feedback, grid) -> np.ndarray:
+    def _labels(self, parameters, context, feedback, grid) -> LabelsRead:
         """The label raster on the evidence grid: from a raster (nearest cell) or from points with a class field."""
         layer = self.parameterAsLayer(parameters, self.LABELS, context)
         if layer is None:
@@ -80,12 +94,11 @@ class LabelReading(ProspectorAlgorithm):
                     "0 barren, nodata unlabelled) or points with a class field (LABEL_FIELD)."
                 )
             labels = data.bands[0].astype(np.float64)
-            self.label_class_names = {}
             require_classes(labels, layer.name())
             warn_if_regridded(label_paths, label_names, labels, grid, feedback)
-            self._record_label_raster_points(label_paths[0])
-            return labels
-        return self._point_labels(parameters, context, feedback, grid).rasterise(0, grid.height, 0, grid.width)
+            return LabelsRead(labels, {}, label_raster_points(label_paths[0]))
+        points = self._point_labels(parameters, context, feedback, grid)
+        return replace(points, labels=points.labels.rasterise(0, grid.height, 0, grid.width))
 
     def _confidence(self, parameters, context, feedback, grid):
         """The CONFIDENCE raster on the evidence grid, checked (values 0-1), or None."""
@@ -99,13 +112,7 @@ class LabelReading(ProspectorAlgorithm):
         check_confidence(data.bands[0], layer.name())
         return data.bands[0]
 
-    def _record_label_raster_points(self, path: str) -> None:
-        """Keep the points pseudolabel grew the label raster at ``path`` from (its provenance), for the model's
-        provenance and so for evaluate's training-deposit warning; nothing for a raster made elsewhere."""
-        points = read_provenance(path).get("mineralised_points")
-        self.mineralised_points = {"mineralised_points": points} if isinstance(points, dict) else {}
-
-    def _point_labels(self, parameters, context, feedback, grid):
+    def _point_labels(self, parameters, context, feedback, grid) -> LabelsRead:
         """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""
         from ..core.labels.seeds import shared_cells_warning
         from ..core.learning.streaming import PointLabels
@@ -141,7 +148,6 @@ class LabelReading(ProspectorAlgorithm):
             input_file(parameters, self.LABELS, context),
         )
         classes, class_names, usable = class_ids(raw[0])
-        self.label_class_names = dict(class_names)
         if usable.any():
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
         rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
@@ -166,10 +172,7 @@ class LabelReading(ProspectorAlgorithm):
             feedback.pushWarning(merged)
         # the mineralised points, recorded in the model's provenance for evaluate to tell deposits trained on
         taught = inside & (classes >= 1)
-        self.mineralised_points = {
-            "mineralised_points": training_points_record(
-                xy[taught], crs.toWkt(), source_label(source, parameters, self.LABELS, context)
-            )
-        }
+        record = training_points_record(xy[taught], crs.toWkt(), source_label(source, parameters, self.LABELS, context))
         # where points share a cell, the higher class wins
-        return PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))
+        points = PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))
+        return LabelsRead(points, dict(class_names), {"mineralised_points": record})

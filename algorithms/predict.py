@@ -19,17 +19,14 @@ from ..core.errors import InputError
 from ..core.grid import GridSpec, check_memory
 from ..core.io.inputs import no_gdal_sidecars
 from ..core.io.outputs import atomic_output
-from ..core.io.rasters import raster_warnings, read_stack, require_north_up, unnamed_band
+from ..core.io.rasters import raster_warnings, read_stack, require_north_up
 from ..core.io.windows import (
     StackWindowReader,
     array_window_reader,
     band_table,
-    bands_in_several_inputs,
-    described_twice,
-    match_bands,
-    near_misses,
+    model_band_order,
     open_geotiff_writer,
-    shown_names,
+    unused_bands_warning,
     write_window,
 )
 from ..core.learning.area_limits import (
@@ -377,54 +374,20 @@ class PredictAlgorithm(ProspectorAlgorithm):
             feedback=feedback,
         )
         selection, available, grids = band_table(paths, names)
-        found, missing = match_bands(model.band_names_, available)
-        twice = bands_in_several_inputs(missing, available)
-        if twice:  # there, but in several inputs: which one the model means cannot be told
-            layers_then = sorted({w.split(":", 1)[0] for w in twice})
-            raise InputError(
-                f"band(s) {', '.join(twice)} needed by the model are each in more than one input "
-                f"({'; '.join(', '.join(found_in) for found_in in twice.values())}), so which one the model means "
-                "cannot be told; give one raster holding each band, or name the layers as they were at training "
-                f"({', '.join(layers_then)}).",
-                self.INPUT_RASTERS,
-            )
-        if missing:
-            raise InputError(
-                f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
-                f"({', '.join(available)}); add the rasters the model was trained on (bands are matched by name: "
-                "'layer:band description', or the band description alone when only one input has it)."
-                + near_misses(missing, [a for i, a in enumerate(available) if i not in set(found)]),
-                self.INPUT_RASTERS,
-            )
-        unnamed = [
-            f"'{w}' as '{available[i]}'"
-            for w, i in zip(model.band_names_, found)
-            if available[i] != w and unnamed_band(w)
-        ]
-        if unnamed:  # 'band 1' to 'band 1' of another file is a match by position, which nothing can check
-            raise InputError(
-                f"the model's bands have no names, only numbers, so in another raster they would be matched by "
-                f"position alone ({shown_names(unnamed)}), and bands in another order would be read without a "
-                "word. If it is the stack the model was trained on, give it under that name "
-                f"({', '.join(sorted({w.split(':', 1)[0] for w in model.band_names_}))}); otherwise give the "
-                "training stack's bands descriptions (in GDAL: band.SetDescription) and train the model again.",
-                self.INPUT_RASTERS,
-            )
-        doubled = described_twice(list(model.band_names_), found, available, selection)
-        if doubled:  # 'Cu' and 'Cu (band 2)' of one file: the model learnt one Cu, and which is not known
-            raise InputError(
-                f"{'; '.join(doubled)}, so which one the model means cannot be told (the first would be read without "
-                "a word). Give a raster in which only the band the model was trained on has that description (e.g. "
-                "Raster › Conversion › Translate, keeping the bands it needs), or train a model on these rasters.",
-                self.INPUT_RASTERS,
-            )
-        unused = [name for i, name in enumerate(available) if i not in set(found)]
-        if unused:  # a stack rebuilt with one more layer: the model cannot use what it was not trained on
-            feedback.pushWarning(
-                f"INPUT_RASTERS: {len(unused)} band(s) of the inputs are not used, as the model was trained without "
-                f"them: {shown_names(unused)} (it reads {len(found)}: {shown_names(list(model.band_names_))}). To use "
-                "them, train a model on these rasters (traincnn or trainmodel)."
-            )
+        found = model_band_order(model.band_names_, available, selection, self.INPUT_RASTERS)
+        unused = unused_bands_warning(model.band_names_, found, available, self.INPUT_RASTERS)
+        if unused:
+            feedback.pushWarning(unused)
+        grid = grids[0]
+        reader = self._window_reader(paths, names, selection, found, grids, feedback)
+        self._warn_cell_size(model, grid, feedback)
+        self._warn_other_ground(model, grid, feedback)
+        return reader, grid, paths
+
+    def _window_reader(self, paths, names, selection, found, grids, feedback) -> Union[StackWindowReader, _ArrayReader]:
+        """Tiles of the bands ``found`` (indexes into the files' ``selection``, in the model's order): straight from
+        the files when they share a grid, else aligned onto the first raster's grid in memory."""
+        chosen = [selection[i] for i in found]
         grid = grids[0]
         if grid is None:  # say which file and why, as the other steps do
             import rasterio
@@ -432,9 +395,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
             with no_gdal_sidecars(), rasterio.open(paths[0]) as src:
                 require_north_up(src.transform, paths[0], self.INPUT_RASTERS)
         if all(g == grid for g in grids):
-            reader: Union[StackWindowReader, _ArrayReader] = StackWindowReader([selection[i] for i in found], grid)
+            reader: Union[StackWindowReader, _ArrayReader] = StackWindowReader(chosen, grid)
             feedback.pushInfo("Inputs share one grid: reading tiles straight from the files.")
-            warnings = raster_warnings([selection[i] for i in found], self.INPUT_RASTERS)
+            warnings = raster_warnings(chosen, self.INPUT_RASTERS)
         else:
             feedback.pushInfo("Inputs are on different grids: aligning them onto the first raster's grid in memory.")
             stack = read_stack(paths, names)
@@ -442,9 +405,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
             warnings = stack.warnings
         for warning in warnings:
             feedback.pushWarning(warning)
-        self._warn_cell_size(model, grid, feedback)
-        self._warn_other_ground(model, grid, feedback)
-        return reader, grid, paths
+        return reader
 
     @staticmethod
     def _warn_other_ground(model, grid, feedback) -> None:
@@ -559,57 +520,13 @@ class PredictAlgorithm(ProspectorAlgorithm):
     ) -> int:
         """Predict tile by tile into the outputs' temporaries; the classes from the probabilities' histogram. Returns
         the number of cells mapped (a value in every band, inside the mask)."""
-        output, out_unc, out_cls, out_rank = outputs.probability, outputs.uncertainty, outputs.classes, outputs.rank
-        device, mc, thresholds = run.device, outputs.mc_samples, run.thresholds
         area = AreaLimits()  # the classes' limits by area, exact from the values the file holds
-        scores = np.full((grid.height, grid.width), np.nan, np.float32) if out_rank else None
+        scores = np.full((grid.height, grid.width), np.nan, np.float32) if outputs.rank else None
         with ExitStack() as stack_ctx:
             stack_ctx.callback(reader.close)
-            tmp_prob = stack_ctx.enter_context(atomic_output(output, self.OUTPUT))
-            tmp_unc = stack_ctx.enter_context(atomic_output(out_unc, self.OUTPUT_UNCERTAINTY)) if out_unc else None
-            tmp_cls = stack_ctx.enter_context(atomic_output(out_cls, self.OUTPUT_CLASSES)) if out_cls else None
-            tmp_rank = stack_ctx.enter_context(atomic_output(out_rank, self.OUTPUT_RANK)) if out_rank else None
-            dst_prob = open_geotiff_writer(tmp_prob, grid, ["prospectivity"], provenance=provenance, nodata=NODATA)
-            dst_unc = (
-                open_geotiff_writer(tmp_unc, grid, ["uncertainty"], provenance=provenance, nodata=NODATA)
-                if tmp_unc
-                else None
-            )
-            try:
-
-                def write(r0: int, c0: int, prob: np.ndarray, std, score=None) -> None:
-                    if mask is not None:
-                        outside = ~mask[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]]
-                        prob[outside] = np.nan
-                        if std is not None:
-                            std[outside] = np.nan
-                    if scores is not None:
-                        scores[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]] = np.where(
-                            np.isfinite(prob), score, np.nan
-                        )
-                    write_window(dst_prob, r0, c0, prob, NODATA)
-                    if dst_unc is not None and std is not None:
-                        write_window(dst_unc, r0, c0, std, NODATA)
-                    area.add(prob)
-
-                times = model.predict_tiled(  # where the time went (None from Dask workers)
-                    reader,
-                    grid.height,
-                    grid.width,
-                    write,
-                    tile=tile,
-                    device=device,
-                    mc_samples=mc,
-                    progress=lambda f: feedback.setProgress((85 if out_cls or out_rank else 98) * f),
-                    is_cancelled=feedback.isCanceled,
-                    with_score=scores is not None,
-                )
-            finally:
-                dst_prob.close()
-                if dst_unc is not None:
-                    dst_unc.close()
-            if times is not None:
-                feedback.pushInfo(f"Prediction: {times.line()}.")
+            temporaries = self._temporaries(stack_ctx, outputs)
+            self._predict_tiles(model, reader, grid, mask, run, tile, provenance, outputs, temporaries, area, scores,
+                                feedback)  # fmt: skip
             if area.count == 0:
                 raise InputError(
                     "no cell has a value in every band (inside the mask): "
@@ -618,22 +535,94 @@ class PredictAlgorithm(ProspectorAlgorithm):
                     "each raster's nodata value and extent (and the MASK).",
                     self.INPUT_RASTERS,
                 )
-            if tmp_cls:
-                limits = thresholds or self._area_limits(area, tmp_prob, grid, tile, feedback)
-                counts = self._write_classes(tmp_prob, tmp_cls, grid, limits, provenance, tile, feedback)
-                held = class_shares(counts)
-                feedback.pushInfo(
-                    f"Class limits: low < {limits[0]:.4g} <= moderate < {limits[1]:.4g} <= high"
-                    + ("" if thresholds else " (by area: the highest 10 % high, the next 20 % moderate)")
-                    + f"; high holds {held[2]:.2f} %, moderate {held[1]:.2f} %, low {held[0]:.2f} % of the predicted "
-                    "cells."
-                )
-                note = None if thresholds else class_share_note(counts)
-                if note:
-                    feedback.pushWarning(note)
-            if tmp_rank and scores is not None:
-                self._write_rank(scores, tmp_rank, grid, provenance, tile, feedback)
+            if temporaries.classes:
+                self._classes_into(temporaries, grid, run.thresholds, area, provenance, tile, feedback)
+            if temporaries.rank and scores is not None:
+                self._write_rank(scores, temporaries.rank, grid, provenance, tile, feedback)
         return area.count
+
+    def _temporaries(self, stack_ctx: ExitStack, outputs: PredictOutputs) -> PredictOutputs:
+        """The temporary file of each output asked for, moved onto it when ``stack_ctx`` closes without an error."""
+
+        def temporary(path: Optional[str], parameter: str) -> Optional[str]:
+            return stack_ctx.enter_context(atomic_output(path, parameter)) if path else None
+
+        return PredictOutputs(
+            stack_ctx.enter_context(atomic_output(outputs.probability, self.OUTPUT)),
+            temporary(outputs.uncertainty, self.OUTPUT_UNCERTAINTY),
+            temporary(outputs.classes, self.OUTPUT_CLASSES),
+            temporary(outputs.rank, self.OUTPUT_RANK),
+            outputs.mc_samples,
+        )
+
+    @staticmethod
+    def _predict_tiles(
+        model, reader, grid, mask, run, tile, provenance, outputs, temporaries, area, scores, feedback
+    ) -> None:
+        """The probability and the uncertainty written tile by tile into their ``temporaries`` (nodata outside the
+        mask), each tile's probabilities added to ``area`` and its scores to ``scores`` (for the rank)."""
+        dst_prob = open_geotiff_writer(
+            temporaries.probability, grid, ["prospectivity"], provenance=provenance, nodata=NODATA
+        )
+        dst_unc = (
+            open_geotiff_writer(temporaries.uncertainty, grid, ["uncertainty"], provenance=provenance, nodata=NODATA)
+            if temporaries.uncertainty
+            else None
+        )
+        try:
+
+            def write(r0: int, c0: int, prob: np.ndarray, std, score=None) -> None:
+                if mask is not None:
+                    outside = ~mask[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]]
+                    prob[outside] = np.nan
+                    if std is not None:
+                        std[outside] = np.nan
+                if scores is not None:
+                    scores[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]] = np.where(
+                        np.isfinite(prob), score, np.nan
+                    )
+                write_window(dst_prob, r0, c0, prob, NODATA)
+                if dst_unc is not None and std is not None:
+                    write_window(dst_unc, r0, c0, std, NODATA)
+                area.add(prob)
+
+            times = model.predict_tiled(  # where the time went (None from Dask workers)
+                reader,
+                grid.height,
+                grid.width,
+                write,
+                tile=tile,
+                device=run.device,
+                mc_samples=outputs.mc_samples,
+                progress=lambda f: feedback.setProgress((85 if outputs.classes or outputs.rank else 98) * f),
+                is_cancelled=feedback.isCanceled,
+                with_score=scores is not None,
+            )
+        finally:
+            dst_prob.close()
+            if dst_unc is not None:
+                dst_unc.close()
+        if times is not None:
+            feedback.pushInfo(f"Prediction: {times.line()}.")
+
+    def _classes_into(
+        self, temporaries: PredictOutputs, grid, thresholds, area: AreaLimits, provenance, tile, feedback
+    ) -> None:
+        """The classes written from the probability (CLASS_THRESHOLDS, or the limits by area), with the share each
+        holds."""
+        limits = thresholds or self._area_limits(area, temporaries.probability, grid, tile, feedback)
+        counts = self._write_classes(temporaries.probability, temporaries.classes, grid, limits, provenance, tile,
+                                     feedback)  # fmt: skip
+        held = class_shares(counts)
+        feedback.pushInfo(
+            f"Class limits: low < {limits[0]:.4g} <= moderate < {limits[1]:.4g} <= high"
+            + ("" if thresholds else " (by area: the highest 10 % high, the next 20 % moderate)")
+            + f"; high holds {held[2]:.2f} %, moderate {held[1]:.2f} %, low {held[0]:.2f} % of the predicted "
+            "cells."
+        )
+        note = None if thresholds else class_share_note(counts)
+        if note:
+            feedback.pushWarning(note)
 
     def _thresholds(self, parameters, context):
         return probability_limits(

@@ -30,7 +30,7 @@ from ..core.reports.training import training_report_html
 from . import parameters as params
 from .crs_checks import require_projected
 from .inputs import layer_paths, warn_model_outputs
-from .labels import LabelReading
+from .labels import LabelReading, LabelsRead, label_raster_points
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 
@@ -149,7 +149,7 @@ class StreamedStack:
 
     fit_windows: Callable
     selection: list
-    labels: Any  # the label raster's selection, the label points (core.learning.streaming.PointLabels) or None
+    labels: LabelsRead  # .labels: the label raster's selection, the points (streaming.PointLabels) or None
     weights: Optional[list]  # the CONFIDENCE raster's selection, or None
     band_names: List[str]
     grid: GridSpec
@@ -476,20 +476,20 @@ class TrainCnnAlgorithm(LabelReading):
         )
 
     def process(self, parameters, context, feedback):
-        self.mineralised_points = {}  # set as the labels are read; nothing carried over from an earlier run
         cnn = import_cnn()
         run = self._settings(parameters, context, feedback, cnn)
         runner = task_runner(self, parameters, context, feedback)
         streamed = self._streamed(parameters, context, feedback, run.paths, run.names, run.model, not runner.in_process)
         if streamed is not None:
             self._fit_streamed(parameters, context, feedback, run.model, streamed, runner)
+            labels = streamed.labels
         else:
-            self._fit_whole_stack(parameters, context, feedback, run)
+            labels = self._fit_whole_stack(parameters, context, feedback, run)
         if feedback.isCanceled():  # cancelled after the last batch: still write nothing
             raise Cancelled()
         self._warn_no_barren(run.model, feedback)
         self._say_validation(parameters, context, run.model, feedback)
-        return self._write_outputs(parameters, context, feedback, run)
+        return self._write_outputs(parameters, context, feedback, run, labels.provenance)
 
     def _settings(self, parameters, context, feedback, cnn) -> TrainingRun:
         """The inputs and outputs checked, and the learner with its settings, before any raster is read; a warning
@@ -545,9 +545,9 @@ class TrainCnnAlgorithm(LabelReading):
         scheduler is set)."""
         grid = streamed.grid
         warn_unnamed_bands(streamed.band_names, feedback)
-        label_values = getattr(streamed.labels, "values", None)  # points; a label raster read by windows: not counted
+        label_values = getattr(streamed.labels.labels, "values", None)  # points; a label raster by windows: not counted
         if label_values is not None:
-            self._warn_other_classes(parameters, context, feedback, label_values)
+            self._warn_other_classes(parameters, context, feedback, label_values, streamed.labels.class_names)
         check_grid(grid, model.patch_size, model.coarse)
         self._warn_patch_area(parameters, feedback, grid, model, grid.width * grid.height, "cells of the grid")
         model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
@@ -556,13 +556,14 @@ class TrainCnnAlgorithm(LabelReading):
         bank_cells = unlabelled_bank_cells(len(streamed.selection), model.patch_size, model.coarse)
         with runner:
             streamed.fit_windows(
-                model, streamed.selection, grid, streamed.labels, streamed.weights, streamed.band_names,
+                model, streamed.selection, grid, streamed.labels.labels, streamed.weights, streamed.band_names,
                 grid_meta(grid), runner=runner, window=STREAM_WINDOW, unlabelled_cells=bank_cells,
                 pretrain_cells=bank_cells, **self._fit_args(feedback),
             )  # fmt: skip
 
-    def _fit_whole_stack(self, parameters, context, feedback, run: TrainingRun) -> None:
-        """Fit on the evidence stack read whole into memory, with the labels and the CONFIDENCE on its grid."""
+    def _fit_whole_stack(self, parameters, context, feedback, run: TrainingRun) -> LabelsRead:
+        """Fit on the evidence stack read whole into memory, with the labels and the CONFIDENCE on its grid; the
+        labels as read."""
         model = run.model
         feedback.pushInfo(f"Reading {len(run.paths)} evidence raster(s)")
         stack = read_stack(run.paths, run.names)
@@ -578,15 +579,16 @@ class TrainCnnAlgorithm(LabelReading):
         study = valid_centre_count(stack.bands)
         self._warn_patch_area(parameters, feedback, grid, model, study, "cells with evidence in every band")
         labels = self._labels(parameters, context, feedback, grid)
-        warn_labels_without_evidence(stack, labels, feedback)
-        self._warn_other_classes(parameters, context, feedback, labels)
+        warn_labels_without_evidence(stack, labels.labels, feedback)
+        self._warn_other_classes(parameters, context, feedback, labels.labels, labels.class_names)
         confidence = self._confidence(parameters, context, feedback, grid)
         model.set_params(block_size=self._block_cells(parameters, context, grid, feedback))
         model.fit(
-            stack.bands, labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),
+            stack.bands, labels.labels, band_names=stack.band_names, sample_weight=confidence, grid=grid_meta(grid),
             **self._fit_args(feedback),
         )  # fmt: skip
         model.metadata_["reading"] = {"mode": "whole stack in memory, in this process"}
+        return labels
 
     @staticmethod
     def _warn_no_barren(model, feedback) -> None:
@@ -618,9 +620,10 @@ class TrainCnnAlgorithm(LabelReading):
             "not map skill; judge the map against held-out deposits with prospector:evaluate or comparemodels."
         )
 
-    def _write_outputs(self, parameters, context, feedback, run: TrainingRun) -> dict:
-        """The model file and the training report, both with the run's provenance."""
-        provenance = self.provenance(parameters, context, {"inputs": run.paths, **self.mineralised_points})
+    def _write_outputs(self, parameters, context, feedback, run: TrainingRun, taught: dict) -> dict:
+        """The model file and the training report, both with the run's provenance (``taught``: the mineralised points
+        the labels record)."""
+        provenance = self.provenance(parameters, context, {"inputs": run.paths, **taught})
         report = training_report_html({**run.model.metadata_, "provenance": provenance})
         run.model.save(run.model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
         write_text(run.report_path, report, self.OUTPUT_REPORT)
@@ -648,12 +651,13 @@ class TrainCnnAlgorithm(LabelReading):
         if warning:
             feedback.pushWarning(warning)
 
-    def _warn_other_classes(self, parameters, context, feedback, values) -> None:
-        """Positive-unlabelled training with labels of several mineralised classes: say which it learns."""
+    def _warn_other_classes(self, parameters, context, feedback, values, class_names) -> None:
+        """Positive-unlabelled training with labels of several mineralised classes: say which it learns
+        (``class_names``: the words the classes were read from)."""
         if self._positive_unlabelled(parameters, context):
             from ..core.learning.pu import other_classes_warning
 
-            warning = other_classes_warning(np.asarray(values), self.label_class_names)
+            warning = other_classes_warning(np.asarray(values), class_names)
             if warning:
                 feedback.pushWarning(warning)
 
@@ -733,6 +737,7 @@ class TrainCnnAlgorithm(LabelReading):
         label_layer = self.parameterAsLayer(parameters, self.LABELS, context)
         conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
         label_selection = weight_selection = None
+        label_provenance: dict = {}
         for parameter, layer in ((self.LABELS, label_layer), (self.CONFIDENCE, conf_layer)):
             if layer is None:
                 continue
@@ -743,7 +748,7 @@ class TrainCnnAlgorithm(LabelReading):
                 why.append(f"{parameter} is not on the evidence rasters' grid")
             elif parameter == self.LABELS:
                 label_selection = layer_selection[:1]
-                self._record_label_raster_points(layer_selection[0][0])
+                label_provenance = label_raster_points(layer_selection[0][0])
             else:
                 weight_selection = layer_selection[:1]
         if why and not fits:
@@ -766,8 +771,9 @@ class TrainCnnAlgorithm(LabelReading):
             return None
         from ..core.learning.streaming import PointLabels, fit_windows
 
+        labels = LabelsRead(label_selection, {}, label_provenance)
         if label_layer is not None and not isinstance(label_layer, QgsRasterLayer):
-            label_selection = self._point_labels(parameters, context, feedback, grid)
+            labels = self._point_labels(parameters, context, feedback, grid)
         why_stream = (
             "a scheduler is set"
             if distributed and size <= STREAM_ABOVE_BYTES and fits
@@ -781,7 +787,7 @@ class TrainCnnAlgorithm(LabelReading):
             f"GiB) is read window by window ({why_stream}): only the patches around labelled and sampled cells are "
             "kept."
         )
-        label_rasters = [] if isinstance(label_selection, PointLabels) else label_selection or []
+        label_rasters = [] if isinstance(labels.labels, PointLabels) else labels.labels or []
         for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(label_rasters, self.LABELS):
             feedback.pushWarning(warning)
-        return StreamedStack(fit_windows, selection, label_selection, weight_selection, band_names, grid)
+        return StreamedStack(fit_windows, selection, labels, weight_selection, band_names, grid)

@@ -3,6 +3,9 @@ of evidence) on evidence rasters and the CNN's labels; write a safe model file a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import List
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -17,7 +20,7 @@ from qgis.core import (
 
 from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack, require_values, stack_units
+from ..core.io.rasters import RasterData, read_stack, require_values, stack_units
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
 from .base import ProspectorAlgorithm
@@ -119,6 +122,16 @@ def check_window(grid, window: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """INPUT_RASTERS read as one stack, and where the model and the report go."""
+
+    paths: List[str]
+    stack: RasterData
+    model_path: str
+    report_path: str
+
+
 class TrainModelAlgorithm(LabelReading):
     ENUM_NAMES = {"METHOD": LEARNERS}
     INPUT_RASTERS = "INPUT_RASTERS"
@@ -187,7 +200,21 @@ class TrainModelAlgorithm(LabelReading):
         )
 
     def process(self, parameters, context, feedback):
-        self.mineralised_points = {}  # set as the labels are read; nothing carried over from an earlier run
+        evidence = self._read_evidence(parameters, context, feedback)
+        grid = evidence.stack.grid
+        labels = self._labels(parameters, context, feedback, grid)
+        warn_labels_without_evidence(evidence.stack, labels.labels, feedback)
+        confidence = self._confidence(parameters, context, feedback, grid)
+        model = self._learner(parameters, context, feedback, grid)
+        self._fit(feedback, model, evidence.stack, labels.labels, confidence)
+        provenance = self.provenance(parameters, context, {"inputs": evidence.paths, **labels.provenance})
+        self._write_outputs(evidence, model, provenance)
+        feedback.setProgress(100)
+        return {self.OUTPUT_MODEL: evidence.model_path, self.OUTPUT_REPORT: evidence.report_path}
+
+    def _read_evidence(self, parameters, context, feedback) -> Evidence:
+        """INPUT_RASTERS read as one stack, refused unless the first is in a projected CRS (the window needs cells of
+        one ground size) and some cells hold values; the output paths taken before the reading."""
         layers = self.parameterAsLayerList(parameters, self.INPUT_RASTERS, context)
         if not layers:
             raise QgsProcessingException("INPUT_RASTERS: choose at least one evidence raster.")
@@ -208,16 +235,22 @@ class TrainModelAlgorithm(LabelReading):
         for warning in stack.warnings:
             feedback.pushWarning(warning)
         require_values(stack, self.INPUT_RASTERS)
-        grid = stack.grid
-        labels = self._labels(parameters, context, feedback, grid)
-        warn_labels_without_evidence(stack, labels, feedback)
-        confidence = self._confidence(parameters, context, feedback, grid)
+        return Evidence(paths, stack, model_path, report_path)
+
+    def _learner(self, parameters, context, feedback, grid) -> ClassicLearner:
+        """The learner chosen (METHOD) with its settings, a warning for each setting it ignores; a window wider than
+        the grid refused."""
         method = self.enum_name(parameters, self.METHOD, context)
         self._warn_ignored(parameters, context, feedback, method)
         settings = learner_settings(self, parameters, context)
         check_window(grid, settings["window"])
-        model = ClassicLearner(method, **settings)
-        feedback.pushInfo(f"Training {METHOD_TITLES[method]} on {', '.join(stack.band_names)}")
+        return ClassicLearner(method, **settings)
+
+    @staticmethod
+    def _fit(feedback, model: ClassicLearner, stack: RasterData, labels, confidence) -> None:
+        """Fit the learner on the stack and the labels, and say what it trained on (and the weights of evidence's
+        conditional independence test)."""
+        feedback.pushInfo(f"Training {METHOD_TITLES[model.method]} on {', '.join(stack.band_names)}")
         warn_unnamed_bands(stack.band_names, feedback)
         feedback.setProgress(10)
         model.fit(
@@ -225,7 +258,7 @@ class TrainModelAlgorithm(LabelReading):
             labels,
             band_names=stack.band_names,
             sample_weight=confidence,
-            grid=grid_meta(grid),
+            grid=grid_meta(stack.grid),
             progress=lambda f: feedback.setProgress(10 + 85 * f),  # per chunk of trees (forest, boosting)
             is_cancelled=feedback.isCanceled,
         )
@@ -240,14 +273,15 @@ class TrainModelAlgorithm(LabelReading):
                 f"Conditional independence: n = {ci['n']:.1f}, T = {ci['T']:.1f}, n/T = {ci['ratio']:.3f}, "
                 f"z = {ci['z']:.2f}, p = {ci['p_value']:.3f}"
             )
-        provenance = self.provenance(parameters, context, {"inputs": paths, **self.mineralised_points})
-        model.save(model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
-        units = stack_units(paths)  # the report gives each threshold in its band's unit (ppm, m, nT)
-        band_units = dict(zip(stack.band_names, units)) if len(units) == len(stack.band_names) else {}
+
+    def _write_outputs(self, evidence: Evidence, model: ClassicLearner, provenance: dict) -> None:
+        """The model file, then the report giving each threshold in its band's unit (ppm, m, nT)."""
+        model.save(evidence.model_path, extra={"provenance": provenance}, parameter=self.OUTPUT_MODEL)
+        units = stack_units(evidence.paths)
+        names = evidence.stack.band_names
+        band_units = dict(zip(names, units)) if len(units) == len(names) else {}
         report = classic_report_html({**model.metadata_, "provenance": provenance, "band_units": band_units})
-        write_text(report_path, report, self.OUTPUT_REPORT)
-        feedback.setProgress(100)
-        return {self.OUTPUT_MODEL: model_path, self.OUTPUT_REPORT: report_path}
+        write_text(evidence.report_path, report, self.OUTPUT_REPORT)
 
     def _warn_ignored(self, parameters, context, feedback, method: str) -> None:
         """A warning for each setting changed from its default that the learner chosen does not read (the 3.22

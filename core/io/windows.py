@@ -291,6 +291,64 @@ def shown_names(names: Sequence[str], limit: int = 8) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+def model_band_order(
+    wanted: Sequence[str], available: Sequence[str], selection: Sequence[Tuple[str, int]], parameter: str
+) -> List[int]:
+    """The index into ``available`` of each band a model reads (``wanted``, in its order: :func:`match_bands`),
+    refused (InputError on ``parameter``) where a band is missing, in several inputs, matched by position alone or
+    described twice in one input: which band the model means cannot be told."""
+    found, missing = match_bands(wanted, available)
+    twice = bands_in_several_inputs(missing, available)
+    if twice:  # there, but in several inputs: which one the model means cannot be told
+        layers_then = sorted({w.split(":", 1)[0] for w in twice})
+        raise InputError(
+            f"band(s) {', '.join(twice)} needed by the model are each in more than one input "
+            f"({'; '.join(', '.join(found_in) for found_in in twice.values())}), so which one the model means "
+            "cannot be told; give one raster holding each band, or name the layers as they were at training "
+            f"({', '.join(layers_then)}).",
+            parameter,
+        )
+    if missing:
+        raise InputError(
+            f"band(s) {', '.join(missing)} needed by the model are not among the inputs "
+            f"({', '.join(available)}); add the rasters the model was trained on (bands are matched by name: "
+            "'layer:band description', or the band description alone when only one input has it)."
+            + near_misses(missing, [a for i, a in enumerate(available) if i not in set(found)]),
+            parameter,
+        )
+    unnamed = [f"'{w}' as '{available[i]}'" for w, i in zip(wanted, found) if available[i] != w and unnamed_band(w)]
+    if unnamed:  # 'band 1' to 'band 1' of another file is a match by position, which nothing can check
+        raise InputError(
+            f"the model's bands have no names, only numbers, so in another raster they would be matched by "
+            f"position alone ({shown_names(unnamed)}), and bands in another order would be read without a "
+            "word. If it is the stack the model was trained on, give it under that name "
+            f"({', '.join(sorted({w.split(':', 1)[0] for w in wanted}))}); otherwise give the "
+            "training stack's bands descriptions (in GDAL: band.SetDescription) and train the model again.",
+            parameter,
+        )
+    doubled = described_twice(list(wanted), found, available, selection)
+    if doubled:  # 'Cu' and 'Cu (band 2)' of one file: the model learnt one Cu, and which is not known
+        raise InputError(
+            f"{'; '.join(doubled)}, so which one the model means cannot be told (the first would be read without "
+            "a word). Give a raster in which only the band the model was trained on has that description (e.g. "
+            "Raster › Conversion › Translate, keeping the bands it needs), or train a model on these rasters.",
+            parameter,
+        )
+    return found
+
+
+def unused_bands_warning(wanted: Sequence[str], found: Sequence[int], available: Sequence[str], parameter: str) -> str:
+    """A warning naming the inputs' bands a model does not read (``found``: :func:`model_band_order`), or ''."""
+    unused = [name for i, name in enumerate(available) if i not in set(found)]
+    if not unused:  # a stack rebuilt with one more layer: the model cannot use what it was not trained on
+        return ""
+    return (
+        f"{parameter}: {len(unused)} band(s) of the inputs are not used, as the model was trained without "
+        f"them: {shown_names(unused)} (it reads {len(found)}: {shown_names(list(wanted))}). To use "
+        "them, train a model on these rasters (traincnn or trainmodel)."
+    )
+
+
 def array_window_reader(bands: np.ndarray, dtype: Any = np.float32) -> Callable[[int, int, int, int], np.ndarray]:
     """A ``read_window(r0, r1, c0, c1)`` over an in-memory (bands, H, W) array, NaN outside it (no torch needed)."""
     n, height, width = bands.shape

@@ -1,7 +1,17 @@
 """What predict says when the model's bands and the inputs' do not match (:mod:`core.io.windows`, moved out of the
 predict adapter), against messages written out here by hand."""
 
-from geochem_prospector.core.io.windows import bands_in_several_inputs, described_twice, near_misses, shown_names
+import pytest
+
+from geochem_prospector.core.errors import InputError
+from geochem_prospector.core.io.windows import (
+    bands_in_several_inputs,
+    described_twice,
+    model_band_order,
+    near_misses,
+    shown_names,
+    unused_bands_warning,
+)
 
 
 def test_shown_names_lists_the_first_and_counts_the_rest():
@@ -36,3 +46,36 @@ def test_near_misses_in_case_or_without_descriptions():
     assert near_misses(["m:Co"], ["s:band 1", "s:band 2"]).startswith(" The inputs' bands have no descriptions")
     assert near_misses(["m:Co"], ["s:Ni"]) == ""
     assert near_misses(["m:Co"], []) == ""
+
+
+def test_model_band_order_by_name_then_by_the_band_part_alone():
+    available = ["mag:tmi", "till:Cu", "till:Pb"]
+    selection = [("mag.tif", 1), ("till.tif", 1), ("till.tif", 2)]
+    assert model_band_order(["till:Pb", "old:tmi"], available, selection, "INPUT_RASTERS") == [2, 0]
+
+
+def test_model_band_order_refuses_a_band_it_cannot_tell():
+    selection = [("el.tif", 1), ("el.tif", 2)]
+    cases = [
+        (["old:Cu"], ["till:Cu", "soil:Cu"], "band(s) old:Cu needed by the model are each in more than one input "
+         "(till:Cu, soil:Cu)"),
+        (["old:Au"], ["till:Cu", "till:Pb"], "band(s) old:Au needed by the model are not among the inputs "
+         "(till:Cu, till:Pb)"),
+        (["old:band 1"], ["new:band 1", "new:Pb"], "the model's bands have no names, only numbers, so in another "
+         "raster they would be matched by position alone ('old:band 1' as 'new:band 1')"),
+        (["m:Cu"], ["el:Cu", "el:Cu (band 2)"], "'el' describes bands 1 and 2 as 'Cu', and the model reads one "
+         "band 'm:Cu', so which one"),
+    ]  # fmt: skip
+    for wanted, available, start in cases:
+        with pytest.raises(InputError) as raised:
+            model_band_order(wanted, available, selection, "INPUT_RASTERS")
+        assert str(raised.value).startswith("INPUT_RASTERS: " + start)
+
+
+def test_unused_bands_warning_names_the_bands_left_out():
+    available = ["mag:tmi", "till:Cu", "till:Pb"]
+    assert unused_bands_warning(["till:Cu"], [1], available, "INPUT_RASTERS") == (
+        "INPUT_RASTERS: 2 band(s) of the inputs are not used, as the model was trained without them: mag:tmi, "
+        "till:Pb (it reads 1: till:Cu). To use them, train a model on these rasters (traincnn or trainmodel)."
+    )
+    assert unused_bands_warning(["a:x", "a:y"], [1, 0], ["a:y", "a:x"], "INPUT_RASTERS") == ""
