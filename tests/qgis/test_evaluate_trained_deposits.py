@@ -204,3 +204,33 @@ def test_comparemodels_retrained_model_records_the_deposits_it_learnt_from(label
     prospectivity = _predict(run_algorithm, raster, result["OUTPUT_MODEL"], tmp_path, "map")
     found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, "same")
     assert [m.groups()[:2] for m in found] == [("24", "24")]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole stack", "window by window"])
+def test_point_labels_in_words_record_their_deposits_on_both_training_paths(run_algorithm, tmp_path, monkeypatch,
+                                                                             streamed):  # fmt: skip
+    """Point labels given as words ('Au', 'Cu', 'barren'), trained on the whole stack or window by window (a stack
+    too large to hold): the PU warning names the classes by their words, and the map the model makes warns about
+    the four deposits it learnt from (review 32: no test covered the words or the record on the streamed path)."""
+    from geochem_prospector.algorithms import traincnn
+
+    raster, deposits, _, _ = _scene(tmp_path)
+    trained = [(X0 + 1600, Y0 + 2100), (X0 + 5100, Y0 + 6100), (X0 + 8100, Y0 + 3100), (X0 + 3100, Y0 + 8100)]
+    barren = [(X0 + 9000, Y0 + 9000), (X0 + 9000, Y0 + 500), (X0 + 500, Y0 + 500), (X0 + 4600, Y0 + 4400)]
+    words = _points(str(tmp_path / "words.gpkg"), trained + barren, {"cls": ["Au", "Au", "Cu", "Cu"] + ["barren"] * 4})
+    if streamed:
+        monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", 0)
+    log = _feedback()
+    model = run_algorithm(
+        "prospector:traincnn",
+        {"INPUT_RASTERS": [raster], "LABELS": words, "LABEL_FIELD": "cls", "PATCH_SIZE": 5, "EPOCHS": 1,
+         "ENSEMBLE": 1, "SEED": 1, "DEVICE": "cpu", "SEMI_SUPERVISED": False,
+         "OUTPUT_MODEL": str(tmp_path / "cnn.pt"), "OUTPUT_REPORT": str(tmp_path / "cnn.html")},
+        feedback=log,
+    )["OUTPUT_MODEL"]  # fmt: skip
+    text = "\n".join(log.lines) + log.textLog()  # the info lines are in QGIS's text log
+    assert ("window by window" in text) == streamed
+    assert "1 ('Au')" in text and "2 ('Cu')" in text
+    prospectivity = _predict(run_algorithm, raster, model, tmp_path, "map")
+    found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, "same")
+    assert [m.groups() for m in found] == [("4", "4", "a, b, c, d")]
