@@ -472,13 +472,13 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
     def _band_numbers(parameters, name: str, layer) -> list:
         """The 1-based bands chosen in band parameter ``name``, checked against ``layer``'s bands (an alpha band
         holds no values: :func:`checked_band_numbers`); the file is opened only when bands are chosen."""
-        value = parameters.get(name)
-        if not parse_band_numbers(value, name):
+        numbers = parse_band_numbers(parameters.get(name), name)
+        if not numbers:
             return []
         count, kept = band_roles(layer_file(layer))
         if not count:  # not readable by rasterio here: QGIS's count, every band taken for values
             count, kept = layer.bandCount(), list(range(1, layer.bandCount() + 1))
-        return checked_band_numbers(value, name, count, kept)
+        return checked_band_numbers(numbers, name, count, kept)
 
     def _association(self, parameters, context, layer, names: list) -> list:
         """The association elements by name: from ASSOCIATION_BANDS (which must be element bands), or the

@@ -594,8 +594,7 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
             if not message and definition.type() in ("source", "vector"):
                 message = (
                     f"{definition.name()}: '{described_value(value)}' could not be opened as a vector layer; choose a "
-                    f"vector "
-                    f"layer or file ({definition.description()})."
+                    f"vector layer or file ({definition.description()})."
                 )
             raise QgsProcessingException(message or f"{definition.name()}: {value!r} is not a value it takes.")
 

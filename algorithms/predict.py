@@ -531,8 +531,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
                 raise InputError(
                     "no cell has a value in every band (inside the mask): "
                     f"{_empty_bands(reader, grid) or 'a band is all nodata there, or the rasters do not overlap'}. "
-                    f"Check "
-                    "each raster's nodata value and extent (and the MASK).",
+                    "Check each raster's nodata value and extent (and the MASK).",
                     self.INPUT_RASTERS,
                 )
             if temporaries.classes:

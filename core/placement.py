@@ -274,8 +274,7 @@ def kilometre_coordinates_hint(
         f"the {count} samples lie {spacing_m:.2g} m apart on average (the side of the square each stands for), "
         f"over {width_m:.3g} m x {height_m:.3g} m. Unless that is a detailed grid, the coordinates may be "
         "kilometres (a local grid) read as metres: then every distance and cell is 1,000 times too small and every "
-        "area "
-        'a million times: give the layer coordinates in metres (Field Calculator: "x" * 1000, or the table\'s '
+        'area a million times: give the layer coordinates in metres (Field Calculator: "x" * 1000, or the table\'s '
         f"projected coordinates where it has them) and a CRS in metres.{degrees} The run goes on"
     )
 

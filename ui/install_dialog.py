@@ -69,8 +69,7 @@ class InstallDependenciesDialog(QDialog):
             self.tr(
                 "The CNN steps (Train prospectivity CNN, Compare models, and Predict with a CNN model) need PyTorch; "
                 "the classic learners (Train prospectivity model) do not. It is installed with pip into a folder of "
-                "your "
-                "QGIS profile that only this plugin uses; packages QGIS ships (numpy, GDAL, Qt) are never "
+                "your QGIS profile that only this plugin uses; packages QGIS ships (numpy, GDAL, Qt) are never "
                 "replaced or upgraded. The download is about 200 MB for the CPU build, 2-3 GB for the NVIDIA "
                 "GPU (CUDA) build."
             )

@@ -362,22 +362,28 @@ def test_a_raster_elsewhere_keeps_the_plain_refusal(tmp_path):
     source.close()
 
 
+def _corner_survey(path: str, west: float, north: float, seed: int, mean: float, sd: float) -> str:
+    """A survey of 40 x 40 cells of 37 m with its north-west corner at (``west``, ``north``): over a corner of GRID."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    data = np.random.default_rng(seed).normal(mean, sd, (40, 40)).astype(np.float32)
+    with rasterio.open(
+        path, "w", driver="GTiff", width=40, height=40, count=1, dtype="float32", crs=CRS,
+        transform=from_origin(west, north, 37.0, 37.0), nodata=-9999,
+    ) as dst:  # fmt: skip
+        dst.write(data, 1)
+    return path
+
+
 def test_a_raster_over_a_corner_of_the_area_is_said_with_its_share(tmp_path):
     """Sweep 27b: magnetics over 0.35 % of the stack went in without a word, and pseudolabel then said the deposits
     lay on no cell with evidence. The share is checked against gdalwarp's resampling of the same raster onto the
     grid (its valued cells) over the grid's cells, every one of which the lithology covers."""
-    import rasterio
-    from rasterio.transform import from_origin
 
     from geochem_prospector.core.evidence.stack import sparse_raster_notes
 
-    corner = str(tmp_path / "corner_survey.tif")
-    data = np.random.default_rng(2).normal(50_000, 200, (40, 40)).astype(np.float32)
-    with rasterio.open(
-        corner, "w", driver="GTiff", width=40, height=40, count=1, dtype="float32", crs=CRS,
-        transform=from_origin(400_000.0, 7_506_000.0, 37.0, 37.0), nodata=-9999,
-    ) as dst:  # fmt: skip
-        dst.write(data, 1)
+    corner = _corner_survey(str(tmp_path / "corner_survey.tif"), 400_000.0, 7_506_000.0, seed=2, mean=50_000, sd=200)
     polygons, rocks = lithology()
     sources = [
         PolygonEvidence("lithology", polygons, rocks, ["granite"], GRID, field="rock"),
@@ -413,17 +419,10 @@ def test_the_counts_the_writer_gathers_equal_a_count_of_the_written_stack(tmp_pa
     of the file it wrote: tiles of 16 cells over a 60-cell grid (partial tiles), a raster over a corner, a raster
     with a nodata hole, the lithology's classes and a MASK disc that leaves some cells without any evidence."""
     import rasterio
-    from rasterio.transform import from_origin
 
     from geochem_prospector.core.evidence.stack import per_source
 
-    corner = str(tmp_path / "corner.tif")
-    data = np.random.default_rng(3).normal(100, 5, (40, 40)).astype(np.float32)
-    with rasterio.open(
-        corner, "w", driver="GTiff", width=40, height=40, count=1, dtype="float32", crs=CRS,
-        transform=from_origin(401_000.0, 7_505_000.0, 37.0, 37.0), nodata=-9999,
-    ) as dst:  # fmt: skip
-        dst.write(data, 1)
+    corner = _corner_survey(str(tmp_path / "corner.tif"), 401_000.0, 7_505_000.0, seed=3, mean=100, sd=5)
     polygons, rocks = lithology()
     sources = [
         PolygonEvidence("lithology", polygons, rocks, ["granite", "gabbro"], GRID, field="rock"),
