@@ -32,7 +32,7 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.coverage import partial_cover_warning
-from ..core.evaluation.deposits import on_training_warning
+from ..core.evaluation.deposits import on_training_warning, training_source
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
 from ..core.grid import wrap_longitudes
 from ..core.io.encoding import undecoded_names_warning
@@ -572,10 +572,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         training = self._training_points(prospectivity, context)
         if training is None:
             return 0
-        taught, layer = training
+        taught, trained_on = training
         xy = np.asarray(deposits.xy, dtype=np.float64)
         count, warning = on_training_warning(
-            xy, taught, prospectivity.grid, result.sample.status, deposits.names, prospectivity.layer.name(), layer
+            xy, taught, prospectivity.grid, result.sample.status, deposits.names, prospectivity.layer.name(), trained_on
         )
         if warning:
             feedback.pushWarning(warning)
@@ -585,8 +585,8 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
     @staticmethod
     def _training_points(prospectivity, context) -> Optional[Tuple[np.ndarray, str]]:
         """The points the model behind the raster learnt as mineralised (pseudolabel, traincnn or trainmodel
-        recorded them, predict carried them into the raster's provenance), in the raster's CRS, and their layer's
-        name; None when the raster records none or they cannot be placed."""
+        recorded them, predict carried them into the raster's provenance), in the raster's CRS, and what they are
+        (:func:`training_source`); None when the raster records none or they cannot be placed."""
         record = read_provenance(prospectivity.path).get("mineralised_points")
         if not isinstance(record, dict) or not record.get("xy"):
             return None
@@ -601,7 +601,7 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
                 taught = np.array([[p.x(), p.y()] for p in (transform.transform(x, y) for x, y in taught)])
             except QgsCsException:
                 return None
-        return taught, str(record.get("layer", "?"))
+        return taught, training_source(record)
 
     @staticmethod
     def _numbers(result) -> Dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any, Dict
 import numpy as np
 from qgis.core import QgsProcessingException, QgsRasterLayer, QgsVectorLayer, QgsWkbTypes
 
-from ..core.evaluation.deposits import training_points_record
+from ..core.evaluation.deposits import labelled_cells_record, training_points_record
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import made_by, read_provenance, read_stack
 from ..core.labels.classes import class_ids
@@ -61,11 +61,14 @@ class LabelsRead:
     provenance: Dict[str, Any]  # {"mineralised_points": record} of the points labelled mineralised, or empty
 
 
-def label_raster_points(path: str) -> Dict[str, Any]:
-    """The points pseudolabel grew the label raster at ``path`` from (its provenance), for the model's provenance and
-    so for evaluate's training-deposit warning; nothing for a raster made elsewhere."""
+def label_raster_points(path: str, name: str) -> Dict[str, Any]:
+    """What the label raster at ``path`` was taught from, for the model's provenance and so for evaluate's
+    training-deposit warning: the points pseudolabel grew it from (its provenance), or, for a raster made elsewhere
+    (rasterised deposits, say), its mineralised cells; nothing when neither can be read."""
     points = read_provenance(path).get("mineralised_points")
-    return {"mineralised_points": points} if isinstance(points, dict) else {}
+    if not isinstance(points, dict):
+        points = labelled_cells_record(path, name)
+    return {"mineralised_points": points} if points else {}
 
 
 class LabelReading(ProspectorAlgorithm):
@@ -96,7 +99,7 @@ class LabelReading(ProspectorAlgorithm):
             labels = data.bands[0].astype(np.float64)
             require_classes(labels, layer.name())
             warn_if_regridded(label_paths, label_names, labels, grid, feedback)
-            return LabelsRead(labels, {}, label_raster_points(label_paths[0]))
+            return LabelsRead(labels, {}, label_raster_points(label_paths[0], layer.name()))
         points = self._point_labels(parameters, context, feedback, grid)
         return replace(points, labels=points.labels.rasterise(0, grid.height, 0, grid.width))
 

@@ -748,7 +748,7 @@ class TrainCnnAlgorithm(LabelReading):
                 why.append(f"{parameter} is not on the evidence rasters' grid")
             elif parameter == self.LABELS:
                 label_selection = layer_selection[:1]
-                label_provenance = label_raster_points(layer_selection[0][0])
+                label_provenance = label_raster_points(layer_selection[0][0], layer.name())
             else:
                 weight_selection = layer_selection[:1]
         if why and not fits:

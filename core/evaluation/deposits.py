@@ -108,6 +108,43 @@ def training_points_record(xy: np.ndarray, crs_wkt: str, layer: str) -> Dict[str
     return {"layer": layer, "crs": crs_wkt, "count": int(len(xy)), "xy": kept}
 
 
+def labelled_cells_record(path: str, layer: str) -> Dict[str, Any]:
+    """What a model records of a label raster made elsewhere, which holds no record of the points behind it: the
+    centres of its mineralised cells (class 1 and above) as training points, read block by block, so that evaluate can
+    tell deposits on them. Past :data:`TRAINING_POINTS_KEPT` cells only their count is kept; empty when the raster
+    cannot be read (the record is an aid, never a reason to fail)."""
+    import rasterio
+
+    from ..io.inputs import no_gdal_sidecars
+
+    kept: List[np.ndarray] = []
+    count = 0
+    try:
+        with no_gdal_sidecars(), rasterio.open(path) as src:
+            crs_wkt = src.crs.to_wkt() if src.crs else ""
+            a, b, xoff, d, e, yoff = src.transform[:6]
+            for _, window in src.block_windows(1):
+                block = src.read(1, window=window, masked=True)
+                values = np.ma.filled(block.astype(np.float64), np.nan)
+                rows, cols = np.nonzero(np.isfinite(values) & (values >= 1))
+                count += len(rows)
+                if count <= TRAINING_POINTS_KEPT and len(rows):
+                    r = rows + window.row_off + 0.5
+                    c = cols + window.col_off + 0.5
+                    kept.append(np.column_stack([a * c + b * r + xoff, d * c + e * r + yoff]))
+    except (rasterio.errors.RasterioError, OSError, ValueError):
+        return {}
+    xy = np.vstack(kept) if kept and count <= TRAINING_POINTS_KEPT else np.zeros((0, 2))
+    return {**training_points_record(xy, crs_wkt, layer), "count": count, "cells": True}
+
+
+def training_source(record: Dict[str, Any]) -> str:
+    """How evaluate's warning names what a model was trained on (:func:`training_points_record` or
+    :func:`labelled_cells_record`)."""
+    layer = str(record.get("layer", "?"))
+    return f"the mineralised cells of the label raster '{layer}'" if record.get("cells") else f"the points of '{layer}'"
+
+
 def on_training_cells(deposits_xy: np.ndarray, training_xy: np.ndarray, grid: GridSpec) -> np.ndarray:
     """Which deposits lie on a cell of ``grid`` that holds a training point (both in the grid's CRS): there the
     model was taught the answer, so the figures measure its fit to its training, not its prediction."""
@@ -133,11 +170,11 @@ def on_training_warning(
     status: Sequence[str],
     names: Sequence[str],
     map_name: str,
-    training_layer: str,
+    trained_on: str,
 ) -> Tuple[int, str]:
-    """How many deposits used (``status`` USED) lie on cells of ``grid`` holding a training point of
-    ``training_layer`` (:func:`on_training_cells`), and a warning naming them, for evaluate's log and report; (0,
-    '') when none does."""
+    """How many deposits used (``status`` USED) lie on cells of ``grid`` holding a training point (``trained_on``
+    says what they are: :func:`training_source`; :func:`on_training_cells`), and a warning naming them, for evaluate's
+    log and report; (0, '') when none does."""
     used = np.asarray(status) == USED
     on = on_training_cells(np.asarray(deposits_xy, dtype=np.float64), training_xy, grid) & used
     if not on.any():
@@ -147,7 +184,7 @@ def on_training_warning(
     verb = "lies" if len(shown) == 1 else "lie"
     return int(on.sum()), (
         f"DEPOSITS: {int(on.sum())} of the {int(used.sum())} deposits used ({listed}) {verb} on cells that the "
-        f"model behind '{map_name}' was trained on as mineralised (the points of '{training_layer}'): "
+        f"model behind '{map_name}' was trained on as mineralised ({trained_on}): "
         "there the figures measure how well the model fits its training, not how well it predicts. Evaluate "
         "with deposits left out of the training labels, or compare learners with comparemodels, which holds "
         "deposits out."

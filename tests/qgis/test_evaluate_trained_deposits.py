@@ -234,3 +234,43 @@ def test_point_labels_in_words_record_their_deposits_on_both_training_paths(run_
     prospectivity = _predict(run_algorithm, raster, model, tmp_path, "map")
     found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, "same")
     assert [m.groups() for m in found] == [("4", "4", "a, b, c, d")]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole stack", "window by window"])
+def test_a_label_raster_made_with_gdal_rasterize_records_its_mineralised_cells(run_algorithm, tmp_path, monkeypatch,
+                                                                               streamed):  # fmt: skip
+    """A label raster made outside the plugin (gdal_rasterize of the deposits: 1 on their cells, 0 elsewhere) holds no
+    record of its points; the model recorded nothing, so evaluate on the same deposits drew no warning. The model
+    now records the raster's mineralised cells, and the warning names them as such; held-out deposits draw none."""
+    import subprocess
+
+    from geochem_prospector.algorithms import traincnn
+
+    raster, deposits, held_out, _ = _scene(tmp_path)
+    rasterised = str(tmp_path / "rasterised.tif")
+    extent = [str(v) for v in (X0, Y0, X0 + SIZE * 250, Y0 + SIZE * 250)]
+    subprocess.run(
+        ["gdal_rasterize", "-q", "-burn", "1", "-init", "0", "-ot", "Byte", "-te", *extent, "-tr", "250", "250",
+         deposits, rasterised],
+        check=True,
+    )  # fmt: skip
+    if streamed:
+        monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", 0)
+    model = run_algorithm(
+        "prospector:traincnn",
+        {"INPUT_RASTERS": [raster], "LABELS": rasterised, "PATCH_SIZE": 5, "EPOCHS": 1, "ENSEMBLE": 1, "SEED": 1,
+         "DEVICE": "cpu", "SEMI_SUPERVISED": False, "OUTPUT_MODEL": str(tmp_path / "cnn.pt"),
+         "OUTPUT_REPORT": str(tmp_path / "cnn.html")},
+    )["OUTPUT_MODEL"]  # fmt: skip
+    prospectivity = _predict(run_algorithm, raster, model, tmp_path, "map")
+    log = _feedback()
+    run_algorithm(
+        "prospector:evaluate",
+        {"INPUT_RASTER": prospectivity, "DEPOSITS": deposits, "ITERATIONS": 10,
+         "OUTPUT_REPORT": str(tmp_path / "same.html"), "OUTPUT_TABLE": str(tmp_path / "same.csv")},
+        feedback=log,
+    )  # fmt: skip
+    found = [line for line in log.lines if WARNING.match(line)]
+    assert [WARNING.match(line).groups() for line in found] == [("4", "4", "a, b, c, d")]
+    assert "(the mineralised cells of the label raster 'rasterised')" in found[0]
+    assert _warnings(run_algorithm, prospectivity, held_out, tmp_path, "held") == []

@@ -11,9 +11,11 @@ from geochem_prospector.core.evaluation.deposits import (
     TRAINED_ON_NAMES_SHOWN,
     TRAINING_POINTS_KEPT,
     USED,
+    labelled_cells_record,
     on_training_cells,
     on_training_warning,
     training_points_record,
+    training_source,
 )
 from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.io.rasters import PROVENANCE_TAG, read_provenance, write_geotiff
@@ -61,7 +63,8 @@ def test_the_training_warning_counts_and_names_the_used_deposits_on_training_cel
     # the reference: a deposit counts when used and its cell (by floor division) holds a training point
     taught = {int((x - GRID.xmin) // GRID.pixel_size) for x, _ in training}
     expected = [n for n, (x, _), s in zip(names, deposits, status) if s == USED and int((x - 400_000) // 250) in taught]
-    count, warning = on_training_warning(deposits, training, GRID, status, names, "prospectivity", "labels")
+    trained_on = training_source({"layer": "labels"})
+    count, warning = on_training_warning(deposits, training, GRID, status, names, "prospectivity", trained_on)
     assert count == len(expected) == 6
     shown = ", ".join(expected[:TRAINED_ON_NAMES_SHOWN]) + " …"
     assert warning.startswith(f"DEPOSITS: 6 of the 7 deposits used ({shown}) lie on cells that the model behind ")
@@ -87,3 +90,36 @@ def test_read_provenance_gives_the_record_written_and_nothing_for_other_files(tm
     with rasterio.open(plain, "r+") as dst:
         dst.update_tags(**{PROVENANCE_TAG: "[1, 2]"})  # not a record
     assert read_provenance(str(plain)) == {}
+
+
+def test_a_label_raster_made_elsewhere_is_recorded_by_the_centres_of_its_mineralised_cells(tmp_path):
+    """A label raster with no provenance (rasterised deposits, say) is recorded by its cells of class 1 and above,
+    read block by block; the reference is rasterio's own cell-centre transform over the whole array."""
+    from rasterio.transform import from_origin, xy
+
+    rng = np.random.default_rng(3)
+    labels = rng.choice([0, 1, 2, 255], size=(300, 170), p=[0.9, 0.05, 0.01, 0.04]).astype(np.uint8)
+    labels[0, 0], labels[-1, -1] = 1, 1  # the corners: the last block is a partial one
+    transform = from_origin(400_000.0, 7_510_000.0, 250.0, 250.0)
+    path = str(tmp_path / "rasterised.tif")
+    with rasterio.open(path, "w", driver="GTiff", width=170, height=300, count=1, dtype="uint8", crs="EPSG:3067",
+                       transform=transform, nodata=255, tiled=True, blockxsize=64, blockysize=64) as dst:  # fmt: skip
+        dst.write(labels, 1)
+    rows, cols = np.nonzero((labels >= 1) & (labels != 255))
+    expected = np.column_stack(xy(transform, rows, cols))  # centres
+    record = labelled_cells_record(path, "rasterised")
+    assert record["count"] == len(rows) and record["cells"] and record["layer"] == "rasterised"
+    assert "3067" in record["crs"]
+    found = np.array(record["xy"])
+    assert sorted(map(tuple, found.tolist())) == sorted(map(tuple, np.round(expected, 2).tolist()))
+    assert training_source(record) == "the mineralised cells of the label raster 'rasterised'"
+    assert training_source({"layer": "deposits"}) == "the points of 'deposits'"
+
+
+def test_a_label_raster_with_more_mineralised_cells_than_kept_records_only_their_count(tmp_path):
+    side = int(np.ceil(np.sqrt(TRAINING_POINTS_KEPT + 1)))
+    grid = GridSpec(xmin=400_000.0, ymax=7_510_000.0, pixel_size=250.0, width=side, height=side, crs_wkt=None)
+    path = write_geotiff(str(tmp_path / "all.tif"), np.ones((1, side, side)), grid, ["class"])
+    record = labelled_cells_record(path, "all")
+    assert record["count"] == side * side > TRAINING_POINTS_KEPT and record["xy"] == []
+    assert labelled_cells_record(str(tmp_path / "missing.tif"), "missing") == {}
