@@ -116,9 +116,9 @@ class ScreeningSettings:
 
     method: str
     index_method: str
-    association: List[str]
-    percentiles: List[float]
-    multipliers: List[float]
+    association: Tuple[str, ...]
+    percentiles: Tuple[float, ...]
+    multipliers: Tuple[float, ...]
     ca_breaks: Optional[int]  # None: chosen by BIC
     min_cells: int
     area_level: int
@@ -516,9 +516,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         return ScreeningSettings(
             method=method,
             index_method=index_method,
-            association=association,
-            percentiles=percentiles,
-            multipliers=multipliers,
+            association=tuple(association),
+            percentiles=tuple(percentiles),
+            multipliers=tuple(multipliers),
             ca_breaks=ca_breaks,
             min_cells=self.parameterAsInt(parameters, self.MIN_CELLS, context),
             area_level=self.parameterAsEnum(parameters, self.AREA_LEVEL, context),
