@@ -523,13 +523,14 @@ def lowest_tie_warning(thresholds: Thresholds, lowest: Optional[float] = None) -
 
 
 def classify(values: np.ndarray, levels: Union[Sequence[float], np.ndarray]) -> np.ndarray:
-    """0 background, 1 weak, 2 moderate, 3 strong; :data:`CLASS_NODATA` where the value is NaN."""
+    """0 background, 1 weak, 2 moderate, 3 strong (the highest defined level reached, so an undefined, NaN level's
+    class is never given and the classes above it keep their numbers); :data:`CLASS_NODATA` where the value is NaN."""
     values = np.asarray(values, dtype=np.float64)
     out = np.zeros(values.shape, dtype=np.uint8)
     with np.errstate(invalid="ignore"):
-        for level in levels:
+        for number, level in enumerate(levels, start=1):
             if np.isfinite(level):
-                out += (values >= level).astype(np.uint8)
+                out[values >= level] = number  # levels increase: a later one overwrites
     out[~np.isfinite(values)] = CLASS_NODATA
     return out
 

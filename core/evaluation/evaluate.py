@@ -154,7 +154,7 @@ def evaluate(
     if units < MIN_BOOTSTRAP_UNITS:
         notes.insert(0, _single_unit_note(sample, units, groups is not None, cluster_distance, confidence))
     elif units < RESOLVING_CLUSTERS:
-        notes.insert(0, _few_units_note(sample, units, groups is not None, confidence))
+        notes.insert(0, _few_units_note(sample, units, groups, confidence))
     if groups is None:
         notes += _camp_notes(used_xy, grid)
     capture, pa = capture_efficiency(curve, percents), prediction_area(curve)
@@ -216,14 +216,28 @@ def _single_unit_note(
     )
 
 
-def _few_units_note(sample: DepositSample, units: int, clustered: bool, confidence: float) -> str:
+def single_unit_share(sample: DepositSample, groups: Optional[np.ndarray]) -> Tuple[int, float]:
+    """How many draws a bootstrap resample makes, and the share of resamples whose draws all come from one
+    independent unit: ``k (1/k)^k`` for ``k`` clusters (``groups``) drawn whole; without them the deposits are
+    drawn one by one, and a cell holding ``m`` of the ``n`` deposits gives ``(m/n)^n``."""
+    if groups is not None:
+        k = int(np.unique(groups).size)
+        return k, k * (1.0 / k) ** k
+    used = sample.status == USED
+    _, per_cell = np.unique(np.stack([sample.rows[used], sample.cols[used]], axis=1), axis=0, return_counts=True)
+    n = int(per_cell.sum())
+    return n, float(np.sum((per_cell / n) ** n))
+
+
+def _few_units_note(sample: DepositSample, units: int, groups: Optional[np.ndarray], confidence: float) -> str:
     """Why the AUC's interval from 2 or 3 independent units is not a confidence interval: its ends are single
     units' own values."""
     n = int(sample.values.size)
-    what = "clusters within CLUSTER_DISTANCE" if clustered else "deposits on distinct cells"
+    what = "clusters within CLUSTER_DISTANCE" if groups is not None else "deposits on distinct cells"
+    draws, share = single_unit_share(sample, groups)
     return (
         f"DEPOSITS: the {n} deposits used are only {units} independent units ({what}): the bootstrap draws one of "
-        f"them {units} times in {100 * units * (1 / units) ** units:.0f} % of its resamples, so the AUC's "
+        f"them {draws} times in {100 * share:.0f} % of its resamples, so the AUC's "
         f"{100 * confidence:g} % interval runs between single units' own AUCs, no wider than their spread, and is "
         f"not a {100 * confidence:g} % confidence interval (at least {RESOLVING_CLUSTERS} are needed to read it). "
         "Read the AUC with the p-value and the AUC against random negatives, and add deposits from elsewhere in "

@@ -56,8 +56,8 @@ MAX_GLOBAL_SAMPLES = 5000
 
 
 _SINGULAR = (
-    "the kriging system is singular: samples share a location while the variogram has no nugget; "
-    "average co-located samples first (core.values.average_duplicates) or use a nugget."
+    "the kriging system is singular: samples share a location, which gives two equal rows of the kriging matrix "
+    "whatever the nugget; average co-located samples first (core.io.values.average_duplicates)."
 )
 
 
@@ -106,12 +106,11 @@ def _ill_conditioned(variogram: Variogram, condition: float, length_unit: str = 
 
 def check_solvable(xy: np.ndarray, variogram: Variogram, k: int, length_unit: str = "", field: str = "") -> None:
     """Refuse kriging systems of ``k`` neighbouring samples (``xy`` already in the variogram's isotropic frame) that
-    cannot be solved: co-located samples without a nugget (INPUT), or a condition number beyond
-    :data:`MAX_CONDITION` (VARIOGRAM_NUGGET); ``field`` names the element in the refusal."""
+    cannot be solved: co-located samples (INPUT; a nugget does not help, their covariance is C(0) with each other),
+    or a condition number beyond :data:`MAX_CONDITION` (VARIOGRAM_NUGGET); ``field`` names the element."""
     which = f"field '{field}': " if field else ""
-    if variogram.nugget <= 1e-12 * variogram.sill:
-        if len(cKDTree(xy).query_pairs(r=0.0, output_type="ndarray")):
-            raise InputError(which + _SINGULAR, "INPUT")
+    if len(cKDTree(xy).query_pairs(r=0.0, output_type="ndarray")):
+        raise InputError(which + _SINGULAR, "INPUT")
     condition = worst_condition(xy, variogram, k)
     if condition > MAX_CONDITION:
         raise InputError(which + _ill_conditioned(variogram, condition, length_unit), "VARIOGRAM_NUGGET")

@@ -93,3 +93,25 @@ def test_moment_and_quartile_levels_over_a_substitute_are_warned_about():
     assert lowest_tie_warning(compute_thresholds(band, "Cu", "ca"), 2.5) == ""
     quarter = _censored(0.2)
     assert lowest_tie_warning(compute_thresholds(quarter, "Cu", "tukey"), 2.5) == ""
+
+
+def test_an_undefined_weak_level_leaves_the_higher_classes_their_own_numbers():
+    """90 % of the cells at a substitute: the 85th percentile is the median, so the weak level is undefined. Cells
+    at or above numpy's 95th percentile are moderate (2) and at or above its 98th strong (3); no cell is weak. Before,
+    classify counted the defined levels a cell passed: the top 2 % came out moderate and the next 3 % weak."""
+    band = np.r_[np.full(900, 2.5), np.random.default_rng(0).lognormal(3, 0.5, 100)]
+    p85, p95, p98 = np.percentile(band, [85, 95, 98])
+    t = compute_thresholds(band, "Cu", "percentile")
+    assert np.isnan(t.levels[0]) and p85 == 2.5
+    np.testing.assert_array_equal(t.levels[1:], [p95, p98])
+    classes = classify(band, t.levels)
+    assert not np.any(classes == 1)
+    assert np.count_nonzero(classes == 3) == np.count_nonzero(band >= p98) == 20
+    assert np.count_nonzero(classes == 2) == np.count_nonzero((band >= p95) & (band < p98)) == 30
+
+
+def test_an_undefined_moderate_level_leaves_strong_cells_strong():
+    """Weak and moderate in one tie (moderate undefined), strong above it: cells at or above the strong level are 3."""
+    values = np.r_[np.arange(1.0, 81.0), np.full(15, 90.0), np.arange(91.0, 96.0)]
+    classes = classify(values, [90.0, np.nan, 93.0])
+    np.testing.assert_array_equal(classes, np.where(values >= 93.0, 3, np.where(values >= 90.0, 1, 0)))

@@ -79,3 +79,27 @@ def test_four_or_more_units_get_no_word_on_the_interval():
     cells = [_cell_at(raster, share) for share in (0.2, 0.4, 0.6, 0.8)]
     ev = evaluate(raster, GRID, np.array([_centre(*c) for c in cells]), iterations=200, seed=1)
     assert not any("independent units" in n for n in ev.notes)
+
+
+def _single_unit_share(units_drawn) -> float:
+    """The share of resamples (every draw with replacement, enumerated) that hold one unit only."""
+    import itertools
+
+    draws = list(itertools.product(units_drawn, repeat=len(units_drawn)))
+    return sum(len(set(d)) == 1 for d in draws) / len(draws)
+
+
+def test_the_share_of_single_unit_resamples_counts_deposits_sharing_a_cell():
+    """Three deposits, two of them on one cell: the bootstrap draws three deposits, and all three come from one cell
+    in 9 of the 27 resamples (33 %); the note said 50 %, the share for two deposits on two cells. Clusters are drawn
+    as clusters: three deposits in two clusters give 2 (1/2)^2 = 50 %."""
+    raster = np.random.default_rng(8).normal(size=(40, 40))
+    x, y = _centre(10, 10)
+    xy = np.array([[x - 100.0, y], [x + 100.0, y], _centre(30, 25)])
+    ev = evaluate(raster, GRID, xy, iterations=200, seed=1)
+    share = _single_unit_share(["a", "a", "b"])
+    assert round(100 * share) == 33
+    assert f"the bootstrap draws one of them 3 times in {100 * share:.0f} % of its resamples" in ev.notes[0]
+    clustered = evaluate(raster, GRID, xy, iterations=200, seed=1, cluster_distance=1000.0)
+    share = _single_unit_share(["a", "b"])
+    assert f"the bootstrap draws one of them 2 times in {100 * share:.0f} % of its resamples" in clustered.notes[0]

@@ -111,6 +111,19 @@ def test_exact_at_samples_and_duplicates_refused_without_nugget(meuse):
         krige_points(dup_xy, dup_z, xy[30:35], Variogram("spherical", 0.0, 1.0, 900.0), neighbors=8)
 
 
+def test_duplicates_with_a_nugget_are_refused_as_duplicates_not_for_a_missing_nugget(meuse):
+    """Two samples at one place give two equal rows of the covariance matrix, nugget or not (gamma(0) = 0 between
+    them, as gstat counts it): the refusal named a missing nugget (VARIOGRAM_NUGGET, 'give a nugget, e.g. 1 % of the
+    sill') for a variogram with 23 % of its sill in the nugget. It names the shared location and the averaging."""
+    xy, z, _ = meuse
+    dup_xy = np.vstack([xy[:20], xy[:1]])
+    dup_z = np.append(z[:20], z[0] + 1)
+    for k in (0, 8):
+        with pytest.raises(InputError, match="share a location") as refused:
+            krige_points(dup_xy, dup_z, xy[30:35], Variogram("spherical", 0.3, 1.0, 900.0), neighbors=k)
+        assert refused.value.parameter == "INPUT" and "use a nugget" not in str(refused.value)
+
+
 def test_lognormal_back_transform_is_unbiased():
     """Monte Carlo: mean of back-transformed estimates = E[Z]; plain exp(y*) is biased low.
 
