@@ -33,6 +33,7 @@ from ..core.anomalies.notes import (
     contours_with_units,
     floored_scale_notes,
     index_loadings_line,
+    negative_loadings_note,
     outline_notes,
     samples_elsewhere_notes,
     threshold_lines,
@@ -565,6 +566,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
             feedback.pushWarning(warning)
         if settings.index_method == "pca":
             feedback.pushInfo(index_loadings_line(result.index_weights))
+            if note := negative_loadings_note(result.index_weights):
+                feedback.pushWarning(note)
         for note in floored_scale_notes(result.floored_scales):
             feedback.pushWarning(note)
         feedback.pushInfo(f"{len(result.areas)} anomaly areas, {len(result.contours)} contour lines")

@@ -60,6 +60,25 @@ def index_loadings_line(index_weights: Mapping[str, float]) -> str:
     return "Index loadings: " + ", ".join(f"{k} {v:+.2f}" for k, v in index_weights.items())
 
 
+#: a first-component loading below minus this (of a unit vector) is said: high values of its element lower the index
+NEGATIVE_LOADING_NOTED = 0.1
+
+
+def negative_loadings_note(index_weights: Mapping[str, float]) -> str:
+    """A warning naming the elements whose loading on the first principal component (index method pca) is clearly
+    negative: their high values lower the index, which a geologist reading it as 'more of the association' would not
+    expect; '' when none is."""
+    against = {k: v for k, v in index_weights.items() if v < -NEGATIVE_LOADING_NOTED}
+    if not against:
+        return ""
+    listed = ", ".join(f"{k} {v:+.2f}" for k, v in against.items())
+    return (
+        f"INDEX_METHOD: on the first principal component {listed} load(s) against the other elements, so their high "
+        "values lower the index (they vary against the rest of the association here). For an index to which every "
+        "element adds, choose the mean of robust z-scores, or leave them out of ASSOCIATION_BANDS."
+    )
+
+
 def outline_notes(method: str, area_level: int, min_cells: int, result: AnomalyResult) -> List[str]:
     """Why OUTPUT_ANOMALIES is empty, when it is: no area of ``min_cells`` cells, no cell at the index's level
     ``area_level``, or no such level (:func:`min_cells_note`, :func:`unreached_level_note`,

@@ -228,3 +228,25 @@ def test_areas_outlined_at_the_moderate_level(run_algorithm, element_raster, tmp
         inside = ~geometry_mask(list(areas[1].geometry), index.shape, src.transform)
     assert inside.any() and (index[inside] >= moderate - 1e-6).all()
     assert areas[1]["area_km2"].sum() < areas[0]["area_km2"].sum()
+
+
+def test_the_pca_index_warns_of_an_element_loading_against_the_association(run_algorithm, tmp_path):
+    """Zr falls where Cu and Ni rise: on the first principal component it loads against them, and the run says that
+    its high values lower the index; the mean of z-scores (every element adds) says nothing of it."""
+    from tests.error_cases import SIZE, _raster
+
+    rng = np.random.default_rng(4)
+    common = rng.normal(size=(SIZE, SIZE))
+    logs = [1 + 0.3 * common + 0.05 * rng.normal(size=common.shape) for _ in range(2)]
+    logs.append(2 - 0.2 * common + 0.05 * rng.normal(size=common.shape))
+    raster = _raster(str(tmp_path / "elements.tif"), 10 ** np.stack(logs), ["Cu", "Ni", "Zr"])
+    said = {}
+    for index_method in (2, 0):
+        feedback = RecordingFeedback()
+        folder = tmp_path / f"index{index_method}"
+        folder.mkdir()
+        paths = {k: v for k, v in outputs(folder).items() if k != "OUTPUT_POINTS"}
+        run_algorithm("prospector:anomalies", {"INPUT_RASTER": raster, "INDEX_METHOD": index_method, **paths}, feedback)
+        said[index_method] = [w for w in feedback.warnings if w.startswith("INDEX_METHOD: on the first principal")]
+    assert len(said[2]) == 1 and "Zr -" in said[2][0] and "Cu" not in said[2][0]
+    assert said[0] == []

@@ -177,3 +177,26 @@ def test_contours_with_units_after_the_value_and_none_for_the_index():
     assert list(lines.columns) == ["element", "level", "value", "unit", "n"]
     assert list(lines["unit"]) == ["ppm", "", ""]
     assert "unit" not in contours.columns  # a copy: the result's table is not changed
+
+
+def test_an_element_varying_against_the_association_is_named_when_the_pca_index_loads_it_negatively():
+    """Cu and Ni rise together, Zr falls as they rise: the first principal component loads Zr against them (checked
+    with scikit-learn's PCA of the same winsorised robust z-scores), so high Zr lowers the index: the note says so."""
+    from scipy.stats import median_abs_deviation
+    from sklearn.decomposition import PCA
+
+    from geochem_prospector.core.anomalies.screening import integrated_index
+
+    rng = np.random.default_rng(4)
+    common = rng.normal(size=(30, 30))
+    logs = np.stack([1 + 0.3 * common + 0.05 * rng.normal(size=common.shape) for _ in range(2)])
+    logs = np.concatenate([logs, (2 - 0.2 * common + 0.05 * rng.normal(size=common.shape))[None]])
+    _, weights = integrated_index(10**logs, ["Cu", "Ni", "Zr"], ["Cu", "Ni", "Zr"], "pca")
+    z = np.stack([(y - np.median(y)) / median_abs_deviation(y, axis=None, scale="normal") for y in logs])
+    reference = PCA(1).fit(np.clip(z.reshape(3, -1).T, -3, 3)).components_[0]
+    reference = reference if reference.sum() > 0 else -reference
+    assert np.sign(list(weights.values())).tolist() == np.sign(reference).tolist() == [1.0, 1.0, -1.0]
+    note = notes.negative_loadings_note(weights)
+    assert note.startswith(f"INDEX_METHOD: on the first principal component Zr {weights['Zr']:+.2f} load(s) against")
+    assert "Cu" not in note and "Ni" not in note
+    assert notes.negative_loadings_note({"Cu": 0.7, "Ni": 0.71, "Zr": -0.05}) == ""  # a loading near 0 is noise
