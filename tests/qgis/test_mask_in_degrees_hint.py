@@ -33,23 +33,19 @@ def _refusal(run_algorithm, algorithm, parameters):
     return str(refused.value)
 
 
+def _interpolate(run_algorithm, survey, mask):
+    parameters = {"INPUT": str(survey / "samples.gpkg"), "FIELDS": ["Cu"], "PIXEL_SIZE": 500}
+    parameters.update(MASK=str(survey / f"{mask}.gpkg"), OUTPUT=str(survey / "cu.tif"))
+    return _refusal(run_algorithm, "prospector:interpolate", parameters)
+
+
 def _numbers(text):
     return [float(v.replace(",", "")) for v in re.findall(r"-?[\d,]+\.?\d*", text)]
 
 
 def test_mask_in_degrees_is_said_to_be_in_degrees(run_algorithm, survey):
     bounds = gpd.read_file(survey / "mask_degrees.gpkg").total_bounds
-    message = _refusal(
-        run_algorithm,
-        "prospector:interpolate",
-        {
-            "INPUT": str(survey / "samples.gpkg"),
-            "FIELDS": ["Cu"],
-            "PIXEL_SIZE": 500,
-            "MASK": str(survey / "mask_degrees.gpkg"),
-            "OUTPUT": str(survey / "cu.tif"),
-        },
-    )
+    message = _interpolate(run_algorithm, survey, "mask_degrees")
     assert message.startswith("MASK: the mask polygons do not cover any cell of the grid")
     placed = re.search(r"they lie at x (.+?) to (.+?), y (.+?) to (.+?);", message)
     assert placed, message
@@ -59,17 +55,7 @@ def test_mask_in_degrees_is_said_to_be_in_degrees(run_algorithm, survey):
 
 
 def test_mask_elsewhere_in_metres_gets_places_but_no_degrees_hint(run_algorithm, survey):
-    message = _refusal(
-        run_algorithm,
-        "prospector:interpolate",
-        {
-            "INPUT": str(survey / "samples.gpkg"),
-            "FIELDS": ["Cu"],
-            "PIXEL_SIZE": 500,
-            "MASK": str(survey / "mask_elsewhere.gpkg"),
-            "OUTPUT": str(survey / "cu.tif"),
-        },
-    )
+    message = _interpolate(run_algorithm, survey, "mask_elsewhere")
     assert "they lie at x 700,000 to 710,000, y 4,300,000 to 4,310,000" in message
     assert "degrees" not in message
 
