@@ -378,6 +378,8 @@ class CompareModelsAlgorithm(LabelReading):
         stack = read_stack(paths, names)
         for warning in stack.warnings:
             feedback.pushWarning(warning)
+        for note in stack.notes:
+            feedback.pushInfo(note)
         require_values(stack, self.INPUT_RASTERS)
         crs = QgsCoordinateReferenceSystem.fromWkt(stack.grid.crs_wkt) if stack.grid.crs_wkt else layers[0].crs()
         return Evidence(", ".join(layer.name() for layer in layers), paths, stack, crs)

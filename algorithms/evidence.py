@@ -79,7 +79,7 @@ from .crs_checks import (
     utm_advice,
     warn_few_cells,
 )
-from .geometries import MASK_ADVICE, require_mask_polygons, shapely_features
+from .geometries import MASK_ADVICE, missed_grid_detail, require_mask_polygons, shapely_features
 from .inputs import VRT_PROPERTY, input_file, layer_file, require_gdal_raster, vector_layer_names
 from .point_reading import check_fields, require_geometry
 from .scheduling import HELP as SCHEDULER_HELP
@@ -584,7 +584,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         if mask_cells(geometries, grid) == 0:
             raise QgsProcessingException(
                 "MASK: the mask polygons do not cover the centre of any cell of the grid; check that the mask "
-                "overlaps the extent (and its CRS)."
+                "overlaps the extent (and its CRS)." + missed_grid_detail(geometries, grid)
             )
         return geometries
 

@@ -11,6 +11,7 @@ from qgis.core import QgsFeatureRequest, QgsProcessingException, QgsProcessingFe
 
 from ..core.errors import Cancelled
 from ..core.io.rasters import rasterize_mask
+from ..core.reports.legend import readable_number
 from .crs_checks import (
     refuse_coordinates_beyond_crs,
     refuse_unrelated_crs,
@@ -141,5 +142,35 @@ def mask_on_grid(geometries, grid, parameter: str = "MASK"):
     if not mask.any():
         raise QgsProcessingException(
             f"{parameter}: the mask polygons do not cover any cell of the grid; check that the layers overlap."
+            + missed_grid_detail(geometries, grid)
         )
     return mask
+
+
+def missed_grid_detail(geometries, grid) -> str:
+    """Where polygons that miss ``grid`` lie, beside the grid, in its CRS (a sentence with its leading space), and,
+    when they lie within ±180 and ±90 while the grid does not, that they look like degrees in a layer whose CRS
+    says otherwise: an outline in EPSG:4326 given a projected CRS (Assign Projection, not Reproject) reached the
+    grid's CRS at those numbers, and the bare "check that the layers overlap" did not say why (sweep 31a)."""
+    from shapely.ops import unary_union
+
+    xmin, ymin, xmax, ymax = unary_union(geometries).bounds
+
+    def at(x0: float, x1: float) -> str:
+        return f"{readable_number(x0, 7)} to {readable_number(x1, 7)}"
+
+    text = (
+        f" In the grid's CRS they lie at x {at(xmin, xmax)}, y {at(ymin, ymax)}; the grid at x "
+        f"{at(grid.xmin, grid.xmax)}, y {at(grid.ymin, grid.ymax)}."
+    )
+
+    def in_degrees(x0: float, y0: float, x1: float, y1: float) -> bool:
+        return -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
+
+    if in_degrees(xmin, ymin, xmax, ymax) and not in_degrees(grid.xmin, grid.ymin, grid.xmax, grid.ymax):
+        text += (
+            " Those numbers look like longitudes and latitudes in degrees in a layer whose CRS is in metres: set "
+            "the mask layer's CRS to the one its coordinates are in (e.g. EPSG:4326, WGS 84: Layer Properties › "
+            "Source, or Vector › Data Management Tools › Assign Projection; not Reproject Layer) and run again."
+        )
+    return text

@@ -130,9 +130,12 @@ class LabelReading(ProspectorAlgorithm):
         field = (self.parameterAsString(parameters, self.LABEL_FIELD, context) or "").strip()
         fields = [field] if field else []
         if not fields:
+            # a deposits layer alone is what a user has first (sweep 31a): say where its labels come from
             raise QgsProcessingException(
                 "LABEL_FIELD: point labels need the field holding the class (1 or 'deposit' = mineralised, 0 or "
-                "'barren' = barren)."
+                "'barren' = barren). Known deposits alone (every point mineralised) are no labels to learn from "
+                "yet: make a label raster of them with prospector:pseudolabel (LABEL_FIELD empty there) and give "
+                "it as LABELS, or compare the learners on the deposits with prospector:comparemodels."
             )
         from qgis.core import QgsCoordinateReferenceSystem
 

@@ -283,12 +283,29 @@ def point_attributes(
             f"{parameter}: {no_geometry} feature{'s' if no_geometry != 1 else ''} without geometry (NULL or empty) "
             "skipped; give them coordinates if they should count."
         )
+    if not xy and total and no_geometry == total and not _any_source_geometry(source):
+        # Create points layer from table makes empty points of X/Y fields written with decimal commas (sweep 31a)
+        raise QgsProcessingException(
+            f"{parameter}: none of the layer's {total} features has a geometry (all NULL or empty). Points made "
+            "from a table whose X and Y fields hold decimal commas (12,5) come out empty this way (Processing "
+            "Toolbox › Vector creation › Create points layer from table reads such fields as no number): add the "
+            "CSV as a point layer with 'Decimal separator is comma' ticked (Layer › Add Layer › Add Delimited Text "
+            "Layer; headless, add 'decimalPoint=,' to its delimitedtext:// URI), or replace the commas in the X and "
+            "Y fields first (Field Calculator: to_real(replace(\"X\", ',', '.')))."
+        )
     if not xy:
         raise QgsProcessingException(
             f"{parameter}: the layer has no point features with geometry; choose a layer with points (if only "
             "selected features are used, select some)."
         )
     return np.asarray(xy, dtype=np.float64), raw
+
+
+def _any_source_geometry(source, look_at: int = 100) -> bool:
+    """Whether any of the first ``look_at`` features has a geometry of its own (before any reprojection, whose
+    failure also leaves a feature without one)."""
+    request = QgsFeatureRequest().setNoAttributes().setLimit(look_at)
+    return any(f.hasGeometry() and not f.geometry().isEmpty() for f in source.getFeatures(request))
 
 
 #: a field naming what a deposit or occurrence is of (a mineral-occurrence database's commodity column)

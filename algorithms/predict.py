@@ -401,6 +401,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
         else:
             feedback.pushInfo("Inputs are on different grids: aligning them onto the first raster's grid in memory.")
             stack = read_stack(paths, names)
+            for note in stack.notes:
+                feedback.pushInfo(note)
             reader = _ArrayReader(array_window_reader(stack.bands[found]))
             warnings = stack.warnings
         for warning in warnings:

@@ -447,6 +447,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         stack = read_stack(paths, names)
         for warning in stack.warnings:
             feedback.pushWarning(warning)
+        for note in stack.notes:
+            feedback.pushInfo(note)
         require_values(stack, self.INPUT_RASTERS)  # a band of nodata leaves no cell: name it, as the learners do
         grid = stack.grid
         feedback.pushInfo(f"Evidence: {', '.join(stack.band_names)} on {grid.width} x {grid.height} cells")

@@ -569,6 +569,8 @@ class TrainCnnAlgorithm(LabelReading):
         stack = read_stack(run.paths, run.names)
         for warning in stack.warnings:
             feedback.pushWarning(warning)
+        for note in stack.notes:
+            feedback.pushInfo(note)
         require_values(stack, self.INPUT_RASTERS)
         grid = stack.grid
         feedback.pushInfo(f"Grid {grid.describe()}; bands: {', '.join(stack.band_names)}")

@@ -234,6 +234,8 @@ class TrainModelAlgorithm(LabelReading):
         stack = read_stack(paths, names)
         for warning in stack.warnings:
             feedback.pushWarning(warning)
+        for note in stack.notes:
+            feedback.pushInfo(note)
         require_values(stack, self.INPUT_RASTERS)
         return Evidence(paths, stack, model_path, report_path)
 

@@ -150,7 +150,7 @@ def evaluate(
     )
     report(progress, 0.85)
     curve = success_rate_curve(sample.values, background, presorted=True)
-    notes = _notes(sample, n_clusters if groups is not None else None, cluster_distance)
+    notes = _notes(sample, n_clusters if groups is not None else None, cluster_distance, units >= MIN_BOOTSTRAP_UNITS)
     if units < MIN_BOOTSTRAP_UNITS:
         notes.insert(0, _single_unit_note(sample, units, groups is not None, cluster_distance, confidence))
     elif units < RESOLVING_CLUSTERS:
@@ -317,8 +317,11 @@ def _camp_notes(used_xy: np.ndarray, grid: GridSpec) -> List[str]:
     ]
 
 
-def _notes(sample: DepositSample, n_clusters: Optional[int], cluster_distance: float) -> List[str]:
-    """What the reader of the figures should know: deposits left out or sharing cells, few independent units."""
+def _notes(
+    sample: DepositSample, n_clusters: Optional[int], cluster_distance: float, interval: bool = True
+) -> List[str]:
+    """What the reader of the figures should know: deposits left out or sharing cells, few independent units.
+    ``interval`` False: the AUC has no interval (one unit), so none is called wide."""
     notes = []
     skipped = sample.status.size - sample.values.size
     if skipped:
@@ -334,11 +337,11 @@ def _notes(sample: DepositSample, n_clusters: Optional[int], cluster_distance: f
             f"the {sample.values.size} deposits form only {n_clusters} cluster(s) within {cluster_distance:g} map "
             "units: the bootstrap interval rests on that many independent units."
         )
-    if sample.values.size < 10:
-        notes.append(
-            f"only {sample.values.size} deposits were used: the confidence intervals are wide and the "
-            "curves coarse; read them as indicative."
-        )
+    n = int(sample.values.size)
+    if n < 10:
+        # beside "the interval is not computed" a note calling it wide contradicted it (sweep 31a)
+        wide = "the confidence intervals are wide and the curves coarse" if interval else "the curves are coarse"
+        notes.append(f"only {n} deposit{'s were' if n != 1 else ' was'} used: {wide}; read them as indicative.")
     return notes
 
 

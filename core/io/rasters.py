@@ -240,13 +240,15 @@ class RasterData:
     """Bands read from a raster, with their grid and names; NaN marks nodata.
 
     ``warnings`` says what in the values looks wrong (a fill value used as data, values beyond float32), for the
-    caller to show (the algorithms push them with ``feedback.pushWarning``).
+    caller to show (the algorithms push them with ``feedback.pushWarning``); ``notes`` what was done to them that
+    the log should say (a raster resampled onto another's grid: ``feedback.pushInfo``).
     """
 
     bands: np.ndarray  # (count, height, width) float32
     grid: GridSpec
     band_names: list
     warnings: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
 
 
 #: values rasters often hold for missing data; used as data when the file has no nodata value to say so
@@ -944,6 +946,7 @@ def read_stack(
     stacks: List[np.ndarray] = []
     band_names: List[str] = []
     warnings: List[str] = []
+    notes: List[str] = []
     for path, layer in zip(paths, names):
         if first is not None and path == paths[0]:
             data = first
@@ -969,6 +972,8 @@ def read_stack(
         if data.grid == grid or (same_cells and (not data.grid.crs_wkt or _same_crs(data.grid.crs_wkt, grid.crs_wkt))):
             bands = data.bands
         else:
+            if reference is None:  # said, as evidence says it: a grid of 75 m in another CRS went by silently (31a)
+                notes.append(_resampled_note(path, data.grid, paths[0], grid, resampling, parameter))
             bands = np.full((data.bands.shape[0], grid.height, grid.width), np.nan, dtype=np.float32)
             with rasterio.Env():
                 for i in range(data.bands.shape[0]):
@@ -990,7 +995,26 @@ def read_stack(
         stacks.append(bands)
         band_names.extend(f"{layer}:{b}" for b in data.band_names)
         warnings.extend(data.warnings)
-    return RasterData(np.concatenate(stacks, axis=0), grid, band_names, warnings)
+    return RasterData(np.concatenate(stacks, axis=0), grid, band_names, warnings, notes)
+
+
+def _resampled_note(path: str, own: GridSpec, first_path: str, grid: GridSpec, resampling: str, parameter: str) -> str:
+    """The log line for a raster of a stack read onto the first raster's grid (another CRS, cell size or origin)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    def crs_name(wkt: Optional[str]) -> str:
+        try:
+            return CRS.from_wkt(wkt).name if wkt else "no CRS"
+        except CRSError:  # a note, never a reason to fail
+            return "a CRS pyproj cannot name"
+
+    return (
+        f"{parameter}: '{os.path.basename(path)}' ({own.describe()}, {crs_name(own.crs_wkt)}) is on another grid "
+        f"than '{os.path.basename(first_path)}' ({grid.describe()}, {crs_name(grid.crs_wkt)}): resampled onto it "
+        f"({resampling}) in memory. A raster of class codes (a geological map) mixes its codes this way: put it on "
+        "the grid with prospector:evidence (CATEGORICAL_RASTERS), which keeps them."
+    )
 
 
 #: a later raster without a value in more than this share of the first raster's cells gets a warning

@@ -69,3 +69,14 @@ def test_two_deposits_apart_keep_the_interval_brute_force_gives():
     low, high = result.auc_bootstrap
     assert np.isclose(low, draws[0]) and np.isclose(high, draws[-1])  # 2.5 % and 97.5 % fall on AA and BB
     assert not any("interval is not computed" in note for note in result.notes)
+
+
+def test_no_interval_is_not_called_wide():
+    """One deposit: the log said "the AUC's interval is not computed" and then "only 1 deposits were used: the
+    confidence intervals are wide" (sweep 31a); with an interval (two deposits apart) the word stays."""
+    raster = _raster()
+    one = evaluate(raster, _grid(), np.array([_centre(12, 30)]), iterations=200, seed=1)
+    assert not any("intervals are wide" in note for note in one.notes)
+    assert "only 1 deposit was used: the curves are coarse; read them as indicative." in one.notes
+    two = evaluate(raster, _grid(), np.array([_centre(5, 5), _centre(30, 25)]), iterations=200, seed=1)
+    assert "only 2 deposits were used: the confidence intervals are wide and the curves coarse" in " ".join(two.notes)
