@@ -714,11 +714,13 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 continue
             changed[name] = QgsProcessing.TEMPORARY_OUTPUT
             if feedback is not None and QgsApplication.platform() == "qgis_process":
+                # the step is named: a model's log holds such lines from several steps (sweep 31a)
                 feedback.pushWarning(
-                    f"{name}: no file is named for this output (a model's output left off the qgis_process command "
-                    "line), so it goes to a temporary file that QGIS deletes when qgis_process ends; name the "
-                    "model's output on the command line to keep it (e.g. predict:prospectivity=/path/map.tif for "
-                    "prospectivity_workflow)."
+                    f"{name} of {self.id()}: no file is named for this output (a model's step whose output is left "
+                    "off the qgis_process command line, or that the model does not offer), so it goes to a "
+                    "temporary file that QGIS deletes when qgis_process ends. Where the model offers it "
+                    "(qgis_process.bin help <model> lists its outputs), name it on the command line to keep it "
+                    "(e.g. predict:prospectivity=/path/map.tif for prospectivity_workflow)."
                 )
         return changed
 
