@@ -258,30 +258,42 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API name)
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(self.INPUT, self.tr("Sample points"), [QgsProcessing.TypeVectorPoint])
-        )
-        self.addParameter(
+        # the order is the dialog's and the help's: the samples and grid, interpolation, values, then advanced,
+        # outputs and UNITS
+        for parameter in (
+            self._sample_parameters()
+            + self._interpolation_parameters()
+            + self._value_parameters()
+            + self._advanced_parameters()
+            + self._output_parameters()
+        ):
+            self.addParameter(parameter)
+
+    def _sample_parameters(self) -> List[QgsProcessingParameterDefinition]:
+        """The sample points, their element fields and the grid: pixel size, extent, mask."""
+        return [
+            QgsProcessingParameterFeatureSource(self.INPUT, self.tr("Sample points"), [QgsProcessing.TypeVectorPoint]),
             QgsProcessingParameterField(
                 self.FIELDS,
                 self.tr("Element fields (one band each)"),
                 parentLayerParameterName=self.INPUT,
                 type=QgsProcessingParameterField.Any,
                 allowMultiple=True,
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterDistance(
                 self.PIXEL_SIZE,
                 self.tr("Pixel size (0 = automatic)"),
                 defaultValue=0.0,
                 parentParameterName=self.INPUT,
                 minValue=0.0,
-            )
-        )
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent"), optional=True))
-        self.addParameter(params.mask())
-        self.addParameter(
+            ),
+            QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent"), optional=True),
+            params.mask(),
+        ]
+
+    def _interpolation_parameters(self) -> List[QgsProcessingParameterDefinition]:
+        """How cells are interpolated: IDW's power, neighbours and radius, log values, the method."""
+        return [
             QgsProcessingParameterNumber(
                 self.POWER,
                 self.tr("Distance power"),
@@ -289,18 +301,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 2.0,
                 minValue=0.1,
                 maxValue=20.0,
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterNumber(
                 self.NEIGHBORS,
                 self.tr("Nearest samples per cell (0 = all)"),
                 QgsProcessingParameterNumber.Integer,
                 12,
                 minValue=0,
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterDistance(
                 self.MAX_DISTANCE,
                 self.tr("Search radius (0 = unlimited)"),
@@ -308,10 +316,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 parentParameterName=self.INPUT,
                 minValue=0.0,
                 optional=True,
-            )
-        )
-        self.addParameter(QgsProcessingParameterBoolean(self.LOG_TRANSFORM, self.tr("Interpolate log values"), True))
-        self.addParameter(
+            ),
+            QgsProcessingParameterBoolean(self.LOG_TRANSFORM, self.tr("Interpolate log values"), True),
             QgsProcessingParameterEnum(
                 self.METHOD,
                 self.tr("Method"),
@@ -321,9 +327,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     self.tr("Automatic (best cross-validation)"),
                 ],
                 defaultValue=0,
-            )
-        )
-        self.addParameter(
+            ),
+        ]
+
+    def _value_parameters(self) -> List[QgsProcessingParameterDefinition]:
+        """How values are read: below-detection values, the transform, survey levelling, heavy censoring."""
+        return [
             QgsProcessingParameterNumber(
                 self.CENSORED_FACTOR,
                 self.tr("Below-detection values: fraction of the detection limit to use"),
@@ -331,9 +340,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 0.5,
                 minValue=0.0,
                 maxValue=1.0,
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterEnum(
                 self.TRANSFORM,
                 self.tr("Transform"),
@@ -343,26 +350,20 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                     self.tr("Normal scores (Gaussian anamorphosis)"),
                 ],
                 defaultValue=0,
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterField(
                 self.SURVEY_FIELD,
                 self.tr("Survey / batch / laboratory field (level the surveys before gridding)"),
                 parentLayerParameterName=self.INPUT,
                 type=QgsProcessingParameterField.Any,
                 optional=True,
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterEnum(
                 self.LEVELLING,
                 self.tr("Survey levelling"),
                 options=[self.tr("Median and IQR of log values"), self.tr("Quantile mapping onto the reference")],
                 defaultValue=0,
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterNumber(
                 self.CENSORED_SHARE,
                 self.tr("Heavily censored: share of values at or below detection above which a field is"),
@@ -370,8 +371,11 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
                 selection.HEAVY_CENSORING,
                 minValue=0.0,
                 maxValue=1.0,
-            )
-        )
+            ),
+        ]
+
+    def _advanced_parameters(self) -> List[QgsProcessingParameterDefinition]:
+        """Kriging's variogram and anisotropy, the levelling reference and the scheduler, flagged advanced."""
         advanced = [
             QgsProcessingParameterEnum(
                 self.VARIOGRAM_MODEL,
@@ -440,36 +444,33 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         advanced.append(scheduler_parameter(self.tr))
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(parameter)
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Element rasters")))
-        self.addParameter(
+        return advanced
+
+    def _output_parameters(self) -> List[QgsProcessingParameterDefinition]:
+        """The element rasters, the optional variance and tables, and the unit their legends name."""
+        return [
+            QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Element rasters")),
             QgsProcessingParameterRasterDestination(
                 self.OUTPUT_VARIANCE, self.tr("Kriging variance"), optional=True, createByDefault=False
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_CV,
                 self.tr("Cross-validation table"),
                 fileFilter="CSV files (*.csv)",
                 optional=True,
                 createByDefault=False,
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_SURVEYS,
                 self.tr("Survey levelling table"),
                 fileFilter="CSV files (*.csv)",
                 optional=True,
                 createByDefault=False,
-            )
-        )
-        self.addParameter(
+            ),
             QgsProcessingParameterString(
                 self.UNITS, self.tr("Unit of the element values (legends)"), "ppm", False, True
-            )
-        )
+            ),
+        ]
 
     def process(self, parameters, context, feedback):
         run = self._settings(parameters, context, feedback)
