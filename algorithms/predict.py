@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Iterator, Optional, Tuple, Union
 
 import numpy as np
 from qgis.core import (
@@ -24,6 +24,7 @@ from ..core.io.windows import (
     StackWindowReader,
     array_window_reader,
     band_table,
+    blank_outside,
     model_band_order,
     open_geotiff_writer,
     unused_bands_warning,
@@ -80,6 +81,19 @@ class PredictOutputs:
     classes: Optional[str]
     rank: Optional[str]
     mc_samples: int
+
+
+@dataclass(frozen=True)
+class TileTargets:
+    """Where each predicted tile goes: the grid and mask it is cut from, the temporaries written with their
+    provenance, the running limits by area, and the scores kept for the rank (None without OUTPUT_RANK)."""
+
+    grid: Any
+    mask: Optional[np.ndarray]
+    temporaries: PredictOutputs
+    provenance: dict
+    area: AreaLimits
+    scores: Optional[np.ndarray]
 
 
 class PredictAlgorithm(ProspectorAlgorithm):
@@ -527,8 +541,9 @@ class PredictAlgorithm(ProspectorAlgorithm):
         with ExitStack() as stack_ctx:
             stack_ctx.callback(reader.close)
             temporaries = self._temporaries(stack_ctx, outputs)
-            self._predict_tiles(model, reader, grid, mask, run, tile, provenance, outputs, temporaries, area, scores,
-                                feedback)  # fmt: skip
+            self._predict_tiles(
+                model, reader, run, tile, TileTargets(grid, mask, temporaries, provenance, area, scores), feedback
+            )
             if area.count == 0:
                 raise InputError(
                     "no cell has a value in every band (inside the mask): "
@@ -557,54 +572,63 @@ class PredictAlgorithm(ProspectorAlgorithm):
         )
 
     @staticmethod
-    def _predict_tiles(
-        model, reader, grid, mask, run, tile, provenance, outputs, temporaries, area, scores, feedback
-    ) -> None:
-        """The probability and the uncertainty written tile by tile into their ``temporaries`` (nodata outside the
-        mask), each tile's probabilities added to ``area`` and its scores to ``scores`` (for the rank)."""
-        dst_prob = open_geotiff_writer(
-            temporaries.probability, grid, ["prospectivity"], provenance=provenance, nodata=NODATA
-        )
-        dst_unc = (
-            open_geotiff_writer(temporaries.uncertainty, grid, ["uncertainty"], provenance=provenance, nodata=NODATA)
-            if temporaries.uncertainty
-            else None
-        )
-        try:
+    def _predict_tiles(model, reader, run: RunSettings, tile: int, targets: TileTargets, feedback) -> None:
+        """The probability and the uncertainty written tile by tile into the targets' temporaries (nodata outside the
+        mask), each tile's probabilities added to the limits by area and its scores kept for the rank."""
+        temporaries = targets.temporaries
+        with PredictAlgorithm._tile_writers(targets) as (dst_prob, dst_unc):
 
             def write(r0: int, c0: int, prob: np.ndarray, std, score=None) -> None:
-                if mask is not None:
-                    outside = ~mask[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]]
-                    prob[outside] = np.nan
-                    if std is not None:
-                        std[outside] = np.nan
-                if scores is not None:
-                    scores[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]] = np.where(
+                blank_outside(targets.mask, r0, c0, prob, std)
+                if targets.scores is not None:
+                    targets.scores[r0 : r0 + prob.shape[0], c0 : c0 + prob.shape[1]] = np.where(
                         np.isfinite(prob), score, np.nan
                     )
                 write_window(dst_prob, r0, c0, prob, NODATA)
                 if dst_unc is not None and std is not None:
                     write_window(dst_unc, r0, c0, std, NODATA)
-                area.add(prob)
+                targets.area.add(prob)
 
             times = model.predict_tiled(  # where the time went (None from Dask workers)
                 reader,
-                grid.height,
-                grid.width,
+                targets.grid.height,
+                targets.grid.width,
                 write,
                 tile=tile,
                 device=run.device,
-                mc_samples=outputs.mc_samples,
-                progress=lambda f: feedback.setProgress((85 if outputs.classes or outputs.rank else 98) * f),
+                mc_samples=temporaries.mc_samples,
+                progress=lambda f: feedback.setProgress((85 if temporaries.classes or temporaries.rank else 98) * f),
                 is_cancelled=feedback.isCanceled,
-                with_score=scores is not None,
+                with_score=targets.scores is not None,
             )
+        if times is not None:
+            feedback.pushInfo(f"Prediction: {times.line()}.")
+
+    @staticmethod
+    @contextmanager
+    def _tile_writers(targets: TileTargets) -> Iterator[tuple]:
+        """The probability's writer and the uncertainty's (None without OUTPUT_UNCERTAINTY), closed on leaving."""
+        grid, provenance = targets.grid, targets.provenance
+        dst_prob = open_geotiff_writer(
+            targets.temporaries.probability, grid, ["prospectivity"], provenance=provenance, nodata=NODATA
+        )
+        try:
+            dst_unc = (
+                open_geotiff_writer(
+                    targets.temporaries.uncertainty, grid, ["uncertainty"], provenance=provenance, nodata=NODATA
+                )
+                if targets.temporaries.uncertainty
+                else None
+            )
+        except BaseException:
+            dst_prob.close()
+            raise
+        try:
+            yield dst_prob, dst_unc
         finally:
             dst_prob.close()
             if dst_unc is not None:
                 dst_unc.close()
-        if times is not None:
-            feedback.pushInfo(f"Prediction: {times.line()}.")
 
     def _classes_into(
         self, temporaries: PredictOutputs, grid, thresholds, area: AreaLimits, provenance, tile, feedback

@@ -188,6 +188,16 @@ def write_window(dst, row0: int, col0: int, data: np.ndarray, nodata: float) -> 
     dst.write(block, 1, window=Window(col0, row0, block.shape[1], block.shape[0]))
 
 
+def blank_outside(mask: Optional[np.ndarray], row0: int, col0: int, *tiles: Optional[np.ndarray]) -> None:
+    """Set NaN (nodata) in each tile where the window of ``mask`` at (row0, col0) is False; in place, as the tiles
+    are buffers about to be written. No mask, or a tile None: nothing to do."""
+    if mask is None:
+        return
+    for tile in tiles:
+        if tile is not None:
+            tile[~mask[row0 : row0 + tile.shape[0], col0 : col0 + tile.shape[1]]] = np.nan
+
+
 def band_table(paths: Sequence[str], layer_names: Sequence[str]) -> Tuple[List[Tuple[str, int]], List[str], list]:
     """(path, band) pairs, their ``<layer>:<band>`` names and each file's grid, without reading pixels."""
     import rasterio
