@@ -61,6 +61,18 @@ class LabelsRead:
     provenance: Dict[str, Any]  # {"mineralised_points": record} of the points labelled mineralised, or empty
 
 
+@dataclass(frozen=True)
+class LabelPoints:
+    """LABELS' points as read: their coordinates in the grid's CRS, their LABEL_FIELD values, the field, that CRS
+    (WKT) and the layer's name as messages and the provenance give it."""
+
+    xy: np.ndarray
+    values: Any
+    field: str
+    crs_wkt: str
+    label: str
+
+
 def label_raster_points(path: str, name: str) -> Dict[str, Any]:
     """What the label raster at ``path`` was taught from, for the model's provenance and so for evaluate's
     training-deposit warning: the points pseudolabel grew it from (its provenance), or, for a raster made elsewhere
@@ -117,9 +129,40 @@ class LabelReading(ProspectorAlgorithm):
 
     def _point_labels(self, parameters, context, feedback, grid) -> LabelsRead:
         """The labelled points as cells of the evidence grid (core.learning.streaming.PointLabels)."""
-        from ..core.labels.seeds import shared_cells_warning
+        from ..core.labels.seeds import left_out_points_warning, shared_cells_warning
         from ..core.learning.streaming import PointLabels
 
+        points = self._label_points(parameters, context, feedback, grid)
+        classes, class_names, usable = class_ids(points.values)
+        if usable.any():
+            feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
+        rows, cols = grid.rowcol(points.xy[:, 0], points.xy[:, 1])
+        on_grid = grid.holds(rows, cols)
+        inside = on_grid & usable
+        if not inside.any():
+            raise QgsProcessingException(
+                "LABELS: no labelled point with a class value lies on the evidence rasters; check that the points "
+                "overlap the rasters (any CRS is reprojected) and that LABEL_FIELD holds their class."
+            )
+        for warning in (
+            left_out_points_warning(on_grid, usable, points.field),
+            shared_cells_warning(
+                rows[inside], cols[inside], classes[inside], grid.length_text(grid.pixel_size), self.LABELS,
+                points.xy[inside],
+            ),
+        ):  # fmt: skip
+            if warning:
+                feedback.pushWarning(warning)
+        # the mineralised points, recorded in the model's provenance for evaluate to tell deposits trained on
+        taught = inside & (classes >= 1)
+        record = training_points_record(points.xy[taught], points.crs_wkt, points.label)
+        # where points share a cell, the higher class wins
+        cells = PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))
+        return LabelsRead(cells, dict(class_names), {"mineralised_points": record})
+
+    def _label_points(self, parameters, context, feedback, grid) -> LabelPoints:
+        """The LABELS points and their LABEL_FIELD values, in the grid's CRS; refused unless a point layer with a
+        class field whose values read as classes."""
         layer = self.parameterAsLayer(parameters, self.LABELS, context)
         if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PointGeometry:
             raise QgsProcessingException(
@@ -128,8 +171,7 @@ class LabelReading(ProspectorAlgorithm):
                 "› Vector geometry › Point on surface) and make a label raster from them with pseudolabel."
             )
         field = (self.parameterAsString(parameters, self.LABEL_FIELD, context) or "").strip()
-        fields = [field] if field else []
-        if not fields:
+        if not field:
             # a deposits layer alone is what a user has first (sweep 31a): say where its labels come from
             raise QgsProcessingException(
                 "LABEL_FIELD: point labels need the field holding the class (1 or 'deposit' = mineralised, 0 or "
@@ -141,44 +183,11 @@ class LabelReading(ProspectorAlgorithm):
 
         crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else layer.crs()
         source = self.parameterAsSource(parameters, self.LABELS, context)
-        refuse_date_field(source, fields[0], self.LABEL_FIELD)
+        refuse_date_field(source, field, self.LABEL_FIELD)
         xy, raw = point_attributes(
-            source, fields[:1], crs, context, feedback, parameter=self.LABELS, fields_parameter=self.LABEL_FIELD
+            source, [field], crs, context, feedback, parameter=self.LABELS, fields_parameter=self.LABEL_FIELD
         )
+        label = source_label(source, parameters, self.LABELS, context)
         # the same reading of class values as pseudolabel: whole numbers as they are, or words ('barren' = 0)
-        refuse_undecoded_classes(
-            raw[0],
-            fields[0],
-            source_label(source, parameters, self.LABELS, context),
-            self.LABEL_FIELD,
-            input_file(parameters, self.LABELS, context),
-        )
-        classes, class_names, usable = class_ids(raw[0])
-        if usable.any():
-            feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
-        rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
-        on_grid = grid.holds(rows, cols)
-        inside = on_grid & usable
-        if not inside.any():
-            raise QgsProcessingException(
-                "LABELS: no labelled point with a class value lies on the evidence rasters; check that the points "
-                "overlap the rasters (any CRS is reprojected) and that LABEL_FIELD holds their class."
-            )
-        if (~inside).sum():
-            off, classless = int((~on_grid).sum()), int((on_grid & ~usable).sum())
-            why = [f"{off} outside the rasters"] if off else []
-            why += [f"{classless} without a class in '{fields[0]}' (NULL or empty)"] if classless else []
-            feedback.pushWarning(
-                f"LABELS: {int((~inside).sum())} of the {len(inside)} label points are left out, {' and '.join(why)}."
-            )
-        merged = shared_cells_warning(
-            rows[inside], cols[inside], classes[inside], grid.length_text(grid.pixel_size), self.LABELS, xy[inside]
-        )
-        if merged:
-            feedback.pushWarning(merged)
-        # the mineralised points, recorded in the model's provenance for evaluate to tell deposits trained on
-        taught = inside & (classes >= 1)
-        record = training_points_record(xy[taught], crs.toWkt(), source_label(source, parameters, self.LABELS, context))
-        # where points share a cell, the higher class wins
-        points = PointLabels(rows[inside], cols[inside], classes[inside].astype(np.float64))
-        return LabelsRead(points, dict(class_names), {"mineralised_points": record})
+        refuse_undecoded_classes(raw[0], field, label, self.LABEL_FIELD, input_file(parameters, self.LABELS, context))
+        return LabelPoints(xy, raw[0], field, crs.toWkt(), label)

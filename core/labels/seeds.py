@@ -33,6 +33,18 @@ def _tolerant(distance: float) -> float:
     return distance * (1 + 1e-9) + 1e-9
 
 
+def left_out_points_warning(on_grid: np.ndarray, usable: np.ndarray, field: str) -> Optional[str]:
+    """The LABELS warning for the label points left out: those off the grid (``on_grid`` False) and those on it
+    without a class (``usable`` False, a NULL or empty value in ``field``); None when every point is kept."""
+    inside = on_grid & usable
+    if not (~inside).sum():
+        return None
+    off, classless = int((~on_grid).sum()), int((on_grid & ~usable).sum())
+    why = [f"{off} outside the rasters"] if off else []
+    why += [f"{classless} without a class in '{field}' (NULL or empty)"] if classless else []
+    return f"LABELS: {int((~inside).sum())} of the {len(inside)} label points are left out, {' and '.join(why)}."
+
+
 def shared_cells_warning(
     rows: np.ndarray,
     cols: np.ndarray,
