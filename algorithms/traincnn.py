@@ -22,7 +22,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled
-from ..core.grid import GridSpec, available_memory, size_text
+from ..core.grid import GridSpec, StackMemory, available_memory, size_text
 from ..core.io.outputs import write_text
 from ..core.io.rasters import read_stack, require_values, unnamed_band
 from ..core.learning.patch_extent import patch_area_warning
@@ -153,6 +153,18 @@ class StreamedStack:
     weights: Optional[list]  # the CONFIDENCE raster's selection, or None
     band_names: List[str]
     grid: GridSpec
+
+
+@dataclass(frozen=True)
+class StreamedLabels:
+    """LABELS and CONFIDENCE for a window-by-window read: the label raster's band (``labels.labels``, None for
+    points or none), whether LABELS are points, the CONFIDENCE raster's band (or None), and why any is not on the
+    evidence grid."""
+
+    labels: LabelsRead
+    points: bool
+    weights: Optional[list]
+    off_grid: List[str]
 
 
 class TrainCnnAlgorithm(LabelReading):
@@ -723,73 +735,73 @@ class TrainCnnAlgorithm(LabelReading):
         memory."""
         from ..core.io.rasters import raster_warnings
         from ..core.io.windows import band_table
+        from ..core.learning.streaming import PointLabels, fit_windows
 
         selection, band_names, grids = band_table(paths, names)
         grid = grids[0]
-        cells = grid.width * grid.height if grid is not None else 0
-        size = len(selection) * cells * 4
-        whole = int(size * WHOLE_STACK_PER_BYTE + cells * WHOLE_STACK_PER_CELL)  # the whole-stack path's peak
-        available = available_memory()
-        fits = available is None or whole <= 0.8 * available
-        if grid is None or (size <= STREAM_ABOVE_BYTES and not distributed and fits):
+        if grid is None:
             return None
-        why = []
-        if any(g != grid for g in grids):
-            why.append("the evidence rasters are on different grids")
+        cells = grid.width * grid.height
+        memory = StackMemory.of(len(selection), cells, WHOLE_STACK_PER_BYTE, WHOLE_STACK_PER_CELL, available_memory())
+        why_stream = memory.why_stream(STREAM_ABOVE_BYTES, distributed)
+        if why_stream is None:
+            return None
+        rasters = self._label_rasters(parameters, context, grid)
+        why = ["the evidence rasters are on different grids"] if any(g != grid for g in grids) else []
+        if why + rasters.off_grid:
+            self._read_whole_instead(feedback, memory, grid, why + rasters.off_grid, distributed)
+            return None
+        labels = self._point_labels(parameters, context, feedback, grid) if rasters.points else rasters.labels
+        feedback.pushInfo(
+            f"The evidence stack ({memory.bands} bands of {grid.width} x {grid.height} cells, "
+            f"{memory.size / 2**30:.1f} GiB) is read window by window ({why_stream}): only the patches around "
+            "labelled and sampled cells are kept."
+        )
+        label_rasters = [] if isinstance(labels.labels, PointLabels) else labels.labels or []
+        for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(label_rasters, self.LABELS):
+            feedback.pushWarning(warning)
+        return StreamedStack(fit_windows, selection, labels, rasters.weights, band_names, grid)
+
+    def _label_rasters(self, parameters, context, grid) -> StreamedLabels:
+        """LABELS and CONFIDENCE as a window-by-window read takes them: a raster's band on the evidence grid, or
+        why one is not on it; label points are read once the stack is known to stream."""
+        from ..core.io.windows import band_table
+
         label_layer = self.parameterAsLayer(parameters, self.LABELS, context)
         conf_layer = self.parameterAsRasterLayer(parameters, self.CONFIDENCE, context)
         label_selection = weight_selection = None
         label_provenance: dict = {}
+        off_grid = []
         for parameter, layer in ((self.LABELS, label_layer), (self.CONFIDENCE, conf_layer)):
-            if layer is None:
+            if layer is None or not isinstance(layer, QgsRasterLayer):
                 continue
-            if not isinstance(layer, QgsRasterLayer):
-                continue  # points: read below, once the stack is known to stream
             layer_selection, _, layer_grids = band_table(*layer_paths([layer], parameter))
             if layer_grids[0] != grid:
-                why.append(f"{parameter} is not on the evidence rasters' grid")
+                off_grid.append(f"{parameter} is not on the evidence rasters' grid")
             elif parameter == self.LABELS:
                 label_selection = layer_selection[:1]
                 label_provenance = label_raster_points(layer_selection[0][0], layer.name())
             else:
                 weight_selection = layer_selection[:1]
-        if why and not fits:
+        points = label_layer is not None and not isinstance(label_layer, QgsRasterLayer)
+        return StreamedLabels(LabelsRead(label_selection, {}, label_provenance), points, weight_selection, off_grid)
+
+    @staticmethod
+    def _read_whole_instead(feedback, memory: StackMemory, grid, why: List[str], distributed: bool) -> None:
+        """Say why the stack is read into memory though it would stream; refused when it does not fit there."""
+        if not memory.fits:
             raise QgsProcessingException(
-                f"INPUT_RASTERS: training on the whole evidence stack ({len(selection)} bands of {grid.width:,} x "
-                f"{grid.height:,} cells) needs about {size_text(whole)} of memory, but only "
-                f"{size_text(available or 0)} is available, and it cannot be read window by window because "
+                f"INPUT_RASTERS: training on the whole evidence stack ({memory.bands} bands of {grid.width:,} x "
+                f"{grid.height:,} cells) needs about {size_text(memory.whole)} of memory, but only "
+                f"{size_text(memory.available or 0)} is available, and it cannot be read window by window because "
                 f"{'; '.join(why)}. Put every raster on one grid (prospector:evidence makes such a stack; label "
                 "points, or pseudolabel's raster on that grid), or use larger cells or a smaller area."
             )
-        if why:
-            message = (
-                f"The evidence stack ({size / 2**30:.1f} GiB) is read into memory: {'; '.join(why)}, so it cannot "
-                "be read window by window"
-            )
-            if distributed:
-                feedback.pushWarning(f"SCHEDULER: {message}; the patches are cut in this process, not on the workers.")
-            else:
-                feedback.pushInfo(message + ".")
-            return None
-        from ..core.learning.streaming import PointLabels, fit_windows
-
-        labels = LabelsRead(label_selection, {}, label_provenance)
-        if label_layer is not None and not isinstance(label_layer, QgsRasterLayer):
-            labels = self._point_labels(parameters, context, feedback, grid)
-        why_stream = (
-            "a scheduler is set"
-            if distributed and size <= STREAM_ABOVE_BYTES and fits
-            else "it is large"
-            if size > STREAM_ABOVE_BYTES
-            else f"read whole it would need about {size_text(whole)} of the {size_text(available or 0)} of memory "
-            "available"
+        message = (
+            f"The evidence stack ({memory.size / 2**30:.1f} GiB) is read into memory: {'; '.join(why)}, so it cannot "
+            "be read window by window"
         )
-        feedback.pushInfo(
-            f"The evidence stack ({len(selection)} bands of {grid.width} x {grid.height} cells, {size / 2**30:.1f} "
-            f"GiB) is read window by window ({why_stream}): only the patches around labelled and sampled cells are "
-            "kept."
-        )
-        label_rasters = [] if isinstance(labels.labels, PointLabels) else labels.labels or []
-        for warning in raster_warnings(selection, self.INPUT_RASTERS) + raster_warnings(label_rasters, self.LABELS):
-            feedback.pushWarning(warning)
-        return StreamedStack(fit_windows, selection, labels, weight_selection, band_names, grid)
+        if distributed:
+            feedback.pushWarning(f"SCHEDULER: {message}; the patches are cut in this process, not on the workers.")
+        else:
+            feedback.pushInfo(message + ".")

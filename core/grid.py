@@ -223,6 +223,43 @@ def size_text(n: float) -> str:
     return f"{n:,.0f} bytes"
 
 
+@dataclass(frozen=True)
+class StackMemory:
+    """An evidence stack against the memory available: its ``bands`` of ``cells`` as float32 (``size`` bytes), the
+    peak of reading it whole (``whole`` bytes) and the memory available (None: unknown)."""
+
+    bands: int
+    cells: int
+    size: int
+    whole: int
+    available: Optional[int]
+
+    @classmethod
+    def of(cls, bands: int, cells: int, per_byte: float, per_cell: float, available: Optional[int]) -> "StackMemory":
+        """The stack's memory when reading it whole takes ``per_byte`` bytes a stack byte and ``per_cell`` a cell."""
+        size = bands * cells * 4
+        return cls(bands, cells, size, int(size * per_byte + cells * per_cell), available)
+
+    @property
+    def fits(self) -> bool:
+        """Whether reading it whole takes at most 80 % of the memory available (unknown: taken to fit)."""
+        return self.available is None or self.whole <= 0.8 * self.available
+
+    def why_stream(self, limit: int, distributed: bool) -> Optional[str]:
+        """Why to read it window by window, as the message says it: a scheduler is set, it is larger than ``limit``
+        bytes, or read whole it would not fit; None to read it whole."""
+        if self.size <= limit and not distributed and self.fits:
+            return None
+        if distributed and self.size <= limit and self.fits:
+            return "a scheduler is set"
+        if self.size > limit:
+            return "it is large"
+        return (
+            f"read whole it would need about {size_text(self.whole)} of the {size_text(self.available or 0)} of "
+            "memory available"
+        )
+
+
 def check_memory(
     n_values: int,
     bytes_per_value: float,
