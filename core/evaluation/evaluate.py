@@ -230,15 +230,24 @@ def single_unit_share(sample: DepositSample, groups: Optional[np.ndarray]) -> Tu
 
 
 def _few_units_note(sample: DepositSample, units: int, groups: Optional[np.ndarray], confidence: float) -> str:
-    """Why the AUC's interval from 2 or 3 independent units is not a confidence interval: its ends are single
-    units' own values."""
+    """Why the AUC's interval from 2 or 3 independent units is not a confidence interval: a resample's AUC is a
+    weighted mean of the units' own AUCs, and its ends are single units' own values when whole resamples come from
+    one unit often enough to say (half a per cent of them or more)."""
     n = int(sample.values.size)
     what = "clusters within CLUSTER_DISTANCE" if groups is not None else "deposits on distinct cells"
     draws, share = single_unit_share(sample, groups)
+    if share >= 0.005:
+        bounds = (
+            f"the bootstrap draws one of them {draws} times in {100 * share:.0f} % of its resamples, so the AUC's "
+            f"{100 * confidence:g} % interval runs between single units' own AUCs, no wider than their spread,"
+        )
+    else:  # many deposits drawn one by one from few cells: the ends are mixtures, still within the units' spread
+        bounds = (
+            "every bootstrap resample's AUC is a weighted mean of those units' own AUCs, so the AUC's "
+            f"{100 * confidence:g} % interval lies within their spread"
+        )
     return (
-        f"DEPOSITS: the {n} deposits used are only {units} independent units ({what}): the bootstrap draws one of "
-        f"them {draws} times in {100 * share:.0f} % of its resamples, so the AUC's "
-        f"{100 * confidence:g} % interval runs between single units' own AUCs, no wider than their spread, and is "
+        f"DEPOSITS: the {n} deposits used are only {units} independent units ({what}): {bounds} and is "
         f"not a {100 * confidence:g} % confidence interval (at least {RESOLVING_CLUSTERS} are needed to read it). "
         "Read the AUC with the p-value and the AUC against random negatives, and add deposits from elsewhere in "
         "the area."

@@ -103,3 +103,24 @@ def test_the_share_of_single_unit_resamples_counts_deposits_sharing_a_cell():
     clustered = evaluate(raster, GRID, xy, iterations=200, seed=1, cluster_distance=1000.0)
     share = _single_unit_share(["a", "b"])
     assert f"the bootstrap draws one of them 2 times in {100 * share:.0f} % of its resamples" in clustered.notes[0]
+
+
+def test_many_deposits_on_three_cells_bound_the_interval_by_the_cells_own_aucs_without_saying_0_percent():
+    """Twelve deposits, four on each of three cells, drawn one by one: a resample comes from one cell in
+    3 (1/3)^12 of the cases (0.0006 %), so "draws one of them 12 times in 0 % of its resamples" said nothing; every
+    resample's AUC is a mean of the cells' own AUCs (brute force: share of other cells below, half of ties), so the
+    interval lies within their spread, which the note now says."""
+    raster = np.random.default_rng(9).normal(size=(40, 40))
+    cells = [(5, 5), (20, 30), (33, 12)]
+    xy = np.array([[_centre(r, c)[0] + dx, _centre(r, c)[1]] for r, c in cells for dx in (-900, -300, 300, 900)])
+    ev = evaluate(raster, GRID, xy, iterations=400, seed=2)
+    assert "in 0 % of its resamples" not in ev.notes[0]
+    assert "every bootstrap resample's AUC is a weighted mean of those units' own AUCs" in ev.notes[0]
+    assert ev.notes[0].startswith("DEPOSITS: the 12 deposits used are only 3 independent units")
+    values = raster.ravel()
+    own = []
+    for r, c in cells:
+        others = np.delete(values, r * 40 + c)
+        own.append(np.mean(others < raster[r, c]) + 0.5 * np.mean(others == raster[r, c]))
+    low, high = ev.auc_bootstrap
+    assert min(own) - 0.01 <= low <= high <= max(own) + 0.01
