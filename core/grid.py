@@ -144,6 +144,19 @@ class GridSpec:
         """A length in the grid's map units as messages write it: '1,000,000 m', '300 US ft', '0.01 map units'."""
         return f"{readable_number(value)} {unit_abbreviation(self.crs_wkt)}"
 
+    def same_cells(self, other: "GridSpec") -> bool:
+        """Whether ``other`` holds the same cells (CRS aside): the same shape, and corners and extent within a
+        thousandth of a cell. A tolerance relative to the coordinates (numpy's allclose) let a raster shifted by a
+        quarter of a 250 m cell at northing 7,500,000 pass as the same grid."""
+        tolerance = 1e-3 * self.pixel_size
+        return (
+            self.width == other.width
+            and self.height == other.height
+            and abs(self.xmin - other.xmin) <= tolerance
+            and abs(self.ymax - other.ymax) <= tolerance
+            and abs(self.pixel_size - other.pixel_size) * max(self.width, self.height) <= tolerance
+        )
+
     def describe(self) -> str:
         """The grid's shape and cell size as logs write it: '40 x 40 cells of 250 m'."""
         return f"{self.width} x {self.height} cells of {self.length_text(self.pixel_size)}"

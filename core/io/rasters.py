@@ -952,11 +952,7 @@ def read_stack(
             data = first
         else:
             data = read_raster(path, parameter=parameter)
-        same_cells = (
-            data.grid.width == grid.width
-            and data.grid.height == grid.height
-            and np.allclose(data.grid.transform, grid.transform)
-        )
+        same_cells = data.grid.same_cells(grid)
         if not data.grid.crs_wkt and grid.crs_wkt:  # no CRS: it cannot be reprojected, only taken cell for cell
             if not same_cells:
                 raise InputError(
@@ -1009,9 +1005,12 @@ def _resampled_note(path: str, own: GridSpec, first_path: str, grid: GridSpec, r
         except CRSError:  # a note, never a reason to fail
             return "a CRS pyproj cannot name"
 
+    def where(g: GridSpec) -> str:  # the corner too: grids of one shape and cell size may differ only there
+        return f"{g.describe()} from x {g.xmin:.10g}, y {g.ymax:.10g}, {crs_name(g.crs_wkt)}"
+
     return (
-        f"{parameter}: '{os.path.basename(path)}' ({own.describe()}, {crs_name(own.crs_wkt)}) is on another grid "
-        f"than '{os.path.basename(first_path)}' ({grid.describe()}, {crs_name(grid.crs_wkt)}): resampled onto it "
+        f"{parameter}: '{os.path.basename(path)}' ({where(own)}) is on another grid "
+        f"than '{os.path.basename(first_path)}' ({where(grid)}): resampled onto it "
         f"({resampling}) in memory. A raster of class codes (a geological map) mixes its codes this way: put it on "
         "the grid with prospector:evidence (CATEGORICAL_RASTERS), which keeps them."
     )

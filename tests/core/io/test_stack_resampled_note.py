@@ -27,8 +27,11 @@ def test_a_raster_on_another_grid_is_said_to_be_resampled(tmp_path):
     stack = read_stack([first, mag])
     assert len(stack.notes) == 1
     note = stack.notes[0]
-    assert note.startswith("INPUT_RASTERS: 'mag.tif' (110 x 90 cells of 75 m, WGS 84 / UTM zone 35N) is on another")
-    assert "than 'evidence.tif' (24 x 20 cells of 250 m, ETRS89 / TM35FIN(E,N)): resampled onto it (bilinear)" in note
+    assert note.startswith(
+        "INPUT_RASTERS: 'mag.tif' (110 x 90 cells of 75 m from x 399000, y 7512000, WGS 84 / UTM zone 35N) is on "
+        "another grid than 'evidence.tif' (24 x 20 cells of 250 m from x 400000, y 7510000, ETRS89 / TM35FIN(E,N)): "
+        "resampled onto it (bilinear)"
+    )
     assert "CATEGORICAL_RASTERS" in note
     warped = str(tmp_path / "warped.tif")
     subprocess.run(
@@ -48,3 +51,37 @@ def test_rasters_on_one_grid_say_nothing(tmp_path):
     first = _write(tmp_path / "a.tif", rng.normal(size=(10, 10)), "EPSG:3067", 400_000, 7_510_000, 250.0)
     second = _write(tmp_path / "b.tif", rng.normal(size=(10, 10)), "EPSG:3067", 400_000, 7_510_000, 250.0)
     assert read_stack([first, second]).notes == []
+
+
+def test_a_raster_shifted_by_a_quarter_cell_is_resampled_not_taken_cell_for_cell(tmp_path):
+    """Same shape, cell size and CRS, 62.5 m east of the first raster at northing 7,510,000: numpy's allclose (a
+    tolerance relative to the coordinates, 75 m there) took it cell for cell without a word. It is resampled, said,
+    and its values equal gdalwarp's bilinear resampling onto the first grid."""
+    rng = np.random.default_rng(4)
+    first = _write(tmp_path / "a.tif", rng.normal(size=(16, 16)), "EPSG:3067", 400_000, 7_510_000, 250.0)
+    yy, xx = np.mgrid[0:16, 0:16]
+    shifted = _write(tmp_path / "b.tif", 3.0 * xx + yy, "EPSG:3067", 400_062.5, 7_510_000, 250.0)
+    stack = read_stack([first, shifted])
+    assert len(stack.notes) == 1 and "from x 400062.5, y 7510000" in stack.notes[0]
+    warped = str(tmp_path / "warped.tif")
+    subprocess.run(
+        ["gdalwarp", "-q", "-te", "400000", "7506000", "404000", "7510000", "-tr", "250", "250", "-r", "bilinear",
+         "-dstnodata", "nan", shifted, warped],
+        check=True,
+    )  # fmt: skip
+    with rasterio.open(warped) as src:
+        reference = src.read(1)
+    both = np.isfinite(reference) & np.isfinite(stack.bands[1])
+    assert both.sum() >= 0.9 * reference.size
+    assert np.allclose(stack.bands[1][both], reference[both], atol=1e-3)
+    assert not np.allclose(stack.bands[1][both], (3.0 * xx + yy)[both])  # not the cells taken as they were
+
+
+def test_same_cells_allows_a_thousandth_of_a_cell_whatever_the_coordinates():
+    from geochem_prospector.core.grid import GridSpec
+
+    grid = GridSpec(xmin=400_000.0, ymax=7_510_000.0, pixel_size=250.0, width=16, height=16)
+    assert grid.same_cells(GridSpec(400_000.2, 7_509_999.8, 250.0, 16, 16))  # rounding in a written header
+    assert not grid.same_cells(GridSpec(400_062.5, 7_510_000.0, 250.0, 16, 16))
+    assert not grid.same_cells(GridSpec(400_000.0, 7_510_000.0, 250.1, 16, 16))  # 1.6 m apart at the far edge
+    assert not grid.same_cells(GridSpec(400_000.0, 7_510_000.0, 250.0, 16, 15))
