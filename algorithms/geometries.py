@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
+import numpy as np
 from qgis.core import QgsFeatureRequest, QgsProcessingException, QgsProcessingFeatureSource, QgsWkbTypes
 
 from ..core.errors import Cancelled
@@ -152,9 +153,14 @@ def missed_grid_detail(geometries, grid) -> str:
     when they lie within ±180 and ±90 while the grid does not, that they look like degrees in a layer whose CRS
     says otherwise: an outline in EPSG:4326 given a projected CRS (Assign Projection, not Reproject) reached the
     grid's CRS at those numbers, and the bare "check that the layers overlap" did not say why (sweep 31a)."""
-    from shapely.ops import unary_union
-
-    xmin, ymin, xmax, ymax = unary_union(geometries).bounds
+    # each polygon's own bounds: a union fails on an invalid polygon (a bow-tie), and the detail must never turn
+    # the refusal into a traceback (review 33)
+    bounds = np.array([g.bounds for g in geometries if g is not None and not g.is_empty], dtype=np.float64)
+    bounds = bounds[np.isfinite(bounds).all(axis=1)] if bounds.size else bounds
+    if not len(bounds):
+        return ""
+    xmin, ymin = bounds[:, 0].min(), bounds[:, 1].min()
+    xmax, ymax = bounds[:, 2].max(), bounds[:, 3].max()
 
     def at(x0: float, x1: float) -> str:
         return f"{readable_number(x0, 7)} to {readable_number(x1, 7)}"

@@ -76,3 +76,20 @@ def test_evidence_says_the_same(run_algorithm, survey):
     )
     assert message.startswith("MASK: the mask polygons do not cover the centre of any cell")
     assert "look like longitudes and latitudes in degrees" in message
+
+
+def test_an_invalid_mask_elsewhere_is_refused_with_its_places_not_a_traceback(run_algorithm, survey):
+    """A bow-tie and two overlapping parts, away from the grid: the places came from a union of the polygons, which
+    GEOS refuses for a bow-tie, so the refusal became "Unexpected error" (review 33). The places are the polygons'
+    own bounds, as geopandas gives them."""
+    from shapely.geometry import Polygon
+
+    bow_tie = Polygon([(700_000, 4_300_000), (710_000, 4_310_000), (710_000, 4_300_000), (700_000, 4_310_000)])
+    parts = [bow_tie, box(705_000, 4_305_000, 712_000, 4_312_000), box(706_000, 4_306_000, 711_000, 4_311_000)]
+    frame = gpd.GeoDataFrame(geometry=parts, crs="EPSG:32629")
+    assert not frame.is_valid.all()
+    frame.to_file(survey / "mask_invalid.gpkg", driver="GPKG")
+    message = _interpolate(run_algorithm, survey, "mask_invalid")
+    assert message.startswith("MASK: the mask polygons do not cover any cell of the grid"), message
+    xmin, ymin, xmax, ymax = frame.total_bounds
+    assert f"they lie at x {xmin:,.0f} to {xmax:,.0f}, y {ymin:,.0f} to {ymax:,.0f}" in message
