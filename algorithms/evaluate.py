@@ -32,7 +32,12 @@ from qgis.core import (
 
 from ..core.errors import Cancelled, InputError
 from ..core.evaluation.coverage import partial_cover_warning
-from ..core.evaluation.deposits import on_training_warning, training_source
+from ..core.evaluation.deposits import (
+    on_training_warning,
+    training_source,
+    unplaced_training_count,
+    unplaced_training_warning,
+)
 from ..core.evaluation.evaluate import direction_note, evaluate, favours_low_values
 from ..core.grid import wrap_longitudes
 from ..core.io.encoding import undecoded_names_warning
@@ -93,7 +98,8 @@ NUMBERS = {
     "DEPOSITS_SKIPPED": "deposits off the raster, on nodata, outside the mask or without coordinates",
     "LOW_VALUES_FIRST": "1: cells ranked from the lowest value up (a distance band), 0: from the highest down",
     "DEPOSITS_ON_TRAINING": "deposits used that lie on cells the model behind the raster learnt as mineralised "
-    "(more than 0: the figures measure fit to the training, not skill)",
+    "(more than 0: the figures measure fit to the training, not skill; -1: the model recorded too many training "
+    "points to place, so it cannot be told)",
 }
 
 
@@ -568,8 +574,14 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
     def _deposits_on_training(self, context, feedback, prospectivity, deposits, result) -> int:
         """How many deposits used lie on cells the model behind the raster (predict's output) learnt as mineralised,
         warned about in the log and the report, which is read long after the run; 0 when none does or the raster
-        records none."""
-        training = self._training_points(prospectivity, context)
+        records none; -1 when it records only how many there were (too many to place), which a warning says."""
+        record = read_provenance(prospectivity.path).get("mineralised_points")
+        if unplaced_training_count(record):
+            warning = unplaced_training_warning(record, prospectivity.layer.name())
+            feedback.pushWarning(warning)
+            result.notes.append(warning)
+            return -1
+        training = self._training_points(record, prospectivity, context)
         if training is None:
             return 0
         taught, trained_on = training
@@ -583,11 +595,10 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         return count
 
     @staticmethod
-    def _training_points(prospectivity, context) -> Optional[Tuple[np.ndarray, str]]:
-        """The points the model behind the raster learnt as mineralised (pseudolabel, traincnn or trainmodel
-        recorded them, predict carried them into the raster's provenance), in the raster's CRS, and what they are
-        (:func:`training_source`); None when the raster records none or they cannot be placed."""
-        record = read_provenance(prospectivity.path).get("mineralised_points")
+    def _training_points(record, prospectivity, context) -> Optional[Tuple[np.ndarray, str]]:
+        """The points the model behind the raster learnt as mineralised (``record``: pseudolabel, traincnn or
+        trainmodel recorded them, predict carried them into the raster's provenance), in the raster's CRS, and what
+        they are (:func:`training_source`); None when the raster records none or they cannot be placed."""
         if not isinstance(record, dict) or not record.get("xy"):
             return None
         try:

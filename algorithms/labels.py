@@ -4,12 +4,16 @@ grid) or points with a class field, and the mineralised points kept for the mode
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import numpy as np
 from qgis.core import QgsProcessingException, QgsRasterLayer, QgsVectorLayer, QgsWkbTypes
 
-from ..core.evaluation.deposits import labelled_cells_record, training_points_record
+from ..core.evaluation.deposits import (
+    labelled_cells_record,
+    labelled_cells_record_of_file,
+    training_points_record,
+)
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import made_by, read_provenance, read_stack
 from ..core.labels.classes import class_ids
@@ -73,13 +77,17 @@ class LabelPoints:
     label: str
 
 
-def label_raster_points(path: str, name: str) -> Dict[str, Any]:
+def label_raster_points(path: str, name: str, labels: Optional[np.ndarray] = None, grid=None) -> Dict[str, Any]:
     """What the label raster at ``path`` was taught from, for the model's provenance and so for evaluate's
     training-deposit warning: the points pseudolabel grew it from (its provenance), or, for a raster made elsewhere
-    (rasterised deposits, say), its mineralised cells; nothing when neither can be read."""
+    (rasterised deposits, say), its mineralised cells, from ``labels`` as read onto the evidence ``grid`` where given
+    (so in the grid's CRS), else from the file; nothing when neither can be read."""
     points = read_provenance(path).get("mineralised_points")
     if not isinstance(points, dict):
-        points = labelled_cells_record(path, name)
+        if labels is not None and grid is not None:
+            points = labelled_cells_record(labels, grid, name)
+        else:
+            points = labelled_cells_record_of_file(path, name)
     return {"mineralised_points": points} if points else {}
 
 
@@ -111,7 +119,7 @@ class LabelReading(ProspectorAlgorithm):
             labels = data.bands[0].astype(np.float64)
             require_classes(labels, layer.name())
             warn_if_regridded(label_paths, label_names, labels, grid, feedback)
-            return LabelsRead(labels, {}, label_raster_points(label_paths[0], layer.name()))
+            return LabelsRead(labels, {}, label_raster_points(label_paths[0], layer.name(), labels, grid))
         points = self._point_labels(parameters, context, feedback, grid)
         return replace(points, labels=points.labels.rasterise(0, grid.height, 0, grid.width))
 

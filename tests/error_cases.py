@@ -103,6 +103,24 @@ def _raster(path: str, bands: np.ndarray, names, nodata: Optional[float] = -9999
     return path
 
 
+def _points_without_geometry(path: str, count: int) -> str:
+    """A point layer in :data:`CRS` whose ``count`` features have a Cu value and no geometry, as Create points layer
+    from table leaves X/Y fields it cannot read as numbers (geopandas would make an untyped layer of them)."""
+    from osgeo import ogr, osr
+
+    srs = osr.SpatialReference()
+    srs.SetFromUserInput(CRS)
+    source = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    layer = source.CreateLayer("points", srs, ogr.wkbPoint)
+    layer.CreateField(ogr.FieldDefn("Cu", ogr.OFTReal))
+    for i in range(count):
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("Cu", 10.0 + i)
+        layer.CreateFeature(feature)
+    source = None  # closes the file
+    return path
+
+
 def build(folder: str) -> Dict[str, str]:
     """Write every input of the matrix into ``folder``; returns name -> path."""
     import geopandas as gpd
@@ -169,6 +187,12 @@ def build(folder: str) -> Dict[str, str]:
     area = gpd.GeoDataFrame({"id": [1]}, geometry=[box(X0 + 1000, Y0 + 1000, X0 + 9000, Y0 + 9000)], crs=CRS)
     paths["mask_4326"] = os.path.join(folder, "mask_4326.gpkg")
     area.to_crs("EPSG:4326").to_file(paths["mask_4326"], driver="GPKG")
+    # the outline's longitudes and latitudes in a file that declares the metric CRS (sweep 31a)
+    in_degrees = gpd.GeoDataFrame({"id": [1]}, geometry=[box(26.02, 67.61, 26.2, 67.69)], crs=CRS)
+    paths["mask_degrees_as_metres"] = os.path.join(folder, "mask_degrees_as_metres.gpkg")
+    in_degrees.to_file(paths["mask_degrees_as_metres"], driver="GPKG")
+    # what Create points layer from table makes of X/Y written with decimal commas: features without geometry
+    paths["points_all_empty"] = _points_without_geometry(os.path.join(folder, "points_all_empty.gpkg"), 8)
     far = gpd.GeoDataFrame({"id": [1]}, geometry=[box(X0 + 90_000, Y0, X0 + 95_000, Y0 + 5000)], crs=CRS)
     paths["mask_outside"] = os.path.join(folder, "mask_outside.gpkg")
     far.to_file(paths["mask_outside"], driver="GPKG")
@@ -4893,6 +4917,33 @@ CASES += [
         error=r"^REFERENCE_RASTER: 'geographic' is in a geographic CRS \(EPSG:4326, degrees\)",
     ),
     Case("mask outside", "evidence", _set(MASK="mask_outside"), error=r"^MASK: the mask polygons do not cover"),
+    *[
+        Case(
+            "mask in degrees given a projected CRS",
+            alg,
+            _set(MASK="mask_degrees_as_metres"),
+            error=r"^MASK: the mask polygons do not cover .* In the grid's CRS they lie at x 26\.02 to 26\.2, y 67\.61 "
+            r"to 67\.69; .* look like longitudes and latitudes in degrees .*Assign Projection; not Reproject",
+        )
+        for alg in ("interpolate", "evidence")
+    ],
+    *[
+        Case(
+            "deposits as point labels without LABEL_FIELD",
+            alg,
+            _set(LABELS="deposits", LABEL_FIELD=""),
+            error=r"^LABEL_FIELD: point labels need the field holding the class .* Known deposits alone .*"
+            r"prospector:pseudolabel .*prospector:comparemodels",
+        )
+        for alg in ("trainmodel", "traincnn")
+    ],
+    Case(
+        "points left empty by decimal-comma X/Y",
+        "interpolate",
+        _set(INPUT="points_all_empty", FIELDS=["Cu"]),
+        error=r"^INPUT: none of the layer's 8 features has a geometry \(all NULL or empty\)\. Points made from a "
+        r"table whose X and Y fields hold decimal commas",
+    ),
     Case("different CRSs", "evidence", _set(MASK="mask_4326")),
     Case("output equals input", "evidence", _same_as_input("OUTPUT", "raster"), error=r"^OUTPUT: .*input"),
 ]

@@ -278,6 +278,10 @@ class WorkflowPanel(QWidget):
         auc = outputs.get("AUC")
         if isinstance(auc, float) and math.isfinite(auc):  # evaluate: the figure it is run for, not its report
             on_training, used = outputs.get("DEPOSITS_ON_TRAINING"), outputs.get("DEPOSITS_USED")
+            if isinstance(on_training, (int, float)) and on_training < 0:  # too many training points recorded
+                return tr(
+                    "Done: ROC AUC {:.3f}; whether these deposits were trained on cannot be told (see the log)"
+                ).format(auc)
             if on_training:  # deposits the model learnt from: there the figure is fit, not skill
                 return tr(
                     "Done: ROC AUC {:.3f}; {} of {} deposits on cells the model was trained on (fit, not skill)"

@@ -100,42 +100,63 @@ TRAINING_POINTS_KEPT = 5000
 
 def training_points_record(xy: np.ndarray, crs_wkt: str, layer: str) -> Dict[str, Any]:
     """What a label raster or a model records of the mineralised points it was made from (in its provenance), so
-    that evaluate can tell deposits used in training: their coordinates in ``crs_wkt``, to the centimetre, and the
+    that evaluate can tell deposits used in training: their coordinates in ``crs_wkt`` to 1e-7 of its unit (about a
+    centimetre in degrees; the centimetre rounding kept before put points in degrees up to a kilometre off), and the
     name of their layer. Past :data:`TRAINING_POINTS_KEPT` points only their count is kept."""
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     xy = xy[np.isfinite(xy).all(axis=1)]
-    kept: List[List[float]] = np.round(xy, 2).tolist() if len(xy) <= TRAINING_POINTS_KEPT else []
+    kept: List[List[float]] = np.round(xy, 7).tolist() if len(xy) <= TRAINING_POINTS_KEPT else []
     return {"layer": layer, "crs": crs_wkt, "count": int(len(xy)), "xy": kept}
 
 
-def labelled_cells_record(path: str, layer: str) -> Dict[str, Any]:
+def _cell_centres(rows: np.ndarray, cols: np.ndarray, transform: Sequence[float]) -> np.ndarray:
+    """x, y of the centres of cells (``rows``, ``cols``) under an affine ``transform`` (a, b, c, d, e, f)."""
+    a, b, c, d, e, f = transform[:6]
+    r, k = rows + 0.5, cols + 0.5
+    return np.column_stack([a * k + b * r + c, d * k + e * r + f])
+
+
+def _cells_record(centres: List[np.ndarray], count: int, crs_wkt: str, layer: str) -> Dict[str, Any]:
+    xy = np.vstack(centres) if centres and count <= TRAINING_POINTS_KEPT else np.zeros((0, 2))
+    return {**training_points_record(xy, crs_wkt, layer), "count": int(count), "cells": True}
+
+
+def labelled_cells_record(labels: np.ndarray, grid: GridSpec, layer: str) -> Dict[str, Any]:
     """What a model records of a label raster made elsewhere, which holds no record of the points behind it: the
-    centres of its mineralised cells (class 1 and above) as training points, read block by block, so that evaluate can
-    tell deposits on them. Past :data:`TRAINING_POINTS_KEPT` cells only their count is kept; empty when the raster
-    cannot be read (the record is an aid, never a reason to fail)."""
+    centres of its mineralised cells (class 1 and above) on the evidence ``grid`` it was read onto, as training
+    points (:func:`training_points_record`), so that evaluate can tell deposits on them."""
+    with np.errstate(invalid="ignore"):
+        rows, cols = np.nonzero(np.isfinite(labels) & (labels >= 1))
+    centres = [_cell_centres(rows, cols, tuple(grid.affine())[:6])] if len(rows) <= TRAINING_POINTS_KEPT else []
+    return _cells_record(centres, len(rows), grid.crs_wkt or "", layer)
+
+
+def labelled_cells_record_of_file(path: str, layer: str) -> Dict[str, Any]:
+    """:func:`labelled_cells_record` of a label raster read from ``path`` in blocks of whole rows (a raster too large
+    to hold, trained on window by window); empty when it cannot be read (the record is an aid, never a reason to
+    fail)."""
     import rasterio
+    from rasterio.windows import Window
 
     from ..io.inputs import no_gdal_sidecars
 
-    kept: List[np.ndarray] = []
+    centres: List[np.ndarray] = []
     count = 0
     try:
         with no_gdal_sidecars(), rasterio.open(path) as src:
             crs_wkt = src.crs.to_wkt() if src.crs else ""
-            a, b, xoff, d, e, yoff = src.transform[:6]
-            for _, window in src.block_windows(1):
-                block = src.read(1, window=window, masked=True)
-                values = np.ma.filled(block.astype(np.float64), np.nan)
-                rows, cols = np.nonzero(np.isfinite(values) & (values >= 1))
+            rows_per_read = max(1, min(src.height, (32 * 2**20) // max(1, src.width)))
+            for top in range(0, src.height, rows_per_read):
+                window = Window(0, top, src.width, min(rows_per_read, src.height - top))
+                values = np.ma.filled(src.read(1, window=window, masked=True).astype(np.float64), np.nan)
+                with np.errstate(invalid="ignore"):
+                    rows, cols = np.nonzero(np.isfinite(values) & (values >= 1))
                 count += len(rows)
                 if count <= TRAINING_POINTS_KEPT and len(rows):
-                    r = rows + window.row_off + 0.5
-                    c = cols + window.col_off + 0.5
-                    kept.append(np.column_stack([a * c + b * r + xoff, d * c + e * r + yoff]))
+                    centres.append(_cell_centres(rows + top, cols, tuple(src.transform)[:6]))
     except (rasterio.errors.RasterioError, OSError, ValueError):
         return {}
-    xy = np.vstack(kept) if kept and count <= TRAINING_POINTS_KEPT else np.zeros((0, 2))
-    return {**training_points_record(xy, crs_wkt, layer), "count": count, "cells": True}
+    return _cells_record(centres, count, crs_wkt, layer)
 
 
 def training_source(record: Dict[str, Any]) -> str:
@@ -143,6 +164,30 @@ def training_source(record: Dict[str, Any]) -> str:
     :func:`labelled_cells_record`)."""
     layer = str(record.get("layer", "?"))
     return f"the mineralised cells of the label raster '{layer}'" if record.get("cells") else f"the points of '{layer}'"
+
+
+def unplaced_training_count(record: Any) -> int:
+    """How many training points a provenance ``record`` counts without their places (past
+    :data:`TRAINING_POINTS_KEPT`); 0 when it places them, or holds none."""
+    if not isinstance(record, dict) or record.get("xy"):
+        return 0
+    try:
+        return max(0, int(record.get("count") or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def unplaced_training_warning(record: Any, map_name: str) -> str:
+    """evaluate's warning when the model behind ``map_name`` was trained on more mineralised points or cells than
+    a record places: whether the deposits are among them cannot be told, and silence would read as 'they are not'."""
+    return (
+        f"DEPOSITS: the model behind '{map_name}' was trained on {unplaced_training_count(record):,} mineralised "
+        f"{'cells' if record.get('cells') else 'points'} ({training_source(record)}), more than the "
+        f"{TRAINING_POINTS_KEPT:,} whose places a model records, so evaluate cannot tell whether the deposits used "
+        "are among them. If they are, the figures measure how well the model fits its training, not how well it "
+        "predicts: evaluate with deposits left out of the training labels, or compare learners with comparemodels, "
+        "which holds deposits out."
+    )
 
 
 def on_training_cells(deposits_xy: np.ndarray, training_xy: np.ndarray, grid: GridSpec) -> np.ndarray:

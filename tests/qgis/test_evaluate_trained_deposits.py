@@ -274,3 +274,35 @@ def test_a_label_raster_made_with_gdal_rasterize_records_its_mineralised_cells(r
     assert [WARNING.match(line).groups() for line in found] == [("4", "4", "a, b, c, d")]
     assert "(the mineralised cells of the label raster 'rasterised')" in found[0]
     assert _warnings(run_algorithm, prospectivity, held_out, tmp_path, "held") == []
+
+
+def test_a_model_trained_on_more_cells_than_a_record_places_says_it_cannot_tell(run_algorithm, tmp_path):
+    """A rasterised label raster with 5,625 mineralised cells (more than the 5,000 a record places): evaluate said
+    nothing, which reads as "no deposit was trained on" (review 33). It now warns that it cannot tell, and
+    DEPOSITS_ON_TRAINING is -1, not 0."""
+    from tests.error_cases import _raster
+
+    rng = np.random.default_rng(2)
+    raster = _raster(str(tmp_path / "elements.tif"), np.exp(rng.normal(3, 0.5, (2, 80, 80))), ["Cu", "Pb"])
+    labels = np.zeros((1, 80, 80))
+    labels[0, :75, :75] = 1
+    label_raster = _raster(str(tmp_path / "rasterised.tif"), labels, ["class"], nodata=255)
+    model = run_algorithm(
+        "prospector:trainmodel",
+        {"INPUT_RASTERS": [raster], "LABELS": label_raster, "METHOD": 2, "OUTPUT_MODEL": str(tmp_path / "lr.pt"),
+         "OUTPUT_REPORT": str(tmp_path / "lr.html")},
+    )["OUTPUT_MODEL"]  # fmt: skip
+    prospectivity = _predict(run_algorithm, raster, model, tmp_path, "map")
+    (tmp_path / "scene").mkdir()
+    _, deposits, _, _ = _scene(tmp_path / "scene")  # four deposits inside the mineralised block
+    log = _feedback()
+    result = run_algorithm(
+        "prospector:evaluate",
+        {"INPUT_RASTER": prospectivity, "DEPOSITS": deposits, "ITERATIONS": 10,
+         "OUTPUT_REPORT": str(tmp_path / "e.html"), "OUTPUT_TABLE": str(tmp_path / "e.csv")},
+        feedback=log,
+    )  # fmt: skip
+    said = [line for line in log.lines if "cannot tell whether the deposits used are among them" in line]
+    assert len(said) == 1 and "trained on 5,625 mineralised cells" in said[0], log.lines
+    assert result["DEPOSITS_ON_TRAINING"] == -1
+    assert not [line for line in log.lines if WARNING.match(line)]

@@ -568,6 +568,13 @@ def test_done_steps_say_what_they_made_not_qgis_temporary_names(prospector_provi
         assert panel.rows["evaluate"]["detail"].text() == (
             "Done: ROC AUC 0.963; 3 of 17 deposits on cells the model was trained on (fit, not skill)"
         )
+        # the model recorded too many training points to place them: the panel does not read that as "none"
+        panel.record_results(
+            "evaluate", {"AUC": 0.96347, "OUTPUT_REPORT": report, "DEPOSITS_USED": 17, "DEPOSITS_ON_TRAINING": -1}
+        )
+        assert panel.rows["evaluate"]["detail"].text() == (
+            "Done: ROC AUC 0.963; whether these deposits were trained on cannot be told (see the log)"
+        )
         assert texts["traincnn"].startswith("Done: OUTPUT_MODEL.pt (a temporary file"), texts
         panel.record_results("traincnn", {"OUTPUT_MODEL": str(kept)})
         assert panel.rows["traincnn"]["detail"].text() == "Done: lapland_cnn.pt"

@@ -12,10 +12,13 @@ from geochem_prospector.core.evaluation.deposits import (
     TRAINING_POINTS_KEPT,
     USED,
     labelled_cells_record,
+    labelled_cells_record_of_file,
     on_training_cells,
     on_training_warning,
     training_points_record,
     training_source,
+    unplaced_training_count,
+    unplaced_training_warning,
 )
 from geochem_prospector.core.grid import GridSpec
 from geochem_prospector.core.io.rasters import PROVENANCE_TAG, read_provenance, write_geotiff
@@ -25,7 +28,10 @@ GRID = GridSpec(xmin=400_000.0, ymax=7_510_000.0, pixel_size=250.0, width=40, he
 
 def test_the_record_keeps_finite_points_to_the_centimetre_and_only_a_count_past_its_limit():
     record = training_points_record(np.array([[400_123.456, 7_501_000.004], [np.nan, 1.0]]), "WKT", "deposits")
-    assert record == {"layer": "deposits", "crs": "WKT", "count": 1, "xy": [[400_123.46, 7_501_000.0]]}
+    assert record == {"layer": "deposits", "crs": "WKT", "count": 1, "xy": [[400_123.456, 7_501_000.004]]}
+    # in degrees a centimetre is 1e-7: rounding to 0.01 put a point up to a kilometre off
+    degrees = training_points_record(np.array([[26.123456789, 67.98765432]]), "WKT", "deposits")
+    assert degrees["xy"] == [[26.1234568, 67.9876543]]
     many = np.zeros((TRAINING_POINTS_KEPT + 1, 2))
     assert training_points_record(many, "WKT", "samples") == {
         "layer": "samples", "crs": "WKT", "count": TRAINING_POINTS_KEPT + 1, "xy": []
@@ -92,34 +98,66 @@ def test_read_provenance_gives_the_record_written_and_nothing_for_other_files(tm
     assert read_provenance(str(plain)) == {}
 
 
+def _label_file(path, labels, transform, crs, nodata=255):
+    with rasterio.open(path, "w", driver="GTiff", width=labels.shape[1], height=labels.shape[0], count=1,
+                       dtype="uint8", crs=crs, transform=transform, nodata=nodata) as dst:  # fmt: skip
+        dst.write(labels, 1)
+    return str(path)
+
+
 def test_a_label_raster_made_elsewhere_is_recorded_by_the_centres_of_its_mineralised_cells(tmp_path):
-    """A label raster with no provenance (rasterised deposits, say) is recorded by its cells of class 1 and above,
-    read block by block; the reference is rasterio's own cell-centre transform over the whole array."""
+    """A label raster with no provenance (rasterised deposits, say) is recorded by its cells of class 1 and above:
+    from the labels read onto the evidence grid, and from the file read in blocks of rows (the window-by-window
+    path); the reference is rasterio's own cell-centre transform over the whole array."""
     from rasterio.transform import from_origin, xy
 
     rng = np.random.default_rng(3)
     labels = rng.choice([0, 1, 2, 255], size=(300, 170), p=[0.9, 0.05, 0.01, 0.04]).astype(np.uint8)
-    labels[0, 0], labels[-1, -1] = 1, 1  # the corners: the last block is a partial one
+    labels[0, 0], labels[-1, -1] = 1, 1  # the corners
     transform = from_origin(400_000.0, 7_510_000.0, 250.0, 250.0)
-    path = str(tmp_path / "rasterised.tif")
-    with rasterio.open(path, "w", driver="GTiff", width=170, height=300, count=1, dtype="uint8", crs="EPSG:3067",
-                       transform=transform, nodata=255, tiled=True, blockxsize=64, blockysize=64) as dst:  # fmt: skip
-        dst.write(labels, 1)
+    path = _label_file(tmp_path / "rasterised.tif", labels, transform, "EPSG:3067")
     rows, cols = np.nonzero((labels >= 1) & (labels != 255))
-    expected = np.column_stack(xy(transform, rows, cols))  # centres
-    record = labelled_cells_record(path, "rasterised")
-    assert record["count"] == len(rows) and record["cells"] and record["layer"] == "rasterised"
-    assert "3067" in record["crs"]
-    found = np.array(record["xy"])
-    assert sorted(map(tuple, found.tolist())) == sorted(map(tuple, np.round(expected, 2).tolist()))
-    assert training_source(record) == "the mineralised cells of the label raster 'rasterised'"
+    expected = sorted(map(tuple, np.round(np.column_stack(xy(transform, rows, cols)), 6).tolist()))
+    grid = GridSpec(xmin=400_000.0, ymax=7_510_000.0, pixel_size=250.0, width=170, height=300, crs_wkt="WKT")
+    on_grid = labelled_cells_record(np.where(labels == 255, np.nan, labels.astype(np.float64)), grid, "rasterised")
+    of_file = labelled_cells_record_of_file(path, "rasterised")
+    for record in (on_grid, of_file):
+        assert record["count"] == len(rows) and record["cells"] and record["layer"] == "rasterised"
+        assert sorted(map(tuple, np.round(np.array(record["xy"]), 6).tolist())) == expected
+    assert on_grid["crs"] == "WKT" and "3067" in of_file["crs"]
+    assert training_source(of_file) == "the mineralised cells of the label raster 'rasterised'"
     assert training_source({"layer": "deposits"}) == "the points of 'deposits'"
+
+
+def test_a_label_raster_in_degrees_is_recorded_where_its_cells_are(tmp_path):
+    """Cells of 0.0008 degrees (about 80 m): the centimetre rounding of projected coordinates put them up to 0.005
+    degrees (six cells) off (review 33); the record's centres are rasterio's to 1e-7 degrees."""
+    from rasterio.transform import from_origin, xy
+
+    labels = np.zeros((50, 60), dtype=np.uint8)
+    labels[[3, 17, 42], [5, 33, 58]] = 1
+    transform = from_origin(26.1003, 67.9507, 0.0008, 0.0008)
+    record = labelled_cells_record_of_file(_label_file(tmp_path / "deg.tif", labels, transform, "EPSG:4326"), "deg")
+    rows, cols = np.nonzero(labels)
+    assert np.allclose(np.array(record["xy"]), np.column_stack(xy(transform, rows, cols)), atol=1e-7, rtol=0)
 
 
 def test_a_label_raster_with_more_mineralised_cells_than_kept_records_only_their_count(tmp_path):
     side = int(np.ceil(np.sqrt(TRAINING_POINTS_KEPT + 1)))
     grid = GridSpec(xmin=400_000.0, ymax=7_510_000.0, pixel_size=250.0, width=side, height=side, crs_wkt=None)
     path = write_geotiff(str(tmp_path / "all.tif"), np.ones((1, side, side)), grid, ["class"])
-    record = labelled_cells_record(path, "all")
-    assert record["count"] == side * side > TRAINING_POINTS_KEPT and record["xy"] == []
-    assert labelled_cells_record(str(tmp_path / "missing.tif"), "missing") == {}
+    for record in (
+        labelled_cells_record(np.ones((side, side)), grid, "all"),
+        labelled_cells_record_of_file(path, "all"),
+    ):
+        assert record["count"] == side * side > TRAINING_POINTS_KEPT and record["xy"] == []
+        assert unplaced_training_count(record) == side * side
+        warning = unplaced_training_warning(record, "prospectivity")
+        assert warning.startswith(
+            f"DEPOSITS: the model behind 'prospectivity' was trained on {side * side:,} mineralised cells (the "
+            "mineralised cells of the label raster 'all'), more than the 5,000 whose places a model records, so "
+            "evaluate cannot tell whether the deposits used are among them."
+        )
+    assert labelled_cells_record_of_file(str(tmp_path / "missing.tif"), "missing") == {}
+    assert unplaced_training_count(training_points_record([[1.0, 2.0]], "", "d")) == 0  # placed
+    assert unplaced_training_count(None) == unplaced_training_count({"count": "x"}) == 0
