@@ -115,6 +115,11 @@ def refused_value(definition, value, context) -> str:
                     f"Rename the folder or file without '{escaped}' (e.g. a space or '_'), or copy the GeoPackage to "
                     "a folder named without it."
                 )
+    if kind in ("source", "vector", "raster", "multilayer", "layer"):  # '… not found' of a file that exists
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            unopenable = unopenable_file(name, item) if isinstance(item, str) else ""
+            if unopenable:
+                return unopenable
     if kind in ("source", "vector"):  # QGIS says '… not found' of a raster file given where polygons or points go
         for item in value if isinstance(value, (list, tuple)) else [value]:
             path = item.split("|")[0] if isinstance(item, str) else ""
@@ -296,6 +301,11 @@ def layer_of_another_kind(definition, value: Any) -> str:
     off, before QGIS loads anything: QGIS 3.22's own check of a list of line layers passes a raster, loading it with
     GDAL's PAM on, which writes ``<raster>.aux.xml`` beside it when the layer closes."""
     kind = definition.type()
+    if kind == "multilayer":  # QGIS 3.22 passes these in a list, and loads a NetCDF of several as a mesh layer
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            unopenable = unopenable_file(definition.name(), item) if isinstance(item, str) else ""
+            if unopenable:
+                return unopenable
     if kind == "multilayer" and definition.layerType() != QgsProcessing.TypeMapLayer:
         wants_raster = definition.layerType() == QgsProcessing.TypeRaster
     elif kind in ("source", "vector", "raster"):
@@ -328,6 +338,77 @@ def raster_not_vector(name: str, value: Any) -> str:
                 "GeoPackage), or give the raster where rasters go."
             )
     return ""
+
+
+#: GDAL's name of one dataset inside a file: 'NETCDF:"/data/survey.nc":Cu', 'HDF5:"/data/scene.h5"://grid/Cu'
+_SUBDATASET = re.compile(r'^([A-Za-z0-9_]+):"?(.+?\.[A-Za-z0-9]+)"?:(.+)$')
+
+
+def unopenable_file(name: str, item: str) -> str:
+    """Why the existing file ``item`` names (a path, a layer URI, or GDAL's subdataset name) does not open, when that
+    says what to do: a file of 0 bytes, a shapefile without its .shx, UTF-16 text (Excel's 'Unicode text') read
+    without its encoding, a file of several subdatasets (NetCDF, HDF) given bare, or one of them by GDAL's
+    subdataset name, which QGIS 3.22 does not load from a command line. '' otherwise."""
+    sub = _SUBDATASET.match(item)
+    if sub and os.path.isfile(sub.group(2)):
+        return (
+            f"{name}: '{item}' names one dataset inside '{os.path.basename(sub.group(2))}' in GDAL's subdataset "
+            "syntax, which QGIS 3.22 loads in the desktop (Add Raster Layer) but not from a command line. Convert it "
+            f"to a GeoTIFF first (gdal_translate '{item}' {sub.group(3).strip('/').replace('/', '_')}.tif) and give "
+            "that."
+        )
+    path = item.split("|")[0]
+    if not os.path.isfile(path) and "://" in item:
+        from .inputs import _uri_path
+
+        path = _uri_path(item)
+    if not path or not os.path.isfile(path):
+        return ""
+    shown = os.path.basename(path)
+    if os.path.getsize(path) == 0:
+        return f"{name}: '{shown}' is empty (0 bytes): its copy or download stopped before anything was written. Copy or make it again."
+    stem, extension = os.path.splitext(path)
+    if extension.lower() == ".shp" and not any(os.path.isfile(stem + ext) for ext in (".shx", ".SHX")):
+        return (
+            f"{name}: the shapefile '{shown}' has no .shx beside it (the index of its shapes, one of the files that "
+            f"travel with the .shp): copy it too, or rebuild it with ogr2ogr --config SHAPE_RESTORE_SHX YES "
+            f"fixed.shp '{path}'."
+        )
+    with open(path, "rb") as handle:
+        start = handle.read(2)
+    if start in (b"\xff\xfe", b"\xfe\xff") and "encoding=utf-16" not in item.lower():
+        return (
+            f"{name}: '{shown}' is UTF-16 text (what Excel saves as 'Unicode text'), which QGIS reads only when told: "
+            "choose the encoding UTF-16 in Layer › Add Layer › Add Delimited Text Layer (in a URI: encoding=UTF-16), "
+            "or save the table as 'CSV UTF-8' instead."
+        )
+    subdatasets = _subdatasets(path)
+    if subdatasets:
+        listed_names = ", ".join(sub.rsplit(":", 1)[-1] for sub in subdatasets[:5]) + (
+            ", …" if len(subdatasets) > 5 else ""
+        )
+        return (
+            f"{name}: '{shown}' holds {len(subdatasets)} datasets ({listed_names}) and no raster of its own; convert "
+            f"the one to use to a GeoTIFF first (gdal_translate '{subdatasets[0]}' out.tif) and give that."
+        )
+    return ""
+
+
+def _subdatasets(path: str) -> "list[str]":
+    """GDAL's names of the datasets inside the file at ``path`` (NetCDF variables, HDF grids; sidecars off)."""
+    from osgeo import gdal
+
+    from ..core.io.inputs import no_gdal_sidecars
+
+    with no_gdal_sidecars():
+        try:
+            dataset = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+        except RuntimeError:  # GDAL's exceptions on: not a raster
+            return []
+        if dataset is None or dataset.RasterCount:
+            return []
+        found = dataset.GetMetadata("SUBDATASETS") or {}
+    return [v for k, v in sorted(found.items(), key=lambda kv: int(kv[0].split("_")[1])) if k.endswith("_NAME")]
 
 
 def _opens_as(path: str) -> "tuple[bool, bool]":

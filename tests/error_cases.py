@@ -315,8 +315,56 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep25b_inputs(folder, xy, cu, bands))
     paths.update(_sweep27c_inputs(folder, xy, cu, pb, bands))
     paths.update(_stop49_inputs(folder, bands))
+    paths.update(_sweep32b_inputs(folder, xy, cu, pb, bands))
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
+    return paths
+
+
+def _sweep32b_inputs(folder: str, xy, cu, pb, bands) -> Dict[str, str]:
+    """Files as they arrive broken or unusual (sweep 32b): 0-byte files, a shapefile without its .shx, Excel's
+    'Unicode text' (UTF-16, tabs), a NetCDF of two variables (GDAL's multidimensional API) and a VRT whose source
+    file is gone."""
+    import geopandas as gpd
+    from osgeo import gdal, osr
+    from shapely.geometry import Point
+
+    join = os.path.join
+    paths: Dict[str, str] = {}
+    for key, name in (("zero_gpkg", "zero.gpkg"), ("zero_tif", "zero.tif")):
+        paths[key] = join(folder, name)
+        open(paths[key], "wb").close()
+    three = [(X0 + 2000, Y0 + 2000), (X0 + 5000, Y0 + 6000), (X0 + 8000, Y0 + 3000)]
+    paths["deposits_no_shx"] = join(folder, "deposits_no_shx.shp")
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(p) for p in three], crs=CRS).to_file(
+        paths["deposits_no_shx"]
+    )
+    os.remove(join(folder, "deposits_no_shx.shx"))
+    paths["samples_utf16"] = join(folder, "samples_unicode_text.txt")
+    with open(paths["samples_utf16"], "w", encoding="utf-16", newline="") as handle:
+        handle.write("x\ty\tCuivre_\u00e9\r\n" + "".join(f"{x}\t{y}\t{c}\r\n" for (x, y), c in zip(xy, cu)))
+    paths["samples_utf16_uri"] = (
+        f"delimitedtext://file://{paths['samples_utf16']}?delimiter=%5Ct&xField=x&yField=y&crs={CRS}"
+    )
+    paths["netcdf_two"] = join(folder, "cu_pb.nc")
+    dataset = gdal.GetDriverByName("netCDF").CreateMultiDimensional(paths["netcdf_two"])
+    root = dataset.GetRootGroup()
+    rows, columns = root.CreateDimension("y", None, None, SIZE), root.CreateDimension("x", None, None, SIZE)
+    double = gdal.ExtendedDataType.Create(gdal.GDT_Float64)
+    root.CreateMDArray("x", [columns], double).Write(X0 + (np.arange(SIZE) + 0.5) * PIXEL)
+    root.CreateMDArray("y", [rows], double).Write(Y0 + SIZE * PIXEL - (np.arange(SIZE) + 0.5) * PIXEL)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(3067)
+    for k, name in enumerate(("Cu", "Pb")):
+        array = root.CreateMDArray(name, [rows, columns], gdal.ExtendedDataType.Create(gdal.GDT_Float32))
+        array.Write(np.asarray(bands[k], dtype=np.float32))
+        array.SetSpatialRef(srs)
+    del array, root, dataset  # closes the file
+    paths["netcdf_cu"] = f'NETCDF:"{paths["netcdf_two"]}":Cu'
+    gone = _raster(join(folder, "gone.tif"), bands, ["Cu", "Pb"])
+    paths["vrt_gone_source"] = join(folder, "missing_source.vrt")
+    gdal.BuildVRT(paths["vrt_gone_source"], [gone]).FlushCache()
+    os.remove(gone)
     return paths
 
 
@@ -7413,9 +7461,10 @@ CASES += [
             f"VRT whose source file is missing{where}",
             "evidence",
             _set(CONTINUOUS_RASTERS=["vrt_missing_source"], **scheduler),
-            error=r"^CONTINUOUS_RASTERS: cannot read raster '/[^']*/stack_missing_source\.vrt' \([^)]*/never_copied\.tif: "
-            r"No such file or directory\); the file may be truncated or corrupt: make or download it again\.",
-        )
+            error=r"^CONTINUOUS_RASTERS: cannot read raster '/[^']*/stack_missing_source\.vrt': the VRT points at 1 "
+            r"file\(s\) that are missing \('/[^']*/never_copied\.tif'\); put them back where the VRT names them",
+        )  # sweep 32b; before: "… (… never_copied.tif: No such file or directory); the file may be truncated or
+        # corrupt: make or download it again."
         for where, scheduler in (("", {}), (", on a Dask cluster", {"SCHEDULER": "local:2"}))
     ],  # before: "CONTINUOUS_RASTERS: cannot read raster '/vsimem/geochem_prospector/<hex>/stack_missing_source.vrt'
     # (Chunk and warp failed); …" in this process (the memory copy QGIS reads instead of the VRT, a path the user
@@ -10645,4 +10694,55 @@ CASES += [
         r"not values; choose band 1\.$",
     ),  # before: "INPUT_RASTER: the integrated index needs positive concentrations (it uses logarithms), but band
     # 'band 2' goes down to 0; …", the alpha read as an element and blamed as a concentration
+    Case(
+        "file of 0 bytes",
+        "evaluate",
+        _set(DEPOSITS="zero_gpkg"),
+        error=r"^DEPOSITS: 'zero\.gpkg' is empty \(0 bytes\): its copy or download stopped before anything was "
+        r"written\. Copy or make it again\.$",
+    ),  # before: QGIS's "Could not load source layer for DEPOSITS: …/zero.gpkg not found", of a file that exists
+    Case(
+        "file of 0 bytes",
+        "anomalies",
+        _set(INPUT_RASTER="zero_tif"),
+        error=r"^INPUT_RASTER: 'zero\.tif' is empty \(0 bytes\)",
+    ),  # before: "INPUT_RASTER: 'zero.tif' is not a raster file GDAL can open; give one, e.g. a GeoTIFF."
+    Case(
+        "shapefile without its .shx",
+        "evaluate",
+        _set(DEPOSITS="deposits_no_shx"),
+        error=r"^DEPOSITS: the shapefile 'deposits_no_shx\.shp' has no \.shx beside it .*SHAPE_RESTORE_SHX",
+    ),  # before: "Could not load source layer for DEPOSITS: …/deposits_no_shx.shp not found"
+    Case(
+        "Excel's 'Unicode text' (UTF-16) without its encoding",
+        "interpolate",
+        _set(INPUT="samples_utf16_uri", FIELDS=["Cuivre_\u00e9"]),
+        error=r"^INPUT: 'samples_unicode_text\.txt' is UTF-16 text .*encoding=UTF-16",
+    ),  # before: "Could not load source layer for INPUT: delimitedtext://… not found"
+    Case(
+        "NetCDF of two variables given bare",
+        "anomalies",
+        _set(INPUT_RASTER="netcdf_two"),
+        error=r"^INPUT_RASTER: 'cu_pb\.nc' holds 2 datasets \(Cu, Pb\) and no raster of its own; .*gdal_translate",
+    ),  # before: "Could not load source layer for INPUT_RASTER: …/cu_pb.nc not found"
+    Case(
+        "NetCDF of two variables given bare",
+        "pseudolabel",
+        _set(INPUT_RASTERS=["netcdf_two"]),
+        error=r"^INPUT_RASTERS: 'cu_pb\.nc' holds 2 datasets \(Cu, Pb\)",
+    ),  # before: "Unexpected error …: 'QgsMeshLayer' object has no attribute 'width'" (QGIS loaded it as a mesh)
+    Case(
+        "NetCDF variable in GDAL's subdataset syntax",
+        "anomalies",
+        _set(INPUT_RASTER="netcdf_cu"),
+        error=r"^INPUT_RASTER: 'NETCDF:\".*cu_pb\.nc\":Cu' names one dataset inside 'cu_pb\.nc' in GDAL's subdataset "
+        r"syntax, .*gdal_translate",
+    ),  # before: "INPUT_RASTER: '…' is no file (nor a layer of the open project)", of a file that exists
+    Case(
+        "VRT whose source file is missing",
+        "anomalies",
+        _set(INPUT_RASTER="vrt_gone_source"),
+        error=r"^INPUT_RASTER: cannot read raster '.*missing_source\.vrt': the VRT points at 1 file\(s\) that are "
+        r"missing \('.*gone\.tif'\); put them back .*gdalbuildvrt",
+    ),  # before: "… the file may be truncated or corrupt: make or download it again"
 ]

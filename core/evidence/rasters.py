@@ -12,7 +12,7 @@ from ..callbacks import CancelCallback, check_cancelled
 from ..distributed.tasks import check_unchanged, file_stamp
 from ..errors import InputError
 from ..grid import GridSpec
-from ..io.inputs import no_gdal_sidecars
+from ..io.inputs import no_gdal_sidecars, unreadable_raster
 from ..io.rasters import (
     band_labels,
     colour_coding,
@@ -202,8 +202,7 @@ class RasterEvidence:
                     )
                 except (rasterio.errors.RasterioError, OSError) as exc:
                     raise InputError(
-                        f"cannot read raster '{self.shown}' ({_read_failure(src, band) or exc}); the file may be "
-                        "truncated or corrupt: make or download it again.",
+                        unreadable_raster(self.shown, _read_failure(src, band) or exc),
                         self.parameter,
                     ) from None
         out[np.isinf(out)] = np.nan

@@ -77,6 +77,19 @@ def vrt_sources(path: str) -> List[str]:
     return sources
 
 
+def unreadable_raster(path: str, reason: object) -> str:
+    """Why the raster at ``path`` could not be read, and what to do: a VRT whose source files are gone names them (it
+    only points at its files, so making it again does not help); any other file may be truncated or corrupt."""
+    missing = [source for source in vrt_sources(path) if not os.path.exists(source)]
+    if path.lower().endswith(".vrt") and missing:
+        return (
+            f"cannot read raster '{path}': the VRT points at {len(missing)} file(s) that are missing "
+            f"({', '.join(repr(m) for m in missing[:3])}{', …' if len(missing) > 3 else ''}); put them back where "
+            "the VRT names them, or build the VRT again from the files where they are now (gdalbuildvrt)."
+        )
+    return f"cannot read raster '{path}' ({reason}); the file may be truncated or corrupt: make or download it again."
+
+
 def files_behind(path: str) -> List[Tuple[str, str]]:
     """(file, how it relates to the input) for every file behind the input ``path``: the file itself
     ("input"), its sidecars, and for a VRT its sources with their sidecars, VRTs within VRTs included."""

@@ -17,7 +17,7 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..grid import GridSpec, check_memory
-from .inputs import no_gdal_sidecars
+from .inputs import no_gdal_sidecars, unreadable_raster
 from .outputs import atomic_output
 from .values import FLOAT32_MAX
 
@@ -883,8 +883,7 @@ def _read_open(
             data, beyond = _to_float32(read)
         except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
             raise InputError(
-                f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download it "
-                "again.",
+                unreadable_raster(path, exc),
                 parameter,
             ) from None
         grid = GridSpec(t.c, t.f, t.a, src.width, src.height, src.crs.to_wkt() if src.crs else None)

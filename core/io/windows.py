@@ -13,7 +13,7 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..errors import InputError
 from ..grid import GridSpec
-from .inputs import no_gdal_sidecars
+from .inputs import no_gdal_sidecars, unreadable_raster
 from .rasters import PROVENANCE_TAG, band_labels, data_bands, is_scaled, signed_byte_nodata, unnamed_band, unscale
 
 
@@ -81,8 +81,7 @@ class StackWindowReader:
                         out[i][inner] = self._read_masked(dataset, self._selection[i][1], window)
         except (rasterio.errors.RasterioError, OSError) as exc:  # RasterioIOError is an OSError only
             raise InputError(
-                f"cannot read raster '{path}' ({exc}); the file may be truncated or corrupt: make or download "
-                "it again.",
+                unreadable_raster(path, exc),
                 self.parameter,
             ) from None
         return out
