@@ -368,6 +368,12 @@ def compute_thresholds(
 ) -> Thresholds:
     """Anomaly levels of one band by ``method`` (one of :data:`METHODS`)."""
     x = _finite(values)
+    if np.size(values) < 10:  # a raster of a point (1 x 1 cells): its nodata and the MASK are not the matter
+        raise InputError(
+            f"band '{name}' has only {np.size(values)} cell(s) in all: anomaly thresholds need at least 10 valid "
+            "cells. Give a raster of the area (prospector:interpolate makes one from the sample points).",
+            "INPUT_RASTER",
+        )
     if x.size < 10:
         raise InputError(
             f"band '{name}' has fewer than 10 valid cells inside the mask; check the raster's nodata value and "

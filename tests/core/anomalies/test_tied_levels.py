@@ -11,6 +11,7 @@ anomalous). The curve now starts at the first value above the tie; its counts ar
 """
 
 import numpy as np
+import pytest
 
 from geochem_prospector.core.anomalies.thresholds import ca_curve, classify, compute_thresholds, lowest_tie_warning
 
@@ -115,3 +116,20 @@ def test_an_undefined_moderate_level_leaves_strong_cells_strong():
     values = np.r_[np.arange(1.0, 81.0), np.full(15, 90.0), np.arange(91.0, 96.0)]
     classes = classify(values, [90.0, np.nan, 93.0])
     np.testing.assert_array_equal(classes, np.where(values >= 93.0, 3, np.where(values >= 90.0, 1, 0)))
+
+
+def test_a_raster_of_fewer_than_ten_cells_is_refused_for_its_size_not_its_nodata():
+    """A 1 x 1 raster was told to check its nodata value and the MASK (sweep 32b); its size is the matter. A band
+    with enough cells but fewer than ten valid ones keeps the nodata advice."""
+    from geochem_prospector.core.errors import InputError
+
+    with pytest.raises(
+        InputError, match=r"^INPUT_RASTER: band 'Cu' has only 1 cell\(s\) in all: anomaly thresholds need at least"
+    ):
+        compute_thresholds(np.array([[12.0]]), "Cu")
+    with pytest.raises(InputError, match=r"only 9 cell\(s\) in all"):
+        compute_thresholds(np.full((3, 3), 5.0), "Cu")
+    holes = np.full((10, 10), np.nan)
+    holes[0, :5] = [1.0, 2.0, 3.0, 4.0, 5.0]
+    with pytest.raises(InputError, match=r"fewer than 10 valid cells inside the mask; check the raster's nodata"):
+        compute_thresholds(holes, "Cu")
