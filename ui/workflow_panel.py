@@ -325,9 +325,17 @@ class WorkflowPanel(QWidget):
                     path = value.split("|")[0]
                     name = os.path.basename(path)
                     if _is_temporary(path):
+                        # QGIS names a temporary file after the parameter ("OUTPUT_MODEL.pt"): the form's label
+                        name = self._output_label(step_id, key) or name
                         name = tr("{} (a temporary file, deleted when QGIS closes)").format(name)
                 return tr("Done: {}").format(name)
         return tr("Done")
+
+    def _output_label(self, step_id: str, key: str) -> str:
+        """The label the step's dialog shows for output ``key`` ('Model file'), '' when unknown."""
+        algorithm = self.algorithm(step_by_id(step_id))
+        definition = algorithm.parameterDefinition(key) if algorithm is not None else None
+        return definition.description() if definition is not None else ""
 
     def _loaded_name(self, output: str) -> str:
         """The name of the project layer showing ``output`` ('' when it is not loaded): what the user sees."""
