@@ -12,7 +12,7 @@ from qgis.core import QgsProcessingException, QgsRasterLayer, QgsVectorLayer, Qg
 from ..core.evaluation.deposits import labelled_cells_record, training_points_record
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import made_by, read_provenance, read_stack
-from ..core.labels.classes import class_ids
+from ..core.labels.classes import MAX_CLASS_ID, class_ids
 from ..core.labels.confidence import check_confidence
 from .base import ProspectorAlgorithm
 from .inputs import input_file, layer_paths, source_label
@@ -38,8 +38,9 @@ def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedba
 
 
 def require_classes(labels: np.ndarray, name: str) -> None:
-    """Refuse a label raster holding fractions (an element, probability or distance raster given as LABELS): its
-    values would be read as classes (1 and above mineralised), and the message would say a class is missing."""
+    """Refuse a label raster holding fractions (an element, probability or distance raster given as LABELS), or
+    whole numbers above the highest class id (Int16 magnetics): its values would be read as classes (1 and above
+    mineralised), and the message would say a class is missing, or the run would learn cells valued 1 as deposits."""
     values = labels[np.isfinite(labels)]
     fractions = values[values != np.round(values)]
     if fractions.size:
@@ -48,6 +49,16 @@ def require_classes(labels: np.ndarray, name: str) -> None:
             f"LABELS: '{name}' holds values such as {examples} that are not classes: a label raster holds whole "
             "numbers (1 and above mineralised, 0 barren, nodata unlabelled), e.g. pseudolabel's output. Check that "
             "LABELS is the label raster, not an evidence or prospectivity raster."
+        )
+    top = values.max(initial=0)
+    if top > MAX_CLASS_ID:  # whole numbers, but a measurement: Int16 magnetics, a DEM (QGIS's first raster)
+        classes = np.unique(values[values >= 0]).size
+        raise QgsProcessingException(
+            f"LABELS: '{name}' holds whole numbers from {values.min():g} to {top:g} ({classes} different values of 0 "
+            f"or more) that are not classes: a label raster holds a few classes (1 and above mineralised, up to "
+            f"{MAX_CLASS_ID}; 0 barren; nodata or a negative number unlabelled), e.g. pseudolabel's output. Check "
+            "that LABELS is the label raster, not an evidence raster such as magnetics or elevation (the dialog "
+            "offers the first raster of the project)."
         )
 
 

@@ -27,7 +27,7 @@ from ..core.evaluation.deposits import training_points_record
 from ..core.grid import GridSpec, size_text
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import layer_label, rasterize_mask, read_stack, require_values, side_file_crs_note, write_geotiff
-from ..core.labels.classes import class_ids, labelled_class_names
+from ..core.labels.classes import MAX_CLASS_ID, class_ids, labelled_class_names
 from ..core.labels.pseudolabel import (
     METHODS,
     UNLABELLED,
@@ -512,8 +512,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                     f"{examples}): it looks like a measurement or an id, not classes. Choose a class field (0 = "
                     "barren, 1 = mineralised, or words such as 'barren' / 'deposit'), or leave it empty."
                 )
-            if classes.max(initial=0) > 250:
-                raise QgsProcessingException("LABEL_FIELD: class ids must be from 0 (barren) to 250.")
+            if classes.max(initial=0) > MAX_CLASS_ID:
+                raise QgsProcessingException(f"LABEL_FIELD: class ids must be from 0 (barren) to {MAX_CLASS_ID}.")
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
         else:
             classes = None
