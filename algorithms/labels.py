@@ -16,7 +16,7 @@ from ..core.evaluation.deposits import (
 )
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import made_by, read_provenance, read_stack
-from ..core.labels.classes import class_ids
+from ..core.labels.classes import MAX_CLASS_ID, class_ids
 from ..core.labels.confidence import check_confidence
 from .base import ProspectorAlgorithm
 from .inputs import input_file, layer_paths, source_label
@@ -41,9 +41,14 @@ def warn_if_regridded(label_paths, label_names, labels: np.ndarray, grid, feedba
     )
 
 
+#: fill values of byte and 16-bit label rasters made by hand (gdal_rasterize -init, a GIS's export) left undeclared
+UNDECLARED_NODATA = (255.0, 32767.0, 65535.0)
+
+
 def require_classes(labels: np.ndarray, name: str) -> None:
-    """Refuse a label raster holding fractions (an element, probability or distance raster given as LABELS): its
-    values would be read as classes (1 and above mineralised), and the message would say a class is missing."""
+    """Refuse a label raster holding fractions (an element, probability or distance raster given as LABELS), or
+    whole numbers above the highest class id (Int16 magnetics): its values would be read as classes (1 and above
+    mineralised), and the message would say a class is missing, or the run would learn cells valued 1 as deposits."""
     values = labels[np.isfinite(labels)]
     fractions = values[values != np.round(values)]
     if fractions.size:
@@ -52,6 +57,25 @@ def require_classes(labels: np.ndarray, name: str) -> None:
             f"LABELS: '{name}' holds values such as {examples} that are not classes: a label raster holds whole "
             "numbers (1 and above mineralised, 0 barren, nodata unlabelled), e.g. pseudolabel's output. Check that "
             "LABELS is the label raster, not an evidence or prospectivity raster."
+        )
+    top = values.max(initial=0)
+    above = np.unique(values[values > MAX_CLASS_ID])
+    if above.size == 1 and top in UNDECLARED_NODATA:  # classes and one fill value: the file does not say it
+        classes = ", ".join(f"{v:g}" for v in np.unique(values[values <= MAX_CLASS_ID])[:6])
+        raise QgsProcessingException(
+            f"LABELS: '{name}' holds the classes {classes} and {top:g} in {int(np.sum(values == top)):,} cells: "
+            f"{top:g} is a fill value its file does not declare as nodata, and would be read as class {top:g} "
+            "(mineralised). Write a copy that declares it (Raster › Conversion › Translate, 'Assign a specified "
+            f"nodata value to output bands' {top:g}; gdal_translate -a_nodata {top:g} in.tif out.tif) and give that."
+        )
+    if top > MAX_CLASS_ID:  # whole numbers, but a measurement: Int16 magnetics, a DEM (QGIS's first raster)
+        classes = np.unique(values[values >= 0]).size
+        raise QgsProcessingException(
+            f"LABELS: '{name}' holds whole numbers from {values.min():g} to {top:g} ({classes} different values of 0 "
+            f"or more) that are not classes: a label raster holds a few classes (1 and above mineralised, up to "
+            f"{MAX_CLASS_ID}; 0 barren; nodata or a negative number unlabelled), e.g. pseudolabel's output. Check "
+            "that LABELS is the label raster, not an evidence raster such as magnetics or elevation (the dialog "
+            "offers the first raster of the project)."
         )
 
 

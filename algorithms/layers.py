@@ -16,10 +16,14 @@ from qgis.core import (
     QgsPalettedRasterRenderer,
     QgsRasterLayer,
     QgsRasterShader,
+    QgsRenderContext,
+    QgsSimpleFillSymbolLayer,
     QgsSingleBandPseudoColorRenderer,
+    QgsSymbol,
     QgsVectorLayer,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor
 
 from ..core.io.rasters import sample_band
@@ -176,12 +180,31 @@ def stacking_rank(layer) -> int:
     return 3
 
 
+def fills_polygons(layer) -> bool:
+    """Whether a vector layer draws filled polygons (which hide what lies under them); an outline-only polygon
+    layer (a study area drawn as its boundary) does not."""
+    if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PolygonGeometry:
+        return False
+    renderer = layer.renderer()
+    if renderer is None:
+        return False
+    for symbol in renderer.symbols(QgsRenderContext()):
+        for symbol_layer in symbol.symbolLayers():
+            if isinstance(symbol_layer, QgsSimpleFillSymbolLayer):
+                if symbol_layer.brushStyle() != Qt.NoBrush and symbol_layer.color().alpha() > 0:
+                    return True
+            elif symbol_layer.type() == QgsSymbol.Fill:
+                return True  # gradient, shapeburst, pattern fills
+    return False
+
+
 def new_group_index(container, layer, node) -> int:
     """Where a step's new group goes among ``container``'s children: a group made for a vector output on top; one
-    made for a raster below every child that shows points or lines (deposits, samples, faults, anomaly contours),
-    so they stay in sight as `make demo`'s project draws them: there, just above the first child that shows a
-    raster (an element map, the sample magnetics), else above the first that holds a hidden one (the sample
-    magnetics switched off), else at the bottom. ``node`` (the layer's own node, moved next) is left out."""
+    made for a raster below every child that shows points or lines (deposits, samples, faults, anomaly contours,
+    outline-only polygons), so they stay in sight as `make demo`'s project draws them: there, just above the first
+    child that shows a raster (an element map, the sample magnetics) or filled polygons (the user's lithology or
+    study area, which would hide the map), else above the first that holds a hidden raster (the sample magnetics
+    switched off), else at the bottom. ``node`` (the layer's own node, moved next) is left out."""
     if not isinstance(layer, QgsRasterLayer):
         return 0
     children = container.children()
@@ -190,17 +213,22 @@ def new_group_index(container, layer, node) -> int:
         for child in children
     ]
 
-    def shows_marks(nodes) -> bool:  # points or lines a raster drawn above them would hide
+    def shows_marks(nodes) -> bool:  # points, lines or outlines a raster drawn above them would hide
         return any(
             isinstance(n.layer(), QgsVectorLayer)
             and n.isVisible()
-            and n.layer().geometryType() in (QgsWkbTypes.PointGeometry, QgsWkbTypes.LineGeometry)
+            and (
+                n.layer().geometryType() in (QgsWkbTypes.PointGeometry, QgsWkbTypes.LineGeometry)
+                or (n.layer().geometryType() == QgsWkbTypes.PolygonGeometry and not fills_polygons(n.layer()))
+            )
             for n in nodes
         )
 
     below_marks = max((i + 1 for i, nodes in enumerate(held) if shows_marks(nodes)), default=0)
     for index in range(below_marks, len(children)):
-        if any(isinstance(n.layer(), QgsRasterLayer) and n.isVisible() for n in held[index]):
+        if any(
+            n.isVisible() and (isinstance(n.layer(), QgsRasterLayer) or fills_polygons(n.layer())) for n in held[index]
+        ):
             return index
     for index in range(below_marks, len(children)):
         if any(isinstance(n.layer(), QgsRasterLayer) for n in held[index]):

@@ -27,7 +27,7 @@ from ..core.evaluation.deposits import training_points_record
 from ..core.grid import GridSpec, size_text
 from ..core.io.encoding import refuse_undecoded_classes
 from ..core.io.rasters import layer_label, rasterize_mask, read_stack, require_values, side_file_crs_note, write_geotiff
-from ..core.labels.classes import class_ids, labelled_class_names
+from ..core.labels.classes import MAX_CLASS_ID, class_ids, labelled_class_names
 from ..core.labels.pseudolabel import (
     METHODS,
     UNLABELLED,
@@ -46,6 +46,7 @@ from .base import ProspectorAlgorithm
 from .crs_checks import refuse_unrelated_rasters, require_projected, say_ground_distance
 from .geometries import mask_geometries, mask_on_grid, shapely_geometries
 from .inputs import input_file, layer_file, source_label, warn_model_outputs
+from .layers import RUN_PROPERTY
 from .point_reading import check_point_places, point_attributes, refuse_date_field, warn_mixed_commodities
 
 LABEL_NODATA = 255
@@ -441,8 +442,9 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
         self.check_memory(estimate, 1, self.INPUT_RASTERS, f"pseudo-labelling these rasters ({method})", advice)
         refuse_unrelated_rasters(layers, self.INPUT_RASTERS)
         paths = [layer_file(layer) for layer in layers]
-        names = [layer_label(p) if layer.name() == os.path.splitext(os.path.basename(p))[0] else layer.name()
-                 for layer, p in zip(layers, paths)]  # fmt: skip
+        # a name the user gave the layer is kept; one this plugin gave its output as it loaded ("Cu (ppm, IDW):
+        # band 1 of Cu, Au", which would name every band "band 1") is not: the file's, as traincnn names bands
+        names = [layer.name() if _named_by_user(layer, p) else layer_label(p) for layer, p in zip(layers, paths)]
         warn_model_outputs(paths, names, feedback)
         stack = read_stack(paths, names)
         for warning in stack.warnings:
@@ -510,8 +512,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
                     f"{examples}): it looks like a measurement or an id, not classes. Choose a class field (0 = "
                     "barren, 1 = mineralised, or words such as 'barren' / 'deposit'), or leave it empty."
                 )
-            if classes.max(initial=0) > 250:
-                raise QgsProcessingException("LABEL_FIELD: class ids must be from 0 (barren) to 250.")
+            if classes.max(initial=0) > MAX_CLASS_ID:
+                raise QgsProcessingException(f"LABEL_FIELD: class ids must be from 0 (barren) to {MAX_CLASS_ID}.")
             feedback.pushInfo("Classes: " + ", ".join(f"{k} = {v}" for k, v in sorted(class_names.items())))
         else:
             classes = None
@@ -536,3 +538,8 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
             except InputError:
                 raise QgsProcessingException("NEGATIVES: the layer has no features with geometry.") from None
         return mask, negatives
+
+
+def _named_by_user(layer, path: str) -> bool:
+    """Whether the layer's name is the user's: neither its file's name nor one this plugin gave it as it loaded."""
+    return layer.name() != os.path.splitext(os.path.basename(path))[0] and not layer.customProperty(RUN_PROPERTY)

@@ -2676,6 +2676,8 @@ def _messy_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
         [(bowtie, {"rock": "granite"}), (inner, {"rock": "gabbro"})],
     )
     paths["raster_no_crs"] = _raster(os.path.join(folder, "no_crs.tif"), bands, ["Cu", "Pb"], crs=None)
+    whole = np.round(np.linspace(-118, 309, bands[0].size)).reshape(bands[0].shape)  # nT, as an Int16 survey has them
+    paths["magnetics_whole"] = _raster(os.path.join(folder, "mag_tmi.tif"), whole[None], ["tmi"])
     shifted = os.path.join(folder, "no_crs_shifted.tif")
     paths["raster_no_crs_shifted"] = _raster(shifted, bands, ["Cu", "Pb"], crs=None)
     import rasterio
@@ -5413,6 +5415,16 @@ CASES += [
         )
         for alg in ("comparemodels", "trainmodel")
     ],  # before: "LABELS: no valid cell is labelled barren (0) …" / "both mineralised … and barren … are needed"
+    *[
+        Case(
+            "whole-number magnetics given as labels",
+            alg,
+            _set(LABELS="magnetics_whole"),
+            error=r"^LABELS: 'mag_tmi' holds whole numbers from -118 to 309 \(\d+ different values of 0 or more\) "
+            r"that are not classes",
+        )
+        for alg in ("comparemodels", "trainmodel")
+    ],  # sweep 32a; before: trained on the cells valued 1 as deposits (QGIS's dialog offers the first raster)
 ]
 CASES += [
     Case(

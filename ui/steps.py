@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-# A source is ("<step id>", "<output key>") for a previous step's output, or ("sample", "<layer file stem>")
-# for a bundled sample layer that is in the project.
+# A source is ("<step id>", "<output key>") for a previous step's output, ("sample", "<layer file stem>")
+# for a bundled sample layer that is in the project, or ("given", "<PARAMETER>") for the layer the user chose for
+# that parameter in a step run from the panel (their own deposits, study area, samples): without it a dialog's
+# empty layer box showed QGIS's first layer of the right geometry, e.g. "High-value samples" as the deposits.
 Source = Tuple[str, str]
 
 
@@ -29,13 +31,20 @@ class Step:
 #: the elements of the bundled till that `make demo` interpolates (scripts/demo.py's DEMO_ELEMENTS)
 SAMPLE_ELEMENTS: Tuple[str, ...] = ("Cu", "Ni", "Co", "Zn", "Th", "La", "Fe", "Y")
 
+# the user's own study area and deposits (as given to an earlier step) before the sample layers
+MASK: Tuple[Source, ...] = (("given", "MASK"), ("sample", "study_area"))
+DEPOSITS: Tuple[Source, ...] = (("given", "DEPOSITS"), ("given", "LABELS"), ("sample", "deposits"))
+
 # Parameter names as the algorithms declare them (DESIGN.md); a name an algorithm lacks is skipped.
 STEPS: Tuple[Step, ...] = (
     Step(
         "interpolate",
         "Interpolate",
         "Grid the element concentrations of the sample points (one band per element).",
-        prefill={"INPUT": [("sample", "till_geochemistry")], "MASK": [("sample", "study_area")]},
+        prefill={
+            "INPUT": [("given", "INPUT"), ("sample", "till_geochemistry")],
+            "MASK": [("given", "MASK"), ("sample", "study_area")],
+        },
         # the sample till's elements `make demo` maps: the dialog opened with none chosen and could not run
         sample_settings={"FIELDS": ("till_geochemistry", SAMPLE_ELEMENTS)},
     ),
@@ -45,9 +54,9 @@ STEPS: Tuple[Step, ...] = (
         "Identify and screen geochemical anomalies (thresholds, contours, ranked polygons).",
         prefill={
             "INPUT_RASTER": [("interpolate", "OUTPUT")],
-            "INPUT": [("sample", "till_geochemistry")],
-            "DEPOSITS": [("sample", "deposits")],
-            "MASK": [("sample", "study_area")],
+            "INPUT": [("given", "INPUT"), ("sample", "till_geochemistry")],
+            "DEPOSITS": DEPOSITS,
+            "MASK": MASK,
         },
     ),
     Step(
@@ -56,10 +65,10 @@ STEPS: Tuple[Step, ...] = (
         "Put faults, contacts, lithology and geophysics on the element rasters' grid as one evidence stack.",
         prefill={
             "REFERENCE_RASTER": [("interpolate", "OUTPUT")],
-            "LINES": [("sample", "faults")],
-            "POLYGONS": [("sample", "lithology")],
-            "CONTINUOUS_RASTERS": [("sample", "magnetics_tmi_nT")],
-            "MASK": [("sample", "study_area")],
+            "LINES": [("given", "LINES"), ("sample", "faults")],
+            "POLYGONS": [("given", "POLYGONS"), ("sample", "lithology")],
+            "CONTINUOUS_RASTERS": [("given", "CONTINUOUS_RASTERS"), ("sample", "magnetics_tmi_nT")],
+            "MASK": MASK,
         },
         # the sample lithology's rock classes (as `make demo` uses them), and the contacts between them
         sample_settings={"CLASS_FIELD": ("lithology", "GENERALI_1"), "CONTACTS": ("lithology", True)},
@@ -70,8 +79,8 @@ STEPS: Tuple[Step, ...] = (
         "Extend known deposits and labelled samples to pseudo-labels (semi-supervised).",
         prefill={
             "INPUT_RASTERS": [("interpolate", "OUTPUT"), ("evidence", "OUTPUT")],
-            "LABELS": [("sample", "deposits")],
-            "MASK": [("sample", "study_area")],
+            "LABELS": [("given", "LABELS"), ("given", "DEPOSITS"), ("sample", "deposits")],
+            "MASK": MASK,
         },
     ),
     Step(
@@ -93,7 +102,7 @@ STEPS: Tuple[Step, ...] = (
         prefill={
             "INPUT_RASTERS": [("interpolate", "OUTPUT"), ("evidence", "OUTPUT")],
             "MODEL": [("traincnn", "OUTPUT_MODEL"), ("traincnn", "OUTPUT")],
-            "MASK": [("sample", "study_area")],
+            "MASK": MASK,
         },
     ),
     Step(
@@ -102,8 +111,8 @@ STEPS: Tuple[Step, ...] = (
         "Test the prospectivity map against held-out deposits (ROC AUC, success-rate curve).",
         prefill={
             "INPUT_RASTER": [("predict", "OUTPUT")],
-            "DEPOSITS": [("sample", "deposits")],
-            "MASK": [("sample", "study_area")],
+            "DEPOSITS": DEPOSITS,
+            "MASK": MASK,
         },
     ),
 )
@@ -127,33 +136,46 @@ def prefill_parameters(
     outputs: Mapping[str, Mapping[str, object]],
     sample_layers: Mapping[str, str],
     multiple: Sequence[str] = (),
+    given: Optional[Mapping[str, object]] = None,
 ) -> Dict[str, object]:
     """Initial parameters for ``step``'s dialog.
 
     ``parameter_names``: the algorithm's parameters; ``outputs``: results of the steps already run, by step id;
-    ``sample_layers``: bundled sample layer stem -> layer id in the project; ``multiple``: parameters taking a list.
+    ``sample_layers``: bundled sample layer stem -> layer id in the project; ``multiple``: parameters taking a list;
+    ``given``: parameter -> the layer (or list of layers) the user last chose for it in a step, still present.
+    A parameter the user gave earlier takes their choice only, never the sample layer beside it.
     """
     values: Dict[str, object] = {}
     for name, sources in step.prefill.items():
         if name not in parameter_names:
             continue
-        found = _available(sources, outputs, sample_layers)
+        found = _available(sources, outputs, sample_layers, given or {})
         if found:
             values[name] = found if name in multiple else found[0]
+    chosen = {str(v) for value in values.values() for v in (value if isinstance(value, list) else [value])}
     for name, (stem, value) in step.sample_settings.items():
-        if name in parameter_names and stem in sample_layers:
+        # the sample layer's settings (its fields) only where that layer was filled in, not the user's own
+        if name in parameter_names and sample_layers.get(stem) in chosen:
             values[name] = list(value) if isinstance(value, tuple) else value  # a fresh list the dialog may keep
     return values
 
 
 def _available(
-    sources: Sequence[Source], outputs: Mapping[str, Mapping[str, object]], sample_layers: Mapping[str, str]
+    sources: Sequence[Source],
+    outputs: Mapping[str, Mapping[str, object]],
+    sample_layers: Mapping[str, str],
+    given: Mapping[str, object],
 ) -> List[object]:
-    """The values of ``sources`` that exist (a loaded sample layer's id, a recorded output), in order."""
+    """The values of ``sources`` that exist (the user's earlier choice, a loaded sample layer's id, a recorded
+    output), in order; once a source of the user's choice is found, sample layers are left out."""
     found: List[object] = []
     for origin, key in sources:
-        if origin == "sample":
-            if key in sample_layers:
+        if origin == "given":
+            value = given.get(key)
+            if value not in (None, "", []):
+                found.extend(value if isinstance(value, list) else [value])
+        elif origin == "sample":
+            if key in sample_layers and not any(o == "given" and given.get(k) for o, k in sources):
                 found.append(sample_layers[key])
         elif outputs.get(origin, {}).get(key) not in (None, ""):
             found.append(outputs[origin][key])

@@ -41,6 +41,11 @@ PROJECT_SCOPE = "geochem_prospector"
 # the start of the toolbox names of the workflow steps the panel has no button for
 TOOLBOX_NAMES = {"trainmodel": "Train prospectivity model", "comparemodels": "Compare models"}
 PROJECT_KEY = "workflow_outputs"
+GIVEN_KEY = "workflow_given"
+# a runner's results may carry, under this key, the layers the user chose in the dialog (parameter -> layer id,
+# source or list of them): later steps offer the same deposits, study area and samples
+GIVEN = "__given_layers__"
+LAYER_TYPES = ("source", "vector", "raster", "multilayer", "layer", "mesh", "pointcloud")
 
 # state -> theme icon
 ICONS = {
@@ -87,8 +92,36 @@ def run_algorithm_dialog(
     if canvas is not None and canvas.mapTool() != previous_tool:
         canvas.setMapTool(previous_tool)
     results = dialog.results()
+    if results:
+        results = dict(results)
+        results[GIVEN] = given_layers(dialog.algorithm(), dialog.createProcessingParameters())
     dialog.close()
     return results
+
+
+def given_layers(algorithm, parameters: Mapping[str, object]) -> Dict[str, object]:
+    """The layer parameters of a run as plain strings (layer ids or sources; lists for multiple layers)."""
+    from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProperty
+
+    def plain(value):
+        if isinstance(value, (list, tuple)):
+            items = [plain(v) for v in value]
+            return [v for v in items if v]
+        if isinstance(value, QgsProcessingFeatureSourceDefinition):
+            value = value.source
+        if isinstance(value, QgsProperty):
+            value = value.staticValue()
+        if isinstance(value, QgsMapLayer):
+            value = value.id()
+        return value if isinstance(value, str) else ""
+
+    kept: Dict[str, object] = {}
+    for definition in algorithm.parameterDefinitions():
+        if definition.type() in LAYER_TYPES and not definition.isDestination():
+            value = plain(parameters.get(definition.name()))
+            if value:
+                kept[definition.name()] = value
+    return kept
 
 
 class WorkflowPanel(QWidget):
@@ -113,6 +146,7 @@ class WorkflowPanel(QWidget):
         self.torch_check = torch_check
         self.provider_id = provider_id
         self.outputs: Dict[str, Dict[str, object]] = {}
+        self.given: Dict[str, Dict[str, object]] = {}  # step id -> the layers the user chose for its run
         self.running: Optional[str] = None
         self.rows: Dict[str, Dict[str, QWidget]] = {}
         self._build_ui()
@@ -295,9 +329,17 @@ class WorkflowPanel(QWidget):
                     path = value.split("|")[0]
                     name = os.path.basename(path)
                     if _is_temporary(path):
+                        # QGIS names a temporary file after the parameter ("OUTPUT_MODEL.pt"): the form's label
+                        name = self._output_label(step_id, key) or name
                         name = tr("{} (a temporary file, deleted when QGIS closes)").format(name)
                 return tr("Done: {}").format(name)
         return tr("Done")
+
+    def _output_label(self, step_id: str, key: str) -> str:
+        """The label the step's dialog shows for output ``key`` ('Model file'), '' when unknown."""
+        algorithm = self.algorithm(step_by_id(step_id))
+        definition = algorithm.parameterDefinition(key) if algorithm is not None else None
+        return definition.description() if definition is not None else ""
 
     def _loaded_name(self, output: str) -> str:
         """The name of the project layer showing ``output`` ('' when it is not loaded): what the user sees."""
@@ -337,7 +379,24 @@ class WorkflowPanel(QWidget):
         definitions = algorithm.parameterDefinitions()
         names = [d.name() for d in definitions]
         multiple = [d.name() for d in definitions if d.type() == "multilayer"]
-        return prefill_parameters(step, names, self.outputs, sample_data.loaded_sample_layers(self.project), multiple)
+        samples = sample_data.loaded_sample_layers(self.project)
+        return prefill_parameters(step, names, self.outputs, samples, multiple, self.given_layers())
+
+    def given_layers(self) -> Dict[str, object]:
+        """Parameter -> the layer(s) the user chose for it, the latest step's choice first; only those still in
+        the project (by id) or on disk."""
+
+        def present(value: str) -> bool:
+            return self.project.mapLayer(value) is not None or os.path.exists(value.split("|")[0])
+
+        merged: Dict[str, object] = {}
+        for step in STEPS:
+            for name, value in self.given.get(step.step_id, {}).items():
+                values = value if isinstance(value, list) else [value]
+                kept = [v for v in values if isinstance(v, str) and present(v)]
+                if kept:
+                    merged[name] = kept if isinstance(value, list) else kept[0]
+        return merged
 
     def open_step(self, step_id: str) -> Optional[Mapping[str, object]]:
         """Open the step's algorithm dialog; record its outputs when it ran."""
@@ -363,6 +422,9 @@ class WorkflowPanel(QWidget):
     def record_results(self, step_id: str, results: Mapping[str, object]) -> None:
         kept = {k: v for k, v in results.items() if isinstance(v, (str, int, float, bool))}
         self.outputs[step_id] = kept
+        given = results.get(GIVEN)
+        if isinstance(given, Mapping):
+            self.given[step_id] = dict(given)
         self.save_outputs()
         self.refresh()
         self.step_finished.emit(step_id)
@@ -377,16 +439,24 @@ class WorkflowPanel(QWidget):
 
     def save_outputs(self) -> None:
         self.project.writeEntry(PROJECT_SCOPE, PROJECT_KEY, json.dumps(self.outputs))
+        self.project.writeEntry(PROJECT_SCOPE, GIVEN_KEY, json.dumps(self.given))
 
     def load_outputs(self, *_args) -> None:
-        text, ok = self.project.readEntry(PROJECT_SCOPE, PROJECT_KEY, "")
+        self.outputs = self._read_entry(PROJECT_KEY)
+        self.given = self._read_entry(GIVEN_KEY)
+        if self.rows:
+            self.refresh()
+
+    def _read_entry(self, key: str) -> Dict[str, Dict[str, object]]:
+        """A step id -> dict entry of the project ({} when absent or unreadable)."""
+        text, ok = self.project.readEntry(PROJECT_SCOPE, key, "")
         try:
             loaded = json.loads(text) if ok and text else {}
         except ValueError:
             loaded = {}
-        self.outputs = {k: dict(v) for k, v in loaded.items() if isinstance(v, dict)}
-        if self.rows:
-            self.refresh()
+        if not isinstance(loaded, dict):
+            return {}
+        return {k: dict(v) for k, v in loaded.items() if isinstance(v, dict)}
 
 
 class WorkflowDock(QDockWidget):

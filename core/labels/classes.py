@@ -10,6 +10,9 @@ import numpy as np
 
 from ..errors import InputError
 
+#: the highest class id a label may hold (0 barren, 1 … mineralised): a model file holds at most 256 classes
+MAX_CLASS_ID = 250
+
 #: text labels read as the barren class (0), case-insensitive; 'n' and 'f' as spreadsheets abbreviate no / false
 #: (a Y/N flag field made 'N' a mineralised class beside 'Y')
 BARREN_WORDS = (

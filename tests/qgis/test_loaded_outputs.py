@@ -652,3 +652,94 @@ def test_a_steps_group_lands_in_one_place_whichever_output_loads_first(prospecto
     finally:
         project.removeAllMapLayers()
         project.layerTreeRoot().removeAllChildren()
+
+
+def test_a_new_raster_draws_over_the_users_filled_polygons_not_their_outlines(prospector_provider, tmp_path):
+    """Under Xvfb on a district of the user's own (sweep 32a: samples, deposits, faults, then a study area and a
+    lithology in QGIS's default filled style, then magnetics) every step's raster went under the two polygon
+    layers: the map showed a grey rectangle after each step. Reference: the map QGIS renders with the layer
+    tree's order, read at the centre pixel: the element map's colour over filled polygons; an outline-only
+    study area still draws its outline over the map."""
+    import rasterio
+    from qgis.core import (
+        QgsFillSymbol,
+        QgsLayerTreeGroup,
+        QgsLayerTreeLayer,
+        QgsMapRendererSequentialJob,
+        QgsMapSettings,
+        QgsPalettedRasterRenderer,
+        QgsProject,
+        QgsRasterLayer,
+        QgsRectangle,
+        QgsVectorLayer,
+    )
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtGui import QColor
+    from rasterio.transform import from_origin
+
+    from geochem_prospector.algorithms.layers import new_group_index
+
+    path = str(tmp_path / "cu.tif")
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="uint8", crs="EPSG:25829",
+                       transform=from_origin(0, 10, 1, 1)) as out:  # fmt: skip
+        out.write(np.ones((1, 10, 10), dtype=np.uint8))
+    project = QgsProject.instance()
+    made = []
+
+    def add(layer):
+        made.append(layer)
+        project.addMapLayer(layer, False)
+        return layer
+
+    def polygon(name, fill):
+        layer = add(QgsVectorLayer("Polygon?crs=EPSG:25829", name, "memory"))
+        layer.dataProvider().addFeature(_square_feature(0, 10))  # the raster's extent: its outline on the map's edge
+        style = {"color": "255,0,0,255" if fill else "0,0,0,0", "outline_color": "0,255,0,255", "outline_width": "2"}
+        layer.renderer().setSymbol(QgsFillSymbol.createSimple(style))
+        return layer
+
+    def centre_and_edge(root):
+        settings = QgsMapSettings()
+        settings.setLayers(root.checkedLayers())
+        settings.setDestinationCrs(made[0].crs())
+        settings.setExtent(QgsRectangle(-6, -6, 16, 16))
+        settings.setOutputSize(QSize(220, 220))
+        job = QgsMapRendererSequentialJob(settings)
+        job.start()
+        job.waitForFinished()
+        image = job.renderedImage()
+        # the centre, and just inside the map's top edge (row 60), under the inner half of the outline
+        return QColor(image.pixel(110, 110)).getRgb()[:3], QColor(image.pixel(110, 61)).getRgb()[:3]
+
+    try:
+        outcomes = {}
+        for filled in (True, False):
+            root = QgsLayerTreeGroup()
+            for layer in (
+                add(QgsVectorLayer("Point?crs=EPSG:25829", "samples", "memory")),
+                add(QgsVectorLayer("LineString?crs=EPSG:25829", "faults", "memory")),
+                polygon("study_area", filled),
+                polygon("lithologie", True) if filled else None,
+            ):
+                if layer is not None:
+                    root.addLayer(layer)
+            cu = add(QgsRasterLayer(path, "Cu"))
+            cu.setRenderer(QgsPalettedRasterRenderer(cu.dataProvider(), 1, [
+                QgsPalettedRasterRenderer.Class(1, QColor(0, 0, 255), "1")]))  # fmt: skip
+            root.insertGroup(new_group_index(root, cu, QgsLayerTreeLayer(cu)), "Geochemistry").addLayer(cu)
+            outcomes[filled] = centre_and_edge(root)
+        # filled polygons: the element map (blue) at the centre, not the red fill
+        assert outcomes[True][0] == (0, 0, 255), outcomes
+        # an outline-only study area: its green outline stays over the map at the square's edge
+        assert outcomes[False][0] == (0, 0, 255) and outcomes[False][1] == (0, 255, 0), outcomes
+    finally:
+        for made_layer in made:
+            project.removeMapLayer(made_layer.id())
+
+
+def _square_feature(low, high):
+    from qgis.core import QgsFeature, QgsGeometry, QgsRectangle
+
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(low, low, high, high)))
+    return feature

@@ -306,10 +306,31 @@ class EpochLogger(QgsProcessingAlgorithm):
         return {}
 
 
-def test_real_dialog_log_reaches_the_monitor(qgis_iface, qgis_processing, project, monkeypatch):
-    from qgis.gui import QgsBrowserGuiModel, QgsProcessingAlgorithmDialogBase
+def run_next_dialog(errors, prepare=None):
+    """Once the next algorithm dialog shows: ``prepare(dialog)``, press Run, close it (errors into ``errors``)."""
+    from qgis.gui import QgsProcessingAlgorithmDialogBase
     from qgis.PyQt.QtCore import QTimer
     from qgis.PyQt.QtWidgets import QApplication
+
+    def drive():
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QgsProcessingAlgorithmDialogBase)]
+        dialogs = [d for d in dialogs if d.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(50, drive)
+            return
+        try:  # an exception escaping a Qt slot would abort the test process
+            if prepare is not None:
+                prepare(dialogs[0])
+            dialogs[0].runAlgorithm()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        QTimer.singleShot(200, dialogs[0].close)
+
+    QTimer.singleShot(50, drive)
+
+
+def test_real_dialog_log_reaches_the_monitor(qgis_iface, qgis_processing, project, monkeypatch):
+    from qgis.gui import QgsBrowserGuiModel
 
     from geochem_prospector.ui.workflow_panel import run_algorithm_dialog
 
@@ -319,21 +340,8 @@ def test_real_dialog_log_reaches_the_monitor(qgis_iface, qgis_processing, projec
     registry.addProvider(FakeProvider([EpochLogger()]))
     panel = WorkflowPanel(project=project, runner=run_algorithm_dialog, provider_id=PROVIDER)
     errors = []
-
-    def drive():
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QgsProcessingAlgorithmDialogBase)]
-        dialogs = [d for d in dialogs if d.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(50, drive)
-            return
-        try:  # an exception escaping a Qt slot would abort the test process
-            dialogs[0].runAlgorithm()
-        except Exception as exc:  # noqa: BLE001
-            errors.append(repr(exc))
-        QTimer.singleShot(200, dialogs[0].close)
-
     try:
-        QTimer.singleShot(50, drive)
+        run_next_dialog(errors)
         panel.open_step("traincnn")
     finally:
         panel.teardown()
@@ -575,7 +583,8 @@ def test_done_steps_say_what_they_made_not_qgis_temporary_names(prospector_provi
         assert panel.rows["evaluate"]["detail"].text() == (
             "Done: ROC AUC 0.963; whether these deposits were trained on cannot be told (see the log)"
         )
-        assert texts["traincnn"].startswith("Done: OUTPUT_MODEL.pt (a temporary file"), texts
+        # QGIS names the temporary file after the parameter (OUTPUT_MODEL.pt): the dialog's label for it instead
+        assert texts["traincnn"] == "Done: Model file (a temporary file, deleted when QGIS closes)", texts
         panel.record_results("traincnn", {"OUTPUT_MODEL": str(kept)})
         assert panel.rows["traincnn"]["detail"].text() == "Done: lapland_cnn.pt"
     finally:

@@ -1,0 +1,85 @@
+"""A raster of whole-number measurements given as LABELS (Int16 magnetics, -118 to 309 nT) is refused.
+
+Sweep 32a: QGIS's dialogs of traincnn and trainmodel offer the project's first raster as LABELS (the user's
+magnetics, with no label raster yet); traincnn then trained on it, the cells valued 1 nT as deposits and 2 to 309
+nT as "other mineralised classes", with warnings only. Fractions were already refused. Reference: the values as
+GDAL reads them from the file (numpy's unique count of those of 0 or more)."""
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from tests.qgis.synthetic import GRID, training_parameters
+
+
+def write_magnetics(path):
+    """Int16 magnetics on the scene's grid, whole numbers from -118 to 309, nodata -32768 in one corner."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(5)
+    values = rng.integers(-118, 310, size=(GRID.height, GRID.width)).astype(np.int16)
+    values[0, :3] = (-118, 309, -32768)
+    profile = {"driver": "GTiff", "width": GRID.width, "height": GRID.height, "count": 1, "dtype": "int16"}
+    transform = from_origin(GRID.xmin, GRID.ymax, GRID.pixel_size, GRID.pixel_size)
+    with rasterio.open(path, "w", **profile, crs=GRID.crs_wkt, transform=transform, nodata=-32768) as out:
+        out.write(values, 1)
+
+
+@pytest.mark.parametrize("algorithm", ["prospector:trainmodel", "prospector:traincnn"])
+def test_whole_number_magnetics_as_labels_is_refused(run_algorithm, data, tmp_path, algorithm):
+    from qgis.core import QgsProcessingException
+
+    magnetics = tmp_path / "mag_tmi.tif"
+    write_magnetics(magnetics)
+    dataset = gdal.Open(str(magnetics))  # kept: a band outlives its dataset only as a dangling pointer
+    band = dataset.GetRasterBand(1)
+    read = band.ReadAsArray().astype(np.float64)
+    read = read[read != band.GetNoDataValue()]
+    with pytest.raises(QgsProcessingException) as refused:
+        run_algorithm(algorithm, training_parameters(data, tmp_path, LABELS=str(magnetics)))
+    message = str(refused.value)
+    assert message.startswith(
+        f"LABELS: 'mag_tmi' holds whole numbers from {read.min():g} to {read.max():g} "
+        f"({np.unique(read[read >= 0]).size} different values of 0 or more) that are not classes"
+    ), message
+    assert "magnetics" in message
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_a_label_raster_with_a_few_classes_still_trains(run_algorithm, data, tmp_path):
+    """The scene's labels (0 and 1) train as before: the new check reads only values above the highest class id."""
+    results = run_algorithm("prospector:trainmodel", training_parameters(data, tmp_path))
+    assert (tmp_path / "model.pt").exists() and results["OUTPUT_MODEL"] == str(tmp_path / "model.pt")
+
+
+def test_a_label_raster_with_an_undeclared_fill_of_255_is_told_to_declare_it(run_algorithm, data, tmp_path):
+    """A byte label raster made by hand (gdal_rasterize -init 255) with 0, 1 and 255 where nothing was known, and
+    no nodata declared: 255 would be class 255, mineralised. The refusal names the fill and how to declare it;
+    a copy made with gdal_translate -a_nodata 255 (GDAL's own tool) trains."""
+    import subprocess
+
+    import rasterio
+    from qgis.core import QgsProcessingException
+    from rasterio.transform import from_origin
+
+    with rasterio.open(data / "labels.tif") as src:
+        labels = src.read(1, masked=True)
+    filled = np.where(np.ma.getmaskarray(labels), 255, labels.filled(0)).astype(np.uint8)
+    filled[0, :4] = 255
+    path = tmp_path / "rasterised.tif"
+    profile = {"driver": "GTiff", "width": GRID.width, "height": GRID.height, "count": 1, "dtype": "uint8"}
+    transform = from_origin(GRID.xmin, GRID.ymax, GRID.pixel_size, GRID.pixel_size)
+    with rasterio.open(path, "w", **profile, crs=GRID.crs_wkt, transform=transform) as out:
+        out.write(filled, 1)
+    with pytest.raises(QgsProcessingException) as refused:
+        run_algorithm("prospector:trainmodel", training_parameters(data, tmp_path, LABELS=str(path)))
+    message = str(refused.value)
+    assert message.startswith(
+        f"LABELS: 'rasterised' holds the classes 0, 1 and 255 in {int(np.sum(filled == 255)):,} cells: 255 is a fill "
+        "value its file does not declare as nodata"
+    ), message
+    declared = tmp_path / "declared.tif"
+    subprocess.run(["gdal_translate", "-q", "-a_nodata", "255", str(path), str(declared)], check=True)
+    run_algorithm("prospector:trainmodel", training_parameters(data, tmp_path, LABELS=str(declared)))
+    assert (tmp_path / "model.pt").exists()
