@@ -9984,7 +9984,7 @@ CASES += [
         "an anomaly area on one sample",
         "anomalies",
         _set(INPUT="samples_one_per_hill"),
-        warning=r"OUTPUT_ANOMALIES: 1 of the 2 anomaly areas hold a single sample of INPUT or none \(rank [12]\): "
+        warning=r"OUTPUT_ANOMALIES: 1 of the 2 anomaly areas holds a single sample of INPUT or none \(rank [12]\): "
         r"each is the interpolation around one value that no second sample confirms, down to \d+ cells \([\d.]+ "
         r"km²\)\. .* MIN_CELLS \(2\) counts cells, not samples\.",
         check=_one_area_on_one_sample,

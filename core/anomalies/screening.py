@@ -339,7 +339,8 @@ def single_sample_note(areas: "gpd.GeoDataFrame", min_cells: int, grid: GridSpec
     cells = int(areas["cells"].to_numpy()[weak].min())
     km2 = cells * grid.cell_km2
     return (
-        f"OUTPUT_ANOMALIES: {int(weak.sum())} of the {len(areas)} anomaly areas hold a single sample of INPUT or "
+        f"OUTPUT_ANOMALIES: {int(weak.sum())} of the {len(areas)} anomaly areas "
+        f"{'holds' if int(weak.sum()) == 1 else 'hold'} a single sample of INPUT or "
         f"none (rank {shown}{nothing}): each is the interpolation around one value that no second sample confirms, "
         f"down to {cells} cells ({km2:.3g} km²). Check those samples (one high value, a contaminated or mislabelled "
         f"sample) or resample around them before following them up as targets. MIN_CELLS ({min_cells}) counts "

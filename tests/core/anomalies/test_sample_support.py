@@ -70,7 +70,8 @@ def test_samples_in_each_area_and_the_warning_match_a_brute_force_count():
     lonely = sorted(int(r) for r, c in zip(areas["rank"], counts[areas["area_id"] - 1]) if c < SUPPORTING_SAMPLES)
     assert lonely and len(lonely) < len(areas)  # some areas rest on one sample, some on more
     note = single_sample_note(sample_support(areas, labels, grid, xy), 3, grid)
-    assert note.startswith(f"OUTPUT_ANOMALIES: {len(lonely)} of the {len(areas)} anomaly areas hold a single sample")
+    verb = "holds" if len(lonely) == 1 else "hold"
+    assert note.startswith(f"OUTPUT_ANOMALIES: {len(lonely)} of the {len(areas)} anomaly areas {verb} a single sample")
     assert f"(rank {', '.join(str(r) for r in lonely)}" in note
     smallest = int(areas["cells"][counts[areas["area_id"] - 1] < SUPPORTING_SAMPLES].min())
     assert f"down to {smallest} cells ({smallest * 25:g} km²)" in note and "MIN_CELLS (3) counts cells" in note
