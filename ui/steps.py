@@ -7,8 +7,9 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 # A source is ("<step id>", "<output key>") for a previous step's output, ("sample", "<layer file stem>")
 # for a bundled sample layer that is in the project, or ("given", "<PARAMETER>") for the layer the user chose for
-# that parameter in a step run from the panel (their own deposits, study area, samples): without it a dialog's
-# empty layer box showed QGIS's first layer of the right geometry, e.g. "High-value samples" as the deposits.
+# that parameter in the step run last from the panel ("<step id>:<PARAMETER>": in that step's run), their own
+# deposits, study area, samples: without it a dialog's empty layer box showed QGIS's first layer of the right
+# geometry, e.g. "High-value samples" as the deposits.
 Source = Tuple[str, str]
 
 
@@ -33,7 +34,7 @@ SAMPLE_ELEMENTS: Tuple[str, ...] = ("Cu", "Ni", "Co", "Zn", "Th", "La", "Fe", "Y
 
 # the user's own study area and deposits (as given to an earlier step) before the sample layers
 MASK: Tuple[Source, ...] = (("given", "MASK"), ("sample", "study_area"))
-DEPOSITS: Tuple[Source, ...] = (("given", "DEPOSITS"), ("given", "LABELS"), ("sample", "deposits"))
+DEPOSITS: Tuple[Source, ...] = (("given", "DEPOSITS"), ("given", "pseudolabel:LABELS"), ("sample", "deposits"))
 
 # Parameter names as the algorithms declare them (DESIGN.md); a name an algorithm lacks is skipped.
 STEPS: Tuple[Step, ...] = (
@@ -79,7 +80,8 @@ STEPS: Tuple[Step, ...] = (
         "Extend known deposits and labelled samples to pseudo-labels (semi-supervised).",
         prefill={
             "INPUT_RASTERS": [("interpolate", "OUTPUT"), ("evidence", "OUTPUT")],
-            "LABELS": [("given", "LABELS"), ("given", "DEPOSITS"), ("sample", "deposits")],
+            # pseudolabel's own points: traincnn's LABELS are the label raster this step wrote
+            "LABELS": [("given", "pseudolabel:LABELS"), ("given", "DEPOSITS"), ("sample", "deposits")],
             "MASK": MASK,
         },
     ),

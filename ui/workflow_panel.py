@@ -45,6 +45,7 @@ GIVEN_KEY = "workflow_given"
 # a runner's results may carry, under this key, the layers the user chose in the dialog (parameter -> layer id,
 # source or list of them): later steps offer the same deposits, study area and samples
 GIVEN = "__given_layers__"
+RUN_KEY = "__run__"  # in a step's remembered layers: the order of its run among the panel's runs
 LAYER_TYPES = ("source", "vector", "raster", "multilayer", "layer", "mesh", "pointcloud")
 
 # state -> theme icon
@@ -383,19 +384,26 @@ class WorkflowPanel(QWidget):
         return prefill_parameters(step, names, self.outputs, samples, multiple, self.given_layers())
 
     def given_layers(self) -> Dict[str, object]:
-        """Parameter -> the layer(s) the user chose for it, the latest step's choice first; only those still in
-        the project (by id) or on disk."""
+        """The layer(s) the user chose, under 'PARAMETER' (the choice of the step run last wins) and under
+        'step:PARAMETER' (that step's own choice: pseudolabel's LABELS are points, traincnn's a label raster); only
+        those still in the project (by id) or on disk."""
 
         def present(value: str) -> bool:
             return self.project.mapLayer(value) is not None or os.path.exists(value.split("|")[0])
 
+        def run_number(step_id: str) -> int:
+            number = self.given.get(step_id, {}).get(RUN_KEY)
+            return number if isinstance(number, int) else 0
+
         merged: Dict[str, object] = {}
-        for step in STEPS:
-            for name, value in self.given.get(step.step_id, {}).items():
+        for step_id in sorted(self.given, key=run_number):  # runs in the order they were made: the last wins
+            for name, value in self.given[step_id].items():
+                if name == RUN_KEY:
+                    continue
                 values = value if isinstance(value, list) else [value]
                 kept = [v for v in values if isinstance(v, str) and present(v)]
                 if kept:
-                    merged[name] = kept if isinstance(value, list) else kept[0]
+                    merged[name] = merged[f"{step_id}:{name}"] = kept if isinstance(value, list) else kept[0]
         return merged
 
     def open_step(self, step_id: str) -> Optional[Mapping[str, object]]:
@@ -424,13 +432,18 @@ class WorkflowPanel(QWidget):
         self.outputs[step_id] = kept
         given = results.get(GIVEN)
         if isinstance(given, Mapping):
-            self.given[step_id] = dict(given)
+            runs = [v.get(RUN_KEY, 0) for v in self.given.values()]
+            latest = max((n for n in runs if isinstance(n, int)), default=0)
+            self.given[step_id] = {**dict(given), RUN_KEY: latest + 1}
         self.save_outputs()
         self.refresh()
         self.step_finished.emit(step_id)
 
     def load_sample_data(self) -> Dict[str, str]:
         layers = sample_data.load_sample_data(self.project)
+        # the user's own layers chosen earlier would be offered beside the sample data (another district's mask)
+        self.given = {}
+        self.save_outputs()
         self.refresh()
         self.sample_data_loaded.emit()
         return layers

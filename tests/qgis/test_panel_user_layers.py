@@ -21,7 +21,7 @@ from qgis.core import (
 )
 
 from geochem_prospector.ui.steps import prefill_parameters, step_by_id
-from geochem_prospector.ui.workflow_panel import WorkflowPanel, run_algorithm_dialog
+from geochem_prospector.ui.workflow_panel import GIVEN, RUN_KEY, WorkflowPanel, run_algorithm_dialog
 from tests.qgis import test_workflow_panel as wp
 
 POINTS, POLYGONS = [QgsProcessing.TypeVectorPoint], [QgsProcessing.TypeVectorPolygon]
@@ -127,7 +127,7 @@ def test_deposits_and_study_area_chosen_once_are_offered_to_the_later_steps(dist
     assert dialog_values("pseudolabel", panel.parameters_for("pseudolabel"))["LABELS"] == ids["High-value samples"]
     chosen = {"INPUT": ids["samples_utm29"], "DEPOSITS": ids["minas_treino"], "MASK": ids["study_area"]}
     run_in_dialog(panel, "anomalies", chosen, tmp_path)
-    assert panel.given["anomalies"] == chosen
+    assert {k: v for k, v in panel.given["anomalies"].items() if k != RUN_KEY} == chosen
     labels = dialog_values("pseudolabel", panel.parameters_for("pseudolabel"))
     assert (labels["LABELS"], labels["MASK"]) == (ids["minas_treino"], ids["study_area"])
     deposits = dialog_values("evaluate", panel.parameters_for("evaluate"))
@@ -166,3 +166,27 @@ def test_the_users_layers_replace_the_sample_layers_and_their_settings():
         "CONTINUOUS_RASTERS": ["s_mag"],
         "MASK": "my_area",
     }
+
+
+def test_each_step_keeps_its_own_labels_and_the_latest_run_wins(district, tmp_path, monkeypatch):
+    """Review 34: the remembered layers were merged by parameter name in workflow order, so traincnn's LABELS (the
+    label raster pseudolabel wrote) became Evaluate's deposits and pseudolabel's own labelled points, and a study
+    area chosen again in a later run of an earlier step lost to the older choice of a later step; loading the
+    sample data kept another district's layers on offer."""
+    panel, ids = district
+    label_raster = tmp_path / "labels.tif"
+    label_raster.write_bytes(b"")  # present on disk is all the panel asks of a remembered file
+    panel.record_results("pseudolabel", {GIVEN: {"LABELS": ids["minas_treino"], "MASK": ids["study_area"]}})
+    panel.record_results("traincnn", {GIVEN: {"LABELS": str(label_raster)}})
+    assert panel.parameters_for("evaluate")["DEPOSITS"] == ids["minas_treino"]
+    assert panel.parameters_for("pseudolabel")["LABELS"] == ids["minas_treino"]
+    other_area = QgsVectorLayer("Polygon?crs=EPSG:25829", "study_area_2", "memory")
+    panel.project.addMapLayer(other_area)
+    panel.record_results("anomalies", {GIVEN: {"MASK": other_area.id()}})  # run after pseudolabel
+    assert panel.parameters_for("evaluate")["MASK"] == other_area.id()
+    assert panel.parameters_for("pseudolabel")["MASK"] == other_area.id()
+    from geochem_prospector.ui import sample_data
+
+    monkeypatch.setattr(sample_data, "load_sample_data", lambda project: {})
+    panel.load_sample_data()
+    assert panel.given == {} and "DEPOSITS" not in panel.parameters_for("evaluate")
