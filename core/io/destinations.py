@@ -77,10 +77,12 @@ def check_output_extension(path: str, allowed: Sequence[str], parameter: str, st
     extension = os.path.splitext(os.path.basename(path.split("|")[0]))[1].lower()
     if not extension or not allowed or extension in allowed:
         return
-    if not strict and extension not in FORMAT_EXTENSIONS:
+    # a .txt of HTML shows its tags in a text editor; a .txt of CSV is delimited text, which GIS and Excel read
+    text_of_markup = extension == ".txt" and allowed[0] != ".csv"  # what a .txt of a summary becomes: HTML
+    if not strict and extension not in FORMAT_EXTENSIONS and not text_of_markup:
         return
     written = FORMAT_EXTENSIONS.get(allowed[0], allowed[0].lstrip(".").upper())
-    named = FORMAT_EXTENSIONS.get(extension)
+    named = FORMAT_EXTENSIONS.get(extension, "plain text" if text_of_markup else "")
     suggestion = os.path.splitext(os.path.basename(path.split("|")[0]))[0] + allowed[0]
     raise InputError(
         f"'{os.path.basename(path)}' ends in '{extension}'{f' ({named})' if named else ''}, but this output is "
