@@ -225,8 +225,9 @@ def check_output_paths(outputs: Mapping[str, str], inputs: Mapping[str, str]) ->
             raise InputError(f"'{plain}' is a folder; give the output a file name.", name)
         check_output_folder(plain, name)
         # the commit renames over the old file, which its permissions do not stop; a shell's '>' or cp would be
-        # refused. os.access asks what a write would: root may, as in a shell (a folder is proved by writing)
-        if os.path.isfile(plain) and not os.access(plain, os.W_OK):
+        # refused. os.access asks what a write would (root may, as in a shell); no write bit at all says the file
+        # was made read-only (an immutable one is left to the commit, which names why it fails)
+        if os.path.isfile(plain) and not os.access(plain, os.W_OK) and not os.stat(plain).st_mode & 0o222:
             raise InputError(
                 f"'{plain}' is read-only (its permissions forbid writing it), so it is not replaced; make it writable "
                 "(chmod u+w, or uncheck Read-only in its properties) or choose another file name.",
