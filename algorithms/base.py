@@ -43,6 +43,7 @@ from ..core.io.destinations import (
 from ..core.io.inputs import no_gdal_sidecars
 from ..core.io.outputs import output_group, write_text
 from ..core.io.vectors import DRIVERS as VECTOR_DRIVERS
+from ..core.parameter_text import mistyped_path, shown_path
 from ..core.reports.cells import plain
 from . import help as algorithm_help
 from .crs_checks import (
@@ -765,6 +766,9 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
                 path = destination_path(value, context)
                 if path:
                     refuse_blank_name(name, path, definition)
+                    why, meant = mistyped_path(path)
+                    if why:  # else written under a name no one meant: 'grid.tif\n', './file:/…', './~/…'
+                        raise QgsProcessingException(f"{name}: '{shown_path(path)}': {why}. Give '{meant}' instead.")
                     outputs[name] = path
                     if definition.type() == "vectorDestination":
                         extension = os.path.splitext(path)[1].lower()

@@ -22,7 +22,7 @@ from qgis.core import (
 )
 
 from ..common import tr
-from ..core.parameter_text import DECIMAL_COMMA, listed, no_value, option_number
+from ..core.parameter_text import DECIMAL_COMMA, listed, mistyped_path, no_value, option_number, shown_path
 
 #: the two descriptions MASK has in the dialogs (kept as they were: the interpolation and evidence algorithms speak
 #: of masking, the learning and evaluation ones of the study area)
@@ -348,7 +348,11 @@ def unopenable_file(name: str, item: str) -> str:
     """Why the existing file ``item`` names (a path, a layer URI, or GDAL's subdataset name) does not open, when that
     says what to do: a file of 0 bytes, a shapefile without its .shx, UTF-16 text (Excel's 'Unicode text') read
     without its encoding, a file of several subdatasets (NetCDF, HDF) given bare, or one of them by GDAL's
-    subdataset name, which QGIS 3.22 does not load from a command line. '' otherwise."""
+    subdataset name, which QGIS 3.22 does not load from a command line; or, of a path that names no file, the slip
+    that hides an existing one (a space or line break at an end, a file:// URL, '~'). '' otherwise."""
+    why, meant = mistyped_path(item) if not os.path.exists(item.split("|")[0]) else ("", "")
+    if why and os.path.isfile(meant.split("|")[0]):
+        return f"{name}: '{shown_path(item)}' names no file: {why}. Give '{meant}' (that file exists)."
     sub = _SUBDATASET.match(item)
     if sub and os.path.isfile(sub.group(2)):
         return (

@@ -4,7 +4,9 @@ options given by words. Pure text: the Processing adapters (``algorithms/paramet
 
 from __future__ import annotations
 
+import os
 import re
+import urllib.parse
 from typing import Any, List, Optional, Sequence, Tuple
 
 from .errors import InputError
@@ -123,3 +125,32 @@ def no_value(value: Any) -> bool:
         return True
     is_null = getattr(value, "isNull", None)
     return bool(is_null()) if callable(is_null) and not isinstance(value, str) else False
+
+
+def mistyped_path(text: str) -> Tuple[str, str]:
+    """Why the path ``text`` is not read as the file it was surely meant to name, and that file's path; ('', '') when
+    nothing looks mistyped. Three slips QGIS reads literally: a space, tab or line break at either end (copied
+    with the name, or a line of a list), a file:// URL (as a browser or file manager copies a file), and '~' for the
+    home folder, which only a shell expands (and only unquoted)."""
+    stripped = text.strip()
+    if stripped and stripped != text:
+        ends = text[len(text.rstrip()) :] or text[: len(text) - len(text.lstrip())]
+        what = "a line break" if "\n" in ends or "\r" in ends else "a tab" if "\t" in ends else "a space"
+        where = "ends" if text.rstrip() != text else "starts"
+        return f"the path {where} with {what}", mistyped_path(stripped)[1] or stripped
+    parts = urllib.parse.urlsplit(text)
+    if text[:5].lower() == "file:" and not parts.query:  # with a query: a delimited-text layer's settings
+        path = urllib.parse.unquote(parts.path)
+        if parts.netloc not in ("", "localhost"):  # file://server/share/x.tif: a network share
+            path = f"//{parts.netloc}{path}"
+        return "it is a file:// URL, not a path (QGIS reads it as a file name)", path
+    if text.startswith("~"):
+        expanded = os.path.expanduser(text)
+        if expanded != text:
+            return "'~' (the home folder) is expanded only by a shell, and only when not in quotes", expanded
+    return "", ""
+
+
+def shown_path(text: str) -> str:
+    """``text`` as a message quotes it: line breaks and tabs written as \\n, \\r and \\t."""
+    return text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pathlib
+import shutil
 import socket
 import subprocess
 import sys
@@ -316,6 +318,9 @@ def build(folder: str) -> Dict[str, str]:
     paths.update(_sweep27c_inputs(folder, xy, cu, pb, bands))
     paths.update(_stop49_inputs(folder, bands))
     paths.update(_sweep32b_inputs(folder, xy, cu, pb, bands))
+    odd_name = os.path.join(folder, "Cu \"raw\" 'ä' медь #1 & 50% (%20).tif")  # sweep 32c: every odd character at once
+    shutil.copyfile(paths["raster"], odd_name)
+    paths["raster_odd_name"] = odd_name
     one_class = np.where(labels >= 0, 1.0, -1.0)  # the label raster's labelled cells all mineralised
     paths["labels_one_class"] = _raster(os.path.join(folder, "labels_one_class.tif"), one_class, ["label"], nodata=-1.0)
     return paths
@@ -10757,4 +10762,102 @@ CASES += [
         error=r"^INPUT_RASTER: cannot read raster '.*missing_source\.vrt': the VRT points at 1 file\(s\) that are "
         r"missing \('.*gone\.tif'\); put them back .*gdalbuildvrt",
     ),  # before: "… the file may be truncated or corrupt: make or download it again"
+]
+
+
+def _mistyped(key: str, how: str):
+    """Parameter ``key``'s path (a list's first item) as a user slips typing or pasting it: ``how`` is 'space' (one
+    after it), 'line break' (one after it), 'url' (a file:// URL, by pathlib) or 'home' ('~/' and the path relative to
+    the home folder)."""
+
+    def slip(path: str) -> str:
+        if how == "url":
+            return pathlib.Path(path).as_uri()
+        if how == "home":
+            return "~/" + os.path.relpath(path, os.path.expanduser("~"))
+        return path + {"space": " ", "line break": "\n"}[how]
+
+    def change(d: Dict[str, str], p: Dict[str, object]) -> Dict[str, object]:
+        value = p[key]
+        return {**p, key: [slip(str(value[0]))] if isinstance(value, list) else slip(str(value))}
+
+    return change
+
+
+# sweep 32c: paths as users give them; before, each was QGIS's "not found" or "is no file" of a file that exists, or
+# an output written, or refused, under a name no one meant
+CASES += [
+    Case(
+        "input path ending in a line break",
+        "anomalies",
+        _mistyped("INPUT_RASTER", "line break"),
+        error=r"^INPUT_RASTER: '.*elements\.tif\\n' names no file: the path ends with a line break\. Give "
+        r"'.*elements\.tif' \(that file exists\)\.$",
+    ),  # before: "INPUT_RASTER: '…/elements.tif\n' is no file (nor a layer of the open project); give the path of …"
+    Case(
+        "input path ending in a space",
+        "interpolate",
+        _mistyped("INPUT", "space"),
+        error=r"^INPUT: '.*samples\.gpkg ' names no file: the path ends with a space\. Give '.*samples\.gpkg' "
+        r"\(that file exists\)\.$",
+    ),  # before: "Could not load source layer for INPUT: …/samples.gpkg  not found"
+    Case(
+        "input path ending in a space",
+        "pseudolabel",
+        _mistyped("INPUT_RASTERS", "space"),
+        error=r"^INPUT_RASTERS: '.*elements\.tif ' names no file: the path ends with a space\.",
+    ),
+    Case(
+        "input path as a file:// URL",
+        "evaluate",
+        _mistyped("DEPOSITS", "url"),
+        error=r"^DEPOSITS: 'file:///.*deposits\.gpkg' names no file: it is a file:// URL, not a path .*Give "
+        r"'/.*deposits\.gpkg' \(that file exists\)\.$",
+    ),  # before: "Could not load source layer for DEPOSITS: file:///…/deposits.gpkg not found"
+    Case(
+        "input path starting with ~",
+        "predict",
+        _mistyped("MODEL", "home"),
+        error=r"^MODEL: '~/.*model\.pt' names no file: '~' \(the home folder\) is expanded only by a shell, and only "
+        r"when not in quotes\. Give '/.*model\.pt' \(that file exists\)\.$",
+        headless=False,  # qgis_process runs with a HOME of its own, where the '~/…' path leads elsewhere
+    ),  # before: "MODEL: the model file '~/…/model.pt' does not exist; check the path, or train a new model …"
+    Case(
+        "output path ending in a space",
+        "interpolate",
+        _mistyped("OUTPUT", "space"),
+        error=r"^OUTPUT: '.*grid\.tif ': the path ends with a space\. Give '.*grid\.tif' instead\.$",
+    ),  # before: "OUTPUT: 'grid.tif ' ends in '.tif ', but this output is written in GeoTIFF format …"
+    Case(
+        "output path as a file:// URL",
+        "anomalies",
+        _mistyped("OUTPUT_ANOMALIES", "url"),
+        error=r"^OUTPUT_ANOMALIES: 'file:///.*': it is a file:// URL, not a path \(QGIS reads it as a file name\)\. "
+        r"Give '/.*' instead\.$",
+    ),  # before: "OUTPUT_ANOMALIES: the folder '<working folder>/file:/…' does not exist; choose an existing folder."
+    Case(
+        "output path starting with ~",
+        "evaluate",
+        _mistyped("OUTPUT_REPORT", "home"),
+        error=r"^OUTPUT_REPORT: '~/.*report\.html': '~' \(the home folder\) is expanded only by a shell",
+    ),  # before: "OUTPUT_REPORT: the folder '<working folder>/~/…' does not exist; choose an existing folder."
+    Case(
+        "HTML report named .txt",
+        "evaluate",
+        lambda d, p: {**p, "OUTPUT_REPORT": str(p["OUTPUT_REPORT"])[: -len(".html")] + ".txt"},
+        error=r"^OUTPUT_REPORT: 'report\.txt' ends in '\.txt' \(plain text\), but this output is written in HTML "
+        r"format \(\.html, \.htm\); name it with that extension, e\.g\. 'report\.html'\.$",
+    ),  # before: ran, and wrote the HTML report (tags and all) as report.txt
+    Case(
+        "summary named .txt",
+        "pseudolabel",
+        lambda d, p: {**p, "OUTPUT_SUMMARY": str(p["OUTPUT_SUMMARY"])[: -len(".json")] + ".txt"},
+        error=r"^OUTPUT_SUMMARY: 'summary\.txt' ends in '\.txt' \(plain text\), but this output is written in HTML "
+        r"format",
+    ),  # before: ran, and wrote an HTML summary as summary.txt
+    Case(
+        "raster named with quotes, # & % and non-ASCII letters",
+        "anomalies",
+        _set(INPUT_RASTER="raster_odd_name"),
+    ),  # fine as it was
 ]

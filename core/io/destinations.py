@@ -77,10 +77,12 @@ def check_output_extension(path: str, allowed: Sequence[str], parameter: str, st
     extension = os.path.splitext(os.path.basename(path.split("|")[0]))[1].lower()
     if not extension or not allowed or extension in allowed:
         return
-    if not strict and extension not in FORMAT_EXTENSIONS:
+    # a .txt of HTML shows its tags in a text editor; a .txt of CSV is delimited text, which GIS and Excel read
+    text_of_markup = extension == ".txt" and allowed[0] != ".csv"  # what a .txt of a summary becomes: HTML
+    if not strict and extension not in FORMAT_EXTENSIONS and not text_of_markup:
         return
     written = FORMAT_EXTENSIONS.get(allowed[0], allowed[0].lstrip(".").upper())
-    named = FORMAT_EXTENSIONS.get(extension)
+    named = FORMAT_EXTENSIONS.get(extension, "plain text" if text_of_markup else "")
     suggestion = os.path.splitext(os.path.basename(path.split("|")[0]))[0] + allowed[0]
     raise InputError(
         f"'{os.path.basename(path)}' ends in '{extension}'{f' ({named})' if named else ''}, but this output is "
@@ -222,6 +224,15 @@ def check_output_paths(outputs: Mapping[str, str], inputs: Mapping[str, str]) ->
         if os.path.isdir(plain):
             raise InputError(f"'{plain}' is a folder; give the output a file name.", name)
         check_output_folder(plain, name)
+        # the commit renames over the old file, which its permissions do not stop; a shell's '>' or cp would be
+        # refused. os.access asks what a write would (root may, as in a shell); no write bit at all says the file
+        # was made read-only (an immutable one is left to the commit, which names why it fails)
+        if os.path.isfile(plain) and not os.access(plain, os.W_OK) and not os.stat(plain).st_mode & 0o222:
+            raise InputError(
+                f"'{plain}' is read-only (its permissions forbid writing it), so it is not replaced; make it writable "
+                "(chmod u+w, or uncheck Read-only in its properties) or choose another file name.",
+                name,
+            )
 
 
 def _overwrite_message(path: str, input_name: str, input_path: str, relation: str) -> str:

@@ -27,6 +27,7 @@ from ..errors import ModelFileError
 from ..grid import size_text
 from ..io.outputs import write_bytes
 from ..io.verify import verify_zip
+from ..parameter_text import mistyped_path, shown_path
 from .model_archive import (
     MAX_WEIGHT_BYTES,
     TRAIN_NEW,
@@ -331,6 +332,11 @@ def _model_errors(path: str) -> Iterator[None]:
             "MODEL",
         )
     if not os.path.isfile(path):
+        why, meant = mistyped_path(path)
+        if why and os.path.isfile(meant):
+            raise ModelFileError(
+                f"'{shown_path(path)}' names no file: {why}. Give '{meant}' (that file exists).", "MODEL"
+            )
         raise ModelFileError(f"the model file '{path}' does not exist; check the path, or {TRAIN_NEW}.", "MODEL")
     try:
         yield

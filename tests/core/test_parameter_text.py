@@ -12,10 +12,12 @@ from geochem_prospector.core.parameter_text import (
     decimal_comma_hint,
     folded,
     listed,
+    mistyped_path,
     no_value,
     number_list,
     option_number,
     probability_limits,
+    shown_path,
 )
 
 
@@ -120,3 +122,43 @@ def test_probability_limits_say_how_to_type_them(text):
 def test_probability_limits_in_order_within_zero_and_one(text):
     with pytest.raises(InputError, match=r"^CLASS_THRESHOLDS: the limits must satisfy 0 <= low/moderate < "):
         probability_limits(text, "CLASS_THRESHOLDS")
+
+
+@pytest.mark.parametrize(
+    "text, why, meant",
+    [
+        ("/d/cu.tif ", "the path ends with a space", "/d/cu.tif"),
+        ("/d/cu.tif\n", "the path ends with a line break", "/d/cu.tif"),
+        ("/d/cu.tif\r\n", "the path ends with a line break", "/d/cu.tif"),
+        ("\t/d/cu.tif", "the path starts with a tab", "/d/cu.tif"),
+        (" file:///d/with%20space%23.tif\n", "the path ends with a line break", "/d/with space#.tif"),
+        ("file:///d/cu.tif", "it is a file:// URL, not a path (QGIS reads it as a file name)", "/d/cu.tif"),
+        ("FILE://localhost/d/cu.tif", "it is a file:// URL, not a path (QGIS reads it as a file name)", "/d/cu.tif"),
+        ("file://server/share/cu.tif", "it is a file:// URL, not a path (QGIS reads it as a file name)",
+         "//server/share/cu.tif"),
+        ("~/data/x.gpkg", "'~' (the home folder) is expanded only by a shell, and only when not in quotes",
+         "/home/geologist/data/x.gpkg"),
+    ],
+)  # fmt: skip
+def test_mistyped_path_names_the_slip_and_the_path_meant(text, why, meant, monkeypatch):
+    monkeypatch.setenv("HOME", "/home/geologist")
+    assert mistyped_path(text) == (why, meant)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/d/cu.tif",
+        "/d/with space.tif",  # a space inside a name is no slip
+        "file:///d/samples.csv?delimiter=,&xField=x",  # a delimited-text layer's settings, not a file's URL
+        "~nobody_of_this_name/x.tif",  # no such user: nothing to expand
+        "delimitedtext://file:///d/samples.csv?delimiter=,",
+        " ",
+    ],
+)
+def test_mistyped_path_leaves_paths_without_a_slip(text):
+    assert mistyped_path(text) == ("", "")
+
+
+def test_shown_path_writes_line_breaks_and_tabs_visibly():
+    assert shown_path("a\tb\r\n") == "a\\tb\\r\\n"

@@ -59,6 +59,13 @@ def test_an_output_named_for_another_format_is_refused():
     check_output_extension("/x/model.weights", [".pt"], "OUTPUT_MODEL")
     with pytest.raises(InputError, match=r"^OUTPUT: 'grid\.img' ends in '\.img'"):
         check_output_extension("/x/grid.img", (".tif", ".tiff"), "OUTPUT", strict=True)
+    # .txt: refused for HTML (its tags would show in a text editor), kept for a CSV table (delimited text)
+    with pytest.raises(InputError, match=r"^OUTPUT_REPORT: 'r\.txt' ends in '\.txt' \(plain text\), .* HTML format"):
+        check_output_extension("/x/r.txt", filter_extensions("HTML files (*.html *.htm)"), "OUTPUT_REPORT")
+    summary = filter_extensions("HTML files (*.html);;JSON files (*.json);;CSV files (*.csv)")  # .txt would be HTML
+    with pytest.raises(InputError, match=r"^OUTPUT_SUMMARY: 's\.txt' ends in '\.txt'"):
+        check_output_extension("/x/s.txt", summary, "OUTPUT_SUMMARY")
+    check_output_extension("/x/thresholds.txt", [".csv"], "OUTPUT_TABLE")
 
 
 @pytest.mark.parametrize(

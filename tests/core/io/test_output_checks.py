@@ -1,6 +1,7 @@
 """Shared refusals before any work: outputs over inputs or each other, unwritable folders, too little memory."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -228,3 +229,57 @@ def test_vector_provenance_reads_back_what_ogr_stores(tmp_path):
     write_vector(geojson, frame, "high_value_samples", record)
     assert read_vector_provenance(geojson) == {}
     assert read_vector_provenance(str(tmp_path / "missing.gpkg")) == {}
+
+
+def test_a_read_only_output_file_is_refused_as_a_shell_write_would_be():
+    """A file made read-only (chmod 444) is not replaced, as the shell refuses to write it for the same user; the
+    commit's rename would replace it regardless. Root may write it, in a shell as here. Run as 'nobody', since root
+    ignores the permission bits."""
+    import pwd
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root (to become 'nobody') and setpriv")
+    nobody = pwd.getpwnam("nobody")
+    as_nobody = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+    folder = tempfile.mkdtemp(dir="/tmp")  # pytest's tmp_path is closed to other users
+    try:
+        os.chmod(folder, 0o755)
+        path = os.path.join(folder, "report.html")
+        with open(path, "w") as handle:
+            handle.write("old")
+        for item in (folder, path):
+            os.chown(item, nobody.pw_uid, nobody.pw_gid)
+        package = os.path.dirname(os.path.dirname(os.path.abspath(check_output_paths.__code__.co_filename)))
+        code = (
+            "import sys\nfrom geochem_prospector.core.io.destinations import check_output_paths\n"
+            "check_output_paths({'OUTPUT_REPORT': sys.argv[1]}, {})"
+        )
+        env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(package)), "HOME": folder}
+
+        def shell_writes() -> bool:
+            return subprocess.run([*as_nobody, "sh", "-c", f"echo new >> '{path}'"], env=env).returncode == 0
+
+        def checked() -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [*as_nobody, sys.executable, "-c", code, path], env=env, capture_output=True, text=True
+            )
+
+        os.chmod(path, 0o444)
+        assert not shell_writes()
+        refused = checked()
+        assert refused.returncode != 0
+        assert re.search(
+            r"OUTPUT_REPORT: '.*report\.html' is read-only \(its permissions .*chmod u\+w", refused.stderr
+        ), refused.stderr
+        check_output_paths({"OUTPUT_REPORT": path}, {})  # as root: writable, as in root's shell
+        with open(path) as handle:
+            assert handle.read() == "old"
+        os.chmod(path, 0o644)
+        assert shell_writes()
+        assert checked().returncode == 0
+    finally:
+        shutil.rmtree(folder)
