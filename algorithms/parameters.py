@@ -117,7 +117,7 @@ def refused_value(definition, value, context) -> str:
                 )
     if kind in ("source", "vector", "raster", "multilayer", "layer"):  # '… not found' of a file that exists
         for item in value if isinstance(value, (list, tuple)) else [value]:
-            unopenable = unopenable_file(name, item) if isinstance(item, str) else ""
+            unopenable = unopenable_file(name, item, kind in ("raster", "layer")) if isinstance(item, str) else ""
             if unopenable:
                 return unopenable
     if kind in ("source", "vector"):  # QGIS says '… not found' of a raster file given where polygons or points go
@@ -303,7 +303,8 @@ def layer_of_another_kind(definition, value: Any) -> str:
     kind = definition.type()
     if kind == "multilayer":  # QGIS 3.22 passes these in a list, and loads a NetCDF of several as a mesh layer
         for item in value if isinstance(value, (list, tuple)) else [value]:
-            unopenable = unopenable_file(definition.name(), item) if isinstance(item, str) else ""
+            rasters = definition.layerType() in (QgsProcessing.TypeRaster, QgsProcessing.TypeMapLayer)
+            unopenable = unopenable_file(definition.name(), item, rasters) if isinstance(item, str) else ""
             if unopenable:
                 return unopenable
     if kind == "multilayer" and definition.layerType() != QgsProcessing.TypeMapLayer:
@@ -344,11 +345,16 @@ def raster_not_vector(name: str, value: Any) -> str:
 _SUBDATASET = re.compile(r'^([A-Za-z0-9_]+):"?(.+?\.[A-Za-z0-9]+)"?:(.+)$')
 
 
-def unopenable_file(name: str, item: str) -> str:
+#: text a sample table comes in (where a UTF-16 byte-order mark means text, not a binary raster's first cell)
+TEXT_EXTENSIONS = (".csv", ".txt", ".tsv", ".tab")
+
+
+def unopenable_file(name: str, item: str, raster_wanted: bool = True) -> str:
     """Why the existing file ``item`` names (a path, a layer URI, or GDAL's subdataset name) does not open, when that
     says what to do: a file of 0 bytes, a shapefile without its .shx, UTF-16 text (Excel's 'Unicode text') read
     without its encoding, a file of several subdatasets (NetCDF, HDF) given bare, or one of them by GDAL's
-    subdataset name, which QGIS 3.22 does not load from a command line; or, of a path that names no file, the slip
+    subdataset name, which QGIS 3.22 does not load from a command line (``raster_wanted``: only where the parameter
+    takes rasters); or, of a path that names no file, the slip
     that hides an existing one (a space or line break at an end, a file:// URL, '~'). '' otherwise."""
     why, meant = mistyped_path(item) if not os.path.exists(item.split("|")[0]) else ("", "")
     if why and os.path.isfile(meant.split("|")[0]):
@@ -380,13 +386,15 @@ def unopenable_file(name: str, item: str) -> str:
         )
     with open(path, "rb") as handle:
         start = handle.read(2)
-    if start in (b"\xff\xfe", b"\xfe\xff") and "encoding=utf-16" not in item.lower():
+    text = item.startswith("delimitedtext://") or extension.lower() in TEXT_EXTENSIONS
+    if text and start in (b"\xff\xfe", b"\xfe\xff") and "encoding=utf-16" not in item.lower():
         return (
             f"{name}: '{shown}' is UTF-16 text (what Excel saves as 'Unicode text'), which QGIS reads only when told: "
             "choose the encoding UTF-16 in Layer › Add Layer › Add Delimited Text Layer (in a URI: encoding=UTF-16), "
             "or save the table as 'CSV UTF-8' instead."
         )
-    subdatasets = _subdatasets(path)
+    # a layer of a GeoPackage ('…|layername=faults') or a vector parameter: its other tables are not the matter
+    subdatasets = _subdatasets(path) if raster_wanted and "|" not in item else []
     if subdatasets:
         listed_names = ", ".join(sub.rsplit(":", 1)[-1] for sub in subdatasets[:5]) + (
             ", …" if len(subdatasets) > 5 else ""
