@@ -49,33 +49,52 @@ def require_classes(labels: np.ndarray, name: str) -> None:
     """Refuse a label raster holding fractions (an element, probability or distance raster given as LABELS), or
     whole numbers above the highest class id (Int16 magnetics): its values would be read as classes (1 and above
     mineralised), and the message would say a class is missing, or the run would learn cells valued 1 as deposits."""
-    values = labels[np.isfinite(labels)]
-    fractions = values[values != np.round(values)]
+    distinct, counts = np.unique(labels[np.isfinite(labels)], return_counts=True)
+    require_class_values(distinct, counts, name)
+
+
+def require_class_values(distinct: np.ndarray, counts: np.ndarray, name: str) -> None:
+    """:func:`require_classes` of a label raster's ``distinct`` finite values and their cell ``counts`` (as a
+    window-by-window reading gathers them)."""
+    distinct = np.asarray(distinct, dtype=np.float64)
+    fractions = distinct[distinct != np.round(distinct)]
     if fractions.size:
-        examples = ", ".join(f"{v:g}" for v in np.unique(fractions)[:3])
+        examples = ", ".join(f"{v:g}" for v in fractions[:3])
         raise QgsProcessingException(
             f"LABELS: '{name}' holds values such as {examples} that are not classes: a label raster holds whole "
             "numbers (1 and above mineralised, 0 barren, nodata unlabelled), e.g. pseudolabel's output. Check that "
             "LABELS is the label raster, not an evidence or prospectivity raster."
         )
-    top = values.max(initial=0)
-    above = np.unique(values[values > MAX_CLASS_ID])
+    top = distinct.max(initial=0)
+    above = distinct[distinct > MAX_CLASS_ID]
     if above.size == 1 and top in UNDECLARED_NODATA:  # classes and one fill value: the file does not say it
-        classes = ", ".join(f"{v:g}" for v in np.unique(values[values <= MAX_CLASS_ID])[:6])
+        classes = ", ".join(f"{v:g}" for v in distinct[distinct <= MAX_CLASS_ID][:6])
+        held = f"the classes {classes} and {top:g}" if classes else f"only {top:g}"
         raise QgsProcessingException(
-            f"LABELS: '{name}' holds the classes {classes} and {top:g} in {int(np.sum(values == top)):,} cells: "
+            f"LABELS: '{name}' holds {held} in {int(np.sum(counts[distinct == top])):,} cells: "
             f"{top:g} is a fill value its file does not declare as nodata, and would be read as class {top:g} "
             "(mineralised). Write a copy that declares it (Raster › Conversion › Translate, 'Assign a specified "
             f"nodata value to output bands' {top:g}; gdal_translate -a_nodata {top:g} in.tif out.tif) and give that."
         )
     if top > MAX_CLASS_ID:  # whole numbers, but a measurement: Int16 magnetics, a DEM (QGIS's first raster)
-        classes = np.unique(values[values >= 0]).size
+        classes_count = int(np.sum(distinct >= 0))
         raise QgsProcessingException(
-            f"LABELS: '{name}' holds whole numbers from {values.min():g} to {top:g} ({classes} different values of 0 "
-            f"or more) that are not classes: a label raster holds a few classes (1 and above mineralised, up to "
-            f"{MAX_CLASS_ID}; 0 barren; nodata or a negative number unlabelled), e.g. pseudolabel's output. Check "
-            "that LABELS is the label raster, not an evidence raster such as magnetics or elevation (the dialog "
-            "offers the first raster of the project)."
+            f"LABELS: '{name}' holds whole numbers from {distinct.min():g} to {top:g} ({classes_count} different "
+            f"values of 0 or more) that are not classes: a label raster holds a few classes (1 and above "
+            f"mineralised, up to {MAX_CLASS_ID}; 0 barren; nodata or a negative number unlabelled), e.g. "
+            "pseudolabel's output. Check that LABELS is the label raster, not an evidence raster such as magnetics "
+            "or elevation (the dialog offers the first raster of the project)."
+        )
+
+
+def refuse_other_outputs(path: str, name: str) -> None:
+    """Refuse as LABELS a raster this plugin wrote as something else (a prospectivity or element map)."""
+    made = made_by(path)
+    if made and not made.startswith("the label raster"):
+        raise QgsProcessingException(
+            f"LABELS: '{name}' is {made}, not labels: its values would be read as classes (1 and above "
+            "mineralised, 0 barren). Give the label raster pseudolabel writes (its OUTPUT: 1 mineralised, "
+            "0 barren, nodata unlabelled) or points with a class field (LABEL_FIELD)."
         )
 
 
@@ -133,13 +152,7 @@ class LabelReading(ProspectorAlgorithm):
             data = read_stack(label_paths, label_names, reference=grid, resampling="nearest", parameter=self.LABELS)
             for warning in data.warnings:
                 feedback.pushWarning(warning)
-            made = made_by(label_paths[0])
-            if made and not made.startswith("the label raster"):
-                raise QgsProcessingException(
-                    f"LABELS: '{layer.name()}' is {made}, not labels: its values would be read as classes (1 and above "
-                    "mineralised, 0 barren). Give the label raster pseudolabel writes (its OUTPUT: 1 mineralised, "
-                    "0 barren, nodata unlabelled) or points with a class field (LABEL_FIELD)."
-                )
+            refuse_other_outputs(label_paths[0], layer.name())
             labels = data.bands[0].astype(np.float64)
             require_classes(labels, layer.name())
             warn_if_regridded(label_paths, label_names, labels, grid, feedback)

@@ -24,13 +24,13 @@ from qgis.core import (
 from ..core.errors import Cancelled
 from ..core.grid import GridSpec, StackMemory, available_memory, size_text
 from ..core.io.outputs import write_text
-from ..core.io.rasters import read_stack, require_values, unnamed_band
+from ..core.io.rasters import read_stack, require_values, unnamed_band, value_counts
 from ..core.learning.patch_extent import patch_area_warning
 from ..core.reports.training import training_report_html
 from . import parameters as params
 from .crs_checks import require_projected
 from .inputs import layer_paths, warn_model_outputs
-from .labels import LabelReading, LabelsRead, label_raster_points
+from .labels import LabelReading, LabelsRead, label_raster_points, refuse_other_outputs, require_class_values
 from .scheduling import HELP as SCHEDULER_HELP
 from .scheduling import scheduler_parameter, task_runner
 
@@ -779,6 +779,9 @@ class TrainCnnAlgorithm(LabelReading):
             if layer_grids[0] != grid:
                 off_grid.append(f"{parameter} is not on the evidence rasters' grid")
             elif parameter == self.LABELS:
+                # the checks the whole-stack reading makes: not another output, classes (review 34)
+                refuse_other_outputs(layer_selection[0][0], layer.name())
+                require_class_values(*value_counts(layer_selection[0][0], layer_selection[0][1]), layer.name())
                 label_selection = layer_selection[:1]
                 label_provenance = label_raster_points(layer_selection[0][0], layer.name())
             else:

@@ -38,6 +38,31 @@ def read_provenance(path: str) -> Dict[str, Any]:
     return record if isinstance(record, dict) else {}
 
 
+def value_counts(
+    path: str, band: int = 1, limit: int = 4096, cells_per_read: int = 32 * 2**20
+) -> Tuple[np.ndarray, np.ndarray]:
+    """The distinct finite values of ``band`` of the raster at ``path`` (nodata left out) and their cell counts,
+    read in blocks of rows (a label raster too large to hold); the reading stops once more than ``limit`` distinct
+    values are found (a measurement, not classes)."""
+    import rasterio
+    from rasterio.windows import Window
+
+    distinct, counts = np.zeros(0), np.zeros(0, dtype=np.int64)
+    with no_gdal_sidecars(), rasterio.open(path) as src:
+        rows_per_read = max(1, min(src.height, cells_per_read // max(1, src.width)))
+        for top in range(0, src.height, rows_per_read):
+            window = Window(0, top, src.width, min(rows_per_read, src.height - top))
+            values = np.ma.filled(src.read(band, window=window, masked=True).astype(np.float64), np.nan)
+            found, found_counts = np.unique(values[np.isfinite(values)], return_counts=True)
+            merged = np.concatenate([distinct, found])
+            distinct, where = np.unique(merged, return_inverse=True)
+            counts = np.bincount(where, weights=np.concatenate([counts, found_counts]), minlength=distinct.size)
+            counts = counts.astype(np.int64)
+            if distinct.size > limit:
+                break
+    return distinct, counts
+
+
 #: what a band written by this plugin's predict or pseudolabel holds, by (algorithm, band description)
 _OWN_OUTPUTS = {
     ("prospector:predict", "prospectivity"): "the prospectivity (probability) map made by predict",

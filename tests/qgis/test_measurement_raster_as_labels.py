@@ -26,9 +26,20 @@ def write_magnetics(path):
         out.write(values, 1)
 
 
-@pytest.mark.parametrize("algorithm", ["prospector:trainmodel", "prospector:traincnn"])
-def test_whole_number_magnetics_as_labels_is_refused(run_algorithm, data, tmp_path, algorithm):
+@pytest.mark.parametrize(
+    "algorithm, streamed",
+    [("prospector:trainmodel", False), ("prospector:traincnn", False), ("prospector:traincnn", True)],
+    ids=["trainmodel", "traincnn", "traincnn window by window"],
+)
+def test_whole_number_magnetics_as_labels_is_refused(run_algorithm, data, tmp_path, monkeypatch, algorithm, streamed):
+    """Window by window (a large stack, or SCHEDULER set) the label checks did not run (review 34): traincnn went on
+    to an unrelated refusal, and a grid with more cells at 1 nT would have trained."""
     from qgis.core import QgsProcessingException
+
+    from geochem_prospector.algorithms import traincnn
+
+    if streamed:
+        monkeypatch.setattr(traincnn, "STREAM_ABOVE_BYTES", 0)
 
     magnetics = tmp_path / "mag_tmi.tif"
     write_magnetics(magnetics)
