@@ -12,6 +12,7 @@ from typing import Any, List, Sequence
 
 import numpy as np
 from qgis.core import (
+    QgsCentroidFillSymbolLayer,
     QgsColorRampShader,
     QgsPalettedRasterRenderer,
     QgsRasterLayer,
@@ -36,6 +37,7 @@ ATLAS_COLOURS = ("#313695", "#74add1", "#e0f3f8", "#fee090", "#fdae61", "#f46d43
 RANK_COLOURS = ("#e8e8e8", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
 #: a layer's custom properties: the run that made it and its place among that run's layers
 RUN_PROPERTY = "geochem_prospector/run"
+LOADED_NAME_PROPERTY = "geochem_prospector/loaded_name"  # the name the plugin gave a loaded output
 ORDER_PROPERTY = "geochem_prospector/order"
 #: the title a layer's legend shows instead of QGIS's 'Band 1: Cu (Gray)'
 TITLE_PROPERTY = "geochem_prospector/legend_title"
@@ -186,15 +188,19 @@ def fills_polygons(layer) -> bool:
     if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PolygonGeometry:
         return False
     renderer = layer.renderer()
-    if renderer is None:
+    if renderer is None or layer.opacity() == 0:
         return False
     for symbol in renderer.symbols(QgsRenderContext()):
+        if symbol.opacity() == 0:
+            continue
         for symbol_layer in symbol.symbolLayers():
+            if not symbol_layer.enabled():
+                continue
             if isinstance(symbol_layer, QgsSimpleFillSymbolLayer):
                 if symbol_layer.brushStyle() != Qt.NoBrush and symbol_layer.color().alpha() > 0:
                     return True
-            elif symbol_layer.type() == QgsSymbol.Fill:
-                return True  # gradient, shapeburst, pattern fills
+            elif symbol_layer.type() == QgsSymbol.Fill and not isinstance(symbol_layer, QgsCentroidFillSymbolLayer):
+                return True  # gradient, shapeburst, pattern fills (a centroid fill draws markers only)
     return False
 
 
@@ -230,8 +236,8 @@ def new_group_index(container, layer, node) -> int:
             n.isVisible() and (isinstance(n.layer(), QgsRasterLayer) or fills_polygons(n.layer())) for n in held[index]
         ):
             return index
-    for index in range(below_marks, len(children)):
-        if any(isinstance(n.layer(), QgsRasterLayer) for n in held[index]):
+    for index in range(below_marks, len(children)):  # hidden ones: switched on again, they would hide the map
+        if any(isinstance(n.layer(), QgsRasterLayer) or fills_polygons(n.layer()) for n in held[index]):
             return index
     return len(children)
 
@@ -252,6 +258,7 @@ class Placement:
             layer.setName(self.name)
         order = stacking_rank(layer) * 1000 + self.sequence
         layer.setCustomProperty(RUN_PROPERTY, self.run)
+        layer.setCustomProperty(LOADED_NAME_PROPERTY, layer.name())  # a later rename is the user's
         layer.setCustomProperty(ORDER_PROPERTY, order)
         root = project.layerTreeRoot()
         node = root.findLayer(layer.id())

@@ -46,7 +46,7 @@ from .base import ProspectorAlgorithm
 from .crs_checks import refuse_unrelated_rasters, require_projected, say_ground_distance
 from .geometries import mask_geometries, mask_on_grid, shapely_geometries
 from .inputs import input_file, layer_file, source_label, warn_model_outputs
-from .layers import RUN_PROPERTY
+from .layers import LOADED_NAME_PROPERTY, RUN_PROPERTY
 from .point_reading import check_point_places, point_attributes, refuse_date_field, warn_mixed_commodities
 
 LABEL_NODATA = 255
@@ -541,5 +541,11 @@ class PseudoLabelAlgorithm(ProspectorAlgorithm):
 
 
 def _named_by_user(layer, path: str) -> bool:
-    """Whether the layer's name is the user's: neither its file's name nor one this plugin gave it as it loaded."""
-    return layer.name() != os.path.splitext(os.path.basename(path))[0] and not layer.customProperty(RUN_PROPERTY)
+    """Whether the layer's name is the user's: neither its file's name nor the one this plugin gave it as it loaded
+    (a loaded output the user renamed since is theirs)."""
+    if layer.name() == os.path.splitext(os.path.basename(path))[0]:
+        return False
+    if not layer.customProperty(RUN_PROPERTY):
+        return True
+    loaded = layer.customProperty(LOADED_NAME_PROPERTY)
+    return bool(loaded) and layer.name() != loaded

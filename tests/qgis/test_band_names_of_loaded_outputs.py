@@ -50,5 +50,18 @@ def test_pseudolabel_names_bands_by_the_file_not_the_styled_layer_name(prospecto
             )
             assert read_provenance(out)["evidence_bands"] == [f"{prefix}:{d}" for d in descriptions]
             assert os.path.exists(out)
+        # the plugin's loaded layer renamed by the user afterwards: the user's name is kept (review 34)
+        styled.setName("Elements, my run")
+        out = str(tmp_path / "labels_renamed.tif")
+        context = QgsProcessingContext()
+        context.setProject(project)
+        processing.run(
+            "prospector:pseudolabel",
+            {"INPUT_RASTERS": [styled.id()], "LABELS": deposits, "MASK": area, "OUTPUT": out}
+            | {"OUTPUT_CONFIDENCE": out[:-4] + "_conf.tif", "OUTPUT_SUMMARY": out[:-4] + ".html"},
+            context=context,
+            feedback=QgsProcessingFeedback(),
+        )
+        assert read_provenance(out)["evidence_bands"] == [f"Elements, my run:{d}" for d in descriptions]
     finally:
         project.clear()

@@ -743,3 +743,38 @@ def _square_feature(low, high):
     feature = QgsFeature()
     feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(low, low, high, high)))
     return feature
+
+
+def test_what_counts_as_filled_polygons_and_a_hidden_lithology(prospector_provider):
+    """Review 34: a fill of zero opacity, a switched-off fill and a centroid fill (markers only) hide nothing; a
+    filled lithology the user switched off still gets the new raster above it (switched on again, it would hide the
+    map)."""
+    from qgis.core import (
+        QgsCentroidFillSymbolLayer,
+        QgsFillSymbol,
+        QgsLayerTreeGroup,
+        QgsLayerTreeLayer,
+        QgsRasterLayer,
+        QgsVectorLayer,
+    )
+
+    from geochem_prospector.algorithms.layers import fills_polygons, new_group_index
+
+    def filled(name):
+        layer = QgsVectorLayer("Polygon?crs=EPSG:25829", name, "memory")
+        layer.renderer().setSymbol(QgsFillSymbol.createSimple({"color": "255,0,0,255"}))
+        return layer
+
+    plain, transparent, switched_off, centroid = (filled(n) for n in ("plain", "transparent", "off", "centroid"))
+    transparent.setOpacity(0.0)
+    switched_off.renderer().symbol().symbolLayer(0).setEnabled(False)
+    centroid.renderer().symbol().changeSymbolLayer(0, QgsCentroidFillSymbolLayer())
+    assert [fills_polygons(layer) for layer in (plain, transparent, switched_off, centroid)] == [
+        True, False, False, False
+    ]  # fmt: skip
+    root = QgsLayerTreeGroup()
+    root.addLayer(QgsVectorLayer("Point?crs=EPSG:25829", "samples", "memory"))
+    hidden = root.addLayer(plain)
+    hidden.setItemVisibilityChecked(False)
+    raster = QgsRasterLayer("", "cu", "gdal")
+    assert new_group_index(root, raster, QgsLayerTreeLayer(raster)) == 1  # above the hidden lithology
