@@ -80,8 +80,10 @@ def vrt_sources(path: str) -> List[str]:
 def unreadable_raster(path: str, reason: object) -> str:
     """Why the raster at ``path`` could not be read, and what to do: a VRT whose source files are gone names them (it
     only points at its files, so making it again does not help); any other file may be truncated or corrupt."""
-    missing = [source for source in vrt_sources(path) if not os.path.exists(source)]
-    if path.lower().endswith(".vrt") and missing:
+    missing = (
+        [source for source in vrt_sources(path) if not os.path.exists(source)] if path.lower().endswith(".vrt") else []
+    )
+    if missing:
         return (
             f"cannot read raster '{path}': the VRT points at {len(missing)} file(s) that are missing "
             f"({', '.join(repr(m) for m in missing[:3])}{', …' if len(missing) > 3 else ''}); put them back where "
