@@ -21,7 +21,15 @@ from qgis.core import (
 )
 
 from geochem_prospector.ui.steps import prefill_parameters, step_by_id
-from geochem_prospector.ui.workflow_panel import GIVEN, RUN_KEY, WorkflowPanel, run_algorithm_dialog
+from geochem_prospector.ui.workflow_panel import (
+    GIVEN,
+    GIVEN_KEY,
+    PROJECT_KEY,
+    PROJECT_SCOPE,
+    RUN_KEY,
+    WorkflowPanel,
+    run_algorithm_dialog,
+)
 from tests.qgis import test_workflow_panel as wp
 
 POINTS, POLYGONS = [QgsProcessing.TypeVectorPoint], [QgsProcessing.TypeVectorPolygon]
@@ -98,6 +106,8 @@ def district(qgis_iface, qgis_processing, monkeypatch, tmp_path):
     panel.teardown()
     registry.removeProvider(wp.PROVIDER)
     project.removeAllMapLayers()
+    for key in (PROJECT_KEY, GIVEN_KEY):  # the steps recorded here must not reach the next test's panel
+        project.removeEntry(PROJECT_SCOPE, key)
 
 
 def run_in_dialog(panel, step_id, choices, tmp_path):
