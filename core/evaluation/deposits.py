@@ -131,24 +131,21 @@ def labelled_cells_record(labels: np.ndarray, grid: GridSpec, layer: str) -> Dic
     return _cells_record(centres, len(rows), grid.crs_wkt or "", layer)
 
 
-def labelled_cells_record_of_file(path: str, layer: str) -> Dict[str, Any]:
-    """:func:`labelled_cells_record` of a label raster read from ``path`` in blocks of whole rows (a raster too large
-    to hold, trained on window by window); empty when it cannot be read (the record is an aid, never a reason to
+def labelled_cells_record_of_file(path: str, layer: str, cells_per_read: int = 32 * 2**20) -> Dict[str, Any]:
+    """:func:`labelled_cells_record` of a label raster read from ``path`` in blocks of whole rows of about
+    ``cells_per_read`` cells (a raster too large to hold, trained on window by window); empty when it cannot be read (the record is an aid, never a reason to
     fail)."""
     import rasterio
-    from rasterio.windows import Window
 
     from ..io.inputs import no_gdal_sidecars
+    from ..io.rasters import band_row_blocks
 
     centres: List[np.ndarray] = []
     count = 0
     try:
         with no_gdal_sidecars(), rasterio.open(path) as src:
             crs_wkt = src.crs.to_wkt() if src.crs else ""
-            rows_per_read = max(1, min(src.height, (32 * 2**20) // max(1, src.width)))
-            for top in range(0, src.height, rows_per_read):
-                window = Window(0, top, src.width, min(rows_per_read, src.height - top))
-                values = np.ma.filled(src.read(1, window=window, masked=True).astype(np.float64), np.nan)
+            for top, values in band_row_blocks(src, 1, cells_per_read):
                 with np.errstate(invalid="ignore"):
                     rows, cols = np.nonzero(np.isfinite(values) & (values >= 1))
                 count += len(rows)

@@ -10,7 +10,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -38,21 +38,28 @@ def read_provenance(path: str) -> Dict[str, Any]:
     return record if isinstance(record, dict) else {}
 
 
+def band_row_blocks(src: Any, band: int = 1, cells_per_read: int = 32 * 2**20) -> Iterator[Tuple[int, np.ndarray]]:
+    """Band ``band`` of the open rasterio dataset ``src`` in blocks of whole rows of about ``cells_per_read`` cells
+    (a raster too large to hold): each block's first row and its values as float64, nodata as NaN."""
+    from rasterio.windows import Window
+
+    rows_per_read = max(1, min(src.height, cells_per_read // max(1, src.width)))
+    for top in range(0, src.height, rows_per_read):
+        window = Window(0, top, src.width, min(rows_per_read, src.height - top))
+        yield top, np.ma.filled(src.read(band, window=window, masked=True).astype(np.float64), np.nan)
+
+
 def value_counts(
     path: str, band: int = 1, limit: int = 4096, cells_per_read: int = 32 * 2**20
 ) -> Tuple[np.ndarray, np.ndarray]:
     """The distinct finite values of ``band`` of the raster at ``path`` (nodata left out) and their cell counts,
-    read in blocks of rows (a label raster too large to hold); the reading stops once more than ``limit`` distinct
-    values are found (a measurement, not classes)."""
+    read in blocks of rows (:func:`band_row_blocks`); the reading stops once more than ``limit`` distinct values
+    are found (a measurement, not classes)."""
     import rasterio
-    from rasterio.windows import Window
 
     distinct, counts = np.zeros(0), np.zeros(0, dtype=np.int64)
     with no_gdal_sidecars(), rasterio.open(path) as src:
-        rows_per_read = max(1, min(src.height, cells_per_read // max(1, src.width)))
-        for top in range(0, src.height, rows_per_read):
-            window = Window(0, top, src.width, min(rows_per_read, src.height - top))
-            values = np.ma.filled(src.read(band, window=window, masked=True).astype(np.float64), np.nan)
+        for _, values in band_row_blocks(src, band, cells_per_read):
             found, found_counts = np.unique(values[np.isfinite(values)], return_counts=True)
             merged = np.concatenate([distinct, found])
             distinct, where = np.unique(merged, return_inverse=True)

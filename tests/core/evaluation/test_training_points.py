@@ -121,7 +121,8 @@ def test_a_label_raster_made_elsewhere_is_recorded_by_the_centres_of_its_mineral
     grid = GridSpec(xmin=400_000.0, ymax=7_510_000.0, pixel_size=250.0, width=170, height=300, crs_wkt="WKT")
     on_grid = labelled_cells_record(np.where(labels == 255, np.nan, labels.astype(np.float64)), grid, "rasterised")
     of_file = labelled_cells_record_of_file(path, "rasterised")
-    for record in (on_grid, of_file):
+    in_blocks = labelled_cells_record_of_file(path, "rasterised", cells_per_read=7 * 170 + 5)  # 43 blocks of 7 rows
+    for record in (on_grid, of_file, in_blocks):
         assert record["count"] == len(rows) and record["cells"] and record["layer"] == "rasterised"
         assert sorted(map(tuple, np.round(np.array(record["xy"]), 6).tolist())) == expected
     assert on_grid["crs"] == "WKT" and "3067" in of_file["crs"]

@@ -1,11 +1,12 @@
 """value_counts: a label raster's distinct values and their cell counts, read in blocks of rows (traincnn's
-window-by-window path checks its classes with them); the reference is numpy's unique over the whole array."""
+window-by-window path checks its classes with them); the reference is numpy's unique over the whole array. The
+blocks themselves (band_row_blocks) against rasterio's read of the whole band."""
 
 import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
-from geochem_prospector.core.io.rasters import value_counts
+from geochem_prospector.core.io.rasters import band_row_blocks, value_counts
 
 
 def _write(path, values, nodata):
@@ -29,3 +30,16 @@ def test_the_reading_stops_past_the_limit_of_distinct_values(tmp_path):
     values = np.arange(40 * 40, dtype=np.int16).reshape(40, 40)
     distinct, _ = value_counts(_write(tmp_path / "dem.tif", values, nodata=-1), limit=100, cells_per_read=400)
     assert 100 < distinct.size < 40 * 40  # stopped after the block that passed the limit
+
+
+def test_the_row_blocks_tile_the_band_as_rasterio_reads_it_whole(tmp_path):
+    values = np.random.default_rng(2).integers(0, 5, size=(37, 23)).astype(np.uint8)
+    path = _write(tmp_path / "labels.tif", values, nodata=4)
+    with rasterio.open(path) as src:
+        whole = src.read(1, masked=True).astype(np.float64).filled(np.nan)
+        for cells_per_read in (1, 23, 5 * 23 + 3, 10**6):  # under a row, one row, several rows, all at once
+            blocks = list(band_row_blocks(src, cells_per_read=cells_per_read))
+            tops = [top for top, _ in blocks]
+            assert tops == sorted(tops) and tops[0] == 0
+            joined = np.vstack([block for _, block in blocks])
+            np.testing.assert_array_equal(joined, whole)
