@@ -1,6 +1,25 @@
 """In-process QGIS: pytest-qgis starts QgsApplication; we add QGIS's processing and our provider."""
 
+import gc
+
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_layer_outlives_qgis(qgis_app):
+    """Fail the session, naming them, when map layers a test made are still alive as QGIS exits, and release them
+    first: a file-backed layer released after exitQgis() segfaults the test process (stop 51's CI died so, after
+    every test had passed, on a layer kept alive by a caught refusal's traceback)."""
+    yield
+    from qgis.core import QgsMapLayer
+    from qgis.PyQt import sip
+
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, QgsMapLayer) and not sip.isdeleted(o) and sip.ispyowned(o)]
+    names = sorted(f"'{layer.name()}' ({layer.providerType()}: {layer.source()})" for layer in alive)
+    for layer in alive:
+        sip.delete(layer)
+    assert not names, "map layers outlived their tests (release them, e.g. del layer): " + "; ".join(names)
 
 
 @pytest.fixture(scope="session")
