@@ -263,16 +263,9 @@ def test_a_label_raster_made_with_gdal_rasterize_records_its_mineralised_cells(r
          "OUTPUT_REPORT": str(tmp_path / "cnn.html")},
     )["OUTPUT_MODEL"]  # fmt: skip
     prospectivity = _predict(run_algorithm, raster, model, tmp_path, "map")
-    log = _feedback()
-    run_algorithm(
-        "prospector:evaluate",
-        {"INPUT_RASTER": prospectivity, "DEPOSITS": deposits, "ITERATIONS": 10,
-         "OUTPUT_REPORT": str(tmp_path / "same.html"), "OUTPUT_TABLE": str(tmp_path / "same.csv")},
-        feedback=log,
-    )  # fmt: skip
-    found = [line for line in log.lines if WARNING.match(line)]
-    assert [WARNING.match(line).groups() for line in found] == [("4", "4", "a, b, c, d")]
-    assert "(the mineralised cells of the label raster 'rasterised')" in found[0]
+    found = _warnings(run_algorithm, prospectivity, deposits, tmp_path, "same")
+    assert [m.groups() for m in found] == [("4", "4", "a, b, c, d")]
+    assert "(the mineralised cells of the label raster 'rasterised')" in found[0].string
     assert _warnings(run_algorithm, prospectivity, held_out, tmp_path, "held") == []
 
 
