@@ -885,16 +885,17 @@ class ProspectorAlgorithm(QgsProcessingAlgorithm):
         visible: bool = True,
         legend: str = "",
         unit: str = "",
+        inverted: bool = False,
     ) -> None:
         """Load ``resources/styles/<style>.qml`` onto the output when the run finishes (desktop only), name the
         layer ``name`` and put it in the step's group (algorithms/help.py), shown or not (``visible``).
 
         ``stretch`` re-fits a pseudocolour ramp to the layer's 2-98 % range; leave it off for fixed
-        scales such as probabilities. ``legend`` classes the layer on its values instead (see
-        :func:`algorithms.layers.apply_legend`: ``atlas``, ``area_rank``, ``present_classes``; ``unit`` in
-        the labels).
+        scales such as probabilities; ``inverted`` turns the ramp round (a distance band shown). ``legend``
+        classes the layer on its values instead (see :func:`algorithms.layers.apply_legend`: ``atlas``,
+        ``area_rank``, ``present_classes``; ``unit`` in the labels).
         """
-        processor = StylePostProcessor(os.path.join(STYLES_DIR, f"{style}.qml"), stretch, legend, unit)
+        processor = StylePostProcessor(os.path.join(STYLES_DIR, f"{style}.qml"), stretch, legend, unit, inverted)
         self.load_with(context, output_path, processor, name, visible)
 
     def load_with(self, context, output_path: str, processor, name: str | None = None, visible: bool = True) -> None:
@@ -929,10 +930,13 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
     """Applies a .qml style (pseudocolour raster styles re-stretched to the layer's data, or classed on it), then
     names, groups and shows or hides the layer."""
 
-    def __init__(self, qml_path: str, stretch: bool = True, legend: str = "", unit: str = "") -> None:
+    def __init__(
+        self, qml_path: str, stretch: bool = True, legend: str = "", unit: str = "", inverted: bool = False
+    ) -> None:
         super().__init__()
         self.qml_path = qml_path
         self.stretch = stretch
+        self.inverted = inverted
         self.legend = legend
         self.unit = unit
         self.placement: Placement | None = None
@@ -966,7 +970,7 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
             self.placement.apply(layer, project)
 
     def style(self, layer) -> None:
-        apply_style(layer, self.qml_path, self.stretch)
+        apply_style(layer, self.qml_path, self.stretch, self.inverted)
         apply_legend(layer, self.legend, self.unit)
 
 

@@ -470,7 +470,10 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         if table:
             write_text(table, table_csv(bands), parameter=self.OUTPUT_TABLE)
             results[self.OUTPUT_TABLE] = table
-        self.style_on_load(context, output, "element_pseudocolor", name="Evidence")
+        # the map shows band 1: a distance band is coloured warm near the features (faults, contacts), where the
+        # evidence lies, not far from them
+        distance_first = bool(bands) and bands[0].kind == "distance"
+        self.style_on_load(context, output, "element_pseudocolor", name="Evidence", inverted=distance_first)
         feedback.setProgress(100)
         return results
 

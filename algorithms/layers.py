@@ -353,25 +353,27 @@ def earlier_loads_of(layer, project, run: str) -> List[Any]:
     ]
 
 
-def apply_style(layer, qml_path: str, stretch: bool = True) -> None:
-    """Load a .qml and, for a pseudocolour raster, classify its ramp on the layer's own values."""
+def apply_style(layer, qml_path: str, stretch: bool = True, inverted: bool = False) -> None:
+    """Load a .qml and, for a pseudocolour raster, classify its ramp on the layer's own values; ``inverted`` turns
+    the ramp round (a distance band: the warm colours near the features, where the evidence is)."""
     from qgis.core import QgsColorRampShader, QgsRasterLayer, QgsSingleBandPseudoColorRenderer
 
     layer.loadNamedStyle(qml_path)
-    if stretch and isinstance(layer, QgsRasterLayer):
+    if (stretch or inverted) and isinstance(layer, QgsRasterLayer):
         renderer = layer.renderer()
         if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and renderer.shader() is not None:
-            band = renderer.band()
-            lo, hi = layer.dataProvider().cumulativeCut(band, 0.02, 0.98)
-            if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
-                shader_fn = renderer.shader().rasterShaderFunction()
-                ramp = shader_fn.sourceColorRamp() if shader_fn is not None else None
-                if ramp is not None:
-                    renderer.setClassificationMin(lo)
-                    renderer.setClassificationMax(hi)
-                    renderer.createShader(
-                        ramp.clone(), QgsColorRampShader.Interpolated, QgsColorRampShader.Continuous, 7
-                    )
+            lo, hi = renderer.classificationMin(), renderer.classificationMax()
+            if stretch:
+                lo, hi = layer.dataProvider().cumulativeCut(renderer.band(), 0.02, 0.98)
+            shader_fn = renderer.shader().rasterShaderFunction()
+            ramp = shader_fn.sourceColorRamp() if shader_fn is not None else None
+            if np.isfinite(lo) and np.isfinite(hi) and hi > lo and ramp is not None:
+                ramp = ramp.clone()
+                if inverted:
+                    ramp.invert()
+                renderer.setClassificationMin(lo)
+                renderer.setClassificationMax(hi)
+                renderer.createShader(ramp, QgsColorRampShader.Interpolated, QgsColorRampShader.Continuous, 7)
     round_ramp_legend(layer)
     layer.triggerRepaint()
 

@@ -171,13 +171,15 @@ def export_layout(project: QgsProject, layers: list, extent: QgsRectangle, title
     return path
 
 
-def _raster(path: str, name: str, style: str, stretch: bool = True, legend: str = "") -> QgsRasterLayer:
+def _raster(
+    path: str, name: str, style: str, stretch: bool = True, legend: str = "", inverted: bool = False
+) -> QgsRasterLayer:
     """A styled raster; ``legend`` classes it on its values as the desktop loads it (algorithms.layers)."""
     from geochem_prospector.algorithms.base import STYLES_DIR
     from geochem_prospector.algorithms.layers import apply_legend, apply_style
 
     layer = QgsRasterLayer(path, name)
-    apply_style(layer, os.path.join(STYLES_DIR, f"{style}.qml"), stretch)
+    apply_style(layer, os.path.join(STYLES_DIR, f"{style}.qml"), stretch, inverted)
     apply_legend(layer, legend, "ppm" if legend == "atlas" else "")
     return layer
 
@@ -313,10 +315,18 @@ def build_demo_project(layers: dict, qgz_path: str) -> str:
     if kriged.get("OUTPUT_VARIANCE"):
         add(geochemistry, _raster(kriged["OUTPUT_VARIANCE"], "Kriging variance", "element_pseudocolor"), False)
     if layers.get("evidence"):  # the stack beside the element rasters, as evidence loads it
+        from geochem_prospector.core.io.rasters import read_provenance
+
+        first_band = (read_provenance(layers["evidence"]).get("bands") or [{}])[0]
         evidence = root.addGroup("Evidence")
         add(
             evidence,
-            _raster(layers["evidence"], "Evidence (faults, lithology, magnetics)", "element_pseudocolor"),
+            _raster(
+                layers["evidence"],
+                "Evidence (faults, lithology, magnetics)",
+                "element_pseudocolor",
+                inverted=first_band.get("kind") == "distance",
+            ),
             False,
         )
 
