@@ -555,10 +555,7 @@ def fit_member(
         }
         history.append(record)
         if log:
-            log(
-                f"epoch {epoch + 1}/{config.epochs} (iteration {iteration}): train loss {record['train_loss']:.4f} "
-                f"acc {record['train_accuracy']:.3f} | validation loss {val_loss:.4f} acc {val_acc:.3f}"
-            )
+            log(epoch_line(record, config.epochs, data.prior is not None))
             if epoch == 0 and config.epochs > 1:
                 seconds = clock() - started
                 log(pace_note(seconds, config.epochs, sampler.per_epoch, data.prior is not None, config.barren_ratio))
@@ -796,6 +793,22 @@ def pu_validation_risk(logits: np.ndarray, data: TrainingData, index: np.ndarray
         torch.as_tensor(data.weights[index]),
     ).risk
     return float(risk)
+
+
+def epoch_line(record: Mapping[str, float], epochs: int, positive_unlabelled: bool) -> str:
+    """An epoch's log line (the desktop's training monitor charts it). Under positive-unlabelled training both
+    losses are the PU risk, and no accuracy is given: counted against the labels it is the share of unlabelled
+    cells, whatever the network learns, because unlabelled cells are not barren."""
+    head = f"epoch {record['epoch']}/{epochs} (iteration {record['iteration']}): "
+    if positive_unlabelled:
+        line = f"{head}train loss {record['train_loss']:.4f} | validation loss {record['val_loss']:.4f}"
+        return line + (
+            " (the non-negative PU risk; no accuracy: unlabelled cells are not barren)" if record["epoch"] == 1 else ""
+        )
+    return (
+        f"{head}train loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f} | "
+        f"validation loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
+    )
 
 
 def weighted_loss_accuracy(prob: np.ndarray, y: np.ndarray, class_w: np.ndarray) -> Tuple[float, float]:

@@ -14,6 +14,19 @@ def test_parse_full_line():
     assert (record.train_loss, record.val_loss, record.train_acc, record.val_acc) == (0.512, 0.601, 0.78, 0.71)
 
 
+def test_the_trainers_own_lines_are_read_with_and_without_accuracy():
+    """The core trainer's lines as it writes them (epoch_line): labelled training gives loss and accuracy; under
+    positive-unlabelled training there is no accuracy to chart, and the first epoch's note reads as no number."""
+    from geochem_prospector.core.learning.training import epoch_line
+
+    record = {"epoch": 1, "iteration": 30, "train_loss": 0.5049, "val_loss": 0.2685}
+    parsed = parse_epoch_line(epoch_line({**record, "train_accuracy": 0.781, "val_accuracy": 0.712}, 8, False))
+    assert (parsed.epoch, parsed.total, parsed.train_acc, parsed.val_acc) == (1, 8, 0.781, 0.712)
+    parsed = parse_epoch_line(epoch_line(record, 8, True))
+    assert (parsed.train_loss, parsed.val_loss) == (0.5049, 0.2685)
+    assert (parsed.train_acc, parsed.val_acc) == (None, None)
+
+
 @pytest.mark.parametrize(
     "line, epoch, total, values",
     [

@@ -155,3 +155,20 @@ def test_the_pace_advice_fits_the_training():
     assert "lower EPOCHS, ENSEMBLE or BARREN_RATIO" in pace_note(100.0, 10, 5000, False, 1.0)
     assert "set BARREN_RATIO 1 (0 visits every barren cell)" in pace_note(100.0, 10, 5000, False, 0.0)
     assert "take up to about 17 min" in pace_note(100.0, 10, 5000, False, 0.0)
+
+
+def test_the_epoch_log_gives_no_accuracy_under_pu_training():
+    """Under positive-unlabelled training the logged accuracy was the share of unlabelled cells (0.968 at every
+    epoch here, whatever the network learnt), since it counts them as barren. The log now gives the PU risks alone,
+    says so once, and they are the history's; trained on labelled cells the accuracy stays."""
+    bands, pu, labels = pu_labels()
+    lines = []
+    model = PatchCNN(**{**SMALL, "epochs": 3, "patience": 3, "training": "pu"}).fit(bands, pu, log=lines.append)
+    epochs = [line for line in lines if line.startswith("epoch ")]
+    assert len(epochs) == 3 and not any(" acc " in line for line in epochs)
+    assert "non-negative PU risk; no accuracy" in epochs[0] and "PU risk" not in epochs[1]
+    for line, record in zip(epochs, model.metadata_["history"]):
+        assert f"train loss {record['train_loss']:.4f} | validation loss {record['val_loss']:.4f}" in line
+    lines.clear()
+    PatchCNN(**{**SMALL, "epochs": 1, "patience": 1}).fit(bands, labels, log=lines.append)
+    assert [line for line in lines if line.startswith("epoch ") and " acc " in line and "PU" not in line]
