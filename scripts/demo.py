@@ -27,7 +27,9 @@ os.environ.setdefault("PROJ_DATA", "/usr/share/proj")  # the venv hides Debian's
 import cnn_steps  # noqa: E402
 from enable_plugin import enable  # noqa: E402
 
-DEMO_ELEMENTS = ["Cu", "Ni", "Co", "Zn", "Th", "La", "Fe", "Y"]
+from geochem_prospector.ui.steps import SAMPLE_ELEMENTS  # noqa: E402 (the panel offers the same elements)
+
+DEMO_ELEMENTS = list(SAMPLE_ELEMENTS)
 #: deposits south of this northing (TM35FIN) form the held-out group; the 9 to the north train the model
 HOLDOUT_NORTHING = 7491500.0
 

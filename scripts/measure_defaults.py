@@ -22,8 +22,10 @@ SAMPLES = os.path.join(REPO, "resources", "sample_data")
 sys.path.insert(0, os.path.join(REPO, "build", "plugins"))
 from qgis_session import start  # noqa: E402 (beside this script)
 
+from geochem_prospector.ui.steps import SAMPLE_ELEMENTS  # noqa: E402
+
 ELEMENTS = "Al Ba Ca Co Cr Cu Fe K La Li Mg Mn Ni P Sc Sr Th Ti V Y Zn Zr".split()
-DEMO_ELEMENTS = ["Cu", "Ni", "Co", "Zn", "Th", "La", "Fe", "Y"]
+DEMO_ELEMENTS = list(SAMPLE_ELEMENTS)
 
 
 def run(algorithm, parameters):

@@ -29,7 +29,7 @@ class Step:
     sample_settings: Mapping[str, Tuple[str, object]] = field(default_factory=dict)
 
 
-#: the elements of the bundled till that `make demo` interpolates (scripts/demo.py's DEMO_ELEMENTS)
+#: the elements of the bundled till that `make demo` interpolates (scripts/demo.py takes them from here)
 SAMPLE_ELEMENTS: Tuple[str, ...] = ("Cu", "Ni", "Co", "Zn", "Th", "La", "Fe", "Y")
 
 # the user's own study area and deposits (as given to an earlier step) before the sample layers

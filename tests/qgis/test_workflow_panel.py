@@ -507,20 +507,15 @@ def test_interpolate_step_opens_ready_to_run_on_the_sample_data(prospector_provi
     """Step 1 from the panel on the sample data: its real dialog gets element fields (it opened with none chosen,
     and Run answered 'Element fields' missing), numeric fields of the sample till, the elements `make demo` maps
     (scripts/demo.py), and the run makes one band per field."""
-    import ast
-
     import rasterio
     from processing import createAlgorithmDialog
     from qgis.gui import QgsBrowserGuiModel
 
     browser = QgsBrowserGuiModel()
     monkeypatch.setattr(qgis_iface, "browserModel", lambda: browser, raising=False)
-    with open(os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "demo.py"), encoding="utf-8") as handle:
-        (DEMO_ELEMENTS,) = (  # noqa: N806 (the script's constant, read without running the script)
-            ast.literal_eval(node.value)
-            for node in ast.parse(handle.read()).body
-            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "DEMO_ELEMENTS"
-        )
+    from geochem_prospector.ui.steps import SAMPLE_ELEMENTS
+
+    elements = list(SAMPLE_ELEMENTS)  # scripts/demo.py maps these too
 
     project = QgsProject.instance()  # the dialog's layer widgets look up the layers there
     panel = panel_for(project, Runner(tmp_path))
@@ -530,19 +525,19 @@ def test_interpolate_step_opens_ready_to_run_on_the_sample_data(prospector_provi
         parameters = panel.parameters_for("interpolate")
         till = project.mapLayer(loaded["till_geochemistry"])
         numeric = {f.name() for f in till.fields() if f.isNumeric()}
-        assert parameters["FIELDS"] == DEMO_ELEMENTS and set(parameters["FIELDS"]) <= numeric
+        assert parameters["FIELDS"] == elements and set(parameters["FIELDS"]) <= numeric
         dialog = createAlgorithmDialog("prospector:interpolate", parameters)
         try:
             given = dialog.mainWidget().createProcessingParameters()  # raised InvalidParameterValue before
         finally:
             dialog.close()
-        assert given["FIELDS"] == DEMO_ELEMENTS
+        assert given["FIELDS"] == elements
         import processing
 
         out = str(tmp_path / "elements.tif")
         processing.run("prospector:interpolate", {**parameters, "PIXEL_SIZE": 4000, "OUTPUT": out})
         with rasterio.open(out) as src:
-            assert list(src.descriptions) == DEMO_ELEMENTS
+            assert list(src.descriptions) == elements
     finally:
         panel.teardown()
         project.removeAllMapLayers()
