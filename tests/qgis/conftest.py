@@ -6,20 +6,29 @@ import pytest
 
 
 @pytest.fixture(scope="session", autouse=True)
-def no_layer_outlives_qgis(qgis_app):
-    """Fail the session, naming them, when map layers a test made are still alive as QGIS exits, and release them
-    first: a file-backed layer released after exitQgis() segfaults the test process (stop 51's CI died so, after
-    every test had passed, on a layer kept alive by a caught refusal's traceback)."""
+def no_layer_outlives_qgis(qgis_app, request):
+    """Release the map layers the tests left alive before QGIS exits, and fail the session naming them: a
+    file-backed layer released after exitQgis() segfaults the test process (stop 51's CI died so, after every test
+    had passed, on a layer kept alive by a caught refusal's traceback). After a failed test the layers its
+    traceback holds are released without a word: the failure is the news."""
     yield
+    import sys
+
     from qgis.core import QgsMapLayer
     from qgis.PyQt import sip
 
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):  # a failure's frame, kept by pytest
+        if hasattr(sys, name):
+            setattr(sys, name, None)
     gc.collect()
     alive = [o for o in gc.get_objects() if isinstance(o, QgsMapLayer) and not sip.isdeleted(o) and sip.ispyowned(o)]
     names = sorted(f"'{layer.name()}' ({layer.providerType()}: {layer.source()})" for layer in alive)
     for layer in alive:
         sip.delete(layer)
-    assert not names, "map layers outlived their tests (release them, e.g. del layer): " + "; ".join(names)
+    assert request.session.testsfailed or not names, (
+        "at the session's end, map layers made by tests were still alive (release them, e.g. del layer): "
+        + "; ".join(names)
+    )
 
 
 @pytest.fixture(scope="session")
