@@ -353,7 +353,8 @@ PARAMETER_HELP: Dict[str, Dict[str, str]] = {
         "cubic.",
         "CATEGORICAL_RASTERS": "Classified rasters (codes): resampled onto the grid without mixing codes.",
         "CATEGORICAL_METHOD": "Resampling of categorical rasters: nearest cell, or the most frequent code.",
-        "OUTPUT": "One GeoTIFF, a band per evidence layer, named for what it holds and with its unit.",
+        "OUTPUT": "One GeoTIFF, a band per evidence layer, named for what it holds and with its unit; it loads showing "
+        "band 1, a distance band coloured warm near the features.",
         "OUTPUT_TABLE": "CSV of the bands: number, name, unit, source and class codes. Optional.",
         "SCHEDULER": _SCHEDULER,
     },

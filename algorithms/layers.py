@@ -362,9 +362,13 @@ def apply_style(layer, qml_path: str, stretch: bool = True, inverted: bool = Fal
     if (stretch or inverted) and isinstance(layer, QgsRasterLayer):
         renderer = layer.renderer()
         if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and renderer.shader() is not None:
-            lo, hi = renderer.classificationMin(), renderer.classificationMax()
+            lo, hi = renderer.classificationMin(), renderer.classificationMax()  # the style's own
             if stretch:
-                lo, hi = layer.dataProvider().cumulativeCut(renderer.band(), 0.02, 0.98)
+                cut = layer.dataProvider().cumulativeCut(renderer.band(), 0.02, 0.98)
+                if np.isfinite(cut).all() and cut[1] > cut[0]:
+                    lo, hi = cut
+                elif not inverted:  # no range to stretch to: the style as it is
+                    lo = hi = math.nan
             shader_fn = renderer.shader().rasterShaderFunction()
             ramp = shader_fn.sourceColorRamp() if shader_fn is not None else None
             if np.isfinite(lo) and np.isfinite(hi) and hi > lo and ramp is not None:

@@ -89,3 +89,35 @@ def _rgb(name):
 
 def _apart(one, other):
     return sum((a - b) ** 2 for a, b in zip(one, other))
+
+
+def test_fixed_scales_stay_fixed_and_a_flat_distance_band_is_still_turned_round(prospector_provider, tmp_path):
+    """Review 35: apply_style without a stretch keeps the style's own classes (prospectivity's fixed 0-1 scale,
+    read from the .qml by QGIS); a band with no 2-98 % range to stretch to (every cell 500 m from a fault) keeps the
+    style's range, turned round when asked, where before the turn was skipped with the stretch."""
+    import numpy as np
+    import rasterio
+    from qgis.core import QgsRasterLayer
+    from rasterio.transform import from_origin
+
+    from geochem_prospector.algorithms.base import STYLES_DIR
+    from geochem_prospector.algorithms.layers import apply_style
+
+    def items(layer):
+        shader = layer.renderer().shader().rasterShaderFunction()
+        return [(round(i.value, 6), i.color.name()) for i in shader.colorRampItemList()]
+
+    flat = str(tmp_path / "flat.tif")
+    with rasterio.open(flat, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32", crs="EPSG:3067",
+                       transform=from_origin(400_000, 7_510_000, 250, 250)) as out:  # fmt: skip
+        out.write(np.full((1, 4, 4), 500.0, dtype=np.float32))
+    qml = os.path.join(STYLES_DIR, "prospectivity.qml")
+    as_written, fixed = QgsRasterLayer(flat, "written"), QgsRasterLayer(flat, "fixed")
+    as_written.loadNamedStyle(qml)
+    apply_style(fixed, qml, stretch=False)
+    assert items(fixed) == items(as_written)
+    low, high = _ramp_ends()
+    turned = QgsRasterLayer(flat, "turned")
+    apply_style(turned, os.path.join(STYLES_DIR, "element_pseudocolor.qml"), stretch=True, inverted=True)
+    assert (items(turned)[0][1], items(turned)[-1][1]) == (high, low)
+    del as_written, fixed, turned
