@@ -34,6 +34,10 @@ TOKEN_RE = re.compile(
     re.IGNORECASE,
 )
 METRICS = ("train_loss", "val_loss", "train_acc", "val_acc")
+#: what the chart says in place of the accuracy panel when the log gives no accuracy
+NO_ACCURACY = (
+    "No accuracy in this log: positive-unlabelled training gives none, as it would count unlabelled cells as barren."
+)
 
 
 @dataclass
@@ -161,8 +165,18 @@ class TrainingChart(QWidget):
             )
             painter.end()
             return
-        self._draw_panel(painter, top, self.tr("Loss"), "loss", None)
-        self._draw_panel(painter, bottom, self.tr("Accuracy"), "acc", (0.0, 1.0))
+        if self.series("train_acc") or self.series("val_acc"):
+            self._draw_panel(painter, top, self.tr("Loss"), "loss", None)
+            self._draw_panel(painter, bottom, self.tr("Accuracy"), "acc", (0.0, 1.0))
+        else:  # positive-unlabelled training logs none: the loss takes the room, and a line says why
+            note_height = 2.5 * painter.fontMetrics().height()
+            self._draw_panel(painter, QRectF(0, 0, self.width(), height - note_height), self.tr("Loss"), "loss", None)
+            painter.setPen(self.palette().text().color())
+            painter.drawText(
+                QRectF(0, height - note_height, self.width(), note_height),
+                Qt.AlignCenter | Qt.TextWordWrap,
+                self.tr(NO_ACCURACY),
+            )
         painter.end()
 
     def value_axis(self, kind: str, fixed: Optional[Tuple[float, float]]) -> Tuple[float, float, List[float]]:

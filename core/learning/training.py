@@ -797,13 +797,14 @@ def pu_validation_risk(logits: np.ndarray, data: TrainingData, index: np.ndarray
 
 def epoch_line(record: Mapping[str, float], epochs: int, positive_unlabelled: bool) -> str:
     """An epoch's log line (the desktop's training monitor charts it). Under positive-unlabelled training both
-    losses are the PU risk, and no accuracy is given: counted against the labels it is the share of unlabelled
-    cells, whatever the network learns, because unlabelled cells are not barren."""
+    losses are the PU risk, and no accuracy is given: it would count unlabelled cells as barren, so it stays at
+    their share whatever the network learns."""
     head = f"epoch {record['epoch']}/{epochs} (iteration {record['iteration']}): "
     if positive_unlabelled:
-        line = f"{head}train loss {record['train_loss']:.4f} | validation loss {record['val_loss']:.4f}"
-        return line + (
-            " (the non-negative PU risk; no accuracy: unlabelled cells are not barren)" if record["epoch"] == 1 else ""
+        said = " (the non-negative PU risk; no accuracy: it would count unlabelled cells as barren)"
+        return (
+            f"{head}train loss {record['train_loss']:.4f} | validation loss {record['val_loss']:.4f}"
+            f"{said if record['epoch'] == 1 else ''}"
         )
     return (
         f"{head}train loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f} | "

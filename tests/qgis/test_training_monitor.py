@@ -99,6 +99,24 @@ def test_chart_draws_both_curves_in_their_panels(qgis_app):
     assert _count(bottom.copy(0, 25, 400, 125), TrainingChart.COLOURS["val"]) == 0
 
 
+def test_a_log_without_accuracy_gives_the_loss_the_room_and_says_why(qgis_app):
+    """Positive-unlabelled training logs no accuracy (core.learning.training.epoch_line): the accuracy panel stood
+    empty. The loss now takes the chart, its training curve reaching into the lower half, and a line says why."""
+    from geochem_prospector.core.learning.training import epoch_line
+
+    chart = TrainingChart()
+    chart.resize(400, 300)
+    for epoch in range(1, 11):
+        record = {"epoch": epoch, "iteration": 5 * epoch, "train_loss": 1.0 / epoch, "val_loss": 1.2 / epoch}
+        chart.feed_line(epoch_line(record, 10, True))
+    assert len(chart.records) == 10 and not chart.series("train_acc")
+    image = chart.grab().toImage()
+    # the training loss falls from 1.0 to 0.1 over the whole height: below the half where the accuracy panel
+    # began (under its legend's line, where its empty plot was: no training colour there before)
+    assert _count(image.copy(0, 170, 400, 80), TrainingChart.COLOURS["train"]) > 20
+    assert _count(image.copy(0, 0, 400, 150), TrainingChart.COLOURS["train"]) > 10
+
+
 @pytest.mark.parametrize("highest", [0.65, 0.0173, 3.7, 140.0])
 def test_loss_axis_ends_on_a_round_tick(qgis_app, highest):
     """Sweep 24c: the loss axis was labelled 0.171, 0.341, 0.512, 0.683 (quarters of 1.05 times the highest loss).
