@@ -47,10 +47,15 @@ UNDECLARED_NODATA = (255.0, 32767.0, 65535.0)
 
 def require_classes(labels: np.ndarray, name: str) -> None:
     """Refuse a label raster holding fractions (an element, probability or distance raster given as LABELS), or
-    whole numbers above the highest class id (Int16 magnetics): its values would be read as classes (1 and above
-    mineralised), and the message would say a class is missing, or the run would learn cells valued 1 as deposits."""
+    whole numbers above the highest class id (Int16 magnetics), or ids and codes (a value per deposit): its values
+    would be read as classes (1 and above mineralised), and the message would say a class is missing, or the run
+    would learn cells valued 1 as deposits."""
     distinct, counts = np.unique(labels[np.isfinite(labels)], return_counts=True)
     require_class_values(distinct, counts, name)
+
+
+#: more mineralised classes than this in a label raster are ids or codes (deposit types are a handful)
+MAX_MINERALISED_CLASSES = 20
 
 
 def require_class_values(distinct: np.ndarray, counts: np.ndarray, name: str) -> None:
@@ -84,6 +89,18 @@ def require_class_values(distinct: np.ndarray, counts: np.ndarray, name: str) ->
             f"mineralised, up to {MAX_CLASS_ID}; 0 barren; nodata or a negative number unlabelled), e.g. "
             "pseudolabel's output. Check that LABELS is the label raster, not an evidence raster such as magnetics "
             "or elevation (the dialog offers the first raster of the project)."
+        )
+    mineralised = distinct >= 1
+    kinds, cells = int(mineralised.sum()), int(np.sum(counts[mineralised]))
+    if kinds > MAX_MINERALISED_CLASSES or (kinds >= 5 and kinds > cells / 2):
+        # about a value per deposit: ids, names or map codes burnt in (gdal_rasterize -a id), as a point field of
+        # more values than half its points is refused (core.labels.classes)
+        shown = ", ".join(f"{v:g}" for v in distinct[mineralised][:5]) + (" …" if kinds > 5 else "")
+        raise QgsProcessingException(
+            f"LABELS: '{name}' holds {kinds} different values of 1 and above ({shown}) on {cells:,} cells: ids or "
+            "codes, as deposit ids or map codes burnt into a raster give, not classes; only class 1 would be learnt "
+            "as mineralised. Give a label raster with one value for every deposit (Raster › Conversion › "
+            "Rasterize, 'A fixed value to burn' 1; gdal_rasterize -burn 1), or the deposits as point LABELS."
         )
 
 

@@ -2683,6 +2683,21 @@ def _messy_inputs(folder: str, xy, cu, bands) -> Dict[str, str]:
     paths["raster_no_crs"] = _raster(os.path.join(folder, "no_crs.tif"), bands, ["Cu", "Pb"], crs=None)
     whole = np.round(np.linspace(-118, 309, bands[0].size)).reshape(bands[0].shape)  # nT, as an Int16 survey has them
     paths["magnetics_whole"] = _raster(os.path.join(folder, "mag_tmi.tif"), whole[None], ["tmi"])
+    # deposits rasterised by their id field (gdal_rasterize -a id), as a user makes a label raster: ids 1 to 8
+    sites = [(X0 + 1100 + 1000 * i, Y0 + 1100 + 1000 * ((3 * i) % 8)) for i in range(8)]
+    with_ids = _ogr_layer(
+        os.path.join(folder, "deposits_with_ids.gpkg"),
+        ogr.wkbPoint,
+        {"id": ogr.OFTInteger},
+        [(f"POINT ({x} {y})", {"id": i + 1}) for i, (x, y) in enumerate(sites)],
+    )
+    paths["deposit_ids"] = os.path.join(folder, "deposit_ids.tif")
+    subprocess.run(
+        ["gdal_rasterize", "-q", "-a", "id", "-init", "0", "-a_nodata", "255", "-ot", "Byte", "-te", str(X0), str(Y0),
+         str(X0 + SIZE * PIXEL), str(Y0 + SIZE * PIXEL), "-tr", str(PIXEL), str(PIXEL), with_ids,
+         paths["deposit_ids"]],
+        check=True,
+    )  # fmt: skip
     shifted = os.path.join(folder, "no_crs_shifted.tif")
     paths["raster_no_crs_shifted"] = _raster(shifted, bands, ["Cu", "Pb"], crs=None)
     import rasterio
@@ -5430,6 +5445,16 @@ CASES += [
         )
         for alg in ("comparemodels", "trainmodel")
     ],  # sweep 32a; before: trained on the cells valued 1 as deposits (QGIS's dialog offers the first raster)
+    *[
+        Case(
+            "deposit ids burnt into the label raster",
+            alg,
+            _set(LABELS="deposit_ids"),
+            error=r"^LABELS: 'deposit_ids' holds 8 different values of 1 and above \(1, 2, 3, 4, 5 …\) on 8 cells: "
+            r"ids or codes",
+        )
+        for alg in ("comparemodels", "trainmodel")
+    ],  # before: learnt the deposit with id 1 as mineralised against the seven others
 ]
 CASES += [
     Case(

@@ -94,3 +94,34 @@ def test_a_label_raster_with_an_undeclared_fill_of_255_is_told_to_declare_it(run
     subprocess.run(["gdal_translate", "-q", "-a_nodata", "255", str(path), str(declared)], check=True)
     run_algorithm("prospector:trainmodel", training_parameters(data, tmp_path, LABELS=str(declared)))
     assert (tmp_path / "model.pt").exists()
+
+
+@pytest.mark.parametrize(
+    "classes, cells_each, refused",
+    [
+        ([1], 40, False),  # pseudolabel's output: one mineralised class
+        ([1, 2, 3], 1, False),  # three deposit types on a cell each: too few values to call them ids
+        ([1, 2, 3, 4, 5], 1, True),  # five deposits rasterised by id, a cell each
+        ([1, 2, 3, 4, 5], 2, False),  # five deposit types, two cells each
+        (list(range(1, 21)), 40, False),  # twenty classes, forty cells each: the most taken as classes
+        (list(range(1, 22)), 40, True),  # twenty-one: map codes burnt in (a lithology raster given as labels)
+    ],
+)
+def test_ids_or_codes_in_a_label_raster_are_told_apart_from_classes(classes, cells_each, refused):
+    """Deposits rasterised by their id field (gdal_rasterize -a id) gave every deposit its own class, and the map
+    learnt the deposit with id 1 against the others. Refused, as a point field of more values than half its
+    points is, at five values or more; and past twenty mineralised classes whatever their cells."""
+    from qgis.core import QgsProcessingException
+
+    from geochem_prospector.algorithms.labels import require_class_values
+
+    distinct = np.array([0.0, *classes])
+    counts = np.array([1000, *([cells_each] * len(classes))])
+    if not refused:
+        require_class_values(distinct, counts, "labels")
+        return
+    with pytest.raises(QgsProcessingException) as told:
+        require_class_values(distinct, counts, "labels")
+    assert str(told.value).startswith(
+        f"LABELS: 'labels' holds {len(classes)} different values of 1 and above (1, 2, 3, 4, 5"
+    ) and f"on {len(classes) * cells_each:,} cells: ids or codes" in str(told.value)
