@@ -133,8 +133,8 @@ def labelled_cells_record(labels: np.ndarray, grid: GridSpec, layer: str) -> Dic
 
 def labelled_cells_record_of_file(path: str, layer: str, cells_per_read: int = 32 * 2**20) -> Dict[str, Any]:
     """:func:`labelled_cells_record` of a label raster read from ``path`` in blocks of whole rows of about
-    ``cells_per_read`` cells (a raster too large to hold, trained on window by window); empty when it cannot be read (the record is an aid, never a reason to
-    fail)."""
+    ``cells_per_read`` cells (a raster too large to hold, trained on window by window); empty when it cannot be
+    read (the record is an aid, never a reason to fail)."""
     import rasterio
 
     from ..io.inputs import no_gdal_sidecars
