@@ -99,8 +99,9 @@ def require_class_values(distinct: np.ndarray, counts: np.ndarray, name: str) ->
         raise QgsProcessingException(
             f"LABELS: '{name}' holds {kinds} different values of 1 and above ({shown}) on {cells:,} cells: ids or "
             "codes, as deposit ids or map codes burnt into a raster give, not classes; only class 1 would be learnt "
-            "as mineralised. Give a label raster with one value for every deposit (Raster › Conversion › "
-            "Rasterize, 'A fixed value to burn' 1; gdal_rasterize -burn 1), or the deposits as point LABELS."
+            "as mineralised. Give a label raster that burns the same value, 1, for every deposit (Raster › "
+            "Conversion › Rasterize, 'A fixed value to burn' 1; gdal_rasterize -burn 1), or the deposits as point "
+            "LABELS."
         )
 
 
