@@ -138,17 +138,19 @@ class LabelPoints:
     label: str
 
 
-def label_raster_points(path: str, name: str, labels: Optional[np.ndarray] = None, grid=None) -> Dict[str, Any]:
+def label_raster_points(
+    path: str, name: str, labels: Optional[np.ndarray] = None, grid=None, band: int = 1
+) -> Dict[str, Any]:
     """What the label raster at ``path`` was taught from, for the model's provenance and so for evaluate's
     training-deposit warning: the points pseudolabel grew it from (its provenance), or, for a raster made elsewhere
     (rasterised deposits, say), its mineralised cells, from ``labels`` as read onto the evidence ``grid`` where given
-    (so in the grid's CRS), else from the file; nothing when neither can be read."""
+    (so in the grid's CRS), else from band ``band`` of the file; nothing when neither can be read."""
     points = read_provenance(path).get("mineralised_points")
     if not isinstance(points, dict):
         if labels is not None and grid is not None:
             points = labelled_cells_record(labels, grid, name)
         else:
-            points = labelled_cells_record_of_file(path, name)
+            points = labelled_cells_record_of_file(path, name, band)
     return {"mineralised_points": points} if points else {}
 
 

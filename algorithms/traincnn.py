@@ -783,7 +783,7 @@ class TrainCnnAlgorithm(LabelReading):
                 refuse_other_outputs(layer_selection[0][0], layer.name())
                 require_class_values(*value_counts(layer_selection[0][0], layer_selection[0][1]), layer.name())
                 label_selection = layer_selection[:1]
-                label_provenance = label_raster_points(layer_selection[0][0], layer.name())
+                label_provenance = label_raster_points(layer_selection[0][0], layer.name(), band=layer_selection[0][1])
             else:
                 weight_selection = layer_selection[:1]
         points = label_layer is not None and not isinstance(label_layer, QgsRasterLayer)

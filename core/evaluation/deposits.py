@@ -131,8 +131,10 @@ def labelled_cells_record(labels: np.ndarray, grid: GridSpec, layer: str) -> Dic
     return _cells_record(centres, len(rows), grid.crs_wkt or "", layer)
 
 
-def labelled_cells_record_of_file(path: str, layer: str, cells_per_read: int = 32 * 2**20) -> Dict[str, Any]:
-    """:func:`labelled_cells_record` of a label raster read from ``path`` in blocks of whole rows of about
+def labelled_cells_record_of_file(
+    path: str, layer: str, band: int = 1, cells_per_read: int = 32 * 2**20
+) -> Dict[str, Any]:
+    """:func:`labelled_cells_record` of band ``band`` of a label raster read from ``path`` in blocks of whole rows of about
     ``cells_per_read`` cells (a raster too large to hold, trained on window by window); empty when it cannot be
     read (the record is an aid, never a reason to fail)."""
     import rasterio
@@ -145,7 +147,7 @@ def labelled_cells_record_of_file(path: str, layer: str, cells_per_read: int = 3
     try:
         with no_gdal_sidecars(), rasterio.open(path) as src:
             crs_wkt = src.crs.to_wkt() if src.crs else ""
-            for top, values in band_row_blocks(src, 1, cells_per_read):
+            for top, values in band_row_blocks(src, band, cells_per_read):
                 with np.errstate(invalid="ignore"):
                     rows, cols = np.nonzero(np.isfinite(values) & (values >= 1))
                 count += len(rows)

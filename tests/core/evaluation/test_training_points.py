@@ -143,6 +143,23 @@ def test_a_label_raster_in_degrees_is_recorded_where_its_cells_are(tmp_path):
     assert np.allclose(np.array(record["xy"]), np.column_stack(xy(transform, rows, cols)), atol=1e-7, rtol=0)
 
 
+def test_the_record_of_a_label_file_is_of_the_band_read_as_labels(tmp_path):
+    """Band 2 of a two-band label file, where band 1 has other mineralised cells: the record places band 2's."""
+    from rasterio.transform import from_origin, xy
+
+    transform = from_origin(400_000.0, 7_510_000.0, 250.0, 250.0)
+    bands = np.zeros((2, 20, 30), dtype=np.uint8)
+    bands[0, 2, 3] = bands[1, 11, 27] = bands[1, 19, 0] = 1
+    path = str(tmp_path / "two.tif")
+    with rasterio.open(path, "w", driver="GTiff", width=30, height=20, count=2, dtype="uint8", crs="EPSG:3067",
+                       transform=transform) as dst:  # fmt: skip
+        dst.write(bands)
+    record = labelled_cells_record_of_file(path, "two", band=2)
+    assert record["count"] == 2
+    assert np.allclose(sorted(record["xy"]), sorted(np.column_stack(xy(transform, [11, 19], [27, 0])).tolist()))
+    assert labelled_cells_record_of_file(path, "two")["count"] == 1  # band 1 by default
+
+
 def test_a_label_raster_with_more_mineralised_cells_than_kept_records_only_their_count(tmp_path):
     side = int(np.ceil(np.sqrt(TRAINING_POINTS_KEPT + 1)))
     grid = GridSpec(xmin=400_000.0, ymax=7_510_000.0, pixel_size=250.0, width=side, height=side, crs_wkt=None)
