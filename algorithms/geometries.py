@@ -12,6 +12,7 @@ from qgis.core import QgsFeatureRequest, QgsProcessingException, QgsProcessingFe
 
 from ..core.errors import Cancelled
 from ..core.io.rasters import rasterize_mask
+from ..core.placement import finite_parts
 from ..core.reports.legend import readable_number
 from .crs_checks import (
     refuse_coordinates_beyond_crs,
@@ -60,7 +61,7 @@ def shapely_features(
         request.setSubsetOfAttributes([field], source.fields())
     else:
         request.setNoAttributes()
-    geometries, values = [], []
+    geometries, values, not_numbers = [], [], []
     for feature in unchecked_features(source, request):
         if feedback is not None and feedback.isCanceled():
             raise Cancelled()
@@ -75,10 +76,29 @@ def shapely_features(
             ) from None
         if QgsWkbTypes.isCurvedType(geometry.wkbType()):  # arcs (CompoundCurve, CurvePolygon): GEOS reads none
             geometry = QgsGeometry(geometry.constGet().segmentize())
-        geometries.append(wkb.loads(bytes(geometry.asWkb())))
+        shape = wkb.loads(bytes(geometry.asWkb()))
+        finite = finite_parts(shape)
+        if finite is not shape:  # NaN or infinite coordinates: GEOS fails on them, or answers wrongly (review 36)
+            not_numbers.append(feature.id())
+            if finite is None or finite.is_empty:
+                continue
+        geometries.append(finite)
         if field:
             values.append(plain_value(feature[field]))
+    if not_numbers and feedback is not None:
+        feedback.pushWarning(not_numbers_warning(parameter, name or source.sourceName(), not_numbers))
     return geometries, values
+
+
+def not_numbers_warning(parameter: str, name: str, feature_ids: list) -> str:
+    """What ``shapely_features`` says of the features of layer ``name`` with coordinates that are not numbers."""
+    shown = ", ".join(str(i) for i in feature_ids[:5]) + (", …" if len(feature_ids) > 5 else "")
+    return (
+        f"{parameter}: {len(feature_ids)} feature(s) of '{name}' (id {shown}) have coordinates that are not numbers "
+        "(NaN, or infinite where the reprojection cannot place them): those vertices are left out, so such a "
+        "line keeps its other stretches, and such a point or polygon is left out whole. Fix or delete them (the "
+        "Vertex Editor lists a feature's coordinates)."
+    )
 
 
 #: what to do about a mask layer without polygons (an empty layer, a filter or a selection that keeps none)

@@ -4,7 +4,7 @@ western longitudes without their minus sign), found by the CRS's area of use (PR
 
 import math
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import numpy as np
 
@@ -295,3 +295,46 @@ def local_grid_advice(xmin: float, ymin: float, xmax: float, ymax: float) -> str
         'become metres (Field Calculator: "x" * 1000, or the table\'s projected coordinates where it has them), as '
         "distances and cells are in metres."
     )
+
+
+def finite_parts(geometry: Any) -> Optional[Any]:
+    """``geometry`` (shapely) without its coordinates that are not numbers (NaN, or infinite where a reprojection
+    could not place a vertex): a line keeps its runs of two or more finite vertices, multi-points their finite
+    points, and a polygon with such a vertex is left out whole (its outline cannot be closed without it); None when
+    nothing is left. A geometry whose coordinates are all finite is returned as it is."""
+    from shapely.geometry import GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon
+
+    if geometry is None or geometry.is_empty or _all_finite(geometry):
+        return geometry
+    kind = geometry.geom_type
+    if kind in ("LineString", "LinearRing"):
+        xy = np.asarray(geometry.coords, dtype=np.float64)
+        finite = np.isfinite(xy[:, :2]).all(axis=1)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(np.int8), [0]])))
+        runs = [LineString(xy[a:b]) for a, b in zip(edges[::2], edges[1::2]) if b - a >= 2]
+        return None if not runs else runs[0] if len(runs) == 1 else MultiLineString(runs)
+    if kind == "MultiLineString":
+        parts = [p for part in geometry.geoms if (p := finite_parts(part)) is not None]
+        lines = [line for p in parts for line in getattr(p, "geoms", [p])]
+        return MultiLineString(lines) if lines else None
+    if kind == "MultiPoint":
+        points = [p for p in geometry.geoms if _all_finite(p)]
+        return MultiPoint(points) if points else None
+    if kind == "MultiPolygon":
+        polygons = [p for p in geometry.geoms if _all_finite(p)]
+        return MultiPolygon(polygons) if polygons else None
+    if kind == "GeometryCollection":
+        kept = [p for part in geometry.geoms if (p := finite_parts(part)) is not None]
+        return GeometryCollection(kept) if kept else None
+    return None  # a point or a polygon with a coordinate that is not a number
+
+
+def _all_finite(geometry: Any) -> bool:
+    """Whether every coordinate of ``geometry`` is a number (shapely 1.8 has no ``get_coordinates``; its bounds pass
+    over NaN)."""
+    kind = geometry.geom_type
+    if kind == "Polygon":
+        return all(_all_finite(ring) for ring in (geometry.exterior, *geometry.interiors))
+    if hasattr(geometry, "geoms"):
+        return all(_all_finite(part) for part in geometry.geoms)
+    return bool(np.isfinite(np.asarray(geometry.coords, dtype=np.float64)).all())

@@ -2482,7 +2482,7 @@ def _coarse_labels(path: str, labels: np.ndarray) -> str:
 def _evidence_inputs(folder: str) -> Dict[str, str]:
     """Faults (crossing lines), none, or far away; lithology with a 3-class field and a 300-value field."""
     import geopandas as gpd
-    from shapely.geometry import LineString, box
+    from shapely.geometry import LineString, Polygon, box
 
     paths: Dict[str, str] = {}
     lines = [
@@ -2495,6 +2495,8 @@ def _evidence_inputs(folder: str) -> Dict[str, str]:
         ("faults", lines),
         ("faults_far", [LineString([(X0 + 90_000, Y0), (X0 + 95_000, Y0)])]),
         ("faults_zero", [*lines, collapsed]),
+        # a vertex that is not a number (a broken export): GEOS failed on it where lines cross (review 36)
+        ("faults_nan", [*lines, LineString([(X0 + 2000, Y0 + 6000), (np.nan, np.nan), (X0 + 8000, Y0 + 6500)])]),
     ):
         paths[key] = os.path.join(folder, f"{key}.gpkg")
         gpd.GeoDataFrame({"id": list(range(len(geoms)))}, geometry=geoms, crs=CRS).to_file(paths[key], driver="GPKG")
@@ -2511,6 +2513,14 @@ def _evidence_inputs(folder: str) -> Dict[str, str]:
     )
     paths["lithology"] = os.path.join(folder, "lithology.gpkg")
     frame.to_file(paths["lithology"], driver="GPKG")
+    # one more polygon with a vertex that is not a number: contacts were refused as 'no polygons touch' (review 36)
+    broken = Polygon([(X0 + 100, Y0 + 100), (X0 + 900, Y0 + 100), (np.nan, np.nan), (X0 + 100, Y0 + 900)])
+    paths["lithology_nan"] = os.path.join(folder, "lithology_nan.gpkg")
+    gpd.GeoDataFrame(
+        {"rock": [*frame["rock"], "granite"], "unit": [*frame["unit"], "unit 300"]},
+        geometry=[*strips, broken],
+        crs=CRS,
+    ).to_file(paths["lithology_nan"], driver="GPKG")
     return paths
 
 
@@ -4965,6 +4975,19 @@ CASES += [
         "evidence",
         _set(LINES=["faults_zero"]),
         warning=r"LINES: 1 of the 4 lines of 'faults_zero' has zero length \(every vertex in one place\)",
+    ),
+    Case(
+        "a vertex whose coordinates are not numbers (NaN)",
+        "evidence",
+        _set(LINES=["faults_nan"]),
+        warning=r"LINES: 1 feature\(s\) of 'faults_nan' \(id \d+\) have coordinates that are not numbers \(NaN",
+    ),
+    Case(
+        "a polygon vertex whose coordinates are not numbers (NaN)",
+        "evidence",
+        _set(POLYGONS="lithology_nan", CONTACTS=True),
+        warning=r"POLYGONS: 1 feature\(s\) of 'lithology_nan' \(id \d+\) have coordinates that are not numbers",
+        not_in_log=r"no polygons of different classes",
     ),
     Case(
         "layer outside the extent",

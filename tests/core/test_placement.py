@@ -106,3 +106,31 @@ def test_slips_undone_put_real_places_back():
     np.testing.assert_allclose(y, north)
     # eastings of several zones, or northings of both signs: no such slip
     assert len(slipped_coordinates(np.array([35.4e6, 34.4e6]), np.array([-5.0, 7.0]), geographic=False)) == 1
+
+
+def test_finite_parts_leave_out_the_vertices_that_are_not_numbers():
+    """What is left of a geometry with NaN or infinite coordinates, against the parts written out by hand."""
+    from shapely.geometry import (
+        GeometryCollection,
+        LineString,
+        MultiLineString,
+        MultiPoint,
+        MultiPolygon,
+        Point,
+        Polygon,
+    )
+
+    from geochem_prospector.core.placement import finite_parts
+
+    nan, inf = float("nan"), float("inf")
+    line = LineString([(0, 0), (1, 1), (nan, nan), (2, 2), (3, 3), (4, 4), (inf, 0), (5, 5)])
+    assert finite_parts(line).equals(MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 3), (4, 4)]]))
+    assert finite_parts(LineString([(0, 0), (nan, 1), (2, 2)])) is None  # no two finite vertices in a row
+    square = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
+    assert finite_parts(Polygon([(0, 0), (1, 0), (nan, nan), (0, 0)])) is None
+    assert finite_parts(MultiPolygon([square, Polygon([(5, 5), (6, 5), (6, inf)])])).equals(MultiPolygon([square]))
+    assert finite_parts(MultiPoint([(0, 0), (nan, 1), (2, 2)])).equals(MultiPoint([(0, 0), (2, 2)]))
+    assert finite_parts(Point(inf, 1)) is None
+    kept = finite_parts(GeometryCollection([Point(1, 1), LineString([(0, 0), (nan, nan)])]))
+    assert kept.equals(GeometryCollection([Point(1, 1)]))
+    assert finite_parts(square) is square and finite_parts(line.interpolate(0.5)) is not None  # untouched
