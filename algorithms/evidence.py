@@ -36,6 +36,7 @@ from ..core.evidence.line_notes import (
     MAX_KINDS,
     check_density_radius,
     could_hold_kinds,
+    far_cut_info,
     intersections_info,
     kind_field_note,
     kind_fields,
@@ -652,6 +653,9 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 is_cancelled=feedback.isCanceled,
                 progress=searched,
             )
+            far_note = far_cut_info(name, source.cut_far, source.reach, grid)
+            if far_note:
+                feedback.pushInfo(far_note)
             kind_note = kind_field_note(name, _kind_fields(layer))
             if kind_note:  # a type field (thrust, normal) a user may expect to give bands of its own
                 feedback.pushInfo(kind_note)

@@ -10,7 +10,8 @@ so the result is the exact minimum over all segments (up to floating-point round
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional, Tuple
+import math
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -215,3 +216,57 @@ def bbox_overlaps(bounds: Optional[Tuple[float, float, float, float]], grid: Gri
         return False
     xmin, ymin, xmax, ymax = bounds
     return xmax >= grid.xmin and xmin <= grid.xmax and ymax >= grid.ymin and ymin <= grid.ymax
+
+
+def _crosses_box(segments: np.ndarray, box: Tuple[float, float, float, float]) -> np.ndarray:
+    """Whether each segment has a point in the box (xmin, ymin, xmax, ymax), by Liang-Barsky clipping."""
+    x0, y0, x1, y1 = segments.T
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = np.zeros(len(segments)), np.ones(len(segments))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+            parallel = p == 0
+            t = q / np.where(parallel, 1.0, p)
+            t0 = np.where(~parallel & (p < 0), np.maximum(t0, t), t0)
+            t1 = np.where(~parallel & (p > 0), np.minimum(t1, t), t1)
+            t1 = np.where(parallel & (q < 0), -1.0, t1)  # parallel to that side and beyond it
+    return t0 <= t1
+
+
+def reach_around(segments: np.ndarray, grid: GridSpec, margin: float = 0.0) -> float:
+    """How far beyond the grid's extent the ``segments`` can matter to its cells: every cell is at most the extent's
+    diagonal from the segment nearest the extent, so no part farther than that plus the nearest segment's distance
+    (bounded above by its vertices' when none crosses the extent) can be a cell's nearest, nor, with ``margin`` (a
+    density radius) added, within the radius of one."""
+    box = (grid.xmin, grid.ymin, grid.xmax, grid.ymax)
+    diagonal = math.hypot(grid.xmax - grid.xmin, grid.ymax - grid.ymin)
+    if len(segments) == 0 or _crosses_box(segments, box).any():
+        return diagonal + margin
+    ends = segments.reshape(-1, 2)
+    away_x = np.maximum(np.maximum(box[0] - ends[:, 0], ends[:, 0] - box[2]), 0.0)
+    away_y = np.maximum(np.maximum(box[1] - ends[:, 1], ends[:, 1] - box[3]), 0.0)
+    return float(np.hypot(away_x, away_y).min()) + diagonal + margin
+
+
+def parts_within(geometries: Sequence[Any], grid: GridSpec, reach: float) -> Tuple[List[Any], int]:
+    """The lines of ``geometries`` (polygons: their outlines) cut to the grid's extent grown by ``reach`` on each side,
+    and how many were cut: a vertex misplaced by a million kilometres would otherwise be cut into pieces of a few
+    cells all the way (review 36: 23 GB for one line). Geometries within that box are returned as they are."""
+    from shapely.ops import clip_by_rect
+
+    bounds = (grid.xmin - reach, grid.ymin - reach, grid.xmax + reach, grid.ymax + reach)
+    kept: List[Any] = []
+    cut = 0
+    for geometry in geometries:
+        if geometry is None or geometry.is_empty:
+            continue
+        xmin, ymin, xmax, ymax = geometry.bounds
+        if xmin >= bounds[0] and ymin >= bounds[1] and xmax <= bounds[2] and ymax <= bounds[3]:
+            kept.append(geometry)
+            continue
+        cut += 1
+        outline = geometry.boundary if geometry.geom_type in ("Polygon", "MultiPolygon") else geometry
+        part = clip_by_rect(outline, *bounds)
+        if not part.is_empty:
+            kept.append(part)
+    return kept, cut

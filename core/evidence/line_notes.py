@@ -142,3 +142,15 @@ def near_duplicate_note(name: str, features: int, tolerance: float, length: floa
 def intersections_info(name: str, n: int) -> str:
     """The information line giving the number of intersections of the lines of layer ``name``."""
     return f"{name}: {n:,} intersection{'' if n == 1 else 's'} of lines"
+
+
+def far_cut_info(name: str, cut: int, reach: float, grid: GridSpec) -> str:
+    """The information line for ``cut`` lines of layer ``name`` reaching more than ``reach`` beyond the grid's extent
+    (:class:`.lines.LineEvidence` cuts them there); "" for none."""
+    if not cut:
+        return ""
+    return (
+        f"{name}: {cut:,} line(s) reach more than {grid.length_text(reach)} beyond the grid's extent and are cut "
+        "there: no part farther out is any cell's nearest, nor within the density radius of one; crossings are "
+        "searched within that reach only. A vertex thousands of kilometres away is a misplaced one: check the layer."
+    )

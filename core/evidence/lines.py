@@ -11,7 +11,17 @@ import numpy as np
 from ..callbacks import CancelCallback, ProgressCallback, check_cancelled, report
 from ..grid import GridSpec
 from .bands import BandSpec, band_name
-from .geometry import SPACING_CELLS, PointIndex, SegmentIndex, _lines_of, densify, distance_window, segments_of
+from .geometry import (
+    SPACING_CELLS,
+    PointIndex,
+    SegmentIndex,
+    _lines_of,
+    densify,
+    distance_window,
+    parts_within,
+    reach_around,
+    segments_of,
+)
 
 
 def line_density_window(
@@ -978,6 +988,13 @@ class LineEvidence:
         # ``progress``: the share of the search for copies (first half) and crossings (second half) done, the two
         # slow steps here (tens of seconds each on 20,000 faults)
         self.layer = layer
+        #: lines reaching farther from the grid than any part of them can matter (:func:`~.geometry.reach_around`;
+        #: crossings are searched a further three extents' diagonals out), cut there: a vertex misplaced far away
+        #: would be cut into pieces of a few cells all the way
+        diagonal = math.hypot(grid.xmax - grid.xmin, grid.ymax - grid.ymin)
+        reach = reach_around(segments_of(geometries), grid, max(density_radius or 0.0, 3 * diagonal))
+        geometries, self.cut_far = parts_within(geometries, grid, reach)
+        self.reach = reach
         #: features that repeat an earlier one exactly (the same fault twice: merged map sheets, a copy pasted
         #: twice), and segments that repeat another (a stretch two features share): each is counted once
         # (features only where they would read as intersections: comparing every feature takes seconds on 10⁵)

@@ -346,3 +346,39 @@ def test_a_cancel_stops_the_search_for_crossings_within_a_few_features():
     grid = GridSpec(0.0, 2000.0, PX, 40, 40)
     with pytest.raises(Cancelled):
         LineEvidence("faults", lines, grid, intersections_band=True, is_cancelled=lambda: True)
+
+
+def test_a_vertex_misplaced_far_away_is_cut_off_and_every_band_stays_exact(scene):
+    """One line with a vertex a billion kilometres east (a broken export): it was cut into pieces of a few cells all
+    the way (23 GB, review 36). Its far part is cut off; the distances are still shapely's to the whole line, the
+    density still within the circles' bounds, and the crossings all the pairwise ones."""
+    grid, lines, rng = scene
+    stray = LineString([(504_000.0, 7_005_000.0), (1e12, 7_006_000.0)])
+    ring = Point(506_000.0, 7_006_000.0).buffer(800.0, 4)
+    ring = type(ring)([*ring.exterior.coords[:3], (-1e12, 7_006_000.0), *ring.exterior.coords[3:]])  # an outline too
+    given = [*lines, stray, ring]
+    evidence = LineEvidence("faults", given, grid, density_radius=600.0, intersections_band=True)
+    assert evidence.cut_far == 2 and len(evidence.index.pieces) < 20_000 and len(evidence.pieces) < 200_000
+    distance, density, to_crossings = evidence.window(grid, 0, grid.height, 0, grid.width)
+    union = MultiLineString([*given[:-1], LineString(ring.exterior.coords)])
+    rows, cols = rng.integers(0, grid.height, 300), rng.integers(0, grid.width, 300)
+    xy = np.column_stack([grid.xmin + (cols + 0.5) * PX, grid.ymax - (rows + 0.5) * PX])
+    reference = np.array([union.distance(Point(x, y)) for x, y in xy])
+    np.testing.assert_allclose(distance[rows, cols], reference, rtol=1e-6, atol=1e-3)
+    area_km2 = math.pi * 600.0**2 / 1e6
+    for r, c, (x, y) in zip(rows[:60], cols[:60], xy[:60]):
+        within = [union.intersection(Point(x, y).buffer(600.0 + d, 256)).length for d in (0.0, PX, -PX)]
+        assert (
+            abs(float(density[r, c]) - within[0] / 1000 / area_km2) <= (within[1] - within[2]) / 1000 / area_km2 + 1e-4
+        )
+    crossings = []
+    for i, a in enumerate(given):
+        for b in given[i + 1 :]:
+            shared = (a.boundary if a.geom_type == "Polygon" else a).intersection(
+                b.boundary if b.geom_type == "Polygon" else b
+            )
+            crossings += [(p.x, p.y) for p in getattr(shared, "geoms", [shared]) if p.geom_type == "Point"]
+    assert len(crossings) == evidence.n_intersections
+    pts = np.asarray(crossings)
+    brute = np.sqrt(((xy[:, None] - pts[None]) ** 2).sum(axis=2)).min(axis=1)
+    np.testing.assert_allclose(to_crossings[rows, cols], brute, rtol=1e-6, atol=1e-3)
