@@ -49,7 +49,7 @@ from ..core.placement import kilometre_coordinates_hint, local_grid_advice
 from . import parameters as params
 from .base import ProspectorAlgorithm
 from .crs_checks import REPROJECT_ADVICE, defined_crs, require_projected, warn_few_cells
-from .geometries import mask_from_source
+from .geometries import mask_geometries, mask_on_grid
 from .inputs import source_label
 from .point_reading import point_attributes, point_samples, report_values, require_geometry
 from .scheduling import HELP as SCHEDULER_HELP
@@ -611,15 +611,12 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         """The output grid and its MASK (None without one), with the notes on the cells no sample supports: IDW and
         kriging fill them with values that look like data."""
         xy = samples.xy
-        grid = self._output_grid(parameters, context, feedback, xy, run.crs, len(run.fields))
-        mask = mask_from_source(
-            self.parameterAsSource(parameters, self.MASK, context),
-            run.crs,
-            grid,
-            context,
-            feedback=feedback,
+        mask_shapes = mask_geometries(
+            self.parameterAsSource(parameters, self.MASK, context), run.crs, context, feedback=feedback,
             whose="the samples'",
-        )
+        )  # fmt: skip
+        grid = self._output_grid(parameters, context, feedback, xy, run.crs, len(run.fields), mask_shapes)
+        mask = mask_on_grid(mask_shapes, grid)
         extent_given = parameters.get(self.EXTENT) not in (None, "")
         self._prepared(feedback, 0.9)
         covered = coverage.assess_coverage(xy, grid, mask, run.max_distance, extent_given)
@@ -889,16 +886,25 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             rows.extend(field_rows)
         return values, rows
 
-    def _output_grid(self, parameters, context, feedback, xy, crs, n_fields) -> GridSpec:
-        """EXTENT (default: the samples' extent plus 5 %) at PIXEL_SIZE (default: a quarter of the sample spacing)."""
+    def _output_grid(self, parameters, context, feedback, xy, crs, n_fields, mask_shapes=None) -> GridSpec:
+        """EXTENT (default: the samples' extent plus 5 %, cut to the MASK's ``mask_shapes`` padded alike) at
+        PIXEL_SIZE (default: a quarter of the spacing of the samples within that extent)."""
+        unit = unit_abbreviation(crs.toWkt())
         if parameters.get(self.EXTENT) not in (None, ""):
             extent = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
             bounds = (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
-            where, unit = crs.authid() or "the samples' CRS", unit_abbreviation(crs.toWkt())
-            coverage.refuse_extent_without_samples(bounds, xy, where, unit)
+            coverage.refuse_extent_without_samples(bounds, xy, crs.authid() or "the samples' CRS", unit)
         else:
-            coverage.refuse_stray_samples(xy, unit_abbreviation(crs.toWkt()))
-            bounds = padded_extent(xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
+            far, boxes = np.zeros(len(xy), dtype=bool), np.array([s.bounds for s in mask_shapes or []]).reshape(-1, 4)
+            if len(boxes):
+                mask_bounds = (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
+                far = coverage.far_from_mask(xy, mask_bounds)
+            near = xy[~far]
+            coverage.refuse_stray_samples(near, unit)  # one stray among the samples near the MASK still stretches it
+            bounds = padded_extent(near[:, 0].min(), near[:, 1].min(), near[:, 0].max(), near[:, 1].max())
+            if far.any():
+                farthest = float(coverage.distances_to_box(xy[far], mask_bounds).max())
+                feedback.pushWarning(coverage.beyond_mask_note(int(far.sum()), len(xy), farthest, unit))
 
         metres = metres_per_unit(crs.toWkt())
         hint = kilometre_coordinates_hint(
@@ -916,7 +922,8 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             feedback.pushWarning(f"INPUT: only {len(xy)} sample(s): the raster shows little more than their values.")
         automatic = pixel_size <= 0
         if automatic:
-            pixel_size, spacing, how = coverage.automatic_pixel_size(xy, bounds)
+            within = coverage.inside_bounds(xy, bounds)
+            pixel_size, spacing, how = coverage.automatic_pixel_size(xy[within] if within.sum() >= 3 else xy, bounds)
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         if automatic:
             feedback.pushInfo(

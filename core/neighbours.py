@@ -139,6 +139,17 @@ def local_spacing(points: np.ndarray, k: int = 1) -> np.ndarray:
     return NeighbourIndex(pts).query(pts, k + 1)[0][:, k]
 
 
+def survey_groups(points: np.ndarray, spacing_factor: float = 20.0, neighbour: int = 5) -> Tuple[np.ndarray, float]:
+    """The groups of a survey's points linked within ``spacing_factor`` times its spacing (:func:`sample_spacing` at
+    the ``neighbour``-th nearest), one number per point, and that spacing; every point in one group where the
+    spacing is 0."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    spacing = sample_spacing(pts, neighbour) if len(pts) > 1 else 0.0
+    if not spacing > 0:
+        return np.zeros(len(pts), dtype=np.int64), 0.0
+    return linked_clusters(pts, spacing_factor * spacing), spacing
+
+
 def stray_points(
     points: np.ndarray, spacing_factor: float = 20.0, neighbour: int = 5, most_share: float = 0.01
 ) -> Tuple[np.ndarray, np.ndarray, float]:
@@ -152,10 +163,9 @@ def stray_points(
     none = (np.empty(0, dtype=np.int64), np.empty(0), 0.0)
     if len(pts) < 20:
         return none
-    spacing = sample_spacing(pts, neighbour)
+    groups, spacing = survey_groups(pts, spacing_factor, neighbour)
     if not spacing > 0:
         return none
-    groups = linked_clusters(pts, spacing_factor * spacing)
     sizes = np.bincount(groups)
     if sizes.max() <= len(pts) / 2:
         return none

@@ -6668,7 +6668,25 @@ CASES += [
         "interpolate",
         lambda d, p: {**_set(INPUT="samples_stray")(d, p), "EXTENT": f"{X0},{X0 + 10_000},{Y0},{Y0 + 10_000} [{CRS}]"},
     ),  # the EXTENT says which area to map: the stray sample does not shape the grid
+    Case(
+        "one sample at 0, 0 among the survey, with a MASK",
+        "interpolate",
+        _set(INPUT="samples_stray", MASK="mask_twice_the_grid"),
+        warning=r"INPUT: 1 of the 37 sampled places lies apart from the samples around the MASK \(up to [\d,]+ m "
+        r"from its extent\): the grid covers those around the MASK, not it",
+        check=lambda p: _grid_within(p["OUTPUT"], X0 - 1000, Y0 - 1000, X0 + 11_000, Y0 + 11_000),
+    ),  # the MASK says which area to map; before: refused as above (review 36: five far samples passed that check
+    # and stretched the grid over 500 km, tripling the automatic pixel size)
 ]
+
+
+def _grid_within(path: str, xmin: float, ymin: float, xmax: float, ymax: float) -> None:
+    """Assert that the raster at ``path`` lies within the box given."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        left, bottom, right, top = src.bounds
+    assert xmin <= left and bottom >= ymin and right <= xmax and top <= ymax, (left, bottom, right, top)
 
 
 # sweep 7a: deposits and labels as geologists keep them

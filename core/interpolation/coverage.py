@@ -20,7 +20,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import InputError
-from ..grid import GridSpec
+from ..grid import GridSpec, padded_extent
 from ..neighbours import (
     CellDistances,
     area_spacing,
@@ -31,6 +31,7 @@ from ..neighbours import (
     share_of_cells_extrapolated,
     share_of_cells_far,
     stray_points,
+    survey_groups,
 )
 from ..reports.legend import readable_number
 
@@ -275,13 +276,48 @@ def refuse_stray_samples(xy: np.ndarray, unit: str) -> None:
     )
 
 
+def inside_bounds(xy: np.ndarray, bounds: Sequence[float]) -> np.ndarray:
+    """Whether each point of ``xy`` lies in ``bounds`` (xmin, ymin, xmax, ymax), edges included."""
+    return (xy[:, 0] >= bounds[0]) & (xy[:, 0] <= bounds[2]) & (xy[:, 1] >= bounds[1]) & (xy[:, 1] <= bounds[3])
+
+
+def far_from_mask(xy: np.ndarray, mask_bounds: Sequence[float]) -> np.ndarray:
+    """Whether each sample lies in a group of the survey (:func:`~..neighbours.survey_groups`, as for stray
+    samples) of which no sample lies within the MASK polygons' extent ``mask_bounds`` padded by 5 %: samples of
+    another area, or a block given another zone's coordinates. Five such samples 500 km away (more than the 1 %
+    :func:`refuse_stray_samples` takes) stretched the grid over them and, through the samples' outline, tripled
+    the automatic pixel size (review 36). None where every sample, or none, is within that extent."""
+    within = inside_bounds(xy, padded_extent(*mask_bounds))
+    if within.all() or not within.any():
+        return np.zeros(len(xy), dtype=bool)
+    groups, _ = survey_groups(xy)
+    return ~np.isin(groups, np.unique(groups[within]))
+
+
+def distances_to_box(xy: np.ndarray, bounds: Sequence[float]) -> np.ndarray:
+    """The distance from each point of ``xy`` to the box ``bounds`` (xmin, ymin, xmax, ymax); 0 inside it."""
+    dx = np.maximum(np.maximum(bounds[0] - xy[:, 0], xy[:, 0] - bounds[2]), 0.0)
+    dy = np.maximum(np.maximum(bounds[1] - xy[:, 1], xy[:, 1] - bounds[3]), 0.0)
+    return np.hypot(dx, dy)
+
+
+def beyond_mask_note(beyond: int, total: int, farthest: float, unit: str) -> str:
+    """The warning for the ``beyond`` of ``total`` samples apart from the survey around the MASK
+    (:func:`far_from_mask`; ``farthest`` map units from the MASK's extent at most)."""
+    one = beyond == 1
+    return (
+        f"INPUT: {beyond:,} of the {total:,} sampled places {'lies' if one else 'lie'} apart from the samples "
+        f"around the MASK (up to {readable_number(farthest)} {unit} from its extent): the grid covers those "
+        f"around the MASK, not {'it' if one else 'them'}, and the automatic pixel size is set from those. Samples "
+        "of another area, or coordinates typed wrong? Check them, or give an EXTENT to map them too."
+    )
+
+
 def refuse_extent_without_samples(bounds: Sequence[float], xy: np.ndarray, where: str, unit: str) -> None:
     """Refuse an EXTENT (xmin, ymin, xmax, ymax in the samples' CRS, which ``where`` names; ``unit`` its map unit)
     with no sample in or near it: every cell would be extrapolated from samples far away (an extent typed in
     another CRS than the one it is read in, a slip)."""
-    dx = np.maximum(np.maximum(bounds[0] - xy[:, 0], xy[:, 0] - bounds[2]), 0.0)
-    dy = np.maximum(np.maximum(bounds[1] - xy[:, 1], xy[:, 1] - bounds[3]), 0.0)
-    nearest = float(np.hypot(dx, dy).min())
+    nearest = float(distances_to_box(xy, bounds).min())
     if nearest == 0.0 or nearest <= GAP_SPACINGS * sample_spacing(xy, GAP_NEIGHBOUR):
         return  # a sample inside: the spacing (a k-d tree over every sample) is only read for an extent beside them
 

@@ -87,3 +87,19 @@ def test_a_band_nodata_everywhere_is_refused_naming_the_radius_or_the_field():
         coverage.require_values(bands, ["Cu", "Pb"], 50.0, xy, GRID)
     assert str(raised.value).startswith("MAX_DISTANCE: no cell of the grid has a sample of Pb within 50 map units")
     assert f"nearest neighbour is {readable_number(spacing)} map units)" in str(raised.value)
+
+
+def test_samples_apart_from_those_around_the_mask_are_told_apart():
+    """A 10 km survey on a 1 km lattice and five samples 500 km east (a block in another zone's coordinates), MASK
+    the survey's square: the five are apart. A MASK over part of the survey leaves every sample in (the survey is
+    one group), and so does a MASK holding every sample."""
+    from geochem_prospector.core.interpolation.coverage import distances_to_box, far_from_mask
+
+    gx, gy = np.meshgrid(np.arange(0.0, 10_001.0, 1000.0), np.arange(0.0, 10_001.0, 1000.0))
+    survey = np.column_stack([gx.ravel(), gy.ravel()])
+    far = survey[:5] + [500_000.0, 0.0]
+    apart = far_from_mask(np.vstack([survey, far]), (0.0, 0.0, 10_000.0, 10_000.0))
+    assert apart.sum() == 5 and apart[-5:].all()
+    assert not far_from_mask(np.vstack([survey, far]), (2000.0, 2000.0, 4000.0, 4000.0))[: len(survey)].any()
+    assert not far_from_mask(survey, (-1.0, -1.0, 10_001.0, 10_001.0)).any()
+    assert distances_to_box(far, (0.0, 0.0, 10_000.0, 10_000.0)).max() == pytest.approx(494_000.0)  # x 504 km
