@@ -999,8 +999,11 @@ def read_stack(
         if data.grid == grid or (same_cells and (not data.grid.crs_wkt or _same_crs(data.grid.crs_wkt, grid.crs_wkt))):
             bands = data.bands
         else:
+            # class codes (evidence's CATEGORICAL_RASTERS band, tagged so) are taken from the nearest cell: any
+            # other resampling mixes codes into ones no rock has (review 36)
+            codes = [band_kind(path, i + 1) == "categorical" for i in range(data.bands.shape[0])]
             if reference is None:  # said, as evidence says it: a grid of 75 m in another CRS went by silently (31a)
-                notes.append(_resampled_note(path, data.grid, paths[0], grid, resampling, parameter))
+                notes.append(_resampled_note(path, data.grid, paths[0], grid, resampling, parameter, sum(codes)))
             bands = np.full((data.bands.shape[0], grid.height, grid.width), np.nan, dtype=np.float32)
             with rasterio.Env():
                 for i in range(data.bands.shape[0]):
@@ -1013,7 +1016,7 @@ def read_stack(
                         dst_transform=grid.affine(),
                         dst_crs=grid.crs_wkt or data.grid.crs_wkt,
                         dst_nodata=np.nan,
-                        resampling=getattr(Resampling, resampling),
+                        resampling=Resampling.nearest if codes[i] else getattr(Resampling, resampling),
                     )
         if reference is None and stacks:  # a later raster on the first one's grid: does it cover it?
             warnings += _coverage_warnings(
@@ -1025,8 +1028,11 @@ def read_stack(
     return RasterData(np.concatenate(stacks, axis=0), grid, band_names, warnings, notes)
 
 
-def _resampled_note(path: str, own: GridSpec, first_path: str, grid: GridSpec, resampling: str, parameter: str) -> str:
-    """The log line for a raster of a stack read onto the first raster's grid (another CRS, cell size or origin)."""
+def _resampled_note(
+    path: str, own: GridSpec, first_path: str, grid: GridSpec, resampling: str, parameter: str, code_bands: int = 0
+) -> str:
+    """The log line for a raster of a stack read onto the first raster's grid (another CRS, cell size or origin);
+    ``code_bands`` of its bands hold class codes, taken from the nearest cell."""
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
@@ -1039,11 +1045,16 @@ def _resampled_note(path: str, own: GridSpec, first_path: str, grid: GridSpec, r
     def where(g: GridSpec) -> str:  # the corner too: grids of one shape and cell size may differ only there
         return f"{g.describe()} from x {g.xmin:.10g}, y {g.ymax:.10g}, {crs_name(g.crs_wkt)}"
 
+    moved = f"{parameter}: '{os.path.basename(path)}' ({where(own)}) is on another grid than "
+    moved += f"'{os.path.basename(first_path)}' ({where(grid)}): resampled onto it"
+    if code_bands:
+        return (
+            f"{moved} in memory, {resampling} but for its {code_bands} band(s) of class codes (marked so by "
+            "prospector:evidence), taken from the nearest cell."
+        )
     return (
-        f"{parameter}: '{os.path.basename(path)}' ({where(own)}) is on another grid "
-        f"than '{os.path.basename(first_path)}' ({where(grid)}): resampled onto it "
-        f"({resampling}) in memory. A raster of class codes (a geological map) mixes its codes this way: put it on "
-        "the grid with prospector:evidence (CATEGORICAL_RASTERS), which keeps them."
+        f"{moved} ({resampling}) in memory. A raster of class codes (a geological map) mixes its codes this way: put "
+        "it on the grid with prospector:evidence (CATEGORICAL_RASTERS), which keeps them."
     )
 
 

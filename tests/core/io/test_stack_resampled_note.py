@@ -85,3 +85,36 @@ def test_same_cells_allows_a_thousandth_of_a_cell_whatever_the_coordinates():
     assert not grid.same_cells(GridSpec(400_062.5, 7_510_000.0, 250.0, 16, 16))
     assert not grid.same_cells(GridSpec(400_000.0, 7_510_000.0, 250.1, 16, 16))  # 1.6 m apart at the far edge
     assert not grid.same_cells(GridSpec(400_000.0, 7_510_000.0, 250.0, 16, 15))
+
+
+def test_a_band_of_class_codes_is_taken_from_the_nearest_cell(tmp_path):
+    """A two-band file on another grid: band 1 tagged KIND=categorical (evidence's codes) equals gdalwarp's nearest
+    resampling and holds only the codes given; band 2, continuous, is still bilinear (review 36: the codes were
+    mixed into fractions)."""
+    first = _write(tmp_path / "evidence.tif", np.zeros((20, 24)), "EPSG:3067", 400_000, 7_510_000, 250.0)
+    yy, xx = np.mgrid[0:50, 0:60]
+    codes = 1 + (xx // 7 + yy // 5) % 4
+    both_bands = str(tmp_path / "geology.tif")
+    profile = dict(driver="GTiff", width=60, height=50, count=2, dtype="float32", crs="EPSG:3067",
+                   nodata=-9999.0, transform=from_origin(399_870, 7_510_110, 110.0, 110.0))  # fmt: skip
+    with rasterio.open(both_bands, "w", **profile) as dst:
+        dst.write(np.stack([codes, np.sin(xx / 5.0) * 10 + yy]).astype(np.float32))
+        dst.update_tags(1, KIND="categorical")
+        dst.update_tags(2, KIND="continuous")
+    stack = read_stack([first, both_bands])
+    assert "bilinear but for its 1 band(s) of class codes" in stack.notes[0]
+    for band, method in ((1, "near"), (2, "bilinear")):
+        alone, warped = str(tmp_path / f"band_{band}.tif"), str(tmp_path / f"warped_{method}.tif")
+        subprocess.run(["gdal_translate", "-q", "-b", str(band), both_bands, alone], check=True)  # GDAL 3.6: no -b
+        subprocess.run(
+            ["gdalwarp", "-q", "-te", "400000", "7505000", "406000", "7510000", "-tr", "250", "250", "-r", method,
+             "-dstnodata", "nan", alone, warped],
+            check=True,
+        )  # fmt: skip
+        with rasterio.open(warped) as src:
+            reference = src.read(1)
+        ours = stack.bands[band]
+        valid = np.isfinite(reference) & np.isfinite(ours)
+        assert valid.sum() > 0.9 * reference.size
+        assert np.allclose(ours[valid], reference[valid], rtol=1e-4, atol=1e-2), method
+    assert set(np.unique(stack.bands[1][np.isfinite(stack.bands[1])])) <= {1.0, 2.0, 3.0, 4.0}
