@@ -50,7 +50,7 @@ from .inputs import layer_paths, source_label, warn_model_outputs
 from .labels import LabelReading, LabelsRead
 from .point_reading import check_point_places
 from .traincnn import check_grid, grid_meta, import_cnn, warn_unnamed_bands
-from .trainmodel import LEARNERS, check_window, learner_parameters, learner_settings
+from .trainmodel import LEARNERS, check_window, learner_parameters, learner_settings, warn_codes_as_amounts
 
 #: deposits within 3 km are one cluster (metres; typed in map units)
 CLUSTER_DEFAULT = 3000.0
@@ -328,6 +328,7 @@ class CompareModelsAlgorithm(LabelReading):
         valid = self._study_cells(parameters, context, feedback, evidence)
         deposits = self._deposits(parameters, context, feedback, evidence.crs, evidence.grid, valid)
         learners = self._learner_settings(parameters, context, evidence.grid)
+        warn_codes_as_amounts(evidence.paths, evidence.stack.band_names, learners.methods, feedback)
         cluster_distance = self.parameterAsDouble(parameters, self.CLUSTER_DISTANCE, context)
         say_ground_distance(
             feedback, self.CLUSTER_DISTANCE, cluster_distance, evidence.grid.metres_per_unit, CLUSTER_DEFAULT

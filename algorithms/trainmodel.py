@@ -18,9 +18,9 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner
+from ..core.classic.learner import METHOD_TITLES, METHODS, ClassicLearner, codes_as_amounts_note
 from ..core.io.outputs import write_text
-from ..core.io.rasters import RasterData, read_stack, require_values, stack_units
+from ..core.io.rasters import RasterData, read_stack, require_values, stack_kinds, stack_units
 from ..core.reports.classic import classic_report_html
 from . import parameters as params
 from .base import ProspectorAlgorithm
@@ -105,6 +105,13 @@ def learner_settings(alg: ProspectorAlgorithm, parameters, context) -> dict:
         "regularisation": alg.parameterAsDouble(parameters, "REGULARISATION", context),
         "seed": params.seed_value(alg, parameters, context),  # a negative SEED wrapped as every algorithm wraps it
     }
+
+
+def warn_codes_as_amounts(paths, band_names, methods, feedback) -> None:
+    """Warn when a linear learner among ``methods`` is given bands of class codes (trainmodel, comparemodels)."""
+    note = codes_as_amounts_note(band_names, stack_kinds(paths), methods)
+    if note:
+        feedback.pushWarning(note)
 
 
 def check_window(grid, window: int) -> None:
@@ -206,6 +213,7 @@ class TrainModelAlgorithm(LabelReading):
         warn_labels_without_evidence(evidence.stack, labels.labels, feedback)
         confidence = self._confidence(parameters, context, feedback, grid)
         model = self._learner(parameters, context, feedback, grid)
+        warn_codes_as_amounts(evidence.paths, evidence.stack.band_names, [model.method], feedback)
         self._fit(feedback, model, evidence.stack, labels.labels, confidence)
         provenance = self.provenance(parameters, context, {"inputs": evidence.paths, **labels.provenance})
         self._write_outputs(evidence, model, provenance)

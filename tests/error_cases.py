@@ -126,6 +126,7 @@ def _points_without_geometry(path: str, count: int) -> str:
 def build(folder: str) -> Dict[str, str]:
     """Write every input of the matrix into ``folder``; returns name -> path."""
     import geopandas as gpd
+    from rasterio import open as rasterio_open
     from shapely.geometry import Point, box
 
     rng = np.random.default_rng(7)
@@ -215,6 +216,10 @@ def build(folder: str) -> Dict[str, str]:
     holes[0, 30:33, 20:25] = np.nan  # NaN cells as well
     paths["holes"] = _raster(os.path.join(folder, "holes.tif"), holes, ["Cu", "Pb"])
     paths["oneband"] = _raster(os.path.join(folder, "oneband.tif"), bands[:1], ["Cu"])
+    # a geological map's codes 1-4 as prospector:evidence writes a CATEGORICAL_RASTERS band (KIND=categorical)
+    paths["rock_codes"] = _raster(os.path.join(folder, "rock_codes.tif"), 1 + (xx // 10 + yy // 20)[None] % 4, ["rock"])
+    with rasterio_open(paths["rock_codes"], "r+") as dst:
+        dst.update_tags(1, KIND="categorical")
     # Pb nodata over the whole MASK (mask_4326: 1-9 km from the corner), values outside it
     pb_hole = bands.copy()
     pb_hole[1, 3:37, 3:37] = -9999.0
@@ -4961,6 +4966,19 @@ CASES += [
         error=r"^MODEL: give a \.pt file, the type this parameter reads \(got '.*elements\.tif'\)\.$",
     ),
 ]
+
+# review 36: class codes given to a learner that reads them as amounts
+CASES += [
+    Case(
+        "a band of rock codes, logistic regression",
+        alg,
+        lambda d, p: {**p, "INPUT_RASTERS": [d["raster"], d["rock_codes"]]},
+        warning=r"INPUT_RASTERS: 'rock_codes:rock' hold\(s\) class codes \(prospector:evidence's CATEGORICAL_RASTERS\), "
+        r"which logistic regression reads as amounts",
+    )
+    for alg in ("trainmodel", "comparemodels")
+]
+
 
 # ---- evidence layers (feat/evidence) --------------------------------------------------------------------------
 CASES += [

@@ -54,6 +54,27 @@ ARRAY_SHAPES: Dict[str, Dict[str, str]] = {
 }
 
 
+#: learners whose score is linear in each band: a band of class codes is read by them as an amount
+LINEAR_METHODS = ("logistic",)
+
+
+def codes_as_amounts_note(band_names: Sequence[str], kinds: Sequence[str], methods: Sequence[str]) -> str:
+    """The warning when a linear learner among ``methods`` is given bands of class codes (``kinds`` 'categorical',
+    as prospector:evidence marks a CATEGORICAL_RASTERS band): code 8 would count twice code 4, which means nothing
+    for rock types (review 36: a coefficient for 'higher rock code'). "" when none is."""
+    linear = [m for m in methods if m in LINEAR_METHODS]
+    coded = [name for name, kind in zip(band_names, kinds) if kind == "categorical"]
+    if not linear or not coded or len(kinds) != len(band_names):
+        return ""
+    shown = ", ".join(f"'{name}'" for name in coded[:5]) + (f" and {len(coded) - 5} more" if len(coded) > 5 else "")
+    return (
+        f"INPUT_RASTERS: {shown} hold(s) class codes (prospector:evidence's CATEGORICAL_RASTERS), which "
+        f"{' and '.join(METHOD_TITLES[m] for m in linear)} reads as amounts: code 8 counts twice code 4, which means "
+        "nothing for rock types. Give the geological map to prospector:evidence as POLYGONS with its CLASS_FIELD "
+        "(one 0/1 band per class), or use random forest, gradient boosting or weights of evidence."
+    )
+
+
 def sklearn_missing_message(exc: BaseException) -> str:
     return (
         f"scikit-learn is needed to train random forests, gradient boosting and logistic regression but could not "

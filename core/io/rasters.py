@@ -534,6 +534,23 @@ def band_detection_limits(path: str, band: int) -> Tuple[List[float], float]:
     return [v for v in limits if math.isfinite(v) and v > 0], measured if measured > 0 else math.inf
 
 
+def stack_kinds(paths: Sequence[str]) -> List[str]:
+    """What every band of ``paths`` holds, as :func:`band_kind` reads it, in the order :func:`read_stack` stacks
+    them ('' where a band has no KIND); an empty list when a file cannot be read (a note is never worth failing
+    for)."""
+    import rasterio
+
+    kinds: List[str] = []
+    with no_gdal_sidecars():
+        for path in paths:
+            try:
+                with rasterio.open(path) as src:
+                    kinds += [str(src.tags(i).get("KIND") or "") for i in range(1, src.count + 1)]
+            except Exception:  # rasterio raises RasterioIOError, a broad family
+                return []
+    return kinds
+
+
 def band_kind(path: str, band: int) -> str:
     """What band ``band`` (1-based) holds, as ``prospector:evidence`` records it in the band's metadata item
     ``KIND`` ('distance', 'density', 'class', 'continuous', 'categorical'); '' when the band has none or the file
