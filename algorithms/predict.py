@@ -444,7 +444,7 @@ class PredictAlgorithm(ProspectorAlgorithm):
     def _warn_cell_size(self, model, grid, feedback) -> None:
         """A word when the inputs' cells are another ground size than the training's (compared in metres: a model
         trained on 250 m cells runs on 820 ft ones), with what the model's window then covers."""
-        from ..core.grid import metres_per_unit
+        from ..core.grid import cell_size_change_note, metres_per_unit
 
         trained = model.metadata_.get("grid") or {}
         if not trained.get("pixel_size"):
@@ -453,14 +453,8 @@ class PredictAlgorithm(ProspectorAlgorithm):
         here_m = grid.pixel_size * metres_per_unit(grid.crs_wkt)
         if abs(trained_m - here_m) <= 1e-6 * trained_m:
             return
-        cells = model.metadata_.get("patch_size") or model.metadata_.get("window")
-        span = f" (its {cells} x {cells} cells: {cells * here_m:,.0f} m instead of {cells * trained_m:,.0f} m)"
-        feedback.pushWarning(
-            f"INPUT_RASTERS: the model was trained on cells of {trained_m:,.6g} m, these have cells of "
-            f"{here_m:,.6g} m: the window it reads covers {here_m / trained_m:.3g} times the ground it learned from"
-            f"{span if cells else ''}. Resample the inputs to {trained_m:,.6g} m cells (Raster › Projections › "
-            "Warp) for a map the training supports."
-        )
+        cells = model.metadata_.get("patch_size") or model.metadata_.get("window") or 1
+        feedback.pushWarning(cell_size_change_note(trained_m, here_m, int(cells)))
 
     def _tallied(self, reader, model, classic: bool, mask, feedback):
         """The reader, counting the cells beyond the model's training range as the tiles are read; None when the

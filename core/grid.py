@@ -295,6 +295,26 @@ def check_memory(
     return need
 
 
+def cell_size_change_note(trained_m: float, here_m: float, cells: int) -> str:
+    """predict's warning when the inputs' cells (``here_m`` metres) are another size than the training's
+    (``trained_m``), for a model reading ``cells`` x ``cells`` cells around each (1: each cell alone)."""
+    if cells > 1:
+        what = (
+            f"the window it reads covers {here_m / trained_m:.3g} times the ground it learned from (its {cells} x "
+            f"{cells} cells: {cells * here_m:,.0f} m instead of {cells * trained_m:,.0f} m)"
+        )
+    else:  # a model of each cell alone has no window (review 36: it was said to have one of 0.5 times)
+        what = (
+            f"each cell's values stand for {(here_m / trained_m) ** 2:.3g} times the ground the training cells' did "
+            "(highs a small cell holds are averaged away in a larger one)"
+        )
+    return (
+        f"INPUT_RASTERS: the model was trained on cells of {trained_m:,.6g} m, these have cells of {here_m:,.6g} m: "
+        f"{what}. Resample the inputs to {trained_m:,.6g} m cells (Raster › Projections › Warp) for a map the "
+        "training supports."
+    )
+
+
 def padded_extent(
     xmin: float, ymin: float, xmax: float, ymax: float, fraction: float = 0.05, minimum: float = 0.0
 ) -> Tuple[float, float, float, float]:

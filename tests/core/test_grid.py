@@ -101,3 +101,14 @@ def test_holds_and_on_shape_agree_with_a_loop_over_every_index():
     assert loop.tolist() == [False, False, False, False, True, True, True, False, False, False]
     r_int, c_int = grid.rowcol(x, y)  # the ints rowcol makes of the same points agree
     assert np.array_equal(grid.holds(r_int, c_int), loop)
+
+
+def test_the_cell_size_note_speaks_of_a_window_only_for_a_model_that_reads_one():
+    from geochem_prospector.core.grid import cell_size_change_note
+
+    windowed = cell_size_change_note(250.0, 228.6, 5)
+    assert "the window it reads covers 0.914 times the ground it learned from (its 5 x 5 cells: 1,143 m instead of " \
+        "1,250 m)" in windowed  # fmt: skip
+    alone = cell_size_change_note(500.0, 250.0, 1)
+    assert "window" not in alone and "each cell's values stand for 0.25 times the ground" in alone
+    assert alone.startswith("INPUT_RASTERS: the model was trained on cells of 500 m, these have cells of 250 m: ")
