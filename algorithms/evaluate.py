@@ -31,7 +31,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Cancelled, InputError
-from ..core.evaluation.coverage import partial_cover_warning
+from ..core.evaluation.coverage import lowest_value_block_note, partial_cover_warning
 from ..core.evaluation.deposits import (
     on_training_warning,
     training_source,
@@ -405,7 +405,11 @@ class EvaluateAlgorithm(ProspectorAlgorithm):
         mask_source = self.parameterAsSource(parameters, self.MASK, context)
         polygons = mask_geometries(mask_source, prospectivity.crs, context, feedback=feedback)
         mask = mask_on_grid(polygons, prospectivity.grid)
-        if mask is not None:
+        if mask is None:
+            block = lowest_value_block_note(prospectivity.values, prospectivity.layer.name(), self.INPUT_RASTER)
+            if block:
+                feedback.pushWarning(block)
+        else:
             valid = np.isfinite(prospectivity.values) & mask
             name = prospectivity.layer.name()
             partial = partial_cover_warning(

@@ -216,6 +216,10 @@ def build(folder: str) -> Dict[str, str]:
     holes[0, 30:33, 20:25] = np.nan  # NaN cells as well
     paths["holes"] = _raster(os.path.join(folder, "holes.tif"), holes, ["Cu", "Pb"])
     paths["oneband"] = _raster(os.path.join(folder, "oneband.tif"), bands[:1], ["Cu"])
+    # a probability map whose cells beyond the study area were written as 0 without a nodata value (review 36)
+    zero_filled = (bands[:1] / bands[0].max()).copy()
+    zero_filled[:, :, : SIZE // 3] = 0.0
+    paths["map_zero_filled"] = _raster(os.path.join(folder, "map_zero_filled.tif"), zero_filled, ["p"], nodata=None)
     # a geological map's codes 1-4 as prospector:evidence writes a CATEGORICAL_RASTERS band (KIND=categorical)
     paths["rock_codes"] = _raster(os.path.join(folder, "rock_codes.tif"), 1 + (xx // 10 + yy // 20)[None] % 4, ["rock"])
     with rasterio_open(paths["rock_codes"], "r+") as dst:
@@ -4967,7 +4971,16 @@ CASES += [
     ),
 ]
 
-# review 36: class codes given to a learner that reads them as amounts
+# review 36: class codes given to a learner that reads them as amounts; a map's fill of 0 without a nodata value
+CASES += [
+    Case(
+        "a map whose fill beyond the study area is 0, without a nodata value",
+        "evaluate",
+        _set(INPUT_RASTER="map_zero_filled"),
+        warning=r"INPUT_RASTER: 3[23] % of the cells of 'map_zero_filled' \([\d,]+\) hold exactly its lowest value, 0\. "
+        r"If they lie beyond the study area",
+    ),
+]
 CASES += [
     Case(
         "a band of rock codes, logistic regression",
