@@ -143,6 +143,7 @@ class FieldSamples:
     values: np.ndarray  # (samples, fields)
     censored: np.ndarray  # (samples, fields): below a detection limit, so not known to reach any level
     attributes: Dict[str, list]
+    reported: Dict[str, list]  # the fields named like the bands, as written ('<5', '61,40')
 
 
 def band_names(layer) -> list:
@@ -720,7 +721,8 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         self._warn_samples_elsewhere(feedback, xy, grid, names, fields)
         # a value below a detection limit ('<50', held as 25) is not known to reach any level
         censored = censored_mask(values.shape, [rep.censored_at for rep in reports])
-        return FieldSamples(xy, tuple(fields), values, censored, own)
+        reported = {name: [written_value(v) for v in column] for name, column in zip(fields, raw[: len(fields)])}
+        return FieldSamples(xy, tuple(fields), values, censored, own, reported)
 
     @staticmethod
     def _high_value_points(feedback, samples: FieldSamples, result, names: List[str], level: int):
@@ -729,8 +731,9 @@ class AnomaliesAlgorithm(ProspectorAlgorithm):
         fields = list(samples.fields)
         chosen = [result.thresholds[names.index(f)] for f in fields]
         points = high_value_points(
-            samples.xy, samples.values, fields, chosen, level, attributes=samples.attributes, censored=samples.censored
-        )
+            samples.xy, samples.values, fields, chosen, level, attributes=samples.attributes, censored=samples.censored,
+            reported=samples.reported,
+        )  # fmt: skip
         lines, crowded = sample_level_shares(
             np.where(samples.censored, -np.finfo(np.float64).max, samples.values),  # counted, below every level
             fields,

@@ -532,6 +532,7 @@ def high_value_points(
     min_level: int = 1,
     attributes: Optional[Mapping[str, Sequence[object]]] = None,
     censored: Optional[np.ndarray] = None,
+    reported: Optional[Mapping[str, Sequence[object]]] = None,
 ) -> "gpd.GeoDataFrame":
     """Samples reaching at least level ``min_level`` (1 weak, 2 moderate, 3 strong) of any element (same levels
     as the map), as a GeoDataFrame; ``elements`` lists the elements at that level or above. ``censored`` (bool,
@@ -542,7 +543,10 @@ def high_value_points(
     listed sample can be found in the field and at the laboratory), then the element values, ``max_level``
     (1..3), ``level`` (its name), ``n_elements`` and ``elements`` (e.g. ``Ni(3), Cu(2)``). A column of
     ``attributes`` named like an element or one of those (case aside: GeoPackage column names are not case
-    sensitive) or ``fid`` / ``geom`` / ``geometry`` is written as ``sample_<name>``.
+    sensitive) or ``fid`` / ``geom`` / ``geometry`` is written as ``sample_<name>``. ``reported`` (element ->
+    one value per sample, as the laboratory wrote it): where a listed sample's value was not written as a plain
+    number ('<5' read as 2.5, '>10000' as 10000, '61,40'), the element's column is followed by ``<element>_reported``
+    holding what was written, so the number used is never mistaken for a measurement (review 36).
     """
     import geopandas as gpd
     import pandas as pd
@@ -568,7 +572,18 @@ def high_value_points(
             elements=", ".join(f"{names[j]}({classes[i, j]})" for j in order),
         )
         rows.append(row)
-    columns = list(own) + list(names) + list(HIGH_VALUE_COLUMNS)
+    element_columns: List[str] = []
+    listed = np.nonzero(hit)[0]
+    for name in names:
+        element_columns.append(name)
+        j = list(names).index(name)
+        written = [(reported or {}).get(name, [None] * len(values))[i] for i in listed]
+        if any(_written_otherwise(v, values[i, j]) for v, i in zip(written, listed)):
+            column = next(c for c in (f"{name}_reported", f"{name}_as_reported") if c not in own and c not in names)
+            element_columns.append(column)
+            for row, text in zip(rows, written):
+                row[column] = None if text is None else str(text)
+    columns = list(own) + element_columns + list(HIGH_VALUE_COLUMNS)
     frame = gpd.GeoDataFrame(rows, columns=columns, geometry=gpd.points_from_xy(xy[hit, 0], xy[hit, 1]))
     for column, column_values in own.items():  # whole numbers with gaps (NULL) stay whole numbers, not 1234.0
         present = [v for v in column_values if v is not None]  # of every sample: the listed may all be NULL
@@ -721,3 +736,15 @@ def identify_anomalies(
     return AnomalyResult(
         class_stack, names + [INDEX_NAME], thresholds, index, weights, contour_gdf, areas, labels, floored, largest
     )
+
+
+def _written_otherwise(written: object, used: float) -> bool:
+    """Whether a value as a laboratory wrote it differs from the number used for it: text other than a plain
+    number ('<5', '>10000', '61,40', 'n.d.'), or a number read otherwise (-5, a below-detection code, held as 2.5)."""
+    if written is None:
+        return False
+    try:
+        number = float(str(written).strip())
+    except ValueError:
+        return bool(str(written).strip())
+    return not (number == used or (np.isnan(number) and np.isnan(used)))

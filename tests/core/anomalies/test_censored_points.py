@@ -5,7 +5,7 @@ whose measured (not censored) value reaches a level, counted by hand with numpy.
 import numpy as np
 
 from geochem_prospector.core.anomalies.screening import high_value_points
-from geochem_prospector.core.anomalies.thresholds import compute_thresholds
+from geochem_prospector.core.anomalies.thresholds import Thresholds, compute_thresholds
 from geochem_prospector.core.io.values import to_float_array
 
 
@@ -30,3 +30,24 @@ def test_censored_values_reach_no_level_and_measured_ones_do():
     assert listed == expected and len(expected) > 10
     # without the mask the substitutes are listed, as before
     assert len(high_value_points(xy, values[:, None], ["Cu"], [t], 1)) == len(expected) + 20
+
+
+def test_a_listed_value_written_otherwise_keeps_what_the_laboratory_wrote_beside_it():
+    """Review 36: '<5' was listed as Cu 2.5 and '>10000' as 10000 with nothing saying either was not measured. Each
+    element column is followed by '<element>_reported' where a listed value was written otherwise (text, or a
+    below-detection code -5), and only then."""
+    cu_written = ["<5", ">10000", "88.7", "-5", "12", "30", "31", "32", "33", "34", "35", "36"]
+    ni_written = [float(v) for v in range(10, 130, 10)]
+    xy = np.column_stack([np.arange(12.0), np.zeros(12)])
+    cu, _ = to_float_array(cu_written, censored_factor=0.5)
+    values = np.column_stack([cu, ni_written])
+    t_cu = Thresholds("Cu", "by hand", np.array([1.0, 1e6, 1e7]), 1.0, 12)  # every sample listed, weak
+    t_ni = Thresholds("Ni", "by hand", np.array([1.0, 1e6, 1e7]), 1.0, 12)
+    reported = {"Cu": cu_written, "Ni": ni_written}
+    points = high_value_points(xy, values, ["Cu", "Ni"], [t_cu, t_ni], 1, reported=reported)
+    assert list(points.columns[:3]) == ["Cu", "Cu_reported", "Ni"] and "Ni_reported" not in points.columns
+    assert len(points) == 12
+    order = np.argsort(points.geometry.x.to_numpy())
+    assert points["Cu_reported"].to_numpy()[order].tolist() == cu_written
+    assert points["Cu"].to_numpy()[order][:5].tolist() == [2.5, 10000.0, 88.7, 2.5, 12.0]
+    assert "Cu_reported" not in high_value_points(xy, values, ["Cu", "Ni"], [t_cu, t_ni], 1).columns
