@@ -205,6 +205,10 @@ def field_transforms(
     return out, notes
 
 
+#: a substitute for values <= 0 this many times below the field's median gets the advice to give the limit
+DEEP_SUBSTITUTE = 100.0
+
+
 def substitute_for_log(
     fields: Sequence[str], values: np.ndarray, transforms: Sequence[str]
 ) -> Tuple[np.ndarray, List[str]]:
@@ -215,12 +219,23 @@ def substitute_for_log(
     for j, name in enumerate(fields):
         if transforms[j] != "log":
             continue
-        values[:, j], replaced, substitute = substitute_nonpositive(values[:, j])
+        column = values[:, j]
+        positive = column[np.isfinite(column) & (column > 0)]
+        values[:, j], replaced, substitute = substitute_nonpositive(column)
         if replaced:
-            notes.append(
+            note = (
                 f"{name}: {replaced} values <= 0 set to {substitute:g}, half the smallest positive value, "
                 "before the log transform."
             )
+            median = float(np.median(positive)) if positive.size else 0.0
+            if substitute > 0 and median / substitute >= DEEP_SUBSTITUTE:
+                # review 36: Zr's zeros at 0.0055 beside a median of 12 made lows 2,000 times below the data's
+                note += (
+                    f" That is {median / substitute:,.0f} times below the median ({median:g}), so the map dips "
+                    "that deep around them. If 0 codes 'below detection', write those values as '<' and the "
+                    "laboratory's limit (half the limit is then used), or set TRANSFORM to normal scores."
+                )
+            notes.append(note)
     return values, notes
 
 

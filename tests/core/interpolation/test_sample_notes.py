@@ -145,3 +145,14 @@ def test_stated_unit_notes_name_each_field_whose_unit_contradicts_units():
     assert sample_notes.stated_unit_notes(fields, band_units, given_units, True) == [Note(expected, warning=False)]
     assert sample_notes.stated_unit_notes(fields, band_units, given_units, False) == [Note(expected, warning=True)]
     assert sample_notes.stated_unit_notes(["Cu"], ["mg/kg"], ["ppm"], False) == []  # one unit, two spellings
+
+
+def test_a_substitute_far_below_the_data_is_said_with_how_far():
+    """Review 36: Zr's zeros set to 0.0055 beside a median of 12 (one odd value of 0.011): the note says how many
+    times below the median the substitute lies and what to do; a substitute within a hundred times says nothing more."""
+    zr = np.array([0.0, 0.0, 0.011, 10.0, 12.0, 14.0, 20.0])
+    _, notes = sample_notes.substitute_for_log(["Zr"], zr[:, None], ["log"])
+    assert notes[0].startswith("Zr: 2 values <= 0 set to 0.0055, half the smallest positive value")
+    assert "That is 2,182 times below the median (12)" in notes[0]  # 12 / 0.0055
+    _, plain = sample_notes.substitute_for_log(["Cu"], np.array([[0.0], [0.5], [4.0], [6.0]]), ["log"])
+    assert "times below the median" not in plain[0]  # 0.25 against a median of 4: 16 times
