@@ -61,7 +61,7 @@ def shapely_features(
         request.setSubsetOfAttributes([field], source.fields())
     else:
         request.setNoAttributes()
-    geometries, values, not_numbers = [], [], []
+    geometries, values, not_numbers, left_out = [], [], [], 0
     for feature in unchecked_features(source, request):
         if feedback is not None and feedback.isCanceled():
             raise Cancelled()
@@ -81,23 +81,30 @@ def shapely_features(
         if finite is not shape:  # NaN or infinite coordinates: GEOS fails on them, or answers wrongly (review 36)
             not_numbers.append(feature.id())
             if finite is None or finite.is_empty:
+                left_out += 1
                 continue
         geometries.append(finite)
         if field:
             values.append(plain_value(feature[field]))
     if not_numbers and feedback is not None:
-        feedback.pushWarning(not_numbers_warning(parameter, name or source.sourceName(), not_numbers))
+        feedback.pushWarning(not_numbers_warning(parameter, name or source.sourceName(), not_numbers, left_out))
     return geometries, values
 
 
-def not_numbers_warning(parameter: str, name: str, feature_ids: list) -> str:
-    """What ``shapely_features`` says of the features of layer ``name`` with coordinates that are not numbers."""
+def not_numbers_warning(parameter: str, name: str, feature_ids: list, left_out: int) -> str:
+    """What ``shapely_features`` says of the features of layer ``name`` with coordinates that are not numbers, of
+    which ``left_out`` kept nothing (a point, a polygon, a line without two such vertices in a row)."""
     shown = ", ".join(str(i) for i in feature_ids[:5]) + (", …" if len(feature_ids) > 5 else "")
+    kept = len(feature_ids) - left_out
+    fate = (
+        [f"{left_out} left out whole (a point, a polygon, or a line without two good vertices in a row)"]
+        if left_out
+        else []
+    ) + ([f"{kept} kept without those vertices"] if kept else [])
     return (
         f"{parameter}: {len(feature_ids)} feature(s) of '{name}' (id {shown}) have coordinates that are not numbers "
-        "(NaN, or infinite where the reprojection cannot place them): those vertices are left out, so such a "
-        "line keeps its other stretches, and such a point or polygon is left out whole. Fix or delete them (the "
-        "Vertex Editor lists a feature's coordinates)."
+        f"(NaN, or infinite where the reprojection cannot place them): {' and '.join(fate)}. Fix or delete them "
+        "(the Vertex Editor lists a feature's coordinates)."
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -476,7 +476,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         run = self._settings(parameters, context, feedback)
         runner = task_runner(self, parameters, context, feedback)
         samples = self._prepared_samples(parameters, context, feedback, run)
-        grid, mask = self._grid_and_coverage(parameters, context, feedback, run, samples)
+        grid, mask, samples = self._grid_and_coverage(parameters, context, feedback, run, samples)
         choice = self._chosen_interpolators(parameters, context, feedback, run, samples, grid)
         bands, variance = self._gridded_bands(feedback, run, samples, grid, mask, choice, runner)
         provenance = self._provenance(parameters, context, run, samples, choice)
@@ -607,15 +607,18 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
 
     def _grid_and_coverage(
         self, parameters, context, feedback, run: RunSettings, samples: PreparedSamples
-    ) -> Tuple[GridSpec, Optional[np.ndarray]]:
+    ) -> Tuple[GridSpec, Optional[np.ndarray], PreparedSamples]:
         """The output grid and its MASK (None without one), with the notes on the cells no sample supports: IDW and
-        kriging fill them with values that look like data."""
-        xy = samples.xy
+        kriging fill them with values that look like data; and the samples gridded, without those apart from the
+        samples around the MASK (:func:`core.interpolation.coverage.far_from_mask`)."""
         mask_shapes = mask_geometries(
             self.parameterAsSource(parameters, self.MASK, context), run.crs, context, feedback=feedback,
             whose="the samples'",
         )  # fmt: skip
-        grid = self._output_grid(parameters, context, feedback, xy, run.crs, len(run.fields), mask_shapes)
+        grid, far = self._output_grid(parameters, context, feedback, samples.xy, run.crs, len(run.fields), mask_shapes)
+        if far.any():  # far from every sample near the MASK, they would only skew the variogram and the notes
+            samples = replace(samples, xy=samples.xy[~far], values=samples.values[~far])
+        xy = samples.xy
         mask = mask_on_grid(mask_shapes, grid)
         extent_given = parameters.get(self.EXTENT) not in (None, "")
         self._prepared(feedback, 0.9)
@@ -623,7 +626,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
         gaps = coverage.field_gaps(xy, samples.values, grid, mask, run.max_distance, extent_given, covered.gap_share)
         say(feedback, coverage.coverage_notes(covered, gaps, run.fields, len(xy), grid, mask is not None))
         self._prepared(feedback, 1.0)
-        return grid, mask
+        return grid, mask, samples
 
     def _chosen_interpolators(
         self, parameters, context, feedback, run: RunSettings, samples: PreparedSamples, grid: GridSpec
@@ -886,16 +889,19 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             rows.extend(field_rows)
         return values, rows
 
-    def _output_grid(self, parameters, context, feedback, xy, crs, n_fields, mask_shapes=None) -> GridSpec:
-        """EXTENT (default: the samples' extent plus 5 %, cut to the MASK's ``mask_shapes`` padded alike) at
-        PIXEL_SIZE (default: a quarter of the spacing of the samples within that extent)."""
+    def _output_grid(
+        self, parameters, context, feedback, xy, crs, n_fields, mask_shapes=None
+    ) -> Tuple[GridSpec, np.ndarray]:
+        """EXTENT (default: the extent plus 5 % of the samples, but those apart from the samples around the MASK's
+        ``mask_shapes``) at PIXEL_SIZE (default: a quarter of those samples' spacing); and which samples are apart."""
         unit = unit_abbreviation(crs.toWkt())
+        far = np.zeros(len(xy), dtype=bool)
         if parameters.get(self.EXTENT) not in (None, ""):
             extent = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
             bounds = (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
             coverage.refuse_extent_without_samples(bounds, xy, crs.authid() or "the samples' CRS", unit)
         else:
-            far, boxes = np.zeros(len(xy), dtype=bool), np.array([s.bounds for s in mask_shapes or []]).reshape(-1, 4)
+            boxes = np.array([shape.bounds for shape in mask_shapes or []]).reshape(-1, 4)
             if len(boxes):
                 mask_bounds = (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
                 far = coverage.far_from_mask(xy, mask_bounds)
@@ -905,7 +911,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             if far.any():
                 farthest = float(coverage.distances_to_box(xy[far], mask_bounds).max())
                 feedback.pushWarning(coverage.beyond_mask_note(int(far.sum()), len(xy), farthest, unit))
-
+        xy = xy[~far]
         metres = metres_per_unit(crs.toWkt())
         hint = kilometre_coordinates_hint(
             area_spacing(xy) * metres,
@@ -922,8 +928,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             feedback.pushWarning(f"INPUT: only {len(xy)} sample(s): the raster shows little more than their values.")
         automatic = pixel_size <= 0
         if automatic:
-            within = coverage.inside_bounds(xy, bounds)
-            pixel_size, spacing, how = coverage.automatic_pixel_size(xy[within] if within.sum() >= 3 else xy, bounds)
+            pixel_size, spacing, how = coverage.automatic_pixel_size(xy, bounds)
         grid = GridSpec.from_extent(*bounds, pixel_size=pixel_size, crs_wkt=crs.toWkt())
         if automatic:
             feedback.pushInfo(
@@ -940,7 +945,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             f"a grid of {grid.width} x {grid.height} cells x {n_fields} band(s)",
             "use a larger PIXEL_SIZE, a smaller EXTENT or fewer FIELDS.",
         )
-        return grid
+        return grid, far
 
     def _interpolate(
         self, method, xy, values, grid, fields, variograms, power, neighbors, max_distance, mask, log_transform,

@@ -298,10 +298,10 @@ def local_grid_advice(xmin: float, ymin: float, xmax: float, ymax: float) -> str
 
 
 def finite_parts(geometry: Any) -> Optional[Any]:
-    """``geometry`` (shapely) without its coordinates that are not numbers (NaN, or infinite where a reprojection
-    could not place a vertex): a line keeps its runs of two or more finite vertices, multi-points their finite
-    points, and a polygon with such a vertex is left out whole (its outline cannot be closed without it); None when
-    nothing is left. A geometry whose coordinates are all finite is returned as it is."""
+    """``geometry`` (shapely) without its vertices whose x or y is not a number (NaN, or infinite where a
+    reprojection could not place it; a Z of NaN is kept): a line keeps its runs of two or more such vertices,
+    multi-points their finite points, and a polygon with one is left out whole (its outline cannot be closed
+    without it); None when nothing is left. A geometry whose x and y are all finite is returned as it is."""
     from shapely.geometry import GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon
 
     if geometry is None or geometry.is_empty or _all_finite(geometry):
@@ -337,4 +337,5 @@ def _all_finite(geometry: Any) -> bool:
         return all(_all_finite(ring) for ring in (geometry.exterior, *geometry.interiors))
     if hasattr(geometry, "geoms"):
         return all(_all_finite(part) for part in geometry.geoms)
-    return bool(np.isfinite(np.asarray(geometry.coords, dtype=np.float64)).all())
+    xy = np.asarray(geometry.coords, dtype=np.float64).reshape(-1, len(geometry.coords[0]) if geometry.coords else 2)
+    return bool(np.isfinite(xy[:, :2]).all())  # a Z or M of NaN ('no height', as exports write it) is no matter

@@ -307,9 +307,9 @@ def beyond_mask_note(beyond: int, total: int, farthest: float, unit: str) -> str
     one = beyond == 1
     return (
         f"INPUT: {beyond:,} of the {total:,} sampled places {'lies' if one else 'lie'} apart from the samples "
-        f"around the MASK (up to {readable_number(farthest)} {unit} from its extent): the grid covers those "
-        f"around the MASK, not {'it' if one else 'them'}, and the automatic pixel size is set from those. Samples "
-        "of another area, or coordinates typed wrong? Check them, or give an EXTENT to map them too."
+        f"around the MASK (up to {readable_number(farthest)} {unit} from its extent): {'it is' if one else 'they are'} "
+        "left out of the map, its extent, its automatic pixel size and its variogram. Samples of another area, or "
+        "coordinates typed wrong? Check them, or give an EXTENT to map them too."
     )
 
 

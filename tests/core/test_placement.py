@@ -134,3 +134,21 @@ def test_finite_parts_leave_out_the_vertices_that_are_not_numbers():
     kept = finite_parts(GeometryCollection([Point(1, 1), LineString([(0, 0), (nan, nan)])]))
     assert kept.equals(GeometryCollection([Point(1, 1)]))
     assert finite_parts(square) is square and finite_parts(line.interpolate(0.5)) is not None  # untouched
+
+
+def test_a_z_of_nan_is_no_reason_to_touch_a_geometry():
+    """Exports write NaN for 'no height' (review 36: such a MASK lost every polygon): only x and y are checked."""
+    from shapely.geometry import LineString, Point, Polygon
+
+    from geochem_prospector.core.placement import finite_parts
+
+    nan = float("nan")
+    for shape in (
+        Polygon([(0, 0, nan), (1, 0, nan), (1, 1, nan)]),
+        Point(1, 2, nan),
+        LineString([(0, 0, nan), (1, 1, 2)]),
+    ):
+        assert finite_parts(shape) is shape
+    assert finite_parts(LineString([(0, 0, 1), (nan, 1, 1), (2, 2, 1), (3, 3, 1)])).equals(
+        LineString([(2, 2, 1), (3, 3, 1)])
+    )
