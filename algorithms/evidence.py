@@ -653,7 +653,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
                 is_cancelled=feedback.isCanceled,
                 progress=searched,
             )
-            far_note = far_cut_info(name, source.cut_far, source.reach, grid)
+            far_note = far_cut_info(name, source.cut_far, source.farthest, grid)
             if far_note:
                 feedback.pushInfo(far_note)
             kind_note = kind_field_note(name, _kind_fields(layer))

@@ -11,7 +11,7 @@ so the result is the exact minimum over all segments (up to floating-point round
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -218,8 +218,9 @@ def bbox_overlaps(bounds: Optional[Tuple[float, float, float, float]], grid: Gri
     return xmax >= grid.xmin and xmin <= grid.xmax and ymax >= grid.ymin and ymin <= grid.ymax
 
 
-def _crosses_box(segments: np.ndarray, box: Tuple[float, float, float, float]) -> np.ndarray:
-    """Whether each segment has a point in the box (xmin, ymin, xmax, ymax), by Liang-Barsky clipping."""
+def _clip_parameters(segments: np.ndarray, box: Tuple[float, float, float, float]) -> Tuple[np.ndarray, np.ndarray]:
+    """Liang-Barsky: the stretch [t0, t1] of each segment (0 its start, 1 its end) inside the box (xmin, ymin,
+    xmax, ymax); t0 > t1 where none is."""
     x0, y0, x1, y1 = segments.T
     dx, dy = x1 - x0, y1 - y0
     t0, t1 = np.zeros(len(segments)), np.ones(len(segments))
@@ -230,7 +231,35 @@ def _crosses_box(segments: np.ndarray, box: Tuple[float, float, float, float]) -
             t0 = np.where(~parallel & (p < 0), np.maximum(t0, t), t0)
             t1 = np.where(~parallel & (p > 0), np.minimum(t1, t), t1)
             t1 = np.where(parallel & (q < 0), -1.0, t1)  # parallel to that side and beyond it
+    return t0, t1
+
+
+def _crosses_box(segments: np.ndarray, box: Tuple[float, float, float, float]) -> np.ndarray:
+    """Whether each segment has a point in the box (xmin, ymin, xmax, ymax)."""
+    t0, t1 = _clip_parameters(segments, box)
     return t0 <= t1
+
+
+def clip_segments(segments: np.ndarray, box: Tuple[float, float, float, float]) -> Tuple[np.ndarray, int]:
+    """The segments cut to the box (xmin, ymin, xmax, ymax), those outside it left out, and how many were cut or
+    left out; a segment inside keeps its own end points, bit for bit."""
+    segments = np.asarray(segments, dtype=np.float64).reshape(-1, 4)
+    t0, t1 = _clip_parameters(segments, box)
+    keep = t0 <= t1
+    kept, a, b = segments[keep], t0[keep, None], t1[keep, None]
+    step = kept[:, 2:] - kept[:, :2]
+    start = np.where(a > 0, kept[:, :2] + a * step, kept[:, :2])
+    end = np.where(b < 1, kept[:, :2] + b * step, kept[:, 2:])
+    cut = int(np.count_nonzero(~keep)) + int(np.count_nonzero((a > 0) | (b < 1)))
+    return np.hstack([start, end]), cut
+
+
+def farthest_end(segments: np.ndarray, grid: GridSpec) -> float:
+    """How far the segment end farthest from the grid's extent lies from it (0 inside)."""
+    ends = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
+    away_x = np.maximum(np.maximum(grid.xmin - ends[:, 0], ends[:, 0] - grid.xmax), 0.0)
+    away_y = np.maximum(np.maximum(grid.ymin - ends[:, 1], ends[:, 1] - grid.ymax), 0.0)
+    return float(np.hypot(away_x, away_y).max()) if len(ends) else 0.0
 
 
 def reach_around(segments: np.ndarray, grid: GridSpec, margin: float = 0.0) -> float:
@@ -246,27 +275,3 @@ def reach_around(segments: np.ndarray, grid: GridSpec, margin: float = 0.0) -> f
     away_x = np.maximum(np.maximum(box[0] - ends[:, 0], ends[:, 0] - box[2]), 0.0)
     away_y = np.maximum(np.maximum(box[1] - ends[:, 1], ends[:, 1] - box[3]), 0.0)
     return float(np.hypot(away_x, away_y).min()) + diagonal + margin
-
-
-def parts_within(geometries: Sequence[Any], grid: GridSpec, reach: float) -> Tuple[List[Any], int]:
-    """The lines of ``geometries`` (polygons: their outlines) cut to the grid's extent grown by ``reach`` on each side,
-    and how many were cut: a vertex misplaced by a million kilometres would otherwise be cut into pieces of a few
-    cells all the way (review 36: 23 GB for one line). Geometries within that box are returned as they are."""
-    from shapely.ops import clip_by_rect
-
-    bounds = (grid.xmin - reach, grid.ymin - reach, grid.xmax + reach, grid.ymax + reach)
-    kept: List[Any] = []
-    cut = 0
-    for geometry in geometries:
-        if geometry is None or geometry.is_empty:
-            continue
-        xmin, ymin, xmax, ymax = geometry.bounds
-        if xmin >= bounds[0] and ymin >= bounds[1] and xmax <= bounds[2] and ymax <= bounds[3]:
-            kept.append(geometry)
-            continue
-        cut += 1
-        outline = geometry.boundary if geometry.geom_type in ("Polygon", "MultiPolygon") else geometry
-        part = clip_by_rect(outline, *bounds)
-        if not part.is_empty:
-            kept.append(part)
-    return kept, cut

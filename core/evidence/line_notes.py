@@ -144,13 +144,19 @@ def intersections_info(name: str, n: int) -> str:
     return f"{name}: {n:,} intersection{'' if n == 1 else 's'} of lines"
 
 
-def far_cut_info(name: str, cut: int, reach: float, grid: GridSpec) -> str:
-    """The information line for ``cut`` lines of layer ``name`` reaching more than ``reach`` beyond the grid's extent
-    (:class:`.lines.LineEvidence` cuts them there); "" for none."""
-    if not cut:
+#: a line reaching more than this many extents' diagonals from the grid gets the information line below
+FAR_DIAGONALS = 100.0
+
+
+def far_cut_info(name: str, cut: int, farthest: float, grid: GridSpec) -> str:
+    """The information line when the lines of layer ``name`` reach ``farthest`` from the grid's extent, more than
+    :data:`FAR_DIAGONALS` times its diagonal (a misplaced vertex, or a world map of faults), ``cut`` segments
+    being cut where no farther part can matter to a cell; "" otherwise (a regional fault map is no news)."""
+    diagonal = math.hypot(grid.xmax - grid.xmin, grid.ymax - grid.ymin)
+    if not cut or farthest <= FAR_DIAGONALS * diagonal:
         return ""
     return (
-        f"{name}: {cut:,} line(s) reach more than {grid.length_text(reach)} beyond the grid's extent and are cut "
-        "there: no part farther out is any cell's nearest, nor within the density radius of one; crossings are "
-        "searched within that reach only. A vertex thousands of kilometres away is a misplaced one: check the layer."
+        f"{name}: a line reaches {grid.length_text(farthest)} from the grid, whose extent is "
+        f"{grid.length_text(diagonal)} across: a misplaced vertex? Its far part, too far to be any cell's nearest "
+        "or within a density radius of one, is left out of the distance and density bands."
     )

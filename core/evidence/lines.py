@@ -16,9 +16,10 @@ from .geometry import (
     PointIndex,
     SegmentIndex,
     _lines_of,
+    clip_segments,
     densify,
     distance_window,
-    parts_within,
+    farthest_end,
     reach_around,
     segments_of,
 )
@@ -988,13 +989,6 @@ class LineEvidence:
         # ``progress``: the share of the search for copies (first half) and crossings (second half) done, the two
         # slow steps here (tens of seconds each on 20,000 faults)
         self.layer = layer
-        #: lines reaching farther from the grid than any part of them can matter (:func:`~.geometry.reach_around`;
-        #: crossings are searched a further three extents' diagonals out), cut there: a vertex misplaced far away
-        #: would be cut into pieces of a few cells all the way
-        diagonal = math.hypot(grid.xmax - grid.xmin, grid.ymax - grid.ymin)
-        reach = reach_around(segments_of(geometries), grid, max(density_radius or 0.0, 3 * diagonal))
-        geometries, self.cut_far = parts_within(geometries, grid, reach)
-        self.reach = reach
         #: features that repeat an earlier one exactly (the same fault twice: merged map sheets, a copy pasted
         #: twice), and segments that repeat another (a stretch two features share): each is counted once
         # (features only where they would read as intersections: comparing every feature takes seconds on 10⁵)
@@ -1008,7 +1002,14 @@ class LineEvidence:
         if len(segs) == 0:
             raise ValueError(f"{layer}: no line segments")
         check_cancelled(is_cancelled)
-        self.index = SegmentIndex(segs, SPACING_CELLS * grid.pixel_size)
+        #: the distance and density bands take the segments cut where no farther part can matter to a cell
+        #: (:func:`~.geometry.reach_around`): one vertex misplaced a billion kilometres out was cut into pieces of a
+        #: few cells all the way (23 GB, review 36). Crossings and copies are searched on the whole lines.
+        reach = reach_around(segs, grid, density_radius or 0.0)
+        near_box = (grid.xmin - reach, grid.ymin - reach, grid.xmax + reach, grid.ymax + reach)
+        self.farthest = farthest_end(segs, grid)
+        near, self.cut_far = clip_segments(segs, near_box)
+        self.index = SegmentIndex(near, SPACING_CELLS * grid.pixel_size)
         #: features with a stretch within a tenth of a cell of an earlier feature over three cells or more (one fault
         #: digitised twice a few metres apart), and the length left out of the density and intersections (map
         #: units); the distance band keeps every line (the copies lie within the tolerance of each other)
@@ -1028,7 +1029,7 @@ class LineEvidence:
                 counted, _ = unique_segments(segments_of(geometries))
                 check_cancelled(is_cancelled)
                 counted, _ = merge_overlapping_segments(counted)
-        self._counted_segments = counted
+        self._counted_segments = clip_segments(counted, near_box)[0]
         check_cancelled(is_cancelled)
         self.bands: List[BandSpec] = [
             BandSpec(band_name(layer, "distance_m"), "m", "distance", layer, description=f"distance to {kind_label}")

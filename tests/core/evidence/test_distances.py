@@ -358,7 +358,7 @@ def test_a_vertex_misplaced_far_away_is_cut_off_and_every_band_stays_exact(scene
     ring = type(ring)([*ring.exterior.coords[:3], (-1e12, 7_006_000.0), *ring.exterior.coords[3:]])  # an outline too
     given = [*lines, stray, ring]
     evidence = LineEvidence("faults", given, grid, density_radius=600.0, intersections_band=True)
-    assert evidence.cut_far == 2 and len(evidence.index.pieces) < 20_000 and len(evidence.pieces) < 200_000
+    assert evidence.cut_far == 3 and len(evidence.index.pieces) < 20_000 and len(evidence.pieces) < 200_000  # 1 + 2
     distance, density, to_crossings = evidence.window(grid, 0, grid.height, 0, grid.width)
     union = MultiLineString([*given[:-1], LineString(ring.exterior.coords)])
     rows, cols = rng.integers(0, grid.height, 300), rng.integers(0, grid.width, 300)
@@ -382,3 +382,46 @@ def test_a_vertex_misplaced_far_away_is_cut_off_and_every_band_stays_exact(scene
     pts = np.asarray(crossings)
     brute = np.sqrt(((xy[:, None] - pts[None]) ** 2).sum(axis=2)).min(axis=1)
     np.testing.assert_allclose(to_crossings[rows, cols], brute, rtol=1e-6, atol=1e-3)
+
+
+def test_crossings_beyond_the_cut_are_still_found():
+    """Two faults that enter a 10 km grid and cross 60 km beyond it (review 36: cutting the lines lost the crossing and
+    the log said they do not cross): the crossing is shapely's, and the band is its distance."""
+    grid = GridSpec(0.0, 10_000.0, 100.0, 100, 100, CRS)
+    a = LineString([(5000.0, 5000.0), (195_000.0, 5000.0)])
+    b = LineString([(5000.0, 9900.0), (135_000.0, 100.0)])  # crosses a at x = 70 km, at 4.3° (not a near copy)
+    evidence = LineEvidence("faults", [a, b], grid, intersections_band=True)
+    crossing = a.intersection(b)
+    assert evidence.n_intersections == 1 and np.allclose(evidence.some_intersections, [[crossing.x, crossing.y]])
+    band = evidence.window(grid, 0, 100, 0, 100)[-1]
+    centres = window_centres(grid, 0, 100, 0, 100)
+    np.testing.assert_allclose(band.ravel(), np.hypot(*(centres - [crossing.x, crossing.y]).T), rtol=1e-6, atol=1e-2)
+
+
+def test_clip_segments_as_shapely_clips_them():
+    """Segments at random, many crossing the box, some inside, some outside, some along its sides: each cut to the
+    box as shapely's clip_by_rect cuts the line; those inside keep their end points bit for bit."""
+    from shapely.ops import clip_by_rect
+
+    from geochem_prospector.core.evidence.geometry import clip_segments
+
+    rng = np.random.default_rng(36)
+    segments = rng.uniform(-50.0, 150.0, (400, 4))
+    segments[:40] = rng.uniform(10.0, 90.0, (40, 4))  # inside
+    segments[40:50] = [[0.0, y, 100.0, y] for y in np.linspace(10.0, 90.0, 10)]  # across, ends on the sides
+    box = (0.0, 0.0, 100.0, 100.0)
+    clipped, cut = clip_segments(segments, box)
+    expected = []
+    for s in segments:
+        part = clip_by_rect(LineString([s[:2], s[2:]]), *box)
+        if not part.is_empty and part.length > 0:
+            expected.append(np.asarray(part.coords).ravel())
+    ours = clipped[np.hypot(clipped[:, 2] - clipped[:, 0], clipped[:, 3] - clipped[:, 1]) > 0]
+
+    def key(rows):  # each segment's ends in order, rounded: one form whichever way round it was drawn
+        return sorted(tuple(sorted([tuple(np.round(r[:2], 6)), tuple(np.round(r[2:], 6))])) for r in rows)
+
+    assert key(ours) == key(expected)
+    assert np.array_equal(clipped[:40], segments[:40]) and cut == 400 - 40 - int(np.count_nonzero(
+        (segments[40:, [0, 2]].min(axis=1) >= 0) & (segments[40:, [0, 2]].max(axis=1) <= 100)
+        & (segments[40:, [1, 3]].min(axis=1) >= 0) & (segments[40:, [1, 3]].max(axis=1) <= 100)))  # fmt: skip
