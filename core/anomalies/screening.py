@@ -579,7 +579,12 @@ def high_value_points(
         j = list(names).index(name)
         written = [(reported or {}).get(name, [None] * len(values))[i] for i in listed]
         if any(_written_otherwise(v, values[i, j]) for v, i in zip(written, listed)):
-            column = next(c for c in (f"{name}_reported", f"{name}_as_reported") if c not in own and c not in names)
+            taken = {c.lower() for c in [*own, *names, *element_columns]}  # GeoPackage names ignore case
+            column = next(
+                c
+                for c in (f"{name}_reported", *(f"{name}_reported_{k}" for k in range(2, 100)))
+                if c.lower() not in taken
+            )
             element_columns.append(column)
             for row, text in zip(rows, written):
                 row[column] = None if text is None else str(text)

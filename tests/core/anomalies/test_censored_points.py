@@ -51,3 +51,15 @@ def test_a_listed_value_written_otherwise_keeps_what_the_laboratory_wrote_beside
     assert points["Cu_reported"].to_numpy()[order].tolist() == cu_written
     assert points["Cu"].to_numpy()[order][:5].tolist() == [2.5, 10000.0, 88.7, 2.5, 12.0]
     assert "Cu_reported" not in high_value_points(xy, values, ["Cu", "Ni"], [t_cu, t_ni], 1).columns
+
+
+def test_the_reported_column_steps_aside_from_a_field_of_that_name_in_any_case():
+    """A sample field 'cu_reported' (names come back lower-case from PostGIS): GeoPackage names ignore case, so
+    the column is 'Cu_reported_2' (review 36: 'duplicate column name' on writing)."""
+    xy = np.array([[0.0, 0.0], [1.0, 0.0]])
+    values = np.array([[2.5], [40.0]])
+    t_cu = Thresholds("Cu", "by hand", np.array([1.0, 1e6, 1e7]), 1.0, 2)
+    points = high_value_points(
+        xy, values, ["Cu"], [t_cu], 1, attributes={"cu_reported": ["x", "y"]}, reported={"Cu": ["<5", "40"]}
+    )
+    assert list(points.columns[:3]) == ["cu_reported", "Cu", "Cu_reported_2"]
