@@ -54,17 +54,19 @@ demo: deps
 	$(VPY) scripts/demo.py --output demo_output
 
 # The headless tier (one core, most of the time) runs beside core then qgis: the three in series took 70 minutes
-# of a two-core machine. Each tier's report is printed whole when it ends; a failure in either fails `make test`.
+# of a two-core machine. Each tier's report is printed whole when it ends, and written as it goes to
+# build/test-<tier>.log (what a run stopped early leaves); a failure in either fails `make test`.
 test: deps
-	@echo "Running the core and QGIS tiers beside the headless tier; each report is printed when its tier ends."
+	@echo "Running the core and QGIS tiers beside the headless tier; each report is printed when its tier ends"
+	@echo "(follow them in build/test-core.log, build/test-qgis.log and build/test-headless.log)."
 	@$(MAKE) --no-print-directory -j2 --output-sync=target tier-headless tier-core-then-qgis
 
 tier-core-then-qgis:
-	$(PYTEST) -p no:pytest_qgis tests/core
-	$(PYTEST) tests/qgis
+	set -o pipefail; $(PYTEST) -p no:pytest_qgis tests/core 2>&1 | tee $(BUILD)/test-core.log
+	set -o pipefail; $(PYTEST) tests/qgis 2>&1 | tee $(BUILD)/test-qgis.log
 
 tier-headless:
-	$(PYTEST) -p no:pytest_qgis tests/headless
+	set -o pipefail; $(PYTEST) -p no:pytest_qgis tests/headless 2>&1 | tee $(BUILD)/test-headless.log
 
 test-core: deps
 	$(PYTEST) -p no:pytest_qgis tests/core
