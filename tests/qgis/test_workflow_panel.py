@@ -365,7 +365,7 @@ def test_monitor_follows_processing_log_from_anywhere(project, qgis_app):
     try:
         QgsMessageLog.logMessage("Epoch 1/4 train_loss=0.9 val_acc=0.5", "Processing", Qgis.Info)
         QgsMessageLog.logMessage("Epoch 2/4 train_loss=0.8", "Other plugin", Qgis.Info)
-        end = time.monotonic() + 5
+        end = time.monotonic() + 30  # a wait, not a bound: tiers share two cores
         while not panel.monitor.records and time.monotonic() < end:
             QCoreApplication.processEvents()
         assert [(r.epoch, r.train_loss, r.val_acc) for r in panel.monitor.records] == [(1, 0.9, 0.5)]
