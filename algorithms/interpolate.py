@@ -24,7 +24,7 @@ from qgis.core import (
 
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
-from ..core.grid import GridSpec, metres_per_unit, padded_extent, unit_abbreviation
+from ..core.grid import GridSpec, many_cells_note, metres_per_unit, padded_extent, unit_abbreviation
 from ..core.interpolation import coverage, crossval, levelling, sample_notes, selection
 from ..core.interpolation.anamorphosis import back_transformed
 from ..core.interpolation.choice import (
@@ -937,6 +937,9 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         feedback.pushInfo(f"Output grid: {grid.describe()}")
         warn_few_cells(grid, bounds, feedback, "(in the layer's map units), or 0 for one set from the sample spacing")
+        many = many_cells_note(grid.width, grid.height, n_fields, grid.pixel_size, unit_abbreviation(crs.toWkt()))
+        if many:  # review 36: 267 million cells ran for minutes without a word
+            feedback.pushWarning(many)
         # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk
         self.check_memory(
             grid.width * grid.height,

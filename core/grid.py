@@ -295,6 +295,24 @@ def check_memory(
     return need
 
 
+#: a grid of more cells than this gets a word before the long work starts
+MANY_CELLS = 50_000_000
+
+
+def many_cells_note(width: int, height: int, bands: int, pixel_size: float, unit: str) -> str:
+    """The warning for a grid of more than :data:`MANY_CELLS` cells (a PIXEL_SIZE typed a digit short, say): how
+    large, and the PIXEL_SIZE that gives a quarter of the cells; "" for a smaller grid."""
+    cells = width * height
+    if cells <= MANY_CELLS:
+        return ""
+    size_gb = cells * bands * 4 / 1e9  # float32 bands
+    return (
+        f"PIXEL_SIZE: the grid is {width:,} x {height:,} cells ({cells / 1e6:,.0f} million) of {pixel_size:g} {unit}: "
+        f"the run takes long (Cancel stops it) and writes about {size_gb:,.1f} GB. A PIXEL_SIZE of "
+        f"{2 * pixel_size:g} gives a quarter of the cells."
+    )
+
+
 def cell_size_change_note(trained_m: float, here_m: float, cells: int) -> str:
     """predict's warning when the inputs' cells (``here_m`` metres) are another size than the training's
     (``trained_m``), for a model reading ``cells`` x ``cells`` cells around each (1: each cell alone)."""

@@ -112,3 +112,12 @@ def test_the_cell_size_note_speaks_of_a_window_only_for_a_model_that_reads_one()
     alone = cell_size_change_note(500.0, 250.0, 1)
     assert "window" not in alone and "each cell's values stand for 0.25 times the ground" in alone
     assert alone.startswith("INPUT_RASTERS: the model was trained on cells of 500 m, these have cells of 250 m: ")
+
+
+def test_a_grid_of_many_cells_is_said_before_the_work():
+    from geochem_prospector.core.grid import many_cells_note
+
+    note = many_cells_note(14_909, 17_893, 1, 5.0, "m")  # review 36: PIXEL_SIZE=5 on the Lapland till
+    assert note.startswith("PIXEL_SIZE: the grid is 14,909 x 17,893 cells (267 million) of 5 m")
+    assert "about 1.1 GB" in note and "A PIXEL_SIZE of 10 gives a quarter of the cells." in note
+    assert many_cells_note(7000, 7000, 8, 250.0, "m") == ""  # 49 million: no word
