@@ -494,17 +494,23 @@ def band_unit(path: str, band: int) -> str:
 def stack_units(paths: Sequence[str]) -> List[str]:
     """The GDAL unit type of every band of ``paths``, in the order :func:`read_stack` stacks them ('' where a band
     has none); an empty list when a file cannot be read (a label is never worth failing for)."""
+    return _per_band(paths, lambda src: list(src.units))
+
+
+def _per_band(paths: Sequence[str], read: Callable[[Any], List[Any]]) -> List[str]:
+    """``read(dataset)`` (one value per band) of every raster of ``paths`` in turn, as text ('' for none); an
+    empty list when a file cannot be read."""
     import rasterio
 
-    units: List[str] = []
+    found: List[str] = []
     with no_gdal_sidecars():
         for path in paths:
             try:
                 with rasterio.open(path) as src:
-                    units += [str(u or "") for u in src.units]
+                    found += [str(v or "") for v in read(src)]
             except Exception:  # rasterio raises RasterioIOError, a broad family
                 return []
-    return units
+    return found
 
 
 #: band metadata item in which interpolate records the lower detection limits met in the band's field
@@ -538,17 +544,7 @@ def stack_kinds(paths: Sequence[str]) -> List[str]:
     """What every band of ``paths`` holds, as :func:`band_kind` reads it, in the order :func:`read_stack` stacks
     them ('' where a band has no KIND); an empty list when a file cannot be read (a note is never worth failing
     for)."""
-    import rasterio
-
-    kinds: List[str] = []
-    with no_gdal_sidecars():
-        for path in paths:
-            try:
-                with rasterio.open(path) as src:
-                    kinds += [str(src.tags(i).get("KIND") or "") for i in range(1, src.count + 1)]
-            except Exception:  # rasterio raises RasterioIOError, a broad family
-                return []
-    return kinds
+    return _per_band(paths, lambda src: [src.tags(i).get("KIND") for i in range(1, src.count + 1)])
 
 
 def band_kind(path: str, band: int) -> str:
