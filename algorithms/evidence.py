@@ -80,7 +80,7 @@ from .crs_checks import (
     utm_advice,
     warn_few_cells,
 )
-from .geometries import MASK_ADVICE, missed_grid_detail, require_mask_polygons, shapely_features
+from .geometries import MASK_ADVICE, combined_bounds, missed_grid_detail, require_mask_polygons, shapely_features
 from .inputs import VRT_PROPERTY, input_file, layer_file, require_gdal_raster, vector_layer_names
 from .point_reading import check_fields, require_geometry
 from .scheduling import HELP as SCHEDULER_HELP
@@ -601,11 +601,7 @@ class EvidenceAlgorithm(ProspectorAlgorithm):
         name = _layer_name(layer)
         require_kind(layer, parameter, name)
         geometries, values = shapely_features(layer, crs, context, parameter, field, feedback, "the grid's", name)
-        bounds = None
-        if geometries:
-            boxes = [g.bounds for g in geometries]
-            bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-                      max(b[3] for b in boxes))  # fmt: skip
+        bounds = combined_bounds(geometries)
         if bounds is None:
             raise QgsProcessingException(
                 f"{parameter}: layer '{name}' has no features with geometry; choose a layer with features (if only "

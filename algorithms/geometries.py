@@ -5,7 +5,7 @@ polygons that miss the grid."""
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 from qgis.core import QgsFeatureRequest, QgsProcessingException, QgsProcessingFeatureSource, QgsWkbTypes
@@ -175,19 +175,26 @@ def mask_on_grid(geometries, grid, parameter: str = "MASK"):
     return mask
 
 
+def combined_bounds(geometries) -> Optional[Tuple[float, float, float, float]]:
+    """(xmin, ymin, xmax, ymax) around the shapely ``geometries``, from each one's own bounds (a union fails on an
+    invalid polygon, a bow-tie); None without a geometry of finite bounds."""
+    bounds = np.array([g.bounds for g in geometries if g is not None and not g.is_empty], dtype=np.float64)
+    bounds = bounds.reshape(-1, 4)[np.isfinite(bounds.reshape(-1, 4)).all(axis=1)]
+    if not len(bounds):
+        return None
+    return (float(bounds[:, 0].min()), float(bounds[:, 1].min()), float(bounds[:, 2].max()), float(bounds[:, 3].max()))
+
+
 def missed_grid_detail(geometries, grid) -> str:
     """Where polygons that miss ``grid`` lie, beside the grid, in its CRS (a sentence with its leading space), and,
     when they lie within ±180 and ±90 while the grid does not, that they look like degrees in a layer whose CRS
     says otherwise: an outline in EPSG:4326 given a projected CRS (Assign Projection, not Reproject) reached the
     grid's CRS at those numbers, and the bare "check that the layers overlap" did not say why (sweep 31a)."""
-    # each polygon's own bounds: a union fails on an invalid polygon (a bow-tie), and the detail must never turn
-    # the refusal into a traceback (review 33)
-    bounds = np.array([g.bounds for g in geometries if g is not None and not g.is_empty], dtype=np.float64)
-    bounds = bounds[np.isfinite(bounds).all(axis=1)] if bounds.size else bounds
-    if not len(bounds):
+    # each polygon's own bounds: the detail must never turn the refusal into a traceback (review 33)
+    bounds = combined_bounds(geometries)
+    if bounds is None:
         return ""
-    xmin, ymin = bounds[:, 0].min(), bounds[:, 1].min()
-    xmax, ymax = bounds[:, 2].max(), bounds[:, 3].max()
+    xmin, ymin, xmax, ymax = bounds
 
     def at(x0: float, x1: float) -> str:
         return f"{readable_number(x0, 7)} to {readable_number(x1, 7)}"

@@ -24,7 +24,14 @@ from qgis.core import (
 
 from ..core.callbacks import check_cancelled
 from ..core.errors import InputError
-from ..core.grid import GridSpec, many_cells_note, metres_per_unit, padded_extent, unit_abbreviation
+from ..core.grid import (
+    GridSpec,
+    distances_to_box,
+    many_cells_note,
+    metres_per_unit,
+    padded_extent,
+    unit_abbreviation,
+)
 from ..core.interpolation import coverage, crossval, levelling, sample_notes, selection
 from ..core.interpolation.anamorphosis import back_transformed
 from ..core.interpolation.choice import (
@@ -49,7 +56,7 @@ from ..core.placement import kilometre_coordinates_hint, local_grid_advice
 from . import parameters as params
 from .base import ProspectorAlgorithm
 from .crs_checks import REPROJECT_ADVICE, defined_crs, require_projected, warn_few_cells
-from .geometries import mask_geometries, mask_on_grid
+from .geometries import combined_bounds, mask_geometries, mask_on_grid
 from .inputs import source_label
 from .point_reading import point_attributes, point_samples, report_values, require_geometry
 from .scheduling import HELP as SCHEDULER_HELP
@@ -901,15 +908,14 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             bounds = (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
             coverage.refuse_extent_without_samples(bounds, xy, crs.authid() or "the samples' CRS", unit)
         else:
-            boxes = np.array([shape.bounds for shape in mask_shapes or []]).reshape(-1, 4)
-            if len(boxes):
-                mask_bounds = (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
+            mask_bounds = combined_bounds(mask_shapes or [])
+            if mask_bounds is not None:
                 far = coverage.far_from_mask(xy, mask_bounds)
             near = xy[~far]
             coverage.refuse_stray_samples(near, unit)  # one stray among the samples near the MASK still stretches it
             bounds = padded_extent(near[:, 0].min(), near[:, 1].min(), near[:, 0].max(), near[:, 1].max())
-            if far.any():
-                farthest = float(coverage.distances_to_box(xy[far], mask_bounds).max())
+            if mask_bounds is not None and far.any():
+                farthest = float(distances_to_box(xy[far], mask_bounds).max())
                 feedback.pushWarning(coverage.beyond_mask_note(int(far.sum()), len(xy), farthest, unit))
         xy = xy[~far]
         metres = metres_per_unit(crs.toWkt())
@@ -937,7 +943,7 @@ class InterpolateAlgorithm(ProspectorAlgorithm):
             )
         feedback.pushInfo(f"Output grid: {grid.describe()}")
         warn_few_cells(grid, bounds, feedback, "(in the layer's map units), or 0 for one set from the sample spacing")
-        many = many_cells_note(grid.width, grid.height, n_fields, grid.pixel_size, unit_abbreviation(crs.toWkt()))
+        many = many_cells_note(grid.width, grid.height, n_fields, grid.pixel_size, unit)
         if many:  # review 36: 267 million cells ran for minutes without a word
             feedback.pushWarning(many)
         # float32 bands, the mask, a block of float64 work per cell, the float32 copy written to disk

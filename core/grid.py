@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -331,6 +331,13 @@ def cell_size_change_note(trained_m: float, here_m: float, cells: int) -> str:
         f"{what}. Resample the inputs to {trained_m:,.6g} m cells (Raster › Projections › Warp) for a map the "
         "training supports."
     )
+
+
+def distances_to_box(xy: np.ndarray, bounds: Sequence[float]) -> np.ndarray:
+    """The distance from each point of ``xy`` (n, 2) to the box ``bounds`` (xmin, ymin, xmax, ymax); 0 inside it."""
+    dx = np.maximum(np.maximum(bounds[0] - xy[:, 0], xy[:, 0] - bounds[2]), 0.0)
+    dy = np.maximum(np.maximum(bounds[1] - xy[:, 1], xy[:, 1] - bounds[3]), 0.0)
+    return np.hypot(dx, dy)
 
 
 def padded_extent(

@@ -299,7 +299,7 @@ def local_grid_advice(xmin: float, ymin: float, xmax: float, ymax: float) -> str
 
 def finite_parts(geometry: Any) -> Optional[Any]:
     """``geometry`` (shapely) without its vertices whose x or y is not a number (NaN, or infinite where a
-    reprojection could not place it; a Z of NaN is kept): a line keeps its runs of two or more such vertices,
+    reprojection could not place it; a Z of NaN is kept): a line keeps its runs of two or more good vertices,
     multi-points their finite points, and a polygon with one is left out whole (its outline cannot be closed
     without it); None when nothing is left. A geometry whose x and y are all finite is returned as it is."""
     from shapely.geometry import GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon
@@ -330,7 +330,7 @@ def finite_parts(geometry: Any) -> Optional[Any]:
 
 
 def _all_finite(geometry: Any) -> bool:
-    """Whether every coordinate of ``geometry`` is a number (shapely 1.8 has no ``get_coordinates``; its bounds pass
+    """Whether every x and y of ``geometry`` is a number (shapely 1.8 has no ``get_coordinates``; its bounds pass
     over NaN)."""
     kind = geometry.geom_type
     if kind == "Polygon":

@@ -574,9 +574,8 @@ def high_value_points(
         rows.append(row)
     element_columns: List[str] = []
     listed = np.nonzero(hit)[0]
-    for name in names:
+    for j, name in enumerate(names):
         element_columns.append(name)
-        j = list(names).index(name)
         written = [(reported or {}).get(name, [None] * len(values))[i] for i in listed]
         if any(_written_otherwise(v, values[i, j]) for v, i in zip(written, listed)):
             taken = {c.lower() for c in [*own, *names, *element_columns]}  # GeoPackage names ignore case

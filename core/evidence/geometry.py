@@ -16,7 +16,7 @@ from typing import Any, Iterable, List, Optional, Tuple
 import numpy as np
 
 from ..callbacks import CancelCallback, check_cancelled
-from ..grid import GridSpec
+from ..grid import GridSpec, distances_to_box
 from ..neighbours import NeighbourIndex
 
 #: piece length of the evidence sources' segment indexes, in cells
@@ -257,9 +257,7 @@ def clip_segments(segments: np.ndarray, box: Tuple[float, float, float, float]) 
 def farthest_end(segments: np.ndarray, grid: GridSpec) -> float:
     """How far the segment end farthest from the grid's extent lies from it (0 inside)."""
     ends = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
-    away_x = np.maximum(np.maximum(grid.xmin - ends[:, 0], ends[:, 0] - grid.xmax), 0.0)
-    away_y = np.maximum(np.maximum(grid.ymin - ends[:, 1], ends[:, 1] - grid.ymax), 0.0)
-    return float(np.hypot(away_x, away_y).max()) if len(ends) else 0.0
+    return float(distances_to_box(ends, (grid.xmin, grid.ymin, grid.xmax, grid.ymax)).max()) if len(ends) else 0.0
 
 
 def reach_around(segments: np.ndarray, grid: GridSpec, margin: float = 0.0) -> float:
@@ -271,7 +269,4 @@ def reach_around(segments: np.ndarray, grid: GridSpec, margin: float = 0.0) -> f
     diagonal = math.hypot(grid.xmax - grid.xmin, grid.ymax - grid.ymin)
     if len(segments) == 0 or _crosses_box(segments, box).any():
         return diagonal + margin
-    ends = segments.reshape(-1, 2)
-    away_x = np.maximum(np.maximum(box[0] - ends[:, 0], ends[:, 0] - box[2]), 0.0)
-    away_y = np.maximum(np.maximum(box[1] - ends[:, 1], ends[:, 1] - box[3]), 0.0)
-    return float(np.hypot(away_x, away_y).min()) + diagonal + margin
+    return float(distances_to_box(segments.reshape(-1, 2), box).min()) + diagonal + margin

@@ -20,7 +20,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import InputError
-from ..grid import GridSpec, padded_extent
+from ..grid import GridSpec, distances_to_box, padded_extent
 from ..neighbours import (
     CellDistances,
     area_spacing,
@@ -292,13 +292,6 @@ def far_from_mask(xy: np.ndarray, mask_bounds: Sequence[float]) -> np.ndarray:
         return np.zeros(len(xy), dtype=bool)
     groups, _ = survey_groups(xy)
     return ~np.isin(groups, np.unique(groups[within]))
-
-
-def distances_to_box(xy: np.ndarray, bounds: Sequence[float]) -> np.ndarray:
-    """The distance from each point of ``xy`` to the box ``bounds`` (xmin, ymin, xmax, ymax); 0 inside it."""
-    dx = np.maximum(np.maximum(bounds[0] - xy[:, 0], xy[:, 0] - bounds[2]), 0.0)
-    dy = np.maximum(np.maximum(bounds[1] - xy[:, 1], xy[:, 1] - bounds[3]), 0.0)
-    return np.hypot(dx, dy)
 
 
 def beyond_mask_note(beyond: int, total: int, farthest: float, unit: str) -> str:

@@ -1014,7 +1014,8 @@ def read_stack(
         else:
             # class codes (evidence's CATEGORICAL_RASTERS band, tagged so) are taken from the nearest cell: any
             # other resampling mixes codes into ones no rock has (review 36)
-            codes = [band_kind(path, i + 1) == "categorical" for i in range(data.bands.shape[0])]
+            kinds = stack_kinds([path]) or [""] * data.bands.shape[0]  # one opening for every band's KIND
+            codes = [kind == "categorical" for kind in kinds]
             if reference is None:  # said, as evidence says it: a grid of 75 m in another CRS went by silently (31a)
                 notes.append(_resampled_note(path, data.grid, paths[0], grid, resampling, parameter, sum(codes)))
             bands = np.full((data.bands.shape[0], grid.height, grid.width), np.nan, dtype=np.float32)

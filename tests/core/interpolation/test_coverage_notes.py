@@ -93,7 +93,8 @@ def test_samples_apart_from_those_around_the_mask_are_told_apart():
     """A 10 km survey on a 1 km lattice and five samples 500 km east (a block in another zone's coordinates), MASK
     the survey's square: the five are apart. A MASK over part of the survey leaves every sample in (the survey is
     one group), and so does a MASK holding every sample."""
-    from geochem_prospector.core.interpolation.coverage import distances_to_box, far_from_mask
+    from geochem_prospector.core.grid import distances_to_box
+    from geochem_prospector.core.interpolation.coverage import far_from_mask
 
     gx, gy = np.meshgrid(np.arange(0.0, 10_001.0, 1000.0), np.arange(0.0, 10_001.0, 1000.0))
     survey = np.column_stack([gx.ravel(), gy.ravel()])
